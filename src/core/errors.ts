@@ -1,0 +1,51 @@
+/**
+ * Carrel's error taxonomy (STYLE 12). Every error that crosses a module boundary
+ * is a CarrelError with a stable `code`; the API maps codes to HTTP problems.
+ *
+ * - PeerError: the other side sent bad data. Log it, resync, keep going.
+ * - TransportError: the link is gone or could not be made. Reconnect with backoff.
+ * - anything else: our bug. Fail loudly.
+ */
+export class CarrelError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class TransportError extends CarrelError {}
+
+/** The transport was closed by us; pending I/O is cancelled with this. */
+export class TransportClosedError extends TransportError {
+  constructor(message = 'transport closed') {
+    super('transport_closed', message);
+  }
+}
+
+export class PeerError extends CarrelError {}
+
+export class TimeoutError extends CarrelError {
+  constructor(message: string) {
+    super('timeout', message);
+  }
+}
+
+export class ConfigError extends CarrelError {
+  constructor(readonly issues: ReadonlyArray<{ path: string; message: string }>) {
+    super('config_invalid', `configuration has ${issues.length} error(s)`);
+  }
+}
+
+/** Turns anything thrown into `{ code, message }` for health records and logs. */
+export function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof CarrelError) return { code: error.code, message: error.message };
+  if (error instanceof Error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    return { code: typeof errno === 'string' ? errno.toLowerCase() : 'error', message: error.message };
+  }
+  return { code: 'error', message: String(error) };
+}

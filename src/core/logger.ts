@@ -1,0 +1,57 @@
+import { type Logger, pino } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Patron identifiers, names, PINs, SIP2 passwords and API tokens never reach a
+ * log line. These keys are censored wherever they appear at the top level or one
+ * level down (pino's redaction paths do not recurse further, so code logs flat
+ * objects). SIP2 frames are masked before they are logged (see protocols/sip2).
+ */
+export const REDACTED_KEYS = [
+  'patron',
+  'patronId',
+  'patronIdentifier',
+  'patronName',
+  'name',
+  'pin',
+  'password',
+  'passwd',
+  'token',
+  'authorization',
+  'email',
+  'phone',
+  'address',
+];
+
+export const REDACT_PATHS = [
+  ...REDACTED_KEYS,
+  ...REDACTED_KEYS.map((key) => `*.${key}`),
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+export interface LoggerOptions {
+  level?: string;
+  /** Where lines go; stdout when omitted. */
+  destination?: NodeJS.WritableStream;
+}
+
+/** The root logger. Modules take a child: `logger.child({ module: 'printer' })`. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: 'carrel' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination ?? pino.destination({ sync: false }),
+  );
+}
+
+/** A logger that writes nothing, for tests and library use. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

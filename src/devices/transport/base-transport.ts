@@ -1,0 +1,82 @@
+import { EventEmitter } from 'node:events';
+import { TransportClosedError, TransportError } from '../../core/errors.js';
+import type { Transport } from './transport.js';
+
+/**
+ * The bookkeeping every transport shares: the open flag, exactly one `close`
+ * event per open, and rejecting writes when closed. Subclasses implement the
+ * three `do*` methods and call `received()` and `lost()`.
+ */
+export abstract class BaseTransport extends EventEmitter implements Transport {
+  abstract readonly description: string;
+  private state: 'closed' | 'opening' | 'open' | 'closing' = 'closed';
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  async open(): Promise<void> {
+    if (this.state !== 'closed')
+      throw new TransportError('already_open', `${this.description} is already open`);
+    this.state = 'opening';
+    try {
+      await this.doOpen();
+      this.state = 'open';
+    } catch (error) {
+      this.state = 'closed';
+      throw toTransportError(error, this.description);
+    }
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    if (this.state !== 'open') throw new TransportClosedError(`${this.description} is not open`);
+    try {
+      await this.doWrite(data);
+    } catch (error) {
+      if (error instanceof TransportClosedError) throw error;
+      if (this.state !== 'open') throw new TransportClosedError(`${this.description} closed during write`);
+      throw toTransportError(error, this.description);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    this.state = 'closing';
+    try {
+      await this.doClose();
+    } finally {
+      this.finish(undefined);
+    }
+  }
+
+  protected received(chunk: Buffer): void {
+    if (this.state === 'open') this.emit('data', chunk);
+  }
+
+  /** The link went away underneath us. */
+  protected lost(error: Error): void {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    void this.doClose()
+      .catch(() => {})
+      .finally(() => this.finish(toTransportError(error, this.description)));
+  }
+
+  private finish(error: Error | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.emit('close', error);
+  }
+
+  protected abstract doOpen(): Promise<void>;
+  protected abstract doWrite(data: Uint8Array): Promise<void>;
+  protected abstract doClose(): Promise<void>;
+}
+
+export function toTransportError(error: unknown, where: string): TransportError {
+  if (error instanceof TransportError) return error;
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = typeof errno === 'string' ? errno.toLowerCase() : 'link_error';
+  return new TransportError(code, `${where}: ${message}`, { cause: error });
+}

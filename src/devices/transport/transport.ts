@@ -1,0 +1,32 @@
+/**
+ * The Transport contract. Every driver talks to its device through one of these,
+ * so a test, a simulator or real hardware can stand behind it without the driver
+ * knowing. Implementations: tcp, serial, lp (Linux USB printer class), mock.
+ *
+ * 1. `open()` resolves once bytes can flow. It rejects with a TransportError when
+ *    the device cannot be reached (refused, missing, permission denied). Calling
+ *    `open()` on an open transport rejects with code `already_open`.
+ * 2. `write()` resolves once the bytes are handed to the OS (not when the device
+ *    has acted on them). It rejects with a TransportError when the transport is
+ *    not open or the link fails.
+ * 3. Bytes read are delivered in order to every `data` listener, in chunks of any
+ *    size: frames are the driver's business.
+ * 4. `close()` cancels pending I/O: writes not yet handed to the OS reject with
+ *    TransportClosedError. It is idempotent and never rejects.
+ * 5. Every successful `open()` is followed by exactly one `close` event. It
+ *    carries an error when the link was lost (peer closed, cable pulled, device
+ *    unplugged): any error other than TransportClosedError means "disconnected".
+ *    After `close` the transport may be opened again.
+ */
+export interface Transport {
+  /** Where this transport goes, for logs and health records: `tcp://127.0.0.1:9100`. */
+  readonly description: string;
+  readonly isOpen: boolean;
+  open(): Promise<void>;
+  write(data: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  on(event: 'data', listener: (chunk: Buffer) => void): this;
+  on(event: 'close', listener: (error: Error | undefined) => void): this;
+  off(event: 'data', listener: (chunk: Buffer) => void): this;
+  off(event: 'close', listener: (error: Error | undefined) => void): this;
+}

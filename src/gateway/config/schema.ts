@@ -1,0 +1,187 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. The TypeScript type is derived from it, the
+ * JSON Schema for editors is generated from it (`carrel config schema`), and
+ * every error is reported with its path.
+ */
+export const CURRENT_CONFIG_VERSION = 1;
+
+const port = z.number().int().min(0).max(65535);
+const deviceId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_" (at most 63)');
+
+export const scopeSchema = z.enum(['kiosk', 'staff', 'admin', 'monitor']);
+export type Scope = z.infer<typeof scopeSchema>;
+
+export const tcpTransportSchema = z.strictObject({
+  type: z.literal('tcp'),
+  host: z.string().min(1),
+  port: port.min(1),
+  connectTimeoutMs: z.number().int().positive().default(3000),
+});
+
+export const serialTransportSchema = z.strictObject({
+  type: z.literal('serial'),
+  path: z.string().min(1).describe('e.g. /dev/ttyUSB0 or /dev/serial/by-id/…'),
+  baudRate: z.number().int().positive().default(9600),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  parity: z.enum(['none', 'even', 'odd']).default('none'),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+  rtscts: z.boolean().default(false),
+});
+
+export const lpTransportSchema = z.strictObject({
+  type: z.literal('lp'),
+  path: z.string().regex(/^\/dev\//, 'must be a device path such as /dev/usb/lp0'),
+});
+
+export const simulatorTransportSchema = z.strictObject({
+  type: z.literal('simulator'),
+  simulator: deviceId.describe('id of an entry under `simulators`'),
+});
+
+export const transportSchema = z.discriminatedUnion('type', [
+  tcpTransportSchema,
+  serialTransportSchema,
+  lpTransportSchema,
+  simulatorTransportSchema,
+]);
+export type TransportConfig = z.infer<typeof transportSchema>;
+
+export const receiptPrinterSchema = z.strictObject({
+  id: deviceId,
+  kind: z.literal('receipt-printer'),
+  name: z.string().optional(),
+  transport: transportSchema,
+  /** Characters per line at the normal font: 42 on 80 mm paper, 32 on 58 mm. */
+  columns: z.number().int().min(24).max(64).default(42),
+  /** Code page for accented names; see the receiptline encodings. */
+  encoding: z
+    .enum(['cp437', 'cp850', 'cp852', 'cp858', 'cp860', 'cp863', 'cp865', 'cp866', 'cp1252', 'multilingual'])
+    .default('cp858'),
+  /** How often the real-time status (DLE EOT) is polled. */
+  statusIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+  /** A status query unanswered for this long means the printer is gone. */
+  statusTimeoutMs: z.number().int().min(100).max(60_000).default(1500),
+  /** Jobs waiting at most; more are refused with queue_full. */
+  queueLimit: z.number().int().min(1).max(10_000).default(200),
+  /** A job still waiting after this long is reported as expired, not printed late. */
+  jobExpiryMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 60),
+  /** Directory of receipt templates overriding the built-in ones. */
+  templates: z.string().optional(),
+  /** PNG logo printed where a template says {{{logo}}}. */
+  logo: z.string().optional(),
+});
+export type ReceiptPrinterConfig = z.infer<typeof receiptPrinterSchema>;
+
+export const deviceSchema = z.discriminatedUnion('kind', [receiptPrinterSchema]);
+export type DeviceConfig = z.infer<typeof deviceSchema>;
+
+export const printerSimulatorSchema = z.strictObject({
+  id: deviceId,
+  kind: z.literal('printer'),
+  host: z.string().default('127.0.0.1'),
+  /** ESC/POS port; 0 picks a free one. */
+  port: port.default(0),
+  /** Control API and receipt page; 0 picks a free one. */
+  httpPort: port.default(0),
+  columns: z.number().int().min(24).max(64).default(42),
+});
+export const simulatorSchema = z.discriminatedUnion('kind', [printerSimulatorSchema]);
+export type SimulatorConfig = z.infer<typeof simulatorSchema>;
+
+export const tokenSchema = z.strictObject({
+  name: z.string().min(1).describe('who holds it, for logs: "kiosk-1", "it-monitoring"'),
+  token: z.string().min(16, 'must be at least 16 characters'),
+  scopes: z.array(scopeSchema).min(1),
+});
+
+export const configSchema = z
+  .strictObject({
+    version: z.literal(CURRENT_CONFIG_VERSION),
+    site: deviceId.default('library'),
+    gateway: deviceId.default('desk-1'),
+    http: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: port.default(8480),
+      })
+      .prefault({}),
+    auth: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).prefault({}),
+    mqtt: z
+      .discriminatedUnion('mode', [
+        z.strictObject({ mode: z.literal('off') }),
+        z.strictObject({
+          mode: z.literal('embedded'),
+          host: z.string().default('127.0.0.1'),
+          port: port.default(1883),
+        }),
+        z.strictObject({
+          mode: z.literal('external'),
+          url: z
+            .string()
+            .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+          username: z.string().optional(),
+          password: z.string().optional(),
+          caFile: z.string().optional(),
+        }),
+      ])
+      .default({ mode: 'embedded', host: '127.0.0.1', port: 1883 }),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .prefault({}),
+    storage: z
+      .strictObject({
+        /** SQLite database for queues and journals. `STATE_DIRECTORY` (systemd) is used when unset. */
+        path: z.string().optional(),
+      })
+      .prefault({}),
+    systemd: z.strictObject({ watchdog: z.boolean().default(true) }).prefault({}),
+    devices: z.array(deviceSchema).default([]),
+    simulators: z.array(simulatorSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.devices.forEach((device, index) => {
+      if (seen.has(device.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', index, 'id'],
+          message: `duplicate device id "${device.id}"`,
+        });
+      }
+      seen.add(device.id);
+      if (device.transport.type === 'simulator') {
+        const simulatorId = device.transport.simulator;
+        if (!config.simulators.some((s) => s.id === simulatorId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['devices', index, 'transport', 'simulator'],
+            message: `no simulator with id "${simulatorId}" is configured`,
+          });
+        }
+      }
+    });
+    const simIds = new Set<string>();
+    config.simulators.forEach((sim, index) => {
+      if (simIds.has(sim.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['simulators', index, 'id'],
+          message: `duplicate simulator id "${sim.id}"`,
+        });
+      }
+      simIds.add(sim.id);
+    });
+  });
+
+export type CarrelConfig = z.infer<typeof configSchema>;
+export type CarrelConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,62 @@
+import type { DeviceEvent, DeviceState } from '../devices/device-state.js';
+
+/** Every event that travels inside the gateway, by name. */
+export interface BusEvents {
+  /** A device's health record changed. */
+  'device.state': DeviceState;
+  /** A device reported something (paper out, tag arrived, job printed…). */
+  'device.event': DeviceEvent;
+  /** The gateway as a whole changed state. */
+  'gateway.state': { status: 'starting' | 'ready' | 'stopping' };
+}
+
+type Listener<T> = (payload: T) => void;
+
+interface Registration {
+  owner: object;
+  listener: Listener<never>;
+}
+
+/**
+ * A typed, synchronous event bus. Listeners are registered with an owner so a
+ * feature's `stop()` can remove everything it added with one call. A listener
+ * that throws is reported to `onListenerError` and never breaks the emitter.
+ */
+export class EventBus {
+  private readonly listeners = new Map<keyof BusEvents, Registration[]>();
+
+  constructor(private readonly onListenerError: (error: unknown, event: string) => void = () => {}) {}
+
+  on<K extends keyof BusEvents>(event: K, owner: object, listener: Listener<BusEvents[K]>): void {
+    const list = this.listeners.get(event) ?? [];
+    list.push({ owner, listener: listener as Listener<never> });
+    this.listeners.set(event, list);
+  }
+
+  emit<K extends keyof BusEvents>(event: K, payload: BusEvents[K]): void {
+    const list = this.listeners.get(event);
+    if (!list) return;
+    for (const { listener } of [...list]) {
+      try {
+        (listener as Listener<BusEvents[K]>)(payload);
+      } catch (error) {
+        this.onListenerError(error, event);
+      }
+    }
+  }
+
+  removeAllListenersOf(owner: object): void {
+    for (const [event, list] of this.listeners) {
+      const kept = list.filter((r) => r.owner !== owner);
+      if (kept.length === 0) this.listeners.delete(event);
+      else this.listeners.set(event, kept);
+    }
+  }
+
+  listenerCount(event?: keyof BusEvents): number {
+    if (event) return this.listeners.get(event)?.length ?? 0;
+    let total = 0;
+    for (const list of this.listeners.values()) total += list.length;
+    return total;
+  }
+}
