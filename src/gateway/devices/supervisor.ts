@@ -1,0 +1,183 @@
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { DeviceCondition, DeviceDriver } from '../../devices/device.js';
+import type { DeviceState, HealthStatus } from '../../devices/device-state.js';
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from '../backoff.js';
+import type { EventBus } from '../event-bus.js';
+
+export interface SupervisorOptions {
+  driver: DeviceDriver;
+  /** Prefix for the driver's events on the bus: `printer` → `printer.paper_out`. */
+  eventFamily: string;
+  clock: Clock;
+  bus: EventBus;
+  logger: Logger;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+  /** Called after each successful connect and each condition change (the print queue drains here). */
+  onReady?: () => void;
+}
+
+/**
+ * Keeps one device connected: connects, watches for the link to drop, and
+ * reconnects with capped exponential backoff and jitter. Owns the device's
+ * health record and publishes every change on the bus.
+ */
+export class DeviceSupervisor {
+  private record: DeviceState;
+  private attempt = 0;
+  private retryTimer: TimerHandle | undefined;
+  private running = false;
+  private connected = false;
+  private everConnected = false;
+  private connecting: Promise<void> | undefined;
+  private readonly driver: DeviceDriver;
+  private readonly log: Logger;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.driver = options.driver;
+    this.log = options.logger.child({ module: 'supervisor', device: options.driver.id });
+    this.record = {
+      device: this.driver.id,
+      kind: this.driver.kind,
+      status: 'offline',
+      since: new Date(options.clock.now()).toISOString(),
+      reason: 'not started',
+      lastError: null,
+      reconnects: 0,
+      detail: {},
+    };
+    this.driver.on('disconnected', (error) => this.onDisconnected(error));
+    this.driver.on('condition', (condition) => this.onCondition(condition));
+    this.driver.on('event', (type, data) => {
+      this.options.bus.emit('device.event', {
+        device: this.driver.id,
+        type: `${this.options.eventFamily}.${type}`,
+        time: new Date(this.options.clock.now()).toISOString(),
+        data,
+      });
+    });
+  }
+
+  get id(): string {
+    return this.driver.id;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  state(): DeviceState {
+    return this.record;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.update({ status: 'offline', reason: 'connecting' });
+    this.connectNow();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    await this.connecting?.catch(() => {});
+    if (this.connected) {
+      this.connected = false;
+      await this.driver.disconnect().catch((error) => this.log.warn({ err: error }, 'disconnect failed'));
+    }
+    this.update({ status: 'offline', reason: 'stopped' });
+  }
+
+  private connectNow(): void {
+    this.retryTimer = undefined;
+    if (!this.running || this.connecting) return;
+    this.connecting = this.driver
+      .connect()
+      .then(
+        () => this.onConnected(),
+        (error: unknown) => this.onConnectFailed(error),
+      )
+      .finally(() => {
+        this.connecting = undefined;
+      });
+  }
+
+  private onConnected(): void {
+    if (!this.running) {
+      void this.driver.disconnect().catch(() => {});
+      return;
+    }
+    this.connected = true;
+    this.attempt = 0;
+    const reconnects = this.everConnected ? this.record.reconnects + 1 : this.record.reconnects;
+    this.everConnected = true;
+    this.log.info({ reconnects }, 'device connected');
+    this.applyCondition(this.driver.condition(), { reconnects });
+    this.options.onReady?.();
+  }
+
+  private onConnectFailed(error: unknown): void {
+    const described = describeError(error);
+    this.log.warn({ code: described.code, attempt: this.attempt }, `connect failed: ${described.message}`);
+    this.update({ status: 'offline', reason: described.message, lastError: this.stamp(described) });
+    this.scheduleRetry();
+  }
+
+  private onDisconnected(error: Error): void {
+    if (!this.connected) return;
+    this.connected = false;
+    const described = describeError(error);
+    this.log.warn({ code: described.code }, `device disconnected: ${described.message}`);
+    this.update({ status: 'offline', reason: described.message, lastError: this.stamp(described) });
+    this.attempt = 0;
+    this.scheduleRetry();
+  }
+
+  private onCondition(condition: DeviceCondition): void {
+    if (!this.connected) return;
+    this.applyCondition(condition, {});
+    this.options.onReady?.();
+  }
+
+  private applyCondition(condition: DeviceCondition, extra: Partial<DeviceState>): void {
+    this.update({ status: condition.status, reason: condition.reason, detail: condition.detail, ...extra });
+  }
+
+  private scheduleRetry(): void {
+    if (!this.running || this.retryTimer) return;
+    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
+    this.retryTimer = this.options.clock.setTimeout(
+      `reconnect:${this.driver.id}`,
+      () => this.connectNow(),
+      delay,
+    );
+  }
+
+  private stamp(described: { code: string; message: string }) {
+    return { ...described, at: new Date(this.options.clock.now()).toISOString() };
+  }
+
+  private update(change: Partial<DeviceState> & { status: HealthStatus }): void {
+    const previous = this.record;
+    const statusChanged = change.status !== previous.status;
+    const next: DeviceState = {
+      ...previous,
+      ...change,
+      since: statusChanged ? new Date(this.options.clock.now()).toISOString() : previous.since,
+    };
+    if (
+      !statusChanged &&
+      next.reason === previous.reason &&
+      next.reconnects === previous.reconnects &&
+      next.lastError === previous.lastError &&
+      JSON.stringify(next.detail) === JSON.stringify(previous.detail)
+    ) {
+      return;
+    }
+    this.record = next;
+    this.options.bus.emit('device.state', next);
+  }
+}

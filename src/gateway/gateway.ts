@@ -1,0 +1,114 @@
+import type { Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { EventBus } from './event-bus.js';
+import type { Feature, FeatureReport } from './feature.js';
+
+export interface GatewayOptions {
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  features: Feature[];
+  /** How long one feature may take to stop before the next is stopped anyway. */
+  stopTimeoutMs?: number;
+}
+
+/**
+ * Owns the lifecycle of every feature: starts them in order, isolates failures,
+ * stops them in reverse order. Knows nothing about what the features do.
+ */
+export class Gateway {
+  private readonly reports = new Map<string, FeatureReport>();
+  private phase: 'idle' | 'starting' | 'ready' | 'stopping' | 'stopped' = 'idle';
+  private stopping: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.log = options.logger.child({ module: 'gateway' });
+    for (const feature of options.features) {
+      this.reports.set(feature.name, { name: feature.name, status: 'stopped', error: null });
+    }
+  }
+
+  get state(): typeof this.phase {
+    return this.phase;
+  }
+
+  features(): FeatureReport[] {
+    return [...this.reports.values()];
+  }
+
+  async start(): Promise<void> {
+    if (this.phase !== 'idle') throw new Error(`gateway cannot start while ${this.phase}`);
+    this.phase = 'starting';
+    this.options.bus.emit('gateway.state', { status: 'starting' });
+    for (const feature of this.options.features) {
+      if (this.phase !== 'starting') return;
+      const began = this.options.clock.monotonic();
+      try {
+        await feature.start();
+        this.reports.set(feature.name, { name: feature.name, status: 'running', error: null });
+        this.log.debug(
+          { feature: feature.name, ms: Math.round(this.options.clock.monotonic() - began) },
+          'started',
+        );
+      } catch (error) {
+        const described = describeError(error);
+        this.reports.set(feature.name, { name: feature.name, status: 'failed', error: described });
+        this.log.error(
+          { feature: feature.name, code: described.code },
+          `feature failed to start: ${described.message}`,
+        );
+      }
+    }
+    if (this.phase !== 'starting') return;
+    this.phase = 'ready';
+    this.options.bus.emit('gateway.state', { status: 'ready' });
+  }
+
+  /** Stops every running feature in reverse order; safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  private async stopAll(): Promise<void> {
+    this.phase = 'stopping';
+    this.options.bus.emit('gateway.state', { status: 'stopping' });
+    const timeoutMs = this.options.stopTimeoutMs ?? 10_000;
+    for (const feature of [...this.options.features].reverse()) {
+      if (this.reports.get(feature.name)?.status !== 'running') continue;
+      try {
+        await withTimeout(feature.stop(), timeoutMs, this.options.clock, feature.name);
+        this.reports.set(feature.name, { name: feature.name, status: 'stopped', error: null });
+      } catch (error) {
+        const described = describeError(error);
+        this.log.error(
+          { feature: feature.name, code: described.code },
+          `feature failed to stop: ${described.message}`,
+        );
+      }
+    }
+    this.phase = 'stopped';
+  }
+}
+
+function withTimeout(work: Promise<void>, ms: number, clock: Clock, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(
+      `stop:${name}`,
+      () => reject(new Error(`${name} did not stop within ${ms} ms`)),
+      ms,
+    );
+    work.then(
+      () => {
+        timer.cancel();
+        resolve();
+      },
+      (error) => {
+        timer.cancel();
+        reject(error);
+      },
+    );
+  });
+}

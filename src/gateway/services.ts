@@ -1,0 +1,44 @@
+import type { DeviceState } from '../devices/device-state.js';
+import type { EventBus } from './event-bus.js';
+import type { FeatureReport } from './feature.js';
+
+/** A print job as the API shows it: never the receipt's data, which may name a patron. */
+export interface PrintJobView {
+  id: string;
+  printer: string;
+  template: string;
+  state: 'queued' | 'printing' | 'printed' | 'failed' | 'unconfirmed' | 'expired';
+  createdAt: string;
+  updatedAt: string;
+  attempts: number;
+  error: { code: string; message: string } | null;
+}
+
+export interface PrinterService {
+  submit(printerId: string, receipt: { template: string; data: Record<string, unknown> }): PrintJobView;
+  job(printerId: string, jobId: string): PrintJobView | undefined;
+  jobs(printerId: string, filter?: { state?: PrintJobView['state'] }): PrintJobView[];
+  retry(printerId: string, jobId: string): PrintJobView;
+  templates(printerId: string): string[];
+}
+
+export interface ReadinessCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * What the API layer may ask of the gateway. Routes and MQTT handlers hold no
+ * business rules: they validate, call one of these, and map the result.
+ */
+export interface DeskServices {
+  readonly site: string;
+  readonly gateway: string;
+  readonly bus: EventBus;
+  devices(): DeviceState[];
+  device(id: string): DeviceState | undefined;
+  readonly printers: PrinterService;
+  features(): FeatureReport[];
+  readiness(): { ready: boolean; checks: ReadinessCheck[] };
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it, vi } from 'vitest';
+import { EventBus } from '../../src/gateway/event-bus.js';
+
+describe('EventBus', () => {
+  it('delivers to every listener and removes listeners by owner', () => {
+    const bus = new EventBus();
+    const a = {};
+    const b = {};
+    const seenA: string[] = [];
+    const seenB: string[] = [];
+    bus.on('gateway.state', a, (s) => seenA.push(s.status));
+    bus.on('gateway.state', b, (s) => seenB.push(s.status));
+    bus.emit('gateway.state', { status: 'starting' });
+    bus.removeAllListenersOf(a);
+    bus.emit('gateway.state', { status: 'ready' });
+    expect(seenA).toEqual(['starting']);
+    expect(seenB).toEqual(['starting', 'ready']);
+    expect(bus.listenerCount()).toBe(1);
+  });
+
+  it('keeps delivering when a listener throws, and reports the error', () => {
+    const onError = vi.fn();
+    const bus = new EventBus(onError);
+    const seen: string[] = [];
+    bus.on('gateway.state', {}, () => {
+      throw new Error('boom');
+    });
+    bus.on('gateway.state', {}, (s) => seen.push(s.status));
+    bus.emit('gateway.state', { status: 'ready' });
+    expect(seen).toEqual(['ready']);
+    expect(onError).toHaveBeenCalledOnce();
+  });
+});

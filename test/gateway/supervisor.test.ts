@@ -1,0 +1,105 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { TransportError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/logger.js';
+import type { DeviceCondition, DeviceDriver } from '../../src/devices/device.js';
+import type { DeviceEvent, DeviceState } from '../../src/devices/device-state.js';
+import { DEFAULT_BACKOFF } from '../../src/gateway/backoff.js';
+import { DeviceSupervisor } from '../../src/gateway/devices/supervisor.js';
+import { EventBus } from '../../src/gateway/event-bus.js';
+
+class FakeDriver extends EventEmitter implements DeviceDriver {
+  readonly kind = 'receipt-printer';
+  reachable = false;
+  connects = 0;
+  current: DeviceCondition = { status: 'online', reason: null, detail: {} };
+  constructor(readonly id: string) {
+    super();
+  }
+  async connect(): Promise<void> {
+    this.connects++;
+    if (!this.reachable) throw new TransportError('econnrefused', 'connection refused');
+  }
+  async disconnect(): Promise<void> {}
+  condition(): DeviceCondition {
+    return this.current;
+  }
+  setCondition(condition: DeviceCondition): void {
+    this.current = condition;
+    this.emit('condition', condition);
+  }
+}
+
+function setup() {
+  const clock = new ManualClock(0);
+  const bus = new EventBus();
+  const driver = new FakeDriver('receipt-1');
+  const states: DeviceState[] = [];
+  const events: DeviceEvent[] = [];
+  bus.on('device.state', {}, (s) => states.push(s));
+  bus.on('device.event', {}, (e) => events.push(e));
+  const supervisor = new DeviceSupervisor({
+    driver,
+    eventFamily: 'printer',
+    clock,
+    bus,
+    logger: silentLogger(),
+    backoff: { ...DEFAULT_BACKOFF, jitter: 0 },
+  });
+  return { clock, bus, driver, states, events, supervisor };
+}
+
+describe('DeviceSupervisor', () => {
+  it('retries an unreachable device with capped exponential backoff and records the error', async () => {
+    const { clock, driver, supervisor } = setup();
+    supervisor.start();
+    await clock.advance(0);
+    expect(driver.connects).toBe(1);
+    expect(supervisor.state()).toMatchObject({ status: 'offline', lastError: { code: 'econnrefused' } });
+    // retries at +250, +500, +1000, +2000, +4000, +5000, +5000
+    const expectedGaps = [250, 500, 1000, 2000, 4000, 5000, 5000];
+    for (const [index, gap] of expectedGaps.entries()) {
+      await clock.advance(gap - 1);
+      expect(driver.connects).toBe(index + 1);
+      await clock.advance(1);
+      expect(driver.connects).toBe(index + 2);
+    }
+    await supervisor.stop();
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('goes online, offline on disconnect, and counts the reconnect', async () => {
+    const { clock, driver, supervisor, states } = setup();
+    driver.reachable = true;
+    supervisor.start();
+    await clock.advance(0);
+    expect(supervisor.state()).toMatchObject({ status: 'online', reconnects: 0, reason: null });
+
+    driver.emit('disconnected', new TransportError('peer_closed', 'peer closed'));
+    expect(supervisor.state()).toMatchObject({ status: 'offline', reason: 'peer closed' });
+    await clock.advance(250);
+    expect(supervisor.state()).toMatchObject({ status: 'online', reconnects: 1 });
+    expect(states.map((s) => s.status)).toEqual(['offline', 'online', 'offline', 'online']);
+    await supervisor.stop();
+    expect(supervisor.state().status).toBe('offline');
+  });
+
+  it('reports a degraded condition with its reason and forwards events with the family prefix', async () => {
+    const { clock, driver, supervisor, events } = setup();
+    driver.reachable = true;
+    supervisor.start();
+    await clock.advance(0);
+    driver.setCondition({ status: 'degraded', reason: 'paper out', detail: { paperOut: true } });
+    expect(supervisor.state()).toMatchObject({
+      status: 'degraded',
+      reason: 'paper out',
+      detail: { paperOut: true },
+    });
+    driver.emit('event', 'paper_out', {});
+    expect(events).toEqual([
+      { device: 'receipt-1', type: 'printer.paper_out', time: expect.any(String), data: {} },
+    ]);
+    await supervisor.stop();
+  });
+});
