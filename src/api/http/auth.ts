@@ -1,0 +1,81 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Scope } from '../../gateway/config/schema.js';
+import { ApiProblem } from './problem.js';
+
+export interface TokenConfig {
+  name: string;
+  token: string;
+  scopes: readonly Scope[];
+}
+
+export interface Principal {
+  name: string;
+  scopes: readonly Scope[];
+}
+
+/** Who may call a route. `public` routes (liveness, readiness) need no token. */
+export type Access = 'public' | readonly Scope[];
+
+const ANONYMOUS: Principal = { name: 'loopback', scopes: ['admin', 'staff', 'kiosk', 'monitor'] };
+
+/**
+ * Bearer tokens with scopes. Tokens are compared as SHA-256 digests in constant
+ * time. With no tokens configured, authentication is off — which the HTTP
+ * feature only allows on a loopback address.
+ */
+export class TokenAuthenticator {
+  private readonly entries: Array<{ digest: Buffer; principal: Principal }>;
+
+  constructor(tokens: readonly TokenConfig[]) {
+    this.entries = tokens.map((t) => ({
+      digest: digest(t.token),
+      principal: { name: t.name, scopes: t.scopes },
+    }));
+  }
+
+  get enabled(): boolean {
+    return this.entries.length > 0;
+  }
+
+  /** Resolves the caller from an Authorization header value (or a bare token); undefined when unknown. */
+  identify(credential: string | undefined): Principal | undefined {
+    if (!this.enabled) return ANONYMOUS;
+    if (!credential) return undefined;
+    const token = credential.startsWith('Bearer ') ? credential.slice(7).trim() : credential.trim();
+    if (!token) return undefined;
+    const candidate = digest(token);
+    let found: Principal | undefined;
+    for (const entry of this.entries) {
+      if (timingSafeEqual(entry.digest, candidate)) found = entry.principal;
+    }
+    return found;
+  }
+
+  /** Throws a 401 or 403 problem unless the credential grants one of the scopes (admin grants all). */
+  authorize(credential: string | undefined, access: Access): Principal {
+    if (access === 'public') return ANONYMOUS;
+    const principal = this.identify(credential);
+    if (!principal) {
+      throw new ApiProblem(401, 'unauthorized', 'Authentication required', 'send a valid bearer token');
+    }
+    if (principal.scopes.includes('admin') || access.some((scope) => principal.scopes.includes(scope))) {
+      return principal;
+    }
+    throw new ApiProblem(
+      403,
+      'forbidden',
+      'Insufficient scope',
+      `this needs one of the scopes: ${access.join(', ')}`,
+    );
+  }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127(\.\d{1,3}){3}$/.test(h);
+}

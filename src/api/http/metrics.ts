@@ -1,0 +1,71 @@
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeskServices } from '../../gateway/services.js';
+
+const STATUSES = ['online', 'degraded', 'offline'] as const;
+
+/**
+ * Prometheus metrics. Labels name devices, routes and outcomes — never a
+ * patron, an item or anything from a request body.
+ */
+export class ApiMetrics {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+
+  constructor(services: DeskServices) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'carrel_' });
+    const registers = [this.registry];
+    new Gauge({
+      name: 'carrel_device_status',
+      help: 'Device health: 1 for the current status of each device, 0 for the others',
+      labelNames: ['device', 'kind', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const device of services.devices()) {
+          for (const status of STATUSES) {
+            this.set({ device: device.device, kind: device.kind, status }, device.status === status ? 1 : 0);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'carrel_device_reconnects',
+      help: 'Successful reconnections of each device since the gateway started',
+      labelNames: ['device'],
+      registers,
+      collect() {
+        this.reset();
+        for (const device of services.devices()) this.set({ device: device.device }, device.reconnects);
+      },
+    });
+    new Gauge({
+      name: 'carrel_device_status_since_seconds',
+      help: 'Unix time of each device’s last status change',
+      labelNames: ['device'],
+      registers,
+      collect() {
+        this.reset();
+        for (const device of services.devices())
+          this.set({ device: device.device }, Date.parse(device.since) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'carrel_feature_up',
+      help: '1 when a gateway feature is running',
+      labelNames: ['feature'],
+      registers,
+      collect() {
+        this.reset();
+        for (const feature of services.features())
+          this.set({ feature: feature.name }, feature.status === 'running' ? 1 : 0);
+      },
+    });
+    this.httpDuration = new Histogram({
+      name: 'carrel_http_request_duration_seconds',
+      help: 'HTTP API latency by route template',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import type { RouteBook } from './routes.js';
+
+const problemSchema = {
+  type: 'object',
+  required: ['type', 'code', 'title', 'status'],
+  properties: {
+    type: { type: 'string', description: 'stable problem type, urn:carrel:problem:<code>' },
+    code: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+const PROBLEM_TEXT: Record<number, string> = {
+  400: 'Invalid request',
+  401: 'Authentication required',
+  403: 'Insufficient scope',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  422: 'Cannot be processed',
+  503: 'Unavailable',
+};
+
+function toSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
+
+/** OpenAPI 3.1 generated from the route book's zod schemas. */
+export function buildOpenApi(book: RouteBook, info: { version: string; authEnabled: boolean }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of book.entries) {
+    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const parameters: unknown[] = [];
+    for (const [where, schema] of [
+      ['path', route.params],
+      ['query', route.query],
+    ] as const) {
+      if (!schema) continue;
+      const json = toSchema(schema, 'input');
+      const properties = (json.properties ?? {}) as Record<string, Record<string, unknown>>;
+      const required = new Set((json.required as string[] | undefined) ?? []);
+      for (const [name, property] of Object.entries(properties)) {
+        parameters.push({
+          name,
+          in: where,
+          required: where === 'path' || required.has(name),
+          schema: property,
+          ...(property.description ? { description: property.description } : {}),
+        });
+      }
+    }
+    const responses: Record<string, unknown> = {
+      [String(route.status)]: {
+        description: 'Success',
+        content: { 'application/json': { schema: toSchema(route.response, 'output') } },
+      },
+    };
+    const problems = new Set([
+      ...(route.params || route.query || route.body ? [400] : []),
+      ...route.problems,
+    ]);
+    if (route.access !== 'public' && info.authEnabled) {
+      problems.add(401);
+      problems.add(403);
+    }
+    for (const status of [...problems].sort()) {
+      responses[String(status)] = {
+        description: PROBLEM_TEXT[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
+    }
+    paths[path] ??= {};
+    paths[path][route.method.toLowerCase()] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      tags: [route.tag],
+      ...(parameters.length ? { parameters } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: toSchema(route.body, 'input') } },
+            },
+          }
+        : {}),
+      responses,
+      ...(route.access === 'public'
+        ? { security: [] }
+        : { 'x-carrel-scopes': route.access, security: [{ bearer: [] }] }),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Carrel gateway API',
+      version: info.version,
+      description:
+        'Local API of a Carrel library desk gateway. Errors are application/problem+json with a stable `type`. ' +
+        'Device events stream on the WebSocket at /api/v1/events.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { Problem: problemSchema },
+    },
+    paths,
+  };
+}

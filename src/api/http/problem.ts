@@ -1,0 +1,66 @@
+import { CarrelError } from '../../core/errors.js';
+
+/**
+ * An RFC 9457 problem. `type` is stable (`urn:carrel:problem:<code>`) so clients
+ * can branch on it; `code` repeats the short form.
+ */
+export interface ProblemBody {
+  type: string;
+  code: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: Array<{ path: string; message: string }>;
+}
+
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: Array<{ path: string; message: string }>,
+  ) {
+    super(detail ?? title);
+  }
+
+  body(): ProblemBody {
+    return {
+      type: `urn:carrel:problem:${this.code}`,
+      code: this.code,
+      title: this.title,
+      status: this.status,
+      ...(this.detail ? { detail: this.detail } : {}),
+      ...(this.errors ? { errors: this.errors } : {}),
+    };
+  }
+}
+
+/** How gateway error codes surface over HTTP. Anything unlisted from a CarrelError is a 500. */
+const STATUS_BY_CODE: Record<string, { status: number; title: string }> = {
+  not_found: { status: 404, title: 'Not found' },
+  device_not_found: { status: 404, title: 'No such device' },
+  job_not_found: { status: 404, title: 'No such print job' },
+  not_a_printer: { status: 409, title: 'Device is not a printer' },
+  unknown_template: { status: 422, title: 'Unknown receipt template' },
+  template_error: { status: 422, title: 'Receipt template error' },
+  render_failed: { status: 422, title: 'Receipt could not be rendered' },
+  invalid_state: { status: 409, title: 'Not possible in the current state' },
+  queue_full: { status: 503, title: 'Print queue is full' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+};
+
+export function problemFromError(error: unknown): ApiProblem {
+  if (error instanceof ApiProblem) return error;
+  if (error instanceof CarrelError) {
+    const mapped = STATUS_BY_CODE[error.code];
+    if (mapped) return new ApiProblem(mapped.status, error.code, mapped.title, error.message);
+    return new ApiProblem(500, error.code, 'Gateway error', error.message);
+  }
+  return new ApiProblem(
+    500,
+    'internal',
+    'Internal error',
+    'an unexpected error occurred; see the gateway log',
+  );
+}

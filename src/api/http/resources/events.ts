@@ -1,0 +1,65 @@
+import type {} from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Logger } from '../../../core/logger.js';
+import type { DeviceEvent, DeviceState } from '../../../devices/device-state.js';
+import type { DeskServices } from '../../../gateway/services.js';
+import type { TokenAuthenticator } from '../auth.js';
+import { ApiProblem } from '../problem.js';
+
+/** What the WebSocket sends: the bus event name and its payload, the same JSON as on MQTT. */
+export type EventMessage =
+  | { event: 'device.state'; data: DeviceState }
+  | { event: 'device.event'; data: DeviceEvent }
+  | { event: 'snapshot'; data: { devices: DeviceState[] } };
+
+/** A client that falls this far behind is disconnected rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+/**
+ * `GET /api/v1/events` (WebSocket): a snapshot of every device on connect, then
+ * device state changes and device events as they happen. `?devices=a,b` limits
+ * to some devices. Browsers cannot set headers on a WebSocket, so the token may
+ * also come as `?access_token=`.
+ */
+export function eventRoutes(
+  app: FastifyInstance,
+  services: DeskServices,
+  auth: TokenAuthenticator,
+  log: Logger,
+): void {
+  app.get('/api/v1/events', { websocket: true }, (socket: WebSocket, request) => {
+    const query = request.query as Record<string, string | undefined>;
+    try {
+      const credential = request.headers.authorization ?? query.access_token;
+      auth.authorize(credential, ['kiosk', 'staff', 'monitor']);
+    } catch (error) {
+      const code = error instanceof ApiProblem ? error.status : 401;
+      socket.close(code === 403 ? 4403 : 4401, code === 403 ? 'forbidden' : 'unauthorized');
+      return;
+    }
+    const only = query.devices ? new Set(query.devices.split(',').filter(Boolean)) : undefined;
+    const wanted = (device: string) => !only || only.has(device);
+    const owner = {};
+    const send = (message: EventMessage) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+        log.warn('event client too slow; disconnecting it');
+        socket.close(1008, 'too slow');
+        return;
+      }
+      socket.send(JSON.stringify(message));
+    };
+    services.bus.on('device.state', owner, (state) => {
+      if (wanted(state.device)) send({ event: 'device.state', data: state });
+    });
+    services.bus.on('device.event', owner, (event) => {
+      if (wanted(event.device)) send({ event: 'device.event', data: event });
+    });
+    socket.on('close', () => services.bus.removeAllListenersOf(owner));
+    socket.on('error', () => services.bus.removeAllListenersOf(owner));
+    // Clients only listen; anything they send is ignored.
+    socket.on('message', () => {});
+    send({ event: 'snapshot', data: { devices: services.devices().filter((d) => wanted(d.device)) } });
+  });
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { DeskServices } from '../../../gateway/services.js';
+import type { RouteBook } from '../routes.js';
+import { readinessSchema } from '../schemas.js';
+
+export function healthRoutes(app: FastifyInstance, book: RouteBook, services: DeskServices): void {
+  book.add(app, {
+    method: 'GET',
+    url: '/healthz',
+    operationId: 'liveness',
+    summary: 'Liveness: the process answers',
+    tag: 'health',
+    access: 'public',
+    response: z.object({ status: z.literal('ok') }),
+    handler: () => ({ status: 'ok' as const }),
+  });
+
+  book.add(app, {
+    method: 'GET',
+    url: '/readyz',
+    operationId: 'readiness',
+    summary:
+      'Readiness: every feature running and every device reachable (503 otherwise, with the failing checks)',
+    tag: 'health',
+    access: 'public',
+    response: readinessSchema,
+    problems: [503],
+    handler: ({ reply }) => {
+      const readiness = services.readiness();
+      // Not ready is still a JSON body with every check, so IT staff see what is wrong.
+      if (!readiness.ready) reply.code(503);
+      return readiness;
+    },
+  });
+}

@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Access, Principal, TokenAuthenticator } from './auth.js';
+import { ApiProblem } from './problem.js';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface RouteSpec<
+  P extends z.ZodType,
+  Q extends z.ZodType,
+  B extends z.ZodType,
+  R extends z.ZodType,
+> {
+  method: Method;
+  /** fastify syntax: `/api/v1/devices/:id` */
+  url: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  response: R;
+  /** HTTP status of a success (200 unless said). */
+  status?: number;
+  /** Problem codes this route can answer with, for the OpenAPI document. */
+  problems?: number[];
+  handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<z.infer<R>> | z.infer<R>;
+}
+
+interface BookEntry {
+  method: Method;
+  url: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  response: z.ZodType;
+  status: number;
+  problems: number[];
+}
+
+/**
+ * The routes of the API, each defined once: the zod schemas validate requests
+ * and also generate the OpenAPI document, so the two cannot drift apart.
+ */
+export class RouteBook {
+  readonly entries: BookEntry[] = [];
+
+  constructor(private readonly auth: TokenAuthenticator) {}
+
+  add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(
+    app: FastifyInstance,
+    spec: RouteSpec<P, Q, B, R>,
+  ): void {
+    const status = spec.status ?? 200;
+    this.entries.push({ ...spec, status, problems: spec.problems ?? [] });
+    const auth = this.auth;
+    app.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (request, reply) => {
+        const principal = auth.authorize(request.headers.authorization, spec.access);
+        const params = parse(spec.params, request.params, 'path');
+        const query = parse(spec.query, request.query, 'query');
+        const body = parse(spec.body, request.body, 'body');
+        const result = await spec.handler({
+          params: params as z.infer<P>,
+          query: query as z.infer<Q>,
+          body: body as z.infer<B>,
+          principal,
+          request,
+          reply,
+        });
+        // A handler may choose another status (readiness answers 503 with its checks).
+        if (reply.statusCode === 200) reply.code(status);
+        reply.type('application/json; charset=utf-8');
+        return JSON.stringify(result);
+      },
+    });
+  }
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw new ApiProblem(400, 'invalid_request', 'Invalid request', `the ${where} is not valid`, errors);
+}

@@ -1,0 +1,143 @@
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { CarrelError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { Feature } from '../../gateway/feature.js';
+import type { DeskServices } from '../../gateway/services.js';
+import { isLoopbackHost, TokenAuthenticator, type TokenConfig } from './auth.js';
+import { ApiMetrics } from './metrics.js';
+import { buildOpenApi } from './openapi.js';
+import { ApiProblem, problemFromError } from './problem.js';
+import { deviceRoutes } from './resources/devices.js';
+import { docsRoutes } from './resources/docs.js';
+import { eventRoutes } from './resources/events.js';
+import { healthRoutes } from './resources/health.js';
+import { printerRoutes } from './resources/printers.js';
+import { RouteBook } from './routes.js';
+
+export interface HttpApiOptions {
+  services: DeskServices;
+  logger: Logger;
+  tokens: readonly TokenConfig[];
+  version: string;
+  /** Extra routes (pages, later resources) registered by the composition root. */
+  extend?: (app: FastifyInstance, book: RouteBook) => void;
+}
+
+export interface HttpApi {
+  app: FastifyInstance;
+  book: RouteBook;
+  metrics: ApiMetrics;
+}
+
+/** Builds the fastify app with every resource; does not listen. */
+export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  const log = options.logger.child({ module: 'http' });
+  const auth = new TokenAuthenticator(options.tokens);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 256 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const metrics = new ApiMetrics(options.services);
+  const book = new RouteBook(auth);
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    let problem: ApiProblem;
+    if (error instanceof ApiProblem || error instanceof CarrelError) {
+      problem = problemFromError(error);
+    } else if (typeof (error as { statusCode?: unknown }).statusCode === 'number') {
+      // fastify's own errors: bad JSON, body too large, wrong content type.
+      const fastifyError = error as { statusCode: number; code?: string; message: string };
+      const status = fastifyError.statusCode;
+      problem = new ApiProblem(
+        status,
+        status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_request',
+        status === 413 ? 'Request body too large' : 'Invalid request',
+        fastifyError.message,
+      );
+    } else {
+      problem = problemFromError(error);
+    }
+    if (problem.status >= 500 && problem.code === 'internal') log.error({ err: error }, 'request failed');
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="carrel"');
+    reply.code(problem.status).type('application/problem+json').send(JSON.stringify(problem.body()));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const problem = new ApiProblem(
+      404,
+      'not_found',
+      'Not found',
+      `no route ${request.method} ${request.url.split('?')[0]}`,
+    );
+    reply.code(404).type('application/problem+json').send(JSON.stringify(problem.body()));
+  });
+
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  healthRoutes(app, book, options.services);
+  deviceRoutes(app, book, options.services);
+  printerRoutes(app, book, options.services);
+  eventRoutes(app, options.services, auth, log);
+  options.extend?.(app, book);
+
+  app.get('/metrics', async (request, reply) => {
+    auth.authorize(request.headers.authorization, ['monitor']);
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  let openApi: object | undefined;
+  docsRoutes(app, () => {
+    openApi ??= buildOpenApi(book, { version: options.version, authEnabled: auth.enabled });
+    return openApi;
+  });
+
+  return { app, book, metrics };
+}
+
+export interface HttpFeatureOptions extends HttpApiOptions {
+  host: string;
+  port: number;
+  /** Called with the bound address once listening. */
+  onListening?: (url: string) => void;
+}
+
+/** The HTTP API as a gateway feature. Refuses a non-loopback address without tokens. */
+export function httpFeature(options: HttpFeatureOptions): Feature & { url(): string | undefined } {
+  let api: HttpApi | undefined;
+  let url: string | undefined;
+  return {
+    name: 'http',
+    url: () => url,
+    async start() {
+      if (!isLoopbackHost(options.host) && options.tokens.length === 0) {
+        throw new CarrelError(
+          'insecure_bind',
+          `refusing to serve the API on ${options.host} with no tokens configured: add auth.tokens or bind 127.0.0.1`,
+        );
+      }
+      api = await buildHttpApi(options);
+      await api.app.listen({ host: options.host, port: options.port });
+      const address = api.app.server.address();
+      const port = typeof address === 'object' && address ? address.port : options.port;
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      url = `http://${host}:${port}`;
+      options.onListening?.(url);
+    },
+    async stop() {
+      await api?.app.close();
+      api = undefined;
+    },
+  };
+}
