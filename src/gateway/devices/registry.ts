@@ -1,0 +1,83 @@
+import { CarrelError } from '../../core/errors.js';
+import type { DeviceState } from '../../devices/device-state.js';
+import type { Feature } from '../feature.js';
+import type { PrinterService, PrintJobView } from '../services.js';
+import type { DeviceSupervisor } from './supervisor.js';
+
+/** One configured device at run time: its supervisor plus what its family adds (a print queue…). */
+export interface DeviceEntry {
+  readonly id: string;
+  readonly kind: string;
+  readonly supervisor: DeviceSupervisor;
+  /** Present on receipt printers. */
+  readonly printing?: PrinterPort;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What the registry needs of a printer's queue and templates. */
+export interface PrinterPort {
+  submit(receipt: { template: string; data: Record<string, unknown> }): PrintJobView;
+  job(jobId: string): PrintJobView | undefined;
+  jobs(filter?: { state?: PrintJobView['state'] }): PrintJobView[];
+  retry(jobId: string): PrintJobView;
+  templates(): string[];
+}
+
+/**
+ * Every configured device, started in configuration order and stopped in
+ * reverse. Also the printer service the API calls: it finds the device and
+ * hands the call to its queue.
+ */
+export class DeviceRegistry implements Feature, PrinterService {
+  readonly name = 'devices';
+  private readonly entries = new Map<string, DeviceEntry>();
+
+  constructor(entries: DeviceEntry[]) {
+    for (const entry of entries) this.entries.set(entry.id, entry);
+  }
+
+  async start(): Promise<void> {
+    for (const entry of this.entries.values()) await entry.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.entries.values()].reverse().map((entry) => entry.stop()));
+  }
+
+  states(): DeviceState[] {
+    return [...this.entries.values()].map((entry) => entry.supervisor.state());
+  }
+
+  state(id: string): DeviceState | undefined {
+    return this.entries.get(id)?.supervisor.state();
+  }
+
+  submit(printerId: string, receipt: { template: string; data: Record<string, unknown> }): PrintJobView {
+    return this.printer(printerId).submit(receipt);
+  }
+
+  job(printerId: string, jobId: string): PrintJobView | undefined {
+    return this.printer(printerId).job(jobId);
+  }
+
+  jobs(printerId: string, filter?: { state?: PrintJobView['state'] }): PrintJobView[] {
+    return this.printer(printerId).jobs(filter);
+  }
+
+  retry(printerId: string, jobId: string): PrintJobView {
+    return this.printer(printerId).retry(jobId);
+  }
+
+  templates(printerId: string): string[] {
+    return this.printer(printerId).templates();
+  }
+
+  private printer(id: string): PrinterPort {
+    const entry = this.entries.get(id);
+    if (!entry) throw new CarrelError('device_not_found', `no device "${id}"`);
+    if (!entry.printing)
+      throw new CarrelError('not_a_printer', `device "${id}" is a ${entry.kind}, not a printer`);
+    return entry.printing;
+  }
+}

@@ -1,0 +1,216 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { buildHttpApi, type HttpApi, httpFeature } from '../../../src/api/http/server.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { fakeServices, onlinePrinter } from './fake-services.js';
+
+const TOKENS = [
+  { name: 'kiosk-1', token: 'kiosk-token-0123456789', scopes: ['kiosk' as const] },
+  { name: 'monitoring', token: 'monitor-token-0123456789', scopes: ['monitor' as const] },
+  { name: 'it', token: 'admin-token-0123456789', scopes: ['admin' as const] },
+];
+
+let api: HttpApi | undefined;
+afterEach(async () => {
+  await api?.app.close();
+  api = undefined;
+});
+
+async function build(tokens = TOKENS, services = fakeServices()) {
+  api = await buildHttpApi({
+    services: services.services,
+    logger: silentLogger(),
+    tokens,
+    version: '0.0.0-test',
+  });
+  return { api, ...services };
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('HTTP API', () => {
+  it('lists devices and one device, with problem+json for an unknown one', async () => {
+    const { api } = await build([]);
+    const list = await api.app.inject({ url: '/api/v1/devices' });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().devices).toHaveLength(1);
+    const one = await api.app.inject({ url: '/api/v1/devices/receipt-1' });
+    expect(one.json()).toMatchObject({ device: 'receipt-1', status: 'online' });
+    const missing = await api.app.inject({ url: '/api/v1/devices/nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toContain('application/problem+json');
+    expect(missing.json()).toMatchObject({ type: 'urn:carrel:problem:device_not_found', status: 404 });
+    const badId = await api.app.inject({ url: '/api/v1/devices/BAD%20ID' });
+    expect(badId.statusCode).toBe(400);
+    expect(badId.json().errors[0].path).toBe('path.id');
+  });
+
+  it('enforces bearer tokens and scopes when tokens are configured', async () => {
+    const { api } = await build();
+    expect((await api.app.inject({ url: '/api/v1/devices' })).statusCode).toBe(401);
+    const wrong = await api.app.inject({ url: '/api/v1/devices', headers: bearer('not-a-token-at-all') });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.headers['www-authenticate']).toContain('Bearer');
+    expect(
+      (await api.app.inject({ url: '/api/v1/devices', headers: bearer(TOKENS[1]!.token) })).statusCode,
+    ).toBe(200);
+    // a monitor token may look but not print
+    const print = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/printers/receipt-1/receipts',
+      headers: bearer(TOKENS[1]!.token),
+      payload: { template: 'test-page', data: {} },
+    });
+    expect(print.statusCode).toBe(403);
+    expect(print.json().code).toBe('forbidden');
+    // metrics need monitor (or admin); kiosks may not scrape
+    expect((await api.app.inject({ url: '/metrics', headers: bearer(TOKENS[0]!.token) })).statusCode).toBe(
+      403,
+    );
+    expect((await api.app.inject({ url: '/metrics', headers: bearer(TOKENS[2]!.token) })).statusCode).toBe(
+      200,
+    );
+    // liveness and readiness stay public
+    expect((await api.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await api.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('queues a receipt with 202 and a Location, validates the body, and maps gateway errors', async () => {
+    const { api, submitted } = await build([]);
+    const ok = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/printers/receipt-1/receipts',
+      payload: { template: 'checkout', data: { patron: { name: 'Zoë' } } },
+    });
+    expect(ok.statusCode).toBe(202);
+    expect(ok.headers.location).toBe(`/api/v1/printers/receipt-1/jobs/${ok.json().id}`);
+    expect(submitted).toEqual([
+      { printer: 'receipt-1', template: 'checkout', data: { patron: { name: 'Zoë' } } },
+    ]);
+    const job = await api.app.inject({ url: ok.headers.location as string });
+    expect(job.json()).toMatchObject({ state: 'queued', template: 'checkout' });
+
+    const noTemplate = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/printers/receipt-1/receipts',
+      payload: {},
+    });
+    expect(noTemplate.statusCode).toBe(400);
+    expect(noTemplate.json().errors).toEqual([{ path: 'body.template', message: expect.any(String) }]);
+
+    const badJson = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/printers/receipt-1/receipts',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"template":',
+    });
+    expect(badJson.statusCode).toBe(400);
+    expect(badJson.headers['content-type']).toContain('application/problem+json');
+
+    const unknownTemplate = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/printers/receipt-1/receipts',
+      payload: { template: 'nope' },
+    });
+    expect(unknownTemplate.statusCode).toBe(422);
+    expect(unknownTemplate.json().code).toBe('template_unknown');
+  });
+
+  it('answers /readyz 503 with the failing checks when not ready', async () => {
+    const services = fakeServices();
+    const { api } = await build([], services);
+    services.setReady(false);
+    const response = await api.app.inject({ url: '/readyz' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({
+      ready: false,
+      checks: [{ name: 'gateway', ok: false, detail: 'starting' }],
+    });
+  });
+
+  it('serves an OpenAPI document generated from the route schemas, and the docs page', async () => {
+    const { api } = await build();
+    const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    const print = doc.paths['/api/v1/printers/{id}/receipts'].post;
+    expect(print.requestBody.content['application/json'].schema.required).toContain('template');
+    expect(Object.keys(print.responses)).toEqual(
+      expect.arrayContaining(['202', '400', '401', '403', '404', '503']),
+    );
+    expect(doc.paths['/api/v1/devices/{id}'].get.parameters[0]).toMatchObject({
+      name: 'id',
+      in: 'path',
+      required: true,
+    });
+    const page = await api.app.inject({ url: '/docs' });
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('/docs/openapi.json');
+  });
+
+  it('exposes Prometheus metrics for device health and API latency without patron data', async () => {
+    const { api } = await build([]);
+    await api.app.inject({ url: '/api/v1/devices/receipt-1' });
+    const text = (await api.app.inject({ url: '/metrics' })).body;
+    expect(text).toContain(
+      'carrel_device_status{device="receipt-1",kind="receipt-printer",status="online"} 1',
+    );
+    expect(text).toContain(
+      'carrel_device_status{device="receipt-1",kind="receipt-printer",status="offline"} 0',
+    );
+    expect(text).toContain('carrel_device_reconnects{device="receipt-1"} 0');
+    expect(text).toMatch(
+      /carrel_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/devices\/:id",status="200"\} 1/,
+    );
+  });
+
+  it('streams a snapshot, state changes and device events on the WebSocket, with token auth', async () => {
+    const services = fakeServices([onlinePrinter('receipt-1'), onlinePrinter('receipt-2')]);
+    const { api, bus } = await build(TOKENS, services);
+    await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = api.app.server.address() as { port: number };
+
+    const refused = new WebSocket(`ws://127.0.0.1:${port}/api/v1/events`);
+    const code = await new Promise<number>((resolve) => refused.on('close', (c) => resolve(c)));
+    expect(code).toBe(4401);
+
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/events?devices=receipt-1`, {
+      headers: bearer(TOKENS[0]!.token),
+    });
+    const messages: Array<{ event: string; data: Record<string, unknown> }> = [];
+    const got = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => (messages.length >= n ? resolve() : setTimeout(check, 5));
+        check();
+      });
+    ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+    await got(1);
+    expect(messages[0]).toMatchObject({ event: 'snapshot', data: { devices: [{ device: 'receipt-1' }] } });
+    bus.emit('device.state', { ...onlinePrinter('receipt-2'), status: 'offline' });
+    bus.emit('device.state', { ...onlinePrinter('receipt-1'), status: 'offline', reason: 'peer closed' });
+    bus.emit('device.event', { device: 'receipt-1', type: 'printer.paper_out', time: 'now', data: {} });
+    await got(3);
+    expect(messages.slice(1)).toEqual([
+      { event: 'device.state', data: expect.objectContaining({ device: 'receipt-1', status: 'offline' }) },
+      {
+        event: 'device.event',
+        data: { device: 'receipt-1', type: 'printer.paper_out', time: 'now', data: {} },
+      },
+    ]);
+    ws.close();
+    await new Promise((resolve) => ws.on('close', resolve));
+    // the socket's listeners are gone from the bus
+    await expect.poll(() => bus.listenerCount()).toBe(0);
+  });
+
+  it('refuses to bind a non-loopback address when no tokens are configured', async () => {
+    const feature = httpFeature({
+      services: fakeServices().services,
+      logger: silentLogger(),
+      tokens: [],
+      version: '0',
+      host: '0.0.0.0',
+      port: 0,
+    });
+    await expect(feature.start()).rejects.toMatchObject({ code: 'insecure_bind' });
+  });
+});
