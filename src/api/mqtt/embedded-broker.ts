@@ -1,0 +1,172 @@
+import { createServer, isIP, type Socket } from 'node:net';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { CarrelError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { MqttFrameGuard } from './frame-guard.js';
+
+export interface EmbeddedBrokerOptions {
+  /** Address to bind; loopback by default. Binding elsewhere needs `authenticate`. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  logger: Logger;
+  /** Accepts or refuses a CONNECT. Without it every client is accepted and may publish anywhere. */
+  authenticate?: (username: string | undefined, password: Buffer | undefined) => BrokerGrant;
+  /** Concurrent connections at most; more are closed at once. */
+  maxClients?: number;
+  /** Largest MQTT packet accepted, in bytes; a client sending a bigger one is disconnected. */
+  maxPacketSize?: number;
+}
+
+/**
+ * What a CONNECT is granted: `false` refuses it; `true` accepts it with no publish
+ * rule; a rule accepts it and is asked about each PUBLISH of that connection.
+ */
+export type BrokerGrant = boolean | { mayPublish(topic: string): boolean };
+
+export interface EmbeddedBroker {
+  /** The bound address and port (the real one when 0 was asked). */
+  readonly host: string;
+  readonly port: number;
+  /** Disconnects every client and stops listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_CLIENTS = 64;
+export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024;
+
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/**
+ * The embedded MQTT broker (aedes 1.x on a plain TCP server). Bounded by default:
+ * at most `maxClients` connections, packets of at most `maxPacketSize` bytes,
+ * CONNECT within 10 s, slow readers dropped after 10 s.
+ */
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && !options.authenticate) {
+    throw new CarrelError(
+      'mqtt_insecure_bind',
+      `refusing to bind the embedded MQTT broker to ${host} without authentication: configure auth.tokens or bind to 127.0.0.1`,
+    );
+  }
+  const logger = options.logger.child({ module: 'mqtt-broker' });
+  const maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+  const grants = new WeakMap<Client, { mayPublish(topic: string): boolean }>();
+
+  const broker = await Aedes.createBroker({
+    connectTimeout: 10_000,
+    drainTimeout: 10_000,
+    heartbeatInterval: 60_000,
+    maxTopicLevels: 32,
+    authenticate(client, username, password, done) {
+      let accepted: BrokerGrant = true;
+      try {
+        accepted = options.authenticate ? options.authenticate(username, password) : true;
+      } catch (error) {
+        logger.error({ err: describeError(error) }, 'MQTT authenticate hook failed');
+        accepted = false;
+      }
+      if (!accepted) {
+        logger.info({ clientId: client.id }, 'MQTT client refused: bad credentials');
+        const error = new Error('bad username or password') as AuthenticateError;
+        error.returnCode = BAD_USERNAME_OR_PASSWORD;
+        done(error, false);
+        return;
+      }
+      if (accepted !== true) grants.set(client, accepted);
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      const grant = client ? grants.get(client) : undefined;
+      if (!grant) {
+        done(null);
+        return;
+      }
+      let allowed = false;
+      try {
+        allowed = grant.mayPublish(packet.topic);
+      } catch (error) {
+        logger.error({ err: describeError(error) }, 'MQTT publish rule failed');
+      }
+      if (allowed) {
+        done(null);
+      } else {
+        logger.debug({ clientId: client?.id, topic: packet.topic }, 'MQTT publish refused');
+        const error = new Error('not authorized') as AuthenticateError;
+        error.returnCode = NOT_AUTHORIZED;
+        done(error);
+      }
+    },
+  });
+  broker.on('clientError', (client, error) => {
+    logger.debug({ clientId: client?.id, err: describeError(error) }, 'MQTT client error');
+  });
+  broker.on('connectionError', (client, error) => {
+    logger.debug({ clientId: client?.id, err: describeError(error) }, 'MQTT connection error');
+  });
+
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => {}); // aedes reports it; a reset peer must not be an uncaught error
+    broker.handle(socket);
+    // Added after aedes's 'readable' listener, so this sees each chunk aedes reads
+    // without switching the socket to flowing mode.
+    const frameGuard = new MqttFrameGuard(maxPacketSize);
+    socket.on('data', (chunk: Buffer) => {
+      const verdict = frameGuard.push(chunk);
+      if (!verdict.ok) {
+        logger.warn({ reason: verdict.reason, maxPacketSize }, 'MQTT client disconnected: bad packet');
+        socket.destroy();
+      }
+    });
+  });
+  server.maxConnections = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+  server.on('drop', () =>
+    logger.warn({ maxClients: server.maxConnections }, 'MQTT client refused: too many clients'),
+  );
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw new CarrelError(
+      'mqtt_listen_failed',
+      `embedded MQTT broker could not listen on ${host}:${options.port}: ${describeError(error).message}`,
+      { cause: error },
+    );
+  }
+  server.on('error', (error) => logger.error({ err: describeError(error) }, 'MQTT broker server error'));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  logger.info({ host, port }, 'embedded MQTT broker listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    host,
+    port,
+    close() {
+      closing ??= (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => broker.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await serverClosed;
+        logger.info({ host, port }, 'embedded MQTT broker closed');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { CarrelError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { type CarrelTopics, hasWildcardOrNul, type MqttResponse } from './topics.js';
+
+/** What MQTT calls to do the work of one action. Throws a CarrelError for a stable error code. */
+export type MqttAction = (data: unknown) => Promise<unknown>;
+
+/** One PUBLISH on `request/<action>`, as received. */
+export interface IncomingRequest {
+  action: string;
+  payload: Buffer;
+  /** MQTT 5 properties, when the requester set them. */
+  responseTopic?: string;
+  correlationData?: Buffer;
+}
+
+/** One envelope to publish; `topic` is a full topic name. */
+export interface OutgoingResponse {
+  topic: string;
+  envelope: MqttResponse;
+  correlationData?: Buffer;
+}
+
+export interface RequestDispatcherOptions {
+  topics: CarrelTopics;
+  actions: Readonly<Record<string, MqttAction>>;
+  respond: (response: OutgoingResponse) => void;
+  logger: Logger;
+  clock?: Clock;
+  /** Handlers running at once. */
+  maxConcurrent?: number;
+  /** Requests waiting for a slot; more are answered `busy`. */
+  maxQueued?: number;
+  /** A handler still running after this long is answered `timeout`. */
+  timeoutMs?: number;
+  /** Larger request payloads are answered `bad_request` unread. */
+  maxPayloadBytes?: number;
+}
+
+const requestSchema = z.looseObject({
+  transaction: z.string().min(1).max(256).optional(),
+  data: z.unknown().optional(),
+});
+
+const MAX_RESPONSE_TOPIC_LENGTH = 512;
+
+/**
+ * Turns request PUBLISHes into response envelopes. Never throws and never lets a
+ * payload or a handler take the daemon down: malformed JSON is `bad_request`, an
+ * unknown action `unknown_action`, a handler error its CarrelError code (else
+ * `internal`). Work is concurrent but bounded: `maxConcurrent` handlers run, up to
+ * `maxQueued` wait, the rest are answered `busy` at once.
+ */
+export class RequestDispatcher {
+  private readonly clock: Clock;
+  private readonly maxConcurrent: number;
+  private readonly maxQueued: number;
+  private readonly timeoutMs: number;
+  private readonly maxPayloadBytes: number;
+  private readonly queue: Array<() => Promise<void>> = [];
+  private running = 0;
+  private closed = false;
+
+  constructor(private readonly options: RequestDispatcherOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.maxConcurrent = options.maxConcurrent ?? 8;
+    this.maxQueued = options.maxQueued ?? 64;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024;
+  }
+
+  /** Handlers running or waiting now. */
+  get pending(): number {
+    return this.running + this.queue.length;
+  }
+
+  accept(request: IncomingRequest): void {
+    try {
+      this.dispatch(request);
+    } catch (error) {
+      this.options.logger.error({ err: describeError(error) }, 'MQTT request dispatch failed');
+    }
+  }
+
+  /** Drops waiting requests; running ones finish but their answers go nowhere. */
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+  }
+
+  private dispatch(request: IncomingRequest): void {
+    if (this.closed) return;
+    const correlation = request.correlationData?.toString('utf8');
+    const reply = (envelope: Omit<MqttResponse, 'transaction'>, transaction: string | null) =>
+      this.reply(request, { ...envelope, transaction });
+    const fail = (code: string, message: string, transaction: string | null) =>
+      reply({ status: 'error', data: null, error: { code, message } }, transaction);
+
+    if (request.payload.length > this.maxPayloadBytes) {
+      fail('bad_request', `request payload exceeds ${this.maxPayloadBytes} bytes`, correlation ?? null);
+      return;
+    }
+    let parsed: z.infer<typeof requestSchema>;
+    try {
+      const result = requestSchema.safeParse(JSON.parse(request.payload.toString('utf8')));
+      if (!result.success) {
+        fail(
+          'bad_request',
+          'request must be a JSON object {"transaction": string, "data"?: any}',
+          correlation ?? null,
+        );
+        return;
+      }
+      parsed = result.data;
+    } catch {
+      fail('bad_request', 'request payload is not valid JSON', correlation ?? null);
+      return;
+    }
+    const transaction = parsed.transaction ?? correlation ?? null;
+    if (transaction === null) {
+      fail('bad_request', 'request has no "transaction" correlation id', null);
+      return;
+    }
+    if (!Object.hasOwn(this.options.actions, request.action)) {
+      fail('unknown_action', `no action "${request.action}"`, transaction);
+      return;
+    }
+    const action = this.options.actions[request.action] as MqttAction;
+    if (this.pending >= this.maxConcurrent + this.maxQueued) {
+      fail('busy', 'too many requests in progress; try again', transaction);
+      return;
+    }
+    this.queue.push(async () => {
+      try {
+        const data = await this.withTimeout(request.action, action(parsed.data));
+        reply({ status: 'ok', data: data ?? null }, transaction);
+      } catch (error) {
+        const described = this.describeFailure(request.action, error);
+        fail(described.code, described.message, transaction);
+      }
+    });
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.running < this.maxConcurrent && this.queue.length > 0) {
+      const job = this.queue.shift() as () => Promise<void>;
+      this.running++;
+      void job().finally(() => {
+        this.running--;
+        this.drain();
+      });
+    }
+  }
+
+  private withTimeout<T>(action: string, work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimeout(
+        `mqtt-request:${action}`,
+        () => reject(new CarrelError('timeout', `action "${action}" did not finish in ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      work.then(
+        (value) => {
+          timer.cancel();
+          resolve(value);
+        },
+        (error: unknown) => {
+          timer.cancel();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private describeFailure(action: string, error: unknown): { code: string; message: string } {
+    if (error instanceof CarrelError) return { code: error.code, message: error.message };
+    if (error instanceof z.ZodError) return { code: 'bad_request', message: z.prettifyError(error) };
+    // Our bug: say so in the log, give the requester nothing of the internals.
+    this.options.logger.error({ action, err: describeError(error) }, 'MQTT action failed');
+    return { code: 'internal', message: 'internal error' };
+  }
+
+  private reply(request: IncomingRequest, envelope: MqttResponse): void {
+    if (this.closed) return;
+    const { topics } = this.options;
+    let topic = topics.response(request.action).name;
+    if (request.responseTopic !== undefined) {
+      if (isAcceptableResponseTopic(request.responseTopic, topics)) topic = request.responseTopic;
+      else this.options.logger.debug({ action: request.action }, 'MQTT request responseTopic ignored');
+    }
+    this.options.respond({
+      topic,
+      envelope,
+      ...(request.correlationData !== undefined && { correlationData: request.correlationData }),
+    });
+  }
+}
+
+/**
+ * An MQTT 5 responseTopic is honoured when it is a plain topic name and, inside
+ * this gateway's tree, lies under `response/` (a request cannot make the gateway
+ * publish over its own state topics).
+ */
+export function isAcceptableResponseTopic(topic: string, topics: CarrelTopics): boolean {
+  if (topic.length === 0 || topic.length > MAX_RESPONSE_TOPIC_LENGTH) return false;
+  if (hasWildcardOrNul(topic) || topic.startsWith('$')) return false;
+  if (!topics.owns(topic)) return true;
+  return topic.startsWith(`${topics.base}/response/`);
+}

@@ -1,0 +1,165 @@
+import { CarrelError } from '../../core/errors.js';
+import type { DeviceEvent, DeviceState } from '../../devices/device-state.js';
+
+/**
+ * Carrel's MQTT topics in one place (STYLE 10): the base topic, which topics are
+ * retained, and the payload each one carries.
+ *
+ * ```
+ * carrel/<site>/<gateway>/state                      retained  GatewayStatusPayload (last will: offline)
+ * carrel/<site>/<gateway>/devices/<id>/state         retained  DeviceState
+ * carrel/<site>/<gateway>/devices/<id>/events/<type>           DeviceEvent
+ * carrel/<site>/<gateway>/request/<action>                     MqttRequest  (from a front end)
+ * carrel/<site>/<gateway>/response/<action>                    MqttResponse (to a front end)
+ * ```
+ *
+ * Privacy: only the gateway state and DeviceState are retained, and neither ever
+ * carries patron data (DeviceState.detail is device-family specifics only). A
+ * retained message outlives the request that caused it and is handed to every
+ * subscriber, so nothing patron-related may ever be given a retained topic here.
+ */
+
+/** The gateway as a whole. The last will carries no `since`: the broker cannot know it. */
+export type GatewayStatusPayload =
+  | { status: 'online'; since: string }
+  | { status: 'offline'; since?: string };
+
+/** What a front end publishes on `request/<action>`. */
+export interface MqttRequest {
+  /** Correlation id, echoed in the response envelope. */
+  transaction: string;
+  data?: unknown;
+}
+
+/** The one response envelope on `response/<action>`. */
+export interface MqttResponse {
+  status: 'ok' | 'error';
+  data: unknown;
+  error?: { code: string; message: string };
+  /** The request's correlation id, or null when it could not be read. */
+  transaction: string | null;
+}
+
+/** The typed map: topic kind → payload. */
+export interface TopicPayloads {
+  state: GatewayStatusPayload;
+  deviceState: DeviceState;
+  deviceEvent: DeviceEvent;
+  request: MqttRequest;
+  response: MqttResponse;
+}
+
+export type TopicKind = keyof TopicPayloads;
+
+interface TopicSpec {
+  retain: boolean;
+  qos: 0 | 1;
+}
+
+/** Which kinds are retained. Only these two; see the privacy note above. */
+export const TOPIC_SPECS: { readonly [K in TopicKind]: TopicSpec } = {
+  state: { retain: true, qos: 1 },
+  deviceState: { retain: true, qos: 1 },
+  deviceEvent: { retain: false, qos: 1 },
+  request: { retain: false, qos: 1 },
+  response: { retain: false, qos: 1 },
+};
+
+/** A concrete topic name tagged with the payload it carries. */
+export interface Topic<K extends TopicKind> {
+  readonly kind: K;
+  readonly name: string;
+  readonly retain: boolean;
+  readonly qos: 0 | 1;
+}
+
+/** A topic segment (id, action, event type) that would break the topic tree. */
+export class TopicSegmentError extends CarrelError {
+  constructor(what: string) {
+    super('bad_topic_segment', `${what} must be non-empty and contain no "+", "#", "/" or NUL`);
+  }
+}
+
+const MAX_SEGMENT_LENGTH = 128;
+const NUL = String.fromCharCode(0);
+
+/** True when `topic` holds a wildcard or NUL, so it cannot be a PUBLISH topic name. */
+export function hasWildcardOrNul(topic: string): boolean {
+  return topic.includes('+') || topic.includes('#') || topic.includes(NUL);
+}
+
+/** True when `segment` can stand as one topic level without wildcards or nesting. */
+export function isSafeTopicSegment(segment: string): boolean {
+  return (
+    segment.length > 0 &&
+    segment.length <= MAX_SEGMENT_LENGTH &&
+    !segment.includes('/') &&
+    !hasWildcardOrNul(segment)
+  );
+}
+
+function guard(segment: string, what: string): string {
+  if (typeof segment !== 'string' || !isSafeTopicSegment(segment)) throw new TopicSegmentError(what);
+  return segment;
+}
+
+/** Encodes a payload for the wire. Kept beside the map so every publisher writes JSON the same way. */
+export function encodePayload<K extends TopicKind>(_topic: Topic<K>, payload: TopicPayloads[K]): string {
+  return JSON.stringify(payload);
+}
+
+/** All topic names of one gateway. Build topics only through this. */
+export class CarrelTopics {
+  /** `carrel/<site>/<gateway>` */
+  readonly base: string;
+
+  constructor(site: string, gateway: string) {
+    this.base = `carrel/${guard(site, 'site')}/${guard(gateway, 'gateway')}`;
+  }
+
+  state(): Topic<'state'> {
+    return this.topic('state', 'state');
+  }
+
+  deviceState(deviceId: string): Topic<'deviceState'> {
+    return this.topic('deviceState', `devices/${guard(deviceId, 'device id')}/state`);
+  }
+
+  deviceEvent(deviceId: string, eventType: string): Topic<'deviceEvent'> {
+    return this.topic(
+      'deviceEvent',
+      `devices/${guard(deviceId, 'device id')}/events/${guard(eventType, 'event type')}`,
+    );
+  }
+
+  request(action: string): Topic<'request'> {
+    return this.topic('request', `request/${guard(action, 'action')}`);
+  }
+
+  response(action: string): Topic<'response'> {
+    return this.topic('response', `response/${guard(action, 'action')}`);
+  }
+
+  /** The subscription that receives every request. */
+  requestFilter(): string {
+    return `${this.base}/request/+`;
+  }
+
+  /** The action named by a request topic, or undefined when `topic` is not one of ours. */
+  actionOf(topic: string): string | undefined {
+    const prefix = `${this.base}/request/`;
+    if (!topic.startsWith(prefix)) return undefined;
+    const action = topic.slice(prefix.length);
+    return isSafeTopicSegment(action) ? action : undefined;
+  }
+
+  /** True when `topic` lies in this gateway's tree. */
+  owns(topic: string): boolean {
+    return topic === this.base || topic.startsWith(`${this.base}/`);
+  }
+
+  private topic<K extends TopicKind>(kind: K, suffix: string): Topic<K> {
+    const spec = TOPIC_SPECS[kind];
+    return { kind, name: `${this.base}/${suffix}`, retain: spec.retain, qos: spec.qos };
+  }
+}

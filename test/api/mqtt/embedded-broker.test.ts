@@ -1,0 +1,216 @@
+import { connect as tcpConnect } from 'node:net';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBrokerAuth, GATEWAY_MQTT_USERNAME } from '../../../src/api/mqtt/auth.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../../src/api/mqtt/embedded-broker.js';
+import { MqttApi } from '../../../src/api/mqtt/mqtt-api.js';
+import { CarrelTopics } from '../../../src/api/mqtt/topics.js';
+import { CarrelError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { EventBus } from '../../../src/gateway/event-bus.js';
+import { printerState } from './mqtt-api-contract.js';
+import { Observer } from './observer.js';
+
+const KIOSK_TOKEN = 'kiosk-token-0123456789abcdef';
+const MONITOR_TOKEN = 'monitor-token-0123456789abcdef';
+const topics = new CarrelTopics('main-library', 'desk-1');
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function brokerWithTokens() {
+  const auth = createBrokerAuth({
+    topics,
+    tokens: [
+      { name: 'kiosk-1', token: KIOSK_TOKEN, scopes: ['kiosk'] },
+      { name: 'it', token: MONITOR_TOKEN, scopes: ['monitor'] },
+    ],
+  });
+  const broker = await startEmbeddedBroker({
+    port: 0,
+    logger: silentLogger(),
+    authenticate: auth.authenticate,
+  });
+  cleanups.push(() => broker.close());
+  return { broker, auth, url: `mqtt://127.0.0.1:${broker.port}` };
+}
+
+async function startGateway(url: string, credential: { username: string; password: string }) {
+  const api = new MqttApi({
+    site: 'main-library',
+    gateway: 'desk-1',
+    url,
+    protocolVersion: 4,
+    ...credential,
+    bus: new EventBus(),
+    logger: silentLogger(),
+    deviceStates: () => [printerState()],
+    actions: { echo: async (data) => data },
+    connectTimeoutMs: 3000,
+  });
+  await api.start();
+  cleanups.push(() => api.stop());
+  return api;
+}
+
+async function observe(url: string, password: string): Promise<Observer> {
+  const observer = await Observer.connect(url, { username: 'kiosk', password, protocolVersion: 4 });
+  cleanups.push(() => observer.close());
+  return observer;
+}
+
+function connectFailure(url: string, options: { username?: string; password?: string }): Promise<unknown> {
+  return connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, protocolVersion: 4, ...options }).then(
+    async (client: MqttClient) => {
+      await client.endAsync(true);
+      return undefined;
+    },
+    (error: unknown) => error,
+  );
+}
+
+function closed(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => client.once('close', () => resolve()));
+}
+
+describe('embedded broker authentication', () => {
+  it('refuses a wrong token, a missing one, and a client posing as the gateway', async () => {
+    const { url, auth } = await brokerWithTokens();
+    const wrong = await connectFailure(url, { username: 'kiosk', password: 'not-a-configured-token' });
+    expect(wrong).toMatchObject({ code: 4 });
+    expect(await connectFailure(url, { username: 'kiosk' })).toMatchObject({ code: 4 });
+    expect(await connectFailure(url, {})).toMatchObject({ code: 4 });
+    const impostor = await connectFailure(url, { username: GATEWAY_MQTT_USERNAME, password: KIOSK_TOKEN });
+    expect(impostor).toMatchObject({ code: 4 });
+    // The same check MqttApi.start() makes: a refusal is final and says so.
+    const api = new MqttApi({
+      site: 'main-library',
+      gateway: 'desk-1',
+      url,
+      protocolVersion: 4,
+      username: GATEWAY_MQTT_USERNAME,
+      password: `${auth.gatewayCredential.password}x`,
+      bus: new EventBus(),
+      logger: silentLogger(),
+      deviceStates: () => [],
+      actions: {},
+      connectTimeoutMs: 3000,
+    });
+    await expect(api.start()).rejects.toMatchObject({ code: 'mqtt_refused' });
+  });
+
+  it('accepts a configured token, and the gateway with its internal credential', async () => {
+    const { url, auth } = await brokerWithTokens();
+    await startGateway(url, auth.gatewayCredential);
+    const observer = await observe(url, KIOSK_TOKEN);
+    await observer.subscribe(`${topics.base}/#`);
+    await observer.publish(topics.request('echo').name, JSON.stringify({ transaction: 'k-1', data: 'hi' }));
+    const answer = await observer.waitFor((m) => m.topic === topics.response('echo').name, 'echo answer');
+    expect(answer.json).toEqual({ status: 'ok', data: 'hi', transaction: 'k-1' });
+  });
+
+  it('lets no client but the gateway publish in the gateway tree, and monitor tokens only read', async () => {
+    const { url, auth } = await brokerWithTokens();
+    await startGateway(url, auth.gatewayCredential);
+
+    const spoofer = await observe(url, KIOSK_TOKEN);
+    const spooferClosed = closed(spoofer.client);
+    spoofer.client.publish(topics.state().name, JSON.stringify({ status: 'offline' }), {
+      qos: 1,
+      retain: true,
+    });
+    await spooferClosed;
+
+    const monitor = await observe(url, MONITOR_TOKEN);
+    const monitorClosed = closed(monitor.client);
+    monitor.client.publish(topics.request('echo').name, JSON.stringify({ transaction: 'm-1' }), { qos: 1 });
+    await monitorClosed;
+
+    const reader = await observe(url, MONITOR_TOKEN);
+    await reader.subscribe(topics.state().name);
+    const state = await reader.waitFor((m) => m.topic === topics.state().name, 'gateway state');
+    expect(state.json).toMatchObject({ status: 'online' });
+  });
+
+  it('without tokens accepts anonymous clients but still guards the gateway name', async () => {
+    const auth = createBrokerAuth({ topics, tokens: [] });
+    const broker = await startEmbeddedBroker({
+      port: 0,
+      logger: silentLogger(),
+      authenticate: auth.authenticate,
+    });
+    cleanups.push(() => broker.close());
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    expect(await connectFailure(url, {})).toBeUndefined();
+    expect(await connectFailure(url, { username: GATEWAY_MQTT_USERNAME, password: 'guess' })).toMatchObject({
+      code: 4,
+    });
+    await startGateway(url, auth.gatewayCredential);
+  });
+});
+
+describe('embedded broker limits', () => {
+  it('refuses to bind beyond loopback without authentication', async () => {
+    const failure = await startEmbeddedBroker({ host: '0.0.0.0', port: 0, logger: silentLogger() }).then(
+      async (broker: EmbeddedBroker) => {
+        await broker.close();
+        return undefined;
+      },
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(CarrelError);
+    expect((failure as CarrelError).code).toBe('mqtt_insecure_bind');
+  });
+
+  it('reports a port in use as a clear error', async () => {
+    const first = await startEmbeddedBroker({ port: 0, logger: silentLogger() });
+    cleanups.push(() => first.close());
+    await expect(startEmbeddedBroker({ port: first.port, logger: silentLogger() })).rejects.toMatchObject({
+      code: 'mqtt_listen_failed',
+    });
+  });
+
+  it('disconnects a client that sends a packet over the size limit', async () => {
+    const broker = await startEmbeddedBroker({ port: 0, logger: silentLogger(), maxPacketSize: 1024 });
+    cleanups.push(() => broker.close());
+    const client = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
+    cleanups.push(() => client.endAsync(true));
+    const gone = closed(client);
+    client.publish('carrel/big', Buffer.alloc(4096, 1), { qos: 0 });
+    await gone;
+  });
+
+  it('closes connections beyond maxClients', async () => {
+    const broker = await startEmbeddedBroker({ port: 0, logger: silentLogger(), maxClients: 2 });
+    cleanups.push(() => broker.close());
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    for (let i = 0; i < 2; i++) {
+      const client = await connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
+      cleanups.push(() => client.endAsync(true));
+    }
+    const third = tcpConnect(broker.port, '127.0.0.1');
+    cleanups.push(async () => {
+      third.destroy();
+    });
+    await new Promise<void>((resolve) => third.once('close', () => resolve()));
+  });
+
+  it('close() is idempotent and frees the port', async () => {
+    const broker = await startEmbeddedBroker({ port: 0, logger: silentLogger() });
+    const client = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
+    const gone = closed(client);
+    await Promise.all([broker.close(), broker.close()]);
+    await gone;
+    await client.endAsync(true);
+    const again = await startEmbeddedBroker({ port: broker.port, logger: silentLogger() });
+    await again.close();
+  });
+});

@@ -1,0 +1,345 @@
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MqttApi, type MqttApiOptions } from '../../../src/api/mqtt/mqtt-api.js';
+import { CarrelError, TransportError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import type { DeviceEvent, DeviceState } from '../../../src/devices/device-state.js';
+import { EventBus } from '../../../src/gateway/event-bus.js';
+import { Observer } from './observer.js';
+import { startTcpRelay, type TcpRelay } from './tcp-relay.js';
+
+export interface BrokerUnderTest {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A broker the MqttApi contract runs against: the embedded aedes or a real Mosquitto. */
+export interface BrokerFixture {
+  name: string;
+  /** What MqttApi should speak to it: aedes knows only MQTT 3.1.1. */
+  protocolVersion: 4 | 5;
+  /** Starts a broker on `port` (0 or omitted: a free one). */
+  start(port?: number): Promise<BrokerUnderTest>;
+}
+
+export function printerState(overrides: Partial<DeviceState> = {}): DeviceState {
+  return {
+    device: 'receipt-1',
+    kind: 'receipt-printer',
+    status: 'online',
+    since: '2026-01-01T00:00:00.000Z',
+    reason: null,
+    lastError: null,
+    reconnects: 0,
+    detail: { paper: 'ok' },
+    ...overrides,
+  };
+}
+
+let gatewaySerial = 0;
+
+/** The MqttApi contract, one broker per file; each test has its own gateway name so retained messages never mix. */
+export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: string): void {
+  describe.skipIf(skipReason !== undefined)(`MqttApi against ${fixture.name}`, () => {
+    let broker: BrokerUnderTest;
+    const cleanups: Array<() => Promise<void>> = [];
+
+    beforeAll(async () => {
+      broker = await fixture.start();
+    });
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+    afterAll(async () => {
+      await broker?.stop();
+    });
+
+    interface Harness {
+      api: MqttApi;
+      bus: EventBus;
+      base: string;
+      states: DeviceState[];
+      listenerErrors: unknown[];
+    }
+
+    async function startApi(overrides: Partial<MqttApiOptions> = {}): Promise<Harness> {
+      const listenerErrors: unknown[] = [];
+      const bus = new EventBus((error) => listenerErrors.push(error));
+      const states = [printerState()];
+      const gateway = `desk-${process.pid}-${++gatewaySerial}`;
+      const api = new MqttApi({
+        site: 'main-library',
+        gateway,
+        url: broker.url,
+        protocolVersion: fixture.protocolVersion,
+        bus,
+        logger: silentLogger(),
+        deviceStates: () => states,
+        reconnectPeriodMs: 100,
+        connectTimeoutMs: 5000,
+        actions: {
+          echo: async (data) => data,
+          'paper.check': async () => {
+            throw new CarrelError('paper_out', 'the printer is out of paper');
+          },
+          crash: async () => {
+            throw new Error('secret internals');
+          },
+        },
+        ...overrides,
+      });
+      await api.start();
+      cleanups.push(() => api.stop());
+      return { api, bus, base: `carrel/main-library/${gateway}`, states, listenerErrors };
+    }
+
+    async function observe(url = broker.url): Promise<Observer> {
+      const observer = await Observer.connect(url, { protocolVersion: fixture.protocolVersion });
+      cleanups.push(() => observer.close());
+      return observer;
+    }
+
+    it('publishes the gateway state online, retained, once connected', async () => {
+      const { api, base } = await startApi();
+      expect(api.connected).toBe(true);
+      const observer = await observe();
+      await observer.subscribe(`${base}/state`);
+      const state = await observer.waitFor((m) => m.topic === `${base}/state`, 'gateway state');
+      expect(state.retain).toBe(true);
+      expect(state.json).toEqual({ status: 'online', since: expect.any(String) });
+      expect(Number.isNaN(Date.parse((state.json as { since: string }).since))).toBe(false);
+    });
+
+    it('retains every device state on connect and updates it on bus events', async () => {
+      const { bus, base } = await startApi();
+      const observer = await observe();
+      await observer.subscribe(`${base}/devices/+/state`);
+      const initial = await observer.waitFor(
+        (m) => m.topic === `${base}/devices/receipt-1/state`,
+        'device state',
+      );
+      expect(initial.retain).toBe(true);
+      expect(initial.json).toEqual(printerState());
+
+      const degraded = printerState({ status: 'degraded', reason: 'paper low', detail: { paper: 'low' } });
+      bus.emit('device.state', degraded);
+      const update = await observer.waitFor((m) => (m.json as DeviceState).status === 'degraded', 'update');
+      expect(update.json).toEqual(degraded);
+
+      const late = await observe();
+      await late.subscribe(`${base}/devices/+/state`);
+      const retained = await late.waitFor((m) => m.topic === `${base}/devices/receipt-1/state`, 'retained');
+      expect(retained.retain).toBe(true);
+      expect(retained.json).toEqual(degraded);
+    });
+
+    it('publishes device events on the events topic, not retained', async () => {
+      const { bus, base, listenerErrors } = await startApi();
+      const observer = await observe();
+      await observer.subscribe(`${base}/devices/+/events/#`);
+      const event: DeviceEvent = {
+        device: 'receipt-1',
+        type: 'printer.paper_out',
+        time: '2026-01-01T00:00:01.000Z',
+        data: { cover: 'closed' },
+      };
+      // An event whose type would break the topic tree is dropped, and does not throw into the bus.
+      bus.emit('device.event', { ...event, type: 'printer/#' });
+      bus.emit('device.event', event);
+      const received = await observer.waitFor((m) => m.topic.includes('/events/'), 'device event');
+      expect(received.topic).toBe(`${base}/devices/receipt-1/events/printer.paper_out`);
+      expect(received.retain).toBe(false);
+      expect(received.json).toEqual(event);
+      expect(listenerErrors).toEqual([]);
+      expect(observer.messages.filter((m) => m.topic.includes('/events/'))).toHaveLength(1);
+    });
+
+    it('answers requests with the envelope and echoes the transaction', async () => {
+      const { base } = await startApi();
+      const observer = await observe();
+      await observer.subscribe(`${base}/response/+`);
+      const respondedTo = (transaction: string | null) => (m: { json: unknown }) =>
+        (m.json as { transaction?: unknown }).transaction === transaction;
+
+      await observer.publish(
+        `${base}/request/echo`,
+        JSON.stringify({ transaction: 't-1', data: { copies: 2 } }),
+      );
+      const ok = await observer.waitFor(respondedTo('t-1'), 'echo response');
+      expect(ok.topic).toBe(`${base}/response/echo`);
+      expect(ok.retain).toBe(false);
+      expect(ok.json).toEqual({ status: 'ok', data: { copies: 2 }, transaction: 't-1' });
+
+      await observer.publish(`${base}/request/eject`, JSON.stringify({ transaction: 't-2' }));
+      const unknown = await observer.waitFor(respondedTo('t-2'), 'unknown action response');
+      expect(unknown.topic).toBe(`${base}/response/eject`);
+      expect(unknown.json).toMatchObject({ status: 'error', data: null, error: { code: 'unknown_action' } });
+
+      await observer.publish(`${base}/request/__proto__`, JSON.stringify({ transaction: 't-3' }));
+      const proto = await observer.waitFor(respondedTo('t-3'), 'prototype name response');
+      expect(proto.json).toMatchObject({ status: 'error', error: { code: 'unknown_action' } });
+
+      await observer.publish(`${base}/request/echo`, '{"transaction": "t-4", ');
+      const malformed = await observer.waitFor(respondedTo(null), 'malformed response');
+      expect(malformed.topic).toBe(`${base}/response/echo`);
+      expect(malformed.json).toMatchObject({
+        status: 'error',
+        error: { code: 'bad_request' },
+        transaction: null,
+      });
+
+      await observer.publish(`${base}/request/paper.check`, JSON.stringify({ transaction: 't-5' }));
+      const failed = await observer.waitFor(respondedTo('t-5'), 'handler error response');
+      expect(failed.json).toEqual({
+        status: 'error',
+        data: null,
+        error: { code: 'paper_out', message: 'the printer is out of paper' },
+        transaction: 't-5',
+      });
+
+      await observer.publish(`${base}/request/crash`, JSON.stringify({ transaction: 't-6' }));
+      const crashed = await observer.waitFor(respondedTo('t-6'), 'internal error response');
+      expect(crashed.json).toEqual({
+        status: 'error',
+        data: null,
+        error: { code: 'internal', message: 'internal error' },
+        transaction: 't-6',
+      });
+    });
+
+    it('survives any request payload and keeps answering', async () => {
+      const { api, base } = await startApi();
+      const observer = await observe();
+      await observer.subscribe(`${base}/response/+`);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.constantFrom('echo', 'crash', 'nope'),
+          async (bytes, action) => {
+            await observer.publish(`${base}/request/${action}`, Buffer.from(bytes));
+          },
+        ),
+        { numRuns: 40 },
+      );
+      await observer.publish(`${base}/request/echo`, JSON.stringify({ transaction: 'after-fuzz', data: 1 }));
+      const answer = await observer.waitFor(
+        (m) => (m.json as { transaction?: unknown }).transaction === 'after-fuzz',
+        'answer after fuzzing',
+      );
+      expect(answer.json).toEqual({ status: 'ok', data: 1, transaction: 'after-fuzz' });
+      expect(api.connected).toBe(true);
+    });
+
+    it.runIf(fixture.protocolVersion === 5)('honours MQTT 5 responseTopic and correlationData', async () => {
+      const { base } = await startApi();
+      const observer = await observe();
+      const replies = `kiosk-replies/${process.pid}/${gatewaySerial}`;
+      await observer.subscribe(replies);
+      await observer.publish(`${base}/request/echo`, JSON.stringify({ data: 'hello' }), {
+        properties: { responseTopic: replies, correlationData: Buffer.from('corr-7') },
+      });
+      const reply = await observer.waitFor((m) => m.topic === replies, 'reply on the response topic');
+      expect(reply.correlationData?.toString()).toBe('corr-7');
+      expect(reply.json).toEqual({ status: 'ok', data: 'hello', transaction: 'corr-7' });
+    });
+
+    it('lets the broker publish the last will offline when the link dies abruptly, then comes back online', async () => {
+      const relay: TcpRelay = await startTcpRelay(broker.port);
+      cleanups.push(() => relay.close());
+      const { base } = await startApi({ url: relay.url });
+      const observer = await observe();
+      await observer.subscribe(`${base}/state`);
+      await observer.waitFor((m) => (m.json as { status?: string }).status === 'online', 'online');
+      observer.clear();
+
+      relay.cut({ refuseNew: true });
+      const will = await observer.waitFor((m) => m.topic === `${base}/state`, 'last will');
+      expect(will.json).toEqual({ status: 'offline' });
+      const late = await observe();
+      await late.subscribe(`${base}/state`);
+      const retainedWill = await late.waitFor((m) => m.topic === `${base}/state`, 'retained last will');
+      expect(retainedWill.retain).toBe(true);
+      expect(retainedWill.json).toEqual({ status: 'offline' });
+
+      relay.heal();
+      const back = await observer.waitFor(
+        (m) => (m.json as { status?: string }).status === 'online',
+        'online again',
+      );
+      expect(back.topic).toBe(`${base}/state`);
+    });
+
+    it('stop() publishes offline retained, disconnects and leaves the bus', async () => {
+      const { api, bus, base } = await startApi();
+      expect(bus.listenerCount()).toBeGreaterThan(0);
+      await api.stop();
+      expect(api.connected).toBe(false);
+      expect(bus.listenerCount()).toBe(0);
+      const observer = await observe();
+      await observer.subscribe(`${base}/state`);
+      const state = await observer.waitFor((m) => m.topic === `${base}/state`, 'retained offline');
+      expect(state.retain).toBe(true);
+      expect(state.json).toEqual({ status: 'offline', since: expect.any(String) });
+      bus.emit('device.state', printerState({ status: 'offline' })); // nobody listens; nothing throws
+    });
+
+    it('republishes retained state after the broker restarts empty', async () => {
+      const own = await fixture.start();
+      let current = own;
+      cleanups.push(() => current.stop());
+      const { api, base } = await startApi({ url: own.url });
+      await own.stop();
+      current = await fixture.start(own.port);
+
+      const observer = await observe(current.url);
+      await observer.subscribe(`${base}/#`);
+      await observer.waitFor(
+        (m) => m.topic === `${base}/devices/receipt-1/state`,
+        'device state republished',
+      );
+      await observer.waitFor((m) => m.topic === `${base}/state`, 'gateway state republished');
+      expect(api.connected).toBe(true);
+
+      const late = await observe(current.url);
+      await late.subscribe(`${base}/#`);
+      const state = await late.waitFor((m) => m.topic === `${base}/state`, 'retained gateway state');
+      const device = await late.waitFor(
+        (m) => m.topic === `${base}/devices/receipt-1/state`,
+        'retained device',
+      );
+      expect(state.retain).toBe(true);
+      expect(state.json).toMatchObject({ status: 'online' });
+      expect(device.retain).toBe(true);
+      expect(device.json).toEqual(printerState());
+    });
+
+    it('start() rejects with a clear error when no broker answers', async () => {
+      const gone = await fixture.start();
+      await gone.stop();
+      const bus = new EventBus();
+      const api = new MqttApi({
+        site: 'main-library',
+        gateway: 'desk-unreachable',
+        url: `mqtt://user:secret-password@127.0.0.1:${gone.port}`,
+        protocolVersion: fixture.protocolVersion,
+        bus,
+        logger: silentLogger(),
+        deviceStates: () => [],
+        actions: {},
+        connectTimeoutMs: 1000,
+        reconnectPeriodMs: 100,
+      });
+      const failure = await api.start().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(TransportError);
+      expect((failure as TransportError).code).toBe('mqtt_connect_failed');
+      expect((failure as Error).message).toContain(`127.0.0.1:${gone.port}`);
+      expect((failure as Error).message).not.toContain('secret-password');
+      expect(bus.listenerCount()).toBe(0);
+      expect(api.connected).toBe(false);
+    });
+  });
+}

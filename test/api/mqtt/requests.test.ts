@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type IncomingRequest,
+  isAcceptableResponseTopic,
+  type MqttAction,
+  type OutgoingResponse,
+  RequestDispatcher,
+} from '../../../src/api/mqtt/requests.js';
+import { CarrelTopics } from '../../../src/api/mqtt/topics.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+
+const topics = new CarrelTopics('main-library', 'desk-1');
+
+function setup(
+  actions: Record<string, MqttAction>,
+  limits: { maxConcurrent?: number; maxQueued?: number } = {},
+) {
+  const clock = new ManualClock();
+  const responses: OutgoingResponse[] = [];
+  const dispatcher = new RequestDispatcher({
+    topics,
+    actions,
+    logger: silentLogger(),
+    clock,
+    respond: (response) => responses.push(response),
+    timeoutMs: 1000,
+    maxPayloadBytes: 1024,
+    ...limits,
+  });
+  return { clock, responses, dispatcher };
+}
+
+function request(action: string, body: unknown, extra: Partial<IncomingRequest> = {}): IncomingRequest {
+  return { action, payload: Buffer.from(JSON.stringify(body)), ...extra };
+}
+
+function deferred() {
+  let resolve!: (value: unknown) => void;
+  const promise = new Promise<unknown>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe('RequestDispatcher', () => {
+  it('runs at most maxConcurrent handlers, queues maxQueued, answers the rest busy', async () => {
+    const gates = [deferred(), deferred(), deferred()];
+    let started = 0;
+    const { responses, dispatcher, clock } = setup(
+      { hold: async () => gates[started++]?.promise },
+      { maxConcurrent: 2, maxQueued: 1 },
+    );
+    for (const t of ['a', 'b', 'c', 'd']) dispatcher.accept(request('hold', { transaction: t }));
+    expect(started).toBe(2);
+    expect(dispatcher.pending).toBe(3);
+    expect(responses.map((r) => r.envelope)).toEqual([
+      expect.objectContaining({
+        status: 'error',
+        error: expect.objectContaining({ code: 'busy' }),
+        transaction: 'd',
+      }),
+    ]);
+    gates[0]?.resolve('done-a');
+    await clock.advance(0);
+    expect(started).toBe(3);
+    gates[1]?.resolve('done-b');
+    gates[2]?.resolve('done-c');
+    await clock.advance(0);
+    expect(responses.slice(1).map((r) => [r.envelope.transaction, r.envelope.data])).toEqual([
+      ['a', 'done-a'],
+      ['b', 'done-b'],
+      ['c', 'done-c'],
+    ]);
+    expect(dispatcher.pending).toBe(0);
+  });
+
+  it('answers timeout when a handler hangs, and frees its slot', async () => {
+    const { responses, dispatcher, clock } = setup(
+      { hang: () => new Promise(() => {}) },
+      { maxConcurrent: 1 },
+    );
+    dispatcher.accept(request('hang', { transaction: 'h-1' }));
+    await clock.advance(999);
+    expect(responses).toEqual([]);
+    await clock.advance(1);
+    expect(responses[0]?.envelope).toMatchObject({
+      status: 'error',
+      error: { code: 'timeout' },
+      transaction: 'h-1',
+    });
+    expect(dispatcher.pending).toBe(0);
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('refuses oversized, non-object and transaction-less payloads as bad_request', async () => {
+    const { responses, dispatcher } = setup({ echo: async (data) => data });
+    dispatcher.accept({ action: 'echo', payload: Buffer.alloc(2000, 0x20) });
+    dispatcher.accept(request('echo', [1, 2]));
+    dispatcher.accept(request('echo', { data: 1 }));
+    dispatcher.accept(request('echo', { transaction: 42 }));
+    expect(responses.map((r) => r.envelope.error?.code)).toEqual([
+      'bad_request',
+      'bad_request',
+      'bad_request',
+      'bad_request',
+    ]);
+    expect(responses.every((r) => r.topic === topics.response('echo').name)).toBe(true);
+  });
+
+  it('uses MQTT 5 correlation data as the transaction when the payload has none', async () => {
+    const { responses, dispatcher, clock } = setup({ echo: async (data) => data });
+    dispatcher.accept(
+      request('echo', { data: 'x' }, { correlationData: Buffer.from('c-9'), responseTopic: 'kiosk/1' }),
+    );
+    await clock.advance(0);
+    expect(responses[0]).toEqual({
+      topic: 'kiosk/1',
+      envelope: { status: 'ok', data: 'x', transaction: 'c-9' },
+      correlationData: Buffer.from('c-9'),
+    });
+  });
+
+  it('drops what waits once closed', async () => {
+    const gate = deferred();
+    const { responses, dispatcher, clock } = setup({ hold: async () => gate.promise }, { maxConcurrent: 1 });
+    dispatcher.accept(request('hold', { transaction: '1' }));
+    dispatcher.accept(request('hold', { transaction: '2' }));
+    dispatcher.close();
+    gate.resolve('late');
+    await clock.advance(0);
+    expect(responses).toEqual([]);
+  });
+});
+
+describe('isAcceptableResponseTopic', () => {
+  it('honours plain topics and the gateway response tree only', () => {
+    expect(isAcceptableResponseTopic('kiosk-1/replies', topics)).toBe(true);
+    expect(isAcceptableResponseTopic(`${topics.base}/response/kiosk-1`, topics)).toBe(true);
+    expect(isAcceptableResponseTopic(topics.state().name, topics)).toBe(false);
+    expect(isAcceptableResponseTopic(topics.deviceState('receipt-1').name, topics)).toBe(false);
+    expect(isAcceptableResponseTopic('replies/+', topics)).toBe(false);
+    expect(isAcceptableResponseTopic('replies/#', topics)).toBe(false);
+    expect(isAcceptableResponseTopic('$SYS/x', topics)).toBe(false);
+    expect(isAcceptableResponseTopic('', topics)).toBe(false);
+  });
+});

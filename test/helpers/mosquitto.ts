@@ -1,0 +1,150 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where Debian's mosquitto package puts the broker. */
+export const MOSQUITTO_PATH = process.env.MOSQUITTO_PATH ?? '/usr/sbin/mosquitto';
+
+export interface MosquittoBroker {
+  url: string;
+  port: number;
+  /** Kills the broker (SIGTERM, then SIGKILL) and removes its temporary config. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Whether the Mosquitto tests can run here. Without the binary they are skipped
+ * on a developer's machine, but in CI (CI set) a missing broker is a failure:
+ * `startMosquitto` then throws instead of the suite being skipped.
+ */
+export function mosquittoSkipReason(): string | undefined {
+  if (existsSync(MOSQUITTO_PATH)) return undefined;
+  if (process.env.CI) return undefined;
+  return `${MOSQUITTO_PATH} not found (apt-get install mosquitto); Mosquitto tests skipped`;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  return address.port;
+}
+
+/**
+ * Starts a real Mosquitto on 127.0.0.1 (a free port, or `port` to come back on
+ * the same one), anonymous, without persistence: a restarted broker has lost
+ * every retained message. Resolves once the broker says it is running.
+ */
+export async function startMosquitto(
+  options: { port?: number; startTimeoutMs?: number } = {},
+): Promise<MosquittoBroker> {
+  if (!existsSync(MOSQUITTO_PATH)) {
+    throw new Error(`${MOSQUITTO_PATH} not found: the Mosquitto tests need the mosquitto package`);
+  }
+  const port = options.port ?? (await freePort());
+  const dir = await mkdtemp(join(tmpdir(), 'carrel-mosquitto-'));
+  const conf = join(dir, 'mosquitto.conf');
+  await writeFile(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      'log_type notice',
+      'log_type information',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(MOSQUITTO_PATH, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Should the test process end without stop(), the broker goes with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.off('exit', killOnExit);
+      resolve();
+    }),
+  );
+  let log = '';
+  try {
+    await waitUntilRunning(
+      child,
+      () => log,
+      (chunk) => {
+        log = (log + chunk).slice(-4000);
+      },
+      options.startTimeoutMs ?? 10_000,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+          await exited;
+          clearTimeout(timer);
+        }
+        await rm(dir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+}
+
+function waitUntilRunning(
+  child: ChildProcess,
+  log: () => string,
+  append: (chunk: string) => void,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => fail(`did not start within ${timeoutMs} ms`), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      append(chunk.toString('utf8'));
+      // Printed after every listener is open.
+      if (/mosquitto version \S+ running/.test(log())) {
+        cleanup();
+        resolve();
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(`exited (${code ?? signal}) at start`);
+    const onError = (error: Error) => fail(error.message);
+    function cleanup() {
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      child.off('error', onError);
+      // Keep draining stderr so a chatty broker never blocks on a full pipe.
+      child.stderr?.resume();
+    }
+    function fail(why: string) {
+      cleanup();
+      reject(new Error(`mosquitto ${why}:\n${log()}`));
+    }
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
+  });
+}
