@@ -2,13 +2,12 @@ import { CarrelError } from '../../core/errors.js';
 import type { DeviceState } from '../../devices/device-state.js';
 import type { Feature } from '../feature.js';
 import type { PrinterService, PrintJobView } from '../services.js';
-import type { DeviceSupervisor } from './supervisor.js';
 
-/** One configured device at run time: its supervisor plus what its family adds (a print queue…). */
+/** One configured device at run time: its health record plus what its family adds (a print queue…). */
 export interface DeviceEntry {
   readonly id: string;
   readonly kind: string;
-  readonly supervisor: DeviceSupervisor;
+  state(): DeviceState;
   /** Present on receipt printers. */
   readonly printing?: PrinterPort;
   start(): Promise<void>;
@@ -46,11 +45,11 @@ export class DeviceRegistry implements Feature, PrinterService {
   }
 
   states(): DeviceState[] {
-    return [...this.entries.values()].map((entry) => entry.supervisor.state());
+    return [...this.entries.values()].map((entry) => entry.state());
   }
 
   state(id: string): DeviceState | undefined {
-    return this.entries.get(id)?.supervisor.state();
+    return this.entries.get(id)?.state();
   }
 
   submit(printerId: string, receipt: { template: string; data: Record<string, unknown> }): PrintJobView {

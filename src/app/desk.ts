@@ -1,0 +1,130 @@
+import { httpFeature } from '../api/http/server.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { CarrelConfig } from '../gateway/config/schema.js';
+import { DeviceRegistry } from '../gateway/devices/registry.js';
+import { EventBus } from '../gateway/event-bus.js';
+import { Gateway } from '../gateway/gateway.js';
+import type { DeskServices, ReadinessCheck } from '../gateway/services.js';
+import { buildDeviceEntries } from './device-entries.js';
+import { MqttFeature } from './mqtt-feature.js';
+import { SimulatorsFeature } from './simulators-feature.js';
+import { databasePath, StorageFeature } from './storage-feature.js';
+
+export interface DeskOptions {
+  config: CarrelConfig;
+  logger: Logger;
+  version: string;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface DeskUrls {
+  api: string | undefined;
+  docs: string | undefined;
+  events: string | undefined;
+  mqtt: string | undefined;
+  simulators: Array<{ id: string; kind: string; url: string; detail: string }>;
+}
+
+export interface Desk {
+  readonly gateway: Gateway;
+  readonly services: DeskServices;
+  readonly simulators: SimulatorsFeature;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  urls(): DeskUrls;
+}
+
+/**
+ * The composition root: turns a validated configuration into the running desk.
+ * Features start in this order — storage, simulators, devices, HTTP, MQTT —
+ * and stop in reverse. Nothing else in Carrel constructs features.
+ */
+export function createDesk(options: DeskOptions): Desk {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const env = options.env ?? process.env;
+  const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'));
+
+  const storage = new StorageFeature(
+    databasePath(config.storage.path, env),
+    logger.child({ module: 'storage' }),
+  );
+  const simulators = new SimulatorsFeature(config.simulators, logger);
+  const devices = new DeviceRegistry(
+    buildDeviceEntries({
+      devices: config.devices,
+      storage,
+      simulators,
+      bus,
+      clock,
+      logger,
+    }),
+  );
+
+  let gateway: Gateway | undefined;
+  const services: DeskServices = {
+    site: config.site,
+    gateway: config.gateway,
+    bus,
+    devices: () => devices.states(),
+    device: (id) => devices.state(id),
+    printers: devices,
+    features: () => gateway?.features() ?? [],
+    readiness: () => readiness(gateway, devices),
+  };
+
+  const http = httpFeature({
+    services,
+    logger,
+    tokens: config.auth.tokens,
+    version: options.version,
+    host: config.http.host,
+    port: config.http.port,
+  });
+  const mqtt = new MqttFeature(config, services, logger);
+
+  gateway = new Gateway({ bus, clock, logger, features: [storage, simulators, devices, http, mqtt] });
+  const built = gateway;
+
+  return {
+    gateway: built,
+    services,
+    simulators,
+    start: () => built.start(),
+    stop: () => built.stop(),
+    urls: () => {
+      const api = http.url();
+      return {
+        api: api && `${api}/api/v1`,
+        docs: api && `${api}/docs`,
+        events: api && `${api.replace(/^http/, 'ws')}/api/v1/events`,
+        mqtt: mqtt.url(),
+        simulators: simulators.describe(),
+      };
+    },
+  };
+}
+
+function readiness(
+  gateway: Gateway | undefined,
+  devices: DeviceRegistry,
+): { ready: boolean; checks: ReadinessCheck[] } {
+  const checks: ReadinessCheck[] = [];
+  const phase = gateway?.state ?? 'idle';
+  checks.push({ name: 'gateway', ok: phase === 'ready', detail: phase });
+  for (const feature of gateway?.features() ?? []) {
+    if (feature.status === 'failed') {
+      checks.push({ name: `feature:${feature.name}`, ok: false, detail: feature.error?.message ?? 'failed' });
+    }
+  }
+  for (const device of devices.states()) {
+    checks.push({
+      name: `device:${device.device}`,
+      ok: device.status !== 'offline',
+      detail: device.reason ? `${device.status}: ${device.reason}` : device.status,
+    });
+  }
+  return { ready: checks.every((check) => check.ok), checks };
+}

@@ -1,0 +1,32 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { DeviceConfig } from '../gateway/config/schema.js';
+import { ReceiptPrinterEntry } from '../gateway/devices/receipt-printer.js';
+import type { DeviceEntry } from '../gateway/devices/registry.js';
+import type { EventBus } from '../gateway/event-bus.js';
+import type { SimulatorsFeature } from './simulators-feature.js';
+import type { StorageFeature } from './storage-feature.js';
+
+/** One run-time entry per configured device, by kind. */
+export function buildDeviceEntries(options: {
+  devices: readonly DeviceConfig[];
+  storage: StorageFeature;
+  simulators: SimulatorsFeature;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+}): DeviceEntry[] {
+  return options.devices.map((config) => {
+    switch (config.kind) {
+      case 'receipt-printer':
+        return new ReceiptPrinterEntry({
+          config,
+          database: () => options.storage.db,
+          resolveSimulator: (id) => options.simulators.address(id),
+          bus: options.bus,
+          clock: options.clock,
+          logger: options.logger,
+        });
+    }
+  });
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { receiptRequestSchema } from '../api/http/schemas.js';
+import { createBrokerAuth } from '../api/mqtt/auth.js';
+import { mqttConnectionFor, redactBrokerUrl } from '../api/mqtt/connection.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../api/mqtt/embedded-broker.js';
+import { MqttApi } from '../api/mqtt/mqtt-api.js';
+import type { MqttAction } from '../api/mqtt/requests.js';
+import { CarrelTopics } from '../api/mqtt/topics.js';
+import { CarrelError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { CarrelConfig } from '../gateway/config/schema.js';
+import type { Feature } from '../gateway/feature.js';
+import type { DeskServices } from '../gateway/services.js';
+
+function parse<T>(schema: z.ZodType<T>, data: unknown): T {
+  const result = schema.safeParse(data ?? {});
+  if (result.success) return result.data;
+  const detail = result.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; ');
+  throw new CarrelError('bad_request', detail);
+}
+
+const printerRef = z.object({ printer: z.string().min(1) });
+
+/** The request/response actions MQTT clients may call: the same services the HTTP API uses. */
+export function mqttActions(services: DeskServices): Record<string, MqttAction> {
+  return {
+    'devices.list': async () => ({ devices: services.devices() }),
+    'devices.get': async (data) => {
+      const { device } = parse(z.object({ device: z.string().min(1) }), data);
+      const state = services.device(device);
+      if (!state) throw new CarrelError('device_not_found', `no device "${device}"`);
+      return state;
+    },
+    'printers.print': async (data) => {
+      const request = parse(printerRef.extend(receiptRequestSchema.shape), data);
+      return services.printers.submit(request.printer, { template: request.template, data: request.data });
+    },
+    'printers.job': async (data) => {
+      const { printer, job } = parse(printerRef.extend({ job: z.string().min(1) }), data);
+      const found = services.printers.job(printer, job);
+      if (!found) throw new CarrelError('job_not_found', `no job "${job}"`);
+      return found;
+    },
+  };
+}
+
+/** The embedded broker (when configured) and the MQTT topic API, as one feature. */
+export class MqttFeature implements Feature {
+  readonly name = 'mqtt';
+  private broker: EmbeddedBroker | undefined;
+  private api: MqttApi | undefined;
+  private brokerUrl: string | undefined;
+
+  constructor(
+    private readonly config: CarrelConfig,
+    private readonly services: DeskServices,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The broker clients should use, for the start-up banner. */
+  url(): string | undefined {
+    return this.brokerUrl;
+  }
+
+  async start(): Promise<void> {
+    const { mqtt } = this.config;
+    if (mqtt.mode === 'off') return;
+    const topics = new CarrelTopics(this.config.site, this.config.gateway);
+    let credential: { username: string; password: string } | undefined;
+    if (mqtt.mode === 'embedded') {
+      const auth = createBrokerAuth({ tokens: this.config.auth.tokens, topics });
+      credential = auth.gatewayCredential;
+      this.broker = await startEmbeddedBroker({
+        host: mqtt.host,
+        port: mqtt.port,
+        logger: this.logger.child({ module: 'mqtt-broker' }),
+        authenticate: auth.authenticate,
+      });
+    }
+    const connection = mqttConnectionFor(mqtt, this.broker, credential);
+    if (!connection) return;
+    this.brokerUrl = redactBrokerUrl(connection.url);
+    this.api = new MqttApi({
+      site: this.config.site,
+      gateway: this.config.gateway,
+      ...connection,
+      bus: this.services.bus,
+      logger: this.logger.child({ module: 'mqtt' }),
+      deviceStates: () => this.services.devices(),
+      actions: mqttActions(this.services),
+    });
+    try {
+      await this.api.start();
+    } catch (error) {
+      await this.broker?.close();
+      this.broker = undefined;
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.api?.stop();
+    await this.broker?.close();
+    this.api = undefined;
+    this.broker = undefined;
+  }
+}

@@ -1,0 +1,24 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { CarrelError } from '../core/errors.js';
+
+/** parseArgs with strict checking, turning its errors into one usage line. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+  allowPositionals = true,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new CarrelError('usage', error instanceof Error ? error.message : String(error));
+  }
+}
+
+export function portOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CarrelError('usage', `--${name} must be a port number 0-65535, got "${value}"`);
+  }
+  return port;
+}

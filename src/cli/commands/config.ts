@@ -1,0 +1,30 @@
+import { writeFileSync } from 'node:fs';
+import { CarrelError } from '../../core/errors.js';
+import { runConfigCheck } from '../../gateway/config/check.js';
+import { generateJsonSchema } from '../../gateway/config/json-schema.js';
+import type { Command } from './index.js';
+
+const USAGE = `usage:
+  carrel config check FILE     validate a configuration file; exit 2 listing every error
+  carrel config schema [FILE]  write the JSON Schema for editor completion (stdout without FILE)`;
+
+export const configCommand: Command = {
+  summary: 'check a configuration file, or print its JSON Schema',
+  async run(argv) {
+    const [action, file, ...extra] = argv;
+    if (action === 'check' && file && extra.length === 0) {
+      return runConfigCheck(file, (line) => console.log(line));
+    }
+    if (action === 'schema' && extra.length === 0) {
+      const text = `${JSON.stringify(generateJsonSchema(), null, 2)}\n`;
+      if (file) writeFileSync(file, text);
+      else process.stdout.write(text);
+      return 0;
+    }
+    if (action === '--help' || action === '-h') {
+      console.log(USAGE);
+      return 0;
+    }
+    throw new CarrelError('usage', `expected "config check FILE" or "config schema [FILE]"\n${USAGE}`);
+  },
+};

@@ -1,0 +1,31 @@
+import { CarrelError } from '../../core/errors.js';
+import type { Command } from './index.js';
+
+const SIMULATORS: Record<
+  string,
+  { summary: string; load: () => Promise<(argv: string[]) => Promise<number>> }
+> = {
+  printer: {
+    summary: 'ESC/POS receipt printer on TCP 9100 (and a pty with --pty), with a receipt page',
+    load: async () => (await import('../../../simulators/printer/main.js')).runPrinterSimulator,
+  },
+};
+
+export const simCommand: Command = {
+  summary: 'run one device simulator on its own: carrel sim <kind> [options]',
+  async run(argv) {
+    const [kind, ...rest] = argv;
+    const simulator = kind ? SIMULATORS[kind] : undefined;
+    if (!simulator) {
+      const list = Object.entries(SIMULATORS)
+        .map(([name, s]) => `  ${name.padEnd(10)} ${s.summary}`)
+        .join('\n');
+      throw new CarrelError(
+        'usage',
+        `${kind ? `unknown simulator "${kind}"` : 'which simulator?'}\nsimulators:\n${list}`,
+      );
+    }
+    const run = await simulator.load();
+    return run(rest);
+  },
+};

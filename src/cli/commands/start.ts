@@ -1,0 +1,149 @@
+import { createDesk } from '../../app/desk.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { ConfigError } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
+import { defaultDeskConfig } from '../../gateway/config/default-desk.js';
+import { formatConfigErrors } from '../../gateway/config/format.js';
+import { deepFreeze, loadConfigFile } from '../../gateway/config/load.js';
+import type { CarrelConfig } from '../../gateway/config/schema.js';
+import { SystemdNotifier } from '../../gateway/sd-notify.js';
+import { parseCommandArgs, portOption } from '../args.js';
+import { carrelVersion } from '../version.js';
+import type { Command } from './index.js';
+
+const USAGE = `usage: carrel start [--config FILE] [--http-port N] [--mqtt-port N] [--log-level LEVEL]
+
+Without --config (or CARREL_CONFIG) Carrel starts the built-in simulated desk:
+every device points at an in-process simulator.`;
+
+export const startCommand: Command = {
+  summary: 'run the gateway (the simulated desk when no configuration is given)',
+  async run(argv) {
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        config: { type: 'string', short: 'c' },
+        'http-port': { type: 'string' },
+        'mqtt-port': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      false,
+    );
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const path = values.config ?? process.env.CARREL_CONFIG;
+    let config: CarrelConfig;
+    try {
+      config = path ? loadConfigFile(path) : defaultDeskConfig();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(`carrel: ${path ?? 'configuration'} is not valid:`);
+      console.error(formatConfigErrors(error));
+      return 2;
+    }
+    config = withOverrides(config, {
+      httpPort:
+        values['http-port'] === undefined ? undefined : portOption(values['http-port'], 'http-port', 0),
+      mqttPort:
+        values['mqtt-port'] === undefined ? undefined : portOption(values['mqtt-port'], 'mqtt-port', 0),
+      logLevel: values['log-level'],
+    });
+    return runDaemon(config, path === undefined);
+  },
+};
+
+function withOverrides(
+  config: CarrelConfig,
+  overrides: { httpPort?: number; mqttPort?: number; logLevel?: string },
+): CarrelConfig {
+  const copy = structuredClone(config) as CarrelConfig & { log: { level: string } };
+  if (overrides.httpPort !== undefined) copy.http.port = overrides.httpPort;
+  if (overrides.mqttPort !== undefined && copy.mqtt.mode === 'embedded') copy.mqtt.port = overrides.mqttPort;
+  if (overrides.logLevel) copy.log.level = overrides.logLevel as CarrelConfig['log']['level'];
+  return deepFreeze(copy);
+}
+
+async function runDaemon(
+  config: CarrelConfig,
+  simulatedDesk: boolean,
+  clock: Clock = systemClock,
+): Promise<number> {
+  const logger = createLogger({ level: config.log.level });
+  const version = carrelVersion();
+  const desk = createDesk({ config, logger, version, clock });
+  const notifier = SystemdNotifier.fromEnv(process.env, clock, logger.child({ module: 'systemd' }));
+
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection (a bug; the gateway carries on)');
+  });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting so the service manager restarts the gateway');
+    logger.flush();
+    process.exit(1);
+  });
+
+  let stopping: Promise<number> | undefined;
+  const shutdown = (signal: string): Promise<number> => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'stopping');
+    notifier.stopping();
+    stopping = desk.stop().then(
+      () => {
+        notifier.close();
+        logger.info('stopped');
+        return 0;
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        return 1;
+      },
+    );
+    return stopping;
+  };
+
+  const stopped = new Promise<number>((resolve) => {
+    process.once('SIGTERM', () => void shutdown('SIGTERM').then(resolve));
+    process.once('SIGINT', () => void shutdown('SIGINT').then(resolve));
+  });
+
+  await desk.start();
+  const failed = desk.gateway.features().filter((f) => f.status === 'failed');
+  notifier.ready();
+  if (config.systemd.watchdog) notifier.startWatchdog();
+  logger.info({ version, failed: failed.map((f) => f.name) }, 'ready');
+  printBanner(
+    desk.urls(),
+    simulatedDesk,
+    version,
+    failed.map((f) => `${f.name}: ${f.error?.message ?? 'failed'}`),
+  );
+
+  const code = await stopped;
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  return code;
+}
+
+function printBanner(
+  urls: ReturnType<ReturnType<typeof createDesk>['urls']>,
+  simulatedDesk: boolean,
+  version: string,
+  failures: string[],
+): void {
+  const lines = [
+    `Carrel ${version} is running${simulatedDesk ? ' the simulated desk' : ''}.`,
+    `  API        ${urls.api ?? '(not serving)'}`,
+    `  API docs   ${urls.docs ?? '(not serving)'}`,
+    `  events     ${urls.events ?? '(not serving)'}`,
+    `  MQTT       ${urls.mqtt ?? '(off)'}`,
+    ...urls.simulators.map((s) => `  simulator  ${s.id} (${s.kind}): ${s.url}  — ${s.detail}`),
+    ...failures.map((f) => `  FAILED     ${f}`),
+    'Stop with Ctrl-C.',
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}

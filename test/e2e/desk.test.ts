@@ -1,0 +1,178 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createDesk, type Desk } from '../../src/app/desk.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
+import type { CarrelConfig } from '../../src/gateway/config/schema.js';
+
+/**
+ * The simulated desk, end to end: the composition root as `carrel start` runs it,
+ * a real printer simulator over TCP, the HTTP API, the WebSocket and MQTT.
+ */
+let desk: Desk;
+let api: string;
+let stateDir: string;
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'carrel-e2e-'));
+  const base = defaultDeskConfig();
+  const config: CarrelConfig = {
+    ...base,
+    http: { ...base.http, port: 0 },
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+    storage: { path: join(stateDir, 'carrel.db') },
+  };
+  desk = createDesk({ config, logger: silentLogger(), version: 'test' });
+  await desk.start();
+  api = desk.urls().api!.replace(/\/api\/v1$/, '');
+});
+
+afterAll(async () => {
+  await desk?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const printer = () => desk.simulators.printer('printer-sim')!;
+
+async function postReceipt(data: Record<string, unknown>) {
+  const response = await fetch(`${api}/api/v1/printers/receipt-1/receipts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ template: 'checkout', data }),
+  });
+  expect(response.status).toBe(202);
+  return (await response.json()) as { id: string; state: string };
+}
+
+async function jobState(id: string): Promise<string> {
+  const response = await fetch(`${api}/api/v1/printers/receipt-1/jobs/${id}`);
+  return ((await response.json()) as { state: string }).state;
+}
+
+describe('the simulated desk', () => {
+  it('is ready once the printer is online', async () => {
+    const readiness = await until(async () => {
+      const response = await fetch(`${api}/readyz`);
+      return response.status === 200 ? await response.json() : undefined;
+    });
+    expect(readiness.checks).toContainEqual({ name: 'device:receipt-1', ok: true, detail: 'online' });
+  });
+
+  it('prints a posted receipt on the simulator, rendered with the accented name in its code page', async () => {
+    const before = printer().receipts().length;
+    const job = await postReceipt({
+      library: { name: 'Carrel Public Library' },
+      patron: { name: 'Zoë Åström' },
+      loans: [{ title: 'Le Petit Prince', barcode: '30001000123457', dueDate: '2026-12-13' }],
+    });
+    await until(async () => ((await jobState(job.id)) === 'printed' ? true : undefined));
+    const receipts = printer().receipts();
+    expect(receipts).toHaveLength(before + 1);
+    const receipt = receipts.at(-1)!;
+    expect(receipt.text).toContain('Zoë Åström');
+    expect(receipt.text).toContain('Le Petit Prince');
+    expect(receipt.barcodes).toContainEqual({
+      symbology: expect.stringMatching(/code128/i),
+      data: '30001000123457',
+    });
+    expect(receipt.svg).toMatch(/^<svg/);
+    // and the simulator's page shows it
+    const page = await (await fetch(printer().httpUrl)).text();
+    expect(page).toContain('Le Petit Prince');
+  });
+
+  it('goes offline within 2 s when the printer stops, queues meanwhile, and prints exactly once when it is back', async () => {
+    const ws = new WebSocket(`${api.replace('http', 'ws')}/api/v1/events`);
+    const wsMessages: Array<{ event: string; data: { device?: string; status?: string; type?: string } }> =
+      [];
+    ws.on('message', (raw) => wsMessages.push(JSON.parse(String(raw))));
+    await until(() => (wsMessages.length > 0 ? true : undefined));
+
+    const client = await mqtt.connectAsync(desk.urls().mqtt!, { protocolVersion: 4, reconnectPeriod: 0 });
+    const mqttStates: string[] = [];
+    client.on('message', (topic, payload) => {
+      if (topic === 'carrel/library/desk-1/devices/receipt-1/state')
+        mqttStates.push(JSON.parse(String(payload)).status);
+    });
+    await client.subscribeAsync('carrel/library/desk-1/devices/receipt-1/state');
+    await until(() => (mqttStates.includes('online') ? true : undefined));
+    const printedBefore = printer().receipts().length;
+
+    const stoppedAt = Date.now();
+    await printer().powerOff();
+    await until(() =>
+      wsMessages.some((m) => m.event === 'device.state' && m.data.status === 'offline') &&
+      mqttStates.at(-1) === 'offline'
+        ? true
+        : undefined,
+    );
+    expect(Date.now() - stoppedAt).toBeLessThan(2000);
+    expect((await (await fetch(`${api}/readyz`)).json()).ready).toBe(false);
+
+    const job = await postReceipt({
+      patron: { name: 'Offline Patron' },
+      loans: [{ title: 'Queued while away', barcode: '123' }],
+    });
+    // it waits: nothing can print while the printer is off
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await jobState(job.id)).toBe('queued');
+
+    await printer().powerOn();
+    await until(async () => ((await jobState(job.id)) === 'printed' ? true : undefined), 10_000);
+    await until(() => (mqttStates.at(-1) === 'online' ? true : undefined));
+    expect(wsMessages.some((m) => m.event === 'device.state' && m.data.status === 'online')).toBe(true);
+    // exactly once, even after a few more status polls
+    await new Promise((r) => setTimeout(r, 1500));
+    const printedNow = printer().receipts().slice(printedBefore);
+    expect(printedNow.filter((r) => r.text.includes('Queued while away'))).toHaveLength(1);
+    expect(printedNow).toHaveLength(1);
+    expect((await (await fetch(`${api}/api/v1/devices/receipt-1`)).json()).reconnects).toBeGreaterThanOrEqual(
+      1,
+    );
+
+    ws.close();
+    await client.endAsync();
+  });
+
+  it('reports paper out as degraded with an event, and holds the receipt until paper is back', async () => {
+    const ws = new WebSocket(`${api.replace('http', 'ws')}/api/v1/events`);
+    const events: string[] = [];
+    ws.on('message', (raw) => {
+      const message = JSON.parse(String(raw));
+      if (message.event === 'device.event') events.push(message.data.type);
+    });
+    await new Promise((r) => ws.once('open', r));
+    const before = printer().receipts().length;
+    printer().setCondition({ paperOut: true });
+    await until(async () => {
+      const device = await (await fetch(`${api}/api/v1/devices/receipt-1`)).json();
+      return device.status === 'degraded' && device.reason === 'paper out' ? true : undefined;
+    });
+    expect(events).toContain('printer.paper_out');
+    const job = await postReceipt({
+      patron: { name: 'Paper Patron' },
+      loans: [{ title: 'Waiting for paper', barcode: '9' }],
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await jobState(job.id)).toBe('queued');
+    printer().setCondition({ paperOut: false });
+    await until(async () => ((await jobState(job.id)) === 'printed' ? true : undefined));
+    expect(printer().receipts().slice(before)).toHaveLength(1);
+    expect(events).toContain('printer.job_printed');
+    ws.close();
+  });
+});
