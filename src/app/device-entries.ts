@@ -16,17 +16,18 @@ export function buildDeviceEntries(options: {
   clock: Clock;
   logger: Logger;
 }): DeviceEntry[] {
-  return options.devices.map((config) => {
-    switch (config.kind) {
-      case 'receipt-printer':
-        return new ReceiptPrinterEntry({
-          config,
-          database: () => options.storage.db,
-          resolveSimulator: (id) => options.simulators.address(id),
-          bus: options.bus,
-          clock: options.clock,
-          logger: options.logger,
-        });
+  return options.devices.map((config): DeviceEntry => {
+    if (config.kind === 'receipt-printer') {
+      return new ReceiptPrinterEntry({
+        config,
+        database: () => options.storage.db,
+        resolveSimulator: (id) => options.simulators.address(id),
+        bus: options.bus,
+        clock: options.clock,
+        logger: options.logger,
+      });
     }
+    const unknown: never = config.kind;
+    throw new Error(`no driver for device kind ${String(unknown)}`);
   });
 }
