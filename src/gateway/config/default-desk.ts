@@ -1,0 +1,26 @@
+import { deepFreeze } from './load.js';
+import { type CarrelConfig, type CarrelConfigInput, configSchema } from './schema.js';
+
+/**
+ * The simulated desk `carrel start` runs when no configuration is given: one receipt
+ * printer backed by the ESC/POS simulator, HTTP and an embedded MQTT broker on loopback.
+ */
+export function defaultDeskConfig(): CarrelConfig {
+  const input: CarrelConfigInput = {
+    version: 1,
+    site: 'library',
+    gateway: 'desk-1',
+    http: { host: '127.0.0.1', port: 8480 },
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 1883 },
+    simulators: [{ id: 'printer-sim', kind: 'printer', port: 0, httpPort: 0 }],
+    devices: [
+      {
+        id: 'receipt-1',
+        kind: 'receipt-printer',
+        name: 'Desk receipt printer',
+        transport: { type: 'simulator', simulator: 'printer-sim' },
+      },
+    ],
+  };
+  return deepFreeze(configSchema.parse(input));
+}

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
+import { substituteEnv } from './env.js';
+import { type ConfigIssue, describeZodIssue, formatConfigPath, suggestKey } from './issues.js';
+import { type MigrationOptions, migrateConfig, type RawConfig } from './migrations.js';
+import { type CarrelConfig, CURRENT_CONFIG_VERSION, configSchema } from './schema.js';
+import { knownKeysAt } from './schema-keys.js';
+import { type ConfigFormat, configFormatFor, parseConfigSyntax } from './syntax.js';
+
+export type { ConfigIssue } from './issues.js';
+export type { ConfigFormat } from './syntax.js';
+
+export type LoadOptions = MigrationOptions;
+
+/** Stands in for zod's own wording, so we can tell it apart from messages the schema wrote. */
+const DEFAULT_MESSAGE = '\u0000carrel-default';
+
+/** Turns zod's issues into Carrel's: one per problem, each with a path and a sentence. */
+export function describeSchemaIssues(issues: ReadonlyArray<z.core.$ZodIssue>, raw: unknown): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(configSchema, issue.path, raw);
+      for (const key of issue.keys) {
+        const suggestion = suggestKey(key, known);
+        const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
+        out.push({
+          path: formatConfigPath([...issue.path, key]),
+          message: `unknown setting "${key}"${hint}`,
+        });
+      }
+      continue;
+    }
+    const hasCustom = issue.message !== DEFAULT_MESSAGE;
+    out.push({ path: formatConfigPath(issue.path), message: describeZodIssue(issue, hasCustom) });
+  }
+  return out;
+}
+
+/** Freezes an object and everything under it: the loaded config is never changed in place. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
+function isRawConfig(value: unknown): value is RawConfig {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Parses, substitutes `${env:NAME}`, migrates and validates configuration text.
+ * Throws ConfigError listing every problem found, each with its path.
+ */
+export function parseConfigText(
+  text: string,
+  format: ConfigFormat,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
+): CarrelConfig {
+  const syntax = parseConfigSyntax(text, format);
+  if (!syntax.ok) throw new ConfigError(syntax.issues);
+
+  const issues: ConfigIssue[] = [];
+  const substituted = substituteEnv(syntax.raw, env);
+  issues.push(...substituted.issues);
+  // Already reported (unset variable): zod need not say the same place is wrong again.
+  const reported = new Set(substituted.issues.map((issue) => issue.path));
+  let raw = substituted.value;
+  if (!isRawConfig(raw)) throw new ConfigError(issues);
+
+  const migration = migrateConfig(raw, options);
+  if (!migration.ok) {
+    issues.push(...migration.issues);
+    // A file from a newer Carrel would only produce noise; a file missing its version
+    // is checked as if it had the current one, so every other mistake shows too.
+    if (raw.version !== undefined && raw.version !== null) throw new ConfigError(issues);
+    raw = { ...raw, version: options.currentVersion ?? CURRENT_CONFIG_VERSION };
+    reported.add('version');
+  } else {
+    raw = migration.raw;
+  }
+
+  const result = configSchema.safeParse(raw, { reportInput: true, error: () => DEFAULT_MESSAGE });
+  if (result.success && issues.length === 0) return deepFreeze(result.data);
+  if (!result.success) {
+    for (const issue of describeSchemaIssues(result.error.issues, raw)) {
+      if (!reported.has(issue.path)) issues.push(issue);
+    }
+  }
+  throw new ConfigError(issues);
+}
+
+/** A short reason a file could not be read: "no such file", "permission denied". */
+export function describeReadProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory, not a file';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Reads and validates a YAML (`.yaml`, `.yml`) or JSON (`.json`) configuration file. */
+export function loadConfigFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
+): CarrelConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ path: '', message: `cannot read ${path}: ${describeReadProblem(error)}` }]);
+  }
+  return parseConfigText(text, configFormatFor(path), env, options);
+}

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runConfigCheck } from '../../../src/gateway/config/check.js';
+
+const fixture = (name: string) => new URL(`../../fixtures/config/${name}`, import.meta.url).pathname;
+
+function check(path: string, env: NodeJS.ProcessEnv = {}): { code: number; lines: string[] } {
+  const lines: string[] = [];
+  const code = runConfigCheck(path, (line) => lines.push(line), env);
+  return { code, lines };
+}
+
+describe('runConfigCheck', () => {
+  it('prints the device and simulator count for a good file and returns 0', () => {
+    expect(check(fixture('valid.json'))).toEqual({ code: 0, lines: ['ok: 2 devices, 1 simulator'] });
+  });
+
+  it('prints every error, one per line, and returns 2', () => {
+    const path = fixture('many-errors.yaml');
+    const { code, lines } = check(path);
+    expect(code).toBe(2);
+    expect(lines[0]).toBe(`${path}: 9 errors`);
+    expect(lines).toHaveLength(10);
+    expect(lines).toContain('  http.port: must be a number, got "abc"');
+    expect(lines.join('\n')).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('puts a single problem on one line', () => {
+    const path = fixture('future-version.yaml');
+    const { code, lines } = check(path);
+    expect(code).toBe(2);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^${path}: version: is 7, but .* upgrade Carrel`));
+  });
+
+  it('reports an unreadable file as one line', () => {
+    expect(check('/nonexistent/carrel.yaml')).toEqual({
+      code: 2,
+      lines: ['cannot read /nonexistent/carrel.yaml: no such file'],
+    });
+    expect(check(new URL('../../fixtures/config/', import.meta.url).pathname).lines).toEqual([
+      expect.stringMatching(/^cannot read .*: it is a directory, not a file$/),
+    ]);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-check-'));
+    const path = join(dir, 'carrel.yaml');
+    writeFileSync(path, 'version: 1\ndevices:\n  - { id: r1\n');
+    const { code, lines } = check(path);
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(2);
+    expect(lines.join('\n')).toMatch(/YAML syntax error at line \d+, column \d+/);
+  });
+});

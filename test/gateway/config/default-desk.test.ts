@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { defaultDeskConfig } from '../../../src/gateway/config/default-desk.js';
+import { loadConfigFile } from '../../../src/gateway/config/load.js';
+import { configSchema } from '../../../src/gateway/config/schema.js';
+
+const examplePath = new URL('../../../config/carrel.example.yaml', import.meta.url).pathname;
+
+describe('defaultDeskConfig', () => {
+  it('is the simulated desk, with schema defaults applied', () => {
+    const config = defaultDeskConfig();
+    expect(configSchema.parse(config)).toEqual(config);
+    expect(config).toMatchObject({
+      version: 1,
+      site: 'library',
+      gateway: 'desk-1',
+      http: { host: '127.0.0.1', port: 8480 },
+      mqtt: { mode: 'embedded', host: '127.0.0.1', port: 1883 },
+      log: { level: 'info' },
+      systemd: { watchdog: true },
+      simulators: [
+        { id: 'printer-sim', kind: 'printer', host: '127.0.0.1', port: 0, httpPort: 0, columns: 42 },
+      ],
+    });
+    expect(config.devices).toEqual([
+      expect.objectContaining({
+        id: 'receipt-1',
+        kind: 'receipt-printer',
+        name: 'Desk receipt printer',
+        transport: { type: 'simulator', simulator: 'printer-sim' },
+        columns: 42,
+        encoding: 'cp858',
+      }),
+    ]);
+    expect(Object.isFrozen(config.devices[0])).toBe(true);
+  });
+
+  it('returns a fresh object each time', () => {
+    expect(defaultDeskConfig()).not.toBe(defaultDeskConfig());
+  });
+});
+
+describe('config/carrel.example.yaml', () => {
+  const env = {
+    CARREL_KIOSK_TOKEN: 'kiosk-token-0123456789abcdef',
+    CARREL_MONITOR_TOKEN: 'monitor-token-0123456789abcdef',
+  };
+
+  it('validates', () => {
+    const config = loadConfigFile(examplePath, env);
+    expect(config.devices.map((d) => d.transport.type)).toEqual(['tcp', 'serial', 'lp', 'simulator']);
+    expect(config.auth.tokens.map((t) => t.token)).toEqual([
+      env.CARREL_KIOSK_TOKEN,
+      env.CARREL_MONITOR_TOKEN,
+    ]);
+  });
+
+  it('has a comment for every top-level section', () => {
+    const lines = readFileSync(examplePath, 'utf8').split('\n');
+    const sections = Object.keys(configSchema.shape);
+    for (const section of sections) {
+      const at = lines.findIndex((line) => line.startsWith(`${section}:`));
+      expect(at, `section ${section} is in the example`).toBeGreaterThan(0);
+      expect(lines[at - 1], `section ${section} has a comment above it`).toMatch(/^#/);
+    }
+  });
+});

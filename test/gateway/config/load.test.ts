@@ -1,0 +1,206 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/core/errors.js';
+import { formatConfigErrors } from '../../../src/gateway/config/format.js';
+import { loadConfigFile, parseConfigText } from '../../../src/gateway/config/load.js';
+
+const fixture = (name: string) => new URL(`../../fixtures/config/${name}`, import.meta.url).pathname;
+
+// Broken files are inline: biome would refuse them as fixtures.
+const BROKEN_YAML = [
+  'version: 1',
+  'devices:',
+  '  - id: receipt-1',
+  '    kind: receipt-printer',
+  '    transport: { type: tcp, host: 127.0.0.1',
+  '  port: 9100',
+  '',
+].join('\n');
+const BROKEN_JSON = [
+  '{',
+  '  "version": 1,',
+  '  "devices": [',
+  '    { "id": "receipt-1", }',
+  '  ]',
+  '}',
+  '',
+].join('\n');
+
+function configErrorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the config loaded');
+}
+
+describe('loadConfigFile', () => {
+  it('loads a JSON file, applies defaults and freezes the result', () => {
+    const config = loadConfigFile(fixture('valid.json'), {});
+    expect(config.site).toBe('main-branch');
+    expect(config.gateway).toBe('desk-1');
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8480 });
+    expect(config.devices.map((d) => d.id)).toEqual(['receipt-1', 'receipt-2']);
+    const serial = config.devices[1]!.transport;
+    expect(serial).toMatchObject({ type: 'serial', baudRate: 19200, parity: 'none', stopBits: 1 });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.devices[1]!.transport)).toBe(true);
+    expect(() => {
+      (config.http as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('reports every error in one go, each with its path and a sentence', () => {
+    const error = configErrorOf(() => loadConfigFile(fixture('many-errors.yaml'), {}));
+    const byPath = Object.fromEntries(error.issues.map((issue) => [issue.path, issue.message]));
+    expect(byPath).toEqual({
+      colums: 'unknown setting "colums"',
+      'http.port': 'must be a number, got "abc"',
+      'mqtt.mode': 'must be one of off, embedded, external, got "carrier-pigeon"',
+      'log.level': 'must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      'devices[0].colums': 'unknown setting "colums" (did you mean "columns"?)',
+      'devices[0].transport.type': 'must be one of tcp, serial, lp, simulator, got "usb"',
+      'devices[1].columns': 'must be at most 64, got 99',
+      'devices[1].transport.port': 'must be a number, got "9100x"',
+      // The value of a secret is never repeated back.
+      'auth.tokens[0].token': 'must be at least 16 characters',
+    });
+    expect(error.code).toBe('config_invalid');
+  });
+
+  it('formats one line per error', () => {
+    const error = configErrorOf(() => loadConfigFile(fixture('many-errors.yaml'), {}));
+    const lines = formatConfigErrors(error).split('\n');
+    expect(lines).toHaveLength(error.issues.length);
+    expect(lines).toContain('  devices[1].transport.port: must be a number, got "9100x"');
+    expect(lines).toContain('  devices[0].colums: unknown setting "colums" (did you mean "columns"?)');
+  });
+
+  it('reports a YAML syntax error with line and column', () => {
+    const error = configErrorOf(() => parseConfigText(BROKEN_YAML, 'yaml', {}));
+    expect(error.issues.length).toBeGreaterThan(0);
+    for (const issue of error.issues) {
+      expect(issue.path).toBe('');
+      expect(issue.message).toMatch(/^YAML syntax error at line \d+, column \d+: \S/);
+    }
+  });
+
+  it('reports a JSON syntax error with line and column', () => {
+    const error = configErrorOf(() => parseConfigText(BROKEN_JSON, 'json', {}));
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]!.message).toMatch(/^JSON syntax error at line 4, column \d+: /);
+  });
+
+  it('reports a key written twice', () => {
+    const error = configErrorOf(() => parseConfigText('version: 1\nsite: a\nsite: b\n', 'yaml', {}));
+    expect(error.issues[0]!.message).toMatch(/^YAML syntax error at line 3, column 1: .*unique/i);
+  });
+
+  it('rejects an empty file and a file that is not a mapping', () => {
+    expect(configErrorOf(() => parseConfigText('# nothing\n', 'yaml', {})).issues).toEqual([
+      { path: '', message: 'the file is empty; start it with `version: 1`' },
+    ]);
+    expect(configErrorOf(() => parseConfigText('- 1\n- 2\n', 'yaml', {})).issues[0]!.message).toMatch(
+      /must hold a mapping/,
+    );
+  });
+
+  it('names an unreadable file in one error', () => {
+    const error = configErrorOf(() => loadConfigFile('/nonexistent/carrel.yaml', {}));
+    expect(error.issues).toEqual([
+      { path: '', message: 'cannot read /nonexistent/carrel.yaml: no such file' },
+    ]);
+  });
+
+  it('rejects a file without a version, saying what to add, and still reports the rest', () => {
+    const error = configErrorOf(() => loadConfigFile(fixture('no-version.yaml'), {}));
+    expect(error.issues).toEqual([
+      { path: 'version', message: 'is missing: add `version: 1` at the top of the file' },
+      { path: 'devices[0].colour', message: 'unknown setting "colour"' },
+    ]);
+  });
+
+  it('rejects a file from a newer Carrel, saying to upgrade', () => {
+    const error = configErrorOf(() => loadConfigFile(fixture('future-version.yaml'), {}));
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]!.path).toBe('version');
+    expect(error.issues[0]!.message).toMatch(
+      /is 7, but this Carrel understands config versions up to 1; upgrade Carrel/,
+    );
+  });
+
+  it('names the allowed values of a literal union and the id pattern', () => {
+    const text = [
+      'version: 1',
+      'site: Main Branch',
+      'simulators: []',
+      'devices:',
+      '  - id: r1',
+      '    kind: receipt-printer',
+      '    transport: { type: serial, path: /dev/ttyUSB0, dataBits: 9 }',
+      '  - id: r2',
+      '    kind: receipt-printer',
+      '    transport: { type: simulator, simulator: nowhere }',
+    ].join('\n');
+    const error = configErrorOf(() => parseConfigText(text, 'yaml', {}));
+    expect(error.issues).toContainEqual({
+      path: 'devices[0].transport.dataBits',
+      message: 'must be one of 7, 8, got 9',
+    });
+    expect(error.issues).toContainEqual({
+      path: 'site',
+      message: 'must be lower-case letters, digits, "-" or "_" (at most 63), got "Main Branch"',
+    });
+  });
+
+  it('reports references between sections once the shape is right', () => {
+    const text = [
+      'version: 1',
+      'devices:',
+      '  - { id: r1, kind: receipt-printer, transport: { type: simulator, simulator: nowhere } }',
+      '  - { id: r1, kind: receipt-printer, transport: { type: lp, path: /dev/usb/lp0 } }',
+    ].join('\n');
+    const error = configErrorOf(() => parseConfigText(text, 'yaml', {}));
+    expect(error.issues).toEqual([
+      { path: 'devices[0].transport.simulator', message: 'no simulator with id "nowhere" is configured' },
+      { path: 'devices[1].id', message: 'duplicate device id "r1"' },
+    ]);
+  });
+
+  it('explains an empty YAML section', () => {
+    const error = configErrorOf(() => parseConfigText('version: 1\nstorage:\n', 'yaml', {}));
+    expect(error.issues).toEqual([{ path: 'storage', message: 'is empty: give it settings or write {}' }]);
+  });
+
+  it('says a required setting is required', () => {
+    const text =
+      'version: 1\ndevices:\n  - { id: r1, kind: receipt-printer, transport: { type: tcp, port: 9100 } }\n';
+    const error = configErrorOf(() => parseConfigText(text, 'yaml', {}));
+    expect(error.issues).toEqual([{ path: 'devices[0].transport.host', message: 'is required' }]);
+  });
+});
+
+describe('loading by extension', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('reads .yml as YAML and .json as JSON', () => {
+    dir = mkdtempSync(join(tmpdir(), 'carrel-config-'));
+    writeFileSync(join(dir, 'a.yml'), 'version: 1\nsite: yml-site\n');
+    writeFileSync(join(dir, 'b.json'), '{"version": 1, "site": "json-site"}');
+    // YAML-only syntax in a .json file is a JSON error, not silently accepted.
+    writeFileSync(join(dir, 'c.json'), 'version: 1\n');
+    expect(loadConfigFile(join(dir, 'a.yml'), {}).site).toBe('yml-site');
+    expect(loadConfigFile(join(dir, 'b.json'), {}).site).toBe('json-site');
+    expect(configErrorOf(() => loadConfigFile(join(dir!, 'c.json'), {})).issues[0]!.message).toMatch(
+      /^JSON syntax error\b/,
+    );
+  });
+});
