@@ -1,0 +1,125 @@
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type PrinterSimulator, startPrinterSimulator } from '../../../simulators/printer/index.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import type { DeviceCondition } from '../../../src/devices/device.js';
+import { EscPosPrinter } from '../../../src/devices/printer/escpos-printer.js';
+import { ReceiptTemplates } from '../../../src/devices/printer/templates.js';
+import { TcpTransport } from '../../../src/devices/transport/tcp.js';
+
+/** The driver against the printer simulator over real TCP on 127.0.0.1. */
+
+let sim: PrinterSimulator | undefined;
+let printer: EscPosPrinter | undefined;
+afterEach(async () => {
+  await printer?.disconnect();
+  await sim?.close();
+  printer = undefined;
+  sim = undefined;
+});
+
+async function start(options: { statusIntervalMs?: number; confirmTimeoutMs?: number } = {}) {
+  sim = await startPrinterSimulator({ port: 0, httpPort: 0 });
+  printer = new EscPosPrinter({
+    id: 'desk-printer',
+    transport: new TcpTransport({ host: '127.0.0.1', port: sim.escposPort }),
+    clock: systemClock,
+    logger: silentLogger(),
+    statusIntervalMs: options.statusIntervalMs ?? 50,
+    statusTimeoutMs: 2000,
+    confirmTimeoutMs: options.confirmTimeoutMs ?? 10_000,
+  });
+  await printer.connect();
+  return { sim, printer };
+}
+
+function nextCondition(driver: EscPosPrinter, status: DeviceCondition['status']): Promise<DeviceCondition> {
+  return new Promise((resolve) => {
+    const listener = (condition: DeviceCondition) => {
+      if (condition.status !== status) return;
+      driver.off('condition', listener);
+      resolve(condition);
+    };
+    driver.on('condition', listener);
+  });
+}
+
+/** The simulator has no event for "data buffered": poll its state, bounded. */
+async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const templates = new ReceiptTemplates({ columns: 42, encoding: 'cp858' });
+const receipt = (name: string) =>
+  templates.render('checkout', {
+    library: { name: 'Westside Library' },
+    patron: { name },
+    printedAt: '2026-01-02 10:00',
+    loans: [{ title: 'Emma', barcode: '31234000012345', dueDate: '2026-02-01' }],
+  });
+
+describe('EscPosPrinter against the printer simulator', () => {
+  it('connects, prints a receipt and resolves once the simulator has printed it', async () => {
+    const { sim, printer } = await start();
+    expect(printer.condition().status).toBe('online');
+    await printer.print({ id: 'job-1', bytes: receipt('Zoë Åström'), processId: 'A001' });
+    const printed = sim.receipts();
+    expect(printed).toHaveLength(1);
+    expect(printed[0]!.text).toContain('Zoë Åström');
+    expect(printed[0]!.text).toContain('Westside Library');
+  });
+
+  it('follows the simulator paper and cover into condition and events', async () => {
+    const { sim, printer } = await start();
+    const events: string[] = [];
+    printer.on('event', (type) => events.push(type));
+    const degraded = nextCondition(printer, 'degraded');
+    sim.setCondition({ paperOut: true });
+    expect((await degraded).reason).toBe('paper out');
+    await expect(printer.print({ id: 'j', bytes: receipt('x'), processId: 'A002' })).rejects.toMatchObject({
+      code: 'not_ready',
+    });
+    const online = nextCondition(printer, 'online');
+    sim.setCondition({ paperOut: false });
+    await online;
+    expect(events).toEqual(['paper_out', 'paper_ok', 'recovered']);
+    expect(sim.receipts()).toHaveLength(0);
+  });
+
+  it('keeps waiting for confirmation while the paper is out and resolves when it is back', async () => {
+    // Polling slowly, so the job is sent before the driver notices the paper is out.
+    const { sim, printer } = await start({ statusIntervalMs: 60_000, confirmTimeoutMs: 60_000 });
+    sim.setCondition({ paperOut: true });
+    let done = false;
+    const job = printer.print({ id: 'j', bytes: receipt('Ann'), processId: 'A003' }).then(() => {
+      done = true;
+    });
+    await waitFor(() => sim.state().bufferedBytes > 0);
+    expect(done).toBe(false);
+    expect(sim.receipts()).toHaveLength(0);
+    sim.setCondition({ paperOut: false });
+    await job;
+    expect(sim.receipts()).toHaveLength(1);
+  });
+
+  it('reports unconfirmed when the printer loses power with the job buffered, and disconnected', async () => {
+    const { sim, printer } = await start({ statusIntervalMs: 60_000 });
+    sim.setCondition({ paperOut: true });
+    const job = printer.print({ id: 'j', bytes: receipt('Ann'), processId: 'A004' });
+    const outcome = expect(job).rejects.toMatchObject({ code: 'unconfirmed' });
+    await waitFor(() => sim.state().bufferedBytes > 0);
+    const disconnected = once(printer, 'disconnected');
+    await sim.powerOff();
+    await outcome;
+    await disconnected;
+    expect(printer.isConnected()).toBe(false);
+    await sim.powerOn();
+    await printer.connect();
+    expect(printer.isConnected()).toBe(true);
+  });
+});
