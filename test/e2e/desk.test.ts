@@ -58,6 +58,16 @@ async function postReceipt(data: Record<string, unknown>) {
   return (await response.json()) as { id: string; state: string };
 }
 
+interface DeviceJson {
+  status: string;
+  reason: string | null;
+  reconnects: number;
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  return (await (await fetch(`${api}${path}`)).json()) as T;
+}
+
 async function jobState(id: string): Promise<string> {
   const response = await fetch(`${api}/api/v1/printers/receipt-1/jobs/${id}`);
   return ((await response.json()) as { state: string }).state;
@@ -67,7 +77,7 @@ describe('the simulated desk', () => {
   it('is ready once the printer is online', async () => {
     const readiness = await until(async () => {
       const response = await fetch(`${api}/readyz`);
-      return response.status === 200 ? await response.json() : undefined;
+      return response.status === 200 ? ((await response.json()) as { checks: unknown[] }) : undefined;
     });
     expect(readiness.checks).toContainEqual({ name: 'device:receipt-1', ok: true, detail: 'online' });
   });
@@ -121,7 +131,7 @@ describe('the simulated desk', () => {
         : undefined,
     );
     expect(Date.now() - stoppedAt).toBeLessThan(2000);
-    expect((await (await fetch(`${api}/readyz`)).json()).ready).toBe(false);
+    expect((await getJson<{ ready: boolean }>('/readyz')).ready).toBe(false);
 
     const job = await postReceipt({
       patron: { name: 'Offline Patron' },
@@ -159,7 +169,7 @@ describe('the simulated desk', () => {
     const before = printer().receipts().length;
     printer().setCondition({ paperOut: true });
     await until(async () => {
-      const device = await (await fetch(`${api}/api/v1/devices/receipt-1`)).json();
+      const device = await getJson<DeviceJson>('/api/v1/devices/receipt-1');
       return device.status === 'degraded' && device.reason === 'paper out' ? true : undefined;
     });
     expect(events).toContain('printer.paper_out');
