@@ -150,9 +150,7 @@ describe('the simulated desk', () => {
     const printedNow = printer().receipts().slice(printedBefore);
     expect(printedNow.filter((r) => r.text.includes('Queued while away'))).toHaveLength(1);
     expect(printedNow).toHaveLength(1);
-    expect((await (await fetch(`${api}/api/v1/devices/receipt-1`)).json()).reconnects).toBeGreaterThanOrEqual(
-      1,
-    );
+    expect((await getJson<DeviceJson>('/api/v1/devices/receipt-1')).reconnects).toBeGreaterThanOrEqual(1);
 
     ws.close();
     await client.endAsync();
