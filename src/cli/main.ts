@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { CarrelError } from '../core/errors.js';
-import { COMMANDS, printUsage } from './commands/index.js';
+import { findCommand, printUsage } from './commands/index.js';
 
 /**
  * `carrel <command> …`. Every command returns an exit code; a CarrelError becomes
@@ -17,13 +17,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(carrelVersion());
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = findCommand(name);
+  if (!load) {
     console.error(`carrel: unknown command "${name}"`);
     printUsage(process.stderr);
     return 2;
   }
-  return command.run(rest);
+  return (await load()).run(rest);
 }
 
 main(process.argv.slice(2)).then(

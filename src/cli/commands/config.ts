@@ -9,7 +9,6 @@ const USAGE = `usage:
   carrel config schema [FILE]  write the JSON Schema for editor completion (stdout without FILE)`;
 
 export const configCommand: Command = {
-  summary: 'check a configuration file, or print its JSON Schema',
   async run(argv) {
     const [action, file, ...extra] = argv;
     if (action === 'check' && file && extra.length === 0) {

@@ -1,22 +1,31 @@
-import { configCommand } from './config.js';
-import { simCommand } from './sim.js';
-import { startCommand } from './start.js';
-
 export interface Command {
-  summary: string;
   run(argv: string[]): Promise<number>;
 }
 
-export const COMMANDS: Record<string, Command> = {
-  start: startCommand,
-  config: configCommand,
-  sim: simCommand,
+/** Commands load on use: `carrel config check` does not pay for the gateway's imports. */
+const LOADERS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  start: {
+    summary: 'run the gateway (the simulated desk when no configuration is given)',
+    load: async () => (await import('./start.js')).startCommand,
+  },
+  config: {
+    summary: 'check a configuration file, or print its JSON Schema',
+    load: async () => (await import('./config.js')).configCommand,
+  },
+  sim: {
+    summary: 'run one device simulator on its own: carrel sim <kind> [options]',
+    load: async () => (await import('./sim.js')).simCommand,
+  },
 };
 
+export function findCommand(name: string): (() => Promise<Command>) | undefined {
+  return Object.hasOwn(LOADERS, name) ? LOADERS[name]!.load : undefined;
+}
+
 export function printUsage(out: NodeJS.WritableStream): void {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const width = Math.max(...Object.keys(LOADERS).map((n) => n.length));
   out.write('usage: carrel <command> [options]\n\ncommands:\n');
-  for (const [name, command] of Object.entries(COMMANDS)) {
+  for (const [name, command] of Object.entries(LOADERS)) {
     out.write(`  ${name.padEnd(width)}  ${command.summary}\n`);
   }
   out.write('\n`carrel <command> --help` for its options.\n');

@@ -12,7 +12,6 @@ const SIMULATORS: Record<
 };
 
 export const simCommand: Command = {
-  summary: 'run one device simulator on its own: carrel sim <kind> [options]',
   async run(argv) {
     const [kind, ...rest] = argv;
     const simulator = kind ? SIMULATORS[kind] : undefined;

@@ -17,7 +17,6 @@ Without --config (or CARREL_CONFIG) Carrel starts the built-in simulated desk:
 every device points at an in-process simulator.`;
 
 export const startCommand: Command = {
-  summary: 'run the gateway (the simulated desk when no configuration is given)',
   async run(argv) {
     const { values } = parseCommandArgs(
       argv,

@@ -127,6 +127,12 @@ export class ReceiptPrinterEntry implements DeviceEntry {
   }
 }
 
+/** `2026-11-23 14:05`, in the desk's own time zone, for receipts that do not say when they were printed. */
+export function localTimestamp(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
 function readLogo(path: string): Buffer {
   try {
     return readFileSync(path);

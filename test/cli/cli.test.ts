@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeNotifySocket } from '../helpers/notify-socket.js';
+
+/** The built `carrel` command (npm test builds before it runs the tests). */
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'carrel-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function carrel(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+}
+
+const BAD_CONFIG = `version: 1
+http:
+  port: eighty
+mqtt:
+  mode: embedded
+  port: 99999
+devices:
+  - id: receipt-1
+    kind: receipt-printer
+    transport: { type: carrier-pigeon }
+  - id: receipt-1
+    kind: receipt-printer
+    colums: 42
+    transport: { type: tcp, host: printer.local, port: 9100 }
+`;
+
+describe('carrel command', () => {
+  it('exits 2 on a bad configuration, listing every error with its path and no stack trace', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, BAD_CONFIG);
+    for (const args of [
+      ['config', 'check', file],
+      ['start', '--config', file],
+    ]) {
+      const result = carrel(args);
+      expect(result.status, args.join(' ')).toBe(2);
+      const output = result.stdout + result.stderr;
+      expect(output).toContain('http.port');
+      expect(output).toContain('mqtt.port');
+      expect(output).toContain('devices[0].transport.type');
+      expect(output).toMatch(/devices\[1\]\.colums: .*did you mean "columns"/);
+      expect(output).not.toMatch(/\n\s+at .*\.js:\d+/);
+    }
+  });
+
+  it('accepts a good configuration and unreadable files get one line', () => {
+    const file = join(dir, 'good.json');
+    writeFileSync(file, JSON.stringify({ version: 1, devices: [] }));
+    expect(carrel(['config', 'check', file])).toMatchObject({
+      status: 0,
+      stdout: 'ok: 0 devices, 0 simulators\n',
+    });
+    const missing = carrel(['config', 'check', join(dir, 'nope.yaml')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('answers unknown commands and options with usage and exit 2', () => {
+    expect(carrel(['frobnicate']).status).toBe(2);
+    const result = carrel(['start', '--no-such-option']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--no-such-option');
+  });
+
+  it('starts the simulated desk, tells systemd READY and WATCHDOG, and on SIGTERM STOPPING and exit 0', async () => {
+    const socketPath = join(dir, 'notify.sock');
+    const notify = new FakeNotifySocket(socketPath);
+    let child: ChildProcess | undefined;
+    try {
+      child = spawn(
+        process.execPath,
+        [CLI, 'start', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
+        {
+          cwd: dir,
+          env: { ...process.env, NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '400000' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let banner = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        banner += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+      expect(await notify.next()).toBe('READY=1');
+      expect(await notify.next()).toBe('WATCHDOG=1');
+      expect(banner).toMatch(/API\s+http:\/\/127\.0\.0\.1:\d+\/api\/v1/);
+      expect(banner).toMatch(/simulator\s+printer-sim/);
+      const api = /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner)![1];
+      expect((await fetch(`${api}/healthz`)).status).toBe(200);
+
+      child.kill('SIGTERM');
+      const messages: string[] = [];
+      for (;;) {
+        const message = await notify.next();
+        messages.push(message);
+        if (message === 'STOPPING=1') break;
+      }
+      expect(messages.every((m) => m === 'WATCHDOG=1' || m === 'STOPPING=1')).toBe(true);
+      expect(await exited).toBe(0);
+    } finally {
+      if (child && child.exitCode === null) child.kill('SIGKILL');
+      notify.close();
+    }
+  });
+});
