@@ -1,0 +1,143 @@
+/**
+ * SIP2 dates: 18 characters `YYYYMMDDZZZZHHMMSS`. ZZZZ is four spaces for local
+ * time (the time zone of the connection, an IANA name) or `   Z` for UTC; other
+ * zone text is kept as it was sent. Zone offsets come from Intl, no tz database of
+ * our own.
+ */
+
+export const SIP2_DATE_LENGTH = 18;
+const LOCAL_ZONE = '    ';
+const UTC_ZONE = '   Z';
+
+export type Sip2DateZone = 'local' | 'utc' | (string & {});
+
+export type Sip2ParsedDate = { ok: true; date: Date; zone: Sip2DateZone } | { ok: false; warning: string };
+
+export interface Sip2DateOptions {
+  /** Write UTC with zone `   Z` instead of local time. */
+  utc?: boolean;
+  /** The IANA zone local time is in; default the process's zone. */
+  timeZone?: string;
+}
+
+/** The process's IANA time zone. */
+export function processTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** Throws RangeError for a zone name Intl does not know. */
+export function assertTimeZone(timeZone: string): void {
+  formatterFor(timeZone);
+}
+
+// Every zone's offset changes on a quarter hour, so one lookup per zone and quarter hour is exact.
+const QUARTER_HOUR = 15 * 60 * 1000;
+const offsetCache = new Map<string, { bucket: number; offset: number }>();
+
+/** Milliseconds to add to a UTC instant to get the wall-clock time in `timeZone`. */
+export function zoneOffset(timeZone: string, epochMs: number): number {
+  const bucket = Math.floor(epochMs / QUARTER_HOUR);
+  const cached = offsetCache.get(timeZone);
+  if (cached !== undefined && cached.bucket === bucket) return cached.offset;
+  const instant = bucket * QUARTER_HOUR;
+  const parts = formatterFor(timeZone).formatToParts(new Date(instant));
+  const field = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
+  const wall = Date.UTC(
+    field('year'),
+    field('month') - 1,
+    field('day'),
+    field('hour'),
+    field('minute'),
+    field('second'),
+  );
+  const offset = wall - instant;
+  offsetCache.set(timeZone, { bucket, offset });
+  return offset;
+}
+
+const pad = (value: number, width: number) => String(value).padStart(width, '0');
+
+/** `YYYYMMDD    HHMMSS` in the zone (default the process's), or `YYYYMMDD   ZHHMMSS` with `utc`. */
+export function formatSip2Date(date: Date, options: Sip2DateOptions = {}): string {
+  const ms = date.getTime();
+  if (!Number.isFinite(ms)) throw new RangeError('cannot format an invalid Date as a SIP2 date');
+  const shifted = options.utc ? ms : ms + zoneOffset(options.timeZone ?? processTimeZone(), ms);
+  const d = new Date(shifted);
+  return (
+    pad(d.getUTCFullYear(), 4) +
+    pad(d.getUTCMonth() + 1, 2) +
+    pad(d.getUTCDate(), 2) +
+    (options.utc ? UTC_ZONE : LOCAL_ZONE) +
+    pad(d.getUTCHours(), 2) +
+    pad(d.getUTCMinutes(), 2) +
+    pad(d.getUTCSeconds(), 2)
+  );
+}
+
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
+}
+
+/** A cheap check, no Intl: 18 characters with digits where the date and time go. */
+export function isSip2DateShape(text: string): boolean {
+  return text.length === SIP2_DATE_LENGTH && digitsAt(text, 0, 8) >= 0 && digitsAt(text, 12, 6) >= 0;
+}
+
+/**
+ * Reads a SIP2 date. Local time (four-space zone) and other zone text are read in
+ * `timeZone` (default the process's); the zone text is returned so the caller knows.
+ */
+export function parseSip2Date(text: string, options: { timeZone?: string } = {}): Sip2ParsedDate {
+  if (!isSip2DateShape(text)) return { ok: false, warning: 'not an 18-character YYYYMMDDZZZZHHMMSS date' };
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 4, 2);
+  const day = digitsAt(text, 6, 2);
+  const hour = digitsAt(text, 12, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 16, 2);
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(wall);
+  if (
+    month < 1 ||
+    check.getUTCMonth() !== month - 1 ||
+    check.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
+    return { ok: false, warning: 'date or time out of range' };
+  }
+  const zoneText = text.slice(8, 12);
+  if (zoneText === UTC_ZONE) return { ok: true, date: check, zone: 'utc' };
+  const timeZone = options.timeZone ?? processTimeZone();
+  const first = zoneOffset(timeZone, wall);
+  let epoch = wall - first;
+  const second2 = zoneOffset(timeZone, epoch);
+  if (second2 !== first) epoch = wall - second2;
+  return { ok: true, date: new Date(epoch), zone: zoneText === LOCAL_ZONE ? 'local' : zoneText };
+}

@@ -1,0 +1,365 @@
+/**
+ * The SIP2 decoder: lenient, and it never throws. Unknown and repeated fields are
+ * kept in order, free-form dates are kept as text with a warning, a missing final
+ * `|` is tolerated, a plain-text line is reported as such, and a wrong checksum is
+ * an error or a warning as the caller chooses.
+ *
+ * Hot path: one pass over the bytes (checksum sum + ASCII check), one string
+ * conversion, then charCode/indexOf scanning with table lookups per field id.
+ */
+
+import { decodeSip2Text, encodeSip2Text, type Sip2Charset } from './charset.js';
+import { readChecksumHex } from './checksum.js';
+import {
+  COMPILED_BY_CODE,
+  type CompiledField,
+  type CompiledMessage,
+  FIELD_INDEX_BY_SLOT,
+} from './compiled.js';
+import { isSip2DateShape } from './date.js';
+import type { Sip2EnumTable, Sip2EnumValue } from './enums.js';
+import { Sip2DecodeError, type Sip2DecodeResult, type Sip2Warning, type Sip2WarningCode } from './errors.js';
+import { fieldSlot } from './fields.js';
+import { decodeFlags, decodeSummary, PATRON_STATUS_FLAGS, SUPPORTED_MESSAGE_FLAGS } from './flags.js';
+import type { AnySip2Message, Sip2ExtraField } from './types.js';
+
+export interface Sip2DecodeOptions {
+  /** Default 'utf-8'. */
+  charset?: Sip2Charset;
+  /** A wrong checksum: 'error' (default) fails the decode, 'warn' adds a warning, 'ignore' neither. */
+  checksumMismatch?: 'error' | 'warn' | 'ignore';
+  /** Warn when a message other than 96/97 has no AZ. Default false. */
+  requireErrorDetection?: boolean;
+}
+
+const A = 65;
+const Y = 89;
+const Z = 90;
+const PIPE = 124;
+
+function warn(
+  warnings: Sip2Warning[],
+  code: Sip2WarningCode,
+  message: string,
+  position: number,
+  field?: string,
+): void {
+  warnings.push(field === undefined ? { code, message, position } : { code, message, position, field });
+}
+
+function failure(
+  code: Sip2DecodeError['code'],
+  message: string,
+  position: number,
+  text?: string,
+): Sip2DecodeResult<never> {
+  return { ok: false, error: new Sip2DecodeError(code, message, position, text) };
+}
+
+function enumValue(table: Sip2EnumTable, code: string): Sip2EnumValue {
+  return table.byCode.get(code) ?? { code, name: null };
+}
+
+/**
+ * Decodes one frame (with or without its terminator). Bytes are read in the
+ * charset; a string is first encoded in the charset, so its checksum is checked
+ * over the same bytes the peer would have summed.
+ */
+export function decodeSip2Message(
+  frame: Uint8Array | string,
+  options: Sip2DecodeOptions = {},
+): Sip2DecodeResult<AnySip2Message> {
+  try {
+    return decode(frame, options);
+  } catch (error) {
+    // Every path above returns; this is a last line against a bug of ours ever crashing a link.
+    return failure('sip2_not_a_message', `decoder failed: ${(error as Error).message}`, 0);
+  }
+}
+
+function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2DecodeResult<AnySip2Message> {
+  const charset = options.charset ?? 'utf-8';
+  const bytes = typeof frame === 'string' ? encodeSip2Text(frame, charset) : frame;
+  let start = 0;
+  let end = bytes.length;
+  while (start < end && (bytes[start] === 10 || bytes[start] === 13)) start++;
+  while (end > start && (bytes[end - 1] === 10 || bytes[end - 1] === 13)) end--;
+  if (end === start) return failure('sip2_empty_frame', 'empty frame', 0);
+
+  // Error detection, read from the bytes: ...AY<d>AZ<hhhh>
+  let bodyEnd = end;
+  let checksumAt = -1;
+  let checksum = -1;
+  let sum = 0;
+  if (end - start >= 6 && bytes[end - 6] === A && bytes[end - 5] === Z) {
+    checksumAt = end - 6;
+    checksum = readChecksumHex(bytes, end - 4);
+    bodyEnd = end - 6;
+    for (let i = start; i < bodyEnd + 2; i++) sum += bytes[i]!;
+  }
+  let sequence = -1;
+  let sequenceAt = -1;
+  if (bodyEnd - start >= 3) {
+    // Tolerate `AY1|AZ`: a delimiter some servers put after the sequence number.
+    // Without AZ, take AY only right after a delimiter, so a value ending in "AY1" is not mistaken for it.
+    const at =
+      checksumAt >= 0 && bytes[bodyEnd - 1] === PIPE && bodyEnd - start >= 4 ? bodyEnd - 4 : bodyEnd - 3;
+    if (bytes[at] === A && bytes[at + 1] === Y && (checksumAt >= 0 || bytes[at - 1] === PIPE)) {
+      sequenceAt = at;
+      sequence = bytes[at + 2]! - 48;
+      bodyEnd = at;
+    }
+  }
+
+  const decoded = decodeSip2Text(bytes, start, bodyEnd, charset);
+  const text = decoded.text;
+  const warnings: Sip2Warning[] = [];
+  if (decoded.lossy) warn(warnings, 'undecodable_bytes', `bytes that are not ${charset}`, 0);
+
+  const c0 = text.charCodeAt(0) - 48;
+  const c1 = text.charCodeAt(1) - 48;
+  if (!(c0 >= 0 && c0 <= 9 && c1 >= 0 && c1 <= 9)) {
+    return failure('sip2_not_a_message', 'a line that is not a SIP2 message', 0, text);
+  }
+  const compiled = COMPILED_BY_CODE[c0 * 10 + c1];
+  if (compiled === undefined) return failure('sip2_unknown_message', 'unknown message code', 0);
+  if (text.length < compiled.fixedLength) {
+    return failure(
+      'sip2_truncated',
+      `fixed fields end early (${compiled.fixedLength} characters needed)`,
+      text.length,
+    );
+  }
+
+  let checksumState: 'valid' | 'invalid' | 'absent' = 'absent';
+  if (checksumAt >= 0) {
+    checksumState = checksum >= 0 && ((sum + checksum) & 0xffff) === 0 ? 'valid' : 'invalid';
+  }
+  // Character position of AZ (or of the end) for reports; bytes and characters agree on ASCII frames.
+  const tailPosition = checksumAt >= 0 && decoded.ascii ? checksumAt - start : text.length;
+  if (checksumState === 'invalid') {
+    const policy = options.checksumMismatch ?? 'error';
+    if (policy === 'error') return failure('sip2_checksum_mismatch', 'checksum does not match', tailPosition);
+    if (policy === 'warn') warn(warnings, 'checksum_mismatch', 'checksum does not match', tailPosition);
+  } else if (checksumState === 'absent' && options.requireErrorDetection) {
+    warn(warnings, 'checksum_missing', 'no AY/AZ error detection', tailPosition);
+  }
+
+  // Values by slot (compiled.ts): fixed fields, variable fields, sequence, extraFields; one object at the end.
+  const values: unknown[] = new Array(compiled.slotCount);
+  decodeFixed(compiled, text, values, warnings);
+  decodeVariable(compiled, text, values, warnings);
+
+  if (sequenceAt >= 0 && compiled.spec.noSequence !== true) {
+    if (sequence >= 0 && sequence <= 9) values[compiled.slotCount - 2] = sequence;
+    else warn(warnings, 'invalid_sequence', 'AY is not a digit 0–9', tailPosition);
+  }
+  const message = compiled.build(values) as AnySip2Message;
+  return { ok: true, message, warnings, checksum: checksumState };
+}
+
+function decodeFixed(
+  compiled: CompiledMessage,
+  text: string,
+  values: unknown[],
+  warnings: Sip2Warning[],
+): void {
+  const fixed = compiled.fixed;
+  for (let slot = 0; slot < fixed.length; slot++) {
+    const field = fixed[slot]!;
+    const at = field.offset;
+    const width = field.width;
+    switch (field.kind) {
+      case 'bit': {
+        const c = text.charCodeAt(at);
+        values[slot] = c === 49 || c === 89 || c === 121;
+        if (c !== 49 && c !== 48)
+          warn(warnings, 'invalid_flag', `${field.name} is not 1 or 0`, at, field.name);
+        break;
+      }
+      case 'flag': {
+        const c = text.charCodeAt(at);
+        if (c === 89 || c === 121) values[slot] = true;
+        else {
+          values[slot] = false;
+          if (c !== 78 && c !== 110)
+            warn(warnings, 'invalid_flag', `${field.name} is not Y or N`, at, field.name);
+        }
+        break;
+      }
+      case 'ynu': {
+        const c = text.charCodeAt(at);
+        if (c === 89 || c === 121) values[slot] = true;
+        else if (c === 78 || c === 110) values[slot] = false;
+        else {
+          values[slot] = 'unknown';
+          if (c !== 85 && c !== 117)
+            warn(warnings, 'invalid_flag', `${field.name} is not Y, N or U`, at, field.name);
+        }
+        break;
+      }
+      case 'char':
+      case 'text':
+        values[slot] = width === 1 ? text[at] : text.slice(at, at + width);
+        break;
+      case 'digits': {
+        let value = 0;
+        let blank = true;
+        let valid = true;
+        for (let i = at; i < at + width; i++) {
+          const c = text.charCodeAt(i);
+          if (c !== 32) blank = false;
+          const d = c - 48;
+          if (d >= 0 && d <= 9) value = value * 10 + d;
+          else if (c !== 32) valid = false;
+        }
+        if (blank && field.blank) values[slot] = null;
+        else {
+          if (!valid || blank)
+            warn(warnings, 'invalid_digits', `${field.name} is not a number`, at, field.name);
+          values[slot] = valid && !blank ? value : field.blank ? null : 0;
+        }
+        break;
+      }
+      case 'date18': {
+        const value = text.slice(at, at + width);
+        if (field.blank && value.trim() === '') values[slot] = null;
+        else {
+          if (!isSip2DateShape(value))
+            warn(warnings, 'free_form_date', `${field.name} is not a SIP2 date`, at, field.name);
+          values[slot] = value;
+        }
+        break;
+      }
+      case 'enum': {
+        const code = width === 1 ? text[at]! : text.slice(at, at + width);
+        const value = enumValue(field.enumTable!, code);
+        if (value.name === null)
+          warn(warnings, 'unknown_enum_value', `${field.name} has an unknown code`, at, field.name);
+        values[slot] = value;
+        break;
+      }
+      case 'patronStatus': {
+        const { flags, invalidAt } = decodeFlags(PATRON_STATUS_FLAGS, text, at);
+        if (invalidAt >= 0)
+          warn(warnings, 'invalid_flag', 'a patron status flag is not Y or N', invalidAt, field.name);
+        values[slot] = flags;
+        break;
+      }
+      case 'summary': {
+        const { summary, yes } = decodeSummary(text, at);
+        if (yes > 1) warn(warnings, 'summary_several', 'summary asks for more than one list', at, field.name);
+        values[slot] = summary;
+        break;
+      }
+    }
+  }
+}
+
+function decodeVariable(
+  compiled: CompiledMessage,
+  text: string,
+  values: unknown[],
+  warnings: Sip2Warning[],
+): void {
+  const length = text.length;
+  const byIndex = compiled.byIndex;
+  let extra: Sip2ExtraField[] | undefined;
+  let pos = compiled.fixedLength;
+  while (pos < length) {
+    const c1 = text.charCodeAt(pos);
+    if (c1 === PIPE) {
+      warn(warnings, 'empty_field_id', 'a | with no field before it', pos);
+      pos++;
+      continue;
+    }
+    if (pos + 1 >= length) {
+      warn(warnings, 'trailing_text', 'text after the last field', pos);
+      break;
+    }
+    const c2 = text.charCodeAt(pos + 1);
+    let bar = text.indexOf('|', pos + 2);
+    let value: string;
+    if (bar < 0) {
+      value = text.slice(pos + 2);
+      warn(warnings, 'missing_delimiter', 'the last field has no |', length);
+      bar = length;
+    } else {
+      value = text.slice(pos + 2, bar);
+    }
+    const field: CompiledField | undefined = byIndex[FIELD_INDEX_BY_SLOT[fieldSlot(c1, c2)] ?? 0];
+    if (field === undefined) {
+      if (extra === undefined) extra = [];
+      extra.push({ id: text.slice(pos, pos + 2), value });
+    } else if (field.repeatable) {
+      const list = values[field.slot] as string[] | undefined;
+      if (list === undefined) values[field.slot] = [value];
+      else list.push(value);
+    } else if (values[field.slot] !== undefined) {
+      warn(
+        warnings,
+        'repeated_field',
+        `${field.name} (${field.id}) repeated; the first is kept`,
+        pos,
+        field.name,
+      );
+      if (extra === undefined) extra = [];
+      extra.push({ id: field.id, value });
+    } else {
+      values[field.slot] = fieldValue(field, value, pos, warnings);
+    }
+    pos = bar + 1;
+  }
+  if (extra !== undefined) values[compiled.slotCount - 1] = extra;
+  for (const field of compiled.required) {
+    if (values[field.slot] === undefined) {
+      warn(warnings, 'missing_required_field', `${field.name} (${field.id}) is missing`, length, field.name);
+      values[field.slot] = emptyValue(field);
+    }
+  }
+}
+
+function fieldValue(field: CompiledField, value: string, pos: number, warnings: Sip2Warning[]): unknown {
+  switch (field.kind) {
+    case 'text':
+      return value;
+    case 'flag': {
+      const c = value.charCodeAt(0);
+      if (value.length !== 1 || (c !== 89 && c !== 121 && c !== 78 && c !== 110)) {
+        warn(warnings, 'invalid_flag', `${field.name} is not Y or N`, pos + 2, field.name);
+      }
+      return c === 89 || c === 121;
+    }
+    case 'date':
+      if (!isSip2DateShape(value))
+        warn(warnings, 'free_form_date', `${field.name} is not a SIP2 date`, pos + 2, field.name);
+      return value;
+    case 'enum': {
+      const decoded = enumValue(field.enumTable!, value);
+      if (decoded.name === null)
+        warn(warnings, 'unknown_enum_value', `${field.name} has an unknown code`, pos + 2, field.name);
+      return decoded;
+    }
+    case 'supportedMessages': {
+      const { flags, invalidAt } = decodeFlags(SUPPORTED_MESSAGE_FLAGS, value.padEnd(16, 'N'), 0);
+      if (invalidAt >= 0 || value.length !== 16) {
+        warn(warnings, 'invalid_flag', `${field.name} is not 16 Y/N flags`, pos + 2, field.name);
+      }
+      return flags;
+    }
+  }
+}
+
+function emptyValue(field: CompiledField): unknown {
+  if (field.repeatable) return [];
+  switch (field.kind) {
+    case 'flag':
+      return false;
+    case 'enum':
+      return { code: '', name: null };
+    case 'supportedMessages':
+      return decodeFlags(SUPPORTED_MESSAGE_FLAGS, 'NNNNNNNNNNNNNNNN', 0).flags;
+    default:
+      return '';
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Masks secrets in a SIP2 frame before it is logged. Passwords and PINs (AD
+ * patron password, CO login password, AC terminal password) are always masked;
+ * patron data (AA patron id, AE name, BD address, BE e-mail, BF phone) too unless
+ * `patronData: false`. CN, the login user id, is kept: it names the self-check,
+ * not a person.
+ */
+
+import { COMPILED_BY_CODE } from './compiled.js';
+
+export interface MaskOptions {
+  /** Mask patron identifiers, names and contact details too. Default true. */
+  patronData?: boolean;
+  /** What a masked value becomes. Default '***'. */
+  mask?: string;
+}
+
+const SECRET_IDS = new Set(['AD', 'CO', 'AC']);
+const PATRON_IDS = new Set(['AA', 'AE', 'BD', 'BE', 'BF']);
+
+export function maskFrame(frame: string | Uint8Array, options: MaskOptions = {}): string {
+  const text = typeof frame === 'string' ? frame : Buffer.from(frame).toString('latin1');
+  const patronData = options.patronData ?? true;
+  const mask = options.mask ?? '***';
+  const masked = (id: string) => SECRET_IDS.has(id) || (patronData && PATRON_IDS.has(id));
+
+  const code = /^\d\d/.test(text) ? Number(text.slice(0, 2)) : -1;
+  const compiled = code >= 0 ? COMPILED_BY_CODE[code] : undefined;
+  // Where the variable fields start: after the fixed part of a known message; otherwise only
+  // fields that follow a `|` can be found.
+  let pos: number;
+  let out: string;
+  if (compiled !== undefined && text.length >= compiled.fixedLength) {
+    pos = compiled.fixedLength;
+    out = text.slice(0, pos);
+  } else {
+    const bar = text.indexOf('|');
+    if (bar < 0) return text;
+    pos = bar + 1;
+    out = text.slice(0, pos);
+  }
+  while (pos < text.length) {
+    let bar = text.indexOf('|', pos);
+    if (bar < 0) {
+      // The last field may lack its `|`, and the terminator may follow.
+      let end = text.length;
+      while (end > pos && (text[end - 1] === '\r' || text[end - 1] === '\n')) end--;
+      const id = text.slice(pos, pos + 2);
+      out += masked(id) && end - pos > 2 ? id + mask + text.slice(end) : text.slice(pos);
+      return out;
+    }
+    const id = text.slice(pos, pos + 2);
+    out += masked(id) && bar - pos >= 2 ? id + mask + '|' : text.slice(pos, bar + 1);
+    bar++;
+    pos = bar;
+  }
+  return out;
+}

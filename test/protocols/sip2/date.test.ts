@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { formatSip2Date, parseSip2Date, Sip2Codec } from '../../../src/protocols/sip2/index.js';
+
+const instant = new Date(Date.UTC(2024, 2, 15, 14, 25, 30));
+
+describe('SIP2 dates', () => {
+  it('formats UTC with zone "   Z"', () => {
+    expect(formatSip2Date(instant, { utc: true })).toBe('20240315   Z142530');
+  });
+
+  it.each([
+    ['Europe/Amsterdam', '20240315    152530'],
+    ['America/New_York', '20240315    102530'],
+    ['Asia/Kolkata', '20240315    195530'],
+    ['Australia/Lord_Howe', '20240316    012530'],
+  ])('formats local time in %s', (timeZone, text) => {
+    expect(formatSip2Date(instant, { timeZone })).toBe(text);
+    expect(parseSip2Date(text, { timeZone })).toEqual({ ok: true, date: instant, zone: 'local' });
+  });
+
+  it('follows daylight saving time', () => {
+    const summer = new Date(Date.UTC(2024, 6, 1, 12, 0, 0));
+    expect(formatSip2Date(summer, { timeZone: 'Europe/Amsterdam' })).toBe('20240701    140000');
+    expect(parseSip2Date('20240701    140000', { timeZone: 'Europe/Amsterdam' })).toMatchObject({
+      date: summer,
+    });
+    // Just after the spring-forward gap: 03:30 local on 31 March is 01:30 UTC.
+    expect(parseSip2Date('20240331    033000', { timeZone: 'Europe/Amsterdam' })).toMatchObject({
+      date: new Date(Date.UTC(2024, 2, 31, 1, 30, 0)),
+    });
+  });
+
+  it('reads UTC and keeps other zone text', () => {
+    expect(parseSip2Date('20240315   Z142530')).toEqual({ ok: true, date: instant, zone: 'utc' });
+    expect(parseSip2Date('20240315 EST142530', { timeZone: 'UTC' })).toEqual({
+      ok: true,
+      date: instant,
+      zone: ' EST',
+    });
+  });
+
+  it.each([
+    '2022-02-27',
+    '20240315    1425',
+    '20241315    142530',
+    '20240230    142530',
+    '20240315    246000',
+  ])('gives a warning, not a throw, for %s', (text) => {
+    expect(parseSip2Date(text, { timeZone: 'UTC' })).toMatchObject({
+      ok: false,
+      warning: expect.any(String),
+    });
+  });
+
+  it('a codec writes and reads in its own zone', () => {
+    const codec = new Sip2Codec({ timeZone: 'America/Chicago' });
+    expect(codec.formatDate(instant)).toBe('20240315    092530');
+    expect(codec.parseDate('20240315    092530')).toMatchObject({ date: instant });
+    expect(() => new Sip2Codec({ timeZone: 'Mars/Olympus' })).toThrow(RangeError);
+  });
+});
