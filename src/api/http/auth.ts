@@ -73,9 +73,3 @@ export class TokenAuthenticator {
 function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
-
-/** True for 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127(\.\d{1,3}){3}$/.test(h);
-}

@@ -1,7 +1,8 @@
-import { createServer, isIP, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { isLoopbackHost } from '../../core/net.js';
 import { MqttFrameGuard } from './frame-guard.js';
 
 export interface EmbeddedBrokerOptions {
@@ -37,10 +38,6 @@ export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024;
 
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
-
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-}
 
 /**
  * The embedded MQTT broker (aedes 1.x on a plain TCP server). Bounded by default:

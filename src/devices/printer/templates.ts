@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import receiptline from 'receiptline';
 import { CarrelError } from '../../core/errors.js';
+import { packageRoot } from '../../core/paths.js';
 import { type CompiledTemplate, compileTemplate, escapeReceiptText } from './template-engine.js';
 
 export { TemplateSyntaxError } from './template-engine.js';
@@ -145,15 +145,4 @@ export class ReceiptTemplates {
 /** templates/receipts under the package root, found from this file whether it runs from src or dist. */
 export function builtInTemplatesDirectory(): string {
   return path.join(packageRoot(), 'templates', 'receipts');
-}
-
-function packageRoot(): string {
-  let directory = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(directory, 'package.json'))) return directory;
-    const parent = path.dirname(directory);
-    if (parent === directory)
-      throw new CarrelError('package_root_missing', 'cannot find package.json above ' + directory);
-    directory = parent;
-  }
 }
