@@ -1,0 +1,156 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { BenchResult } from './types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'src', 'cli', 'main.js');
+const execFileAsync = promisify(execFile);
+
+interface Running {
+  child: ChildProcess;
+  api: string;
+  stateDir: string;
+  readyMs: number;
+}
+
+/** Starts `carrel start` on the simulated desk and waits for /readyz 200; returns the time it took. */
+async function startDesk(): Promise<Running> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'carrel-bench-'));
+  const began = performance.now();
+  const child = spawn(
+    process.execPath,
+    [cli, 'start', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
+    {
+      cwd: stateDir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  const api = await new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /API\s+(http:\/\/\S+)\/api\/v1/.exec(stderr);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`carrel exited with ${code}: ${stderr}`)));
+  });
+  for (;;) {
+    const response = await fetch(`${api}/readyz`).catch(() => undefined);
+    if (response?.status === 200) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return { child, api, stateDir, readyMs: performance.now() - began };
+}
+
+async function stopDesk(desk: Running): Promise<void> {
+  const exited = new Promise((resolve) => desk.child.once('exit', resolve));
+  desk.child.kill('SIGTERM');
+  await exited;
+  rmSync(desk.stateDir, { recursive: true, force: true });
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function receiptsPerSecond(api: string, count: number): Promise<number> {
+  const body = JSON.stringify({
+    template: 'checkout',
+    data: {
+      library: { name: 'Bench Library' },
+      patron: { name: 'Zoë Åström' },
+      items: [
+        { title: 'Ærø and the sea', barcode: '30001000123456', dueDate: '2026-12-13' },
+        { title: 'Le Petit Prince', barcode: '30001000123457', dueDate: '2026-12-13' },
+      ],
+    },
+  });
+  const began = performance.now();
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`${api}/api/v1/printers/receipt-1/receipts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    if (response.status !== 202)
+      throw new Error(`receipt refused: ${response.status} ${await response.text()}`);
+    ids.push(((await response.json()) as { id: string }).id);
+  }
+  const last = ids[ids.length - 1];
+  for (;;) {
+    const job = (await (await fetch(`${api}/api/v1/printers/receipt-1/jobs/${last}`)).json()) as {
+      state: string;
+    };
+    if (job.state === 'printed') break;
+    if (job.state !== 'queued' && job.state !== 'printing') throw new Error(`job ended ${job.state}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return count / ((performance.now() - began) / 1000);
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const readyTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const desk = await startDesk();
+    readyTimes.push(desk.readyMs);
+    if (i < 4) await stopDesk(desk);
+    else {
+      try {
+        return await measureRunning(desk, readyTimes);
+      } finally {
+        await stopDesk(desk);
+      }
+    }
+  }
+  throw new Error('unreachable');
+}
+
+async function measureRunning(desk: Running, readyTimes: number[]): Promise<BenchResult[]> {
+  await new Promise((r) => setTimeout(r, 3000));
+  const idleRss = rssMb(desk.child.pid!);
+  const { stdout } = await execFileAsync(process.execPath, [
+    join(here, 'load.js'),
+    `${desk.api}/api/v1/devices`,
+    '8',
+    '32',
+  ]);
+  const load = JSON.parse(stdout) as {
+    requestsPerSecond: number;
+    latencyP99Ms: number;
+    errors: number;
+    non2xx: number;
+  };
+  const receipts = await receiptsPerSecond(desk.api, 200);
+  const readyMs = median(readyTimes);
+  return [
+    {
+      name: 'start to ready (median of 5)',
+      value: readyMs / 1000,
+      unit: 's',
+      target: '≤ 1.5 s',
+      met: readyMs <= 1500,
+    },
+    { name: 'idle RSS after ready', value: idleRss, unit: 'MB', target: '≤ 90 MB', met: idleRss <= 90 },
+    {
+      name: 'GET /api/v1/devices (32 conns, 2nd process)',
+      value: load.requestsPerSecond,
+      unit: 'req/s',
+      target: '≥ 5,000',
+      met: load.requestsPerSecond >= 5000 && load.errors === 0 && load.non2xx === 0,
+    },
+    { name: 'GET /api/v1/devices p99 latency', value: load.latencyP99Ms, unit: 'ms' },
+    { name: 'receipts to the simulator (API → printed)', value: receipts, unit: 'receipts/s' },
+  ];
+}

@@ -1,0 +1,46 @@
+import { cpus } from 'node:os';
+import type { BenchResult } from './types.js';
+
+/**
+ * `npm run bench`: every benchmark, one table. Each suite is a module with
+ * `run(): Promise<BenchResult[]>`; a failing suite is reported and the rest run.
+ */
+const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchResult[]> }> }> = [
+  { name: 'gateway (simulated desk)', load: () => import('./desk.js') },
+  { name: 'SIP2 codec', load: () => import('./sip2-codec.js') },
+  { name: 'RFID codec', load: () => import('./rfid-codec.js') },
+];
+
+function format(value: number): string {
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(value >= 10 ? 1 : 2);
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  console.log(
+    `Carrel benchmarks — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`,
+  );
+  let failures = 0;
+  for (const suite of SUITES) {
+    if (only.length > 0 && !only.some((o) => suite.name.toLowerCase().includes(o.toLowerCase()))) continue;
+    console.log(`\n## ${suite.name}`);
+    try {
+      const results = await (await suite.load()).run();
+      const width = Math.max(...results.map((r) => r.name.length));
+      for (const r of results) {
+        const verdict = r.met === undefined ? '' : r.met ? '  ok' : '  MISSED';
+        const target = r.target ? `  (target ${r.target})` : '';
+        console.log(
+          `  ${r.name.padEnd(width)}  ${format(r.value).padStart(12)} ${r.unit}${target}${verdict}`,
+        );
+      }
+    } catch (error) {
+      failures++;
+      console.log(`  suite failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  process.exitCode = failures > 0 ? 1 : 0;
+}
+
+await main();
