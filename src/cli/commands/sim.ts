@@ -9,6 +9,10 @@ const SIMULATORS: Record<
     summary: 'ESC/POS receipt printer on TCP 9100 (and a pty with --pty), with a receipt page',
     load: async () => (await import('../../../simulators/printer/main.js')).runPrinterSimulator,
   },
+  ils: {
+    summary: 'SIP2 2.00 ILS on TCP 6001 (TLS with --tls-cert/--tls-key), driven by a library fixture',
+    load: async () => (await import('../../../simulators/ils/main.js')).runIlsSimulator,
+  },
 };
 
 export const simCommand: Command = {

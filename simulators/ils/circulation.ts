@@ -1,0 +1,339 @@
+/**
+ * Checkout, checkin, renew and renew all over the simulated library, following
+ * the fixture's circulation rules. Each operation returns what happened in the
+ * library's words; server handlers turn that into SIP2.
+ */
+import type { AlertType, FeeType } from '../../src/protocols/sip2/index.js';
+import type { IlsLibrary } from './library.js';
+import { circulationStatusOf, type Item, NOT_LOANABLE, type Patron } from './library-model.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export interface CheckoutRequest {
+  patron: string;
+  item: string;
+  /** The terminal's branch (where the item now is). */
+  branch: string;
+  patronPassword?: string;
+  /** 11 SC renewal policy: the SC allows a checkout of an item the patron has to renew it. */
+  scRenewalPolicy?: boolean;
+  /** Offline transaction: accept regardless of blocks. */
+  noBlock?: boolean;
+  /** Due date the SC gave an offline (no block) checkout. */
+  noBlockDueDate?: Date;
+  feeAcknowledged?: boolean;
+  /** Undo a checkout of this item by this patron (e.g. desensitizing failed). */
+  cancel?: boolean;
+}
+
+export interface CheckoutResult {
+  ok: boolean;
+  /** The item was already out to this patron and was renewed. */
+  renewal: boolean;
+  item?: Item;
+  patron?: Patron;
+  due?: Date;
+  /** A fee the patron must acknowledge (refused) or was charged (ok). */
+  fee?: { type: FeeType; amountCents: number };
+  messages: string[];
+}
+
+export interface CheckinRequest {
+  item: string;
+  branch: string;
+  returnDate?: Date;
+  cancel?: boolean;
+}
+
+export interface CheckinResult {
+  ok: boolean;
+  item?: Item;
+  /** The patron who had it, if it was on loan. */
+  patron?: string;
+  resensitize: boolean;
+  alert?: AlertType;
+  sortBin?: string;
+  /** For a hold: who it is trapped for. */
+  holdFor?: string;
+  destination?: string;
+  fineCents?: number;
+  messages: string[];
+}
+
+export interface RenewRequest {
+  patron: string;
+  item?: string;
+  title?: string;
+  patronPassword?: string;
+  noBlock?: boolean;
+  noBlockDueDate?: Date;
+}
+
+export interface RenewResult {
+  ok: boolean;
+  item?: Item;
+  patron?: Patron;
+  due?: Date;
+  messages: string[];
+}
+
+export interface RenewAllResult {
+  ok: boolean;
+  patron?: Patron;
+  renewed: string[];
+  unrenewed: string[];
+  messages: string[];
+}
+
+/** Looks up the patron and checks the PIN when one was given. */
+export function identifyPatron(
+  library: IlsLibrary,
+  barcode: string,
+  password: string | undefined,
+): { patron: Patron } | { patron?: Patron; message: string } {
+  const patron = library.patron(barcode);
+  if (!patron) return { message: 'Unknown patron' };
+  if (password !== undefined && password !== '' && password !== patron.pin) {
+    return { patron, message: 'Invalid PIN' };
+  }
+  return { patron };
+}
+
+function partsMessage(item: Item): string[] {
+  return item.parts > 1 ? [`This item has ${item.parts} parts: check all are present`] : [];
+}
+
+export function checkout(library: IlsLibrary, request: CheckoutRequest): CheckoutResult {
+  const refused = (messages: string[], extra: Partial<CheckoutResult> = {}): CheckoutResult => ({
+    ok: false,
+    renewal: false,
+    messages,
+    ...extra,
+  });
+  const who = identifyPatron(library, request.patron, request.patronPassword);
+  if ('message' in who) return refused([who.message], who.patron ? { patron: who.patron } : {});
+  const patron = who.patron;
+  const item = library.item(request.item);
+  if (!item) return refused(['Unknown item'], { patron });
+
+  if (request.cancel) {
+    if (item.loan?.patron !== patron.barcode) return refused(['Nothing to cancel'], { patron, item });
+    item.loan = undefined;
+    return { ok: true, renewal: false, patron, item, messages: ['Checkout cancelled'] };
+  }
+
+  if (item.loan && item.loan.patron === patron.barcode) {
+    if (request.scRenewalPolicy && library.rules.renewOnCheckout) {
+      const renewed = renew(library, {
+        patron: patron.barcode,
+        item: item.barcode,
+        ...(request.noBlock !== undefined ? { noBlock: request.noBlock } : {}),
+        ...(request.noBlockDueDate !== undefined ? { noBlockDueDate: request.noBlockDueDate } : {}),
+      });
+      return { ...renewed, renewal: renewed.ok, patron, item };
+    }
+    return refused(['Item is already checked out to you'], { patron, item });
+  }
+  if (item.loan) return refused(['Item is checked out to another patron'], { patron, item });
+
+  if (!request.noBlock) {
+    const standing = library.standing(patron);
+    if (standing.checkoutBlocks.length > 0) return refused(standing.checkoutBlocks, { patron, item });
+    if (item.onHoldShelf && item.onHoldShelf.patron !== patron.barcode) {
+      return refused(['Item is on hold for another patron'], { patron, item });
+    }
+    const status = circulationStatusOf(item);
+    if (NOT_LOANABLE.has(status))
+      return refused(['Item cannot be borrowed, please see staff'], { patron, item });
+    if (item.fee && !request.feeAcknowledged) {
+      return refused([`A fee of ${money(library, item.fee.amountCents)} applies to this item`], {
+        patron,
+        item,
+        fee: item.fee,
+      });
+    }
+  }
+
+  const now = library.now();
+  const due =
+    request.noBlock && request.noBlockDueDate ? request.noBlockDueDate : library.dueDateFor(item, now);
+  item.loan = { patron: patron.barcode, item: item.barcode, checkedOutAt: now, due, renewals: 0 };
+  item.currentBranch = request.branch;
+  item.transitTo = undefined;
+  if (item.onHoldShelf?.patron === patron.barcode) item.onHoldShelf = undefined;
+  item.holdQueue = item.holdQueue.filter((hold) => hold.patron !== patron.barcode);
+  if (item.shelfStatus === 'waitingToBeReshelved') item.shelfStatus = 'available';
+  const result: CheckoutResult = {
+    ok: true,
+    renewal: false,
+    patron,
+    item,
+    due,
+    messages: partsMessage(item),
+  };
+  if (item.fee) {
+    patron.fees.push({
+      id: library.newFeeId(),
+      type: item.fee.type,
+      amountCents: item.fee.amountCents,
+      item: item.barcode,
+      description: item.title,
+    });
+    result.fee = item.fee;
+  }
+  return result;
+}
+
+export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinResult {
+  const item = library.item(request.item);
+  if (!item) return { ok: false, resensitize: false, messages: ['Unknown item'] };
+  const resensitize = item.securityMarker !== 'none';
+  const result: CheckinResult = { ok: true, item, resensitize, messages: [] };
+  const loan = item.loan;
+  if (request.cancel) {
+    // The simulator does not keep the loan a checkin ended, so it cannot put it back.
+    return { ok: false, item, resensitize: false, messages: ['Cannot cancel a checkin'] };
+  }
+  if (loan) {
+    result.patron = loan.patron;
+    const returned = (request.returnDate ?? library.now()).getTime();
+    const daysLate = Math.ceil((returned - loan.due.getTime()) / DAY);
+    if (daysLate > 0 && library.rules.finePerDay > 0) {
+      const fine = daysLate * library.rules.finePerDay;
+      library.patron(loan.patron)?.fees.push({
+        id: library.newFeeId(),
+        type: 'overdue',
+        amountCents: fine,
+        item: item.barcode,
+        description: item.title,
+      });
+      result.fineCents = fine;
+    }
+    item.loan = undefined;
+  } else if (!item.onHoldShelf && item.transitTo === undefined) {
+    result.messages.push('Item was not checked out');
+  }
+  item.currentBranch = request.branch;
+  if (item.transitTo === request.branch) item.transitTo = undefined;
+  result.messages.push(...partsMessage(item));
+
+  const bins = library.rules.sortBins;
+  const shelf = item.onHoldShelf;
+  if (shelf) {
+    // Already trapped: it goes back on the hold shelf (or on to the pickup branch).
+    routeHold(item, shelf.patron, shelf.pickup, request.branch, result, bins);
+    return result;
+  }
+  const next = item.holdQueue[0];
+  if (next) {
+    if (next.pickup === request.branch) {
+      item.holdQueue.shift();
+      item.onHoldShelf = {
+        patron: next.patron,
+        pickup: next.pickup,
+        until: new Date(library.clock.now() + library.rules.holdShelfDays * DAY),
+      };
+    }
+    routeHold(item, next.patron, next.pickup, request.branch, result, bins);
+    return result;
+  }
+  if (item.owningBranch !== request.branch) {
+    item.transitTo = item.owningBranch;
+    result.alert = 'sendToOtherBranch';
+    result.sortBin = bins.transit;
+    result.destination = item.owningBranch;
+    result.messages.push(`Send to ${library.branchName(item.owningBranch)}`);
+    return result;
+  }
+  item.transitTo = undefined;
+  return result;
+}
+
+function routeHold(
+  item: Item,
+  patron: string,
+  pickup: string,
+  branch: string,
+  result: CheckinResult,
+  bins: { holdShelf: string; transit: string },
+): void {
+  result.holdFor = patron;
+  result.destination = pickup;
+  if (pickup === branch) {
+    item.transitTo = undefined;
+    result.alert = 'holdForThisLibrary';
+    result.sortBin = bins.holdShelf;
+    result.messages.push('Item on hold: place on the hold shelf');
+  } else {
+    item.transitTo = pickup;
+    result.alert = 'holdForOtherBranch';
+    result.sortBin = bins.transit;
+    result.messages.push('Item on hold for another branch: send in transit');
+  }
+}
+
+export function renew(library: IlsLibrary, request: RenewRequest): RenewResult {
+  const who = identifyPatron(library, request.patron, request.patronPassword);
+  if ('message' in who)
+    return { ok: false, messages: [who.message], ...(who.patron ? { patron: who.patron } : {}) };
+  const patron = who.patron;
+  const item =
+    request.item !== undefined && request.item !== ''
+      ? library.item(request.item)
+      : request.title !== undefined
+        ? library
+            .loansOf(patron.barcode)
+            .map((loan) => library.item(loan.item)!)
+            .find((i) => i.title === request.title)
+        : undefined;
+  if (!item) return { ok: false, patron, messages: ['Unknown item'] };
+  const loan = item.loan;
+  if (!loan || loan.patron !== patron.barcode) {
+    return { ok: false, patron, item, messages: ['Item is not checked out to you'] };
+  }
+  if (!request.noBlock) {
+    const standing = library.standing(patron);
+    if (standing.renewalBlocks.length > 0)
+      return { ok: false, patron, item, due: loan.due, messages: standing.renewalBlocks };
+    if (loan.renewals >= library.rules.renewalLimit) {
+      return { ok: false, patron, item, due: loan.due, messages: ['Renewal limit reached'] };
+    }
+    if (item.holdQueue.some((hold) => hold.patron !== patron.barcode)) {
+      return { ok: false, patron, item, due: loan.due, messages: ['Item is on hold for another patron'] };
+    }
+  }
+  loan.due = request.noBlock && request.noBlockDueDate ? request.noBlockDueDate : library.dueDateFor(item);
+  loan.renewals += 1;
+  return { ok: true, patron, item, due: loan.due, messages: ['Item renewed'] };
+}
+
+export function renewAll(library: IlsLibrary, barcode: string, password: string | undefined): RenewAllResult {
+  const who = identifyPatron(library, barcode, password);
+  if ('message' in who) {
+    return {
+      ok: false,
+      renewed: [],
+      unrenewed: [],
+      messages: [who.message],
+      ...(who.patron ? { patron: who.patron } : {}),
+    };
+  }
+  const patron = who.patron;
+  const renewed: string[] = [];
+  const unrenewed: string[] = [];
+  for (const loan of library.loansOf(patron.barcode)) {
+    const result = renew(library, { patron: patron.barcode, item: loan.item });
+    (result.ok ? renewed : unrenewed).push(loan.item);
+  }
+  return {
+    ok: true,
+    patron,
+    renewed,
+    unrenewed,
+    messages: [`${renewed.length} renewed, ${unrenewed.length} not renewed`],
+  };
+}
+
+function money(library: IlsLibrary, cents: number): string {
+  return `${(cents / 100).toFixed(2)} ${library.currency}`;
+}

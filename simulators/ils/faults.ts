@@ -1,0 +1,36 @@
+/**
+ * Faults the ILS simulator can be told to show, to test how a client copes with
+ * a slow, flaky or sloppy SIP2 server. Changed at run time with `setFaults`.
+ */
+import { z } from 'zod';
+
+export const ilsFaultsSchema = z
+  .object({
+    /** Wait this long before each response. */
+    latencyMs: z.number().int().min(0).max(600_000).optional(),
+    /**
+     * Answer this many messages on a connection, then close it when the next one
+     * arrives, without answering or acting on it (a link lost mid-transaction).
+     */
+    dropAfterMessages: z.number().int().min(0).optional(),
+    /** Close a connection that has sent nothing for this long, like servers do. */
+    idleTimeoutMs: z.number().int().min(1).max(86_400_000).optional(),
+    /** Send responses without AY/AZ even when the account has error detection on. */
+    omitChecksums: z.boolean().optional(),
+    /** Send this line (a plain-text error, say) before each response. */
+    garbageLine: z
+      .string()
+      .max(1024)
+      .regex(/^[^\r\n]*$/, 'one line')
+      .optional(),
+    /** Terminate every response with CR LF whatever the account says. */
+    forceCrLf: z.boolean().optional(),
+  })
+  .strict();
+
+export type IlsFaults = z.infer<typeof ilsFaultsSchema>;
+
+/** Validates faults from an API or a test; throws a ZodError naming the bad key. */
+export function parseIlsFaults(input: unknown): IlsFaults {
+  return ilsFaultsSchema.parse(input);
+}

@@ -1,0 +1,372 @@
+/**
+ * One handler per SIP2 request (STYLE 8): a decoded request and the session's
+ * terminal in, the response to send out. Login, 97 and 96 are the session's own
+ * business (session.ts); everything here runs only after a login, except 99.
+ */
+import type {
+  AnySip2MessageInput,
+  Sip2Message,
+  Sip2MessageInput,
+  SupportedMessage,
+  SupportedMessages,
+} from '../../src/protocols/sip2/index.js';
+import { SUPPORTED_MESSAGE_FLAGS } from '../../src/protocols/sip2/index.js';
+import type { CheckoutResult, RenewResult } from './circulation.js';
+import type { IlsLibrary } from './library.js';
+import { circulationStatusOf, formatMoney } from './library-model.js';
+import { patronEnableResponse, patronInformationResponse, patronStatusResponse } from './patron-answers.js';
+
+/** Where the request comes from: the logged-in self-check. */
+export interface Terminal {
+  library: IlsLibrary;
+  institution: string;
+  /** Branch the terminal stands in. */
+  branch: string;
+  /** CP of the login. */
+  location: string;
+}
+
+export type CirculationRequestType =
+  | 'scStatus'
+  | 'checkout'
+  | 'checkin'
+  | 'patronStatusRequest'
+  | 'patronInformation'
+  | 'itemInformation'
+  | 'renew'
+  | 'renewAll'
+  | 'endPatronSession'
+  | 'feePaid'
+  | 'hold'
+  | 'itemStatusUpdate'
+  | 'patronEnable'
+  | 'blockPatron';
+
+/** The BX flag that says whether a request is supported. */
+export const SUPPORT_FLAG: Record<CirculationRequestType, SupportedMessage> = {
+  scStatus: 'scAcsStatus',
+  checkout: 'checkout',
+  checkin: 'checkin',
+  patronStatusRequest: 'patronStatusRequest',
+  patronInformation: 'patronInformation',
+  itemInformation: 'itemInformation',
+  renew: 'renew',
+  renewAll: 'renewAll',
+  endPatronSession: 'endPatronSession',
+  feePaid: 'feePaid',
+  hold: 'hold',
+  itemStatusUpdate: 'itemStatusUpdate',
+  patronEnable: 'patronEnable',
+  blockPatron: 'blockPatron',
+};
+
+type Handler<T extends CirculationRequestType> = (
+  request: Sip2Message<T>,
+  terminal: Terminal,
+) => AnySip2MessageInput;
+
+const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
+const institutionOf = (request: { institutionId: string }, terminal: Terminal) =>
+  nonEmpty(request.institutionId) ?? terminal.institution;
+const messages = (list: string[]) => (list.length > 0 ? { screenMessage: list } : {});
+
+/** A SIP2 date from the request, read in the library's time zone; undefined when blank or malformed. */
+function parseDate(terminal: Terminal, text: string | null): Date | undefined {
+  return text === null ? undefined : terminal.library.parseSip2Date(text);
+}
+
+export function supportedMessages(unsupported: readonly SupportedMessage[]): SupportedMessages {
+  const flags = {} as SupportedMessages;
+  for (const flag of SUPPORTED_MESSAGE_FLAGS) flags[flag] = !unsupported.includes(flag);
+  return flags;
+}
+
+/** 12 and 30 share a layout. */
+function circulationResponse<T extends 'checkoutResponse' | 'renewResponse'>(
+  type: T,
+  result: CheckoutResult | RenewResult,
+  request: { institutionId: string; patronIdentifier: string; itemIdentifier?: string | undefined },
+  terminal: Terminal,
+  renewalOk: boolean,
+): Sip2MessageInput<T> {
+  const { item } = result;
+  const fee = 'fee' in result ? result.fee : undefined;
+  const response = {
+    type,
+    ok: result.ok,
+    renewalOk,
+    magneticMedia: item ? item.magneticMedia : 'unknown',
+    desensitize: item ? result.ok && item.securityMarker !== 'none' : 'unknown',
+    transactionDate: terminal.library.now(),
+    institutionId: institutionOf(request, terminal),
+    patronIdentifier: request.patronIdentifier,
+    itemIdentifier: item?.barcode ?? request.itemIdentifier ?? '',
+    titleIdentifier: item?.title ?? '',
+    dueDate: result.due ?? '',
+    ...(fee
+      ? {
+          feeType: fee.type,
+          currencyType: terminal.library.currency,
+          feeAmount: formatMoney(fee.amountCents),
+        }
+      : {}),
+    ...(item ? { mediaType: item.mediaType } : {}),
+    ...(item?.properties !== undefined ? { itemProperties: item.properties } : {}),
+    ...messages(result.messages),
+  };
+  return response as unknown as Sip2MessageInput<T>;
+}
+
+const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
+  scStatus: (_request, terminal) => {
+    const { library } = terminal;
+    const acs = library.fixture.acs;
+    return {
+      type: 'acsStatus',
+      onlineStatus: true,
+      checkinOk: !acs.unsupportedMessages.includes('checkin'),
+      checkoutOk: !acs.unsupportedMessages.includes('checkout'),
+      acsRenewalPolicy: library.rules.renewOnCheckout,
+      statusUpdateOk: acs.statusUpdateOk,
+      offlineOk: acs.offlineOk,
+      timeoutPeriod: acs.timeoutPeriod,
+      retriesAllowed: acs.retriesAllowed,
+      dateTimeSync: library.now(),
+      protocolVersion: '2.00',
+      institutionId: terminal.institution,
+      libraryName: library.name,
+      supportedMessages: supportedMessages(acs.unsupportedMessages),
+      terminalLocation: terminal.location,
+    };
+  },
+
+  checkout: (request, terminal) => {
+    const result = terminal.library.checkout({
+      patron: request.patronIdentifier,
+      item: request.itemIdentifier,
+      branch: terminal.branch,
+      ...(request.patronPassword !== undefined ? { patronPassword: request.patronPassword } : {}),
+      scRenewalPolicy: request.scRenewalPolicy,
+      noBlock: request.noBlock,
+      ...(request.noBlock ? { noBlockDueDate: parseDate(terminal, request.nbDueDate) } : {}),
+      feeAcknowledged: request.feeAcknowledged === true,
+      cancel: request.cancel === true,
+    });
+    return circulationResponse('checkoutResponse', result, request, terminal, result.renewal);
+  },
+
+  checkin: (request, terminal) => {
+    const { library } = terminal;
+    const branch = library.isBranch(request.currentLocation) ? request.currentLocation : terminal.branch;
+    const returnDate = parseDate(terminal, request.returnDate);
+    const result = library.checkin({
+      item: request.itemIdentifier,
+      branch,
+      ...(returnDate ? { returnDate } : {}),
+      cancel: request.cancel === true,
+    });
+    const { item } = result;
+    return {
+      type: 'checkinResponse',
+      ok: result.ok,
+      resensitize: result.resensitize,
+      magneticMedia: item ? item.magneticMedia : 'unknown',
+      alert: result.alert !== undefined,
+      transactionDate: library.now(),
+      institutionId: institutionOf(request, terminal),
+      itemIdentifier: request.itemIdentifier,
+      permanentLocation: item?.owningBranch ?? '',
+      ...(item ? { titleIdentifier: item.title, mediaType: item.mediaType } : {}),
+      ...(result.sortBin !== undefined ? { sortBin: result.sortBin } : {}),
+      ...(result.holdFor !== undefined ? { patronIdentifier: result.holdFor } : {}),
+      ...(item?.properties !== undefined ? { itemProperties: item.properties } : {}),
+      ...(result.alert !== undefined ? { alertType: result.alert } : {}),
+      ...messages(result.messages),
+    };
+  },
+
+  patronStatusRequest: (request, terminal) =>
+    patronStatusResponse(
+      terminal.library,
+      institutionOf(request, terminal),
+      request.patronIdentifier,
+      request.patronPassword,
+    ),
+
+  patronInformation: (request, terminal) =>
+    patronInformationResponse(terminal.library, request, institutionOf(request, terminal)),
+
+  itemInformation: (request, terminal) => {
+    const { library } = terminal;
+    const item = library.item(request.itemIdentifier);
+    const base = { transactionDate: library.now(), itemIdentifier: request.itemIdentifier };
+    if (!item) {
+      return {
+        type: 'itemInformationResponse',
+        circulationStatus: 'other',
+        securityMarker: 'other',
+        feeType: 'other',
+        ...base,
+        titleIdentifier: '',
+        screenMessage: ['Unknown item'],
+      };
+    }
+    return {
+      type: 'itemInformationResponse',
+      circulationStatus: circulationStatusOf(item),
+      securityMarker: item.securityMarker,
+      feeType: item.fee?.type ?? 'other',
+      ...base,
+      holdQueueLength: String(item.holdQueue.length),
+      ...(item.loan ? { dueDate: item.loan.due } : {}),
+      ...(item.onHoldShelf ? { holdPickupDate: item.onHoldShelf.until } : {}),
+      titleIdentifier: item.title,
+      owner: item.institution,
+      ...(item.fee ? { currencyType: library.currency, feeAmount: formatMoney(item.fee.amountCents) } : {}),
+      mediaType: item.mediaType,
+      permanentLocation: item.owningBranch,
+      currentLocation: item.currentBranch,
+      ...(item.properties !== undefined ? { itemProperties: item.properties } : {}),
+      ...(item.parts > 1 ? { screenMessage: [`${item.parts} parts`] } : {}),
+    };
+  },
+
+  renew: (request, terminal) => {
+    const result = terminal.library.renew({
+      patron: request.patronIdentifier,
+      ...(request.itemIdentifier !== undefined ? { item: request.itemIdentifier } : {}),
+      ...(request.titleIdentifier !== undefined ? { title: request.titleIdentifier } : {}),
+      ...(request.patronPassword !== undefined ? { patronPassword: request.patronPassword } : {}),
+      noBlock: request.noBlock,
+      ...(request.noBlock ? { noBlockDueDate: parseDate(terminal, request.nbDueDate) } : {}),
+    });
+    return circulationResponse('renewResponse', result, request, terminal, result.ok);
+  },
+
+  renewAll: (request, terminal) => {
+    const result = terminal.library.renewAll(request.patronIdentifier, request.patronPassword);
+    return {
+      type: 'renewAllResponse',
+      ok: result.ok,
+      renewedCount: result.renewed.length,
+      unrenewedCount: result.unrenewed.length,
+      transactionDate: terminal.library.now(),
+      institutionId: institutionOf(request, terminal),
+      ...(result.renewed.length > 0 ? { renewedItems: result.renewed } : {}),
+      ...(result.unrenewed.length > 0 ? { unrenewedItems: result.unrenewed } : {}),
+      ...messages(result.messages),
+    };
+  },
+
+  endPatronSession: (request, terminal) => ({
+    type: 'endSessionResponse',
+    endSession: true,
+    transactionDate: terminal.library.now(),
+    institutionId: institutionOf(request, terminal),
+    patronIdentifier: request.patronIdentifier,
+    screenMessage: ['Thank you, goodbye'],
+  }),
+
+  feePaid: (request, terminal) => {
+    const result = terminal.library.payFee({
+      patron: request.patronIdentifier,
+      amount: request.feeAmount,
+      ...(request.patronPassword !== undefined ? { patronPassword: request.patronPassword } : {}),
+      ...(request.feeType.name ? { feeType: request.feeType.name } : {}),
+      ...(request.feeIdentifier !== undefined ? { feeId: request.feeIdentifier } : {}),
+      currency: request.currencyType,
+      ...(request.transactionId !== undefined ? { transactionId: request.transactionId } : {}),
+    });
+    const balance =
+      result.remainingCents !== undefined
+        ? [`Balance ${formatMoney(result.remainingCents)} ${terminal.library.currency}`]
+        : [];
+    return {
+      type: 'feePaidResponse',
+      paymentAccepted: result.accepted,
+      transactionDate: terminal.library.now(),
+      institutionId: institutionOf(request, terminal),
+      patronIdentifier: request.patronIdentifier,
+      transactionId: result.transactionId,
+      ...messages([...result.messages, ...balance]),
+    };
+  },
+
+  hold: (request, terminal) => {
+    const { library } = terminal;
+    const expires =
+      request.expirationDate !== undefined ? parseDate(terminal, request.expirationDate) : undefined;
+    const result = library.hold({
+      mode: request.holdMode.name ?? 'add',
+      patron: request.patronIdentifier,
+      ...(request.patronPassword !== undefined ? { patronPassword: request.patronPassword } : {}),
+      ...(request.itemIdentifier !== undefined ? { item: request.itemIdentifier } : {}),
+      ...(request.titleIdentifier !== undefined ? { title: request.titleIdentifier } : {}),
+      ...(request.pickupLocation !== undefined ? { pickup: request.pickupLocation } : {}),
+      ...(expires ? { expires } : {}),
+    });
+    return {
+      type: 'holdResponse',
+      ok: result.ok,
+      available: result.available,
+      transactionDate: library.now(),
+      ...(result.expires ? { expirationDate: result.expires } : {}),
+      ...(result.position !== undefined ? { queuePosition: String(result.position) } : {}),
+      ...(result.pickup !== undefined ? { pickupLocation: result.pickup } : {}),
+      institutionId: institutionOf(request, terminal),
+      patronIdentifier: request.patronIdentifier,
+      ...(result.item ? { itemIdentifier: result.item.barcode, titleIdentifier: result.item.title } : {}),
+      ...messages(result.messages),
+    };
+  },
+
+  itemStatusUpdate: (request, terminal) => {
+    const item = terminal.library.updateItemProperties(request.itemIdentifier, request.itemProperties);
+    return {
+      type: 'itemStatusUpdateResponse',
+      itemPropertiesOk: item !== undefined,
+      transactionDate: terminal.library.now(),
+      itemIdentifier: request.itemIdentifier,
+      ...(item ? { titleIdentifier: item.title, itemProperties: item.properties ?? '' } : {}),
+      ...(item ? {} : { screenMessage: ['Unknown item'] }),
+    };
+  },
+
+  patronEnable: (request, terminal) => {
+    terminal.library.enablePatron(request.patronIdentifier);
+    return patronEnableResponse(
+      terminal.library,
+      institutionOf(request, terminal),
+      request.patronIdentifier,
+      request.patronPassword,
+    );
+  },
+
+  blockPatron: (request, terminal) => {
+    const patron = terminal.library.blockPatron(
+      request.patronIdentifier,
+      nonEmpty(request.blockedCardMessage),
+      request.cardRetained,
+    );
+    return patronStatusResponse(
+      terminal.library,
+      institutionOf(request, terminal),
+      request.patronIdentifier,
+      undefined,
+      patron ? [patron.blockedMessage ?? 'Card blocked'] : [],
+    );
+  },
+};
+
+export function isCirculationRequest(type: string): type is CirculationRequestType {
+  return Object.hasOwn(HANDLERS, type);
+}
+
+/** Runs the handler for a request type. */
+export function handleCirculationRequest<T extends CirculationRequestType>(
+  request: Sip2Message<T>,
+  terminal: Terminal,
+): AnySip2MessageInput {
+  const handler = HANDLERS[request.type as T] as Handler<T>;
+  return handler(request, terminal);
+}

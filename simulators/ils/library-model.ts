@@ -1,0 +1,142 @@
+/**
+ * The records the circulation engine keeps: patrons, items, loans, holds and
+ * fees, in the library's own words. Built from a fixture by library.ts.
+ */
+import type {
+  CirculationStatus,
+  FeeType,
+  Language,
+  MediaType,
+  PatronStatus,
+  PatronStatusFlag,
+  SecurityMarker,
+} from '../../src/protocols/sip2/index.js';
+
+export interface Fee {
+  id: string;
+  type: FeeType;
+  /** Outstanding amount in cents. */
+  amountCents: number;
+  item?: string;
+  description?: string;
+}
+
+export interface Loan {
+  patron: string;
+  item: string;
+  checkedOutAt: Date;
+  due: Date;
+  renewals: number;
+}
+
+export interface Hold {
+  patron: string;
+  /** Branch code where the patron collects it. */
+  pickup: string;
+  placedAt: Date;
+  expires?: Date;
+}
+
+export interface HoldShelfEntry {
+  patron: string;
+  pickup: string;
+  until: Date;
+}
+
+export interface Patron {
+  barcode: string;
+  pin: string;
+  name: string;
+  email?: string;
+  phone?: string;
+  address?: string;
+  institution: string;
+  homeBranch: string;
+  language: Language;
+  expires?: Date;
+  blocked: boolean;
+  blockedMessage?: string;
+  cardRetained: boolean;
+  /** Conditions set by the fixture (card reported lost, too many claims…), not computed. */
+  flags: Partial<Record<PatronStatusFlag, boolean>>;
+  fees: Fee[];
+}
+
+export interface Item {
+  barcode: string;
+  title: string;
+  author?: string;
+  mediaType: MediaType;
+  institution: string;
+  owningBranch: string;
+  currentBranch: string;
+  /** The status when neither on loan, on the hold shelf nor in transit (available, missing, lost…). */
+  shelfStatus: CirculationStatus;
+  securityMarker: SecurityMarker;
+  magneticMedia: boolean;
+  fee?: { type: FeeType; amountCents: number };
+  holdQueue: Hold[];
+  onHoldShelf?: HoldShelfEntry;
+  /** Where the item is travelling to, after a checkin at another branch. */
+  transitTo?: string;
+  parts: number;
+  properties?: string;
+  loan?: Loan;
+}
+
+export type { PatronStatus };
+
+/** What a patron-facing answer says about the patron. */
+export interface PatronStanding {
+  status: PatronStatus;
+  expired: boolean;
+  finesCents: number;
+  feesCents: number;
+  totalOwedCents: number;
+  loans: Loan[];
+  overdue: Loan[];
+  /** Why checkout is refused, in words for the screen; empty when it is allowed. */
+  checkoutBlocks: string[];
+  renewalBlocks: string[];
+  holdBlocks: string[];
+}
+
+/** The circulation status an item shows now. */
+export function circulationStatusOf(item: Item): CirculationStatus {
+  if (item.loan) return 'charged';
+  if (item.onHoldShelf) return 'waitingOnHoldShelf';
+  if (item.transitTo !== undefined) return 'inTransit';
+  return item.shelfStatus;
+}
+
+/** Statuses that cannot be checked out. */
+export const NOT_LOANABLE: ReadonlySet<CirculationStatus> = new Set([
+  'onOrder',
+  'inProcess',
+  'claimedReturned',
+  'lost',
+  'missing',
+  'other',
+]);
+
+export const MAGNETIC_MEDIA: ReadonlySet<MediaType> = new Set([
+  'audioTape',
+  'videoTape',
+  'diskette',
+  'bookWithDiskette',
+  'bookWithAudioTape',
+]);
+
+/** Cents as SIP2 writes money: `2.50`. */
+export function formatMoney(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** A SIP2 amount (`2.50`, `2`, `2.5`) in cents; undefined when it is not one. */
+export function parseMoney(text: string): number | undefined {
+  const match = /^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$/.exec(text);
+  if (!match) return undefined;
+  return Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
+}

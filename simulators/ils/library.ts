@@ -1,0 +1,361 @@
+/**
+ * The simulated ILS's state: patrons, items, loans, holds and fees built from a
+ * fixture, with an injectable clock. Pure state machine: no I/O, no timers. The
+ * circulation operations live in circulation.ts and patron-services.ts; this class
+ * is their one entry point.
+ */
+import { type Clock, systemClock } from '../../src/core/clock.js';
+import { PATRON_STATUS_FLAGS, type PatronStatus, parseSip2Date } from '../../src/protocols/sip2/index.js';
+import {
+  type CheckinRequest,
+  type CheckinResult,
+  type CheckoutRequest,
+  type CheckoutResult,
+  checkin,
+  checkout,
+  type RenewAllResult,
+  type RenewRequest,
+  type RenewResult,
+  renew,
+  renewAll,
+} from './circulation.js';
+import type { CirculationRules, IlsFixture } from './fixture.js';
+import type { Hold, Item, Patron, PatronStanding } from './library-model.js';
+import { MAGNETIC_MEDIA } from './library-model.js';
+import {
+  blockPatron,
+  enablePatron,
+  type FeePaymentRequest,
+  type FeePaymentResult,
+  type HoldRequest,
+  type HoldResult,
+  payFee,
+  placeHold,
+  updateItemProperties,
+} from './patron-services.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export interface IlsLibraryOptions {
+  clock?: Clock;
+}
+
+export class IlsLibrary {
+  readonly clock: Clock;
+  readonly rules: CirculationRules;
+  readonly name: string;
+  readonly timeZone: string;
+  readonly currency: string;
+  readonly patrons = new Map<string, Patron>();
+  readonly items = new Map<string, Item>();
+  private readonly branchNames = new Map<string, string>();
+  private readonly institutionNames = new Map<string, string>();
+  private nextFeeId = 1;
+  private nextTransactionId = 1;
+
+  constructor(
+    readonly fixture: IlsFixture,
+    options: IlsLibraryOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.rules = fixture.circulation;
+    this.name = fixture.library.name;
+    this.timeZone = fixture.library.timeZone;
+    this.currency = fixture.library.currency;
+    for (const institution of fixture.institutions) {
+      this.institutionNames.set(institution.id, institution.name);
+      for (const branch of institution.branches) this.branchNames.set(branch.code, branch.name);
+    }
+    this.load(fixture);
+  }
+
+  now(): Date {
+    return new Date(this.clock.now());
+  }
+
+  get defaultInstitution(): string {
+    return this.fixture.institutions[0]!.id;
+  }
+
+  institutionName(id: string): string | undefined {
+    return this.institutionNames.get(id);
+  }
+
+  isBranch(code: string): boolean {
+    return this.branchNames.has(code);
+  }
+
+  branchName(code: string): string {
+    return this.branchNames.get(code) ?? code;
+  }
+
+  patron(barcode: string): Patron | undefined {
+    return this.patrons.get(barcode);
+  }
+
+  item(barcode: string): Item | undefined {
+    return this.items.get(barcode);
+  }
+
+  /** The first copy with this title, preferring one on the shelf. */
+  itemByTitle(title: string): Item | undefined {
+    const copies = [...this.items.values()].filter((item) => item.title === title);
+    return copies.find((item) => !item.loan && !item.onHoldShelf) ?? copies[0];
+  }
+
+  /** Days an item of this media type is lent for. */
+  loanPeriodDays(item: Item): number {
+    const periods = this.rules.loanPeriodDays;
+    return periods[item.mediaType] ?? periods.default ?? 21;
+  }
+
+  dueDateFor(item: Item, from: Date = this.now()): Date {
+    return new Date(from.getTime() + this.loanPeriodDays(item) * DAY);
+  }
+
+  newFeeId(): string {
+    let id: string;
+    do id = `F${this.nextFeeId++}`;
+    while ([...this.patrons.values()].some((p) => p.fees.some((f) => f.id === id)));
+    return id;
+  }
+
+  newTransactionId(): string {
+    return `T${String(this.nextTransactionId++).padStart(6, '0')}`;
+  }
+
+  /** Every item charged to a patron, in checkout order. */
+  loansOf(barcode: string) {
+    return [...this.items.values()]
+      .flatMap((item) => (item.loan?.patron === barcode ? [item.loan] : []))
+      .sort((a, b) => a.checkedOutAt.getTime() - b.checkedOutAt.getTime());
+  }
+
+  /** Items on the hold shelf for a patron (available holds). */
+  availableHoldsOf(barcode: string): Item[] {
+    return [...this.items.values()].filter((item) => item.onHoldShelf?.patron === barcode);
+  }
+
+  /** Items a patron waits for (holds not yet on the shelf). */
+  unavailableHoldsOf(barcode: string): Item[] {
+    return [...this.items.values()].filter((item) => item.holdQueue.some((hold) => hold.patron === barcode));
+  }
+
+  /** The patron's 14 status flags, money owed and what they may not do, computed now. */
+  standing(patron: Patron): PatronStanding {
+    const now = this.clock.now();
+    const loans = this.loansOf(patron.barcode);
+    const overdue = loans.filter((loan) => loan.due.getTime() < now);
+    const finesCents = sum(patron.fees.filter((fee) => fee.type === 'overdue').map((fee) => fee.amountCents));
+    const feesCents = sum(patron.fees.filter((fee) => fee.type !== 'overdue').map((fee) => fee.amountCents));
+    const totalOwedCents = finesCents + feesCents;
+    const expired = patron.expires !== undefined && patron.expires.getTime() < now;
+    const explicit = patron.flags;
+    const rules = this.rules;
+
+    const tooManyCharged = loans.length >= rules.loanLimit;
+    const tooManyOverdue = rules.overdueLimit !== undefined && overdue.length >= rules.overdueLimit;
+    const owesTooMuch = totalOwedCents >= rules.fineThreshold;
+
+    const common: string[] = [];
+    if (patron.blocked) common.push(patron.blockedMessage ?? 'Card blocked, please see staff');
+    if (expired) common.push('Card expired, please see staff');
+    if (explicit.cardReportedLost) common.push('Card reported lost');
+    const checkoutBlocks = [...common];
+    if (explicit.chargePrivilegesDenied) checkoutBlocks.push('Borrowing not allowed');
+    if (owesTooMuch) checkoutBlocks.push('Outstanding fines and fees too high');
+    if (tooManyCharged) checkoutBlocks.push('Loan limit reached');
+    if (tooManyOverdue) checkoutBlocks.push('Too many overdue items');
+    const renewalBlocks = [...common];
+    if (explicit.renewalPrivilegesDenied) renewalBlocks.push('Renewal not allowed');
+    if (owesTooMuch) renewalBlocks.push('Outstanding fines and fees too high');
+    const holdBlocks = [...common];
+    if (explicit.holdPrivilegesDenied) holdBlocks.push('Holds not allowed');
+
+    const status = {} as PatronStatus;
+    for (const flag of PATRON_STATUS_FLAGS) status[flag] = explicit[flag] === true;
+    status.chargePrivilegesDenied = checkoutBlocks.length > 0;
+    status.renewalPrivilegesDenied = renewalBlocks.length > 0;
+    status.recallPrivilegesDenied ||= common.length > 0;
+    status.holdPrivilegesDenied = holdBlocks.length > 0;
+    status.tooManyItemsCharged ||= tooManyCharged;
+    status.tooManyItemsOverdue ||= tooManyOverdue;
+    status.excessiveOutstandingFines ||= finesCents >= rules.fineThreshold;
+    status.excessiveOutstandingFees ||= feesCents >= rules.fineThreshold || owesTooMuch;
+    return {
+      status,
+      expired,
+      finesCents,
+      feesCents,
+      totalOwedCents,
+      loans,
+      overdue,
+      checkoutBlocks,
+      renewalBlocks,
+      holdBlocks,
+    };
+  }
+
+  checkout(request: CheckoutRequest): CheckoutResult {
+    return checkout(this, request);
+  }
+
+  checkin(request: CheckinRequest): CheckinResult {
+    return checkin(this, request);
+  }
+
+  renew(request: RenewRequest): RenewResult {
+    return renew(this, request);
+  }
+
+  renewAll(patron: string, patronPassword?: string): RenewAllResult {
+    return renewAll(this, patron, patronPassword);
+  }
+
+  hold(request: HoldRequest): HoldResult {
+    return placeHold(this, request);
+  }
+
+  payFee(request: FeePaymentRequest): FeePaymentResult {
+    return payFee(this, request);
+  }
+
+  blockPatron(barcode: string, message: string | undefined, cardRetained: boolean): Patron | undefined {
+    return blockPatron(this, barcode, message, cardRetained);
+  }
+
+  enablePatron(barcode: string): Patron | undefined {
+    return enablePatron(this, barcode);
+  }
+
+  updateItemProperties(barcode: string, properties: string): Item | undefined {
+    return updateItemProperties(this, barcode, properties);
+  }
+
+  /** A SIP2 date from a request, read in library time; undefined when blank or malformed. */
+  parseSip2Date(text: string): Date | undefined {
+    const parsed = parseSip2Date(text, { timeZone: this.timeZone });
+    return parsed.ok ? parsed.date : undefined;
+  }
+
+  /** A fixture date: `YYYY-MM-DD` is the end of that day in library time; `+14d` is relative to now. */
+  resolveDate(text: string): Date {
+    const now = this.clock.now();
+    if (text === 'now') return new Date(now);
+    const relative = /^([+-]\d+)d$/.exec(text);
+    if (relative) return new Date(now + Number(relative[1]) * DAY);
+    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (day) {
+      const parsed = parseSip2Date(`${day[1]}${day[2]}${day[3]}    235959`, { timeZone: this.timeZone });
+      if (parsed.ok) return parsed.date;
+    }
+    const date = new Date(text);
+    if (Number.isNaN(date.getTime())) throw new RangeError(`not a date: ${text}`);
+    return date;
+  }
+
+  private load(fixture: IlsFixture): void {
+    const institution = this.defaultInstitution;
+    const firstBranchOf = (id: string) =>
+      fixture.institutions.find((i) => i.id === id)?.branches[0]?.code ??
+      fixture.institutions[0]!.branches[0]!.code;
+    for (const p of fixture.patrons) {
+      const home = p.institution ?? institution;
+      const patron: Patron = {
+        barcode: p.barcode,
+        pin: p.pin,
+        name: p.name,
+        institution: home,
+        homeBranch: p.homeBranch ?? firstBranchOf(home),
+        language: p.language ?? fixture.library.language,
+        blocked: p.blocked,
+        cardRetained: false,
+        flags: { ...p.status },
+        fees: [],
+      };
+      if (p.email !== undefined) patron.email = p.email;
+      if (p.phone !== undefined) patron.phone = p.phone;
+      if (p.address !== undefined) patron.address = p.address;
+      if (p.expires !== undefined) patron.expires = this.resolveDate(p.expires);
+      if (p.blockedMessage !== undefined) patron.blockedMessage = p.blockedMessage;
+      this.patrons.set(patron.barcode, patron);
+    }
+    for (const it of fixture.items) {
+      const item: Item = {
+        barcode: it.barcode,
+        title: it.title,
+        mediaType: it.mediaType,
+        institution: it.institution ?? institution,
+        owningBranch: it.owningBranch,
+        currentBranch: it.currentBranch ?? it.owningBranch,
+        shelfStatus: it.status === 'charged' || it.status === 'waitingOnHoldShelf' ? 'available' : it.status,
+        securityMarker: it.securityMarker,
+        magneticMedia: it.magneticMedia ?? MAGNETIC_MEDIA.has(it.mediaType),
+        holdQueue: [],
+        parts: it.parts,
+      };
+      if (it.author !== undefined) item.author = it.author;
+      if (it.fee !== undefined) item.fee = { type: it.fee.type, amountCents: it.fee.amount };
+      if (it.properties !== undefined) item.properties = it.properties;
+      for (const entry of it.holdQueue) {
+        const hold = typeof entry === 'string' ? { patron: entry } : entry;
+        item.holdQueue.push(this.newHold(hold.patron, hold.pickup));
+      }
+      if (it.onHoldShelfFor !== undefined) {
+        const patron = this.patrons.get(it.onHoldShelfFor)!;
+        item.onHoldShelf = {
+          patron: patron.barcode,
+          pickup: item.currentBranch,
+          until: it.holdShelfUntil
+            ? this.resolveDate(it.holdShelfUntil)
+            : new Date(this.clock.now() + this.rules.holdShelfDays * DAY),
+        };
+      }
+      this.items.set(item.barcode, item);
+    }
+    for (const p of fixture.patrons) {
+      const patron = this.patrons.get(p.barcode)!;
+      for (const hold of p.holds) {
+        const item = this.items.get(hold.item)!;
+        if (!item.holdQueue.some((h) => h.patron === patron.barcode)) {
+          item.holdQueue.push(this.newHold(patron.barcode, hold.pickup));
+        }
+      }
+      p.loans.forEach((loan, index) => {
+        const item = this.items.get(loan.item)!;
+        const due = this.resolveDate(loan.due);
+        item.loan = {
+          patron: patron.barcode,
+          item: item.barcode,
+          due,
+          // Loans without a checkout date keep fixture order.
+          checkedOutAt: loan.checkedOut
+            ? this.resolveDate(loan.checkedOut)
+            : new Date(due.getTime() - this.loanPeriodDays(item) * DAY + index),
+          renewals: loan.renewals,
+        };
+      });
+      for (const fee of p.fees) {
+        const record = { id: fee.id ?? this.newFeeId(), type: fee.type, amountCents: fee.amount };
+        patron.fees.push({
+          ...record,
+          ...(fee.item !== undefined ? { item: fee.item } : {}),
+          ...(fee.description !== undefined ? { description: fee.description } : {}),
+        });
+      }
+    }
+  }
+
+  newHold(patron: string, pickup?: string): Hold {
+    const home = this.patrons.get(patron)?.homeBranch;
+    return {
+      patron,
+      pickup: pickup ?? home ?? this.fixture.institutions[0]!.branches[0]!.code,
+      placedAt: this.now(),
+    };
+  }
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}

@@ -1,0 +1,103 @@
+/**
+ * `carrel sim ils`: runs the simulated ILS (a SIP2 2.00 server) until SIGINT/SIGTERM.
+ *
+ *   --fixture <file>    library fixture, YAML or JSON (default: the sample library)
+ *   --port <n>          SIP2 port (default 6001; 0 = any free port)
+ *   --host <addr>       bind address (default 127.0.0.1)
+ *   --tls-cert <file>   serve SIP2 over TLS with this PEM certificate…
+ *   --tls-key <file>    …and this PEM private key (both or neither)
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CarrelError, ConfigError } from '../../src/core/errors.js';
+import { createLogger } from '../../src/core/logger.js';
+import { startIlsSimulator } from './server.js';
+
+export const DEFAULT_ILS_PORT = 6001;
+
+/** The sample library shipped with the simulator (next to this file, or in the source tree when built). */
+export function sampleFixturePath(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  return here.includes('/dist/')
+    ? fileURLToPath(new URL('../../../simulators/ils/fixtures/sample-library.yaml', import.meta.url))
+    : fileURLToPath(new URL('./fixtures/sample-library.yaml', import.meta.url));
+}
+
+function portOption(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_ILS_PORT;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CarrelError('usage', `--port must be a port number (0-65535), got "${value}"`);
+  }
+  return port;
+}
+
+export async function runIlsSimulator(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    throw new CarrelError('usage', (error as Error).message);
+  }
+  const certPath = values['tls-cert'];
+  const keyPath = values['tls-key'];
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new CarrelError('usage', '--tls-cert and --tls-key go together');
+  }
+  const tls =
+    certPath !== undefined && keyPath !== undefined
+      ? { cert: await readFile(certPath), key: await readFile(keyPath) }
+      : undefined;
+  const fixturePath = values.fixture ?? sampleFixturePath();
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
+  let simulator: Awaited<ReturnType<typeof startIlsSimulator>>;
+  try {
+    simulator = await startIlsSimulator({
+      fixture: fixturePath,
+      host: values.host ?? '127.0.0.1',
+      port: portOption(values.port),
+      ...(tls ? { tls } : {}),
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const lines = error.issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n');
+      throw new CarrelError('usage', `fixture ${fixturePath} is not valid:\n${lines}`);
+    }
+    throw error;
+  }
+  const library = simulator.state;
+  console.log(`ILS simulator "${library.name}" (SIP2 2.00)`);
+  console.log(`  SIP2     ${simulator.url}`);
+  console.log(`  fixture  ${fixturePath}`);
+  console.log(`  logins   ${library.fixture.accounts.map((a) => a.loginUserId).join(', ')}`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await simulator.close();
+  logger.flush();
+  return 0;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      fixture: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+    },
+  });
+}

@@ -1,0 +1,189 @@
+/**
+ * The patron parts of SIP2 answers (24, 26, 64): status flags, BL/CQ only when
+ * known, money, counts and the one summary list the 63 asked for.
+ */
+import type {
+  PatronStatus,
+  Sip2Message,
+  Sip2MessageInput,
+  SummaryItems,
+} from '../../src/protocols/sip2/index.js';
+import { PATRON_STATUS_FLAGS } from '../../src/protocols/sip2/index.js';
+import type { IlsLibrary } from './library.js';
+import { formatMoney, type Patron, type PatronStanding } from './library-model.js';
+
+/** What an unknown patron gets: every privilege denied. */
+function unknownPatronStatus(): PatronStatus {
+  const status = {} as PatronStatus;
+  for (const flag of PATRON_STATUS_FLAGS) status[flag] = false;
+  status.chargePrivilegesDenied = true;
+  status.renewalPrivilegesDenied = true;
+  status.recallPrivilegesDenied = true;
+  status.holdPrivilegesDenied = true;
+  return status;
+}
+
+export interface PatronLookup {
+  patron?: Patron;
+  standing?: PatronStanding;
+  status: PatronStatus;
+  /** BL: the patron is known. */
+  validPatron: boolean;
+  /** CQ: only when a password was given and the patron is known. */
+  validPatronPassword?: boolean;
+  screenMessage: string[];
+}
+
+export function lookUpPatron(
+  library: IlsLibrary,
+  barcode: string,
+  password: string | undefined,
+): PatronLookup {
+  const patron = library.patron(barcode);
+  if (!patron) {
+    return { status: unknownPatronStatus(), validPatron: false, screenMessage: ['Unknown patron'] };
+  }
+  const standing = library.standing(patron);
+  const lookup: PatronLookup = {
+    patron,
+    standing,
+    status: standing.status,
+    validPatron: true,
+    screenMessage: [...new Set([...standing.checkoutBlocks, ...standing.renewalBlocks])],
+  };
+  if (password !== undefined && password !== '') {
+    lookup.validPatronPassword = password === patron.pin;
+    if (!lookup.validPatronPassword) lookup.screenMessage.unshift('Invalid PIN');
+  }
+  return lookup;
+}
+
+function patronCommon(lookup: PatronLookup) {
+  const common: {
+    validPatron: boolean;
+    validPatronPassword?: boolean;
+    screenMessage?: string[];
+  } = { validPatron: lookup.validPatron };
+  if (lookup.validPatronPassword !== undefined) common.validPatronPassword = lookup.validPatronPassword;
+  if (lookup.screenMessage.length > 0) common.screenMessage = lookup.screenMessage;
+  return common;
+}
+
+export function patronStatusResponse(
+  library: IlsLibrary,
+  institutionId: string,
+  barcode: string,
+  password: string | undefined,
+  extraMessages: string[] = [],
+): Sip2MessageInput<'patronStatusResponse'> {
+  const lookup = lookUpPatron(library, barcode, password);
+  const common = patronCommon(lookup);
+  const screenMessage = [...extraMessages, ...(common.screenMessage ?? [])];
+  return {
+    type: 'patronStatusResponse',
+    patronStatus: lookup.status,
+    language: lookup.patron?.language ?? 'unknown',
+    transactionDate: library.now(),
+    institutionId,
+    patronIdentifier: barcode,
+    personalName: lookup.patron?.name ?? '',
+    ...common,
+    ...(lookup.standing
+      ? { currencyType: library.currency, feeAmount: formatMoney(lookup.standing.totalOwedCents) }
+      : {}),
+    ...(screenMessage.length > 0 ? { screenMessage } : {}),
+  };
+}
+
+export function patronEnableResponse(
+  library: IlsLibrary,
+  institutionId: string,
+  barcode: string,
+  password: string | undefined,
+): Sip2MessageInput<'patronEnableResponse'> {
+  const lookup = lookUpPatron(library, barcode, password);
+  return {
+    type: 'patronEnableResponse',
+    patronStatus: lookup.status,
+    language: lookup.patron?.language ?? 'unknown',
+    transactionDate: library.now(),
+    institutionId,
+    patronIdentifier: barcode,
+    personalName: lookup.patron?.name ?? '',
+    ...patronCommon(lookup),
+  };
+}
+
+/** BP/BQ: a 1-based inclusive range; defaults to the whole list. */
+function range<T>(list: T[], start: string | undefined, end: string | undefined): T[] {
+  const from = start !== undefined && /^\d+$/.test(start.trim()) ? Math.max(1, Number(start)) : 1;
+  const to = end !== undefined && /^\d+$/.test(end.trim()) ? Number(end) : list.length;
+  return list.slice(from - 1, Math.max(from - 1, to));
+}
+
+const limit = (value: number | undefined) =>
+  value === undefined ? undefined : String(value).padStart(4, '0');
+
+export function patronInformationResponse(
+  library: IlsLibrary,
+  request: Sip2Message<'patronInformation'>,
+  institutionId: string,
+): Sip2MessageInput<'patronInformationResponse'> {
+  const lookup = lookUpPatron(library, request.patronIdentifier, request.patronPassword);
+  const base: Sip2MessageInput<'patronInformationResponse'> = {
+    type: 'patronInformationResponse',
+    patronStatus: lookup.status,
+    language: lookup.patron?.language ?? 'unknown',
+    transactionDate: library.now(),
+    holdItemsCount: 0,
+    overdueItemsCount: 0,
+    chargedItemsCount: 0,
+    fineItemsCount: 0,
+    // Recalls are not simulated: four spaces, "not supported".
+    recallItemsCount: null,
+    unavailableHoldsCount: 0,
+    institutionId,
+    patronIdentifier: request.patronIdentifier,
+    personalName: lookup.patron?.name ?? '',
+    ...patronCommon(lookup),
+  };
+  const { patron, standing } = lookup;
+  if (!patron || !standing) return base;
+
+  const available = library.availableHoldsOf(patron.barcode).map((item) => item.barcode);
+  const waiting = library.unavailableHoldsOf(patron.barcode).map((item) => item.barcode);
+  const lists: Record<SummaryItems, string[]> = {
+    holdItems: available,
+    overdueItems: standing.overdue.map((loan) => loan.item),
+    chargedItems: standing.loans.map((loan) => loan.item),
+    fineItems: patron.fees.map(
+      (fee) => `${fee.id} ${formatMoney(fee.amountCents)} ${fee.description ?? fee.type}`,
+    ),
+    recallItems: [],
+    unavailableHoldItems: waiting,
+  };
+  const rules = library.rules;
+  const response: Sip2MessageInput<'patronInformationResponse'> = {
+    ...base,
+    holdItemsCount: available.length,
+    overdueItemsCount: standing.overdue.length,
+    chargedItemsCount: standing.loans.length,
+    fineItemsCount: patron.fees.length,
+    unavailableHoldsCount: waiting.length,
+    chargedItemsLimit: limit(rules.loanLimit),
+    currencyType: library.currency,
+    feeAmount: formatMoney(standing.totalOwedCents),
+    feeLimit: formatMoney(rules.fineThreshold),
+  };
+  const holdLimit = limit(rules.holdLimit);
+  if (holdLimit !== undefined) response.holdItemsLimit = holdLimit;
+  const overdueLimit = limit(rules.overdueLimit);
+  if (overdueLimit !== undefined) response.overdueItemsLimit = overdueLimit;
+  if (patron.address !== undefined) response.homeAddress = patron.address;
+  if (patron.email !== undefined) response.emailAddress = patron.email;
+  if (patron.phone !== undefined) response.homePhoneNumber = patron.phone;
+  if (request.summary) {
+    response[request.summary] = range(lists[request.summary], request.startItem, request.endItem);
+  }
+  return response;
+}

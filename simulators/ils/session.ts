@@ -1,0 +1,254 @@
+/**
+ * One SIP2 connection to the simulated ILS, over any duplex stream (a TCP or TLS
+ * socket, an in-memory pair). Frames with the codec's framer, answers requests in
+ * order, and keeps the session guards: 99 before login is answered, anything else
+ * before login drops the link, three failed logins drop it too. The logged-in
+ * account decides charset, terminator and error detection; 97 resends the last
+ * response, a bad checksum is answered with 96.
+ */
+import type { Duplex } from 'node:stream';
+import type { Clock, TimerHandle } from '../../src/core/clock.js';
+import { describeError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import {
+  type AnySip2Message,
+  type AnySip2MessageInput,
+  decodeSip2Message,
+  encodeSip2Message,
+  maskFrame,
+  nextSequence,
+  type Sip2Charset,
+  Sip2Framer,
+} from '../../src/protocols/sip2/index.js';
+import type { IlsFaults } from './faults.js';
+import type { AccountFixture } from './fixture.js';
+import { handleCirculationRequest, isCirculationRequest, SUPPORT_FLAG, type Terminal } from './handlers.js';
+import type { IlsLibrary } from './library.js';
+
+export const MAX_FAILED_LOGINS = 3;
+
+export interface SessionContext {
+  library: IlsLibrary;
+  clock: Clock;
+  logger: Logger;
+  faults(): IlsFaults;
+}
+
+export class IlsSession {
+  private readonly framer = new Sip2Framer();
+  private account: AccountFixture | undefined;
+  private failedLogins = 0;
+  private received = 0;
+  private sequence = 9;
+  private lastResponse: Uint8Array | undefined;
+  private idleTimer: TimerHandle | undefined;
+  private pending: TimerHandle | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly stream: Duplex,
+    private readonly context: SessionContext,
+    private readonly onClose: (session: IlsSession) => void,
+  ) {
+    stream.on('data', (chunk: Buffer) => this.receive(chunk));
+    stream.on('error', (error) =>
+      this.context.logger.debug({ error: describeError(error) }, 'SIP2 link error'),
+    );
+    stream.on('close', () => this.finish());
+    stream.on('end', () => this.stream.end());
+    this.armIdleTimer();
+  }
+
+  get loggedIn(): boolean {
+    return this.account !== undefined;
+  }
+
+  /** Closes the link now. */
+  drop(reason: string): void {
+    if (this.closed) return;
+    this.context.logger.info({ reason }, 'dropping SIP2 connection');
+    this.stream.destroy();
+    this.finish();
+  }
+
+  /** Re-reads the idle timeout after the faults changed. */
+  armIdleTimer(): void {
+    this.idleTimer?.cancel();
+    this.idleTimer = undefined;
+    const timeout = this.context.faults().idleTimeoutMs;
+    if (timeout === undefined || this.closed) return;
+    this.idleTimer = this.context.clock.setTimeout(
+      'ils-idle-timeout',
+      () => this.drop('idle timeout'),
+      timeout,
+    );
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.idleTimer?.cancel();
+    this.pending?.cancel();
+    this.onClose(this);
+  }
+
+  private receive(chunk: Buffer): void {
+    this.armIdleTimer();
+    for (const event of this.framer.push(chunk)) {
+      if (event.type === 'error') {
+        this.context.logger.warn({ error: describeError(event.error) }, 'SIP2 frame dropped');
+        continue;
+      }
+      const frame = event.frame;
+      this.queue = this.queue
+        .then(() => this.handle(frame))
+        .catch((error: unknown) => {
+          this.context.logger.error({ error: describeError(error) }, 'SIP2 request failed');
+        });
+    }
+  }
+
+  private get charset(): Sip2Charset {
+    return (this.account?.charset ?? this.context.library.fixture.acs.defaultCharset) as Sip2Charset;
+  }
+
+  private async handle(frame: Uint8Array): Promise<void> {
+    if (this.closed) return;
+    const { logger, library } = this.context;
+    this.received++;
+    const dropAfter = this.context.faults().dropAfterMessages;
+    if (dropAfter !== undefined && this.received > dropAfter) {
+      this.drop(`fault: drop after ${dropAfter} messages`);
+      return;
+    }
+    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrame(frame) }, 'SIP2 request');
+    const checksums = this.account ? this.account.errorDetection : true;
+    const decoded = decodeSip2Message(frame, {
+      charset: this.charset,
+      checksumMismatch: checksums ? 'error' : 'ignore',
+    });
+    if (!decoded.ok) {
+      logger.warn({ code: decoded.error.code, position: decoded.error.position }, 'unreadable SIP2 request');
+      if (decoded.error.code === 'sip2_checksum_mismatch') {
+        await this.send({ type: 'requestScResend' }, true, false);
+      }
+      return;
+    }
+    const request = decoded.message;
+    const withChecksum = this.account ? this.account.errorDetection : decoded.checksum === 'valid';
+    switch (request.type) {
+      case 'requestAcsResend':
+        if (this.lastResponse) await this.write(this.lastResponse);
+        else await this.send({ type: 'requestScResend' }, withChecksum, false);
+        return;
+      case 'requestScResend':
+        logger.debug('ignoring 96 from the SC');
+        return;
+      case 'login':
+        await this.login(request, withChecksum);
+        return;
+    }
+    if (!isCirculationRequest(request.type)) {
+      logger.warn({ type: request.type }, 'not a request; ignored');
+      return;
+    }
+    if (request.type !== 'scStatus' && !this.account) {
+      this.drop(`${request.type} before login`);
+      return;
+    }
+    if (library.fixture.acs.unsupportedMessages.includes(SUPPORT_FLAG[request.type])) {
+      logger.info({ type: request.type }, 'unsupported message ignored');
+      return;
+    }
+    const response = handleCirculationRequest(request as never, this.terminal());
+    await this.send(withSequence(response, request), withChecksum, true);
+  }
+
+  private async login(
+    request: Extract<AnySip2Message, { type: 'login' }>,
+    withChecksum: boolean,
+  ): Promise<void> {
+    const account = this.context.library.fixture.accounts.find(
+      (a) => a.loginUserId === request.loginUserId && a.password === request.loginPassword,
+    );
+    this.account = account;
+    if (account) {
+      this.failedLogins = 0;
+      this.context.logger.info({ account: account.loginUserId }, 'SC logged in');
+      await this.send(
+        withSequence({ type: 'loginResponse', ok: true }, request),
+        account.errorDetection,
+        true,
+      );
+      return;
+    }
+    this.failedLogins++;
+    this.context.logger.warn({ failedLogins: this.failedLogins }, 'SC login refused');
+    await this.send(withSequence({ type: 'loginResponse', ok: false }, request), withChecksum, true);
+    if (this.failedLogins >= MAX_FAILED_LOGINS) {
+      this.context.logger.warn('three failed logins: dropping the connection');
+      this.stream.end();
+    }
+  }
+
+  private terminal(): Terminal {
+    const { library } = this.context;
+    const account = this.account;
+    const institution = account?.institution ?? library.defaultInstitution;
+    const branch =
+      account?.branch ??
+      (account && library.isBranch(account.location)
+        ? account.location
+        : library.fixture.institutions.find((i) => i.id === institution)!.branches[0]!.code);
+    return { library, institution, branch, location: account?.location ?? '' };
+  }
+
+  private async send(message: AnySip2MessageInput, withChecksum: boolean, remember: boolean): Promise<void> {
+    const faults = this.context.faults();
+    const terminator = faults.forceCrLf || this.account?.terminator === 'CRLF' ? '\r\n' : '\r';
+    let bytes: Uint8Array;
+    try {
+      if (message.sequence === undefined) this.sequence = nextSequence(this.sequence);
+      const sequence = message.sequence ?? this.sequence;
+      bytes = encodeSip2Message(message, {
+        charset: this.charset,
+        errorDetection: withChecksum && !faults.omitChecksums,
+        sequence,
+        terminator,
+        timeZone: this.context.library.timeZone,
+        delimiterInValue: 'replace',
+      });
+    } catch (error) {
+      this.context.logger.error(
+        { error: describeError(error), type: message.type },
+        'cannot encode SIP2 response',
+      );
+      return;
+    }
+    if (faults.latencyMs) await this.delay(faults.latencyMs);
+    if (this.closed) return;
+    if (faults.garbageLine !== undefined)
+      await this.write(Buffer.from(faults.garbageLine + terminator, 'latin1'));
+    if (remember) this.lastResponse = bytes;
+    await this.write(bytes);
+    const logger = this.context.logger;
+    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrame(bytes) }, 'SIP2 response');
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.pending = this.context.clock.setTimeout('ils-response-latency', resolve, ms);
+    });
+  }
+
+  private write(bytes: Uint8Array): Promise<void> {
+    if (this.closed || this.stream.destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.stream.write(bytes, () => resolve()));
+  }
+}
+
+/** A response echoes the request's sequence number. */
+function withSequence(response: AnySip2MessageInput, request: AnySip2Message): AnySip2MessageInput {
+  return request.sequence === undefined ? response : { ...response, sequence: request.sequence };
+}

@@ -1,0 +1,261 @@
+/**
+ * The ILS simulator over real TCP: raw sockets speaking SIP2, frames built and
+ * read with the codec.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { formatSip2Date } from '../../../src/protocols/sip2/index.js';
+import { SAMPLE_FIXTURE } from './paths.js';
+import { Sip2TestClient } from './sip2-client.js';
+
+const START = Date.UTC(2026, 2, 2, 10, 0, 0);
+const DAY = 86_400_000;
+const TZ = 'Europe/Stockholm';
+const now = () => new Date(START);
+const sipDate = (ms: number) => formatSip2Date(new Date(ms), { timeZone: TZ });
+
+let simulator: IlsSimulator;
+let client: Sip2TestClient;
+
+beforeEach(async () => {
+  simulator = await startIlsSimulator({ fixture: SAMPLE_FIXTURE, clock: new ManualClock(START) });
+  client = await Sip2TestClient.connect(simulator.port, { timeZone: TZ });
+});
+
+afterEach(async () => {
+  client.close();
+  await simulator.close();
+});
+
+const AO = 'RIVERSIDE';
+
+describe('items and circulation', () => {
+  beforeEach(async () => {
+    await client.login('kiosk1', 'kiosk1pw');
+  });
+
+  const checkout = (patron: string, item: string, extra: Record<string, unknown> = {}) =>
+    client.request(
+      {
+        type: 'checkout',
+        scRenewalPolicy: true,
+        noBlock: false,
+        transactionDate: now(),
+        institutionId: AO,
+        patronIdentifier: patron,
+        itemIdentifier: item,
+        terminalPassword: '',
+        ...extra,
+      },
+      'checkoutResponse',
+    );
+  const checkin = (item: string) =>
+    client.request(
+      {
+        type: 'checkin',
+        noBlock: false,
+        transactionDate: now(),
+        returnDate: now(),
+        currentLocation: 'MAIN',
+        institutionId: AO,
+        itemIdentifier: item,
+        terminalPassword: '',
+      },
+      'checkinResponse',
+    );
+
+  it('17: item information for a charged, a held and an unknown item', async () => {
+    const charged = await client.request(
+      { type: 'itemInformation', transactionDate: now(), institutionId: AO, itemIdentifier: '31000001' },
+      'itemInformationResponse',
+    );
+    expect(charged).toMatchObject({
+      circulationStatus: { code: '04' },
+      securityMarker: { code: '02' },
+      titleIdentifier: 'Pippi Långstrump',
+      dueDate: sipDate(START + 10 * DAY),
+      mediaType: { code: '001' },
+      permanentLocation: 'MAIN',
+      owner: AO,
+      holdQueueLength: '0',
+    });
+    const held = await client.request(
+      { type: 'itemInformation', transactionDate: now(), institutionId: AO, itemIdentifier: '31000009' },
+      'itemInformationResponse',
+    );
+    expect(held.circulationStatus.code).toBe('08');
+    expect(held.holdPickupDate).toBe(sipDate(START + 7 * DAY));
+    const video = await client.request(
+      { type: 'itemInformation', transactionDate: now(), institutionId: AO, itemIdentifier: '31000012' },
+      'itemInformationResponse',
+    );
+    expect(video).toMatchObject({
+      feeType: { code: '06' },
+      feeAmount: '1.50',
+      currencyType: 'EUR',
+      mediaType: { code: '005' },
+    });
+    const unknown = await client.request(
+      { type: 'itemInformation', transactionDate: now(), institutionId: AO, itemIdentifier: 'nothing' },
+      'itemInformationResponse',
+    );
+    expect(unknown).toMatchObject({
+      circulationStatus: { code: '01' },
+      titleIdentifier: '',
+      screenMessage: ['Unknown item'],
+    });
+  });
+
+  it('11: checks out with a due date, desensitize Y; magnetic media flagged', async () => {
+    const ok = await checkout('21000006', '31000005', { patronPassword: '6666' });
+    expect(ok).toMatchObject({
+      ok: true,
+      renewalOk: false,
+      desensitize: true,
+      magneticMedia: false,
+      dueDate: sipDate(START + 28 * DAY),
+    });
+    const tape = await checkout('21000006', '31000013');
+    expect(tape).toMatchObject({ ok: true, magneticMedia: true, mediaType: { code: '010' } });
+    expect(tape.screenMessage?.[0]).toMatch(/3 parts/);
+  });
+
+  it('11: refusals — blocked patron, item out to another, on hold for another, fee not acknowledged', async () => {
+    const blocked = await checkout('21000005', '31000005');
+    expect(blocked).toMatchObject({ ok: false, desensitize: false, dueDate: '' });
+    expect(blocked.screenMessage).toContain('Card blocked, please see staff');
+    expect((await checkout('21000006', '31000001')).ok).toBe(false);
+    expect((await checkout('21000006', '31000009')).screenMessage).toEqual([
+      'Item is on hold for another patron',
+    ]);
+    const fee = await checkout('21000006', '31000012');
+    expect(fee).toMatchObject({ ok: false, feeType: { code: '06' }, feeAmount: '1.50', currencyType: 'EUR' });
+    expect((await checkout('21000006', '31000012', { feeAcknowledged: true })).ok).toBe(true);
+  });
+
+  it('11: a checkout of an item the patron has is a renewal', async () => {
+    const renewal = await checkout('21000001', '31000001');
+    expect(renewal).toMatchObject({ ok: true, renewalOk: true, dueDate: sipDate(START + 28 * DAY) });
+  });
+
+  it('09: trapped for a hold here (01), for another branch (02), sent home (04)', async () => {
+    await checkout('21000006', '31000010');
+    const trapped = await checkin('31000010');
+    expect(trapped).toMatchObject({
+      ok: true,
+      resensitize: true,
+      alert: true,
+      alertType: { code: '01' },
+      sortBin: 'HOLDS',
+      patronIdentifier: '21000001',
+    });
+    const otherBranch = await checkin('31000008');
+    expect(otherBranch).toMatchObject({ alert: true, alertType: { code: '02' }, sortBin: 'TRANSIT' });
+    const home = await checkin('31000025');
+    expect(home).toMatchObject({ alert: true, alertType: { code: '04' }, permanentLocation: 'EAST' });
+    const plain = await checkin('31000002');
+    expect(plain).toMatchObject({ ok: true, alert: false, permanentLocation: 'MAIN' });
+    expect(plain.alertType).toBeUndefined();
+    const unknown = await checkin('nothing');
+    expect(unknown).toMatchObject({ ok: false, permanentLocation: '' });
+  });
+
+  it('29 renews up to the limit; 65 renews all', async () => {
+    const renew = (item: string) =>
+      client.request(
+        {
+          type: 'renew',
+          thirdPartyAllowed: false,
+          noBlock: false,
+          transactionDate: now(),
+          institutionId: AO,
+          patronIdentifier: '21000001',
+          itemIdentifier: item,
+        },
+        'renewResponse',
+      );
+    expect(await renew('31000002')).toMatchObject({ ok: true, renewalOk: true });
+    expect(await renew('31000002')).toMatchObject({
+      ok: false,
+      renewalOk: false,
+      screenMessage: ['Renewal limit reached'],
+    });
+    const all = await client.request(
+      {
+        type: 'renewAll',
+        transactionDate: now(),
+        institutionId: AO,
+        patronIdentifier: '21000001',
+        patronPassword: '1234',
+      },
+      'renewAllResponse',
+    );
+    expect(all).toMatchObject({
+      ok: true,
+      renewedCount: 1,
+      unrenewedCount: 1,
+      renewedItems: ['31000001'],
+      unrenewedItems: ['31000002'],
+    });
+  });
+
+  it('15 adds (+), changes (*) and deletes (-) a hold', async () => {
+    const hold = (mode: '+' | '-' | '*', pickup?: string) =>
+      client.request(
+        {
+          type: 'hold',
+          holdMode: { code: mode },
+          transactionDate: now(),
+          institutionId: AO,
+          patronIdentifier: '21000006',
+          itemIdentifier: '31000001',
+          ...(pickup ? { pickupLocation: pickup } : {}),
+        },
+        'holdResponse',
+      );
+    expect(await hold('+', 'EAST')).toMatchObject({
+      ok: true,
+      available: false,
+      queuePosition: '1',
+      pickupLocation: 'EAST',
+      titleIdentifier: 'Pippi Långstrump',
+    });
+    expect(await hold('*', 'MAIN')).toMatchObject({ ok: true, pickupLocation: 'MAIN' });
+    // Zoë cannot renew now: Ana waits for it.
+    const renew = await client.request(
+      {
+        type: 'renew',
+        thirdPartyAllowed: false,
+        noBlock: false,
+        transactionDate: now(),
+        institutionId: AO,
+        patronIdentifier: '21000001',
+        itemIdentifier: '31000001',
+      },
+      'renewResponse',
+    );
+    expect(renew.ok).toBe(false);
+    expect(await hold('-')).toMatchObject({ ok: true });
+    expect(await hold('-')).toMatchObject({ ok: false });
+  });
+
+  it('19 updates item properties', async () => {
+    const updated = await client.request(
+      {
+        type: 'itemStatusUpdate',
+        transactionDate: now(),
+        institutionId: AO,
+        itemIdentifier: '31000005',
+        itemProperties: 'spine damaged',
+      },
+      'itemStatusUpdateResponse',
+    );
+    expect(updated).toMatchObject({
+      itemPropertiesOk: true,
+      itemProperties: 'spine damaged',
+      titleIdentifier: 'Dune',
+    });
+    expect(simulator.state.item('31000005')?.properties).toBe('spine damaged');
+  });
+});
