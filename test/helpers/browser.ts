@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+
+/** Debian's Chromium (never a downloaded browser), headless, with the flags a closed network needs. */
+export const CHROMIUM_PATH = process.env.CARREL_CHROMIUM ?? '/usr/bin/chromium';
+
+export function chromiumSkipReason(): string | undefined {
+  if (existsSync(CHROMIUM_PATH)) return undefined;
+  if (process.env.CI) return undefined; // in CI a missing browser must fail, not skip
+  return `no Chromium at ${CHROMIUM_PATH} (bash scripts/install-test-deps installs Debian's)`;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
