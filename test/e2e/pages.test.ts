@@ -47,7 +47,7 @@ describe.skipIf(skip !== undefined)('pages in Chromium', () => {
     await page.goto(`${api}/docs`);
     const operations = page.locator('.op');
     await expect.poll(() => operations.count()).toBeGreaterThanOrEqual(6);
-    const text = await page.locator('#ops').innerText();
+    const text = (await page.locator('#ops').textContent()) ?? '';
     expect(text).toContain('/api/v1/printers/{id}/receipts');
     expect(text).toContain('Queue a receipt');
     await page.close();
@@ -74,7 +74,7 @@ describe.skipIf(skip !== undefined)('pages in Chromium', () => {
     await page.goto(sim.httpUrl);
     const receipt = page.locator('figure svg').first();
     await expect.poll(() => receipt.count()).toBe(1);
-    expect(await page.locator('figure').first().innerText()).toContain('#');
+    expect(await page.locator('figure figcaption').first().textContent()).toContain('#');
     expect(await receipt.evaluate((svg) => svg.textContent)).toContain('Browser Branch');
     const box = await receipt.boundingBox();
     expect(box?.width).toBeGreaterThan(100);
