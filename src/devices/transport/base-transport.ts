@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { TransportClosedError, TransportError } from '../../core/errors.js';
+import { CarrelError, TransportClosedError, TransportError } from '../../core/errors.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -10,6 +10,10 @@ import type { Transport } from './transport.js';
 export abstract class BaseTransport extends EventEmitter implements Transport {
   abstract readonly description: string;
   private state: 'closed' | 'opening' | 'open' | 'closing' = 'closed';
+  /** The open in progress, so a close() meanwhile can wait for it. */
+  private opening: Promise<void> | undefined;
+  /** Why the link was lost, so writes failing with it say so rather than "closed". */
+  private lostWith: TransportError | undefined;
 
   get isOpen(): boolean {
     return this.state === 'open';
@@ -19,12 +23,24 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
     if (this.state !== 'closed')
       throw new TransportError('already_open', `${this.description} is already open`);
     this.state = 'opening';
+    this.lostWith = undefined;
+    let attempt: Promise<void>;
     try {
-      await this.doOpen();
+      attempt = this.doOpen();
+    } catch (error) {
+      attempt = Promise.reject(error);
+    }
+    this.opening = attempt.catch(() => {});
+    try {
+      await attempt;
       this.state = 'open';
     } catch (error) {
       this.state = 'closed';
+      // Not a link problem (a native module missing, say): retrying will not help, keep its code.
+      if (error instanceof CarrelError && !(error instanceof TransportError)) throw error;
       throw toTransportError(error, this.description);
+    } finally {
+      this.opening = undefined;
     }
   }
 
@@ -33,6 +49,7 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
     try {
       await this.doWrite(data);
     } catch (error) {
+      if (this.lostWith) throw this.lostWith;
       if (error instanceof TransportClosedError) throw error;
       if (this.state !== 'open') throw new TransportClosedError(`${this.description} closed during write`);
       throw toTransportError(error, this.description);
@@ -40,6 +57,8 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
   }
 
   async close(): Promise<void> {
+    // Closing while an open is under way waits for it, then closes what it opened.
+    if (this.state === 'opening') await this.opening;
     if (this.state === 'closed' || this.state === 'closing') return;
     this.state = 'closing';
     try {
@@ -57,9 +76,11 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
   protected lost(error: Error): void {
     if (this.state !== 'open') return;
     this.state = 'closing';
+    const reason = toTransportError(error, this.description);
+    this.lostWith = reason;
     void this.doClose()
       .catch(() => {})
-      .finally(() => this.finish(toTransportError(error, this.description)));
+      .finally(() => this.finish(reason));
   }
 
   private finish(error: Error | undefined): void {

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { type Clock, systemClock } from '../../core/clock.js';
 import { TransportError } from '../../core/errors.js';
 import { BaseTransport } from './base-transport.js';
 
@@ -9,6 +10,8 @@ export interface TcpOptions {
   connectTimeoutMs?: number;
   /** TCP keepalive so a pulled cable is noticed. */
   keepAliveMs?: number;
+  /** Times the connect timeout; the system clock when absent. */
+  clock?: Clock;
 }
 
 /** A raw TCP link (printer port 9100, reader port 10001, …). */
@@ -25,21 +28,26 @@ export class TcpTransport extends BaseTransport {
     const { host, port, connectTimeoutMs = 3000, keepAliveMs = 5000 } = this.options;
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host, port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(
-          new TransportError(
-            'connect_timeout',
-            `${this.description}: no answer after ${connectTimeoutMs} ms`,
-          ),
-        );
-      }, connectTimeoutMs);
+      const clock = this.options.clock ?? systemClock;
+      const timer = clock.setTimeout(
+        `tcp-connect ${host}:${port}`,
+        () => {
+          socket.destroy();
+          reject(
+            new TransportError(
+              'connect_timeout',
+              `${this.description}: no answer after ${connectTimeoutMs} ms`,
+            ),
+          );
+        },
+        connectTimeoutMs,
+      );
       socket.once('error', (error) => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(error);
       });
       socket.once('connect', () => {
-        clearTimeout(timer);
+        timer.cancel();
         socket.removeAllListeners('error');
         socket.setNoDelay(true);
         socket.setKeepAlive(true, keepAliveMs);

@@ -1,0 +1,181 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TransportClosedError, TransportError } from '../../../src/core/errors.js';
+import type { Transport } from '../../../src/devices/transport/transport.js';
+import { ByteCollector, patternBytes } from '../../helpers/byte-collector.js';
+
+/** The other side of the link: the device, the simulator, the peer socket. */
+export interface FarEnd {
+  /** Sends bytes to the transport's reader. */
+  send(bytes: Uint8Array): Promise<void>;
+  /** Resolves with the next `length` bytes the transport wrote. */
+  take(length: number): Promise<Buffer>;
+}
+
+export interface TransportFixture {
+  transport: Transport;
+  /** The far end of the link the transport just opened; call after each successful `open()`. */
+  connected(): Promise<FarEnd>;
+  /** Pulls the cable / kills the peer / unplugs the device. Absent when it cannot be done (real hardware). */
+  drop?(): Promise<void>;
+  /** A transport of the same kind aimed at something that is not there. */
+  unreachable(): Transport;
+  /** Stops everything the fixture started. */
+  cleanup(): Promise<void>;
+}
+
+const settleEvents = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The Transport contract (src/devices/transport/transport.ts) as one suite,
+ * run against every transport: mock, TCP, serial (mock binding, pty, hardware), lp.
+ */
+export function transportContract(name: string, makeFixture: () => Promise<TransportFixture>): void {
+  describe(`${name} keeps the transport contract`, () => {
+    let fixture: TransportFixture;
+    let transport: Transport;
+    let received: ByteCollector;
+    let closes: Array<Error | undefined>;
+
+    beforeEach(async () => {
+      fixture = await makeFixture();
+      transport = fixture.transport;
+      received = new ByteCollector();
+      closes = [];
+      transport.on('data', received.push);
+      transport.on('close', (error) => closes.push(error));
+    });
+
+    afterEach(async () => {
+      await transport.close();
+      await fixture.cleanup();
+    });
+
+    it('carries bytes both ways once open', async () => {
+      expect(transport.isOpen).toBe(false);
+      await transport.open();
+      expect(transport.isOpen).toBe(true);
+      const far = await fixture.connected();
+
+      await transport.write(Buffer.from('DLE EOT 1'));
+      expect((await far.take(9)).toString()).toBe('DLE EOT 1');
+      await far.send(Buffer.from('status 0x12'));
+      expect((await received.take(11)).toString()).toBe('status 0x12');
+    });
+
+    it('carries 64 KiB each way, in order, written in chunks without waiting', async () => {
+      await transport.open();
+      const far = await fixture.connected();
+      const outgoing = patternBytes(64 * 1024, 1);
+      const arrived = far.take(outgoing.length);
+      const writes: Promise<void>[] = [];
+      for (let offset = 0; offset < outgoing.length; offset += 1000)
+        writes.push(transport.write(outgoing.subarray(offset, offset + 1000)));
+      await Promise.all(writes);
+      expect((await arrived).equals(outgoing)).toBe(true);
+
+      const incoming = patternBytes(64 * 1024, 2);
+      const gathered = received.take(incoming.length);
+      for (let offset = 0; offset < incoming.length; offset += 4096)
+        await far.send(incoming.subarray(offset, offset + 4096));
+      expect((await gathered).equals(incoming)).toBe(true);
+    });
+
+    it('close() settles pending writes in order, rejects later ones, and emits one close without error', async () => {
+      await transport.open();
+      await fixture.connected();
+      const outcomes = Array.from({ length: 16 }, (_, index) =>
+        transport.write(patternBytes(4096, index)).then(
+          () => 'written' as const,
+          (error: unknown) => error,
+        ),
+      );
+      await transport.close();
+      const settled = await Promise.all(outcomes);
+      for (const outcome of settled)
+        if (outcome !== 'written') expect(outcome).toBeInstanceOf(TransportClosedError);
+      // Handed to the OS in order: once one write was cancelled, every later one was too.
+      const firstCancelled = settled.findIndex((outcome) => outcome !== 'written');
+      if (firstCancelled >= 0) expect(settled.slice(firstCancelled)).not.toContain('written');
+
+      expect(transport.isOpen).toBe(false);
+      await expect(transport.write(Buffer.from('late'))).rejects.toBeInstanceOf(TransportClosedError);
+      await transport.close();
+      await settleEvents();
+      expect(closes).toEqual([undefined]);
+    });
+
+    it('close() during open() waits for it, then closes: one close event, not open', async () => {
+      const opening = transport.open();
+      const closing = transport.close();
+      await opening;
+      await closing;
+      expect(transport.isOpen).toBe(false);
+      expect(closes).toEqual([undefined]);
+      await expect(transport.write(Buffer.from('x'))).rejects.toBeInstanceOf(TransportClosedError);
+    });
+
+    it('close() on a transport never opened does nothing', async () => {
+      await transport.close();
+      expect(closes).toEqual([]);
+    });
+
+    it('emits one close with an error when the far end goes away', async (context) => {
+      if (!fixture.drop) context.skip('this fixture cannot drop the link (real hardware)');
+      await transport.open();
+      await fixture.connected();
+      const closed = new Promise<Error | undefined>((resolve) => transport.on('close', resolve));
+      await fixture.drop?.();
+      const error = await closed;
+      expect(error).toBeInstanceOf(TransportError);
+      expect(error).not.toBeInstanceOf(TransportClosedError);
+      expect(transport.isOpen).toBe(false);
+      await expect(transport.write(Buffer.from('x'))).rejects.toBeInstanceOf(TransportError);
+      await transport.close();
+      await settleEvents();
+      expect(closes).toHaveLength(1);
+    });
+
+    it('opens again after close and still carries bytes', async () => {
+      await transport.open();
+      await fixture.connected();
+      await transport.close();
+      await transport.open();
+      const far = await fixture.connected();
+      await transport.write(Buffer.from('again'));
+      expect((await far.take(5)).toString()).toBe('again');
+      await far.send(Buffer.from('back'));
+      expect((await received.take(4)).toString()).toBe('back');
+      await transport.close();
+      expect(closes).toEqual([undefined, undefined]);
+    });
+
+    it('rejects open() on an unreachable target with a TransportError, leaving nothing behind', async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const stray = fixture.unreachable();
+        const strayCloses: unknown[] = [];
+        stray.on('close', (error) => strayCloses.push(error));
+        await expect(stray.open()).rejects.toBeInstanceOf(TransportError);
+        expect(stray.isOpen).toBe(false);
+        await expect(stray.write(Buffer.from('x'))).rejects.toBeInstanceOf(TransportClosedError);
+        await stray.close();
+        await settleEvents();
+        expect(strayCloses).toEqual([]);
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+
+    it("rejects a second open() with 'already_open' and stays usable", async () => {
+      await transport.open();
+      const far = await fixture.connected();
+      await expect(transport.open()).rejects.toMatchObject({ code: 'already_open' });
+      expect(transport.isOpen).toBe(true);
+      await transport.write(Buffer.from('ok'));
+      expect((await far.take(2)).toString()).toBe('ok');
+    });
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * Gathers bytes as they arrive and hands them out in exact amounts, so a test
+ * can await "the next 5 bytes" whatever chunks they came in.
+ */
+export class ByteCollector {
+  private buffered: Buffer = Buffer.alloc(0);
+  private waiter: { length: number; resolve: (bytes: Buffer) => void } | undefined;
+
+  /** Bytes received and not yet taken. */
+  get pending(): number {
+    return this.buffered.length;
+  }
+
+  readonly push = (chunk: Uint8Array): void => {
+    this.buffered = Buffer.concat([this.buffered, chunk]);
+    this.settle();
+  };
+
+  /** Resolves with the next `length` bytes once they have all arrived. */
+  take(length: number): Promise<Buffer> {
+    if (this.waiter) throw new Error('ByteCollector: one take() at a time');
+    return new Promise((resolve) => {
+      this.waiter = { length, resolve };
+      this.settle();
+    });
+  }
+
+  private settle(): void {
+    const waiter = this.waiter;
+    if (!waiter || this.buffered.length < waiter.length) return;
+    this.waiter = undefined;
+    const bytes = this.buffered.subarray(0, waiter.length);
+    this.buffered = this.buffered.subarray(waiter.length);
+    waiter.resolve(Buffer.from(bytes));
+  }
+}
+
+/** `length` bytes of a pattern that makes a reordered or dropped chunk show. */
+export function patternBytes(length: number, seed = 0): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + Math.floor(i / 251) + seed) & 0xff;
+  return bytes;
+}
