@@ -1,0 +1,430 @@
+/**
+ * One SIP2 connection to the ILS over a Transport: frames, the codec, the login,
+ * and exactly one request outstanding at a time. It answers a 96 by sending the
+ * request again and asks for an unreadable answer again with a 97, both bounded.
+ * A request left unanswered past its timeout closes the connection: a late
+ * answer on it could be taken for the next request's.
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { CarrelError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import {
+  type AnySip2Message,
+  type AnySip2MessageInput,
+  encodeSip2Text,
+  MESSAGE_TYPE_BY_CODE,
+  maskFrame,
+  nextSequence,
+  SIP2_MESSAGES,
+  Sip2Codec,
+  type Sip2ExtraField,
+  Sip2Framer,
+  type Sip2Message,
+  type Sip2MessageType,
+  type Sip2Warning,
+  sip2Checksum,
+} from '../../protocols/sip2/index.js';
+import type { Transport } from '../transport/transport.js';
+import type { IlsConfig } from './config.js';
+import { IlsError } from './errors.js';
+
+/** A request and its decoded answer: every field the ILS sent, unknown ones in `extraFields`. */
+export interface Sip2Exchange<M = AnySip2Message> {
+  message: M;
+  /** What the lenient decoder noticed (free-form dates, missing fields, plain-text lines before the answer…). */
+  warnings: Sip2Warning[];
+  checksum: 'valid' | 'invalid' | 'absent';
+  /** From the request's first byte written to its answer, in milliseconds. */
+  roundTripMs: number;
+}
+
+/** A frame as it crossed the wire (terminator excluded). Mask it before showing it. */
+export type Sip2FrameListener = (direction: 'sent' | 'received', frame: Uint8Array) => void;
+
+/** A typed request, or a frame typed by hand (AY/AZ are added when missing and error detection is on). */
+export type Sip2Request = AnySip2MessageInput | { type: 'raw'; text: string };
+
+export type IlsConnectionSettings = Pick<
+  IlsConfig,
+  | 'user'
+  | 'password'
+  | 'location'
+  | 'charset'
+  | 'errorDetection'
+  | 'terminator'
+  | 'timeZone'
+  | 'requestTimeoutMs'
+  | 'maxResends'
+  | 'extraFields'
+>;
+
+export interface IlsConnectionOptions {
+  transport: Transport;
+  settings: IlsConnectionSettings;
+  clock: Clock;
+  logger: Logger;
+  onFrame?: Sip2FrameListener;
+}
+
+interface Pending {
+  bytes: Uint8Array;
+  expected: Sip2MessageType | undefined;
+  sequence: number | undefined;
+  sent: boolean;
+  started: number;
+  resends: number;
+  rereads: number;
+  warnings: Sip2Warning[];
+  timer: TimerHandle;
+  resolve(exchange: Sip2Exchange): void;
+  reject(error: Error): void;
+}
+
+const SEQUENCE_AT_END = /AY(\d)AZ[0-9A-Fa-f]{4}$/;
+
+export class IlsConnection extends EventEmitter {
+  private readonly transport: Transport;
+  private readonly settings: IlsConnectionSettings;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly framer = new Sip2Framer();
+  private codec: Sip2Codec;
+  private sequence = 9;
+  private pending: Pending | undefined;
+  private closing: Promise<void> | undefined;
+  private ours = false;
+  /** Monotonic time of the last request or answer. */
+  lastActivity: number;
+
+  constructor(private readonly options: IlsConnectionOptions) {
+    super();
+    this.transport = options.transport;
+    this.settings = options.settings;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.codec = this.newCodec();
+    this.lastActivity = this.clock.monotonic();
+    this.transport.on('data', (chunk) => this.onData(chunk));
+    this.transport.on('close', (error) => this.onClose(error));
+  }
+
+  get description(): string {
+    return this.transport.description;
+  }
+
+  get isOpen(): boolean {
+    return this.transport.isOpen && this.closing === undefined;
+  }
+
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Opens the link and logs in (93) when a user is configured. Rejects with the reason it could not. */
+  async open(): Promise<Sip2Exchange<Sip2Message<'loginResponse'>> | undefined> {
+    if (this.closing) await this.closing;
+    await this.transport.open();
+    this.ours = false;
+    this.framer.reset();
+    this.codec = this.newCodec();
+    this.sequence = 9;
+    this.lastActivity = this.clock.monotonic();
+    const { user, password, location } = this.settings;
+    if (user === undefined) return undefined;
+    try {
+      const login = (await this.send({
+        type: 'login',
+        uidAlgorithm: '0',
+        pwdAlgorithm: '0',
+        loginUserId: user,
+        loginPassword: password,
+        locationCode: location,
+      })) as Sip2Exchange<Sip2Message<'loginResponse'>>;
+      if (!login.message.ok) {
+        throw new IlsError(
+          'ils_login_refused',
+          `${this.description}: the ILS refused the login of the configured user`,
+        );
+      }
+      return login;
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  /** Sends one request and resolves with its answer. One at a time: the pool sees to that. */
+  send(request: Sip2Request): Promise<Sip2Exchange> {
+    if (this.pending) {
+      return Promise.reject(
+        new CarrelError('ils_connection_busy', 'a request is already outstanding on this connection'),
+      );
+    }
+    if (!this.isOpen) {
+      return Promise.reject(new IlsError('ils_connection_lost', `${this.description} is not open`));
+    }
+    let encoded: { bytes: Uint8Array; expected: Sip2MessageType | undefined; sequence: number | undefined };
+    try {
+      encoded = this.encode(request);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return Promise.reject(new IlsError('ils_bad_request', message, { cause: error }));
+    }
+    return new Promise<Sip2Exchange>((resolve, reject) => {
+      const pending: Pending = {
+        ...encoded,
+        sent: false,
+        started: this.clock.monotonic(),
+        resends: 0,
+        rereads: 0,
+        warnings: [],
+        timer: this.clock.setTimeout(
+          'ils-request-timeout',
+          () => this.onTimeout(pending),
+          this.settings.requestTimeoutMs,
+        ),
+        resolve,
+        reject,
+      };
+      this.pending = pending;
+      this.write(pending.bytes, pending);
+    });
+  }
+
+  /** Closes the link; a request under way fails with `ils_connection_lost`. Never rejects. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.ours = true;
+    this.fail(
+      new IlsError('ils_connection_lost', `${this.description} closed`, { requestSent: this.pending?.sent }),
+    );
+    this.closing = this.transport.close().finally(() => {
+      this.closing = undefined;
+    });
+    return this.closing;
+  }
+
+  private newCodec(): Sip2Codec {
+    return new Sip2Codec({
+      charset: this.settings.charset,
+      errorDetection: this.settings.errorDetection,
+      terminator: this.settings.terminator === 'CRLF' ? '\r\n' : '\r',
+      timeZone: this.settings.timeZone,
+    });
+  }
+
+  private encode(request: Sip2Request): {
+    bytes: Uint8Array;
+    expected: Sip2MessageType | undefined;
+    sequence: number | undefined;
+  } {
+    const terminator = this.settings.terminator === 'CRLF' ? '\r\n' : '\r';
+    if (request.type === 'raw') {
+      let text = request.text.replace(/[\r\n]+$/, '');
+      const type = MESSAGE_TYPE_BY_CODE.get(text.slice(0, 2));
+      const expected = type ? responseType(type) : undefined;
+      let sequence: number | undefined;
+      const given = SEQUENCE_AT_END.exec(text);
+      if (given) sequence = Number(given[1]);
+      else if (this.settings.errorDetection && type !== 'requestAcsResend' && type !== 'requestScResend') {
+        sequence = this.sequence = nextSequence(this.sequence);
+        text += `AY${sequence}AZ`;
+        text += sip2Checksum(encodeSip2Text(text, this.settings.charset));
+      }
+      return { bytes: encodeSip2Text(text + terminator, this.settings.charset), expected, sequence };
+    }
+    const code = SIP2_MESSAGES[request.type].code;
+    const extra = this.extraFieldsFor(code);
+    const message =
+      extra.length > 0 ? { ...request, extraFields: [...(request.extraFields ?? []), ...extra] } : request;
+    const sequence = this.settings.errorDetection ? nextSequence(this.sequence) : undefined;
+    const bytes = this.codec.encode(sequence === undefined ? message : { ...message, sequence });
+    if (sequence !== undefined) this.sequence = sequence;
+    return { bytes, expected: responseType(request.type), sequence };
+  }
+
+  private extraFieldsFor(code: string): Sip2ExtraField[] {
+    const rules = this.settings.extraFields;
+    if (rules.length === 0) return [];
+    return rules
+      .filter((rule) => rule.messages === undefined || rule.messages.includes(code))
+      .map((rule) => ({ id: rule.id, value: rule.value }));
+  }
+
+  private write(bytes: Uint8Array, pending: Pending | undefined): void {
+    if (!this.transport.isOpen) {
+      if (pending)
+        this.settle(pending, new IlsError('ils_connection_lost', `${this.description} is not open`));
+      return;
+    }
+    // From here the bytes may reach the ILS, whatever the write's own outcome.
+    if (pending) pending.sent = true;
+    this.lastActivity = this.clock.monotonic();
+    this.trace('sent', bytes);
+    this.transport.write(bytes).catch((error: unknown) => {
+      if (pending && this.pending === pending) {
+        this.settle(
+          pending,
+          new IlsError('ils_connection_lost', `${this.description}: write failed`, {
+            requestSent: true,
+            cause: error,
+          }),
+        );
+        void this.close();
+      }
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastActivity = this.clock.monotonic();
+    for (const event of this.framer.push(chunk)) {
+      if (event.type === 'error') {
+        this.logger.warn({ error: describeError(event.error) }, 'SIP2 frame dropped');
+        if (this.pending) this.askAgain(this.pending, 'oversized answer');
+        continue;
+      }
+      this.onFrame(event.frame);
+    }
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    this.trace('received', frame);
+    const pending = this.pending;
+    if (!pending) {
+      this.logger.debug('SIP2 frame with no request outstanding ignored');
+      return;
+    }
+    const decoded = this.codec.decode(frame);
+    if (!decoded.ok) {
+      const { code, position } = decoded.error;
+      if (code === 'sip2_not_a_message') {
+        // A plain-text line some servers send before (or instead of) the answer: noted, not fatal.
+        pending.warnings.push({
+          code: 'trailing_text',
+          message: 'plain-text line instead of a message',
+          position,
+        });
+        return;
+      }
+      this.logger.warn({ code, position }, 'unreadable SIP2 answer');
+      this.askAgain(pending, code);
+      return;
+    }
+    const message = decoded.message;
+    if (message.type === 'requestScResend') {
+      if (pending.resends >= this.settings.maxResends) {
+        this.settle(
+          pending,
+          new IlsError(
+            'ils_resend_limit',
+            `the ILS asked ${pending.resends + 1} times for the request again`,
+            { requestSent: true },
+          ),
+        );
+        return;
+      }
+      pending.resends++;
+      this.logger.info({ resends: pending.resends }, 'the ILS asked for the request again (96): resending');
+      this.write(pending.bytes, pending);
+      return;
+    }
+    if (pending.expected !== undefined && message.type !== pending.expected) {
+      this.logger.warn({ type: message.type, expected: pending.expected }, 'unexpected SIP2 answer ignored');
+      return;
+    }
+    if (
+      pending.sequence !== undefined &&
+      message.sequence !== undefined &&
+      message.sequence !== pending.sequence
+    ) {
+      this.logger.warn(
+        { sequence: message.sequence, expected: pending.sequence },
+        'stale SIP2 answer ignored',
+      );
+      return;
+    }
+    this.settle(pending, {
+      message,
+      warnings: [...pending.warnings, ...decoded.warnings],
+      checksum: decoded.checksum,
+      roundTripMs: this.clock.monotonic() - pending.started,
+    });
+  }
+
+  /** Sends a 97: the answer arrived unreadable. */
+  private askAgain(pending: Pending, why: string): void {
+    if (pending.rereads >= this.settings.maxResends) {
+      this.settle(
+        pending,
+        new IlsError('ils_bad_response', `the ILS's answer stayed unreadable (${why})`, {
+          requestSent: true,
+        }),
+      );
+      return;
+    }
+    pending.rereads++;
+    this.logger.info({ why, rereads: pending.rereads }, 'asking the ILS for its answer again (97)');
+    let bytes: Uint8Array;
+    try {
+      bytes = this.codec.encode({ type: 'requestAcsResend' });
+    } catch (error) {
+      this.settle(pending, new IlsError('ils_bad_request', 'cannot encode 97', { cause: error }));
+      return;
+    }
+    this.write(bytes, undefined);
+  }
+
+  private onTimeout(pending: Pending): void {
+    if (this.pending !== pending) return;
+    this.settle(
+      pending,
+      new IlsError('ils_timeout', `no answer from the ILS within ${this.settings.requestTimeoutMs} ms`, {
+        requestSent: pending.sent,
+      }),
+    );
+    // A late answer must not be read as the next request's.
+    void this.close();
+  }
+
+  private onClose(error: Error | undefined): void {
+    const pending = this.pending;
+    if (pending) {
+      this.settle(
+        pending,
+        new IlsError('ils_connection_lost', `${this.description}: connection lost`, {
+          requestSent: pending.sent,
+          cause: error,
+        }),
+      );
+    }
+    if (!this.ours)
+      this.emit('lost', error ?? new IlsError('ils_connection_lost', `${this.description} closed`));
+    this.ours = false;
+  }
+
+  private fail(error: IlsError): void {
+    if (this.pending) this.settle(this.pending, error);
+  }
+
+  private settle(pending: Pending, outcome: Sip2Exchange | Error): void {
+    if (this.pending !== pending) return;
+    this.pending = undefined;
+    pending.timer.cancel();
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
+  private trace(direction: 'sent' | 'received', frame: Uint8Array): void {
+    this.options.onFrame?.(direction, frame);
+    if (this.logger.isLevelEnabled('debug')) {
+      this.logger.debug({ direction, frame: maskFrame(frame).replace(/[\r\n]+$/, '') }, 'SIP2 frame');
+    }
+  }
+}
+
+/** The message that answers a request, per the spec table. */
+export function responseType(type: Sip2MessageType): Sip2MessageType | undefined {
+  const spec = SIP2_MESSAGES[type] as { response?: Sip2MessageType };
+  return spec.response;
+}

@@ -1,0 +1,381 @@
+/**
+ * The ILS link as the supervisor sees it: a pool of SIP2 connections with a
+ * bounded wait queue, a heartbeat (99) on idle connections, transparent
+ * reconnect and re-login, and a health condition. In per-transaction mode every
+ * request gets its own connection (connect, 93, request, 35, close) and the
+ * pool size bounds how many run at once.
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { SIP2_MESSAGES, type Sip2Message } from '../../protocols/sip2/index.js';
+import type { DeviceCondition, DeviceDriver } from '../device.js';
+import type { Transport } from '../transport/transport.js';
+import type { IlsConfig } from './config.js';
+import { IlsConnection, type Sip2Exchange, type Sip2FrameListener, type Sip2Request } from './connection.js';
+import { IlsError } from './errors.js';
+
+export interface IlsPoolOptions {
+  id: string;
+  config: IlsConfig;
+  /** A new, unopened transport to the ILS; called once per pool connection (per request in per-transaction mode). */
+  createTransport: () => Transport;
+  clock: Clock;
+  logger: Logger;
+  onFrame?: Sip2FrameListener;
+}
+
+/** Device events of the ILS link. Plain data, never a patron. */
+export type IlsEventType = 'connection_lost' | 'connection_restored' | 'acs_offline' | 'acs_online';
+
+interface Slot {
+  readonly index: number;
+  connection: IlsConnection | undefined;
+  busy: boolean;
+  /** The last attempt to open this slot failed. */
+  failing: boolean;
+}
+
+interface Waiter {
+  resolve(slot: Slot): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Requests the ILS may safely receive twice: when one's answer is lost it is sent
+ * again once on a fresh connection. Checkout, checkin, renewals, holds and fee
+ * payments are never re-sent here.
+ */
+const REPEATABLE = new Set(['99', '93', '23', '63', '17', '35', '25', '19', '01']);
+
+export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
+  readonly id: string;
+  readonly kind = 'ils';
+  private readonly config: IlsConfig;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly slots: Slot[];
+  private readonly waiters: Waiter[] = [];
+  private connected = false;
+  private heartbeat: TimerHandle | undefined;
+  private roundTrip: number | null = null;
+  private acsOnline: boolean | null = null;
+  private lastAcsStatus: Sip2Message<'acsStatus'> | undefined;
+  private lastCondition = '';
+
+  constructor(private readonly options: IlsPoolOptions) {
+    super();
+    this.id = options.id;
+    this.config = options.config;
+    this.clock = options.clock;
+    this.logger = options.logger.child({ module: 'ils', device: options.id });
+    this.slots = Array.from({ length: options.config.pool.size }, (_, index) => ({
+      index,
+      connection: undefined,
+      busy: false,
+      failing: false,
+    }));
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** The last SC status answer (98): online flag, supported messages, ACS limits. */
+  acsStatus(): Sip2Message<'acsStatus'> | undefined {
+    return this.lastAcsStatus;
+  }
+
+  condition(): DeviceCondition {
+    const problems: string[] = [];
+    const failing = this.slots.filter((s) => s.failing).length;
+    if (failing > 0) problems.push(`${failing} of ${this.slots.length} ILS connections failing`);
+    if (this.roundTrip !== null && this.roundTrip > this.config.slowRoundTripMs) {
+      problems.push(`slow ILS: ${Math.round(this.roundTrip)} ms round trip`);
+    }
+    if (this.acsOnline === false) problems.push('the ILS reports itself offline');
+    const open = this.slots.filter((s) => s.connection?.isOpen);
+    return {
+      status: problems.length > 0 ? 'degraded' : 'online',
+      reason: problems.length > 0 ? problems.join('; ') : null,
+      detail: {
+        roundTripMs: this.roundTrip === null ? null : Math.round(this.roundTrip * 10) / 10,
+        connections: this.config.perTransaction ? this.slots.filter((s) => s.busy).length : open.length,
+        idle: this.config.perTransaction
+          ? this.slots.filter((s) => !s.busy).length
+          : open.filter((s) => !s.busy).length,
+        waiting: this.waiters.length,
+      },
+    };
+  }
+
+  /**
+   * Opens the pool's connections (logging each in) and asks the ILS's status
+   * (99). Resolves when at least one connection works; the others are retried
+   * on each heartbeat. In per-transaction mode it runs one probe transaction.
+   */
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    if (this.config.perTransaction) {
+      const connection = this.newConnection();
+      try {
+        await connection.open();
+        this.noteExchange(await connection.send(scStatus()));
+      } finally {
+        await connection.close();
+      }
+    } else {
+      const results = await Promise.allSettled(this.slots.map((slot) => this.openSlot(slot)));
+      const firstOpen = this.slots.find((s) => s.connection?.isOpen);
+      if (!firstOpen) {
+        const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+        await this.closeAll();
+        throw failure?.reason ?? new IlsError('ils_offline', 'no ILS connection could be opened');
+      }
+      firstOpen.busy = true;
+      try {
+        this.noteExchange(await firstOpen.connection!.send(scStatus()));
+      } catch (error) {
+        await this.closeAll();
+        throw error;
+      } finally {
+        firstOpen.busy = false;
+      }
+    }
+    this.connected = true;
+    const seconds = this.config.heartbeatSeconds;
+    if (seconds > 0 && !this.config.perTransaction) {
+      this.heartbeat = this.clock.setInterval('ils-heartbeat', () => this.beat(), seconds * 1000);
+    }
+    this.logger.info({ connections: this.condition().detail.connections }, 'ILS link up');
+    this.noteCondition();
+  }
+
+  /** Closes every connection; requests under way or waiting fail with `ils_offline` / `ils_connection_lost`. */
+  async disconnect(): Promise<void> {
+    this.connected = false;
+    this.stopHeartbeat();
+    this.rejectWaiters(new IlsError('ils_offline', 'the ILS link was closed'));
+    await this.closeAll();
+  }
+
+  /**
+   * Sends one request on a free connection and resolves with its answer. When
+   * the answer of a request the ILS may safely see twice is lost, it is sent
+   * again once; a request that never left is tried again on another connection.
+   */
+  async exchange(request: Sip2Request): Promise<Sip2Exchange> {
+    try {
+      return await this.exchangeOnce(request);
+    } catch (error) {
+      if (!(error instanceof IlsError) || !this.connected) throw error;
+      const repeatable = request.type !== 'raw' && REPEATABLE.has(SIP2_MESSAGES[request.type].code);
+      const retry =
+        (error.code === 'ils_connection_lost' && !error.requestSent) || (error.answerLost && repeatable);
+      if (!retry) throw error;
+      this.logger.info({ code: error.code }, 'ILS request failed on its connection; trying again once');
+      return this.exchangeOnce(request);
+    }
+  }
+
+  private async exchangeOnce(request: Sip2Request): Promise<Sip2Exchange> {
+    const slot = await this.acquire();
+    try {
+      const exchange = this.config.perTransaction
+        ? await this.transaction(request)
+        : await this.onSlot(slot, request);
+      this.noteRoundTrip(exchange.roundTripMs);
+      return exchange;
+    } finally {
+      this.release(slot);
+    }
+  }
+
+  private async onSlot(slot: Slot, request: Sip2Request): Promise<Sip2Exchange> {
+    if (!slot.connection?.isOpen) await this.openSlot(slot);
+    const exchange = await slot.connection!.send(request);
+    if (request.type === 'scStatus') this.noteStatus(exchange);
+    return exchange;
+  }
+
+  /** Per-transaction mode: connect, log in, the request, end the session, close. */
+  private async transaction(request: Sip2Request): Promise<Sip2Exchange> {
+    const connection = this.newConnection();
+    try {
+      try {
+        await connection.open();
+      } catch (error) {
+        this.offlineIfUnreachable(error);
+        throw error;
+      }
+      const exchange = await connection.send(request);
+      if (request.type !== 'endPatronSession' && request.type !== 'raw') {
+        const patron = (request as { patronIdentifier?: string }).patronIdentifier ?? '';
+        await connection
+          .send({
+            type: 'endPatronSession',
+            transactionDate: new Date(this.clock.now()),
+            institutionId: this.config.institution,
+            patronIdentifier: patron,
+            terminalPassword: this.config.terminalPassword,
+          })
+          .catch((error: unknown) =>
+            this.logger.debug({ error: describeError(error) }, 'end session (35) failed'),
+          );
+      }
+      return exchange;
+    } finally {
+      await connection.close();
+    }
+  }
+
+  private newConnection(): IlsConnection {
+    return new IlsConnection({
+      transport: this.options.createTransport(),
+      settings: this.config,
+      clock: this.clock,
+      logger: this.logger,
+      onFrame: this.options.onFrame,
+    });
+  }
+
+  private async openSlot(slot: Slot): Promise<void> {
+    if (!slot.connection) {
+      const connection = this.newConnection();
+      connection.on('lost', (error: Error) => this.onLost(slot, error));
+      slot.connection = connection;
+    }
+    try {
+      await slot.connection.open();
+      if (slot.failing) {
+        slot.failing = false;
+        this.emit('event', 'connection_restored', { connection: slot.index });
+      }
+    } catch (error) {
+      slot.failing = true;
+      this.logger.warn({ connection: slot.index, error: describeError(error) }, 'ILS connection failed');
+      this.offlineIfUnreachable(error);
+      throw error;
+    } finally {
+      this.noteCondition();
+    }
+  }
+
+  /** A connection dropped under us (idle timeout, ILS restart): open it again at once, in the background. */
+  private onLost(slot: Slot, error: Error): void {
+    if (!this.connected) return;
+    this.logger.info({ connection: slot.index, error: describeError(error) }, 'ILS connection lost');
+    this.emit('event', 'connection_lost', { connection: slot.index });
+    if (slot.busy) return;
+    slot.busy = true;
+    this.openSlot(slot)
+      .then(() => this.logger.info({ connection: slot.index }, 'ILS connection re-opened and logged in'))
+      .catch(() => {})
+      .finally(() => this.release(slot));
+  }
+
+  /** When no connection is left open and one could not be made, the link is down: tell the supervisor. */
+  private offlineIfUnreachable(error: unknown): void {
+    if (!this.connected) return;
+    if (!this.config.perTransaction && this.slots.some((s) => s.connection?.isOpen)) return;
+    this.connected = false;
+    this.stopHeartbeat();
+    const reason = error instanceof Error ? error : new IlsError('ils_offline', String(error));
+    this.logger.warn({ error: describeError(reason) }, 'ILS unreachable');
+    this.rejectWaiters(new IlsError('ils_offline', `the ILS is unreachable: ${reason.message}`));
+    void this.closeAll();
+    this.emit('disconnected', reason);
+  }
+
+  private acquire(): Promise<Slot> {
+    if (!this.connected) return Promise.reject(new IlsError('ils_offline', 'the ILS link is not connected'));
+    const free = this.slots.find((s) => !s.busy && s.connection?.isOpen) ?? this.slots.find((s) => !s.busy);
+    if (free) {
+      free.busy = true;
+      return Promise.resolve(free);
+    }
+    if (this.waiters.length >= this.config.pool.maxWaiting) {
+      return Promise.reject(
+        new IlsError(
+          'ils_busy',
+          `all ${this.slots.length} ILS connections busy and ${this.waiters.length} requests waiting`,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private release(slot: Slot): void {
+    const next = this.connected ? this.waiters.shift() : undefined;
+    if (next) {
+      next.resolve(slot);
+      return;
+    }
+    slot.busy = false;
+  }
+
+  private rejectWaiters(error: Error): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  /** Heartbeat: a 99 on every idle connection quiet for an interval; failed connections are tried again. */
+  private beat(): void {
+    const interval = this.config.heartbeatSeconds * 1000;
+    for (const slot of this.slots) {
+      if (slot.busy || !this.connected) continue;
+      const connection = slot.connection;
+      if (connection?.isOpen && this.clock.monotonic() - connection.lastActivity < interval * 0.9) continue;
+      slot.busy = true;
+      this.onSlot(slot, scStatus())
+        .then((exchange) => this.noteRoundTrip(exchange.roundTripMs))
+        .catch((error: unknown) =>
+          this.logger.warn({ connection: slot.index, error: describeError(error) }, 'ILS heartbeat failed'),
+        )
+        .finally(() => this.release(slot));
+    }
+  }
+
+  private noteExchange(exchange: Sip2Exchange): void {
+    this.noteStatus(exchange);
+    this.noteRoundTrip(exchange.roundTripMs);
+  }
+
+  private noteStatus(exchange: Sip2Exchange): void {
+    if (exchange.message.type !== 'acsStatus') return;
+    this.lastAcsStatus = exchange.message;
+    const online = exchange.message.onlineStatus;
+    if (this.acsOnline !== null && online !== this.acsOnline) {
+      this.emit('event', online ? 'acs_online' : 'acs_offline', {});
+    }
+    this.acsOnline = online;
+    this.noteCondition();
+  }
+
+  private noteRoundTrip(ms: number): void {
+    this.roundTrip = this.roundTrip === null ? ms : this.roundTrip * 0.8 + ms * 0.2;
+    this.noteCondition();
+  }
+
+  private noteCondition(): void {
+    if (!this.connected) return;
+    const condition = this.condition();
+    const key = `${condition.status}|${condition.reason}`;
+    if (key === this.lastCondition) return;
+    this.lastCondition = key;
+    this.emit('condition', condition);
+  }
+
+  private stopHeartbeat(): void {
+    this.heartbeat?.cancel();
+    this.heartbeat = undefined;
+  }
+
+  private async closeAll(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.connection?.close()));
+  }
+}
+
+function scStatus() {
+  return { type: 'scStatus', statusCode: 'ok', maxPrintWidth: 80, protocolVersion: '2.00' } as const;
+}

@@ -1,0 +1,235 @@
+/**
+ * The SIP2 client against a scripted SIP2 server over real TCP: login, the
+ * request fields, vendor fields, error detection, 96 and 97, raw frames and
+ * what reaches the log.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { IlsError } from '../../../src/devices/ils/index.js';
+import { decodeSip2Message, sip2Checksum } from '../../../src/protocols/sip2/index.js';
+import { ScriptedLibrary } from './circulation-script.js';
+import { capturingLogger, clientFor } from './helpers.js';
+import { DATE, ScriptedServer, withDefaults } from './scripted-server.js';
+
+let server: ScriptedServer;
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await server?.close();
+});
+
+async function connected(...args: Parameters<typeof clientFor> extends [number, ...infer R] ? R : never) {
+  const client = clientFor(server.port, ...args);
+  await client.connect();
+  cleanups.push(() => client.disconnect());
+  return client;
+}
+
+describe('SIP2 client against a scripted server', () => {
+  it('logs in with user, password and location, then asks the status; frames carry AY/AZ', async () => {
+    server = await ScriptedServer.start(withDefaults());
+    const client = await connected();
+    const [login, status] = server.received;
+    expect(login?.message).toMatchObject({
+      type: 'login',
+      loginUserId: 'kiosk',
+      loginPassword: 'secretpw',
+      locationCode: 'MAIN',
+      sequence: 0,
+    });
+    expect(status?.message).toMatchObject({ type: 'scStatus', protocolVersion: '2.00', sequence: 1 });
+    expect(login?.text).toMatch(/AY0AZ[0-9A-F]{4}$/);
+    expect(client.pool.acsStatus()).toMatchObject({ onlineStatus: true, institutionId: 'INST' });
+  });
+
+  it('fills institution, terminal password and PIN into a patron information request and returns every field', async () => {
+    server = await ScriptedServer.start();
+    server.script = withDefaults((request, reply) => {
+      if (request.type !== 'patronInformation') return;
+      const body = `64              001${DATE}000000000001000000000000AOINST|AA${request.patronIdentifier}|AEZoe|BLY|CQY|AUitem1|XXvendor value|AY${request.sequence}AZ`;
+      reply.sendRaw(`${body}${sip2Checksum(Buffer.from(body))}\r`);
+    });
+    const client = await connected();
+    const answer = await client.patronInformation('21000001', {
+      pin: '1234',
+      summary: 'chargedItems',
+      range: { start: 1, end: 5 },
+    });
+    const request = server.requests('patronInformation')[0]!;
+    expect(request).toMatchObject({
+      institutionId: 'INST',
+      patronIdentifier: '21000001',
+      terminalPassword: 'termpw',
+      patronPassword: '1234',
+      summary: 'chargedItems',
+      startItem: '1',
+      endItem: '5',
+    });
+    expect(answer.message).toMatchObject({
+      type: 'patronInformationResponse',
+      personalName: 'Zoe',
+      validPatron: true,
+      validPatronPassword: true,
+      chargedItems: ['item1'],
+      chargedItemsCount: 1,
+      extraFields: [{ id: 'XX', value: 'vendor value' }],
+    });
+    expect(answer.checksum).toBe('valid');
+  });
+
+  it('hands the decoder warnings to the caller (a free-form due date)', async () => {
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type !== 'itemInformation') return;
+        reply.send({
+          type: 'itemInformationResponse',
+          circulationStatus: 'charged',
+          securityMarker: 'none',
+          feeType: 'other',
+          transactionDate: DATE,
+          itemIdentifier: request.itemIdentifier,
+          titleIdentifier: 'Dune',
+          dueDate: '2026-02-27',
+        });
+      }),
+    );
+    const client = await connected();
+    const answer = await client.itemInformation('31000005');
+    expect(answer.message).toMatchObject({ dueDate: '2026-02-27', circulationStatus: { name: 'charged' } });
+    expect(answer.warnings.map((w) => w.code)).toContain('free_form_date');
+  });
+
+  it('appends vendor fields to every request, or only to the messages named', async () => {
+    const library = new ScriptedLibrary();
+    server = await ScriptedServer.start(library.script);
+    const client = await connected({
+      extraFields: [
+        { id: 'ZK', value: 'kiosk-7' },
+        { id: 'ZC', value: 'only-checkout', messages: ['11'] },
+      ],
+    });
+    await client.checkout('21000001', '31000005');
+    await client.itemInformation('31000005');
+    const login = server.requests('login')[0]!;
+    const checkout = server.requests('checkout')[0]!;
+    const item = server.requests('itemInformation')[0]!;
+    expect(login.extraFields).toEqual([{ id: 'ZK', value: 'kiosk-7' }]);
+    expect(checkout.extraFields).toEqual([
+      { id: 'ZK', value: 'kiosk-7' },
+      { id: 'ZC', value: 'only-checkout' },
+    ]);
+    expect(item.extraFields).toEqual([{ id: 'ZK', value: 'kiosk-7' }]);
+  });
+
+  it('sends no AY/AZ with error detection off', async () => {
+    server = await ScriptedServer.start(withDefaults());
+    server.errorDetection = false;
+    const client = await connected({ errorDetection: false });
+    await client.status();
+    for (const { text } of server.received) expect(text).not.toMatch(/AY\dAZ/);
+  });
+
+  it('sends the same request again when the server answers 96, within the limit', async () => {
+    let resendsAsked = 0;
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type !== 'itemInformation') return;
+        if (resendsAsked++ < 2) {
+          reply.sendRaw('96AZFEF6\r');
+          return;
+        }
+        reply.send({
+          type: 'itemInformationResponse',
+          circulationStatus: 'available',
+          securityMarker: 'none',
+          feeType: 'other',
+          transactionDate: DATE,
+          itemIdentifier: request.itemIdentifier,
+          titleIdentifier: 'Dune',
+        });
+      }),
+    );
+    const client = await connected();
+    const answer = await client.itemInformation('31000005');
+    expect(answer.message.circulationStatus.name).toBe('available');
+    const sent = server.received.filter((r) => r.message.type === 'itemInformation').map((r) => r.text);
+    expect(sent).toHaveLength(3);
+    expect(new Set(sent).size).toBe(1);
+  });
+
+  it('gives up with ils_resend_limit when the server keeps answering 96', async () => {
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type === 'itemInformation') reply.sendRaw('96AZFEF6\r');
+      }),
+    );
+    const client = await connected({ maxResends: 2 });
+    await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+    expect(server.requests('itemInformation')).toHaveLength(3);
+  });
+
+  it('asks for a garbled answer again with 97 and takes the good copy', async () => {
+    const updated = {
+      type: 'itemStatusUpdateResponse',
+      itemPropertiesOk: true,
+      transactionDate: DATE,
+      itemIdentifier: 'I1',
+    } as const;
+    let sequence = 0;
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type === 'itemStatusUpdate') {
+          // The answer arrives with a wrong checksum.
+          sequence = request.sequence ?? 0;
+          reply.sendRaw(`201${DATE}ABI1|AY${sequence}AZ0000\r`);
+        } else if (request.type === 'requestAcsResend') {
+          reply.send({ ...updated, sequence });
+        }
+      }),
+    );
+    const client = await connected();
+    const answer = await client.itemStatusUpdate('I1', 'shelf 4');
+    expect(answer.message).toMatchObject({
+      type: 'itemStatusUpdateResponse',
+      itemPropertiesOk: true,
+      itemIdentifier: 'I1',
+    });
+    expect(answer.checksum).toBe('valid');
+    const asked = server.received.find((r) => r.message.type === 'requestAcsResend');
+    expect(asked?.text).toBe('97AZFEF5');
+  });
+
+  it('sends a raw frame with AY/AZ added and returns the decoded answer', async () => {
+    server = await ScriptedServer.start(withDefaults());
+    const client = await connected();
+    const answer = await client.raw('9900802.00');
+    expect(answer.message).toMatchObject({ type: 'acsStatus', onlineStatus: true });
+    const sent = server.received.at(-1)!;
+    expect(sent.text).toMatch(/^9900802\.00AY2AZ[0-9A-F]{4}$/);
+    expect(decodeSip2Message(sent.text).ok).toBe(true);
+  });
+
+  it('never logs PINs, passwords or patron ids, even at debug level', async () => {
+    const library = new ScriptedLibrary();
+    server = await ScriptedServer.start(library.script);
+    const { logger, text } = capturingLogger();
+    const client = await connected({}, { logger });
+    await client.patronInformation('21000001', { pin: '9876' });
+    await client.checkout('21000001', '31000005', { pin: '9876' });
+    const log = text();
+    expect(log).toContain('SIP2 frame');
+    expect(log).toContain('31000005');
+    for (const secret of ['9876', 'secretpw', 'termpw', '21000001', 'Zoe Example']) {
+      expect(log).not.toContain(secret);
+    }
+  });
+
+  it('rejects a request it cannot encode with ils_bad_request, and the link stays usable', async () => {
+    server = await ScriptedServer.start(withDefaults());
+    const client = await connected();
+    const error = await client.itemInformation('a|b').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IlsError);
+    expect(error).toMatchObject({ code: 'ils_bad_request', requestSent: false });
+    await expect(client.status()).resolves.toMatchObject({ message: { type: 'acsStatus' } });
+  });
+});
