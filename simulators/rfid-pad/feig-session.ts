@@ -1,0 +1,171 @@
+/**
+ * The simulated pad's FEIG ID ISC side: advanced-protocol frames in, replies out, through a
+ * dispatch table (STYLE 8). Large inventories come in chunks with status 0x94 (more data).
+ */
+import type { Duplex } from 'node:stream';
+import {
+  decodeIsoRequest,
+  encodeFeigFrame,
+  encodeInventoryReply,
+  encodeReadBlocksReply,
+  encodeSoftwareVersion,
+  encodeSystemInfoReply,
+  FEIG_COMMAND,
+  FEIG_STATUS,
+  FEIG_TR_TYPE_ISO15693,
+  type FeigFrame,
+  FeigFrameParser,
+  type FeigIsoRequest,
+} from '../../src/protocols/feig/index.js';
+import { PacedWriter } from './paced-writer.js';
+import type { PadField, TagFault, TagResult } from './pad.js';
+import type { VirtualTag } from './tags.js';
+
+/** Data sets per inventory reply before the reader says "more data". */
+const INVENTORY_CHUNK = 24;
+
+const EAS_SEQUENCE = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
+
+interface Reply {
+  status: number;
+  data?: ArrayLike<number>;
+}
+
+export interface FeigSessionOptions {
+  /** Paces replies like a serial line at this rate; none over TCP by default. */
+  baudRate?: number;
+  /** The reader's COM-ADR. */
+  address?: number;
+}
+
+export function serveFeig(
+  stream: Duplex,
+  pad: PadField,
+  options: FeigSessionOptions = {},
+): { close(): void } {
+  const parser = new FeigFrameParser();
+  const address = options.address ?? 0x00;
+  const writer = new PacedWriter((bytes) => {
+    if (!stream.destroyed && stream.writable) stream.write(bytes);
+  }, options.baudRate);
+  let queuedInventory: VirtualTag[] = [];
+
+  const faultReply = (fault: TagFault): Reply => {
+    switch (fault.kind) {
+      case 'absent':
+        return { status: FEIG_STATUS.noTransponder };
+      case 'left-during-write':
+        return { status: FEIG_STATUS.rfCommunicationError };
+      case 'locked':
+        return { status: FEIG_STATUS.isoError, data: [0x12] };
+      case 'out-of-range':
+        return { status: FEIG_STATUS.isoError, data: [0x10] };
+    }
+  };
+  const result = <T>(outcome: TagResult<T>, data: (value: T) => ArrayLike<number> = () => []): Reply =>
+    outcome.ok ? { status: FEIG_STATUS.ok, data: data(outcome.value) } : faultReply(outcome.fault);
+
+  const inventoryChunk = (): Reply => {
+    const chunk = queuedInventory.slice(0, INVENTORY_CHUNK);
+    queuedInventory = queuedInventory.slice(INVENTORY_CHUNK);
+    if (chunk.length === 0) return { status: FEIG_STATUS.noTransponder };
+    return {
+      status: queuedInventory.length > 0 ? FEIG_STATUS.moreData : FEIG_STATUS.ok,
+      data: encodeInventoryReply(
+        chunk.map((t) => ({ transponderType: FEIG_TR_TYPE_ISO15693, dsfid: t.dsfid, uid: t.uid })),
+      ),
+    };
+  };
+
+  const iso: { [K in FeigIsoRequest['kind']]: (request: Extract<FeigIsoRequest, { kind: K }>) => Reply } = {
+    inventory: (request) => {
+      if (!request.more) queuedInventory = pad.inventory(request.afi);
+      return inventoryChunk();
+    },
+    readBlocks: (request) =>
+      result(pad.readBlocks(request.uid, request.first, request.count), ({ tag, blocks }) =>
+        encodeReadBlocksReply({
+          blockSize: tag.blockSize,
+          blocks,
+          securityStatus: blocks.map((_, i) => (tag.lockedBlocks.has(request.first + i) ? 1 : 0)),
+        }),
+      ),
+    writeBlocks: (request) => result(pad.writeBlocks(request.uid, request.first, request.blocks)),
+    lockBlocks: (request) => result(pad.lockBlocks(request.uid, request.first, request.count)),
+    writeAfi: (request) => result(pad.writeAfi(request.uid, request.afi)),
+    systemInfo: (request) =>
+      result(pad.present(request.uid), (tag) =>
+        encodeSystemInfoReply({
+          uid: tag.uid,
+          dsfid: tag.dsfid,
+          afi: tag.afi,
+          blockSize: tag.blockSize,
+          blockCount: tag.blockCount,
+          icReference: tag.icReference,
+        }),
+      ),
+    eas: (request) => {
+      if (request.command === 'alarm') {
+        const found = pad.present(request.uid);
+        if (!found.ok || !found.value.eas) return { status: FEIG_STATUS.noTransponder };
+        return { status: FEIG_STATUS.ok, data: EAS_SEQUENCE };
+      }
+      if (request.command === 'lock') return result(pad.present(request.uid));
+      return result(pad.setEas(request.uid, request.command === 'set'));
+    },
+  };
+
+  const handle = (frame: FeigFrame): Reply => {
+    switch (frame.command) {
+      case FEIG_COMMAND.baudDetect:
+        return { status: FEIG_STATUS.ok };
+      case FEIG_COMMAND.softwareVersion:
+        return {
+          status: FEIG_STATUS.ok,
+          data: encodeSoftwareVersion({
+            revision: '3.4.0',
+            hardwareType: 0x00,
+            readerType: 0x4f,
+            transponderTypes: 0x0008,
+          }),
+        };
+      case FEIG_COMMAND.isoHost:
+      case FEIG_COMMAND.nxpCustom: {
+        let request: FeigIsoRequest;
+        try {
+          request = decodeIsoRequest(frame.command, frame.data);
+        } catch {
+          return { status: FEIG_STATUS.unknownCommand };
+        }
+        return (iso[request.kind] as (r: FeigIsoRequest) => Reply)(request);
+      }
+      default:
+        return { status: FEIG_STATUS.unknownCommand };
+    }
+  };
+
+  const onData = (chunk: Buffer) => {
+    for (const item of parser.push(chunk)) {
+      if (!item.ok) continue;
+      if (item.frame.address !== 0xff && item.frame.address !== address) continue;
+      const reply = handle(item.frame);
+      const bytes = encodeFeigFrame({
+        address,
+        command: item.frame.command,
+        data: Uint8Array.from([reply.status, ...Array.from(reply.data ?? [])]),
+      });
+      if (pad.corruptReply()) bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x5a;
+      writer.send(bytes, item.bytes.length);
+    }
+  };
+  stream.on('data', onData);
+  const onClose = () => writer.close();
+  stream.once('close', onClose);
+  return {
+    close() {
+      stream.off('data', onData);
+      stream.off('close', onClose);
+      writer.close();
+    },
+  };
+}

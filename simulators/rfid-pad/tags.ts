@@ -1,0 +1,117 @@
+/**
+ * Virtual ISO 15693 tags (NXP ICODE SLIX style: 28 blocks of 4 bytes) with real memory
+ * images: the public ISO 28560 vectors and blank tags.
+ */
+import { normalizeUid, type TagUid } from '../../src/protocols/iso15693/uid.js';
+
+export interface VirtualTag {
+  uid: TagUid;
+  /** User memory in logical order, blockCount × blockSize bytes. */
+  memory: Uint8Array;
+  blockSize: number;
+  blockCount: number;
+  afi: number;
+  dsfid: number;
+  eas: boolean;
+  icReference: number;
+  lockedBlocks: Set<number>;
+  afiLocked: boolean;
+}
+
+/** What a caller gives to place a tag: everything optional but a preset or memory helps. */
+export interface TagSpec {
+  uid?: string;
+  /** A named memory image: V1, V2, V3, V5 (ISO 28560 vectors) or blank. */
+  preset?: TagPreset;
+  /** Memory as hex (logical order); padded with zeros to the tag size. */
+  memoryHex?: string;
+  afi?: number;
+  dsfid?: number;
+  eas?: boolean;
+  blockCount?: number;
+}
+
+/** Hex with or without spaces (`11 01 01` or `110101`) to bytes. */
+export function hexBytes(text: string): Uint8Array {
+  const digits = text.replace(/\s+/g, '');
+  if (!/^([0-9A-Fa-f]{2})*$/.test(digits)) throw new RangeError('memory must be whole hex bytes');
+  return Uint8Array.from(digits.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
+}
+const hex = hexBytes;
+
+/** ISO 28560 reference memory images (see shared/reference/rfid.md). */
+export const TAG_PRESETS = {
+  V1: {
+    dsfid: 0x3e,
+    memory: hex(
+      '11 01 01 31 30 30 30 30 30 30 30 35 36 00 00 00 00 00 00 98 A4 44 4B 37 31 38 35 30 30 00 00 00 00 00',
+    ),
+  },
+  V2: {
+    dsfid: 0x3e,
+    memory: hex(
+      '11 01 01 31 30 30 30 30 30 30 31 33 36 00 00 00 00 00 00 36 15 44 4B 37 31 38 35 30 30 00 00 00 00 00 ' +
+        '05 01 00 05 01 22 02 00 71 42 6F 67 76 6F 67 6E 65 6E 00 31 32 33 34 35 36 37 38 39 30 00 00 61 37 38 39 36 35 36 63 00',
+    ),
+  },
+  V3: {
+    dsfid: 0x3e,
+    memory: hex(
+      '11 01 01 31 31 32 32 33 33 34 34 00 00 00 00 00 00 00 00 51 3E 44 45 37 30 35 00 00 00 00 00 00',
+    ),
+  },
+  V5: {
+    dsfid: 0x06,
+    memory: hex(
+      '91 00 05 1C BE 99 1A 14 02 01 D0 14 02 04 B3 46 07 44 1C B6 E2 E3 35 D6 83 02 07 AC C0 9E BA A0 6F 6B 00 00',
+    ),
+  },
+  blank: { dsfid: 0x00, memory: new Uint8Array(0) },
+} as const;
+
+export type TagPreset = keyof typeof TAG_PRESETS;
+
+let serial = 0x100000;
+
+/** A fresh NXP-style UID (E004 01 …). */
+export function nextUid(): TagUid {
+  serial++;
+  return `E0040100${serial.toString(16).toUpperCase().padStart(8, '0')}`;
+}
+
+export function createTag(spec: TagSpec = {}): VirtualTag {
+  const blockSize = 4;
+  const preset = TAG_PRESETS[spec.preset ?? 'blank'];
+  const content = spec.memoryHex !== undefined ? hex(spec.memoryHex) : preset.memory;
+  const blockCount = Math.max(spec.blockCount ?? 28, Math.ceil(content.length / blockSize));
+  if (blockCount > 256) throw new RangeError('a tag holds at most 256 blocks');
+  const memory = new Uint8Array(blockCount * blockSize);
+  memory.set(content);
+  return {
+    uid: spec.uid ? normalizeUid(spec.uid) : nextUid(),
+    memory,
+    blockSize,
+    blockCount,
+    afi: spec.afi ?? 0x07,
+    dsfid: spec.dsfid ?? preset.dsfid,
+    eas: spec.eas ?? false,
+    icReference: 0x01,
+    lockedBlocks: new Set(),
+    afiLocked: false,
+  };
+}
+
+/** The tag as JSON for the control API. */
+export function tagJson(tag: VirtualTag, onPad: boolean): Record<string, unknown> {
+  return {
+    uid: tag.uid,
+    onPad,
+    afi: tag.afi,
+    dsfid: tag.dsfid,
+    eas: tag.eas,
+    blockSize: tag.blockSize,
+    blockCount: tag.blockCount,
+    lockedBlocks: [...tag.lockedBlocks].sort((a, b) => a - b),
+    memoryHex: Buffer.from(tag.memory).toString('hex').toUpperCase(),
+  };
+}

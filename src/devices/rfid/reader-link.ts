@@ -1,0 +1,89 @@
+/**
+ * One request at a time over a Transport: write a frame, wait for the matching reply within
+ * a timeout on the Clock. Shared by the FEIG and 3M drivers; the frame format is theirs.
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { type PeerError, TimeoutError, TransportClosedError } from '../../core/errors.js';
+import type { Transport } from '../transport/transport.js';
+
+export interface FrameParser<F> {
+  push(chunk: Uint8Array): Array<{ ok: true; frame: F } | { ok: false; error: PeerError }>;
+  reset(): void;
+}
+
+interface Pending<F> {
+  accepts(frame: F): boolean;
+  resolve(frame: F): void;
+  reject(error: Error): void;
+  timer: TimerHandle;
+}
+
+export class ReaderLink<F> extends EventEmitter {
+  private chain: Promise<unknown> = Promise.resolve();
+  private pending: Pending<F> | undefined;
+  /** Frame errors seen (CRC, garbage), for health detail. */
+  frameErrors = 0;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly clock: Clock,
+    private readonly parser: FrameParser<F>,
+  ) {
+    super();
+    transport.on('data', (chunk) => this.onData(chunk));
+    transport.on('close', (error) => {
+      this.parser.reset();
+      this.fail(error ?? new TransportClosedError(`${transport.description} closed`));
+    });
+  }
+
+  /**
+   * Sends `bytes` after every earlier request has finished, and resolves with the first
+   * frame `accepts` takes. A corrupt reply rejects at once with its PeerError.
+   */
+  request(bytes: Uint8Array, accepts: (frame: F) => boolean, timeoutMs: number, what: string): Promise<F> {
+    const run = () =>
+      new Promise<F>((resolve, reject) => {
+        if (!this.transport.isOpen) {
+          reject(new TransportClosedError(`${this.transport.description} is not open`));
+          return;
+        }
+        const timer = this.clock.setTimeout(
+          `rfid ${what}`,
+          () => this.settle(undefined, new TimeoutError(`${what}: no reply within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        this.pending = { accepts, resolve, reject, timer };
+        this.transport.write(bytes).catch((error: unknown) => this.settle(undefined, error as Error));
+      });
+    const result = this.chain.then(run, run);
+    this.chain = result.catch(() => {});
+    return result;
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const item of this.parser.push(chunk)) {
+      if (!item.ok) {
+        this.frameErrors++;
+        if (item.error.code !== 'feig_garbage' && item.error.code !== 'threem_garbage')
+          this.settle(undefined, item.error);
+        continue;
+      }
+      if (this.pending?.accepts(item.frame)) this.settle(item.frame, undefined);
+    }
+  }
+
+  private settle(frame: F | undefined, error: Error | undefined): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    pending.timer.cancel();
+    if (error) pending.reject(error);
+    else pending.resolve(frame as F);
+  }
+
+  private fail(error: Error): void {
+    this.settle(undefined, error);
+  }
+}

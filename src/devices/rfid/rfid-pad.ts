@@ -1,0 +1,460 @@
+/**
+ * The RFID pad at a desk or self-check: a DeviceDriver (kind `rfid-reader`) that keeps an
+ * inventory running, reads each new tag's memory once (cached by UID), and reports
+ *
+ *   tag_arrived   {uid, item, afi, secured, dsfid, readError?}   once the memory is read
+ *   tag_left      {uid, primaryItemId}   after N consecutive rounds without the tag
+ *   set_incomplete {primaryItemId, parts, present, missing}   when a set's parts on the pad change
+ *   set_complete  {primaryItemId, parts}   when a set reported incomplete is whole again
+ *   security_set / security_pending / security_failed   {uid, secured, attempts, reason?}
+ *   tag_programmed {uid, item}
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { CarrelError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
+import { normalizeUid, type TagUid } from '../../protocols/iso15693/uid.js';
+import type { DeviceCondition, DeviceDriver } from '../device.js';
+import { findIncompleteSets, type IncompleteSet } from './item-sets.js';
+import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.js';
+import {
+  attemptSecurity,
+  DEFAULT_SECURITY,
+  type SecurityJob,
+  type SecurityOptions,
+  type SecurityOutcome,
+} from './security.js';
+import { decodeLibraryTag, type TagDecoder, type TagItem } from './tag-item.js';
+
+export interface RfidPadOptions {
+  id: string;
+  reader: RfidReader;
+  clock: Clock;
+  logger: Logger;
+  /** Pause between inventory rounds. Default 200 ms. */
+  inventoryIntervalMs?: number;
+  /** A tag missing from this many consecutive rounds has left. Default 3. */
+  leaveAfterMissedRounds?: number;
+  /** Tags tracked at most (a stack of 30 fits easily). Default 64. */
+  maxTags?: number;
+  /** Read attempts for a new tag before it is reported with `readError`. Default 3. */
+  readAttempts?: number;
+  /** Memory images kept by UID. Default 1000. */
+  cacheSize?: number;
+  security?: Partial<SecurityOptions>;
+  /** Turns user memory into an item; decodeTag() from src/protocols/rfid by default. */
+  decode?: TagDecoder;
+}
+
+/** A tag as the pad knows it. */
+export interface PadTag {
+  uid: TagUid;
+  dsfid?: number;
+  afi?: number;
+  /** AFI equals the configured secured value (undefined when the AFI is unknown). */
+  secured?: boolean;
+  blockSize?: number;
+  blockCount?: number;
+  /** User memory in logical order, as read. */
+  memory?: Uint8Array;
+  item: TagItem | null;
+  /** Why the memory could not be read or decoded. */
+  readError?: string;
+}
+
+interface Presence {
+  uid: TagUid;
+  missedRounds: number;
+  /** Reported with tag_arrived. */
+  announced: boolean;
+  readFailures: number;
+  lastReadError?: string;
+}
+
+interface CachedTag {
+  info: SystemInfo;
+  memory: Uint8Array;
+  item: TagItem | null;
+  decodeError?: string;
+}
+
+export class RfidPadDevice extends EventEmitter implements DeviceDriver {
+  readonly id: string;
+  readonly kind = 'rfid-reader';
+  private readonly reader: RfidReader;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly intervalMs: number;
+  private readonly leaveAfter: number;
+  private readonly maxTags: number;
+  private readonly readAttempts: number;
+  private readonly cacheSize: number;
+  private readonly security: SecurityOptions;
+  private readonly decode: TagDecoder;
+  private readonly present = new Map<TagUid, Presence>();
+  private readonly cache = new Map<TagUid, CachedTag>();
+  private readonly securityJobs = new Map<TagUid, SecurityJob>();
+  private reportedSets = new Map<string, string>();
+  private identity: ReaderIdentity | undefined;
+  private connected = false;
+  private disconnecting = false;
+  private timer: TimerHandle | undefined;
+  private roundRunning: Promise<void> | undefined;
+  private failedRounds = 0;
+  private rounds = 0;
+  private lastCondition = '';
+
+  constructor(options: RfidPadOptions) {
+    super();
+    this.id = options.id;
+    this.reader = options.reader;
+    this.clock = options.clock;
+    this.logger = options.logger.child({ module: 'rfid-pad', device: options.id });
+    this.intervalMs = Math.max(0, options.inventoryIntervalMs ?? 200);
+    this.leaveAfter = Math.max(1, options.leaveAfterMissedRounds ?? 3);
+    this.maxTags = Math.max(1, options.maxTags ?? 64);
+    this.readAttempts = Math.max(1, options.readAttempts ?? 3);
+    this.cacheSize = Math.max(this.maxTags, options.cacheSize ?? 1000);
+    this.security = { ...DEFAULT_SECURITY, ...options.security };
+    this.decode = options.decode ?? decodeLibraryTag;
+    this.reader.on('close', (error) => this.onReaderClosed(error));
+    this.lastCondition = JSON.stringify({ s: 'online', r: null });
+  }
+
+  condition(): DeviceCondition {
+    const failing = this.failedRounds >= 3;
+    return {
+      status: failing ? 'degraded' : 'online',
+      reason: failing ? 'inventory failing' : null,
+      detail: {
+        firmware: this.identity?.firmware ?? null,
+        protocol: this.identity?.protocol ?? null,
+        tags: this.present.size,
+        pendingSecurity: this.securityJobs.size,
+        rounds: this.rounds,
+      },
+    };
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    this.disconnecting = false;
+    this.identity = await this.reader.open();
+    this.connected = true;
+    this.failedRounds = 0;
+    this.logger.info(
+      { firmware: this.identity.firmware, reader: this.reader.description },
+      'rfid reader connected',
+    );
+    this.schedule(0);
+  }
+
+  async disconnect(): Promise<void> {
+    this.disconnecting = true;
+    this.stopRounds();
+    await this.roundRunning;
+    this.connected = false;
+    await this.reader.close();
+    this.forgetPresence();
+  }
+
+  /** Tags on the pad now (announced ones: memory read). */
+  tags(): PadTag[] {
+    return [...this.present.values()].filter((p) => p.announced).map((p) => this.describe(p.uid));
+  }
+
+  /** Multi-part sets with parts missing from the pad. */
+  incompleteSets(): IncompleteSet[] {
+    return findIncompleteSets(this.presentItems());
+  }
+
+  /** Security writes waiting for their tag. */
+  pendingSecurity(): Array<{ uid: TagUid; secured: boolean; attempts: number; reason?: string }> {
+    return [...this.securityJobs.values()].map((j) => ({
+      uid: j.uid,
+      secured: j.secured,
+      attempts: j.attempts,
+      ...(j.lastError ? { reason: j.lastError } : {}),
+    }));
+  }
+
+  /**
+   * Secures (after a return) or unsecures (after a checkout) one item, by AFI and/or EAS,
+   * verified by reading back. A tag that is gone keeps the job until it is seen again.
+   */
+  async setSecurity(uid: string, secured: boolean): Promise<SecurityOutcome> {
+    const tag = normalizeUid(uid);
+    const existing = this.securityJobs.get(tag);
+    if (existing?.busy) await this.waitIdle(existing);
+    const job: SecurityJob = { uid: tag, secured, attempts: 0, busy: false };
+    this.securityJobs.delete(tag);
+    this.securityJobs.set(tag, job);
+    this.trimSecurityJobs();
+    return this.runSecurityJob(job);
+  }
+
+  /**
+   * Writes a new memory image (blank or re-tagged item) from block 0 and reads it back;
+   * with `lock`, locks the written data blocks. The AFI is never touched or locked.
+   */
+  async program(uid: string, memory: Uint8Array, options: { lock?: boolean } = {}): Promise<PadTag> {
+    const tag = normalizeUid(uid);
+    const info = this.cache.get(tag)?.info ?? (await this.reader.systemInfo(tag));
+    const blockSize = info.blockSize ?? 4;
+    const blockCount = info.blockCount ?? Math.ceil(memory.length / blockSize);
+    const blocks = Math.ceil(memory.length / blockSize);
+    if (memory.length === 0 || blocks > blockCount)
+      throw new CarrelError(
+        'rfid_memory_too_small',
+        `tag holds ${blockCount * blockSize} bytes, image has ${memory.length}`,
+      );
+    const image = new Uint8Array(blocks * blockSize);
+    image.set(memory);
+    await this.reader.writeBlocks(tag, 0, image);
+    const readBack = await this.reader.readBlocks(tag, 0, blocks);
+    if (!sameBytes(readBack, image))
+      throw new RfidReaderError('rfid_verify_failed', 'tag memory differs after writing');
+    if (options.lock) await this.reader.lockBlocks(tag, 0, blocks);
+    const full = new Uint8Array((info.blockCount ?? blocks) * blockSize);
+    const previous = this.cache.get(tag)?.memory;
+    if (previous && previous.length === full.length) full.set(previous);
+    full.set(image);
+    this.remember(tag, { ...info, blockSize, blockCount }, full);
+    const described = this.describe(tag);
+    this.publish('tag_programmed', { uid: tag, item: described.item, locked: options.lock === true });
+    return described;
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.connected || this.disconnecting) return;
+    this.timer?.cancel();
+    this.timer = this.clock.setTimeout(`rfid-pad ${this.id} inventory`, () => this.startRound(), delayMs);
+  }
+
+  private stopRounds(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  private startRound(): void {
+    this.timer = undefined;
+    const round = this.round()
+      .catch((error: unknown) => this.logger.error({ err: describeError(error) }, 'rfid round failed'))
+      .finally(() => {
+        this.roundRunning = undefined;
+        this.schedule(this.intervalMs);
+      });
+    this.roundRunning = round;
+  }
+
+  private async round(): Promise<void> {
+    let sightings: Array<{ uid: TagUid; dsfid?: number }>;
+    try {
+      sightings = await this.reader.inventory();
+    } catch (error) {
+      if (!this.reader.isOpen) return;
+      this.failedRounds++;
+      this.logger.warn({ err: describeError(error) }, 'inventory failed');
+      this.checkCondition();
+      return;
+    }
+    this.rounds++;
+    this.failedRounds = 0;
+    const seen = new Set(sightings.map((s) => s.uid));
+    for (const presence of [...this.present.values()]) {
+      if (seen.has(presence.uid)) presence.missedRounds = 0;
+      else if (++presence.missedRounds >= this.leaveAfter) this.leave(presence);
+    }
+    for (const sighting of sightings) {
+      if (this.present.has(sighting.uid) || this.present.size >= this.maxTags) continue;
+      this.present.set(sighting.uid, {
+        uid: sighting.uid,
+        missedRounds: 0,
+        announced: false,
+        readFailures: 0,
+      });
+    }
+    for (const presence of this.present.values()) {
+      if (this.disconnecting || !this.reader.isOpen) return;
+      if (!presence.announced && presence.missedRounds === 0) await this.readNewTag(presence);
+    }
+    for (const uid of seen) {
+      const job = this.securityJobs.get(uid);
+      if (job && !job.busy && this.reader.isOpen && !this.disconnecting) await this.runSecurityJob(job);
+    }
+    this.reportSets();
+    this.checkCondition();
+  }
+
+  private async readNewTag(presence: Presence): Promise<void> {
+    const uid = presence.uid;
+    if (!this.cache.has(uid)) {
+      try {
+        const info = await this.reader.systemInfo(uid);
+        const blockSize = info.blockSize ?? 4;
+        const blockCount = info.blockCount ?? 28;
+        const memory = await this.reader.readBlocks(uid, 0, blockCount);
+        this.remember(uid, { ...info, blockSize, blockCount }, memory);
+      } catch (error) {
+        if (!this.reader.isOpen) return;
+        presence.readFailures++;
+        presence.lastReadError = describeError(error).code;
+        if (presence.readFailures < this.readAttempts) return;
+      }
+    }
+    presence.announced = true;
+    const tag = this.describe(uid);
+    if (!this.cache.has(uid) && presence.lastReadError) tag.readError = presence.lastReadError;
+    this.publish('tag_arrived', {
+      uid,
+      item: tag.item,
+      afi: tag.afi ?? null,
+      secured: tag.secured ?? null,
+      dsfid: tag.dsfid ?? null,
+      ...(tag.readError ? { readError: tag.readError } : {}),
+    });
+  }
+
+  private leave(presence: Presence): void {
+    this.present.delete(presence.uid);
+    if (!presence.announced) return;
+    this.publish('tag_left', {
+      uid: presence.uid,
+      primaryItemId: this.cache.get(presence.uid)?.item?.primaryItemId ?? null,
+    });
+  }
+
+  private remember(uid: TagUid, info: SystemInfo, memory: Uint8Array): void {
+    const decoded = this.decode(memory, info.dsfid === undefined ? {} : { dsfid: info.dsfid });
+    const entry: CachedTag =
+      'error' in decoded
+        ? { info, memory, item: null, decodeError: decoded.error }
+        : { info, memory, item: decoded };
+    this.cache.delete(uid);
+    this.cache.set(uid, entry);
+    while (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value as TagUid;
+      this.cache.delete(oldest);
+    }
+  }
+
+  private describe(uid: TagUid): PadTag {
+    const cached = this.cache.get(uid);
+    if (!cached) return { uid, item: null };
+    const { info } = cached;
+    return {
+      uid,
+      item: cached.item,
+      memory: cached.memory,
+      ...(info.dsfid === undefined ? {} : { dsfid: info.dsfid }),
+      ...(info.afi === undefined ? {} : { afi: info.afi, secured: info.afi === this.security.securedAfi }),
+      ...(info.blockSize === undefined ? {} : { blockSize: info.blockSize }),
+      ...(info.blockCount === undefined ? {} : { blockCount: info.blockCount }),
+      ...(cached.decodeError ? { readError: cached.decodeError } : {}),
+    };
+  }
+
+  private presentItems(): TagItem[] {
+    const items: TagItem[] = [];
+    for (const presence of this.present.values()) {
+      const item = presence.announced ? this.cache.get(presence.uid)?.item : undefined;
+      if (item) items.push(item);
+    }
+    return items;
+  }
+
+  private reportSets(): void {
+    const now = new Map<string, string>();
+    for (const set of this.incompleteSets()) {
+      const key = set.primaryItemId;
+      const state = set.present.join(',');
+      now.set(key, state);
+      if (this.reportedSets.get(key) !== state) this.publish('set_incomplete', { ...set });
+    }
+    for (const [key] of this.reportedSets) {
+      if (now.has(key)) continue;
+      const parts = this.presentItems().find((i) => i.primaryItemId === key)?.set?.parts;
+      if (parts !== undefined) this.publish('set_complete', { primaryItemId: key, parts });
+    }
+    this.reportedSets = now;
+  }
+
+  private async runSecurityJob(job: SecurityJob): Promise<SecurityOutcome> {
+    const result = await attemptSecurity(this.reader, this.security, job);
+    const base = { uid: job.uid, secured: job.secured, attempts: job.attempts };
+    if (this.securityJobs.get(job.uid) !== job) {
+      // A newer request for this tag replaced this one meanwhile.
+      return { uid: job.uid, secured: job.secured, status: result.ok ? 'done' : 'failed' };
+    }
+    if (result.ok) {
+      this.securityJobs.delete(job.uid);
+      this.noteAfi(job.uid, job.secured);
+      this.publish('security_set', base);
+      return { uid: job.uid, secured: job.secured, status: 'done' };
+    }
+    if (result.retryable) {
+      this.publish('security_pending', { ...base, reason: result.reason });
+      return { uid: job.uid, secured: job.secured, status: 'pending', reason: result.reason };
+    }
+    this.securityJobs.delete(job.uid);
+    this.publish('security_failed', { ...base, reason: result.reason });
+    return { uid: job.uid, secured: job.secured, status: 'failed', reason: result.reason };
+  }
+
+  private noteAfi(uid: TagUid, secured: boolean): void {
+    const cached = this.cache.get(uid);
+    if (cached && this.security.method !== 'eas')
+      cached.info = { ...cached.info, afi: secured ? this.security.securedAfi : this.security.unsecuredAfi };
+  }
+
+  private trimSecurityJobs(): void {
+    while (this.securityJobs.size > this.security.maxPending) {
+      const oldest = this.securityJobs.values().next().value as SecurityJob;
+      this.securityJobs.delete(oldest.uid);
+      this.publish('security_failed', {
+        uid: oldest.uid,
+        secured: oldest.secured,
+        attempts: oldest.attempts,
+        reason: 'rfid_pending_overflow',
+      });
+    }
+  }
+
+  private async waitIdle(job: SecurityJob): Promise<void> {
+    while (job.busy) await this.clock.sleep(5);
+  }
+
+  private onReaderClosed(error: Error | undefined): void {
+    this.stopRounds();
+    if (!this.connected) return;
+    this.connected = false;
+    this.forgetPresence();
+    if (!this.disconnecting && error) {
+      this.logger.warn({ err: describeError(error) }, 'rfid reader link lost');
+      this.emit('disconnected', error);
+    }
+  }
+
+  private forgetPresence(): void {
+    for (const presence of [...this.present.values()]) this.leave(presence);
+    this.present.clear();
+    this.reportedSets.clear();
+  }
+
+  private publish(type: string, data: Record<string, unknown>): void {
+    this.emit('event', type, data);
+  }
+
+  private checkCondition(): void {
+    const next = this.condition();
+    const key = JSON.stringify({ s: next.status, r: next.reason });
+    if (key === this.lastCondition) return;
+    this.lastCondition = key;
+    this.emit('condition', next);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}

@@ -1,0 +1,185 @@
+/**
+ * A 3M 810 staff pad (19200 8N1) over its serial protocol. It has no Get System Info and
+ * no EAS commands: memory size comes from configuration and security is by AFI only.
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../../core/clock.js';
+import { PeerError } from '../../core/errors.js';
+import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
+import type { TagUid } from '../../protocols/iso15693/uid.js';
+import {
+  decodeInventoryReply,
+  decodeProbeReply,
+  decodeReadAfiReply,
+  decodeReadBlocksReply,
+  encodeThreeMFrame,
+  encodeThreeMRequest,
+  replyBody,
+  replyCommandOf,
+  THREEM_BLOCK_SIZE,
+  type ThreeMFrame,
+  ThreeMFrameParser,
+  type ThreeMRequest,
+  ThreeMStatusError,
+} from '../../protocols/threem/index.js';
+import type { Transport } from '../transport/transport.js';
+import { DEFAULT_RFID_TIMEOUTS, type RfidTimeouts } from './feig-reader.js';
+import {
+  type ReaderCapabilities,
+  type ReaderIdentity,
+  type RfidReader,
+  RfidReaderError,
+  type TagSighting,
+} from './reader.js';
+import { ReaderLink } from './reader-link.js';
+
+export const THREEM_SERIAL_DEFAULTS = { baudRate: 19200, dataBits: 8, parity: 'none', stopBits: 1 } as const;
+
+export interface ThreeMReaderOptions {
+  transport: Transport;
+  clock: Clock;
+  timeouts?: Partial<RfidTimeouts>;
+  /** Blocks of user memory reported by systemInfo() (the pad cannot ask the tag). Default 28. */
+  blockCount?: number;
+  /** Blocks per read command. Default 16. */
+  maxBlocksPerRead?: number;
+  corruptReplyRetries?: number;
+}
+
+export class ThreeMReader extends EventEmitter implements RfidReader {
+  readonly capabilities: ReaderCapabilities = { eas: false, systemInfo: false, lockBlocks: false };
+  private readonly transport: Transport;
+  private readonly link: ReaderLink<ThreeMFrame>;
+  private readonly timeouts: RfidTimeouts;
+  private readonly blockCount: number;
+  private readonly maxBlocksPerRead: number;
+  private readonly retries: number;
+
+  constructor(options: ThreeMReaderOptions) {
+    super();
+    this.transport = options.transport;
+    this.timeouts = { ...DEFAULT_RFID_TIMEOUTS, ...options.timeouts };
+    this.blockCount = options.blockCount ?? 28;
+    this.maxBlocksPerRead = Math.max(1, Math.min(options.maxBlocksPerRead ?? 16, 255));
+    this.retries = Math.max(0, options.corruptReplyRetries ?? 2);
+    this.link = new ReaderLink(options.transport, options.clock, new ThreeMFrameParser());
+    this.transport.on('close', (error) => this.emit('close', error));
+  }
+
+  get description(): string {
+    return this.transport.description;
+  }
+
+  get isOpen(): boolean {
+    return this.transport.isOpen;
+  }
+
+  get frameErrors(): number {
+    return this.link.frameErrors;
+  }
+
+  async open(): Promise<ReaderIdentity> {
+    await this.transport.open();
+    try {
+      const reply = await this.command({ kind: 'probe' }, this.timeouts.other, 'probe');
+      return { protocol: '3m', firmware: decodeProbeReply(reply) };
+    } catch (error) {
+      await this.transport.close();
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  /** The pad has no AFI filter: with `afi`, each tag's AFI is read and compared. */
+  async inventory(afi?: number): Promise<TagSighting[]> {
+    const reply = await this.command({ kind: 'inventory' }, this.timeouts.inventory, 'inventory');
+    const uids = decodeInventoryReply(reply);
+    if (afi === undefined) return uids.map((uid) => ({ uid }));
+    const matching: TagSighting[] = [];
+    for (const uid of uids) {
+      const tagAfi = await this.readAfi(uid).catch(() => undefined);
+      if (tagAfi === afi) matching.push({ uid });
+    }
+    return matching;
+  }
+
+  async systemInfo(uid: TagUid): Promise<SystemInfo> {
+    return { uid, afi: await this.readAfi(uid), blockSize: THREEM_BLOCK_SIZE, blockCount: this.blockCount };
+  }
+
+  async readBlocks(uid: TagUid, first: number, count: number): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for (let at = first; at < first + count; at += this.maxBlocksPerRead) {
+      const n = Math.min(this.maxBlocksPerRead, first + count - at);
+      const reply = await this.command(
+        { kind: 'readBlocks', uid, first: at, count: n },
+        this.timeouts.read,
+        'read blocks',
+      );
+      const { data } = decodeReadBlocksReply(reply, uid);
+      if (data.length !== n * THREEM_BLOCK_SIZE)
+        throw new RfidReaderError('rfid_bad_reply', `asked ${n} blocks, got ${data.length / 4}`);
+      parts.push(data);
+    }
+    return Buffer.concat(parts);
+  }
+
+  async writeBlocks(uid: TagUid, first: number, data: Uint8Array): Promise<void> {
+    if (data.length === 0 || data.length % THREEM_BLOCK_SIZE !== 0)
+      throw new RfidReaderError('rfid_bad_reply', 'write data must be whole 4-byte blocks');
+    const step = this.maxBlocksPerRead * THREEM_BLOCK_SIZE;
+    for (let at = 0; at < data.length; at += step) {
+      await this.command(
+        { kind: 'writeBlocks', uid, first: first + at / THREEM_BLOCK_SIZE, data: data.slice(at, at + step) },
+        this.timeouts.write,
+        'write blocks',
+      );
+    }
+  }
+
+  lockBlocks(): Promise<void> {
+    return Promise.reject(new RfidReaderError('rfid_unsupported', 'the 3M pad cannot lock blocks'));
+  }
+
+  async readAfi(uid: TagUid): Promise<number> {
+    return decodeReadAfiReply(await this.command({ kind: 'readAfi', uid }, this.timeouts.read, 'read AFI'));
+  }
+
+  async writeAfi(uid: TagUid, afi: number): Promise<void> {
+    await this.command({ kind: 'writeAfi', uid, afi }, this.timeouts.write, 'write AFI');
+  }
+
+  setEas(): Promise<void> {
+    return Promise.reject(new RfidReaderError('rfid_unsupported', 'the 3M pad has no EAS commands'));
+  }
+
+  resetEas(): Promise<void> {
+    return this.setEas();
+  }
+
+  easAlarm(): Promise<boolean> {
+    return Promise.reject(new RfidReaderError('rfid_unsupported', 'the 3M pad has no EAS commands'));
+  }
+
+  private async command(request: ThreeMRequest, timeoutMs: number, what: string): Promise<ThreeMFrame> {
+    const bytes = encodeThreeMFrame(encodeThreeMRequest(request));
+    const expected = replyCommandOf(request);
+    const accepts = (frame: ThreeMFrame) => frame.payload[0] === expected;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const reply = await this.link.request(bytes, accepts, timeoutMs, what);
+        if (request.kind !== 'probe') replyBody(reply, expected);
+        return reply;
+      } catch (error) {
+        const corrupt =
+          error instanceof PeerError &&
+          error.code.startsWith('threem_') &&
+          !(error instanceof ThreeMStatusError);
+        if (!corrupt || attempt >= this.retries) throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/** FEIG ID ISC advanced host protocol. Pure code. */
+export * from './errors.js';
+export * from './frame.js';
+export * from './iso-host.js';
+export * from './parser.js';
+export * from './reader-commands.js';
+export * from './reply.js';

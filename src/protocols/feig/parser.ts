@@ -1,0 +1,82 @@
+/**
+ * A bounded, incremental FEIG frame parser (STYLE 4). Feed it chunks of any size; it
+ * returns whole frames and reports what it skipped. Garbage before an STX, an impossible
+ * ALEN or a CRC error drops one byte and rescans, so one bad frame never hides the next.
+ */
+import { FeigFrameError } from './errors.js';
+import {
+  decodeFeigFrame,
+  FEIG_DEFAULT_MAX_FRAME,
+  FEIG_MIN_FRAME,
+  FEIG_STX,
+  type FeigFrame,
+} from './frame.js';
+
+export type FeigParseItem =
+  | { ok: true; frame: FeigFrame; bytes: Uint8Array }
+  | { ok: false; error: FeigFrameError };
+
+export class FeigFrameParser {
+  private buffer = new Uint8Array(0);
+  private readonly maxFrame: number;
+
+  constructor(options: { maxFrame?: number } = {}) {
+    this.maxFrame = Math.max(FEIG_MIN_FRAME, Math.min(options.maxFrame ?? FEIG_DEFAULT_MAX_FRAME, 0xffff));
+  }
+
+  /** Bytes held waiting for the rest of a frame. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  reset(): void {
+    this.buffer = new Uint8Array(0);
+  }
+
+  push(chunk: Uint8Array): FeigParseItem[] {
+    const joined = new Uint8Array(this.buffer.length + chunk.length);
+    joined.set(this.buffer);
+    joined.set(chunk, this.buffer.length);
+    const items: FeigParseItem[] = [];
+    let at = 0;
+    let skipped = 0;
+    const flushSkipped = () => {
+      if (skipped > 0)
+        items.push({ ok: false, error: new FeigFrameError('feig_garbage', `skipped ${skipped} byte(s)`) });
+      skipped = 0;
+    };
+    while (at < joined.length) {
+      if (joined[at] !== FEIG_STX) {
+        at++;
+        skipped++;
+        continue;
+      }
+      if (joined.length - at < 3) break;
+      const length = (joined[at + 1]! << 8) | joined[at + 2]!;
+      if (length < FEIG_MIN_FRAME || length > this.maxFrame) {
+        flushSkipped();
+        items.push({
+          ok: false,
+          error: new FeigFrameError('feig_bad_length', `impossible frame length ${length}`),
+        });
+        at++;
+        continue;
+      }
+      if (joined.length - at < length) break;
+      const bytes = joined.slice(at, at + length);
+      try {
+        const frame = decodeFeigFrame(bytes);
+        flushSkipped();
+        items.push({ ok: true, frame, bytes });
+        at += length;
+      } catch (error) {
+        flushSkipped();
+        items.push({ ok: false, error: error as FeigFrameError });
+        at++;
+      }
+    }
+    flushSkipped();
+    this.buffer = joined.slice(at);
+    return items;
+  }
+}
