@@ -8,7 +8,9 @@ import type { BenchResult } from './types.js';
 const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchResult[]> }> }> = [
   { name: 'gateway (simulated desk)', load: () => import('./desk.js') },
   { name: 'SIP2 codec', load: () => import('./sip2-codec.js') },
+  { name: 'SIP2 client', load: () => import('./sip2-client.js') },
   { name: 'RFID codec', load: () => import('./rfid-codec.js') },
+  { name: 'RFID pad', load: () => import('./rfid-pad.js') },
 ];
 
 function format(value: number): string {

@@ -12,6 +12,14 @@ const LOADERS: Record<string, { summary: string; load: () => Promise<Command> }>
     summary: 'check a configuration file, or print its JSON Schema',
     load: async () => (await import('./config.js')).configCommand,
   },
+  rfid: {
+    summary: 'decode or encode library RFID tag data (ISO 28560)',
+    load: async () => (await import('./rfid.js')).rfidCommand,
+  },
+  sip2: {
+    summary: 'SIP2 console for the ILS: status, patron-info, checkout… (JSON out, --wire for frames)',
+    load: async () => (await import('./sip2.js')).sip2Command,
+  },
   sim: {
     summary: 'run one device simulator on its own: carrel sim <kind> [options]',
     load: async () => (await import('./sim.js')).simCommand,

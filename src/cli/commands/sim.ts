@@ -13,6 +13,10 @@ const SIMULATORS: Record<
     summary: 'SIP2 2.00 ILS on TCP 6001 (TLS with --tls-cert/--tls-key), driven by a library fixture',
     load: async () => (await import('../../../simulators/ils/main.js')).runIlsSimulator,
   },
+  'rfid-pad': {
+    summary: 'RFID pad with virtual tags: FEIG on TCP 10001 or a pty, 3M on a pty, control API on 10080',
+    load: async () => (await import('../../../simulators/rfid-pad/main.js')).runRfidPadSimulator,
+  },
 };
 
 export const simCommand: Command = {

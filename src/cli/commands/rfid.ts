@@ -1,0 +1,136 @@
+import { CarrelError } from '../../core/errors.js';
+import {
+  decodeTag,
+  encodeIso28560Part2,
+  encodeIso28560Part3,
+  RfidEncodeError,
+  type TypeOfUsageName,
+} from '../../protocols/rfid/index.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from './index.js';
+
+const USAGE = `usage:
+  carrel rfid decode HEX [--dsfid N]
+      decode a tag's user memory (logical block order or as a reader returned it); JSON out
+  carrel rfid encode --format 28560-3|28560-2 --item ID [--isil ISIL] [--set X/Y]
+                     [--usage circulating|patron-card|not-for-circulation|…] [--size BYTES]
+      encode new tag data; hex out`;
+
+const USAGES: readonly TypeOfUsageName[] = [
+  'acquisition',
+  'circulating',
+  'not-for-circulation',
+  'local-use',
+  'no-information',
+  'discarded',
+  'patron-card',
+  'equipment',
+];
+
+/** Hex with or without spaces, colons or a 0x prefix. */
+export function parseHex(text: string): Uint8Array {
+  const clean = text.replace(/^0x/i, '').replace(/[\s:,-]/g, '');
+  if (clean.length === 0 || clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) {
+    throw new CarrelError('usage', 'expected tag memory as hex bytes, e.g. "11 01 01 31 30 …"');
+  }
+  return Uint8Array.from(clean.match(/../g)!, (pair) => Number.parseInt(pair, 16));
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
+}
+
+function parseSet(text: string | undefined): { part: number; parts: number } | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d{1,3})\/(\d{1,3})$/.exec(text);
+  const part = Number(match?.[1]);
+  const parts = Number(match?.[2]);
+  if (!match || part < 1 || parts < 1 || part > parts) {
+    throw new CarrelError('usage', `--set must be PART/PARTS such as 1/2, got "${text}"`);
+  }
+  return { part, parts };
+}
+
+function decode(argv: string[]): number {
+  const { values, positionals } = parseCommandArgs(argv, { dsfid: { type: 'string' } });
+  if (positionals.length === 0) throw new CarrelError('usage', USAGE);
+  const memory = parseHex(positionals.join(''));
+  const dsfid = values.dsfid === undefined ? undefined : Number(values.dsfid);
+  if (dsfid !== undefined && !(Number.isInteger(dsfid) && dsfid >= 0 && dsfid <= 255)) {
+    throw new CarrelError('usage', '--dsfid must be a byte value 0-255');
+  }
+  const result = decodeTag(memory, dsfid === undefined ? {} : { dsfid });
+  if (!result.ok) {
+    console.log(
+      JSON.stringify(
+        { ok: false, error: { code: result.error.code, message: result.error.message } },
+        null,
+        2,
+      ),
+    );
+    return 1;
+  }
+  console.log(JSON.stringify(result, jsonBytes, 2));
+  return 0;
+}
+
+function encode(argv: string[]): number {
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      format: { type: 'string' },
+      item: { type: 'string' },
+      isil: { type: 'string' },
+      set: { type: 'string' },
+      usage: { type: 'string' },
+      size: { type: 'string' },
+    },
+    false,
+  );
+  if (!values.item) throw new CarrelError('usage', `--item is required\n${USAGE}`);
+  const usage = values.usage ?? 'circulating';
+  if (!USAGES.includes(usage as TypeOfUsageName)) {
+    throw new CarrelError('usage', `--usage must be one of ${USAGES.join(', ')}`);
+  }
+  const size = values.size === undefined ? undefined : Number(values.size);
+  if (size !== undefined && !(Number.isInteger(size) && size >= 32 && size <= 8192)) {
+    throw new CarrelError('usage', '--size must be the tag memory in bytes (32-8192)');
+  }
+  const set = parseSet(values.set);
+  const common = {
+    primaryItemId: values.item,
+    typeOfUsage: usage as TypeOfUsageName,
+    ...(values.isil ? { ownerLibrary: values.isil } : {}),
+    ...(set ? { set } : {}),
+  };
+  let bytes: Uint8Array;
+  try {
+    if (values.format === '28560-3') bytes = encodeIso28560Part3(common, size ? { memorySize: size } : {});
+    else if (values.format === '28560-2')
+      bytes = encodeIso28560Part2(common, size ? { memorySize: size } : {});
+    else throw new CarrelError('usage', `--format must be 28560-3 or 28560-2\n${USAGE}`);
+  } catch (error) {
+    if (error instanceof RfidEncodeError) throw new CarrelError('usage', error.message);
+    throw error;
+  }
+  console.log(toHex(bytes));
+  return 0;
+}
+
+/** Byte arrays in the decoded fields print as hex, not as `{ "0": 17, … }`. */
+function jsonBytes(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? toHex(value) : value;
+}
+
+export const rfidCommand: Command = {
+  async run(argv) {
+    const [action, ...rest] = argv;
+    if (action === 'decode') return decode(rest);
+    if (action === 'encode') return encode(rest);
+    if (action === '--help' || action === '-h') {
+      console.log(USAGE);
+      return 0;
+    }
+    throw new CarrelError('usage', USAGE);
+  },
+};
