@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { receiptRequestSchema } from '../api/http/schemas.js';
 import { createBrokerAuth } from '../api/mqtt/auth.js';
-import { mqttConnectionFor, redactBrokerUrl } from '../api/mqtt/connection.js';
+import { mqttBrokerUrlFor, mqttConnectionFor, redactBrokerUrl } from '../api/mqtt/connection.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../api/mqtt/embedded-broker.js';
-import { MqttApi } from '../api/mqtt/mqtt-api.js';
+import { MqttApi, type MqttApiClientOptions, type MqttApiEmbeddedOptions } from '../api/mqtt/mqtt-api.js';
 import type { MqttAction } from '../api/mqtt/requests.js';
 import { CarrelTopics } from '../api/mqtt/topics.js';
 import { CarrelError } from '../core/errors.js';
@@ -65,25 +65,29 @@ export class MqttFeature implements Feature {
   async start(): Promise<void> {
     const { mqtt } = this.config;
     if (mqtt.mode === 'off') return;
-    const topics = new CarrelTopics(this.config.site, this.config.gateway);
-    let credential: { username: string; password: string } | undefined;
+    let link: MqttApiClientOptions | MqttApiEmbeddedOptions;
     if (mqtt.mode === 'embedded') {
+      const topics = new CarrelTopics(this.config.site, this.config.gateway);
       const auth = createBrokerAuth({ tokens: this.config.auth.tokens, topics });
-      credential = auth.gatewayCredential;
       this.broker = await startEmbeddedBroker({
         host: mqtt.host,
         port: mqtt.port,
         logger: this.logger.child({ module: 'mqtt-broker' }),
         authenticate: auth.authenticate,
       });
+      // In process: no socket and no mqtt.js; network clients still pass auth's rules.
+      link = { embedded: this.broker.local };
+      this.brokerUrl = mqttBrokerUrlFor(mqtt, this.broker);
+    } else {
+      const connection = mqttConnectionFor(mqtt);
+      if (!connection) return;
+      link = connection;
+      this.brokerUrl = redactBrokerUrl(connection.url);
     }
-    const connection = mqttConnectionFor(mqtt, this.broker, credential);
-    if (!connection) return;
-    this.brokerUrl = redactBrokerUrl(connection.url);
     this.api = new MqttApi({
       site: this.config.site,
       gateway: this.config.gateway,
-      ...connection,
+      ...link,
       bus: this.services.bus,
       logger: this.logger.child({ module: 'mqtt' }),
       deviceStates: () => this.services.devices(),

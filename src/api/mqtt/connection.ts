@@ -38,9 +38,11 @@ export function mqttBrokerUrlFor(
 }
 
 /**
- * Everything MqttApi needs to reach the broker the config names; undefined when
- * MQTT is off. For the embedded broker pass the started broker (its real port)
- * and the gateway's internal credential from `createBrokerAuth`.
+ * Everything a client link (mqtt.js) needs to reach the broker the config names;
+ * undefined when MQTT is off. The daemon's own MqttApi uses the embedded broker
+ * in process (`startEmbeddedBroker(...).local`); a client dialling it over TCP
+ * passes the started broker (its real port) and the gateway's internal
+ * credential from `createBrokerAuth`.
  */
 export function mqttConnectionFor(
   mqtt: CarrelConfig['mqtt'],

@@ -1,5 +1,5 @@
 import { createServer, type Socket } from 'node:net';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
@@ -25,10 +25,34 @@ export interface EmbeddedBrokerOptions {
  */
 export type BrokerGrant = boolean | { mayPublish(topic: string): boolean };
 
+/**
+ * The broker as the gateway in the same process sees it: publish and subscribe
+ * straight on aedes, with no socket, no CONNECT and no publish rules (those are
+ * for network clients; the gateway is this process). What `EmbeddedLink` uses.
+ */
+export interface LocalBroker {
+  /** True once the broker is closing or closed. */
+  readonly closed: boolean;
+  /** Resolves once delivered to subscribers and, when retained, stored. */
+  publish(message: { topic: string; payload: Buffer; qos: 0 | 1; retain: boolean }): Promise<void>;
+  /**
+   * Calls `deliver` for every message published on `filter` (by network clients
+   * past their publish rules, or in process). Resolves to the unsubscribe.
+   */
+  subscribe(
+    filter: string,
+    deliver: (message: { topic: string; payload: Buffer; retained: boolean }) => void,
+  ): Promise<() => Promise<void>>;
+  /** Calls `listener` once the broker has closed (at once if it has); returns the detach. */
+  onClosed(listener: () => void): () => void;
+}
+
 export interface EmbeddedBroker {
   /** The bound address and port (the real one when 0 was asked). */
   readonly host: string;
   readonly port: number;
+  /** In-process access for the gateway's own MqttApi. */
+  readonly local: LocalBroker;
   /** Disconnects every client and stops listening. Idempotent. */
   close(): Promise<void>;
 }
@@ -155,6 +179,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   return {
     host,
     port,
+    local: localAccess(broker, logger),
     close() {
       closing ??= (async () => {
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -164,6 +189,52 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         logger.info({ host, port }, 'embedded MQTT broker closed');
       })();
       return closing;
+    },
+  };
+}
+
+function localAccess(broker: Aedes, logger: Logger): LocalBroker {
+  return {
+    get closed() {
+      return broker.closed;
+    },
+    publish({ topic, payload, qos, retain }) {
+      return new Promise<void>((resolve, reject) => {
+        broker.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+      });
+    },
+    subscribe(filter, deliver) {
+      const onPacket = (packet: AedesPublishPacket, done: () => void) => {
+        done();
+        const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+        try {
+          deliver({ topic: packet.topic, payload, retained: packet.retain === true });
+        } catch (error) {
+          logger.error({ err: describeError(error) }, 'in-process MQTT subscriber failed');
+        }
+      };
+      const unsubscribe = () =>
+        new Promise<void>((resolve) => {
+          if (broker.closed) resolve();
+          else broker.unsubscribe(filter, onPacket, () => resolve());
+        });
+      return new Promise((resolve, reject) => {
+        broker.subscribe(filter, onPacket, ((error?: Error) => {
+          if (error) reject(error);
+          else resolve(unsubscribe);
+        }) as () => void);
+      });
+    },
+    onClosed(listener) {
+      if (broker.closed) {
+        listener();
+        return () => {};
+      }
+      broker.once('closed', listener);
+      return () => broker.off('closed', listener);
     },
   };
 }

@@ -2,7 +2,11 @@ import { connect as tcpConnect } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBrokerAuth, GATEWAY_MQTT_USERNAME } from '../../../src/api/mqtt/auth.js';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../../src/api/mqtt/embedded-broker.js';
+import {
+  type EmbeddedBroker,
+  type LocalBroker,
+  startEmbeddedBroker,
+} from '../../../src/api/mqtt/embedded-broker.js';
 import { MqttApi } from '../../../src/api/mqtt/mqtt-api.js';
 import { CarrelTopics } from '../../../src/api/mqtt/topics.js';
 import { CarrelError } from '../../../src/core/errors.js';
@@ -37,22 +41,31 @@ async function brokerWithTokens() {
   return { broker, auth, url: `mqtt://127.0.0.1:${broker.port}` };
 }
 
-async function startGateway(url: string, credential: { username: string; password: string }) {
+/** The gateway as MqttFeature runs it: in process, or (with a credential) as a client over TCP. */
+async function startGateway(
+  target: { local: LocalBroker } | { url: string; credential: { username: string; password: string } },
+) {
+  const echoed: unknown[] = [];
   const api = new MqttApi({
     site: 'main-library',
     gateway: 'desk-1',
-    url,
-    protocolVersion: 4,
-    ...credential,
+    ...('local' in target
+      ? { embedded: target.local }
+      : { url: target.url, protocolVersion: 4 as const, ...target.credential }),
     bus: new EventBus(),
     logger: silentLogger(),
     deviceStates: () => [printerState()],
-    actions: { echo: async (data) => data },
+    actions: {
+      echo: async (data) => {
+        echoed.push(data);
+        return data;
+      },
+    },
     connectTimeoutMs: 3000,
   });
   await api.start();
   cleanups.push(() => api.stop());
-  return api;
+  return { api, echoed };
 }
 
 async function observe(url: string, password: string): Promise<Observer> {
@@ -101,9 +114,9 @@ describe('embedded broker authentication', () => {
     await expect(api.start()).rejects.toMatchObject({ code: 'mqtt_refused' });
   });
 
-  it('accepts a configured token, and the gateway with its internal credential', async () => {
-    const { url, auth } = await brokerWithTokens();
-    await startGateway(url, auth.gatewayCredential);
+  it('accepts a configured token, whose requests reach the gateway in process', async () => {
+    const { url, broker } = await brokerWithTokens();
+    await startGateway(broker);
     const observer = await observe(url, KIOSK_TOKEN);
     await observer.subscribe(`${topics.base}/#`);
     await observer.publish(topics.request('echo').name, JSON.stringify({ transaction: 'k-1', data: 'hi' }));
@@ -112,8 +125,10 @@ describe('embedded broker authentication', () => {
   });
 
   it('lets no client but the gateway publish in the gateway tree, and monitor tokens only read', async () => {
-    const { url, auth } = await brokerWithTokens();
-    await startGateway(url, auth.gatewayCredential);
+    const { url, broker } = await brokerWithTokens();
+    const { echoed } = await startGateway(broker);
+    const kiosk = await observe(url, KIOSK_TOKEN);
+    await kiosk.subscribe(`${topics.base}/response/+`);
 
     const spoofer = await observe(url, KIOSK_TOKEN);
     const spooferClosed = closed(spoofer.client);
@@ -127,6 +142,12 @@ describe('embedded broker authentication', () => {
     const monitorClosed = closed(monitor.client);
     monitor.client.publish(topics.request('echo').name, JSON.stringify({ transaction: 'm-1' }), { qos: 1 });
     await monitorClosed;
+    // The broker refused the monitor's request before it reached the in-process gateway:
+    // the next request is the only one the gateway ever ran and answered.
+    await kiosk.publish(topics.request('echo').name, JSON.stringify({ transaction: 'k-2', data: 'after' }));
+    await kiosk.waitFor((m) => (m.json as { transaction?: string }).transaction === 'k-2', 'kiosk answer');
+    expect(echoed).toEqual(['after']);
+    expect(kiosk.messages.map((m) => (m.json as { transaction?: string }).transaction)).toEqual(['k-2']);
 
     const reader = await observe(url, MONITOR_TOKEN);
     await reader.subscribe(topics.state().name);
@@ -147,7 +168,8 @@ describe('embedded broker authentication', () => {
     expect(await connectFailure(url, { username: GATEWAY_MQTT_USERNAME, password: 'guess' })).toMatchObject({
       code: 4,
     });
-    await startGateway(url, auth.gatewayCredential);
+    // The internal credential still admits a gateway dialling the broker over TCP.
+    await startGateway({ url, credential: auth.gatewayCredential });
   });
 });
 

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MqttApi, type MqttApiOptions } from '../../../src/api/mqtt/mqtt-api.js';
+import type { LocalBroker } from '../../../src/api/mqtt/embedded-broker.js';
+import {
+  MqttApi,
+  type MqttApiClientOptions,
+  type MqttApiCommonOptions,
+  type MqttApiEmbeddedOptions,
+} from '../../../src/api/mqtt/mqtt-api.js';
 import { CarrelError, TransportError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../../src/devices/device-state.js';
@@ -11,13 +17,20 @@ import { startTcpRelay, type TcpRelay } from './tcp-relay.js';
 export interface BrokerUnderTest {
   url: string;
   port: number;
+  /** In-process access, for brokers started in this process (the embedded aedes). */
+  local?: LocalBroker;
   stop(): Promise<void>;
 }
 
-/** A broker the MqttApi contract runs against: the embedded aedes or a real Mosquitto. */
+/**
+ * A broker the MqttApi contract runs against, and the link MqttApi reaches it
+ * through: `embedded` calls the broker in process (EmbeddedLink), `client`
+ * dials its URL through mqtt.js (ClientLink) as for an external broker.
+ */
 export interface BrokerFixture {
   name: string;
-  /** What MqttApi should speak to it: aedes knows only MQTT 3.1.1. */
+  link: 'embedded' | 'client';
+  /** What observers (and a client link) speak to it: aedes knows only MQTT 3.1.1. */
   protocolVersion: 4 | 5;
   /** Starts a broker on `port` (0 or omitted: a free one). */
   start(port?: number): Promise<BrokerUnderTest>;
@@ -41,7 +54,8 @@ let gatewaySerial = 0;
 
 /** The MqttApi contract, one broker per file; each test has its own gateway name so retained messages never mix. */
 export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: string): void {
-  describe.skipIf(skipReason !== undefined)(`MqttApi against ${fixture.name}`, () => {
+  const viaClient = fixture.link === 'client';
+  describe.skipIf(skipReason !== undefined)(`MqttApi against ${fixture.name}, ${fixture.link} link`, () => {
     let broker: BrokerUnderTest;
     const cleanups: Array<() => Promise<void>> = [];
 
@@ -63,7 +77,19 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       listenerErrors: unknown[];
     }
 
-    async function startApi(overrides: Partial<MqttApiOptions> = {}): Promise<Harness> {
+    /** Where the API under test goes: `url` (a relay, a restarted broker) always means a client link. */
+    function linkTo(target: BrokerUnderTest, url?: string): MqttApiClientOptions | MqttApiEmbeddedOptions {
+      if (viaClient || url !== undefined) {
+        return { url: url ?? target.url, protocolVersion: fixture.protocolVersion, reconnectPeriodMs: 100 };
+      }
+      if (!target.local) throw new Error(`${fixture.name} has no in-process access`);
+      return { embedded: target.local };
+    }
+
+    async function startApi(
+      overrides: Partial<MqttApiCommonOptions> & { url?: string } = {},
+    ): Promise<Harness> {
+      const { url, ...common } = overrides;
       const listenerErrors: unknown[] = [];
       const bus = new EventBus((error) => listenerErrors.push(error));
       const states = [printerState()];
@@ -71,12 +97,10 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       const api = new MqttApi({
         site: 'main-library',
         gateway,
-        url: broker.url,
-        protocolVersion: fixture.protocolVersion,
+        ...linkTo(broker, url),
         bus,
         logger: silentLogger(),
         deviceStates: () => states,
-        reconnectPeriodMs: 100,
         connectTimeoutMs: 5000,
         actions: {
           echo: async (data) => data,
@@ -87,7 +111,7 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
             throw new Error('secret internals');
           },
         },
-        ...overrides,
+        ...common,
       });
       await api.start();
       cleanups.push(() => api.stop());
@@ -208,6 +232,23 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       });
     });
 
+    it('never acts on a retained request the broker replays on subscribe', async () => {
+      const gateway = `retained-${process.pid}-${++gatewaySerial}`;
+      const base = `carrel/main-library/${gateway}`;
+      const observer = await observe();
+      await observer.subscribe(`${base}/response/+`);
+      const transactionOf = (m: { json: unknown }) =>
+        (m.json as { transaction?: unknown } | null)?.transaction;
+      await observer.publish(`${base}/request/echo`, JSON.stringify({ transaction: 'stale' }), {
+        retain: true,
+      });
+      cleanups.push(() => observer.publish(`${base}/request/echo`, '', { retain: true }));
+      await startApi({ gateway });
+      await observer.publish(`${base}/request/echo`, JSON.stringify({ transaction: 'fresh' }));
+      await observer.waitFor((m) => transactionOf(m) === 'fresh', 'response to the fresh request');
+      expect(observer.messages.filter((m) => transactionOf(m) === 'stale')).toEqual([]);
+    });
+
     it('survives any request payload and keeps answering', async () => {
       const { api, base } = await startApi();
       const observer = await observe();
@@ -244,31 +285,34 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       expect(reply.json).toEqual({ status: 'ok', data: 'hello', transaction: 'corr-7' });
     });
 
-    it('lets the broker publish the last will offline when the link dies abruptly, then comes back online', async () => {
-      const relay: TcpRelay = await startTcpRelay(broker.port);
-      cleanups.push(() => relay.close());
-      const { base } = await startApi({ url: relay.url });
-      const observer = await observe();
-      await observer.subscribe(`${base}/state`);
-      await observer.waitFor((m) => (m.json as { status?: string }).status === 'online', 'online');
-      observer.clear();
+    it.runIf(viaClient)(
+      'lets the broker publish the last will offline when the link dies abruptly, then comes back online',
+      async () => {
+        const relay: TcpRelay = await startTcpRelay(broker.port);
+        cleanups.push(() => relay.close());
+        const { base } = await startApi({ url: relay.url });
+        const observer = await observe();
+        await observer.subscribe(`${base}/state`);
+        await observer.waitFor((m) => (m.json as { status?: string }).status === 'online', 'online');
+        observer.clear();
 
-      relay.cut({ refuseNew: true });
-      const will = await observer.waitFor((m) => m.topic === `${base}/state`, 'last will');
-      expect(will.json).toEqual({ status: 'offline' });
-      const late = await observe();
-      await late.subscribe(`${base}/state`);
-      const retainedWill = await late.waitFor((m) => m.topic === `${base}/state`, 'retained last will');
-      expect(retainedWill.retain).toBe(true);
-      expect(retainedWill.json).toEqual({ status: 'offline' });
+        relay.cut({ refuseNew: true });
+        const will = await observer.waitFor((m) => m.topic === `${base}/state`, 'last will');
+        expect(will.json).toEqual({ status: 'offline' });
+        const late = await observe();
+        await late.subscribe(`${base}/state`);
+        const retainedWill = await late.waitFor((m) => m.topic === `${base}/state`, 'retained last will');
+        expect(retainedWill.retain).toBe(true);
+        expect(retainedWill.json).toEqual({ status: 'offline' });
 
-      relay.heal();
-      const back = await observer.waitFor(
-        (m) => (m.json as { status?: string }).status === 'online',
-        'online again',
-      );
-      expect(back.topic).toBe(`${base}/state`);
-    });
+        relay.heal();
+        const back = await observer.waitFor(
+          (m) => (m.json as { status?: string }).status === 'online',
+          'online again',
+        );
+        expect(back.topic).toBe(`${base}/state`);
+      },
+    );
 
     it('stop() publishes offline retained, disconnects and leaves the bus', async () => {
       const { api, bus, base } = await startApi();
@@ -284,7 +328,7 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       bus.emit('device.state', printerState({ status: 'offline' })); // nobody listens; nothing throws
     });
 
-    it('republishes retained state after the broker restarts empty', async () => {
+    it.runIf(viaClient)('republishes retained state after the broker restarts empty', async () => {
       const own = await fixture.start();
       let current = own;
       cleanups.push(() => current.stop());
@@ -314,7 +358,7 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       expect(device.json).toEqual(printerState());
     });
 
-    it('start() rejects with a clear error when no broker answers', async () => {
+    it.runIf(viaClient)('start() rejects with a clear error when no broker answers', async () => {
       const gone = await fixture.start();
       await gone.stop();
       const bus = new EventBus();
@@ -341,5 +385,59 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       expect(bus.listenerCount()).toBe(0);
       expect(api.connected).toBe(false);
     });
+
+    it.runIf(!viaClient)(
+      'start() rejects with a clear error when the embedded broker is closed',
+      async () => {
+        const gone = await fixture.start();
+        await gone.stop();
+        const bus = new EventBus();
+        const api = new MqttApi({
+          site: 'main-library',
+          gateway: 'desk-closed',
+          ...linkTo(gone),
+          bus,
+          logger: silentLogger(),
+          deviceStates: () => [],
+          actions: {},
+        });
+        const failure = await api.start().then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(failure).toBeInstanceOf(TransportError);
+        expect((failure as TransportError).code).toBe('mqtt_connect_failed');
+        expect(bus.listenerCount()).toBe(0);
+        expect(api.connected).toBe(false);
+      },
+    );
+
+    it.runIf(!viaClient)(
+      'goes offline without throwing when the embedded broker closes under it',
+      async () => {
+        const own = await fixture.start();
+        cleanups.push(() => own.stop());
+        const listenerErrors: unknown[] = [];
+        const bus = new EventBus((error) => listenerErrors.push(error));
+        const api = new MqttApi({
+          site: 'main-library',
+          gateway: `desk-${process.pid}-${++gatewaySerial}`,
+          ...linkTo(own),
+          bus,
+          logger: silentLogger(),
+          deviceStates: () => [printerState()],
+          actions: {},
+        });
+        await api.start();
+        expect(api.connected).toBe(true);
+        await own.stop();
+        expect(api.connected).toBe(false);
+        bus.emit('device.state', printerState({ status: 'degraded' }));
+        bus.emit('device.event', { device: 'receipt-1', type: 'printer.paper_out', time: '', data: {} });
+        await api.stop();
+        expect(listenerErrors).toEqual([]);
+        expect(bus.listenerCount()).toBe(0);
+      },
+    );
   });
 }

@@ -7,6 +7,7 @@ if (skipReason) console.warn(skipReason);
 describeMqttApiContract(
   {
     name: 'a real Mosquitto',
+    link: 'client',
     protocolVersion: 5,
     start: (port) => startMosquitto(port ? { port } : {}),
   },

@@ -1,0 +1,201 @@
+import { readFile } from 'node:fs/promises';
+// Types only: the mqtt package itself (~10 MB, ~150 ms to load) is imported in open(),
+// so a daemon on its embedded broker never loads it.
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { Clock } from '../../core/clock.js';
+import { describeError, TransportError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { redactBrokerUrl } from './connection.js';
+import {
+  type LinkEvent,
+  LinkListeners,
+  type LinkMessage,
+  type LinkPublishOptions,
+  type MqttLink,
+  topicMatchesFilter,
+} from './link.js';
+
+export interface ClientLinkOptions {
+  /** mqtt://, mqtts://, ws://, wss:// */
+  url: string;
+  username?: string;
+  password?: string;
+  /** PEM file of the CA that signed the broker's certificate. */
+  caFile?: string;
+  /** 4 (MQTT 3.1.1) or 5 (correlation data and response topics). */
+  protocolVersion: 4 | 5;
+  clientId: string;
+  /** What the broker publishes for us when the connection dies without a DISCONNECT. */
+  will: { topic: string; payload: string };
+  reconnectPeriodMs: number;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Connect-refusal codes that retrying will not fix (bad credentials, not authorized, bad protocol). */
+const FATAL_CONNACK_CODES = new Set([1, 2, 4, 5, 128, 132, 133, 134, 135, 138, 140]);
+
+/**
+ * A link to a broker over the network through mqtt.js: clean session, keepalive,
+ * a retained last will, reconnect every `reconnectPeriodMs` with the
+ * subscriptions renewed, and nothing queued while offline.
+ */
+export class ClientLink implements MqttLink {
+  readonly where: string;
+  private readonly listeners = new LinkListeners();
+  private readonly subscriptions: Array<{ filter: string; onMessage: (message: LinkMessage) => void }> = [];
+  private client: MqttClient | undefined;
+
+  constructor(private readonly options: ClientLinkOptions) {
+    this.where = redactBrokerUrl(options.url);
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  get carriesProperties(): boolean {
+    return this.options.protocolVersion === 5;
+  }
+
+  on(event: LinkEvent, listener: () => void): void {
+    this.listeners.add(event, listener);
+  }
+
+  async open(timeoutMs: number): Promise<void> {
+    if (this.client) throw new Error('ClientLink is opened once');
+    const { options } = this;
+    const clientOptions: IClientOptions = {
+      clientId: options.clientId,
+      protocolVersion: options.protocolVersion,
+      clean: true,
+      keepalive: 30,
+      resubscribe: true,
+      connectTimeout: Math.min(timeoutMs, 30_000),
+      reconnectPeriod: options.reconnectPeriodMs,
+      reconnectOnConnackError: true,
+      queueQoSZero: false,
+      will: { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: 1, retain: true },
+      ...(options.username !== undefined && { username: options.username }),
+      ...(options.password !== undefined && { password: options.password }),
+    };
+    if (options.caFile !== undefined) {
+      try {
+        clientOptions.ca = await readFile(options.caFile);
+      } catch (error) {
+        throw new TransportError(
+          'mqtt_ca_unreadable',
+          `cannot read MQTT caFile ${options.caFile}: ${describeError(error).message}`,
+        );
+      }
+    }
+    let mqtt: typeof import('mqtt');
+    try {
+      mqtt = await import('mqtt');
+    } catch (error) {
+      throw new TransportError(
+        'mqtt_client_missing',
+        `the mqtt package is needed for an external MQTT broker: ${describeError(error).message}`,
+      );
+    }
+
+    const client = mqtt.connect(options.url, clientOptions);
+    this.client = client;
+    client.on('connect', () => this.listeners.emit('connect'));
+    client.on('message', (topic, payload, packet) => this.deliver(topic, payload, packet));
+    client.on('offline', () => {
+      options.logger.warn({ broker: this.where }, 'MQTT broker unreachable; retrying');
+      this.listeners.emit('offline');
+    });
+    client.on('error', (error) => options.logger.debug({ err: describeError(error) }, 'MQTT client error'));
+    try {
+      await this.waitForFirstConnect(client, timeoutMs);
+    } catch (error) {
+      await client.endAsync(true).catch(() => {});
+      throw error;
+    }
+  }
+
+  async publish(topic: string, payload: string | Buffer, options: LinkPublishOptions): Promise<void> {
+    const client = this.client;
+    if (!client?.connected)
+      throw new TransportError('mqtt_offline', `MQTT broker ${this.where} is not connected`);
+    const properties =
+      options.correlationData !== undefined && this.carriesProperties
+        ? { properties: { correlationData: options.correlationData } }
+        : {};
+    await client.publishAsync(topic, payload, { qos: options.qos, retain: options.retain, ...properties });
+  }
+
+  async subscribe(filter: string, onMessage: (message: LinkMessage) => void): Promise<void> {
+    const client = this.client;
+    if (!client) throw new TransportError('mqtt_offline', `MQTT broker ${this.where} is not connected`);
+    // mqtt.js (resubscribe) renews this subscription after every reconnect.
+    await client.subscribeAsync(filter, { qos: 1 });
+    this.subscriptions.push({ filter, onMessage });
+  }
+
+  async end(): Promise<void> {
+    await this.client?.endAsync();
+  }
+
+  async destroy(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    // An end() that the broker never answered leaves the client disconnecting: cut the socket.
+    if (client.disconnecting) client.stream?.destroy();
+    else await client.endAsync(true).catch(() => {});
+  }
+
+  private deliver(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const { responseTopic, correlationData } = packet.properties ?? {};
+    const message: LinkMessage = {
+      topic,
+      payload,
+      retained: packet.retain === true,
+      ...(typeof responseTopic === 'string' && { responseTopic }),
+      ...(Buffer.isBuffer(correlationData) && { correlationData }),
+    };
+    for (const subscription of this.subscriptions) {
+      if (topicMatchesFilter(subscription.filter, topic)) subscription.onMessage(message);
+    }
+  }
+
+  private waitForFirstConnect(client: MqttClient, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let lastError = 'no answer';
+      const finish = (error?: Error) => {
+        timer.cancel();
+        client.off('connect', onConnect);
+        client.off('error', onError);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onConnect = () => finish();
+      const onError = (error: Error & { code?: unknown }) => {
+        lastError = error.message;
+        if (typeof error.code === 'number' && FATAL_CONNACK_CODES.has(error.code)) {
+          finish(
+            new TransportError(
+              'mqtt_refused',
+              `MQTT broker ${this.where} refused the connection: ${error.message}`,
+            ),
+          );
+        }
+      };
+      const timer = this.options.clock.setTimeout(
+        'mqtt-connect',
+        () =>
+          finish(
+            new TransportError(
+              'mqtt_connect_failed',
+              `could not connect to MQTT broker ${this.where} within ${timeoutMs} ms: ${lastError}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      client.on('connect', onConnect);
+      client.on('error', onError);
+    });
+  }
+}

@@ -1,0 +1,116 @@
+// Run by mqtt-client-lazy.test.ts in a child process, on the build in dist/:
+//   node mqtt-module-probe.mjs <repo root> <embedded|external>
+// Starts MqttFeature the way the daemon does (embedded), or MqttApi over a client
+// link (external, the positive control), stops it, and prints one JSON line
+// naming every module under node_modules/mqtt/ this process loaded.
+//
+// Two witnesses, because an ES module and a CommonJS one are loaded differently:
+// - a module.register() resolve hook sees every `import` and `import()` the ESM
+//   loader resolves (how Carrel reaches the mqtt package), reported over a MessagePort;
+// - require.cache holds every CommonJS file loaded, also those pulled in by
+//   require() inside a package, which no ESM hook sees (mqtt 5 is CommonJS).
+import { createRequire, register } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+
+const [root, mode] = process.argv.slice(2);
+const resolved = [];
+let flushed;
+const { port1, port2 } = new MessageChannel();
+port1.on('message', (url) => {
+  resolved.push(url);
+  if (flushed && url.includes(flushed.token)) flushed.done();
+});
+const hooks = `
+let port;
+export function initialize(data) { port = data.port; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  port.postMessage(result.url);
+  return result;
+}`;
+register(`data:text/javascript,${encodeURIComponent(hooks)}`, {
+  data: { port: port2 },
+  transferList: [port2],
+});
+
+const dist = (path) => pathToFileURL(join(root, 'dist', path)).href;
+const { MqttFeature } = await import(dist('src/app/mqtt-feature.js'));
+const { startEmbeddedBroker } = await import(dist('src/api/mqtt/embedded-broker.js'));
+const { MqttApi } = await import(dist('src/api/mqtt/mqtt-api.js'));
+const { EventBus } = await import(dist('src/gateway/event-bus.js'));
+const { silentLogger } = await import(dist('src/core/logger.js'));
+
+const logger = silentLogger();
+const bus = new EventBus();
+const device = {
+  device: 'receipt-1',
+  kind: 'receipt-printer',
+  status: 'online',
+  since: '2026-01-01T00:00:00.000Z',
+  reason: null,
+  lastError: null,
+  reconnects: 0,
+  detail: {},
+};
+const services = {
+  site: 'library',
+  gateway: 'desk-1',
+  bus,
+  devices: () => [device],
+  device: () => device,
+  printers: {},
+  features: () => [],
+  readiness: () => ({ ready: true, checks: [] }),
+};
+if (mode === 'embedded') {
+  // The daemon's path for `mqtt.mode: embedded`.
+  const mqtt = { mode: 'embedded', host: '127.0.0.1', port: 0 };
+  const feature = new MqttFeature(
+    { site: 'library', gateway: 'desk-1', auth: { tokens: [] }, mqtt },
+    services,
+    logger,
+  );
+  await feature.start();
+  bus.emit('device.state', { ...device, status: 'degraded' });
+  await feature.stop();
+} else {
+  // The positive control: a client link (as for an external broker; aedes over TCP here,
+  // so MQTT 3.1.1) must load mqtt, or the witnesses above see nothing.
+  const broker = await startEmbeddedBroker({ port: 0, logger });
+  const api = new MqttApi({
+    site: 'library',
+    gateway: 'desk-1',
+    url: `mqtt://127.0.0.1:${broker.port}`,
+    protocolVersion: 4,
+    bus,
+    logger,
+    deviceStates: () => [device],
+    actions: {},
+  });
+  await api.start();
+  bus.emit('device.state', { ...device, status: 'degraded' });
+  await api.stop();
+  await broker.close();
+}
+
+// Messages on one port arrive in order: once this last resolution is reported, all earlier ones are.
+const token = `probe${process.pid}x${Date.now()}`;
+await new Promise((done) => {
+  flushed = { token, done };
+  import(`data:text/javascript,export const ${token} = 1;`);
+});
+port1.close();
+
+const fromRequire = Object.keys(createRequire(import.meta.url).cache);
+const isMqtt = (path) => path.replaceAll('\\', '/').includes('/node_modules/mqtt/');
+console.log(
+  JSON.stringify({
+    mode,
+    imported: resolved.filter(isMqtt),
+    required: fromRequire.filter(isMqtt),
+    // A package the run must load either way: proves the ESM witness saw this run's imports.
+    aedes: resolved.filter((url) => url.includes('/node_modules/aedes/')).length,
+  }),
+);
