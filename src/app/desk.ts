@@ -55,6 +55,7 @@ export function createDesk(options: DeskOptions): Desk {
   const devices = new DeviceRegistry(
     buildDeviceEntries({
       devices: config.devices,
+      ils: config.ils,
       storage,
       simulators,
       bus,

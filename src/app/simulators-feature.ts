@@ -1,15 +1,87 @@
-import { type PrinterSimulator, startPrinterSimulator } from '../../simulators/printer/simulator.js';
+import type { IlsSimulator } from '../../simulators/ils/index.js';
+import type { PrinterSimulator } from '../../simulators/printer/simulator.js';
+import type { RfidPadSimulator } from '../../simulators/rfid-pad/index.js';
 import type { Logger } from '../core/logger.js';
 import type { SimulatorConfig } from '../gateway/config/schema.js';
 import type { Feature } from '../gateway/feature.js';
 
-interface RunningSimulator {
+type Handles = { printer: PrinterSimulator; ils: IlsSimulator; 'rfid-pad': RfidPadSimulator };
+
+interface RunningSimulator<K extends keyof Handles = keyof Handles> {
   id: string;
-  kind: SimulatorConfig['kind'];
+  kind: K;
   host: string;
   port: number;
-  httpUrl: string;
+  url: string;
+  detail: string;
+  handle: Handles[K];
   close(): Promise<void>;
+}
+
+/** Starts one simulator of any kind; each kind's module is loaded only when configured. */
+async function startSimulator(config: SimulatorConfig, logger: Logger): Promise<RunningSimulator> {
+  switch (config.kind) {
+    case 'printer': {
+      const { startPrinterSimulator } = await import('../../simulators/printer/simulator.js');
+      const sim = await startPrinterSimulator({
+        id: config.id,
+        host: config.host,
+        port: config.port,
+        httpPort: config.httpPort,
+        columns: config.columns,
+        logger,
+      });
+      return {
+        id: config.id,
+        kind: 'printer',
+        host: config.host,
+        port: sim.escposPort,
+        url: sim.httpUrl,
+        detail: `ESC/POS on tcp://${config.host}:${sim.escposPort}`,
+        handle: sim,
+        close: () => sim.close(),
+      };
+    }
+    case 'ils': {
+      const { sampleFixturePath, startIlsSimulator } = await import('../../simulators/ils/index.js');
+      const sim = await startIlsSimulator({
+        fixture: config.fixture ?? sampleFixturePath(),
+        host: config.host,
+        port: config.port,
+        logger,
+      });
+      return {
+        id: config.id,
+        kind: 'ils',
+        host: config.host,
+        port: sim.port,
+        url: sim.url,
+        detail: `SIP2 2.00, fixture ${config.fixture ?? 'sample library'}`,
+        handle: sim,
+        close: () => sim.close(),
+      };
+    }
+    case 'rfid-pad': {
+      const { startRfidPadSimulator } = await import('../../simulators/rfid-pad/index.js');
+      const sim = await startRfidPadSimulator({
+        protocol: config.protocol,
+        host: config.host,
+        tcpPort: config.port,
+        httpPort: config.httpPort,
+        tags: config.tags.map((preset) => ({ preset })),
+      });
+      return {
+        id: config.id,
+        kind: 'rfid-pad',
+        host: config.host,
+        port: sim.tcpPort!,
+        url: sim.httpUrl,
+        detail: `FEIG on tcp://${config.host}:${sim.tcpPort}`,
+        handle: sim,
+        close: () => sim.close(),
+      };
+    }
+  }
 }
 
 /**
@@ -20,7 +92,6 @@ interface RunningSimulator {
 export class SimulatorsFeature implements Feature {
   readonly name = 'simulators';
   private readonly running = new Map<string, RunningSimulator>();
-  private readonly printers = new Map<string, PrinterSimulator>();
 
   constructor(
     private readonly configs: readonly SimulatorConfig[],
@@ -28,31 +99,18 @@ export class SimulatorsFeature implements Feature {
   ) {}
 
   async start(): Promise<void> {
-    for (const config of this.configs) {
-      const sim = await startPrinterSimulator({
-        id: config.id,
-        host: config.host,
-        port: config.port,
-        httpPort: config.httpPort,
-        columns: config.columns,
-        logger: this.logger,
-      });
-      this.printers.set(config.id, sim);
-      this.running.set(config.id, {
-        id: config.id,
-        kind: config.kind,
-        host: config.host,
-        port: sim.escposPort,
-        httpUrl: sim.httpUrl,
-        close: () => sim.close(),
-      });
+    try {
+      for (const config of this.configs)
+        this.running.set(config.id, await startSimulator(config, this.logger));
+    } catch (error) {
+      await this.stop();
+      throw error;
     }
   }
 
   async stop(): Promise<void> {
     await Promise.allSettled([...this.running.values()].map((sim) => sim.close()));
     this.running.clear();
-    this.printers.clear();
   }
 
   /** The TCP address a device reaches the simulator on. */
@@ -63,15 +121,23 @@ export class SimulatorsFeature implements Feature {
   }
 
   printer(id: string): PrinterSimulator | undefined {
-    return this.printers.get(id);
+    return this.handle(id, 'printer');
+  }
+
+  ils(id: string): IlsSimulator | undefined {
+    return this.handle(id, 'ils');
+  }
+
+  rfidPad(id: string): RfidPadSimulator | undefined {
+    return this.handle(id, 'rfid-pad');
   }
 
   describe(): Array<{ id: string; kind: string; url: string; detail: string }> {
-    return [...this.running.values()].map((sim) => ({
-      id: sim.id,
-      kind: sim.kind,
-      url: sim.httpUrl,
-      detail: `ESC/POS on tcp://${sim.host}:${sim.port}`,
-    }));
+    return [...this.running.values()].map(({ id, kind, url, detail }) => ({ id, kind, url, detail }));
+  }
+
+  private handle<K extends keyof Handles>(id: string, kind: K): Handles[K] | undefined {
+    const sim = this.running.get(id);
+    return sim?.kind === kind ? (sim.handle as Handles[K]) : undefined;
   }
 }

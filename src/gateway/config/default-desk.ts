@@ -2,8 +2,9 @@ import { deepFreeze } from './load.js';
 import { type CarrelConfig, type CarrelConfigInput, configSchema } from './schema.js';
 
 /**
- * The simulated desk `carrel start` runs when no configuration is given: one receipt
- * printer backed by the ESC/POS simulator, HTTP and an embedded MQTT broker on loopback.
+ * The simulated desk `carrel start` runs when no configuration is given: the sample
+ * library's ILS over SIP2, a receipt printer and an RFID pad, each backed by its
+ * simulator, with HTTP and an embedded MQTT broker on loopback.
  */
 export function defaultDeskConfig(): CarrelConfig {
   const input: CarrelConfigInput = {
@@ -12,7 +13,17 @@ export function defaultDeskConfig(): CarrelConfig {
     gateway: 'desk-1',
     http: { host: '127.0.0.1', port: 8480 },
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 1883 },
-    simulators: [{ id: 'printer-sim', kind: 'printer', port: 0, httpPort: 0 }],
+    simulators: [
+      { id: 'ils-sim', kind: 'ils', port: 0 },
+      { id: 'printer-sim', kind: 'printer', port: 0, httpPort: 0 },
+    ],
+    ils: {
+      simulator: 'ils-sim',
+      user: 'kiosk1',
+      password: 'kiosk1pw',
+      location: 'MAIN',
+      institution: 'RIVERSIDE',
+    },
     devices: [
       {
         id: 'receipt-1',

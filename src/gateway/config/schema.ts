@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ilsConfigSchema } from '../../devices/ils/config.js';
 
 /**
  * The one configuration schema. The TypeScript type is derived from it, the
@@ -80,7 +81,35 @@ export const receiptPrinterSchema = z.strictObject({
 });
 export type ReceiptPrinterConfig = z.infer<typeof receiptPrinterSchema>;
 
-export const deviceSchema = z.discriminatedUnion('kind', [receiptPrinterSchema]);
+const afiByte = z.number().int().min(0).max(255);
+
+export const rfidReaderSchema = z.strictObject({
+  id: deviceId,
+  kind: z.literal('rfid-reader'),
+  name: z.string().optional(),
+  /** FEIG advanced host protocol (serial 38400 8E1 or TCP 10001), or the 3M 810 pad protocol (serial 19200 8N1). */
+  protocol: z.enum(['feig', '3m']),
+  transport: transportSchema,
+  /** Pause between inventory rounds. */
+  inventoryIntervalMs: z.number().int().min(20).max(10_000).default(200),
+  /** A tag missing from this many rounds in a row has left the pad. */
+  leaveAfterMissedRounds: z.number().int().min(1).max(50).default(3),
+  security: z
+    .strictObject({
+      /** How the library's gates see security: the AFI (ISO 28560), NXP EAS, or both. */
+      method: z.enum(['afi', 'eas', 'afi+eas']).default('afi'),
+      /** AFI of an item in the library (gates alarm): 0x07 by the standard. */
+      securedAfi: afiByte.default(0x07),
+      /** AFI of an item on loan: 0xC2 by the standard; some sites use 0x21 or 0xD7/0xDA. */
+      unsecuredAfi: afiByte.default(0xc2),
+      /** Writes that failed (tag pulled away) are retried this often when the tag returns. */
+      maxAttempts: z.number().int().min(1).max(50).default(5),
+    })
+    .prefault({}),
+});
+export type RfidReaderConfig = z.infer<typeof rfidReaderSchema>;
+
+export const deviceSchema = z.discriminatedUnion('kind', [receiptPrinterSchema, rfidReaderSchema]);
 export type DeviceConfig = z.infer<typeof deviceSchema>;
 
 export const printerSimulatorSchema = z.strictObject({
@@ -93,7 +122,35 @@ export const printerSimulatorSchema = z.strictObject({
   httpPort: port.default(0),
   columns: z.number().int().min(24).max(64).default(42),
 });
-export const simulatorSchema = z.discriminatedUnion('kind', [printerSimulatorSchema]);
+export const ilsSimulatorSchema = z.strictObject({
+  id: deviceId,
+  kind: z.literal('ils'),
+  host: z.string().default('127.0.0.1'),
+  /** SIP2 port; 0 picks a free one. */
+  port: port.default(0),
+  /** Library fixture (docs/ils-fixture.md); the sample library when absent. */
+  fixture: z.string().optional(),
+});
+
+export const rfidPadSimulatorSchema = z.strictObject({
+  id: deviceId,
+  kind: z.literal('rfid-pad'),
+  host: z.string().default('127.0.0.1'),
+  /** The in-process pad speaks FEIG over TCP (`carrel sim rfid-pad --pty` serves ptys and the 3M protocol). */
+  protocol: z.literal('feig').default('feig'),
+  /** FEIG over TCP; 0 picks a free one. */
+  port: port.default(0),
+  /** Control API (place and remove tags); 0 picks a free one. */
+  httpPort: port.default(0),
+  /** Reference tags on the pad at start: V1, V2, V3, V5, blank. */
+  tags: z.array(z.enum(['V1', 'V2', 'V3', 'V5', 'blank'])).default([]),
+});
+
+export const simulatorSchema = z.discriminatedUnion('kind', [
+  printerSimulatorSchema,
+  ilsSimulatorSchema,
+  rfidPadSimulatorSchema,
+]);
 export type SimulatorConfig = z.infer<typeof simulatorSchema>;
 
 export const tokenSchema = z.strictObject({
@@ -145,12 +202,30 @@ export const configSchema = z
       })
       .prefault({}),
     systemd: z.strictObject({ watchdog: z.boolean().default(true) }).prefault({}),
+    /** The ILS over SIP2. `simulator` names an `ils` simulator instead of host and port. */
+    ils: ilsConfigSchema
+      .extend({
+        host: z.string().min(1).optional(),
+        port: port.min(1).optional(),
+        simulator: deviceId.optional(),
+      })
+      .refine((ils) => ils.simulator !== undefined || (ils.host !== undefined && ils.port !== undefined), {
+        message: 'give host and port, or the id of an ils simulator',
+      })
+      .optional(),
     devices: z.array(deviceSchema).default([]),
     simulators: z.array(simulatorSchema).default([]),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.devices.forEach((device, index) => {
+      if (device.id === 'ils' && config.ils !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', index, 'id'],
+          message: 'the id "ils" is the ILS link\'s own; choose another',
+        });
+      }
       if (seen.has(device.id)) {
         ctx.addIssue({
           code: 'custom',
@@ -170,6 +245,14 @@ export const configSchema = z
         }
       }
     });
+    const simulatorKind = (id: string) => config.simulators.find((s) => s.id === id)?.kind;
+    if (config.ils?.simulator !== undefined && simulatorKind(config.ils.simulator) !== 'ils') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ils', 'simulator'],
+        message: `no ils simulator with id "${config.ils.simulator}" is configured`,
+      });
+    }
     const simIds = new Set<string>();
     config.simulators.forEach((sim, index) => {
       if (simIds.has(sim.id)) {

@@ -18,20 +18,26 @@ describe('defaultDeskConfig', () => {
       mqtt: { mode: 'embedded', host: '127.0.0.1', port: 1883 },
       log: { level: 'info' },
       systemd: { watchdog: true },
-      simulators: [
-        { id: 'printer-sim', kind: 'printer', host: '127.0.0.1', port: 0, httpPort: 0, columns: 42 },
-      ],
+      ils: { simulator: 'ils-sim', user: 'kiosk1', location: 'MAIN', institution: 'RIVERSIDE' },
     });
-    expect(config.devices).toEqual([
-      expect.objectContaining({
-        id: 'receipt-1',
-        kind: 'receipt-printer',
-        name: 'Desk receipt printer',
-        transport: { type: 'simulator', simulator: 'printer-sim' },
-        columns: 42,
-        encoding: 'cp858',
-      }),
-    ]);
+    expect(config.simulators).toEqual(
+      expect.arrayContaining([
+        { id: 'ils-sim', kind: 'ils', host: '127.0.0.1', port: 0 },
+        { id: 'printer-sim', kind: 'printer', host: '127.0.0.1', port: 0, httpPort: 0, columns: 42 },
+      ]),
+    );
+    expect(config.devices).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: 'receipt-1',
+          kind: 'receipt-printer',
+          name: 'Desk receipt printer',
+          transport: { type: 'simulator', simulator: 'printer-sim' },
+          columns: 42,
+          encoding: 'cp858',
+        }),
+      ]),
+    );
     expect(Object.isFrozen(config.devices[0])).toBe(true);
   });
 
@@ -44,11 +50,19 @@ describe('config/carrel.example.yaml', () => {
   const env = {
     CARREL_KIOSK_TOKEN: 'kiosk-token-0123456789abcdef',
     CARREL_MONITOR_TOKEN: 'monitor-token-0123456789abcdef',
+    CARREL_SIP2_PASSWORD: 'sip2-secret',
   };
 
   it('validates', () => {
     const config = loadConfigFile(examplePath, env);
-    expect(config.devices.map((d) => d.transport.type)).toEqual(['tcp', 'serial', 'lp', 'simulator']);
+    expect(config.devices.map((d) => d.transport.type)).toEqual([
+      'tcp',
+      'serial',
+      'lp',
+      'simulator',
+      'serial',
+    ]);
+    expect(config.ils).toMatchObject({ host: 'ils.example.org', port: 6001, password: 'sip2-secret' });
     expect(config.auth.tokens.map((t) => t.token)).toEqual([
       env.CARREL_KIOSK_TOKEN,
       env.CARREL_MONITOR_TOKEN,

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDesk, type Desk } from '../../src/app/desk.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
+import type { CarrelConfig } from '../../src/gateway/config/schema.js';
+
+/** The ILS link as a supervised component of the simulated desk: health in /readyz, /metrics and MQTT. */
+let desk: Desk;
+let api: string;
+let stateDir: string;
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'carrel-ils-e2e-'));
+  const base = defaultDeskConfig();
+  const config: CarrelConfig = {
+    ...base,
+    http: { ...base.http, port: 0 },
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+    storage: { path: join(stateDir, 'carrel.db') },
+  };
+  desk = createDesk({ config, logger: silentLogger(), version: 'test' });
+  await desk.start();
+  api = desk.urls().api!.replace(/\/api\/v1$/, '');
+});
+
+afterAll(async () => {
+  await desk?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+interface DeviceJson {
+  device: string;
+  kind: string;
+  status: string;
+  detail: { roundTripMs?: number; connections?: number };
+}
+
+async function ilsState(): Promise<DeviceJson> {
+  return (await (await fetch(`${api}/api/v1/devices/ils`)).json()) as DeviceJson;
+}
+
+describe('the ILS link on the simulated desk', () => {
+  it('logs in to the simulated ILS and reports online with its round-trip time', async () => {
+    await expect.poll(async () => (await ilsState()).status, { timeout: 5000 }).toBe('online');
+    const state = await ilsState();
+    expect(state.kind).toBe('ils');
+    expect(state.detail.connections).toBeGreaterThan(0);
+    expect(typeof state.detail.roundTripMs).toBe('number');
+    const readiness = (await (await fetch(`${api}/readyz`)).json()) as {
+      checks: Array<{ name: string; ok: boolean }>;
+    };
+    expect(readiness.checks).toContainEqual(expect.objectContaining({ name: 'device:ils', ok: true }));
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toContain('carrel_device_status{device="ils",kind="ils",status="online"} 1');
+  });
+
+  it('publishes the link state retained on MQTT and turns offline, failing readiness, when the ILS goes away', async () => {
+    const client = await mqtt.connectAsync(desk.urls().mqtt!, { protocolVersion: 4, reconnectPeriod: 0 });
+    const states: string[] = [];
+    client.on('message', (_topic, payload) => states.push(JSON.parse(String(payload)).status));
+    await client.subscribeAsync('carrel/library/desk-1/devices/ils/state');
+    await expect.poll(() => states.at(-1)).toBe('online');
+
+    await desk.simulators.ils('ils-sim')!.close();
+    await expect.poll(async () => (await ilsState()).status, { timeout: 8000 }).toBe('offline');
+    await expect.poll(() => states.at(-1)).toBe('offline');
+    expect((await fetch(`${api}/readyz`)).status).toBe(503);
+    await client.endAsync();
+  });
+});
