@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { DeviceConfig } from '../gateway/config/schema.js';
+import type { CarrelConfig, DeviceConfig } from '../gateway/config/schema.js';
+import { IlsLinkEntry } from '../gateway/devices/ils-link.js';
 import { ReceiptPrinterEntry } from '../gateway/devices/receipt-printer.js';
 import type { DeviceEntry } from '../gateway/devices/registry.js';
 import type { EventBus } from '../gateway/event-bus.js';
@@ -10,13 +11,14 @@ import type { StorageFeature } from './storage-feature.js';
 /** One run-time entry per configured device, by kind. */
 export function buildDeviceEntries(options: {
   devices: readonly DeviceConfig[];
+  ils: CarrelConfig['ils'];
   storage: StorageFeature;
   simulators: SimulatorsFeature;
   bus: EventBus;
   clock: Clock;
   logger: Logger;
 }): DeviceEntry[] {
-  return options.devices.map((config): DeviceEntry => {
+  const entries = options.devices.map((config): DeviceEntry => {
     if (config.kind === 'receipt-printer') {
       return new ReceiptPrinterEntry({
         config,
@@ -30,4 +32,16 @@ export function buildDeviceEntries(options: {
     const unknown: never = config.kind;
     throw new Error(`no driver for device kind ${String(unknown)}`);
   });
+  if (options.ils) {
+    entries.unshift(
+      new IlsLinkEntry({
+        config: options.ils,
+        resolveSimulator: (id) => options.simulators.address(id),
+        bus: options.bus,
+        clock: options.clock,
+        logger: options.logger,
+      }),
+    );
+  }
+  return entries;
 }
