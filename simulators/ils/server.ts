@@ -35,6 +35,8 @@ export interface IlsSimulator {
   readonly state: IlsLibrary;
   /** Open SIP2 connections. */
   readonly connections: number;
+  /** SIP2 connections served since the start, open or closed: shows a client reconnecting. */
+  readonly connectionsAccepted: number;
   /** Replaces the active faults (validated); `{}` clears them. */
   setFaults(faults: IlsFaults): void;
   faults(): IlsFaults;
@@ -54,9 +56,11 @@ export async function startIlsSimulator(options: IlsSimulatorOptions): Promise<I
   const library = new IlsLibrary(fixture, { clock });
   let faults = parseIlsFaults(options.faults ?? {});
   const sessions = new Set<IlsSession>();
+  let accepted = 0;
   const context = { library, clock, logger, faults: () => faults };
 
   const attach = (stream: Duplex) => {
+    accepted++;
     const session = new IlsSession(stream, context, (done) => sessions.delete(done));
     sessions.add(session);
   };
@@ -93,6 +97,9 @@ export async function startIlsSimulator(options: IlsSimulatorOptions): Promise<I
     state: library,
     get connections() {
       return sessions.size;
+    },
+    get connectionsAccepted() {
+      return accepted;
     },
     setFaults(next) {
       faults = parseIlsFaults(next);

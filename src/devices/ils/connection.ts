@@ -261,7 +261,7 @@ export class IlsConnection extends EventEmitter {
     // From here the bytes may reach the ILS, whatever the write's own outcome.
     if (pending) pending.sent = true;
     this.lastActivity = this.clock.monotonic();
-    this.trace('sent', bytes);
+    this.trace('sent', withoutTerminator(bytes));
     this.transport.write(bytes).catch((error: unknown) => {
       if (pending && this.pending === pending) {
         this.settle(
@@ -298,11 +298,16 @@ export class IlsConnection extends EventEmitter {
     const decoded = this.codec.decode(frame);
     if (!decoded.ok) {
       const { code, position } = decoded.error;
-      if (code === 'sip2_not_a_message') {
-        // A plain-text line some servers send before (or instead of) the answer: noted, not fatal.
+      if (!mayBeTheAnswer(frame, code, pending.expected)) {
+        // A plain-text line some servers send before (or instead of) the answer ("Error: …",
+        // "500 …"): noted, not fatal, and not answered with a 97, which would only make the
+        // ILS send its answer twice (the second copy could be taken for the next request's).
         pending.warnings.push({
           code: 'trailing_text',
-          message: 'plain-text line instead of a message',
+          message:
+            code === 'sip2_not_a_message'
+              ? 'plain-text line instead of a message'
+              : `a line that is not the answer (${code})`,
           position,
         });
         return;
@@ -421,6 +426,25 @@ export class IlsConnection extends EventEmitter {
       this.logger.debug({ direction, frame: maskFrame(frame).replace(/[\r\n]+$/, '') }, 'SIP2 frame');
     }
   }
+}
+
+/**
+ * Whether an unreadable frame is the answer, damaged (truncated, or its checksum
+ * wrong), and so worth asking for again (97): it must start with the code of the
+ * answer awaited. Lines that are no SIP2 message, or another message's, are not.
+ */
+function mayBeTheAnswer(frame: Uint8Array, code: string, expected: Sip2MessageType | undefined): boolean {
+  if (code !== 'sip2_truncated' && code !== 'sip2_checksum_mismatch') return false;
+  if (expected === undefined) return true;
+  const answerCode = SIP2_MESSAGES[expected].code;
+  return frame[0] === answerCode.charCodeAt(0) && frame[1] === answerCode.charCodeAt(1);
+}
+
+/** A frame as listeners see it: the CR or CR LF that ends it left off. */
+function withoutTerminator(bytes: Uint8Array): Uint8Array {
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 13 || bytes[end - 1] === 10)) end--;
+  return bytes.subarray(0, end);
 }
 
 /** The message that answers a request, per the spec table. */
