@@ -5,13 +5,7 @@
 
 import { SIP2_CHARSETS, type Sip2Charset } from './charset.js';
 import { nextSequence } from './checksum.js';
-import {
-  assertTimeZone,
-  formatSip2Date,
-  parseSip2Date,
-  processTimeZone,
-  type Sip2ParsedDate,
-} from './date.js';
+import { assertTimeZone, formatSip2Date, parseSip2Date, type Sip2ParsedDate } from './date.js';
 import { decodeSip2Message, type Sip2DecodeOptions } from './decode.js';
 import { encodeSip2Message, type Sip2EncodeOptions } from './encode.js';
 import type { Sip2DecodeResult } from './errors.js';
@@ -37,7 +31,8 @@ export interface Sip2CodecOptions {
 
 export class Sip2Codec {
   readonly charset: Sip2Charset;
-  readonly timeZone: string;
+  /** The ILS's named zone; undefined means the process's own zone. */
+  readonly timeZone: string | undefined;
   private readonly encodeOptions: Sip2EncodeOptions;
   private readonly decodeOptions: Sip2DecodeOptions;
   private sequence = -1;
@@ -46,8 +41,8 @@ export class Sip2Codec {
   constructor(options: Sip2CodecOptions = {}) {
     this.charset = options.charset ?? 'utf-8';
     if (!SIP2_CHARSETS.includes(this.charset)) throw new RangeError(`unknown SIP2 charset ${this.charset}`);
-    this.timeZone = options.timeZone ?? processTimeZone();
-    assertTimeZone(this.timeZone);
+    this.timeZone = options.timeZone;
+    if (this.timeZone !== undefined) assertTimeZone(this.timeZone);
     this.encodeOptions = {
       charset: this.charset,
       timeZone: this.timeZone,
