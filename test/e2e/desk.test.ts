@@ -1,39 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createDesk, type Desk } from '../../src/app/desk.js';
-import { silentLogger } from '../../src/core/logger.js';
-import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
-import type { CarrelConfig } from '../../src/gateway/config/schema.js';
+import type { Desk } from '../../src/app/desk.js';
+import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
 /**
  * The simulated desk, end to end: the composition root as `carrel start` runs it,
  * a real printer simulator over TCP, the HTTP API, the WebSocket and MQTT.
  */
+let testDesk: TestDesk;
 let desk: Desk;
 let api: string;
-let stateDir: string;
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'carrel-e2e-'));
-  const base = defaultDeskConfig();
-  const config: CarrelConfig = {
-    ...base,
-    http: { ...base.http, port: 0 },
-    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
-    storage: { path: join(stateDir, 'carrel.db') },
-  };
-  desk = createDesk({ config, logger: silentLogger(), version: 'test' });
-  await desk.start();
-  api = desk.urls().api!.replace(/\/api\/v1$/, '');
+  testDesk = await startTestDesk();
+  ({ desk, api } = testDesk);
 });
 
 afterAll(async () => {
-  await desk?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
+  await testDesk?.stop();
 });
 
 async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {

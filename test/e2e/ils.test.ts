@@ -1,35 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDesk, type Desk } from '../../src/app/desk.js';
-import { silentLogger } from '../../src/core/logger.js';
-import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
-import type { CarrelConfig } from '../../src/gateway/config/schema.js';
+import type { Desk } from '../../src/app/desk.js';
+import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
 /** The ILS link as a supervised component of the simulated desk: health in /readyz, /metrics and MQTT. */
+let testDesk: TestDesk;
 let desk: Desk;
 let api: string;
-let stateDir: string;
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'carrel-ils-e2e-'));
-  const base = defaultDeskConfig();
-  const config: CarrelConfig = {
-    ...base,
-    http: { ...base.http, port: 0 },
-    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
-    storage: { path: join(stateDir, 'carrel.db') },
-  };
-  desk = createDesk({ config, logger: silentLogger(), version: 'test' });
-  await desk.start();
-  api = desk.urls().api!.replace(/\/api\/v1$/, '');
+  testDesk = await startTestDesk();
+  ({ desk, api } = testDesk);
 });
 
 afterAll(async () => {
-  await desk?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
+  await testDesk?.stop();
 });
 
 interface DeviceJson {

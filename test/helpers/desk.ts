@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDesk, type Desk } from '../../src/app/desk.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
+import type { CarrelConfig } from '../../src/gateway/config/schema.js';
+
+export interface TestDesk {
+  desk: Desk;
+  /** `http://127.0.0.1:PORT`, without /api/v1. */
+  api: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The simulated desk as `carrel start` runs it, on free ports, with its
+ * database in a fresh temporary folder. `change` adjusts the config.
+ */
+export async function startTestDesk(
+  change: (config: CarrelConfig) => CarrelConfig = (c) => c,
+): Promise<TestDesk> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'carrel-desk-'));
+  const base = defaultDeskConfig();
+  const config = change({
+    ...base,
+    http: { ...base.http, port: 0 },
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+    storage: { path: join(stateDir, 'carrel.db') },
+  });
+  const desk = createDesk({ config, logger: silentLogger(), version: 'test' });
+  await desk.start();
+  return {
+    desk,
+    api: desk.urls().api!.replace(/\/api\/v1$/, ''),
+    async stop() {
+      await desk.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
