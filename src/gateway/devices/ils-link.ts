@@ -7,7 +7,7 @@ import type { SimulatorResolver } from '../../devices/transport/factory.js';
 import type { CarrelConfig } from '../config/schema.js';
 import type { EventBus } from '../event-bus.js';
 import type { DeviceEntry } from './registry.js';
-import { DeviceSupervisor } from './supervisor.js';
+import { DeviceSupervisor, notStartedState } from './supervisor.js';
 
 /** The device id the ILS link has in health records, metrics and MQTT topics. */
 export const ILS_DEVICE_ID = 'ils';
@@ -41,18 +41,7 @@ export class IlsLinkEntry implements DeviceEntry {
   }
 
   state(): DeviceState {
-    return (
-      this.supervisor?.state() ?? {
-        device: this.id,
-        kind: this.kind,
-        status: 'offline',
-        since: new Date(this.deps.clock.now()).toISOString(),
-        reason: 'not started',
-        lastError: null,
-        reconnects: 0,
-        detail: {},
-      }
-    );
+    return this.supervisor?.state() ?? notStartedState(this.id, this.kind, this.deps.clock.now());
   }
 
   async start(): Promise<void> {

@@ -12,7 +12,7 @@ import { PrintQueue } from '../print-queue.js';
 import type { PrintJobView } from '../services.js';
 import type { Database } from '../storage.js';
 import type { DeviceEntry } from './registry.js';
-import { DeviceSupervisor } from './supervisor.js';
+import { DeviceSupervisor, notStartedState } from './supervisor.js';
 
 export interface ReceiptPrinterDeps {
   config: ReceiptPrinterConfig;
@@ -62,18 +62,7 @@ export class ReceiptPrinterEntry implements DeviceEntry {
   }
 
   state(): DeviceState {
-    return (
-      this.supervisor?.state() ?? {
-        device: this.id,
-        kind: this.kind,
-        status: 'offline',
-        since: new Date(this.deps.clock.now()).toISOString(),
-        reason: 'not started',
-        lastError: null,
-        reconnects: 0,
-        detail: {},
-      }
-    );
+    return this.supervisor?.state() ?? notStartedState(this.id, this.kind, this.deps.clock.now());
   }
 
   async start(): Promise<void> {

@@ -6,6 +6,20 @@ import type { DeviceState, HealthStatus } from '../../devices/device-state.js';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from '../backoff.js';
 import type { EventBus } from '../event-bus.js';
 
+/** The health record of a device whose supervisor has not started yet. */
+export function notStartedState(device: string, kind: string, now: number): DeviceState {
+  return {
+    device,
+    kind,
+    status: 'offline',
+    since: new Date(now).toISOString(),
+    reason: 'not started',
+    lastError: null,
+    reconnects: 0,
+    detail: {},
+  };
+}
+
 export interface SupervisorOptions {
   driver: DeviceDriver;
   /** Prefix for the driver's events on the bus: `printer` → `printer.paper_out`. */
