@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
-import { type Clock, systemClock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { TransportError } from '../../core/errors.js';
-import { BaseTransport } from './base-transport.js';
+import { SocketTransport } from './socket-transport.js';
 
 export interface TlsOptions {
   host: string;
@@ -28,87 +28,32 @@ export interface TlsOptions {
 }
 
 /** A TLS link (SIP2 over TLS to an ILS). Certificates are read from their files on each open. */
-export class TlsTransport extends BaseTransport {
+export class TlsTransport extends SocketTransport {
   readonly description: string;
-  private socket: tls.TLSSocket | undefined;
 
   constructor(private readonly options: TlsOptions) {
-    super();
+    super(options, 5000);
     this.description = `tls://${options.host}:${options.port}`;
   }
 
-  protected async doOpen(): Promise<void> {
-    const { host, port, connectTimeoutMs = 5000, keepAliveMs = 5000 } = this.options;
+  protected async connectSocket() {
+    const { host, port } = this.options;
     const [ca, cert, key] = await Promise.all([
       this.pem(this.options.caFile, this.options.ca, 'CA'),
       this.pem(this.options.certFile, this.options.cert, 'certificate'),
       this.pem(this.options.keyFile, this.options.key, 'key'),
     ]);
     const servername = this.options.serverName ?? (isIpAddress(host) ? undefined : host);
-    await new Promise<void>((resolve, reject) => {
-      const socket = tls.connect({
-        host,
-        port,
-        ca,
-        cert,
-        key,
-        servername,
-        rejectUnauthorized: this.options.rejectUnauthorized ?? true,
-      });
-      const clock = this.options.clock ?? systemClock;
-      const timer = clock.setTimeout(
-        `tls-connect ${host}:${port}`,
-        () => {
-          socket.destroy();
-          reject(
-            new TransportError(
-              'connect_timeout',
-              `${this.description}: no answer after ${connectTimeoutMs} ms`,
-            ),
-          );
-        },
-        connectTimeoutMs,
-      );
-      socket.once('error', (error) => {
-        timer.cancel();
-        socket.destroy();
-        reject(error);
-      });
-      socket.once('secureConnect', () => {
-        timer.cancel();
-        socket.removeAllListeners('error');
-        socket.setNoDelay(true);
-        socket.setKeepAlive(true, keepAliveMs);
-        socket.on('data', (chunk: Buffer) => this.received(chunk));
-        socket.on('error', (error) => this.lost(error));
-        socket.on('close', () =>
-          this.lost(new TransportError('peer_closed', `${this.description}: peer closed`)),
-        );
-        this.socket = socket;
-        resolve();
-      });
+    const socket = tls.connect({
+      host,
+      port,
+      ca,
+      cert,
+      key,
+      servername,
+      rejectUnauthorized: this.options.rejectUnauthorized ?? true,
     });
-  }
-
-  protected doWrite(data: Uint8Array): Promise<void> {
-    const socket = this.socket;
-    return new Promise((resolve, reject) => {
-      if (!socket) {
-        reject(new TransportError('not_open', `${this.description} is not open`));
-        return;
-      }
-      socket.write(data, (error) => (error ? reject(error) : resolve()));
-    });
-  }
-
-  protected async doClose(): Promise<void> {
-    const socket = this.socket;
-    this.socket = undefined;
-    if (!socket || socket.destroyed) return;
-    await new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
-      socket.destroy();
-    });
+    return { socket, readyEvent: 'secureConnect' as const };
   }
 
   private async pem(
