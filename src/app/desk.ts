@@ -72,6 +72,7 @@ export function createDesk(options: DeskOptions): Desk {
     devices: () => devices.states(),
     device: (id) => devices.state(id),
     printers: devices,
+    rfid: devices.rfid,
     features: () => gateway?.features() ?? [],
     readiness: () => readiness(gateway, devices),
   };

@@ -4,6 +4,7 @@ import type { CarrelConfig, DeviceConfig } from '../gateway/config/schema.js';
 import { IlsLinkEntry } from '../gateway/devices/ils-link.js';
 import { ReceiptPrinterEntry } from '../gateway/devices/receipt-printer.js';
 import type { DeviceEntry } from '../gateway/devices/registry.js';
+import { RfidReaderEntry } from '../gateway/devices/rfid-reader.js';
 import type { EventBus } from '../gateway/event-bus.js';
 import type { SimulatorsFeature } from './simulators-feature.js';
 import type { StorageFeature } from './storage-feature.js';
@@ -29,8 +30,17 @@ export function buildDeviceEntries(options: {
         logger: options.logger,
       });
     }
-    const unknown: never = config.kind;
-    throw new Error(`no driver for device kind ${String(unknown)}`);
+    if (config.kind === 'rfid-reader') {
+      return new RfidReaderEntry({
+        config,
+        resolveSimulator: (id) => options.simulators.address(id),
+        bus: options.bus,
+        clock: options.clock,
+        logger: options.logger,
+      });
+    }
+    const unknown: never = config;
+    throw new Error(`no driver for device kind ${(unknown as DeviceConfig).kind}`);
   });
   if (options.ils) {
     entries.unshift(

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { receiptRequestSchema } from '../api/http/schemas.js';
+import {
+  receiptRequestSchema,
+  rfidProgramRequestSchema,
+  rfidSecurityRequestSchema,
+  tagUidSchema,
+} from '../api/http/schemas.js';
 import { createBrokerAuth } from '../api/mqtt/auth.js';
 import { mqttBrokerUrlFor, mqttConnectionFor, redactBrokerUrl } from '../api/mqtt/connection.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../api/mqtt/embedded-broker.js';
@@ -9,6 +14,7 @@ import { CarrelTopics } from '../api/mqtt/topics.js';
 import { CarrelError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { CarrelConfig } from '../gateway/config/schema.js';
+import { tagsWithoutPatronIds, withoutPatronIds } from '../gateway/devices/rfid-reader.js';
 import type { Feature } from '../gateway/feature.js';
 import type { DeskServices } from '../gateway/services.js';
 
@@ -20,6 +26,8 @@ function parse<T>(schema: z.ZodType<T>, data: unknown): T {
 }
 
 const printerRef = z.object({ printer: z.string().min(1) });
+const readerRef = z.object({ reader: z.string().min(1) });
+const tagRef = readerRef.extend({ uid: tagUidSchema });
 
 /** The request/response actions MQTT clients may call: the same services the HTTP API uses. */
 export function mqttActions(services: DeskServices): Record<string, MqttAction> {
@@ -40,6 +48,16 @@ export function mqttActions(services: DeskServices): Record<string, MqttAction> 
       const found = services.printers.job(printer, job);
       if (!found) throw new CarrelError('job_not_found', `no job "${job}"`);
       return found;
+    },
+    // Response topics can be read by any client of the broker: patron card ids are left out.
+    'rfid.tags': async (data) => tagsWithoutPatronIds(services.rfid.tags(parse(readerRef, data).reader)),
+    'rfid.security': async (data) => {
+      const { reader, uid, secured } = parse(tagRef.extend(rfidSecurityRequestSchema.shape), data);
+      return services.rfid.setSecurity(reader, uid, secured);
+    },
+    'rfid.program': async (data) => {
+      const { reader, uid, ...request } = parse(tagRef.extend(rfidProgramRequestSchema.shape), data);
+      return withoutPatronIds(await services.rfid.program(reader, uid, request));
     },
   };
 }

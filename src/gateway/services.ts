@@ -1,4 +1,5 @@
 import type { DeviceState } from '../devices/device-state.js';
+import type { RfidService } from './devices/rfid-reader.js';
 import type { EventBus } from './event-bus.js';
 import type { FeatureReport } from './feature.js';
 
@@ -39,6 +40,7 @@ export interface DeskServices {
   devices(): DeviceState[];
   device(id: string): DeviceState | undefined;
   readonly printers: PrinterService;
+  readonly rfid: RfidService;
   features(): FeatureReport[];
   readiness(): { ready: boolean; checks: ReadinessCheck[] };
 }

@@ -49,6 +49,14 @@ const STATUS_BY_CODE: Record<string, { status: number; title: string }> = {
   invalid_state: { status: 409, title: 'Not possible in the current state' },
   queue_full: { status: 503, title: 'Print queue is full' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  not_an_rfid_reader: { status: 409, title: 'Device is not an RFID reader' },
+  rfid_tag_not_found: { status: 404, title: 'Tag not on the pad' },
+  rfid_security_failed: { status: 409, title: 'Tag security could not be set' },
+  rfid_write_failed: { status: 409, title: 'Tag could not be written' },
+  rfid_invalid_value: { status: 422, title: 'Tag data not writable' },
+  rfid_value_too_long: { status: 422, title: 'Tag data too long' },
+  rfid_unencodable: { status: 422, title: 'Tag data not encodable' },
+  rfid_memory_too_small: { status: 422, title: 'Tag memory too small' },
 };
 
 export function problemFromError(error: unknown): ApiProblem {

@@ -47,3 +47,89 @@ export const readinessSchema = z.object({
   ready: z.boolean(),
   checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
 });
+
+/** An ISO 15693 UID as printed: 16 hex digits, `E0` first (any case in, upper case out). */
+export const tagUidSchema = z
+  .string()
+  .regex(/^[Ee]0[0-9A-Fa-f]{14}$/, 'not an ISO 15693 UID (16 hex digits, E0…)')
+  .transform((uid) => uid.toUpperCase());
+
+export const rfidTagParams = z.object({ reader: deviceIdParams.shape.id, uid: tagUidSchema });
+
+const setSchema = z.object({ part: z.number().int(), parts: z.number().int() });
+
+export const rfidItemSchema = z
+  .object({
+    format: z.string().describe('28560-3, 28560-2, 3m, 28560-4 or blank'),
+    byteOrder: z.enum(['logical', 'block-reversed']),
+    primaryItemId: z.string().describe("'' on a blank tag; a patron card's is the patron's id"),
+    set: setSchema.optional(),
+    typeOfUsage: z.string().optional().describe('circulating, patron-card, …'),
+    ownerLibrary: z.string().optional().describe('as stored on the tag'),
+    isil: z.string().optional().describe('owner library ISIL, e.g. DK-718500'),
+    crc: z.enum(['valid', 'invalid', 'absent']),
+    warnings: z.array(z.string()).describe('decoder warning codes'),
+  })
+  .meta({ id: 'RfidItem' });
+
+export const rfidTagSchema = z
+  .object({
+    uid: z.string(),
+    item: rfidItemSchema.nullable(),
+    secured: z.boolean().nullable(),
+    afi: z.number().int().nullable(),
+    dsfid: z.number().int().nullable(),
+    readError: z.string().optional(),
+  })
+  .meta({ id: 'RfidTag' });
+
+export const rfidTagsSchema = z.object({
+  tags: z.array(rfidTagSchema),
+  incompleteSets: z.array(
+    z.object({
+      primaryItemId: z.string(),
+      parts: z.number().int(),
+      present: z.array(z.number().int()),
+      missing: z.array(z.number().int()),
+    }),
+  ),
+});
+
+export const rfidSecurityRequestSchema = z.strictObject({ secured: z.boolean() });
+
+export const rfidSecuritySchema = z.object({
+  uid: z.string(),
+  secured: z.boolean(),
+  status: z.enum(['done', 'pending']).describe('pending: the tag left mid-write; retried when it is back'),
+  reason: z.string().optional(),
+});
+
+export const rfidProgramRequestSchema = z.strictObject({
+  format: z.enum(['28560-3', '28560-2']),
+  primaryItemId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\x20-\x7e]+$/, 'printable ASCII only'),
+  isil: z
+    .string()
+    .regex(/^[A-Za-z0-9:/-]{1,16}$/, 'not an ISIL')
+    .optional(),
+  set: z
+    .strictObject({ part: z.number().int().min(1).max(255), parts: z.number().int().min(1).max(255) })
+    .refine((set) => set.part <= set.parts, 'part must not exceed parts')
+    .optional(),
+  typeOfUsage: z
+    .enum([
+      'acquisition',
+      'circulating',
+      'not-for-circulation',
+      'local-use',
+      'no-information',
+      'discarded',
+      'patron-card',
+      'equipment',
+    ])
+    .optional(),
+  lock: z.boolean().default(false).describe('lock the written data blocks (never the AFI)'),
+});

@@ -14,6 +14,7 @@ import { docsRoutes } from './resources/docs.js';
 import { eventRoutes } from './resources/events.js';
 import { healthRoutes } from './resources/health.js';
 import { printerRoutes } from './resources/printers.js';
+import { rfidRoutes } from './resources/rfid.js';
 import { RouteBook } from './routes.js';
 
 export interface HttpApiOptions {
@@ -89,6 +90,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   healthRoutes(app, book, options.services);
   deviceRoutes(app, book, options.services);
   printerRoutes(app, book, options.services);
+  rfidRoutes(app, book, options.services);
   eventRoutes(app, options.services, auth, log);
   options.extend?.(app, book);
 

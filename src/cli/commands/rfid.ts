@@ -14,7 +14,10 @@ const USAGE = `usage:
       decode a tag's user memory (logical block order or as a reader returned it); JSON out
   carrel rfid encode --format 28560-3|28560-2 --item ID [--isil ISIL] [--set X/Y]
                      [--usage circulating|patron-card|not-for-circulation|…] [--size BYTES]
-      encode new tag data; hex out`;
+      encode new tag data; hex out
+  carrel rfid scan --reader tcp://HOST:PORT | --serial PATH [--protocol feig|3m] [--baud N] [--seconds N]
+      live inventory of a pad: one JSON line per tag arriving or leaving, with the decoded
+      item; runs for --seconds, or until Ctrl-C`;
 
 const USAGES: readonly TypeOfUsageName[] = [
   'acquisition',
@@ -122,11 +125,136 @@ function jsonBytes(_key: string, value: unknown): unknown {
   return value instanceof Uint8Array ? toHex(value) : value;
 }
 
+/** Where `scan` writes its lines and what stops it (besides --seconds and Ctrl-C). */
+export interface ScanIo {
+  write?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+interface ScanOptions {
+  protocol: 'feig' | '3m';
+  tcp?: { host: string; port: number };
+  serial?: { path: string; baudRate?: number };
+  seconds?: number;
+}
+
+function scanOptions(argv: string[]): ScanOptions {
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      reader: { type: 'string' },
+      serial: { type: 'string' },
+      protocol: { type: 'string' },
+      baud: { type: 'string' },
+      seconds: { type: 'string' },
+    },
+    false,
+  );
+  if ((values.reader === undefined) === (values.serial === undefined))
+    throw new CarrelError('usage', `give either --reader tcp://HOST:PORT or --serial PATH\n${USAGE}`);
+  const protocol = values.protocol ?? 'feig';
+  if (protocol !== 'feig' && protocol !== '3m')
+    throw new CarrelError('usage', '--protocol must be feig or 3m');
+  const options: ScanOptions = { protocol };
+  if (values.reader !== undefined) {
+    const match = /^tcp:\/\/(\[[^\]]+\]|[^:/\s]+):(\d{1,5})\/?$/.exec(values.reader);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535)
+      throw new CarrelError('usage', `--reader must be tcp://HOST:PORT, got "${values.reader}"`);
+    options.tcp = { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+  }
+  if (values.serial !== undefined) {
+    const baudRate = values.baud === undefined ? undefined : Number(values.baud);
+    if (baudRate !== undefined && !(Number.isInteger(baudRate) && baudRate >= 300 && baudRate <= 921600))
+      throw new CarrelError('usage', '--baud must be a line speed such as 38400');
+    options.serial = { path: values.serial, ...(baudRate ? { baudRate } : {}) };
+  }
+  if (values.seconds !== undefined) {
+    const seconds = Number(values.seconds);
+    if (!(Number.isFinite(seconds) && seconds > 0))
+      throw new CarrelError('usage', '--seconds must be a positive number');
+    options.seconds = seconds;
+  }
+  return options;
+}
+
+/**
+ * `carrel rfid scan`: runs the pad device on a reader and prints each tag arriving and
+ * leaving as one JSON line. Exit 0 when stopped, 1 when the reader link is lost.
+ */
+export async function scan(argv: string[], io: ScanIo = {}): Promise<number> {
+  const options = scanOptions(argv);
+  const write = io.write ?? ((line: string) => console.log(line));
+  const [{ systemClock }, { createLogger }, rfid, { TcpTransport }, { SerialTransport }, { decodeDeskTag }] =
+    await Promise.all([
+      import('../../core/clock.js'),
+      import('../../core/logger.js'),
+      import('../../devices/rfid/index.js'),
+      import('../../devices/transport/tcp.js'),
+      import('../../devices/transport/serial.js'),
+      import('../../gateway/devices/rfid-reader.js'),
+    ]);
+  const line = options.protocol === 'feig' ? rfid.FEIG_SERIAL_DEFAULTS : rfid.THREEM_SERIAL_DEFAULTS;
+  const transport = options.tcp
+    ? new TcpTransport({ ...options.tcp, clock: systemClock })
+    : new SerialTransport({ ...line, ...options.serial! });
+  const clock = systemClock;
+  const reader =
+    options.protocol === 'feig'
+      ? new rfid.FeigReader({ transport, clock })
+      : new rfid.ThreeMReader({ transport, clock });
+  const pad = new rfid.RfidPadDevice({
+    id: 'scan',
+    reader,
+    clock,
+    logger: createLogger({ level: 'warn', destination: process.stderr }),
+    inventoryIntervalMs: 100,
+    decode: decodeDeskTag,
+  });
+  const print = (type: string, data: Record<string, unknown>) => {
+    const time = new Date(clock.now()).toISOString();
+    if (type === 'tag_arrived') write(JSON.stringify({ event: 'arrived', time, ...data }));
+    else if (type === 'tag_left') write(JSON.stringify({ event: 'left', time, ...data }));
+  };
+  pad.on('event', print);
+  let lost: Error | undefined;
+  let finish = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  pad.on('disconnected', (error) => {
+    lost = error;
+    finish();
+  });
+  const timer =
+    options.seconds === undefined ? undefined : clock.setTimeout('rfid scan', finish, options.seconds * 1000);
+  io.signal?.addEventListener('abort', finish, { once: true });
+  if (io.signal?.aborted) finish();
+  process.once('SIGINT', finish);
+  try {
+    await pad.connect();
+    await stopped;
+  } finally {
+    timer?.cancel();
+    process.off('SIGINT', finish);
+    io.signal?.removeEventListener('abort', finish);
+    // Tags still on the pad have not left: no lines for them on the way out.
+    pad.off('event', print);
+    await pad.disconnect();
+  }
+  if (lost) {
+    console.error(`carrel: lost the reader: ${lost.message}`);
+    return 1;
+  }
+  return 0;
+}
+
 export const rfidCommand: Command = {
   async run(argv) {
     const [action, ...rest] = argv;
     if (action === 'decode') return decode(rest);
     if (action === 'encode') return encode(rest);
+    if (action === 'scan') return scan(rest);
     if (action === '--help' || action === '-h') {
       console.log(USAGE);
       return 0;

@@ -16,6 +16,7 @@ export function defaultDeskConfig(): CarrelConfig {
     simulators: [
       { id: 'ils-sim', kind: 'ils', port: 0 },
       { id: 'printer-sim', kind: 'printer', port: 0, httpPort: 0 },
+      { id: 'pad-sim', kind: 'rfid-pad', port: 0, httpPort: 0, tags: ['V1', 'V2'] },
     ],
     ils: {
       simulator: 'ils-sim',
@@ -30,6 +31,13 @@ export function defaultDeskConfig(): CarrelConfig {
         kind: 'receipt-printer',
         name: 'Desk receipt printer',
         transport: { type: 'simulator', simulator: 'printer-sim' },
+      },
+      {
+        id: 'pad-1',
+        kind: 'rfid-reader',
+        name: 'Desk RFID pad',
+        protocol: 'feig',
+        transport: { type: 'simulator', simulator: 'pad-sim' },
       },
     ],
   };

@@ -2,6 +2,7 @@ import { CarrelError } from '../../core/errors.js';
 import type { DeviceState } from '../../devices/device-state.js';
 import type { Feature } from '../feature.js';
 import type { PrinterService, PrintJobView } from '../services.js';
+import type { RfidPort, RfidService } from './rfid-reader.js';
 
 /** One configured device at run time: its health record plus what its family adds (a print queue…). */
 export interface DeviceEntry {
@@ -10,6 +11,8 @@ export interface DeviceEntry {
   state(): DeviceState;
   /** Present on receipt printers. */
   readonly printing?: PrinterPort;
+  /** Present on RFID readers. */
+  readonly rfid?: RfidPort;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -70,6 +73,21 @@ export class DeviceRegistry implements Feature, PrinterService {
 
   templates(printerId: string): string[] {
     return this.printer(printerId).templates();
+  }
+
+  /** The RFID service the API calls: finds the reader and hands the call over. */
+  readonly rfid: RfidService = {
+    tags: (readerId) => this.reader(readerId).tags(),
+    setSecurity: (readerId, uid, secured) => this.reader(readerId).setSecurity(uid, secured),
+    program: (readerId, uid, request) => this.reader(readerId).program(uid, request),
+  };
+
+  private reader(id: string): RfidPort {
+    const entry = this.entries.get(id);
+    if (!entry) throw new CarrelError('device_not_found', `no device "${id}"`);
+    if (!entry.rfid)
+      throw new CarrelError('not_an_rfid_reader', `device "${id}" is a ${entry.kind}, not an RFID reader`);
+    return entry.rfid;
   }
 
   private printer(id: string): PrinterPort {

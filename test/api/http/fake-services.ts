@@ -1,5 +1,10 @@
 import { CarrelError } from '../../../src/core/errors.js';
 import type { DeviceState } from '../../../src/devices/device-state.js';
+import type {
+  RfidProgramRequest,
+  RfidService,
+  RfidTagView,
+} from '../../../src/gateway/devices/rfid-reader.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
 import type { DeskServices, PrintJobView } from '../../../src/gateway/services.js';
 
@@ -9,6 +14,7 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
   const jobs = new Map<string, PrintJobView>();
   const submitted: Array<{ printer: string; template: string; data: Record<string, unknown> }> = [];
   let ready = true;
+  const rfid = fakeRfid(devices);
   const services: DeskServices = {
     site: 'library',
     gateway: 'desk-1',
@@ -49,11 +55,13 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
       },
       templates: () => ['checkout', 'test-page'],
     },
+    rfid: rfid.service,
   };
   return {
     services,
     bus,
     submitted,
+    rfid,
     setReady(value: boolean) {
       ready = value;
     },
@@ -70,5 +78,63 @@ export function onlinePrinter(id: string): DeviceState {
     lastError: null,
     reconnects: 0,
     detail: {},
+  };
+}
+
+/** The RFID reader of the fake desk: `pad-1`, with tag V1 on it. */
+export const FAKE_V1_UID = 'E004010000000001';
+
+function fakeRfid(devices: DeviceState[]) {
+  const tags: RfidTagView[] = [
+    {
+      uid: FAKE_V1_UID,
+      item: {
+        format: '28560-3',
+        byteOrder: 'logical',
+        primaryItemId: '1000000056',
+        set: { part: 1, parts: 1 },
+        typeOfUsage: 'circulating',
+        ownerLibrary: 'DK718500',
+        isil: 'DK-718500',
+        crc: 'valid',
+        warnings: [],
+      },
+      secured: true,
+      afi: 0x07,
+      dsfid: 0x3e,
+    },
+  ];
+  const programmed: Array<{ reader: string; uid: string; request: RfidProgramRequest }> = [];
+  let securityStatus: 'done' | 'pending' | 'failed' = 'done';
+  const tag = (reader: string, uid: string) => {
+    if (devices.some((d) => d.device === reader))
+      throw new CarrelError('not_an_rfid_reader', `device "${reader}" is not an RFID reader`);
+    if (reader !== 'pad-1') throw new CarrelError('device_not_found', `no device "${reader}"`);
+    const found = tags.find((t) => t.uid === uid);
+    if (!found && uid !== '') throw new CarrelError('rfid_tag_not_found', `tag ${uid} is not on the pad`);
+    return found;
+  };
+  const service: RfidService = {
+    tags(reader) {
+      tag(reader, '');
+      return { tags, incompleteSets: [] };
+    },
+    async setSecurity(reader, uid, secured) {
+      tag(reader, uid);
+      if (securityStatus === 'failed') throw new CarrelError('rfid_security_failed', 'tag refused');
+      return { uid, secured, status: securityStatus };
+    },
+    async program(reader, uid, request) {
+      const found = tag(reader, uid)!;
+      programmed.push({ reader, uid, request });
+      return { ...found, item: { ...found.item!, primaryItemId: request.primaryItemId } };
+    },
+  };
+  return {
+    service,
+    programmed,
+    setSecurityStatus(status: 'done' | 'pending' | 'failed') {
+      securityStatus = status;
+    },
   };
 }

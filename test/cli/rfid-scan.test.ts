@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type RfidPadSimulator, startRfidPadSimulator } from '../../simulators/rfid-pad/index.js';
+import { rfidCommand, scan } from '../../src/cli/commands/rfid.js';
+
+/** `carrel rfid scan`, in process, against the pad simulator over TCP (FEIG). */
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function padSimulator(): Promise<RfidPadSimulator> {
+  const sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
+  cleanups.push(() => sim.close());
+  return sim;
+}
+
+async function until<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('carrel rfid scan', () => {
+  it('prints one JSON line per tag arriving and leaving, with the decoded item, until stopped', async () => {
+    const sim = await padSimulator();
+    const lines: Array<Record<string, unknown>> = [];
+    const stop = new AbortController();
+    const running = scan(['--reader', `tcp://127.0.0.1:${sim.tcpPort}`], {
+      write: (line) => lines.push(JSON.parse(line)),
+      signal: stop.signal,
+    });
+    const { uid } = sim.place({ preset: 'V1' });
+    const arrived = await until(() => lines.find((l) => l.event === 'arrived' && l.uid === uid));
+    expect(arrived).toMatchObject({
+      uid,
+      afi: 0x07,
+      secured: true,
+      item: { format: '28560-3', primaryItemId: '1000000056', isil: 'DK-718500', typeOfUsage: 'circulating' },
+    });
+    expect(Date.parse(arrived.time as string)).not.toBeNaN();
+    sim.remove(uid);
+    expect(await until(() => lines.find((l) => l.event === 'left' && l.uid === uid))).toMatchObject({
+      primaryItemId: '1000000056',
+    });
+    const second = sim.place({ preset: 'V2' });
+    await until(() => lines.find((l) => l.event === 'arrived' && l.uid === second.uid));
+    stop.abort();
+    expect(await running).toBe(0);
+    // stopping is not the tag leaving
+    expect(lines.filter((l) => l.uid === second.uid).map((l) => l.event)).toEqual(['arrived']);
+  });
+
+  it('exits by itself after --seconds', async () => {
+    const sim = await padSimulator();
+    const { uid } = sim.place({ preset: 'V3' });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    cleanups.push(() => log.mockRestore());
+    const code = await rfidCommand.run([
+      'scan',
+      '--reader',
+      `tcp://127.0.0.1:${sim.tcpPort}`,
+      '--seconds',
+      '0.5',
+    ]);
+    expect(code).toBe(0);
+    const printed = log.mock.calls.map(([line]) => JSON.parse(String(line)));
+    expect(printed).toEqual([
+      expect.objectContaining({
+        event: 'arrived',
+        uid,
+        item: expect.objectContaining({ primaryItemId: '11223344' }),
+      }),
+    ]);
+  });
+
+  it('reports a reader that cannot be reached, and the link lost, as errors', async () => {
+    const sim = await padSimulator();
+    const port = sim.tcpPort!;
+    const lost = new AbortController();
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    cleanups.push(() => error.mockRestore());
+    const lines: string[] = [];
+    const running = scan(['--reader', `tcp://127.0.0.1:${port}`], {
+      write: (l) => lines.push(l),
+      signal: lost.signal,
+    });
+    sim.place({ preset: 'V1' });
+    await until(() => (lines.length > 0 ? true : undefined));
+    await sim.close();
+    expect(await running).toBe(1);
+    expect(error.mock.calls.flat().join(' ')).toMatch(/lost the reader/);
+    await expect(scan(['--reader', `tcp://127.0.0.1:${port}`, '--seconds', '1'])).rejects.toMatchObject({
+      code: expect.not.stringMatching(/^usage$/),
+    });
+  });
+
+  it('rejects bad options as usage errors', async () => {
+    for (const argv of [
+      [],
+      ['--reader', 'tcp://127.0.0.1:1', '--serial', '/dev/ttyUSB0'],
+      ['--reader', 'http://127.0.0.1:10001'],
+      ['--reader', 'tcp://127.0.0.1:99999'],
+      ['--reader', 'tcp://127.0.0.1:10001', '--protocol', 'hf'],
+      ['--reader', 'tcp://127.0.0.1:10001', '--seconds', '-1'],
+      ['--serial', '/dev/ttyUSB0', '--baud', 'fast'],
+    ]) {
+      await expect(scan(argv), argv.join(' ')).rejects.toMatchObject({ code: 'usage' });
+    }
+  });
+});

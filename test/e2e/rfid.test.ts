@@ -1,0 +1,330 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { RfidPadSimulator } from '../../simulators/rfid-pad/index.js';
+import { createDesk, type Desk } from '../../src/app/desk.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
+import type { CarrelConfig } from '../../src/gateway/config/schema.js';
+import { decodeTag, encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+
+/**
+ * The RFID pad of the simulated desk, end to end: the pad simulator speaks FEIG over
+ * TCP to the reader driver, the gateway publishes its events on the WebSocket and
+ * MQTT, and the HTTP API lists, secures and programs tags.
+ */
+const BASE = 'carrel/library/desk-1';
+const PATRON_ID = '23000000012345';
+const PROGRAMMED_PATRON_ID = '23000000067890';
+
+let desk: Desk;
+let api: string;
+let stateDir: string;
+let ws: WebSocket;
+let client: MqttClient;
+const wsEvents: Array<{ type: string; data: Record<string, unknown> }> = [];
+const wsRaw: string[] = [];
+const mqttMessages: Array<{ topic: string; payload: string }> = [];
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'carrel-e2e-rfid-'));
+  const base = defaultDeskConfig();
+  const config: CarrelConfig = {
+    ...base,
+    http: { ...base.http, port: 0 },
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+    storage: { path: join(stateDir, 'carrel.db') },
+  };
+  desk = createDesk({ config, logger: silentLogger(), version: 'test' });
+  await desk.start();
+  api = desk.urls().api!.replace(/\/api\/v1$/, '');
+
+  ws = new WebSocket(`${api.replace('http', 'ws')}/api/v1/events`);
+  ws.on('message', (raw) => {
+    wsRaw.push(String(raw));
+    const message = JSON.parse(String(raw));
+    if (message.event === 'device.event' && message.data.device === 'pad-1')
+      wsEvents.push({ type: message.data.type, data: message.data.data });
+  });
+  await new Promise((resolve) => ws.once('open', resolve));
+
+  client = await mqtt.connectAsync(desk.urls().mqtt!, { protocolVersion: 4, reconnectPeriod: 0 });
+  client.on('message', (topic, payload) => mqttMessages.push({ topic, payload: String(payload) }));
+  await client.subscribeAsync([`${BASE}/devices/pad-1/events/#`, `${BASE}/response/#`]);
+  await until(async () => ((await fetch(`${api}/api/v1/rfid/pad-1/tags`)).status === 200 ? true : undefined));
+});
+
+afterAll(async () => {
+  ws?.close();
+  await client?.endAsync();
+  await desk?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const pad = (): RfidPadSimulator => desk.simulators.rfidPad('pad-sim')!;
+
+/** Waits for a pad event on the WebSocket (and returns its data). */
+function wsEvent(type: string, uid: string) {
+  return until(() => wsEvents.find((e) => e.type === `rfid.${type}` && e.data.uid === uid)?.data);
+}
+
+function mqttEvent(type: string, uid: string) {
+  return until(() => {
+    const found = mqttMessages.find(
+      (m) =>
+        m.topic === `${BASE}/devices/pad-1/events/rfid.${type}` && JSON.parse(m.payload).data.uid === uid,
+    );
+    return (
+      found && (JSON.parse(found.payload) as { type: string; device: string; data: Record<string, unknown> })
+    );
+  });
+}
+
+interface TagJson {
+  uid: string;
+  item: Record<string, unknown> | null;
+  secured: boolean | null;
+  afi: number | null;
+}
+
+async function tagsOnPad(): Promise<TagJson[]> {
+  const response = await fetch(`${api}/api/v1/rfid/pad-1/tags`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { tags: TagJson[] }).tags;
+}
+
+function post(path: string, body: unknown) {
+  return fetch(`${api}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+const security = (uid: string, secured: boolean) =>
+  post(`/api/v1/rfid/pad-1/tags/${uid}/security`, { secured });
+
+async function placeAndWait(spec: Parameters<RfidPadSimulator['place']>[0]): Promise<string> {
+  const { uid } = pad().place(spec);
+  await wsEvent('tag_arrived', uid);
+  return uid;
+}
+
+describe('the RFID pad of the simulated desk', () => {
+  it('lists the tags the desk starts with, and a placed tag decoded, announced on the WebSocket and MQTT', async () => {
+    const start = await tagsOnPad();
+    expect(start.map((t) => t.item?.primaryItemId).sort()).toEqual(['1000000056', '1000000136']);
+
+    const { uid } = pad().place({ preset: 'V1' });
+    const arrived = await wsEvent('tag_arrived', uid);
+    expect(arrived).toMatchObject({ uid, afi: 0x07, secured: true, item: { primaryItemId: '1000000056' } });
+    const onMqtt = await mqttEvent('tag_arrived', uid);
+    expect(onMqtt).toMatchObject({ device: 'pad-1', type: 'rfid.tag_arrived', data: { uid } });
+
+    const listed = (await tagsOnPad()).find((t) => t.uid === uid);
+    expect(listed).toEqual({
+      uid,
+      secured: true,
+      afi: 0x07,
+      dsfid: 0x3e,
+      item: {
+        format: '28560-3',
+        byteOrder: 'logical',
+        primaryItemId: '1000000056',
+        set: { part: 1, parts: 1 },
+        typeOfUsage: 'circulating',
+        ownerLibrary: 'DK718500',
+        isil: 'DK-718500',
+        crc: 'valid',
+        warnings: [],
+      },
+    });
+
+    pad().remove(uid);
+    expect(await wsEvent('tag_left', uid)).toEqual({ uid, primaryItemId: '1000000056' });
+    expect((await tagsOnPad()).some((t) => t.uid === uid)).toBe(false);
+  });
+
+  it('unsecures and secures an item, verified by the AFI the simulated tag holds', async () => {
+    const uid = await placeAndWait({ preset: 'V1' });
+    const unsecure = await security(uid, false);
+    expect(unsecure.status).toBe(200);
+    expect(await unsecure.json()).toEqual({ uid, secured: false, status: 'done' });
+    expect(pad().field.tag(uid)!.afi).toBe(0xc2);
+    expect((await tagsOnPad()).find((t) => t.uid === uid)).toMatchObject({ secured: false, afi: 0xc2 });
+
+    const secure = await security(uid.toLowerCase(), true);
+    expect(secure.status).toBe(200);
+    expect(await secure.json()).toMatchObject({ secured: true, status: 'done' });
+    expect(pad().field.tag(uid)!.afi).toBe(0x07);
+    expect(wsEvents.filter((e) => e.type === 'rfid.security_set' && e.data.uid === uid)).toHaveLength(2);
+    pad().remove(uid);
+  });
+
+  it('keeps a security write for a tag pulled away mid-write and finishes it when the tag is back', async () => {
+    const uid = await placeAndWait({ preset: 'V1' });
+    pad().setFaults({ leaveDuringWriteRate: 1 });
+    try {
+      const response = await security(uid, false);
+      expect(response.status).toBe(202);
+      expect(await response.json()).toMatchObject({ uid, secured: false, status: 'pending' });
+    } finally {
+      pad().setFaults({ leaveDuringWriteRate: 0 });
+    }
+    expect(pad().field.tag(uid)!.afi).toBe(0x07);
+    expect(await wsEvent('security_pending', uid)).toMatchObject({ secured: false });
+
+    pad().move(uid, true);
+    expect(await wsEvent('security_set', uid)).toMatchObject({ uid, secured: false });
+    expect(pad().field.tag(uid)!.afi).toBe(0xc2);
+    pad().remove(uid);
+  });
+
+  it('programs a blank tag and reads it back, in either data model', async () => {
+    const uid = await placeAndWait({ preset: 'blank' });
+    expect((await tagsOnPad()).find((t) => t.uid === uid)?.item).toMatchObject({
+      format: 'blank',
+      primaryItemId: '',
+    });
+
+    const response = await post(`/api/v1/rfid/pad-1/tags/${uid}/program`, {
+      format: '28560-3',
+      primaryItemId: '3000000001',
+      isil: 'DK-718500',
+      set: { part: 1, parts: 2 },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      uid,
+      item: { format: '28560-3', primaryItemId: '3000000001', set: { part: 1, parts: 2 }, crc: 'valid' },
+    });
+    const written = decodeTag(pad().field.tag(uid)!.memory);
+    expect(written).toMatchObject({ ok: true, fields: { primaryItemId: '3000000001', isil: 'DK-718500' } });
+    expect(await wsEvent('tag_programmed', uid)).toMatchObject({ item: { primaryItemId: '3000000001' } });
+    // part 1 of 2 alone on the pad: the set is reported incomplete
+    expect(
+      ((await (await fetch(`${api}/api/v1/rfid/pad-1/tags`)).json()) as { incompleteSets: unknown[] })
+        .incompleteSets,
+    ).toEqual([{ primaryItemId: '3000000001', parts: 2, present: [1], missing: [2] }]);
+
+    const second = await placeAndWait({ preset: 'blank' });
+    const part2 = await post(`/api/v1/rfid/pad-1/tags/${second}/program`, {
+      format: '28560-2',
+      primaryItemId: '3000000002',
+      isil: 'US-InU-Mu',
+      lock: true,
+    });
+    expect(part2.status).toBe(200);
+    expect(await part2.json()).toMatchObject({ item: { format: '28560-2', primaryItemId: '3000000002' } });
+    expect(pad().field.tag(second)!.lockedBlocks.size).toBeGreaterThan(0);
+    expect(pad().field.tag(second)!.afiLocked).toBe(false);
+    pad().remove(uid);
+    pad().remove(second);
+  });
+
+  it('never puts a patron card id in a WebSocket or MQTT event, while the API shows it to the desk', async () => {
+    const card = encodeIso28560Part3({
+      primaryItemId: PATRON_ID,
+      typeOfUsage: 'patron-card',
+      ownerLibrary: 'DK-718500',
+    });
+    const uid = await placeAndWait({ memoryHex: Buffer.from(card).toString('hex'), dsfid: 0x3e });
+    const arrived = await wsEvent('tag_arrived', uid);
+    expect(arrived.item).toEqual({ format: '28560-3', typeOfUsage: 'patron-card', isil: 'DK-718500' });
+    expect((await mqttEvent('tag_arrived', uid)).data.item).toEqual(arrived.item);
+    expect((await tagsOnPad()).find((t) => t.uid === uid)?.item).toMatchObject({
+      primaryItemId: PATRON_ID,
+      typeOfUsage: 'patron-card',
+    });
+
+    // MQTT responses can be read by any broker client: no patron id there either
+    client.publish(
+      `${BASE}/request/rfid.tags`,
+      JSON.stringify({ transaction: 't-1', data: { reader: 'pad-1' } }),
+    );
+    const response = await until(() =>
+      mqttMessages.find((m) => m.topic === `${BASE}/response/rfid.tags` && m.payload.includes('"t-1"')),
+    );
+    const listed = JSON.parse(response.payload).data.tags.find((t: TagJson) => t.uid === uid);
+    expect(listed.item).toEqual({ format: '28560-3', typeOfUsage: 'patron-card', isil: 'DK-718500' });
+
+    pad().remove(uid);
+    expect(await wsEvent('tag_left', uid)).toEqual({ uid, primaryItemId: null, typeOfUsage: 'patron-card' });
+    await mqttEvent('tag_left', uid);
+
+    // a card issued at the desk: programmed as a patron card, announced without the id
+    const blank = await placeAndWait({ preset: 'blank' });
+    const issued = await post(`/api/v1/rfid/pad-1/tags/${blank}/program`, {
+      format: '28560-2',
+      primaryItemId: PROGRAMMED_PATRON_ID,
+      typeOfUsage: 'patron-card',
+    });
+    expect(issued.status).toBe(200);
+    expect(((await issued.json()) as TagJson).item).toMatchObject({ primaryItemId: PROGRAMMED_PATRON_ID });
+    expect((await wsEvent('tag_programmed', blank)).item).toMatchObject({ typeOfUsage: 'patron-card' });
+    await mqttEvent('tag_programmed', blank);
+    pad().remove(blank);
+    await wsEvent('tag_left', blank);
+    await mqttEvent('tag_left', blank);
+
+    const everything = [...wsRaw, ...mqttMessages.map((m) => m.payload)].join('\n');
+    expect(everything).toContain(uid);
+    expect(everything).not.toContain(PATRON_ID);
+    expect(everything).not.toContain(PROGRAMMED_PATRON_ID);
+  });
+
+  it('answers problems: unknown reader 404, not a reader 409, bad uid or body 400, tag not on the pad 404', async () => {
+    const unknown = await fetch(`${api}/api/v1/rfid/nope/tags`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'device_not_found' });
+    expect((await fetch(`${api}/api/v1/rfid/receipt-1/tags`)).status).toBe(409);
+
+    const badUid = await security('E00401XYZ', true);
+    expect(badUid.status).toBe(400);
+    expect(((await badUid.json()) as { errors: Array<{ path: string }> }).errors[0]!.path).toBe('path.uid');
+    const notE0 = await security('A004010000000001', true);
+    expect(notE0.status).toBe(400);
+
+    const [onPad] = await tagsOnPad();
+    const badBody = await post(`/api/v1/rfid/pad-1/tags/${onPad!.uid}/security`, { secured: 'yes' });
+    expect(badBody.status).toBe(400);
+    const badProgram = await post(`/api/v1/rfid/pad-1/tags/${onPad!.uid}/program`, {
+      format: '28560-9',
+      primaryItemId: '1',
+    });
+    expect(badProgram.status).toBe(400);
+
+    const absent = await security('E0040100FFFFFFFF', true);
+    expect(absent.status).toBe(404);
+    expect(await absent.json()).toMatchObject({ code: 'rfid_tag_not_found' });
+    const absentProgram = await post('/api/v1/rfid/pad-1/tags/E0040100FFFFFFFF/program', {
+      format: '28560-3',
+      primaryItemId: '1',
+    });
+    expect(absentProgram.status).toBe(404);
+
+    // a value the data model cannot carry: the ISIL has room for 13 bytes in ISO 28560-3
+    const blank = await placeAndWait({ preset: 'blank' });
+    const tooLong = await post(`/api/v1/rfid/pad-1/tags/${blank}/program`, {
+      format: '28560-3',
+      primaryItemId: '1',
+      isil: 'DK-1234567890123',
+    });
+    expect(tooLong.status).toBe(422);
+    expect(await tooLong.json()).toMatchObject({ code: 'rfid_value_too_long' });
+    pad().remove(blank);
+  });
+});
