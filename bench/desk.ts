@@ -86,7 +86,7 @@ async function receiptsPerSecond(api: string, count: number): Promise<number> {
     data: {
       library: { name: 'Bench Library' },
       patron: { name: 'Zoë Åström' },
-      items: [
+      loans: [
         { title: 'Ærø and the sea', barcode: '30001000123456', dueDate: '2026-12-13' },
         { title: 'Le Petit Prince', barcode: '30001000123457', dueDate: '2026-12-13' },
       ],

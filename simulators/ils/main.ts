@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CarrelError, ConfigError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/logger.js';
+import { untilStopSignal } from '../common/until-signal.js';
 import { startIlsSimulator } from './server.js';
 
 export const DEFAULT_ILS_PORT = 6001;
@@ -73,15 +74,7 @@ export async function runIlsSimulator(argv: string[]): Promise<number> {
   console.log(`  fixture  ${fixturePath}`);
   console.log(`  logins   ${library.fixture.accounts.map((a) => a.loginUserId).join(', ')}`);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilStopSignal();
   await simulator.close();
   logger.flush();
   return 0;

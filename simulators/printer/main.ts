@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { CarrelError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createPtyPair, type PtyPair } from '../common/pty-pair.js';
+import { untilStopSignal } from '../common/until-signal.js';
 import { startPrinterSimulator } from './simulator.js';
 
 function portOption(value: string | undefined, name: string, fallback: number): number {
@@ -59,15 +60,7 @@ export async function runPrinterSimulator(argv: string[]): Promise<number> {
   console.log(`  receipts ${printer.httpUrl}/`);
   console.log(`  control  ${printer.httpUrl}/api/control`);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilStopSignal();
   await printer.close();
   await pty?.close();
   logger.flush();

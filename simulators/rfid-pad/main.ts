@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CarrelError } from '../../src/core/errors.js';
+import { untilStopSignal } from '../common/until-signal.js';
 import { startRfidPadSimulator } from './simulator.js';
 import { TAG_PRESETS, type TagPreset } from './tags.js';
 
@@ -51,15 +52,7 @@ export async function runRfidPadSimulator(argv: string[]): Promise<number> {
   if (sim.tcpPort !== undefined) console.log(`  FEIG     tcp://127.0.0.1:${sim.tcpPort}`);
   if (sim.ptyPath) console.log(`  serial   ${sim.ptyPath}  (open this end)`);
   console.log(`  control  ${sim.httpUrl}/api/tags`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilStopSignal();
   await sim.close();
   return 0;
 }
