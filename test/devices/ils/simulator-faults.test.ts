@@ -1,15 +1,3 @@
-/**
- * The SIP2 client against every fault the ILS simulator can show, over real TCP
- * (and TLS): what a kiosk relies on when the ILS is slow, drops the link, idles
- * it out, leaves checksums out, prints plain-text lines, ends lines with CR LF,
- * talks IBM850, or asks for a request again (96).
- *
- * Some tests put a small TCP relay between the client and the simulator to cut
- * the ILS's bytes in a chosen way (a plain-text line and the answer in one
- * write; the LF of each CR LF held back to the front of the next answer) or to
- * corrupt one request on its way to the ILS.
- */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +17,7 @@ import {
   IlsError,
   type Sip2FrameListener,
 } from '../../../src/devices/ils/index.js';
+import { hasOpenssl, makeTestCertificate } from '../../helpers/tls-cert.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 
@@ -585,41 +574,12 @@ describe('96: the ILS asks for the request again', () => {
   });
 });
 
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 describe('all at once: small latency, CR LF and a plain-text line before every answer', () => {
   let dir: string | undefined;
   beforeAll(() => {
     if (!hasOpenssl) return;
     dir = mkdtempSync(join(tmpdir(), 'carrel-ils-faults-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    makeTestCertificate(dir);
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,3 @@
-/**
- * The client against the ILS simulator (sample library) over real TCP and TLS:
- * charsets and terminators per account, idle drops, plain-text lines.
- */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { IlsClient, type IlsConfigInput } from '../../../src/devices/ils/index.js';
+import { hasOpenssl, makeTestCertificate } from '../../helpers/tls-cert.js';
 
 let simulator: IlsSimulator | undefined;
 let client: IlsClient | undefined;
@@ -98,40 +94,11 @@ describe('SIP2 client against the ILS simulator', () => {
   });
 });
 
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 describe.skipIf(!hasOpenssl)('SIP2 client over TLS', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'carrel-ils-client-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    makeTestCertificate(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

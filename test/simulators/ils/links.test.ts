@@ -1,14 +1,10 @@
-/**
- * Per-account link settings (charset, terminator, error detection) and SIP2
- * over TLS, with a self-signed certificate made by `openssl req -x509` at test time.
- */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
 import { ManualClock } from '../../../src/core/clock.js';
+import { hasOpenssl, makeTestCertificate } from '../../helpers/tls-cert.js';
 import { SAMPLE_FIXTURE } from './paths.js';
 import { Sip2TestClient } from './sip2-client.js';
 
@@ -133,15 +129,6 @@ describe('per-account links', () => {
   });
 });
 
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 describe.skipIf(!hasOpenssl)('SIP2 over TLS (certificate from openssl req -x509)', () => {
   let dir: string;
   let key: Buffer;
@@ -149,27 +136,7 @@ describe.skipIf(!hasOpenssl)('SIP2 over TLS (certificate from openssl req -x509)
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'carrel-ils-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    makeTestCertificate(dir);
     key = readFileSync(join(dir, 'key.pem'));
     cert = readFileSync(join(dir, 'cert.pem'));
   });
