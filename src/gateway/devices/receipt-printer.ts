@@ -53,7 +53,10 @@ export class ReceiptPrinterEntry implements DeviceEntry {
   get printing() {
     return {
       submit: (receipt: { template: string; data: Record<string, unknown> }) =>
-        this.openQueue().submit(receipt),
+        this.openQueue().submit({
+          template: receipt.template,
+          data: { printedAt: localTimestamp(new Date(this.deps.clock.now())), ...receipt.data },
+        }),
       job: (jobId: string): PrintJobView | undefined => this.openQueue().get(jobId),
       jobs: (filter?: { state?: PrintJobView['state'] }) => this.openQueue().list(filter ?? {}),
       retry: (jobId: string) => this.openQueue().retry(jobId),
