@@ -1,0 +1,193 @@
+/**
+ * The SIP2 relay's cost: item-information round trips (17 → 18) from self-check
+ * sockets through the relay (pooled client of up to 10 connections to the ILS
+ * simulator) and, side by side, from the same sockets directly against the
+ * simulator, at 1 and 50 concurrent self-checks over loopback TCP. Every answer
+ * is decoded, checksum included. Prints nothing.
+ */
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../simulators/ils/index.js';
+import { systemClock } from '../src/core/clock.js';
+import { silentLogger } from '../src/core/logger.js';
+import { IlsClient } from '../src/devices/ils/index.js';
+import { parseSip2RelayConfig, Sip2RelayServer } from '../src/gateway/relay/index.js';
+import { decodeSip2Message, encodeSip2Message, Sip2Framer } from '../src/protocols/sip2/index.js';
+import type { BenchResult } from './types.js';
+
+const ITEM = '31000001';
+const ROUND_TRIPS = 4000;
+const WARM_UP = 500;
+const POOL_SIZE = 10;
+
+interface Run {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+/** One self-check: a logged-in socket sending one request at a time. */
+class KioskSocket {
+  private readonly framer = new Sip2Framer();
+  private waiting: (() => void) | undefined;
+  private sequence = 0;
+  unreadable = 0;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      for (const event of this.framer.push(chunk)) {
+        if (event.type !== 'frame') continue;
+        const decoded = decodeSip2Message(event.frame);
+        if (!decoded.ok || decoded.checksum !== 'valid') this.unreadable++;
+        const done = this.waiting;
+        this.waiting = undefined;
+        done?.();
+      }
+    });
+  }
+
+  static async open(port: number, user: string, password: string): Promise<KioskSocket> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await once(socket, 'connect');
+    socket.setNoDelay(true);
+    const link = new KioskSocket(socket);
+    await link.send({
+      type: 'login',
+      uidAlgorithm: '0',
+      pwdAlgorithm: '0',
+      loginUserId: user,
+      loginPassword: password,
+      locationCode: 'MAIN',
+    });
+    return link;
+  }
+
+  send(message: Parameters<typeof encodeSip2Message>[0]): Promise<void> {
+    this.sequence = (this.sequence + 1) % 10;
+    const frame = encodeSip2Message(message, { sequence: this.sequence });
+    return new Promise<void>((resolve) => {
+      this.waiting = resolve;
+      this.socket.write(frame);
+    });
+  }
+
+  itemInformation(): Promise<void> {
+    return this.send({
+      type: 'itemInformation',
+      transactionDate: '20260101    120000',
+      institutionId: 'RIVERSIDE',
+      itemIdentifier: ITEM,
+      terminalPassword: '',
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Each self-check loops until the shared `total` is used up; per-request latency in ms. */
+async function drive(kiosks: KioskSocket[], total: number): Promise<Run> {
+  const latencies: number[] = [];
+  let left = total;
+  const started = performance.now();
+  await Promise.all(
+    kiosks.map(async (kiosk) => {
+      while (left > 0) {
+        left--;
+        const t0 = performance.now();
+        await kiosk.itemInformation();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: Math.round((latencies.length * 1000) / elapsed),
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+  };
+}
+
+async function measure(port: number, user: string, password: string, kiosks: number): Promise<Run> {
+  const links = await Promise.all(
+    Array.from({ length: kiosks }, () => KioskSocket.open(port, user, password)),
+  );
+  try {
+    await drive(links, WARM_UP);
+    const run = await drive(links, ROUND_TRIPS);
+    if (links.some((link) => link.unreadable > 0)) throw new Error('a self-check got unreadable answers');
+    return run;
+  } finally {
+    for (const link of links) link.close();
+  }
+}
+
+async function startRelay(
+  simulator: IlsSimulator,
+): Promise<{ relay: Sip2RelayServer; close(): Promise<void> }> {
+  const client = IlsClient.create({
+    host: '127.0.0.1',
+    port: simulator.port,
+    user: 'kiosk1',
+    password: 'kiosk1pw',
+    location: 'MAIN',
+    institution: 'RIVERSIDE',
+    heartbeatSeconds: 0,
+    pool: { size: POOL_SIZE, maxWaiting: 1000 },
+  });
+  await client.connect();
+  const relay = new Sip2RelayServer({
+    config: parseSip2RelayConfig({
+      port: 0,
+      accounts: [{ kioskUser: 'selfcheck', kioskPassword: 'selfcheckpw' }],
+      maxConnections: 200,
+    }),
+    ils: client.pool,
+    logger: silentLogger(),
+    clock: systemClock,
+  });
+  await relay.start();
+  return {
+    relay,
+    async close() {
+      await relay.stop();
+      await client.disconnect();
+    },
+  };
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+export async function run(): Promise<BenchResult[]> {
+  const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+  const results: BenchResult[] = [];
+  try {
+    const { relay, close } = await startRelay(simulator);
+    try {
+      for (const kiosks of [1, 50]) {
+        const direct = await measure(simulator.port, 'kiosk1', 'kiosk1pw', kiosks);
+        const relayed = await measure(relay.port, 'selfcheck', 'selfcheckpw', kiosks);
+        const label = `${kiosks} self-check${kiosks === 1 ? '' : 's'}`;
+        results.push(
+          { name: `relay round trips/s, ${label}`, value: relayed.perSecond, unit: '/s' },
+          { name: `relay p50, ${label}`, value: round(relayed.p50), unit: 'ms' },
+          { name: `relay p99, ${label}`, value: round(relayed.p99), unit: 'ms' },
+          { name: `direct round trips/s, ${label}`, value: direct.perSecond, unit: '/s' },
+          { name: `direct p50, ${label}`, value: round(direct.p50), unit: 'ms' },
+          { name: `direct p99, ${label}`, value: round(direct.p99), unit: 'ms' },
+        );
+      }
+    } finally {
+      await close();
+    }
+  } finally {
+    await simulator.close();
+  }
+  return results;
+}

@@ -1,0 +1,14 @@
+/** Carrel as a SIP2 server for existing self-checks and sorters, relaying to the ILS. */
+export {
+  ilsConfigForAccount,
+  parseSip2RelayConfig,
+  type Sip2RelayAccount,
+  type Sip2RelayConfig,
+  type Sip2RelayConfigInput,
+  sip2RelayAccountSchema,
+  sip2RelayOfflineSchema,
+  sip2RelaySchema,
+} from './config.js';
+export { type OfflineContext, offlineAcsStatus, offlineRefusal, type RelayOfflinePolicy } from './offline.js';
+export { Sip2RelayServer, type Sip2RelayServerOptions } from './server.js';
+export { MAX_FAILED_LOGINS, type RelayIlsPort, type RelayOfflineHandler } from './session.js';

@@ -1,0 +1,247 @@
+/**
+ * One self-check's connection to the relay. Frames with the codec's framer,
+ * answers the 93 login itself against the configured accounts (three failed
+ * logins drop the link), decodes each request in the self-check's charset,
+ * relays it through the ILS link (which speaks the ILS's charset) and writes the
+ * answer back in the self-check's charset, terminator, sequence number and
+ * checksum. 97 resends the last answer; a bad checksum is answered with 96.
+ * While the ILS is down it answers per the offline rules.
+ */
+import type { Duplex } from 'node:stream';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { IlsError } from '../../devices/ils/index.js';
+import {
+  type AnySip2Message,
+  type AnySip2MessageInput,
+  decodeSip2Message,
+  encodeSip2Message,
+  maskFrame,
+  type Sip2Charset,
+  Sip2Framer,
+} from '../../protocols/sip2/index.js';
+import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
+import { type OfflineContext, offlineRefusal } from './offline.js';
+
+export const MAX_FAILED_LOGINS = 3;
+
+/** The ILS link as the relay needs it: the pool's `exchange` fits. */
+export interface RelayIlsPort {
+  exchange(request: AnySip2MessageInput): Promise<{ message: AnySip2Message }>;
+}
+
+/** Answers a request taken while the ILS is down (the offline journal); undefined refuses it. */
+export type RelayOfflineHandler = (
+  request: AnySip2Message,
+  account: Sip2RelayAccount,
+) => AnySip2MessageInput | undefined | Promise<AnySip2MessageInput | undefined>;
+
+export interface RelaySessionContext {
+  config: Sip2RelayConfig;
+  ilsFor(account: Sip2RelayAccount | undefined): RelayIlsPort;
+  clock: Clock;
+  logger: Logger;
+  onOffline?: RelayOfflineHandler;
+}
+
+export class RelaySession {
+  private readonly framer: Sip2Framer;
+  private account: Sip2RelayAccount | undefined;
+  private failedLogins = 0;
+  private lastAnswer: Uint8Array | undefined;
+  private idleTimer: TimerHandle | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** The AO the self-check last sent, for answers that carry no request field to echo (98). */
+  private institutionId = '';
+
+  constructor(
+    private readonly stream: Duplex,
+    private readonly context: RelaySessionContext,
+    private readonly onClose: (session: RelaySession) => void,
+  ) {
+    this.framer = new Sip2Framer({ maxFrameSize: context.config.maxFrameSize });
+    stream.on('data', (chunk: Buffer) => this.receive(chunk));
+    stream.on('error', (error) =>
+      context.logger.debug({ error: describeError(error) }, 'SIP2 relay link error'),
+    );
+    stream.on('close', () => this.finish());
+    stream.on('end', () => this.stream.end());
+    this.armIdleTimer();
+  }
+
+  /** Closes the link now. */
+  drop(reason: string): void {
+    if (this.closed) return;
+    this.context.logger.info({ reason }, 'dropping self-check connection');
+    this.stream.destroy();
+    this.finish();
+  }
+
+  private armIdleTimer(): void {
+    this.idleTimer?.cancel();
+    const seconds = this.context.config.idleTimeoutSeconds;
+    if (seconds <= 0 || this.closed) return;
+    this.idleTimer = this.context.clock.setTimeout(
+      'sip2-relay-idle-timeout',
+      () => this.drop('idle timeout'),
+      seconds * 1000,
+    );
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.idleTimer?.cancel();
+    this.onClose(this);
+  }
+
+  private receive(chunk: Buffer): void {
+    this.armIdleTimer();
+    for (const event of this.framer.push(chunk)) {
+      if (event.type === 'error') {
+        this.context.logger.warn({ error: describeError(event.error) }, 'self-check frame dropped');
+        continue;
+      }
+      const frame = event.frame;
+      this.queue = this.queue
+        .then(() => this.handle(frame))
+        .catch((error: unknown) =>
+          this.context.logger.error({ error: describeError(error) }, 'self-check request failed'),
+        );
+    }
+  }
+
+  private get charset(): Sip2Charset {
+    return this.account?.charset ?? 'utf-8';
+  }
+
+  private async handle(frame: Uint8Array): Promise<void> {
+    if (this.closed) return;
+    const { logger } = this.context;
+    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrame(frame) }, 'self-check request');
+    const checksums = this.account ? this.account.errorDetection : true;
+    const decoded = decodeSip2Message(frame, {
+      charset: this.charset,
+      checksumMismatch: checksums ? 'error' : 'ignore',
+    });
+    if (!decoded.ok) {
+      logger.warn(
+        { code: decoded.error.code, position: decoded.error.position },
+        'unreadable self-check request',
+      );
+      if (decoded.error.code === 'sip2_checksum_mismatch')
+        await this.send({ type: 'requestScResend' }, false);
+      return;
+    }
+    const request = decoded.message;
+    switch (request.type) {
+      case 'requestAcsResend':
+        if (this.lastAnswer) await this.write(this.lastAnswer);
+        else await this.send({ type: 'requestScResend' }, false);
+        return;
+      case 'requestScResend':
+        logger.debug('ignoring 96 from the self-check');
+        return;
+      case 'login':
+        await this.login(request);
+        return;
+    }
+    if ('institutionId' in request && typeof request.institutionId === 'string') {
+      this.institutionId = request.institutionId;
+    }
+    const refusal = offlineRefusal(request, this.offlineContext());
+    if (refusal === undefined) {
+      logger.warn({ type: request.type }, 'not a request; ignored');
+      return;
+    }
+    if (request.type !== 'scStatus' && !this.account) {
+      this.drop(`${request.type} before login`);
+      return;
+    }
+    const answer = await this.relay(request, refusal);
+    if (this.closed) return;
+    await this.send(withSequence(answer, request), true);
+  }
+
+  /** The ILS's answer, or the offline one when the ILS cannot be reached. */
+  private async relay(request: AnySip2Message, refusal: AnySip2MessageInput): Promise<AnySip2MessageInput> {
+    const { logger } = this.context;
+    const { sequence: _sequence, ...forIls } = request;
+    try {
+      const exchange = await this.context.ilsFor(this.account).exchange(forIls as AnySip2MessageInput);
+      const { sequence: _ilsSequence, ...answer } = exchange.message;
+      return answer as AnySip2MessageInput;
+    } catch (error) {
+      // A request the ILS link cannot encode is our problem, not the ILS being down.
+      if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
+      logger.warn({ error: describeError(error), type: request.type }, 'ILS unreachable: answering offline');
+      if (request.type !== 'scStatus' && this.context.onOffline && this.account) {
+        const journaled = await this.context.onOffline(request, this.account);
+        if (journaled !== undefined) return journaled;
+      }
+      return refusal;
+    }
+  }
+
+  private offlineContext(): OfflineContext {
+    return {
+      policy: this.context.config.offline,
+      now: new Date(this.context.clock.now()),
+      institutionId: this.institutionId,
+      ...(this.account?.location ? { terminalLocation: this.account.location } : {}),
+    };
+  }
+
+  private async login(request: Extract<AnySip2Message, { type: 'login' }>): Promise<void> {
+    const account = this.context.config.accounts.find(
+      (a) => a.kioskUser === request.loginUserId && a.kioskPassword === request.loginPassword,
+    );
+    if (account) {
+      this.account = account;
+      this.failedLogins = 0;
+      this.context.logger.info({ kiosk: account.kioskUser }, 'self-check logged in');
+      await this.send(withSequence({ type: 'loginResponse', ok: true }, request), true);
+      return;
+    }
+    this.account = undefined;
+    this.failedLogins++;
+    this.context.logger.warn({ failedLogins: this.failedLogins }, 'self-check login refused');
+    await this.send(withSequence({ type: 'loginResponse', ok: false }, request), true);
+    if (this.failedLogins >= MAX_FAILED_LOGINS) {
+      this.context.logger.warn('three failed logins: dropping the self-check');
+      this.stream.end();
+    }
+  }
+
+  private async send(message: AnySip2MessageInput, remember: boolean): Promise<void> {
+    const account = this.account;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeSip2Message(message, {
+        charset: this.charset,
+        errorDetection: account ? account.errorDetection : true,
+        terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
+        delimiterInValue: 'replace',
+      });
+    } catch (error) {
+      this.context.logger.error({ error: describeError(error), type: message.type }, 'cannot encode answer');
+      return;
+    }
+    if (remember) this.lastAnswer = bytes;
+    await this.write(bytes);
+    const { logger } = this.context;
+    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrame(bytes) }, 'self-check answer');
+  }
+
+  private write(bytes: Uint8Array): Promise<void> {
+    if (this.closed || this.stream.destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.stream.write(bytes, () => resolve()));
+  }
+}
+
+/** An answer echoes the request's sequence number. */
+function withSequence(answer: AnySip2MessageInput, request: AnySip2Message): AnySip2MessageInput {
+  return request.sequence === undefined ? answer : { ...answer, sequence: request.sequence };
+}

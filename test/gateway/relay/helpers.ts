@@ -1,0 +1,176 @@
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { type Logger, silentLogger } from '../../../src/core/logger.js';
+import { IlsClient } from '../../../src/devices/ils/index.js';
+import {
+  parseSip2RelayConfig,
+  type Sip2RelayConfigInput,
+  Sip2RelayServer,
+  type Sip2RelayServerOptions,
+} from '../../../src/gateway/relay/index.js';
+import {
+  encodeSip2Text,
+  type Sip2Charset,
+  Sip2Framer,
+  sip2Checksum,
+} from '../../../src/protocols/sip2/index.js';
+
+export const TRANSCRIPT_DATE = '20260101    120000';
+
+/** The recorded self-check session: request frames without AY/AZ. */
+export function loadTranscript(): string[] {
+  const path = fileURLToPath(new URL('../../fixtures/relay/transcript.txt', import.meta.url));
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0 && !line.startsWith('#'))
+    .map((line) => line.replaceAll('{DATE}', TRANSCRIPT_DATE));
+}
+
+/** `text` with AY<sequence>AZ<checksum> in `charset`, terminated by CR. */
+export function withErrorDetection(text: string, sequence: number, charset: Sip2Charset = 'utf-8'): Buffer {
+  const body = `${text}AY${sequence}AZ`;
+  const bytes = encodeSip2Text(body, charset);
+  return Buffer.concat([bytes, Buffer.from(`${sip2Checksum(bytes)}\r`, 'latin1')]);
+}
+
+/** A self-check on a TCP socket: one request, one answer frame (terminator excluded). */
+export class KioskLink {
+  private readonly framer = new Sip2Framer();
+  private readonly frames: Buffer[] = [];
+  /** Every byte received, terminators included. */
+  received = Buffer.alloc(0);
+  private waiter: (() => void) | undefined;
+  closed = false;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.received = Buffer.concat([this.received, chunk]);
+      for (const event of this.framer.push(chunk)) {
+        if (event.type === 'frame') this.frames.push(Buffer.from(event.frame));
+      }
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => {});
+  }
+
+  static async open(port: number): Promise<KioskLink> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await once(socket, 'connect');
+    socket.setNoDelay(true);
+    return new KioskLink(socket);
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
+  }
+
+  /** The next answer frame; undefined when the link closed first. */
+  async next(): Promise<Buffer | undefined> {
+    while (this.frames.length === 0 && !this.closed) {
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
+    }
+    return this.frames.shift();
+  }
+
+  async request(bytes: Uint8Array): Promise<Buffer | undefined> {
+    this.socket.write(bytes);
+    return this.next();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+export interface RelayRig {
+  simulator: IlsSimulator;
+  client: IlsClient;
+  relay: Sip2RelayServer;
+  close(): Promise<void>;
+}
+
+export const KIOSK_ACCOUNT = {
+  kioskUser: 'selfcheck-1',
+  kioskPassword: 'sc1pw',
+  charset: 'utf-8',
+  terminator: 'CR',
+  errorDetection: true,
+} as const;
+
+/** A fresh ILS simulator, a pooled client logged in as `ilsUser`, and a relay in front of it. */
+export async function startRelayRig(
+  options: {
+    relay?: Partial<Sip2RelayConfigInput>;
+    ilsUser?: string;
+    ilsPassword?: string;
+    ilsCharset?: Sip2Charset;
+    logger?: Logger;
+    onOffline?: Sip2RelayServerOptions['onOffline'];
+  } = {},
+): Promise<RelayRig> {
+  const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+  const client = IlsClient.create({
+    host: '127.0.0.1',
+    port: simulator.port,
+    user: options.ilsUser ?? 'kiosk1',
+    password: options.ilsPassword ?? 'kiosk1pw',
+    location: 'MAIN',
+    institution: 'RIVERSIDE',
+    charset: options.ilsCharset ?? 'utf-8',
+    heartbeatSeconds: 0,
+    requestTimeoutMs: 2000,
+    connectTimeoutMs: 1000,
+    pool: { size: 2, maxWaiting: 100 },
+  });
+  await client.connect();
+  const relay = new Sip2RelayServer({
+    config: parseSip2RelayConfig({
+      port: 0,
+      accounts: [
+        KIOSK_ACCOUNT,
+        { kioskUser: 'kiosk1', kioskPassword: 'kiosk1pw' },
+        { kioskUser: 'old850', kioskPassword: 'old850pw', charset: 'ibm850', terminator: 'CRLF' },
+        { kioskUser: 'sorter', kioskPassword: 'sorterpw', charset: 'ascii', errorDetection: false },
+      ],
+      ...options.relay,
+    }),
+    ils: client.pool,
+    logger: options.logger ?? silentLogger(),
+    clock: systemClock,
+    ...(options.onOffline ? { onOffline: options.onOffline } : {}),
+  });
+  await relay.start();
+  return {
+    simulator,
+    client,
+    relay,
+    async close() {
+      await relay.stop();
+      await client.disconnect();
+      await simulator.close();
+    },
+  };
+}
+
+/**
+ * Dates masked: 18-character SIP2 dates anywhere and AH/CM due dates; the AZ
+ * checksum too, since it sums the dates (tests check it separately).
+ */
+export function maskDates(frame: string): string {
+  return frame
+    .replace(/\d{8}(?: {4}| {3}Z)\d{6}/g, '<date>')
+    .replace(/\|(AH|CM)[^|]*/g, '|$1<date>')
+    .replace(/AZ[0-9A-F]{4}$/, 'AZ<checksum>');
+}

@@ -1,0 +1,252 @@
+import iconv from 'iconv-lite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { IlsClient } from '../../../src/devices/ils/index.js';
+import { parseSip2RelayConfig, Sip2RelayServer } from '../../../src/gateway/relay/index.js';
+import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
+import { capturingLogger } from '../../devices/ils/helpers.js';
+import {
+  TRANSCRIPT_DATE as D,
+  KioskLink,
+  type RelayRig,
+  startRelayRig,
+  withErrorDetection,
+} from './helpers.js';
+
+const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
+
+describe('Sip2RelayServer', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  async function rig(options: Parameters<typeof startRelayRig>[0] = {}): Promise<RelayRig> {
+    const started = await startRelayRig(options);
+    cleanups.push(() => started.close());
+    return started;
+  }
+  async function kiosk(port: number): Promise<KioskLink> {
+    const link = await KioskLink.open(port);
+    cleanups.push(() => link.close());
+    return link;
+  }
+
+  it('translates charsets: an IBM850 self-check through a UTF-8 ILS link keeps accented names', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    const login = await link.request(withErrorDetection('9300CNold850|COold850pw|', 0, 'ibm850'));
+    expect(login?.toString('latin1')).toMatch(/^941AY0AZ/);
+    const answer = await link.request(
+      withErrorDetection(`63001${D}          AORIVERSIDE|AA21000001|AC|AD1234|`, 1, 'ibm850'),
+    );
+    expect(answer).toBeDefined();
+    // The name is on the wire in IBM850 bytes, and the checksum sums those bytes.
+    expect(answer!.includes(iconv.encode('AEZoë Åström|', 'cp850'))).toBe(true);
+    expect(answer!.includes(Buffer.from('Zoë', 'utf8'))).toBe(false);
+    const decoded = decodeSip2Message(answer!, { charset: 'ibm850' });
+    expect(decoded.ok && decoded.checksum).toBe('valid');
+    expect(
+      decoded.ok && decoded.message.type === 'patronInformationResponse' && decoded.message.personalName,
+    ).toBe('Zoë Åström');
+    expect(decoded.ok && decoded.message.sequence).toBe(1);
+    // This account's terminator is CR LF.
+    expect(link.received.subarray(-2).toString('latin1')).toBe('\r\n');
+  });
+
+  it('answers a sorter without error detection without AY/AZ, in ASCII', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    expect((await link.request(Buffer.from('9300CNsorter|COsorterpw|\r')))?.toString()).toBe('941');
+    const answer = (await link.request(Buffer.from(`17${D}AORIVERSIDE|AB31000007|AC|\r`)))?.toString(
+      'latin1',
+    );
+    expect(answer).toMatch(/^18/);
+    expect(answer).toContain('AJCien anos de soledad|');
+    expect(answer).not.toContain('AY');
+  });
+
+  it('refuses a wrong login, drops after three, and drops requests before login', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    // 99 before login is answered.
+    expect((await link.request(withErrorDetection('9900302.00', 0)))?.toString()).toMatch(/^98Y/);
+    for (let i = 1; i <= 3; i++) {
+      const answer = await link.request(withErrorDetection('9300CNselfcheck-1|COwrong|', i));
+      expect(answer?.toString()).toMatch(new RegExp(`^940AY${i}AZ`));
+    }
+    expect(await link.next()).toBeUndefined();
+    expect(link.closed).toBe(true);
+
+    const early = await kiosk(relay.port);
+    expect(await early.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 0))).toBeUndefined();
+    expect(early.closed).toBe(true);
+  });
+
+  it('resends the last answer for 97 and asks for a resend (96) on a bad checksum', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 1));
+    expect(answer?.toString()).toMatch(/^18/);
+    expect((await link.request(Buffer.from('97AZFEF5\r')))?.toString()).toBe(answer?.toString());
+    const bad = Buffer.from(`17${D}AORIVERSIDE|AB31000001|AC|AY2AZ0000\r`);
+    expect((await link.request(bad))?.toString()).toBe('96AZFEF6');
+  });
+
+  it('relays an account through its own ILS link when mapped', async () => {
+    const { relay: _unused, simulator, client } = await rig();
+    const east = IlsClient.create({
+      host: '127.0.0.1',
+      port: simulator.port,
+      user: 'kiosk-east',
+      password: 'eastpw',
+      location: 'EAST',
+      heartbeatSeconds: 0,
+      pool: { size: 1, maxWaiting: 10 },
+    });
+    await east.connect();
+    cleanups.push(() => east.disconnect());
+    const config = parseSip2RelayConfig({
+      port: 0,
+      accounts: [
+        { kioskUser: 'main', kioskPassword: 'm' },
+        {
+          kioskUser: 'east',
+          kioskPassword: 'e',
+          ilsUser: 'kiosk-east',
+          ilsPassword: 'eastpw',
+          location: 'EAST',
+        },
+      ],
+    });
+    const relay = new Sip2RelayServer({
+      config,
+      ils: client.pool,
+      ilsForAccount: (account) => (account.ilsUser === 'kiosk-east' ? east.pool : undefined),
+      logger: silentLogger(),
+      clock: new ManualClock(),
+    });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const statusOf = async (user: string, password: string) => {
+      const link = await kiosk(relay.port);
+      await link.request(withErrorDetection(`9300CN${user}|CO${password}|`, 0));
+      return (await link.request(withErrorDetection('9900302.00', 1)))?.toString();
+    };
+    expect(await statusOf('east', 'e')).toContain('|ANEAST|');
+    expect(await statusOf('main', 'm')).toContain('|ANMAIN|');
+  });
+
+  it('answers per the offline rules when the ILS is down, and takes journaled answers', async () => {
+    const journaled: string[] = [];
+    const { relay, simulator } = await rig({
+      relay: { offline: { offlineOk: true, checkinOk: true } },
+      onOffline: (request) => {
+        if (request.type !== 'checkin') return undefined;
+        journaled.push(request.itemIdentifier);
+        return {
+          type: 'checkinResponse',
+          ok: true,
+          resensitize: true,
+          magneticMedia: 'unknown',
+          alert: false,
+          transactionDate: request.transactionDate,
+          institutionId: request.institutionId,
+          itemIdentifier: request.itemIdentifier,
+          permanentLocation: '',
+          screenMessage: ['Returned (offline)'],
+        };
+      },
+    });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    await simulator.close();
+
+    const status = (await link.request(withErrorDetection('9900302.00', 1)))!.toString();
+    const decoded = decodeSip2Message(status);
+    expect(decoded.ok && decoded.checksum).toBe('valid');
+    if (!decoded.ok || decoded.message.type !== 'acsStatus') throw new Error(status);
+    expect(decoded.message).toMatchObject({
+      onlineStatus: false,
+      checkinOk: true,
+      checkoutOk: false,
+      offlineOk: true,
+      sequence: 1,
+    });
+
+    const checkout = (await link.request(
+      withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`, 2),
+    ))!.toString();
+    expect(checkout).toMatch(/^120/);
+    expect(checkout).toContain('|AFILS offline|');
+    expect(decodeSip2Message(checkout).ok).toBe(true);
+
+    const checkin = (await link.request(
+      withErrorDetection(`09N${D}${D}APMAIN|AORIVERSIDE|AB31000001|AC|`, 3),
+    ))!.toString();
+    expect(checkin).toMatch(/^101Y/);
+    expect(checkin).toContain('AFReturned (offline)|AY3AZ');
+    expect(journaled).toEqual(['31000001']);
+  });
+
+  it('logs frames only masked: no patron id, PIN, name or password', async () => {
+    const capture = capturingLogger();
+    const { relay } = await rig({ logger: capture.logger });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    const answer = await link.request(
+      withErrorDetection(`63001${D}          AORIVERSIDE|AA21000001|AC|AD1234|`, 1),
+    );
+    expect(answer?.toString()).toContain('Zoë');
+    const log = capture.text();
+    expect(log).toContain('self-check request');
+    expect(log).toContain('self-check answer');
+    for (const secret of ['21000001', 'AD1234', 'sc1pw', 'Zoë', 'Åström', 'zoe.astrom']) {
+      expect(log).not.toContain(secret);
+    }
+  });
+
+  it('is bounded: connections past the limit are closed, oversized frames dropped, idle links dropped', async () => {
+    const clock = new ManualClock();
+    const relay = new Sip2RelayServer({
+      config: parseSip2RelayConfig({
+        port: 0,
+        accounts: [{ kioskUser: 'selfcheck-1', kioskPassword: 'sc1pw' }],
+        maxConnections: 1,
+        maxFrameSize: 64,
+        idleTimeoutSeconds: 30,
+      }),
+      ils: { exchange: () => Promise.reject(new Error('no ILS in this test')) },
+      logger: silentLogger(),
+      clock,
+    });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const first = await kiosk(relay.port);
+    expect((await first.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+    const second = await kiosk(relay.port);
+    expect(await second.next()).toBeUndefined();
+
+    // An oversized frame is dropped; the link stays usable.
+    first.socket.write(Buffer.from(`17${'X'.repeat(200)}\r`));
+    const answer = await first.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 1));
+    expect(answer?.toString()).toMatch(/^18.*AFILS offline\|AY1/);
+
+    await clock.advance(30_000);
+    expect(await first.next()).toBeUndefined();
+    expect(relay.connections).toBe(0);
+  });
+
+  it('rejects a config with duplicate self-check users', () => {
+    expect(() =>
+      parseSip2RelayConfig({
+        port: 0,
+        accounts: [
+          { kioskUser: 'a', kioskPassword: 'x' },
+          { kioskUser: 'a', kioskPassword: 'y' },
+        ],
+      }),
+    ).toThrow(/duplicate kioskUser/);
+  });
+});
