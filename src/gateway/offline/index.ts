@@ -1,0 +1,23 @@
+/** Offline mode (store-and-forward): a durable journal of circulation taken while the ILS is away, and its replay. */
+export { OfflineError, type OfflineErrorCode } from './errors.js';
+export {
+  type OfflineCounts,
+  OfflineJournal,
+  type OfflineJournalOptions,
+  type OfflineKind,
+  type OfflineReplayOutcome,
+  type OfflineResolution,
+  type OfflineState,
+  type OfflineTransaction,
+  type OfflineTransactionInput,
+  offlineTransactionSchema,
+} from './journal.js';
+export { type OfflinePolicy, type OfflinePolicyInput, offlinePolicySchema } from './policy.js';
+export { refusalReason } from './refusal.js';
+export {
+  type OfflineEvent,
+  type OfflineIlsPort,
+  OfflineReplayer,
+  type OfflineReplayerOptions,
+  type OfflineReplayReport,
+} from './replayer.js';

@@ -1,0 +1,334 @@
+/**
+ * The offline journal: circulation transactions taken while the ILS cannot be
+ * reached, in one SQLite table. `accept` commits (WAL, synchronous=FULL) before
+ * it returns, so an acknowledged transaction survives a crash or power loss; the
+ * sequence (AUTOINCREMENT, never reused) is the order they are replayed in.
+ *
+ * Patron ids are stored, since a checkout cannot be replayed without one, but
+ * they are never logged and never put in events; only staff reading the
+ * journal through the API see them.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import { type Database, migrate } from '../storage.js';
+import { OfflineError } from './errors.js';
+import type { OfflinePolicy } from './policy.js';
+
+const MIGRATIONS = [
+  `CREATE TABLE offline_transactions (
+    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('checkout', 'checkin')),
+    patron TEXT,
+    item TEXT NOT NULL,
+    terminal TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending'
+      CHECK (state IN ('pending', 'replaying', 'done', 'conflict', 'discarded')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    message TEXT,
+    last_error TEXT,
+    accepted_at INTEGER NOT NULL,
+    settled_at INTEGER
+  );
+  CREATE INDEX offline_transactions_by_state ON offline_transactions (state, sequence);
+  CREATE INDEX offline_transactions_by_patron ON offline_transactions (patron, kind, state);`,
+];
+
+export const offlineTransactionSchema = z.strictObject({
+  kind: z.enum(['checkout', 'checkin']),
+  patron: z.string().min(1).max(255).optional(),
+  item: z.string().min(1).max(255),
+  terminal: z.string().min(1).max(255),
+  /** When the patron did it (ms since the epoch): replayed as the SIP2 transaction date. */
+  at: z.number().int().nonnegative(),
+});
+
+export type OfflineTransactionInput = z.input<typeof offlineTransactionSchema>;
+export type OfflineKind = OfflineTransactionInput['kind'];
+
+/**
+ * pending: waiting for replay. replaying: being replayed (or the process died
+ * while it was). done: the ILS has it. conflict: waiting for staff. discarded:
+ * staff dropped it.
+ */
+export type OfflineState = 'pending' | 'replaying' | 'done' | 'conflict' | 'discarded';
+
+/** How a replayed transaction was settled: sent to the ILS, or found already done there. */
+export type OfflineReplayOutcome = 'sent' | 'already_done';
+
+export interface OfflineTransaction {
+  id: string;
+  sequence: number;
+  kind: OfflineKind;
+  /** Staff-only: never log it or put it in an event. */
+  patron?: string;
+  item: string;
+  terminal: string;
+  at: number;
+  state: OfflineState;
+  /** Replay attempts begun (a crash mid-replay counts). */
+  attempts: number;
+  /** done: the OfflineReplayOutcome; conflict: why (item_checked_out_to_another, patron_blocked…). */
+  reason?: string;
+  /** The ILS's screen message for a conflict, for staff. */
+  message?: string;
+  /** The error code that last stopped a replay of this transaction (ils_offline, ils_timeout…). */
+  lastError?: string;
+  acceptedAt: number;
+  settledAt?: number;
+}
+
+export interface OfflineCounts {
+  pending: number;
+  replaying: number;
+  conflict: number;
+  done: number;
+  discarded: number;
+  /** pending + replaying + conflict: what counts against maxTransactionsTotal. */
+  outstanding: number;
+}
+
+export type OfflineResolution = 'retry' | 'discard';
+
+export interface OfflineJournalOptions {
+  /** The policy, or a function giving the current one (config reloads). */
+  policy: OfflinePolicy | (() => OfflinePolicy);
+  clock?: Clock;
+  logger?: Logger;
+}
+
+interface Row {
+  sequence: number;
+  id: string;
+  kind: OfflineKind;
+  patron: string | null;
+  item: string;
+  terminal: string;
+  at: number;
+  state: OfflineState;
+  attempts: number;
+  reason: string | null;
+  message: string | null;
+  last_error: string | null;
+  accepted_at: number;
+  settled_at: number | null;
+}
+
+const OUTSTANDING = "('pending', 'replaying', 'conflict')";
+
+export class OfflineJournal {
+  private readonly policy: () => OfflinePolicy;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly statements;
+
+  constructor(
+    private readonly db: Database,
+    options: OfflineJournalOptions,
+  ) {
+    const policy = options.policy;
+    this.policy = typeof policy === 'function' ? policy : () => policy;
+    this.clock = options.clock ?? systemClock;
+    this.logger = (options.logger ?? silentLogger()).child({ module: 'offline-journal' });
+    migrate(db, 'offline-journal', MIGRATIONS);
+    this.statements = {
+      insert: db.prepare(
+        `INSERT INTO offline_transactions (id, kind, patron, item, terminal, at, accepted_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      byId: db.prepare('SELECT * FROM offline_transactions WHERE id = ?'),
+      outstanding: db.prepare(`SELECT COUNT(*) AS n FROM offline_transactions WHERE state IN ${OUTSTANDING}`),
+      patronCheckouts: db.prepare(
+        `SELECT COUNT(*) AS n FROM offline_transactions
+         WHERE patron = ? AND kind = 'checkout' AND state IN ${OUTSTANDING}`,
+      ),
+      pending: db.prepare(
+        "SELECT * FROM offline_transactions WHERE state IN ('pending', 'replaying') ORDER BY sequence",
+      ),
+      next: db.prepare(
+        "SELECT * FROM offline_transactions WHERE state IN ('pending', 'replaying') ORDER BY sequence LIMIT 1",
+      ),
+      conflicts: db.prepare("SELECT * FROM offline_transactions WHERE state = 'conflict' ORDER BY sequence"),
+      all: db.prepare('SELECT * FROM offline_transactions ORDER BY sequence'),
+      counts: db.prepare('SELECT state, COUNT(*) AS n FROM offline_transactions GROUP BY state'),
+      beginReplay: db.prepare(
+        `UPDATE offline_transactions SET state = 'replaying', attempts = attempts + 1
+         WHERE id = ? AND state IN ('pending', 'replaying')`,
+      ),
+      settle: db.prepare(
+        `UPDATE offline_transactions SET state = ?, reason = ?, message = ?, settled_at = ?
+         WHERE id = ? AND state = 'replaying'`,
+      ),
+      interrupt: db.prepare(
+        "UPDATE offline_transactions SET state = 'pending', last_error = ? WHERE id = ? AND state = 'replaying'",
+      ),
+      retry: db.prepare(
+        `UPDATE offline_transactions SET state = 'pending', reason = NULL, message = NULL, settled_at = NULL
+         WHERE id = ? AND state = 'conflict'`,
+      ),
+      discard: db.prepare(
+        "UPDATE offline_transactions SET state = 'discarded', settled_at = ? WHERE id = ? AND state = 'conflict'",
+      ),
+    };
+  }
+
+  /**
+   * Journals a transaction taken while the ILS is unreachable. When this returns
+   * the transaction is committed to disk: that is the acknowledgement. Throws an
+   * OfflineError (offline_not_allowed, offline_limit_reached,
+   * offline_invalid_transaction) when the policy refuses it.
+   */
+  accept(input: OfflineTransactionInput): { id: string; sequence: number } {
+    const parsed = offlineTransactionSchema.safeParse(input);
+    if (!parsed.success) {
+      const where = parsed.error.issues.map((issue) => issue.path.join('.') || '(transaction)').join(', ');
+      throw new OfflineError('offline_invalid_transaction', `invalid offline transaction: ${where}`);
+    }
+    const tx = parsed.data;
+    if (tx.kind === 'checkout' && tx.patron === undefined)
+      throw new OfflineError('offline_invalid_transaction', 'an offline checkout needs a patron');
+    const policy = this.policy();
+    if (!policy.enabled) throw new OfflineError('offline_not_allowed', 'offline circulation is turned off');
+    if (tx.kind === 'checkout' && !policy.checkouts)
+      throw new OfflineError('offline_not_allowed', 'offline checkouts are not allowed');
+    if (tx.kind === 'checkin' && !policy.checkins)
+      throw new OfflineError('offline_not_allowed', 'offline checkins are not allowed');
+    const id = randomUUID();
+    // IMMEDIATE: the limit checks and the insert see the same journal, even with another process writing.
+    const sequence = this.db
+      .transaction(() => {
+        const outstanding = (this.statements.outstanding.get() as { n: number }).n;
+        if (outstanding >= policy.maxTransactionsTotal)
+          throw new OfflineError(
+            'offline_limit_reached',
+            `the offline journal holds ${outstanding} transactions, the most allowed`,
+          );
+        if (tx.kind === 'checkout') {
+          const mine = (this.statements.patronCheckouts.get(tx.patron) as { n: number }).n;
+          if (mine >= policy.maxCheckoutsPerPatron)
+            throw new OfflineError(
+              'offline_limit_reached',
+              `this patron has ${mine} offline checkouts, the most allowed`,
+            );
+        }
+        const result = this.statements.insert.run(
+          id,
+          tx.kind,
+          tx.patron ?? null,
+          tx.item,
+          tx.terminal,
+          tx.at,
+          this.clock.now(),
+        );
+        return Number(result.lastInsertRowid);
+      })
+      .immediate();
+    this.logger.info({ id, sequence, kind: tx.kind, item: tx.item }, 'offline transaction journaled');
+    return { id, sequence };
+  }
+
+  get(id: string): OfflineTransaction | undefined {
+    const row = this.statements.byId.get(id) as Row | undefined;
+    return row && toTransaction(row);
+  }
+
+  /** Transactions waiting for replay (pending, or replaying when a run was cut short), in sequence order. */
+  pending(): OfflineTransaction[] {
+    return (this.statements.pending.all() as Row[]).map(toTransaction);
+  }
+
+  /** Transactions waiting for staff, in sequence order. */
+  conflicts(): OfflineTransaction[] {
+    return (this.statements.conflicts.all() as Row[]).map(toTransaction);
+  }
+
+  /** Every journaled transaction, in sequence order. */
+  all(): OfflineTransaction[] {
+    return (this.statements.all.all() as Row[]).map(toTransaction);
+  }
+
+  counts(): OfflineCounts {
+    const counts: OfflineCounts = {
+      pending: 0,
+      replaying: 0,
+      conflict: 0,
+      done: 0,
+      discarded: 0,
+      outstanding: 0,
+    };
+    for (const row of this.statements.counts.all() as Array<{ state: OfflineState; n: number }>) {
+      counts[row.state] = row.n;
+    }
+    counts.outstanding = counts.pending + counts.replaying + counts.conflict;
+    return counts;
+  }
+
+  /**
+   * Staff settle a conflict: 'retry' puts it back in the replay queue at its
+   * place in the sequence, 'discard' drops it (kept in the journal as discarded).
+   */
+  resolve(id: string, action: OfflineResolution): OfflineTransaction {
+    const changed =
+      action === 'retry'
+        ? this.statements.retry.run(id).changes
+        : this.statements.discard.run(this.clock.now(), id).changes;
+    const transaction = this.get(id);
+    if (!transaction) throw new OfflineError('offline_not_found', `no offline transaction ${id}`);
+    if (changed === 0)
+      throw new OfflineError(
+        'offline_not_in_conflict',
+        `offline transaction ${id} is ${transaction.state}, not in conflict`,
+      );
+    this.logger.info({ id, action }, 'offline conflict resolved by staff');
+    return transaction;
+  }
+
+  /** The first transaction waiting for replay. For the replayer. */
+  nextToReplay(): OfflineTransaction | undefined {
+    const row = this.statements.next.get() as Row | undefined;
+    return row && toTransaction(row);
+  }
+
+  /** Durably marks a transaction as being replayed; false when it is no longer waiting. For the replayer. */
+  beginReplay(id: string): boolean {
+    return this.statements.beginReplay.run(id).changes === 1;
+  }
+
+  /** The ILS has it. For the replayer. */
+  markDone(id: string, outcome: OfflineReplayOutcome): void {
+    this.statements.settle.run('done', outcome, null, this.clock.now(), id);
+  }
+
+  /** The ILS would not take it as it stands: staff decide. For the replayer. */
+  markConflict(id: string, reason: string, message?: string): void {
+    this.statements.settle.run('conflict', reason, message ?? null, this.clock.now(), id);
+  }
+
+  /** The ILS could not be asked (offline, timeout): back in the queue. For the replayer. */
+  interruptReplay(id: string, errorCode: string): void {
+    this.statements.interrupt.run(errorCode, id);
+  }
+}
+
+function toTransaction(row: Row): OfflineTransaction {
+  return {
+    id: row.id,
+    sequence: row.sequence,
+    kind: row.kind,
+    ...(row.patron !== null && { patron: row.patron }),
+    item: row.item,
+    terminal: row.terminal,
+    at: row.at,
+    state: row.state,
+    attempts: row.attempts,
+    ...(row.reason !== null && { reason: row.reason }),
+    ...(row.message !== null && { message: row.message }),
+    ...(row.last_error !== null && { lastError: row.last_error }),
+    acceptedAt: row.accepted_at,
+    ...(row.settled_at !== null && { settledAt: row.settled_at }),
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * Replays the offline journal into the ILS when it is back, in sequence order,
+ * one transaction at a time. Each is first marked 'replaying' (durably), then
+ * the item is looked up (17) before anything is sent, so a transaction the ILS
+ * already has — because a previous run sent it and the process died before it
+ * could mark it done — is settled without being sent twice. Checkouts go out
+ * with no block and the journaled time as the transaction date, as SIP2
+ * intends for store-and-forward. An ILS that stops answering ends the run and
+ * leaves the transaction waiting; a refusal becomes a conflict for staff.
+ */
+import { CarrelError, describeError } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import { borrowerNamedIn, isCharged, isCheckedIn, listsChargedItem } from '../../devices/ils/lost-answer.js';
+import type { CheckinOptions, CheckoutOptions } from '../../devices/ils/requests.js';
+import type { Sip2Message } from '../../protocols/sip2/index.js';
+import type { OfflineJournal, OfflineKind, OfflineReplayOutcome, OfflineTransaction } from './journal.js';
+import { refusalReason } from './refusal.js';
+
+/** The part of the IlsClient the replayer needs; IlsClient fits it. */
+export interface OfflineIlsPort {
+  itemInformation(item: string): Promise<{ message: Sip2Message<'itemInformationResponse'> }>;
+  /**
+   * Asked when an item is on loan and the 18 does not name the borrower (SIP2
+   * 2.00 has no borrower in an 18): is it in this patron's charged items?
+   * Without it such an item is a conflict (`item_borrower_unknown`).
+   */
+  patronInformation?(
+    patron: string,
+    options: { summary: 'chargedItems' },
+  ): Promise<{ message: Sip2Message<'patronInformationResponse'> }>;
+  checkout(
+    patron: string,
+    item: string,
+    options: CheckoutOptions,
+  ): Promise<{ message: Sip2Message<'checkoutResponse'> }>;
+  checkin(item: string, options: CheckinOptions): Promise<{ message: Sip2Message<'checkinResponse'> }>;
+}
+
+/** Events carry no patron id. */
+export type OfflineEvent =
+  | {
+      type: 'offline.replayed';
+      data: { id: string; sequence: number; kind: OfflineKind; item: string; reason: OfflineReplayOutcome };
+    }
+  | {
+      type: 'offline.conflict';
+      data: { id: string; sequence: number; kind: OfflineKind; item: string; reason: string };
+    };
+
+export interface OfflineReplayReport {
+  /** Transactions the ILS now has (sent, or found already done). */
+  replayed: number;
+  /** Transactions that became conflicts in this run. */
+  conflicts: number;
+  /** Why the run stopped early (the ILS went away); the transactions left are still pending. */
+  stoppedBy?: { code: string; message: string };
+  /** Transactions still waiting for replay. */
+  remaining: number;
+}
+
+export interface OfflineReplayerOptions {
+  journal: OfflineJournal;
+  ils: OfflineIlsPort;
+  onEvent?: (event: OfflineEvent) => void;
+  logger?: Logger;
+}
+
+type Settlement =
+  | { state: 'done'; outcome: OfflineReplayOutcome }
+  | { state: 'conflict'; reason: string; message?: string };
+
+/** Request errors that will not get better by asking again: the transaction is a conflict. */
+const PERMANENT_ERRORS: ReadonlySet<string> = new Set(['ils_bad_request']);
+
+export class OfflineReplayer {
+  private readonly journal: OfflineJournal;
+  private readonly ils: OfflineIlsPort;
+  private readonly onEvent: (event: OfflineEvent) => void;
+  private readonly logger: Logger;
+  private running: Promise<OfflineReplayReport> | undefined;
+
+  constructor(options: OfflineReplayerOptions) {
+    this.journal = options.journal;
+    this.ils = options.ils;
+    this.onEvent = options.onEvent ?? (() => {});
+    this.logger = (options.logger ?? silentLogger()).child({ module: 'offline-replay' });
+  }
+
+  /** True while a run is under way. */
+  get replaying(): boolean {
+    return this.running !== undefined;
+  }
+
+  /**
+   * Replays every waiting transaction, in sequence order. A call while a run is
+   * under way joins that run. Never rejects: an ILS failure ends the run with
+   * `stoppedBy` set.
+   */
+  run(): Promise<OfflineReplayReport> {
+    if (!this.running) {
+      this.running = this.replayAll().finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.running;
+  }
+
+  private async replayAll(): Promise<OfflineReplayReport> {
+    const report: OfflineReplayReport = { replayed: 0, conflicts: 0, remaining: 0 };
+    for (let tx = this.journal.nextToReplay(); tx; tx = this.journal.nextToReplay()) {
+      if (!this.journal.beginReplay(tx.id)) continue;
+      let settlement: Settlement;
+      try {
+        settlement = await this.replay(tx);
+      } catch (error) {
+        const { code, message } = describeError(error);
+        if (error instanceof CarrelError && PERMANENT_ERRORS.has(code)) {
+          settlement = { state: 'conflict', reason: code, message };
+        } else {
+          this.journal.interruptReplay(tx.id, code);
+          this.logger.warn({ id: tx.id, code }, 'offline replay stopped: the ILS did not answer');
+          report.stoppedBy = { code, message };
+          break;
+        }
+      }
+      const data = { id: tx.id, sequence: tx.sequence, kind: tx.kind, item: tx.item };
+      if (settlement.state === 'done') {
+        this.journal.markDone(tx.id, settlement.outcome);
+        report.replayed++;
+        this.logger.info({ ...data, outcome: settlement.outcome }, 'offline transaction replayed');
+        this.emit({ type: 'offline.replayed', data: { ...data, reason: settlement.outcome } });
+      } else {
+        this.journal.markConflict(tx.id, settlement.reason, settlement.message);
+        report.conflicts++;
+        this.logger.warn({ ...data, reason: settlement.reason }, 'offline transaction in conflict');
+        this.emit({ type: 'offline.conflict', data: { ...data, reason: settlement.reason } });
+      }
+    }
+    const counts = this.journal.counts();
+    report.remaining = counts.pending + counts.replaying;
+    return report;
+  }
+
+  private replay(tx: OfflineTransaction): Promise<Settlement> {
+    return tx.kind === 'checkout' ? this.replayCheckout(tx) : this.replayCheckin(tx);
+  }
+
+  private async replayCheckout(tx: OfflineTransaction): Promise<Settlement> {
+    const patron = tx.patron;
+    if (patron === undefined) return { state: 'conflict', reason: 'patron_missing' };
+    const found = (await this.ils.itemInformation(tx.item)).message;
+    if (isCharged(found)) {
+      const holder = await this.chargedTo(found, patron, tx.item);
+      if (holder === 'patron') return { state: 'done', outcome: 'already_done' };
+      if (holder === 'unknown') return { state: 'conflict', reason: 'item_borrower_unknown' };
+      return { state: 'conflict', reason: 'item_checked_out_to_another' };
+    }
+    const at = new Date(tx.at);
+    const answer = (await this.ils.checkout(patron, tx.item, { noBlock: true, transactionDate: at })).message;
+    if (answer.ok) return { state: 'done', outcome: 'sent' };
+    return refused(answer.screenMessage);
+  }
+
+  private async replayCheckin(tx: OfflineTransaction): Promise<Settlement> {
+    const found = (await this.ils.itemInformation(tx.item)).message;
+    if (isCheckedIn(found)) return { state: 'done', outcome: 'already_done' };
+    const at = new Date(tx.at);
+    const answer = (await this.ils.checkin(tx.item, { noBlock: true, transactionDate: at, returnDate: at }))
+      .message;
+    if (answer.ok) return { state: 'done', outcome: 'sent' };
+    return refused(answer.screenMessage);
+  }
+
+  /** Whom a charged item is out to: this patron, another, or unknown (no AA and no way to ask). */
+  private async chargedTo(
+    found: Sip2Message<'itemInformationResponse'>,
+    patron: string,
+    item: string,
+  ): Promise<'patron' | 'another' | 'unknown'> {
+    const named = borrowerNamedIn(found);
+    if (named !== undefined) return named === patron ? 'patron' : 'another';
+    if (!this.ils.patronInformation) return 'unknown';
+    const information = (await this.ils.patronInformation(patron, { summary: 'chargedItems' })).message;
+    return listsChargedItem(information, item) ? 'patron' : 'another';
+  }
+
+  private emit(event: OfflineEvent): void {
+    try {
+      this.onEvent(event);
+    } catch (error) {
+      this.logger.error({ error: describeError(error) }, 'offline event listener failed');
+    }
+  }
+}
+
+function refused(screenMessage: readonly string[] | undefined): Settlement {
+  const message = screenMessage?.join(' / ');
+  return {
+    state: 'conflict',
+    reason: refusalReason(screenMessage),
+    ...(message ? { message } : {}),
+  };
+}

@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
+import { IlsClient } from '../../../src/devices/ils/index.js';
+import {
+  type OfflineEvent,
+  OfflineJournal,
+  OfflineReplayer,
+  offlinePolicySchema,
+} from '../../../src/gateway/offline/index.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+
+const KARE = '21000009';
+const ANA = '21000006';
+const AT = Date.UTC(2026, 0, 5, 10, 30);
+
+let simulator: IlsSimulator | undefined;
+let client: IlsClient | undefined;
+let db: Database | undefined;
+
+afterEach(async () => {
+  await client?.disconnect();
+  await simulator?.close();
+  db?.close();
+  client = undefined;
+  simulator = undefined;
+  db = undefined;
+});
+
+function kiosk(port: number): IlsClient {
+  return IlsClient.create({
+    host: '127.0.0.1',
+    port,
+    user: 'kiosk1',
+    password: 'kiosk1pw',
+    location: 'MAIN',
+    institution: 'RIVERSIDE',
+    heartbeatSeconds: 0,
+  });
+}
+
+describe('offline replay against the ILS simulator over TCP', () => {
+  it('replays what was taken offline once the ILS is back: one loan each, conflicts for staff', async () => {
+    db = openDatabase(':memory:');
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const events: OfflineEvent[] = [];
+
+    // The ILS is away: the desk journals a checkout, a checkin and another checkout.
+    const lent = journal.accept({
+      kind: 'checkout',
+      patron: KARE,
+      item: '31000005',
+      terminal: 'desk-1',
+      at: AT,
+    });
+    const returned = journal.accept({ kind: 'checkin', item: '31000001', terminal: 'desk-1', at: AT + 1000 });
+    const taken = journal.accept({
+      kind: 'checkout',
+      patron: KARE,
+      item: '31000006',
+      terminal: 'desk-1',
+      at: AT,
+    });
+
+    const unreachable = kiosk(1);
+    const offline = new OfflineReplayer({
+      journal,
+      ils: unreachable,
+      onEvent: (event) => events.push(event),
+    });
+    expect(await offline.run()).toMatchObject({
+      replayed: 0,
+      remaining: 3,
+      stoppedBy: { code: 'ils_offline' },
+    });
+    expect(journal.pending().map((tx) => tx.state)).toEqual(['pending', 'pending', 'pending']);
+
+    // The ILS comes back; meanwhile another desk lent 31000006 to someone else.
+    simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+    client = kiosk(simulator.port);
+    await client.connect();
+    expect((await client.checkout(ANA, '31000006', { pin: '6666' })).message.ok).toBe(true);
+    expect(simulator.state.item('31000001')?.loan?.patron).toBe('21000001');
+
+    const replayer = new OfflineReplayer({ journal, ils: client, onEvent: (event) => events.push(event) });
+    expect(await replayer.run()).toEqual({ replayed: 2, conflicts: 1, remaining: 0 });
+
+    const state = simulator.state;
+    expect(state.loansOf(KARE).map((loan) => loan.item)).toEqual(['31000005']);
+    expect(state.item('31000001')?.loan).toBeUndefined();
+    expect(state.item('31000006')?.loan?.patron).toBe(ANA);
+    expect(journal.get(lent.id)).toMatchObject({ state: 'done', reason: 'sent' });
+    expect(journal.get(returned.id)).toMatchObject({ state: 'done', reason: 'sent' });
+    expect(journal.conflicts()).toEqual([
+      expect.objectContaining({ id: taken.id, reason: 'item_checked_out_to_another', patron: KARE }),
+    ]);
+    expect(events.map((event) => [event.type, event.data.item])).toEqual([
+      ['offline.replayed', '31000005'],
+      ['offline.replayed', '31000001'],
+      ['offline.conflict', '31000006'],
+    ]);
+    expect(JSON.stringify(events)).not.toContain(KARE);
+
+    // The process died after the 11 went out and before the journal said done: the
+    // next run finds the loan in the patron's charged items (the 18 names no
+    // borrower) and does not check it out again.
+    db.prepare("UPDATE offline_transactions SET state = 'replaying' WHERE id = ?").run(lent.id);
+    expect(await replayer.run()).toEqual({ replayed: 1, conflicts: 0, remaining: 0 });
+    // Attempts: the run that found the ILS away, the one that sent it, and this one.
+    expect(journal.get(lent.id)).toMatchObject({ state: 'done', reason: 'already_done', attempts: 3 });
+    expect(state.loansOf(KARE).map((loan) => loan.item)).toEqual(['31000005']);
+    expect(state.item('31000005')?.loan?.renewals).toBe(0);
+  });
+
+  it('lends to a blocked patron on replay: the checkout was made offline, and SIP2 no-block says so', async () => {
+    db = openDatabase(':memory:');
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const blocked = journal.accept({
+      kind: 'checkout',
+      patron: '21000005',
+      item: '31000004',
+      terminal: 'desk-1',
+      at: AT,
+    });
+    simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+    client = kiosk(simulator.port);
+    await client.connect();
+    expect((await client.checkout('21000005', '31000010')).message.ok).toBe(false);
+
+    expect(await new OfflineReplayer({ journal, ils: client }).run()).toMatchObject({ replayed: 1 });
+    expect(journal.get(blocked.id)?.state).toBe('done');
+    expect(simulator.state.loansOf('21000005').map((loan) => loan.item)).toEqual(['31000004']);
+  });
+});
