@@ -1,7 +1,10 @@
 import { httpFeature } from '../api/http/server.js';
 import { type Clock, systemClock } from '../core/clock.js';
+import { CarrelError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { CirculationService } from '../gateway/circulation/service.js';
 import type { CarrelConfig } from '../gateway/config/schema.js';
+import { IlsLinkEntry } from '../gateway/devices/ils-link.js';
 import { DeviceRegistry } from '../gateway/devices/registry.js';
 import { EventBus } from '../gateway/event-bus.js';
 import { Gateway } from '../gateway/gateway.js';
@@ -52,17 +55,24 @@ export function createDesk(options: DeskOptions): Desk {
     logger.child({ module: 'storage' }),
   );
   const simulators = new SimulatorsFeature(config.simulators, logger);
-  const devices = new DeviceRegistry(
-    buildDeviceEntries({
-      devices: config.devices,
-      ils: config.ils,
-      storage,
-      simulators,
-      bus,
-      clock,
-      logger,
-    }),
-  );
+  const entries = buildDeviceEntries({
+    devices: config.devices,
+    ils: config.ils,
+    storage,
+    simulators,
+    bus,
+    clock,
+    logger,
+  });
+  const devices = new DeviceRegistry(entries);
+  const ilsLink = entries.find((entry) => entry instanceof IlsLinkEntry);
+  const circulation = new CirculationService({
+    ils: () => {
+      if (!ilsLink) throw new CarrelError('unavailable', 'no ILS is configured');
+      return ilsLink.client;
+    },
+    terminal: config.gateway,
+  });
 
   let gateway: Gateway | undefined;
   const services: DeskServices = {
@@ -73,6 +83,7 @@ export function createDesk(options: DeskOptions): Desk {
     device: (id) => devices.state(id),
     printers: devices,
     rfid: devices.rfid,
+    circulation,
     features: () => gateway?.features() ?? [],
     readiness: () => readiness(gateway, devices),
   };

@@ -1,5 +1,14 @@
 import { z } from 'zod';
 import {
+  checkinRequestSchema,
+  checkoutRequestSchema,
+  endSessionRequestSchema,
+  feePaymentRequestSchema,
+  holdRequestSchema,
+  patronLookupRequestSchema,
+  patronRefSchema,
+} from '../api/http/resources/circulation.js';
+import {
   receiptRequestSchema,
   rfidProgramRequestSchema,
   rfidSecurityRequestSchema,
@@ -59,6 +68,35 @@ export function mqttActions(services: DeskServices): Record<string, MqttAction> 
       const { reader, uid, ...request } = parse(tagRef.extend(rfidProgramRequestSchema.shape), data);
       return withoutPatronIds(await services.rfid.program(reader, uid, request));
     },
+    ...circulationActions(services),
+  };
+}
+
+/**
+ * Circulation over MQTT, the same service and schemas as HTTP. A refusal is an
+ * error envelope whose code is the reason and whose message is the ILS's screen
+ * messages. These answers name the patron: give the broker to kiosks and staff only.
+ */
+function circulationActions(services: DeskServices): Record<string, MqttAction> {
+  const { circulation } = services;
+  const context = { terminal: 'mqtt' };
+  return {
+    'circulation.patron': async (data) =>
+      circulation.lookUpPatron(parse(patronLookupRequestSchema, data), context),
+    'circulation.checkout': async (data) => circulation.checkout(parse(checkoutRequestSchema, data), context),
+    'circulation.checkin': async (data) => circulation.checkin(parse(checkinRequestSchema, data), context),
+    'circulation.renew': async (data) =>
+      circulation.renew(
+        parse(patronRefSchema.extend({ item: checkinRequestSchema.shape.item }), data),
+        context,
+      ),
+    'circulation.renewAll': async (data) => circulation.renewAll(parse(patronRefSchema, data), context),
+    'circulation.hold': async (data) => circulation.placeHold(parse(holdRequestSchema, data), context),
+    'circulation.holdCancel': async (data) => circulation.cancelHold(parse(holdRequestSchema, data), context),
+    'circulation.feePaid': async (data) => circulation.payFee(parse(feePaymentRequestSchema, data), context),
+    'circulation.item': async (data) => circulation.item(parse(checkinRequestSchema, data).item, context),
+    'circulation.endSession': async (data) =>
+      circulation.endSession(parse(endSessionRequestSchema, data), context),
   };
 }
 

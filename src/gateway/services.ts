@@ -1,4 +1,5 @@
 import type { DeviceState } from '../devices/device-state.js';
+import type { CirculationApi } from './circulation/service.js';
 import type { RfidService } from './devices/rfid-reader.js';
 import type { EventBus } from './event-bus.js';
 import type { FeatureReport } from './feature.js';
@@ -41,6 +42,8 @@ export interface DeskServices {
   device(id: string): DeviceState | undefined;
   readonly printers: PrinterService;
   readonly rfid: RfidService;
+  /** Patrons, checkouts, checkins, renewals, holds and fees over the ILS. */
+  readonly circulation: CirculationApi;
   features(): FeatureReport[];
   readiness(): { ready: boolean; checks: ReadinessCheck[] };
 }

@@ -1,4 +1,5 @@
 import { CarrelError } from '../../core/errors.js';
+import { CirculationRefusal, INVALID_REQUEST_REASONS } from '../../gateway/circulation/reasons.js';
 
 /**
  * An RFC 9457 problem. `type` is stable (`urn:carrel:problem:<code>`) so clients
@@ -11,6 +12,9 @@ export interface ProblemBody {
   status: number;
   detail?: string;
   errors?: Array<{ path: string; message: string }>;
+  /** A circulation refusal: the stable reason (same as `code`) and the ILS's screen messages. */
+  reason?: string;
+  screenMessages?: string[];
 }
 
 export class ApiProblem extends Error {
@@ -20,6 +24,7 @@ export class ApiProblem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly errors?: Array<{ path: string; message: string }>,
+    readonly refusal?: { reason: string; screenMessages: string[] },
   ) {
     super(detail ?? title);
   }
@@ -32,6 +37,7 @@ export class ApiProblem extends Error {
       status: this.status,
       ...(this.detail ? { detail: this.detail } : {}),
       ...(this.errors ? { errors: this.errors } : {}),
+      ...(this.refusal ?? {}),
     };
   }
 }
@@ -57,10 +63,26 @@ const STATUS_BY_CODE: Record<string, { status: number; title: string }> = {
   rfid_value_too_long: { status: 422, title: 'Tag data too long' },
   rfid_unencodable: { status: 422, title: 'Tag data not encodable' },
   rfid_memory_too_small: { status: 422, title: 'Tag memory too small' },
+  ils_offline: { status: 503, title: 'The ILS is not reachable' },
+  ils_busy: { status: 503, title: 'The ILS link is busy' },
+  ils_login_refused: { status: 503, title: 'The ILS refused the login' },
+  ils_connection_lost: { status: 503, title: 'The ILS connection was lost' },
+  ils_timeout: { status: 504, title: 'The ILS did not answer in time' },
+  ils_resend_limit: { status: 502, title: 'The ILS kept asking for the request again' },
+  ils_bad_response: { status: 502, title: 'The ILS answered unreadably' },
+  ils_bad_request: { status: 422, title: 'The request cannot be sent to the ILS' },
 };
 
 export function problemFromError(error: unknown): ApiProblem {
   if (error instanceof ApiProblem) return error;
+  if (error instanceof CirculationRefusal) {
+    // Refusals: 422 when the request named something unknown (patron, item, PIN), else 409.
+    const status = INVALID_REQUEST_REASONS.has(error.reason) ? 422 : 409;
+    return new ApiProblem(status, error.reason, 'Refused by the library', error.message, undefined, {
+      reason: error.reason,
+      screenMessages: [...error.screenMessages],
+    });
+  }
   if (error instanceof CarrelError) {
     const mapped = STATUS_BY_CODE[error.code];
     if (mapped) return new ApiProblem(mapped.status, error.code, mapped.title, error.message);

@@ -9,6 +9,7 @@ import { TokenAuthenticator, type TokenConfig } from './auth.js';
 import { ApiMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { ApiProblem, problemFromError } from './problem.js';
+import { circulationRoutes } from './resources/circulation.js';
 import { deviceRoutes } from './resources/devices.js';
 import { docsRoutes } from './resources/docs.js';
 import { eventRoutes } from './resources/events.js';
@@ -91,6 +92,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   deviceRoutes(app, book, options.services);
   printerRoutes(app, book, options.services);
   rfidRoutes(app, book, options.services);
+  circulationRoutes(app, book, options.services);
   eventRoutes(app, options.services, auth, log);
   options.extend?.(app, book);
 

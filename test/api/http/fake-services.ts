@@ -1,5 +1,7 @@
 import { CarrelError } from '../../../src/core/errors.js';
 import type { DeviceState } from '../../../src/devices/device-state.js';
+import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js';
+import type { CirculationApi } from '../../../src/gateway/circulation/service.js';
 import type {
   RfidProgramRequest,
   RfidService,
@@ -56,6 +58,7 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
       templates: () => ['checkout', 'test-page'],
     },
     rfid: rfid.service,
+    circulation: fakeCirculation(),
   };
   return {
     services,
@@ -135,6 +138,81 @@ function fakeRfid(devices: DeviceState[]) {
     programmed,
     setSecurityStatus(status: 'done' | 'pending' | 'failed') {
       securityStatus = status;
+    },
+  };
+}
+
+/**
+ * The circulation of the fake desk: patron `P1` (PIN `1234`) may borrow anything
+ * but item `REFUSED`; any other patron is unknown. Answers are canned.
+ */
+export function fakeCirculation(): CirculationApi {
+  const refuseUnknown = (patron: string, pin?: string) => {
+    if (patron !== 'P1') throw new CirculationRefusal('patron_not_found', ['Unknown patron'], 'patron');
+    if (pin !== undefined && pin !== '1234')
+      throw new CirculationRefusal('invalid_pin', ['Invalid PIN'], 'patron');
+  };
+  const item = (id: string) => ({ id, title: `Title of ${id}` });
+  const done = { screenMessages: [], printLines: [] };
+  return {
+    async lookUpPatron({ patron, pin }) {
+      refuseUnknown(patron, pin);
+      return {
+        patron: {
+          id: patron,
+          name: 'Fake Patron',
+          valid: true,
+          pinValid: pin !== undefined,
+          blocked: false,
+          reasons: [],
+          statusFlags: [],
+          fines: { total: '0.00', currency: 'EUR', items: [] },
+          loans: [],
+          holds: { available: [], unavailable: [] },
+          counts: { loans: 0, overdue: 0, holdsAvailable: 0, holdsUnavailable: 0, fines: 0, recalls: null },
+          limits: {},
+          screenMessages: [],
+        },
+      };
+    },
+    async checkout({ patron, pin, item: id }) {
+      refuseUnknown(patron, pin);
+      if (id === 'REFUSED')
+        throw new CirculationRefusal(
+          'item_on_hold_for_another',
+          ['Item is on hold for another patron'],
+          'checkout',
+        );
+      return { ok: true, renewal: false, item: { ...item(id), desensitize: true }, ...done };
+    },
+    async checkin({ item: id }) {
+      return { ok: true, item: item(id), resensitize: true, ...done };
+    },
+    async renew({ patron, pin, item: id }) {
+      refuseUnknown(patron, pin);
+      return { ok: true, item: item(id), ...done };
+    },
+    async renewAll({ patron, pin }) {
+      refuseUnknown(patron, pin);
+      return { ok: true, renewed: [], unrenewed: [], ...done };
+    },
+    async placeHold({ patron, pin }) {
+      refuseUnknown(patron, pin);
+      return { ok: true, available: false, ...done };
+    },
+    async cancelHold({ patron, pin }) {
+      refuseUnknown(patron, pin);
+      return { ok: true, available: false, ...done };
+    },
+    async payFee({ patron, pin }) {
+      refuseUnknown(patron, pin);
+      return { accepted: true, ...done };
+    },
+    async item(id) {
+      return { item: item(id), screenMessages: [] };
+    },
+    async endSession() {
+      return { ended: true, screenMessages: [] };
     },
   };
 }

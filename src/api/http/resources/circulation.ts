@@ -1,0 +1,322 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { REFUSAL_REASONS } from '../../../gateway/circulation/reasons.js';
+import type { DeskServices } from '../../../gateway/services.js';
+import type { RouteBook } from '../routes.js';
+
+/**
+ * Circulation: patrons, checkouts, checkins, renewals, holds, fee payments, item
+ * information, in the library's words. Patron data goes only to kiosk and staff
+ * tokens; PINs only ever travel in request bodies. A refusal is a problem (409,
+ * or 422 when the request named an unknown patron, item or a wrong PIN) whose
+ * `code` and `reason` are one of REFUSAL_REASONS and whose `screenMessages` are
+ * the ILS's own words for the patron.
+ */
+
+// SIP2 values: no `|` (the field separator) and no control characters.
+const sip2Safe = (value: string) =>
+  ![...value].some((c) => c === '|' || c.charCodeAt(0) < 0x20 || c === '\x7f');
+const SIP2_SAFE = 'must not contain | or control characters';
+const sip2Text = (max: number) => z.string().min(1).max(max).refine(sip2Safe, SIP2_SAFE);
+
+const patron = sip2Text(64).describe('patron barcode or card id');
+const pin = z.string().max(64).refine(sip2Safe, SIP2_SAFE).describe('the patron PIN, checked by the ILS');
+const item = sip2Text(64).describe('item barcode');
+
+export const patronRefSchema = z.object({ patron, pin: pin.optional() });
+export const patronLookupRequestSchema = patronRefSchema;
+export const checkoutRequestSchema = patronRefSchema.extend({
+  item,
+  feeAcknowledged: z.boolean().optional().describe('the patron accepted a fee the ILS asked about'),
+});
+export const checkinRequestSchema = z.object({ item });
+export const renewalRequestSchema = z.union([
+  patronRefSchema.extend({ item }).strict(),
+  patronRefSchema.extend({ all: z.literal(true).describe('renew every loan of the patron') }).strict(),
+]);
+export const holdRequestSchema = patronRefSchema
+  .extend({
+    item: item.optional(),
+    title: sip2Text(255).optional().describe('title identifier, when no particular copy is meant'),
+    pickupLocation: sip2Text(32).optional().describe('branch code'),
+  })
+  .refine((hold) => hold.item !== undefined || hold.title !== undefined, {
+    message: 'name an item or a title',
+    path: ['item'],
+  });
+export const feePaymentRequestSchema = patronRefSchema.extend({
+  amount: z
+    .string()
+    .regex(/^\d{1,7}(\.\d{1,2})?$/, 'a decimal amount such as 7.50')
+    .describe('amount paid, as a decimal string'),
+  feeId: sip2Text(64).optional().describe('pay this fee; otherwise the ILS applies it'),
+  paymentType: z.enum(['cash', 'visa', 'creditCard']).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'ISO 4217 code')
+    .optional(),
+});
+export const endSessionRequestSchema = patronRefSchema;
+
+const ilsDate = z.object({
+  date: z.string().nullable().describe('ISO 8601, or null when the ILS text is not a readable date'),
+  text: z.string().describe('the date as the ILS wrote it'),
+});
+const money = z.object({ amount: z.string(), currency: z.string().nullable(), type: z.string().optional() });
+const screenMessages = z.array(z.string()).describe("the ILS's messages for the patron, to show as they are");
+const printLines = z.array(z.string()).describe("the ILS's lines for the receipt");
+const reason = z.enum(REFUSAL_REASONS);
+
+const itemSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: z.string().optional().describe('available, charged, waitingOnHoldShelf, inTransit, missing, lost…'),
+  dueDate: ilsDate.optional(),
+  mediaType: z.string().optional(),
+  permanentLocation: z.string().optional(),
+  currentLocation: z.string().optional(),
+  holdQueueLength: z.number().int().optional(),
+  holdPickupDate: ilsDate.optional(),
+  fee: money.optional(),
+  securityMarker: z.string().optional(),
+});
+
+export const patronSchema = z.object({
+  patron: z.object({
+    id: z.string(),
+    name: z.string(),
+    valid: z.boolean(),
+    pinValid: z.boolean().describe('false when no PIN was given'),
+    blocked: z.boolean().describe('the patron may not borrow'),
+    reasons: z.array(reason).describe('what stands in the way, most serious first'),
+    statusFlags: z.array(z.string()),
+    expires: ilsDate.optional(),
+    fines: z.object({
+      total: z.string(),
+      currency: z.string().nullable(),
+      limit: z.string().optional(),
+      items: z.array(
+        z.object({
+          text: z.string(),
+          id: z.string().optional(),
+          amount: z.string().optional(),
+          description: z.string().optional(),
+        }),
+      ),
+    }),
+    loans: z.array(
+      z.object({
+        item: z.string(),
+        title: z.string().optional(),
+        dueDate: ilsDate.optional(),
+        overdue: z.boolean(),
+      }),
+    ),
+    holds: z.object({
+      available: z.array(
+        z.object({ item: z.string(), title: z.string().optional(), pickupBy: ilsDate.optional() }),
+      ),
+      unavailable: z.array(z.object({ item: z.string(), title: z.string().optional() })),
+    }),
+    counts: z.object({
+      loans: z.number().int(),
+      overdue: z.number().int(),
+      holdsAvailable: z.number().int(),
+      holdsUnavailable: z.number().int(),
+      fines: z.number().int(),
+      recalls: z.number().int().nullable(),
+    }),
+    limits: z.object({
+      loans: z.number().int().optional(),
+      overdue: z.number().int().optional(),
+      holds: z.number().int().optional(),
+    }),
+    screenMessages,
+  }),
+});
+
+export const checkoutSchema = z.object({
+  ok: z.literal(true),
+  renewal: z.boolean().describe('the patron had the item and the checkout renewed it'),
+  item: itemSchema.extend({
+    magneticMedia: z.boolean().optional(),
+    desensitize: z.boolean().describe('unsecure the item (EAS/AFI) before it leaves'),
+  }),
+  screenMessages,
+  printLines,
+});
+
+export const checkinSchema = z.object({
+  ok: z.literal(true),
+  item: itemSchema.extend({ magneticMedia: z.boolean().optional() }),
+  sortBin: z.string().optional(),
+  alert: z
+    .object({
+      type: z.enum(['hold', 'hold_in_transit', 'hold_ill', 'transit', 'other']),
+      message: z.string(),
+    })
+    .optional()
+    .describe('the item must not go back on the shelf'),
+  resensitize: z.boolean().describe('secure the item again'),
+  screenMessages,
+  printLines,
+});
+
+const renewalSchema = z.object({ ok: z.literal(true), item: itemSchema, screenMessages, printLines });
+const renewAllSchema = z.object({
+  ok: z.literal(true),
+  renewed: z.array(z.string()),
+  unrenewed: z.array(z.string()),
+  screenMessages,
+  printLines,
+});
+
+export const holdSchema = z.object({
+  ok: z.literal(true),
+  available: z.boolean(),
+  item: z.string().optional(),
+  title: z.string().optional(),
+  queuePosition: z.number().int().optional(),
+  pickupLocation: z.string().optional(),
+  expires: ilsDate.optional(),
+  screenMessages,
+  printLines,
+});
+
+const feePaymentSchema = z.object({
+  accepted: z.literal(true),
+  transactionId: z.string().optional(),
+  screenMessages,
+  printLines,
+});
+
+const access = ['kiosk', 'staff'] as const;
+const REFUSALS = [409, 422, 503, 504];
+
+export function circulationRoutes(app: FastifyInstance, book: RouteBook, services: DeskServices): void {
+  const { circulation } = services;
+  const tag = 'circulation';
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/patrons/lookup',
+    operationId: 'lookUpPatron',
+    summary: 'A patron: standing, loans, holds, fines and the ILS screen messages (PIN checked when given)',
+    tag,
+    access: [...access],
+    body: patronLookupRequestSchema,
+    response: patronSchema,
+    problems: REFUSALS,
+    handler: ({ body, principal }) => circulation.lookUpPatron(body, { terminal: principal.name }),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/checkouts',
+    operationId: 'checkOut',
+    summary: 'Check out an item to a patron; the answer says the due date and whether to desensitize',
+    tag,
+    access: [...access],
+    body: checkoutRequestSchema,
+    response: checkoutSchema,
+    problems: REFUSALS,
+    handler: ({ body, principal }) => circulation.checkout(body, { terminal: principal.name }),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/checkins',
+    operationId: 'checkIn',
+    summary: 'Check in an item; the answer says where it goes (sort bin, hold or transit alert)',
+    tag,
+    access: [...access],
+    body: checkinRequestSchema,
+    response: checkinSchema,
+    problems: REFUSALS,
+    handler: ({ body, principal }) => circulation.checkin(body, { terminal: principal.name }),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/renewals',
+    operationId: 'renew',
+    summary: 'Renew one loan ({item}) or every loan of the patron ({all: true})',
+    tag,
+    access: [...access],
+    body: renewalRequestSchema,
+    response: z.union([renewalSchema, renewAllSchema]),
+    problems: REFUSALS,
+    handler: ({ body, principal }) => {
+      const context = { terminal: principal.name };
+      const who = { patron: body.patron, pin: body.pin };
+      return 'item' in body
+        ? circulation.renew({ ...who, item: body.item }, context)
+        : circulation.renewAll(who, context);
+    },
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/holds',
+    operationId: 'placeHold',
+    summary: 'Place a hold on an item or a title',
+    tag,
+    access: [...access],
+    body: holdRequestSchema,
+    response: holdSchema,
+    problems: REFUSALS,
+    handler: ({ body, principal }) => circulation.placeHold(body, { terminal: principal.name }),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/holds/cancel',
+    operationId: 'cancelHold',
+    summary: 'Cancel a hold of the patron on an item or a title',
+    tag,
+    access: [...access],
+    body: holdRequestSchema,
+    response: holdSchema,
+    problems: REFUSALS,
+    handler: ({ body, principal }) => circulation.cancelHold(body, { terminal: principal.name }),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/fees/payments',
+    operationId: 'payFee',
+    summary: 'Record a payment towards the patron’s fees (one fee by id, or as the ILS applies it)',
+    tag,
+    access: [...access],
+    body: feePaymentRequestSchema,
+    response: feePaymentSchema,
+    problems: REFUSALS,
+    handler: ({ body, principal }) => circulation.payFee(body, { terminal: principal.name }),
+  });
+
+  book.add(app, {
+    method: 'GET',
+    url: '/api/v1/items/:item',
+    operationId: 'getItem',
+    summary: 'An item: title, circulation status, due date, hold queue, location, fee',
+    tag,
+    access: [...access],
+    params: z.object({ item }),
+    response: z.object({ item: itemSchema, screenMessages }),
+    problems: REFUSALS,
+    handler: ({ params, principal }) => circulation.item(params.item, { terminal: principal.name }),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/patrons/end-session',
+    operationId: 'endPatronSession',
+    summary: 'End the patron’s session with the ILS (when the patron walks away)',
+    tag,
+    access: [...access],
+    body: endSessionRequestSchema,
+    response: z.object({ ended: z.boolean(), screenMessages }),
+    problems: [503, 504],
+    handler: ({ body, principal }) => circulation.endSession(body, { terminal: principal.name }),
+  });
+}

@@ -1,0 +1,166 @@
+/**
+ * Circulation in the library's own words: what a kiosk or desk client sees of
+ * patrons, items, loans, holds and fees. No SIP2 field ids here; the ILS's own
+ * text (due dates as it wrote them, screen messages) is kept beside the parsed value.
+ */
+import type { PatronStatusFlag } from '../../protocols/sip2/index.js';
+import type { CirculationKind, RefusalReason } from './reasons.js';
+
+/** A due date, hold expiry or pickup date: ISO 8601 when the ILS's text could be read, and that text. */
+export interface IlsDate {
+  /** ISO 8601 instant, or null when the ILS's text is not a date we can read. */
+  date: string | null;
+  /** What the ILS sent. */
+  text: string;
+}
+
+export interface Money {
+  /** Decimal as the ILS wrote it, e.g. `7.50`. */
+  amount: string;
+  currency: string | null;
+}
+
+export interface FeeView {
+  /** The whole line as the ILS sent it. */
+  text: string;
+  id?: string;
+  amount?: string;
+  description?: string;
+}
+
+export interface LoanView {
+  item: string;
+  title?: string;
+  dueDate?: IlsDate;
+  overdue: boolean;
+}
+
+export interface HoldView {
+  item: string;
+  title?: string;
+  /** When an available hold must be picked up by. */
+  pickupBy?: IlsDate;
+}
+
+export interface PatronView {
+  id: string;
+  name: string;
+  /** The ILS knows the patron (BL). */
+  valid: boolean;
+  /** The ILS said the PIN is right (CQ); false when no PIN was given or the ILS did not say. */
+  pinValid: boolean;
+  /** The patron may not borrow. */
+  blocked: boolean;
+  reasons: RefusalReason[];
+  /** The patron-status flags that are set, by name. */
+  statusFlags: PatronStatusFlag[];
+  expires?: IlsDate;
+  fines: { total: string; currency: string | null; limit?: string; items: FeeView[] };
+  loans: LoanView[];
+  holds: { available: HoldView[]; unavailable: HoldView[] };
+  counts: {
+    loans: number;
+    overdue: number;
+    holdsAvailable: number;
+    holdsUnavailable: number;
+    fines: number;
+    recalls: number | null;
+  };
+  limits: { loans?: number; overdue?: number; holds?: number };
+  screenMessages: string[];
+}
+
+export interface ItemView {
+  id: string;
+  title: string;
+  /** Circulation status by name: available, charged, waitingOnHoldShelf, inTransit, missing… */
+  status?: string;
+  dueDate?: IlsDate;
+  mediaType?: string;
+  permanentLocation?: string;
+  currentLocation?: string;
+  holdQueueLength?: number;
+  holdPickupDate?: IlsDate;
+  fee?: Money & { type?: string };
+  securityMarker?: string;
+}
+
+export interface CheckoutResult {
+  ok: true;
+  /** The item was already out to the patron and the checkout renewed it. */
+  renewal: boolean;
+  item: ItemView & { fee?: Money & { type?: string }; magneticMedia?: boolean; desensitize: boolean };
+  screenMessages: string[];
+  printLines: string[];
+}
+
+export type CheckinAlertType = 'hold' | 'hold_in_transit' | 'hold_ill' | 'transit' | 'other';
+
+export interface CheckinResult {
+  ok: true;
+  item: ItemView & { magneticMedia?: boolean };
+  sortBin?: string;
+  alert?: { type: CheckinAlertType; message: string };
+  resensitize: boolean;
+  screenMessages: string[];
+  printLines: string[];
+}
+
+export interface RenewalResult {
+  ok: true;
+  item: ItemView;
+  screenMessages: string[];
+  printLines: string[];
+}
+
+export interface RenewAllResult {
+  ok: true;
+  renewed: string[];
+  unrenewed: string[];
+  screenMessages: string[];
+  printLines: string[];
+}
+
+export interface HoldResult {
+  ok: true;
+  /** The item is on the shelf now. */
+  available: boolean;
+  item?: string;
+  title?: string;
+  queuePosition?: number;
+  pickupLocation?: string;
+  expires?: IlsDate;
+  screenMessages: string[];
+  printLines: string[];
+}
+
+export interface FeePaymentResult {
+  accepted: true;
+  transactionId?: string;
+  screenMessages: string[];
+  printLines: string[];
+}
+
+export interface ItemInformationResult {
+  item: ItemView;
+  screenMessages: string[];
+}
+
+export interface EndSessionResult {
+  ended: boolean;
+  screenMessages: string[];
+}
+
+/** Who is asking: the terminal (token name) for statistics, never the patron. */
+export interface CirculationContext {
+  terminal?: string;
+}
+
+/** One circulation request's outcome, for statistics. Carries no patron data. */
+export interface CirculationTransaction {
+  kind: CirculationKind;
+  terminal: string;
+  outcome: 'ok' | 'refused' | 'failed';
+  /** The refusal reason, or the error code of a failure. */
+  reason?: string;
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { CarrelError } from '../../../src/core/errors.js';
+import type { IlsClient } from '../../../src/devices/ils/index.js';
+import { IlsError } from '../../../src/devices/ils/index.js';
+import {
+  CirculationRefusal,
+  CirculationService,
+  type CirculationTransaction,
+} from '../../../src/gateway/circulation/index.js';
+import { PATRON_STATUS_FLAGS, type PatronStatus } from '../../../src/protocols/sip2/index.js';
+
+/** The service over a stand-in client: how refusals are refined, failures named and outcomes counted. */
+function flags(set: Partial<PatronStatus> = {}): PatronStatus {
+  const status = {} as PatronStatus;
+  for (const flag of PATRON_STATUS_FLAGS) status[flag] = set[flag] ?? false;
+  return status;
+}
+
+function fakeIls(overrides: Record<string, unknown>): IlsClient {
+  return { config: { timeZone: 'UTC' }, ...overrides } as unknown as IlsClient;
+}
+
+const refusedCheckout = {
+  message: {
+    type: 'checkoutResponse',
+    ok: false,
+    renewalOk: false,
+    magneticMedia: 'unknown',
+    desensitize: 'unknown',
+    transactionDate: '20260301    120000',
+    institutionId: 'LIB',
+    patronIdentifier: 'P1',
+    itemIdentifier: 'I1',
+    titleIdentifier: '',
+    dueDate: '',
+  },
+};
+
+describe('CirculationService', () => {
+  it('asks the patron status when a refusal names no reason, and counts it without patron data', async () => {
+    const seen: CirculationTransaction[] = [];
+    const service = new CirculationService({
+      ils: () =>
+        fakeIls({
+          checkout: async () => refusedCheckout,
+          patronStatus: async () => ({
+            message: {
+              validPatron: true,
+              validPatronPassword: true,
+              patronStatus: flags({ tooManyItemsCharged: true, chargePrivilegesDenied: true }),
+            },
+          }),
+        }),
+      onTransaction: (transaction) => seen.push(transaction),
+    });
+    const refusal = await service
+      .checkout({ patron: 'P1', pin: '1', item: 'I1' }, { terminal: 'kiosk-2' })
+      .catch((e) => e);
+    expect(refusal).toBeInstanceOf(CirculationRefusal);
+    expect(refusal).toMatchObject({ code: 'too_many_items', reason: 'too_many_items', kind: 'checkout' });
+    expect(seen).toEqual([
+      { kind: 'checkout', terminal: 'kiosk-2', outcome: 'refused', reason: 'too_many_items' },
+    ]);
+    expect(JSON.stringify(seen)).not.toContain('P1');
+  });
+
+  it('keeps the plain refusal when the patron is in good standing', async () => {
+    const service = new CirculationService({
+      ils: () =>
+        fakeIls({
+          checkout: async () => refusedCheckout,
+          patronStatus: async () => ({
+            message: { validPatron: true, validPatronPassword: true, patronStatus: flags() },
+          }),
+        }),
+    });
+    await expect(service.checkout({ patron: 'P1', item: 'I1' })).rejects.toMatchObject({ reason: 'refused' });
+  });
+
+  it('names a link that is not running ils_offline and counts ILS failures by code', async () => {
+    const seen: CirculationTransaction[] = [];
+    const offline = new CirculationService({
+      ils: () => {
+        throw new CarrelError('unavailable', 'the ILS link is not running');
+      },
+      onTransaction: (transaction) => seen.push(transaction),
+      terminal: 'desk-1',
+    });
+    await expect(offline.checkin({ item: 'I1' })).rejects.toMatchObject({ code: 'ils_offline' });
+    const slow = new CirculationService({
+      ils: () =>
+        fakeIls({
+          itemInformation: async () => {
+            throw new IlsError('ils_timeout', 'no answer');
+          },
+        }),
+      onTransaction: (transaction) => seen.push(transaction),
+    });
+    await expect(slow.item('I1')).rejects.toBeInstanceOf(IlsError);
+    expect(seen).toEqual([
+      { kind: 'checkin', terminal: 'desk-1', outcome: 'failed', reason: 'ils_offline' },
+      { kind: 'item', terminal: 'desk', outcome: 'failed', reason: 'ils_timeout' },
+    ]);
+  });
+
+  it('never lets the statistics hook fail a request', async () => {
+    const service = new CirculationService({
+      ils: () =>
+        fakeIls({ endSession: async () => ({ message: { endSession: true, screenMessage: ['Bye'] } }) }),
+      onTransaction: () => {
+        throw new Error('statistics down');
+      },
+    });
+    await expect(service.endSession({ patron: 'P1' })).resolves.toEqual({
+      ended: true,
+      screenMessages: ['Bye'],
+    });
+  });
+});
