@@ -56,7 +56,11 @@ export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
   const requester: BrokerGrant = {
     mayPublish: (topic) => !topics.owns(topic) || topics.actionOf(topic) !== undefined,
   };
-  const reader: BrokerGrant = { mayPublish: (topic) => !topics.owns(topic) };
+  // Responses can name a patron (circulation answers): a monitor-only token may not read them.
+  const reader: BrokerGrant = {
+    mayPublish: (topic) => !topics.owns(topic),
+    maySubscribe: (filter) => !filterReachesResponses(filter, topics.base),
+  };
 
   return {
     gatewayCredential: { username: GATEWAY_MQTT_USERNAME, password: gatewayPassword },
@@ -75,4 +79,16 @@ export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
       return match.mayRequest ? requester : reader;
     },
   };
+}
+
+/** True when `filter` can match a `<base>/response/<action>` topic. */
+export function filterReachesResponses(filter: string, base: string): boolean {
+  const levels = filter.split('/');
+  const responses = [...base.split('/'), 'response'];
+  for (const [i, level] of responses.entries()) {
+    if (levels[i] === '#') return true;
+    if (levels[i] === undefined || (levels[i] !== '+' && levels[i] !== level)) return false;
+  }
+  // The next level is the action: any literal, '+' or '#' there reaches some response.
+  return levels.length === responses.length + 1 || levels[responses.length] === '#';
 }

@@ -23,7 +23,9 @@ export interface EmbeddedBrokerOptions {
  * What a CONNECT is granted: `false` refuses it; `true` accepts it with no publish
  * rule; a rule accepts it and is asked about each PUBLISH of that connection.
  */
-export type BrokerGrant = boolean | { mayPublish(topic: string): boolean };
+export type BrokerGrant =
+  | boolean
+  | { mayPublish(topic: string): boolean; maySubscribe?(filter: string): boolean };
 
 /**
  * The broker as the gateway in the same process sees it: publish and subscribe
@@ -78,7 +80,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   }
   const logger = options.logger.child({ module: 'mqtt-broker' });
   const maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
-  const grants = new WeakMap<Client, { mayPublish(topic: string): boolean }>();
+  const grants = new WeakMap<Client, Exclude<BrokerGrant, boolean>>();
 
   const broker = await Aedes.createBroker({
     connectTimeout: 10_000,
@@ -123,6 +125,20 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         error.returnCode = NOT_AUTHORIZED;
         done(error);
       }
+    },
+    authorizeSubscribe(client, subscription, done) {
+      const grant = client ? grants.get(client) : undefined;
+      let allowed = true;
+      try {
+        allowed = grant?.maySubscribe?.(subscription.topic) ?? true;
+      } catch (error) {
+        logger.error({ err: describeError(error) }, 'MQTT subscribe rule failed');
+        allowed = false;
+      }
+      if (!allowed)
+        logger.debug({ clientId: client?.id, filter: subscription.topic }, 'MQTT subscription refused');
+      // A null subscription is refused in the SUBACK; the client stays connected.
+      done(null, allowed ? subscription : null);
     },
   });
   broker.on('clientError', (client, error) => {

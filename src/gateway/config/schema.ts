@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ilsConfigSchema } from '../../devices/ils/config.js';
+import { offlinePolicySchema } from '../offline/policy.js';
+import { sip2RelaySchema } from '../relay/config.js';
 
 /**
  * The one configuration schema. The TypeScript type is derived from it, the
@@ -213,6 +215,10 @@ export const configSchema = z
         message: 'give host and port, or the id of an ils simulator',
       })
       .optional(),
+    /** Store-and-forward while the ILS cannot be reached: what may be accepted, and how much. Off by default. */
+    offline: offlinePolicySchema.prefault({}),
+    /** Carrel as a SIP2 server for existing self-checks and sorters, relaying to the ILS. */
+    sip2Relay: sip2RelaySchema.optional(),
     devices: z.array(deviceSchema).default([]),
     simulators: z.array(simulatorSchema).default([]),
   })
@@ -251,6 +257,13 @@ export const configSchema = z
         code: 'custom',
         path: ['ils', 'simulator'],
         message: `no ils simulator with id "${config.ils.simulator}" is configured`,
+      });
+    }
+    if (config.sip2Relay !== undefined && config.ils === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sip2Relay'],
+        message: 'the SIP2 relay needs an ils section to relay to',
       });
     }
     const simIds = new Set<string>();

@@ -153,6 +153,12 @@ describe('embedded broker authentication', () => {
     await reader.subscribe(topics.state().name);
     const state = await reader.waitFor((m) => m.topic === topics.state().name, 'gateway state');
     expect(state.json).toMatchObject({ status: 'online' });
+    // Responses can name a patron: a monitor token may not subscribe where they go.
+    for (const filter of ['#', `${topics.base}/#`, `${topics.base}/response/+`, 'carrel/+/+/response/#']) {
+      await expect(reader.client.subscribeAsync(filter), filter).rejects.toThrow(/subscribe error/i);
+    }
+    const devices = await reader.client.subscribeAsync(`${topics.base}/devices/#`);
+    expect(devices[0]?.qos).not.toBe(128);
   });
 
   it('without tokens accepts anonymous clients but still guards the gateway name', async () => {

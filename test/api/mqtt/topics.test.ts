@@ -82,3 +82,30 @@ describe('CarrelTopics', () => {
     expect(encodePayload(topics.state(), { status: 'offline' })).toBe('{"status":"offline"}');
   });
 });
+
+describe('filterReachesResponses', () => {
+  it('tells which subscription filters can see response topics', async () => {
+    const { filterReachesResponses } = await import('../../../src/api/mqtt/auth.js');
+    const base = 'carrel/lib/desk-1';
+    for (const filter of [
+      '#',
+      'carrel/#',
+      `${base}/#`,
+      `${base}/response/+`,
+      `${base}/response/echo`,
+      'carrel/+/+/response/#',
+      '+/+/+/+/+',
+    ]) {
+      expect(filterReachesResponses(filter, base), filter).toBe(true);
+    }
+    for (const filter of [
+      `${base}/state`,
+      `${base}/devices/#`,
+      `${base}/response`,
+      'carrel/+/+/devices/+/state',
+      'other/#',
+    ]) {
+      expect(filterReachesResponses(filter, base), filter).toBe(false);
+    }
+  });
+});

@@ -51,6 +51,7 @@ describe('config/carrel.example.yaml', () => {
     CARREL_KIOSK_TOKEN: 'kiosk-token-0123456789abcdef',
     CARREL_MONITOR_TOKEN: 'monitor-token-0123456789abcdef',
     CARREL_SIP2_PASSWORD: 'sip2-secret',
+    CARREL_SELFCHECK_PASSWORD: 'selfcheck-secret',
   };
 
   it('validates', () => {
