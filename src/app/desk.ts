@@ -11,6 +11,7 @@ import { Gateway } from '../gateway/gateway.js';
 import type { DeskServices, ReadinessCheck } from '../gateway/services.js';
 import { buildDeviceEntries } from './device-entries.js';
 import { MqttFeature } from './mqtt-feature.js';
+import { relayFeatureFor } from './relay-feature.js';
 import { SimulatorsFeature } from './simulators-feature.js';
 import { databasePath, StorageFeature } from './storage-feature.js';
 
@@ -27,6 +28,7 @@ export interface DeskUrls {
   docs: string | undefined;
   events: string | undefined;
   mqtt: string | undefined;
+  sip2Relay: string | undefined;
   simulators: Array<{ id: string; kind: string; url: string; detail: string }>;
 }
 
@@ -41,8 +43,8 @@ export interface Desk {
 
 /**
  * The composition root: turns a validated configuration into the running desk.
- * Features start in this order — storage, simulators, devices, HTTP, MQTT —
- * and stop in reverse. Nothing else in Carrel constructs features.
+ * Features start in this order — storage, simulators, devices, the SIP2 relay,
+ * HTTP, MQTT — and stop in reverse. Nothing else in Carrel constructs features.
  */
 export function createDesk(options: DeskOptions): Desk {
   const { config, logger } = options;
@@ -97,8 +99,14 @@ export function createDesk(options: DeskOptions): Desk {
     port: config.http.port,
   });
   const mqtt = new MqttFeature(config, services, logger);
+  const relay = relayFeatureFor(config.sip2Relay, ilsLink, clock, logger);
 
-  gateway = new Gateway({ bus, clock, logger, features: [storage, simulators, devices, http, mqtt] });
+  gateway = new Gateway({
+    bus,
+    clock,
+    logger,
+    features: [storage, simulators, devices, ...(relay ? [relay] : []), http, mqtt],
+  });
   const built = gateway;
 
   return {
@@ -114,6 +122,7 @@ export function createDesk(options: DeskOptions): Desk {
         docs: api && `${api}/docs`,
         events: api && `${api.replace(/^http/, 'ws')}/api/v1/events`,
         mqtt: mqtt.url(),
+        sip2Relay: relay?.port === undefined ? undefined : `tcp://${config.sip2Relay?.host}:${relay.port}`,
         simulators: simulators.describe(),
       };
     },

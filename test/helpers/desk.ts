@@ -39,3 +39,20 @@ export async function startTestDesk(
     },
   };
 }
+
+/** Waits (bounded) until the device's health record says `status`. */
+export async function waitForDevice(
+  api: string,
+  device: string,
+  status: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = (await (await fetch(`${api}/api/v1/devices/${device}`)).json()) as { status?: string };
+    if (state.status === status) return;
+    if (Date.now() > deadline)
+      throw new Error(`${device} is ${state.status}, not ${status}, after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -140,6 +140,7 @@ function printBanner(
     `  API docs   ${urls.docs ?? '(not serving)'}`,
     `  events     ${urls.events ?? '(not serving)'}`,
     `  MQTT       ${urls.mqtt ?? '(off)'}`,
+    ...(urls.sip2Relay ? [`  SIP2 relay ${urls.sip2Relay}`] : []),
     ...urls.simulators.map((s) => `  simulator  ${s.id} (${s.kind}): ${s.url}  — ${s.detail}`),
     ...failures.map((f) => `  FAILED     ${f}`),
     'Stop with Ctrl-C.',
