@@ -9,6 +9,9 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'gateway (simulated desk)', load: () => import('./desk.js') },
   { name: 'SIP2 codec', load: () => import('./sip2-codec.js') },
   { name: 'SIP2 client', load: () => import('./sip2-client.js') },
+  { name: 'SIP2 relay', load: () => import('./sip2-relay.js') },
+  { name: 'circulation (HTTP vs direct SIP2)', load: () => import('./circulation.js') },
+  { name: 'offline journal', load: () => import('./offline-journal.js') },
   { name: 'RFID codec', load: () => import('./rfid-codec.js') },
   { name: 'RFID pad', load: () => import('./rfid-pad.js') },
 ];
