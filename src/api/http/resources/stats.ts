@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  STATISTICS_DIMENSIONS,
+  type StatisticsPort,
+  StatisticsRangeError,
+  statisticsCsv,
+} from '../../../gateway/statistics/index.js';
+import { ApiProblem } from '../problem.js';
+import type { RouteBook } from '../routes.js';
+
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+const label = z.string().regex(/^[A-Za-z0-9._:@-]{1,64}$/, 'not a valid name');
+
+const statsQuery = z.object({
+  from: instant.describe('start of the range, ISO 8601 (widened to the hour)'),
+  to: instant.describe('end of the range, exclusive, ISO 8601 (at most 366 days after from)'),
+  groupBy: z
+    .string()
+    .default('hour,terminal')
+    .describe(`comma-separated: ${STATISTICS_DIMENSIONS.join(', ')}`)
+    .transform((text) => text.split(',').map((part) => part.trim()))
+    .pipe(z.array(z.enum(STATISTICS_DIMENSIONS)).min(1)),
+  terminal: label.optional(),
+  kind: label.optional(),
+  outcome: z.enum(['ok', 'refused', 'failed']).optional(),
+  format: z.enum(['json', 'csv']).optional().describe('csv, or send Accept: text/csv'),
+});
+
+const statsRow = z.object({
+  hour: z.string().optional(),
+  day: z.string().optional(),
+  terminal: z.string().optional(),
+  kind: z.string().optional(),
+  outcome: z.enum(['ok', 'refused', 'failed']),
+  reason: z.string().optional(),
+  offline: z.boolean(),
+  count: z.number().int(),
+});
+
+const statsReport = z.object({
+  from: z.string(),
+  to: z.string(),
+  groupBy: z.array(z.enum(STATISTICS_DIMENSIONS)),
+  rows: z.array(statsRow),
+});
+
+/**
+ * GET /api/v1/stats: transaction counts per hour, day, terminal, kind and
+ * reason, as JSON or (Accept: text/csv, or ?format=csv) as CSV. The route book
+ * answers JSON; this resource's own fastify context swaps in the CSV text
+ * before sending, so auth, validation and problems stay the book's.
+ */
+export function statsRoutes(app: FastifyInstance, book: RouteBook, stats: StatisticsPort): void {
+  app.register(async (resource) => {
+    const csvFor = new WeakMap<FastifyRequest, { text: string; filename: string }>();
+    resource.addHook('onSend', async (request, reply, payload) => {
+      const csv = csvFor.get(request);
+      if (!csv || reply.statusCode !== 200) return payload;
+      reply.header('content-type', 'text/csv; charset=utf-8; header=present');
+      reply.header('content-disposition', `attachment; filename="${csv.filename}"`);
+      return csv.text;
+    });
+
+    book.add(resource, {
+      method: 'GET',
+      url: '/api/v1/stats',
+      operationId: 'getStatistics',
+      summary:
+        'Transaction counts (checkouts, checkins, renewals, refusals by reason, offline) per hour, day, terminal or kind; JSON or CSV',
+      tag: 'statistics',
+      access: ['staff', 'monitor'],
+      query: statsQuery,
+      response: statsReport,
+      problems: [400],
+      handler: ({ query, request }) => {
+        let report: z.infer<typeof statsReport>;
+        try {
+          report = stats.query({
+            from: query.from,
+            to: query.to,
+            groupBy: query.groupBy,
+            ...(query.terminal ? { terminal: query.terminal } : {}),
+            ...(query.kind ? { kind: query.kind } : {}),
+            ...(query.outcome ? { outcome: query.outcome } : {}),
+          });
+        } catch (error) {
+          if (error instanceof StatisticsRangeError)
+            throw new ApiProblem(400, error.code, 'Invalid statistics range', error.message);
+          throw error;
+        }
+        if (query.format === 'csv' || (query.format === undefined && prefersCsv(request.headers.accept))) {
+          const filename = `carrel-stats-${report.from.slice(0, 13)}-${report.to.slice(0, 13)}.csv`;
+          csvFor.set(request, { text: statisticsCsv(report), filename: filename.replaceAll(':', '') });
+        }
+        return report;
+      },
+    });
+  });
+}
+
+/** True when the Accept header asks for text/csv at least as much as for JSON. */
+export function prefersCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let csv = 0;
+  let json = 0;
+  for (const part of accept.split(',')) {
+    const [type = '', ...parameters] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = parameters.find((p) => p.startsWith('q='));
+    const weight = q ? Number(q.slice(2)) : 1;
+    if (!Number.isFinite(weight)) continue;
+    if (type === 'text/csv') csv = Math.max(csv, weight);
+    else if (type === 'application/json' || type === '*/*') json = Math.max(json, weight);
+  }
+  return csv > 0 && csv >= json;
+}
