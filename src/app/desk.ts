@@ -11,6 +11,7 @@ import { Gateway } from '../gateway/gateway.js';
 import type { DeskServices, ReadinessCheck } from '../gateway/services.js';
 import { buildDeviceEntries } from './device-entries.js';
 import { MqttFeature } from './mqtt-feature.js';
+import { OfflineFeature } from './offline-feature.js';
 import { relayFeatureFor } from './relay-feature.js';
 import { SimulatorsFeature } from './simulators-feature.js';
 import { databasePath, StorageFeature } from './storage-feature.js';
@@ -43,8 +44,8 @@ export interface Desk {
 
 /**
  * The composition root: turns a validated configuration into the running desk.
- * Features start in this order — storage, simulators, devices, the SIP2 relay,
- * HTTP, MQTT — and stop in reverse. Nothing else in Carrel constructs features.
+ * Features start in this order — storage, simulators, devices, offline mode,
+ * the SIP2 relay, HTTP, MQTT — and stop in reverse. Nothing else in Carrel constructs features.
  */
 export function createDesk(options: DeskOptions): Desk {
   const { config, logger } = options;
@@ -68,12 +69,23 @@ export function createDesk(options: DeskOptions): Desk {
   });
   const devices = new DeviceRegistry(entries);
   const ilsLink = entries.find((entry) => entry instanceof IlsLinkEntry);
+  const offline = new OfflineFeature({
+    policy: config.offline,
+    db: () => storage.db,
+    ilsLink,
+    bus,
+    clock,
+    logger,
+  });
   const circulation = new CirculationService({
     ils: () => {
       if (!ilsLink) throw new CarrelError('unavailable', 'no ILS is configured');
       return ilsLink.client;
     },
     terminal: config.gateway,
+    clock,
+    // Off by policy: the ILS's own error answers, as before offline mode existed.
+    ...(config.offline.enabled ? { offline } : {}),
   });
 
   let gateway: Gateway | undefined;
@@ -86,6 +98,7 @@ export function createDesk(options: DeskOptions): Desk {
     printers: devices,
     rfid: devices.rfid,
     circulation,
+    offline,
     features: () => gateway?.features() ?? [],
     readiness: () => readiness(gateway, devices),
   };
@@ -99,13 +112,19 @@ export function createDesk(options: DeskOptions): Desk {
     port: config.http.port,
   });
   const mqtt = new MqttFeature(config, services, logger);
-  const relay = relayFeatureFor(config.sip2Relay, ilsLink, clock, logger);
+  const relay = relayFeatureFor(
+    config.sip2Relay,
+    ilsLink,
+    clock,
+    logger,
+    config.sip2Relay && config.offline.enabled ? offline.relayHandler(config.sip2Relay.offline) : undefined,
+  );
 
   gateway = new Gateway({
     bus,
     clock,
     logger,
-    features: [storage, simulators, devices, ...(relay ? [relay] : []), http, mqtt],
+    features: [storage, simulators, devices, offline, ...(relay ? [relay] : []), http, mqtt],
   });
   const built = gateway;
 

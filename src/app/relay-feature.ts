@@ -75,8 +75,9 @@ export function relayFeatureFor(
   ilsLink: IlsLinkEntry | undefined,
   clock: Clock,
   logger: Logger,
+  onOffline?: RelayOfflineHandler,
 ): RelayFeature | undefined {
   if (!config) return undefined;
   if (!ilsLink) throw new CarrelError('config_invalid', 'the SIP2 relay needs an ils section to relay to');
-  return new RelayFeature(config, ilsLink, clock, logger);
+  return new RelayFeature(config, ilsLink, clock, logger, onOffline);
 }

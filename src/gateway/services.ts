@@ -3,6 +3,7 @@ import type { CirculationApi } from './circulation/service.js';
 import type { RfidService } from './devices/rfid-reader.js';
 import type { EventBus } from './event-bus.js';
 import type { FeatureReport } from './feature.js';
+import type { OfflineCounts, OfflineResolution, OfflineState, OfflineTransaction } from './offline/index.js';
 
 /** A print job as the API shows it: never the receipt's data, which may name a patron. */
 export interface PrintJobView {
@@ -22,6 +23,15 @@ export interface PrinterService {
   jobs(printerId: string, filter?: { state?: PrintJobView['state'] }): PrintJobView[];
   retry(printerId: string, jobId: string): PrintJobView;
   templates(printerId: string): string[];
+}
+
+/** The offline journal as staff see it: what was taken while the ILS was away, and the conflicts. */
+export interface OfflineService {
+  /** Every journaled transaction in sequence order, or those in one state. */
+  transactions(filter?: { state?: OfflineState }): OfflineTransaction[];
+  counts(): OfflineCounts;
+  /** Settles a conflict: 'retry' replays it again, 'discard' drops it. Throws an OfflineError otherwise. */
+  resolve(id: string, action: OfflineResolution): OfflineTransaction;
 }
 
 export interface ReadinessCheck {
@@ -44,6 +54,8 @@ export interface DeskServices {
   readonly rfid: RfidService;
   /** Patrons, checkouts, checkins, renewals, holds and fees over the ILS. */
   readonly circulation: CirculationApi;
+  /** The offline journal (store-and-forward while the ILS is away). */
+  readonly offline: OfflineService;
   features(): FeatureReport[];
   readiness(): { ready: boolean; checks: ReadinessCheck[] };
 }

@@ -71,6 +71,14 @@ const STATUS_BY_CODE: Record<string, { status: number; title: string }> = {
   ils_resend_limit: { status: 502, title: 'The ILS kept asking for the request again' },
   ils_bad_response: { status: 502, title: 'The ILS answered unreadably' },
   ils_bad_request: { status: 422, title: 'The request cannot be sent to the ILS' },
+  offline_not_allowed: {
+    status: 503,
+    title: 'The ILS is not reachable and offline circulation is not allowed',
+  },
+  offline_limit_reached: { status: 409, title: 'The offline limit is reached' },
+  offline_invalid_transaction: { status: 422, title: 'The offline transaction is not valid' },
+  offline_not_found: { status: 404, title: 'No such offline transaction' },
+  offline_not_in_conflict: { status: 409, title: 'The offline transaction is not in conflict' },
 };
 
 export function problemFromError(error: unknown): ApiProblem {

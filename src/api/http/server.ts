@@ -14,6 +14,7 @@ import { deviceRoutes } from './resources/devices.js';
 import { docsRoutes } from './resources/docs.js';
 import { eventRoutes } from './resources/events.js';
 import { healthRoutes } from './resources/health.js';
+import { offlineRoutes } from './resources/offline.js';
 import { printerRoutes } from './resources/printers.js';
 import { rfidRoutes } from './resources/rfid.js';
 import { RouteBook } from './routes.js';
@@ -93,6 +94,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   printerRoutes(app, book, options.services);
   rfidRoutes(app, book, options.services);
   circulationRoutes(app, book, options.services);
+  offlineRoutes(app, book, options.services);
   eventRoutes(app, options.services, auth, log);
   options.extend?.(app, book);
 

@@ -4,9 +4,12 @@
  * client, answered in the library's words. It logs nothing (every request names
  * a patron); outcomes go to `onTransaction` for statistics, without patron data.
  */
+import { type Clock, systemClock } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import { type IlsClient, IlsError } from '../../devices/ils/index.js';
 import type { PaymentType, SummaryItems } from '../../protocols/sip2/index.js';
+import { OfflineError } from '../offline/errors.js';
+import type { OfflineTransactionInput } from '../offline/journal.js';
 import {
   checkinResult,
   checkoutResult,
@@ -23,8 +26,8 @@ import {
 } from './mapping.js';
 import { type CirculationKind, CirculationRefusal, patronReasons } from './reasons.js';
 import type {
-  CheckinResult,
-  CheckoutResult,
+  CheckinAnswer,
+  CheckoutAnswer,
   CirculationContext,
   CirculationTransaction,
   EndSessionResult,
@@ -33,6 +36,7 @@ import type {
   HoldView,
   ItemInformationResult,
   LoanView,
+  OfflineAcceptance,
   PatronView,
   RenewAllResult,
   RenewalResult,
@@ -62,6 +66,19 @@ export interface FeePaymentRequest extends PatronRef {
   currency?: string | undefined;
 }
 
+/** The offline journal as the service needs it; OfflineJournal fits it. */
+export interface OfflineIntake {
+  /** Commits the transaction or throws an OfflineError (offline_not_allowed, offline_limit_reached…). */
+  accept(transaction: OfflineTransactionInput): { id: string; sequence: number };
+}
+
+/** What a patron reads when a transaction was accepted offline. */
+export const OFFLINE_SCREEN_MESSAGE =
+  'Accepted offline: it will be sent to the library system when it is back';
+
+/** ILS errors that mean it could not be reached (a lost answer has already been checked by the client). */
+const UNREACHABLE: ReadonlySet<string> = new Set(['ils_offline', 'ils_timeout', 'ils_connection_lost']);
+
 export interface CirculationServiceOptions {
   /** The ILS client; throws when the ILS link is not running. */
   ils: () => IlsClient;
@@ -71,13 +88,21 @@ export interface CirculationServiceOptions {
   terminal?: string;
   /** Most loans and holds looked up one by one for titles and due dates. */
   maxItemDetails?: number;
+  /**
+   * The offline journal: when given, a checkout or checkin the ILS cannot be
+   * reached for is accepted into it, as its policy allows. Without it such a
+   * request fails with the ILS error.
+   */
+  offline?: OfflineIntake;
+  /** For the time an offline transaction was taken. */
+  clock?: Clock;
 }
 
 /** What the API layer calls. */
 export interface CirculationApi {
   lookUpPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
-  checkout(request: CheckoutRequest, context?: CirculationContext): Promise<CheckoutResult>;
-  checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinResult>;
+  checkout(request: CheckoutRequest, context?: CirculationContext): Promise<CheckoutAnswer>;
+  checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinAnswer>;
   renew(request: PatronRef & { item: string }, context?: CirculationContext): Promise<RenewalResult>;
   renewAll(request: PatronRef, context?: CirculationContext): Promise<RenewAllResult>;
   placeHold(request: HoldRequest, context?: CirculationContext): Promise<HoldResult>;
@@ -122,19 +147,32 @@ export class CirculationService implements CirculationApi {
     });
   }
 
-  checkout(request: CheckoutRequest, context?: CirculationContext): Promise<CheckoutResult> {
-    return this.run('checkout', context, async (ils, mapping) => {
-      const answer = await ils.checkout(request.patron, request.item, {
-        ...pinOf(request),
-        ...(request.feeAcknowledged !== undefined ? { feeAcknowledged: request.feeAcknowledged } : {}),
-      });
-      return this.refined(ils, request, () => checkoutResult(answer.message, mapping));
-    });
+  checkout(request: CheckoutRequest, context?: CirculationContext): Promise<CheckoutAnswer> {
+    return this.run(
+      'checkout',
+      context,
+      async (ils, mapping): Promise<CheckoutAnswer> => {
+        const answer = await ils.checkout(request.patron, request.item, {
+          ...pinOf(request),
+          ...(request.feeAcknowledged !== undefined ? { feeAcknowledged: request.feeAcknowledged } : {}),
+        });
+        const result = await this.refined(ils, request, () => checkoutResult(answer.message, mapping));
+        return { ...result, offline: false };
+      },
+      (terminal) =>
+        this.acceptOffline({ kind: 'checkout', patron: request.patron, item: request.item }, terminal),
+    );
   }
 
-  checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinResult> {
-    return this.run('checkin', context, async (ils) =>
-      checkinResult((await ils.checkin(request.item)).message),
+  checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinAnswer> {
+    return this.run(
+      'checkin',
+      context,
+      async (ils): Promise<CheckinAnswer> => ({
+        ...checkinResult((await ils.checkin(request.item)).message),
+        offline: false,
+      }),
+      (terminal) => this.acceptOffline({ kind: 'checkin', item: request.item }, terminal),
     );
   }
 
@@ -270,10 +308,30 @@ export class CirculationService implements CirculationApi {
     }
   }
 
+  /** Journals a transaction the ILS could not be reached for; throws the journal's OfflineError when refused. */
+  private acceptOffline(
+    transaction: { kind: 'checkout' | 'checkin'; patron?: string; item: string },
+    terminal: string,
+  ): OfflineAcceptance | undefined {
+    const journal = this.options.offline;
+    if (!journal) return undefined;
+    const clock = this.options.clock ?? systemClock;
+    const accepted = journal.accept({ ...transaction, terminal, at: clock.now() });
+    return {
+      ok: true,
+      offline: true,
+      transaction: { id: accepted.id, sequence: accepted.sequence },
+      item: { id: transaction.item },
+      dueDate: null,
+      screenMessages: [OFFLINE_SCREEN_MESSAGE],
+    };
+  }
+
   private async run<T>(
     kind: CirculationKind,
     context: CirculationContext | undefined,
     work: (ils: IlsClient, mapping: MappingOptions) => Promise<T>,
+    offline?: (terminal: string) => T | undefined,
   ): Promise<T> {
     const terminal = context?.terminal ?? this.options.terminal ?? 'desk';
     try {
@@ -282,11 +340,36 @@ export class CirculationService implements CirculationApi {
       this.count({ kind, terminal, outcome: 'ok' });
       return result;
     } catch (error) {
+      if (offline && error instanceof IlsError && UNREACHABLE.has(error.code)) {
+        const accepted = this.offlineFallback(kind, terminal, offline);
+        if (accepted !== undefined) return accepted;
+      }
       if (error instanceof CirculationRefusal) {
         this.count({ kind, terminal, outcome: 'refused', reason: error.reason });
       } else {
         this.count({ kind, terminal, outcome: 'failed', reason: describeError(error).code });
       }
+      throw error;
+    }
+  }
+
+  /**
+   * The offline answer, counted; undefined when there is no journal or it
+   * failed for a reason of its own (the ILS error then stands). A policy
+   * refusal (OfflineError) is thrown.
+   */
+  private offlineFallback<T>(
+    kind: CirculationKind,
+    terminal: string,
+    offline: (terminal: string) => T | undefined,
+  ): T | undefined {
+    try {
+      const accepted = offline(terminal);
+      if (accepted !== undefined) this.count({ kind, terminal, outcome: 'ok', reason: 'offline' });
+      return accepted;
+    } catch (error) {
+      if (!(error instanceof OfflineError)) return undefined;
+      this.count({ kind, terminal, outcome: 'refused', reason: error.code });
       throw error;
     }
   }

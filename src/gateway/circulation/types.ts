@@ -151,6 +151,27 @@ export interface EndSessionResult {
   screenMessages: string[];
 }
 
+/**
+ * A checkout or checkin taken while the ILS could not be reached and accepted
+ * into the offline journal: it goes to the ILS when it is back. There is no due
+ * date yet (the ILS sets it on replay).
+ */
+export interface OfflineAcceptance {
+  ok: true;
+  offline: true;
+  /** The journal entry: staff find it under /api/v1/offline/transactions. */
+  transaction: { id: string; sequence: number };
+  item: { id: string };
+  dueDate: null;
+  screenMessages: string[];
+}
+
+/** A checkout as the API answers it: done by the ILS (offline false), or accepted offline. */
+export type CheckoutAnswer = (CheckoutResult & { offline: false }) | OfflineAcceptance;
+
+/** A checkin as the API answers it: done by the ILS (offline false), or accepted offline. */
+export type CheckinAnswer = (CheckinResult & { offline: false }) | OfflineAcceptance;
+
 /** Who is asking: the terminal (token name) for statistics, never the patron. */
 export interface CirculationContext {
   terminal?: string;

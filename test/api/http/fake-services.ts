@@ -8,7 +8,8 @@ import type {
   RfidTagView,
 } from '../../../src/gateway/devices/rfid-reader.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
-import type { DeskServices, PrintJobView } from '../../../src/gateway/services.js';
+import { OfflineError, type OfflineTransaction } from '../../../src/gateway/offline/index.js';
+import type { DeskServices, OfflineService, PrintJobView } from '../../../src/gateway/services.js';
 
 /** DeskServices over plain data, for API tests that are about the API and not the devices. */
 export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1')]) {
@@ -59,6 +60,7 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
     },
     rfid: rfid.service,
     circulation: fakeCirculation(),
+    offline: fakeOffline(),
   };
   return {
     services,
@@ -183,10 +185,10 @@ export function fakeCirculation(): CirculationApi {
           ['Item is on hold for another patron'],
           'checkout',
         );
-      return { ok: true, renewal: false, item: { ...item(id), desensitize: true }, ...done };
+      return { ok: true, offline: false, renewal: false, item: { ...item(id), desensitize: true }, ...done };
     },
     async checkin({ item: id }) {
-      return { ok: true, item: item(id), resensitize: true, ...done };
+      return { ok: true, offline: false, item: item(id), resensitize: true, ...done };
     },
     async renew({ patron, pin, item: id }) {
       refuseUnknown(patron, pin);
@@ -213,6 +215,53 @@ export function fakeCirculation(): CirculationApi {
     },
     async endSession() {
       return { ended: true, screenMessages: [] };
+    },
+  };
+}
+
+/** The offline journal of the fake desk: one checkout done, one in conflict (id `tx-2`), as canned data. */
+export function fakeOffline(): OfflineService {
+  const base = { terminal: 'kiosk-1', at: 0, attempts: 1, acceptedAt: 0, settledAt: 1 };
+  const transactions: OfflineTransaction[] = [
+    {
+      ...base,
+      id: 'tx-1',
+      sequence: 1,
+      kind: 'checkout',
+      patron: 'P1',
+      item: 'I1',
+      state: 'done',
+      reason: 'sent',
+    },
+    {
+      ...base,
+      id: 'tx-2',
+      sequence: 2,
+      kind: 'checkout',
+      patron: 'P1',
+      item: 'I2',
+      state: 'conflict',
+      reason: 'item_checked_out_to_another',
+    },
+  ];
+  return {
+    transactions: (filter = {}) =>
+      transactions.filter((tx) => filter.state === undefined || tx.state === filter.state),
+    counts: () => ({
+      pending: 0,
+      replaying: 0,
+      conflict: transactions.filter((tx) => tx.state === 'conflict').length,
+      done: transactions.filter((tx) => tx.state === 'done').length,
+      discarded: transactions.filter((tx) => tx.state === 'discarded').length,
+      outstanding: transactions.filter((tx) => tx.state === 'conflict').length,
+    }),
+    resolve(id, action) {
+      const tx = transactions.find((t) => t.id === id);
+      if (!tx) throw new OfflineError('offline_not_found', `no offline transaction ${id}`);
+      if (tx.state !== 'conflict')
+        throw new OfflineError('offline_not_in_conflict', `offline transaction ${id} is ${tx.state}`);
+      tx.state = action === 'retry' ? 'pending' : 'discarded';
+      return tx;
     },
   };
 }

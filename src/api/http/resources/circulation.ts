@@ -135,8 +135,21 @@ export const patronSchema = z.object({
   }),
 });
 
-export const checkoutSchema = z.object({
+const offline = z.literal(false).describe('done by the ILS now (true only when accepted offline)');
+
+/** A checkout or checkin accepted into the offline journal while the ILS could not be reached. */
+export const offlineAcceptanceSchema = z.object({
   ok: z.literal(true),
+  offline: z.literal(true).describe('accepted offline: it goes to the ILS when it is back'),
+  transaction: z.object({ id: z.string(), sequence: z.number().int() }).describe('the offline journal entry'),
+  item: z.object({ id: z.string() }),
+  dueDate: z.null().describe('none yet: the ILS sets it when the transaction is replayed'),
+  screenMessages,
+});
+
+export const onlineCheckoutSchema = z.object({
+  ok: z.literal(true),
+  offline,
   renewal: z.boolean().describe('the patron had the item and the checkout renewed it'),
   item: itemSchema.extend({
     magneticMedia: z.boolean().optional(),
@@ -146,8 +159,11 @@ export const checkoutSchema = z.object({
   printLines,
 });
 
-export const checkinSchema = z.object({
+export const checkoutSchema = z.union([onlineCheckoutSchema, offlineAcceptanceSchema]);
+
+export const onlineCheckinSchema = z.object({
   ok: z.literal(true),
+  offline,
   item: itemSchema.extend({ magneticMedia: z.boolean().optional() }),
   sortBin: z.string().optional(),
   alert: z
@@ -161,6 +177,8 @@ export const checkinSchema = z.object({
   screenMessages,
   printLines,
 });
+
+export const checkinSchema = z.union([onlineCheckinSchema, offlineAcceptanceSchema]);
 
 const renewalSchema = z.object({ ok: z.literal(true), item: itemSchema, screenMessages, printLines });
 const renewAllSchema = z.object({

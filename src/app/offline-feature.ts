@@ -1,0 +1,202 @@
+/**
+ * Offline mode as a feature: the offline journal on the storage database, and
+ * its replay into the ILS when the ILS link comes back online (and, while
+ * anything is waiting, on a timer, in case the link came back unnoticed).
+ * Replay outcomes go onto the bus as 'device.event's of the ILS device,
+ * without patron ids. Starts after the devices, so the ILS link's client exists.
+ */
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { CarrelError, describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { OfflineIntake } from '../gateway/circulation/service.js';
+import { OFFLINE_SCREEN_MESSAGE } from '../gateway/circulation/service.js';
+import { ILS_DEVICE_ID, type IlsLinkEntry } from '../gateway/devices/ils-link.js';
+import type { EventBus } from '../gateway/event-bus.js';
+import type { Feature } from '../gateway/feature.js';
+import {
+  type OfflineCounts,
+  type OfflineEvent,
+  OfflineJournal,
+  type OfflinePolicy,
+  OfflineReplayer,
+  type OfflineReplayReport,
+  type OfflineResolution,
+  type OfflineState,
+  type OfflineTransaction,
+  type OfflineTransactionInput,
+} from '../gateway/offline/index.js';
+import { offlineRefusal, type RelayOfflineHandler, type RelayOfflinePolicy } from '../gateway/relay/index.js';
+import type { OfflineService } from '../gateway/services.js';
+import type { Database } from '../gateway/storage.js';
+import type { AnySip2MessageInput } from '../protocols/sip2/index.js';
+
+/** How often a replay is tried while transactions are waiting. */
+export const OFFLINE_REPLAY_INTERVAL_MS = 30_000;
+
+export interface OfflineFeatureOptions {
+  policy: OfflinePolicy;
+  /** The storage database; throws when storage is not open. */
+  db: () => Database;
+  ilsLink: IlsLinkEntry | undefined;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  replayIntervalMs?: number;
+}
+
+export class OfflineFeature implements Feature, OfflineService, OfflineIntake {
+  readonly name = 'offline';
+  private offlineJournal: OfflineJournal | undefined;
+  private replayer: OfflineReplayer | undefined;
+  private timer: TimerHandle | undefined;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: OfflineFeatureOptions) {
+    this.logger = options.logger.child({ module: 'offline' });
+  }
+
+  /** The journal; throws 'unavailable' when the feature is not running. */
+  get journal(): OfflineJournal {
+    if (!this.offlineJournal) throw new CarrelError('unavailable', 'offline mode is not running');
+    return this.offlineJournal;
+  }
+
+  async start(): Promise<void> {
+    const { policy, bus, clock, ilsLink } = this.options;
+    this.offlineJournal = new OfflineJournal(this.options.db(), { policy, clock, logger: this.logger });
+    if (ilsLink) {
+      this.replayer = new OfflineReplayer({
+        journal: this.offlineJournal,
+        ils: {
+          itemInformation: (item) => ilsLink.client.itemInformation(item),
+          patronInformation: (patron, options) => ilsLink.client.patronInformation(patron, options),
+          checkout: (patron, item, options) => ilsLink.client.checkout(patron, item, options),
+          checkin: (item, options) => ilsLink.client.checkin(item, options),
+        },
+        onEvent: (event) => this.publish(event),
+        logger: this.logger,
+      });
+      bus.on('device.state', this, (state) => {
+        if (state.device === ILS_DEVICE_ID && state.status === 'online') void this.replay();
+      });
+      if (ilsLink.state().status === 'online') void this.replay();
+    }
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.options.bus.removeAllListenersOf(this);
+    this.timer?.cancel();
+    this.timer = undefined;
+    // A run under way is not waited for: it ends at its next ILS error when the link stops, and a
+    // transaction it leaves 'replaying' is looked up in the ILS before it is sent again.
+    this.replayer = undefined;
+    this.offlineJournal = undefined;
+  }
+
+  /** Journals a transaction (OfflineIntake); throws an OfflineError when the policy refuses. */
+  accept(transaction: OfflineTransactionInput): { id: string; sequence: number } {
+    const accepted = this.journal.accept(transaction);
+    this.schedule();
+    return accepted;
+  }
+
+  /** Replays what is waiting; undefined when there is nothing to replay into. Never rejects. */
+  async replay(): Promise<OfflineReplayReport | undefined> {
+    const replayer = this.replayer;
+    if (!replayer || !this.offlineJournal) return undefined;
+    try {
+      return await replayer.run();
+    } finally {
+      if (this.offlineJournal) this.schedule();
+    }
+  }
+
+  transactions(filter: { state?: OfflineState } = {}): OfflineTransaction[] {
+    const all = this.journal.all();
+    return filter.state === undefined ? all : all.filter((tx) => tx.state === filter.state);
+  }
+
+  counts(): OfflineCounts {
+    return this.journal.counts();
+  }
+
+  resolve(id: string, action: OfflineResolution): OfflineTransaction {
+    this.journal.resolve(id, action);
+    this.schedule();
+    if (action === 'retry') void this.replay();
+    return this.journal.get(id) as OfflineTransaction;
+  }
+
+  /**
+   * The SIP2 relay's answer to a checkout or checkin while the ILS is down:
+   * journaled per the policy and answered ok (12/10 with ok 1) with the
+   * offline screen message; undefined (the relay's refusal) for anything else,
+   * when the relay's 98 does not offer it, or when the policy refuses it.
+   */
+  relayHandler(relayPolicy: RelayOfflinePolicy): RelayOfflineHandler {
+    return (request, account) => {
+      const allowed =
+        (request.type === 'checkout' && relayPolicy.checkoutOk) ||
+        (request.type === 'checkin' && relayPolicy.checkinOk);
+      if (!allowed) return undefined;
+      const fields = request as { patronIdentifier?: unknown; itemIdentifier?: unknown };
+      const item = typeof fields.itemIdentifier === 'string' ? fields.itemIdentifier : '';
+      const patron = typeof fields.patronIdentifier === 'string' ? fields.patronIdentifier : undefined;
+      try {
+        this.accept({
+          kind: request.type === 'checkout' ? 'checkout' : 'checkin',
+          ...(request.type === 'checkout' && patron ? { patron } : {}),
+          item,
+          terminal: account.kioskUser,
+          at: this.options.clock.now(),
+        });
+      } catch (error) {
+        if (!(error instanceof CarrelError)) throw error;
+        this.logger.info({ code: error.code, type: request.type }, 'relay transaction not taken offline');
+        return undefined;
+      }
+      const context = {
+        policy: { ...relayPolicy, screenMessage: OFFLINE_SCREEN_MESSAGE },
+        now: new Date(this.options.clock.now()),
+        institutionId: '',
+      };
+      const answer = offlineRefusal(request, context) as
+        | (AnySip2MessageInput & Record<string, unknown>)
+        | undefined;
+      if (!answer) return undefined;
+      return request.type === 'checkout'
+        ? ({ ...answer, ok: true, desensitize: true } as AnySip2MessageInput)
+        : ({ ...answer, ok: true, resensitize: true } as AnySip2MessageInput);
+    };
+  }
+
+  /** A timer while anything waits for replay; none when nothing does. */
+  private schedule(): void {
+    const counts = this.offlineJournal?.counts();
+    const waiting = counts !== undefined && counts.pending + counts.replaying > 0;
+    if (waiting && this.replayer && !this.timer) {
+      this.timer = this.options.clock.setInterval(
+        'offline-replay',
+        () => void this.replay(),
+        this.options.replayIntervalMs ?? OFFLINE_REPLAY_INTERVAL_MS,
+      );
+    } else if (!waiting && this.timer) {
+      this.timer.cancel();
+      this.timer = undefined;
+    }
+  }
+
+  private publish(event: OfflineEvent): void {
+    try {
+      this.options.bus.emit('device.event', {
+        device: ILS_DEVICE_ID,
+        type: event.type,
+        time: new Date(this.options.clock.now()).toISOString(),
+        data: { ...event.data },
+      });
+    } catch (error) {
+      this.logger.error({ error: describeError(error) }, 'offline event not published');
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { OfflineFeature } from '../../src/app/offline-feature.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { OFFLINE_SCREEN_MESSAGE } from '../../src/gateway/circulation/index.js';
+import { EventBus } from '../../src/gateway/event-bus.js';
+import { type OfflinePolicyInput, offlinePolicySchema } from '../../src/gateway/offline/index.js';
+import type { Sip2RelayAccount } from '../../src/gateway/relay/index.js';
+import { sip2RelayOfflineSchema } from '../../src/gateway/relay/index.js';
+import { type Database, openDatabase } from '../../src/gateway/storage.js';
+import type { AnySip2Message } from '../../src/protocols/sip2/index.js';
+
+/** The offline feature's relay answers and staff view, over an in-memory journal (no ILS link). */
+let db: Database | undefined;
+let feature: OfflineFeature | undefined;
+
+afterEach(async () => {
+  await feature?.stop();
+  db?.close();
+});
+
+async function started(policy: OfflinePolicyInput) {
+  db = openDatabase(':memory:');
+  const open = db;
+  feature = new OfflineFeature({
+    policy: offlinePolicySchema.parse(policy),
+    db: () => open,
+    ilsLink: undefined,
+    bus: new EventBus(),
+    clock: new ManualClock(Date.UTC(2026, 10, 23, 10)),
+    logger: silentLogger(),
+  });
+  await feature.start();
+  return feature;
+}
+
+const account = { kioskUser: 'sc-1' } as Sip2RelayAccount;
+const checkout = {
+  type: 'checkout',
+  scRenewalPolicy: false,
+  noBlock: false,
+  transactionDate: '20261123    100000',
+  nbDueDate: '',
+  institutionId: 'LIB',
+  patronIdentifier: '21000009',
+  itemIdentifier: '31000005',
+  terminalPassword: '',
+} as unknown as AnySip2Message;
+const checkin = {
+  type: 'checkin',
+  noBlock: false,
+  transactionDate: '20261123    100000',
+  returnDate: '20261123    100000',
+  currentLocation: 'MAIN',
+  institutionId: 'LIB',
+  itemIdentifier: '31000001',
+  terminalPassword: '',
+} as unknown as AnySip2Message;
+
+describe('OfflineFeature for the SIP2 relay', () => {
+  const relayPolicy = sip2RelayOfflineSchema.parse({ offlineOk: true, checkoutOk: true, checkinOk: true });
+
+  it('journals a self-check checkout and checkin and answers them ok with the offline screen message', async () => {
+    const offline = await started({ enabled: true });
+    const handler = offline.relayHandler(relayPolicy);
+    expect(await handler(checkout, account)).toMatchObject({
+      type: 'checkoutResponse',
+      ok: true,
+      desensitize: true,
+      institutionId: 'LIB',
+      patronIdentifier: '21000009',
+      itemIdentifier: '31000005',
+      screenMessage: [OFFLINE_SCREEN_MESSAGE],
+    });
+    expect(await handler(checkin, account)).toMatchObject({
+      type: 'checkinResponse',
+      ok: true,
+      itemIdentifier: '31000001',
+      screenMessage: [OFFLINE_SCREEN_MESSAGE],
+    });
+    expect(offline.transactions({ state: 'pending' })).toMatchObject([
+      { kind: 'checkout', patron: '21000009', item: '31000005', terminal: 'sc-1' },
+      { kind: 'checkin', item: '31000001', terminal: 'sc-1' },
+    ]);
+    expect(offline.counts()).toMatchObject({ pending: 2, outstanding: 2 });
+  });
+
+  it("leaves the relay's refusal when its 98 does not offer it, or the policy refuses it", async () => {
+    const offline = await started({ enabled: true, checkins: false, maxCheckoutsPerPatron: 0 });
+    const closed = offline.relayHandler(sip2RelayOfflineSchema.parse({}));
+    expect(await closed(checkout, account)).toBeUndefined();
+    const open = offline.relayHandler(relayPolicy);
+    expect(await open(checkout, account)).toBeUndefined();
+    expect(await open(checkin, account)).toBeUndefined();
+    expect(await open({ ...checkout, type: 'renew' } as AnySip2Message, account)).toBeUndefined();
+    expect(offline.counts().outstanding).toBe(0);
+  });
+
+  it('lets staff resolve only conflicts', async () => {
+    const offline = await started({ enabled: true });
+    const { id } = offline.accept({ kind: 'checkin', item: 'I1', terminal: 'desk', at: 0 });
+    expect(() => offline.resolve(id, 'discard')).toThrow(
+      expect.objectContaining({ code: 'offline_not_in_conflict' }),
+    );
+    expect(() => offline.resolve('nope', 'retry')).toThrow(
+      expect.objectContaining({ code: 'offline_not_found' }),
+    );
+  });
+});
