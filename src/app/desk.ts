@@ -9,6 +9,7 @@ import { DeviceRegistry } from '../gateway/devices/registry.js';
 import { EventBus } from '../gateway/event-bus.js';
 import { Gateway } from '../gateway/gateway.js';
 import type { DeskServices, ReadinessCheck } from '../gateway/services.js';
+import { statisticsOn } from '../gateway/statistics/index.js';
 import { buildDeviceEntries } from './device-entries.js';
 import { MqttFeature } from './mqtt-feature.js';
 import { OfflineFeature } from './offline-feature.js';
@@ -57,6 +58,7 @@ export function createDesk(options: DeskOptions): Desk {
     databasePath(config.storage.path, env),
     logger.child({ module: 'storage' }),
   );
+  const statistics = statisticsOn(() => storage.db, { clock });
   const simulators = new SimulatorsFeature(config.simulators, logger);
   const entries = buildDeviceEntries({
     devices: config.devices,
@@ -84,6 +86,7 @@ export function createDesk(options: DeskOptions): Desk {
     },
     terminal: config.gateway,
     clock,
+    onTransaction: (transaction) => statistics.record(transaction),
     // Off by policy: the ILS's own error answers, as before offline mode existed.
     ...(config.offline.enabled ? { offline } : {}),
   });
@@ -98,6 +101,7 @@ export function createDesk(options: DeskOptions): Desk {
     printers: devices,
     rfid: devices.rfid,
     circulation,
+    statistics,
     offline,
     features: () => gateway?.features() ?? [],
     readiness: () => readiness(gateway, devices),

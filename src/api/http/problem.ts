@@ -45,6 +45,7 @@ export class ApiProblem extends Error {
 /** How gateway error codes surface over HTTP. Anything unlisted from a CarrelError is a 500. */
 const STATUS_BY_CODE: Record<string, { status: number; title: string }> = {
   not_found: { status: 404, title: 'Not found' },
+  statistics_range_invalid: { status: 400, title: 'Invalid statistics range' },
   device_not_found: { status: 404, title: 'No such device' },
   job_not_found: { status: 404, title: 'No such print job' },
   not_a_printer: { status: 409, title: 'Device is not a printer' },

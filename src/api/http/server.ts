@@ -17,6 +17,7 @@ import { healthRoutes } from './resources/health.js';
 import { offlineRoutes } from './resources/offline.js';
 import { printerRoutes } from './resources/printers.js';
 import { rfidRoutes } from './resources/rfid.js';
+import { statsRoutes } from './resources/stats.js';
 import { RouteBook } from './routes.js';
 
 export interface HttpApiOptions {
@@ -94,6 +95,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   printerRoutes(app, book, options.services);
   rfidRoutes(app, book, options.services);
   circulationRoutes(app, book, options.services);
+  statsRoutes(app, book, options.services.statistics);
   offlineRoutes(app, book, options.services);
   eventRoutes(app, options.services, auth, log);
   options.extend?.(app, book);

@@ -19,6 +19,9 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
   let ready = true;
   const rfid = fakeRfid(devices);
   const services: DeskServices = {
+    statistics: {
+      query: (query) => ({ from: '', to: '', groupBy: [...query.groupBy], rows: [] }),
+    },
     site: 'library',
     gateway: 'desk-1',
     bus,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { prefersCsv, statsRoutes } from '../../../src/api/http/resources/stats.js';
+import { prefersCsv } from '../../../src/api/http/resources/stats.js';
 import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { DeskStatistics } from '../../../src/gateway/statistics/index.js';
@@ -33,11 +33,10 @@ async function build() {
   stats.record({ kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok', offline: true }, T0 + H);
   stats.record({ kind: 'renew', terminal: 'kiosk,2', outcome: 'refused', reason: 'renewal_limit' }, T0 + H);
   api = await buildHttpApi({
-    services: fakeServices().services,
+    services: { ...fakeServices().services, statistics: stats },
     logger: silentLogger(),
     tokens: TOKENS,
     version: '0.0.0-test',
-    extend: (app, book) => statsRoutes(app, book, stats),
   });
   return api;
 }
