@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IlsFixtureInput } from '../simulators/ils/index.js';
-import { DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { type AnySip2MessageInput, Sip2Codec, Sip2Framer } from '../src/protocols/sip2/index.js';
 import type { BenchResult } from './types.js';
 
@@ -143,6 +143,7 @@ async function startGateway(configFile: string, dir: string): Promise<{ child: C
     [...DAEMON_NODE_FLAGS, cli, 'start', '--config', configFile, '--log-level', 'warn'],
     {
       cwd: dir,
+      env: { ...process.env, ...DAEMON_ENV },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

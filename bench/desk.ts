@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
 import type { BenchResult } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,6 +42,7 @@ async function startDesk(configFile?: string): Promise<Running> {
     ],
     {
       cwd: stateDir,
+      env: { ...process.env, ...DAEMON_ENV },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
