@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WRITABLE_TYPES_OF_USAGE } from '../../protocols/rfid/index.js';
 
 /** Response schemas of the HTTP API. They document the API (OpenAPI) and are the contract with clients. */
 export const deviceStateSchema = z
@@ -119,17 +120,6 @@ export const rfidProgramRequestSchema = z.strictObject({
     .strictObject({ part: z.number().int().min(1).max(255), parts: z.number().int().min(1).max(255) })
     .refine((set) => set.part <= set.parts, 'part must not exceed parts')
     .optional(),
-  typeOfUsage: z
-    .enum([
-      'acquisition',
-      'circulating',
-      'not-for-circulation',
-      'local-use',
-      'no-information',
-      'discarded',
-      'patron-card',
-      'equipment',
-    ])
-    .optional(),
+  typeOfUsage: z.enum(WRITABLE_TYPES_OF_USAGE).optional(),
   lock: z.boolean().default(false).describe('lock the written data blocks (never the AFI)'),
 });

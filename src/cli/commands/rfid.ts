@@ -5,6 +5,7 @@ import {
   encodeIso28560Part3,
   RfidEncodeError,
   type TypeOfUsageName,
+  WRITABLE_TYPES_OF_USAGE,
 } from '../../protocols/rfid/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from './index.js';
@@ -19,16 +20,7 @@ const USAGE = `usage:
       live inventory of a pad: one JSON line per tag arriving or leaving, with the decoded
       item; runs for --seconds, or until Ctrl-C`;
 
-const USAGES: readonly TypeOfUsageName[] = [
-  'acquisition',
-  'circulating',
-  'not-for-circulation',
-  'local-use',
-  'no-information',
-  'discarded',
-  'patron-card',
-  'equipment',
-];
+const USAGES: readonly TypeOfUsageName[] = WRITABLE_TYPES_OF_USAGE;
 
 /** Hex with or without spaces, colons or a 0x prefix. */
 export function parseHex(text: string): Uint8Array {

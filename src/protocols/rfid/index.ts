@@ -122,4 +122,5 @@ export {
   type TypeOfUsageInput,
   type TypeOfUsageName,
   typeOfUsage,
+  WRITABLE_TYPES_OF_USAGE,
 } from './usage.js';

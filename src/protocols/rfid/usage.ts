@@ -24,6 +24,18 @@ export interface TypeOfUsage {
   readonly name: TypeOfUsageName;
 }
 
+/** The type-of-usage names a tag can be written with, in class order. */
+export const WRITABLE_TYPES_OF_USAGE = [
+  'acquisition',
+  'circulating',
+  'not-for-circulation',
+  'local-use',
+  'no-information',
+  'discarded',
+  'patron-card',
+  'equipment',
+] as const satisfies readonly TypeOfUsageName[];
+
 /** A class by name, a class number, or class and subclass. */
 export type TypeOfUsageInput = TypeOfUsageName | number | { class: number; subclass?: number };
 
