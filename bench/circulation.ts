@@ -13,7 +13,8 @@ import type { BenchResult } from './types.js';
 /**
  * A checkout through Carrel's HTTP API against the same checkout sent straight
  * over SIP2 to the same simulated ILS, at 1, 50 and 200 concurrent kiosks.
- * Every checkout is of a different item, so every one is a real loan.
+ * Every checkout is of a different item, so every one is a real loan. The ILS
+ * simulator, the gateway and the load run in three processes.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli', 'main.js');
@@ -164,11 +165,35 @@ async function startGateway(configFile: string, dir: string): Promise<{ child: C
   return { child, api };
 }
 
+/** The simulated ILS in a process of its own (`carrel sim ils`), as a real ILS would be. */
+async function startIls(fixtureFile: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [cli, 'sim', 'ils', '--fixture', fixtureFile, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /SIP2\s+tcp:\/\/[^:]+:(\d+)/.exec(out);
+      if (match?.[1]) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`ILS simulator exited with ${code}: ${out}`)));
+  });
+  return { child, port };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 export async function run(): Promise<BenchResult[]> {
-  const { startIlsSimulator } = await import('../simulators/ils/index.js');
   const itemsNeeded = 2 * LEVELS.reduce((sum, level) => sum + level.checkouts, 0);
-  const ils = await startIlsSimulator({ fixture: benchFixture(itemsNeeded), port: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-circulation-'));
+  const fixtureFile = join(dir, 'fixture.json');
+  writeFileSync(fixtureFile, JSON.stringify(benchFixture(itemsNeeded)));
+  const ils = await startIls(fixtureFile);
   const configFile = join(dir, 'carrel.json');
   writeFileSync(
     configFile,
@@ -253,10 +278,8 @@ export async function run(): Promise<BenchResult[]> {
     }
   } finally {
     agent.destroy();
-    const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
-    gateway.child.kill('SIGTERM');
-    await exited;
-    await ils.close();
+    await stopChild(gateway.child);
+    await stopChild(ils.child);
     rmSync(dir, { recursive: true, force: true });
   }
   return results;
