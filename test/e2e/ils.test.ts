@@ -41,6 +41,7 @@ describe('the ILS link on the simulated desk', () => {
     expect(readiness.checks).toContainEqual(expect.objectContaining({ name: 'device:ils', ok: true }));
     const metrics = await (await fetch(`${api}/metrics`)).text();
     expect(metrics).toContain('carrel_device_status{device="ils",kind="ils",status="online"} 1');
+    expect(metrics).toMatch(/carrel_device_round_trip_seconds\{device="ils"\} \d/);
   });
 
   it('publishes the link state retained on MQTT and turns offline, failing readiness, when the ILS goes away', async () => {
@@ -54,6 +55,8 @@ describe('the ILS link on the simulated desk', () => {
     await expect.poll(async () => (await ilsState()).status, { timeout: 8000 }).toBe('offline');
     await expect.poll(() => states.at(-1)).toBe('offline');
     expect((await fetch(`${api}/readyz`)).status).toBe(503);
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toMatch(/carrel_device_last_error_seconds\{device="ils",code="[a-z_]+"\} \d/);
     await client.endAsync();
   });
 });

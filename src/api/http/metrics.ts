@@ -50,6 +50,36 @@ export class ApiMetrics {
       },
     });
     new Gauge({
+      name: 'carrel_device_round_trip_seconds',
+      help: 'Last measured round trip to devices that report one (the ILS link)',
+      labelNames: ['device'],
+      registers,
+      collect() {
+        this.reset();
+        for (const device of services.devices()) {
+          const ms = device.detail.roundTripMs;
+          if (typeof ms === 'number' && Number.isFinite(ms)) this.set({ device: device.device }, ms / 1000);
+        }
+      },
+    });
+    new Gauge({
+      name: 'carrel_device_last_error_seconds',
+      help: 'Unix time of each device’s last error (absent when it never had one)',
+      labelNames: ['device', 'code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const device of services.devices()) {
+          if (device.lastError) {
+            this.set(
+              { device: device.device, code: device.lastError.code },
+              Date.parse(device.lastError.at) / 1000,
+            );
+          }
+        }
+      },
+    });
+    new Gauge({
       name: 'carrel_feature_up',
       help: '1 when a gateway feature is running',
       labelNames: ['feature'],
