@@ -9,30 +9,19 @@ import {
   type AnySip2Message,
   decodeSip2Message,
   encodeSip2Message,
+  PATRON_STATUS_FLAGS,
+  type PatronStatus,
   type Sip2Message,
 } from '../src/protocols/sip2/index.js';
 import type { BenchResult } from './types.js';
 
 const D = '20240315    142530';
+/** A patron in good standing: none of the 14 status flags set. */
+const NO_PROBLEMS = Object.fromEntries(PATRON_STATUS_FLAGS.map((flag) => [flag, false])) as PatronStatus;
 
 const PATRON_INFORMATION: Sip2Message<'patronInformationResponse'> = {
   type: 'patronInformationResponse',
-  patronStatus: {
-    chargePrivilegesDenied: false,
-    renewalPrivilegesDenied: false,
-    recallPrivilegesDenied: false,
-    holdPrivilegesDenied: false,
-    cardReportedLost: false,
-    tooManyItemsCharged: false,
-    tooManyItemsOverdue: false,
-    tooManyRenewals: false,
-    tooManyClaimsOfItemsReturned: false,
-    tooManyItemsLost: false,
-    excessiveOutstandingFines: false,
-    excessiveOutstandingFees: false,
-    recallOverdue: false,
-    tooManyItemsBilled: false,
-  },
+  patronStatus: NO_PROBLEMS,
   language: { code: '001', name: 'english' },
   transactionDate: D,
   holdItemsCount: 1,
