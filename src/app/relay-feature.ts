@@ -7,6 +7,7 @@ import type { Feature } from '../gateway/feature.js';
 import {
   ilsConfigForAccount,
   type RelayOfflineHandler,
+  type RelayTransactionListener,
   type Sip2RelayConfig,
   Sip2RelayServer,
 } from '../gateway/relay/index.js';
@@ -14,7 +15,9 @@ import {
 /**
  * The SIP2 relay as a feature: starts after the devices, so the ILS link's
  * client (and its resolved address) exists. A self-check account mapped to an
- * ILS account of its own gets its own pooled client.
+ * ILS account of its own gets its own pooled client. Each relayed checkout,
+ * checkin, renew and renew all goes to `onTransaction` (the desk statistics),
+ * named by the self-check's relay account.
  */
 export class RelayFeature implements Feature {
   readonly name = 'sip2-relay';
@@ -27,6 +30,7 @@ export class RelayFeature implements Feature {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onOffline?: RelayOfflineHandler,
+    private readonly onTransaction?: RelayTransactionListener,
   ) {}
 
   /** The port the relay listens on (the real one when the config says 0). */
@@ -58,6 +62,7 @@ export class RelayFeature implements Feature {
       logger: this.logger.child({ module: 'sip2-relay' }),
       clock: this.clock,
       ...(this.onOffline ? { onOffline: this.onOffline } : {}),
+      ...(this.onTransaction ? { onTransaction: this.onTransaction } : {}),
     });
     await this.server.start();
   }
@@ -76,8 +81,9 @@ export function relayFeatureFor(
   clock: Clock,
   logger: Logger,
   onOffline?: RelayOfflineHandler,
+  onTransaction?: RelayTransactionListener,
 ): RelayFeature | undefined {
   if (!config) return undefined;
   if (!ilsLink) throw new CarrelError('config_invalid', 'the SIP2 relay needs an ils section to relay to');
-  return new RelayFeature(config, ilsLink, clock, logger, onOffline);
+  return new RelayFeature(config, ilsLink, clock, logger, onOffline, onTransaction);
 }

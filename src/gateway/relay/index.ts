@@ -12,3 +12,11 @@ export {
 export { type OfflineContext, offlineAcsStatus, offlineRefusal, type RelayOfflinePolicy } from './offline.js';
 export { Sip2RelayServer, type Sip2RelayServerOptions } from './server.js';
 export { MAX_FAILED_LOGINS, type RelayIlsPort, type RelayOfflineHandler } from './session.js';
+export {
+  countedKind,
+  type RelayAnswerSource,
+  type RelayTransaction,
+  type RelayTransactionKind,
+  type RelayTransactionListener,
+  relayTransaction,
+} from './statistics.js';

@@ -15,6 +15,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Feature } from '../feature.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import { type RelayIlsPort, type RelayOfflineHandler, RelaySession } from './session.js';
+import type { RelayTransactionListener } from './statistics.js';
 
 export interface Sip2RelayServerOptions {
   config: Sip2RelayConfig;
@@ -26,6 +27,12 @@ export interface Sip2RelayServerOptions {
   clock: Clock;
   /** Answers a request taken while the ILS is down (the offline journal); undefined refuses it. */
   onOffline?: RelayOfflineHandler;
+  /**
+   * Sees each relayed checkout (11), checkin (09), renew (29) and renew all
+   * (65) for the desk statistics, named by the self-check's relay account.
+   * A listener that throws never fails the request.
+   */
+  onTransaction?: RelayTransactionListener;
 }
 
 export class Sip2RelayServer implements Feature {
@@ -126,7 +133,7 @@ export class Sip2RelayServer implements Feature {
   /** Serves one self-check over any duplex stream. */
   attach(stream: Duplex): void {
     this.accepted++;
-    const { ils, ilsForAccount, clock, onOffline, config } = this.options;
+    const { ils, ilsForAccount, clock, onOffline, onTransaction, config } = this.options;
     const session = new RelaySession(
       stream,
       {
@@ -135,6 +142,7 @@ export class Sip2RelayServer implements Feature {
         clock,
         logger: this.logger,
         ...(onOffline ? { onOffline } : {}),
+        ...(onTransaction ? { onTransaction } : {}),
       },
       (done) => this.sessions.delete(done),
     );

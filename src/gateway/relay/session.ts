@@ -23,6 +23,13 @@ import {
 } from '../../protocols/sip2/index.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import { type OfflineContext, offlineRefusal } from './offline.js';
+import {
+  countedKind,
+  type RelayAnswerSource,
+  type RelayTransaction,
+  type RelayTransactionListener,
+  relayTransaction,
+} from './statistics.js';
 
 export const MAX_FAILED_LOGINS = 3;
 
@@ -43,6 +50,8 @@ export interface RelaySessionContext {
   clock: Clock;
   logger: Logger;
   onOffline?: RelayOfflineHandler;
+  /** Counts each relayed checkout, checkin, renew and renew all (the desk statistics). */
+  onTransaction?: RelayTransactionListener;
 }
 
 export class RelaySession {
@@ -160,28 +169,67 @@ export class RelaySession {
       this.drop(`${request.type} before login`);
       return;
     }
-    const answer = await this.relay(request, refusal);
+    let relayed: { answer: AnySip2MessageInput; source: RelayAnswerSource };
+    try {
+      relayed = await this.relay(request, refusal);
+    } catch (error) {
+      this.countFailure(request, error);
+      throw error;
+    }
+    if (this.account) {
+      this.count(relayTransaction(request, relayed.answer, this.account.kioskUser, relayed.source));
+    }
     if (this.closed) return;
-    await this.send(withSequence(answer, request), true);
+    await this.send(withSequence(relayed.answer, request), true);
   }
 
-  /** The ILS's answer, or the offline one when the ILS cannot be reached. */
-  private async relay(request: AnySip2Message, refusal: AnySip2MessageInput): Promise<AnySip2MessageInput> {
+  /** The ILS's answer, or the offline one (journaled or refused) when the ILS cannot be reached. */
+  private async relay(
+    request: AnySip2Message,
+    refusal: AnySip2MessageInput,
+  ): Promise<{ answer: AnySip2MessageInput; source: RelayAnswerSource }> {
     const { logger } = this.context;
     const { sequence: _sequence, ...forIls } = request;
     try {
       const exchange = await this.context.ilsFor(this.account).exchange(forIls as AnySip2MessageInput);
       const { sequence: _ilsSequence, ...answer } = exchange.message;
-      return answer as AnySip2MessageInput;
+      return { answer: answer as AnySip2MessageInput, source: { offline: false } };
     } catch (error) {
       // A request the ILS link cannot encode is our problem, not the ILS being down.
       if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
       logger.warn({ error: describeError(error), type: request.type }, 'ILS unreachable: answering offline');
+      const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
       if (request.type !== 'scStatus' && this.context.onOffline && this.account) {
         const journaled = await this.context.onOffline(request, this.account);
-        if (journaled !== undefined) return journaled;
+        if (journaled !== undefined) return { answer: journaled, source };
       }
-      return refusal;
+      return { answer: refusal, source };
+    }
+  }
+
+  /** A counted request that got no answer at all (the relay's own failure). */
+  private countFailure(request: AnySip2Message, error: unknown): void {
+    const kind = countedKind(request);
+    if (kind === undefined || !this.account) return;
+    this.count({
+      kind,
+      terminal: this.account.kioskUser,
+      outcome: 'failed',
+      reason: describeError(error).code,
+    });
+  }
+
+  /** Statistics never fail a relayed request: a listener that throws or rejects is logged and ignored. */
+  private count(transaction: RelayTransaction | undefined): void {
+    const listener = this.context.onTransaction;
+    if (!transaction || !listener) return;
+    const ignore = (error: unknown) =>
+      this.context.logger.debug({ error: describeError(error) }, 'relayed transaction not counted');
+    try {
+      const result: unknown = listener(transaction);
+      if (result instanceof Promise) result.catch(ignore);
+    } catch (error) {
+      ignore(error);
     }
   }
 

@@ -118,6 +118,7 @@ export async function startRelayRig(
     ilsCharset?: Sip2Charset;
     logger?: Logger;
     onOffline?: Sip2RelayServerOptions['onOffline'];
+    onTransaction?: Sip2RelayServerOptions['onTransaction'];
   } = {},
 ): Promise<RelayRig> {
   const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
@@ -150,6 +151,7 @@ export async function startRelayRig(
     logger: options.logger ?? silentLogger(),
     clock: systemClock,
     ...(options.onOffline ? { onOffline: options.onOffline } : {}),
+    ...(options.onTransaction ? { onTransaction: options.onTransaction } : {}),
   });
   await relay.start();
   return {

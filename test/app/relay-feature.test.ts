@@ -1,0 +1,72 @@
+/**
+ * The relay feature counts what it relays into the desk statistics it is given:
+ * a self-check over real TCP, the relay feature, the ILS simulator.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+import { relayFeatureFor } from '../../src/app/relay-feature.js';
+import { systemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { IlsClient } from '../../src/devices/ils/index.js';
+import type { IlsLinkEntry } from '../../src/gateway/devices/ils-link.js';
+import { parseSip2RelayConfig } from '../../src/gateway/relay/index.js';
+import { DeskStatistics } from '../../src/gateway/statistics/index.js';
+import { openDatabase } from '../../src/gateway/storage.js';
+import { TRANSCRIPT_DATE as D, KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('RelayFeature statistics', () => {
+  it('counts relayed checkouts per relay account into the statistics it is wired to', async () => {
+    const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+    cleanups.push(() => simulator.close());
+    const client = IlsClient.create({
+      host: '127.0.0.1',
+      port: simulator.port,
+      user: 'kiosk1',
+      password: 'kiosk1pw',
+      location: 'MAIN',
+      institution: 'RIVERSIDE',
+      heartbeatSeconds: 0,
+    });
+    await client.connect();
+    cleanups.push(() => client.disconnect());
+    const db = openDatabase(':memory:');
+    cleanups.push(() => {
+      db.close();
+    });
+    const statistics = new DeskStatistics(db);
+
+    const relay = relayFeatureFor(
+      parseSip2RelayConfig({ port: 0, accounts: [{ kioskUser: 'selfcheck-7', kioskPassword: 'pw7' }] }),
+      { client } as unknown as IlsLinkEntry,
+      systemClock,
+      silentLogger(),
+      undefined,
+      (transaction) => statistics.record(transaction),
+    )!;
+    await relay.start();
+    cleanups.push(() => relay.stop());
+
+    const kiosk = await KioskLink.open(relay.port!);
+    cleanups.push(() => kiosk.close());
+    await kiosk.request(withErrorDetection('9300CNselfcheck-7|COpw7|CPMAIN|', 0));
+    const answer = await kiosk.request(
+      withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000009|AB31000005|AC|AD9999|`, 1),
+    );
+    expect(answer?.toString('latin1')).toMatch(/^121/);
+
+    const now = Date.now();
+    const report = statistics.query({
+      from: now - 3_600_000,
+      to: now + 3_600_000,
+      groupBy: ['terminal', 'kind'],
+    });
+    expect(report.rows).toEqual([
+      { terminal: 'selfcheck-7', kind: 'checkout', outcome: 'ok', offline: false, count: 1 },
+    ]);
+  });
+});
