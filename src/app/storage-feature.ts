@@ -1,7 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { type Clock, systemClock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Feature } from '../gateway/feature.js';
+import { DeskStatistics, StatisticsRetention } from '../gateway/statistics/index.js';
 import { type Database, openDatabase } from '../gateway/storage.js';
 
 /**
@@ -16,15 +19,30 @@ export function databasePath(configured: string | undefined, env: NodeJS.Process
   return resolve('.carrel-state', 'carrel.db');
 }
 
-/** Opens the SQLite database on start (so native code loads only when the desk needs it). */
+export interface StorageFeatureOptions {
+  /** The clock the retention timers run on; the system clock by default. */
+  clock?: Clock;
+}
+
+/**
+ * Opens the SQLite database on start (so native code loads only when the desk
+ * needs it) and keeps it within its retention while it is open: statistics
+ * older than STATISTICS_RETENTION_DAYS are pruned at start and daily. (The
+ * offline journal's retention belongs to the offline feature.)
+ */
 export class StorageFeature implements Feature {
   readonly name = 'storage';
   private database: Database | undefined;
+  private retention: StatisticsRetention | undefined;
+  private readonly clock: Clock;
 
   constructor(
     private readonly path: string,
     private readonly logger: Logger,
-  ) {}
+    options: StorageFeatureOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   get db(): Database {
     if (!this.database) throw new Error('storage is not open');
@@ -37,11 +55,29 @@ export class StorageFeature implements Feature {
 
   async start(): Promise<void> {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-    this.database = openDatabase(this.path);
+    const database = openDatabase(this.path);
+    this.database = database;
     this.logger.info({ path: this.path }, 'database open');
+    this.startRetention(database);
+  }
+
+  /** Statistics that cannot be opened (a newer schema) must not take the database down with them. */
+  private startRetention(database: Database): void {
+    try {
+      this.retention = new StatisticsRetention({
+        statistics: new DeskStatistics(database, { clock: this.clock }),
+        clock: this.clock,
+        logger: this.logger,
+      });
+      this.retention.start();
+    } catch (error) {
+      this.logger.error({ error: describeError(error) }, 'statistics retention not started');
+    }
   }
 
   async stop(): Promise<void> {
+    this.retention?.stop();
+    this.retention = undefined;
     this.database?.close();
     this.database = undefined;
   }
