@@ -4,6 +4,9 @@
  * anything is waiting, on a timer, in case the link came back unnoticed).
  * Replay outcomes go onto the bus as 'device.event's of the ILS device,
  * without patron ids. Starts after the devices, so the ILS link's client exists.
+ * Settled transactions (done, discarded) are purged after
+ * OFFLINE_SETTLED_RETENTION_DAYS, at start and daily; waiting and conflict
+ * transactions never are.
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { CarrelError, describeError } from '../core/errors.js';
@@ -21,6 +24,7 @@ import {
   OfflineReplayer,
   type OfflineReplayReport,
   type OfflineResolution,
+  OfflineRetention,
   type OfflineState,
   type OfflineTransaction,
   type OfflineTransactionInput,
@@ -49,6 +53,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake {
   private offlineJournal: OfflineJournal | undefined;
   private replayer: OfflineReplayer | undefined;
   private timer: TimerHandle | undefined;
+  private retention: OfflineRetention | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly options: OfflineFeatureOptions) {
@@ -64,6 +69,8 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake {
   async start(): Promise<void> {
     const { policy, bus, clock, ilsLink } = this.options;
     this.offlineJournal = new OfflineJournal(this.options.db(), { policy, clock, logger: this.logger });
+    this.retention = new OfflineRetention({ journal: this.offlineJournal, clock, logger: this.logger });
+    this.retention.start();
     if (ilsLink) {
       this.replayer = new OfflineReplayer({
         journal: this.offlineJournal,
@@ -88,6 +95,8 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake {
     this.options.bus.removeAllListenersOf(this);
     this.timer?.cancel();
     this.timer = undefined;
+    this.retention?.stop();
+    this.retention = undefined;
     // A run under way is not waited for: it ends at its next ILS error when the link stops, and a
     // transaction it leaves 'replaying' is looked up in the ILS before it is sent again.
     this.replayer = undefined;

@@ -4,7 +4,12 @@ import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { OFFLINE_SCREEN_MESSAGE } from '../../src/gateway/circulation/index.js';
 import { EventBus } from '../../src/gateway/event-bus.js';
-import { type OfflinePolicyInput, offlinePolicySchema } from '../../src/gateway/offline/index.js';
+import {
+  OFFLINE_SETTLED_RETENTION_DAYS,
+  OfflineJournal,
+  type OfflinePolicyInput,
+  offlinePolicySchema,
+} from '../../src/gateway/offline/index.js';
 import type { Sip2RelayAccount } from '../../src/gateway/relay/index.js';
 import { sip2RelayOfflineSchema } from '../../src/gateway/relay/index.js';
 import { type Database, openDatabase } from '../../src/gateway/storage.js';
@@ -16,18 +21,23 @@ let feature: OfflineFeature | undefined;
 
 afterEach(async () => {
   await feature?.stop();
+  feature = undefined;
   db?.close();
+  db = undefined;
 });
 
-async function started(policy: OfflinePolicyInput) {
-  db = openDatabase(':memory:');
+const NOW = Date.UTC(2026, 10, 23, 10);
+const DAY = 86_400_000;
+
+async function started(policy: OfflinePolicyInput, clock = new ManualClock(NOW)) {
+  db ??= openDatabase(':memory:');
   const open = db;
   feature = new OfflineFeature({
     policy: offlinePolicySchema.parse(policy),
     db: () => open,
     ilsLink: undefined,
     bus: new EventBus(),
-    clock: new ManualClock(Date.UTC(2026, 10, 23, 10)),
+    clock,
     logger: silentLogger(),
   });
   await feature.start();
@@ -105,5 +115,47 @@ describe('OfflineFeature for the SIP2 relay', () => {
     expect(() => offline.resolve('nope', 'retry')).toThrow(
       expect.objectContaining({ code: 'offline_not_found' }),
     );
+  });
+});
+
+describe('OfflineFeature retention', () => {
+  it('purges settled transactions past the retention at start and daily, never waiting or conflict ones', async () => {
+    // Last session's journal: settled and unsettled transactions from six weeks ago.
+    db = openDatabase(':memory:');
+    const then = new ManualClock(NOW - 42 * DAY);
+    const old = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }), clock: then });
+    const take = (item: string) =>
+      old.accept({ kind: 'checkout', patron: '21000009', item, terminal: 'sc-1', at: then.now() }).id;
+    const done = take('done');
+    old.beginReplay(done);
+    old.markDone(done, 'sent');
+    const discarded = take('discarded');
+    old.beginReplay(discarded);
+    old.markConflict(discarded, 'patron_blocked');
+    old.resolve(discarded, 'discard');
+    const conflict = take('conflict');
+    old.beginReplay(conflict);
+    old.markConflict(conflict, 'item_checked_out_to_another');
+    const pending = take('pending');
+
+    const clock = new ManualClock(NOW);
+    const offline = await started({ enabled: true }, clock);
+    expect(offline.transactions().map((tx) => [tx.id, tx.state])).toEqual([
+      [conflict, 'conflict'],
+      [pending, 'pending'],
+    ]);
+
+    offline.resolve(conflict, 'discard');
+    await clock.advance(OFFLINE_SETTLED_RETENTION_DAYS * DAY + DAY);
+    expect(offline.transactions().map((tx) => tx.id)).toEqual([pending]);
+  });
+
+  it('stops its purge timer with the feature', async () => {
+    const clock = new ManualClock(NOW);
+    const offline = await started({ enabled: true }, clock);
+    expect(clock.pending()).toContain('offline-purge');
+    await offline.stop();
+    feature = undefined;
+    expect(clock.pending()).not.toContain('offline-purge');
   });
 });

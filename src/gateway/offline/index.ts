@@ -21,3 +21,9 @@ export {
   type OfflineReplayerOptions,
   type OfflineReplayReport,
 } from './replayer.js';
+export {
+  OFFLINE_PURGE_INTERVAL_MS,
+  OFFLINE_SETTLED_RETENTION_DAYS,
+  OfflineRetention,
+  type OfflineRetentionOptions,
+} from './retention.js';

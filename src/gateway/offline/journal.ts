@@ -119,6 +119,8 @@ interface Row {
 }
 
 const OUTSTANDING = "('pending', 'replaying', 'conflict')";
+/** The states a transaction never leaves: the ILS has it, or staff dropped it. Only these are ever purged. */
+const SETTLED = "('done', 'discarded')";
 
 export class OfflineJournal {
   private readonly policy: () => OfflinePolicy;
@@ -172,6 +174,10 @@ export class OfflineJournal {
       ),
       discard: db.prepare(
         "UPDATE offline_transactions SET state = 'discarded', settled_at = ? WHERE id = ? AND state = 'conflict'",
+      ),
+      purgeSettled: db.prepare(
+        `DELETE FROM offline_transactions
+         WHERE state IN ${SETTLED} AND settled_at IS NOT NULL AND settled_at < ?`,
       ),
     };
   }
@@ -285,6 +291,19 @@ export class OfflineJournal {
       );
     this.logger.info({ id, action }, 'offline conflict resolved by staff');
     return transaction;
+  }
+
+  /**
+   * Deletes transactions settled for good (done or discarded) before `before`
+   * (epoch ms, by when they were settled); returns how many went. Pending,
+   * replaying and conflict transactions are never touched, whatever their age.
+   * Sequence numbers are not reused (AUTOINCREMENT), so replay order holds.
+   */
+  purgeSettled(before: number): number {
+    if (!Number.isFinite(before)) return 0;
+    const removed = this.statements.purgeSettled.run(Math.floor(before)).changes;
+    if (removed > 0) this.logger.info({ removed }, 'settled offline transactions purged');
+    return removed;
   }
 
   /** The first transaction waiting for replay. For the replayer. */
