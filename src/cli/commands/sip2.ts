@@ -6,8 +6,8 @@
  */
 import { CarrelError, describeError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
-import type { Sip2Exchange } from '../../devices/ils/connection.js';
-import { IlsClient, type IlsConfigInput } from '../../devices/ils/index.js';
+import type { Sip2Exchange, Sip2FrameListener } from '../../devices/ils/connection.js';
+import { IlsClient, type IlsConfig, type IlsConfigInput, parseIlsConfig } from '../../devices/ils/index.js';
 import {
   decodeSip2Text,
   FEE_TYPE,
@@ -24,6 +24,7 @@ import {
 } from '../../protocols/sip2/index.js';
 import { parseCommandArgs, portOption } from '../args.js';
 import type { Command } from './index.js';
+import { runSip2SessionCommand, type Sip2SessionCommand } from './sip2-session.js';
 
 const USAGE = `usage: carrel sip2 --host HOST --port PORT [connection options] <command> [arguments]
 
@@ -42,8 +43,8 @@ connection options:
   --wire                      print the frames sent (>) and received (<), masked, on stderr
 
 commands:
-  status                                  SC status (99)
-  login                                   login (93)
+  status                                  SC status (99), after the login when --user is given
+  login                                   login (93) alone; exits 1 when the ILS refuses it
   patron-status PATRON [--pin PIN]        (23)
   patron-info PATRON [--pin PIN] [--summary hold|overdue|charged|fine|recall|unavailable] [--start N --end N]
   item-info ITEM                          (17)
@@ -118,9 +119,12 @@ export interface Sip2ConsoleIo {
 
 type Runner = (client: IlsClient, args: string[], values: Values) => Promise<Sip2Exchange>;
 
-const COMMANDS: Record<string, { arity: [number, number]; run: Runner }> = {
-  status: { arity: [0, 0], run: (c) => c.status() },
-  login: { arity: [0, 0], run: (c) => c.login() },
+/** A command sent through the pooled client, or (login, status) on a connection of its own, so it is sent once. */
+type Sip2ConsoleCommand = { arity: [number, number] } & ({ run: Runner } | { session: Sip2SessionCommand });
+
+const COMMANDS: Record<string, Sip2ConsoleCommand> = {
+  status: { arity: [0, 0], session: 'status' },
+  login: { arity: [0, 0], session: 'login' },
   'patron-status': { arity: [1, 1], run: (c, [p], v) => c.patronStatus(p!, { pin: v.pin }) },
   'patron-info': {
     arity: [1, 1],
@@ -211,29 +215,45 @@ export function createSip2Command(io: Sip2ConsoleIo): Command {
           `sip2 ${name}: expected ${min === max ? min : `${min}-${max}`} argument(s)\n${USAGE}`,
         );
       }
-      const config = connectionConfig(values, io.env);
-      const charset = config.charset as Sip2Charset;
-      const client = IlsClient.create(config, {
-        id: 'sip2-console',
-        logger: silentLogger(),
-        onFrame: values.wire
-          ? (direction, frame) => io.stderr.write(wireLine(direction, frame, charset))
-          : undefined,
-      });
+      const config = parseIlsConfig(connectionConfig(values, io.env));
+      const charset = config.charset;
+      const onFrame: Sip2FrameListener | undefined = values.wire
+        ? (direction, frame) => io.stderr.write(wireLine(direction, frame, charset))
+        : undefined;
       try {
-        await client.connect();
-        const answer = await command.run(client, args, values);
+        const answer =
+          'session' in command
+            ? await runSip2SessionCommand(command.session, config, onFrame)
+            : await throughClient(config, onFrame, (client) => command.run(client, args, values));
         io.stdout.write(`${JSON.stringify({ command: name, ...answer }, null, 2)}\n`);
-        return 0;
+        return name === 'login' && refusedLogin(answer) ? 1 : 0;
       } catch (error) {
         if (error instanceof CarrelError && error.code === 'usage') throw error;
         io.stdout.write(`${JSON.stringify({ command: name, error: describeError(error) }, null, 2)}\n`);
         return 1;
-      } finally {
-        await client.disconnect();
       }
     },
   };
+}
+
+/** Connects the pooled client (which logs in and asks the status), runs one request, disconnects. */
+async function throughClient(
+  config: IlsConfig,
+  onFrame: Sip2FrameListener | undefined,
+  request: (client: IlsClient) => Promise<Sip2Exchange>,
+): Promise<Sip2Exchange> {
+  const client = new IlsClient(config, { id: 'sip2-console', logger: silentLogger(), onFrame });
+  try {
+    await client.connect();
+    return await request(client);
+  } finally {
+    await client.disconnect();
+  }
+}
+
+/** A 94 with ok 0: the console exits 1, as it did when the refused login failed the connection. */
+function refusedLogin(answer: Sip2Exchange): boolean {
+  return answer.message.type === 'loginResponse' && !answer.message.ok;
 }
 
 export const sip2Command: Command = createSip2Command({
