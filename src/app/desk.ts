@@ -9,6 +9,7 @@ import { DeviceRegistry } from '../gateway/devices/registry.js';
 import { EventBus } from '../gateway/event-bus.js';
 import { Gateway } from '../gateway/gateway.js';
 import type { DeskServices, ReadinessCheck } from '../gateway/services.js';
+import { SessionManager } from '../gateway/sessions/index.js';
 import { statisticsOn } from '../gateway/statistics/index.js';
 import { buildDeviceEntries } from './device-entries.js';
 import { MqttFeature } from './mqtt-feature.js';
@@ -46,7 +47,7 @@ export interface Desk {
 /**
  * The composition root: turns a validated configuration into the running desk.
  * Features start in this order — storage, simulators, devices, offline mode,
- * the SIP2 relay, HTTP, MQTT — and stop in reverse. Nothing else in Carrel constructs features.
+ * the SIP2 relay, self-check sessions, HTTP, MQTT — and stop in reverse. Nothing else in Carrel constructs features.
  */
 export function createDesk(options: DeskOptions): Desk {
   const { config, logger } = options;
@@ -57,6 +58,7 @@ export function createDesk(options: DeskOptions): Desk {
   const storage = new StorageFeature(
     databasePath(config.storage.path, env),
     logger.child({ module: 'storage' }),
+    { clock },
   );
   const statistics = statisticsOn(() => storage.db, { clock });
   const simulators = new SimulatorsFeature(config.simulators, logger);
@@ -91,6 +93,18 @@ export function createDesk(options: DeskOptions): Desk {
     ...(config.offline.enabled ? { offline } : {}),
   });
 
+  const sessions = new SessionManager({
+    circulation,
+    rfid: devices.rfid,
+    printers: devices,
+    bus,
+    clock,
+    logger,
+    config: config.sessions,
+    site: config.site,
+    desk: config.gateway,
+  });
+
   let gateway: Gateway | undefined;
   const services: DeskServices = {
     site: config.site,
@@ -101,6 +115,7 @@ export function createDesk(options: DeskOptions): Desk {
     printers: devices,
     rfid: devices.rfid,
     circulation,
+    sessions,
     statistics,
     offline,
     features: () => gateway?.features() ?? [],
@@ -122,13 +137,14 @@ export function createDesk(options: DeskOptions): Desk {
     clock,
     logger,
     config.sip2Relay && config.offline.enabled ? offline.relayHandler(config.sip2Relay.offline) : undefined,
+    (transaction) => statistics.record(transaction),
   );
 
   gateway = new Gateway({
     bus,
     clock,
     logger,
-    features: [storage, simulators, devices, offline, ...(relay ? [relay] : []), http, mqtt],
+    features: [storage, simulators, devices, offline, ...(relay ? [relay] : []), sessions, http, mqtt],
   });
   const built = gateway;
 

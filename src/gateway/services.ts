@@ -4,6 +4,7 @@ import type { RfidService } from './devices/rfid-reader.js';
 import type { EventBus } from './event-bus.js';
 import type { FeatureReport } from './feature.js';
 import type { OfflineCounts, OfflineResolution, OfflineState, OfflineTransaction } from './offline/index.js';
+import type { SessionService } from './sessions/types.js';
 import type { StatisticsPort } from './statistics/index.js';
 
 /** A print job as the API shows it: never the receipt's data, which may name a patron. */
@@ -55,6 +56,8 @@ export interface DeskServices {
   readonly rfid: RfidService;
   /** Patrons, checkouts, checkins, renewals, holds and fees over the ILS. */
   readonly circulation: CirculationApi;
+  /** Self-check sessions: a patron at a kiosk with its pad, items checked out or returned as placed. */
+  readonly sessions: SessionService;
   /** Counts per terminal and hour, never patron data. */
   readonly statistics: StatisticsPort;
   /** The offline journal (store-and-forward while the ILS is away). */

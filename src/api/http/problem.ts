@@ -80,6 +80,15 @@ const STATUS_BY_CODE: Record<string, { status: number; title: string }> = {
   offline_invalid_transaction: { status: 422, title: 'The offline transaction is not valid' },
   offline_not_found: { status: 404, title: 'No such offline transaction' },
   offline_not_in_conflict: { status: 409, title: 'The offline transaction is not in conflict' },
+  session_not_found: { status: 404, title: 'No such session' },
+  session_ended: { status: 409, title: 'The session has ended' },
+  session_limit_reached: { status: 503, title: 'Too many sessions are open' },
+  pad_in_use: { status: 409, title: 'The pad is in use by another session' },
+  pin_required: { status: 422, title: "The patron's PIN is required" },
+  patron_required: { status: 422, title: 'A checkout session needs a patron' },
+  patron_card_not_found: { status: 422, title: 'No patron card is on the pad' },
+  patron_card_ambiguous: { status: 422, title: 'More than one patron card is on the pad' },
+  no_receipt_printer: { status: 422, title: 'No receipt printer is configured' },
 };
 
 export function problemFromError(error: unknown): ApiProblem {

@@ -17,6 +17,7 @@ import { healthRoutes } from './resources/health.js';
 import { offlineRoutes } from './resources/offline.js';
 import { printerRoutes } from './resources/printers.js';
 import { rfidRoutes } from './resources/rfid.js';
+import { sessionRoutes } from './resources/sessions.js';
 import { statsRoutes } from './resources/stats.js';
 import { RouteBook } from './routes.js';
 
@@ -97,6 +98,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   circulationRoutes(app, book, options.services);
   statsRoutes(app, book, options.services.statistics);
   offlineRoutes(app, book, options.services);
+  sessionRoutes(app, book, options.services, auth, log);
   eventRoutes(app, options.services, auth, log);
   options.extend?.(app, book);
 

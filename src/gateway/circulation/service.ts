@@ -100,6 +100,12 @@ export interface CirculationServiceOptions {
 
 /** What the API layer calls. */
 export interface CirculationApi {
+  /**
+   * Who the patron is, in one request (no loans or holds listed): for a kiosk
+   * login. Strict: no valid-patron (BL Y), or a PIN given without a valid-password
+   * answer (CQ Y), is a refusal.
+   */
+  identifyPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
   lookUpPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
   checkout(request: CheckoutRequest, context?: CirculationContext): Promise<CheckoutAnswer>;
   checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinAnswer>;
@@ -125,6 +131,16 @@ export class CirculationService implements CirculationApi {
 
   constructor(private readonly options: CirculationServiceOptions) {
     this.maxItemDetails = options.maxItemDetails ?? 50;
+  }
+
+  identifyPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }> {
+    return this.run('patron', context, async (ils, mapping) => {
+      const pinGiven = request.pin !== undefined && request.pin !== '';
+      const answer = await ils.patronInformation(request.patron, pinGiven ? { pin: request.pin } : {});
+      const refusal = patronLookupRefusal(answer.message, pinGiven);
+      if (refusal) throw refusal;
+      return { patron: patronView(answer.message, {}, pinGiven, mapping) };
+    });
   }
 
   lookUpPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }> {
@@ -365,7 +381,7 @@ export class CirculationService implements CirculationApi {
   ): T | undefined {
     try {
       const accepted = offline(terminal);
-      if (accepted !== undefined) this.count({ kind, terminal, outcome: 'ok', reason: 'offline' });
+      if (accepted !== undefined) this.count({ kind, terminal, outcome: 'ok', offline: true });
       return accepted;
     } catch (error) {
       if (!(error instanceof OfflineError)) return undefined;

@@ -184,4 +184,6 @@ export interface CirculationTransaction {
   outcome: 'ok' | 'refused' | 'failed';
   /** The refusal reason, or the error code of a failure. */
   reason?: string;
+  /** Taken into the offline journal while the ILS was away. */
+  offline?: boolean;
 }

@@ -18,6 +18,7 @@ export function defaultDeskConfig(): CarrelConfig {
       { id: 'printer-sim', kind: 'printer', port: 0, httpPort: 0 },
       { id: 'pad-sim', kind: 'rfid-pad', port: 0, httpPort: 0, tags: ['V1', 'V2'] },
     ],
+    sessions: { receipt: { library: 'Riverside Public Library', printer: 'receipt-1' } },
     ils: {
       simulator: 'ils-sim',
       user: 'kiosk1',

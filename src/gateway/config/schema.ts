@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ilsConfigSchema } from '../../devices/ils/config.js';
 import { offlinePolicySchema } from '../offline/policy.js';
 import { sip2RelaySchema } from '../relay/config.js';
+import { sessionsSchema } from '../sessions/config.js';
 
 /**
  * The one configuration schema. The TypeScript type is derived from it, the
@@ -219,6 +220,8 @@ export const configSchema = z
     offline: offlinePolicySchema.prefault({}),
     /** Carrel as a SIP2 server for existing self-checks and sorters, relaying to the ILS. */
     sip2Relay: sip2RelaySchema.optional(),
+    /** Self-check sessions: inactivity timeout, PIN rule, the end-of-session receipt. */
+    sessions: sessionsSchema.prefault({}),
     devices: z.array(deviceSchema).default([]),
     simulators: z.array(simulatorSchema).default([]),
   })

@@ -199,7 +199,7 @@ describe('HTTP API', () => {
     ws.close();
     await new Promise((resolve) => ws.on('close', resolve));
     // the socket's listeners are gone from the bus
-    await expect.poll(() => bus.listenerCount()).toBe(0);
+    await expect.poll(() => bus.listenerCount('device.state')).toBe(0);
   });
 
   it('refuses to bind a non-loopback address when no tokens are configured', async () => {

@@ -1,4 +1,6 @@
+import { systemClock } from '../../../src/core/clock.js';
 import { CarrelError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/logger.js';
 import type { DeviceState } from '../../../src/devices/device-state.js';
 import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js';
 import type { CirculationApi } from '../../../src/gateway/circulation/service.js';
@@ -10,6 +12,7 @@ import type {
 import { EventBus } from '../../../src/gateway/event-bus.js';
 import { OfflineError, type OfflineTransaction } from '../../../src/gateway/offline/index.js';
 import type { DeskServices, OfflineService, PrintJobView } from '../../../src/gateway/services.js';
+import { SessionManager, sessionsSchema } from '../../../src/gateway/sessions/index.js';
 
 /** DeskServices over plain data, for API tests that are about the API and not the devices. */
 export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1')]) {
@@ -63,8 +66,24 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
     },
     rfid: rfid.service,
     circulation: fakeCirculation(),
+    get sessions() {
+      return sessions;
+    },
     offline: fakeOffline(),
   };
+  // Real sessions over the fake circulation, pad and printers.
+  const sessions = new SessionManager({
+    circulation: services.circulation,
+    rfid: services.rfid,
+    printers: services.printers,
+    bus,
+    clock: systemClock,
+    logger: silentLogger(),
+    config: sessionsSchema.parse({ requirePin: false, receipt: { printer: 'receipt-1' } }),
+    site: 'library',
+    desk: 'desk-1',
+  });
+  void sessions.start();
   return {
     services,
     bus,
@@ -159,7 +178,10 @@ export function fakeCirculation(): CirculationApi {
   };
   const item = (id: string) => ({ id, title: `Title of ${id}` });
   const done = { screenMessages: [], printLines: [] };
-  return {
+  const circulation: CirculationApi = {
+    identifyPatron(request) {
+      return circulation.lookUpPatron(request);
+    },
     async lookUpPatron({ patron, pin }) {
       refuseUnknown(patron, pin);
       return {
@@ -220,6 +242,7 @@ export function fakeCirculation(): CirculationApi {
       return { ended: true, screenMessages: [] };
     },
   };
+  return circulation;
 }
 
 /** The offline journal of the fake desk: one checkout done, one in conflict (id `tx-2`), as canned data. */

@@ -65,7 +65,7 @@ describe('CirculationService offline', () => {
         { kind: 'checkout', patron: 'P1', item: 'I1', terminal: 'kiosk-1', at: Date.UTC(2026, 10, 23, 10) },
       ]);
       expect(JSON.stringify(journal.taken)).not.toContain('1234');
-      expect(seen).toEqual([{ kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok', reason: 'offline' }]);
+      expect(seen).toEqual([{ kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok', offline: true }]);
     },
   );
 

@@ -1,0 +1,276 @@
+import type {} from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Logger } from '../../../core/logger.js';
+import type { DeskServices } from '../../../gateway/services.js';
+import type { SessionCaller, SessionUpdate } from '../../../gateway/sessions/index.js';
+import type { Principal, TokenAuthenticator } from '../auth.js';
+import { ApiProblem, problemFromError } from '../problem.js';
+import type { RouteBook } from '../routes.js';
+import { deviceIdParams, printJobSchema } from '../schemas.js';
+import { checkoutRequestSchema, ilsDate, money, patronRefSchema } from './circulation.js';
+
+/**
+ * Self-check sessions: a kiosk opens one for a patron (barcode and PIN, or the
+ * patron card on its pad) or for returns, watches its items live on the
+ * session's WebSocket, and ends it with a receipt. A session answers only to the
+ * token that opened it, and to staff; its id is unguessable.
+ */
+
+const sessionId = z.uuid().describe('the session id');
+const params = z.object({ id: sessionId });
+const padId = deviceIdParams.shape.id;
+
+export const openSessionSchema = z
+  .strictObject({
+    mode: z.enum(['checkout', 'return']),
+    pad: padId.optional().describe('the RFID pad this kiosk watches'),
+    auto: z.boolean().optional().describe('process items as they are placed (default true)'),
+    patron: patronRefSchema.shape.patron.optional(),
+    patronCard: z.boolean().optional().describe('read the patron from the patron card on the pad'),
+    pin: patronRefSchema.shape.pin,
+  })
+  .refine((open) => !(open.patron !== undefined && open.patronCard === true), {
+    message: 'give a patron barcode or patronCard, not both',
+    path: ['patronCard'],
+  });
+
+const screenMessages = z.array(z.string()).describe("the ILS's messages for the patron");
+
+export const sessionItemSchema = z.object({
+  item: z.string(),
+  title: z.string().optional(),
+  state: z.enum([
+    'on_pad',
+    'pending',
+    'incomplete_set',
+    'fee_required',
+    'checked_out',
+    'checked_in',
+    'refused',
+    'security_failed',
+    'failed',
+  ]),
+  tags: z.array(z.string()),
+  set: z.object({ parts: z.number().int(), onPad: z.number().int() }).optional(),
+  dueDate: ilsDate.nullable().optional(),
+  renewal: z.boolean().optional(),
+  offline: z.boolean().optional(),
+  security: z.enum(['cleared', 'set', 'kept', 'none', 'failed']).optional(),
+  magneticMedia: z.boolean().optional(),
+  fee: money.optional(),
+  sortBin: z.string().optional(),
+  alert: z.object({ type: z.string(), message: z.string() }).optional(),
+  reason: z.string().optional(),
+  screenMessages,
+  updatedAt: z.string(),
+});
+
+const renewalSchema = z.object({
+  item: z.string(),
+  title: z.string().optional(),
+  ok: z.boolean(),
+  dueDate: ilsDate.optional(),
+  reason: z.string().optional(),
+  screenMessages,
+});
+
+export const sessionSchema = z.object({
+  id: z.string(),
+  mode: z.enum(['checkout', 'return']),
+  state: z.enum(['open', 'ended']),
+  pad: z.string().nullable(),
+  auto: z.boolean(),
+  patron: z
+    .object({
+      name: z.string(),
+      blocked: z.boolean(),
+      reasons: z.array(z.string()),
+      fines: z.object({ total: z.string(), currency: z.string().nullable() }),
+      counts: z.object({ loans: z.number(), overdue: z.number(), holdsAvailable: z.number() }),
+      screenMessages,
+    })
+    .nullable(),
+  items: z.array(sessionItemSchema),
+  renewals: z.array(renewalSchema),
+  startedAt: z.string(),
+  lastActivityAt: z.string(),
+  expiresAt: z.string(),
+  endedAt: z.string().optional(),
+  endReason: z.enum(['ended', 'cancelled', 'timeout', 'shutdown']).optional(),
+});
+
+const receiptData = { template: z.enum(['checkout', 'checkin']), data: z.record(z.string(), z.unknown()) };
+
+export const sessionEndSchema = z.object({
+  session: sessionSchema,
+  ils: z
+    .union([z.object({ ended: z.boolean(), screenMessages }), z.object({ error: z.string() })])
+    .nullable(),
+  receipt: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('printed'), printer: z.string(), job: printJobSchema }),
+    z.object({ kind: z.literal('data'), ...receiptData }),
+    z.object({
+      kind: z.literal('print_failed'),
+      error: z.object({ code: z.string(), message: z.string() }),
+      ...receiptData,
+    }),
+    z.object({ kind: z.literal('none') }),
+  ]),
+});
+
+function callerOf(principal: Principal): SessionCaller {
+  return {
+    terminal: principal.name,
+    staff: principal.scopes.includes('staff') || principal.scopes.includes('admin'),
+  };
+}
+
+/** A kiosk socket that falls this far behind is closed rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+export function sessionRoutes(
+  app: FastifyInstance,
+  book: RouteBook,
+  services: DeskServices,
+  auth: TokenAuthenticator,
+  log: Logger,
+): void {
+  const { sessions } = services;
+  const access = ['kiosk', 'staff'] as const;
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/sessions',
+    operationId: 'openSession',
+    summary:
+      'Open a self-check session: checkout (a patron by barcode and PIN, or by the patron card on the pad) or return',
+    tag: 'sessions',
+    access,
+    body: openSessionSchema,
+    response: sessionSchema,
+    status: 201,
+    problems: [404, 409, 422, 503],
+    handler: ({ body, principal }) => sessions.open(body, callerOf(principal)),
+  });
+
+  book.add(app, {
+    method: 'GET',
+    url: '/api/v1/sessions',
+    operationId: 'listSessions',
+    summary: "Sessions open now (and just ended): a kiosk sees its own, staff see every kiosk's",
+    tag: 'sessions',
+    access,
+    response: z.object({ sessions: z.array(sessionSchema) }),
+    handler: ({ principal }) => ({ sessions: sessions.list(callerOf(principal)) }),
+  });
+
+  book.add(app, {
+    method: 'GET',
+    url: '/api/v1/sessions/:id',
+    operationId: 'getSession',
+    summary: 'One session with every item and its state',
+    tag: 'sessions',
+    access,
+    params,
+    response: sessionSchema,
+    problems: [404],
+    handler: ({ params, principal }) => sessions.get(params.id, callerOf(principal)),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/sessions/:id/items',
+    operationId: 'processSessionItem',
+    summary:
+      'Check out (or return) one item by barcode: scanned, waiting on the pad, or again with a fee accepted',
+    tag: 'sessions',
+    access,
+    params,
+    body: z.strictObject({
+      item: checkoutRequestSchema.shape.item,
+      feeAcknowledged: checkoutRequestSchema.shape.feeAcknowledged,
+    }),
+    response: sessionItemSchema,
+    problems: [404, 409],
+    handler: ({ params, body, principal }) => sessions.processItem(params.id, body, callerOf(principal)),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/sessions/:id/renewals',
+    operationId: 'renewInSession',
+    summary: "Renew one of the patron's loans, or all of them when no item is named",
+    tag: 'sessions',
+    access,
+    params,
+    body: z.strictObject({ item: checkoutRequestSchema.shape.item.optional() }),
+    response: z.object({ renewals: z.array(renewalSchema) }),
+    problems: [404, 409],
+    handler: async ({ params, body, principal }) => ({
+      renewals: await sessions.renew(params.id, body, callerOf(principal)),
+    }),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/sessions/:id/end',
+    operationId: 'endSession',
+    summary:
+      'End the session: the ILS is told, and the receipt is printed, returned as data (for e-mail), or not made',
+    tag: 'sessions',
+    access,
+    params,
+    body: z.strictObject({
+      receipt: z.enum(['print', 'data', 'none']),
+      printer: padId.optional().describe('the receipt printer; the configured one when absent'),
+    }),
+    response: sessionEndSchema,
+    problems: [404, 409],
+    handler: ({ params, body, principal }) => sessions.end(params.id, body, callerOf(principal)),
+  });
+
+  book.add(app, {
+    method: 'DELETE',
+    url: '/api/v1/sessions/:id',
+    operationId: 'cancelSession',
+    summary: 'Cancel the session: the ILS is told, no receipt',
+    tag: 'sessions',
+    access,
+    params,
+    response: sessionEndSchema,
+    problems: [404, 409],
+    handler: ({ params, principal }) => sessions.cancel(params.id, callerOf(principal)),
+  });
+
+  // The session's live updates. Browsers cannot set headers on a WebSocket: the token may come as ?access_token=.
+  app.get('/api/v1/sessions/:id/events', { websocket: true }, (socket: WebSocket, request) => {
+    const query = request.query as Record<string, string | undefined>;
+    const id = (request.params as { id?: string }).id ?? '';
+    let stop: (() => void) | undefined;
+    try {
+      const principal = auth.authorize(request.headers.authorization ?? query.access_token, access);
+      if (!sessionId.safeParse(id).success) throw new ApiProblem(404, 'session_not_found', 'No such session');
+      const send = (update: SessionUpdate) => {
+        if (socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+          log.warn('session client too slow; disconnecting it');
+          socket.close(1008, 'too slow');
+          return;
+        }
+        socket.send(JSON.stringify(update));
+        if (update.event === 'ended') socket.close(1000, 'session ended');
+      };
+      stop = sessions.watch(id, callerOf(principal), send);
+    } catch (error) {
+      const problem = problemFromError(error);
+      const code = problem.status === 401 ? 4401 : problem.status === 403 ? 4403 : 4404;
+      socket.close(code, problem.code);
+      return;
+    }
+    socket.on('close', () => stop?.());
+    socket.on('error', () => stop?.());
+    socket.on('message', () => {});
+  });
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/**
+ * Self-check sessions: how long a kiosk may sit idle before its session ends,
+ * whether a PIN is required, and what the end-of-session receipt says.
+ */
+export const sessionsSchema = z.strictObject({
+  /** A session nobody touched (no request, no tag placed) for this long ends, with an end-session to the ILS. */
+  inactivityTimeoutSeconds: z.number().int().min(10).max(3600).default(120),
+  /** Refuse a checkout session without the patron's PIN (a card alone is not enough). */
+  requirePin: z.boolean().default(true),
+  /** Most sessions open at once, across every kiosk on this desk. */
+  maxOpen: z.number().int().min(1).max(500).default(50),
+  receipt: z
+    .strictObject({
+      /** The library's name at the top of the receipt; the site id when unset. */
+      library: z.string().min(1).optional(),
+      branch: z.string().min(1).optional(),
+      /** Printed as a QR code (renew online). */
+      url: z.url().optional(),
+      /** The receipt printer used when a kiosk asks for a printed receipt and names none. */
+      printer: z.string().min(1).optional(),
+    })
+    .prefault({}),
+});
+
+export type SessionsConfig = z.infer<typeof sessionsSchema>;

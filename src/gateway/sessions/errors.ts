@@ -1,0 +1,22 @@
+import { CarrelError } from '../../core/errors.js';
+
+export type SessionErrorCode =
+  | 'session_not_found'
+  | 'session_ended'
+  | 'session_limit_reached'
+  | 'pad_in_use'
+  | 'pin_required'
+  | 'patron_required'
+  | 'patron_card_not_found'
+  | 'patron_card_ambiguous'
+  | 'no_receipt_printer';
+
+/** A session request that cannot be done as asked. The HTTP layer maps the code to a status. */
+export class SessionError extends CarrelError {
+  constructor(
+    override readonly code: SessionErrorCode,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}

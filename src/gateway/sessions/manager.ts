@@ -1,0 +1,380 @@
+/**
+ * Self-check sessions on this desk: opens them (patron by barcode and PIN, or by
+ * the patron card on the pad), routes each pad's tag events to the one session
+ * that watches it, ends them (end-session to the ILS, a receipt printed or handed
+ * back), and ends the ones nobody touched for the inactivity timeout.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { DeviceEvent } from '../../devices/device-state.js';
+import type { CirculationApi } from '../circulation/service.js';
+import type { PatronView } from '../circulation/types.js';
+import type { RfidItemView, RfidService } from '../devices/rfid-reader.js';
+import type { EventBus } from '../event-bus.js';
+import type { Feature } from '../feature.js';
+import type { PrinterService } from '../services.js';
+import type { SessionsConfig } from './config.js';
+import { SessionError } from './errors.js';
+import { checkoutReceipt, type ReceiptContext, returnReceipt } from './receipt.js';
+import { SelfCheckSession } from './session.js';
+import type {
+  EndSessionRequest,
+  OpenSessionRequest,
+  SessionCaller,
+  SessionEndReason,
+  SessionEndResult,
+  SessionItemView,
+  SessionPatronView,
+  SessionRenewalView,
+  SessionService,
+  SessionUpdate,
+  SessionView,
+} from './types.js';
+
+export interface SessionManagerDeps {
+  circulation: CirculationApi;
+  rfid: RfidService;
+  printers: PrinterService;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  config: SessionsConfig;
+  /** For the receipt: the library's name when the config gives none, and the desk's. */
+  site: string;
+  desk: string;
+}
+
+/** Ended sessions stay readable this long (a kiosk fetching its last state after a timeout). */
+const ENDED_KEPT_MS = 5 * 60_000;
+/** An end-session to the ILS at shutdown waits at most this long. */
+const SHUTDOWN_END_MS = 2_000;
+
+export class SessionManager implements Feature, SessionService {
+  readonly name = 'sessions';
+  private readonly sessions = new Map<string, SelfCheckSession>();
+  /** Pad → the open session watching it. */
+  private readonly padOwners = new Map<string, SelfCheckSession>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private readonly log: Logger;
+
+  constructor(private readonly deps: SessionManagerDeps) {
+    this.log = deps.logger.child({ module: 'sessions' });
+  }
+
+  async start(): Promise<void> {
+    this.deps.bus.on('device.event', this, (event) => this.onDeviceEvent(event));
+  }
+
+  async stop(): Promise<void> {
+    this.deps.bus.removeAllListenersOf(this);
+    const open = [...this.sessions.values()].filter((session) => session.open);
+    await Promise.all(open.map((session) => this.finish(session, 'shutdown', { receipt: 'none' })));
+    for (const timer of this.timers.values()) timer.cancel();
+    this.timers.clear();
+  }
+
+  async open(request: OpenSessionRequest, caller: SessionCaller): Promise<SessionView> {
+    const { config } = this.deps;
+    if (this.openCount() >= config.maxOpen)
+      throw new SessionError(
+        'session_limit_reached',
+        `at most ${config.maxOpen} sessions may be open at once`,
+      );
+    const pad = request.pad ?? null;
+    if (pad !== null) {
+      // Throws device_not_found or not_an_rfid_reader; a reader that is not connected still
+      // lets a kiosk work by barcode, so "unavailable" is tolerated.
+      this.padTags(pad);
+      if (this.padOwners.has(pad))
+        throw new SessionError('pad_in_use', `pad "${pad}" is in use by another session`);
+    }
+    const patron = request.mode === 'checkout' ? await this.identify(request, pad, caller) : null;
+    // The pad may have been claimed while the ILS answered.
+    if (pad !== null && this.padOwners.has(pad))
+      throw new SessionError('pad_in_use', `pad "${pad}" is in use by another session`);
+    if (this.openCount() >= config.maxOpen)
+      throw new SessionError(
+        'session_limit_reached',
+        `at most ${config.maxOpen} sessions may be open at once`,
+      );
+
+    const session = new SelfCheckSession(
+      {
+        id: randomUUID(),
+        mode: request.mode,
+        owner: caller.terminal,
+        pad,
+        auto: request.auto ?? true,
+        patron,
+        inactivityMs: config.inactivityTimeoutSeconds * 1000,
+      },
+      { circulation: this.deps.circulation, rfid: this.deps.rfid, clock: this.deps.clock },
+    );
+    this.sessions.set(session.id, session);
+    if (pad !== null) this.padOwners.set(pad, session);
+    this.armTimer(session);
+    this.log.info(
+      { session: session.id, mode: request.mode, pad, terminal: caller.terminal },
+      'session opened',
+    );
+    // Items already lying on the pad belong to the session too.
+    for (const tag of pad === null ? [] : this.padTags(pad)) {
+      if (tag.item && !isPatronCard(tag.item)) session.tagPlaced(tag.uid, tag.item);
+    }
+    return session.view();
+  }
+
+  get(id: string, caller: SessionCaller): SessionView {
+    return this.find(id, caller).view();
+  }
+
+  list(caller: SessionCaller): SessionView[] {
+    return [...this.sessions.values()]
+      .filter((session) => this.mayUse(session, caller))
+      .map((session) => session.view());
+  }
+
+  async processItem(
+    id: string,
+    request: { item: string; feeAcknowledged?: boolean | undefined },
+    caller: SessionCaller,
+  ): Promise<SessionItemView> {
+    const session = this.active(id, caller);
+    this.armTimer(session);
+    return session.processItem(request.item, request.feeAcknowledged === true);
+  }
+
+  async renew(
+    id: string,
+    request: { item?: string | undefined },
+    caller: SessionCaller,
+  ): Promise<SessionRenewalView[]> {
+    const session = this.active(id, caller);
+    if (session.init.mode !== 'checkout')
+      throw new SessionError('patron_required', 'renewals need a checkout session (a patron)');
+    this.armTimer(session);
+    return session.renew(request.item);
+  }
+
+  async end(id: string, request: EndSessionRequest, caller: SessionCaller): Promise<SessionEndResult> {
+    return this.finish(this.active(id, caller), 'ended', request);
+  }
+
+  async cancel(id: string, caller: SessionCaller): Promise<SessionEndResult> {
+    return this.finish(this.active(id, caller), 'cancelled', { receipt: 'none' });
+  }
+
+  watch(id: string, caller: SessionCaller, listener: (update: SessionUpdate) => void): () => void {
+    const session = this.find(id, caller);
+    listener({ event: session.open ? 'session' : 'ended', data: session.view() });
+    return session.open ? session.watch(listener) : () => {};
+  }
+
+  /** How many sessions are open now (for health and tests). */
+  openCount(): number {
+    let count = 0;
+    for (const session of this.sessions.values()) if (session.open) count++;
+    return count;
+  }
+
+  private async identify(
+    request: OpenSessionRequest,
+    pad: string | null,
+    caller: SessionCaller,
+  ): Promise<{ barcode: string; pin: string | undefined; view: SessionPatronView }> {
+    const pin = request.pin === '' ? undefined : request.pin;
+    if (this.deps.config.requirePin && pin === undefined)
+      throw new SessionError('pin_required', "the patron's PIN is required to start a checkout session");
+    let barcode = request.patron;
+    if (barcode === undefined && request.patronCard === true) {
+      if (pad === null)
+        throw new SessionError('patron_card_not_found', 'a patron card is read from a pad: name one');
+      const cards = this.padTags(pad).filter((tag) => tag.item && isPatronCard(tag.item));
+      if (cards.length === 0)
+        throw new SessionError('patron_card_not_found', `no patron card is on pad "${pad}"`);
+      if (cards.length > 1)
+        throw new SessionError('patron_card_ambiguous', `more than one patron card is on pad "${pad}"`);
+      barcode = cards[0]!.item!.primaryItemId;
+    }
+    if (barcode === undefined || barcode === '')
+      throw new SessionError(
+        'patron_required',
+        'a checkout session needs a patron: a barcode, or patronCard with a pad',
+      );
+    const { patron } = await this.deps.circulation.identifyPatron(
+      { patron: barcode, pin },
+      { terminal: caller.terminal },
+    );
+    return { barcode, pin, view: patronSummary(patron) };
+  }
+
+  private async finish(
+    session: SelfCheckSession,
+    reason: SessionEndReason,
+    request: EndSessionRequest,
+  ): Promise<SessionEndResult> {
+    this.timers.get(session.id)?.cancel();
+    this.timers.delete(session.id);
+    await session.drain();
+    let ils: SessionEndResult['ils'] = null;
+    const patron = session.init.patron;
+    if (patron) {
+      const ending = this.deps.circulation
+        .endSession({ patron: patron.barcode, pin: patron.pin }, { terminal: session.init.owner })
+        .then((answer): SessionEndResult['ils'] => ({
+          ended: answer.ended,
+          screenMessages: answer.screenMessages,
+        }))
+        .catch((error: unknown): SessionEndResult['ils'] => ({ error: describeError(error).code }));
+      ils = reason === 'shutdown' ? await bounded(ending, this.deps.clock, SHUTDOWN_END_MS) : await ending;
+    }
+    session.markEnded(reason);
+    if (session.init.pad !== null && this.padOwners.get(session.init.pad) === session)
+      this.padOwners.delete(session.init.pad);
+    const receipt = this.receipt(session, request);
+    this.log.info(
+      { session: session.id, reason, items: session.settledItems().length, receipt: receipt.kind },
+      'session ended',
+    );
+    this.deps.clock.setTimeout(
+      `session-forget-${session.id}`,
+      () => this.sessions.delete(session.id),
+      ENDED_KEPT_MS,
+    );
+    return { session: session.view(), ils, receipt };
+  }
+
+  private receipt(session: SelfCheckSession, request: EndSessionRequest): SessionEndResult['receipt'] {
+    if (request.receipt === 'none') return { kind: 'none' };
+    const { receipt } = this.deps.config;
+    const context: ReceiptContext = {
+      library: receipt.library ?? this.deps.site,
+      branch: receipt.branch,
+      url: receipt.url,
+      desk: this.deps.desk,
+      now: this.deps.clock.now(),
+    };
+    const items = session.settledItems();
+    const data =
+      session.init.mode === 'checkout'
+        ? checkoutReceipt(session.init.patron?.view.name ?? '', items, session.renewalViews(), context)
+        : returnReceipt(items, context);
+    if (request.receipt === 'data') return { kind: 'data', ...data };
+    const printer = request.printer ?? receipt.printer;
+    try {
+      if (printer === undefined)
+        throw new SessionError('no_receipt_printer', 'no receipt printer was named and none is configured');
+      return { kind: 'printed', printer, job: this.deps.printers.submit(printer, data) };
+    } catch (error) {
+      return { kind: 'print_failed', error: describeError(error), ...data };
+    }
+  }
+
+  private onDeviceEvent(event: DeviceEvent): void {
+    const session = this.padOwners.get(event.device);
+    if (!session?.open) return;
+    const uid = typeof event.data.uid === 'string' ? event.data.uid : undefined;
+    if (uid === undefined) return;
+    try {
+      switch (event.type) {
+        case 'rfid.tag_arrived': {
+          const item = event.data.item as RfidItemView | null | undefined;
+          if (!item || isPatronCard(item) || !item.primaryItemId) return;
+          this.armTimer(session);
+          session.tagPlaced(uid, item);
+          return;
+        }
+        case 'rfid.tag_left':
+          this.armTimer(session);
+          session.tagLeft(uid);
+          return;
+        case 'rfid.security_set':
+          if (typeof event.data.secured === 'boolean') session.securityWritten(uid, event.data.secured);
+          return;
+      }
+    } catch (error) {
+      this.log.error(
+        { err: describeError(error), session: session.id },
+        'session could not take a pad event',
+      );
+    }
+  }
+
+  private armTimer(session: SelfCheckSession): void {
+    session.touch();
+    this.timers.get(session.id)?.cancel();
+    this.timers.set(
+      session.id,
+      this.deps.clock.setTimeout(
+        `session-timeout-${session.id}`,
+        () => {
+          this.timers.delete(session.id);
+          if (!session.open) return;
+          this.finish(session, 'timeout', { receipt: 'none' }).catch((error: unknown) =>
+            this.log.error({ err: describeError(error), session: session.id }, 'session timeout failed'),
+          );
+        },
+        this.deps.config.inactivityTimeoutSeconds * 1000,
+      ),
+    );
+  }
+
+  /** The pad's tags; none while its reader is not connected. Throws for a pad that does not exist. */
+  private padTags(pad: string) {
+    try {
+      return this.deps.rfid.tags(pad).tags;
+    } catch (error) {
+      if (describeError(error).code === 'unavailable') return [];
+      throw error;
+    }
+  }
+
+  private find(id: string, caller: SessionCaller): SelfCheckSession {
+    const session = this.sessions.get(id);
+    // Someone else's session is as good as absent: its id says nothing to another kiosk.
+    if (!session || !this.mayUse(session, caller))
+      throw new SessionError('session_not_found', `no session "${id}"`);
+    return session;
+  }
+
+  private active(id: string, caller: SessionCaller): SelfCheckSession {
+    const session = this.find(id, caller);
+    if (session.closed) throw new SessionError('session_ended', `session "${id}" has ended`);
+    return session;
+  }
+
+  private mayUse(session: SelfCheckSession, caller: SessionCaller): boolean {
+    return caller.staff || session.init.owner === caller.terminal;
+  }
+}
+
+function isPatronCard(item: { typeOfUsage?: string }): boolean {
+  return item.typeOfUsage === 'patron-card';
+}
+
+function patronSummary(patron: PatronView): SessionPatronView {
+  return {
+    name: patron.name,
+    blocked: patron.blocked,
+    reasons: patron.reasons,
+    fines: { total: patron.fines.total, currency: patron.fines.currency },
+    counts: {
+      loans: patron.counts.loans,
+      overdue: patron.counts.overdue,
+      holdsAvailable: patron.counts.holdsAvailable,
+    },
+    screenMessages: patron.screenMessages,
+  };
+}
+
+function bounded<T>(promise: Promise<T>, clock: Clock, ms: number): Promise<T | { error: string }> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout('session-end-bound', () => resolve({ error: 'ils_timeout' }), ms);
+    promise.then((value) => {
+      timer.cancel();
+      resolve(value);
+    });
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * The end-of-session receipt's data, for the built-in `checkout` and `checkin`
+ * templates (templates/receipts): printed on the desk's printer, or handed back
+ * to the kiosk to e-mail. The patron's name is on it; the barcode and PIN never are.
+ */
+import type { IlsDate } from '../circulation/types.js';
+import type { SessionItemView, SessionReceiptData, SessionRenewalView } from './types.js';
+
+export interface ReceiptContext {
+  library: string;
+  branch?: string | undefined;
+  url?: string | undefined;
+  desk: string;
+  /** When the receipt is made, ms since the epoch. */
+  now: number;
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, '0');
+}
+
+/** `2026-11-23 14:05` in the desk's own time zone. */
+export function receiptTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/**
+ * A due date as the patron reads it: the ILS's own day when it wrote a SIP2
+ * date (`YYYYMMDD    HHMMSS`, in the ILS's zone), else the ISO day, else its text.
+ */
+export function dueDay(due: IlsDate | null | undefined): string {
+  if (!due) return 'later (offline)';
+  const sip = /^(\d{4})(\d{2})(\d{2})/.exec(due.text);
+  if (sip) return `${sip[1]}-${sip[2]}-${sip[3]}`;
+  return due.date?.slice(0, 10) ?? due.text;
+}
+
+export function checkoutReceipt(
+  patronName: string,
+  items: readonly SessionItemView[],
+  renewals: readonly SessionRenewalView[],
+  context: ReceiptContext,
+): SessionReceiptData {
+  const loans = items.map((item) => ({
+    title: item.title ?? item.item,
+    barcode: item.item,
+    dueDate: dueDay(item.dueDate),
+  }));
+  for (const renewal of renewals) {
+    if (!renewal.ok) continue;
+    loans.push({
+      title: `${renewal.title ?? renewal.item} (renewed)`,
+      barcode: renewal.item,
+      dueDate: dueDay(renewal.dueDate),
+    });
+  }
+  return {
+    template: 'checkout',
+    data: {
+      library: { name: context.library, ...(context.branch ? { branch: context.branch } : {}) },
+      patron: { name: patronName },
+      loans,
+      printedAt: receiptTime(context.now),
+      desk: context.desk,
+      ...(context.url ? { url: context.url } : {}),
+      offline: items.some((item) => item.offline === true),
+    },
+  };
+}
+
+export function returnReceipt(
+  items: readonly SessionItemView[],
+  context: ReceiptContext,
+): SessionReceiptData {
+  return {
+    template: 'checkin',
+    data: {
+      library: { name: context.library, ...(context.branch ? { branch: context.branch } : {}) },
+      returns: items.map((item) => ({
+        title: item.title ?? item.item,
+        barcode: item.item,
+        hold: item.alert?.type === 'hold' || item.alert?.type === 'hold_in_transit',
+      })),
+      printedAt: receiptTime(context.now),
+      desk: context.desk,
+      offline: items.some((item) => item.offline === true),
+    },
+  };
+}

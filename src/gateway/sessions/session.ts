@@ -1,0 +1,408 @@
+/**
+ * One self-check session: a patron (or nobody, for returns) at a kiosk with its
+ * pad. Items placed on the pad are identified from their tags, grouped into
+ * multi-part sets, sent to the ILS one at a time, and only then have their
+ * security changed — cleared after a confirmed checkout, set again after a
+ * confirmed return — and read back. Every change goes to the session's watchers.
+ */
+import type { Clock } from '../../core/clock.js';
+import { describeError } from '../../core/errors.js';
+import { CirculationRefusal } from '../circulation/reasons.js';
+import type { CirculationApi } from '../circulation/service.js';
+import type { RfidService } from '../devices/rfid-reader.js';
+import { ItemRecord } from './item-record.js';
+import type {
+  SessionEndReason,
+  SessionItemView,
+  SessionMode,
+  SessionPatronView,
+  SessionRenewalView,
+  SessionUpdate,
+  SessionView,
+} from './types.js';
+
+/** An item tag as the pad decoded it. */
+export interface PlacedItem {
+  primaryItemId: string;
+  set?: { part: number; parts: number } | undefined;
+}
+
+export interface SessionDeps {
+  circulation: CirculationApi;
+  rfid: RfidService;
+  clock: Clock;
+}
+
+export interface SessionInit {
+  id: string;
+  mode: SessionMode;
+  /** The terminal (token name) that opened it. */
+  owner: string;
+  pad: string | null;
+  auto: boolean;
+  /** Checkout sessions: the patron's barcode and PIN (kept in memory for the session only) and view. */
+  patron: { barcode: string; pin: string | undefined; view: SessionPatronView } | null;
+  inactivityMs: number;
+}
+
+/** What the ILS answered in words: the stable reason and its screen messages. */
+function outcomeOf(error: unknown): {
+  state: 'refused' | 'fee_required' | 'failed';
+  reason: string;
+  words: string[];
+} {
+  if (error instanceof CirculationRefusal) {
+    return {
+      state: error.reason === 'fee_required' ? 'fee_required' : 'refused',
+      reason: error.reason,
+      words: [...error.screenMessages],
+    };
+  }
+  const { code } = describeError(error);
+  return { state: 'failed', reason: code, words: [] };
+}
+
+export class SelfCheckSession {
+  readonly startedAt: number;
+  lastActivityAt: number;
+  endedAt: number | undefined;
+  endReason: SessionEndReason | undefined;
+  private readonly items = new Map<string, ItemRecord>();
+  private readonly renewals: SessionRenewalView[] = [];
+  private readonly byUid = new Map<string, ItemRecord>();
+  private readonly watchers = new Set<(update: SessionUpdate) => void>();
+  /** Requests to the ILS run one after another, in the order items were placed. */
+  private queue: Promise<void> = Promise.resolve();
+  private closing = false;
+
+  constructor(
+    readonly init: SessionInit,
+    private readonly deps: SessionDeps,
+  ) {
+    this.startedAt = deps.clock.now();
+    this.lastActivityAt = this.startedAt;
+  }
+
+  get id(): string {
+    return this.init.id;
+  }
+
+  get open(): boolean {
+    return this.endedAt === undefined;
+  }
+
+  /** Accepting no more work: ending, or ended. */
+  get closed(): boolean {
+    return this.closing || !this.open;
+  }
+
+  touch(): void {
+    this.lastActivityAt = this.deps.clock.now();
+  }
+
+  watch(listener: (update: SessionUpdate) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
+  view(): SessionView {
+    const view: SessionView = {
+      id: this.id,
+      mode: this.init.mode,
+      state: this.open ? 'open' : 'ended',
+      pad: this.init.pad,
+      auto: this.init.auto,
+      patron: this.init.patron?.view ?? null,
+      items: [...this.items.values()].map((item) => item.view()),
+      renewals: this.renewals.map((renewal) => ({ ...renewal })),
+      startedAt: new Date(this.startedAt).toISOString(),
+      lastActivityAt: new Date(this.lastActivityAt).toISOString(),
+      expiresAt: new Date(this.lastActivityAt + this.init.inactivityMs).toISOString(),
+    };
+    if (this.endedAt !== undefined) view.endedAt = new Date(this.endedAt).toISOString();
+    if (this.endReason !== undefined) view.endReason = this.endReason;
+    return view;
+  }
+
+  /** Items the ILS took in this session, in the order they were placed. */
+  settledItems(): SessionItemView[] {
+    return [...this.items.values()].filter((item) => item.settled).map((item) => item.view());
+  }
+
+  renewalViews(): SessionRenewalView[] {
+    return this.renewals.map((renewal) => ({ ...renewal }));
+  }
+
+  /** A tag on the session's pad was identified as an item. */
+  tagPlaced(uid: string, placed: PlacedItem): void {
+    if (this.closed || placed.primaryItemId === '') return;
+    this.touch();
+    const record = this.record(placed.primaryItemId);
+    const known = record.isOnPad(uid);
+    record.placed(uid, placed.set?.part, placed.set?.parts);
+    this.byUid.set(uid, record);
+    if (!known) this.consider(record);
+  }
+
+  tagLeft(uid: string): void {
+    const record = this.byUid.get(uid);
+    if (!record || this.closed || !record.left(uid)) return;
+    this.touch();
+    if (record.state === 'on_pad' && record.tagsOnPad.length === 0) {
+      // Placed and taken away again before anyone asked for it: it was never part of the session.
+      this.items.delete(record.id);
+      for (const [tag, owner] of this.byUid) if (owner === record) this.byUid.delete(tag);
+      this.emit({ event: 'session', data: this.view() });
+      return;
+    }
+    if (!record.transacted && !record.busy && record.parts !== undefined) this.consider(record);
+    else if (record.state === 'incomplete_set') this.changed(record);
+  }
+
+  /** The pad finished a security write it had kept pending while the tag was away. */
+  securityWritten(uid: string, secured: boolean): void {
+    const record = this.byUid.get(uid);
+    if (!record?.transacted || record.wantSecured !== secured) return;
+    record.verified.add(uid);
+    if (record.state === 'security_failed' && record.securityDone) this.settle(record);
+  }
+
+  /** The kiosk asks for one item: scanned, waiting on the pad, or with a fee accepted now. */
+  async processItem(item: string, feeAcknowledged: boolean): Promise<SessionItemView> {
+    this.touch();
+    const record = this.record(item);
+    if (!record.settled && !record.busy && !(record.hasTags && record.incomplete)) {
+      if (record.transacted) await this.enqueue(() => this.secure(record));
+      else await this.enqueue(() => this.transact(record, feeAcknowledged));
+    } else if (record.busy) {
+      await this.queue;
+    }
+    return record.view();
+  }
+
+  async renew(item: string | undefined): Promise<SessionRenewalView[]> {
+    this.touch();
+    const patron = this.init.patron;
+    if (!patron) return [];
+    const ref = { patron: patron.barcode, pin: patron.pin };
+    const context = { terminal: this.init.owner };
+    const results: SessionRenewalView[] = [];
+    await this.enqueue(async () => {
+      if (item !== undefined) {
+        try {
+          const answer = await this.deps.circulation.renew({ ...ref, item }, context);
+          results.push({
+            item,
+            ok: true,
+            ...(answer.item.title ? { title: answer.item.title } : {}),
+            ...(answer.item.dueDate ? { dueDate: answer.item.dueDate } : {}),
+            screenMessages: answer.screenMessages,
+          });
+        } catch (error) {
+          const { reason, words } = outcomeOf(error);
+          results.push({ item, ok: false, reason, screenMessages: words });
+        }
+        return;
+      }
+      const answer = await this.deps.circulation.renewAll(ref, context);
+      for (const id of answer.renewed) results.push({ item: id, ok: true, screenMessages: [] });
+      for (const id of answer.unrenewed)
+        results.push({ item: id, ok: false, reason: 'refused', screenMessages: answer.screenMessages });
+    });
+    this.renewals.push(...results);
+    this.emit({ event: 'session', data: this.view() });
+    return results;
+  }
+
+  /** Stops taking work and waits for what is running, so no item is left half done. */
+  async drain(): Promise<void> {
+    this.closing = true;
+    await this.queue;
+  }
+
+  markEnded(reason: SessionEndReason): void {
+    if (this.endedAt !== undefined) return;
+    this.closing = true;
+    this.endedAt = this.deps.clock.now();
+    this.endReason = reason;
+    this.emit({ event: 'ended', data: this.view() });
+    this.watchers.clear();
+  }
+
+  private record(item: string): ItemRecord {
+    let record = this.items.get(item);
+    if (!record) {
+      record = new ItemRecord(item, this.deps.clock.now());
+      record.state = this.init.auto ? 'pending' : 'on_pad';
+      this.items.set(item, record);
+    }
+    return record;
+  }
+
+  /** Decides what a placed item needs now: wait for its other parts, go to the ILS, or finish its security. */
+  private consider(record: ItemRecord): void {
+    if (record.busy || record.settled) {
+      this.changed(record);
+      return;
+    }
+    if (record.transacted) {
+      // Security failed earlier: the patron put it back.
+      if (record.state === 'security_failed') void this.enqueue(() => this.secure(record));
+      return;
+    }
+    if (record.incomplete) {
+      this.update(record, 'incomplete_set');
+      return;
+    }
+    if (record.state === 'incomplete_set') this.update(record, this.init.auto ? 'pending' : 'on_pad');
+    if (!this.init.auto) {
+      this.changed(record);
+      return;
+    }
+    if (record.state === 'pending' || record.state === 'on_pad') {
+      this.changed(record);
+      void this.enqueue(() => this.transact(record, false));
+    } else {
+      this.changed(record);
+    }
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** The ILS's part: a checkout or a checkin, then the tags' security. */
+  private async transact(record: ItemRecord, feeAcknowledged: boolean): Promise<void> {
+    if (record.transacted || (record.hasTags && record.incomplete) || !this.open) return;
+    record.busy = true;
+    record.clearOutcome();
+    this.update(record, 'pending');
+    try {
+      if (this.init.mode === 'checkout') await this.checkout(record, feeAcknowledged);
+      else await this.checkin(record);
+    } catch (error) {
+      const { state, reason, words } = outcomeOf(error);
+      record.reason = reason;
+      record.screenMessages = words;
+      record.busy = false;
+      if (record.title === undefined) await this.lookUpTitle(record);
+      this.update(record, state);
+      return;
+    }
+    record.transacted = true;
+    record.busy = false;
+    await this.secure(record);
+  }
+
+  private async checkout(record: ItemRecord, feeAcknowledged: boolean): Promise<void> {
+    const patron = this.init.patron;
+    if (!patron) throw new CirculationRefusal('patron_not_found', [], 'checkout');
+    const answer = await this.deps.circulation.checkout(
+      { patron: patron.barcode, pin: patron.pin, item: record.id, feeAcknowledged },
+      { terminal: this.init.owner },
+    );
+    record.screenMessages = [...answer.screenMessages];
+    if (answer.offline) {
+      record.offline = true;
+      record.dueDate = null;
+      record.wantSecured = false;
+      return;
+    }
+    const item = answer.item;
+    record.dueDate = item.dueDate ?? null;
+    record.renewal = answer.renewal;
+    if (item.title) record.title = item.title;
+    if (item.fee) record.fee = item.fee;
+    if (item.magneticMedia !== undefined) record.magneticMedia = item.magneticMedia;
+    record.wantSecured = item.desensitize ? false : undefined;
+  }
+
+  private async checkin(record: ItemRecord): Promise<void> {
+    const answer = await this.deps.circulation.checkin({ item: record.id }, { terminal: this.init.owner });
+    record.screenMessages = [...answer.screenMessages];
+    if (answer.offline) {
+      record.offline = true;
+      record.wantSecured = true;
+      return;
+    }
+    if (answer.item.title) record.title = answer.item.title;
+    if (answer.sortBin !== undefined) record.sortBin = answer.sortBin;
+    if (answer.alert !== undefined) record.alert = answer.alert;
+    if (answer.item.magneticMedia !== undefined) record.magneticMedia = answer.item.magneticMedia;
+    record.wantSecured = answer.resensitize ? true : undefined;
+  }
+
+  /**
+   * Sets the security of every tag of the item on the pad as the ILS's answer
+   * wants, each write read back by the pad. A tag not on the pad, or one that
+   * could not be written, leaves the item `security_failed`: put it back.
+   */
+  private async secure(record: ItemRecord): Promise<void> {
+    const pad = this.init.pad;
+    if (record.wantSecured === undefined || !record.hasTags || pad === null) {
+      record.security = record.wantSecured === undefined && record.hasTags ? 'kept' : 'none';
+      this.settle(record);
+      return;
+    }
+    record.busy = true;
+    let failure: string | undefined;
+    for (const uid of record.tagsOnPad) {
+      if (record.verified.has(uid)) continue;
+      try {
+        const outcome = await this.deps.rfid.setSecurity(pad, uid, record.wantSecured);
+        if (outcome.status === 'done') record.verified.add(uid);
+        else failure = outcome.reason ?? 'rfid_security_pending';
+      } catch (error) {
+        failure = describeError(error).code;
+      }
+    }
+    record.busy = false;
+    if (record.securityDone) {
+      this.settle(record);
+      return;
+    }
+    record.security = 'failed';
+    record.reason = failure ?? 'tag_not_on_pad';
+    this.update(record, 'security_failed');
+  }
+
+  private settle(record: ItemRecord): void {
+    if (record.security === undefined || record.security === 'failed')
+      record.security = record.wantSecured === undefined ? 'kept' : record.wantSecured ? 'set' : 'cleared';
+    if (record.hasTags && record.wantSecured !== undefined && !record.securityDone) return;
+    record.reason = undefined;
+    this.update(record, this.init.mode === 'checkout' ? 'checked_out' : 'checked_in');
+  }
+
+  /** A refused item still gets a title for the patron to read, when the ILS knows it. */
+  private async lookUpTitle(record: ItemRecord): Promise<void> {
+    try {
+      const { item } = await this.deps.circulation.item(record.id, { terminal: this.init.owner });
+      if (item.title) record.title = item.title;
+    } catch {
+      // Unknown item, or the ILS is away: the barcode will do.
+    }
+  }
+
+  private update(record: ItemRecord, state: ItemRecord['state']): void {
+    record.state = state;
+    this.changed(record);
+  }
+
+  private changed(record: ItemRecord): void {
+    record.updatedAt = this.deps.clock.now();
+    this.emit({ event: 'item', data: record.view() });
+  }
+
+  private emit(update: SessionUpdate): void {
+    for (const watcher of [...this.watchers]) {
+      try {
+        watcher(update);
+      } catch {
+        // A watcher's trouble (a closed socket) is its own.
+      }
+    }
+  }
+}

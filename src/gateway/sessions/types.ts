@@ -1,0 +1,182 @@
+/**
+ * A self-check session as a kiosk sees it: who is at the kiosk (by name, never
+ * by barcode), the pad it watches, and every item with its live state.
+ */
+import type { RefusalReason } from '../circulation/reasons.js';
+import type { CheckinAlertType, IlsDate, Money } from '../circulation/types.js';
+import type { PrintJobView } from '../services.js';
+
+export type SessionMode = 'checkout' | 'return';
+
+/**
+ * Where an item stands in the session:
+ * - `on_pad`: placed and identified, waiting for the kiosk to ask (sessions that do not process items automatically);
+ * - `pending`: with the ILS or the pad now;
+ * - `incomplete_set`: a multi-part item with parts missing from the pad (all parts must be on it);
+ * - `fee_required`: the ILS wants the patron to accept a fee first (ask again with `feeAcknowledged`);
+ * - `checked_out` (with its due date) or `checked_in` (with its sort bin and alerts): done;
+ * - `refused`: the ILS said no — `reason` and the ILS's `screenMessages` say why;
+ * - `security_failed`: the ILS did its part but the tag's security could not be set — put it back on the pad;
+ * - `failed`: the request could not be done (the ILS is unreachable, say) — `reason` holds the error code.
+ */
+export type SessionItemState =
+  | 'on_pad'
+  | 'pending'
+  | 'incomplete_set'
+  | 'fee_required'
+  | 'checked_out'
+  | 'checked_in'
+  | 'refused'
+  | 'security_failed'
+  | 'failed';
+
+/**
+ * The item's security (AFI/EAS on its tags): `cleared` after a checkout, `set`
+ * after a return, `kept` when the ILS said not to change it, `none` when the
+ * item has no tag on the pad (a barcode scanned, or magnetic media).
+ */
+export type SessionItemSecurity = 'cleared' | 'set' | 'kept' | 'none' | 'failed';
+
+export interface SessionItemView {
+  /** The item's barcode (ISO 28560 primary item id). */
+  item: string;
+  title?: string;
+  state: SessionItemState;
+  /** UIDs of the item's tags seen on the pad (one per part). */
+  tags: string[];
+  /** A multi-part item: how many parts, and how many are on the pad now. */
+  set?: { parts: number; onPad: number };
+  /** A checkout: when it is due. Null for an offline checkout (the ILS sets it later). */
+  dueDate?: IlsDate | null;
+  /** The checkout renewed a loan the patron already had. */
+  renewal?: boolean;
+  /** Taken into the offline journal: sent to the ILS when it is back. */
+  offline?: boolean;
+  security?: SessionItemSecurity;
+  /** Magnetic media (tapes, some discs): the kiosk tells the patron not to use a magnetic desensitizer. */
+  magneticMedia?: boolean;
+  /** A fee for this loan (rental), or the fee the patron must accept. */
+  fee?: Money & { type?: string };
+  /** A return: where the item goes (sorter bin), and why it is special. */
+  sortBin?: string;
+  alert?: { type: CheckinAlertType; message: string };
+  /** Refused or failed: a stable reason code (the refusal reasons, or an error code). */
+  reason?: RefusalReason | string;
+  /** The ILS's own words for the patron. */
+  screenMessages: string[];
+  updatedAt: string;
+}
+
+/** The patron at the kiosk: enough to greet them and say what blocks them. Never the barcode or PIN. */
+export interface SessionPatronView {
+  name: string;
+  blocked: boolean;
+  reasons: RefusalReason[];
+  fines: { total: string; currency: string | null };
+  counts: { loans: number; overdue: number; holdsAvailable: number };
+  screenMessages: string[];
+}
+
+export interface SessionRenewalView {
+  item: string;
+  title?: string;
+  ok: boolean;
+  dueDate?: IlsDate;
+  reason?: RefusalReason | string;
+  screenMessages: string[];
+}
+
+export type SessionEndReason = 'ended' | 'cancelled' | 'timeout' | 'shutdown';
+
+export interface SessionView {
+  id: string;
+  mode: SessionMode;
+  state: 'open' | 'ended';
+  /** The RFID pad the session watches, if any. */
+  pad: string | null;
+  /** Items placed on the pad are processed as they arrive (otherwise on request, one by one). */
+  auto: boolean;
+  /** Checkout sessions: who is at the kiosk. Return sessions have no patron. */
+  patron: SessionPatronView | null;
+  items: SessionItemView[];
+  renewals: SessionRenewalView[];
+  startedAt: string;
+  lastActivityAt: string;
+  /** When the session ends if nothing happens. */
+  expiresAt: string;
+  endedAt?: string;
+  endReason?: SessionEndReason;
+}
+
+/** The data of the end-of-session receipt: the `checkout` or `checkin` template's input, for e-mail. */
+export interface SessionReceiptData {
+  template: 'checkout' | 'checkin';
+  data: Record<string, unknown>;
+}
+
+export interface SessionEndResult {
+  session: SessionView;
+  /** What the ILS said to the end-session, when it was told. */
+  ils: { ended: boolean; screenMessages: string[] } | { error: string } | null;
+  receipt:
+    | { kind: 'printed'; printer: string; job: PrintJobView }
+    | ({ kind: 'data' } & SessionReceiptData)
+    /** Printing was asked for but could not be queued: the data comes back so the kiosk can offer e-mail. */
+    | ({ kind: 'print_failed'; error: { code: string; message: string } } & SessionReceiptData)
+    | { kind: 'none' };
+}
+
+/** What a kiosk sends to open a session. */
+export interface OpenSessionRequest {
+  mode: SessionMode;
+  /** The pad this kiosk watches. */
+  pad?: string | undefined;
+  /** Process items as they are placed (default true). */
+  auto?: boolean | undefined;
+  /** Checkout sessions: the patron by barcode (typed or scanned)… */
+  patron?: string | undefined;
+  /** …or by the patron card (ISO 28560 type of usage 8) lying on the pad. */
+  patronCard?: boolean | undefined;
+  pin?: string | undefined;
+}
+
+export interface EndSessionRequest {
+  /** `print` on the desk's receipt printer, `data` to return the receipt (for e-mail), or `none`. */
+  receipt: 'print' | 'data' | 'none';
+  printer?: string | undefined;
+}
+
+/** A change the kiosk sees live. */
+export type SessionUpdate =
+  | { event: 'session'; data: SessionView }
+  | { event: 'item'; data: SessionItemView }
+  | { event: 'ended'; data: SessionView };
+
+/** Who asks: the token's name. A session answers only to the terminal that opened it, and to staff. */
+export interface SessionCaller {
+  terminal: string;
+  staff: boolean;
+}
+
+export interface SessionService {
+  open(request: OpenSessionRequest, caller: SessionCaller): Promise<SessionView>;
+  get(id: string, caller: SessionCaller): SessionView;
+  list(caller: SessionCaller): SessionView[];
+  /** Check out (or return) one item by barcode: a scanned item, an item waiting on the pad, or a fee accepted. */
+  processItem(
+    id: string,
+    request: { item: string; feeAcknowledged?: boolean | undefined },
+    caller: SessionCaller,
+  ): Promise<SessionItemView>;
+  /** Renew one loan, or all of them when no item is named. */
+  renew(
+    id: string,
+    request: { item?: string | undefined },
+    caller: SessionCaller,
+  ): Promise<SessionRenewalView[]>;
+  end(id: string, request: EndSessionRequest, caller: SessionCaller): Promise<SessionEndResult>;
+  /** Ends without a receipt (the patron walked away, or pressed cancel). */
+  cancel(id: string, caller: SessionCaller): Promise<SessionEndResult>;
+  /** Live updates of one session; returns the unsubscribe. */
+  watch(id: string, caller: SessionCaller, listener: (update: SessionUpdate) => void): () => void;
+}
