@@ -310,15 +310,16 @@ describe('a checkout session', () => {
     await call('POST', '/api/v1/checkins', { item: '31000025' });
   });
 
-  it('asks for a fee to be accepted, then checks out with it', async () => {
+  it('asks for a fee to be accepted, then checks out with it (a magnetic-media item)', async () => {
     const session = await openCheckout();
     const asked = await call('POST', `/api/v1/sessions/${session.id}/items`, { item: '31000012' });
-    expect(asked.body.state).toBe('fee_required');
+    expect(asked.body).toMatchObject({ state: 'fee_required', title: 'Casablanca', fee: { amount: '1.50' } });
     const accepted = await call('POST', `/api/v1/sessions/${session.id}/items`, {
       item: '31000012',
       feeAcknowledged: true,
     });
-    expect(accepted.body).toMatchObject({ state: 'checked_out', security: 'none' });
+    // A video tape: the kiosk tells the patron to keep it away from a magnetic desensitizer.
+    expect(accepted.body).toMatchObject({ state: 'checked_out', security: 'none', magneticMedia: true });
     expect(accepted.body.fee?.amount).toBeTruthy();
     await call('POST', '/api/v1/checkins', { item: '31000012' });
   });

@@ -269,6 +269,17 @@ export const configSchema = z
         message: 'the SIP2 relay needs an ils section to relay to',
       });
     }
+    const receiptPrinter = config.sessions.receipt.printer;
+    if (
+      receiptPrinter !== undefined &&
+      !config.devices.some((d) => d.id === receiptPrinter && d.kind === 'receipt-printer')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sessions', 'receipt', 'printer'],
+        message: `no receipt printer with id "${receiptPrinter}" is configured`,
+      });
+    }
     const simIds = new Set<string>();
     config.simulators.forEach((sim, index) => {
       if (simIds.has(sim.id)) {

@@ -28,9 +28,11 @@ export function receiptTime(ms: number): string {
 /**
  * A due date as the patron reads it: the ILS's own day when it wrote a SIP2
  * date (`YYYYMMDD    HHMMSS`, in the ILS's zone), else the ISO day, else its text.
+ * Null is an offline checkout (the ILS sets the date later); undefined, a date the ILS did not give.
  */
 export function dueDay(due: IlsDate | null | undefined): string {
-  if (!due) return 'later (offline)';
+  if (due === null) return 'later (offline)';
+  if (due === undefined) return '';
   const sip = /^(\d{4})(\d{2})(\d{2})/.exec(due.text);
   if (sip) return `${sip[1]}-${sip[2]}-${sip[3]}`;
   return due.date?.slice(0, 10) ?? due.text;

@@ -11,6 +11,8 @@ import { CirculationRefusal } from '../circulation/reasons.js';
 import type { CirculationApi } from '../circulation/service.js';
 import type { RfidService } from '../devices/rfid-reader.js';
 import { ItemRecord } from './item-record.js';
+import { outcomeOf } from './outcome.js';
+import { renewLoans } from './renewals.js';
 import type {
   SessionEndReason,
   SessionItemView,
@@ -43,23 +45,6 @@ export interface SessionInit {
   /** Checkout sessions: the patron's barcode and PIN (kept in memory for the session only) and view. */
   patron: { barcode: string; pin: string | undefined; view: SessionPatronView } | null;
   inactivityMs: number;
-}
-
-/** What the ILS answered in words: the stable reason and its screen messages. */
-function outcomeOf(error: unknown): {
-  state: 'refused' | 'fee_required' | 'failed';
-  reason: string;
-  words: string[];
-} {
-  if (error instanceof CirculationRefusal) {
-    return {
-      state: error.reason === 'fee_required' ? 'fee_required' : 'refused',
-      reason: error.reason,
-      words: [...error.screenMessages],
-    };
-  }
-  const { code } = describeError(error);
-  return { state: 'failed', reason: code, words: [] };
 }
 
 export class SelfCheckSession {
@@ -186,28 +171,9 @@ export class SelfCheckSession {
     if (!patron) return [];
     const ref = { patron: patron.barcode, pin: patron.pin };
     const context = { terminal: this.init.owner };
-    const results: SessionRenewalView[] = [];
+    let results: SessionRenewalView[] = [];
     await this.enqueue(async () => {
-      if (item !== undefined) {
-        try {
-          const answer = await this.deps.circulation.renew({ ...ref, item }, context);
-          results.push({
-            item,
-            ok: true,
-            ...(answer.item.title ? { title: answer.item.title } : {}),
-            ...(answer.item.dueDate ? { dueDate: answer.item.dueDate } : {}),
-            screenMessages: answer.screenMessages,
-          });
-        } catch (error) {
-          const { reason, words } = outcomeOf(error);
-          results.push({ item, ok: false, reason, screenMessages: words });
-        }
-        return;
-      }
-      const answer = await this.deps.circulation.renewAll(ref, context);
-      for (const id of answer.renewed) results.push({ item: id, ok: true, screenMessages: [] });
-      for (const id of answer.unrenewed)
-        results.push({ item: id, ok: false, reason: 'refused', screenMessages: answer.screenMessages });
+      results = await renewLoans(this.deps.circulation, ref, item, context);
     });
     this.renewals.push(...results);
     this.emit({ event: 'session', data: this.view() });
@@ -251,7 +217,13 @@ export class SelfCheckSession {
       return;
     }
     if (record.incomplete) {
+      const first = record.state !== 'incomplete_set';
       this.update(record, 'incomplete_set');
+      if (first && record.title === undefined)
+        void this.enqueue(async () => {
+          await this.describe(record, false);
+          this.changed(record);
+        });
       return;
     }
     if (record.state === 'incomplete_set') this.update(record, this.init.auto ? 'pending' : 'on_pad');
@@ -287,7 +259,8 @@ export class SelfCheckSession {
       record.reason = reason;
       record.screenMessages = words;
       record.busy = false;
-      if (record.title === undefined) await this.lookUpTitle(record);
+      if (record.title === undefined || (state === 'fee_required' && record.fee === undefined))
+        await this.describe(record, state === 'fee_required');
       this.update(record, state);
       return;
     }
@@ -311,7 +284,7 @@ export class SelfCheckSession {
       return;
     }
     const item = answer.item;
-    record.dueDate = item.dueDate ?? null;
+    if (item.dueDate) record.dueDate = item.dueDate;
     record.renewal = answer.renewal;
     if (item.title) record.title = item.title;
     if (item.fee) record.fee = item.fee;
@@ -376,11 +349,15 @@ export class SelfCheckSession {
     this.update(record, this.init.mode === 'checkout' ? 'checked_out' : 'checked_in');
   }
 
-  /** A refused item still gets a title for the patron to read, when the ILS knows it. */
-  private async lookUpTitle(record: ItemRecord): Promise<void> {
+  /**
+   * A refused or waiting item still gets a title for the patron to read (and the
+   * fee to accept), when the ILS knows it.
+   */
+  private async describe(record: ItemRecord, withFee: boolean): Promise<void> {
     try {
       const { item } = await this.deps.circulation.item(record.id, { terminal: this.init.owner });
       if (item.title) record.title = item.title;
+      if (withFee && item.fee) record.fee = item.fee;
     } catch {
       // Unknown item, or the ILS is away: the barcode will do.
     }

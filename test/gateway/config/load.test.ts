@@ -171,6 +171,19 @@ describe('loadConfigFile', () => {
     ]);
   });
 
+  it('wants the session receipt printer to be a configured receipt printer', () => {
+    const text = [
+      'version: 1',
+      'devices:',
+      '  - { id: pad-1, kind: rfid-reader, protocol: feig, transport: { type: tcp, host: 10.0.0.9, port: 10001 } }',
+      'sessions: { receipt: { printer: pad-1 } }',
+    ].join('\n');
+    const error = configErrorOf(() => parseConfigText(text, 'yaml', {}));
+    expect(error.issues).toEqual([
+      { path: 'sessions.receipt.printer', message: 'no receipt printer with id "pad-1" is configured' },
+    ]);
+  });
+
   it('explains an empty YAML section', () => {
     const error = configErrorOf(() => parseConfigText('version: 1\nstorage:\n', 'yaml', {}));
     expect(error.issues).toEqual([{ path: 'storage', message: 'is empty: give it settings or write {}' }]);

@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import { CarrelError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { IlsError } from '../../../src/devices/ils/index.js';
+import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js';
+import type { CirculationApi } from '../../../src/gateway/circulation/service.js';
+import type { CheckoutAnswer } from '../../../src/gateway/circulation/types.js';
+import type { RfidService, RfidTagView } from '../../../src/gateway/devices/rfid-reader.js';
+import { EventBus } from '../../../src/gateway/event-bus.js';
+import type { PrinterService } from '../../../src/gateway/services.js';
+import { SessionManager, type SessionUpdate, sessionsSchema } from '../../../src/gateway/sessions/index.js';
+
+/**
+ * The session rules with the ILS, pad and printer as scripted fakes and time in
+ * hand: offline checkouts, what the ILS says about security, renewals, the
+ * inactivity timeout and shutdown. The desk-level behaviour over the real
+ * simulators is in test/e2e/sessions.test.ts.
+ */
+const KIOSK = { terminal: 'kiosk-1', staff: false };
+const due = { date: '2026-02-01T00:00:00.000Z', text: '20260201    235900' };
+
+interface Script {
+  checkout?: (item: string) => Promise<CheckoutAnswer>;
+  endSession?: () => Promise<{ ended: boolean; screenMessages: string[] }>;
+}
+
+function rig(script: Script = {}, tags: RfidTagView[] = []) {
+  const clock = new ManualClock();
+  const bus = new EventBus();
+  const calls: string[] = [];
+  const secured: Array<{ uid: string; secured: boolean }> = [];
+  const circulation = {
+    async identifyPatron({ patron }: { patron: string }) {
+      calls.push(`identify ${patron}`);
+      return {
+        patron: {
+          id: patron,
+          name: 'Ada',
+          blocked: true,
+          reasons: ['excessive_fines'],
+          fines: { total: '12.00', currency: 'EUR', items: [] },
+          counts: { loans: 2, overdue: 1, holdsAvailable: 0 },
+          screenMessages: ['Please pay your fines'],
+        },
+      };
+    },
+    async checkout({ item }: { item: string }) {
+      calls.push(`checkout ${item}`);
+      if (script.checkout) return script.checkout(item);
+      return {
+        ok: true,
+        offline: false,
+        renewal: false,
+        item: { id: item, title: `T ${item}`, dueDate: due, desensitize: true },
+        screenMessages: [],
+        printLines: [],
+      };
+    },
+    async renew({ item }: { item: string }) {
+      calls.push(`renew ${item}`);
+      if (item === 'NO') throw new CirculationRefusal('renewal_limit', ['Renewal limit reached'], 'renew');
+      return {
+        ok: true,
+        item: { id: item, title: `T ${item}`, dueDate: due },
+        screenMessages: [],
+        printLines: [],
+      };
+    },
+    async renewAll() {
+      calls.push('renewAll');
+      return {
+        ok: true,
+        renewed: ['A'],
+        unrenewed: ['B'],
+        screenMessages: ['1 not renewed'],
+        printLines: [],
+      };
+    },
+    async item(item: string) {
+      return { item: { id: item, title: `T ${item}` }, screenMessages: [] };
+    },
+    async endSession({ patron }: { patron: string }) {
+      calls.push(`end ${patron}`);
+      if (script.endSession) return script.endSession();
+      return { ended: true, screenMessages: [] };
+    },
+  } as unknown as CirculationApi;
+  const rfid: RfidService = {
+    tags: () => ({ tags, incompleteSets: [] }),
+    async setSecurity(_reader, uid, value) {
+      secured.push({ uid, secured: value });
+      return { uid, secured: value, status: 'done' };
+    },
+    program: () => Promise.reject(new CarrelError('unavailable', 'no')),
+  };
+  const printers = {
+    submit: () => Promise.reject(new Error('no printing here')),
+  } as unknown as PrinterService;
+  const manager = new SessionManager({
+    circulation,
+    rfid,
+    printers,
+    bus,
+    clock,
+    logger: silentLogger(),
+    config: sessionsSchema.parse({ inactivityTimeoutSeconds: 60, maxOpen: 2 }),
+    site: 'library',
+    desk: 'desk-1',
+  });
+  return { clock, bus, calls, secured, manager };
+}
+
+const itemTag = (uid: string, item: string): RfidTagView => ({
+  uid,
+  item: { format: '28560-3', byteOrder: 'logical', primaryItemId: item, crc: 'valid', warnings: [] },
+  secured: true,
+  afi: 7,
+  dsfid: 0x3e,
+});
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('SessionManager', () => {
+  it('opens for a blocked patron, says why, and keeps the barcode out of the view', async () => {
+    const { manager } = rig();
+    const view = await manager.open({ mode: 'checkout', patron: '2100', pin: '1' }, KIOSK);
+    expect(view.patron).toEqual({
+      name: 'Ada',
+      blocked: true,
+      reasons: ['excessive_fines'],
+      fines: { total: '12.00', currency: 'EUR' },
+      counts: { loans: 2, overdue: 1, holdsAvailable: 0 },
+      screenMessages: ['Please pay your fines'],
+    });
+    expect(JSON.stringify(view)).not.toContain('2100');
+  });
+
+  it('an offline checkout clears security and is marked offline, on the item and the receipt', async () => {
+    const { manager, secured } = rig(
+      {
+        checkout: async (item) => ({
+          ok: true,
+          offline: true,
+          transaction: { id: 'tx', sequence: 1 },
+          item: { id: item },
+          dueDate: null,
+          screenMessages: ['Accepted offline'],
+        }),
+      },
+      [itemTag('E1', 'I1')],
+    );
+    const { id } = await manager.open({ mode: 'checkout', pad: 'pad-1', patron: 'P', pin: '1' }, KIOSK);
+    await settle();
+    const [item] = manager.get(id, KIOSK).items;
+    expect(item).toMatchObject({ state: 'checked_out', offline: true, dueDate: null, security: 'cleared' });
+    expect(secured).toEqual([{ uid: 'E1', secured: false }]);
+    const ended = await manager.end(id, { receipt: 'data' }, KIOSK);
+    expect(ended.receipt).toMatchObject({
+      kind: 'data',
+      data: { offline: true, loans: [{ barcode: 'I1', dueDate: 'later (offline)' }] },
+    });
+  });
+
+  it('leaves the security alone when the ILS says not to desensitize, and says so', async () => {
+    const { manager, secured } = rig(
+      {
+        checkout: async (item) => ({
+          ok: true,
+          offline: false,
+          renewal: false,
+          item: { id: item, title: 'Tape', desensitize: false, magneticMedia: true },
+          screenMessages: [],
+          printLines: [],
+        }),
+      },
+      [itemTag('E1', 'I1')],
+    );
+    const { id } = await manager.open({ mode: 'checkout', pad: 'pad-1', patron: 'P', pin: '1' }, KIOSK);
+    await settle();
+    expect(manager.get(id, KIOSK).items[0]).toMatchObject({
+      state: 'checked_out',
+      security: 'kept',
+      magneticMedia: true,
+    });
+    expect(secured).toEqual([]);
+  });
+
+  it('an ILS that cannot be reached leaves the item failed with the error code, and secured', async () => {
+    const { manager, secured } = rig(
+      {
+        checkout: () => Promise.reject(new IlsError('ils_offline', 'down')),
+      },
+      [itemTag('E1', 'I1')],
+    );
+    const { id } = await manager.open({ mode: 'checkout', pad: 'pad-1', patron: 'P', pin: '1' }, KIOSK);
+    await settle();
+    expect(manager.get(id, KIOSK).items[0]).toMatchObject({ state: 'failed', reason: 'ils_offline' });
+    expect(secured).toEqual([]);
+  });
+
+  it('renews one loan or all of them, and lists the renewals on the receipt', async () => {
+    const { manager } = rig();
+    const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
+    expect(await manager.renew(id, { item: 'X' }, KIOSK)).toEqual([
+      { item: 'X', ok: true, title: 'T X', dueDate: due, screenMessages: [] },
+    ]);
+    expect(await manager.renew(id, { item: 'NO' }, KIOSK)).toEqual([
+      { item: 'NO', ok: false, reason: 'renewal_limit', screenMessages: ['Renewal limit reached'] },
+    ]);
+    expect((await manager.renew(id, {}, KIOSK)).map((r) => [r.item, r.ok])).toEqual([
+      ['A', true],
+      ['B', false],
+    ]);
+    const ended = await manager.end(id, { receipt: 'data' }, KIOSK);
+    expect((ended.receipt as unknown as { data: { loans: unknown[] } }).data.loans).toEqual([
+      { title: 'T X (renewed)', barcode: 'X', dueDate: '2026-02-01' },
+      { title: 'T A (renewed)', barcode: 'A', dueDate: '' },
+    ]);
+  });
+
+  it('ends a session after the inactivity timeout, with an end-session to the ILS; activity pushes it back', async () => {
+    const { manager, clock, calls } = rig();
+    const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
+    const updates: SessionUpdate[] = [];
+    manager.watch(id, KIOSK, (update) => updates.push(update));
+    await clock.advance(50_000);
+    await manager.processItem(id, { item: 'I9' }, KIOSK);
+    await clock.advance(50_000);
+    expect(manager.get(id, KIOSK).state).toBe('open');
+    await clock.advance(11_000);
+    await settle();
+    expect(manager.get(id, KIOSK)).toMatchObject({ state: 'ended', endReason: 'timeout' });
+    expect(calls.at(-1)).toBe('end P');
+    expect(updates.at(-1)).toMatchObject({ event: 'ended' });
+    await expect(manager.processItem(id, { item: 'I2' }, KIOSK)).rejects.toMatchObject({
+      code: 'session_ended',
+    });
+  });
+
+  it('ends every open session at shutdown, and does not wait long for an ILS that hangs', async () => {
+    const { manager, clock } = rig({ endSession: () => new Promise(() => {}) });
+    const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
+    const stopping = manager.stop();
+    await settle();
+    await clock.advance(2_000);
+    await stopping;
+    expect(manager.get(id, KIOSK)).toMatchObject({ state: 'ended', endReason: 'shutdown' });
+  });
+
+  it('refuses more sessions than configured, and a PIN-less checkout when a PIN is required', async () => {
+    const { manager } = rig();
+    await manager.open({ mode: 'return' }, KIOSK);
+    await manager.open({ mode: 'return' }, KIOSK);
+    await expect(manager.open({ mode: 'return' }, KIOSK)).rejects.toMatchObject({
+      code: 'session_limit_reached',
+    });
+    const fresh = rig().manager;
+    await expect(fresh.open({ mode: 'checkout', patron: 'P' }, KIOSK)).rejects.toMatchObject({
+      code: 'pin_required',
+    });
+  });
+});
