@@ -14,6 +14,7 @@ import { deviceRoutes } from './resources/devices.js';
 import { docsRoutes } from './resources/docs.js';
 import { eventRoutes } from './resources/events.js';
 import { healthRoutes } from './resources/health.js';
+import { kioskRoutes } from './resources/kiosk.js';
 import { offlineRoutes } from './resources/offline.js';
 import { printerRoutes } from './resources/printers.js';
 import { rfidRoutes } from './resources/rfid.js';
@@ -113,6 +114,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     openApi ??= buildOpenApi(book, { version: options.version, authEnabled: auth.enabled });
     return openApi;
   });
+  kioskRoutes(app);
 
   return { app, book, metrics };
 }

@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { packageRoot } from '../../../core/paths.js';
+import { ApiProblem } from '../problem.js';
+
+/**
+ * `/kiosk`: the demo self-check page, static files from `web/kiosk` built only on
+ * the public API. Loading the page needs no token (its API calls carry one); the
+ * files are a fixed list, read once and kept, so no path from a request ever
+ * reaches the file system.
+ */
+const KIOSK_ASSETS: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'kiosk.js': 'text/javascript; charset=utf-8',
+  'api.js': 'text/javascript; charset=utf-8',
+  'words.js': 'text/javascript; charset=utf-8',
+  'receipt.js': 'text/javascript; charset=utf-8',
+  'rows.js': 'text/javascript; charset=utf-8',
+  'kiosk.css': 'text/css; charset=utf-8',
+};
+
+/** A Host header that can be written into a CSP source as it is. */
+const SAFE_HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/** Nothing from elsewhere: scripts, styles and API calls from this origin only, no frames, no forms posted. */
+export function kioskContentSecurityPolicy(host: string | undefined): string {
+  // 'self' covers ws:/wss: on the same host in CSP 3; the explicit sources are for older engines.
+  const sockets = host && SAFE_HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self'${sockets}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export function kioskRoutes(
+  app: FastifyInstance,
+  directory: string = join(packageRoot(), 'web', 'kiosk'),
+): void {
+  const cache = new Map<string, Promise<Buffer>>();
+
+  const load = (name: string): Promise<Buffer> => {
+    let file = cache.get(name);
+    if (!file) {
+      file = readFile(join(directory, name));
+      cache.set(name, file);
+      // A missing file is not kept: it may be installed later.
+      file.catch(() => cache.delete(name));
+    }
+    return file;
+  };
+
+  const serve = async (name: string, request: FastifyRequest, reply: FastifyReply) => {
+    const type = Object.hasOwn(KIOSK_ASSETS, name) ? KIOSK_ASSETS[name] : undefined;
+    if (!type) throw new ApiProblem(404, 'not_found', 'Not found', `no kiosk file ${name}`);
+    let body: Buffer;
+    try {
+      body = await load(name);
+    } catch {
+      throw new ApiProblem(404, 'not_found', 'Not found', 'the kiosk page is not installed (web/kiosk)');
+    }
+    reply
+      .type(type)
+      .header('content-security-policy', kioskContentSecurityPolicy(request.headers.host))
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('cache-control', 'no-cache');
+    return body;
+  };
+
+  app.get('/kiosk', (request, reply) => serve('index.html', request, reply));
+  app.get('/kiosk/', (request, reply) => serve('index.html', request, reply));
+  app.get('/kiosk/:asset', (request, reply) =>
+    serve((request.params as { asset: string }).asset, request, reply),
+  );
+}

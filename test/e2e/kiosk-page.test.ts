@@ -1,0 +1,315 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDesk, type Desk } from '../../src/app/desk.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+const skip = chromiumSkipReason();
+if (skip) console.warn(`skipping browser tests: ${skip}`);
+
+/** A session left alone ends after this long (the shortest the config allows is 10 s). */
+const INACTIVITY_SECONDS = 12;
+/** "Checked out — due 12 Dec 2026" */
+const DUE = /Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/;
+
+/**
+ * The demo kiosk page in Debian's Chromium against the simulated desk: the pad
+ * simulator's control API places tags, and the test reads what a patron would
+ * read on the screen.
+ */
+describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
+  let desk: Desk;
+  let browser: Browser;
+  let api: string;
+  let padControl: string;
+  let stateDir: string;
+  let page: Page | undefined;
+  /** Uncaught errors in the page's scripts: none are expected. */
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'carrel-kiosk-'));
+    const base = defaultDeskConfig();
+    desk = createDesk({
+      config: {
+        ...base,
+        http: { ...base.http, port: 0 },
+        mqtt: { mode: 'off' },
+        storage: { path: join(stateDir, 'carrel.db') },
+        sessions: { ...base.sessions, inactivityTimeoutSeconds: INACTIVITY_SECONDS },
+      },
+      logger: silentLogger(),
+      version: 'test',
+    });
+    await desk.start();
+    api = desk.urls().api!.replace(/\/api\/v1$/, '');
+    padControl = desk.simulators.rfidPad('pad-sim')!.httpUrl;
+    await waitForDevice(api, 'pad-1', 'online');
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterEach(async () => {
+    await page?.close();
+    page = undefined;
+    const errors = pageErrors.splice(0);
+    // A test that failed half-way may leave its session open, holding the pad for the next one.
+    const { sessions } = (await (await fetch(`${api}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ id: string; state: string }>;
+    };
+    for (const session of sessions.filter((s) => s.state === 'open')) {
+      await fetch(`${api}/api/v1/sessions/${session.id}`, { method: 'DELETE' });
+    }
+    await clearPad();
+    expect(errors).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await desk?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  /** Puts a tag on the simulated pad through its control API; returns the tag's UID. */
+  async function placeTag(
+    primaryItemId: string,
+    extra: { typeOfUsage?: 'patron-card'; set?: { part: number; parts: number } } = {},
+  ): Promise<string> {
+    const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV', ...extra });
+    const response = await fetch(`${padControl}/api/tags`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e }),
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { uid: string }).uid;
+  }
+
+  /** Takes every tag off the pad (the desk starts with two of the simulator's sample tags on it). */
+  async function clearPad(): Promise<void> {
+    const { tags } = (await (await fetch(`${padControl}/api/tags`)).json()) as {
+      tags: Array<{ uid: string; onPad: boolean }>;
+    };
+    for (const tag of tags.filter((t) => t.onPad)) {
+      expect((await fetch(`${padControl}/api/tags/${tag.uid}`, { method: 'DELETE' })).status).toBe(200);
+    }
+  }
+
+  async function openKiosk(): Promise<Page> {
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
+    });
+    await page.goto(`${api}/kiosk?pad=pad-1&printer=receipt-1`);
+    await expect.poll(() => page!.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+    return page;
+  }
+
+  /** The text of one item's row in the list of items on the screen (found by its barcode). */
+  const itemText = (kiosk: Page, barcode: string) => async () => {
+    const row = kiosk.getByRole('listitem').and(kiosk.locator(`[data-item="${barcode}"]`));
+    return (await row.count()) === 1 ? ((await row.textContent()) ?? '') : '';
+  };
+
+  it('logs in by card number and PIN, checks out what is placed on the pad, shows a refusal and the receipt', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000001');
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('0000');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect
+      .poll(() => kiosk.getByRole('alert').filter({ hasText: 'PIN' }).textContent())
+      .toContain('That PIN is not right');
+
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
+    expect(await kiosk.locator('#items-empty').textContent()).toBe('Nothing yet.');
+    expect(await kiosk.getByRole('timer').textContent()).toMatch(/Session ends in \d:\d\d if idle/);
+
+    await placeTag('31000005'); // Dune
+    await placeTag('31000006'); // Beloved
+    await expect.poll(itemText(kiosk, '31000005')).toMatch(DUE);
+    await expect.poll(itemText(kiosk, '31000006')).toMatch(DUE);
+    expect(await itemText(kiosk, '31000005')()).toContain('Dune');
+    expect(await itemText(kiosk, '31000006')()).toContain('Beloved');
+
+    await placeTag('31000020'); // Emma, on loan to another patron
+    await expect
+      .poll(itemText(kiosk, '31000020'))
+      .toContain('Refused: Item is checked out to another patron');
+
+    // An item without a tag, by barcode: a rental with a fee to accept first.
+    await kiosk.getByLabel('Item without a tag? Scan or type its barcode').fill('31000012');
+    await kiosk.getByRole('button', { name: 'Add item' }).click();
+    await expect.poll(itemText(kiosk, '31000012')).toContain('A fee of €1.50 applies to this item'); // the ILS's words
+    await kiosk.getByRole('button', { name: /^Accept the fee/ }).click();
+    await expect.poll(itemText(kiosk, '31000012')).toMatch(DUE);
+
+    // Renew all: her loan from before (the ILS names only its barcode; Carrel looks up its title) and the ones taken now.
+    await kiosk.getByRole('button', { name: 'Renew my loans' }).click();
+    const renewals = kiosk.getByRole('list', { name: 'Renewed loans' });
+    await expect.poll(() => renewals.isVisible()).toBe(true);
+    const renewal = (text: string) => renewals.getByRole('listitem').filter({ hasText: text });
+    await expect.poll(() => renewal('Pippi Långstrump').count()).toBe(1);
+    expect(await renewal('Pippi Långstrump').textContent()).toContain('Renewed');
+    expect(await renewal('Dune').textContent()).toContain('Renewed');
+
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'Show my receipt here' }).click();
+    const receipt = kiosk.getByRole('article', { name: 'Your receipt' });
+    await expect.poll(() => receipt.isVisible()).toBe(true);
+    const text = (await receipt.textContent()) ?? '';
+    expect(text).toContain('Checkout receipt');
+    expect(text).toContain('Zoë Åström');
+    expect(text).toContain('Dune');
+    expect(text).toContain('Beloved');
+    expect(text).toContain('Casablanca');
+    expect(text).not.toContain('Emma');
+    expect(text).toMatch(/Due\d{1,2} [A-Z][a-z]{2} \d{4}/);
+    expect(await kiosk.getByRole('heading', { level: 1, name: 'Thank you' }).isVisible()).toBe(true);
+
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+    expect(await kiosk.getByRole('timer').isVisible()).toBe(false);
+  });
+
+  it('asks only for the PIN when the library card lies on the pad, and returns items in return mode', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Log in' }).isVisible()).toBe(true);
+    const card = await placeTag('21000009', { typeOfUsage: 'patron-card' });
+    await expect
+      .poll(() => kiosk.getByRole('heading', { name: 'Library card found' }).isVisible())
+      .toBe(true);
+    await kiosk.getByRole('region', { name: 'Library card found' }).getByLabel('PIN').fill('9999');
+    await kiosk.getByRole('button', { name: 'Continue' }).click();
+    await expect
+      .poll(() => kiosk.getByRole('heading', { level: 1 }).textContent())
+      .toBe('Hello, Kåre Ødegård');
+    // The card itself is not an item.
+    expect(await kiosk.locator('#items li').count()).toBe(0);
+
+    await placeTag('31000013', { set: { part: 1, parts: 3 } }); // Learn Swedish, 1 of 3 parts
+    await expect.poll(itemText(kiosk, '31000013')).toContain('Place all 3 parts on the pad');
+    await placeTag('31000013', { set: { part: 2, parts: 3 } });
+    await placeTag('31000013', { set: { part: 3, parts: 3 } });
+    await expect.poll(itemText(kiosk, '31000013')).toMatch(DUE);
+    expect(await itemText(kiosk, '31000013')()).toContain('Learn Swedish');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await expect
+      .poll(() => kiosk.getByRole('heading', { level: 1, name: 'Thank you' }).isVisible())
+      .toBe(true);
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+    await fetch(`${padControl}/api/tags/${card}`, { method: 'DELETE' });
+    await clearPad();
+
+    // Return mode: no patron; Dune (checked out above) goes back.
+    await kiosk.getByRole('button', { name: 'Return items' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Return your items');
+    await placeTag('31000005');
+    await expect.poll(itemText(kiosk, '31000005')).toContain('Returned');
+    expect(await itemText(kiosk, '31000005')()).toContain('Dune');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'Show my receipt here' }).click();
+    const receipt = kiosk.getByRole('article', { name: 'Your receipt' });
+    await expect.poll(() => receipt.textContent()).toContain('Return receipt');
+    expect(await receipt.textContent()).toContain('Dune');
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+  });
+
+  it('tells the patron when the session ended because nothing happened', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000001');
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
+    await expect
+      .poll(() => kiosk.getByRole('heading', { level: 1 }).textContent(), {
+        timeout: (INACTIVITY_SECONDS + 8) * 1000,
+      })
+      .toBe('Session ended');
+    expect(await kiosk.locator('#thanks-message').textContent()).toContain('nothing happened for a while');
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+  }, 40_000);
+});
+
+/** With tokens configured, the page itself loads without one and its API calls carry the `#token=` it was given. */
+describe.skipIf(skip !== undefined)('the kiosk page with a token', () => {
+  const TOKEN = 'kiosk-token-for-the-page-0123';
+  let desk: TestDesk;
+  let browser: Browser;
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    desk = await startTestDesk((config) => ({
+      ...config,
+      mqtt: { mode: 'off' },
+      auth: { tokens: [{ name: 'kiosk-1', token: TOKEN, scopes: ['kiosk'] }] },
+    }));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const response = await fetch(`${desk.api}/api/v1/devices/pad-1`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      if (((await response.json()) as { status?: string }).status === 'online') break;
+      if (Date.now() > deadline) throw new Error('pad-1 did not come online');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const page of pages) await page.close();
+    await browser?.close();
+    await desk?.stop();
+  });
+
+  async function logIn(page: Page): Promise<void> {
+    await page.getByRole('button', { name: 'Borrow items' }).click();
+    await page.getByLabel('Library card number').fill('21000001');
+    await page.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+    await page.getByRole('button', { name: 'Log in' }).click();
+  }
+
+  it('is refused by the API without the token', async () => {
+    const page = await browser.newPage();
+    pages.push(page);
+    await page.goto(`${desk.api}/kiosk`);
+    await logIn(page);
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('This kiosk is not allowed to do that. Please ask staff.');
+  });
+
+  it('keeps the token out of the address bar and uses it for calls and the live pad', async () => {
+    const page = await browser.newPage();
+    pages.push(page);
+    await page.goto(`${desk.api}/kiosk?pad=pad-1#token=${TOKEN}`);
+    await expect.poll(() => page.url()).toBe(`${desk.api}/kiosk?pad=pad-1`);
+    await logIn(page);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
+    const pad = desk.desk.simulators.rfidPad('pad-sim')!;
+    for (const tag of pad.tags()) pad.remove(String(tag.uid));
+    const memory = encodeIso28560Part3({ primaryItemId: '31000005', ownerLibrary: 'SE-RIV' });
+    pad.place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e });
+    const row = page.getByRole('listitem').filter({ hasText: 'Dune' });
+    await expect.poll(() => row.textContent()).toMatch(DUE);
+    await page.getByRole('button', { name: 'Finish' }).click();
+    await page.getByRole('button', { name: 'No receipt' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you');
+  });
+});

@@ -1,0 +1,420 @@
+/**
+ * The demo self-check kiosk: start → log in (card number + PIN, or the library
+ * card on the pad + PIN) → the session (live pad, items with their states) →
+ * receipt → thank you → start. Built only on Carrel's public API.
+ *
+ * `?pad=pad-1&printer=receipt-1` choose the RFID pad and the receipt printer;
+ * `#token=…` gives the API token (kept in sessionStorage).
+ */
+import { KioskApi, Problem, takeToken } from './api.js';
+import { renderReceipt } from './receipt.js';
+import { element, itemRow, renewalRow } from './rows.js';
+import { formatCountdown, patronNotes, problemWords } from './words.js';
+
+const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const THANKS_MS = 30_000;
+const RECEIPT_THANKS_MS = 60_000;
+const IDLE_WARNING_MS = 30_000;
+
+const query = new URLSearchParams(location.search);
+const pad = DEVICE_ID.test(query.get('pad') ?? '') ? query.get('pad') : 'pad-1';
+const printer = DEVICE_ID.test(query.get('printer') ?? '') ? query.get('printer') : undefined;
+const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history));
+
+const $ = (id) => document.getElementById(id);
+
+/** Everything the kiosk holds about the patron in front of it; reset on every return to start. */
+const state = {
+  screen: 'start',
+  session: null,
+  items: new Map(),
+  sessionSocket: null,
+  padSocket: null,
+  ending: false,
+  idleMs: 0,
+  deadline: 0,
+  idleTimer: 0,
+  thanksTimer: 0,
+  busy: false,
+};
+
+function show(screen) {
+  state.screen = screen;
+  for (const section of document.querySelectorAll('.screen'))
+    section.hidden = section.id !== `screen-${screen}`;
+  const first = $(`screen-${screen}`)?.querySelector('input, button');
+  if (first && screen !== 'start') first.focus();
+}
+
+function say(id, text) {
+  const target = $(id);
+  target.textContent = text ?? '';
+  target.hidden = !text;
+}
+
+/** Runs one request at a time from a button, so a double tap does not send twice. */
+async function once(action) {
+  if (state.busy) return;
+  state.busy = true;
+  document.body.classList.add('busy');
+  try {
+    await action();
+  } finally {
+    state.busy = false;
+    document.body.classList.remove('busy');
+  }
+}
+
+// ---- Start and reset ------------------------------------------------------
+
+function toStart() {
+  clearTimeout(state.thanksTimer);
+  clearInterval(state.idleTimer);
+  state.sessionSocket?.close();
+  state.padSocket?.close();
+  if (state.session && state.session.state === 'open' && !state.ending) {
+    api.cancelSession(state.session.id);
+  }
+  Object.assign(state, {
+    session: null,
+    items: new Map(),
+    sessionSocket: null,
+    padSocket: null,
+    ending: false,
+  });
+  for (const form of document.querySelectorAll('form')) form.reset();
+  for (const id of ['login-error', 'card-error', 'session-error', 'finish-error']) say(id, '');
+  $('items').replaceChildren();
+  $('renewals').replaceChildren();
+  $('renewals').hidden = true;
+  $('receipt').replaceChildren();
+  $('receipt').hidden = true;
+  $('idle').hidden = true;
+  say('alert', '');
+  show('start');
+}
+
+// ---- Login ----------------------------------------------------------------
+
+function toLogin() {
+  show('login');
+  watchPadForCard();
+}
+
+/** A card already lying on the pad: asked once the event socket is open, so none placed in between is missed. */
+async function cardOnPad() {
+  try {
+    const { tags } = await api.tags(pad);
+    if (state.screen === 'login' && tags.some(isPatronCard)) show('card');
+  } catch {
+    // The pad is not answering: typing the card number still works.
+  }
+}
+
+const isPatronCard = (tag) => tag?.item?.typeOfUsage === 'patron-card';
+
+/** While logging in, a library card placed on the pad switches to the PIN-only screen. */
+function watchPadForCard() {
+  state.padSocket?.close();
+  state.padSocket = api.socket('/api/v1/events', { devices: pad }, (message) => {
+    if (message.event !== 'device.event' || message.data?.device !== pad) return;
+    const { type, data } = message.data;
+    if (!isPatronCard(data)) return;
+    if (type === 'rfid.tag_arrived' && state.screen === 'login') show('card');
+    if (type === 'rfid.tag_left' && state.screen === 'card') {
+      show('login');
+      say('login-error', 'Your library card was taken off the pad.');
+    }
+  });
+  state.padSocket.addEventListener('open', cardOnPad);
+}
+
+async function logIn(request, errorId) {
+  say(errorId, '');
+  try {
+    const session = await api.openSession({ mode: 'checkout', pad, auto: true, ...request });
+    startSession(session);
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    say(errorId, problemWords(error));
+    // Wrong or missing PIN: clear it and let the patron type it again.
+    const pin = $(errorId === 'card-error' ? 'card-pin' : 'login-pin');
+    pin.value = '';
+    pin.focus();
+  }
+}
+
+// ---- The session ----------------------------------------------------------
+
+function startSession(session) {
+  state.padSocket?.close();
+  state.padSocket = null;
+  state.session = session;
+  state.items = new Map(session.items.map((item) => [item.item, item]));
+  state.idleMs = Math.max(0, Date.parse(session.expiresAt) - Date.parse(session.lastActivityAt)) || 120_000;
+  touch();
+  renderSession();
+  show('session');
+  watchSession(session.id);
+  clearInterval(state.idleTimer);
+  state.idleTimer = setInterval(renderIdle, 1000);
+}
+
+function watchSession(id, attempt = 0) {
+  const socket = api.socket(
+    `/api/v1/sessions/${encodeURIComponent(id)}/events`,
+    {},
+    (message) => {
+      attempt = 0;
+      if (message.event === 'session') {
+        sessionChanged(message.data);
+      } else if (message.event === 'item') {
+        state.items.set(message.data.item, message.data);
+        touch();
+        renderItems();
+      } else if (message.event === 'ended') {
+        sessionEnded(message.data);
+      }
+    },
+    () => {
+      // Lost the live feed while the session is open: reconnect (its first message is the whole session).
+      if (state.sessionSocket !== socket || state.session?.id !== id || state.session.state !== 'open')
+        return;
+      if (attempt >= 5) return say('alert', 'The live view of the pad stopped. Please ask staff.');
+      setTimeout(
+        () => {
+          if (state.sessionSocket === socket) state.sessionSocket = watchSession(id, attempt + 1);
+        },
+        500 * 2 ** attempt,
+      );
+    },
+  );
+  state.sessionSocket = socket;
+  return socket;
+}
+
+function sessionChanged(session) {
+  if (!state.session || session.id !== state.session.id) return;
+  state.session = session;
+  for (const item of session.items) state.items.set(item.item, item);
+  touch();
+  renderSession();
+  if (session.state === 'ended') sessionEnded(session);
+}
+
+function sessionEnded(session) {
+  if (!state.session || session.id !== state.session.id) return;
+  state.session = session;
+  clearInterval(state.idleTimer);
+  $('idle').hidden = true;
+  if (state.ending) return; // we ended it: the finish step shows the outcome
+  state.sessionSocket?.close();
+  const timeout = session.endReason === 'timeout';
+  thankYou(
+    timeout ? 'Session ended' : 'Goodbye',
+    timeout
+      ? 'Your session ended because nothing happened for a while. Items already checked out are yours to take.'
+      : 'Your session has ended.',
+    THANKS_MS,
+  );
+}
+
+/** Any activity pushes the inactivity end back by the session's timeout. */
+function touch() {
+  state.deadline = Date.now() + state.idleMs;
+  renderIdle();
+}
+
+function renderIdle() {
+  const idle = $('idle');
+  if (state.session?.state !== 'open') {
+    idle.hidden = true;
+    return;
+  }
+  const left = state.deadline - Date.now();
+  const warning = left <= Math.min(IDLE_WARNING_MS, state.idleMs / 2);
+  idle.hidden = false;
+  idle.textContent = `Session ends in ${formatCountdown(left)} if idle`;
+  idle.classList.toggle('warning', warning);
+  const alert = $('alert');
+  if (warning && state.screen === 'session') {
+    if (alert.hidden) {
+      alert.replaceChildren(
+        'Are you still there? Your session ends soon. ',
+        element('button', { type: 'button', class: 'inline', onclick: stillHere }, 'I am still here'),
+      );
+      alert.hidden = false;
+    }
+  } else if (!alert.hidden && alert.querySelector('button')) {
+    say('alert', '');
+  }
+}
+
+async function stillHere() {
+  if (!state.session) return;
+  try {
+    sessionChanged(await api.session(state.session.id));
+    say('alert', '');
+  } catch (error) {
+    if (error instanceof Problem) say('session-error', problemWords(error));
+  }
+}
+
+function renderSession() {
+  const { session } = state;
+  const checkout = session.mode === 'checkout';
+  $('session-title').textContent = checkout
+    ? `Hello, ${session.patron?.name || 'and welcome'}`
+    : 'Return your items';
+  $('pad-hint').textContent = checkout
+    ? 'Place the items you want to borrow on the pad.'
+    : 'Place the items you are returning on the pad.';
+  $('items-title').textContent = checkout ? 'Your items' : 'Items returned';
+  $('renew-all').hidden = !checkout || !session.patron;
+  const notes = session.patron ? patronNotes(session.patron) : [];
+  $('patron-notes').replaceChildren(
+    ...notes.map((note) => element('p', { class: `note ${note.tone}` }, note.text)),
+  );
+  renderItems();
+}
+
+function renderItems() {
+  const mode = state.session?.mode ?? 'checkout';
+  const list = $('items');
+  const existing = new Map([...list.children].map((row) => [row.dataset.item, row]));
+  for (const item of state.items.values()) {
+    const row = itemRow(item, mode, (barcode, feeAcknowledged) =>
+      once(() => sendItem(barcode, feeAcknowledged)),
+    );
+    const old = existing.get(item.item);
+    if (old) old.replaceWith(row);
+    else list.append(row);
+  }
+  $('items-empty').hidden = state.items.size > 0;
+}
+
+async function sendItem(barcode, feeAcknowledged) {
+  say('session-error', '');
+  try {
+    const item = await api.processItem(state.session.id, barcode, feeAcknowledged);
+    state.items.set(item.item, item);
+    touch();
+    renderItems();
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    say('session-error', problemWords(error));
+  }
+}
+
+async function renewAll() {
+  say('session-error', '');
+  try {
+    const { renewals } = await api.renew(state.session.id);
+    touch();
+    const list = $('renewals');
+    list.replaceChildren(
+      ...renewals.map((renewal) => renewalRow(renewal, state.items.get(renewal.item)?.title)),
+    );
+    if (renewals.length === 0)
+      list.replaceChildren(element('li', { class: 'item' }, 'You have no loans to renew.'));
+    list.hidden = false;
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    say('session-error', problemWords(error));
+  }
+}
+
+// ---- Finish ---------------------------------------------------------------
+
+async function finish(receipt) {
+  say('finish-error', '');
+  state.ending = true;
+  try {
+    const result = await api.endSession(state.session.id, receipt, printer);
+    state.session = result.session;
+    state.sessionSocket?.close();
+    clearInterval(state.idleTimer);
+    $('idle').hidden = true;
+    if (result.receipt.kind === 'data') {
+      renderReceipt($('receipt'), result.receipt);
+      $('receipt').hidden = false;
+      thankYou('Thank you', 'Here is your receipt.', RECEIPT_THANKS_MS);
+    } else if (result.receipt.kind === 'printed') {
+      thankYou('Thank you', 'Your receipt is printing. Please take it from the printer.', THANKS_MS);
+    } else {
+      thankYou('Thank you', 'Enjoy your visit.', THANKS_MS);
+    }
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    state.ending = false;
+    if (error.status === 404 || (error.status === 409 && state.session?.state === 'ended')) {
+      sessionEnded({ ...state.session, state: 'ended' });
+    } else {
+      say('finish-error', problemWords(error));
+    }
+  }
+}
+
+function thankYou(title, message, returnAfterMs) {
+  $('thanks-title').textContent = title;
+  $('thanks-message').textContent = message;
+  show('thanks');
+  clearTimeout(state.thanksTimer);
+  state.thanksTimer = setTimeout(toStart, returnAfterMs);
+}
+
+// ---- Wiring ---------------------------------------------------------------
+
+$('start-checkout').addEventListener('click', () => toLogin());
+$('start-return').addEventListener('click', () =>
+  once(async () => {
+    say('start-status', '');
+    try {
+      startSession(await api.openSession({ mode: 'return', pad, auto: true }));
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+      say('start-status', problemWords(error));
+    }
+  }),
+);
+for (const button of document.querySelectorAll('[data-action="to-start"]')) {
+  button.addEventListener('click', () => toStart());
+}
+$('login-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const patron = $('login-patron').value.trim();
+  const pin = $('login-pin').value;
+  if (!patron)
+    return say('login-error', 'Please type your library card number, or place your card on the pad.');
+  once(() => logIn({ patron, ...(pin ? { pin } : {}) }, 'login-error'));
+});
+$('card-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const pin = $('card-pin').value;
+  once(() => logIn({ patronCard: true, ...(pin ? { pin } : {}) }, 'card-error'));
+});
+$('barcode-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const barcode = $('barcode').value.trim();
+  if (!barcode) return;
+  $('barcode').value = '';
+  once(() => sendItem(barcode, false));
+});
+$('renew-all').addEventListener('click', () => once(renewAll));
+$('finish').addEventListener('click', () => {
+  say('finish-error', '');
+  show('finish');
+});
+$('finish-back').addEventListener('click', () => show('session'));
+for (const button of document.querySelectorAll('[data-receipt]')) {
+  button.addEventListener('click', () => once(() => finish(button.dataset.receipt)));
+}
+
+// A kiosk page closed or reloaded mid-session lets the pad go rather than holding it until the timeout.
+addEventListener('pagehide', () => {
+  if (state.session?.state === 'open' && !state.ending)
+    api.cancelSession(state.session.id, { keepalive: true });
+});
+
+document.body.dataset.pad = pad;
+toStart();

@@ -1,0 +1,74 @@
+/**
+ * The end-of-session receipt shown on the screen: the data of the `checkout` or
+ * `checkin` receipt template (library, patron, loans or returns, printedAt).
+ */
+import { element } from './rows.js';
+import { formatDate, formatDateTime } from './words.js';
+
+/** Fills `target` with the receipt; text only (never HTML from the data). */
+export function renderReceipt(target, receipt) {
+  const data = receipt.data && typeof receipt.data === 'object' ? receipt.data : {};
+  const library = data.library && typeof data.library === 'object' ? data.library : {};
+  const children = [];
+  if (library.name) children.push(element('h2', {}, String(library.name)));
+  if (library.branch) children.push(element('p', { class: 'receipt-branch' }, String(library.branch)));
+  children.push(
+    element(
+      'p',
+      { class: 'receipt-kind' },
+      receipt.template === 'checkin' ? 'Return receipt' : 'Checkout receipt',
+    ),
+  );
+  if (data.offline) {
+    children.push(element('p', { class: 'receipt-offline' }, 'Will be sent to the library system later'));
+  }
+  const facts = [];
+  if (data.patron && typeof data.patron === 'object' && data.patron.name)
+    facts.push(['Patron', data.patron.name]);
+  if (data.printedAt) facts.push(['Date', formatDateTime(String(data.printedAt))]);
+  if (facts.length > 0) children.push(definitionList(facts));
+
+  const isReturn = receipt.template === 'checkin';
+  const lines = Array.isArray(isReturn ? data.returns : data.loans)
+    ? isReturn
+      ? data.returns
+      : data.loans
+    : [];
+  if (lines.length === 0) {
+    children.push(element('p', {}, isReturn ? 'No items were returned.' : 'No items were checked out.'));
+  } else {
+    const list = element('ol', { class: 'receipt-lines' });
+    for (const line of lines) list.append(receiptLine(line, isReturn));
+    children.push(list);
+  }
+  children.push(
+    element(
+      'p',
+      { class: 'receipt-total' },
+      `${isReturn ? 'Items returned' : 'Items checked out'}: ${lines.length}`,
+    ),
+  );
+  target.replaceChildren(...children);
+}
+
+function receiptLine(line, isReturn) {
+  const item = element('li');
+  item.append(element('strong', {}, String(line.title ?? line.barcode ?? 'Item')));
+  const facts = [];
+  if (line.author) facts.push(['By', line.author]);
+  if (line.barcode) facts.push(['Item', line.barcode]);
+  if (!isReturn) {
+    const due = formatDate(line.dueDate);
+    if (due) facts.push(['Due', due]);
+  } else if (line.hold) {
+    facts.push(['Note', 'Put it on the hold shelf']);
+  }
+  if (facts.length > 0) item.append(definitionList(facts));
+  return item;
+}
+
+function definitionList(facts) {
+  const list = element('dl');
+  for (const [term, value] of facts) list.append(element('dt', {}, term), element('dd', {}, String(value)));
+  return list;
+}

@@ -1,0 +1,221 @@
+/**
+ * What the patron reads: session and item states, refusals, dates and money in
+ * plain words. Pure functions over the API's JSON; no DOM.
+ */
+
+const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+const TIME_FORMAT = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
+
+/** An ILS date (`{date, text}`), an ISO string or nothing, as "12 Dec 2026". */
+export function formatDate(value) {
+  if (value === null || value === undefined) return null;
+  const iso = typeof value === 'object' ? value.date : value;
+  if (typeof iso === 'string') {
+    const time = Date.parse(iso);
+    if (!Number.isNaN(time)) return DATE_FORMAT.format(new Date(time));
+  }
+  if (typeof value === 'object' && typeof value.text === 'string' && value.text.trim())
+    return value.text.trim();
+  return typeof value === 'string' && value.trim() ? value.trim() : null;
+}
+
+/** An instant as "12 Dec 2026, 14:05". */
+export function formatDateTime(value) {
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(time)) return typeof value === 'string' ? value : '';
+  const date = new Date(time);
+  return `${DATE_FORMAT.format(date)}, ${TIME_FORMAT.format(date)}`;
+}
+
+/** `{amount: '7.50', currency: 'EUR'}` as "€7.50" (or "7.50" when the currency is unknown). */
+export function formatMoney(amount, currency) {
+  const number = Number(amount);
+  if (currency && /^[A-Z]{3}$/.test(currency) && Number.isFinite(number)) {
+    try {
+      return new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(number);
+    } catch {
+      // An ISO code the browser does not know: fall through.
+    }
+  }
+  return currency ? `${amount} ${currency}` : String(amount);
+}
+
+/** A countdown as "1:05". */
+export function formatCountdown(ms) {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+const REFUSAL_WORDS = {
+  patron_not_found: 'We could not find your library card.',
+  invalid_pin: 'That PIN is not right.',
+  card_expired: 'Your library card has expired.',
+  card_lost: 'This card has been reported lost.',
+  patron_blocked: 'Your library account is blocked.',
+  excessive_fines: 'You have too many fines to borrow now.',
+  too_many_items: 'You have borrowed as many items as you can.',
+  too_many_overdue: 'You have too many overdue items.',
+  renewal_not_allowed: 'This loan cannot be renewed.',
+  item_not_found: 'The library does not know this item.',
+  item_not_circulating: 'This item cannot be borrowed.',
+  item_on_hold_for_another: 'This item is reserved for someone else.',
+  already_checked_out: 'You have already borrowed this item.',
+  checked_out_to_another: 'This item is on loan to someone else.',
+  not_checked_out: 'This item is not on loan.',
+  renewal_limit: 'This loan has been renewed as many times as allowed.',
+  fee_required: 'A fee must be accepted first.',
+};
+
+/** Why something was refused: the ILS's own words first, else a sentence for the reason code. */
+export function refusalWords(reason, screenMessages) {
+  const messages = (screenMessages ?? []).filter((m) => typeof m === 'string' && m.trim());
+  if (messages.length > 0) return messages.join(' ');
+  return REFUSAL_WORDS[reason] ?? 'The library system said no. Please ask staff.';
+}
+
+/**
+ * One item's state as the patron reads it: `{text, tone, note?, action?}` where
+ * `tone` is good | busy | attention | bad and `action` names a button to show
+ * (`fee` to accept a fee, `process` to check out/return an item waiting on the pad).
+ */
+export function itemWords(item, mode) {
+  const due = formatDate(item.dueDate);
+  const notes = [];
+  if (item.magneticMedia) notes.push('Magnetic media: do not put it through the desensitiser.');
+  switch (item.state) {
+    case 'on_pad':
+      return {
+        text: mode === 'return' ? 'On the pad — ready to return' : 'On the pad — ready to borrow',
+        tone: 'busy',
+        action: 'process',
+      };
+    case 'pending':
+      return { text: mode === 'return' ? 'Returning…' : 'Checking out…', tone: 'busy' };
+    case 'incomplete_set': {
+      const parts = item.set?.parts ?? 0;
+      const onPad = item.set?.onPad;
+      const count = parts > 0 ? `all ${parts} parts` : 'all its parts';
+      const seen = onPad !== undefined && parts > 0 ? ` (${onPad} of ${parts} on the pad)` : '';
+      return { text: `Place ${count} on the pad${seen}`, tone: 'attention' };
+    }
+    case 'fee_required': {
+      // The amount comes with the item when the session knows it; otherwise the ILS's words say it.
+      const fee = item.fee ? formatMoney(item.fee.amount, item.fee.currency) : null;
+      const messages = item.screenMessages.filter((m) => typeof m === 'string' && m.trim());
+      return {
+        text: fee
+          ? `A fee of ${fee} applies to this item`
+          : messages.join(' ') || 'A fee applies to this item',
+        tone: 'attention',
+        note: fee ? messages.filter((m) => !/fee/i.test(m)).join(' ') || undefined : undefined,
+        action: 'fee',
+        fee,
+      };
+    }
+    case 'checked_out': {
+      const what = item.renewal ? 'Renewed' : 'Checked out';
+      if (item.offline) notes.push('Recorded while the library system is away; it will be sent later.');
+      if (item.fee) notes.push(`A fee of ${formatMoney(item.fee.amount, item.fee.currency)} was charged.`);
+      return {
+        text: due ? `${what} — due ${due}` : `${what} — the due date will follow`,
+        tone: 'good',
+        note: notes.join(' ') || undefined,
+      };
+    }
+    case 'checked_in': {
+      if (item.sortBin) notes.push(`Put it in the bin marked ${item.sortBin}.`);
+      if (item.alert?.message) notes.push(item.alert.message);
+      if (item.offline) notes.push('Recorded while the library system is away; it will be sent later.');
+      return { text: 'Returned', tone: 'good', note: notes.join(' ') || undefined };
+    }
+    case 'refused':
+      return { text: `Refused: ${refusalWords(item.reason, item.screenMessages)}`, tone: 'bad' };
+    case 'security_failed':
+      return {
+        text: 'Put it back on the pad',
+        tone: 'attention',
+        note: 'The item was not fully processed. Place it on the pad again.',
+      };
+    case 'failed':
+      return {
+        text: 'Could not be done now — please ask staff',
+        tone: 'bad',
+        note: item.screenMessages.join(' ') || undefined,
+      };
+    default:
+      return { text: String(item.state), tone: 'busy' };
+  }
+}
+
+/** A renewal's outcome. */
+export function renewalWords(renewal) {
+  if (renewal.ok) {
+    const due = formatDate(renewal.dueDate);
+    return { text: due ? `Renewed — due ${due}` : 'Renewed', tone: 'good' };
+  }
+  return { text: `Not renewed: ${refusalWords(renewal.reason, renewal.screenMessages)}`, tone: 'bad' };
+}
+
+/** Sentences about the patron's account: blocks, fines, overdue loans, holds to collect. */
+export function patronNotes(patron) {
+  const notes = [];
+  if (patron.blocked) {
+    const why = patron.screenMessages.length
+      ? patron.screenMessages.join(' ')
+      : patron.reasons
+          .map((r) => REFUSAL_WORDS[r])
+          .filter(Boolean)
+          .join(' ');
+    notes.push({ text: `You cannot borrow at the moment. ${why || 'Please ask staff.'}`, tone: 'bad' });
+  } else {
+    for (const message of patron.screenMessages) notes.push({ text: message, tone: 'info' });
+  }
+  if (Number(patron.fines.total) > 0) {
+    notes.push({
+      text: `You have fines of ${formatMoney(patron.fines.total, patron.fines.currency)}.`,
+      tone: 'attention',
+    });
+  }
+  const { overdue, holdsAvailable } = patron.counts;
+  if (overdue > 0) notes.push({ text: `You have ${plural(overdue, 'overdue item')}.`, tone: 'attention' });
+  if (holdsAvailable > 0) {
+    notes.push({
+      text: `${plural(holdsAvailable, 'reserved item')} ready for you to collect.`,
+      tone: 'info',
+    });
+  }
+  return notes;
+}
+
+/** Why a request failed, for the patron: a sentence per problem code. */
+export function problemWords(problem) {
+  switch (problem.code) {
+    case 'patron_not_found':
+      return 'We could not find that library card. Check the number and try again.';
+    case 'invalid_pin':
+      return 'That PIN is not right. Please try again.';
+    case 'pin_required':
+      return 'Please enter your PIN.';
+    case 'patron_card_not_found':
+      return 'Your library card is not on the pad. Place it on the pad and try again.';
+    case 'pad_in_use':
+      return 'This kiosk is busy with another session. Please try again in a moment or ask staff.';
+    case 'device_not_found':
+      return 'This kiosk is not set up correctly. Please ask staff.';
+    case 'network':
+      return 'The kiosk cannot reach the library system. Please ask staff.';
+    case 'unauthorized':
+    case 'forbidden':
+      return 'This kiosk is not allowed to do that. Please ask staff.';
+    default:
+      if (problem.screenMessages?.length) return problem.screenMessages.join(' ');
+      if (problem.reason && REFUSAL_WORDS[problem.reason]) return REFUSAL_WORDS[problem.reason];
+      return problem.status >= 500
+        ? 'Something went wrong. Please try again or ask staff.'
+        : problem.detail || problem.title || 'That did not work. Please try again.';
+  }
+}
+
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
