@@ -378,10 +378,23 @@ describe('a return session', () => {
     // An item another branch owns: an alert to send it there.
     placeItem('31000024');
     const elsewhere = await itemSettled(session.id, '31000024');
-    expect(elsewhere.state).toBe('checked_in');
+    expect(elsewhere).toMatchObject({
+      state: 'checked_in',
+      title: 'Moby-Dick',
+      sortBin: 'TRANSIT',
+      alert: { type: 'transit', message: 'Send to East Branch' },
+    });
+    // An item someone is waiting for: to the hold shelf.
+    placeItem('31000008');
+    const wanted = await itemSettled(session.id, '31000008');
+    expect(wanted).toMatchObject({ state: 'checked_in', alert: { type: 'hold_in_transit' } });
     const ended = await call('POST', `/api/v1/sessions/${session.id}/end`, { receipt: 'data' });
     expect(ended.body.receipt.template).toBe('checkin');
-    expect(ended.body.receipt.data.returns.map((r: Json) => r.barcode)).toEqual(['31000001', '31000024']);
+    expect(ended.body.receipt.data.returns.map((r: Json) => [r.barcode, r.hold])).toEqual([
+      ['31000001', false],
+      ['31000024', false],
+      ['31000008', true],
+    ]);
     expect(ended.body.ils).toBeNull();
   });
 });
