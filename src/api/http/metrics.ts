@@ -90,6 +90,18 @@ export class ApiMetrics {
           this.set({ feature: feature.name }, feature.status === 'running' ? 1 : 0);
       },
     });
+    new Gauge({
+      name: 'carrel_sessions_open',
+      help: 'Self-check sessions open now, by mode (never who is in them)',
+      labelNames: ['mode'],
+      registers,
+      collect() {
+        this.reset();
+        const open = services.sessions.list({ terminal: '', staff: true }).filter((s) => s.state === 'open');
+        for (const mode of ['checkout', 'return'] as const)
+          this.set({ mode }, open.filter((session) => session.mode === mode).length);
+      },
+    });
     this.httpDuration = new Histogram({
       name: 'carrel_http_request_duration_seconds',
       help: 'HTTP API latency by route template',

@@ -192,6 +192,17 @@ describe('sessions API', () => {
     });
   });
 
+  it('counts open sessions in the metrics, by mode only', async () => {
+    const { api } = await build();
+    await open(api.app, kiosk1!, { mode: 'checkout', patron: 'P1', pin: '1234' });
+    await open(api.app, kiosk2!, { mode: 'return' });
+    const text = (await api.app.inject({ url: '/metrics', headers: monitor })).body;
+    expect(text).toContain('carrel_sessions_open{mode="checkout"} 1');
+    expect(text).toContain('carrel_sessions_open{mode="return"} 1');
+    expect(text).not.toContain('Fake Patron');
+    expect(text).not.toContain('P1');
+  });
+
   it('is in the OpenAPI document', async () => {
     const { api } = await build();
     const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
