@@ -213,14 +213,14 @@ export class SelfCheckSession {
     }
     if (record.transacted) {
       // Security failed earlier: the patron put it back.
-      if (record.state === 'security_failed') void this.enqueue(() => this.secure(record));
+      if (record.state === 'security_failed') this.later(() => this.secure(record));
       return;
     }
     if (record.incomplete) {
       const first = record.state !== 'incomplete_set';
       this.update(record, 'incomplete_set');
       if (first && record.title === undefined)
-        void this.enqueue(async () => {
+        this.later(async () => {
           await this.describe(record, false);
           this.changed(record);
         });
@@ -233,10 +233,15 @@ export class SelfCheckSession {
     }
     if (record.state === 'pending' || record.state === 'on_pad') {
       this.changed(record);
-      void this.enqueue(() => this.transact(record, false));
+      this.later(() => this.transact(record, false));
     } else {
       this.changed(record);
     }
+  }
+
+  /** Queues work nobody waits for: its outcome shows in the item's state, never as an unhandled rejection. */
+  private later(work: () => Promise<void>): void {
+    this.enqueue(work).catch(() => {});
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {
