@@ -118,7 +118,7 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
 
   if (request.cancel) {
     if (item.loan?.patron !== patron.barcode) return refused(['Nothing to cancel'], { patron, item });
-    item.loan = undefined;
+    library.setLoan(item, undefined);
     return { ok: true, renewal: false, patron, item, messages: ['Checkout cancelled'] };
   }
 
@@ -157,11 +157,16 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
   const now = library.now();
   const due =
     request.noBlock && request.noBlockDueDate ? request.noBlockDueDate : library.dueDateFor(item, now);
-  item.loan = { patron: patron.barcode, item: item.barcode, checkedOutAt: now, due, renewals: 0 };
+  library.setLoan(item, { patron: patron.barcode, item: item.barcode, checkedOutAt: now, due, renewals: 0 });
   item.currentBranch = request.branch;
   item.transitTo = undefined;
-  if (item.onHoldShelf?.patron === patron.barcode) item.onHoldShelf = undefined;
-  item.holdQueue = item.holdQueue.filter((hold) => hold.patron !== patron.barcode);
+  if (item.onHoldShelf?.patron === patron.barcode) library.setHoldShelf(item, undefined);
+  if (item.holdQueue.some((hold) => hold.patron === patron.barcode)) {
+    library.setHoldQueue(
+      item,
+      item.holdQueue.filter((hold) => hold.patron !== patron.barcode),
+    );
+  }
   if (item.shelfStatus === 'waitingToBeReshelved') item.shelfStatus = 'available';
   const result: CheckoutResult = {
     ok: true,
@@ -209,7 +214,7 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
       });
       result.fineCents = fine;
     }
-    item.loan = undefined;
+    library.setLoan(item, undefined);
   } else if (!item.onHoldShelf && item.transitTo === undefined) {
     result.messages.push('Item was not checked out');
   }
@@ -227,12 +232,12 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
   const next = item.holdQueue[0];
   if (next) {
     if (next.pickup === request.branch) {
-      item.holdQueue.shift();
-      item.onHoldShelf = {
+      library.setHoldQueue(item, item.holdQueue.slice(1));
+      library.setHoldShelf(item, {
         patron: next.patron,
         pickup: next.pickup,
         until: new Date(library.clock.now() + library.rules.holdShelfDays * DAY),
-      };
+      });
     }
     routeHold(item, next.patron, next.pickup, request.branch, result, bins);
     return result;

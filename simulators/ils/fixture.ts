@@ -300,7 +300,8 @@ export async function loadIlsFixture(path: string): Promise<IlsFixture> {
   const source = await readFile(path, 'utf8');
   let document: unknown;
   try {
-    document = parseYaml(source);
+    // JSON is YAML too, but a large JSON fixture parses a hundred times faster as JSON.
+    document = path.endsWith('.json') ? JSON.parse(source) : parseYaml(source);
   } catch (error) {
     throw new ConfigError([{ path: '(file)', message: `${path}: ${(error as Error).message}` }]);
   }

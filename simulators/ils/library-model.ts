@@ -75,13 +75,16 @@ export interface Item {
   securityMarker: SecurityMarker;
   magneticMedia: boolean;
   fee?: { type: FeeType; amountCents: number };
-  holdQueue: Hold[];
-  onHoldShelf?: HoldShelfEntry;
+  /** Changed only through IlsLibrary (setHoldQueue), which keeps its index of holds in step. */
+  readonly holdQueue: readonly Hold[];
+  /** Changed only through IlsLibrary (setHoldShelf). */
+  readonly onHoldShelf?: HoldShelfEntry;
   /** Where the item is travelling to, after a checkin at another branch. */
   transitTo?: string;
   parts: number;
   properties?: string;
-  loan?: Loan;
+  /** Changed only through IlsLibrary (setLoan), which keeps its index of loans in step. */
+  readonly loan?: Loan;
 }
 
 export type { PatronStatus };

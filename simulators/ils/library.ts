@@ -19,8 +19,9 @@ import {
   renew,
   renewAll,
 } from './circulation.js';
+import { CirculationIndex } from './circulation-index.js';
 import type { CirculationRules, IlsFixture } from './fixture.js';
-import type { Hold, Item, Patron, PatronStanding } from './library-model.js';
+import type { Hold, HoldShelfEntry, Item, Loan, Patron, PatronStanding } from './library-model.js';
 import { MAGNETIC_MEDIA } from './library-model.js';
 import {
   blockPatron,
@@ -36,6 +37,9 @@ import {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/** The fields of an Item that only this class changes (see CirculationIndex). */
+type ItemHolding = { -readonly [K in 'loan' | 'onHoldShelf' | 'holdQueue']: Item[K] };
+
 export interface IlsLibraryOptions {
   clock?: Clock;
 }
@@ -50,6 +54,9 @@ export class IlsLibrary {
   readonly items = new Map<string, Item>();
   private readonly branchNames = new Map<string, string>();
   private readonly institutionNames = new Map<string, string>();
+  private readonly index = new CirculationIndex();
+  /** Fee ids the fixture gave or this library issued: a new id is none of them. */
+  private readonly feeIds = new Set<string>();
   private nextFeeId = 1;
   private nextTransactionId = 1;
 
@@ -99,7 +106,7 @@ export class IlsLibrary {
 
   /** The first copy with this title, preferring one on the shelf. */
   itemByTitle(title: string): Item | undefined {
-    const copies = [...this.items.values()].filter((item) => item.title === title);
+    const copies = this.index.copiesOf(title);
     return copies.find((item) => !item.loan && !item.onHoldShelf) ?? copies[0];
   }
 
@@ -116,7 +123,8 @@ export class IlsLibrary {
   newFeeId(): string {
     let id: string;
     do id = `F${this.nextFeeId++}`;
-    while ([...this.patrons.values()].some((p) => p.fees.some((f) => f.id === id)));
+    while (this.feeIds.has(id));
+    this.feeIds.add(id);
     return id;
   }
 
@@ -125,20 +133,39 @@ export class IlsLibrary {
   }
 
   /** Every item charged to a patron, in checkout order. */
-  loansOf(barcode: string) {
-    return [...this.items.values()]
-      .flatMap((item) => (item.loan?.patron === barcode ? [item.loan] : []))
-      .sort((a, b) => a.checkedOutAt.getTime() - b.checkedOutAt.getTime());
+  loansOf(barcode: string): Loan[] {
+    return this.index.loansOf(barcode);
   }
 
   /** Items on the hold shelf for a patron (available holds). */
   availableHoldsOf(barcode: string): Item[] {
-    return [...this.items.values()].filter((item) => item.onHoldShelf?.patron === barcode);
+    return this.index.shelvedHoldsOf(barcode);
   }
 
   /** Items a patron waits for (holds not yet on the shelf). */
   unavailableHoldsOf(barcode: string): Item[] {
-    return [...this.items.values()].filter((item) => item.holdQueue.some((hold) => hold.patron === barcode));
+    return this.index.waitingHoldsOf(barcode);
+  }
+
+  /** Lends an item (or ends its loan, with undefined). */
+  setLoan(item: Item, loan: Loan | undefined): void {
+    const previous = item.loan;
+    (item as ItemHolding).loan = loan;
+    this.index.loanChanged(previous, loan);
+  }
+
+  /** Puts an item on the hold shelf for a patron (or takes it off, with undefined). */
+  setHoldShelf(item: Item, entry: HoldShelfEntry | undefined): void {
+    const previous = item.onHoldShelf;
+    (item as ItemHolding).onHoldShelf = entry;
+    this.index.holdShelfChanged(item, previous, entry);
+  }
+
+  /** Replaces an item's queue of holds. */
+  setHoldQueue(item: Item, queue: readonly Hold[]): void {
+    const previous = item.holdQueue;
+    (item as ItemHolding).holdQueue = queue;
+    this.index.holdQueueChanged(item, previous, queue);
   }
 
   /** The patron's 14 status flags, money owed and what they may not do, computed now. */
@@ -297,19 +324,23 @@ export class IlsLibrary {
       if (it.author !== undefined) item.author = it.author;
       if (it.fee !== undefined) item.fee = { type: it.fee.type, amountCents: it.fee.amount };
       if (it.properties !== undefined) item.properties = it.properties;
-      for (const entry of it.holdQueue) {
-        const hold = typeof entry === 'string' ? { patron: entry } : entry;
-        item.holdQueue.push(this.newHold(hold.patron, hold.pickup));
-      }
+      this.index.addItem(item);
+      this.setHoldQueue(
+        item,
+        it.holdQueue.map((entry) => {
+          const hold = typeof entry === 'string' ? { patron: entry } : entry;
+          return this.newHold(hold.patron, hold.pickup);
+        }),
+      );
       if (it.onHoldShelfFor !== undefined) {
         const patron = this.patrons.get(it.onHoldShelfFor)!;
-        item.onHoldShelf = {
+        this.setHoldShelf(item, {
           patron: patron.barcode,
           pickup: item.currentBranch,
           until: it.holdShelfUntil
             ? this.resolveDate(it.holdShelfUntil)
             : new Date(this.clock.now() + this.rules.holdShelfDays * DAY),
-        };
+        });
       }
       this.items.set(item.barcode, item);
     }
@@ -318,13 +349,13 @@ export class IlsLibrary {
       for (const hold of p.holds) {
         const item = this.items.get(hold.item)!;
         if (!item.holdQueue.some((h) => h.patron === patron.barcode)) {
-          item.holdQueue.push(this.newHold(patron.barcode, hold.pickup));
+          this.setHoldQueue(item, [...item.holdQueue, this.newHold(patron.barcode, hold.pickup)]);
         }
       }
       p.loans.forEach((loan, index) => {
         const item = this.items.get(loan.item)!;
         const due = this.resolveDate(loan.due);
-        item.loan = {
+        this.setLoan(item, {
           patron: patron.barcode,
           item: item.barcode,
           due,
@@ -333,8 +364,14 @@ export class IlsLibrary {
             ? this.resolveDate(loan.checkedOut)
             : new Date(due.getTime() - this.loanPeriodDays(item) * DAY + index),
           renewals: loan.renewals,
-        };
+        });
       });
+    }
+    // Ids the fixture gives are taken before any is made up.
+    for (const p of fixture.patrons)
+      for (const fee of p.fees) if (fee.id !== undefined) this.feeIds.add(fee.id);
+    for (const p of fixture.patrons) {
+      const patron = this.patrons.get(p.barcode)!;
       for (const fee of p.fees) {
         const record = { id: fee.id ?? this.newFeeId(), type: fee.type, amountCents: fee.amount };
         patron.fees.push({

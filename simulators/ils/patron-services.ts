@@ -74,12 +74,15 @@ export function placeHold(library: IlsLibrary, request: HoldRequest): HoldResult
 
   if (request.mode === 'delete') {
     if (item.onHoldShelf?.patron === patron.barcode) {
-      item.onHoldShelf = undefined;
+      library.setHoldShelf(item, undefined);
       item.shelfStatus = 'waitingToBeReshelved';
       return { ok: true, available: false, ...base, messages: ['Hold cancelled'] };
     }
     if (index < 0) return { ok: false, available: available(), ...base, messages: ['No hold to cancel'] };
-    item.holdQueue.splice(index, 1);
+    library.setHoldQueue(
+      item,
+      item.holdQueue.filter((_, at) => at !== index),
+    );
     return { ok: true, available: available(), ...base, messages: ['Hold cancelled'] };
   }
 
@@ -120,7 +123,7 @@ export function placeHold(library: IlsLibrary, request: HoldRequest): HoldResult
   }
   const hold = library.newHold(patron.barcode, pickup);
   if (request.expires !== undefined) hold.expires = request.expires;
-  item.holdQueue.push(hold);
+  library.setHoldQueue(item, [...item.holdQueue, hold]);
   return {
     ok: true,
     available: available(),
