@@ -88,13 +88,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   }
 
   condition(): DeviceCondition {
-    const problems: string[] = [];
-    const failing = this.slots.filter((s) => s.failing).length;
-    if (failing > 0) problems.push(`${failing} of ${this.slots.length} ILS connections failing`);
-    if (this.roundTrip !== null && this.roundTrip > this.config.slowRoundTripMs) {
-      problems.push(`slow ILS: ${Math.round(this.roundTrip)} ms round trip`);
-    }
-    if (this.acsOnline === false) problems.push('the ILS reports itself offline');
+    const problems = this.problems();
     const open = this.slots.filter((s) => s.connection?.isOpen);
     return {
       status: problems.length > 0 ? 'degraded' : 'online',
@@ -357,13 +351,27 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.noteCondition();
   }
 
+  /** What is wrong with the link, in words; empty when nothing is. */
+  private problems(): string[] {
+    const problems: string[] = [];
+    let failing = 0;
+    for (const slot of this.slots) if (slot.failing) failing++;
+    if (failing > 0) problems.push(`${failing} of ${this.slots.length} ILS connections failing`);
+    if (this.roundTrip !== null && this.roundTrip > this.config.slowRoundTripMs) {
+      problems.push(`slow ILS: ${Math.round(this.roundTrip)} ms round trip`);
+    }
+    if (this.acsOnline === false) problems.push('the ILS reports itself offline');
+    return problems;
+  }
+
+  /** Tells the supervisor when the condition changed. Runs after every exchange: counts, no copies. */
   private noteCondition(): void {
     if (!this.connected) return;
-    const condition = this.condition();
-    const key = `${condition.status}|${condition.reason}`;
+    const problems = this.problems();
+    const key = problems.length > 0 ? `degraded|${problems.join('; ')}` : 'online';
     if (key === this.lastCondition) return;
     this.lastCondition = key;
-    this.emit('condition', condition);
+    this.emit('condition', this.condition());
   }
 
   private stopHeartbeat(): void {
