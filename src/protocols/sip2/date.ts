@@ -51,14 +51,18 @@ export function assertTimeZone(timeZone: string): void {
 }
 
 // Every zone's offset changes on a quarter hour, so one lookup per zone and quarter hour is exact.
+// A message often carries two instants weeks apart (now, and a due date): several quarter hours
+// per zone are kept, the oldest dropped first, so neither pushes the other out.
 const QUARTER_HOUR = 15 * 60 * 1000;
-const offsetCache = new Map<string, { bucket: number; offset: number }>();
+const MAX_CACHED_OFFSETS = 64;
+const offsetCache = new Map<string, number>();
 
 /** Milliseconds to add to a UTC instant to get the wall-clock time in `timeZone`. */
 export function zoneOffset(timeZone: string, epochMs: number): number {
   const bucket = Math.floor(epochMs / QUARTER_HOUR);
-  const cached = offsetCache.get(timeZone);
-  if (cached !== undefined && cached.bucket === bucket) return cached.offset;
+  const key = `${bucket} ${timeZone}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return cached;
   const instant = bucket * QUARTER_HOUR;
   const parts = formatterFor(timeZone).formatToParts(new Date(instant));
   const field = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
@@ -71,7 +75,8 @@ export function zoneOffset(timeZone: string, epochMs: number): number {
     field('second'),
   );
   const offset = wall - instant;
-  offsetCache.set(timeZone, { bucket, offset });
+  if (offsetCache.size >= MAX_CACHED_OFFSETS) offsetCache.delete(offsetCache.keys().next().value as string);
+  offsetCache.set(key, offset);
   return offset;
 }
 
