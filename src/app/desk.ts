@@ -140,11 +140,34 @@ export function createDesk(options: DeskOptions): Desk {
     (transaction) => statistics.record(transaction),
   );
 
+  // Counts gathered in memory are written before the database closes (features stop in reverse).
+  const statisticsFlush = {
+    name: 'statistics',
+    start: async () => {},
+    stop: async () => {
+      try {
+        statistics.flush();
+      } catch (error) {
+        logger.warn({ err: error }, 'statistics could not be written at shutdown');
+      }
+    },
+  };
+
   gateway = new Gateway({
     bus,
     clock,
     logger,
-    features: [storage, simulators, devices, offline, ...(relay ? [relay] : []), sessions, http, mqtt],
+    features: [
+      storage,
+      statisticsFlush,
+      simulators,
+      devices,
+      offline,
+      ...(relay ? [relay] : []),
+      sessions,
+      http,
+      mqtt,
+    ],
   });
   const built = gateway;
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Database } from '../storage.js';
 import { DeskStatistics } from './desk-statistics.js';
@@ -6,18 +6,36 @@ import type { DeskTransaction, StatisticsPort, StatisticsQuery, StatisticsReport
 
 export interface DeskStatisticsPort extends StatisticsPort {
   record(transaction: DeskTransaction, at?: number): void;
+  /** Writes the counts gathered since the last write. Throws `unavailable` while there is no database. */
+  flush(): void;
 }
+
+const HOUR_MS = 3_600_000;
+/** Counts are written at most this long after they happen, all in one transaction. */
+export const STATISTICS_FLUSH_MS = 1000;
 
 /**
  * Statistics over a database that opens later (the storage feature opens it on
  * start): the table is migrated on first use, and again if the database is
- * reopened. While there is no database, both calls throw `unavailable`
- * (a 503 over HTTP); the circulation service already swallows a failed count.
+ * reopened.
+ *
+ * Counting is off the circulation path: `record()` adds to a count in memory
+ * (one per hour, terminal, kind, outcome, reason and offline flag) and the
+ * counts are written together once a second, in one transaction. A synchronous
+ * write per checkout cost more than everything else Carrel does for it. A crash
+ * loses at most the last second's counts — counts, not transactions: the ILS
+ * and the offline journal hold those. `query()` writes what is pending first,
+ * so a report always includes every count taken. While there is no database
+ * the counts wait, and `query()` throws `unavailable` (a 503 over HTTP).
  */
 export function statisticsOn(database: () => Database, options: { clock?: Clock } = {}): DeskStatisticsPort {
+  const clock = options.clock ?? systemClock;
   let db: Database | undefined;
   let statistics: DeskStatistics | undefined;
-  const current = (): DeskStatistics => {
+  const pending = new Map<string, { transaction: DeskTransaction; at: number; times: number }>();
+  let timer: TimerHandle | undefined;
+
+  const current = (): { db: Database; statistics: DeskStatistics } => {
     let now: Database;
     try {
       now = database();
@@ -30,10 +48,57 @@ export function statisticsOn(database: () => Database, options: { clock?: Clock 
       statistics = new DeskStatistics(now, options);
       db = now;
     }
-    return statistics;
+    return { db: now, statistics };
   };
+
+  const flush = () => {
+    timer?.cancel();
+    timer = undefined;
+    if (pending.size === 0) return;
+    const target = current();
+    const rows = [...pending.values()];
+    target.db.transaction(() => {
+      for (const row of rows) target.statistics.record(row.transaction, row.at, row.times);
+    })();
+    // Cleared only once written: counts taken while the database was away are kept for the next try.
+    pending.clear();
+  };
+
+  const schedule = () => {
+    timer ??= clock.setTimeout(
+      'statistics-flush',
+      () => {
+        timer = undefined;
+        try {
+          flush();
+        } catch {
+          // No database (closing, or not open yet): the next count or query tries again.
+        }
+      },
+      STATISTICS_FLUSH_MS,
+    );
+  };
+
   return {
-    record: (transaction: DeskTransaction, at?: number) => current().record(transaction, at),
-    query: (request: StatisticsQuery): StatisticsReport => current().query(request),
+    record: (transaction: DeskTransaction, at = clock.now()) => {
+      const hour = Math.floor(at / HOUR_MS);
+      const key = [
+        hour,
+        transaction.terminal,
+        transaction.kind,
+        transaction.outcome,
+        transaction.reason ?? '',
+        transaction.offline ? 1 : 0,
+      ].join('\u0000');
+      const row = pending.get(key);
+      if (row) row.times++;
+      else pending.set(key, { transaction, at, times: 1 });
+      schedule();
+    },
+    flush,
+    query: (request: StatisticsQuery): StatisticsReport => {
+      flush();
+      return current().statistics.query(request);
+    },
   };
 }
