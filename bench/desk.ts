@@ -1,10 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
+import { spawnCarrel } from './carrel-process.js';
 import type { BenchResult } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,34 +27,11 @@ async function startDesk(configFile?: string): Promise<Running> {
   const stateDir = mkdtempSync(join(tmpdir(), 'carrel-bench-'));
   const began = performance.now();
   const config = configFile ? ['--config', configFile] : [];
-  const child = spawn(
-    process.execPath,
-    [
-      ...DAEMON_NODE_FLAGS,
-      cli,
-      'start',
-      ...config,
-      '--http-port',
-      '0',
-      '--mqtt-port',
-      '0',
-      '--log-level',
-      'warn',
-    ],
-    {
-      cwd: stateDir,
-      env: { ...process.env, ...DAEMON_ENV },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  const api = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /API\s+(http:\/\/\S+)\/api\/v1/.exec(stderr);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`carrel exited with ${code}: ${stderr}`)));
+  const { child, api } = await spawnCarrel({
+    nodeArgs: [...DAEMON_NODE_FLAGS],
+    args: [cli, 'start', ...config, '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
+    cwd: stateDir,
+    env: { ...process.env, ...DAEMON_ENV },
   });
   for (;;) {
     const response = await fetch(`${api}/readyz`).catch(() => undefined);

@@ -3,8 +3,10 @@
  * memory, so an item can come back), and the faults a test dials in. Protocol sessions
  * (FEIG, 3M) call these operations; each returns a result or a TagFault.
  */
+
 import { EventEmitter } from 'node:events';
 import type { TagUid } from '../../src/protocols/iso15693/uid.js';
+import { seededRandom } from '../common/seeded-random.js';
 import { createTag, type TagSpec, tagJson, type VirtualTag } from './tags.js';
 
 export interface PadFaults {
@@ -27,20 +29,10 @@ export type TagFault =
 
 export type TagResult<T> = { ok: true; value: T } | { ok: false; fault: TagFault };
 
+export { seededRandom };
+
 const ok = <T>(value: T): TagResult<T> => ({ ok: true, value });
 const fail = <T>(fault: TagFault): TagResult<T> => ({ ok: false, fault });
-
-/** Deterministic random numbers (mulberry32) so fault runs can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class PadField extends EventEmitter {
   private readonly onPad = new Map<TagUid, VirtualTag>();

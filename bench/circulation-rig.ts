@@ -1,0 +1,273 @@
+/**
+ * The circulation benchmark's rig: a simulated ILS in a process of its own
+ * (`carrel sim ils`), a Carrel gateway in another (`carrel start`, the daemon's
+ * Node flags) pointed at it, and the two kinds of kiosk that check items out —
+ * one over Carrel's HTTP API, one speaking SIP2 straight to the ILS.
+ *
+ * `CARREL_BENCH_CPU_PROF=<dir>`: the gateway and the ILS simulator write CPU
+ * profiles there when they stop.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IlsFixtureInput } from '../simulators/ils/index.js';
+import { type AnySip2MessageInput, Sip2Codec, Sip2Framer } from '../src/protocols/sip2/index.js';
+import { spawnCarrel } from './carrel-process.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'src', 'cli', 'main.js');
+export const PATRONS = 200;
+const PROFILE = process.env.CARREL_BENCH_CPU_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CARREL_BENCH_CPU_PROF}`]
+  : [];
+
+/** Patron of a kiosk: the same for both paths. */
+export function patronOf(kiosk: number): string {
+  return `P${String(kiosk % PATRONS).padStart(5, '0')}`;
+}
+
+function itemBarcode(n: number): string {
+  return `I${String(n).padStart(7, '0')}`;
+}
+
+function benchFixture(items: number): IlsFixtureInput {
+  return {
+    library: { name: 'Bench Library' },
+    institutions: [{ id: 'BENCH', name: 'Bench Library', branches: [{ code: 'MAIN', name: 'Main' }] }],
+    accounts: [
+      { loginUserId: 'carrel', password: 'carrelpw', location: 'MAIN', institution: 'BENCH' },
+      { loginUserId: 'kiosk', password: 'kioskpw', location: 'MAIN', institution: 'BENCH' },
+    ],
+    circulation: { loanLimit: 1_000_000 },
+    patrons: Array.from({ length: PATRONS }, (_, i) => ({
+      barcode: patronOf(i),
+      pin: '1234',
+      name: `Bench Patron ${i}`,
+    })),
+    items: Array.from({ length: items }, (_, i) => ({
+      barcode: itemBarcode(i),
+      title: `Bench Title ${i}`,
+      owningBranch: 'MAIN',
+    })),
+  } as IlsFixtureInput;
+}
+
+/** A self-check speaking SIP2 straight to the ILS: one connection, one request at a time. */
+export class DirectKiosk {
+  private readonly codec = new Sip2Codec({ charset: 'utf-8' });
+  private readonly framer = new Sip2Framer();
+  private waiting: ((frame: Uint8Array) => void) | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      for (const event of this.framer.push(chunk)) if (event.type === 'frame') this.waiting?.(event.frame);
+    });
+  }
+
+  static async open(port: number): Promise<DirectKiosk> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.setNoDelay(true);
+    const kiosk = new DirectKiosk(socket);
+    const login = await kiosk.exchange({
+      type: 'login',
+      uidAlgorithm: '0',
+      pwdAlgorithm: '0',
+      loginUserId: 'kiosk',
+      loginPassword: 'kioskpw',
+      locationCode: 'MAIN',
+    });
+    if (!(login.ok && login.message.type === 'loginResponse' && login.message.ok))
+      throw new Error('kiosk login refused');
+    return kiosk;
+  }
+
+  private exchange(message: AnySip2MessageInput) {
+    return new Promise<ReturnType<Sip2Codec['decode']>>((resolve) => {
+      this.waiting = (frame) => resolve(this.codec.decode(frame));
+      this.socket.write(this.codec.encode(message));
+    });
+  }
+
+  async checkout(patron: string, item: string): Promise<boolean> {
+    const answer = await this.exchange({
+      type: 'checkout',
+      scRenewalPolicy: false,
+      noBlock: false,
+      transactionDate: new Date(),
+      nbDueDate: null,
+      institutionId: 'BENCH',
+      patronIdentifier: patron,
+      itemIdentifier: item,
+      terminalPassword: '',
+      patronPassword: '1234',
+    } as AnySip2MessageInput);
+    return answer.ok && answer.message.type === 'checkoutResponse' && answer.message.ok === true;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/**
+ * A kiosk using Carrel's HTTP API: one keep-alive connection of its own, opened
+ * before any timing, as a DirectKiosk has its SIP2 connection.
+ */
+export class CarrelKiosk {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+  private constructor(private readonly api: string) {}
+
+  static async open(api: string): Promise<CarrelKiosk> {
+    const kiosk = new CarrelKiosk(api);
+    const status = await send(kiosk.agent, 'GET', `${api}/healthz`);
+    if (status !== 200) throw new Error(`GET /healthz answered ${status}`);
+    return kiosk;
+  }
+
+  /** POST /api/v1/checkouts; true when it answered 200. */
+  checkout(patron: string, item: string): Promise<boolean> {
+    return send(
+      this.agent,
+      'POST',
+      `${this.api}/api/v1/checkouts`,
+      JSON.stringify({ patron, pin: '1234', item }),
+    )
+      .then((status) => status === 200)
+      .catch(() => false);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export interface CirculationRig {
+  /** The gateway's base URL (`http://127.0.0.1:port`). */
+  readonly api: string;
+  /** Opens `count` kiosks with a connection each to Carrel's HTTP API. */
+  carrelKiosks(count: number): Promise<CarrelKiosk[]>;
+  /** Opens `count` logged-in SIP2 kiosks straight to the ILS. */
+  directKiosks(count: number): Promise<DirectKiosk[]>;
+  /** The next unused item: every checkout is a real loan. */
+  nextItem(): string;
+  stop(): Promise<void>;
+}
+
+/** How the gateway's Node process starts: the daemon's flags and environment. */
+export interface GatewayProcess {
+  nodeFlags: readonly string[];
+  env: Readonly<Record<string, string>>;
+}
+
+/** Starts the ILS simulator with `items` items and a gateway in front of it. */
+export async function startRig(items: number, gatewayProcess: GatewayProcess): Promise<CirculationRig> {
+  const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-circulation-'));
+  const fixtureFile = join(dir, 'fixture.json');
+  writeFileSync(fixtureFile, JSON.stringify(benchFixture(items)));
+  const ils = await startIls(fixtureFile);
+  const configFile = join(dir, 'carrel.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      version: 1,
+      http: { port: 0 },
+      mqtt: { mode: 'off' },
+      ils: {
+        host: '127.0.0.1',
+        port: ils.port,
+        user: 'carrel',
+        password: 'carrelpw',
+        location: 'MAIN',
+        institution: 'BENCH',
+        pool: { size: 32, maxWaiting: 1000 },
+      },
+    }),
+  );
+  const gateway = await startGateway(configFile, dir, gatewayProcess).catch(async (error: unknown) => {
+    await stopChild(ils.child);
+    throw error;
+  });
+  let item = 0;
+  const nextItem = () => {
+    if (item >= items) throw new Error(`the bench fixture has only ${items} items`);
+    return itemBarcode(item++);
+  };
+  return {
+    api: gateway.api,
+    nextItem,
+    carrelKiosks: (count) => Promise.all(Array.from({ length: count }, () => CarrelKiosk.open(gateway.api))),
+    directKiosks: (count) => Promise.all(Array.from({ length: count }, () => DirectKiosk.open(ils.port))),
+    async stop() {
+      await stopChild(gateway.child);
+      await stopChild(ils.child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function send(agent: Agent, method: 'GET' | 'POST', url: string, body?: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(
+      url,
+      { method, agent, headers: body === undefined ? {} : { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function startGateway(
+  configFile: string,
+  dir: string,
+  how: GatewayProcess,
+): Promise<{ child: ChildProcess; api: string }> {
+  const { child, api } = await spawnCarrel({
+    nodeArgs: [...how.nodeFlags, ...PROFILE],
+    args: [cli, 'start', '--config', configFile, '--log-level', 'warn'],
+    cwd: dir,
+    env: { ...process.env, ...how.env },
+  });
+  for (;;) {
+    const response = await fetch(`${api}/api/v1/devices/ils`).catch(() => undefined);
+    if (response && ((await response.json()) as { status: string }).status === 'online') break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, api };
+}
+
+/** The simulated ILS in a process of its own, as a real ILS would be. */
+async function startIls(fixtureFile: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(
+    process.execPath,
+    [...PROFILE, cli, 'sim', 'ils', '--fixture', fixtureFile, '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /SIP2\s+tcp:\/\/[^:]+:(\d+)/.exec(out);
+      if (match?.[1]) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`ILS simulator exited with ${code}: ${out}`)));
+  });
+  return { child, port };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
