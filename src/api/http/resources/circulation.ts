@@ -62,7 +62,11 @@ export const ilsDate = z.object({
   date: z.string().nullable().describe('ISO 8601, or null when the ILS text is not a readable date'),
   text: z.string().describe('the date as the ILS wrote it'),
 });
-export const money = z.object({ amount: z.string(), currency: z.string().nullable(), type: z.string().optional() });
+export const money = z.object({
+  amount: z.string(),
+  currency: z.string().nullable(),
+  type: z.string().optional(),
+});
 const screenMessages = z.array(z.string()).describe("the ILS's messages for the patron, to show as they are");
 const printLines = z.array(z.string()).describe("the ILS's lines for the receipt");
 const reason = z.enum(REFUSAL_REASONS);
