@@ -24,6 +24,8 @@ export class ItemRecord {
   wantSecured: boolean | undefined;
   /** A transaction or a security write is running for this item. */
   busy = false;
+  /** Taken off the pad before the ILS was asked: no longer part of the session. */
+  withdrawn = false;
   /** UID → part number (1 when the tag names none), for every tag of this item seen on the pad. */
   private readonly tagParts = new Map<string, number>();
   /** UIDs of this item's tags on the pad now. */

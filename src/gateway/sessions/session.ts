@@ -133,8 +133,14 @@ export class SelfCheckSession {
     const record = this.byUid.get(uid);
     if (!record || this.closed || !record.left(uid)) return;
     this.touch();
-    if (record.state === 'on_pad' && record.tagsOnPad.length === 0) {
-      // Placed and taken away again before anyone asked for it: it was never part of the session.
+    const waiting =
+      !record.transacted &&
+      !record.busy &&
+      (record.state === 'on_pad' || record.state === 'pending' || record.state === 'incomplete_set');
+    if (waiting && record.tagsOnPad.length === 0) {
+      // Placed and taken away again before the ILS was asked: the patron changed their mind, and
+      // it was never part of the session (a checkout queued for it is dropped).
+      record.withdrawn = true;
       this.items.delete(record.id);
       for (const [tag, owner] of this.byUid) if (owner === record) this.byUid.delete(tag);
       this.emit({ event: 'session', data: this.view() });
@@ -252,7 +258,7 @@ export class SelfCheckSession {
 
   /** The ILS's part: a checkout or a checkin, then the tags' security. */
   private async transact(record: ItemRecord, feeAcknowledged: boolean): Promise<void> {
-    if (record.transacted || (record.hasTags && record.incomplete) || !this.open) return;
+    if (record.transacted || record.withdrawn || (record.hasTags && record.incomplete) || !this.open) return;
     record.busy = true;
     record.clearOutcome();
     this.update(record, 'pending');

@@ -248,6 +248,46 @@ describe('SessionManager', () => {
     expect(manager.get(id, KIOSK)).toMatchObject({ state: 'ended', endReason: 'shutdown' });
   });
 
+  it('drops an item taken off the pad before the ILS was asked for it, and checks out the rest in order', async () => {
+    let release: () => void = () => {};
+    const first = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { manager, bus, calls } = rig({
+      checkout: async (item) => {
+        if (item === 'I1') await first;
+        return {
+          ok: true,
+          offline: false,
+          renewal: false,
+          item: { id: item, title: `T ${item}`, dueDate: due, desensitize: true },
+          screenMessages: [],
+          printLines: [],
+        };
+      },
+    });
+    await manager.start();
+    const { id } = await manager.open({ mode: 'checkout', pad: 'pad-1', patron: 'P', pin: '1' }, KIOSK);
+    const event = (type: string, data: Record<string, unknown>) =>
+      bus.emit('device.event', { device: 'pad-1', type: `rfid.${type}`, time: '', data });
+    const item = (primaryItemId: string) => ({ format: '28560-3', primaryItemId, warnings: [] });
+    event('tag_arrived', { uid: 'E1', item: item('I1') });
+    event('tag_arrived', { uid: 'E2', item: item('I2') });
+    event('tag_arrived', { uid: 'E3', item: item('I3') });
+    await settle();
+    // I1 is with the ILS; I2 waits its turn — and is taken away.
+    event('tag_left', { uid: 'E2' });
+    release();
+    await settle();
+    await settle();
+    expect(manager.get(id, KIOSK).items.map((i) => [i.item, i.state])).toEqual([
+      ['I1', 'checked_out'],
+      ['I3', 'checked_out'],
+    ]);
+    expect(calls.filter((c) => c.startsWith('checkout'))).toEqual(['checkout I1', 'checkout I3']);
+    await manager.stop();
+  });
+
   it('refuses more sessions than configured, and a PIN-less checkout when a PIN is required', async () => {
     const { manager } = rig();
     await manager.open({ mode: 'return' }, KIOSK);
