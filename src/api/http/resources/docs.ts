@@ -27,7 +27,7 @@ pre{background:#f4f6f8;padding:.5rem;overflow:auto;max-height:20rem}.scopes{colo
 details summary{cursor:pointer}
 </style></head><body>
 <h1>Carrel gateway API</h1><p id="desc"></p>
-<p>OpenAPI document: <a href="/docs/openapi.json">/docs/openapi.json</a>. Events: WebSocket <code>/api/v1/events</code>.</p>
+<p>OpenAPI document: <a href="/docs/openapi.json">/docs/openapi.json</a>. Events: WebSocket <code>/api/v1/events</code>; a self-check session's items: WebSocket <code>/api/v1/sessions/:id/events</code>. Demo kiosk: <a href="/kiosk">/kiosk</a>.</p>
 <div id="ops">Loading…</div>
 <script>
 fetch('/docs/openapi.json').then(r=>r.json()).then(doc=>{
