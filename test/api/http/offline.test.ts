@@ -1,36 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { fakeServices } from './fake-services.js';
+import { describe, expect, it } from 'vitest';
+import { AUTH, useFakeApi } from './api-rig.js';
 
-const TOKENS = [
-  { name: 'kiosk-1', token: 'kiosk-token-0123456789', scopes: ['kiosk' as const] },
-  { name: 'desk', token: 'staff-token-0123456789', scopes: ['staff' as const] },
-  { name: 'monitoring', token: 'monitor-token-0123456789', scopes: ['monitor' as const] },
-];
-const KIOSK = { authorization: `Bearer ${TOKENS[0]!.token}` };
-const STAFF = { authorization: `Bearer ${TOKENS[1]!.token}` };
-const MONITOR = { authorization: `Bearer ${TOKENS[2]!.token}` };
-
-let api: HttpApi | undefined;
-afterEach(async () => {
-  await api?.app.close();
-  api = undefined;
-});
-
-async function build() {
-  api = await buildHttpApi({
-    services: fakeServices().services,
-    logger: silentLogger(),
-    tokens: TOKENS,
-    version: 'test',
-  });
-  return api;
-}
+const build = useFakeApi();
+const { kiosk: KIOSK, staff: STAFF, monitor: MONITOR } = AUTH;
 
 describe('HTTP API: offline journal', () => {
   it('lists transactions with patron ids for staff only, and not at all for kiosks', async () => {
-    const api = await build();
+    const { api } = await build();
     const staff = await api.app.inject({
       url: '/api/v1/offline/transactions?state=conflict',
       headers: STAFF,
@@ -55,7 +31,7 @@ describe('HTTP API: offline journal', () => {
   });
 
   it('answers the summary and resolves a conflict once', async () => {
-    const api = await build();
+    const { api } = await build();
     const summary = await api.app.inject({ url: '/api/v1/offline/summary', headers: MONITOR });
     expect(summary.json()).toMatchObject({ conflict: 1, done: 1, outstanding: 1 });
     const resolve = (id: string, headers: Record<string, string>) =>

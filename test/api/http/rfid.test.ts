@@ -1,33 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { FAKE_V1_UID, fakeServices } from './fake-services.js';
+import { describe, expect, it } from 'vitest';
+import { AUTH, useFakeApi } from './api-rig.js';
+import { FAKE_V1_UID } from './fake-services.js';
 
-const TOKENS = [
-  { name: 'kiosk-1', token: 'kiosk-token-0123456789', scopes: ['kiosk' as const] },
-  { name: 'desk', token: 'staff-token-0123456789', scopes: ['staff' as const] },
-  { name: 'monitoring', token: 'monitor-token-0123456789', scopes: ['monitor' as const] },
-];
-const KIOSK = { authorization: `Bearer ${TOKENS[0]!.token}` };
-const STAFF = { authorization: `Bearer ${TOKENS[1]!.token}` };
-const MONITOR = { authorization: `Bearer ${TOKENS[2]!.token}` };
-
-let api: HttpApi | undefined;
-afterEach(async () => {
-  await api?.app.close();
-  api = undefined;
-});
-
-async function build() {
-  const fake = fakeServices();
-  api = await buildHttpApi({
-    services: fake.services,
-    logger: silentLogger(),
-    tokens: TOKENS,
-    version: 'test',
-  });
-  return { api, ...fake };
-}
+const build = useFakeApi();
+const { kiosk: KIOSK, staff: STAFF, monitor: MONITOR } = AUTH;
 
 const tagsUrl = '/api/v1/rfid/pad-1/tags';
 const securityUrl = (uid = FAKE_V1_UID) => `${tagsUrl}/${uid}/security`;

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { FAKE_V1_UID, fakeServices } from './fake-services.js';
+import type { HttpApi } from '../../../src/api/http/server.js';
+import { bearer, useFakeApi } from './api-rig.js';
+import { FAKE_V1_UID } from './fake-services.js';
 
 /**
  * The sessions API over the fake desk (patron P1, PIN 1234; pad-1 with tag V1
@@ -15,24 +15,9 @@ const TOKENS = [
   { name: 'desk', token: 'staff-token-0123456789', scopes: ['staff' as const] },
   { name: 'monitoring', token: 'monitor-token-0123456789', scopes: ['monitor' as const] },
 ];
-const [kiosk1, kiosk2, staff, monitor] = TOKENS.map((t) => ({ authorization: `Bearer ${t.token}` }));
+const [kiosk1, kiosk2, staff, monitor] = TOKENS.map((t) => bearer(t.token));
 
-let api: HttpApi | undefined;
-afterEach(async () => {
-  await api?.app.close();
-  api = undefined;
-});
-
-async function build() {
-  const fake = fakeServices();
-  api = await buildHttpApi({
-    services: fake.services,
-    logger: silentLogger(),
-    tokens: TOKENS,
-    version: 'test',
-  });
-  return { api, ...fake };
-}
+const build = useFakeApi(TOKENS);
 
 const open = (app: HttpApi['app'], headers: Record<string, string>, body: unknown) =>
   app.inject({ method: 'POST', url: '/api/v1/sessions', headers, payload: body as object });

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { type Logger, silentLogger } from '../../../src/core/logger.js';
@@ -175,4 +176,28 @@ export function maskDates(frame: string): string {
     .replace(/\d{8}(?: {4}| {3}Z)\d{6}/g, '<date>')
     .replace(/\|(AH|CM)[^|]*/g, '|$1<date>')
     .replace(/AZ[0-9A-F]{4}$/, 'AZ<checksum>');
+}
+
+/**
+ * Relay rigs and self-check links that close after each test: call inside a
+ * `describe`, then `rig()` and `kiosk(port)` in its tests.
+ */
+export function useRelayRigs() {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    cleanups,
+    async rig(options: Parameters<typeof startRelayRig>[0] = {}): Promise<RelayRig> {
+      const started = await startRelayRig(options);
+      cleanups.push(() => started.close());
+      return started;
+    },
+    async kiosk(port: number): Promise<KioskLink> {
+      const link = await KioskLink.open(port);
+      cleanups.push(() => link.close());
+      return link;
+    },
+  };
 }

@@ -1,36 +1,17 @@
 import iconv from 'iconv-lite';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { IlsClient } from '../../../src/devices/ils/index.js';
 import { parseSip2RelayConfig, Sip2RelayServer } from '../../../src/gateway/relay/index.js';
 import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
-import {
-  TRANSCRIPT_DATE as D,
-  KioskLink,
-  type RelayRig,
-  startRelayRig,
-  withErrorDetection,
-} from './helpers.js';
+import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
 
 const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 
 describe('Sip2RelayServer', () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  async function rig(options: Parameters<typeof startRelayRig>[0] = {}): Promise<RelayRig> {
-    const started = await startRelayRig(options);
-    cleanups.push(() => started.close());
-    return started;
-  }
-  async function kiosk(port: number): Promise<KioskLink> {
-    const link = await KioskLink.open(port);
-    cleanups.push(() => link.close());
-    return link;
-  }
+  const { rig, kiosk, cleanups } = useRelayRigs();
 
   it('translates charsets: an IBM850 self-check through a UTF-8 ILS link keeps accented names', async () => {
     const { relay } = await rig();

@@ -4,18 +4,12 @@
  * answer's ok flag, offline answers as offline; never a patron; never failing
  * the request. Over real TCP: a self-check, the relay, the ILS simulator.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type RelayTransaction, relayTransaction } from '../../../src/gateway/relay/index.js';
 import { DeskStatistics } from '../../../src/gateway/statistics/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage.js';
 import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
-import {
-  TRANSCRIPT_DATE as D,
-  KioskLink,
-  type RelayRig,
-  startRelayRig,
-  withErrorDetection,
-} from './helpers.js';
+import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
 
 const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 const CHECKOUT_OK = `11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000009|AB31000005|AC|AD9999|`;
@@ -27,20 +21,7 @@ const PATRON_INFO = `63001${D}          AORIVERSIDE|AA21000001|AC|AD1234|`;
 const PATRON_IDS = ['21000009', '21000001'];
 
 describe('relay statistics', () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  async function rig(options: Parameters<typeof startRelayRig>[0] = {}): Promise<RelayRig> {
-    const started = await startRelayRig(options);
-    cleanups.push(() => started.close());
-    return started;
-  }
-  async function kiosk(port: number): Promise<KioskLink> {
-    const link = await KioskLink.open(port);
-    cleanups.push(() => link.close());
-    return link;
-  }
+  const { rig, kiosk, cleanups } = useRelayRigs();
   function okFlag(frame: Buffer | undefined): boolean | undefined {
     const decoded = decodeSip2Message(frame!);
     if (!decoded.ok) throw new Error(frame?.toString());

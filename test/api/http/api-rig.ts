@@ -1,0 +1,38 @@
+import { afterEach } from 'vitest';
+import type { TokenConfig } from '../../../src/api/http/auth.js';
+import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { fakeServices } from './fake-services.js';
+
+/** Tokens for API tests: a kiosk, desk staff and IT monitoring. */
+export const TEST_TOKENS: TokenConfig[] = [
+  { name: 'kiosk-1', token: 'kiosk-token-0123456789', scopes: ['kiosk'] },
+  { name: 'desk', token: 'staff-token-0123456789', scopes: ['staff'] },
+  { name: 'monitoring', token: 'monitor-token-0123456789', scopes: ['monitor'] },
+];
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Authorization headers for each of TEST_TOKENS. */
+export const AUTH = {
+  kiosk: bearer(TEST_TOKENS[0]!.token),
+  staff: bearer(TEST_TOKENS[1]!.token),
+  monitor: bearer(TEST_TOKENS[2]!.token),
+};
+
+/**
+ * The HTTP API over the fake desk, closed after each test: call in a test
+ * file's top level, then `build()` in each test.
+ */
+export function useFakeApi(tokens: TokenConfig[] = TEST_TOKENS) {
+  let api: HttpApi | undefined;
+  afterEach(async () => {
+    await api?.app.close();
+    api = undefined;
+  });
+  return async function build() {
+    const fake = fakeServices();
+    api = await buildHttpApi({ services: fake.services, logger: silentLogger(), tokens, version: 'test' });
+    return { api, ...fake };
+  };
+}
