@@ -4,6 +4,7 @@
  * to the kiosk to e-mail. The patron's name is on it; the barcode and PIN never are.
  */
 import type { IlsDate } from '../circulation/types.js';
+import { localTimestamp } from '../devices/receipt-printer.js';
 import type { SessionItemView, SessionReceiptData, SessionRenewalView } from './types.js';
 
 export interface ReceiptContext {
@@ -13,16 +14,6 @@ export interface ReceiptContext {
   desk: string;
   /** When the receipt is made, ms since the epoch. */
   now: number;
-}
-
-function pad(value: number): string {
-  return String(value).padStart(2, '0');
-}
-
-/** `2026-11-23 14:05` in the desk's own time zone. */
-export function receiptTime(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 /**
@@ -63,7 +54,7 @@ export function checkoutReceipt(
       library: { name: context.library, ...(context.branch ? { branch: context.branch } : {}) },
       patron: { name: patronName },
       loans,
-      printedAt: receiptTime(context.now),
+      printedAt: localTimestamp(new Date(context.now)),
       desk: context.desk,
       ...(context.url ? { url: context.url } : {}),
       offline: items.some((item) => item.offline === true),
@@ -84,7 +75,7 @@ export function returnReceipt(
         barcode: item.item,
         hold: item.alert?.type === 'hold' || item.alert?.type === 'hold_in_transit',
       })),
-      printedAt: receiptTime(context.now),
+      printedAt: localTimestamp(new Date(context.now)),
       desk: context.desk,
       offline: items.some((item) => item.offline === true),
     },

@@ -232,17 +232,10 @@ export class SelfCheckSession {
         });
       return;
     }
-    if (record.state === 'incomplete_set') this.update(record, this.init.auto ? 'pending' : 'on_pad');
-    if (!this.init.auto) {
-      this.changed(record);
-      return;
-    }
-    if (record.state === 'pending' || record.state === 'on_pad') {
-      this.changed(record);
-      this.later(() => this.transact(record, false));
-    } else {
-      this.changed(record);
-    }
+    if (record.state === 'incomplete_set') record.state = this.init.auto ? 'pending' : 'on_pad';
+    this.changed(record);
+    // Refused, failed or a fee to accept: only the kiosk asks again (POST …/items), not a tag put back.
+    if (this.init.auto && record.state === 'pending') this.later(() => this.transact(record, false));
   }
 
   /** Queues work nobody waits for: its outcome shows in the item's state, never as an unhandled rejection. */

@@ -6,15 +6,13 @@ import type { DeviceEvent, DeviceState } from '../../../devices/device-state.js'
 import type { DeskServices } from '../../../gateway/services.js';
 import type { TokenAuthenticator } from '../auth.js';
 import { ApiProblem } from '../problem.js';
+import { jsonSender } from '../socket-sender.js';
 
 /** What the WebSocket sends: the bus event name and its payload, the same JSON as on MQTT. */
 export type EventMessage =
   | { event: 'device.state'; data: DeviceState }
   | { event: 'device.event'; data: DeviceEvent }
   | { event: 'snapshot'; data: { devices: DeviceState[] } };
-
-/** A client that falls this far behind is disconnected rather than buffered without bound. */
-const MAX_BUFFERED_BYTES = 1 << 20;
 
 /**
  * `GET /api/v1/events` (WebSocket): a snapshot of every device on connect, then
@@ -41,15 +39,7 @@ export function eventRoutes(
     const only = query.devices ? new Set(query.devices.split(',').filter(Boolean)) : undefined;
     const wanted = (device: string) => !only || only.has(device);
     const owner = {};
-    const send = (message: EventMessage) => {
-      if (socket.readyState !== socket.OPEN) return;
-      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-        log.warn('event client too slow; disconnecting it');
-        socket.close(1008, 'too slow');
-        return;
-      }
-      socket.send(JSON.stringify(message));
-    };
+    const send: (message: EventMessage) => boolean = jsonSender(socket, log, 'event');
     services.bus.on('device.state', owner, (state) => {
       if (wanted(state.device)) send({ event: 'device.state', data: state });
     });

@@ -9,6 +9,7 @@ import type { Principal, TokenAuthenticator } from '../auth.js';
 import { ApiProblem, problemFromError } from '../problem.js';
 import type { RouteBook } from '../routes.js';
 import { deviceIdParams, printJobSchema } from '../schemas.js';
+import { jsonSender } from '../socket-sender.js';
 import { checkoutRequestSchema, ilsDate, money, patronRefSchema } from './circulation.js';
 
 /**
@@ -126,9 +127,6 @@ function callerOf(principal: Principal): SessionCaller {
     staff: principal.scopes.includes('staff') || principal.scopes.includes('admin'),
   };
 }
-
-/** A kiosk socket that falls this far behind is closed rather than buffered without bound. */
-const MAX_BUFFERED_BYTES = 1 << 20;
 
 export function sessionRoutes(
   app: FastifyInstance,
@@ -252,15 +250,9 @@ export function sessionRoutes(
     try {
       const principal = auth.authorize(request.headers.authorization ?? query.access_token, access);
       if (!sessionId.safeParse(id).success) throw new ApiProblem(404, 'session_not_found', 'No such session');
+      const sendJson = jsonSender(socket, log, 'session');
       const send = (update: SessionUpdate) => {
-        if (socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-          log.warn('session client too slow; disconnecting it');
-          socket.close(1008, 'too slow');
-          return;
-        }
-        socket.send(JSON.stringify(update));
-        if (update.event === 'ended') socket.close(1000, 'session ended');
+        if (sendJson(update) && update.event === 'ended') socket.close(1000, 'session ended');
       };
       stop = sessions.watch(id, callerOf(principal), send);
     } catch (error) {
