@@ -70,6 +70,19 @@ export class TokenAuthenticator {
   }
 }
 
+/**
+ * A WebSocket's credential: the Authorization header, or (browsers cannot set
+ * headers on a WebSocket) one `?access_token=`. A repeated or odd one counts as none.
+ */
+export function socketCredential(request: {
+  headers: { authorization?: string };
+  query: unknown;
+}): string | undefined {
+  if (request.headers.authorization !== undefined) return request.headers.authorization;
+  const token = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof token === 'string' ? token : undefined;
+}
+
 function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }

@@ -69,11 +69,17 @@ export class RouteBook {
     const status = spec.status ?? 200;
     this.entries.push({ ...spec, status, problems: spec.problems ?? [] });
     const auth = this.auth;
+    const principals = new WeakMap<FastifyRequest, Principal>();
     app.route({
       method: spec.method,
       url: spec.url,
+      // Who is calling is settled before the body is even read: 401/403 come before any 400.
+      onRequest: async (request) => {
+        principals.set(request, auth.authorize(request.headers.authorization, spec.access));
+      },
       handler: async (request, reply) => {
-        const principal = auth.authorize(request.headers.authorization, spec.access);
+        const principal =
+          principals.get(request) ?? auth.authorize(request.headers.authorization, spec.access);
         const params = parse(spec.params, request.params, 'path');
         const query = parse(spec.query, request.query, 'query');
         const body = parse(spec.body, request.body, 'body');
@@ -99,8 +105,28 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
   const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (result.success) return result.data;
   const errors = result.error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join('.'),
-    message: issue.message,
+    path: [where, ...issue.path.map(pathSegment)].join('.'),
+    message: issue.code === 'unrecognized_keys' ? unrecognizedKeys(issue.keys) : issue.message,
   }));
   throw new ApiProblem(400, 'invalid_request', 'Invalid request', `the ${where} is not valid`, errors);
+}
+
+/**
+ * A name the client may see again in an error: a field name, not a value. A key
+ * that is not one (a patron barcode or PIN sent as a key by mistake) is not echoed.
+ */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+function pathSegment(segment: PropertyKey): string {
+  if (typeof segment === 'number') return String(segment);
+  return typeof segment === 'string' && FIELD_NAME.test(segment) ? segment : '*';
+}
+
+function unrecognizedKeys(keys: readonly string[]): string {
+  const named = keys.filter((key) => FIELD_NAME.test(key));
+  const others = keys.length - named.length;
+  const list = named.map((key) => `"${key}"`).join(', ');
+  if (others === 0) return `Unrecognized key${keys.length === 1 ? '' : 's'}: ${list}`;
+  const more = `${others} key${others === 1 ? '' : 's'} not shown`;
+  return named.length ? `Unrecognized keys: ${list} and ${more}` : `Unrecognized keys: ${more}`;
 }

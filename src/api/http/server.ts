@@ -6,6 +6,7 @@ import { isLoopbackHost } from '../../core/net.js';
 import type { Feature } from '../../gateway/feature.js';
 import type { DeskServices } from '../../gateway/services.js';
 import { TokenAuthenticator, type TokenConfig } from './auth.js';
+import { clientErrorProblem, frameworkProblem } from './framework-errors.js';
 import { ApiMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { ApiProblem, problemFromError } from './problem.js';
@@ -46,6 +47,8 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: frameworkProblem,
+    clientErrorHandler: clientErrorProblem,
   });
   const metrics = new ApiMetrics(options.services);
   const book = new RouteBook(auth);

@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../../../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../../devices/device-state.js';
 import type { DeskServices } from '../../../gateway/services.js';
-import type { TokenAuthenticator } from '../auth.js';
+import { socketCredential, type TokenAuthenticator } from '../auth.js';
 import { ApiProblem } from '../problem.js';
 import { jsonSender } from '../socket-sender.js';
 
@@ -27,16 +27,14 @@ export function eventRoutes(
   log: Logger,
 ): void {
   app.get('/api/v1/events', { websocket: true }, (socket: WebSocket, request) => {
-    const query = request.query as Record<string, string | undefined>;
     try {
-      const credential = request.headers.authorization ?? query.access_token;
-      auth.authorize(credential, ['kiosk', 'staff', 'monitor']);
+      auth.authorize(socketCredential(request), ['kiosk', 'staff', 'monitor']);
     } catch (error) {
       const code = error instanceof ApiProblem ? error.status : 401;
       socket.close(code === 403 ? 4403 : 4401, code === 403 ? 'forbidden' : 'unauthorized');
       return;
     }
-    const only = query.devices ? new Set(query.devices.split(',').filter(Boolean)) : undefined;
+    const only = deviceFilter((request.query as Record<string, unknown> | undefined)?.devices);
     const wanted = (device: string) => !only || only.has(device);
     const owner = {};
     const send: (message: EventMessage) => boolean = jsonSender(socket, log, 'event');
@@ -52,4 +50,13 @@ export function eventRoutes(
     socket.on('message', () => {});
     send({ event: 'snapshot', data: { devices: services.devices().filter((d) => wanted(d.device)) } });
   });
+}
+
+/** `?devices=a,b` (or repeated: `?devices=a&devices=b`) as a set; anything else means every device. */
+function deviceFilter(devices: unknown): Set<string> | undefined {
+  const parts = (typeof devices === 'string' ? [devices] : Array.isArray(devices) ? devices : [])
+    .filter((part): part is string => typeof part === 'string')
+    .flatMap((part) => part.split(','))
+    .filter(Boolean);
+  return parts.length ? new Set(parts) : undefined;
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Logger } from '../../../core/logger.js';
 import type { DeskServices } from '../../../gateway/services.js';
 import type { SessionCaller, SessionUpdate } from '../../../gateway/sessions/index.js';
-import type { Principal, TokenAuthenticator } from '../auth.js';
+import { type Principal, socketCredential, type TokenAuthenticator } from '../auth.js';
 import { ApiProblem, problemFromError } from '../problem.js';
 import type { RouteBook } from '../routes.js';
 import { deviceIdParams, printJobSchema } from '../schemas.js';
@@ -244,11 +244,10 @@ export function sessionRoutes(
 
   // The session's live updates. Browsers cannot set headers on a WebSocket: the token may come as ?access_token=.
   app.get('/api/v1/sessions/:id/events', { websocket: true }, (socket: WebSocket, request) => {
-    const query = request.query as Record<string, string | undefined>;
     const id = (request.params as { id?: string }).id ?? '';
     let stop: (() => void) | undefined;
     try {
-      const principal = auth.authorize(request.headers.authorization ?? query.access_token, access);
+      const principal = auth.authorize(socketCredential(request), access);
       if (!sessionId.safeParse(id).success) throw new ApiProblem(404, 'session_not_found', 'No such session');
       const sendJson = jsonSender(socket, log, 'session');
       const send = (update: SessionUpdate) => {
