@@ -163,6 +163,18 @@ describe('HTTP API', () => {
     );
   });
 
+  it('reports how busy the event loop was since the last scrape', async () => {
+    const { api } = await build([]);
+    await api.app.inject({ url: '/metrics' });
+    // Busy for 30 ms between two scrapes, with no I/O to wait for: the loop never idles.
+    const until = performance.now() + 30;
+    while (performance.now() < until) {}
+    const text = (await api.app.inject({ url: '/metrics' })).body;
+    const utilization = Number(/^carrel_event_loop_utilization (\S+)$/m.exec(text)?.[1]);
+    expect(utilization).toBeGreaterThan(0.5);
+    expect(utilization).toBeLessThanOrEqual(1);
+  });
+
   it('streams a snapshot, state changes and device events on the WebSocket, with token auth', async () => {
     const services = fakeServices([onlinePrinter('receipt-1'), onlinePrinter('receipt-2')]);
     const { api, bus } = await build(TOKENS, services);
