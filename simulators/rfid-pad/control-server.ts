@@ -3,6 +3,7 @@
  *
  *   GET    /api/tags                 every known tag (on the pad and taken away)
  *   POST   /api/tags                 place {uid?, preset?, memoryHex?, afi?, dsfid?, eas?, blockCount?}
+ *                                     or an item by barcode {uid?, item: {id, usage?, owner?, set?, secured?}, …}
  *   DELETE /api/tags/:uid            take the tag off the pad (kept for when it returns)
  *   POST   /api/tags/:uid/move       {onPad: boolean}
  *   GET    /api/faults               current fault rates
@@ -11,6 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { itemTagSchema } from './item-tags.js';
 import type { PadField } from './pad.js';
 import { tagJson } from './tags.js';
 
@@ -32,8 +34,20 @@ const PlaceBody = z
     dsfid: z.number().int().min(0).max(255).optional(),
     eas: z.boolean().optional(),
     blockCount: z.number().int().min(1).max(256).optional(),
+    /** A library item by barcode, encoded as ISO 28560-3 (see item-tags.ts). */
+    item: itemTagSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.item === undefined) return;
+    for (const key of ['preset', 'memoryHex', 'afi'] as const)
+      if (body[key] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `not with item (the item's memory comes from its barcode${key === 'afi' ? ', its AFI from item.secured' : ''})`,
+        });
+  });
 const MoveBody = z.object({ onPad: z.boolean() }).strict();
 const FaultsBody = z
   .object({

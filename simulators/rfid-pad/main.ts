@@ -7,13 +7,17 @@
  *   --pty-dir <dir>      where the pty links are made
  *   --baud <n>           line speed the pty replies are paced at (38400 feig, 19200 3m)
  *   --http-port <n>      control API (default 10080; 0 = any free port)
- *   --tags <list>        tags on the pad at start: V1,V2,V3,V5,blank (default V1,V2,V3,V5,blank)
+ *   --tags <list>        reference tags on the pad at start: V1,V2,V3,V5,blank
+ *   --items <list>       sample-library items on the pad at start, by barcode: 31000004,31000005
+ *                        (a part of a set: 31000013:1/3); ISO 28560-3, owner SE-RPL, secured
+ *   Without --tags or --items the pad starts with V1,V2,V3,V5,blank.
  */
 import { parseArgs } from 'node:util';
 import { CarrelError } from '../../src/core/errors.js';
 import { untilStopSignal } from '../common/until-signal.js';
+import { parseItemArgument } from './item-tags.js';
 import { startRfidPadSimulator } from './simulator.js';
-import { TAG_PRESETS, type TagPreset } from './tags.js';
+import { TAG_PRESETS, type TagPreset, type TagSpec } from './tags.js';
 
 function numberOption(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
@@ -21,6 +25,28 @@ function numberOption(value: string | undefined, name: string, fallback: number,
   if (!Number.isInteger(n) || n < 0 || n > max)
     throw new CarrelError('usage', `--${name} must be a whole number 0-${max}, got "${value}"`);
   return n;
+}
+
+/** The tags on the pad at start, from `--tags` (presets) and `--items` (barcodes). */
+export function tagsOption(tagList: string | undefined, itemList: string | undefined): TagSpec[] {
+  const presets = (tagList ?? (itemList === undefined ? 'V1,V2,V3,V5,blank' : '')).split(',').filter(Boolean);
+  for (const preset of presets) {
+    if (!(preset in TAG_PRESETS))
+      throw new CarrelError('usage', `unknown tag preset "${preset}" (V1, V2, V3, V5, blank)`);
+  }
+  const items = (itemList ?? '').split(',').filter((entry) => entry.trim() !== '');
+  if (itemList !== undefined && items.length === 0)
+    throw new CarrelError('usage', '--items wants item barcodes, e.g. --items 31000004,31000005');
+  return [
+    ...presets.map((preset) => ({ preset: preset as TagPreset })),
+    ...items.map((entry) => {
+      try {
+        return { item: parseItemArgument(entry) };
+      } catch (error) {
+        throw new CarrelError('usage', `--items: ${(error as Error).message}`);
+      }
+    }),
+  ];
 }
 
 export async function runRfidPadSimulator(argv: string[]): Promise<number> {
@@ -33,11 +59,7 @@ export async function runRfidPadSimulator(argv: string[]): Promise<number> {
   const protocol = values.protocol ?? 'feig';
   if (protocol !== 'feig' && protocol !== '3m')
     throw new CarrelError('usage', `--protocol is feig or 3m, got "${protocol}"`);
-  const presets = (values.tags ?? 'V1,V2,V3,V5,blank').split(',').filter(Boolean);
-  for (const preset of presets) {
-    if (!(preset in TAG_PRESETS))
-      throw new CarrelError('usage', `unknown tag preset "${preset}" (V1, V2, V3, V5, blank)`);
-  }
+  const tags = tagsOption(values.tags, values.items);
   const baud = values.baud === undefined ? undefined : numberOption(values.baud, 'baud', 0, 921600);
   const sim = await startRfidPadSimulator({
     protocol,
@@ -46,7 +68,7 @@ export async function runRfidPadSimulator(argv: string[]): Promise<number> {
     ...(values['pty-dir'] ? { ptyDir: values['pty-dir'] } : {}),
     ...(baud ? { baudRate: baud } : {}),
     httpPort: numberOption(values['http-port'], 'http-port', 10080, 65535),
-    tags: presets.map((preset) => ({ preset: preset as TagPreset })),
+    tags,
   });
   console.log(`rfid pad simulator (${protocol})`);
   if (sim.tcpPort !== undefined) console.log(`  FEIG     tcp://127.0.0.1:${sim.tcpPort}`);
@@ -70,6 +92,7 @@ function parse(argv: string[]) {
       baud: { type: 'string' },
       'http-port': { type: 'string' },
       tags: { type: 'string' },
+      items: { type: 'string' },
     },
   });
 }

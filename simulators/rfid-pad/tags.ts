@@ -3,6 +3,7 @@
  * images: the public ISO 28560 vectors and blank tags.
  */
 import { normalizeUid, type TagUid } from '../../src/protocols/iso15693/uid.js';
+import { checkItemTag, ITEM_TAG_DSFID, type ItemTag, itemTagAfi, itemTagMemory } from './item-tags.js';
 
 export interface VirtualTag {
   uid: TagUid;
@@ -18,13 +19,18 @@ export interface VirtualTag {
   afiLocked: boolean;
 }
 
-/** What a caller gives to place a tag: everything optional but a preset or memory helps. */
+/** What a caller gives to place a tag: everything optional but a preset, memory or item helps. */
 export interface TagSpec {
   uid?: string;
   /** A named memory image: V1, V2, V3, V5 (ISO 28560 vectors) or blank. */
   preset?: TagPreset;
   /** Memory as hex (logical order); padded with zeros to the tag size. */
   memoryHex?: string;
+  /**
+   * A library item (or patron card) by barcode, encoded as ISO 28560-3; its AFI follows
+   * `secured`. Not together with `preset`, `memoryHex` or `afi`.
+   */
+  item?: ItemTag;
   afi?: number;
   dsfid?: number;
   eas?: boolean;
@@ -81,8 +87,19 @@ export function nextUid(): TagUid {
 
 export function createTag(spec: TagSpec = {}): VirtualTag {
   const blockSize = 4;
+  const item = spec.item === undefined ? undefined : checkItemTag(spec.item);
+  if (
+    item !== undefined &&
+    (spec.preset !== undefined || spec.memoryHex !== undefined || spec.afi !== undefined)
+  )
+    throw new RangeError('an item tag is made from its barcode: give no preset, memoryHex or afi with it');
   const preset = TAG_PRESETS[spec.preset ?? 'blank'];
-  const content = spec.memoryHex !== undefined ? hex(spec.memoryHex) : preset.memory;
+  const content =
+    item !== undefined
+      ? itemTagMemory(item)
+      : spec.memoryHex !== undefined
+        ? hex(spec.memoryHex)
+        : preset.memory;
   const blockCount = Math.max(spec.blockCount ?? 28, Math.ceil(content.length / blockSize));
   if (blockCount > 256) throw new RangeError('a tag holds at most 256 blocks');
   const memory = new Uint8Array(blockCount * blockSize);
@@ -92,8 +109,8 @@ export function createTag(spec: TagSpec = {}): VirtualTag {
     memory,
     blockSize,
     blockCount,
-    afi: spec.afi ?? 0x07,
-    dsfid: spec.dsfid ?? preset.dsfid,
+    afi: spec.afi ?? (item !== undefined ? itemTagAfi(item) : 0x07),
+    dsfid: spec.dsfid ?? (item !== undefined ? ITEM_TAG_DSFID : preset.dsfid),
     eas: spec.eas ?? false,
     icReference: 0x01,
     lockedBlocks: new Set(),

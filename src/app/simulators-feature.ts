@@ -68,7 +68,19 @@ async function startSimulator(config: SimulatorConfig, logger: Logger): Promise<
         host: config.host,
         tcpPort: config.port,
         httpPort: config.httpPort,
-        tags: config.tags.map((preset) => ({ preset })),
+        tags: config.tags.map((tag) =>
+          typeof tag === 'string'
+            ? { preset: tag }
+            : {
+                item: {
+                  id: tag.item,
+                  usage: tag.usage,
+                  owner: tag.owner,
+                  secured: tag.secured,
+                  ...(tag.set ? { set: tag.set } : {}),
+                },
+              },
+        ),
       });
       return {
         id: config.id,

@@ -228,6 +228,34 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
   });
 
+  it('out of the box, /kiosk uses the self-check pad: its two items are checked out, then returned', async () => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const kiosk = page;
+    await kiosk.goto(`${api}/kiosk`);
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000001');
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
+    await expect.poll(itemText(kiosk, '31000004')).toMatch(DUE);
+    await expect.poll(itemText(kiosk, '31000005')).toMatch(DUE);
+    expect(await itemText(kiosk, '31000004')()).toContain('Middlemarch');
+    expect(await itemText(kiosk, '31000005')()).toContain('Dune');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+
+    await kiosk.getByRole('button', { name: 'Return items' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Return your items');
+    await expect.poll(itemText(kiosk, '31000004')).toContain('Returned');
+    await expect.poll(itemText(kiosk, '31000005')).toContain('Returned');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+  });
+
   it('tells the patron when the session ended because nothing happened', async () => {
     await clearPad();
     const kiosk = await openKiosk();

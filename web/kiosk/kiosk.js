@@ -3,7 +3,8 @@
  * card on the pad + PIN) → the session (live pad, items with their states) →
  * receipt → thank you → start. Built only on Carrel's public API.
  *
- * `?pad=pad-1&printer=receipt-1` choose the RFID pad and the receipt printer;
+ * `?pad=pad-1&printer=receipt-1` choose the RFID pad and the receipt printer (the pad
+ * defaults to the simulated desk's self-check pad, `selfcheck-1`);
  * `#token=…` gives the API token (kept in sessionStorage).
  */
 import { KioskApi, Problem, takeToken } from './api.js';
@@ -17,7 +18,7 @@ const RECEIPT_THANKS_MS = 60_000;
 const IDLE_WARNING_MS = 30_000;
 
 const query = new URLSearchParams(location.search);
-const pad = DEVICE_ID.test(query.get('pad') ?? '') ? query.get('pad') : 'pad-1';
+const pad = DEVICE_ID.test(query.get('pad') ?? '') ? query.get('pad') : 'selfcheck-1';
 const printer = DEVICE_ID.test(query.get('printer') ?? '') ? query.get('printer') : undefined;
 const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history));
 

@@ -3,8 +3,10 @@ import { type CarrelConfig, type CarrelConfigInput, configSchema } from './schem
 
 /**
  * The simulated desk `carrel start` runs when no configuration is given: the sample
- * library's ILS over SIP2, a receipt printer and an RFID pad, each backed by its
- * simulator, with HTTP and an embedded MQTT broker on loopback.
+ * library's ILS over SIP2, a receipt printer, the desk's RFID pad (holding the ISO 28560
+ * reference tags V1 and V2) and a self-check pad holding two of the sample library's
+ * available items, so the demo kiosk (/kiosk) checks something out on first use. Each is
+ * backed by its simulator, with HTTP and an embedded MQTT broker on loopback.
  */
 export function defaultDeskConfig(): CarrelConfig {
   const input: CarrelConfigInput = {
@@ -17,6 +19,14 @@ export function defaultDeskConfig(): CarrelConfig {
       { id: 'ils-sim', kind: 'ils', port: 0 },
       { id: 'printer-sim', kind: 'printer', port: 0, httpPort: 0 },
       { id: 'pad-sim', kind: 'rfid-pad', port: 0, httpPort: 0, tags: ['V1', 'V2'] },
+      {
+        id: 'selfcheck-sim',
+        kind: 'rfid-pad',
+        port: 0,
+        httpPort: 0,
+        // Middlemarch and Dune, on the shelf in the sample library (secured, AFI 0x07).
+        tags: [{ item: '31000004' }, { item: '31000005' }],
+      },
     ],
     sessions: { receipt: { library: 'Riverside Public Library', printer: 'receipt-1' } },
     ils: {
@@ -39,6 +49,13 @@ export function defaultDeskConfig(): CarrelConfig {
         name: 'Desk RFID pad',
         protocol: 'feig',
         transport: { type: 'simulator', simulator: 'pad-sim' },
+      },
+      {
+        id: 'selfcheck-1',
+        kind: 'rfid-reader',
+        name: 'Self-check pad',
+        protocol: 'feig',
+        transport: { type: 'simulator', simulator: 'selfcheck-sim' },
       },
     ],
   };

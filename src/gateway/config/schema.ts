@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { ilsConfigSchema } from '../../devices/ils/config.js';
+import { encodeIso28560Part3 } from '../../protocols/rfid/index.js';
 import { offlinePolicySchema } from '../offline/policy.js';
 import { sip2RelaySchema } from '../relay/config.js';
 import { sessionsSchema } from '../sessions/config.js';
+import { describeZodIssue, formatConfigPath } from './issues.js';
 
 /**
  * The one configuration schema. The TypeScript type is derived from it, the
@@ -135,6 +137,67 @@ export const ilsSimulatorSchema = z.strictObject({
   fixture: z.string().optional(),
 });
 
+/** An item's tag on a simulated pad, encoded as ISO 28560-3 from its barcode. */
+export const padItemTagSchema = z
+  .strictObject({
+    /** The item's barcode (or a patron's card number with `usage: patron-card`). */
+    item: z
+      .string()
+      .min(1)
+      .max(32)
+      .regex(/^[\x20-\x7E]*$/, 'must be printable ASCII')
+      .describe('the item barcode, e.g. 31000004 (a patron card number with usage: patron-card)'),
+    usage: z.enum(['circulating', 'patron-card']).default('circulating'),
+    /** Owner library ISIL; the sample library's by default. */
+    owner: z
+      .string()
+      .min(1)
+      .max(32)
+      .regex(/^[A-Za-z0-9:/-]*$/, 'must be an ISIL such as SE-RPL')
+      .default('SE-RPL')
+      .describe('owner library ISIL'),
+    /** One part of a multi-part item. */
+    set: z
+      .strictObject({ part: z.number().int().min(1).max(255), parts: z.number().int().min(1).max(255) })
+      .refine((set) => set.part <= set.parts, { message: 'part must be at most parts' })
+      .optional(),
+    /** true: AFI 0x07, as on the shelf; false: 0xC2, as on loan. */
+    secured: z.boolean().default(true).describe('true: AFI 0x07 (on the shelf); false: 0xC2 (on loan)'),
+  })
+  .superRefine((tag, ctx) => {
+    // The encoder's own checks, once the fields themselves are right.
+    if (!/^[\x20-\x7E]+$/.test(tag.item)) return;
+    try {
+      encodeIso28560Part3({ primaryItemId: tag.item, typeOfUsage: tag.usage, ownerLibrary: tag.owner });
+    } catch (error) {
+      const field = (error as { field?: string }).field;
+      const path = field === 'ownerLibrary' ? ['owner'] : field === 'primaryItemId' ? ['item'] : [];
+      ctx.addIssue({ code: 'custom', path, message: (error as Error).message });
+    }
+  });
+export type PadItemTagConfig = z.infer<typeof padItemTagSchema>;
+
+const PAD_TAG_PRESETS = ['V1', 'V2', 'V3', 'V5', 'blank'] as const;
+
+/**
+ * A tag on a simulated pad: a reference tag's name, or an item. The error says what is wrong
+ * with the form the user wrote, not merely that neither form matched.
+ */
+const padTagSchema = z.union([z.enum(PAD_TAG_PRESETS), padItemTagSchema], {
+  error: (issue) => {
+    if (issue.code !== 'invalid_union') return undefined;
+    const itemIssues = issue.input !== null && typeof issue.input === 'object' ? issue.errors[1] : undefined;
+    if (!itemIssues?.length)
+      return `must be one of ${PAD_TAG_PRESETS.join(', ')}, or an item such as { item: "31000004" }`;
+    const problems = itemIssues.map((inner) => {
+      const where = inner.path.length > 0 ? `${formatConfigPath(inner.path)}: ` : '';
+      // Zod's own wording is replaced by Carrel's sentence; the schema's own messages are kept.
+      return `${where}${describeZodIssue(inner, !inner.message.startsWith('\u0000'))}`;
+    });
+    return `is not a valid item tag (${problems.join('; ')})`;
+  },
+});
+
 export const rfidPadSimulatorSchema = z.strictObject({
   id: deviceId,
   kind: z.literal('rfid-pad'),
@@ -145,8 +208,11 @@ export const rfidPadSimulatorSchema = z.strictObject({
   port: port.default(0),
   /** Control API (place and remove tags); 0 picks a free one. */
   httpPort: port.default(0),
-  /** Reference tags on the pad at start: V1, V2, V3, V5, blank. */
-  tags: z.array(z.enum(['V1', 'V2', 'V3', 'V5', 'blank'])).default([]),
+  /**
+   * Tags on the pad at start: ISO 28560 reference tags (V1, V2, V3, V5, blank) and library
+   * items by barcode, e.g. `{ item: "31000004" }`.
+   */
+  tags: z.array(padTagSchema).default([]),
 });
 
 export const simulatorSchema = z.discriminatedUnion('kind', [

@@ -24,6 +24,7 @@ describe('defaultDeskConfig', () => {
       expect.arrayContaining([
         { id: 'ils-sim', kind: 'ils', host: '127.0.0.1', port: 0 },
         { id: 'printer-sim', kind: 'printer', host: '127.0.0.1', port: 0, httpPort: 0, columns: 42 },
+        expect.objectContaining({ id: 'pad-sim', kind: 'rfid-pad', tags: ['V1', 'V2'] }),
       ]),
     );
     expect(config.devices).toEqual(
@@ -39,6 +40,28 @@ describe('defaultDeskConfig', () => {
       ]),
     );
     expect(Object.isFrozen(config.devices[0])).toBe(true);
+  });
+
+  it("has a self-check pad holding two of the sample library's available items, beside the desk pad", () => {
+    const config = defaultDeskConfig();
+    expect(config.simulators.find((s) => s.id === 'selfcheck-sim')).toEqual({
+      id: 'selfcheck-sim',
+      kind: 'rfid-pad',
+      host: '127.0.0.1',
+      protocol: 'feig',
+      port: 0,
+      httpPort: 0,
+      tags: [
+        { item: '31000004', usage: 'circulating', owner: 'SE-RPL', secured: true },
+        { item: '31000005', usage: 'circulating', owner: 'SE-RPL', secured: true },
+      ],
+    });
+    expect(
+      config.devices.filter((d) => d.kind === 'rfid-reader').map((d) => [d.id, d.name, d.transport]),
+    ).toEqual([
+      ['pad-1', 'Desk RFID pad', { type: 'simulator', simulator: 'pad-sim' }],
+      ['selfcheck-1', 'Self-check pad', { type: 'simulator', simulator: 'selfcheck-sim' }],
+    ]);
   });
 
   it('returns a fresh object each time', () => {
@@ -63,6 +86,9 @@ describe('config/carrel.example.yaml', () => {
       'simulator',
       'serial',
     ]);
+    expect(config.simulators.find((s) => s.kind === 'rfid-pad')?.tags).toContainEqual(
+      expect.objectContaining({ item: '31000013', set: { part: 1, parts: 3 } }),
+    );
     expect(config.ils).toMatchObject({ host: 'ils.example.org', port: 6001, password: 'sip2-secret' });
     expect(config.auth.tokens.map((t) => t.token)).toEqual([
       env.CARREL_KIOSK_TOKEN,

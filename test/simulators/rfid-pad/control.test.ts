@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RfidPadSimulator, startRfidPadSimulator } from '../../../simulators/rfid-pad/index.js';
+import { decodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 
 let sim: RfidPadSimulator | undefined;
 afterEach(async () => {
@@ -43,5 +44,84 @@ describe('rfid pad control API', () => {
     expect((await call('POST', '/api/tags', { memoryHex: 'ABC' })).status).toBe(400);
     expect((await call('PUT', '/api/faults', { missRate: 2 })).status).toBe(400);
     expect((await call('DELETE', '/api/tags/E004010000000001')).status).toBe(404);
+  });
+});
+
+/** The ISO 28560-3 fields of a tag the control API answered with. */
+function decoded(memoryHex: unknown) {
+  const result = decodeIso28560Part3(Uint8Array.from(Buffer.from(String(memoryHex), 'hex')));
+  if (!result.ok) throw new Error(`not an ISO 28560-3 tag: ${result.error.message}`);
+  expect(result.crc).toBe('valid');
+  return result.fields;
+}
+
+describe('placing an item by barcode', () => {
+  it('encodes a sample-library item as ISO 28560-3, secured as on the shelf', async () => {
+    sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
+    const placed = await call('POST', '/api/tags', { item: { id: '31000004' } });
+    expect(placed).toMatchObject({ status: 201, body: { onPad: true, afi: 0x07, dsfid: 0x3e } });
+    expect(decoded(placed.body.memoryHex)).toMatchObject({
+      primaryItemId: '31000004',
+      isil: 'SE-RPL',
+      typeOfUsage: { name: 'circulating' },
+      set: { part: 1, parts: 1 },
+    });
+    expect(sim.tags()).toHaveLength(1);
+  });
+
+  it('takes the usage, owner, part of a set and security, and a uid of its own', async () => {
+    sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
+    const part = await call('POST', '/api/tags', {
+      uid: 'E004010000000777',
+      item: { id: '31000013', owner: 'DK-718500', set: { part: 2, parts: 3 }, secured: false },
+    });
+    expect(part).toMatchObject({ status: 201, body: { uid: 'E004010000000777', afi: 0xc2 } });
+    expect(decoded(part.body.memoryHex)).toMatchObject({
+      primaryItemId: '31000013',
+      isil: 'DK-718500',
+      set: { part: 2, parts: 3 },
+    });
+    const card = await call('POST', '/api/tags', { item: { id: '21000001', usage: 'patron-card' } });
+    expect(decoded(card.body.memoryHex)).toMatchObject({
+      primaryItemId: '21000001',
+      typeOfUsage: { name: 'patron-card' },
+    });
+  });
+
+  it('answers 400, saying what is wrong, to an item it cannot make', async () => {
+    sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
+    const refusals: Array<[unknown, RegExp]> = [
+      [{ item: { id: '31000004' }, preset: 'V1' }, /preset: not with item/],
+      [{ item: { id: '31000004' }, memoryHex: '1101' }, /memoryHex: not with item/],
+      [{ item: { id: '31000004' }, afi: 0x07 }, /afi: not with item .*item\.secured/],
+      [{ item: { id: '' } }, /item\.id/],
+      [{ item: '31000004' }, /item/],
+      [{ item: { id: '31000013', set: { part: 4, parts: 3 } } }, /item\.set: part must be at most parts/],
+      [{ item: { id: '31000004', usage: 'reference' } }, /item\.usage/],
+      [{ item: { id: '31000004', colour: 'red' } }, /colour/],
+      [{ item: { id: '31000004', owner: 'SE-RIVERSIDELIB' } }, /owner library has room for 13 bytes/],
+    ];
+    for (const [body, message] of refusals) {
+      const answer = await call('POST', '/api/tags', body);
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect(String(answer.body.error), JSON.stringify(body)).toMatch(message);
+    }
+    expect(sim.tags()).toEqual([]);
+  });
+
+  it('starts with items given as tag specs, and refuses an item together with memory', async () => {
+    sim = await startRfidPadSimulator({
+      protocol: 'feig',
+      tcpPort: 0,
+      tags: [{ preset: 'V1' }, { item: { id: '31000005', secured: false } }],
+    });
+    const [reference, item] = sim.tags();
+    expect(String(reference?.memoryHex).slice(0, 8)).toBe('11010131');
+    expect(item).toMatchObject({ afi: 0xc2, dsfid: 0x3e });
+    expect(decoded(item?.memoryHex).primaryItemId).toBe('31000005');
+    expect(() => sim!.place({ item: { id: '31000006' }, memoryHex: '00' })).toThrow(RangeError);
+    expect(() => sim!.place({ item: { id: '31000006', set: { part: 0, parts: 1 } } })).toThrow(
+      /item: set\.part/,
+    );
   });
 });
