@@ -21,6 +21,7 @@ import { spawnCarrel } from './carrel-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli', 'main.js');
+const bareRelay = join(here, 'bare-relay.js');
 export const PATRONS = 200;
 const PROFILE = process.env.CARREL_BENCH_CPU_PROF
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CARREL_BENCH_CPU_PROF}`]
@@ -151,10 +152,14 @@ export class CarrelKiosk {
 export interface CirculationRig {
   /** The gateway's base URL (`http://127.0.0.1:port`). */
   readonly api: string;
+  /** The gateway's process id. */
+  readonly gatewayPid: number;
   /** Opens `count` kiosks with a connection each to Carrel's HTTP API. */
   carrelKiosks(count: number): Promise<CarrelKiosk[]>;
   /** Opens `count` logged-in SIP2 kiosks straight to the ILS. */
   directKiosks(count: number): Promise<DirectKiosk[]>;
+  /** Opens `count` logged-in SIP2 kiosks to the ILS through the bare relay (bare-relay.ts). */
+  relayKiosks(count: number): Promise<DirectKiosk[]>;
   /** The next unused item: every checkout is a real loan. */
   nextItem(): string;
   stop(): Promise<void>;
@@ -166,7 +171,7 @@ export interface GatewayProcess {
   env: Readonly<Record<string, string>>;
 }
 
-/** Starts the ILS simulator with `items` items and a gateway in front of it. */
+/** Starts the ILS simulator with `items` items, and a gateway and a bare relay in front of it. */
 export async function startRig(items: number, gatewayProcess: GatewayProcess): Promise<CirculationRig> {
   const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-circulation-'));
   const fixtureFile = join(dir, 'fixture.json');
@@ -190,7 +195,12 @@ export async function startRig(items: number, gatewayProcess: GatewayProcess): P
       },
     }),
   );
+  const relay = await startBareRelay(ils.port, gatewayProcess).catch(async (error: unknown) => {
+    await stopChild(ils.child);
+    throw error;
+  });
   const gateway = await startGateway(configFile, dir, gatewayProcess).catch(async (error: unknown) => {
+    await stopChild(relay.child);
     await stopChild(ils.child);
     throw error;
   });
@@ -201,11 +211,14 @@ export async function startRig(items: number, gatewayProcess: GatewayProcess): P
   };
   return {
     api: gateway.api,
+    gatewayPid: gateway.child.pid ?? 0,
     nextItem,
     carrelKiosks: (count) => Promise.all(Array.from({ length: count }, () => CarrelKiosk.open(gateway.api))),
     directKiosks: (count) => Promise.all(Array.from({ length: count }, () => DirectKiosk.open(ils.port))),
+    relayKiosks: (count) => Promise.all(Array.from({ length: count }, () => DirectKiosk.open(relay.port))),
     async stop() {
       await stopChild(gateway.child);
+      await stopChild(relay.child);
       await stopChild(ils.child);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -247,20 +260,48 @@ async function startGateway(
 }
 
 /** The simulated ILS in a process of its own, as a real ILS would be. */
-async function startIls(fixtureFile: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    process.execPath,
+function startIls(fixtureFile: string): Promise<{ child: ChildProcess; port: number }> {
+  return spawnListening(
     [...PROFILE, cli, 'sim', 'ils', '--fixture', fixtureFile, '--port', '0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    /SIP2\s+tcp:\/\/[^:]+:(\d+)/,
   );
+}
+
+/** The bare relay to the ILS, in a process of its own started as the gateway's is. */
+function startBareRelay(
+  ilsPort: number,
+  how: GatewayProcess,
+): Promise<{ child: ChildProcess; port: number }> {
+  return spawnListening(
+    [...how.nodeFlags, bareRelay, String(ilsPort)],
+    /relay\s+tcp:\/\/[^:]+:(\d+)/,
+    how.env,
+  );
+}
+
+/** Spawns a Node process and resolves with the port it prints (the first group of `listening`). */
+async function spawnListening(
+  args: string[],
+  listening: RegExp,
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
+    // Only the last few KB are kept: enough to say why it exited.
+    const keep = (chunk: Buffer) => {
+      out = (out + chunk.toString()).slice(-4096);
+    };
     child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /SIP2\s+tcp:\/\/[^:]+:(\d+)/.exec(out);
+      keep(chunk);
+      const match = listening.exec(out);
       if (match?.[1]) resolve(Number(match[1]));
     });
-    child.once('exit', (code) => reject(new Error(`ILS simulator exited with ${code}: ${out}`)));
+    child.stderr?.on('data', keep);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
   });
   return { child, port };
 }

@@ -8,34 +8,39 @@ import {
   pacedLoad,
   type Samples,
 } from './kiosk-load.js';
+import { usageOver } from './process-usage.js';
 import type { BenchResult } from './types.js';
 
 /**
  * What Carrel adds to a checkout: the same checkout through Carrel's HTTP API
  * (POST /api/v1/checkouts → the gateway's pooled SIP2 client) and sent straight
  * over SIP2 to the same simulated ILS, by the same kiosks, with the same
- * patrons, every checkout of a different item (a real loan). The ILS
- * simulator, the gateway and the load run in three processes; on a 2-core
- * machine they share the cores. Each kiosk has one connection of its own —
- * HTTP keep-alive to Carrel, or a logged-in SIP2 link to the ILS — opened
- * before anything is timed, and both paths are warmed up first (1,000
- * checkouts each, not counted).
+ * patrons, every checkout of a different item (a real loan). A third path
+ * reads the machine's floor: the same SIP2 checkout through a bare TCP relay
+ * (bare-relay.ts) — a process that only copies bytes — so the price of *any*
+ * gateway in its own process on this machine shows apart from Carrel's own
+ * work. The ILS simulator, the gateway, the relay and the load run in
+ * processes of their own; on a 2-core machine they share the cores. Each kiosk
+ * has one connection per path — HTTP keep-alive to Carrel, or a logged-in SIP2
+ * link to the ILS or through the relay — opened before anything is timed, and
+ * every path is warmed up first (1,000 checkouts each, not counted).
  *
  * Two readings, because they answer different questions:
  *
  * - **paced** — 50 (and 200) kiosks, each checking out one item every 500 ms
  *   (2 a second: a patron laying items on the pad one after another; a real
- *   kiosk does fewer), at a random but seeded moment, so Carrel and direct
- *   get the very same schedule: the same offered load. Run as four segments,
- *   Carrel–direct–direct–Carrel, so neither path gets the quieter machine.
- *   A checkout sent late because its kiosk still waited for the last answer
- *   is timed from when it was due. This is what a patron at a kiosk feels,
- *   and where Carrel's cost per checkout shows: the ≤ 1 ms p99 target is
- *   read here, at 50 kiosks. "Carrel adds" is the whole price of a gateway
- *   in the path: Carrel's own work, the kiosk's HTTP client, and the extra
- *   process hop itself (two more socket writes and reads, two more process
- *   wake-ups), which on a small VM is most of a millisecond by itself; the
- *   p99 also catches whatever else the machine runs at that moment.
+ *   kiosk does fewer), at a random but seeded moment, so every path gets the
+ *   very same schedule: the same offered load. Each path runs four 5-second
+ *   segments, the order turned round every round (Carrel–direct–relay,
+ *   relay–direct–Carrel, …) so no path gets the quieter machine. A checkout
+ *   sent late because its kiosk still waited for the last answer is timed
+ *   from when it was due. This is what a patron at a kiosk feels, and where
+ *   Carrel's cost per checkout shows: the ≤ 1 ms p99 target is read here, at
+ *   50 kiosks. "Carrel adds" is the whole price of a gateway in the path:
+ *   Carrel's own work, the kiosk's HTTP client, and the extra process hop
+ *   itself (two more socket writes and reads, two more process wake-ups);
+ *   "a bare relay adds" is that hop alone. The p99 also catches whatever else
+ *   the machine runs at that moment.
  * - **saturation** (closed loop) — 1, 50 and 200 kiosks, each sending its
  *   next checkout the moment the last is answered. This measures throughput
  *   and the "200 kiosks, no errors" target. Its latencies are queueing, not
@@ -50,7 +55,9 @@ import type { BenchResult } from './types.js';
  */
 
 const WARM_UP = 1000;
-const PACE = { ratePerKiosk: 2, segmentMs: 6000 };
+const IDLE_MS = 5000;
+/** Each path runs `rounds` segments, in an order turned round every round (C D R, R D C…). */
+const PACE = { ratePerKiosk: 2, segmentMs: 5000, rounds: 4 };
 const PACED_LEVELS = [50, 200];
 const SATURATION_LEVELS = [
   { kiosks: 1, checkouts: 1000 },
@@ -59,41 +66,48 @@ const SATURATION_LEVELS = [
 ];
 const TARGET_ADDED_P99_MS = 1;
 
+/** The three ways to the same ILS. */
+interface Paths {
+  carrel: KioskJob;
+  direct: KioskJob;
+  relay: KioskJob;
+}
+const PATHS = 3;
+
 function itemsNeeded(): number {
   const paced = PACED_LEVELS.reduce((sum, kiosks) => sum + kiosks * PACE.ratePerKiosk, 0);
-  const pacedItems = Math.ceil(paced * (PACE.segmentMs / 1000) * 4 * 1.05);
+  const pacedItems = Math.ceil(paced * (PACE.segmentMs / 1000) * PACE.rounds * PATHS * 1.05);
   const saturation = SATURATION_LEVELS.reduce((sum, level) => sum + level.checkouts, 0);
-  return 2 * WARM_UP + pacedItems + 2 * saturation;
+  return PATHS * WARM_UP + pacedItems + PATHS * saturation;
 }
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
-function latencyRows(label: string, carrel: LoadReading, direct: LoadReading): BenchResult[] {
-  return [
-    { name: `${label}: Carrel p50 / p99`, value: carrel.p50, unit: `ms / ${ms(carrel.p99)}` },
-    { name: `${label}: direct p50 / p99`, value: direct.p50, unit: `ms / ${ms(direct.p99)}` },
-  ];
+function latencyRows(label: string, readings: Record<keyof Paths, LoadReading>): BenchResult[] {
+  const row = (path: string, reading: LoadReading): BenchResult => ({
+    name: `${label}: ${path} p50 / p99`,
+    value: reading.p50,
+    unit: `ms / ${ms(reading.p99)}`,
+  });
+  return [row('Carrel', readings.carrel), row('direct', readings.direct), row('bare relay', readings.relay)];
 }
 
-async function paced(kiosks: number, carrel: KioskJob, direct: KioskJob): Promise<BenchResult[]> {
+async function paced(kiosks: number, paths: Paths): Promise<BenchResult[]> {
   const load = { kiosks, ratePerKiosk: PACE.ratePerKiosk, durationMs: PACE.segmentMs, seed: kiosks };
-  const carrelRuns: Samples[] = [];
-  const directRuns: Samples[] = [];
-  carrelRuns.push(await pacedLoad(load, carrel));
-  directRuns.push(await pacedLoad(load, direct));
-  directRuns.push(await pacedLoad(load, direct));
-  carrelRuns.push(await pacedLoad(load, carrel));
-  const viaCarrel = merged(carrelRuns);
-  const straight = merged(directRuns);
+  const runs: Record<keyof Paths, Samples[]> = { carrel: [], direct: [], relay: [] };
+  const order: Array<keyof Paths> = ['carrel', 'direct', 'relay'];
+  for (let round = 0; round < PACE.rounds; round++) {
+    for (const path of round % 2 === 0 ? order : [...order].reverse()) {
+      runs[path].push(await pacedLoad(load, paths[path]));
+    }
+  }
+  const readings = { carrel: merged(runs.carrel), direct: merged(runs.direct), relay: merged(runs.relay) };
+  const { carrel, direct, relay } = readings;
   const label = `paced ${kiosks} kiosks × ${PACE.ratePerKiosk}/s`;
-  const added = viaCarrel.p99 - straight.p99;
+  const added = carrel.p99 - direct.p99;
   return [
-    ...latencyRows(label, viaCarrel, straight),
-    {
-      name: `${label}: p50 Carrel adds`,
-      value: viaCarrel.p50 - straight.p50,
-      unit: 'ms',
-    },
+    ...latencyRows(label, readings),
+    { name: `${label}: p50 Carrel adds`, value: carrel.p50 - direct.p50, unit: 'ms' },
     {
       name: `${label}: p99 Carrel adds`,
       value: added,
@@ -101,38 +115,54 @@ async function paced(kiosks: number, carrel: KioskJob, direct: KioskJob): Promis
       ...(kiosks === 50 ? { target: `≤ ${TARGET_ADDED_P99_MS} ms`, met: added <= TARGET_ADDED_P99_MS } : {}),
     },
     {
-      name: `${label}: errors (Carrel + direct)`,
-      value: viaCarrel.errors + straight.errors,
-      unit: `errors of ${viaCarrel.requests + straight.requests}`,
+      name: `${label}: p50 / p99 a bare relay adds`,
+      value: relay.p50 - direct.p50,
+      unit: `ms / ${ms(relay.p99 - direct.p99)}`,
+    },
+    {
+      name: `${label}: errors (all paths)`,
+      value: carrel.errors + direct.errors + relay.errors,
+      unit: `errors of ${carrel.requests + direct.requests + relay.requests}`,
     },
   ];
 }
 
-async function saturation(
-  kiosks: number,
-  checkouts: number,
-  carrel: KioskJob,
-  direct: KioskJob,
-): Promise<BenchResult[]> {
-  const viaCarrel = await closedLoop(kiosks, checkouts, carrel);
-  const straight = await closedLoop(kiosks, checkouts, direct);
+async function saturation(kiosks: number, checkouts: number, paths: Paths): Promise<BenchResult[]> {
+  const readings = {
+    carrel: await closedLoop(kiosks, checkouts, paths.carrel),
+    direct: await closedLoop(kiosks, checkouts, paths.direct),
+    relay: await closedLoop(kiosks, checkouts, paths.relay),
+  };
   const label = `saturation ${kiosks} kiosk${kiosks === 1 ? '' : 's'}`;
-  const errors = viaCarrel.errors + straight.errors;
+  const errors = readings.carrel.errors + readings.direct.errors + readings.relay.errors;
+  const requests = readings.carrel.requests + readings.direct.requests + readings.relay.requests;
   return [
-    { name: `${label}: Carrel checkouts/s`, value: viaCarrel.perSecond, unit: '/s' },
-    { name: `${label}: direct checkouts/s`, value: straight.perSecond, unit: '/s' },
-    ...latencyRows(label, viaCarrel, straight),
+    { name: `${label}: Carrel checkouts/s`, value: readings.carrel.perSecond, unit: '/s' },
+    { name: `${label}: direct checkouts/s`, value: readings.direct.perSecond, unit: '/s' },
+    { name: `${label}: bare relay checkouts/s`, value: readings.relay.perSecond, unit: '/s' },
+    ...latencyRows(label, readings),
     {
-      name: `${label}: errors (Carrel + direct)`,
+      name: `${label}: errors (all paths)`,
       value: errors,
-      unit: `errors of ${viaCarrel.requests + straight.requests}`,
+      unit: `errors of ${requests}`,
       ...(kiosks === 200 ? { target: '0', met: errors === 0 } : {}),
     },
   ];
 }
 
+/** What the gateway costs the desk machine while nothing happens, every kiosk connected. */
+async function idle(pid: number, kiosks: number): Promise<BenchResult[]> {
+  const usage = await usageOver(pid, IDLE_MS);
+  if (!usage) return [];
+  const label = `idle, ${kiosks} kiosks connected: gateway`;
+  return [
+    { name: `${label} CPU`, value: usage.cpuMs, unit: 'ms/s' },
+    { name: `${label} wake-ups`, value: usage.wakeUps, unit: '/s' },
+  ];
+}
+
 export async function run(): Promise<BenchResult[]> {
-  // The gateway runs as the daemon does.
+  // The gateway (and the bare relay) run as the daemon does.
   const rig = await startRig(itemsNeeded(), {
     nodeFlags: [...DAEMON_NODE_FLAGS],
     env: { ...DAEMON_ENV },
@@ -141,19 +171,23 @@ export async function run(): Promise<BenchResult[]> {
   // Every kiosk's connection is open (and, for SIP2, logged in) before anything is timed.
   const carrel = await rig.carrelKiosks(kiosks);
   const direct = await rig.directKiosks(kiosks);
-  const viaCarrel: KioskJob = (kiosk) => carrel[kiosk]!.checkout(patronOf(kiosk), rig.nextItem());
-  const straight: KioskJob = (kiosk) => direct[kiosk]!.checkout(patronOf(kiosk), rig.nextItem());
+  const relayed = await rig.relayKiosks(kiosks);
+  const paths: Paths = {
+    carrel: (kiosk) => carrel[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
+    direct: (kiosk) => direct[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
+    relay: (kiosk) => relayed[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
+  };
   const results: BenchResult[] = [];
   try {
-    // Warm-up, not counted: JIT, pools, sockets and the ILS's first loans, for both paths alike.
-    await closedLoop(16, WARM_UP, viaCarrel);
-    await closedLoop(16, WARM_UP, straight);
-    for (const kiosks of PACED_LEVELS) results.push(...(await paced(kiosks, viaCarrel, straight)));
+    // Warm-up, not counted: JIT, pools, sockets and the ILS's first loans, for every path alike.
+    for (const job of [paths.carrel, paths.direct, paths.relay]) await closedLoop(16, WARM_UP, job);
+    results.push(...(await idle(rig.gatewayPid, kiosks)));
+    for (const kiosks of PACED_LEVELS) results.push(...(await paced(kiosks, paths)));
     for (const { kiosks, checkouts } of SATURATION_LEVELS) {
-      results.push(...(await saturation(kiosks, checkouts, viaCarrel, straight)));
+      results.push(...(await saturation(kiosks, checkouts, paths)));
     }
   } finally {
-    for (const kiosk of [...carrel, ...direct]) kiosk.close();
+    for (const kiosk of [...carrel, ...direct, ...relayed]) kiosk.close();
     await rig.stop();
   }
   return results;
