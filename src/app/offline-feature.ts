@@ -140,15 +140,17 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake {
   /**
    * The SIP2 relay's answer to a checkout or checkin while the ILS is down:
    * journaled per the policy and answered ok (12/10 with ok 1) with the
-   * offline screen message; undefined (the relay's refusal) for anything else,
-   * when the relay's 98 does not offer it, or when the policy refuses it.
+   * offline screen message; refused (`offline_not_allowed`) for anything else
+   * or when the relay's 98 does not offer it, and with the journal's own code
+   * when its policy refuses it (`offline_limit_reached`…).
    */
   relayHandler(relayPolicy: RelayOfflinePolicy): RelayOfflineHandler {
+    const notAllowed = { refused: 'offline_not_allowed' } as const;
     return (request, account) => {
       const allowed =
         (request.type === 'checkout' && relayPolicy.checkoutOk) ||
         (request.type === 'checkin' && relayPolicy.checkinOk);
-      if (!allowed) return undefined;
+      if (!allowed) return notAllowed;
       const fields = request as { patronIdentifier?: unknown; itemIdentifier?: unknown };
       const item = typeof fields.itemIdentifier === 'string' ? fields.itemIdentifier : '';
       const patron = typeof fields.patronIdentifier === 'string' ? fields.patronIdentifier : undefined;
@@ -163,7 +165,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake {
       } catch (error) {
         if (!(error instanceof CarrelError)) throw error;
         this.logger.info({ code: error.code, type: request.type }, 'relay transaction not taken offline');
-        return undefined;
+        return { refused: error.code };
       }
       const context = {
         policy: { ...relayPolicy, screenMessage: OFFLINE_SCREEN_MESSAGE },
@@ -173,10 +175,13 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake {
       const answer = offlineRefusal(request, context) as
         | (AnySip2MessageInput & Record<string, unknown>)
         | undefined;
-      if (!answer) return undefined;
-      return request.type === 'checkout'
-        ? ({ ...answer, ok: true, desensitize: true } as AnySip2MessageInput)
-        : ({ ...answer, ok: true, resensitize: true } as AnySip2MessageInput);
+      if (!answer) return notAllowed;
+      return {
+        answer:
+          request.type === 'checkout'
+            ? ({ ...answer, ok: true, desensitize: true } as AnySip2MessageInput)
+            : ({ ...answer, ok: true, resensitize: true } as AnySip2MessageInput),
+      };
     };
   }
 

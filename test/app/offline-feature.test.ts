@@ -74,19 +74,23 @@ describe('OfflineFeature for the SIP2 relay', () => {
     const offline = await started({ enabled: true });
     const handler = offline.relayHandler(relayPolicy);
     expect(await handler(checkout, account)).toMatchObject({
-      type: 'checkoutResponse',
-      ok: true,
-      desensitize: true,
-      institutionId: 'LIB',
-      patronIdentifier: '21000009',
-      itemIdentifier: '31000005',
-      screenMessage: [OFFLINE_SCREEN_MESSAGE],
+      answer: {
+        type: 'checkoutResponse',
+        ok: true,
+        desensitize: true,
+        institutionId: 'LIB',
+        patronIdentifier: '21000009',
+        itemIdentifier: '31000005',
+        screenMessage: [OFFLINE_SCREEN_MESSAGE],
+      },
     });
     expect(await handler(checkin, account)).toMatchObject({
-      type: 'checkinResponse',
-      ok: true,
-      itemIdentifier: '31000001',
-      screenMessage: [OFFLINE_SCREEN_MESSAGE],
+      answer: {
+        type: 'checkinResponse',
+        ok: true,
+        itemIdentifier: '31000001',
+        screenMessage: [OFFLINE_SCREEN_MESSAGE],
+      },
     });
     expect(offline.transactions({ state: 'pending' })).toMatchObject([
       { kind: 'checkout', patron: '21000009', item: '31000005', terminal: 'sc-1' },
@@ -95,14 +99,16 @@ describe('OfflineFeature for the SIP2 relay', () => {
     expect(offline.counts()).toMatchObject({ pending: 2, outstanding: 2 });
   });
 
-  it("leaves the relay's refusal when its 98 does not offer it, or the policy refuses it", async () => {
+  it("leaves the relay's refusal when its 98 does not offer it, or the policy refuses it, and says why", async () => {
     const offline = await started({ enabled: true, checkins: false, maxCheckoutsPerPatron: 0 });
     const closed = offline.relayHandler(sip2RelayOfflineSchema.parse({}));
-    expect(await closed(checkout, account)).toBeUndefined();
+    expect(await closed(checkout, account)).toEqual({ refused: 'offline_not_allowed' });
     const open = offline.relayHandler(relayPolicy);
-    expect(await open(checkout, account)).toBeUndefined();
-    expect(await open(checkin, account)).toBeUndefined();
-    expect(await open({ ...checkout, type: 'renew' } as AnySip2Message, account)).toBeUndefined();
+    expect(await open(checkout, account)).toEqual({ refused: 'offline_limit_reached' });
+    expect(await open(checkin, account)).toEqual({ refused: 'offline_not_allowed' });
+    expect(await open({ ...checkout, type: 'renew' } as AnySip2Message, account)).toEqual({
+      refused: 'offline_not_allowed',
+    });
     expect(offline.counts().outstanding).toBe(0);
   });
 

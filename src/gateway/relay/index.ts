@@ -11,7 +11,12 @@ export {
 } from './config.js';
 export { type OfflineContext, offlineAcsStatus, offlineRefusal, type RelayOfflinePolicy } from './offline.js';
 export { Sip2RelayServer, type Sip2RelayServerOptions } from './server.js';
-export { MAX_FAILED_LOGINS, type RelayIlsPort, type RelayOfflineHandler } from './session.js';
+export {
+  MAX_FAILED_LOGINS,
+  type RelayIlsPort,
+  type RelayOfflineHandler,
+  type RelayOfflineOutcome,
+} from './session.js';
 export {
   countedKind,
   type RelayAnswerSource,

@@ -38,11 +38,18 @@ export interface RelayIlsPort {
   exchange(request: AnySip2MessageInput): Promise<{ message: AnySip2Message }>;
 }
 
-/** Answers a request taken while the ILS is down (the offline journal); undefined refuses it. */
+/**
+ * What the offline journal made of a request taken while the ILS is down: its
+ * ok answer, or why it would not take it (`offline_not_allowed`,
+ * `offline_limit_reached`…) — the relay then answers its own refusal.
+ */
+export type RelayOfflineOutcome = { answer: AnySip2MessageInput } | { refused: string };
+
+/** Takes a request while the ILS is down (the offline journal). */
 export type RelayOfflineHandler = (
   request: AnySip2Message,
   account: Sip2RelayAccount,
-) => AnySip2MessageInput | undefined | Promise<AnySip2MessageInput | undefined>;
+) => RelayOfflineOutcome | Promise<RelayOfflineOutcome>;
 
 export interface RelaySessionContext {
   config: Sip2RelayConfig;
@@ -200,8 +207,10 @@ export class RelaySession {
       logger.warn({ error: describeError(error), type: request.type }, 'ILS unreachable: answering offline');
       const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
       if (request.type !== 'scStatus' && this.context.onOffline && this.account) {
-        const journaled = await this.context.onOffline(request, this.account);
-        if (journaled !== undefined) return { answer: journaled, source };
+        const outcome = await this.context.onOffline(request, this.account);
+        if ('answer' in outcome) return { answer: outcome.answer, source };
+        // Refused by the journal: counted with its reason, not the ILS error that sent it there.
+        return { answer: refusal, source: { offline: true, errorCode: outcome.refused } };
       }
       return { answer: refusal, source };
     }

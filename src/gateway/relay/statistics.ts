@@ -33,7 +33,10 @@ export interface RelayTransaction {
 /** Sees each relayed transaction; it must not throw (the relay ignores it if it does). */
 export type RelayTransactionListener = (transaction: RelayTransaction) => void;
 
-/** How an answer was had: from the ILS, or by the relay itself while the ILS was away (with the ILS's error code). */
+/**
+ * How an answer was had: from the ILS, or by the relay itself while the ILS was
+ * away — with the ILS's error code, or the offline journal's when it refused.
+ */
 export type RelayAnswerSource = { offline: false } | { offline: true; errorCode: string };
 
 /** The kind a request is counted as; undefined for requests that are not counted (status, patron info…). */
@@ -44,7 +47,8 @@ export function countedKind(request: AnySip2Message): RelayTransactionKind | und
 /**
  * The count for an answered request; undefined for one that is not counted.
  * A journaled offline answer is ok and offline; an offline refusal is refused,
- * offline, with the ILS error as its reason; an ILS refusal carries the reason
+ * offline, with the journal's reason (offline_limit_reached…) or, when there is
+ * no journal, the ILS error; an ILS refusal carries the reason
  * its screen messages name (`refused` when they name none). Only reason codes
  * are kept: never the screen message itself, which may name the patron.
  */

@@ -124,19 +124,21 @@ describe('Sip2RelayServer', () => {
     const { relay, simulator } = await rig({
       relay: { offline: { offlineOk: true, checkinOk: true } },
       onOffline: (request) => {
-        if (request.type !== 'checkin') return undefined;
+        if (request.type !== 'checkin') return { refused: 'offline_not_allowed' };
         journaled.push(request.itemIdentifier);
         return {
-          type: 'checkinResponse',
-          ok: true,
-          resensitize: true,
-          magneticMedia: 'unknown',
-          alert: false,
-          transactionDate: request.transactionDate,
-          institutionId: request.institutionId,
-          itemIdentifier: request.itemIdentifier,
-          permanentLocation: '',
-          screenMessage: ['Returned (offline)'],
+          answer: {
+            type: 'checkinResponse',
+            ok: true,
+            resensitize: true,
+            magneticMedia: 'unknown',
+            alert: false,
+            transactionDate: request.transactionDate,
+            institutionId: request.institutionId,
+            itemIdentifier: request.itemIdentifier,
+            permanentLocation: '',
+            screenMessage: ['Returned (offline)'],
+          },
         };
       },
     });

@@ -62,7 +62,7 @@ describe('relay statistics', () => {
     for (const patron of PATRON_IDS) expect(text).not.toContain(patron);
   });
 
-  it('counts offline answers as offline: journaled ok, refused with the ILS error', async () => {
+  it("counts offline answers as offline: journaled ok, refused with the journal's reason", async () => {
     const counted: RelayTransaction[] = [];
     const { relay, simulator } = await rig({
       relay: { offline: { checkinOk: true } },
@@ -70,18 +70,20 @@ describe('relay statistics', () => {
       onOffline: (request) =>
         request.type === 'checkin'
           ? {
-              type: 'checkinResponse',
-              ok: true,
-              resensitize: true,
-              magneticMedia: 'unknown',
-              alert: false,
-              transactionDate: request.transactionDate,
-              institutionId: request.institutionId,
-              itemIdentifier: request.itemIdentifier,
-              permanentLocation: '',
-              screenMessage: ['Returned (offline)'],
+              answer: {
+                type: 'checkinResponse',
+                ok: true,
+                resensitize: true,
+                magneticMedia: 'unknown',
+                alert: false,
+                transactionDate: request.transactionDate,
+                institutionId: request.institutionId,
+                itemIdentifier: request.itemIdentifier,
+                permanentLocation: '',
+                screenMessage: ['Returned (offline)'],
+              },
             }
-          : undefined,
+          : { refused: 'offline_limit_reached' },
     });
     const link = await kiosk(relay.port);
     await link.request(withErrorDetection(LOGIN, 0));
@@ -97,8 +99,22 @@ describe('relay statistics', () => {
       outcome: 'refused',
       offline: true,
     });
-    expect(counted[0]!.reason).toMatch(/^ils_|^econnrefused$/);
+    // The journal was full: that is the reason, not the ILS error that sent the checkout there.
+    expect(counted[0]!.reason).toBe('offline_limit_reached');
     expect(counted[1]).toEqual({ kind: 'checkin', terminal: 'selfcheck-1', outcome: 'ok', offline: true });
+  });
+
+  it('counts an offline refusal with the ILS error when there is no offline journal', async () => {
+    const counted: RelayTransaction[] = [];
+    const { relay, simulator } = await rig({ onTransaction: (transaction) => counted.push(transaction) });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    await simulator.close();
+
+    expect(okFlag(await link.request(withErrorDetection(CHECKOUT_OK, 1)))).toBe(false);
+    expect(counted).toHaveLength(1);
+    expect(counted[0]).toMatchObject({ kind: 'checkout', outcome: 'refused', offline: true });
+    expect(counted[0]!.reason).toMatch(/^ils_|^econnrefused$/);
   });
 
   it('never fails a relayed request when counting throws or rejects', async () => {
