@@ -58,7 +58,7 @@ export function createDesk(options: DeskOptions): Desk {
   const storage = new StorageFeature(
     databasePath(config.storage.path, env),
     logger.child({ module: 'storage' }),
-    { clock },
+    { clock, statisticsRetentionDays: config.storage.statisticsRetentionDays },
   );
   const statistics = statisticsOn(() => storage.db, { clock });
   const simulators = new SimulatorsFeature(config.simulators, logger);

@@ -4,8 +4,8 @@
  * anything is waiting, on a timer, in case the link came back unnoticed).
  * Replay outcomes go onto the bus as 'device.event's of the ILS device,
  * without patron ids. Starts after the devices, so the ILS link's client exists.
- * Settled transactions (done, discarded) are purged after
- * OFFLINE_SETTLED_RETENTION_DAYS, at start and daily; waiting and conflict
+ * Settled transactions (done, discarded) are purged after the policy's
+ * `settledRetentionDays`, at start and daily; waiting and conflict
  * transactions never are.
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
@@ -69,7 +69,12 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake {
   async start(): Promise<void> {
     const { policy, bus, clock, ilsLink } = this.options;
     this.offlineJournal = new OfflineJournal(this.options.db(), { policy, clock, logger: this.logger });
-    this.retention = new OfflineRetention({ journal: this.offlineJournal, clock, logger: this.logger });
+    this.retention = new OfflineRetention({
+      journal: this.offlineJournal,
+      clock,
+      logger: this.logger,
+      retentionDays: policy.settledRetentionDays,
+    });
     this.retention.start();
     if (ilsLink) {
       this.replayer = new OfflineReplayer({

@@ -22,12 +22,14 @@ export function databasePath(configured: string | undefined, env: NodeJS.Process
 export interface StorageFeatureOptions {
   /** The clock the retention timers run on; the system clock by default. */
   clock?: Clock;
+  /** Days statistics are kept; STATISTICS_RETENTION_DAYS by default. */
+  statisticsRetentionDays?: number;
 }
 
 /**
  * Opens the SQLite database on start (so native code loads only when the desk
  * needs it) and keeps it within its retention while it is open: statistics
- * older than STATISTICS_RETENTION_DAYS are pruned at start and daily. (The
+ * older than `storage.statisticsRetentionDays` are pruned at start and daily. (The
  * offline journal's retention belongs to the offline feature.)
  */
 export class StorageFeature implements Feature {
@@ -39,7 +41,7 @@ export class StorageFeature implements Feature {
   constructor(
     private readonly path: string,
     private readonly logger: Logger,
-    options: StorageFeatureOptions = {},
+    private readonly options: StorageFeatureOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
   }
@@ -68,6 +70,9 @@ export class StorageFeature implements Feature {
         statistics: new DeskStatistics(database, { clock: this.clock }),
         clock: this.clock,
         logger: this.logger,
+        ...(this.options.statisticsRetentionDays !== undefined
+          ? { retentionDays: this.options.statisticsRetentionDays }
+          : {}),
       });
       this.retention.start();
     } catch (error) {

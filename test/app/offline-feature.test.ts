@@ -156,6 +156,22 @@ describe('OfflineFeature retention', () => {
     expect(offline.transactions().map((tx) => tx.id)).toEqual([pending]);
   });
 
+  it('keeps settled transactions for the configured number of days', async () => {
+    db = openDatabase(':memory:');
+    const then = new ManualClock(NOW - 10 * DAY);
+    const old = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }), clock: then });
+    const done = old.accept({ kind: 'checkin', item: 'done', terminal: 'sc-1', at: then.now() }).id;
+    old.beginReplay(done);
+    old.markDone(done, 'sent');
+
+    // Ten days old: kept under the default (30 days), purged with a 7-day retention.
+    const kept = await started({ enabled: true }, new ManualClock(NOW));
+    expect(kept.transactions({ state: 'done' }).map((tx) => tx.id)).toEqual([done]);
+    await kept.stop();
+    const purged = await started({ enabled: true, settledRetentionDays: 7 }, new ManualClock(NOW));
+    expect(purged.transactions({ state: 'done' })).toEqual([]);
+  });
+
   it('stops its purge timer with the feature', async () => {
     const clock = new ManualClock(NOW);
     const offline = await started({ enabled: true }, clock);

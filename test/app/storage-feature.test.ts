@@ -52,4 +52,22 @@ describe('StorageFeature statistics retention', () => {
     storage = undefined;
     expect(clock.pending()).not.toContain('statistics-prune');
   });
+
+  it('keeps statistics for the configured number of days', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'carrel-storage-'));
+    const file = path.join(dir, 'carrel.db');
+    const before = openDatabase(file);
+    const earlier = new DeskStatistics(before);
+    const counts = { kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok' } as const;
+    earlier.record(counts, NOW - 40 * DAY);
+    earlier.record(counts, NOW - 20 * DAY);
+    before.close();
+
+    const clock = new ManualClock(NOW);
+    storage = new StorageFeature(file, silentLogger(), { clock, statisticsRetentionDays: 30 });
+    await storage.start();
+    const stats = new DeskStatistics(storage.db, { clock });
+    const days = stats.query({ from: NOW - 60 * DAY, to: NOW, groupBy: [] }).rows.map((row) => row.count);
+    expect(days).toEqual([1]);
+  });
 });

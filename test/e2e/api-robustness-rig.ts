@@ -31,7 +31,7 @@ export async function startLoggedDesk(
     ...base,
     http: { ...base.http, port: 0 },
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
-    storage: { path: join(stateDir, 'carrel.db') },
+    storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
   });
   const desk = createDesk({
     config,

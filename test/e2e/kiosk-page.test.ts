@@ -41,7 +41,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
         ...base,
         http: { ...base.http, port: 0 },
         mqtt: { mode: 'off' },
-        storage: { path: join(stateDir, 'carrel.db') },
+        storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
         sessions: { ...base.sessions, inactivityTimeoutSeconds: INACTIVITY_SECONDS },
       },
       logger: silentLogger(),

@@ -20,6 +20,7 @@ beforeAll(async () => {
   testDesk = await startTestDesk((config) => ({
     ...config,
     offline: {
+      ...config.offline,
       enabled: true,
       checkouts: true,
       checkins: true,

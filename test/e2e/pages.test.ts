@@ -26,7 +26,7 @@ describe.skipIf(skip !== undefined)('pages in Chromium', () => {
         ...base,
         http: { ...base.http, port: 0 },
         mqtt: { mode: 'off' },
-        storage: { path: join(stateDir, 'carrel.db') },
+        storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
       },
       logger: silentLogger(),
       version: 'test',

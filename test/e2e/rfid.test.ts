@@ -36,7 +36,7 @@ beforeAll(async () => {
     ...base,
     http: { ...base.http, port: 0 },
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
-    storage: { path: join(stateDir, 'carrel.db') },
+    storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
   };
   desk = createDesk({ config, logger: silentLogger(), version: 'test' });
   await desk.start();

@@ -26,7 +26,7 @@ export async function startTestDesk(
     ...base,
     http: { ...base.http, port: 0 },
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
-    storage: { path: join(stateDir, 'carrel.db') },
+    storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
   });
   const desk = createDesk({ config, logger: silentLogger(), version: 'test' });
   await desk.start();

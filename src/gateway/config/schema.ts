@@ -4,6 +4,7 @@ import { encodeIso28560Part3 } from '../../protocols/rfid/index.js';
 import { offlinePolicySchema } from '../offline/policy.js';
 import { sip2RelaySchema } from '../relay/config.js';
 import { sessionsSchema } from '../sessions/config.js';
+import { STATISTICS_RETENTION_DAYS } from '../statistics/retention.js';
 import { describeZodIssue, formatConfigPath } from './issues.js';
 
 /**
@@ -268,6 +269,11 @@ export const configSchema = z
       .strictObject({
         /** SQLite database for queues and journals. `STATE_DIRECTORY` (systemd) is used when unset. */
         path: z.string().optional(),
+        /**
+         * Days the hourly statistics are kept. The default (400) lets a library set a month
+         * beside the same month last year; a statistics query spans at most 366 days.
+         */
+        statisticsRetentionDays: z.number().int().min(1).max(3660).default(STATISTICS_RETENTION_DAYS),
       })
       .prefault({}),
     systemd: z.strictObject({ watchdog: z.boolean().default(true) }).prefault({}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OFFLINE_SETTLED_RETENTION_DAYS } from './retention.js';
 
 /**
  * When the desk may keep lending while the ILS cannot be reached. Offline
@@ -15,6 +16,11 @@ export const offlinePolicySchema = z.strictObject({
   maxCheckoutsPerPatron: z.number().int().min(0).default(10),
   /** Transactions the journal may hold waiting for replay or for staff (pending, replaying, conflict). */
   maxTransactionsTotal: z.number().int().min(0).default(5000),
+  /**
+   * Days a settled transaction (replayed, or resolved by staff) stays in the journal for
+   * staff to look back at; waiting ones and conflicts are never removed.
+   */
+  settledRetentionDays: z.number().int().min(1).max(3660).default(OFFLINE_SETTLED_RETENTION_DAYS),
 });
 
 export type OfflinePolicy = z.infer<typeof offlinePolicySchema>;

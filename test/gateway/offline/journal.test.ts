@@ -41,8 +41,10 @@ describe('offlinePolicySchema', () => {
       checkins: true,
       maxCheckoutsPerPatron: 10,
       maxTransactionsTotal: 5000,
+      settledRetentionDays: 30,
     });
     expect(offlinePolicySchema.safeParse({ enabled: true, maxCheckoutsPerPatron: -1 }).success).toBe(false);
+    expect(offlinePolicySchema.safeParse({ settledRetentionDays: 0 }).success).toBe(false);
     expect(offlinePolicySchema.safeParse({ enabled: true, surprise: 1 }).success).toBe(false);
   });
 });
