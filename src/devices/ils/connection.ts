@@ -14,7 +14,7 @@ import {
   type AnySip2MessageInput,
   encodeSip2Text,
   MESSAGE_TYPE_BY_CODE,
-  maskFrame,
+  maskFrameForLog,
   nextSequence,
   SIP2_MESSAGES,
   Sip2Codec,
@@ -423,7 +423,7 @@ export class IlsConnection extends EventEmitter {
   private trace(direction: 'sent' | 'received', frame: Uint8Array): void {
     this.options.onFrame?.(direction, frame);
     if (this.logger.isLevelEnabled('debug')) {
-      this.logger.debug({ direction, frame: maskFrame(frame).replace(/[\r\n]+$/, '') }, 'SIP2 frame');
+      this.logger.debug({ direction, frame: maskFrameForLog(frame) }, 'SIP2 frame');
     }
   }
 }

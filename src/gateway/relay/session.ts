@@ -17,7 +17,7 @@ import {
   type AnySip2MessageInput,
   decodeSip2Message,
   encodeSip2Message,
-  maskFrame,
+  maskFrameForLog,
   type Sip2Charset,
   Sip2Framer,
 } from '../../protocols/sip2/index.js';
@@ -32,6 +32,13 @@ import {
 } from './statistics.js';
 
 export const MAX_FAILED_LOGINS = 3;
+
+/**
+ * Requests read but not yet answered, per self-check. Past this the relay stops
+ * reading the socket until half are answered: TCP pushes back, nothing is lost
+ * and a client pipelining without end cannot grow the queue.
+ */
+export const MAX_PIPELINED_REQUESTS = 32;
 
 /** The ILS link as the relay needs it: the pool's `exchange` fits. */
 export interface RelayIlsPort {
@@ -69,6 +76,10 @@ export class RelaySession {
   private idleTimer: TimerHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Requests read and not yet answered (or dropped). */
+  private pending = 0;
+  private paused = false;
+  private receivedAny = false;
   /** The AO the self-check last sent, for answers that carry no request field to echo (98). */
   private institutionId = '';
 
@@ -114,18 +125,44 @@ export class RelaySession {
   }
 
   private receive(chunk: Buffer): void {
+    if (this.closed) return;
     this.armIdleTimer();
+    if (!this.receivedAny) {
+      this.receivedAny = true;
+      if (looksLikeTlsHandshake(chunk)) {
+        this.context.logger.warn(
+          'TLS handshake on the plain SIP2 relay port: closed (configure relay.tls, or use plain SIP2)',
+        );
+        this.drop('TLS on a plain port');
+        return;
+      }
+    }
     for (const event of this.framer.push(chunk)) {
       if (event.type === 'error') {
         this.context.logger.warn({ error: describeError(event.error) }, 'self-check frame dropped');
         continue;
       }
       const frame = event.frame;
+      this.pending++;
       this.queue = this.queue
         .then(() => this.handle(frame))
         .catch((error: unknown) =>
           this.context.logger.error({ error: describeError(error) }, 'self-check request failed'),
-        );
+        )
+        .finally(() => this.settled());
+    }
+    if (this.pending >= MAX_PIPELINED_REQUESTS && !this.paused) {
+      this.paused = true;
+      this.stream.pause();
+    }
+  }
+
+  /** One request answered or dropped: read again once the backlog is down to half. */
+  private settled(): void {
+    this.pending--;
+    if (this.paused && this.pending <= MAX_PIPELINED_REQUESTS / 2) {
+      this.paused = false;
+      if (!this.closed) this.stream.resume();
     }
   }
 
@@ -136,7 +173,7 @@ export class RelaySession {
   private async handle(frame: Uint8Array): Promise<void> {
     if (this.closed) return;
     const { logger } = this.context;
-    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrame(frame) }, 'self-check request');
+    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(frame) }, 'self-check request');
     const checksums = this.account ? this.account.errorDetection : true;
     const decoded = decodeSip2Message(frame, {
       charset: this.charset,
@@ -181,7 +218,15 @@ export class RelaySession {
       relayed = await this.relay(request, refusal);
     } catch (error) {
       this.countFailure(request, error);
-      throw error;
+      if (!(error instanceof IlsError && error.code === 'ils_bad_request')) throw error;
+      // The ILS link cannot carry it (a field too long, a character the ILS charset lacks):
+      // a refusal now, so the self-check is not left waiting for an answer that never comes.
+      logger.warn(
+        { type: request.type, error: describeError(error) },
+        'self-check request refused: not relayable',
+      );
+      if (!this.closed) await this.send(withSequence(this.notRelayable(request), request), true);
+      return;
     }
     if (this.account) {
       this.count(relayTransaction(request, relayed.answer, this.account.kioskUser, relayed.source));
@@ -242,6 +287,16 @@ export class RelaySession {
     }
   }
 
+  /** The refusal for a request the ILS link cannot carry: the offline one, with its own screen message. */
+  private notRelayable(request: AnySip2Message): AnySip2MessageInput {
+    const context = this.offlineContext();
+    const refusal = offlineRefusal(request, {
+      ...context,
+      policy: { ...context.policy, screenMessage: 'Request not understood' },
+    });
+    return refusal ?? { type: 'requestScResend' };
+  }
+
   private offlineContext(): OfflineContext {
     return {
       policy: this.context.config.offline,
@@ -289,13 +344,18 @@ export class RelaySession {
     if (remember) this.lastAnswer = bytes;
     await this.write(bytes);
     const { logger } = this.context;
-    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrame(bytes) }, 'self-check answer');
+    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(bytes) }, 'self-check answer');
   }
 
   private write(bytes: Uint8Array): Promise<void> {
     if (this.closed || this.stream.destroyed) return Promise.resolve();
     return new Promise((resolve) => this.stream.write(bytes, () => resolve()));
   }
+}
+
+/** The first bytes of a TLS record carrying a handshake (a ClientHello): type 22, version 3.x. */
+function looksLikeTlsHandshake(chunk: Uint8Array): boolean {
+  return chunk.length >= 2 && chunk[0] === 0x16 && chunk[1] === 0x03;
 }
 
 /** An answer echoes the request's sequence number. */

@@ -75,7 +75,7 @@ export {
   type Sip2FramerEvent,
   type Sip2FramerOptions,
 } from './framer.js';
-export { type MaskOptions, maskFrame } from './mask.js';
+export { type MaskOptions, maskFrame, maskFrameForLog } from './mask.js';
 export {
   type FixedFieldSpec,
   type FixedKind,

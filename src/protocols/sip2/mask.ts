@@ -56,3 +56,18 @@ export function maskFrame(frame: string | Uint8Array, options: MaskOptions = {})
   }
   return out;
 }
+
+/** Field ids that may carry a secret or a patron's data, met anywhere in a frame. */
+const PRIVATE_ANYWHERE = /(AA|AD|AC|AE|BD|BE|BF|CO)[^|\r\n]+/g;
+
+/**
+ * A frame for a log line: masked by field (maskFrame), then any private field id
+ * met anywhere — in a garbled fixed part, an unknown message, behind a mangled
+ * delimiter — masked with everything up to the next `|`. A malformed frame may
+ * come out over-masked; a PIN never comes out. The terminator is dropped.
+ */
+export function maskFrameForLog(frame: string | Uint8Array): string {
+  return maskFrame(frame)
+    .replace(PRIVATE_ANYWHERE, '$1***')
+    .replace(/[\r\n]+$/, '');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskFrame } from '../../../src/protocols/sip2/index.js';
+import { maskFrame, maskFrameForLog } from '../../../src/protocols/sip2/index.js';
 
 describe('maskFrame', () => {
   it('masks login and terminal passwords but keeps the login user id', () => {
@@ -37,5 +37,34 @@ describe('maskFrame', () => {
   it('masks after delimiters in unknown or truncated frames', () => {
     expect(maskFrame('42xyz|ADsecret|AFok|')).toBe('42xyz|AD***|AFok|');
     expect(maskFrame(Buffer.from('Login failed'))).toBe('Login failed');
+  });
+});
+
+describe('maskFrameForLog', () => {
+  it('masks secrets and patron data in frames the field-wise mask cannot read', () => {
+    const garbled = [
+      // A status request whose fixed part is cut short, with a patron id and PIN in it.
+      '99AA21000009|AD4321|',
+      // An unknown message code.
+      '77xxAA21000009|AD4321|COsecret|',
+      // A mangled delimiter before the PIN: the field-wise mask sees a field "øA".
+      '23001202611 23    100000AORIVERSIDE|AA21000009|\u00f8AD4321|AC|',
+      // No delimiter at all after the fixed part.
+      '9300CNkiosk1COsecret',
+    ];
+    for (const frame of garbled) {
+      const logged = maskFrameForLog(frame);
+      expect(logged).not.toContain('21000009');
+      expect(logged).not.toContain('4321');
+      expect(logged).not.toContain('secret');
+    }
+  });
+
+  it('keeps what is not private in a well-formed frame, and drops the terminator', () => {
+    const checkout =
+      '11YN20261123    100000                  AORIVERSIDE|AA21000009|AB31000005|AC|AD4321|AY1AZF00D\r';
+    expect(maskFrameForLog(checkout)).toBe(
+      '11YN20261123    100000                  AORIVERSIDE|AA***|AB31000005|AC***|AD***|AY1AZF00D',
+    );
   });
 });
