@@ -43,7 +43,9 @@ function sameSecret(presented: Buffer, expected: Buffer): boolean {
  *   one can pose as the gateway, even when anonymous clients are accepted.
  * - Only the gateway publishes in its own tree (state, devices, responses);
  *   others may publish requests there, and only with a kiosk, staff or admin
- *   token (a monitor-only token reads). Topics outside the tree are left alone.
+ *   token (a monitor-only token reads), and never retained: a request's
+ *   retain flag is cleared so the broker never stores one. Topics outside the
+ *   tree are left alone.
  */
 export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
   const gatewayPassword = randomBytes(24).toString('base64url');
@@ -55,6 +57,8 @@ export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
   const { topics } = options;
   const requester: BrokerGrant = {
     mayPublish: (topic) => !topics.owns(topic) || topics.actionOf(topic) !== undefined,
+    // A request names a patron and may carry a PIN: the broker must never keep one.
+    mayRetain: (topic) => !topics.owns(topic),
   };
   // Responses can name a patron (circulation answers): a monitor-only token may not read them.
   const reader: BrokerGrant = {

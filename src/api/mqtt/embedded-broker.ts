@@ -25,7 +25,12 @@ export interface EmbeddedBrokerOptions {
  */
 export type BrokerGrant =
   | boolean
-  | { mayPublish(topic: string): boolean; maySubscribe?(filter: string): boolean };
+  | {
+      mayPublish(topic: string): boolean;
+      maySubscribe?(filter: string): boolean;
+      /** False: a PUBLISH on `topic` is passed on with its retain flag cleared, never stored. */
+      mayRetain?(topic: string): boolean;
+    };
 
 /**
  * The broker as the gateway in the same process sees it: publish and subscribe
@@ -117,6 +122,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       } catch (error) {
         logger.error({ err: describeError(error) }, 'MQTT publish rule failed');
       }
+      if (allowed && packet.retain && grant.mayRetain && !safely(() => grant.mayRetain?.(packet.topic))) {
+        // A retained request would sit on the broker with its patron id and PIN for
+        // every later subscriber: pass it on, but never store it.
+        packet.retain = false;
+        logger.debug({ clientId: client?.id, topic: packet.topic }, 'MQTT retain flag cleared');
+      }
       if (allowed) {
         done(null);
       } else {
@@ -207,6 +218,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       return closing;
     },
   };
+}
+
+/** The rule's answer; false when the rule throws. */
+function safely(rule: () => boolean | undefined): boolean {
+  try {
+    return rule() === true;
+  } catch {
+    return false;
+  }
 }
 
 function localAccess(broker: Aedes, logger: Logger): LocalBroker {

@@ -1,0 +1,309 @@
+import { connectAsync } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MqttApi } from '../../../src/api/mqtt/mqtt-api.js';
+import { CarrelTopics, type MqttResponse } from '../../../src/api/mqtt/topics.js';
+import { mqttActions } from '../../../src/app/mqtt-feature.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { defaultDeskConfig } from '../../../src/gateway/config/default-desk.js';
+import { startLoggedDesk } from '../../e2e/api-robustness-rig.js';
+import { mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
+import { Observer } from './observer.js';
+
+/**
+ * Bad requests against the MQTT API of the simulated desk (embedded broker):
+ * every request with a usable response topic gets a JSON error envelope with a
+ * stable code, no handler crashes (`internal`), the API keeps answering, and
+ * nothing retained on the broker — nor the log — holds a patron id or PIN.
+ */
+const PATRON = '21000001';
+const PIN = 'PN-88412';
+const MAX_PAYLOAD = 64 * 1024;
+
+type Desk = Awaited<ReturnType<typeof startLoggedDesk>>;
+
+const deep = (depth: number) => `{"transaction":"odd","data":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
+/** Payloads that are not a usable request, each with what the answer's transaction must be. */
+const BAD_PAYLOADS: Array<{ name: string; payload: string | Buffer; transaction: string | null }> = [
+  { name: 'not JSON', payload: '{"transaction": "x", data', transaction: null },
+  { name: 'empty', payload: '', transaction: null },
+  { name: 'binary', payload: Buffer.from([0xff, 0x00, 0xfe, 0xc3, 0x28]), transaction: null },
+  { name: 'a number', payload: '42', transaction: null },
+  { name: 'a string', payload: '"request"', transaction: null },
+  { name: 'null', payload: 'null', transaction: null },
+  { name: 'an array', payload: '[{"transaction":"t"}]', transaction: null },
+  { name: 'no transaction', payload: `{"data":{"patron":"${PATRON}","pin":"${PIN}"}}`, transaction: null },
+  { name: 'numeric transaction', payload: '{"transaction":5}', transaction: null },
+  { name: 'empty transaction', payload: '{"transaction":""}', transaction: null },
+  { name: 'long transaction', payload: JSON.stringify({ transaction: 't'.repeat(300) }), transaction: null },
+  {
+    name: 'just over the limit',
+    payload: JSON.stringify({ transaction: 'big', data: 'x'.repeat(MAX_PAYLOAD) }),
+    transaction: null,
+  },
+];
+
+/** Well-formed envelopes with odd data: answered ok or with a stable error, never `internal`. */
+const ODD_DATA: Array<{ name: string; payload: string }> = [
+  { name: 'data a string', payload: '{"transaction":"odd","data":"x"}' },
+  { name: 'data an array', payload: '{"transaction":"odd","data":[1,2,3]}' },
+  { name: 'data null', payload: '{"transaction":"odd","data":null}' },
+  {
+    name: 'prototype keys',
+    payload: '{"transaction":"odd","data":{"__proto__":{"admin":true},"constructor":1}}',
+  },
+  {
+    name: 'wrong field types',
+    payload: `{"transaction":"odd","data":{"patron":{"id":["${PATRON}"]},"pin":1234,"item":true,"printer":7,"reader":null,"device":{}}}`,
+  },
+  {
+    name: 'secrets',
+    payload: `{"transaction":"odd","data":{"patron":"${PATRON}","pin":"${PIN}","item":"x"}}`,
+  },
+  { name: 'deeply nested', payload: deep(20_000) },
+  {
+    name: 'just under the limit',
+    payload: JSON.stringify({ transaction: 'odd', data: { note: 'x'.repeat(MAX_PAYLOAD - 100) } }),
+  },
+];
+
+function expectEnvelope(json: unknown, transaction: string | null | undefined): MqttResponse {
+  const envelope = json as MqttResponse;
+  expect(envelope, 'a JSON envelope').toBeTypeOf('object');
+  if (transaction !== undefined) expect(envelope.transaction).toBe(transaction);
+  if (envelope.status === 'ok') return envelope;
+  expect(envelope.status).toBe('error');
+  expect(envelope.data).toBeNull();
+  expect(envelope.error?.code).toMatch(/^[a-z][a-z0-9_]*$/);
+  expect(envelope.error?.code, 'a handler crashed').not.toBe('internal');
+  return envelope;
+}
+
+describe('MQTT API robustness (embedded broker)', () => {
+  let desk: Desk;
+  let topics: CarrelTopics;
+  let actions: string[];
+  let url: string;
+  const observers: Observer[] = [];
+
+  async function observer(): Promise<Observer> {
+    const o = await Observer.connect(url, { protocolVersion: 4 });
+    observers.push(o);
+    return o;
+  }
+
+  /** Publishes on `request/<action>` and awaits the next answer on `response/<action>`. */
+  async function ask(o: Observer, action: string, payload: string | Buffer): Promise<MqttResponse> {
+    const response = topics.response(action).name;
+    o.clear();
+    await o.publish(topics.request(action).name, payload);
+    return (await o.waitFor((m) => m.topic === response, `an answer to ${action}`)).json as MqttResponse;
+  }
+
+  beforeAll(async () => {
+    desk = await startLoggedDesk();
+    const config = defaultDeskConfig();
+    topics = new CarrelTopics(config.site, config.gateway);
+    actions = Object.keys(mqttActions(desk.desk.services));
+    url = desk.desk.urls().mqtt!;
+  });
+  afterAll(async () => {
+    for (const o of observers) await o.close().catch(() => {});
+    await desk?.stop();
+  });
+
+  it('answers every bad payload on every request topic with a stable error', {
+    timeout: 40_000,
+  }, async () => {
+    expect(actions.length).toBeGreaterThan(5);
+    // One client per action, all at once: each awaits its answers in turn.
+    await Promise.all(
+      actions.map(async (action) => {
+        const o = await observer();
+        await o.subscribe(topics.response(action).name);
+        for (const bad of BAD_PAYLOADS) {
+          const envelope = expectEnvelope(await ask(o, action, bad.payload), bad.transaction);
+          expect(envelope.status, `${action}: ${bad.name}`).toBe('error');
+          expect(envelope.error?.code, `${action}: ${bad.name}`).toBe('bad_request');
+        }
+        for (const odd of ODD_DATA) expectEnvelope(await ask(o, action, odd.payload), 'odd');
+      }),
+    );
+    const o = await observer();
+    await o.subscribe(`${topics.base}/response/+`);
+    const unknown = await ask(o, 'no.such.action', '{"transaction":"u"}');
+    expect(unknown.error?.code).toBe('unknown_action');
+    expect((await ask(o, 'devices.list', '{"transaction":"after"}')).status).toBe('ok');
+  });
+
+  it('ignores topics it does not serve and keeps serving', async () => {
+    const o = await observer();
+    await o.subscribe(`${topics.base}/#`);
+    // Publishing there is not allowed: the broker may drop the stray client (3.1.1 has no refusal).
+    const stray = await observer();
+    for (const topic of [
+      `${topics.base}/request`,
+      `${topics.base}/request/`,
+      `${topics.base}/request/a/b`,
+      `${topics.base}/requests/devices.list`,
+    ]) {
+      await stray.publish(topic, '{"transaction":"stray"}', { qos: 0 }).catch(() => {});
+    }
+    expect((await ask(o, 'devices.list', '{"transaction":"still"}')).transaction).toBe('still');
+    expect(
+      o.messages.filter(
+        (m) => m.topic.includes('/response/') && (m.json as MqttResponse).transaction === 'stray',
+      ),
+    ).toEqual([]);
+  });
+
+  it('answers a flood of requests, each ok or busy', { timeout: 20_000 }, async () => {
+    const o = await observer();
+    await o.subscribe(topics.response('devices.list').name);
+    const count = 400;
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        o.publish(topics.request('devices.list').name, JSON.stringify({ transaction: `f-${i}` }), { qos: 0 }),
+      ),
+    );
+    const answered = new Set<string>();
+    await o.waitFor(
+      (m) => {
+        const envelope = m.json as MqttResponse;
+        if (typeof envelope?.transaction === 'string' && envelope.transaction.startsWith('f-')) {
+          expect(envelope.status === 'ok' || envelope.error?.code === 'busy').toBe(true);
+          answered.add(envelope.transaction);
+        }
+        return answered.size === count;
+      },
+      'every flood answer',
+      15_000,
+    );
+  });
+
+  it('disconnects a client sending a packet over the broker limit, and keeps serving', async () => {
+    const big = await connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
+    const closed = new Promise<void>((resolve) => big.once('close', () => resolve()));
+    big.publish(topics.request('devices.list').name, Buffer.alloc(300 * 1024, 0x20), { qos: 0 });
+    await closed;
+    await big.endAsync(true);
+    const o = await observer();
+    await o.subscribe(`${topics.base}/response/+`);
+    expect((await ask(o, 'devices.list', '{"transaction":"after-big"}')).status).toBe('ok');
+  });
+
+  it('refuses or serves an MQTT 5 client without harm: the embedded broker speaks 3.1.1', async () => {
+    const v5 = await connectAsync(url, { reconnectPeriod: 0, protocolVersion: 5, connectTimeout: 3000 }).then(
+      (client) => client,
+      () => undefined,
+    );
+    if (v5) {
+      await v5
+        .publishAsync(topics.request('devices.list').name, '{"transaction":"v5"}', {
+          qos: 1,
+          properties: { responseTopic: '#', correlationData: Buffer.from([0xff]) },
+        })
+        .catch(() => {});
+      await v5.endAsync(true);
+    }
+    const o = await observer();
+    await o.subscribe(`${topics.base}/response/+`);
+    expect((await ask(o, 'devices.list', '{"transaction":"after-v5"}')).status).toBe('ok');
+  });
+
+  it('never keeps a retained request, and never logs its patron id or PIN', async () => {
+    const sender = await observer();
+    const request = JSON.stringify({ transaction: 'r', data: { patron: PATRON, pin: PIN } });
+    await sender.publish(topics.request('circulation.patron').name, request, { retain: true });
+    await sender.publish(topics.request('circulation.checkout').name, request, { retain: true });
+    const reader = await observer();
+    await reader.subscribe('#');
+    await reader.waitFor((m) => m.topic === topics.state().name && m.retain, 'the retained gateway state');
+    // A round trip after the retained replay: everything retained has arrived.
+    await reader.publish('probe/end', 'x');
+    await reader.waitFor((m) => m.topic === 'probe/end', 'the probe');
+    const retained = reader.messages.filter((m) => m.retain);
+    expect(retained.length).toBeGreaterThan(0);
+    for (const m of retained) {
+      expect(m.topic).not.toContain('/request/');
+      expect(m.payload.toString('utf8')).not.toContain(PATRON);
+      expect(m.payload.toString('utf8')).not.toContain(PIN);
+    }
+    expect(desk.logText()).not.toContain(PATRON);
+    expect(desk.logText()).not.toContain(PIN);
+  });
+});
+
+const skipReason = mosquittoSkipReason();
+
+describe.skipIf(skipReason !== undefined)('MQTT API robustness (MQTT 5 properties, Mosquitto)', () => {
+  it('answers odd response topics on the default topic and echoes any correlation data', {
+    timeout: 30_000,
+  }, async () => {
+    const desk = await startLoggedDesk((c) => ({ ...c, mqtt: { mode: 'off' } }) as typeof c);
+    const mosquitto = await startMosquitto();
+    const topics = new CarrelTopics('library', 'desk-v5');
+    const api = new MqttApi({
+      site: 'library',
+      gateway: 'desk-v5',
+      url: mosquitto.url,
+      protocolVersion: 5,
+      bus: desk.desk.services.bus,
+      logger: silentLogger(),
+      deviceStates: () => desk.desk.services.devices(),
+      actions: mqttActions(desk.desk.services),
+    });
+    const o = await Observer.connect(mosquitto.url, { protocolVersion: 5 });
+    try {
+      await api.start();
+      await o.subscribe('#');
+      await o.waitFor((m) => m.topic === topics.state().name, 'gateway state');
+      const fallback = topics.response('devices.list').name;
+      const odd = [
+        '',
+        '#',
+        'replies/+',
+        '$SYS/x',
+        topics.state().name,
+        `${topics.base}/devices/x/state`,
+        'r'.repeat(600),
+      ];
+      for (const [i, responseTopic] of odd.entries()) {
+        const correlationData = Buffer.from([0xff, 0x00, i]);
+        await o
+          .publish(topics.request('devices.list').name, '{"data":1}', {
+            properties: { responseTopic, correlationData },
+          })
+          .catch(() => {});
+        const answer = await o.waitFor(
+          (m) => m.topic === fallback && m.correlationData?.equals(correlationData) === true,
+          `the answer for responseTopic ${JSON.stringify(responseTopic).slice(0, 40)}`,
+        );
+        expect(answer.correlationData).toEqual(correlationData);
+        expectEnvelope(answer.json, correlationData.toString('utf8'));
+      }
+      // A usable one outside the tree is honoured; a huge correlation datum comes back whole.
+      const correlationData = Buffer.alloc(8 * 1024, 0xaa);
+      await o.publish(topics.request('no.such').name, 'not json', {
+        properties: { responseTopic: 'kiosk/7/replies', correlationData },
+      });
+      const answer = await o.waitFor((m) => m.topic === 'kiosk/7/replies', 'the answer on kiosk/7/replies');
+      expect(answer.correlationData).toEqual(correlationData);
+      expect((answer.json as MqttResponse).error?.code).toBe('bad_request');
+      // Only the gateway's own states ever landed on its state and device topics.
+      const own = o.messages.filter(
+        (m) => m.topic.startsWith(topics.base) && !/\/(request|response)\//.test(m.topic),
+      );
+      expect(own.length).toBeGreaterThan(0);
+      for (const m of own) {
+        expect(m.json, m.topic).toMatchObject({ status: expect.any(String) });
+        expect(m.payload.toString()).not.toContain('transaction');
+      }
+    } finally {
+      await o.close();
+      await api.stop();
+      await mosquitto.stop();
+      await desk.stop();
+    }
+  });
+});
