@@ -22,6 +22,7 @@ import { spawnCarrel } from './carrel-process.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli', 'main.js');
 const bareRelay = join(here, 'bare-relay.js');
+const bareHttpGateway = join(here, 'bare-http-gateway.js');
 export const PATRONS = 200;
 const PROFILE = process.env.CARREL_BENCH_CPU_PROF
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CARREL_BENCH_CPU_PROF}`]
@@ -154,12 +155,16 @@ export interface CirculationRig {
   readonly api: string;
   /** The gateway's process id. */
   readonly gatewayPid: number;
+  /** The ILS simulator's SIP2 port. */
+  readonly ilsPort: number;
   /** Opens `count` kiosks with a connection each to Carrel's HTTP API. */
   carrelKiosks(count: number): Promise<CarrelKiosk[]>;
   /** Opens `count` logged-in SIP2 kiosks straight to the ILS. */
   directKiosks(count: number): Promise<DirectKiosk[]>;
   /** Opens `count` logged-in SIP2 kiosks to the ILS through the bare relay (bare-relay.ts). */
   relayKiosks(count: number): Promise<DirectKiosk[]>;
+  /** Opens `count` HTTP kiosks to the bare HTTP-to-SIP2 gateway (bare-http-gateway.ts). */
+  bareGatewayKiosks(count: number): Promise<CarrelKiosk[]>;
   /** The next unused item: every checkout is a real loan. */
   nextItem(): string;
   stop(): Promise<void>;
@@ -171,7 +176,10 @@ export interface GatewayProcess {
   env: Readonly<Record<string, string>>;
 }
 
-/** Starts the ILS simulator with `items` items, and a gateway and a bare relay in front of it. */
+/**
+ * Starts the ILS simulator with `items` items, and in front of it the gateway, a
+ * bare relay and a bare HTTP gateway, each in a process of its own.
+ */
 export async function startRig(items: number, gatewayProcess: GatewayProcess): Promise<CirculationRig> {
   const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-circulation-'));
   const fixtureFile = join(dir, 'fixture.json');
@@ -199,7 +207,13 @@ export async function startRig(items: number, gatewayProcess: GatewayProcess): P
     await stopChild(ils.child);
     throw error;
   });
+  const bareGateway = await startBareGateway(ils.port, gatewayProcess).catch(async (error: unknown) => {
+    await stopChild(relay.child);
+    await stopChild(ils.child);
+    throw error;
+  });
   const gateway = await startGateway(configFile, dir, gatewayProcess).catch(async (error: unknown) => {
+    await stopChild(bareGateway.child);
     await stopChild(relay.child);
     await stopChild(ils.child);
     throw error;
@@ -212,12 +226,18 @@ export async function startRig(items: number, gatewayProcess: GatewayProcess): P
   return {
     api: gateway.api,
     gatewayPid: gateway.child.pid ?? 0,
+    ilsPort: ils.port,
     nextItem,
     carrelKiosks: (count) => Promise.all(Array.from({ length: count }, () => CarrelKiosk.open(gateway.api))),
     directKiosks: (count) => Promise.all(Array.from({ length: count }, () => DirectKiosk.open(ils.port))),
     relayKiosks: (count) => Promise.all(Array.from({ length: count }, () => DirectKiosk.open(relay.port))),
+    bareGatewayKiosks: (count) =>
+      Promise.all(
+        Array.from({ length: count }, () => CarrelKiosk.open(`http://127.0.0.1:${bareGateway.port}`)),
+      ),
     async stop() {
       await stopChild(gateway.child);
+      await stopChild(bareGateway.child);
       await stopChild(relay.child);
       await stopChild(ils.child);
       rmSync(dir, { recursive: true, force: true });
@@ -275,6 +295,18 @@ function startBareRelay(
   return spawnListening(
     [...how.nodeFlags, bareRelay, String(ilsPort)],
     /relay\s+tcp:\/\/[^:]+:(\d+)/,
+    how.env,
+  );
+}
+
+/** The bare HTTP-to-SIP2 gateway, in a process of its own started as the gateway's is. */
+function startBareGateway(
+  ilsPort: number,
+  how: GatewayProcess,
+): Promise<{ child: ChildProcess; port: number }> {
+  return spawnListening(
+    [...how.nodeFlags, bareHttpGateway, String(ilsPort)],
+    /API\s+http:\/\/[^:]+:(\d+)/,
     how.env,
   );
 }

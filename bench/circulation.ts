@@ -15,15 +15,17 @@ import type { BenchResult } from './types.js';
  * What Carrel adds to a checkout: the same checkout through Carrel's HTTP API
  * (POST /api/v1/checkouts → the gateway's pooled SIP2 client) and sent straight
  * over SIP2 to the same simulated ILS, by the same kiosks, with the same
- * patrons, every checkout of a different item (a real loan). A third path
- * reads the machine's floor: the same SIP2 checkout through a bare TCP relay
- * (bare-relay.ts) — a process that only copies bytes — so the price of *any*
- * gateway in its own process on this machine shows apart from Carrel's own
- * work. The ILS simulator, the gateway, the relay and the load run in
- * processes of their own; on a 2-core machine they share the cores. Each kiosk
- * has one connection per path — HTTP keep-alive to Carrel, or a logged-in SIP2
- * link to the ILS or through the relay — opened before anything is timed, and
- * every path is warmed up first (1,000 checkouts each, not counted).
+ * patrons, every checkout of a different item (a real loan). Two more paths
+ * read the machine's floor, so the price of *any* gateway shows apart from
+ * Carrel's own work: the same SIP2 checkout through a bare TCP relay
+ * (bare-relay.ts, a process that only copies bytes), and the same HTTP
+ * checkout through a bare HTTP-to-SIP2 gateway (bare-http-gateway.ts:
+ * node:http and the SIP2 codec, nothing else — no validation, auth, mapping,
+ * statistics, offline journal or metrics). The ILS simulator, Carrel, the two
+ * bare gateways and the load run in processes of their own; on a 2-core
+ * machine they share the cores. Each kiosk has one connection per path —
+ * HTTP keep-alive, or a logged-in SIP2 link — opened before anything is timed,
+ * and every path is warmed up first (1,000 checkouts each, not counted).
  *
  * Two readings, because they answer different questions:
  *
@@ -31,16 +33,17 @@ import type { BenchResult } from './types.js';
  *   (2 a second: a patron laying items on the pad one after another; a real
  *   kiosk does fewer), at a random but seeded moment, so every path gets the
  *   very same schedule: the same offered load. Each path runs four 5-second
- *   segments, the order turned round every round (Carrel–direct–relay,
- *   relay–direct–Carrel, …) so no path gets the quieter machine. A checkout
+ *   segments, the order turned round every round (Carrel, direct, relay,
+ *   bare HTTP; then back) so no path gets the quieter machine. A checkout
  *   sent late because its kiosk still waited for the last answer is timed
  *   from when it was due. This is what a patron at a kiosk feels, and where
  *   Carrel's cost per checkout shows: the ≤ 1 ms p99 target is read here, at
  *   50 kiosks. "Carrel adds" is the whole price of a gateway in the path:
  *   Carrel's own work, the kiosk's HTTP client, and the extra process hop
  *   itself (two more socket writes and reads, two more process wake-ups);
- *   "a bare relay adds" is that hop alone. The p99 also catches whatever else
- *   the machine runs at that moment.
+ *   "a bare relay adds" is that hop alone, "a bare HTTP gateway adds" the hop
+ *   with HTTP and SIP2 encoding. The p99 also catches whatever else the
+ *   machine runs at that moment.
  * - **saturation** (closed loop) — 1, 50 and 200 kiosks, each sending its
  *   next checkout the moment the last is answered. This measures throughput
  *   and the "200 kiosks, no errors" target. Its latencies are queueing, not
@@ -66,13 +69,21 @@ const SATURATION_LEVELS = [
 ];
 const TARGET_ADDED_P99_MS = 1;
 
-/** The three ways to the same ILS. */
+/** The four ways to the same ILS. */
 interface Paths {
   carrel: KioskJob;
   direct: KioskJob;
   relay: KioskJob;
+  bareHttp: KioskJob;
 }
-const PATHS = 3;
+const PATH_NAMES: Array<keyof Paths> = ['carrel', 'direct', 'relay', 'bareHttp'];
+const PATHS = PATH_NAMES.length;
+const LABELS: Record<keyof Paths, string> = {
+  carrel: 'Carrel',
+  direct: 'direct',
+  relay: 'bare relay',
+  bareHttp: 'bare HTTP gateway',
+};
 
 function itemsNeeded(): number {
   const paced = PACED_LEVELS.reduce((sum, kiosks) => sum + kiosks * PACE.ratePerKiosk, 0);
@@ -84,27 +95,34 @@ function itemsNeeded(): number {
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
 function latencyRows(label: string, readings: Record<keyof Paths, LoadReading>): BenchResult[] {
-  const row = (path: string, reading: LoadReading): BenchResult => ({
-    name: `${label}: ${path} p50 / p99`,
-    value: reading.p50,
-    unit: `ms / ${ms(reading.p99)}`,
-  });
-  return [row('Carrel', readings.carrel), row('direct', readings.direct), row('bare relay', readings.relay)];
+  return PATH_NAMES.map((path) => ({
+    name: `${label}: ${LABELS[path]} p50 / p99`,
+    value: readings[path].p50,
+    unit: `ms / ${ms(readings[path].p99)}`,
+  }));
+}
+
+function readingsOf<T>(make: (path: keyof Paths) => T): Record<keyof Paths, T> {
+  return Object.fromEntries(PATH_NAMES.map((path) => [path, make(path)])) as Record<keyof Paths, T>;
 }
 
 async function paced(kiosks: number, paths: Paths): Promise<BenchResult[]> {
   const load = { kiosks, ratePerKiosk: PACE.ratePerKiosk, durationMs: PACE.segmentMs, seed: kiosks };
-  const runs: Record<keyof Paths, Samples[]> = { carrel: [], direct: [], relay: [] };
-  const order: Array<keyof Paths> = ['carrel', 'direct', 'relay'];
+  const runs = readingsOf<Samples[]>(() => []);
   for (let round = 0; round < PACE.rounds; round++) {
-    for (const path of round % 2 === 0 ? order : [...order].reverse()) {
+    for (const path of round % 2 === 0 ? PATH_NAMES : [...PATH_NAMES].reverse()) {
       runs[path].push(await pacedLoad(load, paths[path]));
     }
   }
-  const readings = { carrel: merged(runs.carrel), direct: merged(runs.direct), relay: merged(runs.relay) };
-  const { carrel, direct, relay } = readings;
+  const readings = readingsOf((path) => merged(runs[path]));
+  const { carrel, direct, relay, bareHttp } = readings;
   const label = `paced ${kiosks} kiosks × ${PACE.ratePerKiosk}/s`;
   const added = carrel.p99 - direct.p99;
+  const adds = (what: string, reading: LoadReading): BenchResult => ({
+    name: `${label}: p50 / p99 ${what} adds`,
+    value: reading.p50 - direct.p50,
+    unit: `ms / ${ms(reading.p99 - direct.p99)}`,
+  });
   return [
     ...latencyRows(label, readings),
     { name: `${label}: p50 Carrel adds`, value: carrel.p50 - direct.p50, unit: 'ms' },
@@ -114,32 +132,28 @@ async function paced(kiosks: number, paths: Paths): Promise<BenchResult[]> {
       unit: 'ms',
       ...(kiosks === 50 ? { target: `≤ ${TARGET_ADDED_P99_MS} ms`, met: added <= TARGET_ADDED_P99_MS } : {}),
     },
-    {
-      name: `${label}: p50 / p99 a bare relay adds`,
-      value: relay.p50 - direct.p50,
-      unit: `ms / ${ms(relay.p99 - direct.p99)}`,
-    },
+    adds('a bare relay', relay),
+    adds('a bare HTTP gateway', bareHttp),
     {
       name: `${label}: errors (all paths)`,
-      value: carrel.errors + direct.errors + relay.errors,
-      unit: `errors of ${carrel.requests + direct.requests + relay.requests}`,
+      value: PATH_NAMES.reduce((sum, path) => sum + readings[path].errors, 0),
+      unit: `errors of ${PATH_NAMES.reduce((sum, path) => sum + readings[path].requests, 0)}`,
     },
   ];
 }
 
 async function saturation(kiosks: number, checkouts: number, paths: Paths): Promise<BenchResult[]> {
-  const readings = {
-    carrel: await closedLoop(kiosks, checkouts, paths.carrel),
-    direct: await closedLoop(kiosks, checkouts, paths.direct),
-    relay: await closedLoop(kiosks, checkouts, paths.relay),
-  };
+  const readings = {} as Record<keyof Paths, LoadReading>;
+  for (const path of PATH_NAMES) readings[path] = await closedLoop(kiosks, checkouts, paths[path]);
   const label = `saturation ${kiosks} kiosk${kiosks === 1 ? '' : 's'}`;
-  const errors = readings.carrel.errors + readings.direct.errors + readings.relay.errors;
-  const requests = readings.carrel.requests + readings.direct.requests + readings.relay.requests;
+  const errors = PATH_NAMES.reduce((sum, path) => sum + readings[path].errors, 0);
+  const requests = PATH_NAMES.reduce((sum, path) => sum + readings[path].requests, 0);
   return [
-    { name: `${label}: Carrel checkouts/s`, value: readings.carrel.perSecond, unit: '/s' },
-    { name: `${label}: direct checkouts/s`, value: readings.direct.perSecond, unit: '/s' },
-    { name: `${label}: bare relay checkouts/s`, value: readings.relay.perSecond, unit: '/s' },
+    ...PATH_NAMES.map((path) => ({
+      name: `${label}: ${LABELS[path]} checkouts/s`,
+      value: readings[path].perSecond,
+      unit: '/s',
+    })),
     ...latencyRows(label, readings),
     {
       name: `${label}: errors (all paths)`,
@@ -172,22 +186,24 @@ export async function run(): Promise<BenchResult[]> {
   const carrel = await rig.carrelKiosks(kiosks);
   const direct = await rig.directKiosks(kiosks);
   const relayed = await rig.relayKiosks(kiosks);
+  const bare = await rig.bareGatewayKiosks(kiosks);
   const paths: Paths = {
     carrel: (kiosk) => carrel[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
     direct: (kiosk) => direct[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
     relay: (kiosk) => relayed[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
+    bareHttp: (kiosk) => bare[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
   };
   const results: BenchResult[] = [];
   try {
     // Warm-up, not counted: JIT, pools, sockets and the ILS's first loans, for every path alike.
-    for (const job of [paths.carrel, paths.direct, paths.relay]) await closedLoop(16, WARM_UP, job);
+    for (const path of PATH_NAMES) await closedLoop(16, WARM_UP, paths[path]);
     results.push(...(await idle(rig.gatewayPid, kiosks)));
     for (const kiosks of PACED_LEVELS) results.push(...(await paced(kiosks, paths)));
     for (const { kiosks, checkouts } of SATURATION_LEVELS) {
       results.push(...(await saturation(kiosks, checkouts, paths)));
     }
   } finally {
-    for (const kiosk of [...carrel, ...direct, ...relayed]) kiosk.close();
+    for (const kiosk of [...carrel, ...direct, ...relayed, ...bare]) kiosk.close();
     await rig.stop();
   }
   return results;
