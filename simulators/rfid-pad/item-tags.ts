@@ -4,51 +4,34 @@
  * simulated pad without hand-encoding its memory.
  */
 import { z } from 'zod';
-import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import {
+  itemTagAfi as afiFor,
+  ITEM_TAG_DSFID,
+  itemTagFields,
+  itemTagId,
+  itemTagProblem,
+  itemTagMemory as memoryOf,
+  SECURED_AFI,
+  UNSECURED_AFI,
+} from '../../src/protocols/rfid/index.js';
 
-/** The DSFID an ISO 28560-3 tag carries (data format 0x1E, locked: 0x3E). */
-export const ITEM_TAG_DSFID = 0x3e;
-/** AFI of an item in the library: the gates alarm (ISO 28560-1). */
-export const SECURED_AFI = 0x07;
-/** AFI of an item on loan. */
-export const UNSECURED_AFI = 0xc2;
+export { ITEM_TAG_DSFID, SECURED_AFI, UNSECURED_AFI };
 /** The sample library's ISIL (simulators/ils/fixtures). */
 export const SAMPLE_OWNER_LIBRARY = 'SE-RPL';
 
 export const itemTagSchema = z
   .strictObject({
     /** The item's barcode (primary item identifier), or the patron's card number. */
-    id: z
-      .string()
-      .min(1, 'must not be empty')
-      .max(32, 'must be at most 32 characters')
-      .regex(/^[\x20-\x7E]*$/, 'must be printable ASCII'),
-    usage: z.enum(['circulating', 'patron-card']).default('circulating'),
-    /** Owner library ISIL, e.g. SE-RPL. */
-    owner: z
-      .string()
-      .min(1)
-      .max(32)
-      .regex(/^[A-Za-z0-9:/-]*$/, 'must be an ISIL such as SE-RPL')
-      .default(SAMPLE_OWNER_LIBRARY),
-    /** One part of a multi-part item. */
-    set: z
-      .strictObject({ part: z.number().int().min(1).max(255), parts: z.number().int().min(1).max(255) })
-      .refine((set) => set.part <= set.parts, { message: 'part must be at most parts' })
-      .optional(),
-    /** true (default): AFI 0x07 as on the shelf; false: 0xC2 as on loan. */
-    secured: z.boolean().default(true),
+    id: itemTagId,
+    ...itemTagFields,
+    owner: itemTagFields.owner.default(SAMPLE_OWNER_LIBRARY),
   })
   .superRefine((item, ctx) => {
     // The encoder's own checks, once the fields themselves are right.
     if (!/^[\x20-\x7E]+$/.test(item.id)) return;
-    try {
-      itemTagMemory(item);
-    } catch (error) {
-      const field = (error as { field?: string }).field;
-      const path = field === 'ownerLibrary' ? ['owner'] : field === 'primaryItemId' ? ['id'] : [];
-      ctx.addIssue({ code: 'custom', path, message: (error as Error).message });
-    }
+    const problem = itemTagProblem(item);
+    if (problem)
+      ctx.addIssue({ code: 'custom', path: problem.field ? [problem.field] : [], message: problem.message });
   });
 
 export type ItemTag = z.input<typeof itemTagSchema>;
@@ -65,17 +48,12 @@ export function checkItemTag(item: ItemTag): z.output<typeof itemTagSchema> {
 
 /** The tag's user memory: the ISO 28560-3 basic block (and a library extension for long ids). */
 export function itemTagMemory(item: ItemTag): Uint8Array {
-  return encodeIso28560Part3({
-    primaryItemId: item.id,
-    typeOfUsage: item.usage ?? 'circulating',
-    ownerLibrary: item.owner ?? SAMPLE_OWNER_LIBRARY,
-    ...(item.set ? { set: item.set } : {}),
-  });
+  return memoryOf({ ...item, owner: item.owner ?? SAMPLE_OWNER_LIBRARY });
 }
 
 /** The AFI the item's tag starts with. */
 export function itemTagAfi(item: ItemTag): number {
-  return item.secured === false ? UNSECURED_AFI : SECURED_AFI;
+  return afiFor(item.secured);
 }
 
 /**

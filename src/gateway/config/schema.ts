@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ilsConfigSchema } from '../../devices/ils/config.js';
-import { encodeIso28560Part3 } from '../../protocols/rfid/index.js';
+import { itemTagFields, itemTagId, itemTagProblem } from '../../protocols/rfid/index.js';
 import { offlinePolicySchema } from '../offline/policy.js';
 import { sip2RelaySchema } from '../relay/config.js';
 import { sessionsSchema } from '../sessions/config.js';
@@ -142,39 +142,23 @@ export const ilsSimulatorSchema = z.strictObject({
 export const padItemTagSchema = z
   .strictObject({
     /** The item's barcode (or a patron's card number with `usage: patron-card`). */
-    item: z
-      .string()
-      .min(1)
-      .max(32)
-      .regex(/^[\x20-\x7E]*$/, 'must be printable ASCII')
-      .describe('the item barcode, e.g. 31000004 (a patron card number with usage: patron-card)'),
-    usage: z.enum(['circulating', 'patron-card']).default('circulating'),
+    item: itemTagId.describe(
+      'the item barcode, e.g. 31000004 (a patron card number with usage: patron-card)',
+    ),
+    usage: itemTagFields.usage,
     /** Owner library ISIL; the sample library's by default. */
-    owner: z
-      .string()
-      .min(1)
-      .max(32)
-      .regex(/^[A-Za-z0-9:/-]*$/, 'must be an ISIL such as SE-RPL')
-      .default('SE-RPL')
-      .describe('owner library ISIL'),
+    owner: itemTagFields.owner.default('SE-RPL').describe('owner library ISIL'),
     /** One part of a multi-part item. */
-    set: z
-      .strictObject({ part: z.number().int().min(1).max(255), parts: z.number().int().min(1).max(255) })
-      .refine((set) => set.part <= set.parts, { message: 'part must be at most parts' })
-      .optional(),
+    set: itemTagFields.set,
     /** true: AFI 0x07, as on the shelf; false: 0xC2, as on loan. */
-    secured: z.boolean().default(true).describe('true: AFI 0x07 (on the shelf); false: 0xC2 (on loan)'),
+    secured: itemTagFields.secured.describe('true: AFI 0x07 (on the shelf); false: 0xC2 (on loan)'),
   })
   .superRefine((tag, ctx) => {
     // The encoder's own checks, once the fields themselves are right.
     if (!/^[\x20-\x7E]+$/.test(tag.item)) return;
-    try {
-      encodeIso28560Part3({ primaryItemId: tag.item, typeOfUsage: tag.usage, ownerLibrary: tag.owner });
-    } catch (error) {
-      const field = (error as { field?: string }).field;
-      const path = field === 'ownerLibrary' ? ['owner'] : field === 'primaryItemId' ? ['item'] : [];
-      ctx.addIssue({ code: 'custom', path, message: (error as Error).message });
-    }
+    const problem = itemTagProblem({ ...tag, id: tag.item });
+    const path = problem?.field === 'id' ? ['item'] : problem?.field ? [problem.field] : [];
+    if (problem) ctx.addIssue({ code: 'custom', path, message: problem.message });
   });
 export type PadItemTagConfig = z.infer<typeof padItemTagSchema>;
 

@@ -47,6 +47,17 @@ export {
 } from './errors.js';
 export { compactIsil, expandIsil } from './isil-compaction.js';
 export {
+  ITEM_TAG_DSFID,
+  type ItemTagSpec,
+  itemTagAfi,
+  itemTagFields,
+  itemTagId,
+  itemTagMemory,
+  itemTagProblem,
+  SECURED_AFI,
+  UNSECURED_AFI,
+} from './item-tag.js';
+export {
   decodeIso28560Part2,
   type Iso28560Part2Fields,
   type Part2DecodeOptions,
