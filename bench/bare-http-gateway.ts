@@ -13,6 +13,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { type AnySip2MessageInput, Sip2Codec, Sip2Framer } from '../src/protocols/sip2/index.js';
+import { benchCheckout } from './sip2-checkout.js';
 
 const CONNECTIONS = 32;
 
@@ -68,18 +69,7 @@ async function serve(ilsPort: number): Promise<void> {
   const checkout = async (patron: string, pin: string, item: string): Promise<boolean> => {
     const link = idle.pop() ?? (await new Promise<Link>((resolve) => queue.push(resolve)));
     try {
-      return await link.send({
-        type: 'checkout',
-        scRenewalPolicy: false,
-        noBlock: false,
-        transactionDate: new Date(),
-        nbDueDate: null,
-        institutionId: 'BENCH',
-        patronIdentifier: patron,
-        itemIdentifier: item,
-        terminalPassword: '',
-        patronPassword: pin,
-      } as AnySip2MessageInput);
+      return await link.send(benchCheckout(patron, item, pin));
     } finally {
       const next = queue.shift();
       if (next) next(link);

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { IlsFixtureInput } from '../simulators/ils/index.js';
 import { type AnySip2MessageInput, Sip2Codec, Sip2Framer } from '../src/protocols/sip2/index.js';
 import { spawnCarrel } from './carrel-process.js';
+import { benchCheckout } from './sip2-checkout.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli', 'main.js');
@@ -97,18 +98,7 @@ export class DirectKiosk {
   }
 
   async checkout(patron: string, item: string): Promise<boolean> {
-    const answer = await this.exchange({
-      type: 'checkout',
-      scRenewalPolicy: false,
-      noBlock: false,
-      transactionDate: new Date(),
-      nbDueDate: null,
-      institutionId: 'BENCH',
-      patronIdentifier: patron,
-      itemIdentifier: item,
-      terminalPassword: '',
-      patronPassword: '1234',
-    } as AnySip2MessageInput);
+    const answer = await this.exchange(benchCheckout(patron, item, '1234'));
     return answer.ok && answer.message.type === 'checkoutResponse' && answer.message.ok === true;
   }
 

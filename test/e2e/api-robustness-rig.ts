@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { expect } from 'vitest';
-import { createDesk } from '../../src/app/desk.js';
 import { createLogger } from '../../src/core/logger.js';
-import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
 import type { CarrelConfig } from '../../src/gateway/config/schema.js';
-import type { TestDesk } from '../helpers/desk.js';
+import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
 /**
  * The simulated desk as test/helpers/desk.ts starts it, but with a real (debug)
@@ -18,7 +13,6 @@ import type { TestDesk } from '../helpers/desk.js';
 export async function startLoggedDesk(
   change: (config: CarrelConfig) => CarrelConfig = (c) => c,
 ): Promise<TestDesk & { logText(): string }> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'carrel-robust-'));
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -26,28 +20,8 @@ export async function startLoggedDesk(
       done();
     },
   });
-  const base = defaultDeskConfig();
-  const config = change({
-    ...base,
-    http: { ...base.http, port: 0 },
-    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
-    storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
-  });
-  const desk = createDesk({
-    config,
-    logger: createLogger({ level: 'debug', destination }),
-    version: 'test',
-  });
-  await desk.start();
-  return {
-    desk,
-    api: desk.urls().api!.replace(/\/api\/v1$/, ''),
-    logText: () => lines.join(''),
-    async stop() {
-      await desk.stop();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
-  };
+  const desk = await startTestDesk(change, createLogger({ level: 'debug', destination }));
+  return { ...desk, logText: () => lines.join('') };
 }
 
 /** One operation of the desk's OpenAPI document. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDesk, type Desk } from '../../src/app/desk.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { type Logger, silentLogger } from '../../src/core/logger.js';
 import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
 import type { CarrelConfig } from '../../src/gateway/config/schema.js';
 
@@ -19,6 +19,7 @@ export interface TestDesk {
  */
 export async function startTestDesk(
   change: (config: CarrelConfig) => CarrelConfig = (c) => c,
+  logger: Logger = silentLogger(),
 ): Promise<TestDesk> {
   const stateDir = mkdtempSync(join(tmpdir(), 'carrel-desk-'));
   const base = defaultDeskConfig();
@@ -28,7 +29,7 @@ export async function startTestDesk(
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
     storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
   });
-  const desk = createDesk({ config, logger: silentLogger(), version: 'test' });
+  const desk = createDesk({ config, logger, version: 'test' });
   await desk.start();
   return {
     desk,

@@ -9,6 +9,7 @@ import { type Logger, silentLogger } from '../../../src/core/logger.js';
 import { IlsClient } from '../../../src/devices/ils/index.js';
 import {
   parseSip2RelayConfig,
+  type RelayOfflineOutcome,
   type Sip2RelayConfigInput,
   Sip2RelayServer,
   type Sip2RelayServerOptions,
@@ -17,6 +18,7 @@ import {
   encodeSip2Text,
   type Sip2Charset,
   Sip2Framer,
+  type Sip2Message,
   sip2Checksum,
 } from '../../../src/protocols/sip2/index.js';
 
@@ -198,6 +200,24 @@ export function useRelayRigs() {
       const link = await KioskLink.open(port);
       cleanups.push(() => link.close());
       return link;
+    },
+  };
+}
+
+/** The answer a journal gives a checkin it took while the ILS was down (the relay tests' stand-in). */
+export function journaledCheckin(request: Sip2Message<'checkin'>): RelayOfflineOutcome {
+  return {
+    answer: {
+      type: 'checkinResponse',
+      ok: true,
+      resensitize: true,
+      magneticMedia: 'unknown',
+      alert: false,
+      transactionDate: request.transactionDate,
+      institutionId: request.institutionId,
+      itemIdentifier: request.itemIdentifier,
+      permanentLocation: '',
+      screenMessage: ['Returned (offline)'],
     },
   };
 }

@@ -6,7 +6,7 @@ import { IlsClient } from '../../../src/devices/ils/index.js';
 import { parseSip2RelayConfig, Sip2RelayServer } from '../../../src/gateway/relay/index.js';
 import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
-import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
+import { TRANSCRIPT_DATE as D, journaledCheckin, useRelayRigs, withErrorDetection } from './helpers.js';
 
 const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 
@@ -126,20 +126,7 @@ describe('Sip2RelayServer', () => {
       onOffline: (request) => {
         if (request.type !== 'checkin') return { refused: 'offline_not_allowed' };
         journaled.push(request.itemIdentifier);
-        return {
-          answer: {
-            type: 'checkinResponse',
-            ok: true,
-            resensitize: true,
-            magneticMedia: 'unknown',
-            alert: false,
-            transactionDate: request.transactionDate,
-            institutionId: request.institutionId,
-            itemIdentifier: request.itemIdentifier,
-            permanentLocation: '',
-            screenMessage: ['Returned (offline)'],
-          },
-        };
+        return journaledCheckin(request);
       },
     });
     const link = await kiosk(relay.port);

@@ -9,7 +9,7 @@ import { type RelayTransaction, relayTransaction } from '../../../src/gateway/re
 import { DeskStatistics } from '../../../src/gateway/statistics/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage.js';
 import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
-import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
+import { TRANSCRIPT_DATE as D, journaledCheckin, useRelayRigs, withErrorDetection } from './helpers.js';
 
 const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 const CHECKOUT_OK = `11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000009|AB31000005|AC|AD9999|`;
@@ -68,22 +68,7 @@ describe('relay statistics', () => {
       relay: { offline: { checkinOk: true } },
       onTransaction: (transaction) => counted.push(transaction),
       onOffline: (request) =>
-        request.type === 'checkin'
-          ? {
-              answer: {
-                type: 'checkinResponse',
-                ok: true,
-                resensitize: true,
-                magneticMedia: 'unknown',
-                alert: false,
-                transactionDate: request.transactionDate,
-                institutionId: request.institutionId,
-                itemIdentifier: request.itemIdentifier,
-                permanentLocation: '',
-                screenMessage: ['Returned (offline)'],
-              },
-            }
-          : { refused: 'offline_limit_reached' },
+        request.type === 'checkin' ? journaledCheckin(request) : { refused: 'offline_limit_reached' },
     });
     const link = await kiosk(relay.port);
     await link.request(withErrorDetection(LOGIN, 0));
