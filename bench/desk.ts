@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
+import { defaultDeskConfig } from '../src/gateway/config/default-desk.js';
 import { spawnCarrel } from './carrel-process.js';
 import type { BenchResult } from './types.js';
 
@@ -204,7 +205,7 @@ export async function run(): Promise<BenchResult[]> {
   throw new Error('unreachable');
 }
 
-/** The simulated desk: the gateway and its three simulators in one process. */
+/** The simulated desk: the gateway and its simulators in one process. */
 async function measureRunning(desk: Running, readyTimes: number[]): Promise<BenchResult[]> {
   const idleRss = await idleRssOf(desk);
   const { stdout } = await execFileAsync(process.execPath, [
@@ -221,9 +222,10 @@ async function measureRunning(desk: Running, readyTimes: number[]): Promise<Benc
   };
   const receipts = await receiptsPerSecond(desk.api, 200);
   const readyMs = median(readyTimes);
+  const label = `simulated desk (+${defaultDeskConfig().simulators.length} simulators)`;
   return [
-    { name: 'simulated desk (+3 simulators) start to ready', value: readyMs / 1000, unit: 's' },
-    { name: 'simulated desk (+3 simulators) idle RSS', value: idleRss, unit: 'MB' },
+    { name: `${label} start to ready`, value: readyMs / 1000, unit: 's' },
+    { name: `${label} idle RSS`, value: idleRss, unit: 'MB' },
     {
       name: 'GET /api/v1/devices (32 conns, 2nd process)',
       value: load.requestsPerSecond,
