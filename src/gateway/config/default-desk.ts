@@ -35,6 +35,9 @@ export function defaultDeskConfig(): CarrelConfig {
       password: 'kiosk1pw',
       location: 'MAIN',
       institution: 'RIVERSIDE',
+      // The sample library's ILS writes its SIP2 local times in its own zone (the fixture's
+      // library.timeZone), whatever the desk machine's zone is.
+      timeZone: 'Europe/Stockholm',
     },
     devices: [
       {

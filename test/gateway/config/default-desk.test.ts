@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { loadIlsFixture, sampleFixturePath } from '../../../simulators/ils/index.js';
 import { defaultDeskConfig } from '../../../src/gateway/config/default-desk.js';
 import { loadConfigFile } from '../../../src/gateway/config/load.js';
 import { configSchema } from '../../../src/gateway/config/schema.js';
@@ -7,6 +8,11 @@ import { configSchema } from '../../../src/gateway/config/schema.js';
 const examplePath = new URL('../../../config/carrel.example.yaml', import.meta.url).pathname;
 
 describe('defaultDeskConfig', () => {
+  it("reads the sample ILS's local times in the sample library's zone, not the machine's", async () => {
+    const fixture = await loadIlsFixture(sampleFixturePath());
+    expect(defaultDeskConfig().ils?.timeZone).toBe(fixture.library.timeZone);
+  });
+
   it('is the simulated desk, with schema defaults applied', () => {
     const config = defaultDeskConfig();
     expect(configSchema.parse(config)).toEqual(config);
