@@ -11,65 +11,17 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
-import { type AnySip2MessageInput, Sip2Codec, Sip2Framer } from '../src/protocols/sip2/index.js';
-import { benchCheckout } from './sip2-checkout.js';
+import { DirectKiosk } from './circulation-rig.js';
 
 const CONNECTIONS = 32;
 
-class Link {
-  private readonly codec = new Sip2Codec({ charset: 'utf-8' });
-  private readonly framer = new Sip2Framer();
-  private waiting: ((ok: boolean) => void) | undefined;
-
-  constructor(private readonly socket: Socket) {
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      for (const event of this.framer.push(chunk)) {
-        if (event.type !== 'frame') continue;
-        const decoded = this.codec.decode(event.frame);
-        const ok = decoded.ok && (decoded.message as { ok?: unknown }).ok === true;
-        const answer = this.waiting;
-        this.waiting = undefined;
-        answer?.(ok);
-      }
-    });
-  }
-
-  send(message: AnySip2MessageInput): Promise<boolean> {
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-      this.socket.write(this.codec.encode(message));
-    });
-  }
-}
-
-async function openLink(port: number): Promise<Link> {
-  const socket = connect({ host: '127.0.0.1', port });
-  await new Promise((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  const link = new Link(socket);
-  const loggedIn = await link.send({
-    type: 'login',
-    uidAlgorithm: '0',
-    pwdAlgorithm: '0',
-    loginUserId: 'carrel',
-    loginPassword: 'carrelpw',
-    locationCode: 'MAIN',
-  });
-  if (!loggedIn) throw new Error('the ILS refused the login');
-  return link;
-}
-
 async function serve(ilsPort: number): Promise<void> {
-  const idle = await Promise.all(Array.from({ length: CONNECTIONS }, () => openLink(ilsPort)));
-  const queue: Array<(link: Link) => void> = [];
+  const idle = await Promise.all(Array.from({ length: CONNECTIONS }, () => DirectKiosk.open(ilsPort)));
+  const queue: Array<(link: DirectKiosk) => void> = [];
   const checkout = async (patron: string, pin: string, item: string): Promise<boolean> => {
-    const link = idle.pop() ?? (await new Promise<Link>((resolve) => queue.push(resolve)));
+    const link = idle.pop() ?? (await new Promise<DirectKiosk>((resolve) => queue.push(resolve)));
     try {
-      return await link.send(benchCheckout(patron, item, pin));
+      return await link.checkout(patron, item, pin);
     } finally {
       const next = queue.shift();
       if (next) next(link);

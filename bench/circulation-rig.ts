@@ -18,7 +18,6 @@ import { fileURLToPath } from 'node:url';
 import type { IlsFixtureInput } from '../simulators/ils/index.js';
 import { type AnySip2MessageInput, Sip2Codec, Sip2Framer } from '../src/protocols/sip2/index.js';
 import { spawnCarrel } from './carrel-process.js';
-import { benchCheckout } from './sip2-checkout.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli', 'main.js');
@@ -97,8 +96,19 @@ export class DirectKiosk {
     });
   }
 
-  async checkout(patron: string, item: string): Promise<boolean> {
-    const answer = await this.exchange(benchCheckout(patron, item, '1234'));
+  async checkout(patron: string, item: string, pin = '1234'): Promise<boolean> {
+    const answer = await this.exchange({
+      type: 'checkout',
+      scRenewalPolicy: false,
+      noBlock: false,
+      transactionDate: new Date(),
+      nbDueDate: null,
+      institutionId: 'BENCH',
+      patronIdentifier: patron,
+      itemIdentifier: item,
+      terminalPassword: '',
+      patronPassword: pin,
+    } as AnySip2MessageInput);
     return answer.ok && answer.message.type === 'checkoutResponse' && answer.message.ok === true;
   }
 
