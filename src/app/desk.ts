@@ -89,6 +89,8 @@ export function createDesk(options: DeskOptions): Desk {
     terminal: config.gateway,
     clock,
     onTransaction: (transaction) => statistics.record(transaction),
+    // What is already journaled goes to the ILS first, whether or not new offline work is taken.
+    ordering: offline,
     // Off by policy: the ILS's own error answers, as before offline mode existed.
     ...(config.offline.enabled ? { offline } : {}),
   });
@@ -138,6 +140,7 @@ export function createDesk(options: DeskOptions): Desk {
     logger,
     config.sip2Relay && config.offline.enabled ? offline.relayHandler(config.sip2Relay.offline) : undefined,
     (transaction) => statistics.record(transaction),
+    offline,
   );
 
   // Counts gathered in memory are written before the database closes (features stop in reverse).

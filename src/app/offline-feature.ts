@@ -20,11 +20,14 @@ import {
   type OfflineCounts,
   type OfflineEvent,
   OfflineJournal,
+  type OfflineOrdering,
+  type OfflineOrderingKeys,
   type OfflinePolicy,
   OfflineReplayer,
   type OfflineReplayReport,
   type OfflineResolution,
   OfflineRetention,
+  type OfflineSettleOutcome,
   type OfflineState,
   type OfflineTransaction,
   type OfflineTransactionInput,
@@ -48,7 +51,7 @@ export interface OfflineFeatureOptions {
   replayIntervalMs?: number;
 }
 
-export class OfflineFeature implements Feature, OfflineService, OfflineIntake {
+export class OfflineFeature implements Feature, OfflineService, OfflineIntake, OfflineOrdering {
   readonly name = 'offline';
   private offlineJournal: OfflineJournal | undefined;
   private replayer: OfflineReplayer | undefined;
@@ -124,6 +127,27 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake {
     } finally {
       if (this.offlineJournal) this.schedule();
     }
+  }
+
+  /**
+   * Waits until nothing journaled about `keys` (a request's items and patron)
+   * is waiting for replay, replaying it first when it is: an online request
+   * never overtakes the offline backlog of its item or patron. `unreachable`
+   * when the ILS stopped answering first. At once when offline mode is not
+   * running or has no ILS to replay into.
+   */
+  async settle(keys: OfflineOrderingKeys): Promise<OfflineSettleOutcome> {
+    const replayer = this.replayer;
+    if (!replayer || !this.offlineJournal) return 'clear';
+    let outcome: OfflineSettleOutcome;
+    try {
+      outcome = await replayer.settle(keys);
+    } catch (error) {
+      this.logger.error({ err: describeError(error) }, 'offline backlog could not be checked');
+      return 'clear';
+    }
+    if (this.offlineJournal) this.schedule();
+    return outcome;
   }
 
   transactions(filter: { state?: OfflineState } = {}): OfflineTransaction[] {

@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import { IlsClient } from '../devices/ils/index.js';
 import type { IlsLinkEntry } from '../gateway/devices/ils-link.js';
 import type { Feature } from '../gateway/feature.js';
+import type { OfflineOrdering } from '../gateway/offline/index.js';
 import {
   ilsConfigForAccount,
   type RelayOfflineHandler,
@@ -31,6 +32,7 @@ export class RelayFeature implements Feature {
     private readonly logger: Logger,
     private readonly onOffline?: RelayOfflineHandler,
     private readonly onTransaction?: RelayTransactionListener,
+    private readonly ordering?: OfflineOrdering,
   ) {}
 
   /** The port the relay listens on (the real one when the config says 0). */
@@ -63,6 +65,7 @@ export class RelayFeature implements Feature {
       clock: this.clock,
       ...(this.onOffline ? { onOffline: this.onOffline } : {}),
       ...(this.onTransaction ? { onTransaction: this.onTransaction } : {}),
+      ...(this.ordering ? { ordering: this.ordering } : {}),
     });
     await this.server.start();
   }
@@ -82,8 +85,9 @@ export function relayFeatureFor(
   logger: Logger,
   onOffline?: RelayOfflineHandler,
   onTransaction?: RelayTransactionListener,
+  ordering?: OfflineOrdering,
 ): RelayFeature | undefined {
   if (!config) return undefined;
   if (!ilsLink) throw new CarrelError('config_invalid', 'the SIP2 relay needs an ils section to relay to');
-  return new RelayFeature(config, ilsLink, clock, logger, onOffline, onTransaction);
+  return new RelayFeature(config, ilsLink, clock, logger, onOffline, onTransaction, ordering);
 }

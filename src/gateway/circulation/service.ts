@@ -9,7 +9,8 @@ import { CarrelError, describeError } from '../../core/errors.js';
 import { type IlsClient, IlsError } from '../../devices/ils/index.js';
 import type { PaymentType, SummaryItems } from '../../protocols/sip2/index.js';
 import { OfflineError } from '../offline/errors.js';
-import type { OfflineTransactionInput } from '../offline/journal.js';
+import type { OfflineOrderingKeys, OfflineTransactionInput } from '../offline/journal.js';
+import type { OfflineOrdering } from '../offline/replayer.js';
 import {
   checkinResult,
   checkoutResult,
@@ -94,6 +95,13 @@ export interface CirculationServiceOptions {
    * request fails with the ILS error.
    */
   offline?: OfflineIntake;
+  /**
+   * The journal's backlog: every request waits for journaled work about its
+   * item or patron to reach the ILS first, so an online checkin never overtakes
+   * an offline checkout of the same item. Given whether or not new offline work
+   * is accepted: what is already journaled must still go first.
+   */
+  ordering?: OfflineOrdering;
   /** For the time an offline transaction was taken. */
   clock?: Clock;
 }
@@ -134,7 +142,7 @@ export class CirculationService implements CirculationApi {
   }
 
   identifyPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }> {
-    return this.run('patron', context, async (ils, mapping) => {
+    return this.run('patron', context, about(request), async (ils, mapping) => {
       const pinGiven = request.pin !== undefined && request.pin !== '';
       const answer = await ils.patronInformation(request.patron, pinGiven ? { pin: request.pin } : {});
       const refusal = patronLookupRefusal(answer.message, pinGiven);
@@ -144,7 +152,7 @@ export class CirculationService implements CirculationApi {
   }
 
   lookUpPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }> {
-    return this.run('patron', context, async (ils, mapping) => {
+    return this.run('patron', context, about(request), async (ils, mapping) => {
       const pinGiven = request.pin !== undefined && request.pin !== '';
       const ask = (summary: SummaryItems) =>
         ils.patronInformation(request.patron, { ...(pinGiven ? { pin: request.pin } : {}), summary });
@@ -167,6 +175,7 @@ export class CirculationService implements CirculationApi {
     return this.run(
       'checkout',
       context,
+      about(request, request.item),
       async (ils, mapping): Promise<CheckoutAnswer> => {
         const answer = await ils.checkout(request.patron, request.item, {
           ...pinOf(request),
@@ -184,6 +193,7 @@ export class CirculationService implements CirculationApi {
     return this.run(
       'checkin',
       context,
+      about(undefined, request.item),
       async (ils): Promise<CheckinAnswer> => ({
         ...checkinResult((await ils.checkin(request.item)).message),
         offline: false,
@@ -193,14 +203,14 @@ export class CirculationService implements CirculationApi {
   }
 
   renew(request: PatronRef & { item: string }, context?: CirculationContext): Promise<RenewalResult> {
-    return this.run('renew', context, async (ils, mapping) => {
+    return this.run('renew', context, about(request, request.item), async (ils, mapping) => {
       const answer = await ils.renew(request.patron, request.item, pinOf(request));
       return this.refined(ils, request, () => renewalResult(answer.message, mapping));
     });
   }
 
   renewAll(request: PatronRef, context?: CirculationContext): Promise<RenewAllResult> {
-    return this.run('renewAll', context, async (ils) => {
+    return this.run('renewAll', context, about(request), async (ils) => {
       const answer = await ils.renewAll(request.patron, pinOf(request));
       return this.refined(ils, request, () => renewAllResult(answer.message));
     });
@@ -215,7 +225,7 @@ export class CirculationService implements CirculationApi {
   }
 
   payFee(request: FeePaymentRequest, context?: CirculationContext): Promise<FeePaymentResult> {
-    return this.run('feePaid', context, async (ils) => {
+    return this.run('feePaid', context, about(request), async (ils) => {
       // SIP2 wants a currency on every payment: the patron's account says which, when the caller does not.
       const currency = request.currency ?? (await this.patronCurrency(ils, request));
       const answer = await ils.feePaid(request.patron, {
@@ -230,19 +240,19 @@ export class CirculationService implements CirculationApi {
   }
 
   item(item: string, context?: CirculationContext): Promise<ItemInformationResult> {
-    return this.run('item', context, async (ils, mapping) =>
+    return this.run('item', context, about(undefined, item), async (ils, mapping) =>
       itemInformationResult((await ils.itemInformation(item)).message, mapping),
     );
   }
 
   endSession(request: PatronRef, context?: CirculationContext): Promise<EndSessionResult> {
-    return this.run('endSession', context, async (ils) =>
+    return this.run('endSession', context, about(request), async (ils) =>
       endSessionResult((await ils.endSession(request.patron, pinOf(request))).message),
     );
   }
 
   private hold(kind: 'hold' | 'holdCancel', request: HoldRequest, context?: CirculationContext) {
-    return this.run(kind, context, async (ils, mapping) => {
+    return this.run(kind, context, about(request, request.item), async (ils, mapping) => {
       const answer = await ils.hold(request.patron, {
         mode: kind === 'hold' ? 'add' : 'delete',
         ...pinOf(request),
@@ -346,12 +356,14 @@ export class CirculationService implements CirculationApi {
   private async run<T>(
     kind: CirculationKind,
     context: CirculationContext | undefined,
+    keys: OfflineOrderingKeys,
     work: (ils: IlsClient, mapping: MappingOptions) => Promise<T>,
     offline?: (terminal: string) => T | undefined,
   ): Promise<T> {
     const terminal = context?.terminal ?? this.options.terminal ?? 'desk';
     try {
       const ils = this.client();
+      await this.behindBacklog(keys);
       const result = await work(ils, { timeZone: ils.config.timeZone });
       this.count({ kind, terminal, outcome: 'ok' });
       return result;
@@ -390,6 +402,14 @@ export class CirculationService implements CirculationApi {
     }
   }
 
+  /** Waits for the journaled work about `keys`; the ILS stopping meanwhile is an unreachable ILS. */
+  private async behindBacklog(keys: OfflineOrderingKeys): Promise<void> {
+    const ordering = this.options.ordering;
+    if (!ordering) return;
+    if ((await ordering.settle(keys)) === 'unreachable')
+      throw new IlsError('ils_offline', 'the ILS stopped answering while earlier offline work was replayed');
+  }
+
   private client(): IlsClient {
     try {
       return this.options.ils();
@@ -408,6 +428,11 @@ export class CirculationService implements CirculationApi {
       // Statistics must never fail a checkout.
     }
   }
+}
+
+/** What a request is about, for ordering it behind the offline backlog. */
+function about(patron: PatronRef | undefined, item?: string): OfflineOrderingKeys {
+  return { items: item === undefined ? [] : [item], ...(patron ? { patron: patron.patron } : {}) };
 }
 
 function pinOf(request: PatronRef): { pin?: string } {

@@ -5,6 +5,7 @@ export {
   OfflineJournal,
   type OfflineJournalOptions,
   type OfflineKind,
+  type OfflineOrderingKeys,
   type OfflineReplayOutcome,
   type OfflineResolution,
   type OfflineState,
@@ -17,9 +18,11 @@ export { refusalReason } from './refusal.js';
 export {
   type OfflineEvent,
   type OfflineIlsPort,
+  type OfflineOrdering,
   OfflineReplayer,
   type OfflineReplayerOptions,
   type OfflineReplayReport,
+  type OfflineSettleOutcome,
 } from './replayer.js';
 export {
   OFFLINE_PURGE_INTERVAL_MS,

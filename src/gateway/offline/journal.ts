@@ -36,6 +36,8 @@ const MIGRATIONS = [
   );
   CREATE INDEX offline_transactions_by_state ON offline_transactions (state, sequence);
   CREATE INDEX offline_transactions_by_patron ON offline_transactions (patron, kind, state);`,
+  // Online requests wait for the backlog of their item: found by item, not by scanning.
+  'CREATE INDEX offline_transactions_by_item ON offline_transactions (item, state, sequence);',
 ];
 
 export const offlineTransactionSchema = z.strictObject({
@@ -93,6 +95,15 @@ export interface OfflineCounts {
 }
 
 export type OfflineResolution = 'retry' | 'discard';
+
+/**
+ * What a circulation request is about: its items and its patron. A request
+ * must not reach the ILS before journaled work on any of them has.
+ */
+export interface OfflineOrderingKeys {
+  items: readonly string[];
+  patron?: string | undefined;
+}
 
 export interface OfflineJournalOptions {
   /** The policy, or a function giving the current one (config reloads). */
@@ -153,6 +164,14 @@ export class OfflineJournal {
       ),
       next: db.prepare(
         "SELECT * FROM offline_transactions WHERE state IN ('pending', 'replaying') ORDER BY sequence LIMIT 1",
+      ),
+      waitingForItem: db.prepare(
+        `SELECT * FROM offline_transactions
+         WHERE item = ? AND state IN ('pending', 'replaying') ORDER BY sequence LIMIT 1`,
+      ),
+      waitingForPatron: db.prepare(
+        `SELECT * FROM offline_transactions
+         WHERE patron = ? AND state IN ('pending', 'replaying') ORDER BY sequence LIMIT 1`,
       ),
       conflicts: db.prepare("SELECT * FROM offline_transactions WHERE state = 'conflict' ORDER BY sequence"),
       all: db.prepare('SELECT * FROM offline_transactions ORDER BY sequence'),
@@ -310,6 +329,21 @@ export class OfflineJournal {
   nextToReplay(): OfflineTransaction | undefined {
     const row = this.statements.next.get() as Row | undefined;
     return row && toTransaction(row);
+  }
+
+  /**
+   * The first transaction waiting for replay (pending or replaying) that is
+   * about one of `keys`' items or its patron; undefined when none is.
+   */
+  firstWaitingFor(keys: OfflineOrderingKeys): OfflineTransaction | undefined {
+    let first: Row | undefined;
+    const consider = (row: Row | undefined) => {
+      if (row && (!first || row.sequence < first.sequence)) first = row;
+    };
+    for (const item of keys.items) consider(this.statements.waitingForItem.get(item) as Row | undefined);
+    if (keys.patron !== undefined)
+      consider(this.statements.waitingForPatron.get(keys.patron) as Row | undefined);
+    return first && toTransaction(first);
   }
 
   /** Durably marks a transaction as being replayed; false when it is no longer waiting. For the replayer. */

@@ -13,7 +13,13 @@ import { type Logger, silentLogger } from '../../core/logger.js';
 import { borrowerNamedIn, isCharged, isCheckedIn, listsChargedItem } from '../../devices/ils/lost-answer.js';
 import type { CheckinOptions, CheckoutOptions } from '../../devices/ils/requests.js';
 import type { Sip2Message } from '../../protocols/sip2/index.js';
-import type { OfflineJournal, OfflineKind, OfflineReplayOutcome, OfflineTransaction } from './journal.js';
+import type {
+  OfflineJournal,
+  OfflineKind,
+  OfflineOrderingKeys,
+  OfflineReplayOutcome,
+  OfflineTransaction,
+} from './journal.js';
 import { refusalReason } from './refusal.js';
 
 /** The part of the IlsClient the replayer needs; IlsClient fits it. */
@@ -65,6 +71,27 @@ export interface OfflineReplayerOptions {
   logger?: Logger;
 }
 
+/**
+ * How `settle` ended: `clear` — nothing about the keys waits for replay any
+ * more (replayed, or now a conflict for staff); `unreachable` — the ILS stopped
+ * answering first, so the request should be taken offline, behind its backlog.
+ */
+export type OfflineSettleOutcome = 'clear' | 'unreachable';
+
+/** The offline backlog as request paths need it (circulation, the SIP2 relay); OfflineFeature fits it. */
+export interface OfflineOrdering {
+  /**
+   * Resolves once nothing journaled about these items or this patron waits for
+   * replay (replaying it first); `unreachable` when the ILS stopped answering.
+   */
+  settle(keys: OfflineOrderingKeys): Promise<OfflineSettleOutcome>;
+}
+
+interface SettleWaiter {
+  keys: OfflineOrderingKeys;
+  resolve(outcome: OfflineSettleOutcome): void;
+}
+
 type Settlement =
   | { state: 'done'; outcome: OfflineReplayOutcome }
   | { state: 'conflict'; reason: string; message?: string };
@@ -78,6 +105,8 @@ export class OfflineReplayer {
   private readonly onEvent: (event: OfflineEvent) => void;
   private readonly logger: Logger;
   private running: Promise<OfflineReplayReport> | undefined;
+  /** Requests waiting for the backlog of their item or patron, first come first served. */
+  private waiters: SettleWaiter[] = [];
 
   constructor(options: OfflineReplayerOptions) {
     this.journal = options.journal;
@@ -100,14 +129,66 @@ export class OfflineReplayer {
     if (!this.running) {
       this.running = this.replayAll().finally(() => {
         this.running = undefined;
+        // A request that began to wait as this run was ending gets a run of its own.
+        if (this.waiters.length > 0) this.run().catch(() => {});
       });
     }
     return this.running;
   }
 
+  /**
+   * Resolves once nothing about `keys` (an item, a patron) waits for replay, so
+   * a request about them may go to the ILS without overtaking journaled work.
+   * At once when nothing waits (one indexed look-up); otherwise their
+   * transactions are replayed first, ahead of the rest of the backlog but in
+   * their own sequence order, by the same one-at-a-time run. Never rejects.
+   */
+  settle(keys: OfflineOrderingKeys): Promise<OfflineSettleOutcome> {
+    if (!this.journal.firstWaitingFor(keys)) return Promise.resolve('clear');
+    return new Promise((resolve) => {
+      this.waiters.push({ keys, resolve });
+      this.run().catch(() => {}); // a failing journal releases the waiter (replayAll)
+    });
+  }
+
+  /** The next transaction to replay: what the oldest waiting request needs, else the head of the journal. */
+  private next(): OfflineTransaction | undefined {
+    while (this.waiters.length > 0) {
+      const waiter = this.waiters[0]!;
+      const needed = this.journal.firstWaitingFor(waiter.keys);
+      if (needed) return needed;
+      this.waiters.shift();
+      waiter.resolve('clear');
+    }
+    return this.journal.nextToReplay();
+  }
+
+  /** Lets go of every waiting request whose backlog is replayed (or, `unreachable`, all of them). */
+  private release(outcome?: OfflineSettleOutcome): void {
+    const still: SettleWaiter[] = [];
+    for (const waiter of this.waiters) {
+      if (outcome !== undefined) waiter.resolve(outcome);
+      else if (this.journal.firstWaitingFor(waiter.keys)) still.push(waiter);
+      else waiter.resolve('clear');
+    }
+    this.waiters = still;
+  }
+
   private async replayAll(): Promise<OfflineReplayReport> {
+    try {
+      const report = await this.replayInOrder();
+      this.release(report.stoppedBy ? 'unreachable' : undefined);
+      return report;
+    } catch (error) {
+      // The journal itself failed (storage closed at shutdown): waiting requests go on as they would.
+      this.release('unreachable');
+      throw error;
+    }
+  }
+
+  private async replayInOrder(): Promise<OfflineReplayReport> {
     const report: OfflineReplayReport = { replayed: 0, conflicts: 0, remaining: 0 };
-    for (let tx = this.journal.nextToReplay(); tx; tx = this.journal.nextToReplay()) {
+    for (let tx = this.next(); tx; tx = this.next()) {
       if (!this.journal.beginReplay(tx.id)) continue;
       let settlement: Settlement;
       try {
@@ -135,6 +216,7 @@ export class OfflineReplayer {
         this.logger.warn({ ...data, reason: settlement.reason }, 'offline transaction in conflict');
         this.emit({ type: 'offline.conflict', data: { ...data, reason: settlement.reason } });
       }
+      this.release();
     }
     const counts = this.journal.counts();
     report.remaining = counts.pending + counts.replaying;

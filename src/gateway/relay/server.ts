@@ -13,6 +13,7 @@ import type { Clock } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Feature } from '../feature.js';
+import type { OfflineOrdering } from '../offline/index.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import { type RelayIlsPort, type RelayOfflineHandler, RelaySession } from './session.js';
 import type { RelayTransactionListener } from './statistics.js';
@@ -33,6 +34,8 @@ export interface Sip2RelayServerOptions {
    * A listener that throws never fails the request.
    */
   onTransaction?: RelayTransactionListener;
+  /** The offline backlog each relayed request about an item or patron waits for. */
+  ordering?: OfflineOrdering;
 }
 
 export class Sip2RelayServer implements Feature {
@@ -133,7 +136,7 @@ export class Sip2RelayServer implements Feature {
   /** Serves one self-check over any duplex stream. */
   attach(stream: Duplex): void {
     this.accepted++;
-    const { ils, ilsForAccount, clock, onOffline, onTransaction, config } = this.options;
+    const { ils, ilsForAccount, clock, onOffline, onTransaction, ordering, config } = this.options;
     const session = new RelaySession(
       stream,
       {
@@ -143,6 +146,7 @@ export class Sip2RelayServer implements Feature {
         logger: this.logger,
         ...(onOffline ? { onOffline } : {}),
         ...(onTransaction ? { onTransaction } : {}),
+        ...(ordering ? { ordering } : {}),
       },
       (done) => this.sessions.delete(done),
     );

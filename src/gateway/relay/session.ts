@@ -21,6 +21,7 @@ import {
   type Sip2Charset,
   Sip2Framer,
 } from '../../protocols/sip2/index.js';
+import type { OfflineOrdering } from '../offline/index.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import { type OfflineContext, offlineRefusal } from './offline.js';
 import {
@@ -66,6 +67,8 @@ export interface RelaySessionContext {
   onOffline?: RelayOfflineHandler;
   /** Counts each relayed checkout, checkin, renew and renew all (the desk statistics). */
   onTransaction?: RelayTransactionListener;
+  /** The offline backlog: a request about an item or patron waits for their journaled work first. */
+  ordering?: OfflineOrdering;
 }
 
 export class RelaySession {
@@ -243,6 +246,7 @@ export class RelaySession {
     const { logger } = this.context;
     const { sequence: _sequence, ...forIls } = request;
     try {
+      await this.behindBacklog(request);
       const exchange = await this.context.ilsFor(this.account).exchange(forIls as AnySip2MessageInput);
       const { sequence: _ilsSequence, ...answer } = exchange.message;
       return { answer: answer as AnySip2MessageInput, source: { offline: false } };
@@ -259,6 +263,29 @@ export class RelaySession {
       }
       return { answer: refusal, source };
     }
+  }
+
+  /**
+   * Waits for the offline journal's work about the request's item or patron to
+   * reach the ILS, so a self-check never overtakes it; an ILS that stops
+   * answering meanwhile is treated as unreachable (the offline answer).
+   */
+  private async behindBacklog(request: AnySip2Message): Promise<void> {
+    const ordering = this.context.ordering;
+    if (!ordering) return;
+    const fields = request as { patronIdentifier?: unknown; itemIdentifier?: unknown };
+    const item =
+      typeof fields.itemIdentifier === 'string' && fields.itemIdentifier !== ''
+        ? fields.itemIdentifier
+        : undefined;
+    const patron =
+      typeof fields.patronIdentifier === 'string' && fields.patronIdentifier !== ''
+        ? fields.patronIdentifier
+        : undefined;
+    if (item === undefined && patron === undefined) return;
+    const outcome = await ordering.settle({ items: item === undefined ? [] : [item], patron });
+    if (outcome === 'unreachable')
+      throw new IlsError('ils_offline', 'the ILS stopped answering while earlier offline work was replayed');
   }
 
   /** A counted request that got no answer at all (the relay's own failure). */

@@ -161,3 +161,59 @@ describe('CirculationService offline', () => {
     await expect(service.checkin({ item: 'I1' })).rejects.toMatchObject({ code: 'ils_offline' });
   });
 });
+
+describe('CirculationService behind the offline backlog', () => {
+  it('asks the backlog about the request’s item and patron before the ILS, and journals behind it when the ILS stops', async () => {
+    const journal = fakeJournal();
+    const asked: unknown[] = [];
+    let sent = false;
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 10, 0, 0));
+    const service = new CirculationService({
+      ils: () =>
+        fakeIls({
+          checkout: async () => {
+            sent = true;
+            throw new Error('must not be sent');
+          },
+        }),
+      offline: journal,
+      ordering: {
+        settle: async (keys) => {
+          asked.push(keys);
+          return 'unreachable';
+        },
+      },
+      clock,
+    });
+    const answer = await service.checkout({ patron: 'P1', item: 'I1' });
+    expect(asked).toEqual([{ items: ['I1'], patron: 'P1' }]);
+    // Not sent online (it would overtake the backlog): journaled after it.
+    expect(sent).toBe(false);
+    expect(answer).toMatchObject({ ok: true, offline: true });
+    expect(journal.taken).toMatchObject([{ kind: 'checkout', patron: 'P1', item: 'I1' }]);
+  });
+
+  it.each([
+    ['checkin', (s: CirculationService) => s.checkin({ item: 'I9' }), { items: ['I9'] }],
+    ['item', (s: CirculationService) => s.item('I9'), { items: ['I9'] }],
+    ['renewAll', (s: CirculationService) => s.renewAll({ patron: 'P9' }), { items: [], patron: 'P9' }],
+    [
+      'renew',
+      (s: CirculationService) => s.renew({ patron: 'P9', item: 'I9' }),
+      { items: ['I9'], patron: 'P9' },
+    ],
+  ])('orders %s behind the backlog of what it names', async (_name, act, keys) => {
+    const asked: unknown[] = [];
+    const service = new CirculationService({
+      ils: () => fakeIls({}),
+      ordering: {
+        settle: async (k) => {
+          asked.push(k);
+          throw new Error('stop here');
+        },
+      },
+    });
+    await expect(act(service)).rejects.toThrow('stop here');
+    expect(asked).toEqual([keys]);
+  });
+});
