@@ -242,7 +242,7 @@ function decodeFixed(
       case 'patronStatus': {
         const { flags, invalidAt } = decodeFlags(PATRON_STATUS_FLAGS, text, at);
         if (invalidAt >= 0)
-          warn(warnings, 'invalid_flag', 'a patron status flag is not Y or N', invalidAt, field.name);
+          warn(warnings, 'invalid_flag', 'a patron status flag is not Y or blank', invalidAt, field.name);
         values[slot] = flags;
         break;
       }
