@@ -17,7 +17,8 @@ const LOADERS: Record<string, { summary: string; load: () => Promise<Command> }>
     load: async () => (await import('./rfid.js')).rfidCommand,
   },
   sip2: {
-    summary: 'SIP2 console for the ILS: status, patron-info, checkout… (JSON out, --wire for frames)',
+    summary:
+      'SIP2 console for the ILS: status, patron-info, checkout…, or a shell (JSON out, --wire for frames)',
     load: async () => (await import('./sip2.js')).sip2Command,
   },
   sim: {

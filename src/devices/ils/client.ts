@@ -71,21 +71,29 @@ export interface IlsClientOptions {
   createTransport?: () => Transport;
   /** Sees every frame sent and received (the console's `--wire`). Mask before showing. */
   onFrame?: Sip2FrameListener;
+  /**
+   * When the config names no institution, requests carry the one the ILS named in
+   * its last status answer (AO of the 98), as a self-check would. The console uses
+   * it; the gateway sends the institution it is configured with.
+   */
+  institutionFromAcs?: boolean;
 }
+
+type Terminal = Pick<IlsConfig, 'institution' | 'terminalPassword' | 'location'>;
 
 export class IlsClient {
   readonly config: IlsConfig;
   /** The supervised link (DeviceDriver, kind 'ils'). */
   readonly pool: IlsConnectionPool;
   private readonly clock: Clock;
+  private readonly terminal: Terminal;
   private readonly requests: Sip2RequestBuilder;
 
   constructor(config: IlsConfig, options: IlsClientOptions = {}) {
     this.config = config;
     this.clock = options.clock ?? systemClock;
     const clock = this.clock;
-    this.requests = new Sip2RequestBuilder(config, () => new Date(clock.now()));
-    this.pool = new IlsConnectionPool({
+    const pool = new IlsConnectionPool({
       id: options.id ?? 'ils',
       config,
       clock,
@@ -93,6 +101,18 @@ export class IlsClient {
       createTransport: options.createTransport ?? (() => createIlsTransport(config, clock)),
       onFrame: options.onFrame,
     });
+    this.pool = pool;
+    this.terminal =
+      options.institutionFromAcs && config.institution === ''
+        ? {
+            get institution() {
+              return pool.acsStatus()?.institutionId ?? '';
+            },
+            terminalPassword: config.terminalPassword,
+            location: config.location,
+          }
+        : config;
+    this.requests = new Sip2RequestBuilder(this.terminal, () => new Date(clock.now()));
   }
 
   /** Validates the config (throws a ZodError) and builds the client. */
@@ -175,7 +195,7 @@ export class IlsClient {
         }
         if (chargedToPatron) {
           return {
-            ...checkoutFound(patron, item, this.config.institution, found),
+            ...checkoutFound(patron, item, this.terminal.institution, found),
             verifiedAfterLostAnswer: true,
             resentAfterLostAnswer: false,
             verification,
@@ -198,7 +218,7 @@ export class IlsClient {
       const verification: LostAnswerVerification = { itemInformation: found };
       if (isCheckedIn(found.message)) {
         return {
-          ...checkinFound(item, this.config.institution, found),
+          ...checkinFound(item, this.terminal.institution, found),
           verifiedAfterLostAnswer: true,
           resentAfterLostAnswer: false,
           verification,

@@ -82,6 +82,7 @@ interface Pending {
 }
 
 const SEQUENCE_AT_END = /AY(\d)AZ[0-9A-Fa-f]{4}$/;
+const CHECKSUM_AT_END = /AZ[0-9A-Fa-f]{4}$/;
 
 export class IlsConnection extends EventEmitter {
   private readonly transport: Transport;
@@ -226,8 +227,13 @@ export class IlsConnection extends EventEmitter {
       const expected = type ? responseType(type) : undefined;
       let sequence: number | undefined;
       const given = SEQUENCE_AT_END.exec(text);
+      const resend = type === 'requestAcsResend' || type === 'requestScResend';
       if (given) sequence = Number(given[1]);
-      else if (this.settings.errorDetection && type !== 'requestAcsResend' && type !== 'requestScResend') {
+      else if (this.settings.errorDetection && resend && !CHECKSUM_AT_END.test(text)) {
+        // 96 and 97 carry no sequence number, but a checksum all the same: `97AZFEF5`.
+        text += 'AZ';
+        text += sip2Checksum(encodeSip2Text(text, this.settings.charset));
+      } else if (this.settings.errorDetection && !resend) {
         sequence = this.sequence = nextSequence(this.sequence);
         text += `AY${sequence}AZ`;
         text += sip2Checksum(encodeSip2Text(text, this.settings.charset));

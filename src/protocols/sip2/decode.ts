@@ -242,7 +242,7 @@ function decodeFixed(
       case 'patronStatus': {
         const { flags, invalidAt } = decodeFlags(PATRON_STATUS_FLAGS, text, at);
         if (invalidAt >= 0)
-          warn(warnings, 'invalid_flag', 'a patron status flag is not Y or N', invalidAt, field.name);
+          warn(warnings, 'invalid_flag', 'a patron status flag is not Y or blank', invalidAt, field.name);
         values[slot] = flags;
         break;
       }
@@ -331,7 +331,8 @@ function fieldValue(field: CompiledField, value: string, pos: number, warnings: 
       return c === 89 || c === 121;
     }
     case 'date':
-      if (!isSip2DateShape(value))
+      // Empty is no date (AH on a refused checkout), not a free-form one.
+      if (value !== '' && !isSip2DateShape(value))
         warn(warnings, 'free_form_date', `${field.name} is not a SIP2 date`, pos + 2, field.name);
       return value;
     case 'enum': {

@@ -132,6 +132,7 @@ function encodeFixed(field: CompiledFixed, value: unknown, options: Options): st
       }
       return value;
     case 'digits': {
+      // Blanks say "not available or unsupported" (the 64 counts): null, or the count left out.
       if (value == null && field.blank) return ' '.repeat(width);
       const max = 10 ** width - 1;
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
@@ -148,7 +149,7 @@ function encodeFixed(field: CompiledFixed, value: unknown, options: Options): st
     case 'patronStatus':
       if (value != null && typeof value !== 'object')
         fail('sip2_invalid_value', `${name} must be flags`, name);
-      return encodeFlags(PATRON_STATUS_FLAGS, value as Record<string, boolean> | undefined);
+      return encodeFlags(PATRON_STATUS_FLAGS, value as Record<string, boolean> | undefined, ' ');
     case 'summary':
       return encodeSummary(value as never);
   }
@@ -166,7 +167,7 @@ function encodeVariable(field: CompiledField, value: unknown, options: Options):
       return id + checkValue(enumCode(field.enumTable!, value, name, undefined), name, options) + '|';
     case 'supportedMessages':
       if (typeof value !== 'object') fail('sip2_invalid_value', `${name} must be flags`, name);
-      return id + encodeFlags(SUPPORTED_MESSAGE_FLAGS, value as Record<string, boolean>) + '|';
+      return id + encodeFlags(SUPPORTED_MESSAGE_FLAGS, value as Record<string, boolean>, 'N') + '|';
     case 'text':
       return id + checkValue(value, name, options) + '|';
   }

@@ -4,7 +4,12 @@
  * of BX in 98.
  */
 
-/** The 14 patron-status positions, in wire order. `true` means "denied / condition true". */
+/**
+ * The 14 patron-status positions, in wire order. `true` means "denied / condition
+ * true" and is written Y; false is written as a blank, never N (SIP2 2.00: "A Y in
+ * any position indicates that the condition is true. A blank (code $20) in this
+ * position means that this condition is not true."). N is still read as false.
+ */
 export const PATRON_STATUS_FLAGS = [
   'chargePrivilegesDenied',
   'renewalPrivilegesDenied',
@@ -71,8 +76,9 @@ const FACTORIES = new Map<readonly string[], (values: boolean[]) => Record<strin
 ]);
 
 /**
- * Reads Y/N characters into named booleans: Y/y is true; N, n and space are false
- * (several servers pad with spaces); anything else is false and reported in `invalidAt`.
+ * Reads flag characters into named booleans: Y/y is true; space, N and n are false
+ * (the patron status is Y/blank, BX is Y/N, and servers mix them up); anything
+ * else is false and reported in `invalidAt`.
  */
 export function decodeFlags<const K extends string>(
   names: readonly K[],
@@ -90,12 +96,18 @@ export function decodeFlags<const K extends string>(
   return { flags: factory(values) as Record<K, boolean>, invalidAt };
 }
 
+/**
+ * Writes named booleans as Y and `no`: BX writes false as N ("An N means the
+ * message/response pair is not supported"), the patron status as a blank ("A
+ * blank (code $20) in this position means that this condition is not true").
+ */
 export function encodeFlags<K extends string>(
   names: readonly K[],
   flags: Partial<Record<K, boolean>> | undefined,
+  no: 'N' | ' ',
 ): string {
   let out = '';
-  for (const name of names) out += flags?.[name] ? 'Y' : 'N';
+  for (const name of names) out += flags?.[name] ? 'Y' : no;
   return out;
 }
 

@@ -2,8 +2,8 @@
  * Masks secrets in a SIP2 frame before it is logged. Passwords and PINs (AD
  * patron password, CO login password, AC terminal password) are always masked;
  * patron data (AA patron id, AE name, BD address, BE e-mail, BF phone) too unless
- * `patronData: false`. CN, the login user id, is kept: it names the self-check,
- * not a person.
+ * `patronData: false`; item identifiers only with `items: true`. CN, the login user
+ * id, is kept: it names the self-check, not a person.
  */
 
 import { COMPILED_BY_CODE } from './compiled.js';
@@ -11,18 +11,26 @@ import { COMPILED_BY_CODE } from './compiled.js';
 export interface MaskOptions {
   /** Mask patron identifiers, names and contact details too. Default true. */
   patronData?: boolean;
+  /**
+   * Mask item identifiers too: AB, and the item lists of 64 (AS, AT, AU, AV, BU, CD)
+   * and 66 (BM, BN). Default false.
+   */
+  items?: boolean;
   /** What a masked value becomes. Default '***'. */
   mask?: string;
 }
 
 const SECRET_IDS = new Set(['AD', 'CO', 'AC']);
 const PATRON_IDS = new Set(['AA', 'AE', 'BD', 'BE', 'BF']);
+const ITEM_IDS = new Set(['AB', 'AS', 'AT', 'AU', 'AV', 'BU', 'CD', 'BM', 'BN']);
 
 export function maskFrame(frame: string | Uint8Array, options: MaskOptions = {}): string {
   const text = typeof frame === 'string' ? frame : Buffer.from(frame).toString('latin1');
   const patronData = options.patronData ?? true;
   const mask = options.mask ?? '***';
-  const masked = (id: string) => SECRET_IDS.has(id) || (patronData && PATRON_IDS.has(id));
+  const items = options.items ?? false;
+  const masked = (id: string) =>
+    SECRET_IDS.has(id) || (patronData && PATRON_IDS.has(id)) || (items && ITEM_IDS.has(id));
 
   const code = /^\d\d/.test(text) ? Number(text.slice(0, 2)) : -1;
   const compiled = code >= 0 ? COMPILED_BY_CODE[code] : undefined;
@@ -66,8 +74,11 @@ const PRIVATE_ANYWHERE = /(AA|AD|AC|AE|BD|BE|BF|CO)[^|\r\n]+/g;
  * delimiter — masked with everything up to the next `|`. A malformed frame may
  * come out over-masked; a PIN never comes out. The terminator is dropped.
  */
-export function maskFrameForLog(frame: string | Uint8Array): string {
-  return maskFrame(frame)
+export function maskFrameForLog(
+  frame: string | Uint8Array,
+  options: Pick<MaskOptions, 'items'> = {},
+): string {
+  return maskFrame(frame, options)
     .replace(PRIVATE_ANYWHERE, '$1***')
     .replace(/[\r\n]+$/, '');
 }

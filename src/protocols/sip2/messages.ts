@@ -20,7 +20,12 @@ const text = <const N extends string, const W extends number>(name: N, width: W)
   ({ name, kind: 'text', width }) as const;
 const digits = <const N extends string, const W extends number>(name: N, width: W) =>
   ({ name, kind: 'digits', width }) as const;
-/** Digits, or all spaces meaning "not supported / not given" (null). */
+/**
+ * Digits, or blanks: "If this information is not available or unsupported this field
+ * should contain four blanks". Blanks read as null; null or a count left out is
+ * written as blanks, 0 as 0000. (The rule for every fixed field: one the spec lets be
+ * blank may be left out and is written blank; any other is required.)
+ */
 const count = <const N extends string, const W extends number>(name: N, width: W) =>
   ({ name, kind: 'digits', width, blank: true }) as const;
 const date = <const N extends string>(name: N) => ({ name, kind: 'date18', width: 18 }) as const;

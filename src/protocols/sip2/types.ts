@@ -51,7 +51,7 @@ type FixedInput<F> = F extends { kind: 'digits'; blank: true }
           ? Partial<PatronStatus>
           : FixedDecoded<F>;
 
-/** Fixed fields an encoder may leave out: blanks, the patron-status flags (all N) and the summary. */
+/** Fixed fields an encoder may leave out: those the spec lets be blank, the patron-status flags (all blank) and the summary. */
 type FixedOptional<F> = F extends { blank: true } | { kind: 'patronStatus' | 'summary' } ? true : false;
 
 type FieldDecoded<D> = D extends { repeatable: true }

@@ -209,6 +209,28 @@ describe('SIP2 client against a scripted server', () => {
     expect(decodeSip2Message(sent.text).ok).toBe(true);
   });
 
+  it('sends a raw 97 with error detection as 97AZFEF5: a checksum, no sequence number', async () => {
+    server = await ScriptedServer.start(withDefaults());
+    // The scripted server does not answer a 97: only what went out matters here.
+    const client = await connected({ requestTimeoutMs: 100 });
+    await client.raw('97').catch(() => undefined);
+    expect(server.received.at(-1)?.text).toBe('97AZFEF5');
+  });
+
+  it('with institutionFromAcs and no institution configured, requests carry the AO of the 98', async () => {
+    server = await ScriptedServer.start(withDefaults());
+    const client = await connected({ institution: '' }, { institutionFromAcs: true });
+    await client.endSession('21000001');
+    expect(server.requests('endPatronSession')[0]).toMatchObject({ institutionId: 'INST' });
+  });
+
+  it('without institutionFromAcs, an unconfigured institution stays empty', async () => {
+    server = await ScriptedServer.start(withDefaults());
+    const client = await connected({ institution: '' });
+    await client.endSession('21000001');
+    expect(server.requests('endPatronSession')[0]).toMatchObject({ institutionId: '' });
+  });
+
   it('never logs PINs, passwords or patron ids, even at debug level', async () => {
     const library = new ScriptedLibrary();
     server = await ScriptedServer.start(library.script);

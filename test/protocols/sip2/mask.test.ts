@@ -40,6 +40,27 @@ describe('maskFrame', () => {
   });
 });
 
+describe('maskFrame with items', () => {
+  it('masks item identifiers and the item lists of a 64, and nothing else more', () => {
+    const checkout =
+      '11YN20261123    100000                  AORIVERSIDE|AA21000009|AB31000005|AC|AD4321|AY1AZF00D';
+    expect(maskFrame(checkout, { items: true })).toBe(
+      '11YN20261123    100000                  AORIVERSIDE|AA***|AB***|AC***|AD***|AY1AZF00D',
+    );
+    const info =
+      '64              00120240315    142530000100000002000000000000AOmain|AAp1|AEZoe|AJDune|AS31000010|AU31000001|AU31000002|AT31000003|AV31000004|BU31000005|CD31000006|';
+    const masked = maskFrame(info, { items: true });
+    expect(masked).not.toMatch(/3100000/);
+    expect(masked).toContain('AJDune|');
+    expect(maskFrame(info)).toContain('AU31000001|');
+  });
+
+  it('masks renewed and unrenewed items of a 66', () => {
+    const renewAll = '6610001000120240315    142530AOmain|BM31000001|BN31000002 too soon|';
+    expect(maskFrame(renewAll, { items: true })).toBe('6610001000120240315    142530AOmain|BM***|BN***|');
+  });
+});
+
 describe('maskFrameForLog', () => {
   it('masks secrets and patron data in frames the field-wise mask cannot read', () => {
     const garbled = [
