@@ -189,6 +189,62 @@ describe('embedded broker authentication', () => {
     }
   });
 
+  it('holds a last will to the same rule: no forged answer, no gateway state, no retained request', async () => {
+    const { url, broker } = await brokerWithTokens();
+    const { echoed } = await startGateway(broker);
+    // What the broker publishes, seen in process (network subscribers may drop a will as a duplicate).
+    const published: Array<{ topic: string; payload: string; retained: boolean }> = [];
+    const record = (message: { topic: string; payload: Buffer; retained: boolean }) =>
+      published.push({ ...message, payload: message.payload.toString() });
+    await broker.local.subscribe('#', record);
+    await broker.local.subscribe('$SYS/+/disconnect/clients', record);
+    const wills = [
+      { clientId: 'kiosk-2', topic: topics.response('kiosk-1', 'circulation.patron').name, retain: false },
+      { clientId: 'kiosk-3', topic: topics.state().name, retain: true },
+      { clientId: 'kiosk-4', topic: topics.request('kiosk-4', 'echo').name, retain: true },
+    ];
+    for (const will of wills) {
+      const client = await connectAsync(url, {
+        reconnectPeriod: 0,
+        protocolVersion: 4,
+        clientId: will.clientId,
+        username: will.clientId,
+        password: KIOSK_TOKEN,
+        will: {
+          topic: will.topic,
+          payload: Buffer.from('{"status":"offline","transaction":"will","data":"last words"}'),
+          qos: 1,
+          retain: will.retain,
+        },
+      });
+      client.stream.destroy();
+      // aedes publishes a will, if allowed, before it announces the disconnect.
+      await expect
+        .poll(() =>
+          published.some((m) => m.topic.endsWith('/disconnect/clients') && m.payload === will.clientId),
+        )
+        .toBe(true);
+    }
+    const wentOut = published.filter((m) => m.payload.includes('"status":"offline","transaction":"will"'));
+    // Only the will on the client's own request topic went out, as a request, and was not kept.
+    expect(wentOut.map((m) => [m.topic, m.retained])).toEqual([
+      [topics.request('kiosk-4', 'echo').name, false],
+    ]);
+    await expect.poll(() => echoed).toEqual(['last words']);
+    const late = await Observer.connect(url, {
+      protocolVersion: 4,
+      clientId: 'kiosk-4',
+      username: 'k',
+      password: KIOSK_TOKEN,
+    });
+    cleanups.push(() => late.close());
+    await late.subscribe(`${topics.base}/#`);
+    await late.waitFor((m) => m.topic === topics.state().name, 'the retained gateway state');
+    expect(late.messages.find((m) => m.topic === topics.state().name)?.json).toMatchObject({
+      status: 'online',
+    });
+  });
+
   it('without tokens accepts anonymous clients but still guards the gateway name', async () => {
     const auth = createBrokerAuth({ topics, tokens: [] });
     const broker = await startEmbeddedBroker({
