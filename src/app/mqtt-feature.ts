@@ -58,7 +58,7 @@ export function mqttActions(services: DeskServices): Record<string, MqttAction> 
       if (!found) throw new CarrelError('job_not_found', `no job "${job}"`);
       return found;
     },
-    // Response topics can be read by any client of the broker: patron card ids are left out.
+    // Only the asking client reads the answer; patron card ids are left out all the same.
     'rfid.tags': async (data) => tagsWithoutPatronIds(services.rfid.tags(parse(readerRef, data).reader)),
     'rfid.security': async (data) => {
       const { reader, uid, secured } = parse(tagRef.extend(rfidSecurityRequestSchema.shape), data);
@@ -75,7 +75,8 @@ export function mqttActions(services: DeskServices): Record<string, MqttAction> 
 /**
  * Circulation over MQTT, the same service and schemas as HTTP. A refusal is an
  * error envelope whose code is the reason and whose message is the ILS's screen
- * messages. These answers name the patron: give the broker to kiosks and staff only.
+ * messages. These answers name the patron: each goes to the asking client's own
+ * answers area only (access.ts).
  */
 function circulationActions(services: DeskServices): Record<string, MqttAction> {
   const { circulation } = services;

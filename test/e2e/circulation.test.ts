@@ -262,8 +262,13 @@ describe('holds, fees, items, sessions', () => {
 
 describe('circulation over MQTT and without the ILS', () => {
   it('answers circulation actions, a refusal as an error envelope with the reason', async () => {
-    const client = await mqtt.connectAsync(desk.urls().mqtt!, { protocolVersion: 4, reconnectPeriod: 0 });
-    const base = 'carrel/library/desk-1';
+    const client = await mqtt.connectAsync(desk.urls().mqtt!, {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      clientId: 'kiosk-1',
+    });
+    // A client asks and is answered in its own area: clients/<its client id>/.
+    const base = 'carrel/library/desk-1/clients/kiosk-1';
     const responses = new Map<
       string,
       { status: string; data: unknown; error?: { code: string; message: string } }

@@ -51,9 +51,13 @@ beforeAll(async () => {
   });
   await new Promise((resolve) => ws.once('open', resolve));
 
-  client = await mqtt.connectAsync(desk.urls().mqtt!, { protocolVersion: 4, reconnectPeriod: 0 });
+  client = await mqtt.connectAsync(desk.urls().mqtt!, {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    clientId: 'kiosk-e2e',
+  });
   client.on('message', (topic, payload) => mqttMessages.push({ topic, payload: String(payload) }));
-  await client.subscribeAsync([`${BASE}/devices/pad-1/events/#`, `${BASE}/response/#`]);
+  await client.subscribeAsync([`${BASE}/devices/pad-1/events/#`, `${BASE}/clients/kiosk-e2e/response/#`]);
   await until(async () => ((await fetch(`${api}/api/v1/rfid/pad-1/tags`)).status === 200 ? true : undefined));
 });
 
@@ -250,13 +254,15 @@ describe('the RFID pad of the simulated desk', () => {
       typeOfUsage: 'patron-card',
     });
 
-    // MQTT responses can be read by any broker client: no patron id there either
+    // MQTT answers go to the asking client only, and carry no patron id either
     client.publish(
-      `${BASE}/request/rfid.tags`,
+      `${BASE}/clients/kiosk-e2e/request/rfid.tags`,
       JSON.stringify({ transaction: 't-1', data: { reader: 'pad-1' } }),
     );
     const response = await until(() =>
-      mqttMessages.find((m) => m.topic === `${BASE}/response/rfid.tags` && m.payload.includes('"t-1"')),
+      mqttMessages.find(
+        (m) => m.topic === `${BASE}/clients/kiosk-e2e/response/rfid.tags` && m.payload.includes('"t-1"'),
+      ),
     );
     const listed = JSON.parse(response.payload).data.tags.find((t: TagJson) => t.uid === uid);
     expect(listed.item).toEqual({ format: '28560-3', typeOfUsage: 'patron-card', isil: 'DK-718500' });

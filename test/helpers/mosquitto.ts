@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,25 +38,60 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Where Debian's mosquitto package puts the password tool. */
+export const MOSQUITTO_PASSWD_PATH = process.env.MOSQUITTO_PASSWD_PATH ?? '/usr/bin/mosquitto_passwd';
+
+/** Writes a Mosquitto password file at `path` with `mosquitto_passwd -b`, one entry per user. */
+export function writeMosquittoPasswords(path: string, users: Record<string, string>): void {
+  for (const [i, [user, password]] of Object.entries(users).entries()) {
+    execFileSync(MOSQUITTO_PASSWD_PATH, [...(i === 0 ? ['-c'] : []), '-b', path, user, password], {
+      stdio: 'ignore',
+    });
+  }
+}
+
+export interface MosquittoOptions {
+  /** 0 or omitted: a free port; a port number to come back on the same one. */
+  port?: number;
+  startTimeoutMs?: number;
+  /**
+   * Prepares extra files in the broker's temporary folder `dir` (a password
+   * file, an ACL file…) and returns extra mosquitto.conf lines. Without an
+   * `allow_anonymous` line among them the broker accepts anonymous clients.
+   */
+  configure?: (dir: string) => string[] | Promise<string[]>;
+}
+
 /**
  * Starts a real Mosquitto on 127.0.0.1 (a free port, or `port` to come back on
- * the same one), anonymous, without persistence: a restarted broker has lost
- * every retained message. Resolves once the broker says it is running.
+ * the same one), anonymous unless `configure` says otherwise, without
+ * persistence: a restarted broker has lost every retained message. Resolves
+ * once the broker says it is running.
  */
-export async function startMosquitto(
-  options: { port?: number; startTimeoutMs?: number } = {},
-): Promise<MosquittoBroker> {
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoBroker> {
   if (!existsSync(MOSQUITTO_PATH)) {
     throw new Error(`${MOSQUITTO_PATH} not found: the Mosquitto tests need the mosquitto package`);
   }
   const port = options.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'carrel-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
+  let extra: string[];
+  try {
+    extra = (await options.configure?.(dir)) ?? [];
+    // Started as root, Mosquitto drops to the mosquitto user, who must read these files.
+    await chmod(dir, 0o755);
+    for (const file of await readdir(dir)) await chmod(join(dir, file), 0o644);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const anonymous = extra.some((line) => line.startsWith('allow_anonymous')) ? [] : ['allow_anonymous true'];
   await writeFile(
     conf,
     [
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
+      ...anonymous,
+      ...extra,
       'persistence false',
       'log_dest stderr',
       'log_type error',

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Scope } from '../../gateway/config/schema.js';
-import type { BrokerGrant } from './embedded-broker.js';
+import { ClientAccess, roleOfScopes } from './access.js';
+import { ClientIdBindings } from './client-ids.js';
+import type { BrokerGrant, ConnectAttempt } from './embedded-broker.js';
 import type { CarrelTopics } from './topics.js';
 
 /** The user name the gateway's own MQTT client presents to the embedded broker. */
@@ -13,7 +15,7 @@ export interface MqttCredential {
 
 export interface BrokerAuth {
   /** For `startEmbeddedBroker({ authenticate })`. */
-  authenticate(username: string | undefined, password: Buffer | undefined): BrokerGrant;
+  authenticate(attempt: ConnectAttempt): BrokerGrant;
   /** What the gateway's own MqttApi client must present. Random per start, never logged. */
   gatewayCredential: MqttCredential;
 }
@@ -22,6 +24,8 @@ export interface BrokerAuthOptions {
   /** `auth.tokens` from the config. Empty: anonymous clients are accepted. */
   tokens: ReadonlyArray<{ name: string; token: string; scopes: ReadonlyArray<Scope> }>;
   topics: CarrelTopics;
+  /** Client ids remembered with their token at most (see ClientIdBindings). */
+  maxClientIdBindings?: number;
 }
 
 function digest(secret: Buffer | string): Buffer {
@@ -34,65 +38,43 @@ function sameSecret(presented: Buffer, expected: Buffer): boolean {
 }
 
 /**
- * Authentication and publish rules of the embedded broker.
+ * Authentication of the embedded broker's clients; what each may then do is
+ * access.ts's rule.
  *
  * - With `auth.tokens` configured, a client must present one of the tokens as
- *   its password (the user name is free, used only to tell clients apart).
+ *   its password (the user name is free, used only in logs). Its client id is
+ *   then bound to that token for the broker's lifetime: another token
+ *   presenting the same client id is refused (identifier rejected), so no one
+ *   can connect as another kiosk and read its answers.
+ * - Without tokens (loopback only) every client is accepted as one that may
+ *   ask; each still reads only its own area.
  * - The gateway's own client presents `gatewayCredential`, a random secret made
  *   here; the name `carrel-gateway` is refused with any other password, so no
  *   one can pose as the gateway, even when anonymous clients are accepted.
- * - Only the gateway publishes in its own tree (state, devices, responses);
- *   others may publish requests there, and only with a kiosk, staff or admin
- *   token (a monitor-only token reads), and never retained: a request's
- *   retain flag is cleared so the broker never stores one. Topics outside the
- *   tree are left alone.
  */
 export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
   const gatewayPassword = randomBytes(24).toString('base64url');
   const gatewayDigest = digest(gatewayPassword);
-  const tokens = options.tokens.map((t) => ({
-    digest: digest(t.token),
-    mayRequest: t.scopes.some((scope) => scope !== 'monitor'),
-  }));
+  const tokens = options.tokens.map((t) => ({ digest: digest(t.token), role: roleOfScopes(t.scopes) }));
+  const bindings = new ClientIdBindings<(typeof tokens)[number]>(options.maxClientIdBindings);
   const { topics } = options;
-  const requester: BrokerGrant = {
-    mayPublish: (topic) => !topics.owns(topic) || topics.actionOf(topic) !== undefined,
-    // A request names a patron and may carry a PIN: the broker must never keep one.
-    mayRetain: (topic) => !topics.owns(topic),
-  };
-  // Responses can name a patron (circulation answers): a monitor-only token may not read them.
-  const reader: BrokerGrant = {
-    mayPublish: (topic) => !topics.owns(topic),
-    maySubscribe: (filter) => !filterReachesResponses(filter, topics.base),
-  };
 
   return {
     gatewayCredential: { username: GATEWAY_MQTT_USERNAME, password: gatewayPassword },
-    authenticate(username, password) {
+    authenticate({ clientId, username, password, connected }) {
       if (username === GATEWAY_MQTT_USERNAME) {
-        return password !== undefined && sameSecret(password, gatewayDigest);
+        return password !== undefined && sameSecret(password, gatewayDigest) ? true : 'bad_credentials';
       }
-      if (tokens.length === 0) return requester;
-      if (password === undefined) return false;
+      if (tokens.length === 0) return new ClientAccess(topics, 'requester', clientId);
+      if (password === undefined) return 'bad_credentials';
       let match: (typeof tokens)[number] | undefined;
       for (const token of tokens) {
         // Compare against every token so timing does not tell which one matched.
         if (sameSecret(password, token.digest) && !match) match = token;
       }
-      if (!match) return false;
-      return match.mayRequest ? requester : reader;
+      if (!match) return 'bad_credentials';
+      if (!bindings.claim(clientId, match, connected)) return 'client_id_taken';
+      return new ClientAccess(topics, match.role, clientId);
     },
   };
-}
-
-/** True when `filter` can match a `<base>/response/<action>` topic. */
-export function filterReachesResponses(filter: string, base: string): boolean {
-  const levels = filter.split('/');
-  const responses = [...base.split('/'), 'response'];
-  for (const [i, level] of responses.entries()) {
-    if (levels[i] === '#') return true;
-    if (levels[i] === undefined || (levels[i] !== '+' && levels[i] !== level)) return false;
-  }
-  // The next level is the action: any literal, '+' or '#' there reaches some response.
-  return levels.length === responses.length + 1 || levels[responses.length] === '#';
 }

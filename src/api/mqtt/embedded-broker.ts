@@ -11,26 +11,47 @@ export interface EmbeddedBrokerOptions {
   /** 0 picks a free port. */
   port: number;
   logger: Logger;
-  /** Accepts or refuses a CONNECT. Without it every client is accepted and may publish anywhere. */
-  authenticate?: (username: string | undefined, password: Buffer | undefined) => BrokerGrant;
+  /**
+   * Accepts or refuses a CONNECT, and gives an accepted client its rules.
+   * Without it every client is accepted and may publish and read anywhere.
+   */
+  authenticate?: (attempt: ConnectAttempt) => BrokerGrant;
   /** Concurrent connections at most; more are closed at once. */
   maxClients?: number;
   /** Largest MQTT packet accepted, in bytes; a client sending a bigger one is disconnected. */
   maxPacketSize?: number;
 }
 
+/** One CONNECT, as the authenticate hook sees it. */
+export interface ConnectAttempt {
+  /** The client id (one aedes made up when the client sent none). */
+  clientId: string;
+  username: string | undefined;
+  password: Buffer | undefined;
+  /** True while a client with this id is connected. */
+  connected(clientId: string): boolean;
+}
+
+/** What a connected client may do; every answer is false for what it may not. */
+export interface ClientRules {
+  mayPublish(topic: string): boolean;
+  /** False: a PUBLISH on `topic` is passed on with its retain flag cleared, never stored. */
+  mayRetain(topic: string): boolean;
+  /** False: the SUBSCRIBE is refused in the SUBACK (the client stays connected). */
+  maySubscribe(filter: string): boolean;
+  /** False: a message on `topic` is not delivered to this client, whichever subscription matched it. */
+  mayReceive(topic: string): boolean;
+}
+
 /**
- * What a CONNECT is granted: `false` refuses it; `true` accepts it with no publish
- * rule; a rule accepts it and is asked about each PUBLISH of that connection.
+ * What a CONNECT is granted: `true` accepts it with no rules (the gateway's own
+ * client); rules accept it and are asked about each PUBLISH, SUBSCRIBE and
+ * delivery of that connection; a refusal is answered in the CONNACK.
  */
-export type BrokerGrant =
-  | boolean
-  | {
-      mayPublish(topic: string): boolean;
-      maySubscribe?(filter: string): boolean;
-      /** False: a PUBLISH on `topic` is passed on with its retain flag cleared, never stored. */
-      mayRetain?(topic: string): boolean;
-    };
+export type BrokerGrant = true | ClientRules | BrokerRefusal;
+
+/** `bad_credentials`: bad user name or password (4). `client_id_taken`: identifier rejected (2). */
+export type BrokerRefusal = 'bad_credentials' | 'client_id_taken';
 
 /**
  * The broker as the gateway in the same process sees it: publish and subscribe
@@ -67,7 +88,7 @@ export interface EmbeddedBroker {
 export const DEFAULT_MAX_CLIENTS = 64;
 export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024;
 
-const BAD_USERNAME_OR_PASSWORD = 4;
+const REFUSAL_CODES = { client_id_taken: 2, bad_credentials: 4 } as const;
 const NOT_AUTHORIZED = 5;
 
 /**
@@ -85,7 +106,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   }
   const logger = options.logger.child({ module: 'mqtt-broker' });
   const maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
-  const grants = new WeakMap<Client, Exclude<BrokerGrant, boolean>>();
+  const rules = new WeakMap<Client, ClientRules>();
+  const connectedIds = new Map<string, Client>();
 
   const broker = await Aedes.createBroker({
     connectTimeout: 10_000,
@@ -93,64 +115,78 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     heartbeatInterval: 60_000,
     maxTopicLevels: 32,
     authenticate(client, username, password, done) {
-      let accepted: BrokerGrant = true;
+      let grant: BrokerGrant = true;
       try {
-        accepted = options.authenticate ? options.authenticate(username, password) : true;
+        grant = options.authenticate
+          ? options.authenticate({
+              clientId: client.id,
+              username,
+              password,
+              connected: (clientId) => connectedIds.has(clientId),
+            })
+          : true;
       } catch (error) {
         logger.error({ err: describeError(error) }, 'MQTT authenticate hook failed');
-        accepted = false;
+        grant = 'bad_credentials';
       }
-      if (!accepted) {
-        logger.info({ clientId: client.id }, 'MQTT client refused: bad credentials');
-        const error = new Error('bad username or password') as AuthenticateError;
-        error.returnCode = BAD_USERNAME_OR_PASSWORD;
+      if (typeof grant === 'string') {
+        logger.info(
+          { clientId: client.id, reason: grant },
+          grant === 'client_id_taken'
+            ? 'MQTT client refused: its client id belongs to another token'
+            : 'MQTT client refused: bad credentials',
+        );
+        const error = new Error(
+          grant === 'client_id_taken' ? 'identifier rejected' : 'bad username or password',
+        ) as AuthenticateError;
+        error.returnCode = REFUSAL_CODES[grant];
         done(error, false);
         return;
       }
-      if (accepted !== true) grants.set(client, accepted);
+      if (grant !== true) rules.set(client, grant);
       done(null, true);
     },
     authorizePublish(client, packet, done) {
-      const grant = client ? grants.get(client) : undefined;
-      if (!grant) {
+      const rule = client ? rules.get(client) : undefined;
+      if (!rule) {
         done(null);
         return;
       }
-      let allowed = false;
-      try {
-        allowed = grant.mayPublish(packet.topic);
-      } catch (error) {
-        logger.error({ err: describeError(error) }, 'MQTT publish rule failed');
-      }
-      if (allowed && packet.retain && grant.mayRetain && !safely(() => grant.mayRetain?.(packet.topic))) {
+      const allowed = safely(() => rule.mayPublish(packet.topic), logger, 'publish');
+      if (allowed && packet.retain && !safely(() => rule.mayRetain(packet.topic), logger, 'retain')) {
         // A retained request would sit on the broker with its patron id and PIN for
         // every later subscriber: pass it on, but never store it.
         packet.retain = false;
-        logger.debug({ clientId: client?.id, topic: packet.topic }, 'MQTT retain flag cleared');
+        logger.debug({ clientId: client?.id }, 'MQTT retain flag cleared on a request');
       }
       if (allowed) {
         done(null);
       } else {
-        logger.debug({ clientId: client?.id, topic: packet.topic }, 'MQTT publish refused');
+        // The topic is not logged: a client may put anything in it.
+        logger.debug({ clientId: client?.id }, 'MQTT publish refused');
         const error = new Error('not authorized') as AuthenticateError;
         error.returnCode = NOT_AUTHORIZED;
         done(error);
       }
     },
     authorizeSubscribe(client, subscription, done) {
-      const grant = client ? grants.get(client) : undefined;
-      let allowed = true;
-      try {
-        allowed = grant?.maySubscribe?.(subscription.topic) ?? true;
-      } catch (error) {
-        logger.error({ err: describeError(error) }, 'MQTT subscribe rule failed');
-        allowed = false;
-      }
-      if (!allowed)
-        logger.debug({ clientId: client?.id, filter: subscription.topic }, 'MQTT subscription refused');
+      const rule = client ? rules.get(client) : undefined;
+      const allowed = !rule || safely(() => rule.maySubscribe(subscription.topic), logger, 'subscribe');
+      if (!allowed) logger.debug({ clientId: client?.id }, 'MQTT subscription refused');
       // A null subscription is refused in the SUBACK; the client stays connected.
       done(null, allowed ? subscription : null);
     },
+    authorizeForward(client, packet) {
+      const rule = rules.get(client);
+      // Checked per message, whatever filter matched: `#`, `+/+/…` or a shared
+      // subscription can never hand a client a topic it may not read.
+      if (!rule || safely(() => rule.mayReceive(packet.topic), logger, 'forward')) return packet;
+      return null;
+    },
+  });
+  broker.on('client', (client) => connectedIds.set(client.id, client));
+  broker.on('clientDisconnect', (client) => {
+    if (connectedIds.get(client.id) === client) connectedIds.delete(client.id);
   });
   broker.on('clientError', (client, error) => {
     logger.debug({ clientId: client?.id, err: describeError(error) }, 'MQTT client error');
@@ -220,11 +256,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   };
 }
 
-/** The rule's answer; false when the rule throws. */
-function safely(rule: () => boolean | undefined): boolean {
+/** The rule's answer; false (and logged: our bug) when the rule throws. */
+function safely(rule: () => boolean, logger: Logger, what: string): boolean {
   try {
     return rule() === true;
-  } catch {
+  } catch (error) {
+    logger.error({ err: describeError(error) }, `MQTT ${what} rule failed`);
     return false;
   }
 }

@@ -18,7 +18,7 @@ export interface MqttApiCommonOptions {
   logger: Logger;
   /** Every device's current health record, read on each (re)connect. */
   deviceStates: () => DeviceState[];
-  /** Request actions by name; what `request/<action>` calls. */
+  /** Request actions by name; what `clients/<clientId>/request/<action>` calls. */
   actions: Readonly<Record<string, MqttAction>>;
   clock?: Clock;
   /** `start()` gives up after this long. */
@@ -53,8 +53,9 @@ export type MqttApiOptions = MqttApiCommonOptions & (MqttApiClientOptions | Mqtt
 
 /**
  * Carrel's MQTT API: publishes the gateway's state, every device's state
- * (retained) and device events, and answers `request/<action>` with the
- * response envelope. Talks to the embedded broker in process (`embedded`) or to
+ * (retained) and device events, and answers each client's
+ * `clients/<clientId>/request/<action>` on its `clients/<clientId>/response/<action>`
+ * with the response envelope. Talks to the embedded broker in process (`embedded`) or to
  * any broker over the network (`url`, through mqtt.js, loaded only then).
  *
  * Retained messages are the gateway state and DeviceState only; neither ever
@@ -182,17 +183,19 @@ export class MqttApi {
   }
 
   private onMessage(message: LinkMessage): void {
-    const action = this.topics.actionOf(message.topic);
-    if (action === undefined) return;
+    const request = this.topics.requestOf(message.topic);
+    if (request === undefined) return;
+    const { clientId, action } = request;
     if (message.retained) {
       // A retained request would run again on every reconnect (a receipt printed twice): never act on one.
       this.logger.warn(
-        { action },
+        { action, clientId },
         'ignored a retained MQTT request; publish requests without the retain flag',
       );
       return;
     }
     this.requests.accept({
+      clientId,
       action,
       payload: message.payload,
       ...(message.responseTopic !== undefined && { responseTopic: message.responseTopic }),

@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { type CarrelTopics, hasWildcardOrNul, type MqttResponse } from './topics.js';
+import type { CarrelTopics, MqttResponse } from './topics.js';
 
 /** What MQTT calls to do the work of one action. Throws a CarrelError for a stable error code. */
 export type MqttAction = (data: unknown) => Promise<unknown>;
 
-/** One PUBLISH on `request/<action>`, as received. */
+/** One PUBLISH on `clients/<clientId>/request/<action>`, as received. */
 export interface IncomingRequest {
+  /** The asking client, from the request topic: the broker lets only that client publish there. */
+  clientId: string;
   action: string;
   payload: Buffer;
   /** MQTT 5 properties, when the requester set them. */
@@ -186,10 +188,16 @@ export class RequestDispatcher {
   private reply(request: IncomingRequest, envelope: MqttResponse): void {
     if (this.closed) return;
     const { topics } = this.options;
-    let topic = topics.response(request.action).name;
+    let topic = topics.response(request.clientId, request.action).name;
     if (request.responseTopic !== undefined) {
-      if (isAcceptableResponseTopic(request.responseTopic, topics)) topic = request.responseTopic;
-      else this.options.logger.debug({ action: request.action }, 'MQTT request responseTopic ignored');
+      if (isAcceptableResponseTopic(request.responseTopic, request.clientId, topics)) {
+        topic = request.responseTopic;
+      } else {
+        this.options.logger.debug(
+          { action: request.action, clientId: request.clientId },
+          'MQTT request responseTopic outside the client’s own answers area; answered on the default topic',
+        );
+      }
     }
     this.options.respond({
       topic,
@@ -200,13 +208,12 @@ export class RequestDispatcher {
 }
 
 /**
- * An MQTT 5 responseTopic is honoured when it is a plain topic name and, inside
- * this gateway's tree, lies under `response/` (a request cannot make the gateway
- * publish over its own state topics).
+ * An MQTT 5 responseTopic is honoured only inside the asking client's own
+ * answers area, `clients/<clientId>/response/...`: the gateway publishes with
+ * its own rights, and must never be talked into putting one client's answer
+ * (a patron) where another can read it, onto its own state topics, or onto a
+ * request topic (where it would be taken for a request).
  */
-export function isAcceptableResponseTopic(topic: string, topics: CarrelTopics): boolean {
-  if (topic.length === 0 || topic.length > MAX_RESPONSE_TOPIC_LENGTH) return false;
-  if (hasWildcardOrNul(topic) || topic.startsWith('$')) return false;
-  if (!topics.owns(topic)) return true;
-  return topic.startsWith(`${topics.base}/response/`);
+export function isAcceptableResponseTopic(topic: string, clientId: string, topics: CarrelTopics): boolean {
+  return topic.length <= MAX_RESPONSE_TOPIC_LENGTH && topics.isResponseTopicOf(clientId, topic);
 }

@@ -6,12 +6,17 @@ import type { DeviceEvent, DeviceState } from '../../devices/device-state.js';
  * retained, and the payload each one carries.
  *
  * ```
- * carrel/<site>/<gateway>/state                      retained  GatewayStatusPayload (last will: offline)
- * carrel/<site>/<gateway>/devices/<id>/state         retained  DeviceState
- * carrel/<site>/<gateway>/devices/<id>/events/<type>           DeviceEvent
- * carrel/<site>/<gateway>/request/<action>                     MqttRequest  (from a front end)
- * carrel/<site>/<gateway>/response/<action>                    MqttResponse (to a front end)
+ * carrel/<site>/<gateway>/state                                  retained  GatewayStatusPayload (last will: offline)
+ * carrel/<site>/<gateway>/devices/<id>/state                     retained  DeviceState
+ * carrel/<site>/<gateway>/devices/<id>/events/<type>                       DeviceEvent
+ * carrel/<site>/<gateway>/clients/<clientId>/request/<action>              MqttRequest  (from that client)
+ * carrel/<site>/<gateway>/clients/<clientId>/response/<action>             MqttResponse (to that client)
  * ```
+ *
+ * Requests and responses live in the asking client's own area,
+ * `clients/<its MQTT client id>/`: they name patrons and carry PINs, and only
+ * that client (and the gateway) may read them. Who may read and write what is
+ * decided in access.ts; this file only names the topics.
  *
  * Privacy: only the gateway state and DeviceState are retained, and neither ever
  * carries patron data (DeviceState.detail is device-family specifics only). A
@@ -24,14 +29,14 @@ export type GatewayStatusPayload =
   | { status: 'online'; since: string }
   | { status: 'offline'; since?: string };
 
-/** What a front end publishes on `request/<action>`. */
+/** What a front end publishes on `clients/<clientId>/request/<action>`. */
 export interface MqttRequest {
   /** Correlation id, echoed in the response envelope. */
   transaction: string;
   data?: unknown;
 }
 
-/** The one response envelope on `response/<action>`. */
+/** The one response envelope on `clients/<clientId>/response/<action>`. */
 export interface MqttResponse {
   status: 'ok' | 'error';
   data: unknown;
@@ -132,30 +137,69 @@ export class CarrelTopics {
     );
   }
 
-  request(action: string): Topic<'request'> {
-    return this.topic('request', `request/${guard(action, 'action')}`);
+  /** Where the client `clientId` asks for `action`. */
+  request(clientId: string, action: string): Topic<'request'> {
+    return this.topic('request', `${this.clientArea(clientId)}/request/${guard(action, 'action')}`);
   }
 
-  response(action: string): Topic<'response'> {
-    return this.topic('response', `response/${guard(action, 'action')}`);
+  /** Where the gateway answers the client `clientId` about `action`. */
+  response(clientId: string, action: string): Topic<'response'> {
+    return this.topic('response', `${this.clientArea(clientId)}/response/${guard(action, 'action')}`);
   }
 
-  /** The subscription that receives every request. */
+  /** The subscription that receives every client's requests (the gateway's). */
   requestFilter(): string {
-    return `${this.base}/request/+`;
+    return `${this.base}/clients/+/request/+`;
   }
 
-  /** The action named by a request topic, or undefined when `topic` is not one of ours. */
-  actionOf(topic: string): string | undefined {
-    const prefix = `${this.base}/request/`;
+  /** Every device's state. */
+  deviceStateFilter(): string {
+    return `${this.base}/devices/+/state`;
+  }
+
+  /** Every device's events. */
+  deviceEventFilter(): string {
+    return `${this.base}/devices/+/events/+`;
+  }
+
+  /** The requests one client may send. */
+  clientRequestFilter(clientId: string): string {
+    return `${this.base}/${this.clientArea(clientId)}/request/+`;
+  }
+
+  /** The answers one client may read (under it, MQTT 5 response topics of its own choosing). */
+  clientResponseFilter(clientId: string): string {
+    return `${this.base}/${this.clientArea(clientId)}/response/#`;
+  }
+
+  /** The asking client and the action of a request topic, or undefined when `topic` is not one. */
+  requestOf(topic: string): { clientId: string; action: string } | undefined {
+    const prefix = `${this.base}/clients/`;
     if (!topic.startsWith(prefix)) return undefined;
-    const action = topic.slice(prefix.length);
-    return isSafeTopicSegment(action) ? action : undefined;
+    const levels = topic.slice(prefix.length).split('/');
+    if (levels.length !== 3 || levels[1] !== 'request') return undefined;
+    const [clientId, , action] = levels as [string, string, string];
+    return isSafeTopicSegment(clientId) && isSafeTopicSegment(action) ? { clientId, action } : undefined;
+  }
+
+  /**
+   * True when `topic` is a plain topic name in the answers area of `clientId`
+   * (`clients/<clientId>/response/...`): the only place an MQTT 5 response topic
+   * may send that client's answer.
+   */
+  isResponseTopicOf(clientId: string, topic: string): boolean {
+    if (!isSafeTopicSegment(clientId) || hasWildcardOrNul(topic)) return false;
+    const prefix = `${this.base}/${this.clientArea(clientId)}/response/`;
+    return topic.length > prefix.length && topic.startsWith(prefix);
   }
 
   /** True when `topic` lies in this gateway's tree. */
   owns(topic: string): boolean {
     return topic === this.base || topic.startsWith(`${this.base}/`);
+  }
+
+  private clientArea(clientId: string): string {
+    return `clients/${guard(clientId, 'client id')}`;
   }
 
   private topic<K extends TopicKind>(kind: K, suffix: string): Topic<K> {

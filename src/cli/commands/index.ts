@@ -21,6 +21,10 @@ const LOADERS: Record<string, { summary: string; load: () => Promise<Command> }>
       'SIP2 console for the ILS: status, patron-info, checkout…, or a shell (JSON out, --wire for frames)',
     load: async () => (await import('./sip2.js')).sip2Command,
   },
+  mqtt: {
+    summary: 'print the Mosquitto ACL file for an external broker: carrel mqtt acl --config FILE',
+    load: async () => (await import('./mqtt.js')).mqttCommand,
+  },
   sim: {
     summary: 'run one device simulator on its own: carrel sim <kind> [options]',
     load: async () => (await import('./sim.js')).simCommand,

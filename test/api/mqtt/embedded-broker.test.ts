@@ -68,8 +68,13 @@ async function startGateway(
   return { api, echoed };
 }
 
-async function observe(url: string, password: string): Promise<Observer> {
-  const observer = await Observer.connect(url, { username: 'kiosk', password, protocolVersion: 4 });
+async function observe(url: string, password: string, clientId = 'kiosk-1'): Promise<Observer> {
+  const observer = await Observer.connect(url, {
+    clientId,
+    username: clientId,
+    password,
+    protocolVersion: 4,
+  });
   cleanups.push(() => observer.close());
   return observer;
 }
@@ -119,46 +124,125 @@ describe('embedded broker authentication', () => {
     await startGateway(broker);
     const observer = await observe(url, KIOSK_TOKEN);
     await observer.subscribe(`${topics.base}/#`);
-    await observer.publish(topics.request('echo').name, JSON.stringify({ transaction: 'k-1', data: 'hi' }));
-    const answer = await observer.waitFor((m) => m.topic === topics.response('echo').name, 'echo answer');
+    await observer.publish(
+      topics.request('kiosk-1', 'echo').name,
+      JSON.stringify({ transaction: 'k-1', data: 'hi' }),
+    );
+    const answer = await observer.waitFor(
+      (m) => m.topic === topics.response('kiosk-1', 'echo').name,
+      'echo answer',
+    );
     expect(answer.json).toEqual({ status: 'ok', data: 'hi', transaction: 'k-1' });
   });
 
-  it('lets no client but the gateway publish in the gateway tree, and monitor tokens only read', async () => {
+  it('lets clients publish in the gateway tree only their own requests, and monitor tokens only read', async () => {
     const { url, broker } = await brokerWithTokens();
     const { echoed } = await startGateway(broker);
     const kiosk = await observe(url, KIOSK_TOKEN);
-    await kiosk.subscribe(`${topics.base}/response/+`);
+    await kiosk.subscribe(topics.clientResponseFilter('kiosk-1'));
 
-    const spoofer = await observe(url, KIOSK_TOKEN);
-    const spooferClosed = closed(spoofer.client);
-    spoofer.client.publish(topics.state().name, JSON.stringify({ status: 'offline' }), {
-      qos: 1,
-      retain: true,
-    });
-    await spooferClosed;
-
-    const monitor = await observe(url, MONITOR_TOKEN);
-    const monitorClosed = closed(monitor.client);
-    monitor.client.publish(topics.request('echo').name, JSON.stringify({ transaction: 'm-1' }), { qos: 1 });
-    await monitorClosed;
-    // The broker refused the monitor's request before it reached the in-process gateway:
+    // MQTT 3.1.1 has no refusal for a PUBLISH: the broker drops the client instead.
+    const refusedPublishes: Array<{ token: string; clientId: string; topic: string }> = [
+      { token: KIOSK_TOKEN, clientId: 'kiosk-2', topic: topics.state().name },
+      // the shared request topic is retired; another client's area is not this one's
+      { token: KIOSK_TOKEN, clientId: 'kiosk-2', topic: `${topics.base}/request/echo` },
+      { token: KIOSK_TOKEN, clientId: 'kiosk-2', topic: topics.request('kiosk-1', 'echo').name },
+      { token: KIOSK_TOKEN, clientId: 'kiosk-2', topic: topics.response('kiosk-2', 'echo').name },
+      { token: MONITOR_TOKEN, clientId: 'it', topic: topics.request('it', 'echo').name },
+    ];
+    for (const { token, clientId, topic } of refusedPublishes) {
+      const client = await observe(url, token, clientId);
+      const gone = closed(client.client);
+      client.client.publish(topic, JSON.stringify({ transaction: 'refused', data: 'refused' }), {
+        qos: 1,
+        retain: true,
+      });
+      await gone;
+    }
+    // The broker refused those before they reached the in-process gateway:
     // the next request is the only one the gateway ever ran and answered.
-    await kiosk.publish(topics.request('echo').name, JSON.stringify({ transaction: 'k-2', data: 'after' }));
+    await kiosk.publish(
+      topics.request('kiosk-1', 'echo').name,
+      JSON.stringify({ transaction: 'k-2', data: 'after' }),
+    );
     await kiosk.waitFor((m) => (m.json as { transaction?: string }).transaction === 'k-2', 'kiosk answer');
     expect(echoed).toEqual(['after']);
     expect(kiosk.messages.map((m) => (m.json as { transaction?: string }).transaction)).toEqual(['k-2']);
 
-    const reader = await observe(url, MONITOR_TOKEN);
+    const reader = await observe(url, MONITOR_TOKEN, 'it');
     await reader.subscribe(topics.state().name);
     const state = await reader.waitFor((m) => m.topic === topics.state().name, 'gateway state');
     expect(state.json).toMatchObject({ status: 'online' });
-    // Responses can name a patron: a monitor token may not subscribe where they go.
-    for (const filter of ['#', `${topics.base}/#`, `${topics.base}/response/+`, 'carrel/+/+/response/#']) {
+    // Refused where the filter can reach nothing a monitor may read; broad filters are
+    // granted, and what they deliver is checked per message (the access matrix tests).
+    for (const filter of [
+      '$SYS/#',
+      `${topics.base}/request/#`,
+      `${topics.base}/clients/+/response/+`,
+      `${topics.base}/clients/kiosk-1/#`,
+    ]) {
       await expect(reader.client.subscribeAsync(filter), filter).rejects.toThrow(/subscribe error/i);
     }
-    const devices = await reader.client.subscribeAsync(`${topics.base}/devices/#`);
-    expect(devices[0]?.qos).not.toBe(128);
+    for (const filter of ['#', `${topics.base}/#`, `${topics.base}/devices/#`]) {
+      const granted = await reader.client.subscribeAsync(filter);
+      expect(granted[0]?.qos, filter).not.toBe(128);
+    }
+  });
+
+  it('holds a last will to the same rule: no forged answer, no gateway state, no retained request', async () => {
+    const { url, broker } = await brokerWithTokens();
+    const { echoed } = await startGateway(broker);
+    // What the broker publishes, seen in process (network subscribers may drop a will as a duplicate).
+    const published: Array<{ topic: string; payload: string; retained: boolean }> = [];
+    const record = (message: { topic: string; payload: Buffer; retained: boolean }) =>
+      published.push({ ...message, payload: message.payload.toString() });
+    await broker.local.subscribe('#', record);
+    await broker.local.subscribe('$SYS/+/disconnect/clients', record);
+    const wills = [
+      { clientId: 'kiosk-2', topic: topics.response('kiosk-1', 'circulation.patron').name, retain: false },
+      { clientId: 'kiosk-3', topic: topics.state().name, retain: true },
+      { clientId: 'kiosk-4', topic: topics.request('kiosk-4', 'echo').name, retain: true },
+    ];
+    for (const will of wills) {
+      const client = await connectAsync(url, {
+        reconnectPeriod: 0,
+        protocolVersion: 4,
+        clientId: will.clientId,
+        username: will.clientId,
+        password: KIOSK_TOKEN,
+        will: {
+          topic: will.topic,
+          payload: Buffer.from('{"status":"offline","transaction":"will","data":"last words"}'),
+          qos: 1,
+          retain: will.retain,
+        },
+      });
+      client.stream.destroy();
+      // aedes publishes a will, if allowed, before it announces the disconnect.
+      await expect
+        .poll(() =>
+          published.some((m) => m.topic.endsWith('/disconnect/clients') && m.payload === will.clientId),
+        )
+        .toBe(true);
+    }
+    const wentOut = published.filter((m) => m.payload.includes('"status":"offline","transaction":"will"'));
+    // Only the will on the client's own request topic went out, as a request, and was not kept.
+    expect(wentOut.map((m) => [m.topic, m.retained])).toEqual([
+      [topics.request('kiosk-4', 'echo').name, false],
+    ]);
+    await expect.poll(() => echoed).toEqual(['last words']);
+    const late = await Observer.connect(url, {
+      protocolVersion: 4,
+      clientId: 'kiosk-4',
+      username: 'k',
+      password: KIOSK_TOKEN,
+    });
+    cleanups.push(() => late.close());
+    await late.subscribe(`${topics.base}/#`);
+    await late.waitFor((m) => m.topic === topics.state().name, 'the retained gateway state');
+    expect(late.messages.find((m) => m.topic === topics.state().name)?.json).toMatchObject({
+      status: 'online',
+    });
   });
 
   it('without tokens accepts anonymous clients but still guards the gateway name', async () => {
@@ -176,6 +260,25 @@ describe('embedded broker authentication', () => {
     });
     // The internal credential still admits a gateway dialling the broker over TCP.
     await startGateway({ url, credential: auth.gatewayCredential });
+  });
+});
+
+describe('embedded broker and shared subscriptions', () => {
+  it('aedes 1.x has no shared subscriptions: $share/<group>/<filter> is a literal filter', async () => {
+    const broker = await startEmbeddedBroker({ port: 0, logger: silentLogger() });
+    cleanups.push(() => broker.close());
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const member = await Observer.connect(url, { protocolVersion: 4 });
+    cleanups.push(() => member.close());
+    await member.subscribe('$share/g/probe/#');
+    await member.subscribe('done');
+    const sender = await Observer.connect(url, { protocolVersion: 4 });
+    cleanups.push(() => sender.close());
+    await sender.publish('probe/x', 'through the filter');
+    await sender.publish('$share/g/probe/y', 'the literal topic');
+    await sender.publish('done', '');
+    await member.waitFor((m) => m.topic === 'done', 'the last message');
+    expect(member.messages.map((m) => m.topic)).toEqual(['$share/g/probe/y', 'done']);
   });
 });
 

@@ -36,6 +36,11 @@ export interface BrokerFixture {
   start(port?: number): Promise<BrokerUnderTest>;
 }
 
+/** A client's own request/response area under `base`: `<base>/clients/<client id>`. */
+export function areaOf(base: string, observer: Observer): string {
+  return `${base}/clients/${observer.client.options.clientId}`;
+}
+
 export function printerState(overrides: Partial<DeviceState> = {}): DeviceState {
   return {
     device: 'receipt-1',
@@ -118,8 +123,12 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       return { api, bus, base: `carrel/main-library/${gateway}`, states, listenerErrors };
     }
 
+    let observerSerial = 0;
+
+    /** A client of the broker; requests go to its own area, `clients/<its client id>/`. */
     async function observe(url = broker.url): Promise<Observer> {
-      const observer = await Observer.connect(url, { protocolVersion: fixture.protocolVersion });
+      const clientId = `observer-${process.pid}-${++observerSerial}`;
+      const observer = await Observer.connect(url, { protocolVersion: fixture.protocolVersion, clientId });
       cleanups.push(() => observer.close());
       return observer;
     }
@@ -182,38 +191,39 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
     it('answers requests with the envelope and echoes the transaction', async () => {
       const { base } = await startApi();
       const observer = await observe();
-      await observer.subscribe(`${base}/response/+`);
+      const area = areaOf(base, observer);
+      await observer.subscribe(`${area}/response/+`);
       const respondedTo = (transaction: string | null) => (m: { json: unknown }) =>
         (m.json as { transaction?: unknown }).transaction === transaction;
 
       await observer.publish(
-        `${base}/request/echo`,
+        `${area}/request/echo`,
         JSON.stringify({ transaction: 't-1', data: { copies: 2 } }),
       );
       const ok = await observer.waitFor(respondedTo('t-1'), 'echo response');
-      expect(ok.topic).toBe(`${base}/response/echo`);
+      expect(ok.topic).toBe(`${area}/response/echo`);
       expect(ok.retain).toBe(false);
       expect(ok.json).toEqual({ status: 'ok', data: { copies: 2 }, transaction: 't-1' });
 
-      await observer.publish(`${base}/request/eject`, JSON.stringify({ transaction: 't-2' }));
+      await observer.publish(`${area}/request/eject`, JSON.stringify({ transaction: 't-2' }));
       const unknown = await observer.waitFor(respondedTo('t-2'), 'unknown action response');
-      expect(unknown.topic).toBe(`${base}/response/eject`);
+      expect(unknown.topic).toBe(`${area}/response/eject`);
       expect(unknown.json).toMatchObject({ status: 'error', data: null, error: { code: 'unknown_action' } });
 
-      await observer.publish(`${base}/request/__proto__`, JSON.stringify({ transaction: 't-3' }));
+      await observer.publish(`${area}/request/__proto__`, JSON.stringify({ transaction: 't-3' }));
       const proto = await observer.waitFor(respondedTo('t-3'), 'prototype name response');
       expect(proto.json).toMatchObject({ status: 'error', error: { code: 'unknown_action' } });
 
-      await observer.publish(`${base}/request/echo`, '{"transaction": "t-4", ');
+      await observer.publish(`${area}/request/echo`, '{"transaction": "t-4", ');
       const malformed = await observer.waitFor(respondedTo(null), 'malformed response');
-      expect(malformed.topic).toBe(`${base}/response/echo`);
+      expect(malformed.topic).toBe(`${area}/response/echo`);
       expect(malformed.json).toMatchObject({
         status: 'error',
         error: { code: 'bad_request' },
         transaction: null,
       });
 
-      await observer.publish(`${base}/request/paper.check`, JSON.stringify({ transaction: 't-5' }));
+      await observer.publish(`${area}/request/paper.check`, JSON.stringify({ transaction: 't-5' }));
       const failed = await observer.waitFor(respondedTo('t-5'), 'handler error response');
       expect(failed.json).toEqual({
         status: 'error',
@@ -222,7 +232,7 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
         transaction: 't-5',
       });
 
-      await observer.publish(`${base}/request/crash`, JSON.stringify({ transaction: 't-6' }));
+      await observer.publish(`${area}/request/crash`, JSON.stringify({ transaction: 't-6' }));
       const crashed = await observer.waitFor(respondedTo('t-6'), 'internal error response');
       expect(crashed.json).toEqual({
         status: 'error',
@@ -236,15 +246,16 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       const gateway = `retained-${process.pid}-${++gatewaySerial}`;
       const base = `carrel/main-library/${gateway}`;
       const observer = await observe();
-      await observer.subscribe(`${base}/response/+`);
+      const area = areaOf(base, observer);
+      await observer.subscribe(`${area}/response/+`);
       const transactionOf = (m: { json: unknown }) =>
         (m.json as { transaction?: unknown } | null)?.transaction;
-      await observer.publish(`${base}/request/echo`, JSON.stringify({ transaction: 'stale' }), {
+      await observer.publish(`${area}/request/echo`, JSON.stringify({ transaction: 'stale' }), {
         retain: true,
       });
-      cleanups.push(() => observer.publish(`${base}/request/echo`, '', { retain: true }));
+      cleanups.push(() => observer.publish(`${area}/request/echo`, '', { retain: true }));
       await startApi({ gateway });
-      await observer.publish(`${base}/request/echo`, JSON.stringify({ transaction: 'fresh' }));
+      await observer.publish(`${area}/request/echo`, JSON.stringify({ transaction: 'fresh' }));
       await observer.waitFor((m) => transactionOf(m) === 'fresh', 'response to the fresh request');
       expect(observer.messages.filter((m) => transactionOf(m) === 'stale')).toEqual([]);
     });
@@ -252,18 +263,19 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
     it('survives any request payload and keeps answering', async () => {
       const { api, base } = await startApi();
       const observer = await observe();
-      await observer.subscribe(`${base}/response/+`);
+      const area = areaOf(base, observer);
+      await observer.subscribe(`${area}/response/+`);
       await fc.assert(
         fc.asyncProperty(
           fc.uint8Array({ maxLength: 300 }),
           fc.constantFrom('echo', 'crash', 'nope'),
           async (bytes, action) => {
-            await observer.publish(`${base}/request/${action}`, Buffer.from(bytes));
+            await observer.publish(`${area}/request/${action}`, Buffer.from(bytes));
           },
         ),
         { numRuns: 40 },
       );
-      await observer.publish(`${base}/request/echo`, JSON.stringify({ transaction: 'after-fuzz', data: 1 }));
+      await observer.publish(`${area}/request/echo`, JSON.stringify({ transaction: 'after-fuzz', data: 1 }));
       const answer = await observer.waitFor(
         (m) => (m.json as { transaction?: unknown }).transaction === 'after-fuzz',
         'answer after fuzzing',
@@ -275,14 +287,38 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
     it.runIf(fixture.protocolVersion === 5)('honours MQTT 5 responseTopic and correlationData', async () => {
       const { base } = await startApi();
       const observer = await observe();
-      const replies = `kiosk-replies/${process.pid}/${gatewaySerial}`;
-      await observer.subscribe(replies);
-      await observer.publish(`${base}/request/echo`, JSON.stringify({ data: 'hello' }), {
+      const area = areaOf(base, observer);
+      // Inside the client's own answers area, any topic it names is used.
+      const replies = `${area}/response/screen-7`;
+      await observer.subscribe(`${area}/response/#`);
+      await observer.publish(`${area}/request/echo`, JSON.stringify({ data: 'hello' }), {
         properties: { responseTopic: replies, correlationData: Buffer.from('corr-7') },
       });
       const reply = await observer.waitFor((m) => m.topic === replies, 'reply on the response topic');
       expect(reply.correlationData?.toString()).toBe('corr-7');
       expect(reply.json).toEqual({ status: 'ok', data: 'hello', transaction: 'corr-7' });
+
+      // Anywhere else (another client's area, outside the tree) the answer comes on the client's own topic.
+      const elsewhere = await observe();
+      await elsewhere.subscribe(`${areaOf(base, elsewhere)}/#`);
+      await elsewhere.subscribe('kiosk-replies/#');
+      for (const [i, responseTopic] of [
+        `${areaOf(base, elsewhere)}/response/echo`,
+        `kiosk-replies/${process.pid}/${gatewaySerial}`,
+      ].entries()) {
+        const correlationData = Buffer.from(`corr-${i}`);
+        await observer.publish(`${area}/request/echo`, JSON.stringify({ data: i }), {
+          properties: { responseTopic, correlationData },
+        });
+        const answer = await observer.waitFor(
+          (m) => m.correlationData?.equals(correlationData) === true,
+          `the answer for ${responseTopic}`,
+        );
+        expect(answer.topic).toBe(`${area}/response/echo`);
+      }
+      expect(
+        elsewhere.messages.filter((m) => m.json !== undefined && 'transaction' in (m.json as object)),
+      ).toEqual([]);
     });
 
     it.runIf(viaClient)(

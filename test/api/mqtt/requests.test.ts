@@ -32,7 +32,7 @@ function setup(
 }
 
 function request(action: string, body: unknown, extra: Partial<IncomingRequest> = {}): IncomingRequest {
-  return { action, payload: Buffer.from(JSON.stringify(body)), ...extra };
+  return { clientId: 'kiosk-1', action, payload: Buffer.from(JSON.stringify(body)), ...extra };
 }
 
 function deferred() {
@@ -95,7 +95,7 @@ describe('RequestDispatcher', () => {
 
   it('refuses oversized, non-object and transaction-less payloads as bad_request', async () => {
     const { responses, dispatcher } = setup({ echo: async (data) => data });
-    dispatcher.accept({ action: 'echo', payload: Buffer.alloc(2000, 0x20) });
+    dispatcher.accept({ clientId: 'kiosk-1', action: 'echo', payload: Buffer.alloc(2000, 0x20) });
     dispatcher.accept(request('echo', [1, 2]));
     dispatcher.accept(request('echo', { data: 1 }));
     dispatcher.accept(request('echo', { transaction: 42 }));
@@ -105,20 +105,38 @@ describe('RequestDispatcher', () => {
       'bad_request',
       'bad_request',
     ]);
-    expect(responses.every((r) => r.topic === topics.response('echo').name)).toBe(true);
+    expect(responses.every((r) => r.topic === topics.response('kiosk-1', 'echo').name)).toBe(true);
   });
 
   it('uses MQTT 5 correlation data as the transaction when the payload has none', async () => {
     const { responses, dispatcher, clock } = setup({ echo: async (data) => data });
+    const own = `${topics.base}/clients/kiosk-1/response/screen-2`;
     dispatcher.accept(
-      request('echo', { data: 'x' }, { correlationData: Buffer.from('c-9'), responseTopic: 'kiosk/1' }),
+      request('echo', { data: 'x' }, { correlationData: Buffer.from('c-9'), responseTopic: own }),
     );
     await clock.advance(0);
     expect(responses[0]).toEqual({
-      topic: 'kiosk/1',
+      topic: own,
       envelope: { status: 'ok', data: 'x', transaction: 'c-9' },
       correlationData: Buffer.from('c-9'),
     });
+  });
+
+  it('answers on the asker’s own topic when its MQTT 5 response topic points anywhere else', async () => {
+    const { responses, dispatcher, clock } = setup({ echo: async (data) => data });
+    const elsewhere = [
+      `${topics.base}/clients/kiosk-2/response/echo`,
+      `${topics.base}/clients/kiosk-1/request/echo`,
+      topics.state().name,
+      'kiosk-1/replies',
+    ];
+    for (const [i, responseTopic] of elsewhere.entries()) {
+      dispatcher.accept(request('echo', { transaction: `t-${i}` }, { responseTopic }));
+    }
+    await clock.advance(0);
+    expect(responses.map((r) => r.topic)).toEqual(
+      elsewhere.map(() => topics.response('kiosk-1', 'echo').name),
+    );
   });
 
   it('drops what waits once closed', async () => {
@@ -134,14 +152,19 @@ describe('RequestDispatcher', () => {
 });
 
 describe('isAcceptableResponseTopic', () => {
-  it('honours plain topics and the gateway response tree only', () => {
-    expect(isAcceptableResponseTopic('kiosk-1/replies', topics)).toBe(true);
-    expect(isAcceptableResponseTopic(`${topics.base}/response/kiosk-1`, topics)).toBe(true);
-    expect(isAcceptableResponseTopic(topics.state().name, topics)).toBe(false);
-    expect(isAcceptableResponseTopic(topics.deviceState('receipt-1').name, topics)).toBe(false);
-    expect(isAcceptableResponseTopic('replies/+', topics)).toBe(false);
-    expect(isAcceptableResponseTopic('replies/#', topics)).toBe(false);
-    expect(isAcceptableResponseTopic('$SYS/x', topics)).toBe(false);
-    expect(isAcceptableResponseTopic('', topics)).toBe(false);
+  it('honours plain topics in the asking client’s answers area only', () => {
+    const own = `${topics.base}/clients/kiosk-1/response`;
+    expect(isAcceptableResponseTopic(`${own}/x`, 'kiosk-1', topics)).toBe(true);
+    expect(isAcceptableResponseTopic(`${own}/screen/2`, 'kiosk-1', topics)).toBe(true);
+    expect(isAcceptableResponseTopic(`${own}/${'r'.repeat(600)}`, 'kiosk-1', topics)).toBe(false);
+    expect(isAcceptableResponseTopic(`${own}/x`, 'kiosk-2', topics)).toBe(false);
+    expect(isAcceptableResponseTopic(`${own}/+`, 'kiosk-1', topics)).toBe(false);
+    expect(isAcceptableResponseTopic(`${topics.base}/clients/kiosk-1/request/x`, 'kiosk-1', topics)).toBe(
+      false,
+    );
+    expect(isAcceptableResponseTopic('kiosk-1/replies', 'kiosk-1', topics)).toBe(false);
+    expect(isAcceptableResponseTopic(topics.state().name, 'kiosk-1', topics)).toBe(false);
+    expect(isAcceptableResponseTopic('$SYS/x', 'kiosk-1', topics)).toBe(false);
+    expect(isAcceptableResponseTopic('', 'kiosk-1', topics)).toBe(false);
   });
 });

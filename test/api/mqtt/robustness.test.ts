@@ -86,17 +86,23 @@ describe('MQTT API robustness (embedded broker)', () => {
   let url: string;
   const observers: Observer[] = [];
 
+  let serial = 0;
+
+  /** A client with a client id of its own (its requests and answers live under it). */
   async function observer(): Promise<Observer> {
-    const o = await Observer.connect(url, { protocolVersion: 4 });
+    const o = await Observer.connect(url, { protocolVersion: 4, clientId: `robust-${++serial}` });
     observers.push(o);
     return o;
   }
 
-  /** Publishes on `request/<action>` and awaits the next answer on `response/<action>`. */
+  /** The client id of an observer: its requests and answers live under it. */
+  const idOf = (o: Observer) => o.client.options.clientId as string;
+
+  /** Publishes on the observer's `request/<action>` and awaits the next answer on its `response/<action>`. */
   async function ask(o: Observer, action: string, payload: string | Buffer): Promise<MqttResponse> {
-    const response = topics.response(action).name;
+    const response = topics.response(idOf(o), action).name;
     o.clear();
-    await o.publish(topics.request(action).name, payload);
+    await o.publish(topics.request(idOf(o), action).name, payload);
     return (await o.waitFor((m) => m.topic === response, `an answer to ${action}`)).json as MqttResponse;
   }
 
@@ -120,7 +126,7 @@ describe('MQTT API robustness (embedded broker)', () => {
     await Promise.all(
       actions.map(async (action) => {
         const o = await observer();
-        await o.subscribe(topics.response(action).name);
+        await o.subscribe(topics.response(idOf(o), action).name);
         for (const bad of BAD_PAYLOADS) {
           const envelope = expectEnvelope(await ask(o, action, bad.payload), bad.transaction);
           expect(envelope.status, `${action}: ${bad.name}`).toBe('error');
@@ -130,40 +136,46 @@ describe('MQTT API robustness (embedded broker)', () => {
       }),
     );
     const o = await observer();
-    await o.subscribe(`${topics.base}/response/+`);
+    await o.subscribe(topics.clientResponseFilter(idOf(o)));
     const unknown = await ask(o, 'no.such.action', '{"transaction":"u"}');
     expect(unknown.error?.code).toBe('unknown_action');
     expect((await ask(o, 'devices.list', '{"transaction":"after"}')).status).toBe('ok');
   });
 
   it('ignores topics it does not serve and keeps serving', async () => {
+    // In a client's own area but no request topic: accepted by the broker, not answered.
     const o = await observer();
-    await o.subscribe(`${topics.base}/#`);
-    // Publishing there is not allowed: the broker may drop the stray client (3.1.1 has no refusal).
-    const stray = await observer();
+    const area = `${topics.base}/clients/${idOf(o)}`;
+    await o.subscribe(topics.clientResponseFilter(idOf(o)));
+    await o.publish(`${area}/request/`, '{"transaction":"stray"}');
+    await o.publish(topics.request(idOf(o), 'devices.list').name, '{"transaction":"still"}');
+    await o.waitFor((m) => (m.json as MqttResponse).transaction === 'still', 'the answer after the stray');
+    expect(o.messages.map((m) => (m.json as MqttResponse).transaction)).toEqual(['still']);
+    // Anywhere else in the tree publishing is not allowed: the broker drops the client (3.1.1 has no refusal).
     for (const topic of [
-      `${topics.base}/request`,
-      `${topics.base}/request/`,
-      `${topics.base}/request/a/b`,
-      `${topics.base}/requests/devices.list`,
+      `${topics.base}/request/devices.list`,
+      `${area}/request`,
+      `${area}/request/a/b`,
+      `${area}/requests/devices.list`,
+      `${topics.base}/clients/someone-else/request/devices.list`,
     ]) {
+      const stray = await observer();
+      const gone = new Promise<void>((resolve) => stray.client.once('close', () => resolve()));
       await stray.publish(topic, '{"transaction":"stray"}', { qos: 0 }).catch(() => {});
+      await gone;
     }
-    expect((await ask(o, 'devices.list', '{"transaction":"still"}')).transaction).toBe('still');
-    expect(
-      o.messages.filter(
-        (m) => m.topic.includes('/response/') && (m.json as MqttResponse).transaction === 'stray',
-      ),
-    ).toEqual([]);
+    expect((await ask(o, 'devices.list', '{"transaction":"still here"}')).transaction).toBe('still here');
   });
 
   it('answers a flood of requests, each ok or busy', { timeout: 20_000 }, async () => {
     const o = await observer();
-    await o.subscribe(topics.response('devices.list').name);
+    await o.subscribe(topics.response(idOf(o), 'devices.list').name);
     const count = 400;
     await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        o.publish(topics.request('devices.list').name, JSON.stringify({ transaction: `f-${i}` }), { qos: 0 }),
+        o.publish(topics.request(idOf(o), 'devices.list').name, JSON.stringify({ transaction: `f-${i}` }), {
+          qos: 0,
+        }),
       ),
     );
     const answered = new Set<string>();
@@ -182,24 +194,29 @@ describe('MQTT API robustness (embedded broker)', () => {
   });
 
   it('disconnects a client sending a packet over the broker limit, and keeps serving', async () => {
-    const big = await connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
+    const big = await connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4, clientId: 'big' });
     const closed = new Promise<void>((resolve) => big.once('close', () => resolve()));
-    big.publish(topics.request('devices.list').name, Buffer.alloc(300 * 1024, 0x20), { qos: 0 });
+    big.publish(topics.request('big', 'devices.list').name, Buffer.alloc(300 * 1024, 0x20), { qos: 0 });
     await closed;
     await big.endAsync(true);
     const o = await observer();
-    await o.subscribe(`${topics.base}/response/+`);
+    await o.subscribe(topics.clientResponseFilter(idOf(o)));
     expect((await ask(o, 'devices.list', '{"transaction":"after-big"}')).status).toBe('ok');
   });
 
   it('refuses or serves an MQTT 5 client without harm: the embedded broker speaks 3.1.1', async () => {
-    const v5 = await connectAsync(url, { reconnectPeriod: 0, protocolVersion: 5, connectTimeout: 3000 }).then(
+    const v5 = await connectAsync(url, {
+      reconnectPeriod: 0,
+      protocolVersion: 5,
+      connectTimeout: 3000,
+      clientId: 'v5',
+    }).then(
       (client) => client,
       () => undefined,
     );
     if (v5) {
       await v5
-        .publishAsync(topics.request('devices.list').name, '{"transaction":"v5"}', {
+        .publishAsync(topics.request('v5', 'devices.list').name, '{"transaction":"v5"}', {
           qos: 1,
           properties: { responseTopic: '#', correlationData: Buffer.from([0xff]) },
         })
@@ -207,15 +224,17 @@ describe('MQTT API robustness (embedded broker)', () => {
       await v5.endAsync(true);
     }
     const o = await observer();
-    await o.subscribe(`${topics.base}/response/+`);
+    await o.subscribe(topics.clientResponseFilter(idOf(o)));
     expect((await ask(o, 'devices.list', '{"transaction":"after-v5"}')).status).toBe('ok');
   });
 
   it('never keeps a retained request, and never logs its patron id or PIN', async () => {
     const sender = await observer();
     const request = JSON.stringify({ transaction: 'r', data: { patron: PATRON, pin: PIN } });
-    await sender.publish(topics.request('circulation.patron').name, request, { retain: true });
-    await sender.publish(topics.request('circulation.checkout').name, request, { retain: true });
+    await sender.publish(topics.request(idOf(sender), 'circulation.patron').name, request, { retain: true });
+    await sender.publish(topics.request(idOf(sender), 'circulation.checkout').name, request, {
+      retain: true,
+    });
     const reader = await observer();
     await reader.subscribe('#');
     await reader.waitFor((m) => m.topic === topics.state().name && m.retain, 'the retained gateway state');
@@ -253,25 +272,29 @@ describe.skipIf(skipReason !== undefined)('MQTT API robustness (MQTT 5 propertie
       deviceStates: () => desk.desk.services.devices(),
       actions: mqttActions(desk.desk.services),
     });
-    const o = await Observer.connect(mosquitto.url, { protocolVersion: 5 });
+    const o = await Observer.connect(mosquitto.url, { protocolVersion: 5, clientId: 'kiosk-v5' });
     try {
       await api.start();
       await o.subscribe('#');
       await o.waitFor((m) => m.topic === topics.state().name, 'gateway state');
-      const fallback = topics.response('devices.list').name;
+      const fallback = topics.response('kiosk-v5', 'devices.list').name;
       const odd = [
         '',
         '#',
         'replies/+',
         '$SYS/x',
+        'kiosk/7/replies',
         topics.state().name,
         `${topics.base}/devices/x/state`,
-        'r'.repeat(600),
+        topics.request('kiosk-v5', 'devices.list').name,
+        topics.response('kiosk-other', 'devices.list').name,
+        `${topics.clientResponseFilter('kiosk-v5').slice(0, -1)}+`,
+        `${topics.clientResponseFilter('kiosk-v5').slice(0, -1)}${'r'.repeat(600)}`,
       ];
       for (const [i, responseTopic] of odd.entries()) {
         const correlationData = Buffer.from([0xff, 0x00, i]);
         await o
-          .publish(topics.request('devices.list').name, '{"data":1}', {
+          .publish(topics.request('kiosk-v5', 'devices.list').name, '{"data":1}', {
             properties: { responseTopic, correlationData },
           })
           .catch(() => {});
@@ -282,17 +305,18 @@ describe.skipIf(skipReason !== undefined)('MQTT API robustness (MQTT 5 propertie
         expect(answer.correlationData).toEqual(correlationData);
         expectEnvelope(answer.json, correlationData.toString('utf8'));
       }
-      // A usable one outside the tree is honoured; a huge correlation datum comes back whole.
+      // One in the client's own answers area is honoured; a huge correlation datum comes back whole.
+      const replies = `${topics.base}/clients/kiosk-v5/response/screen/7`;
       const correlationData = Buffer.alloc(8 * 1024, 0xaa);
-      await o.publish(topics.request('no.such').name, 'not json', {
-        properties: { responseTopic: 'kiosk/7/replies', correlationData },
+      await o.publish(topics.request('kiosk-v5', 'no.such').name, 'not json', {
+        properties: { responseTopic: replies, correlationData },
       });
-      const answer = await o.waitFor((m) => m.topic === 'kiosk/7/replies', 'the answer on kiosk/7/replies');
+      const answer = await o.waitFor((m) => m.topic === replies, 'the answer on its own replies topic');
       expect(answer.correlationData).toEqual(correlationData);
       expect((answer.json as MqttResponse).error?.code).toBe('bad_request');
       // Only the gateway's own states ever landed on its state and device topics.
       const own = o.messages.filter(
-        (m) => m.topic.startsWith(topics.base) && !/\/(request|response)\//.test(m.topic),
+        (m) => m.topic.startsWith(topics.base) && !m.topic.startsWith(`${topics.base}/clients/`),
       );
       expect(own.length).toBeGreaterThan(0);
       for (const m of own) {

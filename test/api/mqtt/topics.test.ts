@@ -19,9 +19,19 @@ describe('CarrelTopics', () => {
     expect(topics.deviceEvent('receipt-1', 'printer.paper_out').name).toBe(
       'carrel/main-library/desk-1/devices/receipt-1/events/printer.paper_out',
     );
-    expect(topics.request('checkout').name).toBe('carrel/main-library/desk-1/request/checkout');
-    expect(topics.response('checkout').name).toBe('carrel/main-library/desk-1/response/checkout');
-    expect(topics.requestFilter()).toBe('carrel/main-library/desk-1/request/+');
+    expect(topics.request('kiosk-1', 'checkout').name).toBe(
+      'carrel/main-library/desk-1/clients/kiosk-1/request/checkout',
+    );
+    expect(topics.response('kiosk-1', 'checkout').name).toBe(
+      'carrel/main-library/desk-1/clients/kiosk-1/response/checkout',
+    );
+    expect(topics.requestFilter()).toBe('carrel/main-library/desk-1/clients/+/request/+');
+    expect(topics.clientRequestFilter('kiosk-1')).toBe(
+      'carrel/main-library/desk-1/clients/kiosk-1/request/+',
+    );
+    expect(topics.clientResponseFilter('kiosk-1')).toBe(
+      'carrel/main-library/desk-1/clients/kiosk-1/response/#',
+    );
   });
 
   it('retains only the gateway state and device states', () => {
@@ -32,7 +42,8 @@ describe('CarrelTopics', () => {
     expect(topics.state().retain).toBe(true);
     expect(topics.deviceState('receipt-1').retain).toBe(true);
     expect(topics.deviceEvent('receipt-1', 'x').retain).toBe(false);
-    expect(topics.response('x').retain).toBe(false);
+    expect(topics.response('kiosk-1', 'x').retain).toBe(false);
+    expect(topics.request('kiosk-1', 'x').retain).toBe(false);
   });
 
   it.each(['+', '#', 'a/b', 'nul\u0000', '', 'x'.repeat(129), 'tag+', 'level/#'])(
@@ -42,8 +53,11 @@ describe('CarrelTopics', () => {
       expect(() => topics.deviceState(segment)).toThrow(TopicSegmentError);
       expect(() => topics.deviceEvent('receipt-1', segment)).toThrow(TopicSegmentError);
       expect(() => topics.deviceEvent(segment, 'printer.paper_out')).toThrow(TopicSegmentError);
-      expect(() => topics.request(segment)).toThrow(TopicSegmentError);
-      expect(() => topics.response(segment)).toThrow(TopicSegmentError);
+      expect(() => topics.request('kiosk-1', segment)).toThrow(TopicSegmentError);
+      expect(() => topics.response('kiosk-1', segment)).toThrow(TopicSegmentError);
+      expect(() => topics.request(segment, 'checkout')).toThrow(TopicSegmentError);
+      expect(() => topics.response(segment, 'checkout')).toThrow(TopicSegmentError);
+      expect(() => topics.clientResponseFilter(segment)).toThrow(TopicSegmentError);
       expect(() => new CarrelTopics(segment, 'desk-1')).toThrow(TopicSegmentError);
       expect(() => new CarrelTopics('main-library', segment)).toThrow(TopicSegmentError);
     },
@@ -63,12 +77,42 @@ describe('CarrelTopics', () => {
     );
   });
 
-  it('reads the action of a request topic and nothing else', () => {
-    expect(topics.actionOf('carrel/main-library/desk-1/request/checkout')).toBe('checkout');
-    expect(topics.actionOf('carrel/main-library/desk-1/request/')).toBeUndefined();
-    expect(topics.actionOf('carrel/main-library/desk-2/request/checkout')).toBeUndefined();
-    expect(topics.actionOf('carrel/main-library/desk-1/response/checkout')).toBeUndefined();
-    expect(topics.actionOf('carrel/main-library/desk-1/request/a/b')).toBeUndefined();
+  it('reads the asking client and the action of a request topic, and nothing else', () => {
+    const base = 'carrel/main-library/desk-1';
+    expect(topics.requestOf(`${base}/clients/kiosk-1/request/checkout`)).toEqual({
+      clientId: 'kiosk-1',
+      action: 'checkout',
+    });
+    for (const topic of [
+      `${base}/request/checkout`,
+      `${base}/clients/kiosk-1/request/`,
+      `${base}/clients//request/checkout`,
+      `${base}/clients/kiosk-1/response/checkout`,
+      `${base}/clients/kiosk-1/request/a/b`,
+      'carrel/main-library/desk-2/clients/kiosk-1/request/checkout',
+    ]) {
+      expect(topics.requestOf(topic), topic).toBeUndefined();
+    }
+  });
+
+  it('knows the answers area of each client', () => {
+    const base = 'carrel/main-library/desk-1';
+    expect(topics.isResponseTopicOf('kiosk-1', `${base}/clients/kiosk-1/response/checkout`)).toBe(true);
+    expect(topics.isResponseTopicOf('kiosk-1', `${base}/clients/kiosk-1/response/screen/7`)).toBe(true);
+    for (const topic of [
+      `${base}/clients/kiosk-1/response/`,
+      `${base}/clients/kiosk-1/response/+`,
+      `${base}/clients/kiosk-1/response/#`,
+      `${base}/clients/kiosk-1/request/checkout`,
+      `${base}/clients/kiosk-2/response/checkout`,
+      `${base}/clients/kiosk-10/response/checkout`,
+      `${base}/response/checkout`,
+      `${base}/state`,
+      'kiosk-1/replies',
+    ]) {
+      expect(topics.isResponseTopicOf('kiosk-1', topic), topic).toBe(false);
+    }
+    expect(topics.isResponseTopicOf('+', `${base}/clients/+/response/x`)).toBe(false);
   });
 
   it('knows its own tree', () => {
@@ -80,32 +124,5 @@ describe('CarrelTopics', () => {
 
   it('encodes payloads as JSON', () => {
     expect(encodePayload(topics.state(), { status: 'offline' })).toBe('{"status":"offline"}');
-  });
-});
-
-describe('filterReachesResponses', () => {
-  it('tells which subscription filters can see response topics', async () => {
-    const { filterReachesResponses } = await import('../../../src/api/mqtt/auth.js');
-    const base = 'carrel/lib/desk-1';
-    for (const filter of [
-      '#',
-      'carrel/#',
-      `${base}/#`,
-      `${base}/response/+`,
-      `${base}/response/echo`,
-      'carrel/+/+/response/#',
-      '+/+/+/+/+',
-    ]) {
-      expect(filterReachesResponses(filter, base), filter).toBe(true);
-    }
-    for (const filter of [
-      `${base}/state`,
-      `${base}/devices/#`,
-      `${base}/response`,
-      'carrel/+/+/devices/+/state',
-      'other/#',
-    ]) {
-      expect(filterReachesResponses(filter, base), filter).toBe(false);
-    }
   });
 });
