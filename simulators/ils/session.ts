@@ -15,10 +15,14 @@ import {
   type AnySip2MessageInput,
   decodeSip2Message,
   encodeSip2Message,
+  FIELD_TOO_LONG_MESSAGE,
+  fitSip2Answer,
   maskFrame,
   nextSequence,
+  oversizedFields,
   type Sip2Charset,
   Sip2Framer,
+  sip2Refusal,
 } from '../../src/protocols/sip2/index.js';
 import type { IlsFaults } from './faults.js';
 import type { AccountFixture } from './fixture.js';
@@ -161,7 +165,23 @@ export class IlsSession {
       logger.info({ type: request.type }, 'unsupported message ignored');
       return;
     }
-    const response = handleCirculationRequest(request as never, this.terminal());
+    const terminal = this.terminal();
+    const oversized = oversizedFields(request);
+    if (oversized.length > 0) {
+      // Not acted on: an id it cannot echo, or a value it would keep and fail to send later.
+      logger.warn(
+        { type: request.type, fields: oversized },
+        'request with a field over 255 characters refused',
+      );
+      const refusal = sip2Refusal(request, {
+        transactionDate: library.now(),
+        screenMessage: FIELD_TOO_LONG_MESSAGE,
+        institutionId: terminal.institution,
+      });
+      if (refusal) await this.send(withSequence(refusal, request), withChecksum, true);
+      return;
+    }
+    const response = handleCirculationRequest(request as never, terminal);
     await this.send(withSequence(response, request), withChecksum, true);
   }
 
@@ -204,8 +224,15 @@ export class IlsSession {
     return { library, institution, branch, location: account?.location ?? '' };
   }
 
-  private async send(message: AnySip2MessageInput, withChecksum: boolean, remember: boolean): Promise<void> {
+  private async send(answer: AnySip2MessageInput, withChecksum: boolean, remember: boolean): Promise<void> {
     const faults = this.context.faults();
+    const fitted = fitSip2Answer(answer);
+    if (fitted.changed.length > 0)
+      this.context.logger.warn(
+        { type: answer.type, fields: fitted.changed, refused: fitted.refused },
+        'SIP2 response fields over 255 characters cut or left out',
+      );
+    const message = fitted.answer;
     const terminator = faults.forceCrLf || this.account?.terminator === 'CRLF' ? '\r\n' : '\r';
     let bytes: Uint8Array;
     try {

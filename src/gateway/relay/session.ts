@@ -17,6 +17,8 @@ import {
   type AnySip2MessageInput,
   decodeSip2Message,
   encodeSip2Message,
+  fitSip2Answer,
+  MAX_FIELD_LENGTH,
   maskFrameForLog,
   type Sip2Charset,
   Sip2Framer,
@@ -201,7 +203,11 @@ export class RelaySession {
         await this.login(request);
         return;
     }
-    if ('institutionId' in request && typeof request.institutionId === 'string') {
+    if (
+      'institutionId' in request &&
+      typeof request.institutionId === 'string' &&
+      request.institutionId.length <= MAX_FIELD_LENGTH
+    ) {
       this.institutionId = request.institutionId;
     }
     const refusal = offlineRefusal(request, this.offlineContext());
@@ -225,14 +231,14 @@ export class RelaySession {
         { type: request.type, error: describeError(error) },
         'self-check request refused: not relayable',
       );
-      if (!this.closed) await this.send(withSequence(this.notRelayable(request), request), true);
+      if (!this.closed) await this.send(withSequence(this.notRelayable(request), request), true, request);
       return;
     }
     if (this.account) {
       this.count(relayTransaction(request, relayed.answer, this.account.kioskUser, relayed.source));
     }
     if (this.closed) return;
-    await this.send(withSequence(relayed.answer, request), true);
+    await this.send(withSequence(relayed.answer, request), true, request);
   }
 
   /** The ILS's answer, or the offline one (journaled or refused) when the ILS cannot be reached. */
@@ -327,24 +333,49 @@ export class RelaySession {
     }
   }
 
-  private async send(message: AnySip2MessageInput, remember: boolean): Promise<void> {
+  /**
+   * Writes an answer. Fields past SIP2's 255 characters are cut or the answer
+   * refused (fitSip2Answer); an answer that still cannot be encoded is replaced
+   * by the request's refusal, so the self-check is never left without one.
+   */
+  private async send(
+    answer: AnySip2MessageInput,
+    remember: boolean,
+    request?: AnySip2Message,
+  ): Promise<void> {
+    const { logger } = this.context;
+    let bytes = this.encode(answer);
+    if (bytes === undefined && request !== undefined) {
+      bytes = this.encode(withSequence(this.notRelayable(request), request));
+    }
+    if (bytes === undefined) return;
+    if (remember) this.lastAnswer = bytes;
+    await this.write(bytes);
+    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(bytes) }, 'self-check answer');
+  }
+
+  /** The answer's bytes in the self-check's charset and framing; undefined (logged) when it cannot be encoded. */
+  private encode(answer: AnySip2MessageInput): Uint8Array | undefined {
+    const { logger } = this.context;
     const account = this.account;
-    let bytes: Uint8Array;
+    const fitted = fitSip2Answer(answer);
+    if (fitted.changed.length > 0) {
+      logger.warn(
+        { type: answer.type, fields: fitted.changed, refused: fitted.refused },
+        'answer fields over 255 characters cut or left out',
+      );
+    }
     try {
-      bytes = encodeSip2Message(message, {
+      return encodeSip2Message(fitted.answer, {
         charset: this.charset,
         errorDetection: account ? account.errorDetection : true,
         terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
         delimiterInValue: 'replace',
       });
     } catch (error) {
-      this.context.logger.error({ error: describeError(error), type: message.type }, 'cannot encode answer');
-      return;
+      logger.error({ error: describeError(error), type: answer.type }, 'cannot encode answer');
+      return undefined;
     }
-    if (remember) this.lastAnswer = bytes;
-    await this.write(bytes);
-    const { logger } = this.context;
-    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(bytes) }, 'self-check answer');
   }
 
   private write(bytes: Uint8Array): Promise<void> {
