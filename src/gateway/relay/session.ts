@@ -68,6 +68,8 @@ export interface RelaySessionContext {
   onOffline?: RelayOfflineHandler;
   /** Counts each relayed checkout, checkin, renew and renew all (the desk statistics). */
   onTransaction?: RelayTransactionListener;
+  /** Told before a connection that did not log in in time is closed (the server logs it per source). */
+  onLoginTimeout?: (session: RelaySession) => void;
 }
 
 export class RelaySession {
@@ -76,6 +78,7 @@ export class RelaySession {
   private failedLogins = 0;
   private lastAnswer: Uint8Array | undefined;
   private idleTimer: TimerHandle | undefined;
+  private loginTimer: TimerHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   /** Requests read and not yet answered (or dropped). */
@@ -98,12 +101,35 @@ export class RelaySession {
     stream.on('close', () => this.finish());
     stream.on('end', () => this.stream.end());
     this.armIdleTimer();
+    this.armLoginTimer();
   }
 
-  /** Closes the link now. */
-  drop(reason: string): void {
+  /** Logged in with a relay account (a connection that is not may be closed to make room). */
+  get loggedIn(): boolean {
+    return this.account !== undefined;
+  }
+
+  /** A connection not logged in within `loginTimeoutSeconds` of opening (or of a refused login) is closed. */
+  private armLoginTimer(): void {
+    const seconds = this.context.config.loginTimeoutSeconds;
+    if (seconds <= 0 || this.closed || this.loginTimer) return;
+    this.loginTimer = this.context.clock.setTimeout(
+      'sip2-relay-login-timeout',
+      () => {
+        this.loginTimer = undefined;
+        if (this.context.onLoginTimeout) {
+          this.context.onLoginTimeout(this);
+          this.drop('no login in time', true);
+        } else this.drop('no login in time');
+      },
+      seconds * 1000,
+    );
+  }
+
+  /** Closes the link now; `quiet` when the caller logs it (rate-limited, per source). */
+  drop(reason: string, quiet = false): void {
     if (this.closed) return;
-    this.context.logger.info({ reason }, 'dropping self-check connection');
+    if (!quiet) this.context.logger.info({ reason }, 'dropping self-check connection');
     this.stream.destroy();
     this.finish();
   }
@@ -123,6 +149,7 @@ export class RelaySession {
     if (this.closed) return;
     this.closed = true;
     this.idleTimer?.cancel();
+    this.loginTimer?.cancel();
     this.onClose(this);
   }
 
@@ -319,11 +346,14 @@ export class RelaySession {
     if (account) {
       this.account = account;
       this.failedLogins = 0;
+      this.loginTimer?.cancel();
+      this.loginTimer = undefined;
       this.context.logger.info({ kiosk: account.kioskUser }, 'self-check logged in');
       await this.send(withSequence({ type: 'loginResponse', ok: true }, request), true);
       return;
     }
     this.account = undefined;
+    this.armLoginTimer();
     this.failedLogins++;
     this.context.logger.warn({ failedLogins: this.failedLogins }, 'self-check login refused');
     await this.send(withSequence({ type: 'loginResponse', ok: false }, request), true);
