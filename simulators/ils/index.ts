@@ -12,3 +12,4 @@ export type { Fee, Hold, Item, Loan, Patron, PatronStanding } from './library-mo
 export { DEFAULT_ILS_PORT, runIlsSimulator, sampleFixturePath } from './main.js';
 export type { FeePaymentResult, HoldResult } from './patron-services.js';
 export { type IlsSimulator, type IlsSimulatorOptions, startIlsSimulator } from './server.js';
+export type { IlsConnectionState } from './session.js';

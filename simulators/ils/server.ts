@@ -10,7 +10,7 @@ import { type Logger, silentLogger } from '../../src/core/logger.js';
 import { type IlsFaults, parseIlsFaults } from './faults.js';
 import { type IlsFixture, type IlsFixtureInput, loadIlsFixture, parseIlsFixture } from './fixture.js';
 import { IlsLibrary } from './library.js';
-import { IlsSession } from './session.js';
+import { type IlsConnectionState, IlsSession } from './session.js';
 
 export interface IlsSimulatorOptions {
   /** A fixture file (YAML or JSON) or a fixture object. */
@@ -40,6 +40,8 @@ export interface IlsSimulator {
   /** Replaces the active faults (validated); `{}` clears them. */
   setFaults(faults: IlsFaults): void;
   faults(): IlsFaults;
+  /** Each open SIP2 connection: logged in, reading or paused, requests waiting, bytes buffered. */
+  connectionStates(): IlsConnectionState[];
   /** Serves SIP2 over any duplex stream (an in-memory pair, a pty). */
   attach(stream: Duplex): void;
   /** Stops listening and drops every connection. */
@@ -90,7 +92,7 @@ export async function startIlsSimulator(options: IlsSimulatorOptions): Promise<I
   const url = `${options.tls ? 'tls' : 'tcp'}://${host}:${port}`;
   logger.info({ url, patrons: library.patrons.size, items: library.items.size }, 'ILS simulator listening');
 
-  return {
+  const simulator: IlsSimulator = {
     port,
     host,
     url,
@@ -106,6 +108,7 @@ export async function startIlsSimulator(options: IlsSimulatorOptions): Promise<I
       for (const session of sessions) session.armIdleTimer();
     },
     faults: () => ({ ...faults }),
+    connectionStates: () => [...sessions].map((session) => session.state()),
     attach,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -113,4 +116,5 @@ export async function startIlsSimulator(options: IlsSimulatorOptions): Promise<I
       await closed;
     },
   };
+  return simulator;
 }

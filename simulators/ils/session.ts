@@ -31,6 +31,30 @@ import type { IlsLibrary } from './library.js';
 
 export const MAX_FAILED_LOGINS = 3;
 
+/**
+ * Requests read and not yet answered, per connection. Past this the simulator
+ * stops reading the connection until half are answered: TCP pushes back on a
+ * client that pipelines without end, as the relay does.
+ */
+export const MAX_PENDING_REQUESTS = 32;
+/** Answer bytes waiting for a client that does not read; past this, reading stops until they drain. */
+export const MAX_WRITE_BUFFER = 64 * 1024;
+/** The longest request frame read; a longer one is dropped (the framer holds no more). */
+export const MAX_FRAME_SIZE = 64 * 1024;
+
+/** One connection as the control API shows it. */
+export interface IlsConnectionState {
+  loggedIn: boolean;
+  /** False while reading is paused (answers not read by the client, or too many requests waiting). */
+  reading: boolean;
+  /** Requests read and not yet answered. */
+  pendingRequests: number;
+  /** Answer bytes not yet handed to the network. */
+  writeBuffered: number;
+  /** Bytes read from the client (TCP and TLS connections). */
+  bytesRead?: number;
+}
+
 export interface SessionContext {
   library: IlsLibrary;
   clock: Clock;
@@ -39,16 +63,19 @@ export interface SessionContext {
 }
 
 export class IlsSession {
-  private readonly framer = new Sip2Framer();
+  private readonly framer = new Sip2Framer({ maxFrameSize: MAX_FRAME_SIZE });
   private account: AccountFixture | undefined;
   private failedLogins = 0;
   private received = 0;
   private sequence = 9;
   private lastResponse: Uint8Array | undefined;
   private idleTimer: TimerHandle | undefined;
-  private pending: TimerHandle | undefined;
+  private latencyTimer: TimerHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Requests read and not yet answered (or dropped). */
+  private pendingRequests = 0;
+  private paused = false;
 
   constructor(
     private readonly stream: Duplex,
@@ -61,6 +88,7 @@ export class IlsSession {
     );
     stream.on('close', () => this.finish());
     stream.on('end', () => this.stream.end());
+    stream.on('drain', () => this.regulateReading());
     this.armIdleTimer();
   }
 
@@ -93,7 +121,7 @@ export class IlsSession {
     if (this.closed) return;
     this.closed = true;
     this.idleTimer?.cancel();
-    this.pending?.cancel();
+    this.latencyTimer?.cancel();
     this.onClose(this);
   }
 
@@ -105,12 +133,50 @@ export class IlsSession {
         continue;
       }
       const frame = event.frame;
+      this.pendingRequests++;
       this.queue = this.queue
         .then(() => this.handle(frame))
         .catch((error: unknown) => {
           this.context.logger.error({ error: describeError(error) }, 'SIP2 request failed');
+        })
+        .finally(() => {
+          this.pendingRequests--;
+          this.regulateReading();
         });
     }
+    this.regulateReading();
+  }
+
+  /**
+   * Backpressure: stops reading while too many requests wait or the client is
+   * not reading its answers; reads again once half are answered and the answers drained.
+   */
+  private regulateReading(): void {
+    const buffered = this.stream.writableLength;
+    if (!this.paused && (this.pendingRequests >= MAX_PENDING_REQUESTS || buffered > MAX_WRITE_BUFFER)) {
+      this.paused = true;
+      this.stream.pause();
+    } else if (
+      this.paused &&
+      !this.closed &&
+      this.pendingRequests <= MAX_PENDING_REQUESTS / 2 &&
+      buffered <= MAX_WRITE_BUFFER
+    ) {
+      this.paused = false;
+      this.stream.resume();
+    }
+  }
+
+  /** This connection as the control API shows it. */
+  state(): IlsConnectionState {
+    const bytesRead = (this.stream as { bytesRead?: unknown }).bytesRead;
+    return {
+      loggedIn: this.loggedIn,
+      reading: !this.paused,
+      pendingRequests: this.pendingRequests,
+      writeBuffered: this.stream.writableLength,
+      ...(typeof bytesRead === 'number' ? { bytesRead } : {}),
+    };
   }
 
   private get charset(): Sip2Charset {
@@ -265,7 +331,7 @@ export class IlsSession {
 
   private delay(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.pending = this.context.clock.setTimeout('ils-response-latency', resolve, ms);
+      this.latencyTimer = this.context.clock.setTimeout('ils-response-latency', resolve, ms);
     });
   }
 
