@@ -186,6 +186,10 @@ export class IlsSession {
   private async handle(frame: Uint8Array): Promise<void> {
     if (this.closed) return;
     const { logger, library } = this.context;
+    if (this.context.faults().hang) {
+      logger.debug('fault: hang, request read and not answered');
+      return;
+    }
     this.received++;
     const dropAfter = this.context.faults().dropAfterMessages;
     if (dropAfter !== undefined && this.received > dropAfter) {
@@ -320,7 +324,8 @@ export class IlsSession {
       return;
     }
     if (faults.latencyMs) await this.delay(faults.latencyMs);
-    if (this.closed) return;
+    // Hung while this answer waited: it is never sent.
+    if (this.closed || this.context.faults().hang) return;
     if (faults.garbageLine !== undefined)
       await this.write(Buffer.from(faults.garbageLine + terminator, 'latin1'));
     if (remember) this.lastResponse = bytes;
