@@ -131,7 +131,8 @@ export class Sip2RelayServer implements Feature {
 
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
-    const source = socket.remoteAddress ?? 'unknown';
+    // One machine is one source whether it came over IPv4 or as an IPv4-mapped IPv6 address.
+    const source = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
     const { maxConnections, maxConnectionsPerAddress } = this.options.config;
     const fromSource = this.bySource.get(source);
     if (fromSource && fromSource.size >= maxConnectionsPerAddress) {
