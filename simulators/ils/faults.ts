@@ -1,15 +1,22 @@
 /**
  * Faults the ILS simulator can be told to show, to test how a client copes with
- * a slow, flaky or sloppy SIP2 server. Changed at run time with `setFaults`.
+ * a slow, flaky, hung or sloppy SIP2 server. Changed at run time with
+ * `setFaults` or the control API (PUT /api/faults).
  */
 import { z } from 'zod';
 
 export const ilsFaultsSchema = z
   .object({
-    /** Wait this long before each response. */
+    /**
+     * Stop answering: every request is read and none is answered (nor carried out),
+     * 93 and 99 included, until cleared. Connections stay open and new ones are
+     * accepted, unanswered too: a server that hangs, not one that is down.
+     */
+    hang: z.boolean().optional(),
+    /** Slow: wait this long before each response. */
     latencyMs: z.number().int().min(0).max(600_000).optional(),
     /**
-     * Answer this many messages on a connection, then close it when the next one
+     * Drop: answer this many messages on a connection, then close it when the next one
      * arrives, without answering or acting on it (a link lost mid-transaction).
      */
     dropAfterMessages: z.number().int().min(0).optional(),

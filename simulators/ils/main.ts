@@ -3,6 +3,7 @@
  *
  *   --fixture <file>    library fixture, YAML or JSON (default: the sample library)
  *   --port <n>          SIP2 port (default 6001; 0 = any free port)
+ *   --http-port <n>     control API on 127.0.0.1: state, faults (default 6080; 0 = any free port)
  *   --host <addr>       bind address (default 127.0.0.1)
  *   --tls-cert <file>   serve SIP2 over TLS with this PEM certificate…
  *   --tls-key <file>    …and this PEM private key (both or neither)
@@ -16,6 +17,7 @@ import { untilStopSignal } from '../common/until-signal.js';
 import { startIlsSimulator } from './server.js';
 
 export const DEFAULT_ILS_PORT = 6001;
+export const DEFAULT_ILS_CONTROL_PORT = 6080;
 
 /** The sample library shipped with the simulator (next to this file, or in the source tree when built). */
 export function sampleFixturePath(): string {
@@ -25,11 +27,11 @@ export function sampleFixturePath(): string {
     : fileURLToPath(new URL('./fixtures/sample-library.yaml', import.meta.url));
 }
 
-function portOption(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_ILS_PORT;
+function portOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CarrelError('usage', `--port must be a port number (0-65535), got "${value}"`);
+    throw new CarrelError('usage', `--${name} must be a port number (0-65535), got "${value}"`);
   }
   return port;
 }
@@ -57,7 +59,8 @@ export async function runIlsSimulator(argv: string[]): Promise<number> {
     simulator = await startIlsSimulator({
       fixture: fixturePath,
       host: values.host ?? '127.0.0.1',
-      port: portOption(values.port),
+      port: portOption(values.port, 'port', DEFAULT_ILS_PORT),
+      httpPort: portOption(values['http-port'], 'http-port', DEFAULT_ILS_CONTROL_PORT),
       ...(tls ? { tls } : {}),
       logger,
     });
@@ -71,6 +74,9 @@ export async function runIlsSimulator(argv: string[]): Promise<number> {
   const library = simulator.state;
   console.log(`ILS simulator "${library.name}" (SIP2 2.00)`);
   console.log(`  SIP2     ${simulator.url}`);
+  console.log(
+    `  control  ${simulator.controlUrl}/api/state  (PUT /api/faults: hang, latencyMs, dropAfterMessages…)`,
+  );
   console.log(`  fixture  ${fixturePath}`);
   console.log(`  logins   ${library.fixture.accounts.map((a) => a.loginUserId).join(', ')}`);
 
@@ -88,6 +94,7 @@ function parse(argv: string[]) {
     options: {
       fixture: { type: 'string' },
       port: { type: 'string' },
+      'http-port': { type: 'string' },
       host: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },

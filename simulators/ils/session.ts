@@ -15,10 +15,14 @@ import {
   type AnySip2MessageInput,
   decodeSip2Message,
   encodeSip2Message,
+  FIELD_TOO_LONG_MESSAGE,
+  fitSip2Answer,
   maskFrame,
   nextSequence,
+  oversizedFields,
   type Sip2Charset,
   Sip2Framer,
+  sip2Refusal,
 } from '../../src/protocols/sip2/index.js';
 import type { IlsFaults } from './faults.js';
 import type { AccountFixture } from './fixture.js';
@@ -26,6 +30,30 @@ import { handleCirculationRequest, isCirculationRequest, SUPPORT_FLAG, type Term
 import type { IlsLibrary } from './library.js';
 
 export const MAX_FAILED_LOGINS = 3;
+
+/**
+ * Requests read and not yet answered, per connection. Past this the simulator
+ * stops reading the connection until half are answered: TCP pushes back on a
+ * client that pipelines without end, as the relay does.
+ */
+export const MAX_PENDING_REQUESTS = 32;
+/** Answer bytes waiting for a client that does not read; past this, reading stops until they drain. */
+export const MAX_WRITE_BUFFER = 64 * 1024;
+/** The longest request frame read; a longer one is dropped (the framer holds no more). */
+export const MAX_FRAME_SIZE = 64 * 1024;
+
+/** One connection as the control API shows it. */
+export interface IlsConnectionState {
+  loggedIn: boolean;
+  /** False while reading is paused (answers not read by the client, or too many requests waiting). */
+  reading: boolean;
+  /** Requests read and not yet answered. */
+  pendingRequests: number;
+  /** Answer bytes not yet handed to the network. */
+  writeBuffered: number;
+  /** Bytes read from the client (TCP and TLS connections). */
+  bytesRead?: number;
+}
 
 export interface SessionContext {
   library: IlsLibrary;
@@ -35,16 +63,19 @@ export interface SessionContext {
 }
 
 export class IlsSession {
-  private readonly framer = new Sip2Framer();
+  private readonly framer = new Sip2Framer({ maxFrameSize: MAX_FRAME_SIZE });
   private account: AccountFixture | undefined;
   private failedLogins = 0;
   private received = 0;
   private sequence = 9;
   private lastResponse: Uint8Array | undefined;
   private idleTimer: TimerHandle | undefined;
-  private pending: TimerHandle | undefined;
+  private latencyTimer: TimerHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Requests read and not yet answered (or dropped). */
+  private pendingRequests = 0;
+  private paused = false;
 
   constructor(
     private readonly stream: Duplex,
@@ -57,6 +88,7 @@ export class IlsSession {
     );
     stream.on('close', () => this.finish());
     stream.on('end', () => this.stream.end());
+    stream.on('drain', () => this.regulateReading());
     this.armIdleTimer();
   }
 
@@ -89,7 +121,7 @@ export class IlsSession {
     if (this.closed) return;
     this.closed = true;
     this.idleTimer?.cancel();
-    this.pending?.cancel();
+    this.latencyTimer?.cancel();
     this.onClose(this);
   }
 
@@ -101,12 +133,50 @@ export class IlsSession {
         continue;
       }
       const frame = event.frame;
+      this.pendingRequests++;
       this.queue = this.queue
         .then(() => this.handle(frame))
         .catch((error: unknown) => {
           this.context.logger.error({ error: describeError(error) }, 'SIP2 request failed');
+        })
+        .finally(() => {
+          this.pendingRequests--;
+          this.regulateReading();
         });
     }
+    this.regulateReading();
+  }
+
+  /**
+   * Backpressure: stops reading while too many requests wait or the client is
+   * not reading its answers; reads again once half are answered and the answers drained.
+   */
+  private regulateReading(): void {
+    const buffered = this.stream.writableLength;
+    if (!this.paused && (this.pendingRequests >= MAX_PENDING_REQUESTS || buffered > MAX_WRITE_BUFFER)) {
+      this.paused = true;
+      this.stream.pause();
+    } else if (
+      this.paused &&
+      !this.closed &&
+      this.pendingRequests <= MAX_PENDING_REQUESTS / 2 &&
+      buffered <= MAX_WRITE_BUFFER
+    ) {
+      this.paused = false;
+      this.stream.resume();
+    }
+  }
+
+  /** This connection as the control API shows it. */
+  state(): IlsConnectionState {
+    const bytesRead = (this.stream as { bytesRead?: unknown }).bytesRead;
+    return {
+      loggedIn: this.loggedIn,
+      reading: !this.paused,
+      pendingRequests: this.pendingRequests,
+      writeBuffered: this.stream.writableLength,
+      ...(typeof bytesRead === 'number' ? { bytesRead } : {}),
+    };
   }
 
   private get charset(): Sip2Charset {
@@ -116,6 +186,10 @@ export class IlsSession {
   private async handle(frame: Uint8Array): Promise<void> {
     if (this.closed) return;
     const { logger, library } = this.context;
+    if (this.context.faults().hang) {
+      logger.debug('fault: hang, request read and not answered');
+      return;
+    }
     this.received++;
     const dropAfter = this.context.faults().dropAfterMessages;
     if (dropAfter !== undefined && this.received > dropAfter) {
@@ -161,7 +235,23 @@ export class IlsSession {
       logger.info({ type: request.type }, 'unsupported message ignored');
       return;
     }
-    const response = handleCirculationRequest(request as never, this.terminal());
+    const terminal = this.terminal();
+    const oversized = oversizedFields(request);
+    if (oversized.length > 0) {
+      // Not acted on: an id it cannot echo, or a value it would keep and fail to send later.
+      logger.warn(
+        { type: request.type, fields: oversized },
+        'request with a field over 255 characters refused',
+      );
+      const refusal = sip2Refusal(request, {
+        transactionDate: library.now(),
+        screenMessage: FIELD_TOO_LONG_MESSAGE,
+        institutionId: terminal.institution,
+      });
+      if (refusal) await this.send(withSequence(refusal, request), withChecksum, true);
+      return;
+    }
+    const response = handleCirculationRequest(request as never, terminal);
     await this.send(withSequence(response, request), withChecksum, true);
   }
 
@@ -204,8 +294,15 @@ export class IlsSession {
     return { library, institution, branch, location: account?.location ?? '' };
   }
 
-  private async send(message: AnySip2MessageInput, withChecksum: boolean, remember: boolean): Promise<void> {
+  private async send(answer: AnySip2MessageInput, withChecksum: boolean, remember: boolean): Promise<void> {
     const faults = this.context.faults();
+    const fitted = fitSip2Answer(answer);
+    if (fitted.changed.length > 0)
+      this.context.logger.warn(
+        { type: answer.type, fields: fitted.changed, refused: fitted.refused },
+        'SIP2 response fields over 255 characters cut or left out',
+      );
+    const message = fitted.answer;
     const terminator = faults.forceCrLf || this.account?.terminator === 'CRLF' ? '\r\n' : '\r';
     let bytes: Uint8Array;
     try {
@@ -227,7 +324,8 @@ export class IlsSession {
       return;
     }
     if (faults.latencyMs) await this.delay(faults.latencyMs);
-    if (this.closed) return;
+    // Hung while this answer waited: it is never sent.
+    if (this.closed || this.context.faults().hang) return;
     if (faults.garbageLine !== undefined)
       await this.write(Buffer.from(faults.garbageLine + terminator, 'latin1'));
     if (remember) this.lastResponse = bytes;
@@ -238,7 +336,7 @@ export class IlsSession {
 
   private delay(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.pending = this.context.clock.setTimeout('ils-response-latency', resolve, ms);
+      this.latencyTimer = this.context.clock.setTimeout('ils-response-latency', resolve, ms);
     });
   }
 

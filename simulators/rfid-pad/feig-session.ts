@@ -17,7 +17,7 @@ import {
   FeigFrameParser,
   type FeigIsoRequest,
 } from '../../src/protocols/feig/index.js';
-import { PacedWriter } from './paced-writer.js';
+import { PacedWriter, replyBackpressure } from './paced-writer.js';
 import type { PadField, TagFault, TagResult } from './pad.js';
 import type { VirtualTag } from './tags.js';
 
@@ -157,7 +157,9 @@ export function serveFeig(
       if (pad.corruptReply()) bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x5a;
       writer.send(bytes, item.bytes.length);
     }
+    backpressure.check();
   };
+  const backpressure = replyBackpressure(stream, writer);
   stream.on('data', onData);
   const onClose = () => writer.close();
   stream.once('close', onClose);
@@ -165,6 +167,7 @@ export function serveFeig(
     close() {
       stream.off('data', onData);
       stream.off('close', onClose);
+      backpressure.dispose();
       writer.close();
     },
   };

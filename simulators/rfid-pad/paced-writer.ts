@@ -1,8 +1,15 @@
 /**
  * Serial realism: a byte at `baud` with start, parity/stop bits takes 11 bit times. Replies
  * leave only once the request's and the reply's bytes would have crossed the line.
+ * Backpressure: reading stops while replies pile up for a client that does not read them.
  */
+import type { Duplex } from 'node:stream';
+
 export const BITS_PER_BYTE = 11;
+/** Reply bytes buffered for a client that does not read; past this, reading stops. */
+export const MAX_REPLY_BACKLOG_BYTES = 64 * 1024;
+/** Paced replies waiting for their line time; past this, reading stops. */
+export const MAX_PACED_REPLIES = 64;
 
 export function lineTimeMs(bytes: number, baudRate: number): number {
   return (bytes * BITS_PER_BYTE * 1000) / baudRate;
@@ -12,6 +19,8 @@ export class PacedWriter {
   private lineFreeAt = 0;
   private closed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Called after each paced reply leaves. */
+  onSent: (() => void) | undefined;
 
   constructor(
     private readonly write: (bytes: Uint8Array) => void,
@@ -32,10 +41,16 @@ export class PacedWriter {
       () => {
         this.timers.delete(timer);
         if (!this.closed) this.write(reply);
+        this.onSent?.();
       },
       Math.max(0, this.lineFreeAt - now),
     );
     this.timers.add(timer);
+  }
+
+  /** Paced replies not yet sent. */
+  get pending(): number {
+    return this.timers.size;
   }
 
   close(): void {
@@ -43,4 +58,32 @@ export class PacedWriter {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
+}
+
+/**
+ * Stops reading `stream` while its replies pile up (buffered for a client that
+ * does not read, or waiting for line time) and reads again once they have gone.
+ * Call `check` after each read.
+ */
+export function replyBackpressure(stream: Duplex, writer: PacedWriter): { check(): void; dispose(): void } {
+  let paused = false;
+  const check = () => {
+    const backlogged = stream.writableLength > MAX_REPLY_BACKLOG_BYTES || writer.pending > MAX_PACED_REPLIES;
+    if (backlogged && !paused) {
+      paused = true;
+      stream.pause();
+    } else if (!backlogged && paused && !stream.destroyed) {
+      paused = false;
+      stream.resume();
+    }
+  };
+  stream.on('drain', check);
+  writer.onSent = check;
+  return {
+    check,
+    dispose() {
+      stream.off('drain', check);
+      writer.onSent = undefined;
+    },
+  };
 }

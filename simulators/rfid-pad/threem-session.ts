@@ -16,7 +16,7 @@ import {
   ThreeMFrameParser,
   type ThreeMRequest,
 } from '../../src/protocols/threem/index.js';
-import { PacedWriter } from './paced-writer.js';
+import { PacedWriter, replyBackpressure } from './paced-writer.js';
 import type { PadField, TagFault } from './pad.js';
 
 const FAULT_STATUS: Record<TagFault['kind'], number> = {
@@ -80,7 +80,9 @@ export function serveThreeM(
       if (pad.corruptReply()) bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x5a;
       writer.send(bytes, item.bytes.length);
     }
+    backpressure.check();
   };
+  const backpressure = replyBackpressure(stream, writer);
   stream.on('data', onData);
   const onClose = () => writer.close();
   stream.once('close', onClose);
@@ -88,6 +90,7 @@ export function serveThreeM(
     close() {
       stream.off('data', onData);
       stream.off('close', onClose);
+      backpressure.dispose();
       writer.close();
     },
   };

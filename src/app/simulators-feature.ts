@@ -48,6 +48,7 @@ async function startSimulator(config: SimulatorConfig, logger: Logger): Promise<
         fixture: config.fixture ?? sampleFixturePath(),
         host: config.host,
         port: config.port,
+        httpPort: config.httpPort,
         logger,
       });
       return {
@@ -55,8 +56,8 @@ async function startSimulator(config: SimulatorConfig, logger: Logger): Promise<
         kind: 'ils',
         host: config.host,
         port: sim.port,
-        url: sim.url,
-        detail: `SIP2 2.00, fixture ${config.fixture ?? 'sample library'}`,
+        url: sim.controlUrl ?? sim.url,
+        detail: `SIP2 2.00 on ${sim.url}, fixture ${config.fixture ?? 'sample library'}`,
         handle: sim,
         close: () => sim.close(),
       };

@@ -52,6 +52,8 @@ beforeAll(async () => {
         screenMessage: 'ILS offline',
       },
       maxConnections: 8,
+      maxConnectionsPerAddress: 8,
+      loginTimeoutSeconds: 10,
       maxFrameSize: 8192,
       idleTimeoutSeconds: 600,
     },

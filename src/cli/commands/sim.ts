@@ -10,7 +10,8 @@ const SIMULATORS: Record<
     load: async () => (await import('../../../simulators/printer/main.js')).runPrinterSimulator,
   },
   ils: {
-    summary: 'SIP2 2.00 ILS on TCP 6001 (TLS with --tls-cert/--tls-key), driven by a library fixture',
+    summary:
+      'SIP2 2.00 ILS on TCP 6001 (TLS with --tls-cert/--tls-key), driven by a library fixture, control API (faults) on 6080',
     load: async () => (await import('../../../simulators/ils/main.js')).runIlsSimulator,
   },
   'rfid-pad': {

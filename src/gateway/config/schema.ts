@@ -134,6 +134,8 @@ export const ilsSimulatorSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   /** SIP2 port; 0 picks a free one. */
   port: port.default(0),
+  /** Control API on loopback (state, faults: hang, slow, drop); 0 picks a free one. */
+  httpPort: port.default(0),
   /** Library fixture (docs/ils-fixture.md); the sample library when absent. */
   fixture: z.string().optional(),
 });

@@ -66,7 +66,16 @@ export const sip2RelaySchema = z
       retriesAllowed: 3,
       screenMessage: 'ILS offline',
     }),
+    /**
+     * Connections at most. At the limit, a new connection takes the place of the oldest one
+     * that has not logged in (from the address with the most connections); it is refused only
+     * when every connection is logged in.
+     */
     maxConnections: z.number().int().min(1).max(10_000).default(64),
+    /** Connections at most from one address, with the same rule. */
+    maxConnectionsPerAddress: z.number().int().min(1).max(10_000).default(16),
+    /** A connection that has not logged in (93) this long after opening is closed; 0 never. */
+    loginTimeoutSeconds: z.number().int().min(0).max(3600).default(10),
     /** Bytes per frame, terminator excluded. */
     maxFrameSize: z.number().int().min(64).max(1_048_576).default(8192),
     /** A self-check silent this long is dropped; 0 never. */

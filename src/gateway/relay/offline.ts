@@ -1,13 +1,13 @@
 /**
  * What the relay answers itself while the ILS is down, per the SIP2 offline
  * rules: a 98 with "online" N and the offline flags of the policy, and for every
- * other request its response with ok 0 (nothing done) and a screen message.
+ * other request its refusal (ok 0, nothing done) with the policy's screen message.
  */
 import {
   type AnySip2Message,
   type AnySip2MessageInput,
   formatSip2Date,
-  type Sip2MessageType,
+  sip2Refusal,
 } from '../../protocols/sip2/index.js';
 import type { Sip2RelayConfig } from './config.js';
 
@@ -21,9 +21,6 @@ export interface OfflineContext {
   /** AN for a 98. */
   terminalLocation?: string;
 }
-
-const NO_STATUS = {} as const;
-const UNKNOWN_LANGUAGE = { code: '000' } as const;
 
 /** A 98 saying the ILS is offline; only the messages the relay can still answer are listed supported. */
 export function offlineAcsStatus(context: OfflineContext): AnySip2MessageInput {
@@ -54,113 +51,19 @@ export function offlineAcsStatus(context: OfflineContext): AnySip2MessageInput {
 }
 
 /**
- * The refusal for a request while the ILS is down; undefined for what is not a
- * request (responses, 96/97, 93 — the relay answers those itself).
+ * The answer to a request while the ILS is down: a 98 for a 99, the request's
+ * refusal (sip2Refusal) with the policy's screen message for every other
+ * request; undefined for what is not a request (responses, 96/97, 93 — the
+ * relay answers those itself).
  */
 export function offlineRefusal(
   request: AnySip2Message,
   context: OfflineContext,
 ): AnySip2MessageInput | undefined {
-  const date = formatSip2Date(context.now);
-  const screenMessage = [context.policy.screenMessage];
-  const r = request as AnySip2Message & Record<string, unknown>;
-  const institutionId = typeof r.institutionId === 'string' ? r.institutionId : context.institutionId;
-  const patronIdentifier = typeof r.patronIdentifier === 'string' ? r.patronIdentifier : '';
-  const itemIdentifier = typeof r.itemIdentifier === 'string' ? r.itemIdentifier : '';
-  const circulation = {
-    ok: false,
-    renewalOk: false,
-    magneticMedia: 'unknown',
-    desensitize: false,
-    transactionDate: date,
-    institutionId,
-    patronIdentifier,
-    itemIdentifier,
-    titleIdentifier: '',
-    dueDate: '',
-    screenMessage,
-  } as const;
-  const patronStatusAnswer = {
-    patronStatus: NO_STATUS,
-    language: UNKNOWN_LANGUAGE,
-    transactionDate: date,
-    institutionId,
-    patronIdentifier,
-    personalName: '',
-    validPatron: false,
-    screenMessage,
-  } as const;
-  const answers: Partial<Record<Sip2MessageType, () => AnySip2MessageInput>> = {
-    scStatus: () => offlineAcsStatus(context),
-    checkout: () => ({ type: 'checkoutResponse', ...circulation }),
-    renew: () => ({ type: 'renewResponse', ...circulation }),
-    checkin: () => ({
-      type: 'checkinResponse',
-      ok: false,
-      resensitize: false,
-      magneticMedia: 'unknown',
-      alert: false,
-      transactionDate: date,
-      institutionId,
-      itemIdentifier,
-      permanentLocation: '',
-      screenMessage,
-    }),
-    patronStatusRequest: () => ({ type: 'patronStatusResponse', ...patronStatusAnswer }),
-    blockPatron: () => ({ type: 'patronStatusResponse', ...patronStatusAnswer }),
-    patronEnable: () => ({ type: 'patronEnableResponse', ...patronStatusAnswer }),
-    patronInformation: () => ({ type: 'patronInformationResponse', ...patronStatusAnswer }),
-    itemInformation: () => ({
-      type: 'itemInformationResponse',
-      circulationStatus: { code: '01' },
-      securityMarker: { code: '00' },
-      feeType: { code: '01' },
-      transactionDate: date,
-      itemIdentifier,
-      titleIdentifier: '',
-      screenMessage,
-    }),
-    renewAll: () => ({
-      type: 'renewAllResponse',
-      ok: false,
-      renewedCount: 0,
-      unrenewedCount: 0,
-      transactionDate: date,
-      institutionId,
-      screenMessage,
-    }),
-    endPatronSession: () => ({
-      type: 'endSessionResponse',
-      endSession: false,
-      transactionDate: date,
-      institutionId,
-      patronIdentifier,
-      screenMessage,
-    }),
-    feePaid: () => ({
-      type: 'feePaidResponse',
-      paymentAccepted: false,
-      transactionDate: date,
-      institutionId,
-      patronIdentifier,
-      screenMessage,
-    }),
-    hold: () => ({
-      type: 'holdResponse',
-      ok: false,
-      available: false,
-      transactionDate: date,
-      institutionId,
-      patronIdentifier,
-      screenMessage,
-    }),
-    itemStatusUpdate: () => ({
-      type: 'itemStatusUpdateResponse',
-      itemPropertiesOk: false,
-      transactionDate: date,
-      itemIdentifier,
-      screenMessage,
-    }),
-  };
-  return answers[request.type]?.();
+  if (request.type === 'scStatus') return offlineAcsStatus(context);
+  return sip2Refusal(request, {
+    transactionDate: formatSip2Date(context.now),
+    screenMessage: context.policy.screenMessage,
+    institutionId: context.institutionId,
+  });
 }

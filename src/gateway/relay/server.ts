@@ -2,8 +2,13 @@
  * The SIP2 relay: Carrel listening as a SIP2 server (TCP, or TLS with the
  * configured certificate) so existing self-checks and returns sorters can point
  * at it instead of the ILS. Each connection is a RelaySession; the ILS link is
- * the pooled client. Bounded: connections past `maxConnections` are closed at
- * once, frames past `maxFrameSize` are dropped, idle links are dropped.
+ * the pooled client. Bounded: at most `maxConnections`, and `maxConnectionsPerAddress`
+ * from one source address; a connection that has not logged in within
+ * `loginTimeoutSeconds` is closed. When a limit is reached, a new connection
+ * takes the place of the oldest one not logged in (from the source with the
+ * most connections first), and is refused only when every connection is logged
+ * in: idle or half-open connections cannot lock the self-checks out. Frames past
+ * `maxFrameSize` are dropped, idle links are dropped.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -16,6 +21,7 @@ import type { Feature } from '../feature.js';
 import type { OfflineOrdering } from '../offline/index.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import { type RelayIlsPort, type RelayOfflineHandler, RelaySession } from './session.js';
+import { SourceConnectionLog } from './source-log.js';
 import type { RelayTransactionListener } from './statistics.js';
 
 export interface Sip2RelayServerOptions {
@@ -42,12 +48,17 @@ export class Sip2RelayServer implements Feature {
   readonly name = 'sip2-relay';
   private server: Server | undefined;
   private readonly sessions = new Set<RelaySession>();
+  /** Open connections by source address, oldest first. */
+  private readonly bySource = new Map<string, Set<RelaySession>>();
+  private readonly sourceOf = new Map<RelaySession, string>();
+  private readonly connectionLog: SourceConnectionLog;
   private readonly logger: Logger;
   private boundPort = 0;
   private accepted = 0;
 
   constructor(private readonly options: Sip2RelayServerOptions) {
     this.logger = options.logger.child({ module: 'sip2-relay' });
+    this.connectionLog = new SourceConnectionLog(this.logger, options.clock);
   }
 
   /** The port listened on (the real one when the config says 0); 0 before start. */
@@ -116,25 +127,81 @@ export class Sip2RelayServer implements Feature {
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const session of [...this.sessions]) session.drop('relay stopping');
+    this.connectionLog.flush();
     await closed;
     this.logger.info('SIP2 relay stopped');
   }
 
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
-    if (this.sessions.size >= this.options.config.maxConnections) {
-      this.logger.warn(
-        { max: this.options.config.maxConnections },
-        'too many self-check connections; refused',
-      );
-      socket.destroy();
-      return;
+    // One machine is one source whether it came over IPv4 or as an IPv4-mapped IPv6 address.
+    const source = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    const { maxConnections, maxConnectionsPerAddress } = this.options.config;
+    const fromSource = this.bySource.get(source);
+    if (fromSource && fromSource.size >= maxConnectionsPerAddress) {
+      if (
+        !this.makeRoom(fromSource, source, {
+          limit: 'maxConnectionsPerAddress',
+          max: maxConnectionsPerAddress,
+        })
+      ) {
+        socket.destroy();
+        return;
+      }
     }
-    this.attach(socket);
+    if (this.sessions.size >= maxConnections) {
+      if (
+        !this.makeRoom(this.mostConnectedWaiting(), source, { limit: 'maxConnections', max: maxConnections })
+      ) {
+        socket.destroy();
+        return;
+      }
+    }
+    this.attach(socket, source);
   }
 
-  /** Serves one self-check over any duplex stream. */
-  attach(stream: Duplex): void {
+  /**
+   * Closes the oldest connection of `candidates` that has not logged in, for a
+   * new one from `source`; false (the new one refused, logged) when all are logged in.
+   */
+  private makeRoom(
+    candidates: Iterable<RelaySession> | undefined,
+    source: string,
+    limit: { limit: string; max: number },
+  ): boolean {
+    let victim: RelaySession | undefined;
+    for (const session of candidates ?? []) {
+      if (!session.loggedIn) {
+        victim = session;
+        break;
+      }
+    }
+    if (!victim) {
+      this.connectionLog.note(source, 'refused', limit);
+      return false;
+    }
+    this.connectionLog.note(this.sourceOf.get(victim) ?? 'unknown', 'evicted', limit);
+    victim.drop('closed to make room', true);
+    return true;
+  }
+
+  /** The connections of the source with the most connections that has one not logged in. */
+  private mostConnectedWaiting(): Set<RelaySession> | undefined {
+    let best: Set<RelaySession> | undefined;
+    for (const sessions of this.bySource.values()) {
+      if (best && sessions.size <= best.size) continue;
+      for (const session of sessions) {
+        if (!session.loggedIn) {
+          best = sessions;
+          break;
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Serves one self-check over any duplex stream; `source` is its address (for the per-address limit). */
+  attach(stream: Duplex, source = 'unknown'): void {
     this.accepted++;
     const { ils, ilsForAccount, clock, onOffline, onTransaction, ordering, config } = this.options;
     const session = new RelaySession(
@@ -144,12 +211,33 @@ export class Sip2RelayServer implements Feature {
         ilsFor: (account) => (account && ilsForAccount?.(account)) || ils,
         clock,
         logger: this.logger,
+        onLoginTimeout: (timedOut) =>
+          this.connectionLog.note(this.sourceOf.get(timedOut) ?? 'unknown', 'loginTimeout', {
+            seconds: config.loginTimeoutSeconds,
+          }),
         ...(onOffline ? { onOffline } : {}),
         ...(onTransaction ? { onTransaction } : {}),
         ...(ordering ? { ordering } : {}),
       },
-      (done) => this.sessions.delete(done),
+      (done) => this.forget(done),
     );
     this.sessions.add(session);
+    this.sourceOf.set(session, source);
+    let fromSource = this.bySource.get(source);
+    if (!fromSource) {
+      fromSource = new Set();
+      this.bySource.set(source, fromSource);
+    }
+    fromSource.add(session);
+  }
+
+  private forget(session: RelaySession): void {
+    this.sessions.delete(session);
+    const source = this.sourceOf.get(session);
+    this.sourceOf.delete(session);
+    if (source === undefined) return;
+    const fromSource = this.bySource.get(source);
+    fromSource?.delete(session);
+    if (fromSource?.size === 0) this.bySource.delete(source);
   }
 }

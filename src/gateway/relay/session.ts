@@ -17,6 +17,8 @@ import {
   type AnySip2MessageInput,
   decodeSip2Message,
   encodeSip2Message,
+  fitSip2Answer,
+  MAX_FIELD_LENGTH,
   maskFrameForLog,
   type Sip2Charset,
   Sip2Framer,
@@ -69,6 +71,8 @@ export interface RelaySessionContext {
   onTransaction?: RelayTransactionListener;
   /** The offline backlog: a request about an item or patron waits for their journaled work first. */
   ordering?: OfflineOrdering;
+  /** Told before a connection that did not log in in time is closed (the server logs it per source). */
+  onLoginTimeout?: (session: RelaySession) => void;
 }
 
 export class RelaySession {
@@ -77,6 +81,7 @@ export class RelaySession {
   private failedLogins = 0;
   private lastAnswer: Uint8Array | undefined;
   private idleTimer: TimerHandle | undefined;
+  private loginTimer: TimerHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   /** Requests read and not yet answered (or dropped). */
@@ -99,12 +104,35 @@ export class RelaySession {
     stream.on('close', () => this.finish());
     stream.on('end', () => this.stream.end());
     this.armIdleTimer();
+    this.armLoginTimer();
   }
 
-  /** Closes the link now. */
-  drop(reason: string): void {
+  /** Logged in with a relay account (a connection that is not may be closed to make room). */
+  get loggedIn(): boolean {
+    return this.account !== undefined;
+  }
+
+  /** A connection not logged in within `loginTimeoutSeconds` of opening (or of a refused login) is closed. */
+  private armLoginTimer(): void {
+    const seconds = this.context.config.loginTimeoutSeconds;
+    if (seconds <= 0 || this.closed || this.loginTimer) return;
+    this.loginTimer = this.context.clock.setTimeout(
+      'sip2-relay-login-timeout',
+      () => {
+        this.loginTimer = undefined;
+        if (this.context.onLoginTimeout) {
+          this.context.onLoginTimeout(this);
+          this.drop('no login in time', true);
+        } else this.drop('no login in time');
+      },
+      seconds * 1000,
+    );
+  }
+
+  /** Closes the link now; `quiet` when the caller logs it (rate-limited, per source). */
+  drop(reason: string, quiet = false): void {
     if (this.closed) return;
-    this.context.logger.info({ reason }, 'dropping self-check connection');
+    if (!quiet) this.context.logger.info({ reason }, 'dropping self-check connection');
     this.stream.destroy();
     this.finish();
   }
@@ -124,6 +152,7 @@ export class RelaySession {
     if (this.closed) return;
     this.closed = true;
     this.idleTimer?.cancel();
+    this.loginTimer?.cancel();
     this.onClose(this);
   }
 
@@ -204,7 +233,11 @@ export class RelaySession {
         await this.login(request);
         return;
     }
-    if ('institutionId' in request && typeof request.institutionId === 'string') {
+    if (
+      'institutionId' in request &&
+      typeof request.institutionId === 'string' &&
+      request.institutionId.length <= MAX_FIELD_LENGTH
+    ) {
       this.institutionId = request.institutionId;
     }
     const refusal = offlineRefusal(request, this.offlineContext());
@@ -228,14 +261,14 @@ export class RelaySession {
         { type: request.type, error: describeError(error) },
         'self-check request refused: not relayable',
       );
-      if (!this.closed) await this.send(withSequence(this.notRelayable(request), request), true);
+      if (!this.closed) await this.send(withSequence(this.notRelayable(request), request), true, request);
       return;
     }
     if (this.account) {
       this.count(relayTransaction(request, relayed.answer, this.account.kioskUser, relayed.source));
     }
     if (this.closed) return;
-    await this.send(withSequence(relayed.answer, request), true);
+    await this.send(withSequence(relayed.answer, request), true, request);
   }
 
   /** The ILS's answer, or the offline one (journaled or refused) when the ILS cannot be reached. */
@@ -340,11 +373,14 @@ export class RelaySession {
     if (account) {
       this.account = account;
       this.failedLogins = 0;
+      this.loginTimer?.cancel();
+      this.loginTimer = undefined;
       this.context.logger.info({ kiosk: account.kioskUser }, 'self-check logged in');
       await this.send(withSequence({ type: 'loginResponse', ok: true }, request), true);
       return;
     }
     this.account = undefined;
+    this.armLoginTimer();
     this.failedLogins++;
     this.context.logger.warn({ failedLogins: this.failedLogins }, 'self-check login refused');
     await this.send(withSequence({ type: 'loginResponse', ok: false }, request), true);
@@ -354,24 +390,49 @@ export class RelaySession {
     }
   }
 
-  private async send(message: AnySip2MessageInput, remember: boolean): Promise<void> {
+  /**
+   * Writes an answer. Fields past SIP2's 255 characters are cut or the answer
+   * refused (fitSip2Answer); an answer that still cannot be encoded is replaced
+   * by the request's refusal, so the self-check is never left without one.
+   */
+  private async send(
+    answer: AnySip2MessageInput,
+    remember: boolean,
+    request?: AnySip2Message,
+  ): Promise<void> {
+    const { logger } = this.context;
+    let bytes = this.encode(answer);
+    if (bytes === undefined && request !== undefined) {
+      bytes = this.encode(withSequence(this.notRelayable(request), request));
+    }
+    if (bytes === undefined) return;
+    if (remember) this.lastAnswer = bytes;
+    await this.write(bytes);
+    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(bytes) }, 'self-check answer');
+  }
+
+  /** The answer's bytes in the self-check's charset and framing; undefined (logged) when it cannot be encoded. */
+  private encode(answer: AnySip2MessageInput): Uint8Array | undefined {
+    const { logger } = this.context;
     const account = this.account;
-    let bytes: Uint8Array;
+    const fitted = fitSip2Answer(answer);
+    if (fitted.changed.length > 0) {
+      logger.warn(
+        { type: answer.type, fields: fitted.changed, refused: fitted.refused },
+        'answer fields over 255 characters cut or left out',
+      );
+    }
     try {
-      bytes = encodeSip2Message(message, {
+      return encodeSip2Message(fitted.answer, {
         charset: this.charset,
         errorDetection: account ? account.errorDetection : true,
         terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
         delimiterInValue: 'replace',
       });
     } catch (error) {
-      this.context.logger.error({ error: describeError(error), type: message.type }, 'cannot encode answer');
-      return;
+      logger.error({ error: describeError(error), type: answer.type }, 'cannot encode answer');
+      return undefined;
     }
-    if (remember) this.lastAnswer = bytes;
-    await this.write(bytes);
-    const { logger } = this.context;
-    if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(bytes) }, 'self-check answer');
   }
 
   private write(bytes: Uint8Array): Promise<void> {

@@ -58,6 +58,12 @@ export {
   type Sip2Warning,
   type Sip2WarningCode,
 } from './errors.js';
+export {
+  FIELD_TOO_LONG_MESSAGE,
+  type FittedSip2Answer,
+  fitSip2Answer,
+  oversizedFields,
+} from './field-limits.js';
 export { FIELD_ID_BY_NAME, SIP2_FIELDS, type Sip2FieldId, type Sip2FieldName } from './fields.js';
 export {
   PATRON_STATUS_FLAGS,
@@ -86,6 +92,7 @@ export {
   type Sip2MessageType,
 } from './messages.js';
 export { isValidPatron, isValidPatronPassword, patronStatusProblems } from './patron.js';
+export { type Sip2RefusalContext, sip2Refusal } from './refusal.js';
 export type {
   AnySip2Message,
   AnySip2MessageInput,

@@ -28,7 +28,7 @@ describe('defaultDeskConfig', () => {
     });
     expect(config.simulators).toEqual(
       expect.arrayContaining([
-        { id: 'ils-sim', kind: 'ils', host: '127.0.0.1', port: 0 },
+        { id: 'ils-sim', kind: 'ils', host: '127.0.0.1', port: 0, httpPort: 0 },
         { id: 'printer-sim', kind: 'printer', host: '127.0.0.1', port: 0, httpPort: 0, columns: 42 },
         expect.objectContaining({ id: 'pad-sim', kind: 'rfid-pad', tags: ['V1', 'V2'] }),
       ]),

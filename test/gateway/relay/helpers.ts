@@ -64,8 +64,9 @@ export class KioskLink {
     socket.on('error', () => {});
   }
 
-  static async open(port: number): Promise<KioskLink> {
-    const socket = connect({ host: '127.0.0.1', port });
+  /** A link to the relay on `port`, from `localAddress` (another 127.x.y.z stands in for another machine). */
+  static async open(port: number, localAddress?: string): Promise<KioskLink> {
+    const socket = connect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) });
     await once(socket, 'connect');
     socket.setNoDelay(true);
     return new KioskLink(socket);

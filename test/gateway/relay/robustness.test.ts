@@ -266,7 +266,7 @@ describe('SIP2 relay robustness', () => {
     await assertServes(relay.relay);
   });
 
-  it('refuses requests before login, three wrong passwords, and connections past the limit', async () => {
+  it('refuses requests before login, three wrong passwords, and connections past the limit once all are logged in', async () => {
     const relay = await rig({ maxConnections: 4 });
     const early = await attack(
       relay,
@@ -285,13 +285,29 @@ describe('SIP2 relay robustness', () => {
     }
     expect(await within(link.next(), 'close after three failed logins')).toBeUndefined();
 
-    const open = await Promise.all(Array.from({ length: 12 }, () => KioskLink.open(relay.relay.port)));
+    // Past the limit with nobody logged in: each new link takes the place of the oldest.
+    const open: KioskLink[] = [];
     cleanups.push(() => {
       for (const l of open) l.close();
     });
-    const outcomes = await Promise.all(open.map((l) => probe(l)));
-    expect(outcomes.filter((o) => o === 'answered')).toHaveLength(4);
-    expect(outcomes.filter((o) => o === 'closed')).toHaveLength(8);
+    for (let i = 0; i < 12; i++) open.push(await KioskLink.open(relay.relay.port));
+    await within(
+      (async () => {
+        while (open.filter((l) => l.closed).length < 8)
+          await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      'the eight oldest closed',
+    );
+    expect(open.slice(0, 8).every((l) => l.closed)).toBe(true);
+    // The four newest log in; with every link logged in, a new one is refused.
+    for (const [i, l] of open.slice(8).entries()) {
+      expect((await within(l.request(withErrorDetection(LOGIN, i)), 'login'))?.toString()).toMatch(/^941/);
+    }
+    const late = await KioskLink.open(relay.relay.port);
+    cleanups.push(() => late.close());
+    expect(await probe(late)).toBe('closed');
+    const outcomes = await Promise.all(open.slice(8).map((l) => probe(l)));
+    expect(outcomes).toEqual(['answered', 'answered', 'answered', 'answered']);
     for (const l of open) l.close();
     await within(
       (async () => {

@@ -35,6 +35,18 @@ async function timerScheduled(name: string): Promise<void> {
   while (!clock.pending().includes(name)) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Resolves once each connection has read at least its `bytes` and has no request waiting. */
+async function readAndSettled(bytes: number[]): Promise<void> {
+  const settled = () => {
+    const states = simulator.connectionStates();
+    return (
+      states.length === bytes.length &&
+      states.every((state, i) => (state.bytesRead ?? 0) >= bytes[i]! && state.pendingRequests === 0)
+    );
+  };
+  while (!settled()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('faults', () => {
   it('latency: the response waits for the clock', async () => {
     await client.login('kiosk1', 'kiosk1pw');
@@ -106,6 +118,40 @@ describe('faults', () => {
     simulator.setFaults({});
     client.send(itemInformation);
     expect((await client.nextFrame()).raw.subarray(-2).toString('latin1')).toMatch(/[^\n]\r$/);
+  });
+
+  it('hang: requests are read and none answered, new connections too, until cleared', async () => {
+    await client.login('kiosk1', 'kiosk1pw');
+    simulator.setFaults({ hang: true });
+    const loggedInBytes = simulator.connectionStates()[0]?.bytesRead ?? 0;
+    const request = client.encode(itemInformation);
+    client.sendRaw(request);
+    const fresh = await Sip2TestClient.connect(simulator.port);
+    try {
+      const login = fresh.encode({
+        type: 'login',
+        uidAlgorithm: '0',
+        pwdAlgorithm: '0',
+        loginUserId: 'kiosk1',
+        loginPassword: 'kiosk1pw',
+        locationCode: 'MAIN',
+      });
+      fresh.sendRaw(login);
+      // Both requests read and handled (nothing waiting), both links open, no answer sent.
+      await readAndSettled([loggedInBytes + request.length, login.length]);
+      expect(simulator.connections).toBe(2);
+      expect(client.bufferedFrames).toBe(0);
+      expect(fresh.bufferedFrames).toBe(0);
+      expect(simulator.faults()).toEqual({ hang: true });
+      // Cleared: answered again; what came during the hang is never answered late.
+      simulator.setFaults({});
+      expect(await fresh.login('kiosk1', 'kiosk1pw')).toBe(true);
+      const answer = await client.request({ ...itemInformation, sequence: 4 }, 'itemInformationResponse');
+      expect(answer.sequence).toBe(4);
+      expect(client.bufferedFrames).toBe(0);
+    } finally {
+      fresh.close();
+    }
   });
 
   it('rejects faults it does not know', () => {

@@ -17,13 +17,22 @@ describe('runIlsSimulator (carrel sim ils)', () => {
       lines.push(line);
       if (line.includes('logins')) announced();
     });
-    const running = runIlsSimulator(['--port', '0']);
+    const running = runIlsSimulator(['--port', '0', '--http-port', '0']);
     await ready;
     const port = Number(/SIP2 {5}tcp:\/\/127\.0\.0\.1:(\d+)/.exec(lines.join('\n'))?.[1]);
     expect(port).toBeGreaterThan(0);
     const client = await Sip2TestClient.connect(port);
     expect(await client.login('kiosk1', 'kiosk1pw')).toBe(true);
     client.close();
+    // The control API: faults set over HTTP.
+    const control = /control {2}(http:\/\/127\.0\.0\.1:\d+)\/api\/state/.exec(lines.join('\n'))?.[1];
+    expect(control).toBeDefined();
+    const put = await fetch(`${control}/api/faults`, {
+      method: 'PUT',
+      body: JSON.stringify({ latencyMs: 10 }),
+    });
+    expect(await put.json()).toEqual({ latencyMs: 10 });
+    expect(await (await fetch(`${control}/api/state`)).json()).toMatchObject({ faults: { latencyMs: 10 } });
 
     process.emit('SIGTERM');
     expect(await running).toBe(0);
@@ -31,6 +40,10 @@ describe('runIlsSimulator (carrel sim ils)', () => {
 
   it('rejects bad options and bad fixtures with a usage error', async () => {
     await expect(runIlsSimulator(['--port', 'ninety'])).rejects.toMatchObject({ code: 'usage' });
+    await expect(runIlsSimulator(['--http-port', '70000'])).rejects.toMatchObject({
+      code: 'usage',
+      message: expect.stringMatching(/--http-port/),
+    });
     await expect(runIlsSimulator(['--tls-cert', 'x.pem'])).rejects.toMatchObject({ code: 'usage' });
     await expect(runIlsSimulator(['--bogus'])).rejects.toMatchObject({ code: 'usage' });
     await expect(

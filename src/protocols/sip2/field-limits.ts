@@ -1,0 +1,138 @@
+/**
+ * SIP2 2.00 variable fields hold at most 255 characters, and the encoder refuses
+ * a longer one. A server that echoes a request's field, or passes on what its
+ * own back end said, must still answer something the encoder can write: this is
+ * the one rule for that, per field.
+ *
+ * - Text a person reads (screen message, print line, name, title, address, fine
+ *   description): cut to 255; a shorter text still says the same thing.
+ * - An identifier (institution AO, patron AA, item AB, fee CG, transaction BK): a
+ *   shorter id names another patron or item, so it is never cut. It is emptied
+ *   (left out when optional) and the answer becomes a refusal: ok 0, valid patron
+ *   N, payment not accepted… as the message allows, with a screen message.
+ * - An entry of a list of items (AS, AT, AU, BU, CD, BM, BN): left out.
+ * - Any other field (codes, dates, amounts, item properties, locations): left out
+ *   when optional; emptied when required, and the answer becomes a refusal.
+ * - An unknown (extra) field: left out.
+ */
+import { COMPILED_BY_TYPE } from './compiled.js';
+import { MAX_FIELD_LENGTH } from './encode.js';
+import type { Sip2FieldId } from './fields.js';
+import type { Sip2MessageType } from './messages.js';
+import type { AnySip2Message, AnySip2MessageInput } from './types.js';
+
+const READ_BY_A_PERSON: ReadonlySet<Sip2FieldId> = new Set(['AE', 'AF', 'AG', 'AJ', 'AL', 'AM', 'BD', 'AV']);
+const IDENTIFIERS: ReadonlySet<Sip2FieldId> = new Set(['AO', 'AA', 'AB', 'CG', 'BK']);
+
+/** How each answer says "not done". */
+const REFUSED: Partial<Record<Sip2MessageType, Record<string, unknown>>> = {
+  loginResponse: { ok: false },
+  checkoutResponse: { ok: false, renewalOk: false, desensitize: false },
+  renewResponse: { ok: false, renewalOk: false, desensitize: false },
+  checkinResponse: { ok: false, resensitize: false },
+  patronStatusResponse: { validPatron: false, personalName: '' },
+  patronEnableResponse: { validPatron: false, personalName: '' },
+  patronInformationResponse: { validPatron: false, personalName: '' },
+  renewAllResponse: { ok: false },
+  endSessionResponse: { endSession: false },
+  feePaidResponse: { paymentAccepted: false },
+  holdResponse: { ok: false, available: false },
+  itemStatusUpdateResponse: { itemPropertiesOk: false },
+};
+
+/** The screen message of an answer refused because a field could not be carried. */
+export const FIELD_TOO_LONG_MESSAGE = 'Request refused: a field is longer than 255 characters';
+
+/** The length a value has on the wire as far as the 255 rule goes (enum codes, text; Dates are 18). */
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string')
+    return (value as { code: string }).code;
+  return undefined;
+}
+
+const tooLong = (value: unknown) => (textOf(value)?.length ?? 0) > MAX_FIELD_LENGTH;
+
+/**
+ * The ids of a message's variable fields longer than SIP2 allows (extra fields
+ * included), in message order; empty when every field fits. For a request: a
+ * server refuses it rather than acting on a value it cannot echo.
+ */
+export function oversizedFields(message: AnySip2Message | AnySip2MessageInput): string[] {
+  const compiled = COMPILED_BY_TYPE.get(message.type);
+  if (compiled === undefined) return [];
+  const record = message as unknown as Record<string, unknown>;
+  const found: string[] = [];
+  for (const field of compiled.fields) {
+    const value = record[field.name];
+    if (Array.isArray(value) ? value.some(tooLong) : tooLong(value)) found.push(field.id);
+  }
+  const extra = record.extraFields;
+  if (Array.isArray(extra)) {
+    for (const field of extra as Array<{ id?: unknown; value?: unknown }>)
+      if (tooLong(field.value)) found.push(String(field.id));
+  }
+  return found;
+}
+
+export interface FittedSip2Answer {
+  /** The answer to send; the same object when every field fitted. */
+  answer: AnySip2MessageInput;
+  /** Ids of the fields cut, emptied or left out. */
+  changed: string[];
+  /** The answer was turned into a refusal (an identifier or a required field could not be carried). */
+  refused: boolean;
+}
+
+/**
+ * An answer whose every variable field fits in 255 characters, by the rule
+ * above. `screenMessage` is added when the answer is turned into a refusal
+ * (default FIELD_TOO_LONG_MESSAGE).
+ */
+export function fitSip2Answer(
+  answer: AnySip2MessageInput,
+  options: { screenMessage?: string } = {},
+): FittedSip2Answer {
+  const compiled = COMPILED_BY_TYPE.get(answer.type);
+  const oversized = oversizedFields(answer);
+  if (compiled === undefined || oversized.length === 0) return { answer, changed: [], refused: false };
+  const fitted = { ...answer } as Record<string, unknown>;
+  let refused = false;
+  for (const field of compiled.fields) {
+    if (!oversized.includes(field.id)) continue;
+    const value = fitted[field.name];
+    if (Array.isArray(value)) {
+      fitted[field.name] = READ_BY_A_PERSON.has(field.id)
+        ? value.map((entry) => cut(entry))
+        : value.filter((entry) => !tooLong(entry));
+    } else if (READ_BY_A_PERSON.has(field.id)) {
+      fitted[field.name] = cut(value);
+    } else {
+      if (field.required) fitted[field.name] = field.kind === 'enum' ? { code: '' } : '';
+      else delete fitted[field.name];
+      if (field.required || IDENTIFIERS.has(field.id)) refused = true;
+    }
+  }
+  if (Array.isArray(fitted.extraFields)) {
+    fitted.extraFields = (fitted.extraFields as Array<{ value?: unknown }>).filter(
+      (field) => !tooLong(field.value),
+    );
+  }
+  if (refused) {
+    Object.assign(fitted, REFUSED[answer.type] ?? {});
+    if ('validPatronPassword' in fitted && fitted.validPatronPassword !== undefined)
+      fitted.validPatronPassword = false;
+    if (compiled.fields.some((field) => field.id === 'AF')) {
+      const screen = Array.isArray(fitted.screenMessage) ? (fitted.screenMessage as string[]) : [];
+      fitted.screenMessage = [options.screenMessage ?? FIELD_TOO_LONG_MESSAGE, ...screen].map(cut);
+    }
+  }
+  return { answer: fitted as unknown as AnySip2MessageInput, changed: oversized, refused };
+}
+
+/** A text cut to 255 characters (never between the halves of a surrogate pair). */
+function cut(value: unknown): unknown {
+  if (typeof value !== 'string' || value.length <= MAX_FIELD_LENGTH) return value;
+  const last = value.charCodeAt(MAX_FIELD_LENGTH - 1);
+  return value.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_FIELD_LENGTH - 1 : MAX_FIELD_LENGTH);
+}
