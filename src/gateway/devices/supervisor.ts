@@ -157,7 +157,19 @@ export class DeviceSupervisor {
   }
 
   private applyCondition(condition: DeviceCondition, extra: Partial<DeviceState>): void {
-    this.update({ status: condition.status, reason: condition.reason, detail: condition.detail, ...extra });
+    const error = condition.lastError;
+    const known = this.record.lastError;
+    const lastError =
+      error && (error.code !== known?.code || error.message !== known.message)
+        ? this.stamp(error)
+        : undefined;
+    this.update({
+      status: condition.status,
+      reason: condition.reason,
+      detail: condition.detail,
+      ...(lastError ? { lastError } : {}),
+      ...extra,
+    });
   }
 
   private scheduleRetry(): void {
