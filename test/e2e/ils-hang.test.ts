@@ -88,6 +88,7 @@ async function ilsStatus(): Promise<{
   status: string;
   reason: string | null;
   lastError: { code: string } | null;
+  detail: { connections?: number };
 }> {
   return (await (await fetch(`${api}/api/v1/devices/ils`)).json()) as never;
 }
@@ -118,6 +119,8 @@ describe('a hung ILS (SIGSTOP)', () => {
     // Offline one request timeout later: the connection opened again was not answered either.
     await timeUntil((s) => s === 'offline', REQUEST_TIMEOUT_MS * 2 + SLACK_MS);
     expect((await fetch(`${api}/readyz`)).status).toBe(503);
+    // No connection is claimed open while the link is offline.
+    expect((await ilsStatus()).detail.connections).toBe(0);
     await expect.poll(() => retained.at(-1)).toBe('offline');
 
     // Known offline: a checkout is taken into the offline journal without waiting for the ILS.

@@ -137,7 +137,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.security = { ...DEFAULT_SECURITY, ...options.security };
     this.decode = options.decode ?? decodeLibraryTag;
     this.reader.on('close', (error) => this.onReaderClosed(error));
-    this.lastCondition = JSON.stringify({ s: 'online', r: null });
+    this.lastCondition = JSON.stringify({ s: 'online', r: null, tags: 0, pendingSecurity: 0 });
   }
 
   condition(): DeviceCondition {
@@ -148,7 +148,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       detail: {
         firmware: this.identity?.firmware ?? null,
         protocol: this.identity?.protocol ?? null,
-        tags: this.present.size,
+        tags: this.announcedCount(),
         pendingSecurity: this.securityJobs.size,
         rounds: this.rounds,
       },
@@ -481,9 +481,17 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.emit('event', type, data);
   }
 
+  private announcedCount(): number {
+    let count = 0;
+    for (const presence of this.present.values()) if (presence.announced) count++;
+    return count;
+  }
+
+  /** Emits the condition when its status, reason or the tags and writes it counts change (not per round). */
   private checkCondition(): void {
     const next = this.condition();
-    const key = JSON.stringify({ s: next.status, r: next.reason });
+    const { tags, pendingSecurity } = next.detail;
+    const key = JSON.stringify({ s: next.status, r: next.reason, tags, pendingSecurity });
     if (key === this.lastCondition) return;
     this.lastCondition = key;
     this.emit('condition', next);
