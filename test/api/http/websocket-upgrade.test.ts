@@ -69,6 +69,8 @@ describe('WebSocket upgrades', () => {
       '/api/v1/devices',
       '/api/v1/devices/receipt-1',
       '/metrics',
+      '/docs',
+      '/kiosk',
       '/nope',
     ]) {
       expect({ path, ...(await handshake(`ws://127.0.0.1:${port}${path}`, AUTH.monitor)) }).toEqual({
