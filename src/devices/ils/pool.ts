@@ -143,6 +143,11 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
    */
   async connect(): Promise<void> {
     if (this.connected) return;
+    this.unansweredTransactions = 0;
+    for (const slot of this.slots) {
+      slot.unanswered = 0;
+      slot.recheck = false;
+    }
     if (this.config.perTransaction) {
       const connection = this.newConnection();
       try {
@@ -230,12 +235,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       try {
         await this.openSlot(slot);
       } catch (error) {
-        // The login went unanswered, not this request: it never left, and no answer of it is lost.
-        if (error instanceof IlsError && error.requestSent)
-          throw new IlsError(error.code, `no ILS connection could be opened: ${error.message}`, {
-            cause: error,
-          });
-        throw error;
+        throw neverSent(error);
       }
     }
     let exchange: Sip2Exchange;
@@ -284,7 +284,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
         await connection.open();
       } catch (error) {
         this.offlineIfUnreachable(error);
-        throw error;
+        throw neverSent(error);
       }
       let exchange: Sip2Exchange;
       try {
@@ -510,6 +510,15 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
 /** A connection known to answer: open, and its last request answered. */
 function answering(slot: Slot): boolean {
   return !slot.failing && slot.connection?.isOpen === true;
+}
+
+/**
+ * The error a request hears when its connection could not be opened: the login
+ * went unanswered, not the request, which never left, so no answer of it is lost.
+ */
+function neverSent(error: unknown): unknown {
+  if (!(error instanceof IlsError) || !error.requestSent) return error;
+  return new IlsError(error.code, `no ILS connection could be opened: ${error.message}`, { cause: error });
 }
 
 /** The ILS did not answer (as opposed to answering badly, or the connection going away). */

@@ -267,4 +267,42 @@ describe('ILS link health when the ILS hangs', () => {
     // Not looked up as if it might have been done.
     expect(server.requests('itemInformation')).toHaveLength(1);
   });
+
+  it('in per-transaction mode: degraded when a transaction goes unanswered, offline when the next cannot log in, online after reconnecting', async () => {
+    const clock = new ManualClock();
+    const ils = await hangableIls();
+    const client = clientFor(
+      server.port,
+      { requestTimeoutMs: TIMEOUT_MS, perTransaction: true, pool: { size: 1, maxWaiting: 10 } },
+      { clock },
+    );
+    const { supervisor } = supervised(client, clock);
+    await online(supervisor, clock);
+
+    // The scripted ILS logs the transaction in but never answers a renewal (29).
+    const first = client.renew('P1', 'I1').catch((error: unknown) => error);
+    await server.waitFor((r) => r.message.type === 'renew');
+    await clock.advance(TIMEOUT_MS);
+    expect(await first).toMatchObject({ code: 'ils_timeout' });
+    await until(() => supervisor.state().status === 'degraded', 'degraded');
+    ils.hang();
+    expect(supervisor.state()).toMatchObject({
+      reason: 'the ILS left a transaction unanswered',
+      lastError: { code: 'ils_timeout' },
+    });
+
+    const second = client.status().catch((error: unknown) => error);
+    await until(() => server.requests('login').length === 3, 'the next transaction logging in');
+    await clock.advance(TIMEOUT_MS);
+    expect(await second).toMatchObject({ code: 'ils_timeout', requestSent: false });
+    await until(() => supervisor.state().status === 'offline', 'offline');
+    await expect(client.status()).rejects.toMatchObject({ code: 'ils_offline' });
+
+    ils.resume();
+    for (let i = 0; i < 100 && supervisor.state().status !== 'online'; i++) {
+      await clock.advance(250);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
+  });
 });
