@@ -21,7 +21,7 @@ const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const HEARTBEAT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 500;
 /** Polling the API, timers firing late on a busy machine. */
-const SLACK_MS = 750;
+const SLACK_MS = 1000;
 
 let ils: ChildProcess | undefined;
 let testDesk: TestDesk;
