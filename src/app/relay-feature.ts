@@ -2,7 +2,9 @@ import type { Clock } from '../core/clock.js';
 import { CarrelError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { IlsClient } from '../devices/ils/index.js';
-import type { IlsLinkEntry } from '../gateway/devices/ils-link.js';
+import { type IlsLinkEntry, reconnectBackoff } from '../gateway/devices/ils-link.js';
+import { DeviceSupervisor } from '../gateway/devices/supervisor.js';
+import { EventBus } from '../gateway/event-bus.js';
 import type { Feature } from '../gateway/feature.js';
 import type { OfflineOrdering } from '../gateway/offline/index.js';
 import {
@@ -16,14 +18,16 @@ import {
 /**
  * The SIP2 relay as a feature: starts after the devices, so the ILS link's
  * client (and its resolved address) exists. A self-check account mapped to an
- * ILS account of its own gets its own pooled client. Each relayed checkout,
+ * ILS account of its own gets its own pooled client, kept connected like the
+ * ILS link (reconnected when the ILS could not be reached or stopped answering;
+ * the relay answers offline meanwhile). Each relayed checkout,
  * checkin, renew and renew all goes to `onTransaction` (the desk statistics),
  * named by the self-check's relay account.
  */
 export class RelayFeature implements Feature {
   readonly name = 'sip2-relay';
   private server: Sip2RelayServer | undefined;
-  private readonly accountClients: IlsClient[] = [];
+  private readonly accountLinks: DeviceSupervisor[] = [];
 
   constructor(
     private readonly config: Sip2RelayConfig,
@@ -50,11 +54,21 @@ export class RelayFeature implements Feature {
         clock: this.clock,
         logger: this.logger,
       });
-      // A client that cannot log in yet retries on use; the relay answers offline meanwhile.
+      // Tried once before the relay opens; the supervisor keeps trying if that failed.
       await client.connect().catch((error: unknown) => {
         this.logger.warn({ account: account.kioskUser, err: error }, 'relay ILS account not connected yet');
       });
-      this.accountClients.push(client);
+      // Its health is the ILS link's business, not a device of its own: kept off the desk's bus.
+      const supervisor = new DeviceSupervisor({
+        driver: client.pool,
+        eventFamily: 'ils',
+        clock: this.clock,
+        bus: new EventBus(),
+        logger: this.logger,
+        backoff: reconnectBackoff(client.config.heartbeatSeconds),
+      });
+      supervisor.start();
+      this.accountLinks.push(supervisor);
       byAccount.set(account.kioskUser, client);
     }
     this.server = new Sip2RelayServer({
@@ -72,8 +86,8 @@ export class RelayFeature implements Feature {
 
   async stop(): Promise<void> {
     await this.server?.stop();
-    await Promise.allSettled(this.accountClients.map((client) => client.disconnect()));
-    this.accountClients.length = 0;
+    await Promise.allSettled(this.accountLinks.map((link) => link.stop()));
+    this.accountLinks.length = 0;
   }
 }
 

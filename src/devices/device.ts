@@ -9,6 +9,8 @@ export interface DeviceCondition {
   status: 'online' | 'degraded';
   reason: string | null;
   detail: Record<string, unknown>;
+  /** The failure behind a degraded status (a request that timed out…); the supervisor records it as lastError. */
+  lastError?: { code: string; message: string };
 }
 
 /**

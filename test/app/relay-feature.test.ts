@@ -13,6 +13,7 @@ import { parseSip2RelayConfig } from '../../src/gateway/relay/index.js';
 import { DeskStatistics } from '../../src/gateway/statistics/index.js';
 import { openDatabase } from '../../src/gateway/storage.js';
 import { TRANSCRIPT_DATE as D, KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
+import { StallingProxy } from '../helpers/stalling-proxy.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -68,5 +69,53 @@ describe('RelayFeature statistics', () => {
     expect(report.rows).toEqual([
       { terminal: 'selfcheck-7', kind: 'checkout', outcome: 'ok', offline: false, count: 1 },
     ]);
+  });
+
+  it('relays through an account of its own again once the ILS answers after a hang', async () => {
+    const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+    cleanups.push(() => simulator.close());
+    const proxy = await StallingProxy.start(simulator.port);
+    cleanups.push(() => proxy.close());
+    const client = IlsClient.create({
+      host: '127.0.0.1',
+      port: proxy.port,
+      user: 'kiosk1',
+      password: 'kiosk1pw',
+      location: 'MAIN',
+      institution: 'RIVERSIDE',
+      heartbeatSeconds: 1,
+      requestTimeoutMs: 200,
+    });
+    await client.connect();
+    cleanups.push(() => client.disconnect());
+    const relay = relayFeatureFor(
+      parseSip2RelayConfig({
+        port: 0,
+        accounts: [
+          { kioskUser: 'selfcheck-7', kioskPassword: 'pw7', ilsUser: 'kiosk-east', ilsPassword: 'eastpw' },
+        ],
+      }),
+      { client } as unknown as IlsLinkEntry,
+      systemClock,
+      silentLogger(),
+    )!;
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const kiosk = await KioskLink.open(relay.port!);
+    cleanups.push(() => kiosk.close());
+    let sequence = 0;
+    const ask = async (text: string) =>
+      (await kiosk.request(withErrorDetection(text, sequence++ % 10)))?.toString('latin1') ?? '';
+    expect(await ask('9300CNselfcheck-7|COpw7|CPEAST|')).toMatch(/^941/);
+    /** SC status through the account's link: 98Y… from the ILS, 98N… answered offline by the relay. */
+    const status = () => ask('9900302.00');
+    expect(await status()).toMatch(/^98Y/);
+
+    proxy.stall();
+    // Unanswered, then known offline: the relay answers for the ILS.
+    await expect.poll(status, { timeout: 5000, interval: 50 }).toMatch(/^98N/);
+    proxy.resume();
+    // The account's link is reconnected by itself: the ILS answers again.
+    await expect.poll(status, { timeout: 5000, interval: 100 }).toMatch(/^98Y/);
   });
 });

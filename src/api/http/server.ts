@@ -22,6 +22,7 @@ import { rfidRoutes } from './resources/rfid.js';
 import { sessionRoutes } from './resources/sessions.js';
 import { statsRoutes } from './resources/stats.js';
 import { RouteBook } from './routes.js';
+import { guardWebSocketUpgrades } from './websocket-upgrades.js';
 
 export interface HttpApiOptions {
   services: DeskServices;
@@ -94,6 +95,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   });
 
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  guardWebSocketUpgrades(app);
 
   healthRoutes(app, book, options.services);
   deviceRoutes(app, book, options.services);

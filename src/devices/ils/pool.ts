@@ -4,6 +4,25 @@
  * reconnect and re-login, and a health condition. In per-transaction mode every
  * request gets its own connection (connect, 93, request, 35, close) and the
  * pool size bounds how many run at once.
+ *
+ * A hung ILS (connections open, nothing answered: a stopped process, a stuck
+ * server) is told by timeouts, and told at once:
+ * - a request or heartbeat unanswered within `requestTimeoutMs` closes its
+ *   connection (a late answer must not be read as the next request's), marks it
+ *   failing and turns the link `degraded`, with the error as lastError;
+ * - straight away that connection is opened again and asked (93, 99), and every
+ *   other idle connection is asked (99): one answer lost on a working ILS
+ *   brings the link back online, while a hung ILS leaves a second request
+ *   unanswered (or a connection that cannot be opened, logged in or answer);
+ * - when no connection answers, the link is offline (`disconnected`): callers
+ *   waiting for a connection, and every later one, fail at once with
+ *   `ils_offline` instead of each waiting out its own timeout, and the
+ *   supervisor reconnects with backoff;
+ * - a failing connection is re-opened on each heartbeat as well, so recovery
+ *   shows within one interval; the first answer on it makes it count again.
+ * So an idle link shows a hung ILS within one heartbeat and one request timeout
+ * (degraded), and offline one request timeout later. In per-transaction mode an
+ * unanswered transaction turns the link degraded and the next one decides.
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
@@ -33,8 +52,12 @@ interface Slot {
   readonly index: number;
   connection: IlsConnection | undefined;
   busy: boolean;
-  /** The last attempt to open this slot failed. */
+  /** The last attempt to open this slot failed, or its last request went unanswered. */
   failing: boolean;
+  /** Requests unanswered on this slot since its last answer. */
+  unanswered: number;
+  /** Open and ask this slot again as soon as it is released. */
+  recheck: boolean;
 }
 
 interface Waiter {
@@ -63,6 +86,10 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private acsOnline: boolean | null = null;
   private lastAcsStatus: Sip2Message<'acsStatus'> | undefined;
   private lastCondition = '';
+  /** The latest failure of a connection, shown as lastError while the link is degraded. */
+  private lastFailure: { code: string; message: string } | undefined;
+  /** Per-transaction mode: transactions left unanswered since the last answered one. */
+  private unansweredTransactions = 0;
 
   constructor(private readonly options: IlsPoolOptions) {
     super();
@@ -75,6 +102,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       connection: undefined,
       busy: false,
       failing: false,
+      unanswered: 0,
+      recheck: false,
     }));
   }
 
@@ -93,6 +122,9 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     return {
       status: problems.length > 0 ? 'degraded' : 'online',
       reason: problems.length > 0 ? problems.join('; ') : null,
+      ...(this.lastFailure && (this.unansweredTransactions > 0 || this.slots.some((s) => s.failing))
+        ? { lastError: this.lastFailure }
+        : {}),
       detail: {
         roundTripMs: this.roundTrip === null ? null : Math.round(this.roundTrip * 10) / 10,
         connections: this.config.perTransaction ? this.slots.filter((s) => s.busy).length : open.length,
@@ -111,6 +143,11 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
    */
   async connect(): Promise<void> {
     if (this.connected) return;
+    this.unansweredTransactions = 0;
+    for (const slot of this.slots) {
+      slot.unanswered = 0;
+      slot.recheck = false;
+    }
     if (this.config.perTransaction) {
       const connection = this.newConnection();
       try {
@@ -169,7 +206,14 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
         (error.code === 'ils_connection_lost' && !error.requestSent) || (error.answerLost && repeatable);
       if (!retry) throw error;
       this.logger.info({ code: error.code }, 'ILS request failed on its connection; trying again once');
-      return this.exchangeOnce(request);
+      try {
+        return await this.exchangeOnce(request);
+      } catch (again) {
+        // A retry that never left (the link went offline meanwhile) says nothing of the first
+        // request, whose answer may be lost: that is what the caller must hear.
+        if (again instanceof IlsError && !again.requestSent) throw error;
+        throw again;
+      }
     }
   }
 
@@ -187,10 +231,49 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   }
 
   private async onSlot(slot: Slot, request: Sip2Request): Promise<Sip2Exchange> {
-    if (!slot.connection?.isOpen) await this.openSlot(slot);
-    const exchange = await slot.connection!.send(request);
+    if (!slot.connection?.isOpen) {
+      try {
+        await this.openSlot(slot);
+      } catch (error) {
+        throw neverSent(error);
+      }
+    }
+    let exchange: Sip2Exchange;
+    try {
+      exchange = await slot.connection!.send(request);
+    } catch (error) {
+      if (isUnanswered(error)) this.noteUnanswered(slot, error);
+      throw error;
+    }
+    slot.unanswered = 0;
+    if (slot.failing) {
+      slot.failing = false;
+      this.noteCondition();
+    }
     if (request.type === 'scStatus') this.noteStatus(exchange);
     return exchange;
+  }
+
+  /**
+   * A request on this slot's connection went unanswered (the connection is
+   * already closed): the slot is failing and the link degraded at once. After a
+   * first miss the slot is opened and asked again as soon as it is free, and
+   * the other idle connections are asked too; a second miss with no connection
+   * left answering means the ILS is not answering at all: offline.
+   */
+  private noteUnanswered(slot: Slot, error: IlsError): void {
+    if (!this.connected) return;
+    slot.failing = true;
+    slot.unanswered++;
+    this.lastFailure = { code: error.code, message: error.message };
+    this.logger.warn({ connection: slot.index, error: describeError(error) }, 'ILS connection not answering');
+    if (slot.unanswered > 1 && !this.slots.some(answering)) {
+      this.goOffline(error);
+      return;
+    }
+    this.noteCondition();
+    if (slot.unanswered === 1) slot.recheck = true;
+    for (const other of this.slots) if (other !== slot && !other.busy && answering(other)) this.probe(other);
   }
 
   /** Per-transaction mode: connect, log in, the request, end the session, close. */
@@ -201,9 +284,24 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
         await connection.open();
       } catch (error) {
         this.offlineIfUnreachable(error);
+        throw neverSent(error);
+      }
+      let exchange: Sip2Exchange;
+      try {
+        exchange = await connection.send(request);
+      } catch (error) {
+        if (isUnanswered(error) && this.connected) {
+          // Degraded now; the next transaction, answered or not, decides.
+          this.unansweredTransactions++;
+          this.lastFailure = { code: error.code, message: error.message };
+          this.noteCondition();
+        }
         throw error;
       }
-      const exchange = await connection.send(request);
+      if (this.unansweredTransactions > 0) {
+        this.unansweredTransactions = 0;
+        this.noteCondition();
+      }
       if (request.type !== 'endPatronSession' && request.type !== 'raw') {
         const patron = (request as { patronIdentifier?: string }).patronIdentifier ?? '';
         await connection
@@ -248,7 +346,9 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       }
     } catch (error) {
       slot.failing = true;
-      this.logger.warn({ connection: slot.index, error: describeError(error) }, 'ILS connection failed');
+      const described = describeError(error);
+      this.lastFailure = { code: described.code, message: described.message };
+      this.logger.warn({ connection: slot.index, error: described }, 'ILS connection failed');
       this.offlineIfUnreachable(error);
       throw error;
     } finally {
@@ -269,10 +369,16 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       .finally(() => this.release(slot));
   }
 
-  /** When no connection is left open and one could not be made, the link is down: tell the supervisor. */
+  /** When no connection is left answering and one could not be made, the link is down: tell the supervisor. */
   private offlineIfUnreachable(error: unknown): void {
     if (!this.connected) return;
-    if (!this.config.perTransaction && this.slots.some((s) => s.connection?.isOpen)) return;
+    if (!this.config.perTransaction && this.slots.some(answering)) return;
+    this.goOffline(error);
+  }
+
+  /** The link is down: callers waiting fail now, later ones at once, and the supervisor reconnects. */
+  private goOffline(error: unknown): void {
+    if (!this.connected) return;
     this.connected = false;
     this.stopHeartbeat();
     const reason = error instanceof Error ? error : new IlsError('ils_offline', String(error));
@@ -301,6 +407,12 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   }
 
   private release(slot: Slot): void {
+    if (slot.recheck && this.connected) {
+      // Asked again before anyone waiting gets it: they hear ils_offline if it does not answer.
+      slot.recheck = false;
+      this.probe(slot);
+      return;
+    }
     const next = this.connected ? this.waiters.shift() : undefined;
     if (next) {
       next.resolve(slot);
@@ -313,21 +425,31 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);
   }
 
-  /** Heartbeat: a 99 on every idle connection quiet for an interval; failed connections are tried again. */
+  /** Heartbeat: a 99 on every idle connection quiet for an interval; failing connections are re-opened. */
   private beat(): void {
     const interval = this.config.heartbeatSeconds * 1000;
     for (const slot of this.slots) {
       if (slot.busy || !this.connected) continue;
       const connection = slot.connection;
-      if (connection?.isOpen && this.clock.monotonic() - connection.lastActivity < interval * 0.9) continue;
-      slot.busy = true;
-      this.onSlot(slot, scStatus())
-        .then((exchange) => this.noteRoundTrip(exchange.roundTripMs))
-        .catch((error: unknown) =>
-          this.logger.warn({ connection: slot.index, error: describeError(error) }, 'ILS heartbeat failed'),
-        )
-        .finally(() => this.release(slot));
+      if (
+        !slot.failing &&
+        connection?.isOpen &&
+        this.clock.monotonic() - connection.lastActivity < interval * 0.9
+      )
+        continue;
+      this.probe(slot);
     }
+  }
+
+  /** A 99 on a slot (opened first when it is closed); its failure is logged and counted, not thrown. */
+  private probe(slot: Slot): void {
+    slot.busy = true;
+    this.onSlot(slot, scStatus())
+      .then((exchange) => this.noteRoundTrip(exchange.roundTripMs))
+      .catch((error: unknown) =>
+        this.logger.warn({ connection: slot.index, error: describeError(error) }, 'ILS heartbeat failed'),
+      )
+      .finally(() => this.release(slot));
   }
 
   private noteExchange(exchange: Sip2Exchange): void {
@@ -357,6 +479,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     let failing = 0;
     for (const slot of this.slots) if (slot.failing) failing++;
     if (failing > 0) problems.push(`${failing} of ${this.slots.length} ILS connections failing`);
+    if (this.unansweredTransactions > 0) problems.push('the ILS left a transaction unanswered');
     if (this.roundTrip !== null && this.roundTrip > this.config.slowRoundTripMs) {
       problems.push(`slow ILS: ${Math.round(this.roundTrip)} ms round trip`);
     }
@@ -382,6 +505,25 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private async closeAll(): Promise<void> {
     await Promise.all(this.slots.map((slot) => slot.connection?.close()));
   }
+}
+
+/** A connection known to answer: open, and its last request answered. */
+function answering(slot: Slot): boolean {
+  return !slot.failing && slot.connection?.isOpen === true;
+}
+
+/**
+ * The error a request hears when its connection could not be opened: the login
+ * went unanswered, not the request, which never left, so no answer of it is lost.
+ */
+function neverSent(error: unknown): unknown {
+  if (!(error instanceof IlsError) || !error.requestSent) return error;
+  return new IlsError(error.code, `no ILS connection could be opened: ${error.message}`, { cause: error });
+}
+
+/** The ILS did not answer (as opposed to answering badly, or the connection going away). */
+function isUnanswered(error: unknown): error is IlsError {
+  return error instanceof IlsError && error.code === 'ils_timeout';
 }
 
 function scStatus() {

@@ -79,6 +79,12 @@ interface Confirmation {
  * to notice a silent link, and proves each receipt printed by following it with
  * a GS ( H process-ID request: the printer answers only once everything before
  * it has been printed.
+ *
+ * A hung printer (link open, nothing answered) is one whose status query goes
+ * unanswered for `statusTimeoutMs`: a printer answers DLE EOT at once, even while
+ * printing or out of paper, so one miss is enough. The link is closed and
+ * `disconnected` reported (offline, reconnected by the supervisor): within one
+ * poll interval and one status timeout, 2.5 s with the defaults.
  */
 export class EscPosPrinter extends EventEmitter implements DeviceDriver {
   readonly id: string;

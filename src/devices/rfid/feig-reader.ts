@@ -40,7 +40,13 @@ export interface RfidTimeouts {
   other: number;
 }
 
-export const DEFAULT_RFID_TIMEOUTS: RfidTimeouts = { inventory: 1500, read: 1500, write: 2000, other: 1000 };
+/**
+ * How long each kind of command may go unanswered. An inventory, which the pad
+ * sends every round, is answered within a few hundred milliseconds even with a
+ * stack of tags on the pad; its timeout bounds how fast a hung reader is seen
+ * (see RfidPadOptions.hungAfterMissedReplies). Raise it for long-range readers.
+ */
+export const DEFAULT_RFID_TIMEOUTS: RfidTimeouts = { inventory: 750, read: 1500, write: 2000, other: 1000 };
 
 export interface FeigReaderOptions {
   transport: Transport;
@@ -82,6 +88,10 @@ export class FeigReader extends EventEmitter implements RfidReader {
 
   get isOpen(): boolean {
     return this.transport.isOpen;
+  }
+
+  get unansweredInARow(): number {
+    return this.link.unanswered;
   }
 
   /** Frames received corrupt since start (a noisy line shows here). */

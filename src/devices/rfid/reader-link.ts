@@ -24,6 +24,12 @@ export class ReaderLink<F> extends EventEmitter {
   private pending: Pending<F> | undefined;
   /** Frame errors seen (CRC, garbage), for health detail. */
   frameErrors = 0;
+  /**
+   * Requests in a row that got no reply at all within their timeout; any reply
+   * (even a corrupt frame) sets it back to 0, and so does a new connection. A
+   * reader that answers nothing is hung, however long its link stays open.
+   */
+  unanswered = 0;
 
   constructor(
     private readonly transport: Transport,
@@ -34,6 +40,7 @@ export class ReaderLink<F> extends EventEmitter {
     transport.on('data', (chunk) => this.onData(chunk));
     transport.on('close', (error) => {
       this.parser.reset();
+      this.unanswered = 0;
       this.fail(error ?? new TransportClosedError(`${transport.description} closed`));
     });
   }
@@ -51,7 +58,10 @@ export class ReaderLink<F> extends EventEmitter {
         }
         const timer = this.clock.setTimeout(
           `rfid ${what}`,
-          () => this.settle(undefined, new TimeoutError(`${what}: no reply within ${timeoutMs} ms`)),
+          () => {
+            this.unanswered++;
+            this.settle(undefined, new TimeoutError(`${what}: no reply within ${timeoutMs} ms`));
+          },
           timeoutMs,
         );
         this.pending = { accepts, resolve, reject, timer };
@@ -66,10 +76,13 @@ export class ReaderLink<F> extends EventEmitter {
     for (const item of this.parser.push(chunk)) {
       if (!item.ok) {
         this.frameErrors++;
-        if (item.error.code !== 'feig_garbage' && item.error.code !== 'threem_garbage')
+        if (item.error.code !== 'feig_garbage' && item.error.code !== 'threem_garbage') {
+          this.unanswered = 0;
           this.settle(undefined, item.error);
+        }
         continue;
       }
+      this.unanswered = 0;
       if (this.pending?.accepts(item.frame)) this.settle(item.frame, undefined);
     }
   }

@@ -32,6 +32,8 @@ export interface RfidReader {
   readonly description: string;
   readonly capabilities: ReaderCapabilities;
   readonly isOpen: boolean;
+  /** Commands in a row the reader sent no reply to at all (0 after any reply, and on a new connection). */
+  readonly unansweredInARow: number;
   /** Opens the transport and checks the reader answers. */
   open(): Promise<ReaderIdentity>;
   close(): Promise<void>;
@@ -57,7 +59,9 @@ export type RfidReaderErrorCode =
   | 'rfid_unsupported'
   | 'rfid_not_open'
   | 'rfid_bad_reply'
-  | 'rfid_verify_failed';
+  | 'rfid_verify_failed'
+  /** The reader answered none of several commands in a row: hung, its link closed and opened again. */
+  | 'rfid_not_answering';
 
 /** Driver-level errors that are not a reader status (those keep the protocol's error class). */
 export class RfidReaderError extends CarrelError {

@@ -8,6 +8,15 @@
  *   set_complete  {primaryItemId, parts}   when a set reported incomplete is whole again
  *   security_set / security_pending / security_failed   {uid, secured, attempts, reason?}
  *   tag_programmed {uid, item}
+ *
+ * A hung reader (its link open, nothing answered: locked-up firmware, a stopped pad
+ * process) is told by replies that do not come: after `hungAfterMissedReplies`
+ * commands in a row without any reply (inventory polls mostly, each waiting the
+ * reader's inventory timeout) the pad closes the link and reports `disconnected`
+ * with `rfid_not_answering`; the supervisor shows it offline and reconnects. With
+ * the defaults (a poll every 200 ms, 750 ms inventory timeout, 2 misses) that is
+ * within 2 s. One lost reply is not enough: a noisy serial line loses some. A reader
+ * that answers with errors is not hung: three failed rounds in a row make it degraded.
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
@@ -36,6 +45,8 @@ export interface RfidPadOptions {
   inventoryIntervalMs?: number;
   /** A tag missing from this many consecutive rounds has left. Default 3. */
   leaveAfterMissedRounds?: number;
+  /** This many reader commands in a row without any reply mean the reader is hung. Default 2. */
+  hungAfterMissedReplies?: number;
   /** Tags tracked at most (a stack of 30 fits easily). Default 64. */
   maxTags?: number;
   /** Read attempts for a new tag before it is reported with `readError`. Default 3. */
@@ -63,6 +74,9 @@ export interface PadTag {
   readError?: string;
 }
 
+/** Reader commands in a row without a reply after which the reader counts as hung. */
+export const DEFAULT_HUNG_AFTER_MISSED_REPLIES = 2;
+
 interface Presence {
   uid: TagUid;
   missedRounds: number;
@@ -87,6 +101,9 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private readonly logger: Logger;
   private readonly intervalMs: number;
   private readonly leaveAfter: number;
+  private readonly hungAfter: number;
+  /** Why the pad closed the reader's link itself (it stopped answering). */
+  private lostError: Error | undefined;
   private readonly maxTags: number;
   private readonly readAttempts: number;
   private readonly cacheSize: number;
@@ -113,13 +130,14 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.logger = options.logger.child({ module: 'rfid-pad', device: options.id });
     this.intervalMs = Math.max(0, options.inventoryIntervalMs ?? 200);
     this.leaveAfter = Math.max(1, options.leaveAfterMissedRounds ?? 3);
+    this.hungAfter = Math.max(1, options.hungAfterMissedReplies ?? DEFAULT_HUNG_AFTER_MISSED_REPLIES);
     this.maxTags = Math.max(1, options.maxTags ?? 64);
     this.readAttempts = Math.max(1, options.readAttempts ?? 3);
     this.cacheSize = Math.max(this.maxTags, options.cacheSize ?? 1000);
     this.security = { ...DEFAULT_SECURITY, ...options.security };
     this.decode = options.decode ?? decodeLibraryTag;
     this.reader.on('close', (error) => this.onReaderClosed(error));
-    this.lastCondition = JSON.stringify({ s: 'online', r: null });
+    this.lastCondition = JSON.stringify({ s: 'online', r: null, tags: 0, pendingSecurity: 0 });
   }
 
   condition(): DeviceCondition {
@@ -130,7 +148,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       detail: {
         firmware: this.identity?.firmware ?? null,
         protocol: this.identity?.protocol ?? null,
-        tags: this.present.size,
+        tags: this.announcedCount(),
         pendingSecurity: this.securityJobs.size,
         rounds: this.rounds,
       },
@@ -140,6 +158,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   async connect(): Promise<void> {
     if (this.connected) return;
     this.disconnecting = false;
+    this.lostError = undefined;
     this.identity = await this.reader.open();
     this.connected = true;
     this.failedRounds = 0;
@@ -243,7 +262,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       .catch((error: unknown) => this.logger.error({ err: describeError(error) }, 'rfid round failed'))
       .finally(() => {
         this.roundRunning = undefined;
-        this.schedule(this.intervalMs);
+        if (this.reader.unansweredInARow >= this.hungAfter) this.hung();
+        else this.schedule(this.intervalMs);
       });
     this.roundRunning = round;
   }
@@ -276,11 +296,13 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       });
     }
     for (const presence of this.present.values()) {
-      if (this.disconnecting || !this.reader.isOpen) return;
+      // A reader that left a command unanswered is asked nothing more this round.
+      if (this.disconnecting || !this.reader.isOpen || this.reader.unansweredInARow > 0) return;
       if (!presence.announced && presence.missedRounds === 0) await this.readNewTag(presence);
     }
     for (const uid of seen) {
       const job = this.securityJobs.get(uid);
+      if (this.reader.unansweredInARow > 0) break;
       if (job && !job.busy && this.reader.isOpen && !this.disconnecting) await this.runSecurityJob(job);
     }
     this.reportSets();
@@ -425,14 +447,27 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     while (job.busy) await this.clock.sleep(5);
   }
 
+  /** The reader answers nothing: its link is closed (a late reply must not pass for a new command's) and reported lost. */
+  private hung(): void {
+    if (!this.connected || this.lostError) return;
+    const missed = this.reader.unansweredInARow;
+    this.lostError = new RfidReaderError(
+      'rfid_not_answering',
+      `the reader is not answering: ${missed} commands in a row without a reply`,
+    );
+    this.logger.warn({ missed }, 'rfid reader stopped answering');
+    void this.reader.close();
+  }
+
   private onReaderClosed(error: Error | undefined): void {
     this.stopRounds();
     if (!this.connected) return;
     this.connected = false;
     this.forgetPresence();
-    if (!this.disconnecting && error) {
-      this.logger.warn({ err: describeError(error) }, 'rfid reader link lost');
-      this.emit('disconnected', error);
+    const cause = error ?? this.lostError;
+    if (!this.disconnecting && cause) {
+      this.logger.warn({ err: describeError(cause) }, 'rfid reader link lost');
+      this.emit('disconnected', cause);
     }
   }
 
@@ -446,9 +481,17 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.emit('event', type, data);
   }
 
+  private announcedCount(): number {
+    let count = 0;
+    for (const presence of this.present.values()) if (presence.announced) count++;
+    return count;
+  }
+
+  /** Emits the condition when its status, reason or the tags and writes it counts change (not per round). */
   private checkCondition(): void {
     const next = this.condition();
-    const key = JSON.stringify({ s: next.status, r: next.reason });
+    const { tags, pendingSecurity } = next.detail;
+    const key = JSON.stringify({ s: next.status, r: next.reason, tags, pendingSecurity });
     if (key === this.lastCondition) return;
     this.lastCondition = key;
     this.emit('condition', next);

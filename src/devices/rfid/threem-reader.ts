@@ -74,6 +74,10 @@ export class ThreeMReader extends EventEmitter implements RfidReader {
     return this.transport.isOpen;
   }
 
+  get unansweredInARow(): number {
+    return this.link.unanswered;
+  }
+
   get frameErrors(): number {
     return this.link.frameErrors;
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ilsConfigSchema } from '../../devices/ils/config.js';
+import { DEFAULT_HUNG_AFTER_MISSED_REPLIES, DEFAULT_RFID_TIMEOUTS } from '../../devices/rfid/index.js';
 import { itemTagFields, itemTagId, itemTagProblem } from '../../protocols/rfid/index.js';
 import { offlinePolicySchema } from '../offline/policy.js';
 import { sip2RelaySchema } from '../relay/config.js';
@@ -100,6 +101,10 @@ export const rfidReaderSchema = z.strictObject({
   inventoryIntervalMs: z.number().int().min(20).max(10_000).default(200),
   /** A tag missing from this many rounds in a row has left the pad. */
   leaveAfterMissedRounds: z.number().int().min(1).max(50).default(3),
+  /** An inventory the reader has not answered within this long is a missed reply (raise it for long-range readers). */
+  inventoryTimeoutMs: z.number().int().min(100).max(10_000).default(DEFAULT_RFID_TIMEOUTS.inventory),
+  /** This many reader commands in a row without a reply mean the reader is hung: shown offline and reconnected. */
+  hungAfterMissedReplies: z.number().int().min(1).max(20).default(DEFAULT_HUNG_AFTER_MISSED_REPLIES),
   security: z
     .strictObject({
       /** How the library's gates see security: the AFI (ISO 28560), NXP EAS, or both. */

@@ -4,10 +4,22 @@ import type { Logger } from '../../core/logger.js';
 import type { DeviceState } from '../../devices/device-state.js';
 import { IlsClient } from '../../devices/ils/index.js';
 import type { SimulatorResolver } from '../../devices/transport/factory.js';
+import { type BackoffPolicy, DEFAULT_BACKOFF } from '../backoff.js';
 import type { CarrelConfig } from '../config/schema.js';
 import type { EventBus } from '../event-bus.js';
 import type { DeviceEntry } from './registry.js';
 import { DeviceSupervisor, notStartedState } from './supervisor.js';
+
+/**
+ * Reconnects to an ILS that is not answering are never further apart than one
+ * heartbeat interval (jitter included), so a recovered ILS shows online within
+ * one interval however long it was away.
+ */
+export function reconnectBackoff(heartbeatSeconds: number): BackoffPolicy {
+  if (heartbeatSeconds <= 0) return DEFAULT_BACKOFF;
+  const maxMs = Math.min(DEFAULT_BACKOFF.maxMs, (heartbeatSeconds * 1000) / (1 + DEFAULT_BACKOFF.jitter));
+  return { ...DEFAULT_BACKOFF, maxMs, initialMs: Math.min(DEFAULT_BACKOFF.initialMs, maxMs) };
+}
 
 /** The device id the ILS link has in health records, metrics and MQTT topics. */
 export const ILS_DEVICE_ID = 'ils';
@@ -59,6 +71,7 @@ export class IlsLinkEntry implements DeviceEntry {
       clock,
       bus,
       logger,
+      backoff: reconnectBackoff(link.heartbeatSeconds),
     });
     this.supervisor.start();
   }

@@ -248,10 +248,11 @@ export class RfidReaderEntry implements DeviceEntry {
   async start(): Promise<void> {
     const { config, bus, clock, logger } = this.deps;
     const transport = createTransport(config.transport, this.deps.resolveSimulator, { clock });
+    const timeouts = { inventory: config.inventoryTimeoutMs };
     const reader: RfidReader =
       config.protocol === 'feig'
-        ? new FeigReader({ transport, clock })
-        : new ThreeMReader({ transport, clock });
+        ? new FeigReader({ transport, clock, timeouts })
+        : new ThreeMReader({ transport, clock, timeouts });
     this.pad = new RfidPadDevice({
       id: config.id,
       reader,
@@ -259,6 +260,7 @@ export class RfidReaderEntry implements DeviceEntry {
       logger,
       inventoryIntervalMs: config.inventoryIntervalMs,
       leaveAfterMissedRounds: config.leaveAfterMissedRounds,
+      hungAfterMissedReplies: config.hungAfterMissedReplies,
       security: config.security,
       decode: decodeDeskTag,
     });

@@ -82,8 +82,13 @@ export class DeviceSupervisor {
     return this.connected;
   }
 
+  /**
+   * The health record. Its detail is the driver's as of now while connected (counters
+   * such as the ILS round trip move without a change of status being published).
+   */
   state(): DeviceState {
-    return this.record;
+    if (!this.connected) return this.record;
+    return { ...this.record, detail: this.driver.condition().detail };
   }
 
   start(): void {
@@ -145,7 +150,13 @@ export class DeviceSupervisor {
     this.connected = false;
     const described = describeError(error);
     this.log.warn({ code: described.code }, `device disconnected: ${described.message}`);
-    this.update({ status: 'offline', reason: described.message, lastError: this.stamp(described) });
+    this.update({
+      status: 'offline',
+      reason: described.message,
+      lastError: this.stamp(described),
+      // What the driver says now (no connections, no tags), not what it said while connected.
+      detail: this.driver.condition().detail,
+    });
     this.attempt = 0;
     this.scheduleRetry();
   }
@@ -157,7 +168,19 @@ export class DeviceSupervisor {
   }
 
   private applyCondition(condition: DeviceCondition, extra: Partial<DeviceState>): void {
-    this.update({ status: condition.status, reason: condition.reason, detail: condition.detail, ...extra });
+    const error = condition.lastError;
+    const known = this.record.lastError;
+    const lastError =
+      error && (error.code !== known?.code || error.message !== known.message)
+        ? this.stamp(error)
+        : undefined;
+    this.update({
+      status: condition.status,
+      reason: condition.reason,
+      detail: condition.detail,
+      ...(lastError ? { lastError } : {}),
+      ...extra,
+    });
   }
 
   private scheduleRetry(): void {

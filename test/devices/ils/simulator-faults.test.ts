@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -173,7 +174,7 @@ const sorter = {
 } as const;
 
 describe('latency', () => {
-  it('above the request timeout: ils_timeout, the connections are replaced, and it recovers', async () => {
+  it('above the request timeout: ils_timeout, the link turns offline, and a reconnect recovers', async () => {
     // On a manual clock the simulator's latency never ends: the answers simply never come.
     // The client's clock is manual too, so its timeouts fire when the test says, however busy the machine.
     const clientClock = new ManualClock();
@@ -181,6 +182,7 @@ describe('latency', () => {
     const { client, wire } = kiosk(sim.port, { requestTimeoutMs: 3_000 }, clientClock);
     await client.connect();
     expect(sim.connectionsAccepted).toBe(2);
+    const disconnected = once(client.pool, 'disconnected');
 
     sim.setFaults({ latencyMs: 60_000 });
     const failed = client.itemInformation('31000005').then(
@@ -189,20 +191,28 @@ describe('latency', () => {
     );
     await wire.until('sent', '17', 1);
     await clientClock.advance(3_000);
-    // A lookup may safely be asked twice: it is tried once more, on the other connection.
-    await wire.until('sent', '17', 2);
+    // At once: the timed-out connection is opened again and asked (93), the other one asked too (99).
+    await wire.until('sent', '93', 3);
+    await wire.until('sent', '99', 2);
+    expect(client.pool.condition().status).toBe('degraded');
     await clientClock.advance(3_000);
+    // Neither answered: offline. The lookup was not sent twice into a hung ILS, and its
+    // caller hears that its answer was lost.
     const error = await failed;
     expect(error).toBeInstanceOf(IlsError);
     expect(error).toMatchObject({ code: 'ils_timeout', requestSent: true, answerLost: true });
+    await disconnected;
+    expect(wire.count('sent', '17')).toBe(1);
+    await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_offline' });
 
     sim.setFaults({});
+    await client.connect();
     const answer = await client.itemInformation('31000005');
     expect(answer.message).toMatchObject({ itemIdentifier: '31000005', titleIdentifier: 'Dune' });
-    // Both connections that timed out were closed (a late answer must not pass for the next
-    // request's); the answer came on a new one, logged in by itself.
-    expect(sim.connectionsAccepted).toBe(3);
-    expect(wire.count('sent', '93')).toBe(3);
+    // Every connection that went unanswered was closed (a late answer must not pass for the
+    // next request's); the answer came on new ones, logged in by themselves.
+    expect(sim.connectionsAccepted).toBe(5);
+    expect(wire.count('sent', '93')).toBe(5);
   });
 
   it('below the request timeout just works, on the same connections', async () => {

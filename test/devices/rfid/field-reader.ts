@@ -9,6 +9,7 @@ export class FieldReader extends EventEmitter implements RfidReader {
   readonly description = 'field://test';
   readonly capabilities = { eas: true, systemInfo: true, lockBlocks: true };
   isOpen = false;
+  unansweredInARow = 0;
   readonly calls: string[] = [];
 
   constructor(private readonly field: PadField) {

@@ -7,6 +7,7 @@ import type { DeskServices } from '../../../gateway/services.js';
 import { socketCredential, type TokenAuthenticator } from '../auth.js';
 import { ApiProblem } from '../problem.js';
 import { jsonSender } from '../socket-sender.js';
+import { websocketRequired } from '../websocket-upgrades.js';
 
 /** What the WebSocket sends: the bus event name and its payload, the same JSON as on MQTT. */
 export type EventMessage =
@@ -26,29 +27,34 @@ export function eventRoutes(
   auth: TokenAuthenticator,
   log: Logger,
 ): void {
-  app.get('/api/v1/events', { websocket: true }, (socket: WebSocket, request) => {
-    try {
-      auth.authorize(socketCredential(request), ['kiosk', 'staff', 'monitor']);
-    } catch (error) {
-      const code = error instanceof ApiProblem ? error.status : 401;
-      socket.close(code === 403 ? 4403 : 4401, code === 403 ? 'forbidden' : 'unauthorized');
-      return;
-    }
-    const only = deviceFilter((request.query as Record<string, unknown> | undefined)?.devices);
-    const wanted = (device: string) => !only || only.has(device);
-    const owner = {};
-    const send: (message: EventMessage) => boolean = jsonSender(socket, log, 'event');
-    services.bus.on('device.state', owner, (state) => {
-      if (wanted(state.device)) send({ event: 'device.state', data: state });
-    });
-    services.bus.on('device.event', owner, (event) => {
-      if (wanted(event.device)) send({ event: 'device.event', data: event });
-    });
-    socket.on('close', () => services.bus.removeAllListenersOf(owner));
-    socket.on('error', () => services.bus.removeAllListenersOf(owner));
-    // Clients only listen; anything they send is ignored.
-    socket.on('message', () => {});
-    send({ event: 'snapshot', data: { devices: services.devices().filter((d) => wanted(d.device)) } });
+  app.route({
+    method: 'GET',
+    url: '/api/v1/events',
+    handler: websocketRequired,
+    wsHandler: (socket: WebSocket, request) => {
+      try {
+        auth.authorize(socketCredential(request), ['kiosk', 'staff', 'monitor']);
+      } catch (error) {
+        const code = error instanceof ApiProblem ? error.status : 401;
+        socket.close(code === 403 ? 4403 : 4401, code === 403 ? 'forbidden' : 'unauthorized');
+        return;
+      }
+      const only = deviceFilter((request.query as Record<string, unknown> | undefined)?.devices);
+      const wanted = (device: string) => !only || only.has(device);
+      const owner = {};
+      const send: (message: EventMessage) => boolean = jsonSender(socket, log, 'event');
+      services.bus.on('device.state', owner, (state) => {
+        if (wanted(state.device)) send({ event: 'device.state', data: state });
+      });
+      services.bus.on('device.event', owner, (event) => {
+        if (wanted(event.device)) send({ event: 'device.event', data: event });
+      });
+      socket.on('close', () => services.bus.removeAllListenersOf(owner));
+      socket.on('error', () => services.bus.removeAllListenersOf(owner));
+      // Clients only listen; anything they send is ignored.
+      socket.on('message', () => {});
+      send({ event: 'snapshot', data: { devices: services.devices().filter((d) => wanted(d.device)) } });
+    },
   });
 }
 

@@ -10,6 +10,7 @@ import { ApiProblem, problemFromError } from '../problem.js';
 import type { RouteBook } from '../routes.js';
 import { deviceIdParams, printJobSchema } from '../schemas.js';
 import { jsonSender } from '../socket-sender.js';
+import { websocketRequired } from '../websocket-upgrades.js';
 import { checkoutRequestSchema, ilsDate, money, patronRefSchema } from './circulation.js';
 
 /**
@@ -243,25 +244,31 @@ export function sessionRoutes(
   });
 
   // The session's live updates. Browsers cannot set headers on a WebSocket: the token may come as ?access_token=.
-  app.get('/api/v1/sessions/:id/events', { websocket: true }, (socket: WebSocket, request) => {
-    const id = (request.params as { id?: string }).id ?? '';
-    let stop: (() => void) | undefined;
-    try {
-      const principal = auth.authorize(socketCredential(request), access);
-      if (!sessionId.safeParse(id).success) throw new ApiProblem(404, 'session_not_found', 'No such session');
-      const sendJson = jsonSender(socket, log, 'session');
-      const send = (update: SessionUpdate) => {
-        if (sendJson(update) && update.event === 'ended') socket.close(1000, 'session ended');
-      };
-      stop = sessions.watch(id, callerOf(principal), send);
-    } catch (error) {
-      const problem = problemFromError(error);
-      const code = problem.status === 401 ? 4401 : problem.status === 403 ? 4403 : 4404;
-      socket.close(code, problem.code);
-      return;
-    }
-    socket.on('close', () => stop?.());
-    socket.on('error', () => stop?.());
-    socket.on('message', () => {});
+  app.route({
+    method: 'GET',
+    url: '/api/v1/sessions/:id/events',
+    handler: websocketRequired,
+    wsHandler: (socket: WebSocket, request) => {
+      const id = (request.params as { id?: string }).id ?? '';
+      let stop: (() => void) | undefined;
+      try {
+        const principal = auth.authorize(socketCredential(request), access);
+        if (!sessionId.safeParse(id).success)
+          throw new ApiProblem(404, 'session_not_found', 'No such session');
+        const sendJson = jsonSender(socket, log, 'session');
+        const send = (update: SessionUpdate) => {
+          if (sendJson(update) && update.event === 'ended') socket.close(1000, 'session ended');
+        };
+        stop = sessions.watch(id, callerOf(principal), send);
+      } catch (error) {
+        const problem = problemFromError(error);
+        const code = problem.status === 401 ? 4401 : problem.status === 403 ? 4403 : 4404;
+        socket.close(code, problem.code);
+        return;
+      }
+      socket.on('close', () => stop?.());
+      socket.on('error', () => stop?.());
+      socket.on('message', () => {});
+    },
   });
 }

@@ -1,0 +1,100 @@
+/**
+ * A hung RFID reader: the pad simulator behind a proxy that stops passing bytes,
+ * so the TCP connection stays open and nothing is answered (a reader whose
+ * firmware locked up, a pad process stopped with SIGSTOP). The pad, as the
+ * gateway runs it under a supervisor and with its default settings, must show
+ * it offline within 2 s, say why, and reconnect once it answers again.
+ * Real TCP; timers on the fake clock.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRfidPadSimulator } from '../../../simulators/rfid-pad/index.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { FeigReader, RfidPadDevice } from '../../../src/devices/rfid/index.js';
+import { TcpTransport } from '../../../src/devices/transport/tcp.js';
+import { DEFAULT_BACKOFF } from '../../../src/gateway/backoff.js';
+import { DeviceSupervisor } from '../../../src/gateway/devices/supervisor.js';
+import { EventBus } from '../../../src/gateway/event-bus.js';
+import { StallingProxy } from '../../helpers/stalling-proxy.js';
+import { recordEvents } from './pad-events.js';
+
+const V1_UID = 'E004010000000001';
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Moves the fake clock on in 50 ms steps, letting socket I/O happen between them, until `done()` or `ms`; returns the time moved. */
+async function runFor(clock: ManualClock, ms: number, done: () => boolean = () => false): Promise<number> {
+  let elapsed = 0;
+  while (elapsed < ms && !done()) {
+    await clock.advance(50);
+    elapsed += 50;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return elapsed;
+}
+
+async function padBehindProxy() {
+  const clock = new ManualClock();
+  const sim = await startRfidPadSimulator({
+    protocol: 'feig',
+    tcpPort: 0,
+    tags: [{ uid: V1_UID, preset: 'V1' }],
+  });
+  cleanups.push(() => sim.close());
+  const proxy = await StallingProxy.start(sim.tcpPort!);
+  cleanups.push(() => proxy.close());
+  const reader = new FeigReader({
+    transport: new TcpTransport({ host: '127.0.0.1', port: proxy.port, clock }),
+    clock,
+  });
+  const pad = new RfidPadDevice({ id: 'pad-1', reader, clock, logger: silentLogger() });
+  const recorder = recordEvents(pad);
+  const supervisor = new DeviceSupervisor({
+    driver: pad,
+    eventFamily: 'rfid',
+    clock,
+    bus: new EventBus(),
+    logger: silentLogger(),
+    backoff: { ...DEFAULT_BACKOFF, jitter: 0 },
+  });
+  cleanups.push(() => supervisor.stop());
+  supervisor.start();
+  await runFor(clock, 5000, () => recorder.events.some((e) => e.type === 'tag_arrived'));
+  expect(supervisor.state().status).toBe('online');
+  return { clock, proxy, pad, supervisor, recorder };
+}
+
+describe('RFID pad whose reader stops answering', () => {
+  it('is shown offline within 2 s with the reason, and comes back when the reader answers again', async () => {
+    const { clock, proxy, supervisor, recorder } = await padBehindProxy();
+
+    proxy.stall();
+    const tookMs = await runFor(clock, 10_000, () => supervisor.state().status !== 'online');
+    expect(supervisor.state()).toMatchObject({
+      status: 'offline',
+      reason: expect.stringMatching(/not answering/),
+      lastError: { code: 'rfid_not_answering' },
+    });
+    expect(tookMs).toBeLessThanOrEqual(2000);
+    // Its tags are no longer claimed to be on the pad.
+    expect(recorder.events.map((e) => e.type)).toContain('tag_left');
+
+    proxy.resume();
+    await runFor(clock, 10_000, () => supervisor.state().status === 'online');
+    expect(supervisor.state()).toMatchObject({ status: 'online', reconnects: 1 });
+    await runFor(clock, 2000, () => recorder.events.filter((e) => e.type === 'tag_arrived').length === 2);
+    expect(recorder.events.filter((e) => e.type === 'tag_arrived')).toHaveLength(2);
+  });
+
+  it('stays online through a single reply lost on the way', async () => {
+    const { clock, proxy, supervisor } = await padBehindProxy();
+    // Held for one inventory timeout: one round goes unanswered, the next is answered.
+    proxy.stall();
+    await runFor(clock, 800);
+    proxy.resume();
+    await runFor(clock, 3000);
+    expect(supervisor.state().status).toBe('online');
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * A TCP proxy in front of a device simulator that can stop answering the way a
+ * hung device does (a process stopped with SIGSTOP, a reader whose firmware
+ * locked up): its connections stay open, new ones are still accepted, and bytes
+ * sent meanwhile wait in the socket buffers. `resume()` lets everything flow
+ * again, held bytes first, as SIGCONT would.
+ */
+import { once } from 'node:events';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+interface Pair {
+  client: Socket;
+  device: Socket | undefined;
+}
+
+export class StallingProxy {
+  private readonly pairs = new Set<Pair>();
+  private stalled = false;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<StallingProxy> {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    const proxy = new StallingProxy(server, port, { host: targetHost, port: targetPort });
+    server.on('connection', (client) => proxy.accept(client));
+    return proxy;
+  }
+
+  /** Connections open through the proxy now. */
+  get connections(): number {
+    return this.pairs.size;
+  }
+
+  /** Stops passing bytes either way; nothing is closed. */
+  stall(): void {
+    this.stalled = true;
+    for (const pair of this.pairs) {
+      pair.client.pause();
+      pair.device?.pause();
+    }
+  }
+
+  /** Passes bytes again, those held first; connections accepted meanwhile reach the device now. */
+  resume(): void {
+    this.stalled = false;
+    for (const pair of this.pairs) {
+      if (!pair.device) this.connect(pair);
+      pair.client.resume();
+      pair.device?.resume();
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const pair of this.pairs) {
+      pair.client.destroy();
+      pair.device?.destroy();
+    }
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(client: Socket): void {
+    const pair: Pair = { client, device: undefined };
+    this.pairs.add(pair);
+    client.setNoDelay(true);
+    client.on('error', () => {});
+    client.on('close', () => {
+      pair.device?.destroy();
+      this.pairs.delete(pair);
+    });
+    client.pause();
+    if (!this.stalled) {
+      this.connect(pair);
+      client.resume();
+    }
+  }
+
+  private connect(pair: Pair): void {
+    const device = createConnection(this.target);
+    pair.device = device;
+    device.setNoDelay(true);
+    device.on('error', () => {});
+    device.on('close', () => pair.client.destroy());
+    pair.client.on('data', (chunk) => device.write(chunk));
+    device.on('data', (chunk) => pair.client.write(chunk));
+  }
+}
