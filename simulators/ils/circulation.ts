@@ -55,6 +55,11 @@ export interface CheckinResult {
   sortBin?: string;
   /** For a hold: who it is trapped for. */
   holdFor?: string;
+  /**
+   * Nothing to end: the item was not on loan, trapped or in transit, and the
+   * checkin sent it nowhere (the session answers ok 0 unless the account accepts it).
+   */
+  notCheckedOut?: boolean;
   destination?: string;
   fineCents?: number;
   messages: string[];
@@ -110,10 +115,15 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
     messages,
     ...extra,
   });
-  const who = identifyPatron(library, request.patron, request.patronPassword);
-  if ('message' in who) return refused([who.message], who.patron ? { patron: who.patron } : {});
-  const patron = who.patron;
+  // The item is looked up first: a refusal for the patron still says what the item is.
   const item = library.item(request.item);
+  const who = identifyPatron(library, request.patron, request.patronPassword);
+  if ('message' in who)
+    return refused([who.message], {
+      ...(who.patron ? { patron: who.patron } : {}),
+      ...(item ? { item } : {}),
+    });
+  const patron = who.patron;
   if (!item) return refused(['Unknown item'], { patron });
 
   if (request.cancel) {
@@ -216,6 +226,7 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
     }
     library.setLoan(item, undefined);
   } else if (!item.onHoldShelf && item.transitTo === undefined) {
+    result.notCheckedOut = true;
     result.messages.push('Item was not checked out');
   }
   item.currentBranch = request.branch;
@@ -243,6 +254,7 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
     return result;
   }
   if (item.owningBranch !== request.branch) {
+    delete result.notCheckedOut;
     item.transitTo = item.owningBranch;
     result.alert = 'sendToOtherBranch';
     result.sortBin = bins.transit;
@@ -262,6 +274,7 @@ function routeHold(
   result: CheckinResult,
   bins: { holdShelf: string; transit: string },
 ): void {
+  delete result.notCheckedOut;
   result.holdFor = patron;
   result.destination = pickup;
   if (pickup === branch) {

@@ -73,6 +73,11 @@ const account = z.object({
   charset: z.enum(SIP2_CHARSETS as [string, ...string[]]).default('utf-8'),
   terminator: z.enum(['CR', 'CRLF']).default('CR'),
   errorDetection: z.boolean().default(true),
+  /**
+   * A checkin of an item that was not checked out: `refuse` answers ok 0 with a
+   * screen message, as SIPServer and Koha do; `accept` answers ok 1 (Koha's checked_in_ok).
+   */
+  checkinNotCheckedOut: z.enum(['refuse', 'accept']).default('refuse'),
 });
 
 const statusFlags = z.partialRecord(z.enum(PATRON_STATUS_FLAGS), z.boolean());

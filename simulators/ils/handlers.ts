@@ -6,14 +6,21 @@
 import type {
   AnySip2MessageInput,
   Sip2Message,
-  Sip2MessageInput,
   SupportedMessage,
   SupportedMessages,
 } from '../../src/protocols/sip2/index.js';
 import { SUPPORTED_MESSAGE_FLAGS } from '../../src/protocols/sip2/index.js';
-import type { CheckoutResult, RenewResult } from './circulation.js';
+import {
+  checkinResponse,
+  checkoutResponse,
+  institutionOf,
+  itemInformationResponse,
+  messages,
+  renewResponse,
+} from './circulation-answers.js';
+import type { AccountFixture } from './fixture.js';
 import type { IlsLibrary } from './library.js';
-import { circulationStatusOf, formatMoney } from './library-model.js';
+import { formatMoney } from './library-model.js';
 import { patronEnableResponse, patronInformationResponse, patronStatusResponse } from './patron-answers.js';
 
 /** Where the request comes from: the logged-in self-check. */
@@ -24,6 +31,8 @@ export interface Terminal {
   branch: string;
   /** CP of the login. */
   location: string;
+  /** The logged-in account; undefined for a 99 before login. */
+  account: AccountFixture | undefined;
 }
 
 export type CirculationRequestType =
@@ -66,9 +75,6 @@ type Handler<T extends CirculationRequestType> = (
 ) => AnySip2MessageInput;
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
-const institutionOf = (request: { institutionId: string }, terminal: Terminal) =>
-  nonEmpty(request.institutionId) ?? terminal.institution;
-const messages = (list: string[]) => (list.length > 0 ? { screenMessage: list } : {});
 
 /** A SIP2 date from the request, read in the library's time zone; undefined when blank or malformed. */
 function parseDate(terminal: Terminal, text: string | null): Date | undefined {
@@ -79,42 +85,6 @@ export function supportedMessages(unsupported: readonly SupportedMessage[]): Sup
   const flags = {} as SupportedMessages;
   for (const flag of SUPPORTED_MESSAGE_FLAGS) flags[flag] = !unsupported.includes(flag);
   return flags;
-}
-
-/** 12 and 30 share a layout. */
-function circulationResponse<T extends 'checkoutResponse' | 'renewResponse'>(
-  type: T,
-  result: CheckoutResult | RenewResult,
-  request: { institutionId: string; patronIdentifier: string; itemIdentifier?: string | undefined },
-  terminal: Terminal,
-  renewalOk: boolean,
-): Sip2MessageInput<T> {
-  const { item } = result;
-  const fee = 'fee' in result ? result.fee : undefined;
-  const response = {
-    type,
-    ok: result.ok,
-    renewalOk,
-    magneticMedia: item ? item.magneticMedia : 'unknown',
-    desensitize: item ? result.ok && item.securityMarker !== 'none' : 'unknown',
-    transactionDate: terminal.library.now(),
-    institutionId: institutionOf(request, terminal),
-    patronIdentifier: request.patronIdentifier,
-    itemIdentifier: item?.barcode ?? request.itemIdentifier ?? '',
-    titleIdentifier: item?.title ?? '',
-    dueDate: result.due ?? '',
-    ...(fee
-      ? {
-          feeType: fee.type,
-          currencyType: terminal.library.currency,
-          feeAmount: formatMoney(fee.amountCents),
-        }
-      : {}),
-    ...(item ? { mediaType: item.mediaType } : {}),
-    ...(item?.properties !== undefined ? { itemProperties: item.properties } : {}),
-    ...messages(result.messages),
-  };
-  return response as unknown as Sip2MessageInput<T>;
 }
 
 const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
@@ -152,7 +122,7 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       feeAcknowledged: request.feeAcknowledged === true,
       cancel: request.cancel === true,
     });
-    return circulationResponse('checkoutResponse', result, request, terminal, result.renewal);
+    return checkoutResponse(result, request, terminal);
   },
 
   checkin: (request, terminal) => {
@@ -165,24 +135,7 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       ...(returnDate ? { returnDate } : {}),
       cancel: request.cancel === true,
     });
-    const { item } = result;
-    return {
-      type: 'checkinResponse',
-      ok: result.ok,
-      resensitize: result.resensitize,
-      magneticMedia: item ? item.magneticMedia : 'unknown',
-      alert: result.alert !== undefined,
-      transactionDate: library.now(),
-      institutionId: institutionOf(request, terminal),
-      itemIdentifier: request.itemIdentifier,
-      permanentLocation: item?.owningBranch ?? '',
-      ...(item ? { titleIdentifier: item.title, mediaType: item.mediaType } : {}),
-      ...(result.sortBin !== undefined ? { sortBin: result.sortBin } : {}),
-      ...(result.holdFor !== undefined ? { patronIdentifier: result.holdFor } : {}),
-      ...(item?.properties !== undefined ? { itemProperties: item.properties } : {}),
-      ...(result.alert !== undefined ? { alertType: result.alert } : {}),
-      ...messages(result.messages),
-    };
+    return checkinResponse(result, request, terminal);
   },
 
   patronStatusRequest: (request, terminal) =>
@@ -191,45 +144,14 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       institutionOf(request, terminal),
       request.patronIdentifier,
       request.patronPassword,
+      request.language,
     ),
 
   patronInformation: (request, terminal) =>
     patronInformationResponse(terminal.library, request, institutionOf(request, terminal)),
 
-  itemInformation: (request, terminal) => {
-    const { library } = terminal;
-    const item = library.item(request.itemIdentifier);
-    const base = { transactionDate: library.now(), itemIdentifier: request.itemIdentifier };
-    if (!item) {
-      return {
-        type: 'itemInformationResponse',
-        circulationStatus: 'other',
-        securityMarker: 'other',
-        feeType: 'other',
-        ...base,
-        titleIdentifier: '',
-        screenMessage: ['Unknown item'],
-      };
-    }
-    return {
-      type: 'itemInformationResponse',
-      circulationStatus: circulationStatusOf(item),
-      securityMarker: item.securityMarker,
-      feeType: item.fee?.type ?? 'other',
-      ...base,
-      holdQueueLength: String(item.holdQueue.length),
-      ...(item.loan ? { dueDate: item.loan.due } : {}),
-      ...(item.onHoldShelf ? { holdPickupDate: item.onHoldShelf.until } : {}),
-      titleIdentifier: item.title,
-      owner: item.institution,
-      ...(item.fee ? { currencyType: library.currency, feeAmount: formatMoney(item.fee.amountCents) } : {}),
-      mediaType: item.mediaType,
-      permanentLocation: item.owningBranch,
-      currentLocation: item.currentBranch,
-      ...(item.properties !== undefined ? { itemProperties: item.properties } : {}),
-      ...(item.parts > 1 ? { screenMessage: [`${item.parts} parts`] } : {}),
-    };
-  },
+  itemInformation: (request, terminal) =>
+    itemInformationResponse(terminal.library.item(request.itemIdentifier), request, terminal),
 
   renew: (request, terminal) => {
     const result = terminal.library.renew({
@@ -240,7 +162,7 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       noBlock: request.noBlock,
       ...(request.noBlock ? { noBlockDueDate: parseDate(terminal, request.nbDueDate) } : {}),
     });
-    return circulationResponse('renewResponse', result, request, terminal, result.ok);
+    return renewResponse(result, request, terminal);
   },
 
   renewAll: (request, terminal) => {
@@ -343,17 +265,17 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
   },
 
   blockPatron: (request, terminal) => {
-    const patron = terminal.library.blockPatron(
+    terminal.library.blockPatron(
       request.patronIdentifier,
       nonEmpty(request.blockedCardMessage),
       request.cardRetained,
     );
+    // The block's message is the patron's first screen message now: said once.
     return patronStatusResponse(
       terminal.library,
       institutionOf(request, terminal),
       request.patronIdentifier,
       undefined,
-      patron ? [patron.blockedMessage ?? 'Card blocked'] : [],
     );
   },
 };

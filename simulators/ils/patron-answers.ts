@@ -69,29 +69,31 @@ function patronCommon(lookup: PatronLookup) {
   return common;
 }
 
+/**
+ * 24. `language` is the 23's own (its "language" fixed field, echoed as
+ * SIPServer and Koha do); a 01 names none, so then the patron's language, or
+ * 000 for an unknown patron.
+ */
 export function patronStatusResponse(
   library: IlsLibrary,
   institutionId: string,
   barcode: string,
   password: string | undefined,
-  extraMessages: string[] = [],
+  language?: Sip2Message<'patronStatusRequest'>['language'],
 ): Sip2MessageInput<'patronStatusResponse'> {
   const lookup = lookUpPatron(library, barcode, password);
-  const common = patronCommon(lookup);
-  const screenMessage = [...extraMessages, ...(common.screenMessage ?? [])];
   return {
     type: 'patronStatusResponse',
     patronStatus: lookup.status,
-    language: lookup.patron?.language ?? 'unknown',
+    language: language ?? lookup.patron?.language ?? 'unknown',
     transactionDate: library.now(),
     institutionId,
     patronIdentifier: barcode,
     personalName: lookup.patron?.name ?? '',
-    ...common,
+    ...patronCommon(lookup),
     ...(lookup.standing
       ? { currencyType: library.currency, feeAmount: formatMoney(lookup.standing.totalOwedCents) }
       : {}),
-    ...(screenMessage.length > 0 ? { screenMessage } : {}),
   };
 }
 
@@ -133,14 +135,15 @@ export function patronInformationResponse(
   const base: Sip2MessageInput<'patronInformationResponse'> = {
     type: 'patronInformationResponse',
     patronStatus: lookup.status,
-    language: lookup.patron?.language ?? 'unknown',
+    // The patron's own language, as SIPServer answers a 63; the 63's for a patron it does not know.
+    language: lookup.patron?.language ?? request.language,
     transactionDate: library.now(),
     holdItemsCount: 0,
     overdueItemsCount: 0,
     chargedItemsCount: 0,
     fineItemsCount: 0,
-    // Recalls are not simulated: four spaces, "not supported".
-    recallItemsCount: null,
+    // Recalls are not simulated, so there are none: 0000 (blanks would say the count is unsupported).
+    recallItemsCount: 0,
     unavailableHoldsCount: 0,
     institutionId,
     patronIdentifier: request.patronIdentifier,

@@ -291,7 +291,7 @@ export class IlsSession {
       (account && library.isBranch(account.location)
         ? account.location
         : library.fixture.institutions.find((i) => i.id === institution)!.branches[0]!.code);
-    return { library, institution, branch, location: account?.location ?? '' };
+    return { library, institution, branch, location: account?.location ?? '', account };
   }
 
   private async send(answer: AnySip2MessageInput, withChecksum: boolean, remember: boolean): Promise<void> {
