@@ -151,8 +151,8 @@ export function itemInformationResponse(
     owner: item.institution,
     ...(item.fee ? { currencyType: library.currency, feeAmount: formatMoney(item.fee.amountCents) } : {}),
     mediaType: item.mediaType,
-    permanentLocation: item.owningBranch,
-    currentLocation: item.currentBranch,
+    ...(item.owningBranch !== undefined ? { permanentLocation: item.owningBranch } : {}),
+    ...(item.currentBranch !== undefined ? { currentLocation: item.currentBranch } : {}),
     ...(item.properties !== undefined ? { itemProperties: item.properties } : {}),
     ...(item.parts > 1 ? { screenMessage: [`${item.parts} parts`] } : {}),
   };

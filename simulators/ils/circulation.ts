@@ -253,13 +253,15 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
     routeHold(item, next.patron, next.pickup, request.branch, result, bins);
     return result;
   }
-  if (item.owningBranch !== request.branch) {
+  const home = item.owningBranch;
+  // An item that belongs to no branch stays where it was checked in.
+  if (home !== undefined && home !== request.branch) {
     delete result.notCheckedOut;
-    item.transitTo = item.owningBranch;
+    item.transitTo = home;
     result.alert = 'sendToOtherBranch';
     result.sortBin = bins.transit;
-    result.destination = item.owningBranch;
-    result.messages.push(`Send to ${library.branchName(item.owningBranch)}`);
+    result.destination = home;
+    result.messages.push(`Send to ${library.branchName(home)}`);
     return result;
   }
   item.transitTo = undefined;
@@ -313,7 +315,8 @@ export function renew(library: IlsLibrary, request: RenewRequest): RenewResult {
     const standing = library.standing(patron);
     if (standing.renewalBlocks.length > 0)
       return { ok: false, patron, item, due: loan.due, messages: standing.renewalBlocks };
-    if (loan.renewals >= library.rules.renewalLimit) {
+    const renewalLimit = library.rules.renewalLimit;
+    if (renewalLimit !== null && loan.renewals >= renewalLimit) {
       return { ok: false, patron, item, due: loan.due, messages: ['Renewal limit reached'] };
     }
     if (item.holdQueue.some((hold) => hold.patron !== patron.barcode)) {

@@ -4,12 +4,13 @@
  * business (session.ts); everything here runs only after a login, except 99.
  */
 import type {
+  AnySip2Message,
   AnySip2MessageInput,
   Sip2Message,
   SupportedMessage,
   SupportedMessages,
 } from '../../src/protocols/sip2/index.js';
-import { SUPPORTED_MESSAGE_FLAGS } from '../../src/protocols/sip2/index.js';
+import { SUPPORTED_MESSAGE_FLAGS, sip2Refusal } from '../../src/protocols/sip2/index.js';
 import {
   checkinResponse,
   checkoutResponse,
@@ -87,15 +88,36 @@ export function supportedMessages(unsupported: readonly SupportedMessage[]): Sup
   return flags;
 }
 
+/**
+ * The 98's checkin ok / checkout ok for this terminal: the account's, else the
+ * fixture's acs, else Y unless BX marks the message unsupported.
+ */
+function allows(terminal: Terminal, what: 'checkin' | 'checkout'): boolean {
+  const acs = terminal.library.fixture.acs;
+  const own = what === 'checkin' ? terminal.account?.checkinOk : terminal.account?.checkoutOk;
+  const library = what === 'checkin' ? acs.checkinOk : acs.checkoutOk;
+  return own ?? library ?? !acs.unsupportedMessages.includes(what);
+}
+
+/** The refusal of a checkin or checkout the 98 says this terminal may not do: nothing done. */
+function notAllowed(request: AnySip2Message, terminal: Terminal, screenMessage: string): AnySip2MessageInput {
+  return sip2Refusal(request, {
+    transactionDate: terminal.library.now(),
+    screenMessage,
+    institutionId: terminal.institution,
+  })!;
+}
+
 const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
   scStatus: (_request, terminal) => {
     const { library } = terminal;
     const acs = library.fixture.acs;
+    const libraryName = terminal.account?.libraryName ?? acs.libraryName ?? library.name;
     return {
       type: 'acsStatus',
       onlineStatus: true,
-      checkinOk: !acs.unsupportedMessages.includes('checkin'),
-      checkoutOk: !acs.unsupportedMessages.includes('checkout'),
+      checkinOk: allows(terminal, 'checkin'),
+      checkoutOk: allows(terminal, 'checkout'),
       acsRenewalPolicy: library.rules.renewOnCheckout,
       statusUpdateOk: acs.statusUpdateOk,
       offlineOk: acs.offlineOk,
@@ -104,13 +126,14 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       dateTimeSync: library.now(),
       protocolVersion: '2.00',
       institutionId: terminal.institution,
-      libraryName: library.name,
+      ...(libraryName !== '' ? { libraryName } : {}),
       supportedMessages: supportedMessages(acs.unsupportedMessages),
       terminalLocation: terminal.location,
     };
   },
 
   checkout: (request, terminal) => {
+    if (!allows(terminal, 'checkout')) return notAllowed(request, terminal, 'Checkout is not allowed here');
     const result = terminal.library.checkout({
       patron: request.patronIdentifier,
       item: request.itemIdentifier,
@@ -126,6 +149,7 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
   },
 
   checkin: (request, terminal) => {
+    if (!allows(terminal, 'checkin')) return notAllowed(request, terminal, 'Checkin is not allowed here');
     const { library } = terminal;
     const branch = library.isBranch(request.currentLocation) ? request.currentLocation : terminal.branch;
     const returnDate = parseDate(terminal, request.returnDate);

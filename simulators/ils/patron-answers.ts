@@ -4,11 +4,12 @@
  */
 import type {
   PatronStatus,
+  Sip2ExtraField,
   Sip2Message,
   Sip2MessageInput,
   SummaryItems,
 } from '../../src/protocols/sip2/index.js';
-import { PATRON_STATUS_FLAGS } from '../../src/protocols/sip2/index.js';
+import { formatSip2Date, PATRON_STATUS_FLAGS } from '../../src/protocols/sip2/index.js';
 import type { IlsLibrary } from './library.js';
 import { formatMoney, type Patron, type PatronStanding } from './library-model.js';
 
@@ -123,8 +124,24 @@ function range<T>(list: T[], start: string | undefined, end: string | undefined)
   return list.slice(from - 1, Math.max(from - 1, to));
 }
 
-const limit = (value: number | undefined) =>
-  value === undefined ? undefined : String(value).padStart(4, '0');
+const limit = (value: number | null) => (value === null ? undefined : String(value).padStart(4, '0'));
+
+/**
+ * The 64's extension fields as SIPServer, Evergreen and Koha send them: AQ home
+ * library, PA expiry and PB birth date (YYYYMMDD), PC patron type, PI internet
+ * privileges; each only when the patron has it.
+ */
+function patronExtensions(library: IlsLibrary, patron: Patron): Sip2ExtraField[] {
+  const fields: Sip2ExtraField[] = [{ id: 'AQ', value: patron.homeBranch }];
+  if (patron.expires !== undefined) {
+    const day = formatSip2Date(patron.expires, { timeZone: library.timeZone }).slice(0, 8);
+    fields.push({ id: 'PA', value: day });
+  }
+  if (patron.birthDate !== undefined) fields.push({ id: 'PB', value: patron.birthDate.replaceAll('-', '') });
+  if (patron.patronType !== undefined) fields.push({ id: 'PC', value: patron.patronType });
+  if (patron.internetPrivileges !== undefined) fields.push({ id: 'PI', value: patron.internetPrivileges });
+  return fields;
+}
 
 export function patronInformationResponse(
   library: IlsLibrary,
@@ -173,11 +190,14 @@ export function patronInformationResponse(
     chargedItemsCount: standing.loans.length,
     fineItemsCount: patron.fees.length,
     unavailableHoldsCount: waiting.length,
-    chargedItemsLimit: limit(rules.loanLimit),
     currencyType: library.currency,
     feeAmount: formatMoney(standing.totalOwedCents),
-    feeLimit: formatMoney(rules.fineThreshold),
+    extraFields: patronExtensions(library, patron),
   };
+  // No limit ("none"): no CB or CC at all.
+  const chargedLimit = limit(rules.loanLimit);
+  if (chargedLimit !== undefined) response.chargedItemsLimit = chargedLimit;
+  if (rules.fineThreshold !== null) response.feeLimit = formatMoney(rules.fineThreshold);
   const holdLimit = limit(rules.holdLimit);
   if (holdLimit !== undefined) response.holdItemsLimit = holdLimit;
   const overdueLimit = limit(rules.overdueLimit);
