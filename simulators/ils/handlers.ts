@@ -279,7 +279,12 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
   },
 
   patronEnable: (request, terminal) => {
-    terminal.library.enablePatron(request.patronIdentifier);
+    // A wrong patron password enables nothing (SIPServer does the same); CQ N says why.
+    const patron = terminal.library.patron(request.patronIdentifier);
+    const password = nonEmpty(request.patronPassword);
+    if (patron && (password === undefined || password === patron.pin)) {
+      terminal.library.enablePatron(request.patronIdentifier);
+    }
     return patronEnableResponse(
       terminal.library,
       institutionOf(request, terminal),

@@ -124,6 +124,27 @@ describe('block patron (01), answered by a 24', () => {
   });
 });
 
+describe('patron enable (25)', () => {
+  it('with a wrong patron password enables nothing and says CQ N, as SIPServer does', async () => {
+    const link = await start();
+    const enable = (password: string) =>
+      exchange(link, {
+        type: 'patronEnable',
+        transactionDate: now(),
+        institutionId: AO,
+        patronIdentifier: '21000005',
+        patronPassword: password,
+      });
+    const wrong = await enable('0000');
+    expect(wrong.message).toMatchObject({ validPatron: true, validPatronPassword: false });
+    expect(wrong.wire.slice(2, 6)).toBe('YYYY');
+    expect(simulator!.state.patron('21000005')?.blocked).toBe(true);
+    const right = await enable('5555');
+    expect(right.message).toMatchObject({ validPatronPassword: true });
+    expect(right.wire.slice(2, 6)).toBe('    ');
+  });
+});
+
 describe('checkin (10): "AA … the patron who had the item checked out"', () => {
   it('names the borrower of the loan it ended; a trapped item’s hold patron is not in AA', async () => {
     const link = await start();
