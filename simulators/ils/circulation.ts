@@ -55,6 +55,11 @@ export interface CheckinResult {
   sortBin?: string;
   /** For a hold: who it is trapped for. */
   holdFor?: string;
+  /**
+   * Nothing to end: the item was not on loan, trapped or in transit, and the
+   * checkin sent it nowhere (the session answers ok 0 unless the account accepts it).
+   */
+  notCheckedOut?: boolean;
   destination?: string;
   fineCents?: number;
   messages: string[];
@@ -110,10 +115,15 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
     messages,
     ...extra,
   });
-  const who = identifyPatron(library, request.patron, request.patronPassword);
-  if ('message' in who) return refused([who.message], who.patron ? { patron: who.patron } : {});
-  const patron = who.patron;
+  // The item is looked up first: a refusal for the patron still says what the item is.
   const item = library.item(request.item);
+  const who = identifyPatron(library, request.patron, request.patronPassword);
+  if ('message' in who)
+    return refused([who.message], {
+      ...(who.patron ? { patron: who.patron } : {}),
+      ...(item ? { item } : {}),
+    });
+  const patron = who.patron;
   if (!item) return refused(['Unknown item'], { patron });
 
   if (request.cancel) {
@@ -216,6 +226,7 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
     }
     library.setLoan(item, undefined);
   } else if (!item.onHoldShelf && item.transitTo === undefined) {
+    result.notCheckedOut = true;
     result.messages.push('Item was not checked out');
   }
   item.currentBranch = request.branch;
@@ -242,12 +253,15 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
     routeHold(item, next.patron, next.pickup, request.branch, result, bins);
     return result;
   }
-  if (item.owningBranch !== request.branch) {
-    item.transitTo = item.owningBranch;
+  const home = item.owningBranch;
+  // An item that belongs to no branch stays where it was checked in.
+  if (home !== undefined && home !== request.branch) {
+    delete result.notCheckedOut;
+    item.transitTo = home;
     result.alert = 'sendToOtherBranch';
     result.sortBin = bins.transit;
-    result.destination = item.owningBranch;
-    result.messages.push(`Send to ${library.branchName(item.owningBranch)}`);
+    result.destination = home;
+    result.messages.push(`Send to ${library.branchName(home)}`);
     return result;
   }
   item.transitTo = undefined;
@@ -262,6 +276,7 @@ function routeHold(
   result: CheckinResult,
   bins: { holdShelf: string; transit: string },
 ): void {
+  delete result.notCheckedOut;
   result.holdFor = patron;
   result.destination = pickup;
   if (pickup === branch) {
@@ -300,7 +315,8 @@ export function renew(library: IlsLibrary, request: RenewRequest): RenewResult {
     const standing = library.standing(patron);
     if (standing.renewalBlocks.length > 0)
       return { ok: false, patron, item, due: loan.due, messages: standing.renewalBlocks };
-    if (loan.renewals >= library.rules.renewalLimit) {
+    const renewalLimit = library.rules.renewalLimit;
+    if (renewalLimit !== null && loan.renewals >= renewalLimit) {
       return { ok: false, patron, item, due: loan.due, messages: ['Renewal limit reached'] };
     }
     if (item.holdQueue.some((hold) => hold.patron !== patron.barcode)) {

@@ -59,6 +59,26 @@ const dateText = z
     'a date: YYYY-MM-DD, an ISO date-time, now, or relative like +14d / -3d',
   );
 
+/** A day: `1964-09-25`. */
+const dayText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day: YYYY-MM-DD');
+
+/** A limit: a number, or `none` for no limit at all (null after parsing). */
+const noLimit = 'none' as const;
+const limit = (min: number) =>
+  z
+    .union([z.number().int().min(min), z.literal(noLimit)], {
+      error: `a whole number from ${min}, or ${noLimit} for no limit`,
+    })
+    .transform((value) => (value === noLimit ? null : value));
+
+/** What the simulator does with a request BX says it does not support. */
+export const UNSUPPORTED_ANSWERS = ['refuse', 'drop', 'silence'] as const;
+/** What it does with a 99 that comes before a login. */
+export const SC_STATUS_BEFORE_LOGIN = ['answer', 'ignore', 'drop'] as const;
+/** The patron privileges a patron enable (25) restores. */
+export const SUSPENDABLE_PRIVILEGES = ['charge', 'renewal', 'recall', 'hold'] as const;
+export type SuspendablePrivilege = (typeof SUSPENDABLE_PRIVILEGES)[number];
+
 const branch = z.object({ code, name: text });
 const institution = z.object({ id: code, name: text, branches: z.array(branch).min(1) });
 
@@ -72,7 +92,23 @@ const account = z.object({
   branch: code.optional(),
   charset: z.enum(SIP2_CHARSETS as [string, ...string[]]).default('utf-8'),
   terminator: z.enum(['CR', 'CRLF']).default('CR'),
-  errorDetection: z.boolean().default(true),
+  /**
+   * AY/AZ on answers: always, never, or `perRequest` — when the request carried
+   * them (and a checksum that is there is checked), as SIPServer decides it.
+   */
+  errorDetection: z
+    .union([z.boolean(), z.literal('perRequest')], { error: 'true, false or perRequest' })
+    .default(true),
+  /** AM in the 98 for this terminal; default `acs.libraryName`. Empty: no AM. */
+  libraryName: text.optional(),
+  /** The 98's checkin ok / checkout ok for this terminal; default the `acs` ones. */
+  checkinOk: z.boolean().optional(),
+  checkoutOk: z.boolean().optional(),
+  /**
+   * A checkin of an item that was not checked out: `refuse` answers ok 0 with a
+   * screen message, as SIPServer and Koha do; `accept` answers ok 1 (Koha's checked_in_ok).
+   */
+  checkinNotCheckedOut: z.enum(['refuse', 'accept']).default('refuse'),
 });
 
 const statusFlags = z.partialRecord(z.enum(PATRON_STATUS_FLAGS), z.boolean());
@@ -96,6 +132,12 @@ const patron = z.object({
   homeBranch: code.optional(),
   language: language.optional(),
   expires: dateText.optional(),
+  /** Extension fields of the 64: PB birth date, PC patron type, PI internet privileges. */
+  birthDate: dayText.optional(),
+  patronType: text.optional(),
+  internetPrivileges: text.optional(),
+  /** Privileges withdrawn until a patron enable (25) restores them. */
+  suspendedPrivileges: z.array(z.enum(SUSPENDABLE_PRIVILEGES)).default([]),
   blocked: z.boolean().default(false),
   blockedMessage: text.optional(),
   status: statusFlags.default({}),
@@ -119,7 +161,8 @@ const item = z.object({
   author: text.optional(),
   mediaType: mediaType.default('book'),
   institution: code.optional(),
-  owningBranch: code,
+  /** AQ; none for an item that belongs to no branch (no AQ in 18, AQ empty in 10, never sent home). */
+  owningBranch: code.optional(),
   currentBranch: code.optional(),
   status: circulationStatus.default('available'),
   securityMarker: securityMarker.default('tattleTape'),
@@ -145,12 +188,16 @@ const circulation = z.object({
       (periods) => Object.keys(periods).every((key) => MEDIA_KEYS.has(key)),
       'keys are media types or default',
     ),
-  loanLimit: z.number().int().min(0).default(10),
-  /** Outstanding fines and fees at or above this block checkout and renewal. */
-  fineThreshold: money.default(1000),
-  renewalLimit: z.number().int().min(0).default(2),
-  overdueLimit: z.number().int().min(1).optional(),
-  holdLimit: z.number().int().min(1).optional(),
+  loanLimit: limit(0).default(10),
+  /** Outstanding fines and fees at or above this block checkout and renewal; `none`: nothing does. */
+  fineThreshold: z
+    .union([money, z.literal(noLimit)], { error: `an amount like 10.00, or ${noLimit} for no limit` })
+    .transform((value) => (value === noLimit ? null : value))
+    .default(1000),
+  renewalLimit: limit(0).default(2),
+  /** Default none. */
+  overdueLimit: limit(1).default(null),
+  holdLimit: limit(1).default(null),
   /** Overdue fine charged per day late at checkin. */
   finePerDay: money.default(0),
   /** A checkout of an item already charged to the same patron renews it (when the SC allows it too). */
@@ -167,8 +214,21 @@ const acs = z.object({
   retriesAllowed: z.number().int().min(0).max(999).default(3),
   offlineOk: z.boolean().default(false),
   statusUpdateOk: z.boolean().default(true),
-  /** BX messages answered as unsupported (the server ignores them). */
+  /** Checkin ok / checkout ok in the 98; default Y unless BX marks the message unsupported. */
+  checkinOk: z.boolean().optional(),
+  checkoutOk: z.boolean().optional(),
+  /** AM in the 98; default `library.name`. Empty: no AM. */
+  libraryName: text.optional(),
+  /** BX messages shown as N (unsupported). */
   unsupportedMessages: z.array(z.enum(SUPPORTED_MESSAGE_FLAGS)).default([]),
+  /** Such a request is refused (its answer, "Not supported"), drops the connection, or gets no answer. */
+  unsupportedAnswer: z
+    .enum(UNSUPPORTED_ANSWERS, { error: `one of ${UNSUPPORTED_ANSWERS.join(', ')}` })
+    .default('refuse'),
+  /** A 99 before any login is answered (for the first institution), read and ignored, or drops the link. */
+  scStatusBeforeLogin: z
+    .enum(SC_STATUS_BEFORE_LOGIN, { error: `one of ${SC_STATUS_BEFORE_LOGIN.join(', ')}` })
+    .default('answer'),
   /** Charset of the link before login (default utf-8). */
   defaultCharset: z.enum(SIP2_CHARSETS as [string, ...string[]]).default('utf-8'),
 });
@@ -225,7 +285,8 @@ export const ilsFixtureSchema = z
       if (it.institution !== undefined && !institutions.has(it.institution)) {
         issue(['items', i, 'institution'], 'unknown institution');
       }
-      if (!allBranches.has(it.owningBranch)) issue(['items', i, 'owningBranch'], 'unknown branch');
+      if (it.owningBranch !== undefined && !allBranches.has(it.owningBranch))
+        issue(['items', i, 'owningBranch'], 'unknown branch');
       if (it.currentBranch !== undefined && !allBranches.has(it.currentBranch)) {
         issue(['items', i, 'currentBranch'], 'unknown branch');
       }

@@ -4,16 +4,24 @@
  * business (session.ts); everything here runs only after a login, except 99.
  */
 import type {
+  AnySip2Message,
   AnySip2MessageInput,
   Sip2Message,
-  Sip2MessageInput,
   SupportedMessage,
   SupportedMessages,
 } from '../../src/protocols/sip2/index.js';
-import { SUPPORTED_MESSAGE_FLAGS } from '../../src/protocols/sip2/index.js';
-import type { CheckoutResult, RenewResult } from './circulation.js';
+import { SUPPORTED_MESSAGE_FLAGS, sip2Refusal } from '../../src/protocols/sip2/index.js';
+import {
+  checkinResponse,
+  checkoutResponse,
+  institutionOf,
+  itemInformationResponse,
+  messages,
+  renewResponse,
+} from './circulation-answers.js';
+import type { AccountFixture } from './fixture.js';
 import type { IlsLibrary } from './library.js';
-import { circulationStatusOf, formatMoney } from './library-model.js';
+import { formatMoney } from './library-model.js';
 import { patronEnableResponse, patronInformationResponse, patronStatusResponse } from './patron-answers.js';
 
 /** Where the request comes from: the logged-in self-check. */
@@ -24,6 +32,8 @@ export interface Terminal {
   branch: string;
   /** CP of the login. */
   location: string;
+  /** The logged-in account; undefined for a 99 before login. */
+  account: AccountFixture | undefined;
 }
 
 export type CirculationRequestType =
@@ -66,9 +76,6 @@ type Handler<T extends CirculationRequestType> = (
 ) => AnySip2MessageInput;
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
-const institutionOf = (request: { institutionId: string }, terminal: Terminal) =>
-  nonEmpty(request.institutionId) ?? terminal.institution;
-const messages = (list: string[]) => (list.length > 0 ? { screenMessage: list } : {});
 
 /** A SIP2 date from the request, read in the library's time zone; undefined when blank or malformed. */
 function parseDate(terminal: Terminal, text: string | null): Date | undefined {
@@ -81,51 +88,36 @@ export function supportedMessages(unsupported: readonly SupportedMessage[]): Sup
   return flags;
 }
 
-/** 12 and 30 share a layout. */
-function circulationResponse<T extends 'checkoutResponse' | 'renewResponse'>(
-  type: T,
-  result: CheckoutResult | RenewResult,
-  request: { institutionId: string; patronIdentifier: string; itemIdentifier?: string | undefined },
-  terminal: Terminal,
-  renewalOk: boolean,
-): Sip2MessageInput<T> {
-  const { item } = result;
-  const fee = 'fee' in result ? result.fee : undefined;
-  const response = {
-    type,
-    ok: result.ok,
-    renewalOk,
-    magneticMedia: item ? item.magneticMedia : 'unknown',
-    desensitize: item ? result.ok && item.securityMarker !== 'none' : 'unknown',
+/**
+ * The 98's checkin ok / checkout ok for this terminal: the account's, else the
+ * fixture's acs, else Y unless BX marks the message unsupported.
+ */
+function allows(terminal: Terminal, what: 'checkin' | 'checkout'): boolean {
+  const acs = terminal.library.fixture.acs;
+  const own = what === 'checkin' ? terminal.account?.checkinOk : terminal.account?.checkoutOk;
+  const library = what === 'checkin' ? acs.checkinOk : acs.checkoutOk;
+  return own ?? library ?? !acs.unsupportedMessages.includes(what);
+}
+
+/** The refusal of a checkin or checkout the 98 says this terminal may not do: nothing done. */
+function notAllowed(request: AnySip2Message, terminal: Terminal, screenMessage: string): AnySip2MessageInput {
+  return sip2Refusal(request, {
     transactionDate: terminal.library.now(),
-    institutionId: institutionOf(request, terminal),
-    patronIdentifier: request.patronIdentifier,
-    itemIdentifier: item?.barcode ?? request.itemIdentifier ?? '',
-    titleIdentifier: item?.title ?? '',
-    dueDate: result.due ?? '',
-    ...(fee
-      ? {
-          feeType: fee.type,
-          currencyType: terminal.library.currency,
-          feeAmount: formatMoney(fee.amountCents),
-        }
-      : {}),
-    ...(item ? { mediaType: item.mediaType } : {}),
-    ...(item?.properties !== undefined ? { itemProperties: item.properties } : {}),
-    ...messages(result.messages),
-  };
-  return response as unknown as Sip2MessageInput<T>;
+    screenMessage,
+    institutionId: terminal.institution,
+  })!;
 }
 
 const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
   scStatus: (_request, terminal) => {
     const { library } = terminal;
     const acs = library.fixture.acs;
+    const libraryName = terminal.account?.libraryName ?? acs.libraryName ?? library.name;
     return {
       type: 'acsStatus',
       onlineStatus: true,
-      checkinOk: !acs.unsupportedMessages.includes('checkin'),
-      checkoutOk: !acs.unsupportedMessages.includes('checkout'),
+      checkinOk: allows(terminal, 'checkin'),
+      checkoutOk: allows(terminal, 'checkout'),
       acsRenewalPolicy: library.rules.renewOnCheckout,
       statusUpdateOk: acs.statusUpdateOk,
       offlineOk: acs.offlineOk,
@@ -134,13 +126,14 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       dateTimeSync: library.now(),
       protocolVersion: '2.00',
       institutionId: terminal.institution,
-      libraryName: library.name,
+      ...(libraryName !== '' ? { libraryName } : {}),
       supportedMessages: supportedMessages(acs.unsupportedMessages),
       terminalLocation: terminal.location,
     };
   },
 
   checkout: (request, terminal) => {
+    if (!allows(terminal, 'checkout')) return notAllowed(request, terminal, 'Checkout is not allowed here');
     const result = terminal.library.checkout({
       patron: request.patronIdentifier,
       item: request.itemIdentifier,
@@ -152,10 +145,11 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       feeAcknowledged: request.feeAcknowledged === true,
       cancel: request.cancel === true,
     });
-    return circulationResponse('checkoutResponse', result, request, terminal, result.renewal);
+    return checkoutResponse(result, request, terminal);
   },
 
   checkin: (request, terminal) => {
+    if (!allows(terminal, 'checkin')) return notAllowed(request, terminal, 'Checkin is not allowed here');
     const { library } = terminal;
     const branch = library.isBranch(request.currentLocation) ? request.currentLocation : terminal.branch;
     const returnDate = parseDate(terminal, request.returnDate);
@@ -165,24 +159,7 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       ...(returnDate ? { returnDate } : {}),
       cancel: request.cancel === true,
     });
-    const { item } = result;
-    return {
-      type: 'checkinResponse',
-      ok: result.ok,
-      resensitize: result.resensitize,
-      magneticMedia: item ? item.magneticMedia : 'unknown',
-      alert: result.alert !== undefined,
-      transactionDate: library.now(),
-      institutionId: institutionOf(request, terminal),
-      itemIdentifier: request.itemIdentifier,
-      permanentLocation: item?.owningBranch ?? '',
-      ...(item ? { titleIdentifier: item.title, mediaType: item.mediaType } : {}),
-      ...(result.sortBin !== undefined ? { sortBin: result.sortBin } : {}),
-      ...(result.holdFor !== undefined ? { patronIdentifier: result.holdFor } : {}),
-      ...(item?.properties !== undefined ? { itemProperties: item.properties } : {}),
-      ...(result.alert !== undefined ? { alertType: result.alert } : {}),
-      ...messages(result.messages),
-    };
+    return checkinResponse(result, request, terminal);
   },
 
   patronStatusRequest: (request, terminal) =>
@@ -191,45 +168,14 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       institutionOf(request, terminal),
       request.patronIdentifier,
       request.patronPassword,
+      request.language,
     ),
 
   patronInformation: (request, terminal) =>
     patronInformationResponse(terminal.library, request, institutionOf(request, terminal)),
 
-  itemInformation: (request, terminal) => {
-    const { library } = terminal;
-    const item = library.item(request.itemIdentifier);
-    const base = { transactionDate: library.now(), itemIdentifier: request.itemIdentifier };
-    if (!item) {
-      return {
-        type: 'itemInformationResponse',
-        circulationStatus: 'other',
-        securityMarker: 'other',
-        feeType: 'other',
-        ...base,
-        titleIdentifier: '',
-        screenMessage: ['Unknown item'],
-      };
-    }
-    return {
-      type: 'itemInformationResponse',
-      circulationStatus: circulationStatusOf(item),
-      securityMarker: item.securityMarker,
-      feeType: item.fee?.type ?? 'other',
-      ...base,
-      holdQueueLength: String(item.holdQueue.length),
-      ...(item.loan ? { dueDate: item.loan.due } : {}),
-      ...(item.onHoldShelf ? { holdPickupDate: item.onHoldShelf.until } : {}),
-      titleIdentifier: item.title,
-      owner: item.institution,
-      ...(item.fee ? { currencyType: library.currency, feeAmount: formatMoney(item.fee.amountCents) } : {}),
-      mediaType: item.mediaType,
-      permanentLocation: item.owningBranch,
-      currentLocation: item.currentBranch,
-      ...(item.properties !== undefined ? { itemProperties: item.properties } : {}),
-      ...(item.parts > 1 ? { screenMessage: [`${item.parts} parts`] } : {}),
-    };
-  },
+  itemInformation: (request, terminal) =>
+    itemInformationResponse(terminal.library.item(request.itemIdentifier), request, terminal),
 
   renew: (request, terminal) => {
     const result = terminal.library.renew({
@@ -240,7 +186,7 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       noBlock: request.noBlock,
       ...(request.noBlock ? { noBlockDueDate: parseDate(terminal, request.nbDueDate) } : {}),
     });
-    return circulationResponse('renewResponse', result, request, terminal, result.ok);
+    return renewResponse(result, request, terminal);
   },
 
   renewAll: (request, terminal) => {
@@ -333,7 +279,12 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
   },
 
   patronEnable: (request, terminal) => {
-    terminal.library.enablePatron(request.patronIdentifier);
+    // A wrong patron password enables nothing (SIPServer does the same); CQ N says why.
+    const patron = terminal.library.patron(request.patronIdentifier);
+    const password = nonEmpty(request.patronPassword);
+    if (patron && (password === undefined || password === patron.pin)) {
+      terminal.library.enablePatron(request.patronIdentifier);
+    }
     return patronEnableResponse(
       terminal.library,
       institutionOf(request, terminal),
@@ -343,17 +294,17 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
   },
 
   blockPatron: (request, terminal) => {
-    const patron = terminal.library.blockPatron(
+    terminal.library.blockPatron(
       request.patronIdentifier,
       nonEmpty(request.blockedCardMessage),
       request.cardRetained,
     );
+    // The block's message is the patron's first screen message now: said once.
     return patronStatusResponse(
       terminal.library,
       institutionOf(request, terminal),
       request.patronIdentifier,
       undefined,
-      patron ? [patron.blockedMessage ?? 'Card blocked'] : [],
     );
   },
 };

@@ -11,6 +11,7 @@ import type {
   PatronStatusFlag,
   SecurityMarker,
 } from '../../src/protocols/sip2/index.js';
+import type { SuspendablePrivilege } from './fixture.js';
 
 export interface Fee {
   id: string;
@@ -54,6 +55,14 @@ export interface Patron {
   homeBranch: string;
   language: Language;
   expires?: Date;
+  /** YYYY-MM-DD: PB in the 64. */
+  birthDate?: string;
+  /** PC in the 64. */
+  patronType?: string;
+  /** PI in the 64. */
+  internetPrivileges?: string;
+  /** Privileges withdrawn until a patron enable (25) restores them. */
+  suspended: Set<SuspendablePrivilege>;
   blocked: boolean;
   blockedMessage?: string;
   cardRetained: boolean;
@@ -68,8 +77,10 @@ export interface Item {
   author?: string;
   mediaType: MediaType;
   institution: string;
-  owningBranch: string;
-  currentBranch: string;
+  /** AQ; undefined for an item that belongs to no branch. */
+  owningBranch?: string;
+  /** AP; undefined until an item without a branch is first checked in or out. */
+  currentBranch?: string;
   /** The status when neither on loan, on the hold shelf nor in transit (available, missing, lost…). */
   shelfStatus: CirculationStatus;
   securityMarker: SecurityMarker;

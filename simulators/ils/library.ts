@@ -5,7 +5,7 @@
  * is their one entry point.
  */
 import { type Clock, systemClock } from '../../src/core/clock.js';
-import { PATRON_STATUS_FLAGS, type PatronStatus, parseSip2Date } from '../../src/protocols/sip2/index.js';
+import { parseSip2Date } from '../../src/protocols/sip2/index.js';
 import {
   type CheckinRequest,
   type CheckinResult,
@@ -34,6 +34,7 @@ import {
   placeHold,
   updateItemProperties,
 } from './patron-services.js';
+import { patronStanding } from './patron-standing.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -170,57 +171,7 @@ export class IlsLibrary {
 
   /** The patron's 14 status flags, money owed and what they may not do, computed now. */
   standing(patron: Patron): PatronStanding {
-    const now = this.clock.now();
-    const loans = this.loansOf(patron.barcode);
-    const overdue = loans.filter((loan) => loan.due.getTime() < now);
-    const finesCents = sum(patron.fees.filter((fee) => fee.type === 'overdue').map((fee) => fee.amountCents));
-    const feesCents = sum(patron.fees.filter((fee) => fee.type !== 'overdue').map((fee) => fee.amountCents));
-    const totalOwedCents = finesCents + feesCents;
-    const expired = patron.expires !== undefined && patron.expires.getTime() < now;
-    const explicit = patron.flags;
-    const rules = this.rules;
-
-    const tooManyCharged = loans.length >= rules.loanLimit;
-    const tooManyOverdue = rules.overdueLimit !== undefined && overdue.length >= rules.overdueLimit;
-    const owesTooMuch = totalOwedCents >= rules.fineThreshold;
-
-    const common: string[] = [];
-    if (patron.blocked) common.push(patron.blockedMessage ?? 'Card blocked, please see staff');
-    if (expired) common.push('Card expired, please see staff');
-    if (explicit.cardReportedLost) common.push('Card reported lost');
-    const checkoutBlocks = [...common];
-    if (explicit.chargePrivilegesDenied) checkoutBlocks.push('Borrowing not allowed');
-    if (owesTooMuch) checkoutBlocks.push('Outstanding fines and fees too high');
-    if (tooManyCharged) checkoutBlocks.push('Loan limit reached');
-    if (tooManyOverdue) checkoutBlocks.push('Too many overdue items');
-    const renewalBlocks = [...common];
-    if (explicit.renewalPrivilegesDenied) renewalBlocks.push('Renewal not allowed');
-    if (owesTooMuch) renewalBlocks.push('Outstanding fines and fees too high');
-    const holdBlocks = [...common];
-    if (explicit.holdPrivilegesDenied) holdBlocks.push('Holds not allowed');
-
-    const status = {} as PatronStatus;
-    for (const flag of PATRON_STATUS_FLAGS) status[flag] = explicit[flag] === true;
-    status.chargePrivilegesDenied = checkoutBlocks.length > 0;
-    status.renewalPrivilegesDenied = renewalBlocks.length > 0;
-    status.recallPrivilegesDenied ||= common.length > 0;
-    status.holdPrivilegesDenied = holdBlocks.length > 0;
-    status.tooManyItemsCharged ||= tooManyCharged;
-    status.tooManyItemsOverdue ||= tooManyOverdue;
-    status.excessiveOutstandingFines ||= finesCents >= rules.fineThreshold;
-    status.excessiveOutstandingFees ||= feesCents >= rules.fineThreshold || owesTooMuch;
-    return {
-      status,
-      expired,
-      finesCents,
-      feesCents,
-      totalOwedCents,
-      loans,
-      overdue,
-      checkoutBlocks,
-      renewalBlocks,
-      holdBlocks,
-    };
+    return patronStanding(patron, this.loansOf(patron.barcode), this.rules, this.clock.now());
   }
 
   checkout(request: CheckoutRequest): CheckoutResult {
@@ -296,6 +247,7 @@ export class IlsLibrary {
         homeBranch: p.homeBranch ?? firstBranchOf(home),
         language: p.language ?? fixture.library.language,
         blocked: p.blocked,
+        suspended: new Set(p.suspendedPrivileges),
         cardRetained: false,
         flags: { ...p.status },
         fees: [],
@@ -305,6 +257,9 @@ export class IlsLibrary {
       if (p.address !== undefined) patron.address = p.address;
       if (p.expires !== undefined) patron.expires = this.resolveDate(p.expires);
       if (p.blockedMessage !== undefined) patron.blockedMessage = p.blockedMessage;
+      if (p.birthDate !== undefined) patron.birthDate = p.birthDate;
+      if (p.patronType !== undefined) patron.patronType = p.patronType;
+      if (p.internetPrivileges !== undefined) patron.internetPrivileges = p.internetPrivileges;
       this.patrons.set(patron.barcode, patron);
     }
     for (const it of fixture.items) {
@@ -313,14 +268,15 @@ export class IlsLibrary {
         title: it.title,
         mediaType: it.mediaType,
         institution: it.institution ?? institution,
-        owningBranch: it.owningBranch,
-        currentBranch: it.currentBranch ?? it.owningBranch,
         shelfStatus: it.status === 'charged' || it.status === 'waitingOnHoldShelf' ? 'available' : it.status,
         securityMarker: it.securityMarker,
         magneticMedia: it.magneticMedia ?? MAGNETIC_MEDIA.has(it.mediaType),
         holdQueue: [],
         parts: it.parts,
       };
+      const currentBranch = it.currentBranch ?? it.owningBranch;
+      if (it.owningBranch !== undefined) item.owningBranch = it.owningBranch;
+      if (currentBranch !== undefined) item.currentBranch = currentBranch;
       if (it.author !== undefined) item.author = it.author;
       if (it.fee !== undefined) item.fee = { type: it.fee.type, amountCents: it.fee.amount };
       if (it.properties !== undefined) item.properties = it.properties;
@@ -336,7 +292,7 @@ export class IlsLibrary {
         const patron = this.patrons.get(it.onHoldShelfFor)!;
         this.setHoldShelf(item, {
           patron: patron.barcode,
-          pickup: item.currentBranch,
+          pickup: item.currentBranch ?? firstBranchOf(item.institution),
           until: it.holdShelfUntil
             ? this.resolveDate(it.holdShelfUntil)
             : new Date(this.clock.now() + this.rules.holdShelfDays * DAY),
@@ -391,8 +347,4 @@ export class IlsLibrary {
       placedAt: this.now(),
     };
   }
-}
-
-function sum(values: number[]): number {
-  return values.reduce((total, value) => total + value, 0);
 }

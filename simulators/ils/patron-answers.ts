@@ -4,11 +4,12 @@
  */
 import type {
   PatronStatus,
+  Sip2ExtraField,
   Sip2Message,
   Sip2MessageInput,
   SummaryItems,
 } from '../../src/protocols/sip2/index.js';
-import { PATRON_STATUS_FLAGS } from '../../src/protocols/sip2/index.js';
+import { formatSip2Date, PATRON_STATUS_FLAGS } from '../../src/protocols/sip2/index.js';
 import type { IlsLibrary } from './library.js';
 import { formatMoney, type Patron, type PatronStanding } from './library-model.js';
 
@@ -69,29 +70,31 @@ function patronCommon(lookup: PatronLookup) {
   return common;
 }
 
+/**
+ * 24. `language` is the 23's own (its "language" fixed field, echoed as
+ * SIPServer and Koha do); a 01 names none, so then the patron's language, or
+ * 000 for an unknown patron.
+ */
 export function patronStatusResponse(
   library: IlsLibrary,
   institutionId: string,
   barcode: string,
   password: string | undefined,
-  extraMessages: string[] = [],
+  language?: Sip2Message<'patronStatusRequest'>['language'],
 ): Sip2MessageInput<'patronStatusResponse'> {
   const lookup = lookUpPatron(library, barcode, password);
-  const common = patronCommon(lookup);
-  const screenMessage = [...extraMessages, ...(common.screenMessage ?? [])];
   return {
     type: 'patronStatusResponse',
     patronStatus: lookup.status,
-    language: lookup.patron?.language ?? 'unknown',
+    language: language ?? lookup.patron?.language ?? 'unknown',
     transactionDate: library.now(),
     institutionId,
     patronIdentifier: barcode,
     personalName: lookup.patron?.name ?? '',
-    ...common,
+    ...patronCommon(lookup),
     ...(lookup.standing
       ? { currencyType: library.currency, feeAmount: formatMoney(lookup.standing.totalOwedCents) }
       : {}),
-    ...(screenMessage.length > 0 ? { screenMessage } : {}),
   };
 }
 
@@ -121,8 +124,24 @@ function range<T>(list: T[], start: string | undefined, end: string | undefined)
   return list.slice(from - 1, Math.max(from - 1, to));
 }
 
-const limit = (value: number | undefined) =>
-  value === undefined ? undefined : String(value).padStart(4, '0');
+const limit = (value: number | null) => (value === null ? undefined : String(value).padStart(4, '0'));
+
+/**
+ * The 64's extension fields as SIPServer, Evergreen and Koha send them: AQ home
+ * library, PA expiry and PB birth date (YYYYMMDD), PC patron type, PI internet
+ * privileges; each only when the patron has it.
+ */
+function patronExtensions(library: IlsLibrary, patron: Patron): Sip2ExtraField[] {
+  const fields: Sip2ExtraField[] = [{ id: 'AQ', value: patron.homeBranch }];
+  if (patron.expires !== undefined) {
+    const day = formatSip2Date(patron.expires, { timeZone: library.timeZone }).slice(0, 8);
+    fields.push({ id: 'PA', value: day });
+  }
+  if (patron.birthDate !== undefined) fields.push({ id: 'PB', value: patron.birthDate.replaceAll('-', '') });
+  if (patron.patronType !== undefined) fields.push({ id: 'PC', value: patron.patronType });
+  if (patron.internetPrivileges !== undefined) fields.push({ id: 'PI', value: patron.internetPrivileges });
+  return fields;
+}
 
 export function patronInformationResponse(
   library: IlsLibrary,
@@ -133,14 +152,15 @@ export function patronInformationResponse(
   const base: Sip2MessageInput<'patronInformationResponse'> = {
     type: 'patronInformationResponse',
     patronStatus: lookup.status,
-    language: lookup.patron?.language ?? 'unknown',
+    // The patron's own language, as SIPServer answers a 63; the 63's for a patron it does not know.
+    language: lookup.patron?.language ?? request.language,
     transactionDate: library.now(),
     holdItemsCount: 0,
     overdueItemsCount: 0,
     chargedItemsCount: 0,
     fineItemsCount: 0,
-    // Recalls are not simulated: four spaces, "not supported".
-    recallItemsCount: null,
+    // Recalls are not simulated, so there are none: 0000 (blanks would say the count is unsupported).
+    recallItemsCount: 0,
     unavailableHoldsCount: 0,
     institutionId,
     patronIdentifier: request.patronIdentifier,
@@ -170,11 +190,14 @@ export function patronInformationResponse(
     chargedItemsCount: standing.loans.length,
     fineItemsCount: patron.fees.length,
     unavailableHoldsCount: waiting.length,
-    chargedItemsLimit: limit(rules.loanLimit),
     currencyType: library.currency,
     feeAmount: formatMoney(standing.totalOwedCents),
-    feeLimit: formatMoney(rules.fineThreshold),
+    extraFields: patronExtensions(library, patron),
   };
+  // No limit ("none"): no CB or CC at all.
+  const chargedLimit = limit(rules.loanLimit);
+  if (chargedLimit !== undefined) response.chargedItemsLimit = chargedLimit;
+  if (rules.fineThreshold !== null) response.feeLimit = formatMoney(rules.fineThreshold);
   const holdLimit = limit(rules.holdLimit);
   if (holdLimit !== undefined) response.holdItemsLimit = holdLimit;
   const overdueLimit = limit(rules.overdueLimit);

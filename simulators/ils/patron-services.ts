@@ -115,7 +115,7 @@ export function placeHold(library: IlsLibrary, request: HoldRequest): HoldResult
     return { ok: false, available: false, ...base, messages: ['You have this item checked out'] };
   }
   const limit = library.rules.holdLimit;
-  if (limit !== undefined) {
+  if (limit !== null) {
     const count =
       library.unavailableHoldsOf(patron.barcode).length + library.availableHoldsOf(patron.barcode).length;
     if (count >= limit)
@@ -184,11 +184,15 @@ export function blockPatron(
   return patron;
 }
 
-/** Lifts a block put on by 01 (or the fixture); conditions like a lost card stay. */
+/**
+ * Lifts a block put on by 01 (or the fixture) and restores suspended
+ * privileges; conditions like a lost card stay.
+ */
 export function enablePatron(library: IlsLibrary, barcode: string): Patron | undefined {
   const patron = library.patron(barcode);
   if (!patron) return undefined;
   patron.blocked = false;
+  patron.suspended.clear();
   patron.cardRetained = false;
   patron.blockedMessage = undefined;
   return patron;

@@ -1,10 +1,12 @@
 /**
  * One SIP2 connection to the simulated ILS, over any duplex stream (a TCP or TLS
  * socket, an in-memory pair). Frames with the codec's framer, answers requests in
- * order, and keeps the session guards: 99 before login is answered, anything else
- * before login drops the link, three failed logins drop it too. The logged-in
- * account decides charset, terminator and error detection; 97 resends the last
- * response, a bad checksum is answered with 96.
+ * order, and keeps the session guards (session-policies.ts): a 99 before login is
+ * answered, ignored or dropped as the fixture says, anything else before login
+ * drops the link, three failed logins drop it too, a request BX calls
+ * unsupported is refused, dropped or ignored. The logged-in account decides
+ * charset, terminator and error detection; 97 resends the last response, a bad
+ * checksum is answered with 96.
  */
 import type { Duplex } from 'node:stream';
 import type { Clock, TimerHandle } from '../../src/core/clock.js';
@@ -26,8 +28,14 @@ import {
 } from '../../src/protocols/sip2/index.js';
 import type { IlsFaults } from './faults.js';
 import type { AccountFixture } from './fixture.js';
-import { handleCirculationRequest, isCirculationRequest, SUPPORT_FLAG, type Terminal } from './handlers.js';
+import {
+  type CirculationRequestType,
+  handleCirculationRequest,
+  isCirculationRequest,
+  type Terminal,
+} from './handlers.js';
 import type { IlsLibrary } from './library.js';
+import { admit, answersWithChecksum, checksChecksums } from './session-policies.js';
 
 export const MAX_FAILED_LOGINS = 3;
 
@@ -197,10 +205,9 @@ export class IlsSession {
       return;
     }
     if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrame(frame) }, 'SIP2 request');
-    const checksums = this.account ? this.account.errorDetection : true;
     const decoded = decodeSip2Message(frame, {
       charset: this.charset,
-      checksumMismatch: checksums ? 'error' : 'ignore',
+      checksumMismatch: checksChecksums(this.account) ? 'error' : 'ignore',
     });
     if (!decoded.ok) {
       logger.warn({ code: decoded.error.code, position: decoded.error.position }, 'unreadable SIP2 request');
@@ -210,7 +217,7 @@ export class IlsSession {
       return;
     }
     const request = decoded.message;
-    const withChecksum = this.account ? this.account.errorDetection : decoded.checksum === 'valid';
+    const withChecksum = answersWithChecksum(this.account, decoded.checksum);
     switch (request.type) {
       case 'requestAcsResend':
         if (this.lastResponse) await this.write(this.lastResponse);
@@ -220,22 +227,39 @@ export class IlsSession {
         logger.debug('ignoring 96 from the SC');
         return;
       case 'login':
-        await this.login(request, withChecksum);
+        await this.login(request, decoded.checksum);
         return;
     }
     if (!isCirculationRequest(request.type)) {
       logger.warn({ type: request.type }, 'not a request; ignored');
       return;
     }
-    if (request.type !== 'scStatus' && !this.account) {
-      this.drop(`${request.type} before login`);
-      return;
-    }
-    if (library.fixture.acs.unsupportedMessages.includes(SUPPORT_FLAG[request.type])) {
-      logger.info({ type: request.type }, 'unsupported message ignored');
-      return;
-    }
     const terminal = this.terminal();
+    const refuse = (screenMessage: string) => {
+      const refusal = sip2Refusal(request, {
+        transactionDate: library.now(),
+        screenMessage,
+        institutionId: terminal.institution,
+      });
+      return refusal ? this.send(withSequence(refusal, request), withChecksum, true) : undefined;
+    };
+    const admission = admit(
+      request as AnySip2Message & { type: CirculationRequestType },
+      this.account,
+      library.fixture.acs,
+    );
+    switch (admission.action) {
+      case 'drop':
+        this.drop(admission.reason);
+        return;
+      case 'ignore':
+        logger.info({ type: request.type, reason: admission.reason }, 'request ignored');
+        return;
+      case 'refuse':
+        logger.info({ type: request.type }, 'unsupported request refused');
+        await refuse(admission.screenMessage);
+        return;
+    }
     const oversized = oversizedFields(request);
     if (oversized.length > 0) {
       // Not acted on: an id it cannot echo, or a value it would keep and fail to send later.
@@ -243,12 +267,7 @@ export class IlsSession {
         { type: request.type, fields: oversized },
         'request with a field over 255 characters refused',
       );
-      const refusal = sip2Refusal(request, {
-        transactionDate: library.now(),
-        screenMessage: FIELD_TOO_LONG_MESSAGE,
-        institutionId: terminal.institution,
-      });
-      if (refusal) await this.send(withSequence(refusal, request), withChecksum, true);
+      await refuse(FIELD_TOO_LONG_MESSAGE);
       return;
     }
     const response = handleCirculationRequest(request as never, terminal);
@@ -257,7 +276,7 @@ export class IlsSession {
 
   private async login(
     request: Extract<AnySip2Message, { type: 'login' }>,
-    withChecksum: boolean,
+    checksum: 'valid' | 'invalid' | 'absent',
   ): Promise<void> {
     const account = this.context.library.fixture.accounts.find(
       (a) => a.loginUserId === request.loginUserId && a.password === request.loginPassword,
@@ -268,14 +287,18 @@ export class IlsSession {
       this.context.logger.info({ account: account.loginUserId }, 'SC logged in');
       await this.send(
         withSequence({ type: 'loginResponse', ok: true }, request),
-        account.errorDetection,
+        answersWithChecksum(account, checksum),
         true,
       );
       return;
     }
     this.failedLogins++;
     this.context.logger.warn({ failedLogins: this.failedLogins }, 'SC login refused');
-    await this.send(withSequence({ type: 'loginResponse', ok: false }, request), withChecksum, true);
+    await this.send(
+      withSequence({ type: 'loginResponse', ok: false }, request),
+      answersWithChecksum(undefined, checksum),
+      true,
+    );
     if (this.failedLogins >= MAX_FAILED_LOGINS) {
       this.context.logger.warn('three failed logins: dropping the connection');
       this.stream.end();
@@ -291,7 +314,7 @@ export class IlsSession {
       (account && library.isBranch(account.location)
         ? account.location
         : library.fixture.institutions.find((i) => i.id === institution)!.branches[0]!.code);
-    return { library, institution, branch, location: account?.location ?? '' };
+    return { library, institution, branch, location: account?.location ?? '', account };
   }
 
   private async send(answer: AnySip2MessageInput, withChecksum: boolean, remember: boolean): Promise<void> {

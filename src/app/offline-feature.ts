@@ -32,10 +32,13 @@ import {
   type OfflineTransaction,
   type OfflineTransactionInput,
 } from '../gateway/offline/index.js';
-import { offlineRefusal, type RelayOfflineHandler, type RelayOfflinePolicy } from '../gateway/relay/index.js';
+import {
+  offlineAcceptance,
+  type RelayOfflineHandler,
+  type RelayOfflinePolicy,
+} from '../gateway/relay/index.js';
 import type { OfflineService } from '../gateway/services.js';
 import type { Database } from '../gateway/storage.js';
-import type { AnySip2MessageInput } from '../protocols/sip2/index.js';
 
 /** How often a replay is tried while transactions are waiting. */
 export const OFFLINE_REPLAY_INTERVAL_MS = 30_000;
@@ -201,16 +204,8 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
         now: new Date(this.options.clock.now()),
         institutionId: '',
       };
-      const answer = offlineRefusal(request, context) as
-        | (AnySip2MessageInput & Record<string, unknown>)
-        | undefined;
-      if (!answer) return notAllowed;
-      return {
-        answer:
-          request.type === 'checkout'
-            ? ({ ...answer, ok: true, desensitize: true } as AnySip2MessageInput)
-            : ({ ...answer, ok: true, resensitize: true } as AnySip2MessageInput),
-      };
+      const answer = offlineAcceptance(request, context);
+      return answer ? { answer } : notAllowed;
     };
   }
 

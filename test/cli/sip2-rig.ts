@@ -107,11 +107,14 @@ export async function misbehavingServer(
 }
 
 /** The sample library, with the messages its status (BX) says it does not support. */
-export function startSimulatorWithout(unsupported: SupportedMessage[]): Promise<IlsSimulator> {
+export function startSimulatorWithout(
+  unsupported: SupportedMessage[],
+  unsupportedAnswer: 'refuse' | 'drop' | 'silence' = 'refuse',
+): Promise<IlsSimulator> {
   const fixture = parseYaml(readFileSync(sampleFixturePath(), 'utf8')) as IlsFixtureInput & {
     acs: Record<string, unknown>;
   };
-  fixture.acs = { ...fixture.acs, unsupportedMessages: unsupported };
+  fixture.acs = { ...fixture.acs, unsupportedMessages: unsupported, unsupportedAnswer };
   return startIlsSimulator({ fixture });
 }
 

@@ -297,7 +297,8 @@ describe('carrel sip2 and the supported messages (BX) of the 98', () => {
   let partial: IlsSimulator;
   let partialTap: SipTap;
   beforeAll(async () => {
-    partial = await startSimulatorWithout(['hold', 'renewAll']);
+    // An ILS that does not answer what its BX calls unsupported.
+    partial = await startSimulatorWithout(['hold', 'renewAll'], 'silence');
     partialTap = await SipTap.start(partial.port);
   });
   afterAll(async () => {

@@ -40,7 +40,10 @@ export const sip2RelayOfflineSchema = z
     /** 98 "checkin ok" / "checkout ok" while the ILS is down (the journal takes them). */
     checkinOk: z.boolean().default(false),
     checkoutOk: z.boolean().default(false),
-    /** 98 timeout period (tenths of a second) and retries allowed. */
+    /**
+     * Kept so configs that set it still load; the offline 98 says 000, the spec's
+     * "ACS is not on-line". Retries allowed is the 98's own.
+     */
     timeoutPeriod: z.number().int().min(0).max(999).default(30),
     retriesAllowed: z.number().int().min(0).max(999).default(3),
     /** Screen message (AF) on requests refused while the ILS is down. */

@@ -9,7 +9,13 @@ export {
   sip2RelayOfflineSchema,
   sip2RelaySchema,
 } from './config.js';
-export { type OfflineContext, offlineAcsStatus, offlineRefusal, type RelayOfflinePolicy } from './offline.js';
+export {
+  type OfflineContext,
+  offlineAcceptance,
+  offlineAcsStatus,
+  offlineRefusal,
+  type RelayOfflinePolicy,
+} from './offline.js';
 export { Sip2RelayServer, type Sip2RelayServerOptions } from './server.js';
 export {
   MAX_FAILED_LOGINS,

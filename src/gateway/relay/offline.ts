@@ -1,7 +1,9 @@
 /**
  * What the relay answers itself while the ILS is down, per the SIP2 offline
- * rules: a 98 with "online" N and the offline flags of the policy, and for every
- * other request its refusal (ok 0, nothing done) with the policy's screen message.
+ * rules: a 98 with "online" N, timeout 000 and the offline flags of the policy;
+ * for a checkout or checkin the offline journal took, its ok answer
+ * (offlineAcceptance); for every other request its refusal (ok 0, nothing
+ * done) with the policy's screen message.
  */
 import {
   type AnySip2Message,
@@ -22,7 +24,11 @@ export interface OfflineContext {
   terminalLocation?: string;
 }
 
-/** A 98 saying the ILS is offline; only the messages the relay can still answer are listed supported. */
+/**
+ * A 98 saying the ILS is offline; only the messages the relay can still answer
+ * are listed supported. The timeout period is 000: "000 indicates that the ACS
+ * is not on-line" (the policy's timeoutPeriod would contradict "online N").
+ */
 export function offlineAcsStatus(context: OfflineContext): AnySip2MessageInput {
   const { policy } = context;
   return {
@@ -33,7 +39,7 @@ export function offlineAcsStatus(context: OfflineContext): AnySip2MessageInput {
     acsRenewalPolicy: false,
     statusUpdateOk: false,
     offlineOk: policy.offlineOk,
-    timeoutPeriod: policy.timeoutPeriod,
+    timeoutPeriod: 0,
     retriesAllowed: policy.retriesAllowed,
     dateTimeSync: formatSip2Date(context.now),
     protocolVersion: '2.00',
@@ -66,4 +72,25 @@ export function offlineRefusal(
     screenMessage: context.policy.screenMessage,
     institutionId: context.institutionId,
   });
+}
+
+/**
+ * The ok answer to a checkout or checkin the offline journal took; undefined
+ * for anything else. A checkout: ok 1, renewal N, magnetic media U (the relay
+ * does not know the item), desensitize Y (the patron leaves with it), AH the
+ * no-block due date the SC gave, else empty (the ILS sets it on replay). A
+ * checkin: ok 1, resensitize Y, magnetic media U, alert N, AQ empty.
+ */
+export function offlineAcceptance(
+  request: AnySip2Message,
+  context: OfflineContext,
+): AnySip2MessageInput | undefined {
+  if (request.type !== 'checkout' && request.type !== 'checkin') return undefined;
+  const refusal = offlineRefusal(request, context);
+  if (refusal?.type === 'checkoutResponse' && request.type === 'checkout') {
+    const dueDate = request.noBlock && request.nbDueDate !== null ? request.nbDueDate : '';
+    return { ...refusal, ok: true, desensitize: true, dueDate };
+  }
+  if (refusal?.type === 'checkinResponse') return { ...refusal, ok: true, resensitize: true };
+  return undefined;
 }

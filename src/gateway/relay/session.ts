@@ -5,34 +5,36 @@
  * relays it through the ILS link (which speaks the ILS's charset) and writes the
  * answer back in the self-check's charset, terminator, sequence number and
  * checksum. 97 resends the last answer; a bad checksum is answered with 96.
- * While the ILS is down it answers per the offline rules.
+ * While the ILS is down it answers per the offline rules. The round trip to the
+ * ILS is relaying.ts, the answers' encoding answers.ts, the offline answers
+ * offline.ts; this file is the connection: framing, timers, backpressure, login.
  */
 import type { Duplex } from 'node:stream';
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
 import { IlsError } from '../../devices/ils/index.js';
 import {
   type AnySip2Message,
   type AnySip2MessageInput,
   decodeSip2Message,
-  encodeSip2Message,
-  fitSip2Answer,
   MAX_FIELD_LENGTH,
   maskFrameForLog,
   type Sip2Charset,
   Sip2Framer,
 } from '../../protocols/sip2/index.js';
-import type { OfflineOrdering } from '../offline/index.js';
-import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
+import { encodeAnswer, notRelayable, withSequence } from './answers.js';
+import type { Sip2RelayAccount } from './config.js';
 import { type OfflineContext, offlineRefusal } from './offline.js';
-import {
-  countedKind,
-  type RelayAnswerSource,
-  type RelayTransaction,
-  type RelayTransactionListener,
-  relayTransaction,
-} from './statistics.js';
+import { countFailure, countTransaction, type RelayedAnswer, relayToIls } from './relaying.js';
+import type { RelaySessionContext } from './session-context.js';
+import { relayTransaction } from './statistics.js';
+
+export type {
+  RelayIlsPort,
+  RelayOfflineHandler,
+  RelayOfflineOutcome,
+  RelaySessionContext,
+} from './session-context.js';
 
 export const MAX_FAILED_LOGINS = 3;
 
@@ -42,38 +44,6 @@ export const MAX_FAILED_LOGINS = 3;
  * and a client pipelining without end cannot grow the queue.
  */
 export const MAX_PIPELINED_REQUESTS = 32;
-
-/** The ILS link as the relay needs it: the pool's `exchange` fits. */
-export interface RelayIlsPort {
-  exchange(request: AnySip2MessageInput): Promise<{ message: AnySip2Message }>;
-}
-
-/**
- * What the offline journal made of a request taken while the ILS is down: its
- * ok answer, or why it would not take it (`offline_not_allowed`,
- * `offline_limit_reached`…) — the relay then answers its own refusal.
- */
-export type RelayOfflineOutcome = { answer: AnySip2MessageInput } | { refused: string };
-
-/** Takes a request while the ILS is down (the offline journal). */
-export type RelayOfflineHandler = (
-  request: AnySip2Message,
-  account: Sip2RelayAccount,
-) => RelayOfflineOutcome | Promise<RelayOfflineOutcome>;
-
-export interface RelaySessionContext {
-  config: Sip2RelayConfig;
-  ilsFor(account: Sip2RelayAccount | undefined): RelayIlsPort;
-  clock: Clock;
-  logger: Logger;
-  onOffline?: RelayOfflineHandler;
-  /** Counts each relayed checkout, checkin, renew and renew all (the desk statistics). */
-  onTransaction?: RelayTransactionListener;
-  /** The offline backlog: a request about an item or patron waits for their journaled work first. */
-  ordering?: OfflineOrdering;
-  /** Told before a connection that did not log in in time is closed (the server logs it per source). */
-  onLoginTimeout?: (session: RelaySession) => void;
-}
 
 export class RelaySession {
   private readonly framer: Sip2Framer;
@@ -249,11 +219,11 @@ export class RelaySession {
       this.drop(`${request.type} before login`);
       return;
     }
-    let relayed: { answer: AnySip2MessageInput; source: RelayAnswerSource };
+    let relayed: RelayedAnswer;
     try {
-      relayed = await this.relay(request, refusal);
+      relayed = await relayToIls(this.context, this.account, request, refusal);
     } catch (error) {
-      this.countFailure(request, error);
+      countFailure(this.context, this.account, request, error);
       if (!(error instanceof IlsError && error.code === 'ils_bad_request')) throw error;
       // The ILS link cannot carry it (a field too long, a character the ILS charset lacks):
       // a refusal now, so the self-check is not left waiting for an answer that never comes.
@@ -261,100 +231,18 @@ export class RelaySession {
         { type: request.type, error: describeError(error) },
         'self-check request refused: not relayable',
       );
-      if (!this.closed) await this.send(withSequence(this.notRelayable(request), request), true, request);
+      if (!this.closed)
+        await this.send(withSequence(notRelayable(request, this.offlineContext()), request), true, request);
       return;
     }
     if (this.account) {
-      this.count(relayTransaction(request, relayed.answer, this.account.kioskUser, relayed.source));
+      countTransaction(
+        this.context,
+        relayTransaction(request, relayed.answer, this.account.kioskUser, relayed.source),
+      );
     }
     if (this.closed) return;
     await this.send(withSequence(relayed.answer, request), true, request);
-  }
-
-  /** The ILS's answer, or the offline one (journaled or refused) when the ILS cannot be reached. */
-  private async relay(
-    request: AnySip2Message,
-    refusal: AnySip2MessageInput,
-  ): Promise<{ answer: AnySip2MessageInput; source: RelayAnswerSource }> {
-    const { logger } = this.context;
-    const { sequence: _sequence, ...forIls } = request;
-    try {
-      await this.behindBacklog(request);
-      const exchange = await this.context.ilsFor(this.account).exchange(forIls as AnySip2MessageInput);
-      const { sequence: _ilsSequence, ...answer } = exchange.message;
-      return { answer: answer as AnySip2MessageInput, source: { offline: false } };
-    } catch (error) {
-      // A request the ILS link cannot encode is our problem, not the ILS being down.
-      if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
-      logger.warn({ error: describeError(error), type: request.type }, 'ILS unreachable: answering offline');
-      const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
-      if (request.type !== 'scStatus' && this.context.onOffline && this.account) {
-        const outcome = await this.context.onOffline(request, this.account);
-        if ('answer' in outcome) return { answer: outcome.answer, source };
-        // Refused by the journal: counted with its reason, not the ILS error that sent it there.
-        return { answer: refusal, source: { offline: true, errorCode: outcome.refused } };
-      }
-      return { answer: refusal, source };
-    }
-  }
-
-  /**
-   * Waits for the offline journal's work about the request's item or patron to
-   * reach the ILS, so a self-check never overtakes it; an ILS that stops
-   * answering meanwhile is treated as unreachable (the offline answer).
-   */
-  private async behindBacklog(request: AnySip2Message): Promise<void> {
-    const ordering = this.context.ordering;
-    if (!ordering) return;
-    const fields = request as { patronIdentifier?: unknown; itemIdentifier?: unknown };
-    const item =
-      typeof fields.itemIdentifier === 'string' && fields.itemIdentifier !== ''
-        ? fields.itemIdentifier
-        : undefined;
-    const patron =
-      typeof fields.patronIdentifier === 'string' && fields.patronIdentifier !== ''
-        ? fields.patronIdentifier
-        : undefined;
-    if (item === undefined && patron === undefined) return;
-    const outcome = await ordering.settle({ items: item === undefined ? [] : [item], patron });
-    if (outcome === 'unreachable')
-      throw new IlsError('ils_offline', 'the ILS stopped answering while earlier offline work was replayed');
-  }
-
-  /** A counted request that got no answer at all (the relay's own failure). */
-  private countFailure(request: AnySip2Message, error: unknown): void {
-    const kind = countedKind(request);
-    if (kind === undefined || !this.account) return;
-    this.count({
-      kind,
-      terminal: this.account.kioskUser,
-      outcome: 'failed',
-      reason: describeError(error).code,
-    });
-  }
-
-  /** Statistics never fail a relayed request: a listener that throws or rejects is logged and ignored. */
-  private count(transaction: RelayTransaction | undefined): void {
-    const listener = this.context.onTransaction;
-    if (!transaction || !listener) return;
-    const ignore = (error: unknown) =>
-      this.context.logger.debug({ error: describeError(error) }, 'relayed transaction not counted');
-    try {
-      const result: unknown = listener(transaction);
-      if (result instanceof Promise) result.catch(ignore);
-    } catch (error) {
-      ignore(error);
-    }
-  }
-
-  /** The refusal for a request the ILS link cannot carry: the offline one, with its own screen message. */
-  private notRelayable(request: AnySip2Message): AnySip2MessageInput {
-    const context = this.offlineContext();
-    const refusal = offlineRefusal(request, {
-      ...context,
-      policy: { ...context.policy, screenMessage: 'Request not understood' },
-    });
-    return refusal ?? { type: 'requestScResend' };
   }
 
   private offlineContext(): OfflineContext {
@@ -392,7 +280,7 @@ export class RelaySession {
 
   /**
    * Writes an answer. Fields past SIP2's 255 characters are cut or the answer
-   * refused (fitSip2Answer); an answer that still cannot be encoded is replaced
+   * refused (encodeAnswer); an answer that still cannot be encoded is replaced
    * by the request's refusal, so the self-check is never left without one.
    */
   private async send(
@@ -401,38 +289,18 @@ export class RelaySession {
     request?: AnySip2Message,
   ): Promise<void> {
     const { logger } = this.context;
-    let bytes = this.encode(answer);
+    let bytes = encodeAnswer(answer, this.account, logger);
     if (bytes === undefined && request !== undefined) {
-      bytes = this.encode(withSequence(this.notRelayable(request), request));
+      bytes = encodeAnswer(
+        withSequence(notRelayable(request, this.offlineContext()), request),
+        this.account,
+        logger,
+      );
     }
     if (bytes === undefined) return;
     if (remember) this.lastAnswer = bytes;
     await this.write(bytes);
     if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(bytes) }, 'self-check answer');
-  }
-
-  /** The answer's bytes in the self-check's charset and framing; undefined (logged) when it cannot be encoded. */
-  private encode(answer: AnySip2MessageInput): Uint8Array | undefined {
-    const { logger } = this.context;
-    const account = this.account;
-    const fitted = fitSip2Answer(answer);
-    if (fitted.changed.length > 0) {
-      logger.warn(
-        { type: answer.type, fields: fitted.changed, refused: fitted.refused },
-        'answer fields over 255 characters cut or left out',
-      );
-    }
-    try {
-      return encodeSip2Message(fitted.answer, {
-        charset: this.charset,
-        errorDetection: account ? account.errorDetection : true,
-        terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
-        delimiterInValue: 'replace',
-      });
-    } catch (error) {
-      logger.error({ error: describeError(error), type: answer.type }, 'cannot encode answer');
-      return undefined;
-    }
   }
 
   private write(bytes: Uint8Array): Promise<void> {
@@ -444,9 +312,4 @@ export class RelaySession {
 /** The first bytes of a TLS record carrying a handshake (a ClientHello): type 22, version 3.x. */
 function looksLikeTlsHandshake(chunk: Uint8Array): boolean {
   return chunk.length >= 2 && chunk[0] === 0x16 && chunk[1] === 0x03;
-}
-
-/** An answer echoes the request's sequence number. */
-function withSequence(answer: AnySip2MessageInput, request: AnySip2Message): AnySip2MessageInput {
-  return request.sequence === undefined ? answer : { ...answer, sequence: request.sequence };
 }

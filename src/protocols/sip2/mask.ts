@@ -1,8 +1,9 @@
 /**
  * Masks secrets in a SIP2 frame before it is logged. Passwords and PINs (AD
  * patron password, CO login password, AC terminal password) are always masked;
- * patron data (AA patron id, AE name, BD address, BE e-mail, BF phone) too unless
- * `patronData: false`; item identifiers only with `items: true`. CN, the login user
+ * patron data (AA patron id, AE name, BD address, BE e-mail, BF phone, and the
+ * extensions reference servers send: CY the patron a checked-in item is held
+ * for, PB birth date) too unless `patronData: false`; item identifiers only with `items: true`. CN, the login user
  * id, is kept: it names the self-check, not a person.
  */
 
@@ -21,7 +22,7 @@ export interface MaskOptions {
 }
 
 const SECRET_IDS = new Set(['AD', 'CO', 'AC']);
-const PATRON_IDS = new Set(['AA', 'AE', 'BD', 'BE', 'BF']);
+const PATRON_IDS = new Set(['AA', 'AE', 'BD', 'BE', 'BF', 'CY', 'PB']);
 const ITEM_IDS = new Set(['AB', 'AS', 'AT', 'AU', 'AV', 'BU', 'CD', 'BM', 'BN']);
 
 export function maskFrame(frame: string | Uint8Array, options: MaskOptions = {}): string {
@@ -66,7 +67,7 @@ export function maskFrame(frame: string | Uint8Array, options: MaskOptions = {})
 }
 
 /** Field ids that may carry a secret or a patron's data, met anywhere in a frame. */
-const PRIVATE_ANYWHERE = /(AA|AD|AC|AE|BD|BE|BF|CO)[^|\r\n]+/g;
+const PRIVATE_ANYWHERE = /(AA|AD|AC|AE|BD|BE|BF|CO|CY|PB)[^|\r\n]+/g;
 
 /**
  * A frame for a log line: masked by field (maskFrame), then any private field id

@@ -1,7 +1,10 @@
 /**
  * The refusal of a SIP2 request: its answer with nothing done (ok 0, valid
  * patron N, payment not accepted, no session ended…), the request's own
- * institution, patron and item echoed, and a screen message saying why. A server
+ * institution, patron and item echoed, and a screen message saying why. Fixed
+ * fields are what a strict self-check expects of "nothing done": desensitize and
+ * resensitize N, magnetic media U (not known), the patron's four privileges
+ * denied, counts 0000, item status 01 (other) with security marker 00 (other). A server
  * answers this when it will not act on a request — the ILS is down, a field is
  * too long — so the self-check is never left waiting. Pair it with fitSip2Answer:
  * an echo may itself be too long to send.
@@ -18,7 +21,17 @@ export interface Sip2RefusalContext {
   institutionId?: string;
 }
 
-const NO_STATUS = {} as const;
+/**
+ * Nothing is known of the patron, so nothing may be done for them: the four
+ * privileges denied ("A Y in any position indicates that the condition is
+ * true"), the rest blank, as SIPServer and Koha answer a patron they cannot verify.
+ */
+const PRIVILEGES_DENIED = {
+  chargePrivilegesDenied: true,
+  renewalPrivilegesDenied: true,
+  recallPrivilegesDenied: true,
+  holdPrivilegesDenied: true,
+} as const;
 const UNKNOWN_LANGUAGE = { code: '000' } as const;
 
 /**
@@ -35,6 +48,8 @@ export function sip2Refusal(
   const institutionId = typeof r.institutionId === 'string' ? r.institutionId : (context.institutionId ?? '');
   const patronIdentifier = typeof r.patronIdentifier === 'string' ? r.patronIdentifier : '';
   const itemIdentifier = typeof r.itemIdentifier === 'string' ? r.itemIdentifier : '';
+  // 23 and 63 name the language they want the answer in; 01 and 25 name none (000, unknown).
+  const language = languageOf(r.language);
   const circulation = {
     ok: false,
     renewalOk: false,
@@ -49,8 +64,8 @@ export function sip2Refusal(
     screenMessage,
   } as const;
   const patronStatusAnswer = {
-    patronStatus: NO_STATUS,
-    language: UNKNOWN_LANGUAGE,
+    patronStatus: PRIVILEGES_DENIED,
+    language,
     transactionDate,
     institutionId,
     patronIdentifier,
@@ -76,7 +91,17 @@ export function sip2Refusal(
     patronStatusRequest: () => ({ type: 'patronStatusResponse', ...patronStatusAnswer }),
     blockPatron: () => ({ type: 'patronStatusResponse', ...patronStatusAnswer }),
     patronEnable: () => ({ type: 'patronEnableResponse', ...patronStatusAnswer }),
-    patronInformation: () => ({ type: 'patronInformationResponse', ...patronStatusAnswer }),
+    // The counts are 0000, not the four blanks that say the ACS does not support them.
+    patronInformation: () => ({
+      type: 'patronInformationResponse',
+      ...patronStatusAnswer,
+      holdItemsCount: 0,
+      overdueItemsCount: 0,
+      chargedItemsCount: 0,
+      fineItemsCount: 0,
+      recallItemsCount: 0,
+      unavailableHoldsCount: 0,
+    }),
     itemInformation: () => ({
       type: 'itemInformationResponse',
       circulationStatus: { code: '01' },
@@ -130,4 +155,10 @@ export function sip2Refusal(
     }),
   };
   return answers[request.type]?.();
+}
+
+/** The request's language as the encoder takes it (a 3-digit code), else 000. */
+function languageOf(value: unknown): { code: string } {
+  const code = typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^\d{3}$/.test(code) ? { code } : UNKNOWN_LANGUAGE;
 }

@@ -27,6 +27,20 @@ describe('maskFrame', () => {
     expect(masked).toContain('AFHello|');
   });
 
+  it('masks the patron extensions reference servers send: CY hold patron (10), PB birth date (64)', () => {
+    const checkin =
+      '101YNY20260302    100000AORIVERSIDE|AB31000010|AQMAIN|AA21000006|CV01|CY21000001|AFItem on hold|';
+    expect(maskFrameForLog(checkin)).toBe(
+      '101YNY20260302    100000AORIVERSIDE|AB31000010|AQMAIN|AA***|CV01|CY***|AFItem on hold|',
+    );
+    const info =
+      '64              00120260302    100000000000000000000000000000AOmain|AAp1|AEZoe|AQEAST|PA20270131|PB19640925|PCAdult|';
+    const masked = maskFrame(info);
+    expect(masked).not.toContain('19640925');
+    expect(masked).toContain('|PB***|');
+    expect(masked).toContain('|PCAdult|');
+  });
+
   it('does not mistake fixed-field text for a field id', () => {
     // 23's fixed part ends "...142530" and the next characters happen to be "AD" nowhere else.
     expect(maskFrame('2300120240315    142530AOmain|AAp1|ACx|ADsecret')).toBe(

@@ -48,7 +48,7 @@ describe('ILS simulator control API', () => {
         connectionsAccepted: 1,
         links: [{ loggedIn: true, reading: true, pendingRequests: 0 }],
         faults: {},
-        library: { patrons: 10, items: 30 },
+        library: { patrons: 11, items: 31 },
       });
     } finally {
       client.close();

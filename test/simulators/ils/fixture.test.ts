@@ -19,6 +19,30 @@ describe('ILS fixture', () => {
     expect(fixture.accounts.find((a) => a.loginUserId === 'legacy850')?.charset).toBe('ibm850');
   });
 
+  it('shows in the sample every key real ILSes needed (issue 11)', async () => {
+    const fixture = await loadIlsFixture(SAMPLE_FIXTURE);
+    const account = (id: string) => fixture.accounts.find((a) => a.loginUserId === id);
+    expect(account('sipserver-style')?.errorDetection).toBe('perRequest');
+    expect(account('sorter')).toMatchObject({ checkoutOk: false, checkinNotCheckedOut: 'accept' });
+    expect(account('kiosk-east')?.libraryName).toMatch(/East Branch/);
+    expect(fixture.acs).toMatchObject({
+      checkinOk: true,
+      checkoutOk: true,
+      libraryName: 'Riverside Public Library',
+      unsupportedAnswer: 'refuse',
+      scStatusBeforeLogin: 'answer',
+    });
+    expect(fixture.circulation.holdLimit).toBeNull();
+    const lotta = fixture.patrons.find((p) => p.barcode === '21000011');
+    expect(lotta).toMatchObject({
+      suspendedPrivileges: ['charge', 'hold'],
+      birthDate: '2012-03-08',
+      patronType: 'Juvenile',
+      internetPrivileges: 'Filtered',
+    });
+    expect(fixture.items.find((i) => i.barcode === '31000031')?.owningBranch).toBeUndefined();
+  });
+
   it('loads a minimal JSON fixture', async () => {
     const fixture = await loadIlsFixture(join(FIXTURE_DIR, 'tiny-library.json'));
     expect(fixture.library).toMatchObject({ timeZone: 'UTC', currency: 'USD', language: 'english' });
@@ -70,5 +94,88 @@ describe('ILS fixture', () => {
         { path: 'patrons.0.loans.0.item', message: 'unknown item' },
       ]),
     );
+  });
+
+  it('says what is wrong with each of the keys real ILSes needed (issue 11), by its path', () => {
+    const issues = (() => {
+      try {
+        parseIlsFixture({
+          library: { name: 'L' },
+          institutions: [{ id: 'I', name: 'I', branches: [{ code: 'B', name: 'B' }] }],
+          accounts: [
+            {
+              loginUserId: 'a',
+              password: 'p',
+              location: 'B',
+              institution: 'I',
+              errorDetection: 'sometimes',
+              checkinNotCheckedOut: 'maybe',
+              checkoutOk: 'yes',
+              libraryName: 'pipe | in it',
+            },
+          ],
+          circulation: { loanLimit: 'unlimited', renewalLimit: -1, fineThreshold: 'lots' },
+          acs: { unsupportedAnswer: 'shrug', scStatusBeforeLogin: 'sometimes', checkinOk: 1 },
+          patrons: [
+            {
+              barcode: 'P',
+              pin: '1',
+              name: 'P',
+              birthDate: '25/09/1964',
+              patronType: 'a|b',
+              internetPrivileges: 'x'.repeat(256),
+              suspendedPrivileges: ['borrowing'],
+            },
+          ],
+          items: [{ barcode: 'X', title: 'X', currentBranch: 'ATTIC' }],
+        });
+      } catch (error) {
+        return (error as ConfigError).issues;
+      }
+      return [];
+    })();
+    const paths = issues.map((issue) => issue.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'accounts.0.errorDetection',
+        'accounts.0.checkinNotCheckedOut',
+        'accounts.0.checkoutOk',
+        'accounts.0.libraryName',
+        'circulation.loanLimit',
+        'circulation.renewalLimit',
+        'circulation.fineThreshold',
+        'acs.unsupportedAnswer',
+        'acs.scStatusBeforeLogin',
+        'acs.checkinOk',
+        'patrons.0.birthDate',
+        'patrons.0.patronType',
+        'patrons.0.internetPrivileges',
+        'patrons.0.suspendedPrivileges.0',
+      ]),
+    );
+    const message = (path: string) => issues.find((issue) => issue.path === path)?.message;
+    expect(message('circulation.loanLimit')).toMatch(/none/);
+    expect(message('patrons.0.birthDate')).toMatch(/YYYY-MM-DD/);
+    expect(message('acs.unsupportedAnswer')).toMatch(/refuse/);
+  });
+
+  it('checks an item’s current branch even when it has no owning branch', () => {
+    const error = (() => {
+      try {
+        parseIlsFixture({
+          library: { name: 'L' },
+          institutions: [{ id: 'I', name: 'I', branches: [{ code: 'B', name: 'B' }] }],
+          accounts: [{ loginUserId: 'a', password: 'p', location: 'B', institution: 'I' }],
+          items: [{ barcode: 'X', title: 'X', currentBranch: 'ATTIC' }],
+        });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([
+      { path: 'items.0.currentBranch', message: 'unknown branch' },
+    ]);
   });
 });

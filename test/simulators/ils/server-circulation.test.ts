@@ -148,7 +148,9 @@ describe('items and circulation', () => {
       alert: true,
       alertType: { code: '01' },
       sortBin: 'HOLDS',
-      patronIdentifier: '21000001',
+      // AA: the patron who had it checked out; the hold patron is in CY.
+      patronIdentifier: '21000006',
+      extraFields: [{ id: 'CY', value: '21000001' }],
     });
     const otherBranch = await checkin('31000008');
     expect(otherBranch).toMatchObject({ alert: true, alertType: { code: '02' }, sortBin: 'TRANSIT' });

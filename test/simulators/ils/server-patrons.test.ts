@@ -121,7 +121,7 @@ describe('patrons', () => {
     expect((await status('21000007')).cardReportedLost).toBe(true);
   });
 
-  it('63: counts, the one summary list asked for, in the BP/BQ range; recall count unsupported', async () => {
+  it('63: counts, the one summary list asked for, in the BP/BQ range; no recalls (0000)', async () => {
     const info = await client.request(
       {
         type: 'patronInformation',
@@ -143,7 +143,7 @@ describe('patrons', () => {
       overdueItemsCount: 5,
       chargedItemsCount: 5,
       fineItemsCount: 0,
-      recallItemsCount: null,
+      recallItemsCount: 0,
       unavailableHoldsCount: 0,
       overdueItems: ['31000021', '31000022'],
       chargedItemsLimit: '0008',

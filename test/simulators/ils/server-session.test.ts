@@ -123,15 +123,14 @@ describe('session', () => {
     expect(status.onlineStatus).toBe(true);
   });
 
-  it('ignores messages the fixture marks unsupported, and says so in BX', async () => {
+  it('refuses messages the fixture marks unsupported (acs.unsupportedAnswer), and says so in BX', async () => {
     simulator.state.fixture.acs.unsupportedMessages = ['renewAll'];
     await client.login('kiosk1', 'kiosk1pw');
-    client.send({
-      type: 'renewAll',
-      transactionDate: now(),
-      institutionId: AO,
-      patronIdentifier: '21000001',
-    });
+    const refused = await client.request(
+      { type: 'renewAll', transactionDate: now(), institutionId: AO, patronIdentifier: '21000001' },
+      'renewAllResponse',
+    );
+    expect(refused).toMatchObject({ ok: false, screenMessage: ['Not supported'] });
     const status = await client.request(
       { type: 'scStatus', statusCode: 'ok', maxPrintWidth: 40, protocolVersion: '2.00' },
       'acsStatus',

@@ -1,0 +1,59 @@
+/**
+ * The relay's answers on the self-check's link: encoded in the self-check's
+ * charset, terminator and error detection, fields past SIP2's 255 characters
+ * cut (fitSip2Answer), the request's sequence number echoed, and the refusal of
+ * a request the ILS link cannot carry.
+ */
+import { describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import {
+  type AnySip2Message,
+  type AnySip2MessageInput,
+  encodeSip2Message,
+  fitSip2Answer,
+} from '../../protocols/sip2/index.js';
+import type { Sip2RelayAccount } from './config.js';
+import { type OfflineContext, offlineRefusal } from './offline.js';
+
+/** The screen message of a request the ILS link cannot carry. */
+export const NOT_RELAYABLE_MESSAGE = 'Request not understood';
+
+/** An answer echoes the request's sequence number. */
+export function withSequence(answer: AnySip2MessageInput, request: AnySip2Message): AnySip2MessageInput {
+  return request.sequence === undefined ? answer : { ...answer, sequence: request.sequence };
+}
+
+/** The answer's bytes for the self-check's link; undefined (logged) when it cannot be encoded. */
+export function encodeAnswer(
+  answer: AnySip2MessageInput,
+  account: Sip2RelayAccount | undefined,
+  logger: Logger,
+): Uint8Array | undefined {
+  const fitted = fitSip2Answer(answer);
+  if (fitted.changed.length > 0) {
+    logger.warn(
+      { type: answer.type, fields: fitted.changed, refused: fitted.refused },
+      'answer fields over 255 characters cut or left out',
+    );
+  }
+  try {
+    return encodeSip2Message(fitted.answer, {
+      charset: account?.charset ?? 'utf-8',
+      errorDetection: account ? account.errorDetection : true,
+      terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
+      delimiterInValue: 'replace',
+    });
+  } catch (error) {
+    logger.error({ error: describeError(error), type: answer.type }, 'cannot encode answer');
+    return undefined;
+  }
+}
+
+/** The refusal for a request the ILS link cannot carry: the offline one, with its own screen message. */
+export function notRelayable(request: AnySip2Message, context: OfflineContext): AnySip2MessageInput {
+  const refusal = offlineRefusal(request, {
+    ...context,
+    policy: { ...context.policy, screenMessage: NOT_RELAYABLE_MESSAGE },
+  });
+  return refusal ?? { type: 'requestScResend' };
+}

@@ -1,0 +1,106 @@
+/**
+ * One self-check request to the ILS and back: behind the offline backlog of its
+ * item or patron, through the account's ILS link, and when the ILS cannot be
+ * reached the offline answer (journaled or refused); each relayed transaction
+ * counted for the desk statistics.
+ */
+import { describeError } from '../../core/errors.js';
+import { IlsError } from '../../devices/ils/index.js';
+import type { AnySip2Message, AnySip2MessageInput } from '../../protocols/sip2/index.js';
+import type { Sip2RelayAccount } from './config.js';
+import type { RelaySessionContext } from './session-context.js';
+import { countedKind, type RelayAnswerSource, type RelayTransaction } from './statistics.js';
+
+export interface RelayedAnswer {
+  answer: AnySip2MessageInput;
+  source: RelayAnswerSource;
+}
+
+/**
+ * The ILS's answer, or the offline one (journaled or `refusal`) when the ILS
+ * cannot be reached. Throws the IlsError `ils_bad_request` of a request the ILS
+ * link cannot carry: that is the relay's problem, not the ILS being down.
+ */
+export async function relayToIls(
+  context: RelaySessionContext,
+  account: Sip2RelayAccount | undefined,
+  request: AnySip2Message,
+  refusal: AnySip2MessageInput,
+): Promise<RelayedAnswer> {
+  const { logger } = context;
+  const { sequence: _sequence, ...forIls } = request;
+  try {
+    await behindBacklog(context, request);
+    const exchange = await context.ilsFor(account).exchange(forIls as AnySip2MessageInput);
+    const { sequence: _ilsSequence, ...answer } = exchange.message;
+    return { answer: answer as AnySip2MessageInput, source: { offline: false } };
+  } catch (error) {
+    if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
+    logger.warn({ error: describeError(error), type: request.type }, 'ILS unreachable: answering offline');
+    const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
+    if (request.type !== 'scStatus' && context.onOffline && account) {
+      const outcome = await context.onOffline(request, account);
+      if ('answer' in outcome) return { answer: outcome.answer, source };
+      // Refused by the journal: counted with its reason, not the ILS error that sent it there.
+      return { answer: refusal, source: { offline: true, errorCode: outcome.refused } };
+    }
+    return { answer: refusal, source };
+  }
+}
+
+/**
+ * Waits for the offline journal's work about the request's item or patron to
+ * reach the ILS, so a self-check never overtakes it; an ILS that stops
+ * answering meanwhile is treated as unreachable (the offline answer).
+ */
+async function behindBacklog(context: RelaySessionContext, request: AnySip2Message): Promise<void> {
+  const ordering = context.ordering;
+  if (!ordering) return;
+  const fields = request as { patronIdentifier?: unknown; itemIdentifier?: unknown };
+  const item =
+    typeof fields.itemIdentifier === 'string' && fields.itemIdentifier !== ''
+      ? fields.itemIdentifier
+      : undefined;
+  const patron =
+    typeof fields.patronIdentifier === 'string' && fields.patronIdentifier !== ''
+      ? fields.patronIdentifier
+      : undefined;
+  if (item === undefined && patron === undefined) return;
+  const outcome = await ordering.settle({ items: item === undefined ? [] : [item], patron });
+  if (outcome === 'unreachable')
+    throw new IlsError('ils_offline', 'the ILS stopped answering while earlier offline work was replayed');
+}
+
+/** A counted request that got no answer at all (the relay's own failure). */
+export function countFailure(
+  context: RelaySessionContext,
+  account: Sip2RelayAccount | undefined,
+  request: AnySip2Message,
+  error: unknown,
+): void {
+  const kind = countedKind(request);
+  if (kind === undefined || !account) return;
+  countTransaction(context, {
+    kind,
+    terminal: account.kioskUser,
+    outcome: 'failed',
+    reason: describeError(error).code,
+  });
+}
+
+/** Statistics never fail a relayed request: a listener that throws or rejects is logged and ignored. */
+export function countTransaction(
+  context: RelaySessionContext,
+  transaction: RelayTransaction | undefined,
+): void {
+  const listener = context.onTransaction;
+  if (!transaction || !listener) return;
+  const ignore = (error: unknown) =>
+    context.logger.debug({ error: describeError(error) }, 'relayed transaction not counted');
+  try {
+    const result: unknown = listener(transaction);
+    if (result instanceof Promise) result.catch(ignore);
+  } catch (error) {
+    ignore(error);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * What a self-check's connection to the relay is given: the relay's settings,
+ * the ILS link per account, the offline journal, the statistics listener and
+ * the offline backlog. The types the relay's session, server and answers share.
+ */
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { AnySip2Message, AnySip2MessageInput } from '../../protocols/sip2/index.js';
+import type { OfflineOrdering } from '../offline/index.js';
+import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
+import type { RelaySession } from './session.js';
+import type { RelayTransactionListener } from './statistics.js';
+
+/** The ILS link as the relay needs it: the pool's `exchange` fits. */
+export interface RelayIlsPort {
+  exchange(request: AnySip2MessageInput): Promise<{ message: AnySip2Message }>;
+}
+
+/**
+ * What the offline journal made of a request taken while the ILS is down: its
+ * ok answer, or why it would not take it (`offline_not_allowed`,
+ * `offline_limit_reached`…) — the relay then answers its own refusal.
+ */
+export type RelayOfflineOutcome = { answer: AnySip2MessageInput } | { refused: string };
+
+/** Takes a request while the ILS is down (the offline journal). */
+export type RelayOfflineHandler = (
+  request: AnySip2Message,
+  account: Sip2RelayAccount,
+) => RelayOfflineOutcome | Promise<RelayOfflineOutcome>;
+
+export interface RelaySessionContext {
+  config: Sip2RelayConfig;
+  ilsFor(account: Sip2RelayAccount | undefined): RelayIlsPort;
+  clock: Clock;
+  logger: Logger;
+  onOffline?: RelayOfflineHandler;
+  /** Counts each relayed checkout, checkin, renew and renew all (the desk statistics). */
+  onTransaction?: RelayTransactionListener;
+  /** The offline backlog: a request about an item or patron waits for their journaled work first. */
+  ordering?: OfflineOrdering;
+  /** Told before a connection that did not log in in time is closed (the server logs it per source). */
+  onLoginTimeout?: (session: RelaySession) => void;
+}
