@@ -58,6 +58,8 @@ interface Slot {
   unanswered: number;
   /** Open and ask this slot again as soon as it is released. */
   recheck: boolean;
+  /** Busy with the pool's own 99 (heartbeat or re-check), not with a caller's request. */
+  probing: boolean;
 }
 
 interface Waiter {
@@ -104,6 +106,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       failing: false,
       unanswered: 0,
       recheck: false,
+      probing: false,
     }));
   }
 
@@ -395,7 +398,9 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       free.busy = true;
       return Promise.resolve(free);
     }
-    if (this.waiters.length >= this.config.pool.maxWaiting) {
+    // A connection busy with the pool's own 99 is not a caller's: one request may wait for each.
+    const probing = this.slots.reduce((n, s) => n + (s.probing ? 1 : 0), 0);
+    if (this.waiters.length >= this.config.pool.maxWaiting + probing) {
       return Promise.reject(
         new IlsError(
           'ils_busy',
@@ -444,12 +449,16 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   /** A 99 on a slot (opened first when it is closed); its failure is logged and counted, not thrown. */
   private probe(slot: Slot): void {
     slot.busy = true;
+    slot.probing = true;
     this.onSlot(slot, scStatus())
       .then((exchange) => this.noteRoundTrip(exchange.roundTripMs))
       .catch((error: unknown) =>
         this.logger.warn({ connection: slot.index, error: describeError(error) }, 'ILS heartbeat failed'),
       )
-      .finally(() => this.release(slot));
+      .finally(() => {
+        slot.probing = false;
+        this.release(slot);
+      });
   }
 
   private noteExchange(exchange: Sip2Exchange): void {

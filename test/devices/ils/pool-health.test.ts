@@ -199,6 +199,30 @@ describe('ILS link health when the ILS hangs', () => {
     expect(states.slice(before).map((s) => s.status)).not.toContain('offline');
   });
 
+  it('lets a request wait for the connection being asked again after a lost answer, not refuse it as busy', async () => {
+    const clock = new ManualClock();
+    let stuck = -1;
+    server = await ScriptedServer.start((request, reply, connection) => {
+      if (connection === stuck) return;
+      withDefaults()(request, reply, connection);
+    });
+    // One connection and no queue, as the IT console runs it: one request at a time.
+    const client = clientFor(
+      server.port,
+      { requestTimeoutMs: TIMEOUT_MS, heartbeatSeconds: HEARTBEAT_S, pool: { size: 1, maxWaiting: 0 } },
+      { clock },
+    );
+    const { supervisor } = supervised(client, clock);
+    await online(supervisor, clock);
+    const renewal = client.renew('P1', 'I1').catch((error: unknown) => error);
+    stuck = (await server.waitFor((r) => r.message.type === 'renew')).connection;
+    await clock.advance(TIMEOUT_MS);
+    expect(await renewal).toMatchObject({ code: 'ils_timeout' });
+    // The one connection is being opened and asked again: the next request waits its turn.
+    const status = await client.status();
+    expect(status.message.type).toBe('acsStatus');
+  });
+
   it('is degraded while one connection cannot log in, and online within one heartbeat once it can', async () => {
     const clock = new ManualClock();
     // The ILS's session on the first connection is stuck; the others answer.
