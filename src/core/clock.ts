@@ -50,6 +50,33 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * `work`, or the error `onTimeout()` makes if `work` has not settled within `ms`
+ * on `clock` (a named timer, cancelled as soon as `work` settles). `work` itself
+ * is not cancelled: callers that can stop it do so when this rejects.
+ */
+export function withDeadline<T>(
+  clock: Clock,
+  name: string,
+  work: Promise<T>,
+  ms: number,
+  onTimeout: () => Error,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = clock.setTimeout(name, () => reject(onTimeout()), ms);
+    work.then(
+      (value) => {
+        timer.cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        timer.cancel();
+        reject(error);
+      },
+    );
+  });
+}
+
 function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import { type Clock, withDeadline } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from './event-bus.js';
@@ -79,7 +79,13 @@ export class Gateway {
     for (const feature of [...this.options.features].reverse()) {
       if (this.reports.get(feature.name)?.status !== 'running') continue;
       try {
-        await withTimeout(feature.stop(), timeoutMs, this.options.clock, feature.name);
+        await withDeadline(
+          this.options.clock,
+          `stop:${feature.name}`,
+          feature.stop(),
+          timeoutMs,
+          () => new Error(`${feature.name} did not stop within ${timeoutMs} ms`),
+        );
         this.reports.set(feature.name, { name: feature.name, status: 'stopped', error: null });
       } catch (error) {
         const described = describeError(error);
@@ -91,24 +97,4 @@ export class Gateway {
     }
     this.phase = 'stopped';
   }
-}
-
-function withTimeout(work: Promise<void>, ms: number, clock: Clock, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = clock.setTimeout(
-      `stop:${name}`,
-      () => reject(new Error(`${name} did not stop within ${ms} ms`)),
-      ms,
-    );
-    work.then(
-      () => {
-        timer.cancel();
-        resolve();
-      },
-      (error) => {
-        timer.cancel();
-        reject(error);
-      },
-    );
-  });
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Clock, systemClock } from '../../core/clock.js';
+import { type Clock, systemClock, withDeadline } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../devices/device-state.js';
@@ -108,7 +108,8 @@ export class MqttApi {
 
     try {
       await link.open(connectTimeoutMs);
-      await this.bounded(
+      await bounded(
+        this.clock,
         link.subscribe(this.topics.requestFilter(), (message) => this.onMessage(message)),
         connectTimeoutMs,
       );
@@ -133,11 +134,12 @@ export class MqttApi {
       if (link.connected) {
         const state = this.topics.state();
         const offline = { status: 'offline' as const, since: new Date(this.clock.now()).toISOString() };
-        await this.bounded(
+        await bounded(
+          this.clock,
           link.publish(state.name, encodePayload(state, offline), { qos: state.qos, retain: state.retain }),
           2000,
         );
-        await this.bounded(link.end(), 2000);
+        await bounded(this.clock, link.end(), 2000);
         clean = true;
       }
     } catch (error) {
@@ -263,20 +265,8 @@ export class MqttApi {
       this.logger.warn({ err: describeError(error) }, 'MQTT message not published');
     }
   }
+}
 
-  private bounded<T>(work: Promise<T>, ms: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout('mqtt-wait', () => reject(new Error(`no answer in ${ms} ms`)), ms);
-      work.then(
-        (value) => {
-          timer.cancel();
-          resolve(value);
-        },
-        (error: unknown) => {
-          timer.cancel();
-          reject(error);
-        },
-      );
-    });
-  }
+function bounded<T>(clock: Clock, work: Promise<T>, ms: number): Promise<T> {
+  return withDeadline(clock, 'mqtt-wait', work, ms, () => new Error(`no answer in ${ms} ms`));
 }

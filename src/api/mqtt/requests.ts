@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Clock, systemClock } from '../../core/clock.js';
+import { type Clock, systemClock, withDeadline } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { CarrelTopics, MqttResponse } from './topics.js';
@@ -136,7 +136,14 @@ export class RequestDispatcher {
     }
     this.queue.push(async () => {
       try {
-        const data = await this.withTimeout(request.action, action(parsed.data));
+        const data = await withDeadline(
+          this.clock,
+          `mqtt-request:${request.action}`,
+          action(parsed.data),
+          this.timeoutMs,
+          () =>
+            new CarrelError('timeout', `action "${request.action}" did not finish in ${this.timeoutMs} ms`),
+        );
         reply({ status: 'ok', data: data ?? null }, transaction);
       } catch (error) {
         const described = this.describeFailure(request.action, error);
@@ -155,26 +162,6 @@ export class RequestDispatcher {
         this.drain();
       });
     }
-  }
-
-  private withTimeout<T>(action: string, work: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(
-        `mqtt-request:${action}`,
-        () => reject(new CarrelError('timeout', `action "${action}" did not finish in ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-      work.then(
-        (value) => {
-          timer.cancel();
-          resolve(value);
-        },
-        (error: unknown) => {
-          timer.cancel();
-          reject(error);
-        },
-      );
-    });
   }
 
   private describeFailure(action: string, error: unknown): { code: string; message: string } {

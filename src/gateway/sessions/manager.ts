@@ -5,7 +5,7 @@
  * back), and ends the ones nobody touched for the inactivity timeout.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import { type Clock, type TimerHandle, withDeadline } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeviceEvent } from '../../devices/device-state.js';
@@ -369,12 +369,9 @@ function patronSummary(patron: PatronView): SessionPatronView {
   };
 }
 
+/** The answer, or `{ error: 'ils_timeout' }` when none came within `ms`. */
 function bounded<T>(promise: Promise<T>, clock: Clock, ms: number): Promise<T | { error: string }> {
-  return new Promise((resolve) => {
-    const timer = clock.setTimeout('session-end-bound', () => resolve({ error: 'ils_timeout' }), ms);
-    promise.then((value) => {
-      timer.cancel();
-      resolve(value);
-    });
-  });
+  return withDeadline(clock, 'session-end-bound', promise, ms, () => new Error('ils_timeout')).catch(() => ({
+    error: 'ils_timeout',
+  }));
 }
