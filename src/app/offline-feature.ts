@@ -26,7 +26,6 @@ import {
   OfflineReplayer,
   type OfflineReplayReport,
   type OfflineResolution,
-  OfflineRetention,
   type OfflineSettleOutcome,
   type OfflineState,
   type OfflineTransaction,
@@ -37,6 +36,7 @@ import {
   type RelayOfflineHandler,
   type RelayOfflinePolicy,
 } from '../gateway/relay/index.js';
+import { Retention } from '../gateway/retention.js';
 import type { OfflineService } from '../gateway/services.js';
 import type { Database } from '../gateway/storage.js';
 
@@ -59,7 +59,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
   private offlineJournal: OfflineJournal | undefined;
   private replayer: OfflineReplayer | undefined;
   private timer: TimerHandle | undefined;
-  private retention: OfflineRetention | undefined;
+  private retention: Retention | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly options: OfflineFeatureOptions) {
@@ -75,11 +75,13 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
   async start(): Promise<void> {
     const { policy, bus, clock, ilsLink } = this.options;
     this.offlineJournal = new OfflineJournal(this.options.db(), { policy, clock, logger: this.logger });
-    this.retention = new OfflineRetention({
-      journal: this.offlineJournal,
+    const journal = this.offlineJournal;
+    this.retention = new Retention({
+      name: 'offline-purge',
+      forget: (before) => journal.purgeSettled(before),
+      retentionDays: policy.settledRetentionDays,
       clock,
       logger: this.logger,
-      retentionDays: policy.settledRetentionDays,
     });
     this.retention.start();
     if (ilsLink) {

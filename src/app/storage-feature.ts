@@ -4,7 +4,8 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Feature } from '../gateway/feature.js';
-import { DeskStatistics, StatisticsRetention } from '../gateway/statistics/index.js';
+import { Retention } from '../gateway/retention.js';
+import { DeskStatistics, STATISTICS_RETENTION_DAYS } from '../gateway/statistics/index.js';
 import { type Database, openDatabase } from '../gateway/storage.js';
 
 /**
@@ -35,7 +36,7 @@ export interface StorageFeatureOptions {
 export class StorageFeature implements Feature {
   readonly name = 'storage';
   private database: Database | undefined;
-  private retention: StatisticsRetention | undefined;
+  private retention: Retention | undefined;
   private readonly clock: Clock;
 
   constructor(
@@ -66,13 +67,13 @@ export class StorageFeature implements Feature {
   /** Statistics that cannot be opened (a newer schema) must not take the database down with them. */
   private startRetention(database: Database): void {
     try {
-      this.retention = new StatisticsRetention({
-        statistics: new DeskStatistics(database, { clock: this.clock }),
+      const statistics = new DeskStatistics(database, { clock: this.clock });
+      this.retention = new Retention({
+        name: 'statistics-prune',
+        forget: (before) => statistics.prune(before),
+        retentionDays: this.options.statisticsRetentionDays ?? STATISTICS_RETENTION_DAYS,
         clock: this.clock,
         logger: this.logger,
-        ...(this.options.statisticsRetentionDays !== undefined
-          ? { retentionDays: this.options.statisticsRetentionDays }
-          : {}),
       });
       this.retention.start();
     } catch (error) {

@@ -24,9 +24,4 @@ export {
   type OfflineReplayReport,
   type OfflineSettleOutcome,
 } from './replayer.js';
-export {
-  OFFLINE_PURGE_INTERVAL_MS,
-  OFFLINE_SETTLED_RETENTION_DAYS,
-  OfflineRetention,
-  type OfflineRetentionOptions,
-} from './retention.js';
+export { OFFLINE_SETTLED_RETENTION_DAYS } from './retention.js';

@@ -2,12 +2,7 @@ export { statisticsCsv } from './csv.js';
 export { DeskStatistics, MAX_RANGE_DAYS } from './desk-statistics.js';
 export { StatisticsRangeError } from './errors.js';
 export { type DeskStatisticsPort, statisticsOn } from './lazy-statistics.js';
-export {
-  STATISTICS_PRUNE_INTERVAL_MS,
-  STATISTICS_RETENTION_DAYS,
-  StatisticsRetention,
-  type StatisticsRetentionOptions,
-} from './retention.js';
+export { STATISTICS_RETENTION_DAYS } from './retention.js';
 export type {
   DeskTransaction,
   StatisticsDimension,

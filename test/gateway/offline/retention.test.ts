@@ -4,10 +4,10 @@ import { silentLogger } from '../../../src/core/logger.js';
 import {
   OFFLINE_SETTLED_RETENTION_DAYS,
   OfflineJournal,
-  OfflineRetention,
   type OfflineState,
   offlinePolicySchema,
 } from '../../../src/gateway/offline/index.js';
+import { Retention } from '../../../src/gateway/retention.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage.js';
 
 const DAY = 86_400_000;
@@ -85,7 +85,18 @@ describe('OfflineJournal.purgeSettled', () => {
   });
 });
 
-describe('OfflineRetention', () => {
+/** The journal's purge as the offline feature runs it. */
+function offlineRetention(forget: (before: number) => number, clock: ManualClock): Retention {
+  return new Retention({
+    name: 'offline-purge',
+    forget,
+    retentionDays: OFFLINE_SETTLED_RETENTION_DAYS,
+    clock,
+    logger: silentLogger(),
+  });
+}
+
+describe('the settled offline journal, purged by Retention', () => {
   it(`purges at start, then daily, what was settled over ${OFFLINE_SETTLED_RETENTION_DAYS} days ago; stops on stop`, async () => {
     const clock = new ManualClock(T0);
     const journal = journalAt(clock);
@@ -94,7 +105,7 @@ describe('OfflineRetention', () => {
     await clock.advance(OFFLINE_SETTLED_RETENTION_DAYS * DAY + 1);
     const settledNow = inState(journal, 'done', 'now');
 
-    const retention = new OfflineRetention({ journal, clock, logger: silentLogger() });
+    const retention = offlineRetention((before) => journal.purgeSettled(before), clock);
     retention.start();
     expect(journal.get(ancient)).toBeUndefined();
     expect(clock.pending()).toContain('offline-purge');
@@ -111,15 +122,9 @@ describe('OfflineRetention', () => {
 
   it('logs and carries on when the journal cannot be purged', () => {
     const clock = new ManualClock(T0);
-    const retention = new OfflineRetention({
-      journal: {
-        purgeSettled: () => {
-          throw new Error('database is closed');
-        },
-      },
-      clock,
-      logger: silentLogger(),
-    });
+    const retention = offlineRetention(() => {
+      throw new Error('database is closed');
+    }, clock);
     expect(() => retention.start()).not.toThrow();
     expect(retention.purge()).toBe(0);
     retention.stop();

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import { Retention } from '../../../src/gateway/retention.js';
 import {
   DeskStatistics,
   MAX_RANGE_DAYS,
   STATISTICS_RETENTION_DAYS,
-  StatisticsRetention,
 } from '../../../src/gateway/statistics/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage.js';
 
@@ -22,7 +22,18 @@ function counted(stats: DeskStatistics, from: number, to: number): number {
   return stats.query({ from, to, groupBy: [] }).rows.reduce((sum, row) => sum + row.count, 0);
 }
 
-describe('StatisticsRetention', () => {
+/** The statistics' pruning as the storage feature runs it. */
+function statisticsRetention(forget: (before: number) => number, clock: ManualClock): Retention {
+  return new Retention({
+    name: 'statistics-prune',
+    forget,
+    retentionDays: STATISTICS_RETENTION_DAYS,
+    clock,
+    logger: silentLogger(),
+  });
+}
+
+describe('statistics, pruned by Retention', () => {
   it('keeps more than a year, so the same month last year can still be compared', () => {
     expect(STATISTICS_RETENTION_DAYS).toBeGreaterThan(MAX_RANGE_DAYS + 31);
   });
@@ -37,7 +48,7 @@ describe('StatisticsRetention', () => {
     const now = clock.now();
     stats.record({ kind: 'checkin', terminal: 'kiosk-1', outcome: 'ok' }, now);
 
-    const retention = new StatisticsRetention({ statistics: stats, clock, logger: silentLogger() });
+    const retention = statisticsRetention((before) => stats.prune(before), clock);
     retention.start();
     // At start: only what is past the retention went.
     expect(counted(stats, T0 - 3 * DAY, T0 - DAY)).toBe(0);
@@ -54,17 +65,11 @@ describe('StatisticsRetention', () => {
 
   it('logs and carries on when pruning fails', () => {
     const clock = new ManualClock(T0);
-    const retention = new StatisticsRetention({
-      statistics: {
-        prune: () => {
-          throw new Error('database is closed');
-        },
-      },
-      clock,
-      logger: silentLogger(),
-    });
+    const retention = statisticsRetention(() => {
+      throw new Error('database is closed');
+    }, clock);
     expect(() => retention.start()).not.toThrow();
-    expect(retention.prune()).toBe(0);
+    expect(retention.purge()).toBe(0);
     retention.stop();
   });
 });
