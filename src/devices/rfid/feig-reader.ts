@@ -3,8 +3,6 @@
  * line (38400 8E1 by default) or TCP (port 10001). Commands go one at a time; each has
  * its own timeout; reader statuses become typed errors (FeigStatusError).
  */
-import { EventEmitter } from 'node:events';
-import type { Clock } from '../../core/clock.js';
 import { PeerError } from '../../core/errors.js';
 import {
   decodeFeigReply,
@@ -24,99 +22,45 @@ import {
 } from '../../protocols/feig/index.js';
 import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
 import type { TagUid } from '../../protocols/iso15693/uid.js';
-import type { Transport } from '../transport/transport.js';
 import type { ReaderCapabilities, ReaderIdentity, RfidReader, TagSighting } from './reader.js';
 import { RfidReaderError } from './reader.js';
-import { ReaderLink } from './reader-link.js';
+import { ReaderShell, type ReaderShellOptions } from './reader-shell.js';
 
 /** Serial settings FEIG readers ship with. */
 export const FEIG_SERIAL_DEFAULTS = { baudRate: 38400, dataBits: 8, parity: 'even', stopBits: 1 } as const;
 export const FEIG_TCP_PORT = 10001;
 
-export interface RfidTimeouts {
-  inventory: number;
-  read: number;
-  write: number;
-  other: number;
-}
+export { DEFAULT_RFID_TIMEOUTS, type RfidTimeouts } from './reader-shell.js';
 
-/**
- * How long each kind of command may go unanswered. An inventory, which the pad
- * sends every round, is answered within a few hundred milliseconds even with a
- * stack of tags on the pad; its timeout bounds how fast a hung reader is seen
- * (see RfidPadOptions.hungAfterMissedReplies). Raise it for long-range readers.
- */
-export const DEFAULT_RFID_TIMEOUTS: RfidTimeouts = { inventory: 750, read: 1500, write: 2000, other: 1000 };
-
-export interface FeigReaderOptions {
-  transport: Transport;
-  clock: Clock;
+export interface FeigReaderOptions extends ReaderShellOptions {
   /** COM-ADR of the reader; 0xFF (any) by default. */
   address?: number;
-  timeouts?: Partial<RfidTimeouts>;
-  /** Blocks per read command (the reader's buffer bounds it). Default 32. */
-  maxBlocksPerRead?: number;
-  /** Retries after a corrupt reply (CRC error). Default 2. */
-  corruptReplyRetries?: number;
 }
 
 const MAX_MORE_DATA_ROUNDS = 16;
 
-export class FeigReader extends EventEmitter implements RfidReader {
+export class FeigReader extends ReaderShell<FeigFrame> implements RfidReader {
   readonly capabilities: ReaderCapabilities = { eas: true, systemInfo: true, lockBlocks: true };
-  private readonly transport: Transport;
-  private readonly link: ReaderLink<FeigFrame>;
   private readonly address: number;
-  private readonly timeouts: RfidTimeouts;
-  private readonly maxBlocksPerRead: number;
-  private readonly retries: number;
 
   constructor(options: FeigReaderOptions) {
-    super();
-    this.transport = options.transport;
+    super(options, new FeigFrameParser(), 32);
     this.address = options.address ?? 0xff;
-    this.timeouts = { ...DEFAULT_RFID_TIMEOUTS, ...options.timeouts };
-    this.maxBlocksPerRead = Math.max(1, Math.min(options.maxBlocksPerRead ?? 32, 255));
-    this.retries = Math.max(0, options.corruptReplyRetries ?? 2);
-    this.link = new ReaderLink(options.transport, options.clock, new FeigFrameParser());
-    this.transport.on('close', (error) => this.emit('close', error));
   }
 
-  get description(): string {
-    return this.transport.description;
+  protected async identify(): Promise<ReaderIdentity> {
+    const reply = await this.command(
+      softwareVersionRequest(this.address),
+      this.timeouts.other,
+      'software version',
+    );
+    return { protocol: 'feig', firmware: decodeSoftwareVersion(reply.data).revision };
   }
 
-  get isOpen(): boolean {
-    return this.transport.isOpen;
-  }
-
-  get unansweredInARow(): number {
-    return this.link.unanswered;
-  }
-
-  /** Frames received corrupt since start (a noisy line shows here). */
-  get frameErrors(): number {
-    return this.link.frameErrors;
-  }
-
-  async open(): Promise<ReaderIdentity> {
-    await this.transport.open();
-    try {
-      const reply = await this.command(
-        softwareVersionRequest(this.address),
-        this.timeouts.other,
-        'software version',
-      );
-      const version = decodeSoftwareVersion(reply.data);
-      return { protocol: 'feig', firmware: version.revision };
-    } catch (error) {
-      await this.transport.close();
-      throw error;
-    }
-  }
-
-  close(): Promise<void> {
-    return this.transport.close();
+  protected isCorruptReply(error: unknown): boolean {
+    return (
+      error instanceof PeerError && error.code.startsWith('feig_') && !(error instanceof FeigStatusError)
+    );
   }
 
   async inventory(afi?: number): Promise<TagSighting[]> {
@@ -219,17 +163,12 @@ export class FeigReader extends EventEmitter implements RfidReader {
   }
 
   private async command(frame: FeigFrame, timeoutMs: number, what: string): Promise<FeigReply> {
-    const bytes = encodeFeigFrame(frame);
-    const accepts = (reply: FeigFrame) => reply.command === frame.command;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const reply = await this.link.request(bytes, accepts, timeoutMs, what);
-        return decodeFeigReply(reply);
-      } catch (error) {
-        const corrupt =
-          error instanceof PeerError && error.code.startsWith('feig_') && !(error instanceof FeigStatusError);
-        if (!corrupt || attempt >= this.retries) throw error;
-      }
-    }
+    const reply = await this.exchange(
+      encodeFeigFrame(frame),
+      (candidate) => candidate.command === frame.command,
+      timeoutMs,
+      what,
+    );
+    return decodeFeigReply(reply);
   }
 }

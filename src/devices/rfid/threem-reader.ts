@@ -2,8 +2,6 @@
  * A 3M 810 staff pad (19200 8N1) over its serial protocol. It has no Get System Info and
  * no EAS commands: memory size comes from configuration and security is by AFI only.
  */
-import { EventEmitter } from 'node:events';
-import type { Clock } from '../../core/clock.js';
 import { PeerError } from '../../core/errors.js';
 import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
 import type { TagUid } from '../../protocols/iso15693/uid.js';
@@ -22,8 +20,6 @@ import {
   type ThreeMRequest,
   ThreeMStatusError,
 } from '../../protocols/threem/index.js';
-import type { Transport } from '../transport/transport.js';
-import { DEFAULT_RFID_TIMEOUTS, type RfidTimeouts } from './feig-reader.js';
 import {
   type ReaderCapabilities,
   type ReaderIdentity,
@@ -31,70 +27,33 @@ import {
   RfidReaderError,
   type TagSighting,
 } from './reader.js';
-import { ReaderLink } from './reader-link.js';
+import { ReaderShell, type ReaderShellOptions } from './reader-shell.js';
 
 export const THREEM_SERIAL_DEFAULTS = { baudRate: 19200, dataBits: 8, parity: 'none', stopBits: 1 } as const;
 
-export interface ThreeMReaderOptions {
-  transport: Transport;
-  clock: Clock;
-  timeouts?: Partial<RfidTimeouts>;
+export interface ThreeMReaderOptions extends ReaderShellOptions {
   /** Blocks of user memory reported by systemInfo() (the pad cannot ask the tag). Default 28. */
   blockCount?: number;
-  /** Blocks per read command. Default 16. */
-  maxBlocksPerRead?: number;
-  corruptReplyRetries?: number;
 }
 
-export class ThreeMReader extends EventEmitter implements RfidReader {
+export class ThreeMReader extends ReaderShell<ThreeMFrame> implements RfidReader {
   readonly capabilities: ReaderCapabilities = { eas: false, systemInfo: false, lockBlocks: false };
-  private readonly transport: Transport;
-  private readonly link: ReaderLink<ThreeMFrame>;
-  private readonly timeouts: RfidTimeouts;
   private readonly blockCount: number;
-  private readonly maxBlocksPerRead: number;
-  private readonly retries: number;
 
   constructor(options: ThreeMReaderOptions) {
-    super();
-    this.transport = options.transport;
-    this.timeouts = { ...DEFAULT_RFID_TIMEOUTS, ...options.timeouts };
+    super(options, new ThreeMFrameParser(), 16);
     this.blockCount = options.blockCount ?? 28;
-    this.maxBlocksPerRead = Math.max(1, Math.min(options.maxBlocksPerRead ?? 16, 255));
-    this.retries = Math.max(0, options.corruptReplyRetries ?? 2);
-    this.link = new ReaderLink(options.transport, options.clock, new ThreeMFrameParser());
-    this.transport.on('close', (error) => this.emit('close', error));
   }
 
-  get description(): string {
-    return this.transport.description;
+  protected async identify(): Promise<ReaderIdentity> {
+    const reply = await this.command({ kind: 'probe' }, this.timeouts.other, 'probe');
+    return { protocol: '3m', firmware: decodeProbeReply(reply) };
   }
 
-  get isOpen(): boolean {
-    return this.transport.isOpen;
-  }
-
-  get unansweredInARow(): number {
-    return this.link.unanswered;
-  }
-
-  get frameErrors(): number {
-    return this.link.frameErrors;
-  }
-
-  async open(): Promise<ReaderIdentity> {
-    await this.transport.open();
-    try {
-      const reply = await this.command({ kind: 'probe' }, this.timeouts.other, 'probe');
-      return { protocol: '3m', firmware: decodeProbeReply(reply) };
-    } catch (error) {
-      await this.transport.close();
-      throw error;
-    }
-  }
-
-  close(): Promise<void> {
-    return this.transport.close();
+  protected isCorruptReply(error: unknown): boolean {
+    return (
+      error instanceof PeerError && error.code.startsWith('threem_') && !(error instanceof ThreeMStatusError)
+    );
   }
 
   /** The pad has no AFI filter: with `afi`, each tag's AFI is read and compared. */
@@ -169,21 +128,15 @@ export class ThreeMReader extends EventEmitter implements RfidReader {
   }
 
   private async command(request: ThreeMRequest, timeoutMs: number, what: string): Promise<ThreeMFrame> {
-    const bytes = encodeThreeMFrame(encodeThreeMRequest(request));
     const expected = replyCommandOf(request);
-    const accepts = (frame: ThreeMFrame) => frame.payload[0] === expected;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const reply = await this.link.request(bytes, accepts, timeoutMs, what);
+    return this.exchange(
+      encodeThreeMFrame(encodeThreeMRequest(request)),
+      (frame) => frame.payload[0] === expected,
+      timeoutMs,
+      what,
+      (reply) => {
         if (request.kind !== 'probe') replyBody(reply, expected);
-        return reply;
-      } catch (error) {
-        const corrupt =
-          error instanceof PeerError &&
-          error.code.startsWith('threem_') &&
-          !(error instanceof ThreeMStatusError);
-        if (!corrupt || attempt >= this.retries) throw error;
-      }
-    }
+      },
+    );
   }
 }
