@@ -12,20 +12,11 @@
  *                        (a part of a set: 31000013:1/3); ISO 28560-3, owner SE-RPL, secured
  *   Without --tags or --items the pad starts with V1,V2,V3,V5,blank.
  */
-import { parseArgs } from 'node:util';
 import { CarrelError } from '../../src/core/errors.js';
-import { untilStopSignal } from '../common/until-signal.js';
+import { numberOption, simulatorMain } from '../common/main.js';
 import { parseItemArgument } from './item-tags.js';
 import { startRfidPadSimulator } from './simulator.js';
 import { TAG_PRESETS, type TagPreset, type TagSpec } from './tags.js';
-
-function numberOption(value: string | undefined, name: string, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > max)
-    throw new CarrelError('usage', `--${name} must be a whole number 0-${max}, got "${value}"`);
-  return n;
-}
 
 /** The tags on the pad at start, from `--tags` (presets) and `--items` (barcodes). */
 export function tagsOption(tagList: string | undefined, itemList: string | undefined): TagSpec[] {
@@ -49,50 +40,40 @@ export function tagsOption(tagList: string | undefined, itemList: string | undef
   ];
 }
 
-export async function runRfidPadSimulator(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    throw new CarrelError('usage', (error as Error).message);
-  }
-  const protocol = values.protocol ?? 'feig';
-  if (protocol !== 'feig' && protocol !== '3m')
-    throw new CarrelError('usage', `--protocol is feig or 3m, got "${protocol}"`);
-  const tags = tagsOption(values.tags, values.items);
-  const baud = values.baud === undefined ? undefined : numberOption(values.baud, 'baud', 0, 921600);
-  const sim = await startRfidPadSimulator({
-    protocol,
-    ...(protocol === 'feig' ? { tcpPort: numberOption(values.port, 'port', 10001, 65535) } : {}),
-    pty: protocol === '3m' || values.pty === true,
-    ...(values['pty-dir'] ? { ptyDir: values['pty-dir'] } : {}),
-    ...(baud ? { baudRate: baud } : {}),
-    httpPort: numberOption(values['http-port'], 'http-port', 10080, 65535),
-    tags,
-  });
-  console.log(`rfid pad simulator (${protocol})`);
-  if (sim.tcpPort !== undefined) console.log(`  FEIG     tcp://127.0.0.1:${sim.tcpPort}`);
-  if (sim.ptyPath) console.log(`  serial   ${sim.ptyPath}  (open this end)`);
-  console.log(`  control  ${sim.httpUrl}/api/tags`);
-  await untilStopSignal();
-  await sim.close();
-  return 0;
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      protocol: { type: 'string' },
-      port: { type: 'string' },
-      pty: { type: 'boolean' },
-      'pty-dir': { type: 'string' },
-      baud: { type: 'string' },
-      'http-port': { type: 'string' },
-      tags: { type: 'string' },
-      items: { type: 'string' },
-    },
-  });
-}
+export const runRfidPadSimulator = simulatorMain({
+  options: {
+    protocol: { type: 'string' },
+    port: { type: 'string' },
+    pty: { type: 'boolean' },
+    'pty-dir': { type: 'string' },
+    baud: { type: 'string' },
+    'http-port': { type: 'string' },
+    tags: { type: 'string' },
+    items: { type: 'string' },
+  },
+  async start(values) {
+    const protocol = values.protocol ?? 'feig';
+    if (protocol !== 'feig' && protocol !== '3m')
+      throw new CarrelError('usage', `--protocol is feig or 3m, got "${protocol}"`);
+    const tags = tagsOption(values.tags, values.items);
+    const baud = values.baud === undefined ? undefined : numberOption(values.baud, 'baud', 0, 921600);
+    const sim = await startRfidPadSimulator({
+      protocol,
+      ...(protocol === 'feig' ? { tcpPort: numberOption(values.port, 'port', 10001) } : {}),
+      pty: protocol === '3m' || values.pty === true,
+      ...(values['pty-dir'] ? { ptyDir: values['pty-dir'] } : {}),
+      ...(baud ? { baudRate: baud } : {}),
+      httpPort: numberOption(values['http-port'], 'http-port', 10080),
+      tags,
+    });
+    return {
+      banner: [
+        `rfid pad simulator (${protocol})`,
+        ...(sim.tcpPort !== undefined ? [`  FEIG     tcp://127.0.0.1:${sim.tcpPort}`] : []),
+        ...(sim.ptyPath ? [`  serial   ${sim.ptyPath}  (open this end)`] : []),
+        `  control  ${sim.httpUrl}/api/tags`,
+      ],
+      close: () => sim.close(),
+    };
+  },
+});

@@ -1,0 +1,62 @@
+/**
+ * The one shape of `carrel sim <kind>`: parse the command line (strict; a
+ * mistake is a usage error, exit 2), start the simulator with a logger, print
+ * what a person needs to reach it, run until SIGINT or SIGTERM, close, flush.
+ * Each simulator says only which options it takes, how it starts and what its
+ * banner shows.
+ */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { CarrelError } from '../../src/core/errors.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
+import { untilStopSignal } from './until-signal.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+export type OptionValues<O extends Options> = ReturnType<
+  typeof parseArgs<{ options: O; strict: true }>
+>['values'];
+
+export interface RunningForMain {
+  /** Lines printed on stdout once it runs: where its ports and pages are. */
+  banner: string[];
+  close(): Promise<void>;
+}
+
+export interface SimulatorMain<O extends Options> {
+  options: O;
+  start(values: OptionValues<O>, logger: Logger): Promise<RunningForMain>;
+}
+
+/** `(argv) => exit code` for the `carrel sim` table. */
+export function simulatorMain<O extends Options>(
+  spec: SimulatorMain<O>,
+): (argv: string[]) => Promise<number> {
+  return async (argv) => {
+    let values: OptionValues<O>;
+    try {
+      values = parseArgs({ args: argv, options: spec.options, strict: true, allowPositionals: false }).values;
+    } catch (error) {
+      throw new CarrelError('usage', (error as Error).message);
+    }
+    const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
+    const running = await spec.start(values, logger);
+    for (const line of running.banner) console.log(line);
+    await untilStopSignal();
+    await running.close();
+    logger.flush();
+    return 0;
+  };
+}
+
+/** A whole number option from 0 to `max` (a port: 65535), or `fallback` when absent. */
+export function numberOption(value: string | undefined, name: string, fallback: number, max = 65535): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new CarrelError(
+      'usage',
+      max === 65535
+        ? `--${name} must be a port number (0-65535), got "${value}"`
+        : `--${name} must be a whole number 0-${max}, got "${value}"`,
+    );
+  return n;
+}
