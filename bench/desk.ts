@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { defaultDeskConfig } from '../src/app/default-desk.js';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
-import { defaultDeskConfig } from '../src/gateway/config/default-desk.js';
 import { spawnCarrel } from './carrel-process.js';
 import type { BenchResult } from './types.js';
 

@@ -2,16 +2,17 @@ import { httpFeature } from '../api/http/server.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { CarrelError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { CirculationService } from '../gateway/circulation/service.js';
-import type { CarrelConfig } from '../gateway/config/schema.js';
-import { IlsLinkEntry } from '../gateway/devices/ils-link.js';
+import { IlsCirculation } from '../gateway/circulation/service.js';
+import type { DeskServices, ReadinessCheck } from '../gateway/contracts/desk.js';
 import { DeviceRegistry } from '../gateway/devices/registry.js';
 import { EventBus } from '../gateway/event-bus.js';
+import { ilsLinks } from '../gateway/families/ils/index.js';
+import type { AnyDeviceFamily, DeviceEntry, FamilyContext } from '../gateway/family.js';
 import { Gateway } from '../gateway/gateway.js';
-import type { DeskServices, ReadinessCheck } from '../gateway/services.js';
 import { SessionManager } from '../gateway/sessions/index.js';
 import { statisticsOn } from '../gateway/statistics/index.js';
-import { buildDeviceEntries } from './device-entries.js';
+import type { CarrelConfig, DeviceConfig } from './config.js';
+import { DEVICE_FAMILIES, FAMILY_API_MODULES, SIMULATOR_FAMILIES } from './families.js';
 import { MqttFeature } from './mqtt-feature.js';
 import { OfflineFeature } from './offline-feature.js';
 import { relayFeatureFor } from './relay-feature.js';
@@ -61,30 +62,28 @@ export function createDesk(options: DeskOptions): Desk {
     { clock, statisticsRetentionDays: config.storage.statisticsRetentionDays },
   );
   const statistics = statisticsOn(() => storage.db, { clock });
-  const simulators = new SimulatorsFeature(config.simulators, logger);
-  const entries = buildDeviceEntries({
-    devices: config.devices,
-    ils: config.ils,
-    storage,
-    simulators,
+  const simulators = new SimulatorsFeature(config.simulators, SIMULATOR_FAMILIES, logger);
+  const devices = createDevices(config.devices, {
     bus,
     clock,
     logger,
+    database: () => storage.db,
+    simulators: (id) => simulators.address(id),
   });
-  const devices = new DeviceRegistry(entries);
-  const ilsLink = entries.find((entry) => entry instanceof IlsLinkEntry);
+  // The desk's ILS (one at most, by the config's rule): circulation, offline mode and the relay use it.
+  const ils = devices.all(ilsLinks)[0];
   const offline = new OfflineFeature({
     policy: config.offline,
     db: () => storage.db,
-    ilsLink,
+    ils,
     bus,
     clock,
     logger,
   });
-  const circulation = new CirculationService({
+  const circulation = new IlsCirculation({
     ils: () => {
-      if (!ilsLink) throw new CarrelError('unavailable', 'no ILS is configured');
-      return ilsLink.client;
+      if (!ils) throw new CarrelError('unavailable', 'no ILS is configured');
+      return ils.port.client;
     },
     terminal: config.gateway,
     clock,
@@ -97,8 +96,7 @@ export function createDesk(options: DeskOptions): Desk {
 
   const sessions = new SessionManager({
     circulation,
-    rfid: devices.rfid,
-    printers: devices,
+    devices,
     bus,
     clock,
     logger,
@@ -114,8 +112,7 @@ export function createDesk(options: DeskOptions): Desk {
     bus,
     devices: () => devices.states(),
     device: (id) => devices.state(id),
-    printers: devices,
-    rfid: devices.rfid,
+    ports: devices,
     circulation,
     sessions,
     statistics,
@@ -128,14 +125,15 @@ export function createDesk(options: DeskOptions): Desk {
     services,
     logger,
     tokens: config.auth.tokens,
+    modules: FAMILY_API_MODULES,
     version: options.version,
     host: config.http.host,
     port: config.http.port,
   });
-  const mqtt = new MqttFeature(config, services, logger);
+  const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES);
   const relay = relayFeatureFor(
     config.sip2Relay,
-    ilsLink,
+    ils,
     clock,
     logger,
     config.sip2Relay && config.offline.enabled ? offline.relayHandler(config.sip2Relay.offline) : undefined,
@@ -214,4 +212,30 @@ function readiness(
     });
   }
   return { ready: checks.every((check) => check.ok), checks };
+}
+
+/**
+ * Every configured device's run-time entry, each made by its own family (the
+ * family list, src/app/families.ts): the only place a device's kind chooses code.
+ */
+function createDevices(
+  configs: readonly DeviceConfig[],
+  context: Omit<FamilyContext, 'devices'>,
+): DeviceRegistry {
+  const families = new Map<string, AnyDeviceFamily>(DEVICE_FAMILIES.map((family) => [family.kind, family]));
+  let registry: DeviceRegistry | undefined;
+  const lookup: FamilyContext['devices'] = {
+    port: (family, id) => {
+      if (!registry) throw new CarrelError('unavailable', 'the devices are not built yet');
+      return registry.port(family, id);
+    },
+    all: (family) => registry?.all(family) ?? [],
+  };
+  const entries = configs.map((config): DeviceEntry => {
+    const family = families.get(config.kind);
+    if (!family) throw new CarrelError('config_invalid', `no device family "${config.kind}" in this build`);
+    return family.create(config, { ...context, devices: lookup });
+  });
+  registry = new DeviceRegistry(entries);
+  return registry;
 }

@@ -11,16 +11,16 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { CarrelError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { OfflineIntake } from '../gateway/circulation/service.js';
 import { OFFLINE_SCREEN_MESSAGE } from '../gateway/circulation/service.js';
-import { ILS_DEVICE_ID, type IlsLinkEntry } from '../gateway/devices/ils-link.js';
+import type { OfflineIntake, OfflineOrdering, OfflineService } from '../gateway/contracts/offline.js';
 import type { EventBus } from '../gateway/event-bus.js';
+import type { IlsEvents, IlsPort } from '../gateway/families/ils/index.js';
+import { type DeviceEntry, emitEvent } from '../gateway/family.js';
 import type { Feature } from '../gateway/feature.js';
 import {
   type OfflineCounts,
   type OfflineEvent,
   OfflineJournal,
-  type OfflineOrdering,
   type OfflineOrderingKeys,
   type OfflinePolicy,
   OfflineReplayer,
@@ -37,7 +37,6 @@ import {
   type RelayOfflinePolicy,
 } from '../gateway/relay/index.js';
 import { Retention } from '../gateway/retention.js';
-import type { OfflineService } from '../gateway/services.js';
 import type { Database } from '../gateway/storage.js';
 
 /** How often a replay is tried while transactions are waiting. */
@@ -47,7 +46,8 @@ export interface OfflineFeatureOptions {
   policy: OfflinePolicy;
   /** The storage database; throws when storage is not open. */
   db: () => Database;
-  ilsLink: IlsLinkEntry | undefined;
+  /** The desk's ILS link, which transactions are replayed into; none: nothing is replayed. */
+  ils: DeviceEntry<IlsPort> | undefined;
   bus: EventBus;
   clock: Clock;
   logger: Logger;
@@ -73,7 +73,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
   }
 
   async start(): Promise<void> {
-    const { policy, bus, clock, ilsLink } = this.options;
+    const { policy, bus, clock, ils } = this.options;
     this.offlineJournal = new OfflineJournal(this.options.db(), { policy, clock, logger: this.logger });
     const journal = this.offlineJournal;
     this.retention = new Retention({
@@ -84,22 +84,22 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
       logger: this.logger,
     });
     this.retention.start();
-    if (ilsLink) {
+    if (ils) {
       this.replayer = new OfflineReplayer({
         journal: this.offlineJournal,
         ils: {
-          itemInformation: (item) => ilsLink.client.itemInformation(item),
-          patronInformation: (patron, options) => ilsLink.client.patronInformation(patron, options),
-          checkout: (patron, item, options) => ilsLink.client.checkout(patron, item, options),
-          checkin: (item, options) => ilsLink.client.checkin(item, options),
+          itemInformation: (item) => ils.port.client.itemInformation(item),
+          patronInformation: (patron, options) => ils.port.client.patronInformation(patron, options),
+          checkout: (patron, item, options) => ils.port.client.checkout(patron, item, options),
+          checkin: (item, options) => ils.port.client.checkin(item, options),
         },
         onEvent: (event) => this.publish(event),
         logger: this.logger,
       });
       bus.on('device.state', this, (state) => {
-        if (state.device === ILS_DEVICE_ID && state.status === 'online') void this.replay();
+        if (state.device === ils.id && state.status === 'online') void this.replay();
       });
-      if (ilsLink.state().status === 'online') void this.replay();
+      if (ils.state().status === 'online') void this.replay();
     }
     this.schedule();
   }
@@ -227,14 +227,18 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
     }
   }
 
+  /** Replay outcomes are events of the ILS device (`offline.replayed`, `offline.conflict`). */
   private publish(event: OfflineEvent): void {
+    const ils = this.options.ils;
+    if (!ils) return;
     try {
-      this.options.bus.emit('device.event', {
-        device: ILS_DEVICE_ID,
-        type: event.type,
-        time: new Date(this.options.clock.now()).toISOString(),
-        data: { ...event.data },
-      });
+      emitEvent<IlsEvents, OfflineEvent['type']>(
+        this.options.bus,
+        this.options.clock,
+        ils.id,
+        event.type,
+        event.data,
+      );
     } catch (error) {
       this.logger.error({ error: describeError(error) }, 'offline event not published');
     }

@@ -2,11 +2,12 @@ import type { Clock } from '../core/clock.js';
 import { CarrelError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { IlsClient } from '../devices/ils/index.js';
-import { type IlsLinkEntry, reconnectBackoff } from '../gateway/devices/ils-link.js';
+import type { OfflineOrdering } from '../gateway/contracts/offline.js';
 import { DeviceSupervisor } from '../gateway/devices/supervisor.js';
 import { EventBus } from '../gateway/event-bus.js';
+import { type IlsPort, reconnectBackoff } from '../gateway/families/ils/index.js';
+import type { DeviceEntry } from '../gateway/family.js';
 import type { Feature } from '../gateway/feature.js';
-import type { OfflineOrdering } from '../gateway/offline/index.js';
 import {
   ilsConfigForAccount,
   type RelayOfflineHandler,
@@ -31,7 +32,7 @@ export class RelayFeature implements Feature {
 
   constructor(
     private readonly config: Sip2RelayConfig,
-    private readonly ilsLink: IlsLinkEntry,
+    private readonly ils: DeviceEntry<IlsPort>,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onOffline?: RelayOfflineHandler,
@@ -45,7 +46,7 @@ export class RelayFeature implements Feature {
   }
 
   async start(): Promise<void> {
-    const main = this.ilsLink.client;
+    const main = this.ils.port.client;
     const byAccount = new Map<string, IlsClient>();
     for (const account of this.config.accounts) {
       if (account.ilsUser === undefined) continue;
@@ -94,7 +95,7 @@ export class RelayFeature implements Feature {
 /** The relay needs the ILS link; the config schema already insists on an `ils` section. */
 export function relayFeatureFor(
   config: Sip2RelayConfig | undefined,
-  ilsLink: IlsLinkEntry | undefined,
+  ils: DeviceEntry<IlsPort> | undefined,
   clock: Clock,
   logger: Logger,
   onOffline?: RelayOfflineHandler,
@@ -102,6 +103,7 @@ export function relayFeatureFor(
   ordering?: OfflineOrdering,
 ): RelayFeature | undefined {
   if (!config) return undefined;
-  if (!ilsLink) throw new CarrelError('config_invalid', 'the SIP2 relay needs an ils section to relay to');
-  return new RelayFeature(config, ilsLink, clock, logger, onOffline, onTransaction, ordering);
+  if (!ils)
+    throw new CarrelError('config_invalid', 'the SIP2 relay needs an ILS device (kind: ils) to relay to');
+  return new RelayFeature(config, ils, clock, logger, onOffline, onTransaction, ordering);
 }

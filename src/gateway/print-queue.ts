@@ -35,7 +35,7 @@ export interface PrintQueueOptions {
   /** A job still waiting after this long is expired, not printed late. */
   expiryMs: number;
   /** Plain data only: job id, printer, template, state, attempts, error. */
-  emit: (type: PrintQueueEvent, data: Record<string, unknown>) => void;
+  emit: (type: PrintQueueEvent, job: PrintJobRecord) => void;
   /** Finished jobs are forgotten after this long (7 days). */
   retentionMs?: number;
   /** After a refused or unsent job, try again this soon even without a notification (5 s). */

@@ -35,7 +35,7 @@ async function started(policy: OfflinePolicyInput, clock = new ManualClock(NOW))
   feature = new OfflineFeature({
     policy: offlinePolicySchema.parse(policy),
     db: () => open,
-    ilsLink: undefined,
+    ils: undefined,
     bus: new EventBus(),
     clock,
     logger: silentLogger(),

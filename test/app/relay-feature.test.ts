@@ -8,7 +8,8 @@ import { relayFeatureFor } from '../../src/app/relay-feature.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { IlsClient } from '../../src/devices/ils/index.js';
-import type { IlsLinkEntry } from '../../src/gateway/devices/ils-link.js';
+import type { IlsPort } from '../../src/gateway/families/ils/index.js';
+import type { DeviceEntry } from '../../src/gateway/family.js';
 import { parseSip2RelayConfig } from '../../src/gateway/relay/index.js';
 import { DeskStatistics } from '../../src/gateway/statistics/index.js';
 import { openDatabase } from '../../src/gateway/storage.js';
@@ -43,7 +44,7 @@ describe('RelayFeature statistics', () => {
 
     const relay = relayFeatureFor(
       parseSip2RelayConfig({ port: 0, accounts: [{ kioskUser: 'selfcheck-7', kioskPassword: 'pw7' }] }),
-      { client } as unknown as IlsLinkEntry,
+      { id: 'ils', port: { client } } as unknown as DeviceEntry<IlsPort>,
       systemClock,
       silentLogger(),
       undefined,
@@ -95,7 +96,7 @@ describe('RelayFeature statistics', () => {
           { kioskUser: 'selfcheck-7', kioskPassword: 'pw7', ilsUser: 'kiosk-east', ilsPassword: 'eastpw' },
         ],
       }),
-      { client } as unknown as IlsLinkEntry,
+      { id: 'ils', port: { client } } as unknown as DeviceEntry<IlsPort>,
       systemClock,
       silentLogger(),
     )!;

@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { expect } from 'vitest';
+import type { CarrelConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/core/logger.js';
-import type { CarrelConfig } from '../../src/gateway/config/schema.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
 /**

@@ -1,5 +1,6 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { Desk } from '../../src/app/desk.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
@@ -296,7 +297,7 @@ describe('circulation over MQTT and without the ILS', () => {
   });
 
   it('answers 503 ils_offline when the ILS is gone', async () => {
-    await desk.simulators.ils('ils-sim')!.close();
+    await desk.simulators.handle(ilsSimulators, 'ils-sim')!.close();
     await expect
       .poll(async () => (await post('/checkins', { item: '31000001' })).json.code, { timeout: 8000 })
       .toBe('ils_offline');

@@ -1,6 +1,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { printerSimulators } from '../../simulators/printer/family.js';
 import type { Desk } from '../../src/app/desk.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
@@ -31,7 +32,7 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
   }
 }
 
-const printer = () => desk.simulators.printer('printer-sim')!;
+const printer = () => desk.simulators.handle(printerSimulators, 'printer-sim')!;
 
 async function postReceipt(data: Record<string, unknown>) {
   const response = await fetch(`${api}/api/v1/printers/receipt-1/receipts`, {

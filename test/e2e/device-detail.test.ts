@@ -5,6 +5,7 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { Desk } from '../../src/app/desk.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
@@ -40,7 +41,7 @@ describe('device detail', () => {
     await expect.poll(tagCount, { timeout: 5000 }).toBe(2);
     expect((await device('pad-1')).detail.tags).toBe(2);
 
-    desk.simulators.rfidPad('pad-sim')!.place({ preset: 'V1' });
+    desk.simulators.handle(rfidPadSimulators, 'pad-sim')!.place({ preset: 'V1' });
     await expect.poll(tagCount, { timeout: 5000 }).toBe(3);
     expect((await device('pad-1')).detail.tags).toBe(3);
 

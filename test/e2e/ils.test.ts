@@ -1,5 +1,6 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { Desk } from '../../src/app/desk.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
@@ -51,7 +52,7 @@ describe('the ILS link on the simulated desk', () => {
     await client.subscribeAsync('carrel/library/desk-1/devices/ils/state');
     await expect.poll(() => states.at(-1)).toBe('online');
 
-    await desk.simulators.ils('ils-sim')!.close();
+    await desk.simulators.handle(ilsSimulators, 'ils-sim')!.close();
     await expect.poll(async () => (await ilsState()).status, { timeout: 8000 }).toBe('offline');
     await expect.poll(() => states.at(-1)).toBe('offline');
     expect((await fetch(`${api}/readyz`)).status).toBe(503);

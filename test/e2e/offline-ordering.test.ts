@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ilsSimulators } from '../../simulators/ils/family.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { Sip2TestClient } from '../simulators/ils/sip2-client.js';
@@ -60,7 +61,7 @@ beforeAll(async () => {
   }));
   await waitForDevice(testDesk.api, 'ils', 'online');
   relayPort = Number(/:(\d+)$/.exec(testDesk.desk.urls().sip2Relay ?? '')?.[1]);
-  const builtIn = testDesk.desk.simulators.ils('ils-sim')!;
+  const builtIn = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
   ilsPort = builtIn.port;
   await builtIn.close();
   await waitForDevice(testDesk.api, 'ils', 'offline', 15_000);

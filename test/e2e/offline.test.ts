@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { ilsSimulators } from '../../simulators/ils/family.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
@@ -77,7 +78,7 @@ describe('offline mode', () => {
   let conflictId = '';
 
   it('accepts checkouts offline while the ILS is away, and staff see them', async () => {
-    const ils = testDesk.desk.simulators.ils('ils-sim')!;
+    const ils = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
     const port = ils.port;
     await ils.close();
     await waitForDevice(api, 'ils', 'offline', 15_000);

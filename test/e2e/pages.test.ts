@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printerSimulators } from '../../simulators/printer/family.js';
+import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 
 const skip = chromiumSkipReason();
@@ -69,7 +70,7 @@ describe.skipIf(skip !== undefined)('pages in Chromium', () => {
       )
       .toBe('printed');
 
-    const sim = desk.simulators.printer('printer-sim')!;
+    const sim = desk.simulators.handle(printerSimulators, 'printer-sim')!;
     const page = await browser.newPage();
     await page.goto(sim.httpUrl);
     const receipt = page.locator('figure svg').first();

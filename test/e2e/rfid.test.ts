@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { RfidPadSimulator } from '../../simulators/rfid-pad/index.js';
+import type { CarrelConfig } from '../../src/app/config.js';
+import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
-import type { CarrelConfig } from '../../src/gateway/config/schema.js';
 import { decodeTag, encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 
 /**
@@ -78,7 +79,7 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
   }
 }
 
-const pad = (): RfidPadSimulator => desk.simulators.rfidPad('pad-sim')!;
+const pad = (): RfidPadSimulator => desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
 
 /** Waits for a pad event on the WebSocket (and returns its data). */
 function wsEvent(type: string, uid: string) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { RfidPadSimulator } from '../../simulators/rfid-pad/index.js';
 import type { SessionItemView, SessionView } from '../../src/gateway/sessions/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
@@ -55,7 +56,7 @@ const settled = (id: string, state: SessionItemView['state']) =>
     return seeded.every((i) => i?.state === state) ? (seeded as SessionItemView[]) : undefined;
   });
 
-const pad = (): RfidPadSimulator => desk.desk.simulators.rfidPad('selfcheck-sim')!;
+const pad = (): RfidPadSimulator => desk.desk.simulators.handle(rfidPadSimulators, 'selfcheck-sim')!;
 const afis = () =>
   pad()
     .tags()

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { RfidPadSimulator } from '../../simulators/rfid-pad/index.js';
-import type { CarrelConfig } from '../../src/gateway/config/schema.js';
+import type { CarrelConfig } from '../../src/app/config.js';
 import type { SessionItemView, SessionUpdate, SessionView } from '../../src/gateway/sessions/index.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
@@ -56,7 +57,7 @@ afterAll(async () => {
   await desk?.stop();
 });
 
-const padSim = (id = 'pad-sim'): RfidPadSimulator => desk.desk.simulators.rfidPad(id)!;
+const padSim = (id = 'pad-sim'): RfidPadSimulator => desk.desk.simulators.handle(rfidPadSimulators, id)!;
 
 afterEach(async () => {
   // Every test leaves the pads empty and no session open.

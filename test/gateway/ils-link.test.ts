@@ -6,16 +6,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { parseIlsConfig } from '../../src/devices/ils/index.js';
-import { IlsLinkEntry } from '../../src/gateway/devices/ils-link.js';
+import { DeviceRegistry } from '../../src/gateway/devices/registry.js';
 import { EventBus } from '../../src/gateway/event-bus.js';
+import { type IlsPort, ilsDeviceSchema, ilsLinks } from '../../src/gateway/families/ils/index.js';
+import type { DeviceEntry } from '../../src/gateway/family.js';
 import { ScriptedServer, withDefaults } from '../devices/ils/scripted-server.js';
 
 const HEARTBEAT_S = 2;
 const TIMEOUT_MS = 500;
 
 let server: ScriptedServer | undefined;
-let entry: IlsLinkEntry | undefined;
+let entry: DeviceEntry<IlsPort> | undefined;
 
 afterEach(async () => {
   await entry?.stop();
@@ -49,23 +50,27 @@ describe('the supervised ILS link', () => {
     });
     server = ils;
     const clock = new ManualClock();
-    const config = parseIlsConfig({
-      host: '127.0.0.1',
-      port: ils.port,
+    const config = ilsDeviceSchema.parse({
+      id: 'ils',
+      kind: 'ils',
+      transport: { type: 'tcp', host: '127.0.0.1', port: ils.port },
       user: 'kiosk',
       password: 'pw',
       heartbeatSeconds: HEARTBEAT_S,
       requestTimeoutMs: TIMEOUT_MS,
       pool: { size: 1, maxWaiting: 5 },
     });
-    entry = new IlsLinkEntry({
-      config,
-      resolveSimulator: () => {
-        throw new Error('no simulators here');
-      },
+    entry = ilsLinks.create(config, {
       bus: new EventBus(),
       clock,
       logger: silentLogger(),
+      database: () => {
+        throw new Error('no database here');
+      },
+      simulators: () => {
+        throw new Error('no simulators here');
+      },
+      devices: new DeviceRegistry([]),
     });
     const link = entry;
     await link.start();

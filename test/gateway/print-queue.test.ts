@@ -9,6 +9,7 @@ import type { DeviceCondition } from '../../src/devices/device.js';
 import type { PrintJob } from '../../src/devices/printer/escpos-printer.js';
 import { PrintError, type PrintErrorCode } from '../../src/devices/printer/print-error.js';
 import { newProcessId, PrintQueue, type PrintQueueOptions } from '../../src/gateway/print-queue.js';
+import type { PrintJobRecord } from '../../src/gateway/printing/print-job-store.js';
 import { type Database, openDatabase } from '../../src/gateway/storage.js';
 
 const ONLINE: DeviceCondition = { status: 'online', reason: null, detail: {} };
@@ -75,7 +76,7 @@ function open(file = ':memory:'): Database {
 }
 
 function makeQueue(overrides: Partial<PrintQueueOptions> & { db: Database }) {
-  const events: Array<[string, Record<string, unknown>]> = [];
+  const events: Array<[string, PrintJobRecord]> = [];
   const printer = (overrides.printer as StubPrinter | undefined) ?? new StubPrinter();
   const clock = (overrides.clock as ManualClock | undefined) ?? new ManualClock();
   const queue = new PrintQueue({

@@ -1,17 +1,33 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RfidPadSimulator, startRfidPadSimulator } from '../../simulators/rfid-pad/index.js';
+import { publicRfidEvent, tagsWithoutPatronIds } from '../../src/api/families/rfid-reader.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { DeviceEvent } from '../../src/devices/device-state.js';
-import { type RfidReaderConfig, rfidReaderSchema } from '../../src/gateway/config/schema.js';
-import {
-  decodeDeskTag,
-  encodeItem,
-  RfidReaderEntry,
-  tagsWithoutPatronIds,
-} from '../../src/gateway/devices/rfid-reader.js';
+import { DeviceRegistry } from '../../src/gateway/devices/registry.js';
 import { EventBus } from '../../src/gateway/event-bus.js';
-import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import {
+  encodeItem,
+  type RfidReaderConfig,
+  rfidReaderSchema,
+  rfidReaders,
+} from '../../src/gateway/families/rfid-reader/index.js';
+import type { FamilyContext } from '../../src/gateway/family.js';
+import { decodeItemTag, encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+
+/** What the family's factory is given on a desk, with the pad simulator's address. */
+function context(bus: EventBus, simulators: FamilyContext['simulators']): FamilyContext {
+  return {
+    bus,
+    clock: systemClock,
+    logger: silentLogger(),
+    database: () => {
+      throw new Error('no database here');
+    },
+    simulators,
+    devices: new DeviceRegistry([]),
+  };
+}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -46,13 +62,10 @@ async function running(
     transport,
     inventoryIntervalMs: 20,
   });
-  const entry = new RfidReaderEntry({
+  const entry = rfidReaders.create(
     config,
-    resolveSimulator: () => ({ host: '127.0.0.1', port: sim.tcpPort! }),
-    bus,
-    clock: systemClock,
-    logger: silentLogger(),
-  });
+    context(bus, () => ({ host: '127.0.0.1', port: sim.tcpPort! })),
+  );
   await entry.start();
   cleanups.push(() => entry.stop());
   await until(() => (entry.state().status === 'online' ? true : undefined));
@@ -78,10 +91,10 @@ describe('RfidReaderEntry', () => {
       device: 'pad-1',
       data: { item: { format: '28560-2', isil: 'US-InU-Mu' } },
     });
-    expect(entry.rfid.tags().tags).toHaveLength(1);
+    expect(entry.port.tags().tags).toHaveLength(1);
     // V5 is part 3 of a set of 12
-    expect(entry.rfid.tags().incompleteSets).toMatchObject([{ primaryItemId: '123456789012', parts: 12 }]);
-    await expect(entry.rfid.setSecurity(uid, false)).resolves.toEqual({
+    expect(entry.port.tags().incompleteSets).toMatchObject([{ primaryItemId: '123456789012', parts: 12 }]);
+    await expect(entry.port.setSecurity(uid, false)).resolves.toEqual({
       uid,
       secured: false,
       status: 'done',
@@ -89,7 +102,7 @@ describe('RfidReaderEntry', () => {
     expect(sim.field.tag(uid)!.afi).toBe(0xc2);
   });
 
-  it('keeps patron card ids out of every event, set events included', async () => {
+  it('gives the gateway the patron card whole, and the API edge keeps its id out of every event', async () => {
     const sim = await feigPad();
     const { entry, events, event } = await running(sim, { type: 'simulator', simulator: 'pad-sim' }, 'feig');
     const card = encodeIso28560Part3({
@@ -98,24 +111,23 @@ describe('RfidReaderEntry', () => {
       set: { part: 1, parts: 2 },
     });
     const { uid } = sim.place({ memoryHex: hex(card), dsfid: 0x3e });
-    expect((await event('tag_arrived', uid)).data.item).toEqual({
-      format: '28560-3',
-      typeOfUsage: 'patron-card',
-    });
-    await until(() => events.find((e) => e.type === 'rfid.set_incomplete'));
-    // the desk itself still reads it
-    expect(entry.rfid.tags().tags[0]!.item).toMatchObject({ primaryItemId: PATRON_ID });
-    expect(tagsWithoutPatronIds(entry.rfid.tags())).toEqual({
+    // Inside the gateway (a session logging a patron in by card), the event is whole.
+    const arrived = await event('tag_arrived', uid);
+    expect(arrived.data.item).toMatchObject({ primaryItemId: PATRON_ID, typeOfUsage: 'patron-card' });
+    // What leaves the gateway is not.
+    expect(publicRfidEvent(arrived).data.item).toEqual({ format: '28560-3', typeOfUsage: 'patron-card' });
+    expect(entry.port.tags().tags[0]!.item).toMatchObject({ primaryItemId: PATRON_ID });
+    expect(tagsWithoutPatronIds(entry.port.tags())).toEqual({
       tags: [expect.objectContaining({ uid, item: { format: '28560-3', typeOfUsage: 'patron-card' } })],
       incompleteSets: [],
     });
     sim.remove(uid);
-    expect((await event('tag_left', uid)).data).toEqual({
-      uid,
-      primaryItemId: null,
-      typeOfUsage: 'patron-card',
-    });
-    expect(JSON.stringify(events)).not.toContain(PATRON_ID);
+    const left = await event('tag_left', uid);
+    expect(left.data).toEqual({ uid, primaryItemId: PATRON_ID, typeOfUsage: 'patron-card' });
+    expect(publicRfidEvent(left).data).toEqual({ uid, primaryItemId: null, typeOfUsage: 'patron-card' });
+    // A patron card is never part of a set: no set event names it.
+    expect(events.filter((e) => e.type.startsWith('rfid.set_'))).toEqual([]);
+    expect(JSON.stringify(events.map(publicRfidEvent))).not.toContain(PATRON_ID);
   });
 
   it('is unavailable while the reader is not connected, and says so', async () => {
@@ -123,27 +135,24 @@ describe('RfidReaderEntry', () => {
     const port = sim.tcpPort!;
     await sim.close();
     const bus = new EventBus();
-    const entry = new RfidReaderEntry({
-      config: rfidReaderSchema.parse({
+    const entry = rfidReaders.create(
+      rfidReaderSchema.parse({
         id: 'pad-2',
         kind: 'rfid-reader',
         protocol: 'feig',
         transport: { type: 'tcp', host: '127.0.0.1', port },
       }),
-      resolveSimulator: () => {
+      context(bus, () => {
         throw new Error('no simulators here');
-      },
-      bus,
-      clock: systemClock,
-      logger: silentLogger(),
-    });
-    expect(() => entry.rfid.tags()).toThrow(expect.objectContaining({ code: 'unavailable' }));
+      }),
+    );
+    expect(() => entry.port.tags()).toThrow(expect.objectContaining({ code: 'unavailable' }));
     await entry.start();
     cleanups.push(() => entry.stop());
     await until(() => (entry.state().lastError ? true : undefined));
     expect(entry.state().status).toBe('offline');
-    expect(() => entry.rfid.tags()).toThrow(expect.objectContaining({ code: 'unavailable' }));
-    await expect(entry.rfid.setSecurity('E004010000000001', true)).rejects.toMatchObject({
+    expect(() => entry.port.tags()).toThrow(expect.objectContaining({ code: 'unavailable' }));
+    await expect(entry.port.setSecurity('E004010000000001', true)).rejects.toMatchObject({
       code: 'unavailable',
     });
   });
@@ -164,7 +173,7 @@ describe('RfidReaderEntry', () => {
       },
       '3m',
     );
-    const [tag] = await until(() => (entry.rfid.tags().tags.length > 0 ? entry.rfid.tags().tags : undefined));
+    const [tag] = await until(() => (entry.port.tags().tags.length > 0 ? entry.port.tags().tags : undefined));
     expect(tag!.item).toMatchObject({ format: '28560-3', primaryItemId: '1000000056', isil: 'DK-718500' });
   });
 });
@@ -177,7 +186,7 @@ describe('tag data for the desk', () => {
       typeOfUsage: 'discarded',
     });
     memory[19] = memory[19]! ^ 0xff; // break the CRC: still read, with a warning
-    expect(decodeDeskTag(memory, {})).toEqual({
+    expect(decodeItemTag(memory, {})).toEqual({
       format: '28560-3',
       byteOrder: 'logical',
       primaryItemId: '42',
@@ -188,10 +197,10 @@ describe('tag data for the desk', () => {
       crc: 'invalid',
       warnings: ['crc_mismatch'],
     });
-    expect(decodeDeskTag(Uint8Array.of(0x99, 0x12), {})).toEqual({ error: 'rfid_unknown_format' });
+    expect(decodeItemTag(Uint8Array.of(0x99, 0x12), {})).toEqual({ error: 'rfid_unknown_format' });
     // an ISO 28560-2 item on a tag whose DSFID still says ISO 28560-3
     const part2 = encodeItem({ format: '28560-2', primaryItemId: '77' }, { blockSize: 4, blockCount: 28 });
-    expect(decodeDeskTag(part2, { dsfid: 0x3e })).toMatchObject({ format: '28560-2', primaryItemId: '77' });
+    expect(decodeItemTag(part2, { dsfid: 0x3e })).toMatchObject({ format: '28560-2', primaryItemId: '77' });
   });
 
   it('encodes to the size of the tag, zeroing what was there, and fits a 32-byte tag', () => {
@@ -215,7 +224,7 @@ describe('tag data for the desk', () => {
       { format: '28560-2', primaryItemId: '123', typeOfUsage: 'patron-card' },
       { blockSize: 4, blockCount: 28 },
     );
-    expect(decodeDeskTag(part2, { dsfid: 6 })).toMatchObject({
+    expect(decodeItemTag(part2, { dsfid: 6 })).toMatchObject({
       format: '28560-2',
       primaryItemId: '123',
       typeOfUsage: 'patron-card',

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CarrelConfig } from '../../src/app/config.js';
+import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
 import { type Logger, silentLogger } from '../../src/core/logger.js';
-import { defaultDeskConfig } from '../../src/gateway/config/default-desk.js';
-import type { CarrelConfig } from '../../src/gateway/config/schema.js';
+import type { IlsDeviceConfig } from '../../src/gateway/families/ils/index.js';
 
 export interface TestDesk {
   desk: Desk;
@@ -56,4 +57,22 @@ export async function waitForDevice(
       throw new Error(`${device} is ${state.status}, not ${status}, after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** The desk's ILS device with `change` applied to it (its transport, timeouts…). */
+export function withIls(
+  config: CarrelConfig,
+  change: (ils: IlsDeviceConfig) => IlsDeviceConfig,
+): CarrelConfig {
+  return {
+    ...config,
+    devices: config.devices.map((device) => (device.kind === 'ils' ? change(device) : device)),
+  };
+}
+
+/** The desk's ILS device. */
+export function ilsOf(config: CarrelConfig): IlsDeviceConfig {
+  const ils = config.devices.find((device): device is IlsDeviceConfig => device.kind === 'ils');
+  if (!ils) throw new Error('this desk has no ILS');
+  return ils;
 }

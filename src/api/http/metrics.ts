@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { DeskServices } from '../../gateway/services.js';
+import type { DeskServices } from '../../gateway/contracts/desk.js';
 
 const STATUSES = ['online', 'degraded', 'offline'] as const;
 

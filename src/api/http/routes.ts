@@ -10,8 +10,10 @@ export interface RouteInput<P, Q, B> {
   query: Q;
   body: B;
   principal: Principal;
-  request: FastifyRequest;
-  reply: FastifyReply;
+  /** Absent when the operation is called over MQTT. */
+  request?: FastifyRequest;
+  /** Absent when the operation is called over MQTT. */
+  reply?: FastifyReply;
 }
 
 export interface RouteSpec<

@@ -3,22 +3,20 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
+import type { DeskServices } from '../../gateway/contracts/desk.js';
 import type { Feature } from '../../gateway/feature.js';
-import type { DeskServices } from '../../gateway/services.js';
+import { deskApiModules, publicEventOf } from '../desk-api.js';
+import { type ApiModule, addHttpRoutes } from '../operations.js';
 import { TokenAuthenticator, type TokenConfig } from './auth.js';
 import { clientErrorProblem, frameworkProblem } from './framework-errors.js';
 import { ApiMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { ApiProblem, problemFromError } from './problem.js';
-import { circulationRoutes } from './resources/circulation.js';
-import { deviceRoutes } from './resources/devices.js';
 import { docsRoutes } from './resources/docs.js';
 import { eventRoutes } from './resources/events.js';
 import { healthRoutes } from './resources/health.js';
 import { kioskRoutes } from './resources/kiosk.js';
 import { offlineRoutes } from './resources/offline.js';
-import { printerRoutes } from './resources/printers.js';
-import { rfidRoutes } from './resources/rfid.js';
 import { sessionRoutes } from './resources/sessions.js';
 import { statsRoutes } from './resources/stats.js';
 import { RouteBook } from './routes.js';
@@ -29,6 +27,8 @@ export interface HttpApiOptions {
   logger: Logger;
   tokens: readonly TokenConfig[];
   version: string;
+  /** The device families' API modules (from the family list), served with the desk's own resources. */
+  modules: readonly ApiModule[];
   /** Extra routes (pages, later resources) registered by the composition root. */
   extend?: (app: FastifyInstance, book: RouteBook) => void;
 }
@@ -97,15 +97,13 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   guardWebSocketUpgrades(app);
 
+  const modules = deskApiModules(options.modules);
   healthRoutes(app, book, options.services);
-  deviceRoutes(app, book, options.services);
-  printerRoutes(app, book, options.services);
-  rfidRoutes(app, book, options.services);
-  circulationRoutes(app, book, options.services);
+  addHttpRoutes(app, modules, { services: options.services, auth, book });
   statsRoutes(app, book, options.services.statistics);
   offlineRoutes(app, book, options.services);
   sessionRoutes(app, book, options.services, auth, log);
-  eventRoutes(app, options.services, auth, log);
+  eventRoutes(app, options.services, auth, log, publicEventOf(modules));
   options.extend?.(app, book);
 
   app.get('/metrics', async (request, reply) => {

@@ -1,9 +1,28 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Scope } from '../../gateway/config/schema.js';
+import type { Principal } from '../http/auth.js';
 import { ClientAccess, roleOfScopes } from './access.js';
 import { ClientIdBindings } from './client-ids.js';
 import type { BrokerGrant, ConnectAttempt } from './embedded-broker.js';
 import type { CarrelTopics } from './topics.js';
+
+/** A client of a broker with no tokens configured (loopback only): every scope, named by its client id. */
+export function anonymousMqttPrincipal(clientId: string): Principal {
+  return { name: clientId, scopes: ['admin', 'staff', 'kiosk', 'monitor'] };
+}
+
+/**
+ * Who a client of an external broker is: with Mosquitto's `use_username_as_clientid`
+ * (docs/mqtt.md) the client id is the user, named after its token.
+ */
+export function externalMqttPrincipal(
+  tokens: ReadonlyArray<{ name: string; scopes: ReadonlyArray<Scope> }>,
+  clientId: string,
+): Principal | undefined {
+  if (tokens.length === 0) return anonymousMqttPrincipal(clientId);
+  const token = tokens.find((t) => t.name === clientId);
+  return token && { name: token.name, scopes: token.scopes };
+}
 
 /** The user name the gateway's own MQTT client presents to the embedded broker. */
 export const GATEWAY_MQTT_USERNAME = 'carrel-gateway';
@@ -18,6 +37,11 @@ export interface BrokerAuth {
   authenticate(attempt: ConnectAttempt): BrokerGrant;
   /** What the gateway's own MqttApi client must present. Random per start, never logged. */
   gatewayCredential: MqttCredential;
+  /**
+   * Who a client is, for the scopes of the actions it asks for: the token its
+   * client id is bound to (every scope when no tokens are configured, as on HTTP).
+   */
+  principalOf(clientId: string): Principal | undefined;
 }
 
 export interface BrokerAuthOptions {
@@ -55,12 +79,18 @@ function sameSecret(presented: Buffer, expected: Buffer): boolean {
 export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
   const gatewayPassword = randomBytes(24).toString('base64url');
   const gatewayDigest = digest(gatewayPassword);
-  const tokens = options.tokens.map((t) => ({ digest: digest(t.token), role: roleOfScopes(t.scopes) }));
+  const tokens = options.tokens.map((t) => ({
+    digest: digest(t.token),
+    role: roleOfScopes(t.scopes),
+    principal: { name: t.name, scopes: t.scopes } satisfies Principal,
+  }));
   const bindings = new ClientIdBindings<(typeof tokens)[number]>(options.maxClientIdBindings);
   const { topics } = options;
 
   return {
     gatewayCredential: { username: GATEWAY_MQTT_USERNAME, password: gatewayPassword },
+    principalOf: (clientId) =>
+      tokens.length === 0 ? anonymousMqttPrincipal(clientId) : bindings.holderOf(clientId)?.principal,
     authenticate({ clientId, username, password, connected }) {
       if (username === GATEWAY_MQTT_USERNAME) {
         return password !== undefined && sameSecret(password, gatewayDigest) ? true : 'bad_credentials';

@@ -19,6 +19,11 @@ export class ClientIdBindings<Holder> {
     return this.holders.size;
   }
 
+  /** Who holds `clientId` now, if anyone. */
+  holderOf(clientId: string): Holder | undefined {
+    return this.holders.get(clientId);
+  }
+
   /**
    * Binds `clientId` to `holder` unless another holder has it. `connected`
    * tells whether a client id is in use now (such a binding is never forgotten).

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { CarrelConfig } from '../../gateway/config/schema.js';
+import type { MqttConfig } from '../../gateway/config/schema.js';
 import type { MqttCredential } from './auth.js';
 
 /** Where and how the gateway's MqttApi connects. */
@@ -21,7 +21,7 @@ function dialHost(host: string): string {
 
 /** The broker URL for the config: the embedded broker's bound address, or the external URL as given. */
 export function mqttBrokerUrlFor(
-  mqtt: CarrelConfig['mqtt'],
+  mqtt: MqttConfig,
   embeddedBroker?: { host: string; port: number },
 ): string | undefined {
   switch (mqtt.mode) {
@@ -45,7 +45,7 @@ export function mqttBrokerUrlFor(
  * credential from `createBrokerAuth`.
  */
 export function mqttConnectionFor(
-  mqtt: CarrelConfig['mqtt'],
+  mqtt: MqttConfig,
   embeddedBroker?: { host: string; port: number },
   gatewayCredential?: MqttCredential,
 ): MqttConnection | undefined {

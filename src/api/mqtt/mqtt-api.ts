@@ -4,6 +4,7 @@ import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../devices/device-state.js';
 import type { EventBus } from '../../gateway/event-bus.js';
+import type { Principal } from '../http/auth.js';
 import { ClientLink } from './client-link.js';
 import type { LocalBroker } from './embedded-broker.js';
 import { EmbeddedLink } from './embedded-link.js';
@@ -20,6 +21,10 @@ export interface MqttApiCommonOptions {
   deviceStates: () => DeviceState[];
   /** Request actions by name; what `clients/<clientId>/request/<action>` calls. */
   actions: Readonly<Record<string, MqttAction>>;
+  /** Who a client is (its credential's scopes), from its client id. */
+  principalOf?: (clientId: string) => Principal | undefined;
+  /** Each device event as it may leave the gateway (patron privacy at the API edge). */
+  publicEvent?: (event: DeviceEvent) => DeviceEvent;
   clock?: Clock;
   /** `start()` gives up after this long. */
   connectTimeoutMs?: number;
@@ -78,6 +83,7 @@ export class MqttApi {
     this.requests = new RequestDispatcher({
       topics: this.topics,
       actions: options.actions,
+      ...(options.principalOf ? { principalOf: options.principalOf } : {}),
       logger: this.logger,
       clock: this.clock,
       respond: (response) => this.publishResponse(response),
@@ -220,7 +226,8 @@ export class MqttApi {
       );
       return;
     }
-    this.guarded(() => this.publish(link, this.topics.deviceEvent(event.device, event.type), event));
+    const published = this.options.publicEvent ? this.options.publicEvent(event) : event;
+    this.guarded(() => this.publish(link, this.topics.deviceEvent(event.device, event.type), published));
   }
 
   private publishResponse(response: OutgoingResponse): void {

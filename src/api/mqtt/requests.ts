@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { type Clock, systemClock, withDeadline } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { Principal } from '../http/auth.js';
+import { ApiProblem } from '../http/problem.js';
+import type { MqttAction } from '../operations.js';
 import type { CarrelTopics, MqttResponse } from './topics.js';
 
-/** What MQTT calls to do the work of one action. Throws a CarrelError for a stable error code. */
-export type MqttAction = (data: unknown) => Promise<unknown>;
+export type { MqttAction } from '../operations.js';
 
 /** One PUBLISH on `clients/<clientId>/request/<action>`, as received. */
 export interface IncomingRequest {
@@ -28,6 +30,8 @@ export interface OutgoingResponse {
 export interface RequestDispatcherOptions {
   topics: CarrelTopics;
   actions: Readonly<Record<string, MqttAction>>;
+  /** Who a client is (its credential's scopes), from its client id; undefined when unknown. */
+  principalOf?: (clientId: string) => Principal | undefined;
   respond: (response: OutgoingResponse) => void;
   logger: Logger;
   clock?: Clock;
@@ -139,7 +143,10 @@ export class RequestDispatcher {
         const data = await withDeadline(
           this.clock,
           `mqtt-request:${request.action}`,
-          action(parsed.data),
+          action(parsed.data, {
+            clientId: request.clientId,
+            principal: this.options.principalOf?.(request.clientId),
+          }),
           this.timeoutMs,
           () =>
             new CarrelError('timeout', `action "${request.action}" did not finish in ${this.timeoutMs} ms`),
@@ -166,6 +173,7 @@ export class RequestDispatcher {
 
   private describeFailure(action: string, error: unknown): { code: string; message: string } {
     if (error instanceof CarrelError) return { code: error.code, message: error.message };
+    if (error instanceof ApiProblem) return { code: error.code, message: error.detail ?? error.title };
     if (error instanceof z.ZodError) return { code: 'bad_request', message: z.prettifyError(error) };
     // Our bug: say so in the log, give the requester nothing of the internals.
     this.options.logger.error({ action, err: describeError(error) }, 'MQTT action failed');

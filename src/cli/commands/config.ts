@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
+import { jsonSchemaText, runConfigCheck } from '../../app/config.js';
 import { CarrelError } from '../../core/errors.js';
-import { runConfigCheck } from '../../gateway/config/check.js';
-import { generateJsonSchema } from '../../gateway/config/json-schema.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage:
@@ -15,7 +14,7 @@ export const configCommand: Command = {
       return runConfigCheck(file, (line) => console.log(line));
     }
     if (action === 'schema' && extra.length === 0) {
-      const text = `${JSON.stringify(generateJsonSchema(), null, 2)}\n`;
+      const text = jsonSchemaText();
       if (file) writeFileSync(file, text);
       else process.stdout.write(text);
       return 0;

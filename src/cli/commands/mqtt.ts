@@ -1,8 +1,8 @@
 import { MOSQUITTO_CONF_LINES, mosquittoAcl } from '../../api/mqtt/mosquitto-acl.js';
 import { CarrelTopics } from '../../api/mqtt/topics.js';
+import { loadConfigFile } from '../../app/config.js';
 import { CarrelError, ConfigError } from '../../core/errors.js';
 import { formatConfigErrors } from '../../gateway/config/format.js';
-import { loadConfigFile } from '../../gateway/config/load.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from './index.js';
 

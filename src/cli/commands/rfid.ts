@@ -177,15 +177,13 @@ function scanOptions(argv: string[]): ScanOptions {
 export async function scan(argv: string[], io: ScanIo = {}): Promise<number> {
   const options = scanOptions(argv);
   const write = io.write ?? ((line: string) => console.log(line));
-  const [{ systemClock }, { createLogger }, rfid, { TcpTransport }, { SerialTransport }, { decodeDeskTag }] =
-    await Promise.all([
-      import('../../core/clock.js'),
-      import('../../core/logger.js'),
-      import('../../devices/rfid/index.js'),
-      import('../../devices/transport/tcp.js'),
-      import('../../devices/transport/serial.js'),
-      import('../../gateway/devices/rfid-reader.js'),
-    ]);
+  const [{ systemClock }, { createLogger }, rfid, { TcpTransport }, { SerialTransport }] = await Promise.all([
+    import('../../core/clock.js'),
+    import('../../core/logger.js'),
+    import('../../devices/rfid/index.js'),
+    import('../../devices/transport/tcp.js'),
+    import('../../devices/transport/serial.js'),
+  ]);
   const line = options.protocol === 'feig' ? rfid.FEIG_SERIAL_DEFAULTS : rfid.THREEM_SERIAL_DEFAULTS;
   const transport = options.tcp
     ? new TcpTransport({ ...options.tcp, clock: systemClock })
@@ -201,7 +199,6 @@ export async function scan(argv: string[], io: ScanIo = {}): Promise<number> {
     clock,
     logger: createLogger({ level: 'warn', destination: process.stderr }),
     inventoryIntervalMs: 100,
-    decode: decodeDeskTag,
   });
   const print = (type: string, data: Record<string, unknown>) => {
     const time = new Date(clock.now()).toISOString();

@@ -1,11 +1,11 @@
+import { type CarrelConfig, loadConfigFile } from '../../app/config.js';
+import { defaultDeskConfig } from '../../app/default-desk.js';
 import { createDesk } from '../../app/desk.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
-import { defaultDeskConfig } from '../../gateway/config/default-desk.js';
 import { formatConfigErrors } from '../../gateway/config/format.js';
-import { deepFreeze, loadConfigFile } from '../../gateway/config/load.js';
-import type { CarrelConfig } from '../../gateway/config/schema.js';
+import { deepFreeze } from '../../gateway/config/load.js';
 import { SystemdNotifier } from '../../gateway/sd-notify.js';
 import { parseCommandArgs, portOption } from '../args.js';
 import { carrelVersion } from '../version.js';

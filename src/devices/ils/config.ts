@@ -25,21 +25,28 @@ export const ilsExtraFieldSchema = z
   })
   .strict();
 
+/** The TLS settings of a link to the ILS, as fields (a transport adds them to its own). */
+export const ilsTlsFields = {
+  /** PEM file of the CA that signed the ILS's certificate (default: the system's CAs). */
+  caFile: z.string().min(1).optional(),
+  /** Client certificate and key (PEM files) for ILSs that ask for one. */
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  /** Name the ILS's certificate must carry, sent as SNI (default: host). */
+  serverName: z.string().min(1).optional(),
+  rejectUnauthorized: z.boolean().default(true),
+};
+
+/** certFile and keyFile go together. */
+export const certAndKeyTogether = {
+  check: (tls: { certFile?: string | undefined; keyFile?: string | undefined }) =>
+    (tls.certFile === undefined) === (tls.keyFile === undefined),
+  message: 'certFile and keyFile go together',
+} as const;
+
 export const ilsTlsSchema = z
-  .object({
-    /** PEM file of the CA that signed the ILS's certificate (default: the system's CAs). */
-    caFile: z.string().min(1).optional(),
-    /** Client certificate and key (PEM files) for ILSs that ask for one. */
-    certFile: z.string().min(1).optional(),
-    keyFile: z.string().min(1).optional(),
-    /** Name the ILS's certificate must carry, sent as SNI (default: host). */
-    serverName: z.string().min(1).optional(),
-    rejectUnauthorized: z.boolean().default(true),
-  })
-  .strict()
-  .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
-    message: 'certFile and keyFile go together',
-  });
+  .strictObject(ilsTlsFields)
+  .refine(certAndKeyTogether.check, { message: certAndKeyTogether.message });
 
 export const ilsPoolSchema = z
   .object({

@@ -24,6 +24,7 @@ import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
 import { normalizeUid, type TagUid } from '../../protocols/iso15693/uid.js';
+import { decodeItemTag, isPatronCard } from '../../protocols/rfid/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import { findIncompleteSets, type IncompleteSet } from './item-sets.js';
 import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.js';
@@ -34,7 +35,7 @@ import {
   type SecurityOptions,
   type SecurityOutcome,
 } from './security.js';
-import { decodeLibraryTag, type TagDecoder, type TagItem } from './tag-item.js';
+import type { TagItem } from './tag-item.js';
 
 export interface RfidPadOptions {
   id: string;
@@ -54,8 +55,6 @@ export interface RfidPadOptions {
   /** Memory images kept by UID. Default 1000. */
   cacheSize?: number;
   security?: Partial<SecurityOptions>;
-  /** Turns user memory into an item; decodeTag() from src/protocols/rfid by default. */
-  decode?: TagDecoder;
 }
 
 /** A tag as the pad knows it. */
@@ -108,7 +107,6 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private readonly readAttempts: number;
   private readonly cacheSize: number;
   private readonly security: SecurityOptions;
-  private readonly decode: TagDecoder;
   private readonly present = new Map<TagUid, Presence>();
   private readonly cache = new Map<TagUid, CachedTag>();
   private readonly securityJobs = new Map<TagUid, SecurityJob>();
@@ -135,7 +133,6 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.readAttempts = Math.max(1, options.readAttempts ?? 3);
     this.cacheSize = Math.max(this.maxTags, options.cacheSize ?? 1000);
     this.security = { ...DEFAULT_SECURITY, ...options.security };
-    this.decode = options.decode ?? decodeLibraryTag;
     this.reader.on('close', (error) => this.onReaderClosed(error));
     this.lastCondition = JSON.stringify({ s: 'online', r: null, tags: 0, pendingSecurity: 0 });
   }
@@ -341,14 +338,16 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private leave(presence: Presence): void {
     this.present.delete(presence.uid);
     if (!presence.announced) return;
+    const item = this.cache.get(presence.uid)?.item;
     this.publish('tag_left', {
       uid: presence.uid,
-      primaryItemId: this.cache.get(presence.uid)?.item?.primaryItemId ?? null,
+      primaryItemId: item?.primaryItemId ?? null,
+      ...(item?.typeOfUsage ? { typeOfUsage: item.typeOfUsage } : {}),
     });
   }
 
   private remember(uid: TagUid, info: SystemInfo, memory: Uint8Array): void {
-    const decoded = this.decode(memory, info.dsfid === undefined ? {} : { dsfid: info.dsfid });
+    const decoded = decodeItemTag(memory, info.dsfid === undefined ? {} : { dsfid: info.dsfid });
     const entry: CachedTag =
       'error' in decoded
         ? { info, memory, item: null, decodeError: decoded.error }
@@ -377,11 +376,12 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     };
   }
 
+  /** Items on the pad, for multi-part sets: a patron card is never part of one (its id is a patron's). */
   private presentItems(): TagItem[] {
     const items: TagItem[] = [];
     for (const presence of this.present.values()) {
       const item = presence.announced ? this.cache.get(presence.uid)?.item : undefined;
-      if (item) items.push(item);
+      if (item && !isPatronCard(item)) items.push(item);
     }
     return items;
   }

@@ -9,13 +9,6 @@ import {
   type Sip2EnumValue,
   type Sip2Message,
 } from '../../protocols/sip2/index.js';
-import {
-  type CirculationKind,
-  CirculationRefusal,
-  patronReasons,
-  type RefusalReason,
-  reasonFromWording,
-} from './reasons.js';
 import type {
   CheckinAlertType,
   CheckinResult,
@@ -30,7 +23,14 @@ import type {
   PatronView,
   RenewAllResult,
   RenewalResult,
-} from './types.js';
+} from '../contracts/circulation.js';
+import {
+  type CirculationKind,
+  CirculationRefusal,
+  patronReasons,
+  type RefusalReason,
+  reasonFromWording,
+} from './reasons.js';
 
 export interface MappingOptions {
   /** IANA zone the ILS writes local times in; default the machine's. */

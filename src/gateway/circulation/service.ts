@@ -7,10 +7,31 @@
 import { type Clock, systemClock } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import { type IlsClient, IlsError } from '../../devices/ils/index.js';
-import type { PaymentType, SummaryItems } from '../../protocols/sip2/index.js';
+import type { SummaryItems } from '../../protocols/sip2/index.js';
+import type {
+  CheckinAnswer,
+  CheckoutAnswer,
+  CheckoutRequest,
+  CirculationContext,
+  CirculationService,
+  CirculationTransaction,
+  EndSessionResult,
+  FeePaymentRequest,
+  FeePaymentResult,
+  HoldRequest,
+  HoldResult,
+  HoldView,
+  ItemInformationResult,
+  LoanView,
+  OfflineAcceptance,
+  PatronRef,
+  PatronView,
+  RenewAllResult,
+  RenewalResult,
+} from '../contracts/circulation.js';
+import type { OfflineIntake, OfflineOrdering } from '../contracts/offline.js';
 import { OfflineError } from '../offline/errors.js';
-import type { OfflineOrderingKeys, OfflineTransactionInput } from '../offline/journal.js';
-import type { OfflineOrdering } from '../offline/replayer.js';
+import type { OfflineOrderingKeys } from '../offline/journal.js';
 import {
   checkinResult,
   checkoutResult,
@@ -26,52 +47,6 @@ import {
   renewalResult,
 } from './mapping.js';
 import { type CirculationKind, CirculationRefusal, patronReasons } from './reasons.js';
-import type {
-  CheckinAnswer,
-  CheckoutAnswer,
-  CirculationContext,
-  CirculationTransaction,
-  EndSessionResult,
-  FeePaymentResult,
-  HoldResult,
-  HoldView,
-  ItemInformationResult,
-  LoanView,
-  OfflineAcceptance,
-  PatronView,
-  RenewAllResult,
-  RenewalResult,
-} from './types.js';
-
-export interface PatronRef {
-  patron: string;
-  pin?: string | undefined;
-}
-
-export interface CheckoutRequest extends PatronRef {
-  item: string;
-  feeAcknowledged?: boolean | undefined;
-}
-
-export interface HoldRequest extends PatronRef {
-  item?: string | undefined;
-  title?: string | undefined;
-  pickupLocation?: string | undefined;
-}
-
-export interface FeePaymentRequest extends PatronRef {
-  /** Decimal, e.g. `7.50`. */
-  amount: string;
-  feeId?: string | undefined;
-  paymentType?: PaymentType | undefined;
-  currency?: string | undefined;
-}
-
-/** The offline journal as the service needs it; OfflineJournal fits it. */
-export interface OfflineIntake {
-  /** Commits the transaction or throws an OfflineError (offline_not_allowed, offline_limit_reached…). */
-  accept(transaction: OfflineTransactionInput): { id: string; sequence: number };
-}
 
 /** What a patron reads when a transaction was accepted offline. */
 export const OFFLINE_SCREEN_MESSAGE =
@@ -80,7 +55,7 @@ export const OFFLINE_SCREEN_MESSAGE =
 /** ILS errors that mean it could not be reached (a lost answer has already been checked by the client). */
 const UNREACHABLE: ReadonlySet<string> = new Set(['ils_offline', 'ils_timeout', 'ils_connection_lost']);
 
-export interface CirculationServiceOptions {
+export interface IlsCirculationOptions {
   /** The ILS client; throws when the ILS link is not running. */
   ils: () => IlsClient;
   /** Statistics hook: one call per request, no patron data. */
@@ -106,26 +81,6 @@ export interface CirculationServiceOptions {
   clock?: Clock;
 }
 
-/** What the API layer calls. */
-export interface CirculationApi {
-  /**
-   * Who the patron is, in one request (no loans or holds listed): for a kiosk
-   * login. Strict: no valid-patron (BL Y), or a PIN given without a valid-password
-   * answer (CQ Y), is a refusal.
-   */
-  identifyPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
-  lookUpPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
-  checkout(request: CheckoutRequest, context?: CirculationContext): Promise<CheckoutAnswer>;
-  checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinAnswer>;
-  renew(request: PatronRef & { item: string }, context?: CirculationContext): Promise<RenewalResult>;
-  renewAll(request: PatronRef, context?: CirculationContext): Promise<RenewAllResult>;
-  placeHold(request: HoldRequest, context?: CirculationContext): Promise<HoldResult>;
-  cancelHold(request: HoldRequest, context?: CirculationContext): Promise<HoldResult>;
-  payFee(request: FeePaymentRequest, context?: CirculationContext): Promise<FeePaymentResult>;
-  item(item: string, context?: CirculationContext): Promise<ItemInformationResult>;
-  endSession(request: PatronRef, context?: CirculationContext): Promise<EndSessionResult>;
-}
-
 const LISTS: Array<keyof PatronLists & SummaryItems> = [
   'chargedItems',
   'overdueItems',
@@ -134,10 +89,10 @@ const LISTS: Array<keyof PatronLists & SummaryItems> = [
   'fineItems',
 ];
 
-export class CirculationService implements CirculationApi {
+export class IlsCirculation implements CirculationService {
   private readonly maxItemDetails: number;
 
-  constructor(private readonly options: CirculationServiceOptions) {
+  constructor(private readonly options: IlsCirculationOptions) {
     this.maxItemDetails = options.maxItemDetails ?? 50;
   }
 

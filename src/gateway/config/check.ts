@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../core/errors.js';
 import { formatConfigErrors } from './format.js';
-import { describeReadProblem, parseConfigText } from './load.js';
+import { type ConfigSpec, describeReadProblem, parseConfigWith } from './load.js';
 import { configFormatFor } from './syntax.js';
 
 function count(n: number, noun: string): string {
@@ -13,6 +13,7 @@ function count(n: number, noun: string): string {
  * or prints every problem and returns 2. Never a stack trace for a bad or unreadable file.
  */
 export function runConfigCheck(
+  spec: ConfigSpec<{ devices: readonly unknown[]; simulators: readonly unknown[] }>,
   path: string,
   out: (line: string) => void,
   env: NodeJS.ProcessEnv = process.env,
@@ -25,8 +26,12 @@ export function runConfigCheck(
     return 2;
   }
   try {
-    const config = parseConfigText(text, configFormatFor(path), env);
+    const notes: string[] = [];
+    const config = parseConfigWith(spec, text, configFormatFor(path), env, {
+      onMigrated: (note) => notes.push(note),
+    });
     out(`ok: ${count(config.devices.length, 'device')}, ${count(config.simulators.length, 'simulator')}`);
+    for (const note of notes) out(`migrated: ${note}`);
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

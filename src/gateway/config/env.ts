@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these are literal ${env:NAME} references, not templates
-import { type ConfigIssue, formatConfigPath } from './issues.js';
+import { type ConfigIssue, formatConfigPath } from '../../core/config-issues.js';
 
 /** A whole value of the form `${env:NAME}`. */
 const REFERENCE = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/;

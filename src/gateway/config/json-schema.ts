@@ -1,6 +1,4 @@
-import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { configSchema } from './schema.js';
 
 /**
  * The JSON Schema of the config *file* (input side: defaults are optional), for editor
@@ -8,7 +6,7 @@ import { configSchema } from './schema.js';
  * a simulator that is not configured) cannot be expressed and are left out; Carrel still
  * checks them when it loads the file.
  */
-export function generateJsonSchema(): Record<string, unknown> {
+export function generateJsonSchema(configSchema: z.ZodType): Record<string, unknown> {
   const schema = z.toJSONSchema(configSchema, {
     io: 'input',
     target: 'draft-2020-12',
@@ -23,11 +21,6 @@ export function generateJsonSchema(): Record<string, unknown> {
 }
 
 /** The text written to schema/carrel.schema.json: stable key order, two-space indent, final newline. */
-export function jsonSchemaText(): string {
-  return `${JSON.stringify(generateJsonSchema(), null, 2)}\n`;
-}
-
-/** Writes the JSON Schema to `path` (what `carrel config schema --write` does). */
-export function writeJsonSchema(path: string): void {
-  writeFileSync(path, jsonSchemaText());
+export function jsonSchemaText(configSchema: z.ZodType): string {
+  return `${JSON.stringify(generateJsonSchema(configSchema), null, 2)}\n`;
 }

@@ -1,27 +1,45 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import {
+  type ConfigIssue,
+  describeZodIssue,
+  formatConfigPath,
+  suggestKey,
+} from '../../core/config-issues.js';
 import { ConfigError } from '../../core/errors.js';
 import { substituteEnv } from './env.js';
-import { type ConfigIssue, describeZodIssue, formatConfigPath, suggestKey } from './issues.js';
-import { type MigrationOptions, migrateConfig, type RawConfig } from './migrations.js';
-import { type CarrelConfig, CURRENT_CONFIG_VERSION, configSchema } from './schema.js';
+import { type ConfigMigrations, type MigrationOptions, migrateConfig, type RawConfig } from './migrations.js';
 import { knownKeysAt } from './schema-keys.js';
 import { type ConfigFormat, configFormatFor, parseConfigSyntax } from './syntax.js';
 
-export type { ConfigIssue } from './issues.js';
+export type { ConfigIssue } from '../../core/config-issues.js';
 export type { ConfigFormat } from './syntax.js';
 
-export type LoadOptions = MigrationOptions;
+/** What a configuration format is: its schema, its version and the steps from older versions. */
+export interface ConfigSpec<Config> {
+  schema: z.ZodType<Config, unknown>;
+  currentVersion: number;
+  migrations: ConfigMigrations;
+}
+
+export interface LoadOptions extends MigrationOptions {
+  /** Told what each migration step changed ("the ils section is now the device ils"). */
+  onMigrated?: (note: string) => void;
+}
 
 /** Stands in for zod's own wording, so we can tell it apart from messages the schema wrote. */
 const DEFAULT_MESSAGE = '\u0000carrel-default';
 
 /** Turns zod's issues into Carrel's: one per problem, each with a path and a sentence. */
-export function describeSchemaIssues(issues: ReadonlyArray<z.core.$ZodIssue>, raw: unknown): ConfigIssue[] {
+export function describeSchemaIssues(
+  schema: z.core.$ZodType,
+  issues: ReadonlyArray<z.core.$ZodIssue>,
+  raw: unknown,
+): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      const known = knownKeysAt(configSchema, issue.path, raw);
+      const known = knownKeysAt(schema, issue.path, raw);
       for (const key of issue.keys) {
         const suggestion = suggestKey(key, known);
         const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
@@ -55,12 +73,13 @@ function isRawConfig(value: unknown): value is RawConfig {
  * Parses, substitutes `${env:NAME}`, migrates and validates configuration text.
  * Throws ConfigError listing every problem found, each with its path.
  */
-export function parseConfigText(
+export function parseConfigWith<Config>(
+  spec: ConfigSpec<Config>,
   text: string,
   format: ConfigFormat,
   env: NodeJS.ProcessEnv = process.env,
   options: LoadOptions = {},
-): CarrelConfig {
+): Config {
   const syntax = parseConfigSyntax(text, format);
   if (!syntax.ok) throw new ConfigError(syntax.issues);
 
@@ -72,22 +91,26 @@ export function parseConfigText(
   let raw = substituted.value;
   if (!isRawConfig(raw)) throw new ConfigError(issues);
 
-  const migration = migrateConfig(raw, options);
+  const migration = migrateConfig(raw, {
+    migrations: options.migrations ?? spec.migrations,
+    currentVersion: options.currentVersion ?? spec.currentVersion,
+  });
   if (!migration.ok) {
     issues.push(...migration.issues);
     // A file from a newer Carrel would only produce noise; a file missing its version
     // is checked as if it had the current one, so every other mistake shows too.
     if (raw.version !== undefined && raw.version !== null) throw new ConfigError(issues);
-    raw = { ...raw, version: options.currentVersion ?? CURRENT_CONFIG_VERSION };
+    raw = { ...raw, version: options.currentVersion ?? spec.currentVersion };
     reported.add('version');
   } else {
     raw = migration.raw;
+    for (const note of migration.notes) options.onMigrated?.(note);
   }
 
-  const result = configSchema.safeParse(raw, { reportInput: true, error: () => DEFAULT_MESSAGE });
+  const result = spec.schema.safeParse(raw, { reportInput: true, error: () => DEFAULT_MESSAGE });
   if (result.success && issues.length === 0) return deepFreeze(result.data);
   if (!result.success) {
-    for (const issue of describeSchemaIssues(result.error.issues, raw)) {
+    for (const issue of describeSchemaIssues(spec.schema, result.error.issues, raw)) {
       if (!reported.has(issue.path)) issues.push(issue);
     }
   }
@@ -111,16 +134,17 @@ export function describeReadProblem(error: unknown): string {
 }
 
 /** Reads and validates a YAML (`.yaml`, `.yml`) or JSON (`.json`) configuration file. */
-export function loadConfigFile(
+export function loadConfigFileWith<Config>(
+  spec: ConfigSpec<Config>,
   path: string,
   env: NodeJS.ProcessEnv = process.env,
   options: LoadOptions = {},
-): CarrelConfig {
+): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError([{ path: '', message: `cannot read ${path}: ${describeReadProblem(error)}` }]);
   }
-  return parseConfigText(text, configFormatFor(path), env, options);
+  return parseConfigWith(spec, text, configFormatFor(path), env, options);
 }

@@ -1,21 +1,55 @@
-import type { ConfigIssue } from './issues.js';
+import type { ConfigIssue } from '../../core/config-issues.js';
 import { CURRENT_CONFIG_VERSION } from './schema.js';
 
 /** Raw configuration data as read from the file, before validation. */
 export type RawConfig = Record<string, unknown>;
 
-/** Turns a version-N file into a version-(N+1) file. Receives its own copy and may change it. */
-export type ConfigMigration = (raw: RawConfig) => RawConfig;
+/**
+ * Turns a version-N file into a version-(N+1) file. Receives its own copy and
+ * may change it; says what it changed through `note`, for `carrel config check`.
+ */
+export type ConfigMigration = (raw: RawConfig, note: (text: string) => void) => RawConfig;
 
 /** Keyed by the version a step migrates *from*. */
 export type ConfigMigrations = Readonly<Record<number, ConfigMigration>>;
 
+function isMapping(value: unknown): value is RawConfig {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /**
- * The stepwise migrations of Carrel's own config format. Version 1 is the first, so
- * there are none yet. When version 2 comes, add `1: (raw) => …` here and raise
- * CURRENT_CONFIG_VERSION in schema.ts.
+ * Version 1 → 2: the ILS is an ordinary device. The `ils:` section becomes the
+ * first entry of `devices:`, `{ id: ils, kind: ils, transport, …settings }`,
+ * its address as the transport: `simulator` → `{ type: simulator }`, `tls` →
+ * `{ type: tls, host, port, …tls }`, else `{ type: tcp, host, port }`.
  */
-export const configMigrations: ConfigMigrations = {};
+export function moveIlsIntoDevices(raw: RawConfig, note: (text: string) => void): RawConfig {
+  const { ils, ...rest } = raw;
+  if (ils === undefined) return rest;
+  if (!isMapping(ils)) return raw; // not a section at all: the schema says so, at `ils`
+  const { host, port, tls, simulator, ...settings } = ils;
+  const transport =
+    simulator !== undefined
+      ? { type: 'simulator', simulator }
+      : isMapping(tls)
+        ? { type: 'tls', host, port, ...tls }
+        : { type: 'tcp', host, port };
+  const device = { id: 'ils', kind: 'ils', ...settings, transport };
+  const devices = rest.devices;
+  note(
+    `the "ils" section is now the device "ils" (devices[0], kind ils, transport ${String(transport.type)}); version 2`,
+  );
+  if (devices === undefined) return { ...rest, devices: [device] };
+  if (Array.isArray(devices)) return { ...rest, devices: [device, ...devices] };
+  return { ...rest, devices }; // not a list: the schema says so, at `devices`
+}
+
+/**
+ * The stepwise migrations of Carrel's own config format, keyed by the version a
+ * step starts from. When version N+1 comes, add `N: (raw, note) => …` here and
+ * raise CURRENT_CONFIG_VERSION in schema.ts. Shipped steps are never edited.
+ */
+export const configMigrations: ConfigMigrations = { 1: moveIlsIntoDevices };
 
 export interface MigrationOptions {
   migrations?: ConfigMigrations;
@@ -23,7 +57,7 @@ export interface MigrationOptions {
 }
 
 export type MigrationResult =
-  | { ok: true; raw: RawConfig; from: number }
+  | { ok: true; raw: RawConfig; from: number; notes: string[] }
   | { ok: false; issues: ConfigIssue[] };
 
 /**
@@ -50,6 +84,7 @@ export function migrateConfig(raw: RawConfig, options: MigrationOptions = {}): M
   }
 
   let migrated = raw;
+  const notes: string[] = [];
   for (let step = version; step < current; step++) {
     const migration = migrations[step];
     if (!migration) {
@@ -57,10 +92,10 @@ export function migrateConfig(raw: RawConfig, options: MigrationOptions = {}): M
         `${version} is not a config version this Carrel can read (the first is ${firstVersion(migrations, current)})`,
       );
     }
-    migrated = migration(structuredClone(migrated));
+    migrated = migration(structuredClone(migrated), (text) => notes.push(text));
     migrated.version = step + 1;
   }
-  return { ok: true, raw: migrated, from: version };
+  return { ok: true, raw: migrated, from: version, notes };
 }
 
 function firstVersion(migrations: ConfigMigrations, current: number): number {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ConfigPath } from './issues.js';
+import type { ConfigPath } from '../../core/config-issues.js';
 
 type AnySchema = z.core.$ZodType;
 

@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
-import type { ConfigIssue } from './issues.js';
+import type { ConfigIssue } from '../../core/config-issues.js';
 
 export type ConfigFormat = 'yaml' | 'json';
 
@@ -70,7 +70,7 @@ export function parseConfigSyntax(text: string, format: ConfigFormat): SyntaxRes
   if (!result.ok) return result;
   const { raw } = result;
   if (raw === null || raw === undefined) {
-    return { ok: false, issues: [{ path: '', message: 'the file is empty; start it with `version: 1`' }] };
+    return { ok: false, issues: [{ path: '', message: 'the file is empty; start it with `version: 2`' }] };
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return {

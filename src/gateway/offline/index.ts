@@ -16,9 +16,8 @@ export {
 export { type OfflinePolicy, type OfflinePolicyInput, offlinePolicySchema } from './policy.js';
 export { refusalReason } from './refusal.js';
 export {
+  type IlsForReplay,
   type OfflineEvent,
-  type OfflineIlsPort,
-  type OfflineOrdering,
   OfflineReplayer,
   type OfflineReplayerOptions,
   type OfflineReplayReport,

@@ -23,7 +23,7 @@ import type {
 import { refusalReason } from './refusal.js';
 
 /** The part of the IlsClient the replayer needs; IlsClient fits it. */
-export interface OfflineIlsPort {
+export interface IlsForReplay {
   itemInformation(item: string): Promise<{ message: Sip2Message<'itemInformationResponse'> }>;
   /**
    * Asked when an item is on loan and the 18 does not name the borrower (SIP2
@@ -66,7 +66,7 @@ export interface OfflineReplayReport {
 
 export interface OfflineReplayerOptions {
   journal: OfflineJournal;
-  ils: OfflineIlsPort;
+  ils: IlsForReplay;
   onEvent?: (event: OfflineEvent) => void;
   logger?: Logger;
 }
@@ -77,15 +77,6 @@ export interface OfflineReplayerOptions {
  * answering first, so the request should be taken offline, behind its backlog.
  */
 export type OfflineSettleOutcome = 'clear' | 'unreachable';
-
-/** The offline backlog as request paths need it (circulation, the SIP2 relay); OfflineFeature fits it. */
-export interface OfflineOrdering {
-  /**
-   * Resolves once nothing journaled about these items or this patron waits for
-   * replay (replaying it first); `unreachable` when the ILS stopped answering.
-   */
-  settle(keys: OfflineOrderingKeys): Promise<OfflineSettleOutcome>;
-}
 
 interface SettleWaiter {
   keys: OfflineOrderingKeys;
@@ -101,7 +92,7 @@ const PERMANENT_ERRORS: ReadonlySet<string> = new Set(['ils_bad_request']);
 
 export class OfflineReplayer {
   private readonly journal: OfflineJournal;
-  private readonly ils: OfflineIlsPort;
+  private readonly ils: IlsForReplay;
   private readonly onEvent: (event: OfflineEvent) => void;
   private readonly logger: Logger;
   private running: Promise<OfflineReplayReport> | undefined;

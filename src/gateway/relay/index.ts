@@ -18,8 +18,8 @@ export {
 } from './offline.js';
 export { Sip2RelayServer, type Sip2RelayServerOptions } from './server.js';
 export {
+  type IlsForRelay,
   MAX_FAILED_LOGINS,
-  type RelayIlsPort,
   type RelayOfflineHandler,
   type RelayOfflineOutcome,
 } from './session.js';

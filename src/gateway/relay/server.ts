@@ -17,19 +17,19 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { Clock } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { OfflineOrdering } from '../contracts/offline.js';
 import type { Feature } from '../feature.js';
-import type { OfflineOrdering } from '../offline/index.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
-import { type RelayIlsPort, type RelayOfflineHandler, RelaySession } from './session.js';
+import { type IlsForRelay, type RelayOfflineHandler, RelaySession } from './session.js';
 import { SourceConnectionLog } from './source-log.js';
 import type { RelayTransactionListener } from './statistics.js';
 
 export interface Sip2RelayServerOptions {
   config: Sip2RelayConfig;
   /** The ILS link (the pool: `client.pool`), used for every self-check without its own. */
-  ils: RelayIlsPort;
+  ils: IlsForRelay;
   /** The ILS link of an account that maps to its own ILS user; `ils` when undefined. */
-  ilsForAccount?: (account: Sip2RelayAccount) => RelayIlsPort | undefined;
+  ilsForAccount?: (account: Sip2RelayAccount) => IlsForRelay | undefined;
   logger: Logger;
   clock: Clock;
   /** Answers a request taken while the ILS is down (the offline journal); undefined refuses it. */

@@ -6,13 +6,13 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { AnySip2Message, AnySip2MessageInput } from '../../protocols/sip2/index.js';
-import type { OfflineOrdering } from '../offline/index.js';
+import type { OfflineOrdering } from '../contracts/offline.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import type { RelaySession } from './session.js';
 import type { RelayTransactionListener } from './statistics.js';
 
 /** The ILS link as the relay needs it: the pool's `exchange` fits. */
-export interface RelayIlsPort {
+export interface IlsForRelay {
   exchange(request: AnySip2MessageInput): Promise<{ message: AnySip2Message }>;
 }
 
@@ -31,7 +31,7 @@ export type RelayOfflineHandler = (
 
 export interface RelaySessionContext {
   config: Sip2RelayConfig;
-  ilsFor(account: Sip2RelayAccount | undefined): RelayIlsPort;
+  ilsFor(account: Sip2RelayAccount | undefined): IlsForRelay;
   clock: Clock;
   logger: Logger;
   onOffline?: RelayOfflineHandler;

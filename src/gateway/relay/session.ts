@@ -30,7 +30,7 @@ import type { RelaySessionContext } from './session-context.js';
 import { relayTransaction } from './statistics.js';
 
 export type {
-  RelayIlsPort,
+  IlsForRelay,
   RelayOfflineHandler,
   RelayOfflineOutcome,
   RelaySessionContext,

@@ -1,5 +1,5 @@
-import type { CheckinAlertType, IlsDate, Money } from '../circulation/types.js';
-import type { SessionItemSecurity, SessionItemState, SessionItemView } from './types.js';
+import type { CheckinAlertType, IlsDate, Money } from '../contracts/circulation.js';
+import type { SessionItemSecurity, SessionItemState, SessionItemView } from '../contracts/sessions.js';
 
 /** One item in a session: its tags on the pad, its state, and what the ILS said. */
 export class ItemRecord {

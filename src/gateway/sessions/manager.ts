@@ -8,17 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, type TimerHandle, withDeadline } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { DeviceEvent } from '../../devices/device-state.js';
-import type { CirculationApi } from '../circulation/service.js';
-import type { PatronView } from '../circulation/types.js';
-import type { RfidItemView, RfidService } from '../devices/rfid-reader.js';
-import type { EventBus } from '../event-bus.js';
-import type { Feature } from '../feature.js';
-import type { PrinterService } from '../services.js';
-import type { SessionsConfig } from './config.js';
-import { SessionError } from './errors.js';
-import { checkoutReceipt, type ReceiptContext, returnReceipt } from './receipt.js';
-import { SelfCheckSession } from './session.js';
+import { isPatronCard } from '../../protocols/rfid/index.js';
+import type { CirculationService, PatronView } from '../contracts/circulation.js';
 import type {
   EndSessionRequest,
   OpenSessionRequest,
@@ -31,12 +22,21 @@ import type {
   SessionService,
   SessionUpdate,
   SessionView,
-} from './types.js';
+} from '../contracts/sessions.js';
+import type { EventBus } from '../event-bus.js';
+import { receiptPrinters } from '../families/receipt-printer/index.js';
+import { type RfidReaderEvents, type RfidReaderPort, rfidReaders } from '../families/rfid-reader/index.js';
+import { type FamilyEventOf, listenTo, type PortLookup } from '../family.js';
+import type { Feature } from '../feature.js';
+import type { SessionsConfig } from './config.js';
+import { SessionError } from './errors.js';
+import { checkoutReceipt, type ReceiptContext, returnReceipt } from './receipt.js';
+import { SelfCheckSession } from './session.js';
 
 export interface SessionManagerDeps {
-  circulation: CirculationApi;
-  rfid: RfidService;
-  printers: PrinterService;
+  circulation: CirculationService;
+  /** The pads sessions watch and the printers their receipts go to. */
+  devices: PortLookup;
   bus: EventBus;
   clock: Clock;
   logger: Logger;
@@ -64,7 +64,7 @@ export class SessionManager implements Feature, SessionService {
   }
 
   async start(): Promise<void> {
-    this.deps.bus.on('device.event', this, (event) => this.onDeviceEvent(event));
+    listenTo(this.deps.bus, rfidReaders, this, (event) => this.onPadEvent(event));
   }
 
   async stop(): Promise<void> {
@@ -83,14 +83,15 @@ export class SessionManager implements Feature, SessionService {
         `at most ${config.maxOpen} sessions may be open at once`,
       );
     const pad = request.pad ?? null;
-    if (pad !== null) {
-      // Throws device_not_found or not_an_rfid_reader; a reader that is not connected still
-      // lets a kiosk work by barcode, so "unavailable" is tolerated.
-      this.padTags(pad);
+    // Throws device_not_found or not_an_rfid_reader: the session holds the pad's port.
+    const padPort = pad === null ? null : this.deps.devices.port(rfidReaders, pad);
+    if (pad !== null && padPort !== null) {
+      // A reader that is not connected still lets a kiosk work by barcode: "unavailable" is tolerated.
+      this.padTags(padPort);
       if (this.padOwners.has(pad))
         throw new SessionError('pad_in_use', `pad "${pad}" is in use by another session`);
     }
-    const patron = request.mode === 'checkout' ? await this.identify(request, pad, caller) : null;
+    const patron = request.mode === 'checkout' ? await this.identify(request, pad, padPort, caller) : null;
     // The pad may have been claimed while the ILS answered.
     if (pad !== null && this.padOwners.has(pad))
       throw new SessionError('pad_in_use', `pad "${pad}" is in use by another session`);
@@ -110,7 +111,7 @@ export class SessionManager implements Feature, SessionService {
         patron,
         inactivityMs: config.inactivityTimeoutSeconds * 1000,
       },
-      { circulation: this.deps.circulation, rfid: this.deps.rfid, clock: this.deps.clock },
+      { circulation: this.deps.circulation, pad: padPort, clock: this.deps.clock },
     );
     this.sessions.set(session.id, session);
     if (pad !== null) this.padOwners.set(pad, session);
@@ -120,7 +121,7 @@ export class SessionManager implements Feature, SessionService {
       'session opened',
     );
     // Items already lying on the pad belong to the session too.
-    for (const tag of pad === null ? [] : this.padTags(pad)) {
+    for (const tag of padPort === null ? [] : this.padTags(padPort)) {
       if (tag.item && !isPatronCard(tag.item)) session.tagPlaced(tag.uid, tag.item);
     }
     return session.view();
@@ -182,6 +183,7 @@ export class SessionManager implements Feature, SessionService {
   private async identify(
     request: OpenSessionRequest,
     pad: string | null,
+    padPort: RfidReaderPort | null,
     caller: SessionCaller,
   ): Promise<{ barcode: string; pin: string | undefined; view: SessionPatronView }> {
     const pin = request.pin === '' ? undefined : request.pin;
@@ -189,9 +191,9 @@ export class SessionManager implements Feature, SessionService {
       throw new SessionError('pin_required', "the patron's PIN is required to start a checkout session");
     let barcode = request.patron;
     if (barcode === undefined && request.patronCard === true) {
-      if (pad === null)
+      if (pad === null || padPort === null)
         throw new SessionError('patron_card_not_found', 'a patron card is read from a pad: name one');
-      const cards = this.padTags(pad).filter((tag) => tag.item && isPatronCard(tag.item));
+      const cards = this.padTags(padPort).filter((tag) => tag.item && isPatronCard(tag.item));
       if (cards.length === 0)
         throw new SessionError('patron_card_not_found', `no patron card is on pad "${pad}"`);
       if (cards.length > 1)
@@ -266,32 +268,30 @@ export class SessionManager implements Feature, SessionService {
     try {
       if (printer === undefined)
         throw new SessionError('no_receipt_printer', 'no receipt printer was named and none is configured');
-      return { kind: 'printed', printer, job: this.deps.printers.submit(printer, data) };
+      return { kind: 'printed', printer, job: this.deps.devices.port(receiptPrinters, printer).submit(data) };
     } catch (error) {
       return { kind: 'print_failed', error: describeError(error), ...data };
     }
   }
 
-  private onDeviceEvent(event: DeviceEvent): void {
+  private onPadEvent(event: FamilyEventOf<RfidReaderEvents>): void {
     const session = this.padOwners.get(event.device);
     if (!session?.open) return;
-    const uid = typeof event.data.uid === 'string' ? event.data.uid : undefined;
-    if (uid === undefined) return;
     try {
       switch (event.type) {
         case 'rfid.tag_arrived': {
-          const item = event.data.item as RfidItemView | null | undefined;
+          const item = event.data.item;
           if (!item || isPatronCard(item) || !item.primaryItemId) return;
           this.armTimer(session);
-          session.tagPlaced(uid, item);
+          session.tagPlaced(event.data.uid, item);
           return;
         }
         case 'rfid.tag_left':
           this.armTimer(session);
-          session.tagLeft(uid);
+          session.tagLeft(event.data.uid);
           return;
         case 'rfid.security_set':
-          if (typeof event.data.secured === 'boolean') session.securityWritten(uid, event.data.secured);
+          session.securityWritten(event.data.uid, event.data.secured);
           return;
       }
     } catch (error) {
@@ -321,10 +321,10 @@ export class SessionManager implements Feature, SessionService {
     );
   }
 
-  /** The pad's tags; none while its reader is not connected. Throws for a pad that does not exist. */
-  private padTags(pad: string) {
+  /** The pad's tags; none while its reader is not connected. */
+  private padTags(pad: RfidReaderPort) {
     try {
-      return this.deps.rfid.tags(pad).tags;
+      return pad.tags().tags;
     } catch (error) {
       if (describeError(error).code === 'unavailable') return [];
       throw error;
@@ -348,10 +348,6 @@ export class SessionManager implements Feature, SessionService {
   private mayUse(session: SelfCheckSession, caller: SessionCaller): boolean {
     return caller.staff || session.init.owner === caller.terminal;
   }
-}
-
-function isPatronCard(item: { typeOfUsage?: string }): boolean {
-  return item.typeOfUsage === 'patron-card';
 }
 
 function patronSummary(patron: PatronView): SessionPatronView {

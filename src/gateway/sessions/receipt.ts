@@ -3,9 +3,9 @@
  * templates (templates/receipts): printed on the desk's printer, or handed back
  * to the kiosk to e-mail. The patron's name is on it; the barcode and PIN never are.
  */
-import type { IlsDate } from '../circulation/types.js';
-import { localTimestamp } from '../devices/receipt-printer.js';
-import type { SessionItemView, SessionReceiptData, SessionRenewalView } from './types.js';
+import type { IlsDate } from '../contracts/circulation.js';
+import type { SessionItemView, SessionReceiptData, SessionRenewalView } from '../contracts/sessions.js';
+import { localTimestamp } from '../families/receipt-printer/index.js';
 
 export interface ReceiptContext {
   library: string;

@@ -1,7 +1,6 @@
-import type { CirculationApi, PatronRef } from '../circulation/service.js';
-import type { CirculationContext } from '../circulation/types.js';
+import type { CirculationContext, CirculationService, PatronRef } from '../contracts/circulation.js';
+import type { SessionRenewalView } from '../contracts/sessions.js';
 import { outcomeOf } from './outcome.js';
-import type { SessionRenewalView } from './types.js';
 
 /** Renewed loans looked up one by one for their titles and new due dates. */
 const MAX_DESCRIBED_RENEWALS = 50;
@@ -11,7 +10,7 @@ const MAX_DESCRIBED_RENEWALS = 50;
  * an answer, not an error: it comes back with its reason and the ILS's words.
  */
 export async function renewLoans(
-  circulation: CirculationApi,
+  circulation: CirculationService,
   patron: PatronRef,
   item: string | undefined,
   context: CirculationContext,

@@ -8,11 +8,7 @@
 import type { Clock } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import { CirculationRefusal } from '../circulation/reasons.js';
-import type { CirculationApi } from '../circulation/service.js';
-import type { RfidService } from '../devices/rfid-reader.js';
-import { ItemRecord } from './item-record.js';
-import { outcomeOf } from './outcome.js';
-import { renewLoans } from './renewals.js';
+import type { CirculationService } from '../contracts/circulation.js';
 import type {
   SessionEndReason,
   SessionItemView,
@@ -21,7 +17,11 @@ import type {
   SessionRenewalView,
   SessionUpdate,
   SessionView,
-} from './types.js';
+} from '../contracts/sessions.js';
+import type { RfidReaderPort } from '../families/rfid-reader/index.js';
+import { ItemRecord } from './item-record.js';
+import { outcomeOf } from './outcome.js';
+import { renewLoans } from './renewals.js';
 
 /** An item tag as the pad decoded it. */
 export interface PlacedItem {
@@ -30,8 +30,9 @@ export interface PlacedItem {
 }
 
 export interface SessionDeps {
-  circulation: CirculationApi;
-  rfid: RfidService;
+  circulation: CirculationService;
+  /** The session's pad, when it has one: its tags and their security. */
+  pad: RfidReaderPort | null;
   clock: Clock;
 }
 
@@ -317,7 +318,7 @@ export class SelfCheckSession {
    * could not be written, leaves the item `security_failed`: put it back.
    */
   private async secure(record: ItemRecord): Promise<void> {
-    const pad = this.init.pad;
+    const pad = this.deps.pad;
     if (record.wantSecured === undefined || !record.hasTags || pad === null) {
       record.security = record.wantSecured === undefined && record.hasTags ? 'kept' : 'none';
       this.settle(record);
@@ -328,7 +329,7 @@ export class SelfCheckSession {
     for (const uid of record.tagsOnPad) {
       if (record.verified.has(uid)) continue;
       try {
-        const outcome = await this.deps.rfid.setSecurity(pad, uid, record.wantSecured);
+        const outcome = await pad.setSecurity(uid, record.wantSecured);
         if (outcome.status === 'done') record.verified.add(uid);
         else failure = outcome.reason ?? 'rfid_security_pending';
       } catch (error) {

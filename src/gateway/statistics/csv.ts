@@ -1,4 +1,4 @@
-import type { StatisticsReport, StatisticsRow } from './types.js';
+import type { StatisticsReport, StatisticsRow } from '../contracts/statistics.js';
 
 const COLUMN_ORDER = ['hour', 'day', 'terminal', 'kind', 'outcome', 'reason', 'offline', 'count'] as const;
 type Column = (typeof COLUMN_ORDER)[number];

@@ -1,15 +1,15 @@
 import { type Clock, systemClock } from '../../core/clock.js';
-import { type Database, migrate } from '../storage.js';
-import { StatisticsRangeError } from './errors.js';
 import {
   type DeskTransaction,
   STATISTICS_DIMENSIONS,
   type StatisticsDimension,
-  type StatisticsPort,
   type StatisticsQuery,
   type StatisticsReport,
   type StatisticsRow,
-} from './types.js';
+  type StatisticsService,
+} from '../contracts/statistics.js';
+import { type Database, migrate } from '../storage.js';
+import { StatisticsRangeError } from './errors.js';
 
 const HOUR_MS = 3_600_000;
 /** The longest range one query may span, so a query stays cheap on a desk machine. */
@@ -55,7 +55,7 @@ interface CountRow {
  * offline flag, in SQLite. Recording is one UPSERT on a small row: no patron
  * data is ever stored, only counts.
  */
-export class DeskStatistics implements StatisticsPort {
+export class DeskStatistics implements StatisticsService {
   private readonly clock: Clock;
   private readonly upsert;
 

@@ -1,10 +1,15 @@
 import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
+import type {
+  DeskTransaction,
+  StatisticsQuery,
+  StatisticsReport,
+  StatisticsService,
+} from '../contracts/statistics.js';
 import type { Database } from '../storage.js';
 import { DeskStatistics } from './desk-statistics.js';
-import type { DeskTransaction, StatisticsPort, StatisticsQuery, StatisticsReport } from './types.js';
 
-export interface DeskStatisticsPort extends StatisticsPort {
+export interface StatisticsRecorder extends StatisticsService {
   record(transaction: DeskTransaction, at?: number): void;
   /** Writes the counts gathered since the last write. Throws `unavailable` while there is no database. */
   flush(): void;
@@ -28,7 +33,7 @@ export const STATISTICS_FLUSH_MS = 1000;
  * so a report always includes every count taken. While there is no database
  * the counts wait, and `query()` throws `unavailable` (a 503 over HTTP).
  */
-export function statisticsOn(database: () => Database, options: { clock?: Clock } = {}): DeskStatisticsPort {
+export function statisticsOn(database: () => Database, options: { clock?: Clock } = {}): StatisticsRecorder {
   const clock = options.clock ?? systemClock;
   let db: Database | undefined;
   let statistics: DeskStatistics | undefined;

@@ -57,6 +57,7 @@ export {
   SECURED_AFI,
   UNSECURED_AFI,
 } from './item-tag.js';
+export { decodeItemTag, type ItemTagView, isPatronCard, PATRON_CARD_USAGE } from './item-view.js';
 export {
   decodeIso28560Part2,
   type Iso28560Part2Fields,

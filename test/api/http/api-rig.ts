@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import type { TokenConfig } from '../../../src/api/http/auth.js';
 import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
+import { FAMILY_API_MODULES } from '../../../src/app/families.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { fakeServices } from './fake-services.js';
 
@@ -32,7 +33,13 @@ export function useFakeApi(tokens: TokenConfig[] = TEST_TOKENS) {
   });
   return async function build() {
     const fake = fakeServices();
-    api = await buildHttpApi({ services: fake.services, logger: silentLogger(), tokens, version: 'test' });
+    api = await buildHttpApi({
+      modules: FAMILY_API_MODULES,
+      services: fake.services,
+      logger: silentLogger(),
+      tokens,
+      version: 'test',
+    });
     return { api, ...fake };
   };
 }

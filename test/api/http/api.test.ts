@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildHttpApi, type HttpApi, httpFeature } from '../../../src/api/http/server.js';
+import { FAMILY_API_MODULES } from '../../../src/app/families.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { fakeServices, onlinePrinter } from './fake-services.js';
 
@@ -18,6 +19,7 @@ afterEach(async () => {
 
 async function build(tokens = TOKENS, services = fakeServices()) {
   api = await buildHttpApi({
+    modules: FAMILY_API_MODULES,
     services: services.services,
     logger: silentLogger(),
     tokens,
@@ -216,6 +218,7 @@ describe('HTTP API', () => {
 
   it('refuses to bind a non-loopback address when no tokens are configured', async () => {
     const feature = httpFeature({
+      modules: FAMILY_API_MODULES,
       services: fakeServices().services,
       logger: silentLogger(),
       tokens: [],

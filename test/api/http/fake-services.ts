@@ -3,15 +3,22 @@ import { CarrelError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { DeviceState } from '../../../src/devices/device-state.js';
 import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js';
-import type { CirculationApi } from '../../../src/gateway/circulation/service.js';
+import type { CirculationService } from '../../../src/gateway/contracts/circulation.js';
+import type { DeskServices } from '../../../src/gateway/contracts/desk.js';
+import type { OfflineService } from '../../../src/gateway/contracts/offline.js';
+import { DeviceRegistry } from '../../../src/gateway/devices/registry.js';
+import { EventBus } from '../../../src/gateway/event-bus.js';
+import type {
+  PrintJobView,
+  ReceiptPrinterPort,
+} from '../../../src/gateway/families/receipt-printer/index.js';
 import type {
   RfidProgramRequest,
-  RfidService,
+  RfidReaderPort,
   RfidTagView,
-} from '../../../src/gateway/devices/rfid-reader.js';
-import { EventBus } from '../../../src/gateway/event-bus.js';
+} from '../../../src/gateway/families/rfid-reader/index.js';
+import type { DeviceEntry } from '../../../src/gateway/family.js';
 import { OfflineError, type OfflineTransaction } from '../../../src/gateway/offline/index.js';
-import type { DeskServices, OfflineService, PrintJobView } from '../../../src/gateway/services.js';
 import { SessionManager, sessionsSchema } from '../../../src/gateway/sessions/index.js';
 
 /** DeskServices over plain data, for API tests that are about the API and not the devices. */
@@ -20,7 +27,47 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
   const jobs = new Map<string, PrintJobView>();
   const submitted: Array<{ printer: string; template: string; data: Record<string, unknown> }> = [];
   let ready = true;
-  const rfid = fakeRfid(devices);
+  const rfid = fakeRfid();
+  // A real registry over stand-in entries: the API asks it for typed ports as it would on a desk.
+  const printer = (id: string): ReceiptPrinterPort => ({
+    submit(receipt) {
+      if (receipt.template === 'nope')
+        throw new CarrelError('template_unknown', 'there is no receipt template "nope"');
+      submitted.push({ printer: id, ...receipt });
+      const job: PrintJobView = {
+        id: `job-${jobs.size + 1}`,
+        printer: id,
+        template: receipt.template,
+        state: 'queued',
+        createdAt: new Date(0).toISOString(),
+        updatedAt: new Date(0).toISOString(),
+        attempts: 0,
+        error: null,
+      };
+      jobs.set(job.id, job);
+      return job;
+    },
+    job: (jobId) => jobs.get(jobId),
+    jobs: () => [...jobs.values()],
+    retry: (jobId) => {
+      const job = jobs.get(jobId);
+      if (!job) throw new CarrelError('job_not_found', 'no such job');
+      return job;
+    },
+    templates: () => ['checkout', 'test-page'],
+  });
+  const entry = (state: DeviceState, port: unknown): DeviceEntry => ({
+    id: state.device,
+    kind: state.kind,
+    port,
+    state: () => state,
+    start: async () => {},
+    stop: async () => {},
+  });
+  const ports = new DeviceRegistry([
+    ...devices.map((state) => entry(state, state.kind === 'receipt-printer' ? printer(state.device) : {})),
+    entry({ ...onlinePrinter('pad-1'), kind: 'rfid-reader' }, rfid.port),
+  ]);
   const services: DeskServices = {
     statistics: {
       query: (query) => ({ from: '', to: '', groupBy: [...query.groupBy], rows: [] }),
@@ -35,36 +82,7 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
       ready,
       checks: [{ name: 'gateway', ok: ready, detail: ready ? 'ready' : 'starting' }],
     }),
-    printers: {
-      submit(printer, receipt) {
-        if (!devices.some((d) => d.device === printer))
-          throw new CarrelError('device_not_found', `no device "${printer}"`);
-        if (receipt.template === 'nope')
-          throw new CarrelError('template_unknown', 'there is no receipt template "nope"');
-        submitted.push({ printer, ...receipt });
-        const job: PrintJobView = {
-          id: `job-${jobs.size + 1}`,
-          printer,
-          template: receipt.template,
-          state: 'queued',
-          createdAt: new Date(0).toISOString(),
-          updatedAt: new Date(0).toISOString(),
-          attempts: 0,
-          error: null,
-        };
-        jobs.set(job.id, job);
-        return job;
-      },
-      job: (_printer, id) => jobs.get(id),
-      jobs: () => [...jobs.values()],
-      retry: (_printer, id) => {
-        const job = jobs.get(id);
-        if (!job) throw new CarrelError('job_not_found', 'no such job');
-        return job;
-      },
-      templates: () => ['checkout', 'test-page'],
-    },
-    rfid: rfid.service,
+    ports,
     circulation: fakeCirculation(),
     get sessions() {
       return sessions;
@@ -74,8 +92,7 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
   // Real sessions over the fake circulation, pad and printers.
   const sessions = new SessionManager({
     circulation: services.circulation,
-    rfid: services.rfid,
-    printers: services.printers,
+    devices: ports,
     bus,
     clock: systemClock,
     logger: silentLogger(),
@@ -111,7 +128,7 @@ export function onlinePrinter(id: string): DeviceState {
 /** The RFID reader of the fake desk: `pad-1`, with tag V1 on it. */
 export const FAKE_V1_UID = 'E004010000000001';
 
-function fakeRfid(devices: DeviceState[]) {
+function fakeRfid() {
   const tags: RfidTagView[] = [
     {
       uid: FAKE_V1_UID,
@@ -133,32 +150,28 @@ function fakeRfid(devices: DeviceState[]) {
   ];
   const programmed: Array<{ reader: string; uid: string; request: RfidProgramRequest }> = [];
   let securityStatus: 'done' | 'pending' | 'failed' = 'done';
-  const tag = (reader: string, uid: string) => {
-    if (devices.some((d) => d.device === reader))
-      throw new CarrelError('not_an_rfid_reader', `device "${reader}" is not an RFID reader`);
-    if (reader !== 'pad-1') throw new CarrelError('device_not_found', `no device "${reader}"`);
+  const tag = (uid: string) => {
     const found = tags.find((t) => t.uid === uid);
     if (!found && uid !== '') throw new CarrelError('rfid_tag_not_found', `tag ${uid} is not on the pad`);
     return found;
   };
-  const service: RfidService = {
-    tags(reader) {
-      tag(reader, '');
+  const port: RfidReaderPort = {
+    tags() {
       return { tags, incompleteSets: [] };
     },
-    async setSecurity(reader, uid, secured) {
-      tag(reader, uid);
+    async setSecurity(uid, secured) {
+      tag(uid);
       if (securityStatus === 'failed') throw new CarrelError('rfid_security_failed', 'tag refused');
       return { uid, secured, status: securityStatus };
     },
-    async program(reader, uid, request) {
-      const found = tag(reader, uid)!;
-      programmed.push({ reader, uid, request });
+    async program(uid, request) {
+      const found = tag(uid)!;
+      programmed.push({ reader: 'pad-1', uid, request });
       return { ...found, item: { ...found.item!, primaryItemId: request.primaryItemId } };
     },
   };
   return {
-    service,
+    port,
     programmed,
     setSecurityStatus(status: 'done' | 'pending' | 'failed') {
       securityStatus = status;
@@ -170,7 +183,7 @@ function fakeRfid(devices: DeviceState[]) {
  * The circulation of the fake desk: patron `P1` (PIN `1234`) may borrow anything
  * but item `REFUSED`; any other patron is unknown. Answers are canned.
  */
-export function fakeCirculation(): CirculationApi {
+export function fakeCirculation(): CirculationService {
   const refuseUnknown = (patron: string, pin?: string) => {
     if (patron !== 'P1') throw new CirculationRefusal('patron_not_found', ['Unknown patron'], 'patron');
     if (pin !== undefined && pin !== '1234')
@@ -178,7 +191,7 @@ export function fakeCirculation(): CirculationApi {
   };
   const item = (id: string) => ({ id, title: `Title of ${id}` });
   const done = { screenMessages: [], printLines: [] };
-  const circulation: CirculationApi = {
+  const circulation: CirculationService = {
     identifyPatron(request) {
       return circulation.lookUpPatron(request);
     },

@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kioskContentSecurityPolicy, kioskRoutes } from '../../../src/api/http/resources/kiosk.js';
 import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
+import { FAMILY_API_MODULES } from '../../../src/app/families.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { packageRoot } from '../../../src/core/paths.js';
 import { fakeServices } from './fake-services.js';
@@ -21,6 +22,7 @@ afterEach(async () => {
 
 async function build() {
   api = await buildHttpApi({
+    modules: FAMILY_API_MODULES,
     services: fakeServices().services,
     logger: silentLogger(),
     tokens: TOKENS,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { prefersCsv } from '../../../src/api/http/resources/stats.js';
 import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
+import { FAMILY_API_MODULES } from '../../../src/app/families.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { DeskStatistics } from '../../../src/gateway/statistics/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage.js';
@@ -33,6 +34,7 @@ async function build() {
   stats.record({ kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok', offline: true }, T0 + H);
   stats.record({ kind: 'renew', terminal: 'kiosk,2', outcome: 'refused', reason: 'renewal_limit' }, T0 + H);
   api = await buildHttpApi({
+    modules: FAMILY_API_MODULES,
     services: { ...fakeServices().services, statistics: stats },
     logger: silentLogger(),
     tokens: TOKENS,

@@ -60,7 +60,7 @@ const services = {
   bus,
   devices: () => [device],
   device: () => device,
-  printers: {},
+  ports: { port: () => ({}), all: () => [] },
   features: () => [],
   readiness: () => ({ ready: true, checks: [] }),
 };
@@ -71,6 +71,7 @@ if (mode === 'embedded') {
     { site: 'library', gateway: 'desk-1', auth: { tokens: [] }, mqtt },
     services,
     logger,
+    [],
   );
   await feature.start();
   bus.emit('device.state', { ...device, status: 'degraded' });

@@ -2,9 +2,10 @@ import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttApi } from '../../../src/api/mqtt/mqtt-api.js';
 import { CarrelTopics, type MqttResponse } from '../../../src/api/mqtt/topics.js';
-import { mqttActions } from '../../../src/app/mqtt-feature.js';
+import { defaultDeskConfig } from '../../../src/app/default-desk.js';
+import { FAMILY_API_MODULES } from '../../../src/app/families.js';
+import { deskMqttActions } from '../../../src/app/mqtt-feature.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { defaultDeskConfig } from '../../../src/gateway/config/default-desk.js';
 import { startLoggedDesk } from '../../e2e/api-robustness-rig.js';
 import { mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
 import { Observer } from './observer.js';
@@ -110,7 +111,7 @@ describe('MQTT API robustness (embedded broker)', () => {
     desk = await startLoggedDesk();
     const config = defaultDeskConfig();
     topics = new CarrelTopics(config.site, config.gateway);
-    actions = Object.keys(mqttActions(desk.desk.services));
+    actions = Object.keys(deskMqttActions(desk.desk.services, FAMILY_API_MODULES));
     url = desk.desk.urls().mqtt!;
   });
   afterAll(async () => {
@@ -270,7 +271,7 @@ describe.skipIf(skipReason !== undefined)('MQTT API robustness (MQTT 5 propertie
       bus: desk.desk.services.bus,
       logger: silentLogger(),
       deviceStates: () => desk.desk.services.devices(),
-      actions: mqttActions(desk.desk.services),
+      actions: deskMqttActions(desk.desk.services, FAMILY_API_MODULES),
     });
     const o = await Observer.connect(mosquitto.url, { protocolVersion: 5, clientId: 'kiosk-v5' });
     try {

@@ -13,9 +13,9 @@ import { silentLogger } from '../../../src/core/logger.js';
 import { EscPosPrinter } from '../../../src/devices/printer/escpos-printer.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { DEFAULT_BACKOFF } from '../../../src/gateway/backoff.js';
-import { receiptPrinterSchema } from '../../../src/gateway/config/schema.js';
 import { DeviceSupervisor } from '../../../src/gateway/devices/supervisor.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
+import { receiptPrinterSchema } from '../../../src/gateway/families/receipt-printer/index.js';
 import { StallingProxy } from '../../helpers/stalling-proxy.js';
 
 const cleanups: Array<() => Promise<void>> = [];

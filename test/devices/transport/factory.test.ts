@@ -3,7 +3,7 @@ import { createTransport, type TransportSpec } from '../../../src/devices/transp
 import { LpTransport } from '../../../src/devices/transport/lp.js';
 import { SerialTransport } from '../../../src/devices/transport/serial.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
-import { type TransportConfig, transportSchema } from '../../../src/gateway/config/schema.js';
+import { type TransportConfig, transportSchema } from '../../../src/gateway/config/transport.js';
 
 const noSimulators = (id: string): never => {
   throw new Error(`no simulator ${id}`);

@@ -5,11 +5,11 @@ import type { IlsClient } from '../../../src/devices/ils/index.js';
 import { IlsError } from '../../../src/devices/ils/index.js';
 import {
   CirculationRefusal,
-  CirculationService,
   type CirculationTransaction,
+  IlsCirculation,
   OFFLINE_SCREEN_MESSAGE,
-  type OfflineIntake,
 } from '../../../src/gateway/circulation/index.js';
+import type { OfflineIntake } from '../../../src/gateway/contracts/offline.js';
 import { OfflineError, type OfflineTransactionInput } from '../../../src/gateway/offline/index.js';
 
 /** The service's offline path over a stand-in client and a fake journal. */
@@ -35,10 +35,10 @@ const failing = (error: Error) => async () => {
 
 function serviceWith(ils: () => IlsClient, offline: OfflineIntake, seen: CirculationTransaction[] = []) {
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 10, 0, 0));
-  return new CirculationService({ ils, offline, clock, onTransaction: (t) => seen.push(t) });
+  return new IlsCirculation({ ils, offline, clock, onTransaction: (t) => seen.push(t) });
 }
 
-describe('CirculationService offline', () => {
+describe('IlsCirculation offline', () => {
   it.each([
     ['ils_offline', new IlsError('ils_offline', 'not connected')],
     ['ils_connection_lost', new IlsError('ils_connection_lost', 'dropped', { requestSent: true })],
@@ -155,20 +155,20 @@ describe('CirculationService offline', () => {
   });
 
   it('keeps the ILS error when no journal is given', async () => {
-    const service = new CirculationService({
+    const service = new IlsCirculation({
       ils: () => fakeIls({ checkin: failing(new IlsError('ils_offline', 'down')) }),
     });
     await expect(service.checkin({ item: 'I1' })).rejects.toMatchObject({ code: 'ils_offline' });
   });
 });
 
-describe('CirculationService behind the offline backlog', () => {
+describe('IlsCirculation behind the offline backlog', () => {
   it('asks the backlog about the request’s item and patron before the ILS, and journals behind it when the ILS stops', async () => {
     const journal = fakeJournal();
     const asked: unknown[] = [];
     let sent = false;
     const clock = new ManualClock(Date.UTC(2026, 10, 23, 10, 0, 0));
-    const service = new CirculationService({
+    const service = new IlsCirculation({
       ils: () =>
         fakeIls({
           checkout: async () => {
@@ -194,17 +194,13 @@ describe('CirculationService behind the offline backlog', () => {
   });
 
   it.each([
-    ['checkin', (s: CirculationService) => s.checkin({ item: 'I9' }), { items: ['I9'] }],
-    ['item', (s: CirculationService) => s.item('I9'), { items: ['I9'] }],
-    ['renewAll', (s: CirculationService) => s.renewAll({ patron: 'P9' }), { items: [], patron: 'P9' }],
-    [
-      'renew',
-      (s: CirculationService) => s.renew({ patron: 'P9', item: 'I9' }),
-      { items: ['I9'], patron: 'P9' },
-    ],
+    ['checkin', (s: IlsCirculation) => s.checkin({ item: 'I9' }), { items: ['I9'] }],
+    ['item', (s: IlsCirculation) => s.item('I9'), { items: ['I9'] }],
+    ['renewAll', (s: IlsCirculation) => s.renewAll({ patron: 'P9' }), { items: [], patron: 'P9' }],
+    ['renew', (s: IlsCirculation) => s.renew({ patron: 'P9', item: 'I9' }), { items: ['I9'], patron: 'P9' }],
   ])('orders %s behind the backlog of what it names', async (_name, act, keys) => {
     const asked: unknown[] = [];
-    const service = new CirculationService({
+    const service = new IlsCirculation({
       ils: () => fakeIls({}),
       ordering: {
         settle: async (k) => {

@@ -4,8 +4,8 @@ import type { IlsClient } from '../../../src/devices/ils/index.js';
 import { IlsError } from '../../../src/devices/ils/index.js';
 import {
   CirculationRefusal,
-  CirculationService,
   type CirculationTransaction,
+  IlsCirculation,
 } from '../../../src/gateway/circulation/index.js';
 import { PATRON_STATUS_FLAGS, type PatronStatus } from '../../../src/protocols/sip2/index.js';
 
@@ -36,10 +36,10 @@ const refusedCheckout = {
   },
 };
 
-describe('CirculationService', () => {
+describe('IlsCirculation', () => {
   it('asks the patron status when a refusal names no reason, and counts it without patron data', async () => {
     const seen: CirculationTransaction[] = [];
-    const service = new CirculationService({
+    const service = new IlsCirculation({
       ils: () =>
         fakeIls({
           checkout: async () => refusedCheckout,
@@ -65,7 +65,7 @@ describe('CirculationService', () => {
   });
 
   it('keeps the plain refusal when the patron is in good standing', async () => {
-    const service = new CirculationService({
+    const service = new IlsCirculation({
       ils: () =>
         fakeIls({
           checkout: async () => refusedCheckout,
@@ -79,7 +79,7 @@ describe('CirculationService', () => {
 
   it('names a link that is not running ils_offline and counts ILS failures by code', async () => {
     const seen: CirculationTransaction[] = [];
-    const offline = new CirculationService({
+    const offline = new IlsCirculation({
       ils: () => {
         throw new CarrelError('unavailable', 'the ILS link is not running');
       },
@@ -87,7 +87,7 @@ describe('CirculationService', () => {
       terminal: 'desk-1',
     });
     await expect(offline.checkin({ item: 'I1' })).rejects.toMatchObject({ code: 'ils_offline' });
-    const slow = new CirculationService({
+    const slow = new IlsCirculation({
       ils: () =>
         fakeIls({
           itemInformation: async () => {
@@ -104,7 +104,7 @@ describe('CirculationService', () => {
   });
 
   it('never lets the statistics hook fail a request', async () => {
-    const service = new CirculationService({
+    const service = new IlsCirculation({
       ils: () =>
         fakeIls({ endSession: async () => ({ message: { endSession: true, screenMessage: ['Bye'] } }) }),
       onTransaction: () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runConfigCheck } from '../../../src/gateway/config/check.js';
+import { runConfigCheck } from '../../../src/app/config.js';
 
 const fixture = (name: string) => new URL(`../../fixtures/config/${name}`, import.meta.url).pathname;
 

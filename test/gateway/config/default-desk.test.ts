@@ -1,30 +1,38 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadIlsFixture, sampleFixturePath } from '../../../simulators/ils/index.js';
-import { defaultDeskConfig } from '../../../src/gateway/config/default-desk.js';
-import { loadConfigFile } from '../../../src/gateway/config/load.js';
-import { configSchema } from '../../../src/gateway/config/schema.js';
+import { configSchema, loadConfigFile } from '../../../src/app/config.js';
+import { defaultDeskConfig } from '../../../src/app/default-desk.js';
+import { deskSections } from '../../../src/gateway/config/schema.js';
+import { ilsOf } from '../../helpers/desk.js';
 
 const examplePath = new URL('../../../config/carrel.example.yaml', import.meta.url).pathname;
 
 describe('defaultDeskConfig', () => {
   it("reads the sample ILS's local times in the sample library's zone, not the machine's", async () => {
     const fixture = await loadIlsFixture(sampleFixturePath());
-    expect(defaultDeskConfig().ils?.timeZone).toBe(fixture.library.timeZone);
+    expect(ilsOf(defaultDeskConfig()).timeZone).toBe(fixture.library.timeZone);
   });
 
   it('is the simulated desk, with schema defaults applied', () => {
     const config = defaultDeskConfig();
     expect(configSchema.parse(config)).toEqual(config);
     expect(config).toMatchObject({
-      version: 1,
+      version: 2,
       site: 'library',
       gateway: 'desk-1',
       http: { host: '127.0.0.1', port: 8480 },
       mqtt: { mode: 'embedded', host: '127.0.0.1', port: 1883 },
       log: { level: 'info' },
       systemd: { watchdog: true },
-      ils: { simulator: 'ils-sim', user: 'kiosk1', location: 'MAIN', institution: 'RIVERSIDE' },
+    });
+    expect(ilsOf(config)).toMatchObject({
+      id: 'ils',
+      kind: 'ils',
+      transport: { type: 'simulator', simulator: 'ils-sim' },
+      user: 'kiosk1',
+      location: 'MAIN',
+      institution: 'RIVERSIDE',
     });
     expect(config.simulators).toEqual(
       expect.arrayContaining([
@@ -86,6 +94,7 @@ describe('config/carrel.example.yaml', () => {
   it('validates', () => {
     const config = loadConfigFile(examplePath, env);
     expect(config.devices.map((d) => d.transport.type)).toEqual([
+      'tls',
       'tcp',
       'serial',
       'lp',
@@ -95,7 +104,10 @@ describe('config/carrel.example.yaml', () => {
     expect(config.simulators.find((s) => s.kind === 'rfid-pad')?.tags).toContainEqual(
       expect.objectContaining({ item: '31000013', set: { part: 1, parts: 3 } }),
     );
-    expect(config.ils).toMatchObject({ host: 'ils.example.org', port: 6001, password: 'sip2-secret' });
+    expect(ilsOf(config)).toMatchObject({
+      transport: { type: 'tls', host: 'ils.example.org', port: 6001 },
+      password: 'sip2-secret',
+    });
     expect(config.auth.tokens.map((t) => t.token)).toEqual([
       env.CARREL_KIOSK_TOKEN,
       env.CARREL_MONITOR_TOKEN,
@@ -104,7 +116,7 @@ describe('config/carrel.example.yaml', () => {
 
   it('has a comment for every top-level section', () => {
     const lines = readFileSync(examplePath, 'utf8').split('\n');
-    const sections = Object.keys(configSchema.shape);
+    const sections = Object.keys(deskSections).concat(['devices', 'simulators']);
     for (const section of sections) {
       const at = lines.findIndex((line) => line.startsWith(`${section}:`));
       expect(at, `section ${section} is in the example`).toBeGreaterThan(0);

@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these are literal ${env:NAME} references, not templates
 import { describe, expect, it } from 'vitest';
+import { loadConfigFile, parseConfigText } from '../../../src/app/config.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import { substituteEnv } from '../../../src/gateway/config/env.js';
-import { loadConfigFile, parseConfigText } from '../../../src/gateway/config/load.js';
 
 const fixture = (name: string) => new URL(`../../fixtures/config/${name}`, import.meta.url).pathname;
 

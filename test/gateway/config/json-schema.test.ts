@@ -1,10 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  generateJsonSchema,
-  jsonSchemaText,
-  writeJsonSchema,
-} from '../../../src/gateway/config/json-schema.js';
+import { generateJsonSchema, jsonSchemaText, writeJsonSchema } from '../../../src/app/config.js';
 
 const committedPath = new URL('../../../schema/carrel.schema.json', import.meta.url).pathname;
 

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfigFile, parseConfigText } from '../../../src/app/config.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import { formatConfigErrors } from '../../../src/gateway/config/format.js';
-import { loadConfigFile, parseConfigText } from '../../../src/gateway/config/load.js';
 
 const fixture = (name: string) => new URL(`../../fixtures/config/${name}`, import.meta.url).pathname;
 
@@ -102,7 +102,7 @@ describe('loadConfigFile', () => {
 
   it('rejects an empty file and a file that is not a mapping', () => {
     expect(configErrorOf(() => parseConfigText('# nothing\n', 'yaml', {})).issues).toEqual([
-      { path: '', message: 'the file is empty; start it with `version: 1`' },
+      { path: '', message: 'the file is empty; start it with `version: 2`' },
     ]);
     expect(configErrorOf(() => parseConfigText('- 1\n- 2\n', 'yaml', {})).issues[0]!.message).toMatch(
       /must hold a mapping/,
@@ -119,7 +119,7 @@ describe('loadConfigFile', () => {
   it('rejects a file without a version, saying what to add, and still reports the rest', () => {
     const error = configErrorOf(() => loadConfigFile(fixture('no-version.yaml'), {}));
     expect(error.issues).toEqual([
-      { path: 'version', message: 'is missing: add `version: 1` at the top of the file' },
+      { path: 'version', message: 'is missing: add `version: 2` at the top of the file' },
       { path: 'devices[0].colour', message: 'unknown setting "colour"' },
     ]);
   });
@@ -129,7 +129,7 @@ describe('loadConfigFile', () => {
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]!.path).toBe('version');
     expect(error.issues[0]!.message).toMatch(
-      /is 7, but this Carrel understands config versions up to 1; upgrade Carrel/,
+      /is 7, but this Carrel understands config versions up to 2; upgrade Carrel/,
     );
   });
 

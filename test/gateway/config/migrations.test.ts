@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfigFile, parseConfigText } from '../../../src/app/config.js';
 import { ConfigError } from '../../../src/core/errors.js';
-import { loadConfigFile } from '../../../src/gateway/config/load.js';
 import {
   type ConfigMigrations,
   configMigrations,
@@ -34,8 +34,12 @@ describe('config migrations', () => {
   });
 
   it('loads an old file through an injected migration and validates the result', () => {
-    const config = loadConfigFile(fixture('version-0.yaml'), {}, { migrations: fromVersion0 });
-    expect(config.version).toBe(1);
+    const config = loadConfigFile(
+      fixture('version-0.yaml'),
+      {},
+      { migrations: { ...configMigrations, ...fromVersion0 } },
+    );
+    expect(config.version).toBe(CURRENT_CONFIG_VERSION);
     expect(config.devices).toHaveLength(1);
     expect(config.devices[0]!.transport).toEqual({
       type: 'tcp',
@@ -61,9 +65,10 @@ describe('config migrations', () => {
     const seen: number[] = [];
     const original: RawConfig = { version: 1, trail: [] as string[] };
     const migrations: ConfigMigrations = {
-      1: (raw) => {
+      1: (raw, note) => {
         seen.push(raw.version as number);
         (raw.trail as string[]).push('1→2');
+        note('one to two');
         return raw;
       },
       2: (raw) => {
@@ -72,14 +77,24 @@ describe('config migrations', () => {
       },
     };
     const result = migrateConfig(original, { migrations, currentVersion: 3 });
-    expect(result).toEqual({ ok: true, from: 1, raw: { version: 3, trail: ['1→2', '2→3'] } });
+    expect(result).toEqual({
+      ok: true,
+      from: 1,
+      raw: { version: 3, trail: ['1→2', '2→3'] },
+      notes: ['one to two'],
+    });
     expect(seen).toEqual([1, 2]);
     expect(original).toEqual({ version: 1, trail: [] });
   });
 
   it('leaves a current file as it is', () => {
     const raw = { version: 3, site: 'x' };
-    expect(migrateConfig(raw, { migrations: {}, currentVersion: 3 })).toEqual({ ok: true, from: 3, raw });
+    expect(migrateConfig(raw, { migrations: {}, currentVersion: 3 })).toEqual({
+      ok: true,
+      from: 3,
+      raw,
+      notes: [],
+    });
   });
 
   it('rejects a missing, non-numeric or future version', () => {
@@ -93,5 +108,88 @@ describe('config migrations', () => {
       'version: is 3, but this Carrel understands config versions up to 2; upgrade Carrel to use this file',
     ]);
     expect(failing({ version: 1 })).toBeUndefined();
+  });
+
+  describe('version 1 → 2: the ILS becomes an ordinary device', () => {
+    const v1 = (ils: Record<string, unknown>, devices?: unknown[]) => ({
+      version: 1,
+      ils: { user: 'desk1', password: 'pw', location: 'MAIN', heartbeatSeconds: 30, ...ils },
+      ...(devices === undefined ? {} : { devices }),
+    });
+    const migrate = (raw: RawConfig) => {
+      const result = migrateConfig(raw);
+      if (!result.ok) throw new Error(JSON.stringify(result.issues));
+      return result;
+    };
+
+    it('moves the ils section to the front of devices, its address becoming a tcp transport', () => {
+      const printer = {
+        id: 'receipt-1',
+        kind: 'receipt-printer',
+        transport: { type: 'lp', path: '/dev/usb/lp0' },
+      };
+      const result = migrate(v1({ host: 'ils.example.org', port: 6001 }, [printer]));
+      expect(result.raw).toEqual({
+        version: 2,
+        devices: [
+          {
+            id: 'ils',
+            kind: 'ils',
+            user: 'desk1',
+            password: 'pw',
+            location: 'MAIN',
+            heartbeatSeconds: 30,
+            transport: { type: 'tcp', host: 'ils.example.org', port: 6001 },
+          },
+          printer,
+        ],
+      });
+      expect(result.notes).toEqual([expect.stringContaining('"ils" section is now the device "ils"')]);
+    });
+
+    it('keeps TLS settings as a tls transport, and a simulator as a simulator transport', () => {
+      const tls = migrate(v1({ host: 'h', port: 6443, tls: { caFile: '/ca.pem', serverName: 'ils' } }));
+      expect((tls.raw.devices as RawConfig[])[0]!.transport).toEqual({
+        type: 'tls',
+        host: 'h',
+        port: 6443,
+        caFile: '/ca.pem',
+        serverName: 'ils',
+      });
+      const simulated = migrate(v1({ simulator: 'ils-sim' }));
+      expect((simulated.raw.devices as RawConfig[])[0]!.transport).toEqual({
+        type: 'simulator',
+        simulator: 'ils-sim',
+      });
+    });
+
+    it('loads a whole version-1 desk and says what it changed', () => {
+      const lines: string[] = [];
+      const config = parseConfigText(
+        [
+          'version: 1',
+          'ils: { host: ils.example.org, port: 6001, user: desk1, password: pw }',
+          'sip2Relay: { port: 6002, accounts: [{ kioskUser: sc1, kioskPassword: sc1pw }] }',
+        ].join('\n'),
+        'yaml',
+        {},
+        { onMigrated: (note) => lines.push(note) },
+      );
+      expect(config.version).toBe(2);
+      expect(config.devices).toEqual([
+        expect.objectContaining({
+          id: 'ils',
+          kind: 'ils',
+          transport: { type: 'tcp', host: 'ils.example.org', port: 6001 },
+          user: 'desk1',
+          heartbeatSeconds: 60,
+        }),
+      ]);
+      expect(lines).toHaveLength(1);
+    });
+
+    it('leaves a file without an ils section alone but for its version', () => {
+      expect(migrate({ version: 1, site: 'x' }).raw).toEqual({ version: 2, site: 'x' });
+    });
   });
 });

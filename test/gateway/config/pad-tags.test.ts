@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../../src/app/config.js';
 import { ConfigError } from '../../../src/core/errors.js';
-import { parseConfigText } from '../../../src/gateway/config/load.js';
 
 /** A config with one simulated pad whose `tags` are written as given (YAML flow style). */
 const withTags = (tags: string) =>

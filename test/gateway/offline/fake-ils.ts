@@ -1,5 +1,5 @@
 import type { CheckinOptions, CheckoutOptions } from '../../../src/devices/ils/requests.js';
-import type { OfflineIlsPort } from '../../../src/gateway/offline/index.js';
+import type { IlsForReplay } from '../../../src/gateway/offline/index.js';
 import {
   type AnySip2MessageInput,
   decodeSip2Message,
@@ -22,7 +22,7 @@ export type FakeCall =
   | { op: 'checkin'; item: string; options: CheckinOptions };
 
 /** An ILS in memory: loans by item, a call record, refusals and failures on demand. */
-export class FakeIls implements OfflineIlsPort {
+export class FakeIls implements IlsForReplay {
   readonly loans = new Map<string, string>();
   readonly calls: FakeCall[] = [];
   /** Screen messages of a refusal for this checkout, or undefined to accept. */

@@ -4,11 +4,12 @@ import { CarrelError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { IlsError } from '../../../src/devices/ils/index.js';
 import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js';
-import type { CirculationApi } from '../../../src/gateway/circulation/service.js';
-import type { CheckoutAnswer } from '../../../src/gateway/circulation/types.js';
-import type { RfidService, RfidTagView } from '../../../src/gateway/devices/rfid-reader.js';
+import type { CheckoutAnswer, CirculationService } from '../../../src/gateway/contracts/circulation.js';
+import { DeviceRegistry } from '../../../src/gateway/devices/registry.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
-import type { PrinterService } from '../../../src/gateway/services.js';
+import type { ReceiptPrinterPort } from '../../../src/gateway/families/receipt-printer/index.js';
+import type { RfidReaderPort, RfidTagView } from '../../../src/gateway/families/rfid-reader/index.js';
+import type { DeviceEntry } from '../../../src/gateway/family.js';
 import { SessionManager, type SessionUpdate, sessionsSchema } from '../../../src/gateway/sessions/index.js';
 
 /**
@@ -85,22 +86,36 @@ function rig(script: Script = {}, tags: RfidTagView[] = []) {
       if (script.endSession) return script.endSession();
       return { ended: true, screenMessages: [] };
     },
-  } as unknown as CirculationApi;
-  const rfid: RfidService = {
+  } as unknown as CirculationService;
+  const pad: RfidReaderPort = {
     tags: () => ({ tags, incompleteSets: [] }),
-    async setSecurity(_reader, uid, value) {
+    async setSecurity(uid, value) {
       secured.push({ uid, secured: value });
       return { uid, secured: value, status: 'done' };
     },
     program: () => Promise.reject(new CarrelError('unavailable', 'no')),
   };
-  const printers = {
-    submit: () => Promise.reject(new Error('no printing here')),
-  } as unknown as PrinterService;
+  const printer = {
+    submit: () => {
+      throw new Error('no printing here');
+    },
+  } as unknown as ReceiptPrinterPort;
+  const entry = (id: string, kind: string, port: unknown): DeviceEntry => ({
+    id,
+    kind,
+    port,
+    state: () => {
+      throw new Error('not asked in these tests');
+    },
+    start: async () => {},
+    stop: async () => {},
+  });
   const manager = new SessionManager({
     circulation,
-    rfid,
-    printers,
+    devices: new DeviceRegistry([
+      entry('pad-1', 'rfid-reader', pad),
+      entry('receipt-1', 'receipt-printer', printer),
+    ]),
     bus,
     clock,
     logger: silentLogger(),

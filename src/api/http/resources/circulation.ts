@@ -1,8 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { REFUSAL_REASONS } from '../../../gateway/circulation/reasons.js';
-import type { DeskServices } from '../../../gateway/services.js';
-import type { RouteBook } from '../routes.js';
+import { type ApiModule, operation } from '../../operations.js';
 
 /**
  * Circulation: patrons, checkouts, checkins, renewals, holds, fee payments, item
@@ -215,130 +213,148 @@ const feePaymentSchema = z.object({
 const access = ['kiosk', 'staff'] as const;
 const REFUSALS = [409, 422, 503, 504];
 
-export function circulationRoutes(app: FastifyInstance, book: RouteBook, services: DeskServices): void {
-  const { circulation } = services;
-  const tag = 'circulation';
+const tag = 'circulation';
 
-  book.add(app, {
-    method: 'POST',
-    url: '/api/v1/patrons/lookup',
-    operationId: 'lookUpPatron',
-    summary: 'A patron: standing, loans, holds, fines and the ILS screen messages (PIN checked when given)',
-    tag,
-    access: [...access],
-    body: patronLookupRequestSchema,
-    response: patronSchema,
-    problems: REFUSALS,
-    handler: ({ body, principal }) => circulation.lookUpPatron(body, { terminal: principal.name }),
-  });
+/**
+ * Circulation over HTTP and MQTT (`circulation.*` actions, the same schemas and
+ * scopes). A refusal over MQTT is an error envelope whose code is the reason.
+ */
+export const circulationApi: ApiModule = {
+  name: 'circulation',
+  operations: ({ circulation }) => [
+    operation({
+      method: 'POST',
+      url: '/api/v1/patrons/lookup',
+      operationId: 'lookUpPatron',
+      summary: 'A patron: standing, loans, holds, fines and the ILS screen messages (PIN checked when given)',
+      tag,
+      access: [...access],
+      body: patronLookupRequestSchema,
+      response: patronSchema,
+      problems: REFUSALS,
+      mqtt: { action: 'circulation.patron' },
+      handler: ({ body, principal }) => circulation.lookUpPatron(body, { terminal: principal.name }),
+    }),
 
-  book.add(app, {
-    method: 'POST',
-    url: '/api/v1/checkouts',
-    operationId: 'checkOut',
-    summary: 'Check out an item to a patron; the answer says the due date and whether to desensitize',
-    tag,
-    access: [...access],
-    body: checkoutRequestSchema,
-    response: checkoutSchema,
-    problems: REFUSALS,
-    handler: ({ body, principal }) => circulation.checkout(body, { terminal: principal.name }),
-  });
+    operation({
+      method: 'POST',
+      url: '/api/v1/checkouts',
+      operationId: 'checkOut',
+      summary: 'Check out an item to a patron; the answer says the due date and whether to desensitize',
+      tag,
+      access: [...access],
+      body: checkoutRequestSchema,
+      response: checkoutSchema,
+      problems: REFUSALS,
+      mqtt: { action: 'circulation.checkout' },
+      handler: ({ body, principal }) => circulation.checkout(body, { terminal: principal.name }),
+    }),
 
-  book.add(app, {
-    method: 'POST',
-    url: '/api/v1/checkins',
-    operationId: 'checkIn',
-    summary: 'Check in an item; the answer says where it goes (sort bin, hold or transit alert)',
-    tag,
-    access: [...access],
-    body: checkinRequestSchema,
-    response: checkinSchema,
-    problems: REFUSALS,
-    handler: ({ body, principal }) => circulation.checkin(body, { terminal: principal.name }),
-  });
+    operation({
+      method: 'POST',
+      url: '/api/v1/checkins',
+      operationId: 'checkIn',
+      summary: 'Check in an item; the answer says where it goes (sort bin, hold or transit alert)',
+      tag,
+      access: [...access],
+      body: checkinRequestSchema,
+      response: checkinSchema,
+      problems: REFUSALS,
+      mqtt: { action: 'circulation.checkin' },
+      handler: ({ body, principal }) => circulation.checkin(body, { terminal: principal.name }),
+    }),
 
-  book.add(app, {
-    method: 'POST',
-    url: '/api/v1/renewals',
-    operationId: 'renew',
-    summary: 'Renew one loan ({item}) or every loan of the patron ({all: true})',
-    tag,
-    access: [...access],
-    body: renewalRequestSchema,
-    response: z.union([renewalSchema, renewAllSchema]),
-    problems: REFUSALS,
-    handler: ({ body, principal }) => {
-      const context = { terminal: principal.name };
-      const who = { patron: body.patron, pin: body.pin };
-      return 'item' in body
-        ? circulation.renew({ ...who, item: body.item }, context)
-        : circulation.renewAll(who, context);
-    },
-  });
+    operation({
+      method: 'POST',
+      url: '/api/v1/renewals',
+      operationId: 'renew',
+      summary: 'Renew one loan ({item}) or every loan of the patron ({all: true})',
+      tag,
+      access: [...access],
+      body: renewalRequestSchema,
+      response: z.union([renewalSchema, renewAllSchema]),
+      problems: REFUSALS,
+      mqtt: [
+        { action: 'circulation.renew' },
+        { action: 'circulation.renewAll', input: (data) => ({ ...data, all: true }) },
+      ],
+      handler: ({ body, principal }) => {
+        const context = { terminal: principal.name };
+        const who = { patron: body.patron, pin: body.pin };
+        return 'item' in body
+          ? circulation.renew({ ...who, item: body.item }, context)
+          : circulation.renewAll(who, context);
+      },
+    }),
 
-  book.add(app, {
-    method: 'POST',
-    url: '/api/v1/holds',
-    operationId: 'placeHold',
-    summary: 'Place a hold on an item or a title',
-    tag,
-    access: [...access],
-    body: holdRequestSchema,
-    response: holdSchema,
-    problems: REFUSALS,
-    handler: ({ body, principal }) => circulation.placeHold(body, { terminal: principal.name }),
-  });
+    operation({
+      method: 'POST',
+      url: '/api/v1/holds',
+      operationId: 'placeHold',
+      summary: 'Place a hold on an item or a title',
+      tag,
+      access: [...access],
+      body: holdRequestSchema,
+      response: holdSchema,
+      problems: REFUSALS,
+      mqtt: { action: 'circulation.hold' },
+      handler: ({ body, principal }) => circulation.placeHold(body, { terminal: principal.name }),
+    }),
 
-  book.add(app, {
-    method: 'POST',
-    url: '/api/v1/holds/cancel',
-    operationId: 'cancelHold',
-    summary: 'Cancel a hold of the patron on an item or a title',
-    tag,
-    access: [...access],
-    body: holdRequestSchema,
-    response: holdSchema,
-    problems: REFUSALS,
-    handler: ({ body, principal }) => circulation.cancelHold(body, { terminal: principal.name }),
-  });
+    operation({
+      method: 'POST',
+      url: '/api/v1/holds/cancel',
+      operationId: 'cancelHold',
+      summary: 'Cancel a hold of the patron on an item or a title',
+      tag,
+      access: [...access],
+      body: holdRequestSchema,
+      response: holdSchema,
+      problems: REFUSALS,
+      mqtt: { action: 'circulation.holdCancel' },
+      handler: ({ body, principal }) => circulation.cancelHold(body, { terminal: principal.name }),
+    }),
 
-  book.add(app, {
-    method: 'POST',
-    url: '/api/v1/fees/payments',
-    operationId: 'payFee',
-    summary: 'Record a payment towards the patron’s fees (one fee by id, or as the ILS applies it)',
-    tag,
-    access: [...access],
-    body: feePaymentRequestSchema,
-    response: feePaymentSchema,
-    problems: REFUSALS,
-    handler: ({ body, principal }) => circulation.payFee(body, { terminal: principal.name }),
-  });
+    operation({
+      method: 'POST',
+      url: '/api/v1/fees/payments',
+      operationId: 'payFee',
+      summary: 'Record a payment towards the patron’s fees (one fee by id, or as the ILS applies it)',
+      tag,
+      access: [...access],
+      body: feePaymentRequestSchema,
+      response: feePaymentSchema,
+      problems: REFUSALS,
+      mqtt: { action: 'circulation.feePaid' },
+      handler: ({ body, principal }) => circulation.payFee(body, { terminal: principal.name }),
+    }),
 
-  book.add(app, {
-    method: 'GET',
-    url: '/api/v1/items/:item',
-    operationId: 'getItem',
-    summary: 'An item: title, circulation status, due date, hold queue, location, fee',
-    tag,
-    access: [...access],
-    params: z.object({ item }),
-    response: z.object({ item: itemSchema, screenMessages }),
-    problems: REFUSALS,
-    handler: ({ params, principal }) => circulation.item(params.item, { terminal: principal.name }),
-  });
+    operation({
+      method: 'GET',
+      url: '/api/v1/items/:item',
+      operationId: 'getItem',
+      summary: 'An item: title, circulation status, due date, hold queue, location, fee',
+      tag,
+      access: [...access],
+      params: z.object({ item }),
+      response: z.object({ item: itemSchema, screenMessages }),
+      problems: REFUSALS,
+      mqtt: { action: 'circulation.item' },
+      handler: ({ params, principal }) => circulation.item(params.item, { terminal: principal.name }),
+    }),
 
-  book.add(app, {
-    method: 'POST',
-    url: '/api/v1/patrons/end-session',
-    operationId: 'endPatronSession',
-    summary: 'End the patron’s session with the ILS (when the patron walks away)',
-    tag,
-    access: [...access],
-    body: endSessionRequestSchema,
-    response: z.object({ ended: z.boolean(), screenMessages }),
-    problems: [503, 504],
-    handler: ({ body, principal }) => circulation.endSession(body, { terminal: principal.name }),
-  });
-}
+    operation({
+      method: 'POST',
+      url: '/api/v1/patrons/end-session',
+      operationId: 'endPatronSession',
+      summary: 'End the patron’s session with the ILS (when the patron walks away)',
+      tag,
+      access: [...access],
+      body: endSessionRequestSchema,
+      response: z.object({ ended: z.boolean(), screenMessages }),
+      problems: [503, 504],
+      mqtt: { action: 'circulation.endSession' },
+      handler: ({ body, principal }) => circulation.endSession(body, { terminal: principal.name }),
+    }),
+  ],
+};

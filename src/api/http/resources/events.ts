@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../../devices/device-state.js';
-import type { DeskServices } from '../../../gateway/services.js';
+import type { DeskServices } from '../../../gateway/contracts/desk.js';
 import { socketCredential, type TokenAuthenticator } from '../auth.js';
 import { ApiProblem } from '../problem.js';
 import { jsonSender } from '../socket-sender.js';
@@ -26,6 +26,8 @@ export function eventRoutes(
   services: DeskServices,
   auth: TokenAuthenticator,
   log: Logger,
+  /** Each device event as it may leave the gateway (no patron card ids). */
+  publicEvent: (event: DeviceEvent) => DeviceEvent,
 ): void {
   app.route({
     method: 'GET',
@@ -47,7 +49,7 @@ export function eventRoutes(
         if (wanted(state.device)) send({ event: 'device.state', data: state });
       });
       services.bus.on('device.event', owner, (event) => {
-        if (wanted(event.device)) send({ event: 'device.event', data: event });
+        if (wanted(event.device)) send({ event: 'device.event', data: publicEvent(event) });
       });
       socket.on('close', () => services.bus.removeAllListenersOf(owner));
       socket.on('error', () => services.bus.removeAllListenersOf(owner));

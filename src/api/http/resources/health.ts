@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { DeskServices } from '../../../gateway/services.js';
+import type { DeskServices } from '../../../gateway/contracts/desk.js';
 import type { RouteBook } from '../routes.js';
 import { readinessSchema } from '../schemas.js';
 
@@ -29,7 +29,7 @@ export function healthRoutes(app: FastifyInstance, book: RouteBook, services: De
     handler: ({ reply }) => {
       const readiness = services.readiness();
       // Not ready is still a JSON body with every check, so IT staff see what is wrong.
-      if (!readiness.ready) reply.code(503);
+      if (!readiness.ready) reply?.code(503);
       return readiness;
     },
   });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { DeskServices } from '../../../gateway/contracts/desk.js';
 import type { OfflineTransaction } from '../../../gateway/offline/index.js';
-import type { DeskServices } from '../../../gateway/services.js';
 import type { RouteBook } from '../routes.js';
 
 /**

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../../../core/logger.js';
-import type { DeskServices } from '../../../gateway/services.js';
+import type { DeskServices } from '../../../gateway/contracts/desk.js';
 import type { SessionCaller, SessionUpdate } from '../../../gateway/sessions/index.js';
 import { type Principal, socketCredential, type TokenAuthenticator } from '../auth.js';
 import { ApiProblem, problemFromError } from '../problem.js';

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   STATISTICS_DIMENSIONS,
-  type StatisticsPort,
   StatisticsRangeError,
+  type StatisticsService,
   statisticsCsv,
 } from '../../../gateway/statistics/index.js';
 import { ApiProblem } from '../problem.js';
@@ -51,7 +51,7 @@ const statsReport = z.object({
  * answers JSON; this resource's own fastify context swaps in the CSV text
  * before sending, so auth, validation and problems stay the book's.
  */
-export function statsRoutes(app: FastifyInstance, book: RouteBook, stats: StatisticsPort): void {
+export function statsRoutes(app: FastifyInstance, book: RouteBook, stats: StatisticsService): void {
   app.register(async (resource) => {
     const csvFor = new WeakMap<FastifyRequest, { text: string; filename: string }>();
     resource.addHook('onSend', async (request, reply, payload) => {
@@ -89,7 +89,8 @@ export function statsRoutes(app: FastifyInstance, book: RouteBook, stats: Statis
             throw new ApiProblem(400, error.code, 'Invalid statistics range', error.message);
           throw error;
         }
-        if (query.format === 'csv' || (query.format === undefined && prefersCsv(request.headers.accept))) {
+        const accept = request?.headers.accept;
+        if (request && (query.format === 'csv' || (query.format === undefined && prefersCsv(accept)))) {
           const filename = `carrel-stats-${report.from.slice(0, 13)}-${report.to.slice(0, 13)}.csv`;
           csvFor.set(request, { text: statisticsCsv(report), filename: filename.replaceAll(':', '') });
         }

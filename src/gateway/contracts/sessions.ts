@@ -3,8 +3,8 @@
  * by barcode), the pad it watches, and every item with its live state.
  */
 import type { RefusalReason } from '../circulation/reasons.js';
-import type { CheckinAlertType, IlsDate, Money } from '../circulation/types.js';
-import type { PrintJobView } from '../services.js';
+import type { PrintJobView } from '../families/receipt-printer/index.js';
+import type { CheckinAlertType, IlsDate, Money } from './circulation.js';
 
 export type SessionMode = 'checkout' | 'return';
 

@@ -3,8 +3,8 @@
  * patrons, items, loans, holds and fees. No SIP2 field ids here; the ILS's own
  * text (due dates as it wrote them, screen messages) is kept beside the parsed value.
  */
-import type { PatronStatusFlag } from '../../protocols/sip2/index.js';
-import type { CirculationKind, RefusalReason } from './reasons.js';
+import type { PatronStatusFlag, PaymentType } from '../../protocols/sip2/index.js';
+import type { CirculationKind, RefusalReason } from '../circulation/reasons.js';
 
 /** A due date, hold expiry or pickup date: ISO 8601 when the ILS's text could be read, and that text. */
 export interface IlsDate {
@@ -186,4 +186,51 @@ export interface CirculationTransaction {
   reason?: string;
   /** Taken into the offline journal while the ILS was away. */
   offline?: boolean;
+}
+
+export interface PatronRef {
+  patron: string;
+  pin?: string | undefined;
+}
+
+export interface CheckoutRequest extends PatronRef {
+  item: string;
+  feeAcknowledged?: boolean | undefined;
+}
+
+export interface HoldRequest extends PatronRef {
+  item?: string | undefined;
+  title?: string | undefined;
+  pickupLocation?: string | undefined;
+}
+
+export interface FeePaymentRequest extends PatronRef {
+  /** Decimal, e.g. `7.50`. */
+  amount: string;
+  feeId?: string | undefined;
+  paymentType?: PaymentType | undefined;
+  currency?: string | undefined;
+}
+
+/**
+ * Patrons, checkouts, checkins, renewals, holds and fees over the ILS, in the
+ * library's words: what the API, sessions and other workflows call.
+ */
+export interface CirculationService {
+  /**
+   * Who the patron is, in one request (no loans or holds listed): for a kiosk
+   * login. Strict: no valid-patron (BL Y), or a PIN given without a valid-password
+   * answer (CQ Y), is a refusal.
+   */
+  identifyPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
+  lookUpPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
+  checkout(request: CheckoutRequest, context?: CirculationContext): Promise<CheckoutAnswer>;
+  checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinAnswer>;
+  renew(request: PatronRef & { item: string }, context?: CirculationContext): Promise<RenewalResult>;
+  renewAll(request: PatronRef, context?: CirculationContext): Promise<RenewAllResult>;
+  placeHold(request: HoldRequest, context?: CirculationContext): Promise<HoldResult>;
+  cancelHold(request: HoldRequest, context?: CirculationContext): Promise<HoldResult>;
+  payFee(request: FeePaymentRequest, context?: CirculationContext): Promise<FeePaymentResult>;
+  item(item: string, context?: CirculationContext): Promise<ItemInformationResult>;
+  endSession(request: PatronRef, context?: CirculationContext): Promise<EndSessionResult>;
 }

@@ -49,6 +49,6 @@ export interface StatisticsReport {
 }
 
 /** What the API needs of the statistics. */
-export interface StatisticsPort {
+export interface StatisticsService {
   query(request: StatisticsQuery): StatisticsReport;
 }

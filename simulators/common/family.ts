@@ -1,0 +1,64 @@
+/**
+ * A simulator kind as the desk sees it: its entry under `simulators:` in the
+ * config, how it starts in process (loaded only when configured), and its
+ * `carrel sim <kind>` command. Listed once with its device family in
+ * src/app/families.ts; the simulators feature, `carrel sim` and the JSON Schema
+ * come from that list.
+ */
+import type { z } from 'zod';
+import type { Logger } from '../../src/core/logger.js';
+
+/** One simulator running in the desk's process. */
+export interface RunningSimulator<Handle = unknown> {
+  id: string;
+  kind: string;
+  /** Where a device reaches it (its `{ type: simulator }` transport). */
+  host: string;
+  port: number;
+  /** Its control API or page, for the start-up banner. */
+  url: string;
+  /** One line for the banner: what it speaks where. */
+  detail: string;
+  handle: Handle;
+  close(): Promise<void>;
+}
+
+export interface SimulatorFamily<
+  Kind extends string = string,
+  Config extends { id: string; kind: Kind } = { id: string; kind: Kind },
+  Handle = unknown,
+> {
+  readonly kind: Kind;
+  /** The `simulators[]` entry of this kind (strict; `kind` is the literal). */
+  readonly config: z.ZodType<Config, unknown>;
+  /** One line for `carrel sim`'s list. */
+  readonly summary: string;
+  /** Starts one in process; its module is imported only now. */
+  start(config: Config, logger: Logger): Promise<RunningSimulator<Handle>>;
+  /** The `carrel sim <kind>` command, imported only when run. */
+  main(): Promise<(argv: string[]) => Promise<number>>;
+  /**
+   * What it adds to the simulated desk `carrel start` runs with no config: its
+   * simulators and the devices they stand in for (config input, validated with
+   * the rest).
+   */
+  readonly demo?: DemoDesk;
+}
+
+/** A part of the simulated desk: config entries, as a file would have them. */
+export interface DemoDesk {
+  simulators: ReadonlyArray<Record<string, unknown> & { id: string; kind: string }>;
+  devices: ReadonlyArray<Record<string, unknown> & { id: string; kind: string }>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the widest simulator kind, for lists and constraints
+export type AnySimulatorFamily = SimulatorFamily<string, any, any>;
+export type SimulatorHandleOf<S> = S extends SimulatorFamily<string, infer _C, infer H> ? H : never;
+export type SimulatorConfigOf<S> = S extends SimulatorFamily<string, infer C, infer _H> ? C : never;
+
+/** Declares a simulator kind with its types inferred. */
+export function simulatorFamily<Kind extends string, Config extends { id: string; kind: Kind }, Handle>(
+  family: SimulatorFamily<Kind, Config, Handle>,
+): SimulatorFamily<Kind, Config, Handle> {
+  return family;
+}

@@ -1,0 +1,25 @@
+/**
+ * The desk's whole API as modules: the resources every desk has, and each
+ * device family's module (given by the composition root, from the family
+ * list) between them. HTTP serves them all; MQTT offers the operations that
+ * say so; the event stream (WebSocket and MQTT) passes every device event
+ * through its family's privacy edge.
+ */
+import type { DeviceEvent } from '../devices/device-state.js';
+import { circulationApi } from './http/resources/circulation.js';
+import { deviceApi } from './http/resources/devices.js';
+import type { ApiModule } from './operations.js';
+
+/** Every module in the order the OpenAPI document lists them. */
+export function deskApiModules(
+  familyModules: readonly ApiModule[],
+  httpOnly: readonly ApiModule[] = [],
+): ApiModule[] {
+  return [deviceApi, ...familyModules, circulationApi, ...httpOnly];
+}
+
+/** One function that makes any device event fit to leave the gateway: each family module decides for its own. */
+export function publicEventOf(modules: readonly ApiModule[]): (event: DeviceEvent) => DeviceEvent {
+  const edges = modules.flatMap((module) => (module.publicEvent ? [module.publicEvent] : []));
+  return (event) => edges.reduce((current, edge) => edge(current), event);
+}

@@ -1,0 +1,165 @@
+/**
+ * One API, two transports. An operation is defined once — its zod schemas, who
+ * may call it, what it does — and served on HTTP (a route, and the OpenAPI
+ * document) and, when it says so, as an MQTT action with the same schemas, the
+ * same scopes and the same handler. An API module groups the operations of one
+ * resource; each device family has one (src/api/families), listed with the
+ * family in src/app/families.ts, and it is also where that family's events are
+ * made fit to leave the gateway (patron privacy at this edge).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import { CarrelError } from '../core/errors.js';
+import type { DeviceEvent } from '../devices/device-state.js';
+import type { DeskServices } from '../gateway/contracts/desk.js';
+import type { Access, Principal, TokenAuthenticator } from './http/auth.js';
+import type { RouteBook, RouteSpec } from './http/routes.js';
+
+/** How an operation is offered over MQTT: `clients/<id>/request/<action>` → `…/response/<action>`. */
+export interface MqttExposure {
+  /** The action name, e.g. `printers.print`. */
+  action: string;
+  /** MQTT data field for an HTTP path parameter, where they differ: `{ id: 'printer' }`. */
+  fields?: Readonly<Record<string, string>>;
+  /** Reshapes the request data before validation (`{…data, all: true}`). */
+  input?: (data: Record<string, unknown>) => Record<string, unknown>;
+  /** Reshapes the result for MQTT (e.g. no patron card ids on MQTT). */
+  answer?: (result: unknown) => unknown;
+}
+
+/** A route spec that may also be an MQTT action (or several). */
+export type ApiOperation = RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType> & {
+  mqtt?: MqttExposure | readonly MqttExposure[];
+};
+
+/** What an API module's non-operation routes (WebSockets, pages) are given. */
+export interface ApiRouteContext {
+  services: DeskServices;
+  auth: TokenAuthenticator;
+  book: RouteBook;
+}
+
+export interface ApiModule {
+  readonly name: string;
+  /** Operations served on HTTP and, where they say, on MQTT. */
+  operations?(services: DeskServices): readonly ApiOperation[];
+  /** Routes that are HTTP only and not in the operation list (WebSockets, pages). */
+  routes?(app: FastifyInstance, context: ApiRouteContext): void;
+  /** A device event of this module's family, as it may leave the gateway (WebSocket, MQTT). */
+  publicEvent?(event: DeviceEvent): DeviceEvent;
+}
+
+/** Declares an operation with its schemas' types checked against its handler. */
+export function operation<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(
+  spec: RouteSpec<P, Q, B, R> & { mqtt?: MqttExposure | readonly MqttExposure[] },
+): ApiOperation {
+  return spec as unknown as ApiOperation;
+}
+
+/** Serves every module's operations and routes on the HTTP app. */
+export function addHttpRoutes(
+  app: FastifyInstance,
+  modules: readonly ApiModule[],
+  context: ApiRouteContext,
+): void {
+  for (const module of modules) {
+    for (const op of module.operations?.(context.services) ?? []) context.book.add(app, op);
+    module.routes?.(app, context);
+  }
+}
+
+/** The caller of an MQTT action, as the broker authenticated it. */
+export interface MqttCaller {
+  clientId: string;
+  /** The caller's scopes; undefined when it holds no known credential. */
+  principal: Principal | undefined;
+}
+
+/** What MQTT calls to do one action. Throws a CarrelError for a stable error code. */
+export type MqttAction = (data: unknown, caller: MqttCaller) => Promise<unknown>;
+
+/**
+ * Every operation offered over MQTT, as the action table: the request data is
+ * validated with the operation's own schemas (path parameters, query and body
+ * fields side by side in `data`), the caller's scopes are checked as HTTP
+ * checks them, and the handler is the same one.
+ */
+export function mqttActionsOf(
+  modules: readonly ApiModule[],
+  services: DeskServices,
+): Record<string, MqttAction> {
+  const actions: Record<string, MqttAction> = {};
+  for (const module of modules) {
+    for (const op of module.operations?.(services) ?? []) {
+      const exposures = op.mqtt === undefined ? [] : Array.isArray(op.mqtt) ? op.mqtt : [op.mqtt];
+      for (const exposure of exposures as MqttExposure[]) {
+        if (Object.hasOwn(actions, exposure.action))
+          throw new Error(`MQTT action ${exposure.action} is offered twice`);
+        actions[exposure.action] = mqttAction(op, exposure);
+      }
+    }
+  }
+  return actions;
+}
+
+function mqttAction(op: ApiOperation, exposure: MqttExposure): MqttAction {
+  return async (data, caller) => {
+    const principal = authorize(caller, op.access);
+    let input = isRecord(data) ? { ...data } : data === undefined || data === null ? {} : undefined;
+    if (input === undefined) throw new CarrelError('bad_request', 'data: must be an object');
+    for (const [param, field] of Object.entries(exposure.fields ?? {})) {
+      if (field in input) {
+        input[param] = input[field];
+        delete input[field];
+      }
+    }
+    if (exposure.input) input = exposure.input(input);
+    const taken = new Set<string>();
+    const params = part(op.params, input, taken, 'data');
+    const query = part(op.query, input, taken, 'data');
+    const rest = Object.fromEntries(Object.entries(input).filter(([key]) => !taken.has(key)));
+    const body = op.body ? validate(op.body, rest, 'data') : undefined;
+    const result = await op.handler({ params, query, body, principal });
+    return exposure.answer ? exposure.answer(result) : result;
+  };
+}
+
+/** The fields of `input` that `schema` (an object of path or query parameters) names, validated. */
+function part(
+  schema: z.ZodType | undefined,
+  input: Record<string, unknown>,
+  taken: Set<string>,
+  where: string,
+) {
+  if (!schema) return undefined;
+  const keys = Object.keys((schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
+  for (const key of keys) taken.add(key);
+  return validate(
+    schema,
+    Object.fromEntries(keys.filter((key) => key in input).map((key) => [key, input[key]])),
+    where,
+  );
+}
+
+function validate(schema: z.ZodType, value: unknown, where: string): unknown {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const detail = result.error.issues
+    .map((issue) => `${[where, ...issue.path.map(String)].join('.')}: ${issue.message}`)
+    .join('; ');
+  throw new CarrelError('bad_request', detail);
+}
+
+/** The same scope rule as HTTP: one of the operation's scopes, or admin. */
+function authorize(caller: MqttCaller, access: Access): Principal {
+  const principal = caller.principal;
+  if (access === 'public') return principal ?? { name: caller.clientId, scopes: [] };
+  if (!principal) throw new CarrelError('unauthorized', 'this MQTT client holds no known credential');
+  if (principal.scopes.includes('admin') || access.some((scope) => principal.scopes.includes(scope)))
+    return principal;
+  throw new CarrelError('forbidden', `this action needs one of the scopes: ${access.join(', ')}`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,29 @@
+import { deepFreeze } from '../gateway/config/load.js';
+import { CURRENT_CONFIG_VERSION } from '../gateway/config/schema.js';
+import { type CarrelConfig, configSchema } from './config.js';
+import { SIMULATOR_FAMILIES } from './families.js';
+
+/**
+ * The simulated desk `carrel start` runs when no configuration is given: every
+ * family's simulators and the devices they stand in for (each simulator kind's
+ * `demo`, in the order of the family list) — the sample library's ILS over SIP2,
+ * a receipt printer, the desk's RFID pad (holding the ISO 28560 reference tags V1
+ * and V2) and a self-check pad holding two of the sample library's available
+ * items, so the demo kiosk (/kiosk) checks something out on first use — with HTTP
+ * and an embedded MQTT broker on loopback.
+ */
+export function defaultDeskConfig(): CarrelConfig {
+  const demos = SIMULATOR_FAMILIES.flatMap((family) => (family.demo ? [family.demo] : []));
+  return deepFreeze(
+    configSchema.parse({
+      version: CURRENT_CONFIG_VERSION,
+      site: 'library',
+      gateway: 'desk-1',
+      http: { host: '127.0.0.1', port: 8480 },
+      mqtt: { mode: 'embedded', host: '127.0.0.1', port: 1883 },
+      sessions: { receipt: { library: 'Riverside Public Library', printer: 'receipt-1' } },
+      simulators: demos.flatMap((demo) => demo.simulators),
+      devices: demos.flatMap((demo) => demo.devices),
+    }),
+  );
+}

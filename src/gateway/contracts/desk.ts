@@ -1,0 +1,44 @@
+/**
+ * What the API layer may ask of the gateway. Routes and MQTT handlers hold no
+ * business rules: they validate, call one of these, and map the result.
+ *
+ * Naming, everywhere in the gateway: a `…Service` is a workflow the API and
+ * other workflows call (circulation, sessions, offline, statistics), declared
+ * here in src/gateway/contracts; a `…Port` is what a running device of one
+ * family offers (src/gateway/families/<kind>/port.ts), handed out by
+ * `ports.port(family, id)`.
+ */
+import type { DeviceState } from '../../devices/device-state.js';
+import type { EventBus } from '../event-bus.js';
+import type { PortLookup } from '../family.js';
+import type { FeatureReport } from '../feature.js';
+import type { CirculationService } from './circulation.js';
+import type { OfflineService } from './offline.js';
+import type { SessionService } from './sessions.js';
+import type { StatisticsService } from './statistics.js';
+
+export interface ReadinessCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DeskServices {
+  readonly site: string;
+  readonly gateway: string;
+  readonly bus: EventBus;
+  devices(): DeviceState[];
+  device(id: string): DeviceState | undefined;
+  /** Typed handles on running devices: `ports.port(receiptPrinters, 'receipt-1')`. */
+  readonly ports: PortLookup;
+  /** Patrons, checkouts, checkins, renewals, holds and fees over the ILS. */
+  readonly circulation: CirculationService;
+  /** Self-check sessions: a patron at a kiosk with its pad, items checked out or returned as placed. */
+  readonly sessions: SessionService;
+  /** Counts per terminal and hour, never patron data. */
+  readonly statistics: StatisticsService;
+  /** The offline journal (store-and-forward while the ILS is away). */
+  readonly offline: OfflineService;
+  features(): FeatureReport[];
+  readiness(): { ready: boolean; checks: ReadinessCheck[] };
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { CarrelError } from '../../../core/errors.js';
+import type { DeviceState } from '../../../devices/device-state.js';
+import { EscPosPrinter } from '../../../devices/printer/escpos-printer.js';
+import { ReceiptTemplates } from '../../../devices/printer/templates.js';
+import { createTransport } from '../../../devices/transport/factory.js';
+import { DeviceSupervisor, notStartedState } from '../../devices/supervisor.js';
+import { type DeviceEntry, emitEvent, type FamilyContext } from '../../family.js';
+import { PrintQueue } from '../../print-queue.js';
+import type { ReceiptPrinterConfig } from './config.js';
+import type { ReceiptPrinterEvents } from './events.js';
+import type { PrintJobView, ReceiptPrinterPort } from './port.js';
+
+/**
+ * A receipt printer at run time: ESC/POS driver on its transport, kept
+ * connected by a supervisor, fed by a durable print queue. Built on start,
+ * because the queue needs the database and a simulated printer's address is
+ * known only once the simulator listens.
+ */
+export class ReceiptPrinterEntry implements DeviceEntry<ReceiptPrinterPort> {
+  readonly port: ReceiptPrinterPort;
+  private supervisor: DeviceSupervisor | undefined;
+  private queue: PrintQueue | undefined;
+  private templateSet: ReceiptTemplates;
+
+  constructor(
+    private readonly config: ReceiptPrinterConfig,
+    private readonly context: FamilyContext,
+  ) {
+    this.port = {
+      submit: (receipt) =>
+        this.openQueue().submit({
+          template: receipt.template,
+          data: { printedAt: localTimestamp(new Date(this.context.clock.now())), ...receipt.data },
+        }),
+      job: (jobId): PrintJobView | undefined => this.openQueue().get(jobId),
+      jobs: (filter) => this.openQueue().list(filter ?? {}),
+      retry: (jobId) => this.openQueue().retry(jobId),
+      templates: () => this.templateSet.list(),
+    };
+    this.templateSet = new ReceiptTemplates({
+      columns: config.columns,
+      encoding: config.encoding,
+      ...(config.templates ? { directory: config.templates } : {}),
+      ...(config.logo ? { logoPng: readLogo(config.logo) } : {}),
+    });
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get kind(): string {
+    return this.config.kind;
+  }
+
+  state(): DeviceState {
+    return this.supervisor?.state() ?? notStartedState(this.id, this.kind, this.context.clock.now());
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    const { bus, clock, logger } = this.context;
+    const transport = createTransport(config.transport, this.context.simulators, { clock });
+    const printer = new EscPosPrinter({
+      id: config.id,
+      transport,
+      clock,
+      logger,
+      statusIntervalMs: config.statusIntervalMs,
+      statusTimeoutMs: config.statusTimeoutMs,
+    });
+    this.queue = new PrintQueue({
+      db: this.context.database(),
+      printerId: config.id,
+      printer,
+      templates: this.templateSet,
+      clock,
+      logger,
+      limit: config.queueLimit,
+      expiryMs: config.jobExpiryMinutes * 60_000,
+      emit: (type, job) =>
+        emitEvent<ReceiptPrinterEvents, `printer.${typeof type}`>(
+          bus,
+          clock,
+          config.id,
+          `printer.${type}`,
+          job,
+        ),
+    });
+    const queue = this.queue;
+    this.supervisor = new DeviceSupervisor({
+      driver: printer,
+      eventFamily: 'printer',
+      clock,
+      bus,
+      logger,
+      onReady: () => queue.printerChanged(),
+    });
+    this.supervisor.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.queue?.stop();
+    await this.supervisor?.stop();
+  }
+
+  private openQueue(): PrintQueue {
+    if (!this.queue) throw new CarrelError('unavailable', `printer "${this.id}" is not running`);
+    return this.queue;
+  }
+}
+
+/** `2026-11-23 14:05`, in the desk's own time zone, for receipts that do not say when they were printed. */
+export function localTimestamp(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function readLogo(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new CarrelError(
+      'logo_unreadable',
+      `cannot read the receipt logo ${path}: ${(error as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The receipt printer family: ESC/POS printers on TCP 9100, a serial line or
+ * USB (/dev/usb/lp*), each fed by a durable print queue that prints a receipt
+ * exactly once. Its simulator kind is `printer`.
+ */
+import { deviceFamily } from '../../family.js';
+import { checkSimulatorTransport } from '../simulator-check.js';
+import { type ReceiptPrinterConfig, receiptPrinterSchema } from './config.js';
+import { ReceiptPrinterEntry } from './entry.js';
+import { RECEIPT_PRINTER_EVENTS, type ReceiptPrinterEvents } from './events.js';
+
+export { type ReceiptPrinterConfig, receiptPrinterSchema } from './config.js';
+export { localTimestamp } from './entry.js';
+export type { ReceiptPrinterEvents } from './events.js';
+export type { PrintJobView, ReceiptPrinterPort } from './port.js';
+
+export const receiptPrinters = deviceFamily<ReceiptPrinterEvents>()({
+  kind: 'receipt-printer',
+  noun: 'printer',
+  wrongKindCode: 'not_a_printer',
+  config: receiptPrinterSchema,
+  events: RECEIPT_PRINTER_EVENTS,
+  check: (config: ReceiptPrinterConfig, layout, issue) =>
+    checkSimulatorTransport(config.transport, 'printer', layout, issue),
+  create: (config: ReceiptPrinterConfig, context) => new ReceiptPrinterEntry(config, context),
+});

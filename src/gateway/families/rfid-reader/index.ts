@@ -1,0 +1,34 @@
+/**
+ * The RFID reader family: HF pads and self-check readers (FEIG advanced host
+ * protocol, 3M 810) keeping an inventory of the ISO 15693 tags on them, decoding
+ * their ISO 28560 data and writing item security (AFI/EAS). Its simulator kind
+ * is `rfid-pad`.
+ */
+import { deviceFamily } from '../../family.js';
+import { checkSimulatorTransport } from '../simulator-check.js';
+import { type RfidReaderConfig, rfidReaderSchema } from './config.js';
+import { RfidReaderEntry } from './entry.js';
+import { RFID_READER_EVENTS, type RfidReaderEvents } from './events.js';
+
+export { type RfidReaderConfig, rfidReaderSchema } from './config.js';
+export { encodeItem } from './encode.js';
+export type { RfidReaderEvents } from './events.js';
+export type {
+  RfidItemView,
+  RfidProgramRequest,
+  RfidReaderPort,
+  RfidSecurityView,
+  RfidTagsView,
+  RfidTagView,
+} from './port.js';
+
+export const rfidReaders = deviceFamily<RfidReaderEvents>()({
+  kind: 'rfid-reader',
+  noun: 'RFID reader',
+  wrongKindCode: 'not_an_rfid_reader',
+  config: rfidReaderSchema,
+  events: RFID_READER_EVENTS,
+  check: (config: RfidReaderConfig, layout, issue) =>
+    checkSimulatorTransport(config.transport, 'rfid-pad', layout, issue),
+  create: (config: RfidReaderConfig, context) => new RfidReaderEntry(config, context),
+});
