@@ -31,7 +31,7 @@ import {
 } from '../gateway/offline/index.js';
 import { offlineRefusal, type RelayOfflineHandler, type RelayOfflinePolicy } from '../gateway/relay/index.js';
 import type { OfflineService } from '../gateway/services.js';
-import type { Database } from '../gateway/storage.js';
+import type { Database } from '../gateway/storage/index.js';
 import type { AnySip2MessageInput } from '../protocols/sip2/index.js';
 
 /** How often a replay is tried while transactions are waiting. */

@@ -5,7 +5,7 @@ import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Feature } from '../gateway/feature.js';
 import { DeskStatistics, StatisticsRetention } from '../gateway/statistics/index.js';
-import { type Database, openDatabase } from '../gateway/storage.js';
+import { type Database, openDatabase } from '../gateway/storage/index.js';
 
 /**
  * Where the database lives: the configured path, else systemd's
@@ -59,7 +59,7 @@ export class StorageFeature implements Feature {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     const database = openDatabase(this.path);
     this.database = database;
-    this.logger.info({ path: this.path }, 'database open');
+    this.logger.info({ path: this.path, backend: database.backend }, 'database open');
     this.startRetention(database);
   }
 

@@ -11,7 +11,7 @@ import { IlsClient } from '../../src/devices/ils/index.js';
 import type { IlsLinkEntry } from '../../src/gateway/devices/ils-link.js';
 import { parseSip2RelayConfig } from '../../src/gateway/relay/index.js';
 import { DeskStatistics } from '../../src/gateway/statistics/index.js';
-import { openDatabase } from '../../src/gateway/storage.js';
+import { openDatabase } from '../../src/gateway/storage/index.js';
 import { TRANSCRIPT_DATE as D, KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -10,7 +10,7 @@ import type { ReceiptPrinterConfig } from '../config/schema.js';
 import type { EventBus } from '../event-bus.js';
 import { PrintQueue } from '../print-queue.js';
 import type { PrintJobView } from '../services.js';
-import type { Database } from '../storage.js';
+import type { Database } from '../storage/index.js';
 import type { DeviceEntry } from './registry.js';
 import { DeviceSupervisor, notStartedState } from './supervisor.js';
 

@@ -1,5 +1,5 @@
-import type { Database } from '../storage.js';
-import { migrate } from '../storage.js';
+import type { Database } from '../storage/index.js';
+import { migrate } from '../storage/index.js';
 
 export type PrintJobState = 'queued' | 'printing' | 'printed' | 'failed' | 'unconfirmed' | 'expired';
 

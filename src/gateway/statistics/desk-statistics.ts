@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../../core/clock.js';
-import { type Database, migrate } from '../storage.js';
+import { type Database, migrate } from '../storage/index.js';
 import { StatisticsRangeError } from './errors.js';
 import {
   type DeskTransaction,

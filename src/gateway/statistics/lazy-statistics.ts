@@ -1,6 +1,6 @@
 import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
-import type { Database } from '../storage.js';
+import type { Database } from '../storage/index.js';
 import { DeskStatistics } from './desk-statistics.js';
 import type { DeskTransaction, StatisticsPort, StatisticsQuery, StatisticsReport } from './types.js';
 
@@ -59,7 +59,7 @@ export function statisticsOn(database: () => Database, options: { clock?: Clock 
     const rows = [...pending.values()];
     target.db.transaction(() => {
       for (const row of rows) target.statistics.record(row.transaction, row.at, row.times);
-    })();
+    });
     // Cleared only once written: counts taken while the database was away are kept for the next try.
     pending.clear();
   };

@@ -3,7 +3,7 @@ import { prefersCsv } from '../../../src/api/http/resources/stats.js';
 import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { DeskStatistics } from '../../../src/gateway/statistics/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 import { fakeServices } from './fake-services.js';
 
 const TOKENS = [

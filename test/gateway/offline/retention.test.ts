@@ -8,7 +8,7 @@ import {
   type OfflineState,
   offlinePolicySchema,
 } from '../../../src/gateway/offline/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 5, 10, 30);
