@@ -57,7 +57,7 @@ export class StorageFeature implements Feature {
 
   async start(): Promise<void> {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-    const database = openDatabase(this.path);
+    const database = openDatabase(this.path, { logger: this.logger });
     this.database = database;
     this.logger.info({ path: this.path, backend: database.backend }, 'database open');
     this.startRetention(database);

@@ -300,7 +300,11 @@ export class OfflineJournal {
   purgeSettled(before: number): number {
     if (!Number.isFinite(before)) return 0;
     const removed = this.statements.purgeSettled.run(Math.floor(before)).changes;
-    if (removed > 0) this.logger.info({ removed }, 'settled offline transactions purged');
+    if (removed > 0) {
+      // secure_delete zeroed the rows in the file; the checkpoint takes their old pages out of the log.
+      this.db.checkpoint();
+      this.logger.info({ removed }, 'settled offline transactions purged');
+    }
     return removed;
   }
 

@@ -38,13 +38,14 @@ describe('the backend Carrel chooses', () => {
 });
 
 describe.each(usableBackends())('openDatabase on %s', (backend: StorageBackend) => {
-  it('opens a file database in WAL mode, synchronous=FULL, a 5 s busy timeout and foreign keys', () => {
+  it('opens a file database in WAL mode, synchronous=FULL, a 5 s busy timeout, foreign keys and secure_delete', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'carrel-storage-'));
     db = openDatabase(path.join(dir, 'carrel.db'), { backend });
     expect(db.pragmaValue('journal_mode')).toBe('wal');
     expect(db.pragmaValue('synchronous')).toBe(2);
     expect(db.pragmaValue('busy_timeout')).toBe(5000);
     expect(db.pragmaValue('foreign_keys')).toBe(1);
+    expect(db.pragmaValue('secure_delete')).toBe(1);
   });
 
   it('opens an in-memory database for tests', () => {
