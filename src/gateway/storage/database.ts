@@ -62,8 +62,8 @@ export interface RunResult {
  * What a parameter may be: NULL, a number (bound as REAL, stored as INTEGER in
  * an INTEGER column), a bigint (bound as an exact 64-bit INTEGER), text, or a
  * blob. Anything else (undefined, a boolean, an object) is refused.
- * What a row holds: null, number (INTEGER or REAL), string, or a Uint8Array
- * (a Buffer on better-sqlite3) for a BLOB.
+ * What a row holds: null, number (INTEGER or REAL), string, or a Buffer for a
+ * BLOB (on both backends).
  */
 export type SqlValue = null | number | bigint | string | Uint8Array;
 export type SqlRow = Record<string, SqlValue>;

@@ -1,5 +1,12 @@
 import { CarrelError } from '../../core/errors.js';
-import { checkParameters, databaseError, type RunResult, type Statement } from './database.js';
+import {
+  checkParameters,
+  databaseError,
+  type RunResult,
+  type SqlRow,
+  type SqlValue,
+  type Statement,
+} from './database.js';
 import type { Connection } from './sqlite-database.js';
 
 /**
@@ -113,8 +120,7 @@ function statement(prepared: StatementSync): Statement {
       } catch (error) {
         throw databaseError(error);
       }
-      // Rows come with a null prototype; better-sqlite3's are plain objects, and so are ours.
-      return row === undefined ? undefined : { ...row };
+      return row === undefined ? undefined : plainRow(row);
     },
     all(...parameters) {
       checkParameters(parameters);
@@ -124,9 +130,22 @@ function statement(prepared: StatementSync): Statement {
       } catch (error) {
         throw databaseError(error);
       }
-      return rows.map((row) => ({ ...row }));
+      return rows.map(plainRow);
     },
   };
+}
+
+/**
+ * node:sqlite gives rows with a null prototype and blobs as bare Uint8Arrays;
+ * better-sqlite3 gives plain objects and Buffers. Ours are better-sqlite3's, so a
+ * consumer that calls `bytes.toString('latin1')` gets the same on both.
+ */
+function plainRow(row: object): SqlRow {
+  const plain: SqlRow = {};
+  for (const [column, value] of Object.entries(row) as Array<[string, SqlValue]>)
+    plain[column] =
+      value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
+  return plain;
 }
 
 /** What process.emitWarning is called with (its overloads: a type string, or options with a type). */
