@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OfflineJournal, offlinePolicySchema } from '../src/gateway/offline/index.js';
-import { openDatabase } from '../src/gateway/storage.js';
+import { openDatabase } from '../src/gateway/storage/index.js';
 import type { BenchResult } from './types.js';
 
 const WARM_UP = 50;

@@ -37,7 +37,7 @@ import {
   type RelayOfflinePolicy,
 } from '../gateway/relay/index.js';
 import { Retention } from '../gateway/retention.js';
-import type { Database } from '../gateway/storage.js';
+import type { Database } from '../gateway/storage/index.js';
 
 /** How often a replay is tried while transactions are waiting. */
 export const OFFLINE_REPLAY_INTERVAL_MS = 30_000;

@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { Feature } from '../gateway/feature.js';
 import { Retention } from '../gateway/retention.js';
 import { DeskStatistics, STATISTICS_RETENTION_DAYS } from '../gateway/statistics/index.js';
-import { type Database, openDatabase } from '../gateway/storage.js';
+import { type Database, openDatabase } from '../gateway/storage/index.js';
 
 /**
  * Where the database lives: the configured path, else systemd's
@@ -58,9 +58,9 @@ export class StorageFeature implements Feature {
 
   async start(): Promise<void> {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-    const database = openDatabase(this.path);
+    const database = openDatabase(this.path, { logger: this.logger });
     this.database = database;
-    this.logger.info({ path: this.path }, 'database open');
+    this.logger.info({ path: this.path, backend: database.backend }, 'database open');
     this.startRetention(database);
   }
 

@@ -12,7 +12,7 @@ const SYSTEM_HINTS: Readonly<Record<string, string>> = {
   serialport:
     "its addon @serialport/bindings-cpp must match this Node (reinstall with Debian's build-essential and python3); listing ports needs udevadm from Debian's udev",
   'better-sqlite3':
-    "its addon must match this Node (reinstall with Debian's build-essential and python3 so it can be rebuilt)",
+    "it is Carrel's SQLite only on Node 20 (22.16+ and 24 use the built-in node:sqlite); its addon must match this Node (reinstall with Debian's build-essential and python3 so it can be rebuilt)",
   'node-hid': "it needs Debian's libusb-1.0-0 and libudev1 (hidraw access)",
   usb: "it needs Debian's libusb-1.0-0 and libudev1",
   'unix-dgram':

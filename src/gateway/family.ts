@@ -14,7 +14,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../devices/device-state.js';
 import type { EventBus } from './event-bus.js';
-import type { Database } from './storage.js';
+import type { Database } from './storage/index.js';
 
 /** A family's events, an interface: the full event type (`rfid.tag_arrived`) → its payload. */
 export type EventMap = object;

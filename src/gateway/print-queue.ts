@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { DeviceCondition } from '../devices/device.js';
 import type { PrintJob } from '../devices/printer/escpos-printer.js';
 import { type PrintJobRecord, type PrintJobState, PrintJobStore } from './printing/print-job-store.js';
-import type { Database } from './storage.js';
+import type { Database } from './storage/index.js';
 
 export type { PrintJobRecord, PrintJobState } from './printing/print-job-store.js';
 

@@ -12,7 +12,7 @@ import {
 } from '../../src/gateway/offline/index.js';
 import type { Sip2RelayAccount } from '../../src/gateway/relay/index.js';
 import { sip2RelayOfflineSchema } from '../../src/gateway/relay/index.js';
-import { type Database, openDatabase } from '../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../src/gateway/storage/index.js';
 import type { AnySip2Message } from '../../src/protocols/sip2/index.js';
 
 /** The offline feature's relay answers and staff view, over an in-memory journal (no ILS link). */

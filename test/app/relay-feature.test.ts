@@ -12,7 +12,7 @@ import type { IlsPort } from '../../src/gateway/families/ils/index.js';
 import type { DeviceEntry } from '../../src/gateway/family.js';
 import { parseSip2RelayConfig } from '../../src/gateway/relay/index.js';
 import { DeskStatistics } from '../../src/gateway/statistics/index.js';
-import { openDatabase } from '../../src/gateway/storage.js';
+import { openDatabase } from '../../src/gateway/storage/index.js';
 import { TRANSCRIPT_DATE as D, KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 

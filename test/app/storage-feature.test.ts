@@ -6,7 +6,7 @@ import { StorageFeature } from '../../src/app/storage-feature.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { DeskStatistics, STATISTICS_RETENTION_DAYS } from '../../src/gateway/statistics/index.js';
-import { openDatabase } from '../../src/gateway/storage.js';
+import { openDatabase } from '../../src/gateway/storage/index.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1, 12);

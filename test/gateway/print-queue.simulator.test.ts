@@ -8,7 +8,7 @@ import { EscPosPrinter } from '../../src/devices/printer/escpos-printer.js';
 import { ReceiptTemplates } from '../../src/devices/printer/templates.js';
 import { TcpTransport } from '../../src/devices/transport/tcp.js';
 import { PrintQueue } from '../../src/gateway/print-queue.js';
-import { type Database, openDatabase } from '../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../src/gateway/storage/index.js';
 
 /**
  * The print queue, the ESC/POS driver and the printer simulator over real TCP:

@@ -10,7 +10,7 @@ import type { PrintJob } from '../../src/devices/printer/escpos-printer.js';
 import { PrintError, type PrintErrorCode } from '../../src/devices/printer/print-error.js';
 import { newProcessId, PrintQueue, type PrintQueueOptions } from '../../src/gateway/print-queue.js';
 import type { PrintJobRecord } from '../../src/gateway/printing/print-job-store.js';
-import { type Database, openDatabase } from '../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../src/gateway/storage/index.js';
 
 const ONLINE: DeviceCondition = { status: 'online', reason: null, detail: {} };
 const PAPER_OUT: DeviceCondition = { status: 'degraded', reason: 'paper out', detail: {} };
@@ -56,7 +56,7 @@ let dbs: Database[] = [];
 let queues: PrintQueue[] = [];
 afterEach(async () => {
   for (const queue of queues) await queue.stop();
-  for (const db of dbs) if (db.open) db.close();
+  for (const db of dbs) db.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   dirs = [];
   dbs = [];

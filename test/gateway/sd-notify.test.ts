@@ -233,11 +233,12 @@ console.log(JSON.stringify({ enabled: notifier.enabled, watchdog: notifier.start
     expect(JSON.parse(await run.stdout)).toEqual({ enabled: true, watchdog: true });
     expect(await socket.next()).toBe('WATCHDOG=1');
     expect(await socket.next()).toBe('WATCHDOG=1');
+    const exited = once(run.child, 'exit');
     run.child.kill('SIGTERM');
     let message = await socket.next();
     while (message === 'WATCHDOG=1') message = await socket.next();
     expect(message).toBe('STOPPING=1');
-    const [code] = await once(run.child, 'exit');
+    const [code] = await exited;
     expect(code).toBe(0);
     expect(run.stderr()).toBe('');
   });

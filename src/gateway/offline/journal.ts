@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import { type Database, migrate } from '../storage.js';
+import { type Database, migrate } from '../storage/index.js';
 import { OfflineError } from './errors.js';
 import type { OfflinePolicy } from './policy.js';
 
@@ -224,34 +224,32 @@ export class OfflineJournal {
       throw new OfflineError('offline_not_allowed', 'offline checkins are not allowed');
     const id = randomUUID();
     // IMMEDIATE: the limit checks and the insert see the same journal, even with another process writing.
-    const sequence = this.db
-      .transaction(() => {
-        const outstanding = (this.statements.outstanding.get() as { n: number }).n;
-        if (outstanding >= policy.maxTransactionsTotal)
+    const sequence = this.db.transaction(() => {
+      const outstanding = (this.statements.outstanding.get() as { n: number }).n;
+      if (outstanding >= policy.maxTransactionsTotal)
+        throw new OfflineError(
+          'offline_limit_reached',
+          `the offline journal holds ${outstanding} transactions, the most allowed`,
+        );
+      if (tx.kind === 'checkout') {
+        const mine = (this.statements.patronCheckouts.get(tx.patron ?? null) as { n: number }).n;
+        if (mine >= policy.maxCheckoutsPerPatron)
           throw new OfflineError(
             'offline_limit_reached',
-            `the offline journal holds ${outstanding} transactions, the most allowed`,
+            `this patron has ${mine} offline checkouts, the most allowed`,
           );
-        if (tx.kind === 'checkout') {
-          const mine = (this.statements.patronCheckouts.get(tx.patron) as { n: number }).n;
-          if (mine >= policy.maxCheckoutsPerPatron)
-            throw new OfflineError(
-              'offline_limit_reached',
-              `this patron has ${mine} offline checkouts, the most allowed`,
-            );
-        }
-        const result = this.statements.insert.run(
-          id,
-          tx.kind,
-          tx.patron ?? null,
-          tx.item,
-          tx.terminal,
-          tx.at,
-          this.clock.now(),
-        );
-        return Number(result.lastInsertRowid);
-      })
-      .immediate();
+      }
+      const result = this.statements.insert.run(
+        id,
+        tx.kind,
+        tx.patron ?? null,
+        tx.item,
+        tx.terminal,
+        tx.at,
+        this.clock.now(),
+      );
+      return Number(result.lastInsertRowid);
+    }, 'immediate');
     this.logger.info({ id, sequence, kind: tx.kind, item: tx.item }, 'offline transaction journaled');
     return { id, sequence };
   }
@@ -321,7 +319,11 @@ export class OfflineJournal {
   purgeSettled(before: number): number {
     if (!Number.isFinite(before)) return 0;
     const removed = this.statements.purgeSettled.run(Math.floor(before)).changes;
-    if (removed > 0) this.logger.info({ removed }, 'settled offline transactions purged');
+    if (removed > 0) {
+      // secure_delete zeroed the rows in the file; the checkpoint takes their old pages out of the log.
+      this.db.checkpoint();
+      this.logger.info({ removed }, 'settled offline transactions purged');
+    }
     return removed;
   }
 

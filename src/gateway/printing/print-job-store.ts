@@ -1,5 +1,5 @@
-import type { Database } from '../storage.js';
-import { migrate } from '../storage.js';
+import type { Database } from '../storage/index.js';
+import { migrate } from '../storage/index.js';
 
 export type PrintJobState = 'queued' | 'printing' | 'printed' | 'failed' | 'unconfirmed' | 'expired';
 
@@ -122,14 +122,19 @@ export class PrintJobStore {
     return result.changes === 1;
   }
 
-  /** printing → printed; the receipt's bytes are deleted: they may name a patron. */
+  /**
+   * printing → printed; the receipt's bytes are deleted: they name a patron.
+   * secure_delete zeroes them in the file and the checkpoint takes the old page
+   * images out of the write-ahead log (about a millisecond a receipt).
+   */
   markPrinted(id: string, now: number): void {
-    this.db
+    const erased = this.db
       .prepare(
         `UPDATE print_jobs SET state = 'printed', updated_at = ?, bytes = NULL, error_code = NULL,
          error_message = NULL WHERE id = ? AND printer = ?`,
       )
-      .run(now, id, this.printer);
+      .run(now, id, this.printer).changes;
+    if (erased > 0) this.db.checkpoint();
   }
 
   setState(
@@ -173,14 +178,16 @@ export class PrintJobStore {
     return rows.map(toRecord);
   }
 
-  /** Forgets finished jobs last touched before `cutoff`. */
+  /** Forgets finished jobs last touched before `cutoff`, their bytes gone from the file and its log. */
   prune(cutoff: number): number {
-    return this.db
+    const pruned = this.db
       .prepare(
         `DELETE FROM print_jobs WHERE printer = ? AND state IN ('printed', 'failed', 'unconfirmed', 'expired')
          AND updated_at <= ?`,
       )
       .run(this.printer, cutoff).changes;
+    if (pruned > 0) this.db.checkpoint();
+    return pruned;
   }
 }
 

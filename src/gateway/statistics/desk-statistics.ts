@@ -8,7 +8,7 @@ import {
   type StatisticsRow,
   type StatisticsService,
 } from '../contracts/statistics.js';
-import { type Database, migrate } from '../storage.js';
+import { type Database, migrate } from '../storage/index.js';
 import { StatisticsRangeError } from './errors.js';
 
 const HOUR_MS = 3_600_000;

@@ -6,7 +6,7 @@ import type {
   StatisticsReport,
   StatisticsService,
 } from '../contracts/statistics.js';
-import type { Database } from '../storage.js';
+import type { Database } from '../storage/index.js';
 import { DeskStatistics } from './desk-statistics.js';
 
 export interface StatisticsRecorder extends StatisticsService {
@@ -64,7 +64,7 @@ export function statisticsOn(database: () => Database, options: { clock?: Clock 
     const rows = [...pending.values()];
     target.db.transaction(() => {
       for (const row of rows) target.statistics.record(row.transaction, row.at, row.times);
-    })();
+    });
     // Cleared only once written: counts taken while the database was away are kept for the next try.
     pending.clear();
   };

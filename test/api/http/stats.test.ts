@@ -4,7 +4,7 @@ import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
 import { FAMILY_API_MODULES } from '../../../src/app/families.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { DeskStatistics } from '../../../src/gateway/statistics/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 import { fakeServices } from './fake-services.js';
 
 const TOKENS = [

@@ -13,7 +13,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 
 const dist = new URL('../../../dist/src/', import.meta.url);
-const { openDatabase } = await import(new URL('gateway/storage.js', dist).href);
+const { openDatabase } = await import(new URL('gateway/storage/index.js', dist).href);
 const { OfflineJournal, OfflineReplayer, offlinePolicySchema } = await import(
   new URL('gateway/offline/index.js', dist).href
 );

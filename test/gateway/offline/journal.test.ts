@@ -10,7 +10,7 @@ import {
   type OfflinePolicy,
   offlinePolicySchema,
 } from '../../../src/gateway/offline/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 
 const POLICY: OfflinePolicy = offlinePolicySchema.parse({ enabled: true });
 const PATRON = '21000001';

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfflineJournal, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
-import { openDatabase } from '../../../src/gateway/storage.js';
+import { openDatabase } from '../../../src/gateway/storage/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../..');
@@ -108,7 +108,7 @@ describe('offline journal under SIGKILL', () => {
 
     const { db, journal } = openJournal();
     try {
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(db.pragmaValue('integrity_check')).toBe('ok');
       const rows = journal.all();
       expect(new Set(rows.map((tx) => tx.id)).size).toBe(rows.length);
       expect(new Set(rows.map((tx) => `${tx.kind} ${tx.item}`)).size).toBe(rows.length);

@@ -7,7 +7,7 @@ import {
   OfflineReplayer,
   offlinePolicySchema,
 } from '../../../src/gateway/offline/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 
 const KARE = '21000009';
 const ANA = '21000006';

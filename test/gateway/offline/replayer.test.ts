@@ -6,7 +6,7 @@ import {
   OfflineReplayer,
   offlinePolicySchema,
 } from '../../../src/gateway/offline/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 import { FakeIls } from './fake-ils.js';
 
 const PATRON = '21000001';

@@ -8,7 +8,7 @@ import {
   offlinePolicySchema,
 } from '../../../src/gateway/offline/index.js';
 import { Retention } from '../../../src/gateway/retention.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 5, 10, 30);

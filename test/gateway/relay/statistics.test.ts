@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { type RelayTransaction, relayTransaction } from '../../../src/gateway/relay/index.js';
 import { DeskStatistics } from '../../../src/gateway/statistics/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
 import { TRANSCRIPT_DATE as D, journaledCheckin, useRelayRigs, withErrorDetection } from './helpers.js';
 

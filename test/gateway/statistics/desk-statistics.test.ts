@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { DeskStatistics, StatisticsRangeError } from '../../../src/gateway/statistics/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 2, 10, 9, 0, 0); // 2026-03-10T09:00Z

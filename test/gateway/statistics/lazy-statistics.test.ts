@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { statisticsOn } from '../../../src/gateway/statistics/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 
 const opened: Database[] = [];
 afterEach(() => {
-  for (const db of opened.splice(0)) if (db.open) db.close();
+  for (const db of opened.splice(0)) db.close();
 });
 
 describe('statisticsOn', () => {

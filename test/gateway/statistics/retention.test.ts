@@ -7,7 +7,7 @@ import {
   MAX_RANGE_DAYS,
   STATISTICS_RETENTION_DAYS,
 } from '../../../src/gateway/statistics/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 2, 10, 9, 0);

@@ -1,0 +1,110 @@
+import { CarrelError } from '../../core/errors.js';
+
+/**
+ * The SQLite database as Carrel uses it, whichever driver is underneath: the
+ * built-in `node:sqlite` (Node 22.16+, 24) or better-sqlite3 (Node 20). Every
+ * consumer (offline journal, print jobs, statistics) goes through this and
+ * never imports a driver. Both backends pass test/gateway/storage/contract.test.ts.
+ *
+ * Everything is synchronous: when a call returns, its write is committed (and,
+ * with synchronous=FULL, on disk).
+ */
+export interface Database {
+  /** Which driver this database runs on. */
+  readonly backend: StorageBackend;
+  /** The file, or ':memory:'. */
+  readonly path: string;
+  /** True inside `transaction()` (or any transaction SQLite has open). */
+  readonly inTransaction: boolean;
+  prepare(sql: string): Statement;
+  /** Runs one or more statements separated by semicolons; no parameters, no rows. */
+  exec(sql: string): void;
+  /**
+   * Runs `work` in a transaction and returns what it returns. It commits when
+   * `work` returns and rolls back (then rethrows) when it throws. `immediate`
+   * takes the write lock at BEGIN, so what `work` reads cannot change before it
+   * writes, even with another process on the same file. Called inside another
+   * transaction it is a savepoint: a throw undoes only its own work. `work` must
+   * be synchronous: a promise is refused (rolled back, `database_error`).
+   */
+  transaction<T>(work: () => T, mode?: TransactionMode): T;
+  /** `PRAGMA <statement>`, e.g. `journal_mode = WAL`; the rows it gives. */
+  pragma(statement: string): SqlRow[];
+  /** The first column of the first row of `PRAGMA <name>`, e.g. `pragmaValue('synchronous')` is 2. */
+  pragmaValue(name: string): SqlValue | undefined;
+  /**
+   * Copies the write-ahead log into the database file and truncates the log to
+   * zero bytes, so page images it held (deleted patron data among them) leave
+   * the disk. False when it could not (in memory, inside a transaction, or
+   * another process still reads an older snapshot); the next one catches up.
+   */
+  checkpoint(): boolean;
+  /** Closes the database; again is a no-op. Afterwards every call fails with `database_error`. */
+  close(): void;
+}
+
+export interface Statement {
+  run(...parameters: SqlValue[]): RunResult;
+  /** The first row, or undefined when there is none. Cast it to the row type the SQL gives. */
+  get(...parameters: SqlValue[]): unknown;
+  /** Every row, as plain objects keyed by column name. */
+  all(...parameters: SqlValue[]): unknown[];
+}
+
+export interface RunResult {
+  /** Rows inserted, updated or deleted by this statement (not by triggers). */
+  changes: number;
+  /** The rowid of the last row inserted on this connection. */
+  lastInsertRowid: number | bigint;
+}
+
+/**
+ * What a parameter may be: NULL, a number (bound as REAL, stored as INTEGER in
+ * an INTEGER column), a bigint (bound as an exact 64-bit INTEGER), text, or a
+ * blob. Anything else (undefined, a boolean, an object) is refused.
+ * What a row holds: null, number (INTEGER or REAL), string, or a Buffer for a
+ * BLOB (on both backends).
+ */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+export type SqlRow = Record<string, SqlValue>;
+
+export type TransactionMode = 'deferred' | 'immediate';
+
+export type StorageBackend = 'node:sqlite' | 'better-sqlite3';
+
+/** Every failure SQLite reports (bad SQL, a constraint, busy, closed) is this, on both backends. */
+export class DatabaseError extends CarrelError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('database_error', message, options);
+  }
+}
+
+/** Wraps what a driver threw; a DatabaseError passes through unchanged. */
+export function databaseError(error: unknown): DatabaseError {
+  if (error instanceof DatabaseError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new DatabaseError(message, { cause: error });
+}
+
+/** Refuses a parameter neither driver binds the same way (better-sqlite3 binds undefined as NULL, node:sqlite throws). */
+export function checkParameters(parameters: readonly unknown[]): void {
+  for (let i = 0; i < parameters.length; i++) {
+    const value = parameters[i];
+    const type = typeof value;
+    if (
+      value === null ||
+      type === 'number' ||
+      type === 'string' ||
+      type === 'bigint' ||
+      value instanceof Uint8Array
+    )
+      continue;
+    throw new DatabaseError(`parameter ${i + 1} cannot be stored in SQLite: ${describe(value)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'object';
+  return typeof value;
+}

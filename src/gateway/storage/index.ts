@@ -1,0 +1,13 @@
+export { chooseBackend, usableBackends } from './backends.js';
+export type {
+  Database,
+  RunResult,
+  SqlRow,
+  SqlValue,
+  Statement,
+  StorageBackend,
+  TransactionMode,
+} from './database.js';
+export { DatabaseError } from './database.js';
+export { migrate } from './migrate.js';
+export { type OpenDatabaseOptions, openDatabase } from './open.js';

@@ -1,0 +1,82 @@
+import { CarrelError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { chooseBackend, connect } from './backends.js';
+import type { Database, StorageBackend } from './database.js';
+import { SqliteDatabase } from './sqlite-database.js';
+
+export interface OpenDatabaseOptions {
+  /** How long a statement waits for another process's lock before failing busy (5 s). */
+  busyTimeoutMs?: number;
+  /** The driver; chooseBackend() by default. Tests name one to run the contract on each. */
+  backend?: StorageBackend;
+  /** Told when a file from an older Carrel could not be scrubbed of freed patron data. */
+  logger?: Pick<Logger, 'warn'>;
+}
+
+/**
+ * `PRAGMA user_version` of a database whose freed pages have all been zeroed:
+ * written once secure_delete has been on since the file was made, or since an
+ * older file was vacuumed.
+ */
+const SCRUBBED_VERSION = 1;
+
+/**
+ * Opens (creating when needed) the gateway's SQLite database: WAL journal,
+ * synchronous=FULL (a committed write survives power loss), a busy timeout for
+ * the odd concurrent reader, foreign keys, and secure_delete (deleted rows are
+ * overwritten with zeros, so a purged patron does not linger in free pages).
+ * `':memory:'` gives a private in-memory database for tests. The driver loads
+ * here, on first open, so a gateway that needs no storage loads none.
+ */
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
+  const backend = options.backend ?? chooseBackend();
+  let db: SqliteDatabase;
+  try {
+    db = new SqliteDatabase(connect(backend, path), path);
+  } catch (error) {
+    if (error instanceof CarrelError && error.code !== 'database_error') throw error;
+    throw openFailed(path, error);
+  }
+  try {
+    if (path !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('secure_delete = ON');
+  } catch (error) {
+    db.close();
+    throw openFailed(path, error);
+  }
+  scrubFreedPages(db, options.logger);
+  return db;
+}
+
+/**
+ * A file written by a Carrel without secure_delete may still hold deleted
+ * receipts and patron ids in its free pages: it is vacuumed once (rebuilt with
+ * no free space) and marked. If that fails (a full disk) Carrel runs on with
+ * the file as it is and tries again at the next start.
+ */
+function scrubFreedPages(db: Database, logger: OpenDatabaseOptions['logger']): void {
+  if (Number(db.pragmaValue('user_version')) >= SCRUBBED_VERSION) return;
+  try {
+    const tables = db.prepare('SELECT COUNT(*) AS n FROM sqlite_schema').get() as { n: number };
+    if (tables.n > 0 && db.path !== ':memory:') {
+      db.exec('VACUUM');
+      db.checkpoint();
+    }
+    db.pragma(`user_version = ${SCRUBBED_VERSION}`);
+  } catch (error) {
+    logger?.warn(
+      { error: describeError(error) },
+      'database not scrubbed of data deleted before secure_delete',
+    );
+  }
+}
+
+function openFailed(path: string, error: unknown): CarrelError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new CarrelError('database_open_failed', `cannot open database ${path}: ${message}`, {
+    cause: error,
+  });
+}

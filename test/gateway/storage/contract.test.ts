@@ -1,0 +1,331 @@
+/**
+ * The storage contract: what every consumer may rely on of a Database, run
+ * against every SQLite backend this Node can use (better-sqlite3 on Node 20,
+ * node:sqlite on 22.16+ and 24; both where both work). CI runs the suite on
+ * Node 20 and on Node 24, so each backend is held to it.
+ * The crash tests run children on dist/: `npm run build` first (`npm test` does).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Database,
+  openDatabase,
+  type StorageBackend,
+  usableBackends,
+} from '../../../src/gateway/storage/index.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../../..');
+const CHILD = path.join(HERE, 'storage-child.mjs');
+
+const backends = usableBackends();
+
+let dirs: string[] = [];
+let dbs: Database[] = [];
+afterEach(() => {
+  for (const db of dbs) db.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs = [];
+  dbs = [];
+});
+
+function tempFile(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'carrel-storage-'));
+  dirs.push(dir);
+  return path.join(dir, 'carrel.db');
+}
+
+beforeAll(async () => {
+  // The crash tests' children run dist/: it must exist and be no older than its source.
+  const source = path.join(ROOT, 'src/gateway/storage');
+  for (const file of await readdir(source)) {
+    const built = path.join(ROOT, 'dist/src/gateway/storage', file.replace(/\.ts$/, '.js'));
+    if (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(source, file)).mtimeMs)
+      throw new Error(`${built} is missing or stale: run \`npm run build\` first`);
+  }
+});
+
+it('this Node has at least one SQLite backend', () => {
+  expect(backends.length).toBeGreaterThan(0);
+});
+
+describe.each(backends)('Database on %s', (backend: StorageBackend) => {
+  function open(file = ':memory:', options: { busyTimeoutMs?: number } = {}): Database {
+    const db = openDatabase(file, { backend, ...options });
+    dbs.push(db);
+    return db;
+  }
+
+  function withLoans(file?: string): Database {
+    const db = open(file);
+    db.exec(`CREATE TABLE loans (n INTEGER PRIMARY KEY AUTOINCREMENT, item TEXT NOT NULL UNIQUE, due INTEGER,
+      fine REAL, receipt BLOB)`);
+    return db;
+  }
+
+  const count = (db: Database) => (db.prepare('SELECT COUNT(*) AS n FROM loans').get() as { n: number }).n;
+
+  it('says which backend it runs on', () => {
+    expect(open().backend).toBe(backend);
+  });
+
+  it('runs a statement and tells how many rows it changed and the last rowid', () => {
+    const db = withLoans();
+    const insert = db.prepare('INSERT INTO loans (item) VALUES (?)');
+    expect(insert.run('31000004')).toEqual({ changes: 1, lastInsertRowid: 1 });
+    expect(insert.run('31000005')).toEqual({ changes: 1, lastInsertRowid: 2 });
+    expect(db.prepare('UPDATE loans SET due = ?').run(1)).toMatchObject({ changes: 2 });
+    expect(db.prepare('DELETE FROM loans WHERE item = ?').run('nothing')).toMatchObject({ changes: 0 });
+  });
+
+  it('reads rows as plain objects: integers as numbers, reals, text, NULL as null, blobs as Buffers', () => {
+    const db = withLoans();
+    const due = Date.UTC(2026, 11, 13);
+    db.prepare('INSERT INTO loans (item, due, fine, receipt) VALUES (?, ?, ?, ?)').run(
+      '31000004',
+      due,
+      2.5,
+      Buffer.from([0x1b, 0x40, 0]),
+    );
+    db.prepare('INSERT INTO loans (item) VALUES (?)').run('31000005');
+    const rows = db.prepare('SELECT item, due, fine, receipt FROM loans ORDER BY n').all() as Array<
+      Record<string, unknown>
+    >;
+    expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
+    expect(rows[0]).toMatchObject({ item: '31000004', due, fine: 2.5 });
+    expect(Buffer.isBuffer(rows[0]!.receipt)).toBe(true);
+    expect((rows[0]!.receipt as Buffer).toString('hex')).toBe('1b4000');
+    expect(rows[1]).toEqual({ item: '31000005', due: null, fine: null, receipt: null });
+    const one = db.prepare('SELECT item FROM loans WHERE n = ?').get(1);
+    expect(Object.getPrototypeOf(one)).toBe(Object.prototype);
+  });
+
+  it('gives undefined from get and an empty list from all when no row matches, or the statement gives none', () => {
+    const db = withLoans();
+    expect(db.prepare('SELECT * FROM loans WHERE item = ?').get('none')).toBeUndefined();
+    expect(db.prepare('SELECT * FROM loans').all()).toEqual([]);
+    expect(db.prepare("INSERT INTO loans (item) VALUES ('a')").get()).toBeUndefined();
+    expect(db.prepare("INSERT INTO loans (item) VALUES ('b')").all()).toEqual([]);
+    expect(count(db)).toBe(2);
+  });
+
+  it('binds a bigint as an exact 64-bit integer', () => {
+    const db = open();
+    const row = db.prepare('SELECT CAST(? AS TEXT) AS text, typeof(?) AS type').get(2n ** 63n - 1n, 7n);
+    expect(row).toEqual({ text: '9223372036854775807', type: 'integer' });
+  });
+
+  it('refuses a parameter SQLite cannot store (undefined, a boolean, an object) with database_error', () => {
+    const db = withLoans();
+    const insert = db.prepare('INSERT INTO loans (item, due) VALUES (?, ?)');
+    for (const bad of [undefined, true, { item: 'x' }, [1]])
+      expect(() => insert.run('31000004', bad as never)).toThrow(
+        expect.objectContaining({ code: 'database_error' }),
+      );
+    expect(count(db)).toBe(0);
+  });
+
+  it('reports what SQLite refuses as database_error with its message', () => {
+    const db = withLoans();
+    expect(() => db.prepare('SELECT * FROM nowhere')).toThrow(
+      expect.objectContaining({ code: 'database_error', message: expect.stringContaining('no such table') }),
+    );
+    expect(() => db.exec('INSERT INTO nowhere VALUES (1)')).toThrow(
+      expect.objectContaining({ code: 'database_error' }),
+    );
+    db.prepare('INSERT INTO loans (item) VALUES (?)').run('31000004');
+    expect(() => db.prepare('INSERT INTO loans (item) VALUES (?)').run('31000004')).toThrow(
+      expect.objectContaining({ code: 'database_error', message: expect.stringContaining('UNIQUE') }),
+    );
+    // Double quotes name columns, never strings: a misspelt column is an error, not a value.
+    expect(() => db.prepare('SELECT "no_such_column" FROM loans').all()).toThrow(
+      expect.objectContaining({ code: 'database_error' }),
+    );
+  });
+
+  it('runs several statements in one exec', () => {
+    const db = withLoans();
+    db.exec("INSERT INTO loans (item) VALUES ('a'); INSERT INTO loans (item) VALUES ('b');");
+    expect(count(db)).toBe(2);
+  });
+
+  it('commits what a transaction wrote and returns what its work returned', () => {
+    const file = tempFile();
+    const db = withLoans(file);
+    const insert = db.prepare('INSERT INTO loans (item) VALUES (?)');
+    const result = db.transaction(() => {
+      expect(db.inTransaction).toBe(true);
+      insert.run('a');
+      return insert.run('b').lastInsertRowid;
+    });
+    expect(result).toBe(2);
+    expect(db.inTransaction).toBe(false);
+    // Another connection sees it: it is committed, not just visible to this one.
+    expect(count(open(file))).toBe(2);
+  });
+
+  it('leaves nothing of a transaction whose work throws, and rethrows what it threw', () => {
+    const db = withLoans();
+    db.prepare("INSERT INTO loans (item) VALUES ('kept')").run();
+    const thrown = new Error('patron blocked');
+    expect(() =>
+      db.transaction(() => {
+        db.prepare("INSERT INTO loans (item) VALUES ('a')").run();
+        db.prepare("UPDATE loans SET due = 1 WHERE item = 'kept'").run();
+        throw thrown;
+      }, 'immediate'),
+    ).toThrow(thrown);
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare('SELECT item, due FROM loans').all()).toEqual([{ item: 'kept', due: null }]);
+  });
+
+  it('rolls back a transaction when a statement in it fails', () => {
+    const db = withLoans();
+    expect(() =>
+      db.transaction(() => {
+        db.prepare("INSERT INTO loans (item) VALUES ('a')").run();
+        db.prepare("INSERT INTO loans (item) VALUES ('a')").run();
+      }),
+    ).toThrow(expect.objectContaining({ code: 'database_error' }));
+    expect(count(db)).toBe(0);
+  });
+
+  it('refuses transaction work that returns a promise, and keeps none of it', () => {
+    const db = withLoans();
+    expect(() =>
+      db.transaction(async () => {
+        db.prepare("INSERT INTO loans (item) VALUES ('a')").run();
+      }),
+    ).toThrow(expect.objectContaining({ code: 'database_error' }));
+    expect(count(db)).toBe(0);
+    expect(db.inTransaction).toBe(false);
+  });
+
+  it('makes a transaction inside another a savepoint: its throw undoes only its own work', () => {
+    const db = withLoans();
+    const insert = db.prepare('INSERT INTO loans (item) VALUES (?)');
+    db.transaction(() => {
+      insert.run('outer');
+      expect(() =>
+        db.transaction(() => {
+          insert.run('inner');
+          throw new Error('inner refused');
+        }),
+      ).toThrow('inner refused');
+      expect(db.inTransaction).toBe(true);
+      db.transaction(() => insert.run('inner kept'));
+    });
+    const items = db.prepare('SELECT item FROM loans ORDER BY n').all() as Array<{ item: string }>;
+    expect(items.map((row) => row.item)).toEqual(['outer', 'inner kept']);
+  });
+
+  it('takes the write lock at BEGIN for an immediate transaction, at the first write for a deferred one', () => {
+    const file = tempFile();
+    const db = withLoans(file);
+    const other = open(file, { busyTimeoutMs: 0 });
+    const otherWrites = () =>
+      other.transaction(() => other.exec("INSERT INTO loans (item) VALUES ('other')"));
+    db.transaction(() => {
+      expect(otherWrites).toThrow(expect.objectContaining({ code: 'database_error' }));
+    }, 'immediate');
+    db.transaction(() => {
+      db.prepare('SELECT COUNT(*) FROM loans').get();
+      otherWrites();
+    }, 'deferred');
+    expect(count(db)).toBe(1);
+  });
+
+  it('waits up to its busy timeout for another connection’s write lock', () => {
+    const file = tempFile();
+    const db = withLoans(file);
+    const other = open(file, { busyTimeoutMs: 150 });
+    db.transaction(() => {
+      const began = performance.now();
+      expect(() => other.exec("INSERT INTO loans (item) VALUES ('other')")).toThrow(
+        expect.objectContaining({ code: 'database_error', message: expect.stringContaining('locked') }),
+      );
+      expect(performance.now() - began).toBeGreaterThanOrEqual(100);
+    }, 'immediate');
+  });
+
+  it('answers pragmas', () => {
+    const db = open();
+    expect(db.pragmaValue('foreign_keys')).toBe(1);
+    db.pragma('user_version = 7');
+    expect(db.pragma('user_version')).toEqual([{ user_version: 7 }]);
+  });
+
+  it('checkpoints the write-ahead log into the file and truncates it to nothing', () => {
+    const file = tempFile();
+    const db = withLoans(file);
+    db.prepare("INSERT INTO loans (item) VALUES ('a')").run();
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    expect(db.checkpoint()).toBe(true);
+    expect(statSync(`${file}-wal`).size).toBe(0);
+    expect(count(open(file))).toBe(1);
+    expect(open().checkpoint()).toBe(false);
+  });
+
+  it('closes once; a closed database refuses work with database_error', () => {
+    const db = withLoans();
+    const select = db.prepare('SELECT * FROM loans');
+    db.close();
+    db.close();
+    expect(() => db.prepare('SELECT 1')).toThrow(expect.objectContaining({ code: 'database_error' }));
+    expect(() => select.all()).toThrow(expect.objectContaining({ code: 'database_error' }));
+    expect(() => db.transaction(() => 1)).toThrow(expect.objectContaining({ code: 'database_error' }));
+    expect(db.inTransaction).toBe(false);
+  });
+
+  it('keeps every committed write when the writing process is SIGKILLed', async () => {
+    const file = tempFile();
+    const killAfter = 20 + Math.floor(Math.random() * 180);
+    let committed = -1;
+    const run = await runChild(['commit', file, backend], (line) => {
+      committed = Number(line.split(' ')[1]);
+      return committed + 1 >= killAfter;
+    });
+    expect(run.signal).toBe('SIGKILL');
+    const db = open(file);
+    expect(db.pragmaValue('integrity_check')).toBe('ok');
+    const rows = db.prepare('SELECT n FROM loans ORDER BY n').all() as Array<{ n: number }>;
+    // Every acknowledged commit is there (the child may have committed a few more before the kill), in order.
+    expect(rows.length).toBeGreaterThanOrEqual(committed + 1);
+    expect(rows.map((row) => row.n)).toEqual(rows.map((_, i) => i));
+  });
+
+  it('keeps nothing of a transaction the writing process was SIGKILLed in', async () => {
+    const file = tempFile();
+    const run = await runChild(['hold', file, backend], (line) => line === 'inside');
+    expect(run.signal).toBe('SIGKILL');
+    const db = open(file);
+    expect(db.pragmaValue('integrity_check')).toBe('ok');
+    expect(db.prepare('SELECT n, note FROM loans').all()).toEqual([{ n: 0, note: 'before' }]);
+  });
+});
+
+/** Runs the child, SIGKILLing it when `killWhen` says so of a line it printed. */
+function runChild(args: string[], killWhen: (line: string) => boolean): Promise<{ signal: string | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let killed = false;
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (!killed && killWhen(line)) killed = child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (signal === 'SIGKILL') resolve({ signal });
+      else reject(new Error(`child exited with ${code ?? signal} before it was killed: ${stderr}`));
+    });
+  });
+}

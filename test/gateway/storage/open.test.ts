@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  chooseBackend,
+  type Database,
+  migrate,
+  openDatabase,
+  type StorageBackend,
+  usableBackends,
+} from '../../../src/gateway/storage/index.js';
+
+let dir: string | undefined;
+let db: Database | undefined;
+afterEach(() => {
+  db?.close();
+  db = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe('the backend Carrel chooses', () => {
+  it('is node:sqlite wherever this Node has it, better-sqlite3 only where it does not', () => {
+    const nodeHasSqlite = process.getBuiltinModule?.('node:sqlite') !== undefined;
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+    const complete = major >= 24 || (major === 22 && minor >= 16);
+    expect(chooseBackend()).toBe(nodeHasSqlite && complete ? 'node:sqlite' : 'better-sqlite3');
+    expect(usableBackends()).toContain(chooseBackend());
+    // better-sqlite3 12 aborts Node 24.19+ from garbage collection: never offered there.
+    if (major >= 24) expect(usableBackends()).toEqual(['node:sqlite']);
+  });
+
+  it('is the one openDatabase opens when none is named', () => {
+    db = openDatabase(':memory:');
+    expect(db.backend).toBe(chooseBackend());
+  });
+});
+
+describe.each(usableBackends())('openDatabase on %s', (backend: StorageBackend) => {
+  it('opens a file database in WAL mode, synchronous=FULL, a 5 s busy timeout, foreign keys and secure_delete', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'carrel-storage-'));
+    db = openDatabase(path.join(dir, 'carrel.db'), { backend });
+    expect(db.pragmaValue('journal_mode')).toBe('wal');
+    expect(db.pragmaValue('synchronous')).toBe(2);
+    expect(db.pragmaValue('busy_timeout')).toBe(5000);
+    expect(db.pragmaValue('foreign_keys')).toBe(1);
+    expect(db.pragmaValue('secure_delete')).toBe(1);
+  });
+
+  it('opens an in-memory database for tests', () => {
+    db = openDatabase(':memory:', { backend });
+    expect(db.path).toBe(':memory:');
+    expect(db.pragmaValue('journal_mode')).toBe('memory');
+  });
+
+  it('gives a typed error when the file cannot be opened', () => {
+    expect(() => openDatabase('/nonexistent-dir/sub/carrel.db', { backend })).toThrow(
+      expect.objectContaining({ code: 'database_open_failed' }),
+    );
+  });
+});
+
+describe.each(usableBackends())('migrate on %s', (backend: StorageBackend) => {
+  const steps = ['CREATE TABLE loans (id TEXT)', 'ALTER TABLE loans ADD COLUMN due TEXT'];
+
+  it('applies each step once, per component, and records it', () => {
+    db = openDatabase(':memory:', { backend });
+    migrate(db, 'circulation', steps.slice(0, 1));
+    migrate(db, 'circulation', steps);
+    migrate(db, 'circulation', steps);
+    migrate(db, 'other', ['CREATE TABLE other_things (id TEXT)']);
+    const columns = db.prepare('PRAGMA table_info(loans)').all() as Array<{ name: string }>;
+    expect(columns.map((c) => c.name)).toEqual(['id', 'due']);
+    const versions = db
+      .prepare('SELECT component, version FROM schema_migrations ORDER BY component, version')
+      .all();
+    expect(versions).toEqual([
+      { component: 'circulation', version: 1 },
+      { component: 'circulation', version: 2 },
+      { component: 'other', version: 1 },
+    ]);
+  });
+
+  it('rolls a failing step back and does not record it', () => {
+    db = openDatabase(':memory:', { backend });
+    expect(() => migrate(db!, 'broken', ['CREATE TABLE a (id TEXT); CREATE TABLE ('])).toThrow();
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE name = 'a'").all();
+    expect(tables).toEqual([]);
+  });
+
+  it('refuses a database written by a newer Carrel', () => {
+    db = openDatabase(':memory:', { backend });
+    migrate(db, 'circulation', steps);
+    expect(() => migrate(db!, 'circulation', steps.slice(0, 1))).toThrow(
+      expect.objectContaining({ code: 'database_too_new' }),
+    );
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * The process the storage contract's crash tests SIGKILL. Runs the compiled
+ * gateway (dist/), so `npm run build` first.
+ *
+ *   node storage-child.mjs commit <db> <backend>
+ *     commits rows 0, 1, 2… each in its own transaction, printing `committed <n>`
+ *     after each commit returns;
+ *   node storage-child.mjs hold <db> <backend>
+ *     commits row 0 ('before'), then in one transaction changes it and inserts
+ *     rows 1..100, prints `inside` and waits there until it is killed.
+ */
+import { writeSync } from 'node:fs';
+
+const dist = new URL('../../../dist/src/', import.meta.url);
+const { openDatabase } = await import(new URL('gateway/storage/index.js', dist).href);
+
+const [mode, dbPath, backend] = process.argv.slice(2);
+const say = (line) => writeSync(1, `${line}\n`);
+const db = openDatabase(dbPath, { backend });
+db.exec('CREATE TABLE IF NOT EXISTS loans (n INTEGER PRIMARY KEY, note TEXT NOT NULL)');
+const insert = db.prepare('INSERT INTO loans (n, note) VALUES (?, ?)');
+
+if (mode === 'commit') {
+  for (let n = 0; ; n++) {
+    db.transaction(() => insert.run(n, `loan ${n}`), 'immediate');
+    say(`committed ${n}`);
+  }
+} else if (mode === 'hold') {
+  insert.run(0, 'before');
+  db.transaction(() => {
+    db.prepare("UPDATE loans SET note = 'changed' WHERE n = 0").run();
+    for (let n = 1; n <= 100; n++) insert.run(n, `loan ${n}`);
+    say('inside');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  }, 'immediate');
+}
