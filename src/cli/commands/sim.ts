@@ -1,39 +1,26 @@
 import { CarrelError } from '../../core/errors.js';
 import type { Command } from './index.js';
 
-const SIMULATORS: Record<
-  string,
-  { summary: string; load: () => Promise<(argv: string[]) => Promise<number>> }
-> = {
-  printer: {
-    summary: 'ESC/POS receipt printer on TCP 9100 (and a pty with --pty), with a receipt page',
-    load: async () => (await import('../../../simulators/printer/main.js')).runPrinterSimulator,
-  },
-  ils: {
-    summary:
-      'SIP2 2.00 ILS on TCP 6001 (TLS with --tls-cert/--tls-key), driven by a library fixture, control API (faults) on 6080',
-    load: async () => (await import('../../../simulators/ils/main.js')).runIlsSimulator,
-  },
-  'rfid-pad': {
-    summary: 'RFID pad with virtual tags: FEIG on TCP 10001 or a pty, 3M on a pty, control API on 10080',
-    load: async () => (await import('../../../simulators/rfid-pad/main.js')).runRfidPadSimulator,
-  },
-};
-
+/**
+ * `carrel sim <kind> …`: runs one simulator alone. The kinds are the family
+ * list's (src/app/families.ts); each simulator's own module is imported only
+ * when it runs.
+ */
 export const simCommand: Command = {
   async run(argv) {
     const [kind, ...rest] = argv;
-    const simulator = kind ? SIMULATORS[kind] : undefined;
+    const { SIMULATOR_FAMILIES } = await import('../../app/families.js');
+    const simulator = SIMULATOR_FAMILIES.find((family) => family.kind === kind);
     if (!simulator) {
-      const list = Object.entries(SIMULATORS)
-        .map(([name, s]) => `  ${name.padEnd(10)} ${s.summary}`)
-        .join('\n');
+      const list = SIMULATOR_FAMILIES.map((family) => `  ${family.kind.padEnd(10)} ${family.summary}`).join(
+        '\n',
+      );
       throw new CarrelError(
         'usage',
         `${kind ? `unknown simulator "${kind}"` : 'which simulator?'}\nsimulators:\n${list}`,
       );
     }
-    const run = await simulator.load();
+    const run = await simulator.main();
     return run(rest);
   },
 };
