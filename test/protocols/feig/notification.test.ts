@@ -210,6 +210,33 @@ describe('FEIG notification frames through the incremental parser', () => {
     }
   });
 
+  it('resync drops a frame start whose length never completes and finds the frames after it', () => {
+    const parser = new FeigFrameParser();
+    const stream = Uint8Array.from([
+      0x02,
+      0x0f,
+      0x00,
+      0x00,
+      0x22,
+      ...bytes(NOTIFICATION),
+      ...bytes(KEEPALIVE),
+    ]);
+    expect(parser.push(stream)).toEqual([]);
+    expect(parser.pending).toBe(stream.length);
+    const items = parser.resync();
+    // The dropped STX, then the rest of the false header skipped on the way to the next STX.
+    expect(items.filter((i) => !i.ok).map((i) => !i.ok && i.error.code)).toEqual([
+      'feig_garbage',
+      'feig_garbage',
+    ]);
+    expect(items.filter((i) => i.ok).map((i) => (i.ok ? show(i.bytes) : ''))).toEqual([
+      NOTIFICATION,
+      KEEPALIVE,
+    ]);
+    expect(parser.pending).toBe(0);
+    expect(parser.resync()).toEqual([]);
+  });
+
   it('splits the two-record notification byte by byte', () => {
     const parser = new FeigFrameParser();
     const frame = bytes(NOTIFICATION_TIMED);
