@@ -14,6 +14,11 @@ const SIMULATORS: Record<
       'SIP2 2.00 ILS on TCP 6001 (TLS with --tls-cert/--tls-key), driven by a library fixture, control API (faults) on 6080',
     load: async () => (await import('../../../simulators/ils/main.js')).runIlsSimulator,
   },
+  gate: {
+    summary:
+      'FEIG security gate: dials Carrel with notifications (--host/--port), commands on 10002, control on 10090',
+    load: async () => (await import('../../../simulators/gate/main.js')).runGateSimulator,
+  },
   'rfid-pad': {
     summary: 'RFID pad with virtual tags: FEIG on TCP 10001 or a pty, 3M on a pty, control API on 10080',
     load: async () => (await import('../../../simulators/rfid-pad/main.js')).runRfidPadSimulator,
