@@ -8,3 +8,15 @@ export function isLoopbackHost(host: string): boolean {
     .replace(/^\[(.*)\]$/, '$1');
   return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
 }
+
+/**
+ * A connection's source address as one machine is known by: an IPv4-mapped IPv6 address
+ * (`::ffff:10.0.0.5`) is its IPv4 form, brackets go, IPv6 is lower case.
+ */
+export function sourceAddress(address: string): string {
+  return address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+}

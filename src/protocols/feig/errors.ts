@@ -9,7 +9,8 @@ export type FeigFrameErrorCode =
   | 'feig_garbage'
   | 'feig_frame_too_long'
   | 'feig_bad_argument'
-  | 'feig_bad_reply';
+  | 'feig_bad_reply'
+  | 'feig_bad_notification';
 
 /** Bytes that are not a well-formed FEIG frame or reply. */
 export class FeigFrameError extends PeerError {

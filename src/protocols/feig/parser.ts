@@ -33,6 +33,20 @@ export class FeigFrameParser {
     this.buffer = new Uint8Array(0);
   }
 
+  /**
+   * Gives up on the frame held incomplete: drops its STX and parses what follows again. For a
+   * link whose peer sends whole frames at once (TCP), a frame start still incomplete after a
+   * while had a garbled length; without this the parser would wait for up to `maxFrame` bytes
+   * and hold every good frame behind it.
+   */
+  resync(): FeigParseItem[] {
+    if (this.buffer.length === 0) return [];
+    const rest = this.buffer.subarray(1);
+    this.buffer = new Uint8Array(0);
+    const dropped = new FeigFrameError('feig_garbage', 'dropped a frame start that never completed');
+    return [{ ok: false, error: dropped }, ...this.push(rest)];
+  }
+
   push(chunk: Uint8Array): FeigParseItem[] {
     const joined = new Uint8Array(this.buffer.length + chunk.length);
     joined.set(this.buffer);

@@ -1,0 +1,20 @@
+import { CarrelError } from '../../core/errors.js';
+
+export type GateErrorCode =
+  /** The gate has no command port configured (alarm and counters need one). */
+  | 'gate_no_command_link'
+  /** Not connected: connect() first. */
+  | 'gate_not_connected'
+  /** The alarm read back differs from what was written. */
+  | 'gate_alarm_not_verified'
+  /** The counters read back after a reset are not zero. */
+  | 'gate_counter_not_reset'
+  /** Two gates configured with one notification source address. */
+  | 'gate_address_taken';
+
+/** A gate operation that could not be done or not be verified. */
+export class GateError extends CarrelError {
+  constructor(code: GateErrorCode, message: string) {
+    super(code, message);
+  }
+}

@@ -1,0 +1,390 @@
+/**
+ * A FEIG security gate (ID ISC.LR2500-B and kin) in notification mode: a DeviceDriver of kind
+ * `gate` over two links.
+ *
+ * - Notifications: the gate connects OUT to Carrel's NotificationListener, which hands this
+ *   driver every connection from the gate's address. Each tag record becomes a `tag_read`
+ *   event, each keep-alive a `keepalive` event. The link is `online` while frames flow; no
+ *   frame for `keepAliveTimeoutMs` (or the gate closing the connection) makes it `offline`
+ *   and the device `degraded`, until the gate speaks again. A connection from the gate
+ *   replaces the one before it.
+ * - Commands: Carrel's Transport to the gate's own port, for the alarm loops (`setAlarm`,
+ *   verified by read-back) and the people counter (`readCounters`, `resetCounters`). connect()
+ *   checks it answers; losing it is `disconnected` (once).
+ *
+ * The route to the listener stays from the first connect() until disconnect(), so the gate's
+ * notifications are taken (and its events emitted) while the command link is being re-made.
+ * Garbled, truncated, oversized or unknown frames never throw: they are counted
+ * (`detail.frameErrors`) and logged at info level without tag data, one line per window.
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import {
+  FEIG_BROADCAST_ADDRESS,
+  type FeigNotification,
+  type FeigTagRecord,
+  GATE_ALARM_LOOPS,
+  type PeopleCounts,
+} from '../../protocols/feig/index.js';
+import type { DeviceCondition, DeviceDriver } from '../device.js';
+import type { PeerAddress } from '../transport/tcp-listener.js';
+import type { Transport } from '../transport/transport.js';
+import { DEFAULT_GATE_COMMAND_TIMEOUTS, GateCommandLink, type GateCommandTimeouts } from './command-link.js';
+import { GateError } from './errors.js';
+import type { GateEvents, GateEventType, GateTagRead } from './events.js';
+import type { NotificationListener, NotificationRoute } from './notification-listener.js';
+import { NotificationSession } from './notification-session.js';
+
+export interface FeigGateOptions {
+  id: string;
+  /** The address the gate's notification connections come from (its IP address). */
+  address: string;
+  notifications: NotificationListener;
+  /** The gate's own command port; without it `setAlarm` and the counters are unavailable. */
+  commandTransport?: Transport;
+  clock: Clock;
+  logger: Logger;
+  /**
+   * No frame for this long and the notification link is offline: the gate's CFG49
+   * KEEP-ALIVE-TIME plus a margin. 0 turns the watchdog off (keep-alives disabled on the gate).
+   */
+  keepAliveTimeoutMs: number;
+  /** ACK mode (CFG49 MODE b7): answer each notification with [0x32]. Default false. */
+  ack?: boolean;
+  /** COM-ADR of the gate's reader. Default 0xFF (any). */
+  busAddress?: number;
+  /** Alarm loops switched on by `setAlarm(true)`: 0x0F two loops (default), 0x03 one. */
+  alarmLoops?: number;
+  timeouts?: Partial<GateCommandTimeouts>;
+  /** A frame left incomplete this long (a garbled length) is given up. Default 1000 ms. */
+  partialFrameTimeoutMs?: number;
+  /** Frame errors are logged once per window with a count. Default 60 s. */
+  frameErrorLogWindowMs?: number;
+}
+
+export type NotificationLinkState = 'online' | 'offline';
+
+export class FeigGate extends EventEmitter implements DeviceDriver, NotificationRoute {
+  readonly id: string;
+  readonly kind = 'gate';
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly commands: GateCommandLink | undefined;
+  private readonly alarmLoops: number;
+  private session: NotificationSession | undefined;
+  private unroute: (() => void) | undefined;
+  private connected = false;
+  private disconnecting = false;
+  private watchdog: TimerHandle | undefined;
+  private link: NotificationLinkState = 'offline';
+  private linkReason = 'waiting for the gate to connect';
+  private lastCondition = '';
+  private lastFrameAt: number | undefined;
+  private alarm: { on: boolean; loops: number } | undefined;
+  private counts: PeopleCounts | undefined;
+  private errorWindow: { count: number; timer: TimerHandle } | undefined;
+  private readonly stats = { notifications: 0, tagReads: 0, keepAlives: 0, frameErrors: 0, ignoredFrames: 0 };
+
+  constructor(private readonly options: FeigGateOptions) {
+    super();
+    this.id = options.id;
+    this.clock = options.clock;
+    this.logger = options.logger.child({ module: 'gate', device: options.id });
+    this.alarmLoops = options.alarmLoops ?? GATE_ALARM_LOOPS.two;
+    const transport = options.commandTransport;
+    if (transport) {
+      const timeouts = { ...DEFAULT_GATE_COMMAND_TIMEOUTS, ...options.timeouts };
+      this.commands = new GateCommandLink(
+        transport,
+        this.clock,
+        options.busAddress ?? FEIG_BROADCAST_ADDRESS,
+        timeouts,
+      );
+      transport.on('close', (error) => this.onCommandLinkClosed(error));
+    }
+  }
+
+  condition(): DeviceCondition {
+    const online = this.link === 'online';
+    return {
+      status: online ? 'online' : 'degraded',
+      reason: online ? null : this.linkReason,
+      detail: {
+        notificationLink: this.link,
+        peer: this.session ? `${this.session.peer.address}:${this.session.peer.port}` : null,
+        lastFrameAt: this.lastFrameAt === undefined ? null : new Date(this.lastFrameAt).toISOString(),
+        keepAliveTimeoutMs: this.options.keepAliveTimeoutMs,
+        ack: this.options.ack === true,
+        commandLink: this.commands?.transport.description ?? null,
+        alarm: this.alarm ?? null,
+        counts: this.counts ?? null,
+        ...this.stats,
+        acks: this.session?.acks ?? 0,
+        commandFrameErrors: this.commands?.frameErrors ?? 0,
+      },
+    };
+  }
+
+  /** The notification link as the driver sees it now. */
+  notificationLink(): { state: NotificationLinkState; reason: string | null; peer: PeerAddress | null } {
+    return {
+      state: this.link,
+      reason: this.link === 'online' ? null : this.linkReason,
+      peer: this.session?.peer ?? null,
+    };
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    this.disconnecting = false;
+    await this.options.notifications.start();
+    this.unroute ??= this.options.notifications.route(this.options.address, this);
+    if (this.commands) {
+      const transport = this.commands.transport;
+      if (!transport.isOpen) await transport.open();
+      try {
+        this.alarm = toAlarm(await this.commands.readAlarm());
+      } catch (error) {
+        await transport.close();
+        throw error;
+      }
+    }
+    this.connected = true;
+    if (this.link === 'online') this.armWatchdog();
+    this.logger.info(
+      { address: this.options.address, commandLink: this.commands?.transport.description ?? null },
+      'gate connected',
+    );
+    this.checkCondition();
+  }
+
+  async disconnect(): Promise<void> {
+    this.disconnecting = true;
+    this.connected = false;
+    this.watchdog?.cancel();
+    this.watchdog = undefined;
+    this.unroute?.();
+    this.unroute = undefined;
+    const session = this.session;
+    this.session = undefined;
+    await session?.close();
+    this.closeErrorWindow(false);
+    await this.commands?.transport.close();
+    this.setLink('offline', 'disconnected');
+  }
+
+  /** Switches the alarm loops on or off and resolves with the state the gate reads back. */
+  async setAlarm(on: boolean): Promise<{ on: boolean; loops: number }> {
+    const state = await this.requireCommands().setAlarm(on, this.alarmLoops);
+    this.alarm = toAlarm(state);
+    this.publish('alarm_state', { ...this.alarm, time: this.now() });
+    this.checkCondition();
+    return { ...this.alarm };
+  }
+
+  /** The alarm as the gate's configuration says now. */
+  async readAlarm(): Promise<{ on: boolean; loops: number }> {
+    this.alarm = toAlarm(await this.requireCommands().readAlarm());
+    return { ...this.alarm };
+  }
+
+  async readCounters(): Promise<PeopleCounts> {
+    const counts = await this.requireCommands().readCounters();
+    this.noteCounts(counts, false);
+    return counts;
+  }
+
+  /** Sets the people counters to zero (verified by reading them back). */
+  async resetCounters(): Promise<PeopleCounts> {
+    const counts = await this.requireCommands().resetCounters();
+    this.noteCounts(counts, true);
+    return counts;
+  }
+
+  /** NotificationRoute: the listener hands over a connection from the gate's address. */
+  accept(link: Transport, peer: PeerAddress): void {
+    const previous = this.session;
+    const session = new NotificationSession(link, peer, {
+      ack: this.options.ack === true,
+      address: this.options.busAddress ?? FEIG_BROADCAST_ADDRESS,
+      clock: this.clock,
+      ...(this.options.partialFrameTimeoutMs === undefined
+        ? {}
+        : { partialFrameTimeoutMs: this.options.partialFrameTimeoutMs }),
+    });
+    this.session = session;
+    if (previous) {
+      this.logger.info(
+        { peer: peer.address },
+        'gate connected again; its previous notification connection closed',
+      );
+      void previous.close();
+    } else {
+      this.logger.info({ peer: peer.address }, 'gate notification connection accepted');
+    }
+    session.on('keepalive', (keepAlive) => {
+      this.heard();
+      this.stats.keepAlives++;
+      this.publish('keepalive', { status: keepAlive.status, time: this.now() });
+    });
+    session.on('notification', (notification) => this.onNotification(notification));
+    session.on('frame_error', (code) => this.onFrameError(code));
+    session.on('ignored', () => this.stats.ignoredFrames++);
+    session.on('closed', (error) => {
+      if (this.session !== session) return;
+      this.session = undefined;
+      if (this.link === 'online')
+        this.logger.warn(
+          { err: error ? describeError(error) : null },
+          'gate closed its notification connection',
+        );
+      this.setLink('offline', 'the gate closed its notification connection');
+    });
+  }
+
+  private onNotification(notification: FeigNotification): void {
+    this.heard();
+    this.stats.notifications++;
+    if (notification.status !== 0)
+      this.logger.info({ status: notification.status }, 'gate notification with a reader status');
+    for (const record of notification.records) {
+      this.stats.tagReads++;
+      this.publish('tag_read', tagRead(record, this.now()));
+    }
+  }
+
+  private onFrameError(code: string): void {
+    this.stats.frameErrors++;
+    if (this.errorWindow) {
+      this.errorWindow.count++;
+      return;
+    }
+    this.logger.info({ code }, 'gate sent bytes that are not a valid frame; skipped (more are counted)');
+    this.openErrorWindow();
+  }
+
+  private openErrorWindow(): void {
+    this.errorWindow = {
+      count: 0,
+      timer: this.clock.setTimeout(
+        `gate:${this.id}:frame-errors`,
+        () => this.closeErrorWindow(true),
+        this.options.frameErrorLogWindowMs ?? 60_000,
+      ),
+    };
+  }
+
+  private closeErrorWindow(again: boolean): void {
+    const window = this.errorWindow;
+    if (!window) return;
+    window.timer.cancel();
+    this.errorWindow = undefined;
+    if (window.count === 0) return;
+    this.logger.info({ frameErrors: window.count }, 'more bytes from the gate were not valid frames');
+    if (again) this.openErrorWindow();
+  }
+
+  private heard(): void {
+    this.lastFrameAt = this.clock.now();
+    this.setLink('online', null);
+    this.armWatchdog();
+  }
+
+  private armWatchdog(): void {
+    this.watchdog?.cancel();
+    this.watchdog = undefined;
+    const timeout = this.options.keepAliveTimeoutMs;
+    if (timeout <= 0 || this.disconnecting) return;
+    this.watchdog = this.clock.setTimeout(`gate:${this.id}:keepalive`, () => this.onSilent(), timeout);
+  }
+
+  private onSilent(): void {
+    this.watchdog = undefined;
+    const seconds = Math.round(this.options.keepAliveTimeoutMs / 100) / 10;
+    this.logger.warn({ seconds }, 'gate silent: no keep-alive or notification in time');
+    this.setLink('offline', `no keep-alive from the gate for ${seconds} s`);
+    // A silent connection is most likely dead; closing it lets the gate's reconnect through.
+    const session = this.session;
+    this.session = undefined;
+    void session?.close();
+  }
+
+  private setLink(state: NotificationLinkState, reason: string | null): void {
+    this.link = state;
+    if (reason) this.linkReason = reason;
+    this.checkCondition();
+  }
+
+  private onCommandLinkClosed(error: Error | undefined): void {
+    if (!this.connected || this.disconnecting) return;
+    this.connected = false;
+    this.watchdog?.cancel();
+    this.watchdog = undefined;
+    if (error) {
+      this.logger.warn({ err: describeError(error) }, 'gate command link lost');
+      this.emit('disconnected', error);
+    }
+  }
+
+  private requireCommands(): GateCommandLink {
+    if (!this.commands)
+      throw new GateError('gate_no_command_link', `gate ${this.id} has no command port configured`);
+    if (!this.connected) throw new GateError('gate_not_connected', `gate ${this.id} is not connected`);
+    return this.commands;
+  }
+
+  private noteCounts(counts: PeopleCounts, reset: boolean): void {
+    this.counts = counts;
+    this.publish('counter', { in: counts.in, out: counts.out, reset, time: this.now() });
+  }
+
+  private publish<K extends GateEventType>(type: K, data: GateEvents[K]): void {
+    this.emit('event', type, data);
+  }
+
+  private checkCondition(): void {
+    const next = this.condition();
+    const key = JSON.stringify({ s: next.status, r: next.reason });
+    if (key === this.lastCondition) return;
+    this.lastCondition = key;
+    this.emit('condition', next);
+  }
+
+  private now(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+}
+
+function toAlarm(state: { on: boolean; loops: number }): { on: boolean; loops: number } {
+  return { on: state.on, loops: state.loops };
+}
+
+/** A notification record as the gate event the gateway decodes. */
+export function tagRead(record: FeigTagRecord, time: string): GateTagRead {
+  const rssi = [record.statistics?.rssiMax, ...(record.antennas ?? []).map((a) => a.rssi)].filter(
+    (value): value is number => value !== undefined,
+  );
+  const timer = record.timer;
+  return {
+    uid: record.uid ?? null,
+    transponderType: record.transponderType ?? null,
+    memoryHex: record.blocks ? Buffer.from(record.blocks.memory).toString('hex').toUpperCase() : null,
+    blockSize: record.blocks?.size ?? null,
+    afi: null,
+    eas: null,
+    antenna: record.antenna ?? null,
+    rssi: rssi.length > 0 ? Math.max(...rssi) : null,
+    reads: record.statistics?.reads ?? null,
+    time,
+    readerTime: timer
+      ? `${pad(timer.hours)}:${pad(timer.minutes)}:${pad(Math.floor(timer.milliseconds / 1000))}.${String(timer.milliseconds % 1000).padStart(3, '0')}`
+      : null,
+    source: 'notification',
+  };
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, '0');
+}

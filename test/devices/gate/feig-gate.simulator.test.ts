@@ -1,0 +1,179 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
+import { type Rig, startRig } from './gate-rig.js';
+
+let rig: Rig;
+beforeEach(async () => {
+  rig = await startRig();
+});
+afterEach(async () => {
+  await rig.close();
+});
+
+const POLL = { timeout: 5000, interval: 20 };
+
+describe('FeigGate against the simulated gate over TCP', () => {
+  it('reports a person walking out with a secured item as a tag_read carrying the item tag', async () => {
+    const sim = await rig.simulator();
+    const { gate, events } = rig.gate(sim);
+    await gate.connect();
+    await expect.poll(() => gate.condition().status, POLL).toBe('online');
+    const walked = sim.walk({ direction: 'out', items: ['31000004'] });
+    expect(walked).toMatchObject({ alarmed: true, notified: 1 });
+    await expect.poll(() => events.filter((e) => e.type === 'tag_read').length, POLL).toBe(1);
+    const read = events.find((e) => e.type === 'tag_read')!.data;
+    expect(read).toMatchObject({
+      uid: walked.tags[0]!.uid,
+      transponderType: 0x03,
+      blockSize: 4,
+      antenna: 0x02,
+      source: 'notification',
+    });
+    const item = decodeIso28560Part3(Uint8Array.from(Buffer.from(read.memoryHex as string, 'hex')));
+    expect(item).toMatchObject({ ok: true, fields: { primaryItemId: '31000004', isil: 'SE-RPL' } });
+    // An item on loan (AFI 0xC2) walks through without a report; the person is still counted.
+    expect(sim.walk({ direction: 'out', items: ['31000005'], secured: false })).toMatchObject({
+      notified: 0,
+    });
+    expect(sim.state().counters).toEqual({ in: 0, out: 2 });
+  });
+
+  it('goes offline when keep-alives stop and back online when they flow again', async () => {
+    const sim = await rig.simulator();
+    const { gate, events } = rig.gate(sim, { keepAliveTimeoutMs: 400 });
+    const conditions: string[] = [];
+    gate.on('condition', (c) => conditions.push(`${c.status}:${c.detail.notificationLink}`));
+    await gate.connect();
+    await expect.poll(() => events.filter((e) => e.type === 'keepalive').length, POLL).toBeGreaterThan(2);
+    expect(gate.condition()).toMatchObject({ status: 'online', reason: null });
+
+    sim.setFaults({ keepAlivesStop: true });
+    await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
+    expect(gate.condition()).toMatchObject({
+      status: 'degraded',
+      reason: 'no keep-alive from the gate for 0.4 s',
+      detail: { notificationLink: 'offline' },
+    });
+
+    sim.setFaults({ keepAlivesStop: false });
+    await expect.poll(() => gate.condition().status, POLL).toBe('online');
+    expect(conditions).toEqual(expect.arrayContaining(['degraded:offline', 'online:online']));
+    // The silent connection was closed and the gate dialled again.
+    expect(sim.state().notifications.connects).toBeGreaterThanOrEqual(2);
+  });
+
+  it('survives the gate being unplugged: offline, one disconnected, and back after a reconnect', async () => {
+    const sim = await rig.simulator();
+    const { gate, disconnects } = rig.gate(sim);
+    await gate.connect();
+    await expect.poll(() => gate.condition().status, POLL).toBe('online');
+    sim.setFaults({ unplugged: true });
+    await expect.poll(() => disconnects.length, POLL).toBe(1);
+    await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
+    await expect(gate.connect()).rejects.toMatchObject({ code: expect.any(String) });
+    sim.setFaults({ unplugged: false });
+    await expect
+      .poll(
+        () =>
+          gate.connect().then(
+            () => 'connected',
+            () => 'refused',
+          ),
+        POLL,
+      )
+      .toBe('connected');
+    await expect.poll(() => gate.condition().status, POLL).toBe('online');
+    expect(disconnects).toHaveLength(1);
+  });
+
+  it('in ACK mode answers each notification with [0x32], so the gate sends the next one', async () => {
+    const sim = await rig.simulator({ ack: true, ackTimeoutMs: 300 });
+    const { gate, events } = rig.gate(sim, { ack: true });
+    await gate.connect();
+    sim.walk({ direction: 'in', items: ['31000004'] });
+    sim.walk({ direction: 'in', items: ['31000005'] });
+    await expect.poll(() => events.filter((e) => e.type === 'tag_read').length, POLL).toBe(2);
+    await expect.poll(() => sim.state().notifications.acks, POLL).toBe(2);
+    expect(sim.state().notifications).toMatchObject({ queued: 0, awaitingAck: false });
+    expect(sim.state().notifications.framesSent.resent).toBe(0);
+  });
+
+  it('without ACKs a gate in ACK mode repeats its notification and holds the next', async () => {
+    const sim = await rig.simulator({ ack: true, ackTimeoutMs: 100 });
+    const { gate, events } = rig.gate(sim, { ack: false });
+    await gate.connect();
+    sim.walk({ direction: 'in', items: ['31000004'] });
+    sim.walk({ direction: 'in', items: ['31000005'] });
+    await expect.poll(() => sim.state().notifications.framesSent.resent, POLL).toBeGreaterThan(0);
+    expect(sim.state().notifications).toMatchObject({ queued: 1, awaitingAck: true, acks: 0 });
+    const uids = new Set(events.filter((e) => e.type === 'tag_read').map((e) => e.data.uid));
+    expect(uids.size).toBe(1);
+  });
+
+  it('switches the alarm off and on, each verified by reading the gate back', async () => {
+    const sim = await rig.simulator();
+    const { gate, events } = rig.gate(sim);
+    await gate.connect();
+    expect(gate.condition().detail.alarm).toEqual({ on: true, loops: 0x0f });
+    expect(await gate.setAlarm(false)).toEqual({ on: false, loops: 0x0f });
+    expect(sim.state().alarm).toEqual({ on: false, loops: 0x0f, configuredOn: false });
+    expect(sim.state().cpuResets).toBe(1);
+    expect(sim.walk({ direction: 'out', items: ['31000004'] }).alarmed).toBe(false);
+    expect(await gate.setAlarm(true)).toEqual({ on: true, loops: 0x0f });
+    expect(sim.state().alarm.on).toBe(true);
+    expect(await gate.readAlarm()).toEqual({ on: true, loops: 0x0f });
+    expect(events.filter((e) => e.type === 'alarm_state').map((e) => e.data.on)).toEqual([false, true]);
+  });
+
+  it('rejects an alarm change the gate does not keep', async () => {
+    const sim = await rig.simulator();
+    const { gate } = rig.gate(sim);
+    await gate.connect();
+    sim.model.writeBlock = () => {}; // The gate acknowledges the write but keeps its old configuration.
+    await expect(gate.setAlarm(false)).rejects.toMatchObject({ code: 'gate_alarm_not_verified' });
+    expect(sim.state().alarm.on).toBe(true);
+  });
+
+  it('reads the people counters and resets them', async () => {
+    const sim = await rig.simulator();
+    const { gate, events } = rig.gate(sim);
+    await gate.connect();
+    sim.walk({ direction: 'in' });
+    sim.walk({ direction: 'in', items: ['31000004'] });
+    sim.walk({ direction: 'out' });
+    expect(await gate.readCounters()).toEqual({ in: 2, out: 1 });
+    expect(await gate.resetCounters()).toEqual({ in: 0, out: 0 });
+    expect(sim.state().counters).toEqual({ in: 0, out: 0 });
+    expect(events.filter((e) => e.type === 'counter').map((e) => e.data)).toEqual([
+      expect.objectContaining({ in: 2, out: 1, reset: false }),
+      expect.objectContaining({ in: 0, out: 0, reset: true }),
+    ]);
+  });
+
+  it('without a command port, notifications still flow and alarm calls say why they cannot', async () => {
+    const sim = await rig.simulator();
+    const { gate, events } = rig.gate(undefined);
+    await gate.connect();
+    sim.walk({ direction: 'out', items: ['31000004'] });
+    await expect.poll(() => events.some((e) => e.type === 'tag_read'), POLL).toBe(true);
+    await expect(gate.setAlarm(true)).rejects.toMatchObject({ code: 'gate_no_command_link' });
+  });
+
+  it('counts frames garbled on the line, loses nothing once the line is clean again', async () => {
+    const sim = await rig.simulator();
+    const { gate, events } = rig.gate(sim, { keepAliveTimeoutMs: 2000 });
+    await gate.connect();
+    await expect.poll(() => gate.condition().status, POLL).toBe('online');
+    sim.setFaults({ garbledFrames: true });
+    sim.walk({ direction: 'out', items: ['31000004'] });
+    await expect.poll(() => Number(gate.condition().detail.frameErrors), POLL).toBeGreaterThan(1);
+    expect(events.some((e) => e.type === 'tag_read')).toBe(false);
+    sim.setFaults({ garbledFrames: false });
+    sim.walk({ direction: 'out', items: ['31000005'] });
+    await expect.poll(() => events.filter((e) => e.type === 'tag_read').length, POLL).toBe(1);
+    // Logged at info, without tag data, one line for the whole burst.
+    const lines = rig.lines.filter((l) => /not a valid frame/.test(l.msg));
+    expect(lines.length).toBe(1);
+    expect(lines[0]!.level).toBe('info');
+  });
+});
