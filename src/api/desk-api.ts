@@ -6,6 +6,7 @@
  * through its family's privacy edge.
  */
 import type { DeviceEvent } from '../devices/device-state.js';
+import type { ProblemTable } from './http/problem.js';
 import { circulationApi } from './http/resources/circulation.js';
 import { deviceApi } from './http/resources/devices.js';
 import type { ApiModule } from './operations.js';
@@ -22,4 +23,9 @@ export function deskApiModules(
 export function publicEventOf(modules: readonly ApiModule[]): (event: DeviceEvent) => DeviceEvent {
   const edges = modules.flatMap((module) => (module.publicEvent ? [module.publicEvent] : []));
   return (event) => edges.reduce((current, edge) => edge(current), event);
+}
+
+/** Every module's own error codes, for the HTTP error handler. */
+export function problemsOf(modules: readonly ApiModule[]): ProblemTable {
+  return Object.assign({}, ...modules.map((module) => module.problems ?? {}));
 }

@@ -13,6 +13,7 @@ import { CarrelError } from '../core/errors.js';
 import type { DeviceEvent } from '../devices/device-state.js';
 import type { DeskServices } from '../gateway/contracts/desk.js';
 import type { Access, Principal, TokenAuthenticator } from './http/auth.js';
+import type { ProblemTable } from './http/problem.js';
 import type { RouteBook, RouteSpec } from './http/routes.js';
 
 /** How an operation is offered over MQTT: `clients/<id>/request/<action>` → `…/response/<action>`. */
@@ -47,6 +48,8 @@ export interface ApiModule {
   routes?(app: FastifyInstance, context: ApiRouteContext): void;
   /** A device event of this module's family, as it may leave the gateway (WebSocket, MQTT). */
   publicEvent?(event: DeviceEvent): DeviceEvent;
+  /** How this module's own error codes surface over HTTP. */
+  readonly problems?: ProblemTable;
 }
 
 /** Declares an operation with its schemas' types checked against its handler. */

@@ -17,6 +17,15 @@ const tag = 'printers';
 
 export const receiptPrinterApi: ApiModule = {
   name: 'printers',
+  problems: {
+    not_a_printer: { status: 409, title: 'Device is not a printer' },
+    job_not_found: { status: 404, title: 'No such print job' },
+    template_unknown: { status: 422, title: 'Unknown receipt template' },
+    template_syntax: { status: 422, title: 'Receipt template has an error' },
+    template_render_failed: { status: 422, title: 'Receipt could not be rendered' },
+    encoding_unsupported: { status: 422, title: 'Code page not supported' },
+    queue_full: { status: 503, title: 'Print queue is full' },
+  },
   operations: ({ ports }) => {
     const printer = (id: string) => ports.port(receiptPrinters, id);
     return [

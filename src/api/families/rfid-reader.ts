@@ -74,6 +74,16 @@ const tag = 'rfid';
 
 export const rfidReaderApi: ApiModule = {
   name: 'rfid',
+  problems: {
+    not_an_rfid_reader: { status: 409, title: 'Device is not an RFID reader' },
+    rfid_tag_not_found: { status: 404, title: 'Tag not on the pad' },
+    rfid_security_failed: { status: 409, title: 'Tag security could not be set' },
+    rfid_write_failed: { status: 409, title: 'Tag could not be written' },
+    rfid_invalid_value: { status: 422, title: 'Tag data not writable' },
+    rfid_value_too_long: { status: 422, title: 'Tag data too long' },
+    rfid_unencodable: { status: 422, title: 'Tag data not encodable' },
+    rfid_memory_too_small: { status: 422, title: 'Tag memory too small' },
+  },
   publicEvent: publicRfidEvent,
   operations: ({ ports }) => {
     const reader = (id: string) => ports.port(rfidReaders, id);

@@ -42,28 +42,20 @@ export class ApiProblem extends Error {
   }
 }
 
-/** How gateway error codes surface over HTTP. Anything unlisted from a CarrelError is a 500. */
-const STATUS_BY_CODE: Record<string, { status: number; title: string }> = {
+/** How an error code surfaces over HTTP: its status and a title. */
+export type ProblemTable = Readonly<Record<string, { status: number; title: string }>>;
+
+/**
+ * How the desk's own error codes surface over HTTP. Each device family's API
+ * module brings its own (ApiModule.problems); anything unlisted from a
+ * CarrelError is a 500.
+ */
+const STATUS_BY_CODE: ProblemTable = {
   not_found: { status: 404, title: 'Not found' },
   statistics_range_invalid: { status: 400, title: 'Invalid statistics range' },
   device_not_found: { status: 404, title: 'No such device' },
-  job_not_found: { status: 404, title: 'No such print job' },
-  not_a_printer: { status: 409, title: 'Device is not a printer' },
-  template_unknown: { status: 422, title: 'Unknown receipt template' },
-  template_syntax: { status: 422, title: 'Receipt template has an error' },
-  template_render_failed: { status: 422, title: 'Receipt could not be rendered' },
-  encoding_unsupported: { status: 422, title: 'Code page not supported' },
   invalid_state: { status: 409, title: 'Not possible in the current state' },
-  queue_full: { status: 503, title: 'Print queue is full' },
   unavailable: { status: 503, title: 'Service unavailable' },
-  not_an_rfid_reader: { status: 409, title: 'Device is not an RFID reader' },
-  rfid_tag_not_found: { status: 404, title: 'Tag not on the pad' },
-  rfid_security_failed: { status: 409, title: 'Tag security could not be set' },
-  rfid_write_failed: { status: 409, title: 'Tag could not be written' },
-  rfid_invalid_value: { status: 422, title: 'Tag data not writable' },
-  rfid_value_too_long: { status: 422, title: 'Tag data too long' },
-  rfid_unencodable: { status: 422, title: 'Tag data not encodable' },
-  rfid_memory_too_small: { status: 422, title: 'Tag memory too small' },
   ils_offline: { status: 503, title: 'The ILS is not reachable' },
   ils_busy: { status: 503, title: 'The ILS link is busy' },
   ils_login_refused: { status: 503, title: 'The ILS refused the login' },
@@ -91,7 +83,7 @@ const STATUS_BY_CODE: Record<string, { status: number; title: string }> = {
   no_receipt_printer: { status: 422, title: 'No receipt printer is configured' },
 };
 
-export function problemFromError(error: unknown): ApiProblem {
+export function problemFromError(error: unknown, families: ProblemTable = {}): ApiProblem {
   if (error instanceof ApiProblem) return error;
   if (error instanceof CirculationRefusal) {
     // Refusals: 422 when the request named something unknown (patron, item, PIN), else 409.
@@ -102,7 +94,7 @@ export function problemFromError(error: unknown): ApiProblem {
     });
   }
   if (error instanceof CarrelError) {
-    const mapped = STATUS_BY_CODE[error.code];
+    const mapped = STATUS_BY_CODE[error.code] ?? families[error.code];
     if (mapped) return new ApiProblem(mapped.status, error.code, mapped.title, error.message);
     return new ApiProblem(500, error.code, 'Gateway error', error.message);
   }

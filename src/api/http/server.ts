@@ -5,7 +5,7 @@ import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
 import type { Feature } from '../../gateway/feature.js';
-import { deskApiModules, publicEventOf } from '../desk-api.js';
+import { deskApiModules, problemsOf, publicEventOf } from '../desk-api.js';
 import { type ApiModule, addHttpRoutes } from '../operations.js';
 import { TokenAuthenticator, type TokenConfig } from './auth.js';
 import { clientErrorProblem, frameworkProblem } from './framework-errors.js';
@@ -53,6 +53,8 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   });
   const metrics = new ApiMetrics(options.services);
   const book = new RouteBook(auth);
+  const modules = deskApiModules(options.modules);
+  const familyProblems = problemsOf(modules);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -65,7 +67,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   app.setErrorHandler((error, _request, reply) => {
     let problem: ApiProblem;
     if (error instanceof ApiProblem || error instanceof CarrelError) {
-      problem = problemFromError(error);
+      problem = problemFromError(error, familyProblems);
     } else if (typeof (error as { statusCode?: unknown }).statusCode === 'number') {
       // fastify's own errors: bad JSON, body too large, wrong content type.
       const fastifyError = error as { statusCode: number; code?: string; message: string };
@@ -77,7 +79,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         fastifyError.message,
       );
     } else {
-      problem = problemFromError(error);
+      problem = problemFromError(error, familyProblems);
     }
     if (problem.status >= 500 && problem.code === 'internal') log.error({ err: error }, 'request failed');
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="carrel"');
@@ -97,7 +99,6 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   guardWebSocketUpgrades(app);
 
-  const modules = deskApiModules(options.modules);
   healthRoutes(app, book, options.services);
   addHttpRoutes(app, modules, { services: options.services, auth, book });
   statsRoutes(app, book, options.services.statistics);
