@@ -8,6 +8,12 @@
 import type { z } from 'zod';
 import type { Logger } from '../../src/core/logger.js';
 
+/** The desk as an in-process simulator may see it: where a device it dials is listening. */
+export interface SimulatorDesk {
+  /** Undefined until that device listens (a simulator that dials keeps trying). */
+  listening(deviceId: string): { host: string; port: number } | undefined;
+}
+
 /** One simulator running in the desk's process. */
 export interface RunningSimulator<Handle = unknown> {
   id: string;
@@ -34,7 +40,7 @@ export interface SimulatorFamily<
   /** One line for `carrel sim`'s list. */
   readonly summary: string;
   /** Starts one in process; its module is imported only now. */
-  start(config: Config, logger: Logger): Promise<RunningSimulator<Handle>>;
+  start(config: Config, logger: Logger, desk: SimulatorDesk): Promise<RunningSimulator<Handle>>;
   /** The `carrel sim <kind>` command, imported only when run. */
   main(): Promise<(argv: string[]) => Promise<number>>;
   /**

@@ -17,9 +17,11 @@ import {
   notificationFrame,
 } from '../../src/protocols/feig/index.js';
 
+/** Where the gate dials: Carrel's notification listener; undefined while it is not listening yet. */
+export type NotificationTarget = () => { host: string; port: number } | undefined;
+
 export interface NotificationClientOptions {
-  host: string;
-  port: number;
+  target: NotificationTarget;
   /** Connect from this address (a gate "at" 127.0.0.2 on one machine). */
   localAddress?: string;
   /** COM-ADR the gate sends from. */
@@ -102,7 +104,7 @@ export class NotificationClient {
   snapshot() {
     return {
       state: this.state,
-      target: `${this.options.host}:${this.options.port}`,
+      target: describeTarget(this.options.target()),
       localAddress: this.options.localAddress ?? null,
       connects: this.connects,
       lastError: this.lastError,
@@ -116,10 +118,22 @@ export class NotificationClient {
 
   private connect(): void {
     if (this.state === 'stopped' || this.state === 'unplugged' || this.socket) return;
+    const target = this.options.target();
+    if (!target) {
+      // Carrel's listener is not up yet (a desk starting): try again shortly, as a gate would.
+      this.state = 'waiting';
+      this.lastError = 'the host is not listening yet';
+      this.retryTimer = this.options.clock.setTimeout(
+        'gate-sim reconnect',
+        () => this.connect(),
+        this.options.reconnectMinMs,
+      );
+      return;
+    }
     this.state = 'connecting';
     const socket = net.connect({
-      host: this.options.host,
-      port: this.options.port,
+      host: target.host,
+      port: target.port,
       ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
     });
     this.socket = socket;
@@ -237,4 +251,8 @@ export class NotificationClient {
     this.ackTimer?.cancel();
     this.retryTimer = undefined;
   }
+}
+
+function describeTarget(target: { host: string; port: number } | undefined): string | null {
+  return target ? `${target.host}:${target.port}` : null;
 }

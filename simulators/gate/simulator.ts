@@ -16,12 +16,14 @@ import {
   type PassageResult,
   passageSchema,
 } from './gate-model.js';
-import { type ChannelFaults, NotificationClient } from './notification-client.js';
+import { type ChannelFaults, NotificationClient, type NotificationTarget } from './notification-client.js';
 
 export interface GateSimulatorOptions {
-  /** Carrel's notification listener, which the gate dials. */
-  host: string;
-  port: number;
+  /** Carrel's notification listener, which the gate dials… */
+  host?: string;
+  port?: number;
+  /** …or where it is found at each attempt (in process: the gate device's own listener). */
+  target?: NotificationTarget;
   /** Connect from this local address (several gates on one machine: 127.0.0.2, 127.0.0.3…). */
   localAddress?: string;
   /** The gate's command port (0 = any free port, the default; a real reader uses 10001). */
@@ -80,8 +82,7 @@ export async function startGateSimulator(options: GateSimulatorOptions): Promise
   let faults: ChannelFaults = { unplugged: false, garbledFrames: false, keepAlivesStop: false };
   const channel = new NotificationClient(
     {
-      host: options.host,
-      port: options.port,
+      target: targetOf(options),
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       address,
       keepAliveMs: options.keepAliveMs ?? 5000,
@@ -169,4 +170,12 @@ function describe(
     },
     faults: { ...faults },
   };
+}
+
+function targetOf(options: GateSimulatorOptions): NotificationTarget {
+  if (options.target) return options.target;
+  const { host, port } = options;
+  if (host === undefined || port === undefined)
+    throw new RangeError('a gate simulator dials host and port, or a target');
+  return () => ({ host, port });
 }

@@ -62,7 +62,10 @@ export function createDesk(options: DeskOptions): Desk {
     { clock, statisticsRetentionDays: config.storage.statisticsRetentionDays },
   );
   const statistics = statisticsOn(() => storage.db, { clock });
-  const simulators = new SimulatorsFeature(config.simulators, SIMULATOR_FAMILIES, logger);
+  // A simulator that dials its device (a gate notifying Carrel) finds it once the devices listen.
+  const simulators = new SimulatorsFeature(config.simulators, SIMULATOR_FAMILIES, logger, {
+    listening: (id: string) => devices.listening(id),
+  });
   const devices = createDevices(config.devices, {
     bus,
     clock,

@@ -1,6 +1,7 @@
 import type {
   AnySimulatorFamily,
   RunningSimulator,
+  SimulatorDesk,
   SimulatorHandleOf,
 } from '../../simulators/common/family.js';
 import type { Logger } from '../core/logger.js';
@@ -22,6 +23,7 @@ export class SimulatorsFeature implements Feature {
     private readonly configs: readonly SimulatorConfig[],
     kinds: readonly AnySimulatorFamily[],
     private readonly logger: Logger,
+    private readonly desk: SimulatorDesk = { listening: () => undefined },
   ) {
     this.kinds = new Map(kinds.map((kind) => [kind.kind, kind]));
   }
@@ -31,7 +33,7 @@ export class SimulatorsFeature implements Feature {
       for (const config of this.configs) {
         const kind = this.kinds.get(config.kind);
         if (!kind) throw new Error(`no simulator of kind "${config.kind}" in this build`);
-        this.running.set(config.id, await kind.start(config, this.logger));
+        this.running.set(config.id, await kind.start(config, this.logger, this.desk));
       }
     } catch (error) {
       await this.stop();

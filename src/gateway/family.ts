@@ -33,6 +33,11 @@ export interface DeviceEntry<Port = unknown> {
   readonly port: Port;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Where the device's own listener is, for a device its peer dials (a gate notifies
+   * Carrel): an in-process simulator of it dials there. Undefined until it listens.
+   */
+  listening?(): { host: string; port: number } | undefined;
 }
 
 /** Where a configured simulator listens, for a device whose transport is `{ type: simulator }`. */

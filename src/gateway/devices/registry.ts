@@ -42,6 +42,11 @@ export class DeviceRegistry implements Feature, PortLookup {
     return entry.port as PortOf<F>;
   }
 
+  /** Where a device that its peer dials is listening (see DeviceEntry.listening). */
+  listening(id: string): { host: string; port: number } | undefined {
+    return this.entries.get(id)?.listening?.();
+  }
+
   all<F extends AnyDeviceFamily>(family: F): Array<DeviceEntry<PortOf<F>>> {
     return [...this.entries.values()].filter(
       (entry): entry is DeviceEntry<PortOf<F>> => entry.kind === family.kind,

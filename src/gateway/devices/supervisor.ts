@@ -22,8 +22,11 @@ export function notStartedState(device: string, kind: string, now: number): Devi
 
 export interface SupervisorOptions {
   driver: DeviceDriver;
-  /** Prefix for the driver's events on the bus: `printer` → `printer.paper_out`. */
-  eventFamily: string;
+  /**
+   * Prefix for the driver's events on the bus: `printer` → `printer.paper_out`. Undefined:
+   * the driver's events are not put on the bus as they are (its family entry makes its own).
+   */
+  eventFamily: string | undefined;
   clock: Clock;
   bus: EventBus;
   logger: Logger;
@@ -65,6 +68,7 @@ export class DeviceSupervisor {
     this.driver.on('disconnected', (error) => this.onDisconnected(error));
     this.driver.on('condition', (condition) => this.onCondition(condition));
     this.driver.on('event', (type, data) => {
+      if (this.options.eventFamily === undefined) return;
       this.options.bus.emit('device.event', {
         device: this.driver.id,
         type: `${this.options.eventFamily}.${type}`,
