@@ -7,12 +7,15 @@
  * one folder per layer and one line here — see docs/architecture.md.
  */
 
+import { gateSimulators } from '../../simulators/gate/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { gateApi } from '../api/families/gate.js';
 import { receiptPrinterApi } from '../api/families/receipt-printer.js';
 import { rfidReaderApi } from '../api/families/rfid-reader.js';
 import type { ApiModule } from '../api/operations.js';
+import { gates } from '../gateway/families/gate/index.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
 import { receiptPrinters } from '../gateway/families/receipt-printer/index.js';
 import { rfidReaders } from '../gateway/families/rfid-reader/index.js';
@@ -22,6 +25,7 @@ export const FAMILIES = [
   { device: ilsLinks, simulator: ilsSimulators },
   { device: receiptPrinters, simulator: printerSimulators, api: receiptPrinterApi },
   { device: rfidReaders, simulator: rfidPadSimulators, api: rfidReaderApi },
+  { device: gates, simulator: gateSimulators, api: gateApi },
 ] as const;
 
 export type Family = (typeof FAMILIES)[number];

@@ -93,13 +93,14 @@ describe('config/carrel.example.yaml', () => {
 
   it('validates', () => {
     const config = loadConfigFile(examplePath, env);
-    expect(config.devices.map((d) => d.transport.type)).toEqual([
+    expect(config.devices.map((d) => d.transport?.type)).toEqual([
       'tls',
       'tcp',
       'serial',
       'lp',
       'simulator',
       'serial',
+      'tcp',
     ]);
     expect(config.simulators.find((s) => s.kind === 'rfid-pad')?.tags).toContainEqual(
       expect.objectContaining({ item: '31000013', set: { part: 1, parts: 3 } }),

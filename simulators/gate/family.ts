@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { deviceIdSchema, portSchema } from '../../src/core/config-values.js';
+import { simulatorFamily } from '../common/family.js';
+import type { GateSimulator } from './simulator.js';
+
+export const gateSimulatorSchema = z
+  .strictObject({
+    id: deviceIdSchema,
+    kind: z.literal('gate'),
+    /** The gate device of this desk it notifies (it dials that device's listener)… */
+    dials: deviceIdSchema.optional(),
+    /** …or Carrel's notification listener elsewhere. */
+    notify: z.strictObject({ host: z.string().min(1), port: portSchema.min(1) }).optional(),
+    host: z.string().default('127.0.0.1'),
+    /** The gate's command port (alarm loops, people counter); 0 picks a free one. */
+    port: portSchema.default(0),
+    /** Control API (walk people through, faults); 0 picks a free one. */
+    httpPort: portSchema.default(0),
+    keepAliveSeconds: z.number().min(0).max(3600).default(5),
+    /** Must match the gate device's `ack`. */
+    ack: z.boolean().default(false),
+    /** Report every tag passing, not only the secured ones (as a gate with no AFI filter). */
+    reportAllTags: z.boolean().default(false),
+  })
+  .refine((sim) => (sim.dials === undefined) !== (sim.notify === undefined), {
+    message: 'give dials (a gate device of this desk) or notify (host and port), one of them',
+  });
+export type GateSimulatorConfig = z.infer<typeof gateSimulatorSchema>;
+
+/** A simulated FEIG security gate: it dials Carrel, pushes notifications, answers its command port. */
+export const gateSimulators = simulatorFamily({
+  kind: 'gate',
+  config: gateSimulatorSchema,
+  summary:
+    'FEIG security gate in notification mode: dials Carrel, walks people through, counts them; control API on 10090',
+  async start(config: GateSimulatorConfig, _logger, desk) {
+    const { startGateSimulator } = await import('./simulator.js');
+    const { dials, notify } = config;
+    const sim: GateSimulator = await startGateSimulator({
+      target: () => (dials !== undefined ? desk.listening(dials) : notify),
+      listenHost: config.host,
+      commandPort: config.port,
+      httpPort: config.httpPort,
+      keepAliveMs: config.keepAliveSeconds * 1000,
+      ack: config.ack,
+      reportAllTags: config.reportAllTags,
+    });
+    return {
+      id: config.id,
+      kind: config.kind,
+      host: config.host,
+      port: sim.commandPort,
+      url: sim.httpUrl,
+      detail: `FEIG gate, commands on tcp://${config.host}:${sim.commandPort}, notifies ${dials ?? `${notify?.host}:${notify?.port}`}`,
+      handle: sim,
+      close: () => sim.close(),
+    };
+  },
+  main: async () => (await import('./main.js')).runGateSimulator,
+  demo: {
+    simulators: [{ id: 'gate-sim', kind: 'gate', dials: 'exit-1' }],
+    devices: [
+      {
+        id: 'exit-1',
+        kind: 'gate',
+        name: 'Main exit',
+        driver: 'feig-notification',
+        listen: { host: '127.0.0.1', port: 0 },
+        address: '127.0.0.1',
+        transport: { type: 'simulator', simulator: 'gate-sim' },
+      },
+    ],
+  },
+});

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { deviceIdSchema, portSchema, transportSchema } from '../../config/transport.js';
+
+const afiByte = z.number().int().min(0).max(255);
+
+/** When a tag passing the gate alarms. The gate's own filter is trusted where the reader reports no AFI/EAS. */
+export const gateAlarmPolicySchema = z
+  .strictObject({
+    /** `afi`: the item's AFI is the library's "secured" value; `eas`: the NXP EAS bit is set; `afi+eas`: either. */
+    method: z.enum(['afi', 'eas', 'afi+eas']).default('afi'),
+    /** AFI of an item that is in the library (not lent): 0x07 by ISO 28560; per site, never assumed. */
+    securedAfi: afiByte.default(0x07),
+    /**
+     * Tags that never alarm: item barcodes or tag UIDs of things that are not library items
+     * (a basket, a trolley, the desk's test tag). Patron cards never alarm in any case.
+     */
+    ignore: z.array(z.string().min(1).max(64)).max(1000).default([]),
+    /** The same tag read again within this long is the same passage: one alarm, not twenty. */
+    repeatSeconds: z.number().min(0.1).max(600).default(3),
+  })
+  .prefault({});
+
+/** A FEIG gate reader in notification mode: the gate dials Carrel; Carrel dials its command port. */
+const feigNotificationGate = z.strictObject({
+  driver: z.literal('feig-notification'),
+  /** Where Carrel listens for this gate's notifications (the gate's CFG49 DEST-IP and DEST-PORT). */
+  listen: z
+    .strictObject({
+      host: z.string().default('127.0.0.1').describe('0.0.0.0 for a gate on the network'),
+      port: portSchema.default(10010),
+    })
+    .prefault({}),
+  /** The gate's IP address: only connections from it are taken (the allow-list). */
+  address: z.string().min(1).default('127.0.0.1'),
+  /** The gate's own command port (alarm loops, people counter): tcp to the reader, or a simulator. */
+  transport: transportSchema.optional(),
+  /** No notification or keep-alive for this long: the notification link is down (0: no keep-alives). */
+  keepAliveTimeoutSeconds: z.number().min(0).max(3600).default(15),
+  /** The gate waits for each notification to be acknowledged ([0x32]), CFG49 ACK mode. */
+  ack: z.boolean().default(false),
+});
+
+/** An ordinary RFID reader at a doorway, polled, its tags debounced into passages. */
+const readerGate = z.strictObject({
+  driver: z.literal('reader'),
+  /** FEIG advanced host protocol or the 3M pad protocol. */
+  protocol: z.enum(['feig', '3m']),
+  transport: transportSchema,
+  /** Pause between inventory rounds. */
+  inventoryIntervalMs: z.number().int().min(20).max(10_000).default(100),
+  /** Also read the NXP EAS bit (one more command per tag). */
+  checkEas: z.boolean().default(false),
+});
+
+const gateCommon = {
+  id: deviceIdSchema,
+  kind: z.literal('gate'),
+  name: z.string().optional(),
+  alarm: gateAlarmPolicySchema,
+};
+
+export const gateSchema = z.discriminatedUnion('driver', [
+  feigNotificationGate.extend(gateCommon),
+  readerGate.extend(gateCommon),
+]);
+export type GateConfig = z.infer<typeof gateSchema>;
+export type GateAlarmPolicy = z.infer<typeof gateAlarmPolicySchema>;
