@@ -89,7 +89,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 /** Places an ISO 28560-3 item tag (secured, as on the shelf) on a simulated pad; returns its UID. */
 function placeItem(
   item: string,
-  options: { pad?: string; set?: { part: number; parts: number } } = {},
+  options: { pad?: string; set?: { part: number; parts: number }; secured?: boolean } = {},
 ): string {
   const memory = encodeIso28560Part3({
     primaryItemId: item,
@@ -100,7 +100,7 @@ function placeItem(
   return padSim(options.pad).place({
     memoryHex: Buffer.from(memory).toString('hex'),
     dsfid: 0x3e,
-    afi: SECURED,
+    afi: options.secured === false ? UNSECURED : SECURED,
   }).uid;
 }
 
@@ -389,12 +389,19 @@ describe('a return session', () => {
     placeItem('31000008');
     const wanted = await itemSettled(session.id, '31000008');
     expect(wanted).toMatchObject({ state: 'checked_in', alert: { type: 'hold_in_transit' } });
+    // An item that was never lent (the sample ILS answers ok 0, "not checked out", as strict ILSs
+    // do): returned all the same, and secured, not refused.
+    const shelfUid = placeItem('31000030', { secured: false });
+    const onShelf = await itemSettled(session.id, '31000030');
+    expect(onShelf).toMatchObject({ state: 'checked_in', security: 'set' });
+    expect(afiOf(shelfUid)).toBe(SECURED);
     const ended = await call('POST', `/api/v1/sessions/${session.id}/end`, { receipt: 'data' });
     expect(ended.body.receipt.template).toBe('checkin');
     expect(ended.body.receipt.data.returns.map((r: Json) => [r.barcode, r.hold])).toEqual([
       ['31000001', false],
       ['31000024', false],
       ['31000008', true],
+      ['31000030', false],
     ]);
     expect(ended.body.ils).toBeNull();
   });

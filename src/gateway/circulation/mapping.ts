@@ -239,10 +239,21 @@ const ALERT_WORDS: Record<CheckinAlertType, string> = {
   other: 'Needs attention: give it to staff',
 };
 
-/** 10 → the checkin, with where the item goes next, or a refusal. */
+/**
+ * What strict ILSs (Evergreen, Koha's SIPServer, the reference server) say, with
+ * ok 0, to a checkin of an item that was not on loan: it is on the shelf now.
+ */
+const NOT_ON_LOAN = /\bnot (checked|charged) ?out\b|\bnot (on loan|out)\b|\bwas not out\b/i;
+
+/**
+ * 10 → the checkin, with where the item goes next, or a refusal. A return of an item that was not on loan is
+ * done, not refused (`wasNotOnLoan`): the patron returned it, it is on the shelf
+ * and is secured as the answer says.
+ */
 export function checkinResult(answer: Sip2Message<'checkinResponse'>): CheckinResult {
   const screenMessages = answer.screenMessage ?? [];
-  if (!answer.ok) throw refusalFor('checkin', screenMessages);
+  const notOnLoan = !answer.ok && screenMessages.some((message) => NOT_ON_LOAN.test(message));
+  if (!answer.ok && !notOnLoan) throw refusalFor('checkin', screenMessages);
   const magneticMedia = ynu(answer.magneticMedia);
   const alertName = nameOf(answer.alertType);
   const alertType: CheckinAlertType | undefined =
@@ -266,6 +277,7 @@ export function checkinResult(answer: Sip2Message<'checkinResponse'>): CheckinRe
         }
       : {}),
     resensitize: answer.resensitize,
+    ...(notOnLoan ? { wasNotOnLoan: true } : {}),
     screenMessages,
     printLines: answer.printLine ?? [],
   };

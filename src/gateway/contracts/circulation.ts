@@ -102,6 +102,8 @@ export interface CheckinResult {
   sortBin?: string;
   alert?: { type: CheckinAlertType; message: string };
   resensitize: boolean;
+  /** The item was not on loan (the ILS said so): returned all the same, it is on the shelf. */
+  wasNotOnLoan?: true;
   screenMessages: string[];
   printLines: string[];
 }

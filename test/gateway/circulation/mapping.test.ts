@@ -266,6 +266,31 @@ describe('circulation answers', () => {
     ).toBe('item_not_found');
   });
 
+  it('takes a return of an item that was not on loan as done, not refused, and secures it (strict ILSs answer ok 0)', () => {
+    // Evergreen, Koha's SIPServer and the reference test server answer such a checkin ok 0 with
+    // "not checked out"; the item is on the shelf now and the answer says to secure it.
+    for (const message of ['Item was not checked out', 'Item not checked out', 'Item is not on loan']) {
+      const answer = decoded<Sip2Message<'checkinResponse'>>(
+        `100YNN20260301    120000AOLIB|ABI1|AQMAIN|AJDune|AF${message}|`,
+      );
+      expect(checkinResult(answer)).toMatchObject({
+        ok: true,
+        wasNotOnLoan: true,
+        resensitize: true,
+        item: { id: 'I1', title: 'Dune' },
+        screenMessages: [message],
+      });
+    }
+    // A refusal that says nothing of the kind is still a refusal.
+    const refused = decoded<Sip2Message<'checkinResponse'>>(
+      '100YNN20260301    120000AOLIB|ABI1|AQMAIN|AJDune|AFItem is lost: see staff|',
+    );
+    expect(refusalOf(() => checkinResult(refused)).reason).toBeDefined();
+    // And a checkin the ILS did is not marked.
+    const done = decoded<Sip2Message<'checkinResponse'>>('101YNN20260301    120000AOLIB|ABI1|AQMAIN|AJDune|');
+    expect(checkinResult(done)).not.toHaveProperty('wasNotOnLoan');
+  });
+
   it('maps renewals, holds, payments and item information', () => {
     const renew = decoded<Sip2Message<'renewResponse'>>(
       '300NUN20260301    120000AOLIB|AAP1|ABI1|AJDune|AH|AFRenewal limit reached|',

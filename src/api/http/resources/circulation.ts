@@ -176,6 +176,10 @@ export const onlineCheckinSchema = z.object({
     .optional()
     .describe('the item must not go back on the shelf'),
   resensitize: z.boolean().describe('secure the item again'),
+  wasNotOnLoan: z
+    .literal(true)
+    .optional()
+    .describe('the ILS said the item was not on loan: returned all the same, it is on the shelf'),
   screenMessages,
   printLines,
 });
