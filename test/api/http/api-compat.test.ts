@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildHttpApi } from '../../../src/api/http/server.js';
+import { FAMILY_API_MODULES } from '../../../src/app/families.js';
+import { deskMqttActions } from '../../../src/app/mqtt-feature.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { fakeServices } from './fake-services.js';
+
+/**
+ * The public API kept: every operation of Carrel 0.1's OpenAPI document (taken
+ * before device families became one unit each) is still served at the same
+ * method and path, takes the same parameters and request body, answers the same
+ * statuses, and its answers still carry every field they carried. New
+ * operations and new fields are allowed; nothing may be removed or changed.
+ */
+interface Operation {
+  method: string;
+  path: string;
+  parameters: unknown[];
+  requestBody: unknown;
+  responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+}
+interface Schema {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+}
+
+const before = JSON.parse(
+  readFileSync(new URL('../../fixtures/api/openapi-0.1.json', import.meta.url), 'utf8'),
+) as { operations: Record<string, Operation> };
+
+async function currentDocument(): Promise<{
+  paths: Record<string, Record<string, Operation & { operationId: string }>>;
+}> {
+  const api = await buildHttpApi({
+    modules: FAMILY_API_MODULES,
+    services: fakeServices().services,
+    logger: silentLogger(),
+    tokens: [],
+    version: 'test',
+  });
+  try {
+    return (await api.app.inject({ url: '/docs/openapi.json' })).json();
+  } finally {
+    await api.app.close();
+  }
+}
+
+/** Every field `old` promises is still in `now`, with the same type. */
+function keepsFields(
+  old: Schema | undefined,
+  now: Schema | undefined,
+  where: string,
+  problems: string[],
+): void {
+  if (!old) return;
+  if (!now) {
+    problems.push(`${where}: gone`);
+    return;
+  }
+  if (JSON.stringify(old.type) !== JSON.stringify(now.type))
+    problems.push(`${where}: type ${old.type} → ${now.type}`);
+  for (const [name, field] of Object.entries(old.properties ?? {}))
+    keepsFields(field, now.properties?.[name], `${where}.${name}`, problems);
+  keepsFields(old.items, now.items, `${where}[]`, problems);
+  for (const key of ['anyOf', 'oneOf'] as const)
+    (old[key] ?? []).forEach((variant, i) => {
+      keepsFields(variant, now[key]?.[i], `${where}|${i}`, problems);
+    });
+}
+
+describe('the public HTTP API of Carrel 0.1, kept', () => {
+  it('serves every 0.1 operation unchanged (method, path, parameters, body, statuses, answer fields)', async () => {
+    const document = await currentDocument();
+    const now = new Map<string, Operation>();
+    for (const [path, methods] of Object.entries(document.paths))
+      for (const [method, op] of Object.entries(methods))
+        now.set(op.operationId, { ...op, method: method.toUpperCase(), path });
+    const problems: string[] = [];
+    for (const [id, old] of Object.entries(before.operations)) {
+      const current = now.get(id);
+      if (!current) {
+        problems.push(`${id}: removed`);
+        continue;
+      }
+      if (current.method !== old.method || current.path !== old.path)
+        problems.push(`${id}: moved from ${old.method} ${old.path} to ${current.method} ${current.path}`);
+      expect(current.parameters ?? [], `${id} parameters`).toEqual(old.parameters);
+      expect(current.requestBody ?? null, `${id} request body`).toEqual(old.requestBody);
+      for (const [status, answer] of Object.entries(old.responses)) {
+        const kept = current.responses[status];
+        if (!kept) {
+          problems.push(`${id}: no longer answers ${status}`);
+          continue;
+        }
+        const schema = (r: typeof answer) => Object.values(r.content ?? {})[0]?.schema;
+        keepsFields(schema(answer), schema(kept), `${id} ${status}`, problems);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(Object.keys(before.operations)).toHaveLength(32);
+  });
+
+  it('offers every 0.1 MQTT action under the same name', () => {
+    const actions = Object.keys(deskMqttActions(fakeServices().services, FAMILY_API_MODULES));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'devices.list',
+        'devices.get',
+        'printers.print',
+        'printers.job',
+        'rfid.tags',
+        'rfid.security',
+        'rfid.program',
+        'circulation.patron',
+        'circulation.checkout',
+        'circulation.checkin',
+        'circulation.renew',
+        'circulation.renewAll',
+        'circulation.hold',
+        'circulation.holdCancel',
+        'circulation.feePaid',
+        'circulation.item',
+        'circulation.endSession',
+      ]),
+    );
+  });
+});
