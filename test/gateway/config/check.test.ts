@@ -17,6 +17,16 @@ describe('runConfigCheck', () => {
     expect(check(fixture('valid.json'))).toEqual({ code: 0, lines: ['ok: 2 devices, 1 simulator'] });
   });
 
+  it('loads a version-1 file and says what it migrated', () => {
+    expect(check(fixture('version-1-ils.yaml'))).toEqual({
+      code: 0,
+      lines: [
+        'ok: 2 devices, 0 simulators',
+        'migrated: the "ils" section is now the device "ils" (devices[0], kind ils, transport tcp); version 2',
+      ],
+    });
+  });
+
   it('prints every error, one per line, and returns 2', () => {
     const path = fixture('many-errors.yaml');
     const { code, lines } = check(path);
