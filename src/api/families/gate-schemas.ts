@@ -36,7 +36,7 @@ export const countsSchema = z.object({ in: z.number().int(), out: z.number().int
 
 export const visitorsSchema = z
   .object({
-    counter: countsSchema.nullable().describe('the gate’s own counter as last read'),
+    counter: countsSchema.nullable().describe('the gate’s own counter as read when it last moved'),
     today: z
       .object({ in: z.number().int(), out: z.number().int(), since: z.string() })
       .describe('counted since the counting day began (the daily reset)'),

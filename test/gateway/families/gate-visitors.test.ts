@@ -198,8 +198,10 @@ describe('the visitors of a gate', () => {
     await clock.advance(60_000);
     expect(visitors.snapshot()?.today.in).toBe(1);
     const published = changes.length;
-    await clock.advance(60_000); // nothing moved: nothing published
+    const movedAt = visitors.counts?.lastReading()?.at;
+    await clock.advance(60_000); // nothing moved: nothing published, nothing written
     expect(changes.length).toBe(published);
+    expect(visitors.counts?.lastReading()?.at).toBe(movedAt);
     visitors.stop();
     await clock.advance(10 * 60_000);
     expect(calls.reads).toBe(3);

@@ -22,7 +22,7 @@ import { QUARTER_MS, VisitorStore } from './visitor-store.js';
 const RESET_LEAD_MS = 1000;
 
 export interface VisitorSnapshot {
-  /** The gate's counter as last read; null before the first reading. */
+  /** The gate's counter as read when it last moved; null before the first reading. */
   counter: { in: number; out: number; time: string } | null;
   /** Counted since the counting day began. */
   today: { in: number; out: number; since: string };
@@ -120,11 +120,14 @@ export class GateVisitors {
     const store = this.store;
     // Not counting (stopped, or no database): the reading kept from before counts these people later.
     if (!store) return;
-    const at = this.options.clock.now();
     const last = store.lastReading();
-    store.take({ in: reading.in, out: reading.out, at }, countedSince(last, reading));
-    if (reset || !last || last.in !== reading.in || last.out !== reading.out) this.publish(reset);
-    else this.current = this.compute();
+    // Nobody passed since: nothing to write (most readings of an idle gate).
+    if (!reset && last && last.in === reading.in && last.out === reading.out) return;
+    store.take(
+      { in: reading.in, out: reading.out, at: this.options.clock.now() },
+      countedSince(last, reading),
+    );
+    this.publish(reset);
   }
 
   private poll(): void {
