@@ -254,6 +254,27 @@ describe('a security gate on the simulated desk', () => {
     });
   });
 
+  it('documents all of it in the OpenAPI document: the routes, and the events with their payloads', async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the document is checked path by path
+    const doc = (await (await fetch(`${api}/docs/openapi.json`)).json()) as any;
+    for (const [path, method] of [
+      ['/api/v1/gates', 'get'],
+      ['/api/v1/gates/alarms', 'get'],
+      ['/api/v1/gates/alarms/{alarm}/ack', 'post'],
+      ['/api/v1/gates/{id}', 'get'],
+      ['/api/v1/gates/{id}/alarm', 'post'],
+      ['/api/v1/gates/{id}/counters', 'get'],
+      ['/api/v1/stats/visitors', 'get'],
+    ])
+      expect(doc.paths[path!]?.[method!], `${method} ${path}`).toBeDefined();
+    const events = doc['x-carrel-events'];
+    expect(Object.keys(events)).toEqual(
+      expect.arrayContaining(['gate.alarm', 'gate.alarm_enriched', 'gate.count', 'gate.alarm_state']),
+    );
+    expect(events['gate.alarm_enriched'].data.properties).toHaveProperty('title');
+    expect(events['gate.count'].data.properties).toHaveProperty('occupancy');
+  });
+
   it('answers for a device that is not a gate with a stable problem', async () => {
     expect(await call('GET', '/gates/receipt-1')).toMatchObject({
       status: 409,

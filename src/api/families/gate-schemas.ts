@@ -110,3 +110,30 @@ export const alarmPageSchema = z.object({
 export const alarmParams = z.object({
   alarm: z.string().regex(/^[0-9A-Za-z-]{1,64}$/, 'not a valid alarm id'),
 });
+
+export const alarmEnrichedSchema = z.object({
+  alarm: z.string().describe('the alarm’s id'),
+  item: z.string().describe('the item barcode asked about'),
+  known: z.boolean().describe('the ILS knows the item'),
+  title: z.string().nullable(),
+  callNumber: z
+    .string()
+    .nullable()
+    .describe('the CS field where the ILS sends one, else the permanent location'),
+  permanentLocation: z.string().nullable(),
+  circulationStatus: z.string().nullable().describe('SIP2 circulation status: available, charged, missing…'),
+  dueDate: z.string().nullable().describe('ISO 8601 when readable, else the ILS’s text'),
+  checkedOut: z.boolean().describe('charged to someone (never who)'),
+  time: z.string(),
+});
+
+export const countEventSchema = z.object({
+  in: z.number().int().describe('the gate’s own counter'),
+  out: z.number().int(),
+  reset: z.boolean().describe('the counter was just set to zero'),
+  time: z.string(),
+  today: z.object({ in: z.number().int(), out: z.number().int(), since: z.string() }),
+  occupancy: z.number().int(),
+});
+
+export const alarmStateEventSchema = alarmStateSchema.extend({ time: z.string() });

@@ -14,11 +14,15 @@ import { pageRoutes } from '../http/resources/kiosk.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, operation } from '../operations.js';
 import {
+  alarmEnrichedSchema,
   alarmPageSchema,
   alarmParams,
   alarmRecordSchema,
+  alarmSchema,
+  alarmStateEventSchema,
   alarmStateSchema,
   alarmsQuery,
+  countEventSchema,
   countsSchema,
   gateListSchema,
   statusSchema,
@@ -46,6 +50,24 @@ export const gateApi: ApiModule = {
     gate_counter_not_reset: { status: 502, title: 'The gate did not confirm its counter reset' },
     alarm_not_found: { status: 404, title: 'No such gate alarm' },
     alarm_cursor_invalid: { status: 400, title: 'Not a page cursor of the alarm history' },
+  },
+  events: {
+    'gate.alarm': {
+      summary: 'An item left (or tried to) without being lent: what its tag says, at once',
+      data: alarmSchema,
+    },
+    'gate.alarm_enriched': {
+      summary: 'What the ILS says about the item of an alarm, after the alarm',
+      data: alarmEnrichedSchema,
+    },
+    'gate.count': {
+      summary: 'The people counter moved: its reading, today’s in and out, the occupancy',
+      data: countEventSchema,
+    },
+    'gate.alarm_state': {
+      summary: 'The alarm loops as the gate reads them back',
+      data: alarmStateEventSchema,
+    },
   },
   operations: (services) => {
     const { ports } = services;
