@@ -33,6 +33,12 @@ export const gates = deviceFamily<GateEventsMap>()({
   events: GATE_EVENTS,
   check: (config: GateConfig, layout, issue) => {
     if (config.transport) checkSimulatorTransport(config.transport, 'gate', layout, issue);
+    const { method } = config.alarm;
+    if (
+      (method === 'ils' || method === 'afi-or-ils') &&
+      !layout.devices.some((device) => device.kind === 'ils')
+    )
+      issue(['alarm', 'method'], `${method} asks the ILS, and this desk has no ILS device`);
   },
   create: (config: GateConfig, context) => new GateEntry(config, context),
 });
