@@ -219,4 +219,14 @@ describe('the decision with the ILS (policy ils)', () => {
     await answer('31000004', shelf('31000004'));
     expect(alarms).toHaveLength(0);
   });
+
+  it('raises alarms again once started again after a stop', () => {
+    const { flow, alarms } = rig({ method: 'afi' });
+    flow.stop();
+    flow.read(read('31000004'));
+    expect(alarms).toHaveLength(0);
+    flow.start();
+    flow.read(read('31000006'));
+    expect(alarms).toHaveLength(1);
+  });
 });

@@ -42,6 +42,11 @@ export class GateAlarmFlow {
 
   constructor(private readonly options: GateAlarmFlowOptions) {}
 
+  /** Raises alarms (again, after a stop). */
+  start(): void {
+    this.running = true;
+  }
+
   /** Stops raising alarms from answers still on their way. */
   stop(): void {
     this.running = false;

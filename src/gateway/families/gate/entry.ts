@@ -116,6 +116,7 @@ export class GateEntry implements DeviceEntry<GatePort> {
   }
 
   async start(): Promise<void> {
+    this.flow.start();
     this.openStores();
     const driver = this.createDriver();
     this.driver = driver;
