@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 /**
  * The security gate on the simulated desk, as a desk and its staff see it: the
@@ -37,16 +38,6 @@ afterAll(async () => {
 });
 
 const gateSim = () => testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
   const response = await fetch(`${api}/api/v1${path}`, {
