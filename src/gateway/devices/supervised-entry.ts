@@ -30,6 +30,11 @@ export abstract class SupervisedEntry<Port, Config extends { id: string; kind: s
     return this.supervisor?.state() ?? notStartedState(this.id, this.kind, this.context.clock.now());
   }
 
+  /** Drops the device's link and connects again now (see DeviceSupervisor.reconnect). */
+  async reconnect(): Promise<void> {
+    await this.supervisor?.reconnect();
+  }
+
   abstract start(): Promise<void>;
   abstract stop(): Promise<void>;
 }
