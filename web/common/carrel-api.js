@@ -11,6 +11,10 @@ export class Problem extends Error {
     super(body.detail || body.title || body.code);
     this.status = body.status;
     this.code = body.code;
+    this.title = body.title;
+    this.detail = body.detail;
+    this.reason = body.reason;
+    this.screenMessages = body.screenMessages ?? [];
   }
 }
 
@@ -31,31 +35,33 @@ export class ApiClient {
     this.token = token;
   }
 
-  /** One call; resolves to the JSON answer, rejects with a Problem. */
-  async call(method, path, body) {
+  /** One call; resolves to the JSON answer (undefined when empty), rejects with a Problem. */
+  async call(method, path, body, options = {}) {
     const headers = { accept: 'application/json' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response;
     try {
       response = await fetch(this.origin + path, {
         method,
         headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
         cache: 'no-store',
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        keepalive: options.keepalive === true,
       });
     } catch {
       throw new Problem({ status: 0, code: 'network', title: 'The API cannot be reached' });
     }
+    const text = await response.text();
     let json;
     try {
-      json = await response.json();
+      json = text ? JSON.parse(text) : undefined;
     } catch {
       json = undefined;
     }
     if (!response.ok)
       throw new Problem(
-        json?.code
+        json && typeof json === 'object' && json.code
           ? json
           : { status: response.status, code: `http_${response.status}`, title: response.statusText },
       );
