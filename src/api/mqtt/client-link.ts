@@ -22,6 +22,9 @@ export interface ClientLinkOptions {
   password?: string;
   /** PEM file of the CA that signed the broker's certificate. */
   caFile?: string;
+  /** A client certificate and its key (PEM files), for a broker that asks for one. */
+  certFile?: string;
+  keyFile?: string;
   /** 4 (MQTT 3.1.1) or 5 (correlation data and response topics). */
   protocolVersion: 4 | 5;
   clientId: string;
@@ -79,16 +82,20 @@ export class ClientLink implements MqttLink {
       ...(options.username !== undefined && { username: options.username }),
       ...(options.password !== undefined && { password: options.password }),
     };
-    if (options.caFile !== undefined) {
+    const pem = async (file: string | undefined, what: 'ca' | 'cert' | 'key') => {
+      if (file === undefined) return;
       try {
-        clientOptions.ca = await readFile(options.caFile);
+        clientOptions[what] = await readFile(file);
       } catch (error) {
         throw new TransportError(
-          'mqtt_ca_unreadable',
-          `cannot read MQTT caFile ${options.caFile}: ${describeError(error).message}`,
+          `mqtt_${what}_unreadable`,
+          `cannot read the MQTT ${what === 'ca' ? 'caFile' : `${what}File`} ${file}: ${describeError(error).message}`,
         );
       }
-    }
+    };
+    await pem(options.caFile, 'ca');
+    await pem(options.certFile, 'cert');
+    await pem(options.keyFile, 'key');
     let mqtt: typeof import('mqtt');
     try {
       mqtt = await import('mqtt');

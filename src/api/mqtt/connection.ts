@@ -8,6 +8,9 @@ export interface MqttConnection {
   username?: string;
   password?: string;
   caFile?: string;
+  /** A client certificate and its key (PEM files), for a broker that asks for one. */
+  certFile?: string;
+  keyFile?: string;
   /** 4 = MQTT 3.1.1 (aedes speaks only this), 5 = MQTT 5 (external brokers). */
   protocolVersion: 4 | 5;
 }
@@ -54,10 +57,12 @@ export function mqttConnectionFor(
   if (mqtt.mode === 'external') {
     return {
       url,
-      protocolVersion: 5,
+      protocolVersion: mqtt.protocolVersion === '3.1.1' ? 4 : 5,
       ...(mqtt.username !== undefined && { username: mqtt.username }),
       ...(mqtt.password !== undefined && { password: mqtt.password }),
       ...(mqtt.caFile !== undefined && { caFile: mqtt.caFile }),
+      ...(mqtt.certFile !== undefined && { certFile: mqtt.certFile }),
+      ...(mqtt.keyFile !== undefined && { keyFile: mqtt.keyFile }),
     };
   }
   return { url, protocolVersion: 4, ...gatewayCredential };

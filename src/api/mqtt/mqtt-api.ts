@@ -41,6 +41,9 @@ export interface MqttApiClientOptions {
   password?: string;
   /** PEM file of the CA that signed an external broker's certificate. */
   caFile?: string;
+  /** A client certificate and its key (PEM files), for a broker that asks for one. */
+  certFile?: string;
+  keyFile?: string;
   /** 4 (MQTT 3.1.1, what aedes speaks) or 5 (default; correlation data and response topics). */
   protocolVersion?: 4 | 5;
   /** Wait between reconnect attempts after the broker went away. */
@@ -172,6 +175,8 @@ export class MqttApi {
       ...(options.username !== undefined && { username: options.username }),
       ...(options.password !== undefined && { password: options.password }),
       ...(options.caFile !== undefined && { caFile: options.caFile }),
+      ...(options.certFile !== undefined && { certFile: options.certFile }),
+      ...(options.keyFile !== undefined && { keyFile: options.keyFile }),
     });
   }
 

@@ -33,15 +33,31 @@ export const mqttSchema = z
       host: z.string().default('127.0.0.1'),
       port: portSchema.default(1883),
     }),
-    z.strictObject({
-      mode: z.literal('external'),
-      url: z
-        .string()
-        .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
-      username: z.string().optional(),
-      password: z.string().optional(),
-      caFile: z.string().optional(),
-    }),
+    z
+      .strictObject({
+        mode: z.literal('external'),
+        url: z
+          .string()
+          .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+        username: z.string().optional(),
+        password: z.string().optional(),
+        caFile: z.string().optional().describe('PEM file of the CA that signed the broker’s certificate'),
+        certFile: z
+          .string()
+          .optional()
+          .describe('PEM client certificate, for a broker that asks for one (with keyFile)'),
+        keyFile: z.string().optional().describe('PEM private key of certFile'),
+        protocolVersion: z
+          .enum(['3.1.1', '5'])
+          .optional()
+          .describe(
+            'MQTT 5 (the default), or 3.1.1 for an older broker (answers then carry no correlation data)',
+          ),
+      })
+      .refine((external) => (external.certFile === undefined) === (external.keyFile === undefined), {
+        message: 'certFile and keyFile go together',
+        path: ['keyFile'],
+      }),
   ])
   .default({ mode: 'embedded', host: '127.0.0.1', port: 1883 });
 export type MqttConfig = z.infer<typeof mqttSchema>;

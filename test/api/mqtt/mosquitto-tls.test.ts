@@ -1,0 +1,178 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CarrelConfig, parseConfigText } from '../../../src/app/config.js';
+import type { ConfigError } from '../../../src/core/errors.js';
+import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
+import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
+import { hasOpenssl } from '../../helpers/tls-cert.js';
+
+const skip = mosquittoSkipReason() ?? (hasOpenssl ? undefined : 'no openssl');
+if (skip) console.warn(skip);
+
+/** A CA, a broker certificate for 127.0.0.1 and a desk's client certificate, all signed by the CA. */
+function makePki(dir: string) {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=Carrel test CA',
+  );
+  for (const [name, subject, ext] of [
+    ['broker', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+    ['desk', '/CN=desk-1', 'extendedKeyUsage=clientAuth'],
+  ] as const) {
+    writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
+    run(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      subject,
+    );
+    run(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    );
+  }
+  return {
+    ca: join(dir, 'ca.pem'),
+    cert: join(dir, 'desk.pem'),
+    key: join(dir, 'desk.key'),
+    brokerCert: join(dir, 'broker.pem'),
+    brokerKey: join(dir, 'broker.key'),
+  };
+}
+
+/**
+ * A desk on a branch broker that wants TLS with client certificates (Mosquitto
+ * `require_certificate`), speaking MQTT 3.1.1 or 5 as the library's broker allows.
+ */
+describe.skipIf(skip !== undefined)(
+  'an external broker with TLS client certificates and MQTT 3.1.1, on Mosquitto',
+  () => {
+    let pki: ReturnType<typeof makePki>;
+    let broker: MosquittoBroker;
+    let url: string;
+    const desks: TestDesk[] = [];
+
+    beforeAll(async () => {
+      broker = await startMosquitto({
+        // In the broker's own folder: Mosquitto drops to its user, who must read the files.
+        configure: (dir) => {
+          pki = makePki(dir);
+          return [
+            `cafile ${pki.ca}`,
+            `certfile ${pki.brokerCert}`,
+            `keyfile ${pki.brokerKey}`,
+            'require_certificate true',
+            'allow_anonymous true',
+          ];
+        },
+      });
+      url = `mqtts://127.0.0.1:${broker.port}`;
+    }, 30_000);
+
+    afterAll(async () => {
+      for (const desk of desks) await desk.stop();
+      await broker?.stop();
+    });
+
+    const withBroker = (mqttConfig: Record<string, unknown>) => (config: CarrelConfig) =>
+      ({ ...config, mqtt: { mode: 'external', url, caFile: pki.ca, ...mqttConfig } }) as CarrelConfig;
+
+    /** The gateway's retained state, read by a monitoring client holding its own certificate. */
+    async function gatewayState(protocolVersion: 4 | 5): Promise<{ status: string }> {
+      const client = await mqtt.connectAsync(url, {
+        ca: readFileSync(pki.ca),
+        cert: readFileSync(pki.cert),
+        key: readFileSync(pki.key),
+        protocolVersion,
+        reconnectPeriod: 0,
+      });
+      try {
+        const state = new Promise<{ status: string }>((resolve) =>
+          client.on('message', (_topic, payload) => resolve(JSON.parse(String(payload)))),
+        );
+        await client.subscribeAsync('carrel/library/desk-1/state');
+        return await state;
+      } finally {
+        await client.endAsync();
+      }
+    }
+
+    it.each(['3.1.1', '5'] as const)(
+      'connects with its client certificate over MQTT %s and publishes its state',
+      async (version) => {
+        const desk = await startTestDesk(
+          withBroker({ certFile: pki.cert, keyFile: pki.key, protocolVersion: version }),
+        );
+        desks.push(desk);
+        const features = desk.desk.services.features();
+        expect(features.find((feature) => feature.name === 'mqtt')?.status).toBe('running');
+        expect((await gatewayState(version === '5' ? 5 : 4)).status).toBe('online');
+        await desk.stop();
+        desks.pop();
+      },
+    );
+
+    it('without a client certificate is refused by the broker, and says so instead of running', async () => {
+      const started = startTestDesk(withBroker({}));
+      const outcome = await started.then(
+        (desk) => {
+          desks.push(desk);
+          return desk.desk.services.features().find((feature) => feature.name === 'mqtt');
+        },
+        (error: Error) => error,
+      );
+      if (outcome instanceof Error) expect(outcome.message).toMatch(/mqtt|certificate|handshake|TLS|socket/i);
+      else expect(outcome?.status).not.toBe('running');
+    });
+
+    it('refuses a config with a certificate and no key, at its path', () => {
+      const text = `version: 2\nmqtt:\n  mode: external\n  url: ${url}\n  certFile: ${pki.cert}\n`;
+      let issues: unknown;
+      try {
+        parseConfigText(text, 'yaml');
+      } catch (error) {
+        issues = (error as ConfigError).issues;
+      }
+      expect(issues).toEqual([{ path: 'mqtt.keyFile', message: 'certFile and keyFile go together' }]);
+      expect(
+        parseConfigText(`${text}  keyFile: ${pki.key}\n  protocolVersion: '3.1.1'\n`, 'yaml').mqtt,
+      ).toMatchObject({
+        protocolVersion: '3.1.1',
+      });
+    });
+  },
+);
