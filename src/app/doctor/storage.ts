@@ -60,32 +60,36 @@ export function checkStorage(config: CarrelConfig, env: NodeJS.ProcessEnv): Doct
   return checks;
 }
 
+const RECOVER =
+  'stop Carrel, keep a copy of the file, and recover it (sqlite3 carrel.db ".recover") or restore a backup; offline transactions still pending are in it';
+
 function integrity(path: string): DoctorCheck {
   const name = 'database integrity';
   if (!existsSync(path))
     return doctorCheck(name, 'skip', `no database at ${path} yet: Carrel makes it at its first start`);
-  let db: Database | undefined;
+  let db: Database;
   try {
-    db = openDatabase(path);
-    const rows = db.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>;
-    const findings = rows.map((row) => String(Object.values(row)[0]));
-    if (findings.length === 1 && findings[0] === 'ok')
-      return doctorCheck(name, 'pass', `${path}: integrity_check ok (${db.backend})`);
-    return doctorCheck(
-      name,
-      'fail',
-      `${path}: ${findings.slice(0, 3).join('; ')}`,
-      'stop Carrel, keep a copy of the file, and recover it (sqlite3 carrel.db ".recover") or restore a backup; offline transactions still pending are in it',
-    );
+    // Read-only: beside a running Carrel, and never scrubbing or migrating the file.
+    db = openDatabase(path, { readOnly: true });
   } catch (error) {
     return doctorCheck(
       name,
       'fail',
       `${path} cannot be opened: ${(error as Error).message}`,
-      'check the file and its directory',
+      'check the file, its owner and its directory',
     );
+  }
+  try {
+    const rows = db.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>;
+    const findings = rows.map((row) => String(Object.values(row)[0]));
+    if (findings.length === 1 && findings[0] === 'ok')
+      return doctorCheck(name, 'pass', `${path}: integrity_check ok (${db.backend})`);
+    return doctorCheck(name, 'fail', `${path}: ${findings.slice(0, 3).join('; ')}`, RECOVER);
+  } catch (error) {
+    // A file damaged badly enough stops the check itself ("database disk image is malformed").
+    return doctorCheck(name, 'fail', `${path}: ${(error as Error).message}`, RECOVER);
   } finally {
-    db?.close();
+    db.close();
   }
 }
 
