@@ -220,7 +220,12 @@ describe('carrel doctor', () => {
   });
 
   it('passes ports held by a running Carrel of the same configuration, and reads its devices from it', async () => {
-    const file = await deskFile('running');
+    // Its ILS simulator on a fixed port, as `carrel sim ils` would be: doctor cannot start its own.
+    const ilsPort = await freePort();
+    const file = await deskFile('running', (desk) => {
+      const simulators = desk.simulators as Array<Record<string, unknown>>;
+      simulators.find((simulator) => simulator.kind === 'ils')!.port = ilsPort;
+    });
     let carrel: ChildProcess | undefined;
     try {
       carrel = spawn(process.execPath, [CLI, 'start', '--config', file, '--log-level', 'silent'], {
@@ -242,7 +247,8 @@ describe('carrel doctor', () => {
       expect(code, JSON.stringify(report.checks.filter((c) => c.status === 'fail'))).toBe(0);
       expect(check(report, `HTTP port ${desk.http.port}`).detail).toContain('held by the running Carrel');
       expect(check(report, 'MQTT broker')).toMatchObject({ status: 'pass' });
-      expect(check(report, 'device receipt-1').detail).toContain('from the running Carrel');
+      for (const id of ['ils', 'receipt-1', 'pad-1', 'selfcheck-1', 'exit-1'])
+        expect(check(report, `device ${id}`).detail).toContain('from the running Carrel');
       expect(check(report, 'database integrity').status).toBe('pass');
     } finally {
       carrel?.kill('SIGTERM');

@@ -40,6 +40,8 @@ export async function checkDevices(
   try {
     await simulators.start();
   } catch (error) {
+    // The running Carrel's simulators hold their fixed ports: what it says of its devices is the answer.
+    if (options.running) return config.devices.map((device) => fromRunning(device.id, options.running!));
     return [
       doctorCheck(
         'simulators',
