@@ -314,6 +314,11 @@ describe('carrel doctor', () => {
     },
   );
 
+  it('answers bad usage with exit 2', async () => {
+    expect((await run(['--timeout', 'soon'])).code).toBe(2);
+    expect((await run(['--frobnicate'])).code).toBe(2);
+  });
+
   it('fails an invalid configuration and checks no further than it can', async () => {
     const file = join(dir, 'invalid.json');
     writeFileSync(file, JSON.stringify({ version: 2, http: { port: 'eighty' } }));
