@@ -222,7 +222,7 @@ function readiness(
  * Every configured device's run-time entry, each made by its own family (the
  * family list, src/app/families.ts): the only place a device's kind chooses code.
  */
-function createDevices(
+export function createDevices(
   configs: readonly DeviceConfig[],
   context: Omit<FamilyContext, 'devices'>,
 ): DeviceRegistry {

@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../devices/device-state.js';
+import type { DoctorCheck, DoctorContext } from './doctor.js';
 import type { EventBus } from './event-bus.js';
 import type { Database } from './storage/index.js';
 
@@ -89,6 +90,12 @@ export interface DeviceFamily<
   readonly events: ReadonlyArray<keyof Events & string>;
   /** Checks against the rest of the configuration (the simulator it names exists…). */
   check?(config: Config, layout: DeskLayout, issue: ConfigIssueSink): void;
+  /**
+   * `carrel doctor`'s checks of one configured device, when "it comes online" says
+   * too little (the ILS: reachable, login accepted, 98 status, clock skew). Without
+   * it doctor starts the device's entry and reports the status it reaches.
+   */
+  doctor?(config: Config, context: DoctorContext): Promise<DoctorCheck[]>;
   /** Builds the run-time entry of one configured device; nothing is opened before `start()`. */
   create(config: Config, context: FamilyContext): DeviceEntry<Port>;
 }

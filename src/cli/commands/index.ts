@@ -12,6 +12,11 @@ const LOADERS: Record<string, { summary: string; load: () => Promise<Command> }>
     summary: 'check a configuration file, or print its JSON Schema',
     load: async () => (await import('./config.js')).configCommand,
   },
+  doctor: {
+    summary:
+      'check this desk: config, ports, device nodes, native modules, ILS, devices, MQTT, database, systemd',
+    load: async () => (await import('./doctor.js')).doctorCommand,
+  },
   rfid: {
     summary: 'decode or encode library RFID tag data (ISO 28560)',
     load: async () => (await import('./rfid.js')).rfidCommand,

@@ -22,12 +22,16 @@ export function usableBackends(): StorageBackend[] {
   return usable;
 }
 
-export function connect(backend: StorageBackend, path: string): Connection {
+export function connect(
+  backend: StorageBackend,
+  path: string,
+  options: { readOnly?: boolean } = {},
+): Connection {
   switch (backend) {
     case 'node:sqlite':
-      return openNodeSqlite(path);
+      return openNodeSqlite(path, options);
     case 'better-sqlite3':
-      return openBetterSqlite3(path);
+      return openBetterSqlite3(path, options);
     default:
       throw new CarrelError('storage_unavailable', `no SQLite backend called ${String(backend)}`);
   }

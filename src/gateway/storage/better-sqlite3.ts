@@ -33,7 +33,7 @@ export function betterSqlite3Unavailable(): string | undefined {
   }
 }
 
-export function openBetterSqlite3(path: string): Connection {
+export function openBetterSqlite3(path: string, options: { readOnly?: boolean } = {}): Connection {
   if (nodeMajor() >= FIRST_UNSAFE_NODE_MAJOR)
     throw new CarrelError(
       'storage_unavailable',
@@ -42,7 +42,7 @@ export function openBetterSqlite3(path: string): Connection {
   const Driver = loadDriver();
   let db: BetterSqlite3.Database;
   try {
-    db = new Driver(path);
+    db = options.readOnly ? new Driver(path, { readonly: true, fileMustExist: true }) : new Driver(path);
   } catch (error) {
     // An addon built for another Node fails here, not at require.
     if ((error as NodeJS.ErrnoException).code === 'ERR_DLOPEN_FAILED')

@@ -22,7 +22,7 @@ import type { Connection } from './sqlite-database.js';
 
 // @types/node 20 has no node:sqlite: what Carrel uses of it.
 interface NodeSqliteModule {
-  DatabaseSync: new (path: string) => DatabaseSync;
+  DatabaseSync: new (path: string, options?: { readOnly?: boolean }) => DatabaseSync;
 }
 interface DatabaseSync {
   readonly isOpen: boolean;
@@ -67,12 +67,12 @@ function loadNodeSqlite(): NodeSqliteModule | undefined {
   return sqliteModule;
 }
 
-export function openNodeSqlite(path: string): Connection {
+export function openNodeSqlite(path: string, options: { readOnly?: boolean } = {}): Connection {
   const sqlite = loadNodeSqlite();
   if (!sqlite) throw new CarrelError('storage_unavailable', unavailable ?? 'node:sqlite is not available');
   let db: DatabaseSync;
   try {
-    db = new sqlite.DatabaseSync(path);
+    db = options.readOnly ? new sqlite.DatabaseSync(path, { readOnly: true }) : new sqlite.DatabaseSync(path);
   } catch (error) {
     throw databaseError(error);
   }

@@ -11,6 +11,11 @@ export interface OpenDatabaseOptions {
   backend?: StorageBackend;
   /** Told when a file from an older Carrel could not be scrubbed of freed patron data. */
   logger?: Pick<Logger, 'warn'>;
+  /**
+   * Opens an existing file for reading only (`carrel doctor`'s integrity check beside a running
+   * Carrel): nothing is set that writes, and the file is not scrubbed.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -32,10 +37,14 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   const backend = options.backend ?? chooseBackend();
   let db: SqliteDatabase;
   try {
-    db = new SqliteDatabase(connect(backend, path), path);
+    db = new SqliteDatabase(connect(backend, path, { readOnly: options.readOnly === true }), path);
   } catch (error) {
     if (error instanceof CarrelError && error.code !== 'database_error') throw error;
     throw openFailed(path, error);
+  }
+  if (options.readOnly) {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    return db;
   }
   try {
     if (path !== ':memory:') db.pragma('journal_mode = WAL');

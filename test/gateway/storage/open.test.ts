@@ -97,3 +97,22 @@ describe.each(usableBackends())('migrate on %s', (backend: StorageBackend) => {
     );
   });
 });
+
+describe.each(usableBackends())('openDatabase readOnly on %s', (backend: StorageBackend) => {
+  it('reads an existing file, refuses writes, leaves it as it was, and never creates one', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'carrel-ro-'));
+    const file = path.join(dir, 'carrel.db');
+    const writer = openDatabase(file, { backend });
+    writer.exec('CREATE TABLE t (n INTEGER)');
+    writer.prepare('INSERT INTO t (n) VALUES (?)').run(7);
+    writer.pragma('user_version = 0');
+    writer.close();
+    db = openDatabase(file, { backend, readOnly: true });
+    expect(db.prepare('SELECT n FROM t').all()).toEqual([{ n: 7 }]);
+    expect(db.prepare('PRAGMA integrity_check').all()).toEqual([{ integrity_check: 'ok' }]);
+    expect(() => db!.prepare('INSERT INTO t (n) VALUES (8)').run()).toThrow();
+    // Not scrubbed (a read-only open never vacuums nor marks the file).
+    expect(Number(db.pragmaValue('user_version'))).toBe(0);
+    expect(() => openDatabase(path.join(dir!, 'absent.db'), { backend, readOnly: true })).toThrow();
+  });
+});

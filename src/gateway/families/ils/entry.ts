@@ -65,7 +65,10 @@ export class IlsLinkEntry extends SupervisedEntry<IlsPort, IlsDeviceConfig> {
 }
 
 /** The driver's config: the device's settings with the address its transport resolves to. */
-function ilsLinkConfig(config: IlsDeviceConfig, context: FamilyContext): IlsConfig {
+export function ilsLinkConfig(
+  config: IlsDeviceConfig,
+  context: Pick<FamilyContext, 'simulators'>,
+): IlsConfig {
   const { id: _id, kind: _kind, name: _name, transport, ...link } = config;
   switch (transport.type) {
     case 'simulator':

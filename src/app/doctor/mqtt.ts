@@ -1,0 +1,103 @@
+/**
+ * Does the MQTT broker answer? An external broker is dialled with the
+ * configured credentials (never shown); the embedded one exists only while
+ * Carrel runs, so it is dialled when a running Carrel was found. An MQTT
+ * refusal (CONNACK with an error) still proves a broker is there.
+ */
+import { readFile } from 'node:fs/promises';
+import type { IClientOptions } from 'mqtt';
+import { mqttBrokerUrlFor, redactBrokerUrl } from '../../api/mqtt/connection.js';
+import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
+import type { CarrelConfig } from '../config.js';
+import type { RunningCarrel } from './ports.js';
+
+type Outcome = { connected: true } | { connected: false; refused: boolean; reason: string };
+
+export async function checkMqtt(
+  config: CarrelConfig,
+  running: RunningCarrel | undefined,
+  timeoutMs: number,
+): Promise<DoctorCheck> {
+  const name = 'MQTT broker';
+  const { mqtt } = config;
+  if (mqtt.mode === 'off') return doctorCheck(name, 'skip', 'mqtt.mode is off');
+  const url = mqttBrokerUrlFor(mqtt)!;
+  const shown = redactBrokerUrl(url);
+  if (mqtt.mode === 'embedded') {
+    if (!running)
+      return doctorCheck(
+        name,
+        'skip',
+        `embedded: it starts with Carrel on ${shown} (its port is checked above)`,
+      );
+    const outcome = await dial(url, { protocolVersion: 4 }, timeoutMs);
+    if (outcome.connected || outcome.refused)
+      return doctorCheck(name, 'pass', `the running Carrel's embedded broker answers on ${shown}`);
+    return doctorCheck(
+      name,
+      'fail',
+      `the embedded broker on ${shown} does not answer: ${outcome.reason}`,
+      "see the running Carrel's log (journalctl -u carrel)",
+    );
+  }
+  const options: IClientOptions = { protocolVersion: 5 };
+  if (mqtt.username !== undefined) options.username = mqtt.username;
+  if (mqtt.password !== undefined) options.password = mqtt.password;
+  if (mqtt.caFile !== undefined) {
+    try {
+      options.ca = await readFile(mqtt.caFile);
+    } catch (error) {
+      return doctorCheck(
+        name,
+        'fail',
+        `cannot read mqtt.caFile ${mqtt.caFile}: ${(error as Error).message}`,
+        'check the path and its permissions',
+      );
+    }
+  }
+  const outcome = await dial(url, options, timeoutMs);
+  if (outcome.connected) return doctorCheck(name, 'pass', `${shown} accepts the desk's connection`);
+  if (outcome.refused)
+    return doctorCheck(
+      name,
+      'fail',
+      `${shown} refuses the desk: ${outcome.reason}`,
+      "check mqtt.username and mqtt.password and the broker's ACL (carrel mqtt acl)",
+    );
+  return doctorCheck(
+    name,
+    'fail',
+    `${shown} cannot be reached: ${outcome.reason}`,
+    'check mqtt.url, the firewall and that the broker runs',
+  );
+}
+
+async function dial(url: string, options: IClientOptions, timeoutMs: number): Promise<Outcome> {
+  const mqtt = await import('mqtt');
+  return new Promise((resolve) => {
+    const client = mqtt.connect(url, {
+      ...options,
+      clientId: `carrel-doctor-${process.pid}`,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: timeoutMs,
+    });
+    let done = false;
+    const finish = (outcome: Outcome) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      client.end(true);
+      resolve(outcome);
+    };
+    const timer = setTimeout(
+      () => finish({ connected: false, refused: false, reason: `no answer in ${timeoutMs} ms` }),
+      timeoutMs,
+    );
+    client.on('connect', () => finish({ connected: true }));
+    client.on('error', (error: Error & { code?: unknown }) =>
+      finish({ connected: false, refused: typeof error.code === 'number', reason: error.message }),
+    );
+    client.on('close', () => finish({ connected: false, refused: false, reason: 'connection closed' }));
+  });
+}

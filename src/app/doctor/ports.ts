@@ -1,0 +1,117 @@
+/**
+ * Are the ports Carrel listens on free, or held by a running Carrel? A port in
+ * use is a pass only when the process on the HTTP port answers /readyz as
+ * Carrel does; the MQTT and SIP2 relay ports of the same configuration are then
+ * taken to be that Carrel's too.
+ */
+import { createServer } from 'node:net';
+import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
+import type { CarrelConfig } from '../config.js';
+
+/** What the running Carrel said on /readyz: its device checks, read instead of opening the devices again. */
+export interface RunningCarrel {
+  url: string;
+  ready: boolean;
+  checks: Array<{ name: string; ok: boolean; detail?: string }>;
+}
+
+type Bind = 'free' | 'in-use' | { error: string };
+
+export async function checkPorts(
+  config: CarrelConfig,
+  timeoutMs: number,
+): Promise<{ checks: DoctorCheck[]; running: RunningCarrel | undefined }> {
+  const checks: DoctorCheck[] = [];
+  const { host, port } = config.http;
+  let running: RunningCarrel | undefined;
+  const http = await tryBind(host, port);
+  if (http === 'in-use') running = await askCarrel(host, port, timeoutMs);
+  checks.push(portCheck(`HTTP port ${port}`, host, port, http, running, 'http.port'));
+  if (config.mqtt.mode === 'embedded') {
+    const mqtt = config.mqtt;
+    checks.push(
+      portCheck(
+        `MQTT port ${mqtt.port}`,
+        mqtt.host,
+        mqtt.port,
+        await tryBind(mqtt.host, mqtt.port),
+        running,
+        'mqtt.port',
+      ),
+    );
+  }
+  if (config.sip2Relay) {
+    const relay = config.sip2Relay;
+    checks.push(
+      portCheck(
+        `SIP2 relay port ${relay.port}`,
+        relay.host,
+        relay.port,
+        await tryBind(relay.host, relay.port),
+        running,
+        'sip2Relay.port',
+      ),
+    );
+  }
+  return { checks, running };
+}
+
+function portCheck(
+  name: string,
+  host: string,
+  port: number,
+  bind: Bind,
+  running: RunningCarrel | undefined,
+  setting: string,
+): DoctorCheck {
+  if (port === 0) return doctorCheck(name, 'skip', 'port 0: a free port is chosen at start');
+  const where = `${host}:${port}`;
+  if (bind === 'free') return doctorCheck(name, 'pass', `${where} is free`);
+  if (bind === 'in-use') {
+    if (running) return doctorCheck(name, 'pass', `${where} is held by the running Carrel (${running.url})`);
+    return doctorCheck(
+      name,
+      'fail',
+      `${where} is in use by a process that is not Carrel`,
+      `see which with \`ss -ltnp 'sport = :${port}'\`; stop it or set ${setting} to a free port`,
+    );
+  }
+  return doctorCheck(
+    name,
+    'fail',
+    `cannot listen on ${where}: ${bind.error}`,
+    `check ${setting} and the host it listens on`,
+  );
+}
+
+/** Listens for a moment to see whether the address is free. */
+function tryBind(host: string, port: number): Promise<Bind> {
+  if (port === 0) return Promise.resolve('free');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') resolve('in-use');
+      else if (error.code === 'EACCES')
+        resolve({ error: 'permission denied (a port below 1024 needs privileges)' });
+      else if (error.code === 'EADDRNOTAVAIL')
+        resolve({ error: `${host} is not an address of this machine` });
+      else resolve({ error: error.message });
+    });
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve('free')));
+  });
+}
+
+/** Asks the process on the HTTP port for /readyz; a Carrel answers with its checks, the gateway's first. */
+async function askCarrel(host: string, port: number, timeoutMs: number): Promise<RunningCarrel | undefined> {
+  const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const url = `http://${reach.includes(':') ? `[${reach}]` : reach}:${port}`;
+  try {
+    const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const body = (await response.json()) as Partial<RunningCarrel>;
+    const checks = Array.isArray(body.checks) ? body.checks : [];
+    if (typeof body.ready !== 'boolean' || checks[0]?.name !== 'gateway') return undefined;
+    return { url, ready: body.ready, checks };
+  } catch {
+    return undefined;
+  }
+}

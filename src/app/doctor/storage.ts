@@ -1,0 +1,125 @@
+/**
+ * The state directory and the database: can Carrel write where its database
+ * lives, is the database whole (`PRAGMA integrity_check`), and is there room on
+ * the disk. Doctor writes one empty probe file and removes it; it never
+ * creates the directory nor changes the database.
+ */
+import { existsSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
+import { type Database, openDatabase } from '../../gateway/storage/index.js';
+import type { CarrelConfig } from '../config.js';
+import { databasePath } from '../storage-feature.js';
+
+/** Below this the disk is worth a warning; below the second, a failure (the journal must not stop). */
+export const FREE_SPACE_WARN_BYTES = 500 * 1024 * 1024;
+export const FREE_SPACE_FAIL_BYTES = 50 * 1024 * 1024;
+
+export function checkStorage(config: CarrelConfig, env: NodeJS.ProcessEnv): DoctorCheck[] {
+  const path = databasePath(config.storage.path, env);
+  const directory = dirname(path);
+  const hint = `set storage.path (or systemd's StateDirectory) to a writable directory, or fix ${directory}`;
+  const existing = nearestExisting(directory);
+  const checks: DoctorCheck[] = [];
+  if (!statSync(existing).isDirectory()) {
+    checks.push(
+      doctorCheck(
+        'state directory',
+        'fail',
+        `${existing} is a file where a directory should be (for ${path})`,
+        hint,
+      ),
+    );
+  } else {
+    const probe = `${existing}/.carrel-doctor-${process.pid}`;
+    try {
+      writeFileSync(probe, '');
+      rmSync(probe);
+      checks.push(
+        doctorCheck(
+          'state directory',
+          'pass',
+          existing === directory
+            ? `${directory} is writable`
+            : `${directory} will be made in ${existing}, which is writable`,
+        ),
+      );
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why =
+        code === 'EROFS'
+          ? 'is on a read-only file system'
+          : code === 'EACCES'
+            ? 'is not writable by this user'
+            : `cannot be written (${code ?? (error as Error).message})`;
+      checks.push(doctorCheck('state directory', 'fail', `${existing} ${why}`, hint));
+    }
+  }
+  checks.push(integrity(path));
+  checks.push(freeSpace(existing));
+  return checks;
+}
+
+const RECOVER =
+  'stop Carrel, keep a copy of the file, and recover it (sqlite3 carrel.db ".recover") or restore a backup; offline transactions still pending are in it';
+
+function integrity(path: string): DoctorCheck {
+  const name = 'database integrity';
+  if (!existsSync(path))
+    return doctorCheck(name, 'skip', `no database at ${path} yet: Carrel makes it at its first start`);
+  let db: Database;
+  try {
+    // Read-only: beside a running Carrel, and never scrubbing or migrating the file.
+    db = openDatabase(path, { readOnly: true });
+  } catch (error) {
+    return doctorCheck(
+      name,
+      'fail',
+      `${path} cannot be opened: ${(error as Error).message}`,
+      'check the file, its owner and its directory',
+    );
+  }
+  try {
+    const rows = db.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>;
+    const findings = rows.map((row) => String(Object.values(row)[0]));
+    if (findings.length === 1 && findings[0] === 'ok')
+      return doctorCheck(name, 'pass', `${path}: integrity_check ok (${db.backend})`);
+    return doctorCheck(name, 'fail', `${path}: ${findings.slice(0, 3).join('; ')}`, RECOVER);
+  } catch (error) {
+    // A file damaged badly enough stops the check itself ("database disk image is malformed").
+    return doctorCheck(name, 'fail', `${path}: ${(error as Error).message}`, RECOVER);
+  } finally {
+    db.close();
+  }
+}
+
+function freeSpace(directory: string): DoctorCheck {
+  const name = 'free disk space';
+  try {
+    const stats = statfsSync(directory);
+    const free = stats.bavail * stats.bsize;
+    const detail = `${formatBytes(free)} free on the file system of ${directory}`;
+    if (free < FREE_SPACE_FAIL_BYTES)
+      return doctorCheck(name, 'fail', detail, 'free space on that disk: the offline journal cannot grow');
+    if (free < FREE_SPACE_WARN_BYTES)
+      return doctorCheck(name, 'warn', detail, 'free space on that disk soon');
+    return doctorCheck(name, 'pass', detail);
+  } catch (error) {
+    return doctorCheck(name, 'warn', `cannot tell for ${directory}: ${(error as Error).message}`);
+  }
+}
+
+function nearestExisting(path: string): string {
+  let current = path;
+  while (!existsSync(current)) {
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  return current;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  return `${Math.round(bytes / 1024 ** 2)} MiB`;
+}

@@ -1,0 +1,62 @@
+import { type DoctorCheck, runDoctor } from '../../app/doctor/index.js';
+import { CarrelError } from '../../core/errors.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from './index.js';
+
+const USAGE = `usage: carrel doctor [--config FILE] [--json] [--timeout SECONDS]
+
+Checks, in order, and prints one pass/warn/fail/skip line per check with what to
+do about it: the configuration, the ports, device nodes and udev rules, native
+modules, the ILS (reachable, login, 98 status, clock skew), every configured
+device, the MQTT broker, the state directory, the database and free disk
+space, the systemd unit. Without --config (or CARREL_CONFIG): the simulated desk.
+
+  --json             one JSON document on stdout: {ok, config, summary, checks: [{name, status, detail, hint?}]}
+  --timeout SECONDS  how long a device or broker may take to answer (default 10)
+
+Exit status: 0 when no check failed, 1 otherwise, 2 for bad usage.`;
+
+const MARKS = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' } as const;
+
+export const doctorCommand: Command = {
+  async run(argv) {
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        config: { type: 'string', short: 'c' },
+        json: { type: 'boolean' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      false,
+    );
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const timeout = values.timeout === undefined ? 10 : Number(values.timeout);
+    if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) {
+      throw new CarrelError(
+        'usage',
+        `--timeout must be a number of seconds (0-600], got "${values.timeout}"`,
+      );
+    }
+    const json = values.json ?? false;
+    const report = await runDoctor({
+      configPath: values.config ?? process.env.CARREL_CONFIG,
+      timeoutMs: Math.round(timeout * 1000),
+      ...(json ? {} : { onCheck: (check: DoctorCheck) => process.stdout.write(line(check)) }),
+    });
+    if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      const { pass, warn, fail, skip } = report.summary;
+      process.stdout.write(`\n${pass} passed, ${warn} warnings, ${fail} failed, ${skip} skipped\n`);
+    }
+    return report.ok ? 0 : 1;
+  },
+};
+
+function line(check: DoctorCheck): string {
+  const head = `${MARKS[check.status]}  ${check.name}: ${check.detail}\n`;
+  return check.hint ? `${head}      → ${check.hint}\n` : head;
+}

@@ -1,0 +1,58 @@
+/** Doctor's first check: the configuration valid, migrated or not, and nothing secret in what it says. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkConfig } from '../../../src/app/doctor/config-check.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'carrel-doctor-config-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const ILS = `
+  - id: ils
+    kind: ils
+    transport: { type: tcp, host: ils.example, port: 6001 }
+    user: kiosk1
+`;
+
+describe('doctor: config', () => {
+  it('passes a current file and the simulated desk when none is given', () => {
+    expect(
+      checkConfig(file('v2.yaml', `version: 2\ndevices:${ILS}    password: s3cret-pw\n`), {}).check,
+    ).toMatchObject({
+      status: 'pass',
+    });
+    const none = checkConfig(undefined, {});
+    expect(none.check).toMatchObject({ status: 'pass', detail: expect.stringContaining('simulated desk') });
+    expect(none.config?.devices.length).toBeGreaterThan(0);
+  });
+
+  it('warns on a file valid only once migrated, saying what the migration did', () => {
+    const path = file('v1.yaml', 'version: 1\nils:\n  host: ils.example\n  port: 6001\n');
+    const { check, config } = checkConfig(path, {});
+    expect(check.status).toBe('warn');
+    expect(check.detail).toContain('migrated');
+    expect(check.hint).toBeDefined();
+    expect(config?.devices.map((device) => device.id)).toEqual(['ils']);
+  });
+
+  it('fails an invalid file, naming paths but never the values of secrets', () => {
+    const path = file('bad.yaml', `version: 2\ndevices:${ILS}    password: 98765432\n    colour: red\n`);
+    const { check, config } = checkConfig(path, {});
+    expect(config).toBeUndefined();
+    expect(check.status).toBe('fail');
+    expect(check.detail).toContain('devices[0].password');
+    expect(check.detail).toContain('colour');
+    expect(check.detail).not.toContain('98765432');
+    expect(check.hint).toContain('carrel config check');
+  });
+});

@@ -1,0 +1,61 @@
+/** The state directory and database as doctor judges them, on real files. */
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CarrelConfig } from '../../../src/app/config.js';
+import { checkStorage } from '../../../src/app/doctor/storage.js';
+import { openDatabase } from '../../../src/gateway/storage/index.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'carrel-doctor-storage-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function desk(path: string): CarrelConfig {
+  return { storage: { path } } as unknown as CarrelConfig;
+}
+
+function byName(path: string) {
+  return Object.fromEntries(checkStorage(desk(path), {}).map((check) => [check.name, check]));
+}
+
+function makeDatabase(path: string): void {
+  const db = openDatabase(path);
+  db.exec('CREATE TABLE journal (id INTEGER PRIMARY KEY, body TEXT)');
+  db.exec('CREATE INDEX journal_body ON journal (body)');
+  const insert = db.prepare('INSERT INTO journal (body) VALUES (?)');
+  for (let i = 0; i < 2000; i++) insert.run(`transaction ${i} ${'x'.repeat(100)}`);
+  db.checkpoint();
+  db.close();
+}
+
+describe('doctor: state directory and database', () => {
+  it('passes a writable directory and a whole database, with the free space', () => {
+    const path = join(dir, 'good', 'carrel.db');
+    rmSync(join(dir, 'good'), { recursive: true, force: true });
+    const before = byName(path);
+    expect(before['state directory']).toMatchObject({ status: 'pass' });
+    expect(before['database integrity']).toMatchObject({ status: 'skip' });
+    expect(before['free disk space']!.detail).toMatch(/(GiB|MiB) free/);
+    // Doctor made nothing.
+    expect(() => statSync(join(dir, 'good'))).toThrow();
+    mkdirSync(join(dir, 'good'));
+    makeDatabase(path);
+    expect(byName(path)['database integrity']).toMatchObject({ status: 'pass' });
+  });
+
+  it('fails a database whose pages were overwritten', () => {
+    const path = join(dir, 'broken.db');
+    makeDatabase(path);
+    const size = statSync(path).size;
+    const fd = openSync(path, 'r+');
+    // Garbage over the middle pages (the header and schema page are left alone).
+    writeSync(fd, Buffer.alloc(8192, 0x5a), 0, 8192, Math.floor(size / 2 / 4096) * 4096);
+    closeSync(fd);
+    const integrity = byName(path)['database integrity']!;
+    expect(integrity.status).toBe('fail');
+    expect(integrity.hint).toMatch(/recover|backup/);
+  });
+});

@@ -1,0 +1,331 @@
+/**
+ * `carrel doctor` from the built command (dist/, `npm run build` first) against
+ * the simulated desk — its ILS simulator over real TCP, its printer, pads and
+ * gate — and against set-ups broken on purpose: a wrong SIP2 password, a
+ * serial device node that is not there, the HTTP port taken by another
+ * process (and held by a running Carrel, which is fine), a read-only state
+ * directory, an unreachable MQTT broker.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDeskConfig } from '../../src/app/default-desk.js';
+import { mosquittoSkipReason, startMosquitto } from '../helpers/mosquitto.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+interface Check {
+  name: string;
+  status: 'pass' | 'warn' | 'fail' | 'skip';
+  detail: string;
+  hint?: string;
+}
+interface Report {
+  ok: boolean;
+  config: string | null;
+  summary: Record<Check['status'], number>;
+  checks: Check[];
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'carrel-doctor-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+type DeskFile = Record<string, unknown> & {
+  devices: Array<Record<string, unknown>>;
+  http: { host: string; port: number };
+};
+
+/** The simulated desk as a file: its own free ports, its state in a folder of its own. */
+async function deskFile(name: string, change: (desk: DeskFile) => void = () => {}): Promise<string> {
+  const desk = structuredClone(defaultDeskConfig()) as unknown as DeskFile;
+  desk.http = { host: '127.0.0.1', port: await freePort() };
+  desk.mqtt = { mode: 'embedded', host: '127.0.0.1', port: await freePort() };
+  desk.storage = { path: join(dir, name, 'state', 'carrel.db') };
+  change(desk);
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(desk));
+  return file;
+}
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'doctor', ...args], {
+      cwd: dir,
+      env: { ...process.env, CARREL_CONFIG: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function doctorJson(
+  file: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; report: Report; text: string }> {
+  const result = await run(['--config', file, '--json', '--timeout', '3', ...extra]);
+  expect(result.stderr).toBe('');
+  return { code: result.code, report: JSON.parse(result.stdout) as Report, text: result.stdout };
+}
+
+function check(report: Report, name: string): Check {
+  const found = report.checks.find((entry) => entry.name === name);
+  if (!found) throw new Error(`no check "${name}" in ${report.checks.map((c) => c.name).join(', ')}`);
+  return found;
+}
+
+const SECRETS = ['kiosk1pw', 'wrong-password-1'];
+
+describe('carrel doctor', () => {
+  it('passes the simulated desk: every check in order, one line each, exit 0', async () => {
+    const file = await deskFile('healthy');
+    const result = await run(['--config', file, '--timeout', '12']);
+    expect(result.code, result.stdout).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    const checkLines = lines.filter((line) => /^(PASS|WARN|FAIL|SKIP) {2}/.test(line));
+    for (const line of lines) {
+      expect(line).toMatch(
+        /^((PASS|WARN|FAIL|SKIP) {2}\S.*: .+| {6}→ .+|\d+ passed, \d+ warnings, 0 failed, \d+ skipped|)$/,
+      );
+    }
+    expect(checkLines.some((line) => line.startsWith('FAIL'))).toBe(false);
+    const names = checkLines.map((line) => line.slice(6, line.indexOf(': ')));
+    expect(names).toEqual([
+      'config',
+      expect.stringMatching(/^HTTP port \d+$/),
+      expect.stringMatching(/^MQTT port \d+$/),
+      'device nodes',
+      'udev rules',
+      'native module serialport',
+      'native module better-sqlite3',
+      'native module node-hid',
+      'native module PC/SC (pcsclite)',
+      'ILS ils reachable',
+      'ILS ils login',
+      'ILS ils status (98)',
+      'ILS ils clock skew',
+      'device receipt-1',
+      'device pad-1',
+      'device selfcheck-1',
+      'device exit-1',
+      'MQTT broker',
+      'state directory',
+      'database integrity',
+      'free disk space',
+      'systemd unit carrel.service',
+    ]);
+    expect(result.stdout).toMatch(/^PASS {2}ILS ils login: 93 login as "kiosk1" accepted$/m);
+    expect(result.stdout).toMatch(/^PASS {2}ILS ils status \(98\): online Y, checkout Y, checkin Y/m);
+    expect(result.stdout).toMatch(/^PASS {2}ILS ils clock skew: /m);
+    for (const id of ['receipt-1', 'pad-1', 'selfcheck-1', 'exit-1'])
+      expect(result.stdout).toMatch(new RegExp(`^PASS {2}device ${id}: \\S+ online$`, 'm'));
+    for (const secret of SECRETS) expect(result.stdout).not.toContain(secret);
+  });
+
+  it('--json: one document with ok, summary and every check as {name, status, detail, hint?}', async () => {
+    const { code, report } = await doctorJson(await deskFile('json'));
+    expect(code).toBe(0);
+    expect(report.ok).toBe(true);
+    expect(report.config).toMatch(/json\.json$/);
+    const counted = { pass: 0, warn: 0, fail: 0, skip: 0 };
+    for (const entry of report.checks) {
+      expect(Object.keys(entry).sort()).toEqual(
+        entry.hint === undefined ? ['detail', 'name', 'status'] : ['detail', 'hint', 'name', 'status'],
+      );
+      expect(['pass', 'warn', 'fail', 'skip']).toContain(entry.status);
+      counted[entry.status] += 1;
+    }
+    expect(report.summary).toEqual(counted);
+    // What doctor cannot check here it says so, with a reason.
+    expect(check(report, 'systemd unit carrel.service').detail).not.toBe('');
+    expect(check(report, 'database integrity')).toMatchObject({ status: 'skip' });
+  });
+
+  it('fails the login on a wrong SIP2 password, says what to check, and never shows the password', async () => {
+    const file = await deskFile('wrong-password', (desk) => {
+      const ils = desk.devices.find((device) => device.id === 'ils')!;
+      ils.password = 'wrong-password-1';
+    });
+    const { code, report, text } = await doctorJson(file);
+    expect(code).toBe(1);
+    expect(report.ok).toBe(false);
+    expect(check(report, 'ILS ils reachable').status).toBe('pass');
+    const login = check(report, 'ILS ils login');
+    expect(login.status).toBe('fail');
+    expect(login.hint).toMatch(/password/);
+    for (const secret of SECRETS) expect(text).not.toContain(secret);
+  });
+
+  it('fails a serial device whose node is missing, naming the node and the device', async () => {
+    const missing = '/dev/ttyCARRELMISSING7';
+    const file = await deskFile('missing-node', (desk) => {
+      desk.devices.push({
+        id: 'receipt-2',
+        kind: 'receipt-printer',
+        transport: { type: 'serial', path: missing, baudRate: 19200 },
+      });
+    });
+    const { code, report } = await doctorJson(file);
+    expect(code).toBe(1);
+    const node = check(report, `device node ${missing} (receipt-2)`);
+    expect(node.status).toBe('fail');
+    expect(node.detail).toContain('missing');
+    expect(node.hint).toContain('devices[receipt-2].transport.path');
+    expect(check(report, 'udev rules').status).not.toBe('fail');
+    expect(check(report, 'native module serialport').status).toBe('pass');
+    expect(check(report, 'device receipt-2').status).toBe('fail');
+    // The rest of the desk is still checked and healthy.
+    expect(check(report, 'device receipt-1').status).toBe('pass');
+  });
+
+  it('fails an HTTP port taken by a process that is not Carrel', async () => {
+    const foreign: Server = createHttpServer((_request, response) => response.end('not carrel'));
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    const port = (foreign.address() as { port: number }).port;
+    try {
+      const file = await deskFile('port-taken', (desk) => {
+        desk.http = { host: '127.0.0.1', port };
+      });
+      const { code, report } = await doctorJson(file);
+      expect(code).toBe(1);
+      const http = check(report, `HTTP port ${port}`);
+      expect(http).toMatchObject({ status: 'fail' });
+      expect(http.detail).toContain('not Carrel');
+      expect(http.hint).toContain('http.port');
+    } finally {
+      await new Promise<void>((resolve) => foreign.close(() => resolve()));
+    }
+  });
+
+  it('passes ports held by a running Carrel of the same configuration, and reads its devices from it', async () => {
+    // Its ILS simulator on a fixed port, as `carrel sim ils` would be: doctor cannot start its own.
+    const ilsPort = await freePort();
+    const file = await deskFile('running', (desk) => {
+      const simulators = desk.simulators as Array<Record<string, unknown>>;
+      simulators.find((simulator) => simulator.kind === 'ils')!.port = ilsPort;
+    });
+    let carrel: ChildProcess | undefined;
+    try {
+      carrel = spawn(process.execPath, [CLI, 'start', '--config', file, '--log-level', 'silent'], {
+        cwd: dir,
+        stdio: 'ignore',
+      });
+      const desk = JSON.parse(readFileSync(file, 'utf8')) as DeskFile;
+      const ready = Date.now() + 20_000;
+      for (;;) {
+        const answer = await fetch(`http://127.0.0.1:${desk.http.port}/readyz`).then(
+          (response) => response.status,
+          () => 0,
+        );
+        if (answer === 200) break;
+        if (Date.now() > ready) throw new Error('the Carrel under test did not become ready');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const { code, report } = await doctorJson(file);
+      expect(code, JSON.stringify(report.checks.filter((c) => c.status === 'fail'))).toBe(0);
+      expect(check(report, `HTTP port ${desk.http.port}`).detail).toContain('held by the running Carrel');
+      expect(check(report, 'MQTT broker')).toMatchObject({ status: 'pass' });
+      for (const id of ['ils', 'receipt-1', 'pad-1', 'selfcheck-1', 'exit-1'])
+        expect(check(report, `device ${id}`).detail).toContain('from the running Carrel');
+      expect(check(report, 'database integrity').status).toBe('pass');
+    } finally {
+      carrel?.kill('SIGTERM');
+      if (carrel && carrel.exitCode === null) await new Promise((resolve) => carrel!.once('exit', resolve));
+    }
+  });
+
+  it('fails a state directory where a file stands in its way', async () => {
+    const blocker = join(dir, 'blocker');
+    writeFileSync(blocker, 'not a directory');
+    const file = await deskFile('state-file', (desk) => {
+      desk.storage = { path: join(blocker, 'state', 'carrel.db') };
+    });
+    const { code, report } = await doctorJson(file);
+    expect(code).toBe(1);
+    expect(check(report, 'state directory')).toMatchObject({ status: 'fail' });
+    expect(check(report, 'state directory').detail).toContain('is a file where a directory should be');
+  });
+
+  // Root ignores permission bits, so the read-only directory is a read-only tmpfs mount.
+  const readOnly = join(tmpdir(), `carrel-doctor-ro-${process.pid}`);
+  const mounted = (() => {
+    if (process.platform !== 'linux') return false;
+    mkdirSync(readOnly, { recursive: true });
+    return spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', readOnly]).status === 0;
+  })();
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [readOnly]);
+    rmSync(readOnly, { recursive: true, force: true });
+  });
+
+  it.skipIf(!mounted)('fails a read-only state directory (a read-only tmpfs mount)', async () => {
+    const file = await deskFile('read-only', (desk) => {
+      desk.storage = { path: join(readOnly, 'carrel.db') };
+    });
+    const { code, report } = await doctorJson(file);
+    expect(code).toBe(1);
+    const state = check(report, 'state directory');
+    expect(state.status).toBe('fail');
+    expect(state.detail).toContain('read-only file system');
+    expect(state.hint).toContain('storage.path');
+  });
+
+  const mosquittoSkip = mosquittoSkipReason();
+  it.skipIf(mosquittoSkip !== undefined)(
+    'checks an external MQTT broker: Mosquitto answers, a closed port fails',
+    async () => {
+      const broker = await startMosquitto();
+      try {
+        const up = await deskFile('mqtt-up', (desk) => {
+          desk.mqtt = { mode: 'external', url: broker.url };
+        });
+        expect(check((await doctorJson(up)).report, 'MQTT broker')).toMatchObject({ status: 'pass' });
+      } finally {
+        await broker.stop();
+      }
+      const down = await deskFile('mqtt-down', (desk) => {
+        desk.mqtt = { mode: 'external', url: `mqtt://127.0.0.1:${broker.port}` };
+      });
+      const { code, report } = await doctorJson(down);
+      expect(code).toBe(1);
+      expect(check(report, 'MQTT broker')).toMatchObject({ status: 'fail' });
+    },
+  );
+
+  it('answers bad usage with exit 2', async () => {
+    expect((await run(['--timeout', 'soon'])).code).toBe(2);
+    expect((await run(['--frobnicate'])).code).toBe(2);
+  });
+
+  it('fails an invalid configuration and checks no further than it can', async () => {
+    const file = join(dir, 'invalid.json');
+    writeFileSync(file, JSON.stringify({ version: 2, http: { port: 'eighty' } }));
+    const { code, report } = await doctorJson(file);
+    expect(code).toBe(1);
+    expect(report.checks[0]).toMatchObject({ name: 'config', status: 'fail' });
+    expect(report.checks[0]!.detail).toContain('http.port');
+    expect(report.checks.map((c) => c.name)).toEqual(['config', 'systemd unit carrel.service']);
+  });
+});
