@@ -61,13 +61,13 @@ describe('PageCounter', () => {
       samplePdf({ pages: 2 }).toString('latin1').replace('/Kids [4 0 R 6 0 R]', '/Kids [4 0 R 2 0 R]'),
       'latin1',
     );
-    const answer = await counter.count(looped, pdf).then(
+    const answer: { pages?: number; code?: string } = await counter.count(looped, pdf).then(
       (pages) => ({ pages }),
       (error: { code: string }) => ({ code: error.code }),
     );
-    expect(answer).toEqual(
-      expect.objectContaining(answer.code ? { code: 'document_unreadable' } : { pages: expect.any(Number) }),
-    );
+    // Either refused as unreadable or counted as some finite number; never a hang.
+    if (answer.code !== undefined) expect(answer.code).toBe('document_unreadable');
+    else expect(answer.pages).toBeGreaterThan(0);
   });
 
   it('counts 10,000 pages, and refuses a document larger than its limit', async () => {
