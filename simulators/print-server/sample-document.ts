@@ -57,11 +57,11 @@ export function samplePdf(document: SampleDocument): Buffer {
 
 function pageContent(title: string, lines: readonly string[], page: number, pages: number, height: number) {
   const text = [
-    `BT /F1 24 Tf 56 ${height - 90} Td (${escape(title)}) Tj ET`,
+    `BT /F1 24 Tf 56 ${height - 90} Td (${pdfString(title)}) Tj ET`,
     `BT /F1 12 Tf 56 ${height - 120} Td (Page ${page} of ${pages}) Tj ET`,
     ...lines
       .slice(0, 40)
-      .map((line, i) => `BT /F1 12 Tf 56 ${height - 160 - i * 18} Td (${escape(line)}) Tj ET`),
+      .map((line, i) => `BT /F1 12 Tf 56 ${height - 160 - i * 18} Td (${pdfString(line)}) Tj ET`),
     // A frame, so even a tiny thumbnail shows where the page is.
     `2 w 40 40 m 40 ${height - 40} l ${MEDIA_RIGHT} ${height - 40} l ${MEDIA_RIGHT} 40 l h S`,
   ];
@@ -71,7 +71,7 @@ function pageContent(title: string, lines: readonly string[], page: number, page
 const MEDIA_RIGHT = 555;
 
 /** A PDF string literal's text: only printable Latin-1, with its three special characters escaped. */
-function escape(text: string): string {
+function pdfString(text: string): string {
   return text
     .replace(/[^\x20-\x7e\xa0-\xff]/g, '?')
     .replace(/[\\()]/g, (c) => `\\${c}`)
