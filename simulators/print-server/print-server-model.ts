@@ -106,7 +106,7 @@ export class PrintServerModel {
   /** Release-Job: a held job goes to the printer. False when it is not held. */
   release(id: number): boolean {
     const job = this.jobs.get(id);
-    if (!job || job.state !== 'pending-held') return false;
+    if (job?.state !== 'pending-held') return false;
     job.state = 'pending';
     job.reasons = ['none'];
     this.changed(job);

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PrintServerSimulator, startPrintServerSimulator } from '../../../simulators/print-server/index.js';
+import {
+  type PrintServerSimulator,
+  startPrintServerSimulator,
+} from '../../../simulators/print-server/index.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { IppClient, type IppJob } from '../../../src/devices/print-queue/ipp-client.js';
 import { pageImagesAvailable } from '../../../src/devices/print-queue/page-image.js';
