@@ -7,8 +7,10 @@ import type { DeskServices, ReadinessCheck } from '../gateway/contracts/desk.js'
 import { DeviceRegistry } from '../gateway/devices/registry.js';
 import { EventBus } from '../gateway/event-bus.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
+import { printQueues } from '../gateway/families/print-queue/index.js';
 import type { AnyDeviceFamily, DeviceEntry, FamilyContext } from '../gateway/family.js';
 import { Gateway } from '../gateway/gateway.js';
+import { PrintAccounts } from '../gateway/print-accounts/service.js';
 import { SessionManager } from '../gateway/sessions/index.js';
 import { statisticsOn } from '../gateway/statistics/index.js';
 import type { CarrelConfig, DeviceConfig } from './config.js';
@@ -108,6 +110,15 @@ export function createDesk(options: DeskOptions): Desk {
     desk: config.gateway,
   });
 
+  const printAccounts = new PrintAccounts({
+    config: config.printAccounts,
+    database: () => storage.db,
+    queues: () => devices.all(printQueues).map((entry) => entry.port),
+    identify: (request) => circulation.identifyPatron(request),
+    clock,
+    logger,
+  });
+
   let gateway: Gateway | undefined;
   const services: DeskServices = {
     site: config.site,
@@ -120,6 +131,7 @@ export function createDesk(options: DeskOptions): Desk {
     sessions,
     statistics,
     offline,
+    printAccounts,
     features: () => gateway?.features() ?? [],
     readiness: () => readiness(gateway, devices),
   };
@@ -169,6 +181,7 @@ export function createDesk(options: DeskOptions): Desk {
       offline,
       ...(relay ? [relay] : []),
       sessions,
+      printAccounts,
       http,
       mqtt,
     ],

@@ -186,3 +186,19 @@ export interface PrintAccountService extends PrintAccountDeposits {
   /** Page one of a held job as a PNG; undefined when it cannot be drawn. */
   thumbnail(queue: string, jobId: number, patron?: string): Promise<Buffer | undefined>;
 }
+
+/** A patron logged in at a release station: the session the station holds instead of the PIN. */
+export interface StationLogin {
+  session: string;
+  /** The patron's name as the ILS gives it, for the station's greeting. */
+  name: string;
+  balance: PrintAccountBalance;
+}
+
+/** Logging in and out at a release station (card number and PIN, checked over SIP2). */
+export interface PrintStationLogins {
+  stationLogin(request: { patron: string; pin?: string }): Promise<StationLogin>;
+  /** The patron of a live station session; `station_session_expired` otherwise. */
+  stationPatron(session: string): string;
+  stationLogout(session: string): void;
+}
