@@ -106,7 +106,7 @@ describe('print release under SIGKILL', () => {
       let seen = 0;
       const run = await runChild(
         ['release', dbPath, server.queueUrl(), PATRON, '3'],
-        (line) => ++seen >= killAt,
+        () => ++seen >= killAt,
       );
       if (run.killed) kills++;
       // Killed right after a charge: now and then the job is cancelled at the server before
