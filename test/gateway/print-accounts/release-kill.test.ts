@@ -104,10 +104,7 @@ describe('print release under SIGKILL', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const killAt = Math.floor(Math.random() * 6) + 1;
       let seen = 0;
-      const run = await runChild(
-        ['release', dbPath, server.queueUrl(), PATRON, '3'],
-        () => ++seen >= killAt,
-      );
+      const run = await runChild(['release', dbPath, server.queueUrl(), PATRON, '3'], () => ++seen >= killAt);
       if (run.killed) kills++;
       // Killed right after a charge: now and then the job is cancelled at the server before
       // anyone releases it (staff at CUPS, an expiry) — recovery must refund it, not print it.
