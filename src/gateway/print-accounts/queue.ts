@@ -46,6 +46,8 @@ export interface ReleaseQueue {
   readonly releaseCodes: boolean;
   /** A job of more impressions than this is not released (a 10,000-page mistake). */
   readonly maxImpressions: number;
+  /** Whether a completed job's reported impressions are the printer's (refund what it did not print) or not to be trusted. */
+  readonly reconcile: 'impressions' | 'job-state';
   heldJobs(): HeldJob[];
   /** Why nothing can be released now (printer stopped, out of paper, server unreachable); null when it can. */
   releaseBlocked(): { code: string; message: string } | null;

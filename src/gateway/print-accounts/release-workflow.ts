@@ -231,10 +231,14 @@ export class ReleaseWorkflow {
       }
       journal.markReleased(release.id);
     }
-    this.settleIfDone(release, status);
+    this.settleIfDone(queue, release, status);
   }
 
-  private settleIfDone(release: ChargedRelease, status: Awaited<ReturnType<ReleaseQueue['status']>>): void {
+  private settleIfDone(
+    queue: ReleaseQueue,
+    release: ChargedRelease,
+    status: Awaited<ReturnType<ReleaseQueue['status']>>,
+  ): void {
     const { journal } = this.options;
     if (status.state === 'gone') {
       journal.settle(release.id, {
@@ -247,11 +251,18 @@ export class ReleaseWorkflow {
     }
     const reported = status.impressionsCompleted;
     if (status.state === 'completed') {
-      // A printer that reports nothing (or 0 for a job it completed) is taken at the document's count.
-      if (reported === undefined || reported === 0 || reported >= release.impressions) {
+      // A printer that reports nothing (or 0 for a job it completed), or a queue whose count is not
+      // the printer's, is taken at the document's count.
+      if (
+        queue.reconcile === 'job-state' ||
+        reported === undefined ||
+        reported === 0 ||
+        reported >= release.impressions
+      ) {
         journal.settle(release.id, {
           state: 'completed',
-          printedImpressions: reported || release.impressions,
+          printedImpressions:
+            queue.reconcile === 'job-state' ? release.impressions : reported || release.impressions,
           refundMinor: 0,
           reason: 'printed',
         });

@@ -48,13 +48,20 @@ export const printQueueSchema = z.strictObject({
   /** A held job not released within this many hours is cancelled, without charge. */
   holdHours: z
     .number()
-    .min(0.01)
+    .min(0.001)
     .max(24 * 14)
     .default(4),
   /** A job of more pages (impressions) than this is not released. */
   maxImpressions: z.number().int().min(1).max(100_000).default(500),
   /** How often the server is asked for its jobs and printer state. */
   pollIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+  /**
+   * What a completed job is charged for. `impressions`: what the printer reports it printed
+   * (job-impressions-completed); fewer than were charged are refunded. `job-state`: a completed
+   * job is charged in full, as a CUPS raw queue reports one impression for a whole document
+   * (its count is not the printer's); an aborted or cancelled job is still refunded as reported.
+   */
+  reconcile: z.enum(['impressions', 'job-state']).default('impressions'),
   /** A job printing without progress for this long makes the queue degraded. */
   stuckAfterMinutes: z.number().min(0.01).max(1440).default(10),
 });

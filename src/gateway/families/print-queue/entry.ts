@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../../../core/clock.js';
 import { CarrelError, describeError } from '../../../core/errors.js';
 import type { DeviceState } from '../../../devices/device-state.js';
 import { IppClient, type IppJob } from '../../../devices/print-queue/ipp-client.js';
@@ -36,6 +37,7 @@ export class PrintQueueEntry implements DeviceEntry<PrintQueuePort> {
   private counter: PageCounter | undefined;
   private readonly known = new Map<number, Known>();
   private readonly counting = new Set<number>();
+  private expiryTimer: TimerHandle | undefined;
 
   constructor(
     private readonly config: PrintQueueConfig,
@@ -46,6 +48,7 @@ export class PrintQueueEntry implements DeviceEntry<PrintQueuePort> {
       tariff: config.tariff,
       releaseCodes: config.owners.rule === 'release-code',
       maxImpressions: config.maxImpressions,
+      reconcile: config.reconcile,
       heldJobs: () =>
         [...this.known.values()].filter((k) => k.job.state === 'pending-held').map((k) => k.held),
       releaseBlocked: () => this.releaseBlocked(),
@@ -93,9 +96,16 @@ export class PrintQueueEntry implements DeviceEntry<PrintQueuePort> {
     driver.on('event', (type: string, data: Record<string, unknown>) => this.onDriverEvent(type, data));
     this.supervisor = new DeviceSupervisor({ driver, eventFamily: undefined, clock, bus, logger });
     this.supervisor.start();
+    this.expiryTimer = clock.setInterval(
+      `print-queue-expiry:${this.id}`,
+      () => this.expireHeld(),
+      Math.min(this.config.pollIntervalMs * 5, 10_000),
+    );
   }
 
   async stop(): Promise<void> {
+    this.expiryTimer?.cancel();
+    this.expiryTimer = undefined;
     await this.supervisor?.stop();
     this.transport?.close();
     await this.counter?.close();
@@ -231,6 +241,7 @@ export class PrintQueueEntry implements DeviceEntry<PrintQueuePort> {
 
   /** Held jobs past their hold time are cancelled; they were never charged. */
   private expireHeld(): void {
+    if (!this.supervisor?.isConnected) return;
     const now = this.context.clock.now();
     for (const known of this.known.values()) {
       if (known.job.state !== 'pending-held' || known.held.expiresAt > now) continue;
