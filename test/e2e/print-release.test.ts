@@ -212,6 +212,71 @@ describe('print release on the simulated desk', () => {
     expect(server().job(jobId)?.state).toBe('pending-held');
   });
 
+  it('refuses negative, absurd and mis-currencied amounts with stable problems, the balance unmoved', async () => {
+    const balance = async () =>
+      (
+        await call<{ statement: { balanceMinor: number } }>('POST', '/api/v1/print/accounts/find', {
+          patron: PATRON,
+        })
+      ).body.statement.balanceMinor;
+    const before = await balance();
+    const tries: Array<[Record<string, unknown>, number, string]> = [
+      [{ amountMinor: -500, currency: 'EUR' }, 422, 'amount_invalid'],
+      [{ amountMinor: 0, currency: 'EUR' }, 422, 'amount_invalid'],
+      [{ amountMinor: 1_000_000_000_000, currency: 'EUR' }, 422, 'amount_invalid'],
+      [{ amountMinor: 500, currency: 'USD' }, 422, 'print_account_currency_mismatch'],
+    ];
+    for (const [body, status, code] of tries) {
+      const answer = await call('POST', '/api/v1/print/accounts/deposit', {
+        requestId: randomUUID(),
+        patron: PATRON,
+        ...body,
+      });
+      expect({ body, status: answer.status, code: answer.body.code }).toEqual({ body, status, code });
+    }
+    const adjusted = await call('POST', '/api/v1/print/accounts/adjust', {
+      requestId: randomUUID(),
+      patron: PATRON,
+      amountMinor: -(before + 1),
+      currency: 'EUR',
+      reason: 'more than there is',
+    });
+    expect(adjusted.status).toBeGreaterThanOrEqual(400);
+    expect(adjusted.status).toBeLessThan(500);
+    expect(await balance()).toBe(before);
+  });
+
+  it('lists every print operation and print event in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${api}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+      'x-carrel-events': Record<string, { data: { properties: Record<string, unknown> } }>;
+    };
+    const printPaths = Object.keys(doc.paths).filter((path) => path.startsWith('/api/v1/print/'));
+    for (const path of [
+      '/api/v1/print/queues',
+      '/api/v1/print/station/login',
+      '/api/v1/print/station/jobs',
+      '/api/v1/print/station/release',
+      '/api/v1/print/station/thumbnail',
+      '/api/v1/print/jobs',
+      '/api/v1/print/accounts/find',
+      '/api/v1/print/accounts/deposit',
+      '/api/v1/print/accounts/payout',
+      '/api/v1/print/accounts/adjust',
+      '/api/v1/print/reports/daily',
+      '/api/v1/print/reports/daily.csv',
+      '/api/v1/print/releases',
+      '/api/v1/print/releases/refund',
+      '/api/v1/print/station/logout',
+      '/api/v1/print/station/account',
+    ])
+      expect(printPaths).toContain(path);
+    const events = doc['x-carrel-events'];
+    for (const type of ['print.job_held', 'print.job_changed', 'print.job_expired', 'print.job_stuck'])
+      expect(events[type], type).toBeDefined();
+    expect(Object.keys(events['print.job_held']!.data.properties)).not.toContain('owner');
+  });
+
   it('refuses a wrong PIN at the station', async () => {
     const answer = await call('POST', '/api/v1/print/station/login', { patron: PATRON, pin: '9999' });
     expect(answer.status).toBeGreaterThanOrEqual(400);

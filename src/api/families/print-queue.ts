@@ -8,10 +8,21 @@ import { z } from 'zod';
 import type { DeviceEvent } from '../../devices/device-state.js';
 import { printQueues } from '../../gateway/families/print-queue/index.js';
 import { printPageRoutes } from '../http/resources/print-pages.js';
+import { csvRoutes } from '../http/resources/stats.js';
 import { type ApiModule, operation } from '../operations.js';
-import { queueSchema, reportCsv, sessionSchema } from './print-schemas.js';
-import { staffOperations } from './print-staff.js';
+import { queueSchema, reportCsv, reportSchema, sessionSchema } from './print-schemas.js';
+import { dateQuery, staffOperations } from './print-staff.js';
 import { stationOperations } from './print-station.js';
+
+/** A job as a print event carries it: never who printed it. */
+const jobEventSchema = z.object({
+  queue: z.string(),
+  jobId: z.number().int(),
+  state: z.string().describe('the IPP job-state: pending-held, processing, completed, aborted, canceled…'),
+  pages: z.number().int().nullable(),
+  copies: z.number().int(),
+  impressionsCompleted: z.number().int().nullable(),
+});
 
 /** Fields no print event may carry out of the gateway: they name or identify a patron. */
 const PATRON_FIELDS = new Set(['owner', 'patron', 'user', 'name']);
@@ -54,6 +65,25 @@ export const printQueueApi: ApiModule = {
     document_timeout: { status: 422, title: 'Counting the pages took too long' },
     document_format_unknown: { status: 422, title: 'The pages of this kind of document cannot be counted' },
   },
+  events: {
+    'print.job_held': {
+      summary:
+        'A job arrived at a queue and is held for release, its pages counted (null when they cannot be)',
+      data: jobEventSchema,
+    },
+    'print.job_changed': {
+      summary: "A job's state or the impressions the printer reports changed",
+      data: jobEventSchema,
+    },
+    'print.job_expired': {
+      summary: 'A held job was cancelled unreleased after the hold time; nothing was charged',
+      data: jobEventSchema,
+    },
+    'print.job_stuck': {
+      summary: 'A job is printing and has made no progress for the configured time',
+      data: z.object({ queue: z.string(), jobId: z.number().int(), impressionsCompleted: z.number().int() }),
+    },
+  },
   operations: (services) => [
     operation({
       method: 'GET',
@@ -92,15 +122,24 @@ export const printQueueApi: ApiModule = {
     ...stationOperations(services),
     ...staffOperations(services),
   ],
-  routes: (app, { services, auth }) => {
-    app.get('/api/v1/print/reports/daily.csv', async (request, reply) => {
-      auth.authorize(request.headers.authorization, ['staff']);
-      const date = (request.query as { date?: unknown }).date;
-      const report = services.printAccounts.dailyReport(typeof date === 'string' ? date : '');
-      reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="print-report-${report.date}.csv"`);
-      return reportCsv(report);
+  routes: (app, { services, book }) => {
+    csvRoutes(app, (resource, asCsv) => {
+      book.add(resource, {
+        method: 'GET',
+        url: '/api/v1/print/reports/daily.csv',
+        operationId: 'printDailyReportCsv',
+        summary: 'The cash report of one day as CSV (RFC 4180), one line per figure',
+        tag: 'print release',
+        access: ['staff'],
+        query: dateQuery,
+        response: reportSchema,
+        problems: [400],
+        handler: ({ query, request }) => {
+          const report = services.printAccounts.dailyReport(query.date);
+          if (request) asCsv(request, reportCsv(report), `print-report-${report.date}.csv`);
+          return report;
+        },
+      });
     });
     printPageRoutes(app);
   },

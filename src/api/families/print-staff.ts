@@ -21,7 +21,7 @@ import {
 
 const tag = 'print accounts';
 const reasonSchema = z.string().min(1).max(500);
-const dateQuery = z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD') });
+export const dateQuery = z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD') });
 
 export function staffOperations({ printAccounts }: DeskServices): ApiOperation[] {
   return [
