@@ -18,12 +18,15 @@ export const tariffSchema = z.strictObject({
   duplex: prices.optional(),
   /** Prices by paper: a media keyword prefix (`iso_a3`, `na_ledger`) → prices per impression. */
   media: z.record(z.string().min(2).max(64), prices).default({}),
-  /** Free printing per patron and period: a number of impressions, or a value, or both. */
+  /** Free printing per patron and period: a number of impressions, or a value. */
   free: z
     .strictObject({
       period: z.enum(['day', 'week']).default('day'),
       impressions: z.number().int().min(0).max(100_000).default(0),
       amountMinor: minor.default(0),
+    })
+    .refine((free) => free.impressions === 0 || free.amountMinor === 0, {
+      message: 'a free allowance is of pages (impressions) or of value (amountMinor), not both',
     })
     .optional(),
 });
