@@ -8,6 +8,8 @@ import { DeviceRegistry } from '../gateway/devices/registry.js';
 import { EventBus } from '../gateway/event-bus.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
 import { printQueues } from '../gateway/families/print-queue/index.js';
+import { rfidReaders } from '../gateway/families/rfid-reader/index.js';
+import { patronCardOn } from '../gateway/families/rfid-reader/patron-card.js';
 import type { AnyDeviceFamily, DeviceEntry, FamilyContext } from '../gateway/family.js';
 import { Gateway } from '../gateway/gateway.js';
 import { PrintAccounts } from '../gateway/print-accounts/service.js';
@@ -115,6 +117,7 @@ export function createDesk(options: DeskOptions): Desk {
     database: () => storage.db,
     queues: () => devices.all(printQueues).map((entry) => entry.port),
     identify: (request) => circulation.identifyPatron(request),
+    patronCardOn: (pad) => patronCardOn(pad, devices.port(rfidReaders, pad)),
     clock,
     logger,
   });

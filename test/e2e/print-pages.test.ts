@@ -77,7 +77,16 @@ describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
     await desk.getByRole('button', { name: 'Find' }).click();
     await expect.poll(() => desk.locator('#balance').textContent()).toMatch(/2[.,]80/);
     const released = desk.locator('#releases tr', { hasText: 'Boarding pass' });
-    await expect.poll(() => released.textContent()).toMatch(/completed/);
+    // The printer finishes on its own time; the desk looks again, as staff would.
+    await expect
+      .poll(
+        async () => {
+          await desk.getByRole('button', { name: 'Find' }).click();
+          return released.textContent();
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toMatch(/completed/);
     await released.getByRole('button', { name: 'Refund' }).click();
     await expect.poll(() => desk.locator('#balance').textContent()).toMatch(/3[.,]00/);
     await desk.getByRole('button', { name: 'CSV' }).click();

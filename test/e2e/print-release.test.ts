@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -275,6 +277,72 @@ describe('print release on the simulated desk', () => {
     for (const type of ['print.job_held', 'print.job_changed', 'print.job_expired', 'print.job_stuck'])
       expect(events[type], type).toBeDefined();
     expect(Object.keys(events['print.job_held']!.data.properties)).not.toContain('owner');
+  });
+
+  it('keeps a job of an unknown owner (a login no card matches) from other patrons, and shows it to the desk', async () => {
+    const jobId = await server().submit({ user: 'pc-guest-7', title: 'Unknown', pages: 1 });
+    const staffView = await until('the desk to see the job', async () => {
+      const { body } = await call<{ jobs: Array<Job & { owner?: string; patron?: string | null }> }>(
+        'GET',
+        '/api/v1/print/jobs',
+      );
+      return body.jobs.find((j) => j.jobId === jobId);
+    });
+    // The login rule takes the login for the barcode; no patron's card and PIN open it.
+    expect(staffView).toMatchObject({ owner: 'pc-guest-7', patron: 'pc-guest-7' });
+    const session = await login();
+    const { body } = await call<{ jobs: Job[] }>('POST', '/api/v1/print/station/jobs', { session });
+    expect(body.jobs.some((j) => j.jobId === jobId)).toBe(false);
+    const released = await call('POST', '/api/v1/print/station/release', {
+      session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId,
+    });
+    expect(released).toMatchObject({ status: 404, body: { code: 'print_job_not_found' } });
+    expect(server().job(jobId)?.state).toBe('pending-held');
+  });
+
+  it('logs a patron in by the patron card on the RFID pad, and says when there is none', async () => {
+    const pad = testDesk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+    const memory = encodeIso28560Part3({
+      primaryItemId: PATRON,
+      typeOfUsage: 'patron-card',
+      ownerLibrary: 'SE-RPL',
+    });
+    const { uid } = pad.place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e });
+    const answer = await until('the card read at the station', async () => {
+      const login = await call<{ session: string; balance: { balanceMinor: number } }>(
+        'POST',
+        '/api/v1/print/station/login',
+        { pad: 'pad-1', pin: PIN },
+      );
+      return login.status === 200 ? login : undefined;
+    });
+    const account = await call<{ statement: { balanceMinor: number } }>(
+      'POST',
+      '/api/v1/print/station/account',
+      {
+        session: answer.body.session,
+      },
+    );
+    expect(account.status).toBe(200);
+    expect(account.body.statement.balanceMinor).toBe(answer.body.balance.balanceMinor);
+    pad.remove(uid);
+    const none = await until('the card gone from the pad', async () => {
+      const login = await call<{ code: string }>('POST', '/api/v1/print/station/login', {
+        pad: 'pad-1',
+        pin: PIN,
+      });
+      return login.status === 200 ? undefined : login;
+    });
+    expect(none).toMatchObject({ status: 422, body: { code: 'patron_card_not_found' } });
+    const both = await call('POST', '/api/v1/print/station/login', {
+      patron: PATRON,
+      pad: 'pad-1',
+      pin: PIN,
+    });
+    expect(both.status).toBe(400);
   });
 
   it('refuses a wrong PIN at the station', async () => {

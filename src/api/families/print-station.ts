@@ -31,14 +31,28 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
       method: 'POST',
       url: '/api/v1/print/station/login',
       operationId: 'printStationLogin',
-      summary: 'A patron logs in at a release station with card number and PIN (checked over SIP2)',
+      summary:
+        'A patron logs in at a release station with card number and PIN (checked over SIP2), or with the patron card on an RFID pad',
       tag,
       access: ['kiosk', 'staff'],
-      body: z.strictObject({ patron: patronSchema, pin: z.string().max(64).optional() }),
+      body: z
+        .strictObject({
+          patron: patronSchema.optional(),
+          pad: z.string().min(1).max(64).optional().describe('an RFID pad with the patron card on it'),
+          pin: z.string().max(64).optional(),
+        })
+        .refine((login) => (login.patron === undefined) !== (login.pad === undefined), {
+          message: 'give a card number (patron) or a pad with the patron card on it, not both',
+          path: ['pad'],
+        }),
       response: z.object({ session: z.string(), name: z.string(), balance: balanceSchema }),
       problems: [401, 404, 422, 503],
       handler: ({ body }) =>
-        printAccounts.stationLogin({ patron: body.patron, ...(body.pin ? { pin: body.pin } : {}) }),
+        printAccounts.stationLogin({
+          ...(body.patron !== undefined ? { patron: body.patron } : {}),
+          ...(body.pad !== undefined ? { pad: body.pad } : {}),
+          ...(body.pin ? { pin: body.pin } : {}),
+        }),
     }),
     operation({
       method: 'POST',

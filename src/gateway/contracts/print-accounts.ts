@@ -197,7 +197,8 @@ export interface StationLogin {
 
 /** Logging in and out at a release station (card number and PIN, checked over SIP2). */
 export interface PrintStationLogins {
-  stationLogin(request: { patron: string; pin?: string }): Promise<StationLogin>;
+  /** By card number, or by the patron card on an RFID pad (`pad`); with the PIN when the ILS wants one. */
+  stationLogin(request: { patron?: string; pad?: string; pin?: string }): Promise<StationLogin>;
   /** The patron of a live station session; `station_session_expired` otherwise. */
   stationPatron(session: string): string;
   stationLogout(session: string): void;

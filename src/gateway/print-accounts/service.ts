@@ -34,6 +34,8 @@ export interface PrintAccountsOptions {
     patron: string;
     pin?: string;
   }) => Promise<{ patron: { valid: boolean; name: string } }>;
+  /** The barcode of the one patron card on an RFID pad (throws patron_card_not_found / _ambiguous). */
+  patronCardOn?: (pad: string) => string;
   config: PrintAccountsConfig;
   database: () => Database;
   queues: () => readonly ReleaseQueue[];
@@ -59,14 +61,25 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, F
     this.logins = new StationLogins(options.clock);
   }
 
-  async stationLogin(request: { patron: string; pin?: string }): Promise<StationLogin> {
+  async stationLogin(request: { patron?: string; pad?: string; pin?: string }): Promise<StationLogin> {
     if (!this.options.identify) throw new CarrelError('unavailable', 'no ILS is configured to check patrons');
-    const { patron } = await this.options.identify(request);
+    let barcode = request.patron;
+    if (barcode === undefined && request.pad !== undefined) {
+      if (!this.options.patronCardOn)
+        throw new CarrelError('patron_card_not_found', 'no RFID pad is configured to read patron cards');
+      barcode = this.options.patronCardOn(request.pad);
+    }
+    if (barcode === undefined || barcode === '')
+      throw new CarrelError('patron_required', 'a card number, or a pad with the patron card on it');
+    const { patron } = await this.options.identify({
+      patron: barcode,
+      ...(request.pin !== undefined ? { pin: request.pin } : {}),
+    });
     if (!patron.valid) throw new CarrelError('patron_not_found', 'the library does not know this card');
     return {
-      session: this.logins.open(request.patron),
+      session: this.logins.open(barcode),
       name: patron.name,
-      balance: this.balance(request.patron),
+      balance: this.balance(barcode),
     };
   }
 
