@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
@@ -96,6 +98,30 @@ describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
       fullPage: true,
     });
     await desk.close();
+    expect(pageErrors).toEqual([]);
+  });
+  it("logs in with the library card laid on the station's pad and the PIN typed on the keys", async () => {
+    const pad = testDesk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+    const memory = encodeIso28560Part3({
+      primaryItemId: PATRON,
+      typeOfUsage: 'patron-card',
+      ownerLibrary: 'SE-RPL',
+    });
+    const station = await browser.newPage();
+    station.on('pageerror', (error) => pageErrors.push(error.message));
+    await station.goto(`${testDesk.api}/release#pad=pad-1`);
+    expect(await station.locator('#card-on-pad').isHidden()).toBe(true);
+    const { uid } = pad.place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e });
+    await station.locator('#card-on-pad').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await station.locator('#card').isHidden()).toBe(true);
+    for (const digit of '1234') await station.getByRole('button', { name: digit, exact: true }).click();
+    await station.getByRole('button', { name: 'OK' }).click();
+    await station.locator('#screen-jobs').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await station.locator('#who').textContent()).not.toBe('');
+    await station.getByRole('button', { name: 'Done' }).click();
+    pad.remove(uid);
+    await station.locator('#card').waitFor({ state: 'visible', timeout: 10_000 });
+    await station.close();
     expect(pageErrors).toEqual([]);
   });
 });

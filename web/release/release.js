@@ -1,10 +1,14 @@
 /**
- * The release station: a patron logs in with card and PIN, sees the jobs
+ * The release station: a patron logs in with card and PIN (or, at a station
+ * opened as `/release#pad=<rfid reader>`, lays the library card on the pad and
+ * types the PIN), sees the jobs
  * waiting with pages, cost and page one, prints one or all, sees the balance
  * and what was charged. Only the public API; large targets, no keyboard needed.
  */
 import { call, money, Problem, requestId, takeToken } from '/release/print-api.js';
 
+/** The station's RFID pad, from `#pad=…` (read before the token is taken out of the address). */
+const pad = new URLSearchParams(location.hash.replace(/^#/, '')).get('pad') ?? undefined;
 const token = takeToken();
 const $ = (id) => document.getElementById(id);
 let session;
@@ -53,7 +57,7 @@ async function login() {
     const answer = await call(
       'POST',
       '/api/v1/print/station/login',
-      { patron: $('card').value.trim(), pin: $('pin').value },
+      cardOnPad ? { pad, pin: $('pin').value } : { patron: $('card').value.trim(), pin: $('pin').value },
       token,
     );
     session = answer.session;
@@ -72,6 +76,31 @@ async function logout() {
   session = undefined;
   $('who').textContent = '';
   alertText();
+  /** A library card on the station's pad stands for the typed card number; the PIN is still asked. */
+  let cardOnPad = false;
+  async function watchPad() {
+    if (!$('screen-login').hidden) {
+      const answer = await call(
+        'GET',
+        `/api/v1/rfid/${encodeURIComponent(pad)}/tags`,
+        undefined,
+        token,
+      ).catch(() => undefined);
+      const found = Boolean(answer?.tags?.some((tag) => tag.item?.typeOfUsage === 'patron-card'));
+      if (found !== cardOnPad) {
+        cardOnPad = found;
+        $('card-field').hidden = found;
+        $('card-on-pad').hidden = !found;
+        if (found) {
+          field = 'pin';
+          $('pin').focus();
+        }
+      }
+    }
+    setTimeout(watchPad, 700);
+  }
+  if (pad) watchPad();
+
   show('screen-login');
 }
 
@@ -159,5 +188,27 @@ async function release(job) {
   }
   await refresh().catch(() => {});
 }
+
+/** A library card on the station's pad stands for the typed card number; the PIN is still asked. */
+let cardOnPad = false;
+async function watchPad() {
+  if (!$('screen-login').hidden) {
+    const answer = await call('GET', `/api/v1/rfid/${encodeURIComponent(pad)}/tags`, undefined, token).catch(
+      () => undefined,
+    );
+    const found = Boolean(answer?.tags?.some((tag) => tag.item?.typeOfUsage === 'patron-card'));
+    if (found !== cardOnPad) {
+      cardOnPad = found;
+      $('card-field').hidden = found;
+      $('card-on-pad').hidden = !found;
+      if (found) {
+        field = 'pin';
+        $('pin').focus();
+      }
+    }
+  }
+  setTimeout(watchPad, 700);
+}
+if (pad) watchPad();
 
 show('screen-login');
