@@ -17,7 +17,7 @@ import type {
   PrintLedgerEntry,
   PrintLedgerKind,
 } from '../contracts/print-accounts.js';
-import { type Database, migrate } from '../storage/index.js';
+import { type Database, migrate, type Statement } from '../storage/index.js';
 import { PRINT_ACCOUNT_MIGRATIONS } from './schema.js';
 
 /** One entry to append: `amountMinor` is signed (the kind says which sign it must have). */
@@ -68,6 +68,9 @@ const SIGN: Record<PrintLedgerKind, 1 | -1 | 0> = {
 };
 
 export class PrintLedger {
+  /** Prepared once: compiling the SQL again for every entry cost more than the entry. */
+  private readonly statements = new Map<string, Statement>();
+
   readonly currency: string;
   readonly maxAmountMinor: number;
 
@@ -117,9 +120,9 @@ export class PrintLedger {
       throw new CarrelError('amount_invalid', 'an adjustment of nothing');
     const currency = posting.currency.toUpperCase();
     return this.db.transaction(() => {
-      const existing = this.db
-        .prepare('SELECT * FROM print_ledger WHERE request_id = ?')
-        .get(posting.requestId) as EntryRow | undefined;
+      const existing = this.sql('SELECT * FROM print_ledger WHERE request_id = ?').get(posting.requestId) as
+        | EntryRow
+        | undefined;
       if (existing) {
         const same =
           existing.account === posting.account &&
@@ -148,29 +151,27 @@ export class PrintLedger {
         );
       const id = randomUUID();
       const now = this.options.clock.now();
-      this.db
-        .prepare(
-          `INSERT INTO print_ledger (id, request_id, account, kind, amount_minor, currency, balance_after,
+      this.sql(
+        `INSERT INTO print_ledger (id, request_id, account, kind, amount_minor, currency, balance_after,
              source, staff, reason, queue, release_id, pages, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          id,
-          posting.requestId,
-          posting.account,
-          posting.kind,
-          posting.amountMinor,
-          currency,
-          after,
-          posting.source ?? null,
-          posting.staff ?? null,
-          posting.reason?.slice(0, 500) ?? null,
-          posting.queue ?? null,
-          posting.releaseId ?? null,
-          posting.pages ?? null,
-          now,
-        );
-      const row = this.db.prepare('SELECT * FROM print_ledger WHERE id = ?').get(id) as EntryRow;
+      ).run(
+        id,
+        posting.requestId,
+        posting.account,
+        posting.kind,
+        posting.amountMinor,
+        currency,
+        after,
+        posting.source ?? null,
+        posting.staff ?? null,
+        posting.reason?.slice(0, 500) ?? null,
+        posting.queue ?? null,
+        posting.releaseId ?? null,
+        posting.pages ?? null,
+        now,
+      );
+      const row = this.sql('SELECT * FROM print_ledger WHERE id = ?').get(id) as EntryRow;
       return { entry: entryOf(row), repeated: false };
     }, 'immediate');
   }
@@ -180,17 +181,18 @@ export class PrintLedger {
   }
 
   entries(account: string, limit = 100): PrintLedgerEntry[] {
-    const rows = this.db
-      .prepare('SELECT * FROM print_ledger WHERE account = ? ORDER BY seq DESC LIMIT ?')
-      .all(account, Math.min(Math.max(limit, 1), 1000)) as EntryRow[];
+    const rows = this.sql('SELECT * FROM print_ledger WHERE account = ? ORDER BY seq DESC LIMIT ?').all(
+      account,
+      Math.min(Math.max(limit, 1), 1000),
+    ) as EntryRow[];
     return rows.map(entryOf);
   }
 
   /** The free allowance used by `account` since `from` (ms): impressions and value, from its charges. */
   entriesSince(account: string, kind: PrintLedgerKind, from: number): PrintLedgerEntry[] {
-    const rows = this.db
-      .prepare('SELECT * FROM print_ledger WHERE account = ? AND kind = ? AND created_at >= ? ORDER BY seq')
-      .all(account, kind, from) as EntryRow[];
+    const rows = this.sql(
+      'SELECT * FROM print_ledger WHERE account = ? AND kind = ? AND created_at >= ? ORDER BY seq',
+    ).all(account, kind, from) as EntryRow[];
     return rows.map(entryOf);
   }
 
@@ -200,9 +202,9 @@ export class PrintLedger {
     if (!match) throw new CarrelError('bad_request', 'date must be YYYY-MM-DD');
     const from = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3])).getTime();
     const to = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + 1).getTime();
-    const rows = this.db
-      .prepare('SELECT * FROM print_ledger WHERE created_at >= ? AND created_at < ? ORDER BY seq')
-      .all(from, to) as EntryRow[];
+    const rows = this.sql(
+      'SELECT * FROM print_ledger WHERE created_at >= ? AND created_at < ? ORDER BY seq',
+    ).all(from, to) as EntryRow[];
     const report: PrintDailyReport = {
       date,
       currency: this.currency,
@@ -256,37 +258,44 @@ export class PrintLedger {
    */
   invariantViolations(): string[] {
     const problems: string[] = [];
-    const running = this.db
-      .prepare(
-        `SELECT account, seq, balance_after, SUM(amount_minor) OVER (PARTITION BY account ORDER BY seq) AS total
+    const running = this.sql(
+      `SELECT account, seq, balance_after, SUM(amount_minor) OVER (PARTITION BY account ORDER BY seq) AS total
          FROM print_ledger`,
-      )
-      .all() as Array<{ account: string; seq: number; balance_after: number; total: number }>;
+    ).all() as Array<{ account: string; seq: number; balance_after: number; total: number }>;
     for (const row of running) {
       if (row.balance_after !== row.total)
         problems.push(`entry ${row.seq}: balance ${row.balance_after} ≠ sum ${row.total}`);
       if (row.balance_after < 0) problems.push(`entry ${row.seq}: negative balance`);
     }
-    const currencies = this.db
-      .prepare('SELECT account FROM print_ledger GROUP BY account HAVING COUNT(DISTINCT currency) > 1')
-      .all() as Array<{ account: string }>;
+    const currencies = this.sql(
+      'SELECT account FROM print_ledger GROUP BY account HAVING COUNT(DISTINCT currency) > 1',
+    ).all() as Array<{ account: string }>;
     for (const row of currencies)
       problems.push(`an account in more than one currency (${row.account.length} chars)`);
     return problems;
   }
 
   private balanceOf(account: string): number {
-    const row = this.db
-      .prepare('SELECT balance_after FROM print_ledger WHERE account = ? ORDER BY seq DESC LIMIT 1')
-      .get(account) as { balance_after: number } | undefined;
+    const row = this.sql(
+      'SELECT balance_after FROM print_ledger WHERE account = ? ORDER BY seq DESC LIMIT 1',
+    ).get(account) as { balance_after: number } | undefined;
     return row?.balance_after ?? 0;
   }
 
   private accountCurrency(account: string): string {
-    const row = this.db
-      .prepare('SELECT currency FROM print_ledger WHERE account = ? ORDER BY seq LIMIT 1')
-      .get(account) as { currency: string } | undefined;
+    const row = this.sql('SELECT currency FROM print_ledger WHERE account = ? ORDER BY seq LIMIT 1').get(
+      account,
+    ) as { currency: string } | undefined;
     return row?.currency ?? this.currency;
+  }
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 }
 

@@ -15,7 +15,7 @@ import type {
   PrintReleaseState,
   PrintReleaseView,
 } from '../contracts/print-accounts.js';
-import type { Database } from '../storage/index.js';
+import type { Database, Statement } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
 
 interface ReleaseRow {
@@ -72,6 +72,9 @@ export interface ChargedRelease {
 }
 
 export class ReleaseJournal {
+  /** Prepared once: compiling the SQL again for every entry cost more than the entry. */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(
     private readonly db: Database,
     private readonly ledger: PrintLedger,
@@ -95,7 +98,7 @@ export class ReleaseJournal {
           throw new CarrelError('request_id_conflict', `request ${start.requestId} released another job`);
         return { release: existing, repeated: true };
       }
-      const taken = this.db.prepare('SELECT id FROM print_releases WHERE job_key = ?').get(start.jobKey);
+      const taken = this.sql('SELECT id FROM print_releases WHERE job_key = ?').get(start.jobKey);
       if (taken)
         throw new CarrelError(
           'print_job_already_released',
@@ -115,40 +118,36 @@ export class ReleaseJournal {
           pages: start.quote.impressions,
           reason: `job ${start.jobId}`,
         });
-      this.db
-        .prepare(
-          `INSERT INTO print_releases (id, request_id, account, queue, job_id, job_key, job_name, impressions,
+      this.sql(
+        `INSERT INTO print_releases (id, request_id, account, queue, job_id, job_key, job_name, impressions,
              free_impressions, free_minor, price_minor, amount_minor, currency, state, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'charged', ?, ?)`,
-        )
-        .run(
-          id,
-          start.requestId,
-          start.account,
-          start.queue,
-          start.jobId,
-          start.jobKey,
-          start.jobName.slice(0, 255),
-          start.quote.impressions,
-          start.quote.freeImpressions,
-          start.quote.freeMinor,
-          start.quote.priceMinor,
-          start.quote.amountMinor,
-          start.quote.currency,
-          now,
-          now,
-        );
+      ).run(
+        id,
+        start.requestId,
+        start.account,
+        start.queue,
+        start.jobId,
+        start.jobKey,
+        start.jobName.slice(0, 255),
+        start.quote.impressions,
+        start.quote.freeImpressions,
+        start.quote.freeMinor,
+        start.quote.priceMinor,
+        start.quote.amountMinor,
+        start.quote.currency,
+        now,
+        now,
+      );
       return { release: this.get(id) as ChargedRelease, repeated: false };
     }, 'immediate');
   }
 
   /** Release-Job was accepted: the job is the printer's now. */
   markReleased(id: string): ChargedRelease {
-    this.db
-      .prepare(
-        "UPDATE print_releases SET state = 'released', updated_at = ? WHERE id = ? AND state = 'charged'",
-      )
-      .run(this.clock.now(), id);
+    this.sql(
+      "UPDATE print_releases SET state = 'released', updated_at = ? WHERE id = ? AND state = 'charged'",
+    ).run(this.clock.now(), id);
     return this.require(id);
   }
 
@@ -170,19 +169,17 @@ export class ReleaseJournal {
       if (release.state === 'completed' || release.state === 'refunded') return release;
       const refund = Math.min(outcome.refundMinor, release.amountMinor - release.refundedMinor);
       if (refund > 0) this.postRefund(release, refund, outcome.reason, `release:${id}:settle`);
-      this.db
-        .prepare(
-          `UPDATE print_releases SET state = ?, printed_impressions = ?, outcome = ?, refunded_minor = refunded_minor + ?,
+      this.sql(
+        `UPDATE print_releases SET state = ?, printed_impressions = ?, outcome = ?, refunded_minor = refunded_minor + ?,
              updated_at = ? WHERE id = ?`,
-        )
-        .run(
-          outcome.state,
-          outcome.printedImpressions,
-          outcome.reason,
-          Math.max(0, refund),
-          this.clock.now(),
-          id,
-        );
+      ).run(
+        outcome.state,
+        outcome.printedImpressions,
+        outcome.reason,
+        Math.max(0, refund),
+        this.clock.now(),
+        id,
+      );
       return this.require(id);
     }, 'immediate');
   }
@@ -197,9 +194,9 @@ export class ReleaseJournal {
   }): ChargedRelease {
     return this.db.transaction(() => {
       const release = this.require(request.releaseId);
-      const already = this.db
-        .prepare('SELECT release_id FROM print_ledger WHERE request_id = ?')
-        .get(request.requestId) as { release_id: string | null } | undefined;
+      const already = this.sql('SELECT release_id FROM print_ledger WHERE request_id = ?').get(
+        request.requestId,
+      ) as { release_id: string | null } | undefined;
       if (already) {
         if (already.release_id !== release.id)
           throw new CarrelError('request_id_conflict', `request ${request.requestId} was already used`);
@@ -216,27 +213,23 @@ export class ReleaseJournal {
         );
       this.postRefund(release, amount, request.reason, request.requestId, request.staff);
       const state = amount === left && release.state !== 'charged' ? 'refunded' : release.state;
-      this.db
-        .prepare(
-          'UPDATE print_releases SET refunded_minor = refunded_minor + ?, state = ?, updated_at = ? WHERE id = ?',
-        )
-        .run(amount, state, this.clock.now(), release.id);
+      this.sql(
+        'UPDATE print_releases SET refunded_minor = refunded_minor + ?, state = ?, updated_at = ? WHERE id = ?',
+      ).run(amount, state, this.clock.now(), release.id);
       return this.require(release.id);
     }, 'immediate');
   }
 
   get(id: string): ChargedRelease | undefined {
-    const row = this.db.prepare('SELECT * FROM print_releases WHERE id = ?').get(id) as
-      | ReleaseRow
-      | undefined;
+    const row = this.sql('SELECT * FROM print_releases WHERE id = ?').get(id) as ReleaseRow | undefined;
     return row && releaseOf(row);
   }
 
   /** Releases whose outcome is not settled yet: to recover after a restart and to follow to completion. */
   open(): ChargedRelease[] {
-    const rows = this.db
-      .prepare("SELECT * FROM print_releases WHERE state IN ('charged', 'released') ORDER BY created_at")
-      .all() as ReleaseRow[];
+    const rows = this.sql(
+      "SELECT * FROM print_releases WHERE state IN ('charged', 'released') ORDER BY created_at",
+    ).all() as ReleaseRow[];
     return rows.map(releaseOf);
   }
 
@@ -244,36 +237,33 @@ export class ReleaseJournal {
     const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
     const rows = (
       options.account === undefined
-        ? this.db.prepare('SELECT * FROM print_releases ORDER BY created_at DESC LIMIT ?').all(limit)
-        : this.db
-            .prepare('SELECT * FROM print_releases WHERE account = ? ORDER BY created_at DESC LIMIT ?')
-            .all(options.account, limit)
+        ? this.sql('SELECT * FROM print_releases ORDER BY created_at DESC LIMIT ?').all(limit)
+        : this.sql('SELECT * FROM print_releases WHERE account = ? ORDER BY created_at DESC LIMIT ?').all(
+            options.account,
+            limit,
+          )
     ) as ReleaseRow[];
     return rows.map(releaseOf);
   }
 
   /** Free allowance used by `account` since `from`: releases not refunded in full. */
   allowanceUsed(account: string, from: number): { impressions: number; amountMinor: number } {
-    const row = this.db
-      .prepare(
-        `SELECT COALESCE(SUM(free_impressions), 0) AS impressions, COALESCE(SUM(free_minor), 0) AS amount
+    const row = this.sql(
+      `SELECT COALESCE(SUM(free_impressions), 0) AS impressions, COALESCE(SUM(free_minor), 0) AS amount
          FROM print_releases WHERE account = ? AND created_at >= ? AND NOT (state = 'refunded' AND printed_impressions = 0)`,
-      )
-      .get(account, from) as { impressions: number; amount: number };
+    ).get(account, from) as { impressions: number; amount: number };
     return { impressions: row.impressions, amountMinor: row.amount };
   }
 
   /** Journal and ledger agree: a release's refunds never exceed its charge, and match the ledger. */
   invariantViolations(): string[] {
-    const rows = this.db
-      .prepare(
-        `SELECT r.id, r.amount_minor, r.refunded_minor,
+    const rows = this.sql(
+      `SELECT r.id, r.amount_minor, r.refunded_minor,
            COALESCE((SELECT -SUM(amount_minor) FROM print_ledger WHERE release_id = r.id AND kind = 'charge'), 0) AS charged,
            COALESCE((SELECT SUM(amount_minor) FROM print_ledger WHERE release_id = r.id AND kind = 'refund'), 0) AS refunded,
            (SELECT COUNT(*) FROM print_ledger WHERE release_id = r.id AND kind = 'charge') AS charges
          FROM print_releases r`,
-      )
-      .all() as Array<{
+    ).all() as Array<{
       id: string;
       amount_minor: number;
       refunded_minor: number;
@@ -334,7 +324,7 @@ export class ReleaseJournal {
   }
 
   private byRequest(requestId: string): ChargedRelease | undefined {
-    const row = this.db.prepare('SELECT * FROM print_releases WHERE request_id = ?').get(requestId) as
+    const row = this.sql('SELECT * FROM print_releases WHERE request_id = ?').get(requestId) as
       | ReleaseRow
       | undefined;
     return row && releaseOf(row);
@@ -344,6 +334,15 @@ export class ReleaseJournal {
     const release = this.get(id);
     if (!release) throw new CarrelError('print_release_not_found', `no release ${id}`);
     return release;
+  }
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 }
 
