@@ -345,6 +345,36 @@ describe('print release on the simulated desk', () => {
     expect(both.status).toBe(400);
   });
 
+  it('shows a broken or locked document with its problem, and refuses to release it, charging nothing', async () => {
+    const broken = await server().submit({
+      user: PATRON,
+      title: 'Broken',
+      pdfBase64: Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R').toString('base64'),
+    });
+    const session = await login();
+    const job = await until('the broken job judged', async () => {
+      const { body } = await call<{ jobs: Job[] }>('POST', '/api/v1/print/station/jobs', { session });
+      const found = body.jobs.find((j) => j.jobId === broken);
+      return found?.problem ? found : undefined;
+    });
+    expect(job).toMatchObject({ pages: null, quote: null, problem: { code: 'document_unreadable' } });
+    const before = (
+      await call<{ balance: { balanceMinor: number } }>('POST', '/api/v1/print/station/jobs', { session })
+    ).body.balance.balanceMinor;
+    const released = await call('POST', '/api/v1/print/station/release', {
+      session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId: broken,
+    });
+    expect(released).toMatchObject({ status: 422, body: { code: 'document_unreadable' } });
+    const after = (
+      await call<{ balance: { balanceMinor: number } }>('POST', '/api/v1/print/station/jobs', { session })
+    ).body.balance.balanceMinor;
+    expect(after).toBe(before);
+    expect(server().job(broken)?.state).toBe('pending-held');
+  });
+
   it('refuses a wrong PIN at the station', async () => {
     const answer = await call('POST', '/api/v1/print/station/login', { patron: PATRON, pin: '9999' });
     expect(answer.status).toBeGreaterThanOrEqual(400);
