@@ -3,9 +3,10 @@
  * for the printer through Carrel (the charge and its journal row committed,
  * then Release-Job) beside a bare IPP Release-Job to the same simulated print
  * server in the same run, alternating job by job; durable ledger charges per
- * second (each a WAL commit with synchronous=FULL); and the pages of a
- * 500-page PDF counted by pdf.js in its worker (the first, with the worker's
- * start, and the median of the next ones). Prints nothing itself.
+ * second (each a WAL commit with synchronous=FULL) beside bare one-row
+ * commits on the same disk (the floor: what the disk allows in this run); and
+ * the pages of a 500-page PDF counted by pdf.js in its worker (the first, with
+ * the worker's start, and the median of the next ones). Prints nothing itself.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -137,7 +138,22 @@ async function releases(dir: string): Promise<BenchResult[]> {
   }
 }
 
+/** The floor: commits/s of a one-column row into a bare table, same database settings, same disk. */
+function bareCommits(dir: string): number {
+  const db = openDatabase(path.join(dir, 'floor.db'));
+  try {
+    db.exec('CREATE TABLE floor (x INTEGER)');
+    const insert = db.prepare('INSERT INTO floor (x) VALUES (?)');
+    const start = performance.now();
+    for (let i = 0; i < CHARGES; i++) insert.run(i);
+    return CHARGES / ((performance.now() - start) / 1000);
+  } finally {
+    db.close();
+  }
+}
+
 function charges(dir: string): BenchResult[] {
+  const floor = bareCommits(dir);
   const db = openDatabase(path.join(dir, 'ledger.db'));
   try {
     const ledger = new PrintLedger(db, { currency: 'EUR', clock: systemClock, maxAmountMinor: 1_000_000 });
@@ -188,6 +204,11 @@ function charges(dir: string): BenchResult[] {
     const violations = [...ledger.invariantViolations(), ...journal.invariantViolations()];
     if (violations.length > 0) throw new Error(`ledger invariants broken: ${violations.join('; ')}`);
     return [
+      {
+        name: 'floor: bare one-row commits/s, same settings and disk',
+        value: Math.round(floor),
+        unit: 'commits/s',
+      },
       {
         name: 'ledger charges/s (WAL, synchronous=FULL)',
         value: Math.round(perSecond),
