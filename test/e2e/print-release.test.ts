@@ -147,6 +147,28 @@ describe('print release on the simulated desk', () => {
     expect(again.body.balance.balanceMinor).toBe(first.body.balance.balanceMinor);
   });
 
+  it('charges once and prints once when the same release arrives twice at the same moment', async () => {
+    const jobId = await server().submit({ user: PATRON, pages: 2 });
+    const session = await login();
+    await heldJob(session, jobId);
+    const before = (
+      await call<{ balance: { balanceMinor: number } }>('POST', '/api/v1/print/station/jobs', { session })
+    ).body.balance.balanceMinor;
+    const body = { session, requestId: randomUUID(), queue: 'public-bw', jobId };
+    const answers = await Promise.all([
+      call<{ release: { id: string } }>('POST', '/api/v1/print/station/release', body),
+      call<{ release: { id: string } }>('POST', '/api/v1/print/station/release', body),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(answers[0]!.body.release.id).toBe(answers[1]!.body.release.id);
+    await until('the job to print', () => (server().job(jobId)?.state === 'completed' ? true : undefined));
+    expect(server().job(jobId)?.impressionsCompleted).toBe(2);
+    const after = (
+      await call<{ balance: { balanceMinor: number } }>('POST', '/api/v1/print/station/jobs', { session })
+    ).body.balance.balanceMinor;
+    expect(after).toBe(before - 20);
+  });
+
   it('refunds what the printer did not print when it aborts a job part-way', async () => {
     const before = (
       await call<{ balanceMinor: number }>('POST', '/api/v1/print/accounts/find', { patron: PATRON })
