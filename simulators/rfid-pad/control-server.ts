@@ -9,14 +9,17 @@
  *   GET    /api/faults               current fault rates
  *   PUT    /api/faults               {crcErrorRate?, missRate?, leaveDuringWriteRate?} (0..1)
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import {
+  ControlProblem,
+  type ControlRequest,
+  notFound,
+  ok,
+  startControlServer as startServer,
+} from '../common/control-server.js';
 import { itemTagSchema } from './item-tags.js';
 import type { PadField } from './pad.js';
 import { tagJson } from './tags.js';
-
-const MAX_BODY = 64 * 1024;
 
 const PlaceBody = z
   .object({
@@ -57,109 +60,42 @@ const FaultsBody = z
   })
   .strict();
 
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+export function startControlServer(pad: PadField, options: { host: string; port: number }) {
+  return startServer((request) => route(pad, request), options);
 }
 
-export async function startControlServer(
-  pad: PadField,
-  options: { host: string; port: number },
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((request, response) => {
-    route(pad, request, response).catch((error: unknown) => {
-      if (error instanceof HttpProblem) send(response, error.status, { error: error.message });
-      else send(response, 500, { error: 'internal error' });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function route(pad: PadField, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const parts = url.pathname.split('/').filter(Boolean);
-  const method = request.method ?? 'GET';
-  if (parts[0] !== 'api') throw new HttpProblem(404, 'not found');
+async function route(pad: PadField, request: ControlRequest) {
+  const parts = request.path.split('/').filter(Boolean);
+  const method = request.method;
+  if (parts[0] !== 'api') return notFound(request);
   if (parts[1] === 'tags' && parts.length === 2) {
-    if (method === 'GET') return send(response, 200, { tags: pad.tags() });
+    if (method === 'GET') return ok({ tags: pad.tags() });
     if (method === 'POST') {
-      const spec = parse(PlaceBody, await readJson(request));
+      const spec = await request.body(PlaceBody);
       let tag: ReturnType<PadField['place']>;
       try {
         tag = pad.place(spec);
       } catch (error) {
-        throw new HttpProblem(400, (error as Error).message);
+        throw new ControlProblem(400, (error as Error).message);
       }
-      return send(response, 201, tagJson(tag, true));
+      return ok(tagJson(tag, true), 201);
     }
   }
   if (parts[1] === 'tags' && parts.length >= 3) {
     const uid = (parts[2] ?? '').toUpperCase();
     if (parts.length === 3 && method === 'DELETE') {
-      if (!pad.remove(uid)) throw new HttpProblem(404, `tag ${uid} is not on the pad`);
-      return send(response, 200, { uid, onPad: false });
+      if (!pad.remove(uid)) throw new ControlProblem(404, `tag ${uid} is not on the pad`);
+      return ok({ uid, onPad: false });
     }
     if (parts[3] === 'move' && method === 'POST') {
-      const { onPad } = parse(MoveBody, await readJson(request));
-      if (!pad.move(uid, onPad)) throw new HttpProblem(404, `no tag ${uid} to move`);
-      return send(response, 200, { uid, onPad });
+      const { onPad } = await request.body(MoveBody);
+      if (!pad.move(uid, onPad)) throw new ControlProblem(404, `no tag ${uid} to move`);
+      return ok({ uid, onPad });
     }
   }
   if (parts[1] === 'faults' && parts.length === 2) {
-    if (method === 'GET') return send(response, 200, pad.faults());
-    if (method === 'PUT')
-      return send(response, 200, pad.setFaults(parse(FaultsBody, await readJson(request))));
+    if (method === 'GET') return ok(pad.faults());
+    if (method === 'PUT') return ok(pad.setFaults(await request.body(FaultsBody)));
   }
-  throw new HttpProblem(404, 'not found');
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (!result.success)
-    throw new HttpProblem(
-      400,
-      result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-    );
-  return result.data;
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpProblem(413, 'body too large');
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new HttpProblem(400, 'body is not JSON');
-  }
-}
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
+  return notFound(request);
 }

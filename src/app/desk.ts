@@ -129,6 +129,7 @@ export function createDesk(options: DeskOptions): Desk {
     bus,
     devices: () => devices.states(),
     device: (id) => devices.state(id),
+    reconnectDevice: (id) => devices.reconnect(id),
     ports: devices,
     circulation,
     sessions,

@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { prettyStream } from './log-pretty.js';
 
 export type { Logger } from 'pino';
 
@@ -33,6 +34,11 @@ export const REDACT_PATHS = [
 
 export interface LoggerOptions {
   level?: string;
+  /**
+   * `json` (one object per line, for the journal and log shippers), `pretty` (for a person), or
+   * `auto`: pretty when writing to stdout and stdout is a terminal, JSON otherwise.
+   */
+  format?: 'auto' | 'json' | 'pretty';
   /** Where lines go; stdout when omitted. */
   destination?: NodeJS.WritableStream;
 }
@@ -47,8 +53,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ sync: false }),
+    destinationOf(options),
   );
+}
+
+function destinationOf(options: LoggerOptions): pino.DestinationStream {
+  const format = options.format ?? 'auto';
+  const pretty =
+    format === 'pretty' || (format === 'auto' && !options.destination && process.stdout.isTTY === true);
+  if (pretty) return prettyStream(options.destination ?? process.stdout);
+  return options.destination ?? pino.destination({ sync: false });
 }
 
 /** A logger that writes nothing, for tests and library use. */

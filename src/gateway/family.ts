@@ -33,6 +33,8 @@ export interface DeviceEntry<Port = unknown> {
   readonly port: Port;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Drops the device's link and connects again now; resolves when that attempt has ended. */
+  reconnect(): Promise<void>;
   /**
    * Where the device's own listener is, for a device its peer dials (a gate notifies
    * Carrel): an in-process simulator of it dials there. Undefined until it listens.

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type RfidPadSimulator, startRfidPadSimulator } from '../../simulators/rfid-pad/index.js';
 import { rfidCommand, scan } from '../../src/cli/commands/rfid.js';
+import { until } from '../helpers/until.js';
 
 /** `carrel rfid scan`, in process, against the pad simulator over TCP (FEIG). */
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -12,16 +13,6 @@ async function padSimulator(): Promise<RfidPadSimulator> {
   const sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
   cleanups.push(() => sim.close());
   return sim;
-}
-
-async function until<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('carrel rfid scan', () => {

@@ -2,6 +2,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { Desk } from '../../src/app/desk.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
 /**
@@ -30,21 +31,8 @@ afterAll(async () => {
   await testDesk?.stop();
 });
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${api}/api/v1${path}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  });
-  return {
-    status: response.status,
-    type: response.headers.get('content-type'),
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-    json: (await response.json()) as any,
-  };
-}
+const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(`${api}/api/v1`, method, path, body);
 const post = (path: string, body: unknown) => call('POST', path, body);
 
 describe('patron lookup', () => {

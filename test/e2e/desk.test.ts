@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import type { Desk } from '../../src/app/desk.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 /**
  * The simulated desk, end to end: the composition root as `carrel start` runs it,
@@ -21,16 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await testDesk?.stop();
 });
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const printer = () => desk.simulators.handle(printerSimulators, 'printer-sim')!;
 

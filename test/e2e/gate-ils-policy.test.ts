@@ -4,6 +4,7 @@ import { gateSimulators } from '../../simulators/gate/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { CarrelConfig } from '../../src/app/config.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 /**
  * A gate that asks the ILS (policy `ils`) on the simulated desk: the simulated gate reports
@@ -47,16 +48,6 @@ afterAll(async () => {
 });
 
 const gateSim = () => testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
-
-async function until<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const alarmFor = (item: string) => () =>
   events.find((e) => e.type === 'gate.alarm' && (e.data.item as { id?: string } | null)?.id === item);

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 /**
  * The security gate on the simulated desk, as a desk and its staff see it: the
@@ -38,27 +40,8 @@ afterAll(async () => {
 
 const gateSim = () => testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
 
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${api}/api/v1${path}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(`${api}/api/v1`, method, path, body);
 
 describe('a security gate on the simulated desk', () => {
   it('shows, within a second, which item alarmed as it left, then its title from the ILS', async () => {

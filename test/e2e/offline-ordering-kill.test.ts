@@ -15,6 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+import { callApi } from '../helpers/api-call.js';
+import { until } from '../helpers/until.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
@@ -53,30 +55,15 @@ function kill(child: ChildProcess): Promise<void> {
   });
 }
 
-async function call(api: string, method: 'GET' | 'POST', route: string, body?: unknown) {
-  const response = await fetch(`${api}/api/v1${route}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (api: string, method: 'GET' | 'POST', route: string, body?: unknown) =>
+  callApi(`${api}/api/v1`, method, route, body);
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Waits up to 30 s; a probe that throws (the child between lives) counts as not yet. */
+const waitUntil = <T>(probe: () => Promise<T | undefined>) =>
+  until(() => probe().catch(() => undefined), 30_000, 'condition not met in time', 25);
 
 const ilsIs = (api: string, status: string) =>
-  until(async () => ((await call(api, 'GET', '/devices/ils')).json.status === status ? true : undefined));
+  waitUntil(async () => ((await call(api, 'GET', '/devices/ils')).json.status === status ? true : undefined));
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-ordering-kill-'));
@@ -153,7 +140,7 @@ describe('online requests behind the offline backlog, with SIGKILLs', () => {
           const again = await call(daemon.api, 'POST', '/checkins', { item: last });
           expect(again.status).toBeLessThan(500);
         }
-        await until(async () => {
+        await waitUntil(async () => {
           const summary = (await call(daemon!.api, 'GET', '/offline/summary')).json;
           return summary.pending + summary.replaying === 0 ? summary : undefined;
         });

@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 import { Sip2TestClient } from '../simulators/ils/sip2-client.js';
 
 /**
@@ -72,27 +74,10 @@ afterAll(async () => {
   await ils?.close();
 });
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${testDesk.api}/api/v1${path}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(`${testDesk.api}/api/v1`, method, path, body);
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitUntil = <T>(probe: () => T | undefined | Promise<T | undefined>) => until(probe, 30_000);
 
 /** Brings a fresh sample-library ILS back on the desk's port, answering every message after `latencyMs`. */
 async function ilsBack(latencyMs: number): Promise<IlsSimulator> {
@@ -104,7 +89,7 @@ async function ilsBack(latencyMs: number): Promise<IlsSimulator> {
 /** Lets replay finish, then takes the ILS away again for the next case. */
 async function ilsAway(): Promise<void> {
   if (!ils) return;
-  await until(async () => {
+  await waitUntil(async () => {
     const summary = (await call('GET', '/offline/summary')).json;
     return summary.pending + summary.replaying === 0 ? true : undefined;
   });

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Offline mode end to end on the simulated desk: the ILS simulator goes away,
@@ -47,27 +49,10 @@ afterAll(async () => {
   await newIls?.close();
 });
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${api}/api/v1${path}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(`${api}/api/v1`, method, path, body);
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitUntil = <T>(probe: () => T | undefined | Promise<T | undefined>) => until(probe, 20_000);
 
 describe('offline mode', () => {
   const patron = '21000009';
@@ -112,7 +97,7 @@ describe('offline mode', () => {
     // The ILS comes back, a new one on the same port: the desk reconnects and replays by itself.
     newIls = await startIlsSimulator({ fixture: sampleFixturePath(), port });
     await waitForDevice(api, 'ils', 'online', 20_000);
-    await until(async () => {
+    await waitUntil(async () => {
       const summary = (await call('GET', '/offline/summary')).json;
       return summary.pending === 0 && summary.replaying === 0 ? summary : undefined;
     });
@@ -123,7 +108,7 @@ describe('offline mode', () => {
     expect(done).toEqual([expect.objectContaining({ id: okId, state: 'done', reason: 'sent' })]);
     const loans = newIls!.state.loansOf(patron).filter((loan) => loan.item === available);
     expect(loans).toHaveLength(1);
-    await until(() => events.find((e) => e.type === 'offline.replayed' && e.data.id === okId));
+    await waitUntil(() => events.find((e) => e.type === 'offline.replayed' && e.data.id === okId));
   });
 
   it('reports the item the ILS lent to someone else as a conflict, with an event and no patron id', async () => {
@@ -131,7 +116,7 @@ describe('offline mode', () => {
     expect(conflicts).toEqual([
       expect.objectContaining({ id: conflictId, item: lentToAnother, reason: 'item_checked_out_to_another' }),
     ]);
-    const event = await until(() => events.find((e) => e.type === 'offline.conflict'));
+    const event = await waitUntil(() => events.find((e) => e.type === 'offline.conflict'));
     expect(event.data).toMatchObject({
       id: conflictId,
       item: lentToAnother,

@@ -11,6 +11,7 @@ import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { decodeTag, encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { until } from '../helpers/until.js';
 
 /**
  * The RFID pad of the simulated desk, end to end: the pad simulator speaks FEIG over
@@ -68,16 +69,6 @@ afterAll(async () => {
   await desk?.stop();
   rmSync(stateDir, { recursive: true, force: true });
 });
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const pad = (): RfidPadSimulator => desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
 

@@ -3,6 +3,7 @@ import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { RfidPadSimulator } from '../../simulators/rfid-pad/index.js';
 import type { SessionItemView, SessionView } from '../../src/gateway/sessions/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 /**
  * The simulated desk as `npm start` runs it, out of the box: its self-check pad holds two
@@ -36,16 +37,6 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
       : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
   return { status: response.status, body: await response.json() };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The session's items once every seeded item has reached `state`. */

@@ -6,6 +6,7 @@ import type { CarrelConfig } from '../../src/app/config.js';
 import type { SessionItemView, SessionUpdate, SessionView } from '../../src/gateway/sessions/index.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Self-check sessions on the simulated desk, end to end: the sample library's ILS
@@ -128,16 +129,6 @@ async function watch(
     socket.once('error', reject);
   });
   return { updates, socket, closed };
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Waits until the session's item reaches a state other than pending. */

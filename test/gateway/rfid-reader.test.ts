@@ -14,6 +14,7 @@ import {
 } from '../../src/gateway/families/rfid-reader/index.js';
 import type { FamilyContext } from '../../src/gateway/family.js';
 import { decodeItemTag, encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { until } from '../helpers/until.js';
 
 /** What the family's factory is given on a desk, with the pad simulator's address. */
 function context(bus: EventBus, simulators: FamilyContext['simulators']): FamilyContext {
@@ -36,16 +37,6 @@ afterEach(async () => {
 
 const PATRON_ID = '23000000099999';
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-async function until<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function running(
   sim: RfidPadSimulator,

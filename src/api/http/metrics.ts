@@ -126,6 +126,32 @@ export class ApiMetrics {
           this.set({ mode }, open.filter((session) => session.mode === mode).length);
       },
     });
+    new Gauge({
+      name: 'carrel_device_problem',
+      help: 'Problems a device reports now (a printer’s paper out or cover open…): 1 per problem, absent when none',
+      labelNames: ['device', 'problem'],
+      registers,
+      collect() {
+        this.reset();
+        for (const device of services.devices()) {
+          const problems = device.detail.problems;
+          if (!Array.isArray(problems)) continue;
+          for (const problem of problems)
+            if (typeof problem === 'string') this.set({ device: device.device, problem }, 1);
+        }
+      },
+    });
+    new Gauge({
+      name: 'carrel_offline_transactions',
+      help: 'Offline journal: transactions taken while the ILS was away, by state (pending, replaying, conflict)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        const counts = services.offline.counts();
+        for (const state of ['pending', 'replaying', 'conflict'] as const) this.set({ state }, counts[state]);
+      },
+    });
     this.httpDuration = new Histogram({
       name: 'carrel_http_request_duration_seconds',
       help: 'HTTP API latency by route template',

@@ -12,6 +12,7 @@ import { clientErrorProblem, frameworkProblem } from './framework-errors.js';
 import { ApiMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { ApiProblem, problemFromError } from './problem.js';
+import { dashboardRoutes } from './resources/dashboard.js';
 import { docsRoutes } from './resources/docs.js';
 import { eventRoutes } from './resources/events.js';
 import { healthRoutes } from './resources/health.js';
@@ -123,6 +124,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     return openApi;
   });
   kioskRoutes(app);
+  dashboardRoutes(app);
 
   return { app, book, metrics };
 }

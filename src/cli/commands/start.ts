@@ -70,7 +70,7 @@ async function runDaemon(
   simulatedDesk: boolean,
   clock: Clock = systemClock,
 ): Promise<number> {
-  const logger = createLogger({ level: config.log.level });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
   const version = carrelVersion();
   const desk = createDesk({ config, logger, version, clock });
   const notifier = SystemdNotifier.fromEnv(process.env, clock, logger.child({ module: 'systemd' }));

@@ -63,6 +63,10 @@ export const deskSections = {
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      format: z
+        .enum(['auto', 'json', 'pretty'])
+        .default('auto')
+        .describe('json for the journal, pretty for a person; auto: pretty when stdout is a terminal'),
     })
     .prefault({}),
   storage: z

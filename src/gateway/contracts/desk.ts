@@ -30,6 +30,8 @@ export interface DeskServices {
   readonly bus: EventBus;
   devices(): DeviceState[];
   device(id: string): DeviceState | undefined;
+  /** Drops a device's link and connects again now (admin); its health record after that attempt. */
+  reconnectDevice(id: string): Promise<DeviceState>;
   /** Typed handles on running devices: `ports.port(receiptPrinters, 'receipt-1')`. */
   readonly ports: PortLookup;
   /** Patrons, checkouts, checkins, renewals, holds and fees over the ILS. */

@@ -42,6 +42,14 @@ export class DeviceRegistry implements Feature, PortLookup {
     return entry.port as PortOf<F>;
   }
 
+  /** Drops a device's link and connects again now; its health record after that attempt. */
+  async reconnect(id: string): Promise<DeviceState> {
+    const entry = this.entries.get(id);
+    if (!entry) throw new CarrelError('device_not_found', `no device "${id}"`);
+    await entry.reconnect();
+    return entry.state();
+  }
+
   /** Where a device that its peer dials is listening (see DeviceEntry.listening). */
   listening(id: string): { host: string; port: number } | undefined {
     return this.entries.get(id)?.listening?.();

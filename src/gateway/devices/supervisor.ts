@@ -114,6 +114,27 @@ export class DeviceSupervisor {
     this.update({ status: 'offline', reason: 'stopped' });
   }
 
+  /**
+   * Drops the link, if there is one, and connects again now without waiting out the
+   * backoff (staff asked, from the dashboard). Resolves once that attempt has ended;
+   * a failed attempt is retried as any other.
+   */
+  async reconnect(): Promise<void> {
+    if (!this.running) return;
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    await this.connecting?.catch(() => {});
+    if (this.connected) {
+      this.connected = false;
+      this.log.info('reconnecting, as asked');
+      await this.driver.disconnect().catch((error) => this.log.warn({ err: error }, 'disconnect failed'));
+      this.update({ status: 'offline', reason: 'reconnecting, as asked' });
+    }
+    this.attempt = 0;
+    this.connectNow();
+    await this.connecting?.catch(() => {});
+  }
+
   private connectNow(): void {
     this.retryTimer = undefined;
     if (!this.running || this.connecting) return;

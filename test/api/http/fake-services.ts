@@ -65,6 +65,7 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
     state: () => state,
     start: async () => {},
     stop: async () => {},
+    reconnect: async () => {},
   });
   const ports = new DeviceRegistry([
     ...devices.map((state) => entry(state, state.kind === 'receipt-printer' ? printer(state.device) : {})),
@@ -79,6 +80,7 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
     bus,
     devices: () => devices,
     device: (id) => devices.find((d) => d.device === id),
+    reconnectDevice: (id) => ports.reconnect(id),
     features: () => [{ name: 'http', status: 'running', error: null }],
     readiness: () => ({
       ready,

@@ -109,6 +109,7 @@ function rig(script: Script = {}, tags: RfidTagView[] = []) {
     },
     start: async () => {},
     stop: async () => {},
+    reconnect: async () => {},
   });
   const manager = new SessionManager({
     circulation,

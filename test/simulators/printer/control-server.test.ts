@@ -55,7 +55,7 @@ describe('printer control API', () => {
     expect(printer.condition().paperNearEnd).toBe(true);
   });
 
-  it('rejects bad input with 400 and a JSON error, changing nothing', async () => {
+  it('rejects bad input with 400 (a body too large with 413, as the other simulators do) and a JSON error, changing nothing', async () => {
     for (const body of ['{not json', { paperOut: 'yes' }, { lidOpen: true }, [true], null]) {
       const response = await post('/api/control', body);
       expect(response.status).toBe(400);
@@ -63,7 +63,7 @@ describe('printer control API', () => {
       expect((await response.json()) as { error: string }).toHaveProperty('error');
     }
     expect((await post('/api/power', { on: 'off' })).status).toBe(400);
-    expect((await post('/api/control', 'x'.repeat(20_000))).status).toBe(400);
+    expect((await post('/api/control', 'x'.repeat(20_000))).status).toBe(413);
     expect(printer.condition().paperOut).toBe(false);
     expect((await fetch(`${printer.httpUrl}/api/nothing`)).status).toBe(404);
   });

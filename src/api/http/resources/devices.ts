@@ -36,5 +36,20 @@ export const deviceApi: ApiModule = {
         return device;
       },
     }),
+
+    operation({
+      method: 'POST',
+      url: '/api/v1/devices/:id/reconnect',
+      operationId: 'reconnectDevice',
+      summary:
+        'Drop the device’s link and connect again now, without waiting out the backoff; answers its health record after that attempt',
+      tag: 'devices',
+      access: ['admin'],
+      params: deviceIdParams,
+      response: deviceStateSchema,
+      problems: [404],
+      mqtt: { action: 'devices.reconnect', fields: { id: 'device' } },
+      handler: ({ params }) => services.reconnectDevice(params.id),
+    }),
   ],
 };

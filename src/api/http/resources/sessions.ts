@@ -167,6 +167,34 @@ export function sessionRoutes(
 
   book.add(app, {
     method: 'GET',
+    url: '/api/v1/sessions/summary',
+    operationId: 'summarizeSessions',
+    summary:
+      'How many self-check sessions are open, by mode and by pad: counts only, no patron (for monitoring)',
+    tag: 'sessions',
+    access: ['monitor', 'staff'],
+    response: z.object({
+      open: z.number().int(),
+      byMode: z.object({ checkout: z.number().int(), return: z.number().int() }),
+      byPad: z
+        .record(z.string(), z.number().int())
+        .describe('open sessions per pad; "none" for a session without one'),
+    }),
+    handler: () => {
+      const open = sessions.list({ terminal: 'monitoring', staff: true }).filter((s) => s.state === 'open');
+      const byMode = { checkout: 0, return: 0 };
+      const byPad: Record<string, number> = {};
+      for (const session of open) {
+        byMode[session.mode]++;
+        const pad = session.pad ?? 'none';
+        byPad[pad] = (byPad[pad] ?? 0) + 1;
+      }
+      return { open: open.length, byMode, byPad };
+    },
+  });
+
+  book.add(app, {
+    method: 'GET',
     url: '/api/v1/sessions/:id',
     operationId: 'getSession',
     summary: 'One session with every item and its state',

@@ -1,5 +1,4 @@
 import { CarrelError, describeError } from '../../../core/errors.js';
-import type { DeviceState } from '../../../devices/device-state.js';
 import {
   FeigGate,
   type GateAlarm,
@@ -11,8 +10,9 @@ import {
 import { FeigReader, ThreeMReader } from '../../../devices/rfid/index.js';
 import { createTransport } from '../../../devices/transport/factory.js';
 import { TcpListener } from '../../../devices/transport/tcp-listener.js';
-import { DeviceSupervisor, notStartedState } from '../../devices/supervisor.js';
-import { type DeviceEntry, emitEvent, type FamilyContext } from '../../family.js';
+import { SupervisedEntry } from '../../devices/supervised-entry.js';
+import { DeviceSupervisor } from '../../devices/supervisor.js';
+import { emitEvent, type FamilyContext } from '../../family.js';
 import { Retention } from '../../retention.js';
 import { ilsLinks } from '../ils/index.js';
 import { GateAlarmFlow } from './alarm-flow.js';
@@ -34,9 +34,8 @@ import { GateVisitors, type VisitorSnapshot } from './visitors.js';
  * events. The driver's raw reads never leave the entry: a patron card passing
  * the gate is nobody's business.
  */
-export class GateEntry implements DeviceEntry<GatePort> {
+export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
   readonly port: GatePort;
-  private supervisor: DeviceSupervisor | undefined;
   private driver: FeigGate | ReaderGate | undefined;
   private counted: CountedGateDriver | undefined;
   private listener: NotificationListener | undefined;
@@ -48,10 +47,8 @@ export class GateEntry implements DeviceEntry<GatePort> {
   private alarmState: { on: boolean; loops: number } | null = null;
   private counts: GateStatusView['counts'] = null;
 
-  constructor(
-    private readonly config: GateConfig,
-    private readonly context: FamilyContext,
-  ) {
+  constructor(config: GateConfig, context: FamilyContext) {
+    super(config, context);
     const { clock, logger } = context;
     this.port = {
       name: config.name,
@@ -96,18 +93,6 @@ export class GateEntry implements DeviceEntry<GatePort> {
         changed: (snapshot, reset) => this.onVisitors(snapshot, reset),
       });
     }
-  }
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  get kind(): string {
-    return this.config.kind;
-  }
-
-  state(): DeviceState {
-    return this.supervisor?.state() ?? notStartedState(this.id, this.kind, this.context.clock.now());
   }
 
   /** Where Carrel listens for this gate's notifications, once it does (an in-process simulator dials it). */

@@ -1,9 +1,9 @@
 import { CarrelError } from '../../../core/errors.js';
-import type { DeviceState } from '../../../devices/device-state.js';
 import { IlsClient, type IlsConfig } from '../../../devices/ils/index.js';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from '../../backoff.js';
-import { DeviceSupervisor, notStartedState } from '../../devices/supervisor.js';
-import type { DeviceEntry, FamilyContext } from '../../family.js';
+import { SupervisedEntry } from '../../devices/supervised-entry.js';
+import { DeviceSupervisor } from '../../devices/supervisor.js';
+import type { FamilyContext } from '../../family.js';
 import type { IlsDeviceConfig } from './config.js';
 
 /**
@@ -29,15 +29,12 @@ export interface IlsPort {
  * /readyz, /metrics and the MQTT state topics. The client is built on start,
  * when a simulated ILS's address is known.
  */
-export class IlsLinkEntry implements DeviceEntry<IlsPort> {
+export class IlsLinkEntry extends SupervisedEntry<IlsPort, IlsDeviceConfig> {
   readonly port: IlsPort;
-  private supervisor: DeviceSupervisor | undefined;
   private ilsClient: IlsClient | undefined;
 
-  constructor(
-    private readonly config: IlsDeviceConfig,
-    private readonly context: FamilyContext,
-  ) {
+  constructor(config: IlsDeviceConfig, context: FamilyContext) {
+    super(config, context);
     const entry = this;
     this.port = {
       get client(): IlsClient {
@@ -45,18 +42,6 @@ export class IlsLinkEntry implements DeviceEntry<IlsPort> {
         return entry.ilsClient;
       },
     };
-  }
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  get kind(): string {
-    return this.config.kind;
-  }
-
-  state(): DeviceState {
-    return this.supervisor?.state() ?? notStartedState(this.id, this.kind, this.context.clock.now());
   }
 
   async start(): Promise<void> {

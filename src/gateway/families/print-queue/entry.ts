@@ -1,13 +1,13 @@
 import type { TimerHandle } from '../../../core/clock.js';
 import { CarrelError, describeError } from '../../../core/errors.js';
-import type { DeviceState } from '../../../devices/device-state.js';
 import { IppClient, type IppJob } from '../../../devices/print-queue/ipp-client.js';
 import { PageCounter } from '../../../devices/print-queue/page-counter.js';
 import { pageImage } from '../../../devices/print-queue/page-image.js';
 import { PrintQueueDriver, printerProblem } from '../../../devices/print-queue/print-queue-driver.js';
 import { IppHttpTransport } from '../../../devices/transport/ipp-http.js';
-import { DeviceSupervisor, notStartedState } from '../../devices/supervisor.js';
-import { type DeviceEntry, emitEvent, type FamilyContext } from '../../family.js';
+import { SupervisedEntry } from '../../devices/supervised-entry.js';
+import { DeviceSupervisor } from '../../devices/supervisor.js';
+import { emitEvent, type FamilyContext } from '../../family.js';
 import type { HeldJob, ServerJobState } from '../../print-accounts/queue.js';
 import type { PrintQueueConfig } from './config.js';
 import type { PrintJobEvent, PrintQueueEventsMap } from './events.js';
@@ -29,9 +29,8 @@ interface Known {
  * held jobs past the hold time cancelled without charge. The port is what the
  * release workflow uses.
  */
-export class PrintQueueEntry implements DeviceEntry<PrintQueuePort> {
+export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueConfig> {
   readonly port: PrintQueuePort;
-  private supervisor: DeviceSupervisor | undefined;
   private driver: PrintQueueDriver | undefined;
   private transport: IppHttpTransport | undefined;
   private counter: PageCounter | undefined;
@@ -39,10 +38,8 @@ export class PrintQueueEntry implements DeviceEntry<PrintQueuePort> {
   private readonly counting = new Set<number>();
   private expiryTimer: TimerHandle | undefined;
 
-  constructor(
-    private readonly config: PrintQueueConfig,
-    private readonly context: FamilyContext,
-  ) {
+  constructor(config: PrintQueueConfig, context: FamilyContext) {
+    super(config, context);
     this.port = {
       id: config.id,
       tariff: config.tariff,
@@ -64,18 +61,6 @@ export class PrintQueueEntry implements DeviceEntry<PrintQueuePort> {
       thumbnail: (jobId) => this.thumbnail(jobId),
       queueStatus: () => this.queueStatus(),
     };
-  }
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  get kind(): string {
-    return this.config.kind;
-  }
-
-  state(): DeviceState {
-    return this.supervisor?.state() ?? notStartedState(this.id, this.kind, this.context.clock.now());
   }
 
   async start(): Promise<void> {

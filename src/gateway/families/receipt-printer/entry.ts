@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { CarrelError } from '../../../core/errors.js';
-import type { DeviceState } from '../../../devices/device-state.js';
 import { EscPosPrinter } from '../../../devices/printer/escpos-printer.js';
 import { ReceiptTemplates } from '../../../devices/printer/templates.js';
 import { createTransport } from '../../../devices/transport/factory.js';
-import { DeviceSupervisor, notStartedState } from '../../devices/supervisor.js';
-import { type DeviceEntry, emitEvent, type FamilyContext } from '../../family.js';
+import { SupervisedEntry } from '../../devices/supervised-entry.js';
+import { DeviceSupervisor } from '../../devices/supervisor.js';
+import { emitEvent, type FamilyContext } from '../../family.js';
 import { PrintQueue } from '../../print-queue.js';
 import type { ReceiptPrinterConfig } from './config.js';
 import type { ReceiptPrinterEvents } from './events.js';
@@ -17,16 +17,13 @@ import type { PrintJobView, ReceiptPrinterPort } from './port.js';
  * because the queue needs the database and a simulated printer's address is
  * known only once the simulator listens.
  */
-export class ReceiptPrinterEntry implements DeviceEntry<ReceiptPrinterPort> {
+export class ReceiptPrinterEntry extends SupervisedEntry<ReceiptPrinterPort, ReceiptPrinterConfig> {
   readonly port: ReceiptPrinterPort;
-  private supervisor: DeviceSupervisor | undefined;
   private queue: PrintQueue | undefined;
   private templateSet: ReceiptTemplates;
 
-  constructor(
-    private readonly config: ReceiptPrinterConfig,
-    private readonly context: FamilyContext,
-  ) {
+  constructor(config: ReceiptPrinterConfig, context: FamilyContext) {
+    super(config, context);
     this.port = {
       submit: (receipt) =>
         this.openQueue().submit({
@@ -44,18 +41,6 @@ export class ReceiptPrinterEntry implements DeviceEntry<ReceiptPrinterPort> {
       ...(config.templates ? { directory: config.templates } : {}),
       ...(config.logo ? { logoPng: readLogo(config.logo) } : {}),
     });
-  }
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  get kind(): string {
-    return this.config.kind;
-  }
-
-  state(): DeviceState {
-    return this.supervisor?.state() ?? notStartedState(this.id, this.kind, this.context.clock.now());
   }
 
   async start(): Promise<void> {

@@ -1,5 +1,4 @@
 import { CarrelError, describeError } from '../../../core/errors.js';
-import type { DeviceState } from '../../../devices/device-state.js';
 import {
   FeigReader,
   isTagAbsentError,
@@ -12,8 +11,9 @@ import {
 import { createTransport } from '../../../devices/transport/factory.js';
 import { normalizeUid } from '../../../protocols/iso15693/uid.js';
 import { RfidEncodeError } from '../../../protocols/rfid/index.js';
-import { DeviceSupervisor, notStartedState } from '../../devices/supervisor.js';
-import type { DeviceEntry, FamilyContext } from '../../family.js';
+import { SupervisedEntry } from '../../devices/supervised-entry.js';
+import { DeviceSupervisor } from '../../devices/supervisor.js';
+import type { FamilyContext } from '../../family.js';
 import type { RfidReaderConfig } from './config.js';
 import { encodeItem } from './encode.js';
 import type {
@@ -30,7 +30,7 @@ import type {
  * reach the bus as `rfid.tag_arrived`, `rfid.security_set`… with full tag data; the
  * API edge hides patron card ids.
  */
-export class RfidReaderEntry implements DeviceEntry<RfidReaderPort> {
+export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderConfig> {
   readonly port: RfidReaderPort = {
     tags: () => {
       const pad = this.running();
@@ -39,24 +39,10 @@ export class RfidReaderEntry implements DeviceEntry<RfidReaderPort> {
     setSecurity: (uid, secured) => this.setSecurity(uid, secured),
     program: (uid, request) => this.program(uid, request),
   };
-  private supervisor: DeviceSupervisor | undefined;
   private pad: RfidPadDevice | undefined;
 
-  constructor(
-    private readonly config: RfidReaderConfig,
-    private readonly context: FamilyContext,
-  ) {}
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  get kind(): string {
-    return this.config.kind;
-  }
-
-  state(): DeviceState {
-    return this.supervisor?.state() ?? notStartedState(this.id, this.kind, this.context.clock.now());
+  constructor(config: RfidReaderConfig, context: FamilyContext) {
+    super(config, context);
   }
 
   async start(): Promise<void> {

@@ -1,0 +1,19 @@
+/**
+ * Waits for a condition with bounded polling instead of a sleep: `probe` is asked every
+ * `intervalMs` until it gives something other than undefined, which is returned; after
+ * `timeoutMs` the wait fails with `what`.
+ */
+export async function until<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+  what = 'condition not met in time',
+  intervalMs = 10,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(what);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { printerSimulators } from '../../simulators/printer/family.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
+
+const MONITORING = join(import.meta.dirname, '..', '..', 'monitoring');
+const RULES = join(MONITORING, 'prometheus', 'carrel-alerts.yml');
+const DASHBOARD = join(MONITORING, 'grafana', 'carrel-dashboard.json');
+
+const promtool = spawnSync('promtool', ['--version']).status === 0;
+// In CI a missing promtool must fail, not skip (scripts/install-test-deps installs Debian's prometheus).
+const skipPromtool = !promtool && !process.env.CI;
+if (skipPromtool) console.warn('skipping promtool checks: no promtool (Debian package prometheus)');
+
+interface RuleFile {
+  groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
+}
+interface Dashboard {
+  panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+  templating: { list: Array<{ definition?: string }> };
+}
+
+const rules = parse(readFileSync(RULES, 'utf8')) as RuleFile;
+const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
+
+/** Every PromQL expression the shipped monitoring uses. */
+const expressions = [
+  ...rules.groups.flatMap((group) =>
+    group.rules.map((rule) => ({ where: `alert ${rule.alert}`, expr: rule.expr })),
+  ),
+  ...dashboard.panels.flatMap((panel) =>
+    panel.targets.map((target) => ({ where: `panel “${panel.title}”`, expr: target.expr })),
+  ),
+  ...dashboard.templating.list.map((variable) => ({
+    where: 'dashboard variable',
+    expr: variable.definition ?? '',
+  })),
+];
+
+describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
+  it('are valid rules', () => {
+    const result = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toContain('SUCCESS: 6 rules found');
+    expect(result.status).toBe(0);
+  });
+
+  it('fire when they should and not before (their unit tests: offline 5 min, journal 30 min, paper, round trip, down)', () => {
+    const result = spawnSync('promtool', ['test', 'rules', 'carrel-alerts.test.yml'], {
+      cwd: join(MONITORING, 'prometheus'),
+      encoding: 'utf8',
+    });
+    expect(result.stdout + result.stderr).toContain('SUCCESS');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('the metrics the alert rules and the Grafana dashboard use', () => {
+  let desk: TestDesk;
+  beforeAll(async () => {
+    desk = await startTestDesk();
+    await waitForDevice(desk.api, 'receipt-1', 'online');
+  }, 30_000);
+  afterAll(async () => {
+    await desk?.stop();
+  });
+
+  const scrape = async () => (await fetch(`${desk.api}/metrics`)).text();
+
+  it('are every one exported by a running desk', async () => {
+    const text = await scrape();
+    const exported = new Set([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => match[1]));
+    const used = new Set(
+      expressions.flatMap(({ expr }) =>
+        [...expr.matchAll(/\b(carrel_[a-z_]+)/g)].map((match) =>
+          match[1]!.replace(/_(bucket|sum|count)$/, ''),
+        ),
+      ),
+    );
+    expect(used.size).toBeGreaterThan(8);
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+  });
+
+  it('carry a printer out of paper as the paper alert expects it, and the offline journal by state', async () => {
+    const printer = desk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
+    printer.setCondition({ paperOut: true });
+    const line = await until(async () =>
+      (await scrape())
+        .split('\n')
+        .find((l) => l.startsWith('carrel_device_problem{device="receipt-1",problem="paper out"}')),
+    );
+    expect(line).toMatch(/ 1$/);
+    printer.setCondition({ paperOut: false });
+    await until(async () => ((await scrape()).includes('problem="paper out"') ? undefined : true));
+    const text = await scrape();
+    for (const state of ['pending', 'replaying', 'conflict'])
+      expect(text).toContain(`carrel_offline_transactions{state="${state}"} 0`);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * Carrel's public HTTP/WebSocket API as a page served by Carrel uses it. A token given as
+ * `#token=…` is kept in sessionStorage (and taken out of the address bar) and sent as a bearer
+ * token, or as `access_token` on the event WebSocket, which cannot carry headers. Without one,
+ * calls go without auth (the loopback desk).
+ */
+
+/** A failed call, shaped like the API's problem+json (`code: 'network'` when nothing answered). */
+export class Problem extends Error {
+  constructor(body) {
+    super(body.detail || body.title || body.code);
+    this.status = body.status;
+    this.code = body.code;
+    this.title = body.title;
+    this.detail = body.detail;
+    this.reason = body.reason;
+    this.screenMessages = body.screenMessages ?? [];
+  }
+}
+
+/** Takes `#token=…` from the address into sessionStorage under `key`; returns the token to use, if any. */
+export function takeToken(key, location, storage, history) {
+  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const fromHash = hash.get('token');
+  if (fromHash) {
+    storage.setItem(key, fromHash);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return storage.getItem(key) ?? undefined;
+}
+
+export class ApiClient {
+  constructor(origin, token) {
+    this.origin = origin;
+    this.token = token;
+  }
+
+  /** One call; resolves to the JSON answer (undefined when empty), rejects with a Problem. */
+  async call(method, path, body, options = {}) {
+    const headers = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let response;
+    try {
+      response = await fetch(this.origin + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        keepalive: options.keepalive === true,
+      });
+    } catch {
+      throw new Problem({ status: 0, code: 'network', title: 'The API cannot be reached' });
+    }
+    const text = await response.text();
+    let json;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok)
+      throw new Problem(
+        json && typeof json === 'object' && json.code
+          ? json
+          : { status: response.status, code: `http_${response.status}`, title: response.statusText },
+      );
+    return json;
+  }
+
+  /**
+   * The event WebSocket (every device, or those named); `onMessage` gets parsed JSON:
+   * a snapshot first, then `device.state` and `device.event` messages.
+   */
+  events(devices, onMessage, onOpen, onClose) {
+    const url = new URL('/api/v1/events', this.origin);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (devices?.length) url.searchParams.set('devices', devices.join(','));
+    if (this.token) url.searchParams.set('access_token', this.token);
+    const socket = new WebSocket(url);
+    socket.addEventListener('open', () => onOpen());
+    socket.addEventListener('message', (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      onMessage(message);
+    });
+    socket.addEventListener('close', (event) => onClose(event));
+    return socket;
+  }
+}

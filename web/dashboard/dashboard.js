@@ -1,0 +1,219 @@
+/**
+ * The desk's device dashboard, built only on Carrel's public API: every device's health record
+ * (status, since when, why, last error, reconnects) with its family's live detail, kept current
+ * by the event WebSocket (a snapshot on connect, then each change as it happens); the offline
+ * journal and open sessions read every 15 s. Admin actions: reconnect a device, print a test
+ * page, read a gate's people counter.
+ */
+import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
+
+const api = new ApiClient(
+  location.origin,
+  takeToken('carrel.dashboard.token', location, sessionStorage, history),
+);
+const devices = new Map();
+const lastEvents = new Map();
+const list = document.getElementById('devices');
+const template = document.getElementById('device-card');
+
+let retryMs = 500;
+
+/** Actions beyond reconnect, by the family's kind: a label and what to call. */
+const FAMILY_ACTIONS = {
+  'receipt-printer': [
+    {
+      label: 'Test page',
+      run: (id) =>
+        api.call('POST', `/api/v1/printers/${encodeURIComponent(id)}/receipts`, {
+          template: 'test-page',
+          data: {},
+        }),
+      done: (answer) => `Test page queued (job ${String(answer.id).slice(0, 8)})`,
+    },
+  ],
+  gate: [
+    {
+      label: 'Read counter',
+      run: (id) => api.call('GET', `/api/v1/gates/${encodeURIComponent(id)}/counters`),
+      done: (answer) => `Counter: ${answer.in} in, ${answer.out} out`,
+    },
+  ],
+};
+
+function showProblem(message) {
+  const problem = document.getElementById('problem');
+  problem.textContent = message ?? '';
+  problem.hidden = !message;
+}
+
+function link(text, down) {
+  const element = document.getElementById('link');
+  element.textContent = text;
+  element.classList.toggle('down', down);
+}
+
+const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '–');
+
+function since(iso) {
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  return `${Math.floor(seconds / 86400)} d`;
+}
+
+/** A detail value as text: times as local times, objects as `key value` pairs, lists joined. */
+function show(value) {
+  if (value === null || value === undefined) return '–';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(value)) return time(value);
+  if (Array.isArray(value)) return value.length ? value.map(show).join(', ') : 'none';
+  if (typeof value === 'object')
+    return Object.entries(value)
+      .map(([key, inner]) => `${key} ${show(inner)}`)
+      .join(' · ');
+  return String(value);
+}
+
+function card(id) {
+  let element = list.querySelector(`li[data-device="${CSS.escape(id)}"]`);
+  if (element) return element;
+  element = template.content.firstElementChild.cloneNode(true);
+  element.dataset.device = id;
+  const actions = element.querySelector('.actions');
+  const add = (label, run, done) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = label;
+    button.addEventListener('click', () => act(element, button, run, done));
+    actions.append(button);
+  };
+  add(
+    'Reconnect',
+    () => api.call('POST', `/api/v1/devices/${encodeURIComponent(id)}/reconnect`),
+    (state) => {
+      update(state);
+      return `Reconnected: ${state.status}`;
+    },
+  );
+  for (const action of FAMILY_ACTIONS[devices.get(id)?.kind] ?? [])
+    add(action.label, () => action.run(id), action.done);
+  // Keep the cards in the order the desk lists its devices.
+  const order = [...devices.keys()];
+  const next = [...list.children].find((other) => order.indexOf(other.dataset.device) > order.indexOf(id));
+  list.insertBefore(element, next ?? null);
+  return element;
+}
+
+async function act(element, button, run, done) {
+  const outcome = element.querySelector('.outcome');
+  button.disabled = true;
+  outcome.textContent = `${button.textContent}…`;
+  try {
+    outcome.textContent = done(await run());
+  } catch (error) {
+    outcome.textContent =
+      error instanceof Problem && error.status === 403
+        ? `${button.textContent}: needs an admin token`
+        : `${button.textContent} failed: ${error.message}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function render(id) {
+  const state = devices.get(id);
+  const element = card(id);
+  element.dataset.status = state.status;
+  element.querySelector('.name').textContent = state.device;
+  element.querySelector('.kind').textContent = state.kind;
+  element.querySelector('.status').textContent = state.status;
+  element.querySelector('.since').textContent =
+    `${state.status} since ${time(state.since)} (${since(state.since)}) · reconnects ${state.reconnects}`;
+  element.querySelector('.reason').textContent = state.reason ? `Why: ${state.reason}` : '';
+  element.querySelector('.error').textContent = state.lastError
+    ? `Last error at ${time(state.lastError.at)}: ${state.lastError.message} (${state.lastError.code})`
+    : '';
+  const detail = element.querySelector('.detail');
+  detail.replaceChildren(
+    ...Object.entries(state.detail ?? {}).flatMap(([key, value]) => {
+      const term = document.createElement('dt');
+      term.textContent = key;
+      const description = document.createElement('dd');
+      description.dataset.key = key;
+      description.textContent = show(value);
+      return [term, description];
+    }),
+  );
+  const event = lastEvents.get(id);
+  element.querySelector('.last-event').textContent = event
+    ? `Last event: ${event.type} at ${time(event.time)}`
+    : '';
+  summary();
+}
+
+function update(state) {
+  devices.set(state.device, state);
+  render(state.device);
+}
+
+function summary() {
+  const counts = { online: 0, degraded: 0, offline: 0 };
+  for (const state of devices.values()) counts[state.status] = (counts[state.status] ?? 0) + 1;
+  document.getElementById('summary').textContent =
+    `${counts.online} online · ${counts.degraded} degraded · ${counts.offline} offline`;
+}
+
+function onMessage(message) {
+  if (message.event === 'snapshot') {
+    for (const state of message.data.devices) devices.set(state.device, state);
+    for (const element of [...list.children]) if (!devices.has(element.dataset.device)) element.remove();
+    for (const id of devices.keys()) render(id);
+  } else if (message.event === 'device.state') {
+    update(message.data);
+  } else if (message.event === 'device.event') {
+    // Only the type and time are shown: an event's data may name an item, never a patron, but it is not for a wall screen.
+    lastEvents.set(message.data.device, { type: message.data.type, time: message.data.time });
+    if (devices.has(message.data.device)) render(message.data.device);
+  }
+}
+
+function connect() {
+  api.events(
+    undefined,
+    onMessage,
+    () => {
+      retryMs = 500;
+      link('Live', false);
+      showProblem();
+      void refreshDesk();
+    },
+    (event) => {
+      link('Not connected, trying again…', true);
+      if (event.code === 4401 || event.code === 4403)
+        showProblem('The dashboard needs a monitor token: open it as /dashboard#token=…');
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 10_000);
+    },
+  );
+}
+
+async function refreshDesk() {
+  const [offline, sessions] = await Promise.allSettled([
+    api.call('GET', '/api/v1/offline/summary'),
+    api.call('GET', '/api/v1/sessions/summary'),
+  ]);
+  document.getElementById('offline-pending').textContent =
+    offline.status === 'fulfilled' ? String(offline.value.outstanding ?? offline.value.pending) : '–';
+  document.getElementById('offline-conflict').textContent =
+    offline.status === 'fulfilled' ? String(offline.value.conflict) : '–';
+  document.getElementById('sessions-open').textContent =
+    sessions.status === 'fulfilled' ? String(sessions.value.open) : '–';
+}
+
+connect();
+setInterval(() => void refreshDesk(), 15_000);
+// "since" moves on without events.
+setInterval(() => {
+  for (const id of devices.keys()) render(id);
+}, 10_000);
