@@ -7,8 +7,12 @@ import type { DeskServices, ReadinessCheck } from '../gateway/contracts/desk.js'
 import { DeviceRegistry } from '../gateway/devices/registry.js';
 import { EventBus } from '../gateway/event-bus.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
+import { printQueues } from '../gateway/families/print-queue/index.js';
+import { rfidReaders } from '../gateway/families/rfid-reader/index.js';
+import { patronCardOn } from '../gateway/families/rfid-reader/patron-card.js';
 import type { AnyDeviceFamily, DeviceEntry, FamilyContext } from '../gateway/family.js';
 import { Gateway } from '../gateway/gateway.js';
+import { PrintAccounts } from '../gateway/print-accounts/service.js';
 import { SessionManager } from '../gateway/sessions/index.js';
 import { statisticsOn } from '../gateway/statistics/index.js';
 import type { CarrelConfig, DeviceConfig } from './config.js';
@@ -108,6 +112,16 @@ export function createDesk(options: DeskOptions): Desk {
     desk: config.gateway,
   });
 
+  const printAccounts = new PrintAccounts({
+    config: config.printAccounts,
+    database: () => storage.db,
+    queues: () => devices.all(printQueues).map((entry) => entry.port),
+    identify: (request) => circulation.identifyPatron(request),
+    patronCardOn: (pad) => patronCardOn(pad, devices.port(rfidReaders, pad)),
+    clock,
+    logger,
+  });
+
   let gateway: Gateway | undefined;
   const services: DeskServices = {
     site: config.site,
@@ -121,6 +135,7 @@ export function createDesk(options: DeskOptions): Desk {
     sessions,
     statistics,
     offline,
+    printAccounts,
     features: () => gateway?.features() ?? [],
     readiness: () => readiness(gateway, devices),
   };
@@ -170,6 +185,7 @@ export function createDesk(options: DeskOptions): Desk {
       offline,
       ...(relay ? [relay] : []),
       sessions,
+      printAccounts,
       http,
       mqtt,
     ],

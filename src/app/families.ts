@@ -9,14 +9,17 @@
 
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { gateApi } from '../api/families/gate.js';
+import { printQueueApi } from '../api/families/print-queue.js';
 import { receiptPrinterApi } from '../api/families/receipt-printer.js';
 import { rfidReaderApi } from '../api/families/rfid-reader.js';
 import type { ApiModule } from '../api/operations.js';
 import { gates } from '../gateway/families/gate/index.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
+import { printQueues } from '../gateway/families/print-queue/index.js';
 import { receiptPrinters } from '../gateway/families/receipt-printer/index.js';
 import { rfidReaders } from '../gateway/families/rfid-reader/index.js';
 
@@ -26,6 +29,7 @@ export const FAMILIES = [
   { device: receiptPrinters, simulator: printerSimulators, api: receiptPrinterApi },
   { device: rfidReaders, simulator: rfidPadSimulators, api: rfidReaderApi },
   { device: gates, simulator: gateSimulators, api: gateApi },
+  { device: printQueues, simulator: printServerSimulators, api: printQueueApi },
 ] as const;
 
 export type Family = (typeof FAMILIES)[number];

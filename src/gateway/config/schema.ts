@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deviceIdSchema, portSchema } from '../../core/config-values.js';
 import type { AnyDeviceFamily, ConfigIssueSink, DeskLayout } from '../family.js';
 import { offlinePolicySchema } from '../offline/policy.js';
+import { printAccountsSchema } from '../print-accounts/config.js';
 import { sip2RelaySchema } from '../relay/config.js';
 import { sessionsSchema } from '../sessions/config.js';
 import { STATISTICS_RETENTION_DAYS } from '../statistics/retention.js';
@@ -102,6 +103,8 @@ export const deskSections = {
   sip2Relay: sip2RelaySchema.optional(),
   /** Self-check sessions: inactivity timeout, PIN rule, the end-of-session receipt. */
   sessions: sessionsSchema.prefault({}),
+  /** Patron print accounts: their currency and the largest single amount. */
+  printAccounts: printAccountsSchema.prefault({}),
 };
 
 const deskSectionsSchema = z.strictObject(deskSections);

@@ -14,6 +14,7 @@ import type { PortLookup } from '../family.js';
 import type { FeatureReport } from '../feature.js';
 import type { CirculationService } from './circulation.js';
 import type { OfflineService } from './offline.js';
+import type { PrintAccountService, PrintStationLogins } from './print-accounts.js';
 import type { SessionService } from './sessions.js';
 import type { StatisticsService } from './statistics.js';
 
@@ -41,6 +42,8 @@ export interface DeskServices {
   readonly statistics: StatisticsService;
   /** The offline journal (store-and-forward while the ILS is away). */
   readonly offline: OfflineService;
+  /** Print release at the stations, and the patrons' print accounts. */
+  readonly printAccounts: PrintAccountService & PrintStationLogins;
   features(): FeatureReport[];
   readiness(): { ready: boolean; checks: ReadinessCheck[] };
 }

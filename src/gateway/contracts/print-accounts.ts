@@ -37,3 +37,169 @@ export interface PrintAccountDeposits {
   /** Throws a CarrelError with a stable code: `print_account_currency_mismatch`, `amount_invalid`… */
   deposit(request: PrintAccountDeposit): PrintAccountDepositResult;
 }
+
+/** What a ledger entry records: money in (deposit, refund) is positive, money out (charge, payout) negative. */
+export type PrintLedgerKind = 'deposit' | 'charge' | 'refund' | 'payout' | 'adjustment';
+
+export interface PrintLedgerEntry {
+  id: string;
+  requestId: string;
+  kind: PrintLedgerKind;
+  /** Signed minor units: + into the account, − out of it. */
+  amountMinor: number;
+  currency: string;
+  /** The account's balance after this entry. */
+  balanceMinor: number;
+  source: string | null;
+  staff: string | null;
+  reason: string | null;
+  queue: string | null;
+  releaseId: string | null;
+  pages: number | null;
+  at: string;
+}
+
+export interface PrintAccountBalance {
+  balanceMinor: number;
+  currency: string;
+}
+
+export interface PrintAccountStatement extends PrintAccountBalance {
+  /** Newest first. */
+  entries: PrintLedgerEntry[];
+}
+
+/** What a job costs before it is released: impressions × the queue's tariff, less the free allowance left. */
+export interface PrintQuote {
+  impressions: number;
+  /** Impressions the free allowance covers. */
+  freeImpressions: number;
+  /** The price before the allowance. */
+  priceMinor: number;
+  /** The value the free allowance covers. */
+  freeMinor: number;
+  /** What will be charged. */
+  amountMinor: number;
+  currency: string;
+}
+
+/** A held job as the station and staff see it. `patron` is given only to staff. */
+export interface PrintJobView {
+  queue: string;
+  jobId: number;
+  name: string;
+  /** Pages of the document; null while counting or when they cannot be counted. */
+  pages: number | null;
+  copies: number;
+  sides: string;
+  color: boolean;
+  media: string;
+  /** ISO time the job arrived. */
+  submittedAt: string;
+  /** ISO time a held job is cancelled without charge. */
+  expiresAt: string;
+  state: string;
+  quote: PrintQuote | null;
+  /** Why it cannot be released now (pages unknown, printer in error…); null when it can. */
+  problem: { code: string; message: string } | null;
+  patron?: string | null;
+  owner?: string;
+}
+
+export type PrintReleaseState = 'charged' | 'released' | 'completed' | 'refunded';
+
+export interface PrintReleaseView {
+  id: string;
+  requestId: string;
+  queue: string;
+  jobId: number;
+  jobName: string;
+  impressions: number;
+  amountMinor: number;
+  refundedMinor: number;
+  currency: string;
+  state: PrintReleaseState;
+  printedImpressions: number | null;
+  outcome: string | null;
+  at: string;
+  updatedAt: string;
+  patron?: string;
+}
+
+export interface PrintDailyReport {
+  date: string;
+  currency: string;
+  deposits: { count: number; totalMinor: number; bySource: Record<string, number> };
+  payouts: { count: number; totalMinor: number };
+  refunds: { count: number; totalMinor: number };
+  adjustments: { count: number; totalMinor: number };
+  /** Per queue: charged, refunded and what stays as income, with the pages charged. */
+  queues: Array<{
+    queue: string;
+    chargedMinor: number;
+    refundedMinor: number;
+    incomeMinor: number;
+    impressions: number;
+  }>;
+}
+
+/**
+ * Print release and the print accounts, as the station and the staff use them.
+ * Every money-moving request is idempotent by its `requestId`.
+ */
+export interface PrintAccountService extends PrintAccountDeposits {
+  balance(patron: string): PrintAccountBalance;
+  statement(patron: string, limit?: number): PrintAccountStatement;
+  /** The patron's held jobs on every queue, with pages, cost and what stops a release. */
+  heldJobs(patron: string, options?: { releaseCode?: string }): Promise<PrintJobView[]>;
+  /** Every held job (staff): owners and patrons shown. */
+  allHeldJobs(): Promise<PrintJobView[]>;
+  /** Charges, then releases one held job, as one journaled step. */
+  release(request: {
+    requestId: string;
+    patron: string;
+    queue: string;
+    jobId: number;
+    releaseCode?: string;
+  }): Promise<PrintReleaseView>;
+  releases(options: { patron?: string; limit?: number }): PrintReleaseView[];
+  /** Staff: a full (no amount) or partial refund of a released job. */
+  refund(request: {
+    requestId: string;
+    releaseId: string;
+    amountMinor?: number;
+    reason: string;
+    staff: string;
+  }): PrintReleaseView;
+  /** Staff: pays the whole balance out (closing the account). */
+  payout(request: { requestId: string; patron: string; staff: string; reason?: string }): PrintLedgerEntry;
+  /** Staff: a correction with a reason; negative takes money out. */
+  adjust(request: {
+    requestId: string;
+    patron: string;
+    amountMinor: number;
+    currency: string;
+    reason: string;
+    staff: string;
+  }): PrintLedgerEntry;
+  dailyReport(date: string): PrintDailyReport;
+  /** Page one of a held job as a PNG; undefined when it cannot be drawn. */
+  thumbnail(queue: string, jobId: number, patron?: string): Promise<Buffer | undefined>;
+}
+
+/** A patron logged in at a release station: the session the station holds instead of the PIN. */
+export interface StationLogin {
+  session: string;
+  /** The patron's name as the ILS gives it, for the station's greeting. */
+  name: string;
+  balance: PrintAccountBalance;
+}
+
+/** Logging in and out at a release station (card number and PIN, checked over SIP2). */
+export interface PrintStationLogins {
+  /** By card number, or by the patron card on an RFID pad (`pad`); with the PIN when the ILS wants one. */
+  stationLogin(request: { patron?: string; pad?: string; pin?: string }): Promise<StationLogin>;
+  /** The patron of a live station session; `station_session_expired` otherwise. */
+  stationPatron(session: string): string;
+  stationLogout(session: string): void;
+}

@@ -19,7 +19,9 @@ import type {
 } from '../../../src/gateway/families/rfid-reader/index.js';
 import type { DeviceEntry } from '../../../src/gateway/family.js';
 import { OfflineError, type OfflineTransaction } from '../../../src/gateway/offline/index.js';
+import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
 import { SessionManager, sessionsSchema } from '../../../src/gateway/sessions/index.js';
+import { openDatabase } from '../../../src/gateway/storage/index.js';
 
 /** DeskServices over plain data, for API tests that are about the API and not the devices. */
 export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1')]) {
@@ -90,6 +92,20 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
       return sessions;
     },
     offline: fakeOffline(),
+    // Real print accounts over an in-memory database, with no print queues.
+    printAccounts: new PrintAccounts({
+      config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
+      database: (() => {
+        let db: ReturnType<typeof openDatabase> | undefined;
+        return () => {
+          db ??= openDatabase(':memory:');
+          return db;
+        };
+      })(),
+      queues: () => [],
+      clock: systemClock,
+      logger: silentLogger(),
+    }),
   };
   // Real sessions over the fake circulation, pad and printers.
   const sessions = new SessionManager({

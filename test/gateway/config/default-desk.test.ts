@@ -89,6 +89,7 @@ describe('config/carrel.example.yaml', () => {
     CARREL_MONITOR_TOKEN: 'monitor-token-0123456789abcdef',
     CARREL_SIP2_PASSWORD: 'sip2-secret',
     CARREL_SELFCHECK_PASSWORD: 'selfcheck-secret',
+    CARREL_CUPS_PASSWORD: 'cups-secret',
   };
 
   it('validates', () => {
@@ -101,6 +102,7 @@ describe('config/carrel.example.yaml', () => {
       'simulator',
       'serial',
       'tcp',
+      'ipp',
     ]);
     expect(config.simulators.find((s) => s.kind === 'rfid-pad')?.tags).toContainEqual(
       expect.objectContaining({ item: '31000013', set: { part: 1, parts: 3 } }),

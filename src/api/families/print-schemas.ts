@@ -1,0 +1,137 @@
+/** The print release and print account API's shapes (zod, so they are also the OpenAPI document's). */
+import { z } from 'zod';
+
+export const requestIdSchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{8,128}$/, 'a request id is 8 to 128 printable characters (a UUID)')
+  .describe('idempotency key: the same request again does nothing twice');
+export const patronSchema = z.string().min(1).max(255).describe('the patron barcode');
+export const minorSchema = z.number().int().describe('minor units (cents)');
+export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+
+export const balanceSchema = z.object({ balanceMinor: minorSchema, currency: z.string() });
+
+export const quoteSchema = z.object({
+  impressions: z.number().int(),
+  freeImpressions: z.number().int(),
+  priceMinor: minorSchema,
+  freeMinor: minorSchema,
+  amountMinor: minorSchema.describe('what the release charges'),
+  currency: z.string(),
+});
+
+const problemSchema = z.object({ code: z.string(), message: z.string() });
+
+export const jobSchema = z.object({
+  queue: z.string(),
+  jobId: z.number().int(),
+  name: z.string(),
+  pages: z.number().int().nullable(),
+  copies: z.number().int(),
+  sides: z.string(),
+  color: z.boolean(),
+  media: z.string(),
+  submittedAt: z.string(),
+  expiresAt: z.string(),
+  state: z.string(),
+  quote: quoteSchema.nullable(),
+  problem: problemSchema.nullable().describe('why it cannot be released now; null when it can'),
+  patron: z.string().nullable().optional().describe('staff only'),
+  owner: z.string().optional().describe('staff only: the login the PC sent'),
+});
+
+export const releaseSchema = z.object({
+  id: z.string(),
+  requestId: z.string(),
+  queue: z.string(),
+  jobId: z.number().int(),
+  jobName: z.string(),
+  impressions: z.number().int(),
+  amountMinor: minorSchema,
+  refundedMinor: minorSchema,
+  currency: z.string(),
+  state: z.enum(['charged', 'released', 'completed', 'refunded']),
+  printedImpressions: z.number().int().nullable(),
+  outcome: z.string().nullable(),
+  at: z.string(),
+  updatedAt: z.string(),
+  patron: z.string().optional().describe('staff only'),
+});
+
+export const entrySchema = z.object({
+  id: z.string(),
+  requestId: z.string(),
+  kind: z.enum(['deposit', 'charge', 'refund', 'payout', 'adjustment']),
+  amountMinor: minorSchema,
+  currency: z.string(),
+  balanceMinor: minorSchema,
+  source: z.string().nullable(),
+  staff: z.string().nullable(),
+  reason: z.string().nullable(),
+  queue: z.string().nullable(),
+  releaseId: z.string().nullable(),
+  pages: z.number().int().nullable(),
+  at: z.string(),
+});
+
+export const statementSchema = balanceSchema.extend({ entries: z.array(entrySchema) });
+
+export const reportSchema = z.object({
+  date: z.string(),
+  currency: z.string(),
+  deposits: z.object({
+    count: z.number().int(),
+    totalMinor: minorSchema,
+    bySource: z.record(z.string(), minorSchema),
+  }),
+  payouts: z.object({ count: z.number().int(), totalMinor: minorSchema }),
+  refunds: z.object({ count: z.number().int(), totalMinor: minorSchema }),
+  adjustments: z.object({ count: z.number().int(), totalMinor: minorSchema }),
+  queues: z.array(
+    z.object({
+      queue: z.string(),
+      chargedMinor: minorSchema,
+      refundedMinor: minorSchema,
+      incomeMinor: minorSchema,
+      impressions: z.number().int(),
+    }),
+  ),
+});
+
+export const queueSchema = z.object({
+  queue: z.string(),
+  name: z.string().nullable(),
+  printer: z.object({ state: z.string(), reasons: z.array(z.string()), message: z.string() }).nullable(),
+  releaseBlocked: problemSchema.nullable(),
+  heldJobs: z.number().int(),
+  color: z.boolean(),
+  holdHours: z.number(),
+});
+
+export const sessionSchema = z.string().min(16).max(64).describe('the station session from login');
+
+/** The daily report as CSV: one line per figure. */
+export function reportCsv(report: z.infer<typeof reportSchema>): string {
+  const lines = ['section,key,count,amount_minor,currency'];
+  const row = (section: string, key: string, count: number | '', amount: number) =>
+    lines.push([section, key, count, amount, report.currency].map(csvCell).join(','));
+  row('deposits', 'total', report.deposits.count, report.deposits.totalMinor);
+  for (const [source, amount] of Object.entries(report.deposits.bySource))
+    row('deposits', source, '', amount);
+  row('payouts', 'total', report.payouts.count, report.payouts.totalMinor);
+  row('refunds', 'total', report.refunds.count, report.refunds.totalMinor);
+  row('adjustments', 'total', report.adjustments.count, report.adjustments.totalMinor);
+  for (const queue of report.queues) {
+    row('charged', queue.queue, queue.impressions, queue.chargedMinor);
+    row('refunded', queue.queue, '', queue.refundedMinor);
+    row('income', queue.queue, '', queue.incomeMinor);
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function csvCell(value: string | number): string {
+  const text = String(value);
+  // A cell a spreadsheet would run as a formula is quoted with a leading apostrophe.
+  const safe = /^[=+\-@]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

@@ -1,0 +1,170 @@
+/**
+ * The print desk's staff operations (staff scope): every held job with its
+ * owner, a patron's account and releases ("where is my job?"), deposits for
+ * cash, refunds, payouts, corrections, and the daily cash report. Patron
+ * barcodes travel in request bodies, never in URLs (which reach logs).
+ */
+import { z } from 'zod';
+import type { DeskServices } from '../../gateway/contracts/desk.js';
+import { type ApiOperation, operation } from '../operations.js';
+import {
+  currencySchema,
+  entrySchema,
+  jobSchema,
+  minorSchema,
+  patronSchema,
+  releaseSchema,
+  reportSchema,
+  requestIdSchema,
+  statementSchema,
+} from './print-schemas.js';
+
+const tag = 'print accounts';
+const reasonSchema = z.string().min(1).max(500);
+export const dateQuery = z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD') });
+
+export function staffOperations({ printAccounts }: DeskServices): ApiOperation[] {
+  return [
+    operation({
+      method: 'GET',
+      url: '/api/v1/print/jobs',
+      operationId: 'listHeldPrintJobs',
+      summary: 'Every held job on every queue, with its owner and patron',
+      tag,
+      access: ['staff'],
+      response: z.object({ jobs: z.array(jobSchema) }),
+      handler: async () => ({ jobs: await printAccounts.allHeldJobs() }),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/accounts/find',
+      operationId: 'findPrintAccount',
+      summary: "A patron's balance, statement, releases and held jobs",
+      tag,
+      access: ['staff'],
+      body: z.strictObject({ patron: patronSchema, limit: z.number().int().min(1).max(1000).optional() }),
+      response: z.object({
+        statement: statementSchema,
+        releases: z.array(releaseSchema),
+        jobs: z.array(jobSchema),
+      }),
+      handler: async ({ body }) => ({
+        statement: printAccounts.statement(body.patron, body.limit ?? 100),
+        releases: printAccounts.releases({ patron: body.patron, limit: body.limit ?? 50 }),
+        jobs: await printAccounts.heldJobs(body.patron),
+      }),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/accounts/deposit',
+      operationId: 'depositPrintAccount',
+      summary: 'Tops up a print account (cash at the desk, a transfer…), idempotent by requestId',
+      tag,
+      access: ['staff'],
+      status: 201,
+      body: z.strictObject({
+        requestId: requestIdSchema,
+        patron: patronSchema,
+        amountMinor: minorSchema,
+        currency: currencySchema,
+        source: z.enum(['cash-desk', 'payment-device', 'ils-transfer', 'adjustment']).default('cash-desk'),
+        note: z.string().max(200).optional(),
+      }),
+      response: z.object({
+        entryId: z.string(),
+        balanceMinor: minorSchema,
+        currency: z.string(),
+        repeated: z.boolean(),
+      }),
+      problems: [409, 422],
+      handler: ({ body, principal }) =>
+        printAccounts.deposit({ ...body, staff: principal.name, ...(body.note ? { note: body.note } : {}) }),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/accounts/payout',
+      operationId: 'payOutPrintAccount',
+      summary: 'Pays the whole balance out (closing the account), idempotent by requestId',
+      tag,
+      access: ['staff'],
+      body: z.strictObject({
+        requestId: requestIdSchema,
+        patron: patronSchema,
+        reason: reasonSchema.optional(),
+      }),
+      response: entrySchema,
+      problems: [409, 422],
+      handler: ({ body, principal }) =>
+        printAccounts.payout({
+          ...body,
+          staff: principal.name,
+          ...(body.reason ? { reason: body.reason } : {}),
+        }),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/accounts/adjust',
+      operationId: 'adjustPrintAccount',
+      summary: 'A correction with a reason (negative takes money out), idempotent by requestId',
+      tag,
+      access: ['staff'],
+      body: z.strictObject({
+        requestId: requestIdSchema,
+        patron: patronSchema,
+        amountMinor: minorSchema,
+        currency: currencySchema,
+        reason: reasonSchema,
+      }),
+      response: entrySchema,
+      problems: [409, 422],
+      handler: ({ body, principal }) => printAccounts.adjust({ ...body, staff: principal.name }),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/releases/refund',
+      operationId: 'refundPrintRelease',
+      summary: 'Refunds a released job in full (no amount) or in part, with a reason',
+      tag,
+      access: ['staff'],
+      body: z.strictObject({
+        requestId: requestIdSchema,
+        releaseId: z.string().min(1).max(64),
+        amountMinor: minorSchema.optional(),
+        reason: reasonSchema,
+      }),
+      response: releaseSchema,
+      problems: [404, 409, 422],
+      handler: ({ body, principal }) =>
+        printAccounts.refund({
+          requestId: body.requestId,
+          releaseId: body.releaseId,
+          reason: body.reason,
+          staff: principal.name,
+          ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
+        }),
+    }),
+    operation({
+      method: 'GET',
+      url: '/api/v1/print/releases',
+      operationId: 'listPrintReleases',
+      summary: 'The latest releases at every station, with their outcome',
+      tag,
+      access: ['staff'],
+      query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional() }),
+      response: z.object({ releases: z.array(releaseSchema) }),
+      handler: ({ query }) => ({ releases: printAccounts.releases({ limit: query.limit ?? 50 }) }),
+    }),
+    operation({
+      method: 'GET',
+      url: '/api/v1/print/reports/daily',
+      operationId: 'printDailyReport',
+      summary: 'The cash report of one day: deposits by source, payouts, refunds, income per queue',
+      tag,
+      access: ['staff'],
+      query: dateQuery,
+      response: reportSchema,
+      problems: [400],
+      handler: ({ query }) => printAccounts.dailyReport(query.date),
+    }),
+  ];
+}

@@ -1,0 +1,137 @@
+/**
+ * The release station's operations (kiosk scope): log in with card and PIN,
+ * see held jobs with their cost, release them, see the balance and what was
+ * charged, log out. Every call after login carries the station session, never
+ * the patron's card number or PIN again.
+ */
+import { z } from 'zod';
+import type { DeskServices } from '../../gateway/contracts/desk.js';
+import { type ApiOperation, operation } from '../operations.js';
+import {
+  balanceSchema,
+  jobSchema,
+  patronSchema,
+  releaseSchema,
+  requestIdSchema,
+  sessionSchema,
+  statementSchema,
+} from './print-schemas.js';
+
+const tag = 'print release';
+const releaseCodeSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .optional()
+  .describe('a release code typed at the station');
+
+export function stationOperations({ printAccounts }: DeskServices): ApiOperation[] {
+  return [
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/station/login',
+      operationId: 'printStationLogin',
+      summary:
+        'A patron logs in at a release station with card number and PIN (checked over SIP2), or with the patron card on an RFID pad',
+      tag,
+      access: ['kiosk', 'staff'],
+      body: z
+        .strictObject({
+          patron: patronSchema.optional(),
+          pad: z.string().min(1).max(64).optional().describe('an RFID pad with the patron card on it'),
+          pin: z.string().max(64).optional(),
+        })
+        .refine((login) => (login.patron === undefined) !== (login.pad === undefined), {
+          message: 'give a card number (patron) or a pad with the patron card on it, not both',
+          path: ['pad'],
+        }),
+      response: z.object({ session: z.string(), name: z.string(), balance: balanceSchema }),
+      problems: [401, 404, 422, 503],
+      handler: ({ body }) =>
+        printAccounts.stationLogin({
+          ...(body.patron !== undefined ? { patron: body.patron } : {}),
+          ...(body.pad !== undefined ? { pad: body.pad } : {}),
+          ...(body.pin ? { pin: body.pin } : {}),
+        }),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/station/logout',
+      operationId: 'printStationLogout',
+      summary: 'Ends a station session',
+      tag,
+      access: ['kiosk', 'staff'],
+      body: z.strictObject({ session: sessionSchema }),
+      response: z.object({ ended: z.boolean() }),
+      handler: ({ body }) => {
+        printAccounts.stationLogout(body.session);
+        return { ended: true };
+      },
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/station/jobs',
+      operationId: 'printStationJobs',
+      summary: "The logged-in patron's held jobs with pages and cost, and the balance",
+      tag,
+      access: ['kiosk', 'staff'],
+      body: z.strictObject({ session: sessionSchema, releaseCode: releaseCodeSchema }),
+      response: z.object({ balance: balanceSchema, jobs: z.array(jobSchema) }),
+      problems: [401, 503],
+      handler: async ({ body }) => {
+        const patron = printAccounts.stationPatron(body.session);
+        const jobs = await printAccounts.heldJobs(
+          patron,
+          body.releaseCode ? { releaseCode: body.releaseCode } : {},
+        );
+        return { balance: printAccounts.balance(patron), jobs };
+      },
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/station/release',
+      operationId: 'printStationRelease',
+      summary: 'Charges and releases one held job (idempotent by requestId)',
+      tag,
+      access: ['kiosk', 'staff'],
+      body: z.strictObject({
+        session: sessionSchema,
+        requestId: requestIdSchema,
+        queue: z.string().min(1).max(64),
+        jobId: z.number().int().positive(),
+        releaseCode: releaseCodeSchema,
+      }),
+      response: z.object({ release: releaseSchema, balance: balanceSchema }),
+      problems: [401, 402, 404, 409, 422, 503],
+      handler: async ({ body }) => {
+        const patron = printAccounts.stationPatron(body.session);
+        const release = await printAccounts.release({
+          requestId: body.requestId,
+          patron,
+          queue: body.queue,
+          jobId: body.jobId,
+          ...(body.releaseCode ? { releaseCode: body.releaseCode } : {}),
+        });
+        return { release, balance: printAccounts.balance(patron) };
+      },
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/station/account',
+      operationId: 'printStationAccount',
+      summary: "The logged-in patron's balance, what was charged and refunded, and their releases",
+      tag,
+      access: ['kiosk', 'staff'],
+      body: z.strictObject({ session: sessionSchema }),
+      response: z.object({ statement: statementSchema, releases: z.array(releaseSchema) }),
+      problems: [401, 503],
+      handler: ({ body }) => {
+        const patron = printAccounts.stationPatron(body.session);
+        return {
+          statement: printAccounts.statement(patron, 20),
+          releases: printAccounts.releases({ patron, limit: 20 }),
+        };
+      },
+    }),
+  ];
+}

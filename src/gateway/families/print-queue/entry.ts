@@ -1,0 +1,292 @@
+import type { TimerHandle } from '../../../core/clock.js';
+import { CarrelError, describeError } from '../../../core/errors.js';
+import { IppClient, type IppJob } from '../../../devices/print-queue/ipp-client.js';
+import { PageCounter } from '../../../devices/print-queue/page-counter.js';
+import { pageImage } from '../../../devices/print-queue/page-image.js';
+import { PrintQueueDriver, printerProblem } from '../../../devices/print-queue/print-queue-driver.js';
+import { IppHttpTransport } from '../../../devices/transport/ipp-http.js';
+import { SupervisedEntry } from '../../devices/supervised-entry.js';
+import { DeviceSupervisor } from '../../devices/supervisor.js';
+import { emitEvent, type FamilyContext } from '../../family.js';
+import type { HeldJob, ServerJobState } from '../../print-accounts/queue.js';
+import type { PrintQueueConfig } from './config.js';
+import type { PrintJobEvent, PrintQueueEventsMap } from './events.js';
+import type { PrintQueuePort, PrintQueueStatusView } from './port.js';
+
+/** Documents of held jobs kept for thumbnails at most (the oldest are dropped). */
+const KEPT_DOCUMENTS = 64;
+
+interface Known {
+  job: IppJob;
+  held: HeldJob;
+  document: { format: string; bytes: Uint8Array } | undefined;
+}
+
+/**
+ * A print queue at run time: its driver (the queue on an IPP server, polled)
+ * kept connected by a supervisor; each held job's document fetched and its
+ * pages counted once; its owner mapped to a patron by the configured rule;
+ * held jobs past the hold time cancelled without charge. The port is what the
+ * release workflow uses.
+ */
+export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueConfig> {
+  readonly port: PrintQueuePort;
+  private driver: PrintQueueDriver | undefined;
+  private transport: IppHttpTransport | undefined;
+  private counter: PageCounter | undefined;
+  private readonly known = new Map<number, Known>();
+  private readonly counting = new Set<number>();
+  private expiryTimer: TimerHandle | undefined;
+
+  constructor(config: PrintQueueConfig, context: FamilyContext) {
+    super(config, context);
+    this.port = {
+      id: config.id,
+      tariff: config.tariff,
+      releaseCodes: config.owners.rule === 'release-code',
+      maxImpressions: config.maxImpressions,
+      reconcile: config.reconcile,
+      heldJobs: () =>
+        [...this.known.values()].filter((k) => k.job.state === 'pending-held').map((k) => k.held),
+      releaseBlocked: () => this.releaseBlocked(),
+      release: async (jobId) => {
+        await this.client().release(jobId);
+        void this.driver?.refresh();
+      },
+      cancel: async (jobId) => {
+        await this.client().cancel(jobId);
+        void this.driver?.refresh();
+      },
+      status: (jobId) => this.jobStatus(jobId),
+      thumbnail: (jobId) => this.thumbnail(jobId),
+      queueStatus: () => this.queueStatus(),
+    };
+  }
+
+  async start(): Promise<void> {
+    const { clock, bus, logger } = this.context;
+    this.transport = new IppHttpTransport(this.transportOptions());
+    this.counter = new PageCounter({ clock });
+    const driver = new PrintQueueDriver({
+      id: this.id,
+      client: new IppClient(
+        this.transport,
+        this.config.transport.type === 'ipp' ? (this.config.transport.username ?? 'carrel') : 'carrel',
+      ),
+      clock,
+      pollIntervalMs: this.config.pollIntervalMs,
+      stuckAfterMs: this.config.stuckAfterMinutes * 60_000,
+    });
+    this.driver = driver;
+    driver.on('event', (type: string, data: Record<string, unknown>) => this.onDriverEvent(type, data));
+    this.supervisor = new DeviceSupervisor({ driver, eventFamily: undefined, clock, bus, logger });
+    this.supervisor.start();
+    this.expiryTimer = clock.setInterval(
+      `print-queue-expiry:${this.id}`,
+      () => this.expireHeld(),
+      Math.min(this.config.pollIntervalMs * 5, 10_000),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.expiryTimer?.cancel();
+    this.expiryTimer = undefined;
+    await this.supervisor?.stop();
+    this.transport?.close();
+    await this.counter?.close();
+  }
+
+  private transportOptions() {
+    const transport = this.config.transport;
+    if (transport.type === 'ipp')
+      return {
+        url: transport.url,
+        timeoutMs: transport.timeoutMs,
+        ...(transport.username !== undefined
+          ? { username: transport.username, password: transport.password ?? '' }
+          : {}),
+      };
+    const { host, port } = this.context.simulators(transport.simulator);
+    return { url: `ipp://${host}:${port}/printers/${transport.queue ?? this.id}` };
+  }
+
+  private client(): IppClient {
+    if (!this.driver || !this.supervisor?.isConnected)
+      throw new CarrelError(
+        'print_queue_unavailable',
+        `the print server of queue "${this.id}" cannot be reached`,
+      );
+    return this.driver.client;
+  }
+
+  private releaseBlocked(): { code: string; message: string } | null {
+    if (!this.driver || !this.supervisor?.isConnected)
+      return {
+        code: 'print_queue_unavailable',
+        message: `the print server of queue "${this.id}" cannot be reached`,
+      };
+    const problem = printerProblem(this.driver.printerStatus());
+    return problem
+      ? { code: 'print_queue_printer_error', message: `the printer cannot print now: ${problem}` }
+      : null;
+  }
+
+  private onDriverEvent(type: string, data: Record<string, unknown>): void {
+    try {
+      if (type === 'job_held') this.onHeld(data.job as IppJob);
+      else if (type === 'job_changed') this.onChanged(data.job as IppJob);
+      else if (type === 'job_left') this.known.delete(data.jobId as number);
+      else if (type === 'job_stuck')
+        this.emit('print.job_stuck', {
+          queue: this.id,
+          jobId: data.jobId as number,
+          impressionsCompleted: data.impressions as number,
+        });
+      this.expireHeld();
+    } catch (error) {
+      this.context.logger.error(
+        { err: describeError(error), device: this.id },
+        'print queue event not handled',
+      );
+    }
+  }
+
+  private onHeld(job: IppJob): void {
+    const submittedAt = job.createdAt > 0 ? job.createdAt * 1000 : this.context.clock.now();
+    const held: HeldJob = {
+      jobId: job.id,
+      key: `${this.id}/${job.id}@${job.createdAt}`,
+      name: job.name,
+      owner: job.owner,
+      patron: this.patronOf(job.owner),
+      pages: null,
+      pagesProblem: null,
+      copies: job.copies,
+      sides: job.sides,
+      color: this.config.color && job.colorMode !== 'monochrome' && job.colorMode !== 'process-monochrome',
+      media: job.media,
+      submittedAt,
+      expiresAt: submittedAt + this.config.holdHours * 3_600_000,
+    };
+    this.known.set(job.id, { job, held, document: undefined });
+    void this.countPages(job.id);
+  }
+
+  private onChanged(job: IppJob): void {
+    const known = this.known.get(job.id);
+    if (known) known.job = job;
+    else if (job.state === 'pending-held') {
+      this.onHeld(job);
+      return;
+    }
+    this.emit('print.job_changed', this.jobEvent(job, known?.held.pages ?? null));
+  }
+
+  private async countPages(jobId: number): Promise<void> {
+    if (this.counting.has(jobId)) return;
+    this.counting.add(jobId);
+    const known = this.known.get(jobId);
+    try {
+      const document = await this.client().document(jobId);
+      const pages = await (this.counter as PageCounter).count(
+        document.bytes,
+        document.format || known?.job.format || '',
+      );
+      if (known) {
+        known.held.pages = pages;
+        known.document = document;
+        this.dropOldDocuments();
+      }
+    } catch (error) {
+      const described = describeError(error);
+      if (known)
+        known.held.pagesProblem = {
+          code: described.code,
+          message: `the pages cannot be counted: ${described.message}`,
+        };
+    } finally {
+      this.counting.delete(jobId);
+    }
+    if (known && this.known.has(jobId))
+      this.emit('print.job_held', this.jobEvent(known.job, known.held.pages));
+  }
+
+  private dropOldDocuments(): void {
+    const withDocuments = [...this.known.values()].filter((k) => k.document);
+    for (const k of withDocuments.slice(0, Math.max(0, withDocuments.length - KEPT_DOCUMENTS)))
+      k.document = undefined;
+  }
+
+  private patronOf(owner: string): string | null {
+    const rule = this.config.owners;
+    if (rule.rule === 'login') return owner.trim() === '' ? null : owner.trim();
+    if (rule.rule === 'table') return rule.table[owner] ?? null;
+    return null;
+  }
+
+  /** Held jobs past their hold time are cancelled; they were never charged. */
+  private expireHeld(): void {
+    if (!this.supervisor?.isConnected) return;
+    const now = this.context.clock.now();
+    for (const known of this.known.values()) {
+      if (known.job.state !== 'pending-held' || known.held.expiresAt > now) continue;
+      known.job = { ...known.job, state: 'canceled' };
+      this.client()
+        .cancel(known.job.id)
+        .then(
+          () => this.emit('print.job_expired', this.jobEvent(known.job, known.held.pages)),
+          (error: unknown) =>
+            this.context.logger.warn(
+              { err: describeError(error), device: this.id },
+              'expired job not cancelled',
+            ),
+        );
+    }
+  }
+
+  private async jobStatus(jobId: number): Promise<ServerJobState> {
+    try {
+      const job = await this.client().job(jobId);
+      return { state: job.state, impressionsCompleted: job.impressionsCompleted };
+    } catch (error) {
+      if (error instanceof CarrelError && error.code === 'print_job_not_found') return { state: 'gone' };
+      throw error;
+    }
+  }
+
+  private async thumbnail(jobId: number): Promise<Buffer | undefined> {
+    const known = this.known.get(jobId);
+    if (!known) return undefined;
+    known.document ??= await this.client().document(jobId);
+    if (!/pdf/i.test(known.document.format)) return undefined;
+    return pageImage(known.document.bytes, { page: 1, size: 240 });
+  }
+
+  private queueStatus(): PrintQueueStatusView {
+    const printer = this.driver?.printerStatus();
+    return {
+      queue: this.id,
+      name: this.config.name ?? null,
+      printer: printer ? { state: printer.state, reasons: printer.reasons, message: printer.message } : null,
+      releaseBlocked: this.releaseBlocked(),
+      heldJobs: this.port.heldJobs().length,
+      color: this.config.color,
+      holdHours: this.config.holdHours,
+    };
+  }
+
+  private jobEvent(job: IppJob, pages: number | null): PrintJobEvent {
+    return {
+      queue: this.id,
+      jobId: job.id,
+      state: job.state,
+      pages,
+      copies: job.copies,
+      impressionsCompleted: job.impressionsCompleted ?? null,
+    };
+  }
+
+  private emit<T extends keyof PrintQueueEventsMap>(type: T, data: PrintQueueEventsMap[T]): void {
+    emitEvent<PrintQueueEventsMap, T>(this.context.bus, this.context.clock, this.id, type, data);
+  }
+}

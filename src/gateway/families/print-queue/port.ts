@@ -1,0 +1,19 @@
+import type { ReleaseQueue } from '../../print-accounts/queue.js';
+
+/** A print queue as IT staff and the dashboard see it. */
+export interface PrintQueueStatusView {
+  queue: string;
+  name: string | null;
+  printer: { state: string; reasons: string[]; message: string } | null;
+  /** Why nothing can be released now; null when jobs can be. */
+  releaseBlocked: { code: string; message: string } | null;
+  heldJobs: number;
+  color: boolean;
+  holdHours: number;
+}
+
+/** What workflows and the API may ask of a print queue: the release workflow's needs, and its status. */
+export interface PrintQueuePort extends ReleaseQueue {
+  status(jobId: number): ReturnType<ReleaseQueue['status']>;
+  queueStatus(): PrintQueueStatusView;
+}

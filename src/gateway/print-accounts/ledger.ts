@@ -1,0 +1,332 @@
+/**
+ * The patron print accounts' ledger. Every entry is appended in an immediate
+ * transaction (committed, with synchronous=FULL on disk, before the call
+ * returns), is unique by its request id (a retried request answers the first
+ * entry and credits or charges nothing), and carries the balance after it,
+ * which is the sum of the account's entries; nothing is ever updated or
+ * deleted. Money is integer minor units in the desk's currency.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import { CarrelError } from '../../core/errors.js';
+import type {
+  PrintAccountBalance,
+  PrintAccountDeposit,
+  PrintAccountDepositResult,
+  PrintDailyReport,
+  PrintLedgerEntry,
+  PrintLedgerKind,
+} from '../contracts/print-accounts.js';
+import { type Database, migrate, type Statement } from '../storage/index.js';
+import { PRINT_ACCOUNT_MIGRATIONS } from './schema.js';
+
+/** One entry to append: `amountMinor` is signed (the kind says which sign it must have). */
+export interface LedgerPosting {
+  requestId: string;
+  account: string;
+  kind: PrintLedgerKind;
+  amountMinor: number;
+  currency: string;
+  source?: string;
+  staff?: string;
+  reason?: string;
+  queue?: string;
+  releaseId?: string;
+  pages?: number;
+}
+
+export interface LedgerOptions {
+  currency: string;
+  /** No single entry moves more than this (1,000,000 minor units: 10,000.00). */
+  maxAmountMinor?: number;
+  clock: Clock;
+}
+
+interface EntryRow {
+  id: string;
+  request_id: string;
+  account: string;
+  kind: PrintLedgerKind;
+  amount_minor: number;
+  currency: string;
+  balance_after: number;
+  source: string | null;
+  staff: string | null;
+  reason: string | null;
+  queue: string | null;
+  release_id: string | null;
+  pages: number | null;
+  created_at: number;
+}
+
+const SIGN: Record<PrintLedgerKind, 1 | -1 | 0> = {
+  deposit: 1,
+  refund: 1,
+  charge: -1,
+  payout: -1,
+  adjustment: 0,
+};
+
+export class PrintLedger {
+  /** Prepared once: compiling the SQL again for every entry cost more than the entry. */
+  private readonly statements = new Map<string, Statement>();
+
+  readonly currency: string;
+  readonly maxAmountMinor: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: LedgerOptions,
+  ) {
+    this.currency = options.currency.toUpperCase();
+    this.maxAmountMinor = options.maxAmountMinor ?? 1_000_000;
+    migrate(db, 'print-accounts', PRINT_ACCOUNT_MIGRATIONS);
+  }
+
+  /** PrintAccountDeposits: a deposit, idempotent by request id. */
+  deposit(request: PrintAccountDeposit): PrintAccountDepositResult {
+    checkAmount(request.amountMinor, this.maxAmountMinor, true);
+    const { entry, repeated } = this.post({
+      requestId: request.requestId,
+      account: request.patron,
+      kind: 'deposit',
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      source: request.source,
+      ...(request.staff ? { staff: request.staff } : {}),
+      ...(request.note ? { reason: request.note } : {}),
+    });
+    return {
+      entryId: entry.id,
+      balanceMinor: this.balance(request.patron).balanceMinor,
+      currency: entry.currency,
+      repeated,
+    };
+  }
+
+  /**
+   * Appends one entry, or answers the entry the request id already made. Must
+   * be called inside or outside a transaction; it takes its own (a savepoint
+   * inside another).
+   */
+  post(posting: LedgerPosting): { entry: PrintLedgerEntry; repeated: boolean } {
+    checkRequestId(posting.requestId);
+    if (!posting.account || posting.account.length > 255)
+      throw new CarrelError('patron_invalid', 'a patron barcode of 1 to 255 characters is needed');
+    const sign = SIGN[posting.kind];
+    const magnitude = sign === 0 ? Math.abs(posting.amountMinor) : sign * posting.amountMinor;
+    checkAmount(magnitude, this.maxAmountMinor, posting.kind !== 'payout');
+    if (sign === 0 && posting.amountMinor === 0)
+      throw new CarrelError('amount_invalid', 'an adjustment of nothing');
+    const currency = posting.currency.toUpperCase();
+    return this.db.transaction(() => {
+      const existing = this.sql('SELECT * FROM print_ledger WHERE request_id = ?').get(posting.requestId) as
+        | EntryRow
+        | undefined;
+      if (existing) {
+        const same =
+          existing.account === posting.account &&
+          existing.kind === posting.kind &&
+          existing.amount_minor === posting.amountMinor &&
+          existing.currency === currency;
+        if (!same)
+          throw new CarrelError(
+            'request_id_conflict',
+            `request ${posting.requestId} was already used for another entry`,
+          );
+        return { entry: entryOf(existing), repeated: true };
+      }
+      const accountCurrency = this.accountCurrency(posting.account);
+      if (currency !== accountCurrency)
+        throw new CarrelError(
+          'print_account_currency_mismatch',
+          `the print account is kept in ${accountCurrency}, not ${currency}`,
+        );
+      const balance = this.balanceOf(posting.account);
+      const after = balance + posting.amountMinor;
+      if (after < 0)
+        throw new CarrelError(
+          'print_account_insufficient',
+          `the balance (${balance} minor units) does not cover ${-posting.amountMinor}`,
+        );
+      const id = randomUUID();
+      const now = this.options.clock.now();
+      this.sql(
+        `INSERT INTO print_ledger (id, request_id, account, kind, amount_minor, currency, balance_after,
+             source, staff, reason, queue, release_id, pages, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        id,
+        posting.requestId,
+        posting.account,
+        posting.kind,
+        posting.amountMinor,
+        currency,
+        after,
+        posting.source ?? null,
+        posting.staff ?? null,
+        posting.reason?.slice(0, 500) ?? null,
+        posting.queue ?? null,
+        posting.releaseId ?? null,
+        posting.pages ?? null,
+        now,
+      );
+      const row = this.sql('SELECT * FROM print_ledger WHERE id = ?').get(id) as EntryRow;
+      return { entry: entryOf(row), repeated: false };
+    }, 'immediate');
+  }
+
+  balance(account: string): PrintAccountBalance {
+    return { balanceMinor: this.balanceOf(account), currency: this.accountCurrency(account) };
+  }
+
+  entries(account: string, limit = 100): PrintLedgerEntry[] {
+    const rows = this.sql('SELECT * FROM print_ledger WHERE account = ? ORDER BY seq DESC LIMIT ?').all(
+      account,
+      Math.min(Math.max(limit, 1), 1000),
+    ) as EntryRow[];
+    return rows.map(entryOf);
+  }
+
+  /** The free allowance used by `account` since `from` (ms): impressions and value, from its charges. */
+  entriesSince(account: string, kind: PrintLedgerKind, from: number): PrintLedgerEntry[] {
+    const rows = this.sql(
+      'SELECT * FROM print_ledger WHERE account = ? AND kind = ? AND created_at >= ? ORDER BY seq',
+    ).all(account, kind, from) as EntryRow[];
+    return rows.map(entryOf);
+  }
+
+  /** The cash report of one local day (`YYYY-MM-DD`): deposits by source, payouts, refunds, income per queue. */
+  dailyReport(date: string): PrintDailyReport {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+    if (!match) throw new CarrelError('bad_request', 'date must be YYYY-MM-DD');
+    const from = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3])).getTime();
+    const to = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + 1).getTime();
+    const rows = this.sql(
+      'SELECT * FROM print_ledger WHERE created_at >= ? AND created_at < ? ORDER BY seq',
+    ).all(from, to) as EntryRow[];
+    const report: PrintDailyReport = {
+      date,
+      currency: this.currency,
+      deposits: { count: 0, totalMinor: 0, bySource: {} },
+      payouts: { count: 0, totalMinor: 0 },
+      refunds: { count: 0, totalMinor: 0 },
+      adjustments: { count: 0, totalMinor: 0 },
+      queues: [],
+    };
+    const queues = new Map<string, PrintDailyReport['queues'][number]>();
+    const queueOf = (name: string) => {
+      let entry = queues.get(name);
+      if (!entry) {
+        entry = { queue: name, chargedMinor: 0, refundedMinor: 0, incomeMinor: 0, impressions: 0 };
+        queues.set(name, entry);
+      }
+      return entry;
+    };
+    for (const row of rows) {
+      const amount = Math.abs(row.amount_minor);
+      if (row.kind === 'deposit') {
+        report.deposits.count++;
+        report.deposits.totalMinor += amount;
+        const source = row.source ?? 'unknown';
+        report.deposits.bySource[source] = (report.deposits.bySource[source] ?? 0) + amount;
+      } else if (row.kind === 'payout') {
+        report.payouts.count++;
+        report.payouts.totalMinor += amount;
+      } else if (row.kind === 'adjustment') {
+        report.adjustments.count++;
+        report.adjustments.totalMinor += row.amount_minor;
+      } else if (row.kind === 'refund') {
+        report.refunds.count++;
+        report.refunds.totalMinor += amount;
+        if (row.queue) queueOf(row.queue).refundedMinor += amount;
+      } else if (row.kind === 'charge') {
+        const queue = queueOf(row.queue ?? 'unknown');
+        queue.chargedMinor += amount;
+        queue.impressions += row.pages ?? 0;
+      }
+    }
+    for (const queue of queues.values()) queue.incomeMinor = queue.chargedMinor - queue.refundedMinor;
+    report.queues = [...queues.values()].sort((a, b) => a.queue.localeCompare(b.queue));
+    return report;
+  }
+
+  /**
+   * What must always hold, as a list of what does not: each entry's balance is
+   * the running sum of its account's entries and never negative, each account
+   * is in one currency.
+   */
+  invariantViolations(): string[] {
+    const problems: string[] = [];
+    const running = this.sql(
+      `SELECT account, seq, balance_after, SUM(amount_minor) OVER (PARTITION BY account ORDER BY seq) AS total
+         FROM print_ledger`,
+    ).all() as Array<{ account: string; seq: number; balance_after: number; total: number }>;
+    for (const row of running) {
+      if (row.balance_after !== row.total)
+        problems.push(`entry ${row.seq}: balance ${row.balance_after} ≠ sum ${row.total}`);
+      if (row.balance_after < 0) problems.push(`entry ${row.seq}: negative balance`);
+    }
+    const currencies = this.sql(
+      'SELECT account FROM print_ledger GROUP BY account HAVING COUNT(DISTINCT currency) > 1',
+    ).all() as Array<{ account: string }>;
+    for (const row of currencies)
+      problems.push(`an account in more than one currency (${row.account.length} chars)`);
+    return problems;
+  }
+
+  private balanceOf(account: string): number {
+    const row = this.sql(
+      'SELECT balance_after FROM print_ledger WHERE account = ? ORDER BY seq DESC LIMIT 1',
+    ).get(account) as { balance_after: number } | undefined;
+    return row?.balance_after ?? 0;
+  }
+
+  private accountCurrency(account: string): string {
+    const row = this.sql('SELECT currency FROM print_ledger WHERE account = ? ORDER BY seq LIMIT 1').get(
+      account,
+    ) as { currency: string } | undefined;
+    return row?.currency ?? this.currency;
+  }
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+}
+
+/** A whole, positive (or, for a payout of an empty account, zero) amount within the limit. */
+export function checkAmount(amount: number, max: number, positive: boolean): void {
+  if (!Number.isSafeInteger(amount) || amount < (positive ? 1 : 0) || amount > max)
+    throw new CarrelError(
+      'amount_invalid',
+      `an amount must be a whole number of minor units from ${positive ? 1 : 0} to ${max}, not ${amount}`,
+    );
+}
+
+export function checkRequestId(requestId: string): void {
+  if (typeof requestId !== 'string' || !/^[\x21-\x7e]{8,128}$/.test(requestId))
+    throw new CarrelError('request_id_invalid', 'a request id is 8 to 128 printable characters (a UUID)');
+}
+
+function entryOf(row: EntryRow): PrintLedgerEntry {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    kind: row.kind,
+    amountMinor: row.amount_minor,
+    currency: row.currency,
+    balanceMinor: row.balance_after,
+    source: row.source,
+    staff: row.staff,
+    reason: row.reason,
+    queue: row.queue,
+    releaseId: row.release_id,
+    pages: row.pages,
+    at: new Date(row.created_at).toISOString(),
+  };
+}

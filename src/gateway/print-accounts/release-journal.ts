@@ -1,0 +1,369 @@
+/**
+ * The release journal: a release is one row, written in the same SQLite
+ * transaction as its charge, before Release-Job is sent. After a crash every
+ * row still `charged` is a release whose outcome is not known yet; the service
+ * asks the print server and either completes it or refunds it. A refund is
+ * written in the same transaction as the row's new state, so the ledger and
+ * the journal never disagree.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import { CarrelError } from '../../core/errors.js';
+import type {
+  PrintLedgerEntry,
+  PrintQuote,
+  PrintReleaseState,
+  PrintReleaseView,
+} from '../contracts/print-accounts.js';
+import type { Database, Statement } from '../storage/index.js';
+import type { PrintLedger } from './ledger.js';
+
+interface ReleaseRow {
+  id: string;
+  request_id: string;
+  account: string;
+  queue: string;
+  job_id: number;
+  job_key: string;
+  job_name: string;
+  impressions: number;
+  free_impressions: number;
+  free_minor: number;
+  price_minor: number;
+  amount_minor: number;
+  currency: string;
+  state: PrintReleaseState;
+  refunded_minor: number;
+  printed_impressions: number | null;
+  outcome: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ReleaseStart {
+  requestId: string;
+  account: string;
+  queue: string;
+  jobId: number;
+  /** Unique per server job (queue, id and creation time): a job is charged once. */
+  jobKey: string;
+  jobName: string;
+  quote: PrintQuote;
+}
+
+export interface ChargedRelease {
+  id: string;
+  requestId: string;
+  account: string;
+  queue: string;
+  jobId: number;
+  jobName: string;
+  impressions: number;
+  priceMinor: number;
+  freeMinor: number;
+  amountMinor: number;
+  refundedMinor: number;
+  currency: string;
+  state: PrintReleaseState;
+  printedImpressions: number | null;
+  outcome: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export class ReleaseJournal {
+  /** Prepared once: compiling the SQL again for every entry cost more than the entry. */
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly ledger: PrintLedger,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Charges the patron and journals the release, as one transaction. The same
+   * request again answers the same release (`repeated`); another request for a
+   * job already charged is refused `print_job_already_released`.
+   */
+  begin(start: ReleaseStart): { release: ChargedRelease; repeated: boolean } {
+    return this.db.transaction(() => {
+      const existing = this.byRequest(start.requestId);
+      if (existing) {
+        if (
+          existing.queue !== start.queue ||
+          existing.jobId !== start.jobId ||
+          existing.account !== start.account
+        )
+          throw new CarrelError('request_id_conflict', `request ${start.requestId} released another job`);
+        return { release: existing, repeated: true };
+      }
+      const taken = this.sql('SELECT id FROM print_releases WHERE job_key = ?').get(start.jobKey);
+      if (taken)
+        throw new CarrelError(
+          'print_job_already_released',
+          `job ${start.jobId} on ${start.queue} was already released`,
+        );
+      const id = randomUUID();
+      const now = this.clock.now();
+      if (start.quote.amountMinor > 0)
+        this.ledger.post({
+          requestId: `release:${id}:charge`,
+          account: start.account,
+          kind: 'charge',
+          amountMinor: -start.quote.amountMinor,
+          currency: start.quote.currency,
+          queue: start.queue,
+          releaseId: id,
+          pages: start.quote.impressions,
+          reason: `job ${start.jobId}`,
+        });
+      this.sql(
+        `INSERT INTO print_releases (id, request_id, account, queue, job_id, job_key, job_name, impressions,
+             free_impressions, free_minor, price_minor, amount_minor, currency, state, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'charged', ?, ?)`,
+      ).run(
+        id,
+        start.requestId,
+        start.account,
+        start.queue,
+        start.jobId,
+        start.jobKey,
+        start.jobName.slice(0, 255),
+        start.quote.impressions,
+        start.quote.freeImpressions,
+        start.quote.freeMinor,
+        start.quote.priceMinor,
+        start.quote.amountMinor,
+        start.quote.currency,
+        now,
+        now,
+      );
+      return { release: this.get(id) as ChargedRelease, repeated: false };
+    }, 'immediate');
+  }
+
+  /** Release-Job was accepted: the job is the printer's now. */
+  markReleased(id: string): ChargedRelease {
+    this.sql(
+      "UPDATE print_releases SET state = 'released', updated_at = ? WHERE id = ? AND state = 'charged'",
+    ).run(this.clock.now(), id);
+    return this.require(id);
+  }
+
+  /**
+   * Settles a release: `completed` (it printed) or `refunded` (it did not print,
+   * or printed less), refunding `refundMinor` with its reason in the same transaction.
+   */
+  settle(
+    id: string,
+    outcome: {
+      state: 'completed' | 'refunded';
+      printedImpressions: number | null;
+      refundMinor: number;
+      reason: string;
+    },
+  ): ChargedRelease {
+    return this.db.transaction(() => {
+      const release = this.require(id);
+      if (release.state === 'completed' || release.state === 'refunded') return release;
+      const refund = Math.min(outcome.refundMinor, release.amountMinor - release.refundedMinor);
+      if (refund > 0) this.postRefund(release, refund, outcome.reason, `release:${id}:settle`);
+      this.sql(
+        `UPDATE print_releases SET state = ?, printed_impressions = ?, outcome = ?, refunded_minor = refunded_minor + ?,
+             updated_at = ? WHERE id = ?`,
+      ).run(
+        outcome.state,
+        outcome.printedImpressions,
+        outcome.reason,
+        Math.max(0, refund),
+        this.clock.now(),
+        id,
+      );
+      return this.require(id);
+    }, 'immediate');
+  }
+
+  /** Staff: refunds part or all of what is left of a release's charge. */
+  staffRefund(request: {
+    requestId: string;
+    releaseId: string;
+    amountMinor?: number;
+    reason: string;
+    staff: string;
+  }): ChargedRelease {
+    return this.db.transaction(() => {
+      const release = this.require(request.releaseId);
+      const already = this.sql('SELECT release_id FROM print_ledger WHERE request_id = ?').get(
+        request.requestId,
+      ) as { release_id: string | null } | undefined;
+      if (already) {
+        if (already.release_id !== release.id)
+          throw new CarrelError('request_id_conflict', `request ${request.requestId} was already used`);
+        return release;
+      }
+      const left = release.amountMinor - release.refundedMinor;
+      const amount = request.amountMinor ?? left;
+      if (!Number.isSafeInteger(amount) || amount < 1)
+        throw new CarrelError('amount_invalid', 'a refund is a whole number of minor units, at least 1');
+      if (amount > left)
+        throw new CarrelError(
+          'refund_exceeds_charge',
+          `at most ${left} minor units of this job can still be refunded`,
+        );
+      this.postRefund(release, amount, request.reason, request.requestId, request.staff);
+      const state = amount === left && release.state !== 'charged' ? 'refunded' : release.state;
+      this.sql(
+        'UPDATE print_releases SET refunded_minor = refunded_minor + ?, state = ?, updated_at = ? WHERE id = ?',
+      ).run(amount, state, this.clock.now(), release.id);
+      return this.require(release.id);
+    }, 'immediate');
+  }
+
+  get(id: string): ChargedRelease | undefined {
+    const row = this.sql('SELECT * FROM print_releases WHERE id = ?').get(id) as ReleaseRow | undefined;
+    return row && releaseOf(row);
+  }
+
+  /** Releases whose outcome is not settled yet: to recover after a restart and to follow to completion. */
+  open(): ChargedRelease[] {
+    const rows = this.sql(
+      "SELECT * FROM print_releases WHERE state IN ('charged', 'released') ORDER BY created_at",
+    ).all() as ReleaseRow[];
+    return rows.map(releaseOf);
+  }
+
+  list(options: { account?: string; limit?: number }): ChargedRelease[] {
+    const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
+    const rows = (
+      options.account === undefined
+        ? this.sql('SELECT * FROM print_releases ORDER BY created_at DESC LIMIT ?').all(limit)
+        : this.sql('SELECT * FROM print_releases WHERE account = ? ORDER BY created_at DESC LIMIT ?').all(
+            options.account,
+            limit,
+          )
+    ) as ReleaseRow[];
+    return rows.map(releaseOf);
+  }
+
+  /** Free allowance used by `account` since `from`: releases not refunded in full. */
+  allowanceUsed(account: string, from: number): { impressions: number; amountMinor: number } {
+    const row = this.sql(
+      `SELECT COALESCE(SUM(free_impressions), 0) AS impressions, COALESCE(SUM(free_minor), 0) AS amount
+         FROM print_releases WHERE account = ? AND created_at >= ? AND NOT (state = 'refunded' AND printed_impressions = 0)`,
+    ).get(account, from) as { impressions: number; amount: number };
+    return { impressions: row.impressions, amountMinor: row.amount };
+  }
+
+  /** Journal and ledger agree: a release's refunds never exceed its charge, and match the ledger. */
+  invariantViolations(): string[] {
+    const rows = this.sql(
+      `SELECT r.id, r.amount_minor, r.refunded_minor,
+           COALESCE((SELECT -SUM(amount_minor) FROM print_ledger WHERE release_id = r.id AND kind = 'charge'), 0) AS charged,
+           COALESCE((SELECT SUM(amount_minor) FROM print_ledger WHERE release_id = r.id AND kind = 'refund'), 0) AS refunded,
+           (SELECT COUNT(*) FROM print_ledger WHERE release_id = r.id AND kind = 'charge') AS charges
+         FROM print_releases r`,
+    ).all() as Array<{
+      id: string;
+      amount_minor: number;
+      refunded_minor: number;
+      charged: number;
+      refunded: number;
+      charges: number;
+    }>;
+    const problems: string[] = [];
+    for (const row of rows) {
+      if (row.charged !== row.amount_minor)
+        problems.push(`release ${row.id}: charged ${row.charged}, journal says ${row.amount_minor}`);
+      if (row.charges > 1) problems.push(`release ${row.id}: charged ${row.charges} times`);
+      if (row.refunded !== row.refunded_minor)
+        problems.push(`release ${row.id}: refunded ${row.refunded}, journal says ${row.refunded_minor}`);
+      if (row.refunded > row.charged) problems.push(`release ${row.id}: refunded more than charged`);
+    }
+    return problems;
+  }
+
+  view(release: ChargedRelease, withPatron: boolean): PrintReleaseView {
+    return {
+      id: release.id,
+      requestId: release.requestId,
+      queue: release.queue,
+      jobId: release.jobId,
+      jobName: release.jobName,
+      impressions: release.impressions,
+      amountMinor: release.amountMinor,
+      refundedMinor: release.refundedMinor,
+      currency: release.currency,
+      state: release.state,
+      printedImpressions: release.printedImpressions,
+      outcome: release.outcome,
+      at: new Date(release.createdAt).toISOString(),
+      updatedAt: new Date(release.updatedAt).toISOString(),
+      ...(withPatron ? { patron: release.account } : {}),
+    };
+  }
+
+  private postRefund(
+    release: ChargedRelease,
+    amount: number,
+    reason: string,
+    requestId: string,
+    staff?: string,
+  ): PrintLedgerEntry {
+    return this.ledger.post({
+      requestId,
+      account: release.account,
+      kind: 'refund',
+      amountMinor: amount,
+      currency: release.currency,
+      queue: release.queue,
+      releaseId: release.id,
+      reason,
+      ...(staff ? { staff } : {}),
+    }).entry;
+  }
+
+  private byRequest(requestId: string): ChargedRelease | undefined {
+    const row = this.sql('SELECT * FROM print_releases WHERE request_id = ?').get(requestId) as
+      | ReleaseRow
+      | undefined;
+    return row && releaseOf(row);
+  }
+
+  private require(id: string): ChargedRelease {
+    const release = this.get(id);
+    if (!release) throw new CarrelError('print_release_not_found', `no release ${id}`);
+    return release;
+  }
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+}
+
+function releaseOf(row: ReleaseRow): ChargedRelease {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    account: row.account,
+    queue: row.queue,
+    jobId: row.job_id,
+    jobName: row.job_name,
+    impressions: row.impressions,
+    priceMinor: row.price_minor,
+    freeMinor: row.free_minor,
+    amountMinor: row.amount_minor,
+    refundedMinor: row.refunded_minor,
+    currency: row.currency,
+    state: row.state,
+    printedImpressions: row.printed_impressions,
+    outcome: row.outcome,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

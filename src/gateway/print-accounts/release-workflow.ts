@@ -1,0 +1,291 @@
+/**
+ * Release = charge, then Release-Job, as one journaled step, and the job
+ * followed until the printer says how it ended.
+ *
+ * - The charge and the journal row are one SQLite transaction, committed
+ *   before Release-Job is sent. If Release-Job is refused (the job is gone, or
+ *   no longer held) the charge is refunded at once. If the answer is lost (the
+ *   server went away mid-release, or Carrel died), the row stays `charged` and
+ *   recovery asks the server: a job still held is released (the patron paid
+ *   and asked for it), a job the printer has is marked released, a job that is
+ *   gone or cancelled is refunded. So a job is never charged and not printed,
+ *   nor printed and not charged.
+ * - A released job is followed: completed with fewer impressions than were
+ *   charged (as the printer reports them), aborted or cancelled by the printer
+ *   — the difference is refunded with the reason.
+ */
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { CarrelError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { PrintQuote } from '../contracts/print-accounts.js';
+import type { PrintLedger } from './ledger.js';
+import type { HeldJob, ReleaseQueue } from './queue.js';
+import type { ChargedRelease, ReleaseJournal } from './release-journal.js';
+import { dueFor, periodStart, quote } from './tariff.js';
+
+const DEFINITE_REFUSALS = new Set(['print_job_not_found', 'print_job_not_possible']);
+
+export interface ReleaseWorkflowOptions {
+  ledger: PrintLedger;
+  journal: ReleaseJournal;
+  queues: () => readonly ReleaseQueue[];
+  clock: Clock;
+  logger: Logger;
+  /** How often open releases are followed (2 s). */
+  followIntervalMs?: number;
+  /** For the crash tests: called after a charge is committed, before Release-Job is sent. */
+  afterCharge?: (release: ChargedRelease) => void;
+}
+
+export class ReleaseWorkflow {
+  private timer: TimerHandle | undefined;
+  private following: Promise<void> | undefined;
+
+  constructor(private readonly options: ReleaseWorkflowOptions) {}
+
+  start(): void {
+    this.timer ??= this.options.clock.setInterval(
+      'print-release-follow',
+      () => void this.follow(),
+      this.options.followIntervalMs ?? 2000,
+    );
+    void this.follow();
+  }
+
+  async stop(): Promise<void> {
+    this.timer?.cancel();
+    this.timer = undefined;
+    await this.following;
+  }
+
+  queue(id: string): ReleaseQueue {
+    const queue = this.options.queues().find((q) => q.id === id);
+    if (!queue) throw new CarrelError('print_queue_not_found', `no print queue "${id}"`);
+    return queue;
+  }
+
+  quoteFor(account: string, queue: ReleaseQueue, job: HeldJob): PrintQuote | null {
+    if (job.pages === null) return null;
+    const free = queue.tariff.free;
+    const used = free
+      ? this.options.journal.allowanceUsed(account, periodStart(free.period, this.options.clock.now()))
+      : { impressions: 0, amountMinor: 0 };
+    return quote(
+      queue.tariff,
+      {
+        impressions: job.pages * job.copies,
+        color: job.color,
+        duplex: job.sides.startsWith('two-sided'),
+        media: job.media,
+      },
+      used,
+      this.options.ledger.currency,
+    );
+  }
+
+  /** Why this job cannot be released now; null when it can. */
+  problemOf(queue: ReleaseQueue, job: HeldJob): { code: string; message: string } | null {
+    if (job.pagesProblem) return job.pagesProblem;
+    if (job.pages === null)
+      return { code: 'print_job_pages_unknown', message: 'the pages of this job are still being counted' };
+    if (job.pages * job.copies > queue.maxImpressions)
+      return {
+        code: 'print_job_too_large',
+        message: `${job.pages * job.copies} pages is more than the ${queue.maxImpressions} one job may print`,
+      };
+    return queue.releaseBlocked();
+  }
+
+  async release(request: {
+    requestId: string;
+    account: string;
+    queue: string;
+    jobId: number;
+    claim: (job: HeldJob) => boolean;
+  }): Promise<ChargedRelease> {
+    const { journal } = this.options;
+    const queue = this.queue(request.queue);
+    const job = queue.heldJobs().find((j) => j.jobId === request.jobId && request.claim(j));
+    if (!job) {
+      // A retry of a release that went through finds the job no longer held: answer the first one.
+      const previous = journal
+        .list({ account: request.account, limit: 500 })
+        .find((r) => r.requestId === request.requestId);
+      if (previous) return previous;
+      throw new CarrelError(
+        'print_job_not_found',
+        `no held job ${request.jobId} of this patron on ${request.queue}`,
+      );
+    }
+    const problem = this.problemOf(queue, job);
+    if (problem) throw new CarrelError(problem.code, problem.message);
+    const price = this.quoteFor(request.account, queue, job) as PrintQuote;
+    const { release, repeated } = journal.begin({
+      requestId: request.requestId,
+      account: request.account,
+      queue: queue.id,
+      jobId: job.jobId,
+      jobKey: job.key,
+      jobName: job.name,
+      quote: price,
+    });
+    if (repeated && release.state !== 'charged') return release;
+    this.options.afterCharge?.(release);
+    return this.sendRelease(queue, release);
+  }
+
+  /**
+   * Sends Release-Job for a charged release. When it fails, the server is asked
+   * where the job is: still held after a refusal, or gone, it is refunded at
+   * once; with the printer, it was released after all; not known (the server is
+   * away), the release stays charged for recovery to settle.
+   */
+  private async sendRelease(queue: ReleaseQueue, release: ChargedRelease): Promise<ChargedRelease> {
+    const { journal } = this.options;
+    let failure: { code: string; message: string };
+    try {
+      await queue.release(release.jobId);
+      return journal.markReleased(release.id);
+    } catch (error) {
+      failure = describeError(error);
+    }
+    const status = await queue.status(release.jobId).catch(() => undefined);
+    const refused = DEFINITE_REFUSALS.has(failure.code);
+    if (
+      status?.state === 'gone' ||
+      (status?.state === 'pending-held' && refused) ||
+      status?.state === 'canceled'
+    ) {
+      journal.settle(release.id, {
+        state: 'refunded',
+        printedImpressions: 0,
+        refundMinor: release.amountMinor,
+        reason: `the print server did not release the job: ${failure.message}`,
+      });
+      throw new CarrelError(
+        'print_release_refused',
+        `the print server did not release the job; the charge was refunded (${failure.message})`,
+      );
+    }
+    if (status !== undefined && status.state !== 'pending-held') return journal.markReleased(release.id);
+    this.options.logger.warn(
+      { code: failure.code, queue: queue.id, release: release.id },
+      'release not confirmed; it will be completed or refunded',
+    );
+    throw new CarrelError(
+      'print_release_pending',
+      'the print server did not answer; the release will be completed or refunded as soon as it does',
+    );
+  }
+
+  /** One round over the open releases: recover the charged, follow the released. Never overlaps itself. */
+  follow(): Promise<void> {
+    this.following ??= this.followOnce().finally(() => {
+      this.following = undefined;
+    });
+    return this.following;
+  }
+
+  private async followOnce(): Promise<void> {
+    for (const release of this.options.journal.open()) {
+      try {
+        await this.followOne(release);
+      } catch (error) {
+        const described = describeError(error);
+        this.options.logger.debug?.(
+          { code: described.code, release: release.id },
+          `release not followed: ${described.message}`,
+        );
+      }
+    }
+  }
+
+  private async followOne(release: ChargedRelease): Promise<void> {
+    const { journal } = this.options;
+    const queue = this.options.queues().find((q) => q.id === release.queue);
+    if (!queue) return;
+    const status = await queue.status(release.jobId);
+    if (release.state === 'charged') {
+      // Carrel died, or the answer was lost, between the charge and Release-Job's answer.
+      if (status.state === 'pending-held') {
+        await this.sendRelease(queue, release).catch(() => {});
+        return;
+      }
+      if (status.state === 'gone') {
+        journal.settle(release.id, {
+          state: 'refunded',
+          printedImpressions: 0,
+          refundMinor: release.amountMinor,
+          reason: 'the job was gone before it was released',
+        });
+        return;
+      }
+      if ((status.state === 'canceled' || status.state === 'aborted') && !status.impressionsCompleted) {
+        journal.settle(release.id, {
+          state: 'refunded',
+          printedImpressions: 0,
+          refundMinor: release.amountMinor,
+          reason: `the job was ${status.state} before it printed`,
+        });
+        return;
+      }
+      journal.markReleased(release.id);
+    }
+    this.settleIfDone(queue, release, status);
+  }
+
+  private settleIfDone(
+    queue: ReleaseQueue,
+    release: ChargedRelease,
+    status: Awaited<ReturnType<ReleaseQueue['status']>>,
+  ): void {
+    const { journal } = this.options;
+    if (status.state === 'gone') {
+      journal.settle(release.id, {
+        state: 'completed',
+        printedImpressions: null,
+        refundMinor: 0,
+        reason: 'the print server no longer lists the job',
+      });
+      return;
+    }
+    const reported = status.impressionsCompleted;
+    if (status.state === 'completed') {
+      // A printer that reports nothing (or 0 for a job it completed), or a queue whose count is not
+      // the printer's, is taken at the document's count.
+      if (
+        queue.reconcile === 'job-state' ||
+        reported === undefined ||
+        reported === 0 ||
+        reported >= release.impressions
+      ) {
+        journal.settle(release.id, {
+          state: 'completed',
+          printedImpressions:
+            queue.reconcile === 'job-state' ? release.impressions : reported || release.impressions,
+          refundMinor: 0,
+          reason: 'printed',
+        });
+        return;
+      }
+      const refund = release.amountMinor - dueFor(reported, release);
+      journal.settle(release.id, {
+        state: refund > 0 ? 'refunded' : 'completed',
+        printedImpressions: reported,
+        refundMinor: refund,
+        reason: `the printer printed ${reported} of ${release.impressions} pages`,
+      });
+      return;
+    }
+    if (status.state === 'aborted' || status.state === 'canceled') {
+      const printed = reported ?? 0;
+      const refund = release.amountMinor - dueFor(printed, release);
+      journal.settle(release.id, {
+        state: 'refunded',
+        printedImpressions: printed,
+        refundMinor: refund,
+        reason: `the job was ${status.state === 'aborted' ? 'aborted by the printer' : 'cancelled at the printer'} after ${printed} of ${release.impressions} pages`,
+      });
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The print accounts' tables. `print_ledger` is append-only (triggers refuse
+ * UPDATE and DELETE): money in (deposits, refunds) is positive, money out
+ * (charges, payouts) negative, each entry carries the account's balance after
+ * it, and each is unique by its request id. `print_releases` is the release
+ * journal: one row per job released at a station, its state moving from
+ * `charged` (money taken, Release-Job not yet confirmed) to `released`, and
+ * then to `completed` or `refunded` as the printer reports.
+ */
+export const PRINT_ACCOUNT_MIGRATIONS = [
+  `CREATE TABLE print_ledger (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    request_id TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('deposit', 'charge', 'refund', 'payout', 'adjustment')),
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+    source TEXT,
+    staff TEXT,
+    reason TEXT,
+    queue TEXT,
+    release_id TEXT,
+    pages INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX print_ledger_by_account ON print_ledger (account, seq);
+  CREATE INDEX print_ledger_by_time ON print_ledger (created_at);
+  CREATE INDEX print_ledger_by_release ON print_ledger (release_id);
+  CREATE TRIGGER print_ledger_append_only_update BEFORE UPDATE ON print_ledger
+    BEGIN SELECT RAISE(ABORT, 'the print ledger is append-only'); END;
+  CREATE TRIGGER print_ledger_append_only_delete BEFORE DELETE ON print_ledger
+    BEGIN SELECT RAISE(ABORT, 'the print ledger is append-only'); END;
+  CREATE TABLE print_releases (
+    id TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL,
+    queue TEXT NOT NULL,
+    job_id INTEGER NOT NULL,
+    job_key TEXT NOT NULL UNIQUE,
+    job_name TEXT NOT NULL,
+    impressions INTEGER NOT NULL,
+    free_impressions INTEGER NOT NULL,
+    free_minor INTEGER NOT NULL,
+    price_minor INTEGER NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('charged', 'released', 'completed', 'refunded')),
+    refunded_minor INTEGER NOT NULL DEFAULT 0,
+    printed_impressions INTEGER,
+    outcome TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX print_releases_by_state ON print_releases (state, created_at);
+  CREATE INDEX print_releases_by_account ON print_releases (account, created_at);`,
+];

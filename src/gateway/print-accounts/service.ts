@@ -1,0 +1,294 @@
+/**
+ * The print accounts and print release as one service (PrintAccountService),
+ * and a feature of the desk: it opens its ledger and journal when storage is
+ * up, settles what a crash left open, and follows released jobs until they end.
+ */
+import type { Clock } from '../../core/clock.js';
+import { CarrelError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type {
+  PrintAccountBalance,
+  PrintAccountDeposit,
+  PrintAccountDepositResult,
+  PrintAccountService,
+  PrintAccountStatement,
+  PrintDailyReport,
+  PrintJobView,
+  PrintLedgerEntry,
+  PrintReleaseView,
+  PrintStationLogins,
+  StationLogin,
+} from '../contracts/print-accounts.js';
+import type { Feature } from '../feature.js';
+import type { Database } from '../storage/index.js';
+import type { PrintAccountsConfig } from './config.js';
+import { checkAmount, checkRequestId, PrintLedger } from './ledger.js';
+import type { HeldJob, ReleaseQueue } from './queue.js';
+import { type ChargedRelease, ReleaseJournal } from './release-journal.js';
+import { ReleaseWorkflow } from './release-workflow.js';
+import { StationLogins } from './station-logins.js';
+
+export interface PrintAccountsOptions {
+  /** Checks a patron's card and PIN at a station (the circulation service's identifyPatron). */
+  identify?: (request: {
+    patron: string;
+    pin?: string;
+  }) => Promise<{ patron: { valid: boolean; name: string } }>;
+  /** The barcode of the one patron card on an RFID pad (throws patron_card_not_found / _ambiguous). */
+  patronCardOn?: (pad: string) => string;
+  config: PrintAccountsConfig;
+  database: () => Database;
+  queues: () => readonly ReleaseQueue[];
+  clock: Clock;
+  logger: Logger;
+  followIntervalMs?: number;
+  afterCharge?: (release: ChargedRelease) => void;
+}
+
+interface Books {
+  db: Database;
+  ledger: PrintLedger;
+  journal: ReleaseJournal;
+  workflow: ReleaseWorkflow;
+}
+
+export class PrintAccounts implements PrintAccountService, PrintStationLogins, Feature {
+  readonly name = 'print-accounts';
+  private books: Books | undefined;
+  private readonly logins: StationLogins;
+
+  constructor(private readonly options: PrintAccountsOptions) {
+    this.logins = new StationLogins(options.clock);
+  }
+
+  async stationLogin(request: { patron?: string; pad?: string; pin?: string }): Promise<StationLogin> {
+    if (!this.options.identify) throw new CarrelError('unavailable', 'no ILS is configured to check patrons');
+    let barcode = request.patron;
+    if (barcode === undefined && request.pad !== undefined) {
+      if (!this.options.patronCardOn)
+        throw new CarrelError('patron_card_not_found', 'no RFID pad is configured to read patron cards');
+      barcode = this.options.patronCardOn(request.pad);
+    }
+    if (barcode === undefined || barcode === '')
+      throw new CarrelError('patron_required', 'a card number, or a pad with the patron card on it');
+    const { patron } = await this.options.identify({
+      patron: barcode,
+      ...(request.pin !== undefined ? { pin: request.pin } : {}),
+    });
+    if (!patron.valid) throw new CarrelError('patron_not_found', 'the library does not know this card');
+    return {
+      session: this.logins.open(barcode),
+      name: patron.name,
+      balance: this.balance(barcode),
+    };
+  }
+
+  stationPatron(session: string): string {
+    return this.logins.patron(session);
+  }
+
+  stationLogout(session: string): void {
+    this.logins.close(session);
+  }
+
+  async start(): Promise<void> {
+    this.open().workflow.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.books?.workflow.stop();
+  }
+
+  /** Settles and follows open releases now (tests, and after a release). */
+  follow(): Promise<void> {
+    return this.open().workflow.follow();
+  }
+
+  deposit(request: PrintAccountDeposit): PrintAccountDepositResult {
+    return this.open().ledger.deposit(request);
+  }
+
+  balance(patron: string): PrintAccountBalance {
+    return this.open().ledger.balance(patron);
+  }
+
+  statement(patron: string, limit = 100): PrintAccountStatement {
+    const { ledger } = this.open();
+    return { ...ledger.balance(patron), entries: ledger.entries(patron, limit) };
+  }
+
+  async heldJobs(patron: string, options: { releaseCode?: string } = {}): Promise<PrintJobView[]> {
+    const { workflow } = this.open();
+    return this.options.queues().flatMap((queue) =>
+      queue
+        .heldJobs()
+        .filter((job) => claims(queue, job, patron, options.releaseCode))
+        .map((job) => this.view(queue, job, patron, workflow, false)),
+    );
+  }
+
+  async allHeldJobs(): Promise<PrintJobView[]> {
+    const { workflow } = this.open();
+    return this.options
+      .queues()
+      .flatMap((queue) => queue.heldJobs().map((job) => this.view(queue, job, job.patron, workflow, true)));
+  }
+
+  async release(request: {
+    requestId: string;
+    patron: string;
+    queue: string;
+    jobId: number;
+    releaseCode?: string;
+  }): Promise<PrintReleaseView> {
+    checkRequestId(request.requestId);
+    const books = this.open();
+    const release = await books.workflow.release({
+      requestId: request.requestId,
+      account: request.patron,
+      queue: request.queue,
+      jobId: request.jobId,
+      claim: (job) => claims(books.workflow.queue(request.queue), job, request.patron, request.releaseCode),
+    });
+    return books.journal.view(release, false);
+  }
+
+  releases(options: { patron?: string; limit?: number }): PrintReleaseView[] {
+    const { journal } = this.open();
+    return journal
+      .list({ ...(options.patron ? { account: options.patron } : {}), limit: options.limit ?? 50 })
+      .map((release) => journal.view(release, options.patron === undefined));
+  }
+
+  refund(request: {
+    requestId: string;
+    releaseId: string;
+    amountMinor?: number;
+    reason: string;
+    staff: string;
+  }): PrintReleaseView {
+    checkRequestId(request.requestId);
+    const { journal } = this.open();
+    return journal.view(journal.staffRefund(request), true);
+  }
+
+  payout(request: { requestId: string; patron: string; staff: string; reason?: string }): PrintLedgerEntry {
+    checkRequestId(request.requestId);
+    const { ledger, db } = this.open();
+    return db.transaction(() => {
+      const first = ledger.entries(request.patron, 1000).find((e) => e.requestId === request.requestId);
+      if (first) return first;
+      const { balanceMinor, currency } = ledger.balance(request.patron);
+      if (balanceMinor === 0) throw new CarrelError('print_account_empty', 'there is nothing to pay out');
+      return ledger.post({
+        requestId: request.requestId,
+        account: request.patron,
+        kind: 'payout',
+        amountMinor: -balanceMinor,
+        currency,
+        staff: request.staff,
+        reason: request.reason ?? 'balance paid out',
+      }).entry;
+    }, 'immediate');
+  }
+
+  adjust(request: {
+    requestId: string;
+    patron: string;
+    amountMinor: number;
+    currency: string;
+    reason: string;
+    staff: string;
+  }): PrintLedgerEntry {
+    const { ledger } = this.open();
+    checkAmount(Math.abs(request.amountMinor), ledger.maxAmountMinor, true);
+    return ledger.post({
+      requestId: request.requestId,
+      account: request.patron,
+      kind: 'adjustment',
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      staff: request.staff,
+      reason: request.reason,
+    }).entry;
+  }
+
+  dailyReport(date: string): PrintDailyReport {
+    return this.open().ledger.dailyReport(date);
+  }
+
+  async thumbnail(queueId: string, jobId: number, patron?: string): Promise<Buffer | undefined> {
+    const queue = this.open().workflow.queue(queueId);
+    const job = queue.heldJobs().find((j) => j.jobId === jobId);
+    if (!job || (patron !== undefined && !claims(queue, job, patron, undefined) && !queue.releaseCodes))
+      return undefined;
+    return queue.thumbnail(jobId);
+  }
+
+  /** Ledger and journal invariants: empty when all hold. */
+  invariantViolations(): string[] {
+    const { ledger, journal } = this.open();
+    return [...ledger.invariantViolations(), ...journal.invariantViolations()];
+  }
+
+  private view(
+    queue: ReleaseQueue,
+    job: HeldJob,
+    patron: string | null,
+    workflow: ReleaseWorkflow,
+    staff: boolean,
+  ): PrintJobView {
+    return {
+      queue: queue.id,
+      jobId: job.jobId,
+      name: job.name,
+      pages: job.pages,
+      copies: job.copies,
+      sides: job.sides,
+      color: job.color,
+      media: job.media,
+      submittedAt: new Date(job.submittedAt).toISOString(),
+      expiresAt: new Date(job.expiresAt).toISOString(),
+      state: 'held',
+      quote: patron === null ? null : workflow.quoteFor(patron, queue, job),
+      problem: workflow.problemOf(queue, job),
+      ...(staff ? { patron: job.patron, owner: job.owner } : {}),
+    };
+  }
+
+  private open(): Books {
+    let db: Database;
+    try {
+      db = this.options.database();
+    } catch (error) {
+      throw new CarrelError('unavailable', 'print accounts are not available: the database is not open', {
+        cause: error,
+      });
+    }
+    if (this.books?.db === db) return this.books;
+    const { clock, logger } = this.options;
+    const ledger = new PrintLedger(db, {
+      currency: this.options.config.currency,
+      maxAmountMinor: this.options.config.maxAmountMinor,
+      clock,
+    });
+    const journal = new ReleaseJournal(db, ledger, clock);
+    const workflow = new ReleaseWorkflow({
+      ledger,
+      journal,
+      queues: this.options.queues,
+      clock,
+      logger: logger.child({ module: 'print-release' }),
+      ...(this.options.followIntervalMs ? { followIntervalMs: this.options.followIntervalMs } : {}),
+      ...(this.options.afterCharge ? { afterCharge: this.options.afterCharge } : {}),
+    });
+    this.books = { db, ledger, journal, workflow };
+    return this.books;
+  }
+}
+
+/** Whether `patron` may see and release `job`: its own, or (release codes) the code typed matches. */
+function claims(queue: ReleaseQueue, job: HeldJob, patron: string, releaseCode: string | undefined): boolean {
+  if (queue.releaseCodes) return releaseCode !== undefined && releaseCode !== '' && job.owner === releaseCode;
+  return job.patron !== null && job.patron === patron;
+}

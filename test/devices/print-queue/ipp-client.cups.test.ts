@@ -1,0 +1,87 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { samplePdf } from '../../../simulators/print-server/sample-document.js';
+import { IppClient } from '../../../src/devices/print-queue/ipp-client.js';
+import { IppHttpTransport } from '../../../src/devices/transport/ipp-http.js';
+import { type Cups, cupsSkipReason, startCups } from '../../helpers/cups.js';
+
+const skip = cupsSkipReason();
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe.skipIf(skip)('IppClient against a real CUPS (cupsd + ippeveprinter)', () => {
+  let cups: Cups;
+  let client: IppClient;
+  let transport: IppHttpTransport;
+  const dir = mkdtempSync(join(tmpdir(), 'carrel-docs-'));
+  const three = join(dir, 'three.pdf');
+  writeFileSync(three, samplePdf({ pages: 3, title: 'Essay draft' }));
+
+  beforeAll(async () => {
+    cups = await startCups();
+    transport = new IppHttpTransport({ url: cups.queueUrl });
+    client = new IppClient(transport);
+  }, 40_000);
+  afterAll(async () => {
+    transport?.close();
+    await cups?.stop();
+  });
+
+  it('lists a job a PC printed as held, with its owner, name, copies and sides, and reads its document', async () => {
+    const id = await cups.submit(three, '21234000000001', {
+      title: 'Essay draft',
+      copies: 2,
+      sides: 'two-sided-long-edge',
+    });
+    const jobs = await client.jobs('not-completed');
+    const job = jobs.find((j) => j.id === id);
+    expect(job).toMatchObject({
+      owner: '21234000000001',
+      name: 'Essay draft',
+      state: 'pending-held',
+      copies: 2,
+      sides: 'two-sided-long-edge',
+    });
+    const document = await client.document(id);
+    expect(document.format).toBe('application/pdf');
+    expect(Buffer.from(document.bytes).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(document.bytes.length).toBe(samplePdf({ pages: 3, title: 'Essay draft' }).length);
+  });
+
+  it('releases a held job, which the printer then completes', async () => {
+    const id = await cups.submit(three, 'patron-release');
+    expect((await client.job(id)).state).toBe('pending-held');
+    await client.release(id);
+    await until('the job to complete', async () => {
+      const job = await client.job(id);
+      return job.state === 'completed' ? job : undefined;
+    });
+  }, 30_000);
+
+  it('cancels a held job', async () => {
+    const id = await cups.submit(three, 'patron-cancel');
+    await client.cancel(id);
+    expect((await client.job(id)).state).toBe('canceled');
+  });
+
+  it('says a job the server does not know is not found', async () => {
+    await expect(client.job(987654)).rejects.toMatchObject({ code: 'print_job_not_found' });
+    await expect(client.release(987654)).rejects.toMatchObject({ code: 'print_job_not_found' });
+  });
+
+  it("reads the printer's state", async () => {
+    const printer = await client.printer();
+    expect(['idle', 'processing']).toContain(printer.state);
+    expect(printer.accepting).toBe(true);
+  });
+});

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+const skip = chromiumSkipReason();
+const PATRON = '21000001';
+
+/**
+ * The release station and the print desk pages in Debian's Chromium against
+ * the simulated desk: a job a PC sent to the simulated print server appears at
+ * the station with its cost, is released with the on-screen keys alone, comes
+ * out on the simulated printer, and the balance drops by the tariff; the desk
+ * finds it and refunds it.
+ */
+describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
+  let testDesk: TestDesk;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+
+  beforeAll(async () => {
+    testDesk = await startTestDesk((config) => ({
+      ...config,
+      simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 5 } : s)),
+      devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+    }));
+    await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
+    const deposit = await fetch(`${testDesk.api}/api/v1/print/accounts/deposit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ requestId: randomUUID(), patron: PATRON, amountMinor: 300, currency: 'EUR' }),
+    });
+    expect(deposit.status).toBe(201);
+    browser = await launchChromium();
+    page = await browser.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await testDesk?.stop();
+  });
+
+  it('releases a job at the station with the on-screen keys: printed, and the balance drops by the tariff', async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Boarding pass', pages: 2 });
+    await page.goto(`${testDesk.api}/release`);
+    for (const digit of PATRON) await page.getByRole('button', { name: digit, exact: true }).click();
+    await page.getByRole('button', { name: 'OK' }).click();
+    for (const digit of '1234') await page.getByRole('button', { name: digit, exact: true }).click();
+    await page.getByRole('button', { name: 'Show my print jobs' }).click();
+    const row = page.locator(`[data-job="public-bw/${jobId}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await expect.poll(() => row.locator('.cost').textContent(), { timeout: 10_000 }).toMatch(/0[.,]20/);
+    await expect.poll(() => page.locator('#balance').textContent()).toMatch(/3[.,]00/);
+    await row.getByRole('button', { name: 'Print' }).click();
+    await expect
+      .poll(() => page.locator('#alert').textContent(), { timeout: 10_000 })
+      .toMatch(/Printing “Boarding pass”/);
+    await expect.poll(() => page.locator('#balance').textContent()).toMatch(/2[.,]80/);
+    await expect.poll(() => server().job(jobId)?.state, { timeout: 10_000 }).toBe('completed');
+    expect(server().job(jobId)?.impressionsCompleted).toBe(2);
+    await page.screenshot({ path: `${process.env.CARREL_SCREENSHOTS ?? '/tmp'}/carrel-release-station.png` });
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.locator('#screen-login').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('finds the patron at the print desk and refunds the job', async () => {
+    const desk = await browser.newPage();
+    desk.on('pageerror', (error) => pageErrors.push(error.message));
+    await desk.goto(`${testDesk.api}/print-staff`);
+    await desk.locator('#patron').fill(PATRON);
+    await desk.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => desk.locator('#balance').textContent()).toMatch(/2[.,]80/);
+    const released = desk.locator('#releases tr', { hasText: 'Boarding pass' });
+    // The printer finishes on its own time; the desk looks again, as staff would.
+    await expect
+      .poll(
+        async () => {
+          await desk.getByRole('button', { name: 'Find' }).click();
+          return released.textContent();
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toMatch(/completed/);
+    await released.getByRole('button', { name: 'Refund' }).click();
+    await expect.poll(() => desk.locator('#balance').textContent()).toMatch(/3[.,]00/);
+    await desk.getByRole('button', { name: 'CSV' }).click();
+    await expect.poll(() => desk.locator('#report-out').textContent()).toContain('refunded,public-bw');
+    await desk.screenshot({
+      path: `${process.env.CARREL_SCREENSHOTS ?? '/tmp'}/carrel-print-desk.png`,
+      fullPage: true,
+    });
+    await desk.close();
+    expect(pageErrors).toEqual([]);
+  });
+  it("logs in with the library card laid on the station's pad and the PIN typed on the keys", async () => {
+    const pad = testDesk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+    const memory = encodeIso28560Part3({
+      primaryItemId: PATRON,
+      typeOfUsage: 'patron-card',
+      ownerLibrary: 'SE-RPL',
+    });
+    const station = await browser.newPage();
+    station.on('pageerror', (error) => pageErrors.push(error.message));
+    await station.goto(`${testDesk.api}/release#pad=pad-1`);
+    expect(await station.locator('#card-on-pad').isHidden()).toBe(true);
+    const { uid } = pad.place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e });
+    await station.locator('#card-on-pad').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await station.locator('#card').isHidden()).toBe(true);
+    for (const digit of '1234') await station.getByRole('button', { name: digit, exact: true }).click();
+    await station.getByRole('button', { name: 'OK' }).click();
+    await station.locator('#screen-jobs').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await station.locator('#who').textContent()).not.toBe('');
+    await station.getByRole('button', { name: 'Done' }).click();
+    pad.remove(uid);
+    await station.locator('#card').waitFor({ state: 'visible', timeout: 10_000 });
+    await station.close();
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { StallingProxy } from '../helpers/stalling-proxy.js';
+
+/**
+ * The print server goes away in the middle of a release: the charge is
+ * committed, Release-Job gets no answer (the server hangs behind a proxy, as a
+ * CUPS host that dropped off the network does), and the station is told the
+ * release will be completed or refunded. When the server answers again the
+ * release is settled: printed and charged once if the job was still there, or
+ * refunded in full if the job was cancelled at the server meanwhile. Real IPP
+ * over TCP; the patron's balance checked at each step.
+ */
+const PATRON = '21000001';
+let testDesk: TestDesk;
+let api: string;
+let proxy: StallingProxy;
+
+const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => probe.once('listening', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const balance = async () =>
+  (
+    await call<{ statement: { balanceMinor: number } }>('POST', '/api/v1/print/accounts/find', {
+      patron: PATRON,
+    })
+  ).body.statement.balanceMinor;
+
+interface Release {
+  id: string;
+  state: string;
+  amountMinor: number;
+  refundedMinor: number;
+}
+
+async function releaseWhileTheServerIsAway(pages: number): Promise<{ jobId: number; release: Release }> {
+  const jobId = await server().submit({ user: PATRON, title: 'Lost', pages });
+  const { session } = (
+    await call<{ session: string }>('POST', '/api/v1/print/station/login', { patron: PATRON, pin: '1234' })
+  ).body;
+  await until('the job counted at the station', async () => {
+    const { body } = await call<{ jobs: Array<{ jobId: number; pages: number | null }> }>(
+      'POST',
+      '/api/v1/print/station/jobs',
+      { session },
+    );
+    return body.jobs.find((j) => j.jobId === jobId && j.pages !== null);
+  });
+  proxy.stall();
+  const answer = await call<{ code: string }>('POST', '/api/v1/print/station/release', {
+    session,
+    requestId: randomUUID(),
+    queue: 'public-bw',
+    jobId,
+  });
+  expect(answer).toMatchObject({ status: 202, body: { code: 'print_release_pending' } });
+  const releases = (
+    await call<{ releases: Array<Release & { jobId: number }> }>('GET', '/api/v1/print/releases')
+  ).body.releases;
+  const release = releases.find((r) => r.jobId === jobId);
+  expect(release).toMatchObject({ state: 'charged', amountMinor: pages * 10 });
+  return { jobId, release: release! };
+}
+
+async function settled(id: string): Promise<Release> {
+  return until('the release settled', async () => {
+    const { body } = await call<{ releases: Release[] }>('GET', '/api/v1/print/releases');
+    const found = body.releases.find((r) => r.id === id);
+    return found && (found.state === 'completed' || found.state === 'refunded') ? found : undefined;
+  });
+}
+
+describe('a print server that goes away in the middle of a release', () => {
+  beforeAll(async () => {
+    const serverPort = await freePort();
+    proxy = await StallingProxy.start(serverPort);
+    testDesk = await startTestDesk((config) => ({
+      ...config,
+      simulators: config.simulators.map((s) =>
+        s.kind === 'print-server' ? { ...s, port: serverPort, pageMs: 5 } : s,
+      ),
+      devices: config.devices.map((d) =>
+        d.kind === 'print-queue'
+          ? {
+              ...d,
+              pollIntervalMs: 200,
+              transport: {
+                type: 'ipp' as const,
+                url: `ipp://127.0.0.1:${proxy.port}/printers/public-bw`,
+                timeoutMs: 1000,
+              },
+            }
+          : d,
+      ),
+    }));
+    api = testDesk.api;
+    await waitForDevice(api, 'public-bw', 'online', 15_000);
+    const deposit = await call('POST', '/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: PATRON,
+      amountMinor: 1000,
+      currency: 'EUR',
+    });
+    expect(deposit.status).toBe(201);
+  }, 30_000);
+
+  afterAll(async () => {
+    proxy?.resume();
+    await testDesk?.stop();
+    await proxy?.close();
+  });
+
+  it('prints and charges once a job still there when the server is back', async () => {
+    const before = await balance();
+    const { jobId, release } = await releaseWhileTheServerIsAway(3);
+    expect(await balance()).toBe(before - 30);
+    proxy.resume();
+    const done = await settled(release.id);
+    expect(done).toMatchObject({ state: 'completed', refundedMinor: 0 });
+    await until('the job printed', async () =>
+      server().job(jobId)?.state === 'completed' ? true : undefined,
+    );
+    expect(server().job(jobId)?.impressionsCompleted).toBe(3);
+    expect(await balance()).toBe(before - 30);
+  }, 40_000);
+
+  it('refunds in full a job cancelled at the server while it was away', async () => {
+    await waitForDevice(api, 'public-bw', 'online', 15_000);
+    const before = await balance();
+    const { jobId, release } = await releaseWhileTheServerIsAway(2);
+    expect(await balance()).toBe(before - 20);
+    server().model.cancel(jobId);
+    proxy.resume();
+    const done = await settled(release.id);
+    expect(done).toMatchObject({ state: 'refunded', refundedMinor: 20 });
+    expect(server().job(jobId)?.impressionsCompleted ?? 0).toBe(0);
+    expect(await balance()).toBe(before);
+  }, 40_000);
+});

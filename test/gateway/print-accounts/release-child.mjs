@@ -1,0 +1,117 @@
+/**
+ * The process the print release kill test SIGKILLs. Runs the compiled gateway
+ * (dist/), so `npm run build` first.
+ *
+ *   node release-child.mjs release <db> <queue-url> <patron> <die-one-in>
+ *     settles what a previous life left open, then releases every held job of
+ *     <patron> (request id per job, so a retry is the same release), printing
+ *     `charged <job>` when a charge is committed and `released <job>` when the
+ *     release is confirmed; one charge in <die-one-in> kills the process right
+ *     after it is committed, before Release-Job is sent.
+ *   node release-child.mjs settle <db> <queue-url>
+ *     settles and follows until no release is open, then prints `settled`.
+ */
+import { writeSync } from 'node:fs';
+
+const dist = new URL('../../../dist/src/', import.meta.url);
+const { openDatabase } = await import(new URL('gateway/storage/index.js', dist).href);
+const { PrintAccounts } = await import(new URL('gateway/print-accounts/service.js', dist).href);
+const { IppClient } = await import(new URL('devices/print-queue/ipp-client.js', dist).href);
+const { IppHttpTransport } = await import(new URL('devices/transport/ipp-http.js', dist).href);
+const { systemClock } = await import(new URL('core/clock.js', dist).href);
+const { silentLogger } = await import(new URL('core/logger.js', dist).href);
+const { tariffSchema } = await import(new URL('gateway/print-accounts/tariff.js', dist).href);
+
+const [mode, dbPath, queueUrl, patron, dieOneIn] = process.argv.slice(2);
+const say = (line) => writeSync(1, `${line}\n`);
+const client = new IppClient(new IppHttpTransport({ url: queueUrl }));
+const db = openDatabase(dbPath);
+let held = [];
+
+/** The queue as the workflow sees it; the simulator's documents are its sample PDFs, one page per job name's digit. */
+const queue = {
+  id: 'public-bw',
+  tariff: tariffSchema.parse({ mono: 10 }),
+  releaseCodes: false,
+  maxImpressions: 1000,
+  heldJobs: () => held,
+  releaseBlocked: () => null,
+  release: (jobId) => client.release(jobId),
+  cancel: (jobId) => client.cancel(jobId),
+  status: async (jobId) => {
+    try {
+      const job = await client.job(jobId);
+      return { state: job.state, impressionsCompleted: job.impressionsCompleted };
+    } catch (error) {
+      if (error.code === 'print_job_not_found') return { state: 'gone' };
+      throw error;
+    }
+  },
+  thumbnail: async () => undefined,
+};
+
+async function refresh() {
+  held = (await client.jobs('not-completed'))
+    .filter((job) => job.state === 'pending-held')
+    .map((job) => ({
+      jobId: job.id,
+      key: `public-bw/${job.id}@${job.createdAt}`,
+      name: job.name,
+      owner: job.owner,
+      patron: job.owner,
+      pages: Number(job.name.replace(/\D/g, '')) || 1,
+      pagesProblem: null,
+      copies: job.copies,
+      sides: job.sides,
+      color: false,
+      media: job.media,
+      submittedAt: job.createdAt * 1000,
+      expiresAt: job.createdAt * 1000 + 3_600_000,
+    }));
+}
+
+const every = Number(dieOneIn ?? 0);
+const accounts = new PrintAccounts({
+  config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
+  database: () => db,
+  queues: () => [queue],
+  clock: systemClock,
+  logger: silentLogger(),
+  followIntervalMs: 3_600_000,
+  afterCharge: (release) => {
+    say(`charged ${release.jobId}`);
+    if (every > 0 && Math.floor(Math.random() * every) === 0) process.kill(process.pid, 'SIGKILL');
+  },
+});
+
+if (mode === 'release') {
+  await accounts.follow();
+  await refresh();
+  for (const job of held.filter((j) => j.patron === patron)) {
+    try {
+      await accounts.release({
+        requestId: `kill-release-${job.key}`,
+        patron,
+        queue: 'public-bw',
+        jobId: job.jobId,
+      });
+      say(`released ${job.jobId}`);
+    } catch (error) {
+      say(`refused ${job.jobId} ${error.code}`);
+    }
+  }
+  say('done');
+} else {
+  for (let i = 0; i < 400; i++) {
+    await refresh();
+    await accounts.follow();
+    const open = accounts
+      .releases({ limit: 500 })
+      .filter((r) => r.state === 'charged' || r.state === 'released');
+    if (open.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  say('settled');
+}
+db.close();
+process.exit(0);

@@ -1,0 +1,162 @@
+/**
+ * The print desk: find a patron's jobs and account ("where is my job?"),
+ * refund a job, top up for cash, pay out a balance, the daily cash report.
+ * Only the public API (staff scope).
+ */
+import { call, money, Problem, requestId, takeToken } from '/print-staff/print-api.js';
+
+const token = takeToken();
+const $ = (id) => document.getElementById(id);
+let patron;
+let currency = 'EUR';
+
+function say(text, ok = false) {
+  $('alert').textContent = text ?? '';
+  $('alert').className = ok ? 'alert ok' : 'alert';
+  $('alert').hidden = !text;
+}
+
+const cell = (text) => {
+  const td = document.createElement('td');
+  td.textContent = text;
+  return td;
+};
+const when = (iso) => new Date(iso).toLocaleString();
+
+function minorOf(text) {
+  const value = Number(String(text).replace(',', '.'));
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Problem({ code: 'amount_invalid', detail: 'Type an amount such as 5.00' });
+  return Math.round(value * 100);
+}
+
+async function find() {
+  say();
+  patron = $('patron').value.trim();
+  if (!patron) return;
+  const answer = await call('POST', '/api/v1/print/accounts/find', { patron }, token);
+  const { statement } = answer;
+  currency = statement.currency;
+  $('account').hidden = false;
+  $('balance').textContent = money(statement.balanceMinor, statement.currency);
+  $('held').replaceChildren(
+    ...answer.jobs.map((job) => {
+      const tr = document.createElement('tr');
+      tr.append(
+        cell(job.queue),
+        cell(job.name),
+        cell(job.pages === null ? '?' : `${job.pages} × ${job.copies}`),
+        cell(job.quote ? money(job.quote.amountMinor, job.quote.currency) : (job.problem?.message ?? '')),
+        cell(when(job.expiresAt)),
+      );
+      return tr;
+    }),
+  );
+  $('releases').replaceChildren(
+    ...answer.releases.map((release) => {
+      const tr = document.createElement('tr');
+      const refund = document.createElement('button');
+      refund.type = 'button';
+      refund.textContent = 'Refund';
+      refund.disabled = release.refundedMinor >= release.amountMinor;
+      refund.addEventListener('click', () => refundRelease(release));
+      const action = document.createElement('td');
+      action.append(refund);
+      tr.append(
+        cell(when(release.at)),
+        cell(release.jobName),
+        cell(String(release.impressions)),
+        cell(money(release.amountMinor, release.currency)),
+        cell(money(release.refundedMinor, release.currency)),
+        cell(release.state),
+        cell(release.outcome ?? ''),
+        action,
+      );
+      return tr;
+    }),
+  );
+  $('entries').replaceChildren(
+    ...statement.entries.map((entry) => {
+      const tr = document.createElement('tr');
+      tr.append(
+        cell(when(entry.at)),
+        cell(entry.kind),
+        cell(money(entry.amountMinor, entry.currency)),
+        cell(money(entry.balanceMinor, entry.currency)),
+        cell(entry.reason ?? entry.source ?? ''),
+        cell(entry.staff ?? ''),
+      );
+      return tr;
+    }),
+  );
+}
+
+async function refundRelease(release) {
+  const left = release.amountMinor - release.refundedMinor;
+  const typed = $('amount').value.trim();
+  const amountMinor = typed ? minorOf(typed) : left;
+  await call(
+    'POST',
+    '/api/v1/print/releases/refund',
+    { requestId: requestId(), releaseId: release.id, amountMinor, reason: 'refunded at the desk' },
+    token,
+  );
+  say(`Refunded ${money(amountMinor, release.currency)}.`, true);
+  await find();
+}
+
+const act = (work) => () =>
+  work().catch((error) => say(error instanceof Problem ? error.message : String(error)));
+
+$('find').addEventListener('click', act(find));
+$('patron').addEventListener('keydown', (event) => event.key === 'Enter' && act(find)());
+$('deposit').addEventListener(
+  'click',
+  act(async () => {
+    const amountMinor = minorOf($('amount').value);
+    const answer = await call(
+      'POST',
+      '/api/v1/print/accounts/deposit',
+      { requestId: requestId(), patron, amountMinor, currency, source: 'cash-desk' },
+      token,
+    );
+    say(`Topped up: the balance is ${money(answer.balanceMinor, answer.currency)}.`, true);
+    $('amount').value = '';
+    await find();
+  }),
+);
+$('payout').addEventListener(
+  'click',
+  act(async () => {
+    const entry = await call(
+      'POST',
+      '/api/v1/print/accounts/payout',
+      { requestId: requestId(), patron },
+      token,
+    );
+    say(`Paid out ${money(-entry.amountMinor, entry.currency)}.`, true);
+    await find();
+  }),
+);
+const today = new Date();
+$('date').value =
+  `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+$('report').addEventListener(
+  'click',
+  act(async () => {
+    const report = await call('GET', `/api/v1/print/reports/daily?date=${$('date').value}`, undefined, token);
+    $('report-out').textContent = JSON.stringify(report, null, 2);
+  }),
+);
+$('csv').addEventListener(
+  'click',
+  act(async () => {
+    $('report-out').textContent = await call(
+      'GET',
+      `/api/v1/print/reports/daily.csv?date=${$('date').value}`,
+      undefined,
+      token,
+      'text/csv',
+    );
+  }),
+);
