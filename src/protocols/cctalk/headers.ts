@@ -9,6 +9,8 @@ export const HEADER = {
   nak: 5,
   busy: 6,
   resetDevice: 1,
+  requestBillOperatingMode: 152,
+  modifyBillOperatingMode: 153,
   routeBill: 154,
   requestCountryScalingFactor: 156,
   requestBillId: 157,
@@ -51,3 +53,6 @@ export const CATEGORY = { coinAcceptor: 'Coin Acceptor', billValidator: 'Bill Va
 
 /** Default addresses by category (part 1). */
 export const DEFAULT_ADDRESS = { coinAcceptor: 2, billValidator: 40 } as const;
+
+/** Bill operating mode (153/152): bit 0 use the stacker, bit 1 use escrow. */
+export const BILL_MODE = { stacker: 1, escrow: 2 } as const;
