@@ -41,7 +41,13 @@ describe('a device family is one unit', () => {
   it('lists every family once, each with its gateway part, its simulator and (when it has routes) its API module', () => {
     expect(new Set(DEVICE_FAMILIES.map((f) => f.kind)).size).toBe(FAMILIES.length);
     expect(new Set(SIMULATOR_FAMILIES.map((f) => f.kind)).size).toBe(FAMILIES.length);
-    expect(DEVICE_FAMILIES.map((f) => f.kind)).toEqual(['ils', 'receipt-printer', 'rfid-reader', 'gate']);
+    expect(DEVICE_FAMILIES.map((f) => f.kind)).toEqual([
+      'ils',
+      'receipt-printer',
+      'rfid-reader',
+      'gate',
+      'cash-device',
+    ]);
   });
 
   it('chooses by a device kind nowhere outside the family list and the families’ own folders', () => {
