@@ -95,6 +95,8 @@ export function createDesk(options: DeskOptions): Desk {
     ordering: offline,
     // Off by policy: the ILS's own error answers, as before offline mode existed.
     ...(config.offline.enabled ? { offline } : {}),
+    // Fee payments are journaled whatever the policy: their money is already taken.
+    feePayments: offline,
   });
 
   const sessions = new SessionManager({
