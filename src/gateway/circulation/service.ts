@@ -116,6 +116,21 @@ export class IlsCirculation implements CirculationService {
     });
   }
 
+  patronFees(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }> {
+    return this.run('patron', context, about(request), async (ils, mapping) => {
+      const pinGiven = request.pin !== undefined && request.pin !== '';
+      const answer = await ils.patronInformation(request.patron, {
+        ...(pinGiven ? { pin: request.pin } : {}),
+        summary: 'fineItems',
+      });
+      const refusal = patronLookupRefusal(answer.message, pinGiven);
+      if (refusal) throw refusal;
+      return {
+        patron: patronView(answer.message, { fineItems: answer.message.fineItems ?? [] }, pinGiven, mapping),
+      };
+    });
+  }
+
   lookUpPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }> {
     return this.run('patron', context, about(request), async (ils, mapping) => {
       const pinGiven = request.pin !== undefined && request.pin !== '';

@@ -234,6 +234,8 @@ export interface CirculationService {
    */
   identifyPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
   lookUpPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
+  /** Who the patron is and the fees they owe (one 63 with fine items; no loans or holds): for a payment. */
+  patronFees(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
   checkout(request: CheckoutRequest, context?: CirculationContext): Promise<CheckoutAnswer>;
   checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinAnswer>;
   renew(request: PatronRef & { item: string }, context?: CirculationContext): Promise<RenewalResult>;

@@ -195,6 +195,9 @@ export function fakeCirculation(): CirculationService {
     identifyPatron(request) {
       return circulation.lookUpPatron(request);
     },
+    patronFees(request) {
+      return circulation.lookUpPatron(request);
+    },
     async lookUpPatron({ patron, pin }) {
       refuseUnknown(patron, pin);
       return {
