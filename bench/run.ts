@@ -14,6 +14,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'offline journal', load: () => import('./offline-journal.js') },
   { name: 'RFID codec', load: () => import('./rfid-codec.js') },
   { name: 'RFID pad', load: () => import('./rfid-pad.js') },
+  { name: 'security gate', load: () => import('./gate.js') },
 ];
 
 function format(value: number): string {

@@ -68,6 +68,9 @@ export const gateSimulators = simulatorFamily({
         listen: { host: '127.0.0.1', port: 0 },
         address: '127.0.0.1',
         transport: { type: 'simulator', simulator: 'gate-sim' },
+        // The simulated gate reports a person walking in on antenna 1, out on antenna 2.
+        directionByAntenna: { in: [1], out: [2] },
+        visitors: { countIntervalSeconds: 10 },
       },
     ],
   },

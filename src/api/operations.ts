@@ -48,8 +48,21 @@ export interface ApiModule {
   routes?(app: FastifyInstance, context: ApiRouteContext): void;
   /** A device event of this module's family, as it may leave the gateway (WebSocket, MQTT). */
   publicEvent?(event: DeviceEvent): DeviceEvent;
+  /** The family's events as they leave the gateway, for the OpenAPI document: type → what it says and its `data`. */
+  readonly events?: Readonly<Record<string, ApiEvent>>;
   /** How this module's own error codes surface over HTTP. */
   readonly problems?: ProblemTable;
+}
+
+/** One device event type on the WebSocket (`device.event`) and MQTT (`devices/<id>/events/<type>`). */
+export interface ApiEvent {
+  summary: string;
+  data: z.ZodType;
+}
+
+/** Every module's events, for the OpenAPI document. */
+export function eventsOf(modules: readonly ApiModule[]): Record<string, ApiEvent> {
+  return Object.assign({}, ...modules.map((module) => module.events ?? {}));
 }
 
 /** Declares an operation with its schemas' types checked against its handler. */

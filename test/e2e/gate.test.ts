@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { gateSimulators } from '../../simulators/gate/family.js';
@@ -60,15 +61,37 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
 }
 
 describe('a security gate on the simulated desk', () => {
-  it('shows, within a second, which item alarmed as it left', async () => {
+  it('shows, within a second, which item alarmed as it left, then its title from the ILS', async () => {
     const walkedAt = Date.now();
     gateSim().walk({ direction: 'out', items: ['31000004'] });
     const alarm = await until(() => events.find((e) => e.type === 'gate.alarm'), 1000);
     expect(Date.now() - walkedAt).toBeLessThan(1000);
     expect(alarm).toMatchObject({
       device: 'exit-1',
-      data: { item: { id: '31000004', format: '28560-3' }, reason: 'reported', memoryHex: null },
+      data: {
+        item: { id: '31000004', format: '28560-3' },
+        reason: 'reported',
+        ils: null,
+        direction: 'out',
+        memoryHex: null,
+      },
     });
+    const enriched = await until(() => events.find((e) => e.type === 'gate.alarm_enriched'), 1000);
+    expect(Date.now() - walkedAt).toBeLessThan(1000);
+    expect(enriched).toMatchObject({
+      device: 'exit-1',
+      data: {
+        alarm: alarm.data.id,
+        item: '31000004',
+        known: true,
+        title: 'Middlemarch',
+        callNumber: 'MAIN',
+        circulationStatus: 'available',
+        checkedOut: false,
+        dueDate: null,
+      },
+    });
+    expect(events.indexOf(alarm)).toBeLessThan(events.indexOf(enriched));
     const status = await call('GET', '/gates/exit-1');
     expect(status.status).toBe(200);
     expect(status.json.recentAlarms[0]).toMatchObject({ item: { id: '31000004' } });
@@ -103,14 +126,153 @@ describe('a security gate on the simulated desk', () => {
     expect((await call('GET', '/gates/exit-1')).json.alarm).toEqual({ on: true, loops: expect.any(Number) });
   });
 
-  it("reads the gate's people counter and sets it to zero", async () => {
-    const counted = await call('GET', '/gates/exit-1/counters');
-    expect(counted.status).toBe(200);
-    expect(counted.json.out).toBeGreaterThanOrEqual(4);
+  it('keeps the alarms in a history staff acknowledge, with the title the ILS gave', async () => {
+    const alarm = events.find((e) => e.type === 'gate.alarm')!;
+    const history = await call('GET', '/gates/alarms?limit=1');
+    expect(history.status).toBe(200);
+    expect(history.json.alarms).toHaveLength(1);
+    const first = await call('GET', `/gates/alarms?gate=exit-1&limit=50`);
+    const record = first.json.alarms.find((a: { id: string }) => a.id === alarm.data.id);
+    expect(record).toMatchObject({
+      gate: 'exit-1',
+      item: '31000004',
+      title: 'Middlemarch',
+      direction: 'out',
+      reason: 'reported',
+      acknowledged: null,
+    });
+    expect(history.json.next).toEqual(expect.any(String));
+    const older = await call('GET', `/gates/alarms?limit=1&after=${encodeURIComponent(history.json.next)}`);
+    expect(older.json.alarms).toHaveLength(1);
+    expect(older.json.alarms[0].id).not.toBe(history.json.alarms[0].id);
+    expect(older.json.next).toBeNull();
+
+    const acked = await call('POST', `/gates/alarms/${alarm.data.id}/ack`);
+    expect(acked).toMatchObject({
+      status: 200,
+      json: { id: alarm.data.id, acknowledged: { by: 'loopback', at: expect.any(String) } },
+    });
+    const open = await call('GET', '/gates/alarms?open=true&limit=500');
+    expect(open.json.alarms.map((a: { id: string }) => a.id)).not.toContain(alarm.data.id);
+    expect(await call('POST', '/gates/alarms/00000000-0000-4000-8000-000000000000/ack')).toMatchObject({
+      status: 404,
+      json: { code: 'alarm_not_found' },
+    });
+  });
+
+  it('lists the gates with their state, alarm loops, visitors and latest alarm', async () => {
+    const list = await call('GET', '/gates');
+    expect(list.status).toBe(200);
+    expect(list.json.gates).toEqual([
+      expect.objectContaining({
+        id: 'exit-1',
+        name: 'Main exit',
+        status: 'online',
+        alarm: expect.objectContaining({ on: true }),
+        visitors: expect.objectContaining({ occupancy: expect.any(Number) }),
+        lastAlarm: expect.objectContaining({ item: expect.objectContaining({ id: '31000006' }) }),
+      }),
+    ]);
+  });
+
+  it("counts visitors from the gate's people counter, live on the event stream and the retained MQTT state", async () => {
+    const client = await mqtt.connectAsync(testDesk.desk.urls().mqtt!, {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    const states: Array<{
+      detail: { visitors?: { today: { in: number; out: number }; occupancy: number } };
+    }> = [];
+    client.on('message', (topic, payload, packet) => {
+      if (topic === 'carrel/library/desk-1/devices/exit-1/state' && (packet.retain || states.length > 0))
+        states.push(JSON.parse(String(payload)));
+    });
+    try {
+      await client.subscribeAsync('carrel/library/desk-1/devices/exit-1/state');
+      await until(() => (states.length > 0 ? true : undefined));
+      const before = (await call('GET', '/gates/exit-1')).json.visitors;
+      await call('GET', '/gates/exit-1/counters');
+      const start = (await call('GET', '/gates/exit-1')).json.visitors.today;
+      for (let i = 0; i < 3; i++) gateSim().walk({ direction: 'in', items: [] });
+      gateSim().walk({ direction: 'out', items: [] });
+      const counted = await call('GET', '/gates/exit-1/counters');
+      expect(counted.status).toBe(200);
+      const count = await until(() =>
+        events.findLast(
+          (e) => e.type === 'gate.count' && (e.data.today as { in: number }).in === start.in + 3,
+        ),
+      );
+      expect(count.data).toMatchObject({
+        in: counted.json.in,
+        out: counted.json.out,
+        today: { in: start.in + 3, out: start.out + 1 },
+      });
+      expect(before).toMatchObject({ today: { since: expect.any(String) } });
+      // The retained state follows, without reconnecting.
+      const state = await until(() => states.findLast((s) => s.detail.visitors?.today.in === start.in + 3));
+      expect(state.detail.visitors?.occupancy).toBe(count.data.occupancy);
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  it('sets the people counter to zero without losing what it had counted', async () => {
+    gateSim().walk({ direction: 'in', items: [] });
+    const before = (await call('GET', '/gates/exit-1')).json.visitors.today;
     const reset = await call('POST', '/gates/exit-1/counters/reset');
     expect(reset.json).toMatchObject({ in: 0, out: 0 });
+    expect(gateSim().state().counters).toEqual({ in: 0, out: 0 });
+    const after = (await call('GET', '/gates/exit-1')).json.visitors.today;
+    expect(after).toEqual({ ...before, in: before.in + 1 });
     gateSim().walk({ direction: 'in', items: [] });
     expect((await call('GET', '/gates/exit-1/counters')).json).toMatchObject({ in: 1, out: 0 });
+    expect((await call('GET', '/gates/exit-1')).json.visitors.today.in).toBe(before.in + 2);
+  });
+
+  it('gives the visitor counts per hour and gate beside the desk statistics, as JSON and CSV', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const range = `from=${today}&to=${tomorrow}`;
+    const json = await call('GET', `/stats/visitors?${range}&groupBy=hour,gate`);
+    expect(json.status).toBe(200);
+    const total = json.json.rows.reduce((sum: number, row: { in: number }) => sum + row.in, 0);
+    expect(total).toBe((await call('GET', '/gates/exit-1')).json.visitors.today.in);
+    expect(json.json.rows[0]).toEqual({
+      hour: expect.any(String),
+      gate: 'exit-1',
+      in: expect.any(Number),
+      out: expect.any(Number),
+    });
+    const csv = await fetch(`${api}/api/v1/stats/visitors?${range}&groupBy=day&format=csv`);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('day,in,out');
+    expect(lines[1]).toMatch(new RegExp(`^${today},${total},\\d+$`));
+    expect(await call('GET', `/stats/visitors?from=${tomorrow}&to=${today}`)).toMatchObject({
+      status: 400,
+      json: { code: 'statistics_range_invalid' },
+    });
+  });
+
+  it('documents all of it in the OpenAPI document: the routes, and the events with their payloads', async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the document is checked path by path
+    const doc = (await (await fetch(`${api}/docs/openapi.json`)).json()) as any;
+    for (const [path, method] of [
+      ['/api/v1/gates', 'get'],
+      ['/api/v1/gates/alarms', 'get'],
+      ['/api/v1/gates/alarms/{alarm}/ack', 'post'],
+      ['/api/v1/gates/{id}', 'get'],
+      ['/api/v1/gates/{id}/alarm', 'post'],
+      ['/api/v1/gates/{id}/counters', 'get'],
+      ['/api/v1/stats/visitors', 'get'],
+    ])
+      expect(doc.paths[path!]?.[method!], `${method} ${path}`).toBeDefined();
+    const events = doc['x-carrel-events'];
+    expect(Object.keys(events)).toEqual(
+      expect.arrayContaining(['gate.alarm', 'gate.alarm_enriched', 'gate.count', 'gate.alarm_state']),
+    );
+    expect(events['gate.alarm_enriched'].data.properties).toHaveProperty('title');
+    expect(events['gate.count'].data.properties).toHaveProperty('occupancy');
   });
 
   it('answers for a device that is not a gate with a stable problem', async () => {

@@ -1,48 +1,43 @@
 /**
- * Security gates over the API: what a gate is doing (its alarm loops, its people
- * counter, its latest alarms with the item each one named), switching its alarm
- * on and off, and its counter. Alarms name items, never patrons: a patron card
- * passing a gate never alarms.
+ * Security gates over the API: the gates and what each is doing (its alarm loops, its people
+ * counter, today's visitors and the occupancy, its latest alarms with the item each one named),
+ * switching its alarm on and off, its counter, the alarm history with staff acknowledging
+ * alarms, the visitor counts beside the desk statistics, and the desk's alarm page (`/gates`).
+ * Alarms name items, never patrons: a patron card passing a gate never alarms.
  */
+import { join } from 'node:path';
 import { z } from 'zod';
+import { packageRoot } from '../../core/paths.js';
+import { acknowledgeAlarm, alarmPage } from '../../gateway/families/gate/across-gates.js';
 import { gates } from '../../gateway/families/gate/index.js';
+import { pageRoutes } from '../http/resources/kiosk.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, operation } from '../operations.js';
-
-const alarmSchema = z.object({
-  id: z.string(),
-  uid: z.string().nullable(),
-  item: z
-    .object({
-      id: z.string().describe('the item barcode the tag carries'),
-      format: z.string(),
-      isil: z.string().optional(),
-      set: z.object({ part: z.number().int(), parts: z.number().int() }).optional(),
-    })
-    .nullable()
-    .describe('null for a tag Carrel cannot read (memoryHex then holds its memory)'),
-  memoryHex: z.string().nullable(),
-  reason: z
-    .enum(['afi', 'eas', 'reported'])
-    .describe('what said it was secured: its AFI, its EAS bit, or the gate'),
-  afi: z.number().int().nullable(),
-  eas: z.boolean().nullable(),
-  antenna: z.number().int().nullable(),
-  rssi: z.number().nullable(),
-  time: z.string(),
-});
-
-const alarmStateSchema = z.object({ on: z.boolean(), loops: z.number().int() });
-const countsSchema = z.object({ in: z.number().int(), out: z.number().int(), time: z.string() });
-
-const statusSchema = z.object({
-  alarm: alarmStateSchema.nullable().describe('the alarm loops as last read back; null until read'),
-  counts: countsSchema.nullable().describe('the people counter as last read; null until read'),
-  recentAlarms: z.array(alarmSchema).describe('alarms since Carrel started, newest first (at most 50)'),
-  alarms: z.number().int().describe('alarms since Carrel started'),
-});
+import {
+  alarmEnrichedSchema,
+  alarmPageSchema,
+  alarmParams,
+  alarmRecordSchema,
+  alarmSchema,
+  alarmStateEventSchema,
+  alarmStateSchema,
+  alarmsQuery,
+  countEventSchema,
+  countsSchema,
+  gateListSchema,
+  statusSchema,
+} from './gate-schemas.js';
+import { visitorRoutes } from './gate-visitors.js';
 
 const tag = 'gates';
+
+/** The desk's alarm page: static files from web/gates, built only on this API. */
+const GATE_PAGE_ASSETS: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'gates.js': 'text/javascript; charset=utf-8',
+  'api.js': 'text/javascript; charset=utf-8',
+  'gates.css': 'text/css; charset=utf-8',
+};
 
 export const gateApi: ApiModule = {
   name: 'gates',
@@ -53,15 +48,98 @@ export const gateApi: ApiModule = {
     gate_not_connected: { status: 503, title: 'The gate is not connected' },
     gate_alarm_not_verified: { status: 502, title: 'The gate did not confirm its alarm state' },
     gate_counter_not_reset: { status: 502, title: 'The gate did not confirm its counter reset' },
+    alarm_not_found: { status: 404, title: 'No such gate alarm' },
+    alarm_cursor_invalid: { status: 400, title: 'Not a page cursor of the alarm history' },
   },
-  operations: ({ ports }) => {
+  events: {
+    'gate.alarm': {
+      summary: 'An item left (or tried to) without being lent: what its tag says, at once',
+      data: alarmSchema,
+    },
+    'gate.alarm_enriched': {
+      summary: 'What the ILS says about the item of an alarm, after the alarm',
+      data: alarmEnrichedSchema,
+    },
+    'gate.count': {
+      summary: 'The people counter moved: its reading, today’s in and out, the occupancy',
+      data: countEventSchema,
+    },
+    'gate.alarm_state': {
+      summary: 'The alarm loops as the gate reads them back',
+      data: alarmStateEventSchema,
+    },
+  },
+  operations: (services) => {
+    const { ports } = services;
     const gate = (id: string) => ports.port(gates, id);
     return [
       operation({
         method: 'GET',
+        url: '/api/v1/gates',
+        operationId: 'listGates',
+        summary: 'The security gates: each one’s health, alarm loops, visitors today and latest alarm',
+        tag,
+        access: ['kiosk', 'staff', 'monitor'],
+        response: gateListSchema,
+        mqtt: { action: 'gates.list' },
+        handler: () => ({
+          gates: ports.all(gates).map((entry) => {
+            const state = services.device(entry.id) ?? entry.state();
+            const status = entry.port.status();
+            return {
+              id: entry.id,
+              name: entry.port.name ?? null,
+              status: state.status,
+              reason: state.reason,
+              alarm: status.alarm,
+              visitors: status.visitors,
+              alarms: status.alarms,
+              lastAlarm: status.recentAlarms[0] ?? null,
+            };
+          }),
+        }),
+      }),
+      operation({
+        method: 'GET',
+        url: '/api/v1/gates/alarms',
+        operationId: 'listGateAlarms',
+        summary: 'The alarm history of every gate (or one), newest first, with who acknowledged each',
+        tag,
+        access: ['staff', 'monitor'],
+        query: alarmsQuery,
+        response: alarmPageSchema,
+        problems: [400, 503],
+        mqtt: { action: 'gates.alarms' },
+        handler: ({ query }) =>
+          alarmPage(ports.all(gates), {
+            from: query.from === undefined ? 0 : Date.parse(query.from),
+            to: query.to === undefined ? Number.MAX_SAFE_INTEGER : Date.parse(query.to),
+            limit: query.limit,
+            ...(query.after === undefined ? {} : { after: query.after }),
+            ...(query.gate === undefined ? {} : { gate: query.gate }),
+            ...(query.open ? { open: true } : {}),
+          }),
+      }),
+      operation({
+        method: 'POST',
+        url: '/api/v1/gates/alarms/:alarm/ack',
+        operationId: 'acknowledgeGateAlarm',
+        summary:
+          'Acknowledge an alarm (staff): the history keeps who and when; the first acknowledgement stands',
+        tag,
+        access: ['staff'],
+        params: alarmParams,
+        response: alarmRecordSchema,
+        problems: [404, 503],
+        mqtt: { action: 'gates.acknowledge' },
+        handler: ({ params, principal }) => acknowledgeAlarm(ports.all(gates), params.alarm, principal.name),
+      }),
+      operation({
+        method: 'GET',
         url: '/api/v1/gates/:id',
         operationId: 'getGate',
-        summary: 'A security gate now: its alarm loops, its people counter and its latest alarms',
+        summary:
+          'A security gate now: its alarm loops, its people counter, visitors today and its latest alarms',
         tag,
         access: ['kiosk', 'staff', 'monitor'],
         params: deviceIdParams,
@@ -102,7 +180,8 @@ export const gateApi: ApiModule = {
         method: 'POST',
         url: '/api/v1/gates/:id/counters/reset',
         operationId: 'resetGateCounters',
-        summary: 'Set the gate’s people counter to zero, verified by reading it back',
+        summary:
+          'Set the gate’s people counter to zero, verified by reading it back (what it had counted is kept)',
         tag,
         access: ['staff'],
         params: deviceIdParams,
@@ -111,5 +190,14 @@ export const gateApi: ApiModule = {
         handler: ({ params }) => gate(params.id).resetCounters(),
       }),
     ];
+  },
+  routes: (app, { services, book }) => {
+    visitorRoutes(app, book, services);
+    pageRoutes(app, {
+      mount: '/gates',
+      directory: join(packageRoot(), 'web', 'gates'),
+      assets: GATE_PAGE_ASSETS,
+      page: 'the gate alarm page (web/gates)',
+    });
   },
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApiEvent } from '../operations.js';
 import type { RouteBook } from './routes.js';
 
 const problemSchema = {
@@ -33,8 +34,15 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unk
   return json;
 }
 
-/** OpenAPI 3.1 generated from the route book's zod schemas. */
-export function buildOpenApi(book: RouteBook, info: { version: string; authEnabled: boolean }) {
+/**
+ * OpenAPI 3.1 generated from the route book's zod schemas. The device events of the WebSocket and
+ * MQTT (which OpenAPI has no place for) are listed under `x-carrel-events`: type → summary and the
+ * JSON Schema of its `data`.
+ */
+export function buildOpenApi(
+  book: RouteBook,
+  info: { version: string; authEnabled: boolean; events?: Readonly<Record<string, ApiEvent>> },
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of book.entries) {
     const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -104,7 +112,7 @@ export function buildOpenApi(book: RouteBook, info: { version: string; authEnabl
       version: info.version,
       description:
         'Local API of a Carrel library desk gateway. Errors are application/problem+json with a stable `type`. ' +
-        'Device events stream on the WebSocket at /api/v1/events.',
+        'Device events stream on the WebSocket at /api/v1/events and on MQTT; x-carrel-events lists them.',
     },
     servers: [{ url: '/' }],
     components: {
@@ -112,5 +120,11 @@ export function buildOpenApi(book: RouteBook, info: { version: string; authEnabl
       schemas: { Problem: problemSchema },
     },
     paths,
+    'x-carrel-events': Object.fromEntries(
+      Object.entries(info.events ?? {}).map(([type, event]) => [
+        type,
+        { summary: event.summary, data: toSchema(event.data, 'output') },
+      ]),
+    ),
   };
 }

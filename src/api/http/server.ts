@@ -6,7 +6,7 @@ import { isLoopbackHost } from '../../core/net.js';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
 import type { Feature } from '../../gateway/feature.js';
 import { deskApiModules, problemsOf, publicEventOf } from '../desk-api.js';
-import { type ApiModule, addHttpRoutes } from '../operations.js';
+import { type ApiModule, addHttpRoutes, eventsOf } from '../operations.js';
 import { TokenAuthenticator, type TokenConfig } from './auth.js';
 import { clientErrorProblem, frameworkProblem } from './framework-errors.js';
 import { ApiMetrics } from './metrics.js';
@@ -115,7 +115,11 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
 
   let openApi: object | undefined;
   docsRoutes(app, () => {
-    openApi ??= buildOpenApi(book, { version: options.version, authEnabled: auth.enabled });
+    openApi ??= buildOpenApi(book, {
+      version: options.version,
+      authEnabled: auth.enabled,
+      events: eventsOf(modules),
+    });
     return openApi;
   });
   kioskRoutes(app);

@@ -64,4 +64,24 @@ describe('runConfigCheck', () => {
     expect(code).toBe(2);
     expect(lines.join('\n')).toMatch(/YAML syntax error at line \d+, column \d+/);
   });
+
+  it('refuses a gate that asks the ILS on a desk without one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-check-'));
+    const path = join(dir, 'carrel.yaml');
+    const gate = (method: string) =>
+      `  - { id: exit-1, kind: gate, driver: feig-notification, alarm: { method: ${method} } }\n`;
+    writeFileSync(path, `version: 2\ndevices:\n${gate('ils')}`);
+    const asking = check(path);
+    writeFileSync(path, `version: 2\ndevices:\n${gate('afi-or-ils')}`);
+    const asOrIls = check(path);
+    writeFileSync(path, `version: 2\ndevices:\n${gate('afi')}`);
+    const byAfi = check(path);
+    rmSync(dir, { recursive: true, force: true });
+    expect(asking).toEqual({
+      code: 2,
+      lines: [`${path}: devices[0].alarm.method: ils asks the ILS, and this desk has no ILS device`],
+    });
+    expect(asOrIls.code).toBe(2);
+    expect(byAfi.code).toBe(0);
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import type { GateTagRead } from '../../../src/devices/gate/index.js';
-import { GateAlarms } from '../../../src/gateway/families/gate/alarms.js';
+import { GateAlarms, type IlsQuestion, isIlsQuestion } from '../../../src/gateway/families/gate/alarms.js';
 import { gateAlarmPolicySchema } from '../../../src/gateway/families/gate/config.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 
@@ -28,9 +28,9 @@ function read(overrides: Partial<GateTagRead>): GateTagRead {
   };
 }
 
-function alarms(policy: Record<string, unknown> = {}) {
+function alarms(policy: Record<string, unknown> = {}, directions?: { in: number[]; out: number[] }) {
   const clock = new ManualClock(Date.UTC(2026, 11, 2, 10));
-  return { clock, gate: new GateAlarms(gateAlarmPolicySchema.parse(policy), clock) };
+  return { clock, gate: new GateAlarms(gateAlarmPolicySchema.parse(policy), clock, directions) };
 }
 
 describe('the alarm decision at a gate', () => {
@@ -99,5 +99,63 @@ describe('the alarm decision at a gate', () => {
     expect(gate.consider(read({}))).toBeDefined();
     // Another tag in the same window is its own alarm.
     expect(gate.consider(read({ uid: 'E004010000000002' }))).toBeDefined();
+  });
+
+  it('says which way the person went when the antennas tell, and null when they do not', () => {
+    const { gate } = alarms({}, { in: [1], out: [2] });
+    expect(gate.consider(read({ antenna: 2 }))).toMatchObject({ direction: 'out', ils: null });
+    expect(gate.consider(read({ uid: 'E004010000000002', antenna: 1 }))).toMatchObject({ direction: 'in' });
+    expect(gate.consider(read({ uid: 'E004010000000003', antenna: 7 }))).toMatchObject({ direction: null });
+    expect(alarms().gate.consider(read({ antenna: 2 }))).toMatchObject({ direction: null });
+  });
+});
+
+describe('the alarm decision with the ILS', () => {
+  it('ils: asks about the item, to alarm unless it is charged, and falls back on the AFI', () => {
+    const { gate } = alarms({ method: 'ils' });
+    const question = gate.consider(read({ afi: 0x07 }));
+    expect(question).toMatchObject({
+      ask: '31000004',
+      ifNotCharged: { reason: 'ils', ils: 'not_charged', item: { id: '31000004' } },
+      fallback: { reason: 'afi', ils: 'unanswered' },
+    });
+    // One alarm, one id, whichever way the ILS answers.
+    const { ifNotCharged, fallback } = question as IlsQuestion;
+    expect(fallback?.id).toBe(ifNotCharged.id);
+  });
+
+  it('ils: an item whose AFI says lent does not alarm when the ILS cannot say', () => {
+    const question = alarms({ method: 'ils' }).gate.consider(read({ afi: 0xc2 })) as IlsQuestion;
+    expect(question.ask).toBe('31000004');
+    expect(question.fallback).toBeUndefined();
+  });
+
+  it('ils: a tag that names no item cannot be asked about: its AFI (or the gate) decides, and says so', () => {
+    const garbage = 'FFEEDDCCBBAA99887766554433221100';
+    const { gate } = alarms({ method: 'ils' });
+    expect(gate.consider(read({ memoryHex: garbage, afi: 0x07 }))).toMatchObject({
+      reason: 'afi',
+      ils: 'no_item',
+      memoryHex: garbage,
+    });
+    expect(gate.consider(read({ uid: 'E004010000000002', memoryHex: garbage, afi: 0xc2 }))).toBeUndefined();
+  });
+
+  it('afi-or-ils: a secured AFI alarms at once, never waiting; a lent one is asked about', () => {
+    const { gate } = alarms({ method: 'afi-or-ils' });
+    const now = gate.consider(read({ afi: 0x07 }));
+    expect(now).toMatchObject({ reason: 'afi', ils: null });
+    expect(now && isIlsQuestion(now)).toBe(false);
+    const asked = gate.consider(read({ uid: 'E004010000000002', afi: 0xc2 }));
+    expect(asked).toMatchObject({ ask: '31000004', fallback: undefined });
+  });
+
+  it('asks once per passage, and never about a patron card', async () => {
+    const { gate, clock } = alarms({ method: 'ils', repeatSeconds: 3 });
+    expect(gate.consider(read({}))).toMatchObject({ ask: '31000004' });
+    expect(gate.consider(read({}))).toBeUndefined();
+    await clock.advance(3000);
+    expect(gate.consider(read({}))).toMatchObject({ ask: '31000004' });
+    expect(gate.consider(read({ uid: 'E0040100000000C1', memoryHex: patronCard }))).toBeUndefined();
   });
 });

@@ -43,12 +43,31 @@ export function kioskRoutes(
   app: FastifyInstance,
   directory: string = join(packageRoot(), 'web', 'kiosk'),
 ): void {
+  pageRoutes(app, { mount: '/kiosk', directory, assets: KIOSK_ASSETS, page: 'the kiosk page (web/kiosk)' });
+}
+
+/** A page of static files served under `mount`, as the kiosk is (other pages: a family's own desk page). */
+export interface StaticPage {
+  /** `/kiosk`: the page is `/kiosk` and `/kiosk/`, its files `/kiosk/<name>`. */
+  mount: string;
+  directory: string;
+  /** The only files served: name → content type; `index.html` is the page. */
+  assets: Readonly<Record<string, string>>;
+  /** What is missing when the files are not installed, for the 404. */
+  page: string;
+}
+
+/**
+ * Serves a fixed list of files, read once and kept (no path from a request ever reaches the file
+ * system), with the strict CSP above. Loading a page needs no token; its API calls carry one.
+ */
+export function pageRoutes(app: FastifyInstance, page: StaticPage): void {
   const cache = new Map<string, Promise<Buffer>>();
 
   const load = (name: string): Promise<Buffer> => {
     let file = cache.get(name);
     if (!file) {
-      file = readFile(join(directory, name));
+      file = readFile(join(page.directory, name));
       cache.set(name, file);
       // A missing file is not kept: it may be installed later.
       file.catch(() => cache.delete(name));
@@ -57,13 +76,13 @@ export function kioskRoutes(
   };
 
   const serve = async (name: string, request: FastifyRequest, reply: FastifyReply) => {
-    const type = Object.hasOwn(KIOSK_ASSETS, name) ? KIOSK_ASSETS[name] : undefined;
-    if (!type) throw new ApiProblem(404, 'not_found', 'Not found', `no kiosk file ${name}`);
+    const type = Object.hasOwn(page.assets, name) ? page.assets[name] : undefined;
+    if (!type) throw new ApiProblem(404, 'not_found', 'Not found', `no file ${name} under ${page.mount}`);
     let body: Buffer;
     try {
       body = await load(name);
     } catch {
-      throw new ApiProblem(404, 'not_found', 'Not found', 'the kiosk page is not installed (web/kiosk)');
+      throw new ApiProblem(404, 'not_found', 'Not found', `${page.page} is not installed`);
     }
     reply
       .type(type)
@@ -74,9 +93,9 @@ export function kioskRoutes(
     return body;
   };
 
-  app.get('/kiosk', (request, reply) => serve('index.html', request, reply));
-  app.get('/kiosk/', (request, reply) => serve('index.html', request, reply));
-  app.get('/kiosk/:asset', (request, reply) =>
+  app.get(page.mount, (request, reply) => serve('index.html', request, reply));
+  app.get(`${page.mount}/`, (request, reply) => serve('index.html', request, reply));
+  app.get(`${page.mount}/:asset`, (request, reply) =>
     serve((request.params as { asset: string }).asset, request, reply),
   );
 }

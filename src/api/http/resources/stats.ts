@@ -47,21 +47,10 @@ const statsReport = z.object({
 
 /**
  * GET /api/v1/stats: transaction counts per hour, day, terminal, kind and
- * reason, as JSON or (Accept: text/csv, or ?format=csv) as CSV. The route book
- * answers JSON; this resource's own fastify context swaps in the CSV text
- * before sending, so auth, validation and problems stay the book's.
+ * reason, as JSON or (Accept: text/csv, or ?format=csv) as CSV.
  */
 export function statsRoutes(app: FastifyInstance, book: RouteBook, stats: StatisticsService): void {
-  app.register(async (resource) => {
-    const csvFor = new WeakMap<FastifyRequest, { text: string; filename: string }>();
-    resource.addHook('onSend', async (request, reply, payload) => {
-      const csv = csvFor.get(request);
-      if (!csv || reply.statusCode !== 200) return payload;
-      reply.header('content-type', 'text/csv; charset=utf-8; header=present');
-      reply.header('content-disposition', `attachment; filename="${csv.filename}"`);
-      return csv.text;
-    });
-
+  csvRoutes(app, (resource, asCsv) => {
     book.add(resource, {
       method: 'GET',
       url: '/api/v1/stats',
@@ -89,15 +78,44 @@ export function statsRoutes(app: FastifyInstance, book: RouteBook, stats: Statis
             throw new ApiProblem(400, error.code, 'Invalid statistics range', error.message);
           throw error;
         }
-        const accept = request?.headers.accept;
-        if (request && (query.format === 'csv' || (query.format === undefined && prefersCsv(accept)))) {
+        if (request && wantsCsv(query.format, request.headers.accept)) {
           const filename = `carrel-stats-${report.from.slice(0, 13)}-${report.to.slice(0, 13)}.csv`;
-          csvFor.set(request, { text: statisticsCsv(report), filename: filename.replaceAll(':', '') });
+          asCsv(request, statisticsCsv(report), filename);
         }
         return report;
       },
     });
   });
+}
+
+/** In a handler: answer this request with `text` as a CSV file instead of the JSON it returns. */
+export type CsvAnswer = (request: FastifyRequest, text: string, filename: string) => void;
+
+/**
+ * Routes whose answer may go out as CSV (the statistics, and a family's own counts beside them).
+ * The route book answers JSON; this fastify context swaps in the CSV text before sending, so
+ * auth, validation and problems stay the book's.
+ */
+export function csvRoutes(
+  app: FastifyInstance,
+  routes: (resource: FastifyInstance, asCsv: CsvAnswer) => void,
+): void {
+  app.register(async (resource) => {
+    const csvFor = new WeakMap<FastifyRequest, { text: string; filename: string }>();
+    resource.addHook('onSend', async (request, reply, payload) => {
+      const csv = csvFor.get(request);
+      if (!csv || reply.statusCode !== 200) return payload;
+      reply.header('content-type', 'text/csv; charset=utf-8; header=present');
+      reply.header('content-disposition', `attachment; filename="${csv.filename.replaceAll(':', '')}"`);
+      return csv.text;
+    });
+    routes(resource, (request, text, filename) => csvFor.set(request, { text, filename }));
+  });
+}
+
+/** `?format=csv`, or no format and an Accept header that prefers text/csv. */
+export function wantsCsv(format: 'json' | 'csv' | undefined, accept: string | undefined): boolean {
+  return format === 'csv' || (format === undefined && prefersCsv(accept));
 }
 
 /** True when the Accept header asks for text/csv at least as much as for JSON. */

@@ -7,13 +7,34 @@
  * reported. Patron cards and the things the library lists never alarm; a tag
  * that cannot be read still alarms, with its UID and raw memory; the same tag
  * read again within the repeat window is the same passage.
+ *
+ * With the policies that ask the ILS (`ils`, and `afi-or-ils` for a tag whose
+ * AFI says lent) the decision is a question: which item to ask about, the
+ * alarm to raise if it is not charged, and the one to raise if the ILS cannot
+ * answer (the tag's own AFI, or what the gate reported), made here at once so
+ * the caller only has to wait for the answer.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../core/clock.js';
 import type { GateTagRead } from '../../../devices/gate/index.js';
 import { decodeItemTag, type ItemTagView, isPatronCard } from '../../../protocols/rfid/index.js';
-import type { GateAlarmPolicy } from './config.js';
+import type { GateAlarmPolicy, GateDirections } from './config.js';
 import type { GateAlarmEvent } from './events.js';
+
+/** An alarm that depends on the ILS: raise `ifNotCharged` unless `ask` is charged; `fallback` without an answer. */
+export interface IlsQuestion {
+  /** The item barcode to ask about. */
+  ask: string;
+  ifNotCharged: GateAlarmEvent;
+  /** What the tag itself says, when the ILS cannot answer; undefined: no alarm then. */
+  fallback: GateAlarmEvent | undefined;
+}
+
+export type GateVerdict = GateAlarmEvent | IlsQuestion;
+
+export function isIlsQuestion(verdict: GateVerdict): verdict is IlsQuestion {
+  return 'ask' in verdict;
+}
 
 /** UIDs remembered for the repeat window at most (a crowd passing). */
 const MAX_REMEMBERED = 1024;
@@ -26,25 +47,60 @@ export class GateAlarms {
   constructor(
     private readonly policy: GateAlarmPolicy,
     private readonly clock: Clock,
+    private readonly directions?: GateDirections,
   ) {
     this.ignored = new Set(policy.ignore.map((entry) => entry.toUpperCase()));
   }
 
-  /** The alarm this read raises, or undefined (not secured, not an item, or the same passage). */
-  consider(read: GateTagRead): GateAlarmEvent | undefined {
+  /**
+   * The alarm this read raises, or the question to put to the ILS first (policies `ils`,
+   * `afi-or-ils`), or undefined (not secured, not an item, or the same passage).
+   */
+  consider(read: GateTagRead): GateVerdict | undefined {
     const item = read.memoryHex === null ? undefined : decodeItemTag(Buffer.from(read.memoryHex, 'hex'));
     const readable = item !== undefined && !('error' in item) ? item : undefined;
     if (readable && isPatronCard(readable)) return undefined;
     if (this.isIgnored(read, readable)) return undefined;
-    const reason = this.securedBy(read);
+    const { method } = this.policy;
+    if (method === 'ils' || method === 'afi-or-ils') return this.withIls(read, readable);
+    const reason = this.securedBy(read, method);
     if (reason === undefined) return undefined;
     if (this.samePassage(read)) return undefined;
+    return this.alarm(read, readable, reason, null);
+  }
+
+  /** `ils`: ask unless there is no item to ask about; `afi-or-ils`: a secured AFI alarms at once. */
+  private withIls(read: GateTagRead, readable: ItemTagView | undefined): GateVerdict | undefined {
+    const byTag = this.securedBy(read, 'afi');
+    if (this.policy.method === 'afi-or-ils' && byTag !== undefined) {
+      return this.samePassage(read) ? undefined : this.alarm(read, readable, byTag, null);
+    }
+    // A charged item passes, an uncharged one alarms: either way one answer per passage.
+    if (this.samePassage(read)) return undefined;
+    const itemId = readable?.primaryItemId ?? '';
+    if (itemId === '') return byTag === undefined ? undefined : this.alarm(read, readable, byTag, 'no_item');
+    const ifNotCharged = this.alarm(read, readable, 'ils', 'not_charged');
+    return {
+      ask: itemId,
+      ifNotCharged,
+      fallback: byTag === undefined ? undefined : { ...ifNotCharged, reason: byTag, ils: 'unanswered' },
+    };
+  }
+
+  private alarm(
+    read: GateTagRead,
+    readable: ItemTagView | undefined,
+    reason: GateAlarmEvent['reason'],
+    ils: GateAlarmEvent['ils'],
+  ): GateAlarmEvent {
     return {
       id: randomUUID(),
       uid: read.uid,
       item: readable ? itemOf(readable) : null,
       memoryHex: readable ? null : read.memoryHex,
       reason,
+      ils,
+      direction: this.directionOf(read.antenna),
       afi: read.afi,
       eas: read.eas,
       antenna: read.antenna,
@@ -53,8 +109,18 @@ export class GateAlarms {
     };
   }
 
-  private securedBy(read: GateTagRead): GateAlarmEvent['reason'] | undefined {
-    const { method, securedAfi } = this.policy;
+  private directionOf(antenna: number | null): GateAlarmEvent['direction'] {
+    if (antenna === null || !this.directions) return null;
+    if (this.directions.in.includes(antenna)) return 'in';
+    if (this.directions.out.includes(antenna)) return 'out';
+    return null;
+  }
+
+  private securedBy(
+    read: GateTagRead,
+    method: 'afi' | 'eas' | 'afi+eas',
+  ): 'afi' | 'eas' | 'reported' | undefined {
+    const { securedAfi } = this.policy;
     const byAfi = method !== 'eas';
     const byEas = method !== 'afi';
     if (byAfi && read.afi !== null && read.afi === securedAfi) return 'afi';

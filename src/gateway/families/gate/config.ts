@@ -3,11 +3,19 @@ import { deviceIdSchema, portSchema, transportSchema } from '../../config/transp
 
 const afiByte = z.number().int().min(0).max(255);
 
+/** A local time of day, `HH:MM` (24 h), on the machine's clock. */
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day, HH:MM (24 h)');
+
 /** When a tag passing the gate alarms. The gate's own filter is trusted where the reader reports no AFI/EAS. */
 export const gateAlarmPolicySchema = z
   .strictObject({
-    /** `afi`: the item's AFI is the library's "secured" value; `eas`: the NXP EAS bit is set; `afi+eas`: either. */
-    method: z.enum(['afi', 'eas', 'afi+eas']).default('afi'),
+    /**
+     * `afi`: the item's AFI is the library's "secured" value; `eas`: the NXP EAS bit is set; `afi+eas`:
+     * either. These decide at once, never waiting for anything. `ils`: ask the ILS (item information)
+     * and alarm unless the item is charged; `afi-or-ils`: alarm at once when the AFI says secured,
+     * otherwise ask the ILS as `ils` does.
+     */
+    method: z.enum(['afi', 'eas', 'afi+eas', 'ils', 'afi-or-ils']).default('afi'),
     /** AFI of an item that is in the library (not lent): 0x07 by ISO 28560; per site, never assumed. */
     securedAfi: afiByte.default(0x07),
     /**
@@ -17,6 +25,36 @@ export const gateAlarmPolicySchema = z
     ignore: z.array(z.string().min(1).max(64)).max(1000).default([]),
     /** The same tag read again within this long is the same passage: one alarm, not twenty. */
     repeatSeconds: z.number().min(0.1).max(600).default(3),
+    /**
+     * `ils`, `afi-or-ils`: the longest the decision waits for the ILS's answer. Without one in time
+     * (or with no ILS at all) the tag's AFI decides, or what the gate reported, and the alarm says so.
+     */
+    ilsTimeoutMs: z.number().int().min(50).max(10_000).default(1000),
+    /** Alarms are kept in the alarm history this many days. */
+    historyDays: z.number().int().min(1).max(3650).default(90),
+  })
+  .prefault({});
+
+/** Which way a person went, from the antenna that read the tag (the gate's wiring; FEIG antenna byte). */
+const directionByAntenna = z.strictObject({
+  in: z.array(z.number().int().min(0).max(255)).max(8).default([]),
+  out: z.array(z.number().int().min(0).max(255)).max(8).default([]),
+});
+
+/** The gate's people counter, as Carrel keeps it: polled, in 15-minute counts. */
+export const gateVisitorsSchema = z
+  .strictObject({
+    /** How often the counter is read (0: never; the counts then come only from API reads). */
+    countIntervalSeconds: z.union([z.literal(0), z.number().int().min(5).max(3600)]).default(60),
+    /**
+     * The counting day starts here: today's in/out and the occupancy start again from zero, and the
+     * gate's own counter is read and set to zero (nothing counted before is lost).
+     */
+    dailyReset: timeOfDay.default('00:00'),
+    /** The library opens: the occupancy counts from here (from the daily reset until then). */
+    openingTime: timeOfDay.optional(),
+    /** The 15-minute counts are kept this many days (as the desk statistics: a year and a month). */
+    retentionDays: z.number().int().min(1).max(3650).default(400),
   })
   .prefault({});
 
@@ -38,6 +76,8 @@ const feigNotificationGate = z.strictObject({
   keepAliveTimeoutSeconds: z.number().min(0).max(3600).default(15),
   /** The gate waits for each notification to be acknowledged ([0x32]), CFG49 ACK mode. */
   ack: z.boolean().default(false),
+  /** The people counter (needs the command port). */
+  visitors: gateVisitorsSchema,
 });
 
 /** An ordinary RFID reader at a doorway, polled, its tags debounced into passages. */
@@ -57,6 +97,8 @@ const gateCommon = {
   kind: z.literal('gate'),
   name: z.string().optional(),
   alarm: gateAlarmPolicySchema,
+  /** Which antenna reads a person walking in or out; an alarm then says its direction. */
+  directionByAntenna: directionByAntenna.optional(),
 };
 
 export const gateSchema = z.discriminatedUnion('driver', [
@@ -65,3 +107,5 @@ export const gateSchema = z.discriminatedUnion('driver', [
 ]);
 export type GateConfig = z.infer<typeof gateSchema>;
 export type GateAlarmPolicy = z.infer<typeof gateAlarmPolicySchema>;
+export type GateVisitorsConfig = z.infer<typeof gateVisitorsSchema>;
+export type GateDirections = z.infer<typeof directionByAntenna>;

@@ -13,35 +13,38 @@ import { createTransport } from '../../../devices/transport/factory.js';
 import { TcpListener } from '../../../devices/transport/tcp-listener.js';
 import { DeviceSupervisor, notStartedState } from '../../devices/supervisor.js';
 import { type DeviceEntry, emitEvent, type FamilyContext } from '../../family.js';
+import { Retention } from '../../retention.js';
+import { ilsLinks } from '../ils/index.js';
+import { GateAlarmFlow } from './alarm-flow.js';
+import { GateAlarmHistory } from './alarm-history.js';
 import { GateAlarms } from './alarms.js';
 import type { GateConfig } from './config.js';
-import type { GateAlarmEvent, GateEventsMap } from './events.js';
+import { CountedGateDriver } from './counted-driver.js';
+import type { GateEventsMap } from './events.js';
+import { ItemLookup, itemFactsOf } from './item-lookup.js';
 import type { GatePort, GateStatusView } from './port.js';
-
-const RECENT_ALARMS = 50;
+import { GateVisitors, type VisitorSnapshot } from './visitors.js';
 
 /**
  * A security gate at run time: its driver (a FEIG gate reader that notifies
  * Carrel, or an RFID reader polled at a doorway) kept connected by a
- * supervisor, each tag it reads put through the alarm decision, and the alarms,
- * counts and alarm-loop state published as `gate.*` events. The driver's raw
- * reads never leave the entry: a patron card passing the gate is nobody's
- * business.
+ * supervisor, each tag it reads put through the alarm decision (alarm-flow.ts),
+ * its people counter counted (visitors.ts), and the alarms, their items as the
+ * ILS knows them, the counts and the alarm-loop state published as `gate.*`
+ * events. The driver's raw reads never leave the entry: a patron card passing
+ * the gate is nobody's business.
  */
 export class GateEntry implements DeviceEntry<GatePort> {
-  readonly port: GatePort = {
-    status: () => this.status(),
-    setAlarm: (on) => this.feig('switch its alarm').setAlarm(on),
-    counters: async () => timed(await this.feig('count people').readCounters()),
-    resetCounters: async () => timed(await this.feig('count people').resetCounters()),
-  };
+  readonly port: GatePort;
   private supervisor: DeviceSupervisor | undefined;
   private driver: FeigGate | ReaderGate | undefined;
+  private counted: CountedGateDriver | undefined;
   private listener: NotificationListener | undefined;
   private bound: { host: string; port: number } | undefined;
-  private readonly alarms: GateAlarms;
-  private readonly recent: GateAlarmEvent[] = [];
-  private alarmCount = 0;
+  private history: GateAlarmHistory | undefined;
+  private historyRetention: Retention | undefined;
+  private readonly flow: GateAlarmFlow;
+  private readonly visitors: GateVisitors | undefined;
   private alarmState: { on: boolean; loops: number } | null = null;
   private counts: GateStatusView['counts'] = null;
 
@@ -49,7 +52,50 @@ export class GateEntry implements DeviceEntry<GatePort> {
     private readonly config: GateConfig,
     private readonly context: FamilyContext,
   ) {
-    this.alarms = new GateAlarms(config.alarm, context.clock);
+    const { clock, logger } = context;
+    this.port = {
+      name: config.name,
+      status: () => this.status(),
+      setAlarm: (on) => this.feig('switch its alarm').setAlarm(on),
+      counters: async () => timed(await this.feig('count people').readCounters()),
+      resetCounters: async () => {
+        const gate = this.feig('count people');
+        // Read first: the people counted since the last reading are kept, not lost with the reset.
+        await gate.readCounters();
+        return timed(await gate.resetCounters());
+      },
+      alarmHistory: (query) => this.openHistory().list(query),
+      acknowledgeAlarm: (id, who) => this.openHistory().acknowledge(id, who, this.context.clock.now()),
+      visitorCounts: (from, to, by) => this.visitors?.counts?.report(from, to, by) ?? [],
+    };
+    const items = new ItemLookup(async (item) => {
+      const ils = context.devices.all(ilsLinks)[0];
+      if (!ils) throw new CarrelError('unavailable', 'no ILS is configured');
+      const client = ils.port.client;
+      return itemFactsOf(item, (await client.itemInformation(item)).message, client.config.timeZone);
+    }, clock);
+    this.flow = new GateAlarmFlow({
+      gate: config.id,
+      alarms: new GateAlarms(config.alarm, clock, config.directionByAntenna),
+      items,
+      ilsTimeoutMs: config.alarm.ilsTimeoutMs,
+      clock,
+      logger: logger.child({ module: 'gate-alarms', device: config.id }),
+      history: () => this.history,
+      alarm: (event) => this.emit('gate.alarm', event),
+      enriched: (event) => this.emit('gate.alarm_enriched', event),
+    });
+    if (config.driver === 'feig-notification' && config.transport) {
+      this.visitors = new GateVisitors({
+        gate: config.id,
+        config: config.visitors,
+        clock,
+        logger,
+        read: () => this.port.counters(),
+        reset: () => this.port.resetCounters(),
+        changed: (snapshot, reset) => this.onVisitors(snapshot, reset),
+      });
+    }
   }
 
   get id(): string {
@@ -70,11 +116,22 @@ export class GateEntry implements DeviceEntry<GatePort> {
   }
 
   async start(): Promise<void> {
+    this.flow.start();
+    this.openStores();
     const driver = this.createDriver();
     this.driver = driver;
     driver.on('event', (type: string, data: unknown) => this.onDriverEvent(type, data));
+    const counted = new CountedGateDriver(driver, () => this.visitors?.snapshot());
+    this.counted = counted;
     const { bus, clock, logger } = this.context;
-    this.supervisor = new DeviceSupervisor({ driver, eventFamily: undefined, clock, bus, logger });
+    this.supervisor = new DeviceSupervisor({
+      driver: counted,
+      eventFamily: undefined,
+      clock,
+      bus,
+      logger,
+      onReady: () => this.visitors?.pollSoon(),
+    });
     if (this.listener) {
       // Listening before the gate is first connected, so a gate (or its simulator) can dial in at once.
       this.bound = await this.listener.start();
@@ -83,9 +140,43 @@ export class GateEntry implements DeviceEntry<GatePort> {
   }
 
   async stop(): Promise<void> {
+    this.flow.stop();
     await this.supervisor?.stop();
     await this.listener?.stop();
     this.bound = undefined;
+    this.visitors?.stop();
+    this.historyRetention?.stop();
+    this.historyRetention = undefined;
+    this.history = undefined;
+  }
+
+  /** The alarm history and the visitor counts; a gate without them still alarms. */
+  private openStores(): void {
+    const { clock, logger } = this.context;
+    try {
+      const db = this.context.database();
+      const history = new GateAlarmHistory(db, this.id);
+      this.history = history;
+      this.historyRetention = new Retention({
+        name: `gate-alarms-prune:${this.id}`,
+        forget: (before) => history.forget(before),
+        retentionDays: this.config.alarm.historyDays,
+        clock,
+        logger,
+      });
+      this.historyRetention.start();
+      this.visitors?.start(db);
+    } catch (error) {
+      logger.error(
+        { err: describeError(error), device: this.id },
+        'gate alarm history and visitor counts not kept: no database',
+      );
+    }
+  }
+
+  private openHistory(): GateAlarmHistory {
+    if (!this.history) throw new CarrelError('unavailable', 'the alarm history is not available');
+    return this.history;
   }
 
   private createDriver(): FeigGate | ReaderGate {
@@ -136,17 +227,26 @@ export class GateEntry implements DeviceEntry<GatePort> {
   }
 
   private onTagRead(read: GateTagRead): void {
-    const alarm = this.alarms.consider(read);
-    if (!alarm) return;
-    this.alarmCount++;
-    this.recent.unshift(alarm);
-    if (this.recent.length > RECENT_ALARMS) this.recent.pop();
-    this.emit('gate.alarm', alarm);
+    this.flow.read(read);
   }
 
   private onCounts(counts: GateCounts): void {
     this.counts = { in: counts.in, out: counts.out, time: counts.time };
-    this.emit('gate.count', { in: counts.in, out: counts.out, reset: counts.reset, time: counts.time });
+    this.visitors?.take(counts, counts.reset);
+  }
+
+  private onVisitors(snapshot: VisitorSnapshot, reset: boolean): void {
+    const counter = snapshot.counter;
+    if (counter)
+      this.emit('gate.count', {
+        in: counter.in,
+        out: counter.out,
+        reset,
+        time: counter.time,
+        today: snapshot.today,
+        occupancy: snapshot.occupancy,
+      });
+    this.counted?.visitorsChanged();
   }
 
   private onAlarmState(state: GateAlarm): void {
@@ -162,8 +262,9 @@ export class GateEntry implements DeviceEntry<GatePort> {
     return {
       alarm: this.alarmState,
       counts: this.counts,
-      recentAlarms: [...this.recent],
-      alarms: this.alarmCount,
+      visitors: this.visitors?.snapshot() ?? null,
+      recentAlarms: [...this.flow.recent],
+      alarms: this.flow.count,
     };
   }
 

@@ -22,8 +22,19 @@ export interface GateAlarmEvent {
   item: GateAlarmItem | null;
   /** The user memory of a tag that could not be read, upper-case hex; null otherwise. */
   memoryHex: string | null;
-  /** Why it alarmed: the AFI or EAS bit read with the tag, or the gate reported it (its own filter). */
-  reason: 'afi' | 'eas' | 'reported';
+  /**
+   * Why it alarmed: the AFI or EAS bit read with the tag, the gate reported it (its own filter), or
+   * the ILS says the item is not charged (policies `ils`, `afi-or-ils`).
+   */
+  reason: 'afi' | 'eas' | 'reported' | 'ils';
+  /**
+   * What the ILS said, when the policy asked it: `not_charged`; `unanswered` (no answer in time, or no
+   * ILS: the reason is then the tag's own); `no_item` (the tag names no item to ask about). Null when
+   * the ILS was not asked.
+   */
+  ils: 'not_charged' | 'unanswered' | 'no_item' | null;
+  /** Which way the person went, when the gate's antennas say (`directionByAntenna`); null otherwise. */
+  direction: 'in' | 'out' | null;
   afi: number | null;
   eas: boolean | null;
   antenna: number | null;
@@ -32,14 +43,54 @@ export interface GateAlarmEvent {
   time: string;
 }
 
+/**
+ * What the ILS says about the item of an alarm, sent after the alarm (the alarm never waits for it).
+ * Item data only: the ILS's item information names no patron.
+ */
+export interface GateAlarmEnrichedEvent {
+  /** The alarm's id. */
+  alarm: string;
+  /** The item barcode asked about. */
+  item: string;
+  /** Whether the ILS knows the item. */
+  known: boolean;
+  title: string | null;
+  /** The call number where the ILS sends one (the `CS` extension), else its permanent location (AQ). */
+  callNumber: string | null;
+  permanentLocation: string | null;
+  /** SIP2 circulation status by name: `available`, `charged`, `missing`… */
+  circulationStatus: string | null;
+  /** Due date (ISO 8601 when readable, else the ILS's text); null when not on loan. */
+  dueDate: string | null;
+  /** Charged to someone (never who). */
+  checkedOut: boolean;
+  time: string;
+}
+
+/** The people counter: its reading, and what Carrel made of it. */
+export interface GateCountEvent {
+  /** The gate's own counter as read. */
+  in: number;
+  out: number;
+  /** The counter was just set to zero. */
+  reset: boolean;
+  time: string;
+  /** Counted since the counting day began (the daily reset). */
+  today: { in: number; out: number; since: string };
+  /** People inside: in − out since opening, never below zero. */
+  occupancy: number;
+}
+
 export interface GateEventsMap {
   'gate.alarm': GateAlarmEvent;
-  'gate.count': { in: number; out: number; reset: boolean; time: string };
+  'gate.alarm_enriched': GateAlarmEnrichedEvent;
+  'gate.count': GateCountEvent;
   'gate.alarm_state': { on: boolean; loops: number; time: string };
 }
 
 export const GATE_EVENTS: ReadonlyArray<keyof GateEventsMap> = [
   'gate.alarm',
+  'gate.alarm_enriched',
   'gate.count',
   'gate.alarm_state',
 ];

@@ -1,8 +1,11 @@
 /**
  * The security gate family: RFID antennas at the exit that alarm when an item
- * leaves still secured, and count people in and out. A FEIG gate reader in
- * notification mode (it dials Carrel), or an RFID reader polled at a doorway.
- * Its simulator kind is `gate`.
+ * leaves still secured (by its AFI or EAS bit, or unless the ILS says it is
+ * charged), and count people in and out. A FEIG gate reader in notification
+ * mode (it dials Carrel), or an RFID reader polled at a doorway. Alarms are
+ * kept in a history staff acknowledge; visitors are counted in 15-minute
+ * counts. It reads the ILS family's port (item information) for the alarms'
+ * titles. Its simulator kind is `gate`.
  */
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
@@ -10,9 +13,17 @@ import { type GateConfig, gateSchema } from './config.js';
 import { GateEntry } from './entry.js';
 import { GATE_EVENTS, type GateEventsMap } from './events.js';
 
-export { type GateAlarmPolicy, type GateConfig, gateSchema } from './config.js';
-export type { GateAlarmEvent, GateAlarmItem, GateEventsMap } from './events.js';
+export type { GateAlarmRecord } from './alarm-history.js';
+export { type GateAlarmPolicy, type GateConfig, type GateVisitorsConfig, gateSchema } from './config.js';
+export type {
+  GateAlarmEnrichedEvent,
+  GateAlarmEvent,
+  GateAlarmItem,
+  GateCountEvent,
+  GateEventsMap,
+} from './events.js';
 export type { GatePort, GateStatusView } from './port.js';
+export type { VisitorSnapshot } from './visitors.js';
 
 export const gates = deviceFamily<GateEventsMap>()({
   kind: 'gate',
@@ -22,6 +33,12 @@ export const gates = deviceFamily<GateEventsMap>()({
   events: GATE_EVENTS,
   check: (config: GateConfig, layout, issue) => {
     if (config.transport) checkSimulatorTransport(config.transport, 'gate', layout, issue);
+    const { method } = config.alarm;
+    if (
+      (method === 'ils' || method === 'afi-or-ils') &&
+      !layout.devices.some((device) => device.kind === 'ils')
+    )
+      issue(['alarm', 'method'], `${method} asks the ILS, and this desk has no ILS device`);
   },
   create: (config: GateConfig, context) => new GateEntry(config, context),
 });

@@ -1,0 +1,300 @@
+/**
+ * Security gates, against the gateway as deployed (`carrel start` in its own process, the
+ * daemon's node flags, a config file):
+ *
+ * - Alarm latency: this process is the FEIG gate. It dials the gate's notification listener
+ *   over TCP and writes notification frames (one secured item per passage, policy `afi`), and
+ *   listens on the event WebSocket; the time from a frame's last byte written to its
+ *   `gate.alarm` on the socket, p50 and p99, at 1 and at 50 passages per second. Beside it,
+ *   the floor: decoding that frame alone (frame parser and notification decoder), in this
+ *   process, in the same run.
+ * - Visitor counting: ten gates (simulators here, their command ports over TCP) polled every
+ *   5 s — twelve times the default — by one daemon, and ten more not polled by another, side
+ *   by side; each daemon's CPU per second over the same window, from /proc.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { startGateSimulator } from '../simulators/gate/index.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
+import {
+  decodeNotification,
+  encodeFeigFrame,
+  FEIG_TR_TYPE_ISO15693,
+  FeigFrameParser,
+  notificationFrame,
+  TR_DATA1,
+} from '../src/protocols/feig/index.js';
+import { itemTagMemory } from '../src/protocols/rfid/index.js';
+import { spawnCarrel } from './carrel-process.js';
+import { usageOver } from './process-usage.js';
+import type { BenchResult } from './types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'src', 'cli', 'main.js');
+const TARGET_P99_MS = 5;
+
+interface Daemon {
+  api: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** `carrel start --config` with `devices`, as the `carrel` command runs it; ready when /readyz says so. */
+async function startDaemon(devices: unknown[]): Promise<Daemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-gate-'));
+  const configFile = join(dir, 'carrel.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      version: 2,
+      site: 'bench',
+      gateway: 'bench-1',
+      mqtt: { mode: 'off' },
+      storage: { path: join(dir, 'carrel.db') },
+      devices,
+    }),
+  );
+  const { child, api } = await spawnCarrel({
+    nodeArgs: [...DAEMON_NODE_FLAGS],
+    args: [cli, 'start', '--config', configFile, '--http-port', '0', '--log-level', 'warn'],
+    cwd: dir,
+    env: { ...process.env, ...DAEMON_ENV },
+  });
+  for (;;) {
+    const response = await fetch(`${api}/readyz`).catch(() => undefined);
+    if (response?.status === 200) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return {
+    api,
+    pid: child.pid!,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** One passage's notification frame: one secured ISO 28560-3 item, as a FEIG gate sends it. */
+function passageFrame(n: number): { uid: string; bytes: Uint8Array } {
+  const uid = `E0040150${n.toString(16).toUpperCase().padStart(8, '0')}`;
+  const memory = new Uint8Array(36);
+  memory.set(itemTagMemory({ id: `39${String(n).padStart(6, '0')}`, owner: 'SE-RPL' }).subarray(0, 36));
+  const bytes = encodeFeigFrame(
+    notificationFrame({
+      status: 0,
+      trData1: TR_DATA1.idd | TR_DATA1.dataBlocks | TR_DATA1.antenna,
+      records: [
+        {
+          transponderType: FEIG_TR_TYPE_ISO15693,
+          iddInfo: 0,
+          uid,
+          blocks: { count: 9, size: 4, memory },
+          antenna: 0x02,
+        },
+      ],
+    }),
+  );
+  return { uid, bytes };
+}
+
+/** Decoding one frame alone, in this process: the floor under the gateway's latency. */
+function decodeTimes(frames: readonly Uint8Array[], rounds: number): number[] {
+  const times: number[] = [];
+  const parser = new FeigFrameParser({ maxFrame: 8192 });
+  for (let round = 0; round < rounds; round++) {
+    for (const frame of frames) {
+      const began = process.hrtime.bigint();
+      for (const item of parser.push(frame)) if (item.ok) decodeNotification(item.frame.data);
+      times.push(Number(process.hrtime.bigint() - began) / 1e6);
+    }
+  }
+  return times.slice(frames.length); // the first round warms up
+}
+
+async function alarmLatency(): Promise<BenchResult[]> {
+  const listenPort = await freePort();
+  const daemon = await startDaemon([
+    {
+      id: 'gate-1',
+      kind: 'gate',
+      driver: 'feig-notification',
+      listen: { host: '127.0.0.1', port: listenPort },
+      address: '127.0.0.1',
+      keepAliveTimeoutSeconds: 0,
+      alarm: { method: 'afi', repeatSeconds: 0.1 },
+    },
+  ]);
+  const socket = new WebSocket(`${daemon.api.replace('http', 'ws')}/api/v1/events?devices=gate-1`);
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let waiting: (() => void) | undefined;
+  socket.on('message', (message) => {
+    const at = performance.now();
+    const parsed = JSON.parse(String(message)) as {
+      event: string;
+      data: { type?: string; data?: { uid?: string } };
+    };
+    if (parsed.event !== 'device.event' || parsed.data.type !== 'gate.alarm') return;
+    const sent = sentAt.get(parsed.data.data?.uid ?? '');
+    if (sent === undefined) return;
+    latencies.push(at - sent);
+    waiting?.();
+  });
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  const gate = net.connect({ host: '127.0.0.1', port: listenPort });
+  gate.setNoDelay(true);
+  await new Promise((resolve) => gate.once('connect', resolve));
+  let next = 0;
+  const results: BenchResult[] = [];
+  try {
+    // Warm up: the first alarms pay for code not yet compiled.
+    await passages(20, 20);
+    latencies.length = 0;
+    for (const [rate, count] of [
+      [1, 30],
+      [50, 500],
+    ] as const) {
+      const frames = Array.from({ length: count }, (_, i) => passageFrame(1000 * rate + i));
+      latencies.length = 0;
+      await passages(rate, count, frames);
+      const decode = decodeTimes(
+        frames.map((frame) => frame.bytes),
+        Math.max(2, Math.ceil(2000 / count)),
+      );
+      const p99 = percentile(latencies, 99);
+      results.push(
+        {
+          name: `${rate}/s: frame last byte → gate.alarm on the WebSocket, p50 (n=${count})`,
+          value: percentile(latencies, 50),
+          unit: 'ms',
+        },
+        {
+          name: `${rate}/s: frame last byte → gate.alarm on the WebSocket, p99`,
+          value: p99,
+          unit: 'ms',
+          target: `≤ ${TARGET_P99_MS} ms`,
+          met: p99 <= TARGET_P99_MS,
+        },
+        {
+          name: `${rate}/s: decoding the frame alone, p50 (floor)`,
+          value: percentile(decode, 50),
+          unit: 'ms',
+        },
+        {
+          name: `${rate}/s: decoding the frame alone, p99 (floor)`,
+          value: percentile(decode, 99),
+          unit: 'ms',
+        },
+      );
+    }
+    return results;
+  } finally {
+    gate.destroy();
+    socket.close();
+    await daemon.stop();
+  }
+
+  /** `count` passages at `rate` per second; resolves when every alarm has arrived (or 5 s after the last). */
+  async function passages(
+    rate: number,
+    count: number,
+    frames = Array.from({ length: count }, () => passageFrame(next++)),
+  ) {
+    const expected = latencies.length + count;
+    const gap = 1000 / rate;
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      const due = start + i * gap;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const frame = frames[i]!;
+      gate.write(frame.bytes);
+      sentAt.set(frame.uid, performance.now());
+    }
+    const deadline = performance.now() + 5000;
+    while (latencies.length < expected && performance.now() < deadline)
+      await new Promise<void>((resolve) => {
+        waiting = resolve;
+        setTimeout(resolve, 50);
+      });
+    if (latencies.length < expected)
+      throw new Error(`${expected - latencies.length} of ${count} alarms never reached the WebSocket`);
+  }
+}
+
+async function countingCost(): Promise<BenchResult[]> {
+  // Two daemons side by side over the same window, so the machine's other work weighs on both.
+  const sims = await Promise.all(
+    Array.from({ length: 20 }, () => startGateSimulator({ target: () => undefined, keepAliveMs: 0 })),
+  );
+  const gatesWith = (first: number, countIntervalSeconds: number) =>
+    sims.slice(first, first + 10).map((sim, i) => ({
+      id: `gate-${i + 1}`,
+      kind: 'gate',
+      driver: 'feig-notification',
+      listen: { host: '127.0.0.1', port: 0 },
+      address: '127.0.0.1',
+      keepAliveTimeoutSeconds: 0,
+      transport: { type: 'tcp', host: '127.0.0.1', port: sim.commandPort },
+      visitors: { countIntervalSeconds },
+    }));
+  const daemons: Daemon[] = [];
+  try {
+    daemons.push(await startDaemon(gatesWith(0, 5)), await startDaemon(gatesWith(10, 0)));
+    await new Promise((r) => setTimeout(r, 2000)); // settle after start
+    const [polled, idle] = await Promise.all(daemons.map((daemon) => usageOver(daemon.pid, 30_000)));
+    if (!polled || !idle) throw new Error('no /proc: CPU cannot be measured here');
+    const cost = polled.cpuMs - idle.cpuMs;
+    return [
+      { name: '10 gates, counters read every 5 s: daemon CPU', value: polled.cpuMs, unit: 'ms/s' },
+      {
+        name: '10 gates, counters never read: daemon CPU (floor, same window)',
+        value: idle.cpuMs,
+        unit: 'ms/s',
+      },
+      {
+        name: 'polling 10 gates every 5 s (12× the default 60 s) costs',
+        value: cost,
+        unit: 'ms CPU/s',
+        target: '< 1 ms/s',
+        met: cost < 1,
+      },
+    ];
+  } finally {
+    await Promise.allSettled(daemons.map((daemon) => daemon.stop()));
+    await Promise.allSettled(sims.map((sim) => sim.close()));
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  // Tail latencies on a shared machine say as much about its other work as about Carrel's.
+  const load = {
+    name: 'machine load average (1 min) at the start',
+    value: loadavg()[0]!,
+    unit: `on ${cpus().length} cores`,
+  };
+  return [load, ...(await alarmLatency()), ...(await countingCost())];
+}

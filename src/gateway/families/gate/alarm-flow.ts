@@ -1,0 +1,148 @@
+/**
+ * What happens to a tag read at a gate: the decision (alarms.ts), and for each alarm the
+ * `gate.alarm` event first — before anything is written or asked — then its line in the alarm
+ * history, then, off the hot path, what the ILS says about the item (`gate.alarm_enriched`, and
+ * the title in the history). With a policy that asks the ILS the alarm waits for its answer, at
+ * most `ilsTimeoutMs`; without one the tag's own AFI decides, and the alarm says so. Nothing
+ * here throws at the driver: a failure is logged and the next read is handled as usual.
+ */
+import { type Clock, withDeadline } from '../../../core/clock.js';
+import { CarrelError, describeError } from '../../../core/errors.js';
+import type { Logger } from '../../../core/logger.js';
+import type { GateTagRead } from '../../../devices/gate/index.js';
+import type { GateAlarmHistory } from './alarm-history.js';
+import { type GateAlarms, type IlsQuestion, isIlsQuestion } from './alarms.js';
+import type { GateAlarmEnrichedEvent, GateAlarmEvent } from './events.js';
+import type { ItemFacts, ItemLookup } from './item-lookup.js';
+
+/** Alarms kept in memory for the gate's status. */
+const RECENT_ALARMS = 50;
+/** The enrichment gives up after this long (the ILS client has its own, shorter, timeouts). */
+const ENRICHMENT_DEADLINE_MS = 15_000;
+
+export interface GateAlarmFlowOptions {
+  gate: string;
+  alarms: GateAlarms;
+  items: ItemLookup;
+  /** How long a decision waits for the ILS. */
+  ilsTimeoutMs: number;
+  clock: Clock;
+  logger: Logger;
+  /** The history, when the database is open. */
+  history: () => GateAlarmHistory | undefined;
+  alarm(event: GateAlarmEvent): void;
+  enriched(event: GateAlarmEnrichedEvent): void;
+}
+
+export class GateAlarmFlow {
+  readonly recent: GateAlarmEvent[] = [];
+  count = 0;
+  private running = true;
+  private ilsFailing = false;
+
+  constructor(private readonly options: GateAlarmFlowOptions) {}
+
+  /** Raises alarms (again, after a stop). */
+  start(): void {
+    this.running = true;
+  }
+
+  /** Stops raising alarms from answers still on their way. */
+  stop(): void {
+    this.running = false;
+  }
+
+  read(read: GateTagRead): void {
+    const verdict = this.options.alarms.consider(read);
+    if (!verdict) return;
+    if (isIlsQuestion(verdict)) void this.ask(verdict);
+    else this.raise(verdict, undefined);
+  }
+
+  private async ask(question: IlsQuestion): Promise<void> {
+    const { clock, gate, ilsTimeoutMs } = this.options;
+    let facts: ItemFacts;
+    try {
+      facts = await withDeadline(
+        clock,
+        `gate:${gate}:ils-decision`,
+        this.options.items.fresh(question.ask),
+        ilsTimeoutMs,
+        () => new CarrelError('ils_timeout', `the ILS did not answer within ${ilsTimeoutMs} ms`),
+      );
+      this.ilsAnswered();
+    } catch (error) {
+      this.ilsUnanswered(error, 'gate alarm decided without the ILS');
+      if (question.fallback) this.raise(question.fallback, undefined);
+      return;
+    }
+    if (!facts.checkedOut) this.raise(question.ifNotCharged, facts);
+  }
+
+  private raise(alarm: GateAlarmEvent, known: ItemFacts | undefined): void {
+    if (!this.running) return;
+    this.count++;
+    this.recent.unshift(alarm);
+    if (this.recent.length > RECENT_ALARMS) this.recent.pop();
+    this.options.alarm(alarm);
+    try {
+      this.options.history()?.record(alarm);
+    } catch (error) {
+      this.options.logger.error({ err: describeError(error) }, 'gate alarm not written to the history');
+    }
+    const item = alarm.item?.id;
+    if (!item) return;
+    if (known) this.enriched(alarm, known);
+    else void this.enrich(alarm, item);
+  }
+
+  private async enrich(alarm: GateAlarmEvent, item: string): Promise<void> {
+    try {
+      const facts = await withDeadline(
+        this.options.clock,
+        `gate:${this.options.gate}:enrichment`,
+        this.options.items.recent(item),
+        ENRICHMENT_DEADLINE_MS,
+        () => new CarrelError('ils_timeout', 'the ILS did not answer about the item'),
+      );
+      this.ilsAnswered();
+      this.enriched(alarm, facts);
+    } catch (error) {
+      this.ilsUnanswered(error, 'gate alarm not enriched');
+    }
+  }
+
+  private enriched(alarm: GateAlarmEvent, facts: ItemFacts): void {
+    if (!this.running) return;
+    try {
+      if (facts.title) this.options.history()?.title(alarm.id, facts.title);
+    } catch (error) {
+      this.options.logger.error({ err: describeError(error) }, 'gate alarm title not written');
+    }
+    this.options.enriched({
+      alarm: alarm.id,
+      item: facts.item,
+      known: facts.known,
+      title: facts.title,
+      callNumber: facts.callNumber,
+      permanentLocation: facts.permanentLocation,
+      circulationStatus: facts.circulationStatus,
+      dueDate: facts.dueDate,
+      checkedOut: facts.checkedOut,
+      time: new Date(this.options.clock.now()).toISOString(),
+    });
+  }
+
+  private ilsAnswered(): void {
+    if (this.ilsFailing) this.options.logger.info('the ILS answers about gate alarms again');
+    this.ilsFailing = false;
+  }
+
+  /** One warning when the ILS stops answering, then quiet (debug) until it answers again. */
+  private ilsUnanswered(error: unknown, message: string): void {
+    const described = describeError(error);
+    if (this.ilsFailing) this.options.logger.debug({ code: described.code }, message);
+    else this.options.logger.warn({ code: described.code, reason: described.message }, message);
+    this.ilsFailing = true;
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The alarm history of one gate, in SQLite: when, which way, which item (and its title once the
+ * ILS has said), why, and which member of staff acknowledged it and when. Items only: a patron
+ * card never alarms, so no patron is ever written here. All gates share one table; each store
+ * reads and writes its own gate's rows. Pages go newest first, by (time, id), so a page boundary
+ * holds even as new alarms arrive.
+ */
+import type { Database, Statement } from '../../storage/index.js';
+import { migrate } from '../../storage/index.js';
+import type { GateAlarmEvent } from './events.js';
+
+export interface GateAlarmRecord {
+  id: string;
+  gate: string;
+  time: string;
+  direction: GateAlarmEvent['direction'];
+  /** The item barcode the tag carries; null for a tag that could not be read. */
+  item: string | null;
+  uid: string | null;
+  /** The title as the ILS gave it, once it has. */
+  title: string | null;
+  reason: GateAlarmEvent['reason'];
+  ils: GateAlarmEvent['ils'];
+  acknowledged: { by: string; at: string } | null;
+}
+
+/** Where a page starts: below this alarm (newest first). */
+export interface AlarmCursor {
+  time: number;
+  id: string;
+}
+
+export interface AlarmHistoryQuery {
+  /** Epoch ms, inclusive. */
+  from: number;
+  /** Epoch ms, exclusive. */
+  to: number;
+  limit: number;
+  before?: AlarmCursor;
+  /** Only alarms not yet acknowledged. */
+  open?: boolean;
+}
+
+interface Row {
+  id: string;
+  gate: string;
+  at: number;
+  direction: string | null;
+  item: string | null;
+  uid: string | null;
+  title: string | null;
+  reason: string;
+  ils: string | null;
+  acknowledged_by: string | null;
+  acknowledged_at: number | null;
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE gate_alarms (
+    id TEXT PRIMARY KEY,
+    gate TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    direction TEXT,
+    item TEXT,
+    uid TEXT,
+    title TEXT,
+    reason TEXT NOT NULL,
+    ils TEXT,
+    acknowledged_by TEXT,
+    acknowledged_at INTEGER
+  );
+  CREATE INDEX gate_alarms_by_gate_time ON gate_alarms (gate, at, id);`,
+];
+
+const COLUMNS = 'id, gate, at, direction, item, uid, title, reason, ils, acknowledged_by, acknowledged_at';
+/** Titles are the ILS's text; a longer one is cut, never stored whole. */
+const MAX_TITLE = 255;
+/** Who acknowledged: a token's name. */
+const MAX_NAME = 64;
+
+export class GateAlarmHistory {
+  private readonly insert: Statement;
+  private readonly setTitle: Statement;
+  private readonly ack: Statement;
+  private readonly byId: Statement;
+
+  constructor(
+    private readonly db: Database,
+    private readonly gate: string,
+  ) {
+    migrate(db, 'gate-alarms', MIGRATIONS);
+    this.insert = db.prepare(
+      `INSERT OR IGNORE INTO gate_alarms (id, gate, at, direction, item, uid, reason, ils)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.setTitle = db.prepare('UPDATE gate_alarms SET title = ? WHERE id = ? AND gate = ?');
+    this.ack = db.prepare(
+      `UPDATE gate_alarms SET acknowledged_by = ?, acknowledged_at = ?
+       WHERE id = ? AND gate = ? AND acknowledged_by IS NULL`,
+    );
+    this.byId = db.prepare(`SELECT ${COLUMNS} FROM gate_alarms WHERE id = ? AND gate = ?`);
+  }
+
+  record(alarm: GateAlarmEvent): void {
+    this.insert.run(
+      alarm.id,
+      this.gate,
+      Date.parse(alarm.time),
+      alarm.direction,
+      alarm.item?.id ?? null,
+      alarm.uid,
+      alarm.reason,
+      alarm.ils,
+    );
+  }
+
+  /** The ILS's title for an alarm already recorded. */
+  title(id: string, title: string): void {
+    this.setTitle.run(title.slice(0, MAX_TITLE), id, this.gate);
+  }
+
+  get(id: string): GateAlarmRecord | undefined {
+    const row = this.byId.get(id, this.gate) as Row | undefined;
+    return row && toRecord(row);
+  }
+
+  /**
+   * Marks an alarm acknowledged by `who` at `at` (epoch ms). The first acknowledgement stands:
+   * acknowledging again answers the record as it is. Undefined when this gate has no such alarm.
+   */
+  acknowledge(id: string, who: string, at: number): GateAlarmRecord | undefined {
+    this.ack.run(who.slice(0, MAX_NAME), at, id, this.gate);
+    return this.get(id);
+  }
+
+  /** One page, newest first. */
+  list(query: AlarmHistoryQuery): GateAlarmRecord[] {
+    const where = ['gate = ?', 'at >= ?', 'at < ?'];
+    const parameters: Array<string | number> = [this.gate, query.from, query.to];
+    if (query.before) {
+      where.push('(at < ? OR (at = ? AND id < ?))');
+      parameters.push(query.before.time, query.before.time, query.before.id);
+    }
+    if (query.open) where.push('acknowledged_by IS NULL');
+    const rows = this.db
+      .prepare(
+        `SELECT ${COLUMNS} FROM gate_alarms WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`,
+      )
+      .all(...parameters, query.limit) as Row[];
+    return rows.map(toRecord);
+  }
+
+  /** Forgets this gate's alarms older than `before` (epoch ms); returns how many went. */
+  forget(before: number): number {
+    return this.db.prepare('DELETE FROM gate_alarms WHERE gate = ? AND at < ?').run(this.gate, before)
+      .changes;
+  }
+}
+
+function toRecord(row: Row): GateAlarmRecord {
+  return {
+    id: row.id,
+    gate: row.gate,
+    time: new Date(row.at).toISOString(),
+    direction: row.direction === 'in' || row.direction === 'out' ? row.direction : null,
+    item: row.item,
+    uid: row.uid,
+    title: row.title,
+    reason: row.reason as GateAlarmRecord['reason'],
+    ils: row.ils as GateAlarmRecord['ils'],
+    acknowledged:
+      row.acknowledged_by === null || row.acknowledged_at === null
+        ? null
+        : { by: row.acknowledged_by, at: new Date(row.acknowledged_at).toISOString() },
+  };
+}

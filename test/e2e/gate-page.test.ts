@@ -1,0 +1,152 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gateSimulators } from '../../simulators/gate/family.js';
+import type { CarrelConfig } from '../../src/app/config.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+const skip = chromiumSkipReason();
+if (skip) console.warn(`skipping browser tests: ${skip}`);
+
+/** Where the page's screenshot goes (test output, not committed). */
+const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');
+const STAFF = 'staff-token-0123456789abcdef';
+const MONITOR = 'monitor-token-0123456789abcdef';
+
+function withTokens(config: CarrelConfig): CarrelConfig {
+  return {
+    ...config,
+    auth: {
+      tokens: [
+        { name: 'desk-staff', token: STAFF, scopes: ['staff'] },
+        { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
+      ],
+    },
+  };
+}
+
+/**
+ * The desk's gate alarm page in Debian's Chromium against the simulated desk: people walk
+ * through the simulated gate (its control API, in process) and the test reads what the staff
+ * at the desk would read.
+ */
+describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
+  let testDesk: TestDesk;
+  let browser: Browser;
+  let page: Page | undefined;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    testDesk = await startTestDesk(withTokens);
+    await waitForDevice(testDesk.api, 'exit-1', 'online', 15_000).catch(() => {});
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterEach(async () => {
+    await page?.close();
+    page = undefined;
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await testDesk?.stop();
+  });
+
+  const gateSim = () => testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+
+  async function openPage(token: string): Promise<Page> {
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (/Content.Security.Policy|error/i.test(message.text()) && message.type() === 'error')
+        pageErrors.push(message.text());
+    });
+    await page.goto(`${testDesk.api}/gates#token=${token}`);
+    await expect.poll(() => page!.locator('#link').textContent()).toBe('Live');
+    return page;
+  }
+
+  it('shows an alarm walked through the gate with its title within a second, with a sound', async () => {
+    const desk = await openPage(STAFF);
+    await desk.getByRole('button', { name: 'Sound off' }).click();
+    await expect.poll(() => desk.getByRole('button', { name: 'Sound on' }).isVisible()).toBe(true);
+
+    const walkedAt = performance.now();
+    gateSim().walk({ direction: 'out', items: ['31000004'] });
+    const open = desk.getByRole('list', { name: 'Alarms' });
+    const row = open.getByRole('listitem').filter({ hasText: 'Middlemarch' });
+    await row.waitFor({ timeout: 1000 });
+    expect(performance.now() - walkedAt).toBeLessThan(1000);
+    const text = await row.textContent();
+    expect(text).toContain('31000004');
+    expect(text).toContain('Main exit');
+    expect(text).toContain('walking out');
+    expect(text).toMatch(/\d{2}:\d{2}:\d{2}/);
+    expect(Number(await desk.locator('#sound').getAttribute('data-played'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('acknowledges an alarm: it leaves the waiting list, with who acknowledged it', async () => {
+    const desk = await openPage(STAFF);
+    gateSim().walk({ direction: 'out', items: ['31000006'] });
+    const open = desk.getByRole('list', { name: 'Alarms' });
+    const row = open.getByRole('listitem').filter({ hasText: 'Beloved' });
+    await row.waitFor({ timeout: 2000 });
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
+    const done = desk.getByRole('list', { name: 'Acknowledged' });
+    await done.getByRole('listitem').filter({ hasText: 'Beloved' }).waitFor({ timeout: 2000 });
+    expect(await done.getByRole('listitem').filter({ hasText: 'Beloved' }).textContent()).toContain(
+      'acknowledged by desk-staff',
+    );
+    expect(await open.getByRole('listitem').filter({ hasText: 'Beloved' }).count()).toBe(0);
+    // The history says so too: acknowledged by the token's holder.
+    const history = (await (
+      await fetch(`${testDesk.api}/api/v1/gates/alarms?limit=5`, {
+        headers: { authorization: `Bearer ${STAFF}` },
+      })
+    ).json()) as { alarms: Array<{ item: string; acknowledged: { by: string } | null }> };
+    expect(history.alarms.find((a) => a.item === '31000006')?.acknowledged?.by).toBe('desk-staff');
+  });
+
+  it("shows today's visitors and how many are inside, as the gate counts them", async () => {
+    // What the gate counted so far (people walked out with the items above), read before the page opens.
+    const readCounter = () =>
+      fetch(`${testDesk.api}/api/v1/gates/exit-1/counters`, {
+        headers: { authorization: `Bearer ${STAFF}` },
+      });
+    await readCounter();
+    const desk = await openPage(STAFF);
+    const figure = async (id: string) => Number(await desk.locator(id).textContent());
+    const before = { in: await figure('#total-in'), out: await figure('#total-out') };
+    for (let i = 0; i < 3; i++) gateSim().walk({ direction: 'in', items: [] });
+    gateSim().walk({ direction: 'out', items: [] });
+    // The desk reads the counter on its interval; asking for it now reads it at once.
+    await fetch(`${testDesk.api}/api/v1/gates/exit-1/counters`, {
+      headers: { authorization: `Bearer ${STAFF}` },
+    });
+    await expect.poll(() => figure('#total-in')).toBe(before.in + 3);
+    expect(await figure('#total-out')).toBe(before.out + 1);
+    const gate = (await (
+      await fetch(`${testDesk.api}/api/v1/gates`, { headers: { authorization: `Bearer ${STAFF}` } })
+    ).json()) as { gates: Array<{ visitors: { occupancy: number } }> };
+    expect(await figure('#total-occupancy')).toBe(gate.gates[0]!.visitors.occupancy);
+    expect(await desk.locator('[data-gate="exit-1"]').textContent()).toContain(`${before.in + 3} in`);
+
+    mkdirSync(OUTPUT, { recursive: true });
+    await desk.screenshot({ path: join(OUTPUT, 'gate-alarm-page.png'), fullPage: true });
+  });
+
+  it('says what is wrong when a monitor token tries to acknowledge', async () => {
+    const desk = await openPage(MONITOR);
+    gateSim().walk({ direction: 'out', items: ['31000010'] });
+    const row = desk
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Norwegian Wood' });
+    await row.waitFor({ timeout: 2000 });
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => desk.getByRole('alert').textContent()).toContain('needs a staff token');
+  });
+});

@@ -1,0 +1,156 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { acknowledgeAlarm, alarmPage } from '../../../src/gateway/families/gate/across-gates.js';
+import { GateAlarmHistory } from '../../../src/gateway/families/gate/alarm-history.js';
+import type { GateAlarmEvent } from '../../../src/gateway/families/gate/events.js';
+import type { GatePort } from '../../../src/gateway/families/gate/port.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+
+/** The alarm history staff page through and acknowledge: SQLite in memory, two gates side by side. */
+let db: Database | undefined;
+afterEach(() => {
+  db?.close();
+  db = undefined;
+});
+
+const T0 = Date.UTC(2026, 11, 2, 10);
+
+function alarm(n: number, at: number, extra: Partial<GateAlarmEvent> = {}): GateAlarmEvent {
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    uid: `E00401000000${String(n).padStart(4, '0')}`,
+    item: { id: `3100${String(n).padStart(4, '0')}`, format: '28560-3' },
+    memoryHex: null,
+    reason: 'reported',
+    ils: null,
+    direction: 'out',
+    afi: null,
+    eas: null,
+    antenna: 2,
+    rssi: null,
+    time: new Date(at).toISOString(),
+    ...extra,
+  };
+}
+
+function twoGates() {
+  db = openDatabase(':memory:');
+  const stores = {
+    'exit-1': new GateAlarmHistory(db, 'exit-1'),
+    'exit-2': new GateAlarmHistory(db, 'exit-2'),
+  };
+  const gates = Object.entries(stores).map(([id, store]) => ({
+    id,
+    port: {
+      alarmHistory: (query) => store.list(query),
+      acknowledgeAlarm: (alarmId, who) => store.acknowledge(alarmId, who, T0 + 3_600_000),
+    } as GatePort,
+  }));
+  return { stores, gates };
+}
+
+describe('the alarm history of a gate', () => {
+  it('keeps when, which way, which item, why, and the title once known', () => {
+    const { stores } = twoGates();
+    const store = stores['exit-1'];
+    store.record(alarm(1, T0, { reason: 'ils', ils: 'not_charged' }));
+    store.title(alarm(1, T0).id, 'Middlemarch');
+    expect(store.get(alarm(1, T0).id)).toEqual({
+      id: alarm(1, T0).id,
+      gate: 'exit-1',
+      time: '2026-12-02T10:00:00.000Z',
+      direction: 'out',
+      item: '31000001',
+      uid: 'E004010000000001',
+      title: 'Middlemarch',
+      reason: 'ils',
+      ils: 'not_charged',
+      acknowledged: null,
+    });
+    // Another gate's store does not see it.
+    expect(stores['exit-2'].get(alarm(1, T0).id)).toBeUndefined();
+  });
+
+  it('records who acknowledged and when; the first acknowledgement stands', () => {
+    const { stores } = twoGates();
+    const store = stores['exit-1'];
+    store.record(alarm(1, T0));
+    expect(store.acknowledge(alarm(1, T0).id, 'desk-staff', T0 + 60_000)?.acknowledged).toEqual({
+      by: 'desk-staff',
+      at: '2026-12-02T10:01:00.000Z',
+    });
+    expect(store.acknowledge(alarm(1, T0).id, 'someone-else', T0 + 120_000)?.acknowledged?.by).toBe(
+      'desk-staff',
+    );
+    expect(store.acknowledge('00000000-0000-4000-8000-999999999999', 'desk-staff', T0)).toBeUndefined();
+  });
+
+  it('forgets what is older than the retention, and only its own gate’s', () => {
+    const { stores } = twoGates();
+    stores['exit-1'].record(alarm(1, T0 - 100 * 86_400_000));
+    stores['exit-1'].record(alarm(2, T0));
+    stores['exit-2'].record(alarm(3, T0 - 100 * 86_400_000));
+    expect(stores['exit-1'].forget(T0 - 90 * 86_400_000)).toBe(1);
+    expect(stores['exit-1'].get(alarm(2, T0).id)).toBeDefined();
+    expect(stores['exit-2'].get(alarm(3, T0).id)).toBeDefined();
+  });
+});
+
+describe('the desk’s alarm history, every gate together', () => {
+  it('pages newest first across the gates, each alarm once, however pages fall', () => {
+    const { stores, gates } = twoGates();
+    // 25 alarms, alternating gates, some at the same millisecond.
+    for (let n = 1; n <= 25; n++)
+      stores[n % 2 === 0 ? 'exit-1' : 'exit-2'].record(alarm(n, T0 + Math.floor(n / 3) * 1000));
+    const seen: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const page = alarmPage(gates, {
+        from: 0,
+        to: Number.MAX_SAFE_INTEGER,
+        limit: 7,
+        ...(after ? { after } : {}),
+      });
+      pages++;
+      seen.push(...page.alarms.map((a) => a.id));
+      if (!page.next) break;
+      after = page.next;
+    }
+    expect(pages).toBe(4);
+    expect(new Set(seen).size).toBe(25);
+    const times = seen.map((id) => Number(id.slice(-12)));
+    const expected = [...times].sort((a, b) => Math.floor(b / 3) - Math.floor(a / 3) || b - a);
+    expect(times).toEqual(expected);
+  });
+
+  it('filters by gate, by time and by whether anyone acknowledged it', () => {
+    const { stores, gates } = twoGates();
+    stores['exit-1'].record(alarm(1, T0));
+    stores['exit-1'].record(alarm(2, T0 + 1000));
+    stores['exit-2'].record(alarm(3, T0 + 2000));
+    acknowledgeAlarm(gates, alarm(2, 0).id, 'desk-staff');
+    const ids = (query: Partial<Parameters<typeof alarmPage>[1]>) =>
+      alarmPage(gates, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 50, ...query }).alarms.map((a) =>
+        a.id.slice(-1),
+      );
+    expect(ids({})).toEqual(['3', '2', '1']);
+    expect(ids({ gate: 'exit-1' })).toEqual(['2', '1']);
+    expect(ids({ open: true })).toEqual(['3', '1']);
+    expect(ids({ from: T0 + 500, to: T0 + 1500 })).toEqual(['2']);
+  });
+
+  it('acknowledges an alarm whichever gate raised it, and says when no gate did', () => {
+    const { stores, gates } = twoGates();
+    stores['exit-2'].record(alarm(3, T0));
+    expect(acknowledgeAlarm(gates, alarm(3, T0).id, 'desk-staff')).toMatchObject({
+      gate: 'exit-2',
+      acknowledged: { by: 'desk-staff' },
+    });
+    expect(() => acknowledgeAlarm(gates, alarm(4, T0).id, 'desk-staff')).toThrow(
+      expect.objectContaining({ code: 'alarm_not_found' }),
+    );
+    expect(() => alarmPage(gates, { from: 0, to: 1, limit: 5, after: 'nonsense' })).toThrow(
+      expect.objectContaining({ code: 'alarm_cursor_invalid' }),
+    );
+  });
+});

@@ -1,0 +1,218 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { gateVisitorsSchema } from '../../../src/gateway/families/gate/config.js';
+import {
+  countedSince,
+  GateVisitors,
+  type VisitorSnapshot,
+} from '../../../src/gateway/families/gate/visitors.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+
+/**
+ * Visitors counted from a gate's people counter: every reading against the one before, in
+ * 15-minute counts, on a clock the test moves (local times: the machine's zone). The gate is a
+ * counter the test sets; `read()` hands its value back as the driver's counter event would.
+ */
+let dir: string | undefined;
+const opened: Database[] = [];
+afterEach(() => {
+  for (const db of opened.splice(0)) db.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+/** 2 December 2026, local time. */
+const at = (hours: number, minutes = 0) => new Date(2026, 11, 2, hours, minutes).getTime();
+
+function rig(config: Record<string, unknown> = {}, options: { clock?: ManualClock; file?: string } = {}) {
+  const clock = options.clock ?? new ManualClock(at(8));
+  const db = openDatabase(options.file ?? ':memory:');
+  opened.push(db);
+  const counter = { in: 0, out: 0 };
+  const changes: Array<{ snapshot: VisitorSnapshot; reset: boolean }> = [];
+  const calls = { reads: 0, resets: 0 };
+  let failing: Error | undefined;
+  const visitors: GateVisitors = new GateVisitors({
+    gate: 'exit-1',
+    config: gateVisitorsSchema.parse(config),
+    clock,
+    logger: silentLogger(),
+    read: async () => {
+      calls.reads++;
+      if (failing) throw failing;
+      visitors.take({ ...counter }, false);
+    },
+    reset: async () => {
+      calls.resets++;
+      visitors.take({ ...counter }, false);
+      counter.in = 0;
+      counter.out = 0;
+      visitors.take({ ...counter }, true);
+    },
+    changed: (snapshot, reset) => changes.push({ snapshot, reset }),
+  });
+  visitors.start(db);
+  /** People walk through the gate; the counter counts them. */
+  const walk = (people: { in?: number; out?: number }) => {
+    counter.in += people.in ?? 0;
+    counter.out += people.out ?? 0;
+  };
+  const read = () => visitors.take({ ...counter }, false);
+  return {
+    clock,
+    db,
+    visitors,
+    counter,
+    walk,
+    read,
+    changes,
+    calls,
+    fail: (error?: Error) => {
+      failing = error;
+    },
+  };
+}
+
+describe('counting from the readings of a people counter', () => {
+  it('counts the difference from the reading before; a counter that went down counts again from zero', () => {
+    expect(countedSince(undefined, { in: 500, out: 400 })).toEqual({ in: 0, out: 0 });
+    expect(countedSince({ in: 10, out: 8 }, { in: 15, out: 8 })).toEqual({ in: 5, out: 0 });
+    // Someone reset it, then three came in and one went out.
+    expect(countedSince({ in: 10, out: 8 }, { in: 3, out: 1 })).toEqual({ in: 3, out: 1 });
+    // The 32-bit counter wrapped.
+    expect(countedSince({ in: 4_294_967_290, out: 0 }, { in: 4, out: 0 })).toEqual({ in: 4, out: 0 });
+  });
+});
+
+describe('the visitors of a gate', () => {
+  it('takes the first reading ever as the starting point, then counts in 15-minute counts', async () => {
+    const { clock, visitors, walk, read } = rig();
+    walk({ in: 120, out: 100 }); // counted before Carrel ever looked: not today's, not known when
+    read();
+    expect(visitors.snapshot()).toMatchObject({ today: { in: 0, out: 0 }, occupancy: 0 });
+    walk({ in: 5, out: 2 });
+    read();
+    await clock.advance(20 * 60_000); // 08:20
+    walk({ in: 3 });
+    read();
+    expect(visitors.snapshot()).toMatchObject({
+      counter: { in: 128, out: 102 },
+      today: { in: 8, out: 2 },
+      occupancy: 6,
+    });
+    expect(visitors.counts?.report(at(8), at(9), 'none')).toEqual([{ in: 8, out: 2 }]);
+    expect(visitors.counts?.sum(at(8), at(8, 15))).toEqual({ in: 5, out: 2 });
+    expect(visitors.counts?.sum(at(8, 15), at(8, 30))).toEqual({ in: 3, out: 0 });
+  });
+
+  it('never counts negative nor twice when the counter is reset behind its back', () => {
+    const { visitors, walk, read, counter } = rig();
+    read();
+    walk({ in: 10, out: 4 });
+    read();
+    counter.in = 0;
+    counter.out = 0;
+    walk({ in: 2, out: 3 });
+    read();
+    read();
+    expect(visitors.snapshot()?.today).toMatchObject({ in: 12, out: 7 });
+  });
+
+  it('takes up from the last reading after a restart: nobody counted twice, nobody lost', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'carrel-visitors-'));
+    const file = join(dir, 'carrel.db');
+    const first = rig({}, { file });
+    first.read();
+    first.walk({ in: 7, out: 1 });
+    first.read();
+    first.visitors.stop();
+    first.db.close();
+    opened.splice(opened.indexOf(first.db), 1);
+    // Carrel restarts; meanwhile two more came in.
+    const again = rig({}, { file, clock: first.clock });
+    again.counter.in = 9;
+    again.counter.out = 1;
+    again.read();
+    again.read();
+    expect(again.visitors.snapshot()?.today).toMatchObject({ in: 9, out: 1 });
+  });
+
+  it('floors the occupancy at zero: more out than in (the counter missed some) is an empty library', () => {
+    const { visitors, walk, read } = rig();
+    read();
+    walk({ in: 2, out: 5 });
+    read();
+    expect(visitors.snapshot()).toMatchObject({ today: { in: 2, out: 5 }, occupancy: 0 });
+  });
+
+  it('counts the occupancy from the opening once the library has opened', async () => {
+    const { clock, visitors, walk, read } = rig({ openingTime: '09:00' });
+    read();
+    walk({ in: 4 }); // staff, before opening
+    read();
+    expect(visitors.snapshot()).toMatchObject({ occupancy: 4, today: { in: 4 } });
+    await clock.advance(60 * 60_000); // 09:00
+    expect(visitors.snapshot()).toMatchObject({
+      occupancy: 0,
+      occupancySince: new Date(at(9)).toISOString(),
+      today: { in: 4 },
+    });
+    walk({ in: 10, out: 3 });
+    read();
+    expect(visitors.snapshot()).toMatchObject({ occupancy: 7, today: { in: 14, out: 3 } });
+  });
+
+  it('starts a new counting day at the daily reset, the gate’s counter read and zeroed just before', async () => {
+    const { clock, visitors, walk, read, counter, calls, changes } = rig({ dailyReset: '03:00' });
+    read();
+    walk({ in: 30, out: 25 });
+    read();
+    const turn = new Date(2026, 11, 3, 3).getTime();
+    await clock.advance(turn - 2000 - at(8)); // 02:59:58 the next day
+    walk({ in: 1 });
+    expect(calls.resets).toBe(0);
+    await clock.advance(1000); // 02:59:59: read, then zeroed
+    expect(calls.resets).toBe(1);
+    expect(counter).toEqual({ in: 0, out: 0 });
+    expect(changes.at(-1)).toMatchObject({ reset: true, snapshot: { today: { in: 31, out: 25 } } });
+    await clock.advance(1000); // 03:00: the day turns
+    const since = new Date(turn).toISOString();
+    expect(visitors.snapshot()).toMatchObject({ today: { in: 0, out: 0, since }, occupancy: 0 });
+    expect(changes.at(-1)).toMatchObject({ snapshot: { today: { in: 0, since } } });
+    // The one who came in just before the reset is counted in the day that ended.
+    expect(visitors.counts?.sum(at(8), turn)).toEqual({ in: 31, out: 25 });
+    walk({ in: 2 });
+    read();
+    expect(visitors.snapshot()?.today).toMatchObject({ in: 2, out: 0 });
+  });
+
+  it('reads the counter every countIntervalSeconds, and stops when stopped', async () => {
+    const { clock, visitors, walk, calls, changes } = rig({ countIntervalSeconds: 60 });
+    await clock.advance(60_000);
+    expect(calls.reads).toBe(1);
+    walk({ in: 1 });
+    await clock.advance(60_000);
+    expect(visitors.snapshot()?.today.in).toBe(1);
+    const published = changes.length;
+    const movedAt = visitors.counts?.lastReading()?.at;
+    await clock.advance(60_000); // nothing moved: nothing published, nothing written
+    expect(changes.length).toBe(published);
+    expect(visitors.counts?.lastReading()?.at).toBe(movedAt);
+    visitors.stop();
+    await clock.advance(10 * 60_000);
+    expect(calls.reads).toBe(3);
+  });
+
+  it('keeps polling through read failures', async () => {
+    const { clock, calls, fail } = rig({ countIntervalSeconds: 5 });
+    fail(Object.assign(new Error('gate not connected'), { code: 'unavailable' }));
+    await clock.advance(15_000);
+    fail(undefined);
+    await clock.advance(5_000);
+    expect(calls.reads).toBe(4);
+  });
+});

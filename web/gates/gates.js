@@ -1,0 +1,315 @@
+/**
+ * The desk's gate alarm page: alarms as they happen at the security gates, with
+ * the title the library system gives each item, a short sound, acknowledging
+ * (staff), and today's visitors and how many are inside. Built only on
+ * Carrel's public API: the gates and the alarm history over HTTP, everything
+ * live over the event WebSocket.
+ *
+ * `#token=…` gives the API token (kept in sessionStorage); acknowledging needs
+ * a staff token.
+ */
+import { GateApi, Problem, takeToken } from './api.js';
+
+const api = new GateApi(location.origin, takeToken(location, sessionStorage, history));
+const $ = (id) => document.getElementById(id);
+
+/** Gate id → { name, visitors }. */
+const gates = new Map();
+/** Alarm id → what the page knows of it (the history's shape). */
+const alarms = new Map();
+let olderPage = null;
+let socket = null;
+let retryMs = 1000;
+
+// ---- Words -----------------------------------------------------------------
+
+const REASONS = {
+  afi: 'tag says not lent',
+  eas: 'EAS bit set',
+  reported: 'the gate alarmed',
+  ils: 'not on loan (library system)',
+};
+
+const STATUSES = {
+  available: 'on the shelf',
+  charged: 'on loan',
+  chargedNotToBeRecalled: 'on loan',
+  recalled: 'on loan, recalled',
+  onOrder: 'on order',
+  inProcess: 'in processing',
+  waitingOnHoldShelf: 'on the hold shelf',
+  waitingToBeReshelved: 'waiting to be reshelved',
+  inTransit: 'in transit',
+  claimedReturned: 'claimed returned',
+  lost: 'lost',
+  missing: 'missing',
+};
+
+const clock = (iso) =>
+  new Date(iso).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  });
+const gateName = (id) => gates.get(id)?.name ?? id;
+
+function say(text) {
+  $('problem').textContent = text ?? '';
+  $('problem').hidden = !text;
+}
+
+function problemWords(error) {
+  if (error instanceof Problem) {
+    if (error.status === 401) return 'This page needs an API token: open it as /gates#token=…';
+    if (error.status === 403) return 'Acknowledging an alarm needs a staff token.';
+    if (error.code === 'network') return 'Carrel cannot be reached.';
+    return error.message;
+  }
+  return String(error);
+}
+
+// ---- Sound -----------------------------------------------------------------
+
+let audio = null;
+let soundOn = false;
+
+$('sound').addEventListener('click', () => {
+  soundOn = !soundOn;
+  if (soundOn) {
+    // Browsers start sound only after a click: this is it.
+    audio ??= new AudioContext();
+    void audio.resume();
+  }
+  $('sound').setAttribute('aria-pressed', String(soundOn));
+  $('sound').textContent = soundOn ? 'Sound on' : 'Sound off';
+});
+
+/** Two short high tones, made here: nothing to download. */
+function beep() {
+  if (!soundOn || !audio) return;
+  const start = audio.currentTime;
+  for (const at of [0, 0.25]) {
+    const tone = audio.createOscillator();
+    const volume = audio.createGain();
+    tone.type = 'square';
+    tone.frequency.value = 1320;
+    volume.gain.setValueAtTime(0.15, start + at);
+    volume.gain.exponentialRampToValueAtTime(0.001, start + at + 0.18);
+    tone.connect(volume).connect(audio.destination);
+    tone.start(start + at);
+    tone.stop(start + at + 0.2);
+  }
+  const button = $('sound');
+  button.dataset.played = String(Number(button.dataset.played) + 1);
+}
+
+// ---- Visitors --------------------------------------------------------------
+
+function setVisitors(id, visitors) {
+  const gate = gates.get(id);
+  if (!gate || !visitors) return;
+  gate.visitors = visitors;
+  renderVisitors();
+}
+
+function renderVisitors() {
+  const counted = [...gates.values()].filter((gate) => gate.visitors);
+  const sum = (pick) => counted.reduce((total, gate) => total + pick(gate.visitors), 0);
+  const show = (id, value) => {
+    $(id).textContent = counted.length ? String(value) : '–';
+  };
+  show(
+    'total-in',
+    sum((v) => v.today.in),
+  );
+  show(
+    'total-out',
+    sum((v) => v.today.out),
+  );
+  show(
+    'total-occupancy',
+    sum((v) => v.occupancy),
+  );
+  const list = $('gates');
+  list.replaceChildren(
+    ...[...gates.entries()].map(([id, gate]) => {
+      const item = document.createElement('li');
+      item.dataset.gate = id;
+      item.textContent = gate.visitors
+        ? `${gate.name}: ${gate.visitors.today.in} in, ${gate.visitors.today.out} out, ${gate.visitors.occupancy} inside`
+        : `${gate.name}: no people counter`;
+      return item;
+    }),
+  );
+}
+
+// ---- Alarms ----------------------------------------------------------------
+
+/** A live `gate.alarm` in the history's shape. */
+function fromEvent(device, data) {
+  return {
+    id: data.id,
+    gate: device,
+    time: data.time,
+    direction: data.direction ?? null,
+    item: data.item?.id ?? null,
+    title: null,
+    reason: data.reason,
+    ils: data.ils ?? null,
+    acknowledged: null,
+  };
+}
+
+function remember(record) {
+  const known = alarms.get(record.id);
+  // What the page learnt live (a title, the ILS's details) stays when the history is read again.
+  const merged = known
+    ? { ...known, ...record, title: record.title ?? known.title, details: known.details }
+    : record;
+  alarms.set(record.id, merged);
+  render(merged);
+  return merged;
+}
+
+function render(record) {
+  const open = record.acknowledged === null;
+  const list = open ? $('open') : $('done');
+  let row = document.querySelector(`[data-alarm="${CSS.escape(record.id)}"]`);
+  if (!row || row.parentElement !== list) {
+    row?.remove();
+    row = document.createElement('li');
+    row.className = 'alarm';
+    row.dataset.alarm = record.id;
+    const newer = [...list.children].find((other) => alarms.get(other.dataset.alarm)?.time < record.time);
+    list.insertBefore(row, newer ?? null);
+  }
+  const time = document.createElement('time');
+  time.dateTime = record.time;
+  time.textContent = clock(record.time);
+  const title = document.createElement('span');
+  title.className = 'title';
+  title.textContent =
+    record.title ??
+    (record.item ? (record.details?.known === false ? 'Not in the catalogue' : '…') : 'Unreadable tag');
+  const meta = document.createElement('span');
+  meta.className = 'meta';
+  const details = record.details;
+  meta.textContent = [
+    gateName(record.gate),
+    record.item,
+    details?.callNumber,
+    details?.circulationStatus ? (STATUSES[details.circulationStatus] ?? details.circulationStatus) : null,
+    record.direction === 'in' ? 'walking in' : record.direction === 'out' ? 'walking out' : null,
+    REASONS[record.reason] ?? record.reason,
+    record.ils === 'unanswered' ? 'the library system did not answer' : null,
+    open ? null : `acknowledged by ${record.acknowledged.by} at ${clock(record.acknowledged.at)}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const parts = [time, title, meta];
+  if (open) {
+    const ack = document.createElement('button');
+    ack.type = 'button';
+    ack.className = 'ack';
+    ack.textContent = 'Acknowledge';
+    ack.addEventListener('click', () => acknowledge(record.id, ack));
+    parts.push(ack);
+  }
+  row.replaceChildren(...parts);
+  $('open-empty').hidden = $('open').children.length > 0;
+}
+
+function enrich(data) {
+  const record = alarms.get(data.alarm);
+  if (!record) return;
+  record.title = data.title ?? record.title;
+  record.details = data;
+  render(record);
+}
+
+async function acknowledge(id, button) {
+  button.disabled = true;
+  try {
+    remember(await api.acknowledge(id));
+    say(null);
+  } catch (error) {
+    button.disabled = false;
+    say(problemWords(error));
+  }
+}
+
+async function loadAlarms(after) {
+  const page = await api.alarms(after);
+  for (const record of page.alarms) remember(record);
+  if (after || olderPage === null) olderPage = page.next;
+  $('older').hidden = !olderPage;
+}
+
+$('older').addEventListener('click', () => {
+  if (olderPage) loadAlarms(olderPage).catch((error) => say(problemWords(error)));
+});
+
+// ---- Live ------------------------------------------------------------------
+
+function onMessage(message) {
+  if (message.event === 'snapshot') {
+    for (const device of message.data.devices) setVisitors(device.device, device.detail?.visitors);
+  } else if (message.event === 'device.state') {
+    setVisitors(message.data.device, message.data.detail?.visitors);
+  } else if (message.event === 'device.event') {
+    const { device, type, data } = message.data;
+    if (type === 'gate.alarm') {
+      remember(fromEvent(device, data));
+      beep();
+    } else if (type === 'gate.alarm_enriched') {
+      enrich(data);
+    } else if (type === 'gate.count') {
+      const gate = gates.get(device);
+      setVisitors(device, {
+        ...(gate?.visitors ?? {}),
+        today: data.today,
+        occupancy: data.occupancy,
+      });
+    }
+  }
+}
+
+function connect() {
+  socket = api.events(
+    [...gates.keys()],
+    onMessage,
+    () => {
+      retryMs = 1000;
+      $('link').textContent = 'Live';
+      $('link').classList.remove('down');
+      // Whatever happened while the page was not listening is in the history.
+      loadAlarms().catch((error) => say(problemWords(error)));
+    },
+    (event) => {
+      $('link').textContent = 'Reconnecting…';
+      $('link').classList.add('down');
+      if (event.code === 4401 || event.code === 4403) {
+        say('This page needs an API token: open it as /gates#token=…');
+        return;
+      }
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 10_000);
+    },
+  );
+}
+
+async function start() {
+  try {
+    const { gates: list } = await api.gates();
+    for (const gate of list) gates.set(gate.id, { name: gate.name ?? gate.id, visitors: gate.visitors });
+    renderVisitors();
+    connect();
+  } catch (error) {
+    say(problemWords(error));
+    setTimeout(start, 5000);
+  }
+}
+
+window.addEventListener('beforeunload', () => socket?.close());
+void start();
