@@ -135,4 +135,21 @@ describe('cash devices on the simulated desk', () => {
     sim().billValidator!.setStacker('in');
     await waitForDevice(api, 'notes-1', 'online');
   });
+
+  it('lists the cash events in the OpenAPI document, each with the shape of its data', async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is checked field by field
+    const doc: any = await (await fetch(`${api}/docs/openapi.json`)).json();
+    const documented = doc['x-carrel-events'];
+    expect(Object.keys(documented)).toEqual(
+      expect.arrayContaining([
+        'cash.credit',
+        'cash.unverified',
+        'cash.escrow',
+        'cash.notice',
+        'cash.acceptance',
+      ]),
+    );
+    expect(documented['cash.credit'].data.properties).toHaveProperty('valueMinor');
+    expect(documented['cash.credit'].data.properties).toHaveProperty('holder');
+  });
 });

@@ -6,9 +6,10 @@
  * session, never a patron.
  */
 import { z } from 'zod';
+import type { CashDeviceEventsMap } from '../../gateway/families/cash-device/events.js';
 import { cashDevices } from '../../gateway/families/cash-device/index.js';
 import { deviceIdParams } from '../http/schemas.js';
-import { type ApiModule, operation } from '../operations.js';
+import { type ApiEvent, type ApiModule, operation } from '../operations.js';
 
 const statusSchema = z.object({
   device: z.enum(['coin-acceptor', 'bill-validator']),
@@ -60,6 +61,70 @@ const emptyingSchema = z.object({
 
 const tag = 'cash devices';
 
+const money = {
+  currency: z.string().describe('ISO 4217'),
+  valueMinor: z.number().int().describe('in minor units'),
+};
+const holder = z
+  .string()
+  .nullable()
+  .describe('the payment session the money is credited to; null: none held the device');
+
+/** The cash devices' events as they leave the gateway: they name a payment session, never a patron. */
+const cashEvents = {
+  'cash.credit': {
+    summary: 'A coin or note was taken and journaled (before this is sent)',
+    data: z.object({
+      id: z.number().int().describe('the credit journal entry'),
+      deviceKind: statusSchema.shape.device,
+      channel: z.number().int(),
+      ...money,
+      holder,
+      at: z.string(),
+    }),
+  },
+  'cash.unverified': {
+    summary:
+      'Money that may have gone in but cannot be credited (a counter jump, an unknown note): for staff',
+    data: z.object({
+      id: z.number().int(),
+      reason: z.enum(['event_counter_jump', 'unknown_channel', 'unknown_bill_type_stacked']),
+      channel: z.number().int().nullable(),
+      currency: z.string().nullable(),
+      valueMinor: z.number().int().nullable(),
+      holder,
+      at: z.string(),
+    }),
+  },
+  'cash.escrow': {
+    summary: 'A note in escrow was stacked (it fits the payment) or handed back',
+    data: z.object({
+      channel: z.number().int(),
+      ...money,
+      decision: z.enum(['stack', 'return']),
+      outcome: z.enum(['routed', 'escrow_empty', 'failed']),
+    }),
+  },
+  'cash.notice': {
+    summary:
+      'Something the device said that is not money: a coin handed back, a jam, the cash box, a code unknown',
+    data: z.object({
+      code: z.union([z.number().int(), z.string()]),
+      name: z.string(),
+      severity: z.enum(['status', 'reject', 'fault', 'fraud', 'unknown']),
+    }),
+  },
+  'cash.acceptance': {
+    summary: 'The device takes money now (for a payment, up to a value), or no longer does',
+    data: z.object({
+      accepting: z.boolean(),
+      holder,
+      maxValueMinor: z.number().int().nullable(),
+      currency: z.string().nullable(),
+    }),
+  },
+} satisfies Record<keyof CashDeviceEventsMap, ApiEvent>;
+
 export const cashDeviceApi: ApiModule = {
   name: 'cash-devices',
   problems: {
@@ -69,6 +134,7 @@ export const cashDeviceApi: ApiModule = {
     cctalk_timeout: { status: 504, title: 'The cash device did not answer' },
     cctalk_nak: { status: 502, title: 'The cash device refused the request' },
   },
+  events: cashEvents,
   operations: ({ ports }) => {
     const device = (id: string) => ports.port(cashDevices, id);
     return [
