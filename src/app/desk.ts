@@ -9,6 +9,7 @@ import { EventBus } from '../gateway/event-bus.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
 import type { AnyDeviceFamily, DeviceEntry, FamilyContext } from '../gateway/family.js';
 import { Gateway } from '../gateway/gateway.js';
+import { PaymentManager } from '../gateway/payments/manager.js';
 import { SessionManager } from '../gateway/sessions/index.js';
 import { statisticsOn } from '../gateway/statistics/index.js';
 import type { CarrelConfig, DeviceConfig } from './config.js';
@@ -110,6 +111,22 @@ export function createDesk(options: DeskOptions): Desk {
     desk: config.gateway,
   });
 
+  const payments = new PaymentManager({
+    circulation,
+    devices,
+    bus,
+    clock,
+    logger,
+    config: config.payments,
+    db: () => storage.db,
+    // Fee payments are journaled whatever the offline policy: their money is already taken.
+    offline,
+    // No print accounts are wired into this build: top-ups answer print_accounts_unavailable.
+    printAccounts: undefined,
+    library: config.sessions.receipt.library ?? config.site,
+    desk: config.gateway,
+  });
+
   let gateway: Gateway | undefined;
   const services: DeskServices = {
     site: config.site,
@@ -122,6 +139,7 @@ export function createDesk(options: DeskOptions): Desk {
     sessions,
     statistics,
     offline,
+    payments,
     features: () => gateway?.features() ?? [],
     readiness: () => readiness(gateway, devices),
   };
@@ -171,6 +189,7 @@ export function createDesk(options: DeskOptions): Desk {
       offline,
       ...(relay ? [relay] : []),
       sessions,
+      payments,
       http,
       mqtt,
     ],

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deviceIdSchema, portSchema } from '../../core/config-values.js';
 import type { AnyDeviceFamily, ConfigIssueSink, DeskLayout } from '../family.js';
 import { offlinePolicySchema } from '../offline/policy.js';
+import { paymentsSchema } from '../payments/config.js';
 import { sip2RelaySchema } from '../relay/config.js';
 import { sessionsSchema } from '../sessions/config.js';
 import { STATISTICS_RETENTION_DAYS } from '../statistics/retention.js';
@@ -82,6 +83,8 @@ export const deskSections = {
   sip2Relay: sip2RelaySchema.optional(),
   /** Self-check sessions: inactivity timeout, PIN rule, the end-of-session receipt. */
   sessions: sessionsSchema.prefault({}),
+  /** Payments at the desk and the kiosk: the currency, overpayment, limits, the receipt printer. */
+  payments: paymentsSchema.prefault({}),
 };
 
 const deskSectionsSchema = z.strictObject(deskSections);

@@ -138,6 +138,8 @@ export interface PaymentService {
   finish(id: string, caller: PaymentCaller): Promise<PaymentEndResult>;
   /** The patron walked away: as finish, but with nothing inserted it is simply cancelled. */
   cancel(id: string, caller: PaymentCaller): Promise<PaymentEndResult>;
+  /** The receipt's data of an ended payment (for the kiosk to show or e-mail). */
+  receipt(id: string, caller: PaymentCaller): PaymentReceiptData;
   /** The receipt of an ended payment, printed on the desk's receipt printer (or the one named). */
   printReceipt(
     id: string,

@@ -3,6 +3,8 @@ import { CarrelError } from '../../core/errors.js';
 export type PaymentErrorCode =
   | 'payment_not_found'
   | 'payment_ended'
+  /** A receipt is made once the payment has ended. */
+  | 'payment_not_ended'
   /** An amount that is not a whole number of minor units, not positive, or above the limits. */
   | 'amount_invalid'
   /** The amount the kiosk showed is not what the fees come to now. */
@@ -19,6 +21,9 @@ export type PaymentErrorCode =
   | 'patron_required'
   | 'patron_card_not_found'
   | 'patron_card_ambiguous'
+  /** A cash device is taking money for another payment. */
+  | 'cash_device_busy'
+  | 'no_receipt_printer'
   /** Nothing to pay out, or more than is owed back. */
   | 'payout_invalid';
 

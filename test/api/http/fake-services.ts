@@ -6,6 +6,7 @@ import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js'
 import type { CirculationService } from '../../../src/gateway/contracts/circulation.js';
 import type { DeskServices } from '../../../src/gateway/contracts/desk.js';
 import type { OfflineService } from '../../../src/gateway/contracts/offline.js';
+import type { PaymentService } from '../../../src/gateway/contracts/payments.js';
 import { DeviceRegistry } from '../../../src/gateway/devices/registry.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
 import type {
@@ -19,6 +20,7 @@ import type {
 } from '../../../src/gateway/families/rfid-reader/index.js';
 import type { DeviceEntry } from '../../../src/gateway/family.js';
 import { OfflineError, type OfflineTransaction } from '../../../src/gateway/offline/index.js';
+import { PaymentError } from '../../../src/gateway/payments/errors.js';
 import { SessionManager, sessionsSchema } from '../../../src/gateway/sessions/index.js';
 
 /** DeskServices over plain data, for API tests that are about the API and not the devices. */
@@ -88,6 +90,7 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
       return sessions;
     },
     offline: fakeOffline(),
+    payments: noPayments(),
   };
   // Real sessions over the fake circulation, pad and printers.
   const sessions = new SessionManager({
@@ -305,5 +308,27 @@ export function fakeOffline(): OfflineService {
       tx.state = action === 'retry' ? 'pending' : 'discarded';
       return tx;
     },
+  };
+}
+
+/** This desk has no cash devices: every payment is refused as the real service refuses it then. */
+export function noPayments(): PaymentService {
+  const none = (): never => {
+    throw new PaymentError('no_cash_devices', 'no cash device is configured to take money');
+  };
+  const missing = (): never => {
+    throw new PaymentError('payment_not_found', 'no such payment');
+  };
+  return {
+    open: async () => none(),
+    get: missing,
+    list: () => [],
+    finish: async () => missing(),
+    cancel: async () => missing(),
+    receipt: missing,
+    printReceipt: async () => missing(),
+    payOut: missing,
+    watch: missing,
+    statistics: () => [],
   };
 }
