@@ -15,6 +15,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'RFID codec', load: () => import('./rfid-codec.js') },
   { name: 'RFID pad', load: () => import('./rfid-pad.js') },
   { name: 'security gate', load: () => import('./gate.js') },
+  { name: 'cash (payments)', load: () => import('./cash.js') },
 ];
 
 function format(value: number): string {
