@@ -65,6 +65,8 @@ interface Live {
   watchers: Set<(update: PaymentUpdate) => void>;
   idle: TimerHandle | undefined;
   ending: Promise<PaymentEndResult> | undefined;
+  /** Acceptance updates one after another, so an older one never lands after a newer one. */
+  offering: Promise<void>;
 }
 
 /** How long a restart waits for a device to be back before letting it go (its buffer is read when it is). */
@@ -152,7 +154,14 @@ export class PaymentManager implements PaymentService {
       },
       plan.lines,
     );
-    const live: Live = { id, pin, watchers: new Set(), idle: undefined, ending: undefined };
+    const live: Live = {
+      id,
+      pin,
+      watchers: new Set(),
+      idle: undefined,
+      ending: undefined,
+      offering: Promise.resolve(),
+    };
     this.live.set(id, live);
     this.restartIdle(live);
     this.logger.info(
@@ -274,9 +283,18 @@ export class PaymentManager implements PaymentService {
   }
 
   /** Each device takes what fits: at most what is due still, plus the overpayment allowance. */
-  private async offer(id: string): Promise<void> {
+  private offer(id: string): Promise<void> {
+    const live = this.live.get(id);
+    const run = () => this.applyOffer(id);
+    if (!live) return run();
+    live.offering = live.offering.then(run, run);
+    return live.offering;
+  }
+
+  private async applyOffer(id: string): Promise<void> {
     const row = this.store().get(id);
-    if (!row) return;
+    // An ending payment lets its devices go: it must not take them again.
+    if (!row || row.state !== 'collecting' || this.live.get(id)?.ending) return;
     const view = this.view(id);
     const max = this.maxValue(view.remainingMinor);
     for (const deviceId of JSON.parse(row.devices) as string[])
@@ -322,6 +340,8 @@ export class PaymentManager implements PaymentService {
     live: Live | undefined,
   ): Promise<PaymentEndResult> {
     live?.idle?.cancel();
+    // An acceptance update under way lands first; none starts after this (applyOffer checks `ending`).
+    await live?.offering.catch(() => {});
     const store = this.store();
     const row = store.get(id);
     if (!row) throw new PaymentError('payment_not_found', 'no such payment');
