@@ -294,7 +294,7 @@ export class PaymentManager implements PaymentService {
   private async applyOffer(id: string): Promise<void> {
     const row = this.store().get(id);
     // An ending payment lets its devices go: it must not take them again.
-    if (!row || row.state !== 'collecting' || this.live.get(id)?.ending) return;
+    if (row?.state !== 'collecting' || this.live.get(id)?.ending) return;
     const view = this.view(id);
     const max = this.maxValue(view.remainingMinor);
     for (const deviceId of JSON.parse(row.devices) as string[])
