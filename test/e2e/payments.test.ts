@@ -142,6 +142,12 @@ describe('paying fees at the kiosk', () => {
     const printed = await call('POST', `/payments/${id}/receipt`, {});
     expect(printed.status).toBe(201);
     expect(printed.json.printer).toBe('receipt-1');
+    // The payment template renders, and the simulated printer prints it.
+    const job = await until(async () => {
+      const found = (await call('GET', `/printers/receipt-1/jobs/${printed.json.job}`)).json;
+      return found.state === 'printed' || found.state === 'failed' ? found : undefined;
+    });
+    expect(job.state, JSON.stringify(job)).toBe('printed');
   });
 
   it('answers bad input with stable problems: absurd amounts, unknown fees, a changed amount, no print accounts', async () => {
