@@ -16,6 +16,8 @@ import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js'
 let testDesk: TestDesk;
 let api: string;
 let newIls: IlsSimulator | undefined;
+let events: WebSocket;
+const deviceEvents: string[] = [];
 
 beforeAll(async () => {
   testDesk = await startTestDesk();
@@ -23,9 +25,13 @@ beforeAll(async () => {
   await waitForDevice(api, 'coins-1', 'online', 15_000);
   await waitForDevice(api, 'notes-1', 'online', 15_000);
   await waitForDevice(api, 'ils', 'online', 15_000);
+  events = new WebSocket(`${api.replace('http', 'ws')}/api/v1/events?devices=coins-1,notes-1`);
+  events.on('message', (raw) => deviceEvents.push(String(raw)));
+  await new Promise((resolve) => events.once('open', resolve));
 });
 
 afterAll(async () => {
+  events?.close();
   await testDesk?.stop();
   await newIls?.close();
 });
@@ -129,6 +135,21 @@ describe('paying fees at the kiosk', () => {
       200, 1000, 50,
     ]);
     socket.close();
+
+    // Each device's event stream follows the payment by its id and money, never by the patron.
+    const payment = deviceEvents
+      .map((raw) => JSON.parse(raw).data)
+      .filter(
+        (event) => event?.type === 'cash.payment' && event.device === 'coins-1' && event.data.payment === id,
+      );
+    expect(payment.map((event) => [event.data.state, event.data.paidMinor])).toEqual([
+      ['collecting', 0],
+      ['collecting', 200],
+      ['collecting', 1200],
+      ['collecting', 1250],
+      ['completed', 1250],
+    ]);
+    expect(deviceEvents.join('\n')).not.toMatch(/21000003|Björn|Müller|3333/);
 
     const ils = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
     expect(ils.state.patron('21000003')!.fees.filter((fee) => fee.amountCents > 0)).toEqual([]);

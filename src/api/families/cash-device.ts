@@ -123,6 +123,19 @@ const cashEvents = {
       currency: z.string().nullable(),
     }),
   },
+  'cash.payment': {
+    summary: 'The payment holding the device: opened, each credit, ended (no patron data)',
+    data: z.object({
+      payment: z.string(),
+      state: z.enum(['collecting', 'settling', 'completed', 'cancelled']),
+      currency: z.string(),
+      amountDueMinor: z.number().int(),
+      paidMinor: z.number().int(),
+      remainingMinor: z.number().int(),
+      offline: z.boolean(),
+      endReason: z.string().nullable(),
+    }),
+  },
 } satisfies Record<keyof CashDeviceEventsMap, ApiEvent>;
 
 export const cashDeviceApi: ApiModule = {

@@ -29,10 +29,11 @@ import type {
 import type { PrintAccountDeposits } from '../contracts/print-accounts.js';
 import type { EventBus } from '../event-bus.js';
 import { CreditJournal } from '../families/cash-device/credit-journal.js';
+import type { CashDeviceEventsMap } from '../families/cash-device/events.js';
 import { cashDevices } from '../families/cash-device/index.js';
 import { receiptPrinters } from '../families/receipt-printer/index.js';
 import { rfidReaders } from '../families/rfid-reader/index.js';
-import { listenTo, type PortLookup } from '../family.js';
+import { emitEvent, listenTo, type PortLookup } from '../family.js';
 import type { Database } from '../storage/index.js';
 import type { PaymentsConfig } from './config.js';
 import { PaymentError } from './errors.js';
@@ -174,7 +175,9 @@ export class PaymentManager implements PaymentService {
       await this.end(id, 'cancelled');
       throw error;
     }
-    return this.view(id);
+    const view = this.view(id);
+    this.announce(view);
+    return view;
   }
 
   get(id: string, caller: PaymentCaller): PaymentView {
@@ -261,6 +264,7 @@ export class PaymentManager implements PaymentService {
     const live = this.live.get(id);
     if (!live) return;
     const view = this.view(id);
+    this.announce(view);
     const credit = view.credits.at(-1);
     if (credit)
       this.tell(live, {
@@ -374,6 +378,7 @@ export class PaymentManager implements PaymentService {
       store.setState(id, 'completed', { at: this.deps.clock.now(), reason });
     }
     const view = this.view(id);
+    this.announce(view);
     this.logger.info(
       { payment: id, reason, paid, state: view.state, offline: view.offline },
       'payment ended',
@@ -423,6 +428,21 @@ export class PaymentManager implements PaymentService {
       () => void this.end(live.id, 'timeout').catch(() => {}),
       this.deps.config.idleTimeoutSeconds * 1000,
     );
+  }
+
+  /** The payment's progress as an event of each of its devices: ids and money only, never the patron. */
+  private announce(view: PaymentView): void {
+    for (const device of view.devices)
+      emitEvent<CashDeviceEventsMap, 'cash.payment'>(this.deps.bus, this.deps.clock, device, 'cash.payment', {
+        payment: view.id,
+        state: view.state,
+        currency: view.currency,
+        amountDueMinor: view.amountDueMinor,
+        paidMinor: view.paidMinor,
+        remainingMinor: view.remainingMinor,
+        offline: view.offline,
+        endReason: view.endReason ?? null,
+      });
   }
 
   private tell(live: Live, update: PaymentUpdate): void {

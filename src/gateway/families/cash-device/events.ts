@@ -41,12 +41,27 @@ export interface CashNoticeEvent {
   severity: 'status' | 'reject' | 'fault' | 'fraud' | 'unknown';
 }
 
+/** How the payment holding the device stands: opened, each credit, ended. No patron data. */
+export interface CashPaymentEvent {
+  payment: string;
+  state: 'collecting' | 'settling' | 'completed' | 'cancelled';
+  currency: string;
+  amountDueMinor: number;
+  paidMinor: number;
+  remainingMinor: number;
+  /** Some of it is journaled for the ILS, to be posted when it is back. */
+  offline: boolean;
+  endReason: string | null;
+}
+
 export interface CashDeviceEventsMap {
   'cash.credit': CashCreditEvent;
   'cash.unverified': CashUnverifiedEvent;
   'cash.escrow': CashEscrowEvent;
   'cash.notice': CashNoticeEvent;
   /** The device takes money (or no longer does). */
+  /** The payment holding the device moved (the payment service tells it on each of its devices). */
+  'cash.payment': CashPaymentEvent;
   'cash.acceptance': {
     accepting: boolean;
     holder: string | null;
@@ -61,4 +76,5 @@ export const CASH_DEVICE_EVENTS: ReadonlyArray<keyof CashDeviceEventsMap> = [
   'cash.escrow',
   'cash.notice',
   'cash.acceptance',
+  'cash.payment',
 ];
