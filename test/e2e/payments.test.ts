@@ -3,6 +3,8 @@ import WebSocket from 'ws';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -202,6 +204,39 @@ describe('paying fees at the kiosk', () => {
     });
     // Nothing was left holding the devices.
     expect((await call('GET', '/cash-devices/coins-1')).json.holder).toBeNull();
+  });
+
+  it('finds the patron by the library card on the pad, and cancels a payment nothing was paid into', async () => {
+    const open = () =>
+      call('POST', '/payments', {
+        patronCard: true,
+        pad: 'pad-1',
+        pin: '6666',
+        purpose: { kind: 'fees', fees: ['F-1003'] },
+      });
+    expect((await open()).json).toMatchObject({ status: 422, code: 'patron_card_not_found' });
+    const pad = testDesk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+    const memory = encodeIso28560Part3({
+      primaryItemId: '21000006',
+      ownerLibrary: 'SE-RIV',
+      typeOfUsage: 'patron-card',
+    });
+    const placed = await fetch(`${pad.httpUrl}/api/tags`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e }),
+    });
+    expect(placed.status).toBe(201);
+    const { uid } = (await placed.json()) as { uid: string };
+    const opened = await until(async () => {
+      const answer = await open();
+      return answer.status === 201 ? answer : undefined;
+    });
+    expect(opened.json).toMatchObject({ patron: { name: 'Ana Núñez' }, amountDueMinor: 125 });
+    const cancelled = await call('DELETE', `/payments/${opened.json.id}`);
+    expect(cancelled.json.payment).toMatchObject({ state: 'cancelled', paidMinor: 0 });
+    expect((await call('GET', '/cash-devices/coins-1')).json.holder).toBeNull();
+    await fetch(`${pad.httpUrl}/api/tags/${uid}`, { method: 'DELETE' });
   });
 
   it('journals the 37 while the ILS is away, says so on the receipt, and posts it when it is back', async () => {
