@@ -156,8 +156,10 @@ describe('payments with SIGKILLs', () => {
       const killAfter = Math.floor(Math.random() * 8);
       for (let n = 0; n < 12; n++) {
         if (n === killAfter) await kill(daemon.child);
-        // While the daemon is dead, no more than the acceptor's event buffer (5) holds.
-        if (n >= killAfter && n - killAfter >= 4) break;
+        // While the daemon is dead, no more than the acceptor's event buffer (5) holds, with the
+        // one or two coins not yet polled before the kill: more would be a counter jump, which
+        // is reported for staff as unverified money (tested in the driver), not credited.
+        if (n >= killAfter && n - killAfter >= 2) break;
         const inserted = cash.insertCoin(COINS[Math.floor(Math.random() * COINS.length)]!);
         if (inserted.accepted) {
           taken += inserted.valueMinor;
