@@ -106,6 +106,9 @@ describe('paying fees at the kiosk', () => {
       paidMinor: 200,
       remainingMinor: 1050,
     });
+    // Money coming in keeps the payment alive: the idle timeout runs from the last credit.
+    const afterCredit = (await call('GET', `/payments/${id}`)).json;
+    expect(Date.parse(afterCredit.expiresAt)).toBeGreaterThan(Date.parse(opened.json.expiresAt));
     // 10.50 is left: a 20 euro note no longer fits, and the validator takes only up to 10.
     await until(async () => !(await call('GET', `/payments/${id}`)).json.accepting.includes(2000) && true);
     expect(cash().insertNote(1000)).toMatchObject({ accepted: true });

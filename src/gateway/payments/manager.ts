@@ -68,6 +68,8 @@ interface Live {
   ending: Promise<PaymentEndResult> | undefined;
   /** Acceptance updates one after another, so an older one never lands after a newer one. */
   offering: Promise<void>;
+  /** When money last came (or the payment opened): the idle timeout runs from here. */
+  lastActivity: number;
 }
 
 /** How long a restart waits for a device to be back before letting it go (its buffer is read when it is). */
@@ -162,6 +164,7 @@ export class PaymentManager implements PaymentService {
       idle: undefined,
       ending: undefined,
       offering: Promise.resolve(),
+      lastActivity: this.deps.clock.now(),
     };
     this.live.set(id, live);
     this.restartIdle(live);
@@ -255,7 +258,7 @@ export class PaymentManager implements PaymentService {
     const live = this.live.get(id);
     return paymentView(row, this.store().lines(id), this.journal().creditsOf(id), {
       accepting: live && row.state === 'collecting' ? this.accepting(row.id) : [],
-      expiresAt: row.started_at + this.deps.config.idleTimeoutSeconds * 1000,
+      expiresAt: (live?.lastActivity ?? row.started_at) + this.deps.config.idleTimeoutSeconds * 1000,
     });
   }
 
@@ -423,6 +426,7 @@ export class PaymentManager implements PaymentService {
 
   private restartIdle(live: Live): void {
     live.idle?.cancel();
+    live.lastActivity = this.deps.clock.now();
     live.idle = this.deps.clock.setTimeout(
       'payment-idle',
       () => void this.end(live.id, 'timeout').catch(() => {}),
