@@ -16,6 +16,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'RFID pad', load: () => import('./rfid-pad.js') },
   { name: 'security gate', load: () => import('./gate.js') },
   { name: 'print release', load: () => import('./print.js') },
+  { name: 'cash (payments)', load: () => import('./cash.js') },
 ];
 
 function format(value: number): string {

@@ -5,7 +5,9 @@
  *   GET    /api/state          SIP2 address, connections (each: logged in, reading, waiting), faults, library size
  *   GET    /api/faults         the active faults
  *   PUT    /api/faults         replace them: {hang?, latencyMs?, dropAfterMessages?, idleTimeoutMs?,
- *                              omitChecksums?, garbageLine?, forceCrLf?}; {} clears them
+ *                              omitChecksums?, garbageLine?, forceCrLf?, loseAnswers?: {type, times},
+ *                              ignoreRequests?: {type, times}};
+ *                              {} clears them
  *   DELETE /api/connections    close every open SIP2 connection now
  */
 import {

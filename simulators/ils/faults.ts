@@ -30,6 +30,21 @@ export const ilsFaultsSchema = z
       .max(1024)
       .regex(/^[^\r\n]*$/, 'one line')
       .optional(),
+    /**
+     * Lose answers after acting: the next `times` requests of this type (`feePaid`,
+     * `checkout`…) are carried out, and the connection is closed instead of answering
+     * (the ILS has done it; the client never hears).
+     */
+    loseAnswers: z
+      .strictObject({ type: z.string().min(1), times: z.number().int().min(1).max(1000).default(1) })
+      .optional(),
+    /**
+     * Lose requests: the next `times` requests of this type are read and neither
+     * carried out nor answered (lost on their way to the ILS).
+     */
+    ignoreRequests: z
+      .strictObject({ type: z.string().min(1), times: z.number().int().min(1).max(1000).default(1) })
+      .optional(),
     /** Terminate every response with CR LF whatever the account says. */
     forceCrLf: z.boolean().optional(),
   })

@@ -270,7 +270,19 @@ export class IlsSession {
       await refuse(FIELD_TOO_LONG_MESSAGE);
       return;
     }
+    const ignore = this.context.faults().ignoreRequests;
+    if (ignore && ignore.type === request.type && ignore.times > 0) {
+      ignore.times--;
+      logger.debug({ type: request.type }, 'fault: request lost before the ILS acted on it');
+      return;
+    }
     const response = handleCirculationRequest(request as never, terminal);
+    const lose = this.context.faults().loseAnswers;
+    if (lose && lose.type === request.type && lose.times > 0) {
+      lose.times--;
+      this.drop(`fault: ${request.type} carried out, its answer lost`);
+      return;
+    }
     await this.send(withSequence(response, request), withChecksum, true);
   }
 

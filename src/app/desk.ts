@@ -12,6 +12,7 @@ import { rfidReaders } from '../gateway/families/rfid-reader/index.js';
 import { patronCardOn } from '../gateway/families/rfid-reader/patron-card.js';
 import type { AnyDeviceFamily, DeviceEntry, FamilyContext } from '../gateway/family.js';
 import { Gateway } from '../gateway/gateway.js';
+import { PaymentManager } from '../gateway/payments/manager.js';
 import { PrintAccounts } from '../gateway/print-accounts/service.js';
 import { SessionManager } from '../gateway/sessions/index.js';
 import { statisticsOn } from '../gateway/statistics/index.js';
@@ -99,6 +100,8 @@ export function createDesk(options: DeskOptions): Desk {
     ordering: offline,
     // Off by policy: the ILS's own error answers, as before offline mode existed.
     ...(config.offline.enabled ? { offline } : {}),
+    // Fee payments are journaled whatever the policy: their money is already taken.
+    feePayments: offline,
   });
 
   const sessions = new SessionManager({
@@ -122,6 +125,22 @@ export function createDesk(options: DeskOptions): Desk {
     logger,
   });
 
+  const payments = new PaymentManager({
+    circulation,
+    devices,
+    bus,
+    clock,
+    logger,
+    config: config.payments,
+    db: () => storage.db,
+    // Fee payments are journaled whatever the offline policy: their money is already taken.
+    offline,
+    // Top-ups and overpayment go to the patrons' print accounts.
+    printAccounts,
+    library: config.sessions.receipt.library ?? config.site,
+    desk: config.gateway,
+  });
+
   let gateway: Gateway | undefined;
   const services: DeskServices = {
     site: config.site,
@@ -136,6 +155,7 @@ export function createDesk(options: DeskOptions): Desk {
     statistics,
     offline,
     printAccounts,
+    payments,
     features: () => gateway?.features() ?? [],
     readiness: () => readiness(gateway, devices),
   };
@@ -186,6 +206,7 @@ export function createDesk(options: DeskOptions): Desk {
       ...(relay ? [relay] : []),
       sessions,
       printAccounts,
+      payments,
       http,
       mqtt,
     ],

@@ -92,6 +92,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
           patronInformation: (patron, options) => ils.port.client.patronInformation(patron, options),
           checkout: (patron, item, options) => ils.port.client.checkout(patron, item, options),
           checkin: (item, options) => ils.port.client.checkin(item, options),
+          feePaid: (patron, options) => ils.port.client.feePaid(patron, options),
         },
         onEvent: (event) => this.publish(event),
         logger: this.logger,

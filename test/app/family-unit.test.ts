@@ -47,6 +47,7 @@ describe('a device family is one unit', () => {
       'rfid-reader',
       'gate',
       'print-queue',
+      'cash-device',
     ]);
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cashSimulators } from '../../simulators/cash/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
@@ -255,6 +256,39 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await kiosk.getByRole('button', { name: 'No receipt' }).click();
     await kiosk.getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+  });
+
+  it('pays fees: the patron picks fees, inserts a note and coins, sees each credit and the receipt', async () => {
+    await waitForDevice(api, 'coins-1', 'online', 15_000);
+    await waitForDevice(api, 'notes-1', 'online', 15_000);
+    const cash = desk.simulators.handle(cashSimulators, 'cash-sim')!;
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
+    await kiosk.getByLabel('Your card number').fill('21000003');
+    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('3333');
+    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    const fees = kiosk.getByRole('region', { name: 'Your fees' });
+    await expect.poll(() => fees.getByRole('checkbox').count()).toBe(2);
+    await expect.poll(() => fees.textContent()).toContain('Late return — 7.50 EUR');
+    await fees.getByRole('checkbox', { name: /Lost card/ }).uncheck();
+    await expect.poll(() => fees.textContent()).toContain('To pay: 7.50 EUR');
+    await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
+    const insert = kiosk.getByRole('region', { name: 'Insert coins or notes' });
+    await expect.poll(() => insert.textContent()).toContain('Still to pay: 7.50 EUR');
+    // A 10 euro note does not fit 7.50: the validator takes at most 5.
+    await expect.poll(() => insert.textContent()).toMatch(/Taken now: .*5\.00(?!.*10\.00)/);
+    expect(cash.insertNote(500)).toMatchObject({ accepted: true });
+    await expect.poll(() => insert.textContent()).toContain('Still to pay: 2.50 EUR');
+    await expect.poll(() => insert.textContent()).toContain('5.00 EUR taken');
+    expect(cash.insertCoin(200)).toMatchObject({ accepted: true });
+    await expect.poll(() => insert.textContent()).toContain('Still to pay: 0.50 EUR');
+    expect(cash.insertCoin(50)).toMatchObject({ accepted: true });
+    const done = kiosk.getByRole('region', { name: 'Thank you' });
+    await expect.poll(() => done.isVisible()).toBe(true);
+    await expect.poll(() => done.textContent()).toContain('You paid 7.50 EUR.');
+    await expect.poll(() => done.textContent()).toContain('Late return: 7.50 EUR — paid');
+    await kiosk.getByRole('button', { name: 'Print a receipt' }).click();
+    await expect.poll(() => done.textContent()).toContain('Your receipt is printing.');
   });
 
   it('tells the patron when the session ended because nothing happened', async () => {

@@ -81,6 +81,16 @@ const STATUS_BY_CODE: ProblemTable = {
   patron_card_not_found: { status: 422, title: 'No patron card is on the pad' },
   patron_card_ambiguous: { status: 422, title: 'More than one patron card is on the pad' },
   no_receipt_printer: { status: 422, title: 'No receipt printer is configured' },
+  payment_not_found: { status: 404, title: 'No such payment' },
+  payment_ended: { status: 409, title: 'The payment has ended' },
+  payment_not_ended: { status: 409, title: 'The payment is still collecting' },
+  amount_invalid: { status: 422, title: 'Not an amount a payment may be for' },
+  amount_mismatch: { status: 409, title: 'The fees come to another amount now' },
+  fee_unknown: { status: 422, title: "The patron's account lists no such fee" },
+  currency_mismatch: { status: 409, title: 'The fees are in another currency than this desk takes' },
+  print_accounts_unavailable: { status: 503, title: 'No print accounts are wired into this desk' },
+  no_cash_devices: { status: 503, title: 'No cash device can take the money' },
+  payout_invalid: { status: 422, title: 'Not an amount owed back on this payment' },
 };
 
 export function problemFromError(error: unknown, families: ProblemTable = {}): ApiProblem {

@@ -18,6 +18,7 @@ import { eventRoutes } from './resources/events.js';
 import { healthRoutes } from './resources/health.js';
 import { kioskRoutes } from './resources/kiosk.js';
 import { offlineRoutes } from './resources/offline.js';
+import { paymentRoutes } from './resources/payments.js';
 import { sessionRoutes } from './resources/sessions.js';
 import { statsRoutes } from './resources/stats.js';
 import { RouteBook } from './routes.js';
@@ -105,6 +106,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   statsRoutes(app, book, options.services.statistics);
   offlineRoutes(app, book, options.services);
   sessionRoutes(app, book, options.services, auth, log);
+  paymentRoutes(app, book, options.services, auth, log);
   eventRoutes(app, options.services, auth, log, publicEventOf(modules));
   options.extend?.(app, book);
 

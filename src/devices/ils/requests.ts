@@ -93,6 +93,8 @@ export interface FeePaidOptions {
   feeId?: string;
   transactionId?: string;
   pin?: string;
+  /** When the payment was taken (a payment journaled offline is replayed with its own time). */
+  transactionDate?: Sip2Date;
 }
 
 export interface BlockPatronOptions {
@@ -249,7 +251,7 @@ export class Sip2RequestBuilder {
   feePaid(patron: string, options: FeePaidOptions): Sip2MessageInput<'feePaid'> {
     return {
       type: 'feePaid',
-      transactionDate: this.now(),
+      transactionDate: options.transactionDate ?? this.now(),
       feeType: options.feeType ?? 'other',
       paymentType: options.paymentType ?? 'cash',
       currencyType: options.currency ?? 'USD',

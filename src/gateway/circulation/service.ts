@@ -32,11 +32,11 @@ import type {
 import type { OfflineIntake, OfflineOrdering } from '../contracts/offline.js';
 import { OfflineError } from '../offline/errors.js';
 import type { OfflineOrderingKeys } from '../offline/journal.js';
+import { type FeePaymentAttempt, payFeeOnce } from './fee-payment.js';
 import {
   checkinResult,
   checkoutResult,
   endSessionResult,
-  feePaymentResult,
   holdResult,
   itemInformationResult,
   type MappingOptions,
@@ -46,11 +46,15 @@ import {
   renewAllResult,
   renewalResult,
 } from './mapping.js';
+import { currencyExponent, minorOf } from './money.js';
 import { type CirculationKind, CirculationRefusal, patronReasons } from './reasons.js';
 
 /** What a patron reads when a transaction was accepted offline. */
 export const OFFLINE_SCREEN_MESSAGE =
   'Accepted offline: it will be sent to the library system when it is back';
+
+/** What a patron reads when a fee payment was journaled for later. */
+export const OFFLINE_FEE_MESSAGE = 'Payment recorded: it will be sent to the library system when it is back';
 
 /** ILS errors that mean it could not be reached (a lost answer has already been checked by the client). */
 const UNREACHABLE: ReadonlySet<string> = new Set(['ils_offline', 'ils_timeout', 'ils_connection_lost']);
@@ -77,6 +81,12 @@ export interface IlsCirculationOptions {
    * is accepted: what is already journaled must still go first.
    */
   ordering?: OfflineOrdering;
+  /**
+   * Where a fee payment goes when the ILS cannot be reached: the offline
+   * journal, whatever its policy says of circulation (the money is taken).
+   * It needs a currency and a transaction id; without it the ILS error stands.
+   */
+  feePayments?: OfflineIntake;
   /** For the time an offline transaction was taken. */
   clock?: Clock;
 }
@@ -103,6 +113,21 @@ export class IlsCirculation implements CirculationService {
       const refusal = patronLookupRefusal(answer.message, pinGiven);
       if (refusal) throw refusal;
       return { patron: patronView(answer.message, {}, pinGiven, mapping) };
+    });
+  }
+
+  patronFees(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }> {
+    return this.run('patron', context, about(request), async (ils, mapping) => {
+      const pinGiven = request.pin !== undefined && request.pin !== '';
+      const answer = await ils.patronInformation(request.patron, {
+        ...(pinGiven ? { pin: request.pin } : {}),
+        summary: 'fineItems',
+      });
+      const refusal = patronLookupRefusal(answer.message, pinGiven);
+      if (refusal) throw refusal;
+      return {
+        patron: patronView(answer.message, { fineItems: answer.message.fineItems ?? [] }, pinGiven, mapping),
+      };
     });
   }
 
@@ -180,18 +205,18 @@ export class IlsCirculation implements CirculationService {
   }
 
   payFee(request: FeePaymentRequest, context?: CirculationContext): Promise<FeePaymentResult> {
-    return this.run('feePaid', context, about(request), async (ils) => {
-      // SIP2 wants a currency on every payment: the patron's account says which, when the caller does not.
-      const currency = request.currency ?? (await this.patronCurrency(ils, request));
-      const answer = await ils.feePaid(request.patron, {
-        amount: request.amount,
-        ...pinOf(request),
-        ...(request.feeId !== undefined ? { feeId: request.feeId } : {}),
-        ...(request.paymentType !== undefined ? { paymentType: request.paymentType } : {}),
-        ...(currency !== undefined ? { currency } : {}),
-      });
-      return this.refined(ils, request, () => feePaymentResult(answer.message));
-    });
+    const attempt: FeePaymentAttempt = {
+      currency: request.currency,
+      owedBeforeMinor: undefined,
+      sent: false,
+    };
+    return this.run(
+      'feePaid',
+      context,
+      about(request),
+      (ils) => payFeeOnce(ils, request, attempt, (map) => this.refined(ils, request, map)),
+      (terminal) => this.journalFeePayment(request, attempt, terminal),
+    );
   }
 
   item(item: string, context?: CirculationContext): Promise<ItemInformationResult> {
@@ -217,11 +242,6 @@ export class IlsCirculation implements CirculationService {
       });
       return this.refined(ils, request, () => holdResult(answer.message, kind, mapping));
     });
-  }
-
-  private async patronCurrency(ils: IlsClient, patron: PatronRef): Promise<string | undefined> {
-    const currency = (await ils.patronStatus(patron.patron, pinOf(patron))).message.currencyType?.trim();
-    return currency && /^[A-Z]{3}$/.test(currency) ? currency : undefined;
   }
 
   /**
@@ -305,6 +325,48 @@ export class IlsCirculation implements CirculationService {
       item: { id: transaction.item },
       dueDate: null,
       screenMessages: [OFFLINE_SCREEN_MESSAGE],
+    };
+  }
+
+  /**
+   * A fee payment the ILS could not be reached for goes into the offline journal
+   * (whatever the offline policy: its money is taken), with what the fee owed
+   * before a 37 that may have reached the ILS, for the replay's own check.
+   */
+  private journalFeePayment(
+    request: FeePaymentRequest,
+    attempt: FeePaymentAttempt,
+    terminal: string,
+  ): FeePaymentResult | undefined {
+    const journal = this.options.feePayments;
+    const currency = attempt.currency;
+    if (!journal || !currency || !request.transactionId) return undefined;
+    const amountMinor = minorOf(request.amount, currencyExponent(currency));
+    if (amountMinor === undefined || amountMinor <= 0) return undefined;
+    if (attempt.sent && attempt.owedBeforeMinor === undefined) return undefined;
+    const clock = this.options.clock ?? systemClock;
+    const accepted = journal.accept({
+      kind: 'feePaid',
+      patron: request.patron,
+      terminal,
+      at: clock.now(),
+      fee: {
+        ...(request.feeId !== undefined ? { id: request.feeId } : {}),
+        type: request.feeType ?? 'other',
+        amountMinor,
+        currency,
+        transactionId: request.transactionId,
+        ...(attempt.sent && attempt.owedBeforeMinor !== undefined
+          ? { owedBeforeMinor: attempt.owedBeforeMinor }
+          : {}),
+      },
+    });
+    return {
+      accepted: true,
+      transactionId: request.transactionId,
+      offline: { transaction: { id: accepted.id, sequence: accepted.sequence } },
+      screenMessages: [OFFLINE_FEE_MESSAGE],
+      printLines: [],
     };
   }
 

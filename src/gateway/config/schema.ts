@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deviceIdSchema, portSchema } from '../../core/config-values.js';
 import type { AnyDeviceFamily, ConfigIssueSink, DeskLayout } from '../family.js';
 import { offlinePolicySchema } from '../offline/policy.js';
+import { paymentsSchema } from '../payments/config.js';
 import { printAccountsSchema } from '../print-accounts/config.js';
 import { sip2RelaySchema } from '../relay/config.js';
 import { sessionsSchema } from '../sessions/config.js';
@@ -105,6 +106,8 @@ export const deskSections = {
   sessions: sessionsSchema.prefault({}),
   /** Patron print accounts: their currency and the largest single amount. */
   printAccounts: printAccountsSchema.prefault({}),
+  /** Payments at the desk and the kiosk: the currency, overpayment, limits, the receipt printer. */
+  payments: paymentsSchema.prefault({}),
 };
 
 const deskSectionsSchema = z.strictObject(deskSections);

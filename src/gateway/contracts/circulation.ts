@@ -3,7 +3,7 @@
  * patrons, items, loans, holds and fees. No SIP2 field ids here; the ILS's own
  * text (due dates as it wrote them, screen messages) is kept beside the parsed value.
  */
-import type { PatronStatusFlag, PaymentType } from '../../protocols/sip2/index.js';
+import type { FeeType, PatronStatusFlag, PaymentType } from '../../protocols/sip2/index.js';
 import type { CirculationKind, RefusalReason } from '../circulation/reasons.js';
 
 /** A due date, hold expiry or pickup date: ISO 8601 when the ILS's text could be read, and that text. */
@@ -139,6 +139,10 @@ export interface HoldResult {
 export interface FeePaymentResult {
   accepted: true;
   transactionId?: string;
+  /** The ILS's answer was lost and its fee list showed the payment taken: it was not sent again. */
+  verifiedAfterLostAnswer?: true;
+  /** The ILS could not be reached: the payment is in the offline journal and goes to the ILS when it is back. */
+  offline?: { transaction: { id: string; sequence: number } };
   screenMessages: string[];
   printLines: string[];
 }
@@ -210,8 +214,12 @@ export interface FeePaymentRequest extends PatronRef {
   /** Decimal, e.g. `7.50`. */
   amount: string;
   feeId?: string | undefined;
+  /** SIP2 fee type (BT); `other` when absent. */
+  feeType?: FeeType | undefined;
   paymentType?: PaymentType | undefined;
   currency?: string | undefined;
+  /** The payment's own id (BK), sent with it and kept with it if it is journaled offline. */
+  transactionId?: string | undefined;
 }
 
 /**
@@ -226,6 +234,8 @@ export interface CirculationService {
    */
   identifyPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
   lookUpPatron(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
+  /** Who the patron is and the fees they owe (one 63 with fine items; no loans or holds): for a payment. */
+  patronFees(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
   checkout(request: CheckoutRequest, context?: CirculationContext): Promise<CheckoutAnswer>;
   checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinAnswer>;
   renew(request: PatronRef & { item: string }, context?: CirculationContext): Promise<RenewalResult>;

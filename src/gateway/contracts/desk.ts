@@ -14,6 +14,7 @@ import type { PortLookup } from '../family.js';
 import type { FeatureReport } from '../feature.js';
 import type { CirculationService } from './circulation.js';
 import type { OfflineService } from './offline.js';
+import type { PaymentService } from './payments.js';
 import type { PrintAccountService, PrintStationLogins } from './print-accounts.js';
 import type { SessionService } from './sessions.js';
 import type { StatisticsService } from './statistics.js';
@@ -44,6 +45,8 @@ export interface DeskServices {
   readonly offline: OfflineService;
   /** Print release at the stations, and the patrons' print accounts. */
   readonly printAccounts: PrintAccountService & PrintStationLogins;
+  /** Payments at the desk and the kiosk: money from cash devices for fees and print credit. */
+  readonly payments: PaymentService;
   features(): FeatureReport[];
   readiness(): { ready: boolean; checks: ReadinessCheck[] };
 }

@@ -9,12 +9,31 @@
  * journal through the API see them.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { type Database, migrate } from '../storage/index.js';
 import { OfflineError } from './errors.js';
 import type { OfflinePolicy } from './policy.js';
+import {
+  type OfflineReplayOutcome,
+  type OfflineRow,
+  type OfflineState,
+  type OfflineTransaction,
+  type OfflineTransactionInput,
+  offlineTransactionSchema,
+  toTransaction,
+} from './transaction.js';
+
+export {
+  type OfflineFee,
+  type OfflineKind,
+  type OfflineReplayOutcome,
+  type OfflineState,
+  type OfflineTransaction,
+  type OfflineTransactionInput,
+  offlineFeeSchema,
+  offlineTransactionSchema,
+} from './transaction.js';
 
 const MIGRATIONS = [
   `CREATE TABLE offline_transactions (
@@ -38,51 +57,46 @@ const MIGRATIONS = [
   CREATE INDEX offline_transactions_by_patron ON offline_transactions (patron, kind, state);`,
   // Online requests wait for the backlog of their item: found by item, not by scanning.
   'CREATE INDEX offline_transactions_by_item ON offline_transactions (item, state, sequence);',
+  // Fee payments (SIP2 37) join checkouts and checkins: SQLite cannot widen a CHECK, so the table
+  // is rebuilt, its rows and its AUTOINCREMENT high-water mark kept (purged numbers are never reused).
+  `CREATE TABLE offline_transactions_v3 (
+    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('checkout', 'checkin', 'feePaid')),
+    patron TEXT,
+    item TEXT NOT NULL,
+    terminal TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending'
+      CHECK (state IN ('pending', 'replaying', 'done', 'conflict', 'discarded')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    message TEXT,
+    last_error TEXT,
+    accepted_at INTEGER NOT NULL,
+    settled_at INTEGER,
+    fee_id TEXT,
+    fee_type TEXT,
+    amount_minor INTEGER,
+    currency TEXT,
+    transaction_id TEXT,
+    owed_before_minor INTEGER,
+    CHECK (kind != 'feePaid' OR (patron IS NOT NULL AND amount_minor > 0 AND transaction_id IS NOT NULL))
+  );
+  INSERT INTO offline_transactions_v3
+    (sequence, id, kind, patron, item, terminal, at, state, attempts, reason, message, last_error,
+     accepted_at, settled_at)
+    SELECT sequence, id, kind, patron, item, terminal, at, state, attempts, reason, message, last_error,
+     accepted_at, settled_at FROM offline_transactions;
+  DELETE FROM sqlite_sequence WHERE name = 'offline_transactions_v3';
+  INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'offline_transactions_v3', seq FROM sqlite_sequence WHERE name = 'offline_transactions';
+  DROP TABLE offline_transactions;
+  ALTER TABLE offline_transactions_v3 RENAME TO offline_transactions;
+  CREATE INDEX offline_transactions_by_state ON offline_transactions (state, sequence);
+  CREATE INDEX offline_transactions_by_patron ON offline_transactions (patron, kind, state);
+  CREATE INDEX offline_transactions_by_item ON offline_transactions (item, state, sequence);`,
 ];
-
-export const offlineTransactionSchema = z.strictObject({
-  kind: z.enum(['checkout', 'checkin']),
-  patron: z.string().min(1).max(255).optional(),
-  item: z.string().min(1).max(255),
-  terminal: z.string().min(1).max(255),
-  /** When the patron did it (ms since the epoch): replayed as the SIP2 transaction date. */
-  at: z.number().int().nonnegative(),
-});
-
-export type OfflineTransactionInput = z.input<typeof offlineTransactionSchema>;
-export type OfflineKind = OfflineTransactionInput['kind'];
-
-/**
- * pending: waiting for replay. replaying: being replayed (or the process died
- * while it was). done: the ILS has it. conflict: waiting for staff. discarded:
- * staff dropped it.
- */
-export type OfflineState = 'pending' | 'replaying' | 'done' | 'conflict' | 'discarded';
-
-/** How a replayed transaction was settled: sent to the ILS, or found already done there. */
-export type OfflineReplayOutcome = 'sent' | 'already_done';
-
-export interface OfflineTransaction {
-  id: string;
-  sequence: number;
-  kind: OfflineKind;
-  /** Staff-only: never log it or put it in an event. */
-  patron?: string;
-  item: string;
-  terminal: string;
-  at: number;
-  state: OfflineState;
-  /** Replay attempts begun (a crash mid-replay counts). */
-  attempts: number;
-  /** done: the OfflineReplayOutcome; conflict: why (item_checked_out_to_another, patron_blocked…). */
-  reason?: string;
-  /** The ILS's screen message for a conflict, for staff. */
-  message?: string;
-  /** The error code that last stopped a replay of this transaction (ils_offline, ils_timeout…). */
-  lastError?: string;
-  acceptedAt: number;
-  settledAt?: number;
-}
 
 export interface OfflineCounts {
   pending: number;
@@ -112,23 +126,6 @@ export interface OfflineJournalOptions {
   logger?: Logger;
 }
 
-interface Row {
-  sequence: number;
-  id: string;
-  kind: OfflineKind;
-  patron: string | null;
-  item: string;
-  terminal: string;
-  at: number;
-  state: OfflineState;
-  attempts: number;
-  reason: string | null;
-  message: string | null;
-  last_error: string | null;
-  accepted_at: number;
-  settled_at: number | null;
-}
-
 const OUTSTANDING = "('pending', 'replaying', 'conflict')";
 /** The states a transaction never leaves: the ILS has it, or staff dropped it. Only these are ever purged. */
 const SETTLED = "('done', 'discarded')";
@@ -152,6 +149,14 @@ export class OfflineJournal {
       insert: db.prepare(
         `INSERT INTO offline_transactions (id, kind, patron, item, terminal, at, accepted_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertFee: db.prepare(
+        `INSERT INTO offline_transactions (id, kind, patron, item, terminal, at, accepted_at,
+           fee_id, fee_type, amount_minor, currency, transaction_id, owed_before_minor)
+         VALUES (?, 'feePaid', ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      owedBefore: db.prepare(
+        'UPDATE offline_transactions SET owed_before_minor = ? WHERE id = ? AND owed_before_minor IS NULL',
       ),
       byId: db.prepare('SELECT * FROM offline_transactions WHERE id = ?'),
       outstanding: db.prepare(`SELECT COUNT(*) AS n FROM offline_transactions WHERE state IN ${OUTSTANDING}`),
@@ -214,6 +219,7 @@ export class OfflineJournal {
       throw new OfflineError('offline_invalid_transaction', `invalid offline transaction: ${where}`);
     }
     const tx = parsed.data;
+    if (tx.kind === 'feePaid') return this.acceptFeePayment(tx);
     if (tx.kind === 'checkout' && tx.patron === undefined)
       throw new OfflineError('offline_invalid_transaction', 'an offline checkout needs a patron');
     const policy = this.policy();
@@ -254,24 +260,60 @@ export class OfflineJournal {
     return { id, sequence };
   }
 
+  /**
+   * A fee payment is journaled whatever the policy says: its money is already
+   * in a cash box, so refusing it would lose the record of it, not the payment.
+   */
+  private acceptFeePayment(tx: Extract<OfflineTransactionInput, { kind: 'feePaid' }>): {
+    id: string;
+    sequence: number;
+  } {
+    const id = randomUUID();
+    const { fee } = tx;
+    const result = this.statements.insertFee.run(
+      id,
+      tx.patron,
+      tx.terminal,
+      tx.at,
+      this.clock.now(),
+      fee.id ?? null,
+      fee.type,
+      fee.amountMinor,
+      fee.currency,
+      fee.transactionId,
+      fee.owedBeforeMinor ?? null,
+    );
+    const sequence = Number(result.lastInsertRowid);
+    this.logger.info(
+      { id, sequence, kind: tx.kind, amountMinor: fee.amountMinor },
+      'offline fee payment journaled',
+    );
+    return { id, sequence };
+  }
+
+  /** What the fee owed just before the replayer's first 37 for it; committed before that 37 goes out. */
+  noteOwedBefore(id: string, owedMinor: number): void {
+    this.statements.owedBefore.run(owedMinor, id);
+  }
+
   get(id: string): OfflineTransaction | undefined {
-    const row = this.statements.byId.get(id) as Row | undefined;
+    const row = this.statements.byId.get(id) as OfflineRow | undefined;
     return row && toTransaction(row);
   }
 
   /** Transactions waiting for replay (pending, or replaying when a run was cut short), in sequence order. */
   pending(): OfflineTransaction[] {
-    return (this.statements.pending.all() as Row[]).map(toTransaction);
+    return (this.statements.pending.all() as OfflineRow[]).map(toTransaction);
   }
 
   /** Transactions waiting for staff, in sequence order. */
   conflicts(): OfflineTransaction[] {
-    return (this.statements.conflicts.all() as Row[]).map(toTransaction);
+    return (this.statements.conflicts.all() as OfflineRow[]).map(toTransaction);
   }
 
   /** Every journaled transaction, in sequence order. */
   all(): OfflineTransaction[] {
-    return (this.statements.all.all() as Row[]).map(toTransaction);
+    return (this.statements.all.all() as OfflineRow[]).map(toTransaction);
   }
 
   counts(): OfflineCounts {
@@ -329,7 +371,7 @@ export class OfflineJournal {
 
   /** The first transaction waiting for replay. For the replayer. */
   nextToReplay(): OfflineTransaction | undefined {
-    const row = this.statements.next.get() as Row | undefined;
+    const row = this.statements.next.get() as OfflineRow | undefined;
     return row && toTransaction(row);
   }
 
@@ -338,13 +380,14 @@ export class OfflineJournal {
    * about one of `keys`' items or its patron; undefined when none is.
    */
   firstWaitingFor(keys: OfflineOrderingKeys): OfflineTransaction | undefined {
-    let first: Row | undefined;
-    const consider = (row: Row | undefined) => {
+    let first: OfflineRow | undefined;
+    const consider = (row: OfflineRow | undefined) => {
       if (row && (!first || row.sequence < first.sequence)) first = row;
     };
-    for (const item of keys.items) consider(this.statements.waitingForItem.get(item) as Row | undefined);
+    for (const item of keys.items)
+      consider(this.statements.waitingForItem.get(item) as OfflineRow | undefined);
     if (keys.patron !== undefined)
-      consider(this.statements.waitingForPatron.get(keys.patron) as Row | undefined);
+      consider(this.statements.waitingForPatron.get(keys.patron) as OfflineRow | undefined);
     return first && toTransaction(first);
   }
 
@@ -367,23 +410,4 @@ export class OfflineJournal {
   interruptReplay(id: string, errorCode: string): void {
     this.statements.interrupt.run(errorCode, id);
   }
-}
-
-function toTransaction(row: Row): OfflineTransaction {
-  return {
-    id: row.id,
-    sequence: row.sequence,
-    kind: row.kind,
-    ...(row.patron !== null && { patron: row.patron }),
-    item: row.item,
-    terminal: row.terminal,
-    at: row.at,
-    state: row.state,
-    attempts: row.attempts,
-    ...(row.reason !== null && { reason: row.reason }),
-    ...(row.message !== null && { message: row.message }),
-    ...(row.last_error !== null && { lastError: row.last_error }),
-    acceptedAt: row.accepted_at,
-    ...(row.settled_at !== null && { settledAt: row.settled_at }),
-  };
 }

@@ -4,6 +4,8 @@
  * messages (AF), so the reason is read from their wording; anything not
  * recognised is `ils_refused`, with the ILS's own words kept beside it.
  */
+import type { OfflineReplayOutcome } from './transaction.js';
+
 const REASONS: ReadonlyArray<readonly [RegExp, string]> = [
   [/unknown patron|invalid patron|patron not found/i, 'patron_unknown'],
   [/unknown item|item not found|invalid item/i, 'item_unknown'],
@@ -19,4 +21,19 @@ export function refusalReason(screenMessages: readonly string[] | undefined): st
     for (const [pattern, reason] of REASONS) if (pattern.test(text)) return reason;
   }
   return 'ils_refused';
+}
+
+/** How a replayed transaction ends: the ILS has it, or staff must decide. */
+export type Settlement =
+  | { state: 'done'; outcome: OfflineReplayOutcome }
+  | { state: 'conflict'; reason: string; message?: string };
+
+/** A refusal by the ILS as a conflict, with its reason and its words. */
+export function refused(screenMessage: readonly string[] | undefined): Settlement {
+  const message = screenMessage?.join(' / ');
+  return {
+    state: 'conflict',
+    reason: refusalReason(screenMessage),
+    ...(message ? { message } : {}),
+  };
 }

@@ -11,8 +11,9 @@
 import { CarrelError, describeError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { borrowerNamedIn, isCharged, isCheckedIn, listsChargedItem } from '../../devices/ils/lost-answer.js';
-import type { CheckinOptions, CheckoutOptions } from '../../devices/ils/requests.js';
+import type { CheckinOptions, CheckoutOptions, FeePaidOptions } from '../../devices/ils/requests.js';
 import type { Sip2Message } from '../../protocols/sip2/index.js';
+import { replayFeePayment } from './fee-replay.js';
 import type {
   OfflineJournal,
   OfflineKind,
@@ -20,7 +21,7 @@ import type {
   OfflineReplayOutcome,
   OfflineTransaction,
 } from './journal.js';
-import { refusalReason } from './refusal.js';
+import { refused, type Settlement } from './refusal.js';
 
 /** The part of the IlsClient the replayer needs; IlsClient fits it. */
 export interface IlsForReplay {
@@ -32,8 +33,10 @@ export interface IlsForReplay {
    */
   patronInformation?(
     patron: string,
-    options: { summary: 'chargedItems' },
+    options: { summary: 'chargedItems' | 'fineItems' },
   ): Promise<{ message: Sip2Message<'patronInformationResponse'> }>;
+  /** Fee payments (37); without it (and patronInformation) a journaled payment is a conflict. */
+  feePaid?(patron: string, options: FeePaidOptions): Promise<{ message: Sip2Message<'feePaidResponse'> }>;
   checkout(
     patron: string,
     item: string,
@@ -82,10 +85,6 @@ interface SettleWaiter {
   keys: OfflineOrderingKeys;
   resolve(outcome: OfflineSettleOutcome): void;
 }
-
-type Settlement =
-  | { state: 'done'; outcome: OfflineReplayOutcome }
-  | { state: 'conflict'; reason: string; message?: string };
 
 /** Request errors that will not get better by asking again: the transaction is a conflict. */
 const PERMANENT_ERRORS: ReadonlySet<string> = new Set(['ils_bad_request']);
@@ -215,6 +214,7 @@ export class OfflineReplayer {
   }
 
   private replay(tx: OfflineTransaction): Promise<Settlement> {
+    if (tx.kind === 'feePaid') return replayFeePayment(tx, this.ils, this.journal);
     return tx.kind === 'checkout' ? this.replayCheckout(tx) : this.replayCheckin(tx);
   }
 
@@ -264,13 +264,4 @@ export class OfflineReplayer {
       this.logger.error({ error: describeError(error) }, 'offline event listener failed');
     }
   }
-}
-
-function refused(screenMessage: readonly string[] | undefined): Settlement {
-  const message = screenMessage?.join(' / ');
-  return {
-    state: 'conflict',
-    reason: refusalReason(screenMessage),
-    ...(message ? { message } : {}),
-  };
 }

@@ -6,6 +6,7 @@ import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js'
 import type { CirculationService } from '../../../src/gateway/contracts/circulation.js';
 import type { DeskServices } from '../../../src/gateway/contracts/desk.js';
 import type { OfflineService } from '../../../src/gateway/contracts/offline.js';
+import type { PaymentService } from '../../../src/gateway/contracts/payments.js';
 import { DeviceRegistry } from '../../../src/gateway/devices/registry.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
 import type {
@@ -19,6 +20,7 @@ import type {
 } from '../../../src/gateway/families/rfid-reader/index.js';
 import type { DeviceEntry } from '../../../src/gateway/family.js';
 import { OfflineError, type OfflineTransaction } from '../../../src/gateway/offline/index.js';
+import { PaymentError } from '../../../src/gateway/payments/errors.js';
 import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
 import { SessionManager, sessionsSchema } from '../../../src/gateway/sessions/index.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
@@ -106,6 +108,7 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
       clock: systemClock,
       logger: silentLogger(),
     }),
+    payments: noPayments(),
   };
   // Real sessions over the fake circulation, pad and printers.
   const sessions = new SessionManager({
@@ -211,6 +214,9 @@ export function fakeCirculation(): CirculationService {
   const done = { screenMessages: [], printLines: [] };
   const circulation: CirculationService = {
     identifyPatron(request) {
+      return circulation.lookUpPatron(request);
+    },
+    patronFees(request) {
       return circulation.lookUpPatron(request);
     },
     async lookUpPatron({ patron, pin }) {
@@ -320,5 +326,27 @@ export function fakeOffline(): OfflineService {
       tx.state = action === 'retry' ? 'pending' : 'discarded';
       return tx;
     },
+  };
+}
+
+/** This desk has no cash devices: every payment is refused as the real service refuses it then. */
+export function noPayments(): PaymentService {
+  const none = (): never => {
+    throw new PaymentError('no_cash_devices', 'no cash device is configured to take money');
+  };
+  const missing = (): never => {
+    throw new PaymentError('payment_not_found', 'no such payment');
+  };
+  return {
+    open: async () => none(),
+    get: missing,
+    list: () => [],
+    finish: async () => missing(),
+    cancel: async () => missing(),
+    receipt: missing,
+    printReceipt: async () => missing(),
+    payOut: missing,
+    watch: missing,
+    statistics: () => [],
   };
 }

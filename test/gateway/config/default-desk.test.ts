@@ -103,6 +103,8 @@ describe('config/carrel.example.yaml', () => {
       'serial',
       'tcp',
       'ipp',
+      'serial',
+      'tcp',
     ]);
     expect(config.simulators.find((s) => s.kind === 'rfid-pad')?.tags).toContainEqual(
       expect.objectContaining({ item: '31000013', set: { part: 1, parts: 3 } }),

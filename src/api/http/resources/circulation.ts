@@ -210,6 +210,14 @@ export const holdSchema = z.object({
 const feePaymentSchema = z.object({
   accepted: z.literal(true),
   transactionId: z.string().optional(),
+  verifiedAfterLostAnswer: z
+    .literal(true)
+    .optional()
+    .describe('the answer was lost and the fee list showed the payment taken: not sent twice'),
+  offline: z
+    .object({ transaction: z.object({ id: z.string(), sequence: z.number().int() }) })
+    .optional()
+    .describe('the ILS could not be reached: journaled, sent when it is back'),
   screenMessages,
   printLines,
 });

@@ -15,9 +15,20 @@ const STATES = ['pending', 'replaying', 'done', 'conflict', 'discarded'] as cons
 export const offlineTransactionViewSchema = z.object({
   id: z.string(),
   sequence: z.number().int().describe('the order transactions are replayed in'),
-  kind: z.enum(['checkout', 'checkin']),
+  kind: z.enum(['checkout', 'checkin', 'feePaid']),
   patron: z.string().optional().describe('staff tokens only'),
-  item: z.string(),
+  item: z.string().describe('the item; empty for a fee payment'),
+  fee: z
+    .object({
+      id: z.string().optional(),
+      type: z.string(),
+      amountMinor: z.number().int(),
+      currency: z.string(),
+      transactionId: z.string(),
+      owedBeforeMinor: z.number().int().optional(),
+    })
+    .optional()
+    .describe('a fee payment: the fee, the amount in minor units, its transaction id'),
   terminal: z.string(),
   at: z.string().describe('when the patron did it (ISO 8601)'),
   state: z.enum(STATES),

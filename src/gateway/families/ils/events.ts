@@ -1,4 +1,4 @@
-import type { OfflineKind, OfflineReplayOutcome } from '../../offline/journal.js';
+import type { OfflineKind, OfflineReplayOutcome } from '../../offline/transaction.js';
 
 type NoData = Record<string, never>;
 

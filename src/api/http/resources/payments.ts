@@ -1,0 +1,284 @@
+import type {} from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Logger } from '../../../core/logger.js';
+import type { DeskServices } from '../../../gateway/contracts/desk.js';
+import type { PaymentCaller, PaymentUpdate } from '../../../gateway/contracts/payments.js';
+import { type Principal, socketCredential, type TokenAuthenticator } from '../auth.js';
+import { ApiProblem, problemFromError } from '../problem.js';
+import type { RouteBook } from '../routes.js';
+import { deviceIdParams } from '../schemas.js';
+import { jsonSender } from '../socket-sender.js';
+import { websocketRequired } from '../websocket-upgrades.js';
+import { patronRefSchema } from './circulation.js';
+
+/**
+ * Payments: a kiosk opens one for a patron and what they pay (fees the ILS
+ * lists, or print credit), watches the money come in on the payment's
+ * WebSocket, and gets the receipt when it ends (paid in full, finished, or
+ * cancelled). A payment answers only to the token that opened it, and to
+ * staff; it never shows the patron's barcode or PIN.
+ */
+
+const paymentId = z.uuid().describe('the payment id');
+const params = z.object({ id: paymentId });
+const deviceId = deviceIdParams.shape.id;
+/** Minor units: whole, positive, and not absurd (the configured limits refuse more). */
+const minor = z.number().int().min(1).max(100_000_000);
+
+export const openPaymentSchema = z
+  .strictObject({
+    patron: patronRefSchema.shape.patron.optional(),
+    patronCard: z.boolean().optional().describe('read the patron from the patron card on the pad'),
+    pad: deviceId.optional(),
+    pin: patronRefSchema.shape.pin,
+    purpose: z.discriminatedUnion('kind', [
+      z.strictObject({
+        kind: z.literal('fees'),
+        fees: z.array(z.string().min(1).max(64)).min(1).max(50).describe('fee ids from patron information'),
+      }),
+      z.strictObject({ kind: z.literal('print-topup'), amountMinor: minor }),
+    ]),
+    amountDueMinor: minor.optional().describe('what the kiosk showed as due: refused if the fees changed'),
+    devices: z
+      .array(deviceId)
+      .min(1)
+      .max(8)
+      .optional()
+      .describe('the cash devices; the configured ones when absent'),
+  })
+  .refine((open) => !(open.patron !== undefined && open.patronCard === true), {
+    message: 'give a patron barcode or patronCard, not both',
+    path: ['patronCard'],
+  });
+
+const lineSchema = z.object({
+  kind: z.enum(['fee', 'print-topup', 'overpayment']),
+  feeId: z.string().optional(),
+  feeType: z.string().optional(),
+  description: z.string().optional(),
+  dueMinor: z.number().int(),
+  paidMinor: z.number().int(),
+  state: z.enum(['pending', 'posting', 'posted', 'journaled', 'refused', 'failed', 'unpaid']),
+  transactionId: z.string().describe('the id the ILS got the payment with (BK), or the deposit request id'),
+  message: z.string().optional(),
+});
+
+const creditSchema = z.object({ device: z.string(), valueMinor: z.number().int(), at: z.string() });
+
+export const paymentSchema = z.object({
+  id: z.string(),
+  state: z.enum(['collecting', 'settling', 'completed', 'cancelled']),
+  purpose: z.enum(['fees', 'print-topup']),
+  currency: z.string(),
+  patron: z.object({ name: z.string() }),
+  amountDueMinor: z.number().int(),
+  paidMinor: z.number().int(),
+  remainingMinor: z.number().int(),
+  overpaidMinor: z.number().int(),
+  overpayment: z.object({
+    toPrintAccountMinor: z.number().int(),
+    owedToPatronMinor: z.number().int(),
+    paidOutMinor: z.number().int(),
+  }),
+  lines: z.array(lineSchema),
+  credits: z.array(creditSchema),
+  devices: z.array(z.string()),
+  accepting: z.array(z.number().int()).describe('the coin and note values the devices take now'),
+  offline: z.boolean().describe('some of it is journaled and goes to the ILS when it is back'),
+  startedAt: z.string(),
+  expiresAt: z.string(),
+  endedAt: z.string().optional(),
+  endReason: z.enum(['paid', 'finished', 'cancelled', 'timeout', 'shutdown']).optional(),
+});
+
+const endSchema = z.object({
+  payment: paymentSchema,
+  receipt: z.object({ template: z.literal('payment'), data: z.record(z.string(), z.unknown()) }),
+});
+
+function callerOf(principal: Principal): PaymentCaller {
+  return {
+    terminal: principal.name,
+    staff: principal.scopes.includes('staff') || principal.scopes.includes('admin'),
+  };
+}
+
+export function paymentRoutes(
+  app: FastifyInstance,
+  book: RouteBook,
+  services: DeskServices,
+  auth: TokenAuthenticator,
+  log: Logger,
+): void {
+  const { payments } = services;
+  const access = ['kiosk', 'staff'] as const;
+  const tag = 'payments';
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/payments',
+    operationId: 'openPayment',
+    summary:
+      "Open a payment: a patron's fees (by their ids in patron information) or a print-account top-up; the cash devices take what fits",
+    tag,
+    access,
+    body: openPaymentSchema,
+    response: paymentSchema,
+    status: 201,
+    problems: [404, 409, 422, 503],
+    handler: ({ body, principal }) => payments.open(body, callerOf(principal)),
+  });
+
+  book.add(app, {
+    method: 'GET',
+    url: '/api/v1/payments',
+    operationId: 'listPayments',
+    summary: "Payments collecting now: a kiosk sees its own, staff see every kiosk's",
+    tag,
+    access,
+    response: z.object({ payments: z.array(paymentSchema) }),
+    handler: ({ principal }) => ({ payments: payments.list(callerOf(principal)) }),
+  });
+
+  book.add(app, {
+    method: 'GET',
+    url: '/api/v1/payments/:id',
+    operationId: 'getPayment',
+    summary: 'One payment: what is due, what was inserted, how each fee was posted',
+    tag,
+    access,
+    params,
+    response: paymentSchema,
+    problems: [404],
+    handler: ({ params, principal }) => payments.get(params.id, callerOf(principal)),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/payments/:id/finish',
+    operationId: 'finishPayment',
+    summary: 'No more money: the fees are paid in order with what was inserted; the receipt as data',
+    tag,
+    access,
+    params,
+    response: endSchema,
+    problems: [404, 409],
+    handler: ({ params, principal }) => payments.finish(params.id, callerOf(principal)),
+  });
+
+  book.add(app, {
+    method: 'DELETE',
+    url: '/api/v1/payments/:id',
+    operationId: 'cancelPayment',
+    summary: 'The patron walked away: cancelled if nothing was inserted, else settled as finished',
+    tag,
+    access,
+    params,
+    response: endSchema,
+    problems: [404, 409],
+    handler: ({ params, principal }) => payments.cancel(params.id, callerOf(principal)),
+  });
+
+  book.add(app, {
+    method: 'GET',
+    url: '/api/v1/payments/:id/receipt',
+    operationId: 'getPaymentReceipt',
+    summary: "An ended payment's receipt as data (the payment template): to show, or to e-mail",
+    tag,
+    access,
+    params,
+    response: endSchema.shape.receipt,
+    problems: [404, 409],
+    handler: ({ params, principal }) => payments.receipt(params.id, callerOf(principal)),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/payments/:id/receipt',
+    operationId: 'printPaymentReceipt',
+    summary: "Print an ended payment's receipt on the desk's receipt printer (or the one named)",
+    tag,
+    access,
+    params,
+    body: z.strictObject({ printer: deviceId.optional() }),
+    response: z.object({ printer: z.string(), job: z.string() }),
+    status: 201,
+    problems: [404, 409, 422],
+    handler: ({ params, body, principal }) =>
+      payments.printReceipt(params.id, callerOf(principal), body.printer),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/payments/:id/payouts',
+    operationId: 'payOutOverpayment',
+    summary: 'Staff paid an overpayment back from the desk: recorded with who did it',
+    tag,
+    access: ['staff'],
+    params,
+    body: z.strictObject({ amountMinor: minor }),
+    response: paymentSchema,
+    status: 201,
+    problems: [404, 422],
+    handler: ({ params, body, principal }) => payments.payOut(params.id, body.amountMinor, principal.name),
+  });
+
+  book.add(app, {
+    method: 'GET',
+    url: '/api/v1/stats/payments',
+    operationId: 'getPaymentStatistics',
+    summary: 'Payments per hour: cash taken (coins, notes), fees paid by type, print top-ups. No patron data',
+    tag,
+    access: ['staff', 'monitor'],
+    query: z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }),
+    response: z.object({
+      rows: z.array(
+        z.object({
+          hour: z.string(),
+          currency: z.string(),
+          cashTakenMinor: z.number().int(),
+          coins: z.number().int(),
+          notes: z.number().int(),
+          feesPaidMinor: z.record(z.string(), z.number().int()),
+          topUpsMinor: z.number().int(),
+          payments: z.number().int(),
+        }),
+      ),
+    }),
+    problems: [422],
+    handler: ({ query }) => ({
+      rows: payments.statistics({ from: Date.parse(query.from), to: Date.parse(query.to) }),
+    }),
+  });
+
+  // The payment's live updates: each credit once journaled, the acceptance, the end.
+  app.route({
+    method: 'GET',
+    url: '/api/v1/payments/:id/events',
+    handler: websocketRequired,
+    wsHandler: (socket: WebSocket, request) => {
+      const id = (request.params as { id?: string }).id ?? '';
+      let stop: (() => void) | undefined;
+      try {
+        const principal = auth.authorize(socketCredential(request), access);
+        if (!paymentId.safeParse(id).success)
+          throw new ApiProblem(404, 'payment_not_found', 'No such payment');
+        const sendJson = jsonSender(socket, log, 'payment');
+        const send = (update: PaymentUpdate) => {
+          if (sendJson(update) && update.event === 'ended') socket.close(1000, 'payment ended');
+        };
+        stop = payments.watch(id, callerOf(principal), send);
+      } catch (error) {
+        const problem = problemFromError(error);
+        const code = problem.status === 401 ? 4401 : problem.status === 403 ? 4403 : 4404;
+        socket.close(code, problem.code);
+        return;
+      }
+      socket.on('close', () => stop?.());
+      socket.on('error', () => stop?.());
+      socket.on('message', () => {});
+    },
+  });
+}

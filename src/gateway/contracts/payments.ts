@@ -1,0 +1,153 @@
+/**
+ * Paying at the desk and the kiosk: a payment session ties the money inserted
+ * into a cash device to what it pays for — a patron's fees in the ILS, or a
+ * print-account top-up — so that every coin is credited somewhere. Money is
+ * integer minor units with its currency. A payment answers only to the terminal
+ * that opened it, and to staff; it never shows the patron's barcode or PIN.
+ */
+import type { FeeType } from '../../protocols/sip2/index.js';
+
+/** What is being paid. */
+export type PaymentPurpose =
+  /** Fees from the patron's account, by the ids the ILS lists them with. */
+  | { kind: 'fees'; fees: string[] }
+  /** Credit on the patron's print account. */
+  | { kind: 'print-topup'; amountMinor: number };
+
+export interface OpenPaymentRequest {
+  /** The patron by barcode (typed or scanned)… */
+  patron?: string | undefined;
+  /** …or by the patron card on this pad. */
+  patronCard?: boolean | undefined;
+  pad?: string | undefined;
+  pin?: string | undefined;
+  purpose: PaymentPurpose;
+  /** What the kiosk shows as due: checked against the fees (they may have changed). A top-up's is its amount. */
+  amountDueMinor?: number | undefined;
+  /** The cash devices to take money on; the configured ones when absent. */
+  devices?: string[] | undefined;
+}
+
+/**
+ * collecting: the devices take money; settling: the money is being applied
+ * (37s to the ILS, a deposit); completed; cancelled (nothing was inserted).
+ */
+export type PaymentState = 'collecting' | 'settling' | 'completed' | 'cancelled';
+
+/** How a line ended: posted to the ILS (or deposited), journaled to post later, refused, failed, or nothing to post. */
+export type PaymentLineState =
+  | 'pending'
+  | 'posting'
+  | 'posted'
+  | 'journaled'
+  | 'refused'
+  | 'failed'
+  | 'unpaid';
+
+export interface PaymentLineView {
+  kind: 'fee' | 'print-topup' | 'overpayment';
+  feeId?: string;
+  feeType?: FeeType;
+  description?: string;
+  /** What the line asks for. */
+  dueMinor: number;
+  /** What of the money inserted went to it. */
+  paidMinor: number;
+  state: PaymentLineState;
+  /** The payment's id as the ILS got it (BK) or the deposit's request id. */
+  transactionId: string;
+  /** The ILS's words, or why it failed. */
+  message?: string;
+}
+
+export interface PaymentCreditView {
+  device: string;
+  valueMinor: number;
+  at: string;
+}
+
+export interface PaymentView {
+  id: string;
+  state: PaymentState;
+  purpose: PaymentPurpose['kind'];
+  currency: string;
+  /** Who pays: by name only. */
+  patron: { name: string };
+  amountDueMinor: number;
+  paidMinor: number;
+  remainingMinor: number;
+  /** Money inserted beyond what was due. */
+  overpaidMinor: number;
+  /** Of the overpayment: what went to the print account, and what staff owe the patron back. */
+  overpayment: { toPrintAccountMinor: number; owedToPatronMinor: number; paidOutMinor: number };
+  lines: PaymentLineView[];
+  credits: PaymentCreditView[];
+  devices: string[];
+  /** The coin and note values the devices take now. */
+  accepting: number[];
+  /** Some of it could not reach the ILS now: it is journaled and goes when the ILS is back. */
+  offline: boolean;
+  startedAt: string;
+  /** When the payment ends if no money comes. */
+  expiresAt: string;
+  endedAt?: string;
+  endReason?: 'paid' | 'finished' | 'cancelled' | 'timeout' | 'shutdown';
+}
+
+/** The data of the payment receipt (the `payment` template), for printing or for e-mail. */
+export interface PaymentReceiptData {
+  template: 'payment';
+  data: Record<string, unknown>;
+}
+
+export interface PaymentEndResult {
+  payment: PaymentView;
+  receipt: PaymentReceiptData;
+}
+
+export type PaymentUpdate =
+  | { event: 'payment'; data: PaymentView }
+  | {
+      event: 'credit';
+      data: PaymentCreditView & { currency: string; paidMinor: number; remainingMinor: number };
+    }
+  | { event: 'ended'; data: PaymentView };
+
+export interface PaymentCaller {
+  terminal: string;
+  staff: boolean;
+}
+
+/** Payments per UTC hour: cash taken, fees paid by type, print top-ups. No patron data. */
+export interface PaymentStatisticsRow {
+  hour: string;
+  currency: string;
+  cashTakenMinor: number;
+  coins: number;
+  notes: number;
+  feesPaidMinor: Record<string, number>;
+  topUpsMinor: number;
+  payments: number;
+}
+
+export interface PaymentService {
+  open(request: OpenPaymentRequest, caller: PaymentCaller): Promise<PaymentView>;
+  get(id: string, caller: PaymentCaller): PaymentView;
+  list(caller: PaymentCaller): PaymentView[];
+  /** No more money: settle with what was inserted (the fees in order, the last maybe in part). */
+  finish(id: string, caller: PaymentCaller): Promise<PaymentEndResult>;
+  /** The patron walked away: as finish, but with nothing inserted it is simply cancelled. */
+  cancel(id: string, caller: PaymentCaller): Promise<PaymentEndResult>;
+  /** The receipt's data of an ended payment (for the kiosk to show or e-mail). */
+  receipt(id: string, caller: PaymentCaller): PaymentReceiptData;
+  /** The receipt of an ended payment, printed on the desk's receipt printer (or the one named). */
+  printReceipt(
+    id: string,
+    caller: PaymentCaller,
+    printer?: string,
+  ): Promise<{ printer: string; job: string }>;
+  /** Staff paid an overpayment back from the desk's cash. */
+  payOut(id: string, amountMinor: number, staff: string): PaymentView;
+  watch(id: string, caller: PaymentCaller, listener: (update: PaymentUpdate) => void): () => void;
+  statistics(range: { from: number; to: number }): PaymentStatisticsRow[];
+}

@@ -1,0 +1,155 @@
+/**
+ * The cash box report: what a device's cash box should hold since staff last
+ * emptied it (the credits journaled since), by denomination, with the money
+ * that went in unverified or unheld listed apart; and the emptying record —
+ * who emptied it, what they counted, the variance. Read from the credit journal.
+ */
+import type { Database } from '../../storage/index.js';
+
+export interface CashBoxReport {
+  device: string;
+  /** When it was last emptied, and by whom; null if never. */
+  lastEmptied: { at: string; by: string } | null;
+  currency: string | null;
+  /** What should be in it: every credit since the last emptying. */
+  expectedMinor: number;
+  count: number;
+  byDenomination: Array<{ valueMinor: number; count: number }>;
+  /** Credited with no payment holding the device (staff decide where it belongs). */
+  unheld: { count: number; valueMinor: number };
+  /** May have gone in but could not be credited (a counter jump, an unknown note): count the box. */
+  unverified: Array<{ id: number; reason: string; valueMinor: number | null; at: string }>;
+}
+
+export interface CashBoxEmptying {
+  id: number;
+  device: string;
+  at: string;
+  by: string;
+  expectedMinor: number;
+  currency: string | null;
+  countedMinor: number | null;
+  /** counted − expected; null when nothing was counted. */
+  varianceMinor: number | null;
+  note: string | null;
+}
+
+interface EmptyingRow {
+  id: number;
+  device: string;
+  at: number;
+  emptied_by: string;
+  last_credit: number;
+  expected_minor: number;
+  currency: string | null;
+  counted_minor: number | null;
+  variance_minor: number | null;
+  note: string | null;
+}
+
+export class CashBox {
+  /** Over the credit journal's tables: make the CreditJournal on `db` first. */
+  constructor(
+    private readonly db: Database,
+    private readonly device: string,
+  ) {}
+
+  report(): CashBoxReport {
+    const last = this.lastEmptying();
+    const since = last?.last_credit ?? 0;
+    const rows = this.db
+      .prepare(
+        `SELECT value_minor AS value, currency, COUNT(*) AS n, SUM(holder IS NULL) AS unheld FROM cash_credits
+         WHERE device = ? AND id > ? AND kind = 'credit' GROUP BY value_minor, currency ORDER BY value_minor`,
+      )
+      .all(this.device, since) as Array<{ value: number; currency: string; n: number; unheld: number }>;
+    const unverified = this.db
+      .prepare(
+        `SELECT id, reason, value_minor, at FROM cash_credits
+         WHERE device = ? AND id > ? AND kind = 'unverified' ORDER BY id`,
+      )
+      .all(this.device, since) as Array<{
+      id: number;
+      reason: string;
+      value_minor: number | null;
+      at: number;
+    }>;
+    return {
+      device: this.device,
+      lastEmptied: last ? { at: new Date(last.at).toISOString(), by: last.emptied_by } : null,
+      currency: rows[0]?.currency ?? null,
+      expectedMinor: rows.reduce((sum, row) => sum + row.value * row.n, 0),
+      count: rows.reduce((sum, row) => sum + row.n, 0),
+      byDenomination: rows.map((row) => ({ valueMinor: row.value, count: row.n })),
+      unheld: {
+        count: rows.reduce((sum, row) => sum + row.unheld, 0),
+        valueMinor: rows.reduce((sum, row) => sum + row.value * row.unheld, 0),
+      },
+      unverified: unverified.map((row) => ({
+        id: row.id,
+        reason: row.reason,
+        valueMinor: row.value_minor,
+        at: new Date(row.at).toISOString(),
+      })),
+    };
+  }
+
+  /** Records an emptying: what was expected up to the last credit, what was counted, the variance. */
+  emptied(by: string, at: number, countedMinor?: number, note?: string): CashBoxEmptying {
+    const id = this.db.transaction(() => {
+      const report = this.report();
+      const last = this.db
+        .prepare('SELECT COALESCE(MAX(id), 0) AS id FROM cash_credits WHERE device = ?')
+        .get(this.device) as { id: number };
+      const variance = countedMinor === undefined ? null : countedMinor - report.expectedMinor;
+      const result = this.db
+        .prepare(
+          `INSERT INTO cash_box_emptyings
+           (device, at, emptied_by, last_credit, expected_minor, currency, counted_minor, variance_minor, note)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          this.device,
+          at,
+          by,
+          last.id,
+          report.expectedMinor,
+          report.currency,
+          countedMinor ?? null,
+          variance,
+          note ?? null,
+        );
+      return Number(result.lastInsertRowid);
+    }, 'immediate');
+    const row = this.db.prepare('SELECT * FROM cash_box_emptyings WHERE id = ?').get(id) as EmptyingRow;
+    return emptyingView(row);
+  }
+
+  emptyings(limit = 20): CashBoxEmptying[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM cash_box_emptyings WHERE device = ? ORDER BY id DESC LIMIT ?')
+        .all(this.device, limit) as EmptyingRow[]
+    ).map(emptyingView);
+  }
+
+  private lastEmptying(): EmptyingRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM cash_box_emptyings WHERE device = ? ORDER BY id DESC LIMIT 1')
+      .get(this.device) as EmptyingRow | undefined;
+  }
+}
+
+function emptyingView(row: EmptyingRow): CashBoxEmptying {
+  return {
+    id: row.id,
+    device: row.device,
+    at: new Date(row.at).toISOString(),
+    by: row.emptied_by,
+    expectedMinor: row.expected_minor,
+    currency: row.currency,
+    countedMinor: row.counted_minor,
+    varianceMinor: row.variance_minor,
+    note: row.note,
+  };
+}

@@ -1,0 +1,52 @@
+import type { CashChannel, CashDeviceKind } from '../../../devices/cash/index.js';
+import type { CashBoxEmptying, CashBoxReport } from './cash-box.js';
+
+/** What a payment may take from a device now: each coin or note worth at most `maxValueMinor`. */
+export interface CashAcceptPlan {
+  /** Who the money is for: a payment session id. Credits are journaled with it. */
+  holder: string;
+  currency: string;
+  maxValueMinor: number;
+}
+
+export interface CashDeviceStatusView {
+  device: CashDeviceKind;
+  connected: boolean;
+  accepting: boolean;
+  /** The payment session holding the device, if any. */
+  holder: string | null;
+  /** What each channel takes, as the device says. */
+  denominations: Array<Pick<CashChannel, 'channel' | 'currency' | 'valueMinor'>>;
+  /** The values it takes now. */
+  accepted: number[];
+}
+
+/**
+ * What workflows and the API may ask of a cash device. A device is held by
+ * one payment at a time; a payout device (change hopper, recycler) would add
+ * `payout`, which the ccTalk acceptors here do not have.
+ */
+export interface CashDevicePort {
+  readonly device: CashDeviceKind;
+  status(): CashDeviceStatusView;
+  /**
+   * Takes money for `plan.holder`: every coin or note of the currency worth at
+   * most `maxValueMinor` (none when 0). Throws `cash_device_busy` when another
+   * holder has the device. The hold is journaled before the device is enabled.
+   */
+  accept(plan: CashAcceptPlan): Promise<CashDeviceStatusView>;
+  /** Stops taking money for `holder`: inhibits, reads what was in flight (credited to it), lets go. */
+  release(holder: string): Promise<void>;
+  /** Resets the device (staff). */
+  reset(): Promise<void>;
+  /** What the cash box should hold since it was last emptied. */
+  cashBox(): CashBoxReport;
+  /** Staff emptied the cash box: who, and what they counted (the variance is kept). */
+  emptied(emptying: {
+    by: string;
+    countedMinor?: number | undefined;
+    note?: string | undefined;
+  }): CashBoxEmptying;
+  /** A payout device pays out; the acceptors here cannot. */
+  readonly payout?: (amountMinor: number, currency: string) => Promise<number>;
+}

@@ -1,0 +1,531 @@
+/**
+ * Payment sessions: a kiosk (or the desk) opens one for a patron and what they
+ * pay for; the cash devices take only values that fit what is still due (plus
+ * the overpayment allowance when the excess goes to a print account); every
+ * coin and note is credited to the payment through the credit journal, which
+ * commits it before anyone hears of it; the payment reads what it was paid
+ * from that journal, never from a count of its own, so a restart cannot lose
+ * or double a credit. Paid in full, finished or timed out, it lets the
+ * devices go and settles (settlement.ts). A restart takes up what was left
+ * collecting or settling.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { isPatronCard } from '../../protocols/rfid/index.js';
+import type { CirculationService } from '../contracts/circulation.js';
+import type { OfflineIntake } from '../contracts/offline.js';
+import type {
+  OpenPaymentRequest,
+  PaymentCaller,
+  PaymentEndResult,
+  PaymentReceiptData,
+  PaymentService,
+  PaymentStatisticsRow,
+  PaymentUpdate,
+  PaymentView,
+} from '../contracts/payments.js';
+import type { PrintAccountDeposits } from '../contracts/print-accounts.js';
+import type { EventBus } from '../event-bus.js';
+import { CreditJournal } from '../families/cash-device/credit-journal.js';
+import type { CashDeviceEventsMap } from '../families/cash-device/events.js';
+import { cashDevices } from '../families/cash-device/index.js';
+import { receiptPrinters } from '../families/receipt-printer/index.js';
+import { rfidReaders } from '../families/rfid-reader/index.js';
+import { emitEvent, listenTo, type PortLookup } from '../family.js';
+import type { Database } from '../storage/index.js';
+import type { PaymentsConfig } from './config.js';
+import { PaymentError } from './errors.js';
+import { feeLines, type PaymentPlan, topUpLines } from './opening.js';
+import { paymentReceipt } from './receipt.js';
+import { settle } from './settlement.js';
+import { PAYMENT_STATISTICS_MAX_DAYS, paymentStatistics } from './statistics.js';
+import { PaymentStore } from './store.js';
+import { paymentView } from './view.js';
+
+export interface PaymentManagerDeps {
+  circulation: CirculationService;
+  devices: PortLookup;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  config: PaymentsConfig;
+  db: () => Database;
+  offline: OfflineIntake | undefined;
+  printAccounts: PrintAccountDeposits | undefined;
+  /** For the receipt. */
+  library: string;
+  desk: string;
+}
+
+/** What a payment holds only in memory while it collects: the PIN (never stored), its watchers, its timer. */
+interface Live {
+  id: string;
+  pin: string | undefined;
+  watchers: Set<(update: PaymentUpdate) => void>;
+  idle: TimerHandle | undefined;
+  ending: Promise<PaymentEndResult> | undefined;
+  /** Acceptance updates one after another, so an older one never lands after a newer one. */
+  offering: Promise<void>;
+  /** When money last came (or the payment opened): the idle timeout runs from here. */
+  lastActivity: number;
+}
+
+/** How long a restart waits for a device to be back before letting it go (its buffer is read when it is). */
+const RECONNECT_WAIT_MS = 10_000;
+
+export class PaymentManager implements PaymentService {
+  readonly name = 'payments';
+  private storeHandle: PaymentStore | undefined;
+  private journalHandle: CreditJournal | undefined;
+  private readonly live = new Map<string, Live>();
+  private recovery: Promise<void> | undefined;
+  private readonly logger: Logger;
+
+  constructor(private readonly deps: PaymentManagerDeps) {
+    this.logger = deps.logger.child({ module: 'payments' });
+  }
+
+  async start(): Promise<void> {
+    listenTo(this.deps.bus, cashDevices, this, (event) => {
+      if (event.type === 'cash.credit' && event.data.holder !== null)
+        this.credited(event.data.holder, event.device);
+    });
+    this.recovery = this.recover().catch((error) =>
+      this.logger.error({ err: describeError(error) }, 'unfinished payments could not be taken up'),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.deps.bus.removeAllListenersOf(this);
+    await this.recovery;
+    // Collecting payments stay collecting: the next start lets their devices go and settles them.
+    for (const live of this.live.values()) live.idle?.cancel();
+    await Promise.allSettled([...this.live.values()].map((live) => live.ending));
+    this.live.clear();
+  }
+
+  async open(request: OpenPaymentRequest, caller: PaymentCaller): Promise<PaymentView> {
+    const { config } = this.deps;
+    const pin = request.pin === '' ? undefined : request.pin;
+    if (config.requirePin && pin === undefined)
+      throw new PaymentError('pin_required', "the patron's PIN is required to pay");
+    const devices = this.devicesFor(request.devices);
+    if (request.purpose.kind === 'print-topup' && !this.deps.printAccounts)
+      throw new PaymentError('print_accounts_unavailable', 'no print accounts are wired into this desk');
+    const barcode = this.patronBarcode(request);
+    const id = randomUUID();
+    // A top-up is checked before the ILS is asked; fees only once their list is read.
+    const topUp: PaymentPlan | undefined =
+      request.purpose.kind === 'print-topup'
+        ? topUpLines({ ...request, purpose: request.purpose }, id, config)
+        : undefined;
+    const { patron } =
+      request.purpose.kind === 'fees'
+        ? await this.deps.circulation.patronFees({ patron: barcode, pin }, { terminal: caller.terminal })
+        : await this.deps.circulation.identifyPatron({ patron: barcode, pin }, { terminal: caller.terminal });
+    const plan =
+      topUp ??
+      feeLines(
+        { ...request, purpose: request.purpose as { kind: 'fees'; fees: string[] } },
+        patron,
+        id,
+        config,
+      );
+    const busy = devices.find((device) => {
+      const holder = device.port.status().holder;
+      return holder !== null;
+    });
+    if (busy)
+      throw new PaymentError(
+        'cash_device_busy',
+        `cash device "${busy.id}" is taking money for another payment`,
+      );
+    this.store().create(
+      {
+        id,
+        terminal: caller.terminal,
+        patron: barcode,
+        patron_name: patron.name,
+        purpose: request.purpose.kind,
+        currency: config.currency,
+        amount_due_minor: plan.amountDueMinor,
+        state: 'collecting',
+        devices: JSON.stringify(devices.map((device) => device.id)),
+        started_at: this.deps.clock.now(),
+      },
+      plan.lines,
+    );
+    const live: Live = {
+      id,
+      pin,
+      watchers: new Set(),
+      idle: undefined,
+      ending: undefined,
+      offering: Promise.resolve(),
+      lastActivity: this.deps.clock.now(),
+    };
+    this.live.set(id, live);
+    this.restartIdle(live);
+    this.logger.info(
+      { payment: id, purpose: request.purpose.kind, due: plan.amountDueMinor },
+      'payment opened',
+    );
+    try {
+      await this.offer(id);
+    } catch (error) {
+      await this.end(id, 'cancelled');
+      throw error;
+    }
+    const view = this.view(id);
+    this.announce(view);
+    return view;
+  }
+
+  get(id: string, caller: PaymentCaller): PaymentView {
+    this.find(id, caller);
+    return this.view(id);
+  }
+
+  list(caller: PaymentCaller): PaymentView[] {
+    return [...this.live.keys()].filter((id) => this.mayUse(id, caller)).map((id) => this.view(id));
+  }
+
+  finish(id: string, caller: PaymentCaller): Promise<PaymentEndResult> {
+    this.collecting(id, caller);
+    return this.end(id, 'finished');
+  }
+
+  cancel(id: string, caller: PaymentCaller): Promise<PaymentEndResult> {
+    this.collecting(id, caller);
+    return this.end(id, 'cancelled');
+  }
+
+  receipt(id: string, caller: PaymentCaller): PaymentReceiptData {
+    this.ended(id, caller);
+    return this.receiptData(id);
+  }
+
+  async printReceipt(
+    id: string,
+    caller: PaymentCaller,
+    printer?: string,
+  ): Promise<{ printer: string; job: string }> {
+    this.ended(id, caller);
+    const target = printer ?? this.deps.config.printer ?? this.deps.devices.all(receiptPrinters)[0]?.id;
+    if (target === undefined)
+      throw new PaymentError('no_receipt_printer', 'no receipt printer is configured');
+    const job = this.deps.devices.port(receiptPrinters, target).submit(this.receiptData(id));
+    return { printer: target, job: job.id };
+  }
+
+  payOut(id: string, amountMinor: number, staff: string): PaymentView {
+    const row = this.store().get(id);
+    if (!row) throw new PaymentError('payment_not_found', 'no such payment');
+    const owed = row.owed_to_patron_minor - row.paid_out_minor;
+    if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0 || amountMinor > owed)
+      throw new PaymentError('payout_invalid', `the patron is owed ${owed} on this payment`);
+    this.store().payOut(id, amountMinor, staff, this.deps.clock.now());
+    return this.view(id);
+  }
+
+  watch(id: string, caller: PaymentCaller, listener: (update: PaymentUpdate) => void): () => void {
+    this.find(id, caller);
+    const live = this.live.get(id);
+    listener({ event: 'payment', data: this.view(id) });
+    if (!live) {
+      listener({ event: 'ended', data: this.view(id) });
+      return () => {};
+    }
+    live.watchers.add(listener);
+    return () => live.watchers.delete(listener);
+  }
+
+  statistics(range: { from: number; to: number }): PaymentStatisticsRow[] {
+    if (!(range.from < range.to) || range.to - range.from > PAYMENT_STATISTICS_MAX_DAYS * 86_400_000)
+      throw new PaymentError(
+        'amount_invalid',
+        `a range of at most ${PAYMENT_STATISTICS_MAX_DAYS} days, from before to`,
+      );
+    return paymentStatistics(this.deps.db(), range.from, range.to);
+  }
+
+  /** The payment's view, from the journals. */
+  view(id: string): PaymentView {
+    const row = this.store().get(id);
+    if (!row) throw new PaymentError('payment_not_found', 'no such payment');
+    const live = this.live.get(id);
+    return paymentView(row, this.store().lines(id), this.journal().creditsOf(id), {
+      accepting: live && row.state === 'collecting' ? this.accepting(row.id) : [],
+      expiresAt: (live?.lastActivity ?? row.started_at) + this.deps.config.idleTimeoutSeconds * 1000,
+    });
+  }
+
+  /** A credit was journaled for a payment: tell the kiosk, and take only what still fits. */
+  private credited(id: string, device: string): void {
+    const live = this.live.get(id);
+    if (!live) return;
+    const view = this.view(id);
+    this.announce(view);
+    const credit = view.credits.at(-1);
+    if (credit)
+      this.tell(live, {
+        event: 'credit',
+        data: {
+          ...credit,
+          device,
+          currency: view.currency,
+          paidMinor: view.paidMinor,
+          remainingMinor: view.remainingMinor,
+        },
+      });
+    this.restartIdle(live);
+    if (view.state !== 'collecting' || live.ending) return;
+    if (view.remainingMinor <= 0) void this.end(id, 'paid').catch(() => {});
+    else
+      void this.offer(id).catch((error) =>
+        this.logger.warn({ payment: id, err: describeError(error) }, 'acceptance not updated'),
+      );
+  }
+
+  /** Each device takes what fits: at most what is due still, plus the overpayment allowance. */
+  private offer(id: string): Promise<void> {
+    const live = this.live.get(id);
+    const run = () => this.applyOffer(id);
+    if (!live) return run();
+    live.offering = live.offering.then(run, run);
+    return live.offering;
+  }
+
+  private async applyOffer(id: string): Promise<void> {
+    const row = this.store().get(id);
+    // An ending payment lets its devices go: it must not take them again.
+    if (row?.state !== 'collecting' || this.live.get(id)?.ending) return;
+    const view = this.view(id);
+    const max = this.maxValue(view.remainingMinor);
+    for (const deviceId of JSON.parse(row.devices) as string[])
+      await this.deps.devices
+        .port(cashDevices, deviceId)
+        .accept({ holder: id, currency: row.currency, maxValueMinor: max });
+    const live = this.live.get(id);
+    if (live) this.tell(live, { event: 'payment', data: this.view(id) });
+  }
+
+  private maxValue(remainingMinor: number): number {
+    const { config, printAccounts } = this.deps;
+    if (remainingMinor <= 0) return 0;
+    return (
+      remainingMinor +
+      (config.overpayment === 'print-account' && printAccounts ? config.maxOverpaymentMinor : 0)
+    );
+  }
+
+  private accepting(id: string): number[] {
+    const row = this.store().get(id);
+    if (!row) return [];
+    const values = new Set<number>();
+    for (const deviceId of JSON.parse(row.devices) as string[]) {
+      const status = this.deps.devices.port(cashDevices, deviceId).status();
+      if (status.holder === id) for (const value of status.accepted) values.add(value);
+    }
+    return [...values].sort((a, b) => a - b);
+  }
+
+  /** Ends a payment once: lets the devices go (what was in flight is credited), settles, receipts. */
+  private end(id: string, reason: NonNullable<PaymentView['endReason']>): Promise<PaymentEndResult> {
+    const live = this.live.get(id);
+    if (live?.ending) return live.ending;
+    const ending = this.settleNow(id, reason, live);
+    if (live) live.ending = ending;
+    return ending;
+  }
+
+  private async settleNow(
+    id: string,
+    reason: NonNullable<PaymentView['endReason']>,
+    live: Live | undefined,
+  ): Promise<PaymentEndResult> {
+    live?.idle?.cancel();
+    // An acceptance update under way lands first; none starts after this (applyOffer checks `ending`).
+    await live?.offering.catch(() => {});
+    const store = this.store();
+    const row = store.get(id);
+    if (!row) throw new PaymentError('payment_not_found', 'no such payment');
+    for (const deviceId of JSON.parse(row.devices) as string[]) {
+      try {
+        await this.deps.devices.port(cashDevices, deviceId).release(id);
+      } catch (error) {
+        this.logger.warn({ payment: id, device: deviceId, err: describeError(error) }, 'device not let go');
+      }
+    }
+    const paid = this.journal()
+      .creditsOf(id)
+      .reduce((sum, credit) => sum + (credit.value_minor ?? 0), 0);
+    if (paid === 0) {
+      store.setState(id, 'cancelled', {
+        at: this.deps.clock.now(),
+        reason: reason === 'paid' ? 'cancelled' : reason,
+      });
+    } else {
+      if (row.state === 'collecting') store.setState(id, 'settling');
+      await settle(row, paid, live?.pin, {
+        circulation: this.deps.circulation,
+        store,
+        offline: this.deps.offline,
+        printAccounts: this.deps.printAccounts,
+        config: this.deps.config,
+        logger: this.logger,
+        now: () => this.deps.clock.now(),
+      });
+      store.setState(id, 'completed', { at: this.deps.clock.now(), reason });
+    }
+    const view = this.view(id);
+    this.announce(view);
+    this.logger.info(
+      { payment: id, reason, paid, state: view.state, offline: view.offline },
+      'payment ended',
+    );
+    if (live) {
+      this.tell(live, { event: 'ended', data: view });
+      this.live.delete(id);
+    }
+    return { payment: view, receipt: this.receiptData(id) };
+  }
+
+  private receiptData(id: string) {
+    return paymentReceipt(this.view(id), {
+      library: this.deps.library,
+      desk: this.deps.desk,
+      now: this.deps.clock.now(),
+    });
+  }
+
+  /** After a restart: payments left collecting or settling are let go of and settled with what they were paid. */
+  private async recover(): Promise<void> {
+    for (const row of this.store().unfinished()) {
+      for (const deviceId of JSON.parse(row.devices) as string[]) await this.connected(deviceId);
+      this.logger.info({ payment: row.id, state: row.state }, 'payment taken up after a restart');
+      await this.end(row.id, 'shutdown');
+    }
+  }
+
+  private async connected(deviceId: string): Promise<void> {
+    const deadline = this.deps.clock.monotonic() + RECONNECT_WAIT_MS;
+    for (;;) {
+      let connected = false;
+      try {
+        connected = this.deps.devices.port(cashDevices, deviceId).status().connected;
+      } catch {
+        return;
+      }
+      if (connected || this.deps.clock.monotonic() > deadline) return;
+      await this.deps.clock.sleep(50);
+    }
+  }
+
+  private restartIdle(live: Live): void {
+    live.idle?.cancel();
+    live.lastActivity = this.deps.clock.now();
+    live.idle = this.deps.clock.setTimeout(
+      'payment-idle',
+      () => void this.end(live.id, 'timeout').catch(() => {}),
+      this.deps.config.idleTimeoutSeconds * 1000,
+    );
+  }
+
+  /** The payment's progress as an event of each of its devices: ids and money only, never the patron. */
+  private announce(view: PaymentView): void {
+    for (const device of view.devices)
+      emitEvent<CashDeviceEventsMap, 'cash.payment'>(this.deps.bus, this.deps.clock, device, 'cash.payment', {
+        payment: view.id,
+        state: view.state,
+        currency: view.currency,
+        amountDueMinor: view.amountDueMinor,
+        paidMinor: view.paidMinor,
+        remainingMinor: view.remainingMinor,
+        offline: view.offline,
+        endReason: view.endReason ?? null,
+      });
+  }
+
+  private tell(live: Live, update: PaymentUpdate): void {
+    for (const watcher of live.watchers) {
+      try {
+        watcher(update);
+      } catch (error) {
+        this.logger.warn({ err: describeError(error) }, 'payment watcher failed');
+      }
+    }
+  }
+
+  private devicesFor(named: string[] | undefined) {
+    const wanted = named ?? this.deps.config.devices;
+    const all = this.deps.devices.all(cashDevices);
+    const devices =
+      wanted === undefined
+        ? all
+        : wanted.map((id) => ({ id, port: this.deps.devices.port(cashDevices, id) }));
+    if (devices.length === 0)
+      throw new PaymentError('no_cash_devices', 'no cash device is configured to take money');
+    return devices;
+  }
+
+  private patronBarcode(request: OpenPaymentRequest): string {
+    if (request.patron !== undefined && request.patron !== '') return request.patron;
+    if (request.patronCard === true) {
+      if (request.pad === undefined)
+        throw new PaymentError('patron_card_not_found', 'a patron card is read from a pad: name one');
+      const cards = this.deps.devices
+        .port(rfidReaders, request.pad)
+        .tags()
+        .tags.filter((tag) => tag.item && isPatronCard(tag.item));
+      if (cards.length === 0)
+        throw new PaymentError('patron_card_not_found', `no patron card is on pad "${request.pad}"`);
+      if (cards.length > 1)
+        throw new PaymentError(
+          'patron_card_ambiguous',
+          `more than one patron card is on pad "${request.pad}"`,
+        );
+      return cards[0]!.item!.primaryItemId;
+    }
+    throw new PaymentError(
+      'patron_required',
+      'a payment needs a patron: a barcode, or patronCard with a pad',
+    );
+  }
+
+  private ended(id: string, caller: PaymentCaller): void {
+    const row = this.find(id, caller);
+    if (row.state !== 'completed' && row.state !== 'cancelled')
+      throw new PaymentError('payment_not_ended', 'the receipt is made once the payment has ended');
+  }
+
+  private collecting(id: string, caller: PaymentCaller): void {
+    const row = this.find(id, caller);
+    if (row.state !== 'collecting' || !this.live.has(id))
+      throw new PaymentError('payment_ended', 'the payment has ended');
+  }
+
+  private find(id: string, caller: PaymentCaller) {
+    const row = this.store().get(id);
+    // Another terminal's payment is as good as absent: its id says nothing to another kiosk.
+    if (!row || !(caller.staff || row.terminal === caller.terminal))
+      throw new PaymentError('payment_not_found', 'no such payment');
+    return row;
+  }
+
+  private mayUse(id: string, caller: PaymentCaller): boolean {
+    return caller.staff || this.store().get(id)?.terminal === caller.terminal;
+  }
+
+  private store(): PaymentStore {
+    if (!this.storeHandle) this.storeHandle = new PaymentStore(this.deps.db());
+    return this.storeHandle;
+  }
+
+  private journal(): CreditJournal {
+    if (!this.journalHandle) this.journalHandle = new CreditJournal(this.deps.db());
+    return this.journalHandle;
+  }
+}

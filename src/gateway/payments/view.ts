@@ -1,0 +1,57 @@
+/**
+ * A payment as the kiosk and staff see it, made from the journals: what is
+ * due from the payment, what was paid from the credit journal's entries for
+ * it (never a count kept aside), how each line ended. The patron by name only.
+ */
+import type { PaymentView } from '../contracts/payments.js';
+import type { CreditRow } from '../families/cash-device/credit-journal.js';
+import type { LineRow, PaymentRow } from './store.js';
+
+export function paymentView(
+  row: PaymentRow,
+  lines: LineRow[],
+  credits: CreditRow[],
+  now: { accepting: number[]; expiresAt: number },
+): PaymentView {
+  const paid = credits.reduce((sum, credit) => sum + (credit.value_minor ?? 0), 0);
+  const due = row.amount_due_minor;
+  return {
+    id: row.id,
+    state: row.state,
+    purpose: row.purpose,
+    currency: row.currency,
+    patron: { name: row.patron_name },
+    amountDueMinor: due,
+    paidMinor: paid,
+    remainingMinor: Math.max(0, due - paid),
+    overpaidMinor: Math.max(0, paid - due),
+    overpayment: {
+      toPrintAccountMinor: row.to_print_minor,
+      owedToPatronMinor: row.owed_to_patron_minor,
+      paidOutMinor: row.paid_out_minor,
+    },
+    lines: lines.map((line) => ({
+      kind: line.kind,
+      ...(line.fee_id !== null ? { feeId: line.fee_id } : {}),
+      ...(line.fee_type !== null ? { feeType: line.fee_type } : {}),
+      ...(line.description !== null ? { description: line.description } : {}),
+      dueMinor: line.due_minor,
+      paidMinor: line.paid_minor,
+      state: line.state,
+      transactionId: line.transaction_id,
+      ...(line.message !== null ? { message: line.message } : {}),
+    })),
+    credits: credits.map((credit) => ({
+      device: credit.device,
+      valueMinor: credit.value_minor ?? 0,
+      at: new Date(credit.at).toISOString(),
+    })),
+    devices: JSON.parse(row.devices) as string[],
+    accepting: now.accepting,
+    offline: lines.some((line) => line.state === 'journaled'),
+    startedAt: new Date(row.started_at).toISOString(),
+    expiresAt: new Date(now.expiresAt).toISOString(),
+    ...(row.ended_at !== null ? { endedAt: new Date(row.ended_at).toISOString() } : {}),
+    ...(row.end_reason !== null ? { endReason: row.end_reason } : {}),
+  };
+}

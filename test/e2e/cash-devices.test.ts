@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { cashSimulators } from '../../simulators/cash/family.js';
+import { cashDevices } from '../../src/gateway/families/cash-device/index.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+/**
+ * The default desk's coin acceptor and bill validator (the simulated ccTalk
+ * bus over TCP): their status over the API, money taken for a holder credited
+ * once and published after it is journaled, a note the holder cannot take
+ * returned from escrow, the cash box report and its emptying with a variance.
+ */
+let testDesk: TestDesk;
+let api: string;
+let socket: WebSocket;
+const events: Array<{ type: string; device: string; data: Record<string, unknown> }> = [];
+
+beforeAll(async () => {
+  testDesk = await startTestDesk();
+  api = testDesk.api;
+  await waitForDevice(api, 'coins-1', 'online', 15_000);
+  await waitForDevice(api, 'notes-1', 'online', 15_000);
+  socket = new WebSocket(`${api.replace('http', 'ws')}/api/v1/events?devices=coins-1,notes-1`);
+  socket.on('message', (message) => {
+    const parsed = JSON.parse(String(message));
+    if (parsed.event === 'device.event') events.push(parsed.data);
+  });
+  await new Promise((resolve) => socket.once('open', resolve));
+});
+
+afterAll(async () => {
+  socket?.close();
+  await testDesk?.stop();
+});
+
+const sim = () => testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
+const port = (id: string) => testDesk.desk.services.ports.port(cashDevices, id);
+
+async function until<T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
+  const response = await fetch(`${api}/api/v1${path}`, {
+    method,
+    ...(body !== undefined && {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+describe('cash devices on the simulated desk', () => {
+  it('says what each device takes, and that it takes nothing while no payment holds it', async () => {
+    const coins = await call('GET', '/cash-devices/coins-1');
+    expect(coins.status).toBe(200);
+    expect(coins.json).toMatchObject({
+      device: 'coin-acceptor',
+      connected: true,
+      accepting: false,
+      holder: null,
+    });
+    expect(coins.json.denominations.map((d: { valueMinor: number }) => d.valueMinor)).toEqual([
+      5, 10, 20, 50, 100, 200,
+    ]);
+    const notes = await call('GET', '/cash-devices/notes-1');
+    expect(notes.json.denominations.map((d: { valueMinor: number }) => d.valueMinor)).toEqual([
+      500, 1000, 2000, 5000,
+    ]);
+    expect((await call('GET', '/cash-devices/receipt-1')).json.code).toBe('not_a_cash_device');
+  });
+
+  it('takes the values a holder may take, credits each coin to it once, after journaling', async () => {
+    const status = await port('coins-1').accept({ holder: 'pay-A', currency: 'EUR', maxValueMinor: 100 });
+    expect(status).toMatchObject({ accepting: true, holder: 'pay-A', accepted: [5, 10, 20, 50, 100] });
+    expect(sim().insertCoin(200)).toMatchObject({ accepted: false });
+    expect(sim().insertCoin(100)).toMatchObject({ accepted: true });
+    const credit = await until(() => events.find((e) => e.type === 'cash.credit'));
+    expect(credit).toMatchObject({
+      device: 'coins-1',
+      data: { valueMinor: 100, currency: 'EUR', holder: 'pay-A', deviceKind: 'coin-acceptor' },
+    });
+    await expect(
+      port('coins-1').accept({ holder: 'pay-B', currency: 'EUR', maxValueMinor: 100 }),
+    ).rejects.toMatchObject({
+      code: 'cash_device_busy',
+    });
+    await port('coins-1').release('pay-A');
+    expect(port('coins-1').status()).toMatchObject({ accepting: false, holder: null });
+    expect(events.filter((e) => e.type === 'cash.credit')).toHaveLength(1);
+  });
+
+  it('refuses a note worth more than the holder may take, and stacks one that fits from escrow', async () => {
+    await port('notes-1').accept({ holder: 'pay-C', currency: 'EUR', maxValueMinor: 1000 });
+    // The validator takes only 5 and 10: a 20 is refused by its inhibits; the escrow decides on value too.
+    expect(sim().insertNote(2000)).toMatchObject({ accepted: false, reason: 'inhibited' });
+    expect(sim().insertNote(1000)).toMatchObject({ accepted: true, escrow: true });
+    const escrow = await until(() => events.find((e) => e.type === 'cash.escrow'));
+    expect(escrow.data).toMatchObject({ valueMinor: 1000, decision: 'stack', outcome: 'routed' });
+    await until(() => events.find((e) => e.type === 'cash.credit' && e.device === 'notes-1'));
+    await port('notes-1').release('pay-C');
+  });
+
+  it('reports what the cash box should hold, and records an emptying with its variance', async () => {
+    const box = await call('GET', '/cash-devices/coins-1/cash-box');
+    expect(box.json).toMatchObject({
+      device: 'coins-1',
+      expectedMinor: 100,
+      count: 1,
+      byDenomination: [{ valueMinor: 100, count: 1 }],
+      unheld: { count: 0, valueMinor: 0 },
+      lastEmptied: null,
+    });
+    const emptied = await call('POST', '/cash-devices/coins-1/cash-box/emptyings', { countedMinor: 95 });
+    expect(emptied.status).toBe(201);
+    expect(emptied.json).toMatchObject({ expectedMinor: 100, countedMinor: 95, varianceMinor: -5 });
+    expect((await call('GET', '/cash-devices/coins-1/cash-box')).json).toMatchObject({
+      expectedMinor: 0,
+      count: 0,
+    });
+  });
+
+  it('shows a removed cash box as the device degraded', async () => {
+    sim().billValidator!.setStacker('removed');
+    await waitForDevice(api, 'notes-1', 'degraded');
+    expect((await call('GET', '/devices/notes-1')).json.reason).toContain('cash box removed');
+    sim().billValidator!.setStacker('in');
+    await waitForDevice(api, 'notes-1', 'online');
+  });
+
+  it('lists the cash events in the OpenAPI document, each with the shape of its data', async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is checked field by field
+    const doc: any = await (await fetch(`${api}/docs/openapi.json`)).json();
+    const documented = doc['x-carrel-events'];
+    expect(Object.keys(documented)).toEqual(
+      expect.arrayContaining([
+        'cash.credit',
+        'cash.unverified',
+        'cash.escrow',
+        'cash.notice',
+        'cash.acceptance',
+      ]),
+    );
+    expect(documented['cash.credit'].data.properties).toHaveProperty('valueMinor');
+    expect(documented['cash.credit'].data.properties).toHaveProperty('holder');
+  });
+});

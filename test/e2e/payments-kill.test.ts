@@ -1,0 +1,204 @@
+/**
+ * Payments with `carrel start` SIGKILLed at random points. The ILS simulator
+ * and the cash simulator (ccTalk over TCP) run in this process and live on;
+ * each round a fee is added to a patron, a payment for it is opened, coins are
+ * dropped into the coin acceptor at a steady pace (some while the daemon is
+ * dead: they wait in the device's event buffer), and the daemon is killed
+ * somewhere in the middle, then started again on the same database. The
+ * payment is taken up and settled by the new daemon. At the end, whatever the
+ * moments of the kills: every coin the acceptor took is credited exactly once
+ * (the cash box report counts each), the payments were paid exactly that, and
+ * the ILS's fees went down by exactly that (no 37 lost, none posted twice).
+ * The daemon runs the compiled code in dist/: `npm run build` first.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CashSimulator, startCashSimulator } from '../../simulators/cash/simulator.js';
+import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+const ROUNDS = 6;
+const PATRON = '21000007';
+const FEE_CENTS = 5000;
+const COINS = [5, 10, 20, 50, 100, 200];
+
+let dir: string;
+let configPath: string;
+let ils: IlsSimulator;
+let cash: CashSimulator;
+let daemon: { child: ChildProcess; api: string } | undefined;
+
+function startDaemon(): Promise<{ child: ChildProcess; api: string }> {
+  const child = spawn(process.execPath, [CLI, 'start', '--config', configPath], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /API\s+(http:\/\/\S+)\/api\/v1/.exec(stderr);
+      if (match?.[1]) resolve({ child, api: match[1] });
+    });
+    child.once('exit', (code, signal) => reject(new Error(`carrel exited (${code ?? signal}): ${stderr}`)));
+  });
+}
+
+function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+async function call(api: string, method: 'GET' | 'POST', route: string, body?: unknown) {
+  const response = await fetch(`${api}/api/v1${route}`, {
+    method,
+    ...(body !== undefined && {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'carrel-payments-kill-'));
+  ils = await startIlsSimulator({ fixture: sampleFixturePath() });
+  cash = await startCashSimulator({ billAddress: null });
+  configPath = path.join(dir, 'carrel.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      version: 2,
+      site: 'library',
+      gateway: 'kill-test',
+      http: { host: '127.0.0.1', port: 0 },
+      mqtt: { mode: 'off' },
+      storage: { path: path.join(dir, 'carrel.db') },
+      offline: { enabled: false },
+      payments: { currency: 'EUR', idleTimeoutSeconds: 600 },
+      devices: [
+        {
+          id: 'ils',
+          kind: 'ils',
+          user: 'kiosk1',
+          password: 'kiosk1pw',
+          location: 'MAIN',
+          institution: 'RIVERSIDE',
+          timeZone: 'Europe/Stockholm',
+          requestTimeoutMs: 3000,
+          transport: { type: 'tcp', host: '127.0.0.1', port: ils.port },
+        },
+        {
+          id: 'coins-1',
+          kind: 'cash-device',
+          device: 'coin-acceptor',
+          protocol: 'cctalk',
+          pollIntervalMs: 100,
+          transport: { type: 'tcp', host: '127.0.0.1', port: cash.port },
+        },
+      ],
+    }),
+  );
+});
+
+afterAll(async () => {
+  if (daemon) await kill(daemon.child);
+  await cash?.close();
+  await ils?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('payments with SIGKILLs', () => {
+  it('credits every coin the acceptor took exactly once, and the ILS exactly that, wherever the daemon dies', async () => {
+    const patron = ils.state.patron(PATRON)!;
+    let taken = 0;
+    let coinsTaken = 0;
+    const payments: string[] = [];
+    daemon = await startDaemon();
+    for (let round = 0; round < ROUNDS; round++) {
+      const feeId = `K-${round}`;
+      patron.fees.push({ id: feeId, type: 'other', amountCents: FEE_CENTS, description: 'Kill test' });
+      const { api } = daemon;
+      await until(async () =>
+        (await call(api, 'GET', '/devices/coins-1')).json.status === 'online' ? true : undefined,
+      );
+      const opened = await call(api, 'POST', '/payments', {
+        patron: PATRON,
+        purpose: { kind: 'fees', fees: [feeId] },
+        amountDueMinor: FEE_CENTS,
+      });
+      expect(opened.status, JSON.stringify(opened.json)).toBe(201);
+      payments.push(opened.json.id);
+
+      // Coins keep coming at a patron's pace; the daemon dies somewhere among them.
+      const killAfter = Math.floor(Math.random() * 8);
+      for (let n = 0; n < 12; n++) {
+        if (n === killAfter) await kill(daemon.child);
+        // While the daemon is dead, no more than the acceptor's event buffer (5) holds, with the
+        // one or two coins not yet polled before the kill: more would be a counter jump, which
+        // is reported for staff as unverified money (tested in the driver), not credited.
+        if (n >= killAfter && n - killAfter >= 2) break;
+        const inserted = cash.insertCoin(COINS[Math.floor(Math.random() * COINS.length)]!);
+        if (inserted.accepted) {
+          taken += inserted.valueMinor;
+          coinsTaken++;
+        }
+        await pause(20 + Math.floor(Math.random() * 120));
+      }
+      daemon = await startDaemon();
+      const restarted = daemon.api;
+      // The new daemon takes the payment up: what was journaled and what waited in the buffer.
+      await until(async () => {
+        const payment = (await call(restarted, 'GET', `/payments/${opened.json.id}`)).json;
+        return payment.state === 'completed' || payment.state === 'cancelled' ? payment : undefined;
+      });
+    }
+
+    const { api } = daemon;
+    const box = (await call(api, 'GET', '/cash-devices/coins-1/cash-box')).json;
+    expect(box.unverified).toEqual([]);
+    expect(box.count).toBe(coinsTaken);
+    expect(box.expectedMinor).toBe(taken);
+    expect(box.unheld).toEqual({ count: 0, valueMinor: 0 });
+
+    let paid = 0;
+    for (const id of payments) {
+      const payment = (await call(api, 'GET', `/payments/${id}`)).json;
+      paid += payment.paidMinor;
+      // A 37 cut short by a kill is journaled, and its replay checks the fee list first.
+      for (const line of payment.lines)
+        expect(['posted', 'journaled', 'unpaid'], JSON.stringify(line)).toContain(line.state);
+    }
+    expect(paid).toBe(taken);
+    await until(async () => {
+      const summary = (await call(api, 'GET', '/offline/summary')).json;
+      return summary.pending === 0 && summary.replaying === 0 ? summary : undefined;
+    });
+    const owed = patron.fees
+      .filter((fee) => fee.id.startsWith('K-'))
+      .reduce((sum, fee) => sum + fee.amountCents, 0);
+    expect(ROUNDS * FEE_CENTS - owed).toBe(taken);
+  }, 240_000);
+});

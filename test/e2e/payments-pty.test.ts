@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CashSimulator, startCashSimulator } from '../../simulators/cash/simulator.js';
+import { createPtyPair, type PtyPair } from '../../simulators/common/pty-pair.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+/**
+ * A payment with the coin acceptor on a real serial line: a pty pair made with
+ * socat, 9600 8N1, the single wire's echo, line faults on the way. The desk's
+ * ILS is the default simulator.
+ */
+let testDesk: TestDesk;
+let api: string;
+let pair: PtyPair;
+let sim: CashSimulator;
+
+beforeAll(async () => {
+  pair = await createPtyPair();
+  sim = await startCashSimulator({ billAddress: null });
+  await sim.attachSerialPath(pair.devicePath);
+  testDesk = await startTestDesk((config) => ({
+    ...config,
+    simulators: config.simulators.filter((s) => s.kind !== 'cash'),
+    devices: config.devices
+      .filter((device) => device.id !== 'notes-1')
+      .map((device) =>
+        device.id === 'coins-1'
+          ? { ...device, transport: { type: 'serial', path: pair.hostPath, baudRate: 9600 } }
+          : device,
+      ) as typeof config.devices,
+  }));
+  api = testDesk.api;
+  await waitForDevice(api, 'coins-1', 'online', 15_000);
+  await waitForDevice(api, 'ils', 'online', 15_000);
+});
+
+afterAll(async () => {
+  await testDesk?.stop();
+  await sim?.close();
+  await pair?.close();
+});
+
+async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
+  const response = await fetch(`${api}/api/v1${path}`, {
+    method,
+    ...(body !== undefined && {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('a payment over a real pty (socat)', () => {
+  it('credits each coin once through the echo, lost and garbled answers, and posts the fee', async () => {
+    const opened = await call('POST', '/payments', {
+      patron: '21000006',
+      pin: '6666',
+      purpose: { kind: 'fees', fees: ['F-1003'] },
+      amountDueMinor: 125,
+    });
+    expect(opened.status).toBe(201);
+    expect(opened.json.accepting).toEqual([5, 10, 20, 50, 100]);
+    const id = opened.json.id as string;
+    expect(sim.insertCoin(100).accepted).toBe(true);
+    await until(async () =>
+      (await call('GET', `/payments/${id}`)).json.paidMinor === 100 ? true : undefined,
+    );
+    sim.setFaults({ garbleAnswers: 1, dropAnswers: 1 });
+    expect(sim.insertCoin(20).accepted).toBe(true);
+    expect(sim.insertCoin(5).accepted).toBe(true);
+    const ended = await until(async () => {
+      const payment = (await call('GET', `/payments/${id}`)).json;
+      return payment.state === 'completed' ? payment : undefined;
+    });
+    expect(ended).toMatchObject({ paidMinor: 125, endReason: 'paid', offline: false });
+    expect(ended.credits.map((c: { valueMinor: number }) => c.valueMinor)).toEqual([100, 20, 5]);
+    expect(ended.lines).toEqual([
+      expect.objectContaining({ feeId: 'F-1003', paidMinor: 125, state: 'posted' }),
+    ]);
+    expect((await call('GET', '/cash-devices/coins-1/cash-box')).json).toMatchObject({
+      expectedMinor: 125,
+      count: 3,
+    });
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * The kiosk's "pay fees" flow, on Carrel's public API only: the patron's card
+ * number and PIN → their fees (patron information) → a payment for the fees
+ * chosen → coins and notes credited live on the payment's WebSocket → the
+ * payment's receipt (shown here, printed on request). The start screen and its
+ * other flows are kiosk.js's; this module only adds its own screens.
+ */
+import { KioskApi, Problem, takeToken } from './api.js';
+import { problemWords } from './words.js';
+
+const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history));
+const $ = (id) => document.getElementById(id);
+
+const pay = { patron: '', pin: '', fees: [], payment: null, socket: null, busy: false };
+
+function show(screen) {
+  for (const section of document.querySelectorAll('.screen'))
+    section.hidden = section.id !== `screen-${screen}`;
+  const first = $(`screen-${screen}`)?.querySelector('input, button');
+  if (first && screen !== 'start') first.focus();
+}
+
+function say(id, text) {
+  $(id).textContent = text ?? '';
+  $(id).hidden = !text;
+}
+
+/** Minor units with the currency: 1250 EUR → "12.50 EUR". */
+function money(minor, currency) {
+  return `${(minor / 100).toFixed(2)} ${currency ?? ''}`.trim();
+}
+
+/** "7.50" → 750 (the ILS's amounts are decimals with two places). */
+function minorOf(amount) {
+  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(amount ?? '');
+  return match ? Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0')) : undefined;
+}
+
+async function once(action, errorId) {
+  if (pay.busy) return;
+  pay.busy = true;
+  try {
+    await action();
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    say(errorId, problemWords(error));
+  } finally {
+    pay.busy = false;
+  }
+}
+
+function toStart() {
+  pay.socket?.close();
+  pay.socket = null;
+  pay.payment = null;
+  pay.pin = '';
+  $('pay-pin').value = '';
+  location.reload();
+}
+
+async function showFees() {
+  const patron = $('pay-patron').value.trim();
+  const pin = $('pay-pin').value;
+  if (!patron) return say('pay-login-error', 'Please type your library card number.');
+  const { patron: found } = await api.call('POST', '/api/v1/patrons/lookup', {
+    patron,
+    ...(pin ? { pin } : {}),
+  });
+  pay.patron = patron;
+  pay.pin = pin;
+  pay.currency = found.fines.currency;
+  pay.fees = found.fines.items.filter((fee) => fee.id && minorOf(fee.amount));
+  const list = $('pay-fees');
+  list.replaceChildren();
+  for (const fee of pay.fees) {
+    const row = document.createElement('li');
+    const label = document.createElement('label');
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.checked = true;
+    box.value = fee.id;
+    box.addEventListener('change', selected);
+    label.append(box, ` ${fee.description ?? fee.id} — ${money(minorOf(fee.amount), pay.currency)}`);
+    row.append(label);
+    list.append(row);
+  }
+  $('pay-fees-empty').hidden = pay.fees.length > 0;
+  $('pay-start').hidden = pay.fees.length === 0;
+  selected();
+  say('pay-fees-error', '');
+  show('pay-fees');
+}
+
+function chosen() {
+  const ids = [...document.querySelectorAll('#pay-fees input:checked')].map((box) => box.value);
+  return pay.fees.filter((fee) => ids.includes(fee.id));
+}
+
+function selected() {
+  const total = chosen().reduce((sum, fee) => sum + minorOf(fee.amount), 0);
+  $('pay-selected').textContent = money(total, pay.currency);
+}
+
+function render(payment) {
+  $('pay-remaining').textContent = money(payment.remainingMinor, payment.currency);
+  $('pay-paid').textContent = money(payment.paidMinor, payment.currency);
+  $('pay-accepting').textContent = payment.accepting.map((v) => money(v, '')).join(', ') || 'nothing';
+  const list = $('pay-credits');
+  list.replaceChildren(
+    ...payment.credits.map((credit) => {
+      const row = document.createElement('li');
+      row.textContent = `${money(credit.valueMinor, payment.currency)} taken`;
+      return row;
+    }),
+  );
+}
+
+async function startPayment() {
+  const fees = chosen();
+  if (fees.length === 0) return say('pay-fees-error', 'Choose at least one fee to pay.');
+  const payment = await api.call('POST', '/api/v1/payments', {
+    patron: pay.patron,
+    ...(pay.pin ? { pin: pay.pin } : {}),
+    purpose: { kind: 'fees', fees: fees.map((fee) => fee.id) },
+    amountDueMinor: fees.reduce((sum, fee) => sum + minorOf(fee.amount), 0),
+  });
+  pay.payment = payment;
+  render(payment);
+  say('pay-insert-error', '');
+  show('pay-insert');
+  pay.socket = api.socket(`/api/v1/payments/${encodeURIComponent(payment.id)}/events`, {}, (message) => {
+    if (message.event === 'payment') pay.payment = message.data;
+    if (message.event === 'credit') pay.payment = { ...pay.payment, ...creditInto(message.data) };
+    if (message.event === 'ended')
+      done(message.data).catch(() => say('pay-insert-error', 'Please see staff.'));
+    else render(pay.payment);
+  });
+}
+
+function creditInto(credit) {
+  const credits = [
+    ...(pay.payment.credits ?? []),
+    { device: credit.device, valueMinor: credit.valueMinor, at: credit.at },
+  ];
+  return { credits, paidMinor: credit.paidMinor, remainingMinor: credit.remainingMinor };
+}
+
+async function done(payment) {
+  pay.socket?.close();
+  pay.socket = null;
+  pay.payment = payment;
+  if (payment.state === 'cancelled') {
+    $('pay-done-title').textContent = 'Payment cancelled';
+    $('pay-done-message').textContent = 'Nothing was paid.';
+  } else {
+    $('pay-done-title').textContent = 'Thank you';
+    $('pay-done-message').textContent = `You paid ${money(payment.paidMinor, payment.currency)}.`;
+  }
+  const receipt = await api.call('GET', `/api/v1/payments/${encodeURIComponent(payment.id)}/receipt`);
+  $('pay-done-lines').replaceChildren(
+    ...receipt.data.lines.map((line) => {
+      const row = document.createElement('li');
+      row.textContent = `${line.description}: ${line.paid} — ${line.status}`;
+      return row;
+    }),
+  );
+  say(
+    'pay-done-offline',
+    receipt.data.offline
+      ? 'The library system could not be reached: your payment is recorded and will be sent to it as soon as it is back.'
+      : '',
+  );
+  $('pay-print').hidden = payment.state !== 'completed';
+  say('pay-done-status', '');
+  show('pay-done');
+}
+
+async function end(method, path) {
+  const ended = await api.call(method, path);
+  await done(ended.payment);
+}
+
+$('start-pay').addEventListener('click', () => {
+  say('pay-login-error', '');
+  show('pay-login');
+});
+$('pay-login-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  once(showFees, 'pay-login-error');
+});
+$('pay-start').addEventListener('click', () => once(startPayment, 'pay-fees-error'));
+$('pay-finish').addEventListener('click', () =>
+  once(
+    () => end('POST', `/api/v1/payments/${encodeURIComponent(pay.payment.id)}/finish`),
+    'pay-insert-error',
+  ),
+);
+$('pay-cancel').addEventListener('click', () =>
+  once(() => end('DELETE', `/api/v1/payments/${encodeURIComponent(pay.payment.id)}`), 'pay-insert-error'),
+);
+$('pay-print').addEventListener('click', () =>
+  once(async () => {
+    await api.call('POST', `/api/v1/payments/${encodeURIComponent(pay.payment.id)}/receipt`, {});
+    say('pay-done-status', 'Your receipt is printing.');
+  }, 'pay-done-status'),
+);
+for (const button of document.querySelectorAll('[data-pay="to-start"]'))
+  button.addEventListener('click', toStart);
