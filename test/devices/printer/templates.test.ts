@@ -162,7 +162,14 @@ describe('ReceiptTemplates', () => {
 
   it('lists the built-in templates', () => {
     const templates = new ReceiptTemplates(options);
-    expect(templates.list()).toEqual(['checkin', 'checkout', 'fines', 'print-release', 'test-page']);
+    expect(templates.list()).toEqual([
+      'checkin',
+      'checkout',
+      'fines',
+      'payment',
+      'print-release',
+      'test-page',
+    ]);
     expect(builtInTemplatesDirectory()).toMatch(/templates[/\\]receipts$/);
   });
 
