@@ -9,13 +9,17 @@
  *   PUT  /api/faults   {echo?, dropAnswers?, garbleAnswers?, truncateAnswers?, wrongAddressAnswers?,
  *                       noiseBeforeAnswers?, echoMismatches?, replyDelayMs?}
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import {
+  ControlProblem,
+  type ControlRequest,
+  notFound,
+  ok,
+  startControlServer as startServer,
+} from '../common/control-server.js';
 import { busFaultsSchema } from './bus.js';
 import type { CashSimulator } from './simulator.js';
 
-const MAX_BODY = 16 * 1024;
 const money = z.strictObject({ value: z.number().int().positive().max(1_000_000) });
 const rawEvent = z.strictObject({ a: z.number().int().min(0).max(255), b: z.number().int().min(0).max(255) });
 const coinChange = z.strictObject({
@@ -35,117 +39,55 @@ const billChange = z.strictObject({
   event: rawEvent.optional(),
 });
 
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+export function startControlServer(simulator: CashSimulator, options: { host: string; port: number }) {
+  return startServer(
+    async (request) => {
+      try {
+        return await route(simulator, request);
+      } catch (error) {
+        // A value the simulated device has no channel for.
+        if (error instanceof RangeError) throw new ControlProblem(404, error.message);
+        throw error;
+      }
+    },
+    { ...options, maxBody: 16 * 1024 },
+  );
 }
 
-export async function startControlServer(
-  simulator: CashSimulator,
-  options: { host: string; port: number },
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((request, response) => {
-    route(simulator, request, response).catch((error: unknown) => {
-      if (error instanceof HttpProblem) send(response, error.status, { error: error.message });
-      else if (error instanceof RangeError) send(response, 404, { error: error.message });
-      else send(response, 500, { error: 'internal error' });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return {
-    url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function route(sim: CashSimulator, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const method = request.method ?? 'GET';
-  if (path === '/api/state' && method === 'GET') return send(response, 200, sim.state());
+async function route(sim: CashSimulator, request: ControlRequest) {
+  const { path, method } = request;
+  if (path === '/api/state' && method === 'GET') return ok(sim.state());
   if (path === '/api/coins' && method === 'POST')
-    return send(response, 200, sim.insertCoin(parse(money, await readJson(request)).value));
+    return ok(sim.insertCoin((await request.body(money)).value));
   if (path === '/api/notes' && method === 'POST')
-    return send(response, 200, sim.insertNote(parse(money, await readJson(request)).value));
+    return ok(sim.insertNote((await request.body(money)).value));
   if (path === '/api/faults') {
-    if (method === 'GET') return send(response, 200, sim.state().faults);
-    if (method === 'PUT')
-      return send(response, 200, sim.setFaults(parse(busFaultsSchema, await readJson(request))));
+    if (method === 'GET') return ok(sim.state().faults);
+    if (method === 'PUT') return ok(sim.setFaults(await request.body(busFaultsSchema)));
   }
   if (path === '/api/devices/coin-acceptor' && method === 'PUT') {
     const coin = sim.coinAcceptor;
-    if (!coin) throw new HttpProblem(404, 'this bus has no coin acceptor');
-    const change = parse(coinChange, await readJson(request));
+    if (!coin) throw new ControlProblem(404, 'this bus has no coin acceptor');
+    const change = await request.body(coinChange);
     if (change.reset) coin.reset();
     if (change.jammed !== undefined) coin.setJammed(change.jammed);
     if (change.tamper) coin.tamper();
     if (change.emptyCashbox) coin.emptyCashbox();
     if (change.counterJump) coin.jumpCounter(change.counterJump);
     if (change.event) coin.injectEvent(change.event);
-    return send(response, 200, sim.state().coinAcceptor);
+    return ok(sim.state().coinAcceptor);
   }
   if (path === '/api/devices/bill-validator' && method === 'PUT') {
     const bill = sim.billValidator;
-    if (!bill) throw new HttpProblem(404, 'this bus has no bill validator');
-    const change = parse(billChange, await readJson(request));
+    if (!bill) throw new ControlProblem(404, 'this bus has no bill validator');
+    const change = await request.body(billChange);
     if (change.reset) bill.reset();
     if (change.jammed !== undefined) bill.setJammed(change.jammed);
     if (change.tamper) bill.tamper();
     if (change.stacker) bill.setStacker(change.stacker);
     if (change.counterJump) bill.jumpCounter(change.counterJump);
     if (change.event) bill.injectEvent(change.event);
-    return send(response, 200, sim.state().billValidator);
+    return ok(sim.state().billValidator);
   }
-  throw new HttpProblem(404, `no route ${method} ${path}`);
-}
-
-function parse<T>(schema: z.ZodType<T, unknown>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (!result.success)
-    throw new HttpProblem(
-      400,
-      result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-    );
-  return result.data;
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new HttpProblem(413, 'body too large');
-    chunks.push(chunk);
-  }
-  if (size === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new HttpProblem(400, 'body is not JSON');
-  }
-}
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  response.end(text);
+  return notFound(request);
 }

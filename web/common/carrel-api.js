@@ -35,9 +35,13 @@ export class ApiClient {
     this.token = token;
   }
 
-  /** One call; resolves to the JSON answer (undefined when empty), rejects with a Problem. */
+  /**
+   * One call; resolves to the JSON answer (undefined when empty), or the text when `options.accept`
+   * asks for another type; rejects with a Problem.
+   */
   async call(method, path, body, options = {}) {
-    const headers = { accept: 'application/json' };
+    const accept = options.accept ?? 'application/json';
+    const headers = { accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response;
@@ -53,6 +57,7 @@ export class ApiClient {
       throw new Problem({ status: 0, code: 'network', title: 'The API cannot be reached' });
     }
     const text = await response.text();
+    if (accept !== 'application/json' && response.ok) return text;
     let json;
     try {
       json = text ? JSON.parse(text) : undefined;

@@ -5,71 +5,15 @@
  * carry headers. Without one, calls go without auth (the loopback desk).
  */
 
-const TOKEN_KEY = 'carrel.kiosk.token';
+import { ApiClient, Problem, takeToken as take } from '/common/carrel-api.js';
 
-/** A failed call, shaped like the API's problem+json (`code: 'network'` when nothing answered). */
-export class Problem extends Error {
-  constructor(body) {
-    super(body.detail || body.title || body.code);
-    this.status = body.status;
-    this.code = body.code;
-    this.title = body.title;
-    this.detail = body.detail;
-    this.reason = body.reason;
-    this.screenMessages = body.screenMessages ?? [];
-  }
-}
+export { Problem };
 
 /** Takes `#token=…` from the address into sessionStorage; returns the token to use, if any. */
-export function takeToken(location, storage, history) {
-  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const fromHash = hash.get('token');
-  if (fromHash) {
-    storage.setItem(TOKEN_KEY, fromHash);
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return storage.getItem(TOKEN_KEY) ?? undefined;
-}
+export const takeToken = (location, storage, history) =>
+  take('carrel.kiosk.token', location, storage, history);
 
-export class KioskApi {
-  constructor(origin, token) {
-    this.origin = origin;
-    this.token = token;
-  }
-
-  async call(method, path, body, options = {}) {
-    const headers = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let response;
-    try {
-      response = await fetch(this.origin + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: 'no-store',
-        keepalive: options.keepalive === true,
-      });
-    } catch {
-      throw new Problem({ status: 0, code: 'network', title: 'The API cannot be reached' });
-    }
-    const text = await response.text();
-    let json;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!response.ok) {
-      throw new Problem(
-        json && typeof json === 'object' && json.code
-          ? json
-          : { status: response.status, code: `http_${response.status}`, title: response.statusText },
-      );
-    }
-    return json;
-  }
-
+export class KioskApi extends ApiClient {
   openSession(request) {
     return this.call('POST', '/api/v1/sessions', request);
   }

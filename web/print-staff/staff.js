@@ -3,7 +3,7 @@
  * refund a job, top up for cash, pay out a balance, the daily cash report.
  * Only the public API (staff scope).
  */
-import { call, money, Problem, requestId, takeToken } from '/print-staff/print-api.js';
+import { call, money, Problem, requestId, takeToken } from '/common/print-api.js';
 
 const token = takeToken();
 const $ = (id) => document.getElementById(id);

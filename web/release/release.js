@@ -5,7 +5,7 @@
  * waiting with pages, cost and page one, prints one or all, sees the balance
  * and what was charged. Only the public API; large targets, no keyboard needed.
  */
-import { call, money, Problem, requestId, takeToken } from '/release/print-api.js';
+import { call, money, Problem, requestId, takeToken } from '/common/print-api.js';
 
 /** The station's RFID pad, from `#pad=…` (read before the token is taken out of the address). */
 const pad = new URLSearchParams(location.hash.replace(/^#/, '')).get('pad') ?? undefined;

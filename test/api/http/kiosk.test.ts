@@ -130,6 +130,11 @@ describe('the kiosk page route', () => {
       const response = await app.inject({ url: `/kiosk/${file}` });
       expect(response.statusCode, file).toBe(200);
       for (const [, from] of response.body.matchAll(/from '\.\/([a-z]+\.js)'/g)) pending.push(from!);
+      for (const [, shared] of response.body.matchAll(/from '(\/common\/[a-z-]+\.js)'/g)) {
+        const common = await app.inject({ url: shared! });
+        expect(common.statusCode, shared).toBe(200);
+        expect(common.headers['content-type'], shared).toContain('javascript');
+      }
     }
     expect([...seen].sort()).toEqual(['api.js', 'kiosk.js', 'receipt.js', 'rows.js', 'words.js']);
   });
@@ -145,7 +150,9 @@ describe('the kiosk page route', () => {
       const text = readFileSync(join(WEB, file), 'utf8');
       expect(text, file).not.toMatch(/https?:\/\//);
       expect(text, file).not.toMatch(/@import|url\(/);
-      for (const [, from] of text.matchAll(/from '([^']+)'/g)) expect(from, file).toMatch(/^\.\/[a-z]+\.js$/);
+      // Its own modules, or the pages' shared client on the same origin.
+      for (const [, from] of text.matchAll(/from '([^']+)'/g))
+        expect(from, file).toMatch(/^(\.\/[a-z]+\.js|\/common\/[a-z-]+\.js)$/);
     }
   });
 });

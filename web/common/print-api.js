@@ -1,0 +1,31 @@
+/**
+ * Carrel's print API as the release station and the print desk use it, over the pages' shared
+ * client: the token given as `#token=…` is kept in sessionStorage (and taken out of the address
+ * bar) and sent as a bearer token; without one, calls go without auth (the loopback desk).
+ */
+import { ApiClient, Problem, takeToken as take } from './carrel-api.js';
+
+export { Problem };
+
+export function takeToken() {
+  return take('carrel.print.token', location, sessionStorage, history);
+}
+
+/** One call; JSON back, or text when another type is asked for (`accept`). */
+export function call(method, path, body, token, accept = 'application/json') {
+  return new ApiClient(location.origin, token).call(method, path, body, { accept });
+}
+
+/** A new idempotency key for one money-moving request (kept for its retries). */
+export function requestId() {
+  return crypto.randomUUID();
+}
+
+/** Minor units as money: 1234 EUR → "€12.34". */
+export function money(minor, currency) {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+}
