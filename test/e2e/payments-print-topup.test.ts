@@ -62,4 +62,31 @@ describe('topping up print credit with cash', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await balance('21000001')).balanceMinor).toBe(before.balanceMinor + 300);
   });
+
+  it('puts what was paid over a fee on the print account when the library says so', async () => {
+    const before = await balance('21000006');
+    const opened = await call('POST', '/payments', {
+      patron: '21000006',
+      pin: '6666',
+      purpose: { kind: 'fees', fees: ['F-1003'] },
+      amountDueMinor: 125,
+    });
+    expect(opened.status).toBe(201);
+    // With overpayment to the print account, a 2 euro coin fits a 1.25 fee.
+    expect(opened.json.accepting).toContain(200);
+    const id = opened.json.id as string;
+    expect(cash().insertCoin(200)).toMatchObject({ accepted: true });
+    const done = await until(async () => {
+      const payment = (await call('GET', `/payments/${id}`)).json;
+      return payment.state === 'completed' ? payment : undefined;
+    });
+    expect(done).toMatchObject({ paidMinor: 200, overpaidMinor: 75 });
+    const after = await until(async () => {
+      const statement = await balance('21000006');
+      return statement.balanceMinor === before.balanceMinor + 75 ? statement : undefined;
+    });
+    expect(
+      after.entries.filter((entry) => entry.kind === 'deposit' && entry.amountMinor === 75),
+    ).toHaveLength(1);
+  });
 });
