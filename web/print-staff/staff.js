@@ -1,8 +1,13 @@
 /**
  * The print desk: find a patron's jobs and account ("where is my job?"),
  * refund a job, top up for cash, pay out a balance, the daily cash report.
- * Only the public API (staff scope).
+ * Only the public API (staff scope). The account shown follows the print
+ * queues by itself: a job held, printed or expired reloads it (events carry no
+ * patron, so any print event does), as does coming back to the tab, and every
+ * 5 s while it is in view (how a release ended is settled by the gateway after
+ * the printer's last event).
  */
+import { ApiClient } from '/common/carrel-api.js';
 import { call, money, Problem, requestId, takeToken } from '/common/print-api.js';
 
 const token = takeToken();
@@ -30,9 +35,12 @@ function minorOf(text) {
   return Math.round(value * 100);
 }
 
-async function find() {
-  say();
-  patron = $('patron').value.trim();
+/** Shows the account of the patron typed; `quiet` keeps the alert (a reload, not a new search). */
+async function find({ quiet = false } = {}) {
+  if (!quiet) {
+    say();
+    patron = $('patron').value.trim();
+  }
   if (!patron) return;
   const answer = await call('POST', '/api/v1/print/accounts/find', { patron }, token);
   const { statement } = answer;
@@ -102,14 +110,48 @@ async function refundRelease(release) {
     token,
   );
   say(`Refunded ${money(amountMinor, release.currency)}.`, true);
-  await find();
+  await find({ quiet: true });
 }
+
+let reload;
+/** Looks again at the account shown, once per burst of events. */
+function follow() {
+  if (!patron || reload) return;
+  reload = setTimeout(() => {
+    reload = undefined;
+    find({ quiet: true }).catch(() => {});
+  }, 250);
+}
+
+let retryMs = 500;
+function listen() {
+  new ApiClient(location.origin, token).events(
+    undefined,
+    (message) => {
+      if (message.event === 'device.event' && message.data.type.startsWith('print.')) follow();
+    },
+    () => {
+      retryMs = 500;
+      follow();
+    },
+    () => {
+      setTimeout(listen, retryMs);
+      retryMs = Math.min(retryMs * 2, 10_000);
+    },
+  );
+}
+listen();
+setInterval(() => document.visibilityState === 'visible' && follow(), 5000);
+document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && follow());
 
 const act = (work) => () =>
   work().catch((error) => say(error instanceof Problem ? error.message : String(error)));
 
-$('find').addEventListener('click', act(find));
-$('patron').addEventListener('keydown', (event) => event.key === 'Enter' && act(find)());
+$('find').addEventListener(
+  'click',
+  act(() => find()),
+);
+$('patron').addEventListener('keydown', (event) => event.key === 'Enter' && act(() => find())());
 $('deposit').addEventListener(
   'click',
   act(async () => {
@@ -122,7 +164,7 @@ $('deposit').addEventListener(
     );
     say(`Topped up: the balance is ${money(answer.balanceMinor, answer.currency)}.`, true);
     $('amount').value = '';
-    await find();
+    await find({ quiet: true });
   }),
 );
 $('payout').addEventListener(
@@ -135,7 +177,7 @@ $('payout').addEventListener(
       token,
     );
     say(`Paid out ${money(-entry.amountMinor, entry.currency)}.`, true);
-    await find();
+    await find({ quiet: true });
   }),
 );
 const today = new Date();
