@@ -17,6 +17,7 @@ import { docsRoutes } from './resources/docs.js';
 import { eventRoutes } from './resources/events.js';
 import { healthRoutes } from './resources/health.js';
 import { kioskRoutes } from './resources/kiosk.js';
+import { measureRoutes } from './resources/measures.js';
 import { offlineRoutes } from './resources/offline.js';
 import { paymentRoutes } from './resources/payments.js';
 import { sessionRoutes } from './resources/sessions.js';
@@ -104,6 +105,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   healthRoutes(app, book, options.services);
   addHttpRoutes(app, modules, { services: options.services, auth, book });
   statsRoutes(app, book, options.services.statistics);
+  measureRoutes(app, book, options.services);
   offlineRoutes(app, book, options.services);
   sessionRoutes(app, book, options.services, auth, log);
   paymentRoutes(app, book, options.services, auth, log);

@@ -183,6 +183,8 @@ export interface PrintAccountService extends PrintAccountDeposits {
     staff: string;
   }): PrintLedgerEntry;
   dailyReport(date: string): PrintDailyReport;
+  /** The ledger per UTC hour, kind, queue, source and currency over [from, to) (statistics; no patron). */
+  ledgerHours(from: number, to: number): PrintLedgerHourRow[];
   /** Page one of a held job as a PNG; undefined when it cannot be drawn. */
   thumbnail(queue: string, jobId: number, patron?: string): Promise<Buffer | undefined>;
 }
@@ -202,4 +204,21 @@ export interface PrintStationLogins {
   /** The patron of a live station session; `station_session_expired` otherwise. */
   stationPatron(session: string): string;
   stationLogout(session: string): void;
+}
+
+/** One hour of the print ledger, summed: no account, only what kind of money moved where. */
+export interface PrintLedgerHourRow {
+  /** The UTC hour, as hours since the epoch. */
+  hour: number;
+  kind: 'deposit' | 'charge' | 'refund' | 'payout' | 'adjustment';
+  /** The queue of a charge or refund; '' otherwise. */
+  queue: string;
+  /** Where a deposit came from (cash-desk, payment, …); '' otherwise. */
+  source: string;
+  currency: string;
+  entries: number;
+  /** Signed as booked: money in positive, money out negative. */
+  amountMinor: number;
+  /** Pages charged (charges), or refunded (refunds, where recorded). */
+  pages: number;
 }

@@ -15,6 +15,7 @@ import type {
   PrintAccountDepositResult,
   PrintDailyReport,
   PrintLedgerEntry,
+  PrintLedgerHourRow,
   PrintLedgerKind,
 } from '../contracts/print-accounts.js';
 import { type Database, migrate, type Statement } from '../storage/index.js';
@@ -194,6 +195,19 @@ export class PrintLedger {
       'SELECT * FROM print_ledger WHERE account = ? AND kind = ? AND created_at >= ? ORDER BY seq',
     ).all(account, kind, from) as EntryRow[];
     return rows.map(entryOf);
+  }
+
+  /**
+   * The ledger summed per UTC hour (hours since the epoch), kind, queue, source and currency over
+   * [from, to) in epoch ms: entries, amount (minor units, signed as booked) and pages charged.
+   */
+  hourly(from: number, to: number): PrintLedgerHourRow[] {
+    return this.sql(
+      `SELECT created_at / 3600000 AS hour, kind, COALESCE(queue, '') AS queue, COALESCE(source, '') AS source,
+         currency, COUNT(*) AS entries, SUM(amount_minor) AS amountMinor, COALESCE(SUM(pages), 0) AS pages
+       FROM print_ledger WHERE created_at >= ? AND created_at < ?
+       GROUP BY hour, kind, queue, source, currency ORDER BY hour`,
+    ).all(from, to) as PrintLedgerHourRow[];
   }
 
   /** The cash report of one local day (`YYYY-MM-DD`): deposits by source, payouts, refunds, income per queue. */

@@ -15,6 +15,7 @@ import type {
   PrintDailyReport,
   PrintJobView,
   PrintLedgerEntry,
+  PrintLedgerHourRow,
   PrintReleaseView,
   PrintStationLogins,
   StationLogin,
@@ -215,6 +216,10 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, F
 
   dailyReport(date: string): PrintDailyReport {
     return this.open().ledger.dailyReport(date);
+  }
+
+  ledgerHours(from: number, to: number): PrintLedgerHourRow[] {
+    return this.open().ledger.hourly(from, to);
   }
 
   async thumbnail(queueId: string, jobId: number, patron?: string): Promise<Buffer | undefined> {

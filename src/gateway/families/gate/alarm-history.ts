@@ -133,6 +133,16 @@ export class GateAlarmHistory {
     return this.get(id);
   }
 
+  /** Alarms per UTC hour (hours since the epoch) and reason, over [from, to) in epoch ms. */
+  countsByHour(from: number, to: number): Array<{ hour: number; reason: string; count: number }> {
+    return this.db
+      .prepare(
+        `SELECT at / 3600000 AS hour, reason, COUNT(*) AS count FROM gate_alarms
+         WHERE gate = ? AND at >= ? AND at < ? GROUP BY hour, reason ORDER BY hour`,
+      )
+      .all(this.gate, from, to) as Array<{ hour: number; reason: string; count: number }>;
+  }
+
   /** One page, newest first. */
   list(query: AlarmHistoryQuery): GateAlarmRecord[] {
     const where = ['gate = ?', 'at >= ?', 'at < ?'];

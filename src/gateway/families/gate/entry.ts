@@ -63,6 +63,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
       },
       alarmHistory: (query) => this.openHistory().list(query),
       acknowledgeAlarm: (id, who) => this.openHistory().acknowledge(id, who, this.context.clock.now()),
+      alarmCounts: (from, to) => this.openHistory().countsByHour(from, to),
       visitorCounts: (from, to, by) => this.visitors?.counts?.report(from, to, by) ?? [],
     };
     const items = new ItemLookup(async (item) => {

@@ -1,0 +1,162 @@
+/**
+ * `GET /api/v1/stats/measures`: every statistic of the desk in one shape — circulation, visitors
+ * and alarms, printing, cash and payments — summed per local hour, day, ISO week, month or hour of
+ * the week (the "when is the desk busy" heatmap), grouped by any of the measures' dimensions, as
+ * JSON or CSV. `GET /api/v1/stats/catalog` lists the measures and their dimensions.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { DeskServices } from '../../../gateway/contracts/desk.js';
+import { csvField } from '../../../gateway/statistics/csv.js';
+import { deskMeasures } from '../../../gateway/statistics/desk-measures.js';
+import {
+  isTimeZone,
+  MEASURE_PERIODS,
+  type MeasureReport,
+  measureCatalog,
+  measureReport,
+} from '../../../gateway/statistics/measures.js';
+import type { RouteBook } from '../routes.js';
+import { csvRoutes, wantsCsv } from './stats.js';
+
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+const name = z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'not a valid name');
+const list = (what: string) =>
+  z
+    .string()
+    .max(2000)
+    .describe(`comma-separated ${what}`)
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(name).max(50));
+
+const measureQuery = z.object({
+  from: instant.describe('start of the range, ISO 8601 (widened to the hour)'),
+  to: instant.describe('end of the range, exclusive, ISO 8601 (at most 366 days after from)'),
+  measure: list('measures (all when absent): see /api/v1/stats/catalog').optional(),
+  period: z
+    .enum(MEASURE_PERIODS)
+    .default('day')
+    .describe('hour, day, week (ISO, from Monday), month, weekday-hour (1-14 = Monday 14:00–15:00) or total'),
+  groupBy: list('dimensions kept apart (every other one is summed over)').optional(),
+  where: z
+    .string()
+    .max(2000)
+    .regex(/^([a-z][a-z0-9_]{0,31}:[A-Za-z0-9._:@-]{0,64})(,[a-z][a-z0-9_]{0,31}:[A-Za-z0-9._:@-]{0,64})*$/, {
+      message: 'dimension:value pairs, comma-separated',
+    })
+    .optional()
+    .describe('only rows with these dimension values, e.g. gate:gate-1,outcome:refused'),
+  timeZone: z
+    .string()
+    .max(64)
+    .refine(isTimeZone, 'not a time zone this desk knows')
+    .optional()
+    .describe("IANA time zone the periods are cut in (the desk's own by default)"),
+  format: z.enum(['json', 'csv']).optional().describe('csv, or send Accept: text/csv'),
+});
+
+const reportSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  period: z.enum(MEASURE_PERIODS),
+  timeZone: z.string(),
+  groupBy: z.array(z.string()),
+  rows: z.array(
+    z.object({
+      measure: z.string(),
+      period: z.string().optional(),
+      dims: z.record(z.string(), z.string()),
+      value: z.number().int(),
+    }),
+  ),
+});
+
+const catalogSchema = z.object({
+  measures: z.array(
+    z.object({
+      name: z.string(),
+      summary: z.string(),
+      unit: z.enum(['count', 'minor']),
+      dimensions: z.array(z.string()),
+    }),
+  ),
+});
+
+/** A measure report as CSV (RFC 4180): measure, period, the dimensions grouped by, value. */
+export function measuresCsv(report: MeasureReport): string {
+  const dims = [...new Set(report.rows.flatMap((row) => Object.keys(row.dims)))].sort();
+  const columns = ['measure', ...(report.period === 'total' ? [] : ['period']), ...dims, 'value'];
+  const lines = [columns.join(',')];
+  for (const row of report.rows)
+    lines.push(
+      [
+        row.measure,
+        ...(report.period === 'total' ? [] : [row.period ?? '']),
+        ...dims.map((dim) => row.dims[dim] ?? ''),
+        String(row.value),
+      ]
+        .map(csvField)
+        .join(','),
+    );
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function measureRoutes(app: FastifyInstance, book: RouteBook, services: DeskServices): void {
+  const sources = deskMeasures(services);
+  book.add(app, {
+    method: 'GET',
+    url: '/api/v1/stats/catalog',
+    operationId: 'getMeasureCatalog',
+    summary:
+      'The measures the desk keeps (circulation, visitors, alarms, printing, cash, payments) and their dimensions',
+    tag: 'statistics',
+    access: ['staff', 'monitor'],
+    response: catalogSchema,
+    handler: () => ({
+      measures: measureCatalog(sources).map((m) => ({ ...m, dimensions: [...m.dimensions] })),
+    }),
+  });
+  csvRoutes(app, (resource, asCsv) => {
+    book.add(resource, {
+      method: 'GET',
+      url: '/api/v1/stats/measures',
+      operationId: 'getMeasures',
+      summary:
+        'Every statistic of the desk in one shape, per local hour, day, week, month or hour of the week, grouped by dimension; JSON or CSV',
+      tag: 'statistics',
+      access: ['staff', 'monitor'],
+      query: measureQuery,
+      response: reportSchema,
+      problems: [400],
+      handler: ({ query, request }) => {
+        const where = Object.fromEntries(
+          (query.where?.split(',') ?? []).map((pair) => {
+            const at = pair.indexOf(':');
+            return [pair.slice(0, at), pair.slice(at + 1)];
+          }),
+        );
+        const report = measureReport(sources, {
+          from: Date.parse(query.from),
+          to: Date.parse(query.to),
+          period: query.period,
+          ...(query.measure?.length ? { measures: query.measure } : {}),
+          ...(query.groupBy ? { groupBy: query.groupBy } : {}),
+          where,
+          ...(query.timeZone ? { timeZone: query.timeZone } : {}),
+        });
+        if (request && wantsCsv(query.format, request.headers.accept))
+          asCsv(
+            request,
+            measuresCsv(report),
+            `carrel-measures-${report.from.slice(0, 13)}-${report.to.slice(0, 13)}.csv`,
+          );
+        return report;
+      },
+    });
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * The payment journals as measures: cash taken by the devices (coins and
+ * notes), fees paid to the ILS by fee type, print top-ups, payments completed.
+ */
+import type { PaymentService } from '../contracts/payments.js';
+import type { MeasureRow, MeasureSource } from '../statistics/measures.js';
+
+const HOUR_MS = 3_600_000;
+
+export function paymentMeasures(payments: Pick<PaymentService, 'statistics'>): MeasureSource {
+  return {
+    measures: [
+      { name: 'cash.taken', summary: 'cash the devices took', unit: 'minor', dimensions: ['currency'] },
+      { name: 'cash.coins', summary: 'coins accepted', unit: 'count', dimensions: [] },
+      { name: 'cash.notes', summary: 'notes accepted', unit: 'count', dimensions: [] },
+      {
+        name: 'payments.fees_paid',
+        summary: 'fees paid to the ILS, by fee type',
+        unit: 'minor',
+        dimensions: ['type', 'currency'],
+      },
+      { name: 'payments.top_ups', summary: 'print credit bought', unit: 'minor', dimensions: ['currency'] },
+      { name: 'payments.completed', summary: 'payments completed', unit: 'count', dimensions: [] },
+    ],
+    *rows(fromHour, toHour) {
+      let rows: ReturnType<PaymentService['statistics']>;
+      try {
+        rows = payments.statistics({ from: fromHour * HOUR_MS, to: toHour * HOUR_MS });
+      } catch {
+        return; // The journals are not open: nothing to count.
+      }
+      for (const row of rows) {
+        const hour = Date.parse(row.hour) / HOUR_MS;
+        const currency = { currency: row.currency };
+        const at = (measure: string, dims: Record<string, string>, value: number): MeasureRow => ({
+          hour,
+          measure,
+          dims,
+          value,
+        });
+        yield at('cash.taken', currency, row.cashTakenMinor);
+        yield at('cash.coins', {}, row.coins);
+        yield at('cash.notes', {}, row.notes);
+        for (const [type, paid] of Object.entries(row.feesPaidMinor))
+          yield at('payments.fees_paid', { type, currency: row.currency }, paid);
+        yield at('payments.top_ups', currency, row.topUpsMinor);
+        yield at('payments.completed', {}, row.payments);
+      }
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The measure sources of one desk: the circulation statistics, the gates, the
+ * print ledger and the payment journals. A family whose journal holds a
+ * statistic adds its source here.
+ */
+import type { DeskServices } from '../contracts/desk.js';
+import { gates } from '../families/gate/index.js';
+import { gateMeasures } from '../families/gate/measures.js';
+import { paymentMeasures } from '../payments/measures.js';
+import { printMeasures } from '../print-accounts/measures.js';
+import { circulationMeasures } from './circulation-measures.js';
+import type { MeasureSource } from './measures.js';
+
+export function deskMeasures(services: DeskServices): MeasureSource[] {
+  return [
+    circulationMeasures(services.statistics),
+    gateMeasures(() => services.ports.all(gates)),
+    printMeasures(services.printAccounts),
+    paymentMeasures(services.payments),
+  ];
+}

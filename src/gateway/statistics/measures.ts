@@ -1,0 +1,189 @@
+/**
+ * Every statistic of the desk in one shape: a measure (`gate.visitors_in`,
+ * `print.pages`, …) summed per hour, with the dimensions that tell its counts
+ * apart (gate, queue, kind, outcome, …). Each family keeps its own durable
+ * journal (the desk statistics, the visitor counts, the print ledger, the cash
+ * credits); a `MeasureSource` reads its journal as measure rows, and
+ * `measureReport` groups rows from all sources by period in the library's time
+ * zone (hour, day, ISO week, month, or hour of the week for a heatmap) and by
+ * any dimensions. No source ever yields a patron: measures are counts and
+ * amounts, dimensions name devices, terminals, kinds and reasons.
+ */
+import { StatisticsRangeError } from './errors.js';
+
+const HOUR_MS = 3_600_000;
+/** The longest range one report may span. */
+export const MAX_MEASURE_RANGE_DAYS = 366;
+
+export interface MeasureDefinition {
+  /** `<family>.<measure>`, e.g. `gate.visitors_in`. */
+  name: string;
+  /** What it counts, for people reading the catalog. */
+  summary: string;
+  /** `count`, or `minor` (money in minor units; rows then carry a `currency` dimension). */
+  unit: 'count' | 'minor';
+  /** The dimensions its rows carry. */
+  dimensions: readonly string[];
+}
+
+export interface MeasureRow {
+  /** The UTC hour counted, as hours since the epoch. */
+  hour: number;
+  measure: string;
+  dims: Readonly<Record<string, string>>;
+  value: number;
+}
+
+/** A family's journal read as measures. */
+export interface MeasureSource {
+  readonly measures: readonly MeasureDefinition[];
+  /** Rows of the UTC hours in [fromHour, toHour) for the measures in `wanted`. */
+  rows(fromHour: number, toHour: number, wanted: ReadonlySet<string>): Iterable<MeasureRow>;
+}
+
+export const MEASURE_PERIODS = ['hour', 'day', 'week', 'month', 'weekday-hour', 'total'] as const;
+export type MeasurePeriod = (typeof MEASURE_PERIODS)[number];
+
+export interface MeasureQuery {
+  from: number;
+  to: number;
+  /** The measures wanted; all when absent. */
+  measures?: readonly string[];
+  period: MeasurePeriod;
+  /** Dimensions kept apart; every other dimension is summed over. */
+  groupBy?: readonly string[];
+  /** Only rows whose dimension has this value. */
+  where?: Readonly<Record<string, string>>;
+  /** IANA time zone the periods are cut in (the desk's own by default). */
+  timeZone?: string;
+}
+
+export interface MeasureReportRow {
+  measure: string;
+  /**
+   * The period, local to the time zone: `2026-12-03T14` (hour), `2026-12-03` (day), the Monday
+   * `2026-11-30` (week), `2026-12` (month), `1-14` (ISO weekday 1–7, hour 0–23), absent for total.
+   */
+  period?: string;
+  /** The dimensions grouped by. */
+  dims: Record<string, string>;
+  value: number;
+}
+
+export interface MeasureReport {
+  /** The range counted, widened to whole UTC hours. */
+  from: string;
+  to: string;
+  period: MeasurePeriod;
+  timeZone: string;
+  groupBy: string[];
+  rows: MeasureReportRow[];
+}
+
+/** Every measure the sources offer, by name. */
+export function measureCatalog(sources: readonly MeasureSource[]): MeasureDefinition[] {
+  return sources.flatMap((source) => source.measures).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Groups the sources' rows over [from, to) as the query asks. */
+export function measureReport(sources: readonly MeasureSource[], query: MeasureQuery): MeasureReport {
+  if (!Number.isFinite(query.from) || !Number.isFinite(query.to))
+    throw new StatisticsRangeError('"from" and "to" must be valid instants');
+  if (query.to <= query.from) throw new StatisticsRangeError('"to" must be after "from"');
+  const fromHour = Math.floor(query.from / HOUR_MS);
+  const toHour = Math.ceil(query.to / HOUR_MS);
+  if (toHour - fromHour > MAX_MEASURE_RANGE_DAYS * 24)
+    throw new StatisticsRangeError(`a range may span at most ${MAX_MEASURE_RANGE_DAYS} days`);
+  const timeZone = query.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const periodOf = periodFunction(query.period, timeZone);
+  const known = new Set(measureCatalog(sources).map((m) => m.name));
+  const wanted = new Set(query.measures ?? known);
+  for (const name of wanted)
+    if (!known.has(name)) throw new StatisticsRangeError(`there is no measure "${name}"`);
+  const groupBy = [...new Set(query.groupBy ?? [])].sort();
+  const where = Object.entries(query.where ?? {});
+
+  const sums = new Map<string, MeasureReportRow>();
+  for (const source of sources) {
+    if (!source.measures.some((m) => wanted.has(m.name))) continue;
+    for (const row of source.rows(fromHour, toHour, wanted)) {
+      if (row.value === 0 || !wanted.has(row.measure) || row.hour < fromHour || row.hour >= toHour) continue;
+      if (where.some(([dim, value]) => row.dims[dim] !== value)) continue;
+      const period = periodOf(row.hour);
+      const dims: Record<string, string> = {};
+      // Money is never summed across currencies.
+      for (const dim of row.dims.currency === undefined ? groupBy : [...groupBy, 'currency'])
+        dims[dim] = row.dims[dim] ?? '';
+      const key = `${row.measure}\u0000${period ?? ''}\u0000${Object.values(dims).join('\u0000')}`;
+      const sum = sums.get(key);
+      if (sum) sum.value += row.value;
+      else
+        sums.set(key, {
+          measure: row.measure,
+          ...(period === undefined ? {} : { period }),
+          dims,
+          value: row.value,
+        });
+    }
+  }
+  const rows = [...sums.values()].sort(
+    (a, b) =>
+      a.measure.localeCompare(b.measure) ||
+      (a.period ?? '').localeCompare(b.period ?? '', 'en', { numeric: true }) ||
+      Object.values(a.dims).join('\u0000').localeCompare(Object.values(b.dims).join('\u0000')),
+  );
+  return {
+    from: new Date(fromHour * HOUR_MS).toISOString(),
+    to: new Date(toHour * HOUR_MS).toISOString(),
+    period: query.period,
+    timeZone,
+    groupBy,
+    rows,
+  };
+}
+
+/** Whether `name` is a time zone this runtime knows. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+/** The local period of a UTC hour, cached per hour (a year is 8,784 of them). */
+function periodFunction(period: MeasurePeriod, timeZone: string): (hour: number) => string | undefined {
+  if (period === 'total') return () => undefined;
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    weekday: 'short',
+    hourCycle: 'h23',
+  });
+  const cache = new Map<number, string>();
+  return (hour) => {
+    let found = cache.get(hour);
+    if (found !== undefined) return found;
+    const parts: Record<string, string> = {};
+    for (const part of format.formatToParts(hour * HOUR_MS)) parts[part.type] = part.value;
+    const day = `${parts.year}-${parts.month}-${parts.day}`;
+    const weekday = WEEKDAYS[parts.weekday ?? ''] ?? 1;
+    if (period === 'hour') found = `${day}T${parts.hour}`;
+    else if (period === 'day') found = day;
+    else if (period === 'month') found = day.slice(0, 7);
+    else if (period === 'weekday-hour') found = `${weekday}-${Number(parts.hour)}`;
+    else {
+      const monday = new Date(`${day}T00:00:00Z`);
+      monday.setUTCDate(monday.getUTCDate() - (weekday - 1));
+      found = monday.toISOString().slice(0, 10);
+    }
+    cache.set(hour, found);
+    return found;
+  };
+}
