@@ -15,7 +15,9 @@ import { Gateway } from '../gateway/gateway.js';
 import { PaymentManager } from '../gateway/payments/manager.js';
 import { PrintAccounts } from '../gateway/print-accounts/service.js';
 import { SessionManager } from '../gateway/sessions/index.js';
-import { statisticsOn } from '../gateway/statistics/index.js';
+import { DeviceAvailability } from '../gateway/statistics/availability.js';
+import { deskMeasures } from '../gateway/statistics/desk-measures.js';
+import { STATISTICS_RETENTION_DAYS, statisticsOn } from '../gateway/statistics/index.js';
 import type { CarrelConfig, DeviceConfig } from './config.js';
 import { DEVICE_FAMILIES, FAMILY_API_MODULES, SIMULATOR_FAMILIES } from './families.js';
 import { MqttFeature } from './mqtt-feature.js';
@@ -153,12 +155,25 @@ export function createDesk(options: DeskOptions): Desk {
     circulation,
     sessions,
     statistics,
+    get measures() {
+      return measures;
+    },
     offline,
     printAccounts,
     payments,
     features: () => gateway?.features() ?? [],
     readiness: () => readiness(gateway, devices),
   };
+
+  // Device availability is sampled once a minute; the measures read it beside the families' journals.
+  const availability = new DeviceAvailability({
+    database: () => storage.db,
+    devices: () => devices.states(),
+    clock,
+    logger: logger.child({ module: 'availability' }),
+    retentionDays: config.storage.statisticsRetentionDays ?? STATISTICS_RETENTION_DAYS,
+  });
+  const measures = [...deskMeasures(services), availability.measures()];
 
   const http = httpFeature({
     services,
@@ -207,6 +222,7 @@ export function createDesk(options: DeskOptions): Desk {
       sessions,
       printAccounts,
       payments,
+      availability,
       http,
       mqtt,
     ],

@@ -122,6 +122,7 @@ describe('GET /api/v1/stats/measures', () => {
         'print.pages',
         'cash.taken',
         'payments.fees_paid',
+        'device.minutes_online',
       ]),
     );
   });

@@ -12,6 +12,7 @@ import type { DeviceState } from '../../devices/device-state.js';
 import type { EventBus } from '../event-bus.js';
 import type { PortLookup } from '../family.js';
 import type { FeatureReport } from '../feature.js';
+import type { MeasureSource } from '../statistics/measures.js';
 import type { CirculationService } from './circulation.js';
 import type { OfflineService } from './offline.js';
 import type { PaymentService } from './payments.js';
@@ -41,6 +42,8 @@ export interface DeskServices {
   readonly sessions: SessionService;
   /** Counts per terminal and hour, never patron data. */
   readonly statistics: StatisticsService;
+  /** Every statistic of the desk as measures (circulation, gates, printing, payments, availability). */
+  readonly measures: readonly MeasureSource[];
   /** The offline journal (store-and-forward while the ILS is away). */
   readonly offline: OfflineService;
   /** Print release at the stations, and the patrons' print accounts. */

@@ -11,7 +11,9 @@ import { printMeasures } from '../print-accounts/measures.js';
 import { circulationMeasures } from './circulation-measures.js';
 import type { MeasureSource } from './measures.js';
 
-export function deskMeasures(services: DeskServices): MeasureSource[] {
+export function deskMeasures(
+  services: Pick<DeskServices, 'statistics' | 'ports' | 'printAccounts' | 'payments'>,
+): MeasureSource[] {
   return [
     circulationMeasures(services.statistics),
     gateMeasures(() => services.ports.all(gates)),

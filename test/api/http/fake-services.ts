@@ -23,6 +23,7 @@ import { OfflineError, type OfflineTransaction } from '../../../src/gateway/offl
 import { PaymentError } from '../../../src/gateway/payments/errors.js';
 import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
 import { SessionManager, sessionsSchema } from '../../../src/gateway/sessions/index.js';
+import { deskMeasures } from '../../../src/gateway/statistics/desk-measures.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
 
 /** DeskServices over plain data, for API tests that are about the API and not the devices. */
@@ -109,6 +110,9 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
       logger: silentLogger(),
     }),
     payments: noPayments(),
+    get measures() {
+      return deskMeasures(services);
+    },
   };
   // Real sessions over the fake circulation, pad and printers.
   const sessions = new SessionManager({

@@ -8,7 +8,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
 import { csvField } from '../../../gateway/statistics/csv.js';
-import { deskMeasures } from '../../../gateway/statistics/desk-measures.js';
 import {
   isTimeZone,
   MEASURE_PERIODS,
@@ -107,7 +106,7 @@ export function measuresCsv(report: MeasureReport): string {
 }
 
 export function measureRoutes(app: FastifyInstance, book: RouteBook, services: DeskServices): void {
-  const sources = deskMeasures(services);
+  const sources = services.measures;
   book.add(app, {
     method: 'GET',
     url: '/api/v1/stats/catalog',
