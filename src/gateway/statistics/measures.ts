@@ -37,8 +37,18 @@ export interface MeasureRow {
 /** A family's journal read as measures. */
 export interface MeasureSource {
   readonly measures: readonly MeasureDefinition[];
-  /** Rows of the UTC hours in [fromHour, toHour) for the measures in `wanted`. */
-  rows(fromHour: number, toHour: number, wanted: ReadonlySet<string>): Iterable<MeasureRow>;
+  /**
+   * Rows of the UTC hours in [fromHour, toHour) for the measures in `wanted`. `keep` names the
+   * dimensions the report groups by or filters on: a source may sum over every other dimension
+   * before yielding (in SQL, say), which keeps a year of hourly rows cheap; the report sums again
+   * either way, so yielding them apart is never wrong.
+   */
+  rows(
+    fromHour: number,
+    toHour: number,
+    wanted: ReadonlySet<string>,
+    keep: ReadonlySet<string>,
+  ): Iterable<MeasureRow>;
 }
 
 export const MEASURE_PERIODS = ['hour', 'day', 'week', 'month', 'weekday-hour', 'total'] as const;
@@ -102,11 +112,12 @@ export function measureReport(sources: readonly MeasureSource[], query: MeasureQ
     if (!known.has(name)) throw new StatisticsRangeError(`there is no measure "${name}"`);
   const groupBy = [...new Set(query.groupBy ?? [])].sort();
   const where = Object.entries(query.where ?? {});
+  const keep = new Set([...groupBy, ...where.map(([dim]) => dim)]);
 
   const sums = new Map<string, MeasureReportRow>();
   for (const source of sources) {
     if (!source.measures.some((m) => wanted.has(m.name))) continue;
-    for (const row of source.rows(fromHour, toHour, wanted)) {
+    for (const row of source.rows(fromHour, toHour, wanted, keep)) {
       if (row.value === 0 || !wanted.has(row.measure) || row.hour < fromHour || row.hour >= toHour) continue;
       if (where.some(([dim, value]) => row.dims[dim] !== value)) continue;
       const period = periodOf(row.hour);
