@@ -20,6 +20,7 @@ import { kioskRoutes } from './resources/kiosk.js';
 import { measureRoutes } from './resources/measures.js';
 import { offlineRoutes } from './resources/offline.js';
 import { paymentRoutes } from './resources/payments.js';
+import { reportRoutes } from './resources/reports.js';
 import { sessionRoutes } from './resources/sessions.js';
 import { statsRoutes } from './resources/stats.js';
 import { RouteBook } from './routes.js';
@@ -129,6 +130,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   });
   kioskRoutes(app);
   dashboardRoutes(app);
+  reportRoutes(app);
 
   return { app, book, metrics };
 }

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gateSimulators } from '../../simulators/gate/family.js';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
+
+const skip = chromiumSkipReason();
+const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');
+const PATRON = '21000001';
+const PIN = '1234';
+
+interface Report {
+  rows: Array<{ measure: string; period?: string; dims: Record<string, string>; value: number }>;
+}
+
+/**
+ * The desk report in Debian's Chromium after a scripted stretch of a desk's day on the simulated
+ * desk — people through the gate and an alarm, checkouts and a refusal, a print job released and
+ * paid from a print account topped up at the desk: every chart and tile shows what the API
+ * counts, and a screenshot is kept for a person to look at.
+ */
+describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
+  let testDesk: TestDesk;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${testDesk.api}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: the answers of several operations, read loosely in a test
+    return { status: response.status, body: (await response.json().catch(() => undefined)) as any };
+  };
+  const measures = async (query: string): Promise<Report> => {
+    const from = new Date(Date.now() - 8 * 86_400_000).toISOString();
+    const to = new Date(Date.now() + 86_400_000).toISOString();
+    const response = await fetch(`${testDesk.api}/api/v1/stats/measures?from=${from}&to=${to}&${query}`);
+    return (await response.json()) as Report;
+  };
+  const total = (report: Report) => report.rows.reduce((sum, row) => sum + row.value, 0);
+
+  beforeAll(async () => {
+    testDesk = await startTestDesk((config) => ({
+      ...config,
+      simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 5 } : s)),
+      devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+    }));
+    await waitForDevice(testDesk.api, 'ils', 'online');
+    await waitForDevice(testDesk.api, 'exit-1', 'online', 15_000);
+    await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
+
+    // The day: people come in and go out (one with an item still secured), patrons borrow
+    // (one types a wrong PIN), a patron tops up and prints.
+    const gate = testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+    for (let i = 0; i < 5; i++) gate.walk({ direction: 'in', items: [] });
+    gate.walk({ direction: 'out', items: [] });
+    gate.walk({ direction: 'out', items: ['31000006'] });
+    await fetch(`${testDesk.api}/api/v1/gates/exit-1/counters`);
+    expect(
+      (await post('/api/v1/checkouts', { patron: '21000009', pin: '9999', item: '31000005' })).status,
+    ).toBe(200);
+    expect(
+      (await post('/api/v1/checkouts', { patron: '21000009', pin: '9999', item: '31000004' })).status,
+    ).toBe(200);
+    expect(
+      (await post('/api/v1/checkouts', { patron: '21000009', pin: '0000', item: '31000007' })).status,
+    ).toBe(422);
+    const deposit = await post('/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: PATRON,
+      amountMinor: 500,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    expect(deposit.status).toBe(201);
+    const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+    const jobId = await server.submit({ user: PATRON, title: 'Essay', pages: 3 });
+    const { session } = (await post('/api/v1/print/station/login', { patron: PATRON, pin: PIN })).body;
+    await until(
+      async () => {
+        const { body } = await post('/api/v1/print/station/jobs', { session });
+        return body.jobs.find(
+          (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
+        );
+      },
+      15_000,
+      'the job counted at the station',
+    );
+    const released = await post('/api/v1/print/station/release', {
+      session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId,
+    });
+    expect(released.status).toBe(200);
+    await until(async () => (total(await measures('measure=gate.visitors_in')) >= 5 ? true : undefined));
+    await until(async () => (total(await measures('measure=gate.alarms')) >= 1 ? true : undefined));
+
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await testDesk?.stop();
+  });
+
+  it('draws every chart with the totals the API counts, the busy-desk heatmaps and the tiles', async () => {
+    await page.goto(`${testDesk.api.replace(/\/api\/v1$/, '')}/reports`);
+    await page.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+
+    const chartTotal = (id: string) => page.locator(`[data-chart="${id}"]`).getAttribute('data-total');
+    expect(Number(await chartTotal('circulation'))).toBe(
+      total(await measures('measure=circulation.transactions&period=day&where=outcome:ok')),
+    );
+    expect(total(await measures('measure=circulation.transactions&where=kind:checkout,outcome:ok'))).toBe(2);
+    expect(Number(await chartTotal('refusals'))).toBe(1);
+    expect(Number(await chartTotal('visitors'))).toBe(
+      total(await measures('measure=gate.visitors_in,gate.visitors_out&period=day')),
+    );
+    expect(Number(await chartTotal('alarms'))).toBeGreaterThanOrEqual(1);
+    expect(Number(await chartTotal('pages'))).toBe(3);
+    expect(Number(await chartTotal('print-money'))).toBe(
+      total(await measures('measure=print.income,print.refunded')),
+    );
+    expect(await page.locator('#heat-visitors').getAttribute('data-total')).toBe(
+      String(total(await measures('measure=gate.visitors_in'))),
+    );
+    expect(await page.locator('#heat-transactions').getAttribute('data-total')).toBe(
+      String(total(await measures('measure=circulation.transactions'))),
+    );
+    expect(await page.locator('#totals li[data-measure="print.pages"]').getAttribute('data-value')).toBe('3');
+    // Every chart is drawn on its canvas, and its numbers are in a table beneath it.
+    for (const id of [
+      'circulation',
+      'terminals',
+      'refusals',
+      'visitors',
+      'alarms',
+      'pages',
+      'print-money',
+      'availability',
+    ]) {
+      const card = page.locator(`[data-chart="${id}"]`);
+      expect(
+        await card.locator('canvas').evaluate((canvas) => (canvas as unknown as { width: number }).width > 0),
+      ).toBe(true);
+      expect(await card.locator('table.numbers tr').count()).toBeGreaterThan(0);
+    }
+    const refusals = await page.locator('[data-chart="refusals"] table.numbers').textContent();
+    expect(refusals).toContain('invalid_pin');
+    expect(await page.content()).not.toContain(PATRON);
+    expect(await page.content()).not.toContain('21000009');
+
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'reports.png'), fullPage: true });
+    await page.emulateMedia({ media: 'print' });
+    await page.screenshot({ path: join(OUTPUT, 'reports-print.png'), fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('downloads a chart’s numbers as CSV', async () => {
+    const download = page.waitForEvent('download');
+    await page.locator('[data-chart="pages"] button.csv').click();
+    const file = await download;
+    const text = await (await file.createReadStream()).toArray();
+    const csv = Buffer.concat(text as Buffer[]).toString('utf8');
+    expect(csv.split('\r\n')[0]).toBe('measure,period,queue,value');
+    expect(csv).toContain('print.pages,');
+    expect(csv).toContain(',public-bw,3');
+  });
+});

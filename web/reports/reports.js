@@ -1,0 +1,430 @@
+/**
+ * The desk report for a coordinator: when the desk is busy (heatmaps by hour of the week),
+ * circulation, refusals, visitors and alarms, printing and money, device availability — for a
+ * chosen period, beside the period before it. Built only on GET /api/v1/stats/measures (staff or
+ * monitor scope); every chart has its numbers as a table and as CSV under it. Charts are drawn by
+ * Chart.js, served by Carrel itself (no CDN).
+ */
+import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
+
+const token = takeToken('carrel.reports.token', location, sessionStorage, history);
+const api = new ApiClient(location.origin, token);
+const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const $ = (id) => document.getElementById(id);
+const PALETTE = ['#0b5cad', '#e07b00', '#1e8a3a', '#a4231c', '#6f42c1', '#00838f', '#8d6e63', '#5f6b76'];
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** Each chart: what it asks the API, how its rows become series, how it is drawn. */
+const CHARTS = [
+  {
+    id: 'circulation',
+    title: 'Circulation per day, by kind',
+    query: { measure: 'circulation.transactions', period: 'day', groupBy: 'kind', where: 'outcome:ok' },
+    series: (row) => row.dims.kind,
+    stacked: true,
+  },
+  {
+    id: 'terminals',
+    title: 'Transactions by terminal (self-checks and desk clients)',
+    query: { measure: 'circulation.transactions', period: 'total', groupBy: 'terminal' },
+    label: (row) => row.dims.terminal || '(none)',
+    horizontal: true,
+  },
+  {
+    id: 'refusals',
+    title: 'What stops patrons: refusals by reason',
+    query: {
+      measure: 'circulation.transactions',
+      period: 'total',
+      groupBy: 'reason',
+      where: 'outcome:refused',
+    },
+    label: (row) => row.dims.reason || '(none)',
+    horizontal: true,
+  },
+  {
+    id: 'offline',
+    title: 'Transactions taken offline per day',
+    query: { measure: 'circulation.transactions', period: 'day', where: 'offline:yes' },
+    series: () => 'offline',
+  },
+  {
+    id: 'visitors',
+    title: 'Visitors per day',
+    query: { measure: 'gate.visitors_in,gate.visitors_out', period: 'day' },
+    series: (row) => (row.measure === 'gate.visitors_in' ? 'in' : 'out'),
+    type: 'line',
+  },
+  {
+    id: 'alarms',
+    title: 'Gate alarms per day, by reason',
+    query: { measure: 'gate.alarms', period: 'day', groupBy: 'reason' },
+    series: (row) => row.dims.reason,
+    stacked: true,
+  },
+  {
+    id: 'pages',
+    title: 'Pages printed per day, by queue',
+    query: { measure: 'print.pages', period: 'day', groupBy: 'queue' },
+    series: (row) => row.dims.queue,
+    stacked: true,
+  },
+  {
+    id: 'print-money',
+    title: 'Print income and refunds per day',
+    query: { measure: 'print.income,print.refunded', period: 'day' },
+    series: (row) => `${row.measure === 'print.income' ? 'income' : 'refunds'} (${row.dims.currency})`,
+    money: true,
+  },
+  {
+    id: 'cash',
+    title: 'Cash taken per day',
+    query: { measure: 'cash.taken', period: 'day' },
+    series: (row) => `cash (${row.dims.currency})`,
+    money: true,
+  },
+  {
+    id: 'fees',
+    title: 'Fees paid, by type',
+    query: { measure: 'payments.fees_paid', period: 'total', groupBy: 'type' },
+    label: (row) => `${row.dims.type} (${row.dims.currency})`,
+    money: true,
+    horizontal: true,
+  },
+  {
+    id: 'availability',
+    title: 'Device availability (share of the time Carrel ran)',
+    query: { measure: 'device.minutes_online,device.minutes_observed', period: 'total', groupBy: 'device' },
+    availability: true,
+    horizontal: true,
+  },
+];
+
+/** The tiles at the top: this period's total, and the period before. */
+const TOTALS = [
+  { measure: 'gate.visitors_in', label: 'Visitors' },
+  { measure: 'circulation.transactions', label: 'Transactions' },
+  { measure: 'gate.alarms', label: 'Gate alarms' },
+  { measure: 'print.pages', label: 'Pages printed' },
+  { measure: 'print.income', label: 'Print income', money: true },
+  { measure: 'print.refunded', label: 'Print refunds', money: true },
+  { measure: 'cash.taken', label: 'Cash taken', money: true },
+  { measure: 'payments.fees_paid', label: 'Fees paid', money: true },
+];
+
+const charts = new Map();
+
+function showProblem(text) {
+  $('problem').textContent = text ?? '';
+  $('problem').hidden = !text;
+}
+
+function money(minor, currency) {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+const isoDate = (date) =>
+  `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+
+/** The chosen days as instants: from the first local midnight to the one after the last day. */
+function chosenRange() {
+  const from = new Date(`${$('from').value}T00:00:00`);
+  const to = new Date(`${$('to').value}T00:00:00`);
+  to.setDate(to.getDate() + 1);
+  if (!(from < to)) throw new Problem({ code: 'range', detail: '"To" must not be before "From".' });
+  return { from, to };
+}
+
+function daysOf(range) {
+  const days = [];
+  for (const day = new Date(range.from); day < range.to; day.setDate(day.getDate() + 1))
+    days.push(isoDate(day));
+  return days;
+}
+
+function params(range, query) {
+  return new URLSearchParams({
+    from: range.from.toISOString(),
+    to: range.to.toISOString(),
+    timeZone,
+    ...query,
+  });
+}
+
+async function measures(range, query) {
+  return api.call('GET', `/api/v1/stats/measures?${params(range, query)}`);
+}
+
+function cell(tag, text, className) {
+  const element = document.createElement(tag);
+  element.textContent = text;
+  if (className) element.className = className;
+  return element;
+}
+
+function fillTable(table, head, rows) {
+  const thead = document.createElement('thead');
+  const tr = document.createElement('tr');
+  for (const name of head) tr.append(cell('th', name));
+  thead.append(tr);
+  const tbody = document.createElement('tbody');
+  for (const row of rows) {
+    const line = document.createElement('tr');
+    for (const [index, value] of row.entries())
+      line.append(cell('td', String(value), index > 0 ? 'n' : undefined));
+    tbody.append(line);
+  }
+  table.replaceChildren(thead, tbody);
+}
+
+/** Rows of a report as chart data: labels (days, or what `label` names) and one dataset per series. */
+function shape(spec, report, days) {
+  if (spec.availability) {
+    const byDevice = new Map();
+    for (const row of report.rows) {
+      const entry = byDevice.get(row.dims.device) ?? { online: 0, observed: 0 };
+      if (row.measure === 'device.minutes_online') entry.online += row.value;
+      else entry.observed += row.value;
+      byDevice.set(row.dims.device, entry);
+    }
+    const labels = [...byDevice.keys()].sort();
+    const shares = labels.map((device) => {
+      const { online, observed } = byDevice.get(device);
+      return observed ? Math.round((online / observed) * 1000) / 10 : 0;
+    });
+    return {
+      labels,
+      datasets: [{ label: '% online', values: shares }],
+      table: {
+        head: ['Device', '% online', 'Minutes online', 'Minutes watched'],
+        rows: labels.map((device, i) => [
+          device,
+          shares[i],
+          byDevice.get(device).online,
+          byDevice.get(device).observed,
+        ]),
+      },
+      total: labels.length,
+    };
+  }
+  const scale = spec.money ? 0.01 : 1;
+  if (spec.label) {
+    const rows = report.rows.map((row) => [spec.label(row), row.value]);
+    rows.sort((a, b) => b[1] - a[1]);
+    return {
+      labels: rows.map((row) => row[0]),
+      datasets: [{ label: spec.title, values: rows.map((row) => row[1] * scale) }],
+      table: {
+        head: ['', spec.money ? 'Amount' : 'Count'],
+        rows: rows.map(([label, value]) => [label, spec.money ? (value / 100).toFixed(2) : value]),
+      },
+      total: rows.reduce((sum, row) => sum + row[1], 0),
+    };
+  }
+  const series = new Map();
+  for (const row of report.rows) {
+    const name = spec.series(row);
+    const values = series.get(name) ?? new Map();
+    values.set(row.period, (values.get(row.period) ?? 0) + row.value);
+    series.set(name, values);
+  }
+  const names = [...series.keys()].sort();
+  return {
+    labels: days,
+    datasets: names.map((name) => ({
+      label: name,
+      values: days.map((day) => (series.get(name).get(day) ?? 0) * scale),
+    })),
+    table: {
+      head: ['Day', ...names],
+      rows: days.map((day) =>
+        [day, ...names.map((name) => series.get(name).get(day) ?? 0)].map((value, i) =>
+          i > 0 && spec.money ? (value / 100).toFixed(2) : value,
+        ),
+      ),
+    },
+    total: report.rows.reduce((sum, row) => sum + row.value, 0),
+  };
+}
+
+function card(spec) {
+  let element = document.querySelector(`[data-chart="${spec.id}"]`);
+  if (!element) {
+    element = $('chart-card').content.firstElementChild.cloneNode(true);
+    element.dataset.chart = spec.id;
+    element.querySelector('h2').textContent = spec.title;
+    element.querySelector('.csv').addEventListener('click', () => void downloadCsv(spec));
+    $('charts').append(element);
+  }
+  return element;
+}
+
+function draw(spec, data) {
+  const element = card(spec);
+  element.dataset.total = String(data.total);
+  charts.get(spec.id)?.destroy();
+  const chart = new window.Chart(element.querySelector('canvas'), {
+    type: spec.type ?? 'bar',
+    data: {
+      labels: data.labels,
+      datasets: data.datasets.map((set, i) => ({
+        label: set.label,
+        data: set.values,
+        backgroundColor: PALETTE[i % PALETTE.length],
+        borderColor: PALETTE[i % PALETTE.length],
+      })),
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      indexAxis: spec.horizontal ? 'y' : 'x',
+      plugins: { legend: { display: data.datasets.length > 1 } },
+      scales: {
+        x: { stacked: Boolean(spec.stacked), beginAtZero: true },
+        y: { stacked: Boolean(spec.stacked), beginAtZero: true, ...(spec.availability ? { max: 100 } : {}) },
+      },
+    },
+  });
+  charts.set(spec.id, chart);
+  fillTable(element.querySelector('.numbers'), data.table.head, data.table.rows);
+  element.querySelector('.empty').hidden = data.datasets.some((set) => set.values.some((value) => value));
+  firstChartDrawn();
+}
+
+function heatmap(table, report) {
+  const grid = Array.from({ length: 7 }, () => new Array(24).fill(0));
+  for (const row of report.rows) {
+    const [weekday, hour] = row.period.split('-').map(Number);
+    grid[weekday - 1][hour] += row.value;
+  }
+  const max = Math.max(1, ...grid.flat());
+  const head = document.createElement('tr');
+  head.append(cell('th', ''));
+  for (let hour = 0; hour < 24; hour++) head.append(cell('th', hour % 3 === 0 ? String(hour) : ''));
+  const rows = grid.map((hours, day) => {
+    const tr = document.createElement('tr');
+    tr.append(cell('th', WEEKDAYS[day]));
+    hours.forEach((value, hour) => {
+      const td = cell('td', value ? String(value) : '');
+      td.title = `${WEEKDAYS[day]} ${hour}:00–${hour + 1}:00: ${value}`;
+      td.style.backgroundColor = `rgba(11, 92, 173, ${(value / max) * 0.9})`;
+      td.style.color = value / max > 0.5 ? '#fff' : '#1b1f24';
+      tr.append(td);
+    });
+    return tr;
+  });
+  table.replaceChildren(head, ...rows);
+  table.dataset.total = String(grid.flat().reduce((sum, value) => sum + value, 0));
+  firstChartDrawn();
+}
+
+function firstChartDrawn() {
+  if (!performance.getEntriesByName('carrel-first-chart').length) performance.mark('carrel-first-chart');
+}
+
+function sums(report) {
+  const found = new Map();
+  for (const row of report.rows) {
+    const key = row.dims.currency ? `${row.measure}|${row.dims.currency}` : row.measure;
+    found.set(key, (found.get(key) ?? 0) + row.value);
+  }
+  return found;
+}
+
+function totals(now, before) {
+  const current = sums(now);
+  const previous = sums(before);
+  const items = [];
+  for (const tile of TOTALS) {
+    const keys = [...current.keys(), ...previous.keys()].filter((key) => key.split('|')[0] === tile.measure);
+    for (const key of keys.length ? [...new Set(keys)] : [tile.measure]) {
+      const currency = key.split('|')[1];
+      const value = current.get(key) ?? 0;
+      const was = previous.get(key) ?? 0;
+      const li = document.createElement('li');
+      li.dataset.measure = tile.measure;
+      li.dataset.value = String(value);
+      const format = (n) => (tile.money ? money(n, currency ?? 'EUR') : n.toLocaleString());
+      const change = was ? ` (${value >= was ? '+' : ''}${Math.round(((value - was) / was) * 100)} %)` : '';
+      li.append(
+        cell('span', tile.label, 'label'),
+        cell('span', format(value), 'value'),
+        cell('span', `period before: ${format(was)}${change}`, 'change'),
+      );
+      items.push(li);
+    }
+  }
+  $('totals').replaceChildren(...items);
+}
+
+async function downloadCsv(spec) {
+  try {
+    const range = chosenRange();
+    const text = await api.call(
+      'GET',
+      `/api/v1/stats/measures?${params(range, { ...spec.query, format: 'csv' })}`,
+      undefined,
+      {
+        accept: 'text/csv',
+      },
+    );
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+    link.download = `carrel-${spec.id}-${$('from').value}-${$('to').value}.csv`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch (error) {
+    showProblem(error instanceof Problem ? error.message : String(error));
+  }
+}
+
+async function show() {
+  showProblem();
+  document.body.dataset.state = 'loading';
+  try {
+    const range = chosenRange();
+    const length = range.to - range.from;
+    const before = { from: new Date(range.from - length), to: new Date(range.from) };
+    const days = daysOf(range);
+    $('about').textContent =
+      `${days.length} day${days.length === 1 ? '' : 's'}, ${days[0]} to ${days.at(-1)}, in ${timeZone}; compared with the ${days.length} days before.`;
+    // Every card is laid out at once and drawn as its own answer arrives, the busiest-hours
+    // heatmaps first: a year of data then shows something within a second, not after the slowest.
+    for (const spec of CHARTS) card(spec);
+    const tiles = { measure: TOTALS.map((tile) => tile.measure).join(','), period: 'total' };
+    await Promise.all([
+      measures(range, { measure: 'gate.visitors_in', period: 'weekday-hour' }).then((report) =>
+        heatmap($('heat-visitors'), report),
+      ),
+      measures(range, { measure: 'circulation.transactions', period: 'weekday-hour' }).then((report) =>
+        heatmap($('heat-transactions'), report),
+      ),
+      ...CHARTS.map(async (spec) => draw(spec, shape(spec, await measures(range, spec.query), days))),
+      Promise.all([measures(range, tiles), measures(before, tiles)]).then(([now, was]) => totals(now, was)),
+    ]);
+    document.body.dataset.state = 'ready';
+  } catch (error) {
+    document.body.dataset.state = 'failed';
+    if (error instanceof Problem && (error.status === 401 || error.status === 403))
+      showProblem('The report needs a staff or monitor token: open it as /reports#token=…');
+    else showProblem(error instanceof Problem ? error.message : String(error));
+  }
+}
+
+const today = new Date();
+const weekAgo = new Date(today);
+weekAgo.setDate(today.getDate() - 6);
+const query = new URLSearchParams(location.search);
+$('from').value = query.get('from') ?? isoDate(weekAgo);
+$('to').value = query.get('to') ?? isoDate(today);
+$('range').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void show();
+});
+$('print').addEventListener('click', () => window.print());
+void show();
