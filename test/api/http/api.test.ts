@@ -149,6 +149,37 @@ describe('HTTP API', () => {
     expect(page.body).toContain('/docs/openapi.json');
   });
 
+  it('serves the docs page with Swagger UI from the installed swagger-ui-dist, under a CSP without inline or eval', async () => {
+    const { api } = await build();
+    const page = await api.app.inject({ url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('/docs/swagger-ui/swagger-ui-bundle.js');
+    const policy = String(page.headers['content-security-policy']);
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("script-src 'self';");
+    expect(policy).toContain("connect-src 'self';");
+    expect(policy).not.toMatch(/unsafe-|https?:/);
+    for (const [asset, type] of [
+      ['swagger-ui-bundle.js', 'text/javascript'],
+      ['swagger-ui.css', 'text/css'],
+    ]) {
+      const file = await api.app.inject({ url: `/docs/swagger-ui/${asset}` });
+      expect({ asset, status: file.statusCode, type: file.headers['content-type'] }).toEqual({
+        asset,
+        status: 200,
+        type: `${type}; charset=utf-8`,
+      });
+      expect(file.headers['content-security-policy']).toBe(policy);
+    }
+    // Only the files the page uses: nothing else of the module, no path from the request.
+    for (const url of [
+      '/docs/swagger-ui/package.json',
+      '/docs/swagger-ui/..%2F..%2Fpackage.json',
+      '/docs/nope.js',
+    ])
+      expect({ url, status: (await api.app.inject({ url })).statusCode }).toEqual({ url, status: 404 });
+  });
+
   it('exposes Prometheus metrics for device health and API latency without patron data', async () => {
     const { api } = await build([]);
     await api.app.inject({ url: '/api/v1/devices/receipt-1' });

@@ -56,6 +56,8 @@ export interface StaticPage {
   assets: Readonly<Record<string, string>>;
   /** What is missing when the files are not installed, for the 404. */
   page: string;
+  /** The page's Content-Security-Policy for a Host header; the kiosk's (the strictest) when absent. */
+  contentSecurityPolicy?: (host: string | undefined) => string;
 }
 
 /**
@@ -64,6 +66,7 @@ export interface StaticPage {
  */
 export function pageRoutes(app: FastifyInstance, page: StaticPage): void {
   const cache = new Map<string, Promise<Buffer>>();
+  const policy = page.contentSecurityPolicy ?? kioskContentSecurityPolicy;
 
   const load = (name: string): Promise<Buffer> => {
     let file = cache.get(name);
@@ -87,7 +90,7 @@ export function pageRoutes(app: FastifyInstance, page: StaticPage): void {
     }
     reply
       .type(type)
-      .header('content-security-policy', kioskContentSecurityPolicy(request.headers.host))
+      .header('content-security-policy', policy(request.headers.host))
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
       .header('cache-control', 'no-cache');
