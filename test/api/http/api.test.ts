@@ -149,6 +149,36 @@ describe('HTTP API', () => {
     expect(page.body).toContain('/docs/openapi.json');
   });
 
+  it('tells a caller who its token is and what it may do, so a page shows only what it can use', async () => {
+    const { api } = await build();
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const monitor = await api.app.inject({ url: '/api/v1/auth/caller', headers: bearer(TOKENS[1]!.token) });
+    expect({ status: monitor.statusCode, body: monitor.json() }).toEqual({
+      status: 200,
+      body: { name: 'monitoring', scopes: ['monitor'] },
+    });
+    const admin = await api.app.inject({ url: '/api/v1/auth/caller', headers: bearer(TOKENS[2]!.token) });
+    expect(admin.json()).toEqual({ name: 'it', scopes: ['admin'] });
+    expect((await api.app.inject({ url: '/api/v1/auth/caller' })).statusCode).toBe(401);
+    expect((await api.app.inject({ url: '/api/v1/auth/caller', headers: bearer('nope') })).statusCode).toBe(
+      401,
+    );
+    // Never the token itself, in any answer.
+    expect(monitor.body).not.toContain(TOKENS[1]!.token);
+    const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
+    expect(doc.paths['/api/v1/auth/caller'].get['x-carrel-scopes']).toEqual(
+      expect.arrayContaining(['kiosk', 'staff', 'admin', 'monitor']),
+    );
+  });
+
+  it('answers the caller on the loopback desk without tokens as the loopback with every scope', async () => {
+    const { api } = await build([]);
+    expect((await api.app.inject({ url: '/api/v1/auth/caller' })).json()).toEqual({
+      name: 'loopback',
+      scopes: ['admin', 'staff', 'kiosk', 'monitor'],
+    });
+  });
+
   it('serves the docs page with Swagger UI from the installed swagger-ui-dist, under a CSP without inline or eval', async () => {
     const { api } = await build();
     const page = await api.app.inject({ url: '/docs' });
