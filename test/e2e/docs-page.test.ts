@@ -109,6 +109,12 @@ describe.skipIf(skip !== undefined)('the API documentation in Chromium', () => {
       '/api/v1/printers/{id}/receipts',
     );
     expect(await receipts.locator('.opblock-summary-description').textContent()).toContain('Queue a receipt');
+    // The shared schemas resolve: the device list's example shows a device's fields, not a bare "string".
+    const list = docs.locator('#operations-devices-listDevices');
+    await list.locator('button.opblock-summary-control').click();
+    const example = list.locator('.responses-table tr[data-code="200"] .example').first();
+    await expect.poll(() => example.count()).toBe(1);
+    expect(await example.textContent()).toMatch(/"device":[\s\S]*"status":[\s\S]*"detail":/);
   });
 
   it('answers a try-it-out without a token 401, and with a monitor token given to Authorize lists the desk’s devices', async () => {

@@ -149,6 +149,37 @@ describe('HTTP API', () => {
     expect(page.body).toContain('/docs/openapi.json');
   });
 
+  it('writes an OpenAPI document whose every $ref resolves in the document (a renderer shows the shared schemas)', async () => {
+    const { api } = await build();
+    const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
+    const refs = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) for (const item of node) walk(item);
+      else if (node && typeof node === 'object')
+        for (const [key, value] of Object.entries(node)) {
+          if (key === '$ref' && typeof value === 'string') refs.add(value);
+          else walk(value);
+        }
+    };
+    walk(doc.paths);
+    walk(doc.components);
+    expect(refs.size).toBeGreaterThan(1);
+    const unresolved = [...refs].filter((ref) => {
+      if (!ref.startsWith('#/')) return true;
+      let node: unknown = doc;
+      for (const part of ref.slice(2).split('/'))
+        node = (node as Record<string, unknown> | undefined)?.[part];
+      return node === undefined;
+    });
+    expect(unresolved).toEqual([]);
+    // The device list's items are the device state, with its fields.
+    const items =
+      doc.paths['/api/v1/devices'].get.responses['200'].content['application/json'].schema.properties.devices
+        .items;
+    const resolved = items.$ref ? doc.components.schemas[items.$ref.split('/').at(-1)] : items;
+    expect(Object.keys(resolved.properties)).toEqual(expect.arrayContaining(['device', 'status', 'detail']));
+  });
+
   it('tells a caller who its token is and what it may do, so a page shows only what it can use', async () => {
     const { api } = await build();
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
