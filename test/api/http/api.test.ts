@@ -232,6 +232,23 @@ describe('HTTP API', () => {
       });
       expect(file.headers['content-security-policy']).toBe(policy);
     }
+    // A browser that has the bundle is not sent its 1.7 MB again.
+    const bundle = await api.app.inject({ url: '/docs/swagger-ui/swagger-ui-bundle.js' });
+    const etag = String(bundle.headers.etag);
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{16,}"$/);
+    const again = await api.app.inject({
+      url: '/docs/swagger-ui/swagger-ui-bundle.js',
+      headers: { 'if-none-match': etag },
+    });
+    expect({ status: again.statusCode, length: again.rawPayload.length }).toEqual({ status: 304, length: 0 });
+    expect(
+      (
+        await api.app.inject({
+          url: '/docs/swagger-ui/swagger-ui-bundle.js',
+          headers: { 'if-none-match': '"x"' },
+        })
+      ).statusCode,
+    ).toBe(200);
     // Only the files the page uses: nothing else of the module, no path from the request.
     for (const url of [
       '/docs/swagger-ui/package.json',

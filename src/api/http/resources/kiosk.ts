@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -60,18 +61,26 @@ export interface StaticPage {
   contentSecurityPolicy?: (host: string | undefined) => string;
 }
 
+interface PageFile {
+  body: Buffer;
+  etag: string;
+}
+
 /**
  * Serves a fixed list of files, read once and kept (no path from a request ever reaches the file
  * system), with the strict CSP above. Loading a page needs no token; its API calls carry one.
  */
 export function pageRoutes(app: FastifyInstance, page: StaticPage): void {
-  const cache = new Map<string, Promise<Buffer>>();
+  const cache = new Map<string, Promise<PageFile>>();
   const policy = page.contentSecurityPolicy ?? kioskContentSecurityPolicy;
 
-  const load = (name: string): Promise<Buffer> => {
+  const load = (name: string): Promise<PageFile> => {
     let file = cache.get(name);
     if (!file) {
-      file = readFile(join(page.directory, name));
+      file = readFile(join(page.directory, name)).then((body) => ({
+        body,
+        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+      }));
       cache.set(name, file);
       // A missing file is not kept: it may be installed later.
       file.catch(() => cache.delete(name));
@@ -82,9 +91,9 @@ export function pageRoutes(app: FastifyInstance, page: StaticPage): void {
   const serve = async (name: string, request: FastifyRequest, reply: FastifyReply) => {
     const type = Object.hasOwn(page.assets, name) ? page.assets[name] : undefined;
     if (!type) throw new ApiProblem(404, 'not_found', 'Not found', `no file ${name} under ${page.mount}`);
-    let body: Buffer;
+    let file: PageFile;
     try {
-      body = await load(name);
+      file = await load(name);
     } catch {
       throw new ApiProblem(404, 'not_found', 'Not found', `${page.page} is not installed`);
     }
@@ -93,8 +102,11 @@ export function pageRoutes(app: FastifyInstance, page: StaticPage): void {
       .header('content-security-policy', policy(request.headers.host))
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
-      .header('cache-control', 'no-cache');
-    return body;
+      .header('cache-control', 'no-cache')
+      .header('etag', file.etag);
+    // no-cache: the browser asks each time, and is told "not modified" when it has this one.
+    if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
+    return file.body;
   };
 
   app.get(page.mount, (request, reply) => serve('index.html', request, reply));
