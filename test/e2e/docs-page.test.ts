@@ -115,6 +115,8 @@ describe.skipIf(skip !== undefined)('the API documentation in Chromium', () => {
     const example = list.locator('.responses-table tr[data-code="200"] .example').first();
     await expect.poll(() => example.count()).toBe(1);
     expect(await example.textContent()).toMatch(/"device":[\s\S]*"status":[\s\S]*"detail":/);
+    mkdirSync(OUTPUT, { recursive: true });
+    await docs.screenshot({ path: join(OUTPUT, 'api-docs.png') });
   });
 
   it('answers a try-it-out without a token 401, and with a monitor token given to Authorize lists the desk’s devices', async () => {
