@@ -18,6 +18,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'print release', load: () => import('./print.js') },
   { name: 'cash (payments)', load: () => import('./cash.js') },
   { name: 'desk report (statistics)', load: () => import('./reports.js') },
+  { name: 'dashboard (Chromium, 50 devices)', load: () => import('./dashboard.js') },
 ];
 
 function format(value: number): string {

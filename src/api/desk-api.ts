@@ -7,6 +7,7 @@
  */
 import type { DeviceEvent } from '../devices/device-state.js';
 import type { ProblemTable } from './http/problem.js';
+import { callerApi } from './http/resources/caller.js';
 import { circulationApi } from './http/resources/circulation.js';
 import { deviceApi } from './http/resources/devices.js';
 import type { ApiModule } from './operations.js';
@@ -16,7 +17,7 @@ export function deskApiModules(
   familyModules: readonly ApiModule[],
   httpOnly: readonly ApiModule[] = [],
 ): ApiModule[] {
-  return [deviceApi, ...familyModules, circulationApi, ...httpOnly];
+  return [deviceApi, ...familyModules, circulationApi, callerApi, ...httpOnly];
 }
 
 /** One function that makes any device event fit to leave the gateway: each family module decides for its own. */

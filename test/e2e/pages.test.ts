@@ -12,7 +12,7 @@ import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
 
-/** The pages people look at, in a real browser: the API docs and the printer simulator's receipts. */
+/** The pages people look at, in a real browser: the printer simulator's receipts (the API docs: docs-page.test.ts). */
 describe.skipIf(skip !== undefined)('pages in Chromium', () => {
   let desk: Desk;
   let browser: Browser;
@@ -41,17 +41,6 @@ describe.skipIf(skip !== undefined)('pages in Chromium', () => {
     await browser?.close();
     await desk?.stop();
     rmSync(stateDir, { recursive: true, force: true });
-  });
-
-  it('renders the API documentation from the generated OpenAPI document', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${api}/docs`);
-    const operations = page.locator('.op');
-    await expect.poll(() => operations.count()).toBeGreaterThanOrEqual(6);
-    const text = (await page.locator('#ops').textContent()) ?? '';
-    expect(text).toContain('/api/v1/printers/{id}/receipts');
-    expect(text).toContain('Queue a receipt');
-    await page.close();
   });
 
   it('shows a printed receipt on the simulator page, and its buttons change the printer', async () => {

@@ -2,8 +2,8 @@
  * The desk's device dashboard, built only on Carrel's public API: every device's health record
  * (status, since when, why, last error, reconnects) with its family's live detail, kept current
  * by the event WebSocket (a snapshot on connect, then each change as it happens); the offline
- * journal and open sessions read every 15 s. Admin actions: reconnect a device, print a test
- * page, read a gate's people counter.
+ * journal and open sessions read every 15 s. Admin actions (shown to an admin token only): reconnect
+ * a device, print a test page, read a gate's people counter.
  */
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
 
@@ -17,6 +17,8 @@ const list = document.getElementById('devices');
 const template = document.getElementById('device-card');
 
 let retryMs = 500;
+/** Whether the token may act (admin); the page only looks until that is known. */
+const caller = { admin: false };
 
 /** Actions beyond reconnect, by the family's kind: a label and what to call. */
 const FAMILY_ACTIONS = {
@@ -80,6 +82,18 @@ function card(id) {
   if (element) return element;
   element = template.content.firstElementChild.cloneNode(true);
   element.dataset.device = id;
+  if (caller.admin) addActions(element, id);
+  // Keep the cards in the order the desk lists its devices.
+  const order = [...devices.keys()];
+  const next = [...list.children].find((other) => order.indexOf(other.dataset.device) > order.indexOf(id));
+  list.insertBefore(element, next ?? null);
+  return element;
+}
+
+/** The admin's buttons on a device's card: reconnect, and its family's own (a test page, a counter). */
+function addActions(element, id) {
+  if (element.dataset.actions) return;
+  element.dataset.actions = 'admin';
   const actions = element.querySelector('.actions');
   const add = (label, run, done) => {
     const button = document.createElement('button');
@@ -98,11 +112,18 @@ function card(id) {
   );
   for (const action of FAMILY_ACTIONS[devices.get(id)?.kind] ?? [])
     add(action.label, () => action.run(id), action.done);
-  // Keep the cards in the order the desk lists its devices.
-  const order = [...devices.keys()];
-  const next = [...list.children].find((other) => order.indexOf(other.dataset.device) > order.indexOf(id));
-  list.insertBefore(element, next ?? null);
-  return element;
+}
+
+/** Who the token is: the actions are shown to an admin only (a monitor token only looks). */
+async function identify() {
+  try {
+    const answer = await api.call('GET', '/api/v1/auth/caller');
+    caller.admin = answer.scopes.includes('admin');
+  } catch {
+    caller.admin = false;
+  }
+  document.body.dataset.scope = caller.admin ? 'admin' : 'look';
+  if (caller.admin) for (const element of list.children) addActions(element, element.dataset.device);
 }
 
 async function act(element, button, run, done) {
@@ -211,6 +232,7 @@ async function refreshDesk() {
     sessions.status === 'fulfilled' ? String(sessions.value.open) : '–';
 }
 
+void identify();
 connect();
 setInterval(() => void refreshDesk(), 15_000);
 // "since" moves on without events.

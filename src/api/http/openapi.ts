@@ -28,10 +28,47 @@ const PROBLEM_TEXT: Record<number, string> = {
   503: 'Unavailable',
 };
 
-function toSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
-  return json;
+type Json = Record<string, unknown>;
+
+/**
+ * The schemas named once (zod `.meta({ id })`: DeviceState, PrintJob…) and used by several
+ * operations. zod writes each operation's copy under its own `$defs` with `#/$defs/<id>` refs,
+ * which in an OpenAPI document point at the document's root, where there is nothing: they are
+ * moved to `components.schemas` and the refs pointed there. A name whose input and output
+ * shapes differ gets an `Input` twin.
+ */
+class SharedSchemas {
+  readonly schemas: Record<string, Json> = {};
+
+  toSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+    const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+    delete json.$schema;
+    const defs = (json.$defs ?? {}) as Record<string, Json>;
+    delete json.$defs;
+    const names = new Map<string, string>();
+    const rewrite = (node: unknown): unknown => {
+      if (Array.isArray(node)) return node.map(rewrite);
+      if (!node || typeof node !== 'object') return node;
+      const out: Json = {};
+      for (const [key, value] of Object.entries(node)) {
+        const local = key === '$ref' && typeof value === 'string' ? /^#\/\$defs\/(.+)$/.exec(value) : null;
+        out[key] = local?.[1] ? `#/components/schemas/${names.get(local[1]) ?? local[1]}` : rewrite(value);
+      }
+      return out;
+    };
+    for (const [name, def] of Object.entries(defs)) {
+      const twin = `${name}${io === 'input' ? 'Input' : 'Output'}`;
+      const shaped = JSON.stringify(rewrite(def));
+      const free = (candidate: string) =>
+        this.schemas[candidate] === undefined || JSON.stringify(this.schemas[candidate]) === shaped;
+      if (!free(name) && !free(twin))
+        throw new Error(`two different schemas are named ${name} in the OpenAPI document`);
+      names.set(name, free(name) ? name : twin);
+    }
+    for (const [name, def] of Object.entries(defs))
+      this.schemas[names.get(name) ?? name] ??= rewrite(def) as Json;
+    return rewrite(json) as Json;
+  }
 }
 
 /**
@@ -44,6 +81,8 @@ export function buildOpenApi(
   info: { version: string; authEnabled: boolean; events?: Readonly<Record<string, ApiEvent>> },
 ) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const shared = new SharedSchemas();
+  const toSchema = (schema: z.ZodType, io: 'input' | 'output') => shared.toSchema(schema, io);
   for (const route of book.entries) {
     const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const parameters: unknown[] = [];
@@ -105,6 +144,12 @@ export function buildOpenApi(
         : { 'x-carrel-scopes': route.access, security: [{ bearer: [] }] }),
     };
   }
+  const events = Object.fromEntries(
+    Object.entries(info.events ?? {}).map(([type, event]) => [
+      type,
+      { summary: event.summary, data: toSchema(event.data, 'output') },
+    ]),
+  );
   return {
     openapi: '3.1.0',
     info: {
@@ -117,14 +162,9 @@ export function buildOpenApi(
     servers: [{ url: '/' }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { Problem: problemSchema },
+      schemas: { Problem: problemSchema, ...shared.schemas },
     },
     paths,
-    'x-carrel-events': Object.fromEntries(
-      Object.entries(info.events ?? {}).map(([type, event]) => [
-        type,
-        { summary: event.summary, data: toSchema(event.data, 'output') },
-      ]),
-    ),
+    'x-carrel-events': events,
   };
 }

@@ -147,7 +147,8 @@ export class PrintQueueDriver extends EventEmitter implements DeviceDriver {
     }
     this.jobs = next;
     const after = this.condition();
-    if (before.status !== after.status || before.reason !== after.reason) this.emit('condition', after);
+    // Its detail too (held jobs, the printer's state), so the health record others are sent follows the queue.
+    if (JSON.stringify(before) !== JSON.stringify(after)) this.emit('condition', after);
   }
 
   private watchProgress(job: IppJob, now: number): void {

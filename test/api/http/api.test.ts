@@ -149,6 +149,115 @@ describe('HTTP API', () => {
     expect(page.body).toContain('/docs/openapi.json');
   });
 
+  it('writes an OpenAPI document whose every $ref resolves in the document (a renderer shows the shared schemas)', async () => {
+    const { api } = await build();
+    const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
+    const refs = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) for (const item of node) walk(item);
+      else if (node && typeof node === 'object')
+        for (const [key, value] of Object.entries(node)) {
+          if (key === '$ref' && typeof value === 'string') refs.add(value);
+          else walk(value);
+        }
+    };
+    walk(doc.paths);
+    walk(doc.components);
+    expect(refs.size).toBeGreaterThan(1);
+    const unresolved = [...refs].filter((ref) => {
+      if (!ref.startsWith('#/')) return true;
+      let node: unknown = doc;
+      for (const part of ref.slice(2).split('/'))
+        node = (node as Record<string, unknown> | undefined)?.[part];
+      return node === undefined;
+    });
+    expect(unresolved).toEqual([]);
+    // The device list's items are the device state, with its fields.
+    const items =
+      doc.paths['/api/v1/devices'].get.responses['200'].content['application/json'].schema.properties.devices
+        .items;
+    const resolved = items.$ref ? doc.components.schemas[items.$ref.split('/').at(-1)] : items;
+    expect(Object.keys(resolved.properties)).toEqual(expect.arrayContaining(['device', 'status', 'detail']));
+  });
+
+  it('tells a caller who its token is and what it may do, so a page shows only what it can use', async () => {
+    const { api } = await build();
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const monitor = await api.app.inject({ url: '/api/v1/auth/caller', headers: bearer(TOKENS[1]!.token) });
+    expect({ status: monitor.statusCode, body: monitor.json() }).toEqual({
+      status: 200,
+      body: { name: 'monitoring', scopes: ['monitor'] },
+    });
+    const admin = await api.app.inject({ url: '/api/v1/auth/caller', headers: bearer(TOKENS[2]!.token) });
+    expect(admin.json()).toEqual({ name: 'it', scopes: ['admin'] });
+    expect((await api.app.inject({ url: '/api/v1/auth/caller' })).statusCode).toBe(401);
+    expect((await api.app.inject({ url: '/api/v1/auth/caller', headers: bearer('nope') })).statusCode).toBe(
+      401,
+    );
+    // Never the token itself, in any answer.
+    expect(monitor.body).not.toContain(TOKENS[1]!.token);
+    const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
+    expect(doc.paths['/api/v1/auth/caller'].get['x-carrel-scopes']).toEqual(
+      expect.arrayContaining(['kiosk', 'staff', 'admin', 'monitor']),
+    );
+  });
+
+  it('answers the caller on the loopback desk without tokens as the loopback with every scope', async () => {
+    const { api } = await build([]);
+    expect((await api.app.inject({ url: '/api/v1/auth/caller' })).json()).toEqual({
+      name: 'loopback',
+      scopes: ['admin', 'staff', 'kiosk', 'monitor'],
+    });
+  });
+
+  it('serves the docs page with Swagger UI from the installed swagger-ui-dist, under a CSP without inline or eval', async () => {
+    const { api } = await build();
+    const page = await api.app.inject({ url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('/docs/swagger-ui/swagger-ui-bundle.js');
+    const policy = String(page.headers['content-security-policy']);
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("script-src 'self';");
+    expect(policy).toContain("connect-src 'self';");
+    expect(policy).not.toMatch(/unsafe-|https?:/);
+    for (const [asset, type] of [
+      ['swagger-ui-bundle.js', 'text/javascript'],
+      ['swagger-ui.css', 'text/css'],
+    ]) {
+      const file = await api.app.inject({ url: `/docs/swagger-ui/${asset}` });
+      expect({ asset, status: file.statusCode, type: file.headers['content-type'] }).toEqual({
+        asset,
+        status: 200,
+        type: `${type}; charset=utf-8`,
+      });
+      expect(file.headers['content-security-policy']).toBe(policy);
+    }
+    // A browser that has the bundle is not sent its 1.7 MB again.
+    const bundle = await api.app.inject({ url: '/docs/swagger-ui/swagger-ui-bundle.js' });
+    const etag = String(bundle.headers.etag);
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{16,}"$/);
+    const again = await api.app.inject({
+      url: '/docs/swagger-ui/swagger-ui-bundle.js',
+      headers: { 'if-none-match': etag },
+    });
+    expect({ status: again.statusCode, length: again.rawPayload.length }).toEqual({ status: 304, length: 0 });
+    expect(
+      (
+        await api.app.inject({
+          url: '/docs/swagger-ui/swagger-ui-bundle.js',
+          headers: { 'if-none-match': '"x"' },
+        })
+      ).statusCode,
+    ).toBe(200);
+    // Only the files the page uses: nothing else of the module, no path from the request.
+    for (const url of [
+      '/docs/swagger-ui/package.json',
+      '/docs/swagger-ui/..%2F..%2Fpackage.json',
+      '/docs/nope.js',
+    ])
+      expect({ url, status: (await api.app.inject({ url })).statusCode }).toEqual({ url, status: 404 });
+  });
+
   it('exposes Prometheus metrics for device health and API latency without patron data', async () => {
     const { api } = await build([]);
     await api.app.inject({ url: '/api/v1/devices/receipt-1' });

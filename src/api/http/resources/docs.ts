@@ -1,52 +1,86 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { packageRoot } from '../../../core/paths.js';
+import { pageRoutes } from './kiosk.js';
 
 /**
- * `/docs`: a self-contained page that renders the OpenAPI document (no CDN, no
- * bundle: the desk may have no internet), and `/docs/openapi.json`.
+ * `/docs`: the API page — Swagger UI rendering the OpenAPI document Carrel generates from its
+ * operations (`/docs/openapi.json`), with "Authorize" (a bearer token) and "Try it out" calling
+ * this desk. Everything is served by the gateway itself, nothing from a CDN (a desk may have no
+ * internet): the page from `web/docs`, Swagger UI's bundle and stylesheet from the installed
+ * `swagger-ui-dist` module (a production dependency, so the Debian package carries it), as
+ * fixed lists of files like every page Carrel serves.
  */
-export function docsRoutes(app: FastifyInstance, openApi: () => object): void {
+export function docsRoutes(
+  app: FastifyInstance,
+  openApi: () => object,
+  directories: { page: string; swaggerUi: string | undefined } = {
+    page: join(packageRoot(), 'web', 'docs'),
+    swaggerUi: swaggerUiDirectory(),
+  },
+): void {
   app.get('/docs/openapi.json', async (_request, reply) => {
     reply.type('application/json; charset=utf-8');
     return JSON.stringify(openApi());
   });
-  app.get('/docs', async (_request, reply) => {
-    reply.type('text/html; charset=utf-8');
-    return DOCS_PAGE;
+  pageRoutes(app, {
+    mount: '/docs',
+    directory: directories.page,
+    assets: {
+      'index.html': 'text/html; charset=utf-8',
+      'docs.js': 'text/javascript; charset=utf-8',
+      'docs.css': 'text/css; charset=utf-8',
+    },
+    page: 'the API page (web/docs)',
+    contentSecurityPolicy: docsContentSecurityPolicy,
+  });
+  pageRoutes(app, {
+    mount: '/docs/swagger-ui',
+    // A directory that cannot exist when the module is missing: its files answer 404 "not installed".
+    directory: directories.swaggerUi ?? join(packageRoot(), 'node_modules', 'swagger-ui-dist'),
+    assets: {
+      'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+      'swagger-ui.css': 'text/css; charset=utf-8',
+    },
+    page: 'Swagger UI (the swagger-ui-dist module)',
+    contentSecurityPolicy: docsContentSecurityPolicy,
   });
 }
 
-const DOCS_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Carrel API</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem 2rem;color:#1d232b}
-h1{margin-bottom:0}.op{border:1px solid #d7dde3;border-radius:6px;margin:.6rem 0;padding:.5rem .8rem}
-.m{display:inline-block;min-width:4.2rem;font-weight:600;font-family:monospace}.GET{color:#1766a6}.POST{color:#2d7d32}
-.DELETE{color:#b3261e}.PUT{color:#8a5a00}code,pre{font-family:ui-monospace,monospace;font-size:13px}
-pre{background:#f4f6f8;padding:.5rem;overflow:auto;max-height:20rem}.scopes{color:#5b6670;font-size:13px}
-details summary{cursor:pointer}
-</style></head><body>
-<h1>Carrel gateway API</h1><p id="desc"></p>
-<p>OpenAPI document: <a href="/docs/openapi.json">/docs/openapi.json</a>. Events: WebSocket <code>/api/v1/events</code>; a self-check session's items: WebSocket <code>/api/v1/sessions/:id/events</code>. Demo kiosk: <a href="/kiosk">/kiosk</a>.</p>
-<div id="ops">Loading…</div>
-<script>
-fetch('/docs/openapi.json').then(r=>r.json()).then(doc=>{
-  document.getElementById('desc').textContent=doc.info.description;
-  const ops=document.getElementById('ops');ops.textContent='';
-  for(const [path,methods] of Object.entries(doc.paths)){
-    for(const [method,op] of Object.entries(methods)){
-      const d=document.createElement('div');d.className='op';
-      const h=document.createElement('div');
-      const m=document.createElement('span');m.className='m '+method.toUpperCase();m.textContent=method.toUpperCase();
-      const p=document.createElement('code');p.textContent=path;
-      h.append(m,p,document.createTextNode(' — '+op.summary));d.append(h);
-      if(op['x-carrel-scopes']){const s=document.createElement('div');s.className='scopes';
-        s.textContent='scopes: '+op['x-carrel-scopes'].join(', ');d.append(s);}
-      const det=document.createElement('details');const sum=document.createElement('summary');sum.textContent='schema';
-      const pre=document.createElement('pre');
-      pre.textContent=JSON.stringify({parameters:op.parameters,requestBody:op.requestBody,responses:op.responses},null,2);
-      det.append(sum,pre);d.append(det);ops.append(d);
-    }
+/** Where the installed swagger-ui-dist is, found as Node finds modules from this file; undefined when it is not. */
+export function swaggerUiDirectory(): string | undefined {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  } catch {
+    return undefined;
   }
-}).catch(e=>{document.getElementById('ops').textContent='Could not load the API document: '+e});
-</script></body></html>`;
+}
+
+/**
+ * As tight as the kiosk's policy, and tighter (no WebSocket source): Swagger UI 5 runs under it
+ * as served here, which test/e2e/docs-page.test.ts checks in Chromium (any CSP violation there
+ * fails it). What it needs, and why:
+ *
+ * - `script-src 'self'`: the bundle and docs.js are files of this origin. No inline script (the
+ *   stock index.html's inline initializer is replaced by docs.js) and no `'unsafe-eval'` (the
+ *   bundle's `Function("return this")` is a guarded fallback it never needs in a browser).
+ * - `style-src 'self'`: its stylesheet is a file; the styles React gives elements (highlighted
+ *   JSON, models) are set through the DOM, which a CSP does not restrict, so no `'unsafe-inline'`.
+ * - `img-src 'self' data:`: the stylesheet's icons (arrows, locks, copy) are data: SVGs.
+ * - `connect-src 'self'`: fetching /docs/openapi.json and "Try it out", whose server is `/`,
+ *   this desk. No call leaves for the validator badge (`validatorUrl: null` in docs.js).
+ * - `form-action 'none'`: the Authorize dialog's form is handled in script, never posted.
+ */
+export function docsContentSecurityPolicy(_host: string | undefined): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}

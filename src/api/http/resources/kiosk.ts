@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -56,6 +57,13 @@ export interface StaticPage {
   assets: Readonly<Record<string, string>>;
   /** What is missing when the files are not installed, for the 404. */
   page: string;
+  /** The page's Content-Security-Policy for a Host header; the kiosk's (the strictest) when absent. */
+  contentSecurityPolicy?: (host: string | undefined) => string;
+}
+
+interface PageFile {
+  body: Buffer;
+  etag: string;
 }
 
 /**
@@ -63,12 +71,16 @@ export interface StaticPage {
  * system), with the strict CSP above. Loading a page needs no token; its API calls carry one.
  */
 export function pageRoutes(app: FastifyInstance, page: StaticPage): void {
-  const cache = new Map<string, Promise<Buffer>>();
+  const cache = new Map<string, Promise<PageFile>>();
+  const policy = page.contentSecurityPolicy ?? kioskContentSecurityPolicy;
 
-  const load = (name: string): Promise<Buffer> => {
+  const load = (name: string): Promise<PageFile> => {
     let file = cache.get(name);
     if (!file) {
-      file = readFile(join(page.directory, name));
+      file = readFile(join(page.directory, name)).then((body) => ({
+        body,
+        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+      }));
       cache.set(name, file);
       // A missing file is not kept: it may be installed later.
       file.catch(() => cache.delete(name));
@@ -79,19 +91,22 @@ export function pageRoutes(app: FastifyInstance, page: StaticPage): void {
   const serve = async (name: string, request: FastifyRequest, reply: FastifyReply) => {
     const type = Object.hasOwn(page.assets, name) ? page.assets[name] : undefined;
     if (!type) throw new ApiProblem(404, 'not_found', 'Not found', `no file ${name} under ${page.mount}`);
-    let body: Buffer;
+    let file: PageFile;
     try {
-      body = await load(name);
+      file = await load(name);
     } catch {
       throw new ApiProblem(404, 'not_found', 'Not found', `${page.page} is not installed`);
     }
     reply
       .type(type)
-      .header('content-security-policy', kioskContentSecurityPolicy(request.headers.host))
+      .header('content-security-policy', policy(request.headers.host))
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
-      .header('cache-control', 'no-cache');
-    return body;
+      .header('cache-control', 'no-cache')
+      .header('etag', file.etag);
+    // no-cache: the browser asks each time, and is told "not modified" when it has this one.
+    if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
+    return file.body;
   };
 
   app.get(page.mount, (request, reply) => serve('index.html', request, reply));

@@ -7,10 +7,11 @@ import {
 } from '../../../devices/cash/index.js';
 import { createTransport } from '../../../devices/transport/factory.js';
 import { DEFAULT_ADDRESS } from '../../../protocols/cctalk/index.js';
+import { DetailedDriver } from '../../devices/detailed-driver.js';
 import { SupervisedEntry } from '../../devices/supervised-entry.js';
 import { DeviceSupervisor } from '../../devices/supervisor.js';
 import { emitEvent, type FamilyContext } from '../../family.js';
-import { CashBox } from './cash-box.js';
+import { CashBox, type CashBoxReport } from './cash-box.js';
 import type { CashDeviceConfig } from './config.js';
 import { CreditJournal, type CreditRow } from './credit-journal.js';
 import type { CashDeviceEventsMap } from './events.js';
@@ -29,6 +30,9 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
   private driver: CctalkCashDevice | undefined;
   private journalHandle: CreditJournal | undefined;
   private plan: CashAcceptPlan | undefined;
+  private detailed: DetailedDriver | undefined;
+  /** The cash box's fill as of the last credit or emptying, for the health record (read often, computed on change). */
+  private fill: CashBoxFill | undefined;
 
   constructor(config: CashDeviceConfig, context: FamilyContext) {
     super(config, context);
@@ -39,8 +43,16 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
       release: (holder) => this.release(holder),
       reset: () => this.connectedDriver().reset(),
       cashBox: () => new CashBox(this.database(), this.id).report(),
-      emptied: ({ by, countedMinor, note }) =>
-        new CashBox(this.database(), this.id).emptied(by, this.context.clock.now(), countedMinor, note),
+      emptied: ({ by, countedMinor, note }) => {
+        const emptying = new CashBox(this.database(), this.id).emptied(
+          by,
+          this.context.clock.now(),
+          countedMinor,
+          note,
+        );
+        this.cashBoxChanged();
+        return emptying;
+      },
     };
   }
 
@@ -76,7 +88,16 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
         { device: this.id },
         'held by a payment when Carrel stopped; it takes no money until asked again',
       );
-    this.supervisor = new DeviceSupervisor({ driver, eventFamily: undefined, clock, bus, logger });
+    this.fill = fillOf(new CashBox(this.database(), this.id).report());
+    // The cash box's fill is in the device's health record, and moves it.
+    this.detailed = new DetailedDriver(driver, () => ({ cashBox: this.fill ?? null }));
+    this.supervisor = new DeviceSupervisor({
+      driver: this.detailed,
+      eventFamily: undefined,
+      clock,
+      bus,
+      logger,
+    });
     this.supervisor.start();
   }
 
@@ -98,6 +119,7 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
   private commit(batch: CashEventBatch): void {
     const now = this.context.clock.now();
     const rows = this.journal().commit(this.id, this.config.device, batch, now);
+    if (rows.length > 0) this.cashBoxChanged();
     for (const row of rows) this.publishRow(row);
     for (const status of batch.statuses) this.emit('cash.notice', status);
     if (batch.reading === 'jump')
@@ -108,6 +130,16 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
       });
     if (batch.reading === 'reset')
       this.emit('cash.notice', { code: 'device_reset', name: 'the device was reset', severity: 'status' });
+  }
+
+  private cashBoxChanged(): void {
+    try {
+      this.fill = fillOf(new CashBox(this.database(), this.id).report());
+    } catch (error) {
+      this.context.logger.warn({ device: this.id, err: describeError(error) }, 'cash box fill not read');
+      return;
+    }
+    this.detailed?.keptChanged();
   }
 
   private publishRow(row: CreditRow): void {
@@ -228,4 +260,24 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
   private emit<T extends keyof CashDeviceEventsMap>(type: T, data: CashDeviceEventsMap[T]): void {
     emitEvent<CashDeviceEventsMap, T>(this.context.bus, this.context.clock, this.id, type, data);
   }
+}
+
+/** What the health record says of the cash box: what should be in it since it was last emptied. */
+interface CashBoxFill {
+  count: number;
+  expectedMinor: number;
+  currency: string | null;
+  /** Readings that may have put money in without a credit: the box needs counting. */
+  unverified: number;
+  lastEmptied: string | null;
+}
+
+function fillOf(report: CashBoxReport): CashBoxFill {
+  return {
+    count: report.count,
+    expectedMinor: report.expectedMinor,
+    currency: report.currency,
+    unverified: report.unverified.length,
+    lastEmptied: report.lastEmptied?.at ?? null,
+  };
 }

@@ -10,6 +10,7 @@ import {
 import { FeigReader, ThreeMReader } from '../../../devices/rfid/index.js';
 import { createTransport } from '../../../devices/transport/factory.js';
 import { TcpListener } from '../../../devices/transport/tcp-listener.js';
+import { DetailedDriver } from '../../devices/detailed-driver.js';
 import { SupervisedEntry } from '../../devices/supervised-entry.js';
 import { DeviceSupervisor } from '../../devices/supervisor.js';
 import { emitEvent, type FamilyContext } from '../../family.js';
@@ -19,7 +20,6 @@ import { GateAlarmFlow } from './alarm-flow.js';
 import { GateAlarmHistory } from './alarm-history.js';
 import { GateAlarms } from './alarms.js';
 import type { GateConfig } from './config.js';
-import { CountedGateDriver } from './counted-driver.js';
 import type { GateEventsMap } from './events.js';
 import { ItemLookup, itemFactsOf } from './item-lookup.js';
 import type { GatePort, GateStatusView } from './port.js';
@@ -37,7 +37,7 @@ import { GateVisitors, type VisitorSnapshot } from './visitors.js';
 export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
   readonly port: GatePort;
   private driver: FeigGate | ReaderGate | undefined;
-  private counted: CountedGateDriver | undefined;
+  private counted: DetailedDriver | undefined;
   private listener: NotificationListener | undefined;
   private bound: { host: string; port: number } | undefined;
   private history: GateAlarmHistory | undefined;
@@ -80,7 +80,10 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
       clock,
       logger: logger.child({ module: 'gate-alarms', device: config.id }),
       history: () => this.history,
-      alarm: (event) => this.emit('gate.alarm', event),
+      alarm: (event) => {
+        this.emit('gate.alarm', event);
+        this.counted?.keptChanged();
+      },
       enriched: (event) => this.emit('gate.alarm_enriched', event),
     });
     if (config.driver === 'feig-notification' && config.transport) {
@@ -107,7 +110,24 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
     const driver = this.createDriver();
     this.driver = driver;
     driver.on('event', (type: string, data: unknown) => this.onDriverEvent(type, data));
-    const counted = new CountedGateDriver(driver, () => this.visitors?.snapshot());
+    // The visitor counts and the last alarm are in the gate's health record, and move it.
+    const counted = new DetailedDriver(driver, () => {
+      const visitors = this.visitors?.snapshot();
+      const alarm = this.flow.recent[0];
+      return {
+        ...(visitors ? { visitors } : {}),
+        // Items only, never a patron: a patron card never alarms.
+        lastAlarm: alarm
+          ? {
+              id: alarm.id,
+              time: alarm.time,
+              reason: alarm.reason,
+              item: alarm.item,
+              direction: alarm.direction,
+            }
+          : null,
+      };
+    });
     this.counted = counted;
     const { bus, clock, logger } = this.context;
     this.supervisor = new DeviceSupervisor({
@@ -232,7 +252,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
         today: snapshot.today,
         occupancy: snapshot.occupancy,
       });
-    this.counted?.visitorsChanged();
+    this.counted?.keptChanged();
   }
 
   private onAlarmState(state: GateAlarm): void {
