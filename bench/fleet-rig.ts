@@ -199,6 +199,8 @@ export interface FleetRig {
   desks: FleetDesk[];
   keepaliveSeconds: number;
   desk(site: string, gateway: string): FleetDesk;
+  /** Kills a desk's process if it still runs (SIGKILL) and starts it again on the same config. */
+  restart(site: string, gateway: string): Promise<FleetDesk>;
   /** Starts `carrel fleet` on the central broker as the fleet-view user; resolves with its page URL. */
   startFleetView(): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }>;
   stop(): Promise<void>;
@@ -261,6 +263,16 @@ function deskConfig(
 
 export async function startFleetRig(options: FleetRigOptions): Promise<FleetRig> {
   const dir = mkdtempSync(join(tmpdir(), 'carrel-fleet-'));
+  const configFile = (desk: { site: string; gateway: string }) =>
+    join(dir, `${desk.site}-${desk.gateway}.json`);
+  const startDesk = async (desk: Omit<FleetDesk, 'api' | 'child' | 'exited'>): Promise<FleetDesk> => {
+    const started = await spawnCarrel(
+      ['start', '--config', configFile(desk)],
+      dir,
+      /API\s+(http:\/\/\S+)\/api\/v1/,
+    );
+    return { ...desk, api: started.match[1]!, child: started.child, exited: started.exited };
+  };
   const brokers: RunningBroker[] = [];
   const desks: FleetDesk[] = [];
   const views: Array<() => Promise<void>> = [];
@@ -327,10 +339,8 @@ export async function startFleetRig(options: FleetRigOptions): Promise<FleetRig>
     ];
     // One after the other: three gateways starting at once on a 2-core machine only slow each other.
     for (const desk of plan) {
-      const file = join(dir, `${desk.site}-${desk.gateway}.json`);
-      writeFileSync(file, deskConfig(desk, desk.broker, dir, options.keepaliveSeconds, deadPort));
-      const started = await spawnCarrel(['start', '--config', file], dir, /API\s+(http:\/\/\S+)\/api\/v1/);
-      desks.push({ ...desk, api: started.match[1]!, child: started.child, exited: started.exited });
+      writeFileSync(configFile(desk), deskConfig(desk, desk.broker, dir, options.keepaliveSeconds, deadPort));
+      desks.push(await startDesk(desk));
     }
   } catch (error) {
     await stop();
@@ -347,6 +357,18 @@ export async function startFleetRig(options: FleetRigOptions): Promise<FleetRig>
       const found = desks.find((d) => d.site === site && d.gateway === gateway);
       if (!found) throw new Error(`no desk ${site}/${gateway}`);
       return found;
+    },
+    async restart(site, gateway) {
+      const index = desks.findIndex((d) => d.site === site && d.gateway === gateway);
+      const old = desks[index];
+      if (!old) throw new Error(`no desk ${site}/${gateway}`);
+      old.child.kill('SIGCONT');
+      old.child.kill('SIGKILL');
+      await old.exited;
+      const { api: _api, child: _child, exited: _exited, ...desk } = old;
+      const started = await startDesk(desk);
+      desks[index] = started;
+      return started;
     },
     async startFleetView() {
       const started = await spawnCarrel(

@@ -25,7 +25,7 @@ export interface FleetServerOptions {
 /** Streams open at once; more are refused (503) so a page left open in many tabs stays bounded. */
 const MAX_STREAMS = 64;
 /** Changes coming in a burst (a broker handing every retained message) go out as one snapshot. */
-const COALESCE_MS = 100;
+const COALESCE_MS = 250;
 /** A comment line now and then keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 15_000;
 
@@ -42,6 +42,7 @@ export class FleetServer {
   private readonly streams = new Set<FastifyReply>();
   private app: FastifyInstance | undefined;
   private pending: TimerHandle | undefined;
+  private dirty = false;
   private heartbeat: TimerHandle | undefined;
   private address: string | undefined;
 
@@ -135,17 +136,30 @@ export class FleetServer {
     await this.watcher.stop();
   }
 
+  /**
+   * A change goes out at once; more changes within COALESCE_MS (a broker handing every retained
+   * message on connect) go out together at the end of that window.
+   */
   private changed(): void {
-    if (this.pending) return;
-    this.pending = this.clock.setTimeout(
-      'fleet-push',
-      () => {
-        this.pending = undefined;
-        const frame = this.frame();
-        for (const stream of this.streams) this.send(stream, frame);
-      },
-      COALESCE_MS,
-    );
+    if (this.pending) {
+      this.dirty = true;
+      return;
+    }
+    this.push();
+    this.pending = this.clock.setTimeout('fleet-push', () => this.windowEnded(), COALESCE_MS);
+  }
+
+  private windowEnded(): void {
+    this.pending = undefined;
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.push();
+    this.pending = this.clock.setTimeout('fleet-push', () => this.windowEnded(), COALESCE_MS);
+  }
+
+  private push(): void {
+    const frame = this.frame();
+    for (const stream of this.streams) this.send(stream, frame);
   }
 
   private frame(): string {
