@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
-import { CarrelError } from '../../core/errors.js';
+import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
 import { packageRoot } from '../../core/paths.js';
@@ -120,7 +120,16 @@ export class FleetServer {
       },
       HEARTBEAT_MS,
     );
-    await app.listen({ host: this.options.host, port: this.options.port });
+    try {
+      await app.listen({ host: this.options.host, port: this.options.port });
+    } catch (error) {
+      // Nothing may stay connected or scheduled: the command ends with this error.
+      await this.stop();
+      throw new CarrelError(
+        'fleet_cannot_listen',
+        `the fleet view cannot listen on ${this.options.host}:${this.options.port}: ${describeError(error).message}`,
+      );
+    }
     const bound = app.server.address();
     const port = typeof bound === 'object' && bound ? bound.port : this.options.port;
     const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;

@@ -21,6 +21,8 @@ desks' retained MQTT state only, never from the desks themselves.
 
 See docs/fleet.md for the broker's ACL and the branch bridges.`;
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export const fleetCommand: Command = {
   async run(argv) {
     const { values } = parseCommandArgs(
@@ -59,6 +61,8 @@ export const fleetCommand: Command = {
     const password = values.password ?? process.env.CARREL_FLEET_PASSWORD;
     const token = values.token ?? process.env.CARREL_FLEET_TOKEN;
     const level = values['log-level'] ?? 'info';
+    if (!LOG_LEVELS.includes(level))
+      throw new CarrelError('usage', `--log-level is one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
     const logger = createLogger({ level, format: 'auto' });
     const server = new FleetServer({
       broker: {
