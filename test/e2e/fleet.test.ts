@@ -117,7 +117,7 @@ describe.skipIf(skip !== undefined)('a Carrel fleet on Mosquitto, with a branch 
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, 'fleet-three-desks.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
-  });
+  }, 60_000);
 
   it('shows a desk offline within the keep-alive once its process is killed (its last will, through the bridge)', async () => {
     const desk = rig.desk('north', 'desk-1');
@@ -152,7 +152,7 @@ describe.skipIf(skip !== undefined)('a Carrel fleet on Mosquitto, with a branch 
     expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(KEEPALIVE_SECONDS * 1000);
     await page.screenshot({ path: join(OUTPUT, 'fleet-desks-down.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
-  });
+  }, 60_000);
 
   it('refuses a desk publishing under another desk’s base, on the central and on the branch broker', async () => {
     // The two desks stopped above lend their users: a second client with a living desk's user
@@ -189,5 +189,5 @@ describe.skipIf(skip !== undefined)('a Carrel fleet on Mosquitto, with a branch 
     expect(JSON.parse(retained[0]!.payload)).toMatchObject({ status: 'online' });
     expect(await card('main/desk-1').getAttribute('data-status')).toBe('online');
     expect(pageErrors).toEqual([]);
-  });
+  }, 60_000);
 });
