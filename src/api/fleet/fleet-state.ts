@@ -158,11 +158,6 @@ export class FleetState {
     }
   }
 
-  /** Forgets everything (before the broker hands the retained messages again on a reconnect). */
-  clear(): void {
-    this.desks.clear();
-  }
-
   snapshot(): FleetSnapshot {
     const desks = [...this.desks.values()]
       .sort((a, b) => a.site.localeCompare(b.site) || a.gateway.localeCompare(b.gateway))

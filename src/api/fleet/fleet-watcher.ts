@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import type { Clock } from '../../core/clock.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError, TransportError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { redactBrokerUrl } from '../mqtt/connection.js';
 import { FLEET_FILTERS, type FleetSnapshot, FleetState } from './fleet-state.js';
+
+/** The retained messages a broker hands after a SUBACK come at once; this is ample for them. */
+const REFRESH_SETTLE_MS = 300;
 
 export interface FleetWatcherOptions {
   /** The central broker: mqtt://, mqtts://, ws://, wss:// */
@@ -25,12 +28,16 @@ export interface FleetWatcherOptions {
 /**
  * A read-only MQTT client on the central broker that keeps the fleet's state: it subscribes to
  * every desk's retained state, publishes nothing and leaves no retained message. On every
- * (re)connect it forgets what it knew, because the broker hands every retained message again
- * and a desk removed meanwhile must not linger.
+ * (re)connect it builds the fleet anew from the retained messages the broker hands again (a desk
+ * removed meanwhile must not linger), and shows it once they have come (SUBACK, then
+ * REFRESH_SETTLE_MS) — until then the page keeps the fleet as last known instead of going blank.
  */
 export class FleetWatcher {
   readonly where: string;
-  private readonly state = new FleetState();
+  private state = new FleetState();
+  /** The fleet being rebuilt after a (re)connect, shown once the retained messages have come. */
+  private incoming: FleetState | undefined;
+  private settle: TimerHandle | undefined;
   private client: MqttClient | undefined;
 
   constructor(private readonly options: FleetWatcherOptions) {
@@ -78,10 +85,13 @@ export class FleetWatcher {
     const client = mqtt.connect(options.url, clientOptions);
     this.client = client;
     client.on('message', (topic, payload) => {
-      if (this.state.apply(topic, payload, options.clock.now())) options.onChange();
+      const target = this.incoming ?? this.state;
+      if (target.apply(topic, payload, options.clock.now()) && target === this.state) options.onChange();
     });
     client.on('connect', () => {
-      this.state.clear();
+      const incoming = new FleetState();
+      this.incoming = incoming;
+      this.settle?.cancel();
       options.onChange();
       client
         .subscribeAsync(FLEET_FILTERS, { qos: 1 })
@@ -89,6 +99,16 @@ export class FleetWatcher {
           const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
           if (refused.length > 0)
             options.logger.error({ refused }, 'the broker refused the fleet subscriptions (its ACL)');
+          this.settle = options.clock.setTimeout(
+            'fleet-refresh',
+            () => {
+              if (this.incoming !== incoming) return;
+              this.state = incoming;
+              this.incoming = undefined;
+              options.onChange();
+            },
+            REFRESH_SETTLE_MS,
+          );
         })
         .catch((error: unknown) =>
           options.logger.warn({ err: describeError(error) }, 'fleet subscription failed'),
@@ -134,6 +154,7 @@ export class FleetWatcher {
   }
 
   async stop(): Promise<void> {
+    this.settle?.cancel();
     await this.client?.endAsync(true).catch(() => {});
     this.client = undefined;
   }

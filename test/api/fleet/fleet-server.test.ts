@@ -101,8 +101,32 @@ describe.skipIf(skip !== undefined)('the fleet server, on Mosquitto', () => {
       })
       .toBe('offline');
     expect((stream.seen.at(-1) as { ignored: number }).ignored).toBe(1);
-    await desk.publishAsync('carrel/main/desk-9/state', '', { qos: 1, retain: true });
     await desk.endAsync();
+    await stream.close();
+  });
+
+  it('keeps the fleet as last known while the broker is away, and builds it anew once back', async () => {
+    const stream = frames((await fetch(`${base}/fleet/api/stream`, { headers: auth })).body!);
+    type Frame = { desks: Array<{ gateway: string }>; broker: { connected: boolean } };
+    const last = () => stream.seen.at(-1) as Frame | undefined;
+    await expect.poll(() => last()?.desks.map((d) => d.gateway)).toEqual(['desk-9']);
+    const port = broker.port;
+    await broker.stop();
+    await expect.poll(() => last()?.broker.connected, { timeout: 5000 }).toBe(false);
+    expect(last()?.desks.map((d) => d.gateway)).toEqual(['desk-9']);
+    // Back empty (no persistence): desk-9 is gone from the broker, another desk publishes.
+    broker = await startMosquitto({ port });
+    const desk = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    await desk.publishAsync('carrel/main/desk-7/state', JSON.stringify({ status: 'online', since: 'now' }), {
+      qos: 1,
+      retain: true,
+    });
+    await desk.endAsync();
+    await expect
+      .poll(() => (last()?.broker.connected ? last()?.desks.map((d) => d.gateway) : undefined), {
+        timeout: 10_000,
+      })
+      .toEqual(['desk-7']);
     await stream.close();
   });
 });
