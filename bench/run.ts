@@ -19,6 +19,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'cash (payments)', load: () => import('./cash.js') },
   { name: 'desk report (statistics)', load: () => import('./reports.js') },
   { name: 'dashboard (Chromium, 50 devices)', load: () => import('./dashboard.js') },
+  { name: 'fleet view (Mosquitto, bridge)', load: () => import('./fleet.js') },
 ];
 
 function format(value: number): string {

@@ -4,6 +4,7 @@ import { CarrelError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { IlsCirculation } from '../gateway/circulation/service.js';
 import type { DeskServices, ReadinessCheck } from '../gateway/contracts/desk.js';
+import { DeskTotalsFeature } from '../gateway/desk-totals.js';
 import { DeviceRegistry } from '../gateway/devices/registry.js';
 import { EventBus } from '../gateway/event-bus.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
@@ -184,7 +185,8 @@ export function createDesk(options: DeskOptions): Desk {
     host: config.http.host,
     port: config.http.port,
   });
-  const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES);
+  const totals = new DeskTotalsFeature({ bus, clock, logger, devices, offline });
+  const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES, () => totals.current());
   const relay = relayFeatureFor(
     config.sip2Relay,
     ils,
@@ -223,6 +225,7 @@ export function createDesk(options: DeskOptions): Desk {
       printAccounts,
       payments,
       availability,
+      totals,
       http,
       mqtt,
     ],

@@ -8,6 +8,7 @@ import { CarrelTopics } from '../api/mqtt/topics.js';
 import { type ApiModule, mqttActionsOf } from '../api/operations.js';
 import type { Logger } from '../core/logger.js';
 import type { DeskServices } from '../gateway/contracts/desk.js';
+import type { DeskTotals } from '../gateway/desk-totals.js';
 import type { Feature } from '../gateway/feature.js';
 import type { CarrelConfig } from './config.js';
 
@@ -24,6 +25,8 @@ export class MqttFeature implements Feature {
     private readonly logger: Logger,
     /** The device families' API modules: their MQTT actions and their events' privacy edge. */
     private readonly familyModules: readonly ApiModule[],
+    /** The desk's totals as last worked out, republished retained on every (re)connect. */
+    private readonly deskTotals?: () => DeskTotals | undefined,
   ) {}
 
   /** The broker clients should use, for the start-up banner. */
@@ -65,6 +68,7 @@ export class MqttFeature implements Feature {
       bus: this.services.bus,
       logger: this.logger.child({ module: 'mqtt' }),
       deviceStates: () => this.services.devices(),
+      ...(this.deskTotals && { deskTotals: this.deskTotals }),
       actions: mqttActionsOf(modules, this.services),
       principalOf,
       publicEvent: publicEventOf(modules),

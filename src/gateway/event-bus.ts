@@ -1,4 +1,5 @@
 import type { DeviceEvent, DeviceState } from '../devices/device-state.js';
+import type { DeskTotals } from './desk-totals.js';
 
 /** Every event that travels inside the gateway, by name. */
 export interface BusEvents {
@@ -8,6 +9,8 @@ export interface BusEvents {
   'device.event': DeviceEvent;
   /** The gateway as a whole changed state. */
   'gateway.state': { status: 'starting' | 'ready' | 'stopping' };
+  /** The desk's day in numbers (alarms, visitors, offline backlog) changed; counts only. */
+  'desk.totals': DeskTotals;
 }
 
 type Listener<T> = (payload: T) => void;

@@ -10,7 +10,8 @@ import { type CarrelTopics, isSafeTopicSegment } from './topics.js';
  * In the gateway's tree `carrel/<site>/<gateway>`:
  *
  * - public, readable by every authenticated client (monitor included): the
- *   gateway `state`, `devices/<id>/state`, `devices/<id>/events/<type>`;
+ *   gateway `state`, the desk's `totals` (counts only), `devices/<id>/state`,
+ *   `devices/<id>/events/<type>`;
  * - a client's own area `clients/<its client id>/`: it may publish
  *   `request/<action>` (kiosk, staff and admin scopes; a monitor only reads)
  *   and read `response/#`, nobody else may do either;
@@ -42,7 +43,12 @@ export interface TopicGrants {
  */
 export function grantsFor(topics: CarrelTopics, role: MqttRole, clientId: string): TopicGrants {
   if (role === 'gateway') return { read: [`${topics.base}/#`], write: [`${topics.base}/#`] };
-  const read = [topics.state().name, topics.deviceStateFilter(), topics.deviceEventFilter()];
+  const read = [
+    topics.state().name,
+    topics.totals().name,
+    topics.deviceStateFilter(),
+    topics.deviceEventFilter(),
+  ];
   if (role === 'reader' || !isSafeTopicSegment(clientId)) return { read, write: [] };
   return {
     read: [...read, topics.clientResponseFilter(clientId)],

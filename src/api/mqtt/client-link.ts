@@ -27,6 +27,8 @@ export interface ClientLinkOptions {
   keyFile?: string;
   /** 4 (MQTT 3.1.1) or 5 (correlation data and response topics). */
   protocolVersion: 4 | 5;
+  /** Seconds between PINGREQs when otherwise silent; the broker gives up after 1.5 times this. */
+  keepaliveSeconds: number;
   clientId: string;
   /** What the broker publishes for us when the connection dies without a DISCONNECT. */
   will: { topic: string; payload: string };
@@ -72,7 +74,7 @@ export class ClientLink implements MqttLink {
       clientId: options.clientId,
       protocolVersion: options.protocolVersion,
       clean: true,
-      keepalive: 30,
+      keepalive: options.keepaliveSeconds,
       resubscribe: true,
       connectTimeout: Math.min(timeoutMs, 30_000),
       reconnectPeriod: options.reconnectPeriodMs,

@@ -13,6 +13,8 @@ export interface MqttConnection {
   keyFile?: string;
   /** 4 = MQTT 3.1.1 (aedes speaks only this), 5 = MQTT 5 (external brokers). */
   protocolVersion: 4 | 5;
+  /** Seconds; the broker declares the client gone after 1.5 times this without a packet. */
+  keepaliveSeconds?: number;
 }
 
 /** The address a client should dial for a broker bound to `host` (a wildcard bind is reached on loopback). */
@@ -58,6 +60,7 @@ export function mqttConnectionFor(
     return {
       url,
       protocolVersion: mqtt.protocolVersion === '3.1.1' ? 4 : 5,
+      ...(mqtt.keepaliveSeconds !== undefined && { keepaliveSeconds: mqtt.keepaliveSeconds }),
       ...(mqtt.username !== undefined && { username: mqtt.username }),
       ...(mqtt.password !== undefined && { password: mqtt.password }),
       ...(mqtt.caFile !== undefined && { caFile: mqtt.caFile }),

@@ -3,6 +3,7 @@ import { type Clock, systemClock, withDeadline } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../devices/device-state.js';
+import type { DeskTotals } from '../../gateway/desk-totals.js';
 import type { EventBus } from '../../gateway/event-bus.js';
 import type { Principal } from '../http/auth.js';
 import { ClientLink } from './client-link.js';
@@ -19,6 +20,8 @@ export interface MqttApiCommonOptions {
   logger: Logger;
   /** Every device's current health record, read on each (re)connect. */
   deviceStates: () => DeviceState[];
+  /** The desk's totals as last worked out (read on each (re)connect; changes come as 'desk.totals'). */
+  deskTotals?: () => DeskTotals | undefined;
   /** Request actions by name; what `clients/<clientId>/request/<action>` calls. */
   actions: Readonly<Record<string, MqttAction>>;
   /** Who a client is (its credential's scopes), from its client id. */
@@ -46,6 +49,8 @@ export interface MqttApiClientOptions {
   keyFile?: string;
   /** 4 (MQTT 3.1.1, what aedes speaks) or 5 (default; correlation data and response topics). */
   protocolVersion?: 4 | 5;
+  /** MQTT keep-alive in seconds (default 30): the broker publishes the last will after 1.5 times this in silence. */
+  keepaliveSeconds?: number;
   /** Wait between reconnect attempts after the broker went away. */
   reconnectPeriodMs?: number;
   embedded?: undefined;
@@ -66,8 +71,8 @@ export type MqttApiOptions = MqttApiCommonOptions & (MqttApiClientOptions | Mqtt
  * with the response envelope. Talks to the embedded broker in process (`embedded`) or to
  * any broker over the network (`url`, through mqtt.js, loaded only then).
  *
- * Retained messages are the gateway state and DeviceState only; neither ever
- * carries patron data. Device events are not retained. While the broker is
+ * Retained messages are the gateway state, the desk totals (counts) and
+ * DeviceState only; none ever carries patron data. Device events are not retained. While the broker is
  * unreachable nothing is queued (events are dropped, states are republished in
  * full on reconnect), so memory stays bounded however long the outage.
  */
@@ -114,6 +119,7 @@ export class MqttApi {
     link.on('connect', () => this.onConnect());
     this.options.bus.on('device.state', this, (state) => this.publishDeviceState(state));
     this.options.bus.on('device.event', this, (event) => this.publishDeviceEvent(event));
+    this.options.bus.on('desk.totals', this, (totals) => this.publishTotals(totals));
 
     try {
       await link.open(connectTimeoutMs);
@@ -166,6 +172,7 @@ export class MqttApi {
     return new ClientLink({
       url: options.url,
       protocolVersion: options.protocolVersion ?? 5,
+      keepaliveSeconds: options.keepaliveSeconds ?? 30,
       clientId: `carrel-${options.gateway}-${randomBytes(4).toString('hex')}`,
       // The last will carries no `since`: the broker cannot know it.
       will: { topic: state.name, payload: encodePayload(state, { status: 'offline' }) },
@@ -193,6 +200,19 @@ export class MqttApi {
       this.logger.error({ err: describeError(error) }, 'could not read device states for MQTT');
     }
     for (const state of states) this.publishDeviceState(state);
+    let totals: DeskTotals | undefined;
+    try {
+      totals = this.options.deskTotals?.();
+    } catch (error) {
+      this.logger.error({ err: describeError(error) }, 'could not read the desk totals for MQTT');
+    }
+    if (totals) this.publishTotals(totals);
+  }
+
+  private publishTotals(totals: DeskTotals): void {
+    const link = this.link;
+    if (!link?.connected) return;
+    this.publish(link, this.topics.totals(), totals);
   }
 
   private onMessage(message: LinkMessage): void {

@@ -1,5 +1,6 @@
 import { CarrelError } from '../../core/errors.js';
 import type { DeviceEvent, DeviceState } from '../../devices/device-state.js';
+import type { DeskTotals } from '../../gateway/desk-totals.js';
 
 /**
  * Carrel's MQTT topics in one place (STYLE 10): the base topic, which topics are
@@ -7,6 +8,7 @@ import type { DeviceEvent, DeviceState } from '../../devices/device-state.js';
  *
  * ```
  * carrel/<site>/<gateway>/state                                  retained  GatewayStatusPayload (last will: offline)
+ * carrel/<site>/<gateway>/totals                                 retained  DeskTotals (counts only)
  * carrel/<site>/<gateway>/devices/<id>/state                     retained  DeviceState
  * carrel/<site>/<gateway>/devices/<id>/events/<type>                       DeviceEvent
  * carrel/<site>/<gateway>/clients/<clientId>/request/<action>              MqttRequest  (from that client)
@@ -18,8 +20,8 @@ import type { DeviceEvent, DeviceState } from '../../devices/device-state.js';
  * that client (and the gateway) may read them. Who may read and write what is
  * decided in access.ts; this file only names the topics.
  *
- * Privacy: only the gateway state and DeviceState are retained, and neither ever
- * carries patron data (DeviceState.detail is device-family specifics only). A
+ * Privacy: only the gateway state, the desk totals and DeviceState are retained, and none ever
+ * carries patron data (the totals are counts) (DeviceState.detail is device-family specifics only). A
  * retained message outlives the request that caused it and is handed to every
  * subscriber, so nothing patron-related may ever be given a retained topic here.
  */
@@ -48,6 +50,7 @@ export interface MqttResponse {
 /** The typed map: topic kind → payload. */
 export interface TopicPayloads {
   state: GatewayStatusPayload;
+  totals: DeskTotals;
   deviceState: DeviceState;
   deviceEvent: DeviceEvent;
   request: MqttRequest;
@@ -61,9 +64,10 @@ interface TopicSpec {
   qos: 0 | 1;
 }
 
-/** Which kinds are retained. Only these two; see the privacy note above. */
+/** Which kinds are retained. Only these three; see the privacy note above. */
 export const TOPIC_SPECS: { readonly [K in TopicKind]: TopicSpec } = {
   state: { retain: true, qos: 1 },
+  totals: { retain: true, qos: 1 },
   deviceState: { retain: true, qos: 1 },
   deviceEvent: { retain: false, qos: 1 },
   request: { retain: false, qos: 1 },
@@ -124,6 +128,11 @@ export class CarrelTopics {
 
   state(): Topic<'state'> {
     return this.topic('state', 'state');
+  }
+
+  /** The desk's totals: alarms and visitors today, the offline backlog. */
+  totals(): Topic<'totals'> {
+    return this.topic('totals', 'totals');
   }
 
   deviceState(deviceId: string): Topic<'deviceState'> {

@@ -30,6 +30,10 @@ const LOADERS: Record<string, { summary: string; load: () => Promise<Command> }>
     summary: 'print the Mosquitto ACL file for an external broker: carrel mqtt acl --config FILE',
     load: async () => (await import('./mqtt.js')).mqttCommand,
   },
+  fleet: {
+    summary: 'the fleet view for central IT: every desk on a broker, from its retained MQTT state',
+    load: async () => (await import('./fleet.js')).fleetCommand,
+  },
   sim: {
     summary: 'run one device simulator on its own: carrel sim <kind> [options]',
     load: async () => (await import('./sim.js')).simCommand,

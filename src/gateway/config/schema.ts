@@ -55,6 +55,15 @@ export const mqttSchema = z
           .describe(
             'MQTT 5 (the default), or 3.1.1 for an older broker (answers then carry no correlation data)',
           ),
+        keepaliveSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(65_535)
+          .optional()
+          .describe(
+            'MQTT keep-alive in seconds (default 30): the broker publishes the desk’s last will (offline) when it has heard nothing for 1.5 times this',
+          ),
       })
       .refine((external) => (external.certFile === undefined) === (external.keyFile === undefined), {
         message: 'certFile and keyFile go together',

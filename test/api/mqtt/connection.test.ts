@@ -41,6 +41,15 @@ describe('mqttConnectionFor', () => {
     });
   });
 
+  it('carries the keep-alive the config sets (how soon the broker declares a dead desk offline)', () => {
+    expect(
+      mqttConnectionFor({ mode: 'external', url: 'mqtt://broker.example', keepaliveSeconds: 5 }),
+    ).toMatchObject({ keepaliveSeconds: 5 });
+    expect(mqttConnectionFor({ mode: 'external', url: 'mqtt://broker.example' })).not.toHaveProperty(
+      'keepaliveSeconds',
+    );
+  });
+
   it('keeps credentials out of URLs shown in logs', () => {
     expect(redactBrokerUrl('mqtt://desk:hunter2@127.0.0.1:1883')).toBe('mqtt://127.0.0.1:1883');
     expect(redactBrokerUrl('not a url')).toBe('<unparseable broker URL>');

@@ -39,6 +39,7 @@ describe('carrel mqtt acl', () => {
       [
         'user it-monitoring',
         `topic read ${BASE}/state`,
+        `topic read ${BASE}/totals`,
         `topic read ${BASE}/devices/+/state`,
         `topic read ${BASE}/devices/+/events/+`,
         '',
@@ -48,6 +49,7 @@ describe('carrel mqtt acl', () => {
       [
         'user kiosk-a',
         `topic read ${BASE}/state`,
+        `topic read ${BASE}/totals`,
         `topic read ${BASE}/devices/+/state`,
         `topic read ${BASE}/devices/+/events/+`,
         `topic read ${BASE}/clients/kiosk-a/response/#`,

@@ -10,6 +10,7 @@ import {
 import { CarrelError, TransportError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../../src/devices/device-state.js';
+import type { DeskTotals } from '../../../src/gateway/desk-totals.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
 import { Observer } from './observer.js';
 import { startTcpRelay, type TcpRelay } from './tcp-relay.js';
@@ -165,6 +166,28 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       const retained = await late.waitFor((m) => m.topic === `${base}/devices/receipt-1/state`, 'retained');
       expect(retained.retain).toBe(true);
       expect(retained.json).toEqual(degraded);
+    });
+
+    it('retains the desk totals on connect and on each change', async () => {
+      const totals: DeskTotals = {
+        day: '2026-12-03',
+        alarmsToday: 1,
+        visitorsToday: 10,
+        offlinePending: 0,
+        offlineConflicts: 0,
+      };
+      const { bus, base } = await startApi({ deskTotals: () => totals });
+      const observer = await observe();
+      await observer.subscribe(`${base}/totals`);
+      const first = await observer.waitFor((m) => m.topic === `${base}/totals`, 'totals');
+      expect(first.retain).toBe(true);
+      expect(first.json).toEqual(totals);
+      bus.emit('desk.totals', { ...totals, alarmsToday: 2 });
+      await observer.waitFor((m) => (m.json as DeskTotals).alarmsToday === 2, 'totals changed');
+      const late = await observe();
+      await late.subscribe(`${base}/totals`);
+      const retained = await late.waitFor((m) => m.topic === `${base}/totals`, 'retained totals');
+      expect(retained.json).toEqual({ ...totals, alarmsToday: 2 });
     });
 
     it('publishes device events on the events topic, not retained', async () => {
@@ -368,7 +391,14 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       const own = await fixture.start();
       let current = own;
       cleanups.push(() => current.stop());
-      const { api, base } = await startApi({ url: own.url });
+      const totals: DeskTotals = {
+        day: '2026-12-03',
+        alarmsToday: 0,
+        visitorsToday: null,
+        offlinePending: 3,
+        offlineConflicts: 1,
+      };
+      const { api, base } = await startApi({ url: own.url, deskTotals: () => totals });
       await own.stop();
       current = await fixture.start(own.port);
 
@@ -379,6 +409,7 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
         'device state republished',
       );
       await observer.waitFor((m) => m.topic === `${base}/state`, 'gateway state republished');
+      await observer.waitFor((m) => m.topic === `${base}/totals`, 'desk totals republished');
       expect(api.connected).toBe(true);
 
       const late = await observe(current.url);

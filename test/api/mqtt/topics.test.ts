@@ -34,12 +34,13 @@ describe('CarrelTopics', () => {
     );
   });
 
-  it('retains only the gateway state and device states', () => {
+  it('retains only the gateway state, the desk totals (counts) and device states', () => {
     const retained = Object.entries(TOPIC_SPECS)
       .filter(([, spec]) => spec.retain)
       .map(([kind]) => kind);
-    expect(retained.sort()).toEqual(['deviceState', 'state']);
+    expect(retained.sort()).toEqual(['deviceState', 'state', 'totals']);
     expect(topics.state().retain).toBe(true);
+    expect(topics.totals()).toMatchObject({ name: 'carrel/main-library/desk-1/totals', retain: true });
     expect(topics.deviceState('receipt-1').retain).toBe(true);
     expect(topics.deviceEvent('receipt-1', 'x').retain).toBe(false);
     expect(topics.response('kiosk-1', 'x').retain).toBe(false);

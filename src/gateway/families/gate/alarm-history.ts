@@ -160,6 +160,14 @@ export class GateAlarmHistory {
     return rows.map(toRecord);
   }
 
+  /** How many alarms this gate had in [from, to) (epoch ms). */
+  count(from: number, to: number): number {
+    const row = this.db
+      .prepare('SELECT COUNT(*) AS n FROM gate_alarms WHERE gate = ? AND at >= ? AND at < ?')
+      .get(this.gate, from, to) as { n: number } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
   /** Forgets this gate's alarms older than `before` (epoch ms); returns how many went. */
   forget(before: number): number {
     return this.db.prepare('DELETE FROM gate_alarms WHERE gate = ? AND at < ?').run(this.gate, before)

@@ -62,6 +62,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
         return timed(await gate.resetCounters());
       },
       alarmHistory: (query) => this.openHistory().list(query),
+      alarmCount: (from, to) => this.openHistory().count(from, to),
       acknowledgeAlarm: (id, who) => this.openHistory().acknowledge(id, who, this.context.clock.now()),
       alarmCounts: (from, to) => this.openHistory().countsByHour(from, to),
       visitorCounts: (from, to, by) => this.visitors?.counts?.report(from, to, by) ?? [],

@@ -30,6 +30,8 @@ export interface GatePort {
   resetCounters(): Promise<{ in: number; out: number; time: string }>;
   /** This gate's alarm history, newest first. Throws `unavailable` while the database is not open. */
   alarmHistory(query: AlarmHistoryQuery): GateAlarmRecord[];
+  /** How many alarms this gate had in [from, to) (epoch ms). Throws `unavailable` while the database is not open. */
+  alarmCount(from: number, to: number): number;
   /** Marks one of this gate's alarms acknowledged by `who`; undefined when it has no such alarm. */
   acknowledgeAlarm(id: string, who: string): GateAlarmRecord | undefined;
   /** This gate's alarms per UTC hour (hours since the epoch) and reason over [from, to) in epoch ms. */

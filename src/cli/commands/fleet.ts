@@ -1,0 +1,94 @@
+import { FleetServer } from '../../api/fleet/fleet-server.js';
+import { CarrelError } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
+import { parseCommandArgs, portOption } from '../args.js';
+import type { Command } from './index.js';
+
+const USAGE = `usage: carrel fleet --broker URL [--username NAME] [--password PASSWORD]
+                    [--ca FILE] [--cert FILE --key FILE] [--protocol 5|3.1.1]
+                    [--host 127.0.0.1] [--http-port 8490] [--token TOKEN] [--log-level LEVEL]
+
+The fleet view for central IT: a read-only page listing every desk on the broker
+(online or offline by its last will), each desk's devices and problems, and the
+day's totals (alarms, visitors, offline transactions waiting) — built from the
+desks' retained MQTT state only, never from the desks themselves.
+
+  --broker     the central broker, mqtt:// or mqtts:// (or CARREL_FLEET_BROKER)
+  --username   the viewer's user on the broker; --password or CARREL_FLEET_PASSWORD
+  --ca         PEM file of the CA that signed the broker's certificate
+  --host       where the page listens (loopback by default; any other address
+               needs --token or CARREL_FLEET_TOKEN, given to the page as #token=…)
+
+See docs/fleet.md for the broker's ACL and the branch bridges.`;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export const fleetCommand: Command = {
+  async run(argv) {
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        broker: { type: 'string' },
+        username: { type: 'string' },
+        password: { type: 'string' },
+        ca: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        protocol: { type: 'string' },
+        host: { type: 'string' },
+        'http-port': { type: 'string' },
+        token: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      false,
+    );
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const url = values.broker ?? process.env.CARREL_FLEET_BROKER;
+    if (!url) throw new CarrelError('usage', `fleet needs --broker URL\n${USAGE}`);
+    if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(url))
+      throw new CarrelError(
+        'usage',
+        `--broker must be an mqtt://, mqtts://, ws:// or wss:// URL, got "${url}"`,
+      );
+    if (values.protocol !== undefined && values.protocol !== '5' && values.protocol !== '3.1.1')
+      throw new CarrelError('usage', `--protocol is 5 or 3.1.1, got "${values.protocol}"`);
+    if ((values.cert === undefined) !== (values.key === undefined))
+      throw new CarrelError('usage', '--cert and --key go together');
+    const password = values.password ?? process.env.CARREL_FLEET_PASSWORD;
+    const token = values.token ?? process.env.CARREL_FLEET_TOKEN;
+    const level = values['log-level'] ?? 'info';
+    if (!LOG_LEVELS.includes(level))
+      throw new CarrelError('usage', `--log-level is one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+    const logger = createLogger({ level, format: 'auto' });
+    const server = new FleetServer({
+      broker: {
+        url,
+        protocolVersion: values.protocol === '3.1.1' ? 4 : 5,
+        ...(values.username !== undefined && { username: values.username }),
+        ...(password !== undefined && { password }),
+        ...(values.ca !== undefined && { caFile: values.ca }),
+        ...(values.cert !== undefined && { certFile: values.cert }),
+        ...(values.key !== undefined && { keyFile: values.key }),
+      },
+      host: values.host ?? '127.0.0.1',
+      port: portOption(values['http-port'], 'http-port', 8490),
+      ...(token !== undefined && { token }),
+      logger,
+    });
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    await server.start();
+    process.stderr.write(
+      `Carrel fleet view of ${server.broker}\n  page       ${server.url}\nStop with Ctrl-C.\n`,
+    );
+    await stopped;
+    await server.stop();
+    return 0;
+  },
+};

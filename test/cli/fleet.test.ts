@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type MosquittoBroker,
+  mosquittoSkipReason,
+  startMosquitto,
+  writeMosquittoPasswords,
+} from '../helpers/mosquitto.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+/** `carrel fleet …` to its end, bounded: a command that hangs fails here instead of hanging the suite. */
+function fleet(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'fleet', ...args], {
+      env: { ...process.env, CARREL_FLEET_TOKEN: '', CARREL_FLEET_BROKER: '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`carrel fleet ${args.join(' ')} did not end: ${stderr}`));
+    }, 15_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe('carrel fleet, used wrongly', () => {
+  it('says what it needs, in one line, and exits 2 for bad usage', async () => {
+    const missing = await fleet([]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^carrel: fleet needs --broker URL/);
+    const http = await fleet(['--broker', 'http://central.example']);
+    expect(http.code).toBe(2);
+    expect(http.stderr).toMatch(/--broker must be an mqtt:\/\//);
+    const level = await fleet(['--broker', 'mqtt://127.0.0.1:1', '--log-level', 'chatty']);
+    expect(level.code).toBe(2);
+    expect(level.stderr).toMatch(/--log-level/);
+    expect(level.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('will not serve beyond this machine without a token', async () => {
+    const open = await fleet(['--broker', 'mqtt://127.0.0.1:1', '--host', '0.0.0.0']);
+    expect(open.code).toBe(1);
+    expect(open.stderr).toMatch(/only with a token \(--token or CARREL_FLEET_TOKEN\)/);
+  });
+});
+
+const skip = mosquittoSkipReason();
+
+describe.skipIf(skip !== undefined)('carrel fleet, refused by the broker', () => {
+  let broker: MosquittoBroker;
+
+  beforeAll(async () => {
+    broker = await startMosquitto({
+      configure(dir) {
+        const passwords = join(dir, 'passwd');
+        writeMosquittoPasswords(passwords, { 'fleet-view': 'the-right-password-0123' });
+        return ['allow_anonymous false', `password_file ${passwords}`];
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it('says so in one line, without the password, and ends', async () => {
+    const result = await fleet(['--broker', broker.url, '--username', 'fleet-view', '--http-port', '0'], {
+      CARREL_FLEET_PASSWORD: 'a-wrong-password-0123',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^carrel: mqtt:\/\/127\.0\.0\.1:\d+ refused the connection/);
+    expect(result.stderr).not.toContain('a-wrong-password');
+  });
+});
+
+describe.skipIf(skip !== undefined)('carrel fleet, when its port is taken', () => {
+  let broker: MosquittoBroker;
+  let taken: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    port = (taken.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => taken?.close(resolve));
+    await broker?.stop();
+  });
+
+  it('says so in one line and ends, leaving nothing connected', async () => {
+    const result = await fleet(['--broker', broker.url, '--http-port', String(port)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`carrel: the fleet view cannot listen on 127.0.0.1:${port}`));
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * The desk's totals as central IT reads them from MQTT (the fleet view): alarms and visitors
+ * today, the offline backlog — retained on `carrel/<site>/<gateway>/totals`, so a viewer
+ * connecting later is handed the latest, moving as the desk's day moves, and counts only:
+ * neither the patron nor the item of a transaction is in them.
+ */
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gateSimulators } from '../../simulators/gate/family.js';
+import { ilsSimulators } from '../../simulators/ils/family.js';
+import type { DeskTotals } from '../../src/gateway/desk-totals.js';
+import { callApi } from '../helpers/api-call.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+const TOPIC = 'carrel/library/desk-1/totals';
+const PATRON = '21000009';
+const ITEM = '31000005';
+
+let testDesk: TestDesk;
+
+beforeAll(async () => {
+  testDesk = await startTestDesk((config) => ({
+    ...config,
+    offline: { ...config.offline, enabled: true, checkouts: true, maxTransactionsTotal: 100 },
+  }));
+  await waitForDevice(testDesk.api, 'exit-1', 'online', 15_000);
+  await waitForDevice(testDesk.api, 'ils', 'online', 15_000);
+});
+
+afterAll(async () => {
+  await testDesk?.stop();
+});
+
+/** What a viewer connecting now is handed: the retained totals, as they travel. */
+async function retainedTotals(): Promise<{ raw: string; totals: DeskTotals }> {
+  const client = await mqtt.connectAsync(testDesk.desk.urls().mqtt!, { reconnectPeriod: 0 });
+  try {
+    const message = new Promise<string>((resolve) =>
+      client.on('message', (topic, payload, packet) => {
+        if (topic === TOPIC && packet.retain) resolve(String(payload));
+      }),
+    );
+    await client.subscribeAsync(TOPIC);
+    const raw = await message;
+    return { raw, totals: JSON.parse(raw) as DeskTotals };
+  } finally {
+    await client.endAsync();
+  }
+}
+
+describe('desk totals on MQTT', () => {
+  it('are retained for a viewer that connects later: the day, and every count', async () => {
+    const { totals } = await retainedTotals();
+    expect(totals).toEqual({
+      day: expect.stringMatching(/^\d{4}-\d\d-\d\d$/),
+      alarmsToday: expect.any(Number),
+      visitorsToday: expect.any(Number),
+      offlinePending: 0,
+      offlineConflicts: 0,
+    });
+    const today = new Date();
+    const pad = (n: number) => String(n).padStart(2, '0');
+    expect(totals.day).toBe(`${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`);
+  });
+
+  it('count the gate’s alarms and the people it counted in today, as they happen', async () => {
+    const before = (await retainedTotals()).totals;
+    const gate = testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+    gate.walk({ direction: 'out', items: ['31000004'] });
+    gate.walk({ direction: 'in', items: [] });
+    gate.walk({ direction: 'in', items: [] });
+    await fetch(`${testDesk.api}/api/v1/gates/exit-1/counters`);
+    await expect
+      .poll(async () => (await retainedTotals()).totals, { timeout: 10_000 })
+      .toMatchObject({ alarmsToday: before.alarmsToday + 1, visitorsToday: (before.visitorsToday ?? 0) + 2 });
+  });
+
+  it('count the checkouts waiting in the offline journal, naming neither patron nor item', async () => {
+    const ils = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+    await ils.close();
+    await waitForDevice(testDesk.api, 'ils', 'offline', 15_000);
+    const checkout = await callApi(`${testDesk.api}/api/v1`, 'POST', '/checkouts', {
+      patron: PATRON,
+      pin: '9999',
+      item: ITEM,
+    });
+    expect(checkout.json).toMatchObject({ ok: true, offline: true });
+    await expect
+      .poll(async () => (await retainedTotals()).totals.offlinePending, { timeout: 15_000 })
+      .toBe(1);
+    const { raw } = await retainedTotals();
+    expect(raw).not.toContain(PATRON);
+    expect(raw).not.toContain(ITEM);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * The fleet view for central IT: every desk on the broker, its devices and problems, and the
+ * day's totals. Read-only. The server (`carrel fleet`) streams a snapshot of the fleet whenever
+ * it changes (server-sent events over one fetch, so the token travels in a header); nothing is
+ * polled. The page is rebuilt from each snapshot, text only (no HTML from the broker).
+ */
+const TOKEN_KEY = 'carrel.fleet.token';
+
+function takeToken() {
+  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const token = hash.get('token');
+  if (token) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+const token = takeToken();
+const list = document.getElementById('desks');
+const template = document.getElementById('desk-card');
+let retryMs = 500;
+
+function link(text, down) {
+  const element = document.getElementById('link');
+  element.textContent = text;
+  element.classList.toggle('down', down);
+}
+
+function showProblem(message) {
+  const problem = document.getElementById('problem');
+  problem.textContent = message ?? '';
+  problem.hidden = !message;
+}
+
+const time = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
+const set = (id, text) => {
+  document.getElementById(id).textContent = text;
+};
+
+function deskCard(desk) {
+  const card = template.content.firstElementChild.cloneNode(true);
+  card.dataset.desk = `${desk.site}/${desk.gateway}`;
+  card.dataset.status = desk.status;
+  card.querySelector('.name').textContent = `${desk.site} / ${desk.gateway}`;
+  const status = card.querySelector('.status');
+  status.textContent = desk.status;
+  status.className = `status ${desk.status}`;
+  card.querySelector('.since').textContent =
+    desk.status === 'online'
+      ? `online since ${time(desk.since)}`
+      : desk.status === 'offline'
+        ? `offline, seen here ${time(desk.seen)}${desk.since ? ` (stopped ${time(desk.since)})` : ' (last will)'}`
+        : 'no state published yet';
+  const totals = desk.totals;
+  card.querySelector('.counts').textContent = totals
+    ? `${totals.alarmsToday} alarms · ${totals.visitorsToday ?? '–'} visitors · ${totals.offlinePending} offline waiting` +
+      (totals.offlineConflicts ? ` · ${totals.offlineConflicts} conflicts` : '')
+    : 'no totals published';
+  const problems = card.querySelector('.problems');
+  for (const problem of desk.problems) {
+    const item = document.createElement('li');
+    const why = problem.reason ?? problem.lastError?.message ?? '';
+    item.textContent = `${problem.device}: ${problem.status}${why ? ` — ${why}` : ''}`;
+    problems.append(item);
+  }
+  const rows = card.querySelector('tbody');
+  for (const device of desk.devices) {
+    const row = document.createElement('tr');
+    row.dataset.device = device.device;
+    row.dataset.status = device.status;
+    for (const text of [device.device, device.kind, device.status]) {
+      const cell = document.createElement('td');
+      cell.textContent = text;
+      row.append(cell);
+    }
+    row.lastElementChild.className = `status ${device.status}`;
+    rows.append(row);
+  }
+  return card;
+}
+
+function render(fleet) {
+  const t = fleet.totals;
+  set('total-desks', `${t.desksOnline} of ${t.desks}`);
+  set('total-problems', String(t.problems));
+  set('total-alarms', String(t.alarmsToday));
+  set('total-visitors', String(t.visitorsToday));
+  set('total-offline', String(t.offlinePending));
+  set('total-conflicts', String(t.offlineConflicts));
+  set(
+    'summary',
+    `${t.desksOnline}/${t.desks} desks online · ${t.problems} device problems · ${t.offlinePending} offline waiting`,
+  );
+  list.replaceChildren(...fleet.desks.map(deskCard));
+  document.getElementById('empty').hidden = fleet.desks.length > 0;
+  if (fleet.broker.connected) link(`Live · ${fleet.broker.url}`, false);
+  else link(`Broker ${fleet.broker.url} unreachable — last known`, true);
+}
+
+/** Reads `event:`/`data:` frames from the stream until it ends. */
+async function follow(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end = buffer.indexOf('\n\n');
+    while (end !== -1) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = frame
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => line.slice(6))
+        .join('\n');
+      if (data) {
+        render(JSON.parse(data));
+        retryMs = 500;
+      }
+      end = buffer.indexOf('\n\n');
+    }
+  }
+}
+
+async function connect() {
+  try {
+    const headers = { accept: 'text/event-stream' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const response = await fetch('/fleet/api/stream', { headers, cache: 'no-store' });
+    if (response.status === 401 || response.status === 403) {
+      showProblem('This fleet view needs its token: open it as …/fleet#token=…');
+      link('Not allowed', true);
+      return;
+    }
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    showProblem(undefined);
+    await follow(response);
+    link('Reconnecting…', true);
+  } catch {
+    link('Fleet server unreachable — retrying', true);
+  }
+  setTimeout(connect, retryMs);
+  retryMs = Math.min(retryMs * 2, 10_000);
+}
+
+connect();
