@@ -80,9 +80,11 @@ export async function startCardPrinterSimulator(
     events.emit('card', summary(card));
   };
 
+  let bytesReceived = 0;
   const attach = (stream: Duplex) => {
     const framer = new EvolisCommandFramer();
     stream.on('data', (chunk: Buffer) => {
+      bytesReceived += chunk.length;
       for (const item of framer.push(chunk)) {
         if (!item.ok) {
           logger.warn({ code: item.error.code }, item.error.message);
@@ -140,6 +142,7 @@ export async function startCardPrinterSimulator(
     cardInPrinter: model.cardInPrinter,
     stripe: model.stripe(),
     connections: sockets.size + serialPorts.size,
+    bytesReceived,
   });
 
   const simulator: CardPrinterSimulator = {
