@@ -5,16 +5,26 @@
  * condition. The patron and the card number appear only in staff answers; the family's events name
  * neither.
  */
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CarrelError } from '../../core/errors.js';
+import { packageRoot } from '../../core/paths.js';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
 import { cardPrinters } from '../../gateway/families/card-printer/index.js';
 import type { CardPrinterPort } from '../../gateway/families/card-printer/port.js';
+import { pageRoutes } from '../http/resources/kiosk.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, operation } from '../operations.js';
 
 const tag = 'cards';
+
+/** The desk's card page: static files from web/cards. */
+const CARD_PAGE_ASSETS: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'cards.js': 'text/javascript; charset=utf-8',
+  'cards.css': 'text/css; charset=utf-8',
+};
 const STAFF = ['staff'] as const;
 
 const printerField = z
@@ -167,6 +177,12 @@ export const cardPrinterApi: ApiModule = {
     }),
   ],
   routes: (app, { services, auth }) => {
+    pageRoutes(app, {
+      mount: '/cards',
+      directory: join(packageRoot(), 'web', 'cards'),
+      assets: CARD_PAGE_ASSETS,
+      page: 'the card desk page (web/cards)',
+    });
     app.register(async (scope: FastifyInstance) => {
       scope.addContentTypeParser(
         ['image/jpeg', 'image/png', 'application/octet-stream'],
