@@ -8,7 +8,7 @@ import type { EvolisFault } from '../../protocols/evolis/index.js';
  */
 export class CardPrintError extends CarrelError {
   constructor(
-    readonly fault: EvolisFault | 'magstripe_mismatch' | 'no_reply' | 'link_lost',
+    readonly fault: EvolisFault | 'magstripe_mismatch' | 'no_reply' | 'bad_reply' | 'link_lost',
     message: string,
     readonly cardTaken: boolean,
     readonly rejected: boolean,

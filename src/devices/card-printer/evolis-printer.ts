@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
-import { TimeoutError, TransportError } from '../../core/errors.js';
+import { PeerError, TimeoutError, TransportError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import {
   command,
@@ -234,7 +234,11 @@ export class EvolisPrinter extends EventEmitter implements DeviceDriver {
         error instanceof CardPrintError
           ? error
           : new CardPrintError(
-              error instanceof TimeoutError ? 'no_reply' : 'link_lost',
+              error instanceof TimeoutError
+                ? 'no_reply'
+                : error instanceof PeerError
+                  ? 'bad_reply'
+                  : 'link_lost',
               (error as Error).message,
               taken,
               false,
@@ -365,11 +369,17 @@ export class EvolisPrinter extends EventEmitter implements DeviceDriver {
 
   private readonly onData = (chunk: Buffer): void => {
     for (const item of this.replies.push(chunk)) {
+      const pending = this.pending;
       if (!item.ok) {
+        // A garbled answer is the answer to the command waiting: it fails now, not at its timeout.
         this.options.logger.warn({ code: item.error.code }, item.error.message);
+        if (pending) {
+          this.pending = undefined;
+          pending.timer.cancel();
+          pending.reject(item.error);
+        }
         continue;
       }
-      const pending = this.pending;
       if (!pending) {
         this.options.logger.warn('a reply nobody asked for');
         continue;
