@@ -55,6 +55,7 @@ export const cardPrinterSimulators = simulatorFamily({
         kind: 'card-printer',
         name: 'Desk card printer',
         transport: { type: 'simulator', simulator: 'card-printer-sim' },
+        rfid: { reader: 'pad-1' },
       },
     ],
   },

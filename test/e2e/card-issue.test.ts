@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { decodePng, encodePng } from '../../src/core/png.js';
 import { hasValidMod10 } from '../../src/protocols/library-card/card-number.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
@@ -133,6 +134,33 @@ describe('issuing library cards on the simulated desk', () => {
     await waitForDevice(api, 'cards-1', 'online', 5000);
     const stats = await call('GET', '/cards/stats');
     expect(stats.json.days[0]).toMatchObject({ issued: 4, failed: 1 });
+  });
+
+  it('encodes an issued card’s chip on the desk pad as an ISO 28560 patron card, read back', async () => {
+    const pad = testDesk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+    const latest = await call('GET', '/cards?limit=5');
+    const issued = latest.json.issues.find((i: { result: string }) => i.result === 'issued');
+    const issueId = issued.issueId;
+    const crowded = await call('POST', `/cards/${issueId}/rfid`);
+    expect(crowded).toMatchObject({ status: 409, json: { code: 'rfid_card_not_alone' } });
+    for (const tag of pad.tags()) pad.remove(String(tag.uid));
+    await expect
+      .poll(async () => (await call('GET', '/rfid/pad-1/tags')).json.tags?.length, { timeout: 5000 })
+      .toBe(0);
+    expect((await call('POST', `/cards/${issueId}/rfid`)).json.code).toBe('rfid_no_card');
+    pad.place({ preset: 'blank' });
+    await expect
+      .poll(async () => (await call('GET', '/rfid/pad-1/tags')).json.tags?.length, { timeout: 5000 })
+      .toBe(1);
+    const uid = (await call('GET', '/rfid/pad-1/tags')).json.tags[0].uid;
+    const encoded = await call('POST', `/cards/${issueId}/rfid`);
+    expect(encoded.status).toBe(200);
+    expect(encoded.json).toMatchObject({ issueId, rfidUid: uid });
+    const read = await call('GET', '/rfid/pad-1/tags');
+    expect(read.json.tags[0].item).toMatchObject({
+      primaryItemId: issued.cardNumber,
+      typeOfUsage: 'patron-card',
+    });
   });
 
   it('refuses what is not a photo, a decompression bomb, an unknown patron and an unknown template', async () => {

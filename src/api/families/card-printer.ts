@@ -62,6 +62,7 @@ const issueRecordSchema = z.object({
   attempts: z.number(),
   replaces: z.string().nullable(),
   replacedBy: z.string().nullable(),
+  rfidUid: z.string().nullable(),
 });
 
 const statusSchema = z.object({
@@ -108,6 +109,12 @@ export const cardPrinterApi: ApiModule = {
     patron_not_found: { status: 404, title: 'The ILS does not know this patron' },
     ils_not_configured: { status: 503, title: 'No ILS is configured' },
     card_request_invalid: { status: 400, title: 'The card request is not valid' },
+    card_issue_not_found: { status: 404, title: 'No such card issue' },
+    card_not_issued: { status: 409, title: 'The card was not issued' },
+    rfid_not_configured: { status: 409, title: 'This card printer has no RFID pad configured' },
+    rfid_no_card: { status: 409, title: 'No card on the RFID pad' },
+    rfid_card_not_alone: { status: 409, title: 'More than one tag on the RFID pad' },
+    rfid_verify_failed: { status: 502, title: 'The card’s chip did not read back what was written' },
   },
   events: {
     'card.issued': {
@@ -135,6 +142,20 @@ export const cardPrinterApi: ApiModule = {
         const { printer, ...request } = body;
         return printerPort(services, printer).issue({ ...request, staff: principal.name });
       },
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/cards/:issueId/rfid',
+      operationId: 'encodeCardChip',
+      summary:
+        'Encode an issued card’s RFID chip on the desk pad (the card alone on it), verified by read-back',
+      tag,
+      access: STAFF,
+      params: z.object({ issueId: z.string().uuid() }),
+      query: z.object({ printer: printerField }),
+      response: issueRecordSchema,
+      mqtt: { action: 'cards.encode_rfid' },
+      handler: ({ params, query }) => printerPort(services, query.printer).encodeRfid(params.issueId),
     }),
     operation({
       method: 'GET',

@@ -37,6 +37,14 @@ export const cardPrinterSchema = z
     numbering: cardNumberingSchema.default(cardNumberingSchema.parse({})),
     /** Write the card number on magstripe track 2 and read it back. */
     magstripe: z.boolean().default(true),
+    /** Patron cards with an RFID chip are encoded on this desk pad (ISO 28560, type of usage patron card). */
+    rfid: z
+      .strictObject({
+        reader: deviceIdSchema,
+        format: z.enum(['28560-3', '28560-2']).default('28560-3'),
+        isil: z.string().max(16).optional(),
+      })
+      .optional(),
     /** Cards tried for one issue when a card fails its stripe check (each failed card goes to the reject box). */
     attempts: z.number().int().min(1).max(5).default(2),
   })

@@ -6,12 +6,14 @@ import { SupervisedEntry } from '../../devices/supervised-entry.js';
 import { DeviceSupervisor } from '../../devices/supervisor.js';
 import { emitEvent, type FamilyContext } from '../../family.js';
 import { ilsLinks } from '../ils/index.js';
+import { rfidReaders } from '../rfid-reader/index.js';
 import { CardIssuer, type PatronLookup } from './card-issuer.js';
 import { CardTemplates } from './card-templates.js';
 import type { CardPrinterConfig } from './config.js';
 import type { CardPrinterEvents } from './events.js';
 import { CardIssueRecords } from './issue-records.js';
 import type { CardPrinterPort } from './port.js';
+import { encodePatronCard } from './rfid-encoding.js';
 
 /**
  * A card printer at run time: the Evolis driver on its transport, kept connected by a supervisor
@@ -36,6 +38,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       issue: (request) => this.running().issuer.issue(request),
       preview: (request, side) => this.running().issuer.preview(request, side),
       addPhoto: (bytes) => this.running().issuer.addPhoto(bytes),
+      encodeRfid: (issueId) => this.encodeRfid(issueId),
       issues: (limit) => this.running().records.latest(limit),
       issueRecord: (id) => this.running().records.get(id),
       perDay: (days) => this.running().records.perDay(days),
@@ -81,6 +84,21 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
 
   async stop(): Promise<void> {
     await this.supervisor?.stop();
+  }
+
+  private async encodeRfid(issueId: string) {
+    const { records } = this.running();
+    const rfid = this.config.rfid;
+    if (!rfid)
+      throw new CarrelError('rfid_not_configured', `card printer "${this.id}" has no RFID pad configured`);
+    const record = records.get(issueId);
+    if (!record) throw new CarrelError('card_issue_not_found', 'no such card issue');
+    if (record.result !== 'issued')
+      throw new CarrelError('card_not_issued', 'only an issued card is encoded');
+    const pad = this.context.devices.port(rfidReaders, rfid.reader);
+    const { uid } = await encodePatronCard(pad, record.cardNumber, rfid);
+    this.context.logger.info({ issueId }, 'card chip encoded');
+    return records.encoded(issueId, uid);
   }
 
   /** The patron's name and expiry from the desk's ILS (SIP2 patron information). */

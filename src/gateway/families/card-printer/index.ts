@@ -20,7 +20,10 @@ export const cardPrinters = deviceFamily<CardPrinterEvents>()({
   wrongKindCode: 'not_a_card_printer',
   config: cardPrinterSchema,
   events: CARD_PRINTER_EVENTS,
-  check: (config: CardPrinterConfig, layout, issue) =>
-    checkSimulatorTransport(config.transport, 'card-printer', layout, issue),
+  check: (config: CardPrinterConfig, layout, issue) => {
+    checkSimulatorTransport(config.transport, 'card-printer', layout, issue);
+    if (config.rfid && !layout.devices.some((device) => device.id === config.rfid?.reader))
+      issue(['rfid', 'reader'], `no device with id "${config.rfid.reader}" is configured`);
+  },
   create: (config: CardPrinterConfig, context) => new CardPrinterEntry(config, context),
 });

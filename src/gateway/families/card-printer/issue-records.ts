@@ -31,6 +31,7 @@ const MIGRATIONS = [
      numbering TEXT PRIMARY KEY,
      next INTEGER NOT NULL
    );`,
+  'ALTER TABLE card_issues ADD COLUMN rfid_uid TEXT',
 ];
 
 export interface CardIssueRecord {
@@ -47,6 +48,8 @@ export interface CardIssueRecord {
   attempts: number;
   replaces: string | null;
   replacedBy: string | null;
+  /** The UID of the card's chip, once its card number was written there and read back. */
+  rfidUid: string | null;
 }
 
 export interface IssuesPerDay {
@@ -69,6 +72,7 @@ interface Row {
   attempts: number;
   replaces: string | null;
   replaced_by: string | null;
+  rfid_uid: string | null;
 }
 
 export class CardIssueRecords {
@@ -152,6 +156,12 @@ export class CardIssueRecords {
     return this.get(id)!;
   }
 
+  /** Notes the chip an issued card's number was encoded on. */
+  encoded(id: string, uid: string): CardIssueRecord {
+    this.db.prepare('UPDATE card_issues SET rfid_uid = ? WHERE id = ?').run(uid, id);
+    return this.get(id)!;
+  }
+
   get(id: string): CardIssueRecord | undefined {
     const row = this.db.prepare('SELECT * FROM card_issues WHERE id = ?').get(id) as Row | undefined;
     return row ? recordOf(row) : undefined;
@@ -209,5 +219,6 @@ function recordOf(row: Row): CardIssueRecord {
     attempts: row.attempts,
     replaces: row.replaces,
     replacedBy: row.replaced_by,
+    rfidUid: row.rfid_uid,
   };
 }

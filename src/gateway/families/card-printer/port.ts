@@ -26,6 +26,8 @@ export interface CardPrinterPort {
   preview(request: Omit<CardIssueRequest, 'staff' | 'replaces'>, side: 'front' | 'back'): Promise<Buffer>;
   /** Keeps an uploaded photo for a while; its id. Throws photo_* problems. */
   addPhoto(bytes: Buffer): { photoId: string; width: number; height: number };
+  /** Encodes an issued card's chip on the desk pad (the card alone on it), verified by read-back. */
+  encodeRfid(issueId: string): Promise<CardIssueRecord>;
   issues(limit: number): CardIssueRecord[];
   issueRecord(issueId: string): CardIssueRecord | undefined;
   perDay(days: number): IssuesPerDay[];
