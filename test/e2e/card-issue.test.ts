@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
@@ -161,6 +162,35 @@ describe('issuing library cards on the simulated desk', () => {
       primaryItemId: issued.cardNumber,
       typeOfUsage: 'patron-card',
     });
+  });
+
+  it('shows a low ribbon and cleaning due in the printer’s health, its retained MQTT state and events', async () => {
+    const events: string[] = [];
+    const listener = await mqtt.connectAsync(testDesk.desk.urls().mqtt!, { reconnectPeriod: 0 });
+    listener.on('message', (topic) => events.push(topic.split('/').at(-1)!));
+    await listener.subscribeAsync('carrel/library/desk-1/devices/cards-1/events/#');
+    sim().model.ribbonPanels = 12;
+    sim().model.cardsSinceCleaning = sim().model.cleaningInterval;
+    await expect
+      .poll(() => events, { timeout: 5000 })
+      .toEqual(expect.arrayContaining(['card.ribbon_low', 'card.cleaning_due']));
+    const device = await call('GET', '/devices/cards-1');
+    expect(device.json).toMatchObject({
+      status: 'online',
+      detail: { cleaningDue: true, ribbon: { low: true, panelsLeft: 12 } },
+    });
+    // What a monitoring client that connects now reads: the retained state, with the same detail.
+    const client = await mqtt.connectAsync(testDesk.desk.urls().mqtt!, { reconnectPeriod: 0 });
+    const retained: Array<{ detail: { cleaningDue: boolean; ribbon: { low: boolean } } }> = [];
+    client.on('message', (_topic, payload) => retained.push(JSON.parse(String(payload))));
+    await client.subscribeAsync('carrel/library/desk-1/devices/cards-1/state');
+    await expect
+      .poll(() => retained.at(-1)?.detail, { timeout: 5000 })
+      .toMatchObject({ cleaningDue: true, ribbon: { low: true } });
+    await client.endAsync();
+    await listener.endAsync();
+    sim().model.ribbonPanels = 1000;
+    sim().model.clean();
   });
 
   it('refuses what is not a photo, a decompression bomb, an unknown patron and an unknown template', async () => {

@@ -124,7 +124,7 @@ export class EvolisPrinter extends EventEmitter implements DeviceDriver {
       model: s.model,
       firmware: s.firmware,
       serial: s.serial,
-      ribbon: s.ribbon,
+      ribbon: { ...s.ribbon }, // a copy: the record must not change with the driver's live state
       cleaningDue: s.cleaningDue,
       cardsPrinted: s.cardsPrinted,
       problem: s.problem,
@@ -287,26 +287,24 @@ export class EvolisPrinter extends EventEmitter implements DeviceDriver {
   }
 
   private report(before: CardPrinterStatus, after: CardPrinterStatus): void {
-    let changed = false;
-    if (before.problem !== after.problem) {
-      changed = true;
-      if (after.problem) this.emit('event', after.problem, { problem: after.problem });
-      else this.emit('event', 'ready', { was: before.problem });
-    }
-    if (before.ribbon.low !== after.ribbon.low) {
-      changed = true;
-      if (after.ribbon.low) this.emit('event', 'ribbon_low', { panelsLeft: after.ribbon.panelsLeft });
-    }
-    if (before.cleaningDue !== after.cleaningDue) {
-      changed = true;
-      if (after.cleaningDue) this.emit('event', 'cleaning_due', { cardsPrinted: after.cardsPrinted });
-    }
-    if (
-      changed ||
+    const events: Array<[string, Record<string, unknown>]> = [];
+    if (before.problem !== after.problem)
+      events.push(
+        after.problem ? [after.problem, { problem: after.problem }] : ['ready', { was: before.problem }],
+      );
+    if (!before.ribbon.low && after.ribbon.low)
+      events.push(['ribbon_low', { panelsLeft: after.ribbon.panelsLeft }]);
+    if (!before.cleaningDue && after.cleaningDue)
+      events.push(['cleaning_due', { cardsPrinted: after.cardsPrinted }]);
+    const changed =
+      before.problem !== after.problem ||
+      before.ribbon.low !== after.ribbon.low ||
+      before.cleaningDue !== after.cleaningDue ||
       before.ribbon.panelsLeft !== after.ribbon.panelsLeft ||
-      before.cardsPrinted !== after.cardsPrinted
-    )
-      this.emit('condition', this.condition());
+      before.cardsPrinted !== after.cardsPrinted;
+    // The health record first, then the events: a listener's failure must not leave the record behind.
+    if (changed) this.emit('condition', this.condition());
+    for (const [type, data] of events) this.emit('event', type, data);
   }
 
   private noteFault(fault: EvolisFault, text: string): void {
