@@ -9,9 +9,8 @@
  * panels), and eject it (`Se`). A card that fails on the way goes to the reject box (`Seb`).
  */
 import { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { TimerHandle } from '../../core/clock.js';
 import { PeerError, TimeoutError, TransportError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
 import {
   command,
   compressPanel,
@@ -26,51 +25,22 @@ import {
   type TrackNumber,
 } from '../../protocols/evolis/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
-import type { Transport } from '../transport/transport.js';
 import { CardPrintError } from './errors.js';
+import type {
+  CardJob,
+  CardJobResult,
+  CardPrinterProblem,
+  CardPrinterStatus,
+  EvolisPrinterOptions,
+} from './types.js';
 
-export interface EvolisPrinterOptions {
-  id: string;
-  transport: Transport;
-  clock: Clock;
-  logger: Logger;
-  statusIntervalMs: number;
-  /** A command unanswered this long: the printer is gone (a panel download gets more, by its size). */
-  replyTimeoutMs: number;
-  /** Ribbon panels left at or under this: `ribbon_low`. */
-  ribbonLowPanels: number;
-  /** Link speed in bytes per second, to give a download its time (serial: baud / 10). */
-  bytesPerSecond?: number;
-  /** Commands waiting at most. */
-  queueLimit?: number;
-}
-
-export type CardPrinterProblem = 'ribbon_out' | 'no_card' | 'cover_open' | 'jam' | 'error';
-
-export interface CardPrinterStatus {
-  model: string | null;
-  firmware: string | null;
-  serial: string | null;
-  ribbon: { type: string | null; panelsLeft: number | null; low: boolean };
-  problem: CardPrinterProblem | null;
-  cleaningDue: boolean;
-  cardsPrinted: number | null;
-  lastReply: string | null;
-}
-
-/** One card to make: its panels, front and back, and the tracks to write and verify. */
-export interface CardJob {
-  ribbon: string;
-  front: Panel[];
-  back: Panel[];
-  tracks: Partial<Record<TrackNumber, string>>;
-}
-
-export interface CardJobResult {
-  /** What each track read back as. */
-  readBack: Partial<Record<TrackNumber, string>>;
-  bytesSent: number;
-}
+export type {
+  CardJob,
+  CardJobResult,
+  CardPrinterProblem,
+  CardPrinterStatus,
+  EvolisPrinterOptions,
+} from './types.js';
 
 const PROBLEMS: Partial<Record<EvolisFault, CardPrinterProblem>> = {
   ribbon_out: 'ribbon_out',
