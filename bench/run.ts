@@ -20,6 +20,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'desk report (statistics)', load: () => import('./reports.js') },
   { name: 'dashboard (Chromium, 50 devices)', load: () => import('./dashboard.js') },
   { name: 'fleet view (Mosquitto, bridge)', load: () => import('./fleet.js') },
+  { name: 'card printing', load: () => import('./card-printer.js') },
 ];
 
 function format(value: number): string {

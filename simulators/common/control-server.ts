@@ -29,10 +29,11 @@ export interface ControlRequest {
   body<T>(schema: z.ZodType<T, unknown>): Promise<T>;
 }
 
-/** What a route answers: JSON, or text of a type (a page, an SVG). */
+/** What a route answers: JSON, text of a type (a page, an SVG), or bytes of a type (a PNG). */
 export type ControlAnswer =
   | { status: number; json: unknown }
-  | { status: number; text: string; type: string };
+  | { status: number; text: string; type: string }
+  | { status: number; bytes: Uint8Array; type: string };
 
 export type ControlRoute = (request: ControlRequest) => Promise<ControlAnswer> | ControlAnswer;
 
@@ -130,13 +131,15 @@ async function readJson(request: IncomingMessage, maxBody: number): Promise<unkn
 
 function send(response: ServerResponse, answer: ControlAnswer): void {
   if (response.headersSent) return;
-  const [type, text] =
+  const [type, text]: [string, string | Uint8Array] =
     'json' in answer
       ? ['application/json; charset=utf-8', JSON.stringify(answer.json)]
-      : [answer.type, answer.text];
+      : 'bytes' in answer
+        ? [answer.type, answer.bytes]
+        : [answer.type, answer.text];
   response.writeHead(answer.status, {
     'content-type': type,
-    'content-length': Buffer.byteLength(text),
+    'content-length': typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength,
     'cache-control': 'no-store',
   });
   response.end(text);

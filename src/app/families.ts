@@ -7,18 +7,21 @@
  * one folder per layer and one line here — see docs/architecture.md.
  */
 
+import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { cardPrinterApi } from '../api/families/card-printer.js';
 import { cashDeviceApi } from '../api/families/cash-device.js';
 import { gateApi } from '../api/families/gate.js';
 import { printQueueApi } from '../api/families/print-queue.js';
 import { receiptPrinterApi } from '../api/families/receipt-printer.js';
 import { rfidReaderApi } from '../api/families/rfid-reader.js';
 import type { ApiModule } from '../api/operations.js';
+import { cardPrinters } from '../gateway/families/card-printer/index.js';
 import { cashDevices } from '../gateway/families/cash-device/index.js';
 import { gates } from '../gateway/families/gate/index.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
@@ -34,6 +37,7 @@ export const FAMILIES = [
   { device: gates, simulator: gateSimulators, api: gateApi },
   { device: printQueues, simulator: printServerSimulators, api: printQueueApi },
   { device: cashDevices, simulator: cashSimulators, api: cashDeviceApi },
+  { device: cardPrinters, simulator: cardPrinterSimulators, api: cardPrinterApi },
 ] as const;
 
 export type Family = (typeof FAMILIES)[number];

@@ -105,6 +105,7 @@ describe('config/carrel.example.yaml', () => {
       'ipp',
       'serial',
       'tcp',
+      'lp',
     ]);
     expect(config.simulators.find((s) => s.kind === 'rfid-pad')?.tags).toContainEqual(
       expect.objectContaining({ item: '31000013', set: { part: 1, parts: 3 } }),

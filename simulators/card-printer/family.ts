@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { deviceIdSchema, portSchema } from '../../src/core/config-values.js';
+import { simulatorFamily } from '../common/family.js';
+import type { CardPrinterSimulator } from './simulator.js';
+
+export const cardPrinterSimulatorSchema = z.strictObject({
+  id: deviceIdSchema,
+  kind: z.literal('card-printer'),
+  host: z.string().default('127.0.0.1'),
+  /** The Evolis command stream over TCP; 0 picks a free one. */
+  port: portSchema.default(0),
+  /** Control API and page (printed cards as PNG, faults); 0 picks a free one. */
+  httpPort: portSchema.default(0),
+  /** The ribbon loaded: `ymcko` (colour) or `k` (black). */
+  ribbon: z.enum(['ymcko', 'k']).default('ymcko'),
+  ribbonPanels: z.number().int().min(0).max(10_000).default(1000),
+  feeder: z.number().int().min(0).max(500).default(100),
+});
+export type CardPrinterSimulatorConfig = z.infer<typeof cardPrinterSimulatorSchema>;
+
+/** A simulated Evolis card printer: the ESC command stream on TCP (a pty with --pty), cards as PNG. */
+export const cardPrinterSimulators = simulatorFamily({
+  kind: 'card-printer',
+  config: cardPrinterSimulatorSchema,
+  summary:
+    'Evolis card printer (ESC commands, panels, magstripe), TCP 10060 (a pty with --pty); cards on 10061',
+  async start(config: CardPrinterSimulatorConfig, logger) {
+    const { startCardPrinterSimulator } = await import('./simulator.js');
+    const sim: CardPrinterSimulator = await startCardPrinterSimulator({
+      host: config.host,
+      port: config.port,
+      httpPort: config.httpPort,
+      ribbon: config.ribbon,
+      ribbonPanels: config.ribbonPanels,
+      feeder: config.feeder,
+      logger,
+    });
+    return {
+      id: config.id,
+      kind: config.kind,
+      host: config.host,
+      port: sim.port,
+      url: sim.httpUrl,
+      detail: `Evolis (${config.ribbon}) on tcp://${config.host}:${sim.port}`,
+      handle: sim,
+      close: () => sim.close(),
+    };
+  },
+  main: async () => (await import('./main.js')).runCardPrinterSimulator,
+  demo: {
+    simulators: [{ id: 'card-printer-sim', kind: 'card-printer' }],
+    devices: [
+      {
+        id: 'cards-1',
+        kind: 'card-printer',
+        name: 'Desk card printer',
+        transport: { type: 'simulator', simulator: 'card-printer-sim' },
+        rfid: { reader: 'pad-1' },
+      },
+    ],
+  },
+});

@@ -1,0 +1,2 @@
+export { EvolisModel, type PrintedCard, type SimulatedFaults } from './evolis-model.js';
+export { type CardPrinterSimulator, type CardSummary, startCardPrinterSimulator } from './simulator.js';

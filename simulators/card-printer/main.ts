@@ -1,0 +1,60 @@
+/**
+ * `carrel sim card-printer`: a simulated Evolis card printer, until SIGINT/SIGTERM.
+ *
+ *   --port <n>          the command stream over TCP (default 10060; 0 = any free port)
+ *   --http-port <n>     control API and page with the printed cards (default 10061; 0 = any free port)
+ *   --host <addr>       bind address (default 127.0.0.1)
+ *   --ribbon <r>        ymcko (default) or k
+ *   --pty               also serve the printer on a pty pair made with socat; prints the path to open
+ *   --pty-dir <dir>     where the pty links are made (default: a fresh temporary folder)
+ */
+import { CarrelError } from '../../src/core/errors.js';
+import { numberOption, simulatorMain } from '../common/main.js';
+import { createPtyPair, type PtyPair } from '../common/pty-pair.js';
+import { startCardPrinterSimulator } from './simulator.js';
+
+export const runCardPrinterSimulator = simulatorMain({
+  options: {
+    port: { type: 'string' },
+    'http-port': { type: 'string' },
+    host: { type: 'string' },
+    ribbon: { type: 'string' },
+    pty: { type: 'boolean' },
+    'pty-dir': { type: 'string' },
+  },
+  async start(values, logger) {
+    const ribbon = values.ribbon ?? 'ymcko';
+    if (ribbon !== 'ymcko' && ribbon !== 'k')
+      throw new CarrelError('usage', `--ribbon must be ymcko or k, got "${ribbon}"`);
+    const host = values.host ?? '127.0.0.1';
+    const sim = await startCardPrinterSimulator({
+      host,
+      port: numberOption(values.port, 'port', 10060),
+      httpPort: numberOption(values['http-port'], 'http-port', 10061),
+      ribbon,
+      logger,
+    });
+    let pty: PtyPair | undefined;
+    try {
+      if (values.pty) {
+        pty = await createPtyPair(values['pty-dir'] ? { dir: values['pty-dir'] } : {});
+        await sim.attachSerialPath(pty.devicePath);
+      }
+    } catch (error) {
+      await sim.close();
+      throw error;
+    }
+    return {
+      banner: [
+        `card printer simulator (Evolis, ribbon ${ribbon})`,
+        `  commands tcp://${host}:${sim.port}`,
+        ...(pty ? [`  commands serial ${pty.hostPath}  (open this end, 115200 8N1)`] : []),
+        `  control  ${sim.httpUrl}/  (GET /api/state, /api/cards, PUT /api/faults)`,
+      ],
+      close: async () => {
+        await sim.close();
+        await pty?.close();
+      },
+    };
+  },
+});

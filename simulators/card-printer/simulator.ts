@@ -1,0 +1,248 @@
+/**
+ * A simulated Evolis card printer: the real command stream on TCP (and a pty), parsed by the codec's
+ * framer, answered by the printer model, every card that leaves rendered as PNG (front and back) on
+ * its page and control API:
+ *
+ *   GET  /api/state                 the printer: ribbon, feeder, cover, faults, counters, stripe
+ *   GET  /api/cards                 the last cards out (printed or rejected), with their tracks
+ *   GET  /api/cards/<n>/front.png   a card's front (back.png its back), 1016 × 648
+ *   PUT  /api/faults                { noCard?, ribbonOut?, coverOpen?, magstripeWriteErrors?, jam? }
+ *   POST /api/feeder, /api/ribbon   { cards } / { panels }: load
+ *   POST /api/clean                 the cleaning is done
+ *   GET  /                          the page
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { z } from 'zod';
+import { type Logger, silentLogger } from '../../src/core/logger.js';
+import { encodePng } from '../../src/core/png.js';
+import {
+  CARD_HEIGHT,
+  CARD_WIDTH,
+  EvolisCommandFramer,
+  panelsToImage,
+} from '../../src/protocols/evolis/index.js';
+import { ControlProblem, notFound, ok, startControlServer } from '../common/control-server.js';
+import { EvolisModel, type EvolisModelOptions, type PrintedCard } from './evolis-model.js';
+import { cardPrinterPage } from './page.js';
+
+export interface CardPrinterSimulatorOptions extends EvolisModelOptions {
+  host?: string;
+  port?: number;
+  httpPort?: number | undefined;
+  logger?: Logger;
+}
+
+export interface CardSummary {
+  number: number;
+  at: string;
+  outcome: PrintedCard['outcome'];
+  sides: { front: string[]; back: string[] };
+  tracks: PrintedCard['tracks'];
+}
+
+export interface CardPrinterSimulator {
+  readonly port: number;
+  readonly httpUrl: string;
+  readonly model: EvolisModel;
+  /** Emits `card` (CardSummary) for every card that leaves the printer. */
+  readonly events: EventEmitter;
+  cards(): CardSummary[];
+  /** A card's side as PNG (1016 × 648), rendered once. */
+  cardPng(number: number, side: 'front' | 'back'): Buffer | undefined;
+  state(): Record<string, unknown>;
+  attach(stream: Duplex): void;
+  attachSerialPath(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const faultsSchema = z.strictObject({
+  noCard: z.boolean().optional(),
+  ribbonOut: z.boolean().optional(),
+  coverOpen: z.boolean().optional(),
+  magstripeWriteErrors: z.number().int().min(0).max(1000).optional(),
+  jam: z.boolean().optional(),
+});
+
+export async function startCardPrinterSimulator(
+  options: CardPrinterSimulatorOptions = {},
+): Promise<CardPrinterSimulator> {
+  const host = options.host ?? '127.0.0.1';
+  const logger = (options.logger ?? silentLogger()).child({ module: 'card-printer-sim' });
+  const model = new EvolisModel(options);
+  const events = new EventEmitter();
+  const pngs = new Map<string, Buffer>();
+  const sockets = new Set<Socket>();
+  const serialPorts = new Set<Duplex>();
+  model.onCard = (card) => {
+    logger.info({ card: card.number, outcome: card.outcome }, 'card out');
+    events.emit('card', summary(card));
+  };
+
+  let bytesReceived = 0;
+  const attach = (stream: Duplex) => {
+    const framer = new EvolisCommandFramer();
+    stream.on('data', (chunk: Buffer) => {
+      bytesReceived += chunk.length;
+      for (const item of framer.push(chunk)) {
+        if (!item.ok) {
+          logger.warn({ code: item.error.code }, item.error.message);
+          continue;
+        }
+        const reply = model.handle(item.command);
+        if (!stream.destroyed) stream.write(`${reply}\r`);
+      }
+    });
+    stream.on('error', () => {});
+  };
+
+  const server: Server = createServer((socket) => {
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    attach(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  const cardPng = (number: number, side: 'front' | 'back') => {
+    const card = model.cards.find((c) => c.number === number);
+    if (!card) return undefined;
+    const key = `${number}/${side}`;
+    let png = pngs.get(key);
+    if (!png) {
+      png = encodePng(panelsToImage(side === 'front' ? card.front : card.back), CARD_WIDTH, CARD_HEIGHT);
+      pngs.set(key, png);
+      if (pngs.size > 80) pngs.delete(pngs.keys().next().value!);
+    }
+    return png;
+  };
+
+  const state = () => ({
+    port,
+    model: 'Evolis Primacy (Carrel simulator)',
+    condition: model.condition(),
+    ribbon: { type: model.ribbon, panelsLeft: model.ribbonPanels },
+    feeder: model.feeder,
+    coverOpen: model.coverOpen,
+    faults: { ...model.faults },
+    counters: {
+      cardsPrinted: model.cardsPrinted,
+      panelsPrinted: model.panelsPrinted,
+      cardsSinceCleaning: model.cardsSinceCleaning,
+    },
+    cardInPrinter: model.cardInPrinter,
+    stripe: model.stripe(),
+    connections: sockets.size + serialPorts.size,
+    bytesReceived,
+  });
+
+  const simulator: CardPrinterSimulator = {
+    port,
+    httpUrl: '',
+    model,
+    events,
+    cards: () => model.cards.map(summary),
+    cardPng,
+    state,
+    attach,
+    async attachSerialPath(path) {
+      const { SerialPort } = await import('serialport');
+      const serial = new SerialPort({ path, baudRate: 115200, autoOpen: false, lock: false });
+      await new Promise<void>((resolve, reject) =>
+        serial.open((error) => (error ? reject(error) : resolve())),
+      );
+      serialPorts.add(serial);
+      serial.once('close', () => serialPorts.delete(serial));
+      attach(serial);
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(
+        [...serialPorts].map(
+          (serial) =>
+            new Promise<void>((resolve) => {
+              if (serial.destroyed) resolve();
+              else serial.once('close', () => resolve()).destroy();
+            }),
+        ),
+      );
+      await control?.close();
+    },
+  };
+
+  let control: { url: string; close(): Promise<void> } | undefined;
+  if (options.httpPort !== undefined) {
+    try {
+      control = await startControlServer(
+        async (request) => {
+          const { method, path } = request;
+          if (method === 'GET' && path === '/')
+            return { status: 200, text: cardPrinterPage(), type: 'text/html' };
+          if (method === 'GET' && path === '/api/state') return ok(state());
+          if (method === 'GET' && path === '/api/cards') return ok(simulator.cards());
+          const png = /^\/api\/cards\/(\d+)\/(front|back)\.png$/.exec(path);
+          if (method === 'GET' && png) {
+            const bytes = cardPng(Number(png[1]), png[2] as 'front' | 'back');
+            if (!bytes) throw new ControlProblem(404, `no card ${png[1]}`);
+            return { status: 200, bytes, type: 'image/png' };
+          }
+          if (method === 'PUT' && path === '/api/faults') {
+            const change = await request.body(faultsSchema);
+            if (change.noCard !== undefined) model.feeder = change.noCard ? 0 : Math.max(model.feeder, 100);
+            if (change.ribbonOut !== undefined)
+              model.ribbonPanels = change.ribbonOut ? 0 : Math.max(model.ribbonPanels, 1000);
+            if (change.coverOpen !== undefined) model.coverOpen = change.coverOpen;
+            if (change.magstripeWriteErrors !== undefined)
+              model.faults.magstripeWriteErrors = change.magstripeWriteErrors;
+            if (change.jam === true) model.faults.jam = true;
+            if (change.jam === false) model.clearJam();
+            return ok(state());
+          }
+          if (method === 'POST' && path === '/api/feeder') {
+            const { cards } = await request.body(z.strictObject({ cards: z.number().int().min(0).max(500) }));
+            model.feeder = cards;
+            return ok(state());
+          }
+          if (method === 'POST' && path === '/api/ribbon') {
+            const { panels } = await request.body(
+              z.strictObject({ panels: z.number().int().min(0).max(10_000) }),
+            );
+            model.ribbonPanels = panels;
+            return ok(state());
+          }
+          if (method === 'POST' && path === '/api/clean') {
+            model.clean();
+            return ok(state());
+          }
+          return notFound(request);
+        },
+        { host, port: options.httpPort },
+      );
+      Object.assign(simulator, { httpUrl: control.url });
+    } catch (error) {
+      await simulator.close();
+      throw error;
+    }
+  }
+  return simulator;
+}
+
+function summary(card: PrintedCard): CardSummary {
+  return {
+    number: card.number,
+    at: card.at,
+    outcome: card.outcome,
+    sides: { front: card.front.map((p) => p.name), back: card.back.map((p) => p.name) },
+    tracks: card.tracks,
+  };
+}

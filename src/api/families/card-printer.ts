@@ -1,0 +1,243 @@
+/**
+ * Card issuing over the API, for staff: issue a card (POST /api/v1/cards), upload a photo first
+ * (POST /api/v1/cards/photos, the image itself as the body), preview the card as PNG
+ * (POST /api/v1/cards/preview), the issue records and cards issued per day, and each card printer's
+ * condition. The patron and the card number appear only in staff answers; the family's events name
+ * neither.
+ */
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CarrelError } from '../../core/errors.js';
+import { packageRoot } from '../../core/paths.js';
+import type { DeskServices } from '../../gateway/contracts/desk.js';
+import { cardPrinters } from '../../gateway/families/card-printer/index.js';
+import type { CardPrinterPort } from '../../gateway/families/card-printer/port.js';
+import { pageRoutes } from '../http/resources/kiosk.js';
+import { deviceIdParams } from '../http/schemas.js';
+import { type ApiModule, operation } from '../operations.js';
+
+const tag = 'cards';
+
+/** The desk's card page: static files from web/cards. */
+const CARD_PAGE_ASSETS: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'cards.js': 'text/javascript; charset=utf-8',
+  'cards.css': 'text/css; charset=utf-8',
+};
+const STAFF = ['staff'] as const;
+
+const printerField = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
+  .optional();
+
+const cardRequestSchema = z.strictObject({
+  /** The card printer; the desk's first when absent. */
+  printer: printerField,
+  patron: z.string().min(1).max(64),
+  template: z.string().max(64).optional(),
+  photoId: z.string().uuid().optional(),
+  number: z.enum(['patron', 'allocate']).default('patron'),
+  magstripe: z.boolean().optional(),
+  replaces: z.string().min(1).max(64).optional(),
+  expiry: z.string().max(32).optional(),
+});
+
+const previewRequestSchema = cardRequestSchema.omit({ replaces: true }).extend({
+  side: z.enum(['front', 'back']).default('front'),
+});
+
+const issueRecordSchema = z.object({
+  issueId: z.string(),
+  device: z.string(),
+  cardNumber: z.string(),
+  patron: z.string(),
+  template: z.string(),
+  staff: z.string(),
+  requestedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  result: z.enum(['printing', 'issued', 'failed']),
+  fault: z.string().nullable(),
+  attempts: z.number(),
+  replaces: z.string().nullable(),
+  replacedBy: z.string().nullable(),
+  rfidUid: z.string().nullable(),
+});
+
+const statusSchema = z.object({
+  model: z.string().nullable(),
+  firmware: z.string().nullable(),
+  serial: z.string().nullable(),
+  ribbon: z.object({ type: z.string().nullable(), panelsLeft: z.number().nullable(), low: z.boolean() }),
+  problem: z.string().nullable(),
+  cleaningDue: z.boolean(),
+  cardsPrinted: z.number().nullable(),
+  lastReply: z.string().nullable(),
+});
+
+const issueEventSchema = z.object({
+  issueId: z.string(),
+  template: z.string(),
+  result: z.enum(['issued', 'failed']),
+  fault: z.string().optional(),
+  attempts: z.number(),
+});
+
+function printerPort(services: DeskServices, id: string | undefined): CardPrinterPort {
+  if (id !== undefined) return services.ports.port(cardPrinters, id);
+  const first = services.ports.all(cardPrinters)[0];
+  if (!first) throw new CarrelError('no_card_printer', 'no card printer is configured at this desk');
+  return first.port;
+}
+
+export const cardPrinterApi: ApiModule = {
+  name: 'cards',
+  problems: {
+    not_a_card_printer: { status: 409, title: 'Device is not a card printer' },
+    no_card_printer: { status: 404, title: 'No card printer is configured' },
+    template_not_found: { status: 404, title: 'No such card template' },
+    template_no_back: { status: 404, title: 'The card template has no back' },
+    template_missing_field: { status: 422, title: 'The card template names a field Carrel does not fill' },
+    template_broken: { status: 422, title: 'The card template is not SVG that can be rendered' },
+    photo_not_an_image: { status: 415, title: 'The photo is not a PNG or JPEG image' },
+    photo_too_large: { status: 413, title: 'The photo is too large' },
+    photo_not_found: { status: 404, title: 'No such photo' },
+    card_number_invalid: { status: 422, title: 'The card number cannot be printed or encoded' },
+    card_number_unprintable: { status: 422, title: 'The card number cannot be drawn as a barcode' },
+    card_range_exhausted: { status: 409, title: 'Every card number of the configured range is used' },
+    patron_not_found: { status: 404, title: 'The ILS does not know this patron' },
+    ils_not_configured: { status: 503, title: 'No ILS is configured' },
+    card_request_invalid: { status: 400, title: 'The card request is not valid' },
+    card_issue_not_found: { status: 404, title: 'No such card issue' },
+    card_not_issued: { status: 409, title: 'The card was not issued' },
+    rfid_not_configured: { status: 409, title: 'This card printer has no RFID pad configured' },
+    rfid_no_card: { status: 409, title: 'No card on the RFID pad' },
+    rfid_card_not_alone: { status: 409, title: 'More than one tag on the RFID pad' },
+    rfid_verify_failed: { status: 502, title: 'The card’s chip did not read back what was written' },
+  },
+  events: {
+    'card.issued': {
+      summary: 'A card was issued (its stripe verified); never the patron or number',
+      data: issueEventSchema,
+    },
+    'card.issue_failed': {
+      summary: 'A card issue failed (cards that failed went to the reject box)',
+      data: issueEventSchema,
+    },
+  },
+  operations: (services) => [
+    operation({
+      method: 'POST',
+      url: '/api/v1/cards',
+      operationId: 'issueCard',
+      summary:
+        'Issue a library card: look the patron up, render the template, print, encode and verify, record',
+      tag,
+      access: STAFF,
+      body: cardRequestSchema,
+      response: issueRecordSchema,
+      mqtt: { action: 'cards.issue' },
+      handler: ({ body, principal }) => {
+        const { printer, ...request } = body;
+        return printerPort(services, printer).issue({ ...request, staff: principal.name });
+      },
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/cards/:issueId/rfid',
+      operationId: 'encodeCardChip',
+      summary:
+        'Encode an issued card’s RFID chip on the desk pad (the card alone on it), verified by read-back',
+      tag,
+      access: STAFF,
+      params: z.object({ issueId: z.string().uuid() }),
+      query: z.object({ printer: printerField }),
+      response: issueRecordSchema,
+      mqtt: { action: 'cards.encode_rfid' },
+      handler: ({ params, query }) => printerPort(services, query.printer).encodeRfid(params.issueId),
+    }),
+    operation({
+      method: 'GET',
+      url: '/api/v1/cards',
+      operationId: 'listCardIssues',
+      summary: 'The latest card issues of a card printer (staff: they name patrons)',
+      tag,
+      access: STAFF,
+      query: z.object({ printer: printerField, limit: z.coerce.number().int().min(1).max(500).default(50) }),
+      response: z.object({ issues: z.array(issueRecordSchema) }),
+      handler: ({ query }) => ({ issues: printerPort(services, query.printer).issues(query.limit) }),
+    }),
+    operation({
+      method: 'GET',
+      url: '/api/v1/cards/stats',
+      operationId: 'cardIssueStats',
+      summary: 'Cards issued (and issues failed) per day',
+      tag,
+      access: ['staff', 'monitor'],
+      query: z.object({ printer: printerField, days: z.coerce.number().int().min(1).max(366).default(31) }),
+      response: z.object({
+        days: z.array(z.object({ day: z.string(), issued: z.number(), failed: z.number() })),
+      }),
+      handler: ({ query }) => ({ days: printerPort(services, query.printer).perDay(query.days) }),
+    }),
+    operation({
+      method: 'GET',
+      url: '/api/v1/card-printers/:id',
+      operationId: 'cardPrinterStatus',
+      summary: 'A card printer: model, ribbon, problem, cleaning, counters',
+      tag,
+      access: ['staff', 'monitor'],
+      params: deviceIdParams,
+      response: statusSchema.extend({ templates: z.array(z.string()) }),
+      mqtt: { action: 'cards.printer_status', fields: { id: 'printer' } },
+      handler: ({ params }) => {
+        const port = services.ports.port(cardPrinters, params.id);
+        return { ...port.status(), templates: port.templates() };
+      },
+    }),
+  ],
+  routes: (app, { services, auth }) => {
+    pageRoutes(app, {
+      mount: '/cards',
+      directory: join(packageRoot(), 'web', 'cards'),
+      assets: CARD_PAGE_ASSETS,
+      page: 'the card desk page (web/cards)',
+    });
+    app.register(async (scope: FastifyInstance) => {
+      scope.addContentTypeParser(
+        ['image/jpeg', 'image/png', 'application/octet-stream'],
+        { parseAs: 'buffer', bodyLimit: 8 * 1024 * 1024 },
+        (_request, body, done) => done(null, body),
+      );
+      scope.post('/api/v1/cards/photos', async (request, reply) => {
+        auth.authorize(request.headers.authorization, STAFF);
+        const printer =
+          typeof (request.query as { printer?: unknown }).printer === 'string'
+            ? (request.query as { printer: string }).printer
+            : undefined;
+        if (!Buffer.isBuffer(request.body))
+          throw new CarrelError(
+            'photo_not_an_image',
+            'send the photo itself as the body (image/jpeg or image/png)',
+          );
+        const added = printerPort(services, printer).addPhoto(request.body);
+        reply.code(201);
+        return added;
+      });
+      scope.post('/api/v1/cards/preview', async (request, reply) => {
+        auth.authorize(request.headers.authorization, STAFF);
+        const parsed = previewRequestSchema.safeParse(request.body ?? {});
+        if (!parsed.success)
+          throw new CarrelError(
+            'card_request_invalid',
+            parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+          );
+        const { printer, side, ...preview } = parsed.data;
+        const png = await printerPort(services, printer).preview(preview, side);
+        reply.type('image/png').header('cache-control', 'no-store');
+        return png;
+      });
+    });
+  },
+};

@@ -1,0 +1,395 @@
+/**
+ * An Evolis card printer on any Transport (TCP, a serial line, /dev/usb/lp*). Commands go one at a
+ * time, each answered before the next (a bounded queue, a timeout per command). While idle it polls
+ * the printer's condition (`Rlr;p`), its ribbon (`Rco;l`) and cleaning counter, and reports ribbon
+ * low/out, no cards, cover open, cleaning due and jams as its condition and as events.
+ *
+ * A card is made in one sequence: take a card (`Ss`), write and read back the magnetic stripe
+ * (`Dm`, `Smw`, `Smr`) before any ink is spent, print the front (`Sr`, panels) and the back (`Sv`,
+ * panels), and eject it (`Se`). A card that fails on the way goes to the reject box (`Seb`).
+ */
+import { EventEmitter } from 'node:events';
+import type { TimerHandle } from '../../core/clock.js';
+import { PeerError, TimeoutError, TransportError } from '../../core/errors.js';
+import {
+  command,
+  compressPanel,
+  type EvolisCommand,
+  type EvolisFault,
+  type EvolisReply,
+  EvolisReplyFramer,
+  encodeCommand,
+  type Panel,
+  packPanel,
+  parseTrackText,
+  type TrackNumber,
+} from '../../protocols/evolis/index.js';
+import type { DeviceCondition, DeviceDriver } from '../device.js';
+import { CardPrintError } from './errors.js';
+import type {
+  CardJob,
+  CardJobResult,
+  CardPrinterProblem,
+  CardPrinterStatus,
+  EvolisPrinterOptions,
+} from './types.js';
+
+export type {
+  CardJob,
+  CardJobResult,
+  CardPrinterProblem,
+  CardPrinterStatus,
+  EvolisPrinterOptions,
+} from './types.js';
+
+const PROBLEMS: Partial<Record<EvolisFault, CardPrinterProblem>> = {
+  ribbon_out: 'ribbon_out',
+  ribbon_missing: 'ribbon_out',
+  no_card: 'no_card',
+  cover_open: 'cover_open',
+  jam: 'jam',
+};
+
+interface Pending {
+  resolve(reply: EvolisReply): void;
+  reject(error: Error): void;
+  timer: TimerHandle;
+}
+
+export class EvolisPrinter extends EventEmitter implements DeviceDriver {
+  readonly kind = 'card-printer';
+  private readonly replies = new EvolisReplyFramer();
+  private pending: Pending | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+  private connected = false;
+  private poller: TimerHandle | undefined;
+  private busy = false;
+  private current: CardPrinterStatus = {
+    model: null,
+    firmware: null,
+    serial: null,
+    ribbon: { type: null, panelsLeft: null, low: false },
+    problem: null,
+    cleaningDue: false,
+    cardsPrinted: null,
+    lastReply: null,
+  };
+
+  constructor(private readonly options: EvolisPrinterOptions) {
+    super();
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  status(): CardPrinterStatus {
+    return structuredClone(this.current);
+  }
+
+  condition(): DeviceCondition {
+    const s = this.current;
+    const detail = {
+      model: s.model,
+      firmware: s.firmware,
+      serial: s.serial,
+      ribbon: { ...s.ribbon }, // a copy: the record must not change with the driver's live state
+      cleaningDue: s.cleaningDue,
+      cardsPrinted: s.cardsPrinted,
+      problem: s.problem,
+    };
+    return s.problem
+      ? { status: 'degraded', reason: s.problem, detail }
+      : { status: 'online', reason: null, detail };
+  }
+
+  async connect(): Promise<void> {
+    const { transport } = this.options;
+    this.replies.reset();
+    transport.on('data', this.onData);
+    transport.on('close', this.onClose);
+    try {
+      await transport.open();
+      this.connected = true;
+      const [model, firmware, serial, ribbon] = await Promise.all([
+        this.read('Rtp'),
+        this.read('Rfv'),
+        this.read('Rsn'),
+        this.read('Rr'),
+      ]);
+      Object.assign(this.current, { model, firmware, serial });
+      this.current.ribbon.type = ribbon;
+      await this.poll();
+    } catch (error) {
+      this.connected = false;
+      transport.off('data', this.onData);
+      transport.off('close', this.onClose);
+      await transport.close();
+      throw error;
+    }
+    this.poller = this.options.clock.setInterval(
+      `card-printer ${this.id} status`,
+      () => {
+        if (!this.busy && this.waiting === 0) this.poll().catch(() => {});
+      },
+      this.options.statusIntervalMs,
+    );
+  }
+
+  async disconnect(): Promise<void> {
+    this.stopPolling();
+    this.connected = false;
+    this.failPending(new TransportError('closed', 'the printer was disconnected'));
+    this.options.transport.off('data', this.onData);
+    this.options.transport.off('close', this.onClose);
+    await this.options.transport.close();
+  }
+
+  /** Makes one card; resolves once it is ejected, or rejects with CardPrintError (the card rejected). */
+  async printCard(job: CardJob): Promise<CardJobResult> {
+    this.busy = true;
+    let taken = false;
+    let bytesSent = 0;
+    const step = async (cmd: EvolisCommand): Promise<EvolisReply> => {
+      const bytes = encodeCommand(cmd);
+      bytesSent += bytes.length;
+      const reply = await this.send(bytes, cmd.name);
+      if (reply.kind === 'error') {
+        this.noteFault(reply.fault, reply.text);
+        throw new CardPrintError(reply.fault, `the printer refused ${cmd.name}: ${reply.text}`, taken, false);
+      }
+      return reply;
+    };
+    try {
+      await step(command('Pr', job.ribbon));
+      await step(command('Pmi', 'F'));
+      await step(command('Ss'));
+      taken = true;
+      const readBack: CardJobResult['readBack'] = {};
+      const tracks = Object.entries(job.tracks) as Array<[string, string]>;
+      if (tracks.length > 0) {
+        for (const [track, data] of tracks) await step(command('Dm', track, data));
+        await step(command('Smw'));
+        for (const [track, data] of tracks) {
+          const reply = await step(command('Smr', track));
+          const text = reply.kind === 'value' ? reply.text : '';
+          let read: string;
+          try {
+            read = parseTrackText(Number(track) as TrackNumber, text);
+          } catch {
+            throw new CardPrintError(
+              'magstripe_mismatch',
+              `track ${track} read back unreadable`,
+              true,
+              false,
+            );
+          }
+          readBack[Number(track) as TrackNumber] = read;
+          if (read !== data)
+            throw new CardPrintError('magstripe_mismatch', `track ${track} read back differs`, true, false);
+        }
+      }
+      await step(command('Sr'));
+      for (const panel of job.front) await step(download(panel));
+      if (job.back.length > 0) {
+        await step(command('Sv'));
+        for (const panel of job.back) await step(download(panel));
+      }
+      await step(command('Se'));
+      this.current.lastReply = 'OK';
+      return { readBack, bytesSent };
+    } catch (error) {
+      const failure =
+        error instanceof CardPrintError
+          ? error
+          : new CardPrintError(
+              error instanceof TimeoutError
+                ? 'no_reply'
+                : error instanceof PeerError
+                  ? 'bad_reply'
+                  : 'link_lost',
+              (error as Error).message,
+              taken,
+              false,
+            );
+      if (!taken) throw failure;
+      const rejected = await this.reject();
+      throw new CardPrintError(failure.fault, failure.message, true, rejected);
+    } finally {
+      this.busy = false;
+      this.poll().catch(() => {});
+    }
+  }
+
+  /** Sends the card in the printer to the reject box; false when the printer could not. */
+  private async reject(): Promise<boolean> {
+    try {
+      const reply = await this.send(encodeCommand(command('Seb')), 'Seb');
+      return reply.kind === 'ok';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reads the condition, the ribbon and the cleaning counter, and reports what changed. */
+  async poll(): Promise<CardPrinterStatus> {
+    const [condition, ribbon, cards] = await Promise.all([
+      this.sendReply(command('Rlr', 'p')),
+      this.sendReply(command('Rco', 'l')),
+      this.sendReply(command('Rco', 'c')),
+    ]);
+    const before = this.status();
+    const next = this.current;
+    next.lastReply = condition.kind === 'ok' ? 'OK' : condition.text;
+    next.problem = condition.kind === 'error' ? (PROBLEMS[condition.fault] ?? null) : null;
+    if (condition.kind === 'error' && condition.fault === 'unknown_error') next.problem = 'error';
+    next.cleaningDue = condition.kind === 'error' && condition.fault === 'cleaning_due';
+    const left = ribbon.kind === 'value' ? Number(ribbon.text) : Number.NaN;
+    next.ribbon.panelsLeft = Number.isFinite(left) ? left : null;
+    next.ribbon.low =
+      next.ribbon.panelsLeft !== null && next.ribbon.panelsLeft <= this.options.ribbonLowPanels;
+    if (next.ribbon.panelsLeft === 0) next.problem ??= 'ribbon_out';
+    const printed = cards.kind === 'value' ? Number(cards.text) : Number.NaN;
+    next.cardsPrinted = Number.isFinite(printed) ? printed : null;
+    this.report(before, next);
+    return this.status();
+  }
+
+  private report(before: CardPrinterStatus, after: CardPrinterStatus): void {
+    const events: Array<[string, Record<string, unknown>]> = [];
+    if (before.problem !== after.problem)
+      events.push(
+        after.problem ? [after.problem, { problem: after.problem }] : ['ready', { was: before.problem }],
+      );
+    if (!before.ribbon.low && after.ribbon.low)
+      events.push(['ribbon_low', { panelsLeft: after.ribbon.panelsLeft }]);
+    if (!before.cleaningDue && after.cleaningDue)
+      events.push(['cleaning_due', { cardsPrinted: after.cardsPrinted }]);
+    const changed =
+      before.problem !== after.problem ||
+      before.ribbon.low !== after.ribbon.low ||
+      before.cleaningDue !== after.cleaningDue ||
+      before.ribbon.panelsLeft !== after.ribbon.panelsLeft ||
+      before.cardsPrinted !== after.cardsPrinted;
+    // The health record first, then the events: a listener's failure must not leave the record behind.
+    if (changed) this.emit('condition', this.condition());
+    for (const [type, data] of events) this.emit('event', type, data);
+  }
+
+  private noteFault(fault: EvolisFault, text: string): void {
+    const problem = PROBLEMS[fault];
+    if (!problem) return;
+    const before = this.status();
+    this.current.problem = problem;
+    this.current.lastReply = text;
+    this.report(before, this.current);
+  }
+
+  private async read(name: string): Promise<string | null> {
+    const reply = await this.sendReply(command(name));
+    return reply.kind === 'value' ? reply.text : null;
+  }
+
+  private sendReply(cmd: EvolisCommand): Promise<EvolisReply> {
+    return this.send(encodeCommand(cmd), cmd.name);
+  }
+
+  /** One command, answered before the next goes (bounded queue, a timeout that grows with its size). */
+  private send(bytes: Buffer, name: string): Promise<EvolisReply> {
+    const limit = this.options.queueLimit ?? 64;
+    if (this.waiting >= limit)
+      return Promise.reject(new TransportError('queue_full', 'too many commands waiting'));
+    this.waiting++;
+    const run = this.chain.then(() => this.exchange(bytes, name));
+    this.chain = run.catch(() => {});
+    return run.finally(() => {
+      this.waiting--;
+    });
+  }
+
+  private exchange(bytes: Buffer, name: string): Promise<EvolisReply> {
+    if (!this.connected)
+      return Promise.reject(new TransportError('not_connected', 'the printer is not connected'));
+    const rate = this.options.bytesPerSecond ?? 1_000_000;
+    const timeoutMs = this.options.replyTimeoutMs + Math.ceil((bytes.length / rate) * 1000);
+    return new Promise<EvolisReply>((resolve, reject) => {
+      const timer = this.options.clock.setTimeout(
+        `card-printer ${this.id} reply`,
+        () => {
+          this.pending = undefined;
+          const error = new TimeoutError(`the card printer did not answer ${name} within ${timeoutMs} ms`);
+          reject(error);
+          this.lost(error);
+        },
+        timeoutMs,
+      );
+      this.pending = { resolve, reject, timer };
+      this.options.transport.write(bytes).catch((error: Error) => {
+        if (this.pending?.timer === timer) {
+          timer.cancel();
+          this.pending = undefined;
+          reject(error);
+        }
+      });
+    });
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    for (const item of this.replies.push(chunk)) {
+      const pending = this.pending;
+      if (!item.ok) {
+        // A garbled answer is the answer to the command waiting: it fails now, not at its timeout.
+        this.options.logger.warn({ code: item.error.code }, item.error.message);
+        if (pending) {
+          this.pending = undefined;
+          pending.timer.cancel();
+          pending.reject(item.error);
+        }
+        continue;
+      }
+      if (!pending) {
+        this.options.logger.warn('a reply nobody asked for');
+        continue;
+      }
+      this.pending = undefined;
+      pending.timer.cancel();
+      pending.resolve(item.reply);
+    }
+  };
+
+  private readonly onClose = (error: Error | undefined): void => {
+    if (!this.connected) return;
+    this.lost(error ?? new TransportError('closed', 'the card printer closed the link'));
+  };
+
+  private lost(error: Error): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.stopPolling();
+    this.failPending(error);
+    this.options.transport.off('data', this.onData);
+    this.options.transport.off('close', this.onClose);
+    void this.options.transport.close();
+    this.emit('disconnected', error);
+  }
+
+  private failPending(error: Error): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.timer.cancel();
+    pending?.reject(error);
+  }
+
+  private stopPolling(): void {
+    this.poller?.cancel();
+    this.poller = undefined;
+  }
+}
+
+/** A panel as its download: 1-bit panels compressed (`Dbc`), colour ones packed (`Db`). */
+function download(panel: Panel): EvolisCommand {
+  return panel.levels === 2
+    ? { name: 'Dbc', panel: panel.name, levels: 2, data: compressPanel(panel) }
+    : { name: 'Db', panel: panel.name, levels: panel.levels, data: packPanel(panel) };
+}

@@ -1,0 +1,213 @@
+/**
+ * Issuing a card, one at a time per printer: the patron from the ILS (SIP2 patron information: name,
+ * expiry), the card number (the patron's barcode, or the next of the configured range), the template
+ * rendered to the ribbon's panels, the issue recorded, then the card made — stripe written and read
+ * back first, a card that fails going to the reject box and the next card tried, up to the configured
+ * attempts — and the issue finished as issued or failed. Nothing here logs the patron or the number.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../../core/clock.js';
+import { CarrelError } from '../../../core/errors.js';
+import type { Logger } from '../../../core/logger.js';
+import { encodePng } from '../../../core/png.js';
+import { CardPrintError } from '../../../devices/card-printer/errors.js';
+import type { CardJob, EvolisPrinter } from '../../../devices/card-printer/evolis-printer.js';
+import {
+  CARD_HEIGHT,
+  CARD_WIDTH,
+  checkTrackData,
+  imageToPanels,
+  type Panel,
+  panelsToImage,
+} from '../../../protocols/evolis/index.js';
+import { readImageHeader } from '../../../protocols/image/header.js';
+import {
+  type CardNumbering,
+  CODE39_CHARSET,
+  cardNumber,
+  isCardNumber,
+} from '../../../protocols/library-card/card-number.js';
+import type { CardTemplates } from './card-templates.js';
+import { imageUri } from './card-templates.js';
+import type { CardPrinterConfig } from './config.js';
+import type { CardIssueEvent } from './events.js';
+import type { CardIssueRecord, CardIssueRecords } from './issue-records.js';
+import type { CardIssueRequest } from './port.js';
+
+/** What the issuer needs of the ILS: a patron's name and expiry. */
+export type PatronLookup = (patron: string) => Promise<{ name: string; expiry: string | null }>;
+
+export interface CardIssuerOptions {
+  config: CardPrinterConfig;
+  templates: CardTemplates;
+  records: CardIssueRecords;
+  printer: () => EvolisPrinter;
+  lookUpPatron: PatronLookup;
+  clock: Clock;
+  logger: Logger;
+  emit: (type: 'issued' | 'issue_failed', event: CardIssueEvent) => void;
+}
+
+const PHOTO_KEEP_MS = 30 * 60_000;
+const PHOTOS_KEPT = 16;
+const RETRIABLE = new Set(['magstripe_mismatch', 'magstripe_checksum', 'magstripe_data', 'magstripe_write']);
+
+export class CardIssuer {
+  private readonly photos = new Map<string, { bytes: Buffer; at: number }>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: CardIssuerOptions) {}
+
+  addPhoto(bytes: Buffer): { photoId: string; width: number; height: number } {
+    imageUri(bytes, 'photo'); // throws photo_* for what cannot be a photo
+    const header = readImageHeader(bytes)!;
+    const now = this.options.clock.now();
+    for (const [id, photo] of this.photos) if (now - photo.at > PHOTO_KEEP_MS) this.photos.delete(id);
+    while (this.photos.size >= PHOTOS_KEPT) this.photos.delete(this.photos.keys().next().value!);
+    const photoId = randomUUID();
+    this.photos.set(photoId, { bytes, at: now });
+    return { photoId, width: header.width, height: header.height };
+  }
+
+  async preview(
+    request: Omit<CardIssueRequest, 'staff' | 'replaces'>,
+    side: 'front' | 'back',
+  ): Promise<Buffer> {
+    const { config } = this.options;
+    const patron = await this.options.lookUpPatron(request.patron);
+    const number = request.number === 'patron' ? this.patronNumber(request.patron) : this.sampleNumber();
+    const panels = await this.panels(request, patron, number);
+    const chosen = side === 'front' ? panels.front : panels.back;
+    if (side === 'back' && chosen.length === 0)
+      throw new CarrelError(
+        'template_no_back',
+        `card template "${request.template ?? config.defaultTemplate}" has no back`,
+      );
+    return encodePng(panelsToImage(chosen), CARD_WIDTH, CARD_HEIGHT);
+  }
+
+  issue(request: CardIssueRequest): Promise<CardIssueRecord> {
+    const run = this.chain.then(() => this.issueNow(request));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async issueNow(request: CardIssueRequest): Promise<CardIssueRecord> {
+    const { config, records, clock, logger } = this.options;
+    const template = request.template ?? config.defaultTemplate;
+    const patron = await this.options.lookUpPatron(request.patron);
+    let number: string;
+    if (request.number === 'patron') number = this.patronNumber(request.patron);
+    else {
+      const { numbering } = config;
+      const key = `${numbering.symbology}:${numbering.prefix}:${numbering.sequenceDigits}`;
+      number = cardNumber(numbering as CardNumbering, records.allocate(key, numbering.first, numbering.last));
+    }
+    // Render before anything is recorded: a broken template or photo records nothing.
+    const panels = await this.panels(request, patron, number);
+    const magstripe = request.magstripe ?? config.magstripe;
+    const job: CardJob = {
+      ribbon: config.ribbon,
+      front: panels.front,
+      back: panels.back,
+      tracks: magstripe ? { 2: number } : {},
+    };
+    const now = () => new Date(clock.now()).toISOString();
+    const issueId = records.begin({
+      cardNumber: number,
+      patron: request.patron,
+      template,
+      staff: request.staff,
+      replaces: request.replaces,
+      at: now(),
+    });
+    let attempts = 0;
+    let fault: string | undefined;
+    for (;;) {
+      attempts++;
+      try {
+        await this.options.printer().printCard(job);
+        fault = undefined;
+        break;
+      } catch (error) {
+        const failure =
+          error instanceof CardPrintError
+            ? error
+            : new CardPrintError('link_lost', (error as Error).message, false, false);
+        fault = failure.fault;
+        logger.warn({ issueId, attempt: attempts, fault, rejected: failure.rejected }, 'card not made');
+        if (!RETRIABLE.has(fault) || !failure.rejected || attempts >= config.attempts) break;
+      }
+    }
+    const record = records.finish(issueId, {
+      result: fault ? 'failed' : 'issued',
+      fault,
+      attempts,
+      at: now(),
+    });
+    const event: CardIssueEvent = {
+      issueId,
+      template,
+      result: record.result === 'issued' ? 'issued' : 'failed',
+      attempts,
+      ...(fault ? { fault } : {}),
+    };
+    this.options.emit(fault ? 'issue_failed' : 'issued', event);
+    logger.info({ issueId, result: record.result, attempts }, 'card issue finished');
+    return record;
+  }
+
+  private patronNumber(patron: string): string {
+    const { symbology } = this.options.config.numbering;
+    const printable =
+      symbology === 'codabar'
+        ? /^\d{1,24}$/.test(patron)
+        : [...patron].every((ch) => CODE39_CHARSET.includes(ch));
+    if (!printable || patron.length > 37)
+      throw new CarrelError('card_number_invalid', `the patron's barcode cannot be printed as ${symbology}`);
+    if (this.options.config.magstripe)
+      try {
+        checkTrackData(2, /^\d+$/.test(patron) ? patron : '');
+      } catch {
+        throw new CarrelError('card_number_invalid', 'the patron’s barcode cannot go on magstripe track 2');
+      }
+    return patron;
+  }
+
+  /** A number of the configured form for a preview, allocating nothing. */
+  private sampleNumber(): string {
+    const { numbering } = this.options.config;
+    const sample = cardNumber(numbering as CardNumbering, numbering.first);
+    if (!isCardNumber(numbering as CardNumbering, sample))
+      throw new CarrelError('card_number_invalid', 'the configured numbering makes no valid numbers');
+    return sample;
+  }
+
+  private async panels(
+    request: Omit<CardIssueRequest, 'staff' | 'replaces'>,
+    patron: { name: string; expiry: string | null },
+    number: string,
+  ): Promise<{ front: Panel[]; back: Panel[] }> {
+    const { config, templates } = this.options;
+    let photo: Buffer | undefined;
+    if (request.photoId !== undefined) {
+      photo = this.photos.get(request.photoId)?.bytes;
+      if (!photo) throw new CarrelError('photo_not_found', 'no such photo (uploads are kept 30 minutes)');
+    }
+    const rendered = await templates.render(
+      request.template ?? config.defaultTemplate,
+      {
+        name: patron.name,
+        expiry: request.expiry ?? patron.expiry ?? '',
+        cardNumber: number,
+        library: config.library,
+      },
+      config.numbering.symbology,
+      photo,
+    );
+    return {
+      front: imageToPanels(rendered.front, config.ribbon),
+      back: rendered.back ? imageToPanels(rendered.back, 'k') : [],
+    };
+  }
+}

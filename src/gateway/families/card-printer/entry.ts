@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { CarrelError } from '../../../core/errors.js';
+import { EvolisPrinter } from '../../../devices/card-printer/evolis-printer.js';
+import { createTransport } from '../../../devices/transport/factory.js';
+import { SupervisedEntry } from '../../devices/supervised-entry.js';
+import { DeviceSupervisor } from '../../devices/supervisor.js';
+import { emitEvent, type FamilyContext } from '../../family.js';
+import { ilsLinks } from '../ils/index.js';
+import { rfidReaders } from '../rfid-reader/index.js';
+import { CardIssuer, type PatronLookup } from './card-issuer.js';
+import { CardTemplates } from './card-templates.js';
+import type { CardPrinterConfig } from './config.js';
+import type { CardPrinterEvents } from './events.js';
+import { CardIssueRecords } from './issue-records.js';
+import type { CardPrinterPort } from './port.js';
+import { encodePatronCard } from './rfid-encoding.js';
+
+/**
+ * A card printer at run time: the Evolis driver on its transport, kept connected by a supervisor
+ * (its condition is the device's health and retained MQTT state; its events go on the bus as
+ * `card.*`), and the card issuer over it with the issue records. Built on start, when the database
+ * is open and a simulated printer's address is known.
+ */
+export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrinterConfig> {
+  readonly port: CardPrinterPort;
+  private printer: EvolisPrinter | undefined;
+  private issuer: CardIssuer | undefined;
+  private records: CardIssueRecords | undefined;
+  private readonly templateSet: CardTemplates;
+
+  constructor(config: CardPrinterConfig, context: FamilyContext) {
+    super(config, context);
+    this.templateSet = new CardTemplates({
+      directory: config.templates,
+      logo: config.logo ? readLogo(config.logo) : undefined,
+    });
+    this.port = {
+      issue: (request) => this.running().issuer.issue(request),
+      preview: (request, side) => this.running().issuer.preview(request, side),
+      addPhoto: (bytes) => this.running().issuer.addPhoto(bytes),
+      encodeRfid: (issueId) => this.encodeRfid(issueId),
+      issues: (limit) => this.running().records.latest(limit),
+      issueRecord: (id) => this.running().records.get(id),
+      perDay: (days) => this.running().records.perDay(days),
+      status: () => this.running().printer.status(),
+      templates: () => this.templateSet.list(),
+    };
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    const { bus, clock, logger } = this.context;
+    if (!this.templateSet.has(config.defaultTemplate))
+      throw new CarrelError('template_not_found', `no card template "${config.defaultTemplate}"`);
+    const transport = createTransport(config.transport, this.context.simulators, { clock });
+    const printer = new EvolisPrinter({
+      id: config.id,
+      transport,
+      clock,
+      logger,
+      statusIntervalMs: config.statusIntervalMs,
+      replyTimeoutMs: config.replyTimeoutMs,
+      ribbonLowPanels: config.ribbonLowPanels,
+      ...(config.transport.type === 'serial'
+        ? { bytesPerSecond: (config.transport.baudRate ?? 9600) / 10 }
+        : {}),
+    });
+    this.printer = printer;
+    this.records = new CardIssueRecords(this.context.database(), config.id);
+    this.issuer = new CardIssuer({
+      config,
+      templates: this.templateSet,
+      records: this.records,
+      printer: () => printer,
+      lookUpPatron: this.patronLookup(),
+      clock,
+      logger,
+      emit: (type, event) =>
+        emitEvent<CardPrinterEvents, `card.${typeof type}`>(bus, clock, config.id, `card.${type}`, event),
+    });
+    this.supervisor = new DeviceSupervisor({ driver: printer, eventFamily: 'card', clock, bus, logger });
+    this.supervisor.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.supervisor?.stop();
+  }
+
+  private async encodeRfid(issueId: string) {
+    const { records } = this.running();
+    const rfid = this.config.rfid;
+    if (!rfid)
+      throw new CarrelError('rfid_not_configured', `card printer "${this.id}" has no RFID pad configured`);
+    const record = records.get(issueId);
+    if (!record) throw new CarrelError('card_issue_not_found', 'no such card issue');
+    if (record.result !== 'issued')
+      throw new CarrelError('card_not_issued', 'only an issued card is encoded');
+    const pad = this.context.devices.port(rfidReaders, rfid.reader);
+    const { uid } = await encodePatronCard(pad, record.cardNumber, rfid);
+    this.context.logger.info({ issueId }, 'card chip encoded');
+    return records.encoded(issueId, uid);
+  }
+
+  /** The patron's name and expiry from the desk's ILS (SIP2 patron information). */
+  private patronLookup(): PatronLookup {
+    return async (patron) => {
+      const ils = this.context.devices.all(ilsLinks)[0];
+      if (!ils) throw new CarrelError('ils_not_configured', 'no ILS to look the patron up in');
+      const answer = await ils.port.client.patronInformation(patron);
+      const message = answer.message;
+      if (!message.validPatron)
+        throw new CarrelError('patron_not_found', 'the ILS does not know this patron');
+      // SIP2 has no expiry in patron information; ILSs send it as the PA extension (YYYYMMDD).
+      const expiry = message.extraFields?.find((field) => field.id === 'PA')?.value.slice(0, 8) ?? null;
+      return {
+        name: message.personalName ?? '',
+        expiry:
+          expiry && /^\d{8}$/.test(expiry)
+            ? `${expiry.slice(0, 4)}-${expiry.slice(4, 6)}-${expiry.slice(6)}`
+            : null,
+      };
+    };
+  }
+
+  private running(): { printer: EvolisPrinter; issuer: CardIssuer; records: CardIssueRecords } {
+    const { printer, issuer, records } = this;
+    if (!printer || !issuer || !records)
+      throw new CarrelError('unavailable', `card printer "${this.id}" is not running`);
+    return { printer, issuer, records };
+  }
+}
+
+function readLogo(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new CarrelError(
+      'logo_unreadable',
+      `cannot read the card logo ${path}: ${(error as Error).message}`,
+    );
+  }
+}

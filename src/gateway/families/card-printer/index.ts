@@ -1,0 +1,29 @@
+/**
+ * The card printer family: Evolis card printers (TCP, serial, /dev/usb/lp*) that issue library
+ * cards from SVG templates, with the stripe written and verified. Its simulator kind is
+ * `card-printer`.
+ */
+import { deviceFamily } from '../../family.js';
+import { checkSimulatorTransport } from '../simulator-check.js';
+import { type CardPrinterConfig, cardPrinterSchema } from './config.js';
+import { CardPrinterEntry } from './entry.js';
+import { CARD_PRINTER_EVENTS, type CardPrinterEvents } from './events.js';
+
+export { type CardPrinterConfig, cardPrinterSchema } from './config.js';
+export type { CardIssueEvent, CardPrinterEvents } from './events.js';
+export type { CardIssueRecord, IssuesPerDay } from './issue-records.js';
+export type { CardIssueRequest, CardPrinterPort } from './port.js';
+
+export const cardPrinters = deviceFamily<CardPrinterEvents>()({
+  kind: 'card-printer',
+  noun: 'card printer',
+  wrongKindCode: 'not_a_card_printer',
+  config: cardPrinterSchema,
+  events: CARD_PRINTER_EVENTS,
+  check: (config: CardPrinterConfig, layout, issue) => {
+    checkSimulatorTransport(config.transport, 'card-printer', layout, issue);
+    if (config.rfid && !layout.devices.some((device) => device.id === config.rfid?.reader))
+      issue(['rfid', 'reader'], `no device with id "${config.rfid.reader}" is configured`);
+  },
+  create: (config: CardPrinterConfig, context) => new CardPrinterEntry(config, context),
+});

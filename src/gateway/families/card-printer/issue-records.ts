@@ -1,0 +1,224 @@
+/**
+ * Card issues in SQLite: one row per issue, written before the printer is told anything (state
+ * `printing`) and finished as `issued` or `failed` — a card is counted issued only once its stripe
+ * read back right and it left the printer. The patron is kept for staff (API, staff scope), never
+ * logged. Card numbers from the configured range come from a counter that only goes up, so a number
+ * is never handed out twice, even for a card that failed.
+ */
+import { randomUUID } from 'node:crypto';
+import { CarrelError } from '../../../core/errors.js';
+import { type Database, migrate } from '../../storage/index.js';
+
+const MIGRATIONS = [
+  `CREATE TABLE card_issues (
+     id TEXT PRIMARY KEY,
+     device TEXT NOT NULL,
+     card_number TEXT NOT NULL,
+     patron TEXT NOT NULL,
+     template TEXT NOT NULL,
+     staff TEXT NOT NULL,
+     requested_at TEXT NOT NULL,
+     finished_at TEXT,
+     result TEXT NOT NULL CHECK (result IN ('printing', 'issued', 'failed')),
+     fault TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     replaces TEXT,
+     replaced_by TEXT
+   );
+   CREATE INDEX card_issues_number ON card_issues (card_number);
+   CREATE INDEX card_issues_finished ON card_issues (finished_at);
+   CREATE TABLE card_number_counters (
+     numbering TEXT PRIMARY KEY,
+     next INTEGER NOT NULL
+   );`,
+  'ALTER TABLE card_issues ADD COLUMN rfid_uid TEXT',
+];
+
+export interface CardIssueRecord {
+  issueId: string;
+  device: string;
+  cardNumber: string;
+  patron: string;
+  template: string;
+  staff: string;
+  requestedAt: string;
+  finishedAt: string | null;
+  result: 'printing' | 'issued' | 'failed';
+  fault: string | null;
+  attempts: number;
+  replaces: string | null;
+  replacedBy: string | null;
+  /** The UID of the card's chip, once its card number was written there and read back. */
+  rfidUid: string | null;
+}
+
+export interface IssuesPerDay {
+  day: string;
+  issued: number;
+  failed: number;
+}
+
+interface Row {
+  id: string;
+  device: string;
+  card_number: string;
+  patron: string;
+  template: string;
+  staff: string;
+  requested_at: string;
+  finished_at: string | null;
+  result: CardIssueRecord['result'];
+  fault: string | null;
+  attempts: number;
+  replaces: string | null;
+  replaced_by: string | null;
+  rfid_uid: string | null;
+}
+
+export class CardIssueRecords {
+  constructor(
+    private readonly db: Database,
+    private readonly device: string,
+  ) {
+    migrate(db, 'card-issues', MIGRATIONS);
+    // An issue left `printing` by a crash never became a card anyone was given: it failed.
+    db.prepare(
+      `UPDATE card_issues SET result = 'failed', fault = 'interrupted', finished_at = requested_at
+       WHERE device = ? AND result = 'printing'`,
+    ).run(device);
+  }
+
+  /** The next number of a range (by its key), never one handed out before. */
+  allocate(numbering: string, first: number, last: number): number {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare('SELECT next FROM card_number_counters WHERE numbering = ?')
+        .get(numbering) as { next: number } | undefined;
+      const next = Math.max(row?.next ?? first, first);
+      if (next > last)
+        throw new CarrelError(
+          'card_range_exhausted',
+          `every card number of ${numbering} up to ${last} is used`,
+        );
+      this.db
+        .prepare(
+          `INSERT INTO card_number_counters (numbering, next) VALUES (?, ?)
+           ON CONFLICT (numbering) DO UPDATE SET next = excluded.next`,
+        )
+        .run(numbering, next + 1);
+      return next;
+    }, 'immediate');
+  }
+
+  begin(issue: {
+    cardNumber: string;
+    patron: string;
+    template: string;
+    staff: string;
+    replaces?: string | undefined;
+    at: string;
+  }): string {
+    const id = randomUUID();
+    this.db
+      .prepare(
+        `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, result, replaces)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'printing', ?)`,
+      )
+      .run(
+        id,
+        this.device,
+        issue.cardNumber,
+        issue.patron,
+        issue.template,
+        issue.staff,
+        issue.at,
+        issue.replaces ?? null,
+      );
+    return id;
+  }
+
+  finish(
+    id: string,
+    outcome: { result: 'issued' | 'failed'; fault?: string | undefined; attempts: number; at: string },
+  ): CardIssueRecord {
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE card_issues SET result = ?, fault = ?, attempts = ?, finished_at = ? WHERE id = ?')
+        .run(outcome.result, outcome.fault ?? null, outcome.attempts, outcome.at, id);
+      const row = this.get(id)!;
+      if (outcome.result === 'issued' && row.replaces)
+        this.db
+          .prepare(
+            `UPDATE card_issues SET replaced_by = ? WHERE card_number = ? AND result = 'issued' AND id != ?`,
+          )
+          .run(row.cardNumber, row.replaces, id);
+    }, 'immediate');
+    return this.get(id)!;
+  }
+
+  /** Notes the chip an issued card's number was encoded on. */
+  encoded(id: string, uid: string): CardIssueRecord {
+    this.db.prepare('UPDATE card_issues SET rfid_uid = ? WHERE id = ?').run(uid, id);
+    return this.get(id)!;
+  }
+
+  get(id: string): CardIssueRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM card_issues WHERE id = ?').get(id) as Row | undefined;
+    return row ? recordOf(row) : undefined;
+  }
+
+  /** Whether a card with this number was issued and not replaced. */
+  issuedNumber(cardNumber: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 AS found FROM card_issues WHERE card_number = ? AND result = 'issued' AND replaced_by IS NULL`,
+        )
+        .get(cardNumber) !== undefined
+    );
+  }
+
+  latest(limit: number): CardIssueRecord[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM card_issues WHERE device = ? ORDER BY requested_at DESC, rowid DESC LIMIT ?')
+        .all(this.device, limit) as unknown as Row[]
+    ).map(recordOf);
+  }
+
+  /** Cards issued (and issues failed) per day, the last `days` days that had any, newest first. */
+  perDay(days: number): IssuesPerDay[] {
+    const rows = this.db
+      .prepare(
+        `SELECT substr(finished_at, 1, 10) AS day,
+                SUM(result = 'issued') AS issued, SUM(result = 'failed') AS failed
+         FROM card_issues WHERE device = ? AND finished_at IS NOT NULL
+         GROUP BY day ORDER BY day DESC LIMIT ?`,
+      )
+      .all(this.device, days) as unknown as Array<{ day: string; issued: number; failed: number }>;
+    return rows.map((row) => ({
+      day: String(row.day),
+      issued: Number(row.issued),
+      failed: Number(row.failed),
+    }));
+  }
+}
+
+function recordOf(row: Row): CardIssueRecord {
+  return {
+    issueId: row.id,
+    device: row.device,
+    cardNumber: row.card_number,
+    patron: row.patron,
+    template: row.template,
+    staff: row.staff,
+    requestedAt: row.requested_at,
+    finishedAt: row.finished_at,
+    result: row.result,
+    fault: row.fault,
+    attempts: row.attempts,
+    replaces: row.replaces,
+    replacedBy: row.replaced_by,
+    rfidUid: row.rfid_uid,
+  };
+}

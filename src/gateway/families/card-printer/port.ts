@@ -1,0 +1,36 @@
+import type { CardPrinterStatus } from '../../../devices/card-printer/evolis-printer.js';
+import type { CardIssueRecord, IssuesPerDay } from './issue-records.js';
+
+/** What staff ask for when they issue a card. */
+export interface CardIssueRequest {
+  /** The patron's barcode in the ILS. */
+  patron: string;
+  template?: string | undefined;
+  /** A photo uploaded before (POST /api/v1/cards/photos). */
+  photoId?: string | undefined;
+  /** The card number: the patron's barcode, or the next from the configured range. */
+  number: 'patron' | 'allocate';
+  /** Write the number on the stripe (default: as configured). */
+  magstripe?: boolean | undefined;
+  /** The card this one replaces (lost, damaged): marked replaced. */
+  replaces?: string | undefined;
+  /** Shown instead of the ILS's expiry date. */
+  expiry?: string | undefined;
+  staff: string;
+}
+
+/** What a running card printer offers workflows and the API. */
+export interface CardPrinterPort {
+  issue(request: CardIssueRequest): Promise<CardIssueRecord>;
+  /** The card as it would print (front or back), PNG; nothing is recorded or allocated. */
+  preview(request: Omit<CardIssueRequest, 'staff' | 'replaces'>, side: 'front' | 'back'): Promise<Buffer>;
+  /** Keeps an uploaded photo for a while; its id. Throws photo_* problems. */
+  addPhoto(bytes: Buffer): { photoId: string; width: number; height: number };
+  /** Encodes an issued card's chip on the desk pad (the card alone on it), verified by read-back. */
+  encodeRfid(issueId: string): Promise<CardIssueRecord>;
+  issues(limit: number): CardIssueRecord[];
+  issueRecord(issueId: string): CardIssueRecord | undefined;
+  perDay(days: number): IssuesPerDay[];
+  status(): CardPrinterStatus;
+  templates(): string[];
+}

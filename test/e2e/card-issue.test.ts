@@ -1,0 +1,220 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { decodePng, encodePng } from '../../src/core/png.js';
+import { hasValidMod10 } from '../../src/protocols/library-card/card-number.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+/**
+ * Issuing library cards on the default desk: the simulated ILS's patrons, the simulated Evolis
+ * printer over TCP. The card the printer made is the preview, pixel for pixel; its stripe reads back
+ * the card number; a card that fails its stripe goes to the reject box and the next card is made;
+ * a printer that cannot make a card gives a failed issue, never a counted one.
+ */
+let testDesk: TestDesk;
+let api: string;
+
+beforeAll(async () => {
+  testDesk = await startTestDesk();
+  api = testDesk.api;
+  await waitForDevice(api, 'cards-1', 'online', 15_000);
+});
+
+afterAll(async () => {
+  await testDesk?.stop();
+});
+
+const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
+
+async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
+  const response = await fetch(`${api}/api/v1${path}`, {
+    method,
+    ...(body !== undefined && {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+async function upload(bytes: Uint8Array, type = 'image/png') {
+  const response = await fetch(`${api}/api/v1/cards/photos`, {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: bytes,
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+/** A portrait photo: a face-coloured oval on blue, 300 × 400. */
+function photo(): Buffer {
+  const width = 300;
+  const height = 400;
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const inside = ((x - 150) / 100) ** 2 + ((y - 180) / 130) ** 2 < 1;
+      rgba.set(inside ? [230, 190, 160, 255] : [60, 110, 200, 255], (y * width + x) * 4);
+    }
+  return encodePng(rgba, width, height);
+}
+
+describe('issuing library cards on the simulated desk', () => {
+  it('prints the card its preview showed, with the card number on the stripe, and records it', async () => {
+    const uploaded = await upload(photo());
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.json).toMatchObject({ width: 300, height: 400 });
+    const request = { patron: '21000001', photoId: uploaded.json.photoId, number: 'patron' };
+    const preview = await fetch(`${api}/api/v1/cards/preview`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+    expect(preview.status).toBe(200);
+    expect(preview.headers.get('content-type')).toBe('image/png');
+    const previewPng = decodePng(new Uint8Array(await preview.arrayBuffer()));
+    expect([previewPng.width, previewPng.height]).toEqual([1016, 648]);
+
+    const before = sim().cards().length;
+    const issued = await call('POST', '/cards', request);
+    expect(issued.status).toBe(200);
+    expect(issued.json).toMatchObject({
+      result: 'issued',
+      cardNumber: '21000001',
+      patron: '21000001',
+      attempts: 1,
+    });
+    const cards = sim().cards();
+    expect(cards).toHaveLength(before + 1);
+    const card = cards.at(-1)!;
+    expect(card).toMatchObject({ outcome: 'printed', tracks: { 2: '21000001' } });
+    expect(card.sides).toEqual({ front: ['y', 'm', 'c', 'k', 'o'], back: ['k'] });
+    const printed = decodePng(sim().cardPng(card.number, 'front')!);
+    expect(Buffer.from(printed.rgba).equals(Buffer.from(previewPng.rgba))).toBe(true);
+
+    const listed = await call('GET', '/cards?limit=5');
+    expect(listed.json.issues[0]).toMatchObject({ issueId: issued.json.issueId, result: 'issued' });
+  });
+
+  it('sends a card whose stripe does not read back to the reject box and makes the next one', async () => {
+    sim().model.faults.magstripeWriteErrors = 1;
+    const before = sim().cards().length;
+    const issued = await call('POST', '/cards', { patron: '21000002', number: 'patron' });
+    expect(issued.json).toMatchObject({ result: 'issued', attempts: 2 });
+    expect(
+      sim()
+        .cards()
+        .slice(before)
+        .map((c) => c.outcome),
+    ).toEqual(['rejected', 'printed']);
+  });
+
+  it('allocates numbers from the range with their check digit, never the same twice', async () => {
+    const first = await call('POST', '/cards', {
+      patron: '21000001',
+      number: 'allocate',
+      replaces: '21000001',
+    });
+    const second = await call('POST', '/cards', { patron: '21000002', number: 'allocate' });
+    expect(first.json.result).toBe('issued');
+    expect(first.json.cardNumber).toMatch(/^21234\d{9}$/);
+    expect(hasValidMod10(first.json.cardNumber)).toBe(true);
+    expect(second.json.cardNumber).not.toBe(first.json.cardNumber);
+    expect(sim().cards().at(-1)!.tracks[2]).toBe(second.json.cardNumber);
+  });
+
+  it('records a card the printer could not make as failed, and counts only issued cards', async () => {
+    sim().model.feeder = 0;
+    const failed = await call('POST', '/cards', { patron: '21000001', number: 'patron' });
+    expect(failed.json).toMatchObject({ result: 'failed', fault: 'no_card' });
+    await waitForDevice(api, 'cards-1', 'degraded', 5000);
+    sim().model.feeder = 50;
+    await waitForDevice(api, 'cards-1', 'online', 5000);
+    const stats = await call('GET', '/cards/stats');
+    expect(stats.json.days[0]).toMatchObject({ issued: 4, failed: 1 });
+  });
+
+  it('encodes an issued card’s chip on the desk pad as an ISO 28560 patron card, read back', async () => {
+    const pad = testDesk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+    const latest = await call('GET', '/cards?limit=5');
+    const issued = latest.json.issues.find((i: { result: string }) => i.result === 'issued');
+    const issueId = issued.issueId;
+    const crowded = await call('POST', `/cards/${issueId}/rfid`);
+    expect(crowded).toMatchObject({ status: 409, json: { code: 'rfid_card_not_alone' } });
+    for (const tag of pad.tags()) pad.remove(String(tag.uid));
+    await expect
+      .poll(async () => (await call('GET', '/rfid/pad-1/tags')).json.tags?.length, { timeout: 5000 })
+      .toBe(0);
+    expect((await call('POST', `/cards/${issueId}/rfid`)).json.code).toBe('rfid_no_card');
+    pad.place({ preset: 'blank' });
+    await expect
+      .poll(async () => (await call('GET', '/rfid/pad-1/tags')).json.tags?.length, { timeout: 5000 })
+      .toBe(1);
+    const uid = (await call('GET', '/rfid/pad-1/tags')).json.tags[0].uid;
+    const encoded = await call('POST', `/cards/${issueId}/rfid`);
+    expect(encoded.status).toBe(200);
+    expect(encoded.json).toMatchObject({ issueId, rfidUid: uid });
+    const read = await call('GET', '/rfid/pad-1/tags');
+    expect(read.json.tags[0].item).toMatchObject({
+      primaryItemId: issued.cardNumber,
+      typeOfUsage: 'patron-card',
+    });
+  });
+
+  it('shows a low ribbon and cleaning due in the printer’s health, its retained MQTT state and events', async () => {
+    const events: string[] = [];
+    const listener = await mqtt.connectAsync(testDesk.desk.urls().mqtt!, { reconnectPeriod: 0 });
+    listener.on('message', (topic) => events.push(topic.split('/').at(-1)!));
+    await listener.subscribeAsync('carrel/library/desk-1/devices/cards-1/events/#');
+    const retainedDetail = async () => {
+      // What a monitoring client that connects now reads: the retained state.
+      const client = await mqtt.connectAsync(testDesk.desk.urls().mqtt!, { reconnectPeriod: 0 });
+      const retained: Array<{ detail: Record<string, unknown> }> = [];
+      client.on('message', (_topic, payload) => retained.push(JSON.parse(String(payload))));
+      await client.subscribeAsync('carrel/library/desk-1/devices/cards-1/state');
+      await expect.poll(() => retained.length, { timeout: 5000 }).toBeGreaterThan(0);
+      await client.endAsync();
+      return retained.at(-1)!.detail;
+    };
+    sim().model.ribbonPanels = 12;
+    await expect.poll(() => events, { timeout: 5000 }).toContain('card.ribbon_low');
+    expect(await retainedDetail()).toMatchObject({
+      ribbon: { low: true, panelsLeft: 12 },
+      cleaningDue: false,
+    });
+    sim().model.cardsSinceCleaning = sim().model.cleaningInterval;
+    await expect.poll(() => events, { timeout: 5000 }).toContain('card.cleaning_due');
+    expect(await retainedDetail()).toMatchObject({ cleaningDue: true });
+    const device = await call('GET', '/devices/cards-1');
+    expect(device.json).toMatchObject({
+      status: 'online',
+      detail: { cleaningDue: true, ribbon: { low: true } },
+    });
+    await listener.endAsync();
+    sim().model.ribbonPanels = 1000;
+    sim().model.clean();
+  });
+
+  it('refuses what is not a photo, a decompression bomb, an unknown patron and an unknown template', async () => {
+    expect((await upload(Buffer.from('not an image at all'))).json).toMatchObject({
+      type: expect.stringContaining('photo_not_an_image'),
+    });
+    const bomb = Buffer.from(photo());
+    bomb.writeUInt32BE(60_000, 16); // IHDR width
+    bomb.writeUInt32BE(60_000, 20); // IHDR height
+    const refused = await upload(bomb);
+    expect(refused.status).toBe(413);
+    const unknown = await call('POST', '/cards', { patron: '29999999', number: 'patron' });
+    expect(unknown.status).toBe(404);
+    const template = await call('POST', '/cards', { patron: '21000001', number: 'patron', template: 'nope' });
+    expect(template.status).toBe(404);
+    expect(
+      sim()
+        .cards()
+        .filter((c) => c.outcome === 'printed'),
+    ).toHaveLength(4);
+  });
+});

@@ -1,0 +1,116 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import type { CarrelConfig } from '../../src/app/config.js';
+import { decodePng, encodePng } from '../../src/core/png.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { startTestDesk, type TestDesk } from '../helpers/desk.js';
+
+const skip = chromiumSkipReason();
+if (skip) console.warn(`skipping browser tests: ${skip}`);
+
+const STAFF = 'staff-token-0123456789abcdef';
+
+function withTokens(config: CarrelConfig): CarrelConfig {
+  return { ...config, auth: { tokens: [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }] } };
+}
+
+/** A portrait photo: a face-coloured oval on green, 240 × 320. */
+function photo(): Buffer {
+  const width = 240;
+  const height = 320;
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const inside = ((x - 120) / 80) ** 2 + ((y - 150) / 110) ** 2 < 1;
+      rgba.set(inside ? [225, 185, 150, 255] : [40, 150, 90, 255], (y * width + x) * 4);
+    }
+  return encodePng(rgba, width, height);
+}
+
+/**
+ * The desk's card page in Debian's Chromium against the simulated desk: staff type a patron's
+ * barcode, upload a photo, preview, print. The card the simulated printer made is the preview the
+ * page showed, pixel for pixel, and its stripe reads back the card number.
+ */
+describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout: 60_000 }, () => {
+  let testDesk: TestDesk;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    testDesk = await startTestDesk(withTokens);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await testDesk?.stop();
+  });
+
+  const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
+
+  it('previews a card with the patron’s photo, prints it, and the printed card is the preview', async () => {
+    // The printer comes online while the page loads: the page reads it once, so reload until it has.
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${testDesk.api}/cards#token=${STAFF}`);
+          await expect.poll(() => page.locator('#printer').textContent()).not.toBe('Card printer…');
+          const problem = await page.locator('#problem').textContent();
+          return `${await page.locator('#printer').textContent()}${problem ? ` — ${problem}` : ''}`;
+        },
+        { timeout: 15_000, interval: 200 },
+      )
+      .toBe('cards-1: online');
+    await page.getByLabel('Patron barcode').fill('21000002');
+    await page
+      .getByLabel('Photo')
+      .setInputFiles({ name: 'patron.png', mimeType: 'image/png', buffer: photo() });
+    await expect.poll(() => page.locator('#progress').textContent()).toBe('Photo ready.');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
+      .toBe('Preview ready.');
+    const src = await page.locator('#front').getAttribute('src');
+    expect(src).toMatch(/^data:image\/png;base64,/);
+    const preview = decodePng(Buffer.from(src!.split(',')[1]!, 'base64'));
+    expect(await page.locator('#back').isVisible()).toBe(true);
+
+    const before = sim().cards().length;
+    await page.getByRole('button', { name: 'Print card' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
+      .toBe('Card 21000002 issued (1 card used).');
+    const card = sim().cards()[before]!;
+    expect(card).toMatchObject({ outcome: 'printed', tracks: { 2: '21000002' } });
+    const printed = decodePng(sim().cardPng(card.number, 'front')!);
+    expect(Buffer.from(printed.rgba).equals(Buffer.from(preview.rgba))).toBe(true);
+
+    const issues = await fetch(`${testDesk.api}/api/v1/cards?limit=1`, {
+      headers: { authorization: `Bearer ${STAFF}` },
+    }).then((r) => r.json() as Promise<{ issues: unknown[] }>);
+    expect(issues.issues[0]).toMatchObject({ cardNumber: '21000002', staff: 'desk-staff', result: 'issued' });
+
+    await page.getByRole('button', { name: 'Reprint (replaces the card)' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
+      .toBe('Card 21000002 issued (1 card used).');
+    expect(sim().cards()).toHaveLength(before + 2);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('tells staff about a file that is not a photo', async () => {
+    await page
+      .getByLabel('Photo')
+      .setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('hello') });
+    await expect.poll(() => page.locator('#problem').textContent()).toContain('not a PNG or JPEG');
+    pageErrors.length = 0; // the refused upload's 415 is logged by Chromium as a failed resource
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * The desk's card page: a patron's barcode, a template, a photo (uploaded as it is; Carrel checks
+ * it), a preview of both sides, then the card printed, encoded and verified, and a reprint that
+ * replaces it. It talks to Carrel's API only (/api/v1/cards…).
+ */
+import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
+
+const api = new ApiClient(
+  location.origin,
+  takeToken('carrel.cards.token', location, sessionStorage, history),
+);
+const $ = (id) => document.getElementById(id);
+let photoId;
+let lastIssued;
+let previewed;
+
+function showProblem(error) {
+  $('problem').hidden = false;
+  $('problem').textContent =
+    error instanceof Problem ? `${error.title}: ${error.detail ?? ''}` : String(error);
+}
+
+function clearProblem() {
+  $('problem').hidden = true;
+  $('problem').textContent = '';
+}
+
+function request() {
+  const body = {
+    patron: $('patron').value.trim(),
+    number: document.querySelector('input[name="number"]:checked').value,
+  };
+  if ($('template').value) body.template = $('template').value;
+  if (photoId) body.photoId = photoId;
+  return body;
+}
+
+async function authorizedFetch(path, init) {
+  const headers = { ...(init.headers ?? {}) };
+  if (api.token) headers.authorization = `Bearer ${api.token}`;
+  const response = await fetch(path, { ...init, headers, cache: 'no-store' });
+  if (!response.ok) {
+    const body = await response
+      .json()
+      .catch(() => ({ status: response.status, code: `http_${response.status}` }));
+    throw new Problem(body);
+  }
+  return response;
+}
+
+function dataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
+async function preview() {
+  clearProblem();
+  $('progress').textContent = 'Preparing the preview…';
+  try {
+    for (const side of ['front', 'back']) {
+      const response = await authorizedFetch('/api/v1/cards/preview', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...request(), side }),
+      }).catch((error) => {
+        if (side === 'back' && error.code === 'template_no_back') return undefined;
+        throw error;
+      });
+      $(side).hidden = !response;
+      if (response) $(side).src = await dataUrl(await response.blob());
+    }
+    previewed = JSON.stringify(request());
+    $('print-button').disabled = false;
+    $('progress').textContent = 'Preview ready.';
+  } catch (error) {
+    $('progress').textContent = '';
+    showProblem(error);
+  }
+}
+
+async function print(replaces) {
+  clearProblem();
+  $('print-button').disabled = true;
+  $('progress').textContent = 'Printing, encoding and checking the card…';
+  try {
+    const body = { ...request(), ...(replaces ? { replaces } : {}) };
+    const record = await api.call('POST', '/api/v1/cards', body);
+    if (record.result === 'issued') {
+      lastIssued = record.cardNumber;
+      $('progress').textContent =
+        `Card ${record.cardNumber} issued (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).`;
+      $('reprint-button').hidden = false;
+    } else {
+      $('progress').textContent =
+        `The card was not issued: ${record.fault}. Cards that failed are in the reject box.`;
+    }
+  } catch (error) {
+    $('progress').textContent = '';
+    showProblem(error);
+  } finally {
+    $('print-button').disabled = previewed === undefined;
+  }
+}
+
+async function upload(file) {
+  clearProblem();
+  photoId = undefined;
+  if (!file) return;
+  try {
+    const response = await authorizedFetch('/api/v1/cards/photos', {
+      method: 'POST',
+      headers: { 'content-type': file.type || 'application/octet-stream' },
+      body: file,
+    });
+    photoId = (await response.json()).photoId;
+    $('progress').textContent = 'Photo ready.';
+  } catch (error) {
+    showProblem(error);
+  }
+}
+
+async function loadPrinter() {
+  try {
+    const devices = await api.call('GET', '/api/v1/devices');
+    const list = Array.isArray(devices) ? devices : (devices.devices ?? []);
+    const printer = list.find((d) => d.kind === 'card-printer');
+    if (!printer) throw new Problem({ title: 'No card printer', detail: 'none is configured at this desk' });
+    const status = await api.call('GET', `/api/v1/card-printers/${printer.device}`);
+    $('printer').textContent =
+      `${printer.device}: ${printer.status}${status.problem ? ` (${status.problem})` : ''}`;
+    $('template').replaceChildren(
+      ...status.templates.map((name) => {
+        const option = document.createElement('option');
+        option.value = name;
+        option.textContent = name;
+        return option;
+      }),
+    );
+  } catch (error) {
+    $('printer').textContent = 'No card printer';
+    showProblem(error);
+  }
+}
+
+$('preview-button').addEventListener('click', preview);
+$('card-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  print();
+});
+$('reprint-button').addEventListener('click', () => print(lastIssued));
+$('photo').addEventListener('change', () => upload($('photo').files[0]));
+$('patron').addEventListener('input', () => {
+  $('print-button').disabled = true;
+  previewed = undefined;
+});
+loadPrinter();
