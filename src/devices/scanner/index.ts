@@ -1,0 +1,4 @@
+export * from './scanner-driver.js';
+export * from './serial-scanner.js';
+export * from './types.js';
+export * from './wedge-scanner.js';
