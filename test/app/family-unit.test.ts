@@ -48,6 +48,7 @@ describe('a device family is one unit', () => {
       'gate',
       'print-queue',
       'cash-device',
+      'scanner',
     ]);
   });
 

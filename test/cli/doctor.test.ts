@@ -133,6 +133,7 @@ describe('carrel doctor', () => {
       'device public-bw',
       'device coins-1',
       'device notes-1',
+      'device scanner-1',
       'MQTT broker',
       'state directory',
       'database integrity',

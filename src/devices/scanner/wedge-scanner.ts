@@ -21,7 +21,7 @@ export interface WedgeScannerOptions extends ScannerDriverOptions {
  * A keyboard-wedge scanner (or magstripe reader) read from its Linux input
  * device: input_event records, key codes through the configured keymap, scan
  * bursts told from typing by the time between keys. The desktop session must
- * not see the device too (packaging/udev/70-carrel-scanner.rules).
+ * not see the device too (LIBINPUT_IGNORE_DEVICE in systemd/99-carrel.rules).
  */
 export class WedgeScanner extends ByteStreamScanner {
   protected readonly source = 'wedge' as const;

@@ -90,7 +90,7 @@ function inputError(error: unknown, where: string): TransportError {
   const errno = (error as NodeJS.ErrnoException).code ?? 'link_error';
   const hint =
     errno === 'EACCES'
-      ? ' (the carrel user needs the input group, or the udev rule in packaging/udev)'
+      ? ' (the udev rules in systemd/99-carrel.rules give known scanners to plugdev)'
       : errno === 'ENOENT'
         ? ' (scanner not plugged in?)'
         : '';
