@@ -17,6 +17,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'security gate', load: () => import('./gate.js') },
   { name: 'print release', load: () => import('./print.js') },
   { name: 'cash (payments)', load: () => import('./cash.js') },
+  { name: 'scanners', load: () => import('./scanner.js') },
 ];
 
 function format(value: number): string {
