@@ -4,6 +4,8 @@
  *   POST /api/scan   {barcode, symbology?, via?: serial|wedge|all}: scan a code → {bytes}
  *   POST /api/swipe  {cardNumber, via?}: swipe a magstripe card (track 2) → {bytes}
  *   POST /api/raw    {hex}: send bytes as they are on the serial links (broken scans)
+ *   POST /api/card   {uid, responses?, leaveOn?}: put a virtual contactless card on pcscd's vpcd reader
+ *   DELETE /api/card  take it off
  *   GET  /api/state  scans, swipes, serial clients, the FIFO, the settings
  */
 import { z } from 'zod';
@@ -23,6 +25,12 @@ const scanBody = z.strictObject({
   via,
 });
 const swipeBody = z.strictObject({ cardNumber: z.string().regex(/^\d{1,19}$/), via });
+const hexBytes = z.string().regex(/^([0-9a-fA-F]{2})+$/);
+const cardBody = z.strictObject({
+  uid: z.string().regex(/^([0-9a-fA-F]{2}){4,10}$/, 'a UID of 4 to 10 bytes in hex'),
+  responses: z.record(hexBytes, hexBytes).optional(),
+  leaveOn: hexBytes.optional(),
+});
 const rawBody = z.strictObject({
   hex: z
     .string()
@@ -61,6 +69,26 @@ async function route(simulator: ScannerSimulator, request: ControlRequest) {
   if (method === 'POST' && path === '/api/swipe') {
     const body = await request.body(swipeBody);
     return ok(await simulator.swipe(body.cardNumber, body.via ? { via: body.via } : {}));
+  }
+  if (method === 'POST' && path === '/api/card') {
+    const body = await request.body(cardBody);
+    try {
+      await simulator.presentCard(Buffer.from(body.uid, 'hex'), {
+        ...(body.responses ? { responses: body.responses } : {}),
+        ...(body.leaveOn ? { leaveOn: body.leaveOn } : {}),
+      });
+    } catch (error) {
+      if (error instanceof RangeError) throw new ControlProblem(409, error.message);
+      throw new ControlProblem(
+        503,
+        `no PC/SC reader to put the card on (is pcscd with vsmartcard-vpcd running?): ${(error as Error).message}`,
+      );
+    }
+    return ok(simulator.state().card, 201);
+  }
+  if (method === 'DELETE' && path === '/api/card') {
+    await simulator.removeCard();
+    return ok({ removed: true });
   }
   if (method === 'POST' && path === '/api/raw') {
     const body = await request.body(rawBody);

@@ -18,6 +18,10 @@ export const scannerSimulatorSchema = z.strictObject({
   keymap: z.enum(['us', 'de']).default('us'),
   /** A FIFO to type scans into as input_event records (a keyboard-wedge scanner's stand-in). */
   fifo: z.string().min(1).optional(),
+  /** Where pcscd's vpcd reader (Debian's vsmartcard-vpcd) waits for the virtual contactless card. */
+  vpcd: z
+    .strictObject({ host: z.string().default('127.0.0.1'), port: portSchema.min(1).default(35963) })
+    .prefault({}),
 });
 export type ScannerSimulatorConfig = z.infer<typeof scannerSimulatorSchema>;
 
@@ -37,6 +41,7 @@ export const scannerSimulators = simulatorFamily({
       aim: config.aim,
       keymap: config.keymap,
       ...(config.fifo ? { fifo: config.fifo } : {}),
+      vpcd: config.vpcd,
       logger,
     });
     return {

@@ -13,6 +13,7 @@ import { type Logger, silentLogger } from '../../src/core/logger.js';
 import type { ControlServer } from '../common/control-server.js';
 import { startControlServer } from './control-server.js';
 import { type ScannerSettings, scanText, serialBytes, swipeText, wedgeRecords } from './scanner-model.js';
+import { presentCard, type VirtualCard } from './virtual-card.js';
 
 export interface ScannerSimulatorOptions extends Partial<ScannerSettings> {
   host?: string;
@@ -22,6 +23,8 @@ export interface ScannerSimulatorOptions extends Partial<ScannerSettings> {
   httpPort?: number | null;
   /** A FIFO to write a wedge scanner's input_event records into (made if missing). */
   fifo?: string;
+  /** Where pcscd's vpcd reader waits for the virtual card (default 127.0.0.1:35963). */
+  vpcd?: { host: string; port: number };
   logger?: Logger;
 }
 
@@ -30,6 +33,8 @@ export interface ScannerSimulatorState {
   swipes: number;
   serialClients: number;
   fifo: string | null;
+  /** The virtual contactless card on the PC/SC reader, if one is presented: its UID (hex). */
+  card: { uid: string; commands: number } | null;
   settings: ScannerSettings;
 }
 
@@ -43,6 +48,13 @@ export interface ScannerSimulator {
   ): Promise<{ bytes: number }>;
   /** Swipes a magstripe card (track 2 with the card number). */
   swipe(cardNumber: string, options?: { via?: 'serial' | 'wedge' | 'all' }): Promise<{ bytes: number }>;
+  /** Puts a virtual contactless card on pcscd's vpcd reader (one at a time); resolves once vpcd has it. */
+  presentCard(
+    uid: Uint8Array,
+    options?: { responses?: Record<string, string>; leaveOn?: string },
+  ): Promise<void>;
+  /** Takes the card off the reader. */
+  removeCard(): Promise<void>;
   /** Sends bytes as they are on the serial links (broken scans for tests). */
   sendRaw(bytes: Uint8Array): Promise<{ bytes: number }>;
   state(): ScannerSimulatorState;
@@ -120,6 +132,8 @@ export async function startScannerSimulator(
     return { bytes };
   };
 
+  let card: VirtualCard | undefined;
+  let cardUid = '';
   let control: ControlServer | undefined;
   const simulator: ScannerSimulator = {
     port,
@@ -132,6 +146,15 @@ export async function startScannerSimulator(
       swipes++;
       return send(swipeText(cardNumber), swipeOptions.via ?? 'all');
     },
+    async presentCard(uid, cardOptions = {}) {
+      if (card?.present) throw new RangeError('a card is already on the reader: remove it first');
+      card = await presentCard({ uid, ...options.vpcd, ...cardOptions });
+      cardUid = Buffer.from(uid).toString('hex').toUpperCase();
+    },
+    async removeCard() {
+      await card?.remove();
+      card = undefined;
+    },
     async sendRaw(bytes) {
       return { bytes: await writeSerial(bytes) };
     },
@@ -140,6 +163,7 @@ export async function startScannerSimulator(
       swipes,
       serialClients: links.size,
       fifo: options.fifo ?? null,
+      card: card?.present ? { uid: cardUid, commands: card.commands.length } : null,
       settings: { ...settings },
     }),
     attach,
@@ -152,6 +176,7 @@ export async function startScannerSimulator(
       attach(serial);
     },
     async close() {
+      await card?.remove();
       for (const link of links) link.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await fifo?.close().catch(() => {});

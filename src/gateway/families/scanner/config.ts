@@ -23,9 +23,10 @@ export const scannerSchema = z.strictObject({
   name: z.string().optional(),
   /**
    * `serial`: a scanner or magstripe reader that sends each code as a line (USB-CDC, RS-232, TCP);
-   * `evdev`: a keyboard-wedge scanner read from its Linux input device.
+   * `evdev`: a keyboard-wedge scanner read from its Linux input device;
+   * `pcsc`: a contactless (or contact) card reader through pcscd.
    */
-  driver: z.enum(['serial', 'evdev']),
+  driver: z.enum(['serial', 'evdev', 'pcsc']),
   /** Serial scanners: where the lines come from. */
   transport: transportSchema.optional(),
   /** Keyboard-wedge scanners: the input device (/dev/input/by-id/…-event-kbd). */
@@ -57,6 +58,24 @@ export const scannerSchema = z.strictObject({
       maxGapMs: z.number().int().min(1).max(500).default(30),
       /** A burst shorter than this is typing. */
       minLength: z.number().int().min(1).max(64).default(4),
+    })
+    .prefault({}),
+  /** Card readers (pcsc): which reader, and how a card's UID is written for the campus system. */
+  card: z
+    .strictObject({
+      /** The reader: the first whose PC/SC name holds this text ("ACR122U"); any reader when absent. */
+      reader: z.string().min(1).optional(),
+      /** `hex` (04A224B2) or `decimal` (the UID bytes as one number). */
+      format: z.enum(['hex', 'decimal']).default('hex'),
+      /** `as-read` (UID0 first) or `reversed` (a little-endian number, as some campus systems store it). */
+      byteOrder: z.enum(['as-read', 'reversed']).default('as-read'),
+      hexCase: z.enum(['upper', 'lower']).default('upper'),
+      /** Decimal UIDs left-padded with zeros to this many digits (0: none). */
+      decimalDigits: z.number().int().min(0).max(30).default(0),
+      /** APDUs (hex) sent after GET DATA for a campus-card application (SELECT, READ BINARY…). */
+      script: z.array(z.string().regex(/^([0-9a-fA-F]{2}){4,261}$/, 'an APDU in hex')).default([]),
+      /** The card's value: its UID, or the data of the script's last answer (text or hex). */
+      value: z.enum(['uid', 'script-text', 'script-hex']).default('uid'),
     })
     .prefault({}),
   /** What an identification is: patron and item barcode patterns, and whose a card is. */

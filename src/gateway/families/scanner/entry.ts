@@ -1,6 +1,7 @@
 import { CarrelError } from '../../../core/errors.js';
 import type { DeviceDriver } from '../../../devices/device.js';
 import {
+  PcscScanner,
   type ScanRead,
   type ScanRejection,
   SerialScanner,
@@ -103,6 +104,23 @@ export class ScannerEntry extends SupervisedEntry<ScannerPort, ScannerConfig> {
           magstripe: scan.magstripe,
           wedge: { ...config.wedge, keymap: keymap(config.wedge.keymap), maxLength: scan.maxLength },
           text: { prefix: scan.prefix, suffix: scan.suffix, aim: scan.aim },
+        });
+      }
+      case 'pcsc': {
+        const { card } = config;
+        return new PcscScanner({
+          id: config.id,
+          clock,
+          reader: card.reader,
+          uid: {
+            format: card.format,
+            byteOrder: card.byteOrder,
+            hexCase: card.hexCase,
+            decimalDigits: card.decimalDigits,
+          },
+          script: card.script.map((apdu) => Buffer.from(apdu, 'hex')),
+          value: card.value,
+          readerTimeoutMs: 3000,
         });
       }
     }

@@ -31,6 +31,8 @@ export const scanners = deviceFamily<ScannerEvents>()({
       issue(['transport'], 'a serial scanner needs a transport (serial, tcp or simulator)');
     if (config.driver === 'evdev' && !config.device)
       issue(['device'], 'a keyboard-wedge scanner needs its input device (/dev/input/by-id/…-event-kbd)');
+    if (config.driver === 'pcsc' && config.card.value !== 'uid' && config.card.script.length === 0)
+      issue(['card', 'script'], `value: ${config.card.value} reads the script's last answer: give a script`);
     if (config.transport) checkSimulatorTransport(config.transport, 'scanner', layout, issue);
     if (config.classify.cards === 'mapped' && Object.keys(config.classify.cardPatrons).length === 0)
       issue(['classify', 'cardPatrons'], 'cards: mapped needs cardPatrons (card number → patron barcode)');
