@@ -120,6 +120,7 @@ describe('config/carrel.example.yaml', () => {
       'tcp',
       'serial',
       undefined, // a keyboard-wedge scanner reads its input device
+      undefined, // a card reader is reached through pcscd
     ]);
     expect(config.simulators.find((s) => s.kind === 'rfid-pad')?.tags).toContainEqual(
       expect.objectContaining({ item: '31000013', set: { part: 1, parts: 3 } }),
