@@ -18,6 +18,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'print release', load: () => import('./print.js') },
   { name: 'cash (payments)', load: () => import('./cash.js') },
   { name: 'scanners', load: () => import('./scanner.js') },
+  { name: 'card readers (PC/SC)', load: () => import('./scanner-pcsc.js') },
 ];
 
 function format(value: number): string {

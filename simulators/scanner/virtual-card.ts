@@ -48,6 +48,9 @@ export class VirtualCard {
   /** Commands seen, for tests: their hex. */
   readonly commands: string[] = [];
   private readonly closed: Promise<void>;
+  private markPowered: (() => void) | undefined;
+  /** Resolves when the reader first asks for the ATR or powers the card: pcscd has seen it. */
+  readonly seen: Promise<void>;
 
   constructor(
     private readonly socket: Socket,
@@ -56,6 +59,9 @@ export class VirtualCard {
     socket.on('data', (chunk: Buffer) => this.take(chunk));
     socket.on('error', () => {});
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.seen = new Promise((resolve) => {
+      this.markPowered = resolve;
+    });
   }
 
   get present(): boolean {
@@ -87,6 +93,7 @@ export class VirtualCard {
   private handle(message: Buffer): void {
     if (message.length === 1) {
       const control = message[0];
+      if (control !== CTRL_OFF) this.markPowered?.();
       if (control === CTRL_ATR) this.send(CONTACTLESS_ATR);
       else if (control === CTRL_ON || control === CTRL_RESET) this.powered = true;
       else if (control === CTRL_OFF) this.powered = false;

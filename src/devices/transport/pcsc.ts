@@ -59,6 +59,7 @@ export async function openPcsc(): Promise<PcscContext> {
 
 class Context extends EventEmitter implements PcscContext {
   private readonly readers = new Set<Reader>();
+  private closed = false;
 
   constructor(private readonly binding: BindingContext) {
     super();
@@ -68,22 +69,29 @@ class Context extends EventEmitter implements PcscContext {
       raw.once('end', () => this.readers.delete(reader));
       this.emit('reader', reader);
     });
-    binding.on('error', (error: Error) =>
-      this.emit('error', new TransportError('pcsc_error', `PC/SC: ${error.message} (is pcscd running?)`)),
-    );
+    binding.on('error', (error: Error) => {
+      // Closing cancels the pending status wait: that "error" is the close itself.
+      if (this.closed) return;
+      this.emit('error', new TransportError('pcsc_error', `PC/SC: ${error.message} (is pcscd running?)`));
+    });
   }
 
+  /**
+   * Closes every reader, then the context (in that order, or the binding's close waits
+   * forever). The binding's own listeners stay: its close waits for the events they handle.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     for (const reader of this.readers) reader.close();
     this.readers.clear();
-    this.binding.removeAllListeners();
-    this.binding.on('error', () => {});
     this.binding.close();
   }
 }
 
 class Reader extends EventEmitter implements PcscReader {
   readonly name: string;
+  private closed = false;
 
   constructor(private readonly raw: BindingReader) {
     super();
@@ -94,8 +102,12 @@ class Reader extends EventEmitter implements PcscReader {
       if (status.state & raw.SCARD_STATE_PRESENT) this.emit('card', status.atr ?? Buffer.alloc(0));
       else this.emit('removed');
     });
-    raw.on('end', () => this.emit('end'));
-    raw.on('error', (error: Error) => this.emit('error', error));
+    raw.on('end', () => {
+      if (!this.closed) this.emit('end');
+    });
+    raw.on('error', (error: Error) => {
+      if (!this.closed) this.emit('error', error);
+    });
   }
 
   async exchange(apdus: readonly Uint8Array[]): Promise<Buffer[]> {
@@ -123,8 +135,7 @@ class Reader extends EventEmitter implements PcscReader {
   }
 
   close(): void {
-    this.raw.removeAllListeners();
-    this.raw.on('error', () => {});
+    this.closed = true;
     this.raw.close();
   }
 }
