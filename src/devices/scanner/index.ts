@@ -1,3 +1,4 @@
+export * from './hidpos-scanner.js';
 export * from './pcsc-scanner.js';
 export * from './scanner-driver.js';
 export * from './serial-scanner.js';

@@ -24,9 +24,31 @@ export const scannerSchema = z.strictObject({
   /**
    * `serial`: a scanner or magstripe reader that sends each code as a line (USB-CDC, RS-232, TCP);
    * `evdev`: a keyboard-wedge scanner read from its Linux input device;
-   * `pcsc`: a contactless (or contact) card reader through pcscd.
+   * `pcsc`: a contactless (or contact) card reader through pcscd;
+   * `hidpos`: a USB HID point-of-sale scanner (usage page 0x8C) through node-hid.
    */
-  driver: z.enum(['serial', 'evdev', 'pcsc']),
+  driver: z.enum(['serial', 'evdev', 'pcsc', 'hidpos']),
+  /** HID POS scanners: the hidraw path, or the USB vendor and product ids; the report layout where the vendor differs. */
+  hid: z
+    .strictObject({
+      path: z.string().min(1).optional(),
+      vendorId: z.number().int().min(0).max(0xffff).optional(),
+      productId: z.number().int().min(0).max(0xffff).optional(),
+      /** The scanned-data report's layout (Access-IS/common by default: id 2, length at 1, AIM at 2, data at 5, 56 bytes, more-flag bit 0 of byte 63). */
+      layout: z
+        .strictObject({
+          reportId: z.number().int().min(0).max(255).default(2),
+          lengthAt: z.number().int().min(0).max(63).default(1),
+          symbologyAt: z.number().int().min(0).max(63).nullable().default(2),
+          dataAt: z.number().int().min(0).max(63).default(5),
+          dataCapacity: z.number().int().min(1).max(63).default(56),
+          moreAt: z.number().int().min(0).max(63).default(63),
+          moreMask: z.number().int().min(1).max(255).default(1),
+          size: z.number().int().min(2).max(64).default(64),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   /** Serial scanners: where the lines come from. */
   transport: transportSchema.optional(),
   /** Keyboard-wedge scanners: the input device (/dev/input/by-id/…-event-kbd). */

@@ -1,6 +1,7 @@
 import { CarrelError } from '../../../core/errors.js';
 import type { DeviceDriver } from '../../../devices/device.js';
 import {
+  HidPosScanner,
   PcscScanner,
   type ScanRead,
   type ScanRejection,
@@ -104,6 +105,21 @@ export class ScannerEntry extends SupervisedEntry<ScannerPort, ScannerConfig> {
           magstripe: scan.magstripe,
           wedge: { ...config.wedge, keymap: keymap(config.wedge.keymap), maxLength: scan.maxLength },
           text: { prefix: scan.prefix, suffix: scan.suffix, aim: scan.aim },
+        });
+      }
+      case 'hidpos': {
+        const { hid } = config;
+        const device =
+          hid.path !== undefined
+            ? { path: hid.path }
+            : { vendorId: hid.vendorId ?? 0, productId: hid.productId ?? 0 };
+        return new HidPosScanner({
+          id: config.id,
+          clock,
+          device,
+          layout: hid.layout,
+          maxLength: scan.maxLength,
+          quietMs: scan.quietMs,
         });
       }
       case 'pcsc': {

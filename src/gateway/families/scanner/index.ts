@@ -31,6 +31,12 @@ export const scanners = deviceFamily<ScannerEvents>()({
       issue(['transport'], 'a serial scanner needs a transport (serial, tcp or simulator)');
     if (config.driver === 'evdev' && !config.device)
       issue(['device'], 'a keyboard-wedge scanner needs its input device (/dev/input/by-id/…-event-kbd)');
+    if (
+      config.driver === 'hidpos' &&
+      config.hid.path === undefined &&
+      (config.hid.vendorId === undefined || config.hid.productId === undefined)
+    )
+      issue(['hid'], 'a HID POS scanner needs its hidraw path, or its vendorId and productId');
     if (config.driver === 'pcsc' && config.card.value !== 'uid' && config.card.script.length === 0)
       issue(['card', 'script'], `value: ${config.card.value} reads the script's last answer: give a script`);
     if (config.transport) checkSimulatorTransport(config.transport, 'scanner', layout, issue);
