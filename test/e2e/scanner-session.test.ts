@@ -102,7 +102,7 @@ describe('sessions driven by the kiosk scanner', () => {
     expect(again).toMatchObject({ status: 422, body: { code: 'patron_scan_not_found' } });
   });
 
-  it('an item barcode scanned at a scanner no session watches goes nowhere; a patronScan needs a scanner', async () => {
+  it('a patronScan needs a scanner, and the scanner named must be one', async () => {
     const noScanner = await call('POST', '/api/v1/sessions', {
       mode: 'checkout',
       patronScan: true,
