@@ -21,6 +21,8 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'dashboard (Chromium, 50 devices)', load: () => import('./dashboard.js') },
   { name: 'fleet view (Mosquitto, bridge)', load: () => import('./fleet.js') },
   { name: 'card printing', load: () => import('./card-printer.js') },
+  { name: 'scanners', load: () => import('./scanner.js') },
+  { name: 'card readers (PC/SC)', load: () => import('./scanner-pcsc.js') },
 ];
 
 function format(value: number): string {

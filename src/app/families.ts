@@ -14,12 +14,14 @@ import { ilsSimulators } from '../../simulators/ils/family.js';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { scannerSimulators } from '../../simulators/scanner/family.js';
 import { cardPrinterApi } from '../api/families/card-printer.js';
 import { cashDeviceApi } from '../api/families/cash-device.js';
 import { gateApi } from '../api/families/gate.js';
 import { printQueueApi } from '../api/families/print-queue.js';
 import { receiptPrinterApi } from '../api/families/receipt-printer.js';
 import { rfidReaderApi } from '../api/families/rfid-reader.js';
+import { scannerApi } from '../api/families/scanner.js';
 import type { ApiModule } from '../api/operations.js';
 import { cardPrinters } from '../gateway/families/card-printer/index.js';
 import { cashDevices } from '../gateway/families/cash-device/index.js';
@@ -28,6 +30,7 @@ import { ilsLinks } from '../gateway/families/ils/index.js';
 import { printQueues } from '../gateway/families/print-queue/index.js';
 import { receiptPrinters } from '../gateway/families/receipt-printer/index.js';
 import { rfidReaders } from '../gateway/families/rfid-reader/index.js';
+import { scanners } from '../gateway/families/scanner/index.js';
 
 /** One family: its gateway part (src/gateway/families), its simulator, its API module. */
 export const FAMILIES = [
@@ -38,6 +41,7 @@ export const FAMILIES = [
   { device: printQueues, simulator: printServerSimulators, api: printQueueApi },
   { device: cashDevices, simulator: cashSimulators, api: cashDeviceApi },
   { device: cardPrinters, simulator: cardPrinterSimulators, api: cardPrinterApi },
+  { device: scanners, simulator: scannerSimulators, api: scannerApi },
 ] as const;
 
 export type Family = (typeof FAMILIES)[number];

@@ -15,6 +15,8 @@ const SYSTEM_HINTS: Readonly<Record<string, string>> = {
     "it is Carrel's SQLite only on Node 20 (22.16+ and 24 use the built-in node:sqlite); its addon must match this Node (reinstall with Debian's build-essential and python3 so it can be rebuilt)",
   'node-hid': "it needs Debian's libusb-1.0-0 and libudev1 (hidraw access)",
   pcsclite: "it needs Debian's libpcsclite1 (and pcscd running)",
+  '@pokusew/pcsclite':
+    "it is built against Debian's libpcsclite-dev at install (with build-essential and python3) and needs pcscd running",
   usb: "it needs Debian's libusb-1.0-0 and libudev1",
   'unix-dgram':
     "its addon must match this Node (reinstall with Debian's build-essential and python3 so it can be rebuilt)",

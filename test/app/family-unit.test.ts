@@ -49,6 +49,7 @@ describe('a device family is one unit', () => {
       'print-queue',
       'cash-device',
       'card-printer',
+      'scanner',
     ]);
   });
 

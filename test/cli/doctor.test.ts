@@ -134,6 +134,7 @@ describe('carrel doctor', () => {
       'device coins-1',
       'device notes-1',
       'device cards-1',
+      'device scanner-1',
       'MQTT broker',
       'state directory',
       'database integrity',

@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { scannerSimulators } from '../../simulators/scanner/family.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -228,6 +229,32 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     expect(await receipt.textContent()).toContain('Dune');
     await kiosk.getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+  });
+
+  it('logs in by the library card scanned at the kiosk scanner (PIN asked), and checks out an item scanned there', async () => {
+    await clearPad();
+    await waitForDevice(api, 'scanner-1', 'online');
+    const scanner = desk.simulators.handle(scannerSimulators, 'scanner-sim')!;
+    const kiosk = await openKiosk();
+    // Straight from the welcome screen: the scanned card goes to the PIN screen.
+    await scanner.scan('21000002');
+    await expect
+      .poll(() => kiosk.getByRole('heading', { name: 'Library card found' }).isVisible())
+      .toBe(true);
+    // The page never had the card number.
+    expect(await kiosk.content()).not.toContain('21000002');
+    await kiosk.getByRole('region', { name: 'Library card found' }).getByLabel('PIN').fill('2222');
+    await kiosk.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Émile Côté');
+
+    await scanner.scan('31000007');
+    await expect.poll(itemText(kiosk, '31000007')).toMatch(DUE);
+    expect(await itemText(kiosk, '31000007')()).toContain('Cien años de soledad');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await expect
+      .poll(() => kiosk.getByRole('heading', { level: 1, name: 'Thank you' }).isVisible())
+      .toBe(true);
   });
 
   it('out of the box, /kiosk uses the self-check pad: its two items are checked out, then returned', async () => {

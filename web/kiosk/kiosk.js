@@ -3,8 +3,11 @@
  * card on the pad + PIN) → the session (live pad, items with their states) →
  * receipt → thank you → start. Built only on Carrel's public API.
  *
- * `?pad=pad-1&printer=receipt-1` choose the RFID pad and the receipt printer (the pad
- * defaults to the simulated desk's self-check pad, `selfcheck-1`);
+ * `?pad=pad-1&printer=receipt-1&scanner=scanner-1` choose the RFID pad, the receipt printer and
+ * the barcode scanner (the pad defaults to the simulated desk's self-check pad, `selfcheck-1`,
+ * the scanner to its kiosk scanner, `scanner-1`; `scanner=` with no value: none). A patron's
+ * card scanned there logs in (the page never sees its number: Carrel keeps it for the session);
+ * items scanned there during the session are checked out in it;
  * `#token=…` gives the API token (kept in sessionStorage).
  */
 import { KioskApi, Problem, takeToken } from './api.js';
@@ -20,6 +23,11 @@ const IDLE_WARNING_MS = 30_000;
 const query = new URLSearchParams(location.search);
 const pad = DEVICE_ID.test(query.get('pad') ?? '') ? query.get('pad') : 'selfcheck-1';
 const printer = DEVICE_ID.test(query.get('printer') ?? '') ? query.get('printer') : undefined;
+const scanner = !query.has('scanner')
+  ? 'scanner-1'
+  : DEVICE_ID.test(query.get('scanner') ?? '')
+    ? query.get('scanner')
+    : undefined;
 const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history));
 
 const $ = (id) => document.getElementById(id);
@@ -31,6 +39,8 @@ const state = {
   items: new Map(),
   sessionSocket: null,
   padSocket: null,
+  /** The patron's card was scanned at the kiosk's scanner: the PIN screen logs in with it. */
+  scannedPatron: false,
   ending: false,
   idleMs: 0,
   deadline: 0,
@@ -81,6 +91,7 @@ function toStart() {
     items: new Map(),
     sessionSocket: null,
     padSocket: null,
+    scannedPatron: false,
     ending: false,
   });
   for (const form of document.querySelectorAll('form')) form.reset();
@@ -133,7 +144,13 @@ function watchPadForCard() {
 async function logIn(request, errorId) {
   say(errorId, '');
   try {
-    const session = await api.openSession({ mode: 'checkout', pad, auto: true, ...request });
+    const session = await api.openSession({
+      mode: 'checkout',
+      pad,
+      auto: true,
+      ...(scanner ? { scanner } : {}),
+      ...request,
+    });
     startSession(session);
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
@@ -371,7 +388,9 @@ $('start-return').addEventListener('click', () =>
   once(async () => {
     say('start-status', '');
     try {
-      startSession(await api.openSession({ mode: 'return', pad, auto: true }));
+      startSession(
+        await api.openSession({ mode: 'return', pad, auto: true, ...(scanner ? { scanner } : {}) }),
+      );
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
       say('start-status', problemWords(error));
@@ -392,7 +411,8 @@ $('login-form').addEventListener('submit', (event) => {
 $('card-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const pin = $('card-pin').value;
-  once(() => logIn({ patronCard: true, ...(pin ? { pin } : {}) }, 'card-error'));
+  const patron = state.scannedPatron ? { patronScan: true } : { patronCard: true };
+  once(() => logIn({ ...patron, ...(pin ? { pin } : {}) }, 'card-error'));
 });
 $('barcode-form').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -416,6 +436,30 @@ addEventListener('pagehide', () => {
   if (state.session?.state === 'open' && !state.ending)
     api.cancelSession(state.session.id, { keepalive: true });
 });
+
+/**
+ * A patron's card (or barcode) scanned at the kiosk's scanner, on the start or login screen,
+ * goes to the PIN screen. The event says only that a patron was scanned, never who.
+ */
+function watchScanner() {
+  if (!scanner) return;
+  api.socket(
+    '/api/v1/events',
+    { devices: scanner },
+    (message) => {
+      if (message.event !== 'device.event' || message.data?.device !== scanner) return;
+      const { type, data } = message.data;
+      if (type !== 'scanner.identified' || data?.role !== 'patron') return;
+      if (state.screen !== 'start' && state.screen !== 'login' && state.screen !== 'card') return;
+      state.scannedPatron = true;
+      say('card-error', '');
+      show('card');
+    },
+    // The gateway restarted or the network blinked: listen again.
+    () => setTimeout(watchScanner, 2000),
+  );
+}
+watchScanner();
 
 document.body.dataset.pad = pad;
 toStart();

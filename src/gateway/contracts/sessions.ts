@@ -94,6 +94,8 @@ export interface SessionView {
   state: 'open' | 'ended';
   /** The RFID pad the session watches, if any. */
   pad: string | null;
+  /** The scanner the session watches, if any: item barcodes scanned there are processed in it. */
+  scanner: string | null;
   /** Items placed on the pad are processed as they arrive (otherwise on request, one by one). */
   auto: boolean;
   /** Checkout sessions: who is at the kiosk. Return sessions have no patron. */
@@ -135,8 +137,12 @@ export interface OpenSessionRequest {
   auto?: boolean | undefined;
   /** Checkout sessions: the patron by barcode (typed or scanned)… */
   patron?: string | undefined;
-  /** …or by the patron card (ISO 28560 type of usage 8) lying on the pad. */
+  /** …or by the patron card (ISO 28560 type of usage 8) lying on the pad… */
   patronCard?: boolean | undefined;
+  /** …or by the patron's card or barcode just scanned at the session's scanner (used once). */
+  patronScan?: boolean | undefined;
+  /** The scanner this kiosk watches: item barcodes scanned there go to the session. */
+  scanner?: string | undefined;
   pin?: string | undefined;
 }
 

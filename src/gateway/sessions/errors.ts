@@ -5,6 +5,8 @@ export type SessionErrorCode =
   | 'session_ended'
   | 'session_limit_reached'
   | 'pad_in_use'
+  | 'scanner_in_use'
+  | 'patron_scan_not_found'
   | 'pin_required'
   | 'patron_required'
   | 'patron_card_not_found'

@@ -26,6 +26,7 @@ import type {
 import type { EventBus } from '../event-bus.js';
 import { receiptPrinters } from '../families/receipt-printer/index.js';
 import { type RfidReaderEvents, type RfidReaderPort, rfidReaders } from '../families/rfid-reader/index.js';
+import { type Identification, scanners } from '../families/scanner/index.js';
 import { type FamilyEventOf, listenTo, type PortLookup } from '../family.js';
 import type { Feature } from '../feature.js';
 import type { SessionsConfig } from './config.js';
@@ -48,6 +49,8 @@ export interface SessionManagerDeps {
 
 /** Ended sessions stay readable this long (a kiosk fetching its last state after a timeout). */
 const ENDED_KEPT_MS = 5 * 60_000;
+/** A patron scanned at a scanner may open a session for this long (the PIN typed meanwhile). */
+const PATRON_SCAN_VALID_MS = 60_000;
 /** An end-session to the ILS at shutdown waits at most this long. */
 const SHUTDOWN_END_MS = 2_000;
 
@@ -56,6 +59,10 @@ export class SessionManager implements Feature, SessionService {
   private readonly sessions = new Map<string, SelfCheckSession>();
   /** Pad → the open session watching it. */
   private readonly padOwners = new Map<string, SelfCheckSession>();
+  /** Scanner → the open session its item barcodes go to. */
+  private readonly scannerOwners = new Map<string, SelfCheckSession>();
+  /** Scanner → the patron last scanned there (a barcode or card), until a session takes it. */
+  private readonly patronScans = new Map<string, { patron: string; at: number }>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly log: Logger;
 
@@ -65,6 +72,9 @@ export class SessionManager implements Feature, SessionService {
 
   async start(): Promise<void> {
     listenTo(this.deps.bus, rfidReaders, this, (event) => this.onPadEvent(event));
+    listenTo(this.deps.bus, scanners, this, (event) => {
+      if (event.type === 'scanner.identified') this.onScan(event.data);
+    });
   }
 
   async stop(): Promise<void> {
@@ -91,10 +101,15 @@ export class SessionManager implements Feature, SessionService {
       if (this.padOwners.has(pad))
         throw new SessionError('pad_in_use', `pad "${pad}" is in use by another session`);
     }
+    const scanner = request.scanner ?? null;
+    // Throws device_not_found or not_a_scanner.
+    if (scanner !== null) this.deps.devices.port(scanners, scanner);
+    this.checkScannerFree(scanner);
     const patron = request.mode === 'checkout' ? await this.identify(request, pad, padPort, caller) : null;
     // The pad may have been claimed while the ILS answered.
     if (pad !== null && this.padOwners.has(pad))
       throw new SessionError('pad_in_use', `pad "${pad}" is in use by another session`);
+    this.checkScannerFree(scanner);
     if (this.openCount() >= config.maxOpen)
       throw new SessionError(
         'session_limit_reached',
@@ -107,6 +122,7 @@ export class SessionManager implements Feature, SessionService {
         mode: request.mode,
         owner: caller.terminal,
         pad,
+        scanner,
         auto: request.auto ?? true,
         patron,
         inactivityMs: config.inactivityTimeoutSeconds * 1000,
@@ -115,9 +131,10 @@ export class SessionManager implements Feature, SessionService {
     );
     this.sessions.set(session.id, session);
     if (pad !== null) this.padOwners.set(pad, session);
+    if (scanner !== null) this.scannerOwners.set(scanner, session);
     this.armTimer(session);
     this.log.info(
-      { session: session.id, mode: request.mode, pad, terminal: caller.terminal },
+      { session: session.id, mode: request.mode, pad, scanner, terminal: caller.terminal },
       'session opened',
     );
     // Items already lying on the pad belong to the session too.
@@ -190,6 +207,7 @@ export class SessionManager implements Feature, SessionService {
     if (this.deps.config.requirePin && pin === undefined)
       throw new SessionError('pin_required', "the patron's PIN is required to start a checkout session");
     let barcode = request.patron;
+    if (barcode === undefined && request.patronScan === true) barcode = this.takePatronScan(request.scanner);
     if (barcode === undefined && request.patronCard === true) {
       if (pad === null || padPort === null)
         throw new SessionError('patron_card_not_found', 'a patron card is read from a pad: name one');
@@ -235,6 +253,8 @@ export class SessionManager implements Feature, SessionService {
     session.markEnded(reason);
     if (session.init.pad !== null && this.padOwners.get(session.init.pad) === session)
       this.padOwners.delete(session.init.pad);
+    if (session.init.scanner !== null && this.scannerOwners.get(session.init.scanner) === session)
+      this.scannerOwners.delete(session.init.scanner);
     const receipt = this.receipt(session, request);
     this.log.info(
       { session: session.id, reason, items: session.settledItems().length, receipt: receipt.kind },
@@ -300,6 +320,48 @@ export class SessionManager implements Feature, SessionService {
         'session could not take a pad event',
       );
     }
+  }
+
+  private checkScannerFree(scanner: string | null): void {
+    if (scanner !== null && this.scannerOwners.get(scanner)?.open)
+      throw new SessionError('scanner_in_use', `scanner "${scanner}" is in use by another session`);
+  }
+
+  /** The patron scanned at the scanner in the last minute; taken, so one scan opens one session. */
+  private takePatronScan(scanner: string | undefined): string {
+    const scan = scanner === undefined ? undefined : this.patronScans.get(scanner);
+    if (scanner === undefined || scan === undefined || this.deps.clock.now() - scan.at > PATRON_SCAN_VALID_MS)
+      throw new SessionError(
+        'patron_scan_not_found',
+        scanner === undefined
+          ? 'patronScan reads the patron from a scanner: name one'
+          : `no patron was scanned at "${scanner}" in the last minute`,
+      );
+    this.patronScans.delete(scanner);
+    return scan.patron;
+  }
+
+  /**
+   * A patron scanned is kept for the kiosk to open its session with (never logged); an
+   * item barcode scanned at a session's scanner is processed in that session.
+   */
+  private onScan(identification: Identification): void {
+    const { device } = identification;
+    if (identification.role === 'patron' && identification.patron !== undefined) {
+      this.patronScans.set(device, { patron: identification.patron, at: this.deps.clock.now() });
+      return;
+    }
+    const session = this.scannerOwners.get(device);
+    if (!session?.open || identification.kind !== 'barcode') return;
+    this.armTimer(session);
+    session
+      .processItem(identification.value, false)
+      .catch((error: unknown) =>
+        this.log.error(
+          { err: describeError(error), session: session.id, scanner: device },
+          'session could not take a scanned item',
+        ),
+      );
   }
 
   private armTimer(session: SelfCheckSession): void {

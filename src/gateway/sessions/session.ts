@@ -42,6 +42,8 @@ export interface SessionInit {
   /** The terminal (token name) that opened it. */
   owner: string;
   pad: string | null;
+  /** The scanner whose item barcodes go to this session. */
+  scanner: string | null;
   auto: boolean;
   /** Checkout sessions: the patron's barcode and PIN (kept in memory for the session only) and view. */
   patron: { barcode: string; pin: string | undefined; view: SessionPatronView } | null;
@@ -97,6 +99,7 @@ export class SelfCheckSession {
       mode: this.init.mode,
       state: this.open ? 'open' : 'ended',
       pad: this.init.pad,
+      scanner: this.init.scanner,
       auto: this.init.auto,
       patron: this.init.patron?.view ?? null,
       items: [...this.items.values()].map((item) => item.view()),

@@ -39,6 +39,7 @@ describe('defaultDeskConfig', () => {
         { id: 'ils-sim', kind: 'ils', host: '127.0.0.1', port: 0, httpPort: 0 },
         { id: 'printer-sim', kind: 'printer', host: '127.0.0.1', port: 0, httpPort: 0, columns: 42 },
         expect.objectContaining({ id: 'pad-sim', kind: 'rfid-pad', tags: ['V1', 'V2'] }),
+        expect.objectContaining({ id: 'scanner-sim', kind: 'scanner', terminator: 'cr', aim: false }),
       ]),
     );
     expect(config.devices).toEqual(
@@ -50,6 +51,18 @@ describe('defaultDeskConfig', () => {
           transport: { type: 'simulator', simulator: 'printer-sim' },
           columns: 42,
           encoding: 'cp858',
+        }),
+        // One serial scanner at the kiosk: patron cards 21…, items 31… (the sample library's barcodes).
+        expect.objectContaining({
+          id: 'scanner-1',
+          kind: 'scanner',
+          driver: 'serial',
+          transport: { type: 'simulator', simulator: 'scanner-sim' },
+          classify: expect.objectContaining({
+            patron: ['^21\\d{6}$'],
+            item: ['^31\\d{6}$'],
+            cards: 'patron',
+          }),
         }),
       ]),
     );
@@ -106,6 +119,9 @@ describe('config/carrel.example.yaml', () => {
       'serial',
       'tcp',
       'lp',
+      'serial',
+      undefined, // a keyboard-wedge scanner reads its input device
+      undefined, // a card reader is reached through pcscd
     ]);
     expect(config.simulators.find((s) => s.kind === 'rfid-pad')?.tags).toContainEqual(
       expect.objectContaining({ item: '31000013', set: { part: 1, parts: 3 } }),

@@ -31,11 +31,24 @@ export const openSessionSchema = z
     auto: z.boolean().optional().describe('process items as they are placed (default true)'),
     patron: patronRefSchema.shape.patron.optional(),
     patronCard: z.boolean().optional().describe('read the patron from the patron card on the pad'),
+    scanner: padId
+      .optional()
+      .describe('the scanner this kiosk watches: item barcodes scanned there go to the session'),
+    patronScan: z
+      .boolean()
+      .optional()
+      .describe(
+        "the patron is the card or barcode scanned at the session's scanner in the last minute (used once)",
+      ),
     pin: patronRefSchema.shape.pin,
   })
   .refine((open) => !(open.patron !== undefined && open.patronCard === true), {
     message: 'give a patron barcode or patronCard, not both',
     path: ['patronCard'],
+  })
+  .refine((open) => !(open.patronScan === true && (open.patron !== undefined || open.patronCard === true)), {
+    message: 'give one of a patron barcode, patronCard or patronScan',
+    path: ['patronScan'],
   });
 
 const screenMessages = z.array(z.string()).describe("the ILS's messages for the patron");
@@ -83,6 +96,7 @@ export const sessionSchema = z.object({
   mode: z.enum(['checkout', 'return']),
   state: z.enum(['open', 'ended']),
   pad: z.string().nullable(),
+  scanner: z.string().nullable(),
   auto: z.boolean(),
   patron: z
     .object({

@@ -1,0 +1,2 @@
+export * from './scanner-model.js';
+export * from './simulator.js';

@@ -1,0 +1,143 @@
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { describeError } from '../../core/errors.js';
+import {
+  decodeScanText,
+  HidPosAssembler,
+  type HidPosItem,
+  type HidPosLayout,
+  ScanError,
+  splitSymbology,
+} from '../../protocols/scan/index.js';
+import type { DeviceCondition, DeviceDriver } from '../device.js';
+import {
+  describeHid,
+  type HidOpener,
+  type HidReportSource,
+  type HidSelector,
+  openHidDevice,
+} from '../transport/hid.js';
+import type { ScannerCounts, ScanRead, ScanRejection } from './types.js';
+
+export interface HidPosScannerOptions {
+  id: string;
+  clock: Clock;
+  device: HidSelector;
+  layout: HidPosLayout;
+  maxLength: number;
+  /** A multi-report code whose last report has not come after this long is refused. */
+  quietMs: number;
+  /** Opens the device (the default loads node-hid; tests stand in here). */
+  open?: HidOpener;
+}
+
+/**
+ * A USB HID point-of-sale scanner (usage page 0x8C): scanned-data reports, joined
+ * when a code spans several, each code one `read` with its AIM symbology. Not
+ * plugged in: the connect fails and the supervisor tries again (hot-plug);
+ * unplugged: the link is lost, and a code half received is a rejection.
+ */
+export class HidPosScanner extends EventEmitter implements DeviceDriver {
+  readonly kind = 'scanner';
+  readonly id: string;
+  private source: HidReportSource | undefined;
+  private readonly assembler: HidPosAssembler;
+  private quietTimer: TimerHandle | undefined;
+  private connected = false;
+  private readonly counts: ScannerCounts = {
+    reads: 0,
+    rejected: 0,
+    typing: 0,
+    lastReadAt: null,
+    lastRejected: null,
+  };
+
+  constructor(private readonly options: HidPosScannerOptions) {
+    super();
+    this.id = options.id;
+    this.assembler = new HidPosAssembler(options.layout, options.maxLength);
+  }
+
+  async connect(): Promise<void> {
+    const source = await (this.options.open ?? openHidDevice)(this.options.device);
+    this.source = source;
+    source.on('data', (report) => this.take(report));
+    source.on('error', (error) => this.lost(error));
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    this.connected = false;
+    this.quietTimer?.cancel();
+    const source = this.source;
+    this.source = undefined;
+    await source?.close().catch(() => {});
+  }
+
+  condition(): DeviceCondition {
+    return {
+      status: 'online',
+      reason: null,
+      detail: { source: 'hidpos', link: describeHid(this.options.device), ...this.counts },
+    };
+  }
+
+  private take(report: Buffer): void {
+    this.quietTimer?.cancel();
+    this.quietTimer = undefined;
+    for (const item of this.assembler.push(report)) this.deliver(item);
+    if (this.assembler.pending > 0)
+      this.quietTimer = this.options.clock.setTimeout(
+        `hidpos-quiet-${this.id}`,
+        () => {
+          for (const item of this.assembler.flush()) this.deliver(item);
+        },
+        this.options.quietMs,
+      );
+  }
+
+  private deliver(item: HidPosItem): void {
+    let read: ScanRead;
+    try {
+      if (!item.ok) throw item.error;
+      // UTF-8, no control characters but GS, not empty: as a serial scan is checked.
+      const { value } = decodeScanText(item.data);
+      const symbology = item.aim === undefined ? undefined : splitSymbology(item.aim).symbology;
+      read = {
+        source: 'hidpos',
+        kind: 'barcode',
+        value,
+        at: this.options.clock.now(),
+        ...(symbology ? { symbology } : {}),
+      };
+    } catch (error) {
+      const rejection =
+        error instanceof ScanError ? error : new ScanError('hidpos_bad_report', describeError(error).message);
+      this.counts.rejected++;
+      this.counts.lastRejected = rejection.code;
+      this.emit('event', 'rejected', {
+        source: 'hidpos',
+        code: rejection.code,
+        message: rejection.message,
+      } satisfies ScanRejection);
+      this.emit('condition', this.condition());
+      return;
+    }
+    this.counts.reads++;
+    this.counts.lastReadAt = new Date(read.at).toISOString();
+    this.emit('event', 'read', read);
+    this.emit('condition', this.condition());
+  }
+
+  private lost(error: Error): void {
+    this.quietTimer?.cancel();
+    // Unplugged mid-code: what came is no value.
+    for (const item of this.assembler.flush()) this.deliver(item);
+    if (!this.connected) return;
+    this.connected = false;
+    const source = this.source;
+    this.source = undefined;
+    source?.close().catch(() => {});
+    this.emit('disconnected', error);
+  }
+}

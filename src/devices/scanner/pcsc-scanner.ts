@@ -1,0 +1,203 @@
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { describeError, TransportError } from '../../core/errors.js';
+import {
+  type CardUidFormat,
+  formatCardUid,
+  GET_UID_APDU,
+  ScanError,
+  uidFromGetData,
+} from '../../protocols/scan/index.js';
+import type { DeviceCondition, DeviceDriver } from '../device.js';
+import { openPcsc, type PcscContext, type PcscReader } from '../transport/pcsc.js';
+import type { ScannerCounts, ScanRead, ScanRejection } from './types.js';
+
+export interface PcscScannerOptions {
+  id: string;
+  clock: Clock;
+  /** The reader to use: the first whose name holds this text (any reader when absent). */
+  reader?: string | undefined;
+  /** How the UID is written for the campus system. */
+  uid: CardUidFormat;
+  /** APDUs sent after GET DATA, in order (a campus-card application: SELECT, READ…); each must answer 90 00. */
+  script: readonly Uint8Array[];
+  /** The card's value: its UID, or the data of the script's last answer (as text or hex). */
+  value: 'uid' | 'script-text' | 'script-hex';
+  /** No matching reader within this long after pcscd answers: the connect fails (and is retried). */
+  readerTimeoutMs: number;
+  /** Opens the PC/SC context (tests may hand another; the default loads the binding). */
+  open?: () => Promise<PcscContext>;
+}
+
+/**
+ * A contactless (or contact) card reader through pcscd: a card put on the
+ * reader is read — UID by GET DATA, then the configured APDU script — and is one
+ * `read`; taking it off is `card_removed`. A card pulled mid-APDU is a rejection,
+ * never half a value.
+ */
+export class PcscScanner extends EventEmitter implements DeviceDriver {
+  readonly kind = 'scanner';
+  readonly id: string;
+  private context: PcscContext | undefined;
+  private reader: PcscReader | undefined;
+  private connected = false;
+  private cardPresent = false;
+  private readonly counts: ScannerCounts = {
+    reads: 0,
+    rejected: 0,
+    typing: 0,
+    lastReadAt: null,
+    lastRejected: null,
+  };
+
+  constructor(private readonly options: PcscScannerOptions) {
+    super();
+    this.id = options.id;
+  }
+
+  async connect(): Promise<void> {
+    const context = await (this.options.open ?? openPcsc)();
+    this.context = context;
+    let timer: TimerHandle | undefined;
+    try {
+      this.reader = await new Promise<PcscReader>((resolve, reject) => {
+        timer = this.options.clock.setTimeout(
+          `pcsc-reader-${this.id}`,
+          () =>
+            reject(
+              new TransportError(
+                'pcsc_no_reader',
+                `no PC/SC reader${this.options.reader ? ` named like "${this.options.reader}"` : ''} is attached`,
+              ),
+            ),
+          this.options.readerTimeoutMs,
+        );
+        context.on('error', reject);
+        context.on('reader', (reader) => {
+          if (this.options.reader === undefined || reader.name.includes(this.options.reader)) resolve(reader);
+        });
+      });
+    } catch (error) {
+      timer?.cancel();
+      context.close();
+      this.context = undefined;
+      throw error;
+    }
+    timer?.cancel();
+    context.removeAllListeners('error');
+    context.on('error', (error) => this.lost(error));
+    const reader = this.reader;
+    reader.on('card', () => {
+      this.cardPresent = true;
+      this.readCard(reader);
+    });
+    reader.on('removed', () => {
+      this.cardPresent = false;
+      this.emit('event', 'card_removed', { source: 'pcsc' });
+      this.emit('condition', this.condition());
+    });
+    reader.on('end', () =>
+      this.lost(new TransportError('pcsc_reader_gone', `reader "${reader.name}" is gone`)),
+    );
+    reader.on('error', (error) => this.lost(error));
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    this.connected = false;
+    this.context?.close();
+    this.context = undefined;
+    this.reader = undefined;
+  }
+
+  condition(): DeviceCondition {
+    return {
+      status: 'online',
+      reason: null,
+      detail: {
+        source: 'pcsc',
+        reader: this.reader?.name ?? null,
+        cardPresent: this.cardPresent,
+        ...this.counts,
+      },
+    };
+  }
+
+  private async readCard(reader: PcscReader): Promise<void> {
+    let value: string;
+    let uidHex: string;
+    try {
+      const answers = await reader.exchange([GET_UID_APDU, ...this.options.script]);
+      const uid = uidFromGetData(answers[0]!);
+      uidHex = formatCardUid(uid, { format: 'hex', byteOrder: 'as-read' });
+      value =
+        this.options.value === 'uid'
+          ? formatCardUid(uid, this.options.uid)
+          : scriptValue(answers, this.options.value);
+    } catch (error) {
+      const rejection =
+        error instanceof ScanError
+          ? error
+          : new ScanError(
+              'card_uid_unreadable',
+              `the card could not be read (taken off mid-read?): ${describeError(error).message}`,
+            );
+      this.counts.rejected++;
+      this.counts.lastRejected = rejection.code;
+      this.emit('event', 'rejected', {
+        source: 'pcsc',
+        code: rejection.code,
+        message: rejection.message,
+      } satisfies ScanRejection);
+      this.emit('condition', this.condition());
+      return;
+    }
+    const at = this.options.clock.now();
+    this.counts.reads++;
+    this.counts.lastReadAt = new Date(at).toISOString();
+    const read: ScanRead = {
+      source: 'pcsc',
+      kind: 'card',
+      value,
+      at,
+      ...(value !== uidHex ? { raw: uidHex } : {}),
+    };
+    this.emit('event', 'read', read);
+    this.emit('condition', this.condition());
+  }
+
+  private lost(error: Error): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.context?.close();
+    this.context = undefined;
+    this.emit('disconnected', error);
+  }
+}
+
+/** The script's last answer: its data (without SW 90 00), as text or hex. */
+function scriptValue(answers: Buffer[], form: 'script-text' | 'script-hex'): string {
+  for (const answer of answers.slice(1)) {
+    const sw = answer
+      .subarray(answer.length - 2)
+      .toString('hex')
+      .toUpperCase();
+    if (answer.length < 2 || sw !== '9000')
+      throw new ScanError(
+        'card_uid_unreadable',
+        `the card answered ${sw || 'nothing'} to the campus-card script`,
+      );
+  }
+  const last = answers[answers.length - 1]!;
+  const data = last.subarray(0, last.length - 2);
+  if (data.length === 0)
+    throw new ScanError('card_uid_unreadable', "the campus-card script's last answer holds no data");
+  if (form === 'script-hex') return data.toString('hex').toUpperCase();
+  // Fixed-length fields are padded with zero bytes or spaces.
+  let end = data.length;
+  while (end > 0 && (data[end - 1] === 0x00 || data[end - 1] === 0x20)) end--;
+  const text = data.subarray(0, end).toString('latin1');
+  if (!/^[\x20-\x7e]+$/.test(text))
+    throw new ScanError('card_uid_unreadable', 'the campus-card data is not printable text');
+  return text;
+}

@@ -1,0 +1,69 @@
+import {
+  isMagstripe,
+  parseMagstripe,
+  ScanError,
+  ScanFramer,
+  type ScanFramerOptions,
+  type ScanItem,
+} from '../../protocols/scan/index.js';
+import { ByteStreamScanner, type ScannerDriverOptions } from './scanner-driver.js';
+
+export interface SerialScannerOptions extends ScannerDriverOptions {
+  scan: ScanFramerOptions;
+  /** Read track data (`;…=…?`) as a magstripe card's number. */
+  magstripe: boolean;
+}
+
+/**
+ * A scanner that sends each code as a line: USB-CDC or RS-232 barcode
+ * scanners, and magstripe readers in serial mode. Over any byte Transport
+ * (serialport, TCP, a pty in tests).
+ */
+export class SerialScanner extends ByteStreamScanner {
+  protected readonly source = 'serial' as const;
+  private readonly framer: ScanFramer;
+
+  constructor(private readonly options: SerialScannerOptions) {
+    super(options);
+    this.framer = new ScanFramer(options.scan);
+  }
+
+  protected take(chunk: Buffer): void {
+    for (const item of this.framer.push(chunk)) this.deliver(item);
+  }
+
+  protected pending(): boolean {
+    return this.framer.pending > 0;
+  }
+
+  protected flush(): void {
+    for (const item of this.framer.flush()) this.deliver(item);
+  }
+
+  protected detail(): Record<string, unknown> {
+    return {};
+  }
+
+  private deliver(item: ScanItem): void {
+    if (!item.ok) {
+      this.reject(item.error);
+      return;
+    }
+    const { value, symbology } = item.scan;
+    const raw = new TextDecoder().decode(item.raw);
+    if (!this.options.magstripe || !isMagstripe(value)) {
+      const extra = raw !== value ? { raw } : {};
+      this.read({ source: 'serial', kind: 'barcode', value, ...(symbology ? { symbology } : {}), ...extra });
+      return;
+    }
+    let card: ReturnType<typeof parseMagstripe>;
+    try {
+      card = parseMagstripe(value);
+    } catch (error) {
+      if (!(error instanceof ScanError)) throw error;
+      this.reject(error, 'magstripe');
+      return;
+    }
+    this.read({ source: 'magstripe', kind: 'card', value: card.cardNumber, raw });
+  }
+}

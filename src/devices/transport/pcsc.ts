@@ -1,0 +1,141 @@
+/**
+ * PC/SC through pcscd, with the @pokusew/pcsclite binding (the one nfc-pcsc
+ * builds on), loaded on first use: a desk without a card reader never needs
+ * it. This is the only module that touches the binding; it offers readers as
+ * small typed objects: card present or not, and APDUs in and out.
+ */
+import { EventEmitter } from 'node:events';
+import { TransportError } from '../../core/errors.js';
+import { loadNative } from '../../core/native.js';
+
+/** The part of @pokusew/pcsclite's reader used here. */
+interface BindingReader extends EventEmitter {
+  name: string;
+  state: number;
+  SCARD_STATE_PRESENT: number;
+  SCARD_SHARE_SHARED: number;
+  SCARD_LEAVE_CARD: number;
+  connect(options: { share_mode: number }, callback: (error: Error | null, protocol: number) => void): void;
+  transmit(
+    data: Buffer,
+    maxLength: number,
+    protocol: number,
+    callback: (error: Error | null, data: Buffer) => void,
+  ): void;
+  disconnect(disposition: number, callback: (error: Error | null) => void): void;
+  close(): void;
+}
+interface BindingContext extends EventEmitter {
+  close(): void;
+}
+type Binding = () => BindingContext;
+
+/** One card reader as pcscd names it ("ACS ACR122U PICC Interface 00 00", "Virtual PCD 00 00"). */
+export interface PcscReader extends EventEmitter {
+  readonly name: string;
+  /** A card came into the field (its ATR). */
+  on(event: 'card', listener: (atr: Buffer) => void): this;
+  /** The card left. */
+  on(event: 'removed', listener: () => void): this;
+  /** The reader is gone (unplugged, pcscd stopped). */
+  on(event: 'end', listener: () => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  /** Connects to the card (shared), sends each APDU in order, disconnects leaving the card; the answers. */
+  exchange(apdus: readonly Uint8Array[]): Promise<Buffer[]>;
+}
+
+export interface PcscContext extends EventEmitter {
+  on(event: 'reader', listener: (reader: PcscReader) => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  close(): void;
+}
+
+/** Opens a PC/SC context on pcscd. Rejects `native_module_missing` when the binding cannot load. */
+export async function openPcsc(): Promise<PcscContext> {
+  const module = await loadNative<{ default: Binding } | Binding>('@pokusew/pcsclite', 'PC/SC card readers');
+  const binding = typeof module === 'function' ? module : module.default;
+  return new Context(binding());
+}
+
+class Context extends EventEmitter implements PcscContext {
+  private readonly readers = new Set<Reader>();
+  private closed = false;
+
+  constructor(private readonly binding: BindingContext) {
+    super();
+    binding.on('reader', (raw: BindingReader) => {
+      const reader = new Reader(raw);
+      this.readers.add(reader);
+      raw.once('end', () => this.readers.delete(reader));
+      this.emit('reader', reader);
+    });
+    binding.on('error', (error: Error) => {
+      // Closing cancels the pending status wait: that "error" is the close itself.
+      if (this.closed) return;
+      this.emit('error', new TransportError('pcsc_error', `PC/SC: ${error.message} (is pcscd running?)`));
+    });
+  }
+
+  /**
+   * Closes every reader, then the context (in that order, or the binding's close waits
+   * forever). The binding's own listeners stay: its close waits for the events they handle.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const reader of this.readers) reader.close();
+    this.readers.clear();
+    this.binding.close();
+  }
+}
+
+class Reader extends EventEmitter implements PcscReader {
+  readonly name: string;
+  private closed = false;
+
+  constructor(private readonly raw: BindingReader) {
+    super();
+    this.name = raw.name;
+    raw.on('status', (status: { state: number; atr?: Buffer }) => {
+      const changes = raw.state ^ status.state;
+      if (!(changes & raw.SCARD_STATE_PRESENT)) return;
+      if (status.state & raw.SCARD_STATE_PRESENT) this.emit('card', status.atr ?? Buffer.alloc(0));
+      else this.emit('removed');
+    });
+    raw.on('end', () => {
+      if (!this.closed) this.emit('end');
+    });
+    raw.on('error', (error: Error) => {
+      if (!this.closed) this.emit('error', error);
+    });
+  }
+
+  async exchange(apdus: readonly Uint8Array[]): Promise<Buffer[]> {
+    const { raw } = this;
+    const protocol = await new Promise<number>((resolve, reject) =>
+      raw.connect({ share_mode: raw.SCARD_SHARE_SHARED }, (error, value) =>
+        error ? reject(error) : resolve(value),
+      ),
+    );
+    const answers: Buffer[] = [];
+    try {
+      for (const apdu of apdus) {
+        answers.push(
+          await new Promise<Buffer>((resolve, reject) =>
+            raw.transmit(Buffer.from(apdu), 258, protocol, (error, data) =>
+              error ? reject(error) : resolve(data),
+            ),
+          ),
+        );
+      }
+    } finally {
+      await new Promise<void>((resolve) => raw.disconnect(raw.SCARD_LEAVE_CARD, () => resolve()));
+    }
+    return answers;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.raw.close();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The identification stream: every barcode scanned and every card read, in one
+ * shape, with what the desk's rules make of it. A patron's value is the
+ * patron's id: it stays inside the gateway and goes only to authenticated
+ * clients that may see patron ids (src/api/families/scanner.ts).
+ */
+import type { ScanRead, ScanSource } from '../../../devices/scanner/index.js';
+import type { ScannerConfig } from './config.js';
+
+/** What the rules say an identification is. */
+export type IdentificationRole = 'patron' | 'item' | 'unknown';
+
+export interface Identification {
+  source: ScanSource;
+  kind: 'barcode' | 'card';
+  value: string;
+  symbology?: { aim: string; name: string; modifier: string };
+  raw?: string;
+  device: string;
+  /** When the last byte (or the card) came, ISO 8601. */
+  at: string;
+  role: IdentificationRole;
+  /** The patron's barcode, when the role is `patron` (a card mapped to its patron, or the barcode itself). */
+  patron?: string;
+}
+
+export interface ScanRejectedEvent {
+  source: ScanSource;
+  code: string;
+  message: string;
+}
+
+/** Compiled classification rules of one device. */
+export class IdentificationRules {
+  private readonly patron: RegExp[];
+  private readonly item: RegExp[];
+
+  constructor(private readonly rules: ScannerConfig['classify']) {
+    this.patron = rules.patron.map((source) => new RegExp(source, 'u'));
+    this.item = rules.item.map((source) => new RegExp(source, 'u'));
+  }
+
+  classify(read: ScanRead, device: string): Identification {
+    const base: Identification = {
+      source: read.source,
+      kind: read.kind,
+      value: read.value,
+      ...(read.symbology ? { symbology: { ...read.symbology } } : {}),
+      ...(read.raw !== undefined ? { raw: read.raw } : {}),
+      device,
+      at: new Date(read.at).toISOString(),
+      role: 'unknown',
+    };
+    if (read.kind === 'card') {
+      const patron =
+        this.rules.cards === 'patron'
+          ? read.value
+          : Object.hasOwn(this.rules.cardPatrons, read.value)
+            ? this.rules.cardPatrons[read.value]
+            : undefined;
+      return patron === undefined ? base : { ...base, role: 'patron', patron };
+    }
+    if (this.patron.some((rule) => rule.test(read.value)))
+      return { ...base, role: 'patron', patron: read.value };
+    if (this.item.some((rule) => rule.test(read.value))) return { ...base, role: 'item' };
+    return base;
+  }
+}
+
+/** Does the identification name a person (a patron's barcode, or any card)? */
+export function namesAPerson(identification: Pick<Identification, 'role' | 'kind'>): boolean {
+  return identification.role === 'patron' || identification.kind === 'card';
+}

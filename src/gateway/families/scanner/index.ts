@@ -1,0 +1,47 @@
+/**
+ * The scanner family: barcode scanners and patron card readers — serial
+ * scanners and magstripe readers, keyboard-wedge scanners on Linux evdev — as
+ * one stream of identifications (`scanner.identified`) that sessions and desk
+ * clients use. Its simulator kind is `scanner`.
+ */
+import { deviceFamily } from '../../family.js';
+import { checkSimulatorTransport } from '../simulator-check.js';
+import { type ScannerConfig, scannerSchema } from './config.js';
+import { ScannerEntry } from './entry.js';
+import { SCANNER_EVENTS, type ScannerEvents } from './events.js';
+
+export { type ScannerConfig, scannerSchema } from './config.js';
+export type { ScannerEvents } from './events.js';
+export {
+  type Identification,
+  type IdentificationRole,
+  namesAPerson,
+  type ScanRejectedEvent,
+} from './identification.js';
+export type { ScannerPort } from './port.js';
+
+export const scanners = deviceFamily<ScannerEvents>()({
+  kind: 'scanner',
+  noun: 'scanner',
+  wrongKindCode: 'not_a_scanner',
+  config: scannerSchema,
+  events: SCANNER_EVENTS,
+  check: (config: ScannerConfig, layout, issue) => {
+    if (config.driver === 'serial' && !config.transport)
+      issue(['transport'], 'a serial scanner needs a transport (serial, tcp or simulator)');
+    if (config.driver === 'evdev' && !config.device)
+      issue(['device'], 'a keyboard-wedge scanner needs its input device (/dev/input/by-id/…-event-kbd)');
+    if (
+      config.driver === 'hidpos' &&
+      config.hid.path === undefined &&
+      (config.hid.vendorId === undefined || config.hid.productId === undefined)
+    )
+      issue(['hid'], 'a HID POS scanner needs its hidraw path, or its vendorId and productId');
+    if (config.driver === 'pcsc' && config.card.value !== 'uid' && config.card.script.length === 0)
+      issue(['card', 'script'], `value: ${config.card.value} reads the script's last answer: give a script`);
+    if (config.transport) checkSimulatorTransport(config.transport, 'scanner', layout, issue);
+    if (config.classify.cards === 'mapped' && Object.keys(config.classify.cardPatrons).length === 0)
+      issue(['classify', 'cardPatrons'], 'cards: mapped needs cardPatrons (card number → patron barcode)');
+  },
+  create: (config: ScannerConfig, context) => new ScannerEntry(config, context),
+});

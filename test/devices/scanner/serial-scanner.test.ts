@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPtyPair, type PtyPair } from '../../../simulators/common/pty-pair.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { type ScanRead, type ScanRejection, SerialScanner } from '../../../src/devices/scanner/index.js';
+import { SerialTransport } from '../../../src/devices/transport/serial.js';
+import { SerialFarEnd } from '../../helpers/serial-far-end.js';
+import { until } from '../../helpers/until.js';
+
+const ascii = (text: string) => new TextEncoder().encode(text);
+
+describe('serial scanner over a pty', () => {
+  let pair: PtyPair | undefined;
+  let far: SerialFarEnd | undefined;
+  let scanner: SerialScanner | undefined;
+  afterEach(async () => {
+    await scanner?.disconnect();
+    await far?.close();
+    await pair?.close();
+  });
+
+  async function start(options: { prefix?: string; aim?: boolean; maxLength?: number } = {}) {
+    pair = await createPtyPair();
+    far = await SerialFarEnd.open(pair.devicePath);
+    scanner = new SerialScanner({
+      id: 'scanner-1',
+      transport: new SerialTransport({ path: pair.hostPath, baudRate: 9600 }),
+      clock: systemClock,
+      quietMs: 100,
+      magstripe: true,
+      scan: {
+        terminator: 'cr',
+        maxLength: options.maxLength ?? 128,
+        prefix: options.prefix,
+        aim: options.aim,
+      },
+    });
+    const reads: ScanRead[] = [];
+    const rejected: ScanRejection[] = [];
+    scanner.on('event', (type, data) => {
+      if (type === 'read') reads.push(data as unknown as ScanRead);
+      if (type === 'rejected') rejected.push(data as unknown as ScanRejection);
+    });
+    await scanner.connect();
+    return { reads, rejected, far: far! };
+  }
+
+  it('reads a scan with its AIM symbology identifier', async () => {
+    const { reads, far } = await start({ aim: true });
+    await far.send(ascii(']E04006381333931\r'));
+    await until(() => (reads.length === 1 ? true : undefined));
+    expect(reads[0]).toMatchObject({
+      source: 'serial',
+      kind: 'barcode',
+      value: '4006381333931',
+      symbology: { aim: ']E0', name: 'ean-upc' },
+      raw: ']E04006381333931',
+    });
+  });
+
+  it('a swipe (no AIM configured) is a card with its track-2 number', async () => {
+    const { reads, far } = await start();
+    await far.send(ascii(';600649001234567=0000?\r31000001\r'));
+    await until(() => (reads.length === 2 ? true : undefined));
+    expect(reads.map((r) => [r.source, r.kind, r.value])).toEqual([
+      ['magstripe', 'card', '600649001234567'],
+      ['serial', 'barcode', '31000001'],
+    ]);
+  });
+
+  it('a scan left without its terminator is rejected once the line is quiet, and nothing is read', async () => {
+    const { reads, rejected, far } = await start();
+    await far.send(ascii('3100000'));
+    await until(() => (rejected.length === 1 ? true : undefined));
+    expect(rejected[0]).toMatchObject({ source: 'serial', code: 'scan_unterminated' });
+    expect(reads).toEqual([]);
+    await far.send(ascii('31000002\r'));
+    await until(() => (reads.length === 1 ? true : undefined));
+    expect(reads[0]!.value).toBe('31000002');
+  });
+
+  it('10 kB without a terminator, invalid UTF-8 and control characters: clear rejections, then scans go on', async () => {
+    const { reads, rejected, far } = await start();
+    await far.send(ascii('9'.repeat(10_000)));
+    await far.send(Uint8Array.of(0x0d, 0x41, 0xff, 0x0d, 0x31, 0x1b, 0x32, 0x0d));
+    await far.send(ascii('31000003\r'));
+    await until(() => (reads.length === 1 ? true : undefined));
+    expect(rejected.map((r) => r.code)).toEqual([
+      'scan_too_long',
+      'scan_invalid_utf8',
+      'scan_control_character',
+    ]);
+    expect(reads[0]!.value).toBe('31000003');
+    // The rejection says why, never what was sent.
+    expect(JSON.stringify(rejected)).not.toContain('999');
+  });
+
+  it('health counts reads and rejections', async () => {
+    const { reads, far } = await start({ prefix: 'S' });
+    await far.send(ascii('S31000001\rX\r'));
+    await until(() => (reads.length === 1 && scanner!.condition().detail.rejected === 1 ? true : undefined));
+    expect(scanner!.condition()).toMatchObject({
+      status: 'online',
+      detail: { source: 'serial', reads: 1, rejected: 1, lastRejected: 'scan_affix_missing' },
+    });
+  });
+});

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scannerSimulators } from '../../simulators/scanner/family.js';
+import type { ScannerSimulator } from '../../simulators/scanner/index.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * A kiosk's scanner drives its session: the patron's scanned card opens (and with the PIN
+ * authenticates) the checkout session of the kiosk that watches that scanner, and each item
+ * barcode scanned afterwards is checked out in it — no RFID needed.
+ */
+let test: TestDesk;
+beforeAll(async () => {
+  test = await startTestDesk();
+  await waitForDevice(test.api, 'scanner-1', 'online', 15_000);
+}, 30_000);
+afterAll(async () => test?.stop());
+
+const sim = (): ScannerSimulator => test.desk.simulators.handle(scannerSimulators, 'scanner-sim')!;
+
+async function call(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${test.api}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Waits until the scanner's last identification is this value. */
+const scanned = (value: string) =>
+  until(async () => {
+    const { body } = await call('GET', '/api/v1/scanners/scanner-1/last');
+    return (body.identification as { value?: string } | null)?.value === value ? true : undefined;
+  });
+
+describe('sessions driven by the kiosk scanner', () => {
+  it('a scanned patron card opens the checkout session with the PIN; scanned items are checked out in it', async () => {
+    await sim().scan('21000002');
+    await scanned('21000002');
+    const missingPin = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      scanner: 'scanner-1',
+      patronScan: true,
+    });
+    expect(missingPin).toMatchObject({ status: 422, body: { code: 'pin_required' } });
+
+    const opened = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      scanner: 'scanner-1',
+      patronScan: true,
+      pin: '2222',
+    });
+    expect(opened.status).toBe(201);
+    expect(opened.body).toMatchObject({
+      state: 'open',
+      scanner: 'scanner-1',
+      patron: { name: 'Émile Côté' },
+    });
+    const id = opened.body.id as string;
+
+    await sim().scan('31000006');
+    const item = await until(async () => {
+      const { body } = await call('GET', `/api/v1/sessions/${id}`);
+      return (body.items as Array<{ item: string; state: string }>).find(
+        (i) => i.item === '31000006' && i.state !== 'pending',
+      );
+    });
+    expect(item).toMatchObject({ item: '31000006', state: 'checked_out', security: 'none' });
+
+    // Another kiosk cannot open a session on the same scanner meanwhile.
+    await sim().scan('21000003');
+    await scanned('21000003');
+    const busy = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      scanner: 'scanner-1',
+      patronScan: true,
+      pin: '3333',
+    });
+    expect(busy).toMatchObject({ status: 409, body: { code: 'scanner_in_use' } });
+
+    expect((await call('DELETE', `/api/v1/sessions/${id}`)).status).toBe(200);
+  });
+
+  it('a patron scan serves one session: used once, it is gone', async () => {
+    await sim().scan('21000003');
+    await scanned('21000003');
+    const first = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      scanner: 'scanner-1',
+      patronScan: true,
+      pin: '3333',
+    });
+    expect(first.status).toBe(201);
+    await call('DELETE', `/api/v1/sessions/${first.body.id as string}`);
+    const again = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      scanner: 'scanner-1',
+      patronScan: true,
+      pin: '3333',
+    });
+    expect(again).toMatchObject({ status: 422, body: { code: 'patron_scan_not_found' } });
+  });
+
+  it('a patronScan needs a scanner, and the scanner named must be one', async () => {
+    const noScanner = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      patronScan: true,
+      pin: '1',
+    });
+    expect(noScanner).toMatchObject({ status: 422, body: { code: 'patron_scan_not_found' } });
+    const notAScanner = await call('POST', '/api/v1/sessions', { mode: 'return', scanner: 'receipt-1' });
+    expect(notAScanner).toMatchObject({ status: 409, body: { code: 'not_a_scanner' } });
+  });
+});

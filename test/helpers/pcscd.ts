@@ -1,0 +1,61 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+
+/**
+ * The real PC/SC stack for tests: pcscd with Debian's vsmartcard-vpcd reader
+ * driver ("Virtual PCD", listening for a virtual card on TCP 35963). A pcscd
+ * already running is used; otherwise one is started here (it needs root, as CI
+ * runs) and stopped after. Outside CI, a machine without them skips.
+ */
+export const PCSCD = '/usr/sbin/pcscd';
+export const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
+const SOCKET = '/run/pcscd/pcscd.comm';
+
+export function pcscSkipReason(): string | undefined {
+  if (process.env.CI) return undefined;
+  if (!existsSync(PCSCD)) return 'pcscd is not installed (apt-get install pcscd)';
+  if (!existsSync(VPCD_DRIVER)) return 'vsmartcard-vpcd is not installed';
+  if (process.getuid?.() !== 0 && !existsSync(SOCKET)) return 'pcscd is not running and this is not root';
+  return undefined;
+}
+
+export interface Pcscd {
+  stop(): Promise<void>;
+}
+
+/** Is something listening where vpcd waits for its card? (Closed at once, before vpcd asks for an ATR.) */
+function vpcdListening(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: 35963 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function ensurePcscd(timeoutMs = 10_000): Promise<Pcscd> {
+  let child: ChildProcess | undefined;
+  if (!existsSync(SOCKET)) {
+    child = spawn(PCSCD, ['--foreground'], { stdio: 'ignore' });
+    child.once('error', () => {});
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (!(existsSync(SOCKET) && (await vpcdListening()))) {
+    if (Date.now() > deadline) {
+      child?.kill('SIGTERM');
+      throw new Error('pcscd with the vpcd reader did not come up');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
