@@ -1,9 +1,11 @@
 /**
  * The measure sources of one desk: the circulation statistics, the gates, the
- * print ledger and the payment journals. A family whose journal holds a
+ * print ledger, the payment journals and the card issue records. A family whose journal holds a
  * statistic adds its source here.
  */
 import type { DeskServices } from '../contracts/desk.js';
+import { cardPrinters } from '../families/card-printer/index.js';
+import { cardMeasures } from '../families/card-printer/measures.js';
 import { gates } from '../families/gate/index.js';
 import { gateMeasures } from '../families/gate/measures.js';
 import { paymentMeasures } from '../payments/measures.js';
@@ -19,5 +21,6 @@ export function deskMeasures(
     gateMeasures(() => services.ports.all(gates)),
     printMeasures(services.printAccounts),
     paymentMeasures(services.payments),
+    cardMeasures(() => services.ports.all(cardPrinters)),
   ];
 }

@@ -1,5 +1,5 @@
 import type { CardPrinterStatus } from '../../../devices/card-printer/evolis-printer.js';
-import type { CardIssueRecord, IssuesPerDay } from './issue-records.js';
+import type { CardIssueRecord, CardIssueRecords, IssuesPerDay } from './issue-records.js';
 
 /** What staff ask for when they issue a card. */
 export interface CardIssueRequest {
@@ -31,6 +31,8 @@ export interface CardPrinterPort {
   issues(limit: number): CardIssueRecord[];
   issueRecord(issueId: string): CardIssueRecord | undefined;
   perDay(days: number): IssuesPerDay[];
+  /** Issues finished in [from, to) per UTC hour, by result and reprint: counts only. */
+  issueCounts(from: number, to: number): ReturnType<CardIssueRecords['countsByHour']>;
   status(): CardPrinterStatus;
   templates(): string[];
 }
