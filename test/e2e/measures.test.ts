@@ -109,6 +109,44 @@ describe('GET /api/v1/stats/measures', () => {
     expect(csv).not.toContain(PATRON);
   });
 
+  it('exports every measure of a period by all its dimensions in one CSV file for a spreadsheet', async () => {
+    const response = await fetch(
+      `${testDesk.api}/api/v1/stats/export?from=${from}&to=${to()}&period=day&timeZone=UTC`,
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/csv');
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="carrel-statistics-/);
+    const lines = (await response.text()).trimEnd().split('\r\n');
+    const header = lines[0]!.split(',');
+    expect(header.slice(0, 3)).toEqual(['measure', 'unit', 'period']);
+    expect(header.at(-1)).toBe('value');
+    expect(header).toEqual(expect.arrayContaining(['currency', 'gate', 'kind', 'outcome', 'terminal']));
+    const rows = lines
+      .slice(1)
+      .map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i], v])));
+    const today = new Date().toISOString().slice(0, 10);
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        measure: 'print.deposits',
+        unit: 'minor',
+        period: today,
+        currency: 'EUR',
+        source: 'cash-desk',
+        value: '500',
+      }),
+    );
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        measure: 'circulation.transactions',
+        unit: 'count',
+        kind: 'checkout',
+        outcome: 'ok',
+        value: '1',
+      }),
+    );
+    expect(lines.join('\n')).not.toContain(PATRON);
+  });
+
   it('lists its measures with their dimensions', async () => {
     const catalog = (await (await fetch(`${testDesk.api}/api/v1/stats/catalog`)).json()) as {
       measures: Array<{ name: string; dimensions: string[] }>;

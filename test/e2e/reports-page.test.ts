@@ -3,8 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cashSimulators } from '../../simulators/cash/family.js';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { openDatabase } from '../../src/gateway/storage/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
@@ -58,7 +60,8 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
 
     // The day: people come in and go out (one with an item still secured), patrons borrow
-    // (one types a wrong PIN), a patron tops up and prints.
+    // (one types a wrong PIN), a patron tops up at the desk and prints, another buys print credit
+    // with coins at the kiosk, and a library card is issued.
     const gate = testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
     for (let i = 0; i < 5; i++) gate.walk({ direction: 'in', items: [] });
     gate.walk({ direction: 'out', items: [] });
@@ -101,6 +104,29 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
       jobId,
     });
     expect(released.status).toBe(200);
+    await waitForDevice(testDesk.api, 'coins-1', 'online', 15_000);
+    const payment = await post('/api/v1/payments', {
+      patron: '21000001',
+      pin: '1234',
+      purpose: { kind: 'print-topup', amountMinor: 300 },
+    });
+    expect(payment.status).toBe(201);
+    const cash = testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
+    expect(cash.insertCoin(200)).toMatchObject({ accepted: true });
+    await until(async () => {
+      const response = await fetch(`${testDesk.api}/api/v1/payments/${payment.body.id}`);
+      return ((await response.json()) as { remainingMinor: number }).remainingMinor === 100
+        ? true
+        : undefined;
+    });
+    expect(cash.insertCoin(100)).toMatchObject({ accepted: true });
+    await until(async () => {
+      const response = await fetch(`${testDesk.api}/api/v1/payments/${payment.body.id}`);
+      return ((await response.json()) as { state: string }).state === 'completed' ? true : undefined;
+    });
+    await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
+    const card = await post('/api/v1/cards', { patron: '21000002', number: 'patron' });
+    expect(card.body).toMatchObject({ result: 'issued' });
     await until(async () => (total(await measures('measure=gate.visitors_in')) >= 5 ? true : undefined));
     await until(async () => (total(await measures('measure=gate.alarms')) >= 1 ? true : undefined));
 
@@ -139,6 +165,12 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
       String(total(await measures('measure=circulation.transactions'))),
     );
     expect(await page.locator('#totals li[data-measure="print.pages"]').getAttribute('data-value')).toBe('3');
+    expect(total(await measures('measure=cash.taken'))).toBe(300); // 3.00 EUR in coins
+    expect(Number(await chartTotal('cash'))).toBe(300);
+    expect(Number(await chartTotal('cards'))).toBe(1);
+    expect(await page.locator('#totals li[data-measure="cards.issued"]').getAttribute('data-value')).toBe(
+      '1',
+    );
     // Every chart is drawn on its canvas, and its numbers are in a table beneath it.
     for (const id of [
       'circulation',
@@ -148,6 +180,8 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
       'alarms',
       'pages',
       'print-money',
+      'cash',
+      'cards',
       'availability',
     ]) {
       const card = page.locator(`[data-chart="${id}"]`);
@@ -160,6 +194,7 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     expect(refusals).toContain('invalid_pin');
     expect(await page.content()).not.toContain(PATRON);
     expect(await page.content()).not.toContain('21000009');
+    expect(await page.content()).not.toContain('21000002');
 
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, 'reports.png'), fullPage: true });
@@ -167,6 +202,27 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     await page.screenshot({ path: join(OUTPUT, 'reports-print.png'), fullPage: true });
     await page.emulateMedia({ media: 'screen' });
     expect(pageErrors).toEqual([]);
+  });
+
+  it('keeps no patron in any statistics table, whatever the day held', () => {
+    const db = openDatabase(testDesk.databasePath, { readOnly: true });
+    try {
+      for (const table of [
+        'desk_statistics',
+        'gate_visitors',
+        'gate_counter_readings',
+        'gate_alarms',
+        'device_minutes',
+      ]) {
+        const rows = db.prepare(`SELECT * FROM ${table}`).all();
+        if (table === 'desk_statistics' || table === 'gate_visitors')
+          expect(rows.length, table).toBeGreaterThan(0);
+        const text = JSON.stringify(rows);
+        for (const patron of [PATRON, '21000002', '21000009']) expect(text, table).not.toContain(patron);
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it('downloads a chart’s numbers as CSV', async () => {
@@ -178,5 +234,17 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     expect(csv.split('\r\n')[0]).toBe('measure,period,queue,value');
     expect(csv).toContain('print.pages,');
     expect(csv).toContain(',public-bw,3');
+  });
+
+  it('downloads every figure of the period in one CSV file', async () => {
+    const download = page.waitForEvent('download');
+    await page.locator('#export').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^carrel-statistics-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv$/);
+    const csv = Buffer.concat((await (await file.createReadStream()).toArray()) as Buffer[]).toString('utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/^measure,unit,period,.*,value$/);
+    expect(csv).toMatch(/^cards\.issued,count,\d{4}-\d\d-\d\d,/m);
+    expect(csv).toMatch(/^cash\.taken,minor,/m);
+    expect(csv).not.toContain(PATRON);
   });
 });

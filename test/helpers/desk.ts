@@ -11,6 +11,8 @@ export interface TestDesk {
   desk: Desk;
   /** `http://127.0.0.1:PORT`, without /api/v1. */
   api: string;
+  /** The desk's SQLite file. */
+  databasePath: string;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startTestDesk(
   return {
     desk,
     api: desk.urls().api!.replace(/\/api\/v1$/, ''),
+    databasePath: config.storage.path ?? join(stateDir, 'carrel.db'),
     async stop() {
       await desk.stop();
       rmSync(stateDir, { recursive: true, force: true });

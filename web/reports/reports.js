@@ -92,6 +92,13 @@ const CHARTS = [
     horizontal: true,
   },
   {
+    id: 'cards',
+    title: 'Library cards issued per day (reprints of lost or damaged cards apart)',
+    query: { measure: 'cards.issued', period: 'day', groupBy: 'reprint' },
+    series: (row) => (row.dims.reprint === 'yes' ? 'reprints' : 'new cards'),
+    stacked: true,
+  },
+  {
     id: 'availability',
     title: 'Device availability (share of the time Carrel ran)',
     query: { measure: 'device.minutes_online,device.minutes_observed', period: 'total', groupBy: 'device' },
@@ -110,6 +117,7 @@ const TOTALS = [
   { measure: 'print.refunded', label: 'Print refunds', money: true },
   { measure: 'cash.taken', label: 'Cash taken', money: true },
   { measure: 'payments.fees_paid', label: 'Fees paid', money: true },
+  { measure: 'cards.issued', label: 'Cards issued' },
 ];
 
 const charts = new Map();
@@ -365,17 +373,12 @@ function totals(now, before) {
 async function downloadCsv(spec) {
   try {
     const range = chosenRange();
-    const text = await api.call(
-      'GET',
-      `/api/v1/stats/measures?${params(range, { ...spec.query, format: 'csv' })}`,
-      undefined,
-      {
-        accept: 'text/csv',
-      },
-    );
+    const query = spec ? { ...spec.query, format: 'csv' } : { period: 'day' };
+    const path = spec ? '/api/v1/stats/measures' : '/api/v1/stats/export';
+    const text = await api.call('GET', `${path}?${params(range, query)}`, undefined, { accept: 'text/csv' });
     const link = document.createElement('a');
     link.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-    link.download = `carrel-${spec.id}-${$('from').value}-${$('to').value}.csv`;
+    link.download = `carrel-${spec?.id ?? 'statistics'}-${$('from').value}-${$('to').value}.csv`;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   } catch (error) {
@@ -427,4 +430,5 @@ $('range').addEventListener('submit', (event) => {
   void show();
 });
 $('print').addEventListener('click', () => window.print());
+$('export').addEventListener('click', () => void downloadCsv());
 void show();

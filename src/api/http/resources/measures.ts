@@ -105,6 +105,36 @@ export function measuresCsv(report: MeasureReport): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/**
+ * Every measure of a period in one spreadsheet-friendly CSV file for leadership: one line per
+ * measure, local period and combination of its dimensions, with the measure's unit (a count, or
+ * money in minor units with its currency).
+ */
+export function measuresExportCsv(report: MeasureReport, units: ReadonlyMap<string, string>): string {
+  const dims = [...new Set(report.rows.flatMap((row) => Object.keys(row.dims)))].sort();
+  const lines = [['measure', 'unit', 'period', ...dims, 'value'].join(',')];
+  for (const row of report.rows)
+    lines.push(
+      [
+        row.measure,
+        units.get(row.measure) ?? '',
+        row.period ?? '',
+        ...dims.map((dim) => row.dims[dim] ?? ''),
+        String(row.value),
+      ]
+        .map(csvField)
+        .join(','),
+    );
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+const exportQuery = z.object({
+  from: measureQuery.shape.from,
+  to: measureQuery.shape.to,
+  period: z.enum(['day', 'week', 'month']).default('day').describe('day, week (ISO, from Monday) or month'),
+  timeZone: measureQuery.shape.timeZone,
+});
+
 export function measureRoutes(app: FastifyInstance, book: RouteBook, services: DeskServices): void {
   const sources = services.measures;
   book.add(app, {
@@ -121,6 +151,32 @@ export function measureRoutes(app: FastifyInstance, book: RouteBook, services: D
     }),
   });
   csvRoutes(app, (resource, asCsv) => {
+    book.add(resource, {
+      method: 'GET',
+      url: '/api/v1/stats/export',
+      operationId: 'exportMeasures',
+      summary:
+        'Every measure of a period, each by all its dimensions, per day, week or month, in one CSV file for a spreadsheet',
+      tag: 'statistics',
+      access: ['staff', 'monitor'],
+      query: exportQuery,
+      response: z.string().describe('text/csv: measure, unit, period, every dimension, value'),
+      problems: [400],
+      handler: ({ query, request }) => {
+        const catalog = measureCatalog(sources);
+        const report = measureReport(sources, {
+          from: Date.parse(query.from),
+          to: Date.parse(query.to),
+          period: query.period,
+          groupBy: [...new Set(catalog.flatMap((m) => m.dimensions))],
+          ...(query.timeZone ? { timeZone: query.timeZone } : {}),
+        });
+        const csv = measuresExportCsv(report, new Map(catalog.map((m) => [m.name, m.unit])));
+        if (request)
+          asCsv(request, csv, `carrel-statistics-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}.csv`);
+        return csv;
+      },
+    });
     book.add(resource, {
       method: 'GET',
       url: '/api/v1/stats/measures',
