@@ -14,6 +14,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DeskStatistics } from '../src/gateway/statistics/index.js';
+import { openDatabase } from '../src/gateway/storage/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The repository (bench/ in the sources, dist/bench/ when built). */
@@ -209,6 +211,25 @@ export interface FleetRig {
 export interface FleetRigOptions {
   /** The desks' MQTT keep-alive (mqtt.keepaliveSeconds). */
   keepaliveSeconds: number;
+  /** Checkouts each desk (`site/gateway`) made yesterday, written in its statistics before it starts. */
+  history?: Readonly<Record<string, number>>;
+}
+
+/** Yesterday's checkouts in a desk's own statistics table, as the desk would have counted them. */
+function seedHistory(path: string, checkouts: number): void {
+  const db = openDatabase(path);
+  try {
+    const yesterday = new Date();
+    yesterday.setDate(yesterday.getDate() - 1);
+    yesterday.setHours(12, 0, 0, 0);
+    new DeskStatistics(db).record(
+      { kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok' },
+      yesterday.getTime(),
+      checkouts,
+    );
+  } finally {
+    db.close();
+  }
 }
 
 /** A desk's configuration: a simulated receipt printer and gate; main/desk-2 also a printer no one answers for. */
@@ -340,6 +361,8 @@ export async function startFleetRig(options: FleetRigOptions): Promise<FleetRig>
     // One after the other: three gateways starting at once on a 2-core machine only slow each other.
     for (const desk of plan) {
       writeFileSync(configFile(desk), deskConfig(desk, desk.broker, dir, options.keepaliveSeconds, deadPort));
+      const history = options.history?.[`${desk.site}/${desk.gateway}`];
+      if (history) seedHistory(join(dir, `${desk.site}-${desk.gateway}.db`), history);
       desks.push(await startDesk(desk));
     }
   } catch (error) {

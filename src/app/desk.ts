@@ -185,7 +185,7 @@ export function createDesk(options: DeskOptions): Desk {
     host: config.http.host,
     port: config.http.port,
   });
-  const totals = new DeskTotalsFeature({ bus, clock, logger, devices, offline });
+  const totals = new DeskTotalsFeature({ bus, clock, logger, devices, offline, measures: () => measures });
   const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES, () => totals.current());
   const relay = relayFeatureFor(
     config.sip2Relay,

@@ -1,12 +1,14 @@
 /**
  * The desk's day in a few numbers, for central IT watching many desks (the fleet view):
- * gate alarms today, visitors today, and the offline journal's backlog. Counts only — never a
- * patron, an item or a transaction — so they may be retained on MQTT (`<base>/totals`) and
- * handed to anyone who may read the desk's state.
+ * gate alarms today, visitors today, and the offline journal's backlog — and, so that desks can be
+ * compared in one place, the headline statistics of the last RECENT_DAYS local days (transactions,
+ * refusals, visitors, alarms, pages printed, cards issued). Counts only — never a patron, an item
+ * or a transaction — so they may be retained on MQTT (`<base>/totals`) and handed to anyone who
+ * may read the desk's state.
  *
  * Worked out again when a gate reports (an alarm, the people counted), on a timer for the
  * offline journal and the turn of the day, and put on the bus ('desk.totals') only when a
- * number changed.
+ * number changed. The recent days are read from the statistics every minute (a few milliseconds).
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
@@ -16,6 +18,7 @@ import type { EventBus } from './event-bus.js';
 import { gates } from './families/gate/index.js';
 import { listenTo, type PortLookup } from './family.js';
 import type { Feature } from './feature.js';
+import { type MeasureSource, measureReport } from './statistics/measures.js';
 
 export interface DeskTotals {
   /** The desk's local day the counts are for, `YYYY-MM-DD`. */
@@ -28,6 +31,62 @@ export interface DeskTotals {
   offlinePending: number;
   /** Offline journal: transactions the ILS refused, waiting for staff. */
   offlineConflicts: number;
+  /** The last days' headline statistics, for comparing desks; absent while not yet read. */
+  recent?: RecentDays;
+}
+
+/** The headline statistics compared across desks, each one number per local day. */
+export const RECENT_MEASURES = ['transactions', 'refusals', 'visitors', 'alarms', 'pages', 'cards'] as const;
+export type RecentMeasure = (typeof RECENT_MEASURES)[number];
+
+export interface RecentDays {
+  /** The local days counted, oldest first (today last), `YYYY-MM-DD`. */
+  days: string[];
+  /** Per measure, one count per day, in the order of `days`. */
+  counts: Record<RecentMeasure, number[]>;
+}
+
+/** How many local days the comparison carries, today included. */
+export const RECENT_DAYS = 31;
+const RECENT_REFRESH_MS = 60_000;
+
+/** Which measure (and filter) each headline number sums. */
+const RECENT_SOURCES: Record<RecentMeasure, { measure: string; where?: Record<string, string> }> = {
+  transactions: { measure: 'circulation.transactions', where: { outcome: 'ok' } },
+  refusals: { measure: 'circulation.transactions', where: { outcome: 'refused' } },
+  visitors: { measure: 'gate.visitors_in' },
+  alarms: { measure: 'gate.alarms' },
+  pages: { measure: 'print.pages' },
+  cards: { measure: 'cards.issued' },
+};
+
+/** The last RECENT_DAYS local days of the headline measures the sources keep. */
+export function recentDays(sources: readonly MeasureSource[], now: number): RecentDays {
+  const today = localDay(now);
+  const first = new Date(today.start);
+  first.setDate(first.getDate() - (RECENT_DAYS - 1));
+  const days: string[] = [];
+  for (const day = new Date(first); days.length < RECENT_DAYS; day.setDate(day.getDate() + 1))
+    days.push(localDay(day.getTime()).day);
+  const end = new Date(today.start);
+  end.setDate(end.getDate() + 1);
+  const known = new Set(sources.flatMap((source) => source.measures.map((m) => m.name)));
+  const counts = {} as Record<RecentMeasure, number[]>;
+  for (const name of RECENT_MEASURES) {
+    const { measure, where } = RECENT_SOURCES[name];
+    const perDay = new Map<string, number>();
+    if (known.has(measure))
+      for (const row of measureReport(sources, {
+        from: first.getTime(),
+        to: end.getTime(),
+        measures: [measure],
+        period: 'day',
+        ...(where && { where }),
+      }).rows)
+        perDay.set(row.period ?? '', (perDay.get(row.period ?? '') ?? 0) + row.value);
+    counts[name] = days.map((day) => perDay.get(day) ?? 0);
+  }
+  return { days, counts };
 }
 
 export interface DeskTotalsOptions {
@@ -36,6 +95,8 @@ export interface DeskTotalsOptions {
   logger: Logger;
   devices: PortLookup;
   offline: Pick<OfflineService, 'counts'>;
+  /** The desk's statistics, for the recent days; none when absent. */
+  measures?: () => readonly MeasureSource[];
   /** How often the totals are worked out without a gate saying anything (default 5 s). */
   refreshMs?: number;
 }
@@ -90,6 +151,9 @@ export class DeskTotalsFeature implements Feature {
   private latestJson = '';
   private refresh: TimerHandle | undefined;
   private settle: TimerHandle | undefined;
+  private recentTimer: TimerHandle | undefined;
+  private recent: RecentDays | undefined;
+  private recentDay = '';
   private readonly logger: Logger;
   private readonly warned = new Set<string>();
 
@@ -108,7 +172,9 @@ export class DeskTotalsFeature implements Feature {
     bus.on('device.state', this, (state) => {
       if (state.kind === gates.kind) this.soon();
     });
+    this.readRecent();
     this.update();
+    this.recentTimer = clock.setInterval('desk-totals-recent', () => this.readRecent(), RECENT_REFRESH_MS);
     this.refresh = clock.setInterval(
       'desk-totals-refresh',
       () => this.update(),
@@ -120,6 +186,8 @@ export class DeskTotalsFeature implements Feature {
     this.options.bus.removeAllListenersOf(this);
     this.refresh?.cancel();
     this.settle?.cancel();
+    this.recentTimer?.cancel();
+    this.recentTimer = undefined;
     this.refresh = undefined;
     this.settle = undefined;
   }
@@ -136,13 +204,31 @@ export class DeskTotalsFeature implements Feature {
     );
   }
 
+  private warnOnce(what: string, error: unknown): void {
+    // Once per part: the refresh timer would otherwise repeat it every few seconds.
+    if (this.warned.has(what)) return;
+    this.warned.add(what);
+    this.logger.warn({ err: describeError(error) }, `desk totals: ${what} not counted`);
+  }
+
+  /** Reads the recent days from the statistics (a year of them costs milliseconds, not seconds). */
+  private readRecent(): void {
+    const sources = this.options.measures?.();
+    if (!sources) return;
+    try {
+      const now = this.options.clock.now();
+      this.recent = recentDays(sources, now);
+      this.recentDay = localDay(now).day;
+    } catch (error) {
+      this.warnOnce('the recent days', error);
+    }
+  }
+
   private update(): void {
-    const totals = deskTotalsNow(this.options, (what, error) => {
-      // Once per part: the refresh timer would otherwise repeat it every few seconds.
-      if (this.warned.has(what)) return;
-      this.warned.add(what);
-      this.logger.warn({ err: describeError(error) }, `desk totals: ${what} not counted`);
-    });
+    const totals = deskTotalsNow(this.options, (what, error) => this.warnOnce(what, error));
+    // At the turn of the day the recent days move on with today.
+    if (this.recent && this.recentDay !== totals.day) this.readRecent();
+    if (this.recent) totals.recent = this.recent;
     const json = JSON.stringify(totals);
     if (json === this.latestJson) return;
     this.latest = totals;

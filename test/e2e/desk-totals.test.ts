@@ -57,10 +57,23 @@ describe('desk totals on MQTT', () => {
       visitorsToday: expect.any(Number),
       offlinePending: 0,
       offlineConflicts: 0,
+      recent: { days: expect.any(Array), counts: expect.any(Object) },
     });
     const today = new Date();
     const pad = (n: number) => String(n).padStart(2, '0');
     expect(totals.day).toBe(`${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`);
+    // The last 31 local days, today last, one count per day for each headline measure.
+    expect(totals.recent!.days).toHaveLength(31);
+    expect(totals.recent!.days.at(-1)).toBe(totals.day);
+    expect(Object.keys(totals.recent!.counts).sort()).toEqual([
+      'alarms',
+      'cards',
+      'pages',
+      'refusals',
+      'transactions',
+      'visitors',
+    ]);
+    for (const counts of Object.values(totals.recent!.counts)) expect(counts).toHaveLength(31);
   });
 
   it('count the gate’s alarms and the people it counted in today, as they happen', async () => {

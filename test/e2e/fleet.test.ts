@@ -30,7 +30,10 @@ describe.skipIf(skip !== undefined)('a Carrel fleet on Mosquitto, with a branch 
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
-    rig = await startFleetRig({ keepaliveSeconds: KEEPALIVE_SECONDS });
+    rig = await startFleetRig({
+      keepaliveSeconds: KEEPALIVE_SECONDS,
+      history: { 'main/desk-1': 12, 'main/desk-2': 7, 'north/desk-1': 3 },
+    });
     view = await rig.startFleetView();
     browser = await launchChromium();
   }, 120_000);
@@ -114,6 +117,17 @@ describe.skipIf(skip !== undefined)('a Carrel fleet on Mosquitto, with a branch 
       .toEqual([expect.stringMatching(/^receipt-2: offline/)]);
     await expect.poll(() => page.locator('#total-problems').textContent()).toBe('1');
     await expect.poll(() => page.locator('#total-offline').textContent()).toBe('0');
+    // The desks compared over the last 7 days, from each desk's own statistics (yesterday's checkouts).
+    const transactions = (row: string) =>
+      page.locator(`#compare ${row} td[data-measure="transactions"]`).textContent();
+    await expect.poll(() => transactions('tr[data-desk="main/desk-1"]'), { timeout: 10_000 }).toBe('12');
+    expect(await transactions('tr[data-desk="main/desk-2"]')).toBe('7');
+    expect(await transactions('tr[data-desk="north/desk-1"]')).toBe('3');
+    expect(await transactions('tfoot tr')).toBe('22');
+    // Today alone: nothing yet.
+    await page.locator('#compare-span').selectOption('1');
+    expect(await transactions('tfoot tr')).toBe('0');
+    await page.locator('#compare-span').selectOption('7');
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, 'fleet-three-desks.png'), fullPage: true });
     expect(pageErrors).toEqual([]);

@@ -80,7 +80,62 @@ function deskCard(desk) {
   return card;
 }
 
+const COMPARED = ['transactions', 'refusals', 'visitors', 'alarms', 'pages', 'cards'];
+let latest;
+
+/** Each desk's counts over the chosen last days, beside the others', with a bar for the eye. */
+function compare(fleet) {
+  const span = Number(document.getElementById('compare-span').value);
+  const rows = fleet.desks.map((desk) => {
+    const recent = desk.totals?.recent;
+    return {
+      name: `${desk.site} / ${desk.gateway}`,
+      counts: recent
+        ? COMPARED.map((measure) => recent.counts[measure].slice(-span).reduce((sum, n) => sum + n, 0))
+        : null,
+    };
+  });
+  const max = COMPARED.map((_, i) => Math.max(1, ...rows.map((row) => row.counts?.[i] ?? 0)));
+  const cells = (name, counts, bars) => {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = name;
+    tr.append(th);
+    COMPARED.forEach((measure, i) => {
+      const td = document.createElement('td');
+      td.dataset.measure = measure;
+      if (!counts) td.textContent = '–';
+      else {
+        td.textContent = counts[i].toLocaleString();
+        if (bars) {
+          const bar = document.createElement('span');
+          bar.className = 'meter';
+          bar.style.width = `${Math.round((counts[i] / max[i]) * 100)}%`;
+          td.append(bar);
+        }
+      }
+      tr.append(td);
+    });
+    return tr;
+  };
+  const table = document.getElementById('compare');
+  table.tBodies[0].replaceChildren(
+    ...rows.map((row) => {
+      const tr = cells(row.name, row.counts, true);
+      tr.dataset.desk = row.name.replace(' / ', '/');
+      return tr;
+    }),
+  );
+  const sums = COMPARED.map((_, i) => rows.reduce((sum, row) => sum + (row.counts?.[i] ?? 0), 0));
+  table.tFoot.replaceChildren(cells('All desks', sums, false));
+}
+
+document.getElementById('compare-span').addEventListener('change', () => latest && compare(latest));
+
 function render(fleet) {
+  latest = fleet;
+  compare(fleet);
   const t = fleet.totals;
   set('total-desks', `${t.desksOnline} of ${t.desks}`);
   set('total-problems', String(t.problems));

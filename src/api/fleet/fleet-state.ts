@@ -10,7 +10,12 @@
  */
 import { z } from 'zod';
 import type { DeviceState } from '../../devices/device-state.js';
-import type { DeskTotals } from '../../gateway/desk-totals.js';
+import {
+  type DeskTotals,
+  RECENT_DAYS,
+  RECENT_MEASURES,
+  type RecentMeasure,
+} from '../../gateway/desk-totals.js';
 
 /** What central IT subscribes to: every desk's retained state, on any site. */
 export const FLEET_FILTERS = ['carrel/+/+/state', 'carrel/+/+/totals', 'carrel/+/+/devices/+/state'];
@@ -76,12 +81,28 @@ const deviceStateSchema = z.object({
 });
 
 const count = z.number().int().min(0);
+const dayCounts = z.array(count).max(RECENT_DAYS);
+const recentSchema = z
+  .object({
+    days: z.array(z.string().regex(/^\d{4}-\d\d-\d\d$/)).max(RECENT_DAYS),
+    counts: z.object(
+      Object.fromEntries(RECENT_MEASURES.map((name) => [name, dayCounts])) as Record<
+        RecentMeasure,
+        typeof dayCounts
+      >,
+    ),
+  })
+  .refine((recent) => Object.values(recent.counts).every((counts) => counts.length === recent.days.length), {
+    message: 'one count per day',
+  });
 const totalsSchema = z.object({
   day: z.string(),
   alarmsToday: count,
   visitorsToday: count.nullable(),
   offlinePending: count,
   offlineConflicts: count,
+  // A desk of an older version sends none; a malformed one is left out, not the whole totals.
+  recent: recentSchema.optional().catch(undefined),
 });
 
 /** A topic of the fleet: whose, and which of the three retained kinds. */
@@ -146,7 +167,8 @@ export class FleetState {
       case 'totals': {
         const parsed = totalsSchema.safeParse(json);
         if (!parsed.success) return this.reject();
-        this.desk(key, where, now).totals = parsed.data;
+        const { recent, ...today } = parsed.data;
+        this.desk(key, where, now).totals = recent ? { ...today, recent } : today;
         return true;
       }
       case 'device': {

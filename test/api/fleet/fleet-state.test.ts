@@ -113,6 +113,32 @@ describe('the fleet from retained MQTT state', () => {
     expect(fleet.snapshot()).toMatchObject({ desks: [], ignored: bad.length });
   });
 
+  it('keeps each desk’s recent days for comparing desks, and leaves out recent days that do not add up', () => {
+    const fleet = new FleetState();
+    const days = ['2026-12-01', '2026-12-02', '2026-12-03'];
+    const counts = {
+      transactions: [4, 5, 6],
+      refusals: [0, 1, 0],
+      visitors: [10, 20, 30],
+      alarms: [0, 0, 1],
+      pages: [3, 0, 9],
+      cards: [1, 0, 0],
+    };
+    const withRecent = (recent: unknown) => JSON.stringify({ ...JSON.parse(totals(1, 30, 0)), recent });
+    expect(fleet.apply('carrel/main/desk-1/totals', withRecent({ days, counts }), NOW)).toBe(true);
+    expect(fleet.snapshot().desks[0]!.totals?.recent).toEqual({ days, counts });
+    // One count short, or a negative one: the recent days are left out, today's totals kept.
+    for (const bad of [
+      { days, counts: { ...counts, pages: [1, 2] } },
+      { days, counts: { ...counts, cards: [-1, 0, 0] } },
+    ]) {
+      expect(fleet.apply('carrel/main/desk-2/totals', withRecent(bad), NOW)).toBe(true);
+      const desk = fleet.snapshot().desks.find((d) => d.gateway === 'desk-2')!;
+      expect(desk.totals).toMatchObject({ alarmsToday: 1, visitorsToday: 30 });
+      expect(desk.totals?.recent).toBeUndefined();
+    }
+  });
+
   it('forgets what a cleared retained message said, and a desk with nothing left', () => {
     const fleet = new FleetState();
     fleet.apply('carrel/main/desk-1/state', JSON.stringify({ status: 'online', since: 'y' }), NOW);

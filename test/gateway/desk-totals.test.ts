@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { type DeskTotals, DeskTotalsFeature, recentDays } from '../../src/gateway/desk-totals.js';
+import { EventBus } from '../../src/gateway/event-bus.js';
+import type { PortLookup } from '../../src/gateway/family.js';
+import type { MeasureRow, MeasureSource } from '../../src/gateway/statistics/measures.js';
+
+const HOUR_MS = 3_600_000;
+/** Noon, local time, 20 November 2026: what "today" is in these tests. */
+const NOON = new Date(2026, 10, 20, 12).getTime();
+const hourOf = (time: number) => Math.floor(time / HOUR_MS);
+
+/** A desk's statistics as a source would yield them, rows added as a test goes. */
+function source(rows: MeasureRow[]): MeasureSource {
+  return {
+    measures: [
+      { name: 'circulation.transactions', summary: '', unit: 'count', dimensions: ['outcome'] },
+      { name: 'gate.visitors_in', summary: '', unit: 'count', dimensions: ['gate'] },
+    ],
+    rows: () => rows,
+  };
+}
+
+const noDevices: PortLookup = {
+  port: () => {
+    throw new Error('no devices');
+  },
+  all: () => [],
+};
+
+describe('the recent days in the desk totals', () => {
+  it('counts the last 31 local days per headline measure, today last, and measures a desk lacks as 0', () => {
+    const yesterday = new Date(2026, 10, 19, 9).getTime();
+    const monthAgo = new Date(2026, 9, 21, 10).getTime(); // 30 days before today: the first day
+    const tooOld = new Date(2026, 9, 20, 10).getTime();
+    const recent = recentDays(
+      [
+        source([
+          { hour: hourOf(NOON), measure: 'circulation.transactions', dims: { outcome: 'ok' }, value: 5 },
+          { hour: hourOf(NOON), measure: 'circulation.transactions', dims: { outcome: 'refused' }, value: 2 },
+          { hour: hourOf(yesterday), measure: 'circulation.transactions', dims: { outcome: 'ok' }, value: 3 },
+          { hour: hourOf(monthAgo), measure: 'gate.visitors_in', dims: { gate: 'exit-1' }, value: 40 },
+          { hour: hourOf(tooOld), measure: 'gate.visitors_in', dims: { gate: 'exit-1' }, value: 99 },
+        ]),
+      ],
+      NOON,
+    );
+    expect(recent.days).toHaveLength(31);
+    expect(recent.days[0]).toBe('2026-10-21');
+    expect(recent.days.at(-1)).toBe('2026-11-20');
+    expect(recent.counts.transactions.slice(-2)).toEqual([3, 5]);
+    expect(recent.counts.refusals.at(-1)).toBe(2);
+    expect(recent.counts.visitors[0]).toBe(40);
+    expect(recent.counts.visitors.reduce((a, b) => a + b)).toBe(40);
+    expect(recent.counts.cards).toEqual(new Array(31).fill(0));
+  });
+
+  it('are read again every minute and published when they changed', async () => {
+    const clock = new ManualClock(NOON);
+    const bus = new EventBus();
+    const published: DeskTotals[] = [];
+    bus.on('desk.totals', published, (totals) => published.push(totals));
+    const rows: MeasureRow[] = [];
+    const feature = new DeskTotalsFeature({
+      bus,
+      clock,
+      logger: silentLogger(),
+      devices: noDevices,
+      offline: {
+        counts: () => ({ pending: 0, replaying: 0, conflict: 0, done: 0, discarded: 0, outstanding: 0 }),
+      },
+      measures: () => [source(rows)],
+    });
+    await feature.start();
+    try {
+      expect(feature.current()?.recent?.counts.transactions.at(-1)).toBe(0);
+      rows.push({
+        hour: hourOf(NOON),
+        measure: 'circulation.transactions',
+        dims: { outcome: 'ok' },
+        value: 7,
+      });
+      await clock.advance(60_000);
+      expect(feature.current()?.recent?.counts.transactions.at(-1)).toBe(7);
+      expect(published.at(-1)?.recent?.counts.transactions.at(-1)).toBe(7);
+    } finally {
+      await feature.stop();
+    }
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('leave the recent days out, and keep the rest, when the statistics cannot be read', async () => {
+    const feature = new DeskTotalsFeature({
+      bus: new EventBus(),
+      clock: new ManualClock(NOON),
+      logger: silentLogger(),
+      devices: noDevices,
+      offline: {
+        counts: () => ({ pending: 1, replaying: 0, conflict: 0, done: 0, discarded: 0, outstanding: 1 }),
+      },
+      measures: () => [
+        {
+          measures: [{ name: 'gate.visitors_in', summary: '', unit: 'count', dimensions: [] }],
+          rows: () => {
+            throw new Error('no database');
+          },
+        },
+      ],
+    });
+    await feature.start();
+    expect(feature.current()).toMatchObject({ offlinePending: 1 });
+    expect(feature.current()?.recent).toBeUndefined();
+    await feature.stop();
+  });
+});
