@@ -17,6 +17,7 @@ import { PaymentManager } from '../gateway/payments/manager.js';
 import { PrintAccounts } from '../gateway/print-accounts/service.js';
 import { SessionManager } from '../gateway/sessions/index.js';
 import { DeviceAvailability } from '../gateway/statistics/availability.js';
+import { terminalChannels } from '../gateway/statistics/circulation-measures.js';
 import { deskMeasures } from '../gateway/statistics/desk-measures.js';
 import { STATISTICS_RETENTION_DAYS, statisticsOn } from '../gateway/statistics/index.js';
 import type { CarrelConfig, DeviceConfig } from './config.js';
@@ -174,7 +175,11 @@ export function createDesk(options: DeskOptions): Desk {
     logger: logger.child({ module: 'availability' }),
     retentionDays: config.storage.statisticsRetentionDays ?? STATISTICS_RETENTION_DAYS,
   });
-  const measures = [...deskMeasures(services), availability.measures()];
+  const channelOf = terminalChannels({
+    tokens: config.auth.tokens,
+    relayAccounts: config.sip2Relay?.accounts ?? [],
+  });
+  const measures = [...deskMeasures(services, channelOf), availability.measures()];
 
   const http = httpFeature({
     services,

@@ -150,6 +150,7 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     );
     expect(total(await measures('measure=circulation.transactions&where=kind:checkout,outcome:ok'))).toBe(2);
     expect(Number(await chartTotal('refusals'))).toBe(1);
+    expect(Number(await chartTotal('channels'))).toBe(Number(await chartTotal('circulation')));
     expect(Number(await chartTotal('visitors'))).toBe(
       total(await measures('measure=gate.visitors_in,gate.visitors_out&period=day')),
     );
@@ -174,6 +175,7 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     // Every chart is drawn on its canvas, and its numbers are in a table beneath it.
     for (const id of [
       'circulation',
+      'channels',
       'terminals',
       'refusals',
       'visitors',

@@ -14,6 +14,13 @@ const $ = (id) => document.getElementById(id);
 const PALETTE = ['#0b5cad', '#e07b00', '#1e8a3a', '#a4231c', '#6f42c1', '#00838f', '#8d6e63', '#5f6b76'];
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
+/** The channels a terminal belongs to, as the configuration names its token or relay account. */
+const CHANNELS = {
+  'self-service': 'self-service (kiosks, self-checks)',
+  staff: 'staffed desk',
+  other: 'terminals the configuration does not name',
+};
+
 /** Each chart: what it asks the API, how its rows become series, how it is drawn. */
 const CHARTS = [
   {
@@ -22,6 +29,14 @@ const CHARTS = [
     query: { measure: 'circulation.transactions', period: 'day', groupBy: 'kind', where: 'outcome:ok' },
     series: (row) => row.dims.kind,
     stacked: true,
+  },
+  {
+    id: 'channels',
+    title: 'Self-service and the staffed desk, per day',
+    query: { measure: 'circulation.transactions', period: 'day', groupBy: 'channel', where: 'outcome:ok' },
+    series: (row) => CHANNELS[row.dims.channel] ?? CHANNELS.other,
+    stacked: true,
+    legend: true,
   },
   {
     id: 'terminals',
@@ -291,7 +306,7 @@ function draw(spec, data) {
       maintainAspectRatio: false,
       animation: false,
       indexAxis: spec.horizontal ? 'y' : 'x',
-      plugins: { legend: { display: data.datasets.length > 1 } },
+      plugins: { legend: { display: data.datasets.length > 1 || Boolean(spec.legend) } },
       scales: {
         x: { stacked: Boolean(spec.stacked), beginAtZero: true },
         y: { stacked: Boolean(spec.stacked), beginAtZero: true, ...(spec.availability ? { max: 100 } : {}) },

@@ -7,9 +7,32 @@ import type { StatisticsService } from '../contracts/statistics.js';
 import type { MeasureRow, MeasureSource } from './measures.js';
 
 const HOUR_MS = 3_600_000;
-const GROUPABLE = ['terminal', 'kind', 'reason'] as const;
 
-export function circulationMeasures(statistics: StatisticsService): MeasureSource {
+/**
+ * Where a terminal stands: `self-service` (a kiosk token, a self-check through the SIP2 relay),
+ * `staff` (a staff or admin token: the staffed desk), or `other` (a terminal the configuration no
+ * longer names, the loopback caller of a desk without tokens).
+ */
+export type TerminalChannel = 'self-service' | 'staff' | 'other';
+
+/** Each terminal's channel, from the tokens and the relay's self-check accounts configured. */
+export function terminalChannels(config: {
+  tokens: ReadonlyArray<{ name: string; scopes: readonly string[] }>;
+  relayAccounts: ReadonlyArray<{ kioskUser: string }>;
+}): (terminal: string) => TerminalChannel {
+  const channels = new Map<string, TerminalChannel>();
+  for (const account of config.relayAccounts) channels.set(account.kioskUser, 'self-service');
+  for (const token of config.tokens)
+    if (token.scopes.includes('staff') || token.scopes.includes('admin')) channels.set(token.name, 'staff');
+    else if (token.scopes.includes('kiosk') && !channels.has(token.name))
+      channels.set(token.name, 'self-service');
+  return (terminal) => channels.get(terminal) ?? 'other';
+}
+
+export function circulationMeasures(
+  statistics: StatisticsService,
+  channelOf: (terminal: string) => TerminalChannel = () => 'other',
+): MeasureSource {
   return {
     measures: [
       {
@@ -17,7 +40,7 @@ export function circulationMeasures(statistics: StatisticsService): MeasureSourc
         summary:
           'checkouts, checkins, renewals and holds at the terminals (kiosks, desk clients, self-checks through the relay), refused ones with the reason, offline ones apart',
         unit: 'count',
-        dimensions: ['terminal', 'kind', 'outcome', 'reason', 'offline'],
+        dimensions: ['terminal', 'channel', 'kind', 'outcome', 'reason', 'offline'],
       },
     ],
     *rows(fromHour, toHour, _wanted, keep) {
@@ -26,7 +49,11 @@ export function circulationMeasures(statistics: StatisticsService): MeasureSourc
       const report = statistics.query({
         from: fromHour * HOUR_MS,
         to: toHour * HOUR_MS,
-        groupBy: ['hour', ...GROUPABLE.filter((dim) => keep.has(dim))],
+        groupBy: [
+          'hour',
+          ...(keep.has('terminal') || keep.has('channel') ? (['terminal'] as const) : []),
+          ...(['kind', 'reason'] as const).filter((dim) => keep.has(dim)),
+        ],
       });
       for (const row of report.rows)
         yield {
@@ -34,6 +61,7 @@ export function circulationMeasures(statistics: StatisticsService): MeasureSourc
           measure: 'circulation.transactions',
           dims: {
             terminal: row.terminal ?? '',
+            channel: row.terminal === undefined ? '' : channelOf(row.terminal),
             kind: row.kind ?? '',
             outcome: row.outcome,
             reason: row.reason ?? '',

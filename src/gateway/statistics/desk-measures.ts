@@ -10,14 +10,15 @@ import { gates } from '../families/gate/index.js';
 import { gateMeasures } from '../families/gate/measures.js';
 import { paymentMeasures } from '../payments/measures.js';
 import { printMeasures } from '../print-accounts/measures.js';
-import { circulationMeasures } from './circulation-measures.js';
+import { circulationMeasures, type TerminalChannel } from './circulation-measures.js';
 import type { MeasureSource } from './measures.js';
 
 export function deskMeasures(
   services: Pick<DeskServices, 'statistics' | 'ports' | 'printAccounts' | 'payments'>,
+  channelOf?: (terminal: string) => TerminalChannel,
 ): MeasureSource[] {
   return [
-    circulationMeasures(services.statistics),
+    circulationMeasures(services.statistics, channelOf),
     gateMeasures(() => services.ports.all(gates)),
     printMeasures(services.printAccounts),
     paymentMeasures(services.payments),
