@@ -302,6 +302,13 @@ describe('paying fees at the kiosk', () => {
       0,
     );
     expect(total).toBe(1375);
+    // The same cash by the device that took it: coins and notes apart.
+    const byDevice: Record<string, number> = {};
+    for (const row of stats.json.rows as Array<{ cashTakenByDeviceMinor: Record<string, number> }>)
+      for (const [device, minor] of Object.entries(row.cashTakenByDeviceMinor))
+        byDevice[device] = (byDevice[device] ?? 0) + minor;
+    expect(Object.keys(byDevice).sort()).toEqual(expect.arrayContaining(['coins-1']));
+    expect(Object.values(byDevice).reduce((a, b) => a + b, 0)).toBe(1375);
     const fees = stats.json.rows.reduce(
       (sum: Record<string, number>, row: { feesPaidMinor: Record<string, number> }) => {
         for (const [type, minor] of Object.entries(row.feesPaidMinor)) sum[type] = (sum[type] ?? 0) + minor;

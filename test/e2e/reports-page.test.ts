@@ -157,7 +157,7 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     expect(Number(await chartTotal('alarms'))).toBeGreaterThanOrEqual(1);
     expect(Number(await chartTotal('pages'))).toBe(3);
     expect(Number(await chartTotal('print-money'))).toBe(
-      total(await measures('measure=print.income,print.refunded')),
+      total(await measures('measure=print.income,print.refunded,print.payouts')),
     );
     expect(await page.locator('#heat-visitors').getAttribute('data-total')).toBe(
       String(total(await measures('measure=gate.visitors_in'))),

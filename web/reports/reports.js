@@ -21,6 +21,8 @@ const CHANNELS = {
   other: 'terminals the configuration does not name',
 };
 
+const PRINT_MONEY = { 'print.income': 'income', 'print.refunded': 'refunds', 'print.payouts': 'payouts' };
+
 /** Each chart: what it asks the API, how its rows become series, how it is drawn. */
 const CHARTS = [
   {
@@ -86,16 +88,18 @@ const CHARTS = [
   },
   {
     id: 'print-money',
-    title: 'Print income and refunds per day',
-    query: { measure: 'print.income,print.refunded', period: 'day' },
-    series: (row) => `${row.measure === 'print.income' ? 'income' : 'refunds'} (${row.dims.currency})`,
+    title: 'Print income, refunds and payouts per day',
+    query: { measure: 'print.income,print.refunded,print.payouts', period: 'day' },
+    series: (row) => `${PRINT_MONEY[row.measure]} (${row.dims.currency})`,
     money: true,
   },
   {
     id: 'cash',
-    title: 'Cash taken per day',
-    query: { measure: 'cash.taken', period: 'day' },
-    series: (row) => `cash (${row.dims.currency})`,
+    title: 'Cash taken per day, by device',
+    query: { measure: 'cash.taken', period: 'day', groupBy: 'device' },
+    series: (row) => `${row.dims.device} (${row.dims.currency})`,
+    stacked: true,
+    legend: true,
     money: true,
   },
   {
@@ -128,6 +132,8 @@ const TOTALS = [
   { measure: 'circulation.transactions', label: 'Transactions' },
   { measure: 'gate.alarms', label: 'Gate alarms' },
   { measure: 'print.pages', label: 'Pages printed' },
+  { measure: 'print.jobs', label: 'Print jobs' },
+  { measure: 'print.refunds', label: 'Jobs refunded' },
   { measure: 'print.income', label: 'Print income', money: true },
   { measure: 'print.refunded', label: 'Print refunds', money: true },
   { measure: 'cash.taken', label: 'Cash taken', money: true },

@@ -123,6 +123,8 @@ export interface PaymentStatisticsRow {
   hour: string;
   currency: string;
   cashTakenMinor: number;
+  /** The cash taken, by the device that took it (coin acceptor, note validator). */
+  cashTakenByDeviceMinor: Record<string, number>;
   coins: number;
   notes: number;
   feesPaidMinor: Record<string, number>;

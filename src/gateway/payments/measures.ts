@@ -10,7 +10,12 @@ const HOUR_MS = 3_600_000;
 export function paymentMeasures(payments: Pick<PaymentService, 'statistics'>): MeasureSource {
   return {
     measures: [
-      { name: 'cash.taken', summary: 'cash the devices took', unit: 'minor', dimensions: ['currency'] },
+      {
+        name: 'cash.taken',
+        summary: 'cash the devices took, by device',
+        unit: 'minor',
+        dimensions: ['device', 'currency'],
+      },
       { name: 'cash.coins', summary: 'coins accepted', unit: 'count', dimensions: [] },
       { name: 'cash.notes', summary: 'notes accepted', unit: 'count', dimensions: [] },
       {
@@ -38,7 +43,8 @@ export function paymentMeasures(payments: Pick<PaymentService, 'statistics'>): M
           dims,
           value,
         });
-        yield at('cash.taken', currency, row.cashTakenMinor);
+        for (const [device, taken] of Object.entries(row.cashTakenByDeviceMinor))
+          yield at('cash.taken', { device, currency: row.currency }, taken);
         yield at('cash.coins', {}, row.coins);
         yield at('cash.notes', {}, row.notes);
         for (const [type, paid] of Object.entries(row.feesPaidMinor))

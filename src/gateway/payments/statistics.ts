@@ -21,6 +21,7 @@ export function paymentStatistics(db: Database, from: number, to: number): Payme
         hour: new Date(hour * HOUR_MS).toISOString(),
         currency,
         cashTakenMinor: 0,
+        cashTakenByDeviceMinor: {},
         coins: 0,
         notes: 0,
         feesPaidMinor: {},
@@ -33,13 +34,22 @@ export function paymentStatistics(db: Database, from: number, to: number): Payme
   };
   const cash = db
     .prepare(
-      `SELECT at / ${HOUR_MS} AS hour, currency, device_kind AS kind, COUNT(*) AS n, SUM(value_minor) AS total
-       FROM cash_credits WHERE kind = 'credit' AND at >= ? AND at < ? GROUP BY hour, currency, device_kind`,
+      `SELECT at / ${HOUR_MS} AS hour, currency, device, device_kind AS kind, COUNT(*) AS n, SUM(value_minor) AS total
+       FROM cash_credits WHERE kind = 'credit' AND at >= ? AND at < ? GROUP BY hour, currency, device, device_kind`,
     )
-    .all(from, to) as Array<{ hour: number; currency: string; kind: string; n: number; total: number }>;
+    .all(from, to) as Array<{
+    hour: number;
+    currency: string;
+    device: string;
+    kind: string;
+    n: number;
+    total: number;
+  }>;
   for (const entry of cash) {
     const target = row(Math.floor(entry.hour), entry.currency);
     target.cashTakenMinor += entry.total;
+    target.cashTakenByDeviceMinor[entry.device] =
+      (target.cashTakenByDeviceMinor[entry.device] ?? 0) + entry.total;
     if (entry.kind === 'coin-acceptor') target.coins += entry.n;
     else target.notes += entry.n;
   }

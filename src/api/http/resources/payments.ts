@@ -239,6 +239,7 @@ export function paymentRoutes(
           hour: z.string(),
           currency: z.string(),
           cashTakenMinor: z.number().int(),
+          cashTakenByDeviceMinor: z.record(z.string(), z.number().int()),
           coins: z.number().int(),
           notes: z.number().int(),
           feesPaidMinor: z.record(z.string(), z.number().int()),
