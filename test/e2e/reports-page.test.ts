@@ -233,9 +233,9 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     const file = await download;
     const text = await (await file.createReadStream()).toArray();
     const csv = Buffer.concat(text as Buffer[]).toString('utf8');
-    expect(csv.split('\r\n')[0]).toBe('measure,period,queue,value');
+    expect(csv.split('\r\n')[0]).toBe('measure,period,colour,queue,value');
     expect(csv).toContain('print.pages,');
-    expect(csv).toContain(',public-bw,3');
+    expect(csv).toContain(',mono,public-bw,3');
   });
 
   it('downloads every figure of the period in one CSV file', async () => {

@@ -81,9 +81,10 @@ const CHARTS = [
   },
   {
     id: 'pages',
-    title: 'Pages printed per day, by queue',
-    query: { measure: 'print.pages', period: 'day', groupBy: 'queue' },
-    series: (row) => row.dims.queue,
+    title: 'Pages printed per day, by queue and colour',
+    query: { measure: 'print.pages', period: 'day', groupBy: 'queue,colour' },
+    series: (row) => (row.dims.colour ? `${row.dims.queue} (${row.dims.colour})` : row.dims.queue),
+    legend: true,
     stacked: true,
   },
   {

@@ -185,6 +185,8 @@ export interface PrintAccountService extends PrintAccountDeposits {
   dailyReport(date: string): PrintDailyReport;
   /** The ledger per UTC hour, kind, queue, source and currency over [from, to) (statistics; no patron). */
   ledgerHours(from: number, to: number): PrintLedgerHourRow[];
+  /** Releases per UTC hour, queue and colour over [from, to): jobs and pages printed (statistics; no patron). */
+  releaseHours(from: number, to: number): PrintReleaseHourRow[];
   /** Page one of a held job as a PNG; undefined when it cannot be drawn. */
   thumbnail(queue: string, jobId: number, patron?: string): Promise<Buffer | undefined>;
 }
@@ -207,6 +209,18 @@ export interface PrintStationLogins {
 }
 
 /** One hour of the print ledger, summed: no account, only what kind of money moved where. */
+export interface PrintReleaseHourRow {
+  /** The UTC hour, as hours since the epoch. */
+  hour: number;
+  queue: string;
+  /** `colour` or `mono`; '' for releases from before the colour was kept. */
+  colour: 'colour' | 'mono' | '';
+  /** Jobs released, free ones included. */
+  jobs: number;
+  /** Pages (impressions) printed: as counted by the printer when it said, else as charged; none for a job refunded unprinted. */
+  pages: number;
+}
+
 export interface PrintLedgerHourRow {
   /** The UTC hour, as hours since the epoch. */
   hour: number;

@@ -10,8 +10,18 @@ import type { MeasureDefinition, MeasureRow, MeasureSource } from '../statistics
 const HOUR_MS = 3_600_000;
 
 const MEASURES: MeasureDefinition[] = [
-  { name: 'print.jobs', summary: 'print jobs released and charged', unit: 'count', dimensions: ['queue'] },
-  { name: 'print.pages', summary: 'pages charged for at release', unit: 'count', dimensions: ['queue'] },
+  {
+    name: 'print.jobs',
+    summary: 'print jobs released (free ones too), by queue and colour',
+    unit: 'count',
+    dimensions: ['queue', 'colour'],
+  },
+  {
+    name: 'print.pages',
+    summary: 'pages printed from released jobs (as the printer counted them), by queue and colour',
+    unit: 'count',
+    dimensions: ['queue', 'colour'],
+  },
   {
     name: 'print.income',
     summary: 'money charged for printing',
@@ -39,15 +49,24 @@ const MEASURES: MeasureDefinition[] = [
   { name: 'print.payouts', summary: 'balances paid out', unit: 'minor', dimensions: ['currency'] },
 ];
 
-export function printMeasures(accounts: Pick<PrintAccountService, 'ledgerHours'>): MeasureSource {
+export function printMeasures(
+  accounts: Pick<PrintAccountService, 'ledgerHours' | 'releaseHours'>,
+): MeasureSource {
   return {
     measures: MEASURES,
     *rows(fromHour, toHour) {
       let hours: ReturnType<PrintAccountService['ledgerHours']>;
+      let releases: ReturnType<PrintAccountService['releaseHours']>;
       try {
         hours = accounts.ledgerHours(fromHour * HOUR_MS, toHour * HOUR_MS);
+        releases = accounts.releaseHours(fromHour * HOUR_MS, toHour * HOUR_MS);
       } catch {
         return; // The ledger is not open: nothing to count.
+      }
+      for (const row of releases) {
+        const dims = { queue: row.queue, colour: row.colour };
+        yield { hour: row.hour, measure: 'print.jobs', dims, value: row.jobs } satisfies MeasureRow;
+        yield { hour: row.hour, measure: 'print.pages', dims, value: row.pages } satisfies MeasureRow;
       }
       for (const row of hours) {
         const at = (measure: string, dims: Record<string, string>, value: number): MeasureRow => ({
@@ -58,8 +77,6 @@ export function printMeasures(accounts: Pick<PrintAccountService, 'ledgerHours'>
         });
         const money = { queue: row.queue, currency: row.currency };
         if (row.kind === 'charge') {
-          yield at('print.jobs', { queue: row.queue }, row.entries);
-          yield at('print.pages', { queue: row.queue }, row.pages);
           yield at('print.income', money, -row.amountMinor);
         } else if (row.kind === 'refund') {
           yield at('print.refunds', { queue: row.queue }, row.entries);

@@ -12,6 +12,7 @@ import { CarrelError } from '../../core/errors.js';
 import type {
   PrintLedgerEntry,
   PrintQuote,
+  PrintReleaseHourRow,
   PrintReleaseState,
   PrintReleaseView,
 } from '../contracts/print-accounts.js';
@@ -49,6 +50,8 @@ export interface ReleaseStart {
   jobKey: string;
   jobName: string;
   quote: PrintQuote;
+  /** Whether the job is in colour (for the statistics). */
+  color?: boolean;
 }
 
 export interface ChargedRelease {
@@ -120,8 +123,8 @@ export class ReleaseJournal {
         });
       this.sql(
         `INSERT INTO print_releases (id, request_id, account, queue, job_id, job_key, job_name, impressions,
-             free_impressions, free_minor, price_minor, amount_minor, currency, state, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'charged', ?, ?)`,
+             free_impressions, free_minor, price_minor, amount_minor, currency, state, created_at, updated_at, color)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'charged', ?, ?, ?)`,
       ).run(
         id,
         start.requestId,
@@ -138,6 +141,7 @@ export class ReleaseJournal {
         start.quote.currency,
         now,
         now,
+        start.color === undefined ? null : start.color ? 1 : 0,
       );
       return { release: this.get(id) as ChargedRelease, repeated: false };
     }, 'immediate');
@@ -253,6 +257,23 @@ export class ReleaseJournal {
          FROM print_releases WHERE account = ? AND created_at >= ? AND NOT (state = 'refunded' AND printed_impressions = 0)`,
     ).get(account, from) as { impressions: number; amount: number };
     return { impressions: row.impressions, amountMinor: row.amount };
+  }
+
+  /**
+   * Releases per UTC hour (hours since the epoch), queue and colour over [from, to) in epoch ms:
+   * jobs, and pages as the printer counted them when it said (else as charged); a job refunded
+   * before it printed counts no pages.
+   */
+  hourly(from: number, to: number): PrintReleaseHourRow[] {
+    return this.sql(
+      `SELECT created_at / 3600000 AS hour, queue,
+         CASE color WHEN 1 THEN 'colour' WHEN 0 THEN 'mono' ELSE '' END AS colour,
+         COUNT(*) AS jobs,
+         COALESCE(SUM(CASE WHEN state = 'refunded' THEN COALESCE(printed_impressions, 0)
+                           ELSE COALESCE(printed_impressions, impressions) END), 0) AS pages
+       FROM print_releases WHERE created_at >= ? AND created_at < ?
+       GROUP BY hour, queue, colour ORDER BY hour`,
+    ).all(from, to) as PrintReleaseHourRow[];
   }
 
   /** Journal and ledger agree: a release's refunds never exceed its charge, and match the ledger. */

@@ -128,6 +128,7 @@ export class ReleaseWorkflow {
       jobKey: job.key,
       jobName: job.name,
       quote: price,
+      color: job.color,
     });
     if (repeated && release.state !== 'charged') return release;
     this.options.afterCharge?.(release);

@@ -55,4 +55,6 @@ export const PRINT_ACCOUNT_MIGRATIONS = [
   );
   CREATE INDEX print_releases_by_state ON print_releases (state, created_at);
   CREATE INDEX print_releases_by_account ON print_releases (account, created_at);`,
+  // Whether a released job was in colour, for the statistics (null for releases before it was kept).
+  'ALTER TABLE print_releases ADD COLUMN color INTEGER',
 ];

@@ -16,6 +16,7 @@ import type {
   PrintJobView,
   PrintLedgerEntry,
   PrintLedgerHourRow,
+  PrintReleaseHourRow,
   PrintReleaseView,
   PrintStationLogins,
   StationLogin,
@@ -220,6 +221,10 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, F
 
   ledgerHours(from: number, to: number): PrintLedgerHourRow[] {
     return this.open().ledger.hourly(from, to);
+  }
+
+  releaseHours(from: number, to: number): PrintReleaseHourRow[] {
+    return this.open().journal.hourly(from, to);
   }
 
   async thumbnail(queueId: string, jobId: number, patron?: string): Promise<Buffer | undefined> {
