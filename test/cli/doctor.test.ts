@@ -63,11 +63,14 @@ async function deskFile(name: string, change: (desk: DeskFile) => void = () => {
   return file;
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'doctor', ...args], {
       cwd: dir,
-      env: { ...process.env, CARREL_CONFIG: '' },
+      env: { ...process.env, CARREL_CONFIG: '', ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -84,8 +87,9 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 async function doctorJson(
   file: string,
   extra: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; report: Report; text: string }> {
-  const result = await run(['--config', file, '--json', '--timeout', '3', ...extra]);
+  const result = await run(['--config', file, '--json', '--timeout', '3', ...extra], env);
   expect(result.stderr).toBe('');
   return { code: result.code, report: JSON.parse(result.stdout) as Report, text: result.stdout };
 }
@@ -126,6 +130,7 @@ describe('carrel doctor', () => {
       'ILS ils login',
       'ILS ils status (98)',
       'ILS ils clock skew',
+      'scanner scanner-1 link',
       'device receipt-1',
       'device pad-1',
       'device selfcheck-1',
@@ -134,7 +139,6 @@ describe('carrel doctor', () => {
       'device coins-1',
       'device notes-1',
       'device cards-1',
-      'device scanner-1',
       'MQTT broker',
       'state directory',
       'database integrity',
@@ -203,6 +207,37 @@ describe('carrel doctor', () => {
     expect(check(report, 'device receipt-2').status).toBe('fail');
     // The rest of the desk is still checked and healthy.
     expect(check(report, 'device receipt-1').status).toBe('pass');
+  });
+
+  it('checks scanners by driver: a wedge scanner whose node is missing, a card reader without pcscd', async () => {
+    const file = await deskFile('scanners', (desk) => {
+      desk.devices.push(
+        {
+          id: 'wedge-9',
+          kind: 'scanner',
+          driver: 'evdev',
+          device: '/dev/input/by-id/carrel-missing-event-kbd',
+        },
+        { id: 'reader-9', kind: 'scanner', driver: 'pcsc', card: { reader: 'ACR122U' } },
+      );
+    });
+    // A pcscd socket that is not there, whether or not this machine runs pcscd.
+    const { code, report } = await doctorJson(file, [], {
+      PCSCLITE_CSOCK_NAME: join(dir, 'no-pcscd', 'pcscd.comm'),
+    });
+    expect(code).toBe(1);
+    expect(check(report, 'scanner wedge-9 input device')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('missing'),
+      hint: expect.stringContaining('99-carrel.rules'),
+    });
+    expect(check(report, 'scanner reader-9 pcscd')).toMatchObject({
+      status: 'fail',
+      hint: expect.stringContaining('pcscd libccid'),
+    });
+    expect(check(report, 'scanner reader-9 reader').status).toBe('skip');
+    // The desk's own serial scanner still answers on its simulator.
+    expect(check(report, 'scanner scanner-1 link').status).toBe('pass');
   });
 
   it('fails an HTTP port taken by a process that is not Carrel', async () => {

@@ -82,6 +82,43 @@ describe('sessions driven by the kiosk scanner', () => {
     expect((await call('DELETE', `/api/v1/sessions/${id}`)).status).toBe(200);
   });
 
+  it('an item barcode scanned at the kiosk of an open return session is returned in it, no RFID needed', async () => {
+    // On loan first: checked out at the same kiosk.
+    await sim().scan('21000002');
+    await scanned('21000002');
+    const checkout = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      scanner: 'scanner-1',
+      patronScan: true,
+      pin: '2222',
+    });
+    expect(checkout.status).toBe(201);
+    const loanId = checkout.body.id as string;
+    await sim().scan('31000007');
+    const loaned = await until(async () => {
+      const { body } = await call('GET', `/api/v1/sessions/${loanId}`);
+      return (body.items as Array<{ item: string; state: string }>).find(
+        (i) => i.item === '31000007' && i.state !== 'pending',
+      );
+    });
+    expect(loaned).toMatchObject({ state: 'checked_out' });
+    expect((await call('DELETE', `/api/v1/sessions/${loanId}`)).status).toBe(200);
+
+    const opened = await call('POST', '/api/v1/sessions', { mode: 'return', scanner: 'scanner-1' });
+    expect(opened).toMatchObject({ status: 201, body: { mode: 'return', scanner: 'scanner-1', pad: null } });
+    const id = opened.body.id as string;
+    await sim().scan('31000007');
+    const returned = await until(async () => {
+      const { body } = await call('GET', `/api/v1/sessions/${id}`);
+      return (body.items as Array<{ item: string; state: string }>).find(
+        (i) => i.item === '31000007' && i.state !== 'pending',
+      );
+    });
+    // No pad: there is no tag whose security could be set, so the session says none.
+    expect(returned).toMatchObject({ item: '31000007', state: 'checked_in', security: 'none' });
+    expect((await call('DELETE', `/api/v1/sessions/${id}`)).status).toBe(200);
+  });
+
   it('a patron scan serves one session: used once, it is gone', async () => {
     await sim().scan('21000003');
     await scanned('21000003');

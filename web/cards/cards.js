@@ -1,10 +1,14 @@
 /**
  * The desk's card page: a patron's barcode, a template, a photo (uploaded as it is; Carrel checks
  * it), a preview of both sides, then the card printed, encoded and verified, and a reprint that
- * replaces it. It talks to Carrel's API only (/api/v1/cards…).
+ * replaces it. It talks to Carrel's API only (/api/v1/cards…). Opened as `/cards#scanner=<id>`,
+ * a patron's barcode or card scanned at the desk's scanner fills the patron field.
  */
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
+import { watchPatronScans } from '/common/patron-scans.js';
 
+/** The desk's scanner, from `#scanner=…` (read before the token is taken out of the address). */
+const scanner = new URLSearchParams(location.hash.replace(/^#/, '')).get('scanner') ?? undefined;
 const api = new ApiClient(
   location.origin,
   takeToken('carrel.cards.token', location, sessionStorage, history),
@@ -158,3 +162,19 @@ $('patron').addEventListener('input', () => {
   previewed = undefined;
 });
 loadPrinter();
+
+if (scanner)
+  watchPatronScans({
+    origin: location.origin,
+    token: api.token,
+    scanner,
+    onPatron(patron) {
+      clearProblem();
+      $('patron').value = patron;
+      // A new patron: the preview (and the print it allows) was for the one before.
+      $('patron').dispatchEvent(new Event('input'));
+      $('progress').textContent = 'Patron card scanned.';
+    },
+    onRefused: (reason) =>
+      showProblem(new Problem({ title: `The scanner “${scanner}” cannot be used`, detail: reason })),
+  });

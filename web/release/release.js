@@ -1,16 +1,22 @@
 /**
  * The release station: a patron logs in with card and PIN (or, at a station
  * opened as `/release#pad=<rfid reader>`, lays the library card on the pad and
- * types the PIN), sees the jobs
- * waiting with pages, cost and page one, prints one or all, sees the balance
- * and what was charged. Only the public API; large targets, no keyboard needed.
+ * types the PIN; at one opened as `/release#scanner=<scanner>`, scans the card
+ * there and types the PIN), sees the jobs waiting with pages, cost and page
+ * one, prints one or all, sees the balance and what was charged. Only the
+ * public API; large targets, no keyboard needed.
  */
+import { watchPatronScans } from '/common/patron-scans.js';
 import { call, money, Problem, requestId, takeToken } from '/common/print-api.js';
 
-/** The station's RFID pad, from `#pad=…` (read before the token is taken out of the address). */
-const pad = new URLSearchParams(location.hash.replace(/^#/, '')).get('pad') ?? undefined;
+/** The station's RFID pad and scanner, from `#pad=…&scanner=…` (read before the token is taken out of the address). */
+const station = new URLSearchParams(location.hash.replace(/^#/, ''));
+const pad = station.get('pad') ?? undefined;
+const scanner = station.get('scanner') ?? undefined;
 const token = takeToken();
 const $ = (id) => document.getElementById(id);
+/** A patron scanned is good for one login within this long (the PIN typed meanwhile). */
+const SCANNED_VALID_MS = 60_000;
 let session;
 let jobs = [];
 /** Each job's release keeps its request id, so a retry is the same release. */
@@ -57,10 +63,13 @@ async function login() {
     const answer = await call(
       'POST',
       '/api/v1/print/station/login',
-      cardOnPad ? { pad, pin: $('pin').value } : { patron: $('card').value.trim(), pin: $('pin').value },
+      cardOnPad
+        ? { pad, pin: $('pin').value }
+        : { patron: scannedPatron ?? $('card').value.trim(), pin: $('pin').value },
       token,
     );
     session = answer.session;
+    forgetScannedPatron();
     $('who').textContent = answer.name;
     $('card').value = '';
     $('pin').value = '';
@@ -68,6 +77,12 @@ async function login() {
     await refresh();
   } catch (error) {
     alertText(error instanceof Problem ? `Not logged in: ${error.message}` : String(error));
+    // A wrong or missing PIN: typed again from the start.
+    $('pin').value = '';
+    if (!$('screen-login').hidden) {
+      field = 'pin';
+      $('pin').focus();
+    }
   }
 }
 
@@ -76,31 +91,7 @@ async function logout() {
   session = undefined;
   $('who').textContent = '';
   alertText();
-  /** A library card on the station's pad stands for the typed card number; the PIN is still asked. */
-  let cardOnPad = false;
-  async function watchPad() {
-    if (!$('screen-login').hidden) {
-      const answer = await call(
-        'GET',
-        `/api/v1/rfid/${encodeURIComponent(pad)}/tags`,
-        undefined,
-        token,
-      ).catch(() => undefined);
-      const found = Boolean(answer?.tags?.some((tag) => tag.item?.typeOfUsage === 'patron-card'));
-      if (found !== cardOnPad) {
-        cardOnPad = found;
-        $('card-field').hidden = found;
-        $('card-on-pad').hidden = !found;
-        if (found) {
-          field = 'pin';
-          $('pin').focus();
-        }
-      }
-    }
-    setTimeout(watchPad, 700);
-  }
-  if (pad) watchPad();
-
+  forgetScannedPatron();
   show('screen-login');
 }
 
@@ -210,5 +201,39 @@ async function watchPad() {
   setTimeout(watchPad, 700);
 }
 if (pad) watchPad();
+
+/**
+ * A patron card (or barcode) scanned at the station's scanner stands for the typed card number
+ * for one login; the PIN is still asked. The number is held here only, never shown or logged.
+ */
+let scannedPatron;
+let scannedTimer;
+function forgetScannedPatron() {
+  clearTimeout(scannedTimer);
+  scannedPatron = undefined;
+  $('card-scanned').hidden = true;
+  $('card-field').hidden = cardOnPad;
+}
+if (scanner)
+  watchPatronScans({
+    origin: location.origin,
+    token,
+    scanner,
+    onPatron(patron) {
+      if ($('screen-login').hidden) return;
+      alertText();
+      scannedPatron = patron;
+      clearTimeout(scannedTimer);
+      scannedTimer = setTimeout(forgetScannedPatron, SCANNED_VALID_MS);
+      $('card').value = '';
+      $('card-field').hidden = true;
+      $('card-scanned').hidden = false;
+      $('pin').value = '';
+      field = 'pin';
+      $('pin').focus();
+    },
+    onRefused: (reason) =>
+      alertText(`The card scanner “${scanner}” cannot be used (${reason}): type the card number.`),
+  });
 
 show('screen-login');

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
-import { describeError } from '../../core/errors.js';
+import { describeError, TransportError } from '../../core/errors.js';
 import {
   decodeScanText,
   HidPosAssembler,
@@ -12,9 +12,12 @@ import {
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import {
   describeHid,
+  findHid,
+  type HidLister,
   type HidOpener,
   type HidReportSource,
   type HidSelector,
+  listHidDevices,
   openHidDevice,
 } from '../transport/hid.js';
 import type { ScannerCounts, ScanRead, ScanRejection } from './types.js';
@@ -29,12 +32,15 @@ export interface HidPosScannerOptions {
   quietMs: number;
   /** Opens the device (the default loads node-hid; tests stand in here). */
   open?: HidOpener;
+  /** Lists the HID devices plugged in (the default asks node-hid; tests stand in here). */
+  list?: HidLister;
 }
 
 /**
  * A USB HID point-of-sale scanner (usage page 0x8C): scanned-data reports, joined
- * when a code spans several, each code one `read` with its AIM symbology. Not
- * plugged in: the connect fails and the supervisor tries again (hot-plug);
+ * when a code spans several, each code one `read` with its AIM symbology. Not in
+ * the system's HID device list: the connect fails (`hid_absent`) and the device is
+ * offline saying so until it appears (`present()`, polled by the gateway);
  * unplugged: the link is lost, and a code half received is a rejection.
  */
 export class HidPosScanner extends EventEmitter implements DeviceDriver {
@@ -59,11 +65,27 @@ export class HidPosScanner extends EventEmitter implements DeviceDriver {
   }
 
   async connect(): Promise<void> {
-    const source = await (this.options.open ?? openHidDevice)(this.options.device);
+    const { device } = this.options;
+    const found = findHid(device, await this.list());
+    if (found === undefined)
+      throw new TransportError('hid_absent', `${describeHid(device)} is not plugged in`);
+    // By vendor and product: the point-of-sale interface the list found, not the first with those ids.
+    const selector = 'path' in device || found.path === undefined ? device : { path: found.path };
+    const source = await (this.options.open ?? openHidDevice)(selector);
     this.source = source;
     source.on('data', (report) => this.take(report));
     source.on('error', (error) => this.lost(error));
     this.connected = true;
+  }
+
+  /** Is the scanner in the system's HID device list now? */
+  async present(): Promise<boolean> {
+    return findHid(this.options.device, await this.list()) !== undefined;
+  }
+
+  /** The device list says the scanner is gone though its reads did not fail: the link is lost. */
+  unplugged(): void {
+    this.lost(new TransportError('hid_unplugged', `${describeHid(this.options.device)} was unplugged`));
   }
 
   async disconnect(): Promise<void> {
@@ -80,6 +102,10 @@ export class HidPosScanner extends EventEmitter implements DeviceDriver {
       reason: null,
       detail: { source: 'hidpos', link: describeHid(this.options.device), ...this.counts },
     };
+  }
+
+  private list() {
+    return (this.options.list ?? listHidDevices)();
   }
 
   private take(report: Buffer): void {

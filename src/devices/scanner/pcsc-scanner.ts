@@ -56,7 +56,7 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
   }
 
   async connect(): Promise<void> {
-    const context = await (this.options.open ?? openPcsc)();
+    const context = await (this.options.open ?? (() => openPcsc({ clock: this.options.clock })))();
     this.context = context;
     let timer: TimerHandle | undefined;
     try {

@@ -5,6 +5,8 @@
  * small typed objects: card present or not, and APDUs in and out.
  */
 import { EventEmitter } from 'node:events';
+import { connect } from 'node:net';
+import { type Clock, systemClock } from '../../core/clock.js';
 import { TransportError } from '../../core/errors.js';
 import { loadNative } from '../../core/native.js';
 
@@ -50,9 +52,25 @@ export interface PcscContext extends EventEmitter {
   close(): void;
 }
 
-/** Opens a PC/SC context on pcscd. Rejects `native_module_missing` when the binding cannot load. */
-export async function openPcsc(): Promise<PcscContext> {
+/** How long pcscd's socket may take to accept before it counts as not answering. */
+const PCSCD_REACH_MS = 2000;
+
+/**
+ * Opens a PC/SC context on pcscd. Rejects `native_module_missing` when the binding cannot
+ * load, and `pcscd_unreachable` when pcscd does not accept on its socket: the binding's
+ * context constructor retries `SCardEstablishContext` in a loop on the calling thread while
+ * pcscd is away, which would hold the whole daemon, so it is asked only once pcscd answers
+ * (a socket-activated pcscd starts on that connection).
+ */
+export async function openPcsc(options: { clock?: Clock; socket?: string } = {}): Promise<PcscContext> {
   const module = await loadNative<{ default: Binding } | Binding>('@pokusew/pcsclite', 'PC/SC card readers');
+  const socket = options.socket ?? pcscdSocketPath();
+  const refused = await reachPcscd(options.clock ?? systemClock, socket, PCSCD_REACH_MS);
+  if (refused !== undefined)
+    throw new TransportError(
+      'pcscd_unreachable',
+      `pcscd does not answer on ${socket} (${refused}): is it installed and running? (apt-get install pcscd libccid)`,
+    );
   const binding = typeof module === 'function' ? module : module.default;
   return new Context(binding());
 }
@@ -138,4 +156,66 @@ class Reader extends EventEmitter implements PcscReader {
     this.closed = true;
     this.raw.close();
   }
+}
+
+/** Where pcscd listens: libpcsclite's default, or PCSCLITE_CSOCK_NAME as the library reads it. */
+export function pcscdSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PCSCLITE_CSOCK_NAME || '/run/pcscd/pcscd.comm';
+}
+
+/** Does pcscd accept a connection on its socket? Undefined when it does, else why not (an errno). */
+export function reachPcscd(clock: Clock, path: string, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ path });
+    const timer = clock.setTimeout(
+      'pcscd-reach',
+      () => {
+        socket.destroy();
+        resolve('ETIMEDOUT');
+      },
+      timeoutMs,
+    );
+    socket.once('connect', () => {
+      timer.cancel();
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      timer.cancel();
+      resolve(error.code ?? error.message);
+    });
+  });
+}
+
+/**
+ * The readers pcscd has: every name it reports within `waitMs`, or fewer when one holding
+ * `wanted` came sooner. Rejects when the binding cannot load or pcscd refuses the context.
+ */
+export async function listPcscReaders(
+  clock: Clock,
+  waitMs: number,
+  wanted?: string,
+  open: () => Promise<PcscContext> = () => openPcsc({ clock }),
+): Promise<string[]> {
+  const context = await open();
+  const names: string[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = clock.setTimeout('pcsc-list-readers', resolve, waitMs);
+      context.on('error', (error) => {
+        timer.cancel();
+        reject(error);
+      });
+      context.on('reader', (reader) => {
+        names.push(reader.name);
+        if (wanted === undefined || reader.name.includes(wanted)) {
+          timer.cancel();
+          resolve();
+        }
+      });
+    });
+  } finally {
+    context.close();
+  }
+  return names;
 }

@@ -135,6 +135,18 @@ export class DeviceSupervisor {
     await this.connecting?.catch(() => {});
   }
 
+  /**
+   * The device is known to be back (a hot-plug watch saw it appear): try to connect now
+   * instead of waiting out the backoff. Nothing happens while connected or connecting.
+   */
+  retryNow(): void {
+    if (!this.running || this.connected || this.connecting) return;
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    this.attempt = 0;
+    this.connectNow();
+  }
+
   private connectNow(): void {
     this.retryTimer = undefined;
     if (!this.running || this.connecting) return;

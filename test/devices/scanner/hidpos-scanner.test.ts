@@ -38,11 +38,9 @@ describe('HID POS scanner (usage page 0x8C)', () => {
       layout: ACCESS_IS_LAYOUT,
       maxLength: 4096,
       quietMs: 100,
-      open: async () => {
-        if (options.present === false)
-          throw Object.assign(new Error('not plugged in'), { code: 'hid_not_found' });
-        return device;
-      },
+      // node-hid's device list, standing in: the scanner is in it unless it is not plugged in.
+      list: async () => (options.present === false ? [] : [{ vendorId: 0x05e0, productId: 0x1200 }]),
+      open: async () => device,
     });
     scanner.on('event', (type, data) => {
       if (type === 'read') reads.push(data as unknown as ScanRead);
@@ -83,7 +81,10 @@ describe('HID POS scanner (usage page 0x8C)', () => {
     expect(lost).toHaveLength(1);
     expect(device.closed).toBe(true);
     scanner = undefined;
-    await expect(start(new StandInHid(), { present: false })).rejects.toThrow('not plugged in');
+    await expect(start(new StandInHid(), { present: false })).rejects.toMatchObject({
+      code: 'hid_absent',
+      message: 'hid://05e0:1200 is not plugged in',
+    });
   });
 
   it.skipIf(!process.env.CARREL_TEST_HIDRAW)(

@@ -121,8 +121,12 @@ describe('config/carrel.example.yaml', () => {
       'lp',
       'serial',
       undefined, // a keyboard-wedge scanner reads its input device
+      undefined, // a HID POS scanner is found in the HID device list
       undefined, // a card reader is reached through pcscd
     ]);
+    expect(config.devices.find((d) => d.id === 'hidpos-1')).toMatchObject({
+      hid: { vendorId: 0x05e0, productId: 0x1200, pollMs: 1000 },
+    });
     expect(config.simulators.find((s) => s.kind === 'rfid-pad')?.tags).toContainEqual(
       expect.objectContaining({ item: '31000013', set: { part: 1, parts: 3 } }),
     );

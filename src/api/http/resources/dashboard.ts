@@ -15,7 +15,7 @@ export function dashboardRoutes(app: FastifyInstance, web: string = join(package
   pageRoutes(app, {
     mount: '/common',
     directory: join(web, 'common'),
-    assets: { 'carrel-api.js': SCRIPT, 'print-api.js': SCRIPT },
+    assets: { 'carrel-api.js': SCRIPT, 'print-api.js': SCRIPT, 'patron-scans.js': SCRIPT },
     page: 'the pages’ shared files (web/common)',
   });
   pageRoutes(app, {

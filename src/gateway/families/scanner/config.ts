@@ -34,6 +34,8 @@ export const scannerSchema = z.strictObject({
       path: z.string().min(1).optional(),
       vendorId: z.number().int().min(0).max(0xffff).optional(),
       productId: z.number().int().min(0).max(0xffff).optional(),
+      /** How often the system's HID device list is read for the scanner coming and going (hot-plug). */
+      pollMs: z.number().int().min(100).max(60_000).default(1000),
       /** The scanned-data report's layout (Access-IS/common by default: id 2, length at 1, AIM at 2, data at 5, 56 bytes, more-flag bit 0 of byte 63). */
       layout: z
         .strictObject({

@@ -16,6 +16,7 @@ import { DeviceSupervisor } from '../../devices/supervisor.js';
 import { emitEvent, type FamilyContext } from '../../family.js';
 import type { ScannerConfig } from './config.js';
 import type { ScannerEvents } from './events.js';
+import { HidPresenceWatch } from './hid-presence.js';
 import { type Identification, IdentificationRules } from './identification.js';
 import type { ScannerPort } from './port.js';
 
@@ -29,6 +30,7 @@ export class ScannerEntry extends SupervisedEntry<ScannerPort, ScannerConfig> {
   readonly port: ScannerPort = { last: () => this.lastIdentification };
   private lastIdentification: Identification | null = null;
   private readonly rules: IdentificationRules;
+  private presence: HidPresenceWatch | undefined;
 
   constructor(config: ScannerConfig, context: FamilyContext) {
     super(config, context);
@@ -54,9 +56,21 @@ export class ScannerEntry extends SupervisedEntry<ScannerPort, ScannerConfig> {
     });
     this.supervisor = new DeviceSupervisor({ driver, eventFamily: undefined, clock, bus, logger });
     this.supervisor.start();
+    if (driver instanceof HidPosScanner) {
+      // Hot-plug: the HID device list, read on the clock, says when the scanner comes and goes.
+      this.presence = new HidPresenceWatch({
+        id: this.id,
+        driver,
+        supervisor: this.supervisor,
+        clock,
+        pollMs: this.config.hid.pollMs,
+      });
+      this.presence.start();
+    }
   }
 
   async stop(): Promise<void> {
+    this.presence?.stop();
     await this.supervisor?.stop();
   }
 

@@ -7,6 +7,7 @@
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type ScannerConfig, scannerSchema } from './config.js';
+import { scannerDoctor } from './doctor.js';
 import { ScannerEntry } from './entry.js';
 import { SCANNER_EVENTS, type ScannerEvents } from './events.js';
 
@@ -43,5 +44,6 @@ export const scanners = deviceFamily<ScannerEvents>()({
     if (config.classify.cards === 'mapped' && Object.keys(config.classify.cardPatrons).length === 0)
       issue(['classify', 'cardPatrons'], 'cards: mapped needs cardPatrons (card number → patron barcode)');
   },
+  doctor: scannerDoctor,
   create: (config: ScannerConfig, context) => new ScannerEntry(config, context),
 });
