@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CardPrinterSimulator,
@@ -6,11 +7,13 @@ import {
 } from '../../../simulators/card-printer/index.js';
 import type { MagicardModel } from '../../../simulators/card-printer/magicard-model.js';
 import { systemClock } from '../../../src/core/clock.js';
+import { CarrelError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { decodePng } from '../../../src/core/png.js';
 import { MagicardPrinter } from '../../../src/devices/card-printer/magicard-printer.js';
 import type { CardJob } from '../../../src/devices/card-printer/types.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
+import { encodeStatusReply } from '../../../src/protocols/magicard/index.js';
 import { until } from '../../helpers/until.js';
 
 /**
@@ -109,6 +112,14 @@ describe('Magicard printer driver against the simulated printer (TCP)', () => {
     await until(() => printer.condition().status === 'online' || undefined);
   });
 
+  it('makes the card when the printer rejected a card whose stripe it could not write (REJON)', async () => {
+    const { sim, printer } = await rig();
+    sim.model.faults.magstripeWriteErrors = 1;
+    await expect(printer.printCard(job())).resolves.toMatchObject({ magstripe: 'written' });
+    expect(sim.cards().map((card) => card.outcome)).toEqual(['rejected', 'printed']);
+    expect(sim.cards()[1]).toMatchObject({ tracks: { 2: '21234000123455' } });
+  });
+
   it('reports the ribbon low, then out (DFR), and a cleaning prompt (CLP)', async () => {
     const { sim, printer } = await rig({ ribbonPanels: 21, cleaningInterval: 1 });
     const events: string[] = [];
@@ -144,6 +155,33 @@ describe('Magicard printer driver on a bad wire', () => {
     printer = driver(binary);
     await expect(printer.connect()).rejects.toMatchObject({ code: 'magicard_bad_reply' });
     printer = undefined;
+  });
+
+  it('meets random replies with typed errors or values, never anything else', async () => {
+    let answer: Uint8Array = new Uint8Array();
+    const port = await peer((socket) => socket.write(answer));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 64 }),
+          fc.constantFrom('MSR', 'VRS', 'DFR').map((key) => encodeStatusReply(key, '7')),
+          fc
+            .uint8Array({ maxLength: 16 })
+            .map((tail) => Buffer.concat([Buffer.from('\x01STA,'), tail, Buffer.of(3)])),
+        ),
+        async (bytes) => {
+          answer = bytes;
+          const candidate = driver(port, 150);
+          try {
+            await candidate.connect();
+            await candidate.disconnect();
+          } catch (error) {
+            expect(error).toBeInstanceOf(CarrelError);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('times out on a truncated reply and reports the link lost, without crashing', async () => {
