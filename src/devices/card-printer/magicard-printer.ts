@@ -145,8 +145,9 @@ export class MagicardPrinter extends EventEmitter implements CardPrinterDriver {
     let jobs: Buffer[];
     try {
       jobs = this.jobs(card, tracks);
-    } catch (error) {
-      throw new CardPrintError('magstripe_data', (error as Error).message, false, false);
+    } catch {
+      // The message would name the data; the number stays out of errors and logs.
+      throw new CardPrintError('magstripe_data', 'the tracks cannot go in a Magicard job', false, false);
     }
     this.busy = true;
     let bytesSent = 0;

@@ -112,6 +112,14 @@ describe('Magicard printer driver against the simulated printer (TCP)', () => {
     await until(() => printer.condition().status === 'online' || undefined);
   });
 
+  it('refuses tracks a Magicard job cannot carry before sending anything, without naming them', async () => {
+    const { sim, printer } = await rig();
+    const refused = printer.printCard({ ...job(), tracks: { 2: '2100A0001' } });
+    await expect(refused).rejects.toMatchObject({ code: 'card_magstripe_data', cardTaken: false });
+    await expect(refused).rejects.not.toThrow(/2100A0001/);
+    expect(sim.cards()).toEqual([]);
+  });
+
   it('makes the card when the printer rejected a card whose stripe it could not write (REJON)', async () => {
     const { sim, printer } = await rig();
     sim.model.faults.magstripeWriteErrors = 1;
