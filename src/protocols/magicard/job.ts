@@ -32,7 +32,8 @@ const COMMAND = /^[\x20-\x2b\x2d-\x7e]+$/;
 export function checkCommand(text: string): void {
   if (!COMMAND.test(text))
     throw new MagicardProtocolError('magicard_bad_argument', `"${text}" cannot be a header command`);
-  if (/^(IMF|SZ[BGRK])/.test(text))
+  // SZ<anything> is read as a plane length: no other command may start so.
+  if (/^(IMF|SZ)/.test(text))
     throw new MagicardProtocolError('magicard_bad_argument', `${text.slice(0, 3)} is given by the planes`);
 }
 

@@ -122,6 +122,7 @@ describe('Magicard job stream', () => {
   it('refuses what cannot go in a header', () => {
     expect(() => encodeJob({ commands: ['A,B'], planes: [] })).toThrow(MagicardProtocolError);
     expect(() => encodeJob({ commands: ['SZK10'], planes: [] })).toThrow(MagicardProtocolError);
+    expect(() => encodeJob({ commands: ['SZA'], planes: [] })).toThrow(MagicardProtocolError); // read as a plane length
     expect(() => encodeJob({ commands: [], planes: [kPlane(), kPlane()] })).toThrow(MagicardProtocolError);
   });
 
@@ -169,7 +170,7 @@ describe('Magicard job stream', () => {
   });
 
   it('round-trips any header and K plane, and never throws on random or mutated bytes', () => {
-    const command = fc.stringMatching(/^[A-Z]{3}[A-Z0-9]{0,5}$/).filter((c) => !/^(IMF|SZ[BGRK])/.test(c));
+    const command = fc.stringMatching(/^[A-Z]{3}[A-Z0-9]{0,5}$/).filter((c) => !/^(IMF|SZ)/.test(c));
     fc.assert(
       fc.property(
         fc.array(command, { maxLength: 6 }),
@@ -184,7 +185,7 @@ describe('Magicard job stream', () => {
           expect(Buffer.from(message.job.planes[0]!.dots).equals(Buffer.from(k.dots))).toBe(true);
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 100 },
     );
     const valid = Buffer.concat([
       Buffer.alloc(64, 5),
