@@ -6,12 +6,14 @@ import {
   startCardPrinterSimulator,
 } from '../../../simulators/card-printer/index.js';
 import type { MagicardModel } from '../../../simulators/card-printer/magicard-model.js';
+import { createPtyPair, type PtyPair } from '../../../simulators/common/pty-pair.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { CarrelError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { decodePng } from '../../../src/core/png.js';
 import { MagicardPrinter } from '../../../src/devices/card-printer/magicard-printer.js';
 import type { CardJob } from '../../../src/devices/card-printer/types.js';
+import { SerialTransport } from '../../../src/devices/transport/serial.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { encodeStatusReply } from '../../../src/protocols/magicard/index.js';
 import { until } from '../../helpers/until.js';
@@ -23,12 +25,14 @@ import { until } from '../../helpers/until.js';
 let sim: CardPrinterSimulator | undefined;
 let printer: MagicardPrinter | undefined;
 let server: Server | undefined;
+let pair: PtyPair | undefined;
 
 afterEach(async () => {
   await printer?.disconnect();
   await sim?.close();
+  await pair?.close();
   if (server) await new Promise((resolve) => server!.close(resolve));
-  printer = sim = server = undefined;
+  printer = sim = server = pair = undefined;
 });
 
 function driver(port: number, replyTimeoutMs = 2000) {
@@ -141,6 +145,33 @@ describe('Magicard printer driver against the simulated printer (TCP)', () => {
     expect(sim.cards()).toHaveLength(1); // the job was not sent to a printer with no ribbon
     expect((sim.model as MagicardModel).dropped).toBe(0);
     expect(events).toEqual(expect.arrayContaining(['ribbon_low', 'cleaning_due', 'ribbon_out']));
+  });
+});
+
+describe('Magicard printer driver on a serial line', () => {
+  it('makes a black card through a pseudo-terminal', async () => {
+    pair = await createPtyPair();
+    sim = await startCardPrinterSimulator({ make: 'magicard', ribbon: 'k' });
+    await sim.attachSerialPath(pair.devicePath);
+    printer = new MagicardPrinter({
+      id: 'cards-2',
+      transport: new SerialTransport({ path: pair.hostPath, baudRate: 115200 }),
+      clock: systemClock,
+      logger: silentLogger(),
+      statusIntervalMs: 100,
+      replyTimeoutMs: 5000,
+      ribbonLowPanels: 10,
+      printTimeoutMs: 5000,
+      bytesPerSecond: 11_520,
+    });
+    await printer.connect();
+    const front = new Uint8Array(1016 * 648 * 4).fill(255);
+    for (let y = 0; y < 648; y++) front.fill(0, y * 1016 * 4, (y * 1016 + 100) * 4);
+    const result = await printer.printCard({ ribbon: 'k', front, tracks: { 2: '21000001' } });
+    expect(result).toMatchObject({ magstripe: 'written' });
+    expect(sim.cards()).toMatchObject([
+      { outcome: 'printed', sides: { front: ['K'], back: [] }, tracks: { 2: '21000001' } },
+    ]);
   });
 });
 
