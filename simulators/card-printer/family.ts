@@ -6,8 +6,10 @@ import type { CardPrinterSimulator } from './simulator.js';
 export const cardPrinterSimulatorSchema = z.strictObject({
   id: deviceIdSchema,
   kind: z.literal('card-printer'),
+  /** Which printer it plays: `evolis` (ESC commands) or `magicard` (spool jobs, REQ,STA queries). */
+  model: z.enum(['evolis', 'magicard']).default('evolis'),
   host: z.string().default('127.0.0.1'),
-  /** The Evolis command stream over TCP; 0 picks a free one. */
+  /** The printer's stream over TCP; 0 picks a free one. */
   port: portSchema.default(0),
   /** Control API and page (printed cards as PNG, faults); 0 picks a free one. */
   httpPort: portSchema.default(0),
@@ -18,15 +20,16 @@ export const cardPrinterSimulatorSchema = z.strictObject({
 });
 export type CardPrinterSimulatorConfig = z.infer<typeof cardPrinterSimulatorSchema>;
 
-/** A simulated Evolis card printer: the ESC command stream on TCP (a pty with --pty), cards as PNG. */
+/** A simulated Evolis or Magicard card printer: its stream on TCP (a pty with --pty), cards as PNG. */
 export const cardPrinterSimulators = simulatorFamily({
   kind: 'card-printer',
   config: cardPrinterSimulatorSchema,
   summary:
-    'Evolis card printer (ESC commands, panels, magstripe), TCP 10060 (a pty with --pty); cards on 10061',
+    'Evolis (ESC commands, panels, magstripe) or Magicard (--model magicard: spool jobs, REQ,STA) card printer, TCP 10060 (a pty with --pty); cards on 10061',
   async start(config: CardPrinterSimulatorConfig, logger) {
     const { startCardPrinterSimulator } = await import('./simulator.js');
     const sim: CardPrinterSimulator = await startCardPrinterSimulator({
+      make: config.model,
       host: config.host,
       port: config.port,
       httpPort: config.httpPort,
@@ -41,7 +44,7 @@ export const cardPrinterSimulators = simulatorFamily({
       host: config.host,
       port: sim.port,
       url: sim.httpUrl,
-      detail: `Evolis (${config.ribbon}) on tcp://${config.host}:${sim.port}`,
+      detail: `${config.model === 'magicard' ? 'Magicard' : 'Evolis'} (${config.ribbon}) on tcp://${config.host}:${sim.port}`,
       handle: sim,
       close: () => sim.close(),
     };

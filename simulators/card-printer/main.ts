@@ -1,6 +1,7 @@
 /**
- * `carrel sim card-printer`: a simulated Evolis card printer, until SIGINT/SIGTERM.
+ * `carrel sim card-printer`: a simulated Evolis (or Magicard) card printer, until SIGINT/SIGTERM.
  *
+ *   --model <m>         evolis (default) or magicard
  *   --port <n>          the command stream over TCP (default 10060; 0 = any free port)
  *   --http-port <n>     control API and page with the printed cards (default 10061; 0 = any free port)
  *   --host <addr>       bind address (default 127.0.0.1)
@@ -19,6 +20,7 @@ export const runCardPrinterSimulator = simulatorMain({
     'http-port': { type: 'string' },
     host: { type: 'string' },
     ribbon: { type: 'string' },
+    model: { type: 'string' },
     pty: { type: 'boolean' },
     'pty-dir': { type: 'string' },
   },
@@ -26,8 +28,12 @@ export const runCardPrinterSimulator = simulatorMain({
     const ribbon = values.ribbon ?? 'ymcko';
     if (ribbon !== 'ymcko' && ribbon !== 'k')
       throw new CarrelError('usage', `--ribbon must be ymcko or k, got "${ribbon}"`);
+    const model = values.model ?? 'evolis';
+    if (model !== 'evolis' && model !== 'magicard')
+      throw new CarrelError('usage', `--model must be evolis or magicard, got "${model}"`);
     const host = values.host ?? '127.0.0.1';
     const sim = await startCardPrinterSimulator({
+      make: model,
       host,
       port: numberOption(values.port, 'port', 10060),
       httpPort: numberOption(values['http-port'], 'http-port', 10061),
@@ -46,7 +52,7 @@ export const runCardPrinterSimulator = simulatorMain({
     }
     return {
       banner: [
-        `card printer simulator (Evolis, ribbon ${ribbon})`,
+        `card printer simulator (${model === 'magicard' ? 'Magicard' : 'Evolis'}, ribbon ${ribbon})`,
         `  commands tcp://${host}:${sim.port}`,
         ...(pty ? [`  commands serial ${pty.hostPath}  (open this end, 115200 8N1)`] : []),
         `  control  ${sim.httpUrl}/  (GET /api/state, /api/cards, PUT /api/faults)`,

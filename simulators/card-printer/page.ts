@@ -4,7 +4,7 @@ export function cardPrinterPage(): string {
 <html lang="en"><head><meta charset="utf-8"><title>Simulated card printer</title>
 <style>body{font-family:sans-serif;margin:1.5em}img{width:340px;border:1px solid #999;border-radius:12px;margin:4px}
 .card{margin-bottom:1em}.rejected{opacity:.5}</style></head>
-<body><h1>Simulated Evolis card printer</h1><pre id="state"></pre><div id="cards"></div>
+<body><h1>Simulated card printer</h1><pre id="state"></pre><div id="cards"></div>
 <script>
 async function refresh() {
   const state = await (await fetch('/api/state')).json();

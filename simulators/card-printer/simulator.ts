@@ -1,7 +1,7 @@
 /**
- * A simulated Evolis card printer: the real command stream on TCP (and a pty), parsed by the codec's
- * framer, answered by the printer model, every card that leaves rendered as PNG (front and back) on
- * its page and control API:
+ * A simulated card printer — Evolis (ESC commands) or Magicard (spool jobs and REQ,STA queries): the
+ * real stream on TCP (and a pty), parsed by the codec, answered by the printer model, every card
+ * that leaves rendered as PNG (front and back) on its page and control API:
  *
  *   GET  /api/state                 the printer: ribbon, feeder, cover, faults, counters, stripe
  *   GET  /api/cards                 the last cards out (printed or rejected), with their tracks
@@ -23,11 +23,17 @@ import {
   EvolisCommandFramer,
   panelsToImage,
 } from '../../src/protocols/evolis/index.js';
+import { MagicardStreamParser, planesToImage } from '../../src/protocols/magicard/index.js';
 import { ControlProblem, notFound, ok, startControlServer } from '../common/control-server.js';
 import { EvolisModel, type EvolisModelOptions, type PrintedCard } from './evolis-model.js';
+import { MagicardModel, type MagicardPrintedCard } from './magicard-model.js';
 import { cardPrinterPage } from './page.js';
 
+export type CardPrinterMake = 'evolis' | 'magicard';
+
 export interface CardPrinterSimulatorOptions extends EvolisModelOptions {
+  /** Which printer it is: `evolis` (default) or `magicard`. */
+  make?: CardPrinterMake;
   host?: string;
   port?: number;
   httpPort?: number | undefined;
@@ -37,7 +43,7 @@ export interface CardPrinterSimulatorOptions extends EvolisModelOptions {
 export interface CardSummary {
   number: number;
   at: string;
-  outcome: PrintedCard['outcome'];
+  outcome: PrintedCard['outcome'] | MagicardPrintedCard['outcome'];
   sides: { front: string[]; back: string[] };
   tracks: PrintedCard['tracks'];
 }
@@ -45,7 +51,8 @@ export interface CardSummary {
 export interface CardPrinterSimulator {
   readonly port: number;
   readonly httpUrl: string;
-  readonly model: EvolisModel;
+  readonly make: CardPrinterMake;
+  readonly model: EvolisModel | MagicardModel;
   /** Emits `card` (CardSummary) for every card that leaves the printer. */
   readonly events: EventEmitter;
   cards(): CardSummary[];
@@ -70,18 +77,35 @@ export async function startCardPrinterSimulator(
 ): Promise<CardPrinterSimulator> {
   const host = options.host ?? '127.0.0.1';
   const logger = (options.logger ?? silentLogger()).child({ module: 'card-printer-sim' });
-  const model = new EvolisModel(options);
+  const make = options.make ?? 'evolis';
+  const model = make === 'magicard' ? new MagicardModel(options) : new EvolisModel(options);
   const events = new EventEmitter();
   const pngs = new Map<string, Buffer>();
   const sockets = new Set<Socket>();
   const serialPorts = new Set<Duplex>();
-  model.onCard = (card) => {
+  model.onCard = (card: PrintedCard | MagicardPrintedCard) => {
     logger.info({ card: card.number, outcome: card.outcome }, 'card out');
     events.emit('card', summary(card));
   };
 
   let bytesReceived = 0;
   const attach = (stream: Duplex) => {
+    if (model instanceof MagicardModel) {
+      const parser = new MagicardStreamParser();
+      stream.on('data', (chunk: Buffer) => {
+        bytesReceived += chunk.length;
+        for (const item of parser.push(chunk)) {
+          if (!item.ok) {
+            logger.warn({ code: item.error.code }, item.error.message);
+            continue;
+          }
+          const reply = model.handle(item.message);
+          if (reply && !stream.destroyed) stream.write(reply);
+        }
+      });
+      stream.on('error', () => {});
+      return;
+    }
     const framer = new EvolisCommandFramer();
     stream.on('data', (chunk: Buffer) => {
       bytesReceived += chunk.length;
@@ -114,12 +138,12 @@ export async function startCardPrinterSimulator(
   const port = typeof address === 'object' && address ? address.port : 0;
 
   const cardPng = (number: number, side: 'front' | 'back') => {
-    const card = model.cards.find((c) => c.number === number);
+    const card = (model.cards as Array<PrintedCard | MagicardPrintedCard>).find((c) => c.number === number);
     if (!card) return undefined;
     const key = `${number}/${side}`;
     let png = pngs.get(key);
     if (!png) {
-      png = encodePng(panelsToImage(side === 'front' ? card.front : card.back), CARD_WIDTH, CARD_HEIGHT);
+      png = encodePng(render(card, side), CARD_WIDTH, CARD_HEIGHT);
       pngs.set(key, png);
       if (pngs.size > 80) pngs.delete(pngs.keys().next().value!);
     }
@@ -128,7 +152,8 @@ export async function startCardPrinterSimulator(
 
   const state = () => ({
     port,
-    model: 'Evolis Primacy (Carrel simulator)',
+    model: make === 'magicard' ? 'Magicard Rio Pro (Carrel simulator)' : 'Evolis Primacy (Carrel simulator)',
+    make,
     condition: model.condition(),
     ribbon: { type: model.ribbon, panelsLeft: model.ribbonPanels },
     feeder: model.feeder,
@@ -148,9 +173,10 @@ export async function startCardPrinterSimulator(
   const simulator: CardPrinterSimulator = {
     port,
     httpUrl: '',
+    make,
     model,
     events,
-    cards: () => model.cards.map(summary),
+    cards: () => (model.cards as Array<PrintedCard | MagicardPrintedCard>).map(summary),
     cardPng,
     state,
     attach,
@@ -237,7 +263,15 @@ export async function startCardPrinterSimulator(
   return simulator;
 }
 
-function summary(card: PrintedCard): CardSummary {
+/** A card's side as printed on white: Evolis panels or Magicard planes. */
+function render(card: PrintedCard | MagicardPrintedCard, side: 'front' | 'back'): Uint8Array {
+  const layers = side === 'front' ? card.front : card.back;
+  return layers.length > 0 && 'levels' in layers[0]!
+    ? panelsToImage(layers as PrintedCard['front'])
+    : planesToImage(layers as MagicardPrintedCard['front']);
+}
+
+function summary(card: PrintedCard | MagicardPrintedCard): CardSummary {
   return {
     number: card.number,
     at: card.at,

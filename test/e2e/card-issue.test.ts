@@ -86,6 +86,7 @@ describe('issuing library cards on the simulated desk', () => {
       cardNumber: '21000001',
       patron: '21000001',
       attempts: 1,
+      magstripe: 'verified',
     });
     const cards = sim().cards();
     expect(cards).toHaveLength(before + 1);

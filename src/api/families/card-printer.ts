@@ -63,6 +63,8 @@ const issueRecordSchema = z.object({
   replaces: z.string().nullable(),
   replacedBy: z.string().nullable(),
   rfidUid: z.string().nullable(),
+  /** The stripe: `verified` read back, `written` not verifiable on this printer, null none. */
+  magstripe: z.enum(['verified', 'written']).nullable(),
 });
 
 const statusSchema = z.object({

@@ -19,24 +19,29 @@ import {
   type EvolisReply,
   EvolisReplyFramer,
   encodeCommand,
+  imageToPanels,
   type Panel,
   packPanel,
+  panelsToImage,
   parseTrackText,
   type TrackNumber,
 } from '../../protocols/evolis/index.js';
-import type { DeviceCondition, DeviceDriver } from '../device.js';
+import type { DeviceCondition } from '../device.js';
 import { CardPrintError } from './errors.js';
 import type {
   CardJob,
   CardJobResult,
+  CardPrinterDriver,
   CardPrinterProblem,
   CardPrinterStatus,
+  CardRibbon,
   EvolisPrinterOptions,
 } from './types.js';
 
 export type {
   CardJob,
   CardJobResult,
+  CardPrinterDriver,
   CardPrinterProblem,
   CardPrinterStatus,
   EvolisPrinterOptions,
@@ -56,8 +61,9 @@ interface Pending {
   timer: TimerHandle;
 }
 
-export class EvolisPrinter extends EventEmitter implements DeviceDriver {
+export class EvolisPrinter extends EventEmitter implements CardPrinterDriver {
   readonly kind = 'card-printer';
+  readonly vendor = 'evolis';
   private readonly replies = new EvolisReplyFramer();
   private pending: Pending | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -146,8 +152,19 @@ export class EvolisPrinter extends EventEmitter implements DeviceDriver {
     await this.options.transport.close();
   }
 
+  /** The image on the ribbon's panels (1-bit resin black, 32-level colour), printed on white. */
+  printedImage(image: Uint8Array, ribbon: CardRibbon): Uint8Array {
+    return panelsToImage(imageToPanels(image, ribbon));
+  }
+
   /** Makes one card; resolves once it is ejected, or rejects with CardPrintError (the card rejected). */
-  async printCard(job: CardJob): Promise<CardJobResult> {
+  async printCard(card: CardJob): Promise<CardJobResult> {
+    const job = {
+      ribbon: card.ribbon,
+      front: imageToPanels(card.front, card.ribbon),
+      back: card.back ? imageToPanels(card.back, 'k') : [],
+      tracks: card.tracks,
+    };
     this.busy = true;
     let taken = false;
     let bytesSent = 0;
@@ -198,7 +215,7 @@ export class EvolisPrinter extends EventEmitter implements DeviceDriver {
       }
       await step(command('Se'));
       this.current.lastReply = 'OK';
-      return { readBack, bytesSent };
+      return { readBack, magstripe: tracks.length > 0 ? 'verified' : null, bytesSent };
     } catch (error) {
       const failure =
         error instanceof CardPrintError

@@ -10,7 +10,6 @@ import { silentLogger } from '../../../src/core/logger.js';
 import { EvolisPrinter } from '../../../src/devices/card-printer/evolis-printer.js';
 import { SerialTransport } from '../../../src/devices/transport/serial.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
-import { blankPanel } from '../../../src/protocols/evolis/index.js';
 
 let server: Server | undefined;
 let pair: PtyPair | undefined;
@@ -58,12 +57,11 @@ describe('Evolis printer driver on the wire', () => {
       ...options,
     });
     await printer.connect();
-    const front = blankPanel('k', 2);
-    front.dots.fill(1, 0, 648 * 100);
+    const front = new Uint8Array(1016 * 648 * 4).fill(255);
+    for (let y = 0; y < 648; y++) front.fill(0, y * 1016 * 4, (y * 1016 + 100) * 4); // the first 100 columns black
     const result = await printer.printCard({
       ribbon: 'k',
-      front: [front],
-      back: [],
+      front,
       tracks: { 2: '21000001' },
     });
     expect(result.readBack).toEqual({ 2: '21000001' });

@@ -65,6 +65,25 @@ describe('runConfigCheck', () => {
     expect(lines.join('\n')).toMatch(/YAML syntax error at line \d+, column \d+/);
   });
 
+  it('takes a card printer without a driver as an Evolis, and refuses a Magicard on an Evolis simulator', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-check-'));
+    const path = join(dir, 'carrel.yaml');
+    const desk = (driver: string, model: string) =>
+      `version: 2\nsimulators:\n  - { id: cp, kind: card-printer${model} }\ndevices:\n` +
+      `  - { id: cards-2, kind: card-printer${driver}, transport: { type: simulator, simulator: cp } }\n`;
+    writeFileSync(path, desk('', ''));
+    const plain = check(path);
+    writeFileSync(path, desk(', driver: magicard', ', model: magicard'));
+    const magicard = check(path);
+    writeFileSync(path, desk(', driver: magicard', ''));
+    const mismatched = check(path);
+    rmSync(dir, { recursive: true, force: true });
+    expect(plain.code).toBe(0);
+    expect(magicard.code).toBe(0);
+    expect(mismatched.code).toBe(2);
+    expect(mismatched.lines.join('\n')).toMatch(/driver: simulator "cp" plays evolis, not magicard/);
+  });
+
   it('refuses a gate that asks the ILS on a desk without one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'carrel-check-'));
     const path = join(dir, 'carrel.yaml');

@@ -11,15 +11,8 @@ import { CarrelError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import { encodePng } from '../../../core/png.js';
 import { CardPrintError } from '../../../devices/card-printer/errors.js';
-import type { CardJob, EvolisPrinter } from '../../../devices/card-printer/evolis-printer.js';
-import {
-  CARD_HEIGHT,
-  CARD_WIDTH,
-  checkTrackData,
-  imageToPanels,
-  type Panel,
-  panelsToImage,
-} from '../../../protocols/evolis/index.js';
+import type { CardJob, CardPrinterDriver } from '../../../devices/card-printer/types.js';
+import { CARD_HEIGHT, CARD_WIDTH, checkTrackData } from '../../../protocols/evolis/index.js';
 import { readImageHeader } from '../../../protocols/image/header.js';
 import {
   type CardNumbering,
@@ -41,7 +34,7 @@ export interface CardIssuerOptions {
   config: CardPrinterConfig;
   templates: CardTemplates;
   records: CardIssueRecords;
-  printer: () => EvolisPrinter;
+  printer: () => CardPrinterDriver;
   lookUpPatron: PatronLookup;
   clock: Clock;
   logger: Logger;
@@ -76,14 +69,15 @@ export class CardIssuer {
     const { config } = this.options;
     const patron = await this.options.lookUpPatron(request.patron);
     const number = request.number === 'patron' ? this.patronNumber(request.patron) : this.sampleNumber();
-    const panels = await this.panels(request, patron, number);
-    const chosen = side === 'front' ? panels.front : panels.back;
-    if (side === 'back' && chosen.length === 0)
+    const card = await this.render(request, patron, number);
+    const chosen = side === 'front' ? card.front : card.back;
+    if (!chosen)
       throw new CarrelError(
         'template_no_back',
         `card template "${request.template ?? config.defaultTemplate}" has no back`,
       );
-    return encodePng(panelsToImage(chosen), CARD_WIDTH, CARD_HEIGHT);
+    const printed = this.options.printer().printedImage(chosen, side === 'front' ? config.ribbon : 'k');
+    return encodePng(printed, CARD_WIDTH, CARD_HEIGHT);
   }
 
   issue(request: CardIssueRequest): Promise<CardIssueRecord> {
@@ -104,12 +98,12 @@ export class CardIssuer {
       number = cardNumber(numbering as CardNumbering, records.allocate(key, numbering.first, numbering.last));
     }
     // Render before anything is recorded: a broken template or photo records nothing.
-    const panels = await this.panels(request, patron, number);
+    const card = await this.render(request, patron, number);
     const magstripe = request.magstripe ?? config.magstripe;
     const job: CardJob = {
       ribbon: config.ribbon,
-      front: panels.front,
-      back: panels.back,
+      front: card.front,
+      back: card.back,
       tracks: magstripe ? { 2: number } : {},
     };
     const now = () => new Date(clock.now()).toISOString();
@@ -123,10 +117,11 @@ export class CardIssuer {
     });
     let attempts = 0;
     let fault: string | undefined;
+    let stripe: 'verified' | 'written' | null = null;
     for (;;) {
       attempts++;
       try {
-        await this.options.printer().printCard(job);
+        stripe = (await this.options.printer().printCard(job)).magstripe;
         fault = undefined;
         break;
       } catch (error) {
@@ -142,6 +137,7 @@ export class CardIssuer {
     const record = records.finish(issueId, {
       result: fault ? 'failed' : 'issued',
       fault,
+      magstripe: fault ? null : stripe,
       attempts,
       at: now(),
     });
@@ -183,11 +179,12 @@ export class CardIssuer {
     return sample;
   }
 
-  private async panels(
+  /** The card's artwork, front and back (RGBA 1016 × 648), from its template. */
+  private async render(
     request: Omit<CardIssueRequest, 'staff' | 'replaces'>,
     patron: { name: string; expiry: string | null },
     number: string,
-  ): Promise<{ front: Panel[]; back: Panel[] }> {
+  ): Promise<{ front: Uint8Array; back: Uint8Array | undefined }> {
     const { config, templates } = this.options;
     let photo: Buffer | undefined;
     if (request.photoId !== undefined) {
@@ -205,9 +202,6 @@ export class CardIssuer {
       config.numbering.symbology,
       photo,
     );
-    return {
-      front: imageToPanels(rendered.front, config.ribbon),
-      back: rendered.back ? imageToPanels(rendered.back, 'k') : [],
-    };
+    return { front: rendered.front, back: rendered.back };
   }
 }

@@ -20,6 +20,11 @@ export const cardPrinterSchema = z
     id: deviceIdSchema,
     kind: z.literal('card-printer'),
     name: z.string().optional(),
+    /**
+     * The printer's protocol: `evolis` (ESC commands; the stripe is read back) or `magicard` (spool
+     * jobs and REQ,STA status; the stripe is written but cannot be read back, issues say `written`).
+     */
+    driver: z.enum(['evolis', 'magicard']).default('evolis'),
     transport: transportSchema,
     /** The ribbon loaded: `ymcko` (colour front, black back) or `k` (black both sides). */
     ribbon: z.enum(['ymcko', 'k']).default('ymcko'),
@@ -27,6 +32,8 @@ export const cardPrinterSchema = z
     /** A command unanswered this long (plus its bytes' time on the link) means the printer is gone. */
     replyTimeoutMs: z.number().int().min(500).max(120_000).default(15_000),
     ribbonLowPanels: z.number().int().min(0).max(10_000).default(50),
+    /** Magicard: a card not out this long after its job was sent has failed (the job is dropped). */
+    printTimeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
     /** The library's name, for the templates' {{library}}. */
     library: z.string().max(80).default('Carrel Public Library'),
     /** A folder of card templates (`<name>-front.svg`, `<name>-back.svg`) beside the built-in `library-card`. */

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { CarrelError } from '../../../core/errors.js';
 import { EvolisPrinter } from '../../../devices/card-printer/evolis-printer.js';
+import { MagicardPrinter } from '../../../devices/card-printer/magicard-printer.js';
+import type { CardPrinterDriver, CardPrinterOptions } from '../../../devices/card-printer/types.js';
 import { createTransport } from '../../../devices/transport/factory.js';
 import { SupervisedEntry } from '../../devices/supervised-entry.js';
 import { DeviceSupervisor } from '../../devices/supervisor.js';
@@ -16,14 +18,15 @@ import type { CardPrinterPort } from './port.js';
 import { encodePatronCard } from './rfid-encoding.js';
 
 /**
- * A card printer at run time: the Evolis driver on its transport, kept connected by a supervisor
+ * A card printer at run time: its driver (Evolis or Magicard, by `driver`; anything that is a
+ * CardPrinterDriver would do) on its transport, kept connected by a supervisor
  * (its condition is the device's health and retained MQTT state; its events go on the bus as
  * `card.*`), and the card issuer over it with the issue records. Built on start, when the database
  * is open and a simulated printer's address is known.
  */
 export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrinterConfig> {
   readonly port: CardPrinterPort;
-  private printer: EvolisPrinter | undefined;
+  private printer: CardPrinterDriver | undefined;
   private issuer: CardIssuer | undefined;
   private records: CardIssueRecords | undefined;
   private readonly templateSet: CardTemplates;
@@ -54,7 +57,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     if (!this.templateSet.has(config.defaultTemplate))
       throw new CarrelError('template_not_found', `no card template "${config.defaultTemplate}"`);
     const transport = createTransport(config.transport, this.context.simulators, { clock });
-    const printer = new EvolisPrinter({
+    const options: CardPrinterOptions = {
       id: config.id,
       transport,
       clock,
@@ -65,7 +68,11 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       ...(config.transport.type === 'serial'
         ? { bytesPerSecond: (config.transport.baudRate ?? 9600) / 10 }
         : {}),
-    });
+    };
+    const printer: CardPrinterDriver =
+      config.driver === 'magicard'
+        ? new MagicardPrinter({ ...options, printTimeoutMs: config.printTimeoutMs })
+        : new EvolisPrinter(options);
     this.printer = printer;
     this.records = new CardIssueRecords(this.context.database(), config.id);
     this.issuer = new CardIssuer({
@@ -123,7 +130,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     };
   }
 
-  private running(): { printer: EvolisPrinter; issuer: CardIssuer; records: CardIssueRecords } {
+  private running(): { printer: CardPrinterDriver; issuer: CardIssuer; records: CardIssueRecords } {
     const { printer, issuer, records } = this;
     if (!printer || !issuer || !records)
       throw new CarrelError('unavailable', `card printer "${this.id}" is not running`);

@@ -1,6 +1,7 @@
 /**
- * The card printer family: Evolis card printers (TCP, serial, /dev/usb/lp*) that issue library
- * cards from SVG templates, with the stripe written and verified. Its simulator kind is
+ * The card printer family: Evolis and Magicard card printers (TCP, serial, /dev/usb/lp*) behind one
+ * CardPrinterDriver, that issue library cards from SVG templates, with the stripe written (and, on
+ * an Evolis, read back). Its simulator kind is
  * `card-printer`.
  */
 import { deviceFamily } from '../../family.js';
@@ -22,6 +23,14 @@ export const cardPrinters = deviceFamily<CardPrinterEvents>()({
   events: CARD_PRINTER_EVENTS,
   check: (config: CardPrinterConfig, layout, issue) => {
     checkSimulatorTransport(config.transport, 'card-printer', layout, issue);
+    const simulator = layout.simulators.find(
+      (s) => config.transport.type === 'simulator' && s.id === config.transport.simulator,
+    ) as { kind: string; model?: string } | undefined;
+    if (simulator?.kind === 'card-printer' && (simulator.model ?? 'evolis') !== config.driver)
+      issue(
+        ['driver'],
+        `simulator "${(config.transport as { simulator: string }).simulator}" plays ${simulator.model ?? 'evolis'}, not ${config.driver}`,
+      );
     if (config.rfid && !layout.devices.some((device) => device.id === config.rfid?.reader))
       issue(['rfid', 'reader'], `no device with id "${config.rfid.reader}" is configured`);
   },

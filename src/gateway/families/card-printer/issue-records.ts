@@ -1,7 +1,8 @@
 /**
  * Card issues in SQLite: one row per issue, written before the printer is told anything (state
- * `printing`) and finished as `issued` or `failed` — a card is counted issued only once its stripe
- * read back right and it left the printer. The patron is kept for staff (API, staff scope), never
+ * `printing`) and finished as `issued` or `failed` — a card is counted issued only once it left the
+ * printer with its stripe read back right, or (a printer that cannot read a stripe back) written and
+ * marked `written`, not verified. The patron is kept for staff (API, staff scope), never
  * logged. Card numbers from the configured range come from a counter that only goes up, so a number
  * is never handed out twice, even for a card that failed.
  */
@@ -32,6 +33,7 @@ const MIGRATIONS = [
      next INTEGER NOT NULL
    );`,
   'ALTER TABLE card_issues ADD COLUMN rfid_uid TEXT',
+  `ALTER TABLE card_issues ADD COLUMN magstripe TEXT CHECK (magstripe IN ('verified', 'written'))`,
 ];
 
 export interface CardIssueRecord {
@@ -50,6 +52,11 @@ export interface CardIssueRecord {
   replacedBy: string | null;
   /** The UID of the card's chip, once its card number was written there and read back. */
   rfidUid: string | null;
+  /**
+   * The card number on the stripe: `verified` (read back by the printer), `written` (sent to a
+   * printer that cannot read its stripe back: not verified), null (no stripe written).
+   */
+  magstripe: 'verified' | 'written' | null;
 }
 
 export interface IssuesPerDay {
@@ -73,6 +80,7 @@ interface Row {
   replaces: string | null;
   replaced_by: string | null;
   rfid_uid: string | null;
+  magstripe: 'verified' | 'written' | null;
 }
 
 export class CardIssueRecords {
@@ -139,12 +147,27 @@ export class CardIssueRecords {
 
   finish(
     id: string,
-    outcome: { result: 'issued' | 'failed'; fault?: string | undefined; attempts: number; at: string },
+    outcome: {
+      result: 'issued' | 'failed';
+      fault?: string | undefined;
+      magstripe?: 'verified' | 'written' | null | undefined;
+      attempts: number;
+      at: string;
+    },
   ): CardIssueRecord {
     this.db.transaction(() => {
       this.db
-        .prepare('UPDATE card_issues SET result = ?, fault = ?, attempts = ?, finished_at = ? WHERE id = ?')
-        .run(outcome.result, outcome.fault ?? null, outcome.attempts, outcome.at, id);
+        .prepare(
+          'UPDATE card_issues SET result = ?, fault = ?, magstripe = ?, attempts = ?, finished_at = ? WHERE id = ?',
+        )
+        .run(
+          outcome.result,
+          outcome.fault ?? null,
+          outcome.magstripe ?? null,
+          outcome.attempts,
+          outcome.at,
+          id,
+        );
       const row = this.get(id)!;
       if (outcome.result === 'issued' && row.replaces)
         this.db
@@ -250,5 +273,6 @@ function recordOf(row: Row): CardIssueRecord {
     replaces: row.replaces,
     replacedBy: row.replaced_by,
     rfidUid: row.rfid_uid,
+    magstripe: row.magstripe ?? null,
   };
 }

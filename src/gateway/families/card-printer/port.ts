@@ -1,4 +1,4 @@
-import type { CardPrinterStatus } from '../../../devices/card-printer/evolis-printer.js';
+import type { CardPrinterStatus } from '../../../devices/card-printer/types.js';
 import type { CardIssueRecord, CardIssueRecords, IssuesPerDay } from './issue-records.js';
 
 /** What staff ask for when they issue a card. */

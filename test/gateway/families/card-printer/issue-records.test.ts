@@ -3,9 +3,43 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CardIssueRecords } from '../../../../src/gateway/families/card-printer/issue-records.js';
-import { openDatabase } from '../../../../src/gateway/storage/index.js';
+import { migrate, openDatabase } from '../../../../src/gateway/storage/index.js';
 
 describe('card issue records', () => {
+  it('keeps whether an issued card’s stripe was verified or only written, over a database made before', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'carrel-cards-')), 'carrel.db');
+    const db = openDatabase(file);
+    // A database of the release before: the issue table without the stripe column.
+    migrate(db, 'card-issues', [
+      `CREATE TABLE card_issues (id TEXT PRIMARY KEY, device TEXT NOT NULL, card_number TEXT NOT NULL,
+         patron TEXT NOT NULL, template TEXT NOT NULL, staff TEXT NOT NULL, requested_at TEXT NOT NULL,
+         finished_at TEXT, result TEXT NOT NULL CHECK (result IN ('printing', 'issued', 'failed')),
+         fault TEXT, attempts INTEGER NOT NULL DEFAULT 0, replaces TEXT, replaced_by TEXT);
+       CREATE TABLE card_number_counters (numbering TEXT PRIMARY KEY, next INTEGER NOT NULL);`,
+      'ALTER TABLE card_issues ADD COLUMN rfid_uid TEXT',
+    ]);
+    db.prepare(
+      `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, result)
+       VALUES ('old', 'cards-1', '21000009', '21000009', 'library-card', 'desk', '2026-01-01', 'issued')`,
+    ).run();
+    const records = new CardIssueRecords(db, 'cards-1');
+    expect(records.get('old')).toMatchObject({ result: 'issued', magstripe: null });
+    const at = '2026-12-03T10:00:00.000Z';
+    const issue = { patron: '21000001', template: 'library-card', staff: 'desk', at };
+    const written = records.begin({ ...issue, cardNumber: '21000001' });
+    const verified = records.begin({ ...issue, cardNumber: '21000002' });
+    const none = records.begin({ ...issue, cardNumber: '21000003' });
+    records.finish(written, { result: 'issued', magstripe: 'written', attempts: 1, at });
+    records.finish(verified, { result: 'issued', magstripe: 'verified', attempts: 1, at });
+    records.finish(none, { result: 'issued', attempts: 1, at });
+    expect([written, verified, none].map((id) => records.get(id)?.magstripe)).toEqual([
+      'written',
+      'verified',
+      null,
+    ]);
+    db.close();
+  });
+
   it('never hands out a number twice, across restarts, and stops at the end of the range', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'carrel-cards-')), 'carrel.db');
     let db = openDatabase(file);
