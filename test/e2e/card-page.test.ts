@@ -87,7 +87,7 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     await page.getByRole('button', { name: 'Print card' }).click();
     await expect
       .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
-      .toBe('Card 21000002 issued (1 card used).');
+      .toBe('Card 21000002 issued (1 card used). Stripe read back and verified.');
     const card = sim().cards()[before]!;
     expect(card).toMatchObject({ outcome: 'printed', tracks: { 2: '21000002' } });
     const printed = decodePng(sim().cardPng(card.number, 'front')!);
@@ -101,7 +101,7 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     await page.getByRole('button', { name: 'Reprint (replaces the card)' }).click();
     await expect
       .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
-      .toBe('Card 21000002 issued (1 card used).');
+      .toBe('Card 21000002 issued (1 card used). Stripe read back and verified.');
     expect(sim().cards()).toHaveLength(before + 2);
     expect(pageErrors).toEqual([]);
   });

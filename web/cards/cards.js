@@ -1,7 +1,7 @@
 /**
  * The desk's card page: a patron's barcode, a template, a photo (uploaded as it is; Carrel checks
- * it), a preview of both sides, then the card printed, encoded and verified, and a reprint that
- * replaces it. It talks to Carrel's API only (/api/v1/cards…). Opened as `/cards#scanner=<id>`,
+ * it), a preview of both sides, then the card printed and encoded (the stripe verified where the
+ * printer reads it back), and a reprint that replaces it. It talks to Carrel's API only (/api/v1/cards…). Opened as `/cards#scanner=<id>`,
  * a patron's barcode or card scanned at the desk's scanner fills the patron field.
  */
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
@@ -95,8 +95,14 @@ async function print(replaces) {
     const record = await api.call('POST', '/api/v1/cards', body);
     if (record.result === 'issued') {
       lastIssued = record.cardNumber;
+      const stripe =
+        record.magstripe === 'verified'
+          ? ' Stripe read back and verified.'
+          : record.magstripe === 'written'
+            ? ' Stripe written; this printer cannot read it back — swipe the card to check it.'
+            : '';
       $('progress').textContent =
-        `Card ${record.cardNumber} issued (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).`;
+        `Card ${record.cardNumber} issued (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).${stripe}`;
       $('reprint-button').hidden = false;
     } else {
       $('progress').textContent =
