@@ -113,4 +113,31 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     await expect.poll(() => page.locator('#problem').textContent()).toContain('not a PNG or JPEG');
     pageErrors.length = 0; // the refused upload's 415 is logged by Chromium as a failed resource
   });
+
+  it('asks for a new preview when the photo changes, so the card printed is the one previewed', async () => {
+    await page.goto(`${testDesk.api}/cards`);
+    await expect.poll(() => page.locator('#printer').textContent()).toBe('cards-1: online');
+    await page.getByLabel('Patron barcode').fill('21000002');
+    await page
+      .getByLabel('Photo')
+      .setInputFiles({ name: 'patron.png', mimeType: 'image/png', buffer: photo() });
+    await expect.poll(() => page.locator('#progress').textContent()).toBe('Photo ready.');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
+      .toBe('Preview ready.');
+    expect(await page.getByRole('button', { name: 'Print card' }).isEnabled()).toBe(true);
+
+    await page
+      .getByLabel('Photo')
+      .setInputFiles({ name: 'another.png', mimeType: 'image/png', buffer: photo() });
+    await expect.poll(() => page.locator('#progress').textContent()).toBe('Photo ready.');
+    expect(await page.getByRole('button', { name: 'Print card' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
+      .toBe('Preview ready.');
+    expect(await page.getByRole('button', { name: 'Print card' }).isEnabled()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
 });

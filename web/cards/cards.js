@@ -116,9 +116,16 @@ async function print(replaces) {
   }
 }
 
+/** A new photo (or none): the preview, and the print it allows, were made with the one before. */
+function photoChanged() {
+  photoId = undefined;
+  $('print-button').disabled = true;
+  previewed = undefined;
+}
+
 async function upload(file) {
   clearProblem();
-  photoId = undefined;
+  photoChanged();
   if (!file) return;
   try {
     const response = await authorizedFetch('/api/v1/cards/photos', {
