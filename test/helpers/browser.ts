@@ -10,7 +10,22 @@ export function chromiumSkipReason(): string | undefined {
   return `no Chromium at ${CHROMIUM_PATH} (bash scripts/install-test-deps installs Debian's)`;
 }
 
-export function launchChromium(): Promise<Browser> {
+export interface ChromiumOptions {
+  /**
+   * A synthetic webcam (Chromium's moving test pattern); `'granted'` also answers every camera
+   * prompt yes, `'asked'` leaves the answer to the context's permissions (none granted: refused).
+   */
+  fakeCamera?: 'granted' | 'asked';
+}
+
+export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> {
+  const camera =
+    options.fakeCamera === undefined
+      ? []
+      : [
+          '--use-fake-device-for-media-stream',
+          ...(options.fakeCamera === 'granted' ? ['--use-fake-ui-for-media-stream'] : []),
+        ];
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -23,6 +38,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      ...camera,
     ],
   });
 }

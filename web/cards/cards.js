@@ -1,9 +1,12 @@
 /**
  * The desk's card page: a patron's barcode, a template, a photo (uploaded as it is; Carrel checks
  * it), a preview of both sides, then the card printed and encoded (the stripe verified where the
- * printer reads it back), and a reprint that replaces it. It talks to Carrel's API only (/api/v1/cards…). Opened as `/cards#scanner=<id>`,
- * a patron's barcode or card scanned at the desk's scanner fills the patron field.
+ * printer reads it back), and a reprint that replaces it. The photo is a file, or taken with the
+ * desk's webcam (camera.js) and uploaded the same way. It talks to Carrel's API only
+ * (/api/v1/cards…). Opened as `/cards#scanner=<id>`, a patron's barcode or card scanned at the
+ * desk's scanner fills the patron field.
  */
+import { cameraRefusal, DeskCamera } from '/cards/camera.js';
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
 import { watchPatronScans } from '/common/patron-scans.js';
 
@@ -123,15 +126,16 @@ function photoChanged() {
   previewed = undefined;
 }
 
-async function upload(file) {
+/** Uploads a chosen file or a photo taken (a JPEG Blob); the preview and the card then use it. */
+async function upload(photo) {
   clearProblem();
   photoChanged();
-  if (!file) return;
+  if (!photo) return;
   try {
     const response = await authorizedFetch('/api/v1/cards/photos', {
       method: 'POST',
-      headers: { 'content-type': file.type || 'application/octet-stream' },
-      body: file,
+      headers: { 'content-type': photo.type || 'application/octet-stream' },
+      body: photo,
     });
     photoId = (await response.json()).photoId;
     $('progress').textContent = 'Photo ready.';
@@ -163,13 +167,79 @@ async function loadPrinter() {
   }
 }
 
+const camera = new DeskCamera($('camera-video'));
+
+/** Shows the camera panel live (`taken` false) or with the photo taken (`taken` true). */
+function showCamera(taken) {
+  $('camera').hidden = false;
+  $('viewfinder').hidden = taken;
+  $('camera-still').hidden = !taken;
+  $('capture-button').hidden = taken;
+  $('camera-cancel-button').hidden = taken;
+  $('retake-button').hidden = !taken;
+}
+
+function closeCamera() {
+  camera.stop();
+  $('camera').hidden = true;
+}
+
+async function openCamera() {
+  clearProblem();
+  showCamera(false);
+  $('capture-button').disabled = true;
+  $('progress').textContent = 'Starting the camera…';
+  try {
+    if (!(await camera.open())) return;
+    const { videoWidth, videoHeight } = $('camera-video');
+    if (videoWidth && videoHeight) $('viewfinder').style.aspectRatio = `${videoWidth} / ${videoHeight}`;
+    $('capture-button').disabled = false;
+    $('progress').textContent = 'Camera on: the patron’s face in the oval, then Capture.';
+  } catch (error) {
+    closeCamera();
+    $('progress').textContent = '';
+    showProblem(new Problem({ title: 'The camera cannot be used', detail: cameraRefusal(error) }));
+  }
+}
+
+async function capture() {
+  let photo;
+  try {
+    photo = await camera.capture($('camera-still'));
+  } catch (error) {
+    showProblem(error);
+    return;
+  }
+  camera.stop();
+  showCamera(true);
+  $('photo').value = '';
+  $('progress').textContent = 'Uploading the photo…';
+  await upload(photo);
+}
+
+$('camera-button').addEventListener('click', openCamera);
+$('capture-button').addEventListener('click', capture);
+$('retake-button').addEventListener('click', () => {
+  photoChanged();
+  openCamera();
+});
+$('camera-cancel-button').addEventListener('click', () => {
+  closeCamera();
+  $('progress').textContent = '';
+});
+// Leaving the page puts the camera away, so its light does not stay on.
+window.addEventListener('pagehide', () => camera.stop());
+
 $('preview-button').addEventListener('click', preview);
 $('card-form').addEventListener('submit', (event) => {
   event.preventDefault();
   print();
 });
 $('reprint-button').addEventListener('click', () => print(lastIssued));
-$('photo').addEventListener('change', () => upload($('photo').files[0]));
+$('photo').addEventListener('change', () => {
+  closeCamera();
+  upload($('photo').files[0]);
+});
 $('patron').addEventListener('input', () => {
   $('print-button').disabled = true;
   previewed = undefined;
