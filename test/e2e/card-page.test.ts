@@ -103,6 +103,37 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
       .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
       .toBe('Card 21000002 issued (1 card used). Stripe read back and verified.');
     expect(sim().cards()).toHaveLength(before + 2);
+    // The same number again: nothing for the ILS to learn.
+    expect(await page.locator('#ils-todo').isHidden()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('tells staff what the ILS must learn of a new card number and of the card it replaces', async () => {
+    await page.getByLabel('A new number').check();
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
+      .toBe('Preview ready.');
+    await page.getByRole('button', { name: 'Print card' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
+      .toMatch(/^Card 21234\d{9} issued/);
+    const first = /Card (\d+)/.exec((await page.locator('#progress').textContent())!)![1]!;
+    expect(await page.locator('#ils-todo').textContent()).toBe(
+      `In the ILS, give the patron the card number ${first}.`,
+    );
+    await page.getByRole('button', { name: 'Reprint (replaces the card)' }).click();
+    const issued = async () =>
+      /^Card (\d+) issued/.exec((await page.locator('#progress').textContent()) ?? '')?.[1];
+    const another = async () => {
+      const number = await issued();
+      return number !== first ? number : undefined;
+    };
+    await expect.poll(another, { timeout: 15_000 }).toMatch(/^21234\d{9}$/);
+    const second = (await another())!;
+    expect(await page.locator('#ils-todo').textContent()).toBe(
+      `In the ILS, give the patron the card number ${second} and block the old card ${first}.`,
+    );
     expect(pageErrors).toEqual([]);
   });
 

@@ -21,6 +21,20 @@ let photoId;
 let lastIssued;
 let previewed;
 
+/**
+ * SIP2 cannot change a patron's barcode or mark a card lost, so what the ILS must learn is told to
+ * staff: a new number to give the patron there, and the card it replaces to block.
+ */
+function showIlsTodo(record) {
+  const todo = [];
+  if (record && record.cardNumber !== record.patron)
+    todo.push(`give the patron the card number ${record.cardNumber}`);
+  if (record?.replaces && record.replaces !== record.cardNumber)
+    todo.push(`block the old card ${record.replaces}`);
+  $('ils-todo').textContent = todo.length ? `In the ILS, ${todo.join(' and ')}.` : '';
+  $('ils-todo').hidden = todo.length === 0;
+}
+
 function showProblem(error) {
   $('problem').hidden = false;
   $('problem').textContent =
@@ -107,7 +121,9 @@ async function print(replaces) {
       $('progress').textContent =
         `Card ${record.cardNumber} issued (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).${stripe}`;
       $('reprint-button').hidden = false;
+      showIlsTodo(record);
     } else {
+      showIlsTodo(undefined);
       $('progress').textContent =
         `The card was not issued: ${record.fault}. Cards that failed are in the reject box.`;
     }
