@@ -73,10 +73,11 @@ interface Pending {
   sequence: number | undefined;
   sent: boolean;
   started: number;
+  /** Monotonic time past which it counts as unanswered. */
+  deadline: number;
   resends: number;
   rereads: number;
   warnings: Sip2Warning[];
-  timer: TimerHandle;
   resolve(exchange: Sip2Exchange): void;
   reject(error: Error): void;
 }
@@ -93,6 +94,13 @@ export class IlsConnection extends EventEmitter {
   private codec: Sip2Codec;
   private sequence = 9;
   private pending: Pending | undefined;
+  /**
+   * One timer per connection, not one per request: it is armed for the
+   * deadline of the request outstanding when none is armed, and when it fires
+   * before the current request's deadline (that request came later) it is
+   * armed again for the time left. Deadlines only grow, so it never fires late.
+   */
+  private deadlineTimer: TimerHandle | undefined;
   private closing: Promise<void> | undefined;
   private ours = false;
   /** Monotonic time of the last request or answer. */
@@ -173,22 +181,22 @@ export class IlsConnection extends EventEmitter {
       return Promise.reject(new IlsError('ils_bad_request', message, { cause: error }));
     }
     return new Promise<Sip2Exchange>((resolve, reject) => {
+      const started = this.clock.monotonic();
       const pending: Pending = {
-        ...encoded,
+        bytes: encoded.bytes,
+        expected: encoded.expected,
+        sequence: encoded.sequence,
         sent: false,
-        started: this.clock.monotonic(),
+        started,
+        deadline: started + this.settings.requestTimeoutMs,
         resends: 0,
         rereads: 0,
         warnings: [],
-        timer: this.clock.setTimeout(
-          'ils-request-timeout',
-          () => this.onTimeout(pending),
-          this.settings.requestTimeoutMs,
-        ),
         resolve,
         reject,
       };
       this.pending = pending;
+      if (this.deadlineTimer === undefined) this.armDeadline(pending.deadline - started);
       this.write(pending.bytes, pending);
     });
   }
@@ -197,6 +205,7 @@ export class IlsConnection extends EventEmitter {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.ours = true;
+    this.stopDeadline();
     this.fail(
       new IlsError('ils_connection_lost', `${this.description} closed`, { requestSent: this.pending?.sent }),
     );
@@ -386,8 +395,25 @@ export class IlsConnection extends EventEmitter {
     this.write(bytes, undefined);
   }
 
-  private onTimeout(pending: Pending): void {
-    if (this.pending !== pending) return;
+  private armDeadline(ms: number): void {
+    this.deadlineTimer = this.clock.setTimeout('ils-request-timeout', () => this.onDeadline(), ms);
+  }
+
+  private stopDeadline(): void {
+    this.deadlineTimer?.cancel();
+    this.deadlineTimer = undefined;
+  }
+
+  /** The deadline timer fired: the request outstanding timed out, or one came later and is given its time. */
+  private onDeadline(): void {
+    this.deadlineTimer = undefined;
+    const pending = this.pending;
+    if (!pending) return;
+    const left = pending.deadline - this.clock.monotonic();
+    if (left > 0) {
+      this.armDeadline(left);
+      return;
+    }
     this.settle(
       pending,
       new IlsError('ils_timeout', `no answer from the ILS within ${this.settings.requestTimeoutMs} ms`, {
@@ -399,6 +425,7 @@ export class IlsConnection extends EventEmitter {
   }
 
   private onClose(error: Error | undefined): void {
+    this.stopDeadline();
     const pending = this.pending;
     if (pending) {
       this.settle(
@@ -421,7 +448,6 @@ export class IlsConnection extends EventEmitter {
   private settle(pending: Pending, outcome: Sip2Exchange | Error): void {
     if (this.pending !== pending) return;
     this.pending = undefined;
-    pending.timer.cancel();
     if (outcome instanceof Error) pending.reject(outcome);
     else pending.resolve(outcome);
   }
