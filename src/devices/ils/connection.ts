@@ -18,7 +18,6 @@ import {
   nextSequence,
   SIP2_MESSAGES,
   Sip2Codec,
-  type Sip2ExtraField,
   Sip2Framer,
   type Sip2Message,
   type Sip2MessageType,
@@ -249,22 +248,21 @@ export class IlsConnection extends EventEmitter {
       }
       return { bytes: encodeSip2Text(text + terminator, this.settings.charset), expected, sequence };
     }
-    const code = SIP2_MESSAGES[request.type].code;
-    const extra = this.extraFieldsFor(code);
-    const message =
-      extra.length > 0 ? { ...request, extraFields: [...(request.extraFields ?? []), ...extra] } : request;
+    const message = this.settings.extraFields.length > 0 ? this.withExtraFields(request) : request;
     const sequence = this.settings.errorDetection ? nextSequence(this.sequence) : undefined;
-    const bytes = this.codec.encode(sequence === undefined ? message : { ...message, sequence });
+    const bytes = this.codec.encode(message, sequence);
     if (sequence !== undefined) this.sequence = sequence;
     return { bytes, expected: responseType(request.type), sequence };
   }
 
-  private extraFieldsFor(code: string): Sip2ExtraField[] {
-    const rules = this.settings.extraFields;
-    if (rules.length === 0) return [];
-    return rules
+  /** The request with the configured vendor fields for its message added after its own. */
+  private withExtraFields(request: AnySip2MessageInput): AnySip2MessageInput {
+    const code = SIP2_MESSAGES[request.type].code;
+    const extra = this.settings.extraFields
       .filter((rule) => rule.messages === undefined || rule.messages.includes(code))
       .map((rule) => ({ id: rule.id, value: rule.value }));
+    if (extra.length === 0) return request;
+    return { ...request, extraFields: [...(request.extraFields ?? []), ...extra] };
   }
 
   private write(bytes: Uint8Array, pending: Pending | undefined): void {
