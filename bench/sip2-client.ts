@@ -22,8 +22,8 @@ import { decodeSip2Message, encodeSip2Message, Sip2Framer } from '../src/protoco
 import type { BenchResult } from './types.js';
 
 const ITEM = '31000001';
-const ROUND_TRIPS = 4000;
-const WARM_UP = 500;
+const ROUND_TRIPS = 20_000;
+const WARM_UP = 2000;
 const MAX_CONNECTIONS = 10;
 const TRIALS = 3;
 
