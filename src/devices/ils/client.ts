@@ -129,8 +129,8 @@ export class IlsClient {
   }
 
   /** Sends any typed request and resolves with its typed answer. */
-  async send<T extends Sip2MessageType>(request: Sip2MessageInput<T> & { type: T }): Promise<IlsAnswer<T>> {
-    return (await this.pool.exchange(request as AnySip2MessageInput)) as IlsAnswer<T>;
+  send<T extends Sip2MessageType>(request: Sip2MessageInput<T> & { type: T }): Promise<IlsAnswer<T>> {
+    return this.pool.exchange(request as AnySip2MessageInput) as Promise<IlsAnswer<T>>;
   }
 
   /** Sends a frame typed by hand (`9300CNuser|COpass|`); AY/AZ are added when missing and error detection is on. */

@@ -18,7 +18,6 @@ import {
   nextSequence,
   SIP2_MESSAGES,
   Sip2Codec,
-  type Sip2ExtraField,
   Sip2Framer,
   type Sip2Message,
   type Sip2MessageType,
@@ -73,10 +72,11 @@ interface Pending {
   sequence: number | undefined;
   sent: boolean;
   started: number;
+  /** Monotonic time past which it counts as unanswered. */
+  deadline: number;
   resends: number;
   rereads: number;
   warnings: Sip2Warning[];
-  timer: TimerHandle;
   resolve(exchange: Sip2Exchange): void;
   reject(error: Error): void;
 }
@@ -93,6 +93,13 @@ export class IlsConnection extends EventEmitter {
   private codec: Sip2Codec;
   private sequence = 9;
   private pending: Pending | undefined;
+  /**
+   * One timer per connection, not one per request: it is armed for the
+   * deadline of the request outstanding when none is armed, and when it fires
+   * before the current request's deadline (that request came later) it is
+   * armed again for the time left. Deadlines only grow, so it never fires late.
+   */
+  private deadlineTimer: TimerHandle | undefined;
   private closing: Promise<void> | undefined;
   private ours = false;
   /** Monotonic time of the last request or answer. */
@@ -173,22 +180,22 @@ export class IlsConnection extends EventEmitter {
       return Promise.reject(new IlsError('ils_bad_request', message, { cause: error }));
     }
     return new Promise<Sip2Exchange>((resolve, reject) => {
+      const started = this.clock.monotonic();
       const pending: Pending = {
-        ...encoded,
+        bytes: encoded.bytes,
+        expected: encoded.expected,
+        sequence: encoded.sequence,
         sent: false,
-        started: this.clock.monotonic(),
+        started,
+        deadline: started + this.settings.requestTimeoutMs,
         resends: 0,
         rereads: 0,
         warnings: [],
-        timer: this.clock.setTimeout(
-          'ils-request-timeout',
-          () => this.onTimeout(pending),
-          this.settings.requestTimeoutMs,
-        ),
         resolve,
         reject,
       };
       this.pending = pending;
+      if (this.deadlineTimer === undefined) this.armDeadline(pending.deadline - started);
       this.write(pending.bytes, pending);
     });
   }
@@ -197,6 +204,7 @@ export class IlsConnection extends EventEmitter {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.ours = true;
+    this.stopDeadline();
     this.fail(
       new IlsError('ils_connection_lost', `${this.description} closed`, { requestSent: this.pending?.sent }),
     );
@@ -240,22 +248,21 @@ export class IlsConnection extends EventEmitter {
       }
       return { bytes: encodeSip2Text(text + terminator, this.settings.charset), expected, sequence };
     }
-    const code = SIP2_MESSAGES[request.type].code;
-    const extra = this.extraFieldsFor(code);
-    const message =
-      extra.length > 0 ? { ...request, extraFields: [...(request.extraFields ?? []), ...extra] } : request;
+    const message = this.settings.extraFields.length > 0 ? this.withExtraFields(request) : request;
     const sequence = this.settings.errorDetection ? nextSequence(this.sequence) : undefined;
-    const bytes = this.codec.encode(sequence === undefined ? message : { ...message, sequence });
+    const bytes = this.codec.encode(message, sequence);
     if (sequence !== undefined) this.sequence = sequence;
     return { bytes, expected: responseType(request.type), sequence };
   }
 
-  private extraFieldsFor(code: string): Sip2ExtraField[] {
-    const rules = this.settings.extraFields;
-    if (rules.length === 0) return [];
-    return rules
+  /** The request with the configured vendor fields for its message added after its own. */
+  private withExtraFields(request: AnySip2MessageInput): AnySip2MessageInput {
+    const code = SIP2_MESSAGES[request.type].code;
+    const extra = this.settings.extraFields
       .filter((rule) => rule.messages === undefined || rule.messages.includes(code))
       .map((rule) => ({ id: rule.id, value: rule.value }));
+    if (extra.length === 0) return request;
+    return { ...request, extraFields: [...(request.extraFields ?? []), ...extra] };
   }
 
   private write(bytes: Uint8Array, pending: Pending | undefined): void {
@@ -386,8 +393,25 @@ export class IlsConnection extends EventEmitter {
     this.write(bytes, undefined);
   }
 
-  private onTimeout(pending: Pending): void {
-    if (this.pending !== pending) return;
+  private armDeadline(ms: number): void {
+    this.deadlineTimer = this.clock.setTimeout('ils-request-timeout', () => this.onDeadline(), ms);
+  }
+
+  private stopDeadline(): void {
+    this.deadlineTimer?.cancel();
+    this.deadlineTimer = undefined;
+  }
+
+  /** The deadline timer fired: the request outstanding timed out, or one came later and is given its time. */
+  private onDeadline(): void {
+    this.deadlineTimer = undefined;
+    const pending = this.pending;
+    if (!pending) return;
+    const left = pending.deadline - this.clock.monotonic();
+    if (left > 0) {
+      this.armDeadline(left);
+      return;
+    }
     this.settle(
       pending,
       new IlsError('ils_timeout', `no answer from the ILS within ${this.settings.requestTimeoutMs} ms`, {
@@ -399,6 +423,7 @@ export class IlsConnection extends EventEmitter {
   }
 
   private onClose(error: Error | undefined): void {
+    this.stopDeadline();
     const pending = this.pending;
     if (pending) {
       this.settle(
@@ -421,7 +446,6 @@ export class IlsConnection extends EventEmitter {
   private settle(pending: Pending, outcome: Sip2Exchange | Error): void {
     if (this.pending !== pending) return;
     this.pending = undefined;
-    pending.timer.cancel();
     if (outcome instanceof Error) pending.reject(outcome);
     else pending.resolve(outcome);
   }

@@ -220,8 +220,17 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     }
   }
 
-  private async exchangeOnce(request: Sip2Request): Promise<Sip2Exchange> {
-    const slot = await this.acquire();
+  private exchangeOnce(request: Sip2Request): Promise<Sip2Exchange> {
+    // A free connection is taken at once; only a caller that must wait pays for a promise.
+    const free = this.connected ? this.freeSlot() : undefined;
+    if (free) {
+      free.busy = true;
+      return this.exchangeOn(free, request);
+    }
+    return this.acquire().then((slot) => this.exchangeOn(slot, request));
+  }
+
+  private async exchangeOn(slot: Slot, request: Sip2Request): Promise<Sip2Exchange> {
     try {
       const exchange = this.config.perTransaction
         ? await this.transaction(request)
@@ -233,28 +242,32 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     }
   }
 
-  private async onSlot(slot: Slot, request: Sip2Request): Promise<Sip2Exchange> {
-    if (!slot.connection?.isOpen) {
-      try {
-        await this.openSlot(slot);
-      } catch (error) {
+  private onSlot(slot: Slot, request: Sip2Request): Promise<Sip2Exchange> {
+    if (slot.connection?.isOpen) return this.sendOn(slot, slot.connection, request);
+    return this.openSlot(slot).then(
+      () => this.sendOn(slot, slot.connection!, request),
+      (error: unknown) => {
         throw neverSent(error);
-      }
-    }
-    let exchange: Sip2Exchange;
-    try {
-      exchange = await slot.connection!.send(request);
-    } catch (error) {
-      if (isUnanswered(error)) this.noteUnanswered(slot, error);
-      throw error;
-    }
-    slot.unanswered = 0;
-    if (slot.failing) {
-      slot.failing = false;
-      this.noteCondition();
-    }
-    if (request.type === 'scStatus') this.noteStatus(exchange);
-    return exchange;
+      },
+    );
+  }
+
+  private sendOn(slot: Slot, connection: IlsConnection, request: Sip2Request): Promise<Sip2Exchange> {
+    return connection.send(request).then(
+      (exchange) => {
+        slot.unanswered = 0;
+        if (slot.failing) {
+          slot.failing = false;
+          this.noteCondition();
+        }
+        if (request.type === 'scStatus') this.noteStatus(exchange);
+        return exchange;
+      },
+      (error: unknown) => {
+        if (isUnanswered(error)) this.noteUnanswered(slot, error);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -393,7 +406,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
 
   private acquire(): Promise<Slot> {
     if (!this.connected) return Promise.reject(new IlsError('ils_offline', 'the ILS link is not connected'));
-    const free = this.slots.find((s) => !s.busy && s.connection?.isOpen) ?? this.slots.find((s) => !s.busy);
+    const free = this.freeSlot();
     if (free) {
       free.busy = true;
       return Promise.resolve(free);
@@ -409,6 +422,17 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       );
     }
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** A free slot, one with an open connection first. */
+  private freeSlot(): Slot | undefined {
+    let closed: Slot | undefined;
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      if (slot.connection?.isOpen) return slot;
+      closed ??= slot;
+    }
+    return closed;
   }
 
   private release(slot: Slot): void {

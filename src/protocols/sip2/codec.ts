@@ -7,7 +7,12 @@ import { SIP2_CHARSETS, type Sip2Charset } from './charset.js';
 import { nextSequence } from './checksum.js';
 import { assertTimeZone, formatSip2Date, parseSip2Date, type Sip2ParsedDate } from './date.js';
 import { decodeSip2Message, type Sip2DecodeOptions } from './decode.js';
-import { encodeSip2Message, type Sip2EncodeOptions } from './encode.js';
+import {
+  encodeSip2MessageWith,
+  type ResolvedSip2EncodeOptions,
+  resolveSip2EncodeOptions,
+  type Sip2EncodeOptions,
+} from './encode.js';
 import type { Sip2DecodeResult } from './errors.js';
 import { SIP2_MESSAGES } from './messages.js';
 import type { AnySip2Message, AnySip2MessageInput } from './types.js';
@@ -33,7 +38,7 @@ export class Sip2Codec {
   readonly charset: Sip2Charset;
   /** The ILS's named zone; undefined means the process's own zone. */
   readonly timeZone: string | undefined;
-  private readonly encodeOptions: Sip2EncodeOptions;
+  private readonly encodeOptions: ResolvedSip2EncodeOptions;
   private readonly decodeOptions: Sip2DecodeOptions;
   private sequence = -1;
 
@@ -43,14 +48,14 @@ export class Sip2Codec {
     if (!SIP2_CHARSETS.includes(this.charset)) throw new RangeError(`unknown SIP2 charset ${this.charset}`);
     this.timeZone = options.timeZone;
     if (this.timeZone !== undefined) assertTimeZone(this.timeZone);
-    this.encodeOptions = {
+    this.encodeOptions = resolveSip2EncodeOptions({
       charset: this.charset,
       timeZone: this.timeZone,
       utcDates: options.utcDates ?? false,
       errorDetection: options.errorDetection ?? true,
       terminator: options.terminator ?? '\r',
       delimiterInValue: options.delimiterInValue ?? 'reject',
-    };
+    });
     this.decodeOptions = {
       charset: this.charset,
       checksumMismatch: options.checksumMismatch ?? 'error',
@@ -64,17 +69,18 @@ export class Sip2Codec {
   }
 
   /**
-   * Encodes a message. Its `sequence` is used when set (a response echoes the
-   * request's); otherwise the next number 0–9 is taken. Throws Sip2EncodeError.
+   * Encodes a message. The sequence number is `sequence` when given, else the
+   * message's own when set (a response echoes the request's), else the next
+   * number 0–9. Throws Sip2EncodeError.
    */
-  encode(message: AnySip2MessageInput): Uint8Array {
+  encode(message: AnySip2MessageInput, sequence?: number): Uint8Array {
     // 96 and 97 carry no sequence number and do not use one up.
     const code = (SIP2_MESSAGES as Record<string, { code: string } | undefined>)[message.type]?.code;
     if (code === '96' || code === '97') {
-      return encodeSip2Message(message, this.encodeOptions);
+      return encodeSip2MessageWith(message, this.encodeOptions, undefined);
     }
-    const sequence = message.sequence ?? nextSequence(this.sequence < 0 ? 9 : this.sequence);
-    const bytes = encodeSip2Message(message, { ...this.encodeOptions, sequence });
+    sequence ??= message.sequence ?? nextSequence(this.sequence < 0 ? 9 : this.sequence);
+    const bytes = encodeSip2MessageWith(message, this.encodeOptions, sequence);
     this.sequence = sequence;
     return bytes;
   }

@@ -88,21 +88,33 @@ function localOffset(timeZone: string | undefined, epochMs: number): number {
 
 const pad = (value: number, width: number) => String(value).padStart(width, '0');
 
+// The last date written: a busy desk writes the same wall-clock second many times over.
+// Keyed by that second as shown (offset applied) and the zone text, so it is exact.
+let lastWallSecond = Number.NaN;
+let lastUtc = false;
+let lastText = '';
+
 /** `YYYYMMDD    HHMMSS` in the zone (default the process's), or `YYYYMMDD   ZHHMMSS` with `utc`. */
 export function formatSip2Date(date: Date, options: Sip2DateOptions = {}): string {
   const ms = date.getTime();
   if (!Number.isFinite(ms)) throw new RangeError('cannot format an invalid Date as a SIP2 date');
-  const shifted = options.utc ? ms : ms + localOffset(options.timeZone, ms);
+  const utc = options.utc === true;
+  const shifted = utc ? ms : ms + localOffset(options.timeZone, ms);
+  const wallSecond = Math.floor(shifted / 1000);
+  if (wallSecond === lastWallSecond && utc === lastUtc) return lastText;
   const d = new Date(shifted);
-  return (
+  const text =
     pad(d.getUTCFullYear(), 4) +
     pad(d.getUTCMonth() + 1, 2) +
     pad(d.getUTCDate(), 2) +
-    (options.utc ? UTC_ZONE : LOCAL_ZONE) +
+    (utc ? UTC_ZONE : LOCAL_ZONE) +
     pad(d.getUTCHours(), 2) +
     pad(d.getUTCMinutes(), 2) +
-    pad(d.getUTCSeconds(), 2)
-  );
+    pad(d.getUTCSeconds(), 2);
+  lastWallSecond = wallSecond;
+  lastUtc = utc;
+  lastText = text;
+  return text;
 }
 
 function digitsAt(text: string, start: number, count: number): number {

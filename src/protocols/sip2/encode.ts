@@ -42,6 +42,13 @@ type Options = Required<Omit<Sip2EncodeOptions, 'sequence' | 'timeZone'>> & {
   timeZone: string | undefined;
 };
 
+/** Encode options with every default filled in, for a caller that encodes many messages with them. */
+export type ResolvedSip2EncodeOptions = Readonly<Options>;
+
+export function resolveSip2EncodeOptions(options: Sip2EncodeOptions): ResolvedSip2EncodeOptions {
+  return resolve(options);
+}
+
 function resolve(options: Sip2EncodeOptions): Options {
   return {
     charset: options.charset ?? 'utf-8',
@@ -221,17 +228,29 @@ function body(message: AnySip2MessageInput, options: Options): string {
 /** Encodes a message for the wire: bytes in the charset, AY/AZ (unless off; no AY on 96/97), terminator. */
 export function encodeSip2Message(message: AnySip2MessageInput, options: Sip2EncodeOptions = {}): Uint8Array {
   const resolved = resolve(options);
+  return encodeSip2MessageWith(message, resolved, resolved.sequence);
+}
+
+/**
+ * encodeSip2Message with options resolved once (a codec's) and the sequence
+ * number given apart, so that encoding a message copies no options.
+ */
+export function encodeSip2MessageWith(
+  message: AnySip2MessageInput,
+  resolved: ResolvedSip2EncodeOptions,
+  sequence: number | undefined,
+): Uint8Array {
   let text = body(message, resolved);
   const compiled = COMPILED_BY_TYPE.get(message.type)!;
   const withChecksum = resolved.errorDetection;
   if (withChecksum && compiled.spec.noSequence === true) {
     text += 'AZ';
   } else if (withChecksum) {
-    const sequence = resolved.sequence ?? message.sequence ?? 0;
-    if (!Number.isInteger(sequence) || sequence < 0 || sequence > 9) {
+    const number = sequence ?? message.sequence ?? 0;
+    if (!Number.isInteger(number) || number < 0 || number > 9) {
       fail('sip2_invalid_value', 'sequence must be 0..9', 'sequence');
     }
-    text += 'AY' + sequence + 'AZ';
+    text += 'AY' + number + 'AZ';
   }
   const encoded = encodeSip2Text(text, resolved.charset);
   const terminator = resolved.terminator;

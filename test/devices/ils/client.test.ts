@@ -4,6 +4,7 @@
  * what reaches the log.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
 import { IlsError } from '../../../src/devices/ils/index.js';
 import { decodeSip2Message, sip2Checksum } from '../../../src/protocols/sip2/index.js';
 import { ScriptedLibrary } from './circulation-script.js';
@@ -253,5 +254,30 @@ describe('SIP2 client against a scripted server', () => {
     expect(error).toBeInstanceOf(IlsError);
     expect(error).toMatchObject({ code: 'ils_bad_request', requestSent: false });
     await expect(client.status()).resolves.toMatchObject({ message: { type: 'acsStatus' } });
+  });
+});
+
+describe('SIP2 request timeout', () => {
+  it('gives a request sent after earlier answered ones its whole timeout, counted from its own sending', async () => {
+    const timeout = 5000;
+    const clock = new ManualClock();
+    // The login and the status (99) are answered; the renewal (never re-sent by itself) is not.
+    server = await ScriptedServer.start(withDefaults());
+    const client = await connected({ requestTimeoutMs: timeout }, { clock });
+    await clock.advance(3000);
+    let outcome: unknown;
+    const lookup = client.renew('P1', 'I1').then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+    void lookup.then((settled) => {
+      outcome = settled;
+    });
+    await server.waitFor((r) => r.message.type === 'renew');
+    // Past the deadline the login and status had: still waiting for its own.
+    await clock.advance(timeout - 1);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1);
+    expect(await lookup).toMatchObject({ code: 'ils_timeout' });
   });
 });

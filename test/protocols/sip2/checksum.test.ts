@@ -83,5 +83,13 @@ describe('SIP2 checksum', () => {
     // 96/97 carry no AY and do not use a number up.
     expect(Buffer.from(codec.encode({ type: 'requestAcsResend' })).toString()).toBe('97AZFEF5\r');
     expect(codec.lastSequence).toBe(7);
+    // A number given apart wins over the message's own, and is the last one used.
+    const given = codec.encode({ type: 'loginResponse', ok: true, sequence: 7 }, 4);
+    expect(Buffer.from(given).toString()).toMatch(/^941AY4AZ[0-9A-F]{4}\r$/);
+    expect(decodeSip2Message(given)).toMatchObject({ ok: true, checksum: 'valid', message: { sequence: 4 } });
+    expect(codec.lastSequence).toBe(4);
+    // 96/97 take none, even when one is given.
+    expect(Buffer.from(codec.encode({ type: 'requestAcsResend' }, 5)).toString()).toBe('97AZFEF5\r');
+    expect(codec.lastSequence).toBe(4);
   });
 });

@@ -18,6 +18,21 @@ describe('SIP2 dates', () => {
     expect(parseSip2Date(text, { timeZone })).toEqual({ ok: true, date: instant, zone: 'local' });
   });
 
+  it('writes one instant in each zone asked, one after the other, and the next second as the next', () => {
+    // In a row, as a desk writing many messages a second does: each its own zone and second.
+    expect(formatSip2Date(instant, { utc: true })).toBe('20240315   Z142530');
+    expect(formatSip2Date(instant, { timeZone: 'UTC' })).toBe('20240315    142530');
+    expect(formatSip2Date(instant, { timeZone: 'Europe/Amsterdam' })).toBe('20240315    152530');
+    expect(formatSip2Date(new Date(instant.getTime() + 999), { timeZone: 'Europe/Amsterdam' })).toBe(
+      '20240315    152530',
+    );
+    expect(formatSip2Date(new Date(instant.getTime() + 1000), { timeZone: 'Europe/Amsterdam' })).toBe(
+      '20240315    152531',
+    );
+    expect(formatSip2Date(instant, { timeZone: 'America/New_York' })).toBe('20240315    102530');
+    expect(formatSip2Date(instant, { utc: true })).toBe('20240315   Z142530');
+  });
+
   it('follows daylight saving time', () => {
     const summer = new Date(Date.UTC(2024, 6, 1, 12, 0, 0));
     expect(formatSip2Date(summer, { timeZone: 'Europe/Amsterdam' })).toBe('20240701    140000');
