@@ -24,10 +24,10 @@ export interface Pcscd {
   stop(): Promise<void>;
 }
 
-/** Is something listening where vpcd waits for its card? (Closed at once, before vpcd asks for an ATR.) */
-function vpcdListening(): Promise<boolean> {
+/** Does something accept a connection there? (Closed at once: for vpcd, before it asks for an ATR.) */
+function accepts(options: { host: string; port: number } | { path: string }): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port: 35963 });
+    const socket = connect(options);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -36,9 +36,18 @@ function vpcdListening(): Promise<boolean> {
   });
 }
 
+const vpcdListening = () => accepts({ host: '127.0.0.1', port: 35963 });
+
+/**
+ * A pcscd that answers on its socket is used as it is. A socket left by a pcscd that died is
+ * stale: a pcscd is started here (it cleans the socket up). A pcscd that answers but has no vpcd
+ * reader (started before vsmartcard-vpcd was installed, as a package install can do) is named in
+ * the error: it reads its readers only when it starts.
+ */
 export async function ensurePcscd(timeoutMs = 10_000): Promise<Pcscd> {
   let child: ChildProcess | undefined;
-  if (!existsSync(SOCKET)) {
+  const running = existsSync(SOCKET) && (await accepts({ path: SOCKET }));
+  if (!running) {
     child = spawn(PCSCD, ['--foreground'], { stdio: 'ignore' });
     child.once('error', () => {});
   }
@@ -46,7 +55,13 @@ export async function ensurePcscd(timeoutMs = 10_000): Promise<Pcscd> {
   while (!(existsSync(SOCKET) && (await vpcdListening()))) {
     if (Date.now() > deadline) {
       child?.kill('SIGTERM');
-      throw new Error('pcscd with the vpcd reader did not come up');
+      throw new Error(
+        running
+          ? 'pcscd runs but its vpcd reader does not listen on 127.0.0.1:35963: restart pcscd (it reads /etc/reader.conf.d only when it starts)'
+          : child?.exitCode !== null && child?.exitCode !== undefined
+            ? `pcscd exited (${child.exitCode}) before its vpcd reader listened on 127.0.0.1:35963`
+            : 'pcscd with the vpcd reader did not come up',
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
