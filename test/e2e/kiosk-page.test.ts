@@ -93,7 +93,12 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     return ((await response.json()) as { uid: string }).uid;
   }
 
-  /** Takes every tag off the pad (the desk starts with two of the simulator's sample tags on it). */
+  /**
+   * Takes every tag off the pad (the desk starts with two of the simulator's sample tags on it),
+   * and waits until the desk has seen them go: the pad reports a tag gone only after a few
+   * inventory rounds without it, and a session opened before then takes the items still listed
+   * as lying on the pad (as it should: a patron's pile is placed before logging in).
+   */
   async function clearPad(): Promise<void> {
     const { tags } = (await (await fetch(`${padControl}/api/tags`)).json()) as {
       tags: Array<{ uid: string; onPad: boolean }>;
@@ -101,6 +106,13 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     for (const tag of tags.filter((t) => t.onPad)) {
       expect((await fetch(`${padControl}/api/tags/${tag.uid}`, { method: 'DELETE' })).status).toBe(200);
     }
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${api}/api/v1/rfid/pad-1/tags`)).json()) as { tags: unknown[] }).tags.length,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
   }
 
   async function openKiosk(): Promise<Page> {
