@@ -38,6 +38,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli', 'main.js');
 const TARGET_P99_MS = 5;
 const TARGET_RATIO = 1.3;
+/** `CARREL_BENCH_CPU_PROF=<dir>`: the daemons write CPU profiles there (100 µs samples) when they stop. */
+const PROFILE = process.env.CARREL_BENCH_CPU_PROF
+  ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${process.env.CARREL_BENCH_CPU_PROF}`]
+  : [];
 
 interface Daemon {
   api: string;
@@ -69,7 +73,7 @@ async function startDaemon(devices: unknown[]): Promise<Daemon> {
     }),
   );
   const { child, api } = await spawnCarrel({
-    nodeArgs: [...DAEMON_NODE_FLAGS],
+    nodeArgs: [...DAEMON_NODE_FLAGS, ...PROFILE],
     args: [cli, 'start', '--config', configFile, '--http-port', '0', '--log-level', 'warn'],
     cwd: dir,
     env: { ...process.env, ...DAEMON_ENV },
@@ -212,7 +216,7 @@ async function alarmLatencies(path: AlarmPath, firstPassage: number): Promise<nu
 
 /** The bare gate (bare-gate.ts) in a process of its own, started with the daemon's node flags. */
 async function startBareGate(): Promise<{ path: AlarmPath; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, join(here, 'bare-gate.js')], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...PROFILE, join(here, 'bare-gate.js')], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...DAEMON_ENV },
   });
