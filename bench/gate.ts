@@ -12,6 +12,7 @@
  *   5 s — twelve times the default — by one daemon, and ten more not polled by another, side
  *   by side; each daemon's CPU per second over the same window, from /proc.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -36,6 +37,11 @@ import type { BenchResult } from './types.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli', 'main.js');
 const TARGET_P99_MS = 5;
+const TARGET_RATIO = 1.3;
+/** `CARREL_BENCH_CPU_PROF=<dir>`: the daemons write CPU profiles there (100 µs samples) when they stop. */
+const PROFILE = process.env.CARREL_BENCH_CPU_PROF
+  ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${process.env.CARREL_BENCH_CPU_PROF}`]
+  : [];
 
 interface Daemon {
   api: string;
@@ -67,7 +73,7 @@ async function startDaemon(devices: unknown[]): Promise<Daemon> {
     }),
   );
   const { child, api } = await spawnCarrel({
-    nodeArgs: [...DAEMON_NODE_FLAGS],
+    nodeArgs: [...DAEMON_NODE_FLAGS, ...PROFILE],
     args: [cli, 'start', '--config', configFile, '--http-port', '0', '--log-level', 'warn'],
     cwd: dir,
     env: { ...process.env, ...DAEMON_ENV },
@@ -131,31 +137,31 @@ function decodeTimes(frames: readonly Uint8Array[], rounds: number): number[] {
   return times.slice(frames.length); // the first round warms up
 }
 
-async function alarmLatency(): Promise<BenchResult[]> {
-  const listenPort = await freePort();
-  const daemon = await startDaemon([
-    {
-      id: 'gate-1',
-      kind: 'gate',
-      driver: 'feig-notification',
-      listen: { host: '127.0.0.1', port: listenPort },
-      address: '127.0.0.1',
-      keepAliveTimeoutSeconds: 0,
-      alarm: { method: 'afi', repeatSeconds: 0.1 },
-    },
-  ]);
-  const socket = new WebSocket(`${daemon.api.replace('http', 'ws')}/api/v1/events?devices=gate-1`);
+/** A path from a gate's notification frames to alarms on a WebSocket: the daemon's, or the bare floor's. */
+interface AlarmPath {
+  /** Where the gate's notification frames go. */
+  framePort: number;
+  /** The WebSocket the alarms come out on. */
+  socketUrl: string;
+  /** Whether a message is an alarm; its tag's UID when it is. */
+  alarmUid(message: string): string | undefined;
+}
+
+const RATES = [
+  [1, 30],
+  [50, 500],
+] as const;
+
+/** `frame last byte → alarm on the WebSocket` latencies on `path`, one list per rate of RATES. */
+async function alarmLatencies(path: AlarmPath, firstPassage: number): Promise<number[][]> {
+  const socket = new WebSocket(path.socketUrl);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   let waiting: (() => void) | undefined;
   socket.on('message', (message) => {
     const at = performance.now();
-    const parsed = JSON.parse(String(message)) as {
-      event: string;
-      data: { type?: string; data?: { uid?: string } };
-    };
-    if (parsed.event !== 'device.event' || parsed.data.type !== 'gate.alarm') return;
-    const sent = sentAt.get(parsed.data.data?.uid ?? '');
+    const uid = path.alarmUid(String(message));
+    const sent = uid === undefined ? undefined : sentAt.get(uid);
     if (sent === undefined) return;
     latencies.push(at - sent);
     waiting?.();
@@ -164,65 +170,28 @@ async function alarmLatency(): Promise<BenchResult[]> {
     socket.once('open', resolve);
     socket.once('error', reject);
   });
-  const gate = net.connect({ host: '127.0.0.1', port: listenPort });
+  const gate = net.connect({ host: '127.0.0.1', port: path.framePort });
   gate.setNoDelay(true);
   await new Promise((resolve) => gate.once('connect', resolve));
-  let next = 0;
-  const results: BenchResult[] = [];
+  let next = firstPassage;
   try {
     // Warm up: the first alarms pay for code not yet compiled.
     await passages(20, 20);
-    latencies.length = 0;
-    for (const [rate, count] of [
-      [1, 30],
-      [50, 500],
-    ] as const) {
-      const frames = Array.from({ length: count }, (_, i) => passageFrame(1000 * rate + i));
+    const results: number[][] = [];
+    for (const [rate, count] of RATES) {
       latencies.length = 0;
-      await passages(rate, count, frames);
-      const decode = decodeTimes(
-        frames.map((frame) => frame.bytes),
-        Math.max(2, Math.ceil(2000 / count)),
-      );
-      const p99 = percentile(latencies, 99);
-      results.push(
-        {
-          name: `${rate}/s: frame last byte → gate.alarm on the WebSocket, p50 (n=${count})`,
-          value: percentile(latencies, 50),
-          unit: 'ms',
-        },
-        {
-          name: `${rate}/s: frame last byte → gate.alarm on the WebSocket, p99`,
-          value: p99,
-          unit: 'ms',
-          target: `≤ ${TARGET_P99_MS} ms`,
-          met: p99 <= TARGET_P99_MS,
-        },
-        {
-          name: `${rate}/s: decoding the frame alone, p50 (floor)`,
-          value: percentile(decode, 50),
-          unit: 'ms',
-        },
-        {
-          name: `${rate}/s: decoding the frame alone, p99 (floor)`,
-          value: percentile(decode, 99),
-          unit: 'ms',
-        },
-      );
+      await passages(rate, count);
+      results.push([...latencies]);
     }
     return results;
   } finally {
     gate.destroy();
     socket.close();
-    await daemon.stop();
   }
 
   /** `count` passages at `rate` per second; resolves when every alarm has arrived (or 5 s after the last). */
-  async function passages(
-    rate: number,
-    count: number,
-    frames = Array.from({ length: count }, () => passageFrame(next++)),
-  ) {
+  async function passages(rate: number, count: number) {
+    const frames = Array.from({ length: count }, () => passageFrame(next++));
     const expected = latencies.length + count;
     const gap = 1000 / rate;
     const start = performance.now();
@@ -243,6 +212,129 @@ async function alarmLatency(): Promise<BenchResult[]> {
     if (latencies.length < expected)
       throw new Error(`${expected - latencies.length} of ${count} alarms never reached the WebSocket`);
   }
+}
+
+/** The bare gate (bare-gate.ts) in a process of its own, started with the daemon's node flags. */
+async function startBareGate(): Promise<{ path: AlarmPath; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...PROFILE, join(here, 'bare-gate.js')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...DAEMON_ENV },
+  });
+  let out = '';
+  const [framePort, socketPort] = await new Promise<[number, number]>((resolve, reject) => {
+    const keep = (chunk: Buffer) => {
+      out = (out + chunk.toString()).slice(-4096);
+      const match = /gate tcp:\/\/[^:]+:(\d+) ws:\/\/[^:]+:(\d+)/.exec(out);
+      if (match) resolve([Number(match[1]), Number(match[2])]);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.once('exit', (code) => reject(new Error(`bare-gate exited with ${code}: ${out}`)));
+  });
+  return {
+    path: {
+      framePort,
+      socketUrl: `ws://127.0.0.1:${socketPort}`,
+      alarmUid: (message) => (JSON.parse(message) as { data: { data: { uid?: string } } }).data.data.uid,
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function alarmLatency(): Promise<BenchResult[]> {
+  const listenPort = await freePort();
+  const daemon = await startDaemon([
+    {
+      id: 'gate-1',
+      kind: 'gate',
+      driver: 'feig-notification',
+      listen: { host: '127.0.0.1', port: listenPort },
+      address: '127.0.0.1',
+      keepAliveTimeoutSeconds: 0,
+      alarm: { method: 'afi', repeatSeconds: 0.1 },
+    },
+  ]);
+  let carrel: number[][];
+  try {
+    carrel = await alarmLatencies(
+      {
+        framePort: listenPort,
+        socketUrl: `${daemon.api.replace('http', 'ws')}/api/v1/events?devices=gate-1`,
+        alarmUid: (message) => {
+          const parsed = JSON.parse(message) as {
+            event: string;
+            data: { type?: string; data?: { uid?: string } };
+          };
+          return parsed.event === 'device.event' && parsed.data.type === 'gate.alarm'
+            ? parsed.data.data?.uid
+            : undefined;
+        },
+      },
+      0,
+    );
+  } finally {
+    await daemon.stop();
+  }
+  const bare = await startBareGate();
+  let floor: number[][];
+  try {
+    floor = await alarmLatencies(bare.path, 100_000);
+  } finally {
+    await bare.stop();
+  }
+  const results: BenchResult[] = [];
+  RATES.forEach(([rate, count], i) => {
+    const latencies = carrel[i]!;
+    const bareLatencies = floor[i]!;
+    const frames = Array.from({ length: count }, (_, n) => passageFrame(1000 * rate + n).bytes);
+    const decode = decodeTimes(frames, Math.max(2, Math.ceil(2000 / count)));
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    const floorP50 = percentile(bareLatencies, 50);
+    const ratio = p50 / floorP50;
+    results.push(
+      {
+        name: `${rate}/s: frame last byte → gate.alarm on the WebSocket, p50 (n=${count})`,
+        value: p50,
+        unit: 'ms',
+      },
+      {
+        name: `${rate}/s: frame last byte → gate.alarm on the WebSocket, p99`,
+        value: p99,
+        unit: 'ms',
+        target: `≤ ${TARGET_P99_MS} ms`,
+        met: p99 <= TARGET_P99_MS,
+      },
+      {
+        name: `${rate}/s: floor, a bare process (decode, one ws send) frame → WebSocket, p50`,
+        value: floorP50,
+        unit: 'ms',
+      },
+      {
+        name: `${rate}/s: floor, the bare process, p99`,
+        value: percentile(bareLatencies, 99),
+        unit: 'ms',
+      },
+      {
+        name: `${rate}/s: … of which decoding the frame alone, p50`,
+        value: percentile(decode, 50),
+        unit: 'ms',
+      },
+      {
+        name: `${rate}/s: alarm p50 ÷ floor p50`,
+        value: ratio,
+        unit: '×',
+        target: `≤ ${TARGET_RATIO}×`,
+        met: ratio <= TARGET_RATIO,
+      },
+    );
+  });
+  return results;
 }
 
 async function countingCost(): Promise<BenchResult[]> {

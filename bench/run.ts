@@ -22,6 +22,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'fleet view (Mosquitto, bridge)', load: () => import('./fleet.js') },
   { name: 'card printing', load: () => import('./card-printer.js') },
   { name: 'scanners', load: () => import('./scanner.js') },
+  { name: 'patron waits (self-check pad, 38400 pty)', load: () => import('./patron-waits.js') },
   { name: 'card readers (PC/SC)', load: () => import('./scanner-pcsc.js') },
 ];
 

@@ -3,8 +3,9 @@
  * device's WebSocket (`/api/v1/scanners/:id/identifications`), p50/p99, for a
  * serial scanner on a pty (socat, as a USB-CDC scanner would be) and a
  * keyboard-wedge scanner's input_event records written into a FIFO, each beside
- * the floor of its link measured in the same run: the same bytes from the far
- * end to a bare reader of the near end, with no Carrel between.
+ * the floor of its path measured in the same run: the same bytes from the far
+ * end to a bare reader of the near end, which sends the code on a bare WebSocket
+ * server in this process to a client of it — no Carrel between; p50 ÷ floor p50.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SerialPort } from 'serialport';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { createPtyPair } from '../simulators/common/pty-pair.js';
 import { wedgeRecords } from '../simulators/scanner/scanner-model.js';
 import { configSchema } from '../src/app/config.js';
@@ -23,6 +24,7 @@ import type { BenchResult } from './types.js';
 
 const SCANS = 400;
 const TARGET_P99_MS = 5;
+const TARGET_RATIO = 1.3;
 const WEDGE = { terminator: 'cr', prefix: '', suffix: '', aim: false, keymap: 'us', keyGapUs: 1000 } as const;
 
 function percentile(sorted: number[], p: number): number {
@@ -61,6 +63,38 @@ function waiter() {
     seen: (value: string) => {
       pending.get(value)?.();
       pending.delete(value);
+    },
+  };
+}
+
+/**
+ * The floor's far side: a bare WebSocket server in this process (as the desk is) and a
+ * client of it; `send(value)` sends an identification as the desk would, and the client
+ * hands it to the returned waiter.
+ */
+async function bareSocket() {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  const w = waiter();
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}`);
+  client.on('message', (raw) => {
+    const message = JSON.parse(String(raw)) as { event: string; data: { value: string } };
+    if (message.event === 'scanner.identified') w.seen(message.data.value);
+  });
+  await new Promise((resolve) => client.once('open', resolve));
+  return {
+    ...w,
+    send(value: string) {
+      const text = JSON.stringify({
+        event: 'scanner.identified',
+        data: { value, symbology: null, at: new Date().toISOString() },
+      });
+      for (const peer of server.clients) peer.send(text);
+    },
+    async close() {
+      client.close();
+      for (const peer of server.clients) peer.terminate();
+      await new Promise((resolve) => server.close(resolve));
     },
   };
 }
@@ -140,12 +174,12 @@ export async function run(): Promise<BenchResult[]> {
     const near = new SerialPort({ path: pty.hostPath, baudRate: 9600, autoOpen: false, lock: false });
     await new Promise<void>((resolve, reject) => near.open((error) => (error ? reject(error) : resolve())));
     let serialBytes = '';
-    const serialFloorWait = waiter();
+    const serialFloorWait = await bareSocket();
     near.on('data', (chunk: Buffer) => {
       serialBytes += chunk.toString('latin1');
       let end = serialBytes.indexOf('\r');
       while (end >= 0) {
-        serialFloorWait.seen(serialBytes.slice(0, end));
+        serialFloorWait.send(serialBytes.slice(0, end));
         serialBytes = serialBytes.slice(end + 1);
         end = serialBytes.indexOf('\r');
       }
@@ -155,6 +189,7 @@ export async function run(): Promise<BenchResult[]> {
       (i) => serialFloorWait.arrival(code(i)),
     );
     await new Promise<void>((resolve) => near.close(() => resolve()));
+    await serialFloorWait.close();
 
     const reader = new Socket({
       fd: openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK),
@@ -163,25 +198,32 @@ export async function run(): Promise<BenchResult[]> {
     });
     let wedgeBytes = 0;
     let expected = 0;
-    let wedgeFloorSeen: (() => void) | undefined;
+    let wedgeValue = '';
+    const wedgeFloorWait = await bareSocket();
     reader.on('data', (chunk: Buffer) => {
       wedgeBytes += chunk.length;
-      if (wedgeBytes >= expected) wedgeFloorSeen?.();
+      if (wedgeBytes >= expected && wedgeValue) {
+        wedgeFloorWait.send(wedgeValue);
+        wedgeValue = '';
+      }
     });
     const wedgeFloor = await measure(
       (i) => {
         wedgeUs += 1_000_000;
         const records = wedgeRecords({ ...WEDGE }, code(i), wedgeUs);
         expected = wedgeBytes + records.length;
+        wedgeValue = code(i);
         writeSync(fifoWriter, records);
       },
-      () =>
-        new Promise<void>((resolve) => {
-          wedgeFloorSeen = resolve;
-        }),
+      (i) => wedgeFloorWait.arrival(code(i)),
     );
     reader.destroy();
+    await wedgeFloorWait.close();
     const met = (l: Latency) => l.p99 <= TARGET_P99_MS;
+    const ratio = (name: string, l: Latency, floor: Latency): BenchResult => {
+      const value = l.p50 / floor.p50;
+      return { name, value, unit: '×', target: `≤ ${TARGET_RATIO}×`, met: value <= TARGET_RATIO };
+    };
     return [
       { name: 'serial (pty): last byte → WebSocket, p50', value: serial.p50, unit: 'ms' },
       {
@@ -191,8 +233,9 @@ export async function run(): Promise<BenchResult[]> {
         target: `≤ ${TARGET_P99_MS} ms`,
         met: met(serial),
       },
-      { name: 'floor: pty far end → bare reader, p50', value: serialFloor.p50, unit: 'ms' },
-      { name: 'floor: pty far end → bare reader, p99', value: serialFloor.p99, unit: 'ms' },
+      { name: 'floor: pty far end → bare reader → bare WebSocket, p50', value: serialFloor.p50, unit: 'ms' },
+      { name: 'floor: pty far end → bare reader → bare WebSocket, p99', value: serialFloor.p99, unit: 'ms' },
+      ratio('serial (pty): p50 ÷ floor p50', serial, serialFloor),
       { name: 'evdev (FIFO): last record → WebSocket, p50', value: wedge.p50, unit: 'ms' },
       {
         name: 'evdev (FIFO): last record → WebSocket, p99',
@@ -201,8 +244,9 @@ export async function run(): Promise<BenchResult[]> {
         target: `≤ ${TARGET_P99_MS} ms`,
         met: met(wedge),
       },
-      { name: 'floor: FIFO write → bare reader, p50', value: wedgeFloor.p50, unit: 'ms' },
-      { name: 'floor: FIFO write → bare reader, p99', value: wedgeFloor.p99, unit: 'ms' },
+      { name: 'floor: FIFO write → bare reader → bare WebSocket, p50', value: wedgeFloor.p50, unit: 'ms' },
+      { name: 'floor: FIFO write → bare reader → bare WebSocket, p99', value: wedgeFloor.p99, unit: 'ms' },
+      ratio('evdev (FIFO): p50 ÷ floor p50', wedge, wedgeFloor),
     ];
   } finally {
     for (const socket of sockets) socket.close();

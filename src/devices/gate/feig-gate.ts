@@ -312,6 +312,9 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   }
 
   private setLink(state: NotificationLinkState, reason: string | null): void {
+    // Every frame says "online": the status and reason only move when these do (no condition built per frame).
+    const same = state === this.link && (reason === null || reason === this.linkReason);
+    if (same && this.lastCondition !== '') return;
     this.link = state;
     if (reason) this.linkReason = reason;
     this.checkCondition();
