@@ -43,6 +43,21 @@ async function hangableIls(silentOn: (connection: number) => boolean = () => fal
   };
 }
 
+/**
+ * Counts the login answers (94) the client has read. With a manual clock, a deadline fires for
+ * every request still waiting when the clock moves: before moving it past a login meant to go
+ * unanswered, the test waits until the client has read the answers of the logins that were.
+ */
+function loginAnswers() {
+  let count = 0;
+  return {
+    onFrame: (direction: 'sent' | 'received', frame: Uint8Array) => {
+      if (direction === 'received' && frame[0] === 0x39 && frame[1] === 0x34) count++;
+    },
+    read: () => count,
+  };
+}
+
 /** The pool under a supervisor, as the gateway runs it; the health record is what the API shows. */
 function supervised(client: IlsClient, clock: ManualClock) {
   const bus = new EventBus();
@@ -227,14 +242,16 @@ describe('ILS link health when the ILS hangs', () => {
     const clock = new ManualClock();
     // The ILS's session on the first connection is stuck; the others answer.
     await hangableIls((connection) => connection === 1);
+    const logins = loginAnswers();
     const client = clientFor(
       server.port,
       { requestTimeoutMs: TIMEOUT_MS, heartbeatSeconds: HEARTBEAT_S, pool: { size: 2, maxWaiting: 10 } },
-      { clock },
+      { clock, onFrame: logins.onFrame },
     );
     const { supervisor } = supervised(client, clock);
     supervisor.start();
     await until(() => server.requests('login').length === 2, 'both connections logging in');
+    await until(() => logins.read() === 1, 'the working connection logged in');
     await clock.advance(TIMEOUT_MS);
     await until(() => supervisor.state().status !== 'offline', 'connected');
     expect(supervisor.state()).toMatchObject({
@@ -267,13 +284,15 @@ describe('ILS link health when the ILS hangs', () => {
         );
       else withDefaults()(request, reply, connection);
     });
+    const logins = loginAnswers();
     const client = clientFor(
       server.port,
       { requestTimeoutMs: TIMEOUT_MS, pool: { size: 2, maxWaiting: 10 } },
-      { clock },
+      { clock, onFrame: logins.onFrame },
     );
     const connecting = client.connect();
     await until(() => server.requests('login').length === 2, 'both connections logging in');
+    await until(() => logins.read() === 1, 'the working connection logged in');
     await clock.advance(TIMEOUT_MS);
     await connecting;
     cleanups.push(() => client.disconnect());
