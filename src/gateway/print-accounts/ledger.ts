@@ -106,9 +106,11 @@ export class PrintLedger {
   }
 
   /**
-   * Appends one entry, or answers the entry the request id already made. Must
-   * be called inside or outside a transaction; it takes its own (a savepoint
-   * inside another).
+   * Appends one entry, or answers the entry the request id already made. May
+   * be called inside a transaction (the release journal charges in its own) or
+   * outside one (it takes an immediate one). Its only write is one INSERT,
+   * after every check, so a refusal inside another transaction leaves nothing
+   * of its own to undo.
    */
   post(posting: LedgerPosting): { entry: PrintLedgerEntry; repeated: boolean } {
     checkRequestId(posting.requestId);
@@ -120,7 +122,7 @@ export class PrintLedger {
     if (sign === 0 && posting.amountMinor === 0)
       throw new CarrelError('amount_invalid', 'an adjustment of nothing');
     const currency = posting.currency.toUpperCase();
-    return this.db.transaction(() => {
+    const append = () => {
       const existing = this.sql('SELECT * FROM print_ledger WHERE request_id = ?').get(posting.requestId) as
         | EntryRow
         | undefined;
@@ -137,48 +139,62 @@ export class PrintLedger {
           );
         return { entry: entryOf(existing), repeated: true };
       }
-      const accountCurrency = this.accountCurrency(posting.account);
+      const { balance, currency: accountCurrency } = this.latest(posting.account);
       if (currency !== accountCurrency)
         throw new CarrelError(
           'print_account_currency_mismatch',
           `the print account is kept in ${accountCurrency}, not ${currency}`,
         );
-      const balance = this.balanceOf(posting.account);
       const after = balance + posting.amountMinor;
       if (after < 0)
         throw new CarrelError(
           'print_account_insufficient',
           `the balance (${balance} minor units) does not cover ${-posting.amountMinor}`,
         );
-      const id = randomUUID();
-      const now = this.options.clock.now();
+      const row: EntryRow = {
+        id: randomUUID(),
+        request_id: posting.requestId,
+        account: posting.account,
+        kind: posting.kind,
+        amount_minor: posting.amountMinor,
+        currency,
+        balance_after: after,
+        source: posting.source ?? null,
+        staff: posting.staff ?? null,
+        reason: posting.reason?.slice(0, 500) ?? null,
+        queue: posting.queue ?? null,
+        release_id: posting.releaseId ?? null,
+        pages: posting.pages ?? null,
+        created_at: this.options.clock.now(),
+      };
       this.sql(
         `INSERT INTO print_ledger (id, request_id, account, kind, amount_minor, currency, balance_after,
              source, staff, reason, queue, release_id, pages, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
-        id,
-        posting.requestId,
-        posting.account,
-        posting.kind,
-        posting.amountMinor,
-        currency,
-        after,
-        posting.source ?? null,
-        posting.staff ?? null,
-        posting.reason?.slice(0, 500) ?? null,
-        posting.queue ?? null,
-        posting.releaseId ?? null,
-        posting.pages ?? null,
-        now,
+        row.id,
+        row.request_id,
+        row.account,
+        row.kind,
+        row.amount_minor,
+        row.currency,
+        row.balance_after,
+        row.source,
+        row.staff,
+        row.reason,
+        row.queue,
+        row.release_id,
+        row.pages,
+        row.created_at,
       );
-      const row = this.sql('SELECT * FROM print_ledger WHERE id = ?').get(id) as EntryRow;
       return { entry: entryOf(row), repeated: false };
-    }, 'immediate');
+    };
+    return this.db.inTransaction ? append() : this.db.transaction(append, 'immediate');
   }
 
   balance(account: string): PrintAccountBalance {
-    return { balanceMinor: this.balanceOf(account), currency: this.accountCurrency(account) };
+    const { balance, currency } = this.latest(account);
+    return { balanceMinor: balance, currency };
   }
 
   entries(account: string, limit = 100): PrintLedgerEntry[] {
@@ -289,18 +305,15 @@ export class PrintLedger {
     return problems;
   }
 
-  private balanceOf(account: string): number {
+  /**
+   * The account's balance (its last entry's) and currency: every entry of an account is in the
+   * currency of its first (post refuses any other), so the last entry's is the account's.
+   */
+  private latest(account: string): { balance: number; currency: string } {
     const row = this.sql(
-      'SELECT balance_after FROM print_ledger WHERE account = ? ORDER BY seq DESC LIMIT 1',
-    ).get(account) as { balance_after: number } | undefined;
-    return row?.balance_after ?? 0;
-  }
-
-  private accountCurrency(account: string): string {
-    const row = this.sql('SELECT currency FROM print_ledger WHERE account = ? ORDER BY seq LIMIT 1').get(
-      account,
-    ) as { currency: string } | undefined;
-    return row?.currency ?? this.currency;
+      'SELECT balance_after, currency FROM print_ledger WHERE account = ? ORDER BY seq DESC LIMIT 1',
+    ).get(account) as { balance_after: number; currency: string } | undefined;
+    return { balance: row?.balance_after ?? 0, currency: row?.currency ?? this.currency };
   }
 
   private sql(text: string): Statement {

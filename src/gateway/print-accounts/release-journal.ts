@@ -109,6 +109,7 @@ export class ReleaseJournal {
         );
       const id = randomUUID();
       const now = this.clock.now();
+      // The charge is appended inside this transaction (no savepoint: a refusal writes nothing).
       if (start.quote.amountMinor > 0)
         this.ledger.post({
           requestId: `release:${id}:charge`,
@@ -121,38 +122,57 @@ export class ReleaseJournal {
           pages: start.quote.impressions,
           reason: `job ${start.jobId}`,
         });
+      const release: ChargedRelease = {
+        id,
+        requestId: start.requestId,
+        account: start.account,
+        queue: start.queue,
+        jobId: start.jobId,
+        jobName: start.jobName.slice(0, 255),
+        impressions: start.quote.impressions,
+        priceMinor: start.quote.priceMinor,
+        freeMinor: start.quote.freeMinor,
+        amountMinor: start.quote.amountMinor,
+        refundedMinor: 0,
+        currency: start.quote.currency,
+        state: 'charged',
+        printedImpressions: null,
+        outcome: null,
+        createdAt: now,
+        updatedAt: now,
+      };
       this.sql(
         `INSERT INTO print_releases (id, request_id, account, queue, job_id, job_key, job_name, impressions,
              free_impressions, free_minor, price_minor, amount_minor, currency, state, created_at, updated_at, color)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'charged', ?, ?, ?)`,
       ).run(
         id,
-        start.requestId,
-        start.account,
-        start.queue,
-        start.jobId,
+        release.requestId,
+        release.account,
+        release.queue,
+        release.jobId,
         start.jobKey,
-        start.jobName.slice(0, 255),
-        start.quote.impressions,
+        release.jobName,
+        release.impressions,
         start.quote.freeImpressions,
-        start.quote.freeMinor,
-        start.quote.priceMinor,
-        start.quote.amountMinor,
-        start.quote.currency,
+        release.freeMinor,
+        release.priceMinor,
+        release.amountMinor,
+        release.currency,
         now,
         now,
         start.color === undefined ? null : start.color ? 1 : 0,
       );
-      return { release: this.get(id) as ChargedRelease, repeated: false };
+      return { release, repeated: false };
     }, 'immediate');
   }
 
   /** Release-Job was accepted: the job is the printer's now. */
   markReleased(id: string): ChargedRelease {
-    this.sql(
-      "UPDATE print_releases SET state = 'released', updated_at = ? WHERE id = ? AND state = 'charged'",
-    ).run(this.clock.now(), id);
-    return this.require(id);
+    const row = this.sql(
+      "UPDATE print_releases SET state = 'released', updated_at = ? WHERE id = ? AND state = 'charged' RETURNING *",
+    ).get(this.clock.now(), id) as ReleaseRow | undefined;
+    return row ? releaseOf(row) : this.require(id);
   }
 
   /**
@@ -278,12 +298,17 @@ export class ReleaseJournal {
 
   /** Journal and ledger agree: a release's refunds never exceed its charge, and match the ledger. */
   invariantViolations(): string[] {
+    // One pass over the ledger, grouped by release: no index on release_id is kept for this check alone.
     const rows = this.sql(
-      `SELECT r.id, r.amount_minor, r.refunded_minor,
-           COALESCE((SELECT -SUM(amount_minor) FROM print_ledger WHERE release_id = r.id AND kind = 'charge'), 0) AS charged,
-           COALESCE((SELECT SUM(amount_minor) FROM print_ledger WHERE release_id = r.id AND kind = 'refund'), 0) AS refunded,
-           (SELECT COUNT(*) FROM print_ledger WHERE release_id = r.id AND kind = 'charge') AS charges
-         FROM print_releases r`,
+      `WITH booked AS (
+         SELECT release_id,
+             -SUM(CASE kind WHEN 'charge' THEN amount_minor ELSE 0 END) AS charged,
+             SUM(CASE kind WHEN 'refund' THEN amount_minor ELSE 0 END) AS refunded,
+             SUM(kind = 'charge') AS charges
+           FROM print_ledger WHERE release_id IS NOT NULL GROUP BY release_id)
+       SELECT r.id, r.amount_minor, r.refunded_minor, COALESCE(b.charged, 0) AS charged,
+           COALESCE(b.refunded, 0) AS refunded, COALESCE(b.charges, 0) AS charges
+         FROM print_releases r LEFT JOIN booked b ON b.release_id = r.id`,
     ).all() as Array<{
       id: string;
       amount_minor: number;
