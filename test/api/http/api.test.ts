@@ -210,6 +210,28 @@ describe('HTTP API', () => {
     });
   });
 
+  it('serves the desk pages the stylesheet they share, before their own, under the same CSP', async () => {
+    const { api } = await build();
+    for (const mount of ['/dashboard', '/gates', '/reports']) {
+      const page = await api.app.inject({ url: mount });
+      expect(page.statusCode, mount).toBe(200);
+      const sheets = [...page.body.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((m) => m[1]!);
+      expect(sheets[0], mount).toBe('/common/page.css');
+      expect(sheets.slice(1), mount).toEqual([`${mount}${mount}.css`]);
+      const policy = String(page.headers['content-security-policy']);
+      expect(policy).toContain("style-src 'self'");
+      for (const sheet of sheets) {
+        const file = await api.app.inject({ url: sheet });
+        expect({ sheet, status: file.statusCode, type: file.headers['content-type'] }).toEqual({
+          sheet,
+          status: 200,
+          type: 'text/css; charset=utf-8',
+        });
+        expect(file.headers['content-security-policy'], sheet).toBe(policy);
+      }
+    }
+  });
+
   it('serves the docs page with Swagger UI from the installed swagger-ui-dist, under a CSP without inline or eval', async () => {
     const { api } = await build();
     const page = await api.app.inject({ url: '/docs' });
