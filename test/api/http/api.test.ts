@@ -308,6 +308,28 @@ describe('HTTP API', () => {
     expect(utilization).toBeLessThanOrEqual(1);
   });
 
+  it('refuses to follow a session or a payment it may not: no token 4401, no kiosk scope 4403, no such one 4404', async () => {
+    const { api } = await build();
+    await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = api.app.server.address() as { port: number };
+    const closed = (path: string, token?: string) =>
+      new Promise<{ code: number; reason: string }>((resolve) => {
+        const socket = new WebSocket(
+          `ws://127.0.0.1:${port}${path}`,
+          token ? { headers: bearer(token) } : {},
+        );
+        socket.on('close', (code, reason) => resolve({ code, reason: String(reason) }));
+      });
+    for (const what of ['session', 'payment']) {
+      const path = `/api/v1/${what}s/not-an-id/events`;
+      expect(await closed(path), what).toEqual({ code: 4401, reason: 'unauthorized' });
+      expect((await closed(path, TOKENS[1]!.token)).code, what).toBe(4403);
+      expect(await closed(path, TOKENS[0]!.token), what).toEqual({ code: 4404, reason: `${what}_not_found` });
+      const plain = await api.app.inject({ url: path });
+      expect(plain.statusCode, what).toBe(426);
+    }
+  });
+
   it('streams a snapshot, state changes and device events on the WebSocket, with token auth', async () => {
     const services = fakeServices([onlinePrinter('receipt-1'), onlinePrinter('receipt-2')]);
     const { api, bus } = await build(TOKENS, services);
