@@ -10,19 +10,15 @@
  *   --pty-dir <dir>     where the pty links are made (default: a fresh temporary folder)
  */
 import { CarrelError } from '../../src/core/errors.js';
-import { numberOption, simulatorMain } from '../common/main.js';
-import { createPtyPair, type PtyPair } from '../common/pty-pair.js';
+import { LISTEN_OPTIONS, numberOption, PTY_OPTIONS, servePty, simulatorMain } from '../common/main.js';
 import { startCardPrinterSimulator } from './simulator.js';
 
 export const runCardPrinterSimulator = simulatorMain({
   options: {
-    port: { type: 'string' },
-    'http-port': { type: 'string' },
-    host: { type: 'string' },
+    ...LISTEN_OPTIONS,
     ribbon: { type: 'string' },
     model: { type: 'string' },
-    pty: { type: 'boolean' },
-    'pty-dir': { type: 'string' },
+    ...PTY_OPTIONS,
   },
   async start(values, logger) {
     const ribbon = values.ribbon ?? 'ymcko';
@@ -40,16 +36,7 @@ export const runCardPrinterSimulator = simulatorMain({
       ribbon,
       logger,
     });
-    let pty: PtyPair | undefined;
-    try {
-      if (values.pty) {
-        pty = await createPtyPair(values['pty-dir'] ? { dir: values['pty-dir'] } : {});
-        await sim.attachSerialPath(pty.devicePath);
-      }
-    } catch (error) {
-      await sim.close();
-      throw error;
-    }
+    const { pty, close } = await servePty(values, sim);
     return {
       banner: [
         `card printer simulator (${model === 'magicard' ? 'Magicard' : 'Evolis'}, ribbon ${ribbon})`,
@@ -57,10 +44,7 @@ export const runCardPrinterSimulator = simulatorMain({
         ...(pty ? [`  commands serial ${pty.hostPath}  (open this end, 115200 8N1)`] : []),
         `  control  ${sim.httpUrl}/  (GET /api/state, /api/cards, PUT /api/faults)`,
       ],
-      close: async () => {
-        await sim.close();
-        await pty?.close();
-      },
+      close,
     };
   },
 });

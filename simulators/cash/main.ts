@@ -12,20 +12,16 @@
  *   --pty-dir <dir>     where the pty links are made (default: a fresh temporary folder)
  */
 import { CarrelError } from '../../src/core/errors.js';
-import { numberOption, simulatorMain } from '../common/main.js';
-import { createPtyPair, type PtyPair } from '../common/pty-pair.js';
+import { LISTEN_OPTIONS, numberOption, PTY_OPTIONS, servePty, simulatorMain } from '../common/main.js';
 import { startCashSimulator } from './simulator.js';
 
 export const runCashSimulator = simulatorMain({
   options: {
-    port: { type: 'string' },
-    'http-port': { type: 'string' },
-    host: { type: 'string' },
+    ...LISTEN_OPTIONS,
     currency: { type: 'string' },
     'no-coins': { type: 'boolean' },
     'no-notes': { type: 'boolean' },
-    pty: { type: 'boolean' },
-    'pty-dir': { type: 'string' },
+    ...PTY_OPTIONS,
   },
   async start(values, logger) {
     const currency = values.currency ?? 'EUR';
@@ -43,16 +39,7 @@ export const runCashSimulator = simulatorMain({
       ...(values['no-notes'] ? { billAddress: null } : {}),
       logger,
     });
-    let pty: PtyPair | undefined;
-    try {
-      if (values.pty) {
-        pty = await createPtyPair(values['pty-dir'] ? { dir: values['pty-dir'] } : {});
-        await sim.attachSerialPath(pty.devicePath);
-      }
-    } catch (error) {
-      await sim.close();
-      throw error;
-    }
+    const { pty, close } = await servePty(values, sim);
     const devices = [
       ...(sim.coinAcceptor ? [`coin acceptor at ${sim.coinAcceptor.address}`] : []),
       ...(sim.billValidator ? [`bill validator at ${sim.billValidator.address}`] : []),
@@ -64,10 +51,7 @@ export const runCashSimulator = simulatorMain({
         ...(pty ? [`  ccTalk   serial ${pty.hostPath}  (open this end, 9600 8N1)`] : []),
         `  control  ${sim.httpUrl}/api/state  (POST /api/coins, POST /api/notes, PUT /api/faults)`,
       ],
-      close: async () => {
-        await sim.close();
-        await pty?.close();
-      },
+      close,
     };
   },
 });

@@ -8,6 +8,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CarrelError } from '../../src/core/errors.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
+import { createPtyPair, type PtyPair } from './pty-pair.js';
 import { untilStopSignal } from './until-signal.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -59,4 +60,50 @@ export function numberOption(value: string | undefined, name: string, fallback: 
         : `--${name} must be a whole number 0-${max}, got "${value}"`,
     );
   return n;
+}
+
+/** Where a simulator listens: `--port`, `--http-port` (read with numberOption) and `--host`. */
+export const LISTEN_OPTIONS = {
+  port: { type: 'string' },
+  'http-port': { type: 'string' },
+  host: { type: 'string' },
+} as const;
+
+/** A simulator's serial line on a pty pair made with socat: `--pty`, and `--pty-dir` for where its links go. */
+export const PTY_OPTIONS = {
+  pty: { type: 'boolean' },
+  'pty-dir': { type: 'string' },
+} as const;
+
+/** A running simulator whose device also speaks over a serial path. */
+export interface SerialSimulator {
+  attachSerialPath(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The simulator's serial line also on a pty pair when `--pty` asks (undefined without), and the close
+ * of both. When the pair cannot be made or attached the simulator is closed and the error thrown.
+ */
+export async function servePty(
+  values: { pty?: boolean | undefined; 'pty-dir'?: string | undefined },
+  sim: SerialSimulator,
+): Promise<{ pty: PtyPair | undefined; close(): Promise<void> }> {
+  let pty: PtyPair | undefined;
+  try {
+    if (values.pty) {
+      pty = await createPtyPair(values['pty-dir'] ? { dir: values['pty-dir'] } : {});
+      await sim.attachSerialPath(pty.devicePath);
+    }
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+  return {
+    pty,
+    close: async () => {
+      await sim.close();
+      await pty?.close();
+    },
+  };
 }

@@ -9,18 +9,14 @@
  *   --pty-dir <dir>   where the pty links are made (default: a fresh temporary folder)
  */
 import { CarrelError } from '../../src/core/errors.js';
-import { numberOption, simulatorMain } from '../common/main.js';
-import { createPtyPair, type PtyPair } from '../common/pty-pair.js';
+import { LISTEN_OPTIONS, numberOption, PTY_OPTIONS, servePty, simulatorMain } from '../common/main.js';
 import { startPrinterSimulator } from './simulator.js';
 
 export const runPrinterSimulator = simulatorMain({
   options: {
-    port: { type: 'string' },
-    'http-port': { type: 'string' },
-    host: { type: 'string' },
+    ...LISTEN_OPTIONS,
     columns: { type: 'string' },
-    pty: { type: 'boolean' },
-    'pty-dir': { type: 'string' },
+    ...PTY_OPTIONS,
   },
   async start(values, logger) {
     const columns = values.columns === undefined ? 42 : Number(values.columns);
@@ -38,16 +34,7 @@ export const runPrinterSimulator = simulatorMain({
       columns,
       logger,
     });
-    let pty: PtyPair | undefined;
-    try {
-      if (values.pty) {
-        pty = await createPtyPair(values['pty-dir'] ? { dir: values['pty-dir'] } : {});
-        await printer.attachSerialPath(pty.devicePath);
-      }
-    } catch (error) {
-      await printer.close();
-      throw error;
-    }
+    const { pty, close } = await servePty(values, printer);
     return {
       banner: [
         `printer simulator "${printer.id}"`,
@@ -56,10 +43,7 @@ export const runPrinterSimulator = simulatorMain({
         `  receipts ${printer.httpUrl}/`,
         `  control  ${printer.httpUrl}/api/control`,
       ],
-      close: async () => {
-        await printer.close();
-        await pty?.close();
-      },
+      close,
     };
   },
 });

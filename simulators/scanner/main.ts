@@ -11,20 +11,16 @@
  *   --pty-dir <dir>     where the pty links are made (default: a fresh temporary folder)
  */
 import { CarrelError } from '../../src/core/errors.js';
-import { numberOption, simulatorMain } from '../common/main.js';
-import { createPtyPair, type PtyPair } from '../common/pty-pair.js';
+import { LISTEN_OPTIONS, numberOption, PTY_OPTIONS, servePty, simulatorMain } from '../common/main.js';
 import { startScannerSimulator } from './simulator.js';
 
 export const runScannerSimulator = simulatorMain({
   options: {
-    port: { type: 'string' },
-    'http-port': { type: 'string' },
-    host: { type: 'string' },
+    ...LISTEN_OPTIONS,
     aim: { type: 'boolean' },
     keymap: { type: 'string' },
     fifo: { type: 'string' },
-    pty: { type: 'boolean' },
-    'pty-dir': { type: 'string' },
+    ...PTY_OPTIONS,
   },
   async start(values, logger) {
     const keymap = values.keymap ?? 'us';
@@ -40,16 +36,7 @@ export const runScannerSimulator = simulatorMain({
       ...(values.fifo ? { fifo: values.fifo } : {}),
       logger,
     });
-    let pty: PtyPair | undefined;
-    try {
-      if (values.pty) {
-        pty = await createPtyPair(values['pty-dir'] ? { dir: values['pty-dir'] } : {});
-        await sim.attachSerialPath(pty.devicePath);
-      }
-    } catch (error) {
-      await sim.close();
-      throw error;
-    }
+    const { pty, close } = await servePty(values, sim);
     return {
       banner: [
         'scanner simulator (serial lines ending in CR; magstripe track 2 on swipe)',
@@ -58,10 +45,7 @@ export const runScannerSimulator = simulatorMain({
         ...(values.fifo ? [`  evdev    ${values.fifo}  (input_event records, ${keymap} layout)`] : []),
         `  control  ${sim.httpUrl}/api/state  (POST /api/scan, POST /api/swipe, POST /api/raw)`,
       ],
-      close: async () => {
-        await sim.close();
-        await pty?.close();
-      },
+      close,
     };
   },
 });

@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import type { CarrelConfig } from '../../src/app/config.js';
-import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk } from '../helpers/desk.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
@@ -33,37 +33,14 @@ function withTokens(config: CarrelConfig): CarrelConfig {
  * under it.
  */
 describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
-  let testDesk: TestDesk;
-  let browser: Browser;
-  let page: Page | undefined;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    testDesk = await startTestDesk(withTokens);
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterEach(async () => {
-    await page?.close();
-    page = undefined;
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await testDesk?.stop();
-  });
-
-  const printerSim = () => testDesk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
+  const chromium = deskInChromium(withTokens);
+  const printerSim = () => chromium.testDesk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
 
   async function openPage(token: string): Promise<Page> {
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
+    const page = await chromium.openPage(`/dashboard#token=${token}`, {
+      viewport: { width: 1280, height: 1000 },
     });
-    await page.goto(`${testDesk.api}/dashboard#token=${token}`);
-    await expect.poll(() => page!.locator('#link').textContent()).toBe('Live');
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
     return page;
   }
 
@@ -129,7 +106,7 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     await expect.poll(() => printerSim().receipts().length, { timeout: 10_000 }).toBe(printed + 1);
 
     // Two people walk in: the counter read from the gate now says so.
-    const gate = testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+    const gate = chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
     gate.walk({ direction: 'in', items: [] });
     gate.walk({ direction: 'in', items: [] });
     const answered = gate.state().commandPort.answered;
@@ -142,7 +119,6 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     // Read from the gate's command port, not from what Carrel last heard.
     expect(gate.state().commandPort.answered).toBeGreaterThan(answered);
     await admin.close();
-    page = undefined;
 
     // A monitor token only looks: no card offers an action.
     const monitor = await openPage(MONITOR);
@@ -153,9 +129,7 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
   });
 
   it('asks for a token when it has none and the desk requires one', async () => {
-    page = await browser.newPage();
-    await page.goto(`${testDesk.api}/dashboard`);
-    await expect.poll(() => page!.locator('#problem').textContent()).toMatch(/needs a monitor token/);
-    pageErrors.splice(0);
+    const page = await chromium.openPage('/dashboard', { quiet: true });
+    await expect.poll(() => page.locator('#problem').textContent()).toMatch(/needs a monitor token/);
   });
 });

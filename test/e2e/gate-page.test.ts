@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import type { CarrelConfig } from '../../src/app/config.js';
-import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
@@ -33,39 +34,15 @@ function withTokens(config: CarrelConfig): CarrelConfig {
  * at the desk would read.
  */
 describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
-  let testDesk: TestDesk;
-  let browser: Browser;
-  let page: Page | undefined;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    testDesk = await startTestDesk(withTokens);
-    await waitForDevice(testDesk.api, 'exit-1', 'online', 15_000).catch(() => {});
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterEach(async () => {
-    await page?.close();
-    page = undefined;
-    expect(pageErrors.splice(0)).toEqual([]);
+  const chromium = deskInChromium(withTokens, {
+    ready: (testDesk) => waitForDevice(testDesk.api, 'exit-1', 'online', 15_000).catch(() => {}),
+    consoleError: (text) => /Content.Security.Policy|error/i.test(text),
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await testDesk?.stop();
-  });
-
-  const gateSim = () => testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+  const gateSim = () => chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
 
   async function openPage(token: string): Promise<Page> {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|error/i.test(message.text()) && message.type() === 'error')
-        pageErrors.push(message.text());
-    });
-    await page.goto(`${testDesk.api}/gates#token=${token}`);
-    await expect.poll(() => page!.locator('#link').textContent()).toBe('Live');
+    const page = await chromium.openPage(`/gates#token=${token}`, { viewport: { width: 1280, height: 900 } });
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
     return page;
   }
 
@@ -103,7 +80,7 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     expect(await open.getByRole('listitem').filter({ hasText: 'Beloved' }).count()).toBe(0);
     // The history says so too: acknowledged by the token's holder.
     const history = (await (
-      await fetch(`${testDesk.api}/api/v1/gates/alarms?limit=5`, {
+      await fetch(`${chromium.testDesk.api}/api/v1/gates/alarms?limit=5`, {
         headers: { authorization: `Bearer ${STAFF}` },
       })
     ).json()) as { alarms: Array<{ item: string; acknowledged: { by: string } | null }> };
@@ -113,7 +90,7 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
   it("shows today's visitors and how many are inside, as the gate counts them", async () => {
     // What the gate counted so far (people walked out with the items above), read before the page opens.
     const readCounter = () =>
-      fetch(`${testDesk.api}/api/v1/gates/exit-1/counters`, {
+      fetch(`${chromium.testDesk.api}/api/v1/gates/exit-1/counters`, {
         headers: { authorization: `Bearer ${STAFF}` },
       });
     await readCounter();
@@ -123,13 +100,13 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     for (let i = 0; i < 3; i++) gateSim().walk({ direction: 'in', items: [] });
     gateSim().walk({ direction: 'out', items: [] });
     // The desk reads the counter on its interval; asking for it now reads it at once.
-    await fetch(`${testDesk.api}/api/v1/gates/exit-1/counters`, {
+    await fetch(`${chromium.testDesk.api}/api/v1/gates/exit-1/counters`, {
       headers: { authorization: `Bearer ${STAFF}` },
     });
     await expect.poll(() => figure('#total-in')).toBe(before.in + 3);
     expect(await figure('#total-out')).toBe(before.out + 1);
     const gate = (await (
-      await fetch(`${testDesk.api}/api/v1/gates`, { headers: { authorization: `Bearer ${STAFF}` } })
+      await fetch(`${chromium.testDesk.api}/api/v1/gates`, { headers: { authorization: `Bearer ${STAFF}` } })
     ).json()) as { gates: Array<{ visitors: { occupancy: number } }> };
     expect(await figure('#total-occupancy')).toBe(gate.gates[0]!.visitors.occupancy);
     expect(await desk.locator('[data-gate="exit-1"]').textContent()).toContain(`${before.in + 3} in`);

@@ -8,18 +8,15 @@
  * the shelf and every other journaled item lent exactly once.
  * The daemon runs the compiled code in dist/: `npm run build` first (`npm test` does).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { callApi } from '../helpers/api-call.js';
+import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
 import { until } from '../helpers/until.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const ROUNDS = 8;
 const PATRON = '21000009';
 // On the shelf in the sample library.
@@ -28,32 +25,7 @@ const ITEMS = ['31000004', '31000005', '31000006', '31000010', '31000014', '3100
 let dir: string;
 let configPath: string;
 let ilsPort: number;
-let daemon: { child: ChildProcess; api: string } | undefined;
-
-function startDaemon(): Promise<{ child: ChildProcess; api: string }> {
-  const child = spawn(process.execPath, [CLI, 'start', '--config', configPath], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /API\s+(http:\/\/\S+)\/api\/v1/.exec(stderr);
-      if (match?.[1]) resolve({ child, api: match[1] });
-    });
-    child.once('exit', (code, signal) => reject(new Error(`carrel exited (${code ?? signal}): ${stderr}`)));
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+let daemon: CarrelDaemon | undefined;
 
 const call = (api: string, method: 'GET' | 'POST', route: string, body?: unknown) =>
   callApi(`${api}/api/v1`, method, route, body);
@@ -97,7 +69,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (daemon) await kill(daemon.child);
+  if (daemon) await killDaemon(daemon.child);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -106,7 +78,7 @@ describe('online requests behind the offline backlog, with SIGKILLs', () => {
     const last = ITEMS.at(-1)!;
     let killedBeforeAnswer = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      daemon ??= await startDaemon();
+      daemon ??= await startCarrelDaemon(configPath);
       await ilsIs(daemon.api, 'offline');
       for (const item of ITEMS) {
         const answer = await call(daemon.api, 'POST', '/checkouts', { patron: PATRON, item });
@@ -130,11 +102,11 @@ describe('online requests behind the offline backlog, with SIGKILLs', () => {
         );
         // Somewhere between "before replay began" and "after the checkin was answered".
         await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 200)));
-        await kill(daemon.child);
+        await killDaemon(daemon.child);
         await checkin;
         if (!answered) killedBeforeAnswer++;
 
-        daemon = await startDaemon();
+        daemon = await startCarrelDaemon(configPath);
         if (!answered) {
           // The kiosk asks again; the daemon must still put it behind the item's backlog.
           const again = await call(daemon.api, 'POST', '/checkins', { item: last });

@@ -11,17 +11,14 @@
  * the ILS's fees went down by exactly that (no 37 lost, none posted twice).
  * The daemon runs the compiled code in dist/: `npm run build` first.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CashSimulator, startCashSimulator } from '../../simulators/cash/simulator.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const ROUNDS = 6;
 const PATRON = '21000007';
 const FEE_CENTS = 5000;
@@ -31,32 +28,7 @@ let dir: string;
 let configPath: string;
 let ils: IlsSimulator;
 let cash: CashSimulator;
-let daemon: { child: ChildProcess; api: string } | undefined;
-
-function startDaemon(): Promise<{ child: ChildProcess; api: string }> {
-  const child = spawn(process.execPath, [CLI, 'start', '--config', configPath], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /API\s+(http:\/\/\S+)\/api\/v1/.exec(stderr);
-      if (match?.[1]) resolve({ child, api: match[1] });
-    });
-    child.once('exit', (code, signal) => reject(new Error(`carrel exited (${code ?? signal}): ${stderr}`)));
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+let daemon: CarrelDaemon | undefined;
 
 async function call(api: string, method: 'GET' | 'POST', route: string, body?: unknown) {
   const response = await fetch(`${api}/api/v1${route}`, {
@@ -124,7 +96,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (daemon) await kill(daemon.child);
+  if (daemon) await killDaemon(daemon.child);
   await cash?.close();
   await ils?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -136,7 +108,7 @@ describe('payments with SIGKILLs', () => {
     let taken = 0;
     let coinsTaken = 0;
     const payments: string[] = [];
-    daemon = await startDaemon();
+    daemon = await startCarrelDaemon(configPath);
     for (let round = 0; round < ROUNDS; round++) {
       const feeId = `K-${round}`;
       patron.fees.push({ id: feeId, type: 'other', amountCents: FEE_CENTS, description: 'Kill test' });
@@ -155,7 +127,7 @@ describe('payments with SIGKILLs', () => {
       // Coins keep coming at a patron's pace; the daemon dies somewhere among them.
       const killAfter = Math.floor(Math.random() * 8);
       for (let n = 0; n < 12; n++) {
-        if (n === killAfter) await kill(daemon.child);
+        if (n === killAfter) await killDaemon(daemon.child);
         // While the daemon is dead, no more than the acceptor's event buffer (5) holds, with the
         // one or two coins not yet polled before the kill: more would be a counter jump, which
         // is reported for staff as unverified money (tested in the driver), not credited.
@@ -167,7 +139,7 @@ describe('payments with SIGKILLs', () => {
         }
         await pause(20 + Math.floor(Math.random() * 120));
       }
-      daemon = await startDaemon();
+      daemon = await startCarrelDaemon(configPath);
       const restarted = daemon.api;
       // The new daemon takes the payment up: what was journaled and what waited in the buffer.
       await until(async () => {

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { printQueueSchema } from '../../src/gateway/families/print-queue/index.js';
+import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until as pollUntil } from '../helpers/until.js';
 
 /**
  * Who a job belongs to, by each queue's owner rule, on the simulated desk: a
@@ -15,24 +17,11 @@ let testDesk: TestDesk;
 let api: string;
 const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
 
-async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const call = jsonApi(() => api);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+/** Waits for `what` (bounded polling), every 25 ms. */
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000) =>
+  pollUntil(probe, ms, `timed out waiting for ${what}`, 25);
 
 interface Job {
   queue: string;

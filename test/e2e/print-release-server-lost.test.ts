@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
+import { until as pollUntil } from '../helpers/until.js';
 
 /**
  * The print server goes away in the middle of a release: the charge is
@@ -29,24 +31,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const call = jsonApi(() => api);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Waits for `what` (bounded polling), every 50 ms. */
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000) =>
+  pollUntil(probe, ms, `timed out waiting for ${what}`, 50);
 
 const balance = async () =>
   (

@@ -1,12 +1,9 @@
-import { PassThrough } from 'node:stream';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scannerSimulators } from '../../simulators/scanner/family.js';
 import type { ScannerSimulator } from '../../simulators/scanner/index.js';
 import type { CarrelConfig } from '../../src/app/config.js';
-import { createLogger } from '../../src/core/logger.js';
-import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk } from '../helpers/desk.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { loggedDeskPage } from '../helpers/logged-desk-page.js';
 import { until } from '../helpers/until.js';
 
 const skip = chromiumSkipReason();
@@ -51,76 +48,52 @@ describe.skipIf(skip !== undefined)(
   'the release station logs in by a scanned card',
   { timeout: 60_000 },
   () => {
-    let testDesk: TestDesk;
-    let browser: Browser;
-    let page: Page;
-    let log = '';
-    const consoleLines: string[] = [];
-    const pageErrors: string[] = [];
-    const sim = (): ScannerSimulator => testDesk.desk.simulators.handle(scannerSimulators, 'scanner-sim')!;
-
-    beforeAll(async () => {
-      const lines = new PassThrough();
-      lines.on('data', (chunk: Buffer) => {
-        log += chunk.toString('utf8');
-      });
-      testDesk = await startTestDesk(
-        withTokens,
-        createLogger({ level: 'debug', format: 'json', destination: lines }),
-      );
-      await scannerOnline(testDesk.api);
-      browser = await launchChromium();
-      page = await browser.newPage();
-      page.on('console', (message) => consoleLines.push(message.text()));
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-    }, 60_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await testDesk?.stop();
-    });
+    const desk = loggedDeskPage(withTokens, { ready: (testDesk) => scannerOnline(testDesk.api) });
+    const { consoleLines, pageErrors } = desk;
+    const sim = (): ScannerSimulator =>
+      desk.testDesk.desk.simulators.handle(scannerSimulators, 'scanner-sim')!;
 
     async function typePin(pin: string): Promise<void> {
-      for (const digit of pin) await page.getByRole('button', { name: digit, exact: true }).click();
-      await page.getByRole('button', { name: 'OK' }).click();
+      for (const digit of pin) await desk.page.getByRole('button', { name: digit, exact: true }).click();
+      await desk.page.getByRole('button', { name: 'OK' }).click();
     }
 
     it('a patron card scanned at the station, then the PIN: the patron is logged in; an item barcode is not a patron', async () => {
-      await page.goto(`${testDesk.api}/release#scanner=scanner-1&token=${KIOSK}`);
-      await page.locator('body[data-scanner="listening"]').waitFor({ timeout: 10_000 });
-      expect(await page.locator('#card-scanned').isHidden()).toBe(true);
+      await desk.page.goto(`${desk.testDesk.api}/release#scanner=scanner-1&token=${KIOSK}`);
+      await desk.page.locator('body[data-scanner="listening"]').waitFor({ timeout: 10_000 });
+      expect(await desk.page.locator('#card-scanned').isHidden()).toBe(true);
 
       await sim().scan('31000006');
       await sim().scan(PATRON);
-      await page.locator('#card-scanned').waitFor({ state: 'visible', timeout: 10_000 });
-      expect(await page.locator('#card').isHidden()).toBe(true);
-      expect(await page.locator('#card').inputValue()).toBe('');
+      await desk.page.locator('#card-scanned').waitFor({ state: 'visible', timeout: 10_000 });
+      expect(await desk.page.locator('#card').isHidden()).toBe(true);
+      expect(await desk.page.locator('#card').inputValue()).toBe('');
 
       // A wrong PIN: not logged in, and the scanned card still stands for the number.
       await typePin('9999');
-      await expect.poll(() => page.locator('#alert').textContent()).toMatch(/Not logged in/);
-      expect(await page.locator('#card-scanned').isVisible()).toBe(true);
+      await expect.poll(() => desk.page.locator('#alert').textContent()).toMatch(/Not logged in/);
+      expect(await desk.page.locator('#card-scanned').isVisible()).toBe(true);
 
       await typePin('1234');
-      await page.locator('#screen-jobs').waitFor({ state: 'visible', timeout: 10_000 });
-      expect(await page.locator('#who').textContent()).not.toBe('');
+      await desk.page.locator('#screen-jobs').waitFor({ state: 'visible', timeout: 10_000 });
+      expect(await desk.page.locator('#who').textContent()).not.toBe('');
 
-      await page.getByRole('button', { name: 'Done' }).click();
-      await page.locator('#screen-login').waitFor();
+      await desk.page.getByRole('button', { name: 'Done' }).click();
+      await desk.page.locator('#screen-login').waitFor();
       // The next patron starts from the typed card number: the scan served one login.
-      expect(await page.locator('#card').isVisible()).toBe(true);
-      expect(await page.locator('#card-scanned').isHidden()).toBe(true);
+      expect(await desk.page.locator('#card').isVisible()).toBe(true);
+      expect(await desk.page.locator('#card-scanned').isHidden()).toBe(true);
 
-      expect(page.url()).not.toContain(PATRON);
+      expect(desk.page.url()).not.toContain(PATRON);
       expect(consoleLines.filter((line) => line.includes(PATRON))).toEqual([]);
-      expect(log).not.toContain(PATRON);
-      expect(log).toContain('scanner'); // the log was written to, at debug
+      expect(desk.log).not.toContain(PATRON);
+      expect(desk.log).toContain('scanner'); // the log was written to, at debug
       expect(pageErrors).toEqual([]);
     });
 
     it('a scanner the token may not read, or that is not a scanner, is said on the page', async () => {
-      const station = await browser.newPage();
-      await station.goto(`${testDesk.api}/release#scanner=receipt-1&token=${KIOSK}`);
+      const station = await desk.browser.newPage();
+      await station.goto(`${desk.testDesk.api}/release#scanner=receipt-1&token=${KIOSK}`);
       await station.locator('body[data-scanner="refused"]').waitFor({ timeout: 10_000 });
       await expect.poll(() => station.locator('#alert').textContent()).toMatch(/scanner/i);
       // Typing the card number still works beside it.

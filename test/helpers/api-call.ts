@@ -26,3 +26,22 @@ export async function callApi(
     json: text ? JSON.parse(text) : null,
   };
 }
+
+/**
+ * `call<T>(method, path, body)` on the API at `base()` (read when called: a desk started in
+ * `beforeAll`): the status, and the JSON answer as T. An answer that is not JSON fails the call.
+ */
+export function jsonApi(base: () => string) {
+  return async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${base()}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+}

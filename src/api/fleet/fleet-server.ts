@@ -7,6 +7,7 @@ import { isLoopbackHost } from '../../core/net.js';
 import { packageRoot } from '../../core/paths.js';
 import { TokenAuthenticator } from '../http/auth.js';
 import { ApiProblem, problemFromError } from '../http/problem.js';
+import { SHARED_STYLESHEET } from '../http/resources/dashboard.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
 import { FleetWatcher, type FleetWatcherOptions } from './fleet-watcher.js';
 
@@ -84,9 +85,16 @@ export class FleetServer {
       const problem = problemFromError(error);
       reply.status(problem.status).type('application/problem+json').send(problem.body());
     });
+    const web = this.options.web ?? join(packageRoot(), 'web');
+    pageRoutes(app, {
+      mount: '/common',
+      directory: join(web, 'common'),
+      assets: SHARED_STYLESHEET,
+      page: 'the pages’ shared stylesheet (web/common)',
+    });
     pageRoutes(app, {
       mount: '/fleet',
-      directory: join(this.options.web ?? join(packageRoot(), 'web'), 'fleet'),
+      directory: join(web, 'fleet'),
       assets: {
         'index.html': 'text/html; charset=utf-8',
         'fleet.js': 'text/javascript; charset=utf-8',

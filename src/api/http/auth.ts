@@ -83,6 +83,14 @@ export function socketCredential(request: {
   return typeof token === 'string' ? token : undefined;
 }
 
+/** The caller as sessions and payments know it: its terminal (the token's name), and whether it is staff (staff or admin scope). */
+export function deskCaller(principal: Principal): { terminal: string; staff: boolean } {
+  return {
+    terminal: principal.name,
+    staff: principal.scopes.includes('staff') || principal.scopes.includes('admin'),
+  };
+}
+
 function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }

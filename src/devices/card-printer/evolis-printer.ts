@@ -8,9 +8,7 @@
  * (`Dm`, `Smw`, `Smr`) before any ink is spent, print the front (`Sr`, panels) and the back (`Sv`,
  * panels), and eject it (`Se`). A card that fails on the way goes to the reject box (`Seb`).
  */
-import { EventEmitter } from 'node:events';
-import type { TimerHandle } from '../../core/clock.js';
-import { PeerError, TimeoutError, TransportError } from '../../core/errors.js';
+import { PeerError, TimeoutError } from '../../core/errors.js';
 import {
   command,
   compressPanel,
@@ -26,12 +24,11 @@ import {
   parseTrackText,
   type TrackNumber,
 } from '../../protocols/evolis/index.js';
-import type { DeviceCondition } from '../device.js';
 import { CardPrintError } from './errors.js';
+import { PolledCardPrinter } from './polled-printer.js';
 import type {
   CardJob,
   CardJobResult,
-  CardPrinterDriver,
   CardPrinterProblem,
   CardPrinterStatus,
   CardRibbon,
@@ -55,101 +52,23 @@ const PROBLEMS: Partial<Record<EvolisFault, CardPrinterProblem>> = {
   jam: 'jam',
 };
 
-interface Pending {
-  resolve(reply: EvolisReply): void;
-  reject(error: Error): void;
-  timer: TimerHandle;
-}
-
-export class EvolisPrinter extends EventEmitter implements CardPrinterDriver {
-  readonly kind = 'card-printer';
+export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterOptions> {
   readonly vendor = 'evolis';
   private readonly replies = new EvolisReplyFramer();
-  private pending: Pending | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
-  private waiting = 0;
-  private connected = false;
-  private poller: TimerHandle | undefined;
-  private busy = false;
-  private current: CardPrinterStatus = {
-    model: null,
-    firmware: null,
-    serial: null,
-    ribbon: { type: null, panelsLeft: null, low: false },
-    problem: null,
-    cleaningDue: false,
-    cardsPrinted: null,
-    lastReply: null,
-  };
 
-  constructor(private readonly options: EvolisPrinterOptions) {
-    super();
+  constructor(options: EvolisPrinterOptions) {
+    super(options, null);
   }
 
-  get id(): string {
-    return this.options.id;
-  }
-
-  status(): CardPrinterStatus {
-    return structuredClone(this.current);
-  }
-
-  condition(): DeviceCondition {
-    const s = this.current;
-    const detail = {
-      model: s.model,
-      firmware: s.firmware,
-      serial: s.serial,
-      ribbon: { ...s.ribbon }, // a copy: the record must not change with the driver's live state
-      cleaningDue: s.cleaningDue,
-      cardsPrinted: s.cardsPrinted,
-      problem: s.problem,
-    };
-    return s.problem
-      ? { status: 'degraded', reason: s.problem, detail }
-      : { status: 'online', reason: null, detail };
-  }
-
-  async connect(): Promise<void> {
-    const { transport } = this.options;
-    this.replies.reset();
-    transport.on('data', this.onData);
-    transport.on('close', this.onClose);
-    try {
-      await transport.open();
-      this.connected = true;
-      const [model, firmware, serial, ribbon] = await Promise.all([
-        this.read('Rtp'),
-        this.read('Rfv'),
-        this.read('Rsn'),
-        this.read('Rr'),
-      ]);
-      Object.assign(this.current, { model, firmware, serial });
-      this.current.ribbon.type = ribbon;
-      await this.poll();
-    } catch (error) {
-      this.connected = false;
-      transport.off('data', this.onData);
-      transport.off('close', this.onClose);
-      await transport.close();
-      throw error;
-    }
-    this.poller = this.options.clock.setInterval(
-      `card-printer ${this.id} status`,
-      () => {
-        if (!this.busy && this.waiting === 0) this.poll().catch(() => {});
-      },
-      this.options.statusIntervalMs,
-    );
-  }
-
-  async disconnect(): Promise<void> {
-    this.stopPolling();
-    this.connected = false;
-    this.failPending(new TransportError('closed', 'the printer was disconnected'));
-    this.options.transport.off('data', this.onData);
-    this.options.transport.off('close', this.onClose);
-    await this.options.transport.close();
+  protected async identify(): Promise<void> {
+    const [model, firmware, serial, ribbon] = await Promise.all([
+      this.read('Rtp'),
+      this.read('Rfv'),
+      this.read('Rsn'),
+      this.read('Rr'),
+    ]);
+    Object.assign(this.current, { model, firmware, serial });
+    this.current.ribbon.type = ribbon;
   }
 
   /** The image on the ribbon's panels (1-bit resin black, 32-level colour), printed on white. */
@@ -273,27 +192,6 @@ export class EvolisPrinter extends EventEmitter implements CardPrinterDriver {
     return this.status();
   }
 
-  private report(before: CardPrinterStatus, after: CardPrinterStatus): void {
-    const events: Array<[string, Record<string, unknown>]> = [];
-    if (before.problem !== after.problem)
-      events.push(
-        after.problem ? [after.problem, { problem: after.problem }] : ['ready', { was: before.problem }],
-      );
-    if (!before.ribbon.low && after.ribbon.low)
-      events.push(['ribbon_low', { panelsLeft: after.ribbon.panelsLeft }]);
-    if (!before.cleaningDue && after.cleaningDue)
-      events.push(['cleaning_due', { cardsPrinted: after.cardsPrinted }]);
-    const changed =
-      before.problem !== after.problem ||
-      before.ribbon.low !== after.ribbon.low ||
-      before.cleaningDue !== after.cleaningDue ||
-      before.ribbon.panelsLeft !== after.ribbon.panelsLeft ||
-      before.cardsPrinted !== after.cardsPrinted;
-    // The health record first, then the events: a listener's failure must not leave the record behind.
-    if (changed) this.emit('condition', this.condition());
-    for (const [type, data] of events) this.emit('event', type, data);
-  }
-
   private noteFault(fault: EvolisFault, text: string): void {
     const problem = PROBLEMS[fault];
     if (!problem) return;
@@ -314,93 +212,30 @@ export class EvolisPrinter extends EventEmitter implements CardPrinterDriver {
 
   /** One command, answered before the next goes (bounded queue, a timeout that grows with its size). */
   private send(bytes: Buffer, name: string): Promise<EvolisReply> {
-    const limit = this.options.queueLimit ?? 64;
-    if (this.waiting >= limit)
-      return Promise.reject(new TransportError('queue_full', 'too many commands waiting'));
-    this.waiting++;
-    const run = this.chain.then(() => this.exchange(bytes, name));
-    this.chain = run.catch(() => {});
-    return run.finally(() => {
-      this.waiting--;
-    });
-  }
-
-  private exchange(bytes: Buffer, name: string): Promise<EvolisReply> {
-    if (!this.connected)
-      return Promise.reject(new TransportError('not_connected', 'the printer is not connected'));
     const rate = this.options.bytesPerSecond ?? 1_000_000;
     const timeoutMs = this.options.replyTimeoutMs + Math.ceil((bytes.length / rate) * 1000);
-    return new Promise<EvolisReply>((resolve, reject) => {
-      const timer = this.options.clock.setTimeout(
-        `card-printer ${this.id} reply`,
-        () => {
-          this.pending = undefined;
-          const error = new TimeoutError(`the card printer did not answer ${name} within ${timeoutMs} ms`);
-          reject(error);
-          this.lost(error);
-        },
-        timeoutMs,
-      );
-      this.pending = { resolve, reject, timer };
-      this.options.transport.write(bytes).catch((error: Error) => {
-        if (this.pending?.timer === timer) {
-          timer.cancel();
-          this.pending = undefined;
-          reject(error);
-        }
-      });
-    });
+    return this.enqueue(() => this.exchange(bytes, name, timeoutMs));
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  protected resetReplies(): void {
+    this.replies.reset();
+  }
+
+  protected receive(chunk: Buffer): void {
     for (const item of this.replies.push(chunk)) {
-      const pending = this.pending;
       if (!item.ok) {
         // A garbled answer is the answer to the command waiting: it fails now, not at its timeout.
         this.options.logger.warn({ code: item.error.code }, item.error.message);
-        if (pending) {
-          this.pending = undefined;
-          pending.timer.cancel();
-          pending.reject(item.error);
-        }
+        this.takeWaiting()?.reject(item.error);
         continue;
       }
-      if (!pending) {
+      const waiting = this.takeWaiting();
+      if (!waiting) {
         this.options.logger.warn('a reply nobody asked for');
         continue;
       }
-      this.pending = undefined;
-      pending.timer.cancel();
-      pending.resolve(item.reply);
+      waiting.resolve(item.reply);
     }
-  };
-
-  private readonly onClose = (error: Error | undefined): void => {
-    if (!this.connected) return;
-    this.lost(error ?? new TransportError('closed', 'the card printer closed the link'));
-  };
-
-  private lost(error: Error): void {
-    if (!this.connected) return;
-    this.connected = false;
-    this.stopPolling();
-    this.failPending(error);
-    this.options.transport.off('data', this.onData);
-    this.options.transport.off('close', this.onClose);
-    void this.options.transport.close();
-    this.emit('disconnected', error);
-  }
-
-  private failPending(error: Error): void {
-    const pending = this.pending;
-    this.pending = undefined;
-    pending?.timer.cancel();
-    pending?.reject(error);
-  }
-
-  private stopPolling(): void {
-    this.poller?.cancel();
-    this.poller = undefined;
   }
 }
 

@@ -12,8 +12,6 @@
  * `RST` (so it cannot print later, when nobody expects it), and the printer is `error` until its
  * counter moves again. `REJON` asks the printer to reject a card it could not make.
  */
-import { EventEmitter } from 'node:events';
-import type { TimerHandle } from '../../core/clock.js';
 import { type CarrelError, PeerError, TimeoutError, TransportError } from '../../core/errors.js';
 import type { TrackNumber } from '../../protocols/evolis/magstripe.js';
 import {
@@ -27,112 +25,32 @@ import {
   planesToImage,
   type StatusKey,
 } from '../../protocols/magicard/index.js';
-import type { DeviceCondition } from '../device.js';
 import { CardPrintError } from './errors.js';
+import { PolledCardPrinter } from './polled-printer.js';
 import type {
   CardJob,
   CardJobResult,
-  CardPrinterDriver,
   CardPrinterStatus,
   CardRibbon,
   MagicardPrinterOptions,
 } from './types.js';
 
-interface Pending {
-  key: string;
-  resolve(value: string): void;
-  reject(error: Error): void;
-  timer: TimerHandle;
-}
-
 /** CLP values that mean no cleaning is asked for. */
 const NO_CLEANING = new Set(['', 'OFF', 'NO', '0']);
 
-export class MagicardPrinter extends EventEmitter implements CardPrinterDriver {
-  readonly kind = 'card-printer';
+export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOptions> {
   readonly vendor = 'magicard';
   private readonly replies = new MagicardReplyFramer();
-  private pending: Pending | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
-  private waiting = 0;
-  private connected = false;
-  private poller: TimerHandle | undefined;
-  private busy = false;
   /** A job that did not come out: the printer is `error` until its card counter moves. */
   private stuck = false;
-  private current: CardPrinterStatus = {
-    model: 'Magicard',
-    firmware: null,
-    serial: null,
-    ribbon: { type: null, panelsLeft: null, low: false },
-    problem: null,
-    cleaningDue: false,
-    cardsPrinted: null,
-    lastReply: null,
-  };
 
-  constructor(private readonly options: MagicardPrinterOptions) {
-    super();
+  constructor(options: MagicardPrinterOptions) {
+    super(options, 'Magicard');
   }
 
-  get id(): string {
-    return this.options.id;
-  }
-
-  status(): CardPrinterStatus {
-    return structuredClone(this.current);
-  }
-
-  condition(): DeviceCondition {
-    const s = this.current;
-    const detail = {
-      model: s.model,
-      firmware: s.firmware,
-      serial: s.serial,
-      ribbon: { ...s.ribbon },
-      cleaningDue: s.cleaningDue,
-      cardsPrinted: s.cardsPrinted,
-      problem: s.problem,
-    };
-    return s.problem
-      ? { status: 'degraded', reason: s.problem, detail }
-      : { status: 'online', reason: null, detail };
-  }
-
-  async connect(): Promise<void> {
-    const { transport } = this.options;
-    this.replies.reset();
-    transport.on('data', this.onData);
-    transport.on('close', this.onClose);
-    try {
-      await transport.open();
-      this.connected = true;
-      this.current.serial = await this.query('MSR');
-      this.current.firmware = await this.query('VRS');
-      await this.poll();
-    } catch (error) {
-      this.connected = false;
-      transport.off('data', this.onData);
-      transport.off('close', this.onClose);
-      await transport.close();
-      throw error;
-    }
-    this.poller = this.options.clock.setInterval(
-      `card-printer ${this.id} status`,
-      () => {
-        if (!this.busy && this.waiting === 0) this.poll().catch(() => {});
-      },
-      this.options.statusIntervalMs,
-    );
-  }
-
-  async disconnect(): Promise<void> {
-    this.stopPolling();
-    this.connected = false;
-    this.failPending(new TransportError('closed', 'the printer was disconnected'));
-    this.options.transport.off('data', this.onData);
-    this.options.transport.off('close', this.onClose);
-    await this.options.transport.close();
+  protected async identify(): Promise<void> {
+    this.current.serial = await this.query('MSR');
+    this.current.firmware = await this.query('VRS');
   }
 
   /** The image on the Magicard's planes (6-bit colour, 1-bit resin black), printed on white. */
@@ -249,29 +167,18 @@ export class MagicardPrinter extends EventEmitter implements CardPrinterDriver {
     return number(await this.query('TCQ'));
   }
 
-  private report(before: CardPrinterStatus, after: CardPrinterStatus): void {
-    const events: Array<[string, Record<string, unknown>]> = [];
-    if (before.problem !== after.problem)
-      events.push(
-        after.problem ? [after.problem, { problem: after.problem }] : ['ready', { was: before.problem }],
-      );
-    if (!before.ribbon.low && after.ribbon.low)
-      events.push(['ribbon_low', { panelsLeft: after.ribbon.panelsLeft }]);
-    if (!before.cleaningDue && after.cleaningDue)
-      events.push(['cleaning_due', { cardsPrinted: after.cardsPrinted }]);
-    const changed =
-      before.problem !== after.problem ||
-      before.ribbon.low !== after.ribbon.low ||
-      before.cleaningDue !== after.cleaningDue ||
-      before.ribbon.panelsLeft !== after.ribbon.panelsLeft ||
-      before.cardsPrinted !== after.cardsPrinted;
-    if (changed) this.emit('condition', this.condition());
-    for (const [type, data] of events) this.emit('event', type, data);
-  }
-
   /** One status value, asked after everything queued before it (bounded queue, a timeout). */
   private query(key: StatusKey): Promise<string> {
-    return this.enqueue(() => this.exchange(key));
+    return this.enqueue(async () => {
+      const body = await this.exchange(encodeStatusQuery(key), `STA,${key}`, this.options.replyTimeoutMs);
+      // A reply that does not parse is the answer too: the query fails now, not at its timeout.
+      try {
+        return parseStatusReply(key, body);
+      } catch (error) {
+        this.options.logger.warn({ code: (error as CarrelError).code }, (error as Error).message);
+        throw error;
+      }
+    });
   }
 
   /** Bytes the printer does not answer (a job, RST), in their turn between queries. */
@@ -293,90 +200,25 @@ export class MagicardPrinter extends EventEmitter implements CardPrinterDriver {
     });
   }
 
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const limit = this.options.queueLimit ?? 64;
-    if (this.waiting >= limit)
-      return Promise.reject(new TransportError('queue_full', 'too many commands waiting'));
-    this.waiting++;
-    const run = this.chain.then(work);
-    this.chain = run.catch(() => {});
-    return run.finally(() => {
-      this.waiting--;
-    });
+  protected resetReplies(): void {
+    this.replies.reset();
   }
 
-  private exchange(key: StatusKey): Promise<string> {
-    if (!this.connected)
-      return Promise.reject(new TransportError('not_connected', 'the printer is not connected'));
-    const timeoutMs = this.options.replyTimeoutMs;
-    return new Promise<string>((resolve, reject) => {
-      const timer = this.options.clock.setTimeout(
-        `card-printer ${this.id} reply`,
-        () => {
-          this.pending = undefined;
-          const error = new TimeoutError(`the card printer did not answer STA,${key} within ${timeoutMs} ms`);
-          reject(error);
-          this.lost(error);
-        },
-        timeoutMs,
-      );
-      this.pending = { key, resolve, reject, timer };
-      this.options.transport.write(encodeStatusQuery(key)).catch((error: Error) => {
-        if (this.pending?.timer === timer) {
-          timer.cancel();
-          this.pending = undefined;
-          reject(error);
-        }
-      });
-    });
-  }
-
-  private readonly onData = (chunk: Buffer): void => {
+  protected receive(chunk: Buffer): void {
     for (const item of this.replies.push(chunk)) {
-      const pending = this.pending;
-      if (!pending) {
+      const waiting = this.takeWaiting();
+      if (!waiting) {
         this.options.logger.warn('a reply nobody asked for');
         continue;
       }
-      this.pending = undefined;
-      pending.timer.cancel();
-      // A garbled answer is the answer to the query waiting: it fails now, not at its timeout.
-      try {
-        if (!item.ok) throw item.error;
-        pending.resolve(parseStatusReply(pending.key, item.body));
-      } catch (error) {
-        this.options.logger.warn({ code: (error as CarrelError).code }, (error as Error).message);
-        pending.reject(error as Error);
+      if (item.ok) {
+        waiting.resolve(item.body);
+        continue;
       }
+      // A garbled answer is the answer to the query waiting: it fails now, not at its timeout.
+      this.options.logger.warn({ code: item.error.code }, item.error.message);
+      waiting.reject(item.error);
     }
-  };
-
-  private readonly onClose = (error: Error | undefined): void => {
-    if (!this.connected) return;
-    this.lost(error ?? new TransportError('closed', 'the card printer closed the link'));
-  };
-
-  private lost(error: Error): void {
-    if (!this.connected) return;
-    this.connected = false;
-    this.stopPolling();
-    this.failPending(error);
-    this.options.transport.off('data', this.onData);
-    this.options.transport.off('close', this.onClose);
-    void this.options.transport.close();
-    this.emit('disconnected', error);
-  }
-
-  private failPending(error: Error): void {
-    const pending = this.pending;
-    this.pending = undefined;
-    pending?.timer.cancel();
-    pending?.reject(error);
-  }
-
-  private stopPolling(): void {
-    this.poller?.cancel();
-    this.poller = undefined;
   }
 }
 

@@ -77,6 +77,20 @@ describe.skipIf(skip !== undefined)('the fleet server, on Mosquitto', () => {
     expect(await desks.json()).toMatchObject({ broker: { connected: true }, totals: { desks: 0 } });
   });
 
+  it('serves the fleet page the stylesheet Carrel’s pages share, before its own', async () => {
+    const html = await (await fetch(`${base}/fleet`)).text();
+    const sheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((m) => m[1]!);
+    expect(sheets).toEqual(['/common/page.css', '/fleet/fleet.css']);
+    for (const sheet of sheets) {
+      const file = await fetch(`${base}${sheet}`);
+      expect({ sheet, status: file.status, type: file.headers.get('content-type') }).toEqual({
+        sheet,
+        status: 200,
+        type: 'text/css; charset=utf-8',
+      });
+    }
+  });
+
   it('streams the fleet as it changes, and shrugs off what is not a desk’s state', async () => {
     const response = await fetch(`${base}/fleet/api/stream`, { headers: auth });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);

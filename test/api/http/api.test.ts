@@ -210,6 +210,28 @@ describe('HTTP API', () => {
     });
   });
 
+  it('serves the desk pages the stylesheet they share, before their own, under the same CSP', async () => {
+    const { api } = await build();
+    for (const mount of ['/dashboard', '/gates', '/reports']) {
+      const page = await api.app.inject({ url: mount });
+      expect(page.statusCode, mount).toBe(200);
+      const sheets = [...page.body.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((m) => m[1]!);
+      expect(sheets[0], mount).toBe('/common/page.css');
+      expect(sheets.slice(1), mount).toEqual([`${mount}${mount}.css`]);
+      const policy = String(page.headers['content-security-policy']);
+      expect(policy).toContain("style-src 'self'");
+      for (const sheet of sheets) {
+        const file = await api.app.inject({ url: sheet });
+        expect({ sheet, status: file.statusCode, type: file.headers['content-type'] }).toEqual({
+          sheet,
+          status: 200,
+          type: 'text/css; charset=utf-8',
+        });
+        expect(file.headers['content-security-policy'], sheet).toBe(policy);
+      }
+    }
+  });
+
   it('serves the docs page with Swagger UI from the installed swagger-ui-dist, under a CSP without inline or eval', async () => {
     const { api } = await build();
     const page = await api.app.inject({ url: '/docs' });
@@ -284,6 +306,28 @@ describe('HTTP API', () => {
     const utilization = Number(/^carrel_event_loop_utilization (\S+)$/m.exec(text)?.[1]);
     expect(utilization).toBeGreaterThan(0.5);
     expect(utilization).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses to follow a session or a payment it may not: no token 4401, no kiosk scope 4403, no such one 4404', async () => {
+    const { api } = await build();
+    await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = api.app.server.address() as { port: number };
+    const closed = (path: string, token?: string) =>
+      new Promise<{ code: number; reason: string }>((resolve) => {
+        const socket = new WebSocket(
+          `ws://127.0.0.1:${port}${path}`,
+          token ? { headers: bearer(token) } : {},
+        );
+        socket.on('close', (code, reason) => resolve({ code, reason: String(reason) }));
+      });
+    for (const what of ['session', 'payment']) {
+      const path = `/api/v1/${what}s/not-an-id/events`;
+      expect(await closed(path), what).toEqual({ code: 4401, reason: 'unauthorized' });
+      expect((await closed(path, TOKENS[1]!.token)).code, what).toBe(4403);
+      expect(await closed(path, TOKENS[0]!.token), what).toEqual({ code: 4404, reason: `${what}_not_found` });
+      const plain = await api.app.inject({ url: path });
+      expect(plain.statusCode, what).toBe(426);
+    }
   });
 
   it('streams a snapshot, state changes and device events on the WebSocket, with token auth', async () => {

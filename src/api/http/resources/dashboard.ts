@@ -4,10 +4,14 @@ import { packageRoot } from '../../../core/paths.js';
 import { pageRoutes } from './kiosk.js';
 
 const SCRIPT = 'text/javascript; charset=utf-8';
+const STYLESHEET = 'text/css; charset=utf-8';
+
+/** The base stylesheet the desk pages and the fleet view share (web/common/page.css), at `/common/page.css`. */
+export const SHARED_STYLESHEET: Readonly<Record<string, string>> = { 'page.css': STYLESHEET };
 
 /**
  * `/dashboard`: the desk's device dashboard for IT staff (web/dashboard), and `/common`: the
- * API client the pages Carrel serves share (web/common). Both are fixed lists of static files
+ * API client and the base stylesheet the pages Carrel serves share (web/common). Both are fixed lists of static files
  * built only on the public API; the page's calls carry the token (monitor scope to read,
  * admin for its actions).
  */
@@ -15,7 +19,12 @@ export function dashboardRoutes(app: FastifyInstance, web: string = join(package
   pageRoutes(app, {
     mount: '/common',
     directory: join(web, 'common'),
-    assets: { 'carrel-api.js': SCRIPT, 'print-api.js': SCRIPT, 'patron-scans.js': SCRIPT },
+    assets: {
+      'carrel-api.js': SCRIPT,
+      'print-api.js': SCRIPT,
+      'patron-scans.js': SCRIPT,
+      ...SHARED_STYLESHEET,
+    },
     page: 'the pages’ shared files (web/common)',
   });
   pageRoutes(app, {
@@ -24,7 +33,7 @@ export function dashboardRoutes(app: FastifyInstance, web: string = join(package
     assets: {
       'index.html': 'text/html; charset=utf-8',
       'dashboard.js': SCRIPT,
-      'dashboard.css': 'text/css; charset=utf-8',
+      'dashboard.css': STYLESHEET,
     },
     page: 'the device dashboard (web/dashboard)',
   });

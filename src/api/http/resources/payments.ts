@@ -1,16 +1,12 @@
-import type {} from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../../../core/logger.js';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
-import type { PaymentCaller, PaymentUpdate } from '../../../gateway/contracts/payments.js';
-import { type Principal, socketCredential, type TokenAuthenticator } from '../auth.js';
-import { ApiProblem, problemFromError } from '../problem.js';
+import type { PaymentUpdate } from '../../../gateway/contracts/payments.js';
+import { deskCaller, type TokenAuthenticator } from '../auth.js';
+import { followRoute } from '../follow-socket.js';
 import type { RouteBook } from '../routes.js';
 import { deviceIdParams } from '../schemas.js';
-import { jsonSender } from '../socket-sender.js';
-import { websocketRequired } from '../websocket-upgrades.js';
 import { patronRefSchema } from './circulation.js';
 
 /**
@@ -98,13 +94,6 @@ const endSchema = z.object({
   receipt: z.object({ template: z.literal('payment'), data: z.record(z.string(), z.unknown()) }),
 });
 
-function callerOf(principal: Principal): PaymentCaller {
-  return {
-    terminal: principal.name,
-    staff: principal.scopes.includes('staff') || principal.scopes.includes('admin'),
-  };
-}
-
 export function paymentRoutes(
   app: FastifyInstance,
   book: RouteBook,
@@ -128,7 +117,7 @@ export function paymentRoutes(
     response: paymentSchema,
     status: 201,
     problems: [404, 409, 422, 503],
-    handler: ({ body, principal }) => payments.open(body, callerOf(principal)),
+    handler: ({ body, principal }) => payments.open(body, deskCaller(principal)),
   });
 
   book.add(app, {
@@ -139,7 +128,7 @@ export function paymentRoutes(
     tag,
     access,
     response: z.object({ payments: z.array(paymentSchema) }),
-    handler: ({ principal }) => ({ payments: payments.list(callerOf(principal)) }),
+    handler: ({ principal }) => ({ payments: payments.list(deskCaller(principal)) }),
   });
 
   book.add(app, {
@@ -152,7 +141,7 @@ export function paymentRoutes(
     params,
     response: paymentSchema,
     problems: [404],
-    handler: ({ params, principal }) => payments.get(params.id, callerOf(principal)),
+    handler: ({ params, principal }) => payments.get(params.id, deskCaller(principal)),
   });
 
   book.add(app, {
@@ -165,7 +154,7 @@ export function paymentRoutes(
     params,
     response: endSchema,
     problems: [404, 409],
-    handler: ({ params, principal }) => payments.finish(params.id, callerOf(principal)),
+    handler: ({ params, principal }) => payments.finish(params.id, deskCaller(principal)),
   });
 
   book.add(app, {
@@ -178,7 +167,7 @@ export function paymentRoutes(
     params,
     response: endSchema,
     problems: [404, 409],
-    handler: ({ params, principal }) => payments.cancel(params.id, callerOf(principal)),
+    handler: ({ params, principal }) => payments.cancel(params.id, deskCaller(principal)),
   });
 
   book.add(app, {
@@ -191,7 +180,7 @@ export function paymentRoutes(
     params,
     response: endSchema.shape.receipt,
     problems: [404, 409],
-    handler: ({ params, principal }) => payments.receipt(params.id, callerOf(principal)),
+    handler: ({ params, principal }) => payments.receipt(params.id, deskCaller(principal)),
   });
 
   book.add(app, {
@@ -207,7 +196,7 @@ export function paymentRoutes(
     status: 201,
     problems: [404, 409, 422],
     handler: ({ params, body, principal }) =>
-      payments.printReceipt(params.id, callerOf(principal), body.printer),
+      payments.printReceipt(params.id, deskCaller(principal), body.printer),
   });
 
   book.add(app, {
@@ -255,31 +244,11 @@ export function paymentRoutes(
   });
 
   // The payment's live updates: each credit once journaled, the acceptance, the end.
-  app.route({
-    method: 'GET',
+  followRoute<PaymentUpdate>(app, auth, log, {
     url: '/api/v1/payments/:id/events',
-    handler: websocketRequired,
-    wsHandler: (socket: WebSocket, request) => {
-      const id = (request.params as { id?: string }).id ?? '';
-      let stop: (() => void) | undefined;
-      try {
-        const principal = auth.authorize(socketCredential(request), access);
-        if (!paymentId.safeParse(id).success)
-          throw new ApiProblem(404, 'payment_not_found', 'No such payment');
-        const sendJson = jsonSender(socket, log, 'payment');
-        const send = (update: PaymentUpdate) => {
-          if (sendJson(update) && update.event === 'ended') socket.close(1000, 'payment ended');
-        };
-        stop = payments.watch(id, callerOf(principal), send);
-      } catch (error) {
-        const problem = problemFromError(error);
-        const code = problem.status === 401 ? 4401 : problem.status === 403 ? 4403 : 4404;
-        socket.close(code, problem.code);
-        return;
-      }
-      socket.on('close', () => stop?.());
-      socket.on('error', () => stop?.());
-      socket.on('message', () => {});
-    },
+    what: 'payment',
+    id: paymentId,
+    access,
+    watch: (id, principal, send) => payments.watch(id, deskCaller(principal), send),
   });
 }

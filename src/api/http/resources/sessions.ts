@@ -1,16 +1,12 @@
-import type {} from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../../../core/logger.js';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
-import type { SessionCaller, SessionUpdate } from '../../../gateway/sessions/index.js';
-import { type Principal, socketCredential, type TokenAuthenticator } from '../auth.js';
-import { ApiProblem, problemFromError } from '../problem.js';
+import type { SessionUpdate } from '../../../gateway/sessions/index.js';
+import { deskCaller, type TokenAuthenticator } from '../auth.js';
+import { followRoute } from '../follow-socket.js';
 import type { RouteBook } from '../routes.js';
 import { deviceIdParams, printJobSchema } from '../schemas.js';
-import { jsonSender } from '../socket-sender.js';
-import { websocketRequired } from '../websocket-upgrades.js';
 import { checkoutRequestSchema, ilsDate, money, patronRefSchema } from './circulation.js';
 
 /**
@@ -136,13 +132,6 @@ export const sessionEndSchema = z.object({
   ]),
 });
 
-function callerOf(principal: Principal): SessionCaller {
-  return {
-    terminal: principal.name,
-    staff: principal.scopes.includes('staff') || principal.scopes.includes('admin'),
-  };
-}
-
 export function sessionRoutes(
   app: FastifyInstance,
   book: RouteBook,
@@ -165,7 +154,7 @@ export function sessionRoutes(
     response: sessionSchema,
     status: 201,
     problems: [404, 409, 422, 503],
-    handler: ({ body, principal }) => sessions.open(body, callerOf(principal)),
+    handler: ({ body, principal }) => sessions.open(body, deskCaller(principal)),
   });
 
   book.add(app, {
@@ -176,7 +165,7 @@ export function sessionRoutes(
     tag: 'sessions',
     access,
     response: z.object({ sessions: z.array(sessionSchema) }),
-    handler: ({ principal }) => ({ sessions: sessions.list(callerOf(principal)) }),
+    handler: ({ principal }) => ({ sessions: sessions.list(deskCaller(principal)) }),
   });
 
   book.add(app, {
@@ -217,7 +206,7 @@ export function sessionRoutes(
     params,
     response: sessionSchema,
     problems: [404],
-    handler: ({ params, principal }) => sessions.get(params.id, callerOf(principal)),
+    handler: ({ params, principal }) => sessions.get(params.id, deskCaller(principal)),
   });
 
   book.add(app, {
@@ -235,7 +224,7 @@ export function sessionRoutes(
     }),
     response: sessionItemSchema,
     problems: [404, 409],
-    handler: ({ params, body, principal }) => sessions.processItem(params.id, body, callerOf(principal)),
+    handler: ({ params, body, principal }) => sessions.processItem(params.id, body, deskCaller(principal)),
   });
 
   book.add(app, {
@@ -250,7 +239,7 @@ export function sessionRoutes(
     response: z.object({ renewals: z.array(renewalSchema) }),
     problems: [404, 409],
     handler: async ({ params, body, principal }) => ({
-      renewals: await sessions.renew(params.id, body, callerOf(principal)),
+      renewals: await sessions.renew(params.id, body, deskCaller(principal)),
     }),
   });
 
@@ -269,7 +258,7 @@ export function sessionRoutes(
     }),
     response: sessionEndSchema,
     problems: [404, 409],
-    handler: ({ params, body, principal }) => sessions.end(params.id, body, callerOf(principal)),
+    handler: ({ params, body, principal }) => sessions.end(params.id, body, deskCaller(principal)),
   });
 
   book.add(app, {
@@ -282,35 +271,15 @@ export function sessionRoutes(
     params,
     response: sessionEndSchema,
     problems: [404, 409],
-    handler: ({ params, principal }) => sessions.cancel(params.id, callerOf(principal)),
+    handler: ({ params, principal }) => sessions.cancel(params.id, deskCaller(principal)),
   });
 
   // The session's live updates. Browsers cannot set headers on a WebSocket: the token may come as ?access_token=.
-  app.route({
-    method: 'GET',
+  followRoute<SessionUpdate>(app, auth, log, {
     url: '/api/v1/sessions/:id/events',
-    handler: websocketRequired,
-    wsHandler: (socket: WebSocket, request) => {
-      const id = (request.params as { id?: string }).id ?? '';
-      let stop: (() => void) | undefined;
-      try {
-        const principal = auth.authorize(socketCredential(request), access);
-        if (!sessionId.safeParse(id).success)
-          throw new ApiProblem(404, 'session_not_found', 'No such session');
-        const sendJson = jsonSender(socket, log, 'session');
-        const send = (update: SessionUpdate) => {
-          if (sendJson(update) && update.event === 'ended') socket.close(1000, 'session ended');
-        };
-        stop = sessions.watch(id, callerOf(principal), send);
-      } catch (error) {
-        const problem = problemFromError(error);
-        const code = problem.status === 401 ? 4401 : problem.status === 403 ? 4403 : 4404;
-        socket.close(code, problem.code);
-        return;
-      }
-      socket.on('close', () => stop?.());
-      socket.on('error', () => stop?.());
-      socket.on('message', () => {});
-    },
+    what: 'session',
+    id: sessionId,
+    access,
+    watch: (id, principal, send) => sessions.watch(id, deskCaller(principal), send),
   });
 }

@@ -1,0 +1,229 @@
+/**
+ * What every card printer driver over a Transport does alike, whatever its protocol: the link's
+ * lifecycle (open, identify, first poll, a status poll while idle, lost on close or on a reply that
+ * never comes), one exchange at a time through a bounded queue with a timeout each, and the
+ * printer's condition and events from one status to the next.
+ *
+ * A driver adds its protocol: how it identifies itself, what a poll reads, how a chunk of bytes
+ * becomes replies (`receive`, which hands each reply to the exchange waiting), and how a card is made.
+ */
+import { EventEmitter } from 'node:events';
+import type { TimerHandle } from '../../core/clock.js';
+import { TimeoutError, TransportError } from '../../core/errors.js';
+import type { DeviceCondition } from '../device.js';
+import type {
+  CardJob,
+  CardJobResult,
+  CardPrinterDriver,
+  CardPrinterOptions,
+  CardPrinterStatus,
+  CardRibbon,
+} from './types.js';
+
+/** The exchange waiting for its reply. */
+export interface WaitingReply<Reply> {
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+  timer: TimerHandle;
+}
+
+export abstract class PolledCardPrinter<Reply, Options extends CardPrinterOptions = CardPrinterOptions>
+  extends EventEmitter
+  implements CardPrinterDriver
+{
+  readonly kind = 'card-printer';
+  abstract readonly vendor: string;
+  private waitingReply: WaitingReply<Reply> | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+  protected connected = false;
+  private poller: TimerHandle | undefined;
+  /** A card being made: the idle poll stays out of its way. */
+  protected busy = false;
+  protected readonly current: CardPrinterStatus;
+
+  constructor(
+    protected readonly options: Options,
+    model: string | null,
+  ) {
+    super();
+    this.current = {
+      model,
+      firmware: null,
+      serial: null,
+      ribbon: { type: null, panelsLeft: null, low: false },
+      problem: null,
+      cleaningDue: false,
+      cardsPrinted: null,
+      lastReply: null,
+    };
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  abstract printedImage(image: Uint8Array, ribbon: CardRibbon): Uint8Array;
+  abstract printCard(card: CardJob): Promise<CardJobResult>;
+  /** Reads the printer's condition and reports what changed. */
+  abstract poll(): Promise<CardPrinterStatus>;
+  /** Reads what the printer says it is (model, firmware, serial…), once connected. */
+  protected abstract identify(): Promise<void>;
+  /** Forgets any reply half read on an earlier link. */
+  protected abstract resetReplies(): void;
+  /** Bytes from the printer: each whole reply to `takeWaiting()`, a garbled one rejected. */
+  protected abstract receive(chunk: Buffer): void;
+
+  status(): CardPrinterStatus {
+    return structuredClone(this.current);
+  }
+
+  condition(): DeviceCondition {
+    const s = this.current;
+    const detail = {
+      model: s.model,
+      firmware: s.firmware,
+      serial: s.serial,
+      ribbon: { ...s.ribbon }, // a copy: the record must not change with the driver's live state
+      cleaningDue: s.cleaningDue,
+      cardsPrinted: s.cardsPrinted,
+      problem: s.problem,
+    };
+    return s.problem
+      ? { status: 'degraded', reason: s.problem, detail }
+      : { status: 'online', reason: null, detail };
+  }
+
+  async connect(): Promise<void> {
+    const { transport } = this.options;
+    this.resetReplies();
+    transport.on('data', this.onData);
+    transport.on('close', this.onClose);
+    try {
+      await transport.open();
+      this.connected = true;
+      await this.identify();
+      await this.poll();
+    } catch (error) {
+      this.connected = false;
+      transport.off('data', this.onData);
+      transport.off('close', this.onClose);
+      await transport.close();
+      throw error;
+    }
+    this.poller = this.options.clock.setInterval(
+      `card-printer ${this.id} status`,
+      () => {
+        if (!this.busy && this.waiting === 0) this.poll().catch(() => {});
+      },
+      this.options.statusIntervalMs,
+    );
+  }
+
+  async disconnect(): Promise<void> {
+    this.stopPolling();
+    this.connected = false;
+    this.failWaiting(new TransportError('closed', 'the printer was disconnected'));
+    this.options.transport.off('data', this.onData);
+    this.options.transport.off('close', this.onClose);
+    await this.options.transport.close();
+  }
+
+  /** Emits the condition when the status changed, then an event per problem, low ribbon or cleaning due. */
+  protected report(before: CardPrinterStatus, after: CardPrinterStatus): void {
+    const events: Array<[string, Record<string, unknown>]> = [];
+    if (before.problem !== after.problem)
+      events.push(
+        after.problem ? [after.problem, { problem: after.problem }] : ['ready', { was: before.problem }],
+      );
+    if (!before.ribbon.low && after.ribbon.low)
+      events.push(['ribbon_low', { panelsLeft: after.ribbon.panelsLeft }]);
+    if (!before.cleaningDue && after.cleaningDue)
+      events.push(['cleaning_due', { cardsPrinted: after.cardsPrinted }]);
+    const changed =
+      before.problem !== after.problem ||
+      before.ribbon.low !== after.ribbon.low ||
+      before.cleaningDue !== after.cleaningDue ||
+      before.ribbon.panelsLeft !== after.ribbon.panelsLeft ||
+      before.cardsPrinted !== after.cardsPrinted;
+    // The health record first, then the events: a listener's failure must not leave the record behind.
+    if (changed) this.emit('condition', this.condition());
+    for (const [type, data] of events) this.emit('event', type, data);
+  }
+
+  /** Work on the link after everything queued before it (at most `queueLimit` waiting). */
+  protected enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const limit = this.options.queueLimit ?? 64;
+    if (this.waiting >= limit)
+      return Promise.reject(new TransportError('queue_full', 'too many commands waiting'));
+    this.waiting++;
+    const run = this.chain.then(work);
+    this.chain = run.catch(() => {});
+    return run.finally(() => {
+      this.waiting--;
+    });
+  }
+
+  /** Writes `bytes` and waits for the reply; none within `timeoutMs`: the printer is gone. */
+  protected exchange(bytes: Buffer, name: string, timeoutMs: number): Promise<Reply> {
+    if (!this.connected)
+      return Promise.reject(new TransportError('not_connected', 'the printer is not connected'));
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = this.options.clock.setTimeout(
+        `card-printer ${this.id} reply`,
+        () => {
+          this.waitingReply = undefined;
+          const error = new TimeoutError(`the card printer did not answer ${name} within ${timeoutMs} ms`);
+          reject(error);
+          this.lost(error);
+        },
+        timeoutMs,
+      );
+      this.waitingReply = { resolve, reject, timer };
+      this.options.transport.write(bytes).catch((error: Error) => {
+        if (this.waitingReply?.timer === timer) {
+          timer.cancel();
+          this.waitingReply = undefined;
+          reject(error);
+        }
+      });
+    });
+  }
+
+  /** The exchange waiting for the reply just read, its timer stopped; undefined when none is. */
+  protected takeWaiting(): WaitingReply<Reply> | undefined {
+    const waiting = this.waitingReply;
+    this.waitingReply = undefined;
+    waiting?.timer.cancel();
+    return waiting;
+  }
+
+  protected lost(error: Error): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.stopPolling();
+    this.failWaiting(error);
+    this.options.transport.off('data', this.onData);
+    this.options.transport.off('close', this.onClose);
+    void this.options.transport.close();
+    this.emit('disconnected', error);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.receive(chunk);
+  };
+
+  private readonly onClose = (error: Error | undefined): void => {
+    if (!this.connected) return;
+    this.lost(error ?? new TransportError('closed', 'the card printer closed the link'));
+  };
+
+  private failWaiting(error: Error): void {
+    this.takeWaiting()?.reject(error);
+  }
+
+  private stopPolling(): void {
+    this.poller?.cancel();
+    this.poller = undefined;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * `carrel start` as a child process, for the tests that SIGKILL the daemon and start it again on the
+ * same database. It runs the compiled code in dist/: `npm run build` first (`npm test` does).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+
+export interface CarrelDaemon {
+  child: ChildProcess;
+  /** `http://host:port`, as the daemon announced its API. */
+  api: string;
+}
+
+/** Starts `carrel start --config <configPath>`; resolves once it says where its API is, rejects if it exits first. */
+export function startCarrelDaemon(configPath: string): Promise<CarrelDaemon> {
+  const child = spawn(process.execPath, [CLI, 'start', '--config', configPath], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /API\s+(http:\/\/\S+)\/api\/v1/.exec(stderr);
+      if (match?.[1]) resolve({ child, api: match[1] });
+    });
+    child.once('exit', (code, signal) => reject(new Error(`carrel exited (${code ?? signal}): ${stderr}`)));
+  });
+}
+
+/** SIGKILLs the daemon (no chance to tidy up, as a power cut); resolves once it has exited. */
+export function killDaemon(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
