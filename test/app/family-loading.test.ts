@@ -74,4 +74,13 @@ describe('family loading', () => {
       loaded.filter((file) => unusedDrivers.some((dir) => file.startsWith(`src/devices/${dir}/`))),
     ).toEqual([]);
   });
+
+  it('a desk of only an ILS loads no receipt printer’s driver or renderer (the receipts of sessions and payments name one)', async () => {
+    const loaded = await modulesLoadedBuilding([
+      { id: 'ils', kind: 'ils', transport: { type: 'tcp', host: '127.0.0.1', port: 9 } },
+    ]);
+    expect(loaded).toContain('src/gateway/families/ils/entry.js');
+    expect(loaded).not.toContain('src/gateway/families/receipt-printer/entry.js');
+    expect(loaded.filter((file) => file.startsWith('src/devices/printer/'))).toEqual([]);
+  });
 });

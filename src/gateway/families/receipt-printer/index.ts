@@ -9,9 +9,9 @@ import { type ReceiptPrinterConfig, receiptPrinterSchema } from './config.js';
 import { RECEIPT_PRINTER_EVENTS, type ReceiptPrinterEvents } from './events.js';
 
 export { type ReceiptPrinterConfig, receiptPrinterSchema } from './config.js';
-export { localTimestamp } from './entry.js';
 export type { ReceiptPrinterEvents } from './events.js';
 export type { PrintJobView, ReceiptPrinterPort } from './port.js';
+export { localTimestamp } from './timestamp.js';
 
 export const receiptPrinters = deviceFamily<ReceiptPrinterEvents>()({
   kind: 'receipt-printer',
