@@ -89,7 +89,7 @@ async function loopbackFloor(bytes: number): Promise<number> {
 async function issueTime(): Promise<{ median: number; bytes: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'carrel-bench-cards-'));
   const base = defaultDeskConfig();
-  const desk = createDesk({
+  const desk = await createDesk({
     config: {
       ...base,
       http: { ...base.http, port: 0 },

@@ -29,7 +29,7 @@ function percentile(sorted: number[], p: number): number {
 async function creditLatency(): Promise<{ p50: number; p99: number; pollMs: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'carrel-bench-cash-'));
   const base = defaultDeskConfig();
-  const desk = createDesk({
+  const desk = await createDesk({
     config: {
       ...base,
       http: { ...base.http, port: 0 },

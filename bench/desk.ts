@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { defaultDeskConfig } from '../src/app/default-desk.js';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { spawnCarrel } from './carrel-process.js';
+import { externalDeskConfig, type SimulatorHost, startSimulatorHost } from './external-desk.js';
 import type { BenchResult } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,13 +25,32 @@ interface Running {
  * Starts `carrel start` as the `carrel` command does (same V8 flags) and waits for /readyz 200.
  * Without a config file it is the simulated desk, simulators in the same process.
  */
-async function startDesk(configFile?: string): Promise<Running> {
+function startDesk(configFile?: string): Promise<Running> {
+  const config = configFile ? ['--config', configFile] : [];
+  return startProcess([
+    cli,
+    'start',
+    ...config,
+    '--http-port',
+    '0',
+    '--mqtt-port',
+    '0',
+    '--log-level',
+    'warn',
+  ]);
+}
+
+/** The floor (bench/floor-process.ts), started and measured as the gateway is. */
+function startFloor(): Promise<Running> {
+  return startProcess([join(here, 'floor-process.js')]);
+}
+
+async function startProcess(args: string[]): Promise<Running> {
   const stateDir = mkdtempSync(join(tmpdir(), 'carrel-bench-'));
   const began = performance.now();
-  const config = configFile ? ['--config', configFile] : [];
   const { child, api } = await spawnCarrel({
     nodeArgs: [...DAEMON_NODE_FLAGS],
-    args: [cli, 'start', ...config, '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
+    args,
     cwd: stateDir,
     env: { ...process.env, ...DAEMON_ENV },
   });
@@ -96,55 +116,37 @@ async function receiptsPerSecond(api: string, count: number): Promise<number> {
   return count / ((performance.now() - began) / 1000);
 }
 
-/**
- * The gateway as deployed: its devices are elsewhere. The simulators run here, in
- * the benchmark's process, and the gateway reaches them over TCP from its config.
- */
-async function withExternalSimulators<T>(work: (configFile: string) => Promise<T>): Promise<T> {
-  const { startPrinterSimulator } = await import('../simulators/printer/simulator.js');
-  const { startIlsSimulator, sampleFixturePath } = await import('../simulators/ils/index.js');
-  const { startRfidPadSimulator } = await import('../simulators/rfid-pad/index.js');
-  const printer = await startPrinterSimulator({ port: 0, httpPort: 0 });
-  const ils = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
-  const pad = await startRfidPadSimulator({
-    protocol: 'feig',
-    tcpPort: 0,
-    httpPort: 0,
-    tags: [{ preset: 'V1' }],
-  });
+/** The batch-1 families: what a circulation desk needs before anything else. */
+const BATCH_1 = ['ils', 'receipt-printer', 'rfid-reader'];
+
+interface Footprint {
+  readyMs: number;
+  idleRss: number;
+}
+
+/** Median start-to-ready of five starts, and the idle RSS of the last one 3 s after ready. */
+async function footprintOf(start: () => Promise<Running>): Promise<Footprint> {
+  const readyTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const desk = await start();
+    readyTimes.push(desk.readyMs);
+    try {
+      if (i === 4) return { readyMs: median(readyTimes), idleRss: await idleRssOf(desk) };
+    } finally {
+      await stopDesk(desk);
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/** A gateway whose devices are in another process (the simulator host), from a config of those devices. */
+async function gatewayFootprint(host: SimulatorHost, kinds?: readonly string[]): Promise<Footprint> {
   const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-config-'));
   const configFile = join(dir, 'carrel.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      version: 1,
-      ils: {
-        host: '127.0.0.1',
-        port: ils.port,
-        user: 'kiosk1',
-        password: 'kiosk1pw',
-        location: 'MAIN',
-        institution: 'RIVERSIDE',
-      },
-      devices: [
-        {
-          id: 'receipt-1',
-          kind: 'receipt-printer',
-          transport: { type: 'tcp', host: '127.0.0.1', port: printer.escposPort },
-        },
-        {
-          id: 'pad-1',
-          kind: 'rfid-reader',
-          protocol: 'feig',
-          transport: { type: 'tcp', host: '127.0.0.1', port: pad.tcpPort },
-        },
-      ],
-    }),
-  );
+  writeFileSync(configFile, JSON.stringify(externalDeskConfig(host, kinds)));
   try {
-    return await work(configFile);
+    return await footprintOf(() => startDesk(configFile));
   } finally {
-    await Promise.allSettled([printer.close(), ils.close(), pad.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -155,59 +157,75 @@ async function idleRssOf(desk: Running): Promise<number> {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const gateway = await withExternalSimulators(async (configFile) => {
-    const readyTimes: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const desk = await startDesk(configFile);
-      readyTimes.push(desk.readyMs);
-      if (i < 4) {
-        await stopDesk(desk);
-        continue;
-      }
-      try {
-        return { readyMs: median(readyTimes), idleRss: await idleRssOf(desk) };
-      } finally {
-        await stopDesk(desk);
-      }
-    }
-    throw new Error('unreachable');
-  });
-  const readyTimes: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const desk = await startDesk();
-    readyTimes.push(desk.readyMs);
-    if (i < 4) {
-      await stopDesk(desk);
-      continue;
-    }
-    try {
-      return [
-        {
-          name: 'gateway start to ready (median of 5)',
-          value: gateway.readyMs / 1000,
-          unit: 's',
-          target: '≤ 1.5 s',
-          met: gateway.readyMs <= 1500,
-        },
-        {
-          name: 'gateway idle RSS after ready',
-          value: gateway.idleRss,
-          unit: 'MB',
-          target: '≤ 90 MB',
-          met: gateway.idleRss <= 90,
-        },
-        ...(await measureRunning(desk, readyTimes)),
-      ];
-    } finally {
-      await stopDesk(desk);
-    }
+  const floor = await footprintOf(() => startFloor());
+  const host = await startSimulatorHost();
+  let every: Footprint;
+  let batch1: Footprint;
+  try {
+    every = await gatewayFootprint(host);
+    batch1 = await gatewayFootprint(host, BATCH_1);
+  } finally {
+    await host.close();
   }
-  throw new Error('unreachable');
+  const simulated = await footprintOf(() => startDesk());
+  const load = await withDesk(measureRunning);
+  return [
+    { name: 'floor: node + fastify + SQLite open, start to ready', value: floor.readyMs / 1000, unit: 's' },
+    { name: 'floor: idle RSS', value: floor.idleRss, unit: 'MB' },
+    {
+      name: 'gateway, every family (simulators in a 2nd process), start to ready',
+      value: every.readyMs / 1000,
+      unit: 's',
+      target: '≤ 1.5 s',
+      met: every.readyMs <= 1500,
+    },
+    {
+      name: 'gateway, every family, idle RSS after ready',
+      value: every.idleRss,
+      unit: 'MB',
+      target: '≤ 100 MB',
+      met: every.idleRss <= 100,
+    },
+    {
+      name: `gateway, batch-1 only (${BATCH_1.join(', ')}), start to ready`,
+      value: batch1.readyMs / 1000,
+      unit: 's',
+      target: '≤ 1.5 s',
+      met: batch1.readyMs <= 1500,
+    },
+    {
+      name: 'gateway, batch-1 only, idle RSS after ready',
+      value: batch1.idleRss,
+      unit: 'MB',
+      target: '≤ 90 MB',
+      met: batch1.idleRss <= 90,
+    },
+    { name: 'every family above the floor', value: every.idleRss - floor.idleRss, unit: 'MB' },
+    { name: 'batch-1 above the floor', value: batch1.idleRss - floor.idleRss, unit: 'MB' },
+    ...simulatedDesk(simulated),
+    ...load,
+  ];
 }
 
-/** The simulated desk: the gateway and its simulators in one process. */
-async function measureRunning(desk: Running, readyTimes: number[]): Promise<BenchResult[]> {
-  const idleRss = await idleRssOf(desk);
+async function withDesk<T>(work: (desk: Running) => Promise<T>): Promise<T> {
+  const desk = await startDesk();
+  try {
+    return await work(desk);
+  } finally {
+    await stopDesk(desk);
+  }
+}
+
+function simulatedDesk(footprint: Footprint): BenchResult[] {
+  const label = `simulated desk (+${defaultDeskConfig().simulators.length} simulators in-process)`;
+  return [
+    { name: `${label} start to ready`, value: footprint.readyMs / 1000, unit: 's' },
+    { name: `${label} idle RSS`, value: footprint.idleRss, unit: 'MB' },
+  ];
+}
+
+/** The simulated desk (the gateway and its simulators in one process) under load. */
+async function measureRunning(desk: Running): Promise<BenchResult[]> {
   const { stdout } = await execFileAsync(process.execPath, [
     join(here, 'load.js'),
     `${desk.api}/api/v1/devices`,
@@ -221,11 +239,7 @@ async function measureRunning(desk: Running, readyTimes: number[]): Promise<Benc
     non2xx: number;
   };
   const receipts = await receiptsPerSecond(desk.api, 200);
-  const readyMs = median(readyTimes);
-  const label = `simulated desk (+${defaultDeskConfig().simulators.length} simulators)`;
   return [
-    { name: `${label} start to ready`, value: readyMs / 1000, unit: 's' },
-    { name: `${label} idle RSS`, value: idleRss, unit: 'MB' },
     {
       name: 'GET /api/v1/devices (32 conns, 2nd process)',
       value: load.requestsPerSecond,

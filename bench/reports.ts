@@ -97,7 +97,7 @@ export async function run(): Promise<BenchResult[]> {
   const path = join(dir, 'carrel.db');
   const rows = seed(path, now);
   const base = defaultDeskConfig();
-  const desk = createDesk({
+  const desk = await createDesk({
     config: {
       ...base,
       http: { ...base.http, port: 0 },

@@ -75,7 +75,7 @@ export async function run(): Promise<BenchResult[]> {
   return withPcscd(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'carrel-bench-pcsc-'));
     const base = defaultDeskConfig();
-    const desk = createDesk({
+    const desk = await createDesk({
       config: configSchema.parse({
         ...base,
         http: { ...base.http, port: 0 },

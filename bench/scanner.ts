@@ -126,7 +126,7 @@ export async function run(): Promise<BenchResult[]> {
       { id: 'bench-wedge', kind: 'scanner', driver: 'evdev', device: fifo },
     ],
   });
-  const desk = createDesk({ config, logger: silentLogger(), version: 'bench' });
+  const desk = await createDesk({ config, logger: silentLogger(), version: 'bench' });
   await desk.start();
   const sockets: WebSocket[] = [];
   let stopped = false;

@@ -59,7 +59,7 @@ export interface Desk {
  * Features start in this order — storage, simulators, devices, offline mode,
  * the SIP2 relay, self-check sessions, HTTP, MQTT — and stop in reverse. Nothing else in Carrel constructs features.
  */
-export function createDesk(options: DeskOptions): Desk {
+export async function createDesk(options: DeskOptions): Promise<Desk> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const env = options.env ?? process.env;
@@ -75,7 +75,7 @@ export function createDesk(options: DeskOptions): Desk {
   const simulators = new SimulatorsFeature(config.simulators, SIMULATOR_FAMILIES, logger, {
     listening: (id: string) => devices.listening(id),
   });
-  const devices = createDevices(config.devices, {
+  const devices = await createDevices(config.devices, {
     bus,
     clock,
     logger,
@@ -282,11 +282,12 @@ function readiness(
 /**
  * Every configured device's run-time entry, each made by its own family (the
  * family list, src/app/families.ts): the only place a device's kind chooses code.
+ * Only the families configured here have their run-time modules imported.
  */
-export function createDevices(
+export async function createDevices(
   configs: readonly DeviceConfig[],
   context: Omit<FamilyContext, 'devices'>,
-): DeviceRegistry {
+): Promise<DeviceRegistry> {
   const families = new Map<string, AnyDeviceFamily>(DEVICE_FAMILIES.map((family) => [family.kind, family]));
   let registry: DeviceRegistry | undefined;
   const lookup: FamilyContext['devices'] = {
@@ -296,11 +297,13 @@ export function createDevices(
     },
     all: (family) => registry?.all(family) ?? [],
   };
-  const entries = configs.map((config): DeviceEntry => {
-    const family = families.get(config.kind);
-    if (!family) throw new CarrelError('config_invalid', `no device family "${config.kind}" in this build`);
-    return family.create(config, { ...context, devices: lookup });
-  });
+  const entries = await Promise.all(
+    configs.map((config): Promise<DeviceEntry> => {
+      const family = families.get(config.kind);
+      if (!family) throw new CarrelError('config_invalid', `no device family "${config.kind}" in this build`);
+      return family.create(config, { ...context, devices: lookup });
+    }),
+  );
   registry = new DeviceRegistry(entries);
   return registry;
 }

@@ -96,8 +96,12 @@ export interface DeviceFamily<
    * it doctor starts the device's entry and reports the status it reaches.
    */
   doctor?(config: Config, context: DoctorContext): Promise<DoctorCheck[]>;
-  /** Builds the run-time entry of one configured device; nothing is opened before `start()`. */
-  create(config: Config, context: FamilyContext): DeviceEntry<Port>;
+  /**
+   * Builds the run-time entry of one configured device; nothing is opened before `start()`.
+   * It imports the family's run-time modules (entry, driver, codecs) on first use, so a
+   * desk loads only the families its config uses: the descriptor itself stays cheap.
+   */
+  create(config: Config, context: FamilyContext): Promise<DeviceEntry<Port>>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the widest family, for lists and constraints

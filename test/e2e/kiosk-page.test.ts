@@ -39,7 +39,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'carrel-kiosk-'));
     const base = defaultDeskConfig();
-    desk = createDesk({
+    desk = await createDesk({
       config: {
         ...base,
         http: { ...base.http, port: 0 },

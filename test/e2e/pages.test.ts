@@ -22,7 +22,7 @@ describe.skipIf(skip !== undefined)('pages in Chromium', () => {
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'carrel-pages-'));
     const base = defaultDeskConfig();
-    desk = createDesk({
+    desk = await createDesk({
       config: {
         ...base,
         http: { ...base.http, port: 0 },

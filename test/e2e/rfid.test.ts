@@ -40,7 +40,7 @@ beforeAll(async () => {
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
     storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
   };
-  desk = createDesk({ config, logger: silentLogger(), version: 'test' });
+  desk = await createDesk({ config, logger: silentLogger(), version: 'test' });
   await desk.start();
   api = desk.urls().api!.replace(/\/api\/v1$/, '');
 

@@ -60,7 +60,7 @@ describe('the supervised ILS link', () => {
       requestTimeoutMs: TIMEOUT_MS,
       pool: { size: 1, maxWaiting: 5 },
     });
-    entry = ilsLinks.create(config, {
+    entry = await ilsLinks.create(config, {
       bus: new EventBus(),
       clock,
       logger: silentLogger(),

@@ -53,7 +53,7 @@ async function running(
     transport,
     inventoryIntervalMs: 20,
   });
-  const entry = rfidReaders.create(
+  const entry = await rfidReaders.create(
     config,
     context(bus, () => ({ host: '127.0.0.1', port: sim.tcpPort! })),
   );
@@ -126,7 +126,7 @@ describe('RfidReaderEntry', () => {
     const port = sim.tcpPort!;
     await sim.close();
     const bus = new EventBus();
-    const entry = rfidReaders.create(
+    const entry = await rfidReaders.create(
       rfidReaderSchema.parse({
         id: 'pad-2',
         kind: 'rfid-reader',

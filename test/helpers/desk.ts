@@ -32,7 +32,7 @@ export async function startTestDesk(
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
     storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
   });
-  const desk = createDesk({ config, logger, version: 'test' });
+  const desk = await createDesk({ config, logger, version: 'test' });
   await desk.start();
   return {
     desk,

@@ -69,7 +69,7 @@ export async function checkDevices(
       for (const device of probed) checks.push(fromRunning(device.id, options.running));
       return checks;
     }
-    registry = createDevices(config.devices, {
+    registry = await createDevices(config.devices, {
       bus: new EventBus(() => {}),
       clock: options.clock,
       logger,

@@ -1,6 +1,6 @@
 import { type CarrelConfig, loadConfigFile } from '../../app/config.js';
 import { defaultDeskConfig } from '../../app/default-desk.js';
-import { createDesk } from '../../app/desk.js';
+import { createDesk, type Desk } from '../../app/desk.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
@@ -72,7 +72,7 @@ async function runDaemon(
 ): Promise<number> {
   const logger = createLogger({ level: config.log.level, format: config.log.format });
   const version = carrelVersion();
-  const desk = createDesk({ config, logger, version, clock });
+  const desk = await createDesk({ config, logger, version, clock });
   const notifier = SystemdNotifier.fromEnv(process.env, clock, logger.child({ module: 'systemd' }));
 
   process.on('unhandledRejection', (reason) => {
@@ -129,7 +129,7 @@ async function runDaemon(
 }
 
 function printBanner(
-  urls: ReturnType<ReturnType<typeof createDesk>['urls']>,
+  urls: ReturnType<Desk['urls']>,
   simulatedDesk: boolean,
   version: string,
   failures: string[],

@@ -7,7 +7,6 @@
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type CardPrinterConfig, cardPrinterSchema } from './config.js';
-import { CardPrinterEntry } from './entry.js';
 import { CARD_PRINTER_EVENTS, type CardPrinterEvents } from './events.js';
 
 export { type CardPrinterConfig, cardPrinterSchema } from './config.js';
@@ -34,5 +33,6 @@ export const cardPrinters = deviceFamily<CardPrinterEvents>()({
     if (config.rfid && !layout.devices.some((device) => device.id === config.rfid?.reader))
       issue(['rfid', 'reader'], `no device with id "${config.rfid.reader}" is configured`);
   },
-  create: (config: CardPrinterConfig, context) => new CardPrinterEntry(config, context),
+  create: async (config: CardPrinterConfig, context) =>
+    new (await import('./entry.js')).CardPrinterEntry(config, context),
 });

@@ -6,7 +6,6 @@
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type CashDeviceConfig, cashDeviceSchema } from './config.js';
-import { CashDeviceEntry } from './entry.js';
 import { CASH_DEVICE_EVENTS, type CashDeviceEventsMap } from './events.js';
 
 export { CashBox, type CashBoxEmptying, type CashBoxReport } from './cash-box.js';
@@ -24,5 +23,6 @@ export const cashDevices = deviceFamily<CashDeviceEventsMap>()({
   check: (config: CashDeviceConfig, layout, issue) => {
     checkSimulatorTransport(config.transport, 'cash', layout, issue);
   },
-  create: (config: CashDeviceConfig, context) => new CashDeviceEntry(config, context),
+  create: async (config: CashDeviceConfig, context) =>
+    new (await import('./entry.js')).CashDeviceEntry(config, context),
 });

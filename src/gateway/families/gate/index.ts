@@ -10,7 +10,6 @@
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type GateConfig, gateSchema } from './config.js';
-import { GateEntry } from './entry.js';
 import { GATE_EVENTS, type GateEventsMap } from './events.js';
 
 export type { GateAlarmRecord } from './alarm-history.js';
@@ -40,5 +39,5 @@ export const gates = deviceFamily<GateEventsMap>()({
     )
       issue(['alarm', 'method'], `${method} asks the ILS, and this desk has no ILS device`);
   },
-  create: (config: GateConfig, context) => new GateEntry(config, context),
+  create: async (config: GateConfig, context) => new (await import('./entry.js')).GateEntry(config, context),
 });

@@ -6,8 +6,6 @@
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type IlsDeviceConfig, ilsDeviceSchema } from './config.js';
-import { ilsDoctor } from './doctor.js';
-import { IlsLinkEntry } from './entry.js';
 import { ILS_EVENTS, type IlsEvents } from './events.js';
 
 export {
@@ -31,6 +29,7 @@ export const ilsLinks = deviceFamily<IlsEvents>()({
     if (first && first.id !== config.id)
       issue(['kind'], `one ILS per desk: "${first.id}" is already this desk's ILS`);
   },
-  doctor: ilsDoctor,
-  create: (config: IlsDeviceConfig, context) => new IlsLinkEntry(config, context),
+  doctor: async (config, context) => (await import('./doctor.js')).ilsDoctor(config, context),
+  create: async (config: IlsDeviceConfig, context) =>
+    new (await import('./entry.js')).IlsLinkEntry(config, context),
 });

@@ -6,7 +6,6 @@
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type PrintQueueConfig, printQueueSchema } from './config.js';
-import { PrintQueueEntry } from './entry.js';
 import { PRINT_QUEUE_EVENTS, type PrintQueueEventsMap } from './events.js';
 
 export { type PrintQueueConfig, printQueueSchema } from './config.js';
@@ -21,5 +20,6 @@ export const printQueues = deviceFamily<PrintQueueEventsMap>()({
   events: PRINT_QUEUE_EVENTS,
   check: (config: PrintQueueConfig, layout, issue) =>
     checkSimulatorTransport(config.transport, 'print-server', layout, issue),
-  create: (config: PrintQueueConfig, context) => new PrintQueueEntry(config, context),
+  create: async (config: PrintQueueConfig, context) =>
+    new (await import('./entry.js')).PrintQueueEntry(config, context),
 });

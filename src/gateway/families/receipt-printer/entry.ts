@@ -10,6 +10,7 @@ import { PrintQueue } from '../../print-queue.js';
 import type { ReceiptPrinterConfig } from './config.js';
 import type { ReceiptPrinterEvents } from './events.js';
 import type { PrintJobView, ReceiptPrinterPort } from './port.js';
+import { localTimestamp } from './timestamp.js';
 
 /**
  * A receipt printer at run time: ESC/POS driver on its transport, kept
@@ -94,12 +95,6 @@ export class ReceiptPrinterEntry extends SupervisedEntry<ReceiptPrinterPort, Rec
     if (!this.queue) throw new CarrelError('unavailable', `printer "${this.id}" is not running`);
     return this.queue;
   }
-}
-
-/** `2026-11-23 14:05`, in the desk's own time zone, for receipts that do not say when they were printed. */
-export function localTimestamp(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
 function readLogo(path: string): Buffer {

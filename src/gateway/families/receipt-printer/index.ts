@@ -6,13 +6,12 @@
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type ReceiptPrinterConfig, receiptPrinterSchema } from './config.js';
-import { ReceiptPrinterEntry } from './entry.js';
 import { RECEIPT_PRINTER_EVENTS, type ReceiptPrinterEvents } from './events.js';
 
 export { type ReceiptPrinterConfig, receiptPrinterSchema } from './config.js';
-export { localTimestamp } from './entry.js';
 export type { ReceiptPrinterEvents } from './events.js';
 export type { PrintJobView, ReceiptPrinterPort } from './port.js';
+export { localTimestamp } from './timestamp.js';
 
 export const receiptPrinters = deviceFamily<ReceiptPrinterEvents>()({
   kind: 'receipt-printer',
@@ -22,5 +21,6 @@ export const receiptPrinters = deviceFamily<ReceiptPrinterEvents>()({
   events: RECEIPT_PRINTER_EVENTS,
   check: (config: ReceiptPrinterConfig, layout, issue) =>
     checkSimulatorTransport(config.transport, 'printer', layout, issue),
-  create: (config: ReceiptPrinterConfig, context) => new ReceiptPrinterEntry(config, context),
+  create: async (config: ReceiptPrinterConfig, context) =>
+    new (await import('./entry.js')).ReceiptPrinterEntry(config, context),
 });

@@ -7,7 +7,6 @@
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type RfidReaderConfig, rfidReaderSchema } from './config.js';
-import { RfidReaderEntry } from './entry.js';
 import { RFID_READER_EVENTS, type RfidReaderEvents } from './events.js';
 
 export { type RfidReaderConfig, rfidReaderSchema } from './config.js';
@@ -30,5 +29,6 @@ export const rfidReaders = deviceFamily<RfidReaderEvents>()({
   events: RFID_READER_EVENTS,
   check: (config: RfidReaderConfig, layout, issue) =>
     checkSimulatorTransport(config.transport, 'rfid-pad', layout, issue),
-  create: (config: RfidReaderConfig, context) => new RfidReaderEntry(config, context),
+  create: async (config: RfidReaderConfig, context) =>
+    new (await import('./entry.js')).RfidReaderEntry(config, context),
 });

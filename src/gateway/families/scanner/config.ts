@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KEYMAP_NAMES } from '../../../protocols/scan/index.js';
+import { KEYMAP_NAMES } from '../../../protocols/scan/keymap.js';
 import { deviceIdSchema, transportSchema } from '../../config/transport.js';
 
 const pattern = z

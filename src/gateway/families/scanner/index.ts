@@ -7,8 +7,6 @@
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type ScannerConfig, scannerSchema } from './config.js';
-import { scannerDoctor } from './doctor.js';
-import { ScannerEntry } from './entry.js';
 import { SCANNER_EVENTS, type ScannerEvents } from './events.js';
 
 export { type ScannerConfig, scannerSchema } from './config.js';
@@ -44,6 +42,7 @@ export const scanners = deviceFamily<ScannerEvents>()({
     if (config.classify.cards === 'mapped' && Object.keys(config.classify.cardPatrons).length === 0)
       issue(['classify', 'cardPatrons'], 'cards: mapped needs cardPatrons (card number → patron barcode)');
   },
-  doctor: scannerDoctor,
-  create: (config: ScannerConfig, context) => new ScannerEntry(config, context),
+  doctor: async (config, context) => (await import('./doctor.js')).scannerDoctor(config, context),
+  create: async (config: ScannerConfig, context) =>
+    new (await import('./entry.js')).ScannerEntry(config, context),
 });
