@@ -370,7 +370,7 @@ export async function run(): Promise<BenchResult[]> {
       },
     ],
   });
-  const desk = createDesk({ config, logger: silentLogger(), version: 'bench' });
+  const desk = await createDesk({ config, logger: silentLogger(), version: 'bench' });
   await desk.start();
   let sip2: Sip2Straight | undefined;
   try {
