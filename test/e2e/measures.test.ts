@@ -151,6 +151,10 @@ describe('GET /api/v1/stats/measures', () => {
     const catalog = (await (await fetch(`${testDesk.api}/api/v1/stats/catalog`)).json()) as {
       measures: Array<{ name: string; dimensions: string[] }>;
     };
+    // By name, each one a name the measures query takes.
+    const names = catalog.measures.map((m) => m.name);
+    expect(names).toEqual([...names].sort());
+    for (const name of names) expect(name).toMatch(/^[a-z][a-z0-9_.-]{0,63}$/);
     expect(catalog.measures.map((m) => m.name)).toEqual(
       expect.arrayContaining([
         'circulation.transactions',

@@ -90,9 +90,15 @@ export interface MeasureReport {
   rows: MeasureReportRow[];
 }
 
-/** Every measure the sources offer, by name. */
+/**
+ * Every measure the sources offer, by name. Names are ASCII identifiers (`family.measure`), so
+ * code-point order is their order; `localeCompare` here would load ICU's collation data (about
+ * 2.6 MB of resident memory) into every desk at start for nothing.
+ */
 export function measureCatalog(sources: readonly MeasureSource[]): MeasureDefinition[] {
-  return sources.flatMap((source) => source.measures).sort((a, b) => a.name.localeCompare(b.name));
+  return sources
+    .flatMap((source) => source.measures)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Groups the sources' rows over [from, to) as the query asks. */
