@@ -58,6 +58,10 @@ export const ilsFaultsSchema = z
         refuse: z.number().int().min(400).max(599).optional(),
         /** The next `times` debits are added, and the connection closed instead of answering. */
         loseDebitAnswers: z.number().int().min(1).max(1000).optional(),
+        /** …and then the API stays unreachable (the ILS went down right after adding the debit). */
+        downAfterLostAnswer: z.boolean().optional(),
+        /** The next `times` debits are lost on their way: the connection closes, nothing is added. */
+        dropDebits: z.number().int().min(1).max(1000).optional(),
       })
       .optional(),
   })

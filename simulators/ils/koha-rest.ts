@@ -74,11 +74,20 @@ export class KohaRestApi {
     if (!match[2] && request.method === 'GET') return ok(this.account(patron));
     if (match[2] && request.method === 'GET') return ok(this.debits(patron, request));
     if (match[2] && request.method === 'POST') {
-      const debit = this.addDebit(patron, parse(debitSchema, await request.json()));
+      const body = parse(debitSchema, await request.json());
+      const dropped = faults.dropDebits;
+      if (dropped) {
+        this.setRestFaults({ ...faults, dropDebits: dropped > 1 ? dropped - 1 : undefined });
+        return this.drop(request);
+      }
+      const debit = this.addDebit(patron, body);
       const lose = faults.loseDebitAnswers;
       if (lose) {
-        const rest = { ...faults, loseDebitAnswers: lose > 1 ? lose - 1 : undefined };
-        this.simulator.setFaults({ ...this.simulator.faults(), rest: withoutUndefined(rest) });
+        this.setRestFaults({
+          ...faults,
+          loseDebitAnswers: lose > 1 ? lose - 1 : undefined,
+          ...(faults.downAfterLostAnswer ? { unreachable: true, downAfterLostAnswer: undefined } : {}),
+        });
         return this.drop(request);
       }
       return ok(this.debitView(patron, debit), 201);
@@ -224,6 +233,10 @@ export class KohaRestApi {
       patron_id: this.patronId(patron.barcode),
       interface: 'api',
     };
+  }
+
+  private setRestFaults(rest: NonNullable<ReturnType<IlsSimulator['faults']>['rest']>): void {
+    this.simulator.setFaults({ ...this.simulator.faults(), rest: withoutUndefined(rest) });
   }
 
   /** Closes the connection unanswered: the caller cannot tell whether anything happened. */
