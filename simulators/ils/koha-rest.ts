@@ -2,8 +2,8 @@
  * The ILS simulator's Koha-shaped REST API, on the control server: the few
  * calls of Koha's `/api/v1` that move a patron's credit out of the ILS, over
  * the same patrons SIP2 serves, so a transfer shows in the SIP2 fee amount
- * (BV, the signed account balance, as Koha sends it) as it does in the REST
- * balance.
+ * (BV: the balance when the patron owes, 0.00 in credit, as Koha sends it)
+ * as it does in the REST balance (signed: negative in credit).
  *
  *   POST /api/v1/oauth/token                        client credentials → a bearer token (1 h)
  *   GET  /api/v1/patrons?cardnumber=…               [{patron_id, cardnumber, surname, library_id}]

@@ -125,7 +125,7 @@ export interface PatronStanding {
   totalOwedCents: number;
   /** Outstanding credit. */
   creditCents: number;
-  /** What the patron owes less the credit: negative when in credit (Koha's account balance, SIP2's BV). */
+  /** What the patron owes less the credit: negative when in credit (Koha's account balance; BV shows it when > 0). */
   balanceCents: number;
   loans: Loan[];
   overdue: Loan[];

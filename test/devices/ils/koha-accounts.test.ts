@@ -92,9 +92,15 @@ describe('Koha REST accounts against the simulator', () => {
     expect(await accounts.findDebit(patron, 'transfer-0001')).toEqual(debit);
     expect(await accounts.findDebit(patron, 'transfer-0002')).toBeUndefined();
     expect(await accounts.creditAvailable(patron)).toBe(1250);
-    // SIP2 and REST say the same: 12.50 in credit.
-    expect(await sip2FeeAmount(IN_CREDIT, '1010')).toBe('-12.50');
+    // One account behind both: REST's signed balance says 12.50 in credit; SIP2's BV, as Koha sends
+    // it, is what is owed, nothing (Koha: balance > 0 ? charges : 0).
     expect(await restBalance(patron.id)).toBe(-12.5);
+    expect(await sip2FeeAmount(IN_CREDIT, '1010')).toBe('0.00');
+    // A debit past the credit (Koha takes it): both now say 2.50 owed.
+    await accounts.addDebit(patron, { amountMinor: 1500, requestId: 'transfer-0003' });
+    expect(await restBalance(patron.id)).toBe(2.5);
+    expect(await sip2FeeAmount(IN_CREDIT, '1010')).toBe('2.50');
+    expect(await accounts.creditAvailable(patron)).toBe(0);
   });
 
   it('a patron who owes has no credit to transfer', async () => {
