@@ -9,7 +9,8 @@
  *      `deposited`, in one SQLite transaction; then answers.
  *
  * Idempotent by request id: a retry answers the first transfer, or its
- * failure, and never debits twice. When the ILS's answer to the debit is lost
+ * failure, and never debits twice. A patron's transfers run one at a time, so
+ * two at once cannot both spend the same credit (Koha takes a debit past it). When the ILS's answer to the debit is lost
  * (a timeout, a dropped connection, a server error, or Carrel killed), the
  * row stays `pending` and is settled — now on a retry, at start, and every
  * `settleIntervalMs` — by asking the ILS for the debit with that request id:
@@ -54,6 +55,11 @@ export interface IlsTransferRequest {
 
 export class IlsTransfers {
   private readonly inFlight = new Map<string, Promise<IlsTransferResult>>();
+  /**
+   * The last transfer of each patron: a patron's transfers run one after the other, so the
+   * credit one reads is not the credit another is taking (the ILS would take a debit past it).
+   */
+  private readonly patronTails = new Map<string, Promise<unknown>>();
   private timer: TimerHandle | undefined;
   private settling: Promise<void> | undefined;
 
@@ -84,7 +90,15 @@ export class IlsTransfers {
     }
     const running = this.inFlight.get(request.requestId);
     if (running) return running.then((result) => ({ ...result, repeated: true }));
-    const work = this.run(request).finally(() => this.inFlight.delete(request.requestId));
+    const before = this.patronTails.get(request.patron) ?? Promise.resolve();
+    const work = before
+      .then(() => this.run(request))
+      .finally(() => {
+        this.inFlight.delete(request.requestId);
+        if (this.patronTails.get(request.patron) === tail) this.patronTails.delete(request.patron);
+      });
+    const tail = work.catch(() => undefined);
+    this.patronTails.set(request.patron, tail);
     this.inFlight.set(request.requestId, work);
     return work;
   }

@@ -108,6 +108,21 @@ describe('transfers from the ILS', () => {
     expect(transferDeposits(service)).toHaveLength(1);
   });
 
+  it('two transfers for one patron at once: the second sees the credit the first took', async () => {
+    const service = accounts();
+    const results = await Promise.allSettled([
+      service.transferFromIls({ requestId: 'transfer-both-1', patron: PATRON, amountMinor: 1500 }),
+      service.transferFromIls({ requestId: 'transfer-both-2', patron: PATRON, amountMinor: 1500 }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((refused.reason as CarrelError).code).toBe('ils_credit_insufficient');
+    expect(ilsPatron().accountDebits).toHaveLength(1);
+    expect(ilsPatron().creditCents).toBe(CREDIT - 1500);
+    expect(ilsPatron().fees).toHaveLength(0); // nothing owed: no debit went past the credit
+    expect(transferDeposits(service)).toHaveLength(1);
+  });
+
   it('a request id used for another transfer is refused', async () => {
     const service = accounts();
     await service.transferFromIls({ requestId: 'transfer-0003', patron: PATRON, amountMinor: 100 });
