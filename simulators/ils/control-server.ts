@@ -9,6 +9,7 @@
  *                              ignoreRequests?: {type, times}};
  *                              {} clears them
  *   DELETE /api/connections    close every open SIP2 connection now
+ *   /api/v1/…                  the Koha-shaped REST API (koha-rest.ts): patrons, accounts, debits
  */
 import {
   type ControlRequest,
@@ -17,10 +18,15 @@ import {
   startControlServer as startServer,
 } from '../common/control-server.js';
 import { ilsFaultsSchema } from './faults.js';
+import { KohaRestApi } from './koha-rest.js';
 import type { IlsSimulator } from './server.js';
 
 export function startControlServer(simulator: IlsSimulator, options: { host: string; port: number }) {
-  return startServer((request) => route(simulator, request), { ...options, maxBody: 16 * 1024 });
+  const rest = new KohaRestApi(simulator);
+  return startServer(async (request) => (await rest.route(request)) ?? route(simulator, request), {
+    ...options,
+    maxBody: 16 * 1024,
+  });
 }
 
 /** What GET /api/state answers: no patron data, only counts. */

@@ -47,6 +47,23 @@ export const ilsFaultsSchema = z
       .optional(),
     /** Terminate every response with CR LF whatever the account says. */
     forceCrLf: z.boolean().optional(),
+    /** The Koha-shaped REST API (koha-rest.ts): down, slow, refusing, or losing answers. */
+    rest: z
+      .strictObject({
+        /** Close every REST connection unanswered (a server that cannot be reached). */
+        unreachable: z.boolean().optional(),
+        /** Wait this long before each REST answer. */
+        latencyMs: z.number().int().min(0).max(600_000).optional(),
+        /** Answer every REST request with this HTTP status and a Koha error body. */
+        refuse: z.number().int().min(400).max(599).optional(),
+        /** The next `times` debits are added, and the connection closed instead of answering. */
+        loseDebitAnswers: z.number().int().min(1).max(1000).optional(),
+        /** …and then the API stays unreachable (the ILS went down right after adding the debit). */
+        downAfterLostAnswer: z.boolean().optional(),
+        /** The next `times` debits are lost on their way: the connection closes, nothing is added. */
+        dropDebits: z.number().int().min(1).max(1000).optional(),
+      })
+      .optional(),
   })
   .strict();
 

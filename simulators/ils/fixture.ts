@@ -142,6 +142,8 @@ const patron = z.object({
   blockedMessage: text.optional(),
   status: statusFlags.default({}),
   fees: z.array(fee).default([]),
+  /** Money the patron has in credit at the library (a refund, an overpayment): Koha's outstanding credits. */
+  credit: money.default(0),
   holds: z.array(z.object({ item: code, pickup: code.optional() })).default([]),
   loans: z
     .array(
@@ -257,6 +259,11 @@ export const ilsFixtureSchema = z
     }),
     institutions: z.array(institution).min(1),
     accounts: z.array(account).min(1),
+    /**
+     * OAuth2 clients of the Koha-shaped REST API (client credentials); the `accounts`
+     * logins are its basic-auth users as well.
+     */
+    restClients: z.array(z.object({ clientId: code, clientSecret: text })).default([]),
     circulation: circulation.default(circulation.parse({})),
     acs: acs.default(acs.parse({})),
     patrons: z.array(patron).default([]),

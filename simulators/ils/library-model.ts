@@ -69,6 +69,22 @@ export interface Patron {
   /** Conditions set by the fixture (card reported lost, too many claims…), not computed. */
   flags: Partial<Record<PatronStatusFlag, boolean>>;
   fees: Fee[];
+  /** Outstanding credit in cents (a refund, an overpayment), spent by debits added over REST. */
+  creditCents: number;
+  /** Debits added over the REST API (a transfer of credit out of the ILS), oldest first. */
+  accountDebits: AccountDebit[];
+}
+
+/** A debit added to a patron's account over the REST API, as Koha keeps an account line. */
+export interface AccountDebit {
+  id: number;
+  type: string;
+  amountCents: number;
+  /** What the patron's credit did not cover (also a fee, so SIP2 shows it owed). */
+  outstandingCents: number;
+  description: string;
+  internalNote?: string;
+  date: Date;
 }
 
 export interface Item {
@@ -107,6 +123,10 @@ export interface PatronStanding {
   finesCents: number;
   feesCents: number;
   totalOwedCents: number;
+  /** Outstanding credit. */
+  creditCents: number;
+  /** What the patron owes less the credit: negative when in credit (Koha's account balance; BV shows it when > 0). */
+  balanceCents: number;
   loans: Loan[];
   overdue: Loan[];
   /** Why checkout is refused, in words for the screen; empty when it is allowed. */

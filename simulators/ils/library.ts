@@ -251,6 +251,8 @@ export class IlsLibrary {
         cardRetained: false,
         flags: { ...p.status },
         fees: [],
+        creditCents: p.credit,
+        accountDebits: [],
       };
       if (p.email !== undefined) patron.email = p.email;
       if (p.phone !== undefined) patron.phone = p.phone;

@@ -3,7 +3,7 @@
  *
  *   --fixture <file>    library fixture, YAML or JSON (default: the sample library)
  *   --port <n>          SIP2 port (default 6001; 0 = any free port)
- *   --http-port <n>     control API on 127.0.0.1: state, faults (default 6080; 0 = any free port)
+ *   --http-port <n>     control API on 127.0.0.1: state, faults, the Koha-shaped REST API (default 6080; 0 = any free port)
  *   --host <addr>       bind address (default 127.0.0.1)
  *   --tls-cert <file>   serve SIP2 over TLS with this PEM certificate…
  *   --tls-key <file>    …and this PEM private key (both or neither)
@@ -77,6 +77,7 @@ export async function runIlsSimulator(argv: string[]): Promise<number> {
   console.log(
     `  control  ${simulator.controlUrl}/api/state  (PUT /api/faults: hang, latencyMs, dropAfterMessages…)`,
   );
+  console.log(`  REST     ${simulator.controlUrl}/api/v1  (Koha-shaped patron accounts: debits, balance)`);
   console.log(`  fixture  ${fixturePath}`);
   console.log(`  logins   ${library.fixture.accounts.map((a) => a.loginUserId).join(', ')}`);
 

@@ -93,7 +93,7 @@ export function patronStatusResponse(
     personalName: lookup.patron?.name ?? '',
     ...patronCommon(lookup),
     ...(lookup.standing
-      ? { currencyType: library.currency, feeAmount: formatMoney(lookup.standing.totalOwedCents) }
+      ? { currencyType: library.currency, feeAmount: formatMoney(Math.max(0, lookup.standing.balanceCents)) }
       : {}),
   };
 }
@@ -191,7 +191,8 @@ export function patronInformationResponse(
     fineItemsCount: patron.fees.length,
     unavailableHoldsCount: waiting.length,
     currencyType: library.currency,
-    feeAmount: formatMoney(standing.totalOwedCents),
+    // BV as Koha sends it: what is owed, 0.00 for a patron in credit (never negative).
+    feeAmount: formatMoney(Math.max(0, standing.balanceCents)),
     extraFields: patronExtensions(library, patron),
   };
   // No limit ("none"): no CB or CC at all.

@@ -61,6 +61,8 @@ export function patronStanding(
     finesCents,
     feesCents,
     totalOwedCents,
+    creditCents: patron.creditCents,
+    balanceCents: totalOwedCents - patron.creditCents,
     loans,
     overdue,
     checkoutBlocks,

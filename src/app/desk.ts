@@ -2,6 +2,7 @@ import { httpFeature } from '../api/http/server.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { CarrelError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { KohaRestAccounts } from '../devices/ils/koha-accounts.js';
 import { IlsCirculation } from '../gateway/circulation/service.js';
 import type { DeskServices, ReadinessCheck } from '../gateway/contracts/desk.js';
 import { DeskTotalsFeature } from '../gateway/desk-totals.js';
@@ -127,6 +128,10 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     patronCardOn: (pad) => patronCardOn(pad, devices.port(rfidReaders, pad)),
     clock,
     logger,
+    // Deposits by transfer of the patron's credit at the ILS, where the library configured its account API.
+    ...(config.printAccounts.ilsTransfer
+      ? { ilsTransfer: { accounts: new KohaRestAccounts(config.printAccounts.ilsTransfer) } }
+      : {}),
   });
 
   const payments = new PaymentManager({

@@ -25,6 +25,8 @@ export function formatConfigPath(path: ConfigPath): string {
 
 /** Keys whose values are secrets: an error about them never repeats the value. */
 const SECRET_KEYS = new Set(['token', 'password', 'passwd', 'pin', 'secret', 'username']);
+/** …and keys that end in one (`clientSecret`, `terminalPassword`, `ilsPassword`). */
+const SECRET_SUFFIX = /(token|password|passwd|secret)$/;
 
 /** How a value the user wrote is shown in an error: short, and never a secret. */
 export function describeValue(value: unknown): string {
@@ -95,7 +97,8 @@ export function describeZodIssue(issue: z.core.$ZodIssue, hasCustom: boolean): s
   const hasInput = 'input' in issue;
   const input = (issue as { input?: unknown }).input;
   const last = issue.path[issue.path.length - 1];
-  const secret = typeof last === 'string' && SECRET_KEYS.has(last.toLowerCase());
+  const key = typeof last === 'string' ? last.toLowerCase() : undefined;
+  const secret = key !== undefined && (SECRET_KEYS.has(key) || SECRET_SUFFIX.test(key));
   // A custom issue (a cross-check such as a duplicate id) names what it found itself.
   const got = hasInput && !secret && issue.code !== 'custom' ? `, got ${describeValue(input)}` : '';
   if (hasCustom) return `${issue.message}${got}`;

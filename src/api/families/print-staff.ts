@@ -82,6 +82,41 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
     }),
     operation({
       method: 'POST',
+      url: '/api/v1/print/accounts/transfers',
+      operationId: 'transferFromIls',
+      summary:
+        "Moves the patron's credit at the ILS into the print account (where an ILS account API is configured), idempotent by requestId",
+      tag,
+      access: ['staff'],
+      status: 201,
+      body: z.strictObject({
+        requestId: requestIdSchema,
+        patron: patronSchema,
+        amountMinor: minorSchema,
+        currency: currencySchema.optional(),
+      }),
+      response: z.object({
+        transferId: z.string(),
+        requestId: z.string(),
+        amountMinor: minorSchema,
+        currency: z.string(),
+        entryId: z.string().describe('the print ledger deposit (source ils-transfer)'),
+        ilsDebitId: z.string().describe("the ILS's debit that took the credit there"),
+        balanceMinor: minorSchema,
+        repeated: z.boolean(),
+      }),
+      problems: [402, 404, 409, 422, 502, 503],
+      handler: ({ body, principal }) =>
+        printAccounts.transferFromIls({
+          requestId: body.requestId,
+          patron: body.patron,
+          amountMinor: body.amountMinor,
+          staff: principal.name,
+          ...(body.currency ? { currency: body.currency } : {}),
+        }),
+    }),
+    operation({
+      method: 'POST',
       url: '/api/v1/print/accounts/payout',
       operationId: 'payOutPrintAccount',
       summary: 'Pays the whole balance out (closing the account), idempotent by requestId',

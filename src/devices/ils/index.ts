@@ -1,4 +1,12 @@
 /** The SIP2 ILS client: a pool of connections (the supervised ILS link) and a typed API over it. */
+
+export {
+  IlsAccountError,
+  type IlsAccountErrorCode,
+  type IlsAccountPatron,
+  type IlsAccounts,
+  type IlsDebit,
+} from './accounts.js';
 export {
   type CirculationAnswer,
   type IlsAnswer,
@@ -25,6 +33,8 @@ export {
   type Sip2Request,
 } from './connection.js';
 export { IlsError, type IlsErrorCode } from './errors.js';
+export { KohaRestAccounts } from './koha-accounts.js';
+export { type KohaRestAccountsConfig, kohaRestAccountsSchema } from './koha-accounts-config.js';
 export type { LostAnswerVerification } from './lost-answer.js';
 export { IlsConnectionPool, type IlsEventType, type IlsPoolOptions } from './pool.js';
 export type {

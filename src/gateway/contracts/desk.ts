@@ -16,7 +16,7 @@ import type { MeasureSource } from '../statistics/measures.js';
 import type { CirculationService } from './circulation.js';
 import type { OfflineService } from './offline.js';
 import type { PaymentService } from './payments.js';
-import type { PrintAccountService, PrintStationLogins } from './print-accounts.js';
+import type { PrintAccountService, PrintIlsTransfers, PrintStationLogins } from './print-accounts.js';
 import type { SessionService } from './sessions.js';
 import type { StatisticsService } from './statistics.js';
 
@@ -47,7 +47,7 @@ export interface DeskServices {
   /** The offline journal (store-and-forward while the ILS is away). */
   readonly offline: OfflineService;
   /** Print release at the stations, and the patrons' print accounts. */
-  readonly printAccounts: PrintAccountService & PrintStationLogins;
+  readonly printAccounts: PrintAccountService & PrintStationLogins & PrintIlsTransfers;
   /** Payments at the desk and the kiosk: money from cash devices for fees and print credit. */
   readonly payments: PaymentService;
   features(): FeatureReport[];

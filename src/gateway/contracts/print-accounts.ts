@@ -236,3 +236,38 @@ export interface PrintLedgerHourRow {
   /** Pages charged (charges), or refunded (refunds, where recorded). */
   pages: number;
 }
+
+/** A transfer of a patron's credit at the ILS into their print account, as it ended. */
+export interface IlsTransferResult {
+  transferId: string;
+  requestId: string;
+  amountMinor: number;
+  currency: string;
+  /** The ledger's deposit (source `ils-transfer`). */
+  entryId: string;
+  /** The ILS's id of the debit that took the credit there. */
+  ilsDebitId: string;
+  /** The print account's balance now. */
+  balanceMinor: number;
+  /** True when this request id had been transferred before and nothing new moved. */
+  repeated: boolean;
+}
+
+/**
+ * Moving a patron's credit at the ILS into their print account, where the
+ * library configured an ILS account API. Idempotent by `requestId`: a retry
+ * answers the first transfer (or its failure) and never debits the ILS twice.
+ * Throws a CarrelError: `ils_transfer_unavailable` (none configured),
+ * `ils_patron_not_found`, `ils_credit_insufficient`, `ils_account_unreachable`,
+ * `ils_account_refused`, `ils_transfer_pending` (the ILS's answer was lost: it
+ * is looked up and completed or failed later), `amount_invalid`…
+ */
+export interface PrintIlsTransfers {
+  transferFromIls(request: {
+    requestId: string;
+    patron: string;
+    amountMinor: number;
+    currency?: string;
+    staff?: string;
+  }): Promise<IlsTransferResult>;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kohaRestAccountsSchema } from '../../devices/ils/koha-accounts-config.js';
 
 /** The desk's print accounts: the currency they are kept in and the largest single amount. */
 export const printAccountsSchema = z.strictObject({
@@ -9,5 +10,11 @@ export const printAccountsSchema = z.strictObject({
     .default('EUR'),
   /** No deposit, refund, payout or adjustment moves more than this many minor units at once. */
   maxAmountMinor: z.number().int().min(1).max(100_000_000).default(1_000_000),
+  /**
+   * Deposits by transfer of a patron's credit at the ILS, through the ILS's own account API
+   * (SIP2 cannot move credit out of the ILS). Off when absent. Koha's REST API is the one kind
+   * so far; amounts go to the ILS in the print accounts' currency, two decimals.
+   */
+  ilsTransfer: kohaRestAccountsSchema.optional(),
 });
 export type PrintAccountsConfig = z.infer<typeof printAccountsSchema>;

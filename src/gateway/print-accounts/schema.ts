@@ -118,4 +118,24 @@ export const PRINT_ACCOUNT_MIGRATIONS = [
   ALTER TABLE print_releases_next RENAME TO print_releases;
   CREATE INDEX print_releases_open ON print_releases (created_at) WHERE state IN ('charged', 'released');
   CREATE INDEX print_releases_by_account ON print_releases (account, created_at);`,
+  // Transfers of a patron's credit out of the ILS (ils-transfer-journal.ts): journaled `pending`
+  // before the ILS is debited, `deposited` in the same transaction as the ledger's deposit.
+  `CREATE TABLE print_ils_transfers (
+    id TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency TEXT NOT NULL,
+    ils_kind TEXT NOT NULL,
+    ils_patron TEXT NOT NULL,
+    staff TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'deposited', 'failed')),
+    ils_debit_id TEXT,
+    entry_id TEXT,
+    failure_code TEXT,
+    failure TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX print_ils_transfers_by_state ON print_ils_transfers (state, created_at);`,
 ];

@@ -7,12 +7,14 @@ import type { Clock } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type {
+  IlsTransferResult,
   PrintAccountBalance,
   PrintAccountDeposit,
   PrintAccountDepositResult,
   PrintAccountService,
   PrintAccountStatement,
   PrintDailyReport,
+  PrintIlsTransfers,
   PrintJobView,
   PrintLedgerEntry,
   PrintLedgerHourRow,
@@ -24,6 +26,8 @@ import type {
 import type { Feature } from '../feature.js';
 import type { Database } from '../storage/index.js';
 import type { PrintAccountsConfig } from './config.js';
+import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
+import { IlsTransferJournal } from './ils-transfer-journal.js';
 import { checkAmount, checkRequestId, PrintLedger } from './ledger.js';
 import type { HeldJob, ReleaseQueue } from './queue.js';
 import { type ChargedRelease, ReleaseJournal } from './release-journal.js';
@@ -45,6 +49,13 @@ export interface PrintAccountsOptions {
   logger: Logger;
   followIntervalMs?: number;
   afterCharge?: (release: ChargedRelease) => void;
+  /** Transfers of credit out of the ILS: its account API (none: transfers are off), and tuning for tests. */
+  ilsTransfer?: Pick<
+    IlsTransferOptions,
+    'settleAfterMs' | 'settleIntervalMs' | 'afterJournal' | 'afterDebit'
+  > & {
+    accounts: IlsTransferOptions['ils'];
+  };
 }
 
 interface Books {
@@ -52,9 +63,11 @@ interface Books {
   ledger: PrintLedger;
   journal: ReleaseJournal;
   workflow: ReleaseWorkflow;
+  transfers: IlsTransfers;
+  transferJournal: IlsTransferJournal;
 }
 
-export class PrintAccounts implements PrintAccountService, PrintStationLogins, Feature {
+export class PrintAccounts implements PrintAccountService, PrintStationLogins, PrintIlsTransfers, Feature {
   readonly name = 'print-accounts';
   private books: Books | undefined;
   private readonly logins: StationLogins;
@@ -94,11 +107,30 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, F
   }
 
   async start(): Promise<void> {
-    this.open().workflow.start();
+    const books = this.open();
+    books.workflow.start();
+    books.transfers.start();
   }
 
   async stop(): Promise<void> {
     await this.books?.workflow.stop();
+    await this.books?.transfers.stop();
+  }
+
+  /** Moves a patron's credit at the ILS into the print account (see ils-transfer.ts). */
+  transferFromIls(request: {
+    requestId: string;
+    patron: string;
+    amountMinor: number;
+    currency?: string;
+    staff?: string;
+  }): Promise<IlsTransferResult> {
+    return this.open().transfers.transfer(request);
+  }
+
+  /** Settles transfers left pending (tests; the service does it at start and every minute). */
+  settleIlsTransfers(): Promise<void> {
+    return this.open().transfers.settle();
   }
 
   /** Settles and follows open releases now (tests, and after a release). */
@@ -237,8 +269,12 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, F
 
   /** Ledger and journal invariants: empty when all hold. */
   invariantViolations(): string[] {
-    const { ledger, journal } = this.open();
-    return [...ledger.invariantViolations(), ...journal.invariantViolations()];
+    const { ledger, journal, transferJournal } = this.open();
+    return [
+      ...ledger.invariantViolations(),
+      ...journal.invariantViolations(),
+      ...transferJournal.invariantViolations(),
+    ];
   }
 
   private view(
@@ -292,7 +328,17 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, F
       ...(this.options.followIntervalMs ? { followIntervalMs: this.options.followIntervalMs } : {}),
       ...(this.options.afterCharge ? { afterCharge: this.options.afterCharge } : {}),
     });
-    this.books = { db, ledger, journal, workflow };
+    const transferJournal = new IlsTransferJournal(db, ledger, clock);
+    const { accounts, ...tuning } = this.options.ilsTransfer ?? { accounts: undefined };
+    const transfers = new IlsTransfers({
+      ledger,
+      journal: transferJournal,
+      ils: accounts,
+      clock,
+      logger: logger.child({ module: 'print-ils-transfer' }),
+      ...tuning,
+    });
+    this.books = { db, ledger, journal, workflow, transfers, transferJournal };
     return this.books;
   }
 }

@@ -16,6 +16,11 @@ const STAFF_ONLY: Array<[string, string, unknown?]> = [
     '/api/v1/print/accounts/deposit',
     { requestId: 'r-0123456789', patron: '21000001', amountMinor: 100, currency: 'EUR' },
   ],
+  [
+    'POST',
+    '/api/v1/print/accounts/transfers',
+    { requestId: 'r-0123456789', patron: '21000010', amountMinor: 100 },
+  ],
   ['POST', '/api/v1/print/accounts/payout', { requestId: 'r-0123456789', patron: '21000001' }],
   [
     'POST',

@@ -189,6 +189,39 @@ describe('loadConfigFile', () => {
     expect(error.issues).toEqual([{ path: 'storage', message: 'is empty: give it settings or write {}' }]);
   });
 
+  it('checks printAccounts.ilsTransfer, and never repeats its client secret or password in an error', () => {
+    const secret = `s3cr3t-${'x'.repeat(1100)}`;
+    const text = JSON.stringify({
+      version: 1,
+      printAccounts: {
+        ilsTransfer: {
+          kind: 'koha-rest',
+          url: 'http://koha.example.org',
+          clientId: 'carrel',
+          clientSecret: secret,
+        },
+      },
+    });
+    const error = configErrorOf(() => parseConfigText(text, 'json', {}));
+    const byPath = Object.fromEntries(error.issues.map((issue) => [issue.path, issue.message]));
+    expect(Object.keys(byPath).sort()).toEqual([
+      'printAccounts.ilsTransfer.clientSecret',
+      'printAccounts.ilsTransfer.url',
+    ]);
+    expect(byPath['printAccounts.ilsTransfer.url']).toContain('https');
+    expect(JSON.stringify(error.issues)).not.toContain('s3cr3t');
+    // The same for the SIP2 passwords (the ILS's terminal password, a relay's kiosk and ILS passwords).
+    const sip2 = JSON.stringify({
+      version: 1,
+      ils: { host: 'ils.example.org', port: 6001, password: 'p4ss|word', terminalPassword: 't3rm|inal' },
+    });
+    const sip2Error = configErrorOf(() => parseConfigText(sip2, 'json', {}));
+    expect(sip2Error.issues.map((issue) => issue.path)).toHaveLength(2);
+    expect(JSON.stringify(sip2Error.issues)).not.toMatch(/p4ss|t3rm/);
+    const off = parseConfigText(JSON.stringify({ version: 1 }), 'json', {});
+    expect(off.printAccounts.ilsTransfer).toBeUndefined();
+  });
+
   it('says a required setting is required', () => {
     const text =
       'version: 1\ndevices:\n  - { id: r1, kind: receipt-printer, transport: { type: tcp, port: 9100 } }\n';

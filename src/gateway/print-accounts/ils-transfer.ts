@@ -1,0 +1,250 @@
+/**
+ * A transfer of a patron's credit at the ILS into their print account:
+ *
+ *   1. checks (no money moves): amount and currency as the ledger takes them,
+ *      the patron known to the ILS, their credit there covering the amount;
+ *   2. journals the transfer `pending` (committed);
+ *   3. debits the patron at the ILS, the debit naming the request id;
+ *   4. deposits into the ledger (source `ils-transfer`) and marks the row
+ *      `deposited`, in one SQLite transaction; then answers.
+ *
+ * Idempotent by request id: a retry answers the first transfer, or its
+ * failure, and never debits twice. A patron's transfers run one at a time, so
+ * two at once cannot both spend the same credit (Koha takes a debit past it). When the ILS's answer to the debit is lost
+ * (a timeout, a dropped connection, a server error, or Carrel killed), the
+ * row stays `pending` and is settled — now on a retry, at start, and every
+ * `settleIntervalMs` — by asking the ILS for the debit with that request id:
+ * found → deposited; not found → `failed` with the reason, once the row is
+ * older than `settleAfterMs` (a debit still on its way has landed by then).
+ * A missing debit is never sent again by recovery: the transfer was asked for
+ * by staff at the desk, and moving the patron's money hours later, when
+ * nobody is waiting for it and the credit may have been spent, is not what
+ * they asked for; a failed transfer leaves the credit at the ILS, and staff
+ * can transfer again with a new request.
+ */
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { CarrelError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { IlsAccountError, type IlsAccountPatron, type IlsAccounts } from '../../devices/ils/accounts.js';
+import type { IlsTransferResult } from '../contracts/print-accounts.js';
+import type { IlsTransferJournal, IlsTransferRow } from './ils-transfer-journal.js';
+import { checkAmount, checkRequestId, type PrintLedger } from './ledger.js';
+
+export interface IlsTransferOptions {
+  ledger: PrintLedger;
+  journal: IlsTransferJournal;
+  ils: IlsAccounts | undefined;
+  clock: Clock;
+  logger: Logger;
+  /** A pending transfer whose debit the ILS does not have is failed only when older than this (5 min). */
+  settleAfterMs?: number;
+  /** How often pending transfers are settled (1 min). */
+  settleIntervalMs?: number;
+  /** For the crash tests: after the row is journaled, and after the ILS took the debit. */
+  afterJournal?: (row: IlsTransferRow) => void;
+  afterDebit?: (row: IlsTransferRow) => void;
+}
+
+export interface IlsTransferRequest {
+  requestId: string;
+  patron: string;
+  amountMinor: number;
+  currency?: string;
+  staff?: string;
+}
+
+export class IlsTransfers {
+  private readonly inFlight = new Map<string, Promise<IlsTransferResult>>();
+  /**
+   * The last transfer of each patron: a patron's transfers run one after the other, so the
+   * credit one reads is not the credit another is taking (the ILS would take a debit past it).
+   */
+  private readonly patronTails = new Map<string, Promise<unknown>>();
+  private timer: TimerHandle | undefined;
+  private settling: Promise<void> | undefined;
+
+  constructor(private readonly options: IlsTransferOptions) {}
+
+  start(): void {
+    if (!this.options.ils) return;
+    this.timer ??= this.options.clock.setInterval(
+      'print-ils-transfer-settle',
+      () => void this.settle(),
+      this.options.settleIntervalMs ?? 60_000,
+    );
+    void this.settle();
+  }
+
+  async stop(): Promise<void> {
+    this.timer?.cancel();
+    this.timer = undefined;
+    await this.settling;
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  transfer(request: IlsTransferRequest): Promise<IlsTransferResult> {
+    try {
+      checkRequestId(request.requestId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const running = this.inFlight.get(request.requestId);
+    if (running) return running.then((result) => ({ ...result, repeated: true }));
+    const before = this.patronTails.get(request.patron) ?? Promise.resolve();
+    const work = before
+      .then(() => this.run(request))
+      .finally(() => {
+        this.inFlight.delete(request.requestId);
+        if (this.patronTails.get(request.patron) === tail) this.patronTails.delete(request.patron);
+      });
+    const tail = work.catch(() => undefined);
+    this.patronTails.set(request.patron, tail);
+    this.inFlight.set(request.requestId, work);
+    return work;
+  }
+
+  /** Settles every pending transfer no call is working on now. */
+  settle(): Promise<void> {
+    this.settling ??= this.settleAll().finally(() => {
+      this.settling = undefined;
+    });
+    return this.settling;
+  }
+
+  private async run(request: IlsTransferRequest): Promise<IlsTransferResult> {
+    const { ledger, journal } = this.options;
+    const ils = this.ils();
+    const existing = journal.byRequest(request.requestId);
+    if (existing) return this.answer(this.same(existing, request), ils);
+    checkAmount(request.amountMinor, ledger.maxAmountMinor, true);
+    if (!request.patron || request.patron.length > 255)
+      throw new CarrelError('patron_invalid', 'a patron barcode of 1 to 255 characters is needed');
+    const { currency } = ledger.balance(request.patron);
+    if (request.currency !== undefined && request.currency.toUpperCase() !== currency)
+      throw new CarrelError(
+        'print_account_currency_mismatch',
+        `the print account is kept in ${currency}, not ${request.currency}`,
+      );
+    const patron = await ils.findPatron(request.patron);
+    const credit = await ils.creditAvailable(patron);
+    if (credit < request.amountMinor)
+      throw new IlsAccountError(
+        'ils_credit_insufficient',
+        `the patron's credit at the ILS (${credit} minor units) does not cover ${request.amountMinor}`,
+      );
+    const { row, repeated } = journal.begin({
+      requestId: request.requestId,
+      account: request.patron,
+      amountMinor: request.amountMinor,
+      currency,
+      ilsKind: ils.kind,
+      ilsPatron: patron.id,
+      ...(request.staff !== undefined ? { staff: request.staff } : {}),
+    });
+    if (repeated) return this.answer(this.same(row, request), ils);
+    this.options.afterJournal?.(row);
+    let debitId: string;
+    try {
+      debitId = (await ils.addDebit(patron, { amountMinor: row.amountMinor, requestId: row.requestId })).id;
+    } catch (error) {
+      if (error instanceof IlsAccountError && !error.outcomeUnknown) {
+        journal.fail(row.id, error.code, error.message);
+        throw error;
+      }
+      // The ILS may have taken it: look, and settle now if it can be told.
+      this.options.logger.warn(
+        { transfer: row.id, error: describeError(error).code },
+        'the ILS debit of a transfer has no answer; it will be looked up',
+      );
+      return this.answer(row, ils, false);
+    }
+    const done = journal.deposit(row.id, debitId);
+    this.options.afterDebit?.(done);
+    return this.result(done, false);
+  }
+
+  /** The first answer of a transfer already journaled; a pending one is looked up first. */
+  private async answer(row: IlsTransferRow, ils: IlsAccounts, repeated = true): Promise<IlsTransferResult> {
+    let current = row;
+    if (current.state === 'pending') current = await this.settleOne(current, ils);
+    if (current.state === 'deposited') return this.result(current, repeated);
+    if (current.state === 'failed')
+      throw new CarrelError(
+        current.failureCode ?? 'ils_transfer_failed',
+        current.failure ?? 'the transfer failed',
+      );
+    throw new CarrelError(
+      'ils_transfer_pending',
+      "the ILS's answer to the debit was lost; the transfer is completed or failed when the ILS says which",
+    );
+  }
+
+  private same(row: IlsTransferRow, request: IlsTransferRequest): IlsTransferRow {
+    if (row.account !== request.patron || row.amountMinor !== request.amountMinor)
+      throw new CarrelError('request_id_conflict', `request ${request.requestId} was another transfer`);
+    return row;
+  }
+
+  private async settleAll(): Promise<void> {
+    const ils = this.options.ils;
+    if (!ils) return;
+    for (const row of this.options.journal.pending()) {
+      if (this.inFlight.has(row.requestId)) continue;
+      try {
+        await this.settleOne(row, ils);
+      } catch (error) {
+        this.options.logger.warn(
+          { transfer: row.id, error: describeError(error).code },
+          'a pending ILS transfer could not be settled now; trying again later',
+        );
+      }
+    }
+  }
+
+  /** Asks the ILS whether it took the transfer's debit: deposits it, fails it, or leaves it pending. */
+  private async settleOne(row: IlsTransferRow, ils: IlsAccounts): Promise<IlsTransferRow> {
+    const { journal, clock } = this.options;
+    let debit: Awaited<ReturnType<IlsAccounts['findDebit']>>;
+    try {
+      debit = await ils.findDebit({ id: row.ilsPatron } satisfies IlsAccountPatron, row.requestId);
+    } catch (error) {
+      if (error instanceof IlsAccountError && error.code === 'ils_patron_not_found')
+        return journal.fail(
+          row.id,
+          'ils_patron_not_found',
+          'the ILS no longer knows the patron; nothing was moved',
+        );
+      if (error instanceof IlsAccountError) return row;
+      throw error;
+    }
+    if (debit) return journal.deposit(row.id, debit.id);
+    if (clock.now() - row.createdAt < (this.options.settleAfterMs ?? 300_000)) return row;
+    return journal.fail(
+      row.id,
+      'ils_debit_not_found',
+      'the ILS has no debit for this transfer: nothing was moved, the credit stays at the ILS',
+    );
+  }
+
+  private result(row: IlsTransferRow, repeated: boolean): IlsTransferResult {
+    return {
+      transferId: row.id,
+      requestId: row.requestId,
+      amountMinor: row.amountMinor,
+      currency: row.currency,
+      entryId: row.entryId ?? '',
+      ilsDebitId: row.ilsDebitId ?? '',
+      balanceMinor: this.options.ledger.balance(row.account).balanceMinor,
+      repeated,
+    };
+  }
+
+  private ils(): IlsAccounts {
+    if (!this.options.ils)
+      throw new CarrelError(
+        'ils_transfer_unavailable',
+        'no ILS account API is configured (printAccounts.ilsTransfer): transfers from the ILS are off',
+      );
+    return this.options.ils;
+  }
+}

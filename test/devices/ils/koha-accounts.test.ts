@@ -1,0 +1,231 @@
+/**
+ * The Koha REST account adapter against the ILS simulator's Koha-shaped API,
+ * over real HTTP: OAuth2 and basic auth, the patron by card number, the
+ * credit, a debit found again by its request id, and what a down, slow,
+ * refusing or answer-losing ILS looks like to the caller. After a debit, the
+ * patron's SIP2 fee amount (BV) and the REST balance agree.
+ */
+import { createServer } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
+import { IlsAccountError } from '../../../src/devices/ils/accounts.js';
+import { KohaRestAccounts } from '../../../src/devices/ils/koha-accounts.js';
+import { kohaRestAccountsSchema } from '../../../src/devices/ils/koha-accounts-config.js';
+import { SAMPLE_FIXTURE } from '../../simulators/ils/paths.js';
+import { Sip2TestClient } from '../../simulators/ils/sip2-client.js';
+
+const IN_CREDIT = '21000010'; // 20.00 in credit in the sample library
+const OWES = '21000003'; // owes 12.50, no credit
+
+let simulator: IlsSimulator;
+
+beforeEach(async () => {
+  simulator = await startIlsSimulator({ fixture: SAMPLE_FIXTURE, httpPort: 0 });
+});
+
+afterEach(async () => {
+  await simulator.close();
+});
+
+function koha(overrides: Record<string, unknown> = {}) {
+  return new KohaRestAccounts(
+    kohaRestAccountsSchema.parse({
+      kind: 'koha-rest',
+      url: simulator.controlUrl,
+      clientId: 'carrel-desk',
+      clientSecret: 'carrel-desk-secret',
+      timeoutMs: 2000,
+      ...overrides,
+    }),
+  );
+}
+
+async function failure(promise: Promise<unknown>): Promise<IlsAccountError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof IlsAccountError) return error;
+    throw error;
+  }
+  throw new Error('expected an IlsAccountError');
+}
+
+async function sip2FeeAmount(patron: string, pin: string): Promise<string | undefined> {
+  const client = await Sip2TestClient.connect(simulator.port, { timeZone: 'Europe/Stockholm' });
+  try {
+    await client.login('kiosk1', 'kiosk1pw');
+    const info = await client.request(
+      {
+        type: 'patronInformation',
+        language: 'english',
+        transactionDate: new Date(),
+        summary: null,
+        institutionId: 'RIVERSIDE',
+        patronIdentifier: patron,
+        patronPassword: pin,
+      },
+      'patronInformationResponse',
+    );
+    return info.feeAmount;
+  } finally {
+    client.close();
+  }
+}
+
+async function restBalance(patronId: string): Promise<number> {
+  const auth = `Basic ${Buffer.from('kiosk1:kiosk1pw').toString('base64')}`;
+  const response = await fetch(`${simulator.controlUrl}/api/v1/patrons/${patronId}/account`, {
+    headers: { authorization: auth },
+  });
+  return ((await response.json()) as { balance: number }).balance;
+}
+
+describe('Koha REST accounts against the simulator', () => {
+  it('finds the patron, reads the credit, adds a debit naming the request and finds it again', async () => {
+    const accounts = koha();
+    const patron = await accounts.findPatron(IN_CREDIT);
+    expect(await accounts.creditAvailable(patron)).toBe(2000);
+    expect(await accounts.findDebit(patron, 'transfer-0001')).toBeUndefined();
+    const debit = await accounts.addDebit(patron, { amountMinor: 750, requestId: 'transfer-0001' });
+    expect(debit).toMatchObject({ amountMinor: 750 });
+    expect(debit.description).toContain('transfer-0001');
+    expect(await accounts.findDebit(patron, 'transfer-0001')).toEqual(debit);
+    expect(await accounts.findDebit(patron, 'transfer-0002')).toBeUndefined();
+    expect(await accounts.creditAvailable(patron)).toBe(1250);
+    // One account behind both: REST's signed balance says 12.50 in credit; SIP2's BV, as Koha sends
+    // it, is what is owed, nothing (Koha: balance > 0 ? charges : 0).
+    expect(await restBalance(patron.id)).toBe(-12.5);
+    expect(await sip2FeeAmount(IN_CREDIT, '1010')).toBe('0.00');
+    // A debit past the credit (Koha takes it): both now say 2.50 owed.
+    await accounts.addDebit(patron, { amountMinor: 1500, requestId: 'transfer-0003' });
+    expect(await restBalance(patron.id)).toBe(2.5);
+    expect(await sip2FeeAmount(IN_CREDIT, '1010')).toBe('2.50');
+    expect(await accounts.creditAvailable(patron)).toBe(0);
+  });
+
+  it('a patron who owes has no credit to transfer', async () => {
+    const accounts = koha();
+    expect(await accounts.creditAvailable(await accounts.findPatron(OWES))).toBe(0);
+  });
+
+  it('authenticates with basic auth too; a wrong secret or password is refused', async () => {
+    const basic = koha({
+      clientId: undefined,
+      clientSecret: undefined,
+      user: 'kiosk1',
+      password: 'kiosk1pw',
+    });
+    expect((await basic.findPatron(IN_CREDIT)).id).toMatch(/^\d+$/);
+    const wrongSecret = await failure(koha({ clientSecret: 'nope' }).findPatron(IN_CREDIT));
+    expect(wrongSecret.code).toBe('ils_account_refused');
+    expect(wrongSecret.message).not.toContain('nope');
+    const wrongPassword = koha({
+      clientId: undefined,
+      clientSecret: undefined,
+      user: 'kiosk1',
+      password: 'nope',
+    });
+    expect((await failure(wrongPassword.findPatron(IN_CREDIT))).code).toBe('ils_account_refused');
+  });
+
+  it('an unknown card is ils_patron_not_found, without the card number in the message', async () => {
+    const error = await failure(koha().findPatron('29999999'));
+    expect(error.code).toBe('ils_patron_not_found');
+    expect(error.message).not.toContain('29999999');
+  });
+
+  it('an ILS that cannot be reached, is slow, or refuses gives a typed error', async () => {
+    const accounts = koha({ timeoutMs: 300 });
+    const patron = await accounts.findPatron(IN_CREDIT);
+
+    simulator.setFaults({ rest: { unreachable: true } });
+    expect((await failure(accounts.creditAvailable(patron))).code).toBe('ils_account_unreachable');
+    const dropped = await failure(
+      accounts.addDebit(patron, { amountMinor: 100, requestId: 'transfer-down' }),
+    );
+    expect(dropped).toMatchObject({ code: 'ils_account_unreachable', outcomeUnknown: true });
+
+    simulator.setFaults({ rest: { latencyMs: 1500 } });
+    const slow = await failure(accounts.creditAvailable(patron));
+    expect(slow.code).toBe('ils_account_unreachable');
+    expect(slow.message).toContain('300 ms');
+
+    simulator.setFaults({ rest: { refuse: 503 } });
+    const refused = await failure(accounts.addDebit(patron, { amountMinor: 100, requestId: 'transfer-503' }));
+    expect(refused).toMatchObject({ code: 'ils_account_refused', outcomeUnknown: true });
+    expect((await failure(accounts.creditAvailable(patron))).code).toBe('ils_account_refused');
+
+    simulator.setFaults({});
+    expect(await accounts.creditAvailable(patron)).toBe(2000);
+  });
+
+  it('nothing listening: unreachable, and a debit that was never sent is known not to have happened', async () => {
+    const port = await freePort();
+    const accounts = new KohaRestAccounts(
+      kohaRestAccountsSchema.parse({
+        kind: 'koha-rest',
+        url: `http://127.0.0.1:${port}`,
+        user: 'u',
+        password: 'p',
+      }),
+    );
+    const error = await failure(
+      accounts.addDebit({ id: '1' }, { amountMinor: 100, requestId: 'transfer-none' }),
+    );
+    expect(error).toMatchObject({ code: 'ils_account_unreachable', outcomeUnknown: false });
+  });
+
+  it('a debit whose answer is lost was made, and findDebit finds it', async () => {
+    const accounts = koha();
+    const patron = await accounts.findPatron(IN_CREDIT);
+    simulator.setFaults({ rest: { loseDebitAnswers: 1 } });
+    const lost = await failure(accounts.addDebit(patron, { amountMinor: 300, requestId: 'transfer-lost' }));
+    expect(lost).toMatchObject({ code: 'ils_account_unreachable', outcomeUnknown: true });
+    expect(simulator.faults().rest?.loseDebitAnswers).toBeUndefined();
+    expect(await accounts.findDebit(patron, 'transfer-lost')).toMatchObject({ amountMinor: 300 });
+    expect(await accounts.creditAvailable(patron)).toBe(1700);
+  });
+
+  it('config: one way to authenticate, https off loopback, no credentials in the URL', () => {
+    const base = { kind: 'koha-rest', url: 'https://koha.example.org' };
+    expect(kohaRestAccountsSchema.safeParse({ ...base, clientId: 'a', clientSecret: 'b' }).success).toBe(
+      true,
+    );
+    expect(kohaRestAccountsSchema.safeParse({ ...base, user: 'a', password: 'b' }).success).toBe(true);
+    expect(kohaRestAccountsSchema.safeParse(base).success).toBe(false);
+    expect(
+      kohaRestAccountsSchema.safeParse({
+        ...base,
+        clientId: 'a',
+        clientSecret: 'b',
+        user: 'a',
+        password: 'b',
+      }).success,
+    ).toBe(false);
+    expect(kohaRestAccountsSchema.safeParse({ ...base, clientId: 'a' }).success).toBe(false);
+    expect(
+      kohaRestAccountsSchema.safeParse({ ...base, url: 'http://koha.example.org', user: 'a', password: 'b' })
+        .success,
+    ).toBe(false);
+    expect(
+      kohaRestAccountsSchema.safeParse({
+        ...base,
+        url: 'https://a:b@koha.example.org',
+        user: 'a',
+        password: 'b',
+      }).success,
+    ).toBe(false);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * The process the ILS transfer kill test SIGKILLs. Runs the compiled gateway
+ * (dist/), so `npm run build` first.
+ *
+ *   node ils-transfer-child.mjs transfer <db> <ils-url> <patron> <count> <die-one-in>
+ *     settles what a previous life left pending, then transfers 1.00 from the
+ *     patron's ILS credit <count> times (request id per transfer, the same in
+ *     every life, so a retry is the same transfer), printing `journaled <i>`
+ *     when the row is committed, `debited <i>` when the deposit is, and
+ *     `deposited <i>` / `refused <i> <code>` with the answer; one hook call in
+ *     <die-one-in> kills the process right there (after the journal, before the
+ *     debit is sent; or after the deposit, before the answer).
+ *   node ils-transfer-child.mjs settle <db> <ils-url>
+ *     settles every pending transfer, then prints `settled`.
+ */
+import { writeSync } from 'node:fs';
+
+const dist = new URL('../../../dist/src/', import.meta.url);
+const { openDatabase } = await import(new URL('gateway/storage/index.js', dist).href);
+const { PrintAccounts } = await import(new URL('gateway/print-accounts/service.js', dist).href);
+const { KohaRestAccounts } = await import(new URL('devices/ils/koha-accounts.js', dist).href);
+const { kohaRestAccountsSchema } = await import(new URL('devices/ils/koha-accounts-config.js', dist).href);
+const { systemClock } = await import(new URL('core/clock.js', dist).href);
+const { silentLogger } = await import(new URL('core/logger.js', dist).href);
+
+const [mode, dbPath, ilsUrl, patron, count, dieOneIn] = process.argv.slice(2);
+const say = (line) => writeSync(1, `${line}\n`);
+const every = Number(dieOneIn ?? 0);
+const maybeDie = () => {
+  if (every > 0 && Math.floor(Math.random() * every) === 0) process.kill(process.pid, 'SIGKILL');
+};
+const index = (row) => row.requestId.replace('kill-transfer-', '');
+
+const db = openDatabase(dbPath);
+const accounts = new PrintAccounts({
+  config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
+  database: () => db,
+  queues: () => [],
+  clock: systemClock,
+  logger: silentLogger(),
+  ilsTransfer: {
+    accounts: new KohaRestAccounts(
+      kohaRestAccountsSchema.parse({
+        kind: 'koha-rest',
+        url: ilsUrl,
+        clientId: 'carrel-desk',
+        clientSecret: 'carrel-desk-secret',
+        timeoutMs: 5000,
+      }),
+    ),
+    // The simulator adds a debit when the whole request has arrived, at once: by the time the next
+    // life starts, a debit sent by the last one is there or never will be.
+    settleAfterMs: 0,
+    settleIntervalMs: 3_600_000,
+    afterJournal: (row) => {
+      say(`journaled ${index(row)}`);
+      maybeDie();
+    },
+    afterDebit: (row) => {
+      say(`debited ${index(row)}`);
+      maybeDie();
+    },
+  },
+});
+
+await accounts.settleIlsTransfers();
+if (mode === 'transfer') {
+  for (let i = 0; i < Number(count); i++) {
+    try {
+      await accounts.transferFromIls({ requestId: `kill-transfer-${i}`, patron, amountMinor: 100 });
+      say(`deposited ${i}`);
+    } catch (error) {
+      say(`refused ${i} ${error.code}`);
+    }
+  }
+  say('done');
+} else {
+  say('settled');
+}
+db.close();
+process.exit(0);
