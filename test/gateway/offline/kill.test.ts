@@ -1,24 +1,13 @@
-/**
- * THE KILL TEST: a child process journals offline transactions and is
- * SIGKILLed at random points, again and again, on the same database; then a
- * child replays the journal into a durable fake ILS and is SIGKILLed at random
- * too (and kills itself right after some sends, before the journal hears).
- * Nothing acknowledged may be lost, nothing journaled twice, nothing sent twice.
- * The children run the compiled code in dist/: `npm run build` first (`npm test` does).
- */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfflineJournal, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
+import { assertBuilt, runKillableChild } from '../../helpers/killable-child.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../../..');
 const CHILD = path.join(HERE, 'journal-child.mjs');
 const ROUNDS = 20;
 /** Acks before the kill are drawn from 5..95; the child would go on far past that. */
@@ -30,32 +19,8 @@ let dbPath: string;
 const acks: Array<{ round: number; id: string; sequence: number; kind: string; item: string }> = [];
 const journaledPerRound: number[] = [];
 
-interface ChildRun {
-  lines: string[];
-  killed: boolean;
-}
-
-/** Runs the child until it exits, SIGKILLing it when `killWhen` says so; every line it printed is read. */
-function runChild(args: string[], killWhen: (line: string) => boolean): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: string[] = [];
-    let stderr = '';
-    let killed = false;
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      lines.push(line);
-      if (!killed && killWhen(line)) killed = child.kill('SIGKILL');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (signal === 'SIGKILL' || code === 0) resolve({ lines, killed: killed || signal === 'SIGKILL' });
-      else reject(new Error(`child exited with ${code ?? signal}: ${stderr}`));
-    });
-  });
-}
+const runChild = (args: string[], killWhen: (line: string) => boolean) =>
+  runKillableChild(CHILD, args, killWhen);
 
 function randomBetween(low: number, high: number): number {
   return low + Math.floor(Math.random() * (high - low + 1));
@@ -75,12 +40,7 @@ function openJournal() {
 
 beforeAll(async () => {
   // The children run dist/: it must exist and be no older than the source it is built from.
-  const source = path.join(ROOT, 'src/gateway/offline');
-  for (const file of await readdir(source)) {
-    const built = path.join(ROOT, 'dist/src/gateway/offline', file.replace(/\.ts$/, '.js'));
-    if (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(source, file)).mtimeMs)
-      throw new Error(`${built} is missing or stale: run \`npm run build\` first`);
-  }
+  await assertBuilt(['src/gateway/offline']);
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-offline-kill-'));
   dbPath = path.join(dir, 'carrel.db');
 });

@@ -1,20 +1,6 @@
-/**
- * THE ILS TRANSFER KILL TEST: a child process transfers a patron's ILS credit
- * into the print account (journal, ILS debit, deposit) and is SIGKILLed at
- * random points — by the test, at any line it prints, and by itself right
- * after the journal row is committed or right after the deposit is — again
- * and again, on the same database and the same simulated ILS (its Koha-shaped
- * REST API over real HTTP). Each next life settles what the last one left
- * pending. After every restart's settling, and at the end, the ILS's debits
- * and the ledger's ils-transfer deposits are the same transfers, each once.
- * The children run the compiled code in dist/: `npm run build` first (`npm test` does).
- */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
@@ -22,10 +8,10 @@ import { systemClock } from '../../../src/core/clock.js';
 import { IlsTransferJournal } from '../../../src/gateway/print-accounts/ils-transfer-journal.js';
 import { PrintLedger } from '../../../src/gateway/print-accounts/ledger.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
+import { assertBuilt, runKillableChild } from '../../helpers/killable-child.js';
 import { sampleFixtureInput } from '../../simulators/ils/sample.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../../..');
 const CHILD = path.join(HERE, 'ils-transfer-child.mjs');
 const PATRON = '21000010';
 const CREDIT = 100_000;
@@ -36,29 +22,8 @@ let dir: string;
 let dbPath: string;
 let simulator: IlsSimulator;
 
-function runChild(
-  args: string[],
-  killWhen: (line: string) => boolean,
-): Promise<{ lines: string[]; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: string[] = [];
-    let stderr = '';
-    let killed = false;
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      lines.push(line);
-      if (!killed && killWhen(line)) killed = child.kill('SIGKILL');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (signal === 'SIGKILL' || code === 0) resolve({ lines, killed: killed || signal === 'SIGKILL' });
-      else reject(new Error(`child exited with ${code ?? signal}: ${stderr}`));
-    });
-  });
-}
+const runChild = (args: string[], killWhen: (line: string) => boolean) =>
+  runKillableChild(CHILD, args, killWhen);
 
 /** What the ILS and the ledger say: each side's transfers by request id, and what is still pending. */
 function books() {
@@ -89,13 +54,7 @@ function books() {
 }
 
 beforeAll(async () => {
-  for (const folder of ['src/gateway/print-accounts', 'src/devices/ils']) {
-    for (const file of await readdir(path.join(ROOT, folder))) {
-      const built = path.join(ROOT, 'dist', folder, file.replace(/\.ts$/, '.js'));
-      if (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(ROOT, folder, file)).mtimeMs)
-        throw new Error(`${built} is missing or stale: run \`npm run build\` first`);
-    }
-  }
+  await assertBuilt(['src/gateway/print-accounts', 'src/devices/ils']);
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-ils-transfer-kill-'));
   dbPath = path.join(dir, 'carrel.db');
   const fixture = sampleFixtureInput();

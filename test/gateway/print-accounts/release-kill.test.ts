@@ -1,19 +1,6 @@
-/**
- * THE RELEASE KILL TEST: a child process releases print jobs (charge, then
- * Release-Job) and is SIGKILLed at random points — by the test, at any line it
- * prints, and by itself right after a charge is committed and before
- * Release-Job is sent — again and again, on the same database and the same
- * print server. Then a child settles what is open. Every job must end either
- * printed and charged once, or not printed and not charged (or refunded in
- * full); the ledger's and the journal's invariants must hold.
- * The children run the compiled code in dist/: `npm run build` first (`npm test` does).
- */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,9 +12,9 @@ import { createLogger, silentLogger } from '../../../src/core/logger.js';
 import { PrintLedger } from '../../../src/gateway/print-accounts/ledger.js';
 import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
+import { assertBuilt, runKillableChild } from '../../helpers/killable-child.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../../..');
 const CHILD = path.join(HERE, 'release-child.mjs');
 const PATRON = '21000001';
 const JOBS = 40;
@@ -37,38 +24,11 @@ let dir: string;
 let dbPath: string;
 let server: PrintServerSimulator;
 
-function runChild(
-  args: string[],
-  killWhen: (line: string) => boolean,
-): Promise<{ lines: string[]; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: string[] = [];
-    let stderr = '';
-    let killed = false;
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      lines.push(line);
-      if (!killed && killWhen(line)) killed = child.kill('SIGKILL');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (signal === 'SIGKILL' || code === 0) resolve({ lines, killed: killed || signal === 'SIGKILL' });
-      else reject(new Error(`child exited with ${code ?? signal}: ${stderr}`));
-    });
-  });
-}
+const runChild = (args: string[], killWhen: (line: string) => boolean) =>
+  runKillableChild(CHILD, args, killWhen);
 
 beforeAll(async () => {
-  for (const folder of ['src/gateway/print-accounts', 'src/devices/print-queue']) {
-    for (const file of await readdir(path.join(ROOT, folder))) {
-      const built = path.join(ROOT, 'dist', folder, file.replace(/\.ts$/, '.js'));
-      if (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(ROOT, folder, file)).mtimeMs)
-        throw new Error(`${built} is missing or stale: run \`npm run build\` first`);
-    }
-  }
+  await assertBuilt(['src/gateway/print-accounts', 'src/devices/print-queue']);
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-release-kill-'));
   dbPath = path.join(dir, 'carrel.db');
   server = await startPrintServerSimulator({
