@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
-import type { Database, Statement } from '../storage/index.js';
+import { type Database, type Statement, StatementCache } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
 
 export type IlsTransferState = 'pending' | 'deposited' | 'failed';
@@ -53,7 +53,7 @@ interface Row {
 export const depositRequestOf = (transferId: string) => `ils-transfer:${transferId}`;
 
 export class IlsTransferJournal {
-  private readonly statements = new Map<string, Statement>();
+  private statements: StatementCache | undefined;
 
   constructor(
     private readonly db: Database,
@@ -190,12 +190,8 @@ export class IlsTransferJournal {
   }
 
   private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    this.statements ??= new StatementCache(this.db);
+    return this.statements.get(text);
   }
 }
 

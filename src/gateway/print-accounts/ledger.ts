@@ -18,7 +18,7 @@ import type {
   PrintLedgerHourRow,
   PrintLedgerKind,
 } from '../contracts/print-accounts.js';
-import { type Database, migrate, type Statement } from '../storage/index.js';
+import { type Database, migrate, type Statement, StatementCache } from '../storage/index.js';
 import { PRINT_ACCOUNT_MIGRATIONS } from './schema.js';
 
 /** One entry to append: `amountMinor` is signed (the kind says which sign it must have). */
@@ -70,7 +70,7 @@ const SIGN: Record<PrintLedgerKind, 1 | -1 | 0> = {
 
 export class PrintLedger {
   /** Prepared once: compiling the SQL again for every entry cost more than the entry. */
-  private readonly statements = new Map<string, Statement>();
+  private statements: StatementCache | undefined;
 
   readonly currency: string;
   readonly maxAmountMinor: number;
@@ -317,12 +317,8 @@ export class PrintLedger {
   }
 
   private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    this.statements ??= new StatementCache(this.db);
+    return this.statements.get(text);
   }
 }
 

@@ -16,7 +16,7 @@ import type {
   PrintReleaseState,
   PrintReleaseView,
 } from '../contracts/print-accounts.js';
-import type { Database, Statement } from '../storage/index.js';
+import { type Database, type Statement, StatementCache } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
 
 interface ReleaseRow {
@@ -76,7 +76,7 @@ export interface ChargedRelease {
 
 export class ReleaseJournal {
   /** Prepared once: compiling the SQL again for every entry cost more than the entry. */
-  private readonly statements = new Map<string, Statement>();
+  private statements: StatementCache | undefined;
 
   constructor(
     private readonly db: Database,
@@ -383,12 +383,8 @@ export class ReleaseJournal {
   }
 
   private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    this.statements ??= new StatementCache(this.db);
+    return this.statements.get(text);
   }
 }
 

@@ -11,3 +11,4 @@ export type {
 export { DatabaseError } from './database.js';
 export { migrate } from './migrate.js';
 export { type OpenDatabaseOptions, openDatabase } from './open.js';
+export { StatementCache } from './statement-cache.js';
