@@ -1,6 +1,7 @@
 /**
  * The print desk: find a patron's jobs and account ("where is my job?"),
- * refund a job, top up for cash, pay out a balance, the daily cash report.
+ * refund a job, top up for cash, move the patron's credit out of the ILS,
+ * pay out a balance, the daily cash report.
  * Only the public API (staff scope). The account shown follows the print
  * queues by itself: a job held, printed or expired reloads it (events carry no
  * patron, so any print event does), as does coming back to the tab, and every
@@ -113,6 +114,60 @@ async function refundRelease(release) {
   await find({ quiet: true });
 }
 
+/** What a transfer's problems mean at the desk, in the library's words. */
+const TRANSFER_PROBLEMS = {
+  ils_patron_not_found: 'The library system does not know this card: nothing was moved.',
+  ils_credit_insufficient: "The patron's credit in the library system is less than that.",
+  ils_account_unreachable:
+    'The library system cannot be reached just now: nothing was moved. Try again in a moment.',
+  ils_transfer_unavailable: 'Transfers from the library system are not set up on this desk.',
+  ils_transfer_pending:
+    'The library system has not confirmed the transfer yet. Press Transfer again in a moment to see whether it went through (it is never made twice).',
+  ils_account_refused:
+    'The library system refused the transfer. Ask whoever looks after the desk to check its access to the library system.',
+  ils_account_bad_answer:
+    'The library system gave an answer the desk cannot read. Ask whoever looks after the desk to check the link to it.',
+  ils_debit_not_found:
+    'The library system has no record of the transfer: nothing was moved, the credit stays there.',
+  print_account_currency_mismatch: 'The print account is kept in another currency.',
+  network:
+    'The desk did not answer. Press Transfer again: the same transfer is sent, and it is never made twice.',
+};
+
+/** A transfer whose outcome is not known yet: pressing Transfer again repeats it (same request id). */
+let unsettledTransfer;
+const outcomeUnknown = (code) =>
+  code === 'network' || code === 'ils_transfer_pending' || /^http_5/.test(code ?? '');
+
+async function transferFromIls() {
+  const amountMinor = minorOf($('transfer-amount').value);
+  if (unsettledTransfer?.patron !== patron || unsettledTransfer.amountMinor !== amountMinor)
+    unsettledTransfer = { requestId: requestId(), patron, amountMinor };
+  const attempt = unsettledTransfer;
+  try {
+    const answer = await call(
+      'POST',
+      '/api/v1/print/accounts/transfers',
+      { requestId: attempt.requestId, patron, amountMinor, currency },
+      token,
+    );
+    // ils_transfer_pending comes back as a 202 problem.
+    if (answer?.code) throw new Problem(answer);
+    unsettledTransfer = undefined;
+    $('transfer-amount').value = '';
+    say(
+      `Moved ${money(answer.amountMinor, answer.currency)} from the patron's credit in the library system: the print balance is ${money(answer.balanceMinor, answer.currency)}.`,
+      true,
+    );
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    if (!outcomeUnknown(error.code)) unsettledTransfer = undefined;
+    say(TRANSFER_PROBLEMS[error.code] ?? error.message);
+    return;
+  }
+  await find({ quiet: true });
+}
+
 let reload;
 /** Looks again at the account shown, once per burst of events. */
 function follow() {
@@ -180,6 +235,7 @@ $('payout').addEventListener(
     await find({ quiet: true });
   }),
 );
+$('transfer').addEventListener('click', act(transferFromIls));
 const today = new Date();
 $('date').value =
   `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
