@@ -123,4 +123,36 @@ describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
     await station.close();
     expect(pageErrors).toEqual([]);
   });
+
+  it('tops up once when the answer to the first press was lost and staff press again', async () => {
+    const desk = await browser.newPage();
+    desk.on('pageerror', (error) => pageErrors.push(error.message));
+    await desk.goto(`${testDesk.api}/print-staff`);
+    await desk.locator('#patron').fill('21000002');
+    await desk.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => desk.locator('#balance').textContent()).toMatch(/\d/);
+    const before = euros(await desk.locator('#balance').textContent());
+    // The desk takes the top-up, but its answer never reaches the page (a network blink).
+    let lost = 0;
+    await desk.route('**/api/v1/print/accounts/deposit', async (route) => {
+      if (lost++ > 0) return route.continue();
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await desk.locator('#amount').fill('4.00');
+    await desk.getByRole('button', { name: 'Top up (cash)' }).click();
+    await expect.poll(() => desk.locator('#alert').textContent()).toMatch(/cannot be reached/);
+    await desk.getByRole('button', { name: 'Top up (cash)' }).click();
+    await expect.poll(() => desk.locator('#alert').textContent()).toMatch(/Topped up/);
+    await desk.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(async () => euros(await desk.locator('#balance').textContent())).toBe(before + 4);
+    expect(lost).toBe(2);
+    await desk.close();
+    expect(pageErrors).toEqual([]);
+  });
 });
+
+/** "€7.00" or "7,00 €" → 7. */
+function euros(text: string | null): number {
+  return Number((text ?? '').replace(/[^\d.,]/g, '').replace(',', '.'));
+}

@@ -104,11 +104,13 @@ async function refundRelease(release) {
   const left = release.amountMinor - release.refundedMinor;
   const typed = $('amount').value.trim();
   const amountMinor = typed ? minorOf(typed) : left;
-  await call(
-    'POST',
-    '/api/v1/print/releases/refund',
-    { requestId: requestId(), releaseId: release.id, amountMinor, reason: 'refunded at the desk' },
-    token,
+  await moneyRequest('refund', { release: release.id, amountMinor }, (id) =>
+    call(
+      'POST',
+      '/api/v1/print/releases/refund',
+      { requestId: id, releaseId: release.id, amountMinor, reason: 'refunded at the desk' },
+      token,
+    ),
   );
   say(`Refunded ${money(amountMinor, release.currency)}.`, true);
   await find({ quiet: true });
@@ -134,26 +136,48 @@ const TRANSFER_PROBLEMS = {
     'The desk did not answer. Press Transfer again: the same transfer is sent, and it is never made twice.',
 };
 
-/** A transfer whose outcome is not known yet: pressing Transfer again repeats it (same request id). */
-let unsettledTransfer;
+/** The desk or the ILS did not say whether it was done: the same request must be sent again, not a new one. */
 const outcomeUnknown = (code) =>
   code === 'network' || code === 'ils_transfer_pending' || /^http_5/.test(code ?? '');
 
+/**
+ * The money operations (top-up, refund, payout, transfer) whose last attempt has no known
+ * outcome, by kind: pressing the button again for the same patron, job and amount sends the same
+ * request id, which the API answers with what it did the first time, so a lost answer never
+ * credits, refunds or moves money twice. Anything else gets a new request id.
+ */
+const unsettled = new Map();
+async function moneyRequest(kind, what, send) {
+  const key = JSON.stringify(what);
+  let attempt = unsettled.get(kind);
+  if (attempt?.key !== key) {
+    attempt = { key, requestId: requestId() };
+    unsettled.set(kind, attempt);
+  }
+  try {
+    const answer = await send(attempt.requestId);
+    unsettled.delete(kind);
+    return answer;
+  } catch (error) {
+    if (!(error instanceof Problem && outcomeUnknown(error.code))) unsettled.delete(kind);
+    throw error;
+  }
+}
+
 async function transferFromIls() {
   const amountMinor = minorOf($('transfer-amount').value);
-  if (unsettledTransfer?.patron !== patron || unsettledTransfer.amountMinor !== amountMinor)
-    unsettledTransfer = { requestId: requestId(), patron, amountMinor };
-  const attempt = unsettledTransfer;
   try {
-    const answer = await call(
-      'POST',
-      '/api/v1/print/accounts/transfers',
-      { requestId: attempt.requestId, patron, amountMinor, currency },
-      token,
-    );
-    // ils_transfer_pending comes back as a 202 problem.
-    if (answer?.code) throw new Problem(answer);
-    unsettledTransfer = undefined;
+    const answer = await moneyRequest('transfer', { patron, amountMinor }, async (id) => {
+      const answer = await call(
+        'POST',
+        '/api/v1/print/accounts/transfers',
+        { requestId: id, patron, amountMinor, currency },
+        token,
+      );
+      // ils_transfer_pending comes back as a 202 problem.
+      if (answer?.code) throw new Problem(answer);
+      return answer;
+    });
     $('transfer-amount').value = '';
     say(
       `Moved ${money(answer.amountMinor, answer.currency)} from the patron's credit in the library system: the print balance is ${money(answer.balanceMinor, answer.currency)}.`,
@@ -161,7 +185,6 @@ async function transferFromIls() {
     );
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
-    if (!outcomeUnknown(error.code)) unsettledTransfer = undefined;
     say(TRANSFER_PROBLEMS[error.code] ?? error.message);
     return;
   }
@@ -211,11 +234,13 @@ $('deposit').addEventListener(
   'click',
   act(async () => {
     const amountMinor = minorOf($('amount').value);
-    const answer = await call(
-      'POST',
-      '/api/v1/print/accounts/deposit',
-      { requestId: requestId(), patron, amountMinor, currency, source: 'cash-desk' },
-      token,
+    const answer = await moneyRequest('deposit', { patron, amountMinor }, (id) =>
+      call(
+        'POST',
+        '/api/v1/print/accounts/deposit',
+        { requestId: id, patron, amountMinor, currency, source: 'cash-desk' },
+        token,
+      ),
     );
     say(`Topped up: the balance is ${money(answer.balanceMinor, answer.currency)}.`, true);
     $('amount').value = '';
@@ -225,11 +250,8 @@ $('deposit').addEventListener(
 $('payout').addEventListener(
   'click',
   act(async () => {
-    const entry = await call(
-      'POST',
-      '/api/v1/print/accounts/payout',
-      { requestId: requestId(), patron },
-      token,
+    const entry = await moneyRequest('payout', { patron }, (id) =>
+      call('POST', '/api/v1/print/accounts/payout', { requestId: id, patron }, token),
     );
     say(`Paid out ${money(-entry.amountMinor, entry.currency)}.`, true);
     await find({ quiet: true });
