@@ -124,6 +124,42 @@ describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('tells the patron a release the print server has not confirmed will print or be refunded', async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Pending pass', pages: 1 });
+    const station = await browser.newPage();
+    station.on('pageerror', (error) => pageErrors.push(error.message));
+    // The desk's answer when Release-Job gets no answer from the print server (see
+    // print-release-server-lost.test.ts): 202 with the problem print_release_pending.
+    await station.route('**/api/v1/print/station/release', (route) =>
+      route.fulfill({
+        status: 202,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'urn:carrel:problem:print_release_pending',
+          code: 'print_release_pending',
+          title: 'The release will be completed or refunded when the print server answers',
+          status: 202,
+          detail:
+            'the print server did not answer; the release will be completed or refunded as soon as it does',
+        }),
+      }),
+    );
+    await station.goto(`${testDesk.api}/release`);
+    for (const digit of PATRON) await station.getByRole('button', { name: digit, exact: true }).click();
+    await station.getByRole('button', { name: 'OK' }).click();
+    for (const digit of '1234') await station.getByRole('button', { name: digit, exact: true }).click();
+    await station.getByRole('button', { name: 'Show my print jobs' }).click();
+    const row = station.locator(`[data-job="public-bw/${jobId}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await row.getByRole('button', { name: 'Print' }).click();
+    await expect
+      .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+      .toMatch(/completed or refunded/);
+    server().model.cancel(jobId);
+    await station.close();
+    expect(pageErrors).toEqual([]);
+  });
+
   it('tops up once when the answer to the first press was lost and staff press again', async () => {
     const desk = await browser.newPage();
     desk.on('pageerror', (error) => pageErrors.push(error.message));

@@ -167,13 +167,20 @@ async function release(job) {
       { session, requestId: pending.get(key), queue: job.queue, jobId: job.jobId },
       token,
     );
+    // print_release_pending is a 202 problem: charged, and printed or refunded once the print
+    // server answers.
+    if (answer?.code) throw new Problem(answer);
     pending.delete(key);
     alertText(
       `Printing “${job.name}”: ${money(answer.release.amountMinor, answer.release.currency)} charged.`,
     );
     $('alert').className = 'alert ok';
   } catch (error) {
-    if (error instanceof Problem && error.code !== 'print_release_pending') pending.delete(key);
+    // Not known whether it was done (the desk did not answer, or the print server has not yet):
+    // Print again sends the same request, which is never charged twice.
+    const unknown =
+      error instanceof Problem && /^(network|print_release_pending|http_5)/.test(error.code ?? '');
+    if (error instanceof Problem && !unknown) pending.delete(key);
     $('alert').className = 'alert';
     alertText(error instanceof Problem ? error.message : String(error));
   }
