@@ -419,4 +419,46 @@ describe('print release on the simulated desk', () => {
     expect(printEvents.length).toBeGreaterThan(0);
     expect(JSON.stringify(printEvents)).not.toContain(PATRON);
   });
+
+  it('several stations releasing at once for one patron: charged as if one after another, never below zero, no job twice', async () => {
+    const session = await login();
+    const balanceNow = async () =>
+      (await call<{ balance: { balanceMinor: number } }>('POST', '/api/v1/print/station/jobs', { session }))
+        .body.balance.balanceMinor;
+    const start = await balanceNow();
+    if (start > 0) {
+      const paid = await call('POST', '/api/v1/print/accounts/payout', {
+        requestId: randomUUID(),
+        patron: PATRON,
+      });
+      expect(paid.status).toBe(200);
+    }
+    await deposit(30); // three one-page jobs at 10
+    const jobIds: number[] = [];
+    for (let i = 0; i < 5; i++)
+      jobIds.push(await server().submit({ user: PATRON, title: `Race ${i}`, pages: 1 }));
+    for (const jobId of jobIds) await heldJob(session, jobId);
+    const asks = [...jobIds, jobIds[0]!, jobIds[1]!].map((jobId) =>
+      call<{ release?: { id: string; jobId: number; amountMinor: number }; code?: string }>(
+        'POST',
+        '/api/v1/print/station/release',
+        { session, requestId: randomUUID(), queue: 'public-bw', jobId },
+      ),
+    );
+    const answers = await Promise.all(asks);
+    const released = answers.filter((a) => a.status === 200).map((a) => a.body.release!);
+    const refused = answers.filter((a) => a.status !== 200).map((a) => a.body.code);
+    expect(released).toHaveLength(3);
+    expect(new Set(released.map((r) => r.jobId)).size).toBe(3);
+    expect(released.every((r) => r.amountMinor === 10)).toBe(true);
+    for (const code of refused)
+      expect(['print_account_insufficient', 'print_job_already_released']).toContain(code);
+    expect(await balanceNow()).toBe(0);
+    for (const jobId of jobIds) {
+      const expected = released.some((r) => r.jobId === jobId) ? 'completed' : 'pending-held';
+      await until(`job ${jobId} ${expected}`, () =>
+        server().job(jobId)?.state === expected ? true : undefined,
+      );
+    }
+  });
 });

@@ -18,6 +18,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { PrintQuote } from '../contracts/print-accounts.js';
+import type { GroupCommit } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
 import type { HeldJob, ReleaseQueue } from './queue.js';
 import type { ChargedRelease, ReleaseJournal } from './release-journal.js';
@@ -28,6 +29,8 @@ const DEFINITE_REFUSALS = new Set(['print_job_not_found', 'print_job_not_possibl
 export interface ReleaseWorkflowOptions {
   ledger: PrintLedger;
   journal: ReleaseJournal;
+  /** The database's group commit: charges asked for together share one fsync. */
+  commits: GroupCommit;
   queues: () => readonly ReleaseQueue[];
   clock: Clock;
   logger: Logger;
@@ -103,34 +106,41 @@ export class ReleaseWorkflow {
     jobId: number;
     claim: (job: HeldJob) => boolean;
   }): Promise<ChargedRelease> {
-    const { journal } = this.options;
+    const { journal, commits } = this.options;
     const queue = this.queue(request.queue);
-    const job = queue.heldJobs().find((j) => j.jobId === request.jobId && request.claim(j));
-    if (!job) {
-      // A retry of a release that went through finds the job no longer held: answer the first one.
-      const previous = journal
-        .list({ account: request.account, limit: 500 })
-        .find((r) => r.requestId === request.requestId);
-      if (previous) return previous;
-      throw new CarrelError(
-        'print_job_not_found',
-        `no held job ${request.jobId} of this patron on ${request.queue}`,
-      );
-    }
-    const problem = this.problemOf(queue, job);
-    if (problem) throw new CarrelError(problem.code, problem.message);
-    const price = this.quoteFor(request.account, queue, job) as PrintQuote;
-    const { release, repeated } = journal.begin({
-      requestId: request.requestId,
-      account: request.account,
-      queue: queue.id,
-      jobId: job.jobId,
-      jobKey: job.key,
-      jobName: job.name,
-      quote: price,
-      color: job.color,
+    // Finding the job, its price (the free allowance reads earlier charges) and
+    // the charge are one synchronous step in the group's transaction, so two
+    // releases committed together see each other as if one came after the other.
+    const { release, repeated, settled } = await commits.run(() => {
+      const job = queue.heldJobs().find((j) => j.jobId === request.jobId && request.claim(j));
+      if (!job) {
+        // A retry of a release that went through finds the job no longer held: answer the first one.
+        const previous = journal
+          .list({ account: request.account, limit: 500 })
+          .find((r) => r.requestId === request.requestId);
+        if (previous) return { release: previous, repeated: true, settled: true };
+        throw new CarrelError(
+          'print_job_not_found',
+          `no held job ${request.jobId} of this patron on ${request.queue}`,
+        );
+      }
+      const problem = this.problemOf(queue, job);
+      if (problem) throw new CarrelError(problem.code, problem.message);
+      return {
+        settled: false,
+        ...journal.begin({
+          requestId: request.requestId,
+          account: request.account,
+          queue: queue.id,
+          jobId: job.jobId,
+          jobKey: job.key,
+          jobName: job.name,
+          quote: this.quoteFor(request.account, queue, job) as PrintQuote,
+          color: job.color,
+        }),
+      };
     });
-    if (repeated && release.state !== 'charged') return release;
+    if (settled || (repeated && release.state !== 'charged')) return release;
     this.options.afterCharge?.(release);
     return this.sendRelease(queue, release);
   }

@@ -24,7 +24,7 @@ import type {
   StationLogin,
 } from '../contracts/print-accounts.js';
 import type { Feature } from '../feature.js';
-import type { Database } from '../storage/index.js';
+import { type Database, GroupCommit } from '../storage/index.js';
 import type { PrintAccountsConfig } from './config.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
@@ -322,6 +322,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     const workflow = new ReleaseWorkflow({
       ledger,
       journal,
+      commits: new GroupCommit(db),
       queues: this.options.queues,
       clock,
       logger: logger.child({ module: 'print-release' }),

@@ -12,3 +12,4 @@ export { DatabaseError } from './database.js';
 export { migrate } from './migrate.js';
 export { type OpenDatabaseOptions, openDatabase } from './open.js';
 export { StatementCache } from './statement-cache.js';
+export { GroupCommit } from './group-commit.js';
