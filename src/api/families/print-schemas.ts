@@ -76,6 +76,23 @@ export const entrySchema = z.object({
 
 export const statementSchema = balanceSchema.extend({ entries: z.array(entrySchema) });
 
+export const transferSchema = z.object({
+  transferId: z.string(),
+  requestId: z.string(),
+  patron: z.string(),
+  amountMinor: z.number().int(),
+  currency: z.string(),
+  state: z
+    .enum(['pending', 'deposited', 'failed'])
+    .describe('pending: the ILS answer is awaited or was lost and is being looked up; failed: nothing moved'),
+  ilsDebitId: z.string().nullable(),
+  entryId: z.string().nullable(),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  staff: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
 export const reportSchema = z.object({
   date: z.string(),
   currency: z.string(),

@@ -17,6 +17,7 @@ import {
   reportSchema,
   requestIdSchema,
   statementSchema,
+  transferSchema,
 } from './print-schemas.js';
 
 const tag = 'print accounts';
@@ -47,11 +48,15 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
         statement: statementSchema,
         releases: z.array(releaseSchema),
         jobs: z.array(jobSchema),
+        transfers: z
+          .array(transferSchema)
+          .describe('transfers of ILS credit into this account, newest first'),
       }),
       handler: async ({ body }) => ({
         statement: printAccounts.statement(body.patron, body.limit ?? 100),
         releases: printAccounts.releases({ patron: body.patron, limit: body.limit ?? 50 }),
         jobs: await printAccounts.heldJobs(body.patron),
+        transfers: printAccounts.ilsTransfers({ patron: body.patron, limit: body.limit ?? 50 }),
       }),
     }),
     operation({
@@ -114,6 +119,26 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
           staff: principal.name,
           ...(body.currency ? { currency: body.currency } : {}),
         }),
+    }),
+    operation({
+      method: 'GET',
+      url: '/api/v1/print/accounts/transfers',
+      operationId: 'listIlsTransfers',
+      summary:
+        'Transfers of ILS credit into print accounts, newest first; state=pending or failed finds those to look into',
+      tag,
+      access: ['staff'],
+      query: z.object({
+        state: z.enum(['pending', 'deposited', 'failed']).optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(50),
+      }),
+      response: z.object({ transfers: z.array(transferSchema) }),
+      handler: ({ query }) => ({
+        transfers: printAccounts.ilsTransfers({
+          limit: query.limit,
+          ...(query.state ? { state: query.state } : {}),
+        }),
+      }),
     }),
     operation({
       method: 'POST',

@@ -270,4 +270,30 @@ export interface PrintIlsTransfers {
     currency?: string;
     staff?: string;
   }): Promise<IlsTransferResult>;
+  /** Transfers, newest first: every one, one patron's, or those in one state. */
+  ilsTransfers(options: { patron?: string; state?: IlsTransferState; limit?: number }): IlsTransferView[];
+}
+
+export type IlsTransferState = 'pending' | 'deposited' | 'failed';
+
+/**
+ * One transfer as staff see it: `pending` while the ILS's answer is awaited or
+ * was lost (it is settled by asking the ILS), `deposited` once the credit is
+ * in the print account, `failed` with the reason (nothing moved).
+ */
+export interface IlsTransferView {
+  transferId: string;
+  requestId: string;
+  patron: string;
+  amountMinor: number;
+  currency: string;
+  state: IlsTransferState;
+  /** The ILS's debit, once known. */
+  ilsDebitId: string | null;
+  /** The print ledger's deposit, once deposited. */
+  entryId: string | null;
+  failure: { code: string; message: string } | null;
+  staff: string | null;
+  createdAt: string;
+  updatedAt: string;
 }

@@ -8,10 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
+import type { IlsTransferState } from '../contracts/print-accounts.js';
 import { type Database, type Statement, StatementCache } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
 
-export type IlsTransferState = 'pending' | 'deposited' | 'failed';
+export type { IlsTransferState };
 
 export interface IlsTransferRow {
   id: string;
@@ -147,11 +148,17 @@ export class IlsTransferJournal {
     ).map(rowOf);
   }
 
-  list(limit = 100): IlsTransferRow[] {
+  /** Newest first: every transfer, or one patron's, or those in one state (e.g. `failed`). */
+  list(options: { account?: string; state?: IlsTransferState; limit?: number } = {}): IlsTransferRow[] {
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    const account = options.account ?? null;
+    const state = options.state ?? null;
     return (
-      this.sql('SELECT * FROM print_ils_transfers ORDER BY created_at DESC LIMIT ?').all(
-        Math.min(Math.max(limit, 1), 1000),
-      ) as Row[]
+      this.sql(
+        `SELECT * FROM print_ils_transfers
+           WHERE (? IS NULL OR account = ?) AND (? IS NULL OR state = ?)
+           ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      ).all(account, account, state, state, limit) as Row[]
     ).map(rowOf);
   }
 

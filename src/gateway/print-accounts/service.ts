@@ -8,6 +8,8 @@ import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type {
   IlsTransferResult,
+  IlsTransferState,
+  IlsTransferView,
   PrintAccountBalance,
   PrintAccountDeposit,
   PrintAccountDepositResult,
@@ -126,6 +128,29 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     staff?: string;
   }): Promise<IlsTransferResult> {
     return this.open().transfers.transfer(request);
+  }
+
+  ilsTransfers(options: { patron?: string; state?: IlsTransferState; limit?: number }): IlsTransferView[] {
+    return this.open()
+      .transferJournal.list({
+        ...(options.patron ? { account: options.patron } : {}),
+        ...(options.state ? { state: options.state } : {}),
+        limit: options.limit ?? 50,
+      })
+      .map((row) => ({
+        transferId: row.id,
+        requestId: row.requestId,
+        patron: row.account,
+        amountMinor: row.amountMinor,
+        currency: row.currency,
+        state: row.state,
+        ilsDebitId: row.ilsDebitId,
+        entryId: row.entryId,
+        failure: row.failureCode ? { code: row.failureCode, message: row.failure ?? '' } : null,
+        staff: row.staff,
+        createdAt: new Date(row.createdAt).toISOString(),
+        updatedAt: new Date(row.updatedAt).toISOString(),
+      }));
   }
 
   /** Settles transfers left pending (tests; the service does it at start and every minute). */

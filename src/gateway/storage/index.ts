@@ -9,7 +9,7 @@ export type {
   TransactionMode,
 } from './database.js';
 export { DatabaseError } from './database.js';
+export { GroupCommit } from './group-commit.js';
 export { migrate } from './migrate.js';
 export { type OpenDatabaseOptions, openDatabase } from './open.js';
 export { StatementCache } from './statement-cache.js';
-export { GroupCommit } from './group-commit.js';

@@ -31,7 +31,7 @@ function books() {
   try {
     const ledger = new PrintLedger(db, { currency: 'EUR', clock: systemClock });
     const journal = new IlsTransferJournal(db, ledger, systemClock);
-    const rows = journal.list(1000);
+    const rows = journal.list({ limit: 1000 });
     const deposits = ledger.entries(PATRON, 1000).filter((e) => e.source === 'ils-transfer');
     const depositedRequests = deposits.map((entry) => {
       const row = rows.find((r) => r.entryId === entry.id);

@@ -232,3 +232,51 @@ describe('transfers from the ILS', () => {
     expect(service.invariantViolations()).toEqual([]);
   });
 });
+
+describe('the list of transfers staff look into', () => {
+  it("lists a patron's transfers newest first, and the pending ones of every patron, with what happened", async () => {
+    const service = accounts({ timeoutMs: 300 });
+    const done = await service.transferFromIls({
+      requestId: 'transfer-list-1',
+      patron: PATRON,
+      amountMinor: 300,
+      staff: 'desk-1',
+    });
+    simulator.setFaults({ rest: { dropDebits: 1 } });
+    expect(
+      await codeOf(
+        service.transferFromIls({ requestId: 'transfer-list-2', patron: PATRON, amountMinor: 200 }),
+      ),
+    ).toBe('ils_transfer_pending');
+    simulator.setFaults({});
+
+    const mine = service.ilsTransfers({ patron: PATRON });
+    expect(mine.map((t) => [t.requestId, t.state])).toEqual([
+      ['transfer-list-2', 'pending'],
+      ['transfer-list-1', 'deposited'],
+    ]);
+    expect(mine[1]).toMatchObject({
+      transferId: done.transferId,
+      patron: PATRON,
+      amountMinor: 300,
+      currency: 'EUR',
+      entryId: done.entryId,
+      ilsDebitId: done.ilsDebitId,
+      failure: null,
+      staff: 'desk-1',
+    });
+    expect(Date.parse(mine[1]!.createdAt)).toBeGreaterThan(0);
+    expect(service.ilsTransfers({ patron: '21000001' })).toEqual([]);
+    expect(service.ilsTransfers({ state: 'pending' }).map((t) => t.requestId)).toEqual(['transfer-list-2']);
+    expect(service.ilsTransfers({ limit: 1 }).map((t) => t.requestId)).toEqual(['transfer-list-2']);
+
+    // Once the ILS says it never took the debit, the row is failed with its reason.
+    await accounts({ settleAfterMs: 0 }).settleIlsTransfers();
+    const [failed] = service.ilsTransfers({ state: 'failed' });
+    expect(failed).toMatchObject({
+      requestId: 'transfer-list-2',
+      entryId: null,
+      failure: { code: 'ils_debit_not_found' },
+    });
+  });
+});
