@@ -60,6 +60,9 @@ describe.skipIf(skip !== undefined)('the print desk transfers ILS credit in Chro
       .toMatch(/^Moved \D*5[.,]00\D* from the patron's credit .*: the print balance is \D*5[.,]00\D*\.$/);
     await expect.poll(() => desk.locator('#balance').textContent()).toMatch(/5[.,]00/);
     expect(ils.state.patrons.get(PATRON)?.accountDebits).toHaveLength(1);
+    const rows = desk.locator('#transfers tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toMatch(/5[.,]00.*In the print account/);
 
     await desk.locator('#transfer-amount').fill('15.01');
     await desk.getByRole('button', { name: 'Transfer', exact: true }).click();
@@ -85,12 +88,20 @@ describe.skipIf(skip !== undefined)('the print desk transfers ILS credit in Chro
       .poll(() => desk.locator('#alert').textContent(), { timeout: 15_000 })
       .toMatch(/^The library system has not confirmed the transfer yet\./);
     expect(debits()).toBe(before! + 1);
+    // The account shows the transfer as waiting, the newest first.
+    const newest = desk.locator('#transfers tr').first();
+    await desk.getByRole('button', { name: 'Find' }).click();
+    await expect
+      .poll(() => newest.textContent())
+      .toMatch(/2[.,]00.*Waiting for the library system to confirm/);
     ils.setFaults({});
     await desk.getByRole('button', { name: 'Transfer', exact: true }).click();
     await expect
       .poll(() => desk.locator('#alert').textContent(), { timeout: 15_000 })
       .toMatch(/^Moved \D*2[.,]00\D* .*: the print balance is \D*7[.,]00\D*\.$/);
     expect(debits()).toBe(before! + 1);
+    await expect.poll(() => newest.textContent()).toMatch(/2[.,]00.*In the print account/);
+    expect(await desk.locator('#transfers tr').count()).toBe(2);
   });
 
   it('keeps its Content-Security-Policy: no inline script, and Chromium refuses none of the page', async () => {

@@ -84,6 +84,18 @@ async function find({ quiet = false } = {}) {
       return tr;
     }),
   );
+  $('transfers').replaceChildren(
+    ...answer.transfers.map((transfer) => {
+      const tr = document.createElement('tr');
+      tr.append(
+        cell(when(transfer.createdAt)),
+        cell(money(transfer.amountMinor, transfer.currency)),
+        cell(TRANSFER_STATES[transfer.state](transfer)),
+        cell(transfer.staff ?? ''),
+      );
+      return tr;
+    }),
+  );
   $('entries').replaceChildren(
     ...statement.entries.map((entry) => {
       const tr = document.createElement('tr');
@@ -134,6 +146,14 @@ const TRANSFER_PROBLEMS = {
   print_account_currency_mismatch: 'The print account is kept in another currency.',
   network:
     'The desk did not answer. Press Transfer again: the same transfer is sent, and it is never made twice.',
+};
+
+/** A transfer's state as the desk says it. */
+const TRANSFER_STATES = {
+  deposited: () => 'In the print account',
+  pending: () => 'Waiting for the library system to confirm (checked every minute; never made twice)',
+  failed: (transfer) =>
+    `Not made: ${TRANSFER_PROBLEMS[transfer.failure?.code] ?? transfer.failure?.message ?? 'no reason given'}`,
 };
 
 /** The desk or the ILS did not say whether it was done: the same request must be sent again, not a new one. */
