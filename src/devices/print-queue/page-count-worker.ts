@@ -11,11 +11,33 @@
  */
 export const PAGE_COUNT_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-// pdf.js's display layer refers to DOMMatrix at load; it is only drawn with, and nothing is drawn here.
-if (typeof globalThis.DOMMatrix === 'undefined') globalThis.DOMMatrix = class DOMMatrix {};
+// pdf.js's display layer needs DOMMatrix, ImageData and Path2D only to draw, and nothing is drawn
+// here. In Node it loads them from @napi-rs/canvas, a native Skia build whose loading was most of
+// the first count's time (~220 of ~300 ms) and stays in memory: while pdf.js loads, it gets an
+// empty module instead, and empty classes stand in for the three.
+for (const name of ['DOMMatrix', 'ImageData', 'Path2D'])
+  if (typeof globalThis[name] === 'undefined') globalThis[name] = class {};
 let pdfjs;
 async function load() {
-  if (!pdfjs) pdfjs = await import(workerData.pdfjsUrl);
+  if (pdfjs) return pdfjs;
+  const getBuiltinModule = process.getBuiltinModule;
+  if (getBuiltinModule)
+    process.getBuiltinModule = (id) => {
+      const builtin = getBuiltinModule.call(process, id);
+      if (id !== 'module' && id !== 'node:module') return builtin;
+      return {
+        ...builtin,
+        createRequire(url) {
+          const real = builtin.createRequire(url);
+          return Object.assign((name) => (name === '@napi-rs/canvas' ? {} : real(name)), real);
+        },
+      };
+    };
+  try {
+    pdfjs = await import(workerData.pdfjsUrl);
+  } finally {
+    if (getBuiltinModule) process.getBuiltinModule = getBuiltinModule;
+  }
   return pdfjs;
 }
 parentPort.on('message', async ({ id, bytes }) => {
