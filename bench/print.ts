@@ -309,11 +309,11 @@ async function pageCount(): Promise<BenchResult[]> {
         met: median <= COUNT_TARGET_MS,
       },
       {
-        name: '500-page PDF, first (worker start)',
+        // Paid once after a start or 2 min without documents, as a PC's job arrives in the queue:
+        // the thread, pdf.js loaded and compiled, then the count. Not while a patron waits.
+        name: '500-page PDF in a worker just started (thread + pdf.js load + count)',
         value: first,
         unit: 'ms',
-        target: `≤ ${COUNT_TARGET_MS}`,
-        met: first <= COUNT_TARGET_MS,
       },
     ];
   } finally {

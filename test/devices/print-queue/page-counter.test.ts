@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { samplePdf } from '../../../simulators/print-server/sample-document.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { PageCounter } from '../../../src/devices/print-queue/page-counter.js';
 
 const counter = new PageCounter({ timeoutMs: 20_000 });
@@ -86,6 +87,27 @@ describe('PageCounter', () => {
     });
     await hasty.close();
     expect(await counter.count(samplePdf({ pages: 2 }), pdf)).toBe(2);
+  });
+
+  it('ends its worker after a while without documents, and starts a new one for the next', async () => {
+    const clock = new ManualClock();
+    const idle = new PageCounter({ clock, idleMs: 60_000 });
+    try {
+      expect(await idle.count(samplePdf({ pages: 3 }), pdf)).toBe(3);
+      expect(idle.workerRunning).toBe(true);
+      await clock.advance(59_000);
+      expect(idle.workerRunning).toBe(true);
+      // A document within the idle time keeps the same worker, and restarts the wait.
+      expect(await idle.count(samplePdf({ pages: 4 }), pdf)).toBe(4);
+      await clock.advance(59_000);
+      expect(idle.workerRunning).toBe(true);
+      await clock.advance(1_000);
+      expect(idle.workerRunning).toBe(false);
+      expect(await idle.count(samplePdf({ pages: 5 }), pdf)).toBe(5);
+      expect(idle.workerRunning).toBe(true);
+    } finally {
+      await idle.close();
+    }
   });
 
   it('reads the DSC page count of PostScript and counts an image as one page', async () => {
