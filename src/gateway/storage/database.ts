@@ -28,6 +28,15 @@ export interface Database {
    * be synchronous: a promise is refused (rolled back, `database_error`).
    */
   transaction<T>(work: () => T, mode?: TransactionMode): T;
+  /**
+   * Runs `work` with commits that survive a crash of Carrel (SIGKILL, an
+   * abort) but not necessarily a power cut: in WAL, synchronous=NORMAL, so its
+   * commits wait for no fsync and become durable with the next full commit or
+   * checkpoint. Only for records that are neither money nor circulation and
+   * are written on a hot path (a gate's alarm history). Inside a transaction
+   * that transaction's commit decides. The level is restored afterwards.
+   */
+  relaxedDurability<T>(work: () => T): T;
   /** `PRAGMA <statement>`, e.g. `journal_mode = WAL`; the rows it gives. */
   pragma(statement: string): SqlRow[];
   /** The first column of the first row of `PRAGMA <name>`, e.g. `pragmaValue('synchronous')` is 2. */

@@ -68,6 +68,20 @@ export class SqliteDatabase implements Database {
     }
   }
 
+  relaxedDurability<T>(work: () => T): T {
+    this.ensureOpen();
+    // Inside a transaction, its COMMIT decides; the level cannot change there anyway.
+    if (this.connection.inTransaction) return work();
+    const level = Number(this.pragmaValue('synchronous'));
+    if (level <= 1) return work();
+    this.run('PRAGMA synchronous = NORMAL');
+    try {
+      return work();
+    } finally {
+      this.run(`PRAGMA synchronous = ${level}`);
+    }
+  }
+
   pragma(statement: string): SqlRow[] {
     return this.prepare(`PRAGMA ${statement}`).all() as SqlRow[];
   }
