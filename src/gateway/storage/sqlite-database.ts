@@ -29,6 +29,8 @@ export class SqliteDatabase implements Database {
   private closed = false;
   /** BEGIN, COMMIT, SAVEPOINT…: prepared once, used by every transaction. */
   private readonly control = new Map<string, Statement>();
+  /** The connection's synchronous level as opened (FULL, 2), read once. */
+  private syncLevel: number | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -72,7 +74,8 @@ export class SqliteDatabase implements Database {
     this.ensureOpen();
     // Inside a transaction, its COMMIT decides; the level cannot change there anyway.
     if (this.connection.inTransaction) return work();
-    const level = Number(this.pragmaValue('synchronous'));
+    this.syncLevel ??= Number(this.pragmaValue('synchronous'));
+    const level = this.syncLevel;
     if (level <= 1) return work();
     this.run('PRAGMA synchronous = NORMAL');
     try {

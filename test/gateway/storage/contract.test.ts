@@ -254,6 +254,30 @@ describe.each(backends)('Database on %s', (backend: StorageBackend) => {
     }, 'immediate');
   });
 
+  it('runs relaxed-durability work at synchronous=NORMAL, committed, and goes back to FULL even when it throws', () => {
+    const db = withLoans(tempFile());
+    expect(db.pragmaValue('synchronous')).toBe(2);
+    const levelInside = db.relaxedDurability(() => {
+      db.prepare('INSERT INTO loans (item) VALUES (?)').run('31000001');
+      return db.pragmaValue('synchronous');
+    });
+    expect(levelInside).toBe(1);
+    expect(db.pragmaValue('synchronous')).toBe(2);
+    expect(() =>
+      db.relaxedDurability(() => {
+        throw new Error('no');
+      }),
+    ).toThrow('no');
+    expect(db.pragmaValue('synchronous')).toBe(2);
+    // Another connection sees the write: it was committed, not left in a transaction.
+    const other = open(db.path);
+    expect(other.prepare('SELECT item FROM loans').all()).toEqual([{ item: '31000001' }]);
+    // Inside a transaction the transaction's commit decides; the level stays.
+    db.transaction(() => {
+      expect(db.relaxedDurability(() => db.pragmaValue('synchronous'))).toBe(2);
+    });
+  });
+
   it('answers pragmas', () => {
     const db = open();
     expect(db.pragmaValue('foreign_keys')).toBe(1);
