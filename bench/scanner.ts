@@ -4,8 +4,10 @@
  * serial scanner on a pty (socat, as a USB-CDC scanner would be) and a
  * keyboard-wedge scanner's input_event records written into a FIFO, each beside
  * the floor of its path measured in the same run: the same bytes from the far
- * end to a bare reader of the near end, which sends the code on a bare WebSocket
- * server in this process to a client of it — no Carrel between; p50 ÷ floor p50.
+ * end of a second pty (a second FIFO) to a bare reader of its near end, which
+ * sends the code on a bare WebSocket server in this process to a client of it —
+ * no Carrel between; the two take turns scan by scan while the desk runs, so
+ * the desk's simulators in this process weigh on both alike; p50 ÷ floor p50.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -41,18 +43,30 @@ function summary(samples: number[]): Latency {
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
-/** Times `SCANS` rounds: `send(i)` writes scan i, `arrival` resolves when it has been seen. */
-async function measure(send: (i: number) => void, arrival: (i: number) => Promise<void>): Promise<Latency> {
-  const samples: number[] = [];
+interface Path {
+  /** Writes scan i. */
+  send(i: number): void;
+  /** Resolves when scan i has been seen at the far end of the path. */
+  arrival(i: number): Promise<void>;
+}
+
+/**
+ * Times `SCANS` rounds of each path, taking turns scan by scan, so whatever else the process
+ * and the machine are doing (the desk's simulators poll in this process) weighs on both alike.
+ */
+async function measurePair(carrel: Path, floor: Path): Promise<[Latency, Latency]> {
+  const samples: [number[], number[]] = [[], []];
   for (let i = 0; i < SCANS + 20; i++) {
-    const seen = arrival(i);
-    const start = performance.now();
-    send(i);
-    await seen;
-    if (i >= 20) samples.push(performance.now() - start); // the first ones warm up
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    for (const [k, path] of [carrel, floor].entries()) {
+      const seen = path.arrival(i);
+      const start = performance.now();
+      path.send(i);
+      await seen;
+      if (i >= 20) samples[k]!.push(performance.now() - start); // the first ones warm up
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
-  return summary(samples);
+  return [summary(samples[0]), summary(samples[1])];
 }
 
 /** Resolves each awaited value once it is seen; `seen(v)` is called by whoever sees it. */
@@ -104,11 +118,21 @@ const code = (i: number) => `3${String(1_000_000 + i).padStart(7, '0')}`;
 export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'carrel-bench-scanner-'));
   const fifo = path.join(dir, 'event0');
+  const floorFifo = path.join(dir, 'event1');
   execFileSync('mkfifo', [fifo]);
+  execFileSync('mkfifo', [floorFifo]);
   const fifoWriter = openSync(fifo, constants.O_RDWR);
+  const floorFifoWriter = openSync(floorFifo, constants.O_RDWR);
+  // One pty pair for the desk's scanner, one for the floor's bare reader; both far ends here.
   const pty = await createPtyPair();
-  const far = new SerialPort({ path: pty.devicePath, baudRate: 9600, autoOpen: false, lock: false });
-  await new Promise<void>((resolve, reject) => far.open((error) => (error ? reject(error) : resolve())));
+  const floorPty = await createPtyPair();
+  const openPort = async (devicePath: string) => {
+    const port = new SerialPort({ path: devicePath, baudRate: 9600, autoOpen: false, lock: false });
+    await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+    return port;
+  };
+  const far = await openPort(pty.devicePath);
+  const floorFar = await openPort(floorPty.devicePath);
   const base = defaultDeskConfig();
   const config = configSchema.parse({
     ...base,
@@ -129,7 +153,7 @@ export async function run(): Promise<BenchResult[]> {
   const desk = await createDesk({ config, logger: silentLogger(), version: 'bench' });
   await desk.start();
   const sockets: WebSocket[] = [];
-  let stopped = false;
+  const closers: (() => Promise<void> | void)[] = [];
   try {
     const api = desk.urls().api!;
     for (const id of ['bench-serial', 'bench-wedge']) {
@@ -153,28 +177,12 @@ export async function run(): Promise<BenchResult[]> {
       return w;
     };
 
-    const serialWait = await stream('bench-serial');
-    const serial = await measure(
-      (i) => far.write(Buffer.from(`${code(i)}\r`)),
-      (i) => serialWait.arrival(code(i)),
-    );
-    const wedgeWait = await stream('bench-wedge');
-    let wedgeUs = Date.now() * 1000;
-    const wedge = await measure(
-      (i) => {
-        wedgeUs += 1_000_000;
-        writeSync(fifoWriter, wedgeRecords({ ...WEDGE }, code(i), wedgeUs));
-      },
-      (i) => wedgeWait.arrival(code(i)),
-    );
-    await desk.stop();
-    stopped = true;
-
-    // The floors: the same links, a bare reader at the near end.
-    const near = new SerialPort({ path: pty.hostPath, baudRate: 9600, autoOpen: false, lock: false });
-    await new Promise<void>((resolve, reject) => near.open((error) => (error ? reject(error) : resolve())));
+    // The serial floor: a bare reader of its own pty's near end, in this process beside the desk.
+    const near = await openPort(floorPty.hostPath);
+    closers.push(() => new Promise<void>((resolve) => near.close(() => resolve())));
     let serialBytes = '';
     const serialFloorWait = await bareSocket();
+    closers.push(() => serialFloorWait.close());
     near.on('data', (chunk: Buffer) => {
       serialBytes += chunk.toString('latin1');
       let end = serialBytes.indexOf('\r');
@@ -184,22 +192,29 @@ export async function run(): Promise<BenchResult[]> {
         end = serialBytes.indexOf('\r');
       }
     });
-    const serialFloor = await measure(
-      (i) => far.write(Buffer.from(`${code(i)}\r`)),
-      (i) => serialFloorWait.arrival(code(i)),
+    const serialWait = await stream('bench-serial');
+    const [serial, serialFloor] = await measurePair(
+      { send: (i) => far.write(Buffer.from(`${code(i)}\r`)), arrival: (i) => serialWait.arrival(code(i)) },
+      {
+        send: (i) => floorFar.write(Buffer.from(`${code(i)}\r`)),
+        arrival: (i) => serialFloorWait.arrival(code(i)),
+      },
     );
-    await new Promise<void>((resolve) => near.close(() => resolve()));
-    await serialFloorWait.close();
 
+    // The evdev floor: a bare reader of its own FIFO.
     const reader = new Socket({
-      fd: openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK),
+      fd: openSync(floorFifo, constants.O_RDONLY | constants.O_NONBLOCK),
       readable: true,
       writable: false,
+    });
+    closers.push(() => {
+      reader.destroy();
     });
     let wedgeBytes = 0;
     let expected = 0;
     let wedgeValue = '';
     const wedgeFloorWait = await bareSocket();
+    closers.push(() => wedgeFloorWait.close());
     reader.on('data', (chunk: Buffer) => {
       wedgeBytes += chunk.length;
       if (wedgeBytes >= expected && wedgeValue) {
@@ -207,18 +222,27 @@ export async function run(): Promise<BenchResult[]> {
         wedgeValue = '';
       }
     });
-    const wedgeFloor = await measure(
-      (i) => {
-        wedgeUs += 1_000_000;
-        const records = wedgeRecords({ ...WEDGE }, code(i), wedgeUs);
-        expected = wedgeBytes + records.length;
-        wedgeValue = code(i);
-        writeSync(fifoWriter, records);
+    const wedgeWait = await stream('bench-wedge');
+    let wedgeUs = Date.now() * 1000;
+    const [wedge, wedgeFloor] = await measurePair(
+      {
+        send: (i) => {
+          wedgeUs += 1_000_000;
+          writeSync(fifoWriter, wedgeRecords({ ...WEDGE }, code(i), wedgeUs));
+        },
+        arrival: (i) => wedgeWait.arrival(code(i)),
       },
-      (i) => wedgeFloorWait.arrival(code(i)),
+      {
+        send: (i) => {
+          wedgeUs += 1_000_000;
+          const records = wedgeRecords({ ...WEDGE }, code(i), wedgeUs);
+          expected = wedgeBytes + records.length;
+          wedgeValue = code(i);
+          writeSync(floorFifoWriter, records);
+        },
+        arrival: (i) => wedgeFloorWait.arrival(code(i)),
+      },
     );
-    reader.destroy();
-    await wedgeFloorWait.close();
     const met = (l: Latency) => l.p99 <= TARGET_P99_MS;
     const ratio = (name: string, l: Latency, floor: Latency): BenchResult => {
       const value = l.p50 / floor.p50;
@@ -250,10 +274,14 @@ export async function run(): Promise<BenchResult[]> {
     ];
   } finally {
     for (const socket of sockets) socket.close();
-    if (!stopped) await desk.stop().catch(() => {});
-    await new Promise<void>((resolve) => (far.isOpen ? far.close(() => resolve()) : resolve()));
+    for (const close of closers.reverse()) await close();
+    await desk.stop().catch(() => {});
+    for (const port of [far, floorFar])
+      await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
     await pty.close();
+    await floorPty.close();
     closeSync(fifoWriter);
+    closeSync(floorFifoWriter);
     rmSync(dir, { recursive: true, force: true });
   }
 }
