@@ -1,15 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Test files that share the one vpcd card reader of the machine's pcscd: they take turns, after
- * every other file has run. The rest run two files at a time (CI and this machine have 2 cores;
- * vitest's default of cores − 1 would run one), since most of a file's time is spent waiting on
- * real transports, daemons and browsers rather than on the CPU.
+ * Test files that need the machine to themselves run one at a time, after every other file: the
+ * three that share the one vpcd card reader of the machine's pcscd, and the gate flood, which
+ * keeps a core busy on purpose and times another gate's alarms meanwhile (beside a second test
+ * file on a 2-core machine, an alarm took 1.06 s against its 1 s bound). The rest run two files
+ * at a time (CI and this machine have 2 cores; vitest's default of cores − 1 would run one),
+ * since most of a file's time is spent waiting on real transports, daemons and browsers.
  */
-const SHARED_CARD_READER = [
+const ALONE = [
   'test/devices/scanner/pcsc-scanner.test.ts',
   'test/e2e/scanner-pcsc.test.ts',
   'test/gateway/families/scanner-doctor.test.ts',
+  'test/e2e/gate-flood.test.ts',
 ];
 
 export default defineConfig({
@@ -24,7 +27,7 @@ export default defineConfig({
         test: {
           name: 'desk',
           include: ['test/**/*.test.ts'],
-          exclude: SHARED_CARD_READER,
+          exclude: ALONE,
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
@@ -32,8 +35,8 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'card-reader',
-          include: SHARED_CARD_READER,
+          name: 'alone',
+          include: ALONE,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
