@@ -52,6 +52,8 @@ describe.skipIf(skip !== undefined)('the print desk transfers ILS credit in Chro
     await desk.locator('#patron').fill(PATRON);
     await desk.getByRole('button', { name: 'Find' }).click();
     await expect.poll(() => desk.locator('#balance').textContent()).toMatch(/0[.,]00/);
+    // No transfer yet: the form, and no empty list under it.
+    expect(await desk.locator('#transfer-list').isVisible()).toBe(false);
 
     await desk.locator('#transfer-amount').fill('5.00');
     await desk.getByRole('button', { name: 'Transfer', exact: true }).click();

@@ -84,6 +84,9 @@ async function find({ quiet = false } = {}) {
       return tr;
     }),
   );
+  // Transfers only where the desk can make them (or made some before it stopped being able to).
+  $('transfer-section').hidden = !answer.transfersConfigured && answer.transfers.length === 0;
+  $('transfer-list').hidden = answer.transfers.length === 0;
   $('transfers').replaceChildren(
     ...answer.transfers.map((transfer) => {
       const tr = document.createElement('tr');

@@ -57,6 +57,7 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
         releases: printAccounts.releases({ patron: body.patron, limit: body.limit ?? 50 }),
         jobs: await printAccounts.heldJobs(body.patron),
         transfers: printAccounts.ilsTransfers({ patron: body.patron, limit: body.limit ?? 50 }),
+        transfersConfigured: printAccounts.ilsTransfersConfigured,
       }),
     }),
     operation({

@@ -270,6 +270,8 @@ export interface PrintIlsTransfers {
     currency?: string;
     staff?: string;
   }): Promise<IlsTransferResult>;
+  /** True when this desk can transfer ILS credit (an ILS account API is configured). */
+  readonly ilsTransfersConfigured: boolean;
   /** Transfers, newest first: every one, one patron's, or those in one state. */
   ilsTransfers(options: { patron?: string; state?: IlsTransferState; limit?: number }): IlsTransferView[];
 }

@@ -130,6 +130,10 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     return this.open().transfers.transfer(request);
   }
 
+  get ilsTransfersConfigured(): boolean {
+    return this.options.ilsTransfer?.accounts !== undefined;
+  }
+
   ilsTransfers(options: { patron?: string; state?: IlsTransferState; limit?: number }): IlsTransferView[] {
     return this.open()
       .transferJournal.list({
