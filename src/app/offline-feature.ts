@@ -214,8 +214,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
 
   /** A timer while anything waits for replay; none when nothing does. */
   private schedule(): void {
-    const counts = this.offlineJournal?.counts();
-    const waiting = counts !== undefined && counts.pending + counts.replaying > 0;
+    const waiting = (this.offlineJournal?.waitingCount() ?? 0) > 0;
     if (waiting && this.replayer && !this.timer) {
       this.timer = this.options.clock.setInterval(
         'offline-replay',

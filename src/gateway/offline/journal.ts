@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import { type Database, migrate } from '../storage/index.js';
+import { type Database, migrate, type Statement } from '../storage/index.js';
 import { OfflineError } from './errors.js';
 import type { OfflinePolicy } from './policy.js';
 import {
@@ -135,6 +135,14 @@ export class OfflineJournal {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly statements;
+  /**
+   * How many transactions wait for replay (pending or replaying), as last
+   * counted, and SQLite's data_version then: every online request asks
+   * (firstWaitingFor) and the journal is nearly always empty, so the count is
+   * kept until this connection writes to the journal or another connection
+   * commits to the file. Never kept inside a transaction, which may roll back.
+   */
+  private waitingCache: { count: number; dataVersion: unknown } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -145,18 +153,32 @@ export class OfflineJournal {
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? silentLogger()).child({ module: 'offline-journal' });
     migrate(db, 'offline-journal', MIGRATIONS);
+    const writes = (statement: Statement): Statement => ({
+      run: (...parameters) => {
+        this.waitingCache = undefined;
+        return statement.run(...parameters);
+      },
+      get: (...parameters) => statement.get(...parameters),
+      all: (...parameters) => statement.all(...parameters),
+    });
     this.statements = {
-      insert: db.prepare(
-        `INSERT INTO offline_transactions (id, kind, patron, item, terminal, at, accepted_at)
+      insert: writes(
+        db.prepare(
+          `INSERT INTO offline_transactions (id, kind, patron, item, terminal, at, accepted_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ),
       ),
-      insertFee: db.prepare(
-        `INSERT INTO offline_transactions (id, kind, patron, item, terminal, at, accepted_at,
+      insertFee: writes(
+        db.prepare(
+          `INSERT INTO offline_transactions (id, kind, patron, item, terminal, at, accepted_at,
            fee_id, fee_type, amount_minor, currency, transaction_id, owed_before_minor)
          VALUES (?, 'feePaid', ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ),
       ),
-      owedBefore: db.prepare(
-        'UPDATE offline_transactions SET owed_before_minor = ? WHERE id = ? AND owed_before_minor IS NULL',
+      owedBefore: writes(
+        db.prepare(
+          'UPDATE offline_transactions SET owed_before_minor = ? WHERE id = ? AND owed_before_minor IS NULL',
+        ),
       ),
       byId: db.prepare('SELECT * FROM offline_transactions WHERE id = ?'),
       outstanding: db.prepare(`SELECT COUNT(*) AS n FROM offline_transactions WHERE state IN ${OUTSTANDING}`),
@@ -181,27 +203,43 @@ export class OfflineJournal {
       conflicts: db.prepare("SELECT * FROM offline_transactions WHERE state = 'conflict' ORDER BY sequence"),
       all: db.prepare('SELECT * FROM offline_transactions ORDER BY sequence'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM offline_transactions GROUP BY state'),
-      beginReplay: db.prepare(
-        `UPDATE offline_transactions SET state = 'replaying', attempts = attempts + 1
+      waiting: db.prepare(
+        "SELECT COUNT(*) AS n FROM offline_transactions WHERE state IN ('pending', 'replaying')",
+      ),
+      dataVersion: db.prepare('PRAGMA data_version'),
+      beginReplay: writes(
+        db.prepare(
+          `UPDATE offline_transactions SET state = 'replaying', attempts = attempts + 1
          WHERE id = ? AND state IN ('pending', 'replaying')`,
+        ),
       ),
-      settle: db.prepare(
-        `UPDATE offline_transactions SET state = ?, reason = ?, message = ?, settled_at = ?
+      settle: writes(
+        db.prepare(
+          `UPDATE offline_transactions SET state = ?, reason = ?, message = ?, settled_at = ?
          WHERE id = ? AND state = 'replaying'`,
+        ),
       ),
-      interrupt: db.prepare(
-        "UPDATE offline_transactions SET state = 'pending', last_error = ? WHERE id = ? AND state = 'replaying'",
+      interrupt: writes(
+        db.prepare(
+          "UPDATE offline_transactions SET state = 'pending', last_error = ? WHERE id = ? AND state = 'replaying'",
+        ),
       ),
-      retry: db.prepare(
-        `UPDATE offline_transactions SET state = 'pending', reason = NULL, message = NULL, settled_at = NULL
+      retry: writes(
+        db.prepare(
+          `UPDATE offline_transactions SET state = 'pending', reason = NULL, message = NULL, settled_at = NULL
          WHERE id = ? AND state = 'conflict'`,
+        ),
       ),
-      discard: db.prepare(
-        "UPDATE offline_transactions SET state = 'discarded', settled_at = ? WHERE id = ? AND state = 'conflict'",
+      discard: writes(
+        db.prepare(
+          "UPDATE offline_transactions SET state = 'discarded', settled_at = ? WHERE id = ? AND state = 'conflict'",
+        ),
       ),
-      purgeSettled: db.prepare(
-        `DELETE FROM offline_transactions
+      purgeSettled: writes(
+        db.prepare(
+          `DELETE FROM offline_transactions
          WHERE state IN ${SETTLED} AND settled_at IS NOT NULL AND settled_at < ?`,
+        ),
       ),
     };
   }
@@ -380,6 +418,7 @@ export class OfflineJournal {
    * about one of `keys`' items or its patron; undefined when none is.
    */
   firstWaitingFor(keys: OfflineOrderingKeys): OfflineTransaction | undefined {
+    if (this.waitingCount() === 0) return undefined;
     let first: OfflineRow | undefined;
     const consider = (row: OfflineRow | undefined) => {
       if (row && (!first || row.sequence < first.sequence)) first = row;
@@ -389,6 +428,16 @@ export class OfflineJournal {
     if (keys.patron !== undefined)
       consider(this.statements.waitingForPatron.get(keys.patron) as OfflineRow | undefined);
     return first && toTransaction(first);
+  }
+
+  /** How many transactions wait for replay (pending or replaying). */
+  waitingCount(): number {
+    const dataVersion = (this.statements.dataVersion.get() as { data_version: unknown }).data_version;
+    const cached = this.waitingCache;
+    if (cached !== undefined && cached.dataVersion === dataVersion) return cached.count;
+    const count = (this.statements.waiting.get() as { n: number }).n;
+    this.waitingCache = this.db.inTransaction ? undefined : { count, dataVersion };
+    return count;
   }
 
   /** Durably marks a transaction as being replayed; false when it is no longer waiting. For the replayer. */

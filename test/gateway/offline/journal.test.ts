@@ -189,3 +189,67 @@ describe('OfflineJournal.resolve', () => {
     );
   });
 });
+
+describe('OfflineJournal.firstWaitingFor', () => {
+  const keysOf = (item: string, patron?: string) => ({ items: [item], patron });
+
+  it('follows a transaction through every state: waiting while pending or replaying, not once settled', () => {
+    const journal = new OfflineJournal(database(), { policy: POLICY });
+    expect(journal.firstWaitingFor(keysOf('31000005', PATRON))).toBeUndefined();
+    const a = journal.accept(checkout('31000005'));
+    expect(journal.firstWaitingFor(keysOf('31000005'))?.id).toBe(a.id);
+    // The patron's other items wait behind it too.
+    expect(journal.firstWaitingFor(keysOf('31009999', PATRON))?.id).toBe(a.id);
+    expect(journal.firstWaitingFor(keysOf('31009999', '21000002'))).toBeUndefined();
+    journal.beginReplay(a.id);
+    expect(journal.firstWaitingFor(keysOf('31000005'))?.id).toBe(a.id);
+    journal.interruptReplay(a.id, 'ils_timeout');
+    expect(journal.firstWaitingFor(keysOf('31000005'))?.id).toBe(a.id);
+    journal.beginReplay(a.id);
+    journal.markConflict(a.id, 'item_checked_out_to_another');
+    expect(journal.firstWaitingFor(keysOf('31000005'))).toBeUndefined();
+    expect(journal.waitingCount()).toBe(0);
+    journal.resolve(a.id, 'retry');
+    expect(journal.firstWaitingFor(keysOf('31000005'))?.id).toBe(a.id);
+    journal.beginReplay(a.id);
+    journal.markDone(a.id, 'sent');
+    expect(journal.firstWaitingFor(keysOf('31000005', PATRON))).toBeUndefined();
+    const fee = journal.accept({
+      kind: 'feePaid',
+      patron: PATRON,
+      terminal: 'desk-1',
+      at: AT,
+      fee: { id: 'F-1', type: 'overdue', amountMinor: 150, currency: 'USD', transactionId: 'T-1' },
+    });
+    expect(journal.firstWaitingFor(keysOf('31000005', PATRON))?.id).toBe(fee.id);
+  });
+
+  it('sees what another connection to the same file journals or settles', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'carrel-offline-'));
+    const file = path.join(dir, 'carrel.db');
+    const daemon = new OfflineJournal(database(file), { policy: POLICY });
+    const other = new OfflineJournal(database(file), { policy: POLICY });
+    expect(daemon.firstWaitingFor(keysOf('31000005'))).toBeUndefined();
+    const a = other.accept(checkout('31000005'));
+    expect(daemon.firstWaitingFor(keysOf('31000005'))?.id).toBe(a.id);
+    other.beginReplay(a.id);
+    other.markDone(a.id, 'sent');
+    expect(daemon.firstWaitingFor(keysOf('31000005'))).toBeUndefined();
+    expect(daemon.waitingCount()).toBe(0);
+  });
+
+  it('does not trust a count taken inside a transaction that is then rolled back', () => {
+    const db = database();
+    const journal = new OfflineJournal(db, { policy: POLICY });
+    const a = journal.accept(checkout('31000005'));
+    journal.beginReplay(a.id);
+    expect(() =>
+      db.transaction(() => {
+        journal.markDone(a.id, 'sent');
+        expect(journal.firstWaitingFor(keysOf('31000005'))).toBeUndefined();
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    expect(journal.firstWaitingFor(keysOf('31000005'))?.id).toBe(a.id);
+  });
+});
