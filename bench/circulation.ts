@@ -37,17 +37,17 @@ import type { BenchResult } from './types.js';
  *   bare HTTP; then back) so no path gets the quieter machine. A checkout
  *   sent late because its kiosk still waited for the last answer is timed
  *   from when it was due. This is what a patron at a kiosk feels, and where
- *   Carrel's cost per checkout shows: the ≤ 1 ms p99 target is read here, at
- *   50 kiosks. "Carrel adds" is the whole price of a gateway in the path:
- *   Carrel's own work, the kiosk's HTTP client, and the extra process hop
+ *   Carrel's cost per checkout shows: what it adds to p50 and p99 is held to
+ *   what the bare HTTP gateway adds. "Carrel adds" is the whole price of a
+ *   gateway in the path: Carrel's own work, the kiosk's HTTP client, and the extra process hop
  *   itself (two more socket writes and reads, two more process wake-ups);
  *   "a bare relay adds" is that hop alone, "a bare HTTP gateway adds" the hop
  *   with HTTP and SIP2 encoding. The p99 also catches whatever else the
  *   machine runs at that moment.
  * - **saturation** (closed loop) — 1, 50 and 200 kiosks, each sending its
- *   next checkout the moment the last is answered. This measures throughput
- *   and the "200 kiosks, no errors" target. Its latencies are queueing, not
- *   cost: with every kiosk always waiting, latency = kiosks / throughput, so
+ *   next checkout the moment the last is answered. This measures throughput:
+ *   Carrel is held to 0.9× the bare HTTP gateway at each level, and to "200
+ *   kiosks, no errors". Its latencies are queueing, not cost: with every kiosk always waiting, latency = kiosks / throughput, so
  *   any extra work per checkout — and the extra process on 2 shared cores
  *   that a gateway is — is multiplied by the queue length. A 1 ms target
  *   on a saturated p99 would measure the machine, not Carrel. At 1 kiosk
@@ -67,7 +67,9 @@ const SATURATION_LEVELS = [
   { kiosks: 50, checkouts: 3000 },
   { kiosks: 200, checkouts: 4000 },
 ];
-const TARGET_ADDED_P99_MS = 1;
+/** Issue 20: Carrel at saturation is ≥ 0.9× a bare HTTP-to-SIP2 gateway's checkouts/s… */
+const TARGET_SATURATION_RATIO = 0.9;
+// …and paced, it adds no more to p50 and p99 than the bare HTTP gateway does.
 
 /** The four ways to the same ILS. */
 interface Paths {
@@ -117,23 +119,28 @@ async function paced(kiosks: number, paths: Paths): Promise<BenchResult[]> {
   const readings = readingsOf((path) => merged(runs[path]));
   const { carrel, direct, relay, bareHttp } = readings;
   const label = `paced ${kiosks} kiosks × ${PACE.ratePerKiosk}/s`;
-  const added = carrel.p99 - direct.p99;
   const adds = (what: string, reading: LoadReading): BenchResult => ({
     name: `${label}: p50 / p99 ${what} adds`,
     value: reading.p50 - direct.p50,
     unit: `ms / ${ms(reading.p99 - direct.p99)}`,
   });
-  return [
-    ...latencyRows(label, readings),
-    { name: `${label}: p50 Carrel adds`, value: carrel.p50 - direct.p50, unit: 'ms' },
-    {
-      name: `${label}: p99 Carrel adds`,
+  // What Carrel adds beside what the bare HTTP gateway adds, at the same percentile of the same schedule.
+  const versusBare = (percentile: 'p50' | 'p99'): BenchResult => {
+    const added = carrel[percentile] - direct[percentile];
+    const bareAdded = bareHttp[percentile] - direct[percentile];
+    return {
+      name: `${label}: ${percentile} Carrel adds (a bare HTTP gateway adds ${ms(bareAdded)})`,
       value: added,
       unit: 'ms',
-      ...(kiosks === 50 ? { target: `≤ ${TARGET_ADDED_P99_MS} ms`, met: added <= TARGET_ADDED_P99_MS } : {}),
-    },
+      target: `≤ ${ms(bareAdded)}`,
+      met: added <= bareAdded,
+    };
+  };
+  return [
+    ...latencyRows(label, readings),
+    versusBare('p50'),
+    versusBare('p99'),
     adds('a bare relay', relay),
-    adds('a bare HTTP gateway', bareHttp),
     {
       name: `${label}: errors (all paths)`,
       value: PATH_NAMES.reduce((sum, path) => sum + readings[path].errors, 0),
@@ -155,6 +162,13 @@ async function saturation(kiosks: number, checkouts: number, paths: Paths): Prom
       unit: '/s',
     })),
     ...latencyRows(label, readings),
+    {
+      name: `${label}: Carrel ÷ bare HTTP gateway checkouts/s`,
+      value: readings.carrel.perSecond / readings.bareHttp.perSecond,
+      unit: '×',
+      target: `≥ ${TARGET_SATURATION_RATIO}×`,
+      met: readings.carrel.perSecond >= TARGET_SATURATION_RATIO * readings.bareHttp.perSecond,
+    },
     {
       name: `${label}: errors (all paths)`,
       value: errors,
