@@ -5,6 +5,10 @@ import { ApiProblem } from './problem.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** Where a route's onRequest hook leaves the caller for its handler (a request decorator: no WeakMap, no shape change). */
+const PRINCIPAL = 'carrelPrincipal';
+type AuthorizedRequest = FastifyRequest & { [PRINCIPAL]?: Principal | null };
+
 export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
@@ -71,17 +75,27 @@ export class RouteBook {
     const status = spec.status ?? 200;
     this.entries.push({ ...spec, status, problems: spec.problems ?? [] });
     const auth = this.auth;
-    const principals = new WeakMap<FastifyRequest, Principal>();
+    if (!app.hasRequestDecorator(PRINCIPAL)) app.decorateRequest(PRINCIPAL, null);
     app.route({
       method: spec.method,
       url: spec.url,
       // Who is calling is settled before the body is even read: 401/403 come before any 400.
-      onRequest: async (request) => {
-        principals.set(request, auth.authorize(request.headers.authorization, spec.access));
+      // A callback hook, not an async one: no promise per request for a synchronous check.
+      onRequest: (request, _reply, done) => {
+        let principal: Principal;
+        try {
+          principal = auth.authorize(request.headers.authorization, spec.access);
+        } catch (error) {
+          done(error as Error);
+          return;
+        }
+        (request as AuthorizedRequest)[PRINCIPAL] = principal;
+        done();
       },
       handler: async (request, reply) => {
         const principal =
-          principals.get(request) ?? auth.authorize(request.headers.authorization, spec.access);
+          (request as AuthorizedRequest)[PRINCIPAL] ??
+          auth.authorize(request.headers.authorization, spec.access);
         const params = parse(spec.params, request.params, 'path');
         const query = parse(spec.query, request.query, 'query');
         const body = parse(spec.body, request.body, 'body');

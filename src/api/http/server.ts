@@ -60,12 +60,13 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const modules = deskApiModules(options.modules);
   const familyProblems = problemsOf(modules);
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   app.setErrorHandler((error, _request, reply) => {

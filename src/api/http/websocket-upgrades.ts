@@ -21,17 +21,18 @@ export function guardWebSocketUpgrades(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     if (route.websocket || route.wsHandler) websocketRoutes.add(route.url);
   });
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.ws) return;
+  // A callback hook: every request passes it, nearly none is a WebSocket, and an async one costs a promise each.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.ws) return done();
     const url = request.routeOptions.url;
-    if (url !== undefined && websocketRoutes.has(url) && request.method === 'GET') return;
+    if (url !== undefined && websocketRoutes.has(url) && request.method === 'GET') return done();
     const problem = new ApiProblem(
       404,
       'not_a_websocket',
       'No WebSocket here',
       `WebSockets are served at ${[...websocketRoutes].join(' and ')}`,
     );
-    return reply
+    reply
       .code(404)
       .header('connection', 'close')
       .type('application/problem+json')
