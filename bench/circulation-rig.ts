@@ -4,8 +4,8 @@
  * Node flags) pointed at it, and the two kinds of kiosk that check items out —
  * one over Carrel's HTTP API, one speaking SIP2 straight to the ILS.
  *
- * `CARREL_BENCH_CPU_PROF=<dir>`: the gateway and the ILS simulator write CPU
- * profiles there when they stop.
+ * `CARREL_BENCH_CPU_PROF=<dir>`: the gateway, the bare HTTP gateway and the
+ * ILS simulator write CPU profiles there when they stop.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -155,6 +155,8 @@ export interface CirculationRig {
   readonly api: string;
   /** The gateway's process id. */
   readonly gatewayPid: number;
+  /** The bare HTTP gateway's process id. */
+  readonly bareGatewayPid: number;
   /** The ILS simulator's SIP2 port. */
   readonly ilsPort: number;
   /** Opens `count` kiosks with a connection each to Carrel's HTTP API. */
@@ -226,6 +228,7 @@ export async function startRig(items: number, gatewayProcess: GatewayProcess): P
   return {
     api: gateway.api,
     gatewayPid: gateway.child.pid ?? 0,
+    bareGatewayPid: bareGateway.child.pid ?? 0,
     ilsPort: ils.port,
     nextItem,
     carrelKiosks: (count) => Promise.all(Array.from({ length: count }, () => CarrelKiosk.open(gateway.api))),
@@ -305,7 +308,7 @@ function startBareGateway(
   how: GatewayProcess,
 ): Promise<{ child: ChildProcess; port: number }> {
   return spawnListening(
-    [...how.nodeFlags, bareHttpGateway, String(ilsPort)],
+    [...how.nodeFlags, ...PROFILE, bareHttpGateway, String(ilsPort)],
     /API\s+http:\/\/[^:]+:(\d+)/,
     how.env,
   );

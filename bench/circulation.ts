@@ -8,7 +8,7 @@ import {
   pacedLoad,
   type Samples,
 } from './kiosk-load.js';
-import { usageOver } from './process-usage.js';
+import { processUsage, usageOver } from './process-usage.js';
 import type { BenchResult } from './types.js';
 
 /**
@@ -53,8 +53,12 @@ import type { BenchResult } from './types.js';
  *   on a saturated p99 would measure the machine, not Carrel. At 1 kiosk
  *   there is no queue: that row is the unloaded cost of one checkout.
  *
- * `CARREL_BENCH_CPU_PROF=<dir>` writes CPU profiles of the gateway and the
- * ILS simulator (see circulation-rig.ts).
+ * At saturation the CPU time per checkout of the two HTTP gateways' processes
+ * (all threads, from /proc) is printed beside each other, and how much of
+ * Carrel's went to garbage collection (its own nodejs_gc_duration_seconds).
+ *
+ * `CARREL_BENCH_CPU_PROF=<dir>` writes CPU profiles of the gateway, the bare
+ * HTTP gateway and the ILS simulator (see circulation-rig.ts).
  */
 
 const WARM_UP = 1000;
@@ -149,10 +153,54 @@ async function paced(kiosks: number, paths: Paths): Promise<BenchResult[]> {
   ];
 }
 
-async function saturation(kiosks: number, checkouts: number, paths: Paths): Promise<BenchResult[]> {
+/** The two HTTP gateways' processes, and where Carrel's garbage collection time is read. */
+interface Gateways {
+  carrelPid: number;
+  barePid: number;
+  /** Carrel's `/metrics`. */
+  metrics: string;
+}
+
+/** Seconds Carrel's process has spent in garbage collection so far (its nodejs_gc_duration_seconds). */
+async function gcSeconds(metrics: string): Promise<number> {
+  const text = await (await fetch(metrics)).text();
+  let sum = 0;
+  for (const match of text.matchAll(/^carrel_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm))
+    sum += Number(match[1]);
+  return sum;
+}
+
+async function saturation(
+  kiosks: number,
+  checkouts: number,
+  paths: Paths,
+  gateways: Gateways,
+): Promise<BenchResult[]> {
   const readings = {} as Record<keyof Paths, LoadReading>;
-  for (const path of PATH_NAMES) readings[path] = await closedLoop(kiosks, checkouts, paths[path]);
+  // CPU time per checkout of the process in the middle (all its threads), for the two HTTP paths.
+  const cpuUs: Partial<Record<keyof Paths, number>> = {};
+  let gcUs = Number.NaN;
+  for (const path of PATH_NAMES) {
+    const pid = path === 'carrel' ? gateways.carrelPid : path === 'bareHttp' ? gateways.barePid : 0;
+    const before = pid ? processUsage(pid) : undefined;
+    const gcBefore = path === 'carrel' ? await gcSeconds(gateways.metrics) : 0;
+    readings[path] = await closedLoop(kiosks, checkouts, paths[path]);
+    const after = pid ? processUsage(pid) : undefined;
+    if (before && after) cpuUs[path] = ((after.cpuMs - before.cpuMs) * 1000) / checkouts;
+    if (path === 'carrel') gcUs = (((await gcSeconds(gateways.metrics)) - gcBefore) * 1e6) / checkouts;
+  }
   const label = `saturation ${kiosks} kiosk${kiosks === 1 ? '' : 's'}`;
+  const cpuRows: BenchResult[] =
+    cpuUs.carrel !== undefined && cpuUs.bareHttp !== undefined
+      ? [
+          {
+            name: `${label}: CPU per checkout, Carrel / bare HTTP gateway`,
+            value: cpuUs.carrel,
+            unit: `µs / ${cpuUs.bareHttp.toFixed(0)} µs`,
+          },
+          { name: `${label}: … of which Carrel's garbage collection`, value: gcUs, unit: 'µs' },
+        ]
+      : [];
   const errors = PATH_NAMES.reduce((sum, path) => sum + readings[path].errors, 0);
   const requests = PATH_NAMES.reduce((sum, path) => sum + readings[path].requests, 0);
   return [
@@ -169,6 +217,7 @@ async function saturation(kiosks: number, checkouts: number, paths: Paths): Prom
       target: `≥ ${TARGET_SATURATION_RATIO}×`,
       met: readings.carrel.perSecond >= TARGET_SATURATION_RATIO * readings.bareHttp.perSecond,
     },
+    ...cpuRows,
     {
       name: `${label}: errors (all paths)`,
       value: errors,
@@ -207,6 +256,11 @@ export async function run(): Promise<BenchResult[]> {
     relay: (kiosk) => relayed[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
     bareHttp: (kiosk) => bare[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
   };
+  const gateways: Gateways = {
+    carrelPid: rig.gatewayPid,
+    barePid: rig.bareGatewayPid,
+    metrics: `${rig.api}/metrics`,
+  };
   const results: BenchResult[] = [];
   try {
     // Warm-up, not counted: JIT, pools, sockets and the ILS's first loans, for every path alike.
@@ -214,7 +268,7 @@ export async function run(): Promise<BenchResult[]> {
     results.push(...(await idle(rig.gatewayPid, kiosks)));
     for (const kiosks of PACED_LEVELS) results.push(...(await paced(kiosks, paths)));
     for (const { kiosks, checkouts } of SATURATION_LEVELS) {
-      results.push(...(await saturation(kiosks, checkouts, paths)));
+      results.push(...(await saturation(kiosks, checkouts, paths, gateways)));
     }
   } finally {
     for (const kiosk of [...carrel, ...direct, ...relayed, ...bare]) kiosk.close();
