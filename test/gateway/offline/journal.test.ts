@@ -224,20 +224,6 @@ describe('OfflineJournal.firstWaitingFor', () => {
     expect(journal.firstWaitingFor(keysOf('31000005', PATRON))?.id).toBe(fee.id);
   });
 
-  it('sees what another connection to the same file journals or settles', () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'carrel-offline-'));
-    const file = path.join(dir, 'carrel.db');
-    const daemon = new OfflineJournal(database(file), { policy: POLICY });
-    const other = new OfflineJournal(database(file), { policy: POLICY });
-    expect(daemon.firstWaitingFor(keysOf('31000005'))).toBeUndefined();
-    const a = other.accept(checkout('31000005'));
-    expect(daemon.firstWaitingFor(keysOf('31000005'))?.id).toBe(a.id);
-    other.beginReplay(a.id);
-    other.markDone(a.id, 'sent');
-    expect(daemon.firstWaitingFor(keysOf('31000005'))).toBeUndefined();
-    expect(daemon.waitingCount()).toBe(0);
-  });
-
   it('does not trust a count taken inside a transaction that is then rolled back', () => {
     const db = database();
     const journal = new OfflineJournal(db, { policy: POLICY });
