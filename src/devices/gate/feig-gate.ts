@@ -20,6 +20,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
+import { isoTime } from '../../core/iso-time.js';
 import type { Logger } from '../../core/logger.js';
 import {
   FEIG_BROADCAST_ADDRESS,
@@ -114,7 +115,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
       detail: {
         notificationLink: this.link,
         peer: this.session ? `${this.session.peer.address}:${this.session.peer.port}` : null,
-        lastFrameAt: this.lastFrameAt === undefined ? null : new Date(this.lastFrameAt).toISOString(),
+        lastFrameAt: this.lastFrameAt === undefined ? null : isoTime(this.lastFrameAt),
         keepAliveTimeoutMs: this.options.keepAliveTimeoutMs,
         ack: this.options.ack === true,
         commandLink: this.commands?.transport.description ?? null,
@@ -356,7 +357,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   }
 
   private now(): string {
-    return new Date(this.clock.now()).toISOString();
+    return isoTime(this.clock.now());
   }
 }
 
