@@ -367,9 +367,9 @@ function toAlarm(state: { on: boolean; loops: number }): { on: boolean; loops: n
 
 /** A notification record as the gate event the gateway decodes. */
 export function tagRead(record: FeigTagRecord, time: string): GateTagRead {
-  const rssi = [record.statistics?.rssiMax, ...(record.antennas ?? []).map((a) => a.rssi)].filter(
-    (value): value is number => value !== undefined,
-  );
+  // The strongest of the record's RSSI and its antennas' (no arrays built for it: once per tag read).
+  let rssi = record.statistics?.rssiMax ?? null;
+  for (const antenna of record.antennas ?? []) if (rssi === null || antenna.rssi > rssi) rssi = antenna.rssi;
   const timer = record.timer;
   return {
     uid: record.uid ?? null,
@@ -379,7 +379,7 @@ export function tagRead(record: FeigTagRecord, time: string): GateTagRead {
     afi: null,
     eas: null,
     antenna: record.antenna ?? null,
-    rssi: rssi.length > 0 ? Math.max(...rssi) : null,
+    rssi,
     reads: record.statistics?.reads ?? null,
     time,
     readerTime: timer
