@@ -26,20 +26,21 @@ interface Registration {
  * that throws is reported to `onListenerError` and never breaks the emitter.
  */
 export class EventBus {
-  private readonly listeners = new Map<keyof BusEvents, Registration[]>();
+  private readonly listeners = new Map<keyof BusEvents, readonly Registration[]>();
 
   constructor(private readonly onListenerError: (error: unknown, event: string) => void = () => {}) {}
 
   on<K extends keyof BusEvents>(event: K, owner: object, listener: Listener<BusEvents[K]>): void {
+    // A new list, never the one an emit may be walking: a listener added meanwhile waits for the next event.
     const list = this.listeners.get(event) ?? [];
-    list.push({ owner, listener: listener as Listener<never> });
-    this.listeners.set(event, list);
+    this.listeners.set(event, [...list, { owner, listener: listener as Listener<never> }]);
   }
 
   emit<K extends keyof BusEvents>(event: K, payload: BusEvents[K]): void {
+    // Lists are replaced, not changed, so this one stays as it was for the whole emit (no copy per event).
     const list = this.listeners.get(event);
     if (!list) return;
-    for (const { listener } of [...list]) {
+    for (const { listener } of list) {
       try {
         (listener as Listener<BusEvents[K]>)(payload);
       } catch (error) {

@@ -11,6 +11,7 @@
  */
 import type { z } from 'zod';
 import type { Clock } from '../core/clock.js';
+import { isoTime } from '../core/iso-time.js';
 import type { Logger } from '../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../devices/device-state.js';
 import type { DoctorCheck, DoctorContext } from './doctor.js';
@@ -149,7 +150,7 @@ export function emitEvent<E extends EventMap, T extends keyof E & string>(
   bus.emit('device.event', {
     device,
     type,
-    time: new Date(clock.now()).toISOString(),
+    time: isoTime(clock.now()),
     data: data as unknown as Record<string, unknown>,
   });
 }

@@ -30,4 +30,22 @@ describe('EventBus', () => {
     expect(seen).toEqual(['ready']);
     expect(onError).toHaveBeenCalledOnce();
   });
+
+  it('delivers an event to the listeners there when it was emitted: one added or removed by a listener counts from the next', () => {
+    const bus = new EventBus();
+    const seen: string[] = [];
+    const late = {};
+    const gone = {};
+    bus.on('gateway.state', {}, (s) => {
+      seen.push(`first:${s.status}`);
+      if (s.status === 'starting') {
+        bus.on('gateway.state', late, (t) => seen.push(`late:${t.status}`));
+        bus.removeAllListenersOf(gone);
+      }
+    });
+    bus.on('gateway.state', gone, (s) => seen.push(`gone:${s.status}`));
+    bus.emit('gateway.state', { status: 'starting' });
+    bus.emit('gateway.state', { status: 'ready' });
+    expect(seen).toEqual(['first:starting', 'gone:starting', 'first:ready', 'late:ready']);
+  });
 });

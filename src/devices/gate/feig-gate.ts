@@ -20,6 +20,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
+import { isoTime } from '../../core/iso-time.js';
 import type { Logger } from '../../core/logger.js';
 import {
   FEIG_BROADCAST_ADDRESS,
@@ -114,7 +115,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
       detail: {
         notificationLink: this.link,
         peer: this.session ? `${this.session.peer.address}:${this.session.peer.port}` : null,
-        lastFrameAt: this.lastFrameAt === undefined ? null : new Date(this.lastFrameAt).toISOString(),
+        lastFrameAt: this.lastFrameAt === undefined ? null : isoTime(this.lastFrameAt),
         keepAliveTimeoutMs: this.options.keepAliveTimeoutMs,
         ack: this.options.ack === true,
         commandLink: this.commands?.transport.description ?? null,
@@ -356,7 +357,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   }
 
   private now(): string {
-    return new Date(this.clock.now()).toISOString();
+    return isoTime(this.clock.now());
   }
 }
 
@@ -366,9 +367,9 @@ function toAlarm(state: { on: boolean; loops: number }): { on: boolean; loops: n
 
 /** A notification record as the gate event the gateway decodes. */
 export function tagRead(record: FeigTagRecord, time: string): GateTagRead {
-  const rssi = [record.statistics?.rssiMax, ...(record.antennas ?? []).map((a) => a.rssi)].filter(
-    (value): value is number => value !== undefined,
-  );
+  // The strongest of the record's RSSI and its antennas' (no arrays built for it: once per tag read).
+  let rssi = record.statistics?.rssiMax ?? null;
+  for (const antenna of record.antennas ?? []) if (rssi === null || antenna.rssi > rssi) rssi = antenna.rssi;
   const timer = record.timer;
   return {
     uid: record.uid ?? null,
@@ -378,7 +379,7 @@ export function tagRead(record: FeigTagRecord, time: string): GateTagRead {
     afi: null,
     eas: null,
     antenna: record.antenna ?? null,
-    rssi: rssi.length > 0 ? Math.max(...rssi) : null,
+    rssi,
     reads: record.statistics?.reads ?? null,
     time,
     readerTime: timer

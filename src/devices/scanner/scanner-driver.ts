@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
+import { isoTime } from '../../core/iso-time.js';
 import type { ScanError } from '../../protocols/scan/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import type { Transport } from '../transport/transport.js';
@@ -85,7 +86,7 @@ export abstract class ByteStreamScanner extends EventEmitter implements DeviceDr
   protected read(read: Omit<ScanRead, 'at'>): void {
     const at = this.clock.now();
     this.counts.reads++;
-    this.counts.lastReadAt = new Date(at).toISOString();
+    this.counts.lastReadAt = isoTime(at);
     this.emit('event', 'read', { ...read, at } satisfies ScanRead);
     this.emit('condition', this.condition());
   }

@@ -1,5 +1,7 @@
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
+import { isoTime } from '../../core/iso-time.js';
+import { jsonEqual } from '../../core/json-equal.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeviceCondition, DeviceDriver } from '../../devices/device.js';
 import type { DeviceState, HealthStatus } from '../../devices/device-state.js';
@@ -72,7 +74,7 @@ export class DeviceSupervisor {
       this.options.bus.emit('device.event', {
         device: this.driver.id,
         type: `${this.options.eventFamily}.${type}`,
-        time: new Date(this.options.clock.now()).toISOString(),
+        time: isoTime(this.options.clock.now()),
         data,
       });
     });
@@ -247,7 +249,7 @@ export class DeviceSupervisor {
       next.reason === previous.reason &&
       next.reconnects === previous.reconnects &&
       next.lastError === previous.lastError &&
-      JSON.stringify(next.detail) === JSON.stringify(previous.detail)
+      jsonEqual(next.detail, previous.detail)
     ) {
       return;
     }

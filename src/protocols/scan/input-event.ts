@@ -41,22 +41,35 @@ export function decodeInputEvent(record: Uint8Array): InputEvent {
       'evdev_bad_record',
       `an input_event is ${INPUT_EVENT_SIZE} bytes, not ${record.length}`,
     );
-  const view = new DataView(record.buffer, record.byteOffset, INPUT_EVENT_SIZE);
-  const seconds = Number(view.getBigInt64(0, true));
-  const micros = Number(view.getBigInt64(8, true));
+  const event = readInputEvent(new DataView(record.buffer, record.byteOffset, INPUT_EVENT_SIZE), 0);
+  if (event instanceof ScanError) throw event;
+  return event;
+}
+
+/**
+ * The record at `at` in `view`, or why it is not one. The two 64-bit fields are read as 32-bit
+ * halves (no BigInt per record: a scan is some forty records): exact below 2^53, and rounded
+ * once above it, as `Number(bigint)` rounds.
+ */
+function readInputEvent(view: DataView, at: number): InputEvent | ScanError {
+  const seconds = view.getInt32(at + 4, true) * 2 ** 32 + view.getUint32(at, true);
+  const microsHigh = view.getInt32(at + 12, true);
+  const micros = microsHigh * 2 ** 32 + view.getUint32(at + 8, true);
   if (micros < 0 || micros >= 1e6)
-    throw new ScanError('evdev_bad_record', `tv_usec ${micros} is not within a second`);
+    return new ScanError('evdev_bad_record', `tv_usec ${micros} is not within a second`);
   return {
     timeUs: seconds * 1e6 + micros,
-    type: view.getUint16(16, true),
-    code: view.getUint16(18, true),
-    value: view.getInt32(20, true),
+    type: view.getUint16(at + 16, true),
+    code: view.getUint16(at + 18, true),
+    value: view.getInt32(at + 20, true),
   };
 }
 
+const NOTHING_HELD = new Uint8Array(0);
+
 /** Reads records from a byte stream delivered in chunks of any size (a FIFO may split a record). */
 export class InputEventReader {
-  private rest = new Uint8Array(0);
+  private rest: Uint8Array = NOTHING_HELD;
 
   get pending(): number {
     return this.rest.length;
@@ -65,16 +78,11 @@ export class InputEventReader {
   push(chunk: Uint8Array): Array<InputEvent | ScanError> {
     const joined = this.rest.length === 0 ? chunk : concat(this.rest, chunk);
     const out: Array<InputEvent | ScanError> = [];
+    // One view over the chunk for all its records.
+    const view = new DataView(joined.buffer, joined.byteOffset, joined.byteLength);
     let at = 0;
-    for (; at + INPUT_EVENT_SIZE <= joined.length; at += INPUT_EVENT_SIZE) {
-      try {
-        out.push(decodeInputEvent(joined.subarray(at, at + INPUT_EVENT_SIZE)));
-      } catch (error) {
-        if (!(error instanceof ScanError)) throw error;
-        out.push(error);
-      }
-    }
-    this.rest = joined.slice(at);
+    for (; at + INPUT_EVENT_SIZE <= joined.length; at += INPUT_EVENT_SIZE) out.push(readInputEvent(view, at));
+    this.rest = at === joined.length ? NOTHING_HELD : joined.slice(at);
     return out;
   }
 }

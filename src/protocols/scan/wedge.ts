@@ -39,8 +39,11 @@ export class WedgeDecoder {
   private altGr = false;
   private unmapped: number | undefined;
   private tooLong = false;
+  private readonly terminators: ReadonlySet<number>;
 
-  constructor(private readonly options: WedgeOptions) {}
+  constructor(private readonly options: WedgeOptions) {
+    this.terminators = new Set(options.terminator === 'enter' ? [KEY.ENTER, KEY.KPENTER] : [KEY.TAB]);
+  }
 
   /** Characters held for a burst not yet ended. */
   get pending(): number {
@@ -65,8 +68,7 @@ export class WedgeDecoder {
     if (this.lastUs !== undefined && event.timeUs - this.lastUs > this.options.maxGapMs * 1000)
       items.push(...this.dropAsTyping());
     this.lastUs = event.timeUs;
-    const terminator = this.options.terminator === 'enter' ? [KEY.ENTER, KEY.KPENTER] : [KEY.TAB];
-    if ((terminator as number[]).includes(code)) {
+    if (this.terminators.has(code)) {
       items.push(...this.end(event.timeUs));
       return items;
     }

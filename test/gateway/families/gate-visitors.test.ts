@@ -191,7 +191,9 @@ describe('the visitors of a gate', () => {
   });
 
   it('reads the counter every countIntervalSeconds, and stops when stopped', async () => {
-    const { clock, visitors, walk, calls, changes } = rig({ countIntervalSeconds: 60 });
+    const { clock, db, visitors, walk, calls, changes } = rig({ countIntervalSeconds: 60 });
+    /** The reading as the table holds it (the store keeps its own copy). */
+    const written = () => db.prepare("SELECT at FROM gate_counter_readings WHERE gate = 'exit-1'").get();
     await clock.advance(60_000);
     expect(calls.reads).toBe(1);
     walk({ in: 1 });
@@ -199,12 +201,18 @@ describe('the visitors of a gate', () => {
     expect(visitors.snapshot()?.today.in).toBe(1);
     const published = changes.length;
     const movedAt = visitors.counts?.lastReading()?.at;
+    expect(written()).toEqual({ at: movedAt });
     await clock.advance(60_000); // nothing moved: nothing published, nothing written
     expect(changes.length).toBe(published);
     expect(visitors.counts?.lastReading()?.at).toBe(movedAt);
+    expect(written()).toEqual({ at: movedAt });
+    walk({ out: 1 });
+    await clock.advance(60_000);
+    expect(visitors.counts?.lastReading()).toMatchObject({ in: 1, out: 1, at: clock.now() });
+    expect(written()).toEqual({ at: clock.now() });
     visitors.stop();
     await clock.advance(10 * 60_000);
-    expect(calls.reads).toBe(3);
+    expect(calls.reads).toBe(4);
   });
 
   it('keeps polling through read failures', async () => {

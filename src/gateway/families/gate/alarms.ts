@@ -131,6 +131,7 @@ export class GateAlarms {
   }
 
   private isIgnored(read: GateTagRead, item: ItemTagView | undefined): boolean {
+    if (this.ignored.size === 0) return false;
     if (read.uid !== null && this.ignored.has(read.uid.toUpperCase())) return true;
     return (
       item !== undefined && item.primaryItemId !== '' && this.ignored.has(item.primaryItemId.toUpperCase())

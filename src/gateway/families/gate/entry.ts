@@ -1,4 +1,5 @@
 import { CarrelError, describeError } from '../../../core/errors.js';
+import { isoTime } from '../../../core/iso-time.js';
 import {
   FeigGate,
   type GateAlarm,
@@ -290,5 +291,5 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
 }
 
 function timed(counts: { in: number; out: number }): { in: number; out: number; time: string } {
-  return { in: counts.in, out: counts.out, time: new Date().toISOString() };
+  return { in: counts.in, out: counts.out, time: isoTime(Date.now()) };
 }

@@ -54,6 +54,8 @@ export class VisitorStore {
   private readonly saveReading: Statement;
   private readonly loadReading: Statement;
   private readonly total: Statement;
+  /** The last reading as written; undefined until first read from the table (a poll that moved nothing reads only this). */
+  private last: { reading: CounterReading | undefined } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -82,10 +84,14 @@ export class VisitorStore {
 
   /** The counter as last read (and counted), if it ever was. */
   lastReading(): CounterReading | undefined {
-    const row = this.loadReading.get(this.gate) as
-      | { counted_in: number; counted_out: number; at: number }
-      | undefined;
-    return row && { in: row.counted_in, out: row.counted_out, at: row.at };
+    if (!this.last) {
+      const row = this.loadReading.get(this.gate) as
+        | { counted_in: number; counted_out: number; at: number }
+        | undefined;
+      this.last = { reading: row && { in: row.counted_in, out: row.counted_out, at: row.at } };
+    }
+    const reading = this.last.reading;
+    return reading && { ...reading };
   }
 
   /** Adds the people a reading counted to its quarter, and keeps the reading, together. */
@@ -95,6 +101,8 @@ export class VisitorStore {
         this.addCounts.run(this.gate, Math.floor(reading.at / QUARTER_MS), counted.in, counted.out);
       this.saveReading.run(this.gate, reading.in, reading.out, reading.at);
     });
+    // Kept once committed: this store is the only writer of its gate's reading.
+    this.last = { reading: { in: reading.in, out: reading.out, at: reading.at } };
   }
 
   /** People in and out over the quarters starting in [from, to) (epoch ms, taken to their quarter). */

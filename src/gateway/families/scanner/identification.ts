@@ -4,6 +4,7 @@
  * patron's id: it stays inside the gateway and goes only to authenticated
  * clients that may see patron ids (src/api/families/scanner.ts).
  */
+import { isoTime } from '../../../core/iso-time.js';
 import type { ScanRead, ScanSource } from '../../../devices/scanner/index.js';
 import type { ScannerConfig } from './config.js';
 
@@ -48,7 +49,7 @@ export class IdentificationRules {
       ...(read.symbology ? { symbology: { ...read.symbology } } : {}),
       ...(read.raw !== undefined ? { raw: read.raw } : {}),
       device,
-      at: new Date(read.at).toISOString(),
+      at: isoTime(read.at),
       role: 'unknown',
     };
     if (read.kind === 'card') {
