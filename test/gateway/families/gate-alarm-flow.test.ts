@@ -58,7 +58,7 @@ afterEach(() => {
   db = undefined;
 });
 
-function rig(policy: Record<string, unknown> = {}) {
+function rig(policy: Record<string, unknown> = {}, hasIls = true) {
   const clock = new ManualClock(Date.UTC(2026, 11, 2, 10));
   const pending = new Map<string, { resolve: (facts: ItemFacts) => void; reject: (error: Error) => void }>();
   const asked: string[] = [];
@@ -91,6 +91,7 @@ function rig(policy: Record<string, unknown> = {}) {
     alarms: new GateAlarms(parsed, clock, { in: [1], out: [2] }),
     items,
     ilsTimeoutMs: parsed.ilsTimeoutMs,
+    hasIls: () => hasIls,
     clock,
     logger,
     history: () => history,
@@ -158,6 +159,16 @@ describe('an alarm and its item', () => {
     expect(alarms).toHaveLength(1);
     expect(enriched).toHaveLength(0);
     expect(lines.some((line) => line.msg === 'gate alarm not enriched')).toBe(true);
+  });
+
+  it('on a desk with no ILS, asks nothing about the item and warns of nothing: the alarm and its history line stand', async () => {
+    const { flow, alarms, enriched, history, asked, lines } = rig({ method: 'afi' }, false);
+    flow.read(read('31000004'));
+    expect(alarms).toHaveLength(1);
+    expect(history.get(alarms[0]!.id)).toMatchObject({ item: '31000004', title: null });
+    expect(asked).toEqual([]);
+    expect(enriched).toEqual([]);
+    expect(lines.filter((line) => (line.level as number) >= 40)).toEqual([]);
   });
 
   it('asks nothing about a tag it cannot read', async () => {

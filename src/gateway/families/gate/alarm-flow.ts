@@ -26,6 +26,11 @@ export interface GateAlarmFlowOptions {
   items: ItemLookup;
   /** How long a decision waits for the ILS. */
   ilsTimeoutMs: number;
+  /**
+   * Whether the desk has an ILS to ask about an alarm's item; none means no
+   * enrichment is tried (and no warning that the ILS did not answer). Default: yes.
+   */
+  hasIls?: () => boolean;
   clock: Clock;
   logger: Logger;
   /** The history, when the database is open. */
@@ -93,7 +98,7 @@ export class GateAlarmFlow {
     const item = alarm.item?.id;
     if (!item) return;
     if (known) this.enriched(alarm, known);
-    else void this.enrich(alarm, item);
+    else if (this.options.hasIls?.() !== false) void this.enrich(alarm, item);
   }
 
   private async enrich(alarm: GateAlarmEvent, item: string): Promise<void> {

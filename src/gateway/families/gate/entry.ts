@@ -79,6 +79,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
       alarms: new GateAlarms(config.alarm, clock, config.directionByAntenna),
       items,
       ilsTimeoutMs: config.alarm.ilsTimeoutMs,
+      hasIls: () => context.devices.all(ilsLinks).length > 0,
       clock,
       logger: logger.child({ module: 'gate-alarms', device: config.id }),
       history: () => this.history,
