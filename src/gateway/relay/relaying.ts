@@ -6,7 +6,7 @@
  */
 import { describeError } from '../../core/errors.js';
 import { IlsError } from '../../devices/ils/index.js';
-import type { AnySip2Message, AnySip2MessageInput } from '../../protocols/sip2/index.js';
+import type { AnySip2Message, AnySip2MessageInput, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
 import type { Sip2RelayAccount } from './config.js';
 import type { RelaySessionContext } from './session-context.js';
 import { countedKind, type RelayAnswerSource, type RelayTransaction } from './statistics.js';
@@ -14,6 +14,8 @@ import { countedKind, type RelayAnswerSource, type RelayTransaction } from './st
 export interface RelayedAnswer {
   answer: AnySip2MessageInput;
   source: RelayAnswerSource;
+  /** The ILS's answer body as it came, when the answer may be passed on as is (answers.ts). */
+  verbatim?: Sip2VerbatimBody;
 }
 
 /**
@@ -33,7 +35,9 @@ export async function relayToIls(
     await behindBacklog(context, request);
     const exchange = await context.ilsFor(account).exchange(forIls as AnySip2MessageInput);
     const { sequence: _ilsSequence, ...answer } = exchange.message;
-    return { answer: answer as AnySip2MessageInput, source: { offline: false } };
+    const relayed: RelayedAnswer = { answer: answer as AnySip2MessageInput, source: { offline: false } };
+    if (exchange.verbatim) relayed.verbatim = exchange.verbatim;
+    return relayed;
   } catch (error) {
     if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
     logger.warn({ error: describeError(error), type: request.type }, 'ILS unreachable: answering offline');

@@ -22,7 +22,7 @@ import {
   type Sip2Charset,
   Sip2Framer,
 } from '../../protocols/sip2/index.js';
-import { encodeAnswer, notRelayable, withSequence } from './answers.js';
+import { encodeAnswer, notRelayable, passThroughAnswer, withSequence } from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
 import { type OfflineContext, offlineRefusal } from './offline.js';
 import { countFailure, countTransaction, type RelayedAnswer, relayToIls } from './relaying.js';
@@ -242,7 +242,10 @@ export class RelaySession {
       );
     }
     if (this.closed) return;
-    await this.send(withSequence(relayed.answer, request), true, request);
+    const passed =
+      relayed.verbatim && passThroughAnswer(relayed.verbatim, relayed.answer.type, request, this.account);
+    if (passed) await this.deliver(passed, true);
+    else await this.send(withSequence(relayed.answer, request), true, request);
   }
 
   private offlineContext(): OfflineContext {
@@ -297,7 +300,12 @@ export class RelaySession {
         logger,
       );
     }
-    if (bytes === undefined) return;
+    if (bytes !== undefined) await this.deliver(bytes, remember);
+  }
+
+  /** Writes an answer's bytes; `remember` keeps them for a 97. */
+  private async deliver(bytes: Uint8Array, remember: boolean): Promise<void> {
+    const { logger } = this.context;
     if (remember) this.lastAnswer = bytes;
     await this.write(bytes);
     if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(bytes) }, 'self-check answer');
