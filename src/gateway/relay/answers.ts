@@ -24,16 +24,16 @@ import { type OfflineContext, offlineRefusal } from './offline.js';
 /** The screen message of a request the ILS link cannot carry. */
 export const NOT_RELAYABLE_MESSAGE = 'Request not understood';
 
-/** An answer echoes the request's sequence number. */
-export function withSequence(answer: AnySip2MessageInput, request: AnySip2Message): AnySip2MessageInput {
-  return request.sequence === undefined ? answer : { ...answer, sequence: request.sequence };
-}
-
-/** The answer's bytes for the self-check's link; undefined (logged) when it cannot be encoded. */
+/**
+ * The answer's bytes for the self-check's link, with `sequence` (the request's:
+ * an answer echoes it) or else the answer's own; undefined (logged) when it
+ * cannot be encoded.
+ */
 export function encodeAnswer(
   answer: AnySip2MessageInput,
   account: Sip2RelayAccount | undefined,
   logger: Logger,
+  sequence?: number,
 ): Uint8Array | undefined {
   const fitted = fitSip2Answer(answer);
   if (fitted.changed.length > 0) {
@@ -48,6 +48,7 @@ export function encodeAnswer(
       errorDetection: account ? account.errorDetection : true,
       terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
       delimiterInValue: 'replace',
+      ...(sequence === undefined ? {} : { sequence }),
     });
   } catch (error) {
     logger.error({ error: describeError(error), type: answer.type }, 'cannot encode answer');

@@ -19,15 +19,15 @@ export interface RelayedAnswer {
 }
 
 /**
- * The ILS's answer, or the offline one (journaled or `refusal`) when the ILS
- * cannot be reached. Throws the IlsError `ils_bad_request` of a request the ILS
+ * The ILS's answer, or the offline one (journaled or `refusal()`, built only
+ * then) when the ILS cannot be reached. Throws the IlsError `ils_bad_request` of a request the ILS
  * link cannot carry: that is the relay's problem, not the ILS being down.
  */
 export async function relayToIls(
   context: RelaySessionContext,
   account: Sip2RelayAccount | undefined,
   request: AnySip2Message,
-  refusal: AnySip2MessageInput,
+  refusal: () => AnySip2MessageInput,
 ): Promise<RelayedAnswer> {
   const { logger } = context;
   const { sequence: _sequence, ...forIls } = request;
@@ -46,9 +46,9 @@ export async function relayToIls(
       const outcome = await context.onOffline(request, account);
       if ('answer' in outcome) return { answer: outcome.answer, source };
       // Refused by the journal: counted with its reason, not the ILS error that sent it there.
-      return { answer: refusal, source: { offline: true, errorCode: outcome.refused } };
+      return { answer: refusal(), source: { offline: true, errorCode: outcome.refused } };
     }
-    return { answer: refusal, source };
+    return { answer: refusal(), source };
   }
 }
 

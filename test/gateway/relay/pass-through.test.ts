@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
-import { encodeAnswer, passThroughAnswer, withSequence } from '../../../src/gateway/relay/answers.js';
+import { encodeAnswer, passThroughAnswer } from '../../../src/gateway/relay/answers.js';
 import type { Sip2RelayAccount } from '../../../src/gateway/relay/config.js';
 import { COMPILED_BY_TYPE, type CompiledMessage } from '../../../src/protocols/sip2/compiled.js';
 import {
@@ -294,11 +294,7 @@ const requestWith = (sequence: number | undefined) =>
 /** What the relay writes on the full path: the decoded answer, AY stripped, the request's echoed, encoded. */
 function fullPath(message: AnySip2Message, check: SelfCheck): Uint8Array | undefined {
   const { sequence: _sequence, ...answer } = message;
-  return encodeAnswer(
-    withSequence(answer as AnySip2MessageInput, requestWith(check.sequence)),
-    check.account,
-    silentLogger(),
-  );
+  return encodeAnswer(answer as AnySip2MessageInput, check.account, silentLogger(), check.sequence);
 }
 
 function fastPath(decoded: ReturnType<typeof ilsDecode>, check: SelfCheck): Uint8Array | undefined {
