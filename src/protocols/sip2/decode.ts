@@ -164,9 +164,11 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
   }
   const message = compiled.build(values) as AnySip2Message;
   // Verbatim: encoding the message again, in this charset, writes exactly these body bytes.
-  if (!verbatim || decoded.lossy || !harmless(warnings) || pipeIn(text, compiled.fixedLength))
-    return { ok: true, message, warnings, checksum: checksumState };
-  const body: Sip2VerbatimBody = { bytes, start, end: bodyEnd, charset, ascii: decoded.ascii };
+  const body: Sip2VerbatimBody | undefined =
+    !verbatim || decoded.lossy || !harmless(warnings) || pipeIn(text, compiled.fixedLength)
+      ? undefined
+      : { bytes, start, end: bodyEnd, charset, ascii: decoded.ascii };
+  // Every result the same shape, verbatim or not.
   return { ok: true, message, warnings, checksum: checksumState, verbatim: body };
 }
 
