@@ -29,7 +29,7 @@ import {
   SUPPORTED_MESSAGE_FLAGS,
 } from './flags.js';
 import type { AnySip2Message, Sip2ExtraField } from './types.js';
-import type { Sip2VerbatimBody } from './verbatim.js';
+import { harmless, isAlnum, onlyChars, pipeIn, type Sip2VerbatimBody } from './verbatim.js';
 
 export interface Sip2DecodeOptions {
   /** Default 'utf-8'. */
@@ -172,25 +172,6 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
   return { ok: true, message, warnings, checksum: checksumState, verbatim: body };
 }
 
-/** A `|` among the fixed fields: the encoder refuses it there. */
-function pipeIn(text: string, fixedLength: number): boolean {
-  const at = text.indexOf('|');
-  return at >= 0 && at < fixedLength;
-}
-
-/** Warnings about what the encoder writes back as it came (a fixed free-form date is refused by decodeFixed). */
-const HARMLESS: ReadonlySet<Sip2WarningCode> = new Set([
-  'checksum_missing',
-  'checksum_mismatch',
-  'free_form_date',
-  'unknown_enum_value',
-]);
-
-function harmless(warnings: Sip2Warning[]): boolean {
-  for (const warning of warnings) if (!HARMLESS.has(warning.code)) return false;
-  return true;
-}
-
 /**
  * The fixed fields into `values`; returns whether each is written as the encoder
  * writes it (upper-case flags, digits unpadded by blanks, blank dates all blanks…).
@@ -310,15 +291,6 @@ function decodeFixed(
 
 const BLANK_DATE = ' '.repeat(SIP2_DATE_LENGTH);
 
-/** Whether text[at, at + width) holds only the characters `a` and `b`. */
-function onlyChars(text: string, at: number, width: number, a: number, b: number): boolean {
-  for (let i = at; i < at + width; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== a && c !== b) return false;
-  }
-  return true;
-}
-
 /**
  * The variable fields into `values`; returns whether the encoder would write them
  * back as they came: in the spec's order, unknown ones after the known, each
@@ -401,10 +373,6 @@ function decodeVariable(
     }
   }
   return verbatim;
-}
-
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 function fieldValue(field: CompiledField, value: string, pos: number, warnings: Sip2Warning[]): unknown {

@@ -9,6 +9,7 @@
 
 import type { Sip2Charset } from './charset.js';
 import { writeChecksumHex } from './checksum.js';
+import type { Sip2Warning, Sip2WarningCode } from './errors.js';
 
 /** The body of a decoded frame: its bytes from the message code up to AY/AZ (or the end). */
 export interface Sip2VerbatimBody {
@@ -64,4 +65,38 @@ export function reframeSip2Body(body: Sip2VerbatimBody, options: Sip2ReframeOpti
   out[at] = 13;
   if (options.terminator.length === 2) out[at + 1] = 10;
   return out;
+}
+
+// What the decoder checks to mark a body verbatim.
+
+/** A `|` among the fixed fields: the encoder refuses it there. */
+export function pipeIn(text: string, fixedLength: number): boolean {
+  const at = text.indexOf('|');
+  return at >= 0 && at < fixedLength;
+}
+
+/** Warnings about what the encoder writes back as it came (a fixed free-form date is refused by decodeFixed). */
+const HARMLESS: ReadonlySet<Sip2WarningCode> = new Set([
+  'checksum_missing',
+  'checksum_mismatch',
+  'free_form_date',
+  'unknown_enum_value',
+]);
+
+export function harmless(warnings: Sip2Warning[]): boolean {
+  for (const warning of warnings) if (!HARMLESS.has(warning.code)) return false;
+  return true;
+}
+
+/** Whether text[at, at + width) holds only the characters `a` and `b`. */
+export function onlyChars(text: string, at: number, width: number, a: number, b: number): boolean {
+  for (let i = at; i < at + width; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== a && c !== b) return false;
+  }
+  return true;
+}
+
+export function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
