@@ -21,6 +21,7 @@ import {
   Sip2Framer,
   type Sip2Message,
   type Sip2MessageType,
+  type Sip2VerbatimBody,
   type Sip2Warning,
   sip2Checksum,
 } from '../../protocols/sip2/index.js';
@@ -36,6 +37,8 @@ export interface Sip2Exchange<M = AnySip2Message> {
   checksum: 'valid' | 'invalid' | 'absent';
   /** From the request's first byte written to its answer, in milliseconds. */
   roundTripMs: number;
+  /** The answer's body as it came, when encoding `message` again would write exactly it (a relay passes it on). */
+  verbatim?: Sip2VerbatimBody | undefined;
 }
 
 /** A frame as it crossed the wire (terminator excluded). Mask it before showing it. */
@@ -367,6 +370,7 @@ export class IlsConnection extends EventEmitter {
       warnings: [...pending.warnings, ...decoded.warnings],
       checksum: decoded.checksum,
       roundTripMs: this.clock.monotonic() - pending.started,
+      verbatim: decoded.verbatim,
     });
   }
 

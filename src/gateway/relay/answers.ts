@@ -2,7 +2,9 @@
  * The relay's answers on the self-check's link: encoded in the self-check's
  * charset, terminator and error detection, fields past SIP2's 255 characters
  * cut (fitSip2Answer), the request's sequence number echoed, and the refusal of
- * a request the ILS link cannot carry.
+ * a request the ILS link cannot carry. An ILS answer that would be encoded back
+ * to the bytes it came in is passed on as it came, only its AY/AZ and
+ * terminator rewritten (passThroughAnswer).
  */
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -11,6 +13,10 @@ import {
   type AnySip2MessageInput,
   encodeSip2Message,
   fitSip2Answer,
+  reframeSip2Body,
+  SIP2_MESSAGES,
+  type Sip2MessageType,
+  type Sip2VerbatimBody,
 } from '../../protocols/sip2/index.js';
 import type { Sip2RelayAccount } from './config.js';
 import { type OfflineContext, offlineRefusal } from './offline.js';
@@ -18,16 +24,16 @@ import { type OfflineContext, offlineRefusal } from './offline.js';
 /** The screen message of a request the ILS link cannot carry. */
 export const NOT_RELAYABLE_MESSAGE = 'Request not understood';
 
-/** An answer echoes the request's sequence number. */
-export function withSequence(answer: AnySip2MessageInput, request: AnySip2Message): AnySip2MessageInput {
-  return request.sequence === undefined ? answer : { ...answer, sequence: request.sequence };
-}
-
-/** The answer's bytes for the self-check's link; undefined (logged) when it cannot be encoded. */
+/**
+ * The answer's bytes for the self-check's link, with `sequence` (the request's:
+ * an answer echoes it) or else the answer's own; undefined (logged) when it
+ * cannot be encoded.
+ */
 export function encodeAnswer(
   answer: AnySip2MessageInput,
   account: Sip2RelayAccount | undefined,
   logger: Logger,
+  sequence?: number,
 ): Uint8Array | undefined {
   const fitted = fitSip2Answer(answer);
   if (fitted.changed.length > 0) {
@@ -42,11 +48,35 @@ export function encodeAnswer(
       errorDetection: account ? account.errorDetection : true,
       terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
       delimiterInValue: 'replace',
+      ...(sequence === undefined ? {} : { sequence }),
     });
   } catch (error) {
     logger.error({ error: describeError(error), type: answer.type }, 'cannot encode answer');
     return undefined;
   }
+}
+
+/**
+ * The bytes encodeAnswer would write for the ILS's answer with the request's
+ * sequence number, taken from the ILS's own bytes: its body (the decoder found
+ * it verbatim: fields in order, none past 255 characters, nothing the encoder
+ * would write otherwise) with this link's AY/AZ and terminator. Undefined when
+ * that cannot be done (the body is not ASCII and the charsets differ):
+ * encodeAnswer then.
+ */
+export function passThroughAnswer(
+  verbatim: Sip2VerbatimBody,
+  type: Sip2MessageType,
+  request: AnySip2Message,
+  account: Sip2RelayAccount | undefined,
+): Uint8Array | undefined {
+  if ((SIP2_MESSAGES[type] as { noSequence?: boolean }).noSequence === true) return undefined;
+  return reframeSip2Body(verbatim, {
+    charset: account?.charset ?? 'utf-8',
+    errorDetection: account ? account.errorDetection : true,
+    terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
+    sequence: request.sequence,
+  });
 }
 
 /** The refusal for a request the ILS link cannot carry: the offline one, with its own screen message. */

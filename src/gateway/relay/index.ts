@@ -10,6 +10,7 @@ export {
   sip2RelaySchema,
 } from './config.js';
 export {
+  isRelayedRequest,
   type OfflineContext,
   offlineAcceptance,
   offlineAcsStatus,

@@ -9,6 +9,7 @@ import {
   type AnySip2Message,
   type AnySip2MessageInput,
   formatSip2Date,
+  SIP2_MESSAGES,
   sip2Refusal,
 } from '../../protocols/sip2/index.js';
 import type { Sip2RelayConfig } from './config.js';
@@ -54,6 +55,17 @@ export function offlineAcsStatus(context: OfflineContext): AnySip2MessageInput {
     ...(context.terminalLocation ? { terminalLocation: context.terminalLocation } : {}),
     screenMessage: [policy.screenMessage],
   } as AnySip2MessageInput;
+}
+
+/**
+ * Whether the message is a request the relay carries to the ILS: one SIP2 gives
+ * an answer (93 apart, which the relay answers itself). Exactly the messages
+ * offlineRefusal has an answer for, without building it.
+ */
+export function isRelayedRequest(request: AnySip2Message): boolean {
+  return (
+    request.type !== 'login' && (SIP2_MESSAGES[request.type] as { response?: string }).response !== undefined
+  );
 }
 
 /**

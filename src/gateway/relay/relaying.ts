@@ -6,7 +6,7 @@
  */
 import { describeError } from '../../core/errors.js';
 import { IlsError } from '../../devices/ils/index.js';
-import type { AnySip2Message, AnySip2MessageInput } from '../../protocols/sip2/index.js';
+import type { AnySip2Message, AnySip2MessageInput, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
 import type { Sip2RelayAccount } from './config.js';
 import type { RelaySessionContext } from './session-context.js';
 import { countedKind, type RelayAnswerSource, type RelayTransaction } from './statistics.js';
@@ -14,18 +14,20 @@ import { countedKind, type RelayAnswerSource, type RelayTransaction } from './st
 export interface RelayedAnswer {
   answer: AnySip2MessageInput;
   source: RelayAnswerSource;
+  /** The ILS's answer body as it came, when the answer may be passed on as is (answers.ts). */
+  verbatim?: Sip2VerbatimBody;
 }
 
 /**
- * The ILS's answer, or the offline one (journaled or `refusal`) when the ILS
- * cannot be reached. Throws the IlsError `ils_bad_request` of a request the ILS
+ * The ILS's answer, or the offline one (journaled or `refusal()`, built only
+ * then) when the ILS cannot be reached. Throws the IlsError `ils_bad_request` of a request the ILS
  * link cannot carry: that is the relay's problem, not the ILS being down.
  */
 export async function relayToIls(
   context: RelaySessionContext,
   account: Sip2RelayAccount | undefined,
   request: AnySip2Message,
-  refusal: AnySip2MessageInput,
+  refusal: () => AnySip2MessageInput,
 ): Promise<RelayedAnswer> {
   const { logger } = context;
   const { sequence: _sequence, ...forIls } = request;
@@ -33,7 +35,9 @@ export async function relayToIls(
     await behindBacklog(context, request);
     const exchange = await context.ilsFor(account).exchange(forIls as AnySip2MessageInput);
     const { sequence: _ilsSequence, ...answer } = exchange.message;
-    return { answer: answer as AnySip2MessageInput, source: { offline: false } };
+    const relayed: RelayedAnswer = { answer: answer as AnySip2MessageInput, source: { offline: false } };
+    if (exchange.verbatim) relayed.verbatim = exchange.verbatim;
+    return relayed;
   } catch (error) {
     if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
     logger.warn({ error: describeError(error), type: request.type }, 'ILS unreachable: answering offline');
@@ -42,9 +46,9 @@ export async function relayToIls(
       const outcome = await context.onOffline(request, account);
       if ('answer' in outcome) return { answer: outcome.answer, source };
       // Refused by the journal: counted with its reason, not the ILS error that sent it there.
-      return { answer: refusal, source: { offline: true, errorCode: outcome.refused } };
+      return { answer: refusal(), source: { offline: true, errorCode: outcome.refused } };
     }
-    return { answer: refusal, source };
+    return { answer: refusal(), source };
   }
 }
 

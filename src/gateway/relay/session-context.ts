@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import type { AnySip2Message, AnySip2MessageInput } from '../../protocols/sip2/index.js';
+import type { AnySip2Message, AnySip2MessageInput, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
 import type { OfflineOrdering } from '../contracts/offline.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import type { RelaySession } from './session.js';
@@ -13,7 +13,7 @@ import type { RelayTransactionListener } from './statistics.js';
 
 /** The ILS link as the relay needs it: the pool's `exchange` fits. */
 export interface IlsForRelay {
-  exchange(request: AnySip2MessageInput): Promise<{ message: AnySip2Message }>;
+  exchange(request: AnySip2MessageInput): Promise<{ message: AnySip2Message; verbatim?: Sip2VerbatimBody }>;
 }
 
 /**

@@ -22,9 +22,9 @@ import {
   type Sip2Charset,
   Sip2Framer,
 } from '../../protocols/sip2/index.js';
-import { encodeAnswer, notRelayable, withSequence } from './answers.js';
+import { encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
-import { type OfflineContext, offlineRefusal } from './offline.js';
+import { isRelayedRequest, type OfflineContext, offlineRefusal } from './offline.js';
 import { countFailure, countTransaction, type RelayedAnswer, relayToIls } from './relaying.js';
 import type { RelaySessionContext } from './session-context.js';
 import { relayTransaction } from './statistics.js';
@@ -50,7 +50,14 @@ export class RelaySession {
   private account: Sip2RelayAccount | undefined;
   private failedLogins = 0;
   private lastAnswer: Uint8Array | undefined;
+  /**
+   * One idle timer per connection, not re-armed per read: when it fires before
+   * a full timeout has passed since the self-check last sent anything
+   * (`lastHeard`), it is armed again for the time left.
+   */
   private idleTimer: TimerHandle | undefined;
+  /** Monotonic time of the self-check's last bytes. */
+  private lastHeard: number;
   private loginTimer: TimerHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
@@ -67,13 +74,15 @@ export class RelaySession {
     private readonly onClose: (session: RelaySession) => void,
   ) {
     this.framer = new Sip2Framer({ maxFrameSize: context.config.maxFrameSize });
+    this.lastHeard = context.clock.monotonic();
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('error', (error) =>
       context.logger.debug({ error: describeError(error) }, 'SIP2 relay link error'),
     );
     stream.on('close', () => this.finish());
     stream.on('end', () => this.stream.end());
-    this.armIdleTimer();
+    const idleSeconds = context.config.idleTimeoutSeconds;
+    if (idleSeconds > 0) this.armIdleTimer(idleSeconds * 1000);
     this.armLoginTimer();
   }
 
@@ -107,15 +116,18 @@ export class RelaySession {
     this.finish();
   }
 
-  private armIdleTimer(): void {
-    this.idleTimer?.cancel();
-    const seconds = this.context.config.idleTimeoutSeconds;
-    if (seconds <= 0 || this.closed) return;
-    this.idleTimer = this.context.clock.setTimeout(
-      'sip2-relay-idle-timeout',
-      () => this.drop('idle timeout'),
-      seconds * 1000,
-    );
+  private armIdleTimer(ms: number): void {
+    this.idleTimer = this.context.clock.setTimeout('sip2-relay-idle-timeout', () => this.onIdleTimer(), ms);
+  }
+
+  /** Dropped a full idle timeout after the self-check's last bytes; armed again for the time left before that. */
+  private onIdleTimer(): void {
+    this.idleTimer = undefined;
+    if (this.closed) return;
+    const left =
+      this.lastHeard + this.context.config.idleTimeoutSeconds * 1000 - this.context.clock.monotonic();
+    if (left > 0) this.armIdleTimer(left);
+    else this.drop('idle timeout');
   }
 
   private finish(): void {
@@ -128,7 +140,7 @@ export class RelaySession {
 
   private receive(chunk: Buffer): void {
     if (this.closed) return;
-    this.armIdleTimer();
+    this.lastHeard = this.context.clock.monotonic();
     if (!this.receivedAny) {
       this.receivedAny = true;
       if (looksLikeTlsHandshake(chunk)) {
@@ -210,11 +222,13 @@ export class RelaySession {
     ) {
       this.institutionId = request.institutionId;
     }
-    const refusal = offlineRefusal(request, this.offlineContext());
-    if (refusal === undefined) {
+    if (!isRelayedRequest(request)) {
       logger.warn({ type: request.type }, 'not a request; ignored');
       return;
     }
+    // Built only when the ILS cannot be reached.
+    const refusal = () =>
+      offlineRefusal(request, this.offlineContext()) ?? { type: 'requestScResend' as const };
     if (request.type !== 'scStatus' && !this.account) {
       this.drop(`${request.type} before login`);
       return;
@@ -231,8 +245,7 @@ export class RelaySession {
         { type: request.type, error: describeError(error) },
         'self-check request refused: not relayable',
       );
-      if (!this.closed)
-        await this.send(withSequence(notRelayable(request, this.offlineContext()), request), true, request);
+      if (!this.closed) await this.send(notRelayable(request, this.offlineContext()), true, request);
       return;
     }
     if (this.account) {
@@ -242,7 +255,10 @@ export class RelaySession {
       );
     }
     if (this.closed) return;
-    await this.send(withSequence(relayed.answer, request), true, request);
+    const passed =
+      relayed.verbatim && passThroughAnswer(relayed.verbatim, relayed.answer.type, request, this.account);
+    if (passed) await this.deliver(passed, true);
+    else await this.send(relayed.answer, true, request);
   }
 
   private offlineContext(): OfflineContext {
@@ -264,14 +280,14 @@ export class RelaySession {
       this.loginTimer?.cancel();
       this.loginTimer = undefined;
       this.context.logger.info({ kiosk: account.kioskUser }, 'self-check logged in');
-      await this.send(withSequence({ type: 'loginResponse', ok: true }, request), true);
+      await this.send({ type: 'loginResponse', ok: true }, true, undefined, request.sequence);
       return;
     }
     this.account = undefined;
     this.armLoginTimer();
     this.failedLogins++;
     this.context.logger.warn({ failedLogins: this.failedLogins }, 'self-check login refused');
-    await this.send(withSequence({ type: 'loginResponse', ok: false }, request), true);
+    await this.send({ type: 'loginResponse', ok: false }, true, undefined, request.sequence);
     if (this.failedLogins >= MAX_FAILED_LOGINS) {
       this.context.logger.warn('three failed logins: dropping the self-check');
       this.stream.end();
@@ -282,22 +298,25 @@ export class RelaySession {
    * Writes an answer. Fields past SIP2's 255 characters are cut or the answer
    * refused (encodeAnswer); an answer that still cannot be encoded is replaced
    * by the request's refusal, so the self-check is never left without one.
+   * The answer echoes the request's sequence number (`sequence`).
    */
   private async send(
     answer: AnySip2MessageInput,
     remember: boolean,
     request?: AnySip2Message,
+    sequence = request?.sequence,
   ): Promise<void> {
     const { logger } = this.context;
-    let bytes = encodeAnswer(answer, this.account, logger);
+    let bytes = encodeAnswer(answer, this.account, logger, sequence);
     if (bytes === undefined && request !== undefined) {
-      bytes = encodeAnswer(
-        withSequence(notRelayable(request, this.offlineContext()), request),
-        this.account,
-        logger,
-      );
+      bytes = encodeAnswer(notRelayable(request, this.offlineContext()), this.account, logger, sequence);
     }
-    if (bytes === undefined) return;
+    if (bytes !== undefined) await this.deliver(bytes, remember);
+  }
+
+  /** Writes an answer's bytes; `remember` keeps them for a 97. */
+  private async deliver(bytes: Uint8Array, remember: boolean): Promise<void> {
+    const { logger } = this.context;
     if (remember) this.lastAnswer = bytes;
     await this.write(bytes);
     if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(bytes) }, 'self-check answer');

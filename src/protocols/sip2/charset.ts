@@ -86,6 +86,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 interface NodeBufferSlices {
   latin1Slice(start: number, end: number): string;
   utf8Slice(start: number, end: number): string;
+  latin1Write(text: string, offset: number, length: number): number;
 }
 /** Buffer's own slicers, skipping toString's argument handling (a measurable share of a decode). */
 const slices = Buffer.prototype as unknown as Partial<NodeBufferSlices>;
@@ -94,6 +95,17 @@ const latin1 = (buffer: Buffer, start: number, end: number): string =>
   hasSlices
     ? (buffer as unknown as NodeBufferSlices).latin1Slice(start, end)
     : buffer.toString('latin1', start, end);
+const hasLatin1Write = typeof slices.latin1Write === 'function';
+
+/**
+ * Writes ASCII text (isAsciiText) into `out` at 0: the same bytes in every charset,
+ * written where they go, with no buffer of their own to copy from.
+ */
+export function writeAsciiText(out: Buffer, text: string): void {
+  if (hasLatin1Write) (out as unknown as NodeBufferSlices).latin1Write(text, 0, text.length);
+  else out.write(text, 0, 'latin1');
+}
+
 const utf8 = (buffer: Buffer, start: number, end: number): string =>
   hasSlices
     ? (buffer as unknown as NodeBufferSlices).utf8Slice(start, end)

@@ -56,13 +56,29 @@ export function assertTimeZone(timeZone: string): void {
 const QUARTER_HOUR = 15 * 60 * 1000;
 const MAX_CACHED_OFFSETS = 64;
 const offsetCache = new Map<string, number>();
+// The last lookup, checked before the map: no key string built for the same zone and quarter hour.
+let lastBucket = Number.NaN;
+let lastOffsetZone = '';
+let lastOffset = 0;
 
 /** Milliseconds to add to a UTC instant to get the wall-clock time in `timeZone`. */
 export function zoneOffset(timeZone: string, epochMs: number): number {
   const bucket = Math.floor(epochMs / QUARTER_HOUR);
+  if (bucket === lastBucket && timeZone === lastOffsetZone) return lastOffset;
   const key = `${bucket} ${timeZone}`;
-  const cached = offsetCache.get(key);
-  if (cached !== undefined) return cached;
+  let cached = offsetCache.get(key);
+  if (cached === undefined) {
+    cached = lookUpOffset(timeZone, bucket);
+    if (offsetCache.size >= MAX_CACHED_OFFSETS) offsetCache.delete(offsetCache.keys().next().value as string);
+    offsetCache.set(key, cached);
+  }
+  lastBucket = bucket;
+  lastOffsetZone = timeZone;
+  lastOffset = cached;
+  return cached;
+}
+
+function lookUpOffset(timeZone: string, bucket: number): number {
   const instant = bucket * QUARTER_HOUR;
   const parts = formatterFor(timeZone).formatToParts(new Date(instant));
   const field = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
@@ -74,10 +90,7 @@ export function zoneOffset(timeZone: string, epochMs: number): number {
     field('minute'),
     field('second'),
   );
-  const offset = wall - instant;
-  if (offsetCache.size >= MAX_CACHED_OFFSETS) offsetCache.delete(offsetCache.keys().next().value as string);
-  offsetCache.set(key, offset);
-  return offset;
+  return wall - instant;
 }
 
 /** The offset of `timeZone`, or of the process's zone when none is named (no Intl needed). */
@@ -89,18 +102,30 @@ function localOffset(timeZone: string | undefined, epochMs: number): number {
 const pad = (value: number, width: number) => String(value).padStart(width, '0');
 
 // The last date written: a busy desk writes the same wall-clock second many times over.
-// Keyed by that second as shown (offset applied) and the zone text, so it is exact.
+// Keyed by that second as shown (offset applied) and the zone text, so it is exact. For UTC and a
+// named zone it is also keyed by the instant's second and the zone, checked before any offset is
+// looked up: a zone's offset changes only on a whole second. Not for the process's own zone, which
+// the process may change (TZ) between two calls.
 let lastWallSecond = Number.NaN;
 let lastUtc = false;
 let lastText = '';
+let lastSecond = Number.NaN;
+/** The zone of lastSecond: a named zone, UTC_KEY, or undefined (not kept by instant). */
+let lastZone: string | undefined;
+const UTC_KEY = '';
 
 /** `YYYYMMDD    HHMMSS` in the zone (default the process's), or `YYYYMMDD   ZHHMMSS` with `utc`. */
 export function formatSip2Date(date: Date, options: Sip2DateOptions = {}): string {
   const ms = date.getTime();
   if (!Number.isFinite(ms)) throw new RangeError('cannot format an invalid Date as a SIP2 date');
   const utc = options.utc === true;
+  const zone = utc ? UTC_KEY : options.timeZone;
+  const second = Math.floor(ms / 1000);
+  if (zone !== undefined && second === lastSecond && zone === lastZone) return lastText;
   const shifted = utc ? ms : ms + localOffset(options.timeZone, ms);
   const wallSecond = Math.floor(shifted / 1000);
+  lastSecond = second;
+  lastZone = zone;
   if (wallSecond === lastWallSecond && utc === lastUtc) return lastText;
   const d = new Date(shifted);
   const text =

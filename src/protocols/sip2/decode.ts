@@ -16,12 +16,20 @@ import {
   type CompiledMessage,
   FIELD_INDEX_BY_SLOT,
 } from './compiled.js';
-import { isSip2DateShape } from './date.js';
+import { isSip2DateShape, SIP2_DATE_LENGTH } from './date.js';
+import { MAX_FIELD_LENGTH } from './encode.js';
 import type { Sip2EnumTable, Sip2EnumValue } from './enums.js';
 import { Sip2DecodeError, type Sip2DecodeResult, type Sip2Warning, type Sip2WarningCode } from './errors.js';
 import { fieldSlot } from './fields.js';
-import { decodeFlags, decodeSummary, PATRON_STATUS_FLAGS, SUPPORTED_MESSAGE_FLAGS } from './flags.js';
+import {
+  decodeFlags,
+  decodeSummary,
+  encodeSummary,
+  PATRON_STATUS_FLAGS,
+  SUPPORTED_MESSAGE_FLAGS,
+} from './flags.js';
 import type { AnySip2Message, Sip2ExtraField } from './types.js';
+import { harmless, isAlnum, onlyChars, pipeIn, type Sip2VerbatimBody } from './verbatim.js';
 
 export interface Sip2DecodeOptions {
   /** Default 'utf-8'. */
@@ -147,23 +155,34 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
 
   // Values by slot (compiled.ts): fixed fields, variable fields, sequence, extraFields; one object at the end.
   const values: unknown[] = new Array(compiled.slotCount);
-  decodeFixed(compiled, text, values, warnings);
-  decodeVariable(compiled, text, values, warnings);
+  const fixedVerbatim = decodeFixed(compiled, text, values, warnings);
+  const verbatim = decodeVariable(compiled, text, values, warnings) && fixedVerbatim;
 
   if (sequenceAt >= 0 && compiled.spec.noSequence !== true) {
     if (sequence >= 0 && sequence <= 9) values[compiled.slotCount - 2] = sequence;
     else warn(warnings, 'invalid_sequence', 'AY is not a digit 0–9', tailPosition);
   }
   const message = compiled.build(values) as AnySip2Message;
-  return { ok: true, message, warnings, checksum: checksumState };
+  // Verbatim: encoding the message again, in this charset, writes exactly these body bytes.
+  const body: Sip2VerbatimBody | undefined =
+    !verbatim || decoded.lossy || !harmless(warnings) || pipeIn(text, compiled.fixedLength)
+      ? undefined
+      : { bytes, start, end: bodyEnd, charset, ascii: decoded.ascii };
+  // Every result the same shape, verbatim or not.
+  return { ok: true, message, warnings, checksum: checksumState, verbatim: body };
 }
 
+/**
+ * The fixed fields into `values`; returns whether each is written as the encoder
+ * writes it (upper-case flags, digits unpadded by blanks, blank dates all blanks…).
+ */
 function decodeFixed(
   compiled: CompiledMessage,
   text: string,
   values: unknown[],
   warnings: Sip2Warning[],
-): void {
+): boolean {
+  let verbatim = true;
   const fixed = compiled.fixed;
   for (let slot = 0; slot < fixed.length; slot++) {
     const field = fixed[slot]!;
@@ -185,6 +204,7 @@ function decodeFixed(
           if (c !== 78 && c !== 110)
             warn(warnings, 'invalid_flag', `${field.name} is not Y or N`, at, field.name);
         }
+        if (c !== 89 && c !== 78) verbatim = false;
         break;
       }
       case 'ynu': {
@@ -196,6 +216,7 @@ function decodeFixed(
           if (c !== 85 && c !== 117)
             warn(warnings, 'invalid_flag', `${field.name} is not Y, N or U`, at, field.name);
         }
+        if (c !== 89 && c !== 78 && c !== 85) verbatim = false;
         break;
       }
       case 'char':
@@ -206,15 +227,18 @@ function decodeFixed(
         let value = 0;
         let blank = true;
         let valid = true;
+        let blanks = false;
         for (let i = at; i < at + width; i++) {
           const c = text.charCodeAt(i);
           if (c !== 32) blank = false;
+          else blanks = true;
           const d = c - 48;
           if (d >= 0 && d <= 9) value = value * 10 + d;
           else if (c !== 32) valid = false;
         }
         if (blank && field.blank) values[slot] = null;
         else {
+          if (blanks) verbatim = false;
           if (!valid || blank)
             warn(warnings, 'invalid_digits', `${field.name} is not a number`, at, field.name);
           values[slot] = valid && !blank ? value : field.blank ? null : 0;
@@ -223,10 +247,15 @@ function decodeFixed(
       }
       case 'date18': {
         const value = text.slice(at, at + width);
-        if (field.blank && value.trim() === '') values[slot] = null;
-        else {
-          if (!isSip2DateShape(value))
+        if (field.blank && value.trim() === '') {
+          values[slot] = null;
+          if (value !== BLANK_DATE) verbatim = false;
+        } else {
+          if (!isSip2DateShape(value)) {
             warn(warnings, 'free_form_date', `${field.name} is not a SIP2 date`, at, field.name);
+            // The encoder writes a fixed date only in the SIP2 shape.
+            verbatim = false;
+          }
           values[slot] = value;
         }
         break;
@@ -244,28 +273,43 @@ function decodeFixed(
         if (invalidAt >= 0)
           warn(warnings, 'invalid_flag', 'a patron status flag is not Y or blank', invalidAt, field.name);
         values[slot] = flags;
+        // Written Y or blank: an N (read as false) would come out a blank.
+        if (!onlyChars(text, at, width, 89, 32)) verbatim = false;
         break;
       }
       case 'summary': {
         const { summary, yes } = decodeSummary(text, at);
         if (yes > 1) warn(warnings, 'summary_several', 'summary asks for more than one list', at, field.name);
         values[slot] = summary;
+        if (text.slice(at, at + width) !== encodeSummary(summary)) verbatim = false;
         break;
       }
     }
   }
+  return verbatim;
 }
 
+const BLANK_DATE = ' '.repeat(SIP2_DATE_LENGTH);
+
+/**
+ * The variable fields into `values`; returns whether the encoder would write them
+ * back as they came: in the spec's order, unknown ones after the known, each
+ * within 255 characters, flags upper-case.
+ */
 function decodeVariable(
   compiled: CompiledMessage,
   text: string,
   values: unknown[],
   warnings: Sip2Warning[],
-): void {
+): boolean {
   const length = text.length;
   const byIndex = compiled.byIndex;
+  const firstSlot = compiled.fixed.length;
   let extra: Sip2ExtraField[] | undefined;
   let pos = compiled.fixedLength;
+  let verbatim = true;
+  /** Slot of the last known field read; past the last one once an unknown field was read. */
+  let lastSlot = firstSlot - 1;
   while (pos < length) {
     const c1 = text.charCodeAt(pos);
     if (c1 === PIPE) {
@@ -288,9 +332,12 @@ function decodeVariable(
       value = text.slice(pos + 2, bar);
     }
     const field: CompiledField | undefined = byIndex[FIELD_INDEX_BY_SLOT[fieldSlot(c1, c2)] ?? 0];
+    if (bar - pos - 2 > MAX_FIELD_LENGTH) verbatim = false;
     if (field === undefined) {
       if (extra === undefined) extra = [];
       extra.push({ id: text.slice(pos, pos + 2), value });
+      lastSlot = firstSlot + compiled.fields.length;
+      if (!isAlnum(c1) || !isAlnum(c2) || (c1 === A && (c2 === Y || c2 === Z))) verbatim = false;
     } else if (field.repeatable) {
       const list = values[field.slot] as string[] | undefined;
       if (list === undefined) values[field.slot] = [value];
@@ -307,6 +354,14 @@ function decodeVariable(
       extra.push({ id: field.id, value });
     } else {
       values[field.slot] = fieldValue(field, value, pos, warnings);
+      if (field.kind === 'flag' && value !== 'Y' && value !== 'N') verbatim = false;
+      else if (field.kind === 'supportedMessages' && !onlyChars(value, 0, value.length, 89, 78))
+        verbatim = false;
+    }
+    if (field !== undefined) {
+      // Written in the spec's order, a repeatable field's entries together.
+      if (field.slot < lastSlot || (field.slot === lastSlot && !field.repeatable)) verbatim = false;
+      lastSlot = field.slot;
     }
     pos = bar + 1;
   }
@@ -317,6 +372,7 @@ function decodeVariable(
       values[field.slot] = emptyValue(field);
     }
   }
+  return verbatim;
 }
 
 function fieldValue(field: CompiledField, value: string, pos: number, warnings: Sip2Warning[]): unknown {

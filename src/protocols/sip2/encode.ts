@@ -5,7 +5,7 @@
  * for the wire in the connection's charset, with AY/AZ and the terminator.
  */
 
-import { encodeSip2Text, type Sip2Charset } from './charset.js';
+import { encodeSip2Text, isAsciiText, type Sip2Charset, writeAsciiText } from './charset.js';
 import { sip2ChecksumValue, writeChecksumHex } from './checksum.js';
 import { COMPILED_BY_TYPE, type CompiledField, type CompiledFixed } from './compiled.js';
 import { formatSip2Date, isSip2DateShape } from './date.js';
@@ -252,14 +252,23 @@ export function encodeSip2MessageWith(
     }
     text += 'AY' + number + 'AZ';
   }
-  const encoded = encodeSip2Text(text, resolved.charset);
   const terminator = resolved.terminator;
   const tail = (withChecksum ? 4 : 0) + terminator.length;
-  const out = Buffer.allocUnsafe(encoded.length + tail);
-  out.set(encoded, 0);
-  let at = encoded.length;
+  let out: Buffer;
+  let at: number;
+  if (isAsciiText(text)) {
+    // Most messages: the text written straight into the frame.
+    at = text.length;
+    out = Buffer.allocUnsafe(at + tail);
+    writeAsciiText(out, text);
+  } else {
+    const encoded = encodeSip2Text(text, resolved.charset);
+    at = encoded.length;
+    out = Buffer.allocUnsafe(at + tail);
+    out.set(encoded, 0);
+  }
   if (withChecksum) {
-    writeChecksumHex(out, at, sip2ChecksumValue(encoded));
+    writeChecksumHex(out, at, sip2ChecksumValue(out, 0, at));
     at += 4;
   }
   out[at] = 13;

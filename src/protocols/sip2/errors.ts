@@ -4,6 +4,7 @@
  */
 
 import { CarrelError, PeerError } from '../../core/errors.js';
+import type { Sip2VerbatimBody } from './verbatim.js';
 
 export type Sip2EncodeErrorCode =
   | 'sip2_unknown_message'
@@ -90,5 +91,7 @@ export type Sip2DecodeResult<M> =
       warnings: Sip2Warning[];
       /** Whether AY/AZ was there and right: 'absent' for 96/97 and for frames without error detection. */
       checksum: 'valid' | 'invalid' | 'absent';
+      /** The frame's body, when encoding `message` again in the same charset writes exactly it. */
+      verbatim?: Sip2VerbatimBody;
     }
   | { ok: false; error: Sip2DecodeError };

@@ -100,3 +100,4 @@ export type {
   Sip2Message,
   Sip2MessageInput,
 } from './types.js';
+export { reframeSip2Body, type Sip2ReframeOptions, type Sip2VerbatimBody } from './verbatim.js';

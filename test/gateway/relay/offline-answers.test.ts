@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  isRelayedRequest,
   offlineAcceptance,
   offlineAcsStatus,
   offlineRefusal,
@@ -14,6 +15,7 @@ import {
   type AnySip2Message,
   decodeSip2Message,
   encodeSip2Message,
+  SIP2_MESSAGES,
 } from '../../../src/protocols/sip2/index.js';
 import { useRelayRigs, withErrorDetection } from './helpers.js';
 
@@ -134,6 +136,19 @@ describe('what the relay refuses offline', () => {
     );
     expect(item.slice(0, 8)).toBe('18010001');
     expect(fieldsOf(item, 26).get('AJ')).toBe('');
+  });
+});
+
+describe('which messages the relay carries to the ILS', () => {
+  it('exactly those it has an offline answer for, 93 apart (it answers that itself)', () => {
+    for (const type of Object.keys(SIP2_MESSAGES)) {
+      const message = { type } as AnySip2Message;
+      expect(isRelayedRequest(message), type).toBe(
+        type !== 'login' && offlineRefusal(message, context) !== undefined,
+      );
+    }
+    expect(isRelayedRequest({ type: 'itemInformation' } as AnySip2Message)).toBe(true);
+    expect(isRelayedRequest({ type: 'itemInformationResponse' } as AnySip2Message)).toBe(false);
   });
 });
 

@@ -208,6 +208,36 @@ describe('Sip2RelayServer', () => {
     expect(relay.connections).toBe(0);
   });
 
+  it('counts the idle timeout from the last thing the self-check sent, not from the connection', async () => {
+    const clock = new ManualClock();
+    const relay = new Sip2RelayServer({
+      config: parseSip2RelayConfig({
+        port: 0,
+        accounts: [{ kioskUser: 'selfcheck-1', kioskPassword: 'sc1pw' }],
+        idleTimeoutSeconds: 30,
+      }),
+      ils: { exchange: () => Promise.reject(new Error('no ILS in this test')) },
+      logger: silentLogger(),
+      clock,
+    });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const link = await kiosk(relay.port);
+    expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+    await clock.advance(20_000);
+    const first = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 1));
+    expect(first?.toString()).toMatch(/^18.*AY1/);
+    await clock.advance(20_000);
+    // 40 s after the login, 20 s after the last request: still served.
+    const second = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 2));
+    expect(second?.toString()).toMatch(/^18.*AY2/);
+    await clock.advance(29_000);
+    expect(relay.connections).toBe(1);
+    await clock.advance(1000);
+    expect(await link.next()).toBeUndefined();
+    expect(relay.connections).toBe(0);
+  });
+
   it('rejects a config with duplicate self-check users', () => {
     expect(() =>
       parseSip2RelayConfig({

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatSip2Date, parseSip2Date, Sip2Codec } from '../../../src/protocols/sip2/index.js';
 
@@ -72,5 +73,67 @@ describe('SIP2 dates', () => {
     expect(codec.formatDate(instant)).toBe('20240315    092530');
     expect(codec.parseDate('20240315    092530')).toMatchObject({ date: instant });
     expect(() => new Sip2Codec({ timeZone: 'Mars/Olympus' })).toThrow(RangeError);
+  });
+});
+
+/** A SIP2 date written straight from Intl, nothing cached: what formatSip2Date must give. */
+function reference(ms: number, zone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(ms));
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const zoneText = zone === 'UTC' ? '   Z' : '    ';
+  return `${part('year').padStart(4, '0')}${part('month')}${part('day')}${zoneText}${part('hour')}${part('minute')}${part('second')}`;
+}
+
+describe('SIP2 dates written one after another', () => {
+  // Around Amsterdam's and New York's 2026 clock changes, and Lord Howe's half-hour one.
+  const around = [
+    Date.UTC(2026, 2, 29, 1, 0, 0),
+    Date.UTC(2026, 2, 8, 7, 0, 0),
+    Date.UTC(2026, 3, 4, 15, 0, 0),
+  ];
+  const instant = fc
+    .tuple(
+      fc.constantFrom(...around),
+      fc.integer({ min: -3000, max: 3000 }),
+      fc.constantFrom(0, 1, 999, 1000, 1001),
+    )
+    .map(([base, seconds, ms]) => base + seconds * 1000 + ms);
+  const call = fc.record({
+    ms: instant,
+    zone: fc.constantFrom(
+      'Europe/Amsterdam',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kolkata',
+      'utc',
+    ),
+    repeat: fc.nat({ max: 2 }),
+  });
+
+  it('writes each as Intl does, whatever came before (zones, seconds, clock changes)', () => {
+    fc.assert(
+      fc.property(fc.array(call, { minLength: 1, maxLength: 30 }), (calls) => {
+        for (const { ms, zone, repeat } of calls) {
+          const expected = zone === 'utc' ? reference(ms, 'UTC') : reference(ms, zone);
+          for (let i = 0; i <= repeat; i++) {
+            const written =
+              zone === 'utc'
+                ? formatSip2Date(new Date(ms), { utc: true })
+                : formatSip2Date(new Date(ms), { timeZone: zone });
+            expect(written, `${new Date(ms).toISOString()} ${zone}`).toBe(expected);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
