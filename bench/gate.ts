@@ -337,6 +337,9 @@ async function alarmLatency(): Promise<BenchResult[]> {
   return results;
 }
 
+/** How long the two daemons idle before their CPU is read (the desk bench settles 13 s too). */
+const SETTLE_MS = 15_000;
+
 async function countingCost(): Promise<BenchResult[]> {
   // Two daemons side by side over the same window, so the machine's other work weighs on both.
   const sims = await Promise.all(
@@ -356,7 +359,10 @@ async function countingCost(): Promise<BenchResult[]> {
   const daemons: Daemon[] = [];
   try {
     daemons.push(await startDaemon(gatesWith(0, 5)), await startDaemon(gatesWith(10, 0)));
-    await new Promise((r) => setTimeout(r, 2000)); // settle after start
+    // Settle first: for ~10 s after start V8 still collects the start's garbage (its memory
+    // reducer), several ms of CPU a second at moments of its own in each daemon — noise far
+    // larger than the polling measured here.
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     const [polled, idle] = await Promise.all(daemons.map((daemon) => usageOver(daemon.pid, 30_000)));
     if (!polled || !idle) throw new Error('no /proc: CPU cannot be measured here');
     const cost = polled.cpuMs - idle.cpuMs;
