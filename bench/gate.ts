@@ -147,6 +147,12 @@ interface AlarmPath {
   alarmUid(message: string): string | undefined;
 }
 
+/**
+ * How long a daemon (and the bare process) idles after start before it is measured: V8 is still
+ * collecting the start's garbage for ~10 s (the desk bench settles 13 s too).
+ */
+const SETTLE_MS = 15_000;
+
 const RATES = [
   [1, 30],
   [50, 500],
@@ -175,8 +181,12 @@ async function alarmLatencies(path: AlarmPath, firstPassage: number): Promise<nu
   await new Promise((resolve) => gate.once('connect', resolve));
   let next = firstPassage;
   try {
-    // Warm up: the first alarms pay for code not yet compiled.
+    // Warm up: the first alarms pay for code not yet compiled. Then settle, as a gate that has
+    // been up a while has: V8 collects the start's garbage for ~10 s after it (SETTLE_MS), and a
+    // pause of that landing on a passage is the start's cost, not the alarm's. The bare process
+    // waits as long.
     await passages(20, 20);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     const results: number[][] = [];
     for (const [rate, count] of RATES) {
       latencies.length = 0;
@@ -336,9 +346,6 @@ async function alarmLatency(): Promise<BenchResult[]> {
   });
   return results;
 }
-
-/** How long the two daemons idle before their CPU is read (the desk bench settles 13 s too). */
-const SETTLE_MS = 15_000;
 
 async function countingCost(): Promise<BenchResult[]> {
   // Two daemons side by side over the same window, so the machine's other work weighs on both.
