@@ -113,6 +113,36 @@ export const KIOSK_ACCOUNT = {
   errorDetection: true,
 } as const;
 
+/**
+ * The relay tests' ILS client on 127.0.0.1:`port`, connected: logged in as the sample library's
+ * kiosk1 at RIVERSIDE/MAIN unless `settings` say otherwise, no heartbeat, short timeouts.
+ */
+export async function connectIlsClient(
+  port: number,
+  settings: {
+    user?: string;
+    password?: string;
+    charset?: Sip2Charset;
+    pool?: { size: number; maxWaiting: number };
+  } = {},
+): Promise<IlsClient> {
+  const client = IlsClient.create({
+    host: '127.0.0.1',
+    port,
+    user: settings.user ?? 'kiosk1',
+    password: settings.password ?? 'kiosk1pw',
+    location: 'MAIN',
+    institution: 'RIVERSIDE',
+    charset: settings.charset ?? 'utf-8',
+    heartbeatSeconds: 0,
+    requestTimeoutMs: 2000,
+    connectTimeoutMs: 1000,
+    pool: settings.pool ?? { size: 1, maxWaiting: 10 },
+  });
+  await client.connect();
+  return client;
+}
+
 /** A fresh ILS simulator, a pooled client logged in as `ilsUser`, and a relay in front of it. */
 export async function startRelayRig(
   options: {
@@ -126,20 +156,12 @@ export async function startRelayRig(
   } = {},
 ): Promise<RelayRig> {
   const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
-  const client = IlsClient.create({
-    host: '127.0.0.1',
-    port: simulator.port,
+  const client = await connectIlsClient(simulator.port, {
     user: options.ilsUser ?? 'kiosk1',
     password: options.ilsPassword ?? 'kiosk1pw',
-    location: 'MAIN',
-    institution: 'RIVERSIDE',
     charset: options.ilsCharset ?? 'utf-8',
-    heartbeatSeconds: 0,
-    requestTimeoutMs: 2000,
-    connectTimeoutMs: 1000,
     pool: { size: 2, maxWaiting: 100 },
   });
-  await client.connect();
   const relay = new Sip2RelayServer({
     config: parseSip2RelayConfig({
       port: 0,

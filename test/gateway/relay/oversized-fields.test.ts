@@ -7,12 +7,12 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
-import { IlsClient } from '../../../src/devices/ils/index.js';
 import { parseSip2RelayConfig, Sip2RelayServer } from '../../../src/gateway/relay/index.js';
 import { decodeSip2Message, Sip2Framer } from '../../../src/protocols/sip2/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
 import { frameOf, oversizedAnswerProblems, oversizedRequests } from '../../helpers/sip2-oversized.js';
 import {
+  connectIlsClient,
   TRANSCRIPT_DATE as D,
   KIOSK_ACCOUNT,
   type KioskLink,
@@ -129,19 +129,7 @@ describe('SIP2 relay: fields over 255 characters', () => {
     const ils = await startLongWindedIls();
     cleanups.push(() => new Promise<void>((resolve) => ils.close(() => resolve())));
     const address = ils.address();
-    const client = IlsClient.create({
-      host: '127.0.0.1',
-      port: typeof address === 'object' && address ? address.port : 0,
-      user: 'kiosk1',
-      password: 'kiosk1pw',
-      location: 'MAIN',
-      institution: 'RIVERSIDE',
-      heartbeatSeconds: 0,
-      requestTimeoutMs: 2000,
-      connectTimeoutMs: 1000,
-      pool: { size: 1, maxWaiting: 10 },
-    });
-    await client.connect();
+    const client = await connectIlsClient(typeof address === 'object' && address ? address.port : 0);
     cleanups.push(() => client.disconnect());
     const capture = capturingLogger();
     const relay = new Sip2RelayServer({

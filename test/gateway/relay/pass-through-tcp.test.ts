@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { IlsClient } from '../../../src/devices/ils/index.js';
 import { parseSip2RelayConfig, Sip2RelayServer } from '../../../src/gateway/relay/index.js';
 import {
   decodeSip2Message,
@@ -16,7 +15,13 @@ import {
   sip2Checksum,
 } from '../../../src/protocols/sip2/index.js';
 import { ScriptedServer, withDefaults } from '../../devices/ils/scripted-server.js';
-import { TRANSCRIPT_DATE as D, KIOSK_ACCOUNT, useRelayRigs, withErrorDetection } from './helpers.js';
+import {
+  connectIlsClient,
+  TRANSCRIPT_DATE as D,
+  KIOSK_ACCOUNT,
+  useRelayRigs,
+  withErrorDetection,
+} from './helpers.js';
 
 /** The ILS's 18 for item it-1: a vendor field XZ after SIP2's own, a non-ASCII title. */
 const ANSWER_18 = `1803020120260101    120000ABit-1|AJDer Zauberberg — Band 1|CK001|XZvendor note 7|`;
@@ -47,19 +52,7 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
       }),
     );
     cleanups.push(() => ils.close());
-    const client = IlsClient.create({
-      host: '127.0.0.1',
-      port: ils.port,
-      user: 'kiosk1',
-      password: 'kiosk1pw',
-      location: 'MAIN',
-      institution: 'RIVERSIDE',
-      heartbeatSeconds: 0,
-      requestTimeoutMs: 2000,
-      connectTimeoutMs: 1000,
-      pool: { size: 1, maxWaiting: 10 },
-    });
-    await client.connect();
+    const client = await connectIlsClient(ils.port);
     cleanups.push(() => client.disconnect());
     const relay = new Sip2RelayServer({
       config: parseSip2RelayConfig({
