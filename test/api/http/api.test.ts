@@ -369,6 +369,31 @@ describe('HTTP API', () => {
     await expect.poll(() => bus.listenerCount('device.state')).toBe(0);
   });
 
+  it('refuses a SIP2 field separator or a control character in a patron, PIN or item, naming only the field', async () => {
+    const { api } = await build([]);
+    const checkout = (body: object) =>
+      api.app.inject({ method: 'POST', url: '/api/v1/checkouts', payload: body });
+    expect((await checkout({ patron: 'P1', pin: '1234', item: 'B1' })).statusCode).toBe(200);
+    // Non-ASCII is fine: only `|` (which would start a new SIP2 field), C0 controls and DEL are refused.
+    expect((await checkout({ patron: 'P1', pin: '1234', item: 'Zoë-7' })).statusCode).toBe(200);
+    for (const [field, value] of [
+      ['patron', 'P1|AOother'],
+      ['pin', '12\r34'],
+      ['item', 'B1\u0000'],
+      ['item', '\u007fB1'],
+      ['item', '|'],
+    ] as const) {
+      const answer = await checkout({ patron: 'P1', pin: '1234', item: 'B1', [field]: value });
+      expect(answer.statusCode, `${field} ${JSON.stringify(value)}`).toBe(400);
+      expect(answer.json()).toMatchObject({
+        type: 'urn:carrel:problem:invalid_request',
+        errors: [{ path: `body.${field}`, message: 'must not contain | or control characters' }],
+      });
+      // The value itself is not echoed (a lone `|` is in the message's own words).
+      if (value.length > 1) expect(answer.body).not.toContain(JSON.stringify(value).slice(1, -1));
+    }
+  });
+
   it('refuses to bind a non-loopback address when no tokens are configured', async () => {
     const feature = httpFeature({
       modules: FAMILY_API_MODULES,
