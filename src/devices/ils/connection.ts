@@ -16,6 +16,7 @@ import {
   MESSAGE_TYPE_BY_CODE,
   maskFrameForLog,
   nextSequence,
+  reframeSip2Body,
   SIP2_MESSAGES,
   Sip2Codec,
   Sip2Framer,
@@ -165,8 +166,15 @@ export class IlsConnection extends EventEmitter {
     }
   }
 
-  /** Sends one request and resolves with its answer. One at a time: the pool sees to that. */
-  send(request: Sip2Request): Promise<Sip2Exchange> {
+  /**
+   * Sends one request and resolves with its answer. One at a time: the pool sees
+   * to that. The request's own sequence number is not used: the connection
+   * numbers its requests. `asItCame` is the request's body as a peer sent it
+   * (a relayed self-check's, from the decoder): written as it came, with this
+   * link's AY/AZ and terminator, when that is what encoding the request would
+   * write here (reframeSip2Body), else the request is encoded.
+   */
+  send(request: Sip2Request, asItCame?: Sip2VerbatimBody): Promise<Sip2Exchange> {
     if (this.pending) {
       return Promise.reject(
         new CarrelError('ils_connection_busy', 'a request is already outstanding on this connection'),
@@ -177,7 +185,7 @@ export class IlsConnection extends EventEmitter {
     }
     let encoded: { bytes: Uint8Array; expected: Sip2MessageType | undefined; sequence: number | undefined };
     try {
-      encoded = this.encode(request);
+      encoded = this.encode(request, asItCame);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return Promise.reject(new IlsError('ils_bad_request', message, { cause: error }));
@@ -226,7 +234,10 @@ export class IlsConnection extends EventEmitter {
     });
   }
 
-  private encode(request: Sip2Request): {
+  private encode(
+    request: Sip2Request,
+    asItCame: Sip2VerbatimBody | undefined,
+  ): {
     bytes: Uint8Array;
     expected: Sip2MessageType | undefined;
     sequence: number | undefined;
@@ -253,9 +264,36 @@ export class IlsConnection extends EventEmitter {
     }
     const message = this.settings.extraFields.length > 0 ? this.withExtraFields(request) : request;
     const sequence = this.settings.errorDetection ? nextSequence(this.sequence) : undefined;
-    const bytes = this.codec.encode(message, sequence);
+    // Vendor fields added to it: encoded, since the body as it came lacks them.
+    const passed =
+      asItCame !== undefined && message === request
+        ? this.reframe(asItCame, request.type, sequence, terminator)
+        : undefined;
+    const bytes = passed ?? this.codec.encode(message, sequence);
     if (sequence !== undefined) this.sequence = sequence;
     return { bytes, expected: responseType(request.type), sequence };
+  }
+
+  /** A body as it came, for this link; undefined when only encoding the request can say what to write. */
+  private reframe(
+    body: Sip2VerbatimBody,
+    type: Sip2MessageType,
+    sequence: number | undefined,
+    terminator: '\r' | '\r\n',
+  ): Uint8Array | undefined {
+    const spec = SIP2_MESSAGES[type] as { code: string; noSequence?: boolean };
+    // 96/97 carry no sequence number (and are never relayed); a body of another message is not this request's.
+    if (spec.noSequence === true) return undefined;
+    const code = spec.code;
+    const bytes = body.bytes;
+    if (bytes[body.start] !== code.charCodeAt(0) || bytes[body.start + 1] !== code.charCodeAt(1))
+      return undefined;
+    return reframeSip2Body(body, {
+      charset: this.settings.charset,
+      errorDetection: this.settings.errorDetection,
+      terminator,
+      sequence,
+    });
   }
 
   /** The request with the configured vendor fields for its message added after its own. */

@@ -28,7 +28,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { SIP2_MESSAGES, type Sip2Message } from '../../protocols/sip2/index.js';
+import { SIP2_MESSAGES, type Sip2Message, type Sip2VerbatimBody } from '../../protocols/sip2/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import type { Transport } from '../transport/transport.js';
 import type { IlsConfig } from './config.js';
@@ -198,62 +198,96 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
    * Sends one request on a free connection and resolves with its answer. When
    * the answer of a request the ILS may safely see twice is lost, it is sent
    * again once; a request that never left is tried again on another connection.
+   * The request's own sequence number is not sent (each connection numbers its
+   * requests); `asItCame`: its body as a self-check sent it (IlsConnection.send).
    */
-  async exchange(request: Sip2Request): Promise<Sip2Exchange> {
+  exchange(request: Sip2Request, asItCame?: Sip2VerbatimBody): Promise<Sip2Exchange> {
+    // No async layer of its own: one promise per exchange fewer on the relay's and the client's path.
+    return this.exchangeOnce(request, asItCame).catch((error: unknown) =>
+      this.retryOnce(request, asItCame, error),
+    );
+  }
+
+  /** The first try failed: sent once more when it never left, or when its answer was lost and it may be repeated. */
+  private async retryOnce(
+    request: Sip2Request,
+    asItCame: Sip2VerbatimBody | undefined,
+    error: unknown,
+  ): Promise<Sip2Exchange> {
+    if (!(error instanceof IlsError) || !this.connected) throw error;
+    const repeatable = request.type !== 'raw' && REPEATABLE.has(SIP2_MESSAGES[request.type].code);
+    const retry =
+      (error.code === 'ils_connection_lost' && !error.requestSent) || (error.answerLost && repeatable);
+    if (!retry) throw error;
+    this.logger.info({ code: error.code }, 'ILS request failed on its connection; trying again once');
     try {
-      return await this.exchangeOnce(request);
-    } catch (error) {
-      if (!(error instanceof IlsError) || !this.connected) throw error;
-      const repeatable = request.type !== 'raw' && REPEATABLE.has(SIP2_MESSAGES[request.type].code);
-      const retry =
-        (error.code === 'ils_connection_lost' && !error.requestSent) || (error.answerLost && repeatable);
-      if (!retry) throw error;
-      this.logger.info({ code: error.code }, 'ILS request failed on its connection; trying again once');
-      try {
-        return await this.exchangeOnce(request);
-      } catch (again) {
-        // A retry that never left (the link went offline meanwhile) says nothing of the first
-        // request, whose answer may be lost: that is what the caller must hear.
-        if (again instanceof IlsError && !again.requestSent) throw error;
-        throw again;
-      }
+      return await this.exchangeOnce(request, asItCame);
+    } catch (again) {
+      // A retry that never left (the link went offline meanwhile) says nothing of the first
+      // request, whose answer may be lost: that is what the caller must hear.
+      if (again instanceof IlsError && !again.requestSent) throw error;
+      throw again;
     }
   }
 
-  private exchangeOnce(request: Sip2Request): Promise<Sip2Exchange> {
+  private exchangeOnce(request: Sip2Request, asItCame: Sip2VerbatimBody | undefined): Promise<Sip2Exchange> {
     // A free connection is taken at once; only a caller that must wait pays for a promise.
     const free = this.connected ? this.freeSlot() : undefined;
     if (free) {
       free.busy = true;
-      return this.exchangeOn(free, request);
+      return this.exchangeOn(free, request, asItCame);
     }
-    return this.acquire().then((slot) => this.exchangeOn(slot, request));
+    return this.acquire().then((slot) => this.exchangeOn(slot, request, asItCame));
   }
 
-  private async exchangeOn(slot: Slot, request: Sip2Request): Promise<Sip2Exchange> {
+  /** The request on a slot taken for it; the slot is released when it is answered or fails. */
+  private exchangeOn(
+    slot: Slot,
+    request: Sip2Request,
+    asItCame: Sip2VerbatimBody | undefined,
+  ): Promise<Sip2Exchange> {
+    let exchange: Promise<Sip2Exchange>;
     try {
-      const exchange = this.config.perTransaction
-        ? await this.transaction(request)
-        : await this.onSlot(slot, request);
-      this.noteRoundTrip(exchange.roundTripMs);
-      return exchange;
-    } finally {
+      exchange = this.config.perTransaction
+        ? this.transaction(request, asItCame)
+        : this.onSlot(slot, request, asItCame);
+    } catch (error) {
       this.release(slot);
+      return Promise.reject(error);
     }
+    return exchange.then(
+      (answered) => {
+        try {
+          this.noteRoundTrip(answered.roundTripMs);
+        } finally {
+          this.release(slot);
+        }
+        return answered;
+      },
+      (error: unknown) => {
+        this.release(slot);
+        throw error;
+      },
+    );
   }
 
-  private onSlot(slot: Slot, request: Sip2Request): Promise<Sip2Exchange> {
-    if (slot.connection?.isOpen) return this.sendOn(slot, slot.connection, request);
+  private onSlot(slot: Slot, request: Sip2Request, asItCame?: Sip2VerbatimBody): Promise<Sip2Exchange> {
+    if (slot.connection?.isOpen) return this.sendOn(slot, slot.connection, request, asItCame);
     return this.openSlot(slot).then(
-      () => this.sendOn(slot, slot.connection!, request),
+      () => this.sendOn(slot, slot.connection!, request, asItCame),
       (error: unknown) => {
         throw neverSent(error);
       },
     );
   }
 
-  private sendOn(slot: Slot, connection: IlsConnection, request: Sip2Request): Promise<Sip2Exchange> {
-    return connection.send(request).then(
+  private sendOn(
+    slot: Slot,
+    connection: IlsConnection,
+    request: Sip2Request,
+    asItCame: Sip2VerbatimBody | undefined,
+  ): Promise<Sip2Exchange> {
+    return connection.send(request, asItCame).then(
       (exchange) => {
         slot.unanswered = 0;
         if (slot.failing) {
@@ -293,7 +327,10 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   }
 
   /** Per-transaction mode: connect, log in, the request, end the session, close. */
-  private async transaction(request: Sip2Request): Promise<Sip2Exchange> {
+  private async transaction(
+    request: Sip2Request,
+    asItCame: Sip2VerbatimBody | undefined,
+  ): Promise<Sip2Exchange> {
     const connection = this.newConnection();
     try {
       try {
@@ -304,7 +341,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       }
       let exchange: Sip2Exchange;
       try {
-        exchange = await connection.send(request);
+        exchange = await connection.send(request, asItCame);
       } catch (error) {
         if (isUnanswered(error) && this.connected) {
           // Degraded now; the next transaction, answered or not, decides.

@@ -26,8 +26,8 @@ export const NOT_RELAYABLE_MESSAGE = 'Request not understood';
 
 /**
  * The answer's bytes for the self-check's link, with `sequence` (the request's:
- * an answer echoes it) or else the answer's own; undefined (logged) when it
- * cannot be encoded.
+ * an answer echoes it; 0 when the request carried none, never a sequence number
+ * the answer came with from the ILS); undefined (logged) when it cannot be encoded.
  */
 export function encodeAnswer(
   answer: AnySip2MessageInput,
@@ -48,7 +48,7 @@ export function encodeAnswer(
       errorDetection: account ? account.errorDetection : true,
       terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
       delimiterInValue: 'replace',
-      ...(sequence === undefined ? {} : { sequence }),
+      sequence: sequence ?? 0,
     });
   } catch (error) {
     logger.error({ error: describeError(error), type: answer.type }, 'cannot encode answer');

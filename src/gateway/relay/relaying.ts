@@ -7,40 +7,51 @@
 import { describeError } from '../../core/errors.js';
 import { IlsError } from '../../devices/ils/index.js';
 import type { AnySip2Message, AnySip2MessageInput, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
+import type { OfflineOrdering } from '../contracts/offline.js';
 import type { Sip2RelayAccount } from './config.js';
 import type { RelaySessionContext } from './session-context.js';
 import { countedKind, type RelayAnswerSource, type RelayTransaction } from './statistics.js';
 
 export interface RelayedAnswer {
+  /**
+   * The ILS's answer as decoded, its sequence number the ILS's own (the ILS
+   * link's request's): the self-check's answer carries the self-check's (answers.ts).
+   */
   answer: AnySip2MessageInput;
   source: RelayAnswerSource;
   /** The ILS's answer body as it came, when the answer may be passed on as is (answers.ts). */
-  verbatim?: Sip2VerbatimBody;
+  verbatim?: Sip2VerbatimBody | undefined;
 }
+
+const FROM_ILS: RelayAnswerSource = Object.freeze({ offline: false });
 
 /**
  * The ILS's answer, or the offline one (journaled or `refusal()`, built only
  * then) when the ILS cannot be reached. Throws the IlsError `ils_bad_request` of a request the ILS
  * link cannot carry: that is the relay's problem, not the ILS being down.
+ * Neither the request nor the answer is copied: the ILS link numbers its
+ * requests itself, whatever sequence number the self-check's carries, and
+ * writes the request as it came (`asItCame`, the decoder's verbatim body) when
+ * encoding it would write the same.
  */
 export async function relayToIls(
   context: RelaySessionContext,
   account: Sip2RelayAccount | undefined,
   request: AnySip2Message,
   refusal: () => AnySip2MessageInput,
+  asItCame?: Sip2VerbatimBody,
 ): Promise<RelayedAnswer> {
-  const { logger } = context;
-  const { sequence: _sequence, ...forIls } = request;
   try {
-    await behindBacklog(context, request);
-    const exchange = await context.ilsFor(account).exchange(forIls as AnySip2MessageInput);
-    const { sequence: _ilsSequence, ...answer } = exchange.message;
-    const relayed: RelayedAnswer = { answer: answer as AnySip2MessageInput, source: { offline: false } };
-    if (exchange.verbatim) relayed.verbatim = exchange.verbatim;
-    return relayed;
+    // Most desks have no offline backlog to wait behind: no await, no promise, then.
+    if (context.ordering) await behindBacklog(context.ordering, request);
+    const exchange = await context.ilsFor(account).exchange(request, asItCame);
+    return { answer: exchange.message, source: FROM_ILS, verbatim: exchange.verbatim };
   } catch (error) {
     if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
-    logger.warn({ error: describeError(error), type: request.type }, 'ILS unreachable: answering offline');
+    context.logger.warn(
+      { error: describeError(error), type: request.type },
+      'ILS unreachable: answering offline',
+    );
     const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
     if (request.type !== 'scStatus' && context.onOffline && account) {
       const outcome = await context.onOffline(request, account);
@@ -57,9 +68,7 @@ export async function relayToIls(
  * reach the ILS, so a self-check never overtakes it; an ILS that stops
  * answering meanwhile is treated as unreachable (the offline answer).
  */
-async function behindBacklog(context: RelaySessionContext, request: AnySip2Message): Promise<void> {
-  const ordering = context.ordering;
-  if (!ordering) return;
+async function behindBacklog(ordering: OfflineOrdering, request: AnySip2Message): Promise<void> {
   const fields = request as { patronIdentifier?: unknown; itemIdentifier?: unknown };
   const item =
     typeof fields.itemIdentifier === 'string' && fields.itemIdentifier !== ''

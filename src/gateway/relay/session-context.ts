@@ -11,9 +11,17 @@ import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import type { RelaySession } from './session.js';
 import type { RelayTransactionListener } from './statistics.js';
 
-/** The ILS link as the relay needs it: the pool's `exchange` fits. */
+/**
+ * The ILS link as the relay needs it: the pool's `exchange` fits. It numbers
+ * its requests itself (the request's `sequence` is not sent on); `asItCame` is
+ * the request's body as the self-check sent it, which the link writes as it
+ * came when encoding the request would write the same.
+ */
 export interface IlsForRelay {
-  exchange(request: AnySip2MessageInput): Promise<{ message: AnySip2Message; verbatim?: Sip2VerbatimBody }>;
+  exchange(
+    request: AnySip2MessageInput,
+    asItCame?: Sip2VerbatimBody,
+  ): Promise<{ message: AnySip2Message; verbatim?: Sip2VerbatimBody | undefined }>;
 }
 
 /**

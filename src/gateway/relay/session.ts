@@ -157,13 +157,10 @@ export class RelaySession {
         continue;
       }
       const frame = event.frame;
+      // Nothing outstanding: handled at once rather than behind a settled queue (one promise less).
+      const handled = this.pending === 0 ? this.handle(frame) : this.queue.then(() => this.handle(frame));
       this.pending++;
-      this.queue = this.queue
-        .then(() => this.handle(frame))
-        .catch((error: unknown) =>
-          this.context.logger.error({ error: describeError(error) }, 'self-check request failed'),
-        )
-        .finally(() => this.settled());
+      this.queue = handled.then(this.settled, this.failed);
     }
     if (this.pending >= MAX_PIPELINED_REQUESTS && !this.paused) {
       this.paused = true;
@@ -171,14 +168,20 @@ export class RelaySession {
     }
   }
 
+  /** A request whose handling threw (our bug): logged, and settled like any other. */
+  private readonly failed = (error: unknown): void => {
+    this.context.logger.error({ error: describeError(error) }, 'self-check request failed');
+    this.settled();
+  };
+
   /** One request answered or dropped: read again once the backlog is down to half. */
-  private settled(): void {
+  private readonly settled = (): void => {
     this.pending--;
     if (this.paused && this.pending <= MAX_PIPELINED_REQUESTS / 2) {
       this.paused = false;
       if (!this.closed) this.stream.resume();
     }
-  }
+  };
 
   private get charset(): Sip2Charset {
     return this.account?.charset ?? 'utf-8';
@@ -235,7 +238,7 @@ export class RelaySession {
     }
     let relayed: RelayedAnswer;
     try {
-      relayed = await relayToIls(this.context, this.account, request, refusal);
+      relayed = await relayToIls(this.context, this.account, request, refusal, decoded.verbatim);
     } catch (error) {
       countFailure(this.context, this.account, request, error);
       if (!(error instanceof IlsError && error.code === 'ils_bad_request')) throw error;

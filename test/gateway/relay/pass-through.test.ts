@@ -4,10 +4,16 @@
  * would write: for random ILS answers of every message type the relay carries,
  * well formed or not, the pass-through bytes equal the full path's or the pass
  * through declines; and an answer the encoder wrote is always passed through.
+ * The other way, the ILS link writes a self-check's request as it came only
+ * when that is exactly what encoding the decoded request would write there.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import { parseIlsConfig } from '../../../src/devices/ils/config.js';
+import { IlsConnection } from '../../../src/devices/ils/connection.js';
+import { MockTransport } from '../../../src/devices/transport/mock.js';
 import { encodeAnswer, passThroughAnswer } from '../../../src/gateway/relay/answers.js';
 import type { Sip2RelayAccount } from '../../../src/gateway/relay/config.js';
 import { COMPILED_BY_TYPE, type CompiledMessage } from '../../../src/protocols/sip2/compiled.js';
@@ -20,6 +26,7 @@ import {
   type Sip2Charset,
   Sip2Codec,
   type Sip2MessageType,
+  type Sip2VerbatimBody,
   sip2Checksum,
 } from '../../../src/protocols/sip2/index.js';
 
@@ -176,10 +183,9 @@ interface IlsAnswer {
   ilsErrorDetection: boolean;
 }
 
-/** An ILS answer of a carried type: fields random, shuffled or not, extras anywhere, tails of every kind. */
-const ilsAnswer: fc.Arbitrary<IlsAnswer> = fc
-  .tuple(fc.constantFrom(...ANSWER_TYPES), fc.constantFrom<Mode>('tidy', 'near', 'wild'))
-  .chain(([type, mode]) => {
+/** A frame of one of `types`: fields random, shuffled or not, extras anywhere, tails of every kind. */
+const sip2Frame = (types: Sip2MessageType[]): fc.Arbitrary<IlsAnswer> =>
+  fc.tuple(fc.constantFrom(...types), fc.constantFrom<Mode>('tidy', 'near', 'wild')).chain(([type, mode]) => {
     const tidy = mode !== 'wild';
     const compiled = COMPILED_BY_TYPE.get(type)!;
     const fields = compiled.fields.map((field) =>
@@ -256,6 +262,9 @@ const ilsAnswer: fc.Arbitrary<IlsAnswer> = fc
       });
   });
 
+/** An ILS answer of a carried type. */
+const ilsAnswer = sip2Frame(ANSWER_TYPES);
+
 interface SelfCheck {
   account: Sip2RelayAccount | undefined;
   /** The request's AY; undefined when it sent none. */
@@ -291,10 +300,12 @@ function ilsDecode(frame: Uint8Array, charset: Sip2Charset, errorDetection: bool
 const requestWith = (sequence: number | undefined) =>
   ({ type: 'itemInformation', ...(sequence === undefined ? {} : { sequence }) }) as AnySip2Message;
 
-/** What the relay writes on the full path: the decoded answer, AY stripped, the request's echoed, encoded. */
+/**
+ * What the relay writes on the full path: the decoded answer as it is (the ILS's
+ * sequence number in it), the request's echoed (0 when it had none), encoded.
+ */
 function fullPath(message: AnySip2Message, check: SelfCheck): Uint8Array | undefined {
-  const { sequence: _sequence, ...answer } = message;
-  return encodeAnswer(answer as AnySip2MessageInput, check.account, silentLogger(), check.sequence);
+  return encodeAnswer(message as AnySip2MessageInput, check.account, silentLogger(), check.sequence);
 }
 
 function fastPath(decoded: ReturnType<typeof ilsDecode>, check: SelfCheck): Uint8Array | undefined {
@@ -388,3 +399,92 @@ describe('SIP2 relay pass-through, corners', () => {
     );
   });
 });
+
+/** Every request the relay carries to the ILS: each that has an answer, bar the 93 it answers itself. */
+const REQUEST_TYPES = (Object.entries(SIP2_MESSAGES) as Array<[Sip2MessageType, { response?: string }]>)
+  .filter(([type, spec]) => spec.response !== undefined && type !== 'login')
+  .map(([type]) => type);
+
+interface IlsLink {
+  charset: Sip2Charset;
+  errorDetection: boolean;
+  terminator: 'CR' | 'CRLF';
+  /** A vendor field the link adds to every request of one message code. */
+  extraFieldFor: string | null;
+}
+
+const ilsLink: fc.Arbitrary<IlsLink> = fc.record({
+  charset: fc.constantFrom(...SIP2_CHARSETS),
+  errorDetection: fc.boolean(),
+  terminator: fc.constantFrom('CR' as const, 'CRLF' as const),
+  extraFieldFor: fc.option(fc.constantFrom(...REQUEST_TYPES.map((type) => SIP2_MESSAGES[type].code)), {
+    freq: 3,
+  }),
+});
+
+/** What an ILS connection so set writes for the request (hex), or the code it refuses it with. */
+async function ilsLinkWrites(
+  link: IlsLink,
+  request: AnySip2Message,
+  asItCame?: Sip2VerbatimBody,
+): Promise<string> {
+  const transport = new MockTransport();
+  const connection = new IlsConnection({
+    transport,
+    settings: parseIlsConfig({
+      host: 'ils',
+      port: 6001,
+      charset: link.charset,
+      errorDetection: link.errorDetection,
+      terminator: link.terminator,
+      extraFields:
+        link.extraFieldFor === null ? [] : [{ id: 'XV', value: 'vendor', messages: [link.extraFieldFor] }],
+    }),
+    clock: systemClock,
+    logger: silentLogger(),
+  });
+  await connection.open();
+  const outcome = connection.send(request, asItCame).then(
+    () => 'answered',
+    (error: { code?: string }) => error.code ?? 'error',
+  );
+  const bytes = transport.written();
+  await connection.close();
+  const code = await outcome;
+  return code === 'ils_bad_request' ? `refused: ${code}` : hex(bytes);
+}
+
+describe('SIP2 relay pass-through of self-check requests', () => {
+  it('writes a request as it came only when encoding it would write the same', async () => {
+    let verbatim = 0;
+    await fc.assert(
+      fc.asyncProperty(sip2Frame(REQUEST_TYPES), ilsLink, async (selfCheck, link) => {
+        // The relay decodes in the self-check's charset, its checksum checked or not.
+        const decoded = ilsDecode(selfCheck.frame, selfCheck.ilsCharset, selfCheck.ilsErrorDetection);
+        if (!decoded.ok || !decoded.verbatim) return;
+        verbatim++;
+        const encoded = await ilsLinkWrites(link, decoded.message);
+        expect(await ilsLinkWrites(link, decoded.message, decoded.verbatim)).toBe(encoded);
+      }),
+      { numRuns: 1500 },
+    );
+    expect(verbatim).toBeGreaterThan(300);
+  });
+
+  it("sends the link its own sequence number, not the self-check's", async () => {
+    const decoded = ilsDecode(withChecksum('1720261203    142355AOMAIN|AB31000001|AC|AY7AZ'), 'utf-8', true);
+    expect(decoded.ok && decoded.verbatim).toBeTruthy();
+    if (!decoded.ok) return;
+    const link: IlsLink = { charset: 'utf-8', errorDetection: true, terminator: 'CR', extraFieldFor: null };
+    const written = await ilsLinkWrites(link, decoded.message, decoded.verbatim);
+    // A new connection's first request is numbered 0.
+    expect(Buffer.from(written, 'latin1').toString('utf8')).toMatch(
+      /^1720261203 {4}142355AOMAIN\|AB31000001\|AC\|AY0AZ[0-9A-F]{4}\r$/,
+    );
+    expect(written).toBe(await ilsLinkWrites(link, decoded.message));
+  });
+});
+
+function withChecksum(head: string): Uint8Array {
+  return encodeSip2Text(head + sip2Checksum(encodeSip2Text(head, 'utf-8')), 'utf-8');
+}
