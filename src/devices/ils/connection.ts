@@ -405,7 +405,7 @@ export class IlsConnection extends EventEmitter {
     }
     this.settle(pending, {
       message,
-      warnings: [...pending.warnings, ...decoded.warnings],
+      warnings: pending.warnings.length === 0 ? decoded.warnings : [...pending.warnings, ...decoded.warnings],
       checksum: decoded.checksum,
       roundTripMs: this.clock.monotonic() - pending.started,
       verbatim: decoded.verbatim,

@@ -260,8 +260,11 @@ export class RelaySession {
     if (this.closed) return;
     const passed =
       relayed.verbatim && passThroughAnswer(relayed.verbatim, relayed.answer.type, request, this.account);
-    if (passed) await this.deliver(passed, true);
-    else await this.send(relayed.answer, true, request);
+    if (!passed) await this.send(relayed.answer, true, request);
+    else {
+      const draining = this.deliver(passed, true);
+      if (draining) await draining;
+    }
   }
 
   private offlineContext(): OfflineContext {
@@ -317,17 +320,33 @@ export class RelaySession {
     if (bytes !== undefined) await this.deliver(bytes, remember);
   }
 
-  /** Writes an answer's bytes; `remember` keeps them for a 97. */
-  private async deliver(bytes: Uint8Array, remember: boolean): Promise<void> {
+  /** Writes an answer's bytes; `remember` keeps them for a 97. What to wait for as write(). */
+  private deliver(bytes: Uint8Array, remember: boolean): Promise<void> | undefined {
     const { logger } = this.context;
     if (remember) this.lastAnswer = bytes;
-    await this.write(bytes);
     if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(bytes) }, 'self-check answer');
+    return this.write(bytes);
   }
 
-  private write(bytes: Uint8Array): Promise<void> {
-    if (this.closed || this.stream.destroyed) return Promise.resolve();
-    return new Promise((resolve) => this.stream.write(bytes, () => resolve()));
+  /**
+   * Writes bytes to the self-check. Undefined when the socket took them within
+   * its buffer; else a promise of its draining (or closing), which the next
+   * request waits for: a self-check that does not read its answers is not
+   * written to without end.
+   */
+  private write(bytes: Uint8Array): Promise<void> | undefined {
+    const stream = this.stream;
+    if (this.closed || stream.destroyed) return undefined;
+    if (stream.write(bytes)) return undefined;
+    return new Promise((resolve) => {
+      const done = () => {
+        stream.off('drain', done);
+        stream.off('close', done);
+        resolve();
+      };
+      stream.on('drain', done);
+      stream.on('close', done);
+    });
   }
 }
 
