@@ -315,7 +315,8 @@ export class IlsConnection extends EventEmitter {
     // From here the bytes may reach the ILS, whatever the write's own outcome.
     if (pending) pending.sent = true;
     this.lastActivity = this.clock.monotonic();
-    this.trace('sent', withoutTerminator(bytes));
+    // The frame without its terminator is made only for someone who looks (a subarray per request otherwise).
+    if (this.tracing()) this.trace('sent', withoutTerminator(bytes));
     this.transport.write(bytes).catch((error: unknown) => {
       if (pending && this.pending === pending) {
         this.settle(
@@ -343,7 +344,7 @@ export class IlsConnection extends EventEmitter {
   }
 
   private onFrame(frame: Uint8Array): void {
-    this.trace('received', frame);
+    if (this.tracing()) this.trace('received', frame);
     const pending = this.pending;
     if (!pending) {
       this.logger.debug('SIP2 frame with no request outstanding ignored');
@@ -490,6 +491,11 @@ export class IlsConnection extends EventEmitter {
     this.pending = undefined;
     if (outcome instanceof Error) pending.reject(outcome);
     else pending.resolve(outcome);
+  }
+
+  /** Someone sees the frames: an onFrame listener (the console's --wire), or the debug log. */
+  private tracing(): boolean {
+    return this.options.onFrame !== undefined || this.logger.isLevelEnabled('debug');
   }
 
   private trace(direction: 'sent' | 'received', frame: Uint8Array): void {
