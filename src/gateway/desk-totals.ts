@@ -18,7 +18,7 @@ import type { EventBus } from './event-bus.js';
 import { gates } from './families/gate/index.js';
 import { listenTo, type PortLookup } from './family.js';
 import type { Feature } from './feature.js';
-import { type MeasureSource, measureReport } from './statistics/measures.js';
+import { type MeasureSource, measureRows } from './statistics/measures.js';
 
 export interface DeskTotals {
   /** The desk's local day the counts are for, `YYYY-MM-DD`. */
@@ -76,7 +76,7 @@ export function recentDays(sources: readonly MeasureSource[], now: number): Rece
     const { measure, where } = RECENT_SOURCES[name];
     const perDay = new Map<string, number>();
     if (known.has(measure))
-      for (const row of measureReport(sources, {
+      for (const row of measureRows(sources, {
         from: first.getTime(),
         to: end.getTime(),
         measures: [measure],

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MEASURE_PERIODS,
   type MeasureRow,
   type MeasureSource,
   measureReport,
+  measureRows,
 } from '../../../src/gateway/statistics/measures.js';
 
 const HOUR_MS = 3_600_000;
@@ -61,6 +63,32 @@ describe('measureReport', () => {
       ['7-0', 4],
       ['7-3', 5],
     ]);
+  });
+
+  it('cuts periods in the desk’s own zone by Date’s local time, as Intl cuts them in that zone by name', () => {
+    const was = process.env.TZ;
+    process.env.TZ = 'Europe/Berlin';
+    try {
+      for (const period of MEASURE_PERIODS) {
+        const own = measureReport([source(rows)], { ...all, period, groupBy: ['gate'] });
+        const named = measureReport([source(rows)], {
+          ...all,
+          period,
+          groupBy: ['gate'],
+          timeZone: 'Europe/Berlin',
+        });
+        expect(own.rows, period).toEqual(named.rows);
+        expect(own.timeZone).toBe('Europe/Berlin');
+        // The rows alone (the desk totals' read) are the same rows, in no particular order.
+        const unordered = measureRows([source(rows)], { ...all, period, groupBy: ['gate'] }).rows;
+        expect(new Set(unordered.map((row) => JSON.stringify(row)))).toEqual(
+          new Set(named.rows.map((row) => JSON.stringify(row))),
+        );
+      }
+    } finally {
+      if (was === undefined) delete process.env.TZ;
+      else process.env.TZ = was;
+    }
   });
 
   it('starts weeks on Monday and months on the first, locally', () => {

@@ -74,6 +74,13 @@ describe('SIP2 dates', () => {
     expect(codec.parseDate('20240315    092530')).toMatchObject({ date: instant });
     expect(() => new Sip2Codec({ timeZone: 'Mars/Olympus' })).toThrow(RangeError);
   });
+
+  it('a codec takes a zone by an alias outside Intl’s canonical list, as a formatter does', () => {
+    expect(Intl.supportedValuesOf('timeZone')).not.toContain('US/Central');
+    const codec = new Sip2Codec({ timeZone: 'US/Central' });
+    expect(codec.formatDate(instant)).toBe('20240315    092530');
+    expect(() => new Sip2Codec({ timeZone: 'US/Olympus' })).toThrow(RangeError);
+  });
 });
 
 /** A SIP2 date written straight from Intl, nothing cached: what formatSip2Date must give. */
