@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import tls from 'node:tls';
 import type { Clock } from '../../core/clock.js';
 import { TransportError } from '../../core/errors.js';
 import { SocketTransport } from './socket-transport.js';
@@ -44,6 +43,9 @@ export class TlsTransport extends SocketTransport {
       this.pem(this.options.keyFile, this.options.key, 'key'),
     ]);
     const servername = this.options.serverName ?? (isIpAddress(host) ? undefined : host);
+    // node:tls loads with the first TLS link, not with every desk: ~1.5 MB resident (its module
+    // and, read by the ESM import, the root certificates).
+    const tls = await import('node:tls');
     const socket = tls.connect({
       host,
       port,

@@ -13,7 +13,6 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createServer as createTlsServer } from 'node:tls';
 import type { Clock } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -92,6 +91,8 @@ export class Sip2RelayServer implements Feature {
           `cannot read the relay's TLS key or certificate: ${describeError(error).message}`,
         );
       }
+      // node:tls loads when a relay serves TLS: it holds ~1.5 MB (its module, the root certificates).
+      const { createServer: createTlsServer } = await import('node:tls');
       server = createTlsServer({ key, cert }, onSocket);
       server.on('tlsClientError', (error: Error) =>
         this.logger.warn({ error: error.message }, 'self-check TLS handshake failed'),
