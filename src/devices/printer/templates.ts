@@ -1,11 +1,23 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import receiptline from 'receiptline';
 import { CarrelError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
 import { type CompiledTemplate, compileTemplate, escapeReceiptText } from './template-engine.js';
 
 export { TemplateSyntaxError } from './template-engine.js';
+
+type Receiptline = typeof import('receiptline');
+let loaded: Receiptline | undefined;
+/**
+ * receiptline (with its own iconv-lite and pngjs: ~1.3 MB of heap) loads with the first receipt
+ * rendered, not with every desk that has a printer; by require, since rendering is synchronous
+ * (its package is CommonJS, the same module an import would give).
+ */
+function receiptline(): Receiptline {
+  loaded ??= createRequire(import.meta.url)('receiptline') as Receiptline;
+  return loaded;
+}
 
 /** The code pages receiptline can print in (a subset of its encodings: single-byte Western ones). */
 export type ReceiptEncoding =
@@ -65,7 +77,7 @@ function renderCompiled(compiled: CompiledTemplate, data: object, options: Rende
   const markup = compiled.render({ ...data, logo }, escapeReceiptText).replace(/\n+$/, '');
   let commands: string;
   try {
-    commands = receiptline.transform(markup, {
+    commands = receiptline().transform(markup, {
       cpl: options.columns,
       encoding: encoding as never,
       command: 'escpos',
