@@ -72,6 +72,25 @@ export function operation<P extends z.ZodType, Q extends z.ZodType, B extends z.
   return spec as unknown as ApiOperation;
 }
 
+// Each module's operations for a desk's services, made once: HTTP and MQTT serve the same
+// objects, so the zod schemas an operation builds for itself are not built (and kept) twice.
+const madeOperations = new WeakMap<DeskServices, Map<ApiModule, readonly ApiOperation[]>>();
+
+/** The module's operations for these services; the same array for every caller. */
+export function operationsOf(module: ApiModule, services: DeskServices): readonly ApiOperation[] {
+  let made = madeOperations.get(services);
+  if (!made) {
+    made = new Map();
+    madeOperations.set(services, made);
+  }
+  let operations = made.get(module);
+  if (!operations) {
+    operations = module.operations?.(services) ?? [];
+    made.set(module, operations);
+  }
+  return operations;
+}
+
 /** Serves every module's operations and routes on the HTTP app. */
 export function addHttpRoutes(
   app: FastifyInstance,
@@ -79,7 +98,7 @@ export function addHttpRoutes(
   context: ApiRouteContext,
 ): void {
   for (const module of modules) {
-    for (const op of module.operations?.(context.services) ?? []) context.book.add(app, op);
+    for (const op of operationsOf(module, context.services)) context.book.add(app, op);
     module.routes?.(app, context);
   }
 }
@@ -106,7 +125,7 @@ export function mqttActionsOf(
 ): Record<string, MqttAction> {
   const actions: Record<string, MqttAction> = {};
   for (const module of modules) {
-    for (const op of module.operations?.(services) ?? []) {
+    for (const op of operationsOf(module, services)) {
       const exposures = op.mqtt === undefined ? [] : Array.isArray(op.mqtt) ? op.mqtt : [op.mqtt];
       for (const exposure of exposures as MqttExposure[]) {
         if (Object.hasOwn(actions, exposure.action))
