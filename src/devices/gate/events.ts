@@ -1,7 +1,8 @@
 /**
- * The events a gate driver emits (`event`, type, data), plain JSON: the same for the FEIG
- * notification gate and for an RFID reader run as a gate. The gateway decodes item data from
- * `memoryHex` with Carrel's tag decoder; a driver never does.
+ * The events a gate driver emits (`event`, type, data): the same for the FEIG notification gate
+ * and for an RFID reader run as a gate. The gateway decodes item data from `memory` with Carrel's
+ * tag decoder; a driver never does. A tag's memory travels as the bytes the reader sent, not as
+ * text: the alarm decision reads those bytes, and hex is made only where it leaves the gateway.
  */
 
 /** One tag seen passing the gate. */
@@ -13,8 +14,8 @@ export type GateTagRead = {
   uid: string | null;
   /** TR-TYPE (0x03 ISO 15693) when the reader says. */
   transponderType: number | null;
-  /** User memory read with the tag, logical order (block 0 byte 0 first), upper-case hex. */
-  memoryHex: string | null;
+  /** User memory read with the tag, logical order (block 0 byte 0 first); not to be changed. */
+  memory: Uint8Array | null;
   blockSize: number | null;
   /** The tag's AFI and EAS bit when the reader read them (a FEIG notification does not). */
   afi: number | null;

@@ -374,7 +374,7 @@ export function tagRead(record: FeigTagRecord, time: string): GateTagRead {
   return {
     uid: record.uid ?? null,
     transponderType: record.transponderType ?? null,
-    memoryHex: record.blocks ? Buffer.from(record.blocks.memory).toString('hex').toUpperCase() : null,
+    memory: record.blocks?.memory ?? null,
     blockSize: record.blocks?.size ?? null,
     afi: null,
     eas: null,

@@ -31,7 +31,7 @@ export interface ReaderGateOptions {
   cacheSize?: number;
 }
 
-type TagData = Pick<GateTagRead, 'memoryHex' | 'blockSize' | 'afi' | 'eas'> & { readError?: string };
+type TagData = Pick<GateTagRead, 'memory' | 'blockSize' | 'afi' | 'eas'> & { readError?: string };
 
 export class ReaderGate extends EventEmitter implements DeviceDriver {
   readonly id: string;
@@ -162,7 +162,7 @@ export class ReaderGate extends EventEmitter implements DeviceDriver {
   private async tagData(uid: string): Promise<TagData> {
     const cached = this.cache.get(uid);
     if (cached) return cached;
-    const blank: TagData = { memoryHex: null, blockSize: null, afi: null, eas: null };
+    const blank: TagData = { memory: null, blockSize: null, afi: null, eas: null };
     if (this.options.readTags === false || !this.connected || this.disconnecting) return blank;
     let data: TagData;
     try {
@@ -176,7 +176,7 @@ export class ReaderGate extends EventEmitter implements DeviceDriver {
       const eas =
         this.options.checkEas && this.reader.capabilities.eas ? await this.reader.easAlarm(uid) : null;
       data = {
-        memoryHex: Buffer.from(memory).toString('hex').toUpperCase(),
+        memory,
         blockSize,
         afi: info.afi ?? null,
         eas,

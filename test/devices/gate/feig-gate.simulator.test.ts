@@ -29,7 +29,7 @@ describe('FeigGate against the simulated gate over TCP', () => {
       antenna: 0x02,
       source: 'notification',
     });
-    const item = decodeIso28560Part3(Uint8Array.from(Buffer.from(read.memoryHex as string, 'hex')));
+    const item = decodeIso28560Part3(read.memory as Uint8Array);
     expect(item).toMatchObject({ ok: true, fields: { primaryItemId: '31000004', isil: 'SE-RPL' } });
     // An item on loan (AFI 0xC2) walks through without a report; the person is still counted.
     expect(sim.walk({ direction: 'out', items: ['31000005'], secured: false })).toMatchObject({

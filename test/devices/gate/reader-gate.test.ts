@@ -46,7 +46,7 @@ describe('ReaderGate: an RFID reader at a doorway, through the presence debounce
     const read = events.find((e) => e.type === 'tag_read')!.data;
     expect(read).toMatchObject({ uid: tag.uid, afi: 0x07, blockSize: 4, source: 'inventory' });
     expect(Number(read.reads)).toBeGreaterThanOrEqual(3);
-    expect(decodeItemTag(Buffer.from(read.memoryHex as string, 'hex'), {})).toMatchObject({
+    expect(decodeItemTag(read.memory as Uint8Array, {})).toMatchObject({
       primaryItemId: '31000004',
     });
     sim.remove(tag.uid);

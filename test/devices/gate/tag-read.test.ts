@@ -28,7 +28,7 @@ describe('a notification record as a gate tag read', () => {
     ).toBe(0);
   });
 
-  it('carries the memory as upper-case hex, the reader time as HH:MM:SS.mmm, and when Carrel took it', () => {
+  it('carries the memory as the bytes the gate sent, the reader time as HH:MM:SS.mmm, and when Carrel took it', () => {
     const read = tagRead(
       {
         uid: 'E004010000000001',
@@ -42,7 +42,7 @@ describe('a notification record as a gate tag read', () => {
     expect(read).toMatchObject({
       uid: 'E004010000000001',
       transponderType: 3,
-      memoryHex: '11AB0001020304FF',
+      memory: Uint8Array.of(0x11, 0xab, 0, 1, 2, 3, 4, 0xff),
       blockSize: 4,
       antenna: 2,
       readerTime: '09:05:07.042',

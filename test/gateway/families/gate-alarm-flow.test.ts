@@ -17,8 +17,7 @@ import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
  * its item; with a policy that asks the ILS, the decision waits for it, at most its timeout.
  * The ILS here is a function the test answers by hand, on a clock the test moves.
  */
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
-const itemTag = (id: string) => hex(encodeIso28560Part3({ primaryItemId: id, ownerLibrary: 'SE-RPL' }));
+const itemTag = (id: string) => encodeIso28560Part3({ primaryItemId: id, ownerLibrary: 'SE-RPL' });
 
 let uidCounter = 0;
 function read(item: string, overrides: Partial<GateTagRead> = {}): GateTagRead {
@@ -26,7 +25,7 @@ function read(item: string, overrides: Partial<GateTagRead> = {}): GateTagRead {
   return {
     uid: `E0040100000${String(uidCounter).padStart(5, '0')}`,
     transponderType: 3,
-    memoryHex: itemTag(item),
+    memory: itemTag(item),
     blockSize: 4,
     afi: null,
     eas: null,
@@ -173,7 +172,7 @@ describe('an alarm and its item', () => {
 
   it('asks nothing about a tag it cannot read', async () => {
     const { flow, alarms, asked } = rig({ method: 'afi' });
-    flow.read(read('x', { memoryHex: 'FFEEDDCCBBAA99887766554433221100' }));
+    flow.read(read('x', { memory: Buffer.from('FFEEDDCCBBAA99887766554433221100', 'hex') }));
     expect(alarms).toHaveLength(1);
     expect(asked).toEqual([]);
   });

@@ -6,15 +6,17 @@ import { gateAlarmPolicySchema } from '../../../src/gateway/families/gate/config
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 
 /** The alarm decision at a gate, from what a read says; time in hand. */
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
-const item = (id: string) => hex(encodeIso28560Part3({ primaryItemId: id, ownerLibrary: 'SE-RPL' }));
-const patronCard = hex(encodeIso28560Part3({ primaryItemId: '21000001', typeOfUsage: 'patron-card' }));
+const item = (id: string) => encodeIso28560Part3({ primaryItemId: id, ownerLibrary: 'SE-RPL' });
+const patronCard = encodeIso28560Part3({ primaryItemId: '21000001', typeOfUsage: 'patron-card' });
+/** Memory no tag decoder reads, and the hex an alarm carries it as. */
+const garbageHex = 'FFEEDDCCBBAA99887766554433221100';
+const garbage = Uint8Array.from(Buffer.from(garbageHex, 'hex'));
 
 function read(overrides: Partial<GateTagRead>): GateTagRead {
   return {
     uid: 'E004010000000001',
     transponderType: 3,
-    memoryHex: item('31000004'),
+    memory: item('31000004'),
     blockSize: 4,
     afi: null,
     eas: null,
@@ -65,26 +67,25 @@ describe('the alarm decision at a gate', () => {
 
   it('never alarms for a patron card, and never names one', () => {
     const { gate } = alarms();
-    expect(gate.consider(read({ memoryHex: patronCard }))).toBeUndefined();
-    expect(gate.consider(read({ memoryHex: patronCard, afi: 0x07 }))).toBeUndefined();
+    expect(gate.consider(read({ memory: patronCard }))).toBeUndefined();
+    expect(gate.consider(read({ memory: patronCard, afi: 0x07 }))).toBeUndefined();
   });
 
   it('never alarms for what the library lists as not an item, by barcode or by UID', () => {
     const { gate } = alarms({ ignore: ['31000004', 'e0040100000000ff'] });
     expect(gate.consider(read({ afi: 0x07 }))).toBeUndefined();
     expect(
-      gate.consider(read({ uid: 'E0040100000000FF', memoryHex: item('31000005'), afi: 0x07 })),
+      gate.consider(read({ uid: 'E0040100000000FF', memory: item('31000005'), afi: 0x07 })),
     ).toBeUndefined();
     expect(
-      gate.consider(read({ uid: 'E004010000000010', memoryHex: item('31000005'), afi: 0x07 })),
+      gate.consider(read({ uid: 'E004010000000010', memory: item('31000005'), afi: 0x07 })),
     ).toBeDefined();
   });
 
   it('still alarms for a tag it cannot read, with its UID and raw memory', () => {
-    const garbage = 'FFEEDDCCBBAA99887766554433221100';
-    expect(alarms().gate.consider(read({ memoryHex: garbage, afi: 0x07 }))).toMatchObject({
+    expect(alarms().gate.consider(read({ memory: garbage, afi: 0x07 }))).toMatchObject({
       item: null,
-      memoryHex: garbage,
+      memoryHex: garbageHex,
       uid: 'E004010000000001',
     });
   });
@@ -99,6 +100,33 @@ describe('the alarm decision at a gate', () => {
     expect(gate.consider(read({}))).toBeDefined();
     // Another tag in the same window is its own alarm.
     expect(gate.consider(read({ uid: 'E004010000000002' }))).toBeDefined();
+  });
+
+  it('forgets a tag once its window has closed, and still knows the tags within theirs', async () => {
+    const { gate, clock } = alarms({ repeatSeconds: 3 });
+    const tag = (n: number) => read({ uid: `E0040100000000${String(n).padStart(2, '0')}`, afi: 0x07 });
+    expect(gate.consider(tag(1))).toBeDefined();
+    await clock.advance(2000);
+    expect(gate.consider(tag(2))).toBeDefined();
+    await clock.advance(1500);
+    // Tag 1's window closed 500 ms ago: a new passage; tag 2's is still open.
+    expect(gate.consider(tag(1))).toBeDefined();
+    expect(gate.consider(tag(2))).toBeUndefined();
+    expect(gate.consider(tag(1))).toBeUndefined();
+    await clock.advance(1500);
+    expect(gate.consider(tag(2))).toBeDefined();
+    expect(gate.consider(tag(1))).toBeUndefined();
+  });
+
+  it('tells the passages of a tag that sends no UID by its memory', async () => {
+    const { gate, clock } = alarms({ repeatSeconds: 3 });
+    const first = gate.consider(read({ uid: null, memory: garbage, afi: 0x07 }));
+    expect(first).toMatchObject({ uid: null, item: null, memoryHex: garbageHex });
+    expect(gate.consider(read({ uid: null, memory: Uint8Array.from(garbage), afi: 0x07 }))).toBeUndefined();
+    // Another tag without a UID is another passage.
+    expect(gate.consider(read({ uid: null, memory: item('31000007'), afi: 0x07 }))).toBeDefined();
+    await clock.advance(3000);
+    expect(gate.consider(read({ uid: null, memory: garbage, afi: 0x07 }))).toBeDefined();
   });
 
   it('says which way the person went when the antennas tell, and null when they do not', () => {
@@ -131,14 +159,13 @@ describe('the alarm decision with the ILS', () => {
   });
 
   it('ils: a tag that names no item cannot be asked about: its AFI (or the gate) decides, and says so', () => {
-    const garbage = 'FFEEDDCCBBAA99887766554433221100';
     const { gate } = alarms({ method: 'ils' });
-    expect(gate.consider(read({ memoryHex: garbage, afi: 0x07 }))).toMatchObject({
+    expect(gate.consider(read({ memory: garbage, afi: 0x07 }))).toMatchObject({
       reason: 'afi',
       ils: 'no_item',
-      memoryHex: garbage,
+      memoryHex: garbageHex,
     });
-    expect(gate.consider(read({ uid: 'E004010000000002', memoryHex: garbage, afi: 0xc2 }))).toBeUndefined();
+    expect(gate.consider(read({ uid: 'E004010000000002', memory: garbage, afi: 0xc2 }))).toBeUndefined();
   });
 
   it('afi-or-ils: a secured AFI alarms at once, never waiting; a lent one is asked about', () => {
@@ -156,6 +183,6 @@ describe('the alarm decision with the ILS', () => {
     expect(gate.consider(read({}))).toBeUndefined();
     await clock.advance(3000);
     expect(gate.consider(read({}))).toMatchObject({ ask: '31000004' });
-    expect(gate.consider(read({ uid: 'E0040100000000C1', memoryHex: patronCard }))).toBeUndefined();
+    expect(gate.consider(read({ uid: 'E0040100000000C1', memory: patronCard }))).toBeUndefined();
   });
 });

@@ -57,7 +57,7 @@ export class GateAlarms {
    * `afi-or-ils`), or undefined (not secured, not an item, or the same passage).
    */
   consider(read: GateTagRead): GateVerdict | undefined {
-    const item = read.memoryHex === null ? undefined : decodeItemTag(Buffer.from(read.memoryHex, 'hex'));
+    const item = read.memory === null ? undefined : decodeItemTag(read.memory);
     const readable = item !== undefined && !('error' in item) ? item : undefined;
     if (readable && isPatronCard(readable)) return undefined;
     if (this.isIgnored(read, readable)) return undefined;
@@ -97,7 +97,7 @@ export class GateAlarms {
       id: randomUUID(),
       uid: read.uid,
       item: readable ? itemOf(readable) : null,
-      memoryHex: readable ? null : read.memoryHex,
+      memoryHex: readable ? null : memoryHexOf(read),
       reason,
       ils,
       direction: this.directionOf(read.antenna),
@@ -139,16 +139,36 @@ export class GateAlarms {
   }
 
   private samePassage(read: GateTagRead): boolean {
-    const key = read.uid ?? read.memoryHex;
+    const key = read.uid ?? memoryHexOf(read);
     if (key === null) return false;
     const now = this.clock.now();
+    const window = this.policy.repeatSeconds * 1000;
     const last = this.lastAlarm.get(key);
-    if (last !== undefined && now - last < this.policy.repeatSeconds * 1000) return true;
+    if (last !== undefined && now - last < window) return true;
     this.lastAlarm.delete(key);
+    this.forgetPassagesBefore(now - window);
     this.lastAlarm.set(key, now);
     if (this.lastAlarm.size > MAX_REMEMBERED) this.lastAlarm.delete(this.lastAlarm.keys().next().value!);
     return false;
   }
+
+  /**
+   * Forgets the tags whose repeat window has closed, oldest first (the map is in the order they
+   * alarmed): they could only say "a new passage", as a tag not in the map does. The map then
+   * holds one window's tags, not the last 1024 — small, so an alarm after a quiet spell does not
+   * walk a large table.
+   */
+  private forgetPassagesBefore(cutoff: number): void {
+    for (const [key, at] of this.lastAlarm) {
+      if (at > cutoff) return;
+      this.lastAlarm.delete(key);
+    }
+  }
+}
+
+/** The read's memory as upper-case hex, as an unreadable tag's alarm carries it; null without memory. */
+function memoryHexOf(read: GateTagRead): string | null {
+  return read.memory === null ? null : Buffer.from(read.memory).toString('hex').toUpperCase();
 }
 
 function itemOf(item: ItemTagView): GateAlarmEvent['item'] {
