@@ -37,3 +37,21 @@ describe('isoTime', () => {
     expect(isoTime(1)).toBe('1970-01-01T00:00:00.001Z');
   });
 });
+
+describe('isoTime within a minute', () => {
+  it('formats each second and millisecond of a minute as toISOString does, before and after 1970', () => {
+    for (const base of [
+      Date.UTC(2026, 11, 3, 14, 25),
+      0,
+      -60_000,
+      Date.UTC(-1, 0, 1),
+      Date.UTC(12_000, 5, 1),
+    ])
+      for (let ms = base; ms < base + 60_000; ms += 7) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it('cuts a fraction of a millisecond toward zero, as a Date does', () => {
+    for (const ms of [1.7e12 + 0.9, -0.5, -1.5, 59_999.99, -60_000.4])
+      expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+  });
+});
