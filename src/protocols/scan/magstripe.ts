@@ -24,7 +24,8 @@ const TRACK3 = /[;+][\d=]*\?$/;
 
 /** Does this text look like a swipe (starts with a track's start sentinel and ends with an end sentinel)? */
 export function isMagstripe(text: string): boolean {
-  return /^(%B|;\d)/.test(text) && text.endsWith('?');
+  // The end sentinel first: a barcode seldom ends in `?`, so most scans need no pattern.
+  return text.endsWith('?') && /^(%B|;\d)/.test(text);
 }
 
 /** Reads the card number from a swipe. Throws `magstripe_bad_track`. */

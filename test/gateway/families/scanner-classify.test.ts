@@ -35,6 +35,26 @@ describe('identification rules', () => {
     expect(read('barcode', '9783161484100')).not.toHaveProperty('patron');
   });
 
+  it('says the same things in the same order, with and without symbology and raw data', () => {
+    expect(JSON.stringify(read('barcode', '21000001'))).toBe(
+      '{"source":"serial","kind":"barcode","value":"21000001","device":"s","at":"1970-01-01T00:00:00.000Z","role":"patron","patron":"21000001"}',
+    );
+    const scanned = rules.classify(
+      {
+        source: 'wedge',
+        kind: 'barcode',
+        value: '31000001',
+        symbology: { aim: ']C0', name: 'Code 128', modifier: '0' },
+        raw: ']C031000001',
+        at: 1000,
+      },
+      's',
+    );
+    expect(JSON.stringify(scanned)).toBe(
+      '{"source":"wedge","kind":"barcode","value":"31000001","symbology":{"aim":"]C0","name":"Code 128","modifier":"0"},"raw":"]C031000001","device":"s","at":"1970-01-01T00:00:01.000Z","role":"item"}',
+    );
+  });
+
   it('a mapped card is its patron; an unmapped card names nobody', () => {
     expect(read('card', 'DEADBEEF')).toMatchObject({ role: 'patron', patron: '21000002', value: 'DEADBEEF' });
     expect(read('card', 'CAFEBABE')).toMatchObject({ role: 'unknown' });

@@ -42,16 +42,22 @@ export class IdentificationRules {
   }
 
   classify(read: ScanRead, device: string): Identification {
-    const base: Identification = {
-      source: read.source,
-      kind: read.kind,
-      value: read.value,
-      ...(read.symbology ? { symbology: { ...read.symbology } } : {}),
-      ...(read.raw !== undefined ? { raw: read.raw } : {}),
-      device,
-      at: isoTime(read.at),
-      role: 'unknown',
-    };
+    // Made once, its keys in the order they go out; the role (and a patron's barcode) set after.
+    const { source, kind, value } = read;
+    const at = isoTime(read.at);
+    const identification: Identification =
+      read.symbology === undefined && read.raw === undefined
+        ? { source, kind, value, device, at, role: 'unknown' }
+        : {
+            source,
+            kind,
+            value,
+            ...(read.symbology ? { symbology: { ...read.symbology } } : {}),
+            ...(read.raw !== undefined ? { raw: read.raw } : {}),
+            device,
+            at,
+            role: 'unknown',
+          };
     if (read.kind === 'card') {
       const patron =
         this.rules.cards === 'patron'
@@ -59,13 +65,21 @@ export class IdentificationRules {
           : Object.hasOwn(this.rules.cardPatrons, read.value)
             ? this.rules.cardPatrons[read.value]
             : undefined;
-      return patron === undefined ? base : { ...base, role: 'patron', patron };
-    }
-    if (this.patron.some((rule) => rule.test(read.value)))
-      return { ...base, role: 'patron', patron: read.value };
-    if (this.item.some((rule) => rule.test(read.value))) return { ...base, role: 'item' };
-    return base;
+      if (patron !== undefined) named(identification, patron);
+    } else if (matches(this.patron, read.value)) named(identification, read.value);
+    else if (matches(this.item, read.value)) identification.role = 'item';
+    return identification;
   }
+}
+
+function named(identification: Identification, patron: string): void {
+  identification.role = 'patron';
+  identification.patron = patron;
+}
+
+function matches(rules: readonly RegExp[], value: string): boolean {
+  for (const rule of rules) if (rule.test(value)) return true;
+  return false;
 }
 
 /** Does the identification name a person (a patron's barcode, or any card)? */
