@@ -83,6 +83,8 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   private linkReason = 'waiting for the gate to connect';
   private lastCondition = '';
   private lastFrameAt: number | undefined;
+  /** The last frame on the monotonic clock, for the watchdog. */
+  private lastFrameMono = 0;
   private alarm: { on: boolean; loops: number } | undefined;
   private counts: PeopleCounts | undefined;
   private errorWindow: { count: number; timer: TimerHandle } | undefined;
@@ -289,16 +291,27 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
 
   private heard(): void {
     this.lastFrameAt = this.clock.now();
+    this.lastFrameMono = this.clock.monotonic();
     this.setLink('online', null);
-    this.armWatchdog();
+    // A watchdog already running looks at the last frame when it fires: no new timer per frame.
+    if (!this.watchdog) this.armWatchdog();
   }
 
-  private armWatchdog(): void {
+  private armWatchdog(waitMs = this.options.keepAliveTimeoutMs): void {
     this.watchdog?.cancel();
     this.watchdog = undefined;
+    if (this.options.keepAliveTimeoutMs <= 0 || this.disconnecting) return;
+    this.watchdog = this.clock.setTimeout(`gate:${this.id}:keepalive`, () => this.onWatchdog(), waitMs);
+  }
+
+  /** The watchdog's time is up: silent since the last frame for the whole timeout, or wait out the rest. */
+  private onWatchdog(): void {
+    this.watchdog = undefined;
     const timeout = this.options.keepAliveTimeoutMs;
-    if (timeout <= 0 || this.disconnecting) return;
-    this.watchdog = this.clock.setTimeout(`gate:${this.id}:keepalive`, () => this.onSilent(), timeout);
+    const silentFor = this.clock.monotonic() - this.lastFrameMono;
+    if (this.link === 'online' && silentFor >= 0 && silentFor < timeout)
+      this.armWatchdog(timeout - silentFor);
+    else this.onSilent();
   }
 
   private onSilent(): void {
