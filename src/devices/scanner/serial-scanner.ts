@@ -7,6 +7,10 @@ import {
   type ScanItem,
 } from '../../protocols/scan/index.js';
 import { ByteStreamScanner, type ScannerDriverOptions } from './scanner-driver.js';
+import type { ScanRead } from './types.js';
+
+/** The scan as the reader sent it, for `raw`: one decoder for every scan (it keeps nothing between calls). */
+const RAW_TEXT = new TextDecoder();
 
 export interface SerialScannerOptions extends ScannerDriverOptions {
   scan: ScanFramerOptions;
@@ -50,10 +54,12 @@ export class SerialScanner extends ByteStreamScanner {
       return;
     }
     const { value, symbology } = item.scan;
-    const raw = new TextDecoder().decode(item.raw);
+    const raw = RAW_TEXT.decode(item.raw);
     if (!this.options.magstripe || !isMagstripe(value)) {
-      const extra = raw !== value ? { raw } : {};
-      this.read({ source: 'serial', kind: 'barcode', value, ...(symbology ? { symbology } : {}), ...extra });
+      const read: Omit<ScanRead, 'at'> = { source: 'serial', kind: 'barcode', value };
+      if (symbology) read.symbology = symbology;
+      if (raw !== value) read.raw = raw;
+      this.read(read);
       return;
     }
     let card: ReturnType<typeof parseMagstripe>;

@@ -68,13 +68,9 @@ export class WedgeScanner extends ByteStreamScanner {
         read = { source: 'magstripe', kind: 'card', value: parseMagstripe(text).cardNumber, raw: text };
       else {
         const { value, symbology } = scanTextOf(text, this.options.text);
-        read = {
-          source: 'wedge',
-          kind: 'barcode',
-          value,
-          ...(symbology ? { symbology } : {}),
-          ...(value !== text ? { raw: text } : {}),
-        };
+        read = { source: 'wedge', kind: 'barcode', value };
+        if (symbology) read.symbology = symbology;
+        if (value !== text) read.raw = text;
       }
     } catch (error) {
       if (!(error instanceof ScanError)) throw error;
