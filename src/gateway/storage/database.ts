@@ -33,8 +33,9 @@ export interface Database {
    * abort) but not necessarily a power cut: in WAL, synchronous=NORMAL, so its
    * commits wait for no fsync and become durable with the next full commit or
    * checkpoint. Only for records that are neither money nor circulation and
-   * are written on a hot path (a gate's alarm history). Inside a transaction
-   * that transaction's commit decides. The level is restored afterwards.
+   * are written on a hot path (a gate's alarm history, the desk statistics'
+   * counts). Inside a transaction that transaction's commit decides. The level
+   * is restored afterwards.
    */
   relaxedDurability<T>(work: () => T): T;
   /** `PRAGMA <statement>`, e.g. `journal_mode = WAL`; the rows it gives. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { statisticsOn } from '../../../src/gateway/statistics/index.js';
@@ -55,5 +58,37 @@ describe('statisticsOn', () => {
       { kind: 'checkout', outcome: 'refused', reason: 'invalid_pin', count: 1 },
     ]);
     expect(clock.pending()).toEqual([]);
+  });
+
+  it('commits the counts without an fsync of their own (synchronous=NORMAL), leaving the database at FULL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-stats-'));
+    try {
+      const clock = new ManualClock(Date.UTC(2026, 2, 10, 9, 30));
+      const db = openDatabase(join(dir, 'carrel.db'));
+      opened.push(db);
+      expect(db.pragmaValue('synchronous')).toBe(2);
+      const levels: unknown[] = [];
+      // The level the flush's transaction commits at, seen from inside it.
+      const watched = new Proxy(db, {
+        get(target, property, receiver) {
+          if (property !== 'transaction') return Reflect.get(target, property, receiver);
+          return <T>(work: () => T) =>
+            target.transaction(() => {
+              levels.push(target.pragmaValue('synchronous'));
+              return work();
+            });
+        },
+      });
+      const stats = statisticsOn(() => watched, { clock });
+      stats.query({ from: '2026-03-10', to: '2026-03-11', groupBy: ['kind'] }); // migrates the table
+      levels.length = 0;
+      stats.record({ kind: 'checkout', terminal: 'k', outcome: 'ok' });
+      await clock.advance(1000);
+      expect(levels).toEqual([1]);
+      expect(db.pragmaValue('synchronous')).toBe(2);
+      expect(db.prepare('SELECT count FROM desk_statistics').all()).toEqual([{ count: 1 }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
