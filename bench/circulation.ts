@@ -1,7 +1,8 @@
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
-import { patronOf, startRig } from './circulation-rig.js';
+import { startRig } from './circulation-rig.js';
 import {
   closedLoop,
+  closedLoopSamples,
   type KioskJob,
   type LoadReading,
   merged,
@@ -45,7 +46,8 @@ import type { BenchResult } from './types.js';
  *   with HTTP and SIP2 encoding. The p99 also catches whatever else the
  *   machine runs at that moment.
  * - **saturation** (closed loop) — 1, 50 and 200 kiosks, each sending its
- *   next checkout the moment the last is answered. This measures throughput:
+ *   next checkout the moment the last is answered, in four segments per path
+ *   turned round as the paced ones are. This measures throughput:
  *   Carrel is held to 0.9× the bare HTTP gateway at each level, and to "200
  *   kiosks, no errors". Its latencies are queueing, not cost: with every kiosk always waiting, latency = kiosks / throughput, so
  *   any extra work per checkout — and the extra process on 2 shared cores
@@ -66,10 +68,12 @@ const IDLE_MS = 5000;
 /** Each path runs `rounds` segments, in an order turned round every round (C D R, R D C…). */
 const PACE = { ratePerKiosk: 2, segmentMs: 5000, rounds: 4 };
 const PACED_LEVELS = [50, 200];
+/** Segments per path at each saturation level, in turned-round order (as PACE.rounds). */
+const SATURATION_ROUNDS = 4;
 const SATURATION_LEVELS = [
-  { kiosks: 1, checkouts: 1000 },
-  { kiosks: 50, checkouts: 3000 },
-  { kiosks: 200, checkouts: 4000 },
+  { kiosks: 1, checkouts: 2000 },
+  { kiosks: 50, checkouts: 6000 },
+  { kiosks: 200, checkouts: 8000 },
 ];
 /** Issue 20: Carrel at saturation is ≥ 0.9× a bare HTTP-to-SIP2 gateway's checkouts/s… */
 const TARGET_SATURATION_RATIO = 0.9;
@@ -176,19 +180,31 @@ async function saturation(
   paths: Paths,
   gateways: Gateways,
 ): Promise<BenchResult[]> {
-  const readings = {} as Record<keyof Paths, LoadReading>;
-  // CPU time per checkout of the process in the middle (all its threads), for the two HTTP paths.
-  const cpuUs: Partial<Record<keyof Paths, number>> = {};
-  let gcUs = Number.NaN;
-  for (const path of PATH_NAMES) {
-    const pid = path === 'carrel' ? gateways.carrelPid : path === 'bareHttp' ? gateways.barePid : 0;
-    const before = pid ? processUsage(pid) : undefined;
-    const gcBefore = path === 'carrel' ? await gcSeconds(gateways.metrics) : 0;
-    readings[path] = await closedLoop(kiosks, checkouts, paths[path]);
-    const after = pid ? processUsage(pid) : undefined;
-    if (before && after) cpuUs[path] = ((after.cpuMs - before.cpuMs) * 1000) / checkouts;
-    if (path === 'carrel') gcUs = (((await gcSeconds(gateways.metrics)) - gcBefore) * 1e6) / checkouts;
+  // Each path runs SATURATION_ROUNDS segments, in an order turned round every round, as the paced
+  // phase does: one segment per path swung the ratio 0.54–0.76× between runs of the same build.
+  const runs = readingsOf<Samples[]>(() => []);
+  // CPU time of the process in the middle (all its threads), for the two HTTP paths; Carrel's GC.
+  const cpuMs = readingsOf(() => 0);
+  let gcSecondsSpent = 0;
+  const segment = Math.ceil(checkouts / SATURATION_ROUNDS);
+  for (let round = 0; round < SATURATION_ROUNDS; round++) {
+    for (const path of round % 2 === 0 ? PATH_NAMES : [...PATH_NAMES].reverse()) {
+      const pid = path === 'carrel' ? gateways.carrelPid : path === 'bareHttp' ? gateways.barePid : 0;
+      const before = pid ? processUsage(pid) : undefined;
+      const gcBefore = path === 'carrel' ? await gcSeconds(gateways.metrics) : 0;
+      runs[path].push(await closedLoopSamples(kiosks, segment, paths[path]));
+      const after = pid ? processUsage(pid) : undefined;
+      if (before && after) cpuMs[path] += after.cpuMs - before.cpuMs;
+      if (path === 'carrel') gcSecondsSpent += (await gcSeconds(gateways.metrics)) - gcBefore;
+    }
   }
+  const readings = readingsOf((path) => merged(runs[path]));
+  const perCheckout = (path: keyof Paths) => (cpuMs[path] * 1000) / readings[path].requests;
+  const cpuUs: Partial<Record<keyof Paths, number>> =
+    gateways.carrelPid && gateways.barePid
+      ? { carrel: perCheckout('carrel'), bareHttp: perCheckout('bareHttp') }
+      : {};
+  const gcUs = (gcSecondsSpent * 1e6) / readings.carrel.requests;
   const label = `saturation ${kiosks} kiosk${kiosks === 1 ? '' : 's'}`;
   const cpuRows: BenchResult[] =
     cpuUs.carrel !== undefined && cpuUs.bareHttp !== undefined
@@ -251,10 +267,22 @@ export async function run(): Promise<BenchResult[]> {
   const relayed = await rig.relayKiosks(kiosks);
   const bare = await rig.bareGatewayKiosks(kiosks);
   const paths: Paths = {
-    carrel: (kiosk) => carrel[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
-    direct: (kiosk) => direct[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
-    relay: (kiosk) => relayed[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
-    bareHttp: (kiosk) => bare[kiosk]!.checkout(patronOf(kiosk), rig.nextItem()),
+    carrel: (kiosk) => {
+      const loan = rig.nextLoan();
+      return carrel[kiosk]!.checkout(loan.patron, loan.item);
+    },
+    direct: (kiosk) => {
+      const loan = rig.nextLoan();
+      return direct[kiosk]!.checkout(loan.patron, loan.item);
+    },
+    relay: (kiosk) => {
+      const loan = rig.nextLoan();
+      return relayed[kiosk]!.checkout(loan.patron, loan.item);
+    },
+    bareHttp: (kiosk) => {
+      const loan = rig.nextLoan();
+      return bare[kiosk]!.checkout(loan.patron, loan.item);
+    },
   };
   const gateways: Gateways = {
     carrelPid: rig.gatewayPid,

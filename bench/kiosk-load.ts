@@ -43,6 +43,12 @@ export function summarise(latencies: number[], elapsedMs: number, errors: number
 
 /** `count` requests over `kiosks` kiosks, each sending its next one as soon as the last is answered. */
 export async function closedLoop(kiosks: number, count: number, job: KioskJob): Promise<LoadReading> {
+  const { latencies, elapsedMs, errors } = await closedLoopSamples(kiosks, count, job);
+  return summarise(latencies, elapsedMs, errors);
+}
+
+/** `closedLoop`'s samples, unsummarised: several runs of one load are `merged` into one reading. */
+export async function closedLoopSamples(kiosks: number, count: number, job: KioskJob): Promise<Samples> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
@@ -56,7 +62,7 @@ export async function closedLoop(kiosks: number, count: number, job: KioskJob): 
       }
     }),
   );
-  return summarise(latencies, performance.now() - began, errors);
+  return { latencies, elapsedMs: performance.now() - began, errors };
 }
 
 export interface PacedLoad {
