@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
+import { RequestDurations } from './request-durations.js';
 
 const STATUSES = ['online', 'degraded', 'offline'] as const;
 
@@ -18,7 +19,7 @@ const EVENT_LOOP_SAMPLE_MS = 1000;
  */
 export class ApiMetrics {
   readonly registry = new Registry();
-  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly httpDuration: RequestDurations;
 
   constructor(services: DeskServices) {
     collectDefaultMetrics({
@@ -152,12 +153,11 @@ export class ApiMetrics {
         for (const state of ['pending', 'replaying', 'conflict'] as const) this.set({ state }, counts[state]);
       },
     });
-    this.httpDuration = new Histogram({
-      name: 'carrel_http_request_duration_seconds',
-      help: 'HTTP API latency by route template',
-      labelNames: ['method', 'route', 'status'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5],
+    this.httpDuration = new RequestDurations(
+      'carrel_http_request_duration_seconds',
+      'HTTP API latency by route template',
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5],
       registers,
-    });
+    );
   }
 }

@@ -61,9 +61,10 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const familyProblems = problemsOf(modules);
 
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
+    metrics.httpDuration.record(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
       reply.elapsedTime / 1000,
     );
     done();
