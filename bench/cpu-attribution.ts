@@ -1,0 +1,121 @@
+/**
+ * Where a checkout's CPU goes, in Carrel and in the bare HTTP gateway: not a
+ * benchmark with a target, a tool for finding what to change (issue 20).
+ *
+ * Starts the circulation rig with `--perf-basic-prof` on both gateways, runs
+ * `kiosks` saturating kiosks against each (after a warm-up), records each
+ * gateway's process with Linux `perf` (all threads, 4,999 samples a second,
+ * call stacks), and prints µs per checkout by where the time went: each sample
+ * is charged to the nearest JavaScript frame on its stack (its module), so the
+ * builtins, inline caches, allocation and syscalls a function causes count as
+ * its own; samples with no JavaScript frame are garbage collection, the kernel
+ * or libuv, on the event loop's thread or on V8's and libuv's helper threads. A CPU profile from `--cpu-prof` sees JavaScript only, and sampled
+ * under load puts syscall time wherever the sample landed.
+ *
+ *   npm run build && node dist/bench/cpu-attribution.js [kiosks=50] [checkouts=8000]
+ *
+ * Needs `perf` (Debian's linux-perf) and permission to record another process.
+ * V8 can reuse code space after moving code, so a name in the perf map can be
+ * stale: trust modules and large rows, not one small function's.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
+import { type CarrelKiosk, startRig } from './circulation-rig.js';
+import { closedLoop } from './kiosk-load.js';
+
+const HZ = 4999;
+
+/** Samples by where they are charged: the module of the nearest JavaScript frame, else what ran. */
+function attribute(perfData: string, pid: number): Map<string, number> {
+  const script = spawnSync('perf', ['script', '-i', perfData, '-F', 'tid,ip,sym'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  if (script.status !== 0) throw new Error(`perf script failed: ${script.stderr}`);
+  const counts = new Map<string, number>();
+  for (const block of script.stdout.split('\n\n')) {
+    const frames = block.split('\n').filter((line) => line.trim() !== '');
+    if (frames.length === 0) continue;
+    let where: string | undefined;
+    for (const frame of frames) {
+      const js = /JS:[*^~+]?(.*)$/.exec(frame)?.[1];
+      if (js === undefined) continue;
+      where =
+        /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(js)?.[1] ??
+        /(dist\/(?:src|bench)\/[^:]+)/.exec(js)?.[1] ??
+        (js.includes('node:') ? `node:${js.split('node:')[1]?.split(':')[0]}` : 'other JavaScript');
+      break;
+    }
+    // The first line is the sample's thread id: V8's and libuv's helper threads are not the event loop.
+    const onLoop = Number(frames[0]?.trim().split(/\s+/)[0]) === pid;
+    where ??= /Scaveng|Marking|Sweep|Heap|GC|Evacuat/.test(block)
+      ? `(no JavaScript) garbage collection, ${onLoop ? 'event loop' : 'helper threads'}`
+      : `(no JavaScript) ${onLoop ? 'event loop: kernel, libuv, node' : 'helper threads'}`;
+    counts.set(where, (counts.get(where) ?? 0) + 1);
+  }
+  return counts;
+}
+
+async function main(): Promise<void> {
+  const kiosks = Number(process.argv[2] ?? 50);
+  const checkouts = Number(process.argv[3] ?? 8000);
+  if (spawnSync('perf', ['--version']).status !== 0) {
+    console.error('cpu-attribution needs Linux perf (apt-get install linux-perf)');
+    process.exit(2);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'carrel-cpu-attribution-'));
+  const rig = await startRig(2 * checkouts + 4000, {
+    nodeFlags: [...DAEMON_NODE_FLAGS, '--perf-basic-prof'],
+    env: { ...DAEMON_ENV },
+  });
+  const paths: Record<'Carrel' | 'bare HTTP gateway', { kiosks: CarrelKiosk[]; pid: number }> = {
+    Carrel: { kiosks: await rig.carrelKiosks(kiosks), pid: rig.gatewayPid },
+    'bare HTTP gateway': { kiosks: await rig.bareGatewayKiosks(kiosks), pid: rig.bareGatewayPid },
+  };
+  const samples = new Map<string, Map<string, number>>();
+  try {
+    for (const [name, path] of Object.entries(paths)) {
+      const job = (kiosk: number) => {
+        const loan = rig.nextLoan();
+        return path.kiosks[kiosk]!.checkout(loan.patron, loan.item);
+      };
+      await closedLoop(kiosks, 1500, job);
+      const data = join(dir, `${path.pid}.data`);
+      const perf = spawn('perf', ['record', '-F', String(HZ), '-g', '-o', data, '-p', String(path.pid)], {
+        stdio: 'ignore',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const reading = await closedLoop(kiosks, checkouts, job);
+      perf.kill('SIGINT');
+      await new Promise((resolve) => perf.once('close', resolve));
+      console.log(`${name}: ${reading.perSecond.toFixed(0)} checkouts/s, ${reading.errors} errors`);
+      samples.set(name, attribute(data, path.pid));
+    }
+  } finally {
+    for (const path of Object.values(paths)) for (const kiosk of path.kiosks) kiosk.close();
+    await rig.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const us = (n: number) => ((n / HZ) * 1e6) / checkouts;
+  const carrel = samples.get('Carrel') ?? new Map<string, number>();
+  const bare = samples.get('bare HTTP gateway') ?? new Map<string, number>();
+  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  console.log(
+    `\nCPU per checkout at ${kiosks} saturating kiosks, µs (charged to the nearest JavaScript frame)`,
+  );
+  console.log(`${'where'.padEnd(46)} ${'Carrel'.padStart(8)} ${'bare'.padStart(8)}`);
+  const rows = [...new Set([...carrel.keys(), ...bare.keys()])]
+    .map((key) => ({ key, c: us(carrel.get(key) ?? 0), b: us(bare.get(key) ?? 0) }))
+    .filter((row) => row.c >= 0.5 || row.b >= 0.5)
+    .sort((x, y) => y.c - x.c);
+  for (const row of rows)
+    console.log(`${row.key.padEnd(46)} ${row.c.toFixed(1).padStart(8)} ${row.b.toFixed(1).padStart(8)}`);
+  console.log(
+    `${'all'.padEnd(46)} ${us(total(carrel)).toFixed(1).padStart(8)} ${us(total(bare)).toFixed(1).padStart(8)}`,
+  );
+}
+
+await main();
