@@ -15,11 +15,12 @@
  *   npm run build && node dist/bench/cpu-attribution.js [kiosks=50] [checkouts=8000]
  *
  * Needs `perf` (Debian's linux-perf) and permission to record another process.
- * V8 can reuse code space after moving code, so a name in the perf map can be
- * stale: trust modules and large rows, not one small function's.
+ * V8 reuses the addresses of code it drops; the symbol map is cut to the latest
+ * code at each address before it is read (`latestCodeOnly`), but a name can
+ * still be stale: trust modules and large rows, not one small function's.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
@@ -28,8 +29,36 @@ import { closedLoop } from './kiosk-load.js';
 
 const HZ = 4999;
 
+/**
+ * V8 reuses the address of code it has dropped, and `--perf-basic-prof` only
+ * appends: where two entries of the map overlap, the later one is what ran
+ * (the recording comes after the warm-up). perf takes the first, so the map is
+ * rewritten with only the later one of each overlap.
+ */
+function latestCodeOnly(pid: number): void {
+  const file = `/tmp/perf-${pid}.map`;
+  const entries = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line, order) => {
+      const [start = '0', size = '0'] = line.split(' ', 2);
+      const from = Number.parseInt(start, 16);
+      return { line, order, from, to: from + Number.parseInt(size, 16) };
+    })
+    .sort((a, b) => a.from - b.from);
+  const kept: typeof entries = [];
+  for (const entry of entries) {
+    const last = kept[kept.length - 1];
+    if (last && entry.from < last.to) {
+      if (entry.order > last.order) kept[kept.length - 1] = entry;
+    } else kept.push(entry);
+  }
+  writeFileSync(file, `${kept.map((entry) => entry.line).join('\n')}\n`);
+}
+
 /** Samples by where they are charged: the module of the nearest JavaScript frame, else what ran. */
 function attribute(perfData: string, pid: number): Map<string, number> {
+  latestCodeOnly(pid);
   const script = spawnSync('perf', ['script', '-i', perfData, '-F', 'tid,ip,sym'], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
@@ -51,9 +80,12 @@ function attribute(perfData: string, pid: number): Map<string, number> {
     }
     // The first line is the sample's thread id: V8's and libuv's helper threads are not the event loop.
     const onLoop = Number(frames[0]?.trim().split(/\s+/)[0]) === pid;
+    const thread = onLoop ? 'event loop' : 'helper threads';
     where ??= /Scaveng|Marking|Sweep|Heap|GC|Evacuat/.test(block)
-      ? `(no JavaScript) garbage collection, ${onLoop ? 'event loop' : 'helper threads'}`
-      : `(no JavaScript) ${onLoop ? 'event loop: kernel, libuv, node' : 'helper threads'}`;
+      ? `(no JavaScript) garbage collection, ${thread}`
+      : /compiler::|Compiler|Maglev|Turbofan/.test(block)
+        ? `(no JavaScript) optimising compiler, ${thread}`
+        : `(no JavaScript) ${onLoop ? 'event loop: kernel, libuv, node' : 'helper threads: other'}`;
     counts.set(where, (counts.get(where) ?? 0) + 1);
   }
   return counts;
@@ -67,7 +99,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const dir = mkdtempSync(join(tmpdir(), 'carrel-cpu-attribution-'));
-  const rig = await startRig(2 * checkouts + 4000, {
+  const perfMaps = () => new Set(readdirSync('/tmp').filter((name) => /^perf-\d+\.map$/.test(name)));
+  const mapsBefore = perfMaps();
+  const rig = await startRig(2 * (checkouts + 5000), {
     nodeFlags: [...DAEMON_NODE_FLAGS, '--perf-basic-prof'],
     env: { ...DAEMON_ENV },
   });
@@ -82,7 +116,8 @@ async function main(): Promise<void> {
         const loan = rig.nextLoan();
         return path.kiosks[kiosk]!.checkout(loan.patron, loan.item);
       };
-      await closedLoop(kiosks, 1500, job);
+      // Long enough that the optimising compiler is done with the checkout path: it then runs on helper threads.
+      await closedLoop(kiosks, 5000, job);
       const data = join(dir, `${path.pid}.data`);
       const perf = spawn('perf', ['record', '-F', String(HZ), '-g', '-o', data, '-p', String(path.pid)], {
         stdio: 'ignore',
@@ -98,6 +133,8 @@ async function main(): Promise<void> {
     for (const path of Object.values(paths)) for (const kiosk of path.kiosks) kiosk.close();
     await rig.stop();
     rmSync(dir, { recursive: true, force: true });
+    // The rig's processes' symbol maps (--perf-basic-prof writes one per process).
+    for (const name of perfMaps()) if (!mapsBefore.has(name)) rmSync(join('/tmp', name), { force: true });
   }
   const us = (n: number) => ((n / HZ) * 1e6) / checkouts;
   const carrel = samples.get('Carrel') ?? new Map<string, number>();
