@@ -142,6 +142,17 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
    * when the ILS stopped answering first. At once when offline mode is not
    * running or has no ILS to replay into.
    */
+  /** Nothing journaled waits for replay, or offline mode has nothing to replay into (settle: `clear` at once). */
+  isClear(): boolean {
+    const journal = this.offlineJournal;
+    if (!this.replayer || !journal) return true;
+    try {
+      return journal.waitingCount() === 0;
+    } catch {
+      return false; // settle looks again, and logs why
+    }
+  }
+
   async settle(keys: OfflineOrderingKeys): Promise<OfflineSettleOutcome> {
     const replayer = this.replayer;
     const journal = this.offlineJournal;

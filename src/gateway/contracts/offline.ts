@@ -35,4 +35,10 @@ export interface OfflineOrdering {
    * replay (replaying it first); `unreachable` when the ILS stopped answering.
    */
   settle(keys: OfflineOrderingKeys): Promise<OfflineSettleOutcome>;
+  /**
+   * True when nothing at all waits for replay, so `settle` would answer `clear`
+   * at once: a request path may skip the wait (no promise, no turn of the
+   * microtask queue). Optional: without it, every request settles.
+   */
+  isClear?(): boolean;
 }

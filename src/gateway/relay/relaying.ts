@@ -42,8 +42,9 @@ export async function relayToIls(
   asItCame?: Sip2VerbatimBody,
 ): Promise<RelayedAnswer> {
   try {
-    // Most desks have no offline backlog to wait behind: no await, no promise, then.
-    if (context.ordering) await behindBacklog(context.ordering, request);
+    // Most of the time nothing is journaled to wait behind: no await, no promise, then.
+    const ordering = context.ordering;
+    if (ordering && ordering.isClear?.() !== true) await behindBacklog(ordering, request);
     const exchange = await context.ilsFor(account).exchange(request, asItCame);
     return { answer: exchange.message, source: FROM_ILS, verbatim: exchange.verbatim };
   } catch (error) {
