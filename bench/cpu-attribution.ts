@@ -12,7 +12,7 @@
  * or libuv, on the event loop's thread or on V8's and libuv's helper threads. A CPU profile from `--cpu-prof` sees JavaScript only, and sampled
  * under load puts syscall time wherever the sample landed.
  *
- *   npm run build && node dist/bench/cpu-attribution.js [kiosks=50] [checkouts=8000]
+ *   npm run build && node dist/bench/cpu-attribution.js [kiosks=50] [checkouts=8000] [--by-function]
  *
  * Needs `perf` (Debian's linux-perf) and permission to record another process.
  * V8 reuses the addresses of code it drops; the symbol map is cut to the latest
@@ -57,7 +57,7 @@ function latestCodeOnly(pid: number): void {
 }
 
 /** Samples by where they are charged: the module of the nearest JavaScript frame, else what ran. */
-function attribute(perfData: string, pid: number): Map<string, number> {
+function attribute(perfData: string, pid: number, byFunction: boolean): Map<string, number> {
   latestCodeOnly(pid);
   const script = spawnSync('perf', ['script', '-i', perfData, '-F', 'tid,ip,sym'], {
     encoding: 'utf8',
@@ -72,10 +72,11 @@ function attribute(perfData: string, pid: number): Map<string, number> {
     for (const frame of frames) {
       const js = /JS:[*^~+]?(.*)$/.exec(frame)?.[1];
       if (js === undefined) continue;
-      where =
-        /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(js)?.[1] ??
-        /(dist\/(?:src|bench)\/[^:]+)/.exec(js)?.[1] ??
-        (js.includes('node:') ? `node:${js.split('node:')[1]?.split(':')[0]}` : 'other JavaScript');
+      where = byFunction
+        ? js.replace(/file:\/\/|\/[^ ]*\/(node_modules|dist)\//g, '$1/').trim()
+        : (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(js)?.[1] ??
+          /(dist\/(?:src|bench)\/[^:]+)/.exec(js)?.[1] ??
+          (js.includes('node:') ? `node:${js.split('node:')[1]?.split(':')[0]}` : 'other JavaScript'));
       break;
     }
     // The first line is the sample's thread id: V8's and libuv's helper threads are not the event loop.
@@ -92,8 +93,12 @@ function attribute(perfData: string, pid: number): Map<string, number> {
 }
 
 async function main(): Promise<void> {
-  const kiosks = Number(process.argv[2] ?? 50);
-  const checkouts = Number(process.argv[3] ?? 8000);
+  const [kioskCount = '50', checkoutCount = '8000'] = process.argv
+    .slice(2)
+    .filter((arg) => !arg.startsWith('--'));
+  const kiosks = Number(kioskCount);
+  const checkouts = Number(checkoutCount);
+  const byFunction = process.argv.includes('--by-function');
   if (spawnSync('perf', ['--version']).status !== 0) {
     console.error('cpu-attribution needs Linux perf (apt-get install linux-perf)');
     process.exit(2);
@@ -127,7 +132,7 @@ async function main(): Promise<void> {
       perf.kill('SIGINT');
       await new Promise((resolve) => perf.once('close', resolve));
       console.log(`${name}: ${reading.perSecond.toFixed(0)} checkouts/s, ${reading.errors} errors`);
-      samples.set(name, attribute(data, path.pid));
+      samples.set(name, attribute(data, path.pid, byFunction));
     }
   } finally {
     for (const path of Object.values(paths)) for (const kiosk of path.kiosks) kiosk.close();
@@ -143,13 +148,14 @@ async function main(): Promise<void> {
   console.log(
     `\nCPU per checkout at ${kiosks} saturating kiosks, µs (charged to the nearest JavaScript frame)`,
   );
-  console.log(`${'where'.padEnd(46)} ${'Carrel'.padStart(8)} ${'bare'.padStart(8)}`);
+  const width = byFunction ? 90 : 46;
+  console.log(`${'where'.padEnd(width)} ${'Carrel'.padStart(8)} ${'bare'.padStart(8)}`);
   const rows = [...new Set([...carrel.keys(), ...bare.keys()])]
     .map((key) => ({ key, c: us(carrel.get(key) ?? 0), b: us(bare.get(key) ?? 0) }))
     .filter((row) => row.c >= 0.5 || row.b >= 0.5)
     .sort((x, y) => y.c - x.c);
   for (const row of rows)
-    console.log(`${row.key.padEnd(46)} ${row.c.toFixed(1).padStart(8)} ${row.b.toFixed(1).padStart(8)}`);
+    console.log(`${row.key.padEnd(width)} ${row.c.toFixed(1).padStart(8)} ${row.b.toFixed(1).padStart(8)}`);
   console.log(
     `${'all'.padEnd(46)} ${us(total(carrel)).toFixed(1).padStart(8)} ${us(total(bare)).toFixed(1).padStart(8)}`,
   );
