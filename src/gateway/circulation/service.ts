@@ -6,7 +6,7 @@
  */
 import { type Clock, systemClock } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
-import { type IlsClient, IlsError } from '../../devices/ils/index.js';
+import { type CheckoutOptions, type IlsClient, IlsError } from '../../devices/ils/index.js';
 import type { SummaryItems } from '../../protocols/sip2/index.js';
 import type {
   CheckinAnswer,
@@ -157,10 +157,10 @@ export class IlsCirculation implements CirculationService {
       context,
       about(request, request.item),
       async (ils, mapping): Promise<CheckoutAnswer> => {
-        const answer = await ils.checkout(request.patron, request.item, {
-          ...pinOf(request),
-          ...(request.feeAcknowledged !== undefined ? { feeAcknowledged: request.feeAcknowledged } : {}),
-        });
+        const options: CheckoutOptions = {};
+        if (request.pin !== undefined && request.pin !== '') options.pin = request.pin;
+        if (request.feeAcknowledged !== undefined) options.feeAcknowledged = request.feeAcknowledged;
+        const answer = await ils.checkout(request.patron, request.item, options);
         const result = await this.refined(ils, request, () => checkoutResult(answer.message, mapping));
         return { ...result, offline: false };
       },
