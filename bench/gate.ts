@@ -6,8 +6,9 @@
  *   over TCP and writes notification frames (one secured item per passage, policy `afi`), and
  *   listens on the event WebSocket; the time from a frame's last byte written to its
  *   `gate.alarm` on the socket, p50 and p99, at 1 and at 50 passages per second. Beside it,
- *   the floor: decoding that frame alone (frame parser and notification decoder), in this
- *   process, in the same run.
+ *   the floor: a bare process that decodes the frame and sends one WebSocket message
+ *   (bare-gate.ts), running at the same time; the two take turns alarm by alarm, so the
+ *   machine's other work weighs on both alike. And decoding the frame alone, in this process.
  * - Visitor counting: ten gates (simulators here, their command ports over TCP) polled every
  *   5 s — twelve times the default — by one daemon, and ten more not polled by another, side
  *   by side; each daemon's CPU per second over the same window, from /proc.
@@ -153,24 +154,26 @@ interface AlarmPath {
  */
 const SETTLE_MS = 15_000;
 
+/** Passages per second, and how many alarms each path gives at that rate. */
 const RATES = [
-  [1, 30],
-  [50, 500],
+  [1, 60],
+  [50, 1000],
 ] as const;
 
-/** `frame last byte → alarm on the WebSocket` latencies on `path`, one list per rate of RATES. */
-async function alarmLatencies(path: AlarmPath, firstPassage: number): Promise<number[][]> {
+/** One path, connected: its gate link and its WebSocket, and a wait per alarm. */
+interface OpenPath {
+  /** Writes a passage's frame; resolves with the latency when its alarm is on the WebSocket (rejects after 5 s). */
+  pass(frame: { uid: string; bytes: Uint8Array }): Promise<number>;
+  close(): void;
+}
+
+async function openPath(path: AlarmPath): Promise<OpenPath> {
   const socket = new WebSocket(path.socketUrl);
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let waiting: (() => void) | undefined;
+  const waiting = new Map<string, (at: number) => void>();
   socket.on('message', (message) => {
     const at = performance.now();
     const uid = path.alarmUid(String(message));
-    const sent = uid === undefined ? undefined : sentAt.get(uid);
-    if (sent === undefined) return;
-    latencies.push(at - sent);
-    waiting?.();
+    if (uid !== undefined) waiting.get(uid)?.(at);
   });
   await new Promise((resolve, reject) => {
     socket.once('open', resolve);
@@ -179,48 +182,68 @@ async function alarmLatencies(path: AlarmPath, firstPassage: number): Promise<nu
   const gate = net.connect({ host: '127.0.0.1', port: path.framePort });
   gate.setNoDelay(true);
   await new Promise((resolve) => gate.once('connect', resolve));
-  let next = firstPassage;
+  return {
+    pass(frame) {
+      return new Promise<number>((resolve, reject) => {
+        const timeout = setTimeout(() => {
+          waiting.delete(frame.uid);
+          reject(new Error(`the alarm for ${frame.uid} never reached the WebSocket`));
+        }, 5000);
+        let sent = 0;
+        waiting.set(frame.uid, (at) => {
+          clearTimeout(timeout);
+          waiting.delete(frame.uid);
+          resolve(at - sent);
+        });
+        gate.write(frame.bytes);
+        sent = performance.now();
+      });
+    },
+    close() {
+      gate.destroy();
+      socket.close();
+    },
+  };
+}
+
+/**
+ * `frame last byte → alarm on the WebSocket` latencies of the daemon and of the floor, one list
+ * per rate of RATES for each. Both run side by side and take turns alarm by alarm (which goes
+ * first alternates), each waiting for its alarm before the other's frame is written, so whatever
+ * else the machine is doing weighs on both alike; each still sees its passages at the rate.
+ */
+async function alarmLatencies(carrel: AlarmPath, floor: AlarmPath): Promise<[number[][], number[][]]> {
+  const paths = [await openPath(carrel), await openPath(floor)] as const;
+  let next = 0;
   try {
     // Warm up: the first alarms pay for code not yet compiled. Then settle, as a gate that has
     // been up a while has: V8 collects the start's garbage for ~10 s after it (SETTLE_MS), and a
-    // pause of that landing on a passage is the start's cost, not the alarm's. The bare process
-    // waits as long.
+    // pause of that landing on a passage is the start's cost, not the alarm's.
     await passages(20, 20);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const results: number[][] = [];
+    const results: [number[][], number[][]] = [[], []];
     for (const [rate, count] of RATES) {
-      latencies.length = 0;
-      await passages(rate, count);
-      results.push([...latencies]);
+      const [ours, theirs] = await passages(rate, count);
+      results[0].push(ours);
+      results[1].push(theirs);
     }
     return results;
   } finally {
-    gate.destroy();
-    socket.close();
+    for (const path of paths) path.close();
   }
 
-  /** `count` passages at `rate` per second; resolves when every alarm has arrived (or 5 s after the last). */
-  async function passages(rate: number, count: number) {
-    const frames = Array.from({ length: count }, () => passageFrame(next++));
-    const expected = latencies.length + count;
+  /** `count` passages on each path at `rate` per second, taking turns; their latencies, per path. */
+  async function passages(rate: number, count: number): Promise<[number[], number[]]> {
+    const latencies: [number[], number[]] = [[], []];
     const gap = 1000 / rate;
     const start = performance.now();
     for (let i = 0; i < count; i++) {
-      const due = start + i * gap;
-      const wait = due - performance.now();
+      const wait = start + i * gap - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const frame = frames[i]!;
-      gate.write(frame.bytes);
-      sentAt.set(frame.uid, performance.now());
+      for (const k of i % 2 === 0 ? [0, 1] : [1, 0])
+        latencies[k]!.push(await paths[k]!.pass(passageFrame(next++)));
     }
-    const deadline = performance.now() + 5000;
-    while (latencies.length < expected && performance.now() < deadline)
-      await new Promise<void>((resolve) => {
-        waiting = resolve;
-        setTimeout(resolve, 50);
-      });
-    if (latencies.length < expected)
-      throw new Error(`${expected - latencies.length} of ${count} alarms never reached the WebSocket`);
+    return latencies;
   }
 }
 
@@ -270,32 +293,31 @@ async function alarmLatency(): Promise<BenchResult[]> {
     },
   ]);
   let carrel: number[][];
-  try {
-    carrel = await alarmLatencies(
-      {
-        framePort: listenPort,
-        socketUrl: `${daemon.api.replace('http', 'ws')}/api/v1/events?devices=gate-1`,
-        alarmUid: (message) => {
-          const parsed = JSON.parse(message) as {
-            event: string;
-            data: { type?: string; data?: { uid?: string } };
-          };
-          return parsed.event === 'device.event' && parsed.data.type === 'gate.alarm'
-            ? parsed.data.data?.uid
-            : undefined;
-        },
-      },
-      0,
-    );
-  } finally {
-    await daemon.stop();
-  }
-  const bare = await startBareGate();
   let floor: number[][];
   try {
-    floor = await alarmLatencies(bare.path, 100_000);
+    const bare = await startBareGate();
+    try {
+      [carrel, floor] = await alarmLatencies(
+        {
+          framePort: listenPort,
+          socketUrl: `${daemon.api.replace('http', 'ws')}/api/v1/events?devices=gate-1`,
+          alarmUid: (message) => {
+            const parsed = JSON.parse(message) as {
+              event: string;
+              data: { type?: string; data?: { uid?: string } };
+            };
+            return parsed.event === 'device.event' && parsed.data.type === 'gate.alarm'
+              ? parsed.data.data?.uid
+              : undefined;
+          },
+        },
+        bare.path,
+      );
+    } finally {
+      await bare.stop();
+    }
   } finally {
-    await bare.stop();
+    await daemon.stop();
   }
   const results: BenchResult[] = [];
   RATES.forEach(([rate, count], i) => {
