@@ -18,6 +18,18 @@ type Listener<T> = (payload: T) => void;
 interface Registration {
   owner: object;
   listener: Listener<never>;
+  edge: boolean;
+}
+
+/** How a listener is registered. */
+export interface ListenOptions {
+  /**
+   * The API edge (a WebSocket, MQTT): it hands the event to a client and runs before the
+   * gateway's own listeners (statistics, totals, sessions), in the order the edge listeners
+   * were added. A client then hears an event before any event a gateway listener emits in
+   * answer to it, and without waiting for the bookkeeping.
+   */
+  edge?: boolean;
 }
 
 /**
@@ -30,10 +42,21 @@ export class EventBus {
 
   constructor(private readonly onListenerError: (error: unknown, event: string) => void = () => {}) {}
 
-  on<K extends keyof BusEvents>(event: K, owner: object, listener: Listener<BusEvents[K]>): void {
+  on<K extends keyof BusEvents>(
+    event: K,
+    owner: object,
+    listener: Listener<BusEvents[K]>,
+    options: ListenOptions = {},
+  ): void {
     // A new list, never the one an emit may be walking: a listener added meanwhile waits for the next event.
     const list = this.listeners.get(event) ?? [];
-    this.listeners.set(event, [...list, { owner, listener: listener as Listener<never> }]);
+    const registration = { owner, listener: listener as Listener<never>, edge: options.edge === true };
+    // Edge listeners first, each group in the order it was added.
+    const at = registration.edge ? list.findIndex((r) => !r.edge) : -1;
+    this.listeners.set(
+      event,
+      at === -1 ? [...list, registration] : [...list.slice(0, at), registration, ...list.slice(at)],
+    );
   }
 
   emit<K extends keyof BusEvents>(event: K, payload: BusEvents[K]): void {

@@ -15,7 +15,7 @@ import { isoTime } from '../core/iso-time.js';
 import type { Logger } from '../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../devices/device-state.js';
 import type { DoctorCheck, DoctorContext } from './doctor.js';
-import type { EventBus } from './event-bus.js';
+import type { EventBus, ListenOptions } from './event-bus.js';
 import type { Database } from './storage/index.js';
 
 /** A family's events, an interface: the full event type (`rfid.tag_arrived`) → its payload. */
@@ -131,12 +131,18 @@ export function listenTo<F extends AnyDeviceFamily>(
   family: F,
   owner: object,
   listener: (event: FamilyEventOf<EventsOf<F>>) => void,
+  options?: ListenOptions,
 ): void {
   const types = new Set<string>(family.events);
-  bus.on('device.event', owner, (event: DeviceEvent) => {
-    // The family's declaration is the contract of what its devices emit under these names.
-    if (types.has(event.type)) listener(event as unknown as FamilyEventOf<EventsOf<F>>);
-  });
+  bus.on(
+    'device.event',
+    owner,
+    (event: DeviceEvent) => {
+      // The family's declaration is the contract of what its devices emit under these names.
+      if (types.has(event.type)) listener(event as unknown as FamilyEventOf<EventsOf<F>>);
+    },
+    options,
+  );
 }
 
 /** Publishes one of a family's events on the bus, its payload checked against the declaration. */

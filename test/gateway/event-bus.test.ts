@@ -48,4 +48,32 @@ describe('EventBus', () => {
     bus.emit('gateway.state', { status: 'ready' });
     expect(seen).toEqual(['first:starting', 'gone:starting', 'first:ready', 'late:ready']);
   });
+
+  it('runs edge listeners first, each group in the order added, and an edge listener hears an event before what a gateway listener emits in answer', () => {
+    const bus = new EventBus();
+    const seen: string[] = [];
+    const totals = {};
+    bus.on('gateway.state', totals, (s) => {
+      seen.push(`totals:${s.status}`);
+      if (s.status === 'starting') bus.emit('gateway.state', { status: 'ready' });
+    });
+    bus.on('gateway.state', {}, (s) => seen.push(`socket:${s.status}`), { edge: true });
+    bus.on('gateway.state', {}, (s) => seen.push(`stats:${s.status}`));
+    bus.on('gateway.state', {}, (s) => seen.push(`mqtt:${s.status}`), { edge: true });
+    bus.emit('gateway.state', { status: 'starting' });
+    expect(seen).toEqual([
+      'socket:starting',
+      'mqtt:starting',
+      'totals:starting',
+      'socket:ready',
+      'mqtt:ready',
+      'totals:ready',
+      'stats:ready',
+      'stats:starting',
+    ]);
+    bus.removeAllListenersOf(totals);
+    seen.length = 0;
+    bus.emit('gateway.state', { status: 'stopping' });
+    expect(seen).toEqual(['socket:stopping', 'mqtt:stopping', 'stats:stopping']);
+  });
 });

@@ -70,14 +70,20 @@ function streamRoutes(app: FastifyInstance, { services, auth }: ApiRouteContext)
         return;
       }
       const owner = {};
-      listenTo(services.bus, scanners, owner, (event) => {
-        if (event.device !== id || socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-          socket.close(1008, 'too slow');
-          return;
-        }
-        socket.send(JSON.stringify({ event: event.type, data: event.data }));
-      });
+      listenTo(
+        services.bus,
+        scanners,
+        owner,
+        (event) => {
+          if (event.device !== id || socket.readyState !== socket.OPEN) return;
+          if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+            socket.close(1008, 'too slow');
+            return;
+          }
+          socket.send(JSON.stringify({ event: event.type, data: event.data }));
+        },
+        { edge: true },
+      );
       const stop = () => services.bus.removeAllListenersOf(owner);
       socket.on('close', stop);
       socket.on('error', stop);

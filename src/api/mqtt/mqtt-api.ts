@@ -117,9 +117,11 @@ export class MqttApi {
     const link = this.createLink();
     this.link = link;
     link.on('connect', () => this.onConnect());
-    this.options.bus.on('device.state', this, (state) => this.publishDeviceState(state));
-    this.options.bus.on('device.event', this, (event) => this.publishDeviceEvent(event));
-    this.options.bus.on('desk.totals', this, (totals) => this.publishTotals(totals));
+    // The API edge: published before the gateway's bookkeeping runs.
+    const edge = { edge: true };
+    this.options.bus.on('device.state', this, (state) => this.publishDeviceState(state), edge);
+    this.options.bus.on('device.event', this, (event) => this.publishDeviceEvent(event), edge);
+    this.options.bus.on('desk.totals', this, (totals) => this.publishTotals(totals), edge);
 
     try {
       await link.open(connectTimeoutMs);

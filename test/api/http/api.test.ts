@@ -369,6 +369,29 @@ describe('HTTP API', () => {
     await expect.poll(() => bus.listenerCount('device.state')).toBe(0);
   });
 
+  it('sends a device event before the events a gateway listener emits in answer to it, the gateway listener added first', async () => {
+    const services = fakeServices([onlinePrinter('receipt-1')]);
+    const { api, bus } = await build(TOKENS, services);
+    // A gateway listener there before any client, as payments answer a `cash.credit` with `cash.payment`.
+    bus.on('device.event', {}, (event) => {
+      if (event.type === 'printer.paper_out')
+        bus.emit('device.event', { device: 'receipt-1', type: 'printer.job_failed', time: 'now', data: {} });
+    });
+    await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = api.app.server.address() as { port: number };
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/events?devices=receipt-1`, {
+      headers: bearer(TOKENS[0]!.token),
+    });
+    const messages: Array<{ event: string; data: { type?: string } }> = [];
+    ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+    await expect.poll(() => messages.length).toBe(1);
+    bus.emit('device.event', { device: 'receipt-1', type: 'printer.paper_out', time: 'now', data: {} });
+    await expect.poll(() => messages.length).toBe(3);
+    expect(messages.slice(1).map((m) => m.data.type)).toEqual(['printer.paper_out', 'printer.job_failed']);
+    ws.close();
+    await new Promise((resolve) => ws.on('close', resolve));
+  });
+
   it('refuses a SIP2 field separator or a control character in a patron, PIN or item, naming only the field', async () => {
     const { api } = await build([]);
     const checkout = (body: object) =>

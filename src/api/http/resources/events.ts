@@ -45,12 +45,24 @@ export function eventRoutes(
       const wanted = (device: string) => !only || only.has(device);
       const owner = {};
       const send: (message: EventMessage) => boolean = jsonSender(socket, log, 'event');
-      services.bus.on('device.state', owner, (state) => {
-        if (wanted(state.device)) send({ event: 'device.state', data: state });
-      });
-      services.bus.on('device.event', owner, (event) => {
-        if (wanted(event.device)) send({ event: 'device.event', data: publicEvent(event) });
-      });
+      // The API edge: a client hears an event before the gateway's bookkeeping runs.
+      const edge = { edge: true };
+      services.bus.on(
+        'device.state',
+        owner,
+        (state) => {
+          if (wanted(state.device)) send({ event: 'device.state', data: state });
+        },
+        edge,
+      );
+      services.bus.on(
+        'device.event',
+        owner,
+        (event) => {
+          if (wanted(event.device)) send({ event: 'device.event', data: publicEvent(event) });
+        },
+        edge,
+      );
       socket.on('close', () => services.bus.removeAllListenersOf(owner));
       socket.on('error', () => services.bus.removeAllListenersOf(owner));
       // Clients only listen; anything they send is ignored.
