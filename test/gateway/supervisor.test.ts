@@ -102,4 +102,49 @@ describe('DeviceSupervisor', () => {
     ]);
     await supervisor.stop();
   });
+
+  it('publishes a record whole, its keys in their order, on a count moving; nothing when a condition changes nothing', async () => {
+    const { clock, driver, supervisor, states } = setup();
+    driver.reachable = true;
+    supervisor.start();
+    await clock.advance(0);
+    const online = states.at(-1)!;
+    driver.setCondition({ status: 'online', reason: null, detail: { reads: 1 } });
+    driver.setCondition({ status: 'online', reason: null, detail: { reads: 1 } });
+    expect(states).toHaveLength(3);
+    const counted = states.at(-1)!;
+    expect(Object.keys(counted)).toEqual([
+      'device',
+      'kind',
+      'status',
+      'since',
+      'reason',
+      'lastError',
+      'reconnects',
+      'detail',
+    ]);
+    expect(counted).toEqual({ ...online, detail: { reads: 1 } });
+    driver.setCondition({
+      status: 'degraded',
+      reason: 'slow',
+      detail: { reads: 1 },
+      lastError: { code: 'timeout', message: 'no answer' },
+    });
+    driver.setCondition({
+      status: 'degraded',
+      reason: 'slow',
+      detail: { reads: 2 },
+      lastError: { code: 'timeout', message: 'no answer' },
+    });
+    expect(states).toHaveLength(5);
+    // The same error is not stamped again: the record keeps the first one's time.
+    expect(states[4]!.lastError).toBe(states[3]!.lastError);
+    expect(states[4]).toMatchObject({
+      status: 'degraded',
+      reason: 'slow',
+      detail: { reads: 2 },
+      reconnects: 0,
+    });
+    await supervisor.stop();
+  });
 });

@@ -22,6 +22,9 @@ export function notStartedState(device: string, kind: string, now: number): Devi
   };
 }
 
+/** What a health record's update says: its status, and whichever other fields changed. */
+type Change = Partial<DeviceState> & { status: HealthStatus };
+
 export interface SupervisorOptions {
   driver: DeviceDriver;
   /**
@@ -173,7 +176,7 @@ export class DeviceSupervisor {
     const reconnects = this.everConnected ? this.record.reconnects + 1 : this.record.reconnects;
     this.everConnected = true;
     this.log.info({ reconnects }, 'device connected');
-    this.applyCondition(this.driver.condition(), { reconnects });
+    this.applyCondition(this.driver.condition(), reconnects);
     this.options.onReady?.();
   }
 
@@ -202,24 +205,19 @@ export class DeviceSupervisor {
 
   private onCondition(condition: DeviceCondition): void {
     if (!this.connected) return;
-    this.applyCondition(condition, {});
+    this.applyCondition(condition, undefined);
     this.options.onReady?.();
   }
 
-  private applyCondition(condition: DeviceCondition, extra: Partial<DeviceState>): void {
+  private applyCondition(condition: DeviceCondition, reconnects: number | undefined): void {
     const error = condition.lastError;
     const known = this.record.lastError;
-    const lastError =
-      error && (error.code !== known?.code || error.message !== known.message)
-        ? this.stamp(error)
-        : undefined;
-    this.update({
-      status: condition.status,
-      reason: condition.reason,
-      detail: condition.detail,
-      ...(lastError ? { lastError } : {}),
-      ...extra,
-    });
+    // A driver reports a condition on every count it keeps (a scanner's reads): no spreads here.
+    const change: Change = { status: condition.status, reason: condition.reason, detail: condition.detail };
+    if (error && (error.code !== known?.code || error.message !== known.message))
+      change.lastError = this.stamp(error);
+    if (reconnects !== undefined) change.reconnects = reconnects;
+    this.update(change);
   }
 
   private scheduleRetry(): void {
@@ -236,23 +234,36 @@ export class DeviceSupervisor {
     return { ...described, at: new Date(this.options.clock.now()).toISOString() };
   }
 
-  private update(change: Partial<DeviceState> & { status: HealthStatus }): void {
+  private update(change: Change): void {
     const previous = this.record;
     const statusChanged = change.status !== previous.status;
-    const next: DeviceState = {
-      ...previous,
-      ...change,
-      since: statusChanged ? new Date(this.options.clock.now()).toISOString() : previous.since,
-    };
+    // What `{ ...previous, ...change }` gives (a key given as undefined included), compared
+    // before a record is made: most conditions change nothing.
+    const reason = 'reason' in change ? (change.reason as DeviceState['reason']) : previous.reason;
+    const lastError =
+      'lastError' in change ? (change.lastError as DeviceState['lastError']) : previous.lastError;
+    const reconnects = 'reconnects' in change ? (change.reconnects as number) : previous.reconnects;
+    const detail = 'detail' in change ? (change.detail as DeviceState['detail']) : previous.detail;
     if (
       !statusChanged &&
-      next.reason === previous.reason &&
-      next.reconnects === previous.reconnects &&
-      next.lastError === previous.lastError &&
-      jsonEqual(next.detail, previous.detail)
+      reason === previous.reason &&
+      reconnects === previous.reconnects &&
+      lastError === previous.lastError &&
+      jsonEqual(detail, previous.detail)
     ) {
       return;
     }
+    // The record's keys in the order it was made with (the constructor's).
+    const next: DeviceState = {
+      device: previous.device,
+      kind: previous.kind,
+      status: change.status,
+      since: statusChanged ? new Date(this.options.clock.now()).toISOString() : previous.since,
+      reason,
+      lastError,
+      reconnects,
+      detail,
+    };
     this.record = next;
     this.options.bus.emit('device.state', next);
   }
