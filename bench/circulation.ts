@@ -267,23 +267,18 @@ export async function run(): Promise<BenchResult[]> {
   const direct = await rig.directKiosks(kiosks);
   const relayed = await rig.relayKiosks(kiosks);
   const bare = await rig.bareGatewayKiosks(kiosks);
+  // Each checkout takes the next item and the patron it is dealt to, whichever path sends it.
+  const checkoutOn =
+    (kiosks: ReadonlyArray<{ checkout(patron: string, item: string): Promise<boolean> }>): KioskJob =>
+    (kiosk) => {
+      const loan = rig.nextLoan();
+      return kiosks[kiosk]!.checkout(loan.patron, loan.item);
+    };
   const paths: Paths = {
-    carrel: (kiosk) => {
-      const loan = rig.nextLoan();
-      return carrel[kiosk]!.checkout(loan.patron, loan.item);
-    },
-    direct: (kiosk) => {
-      const loan = rig.nextLoan();
-      return direct[kiosk]!.checkout(loan.patron, loan.item);
-    },
-    relay: (kiosk) => {
-      const loan = rig.nextLoan();
-      return relayed[kiosk]!.checkout(loan.patron, loan.item);
-    },
-    bareHttp: (kiosk) => {
-      const loan = rig.nextLoan();
-      return bare[kiosk]!.checkout(loan.patron, loan.item);
-    },
+    carrel: checkoutOn(carrel),
+    direct: checkoutOn(direct),
+    relay: checkoutOn(relayed),
+    bareHttp: checkoutOn(bare),
   };
   const gateways: Gateways = {
     carrelPid: rig.gatewayPid,

@@ -135,13 +135,6 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
     }
   }
 
-  /**
-   * Waits until nothing journaled about `keys` (a request's items and patron)
-   * is waiting for replay, replaying it first when it is: an online request
-   * never overtakes the offline backlog of its item or patron. `unreachable`
-   * when the ILS stopped answering first. At once when offline mode is not
-   * running or has no ILS to replay into.
-   */
   /** Nothing journaled waits for replay, or offline mode has nothing to replay into (settle: `clear` at once). */
   isClear(): boolean {
     const journal = this.offlineJournal;
@@ -153,6 +146,13 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
     }
   }
 
+  /**
+   * Waits until nothing journaled about `keys` (a request's items and patron)
+   * is waiting for replay, replaying it first when it is: an online request
+   * never overtakes the offline backlog of its item or patron. `unreachable`
+   * when the ILS stopped answering first. At once when offline mode is not
+   * running or has no ILS to replay into.
+   */
   async settle(keys: OfflineOrderingKeys): Promise<OfflineSettleOutcome> {
     const replayer = this.replayer;
     const journal = this.offlineJournal;

@@ -37,16 +37,7 @@ export class RequestDurations extends Histogram<Label> {
 
   /** One request: its route template (`unmatched` when none), method, status and duration. */
   record(method: string, route: string, status: number, seconds: number): void {
-    let byMethod = this.series.get(route);
-    if (!byMethod) {
-      byMethod = new Map();
-      this.series.set(route, byMethod);
-    }
-    let byStatus = byMethod.get(method);
-    if (!byStatus) {
-      byStatus = new Map();
-      byMethod.set(method, byStatus);
-    }
+    const byStatus = inner(inner(this.series, route), method);
     let series = byStatus.get(status);
     if (!series) {
       series = {
@@ -99,10 +90,20 @@ export class RequestDurations extends Histogram<Label> {
     return { name: this.title, help: this.description, type: 'histogram', values, aggregator: 'sum' };
   }
 
-  /** `get()` (JSON) reads through `getForPromString`, as prom-client's own does. */
+  /** Forgets every series (the registry's `resetMetrics`). JSON (`get()`) reads through `getForPromString`. */
   override reset(): void {
     super.reset();
     // prom-client's constructor resets the metric before this class's fields exist.
     (this.series as typeof this.series | undefined)?.clear();
   }
+}
+
+/** The map under `key`, made empty the first time. */
+function inner<K, K2, V>(outer: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let map = outer.get(key);
+  if (!map) {
+    map = new Map();
+    outer.set(key, map);
+  }
+  return map;
 }
