@@ -294,10 +294,13 @@ async function startGateway(
   return { child, api };
 }
 
-/** The simulated ILS in a process of its own, as a real ILS would be. */
+/**
+ * The simulated ILS in a process of its own, as a real ILS would be; its control API on any free
+ * port, so the rig starts beside a desk (or another rig) that holds the default one.
+ */
 function startIls(fixtureFile: string): Promise<{ child: ChildProcess; port: number }> {
   return spawnListening(
-    [...PROFILE, cli, 'sim', 'ils', '--fixture', fixtureFile, '--port', '0'],
+    [...PROFILE, cli, 'sim', 'ils', '--fixture', fixtureFile, '--port', '0', '--http-port', '0'],
     /SIP2\s+tcp:\/\/[^:]+:(\d+)/,
   );
 }
