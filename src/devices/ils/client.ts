@@ -169,64 +169,81 @@ export class IlsClient {
    * Checks out an item. When the answer is lost the item is looked up first and
    * the checkout is re-sent only if it is not found charged to the patron.
    */
-  async checkout(
+  checkout(
     patron: string,
     item: string,
     options: CheckoutOptions = {},
   ): Promise<CirculationAnswer<'checkout'>> {
     const request = this.requests.checkout(patron, item, options);
-    try {
-      return { ...(await this.send(request)), verifiedAfterLostAnswer: false, resentAfterLostAnswer: false };
-    } catch (error) {
-      if (!(error instanceof IlsError) || !error.answerLost) throw error;
-      const found = await this.lookUp(item, error);
-      let verification: LostAnswerVerification = { itemInformation: found };
-      if (isCharged(found.message)) {
-        const named = borrowerNamedIn(found.message);
-        let chargedToPatron = named === patron;
-        if (named === undefined) {
-          const patronInformation = await this.patronInformation(patron, {
-            pin: options.pin,
-            summary: 'chargedItems',
-          }).catch(() => undefined);
-          if (patronInformation) verification = { ...verification, patronInformation };
-          chargedToPatron =
-            patronInformation !== undefined && listsChargedItem(patronInformation.message, item);
-        }
-        if (chargedToPatron) {
-          return {
-            ...checkoutFound(patron, item, this.terminal.institution, found),
-            verifiedAfterLostAnswer: true,
-            resentAfterLostAnswer: false,
-            verification,
-          };
-        }
-      }
-      const again = await this.send(request);
-      return { ...again, verifiedAfterLostAnswer: false, resentAfterLostAnswer: true, verification };
-    }
+    // The answered path is one `then` and one object: no async frame, no spread of the exchange.
+    return this.send(request).then(answered, (error: unknown) =>
+      this.checkoutAfterLostAnswer(patron, item, options, request, error),
+    );
   }
 
-  /** Checks in an item; a lost answer is settled like checkout's (found checked in, or re-sent once). */
-  async checkin(item: string, options: CheckinOptions = {}): Promise<CirculationAnswer<'checkin'>> {
-    const request = this.requests.checkin(item, options);
-    try {
-      return { ...(await this.send(request)), verifiedAfterLostAnswer: false, resentAfterLostAnswer: false };
-    } catch (error) {
-      if (!(error instanceof IlsError) || !error.answerLost) throw error;
-      const found = await this.lookUp(item, error);
-      const verification: LostAnswerVerification = { itemInformation: found };
-      if (isCheckedIn(found.message)) {
+  /** The checkout failed: when its answer was lost, found charged to the patron or sent once more. */
+  private async checkoutAfterLostAnswer(
+    patron: string,
+    item: string,
+    options: CheckoutOptions,
+    request: Sip2MessageInput<'checkout'>,
+    error: unknown,
+  ): Promise<CirculationAnswer<'checkout'>> {
+    if (!(error instanceof IlsError) || !error.answerLost) throw error;
+    const found = await this.lookUp(item, error);
+    let verification: LostAnswerVerification = { itemInformation: found };
+    if (isCharged(found.message)) {
+      const named = borrowerNamedIn(found.message);
+      let chargedToPatron = named === patron;
+      if (named === undefined) {
+        const patronInformation = await this.patronInformation(patron, {
+          pin: options.pin,
+          summary: 'chargedItems',
+        }).catch(() => undefined);
+        if (patronInformation) verification = { ...verification, patronInformation };
+        chargedToPatron =
+          patronInformation !== undefined && listsChargedItem(patronInformation.message, item);
+      }
+      if (chargedToPatron) {
         return {
-          ...checkinFound(item, this.terminal.institution, found),
+          ...checkoutFound(patron, item, this.terminal.institution, found),
           verifiedAfterLostAnswer: true,
           resentAfterLostAnswer: false,
           verification,
         };
       }
-      const again = await this.send(request);
-      return { ...again, verifiedAfterLostAnswer: false, resentAfterLostAnswer: true, verification };
     }
+    const again = await this.send(request);
+    return { ...again, verifiedAfterLostAnswer: false, resentAfterLostAnswer: true, verification };
+  }
+
+  /** Checks in an item; a lost answer is settled like checkout's (found checked in, or re-sent once). */
+  checkin(item: string, options: CheckinOptions = {}): Promise<CirculationAnswer<'checkin'>> {
+    const request = this.requests.checkin(item, options);
+    return this.send(request).then(answered, (error: unknown) =>
+      this.checkinAfterLostAnswer(item, request, error),
+    );
+  }
+
+  /** The checkin failed: when its answer was lost, found checked in or sent once more. */
+  private async checkinAfterLostAnswer(
+    item: string,
+    request: Sip2MessageInput<'checkin'>,
+    error: unknown,
+  ): Promise<CirculationAnswer<'checkin'>> {
+    if (!(error instanceof IlsError) || !error.answerLost) throw error;
+    const found = await this.lookUp(item, error);
+    const verification: LostAnswerVerification = { itemInformation: found };
+    if (isCheckedIn(found.message)) {
+      return {
+        ...checkinFound(item, this.terminal.institution, found),
+        verifiedAfterLostAnswer: true,
+        resentAfterLostAnswer: false,
+        verification,
+      };
+    }
+    const again = await this.send(request);
+    return { ...again, verifiedAfterLostAnswer: false, resentAfterLostAnswer: true, verification };
   }
 
   renew(patron: string, item?: string, options?: RenewOptions): Promise<IlsAnswer<'renew'>> {
@@ -276,4 +293,20 @@ export class IlsClient {
       );
     }
   }
+}
+
+/** A checkout or checkin answered at the first try: the exchange as it came, nothing verified or re-sent. */
+function answered<M>(exchange: Sip2Exchange<M>): Sip2Exchange<M> & {
+  verifiedAfterLostAnswer: false;
+  resentAfterLostAnswer: false;
+} {
+  return {
+    message: exchange.message,
+    warnings: exchange.warnings,
+    checksum: exchange.checksum,
+    roundTripMs: exchange.roundTripMs,
+    verbatim: exchange.verbatim,
+    verifiedAfterLostAnswer: false,
+    resentAfterLostAnswer: false,
+  };
 }

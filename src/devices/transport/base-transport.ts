@@ -44,16 +44,27 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
     }
   }
 
-  async write(data: Uint8Array): Promise<void> {
-    if (this.state !== 'open') throw new TransportClosedError(`${this.description} is not open`);
+  // Not an async function: a write is the device's promise and, only when it fails, the error said in
+  // the contract's terms (one promise a write fewer on every request to the ILS).
+  write(data: Uint8Array): Promise<void> {
+    if (this.state !== 'open')
+      return Promise.reject(new TransportClosedError(`${this.description} is not open`));
+    let written: Promise<void>;
     try {
-      await this.doWrite(data);
+      written = this.doWrite(data);
     } catch (error) {
-      if (this.lostWith) throw this.lostWith;
-      if (error instanceof TransportClosedError) throw error;
-      if (this.state !== 'open') throw new TransportClosedError(`${this.description} closed during write`);
-      throw toTransportError(error, this.description);
+      return Promise.reject(this.writeFailure(error));
     }
+    return written.catch((error: unknown) => {
+      throw this.writeFailure(error);
+    });
+  }
+
+  private writeFailure(error: unknown): Error {
+    if (this.lostWith) return this.lostWith;
+    if (error instanceof TransportClosedError) return error;
+    if (this.state !== 'open') return new TransportClosedError(`${this.description} closed during write`);
+    return toTransportError(error, this.description);
   }
 
   async close(): Promise<void> {

@@ -26,7 +26,7 @@ export async function payFeeOnce(
   ils: IlsClient,
   request: FeePaymentRequest,
   attempt: FeePaymentAttempt,
-  refine: <T>(map: () => T) => Promise<T>,
+  refine: <T>(map: () => T) => T | Promise<T>,
 ): Promise<FeePaymentResult> {
   const pin = request.pin !== undefined && request.pin !== '' ? { pin: request.pin } : {};
   const before = (await ils.patronInformation(request.patron, { ...pin, summary: 'fineItems' })).message;

@@ -20,6 +20,7 @@ import type {
   IlsDate,
   ItemInformationResult,
   ItemView,
+  Money,
   PatronView,
   RenewAllResult,
   RenewalResult,
@@ -179,48 +180,51 @@ export function refusalFor(
 type CirculationAnswer = Sip2Message<'checkoutResponse'> | Sip2Message<'renewResponse'>;
 
 function circulatedItem(answer: CirculationAnswer, options: MappingOptions): ItemView {
+  // One object, its keys added in the order they are written out (no spreads: a checkout maps one per answer).
+  const item: ItemView = { id: answer.itemIdentifier, title: answer.titleIdentifier };
   const dueDate = optionalDate(answer.dueDate, options);
-  const fee =
-    answer.feeAmount !== undefined && answer.feeAmount.trim() !== ''
-      ? {
-          amount: answer.feeAmount,
-          currency: answer.currencyType ?? null,
-          ...defined('type', nameOf(answer.feeType)),
-        }
-      : undefined;
-  return {
-    id: answer.itemIdentifier,
-    title: answer.titleIdentifier,
-    ...(dueDate ? { dueDate } : {}),
-    ...defined('mediaType', nameOf(answer.mediaType)),
-    ...(fee ? { fee } : {}),
-  };
+  if (dueDate) item.dueDate = dueDate;
+  const mediaType = nameOf(answer.mediaType);
+  if (mediaType !== undefined) item.mediaType = mediaType;
+  if (answer.feeAmount !== undefined && answer.feeAmount.trim() !== '') {
+    const fee: Money & { type?: string } = {
+      amount: answer.feeAmount,
+      currency: answer.currencyType ?? null,
+    };
+    const type = nameOf(answer.feeType);
+    if (type !== undefined) fee.type = type;
+    item.fee = fee;
+  }
+  return item;
 }
 
 const ynu = (value: boolean | 'unknown') => (value === 'unknown' ? undefined : value);
 
-/** 12 → the checkout, or a refusal. A refusal that carries a fee is a fee to acknowledge. */
+/**
+ * 12 → the checkout as the API answers it (`offline: false`: the ILS made it), or a refusal. A
+ * refusal that carries a fee is a fee to acknowledge.
+ */
 export function checkoutResult(
   answer: Sip2Message<'checkoutResponse'>,
   options: MappingOptions = {},
-): CheckoutResult {
+): CheckoutResult & { offline: false } {
   const screenMessages = answer.screenMessage ?? [];
   if (!answer.ok) {
     const feeAsked = answer.feeAmount !== undefined && answer.feeAmount.trim() !== '';
     const reason = reasonFromWording(screenMessages) ?? (feeAsked ? 'fee_required' : 'refused');
     throw new CirculationRefusal(reason, screenMessages, 'checkout');
   }
+  const item: CheckoutResult['item'] = circulatedItem(answer, options) as CheckoutResult['item'];
   const magneticMedia = ynu(answer.magneticMedia);
+  if (magneticMedia !== undefined) item.magneticMedia = magneticMedia;
+  item.desensitize = answer.desensitize === true;
   return {
     ok: true,
     renewal: answer.renewalOk,
-    item: {
-      ...circulatedItem(answer, options),
-      ...(magneticMedia !== undefined ? { magneticMedia } : {}),
-      desensitize: answer.desensitize === true,
-    },
+    item,
     screenMessages,
     printLines: answer.printLine ?? [],
+    offline: false,
   };
 }
 
@@ -246,11 +250,12 @@ const ALERT_WORDS: Record<CheckinAlertType, string> = {
 const NOT_ON_LOAN = /\bnot (checked|charged) ?out\b|\bnot (on loan|out)\b|\bwas not out\b/i;
 
 /**
- * 10 → the checkin, with where the item goes next, or a refusal. A return of an item that was not on loan is
+ * 10 → the checkin as the API answers it (`offline: false`: the ILS made it), with where the item
+ * goes next, or a refusal. A return of an item that was not on loan is
  * done, not refused (`wasNotOnLoan`): the patron returned it, it is on the shelf
  * and is secured as the answer says.
  */
-export function checkinResult(answer: Sip2Message<'checkinResponse'>): CheckinResult {
+export function checkinResult(answer: Sip2Message<'checkinResponse'>): CheckinResult & { offline: false } {
   const screenMessages = answer.screenMessage ?? [];
   const notOnLoan = !answer.ok && screenMessages.some((message) => NOT_ON_LOAN.test(message));
   if (!answer.ok && !notOnLoan) throw refusalFor('checkin', screenMessages);
@@ -280,6 +285,7 @@ export function checkinResult(answer: Sip2Message<'checkinResponse'>): CheckinRe
     ...(notOnLoan ? { wasNotOnLoan: true } : {}),
     screenMessages,
     printLines: answer.printLine ?? [],
+    offline: false,
   };
 }
 

@@ -156,13 +156,13 @@ export class IlsCirculation implements CirculationService {
       'checkout',
       context,
       about(request, request.item),
-      async (ils, mapping): Promise<CheckoutAnswer> => {
+      (ils, mapping): Promise<CheckoutAnswer> => {
         const options: CheckoutOptions = {};
         if (request.pin !== undefined && request.pin !== '') options.pin = request.pin;
         if (request.feeAcknowledged !== undefined) options.feeAcknowledged = request.feeAcknowledged;
-        const answer = await ils.checkout(request.patron, request.item, options);
-        const result = await this.refined(ils, request, () => checkoutResult(answer.message, mapping));
-        return { ...result, offline: false };
+        return ils
+          .checkout(request.patron, request.item, options)
+          .then((answer) => this.refined(ils, request, () => checkoutResult(answer.message, mapping)));
       },
       (terminal) =>
         this.acceptOffline({ kind: 'checkout', patron: request.patron, item: request.item }, terminal),
@@ -174,10 +174,8 @@ export class IlsCirculation implements CirculationService {
       'checkin',
       context,
       about(undefined, request.item),
-      async (ils): Promise<CheckinAnswer> => ({
-        ...checkinResult((await ils.checkin(request.item)).message),
-        offline: false,
-      }),
+      (ils): Promise<CheckinAnswer> =>
+        ils.checkin(request.item).then((answer) => checkinResult(answer.message)),
       (terminal) => this.acceptOffline({ kind: 'checkin', item: request.item }, terminal),
     );
   }
@@ -245,20 +243,25 @@ export class IlsCirculation implements CirculationService {
   }
 
   /**
-   * A refusal whose wording names no reason is looked into: the patron's status
-   * (23) tells a wrong PIN, an unknown patron or a block from a plain "no".
+   * The ILS's answer mapped; a refusal whose wording names no reason is looked into. A mapped
+   * answer is returned as it is, not in a promise of its own: nearly every answer is one.
    */
-  private async refined<T>(ils: IlsClient, patron: PatronRef, map: () => T): Promise<T> {
+  private refined<T>(ils: IlsClient, patron: PatronRef, map: () => T): T | Promise<T> {
     try {
       return map();
     } catch (error) {
-      if (!(error instanceof CirculationRefusal) || error.reason !== 'refused') throw error;
-      const pinGiven = patron.pin !== undefined && patron.pin !== '';
-      const status = await ils.patronStatus(patron.patron, pinOf(patron)).catch(() => undefined);
-      const reason = status && patronReasons(status.message, pinGiven)[0];
-      if (reason === undefined) throw error;
-      throw new CirculationRefusal(reason, error.screenMessages, error.kind);
+      return this.lookedInto(ils, patron, error);
     }
+  }
+
+  /** The patron's status (23) tells a wrong PIN, an unknown patron or a block from a plain "no". */
+  private async lookedInto(ils: IlsClient, patron: PatronRef, error: unknown): Promise<never> {
+    if (!(error instanceof CirculationRefusal) || error.reason !== 'refused') throw error;
+    const pinGiven = patron.pin !== undefined && patron.pin !== '';
+    const status = await ils.patronStatus(patron.patron, pinOf(patron)).catch(() => undefined);
+    const reason = status && patronReasons(status.message, pinGiven)[0];
+    if (reason === undefined) throw error;
+    throw new CirculationRefusal(reason, error.screenMessages, error.kind);
   }
 
   private async describeLoans(

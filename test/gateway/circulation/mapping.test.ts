@@ -210,6 +210,21 @@ describe('circulation answers', () => {
       },
       screenMessages: ['Enjoy'],
       printLines: [],
+      offline: false,
+    });
+  });
+
+  it('maps a checkout that charges a fee (a rental) with the fee, its currency and type', () => {
+    const answer = decoded<Sip2Message<'checkoutResponse'>>(
+      '121NNN20260301    120000AOLIB|AAP1|ABI1|AJDune|AH20260329    235959|BV2.00|BHUSD|BT06|',
+    );
+    expect(checkoutResult(answer, { timeZone: 'UTC' }).item).toEqual({
+      id: 'I1',
+      title: 'Dune',
+      dueDate: { date: '2026-03-29T23:59:59.000Z', text: '20260329    235959' },
+      fee: { amount: '2.00', currency: 'USD', type: 'rental' },
+      magneticMedia: false,
+      desensitize: false,
     });
   });
 
