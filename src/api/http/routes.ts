@@ -92,14 +92,16 @@ export class RouteBook {
         (request as AuthorizedRequest)[PRINCIPAL] = principal;
         done();
       },
-      handler: async (request, reply) => {
+      // Not an async function: a synchronous answer is sent as it is, an asynchronous one is one `then`
+      // (fastify answers what a handler throws as it answers a rejection).
+      handler: (request, reply) => {
         const principal =
           (request as AuthorizedRequest)[PRINCIPAL] ??
           auth.authorize(request.headers.authorization, spec.access);
         const params = parse(spec.params, request.params, 'path');
         const query = parse(spec.query, request.query, 'query');
         const body = parse(spec.body, request.body, 'body');
-        const result = await spec.handler({
+        const result = spec.handler({
           params: params as z.infer<P>,
           query: query as z.infer<Q>,
           body: body as z.infer<B>,
@@ -107,13 +109,20 @@ export class RouteBook {
           request,
           reply,
         });
-        // A handler may choose another status (readiness answers 503 with its checks).
-        if (reply.statusCode === 200) reply.code(status);
-        reply.type('application/json; charset=utf-8');
-        return JSON.stringify(result);
+        return result instanceof Promise
+          ? result.then((value) => answer(reply, status, value))
+          : answer(reply, status, result);
       },
     });
   }
+}
+
+/** A route's result as its JSON body; a handler may have chosen another status (readiness answers 503). */
+function answer(reply: FastifyReply, status: number, result: unknown): string {
+  if (reply.statusCode === 200) reply.code(status);
+  reply.type('application/json; charset=utf-8');
+  // Never undefined: fastify would wait for a reply.send that no handler makes.
+  return JSON.stringify(result) ?? '';
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
