@@ -246,6 +246,29 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     request: Sip2Request,
     asItCame: Sip2VerbatimBody | undefined,
   ): Promise<Sip2Exchange> {
+    const connection = slot.connection;
+    if (!this.config.perTransaction && connection?.isOpen) {
+      // Nearly every request: the answer's bookkeeping and the slot's release in one `then`.
+      return connection.send(request, asItCame).then(
+        (answered) => {
+          try {
+            this.answeredOn(slot, request, answered);
+            this.noteRoundTrip(answered.roundTripMs);
+          } finally {
+            this.release(slot);
+          }
+          return answered;
+        },
+        (error: unknown) => {
+          try {
+            this.failedOn(slot, error);
+          } finally {
+            this.release(slot);
+          }
+          throw error;
+        },
+      );
+    }
     let exchange: Promise<Sip2Exchange>;
     try {
       exchange = this.config.perTransaction
@@ -289,19 +312,28 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   ): Promise<Sip2Exchange> {
     return connection.send(request, asItCame).then(
       (exchange) => {
-        slot.unanswered = 0;
-        if (slot.failing) {
-          slot.failing = false;
-          this.noteCondition();
-        }
-        if (request.type === 'scStatus') this.noteStatus(exchange);
+        this.answeredOn(slot, request, exchange);
         return exchange;
       },
       (error: unknown) => {
-        if (isUnanswered(error)) this.noteUnanswered(slot, error);
+        this.failedOn(slot, error);
         throw error;
       },
     );
+  }
+
+  /** The slot's connection answered: it is not failing (any more). */
+  private answeredOn(slot: Slot, request: Sip2Request, exchange: Sip2Exchange): void {
+    slot.unanswered = 0;
+    if (slot.failing) {
+      slot.failing = false;
+      this.noteCondition();
+    }
+    if (request.type === 'scStatus') this.noteStatus(exchange);
+  }
+
+  private failedOn(slot: Slot, error: unknown): void {
+    if (isUnanswered(error)) this.noteUnanswered(slot, error);
   }
 
   /**
