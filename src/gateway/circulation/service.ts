@@ -453,7 +453,9 @@ export class IlsCirculation implements CirculationService {
 
 /** What a request is about, for ordering it behind the offline backlog. */
 function about(patron: PatronRef | undefined, item?: string): OfflineOrderingKeys {
-  return { items: item === undefined ? [] : [item], ...(patron ? { patron: patron.patron } : {}) };
+  const keys: OfflineOrderingKeys = { items: item === undefined ? [] : [item] };
+  if (patron) keys.patron = patron.patron;
+  return keys;
 }
 
 function pinOf(request: PatronRef): { pin?: string } {
