@@ -12,7 +12,12 @@
  * or libuv, on the event loop's thread or on V8's and libuv's helper threads. A CPU profile from `--cpu-prof` sees JavaScript only, and sampled
  * under load puts syscall time wherever the sample landed.
  *
- *   npm run build && node dist/bench/cpu-attribution.js [kiosks=50] [checkouts=8000] [--by-function]
+ *   npm run build && node dist/bench/cpu-attribution.js [kiosks=50] [checkouts=8000] [--by-function] [--paced]
+ *
+ * `--paced`: the kiosks check out at a kiosk's pace instead (each one every 500 ms, as the
+ * circulation bench's paced rows, until `checkouts` are done), the gateway asleep between them.
+ * Every checkout then finds cold caches and costs several times its saturated figure: what a
+ * patron waits for is this, and code and objects on the path weigh more than in a warm profile.
  *
  * Needs `perf` (Debian's linux-perf) and permission to record another process.
  * V8 reuses the addresses of code it drops; the symbol map is cut to the latest
@@ -25,9 +30,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { type CarrelKiosk, startRig } from './circulation-rig.js';
-import { closedLoop } from './kiosk-load.js';
+import { closedLoop, pacedLoad } from './kiosk-load.js';
 
 const HZ = 4999;
+/** The circulation bench's paced rate: a checkout every 500 ms a kiosk. */
+const PACED_RATE_PER_KIOSK = 2;
 
 /**
  * V8 reuses the address of code it has dropped, and `--perf-basic-prof` only
@@ -92,6 +99,21 @@ function attribute(perfData: string, pid: number, byFunction: boolean): Map<stri
   return counts;
 }
 
+/** `checkouts` at a kiosk's pace: each kiosk one every 1/rate s, as long as that takes. */
+async function pacedCheckouts(
+  kiosks: number,
+  checkouts: number,
+  job: (kiosk: number) => Promise<boolean>,
+): Promise<{ perSecond: number; errors: number; count: number }> {
+  const seconds = checkouts / (kiosks * PACED_RATE_PER_KIOSK);
+  const samples = await pacedLoad(
+    { kiosks, ratePerKiosk: PACED_RATE_PER_KIOSK, durationMs: seconds * 1000, seed: kiosks },
+    job,
+  );
+  const count = samples.latencies.length;
+  return { perSecond: count / seconds, errors: samples.errors, count };
+}
+
 async function main(): Promise<void> {
   const [kioskCount = '50', checkoutCount = '8000'] = process.argv
     .slice(2)
@@ -99,6 +121,8 @@ async function main(): Promise<void> {
   const kiosks = Number(kioskCount);
   const checkouts = Number(checkoutCount);
   const byFunction = process.argv.includes('--by-function');
+  const paced = process.argv.includes('--paced');
+  const counted = new Map<string, number>();
   if (spawnSync('perf', ['--version']).status !== 0) {
     console.error('cpu-attribution needs Linux perf (apt-get install linux-perf)');
     process.exit(2);
@@ -128,7 +152,10 @@ async function main(): Promise<void> {
         stdio: 'ignore',
       });
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const reading = await closedLoop(kiosks, checkouts, job);
+      const reading = paced
+        ? await pacedCheckouts(kiosks, checkouts, job)
+        : { ...(await closedLoop(kiosks, checkouts, job)), count: checkouts };
+      counted.set(name, reading.count);
       perf.kill('SIGINT');
       await new Promise((resolve) => perf.once('close', resolve));
       console.log(`${name}: ${reading.perSecond.toFixed(0)} checkouts/s, ${reading.errors} errors`);
@@ -141,23 +168,24 @@ async function main(): Promise<void> {
     // The rig's processes' symbol maps (--perf-basic-prof writes one per process).
     for (const name of perfMaps()) if (!mapsBefore.has(name)) rmSync(join('/tmp', name), { force: true });
   }
-  const us = (n: number) => ((n / HZ) * 1e6) / checkouts;
   const carrel = samples.get('Carrel') ?? new Map<string, number>();
   const bare = samples.get('bare HTTP gateway') ?? new Map<string, number>();
+  const carrelUs = (n: number) => ((n / HZ) * 1e6) / (counted.get('Carrel') ?? checkouts);
+  const bareUs = (n: number) => ((n / HZ) * 1e6) / (counted.get('bare HTTP gateway') ?? checkouts);
   const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   console.log(
-    `\nCPU per checkout at ${kiosks} saturating kiosks, µs (charged to the nearest JavaScript frame)`,
+    `\nCPU per checkout at ${kiosks} ${paced ? `kiosks × ${PACED_RATE_PER_KIOSK}/s` : 'saturating kiosks'}, µs (charged to the nearest JavaScript frame)`,
   );
   const width = byFunction ? 90 : 46;
   console.log(`${'where'.padEnd(width)} ${'Carrel'.padStart(8)} ${'bare'.padStart(8)}`);
   const rows = [...new Set([...carrel.keys(), ...bare.keys()])]
-    .map((key) => ({ key, c: us(carrel.get(key) ?? 0), b: us(bare.get(key) ?? 0) }))
+    .map((key) => ({ key, c: carrelUs(carrel.get(key) ?? 0), b: bareUs(bare.get(key) ?? 0) }))
     .filter((row) => row.c >= 0.5 || row.b >= 0.5)
     .sort((x, y) => y.c - x.c);
   for (const row of rows)
     console.log(`${row.key.padEnd(width)} ${row.c.toFixed(1).padStart(8)} ${row.b.toFixed(1).padStart(8)}`);
   console.log(
-    `${'all'.padEnd(46)} ${us(total(carrel)).toFixed(1).padStart(8)} ${us(total(bare)).toFixed(1).padStart(8)}`,
+    `${'all'.padEnd(46)} ${carrelUs(total(carrel)).toFixed(1).padStart(8)} ${bareUs(total(bare)).toFixed(1).padStart(8)}`,
   );
 }
 
