@@ -9,7 +9,7 @@ import { IlsError } from '../../devices/ils/index.js';
 import type { AnySip2Message, AnySip2MessageInput, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
 import type { OfflineOrdering } from '../contracts/offline.js';
 import type { Sip2RelayAccount } from './config.js';
-import type { RelaySessionContext } from './session-context.js';
+import type { IlsForRelay, RelaySessionContext } from './session-context.js';
 import { countedKind, type RelayAnswerSource, type RelayTransaction } from './statistics.js';
 
 export interface RelayedAnswer {
@@ -34,34 +34,55 @@ const FROM_ILS: RelayAnswerSource = Object.freeze({ offline: false });
  * writes the request as it came (`asItCame`, the decoder's verbatim body) when
  * encoding it would write the same.
  */
-export async function relayToIls(
+export function relayToIls(
   context: RelaySessionContext,
   account: Sip2RelayAccount | undefined,
   request: AnySip2Message,
   refusal: () => AnySip2MessageInput,
   asItCame?: Sip2VerbatimBody,
 ): Promise<RelayedAnswer> {
+  let exchange: ReturnType<IlsForRelay['exchange']>;
   try {
-    // Most of the time nothing is journaled to wait behind: no await, no promise, then.
+    // Most of the time nothing is journaled to wait behind: no wait, no promise of its own, then.
     const ordering = context.ordering;
-    if (ordering && ordering.isClear?.() !== true) await behindBacklog(ordering, request);
-    const exchange = await context.ilsFor(account).exchange(request, asItCame);
-    return { answer: exchange.message, source: FROM_ILS, verbatim: exchange.verbatim };
+    exchange =
+      ordering && ordering.isClear?.() !== true
+        ? behindBacklog(ordering, request).then(() => context.ilsFor(account).exchange(request, asItCame))
+        : context.ilsFor(account).exchange(request, asItCame);
   } catch (error) {
-    if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
-    context.logger.warn(
-      { error: describeError(error), type: request.type },
-      'ILS unreachable: answering offline',
-    );
-    const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
-    if (request.type !== 'scStatus' && context.onOffline && account) {
-      const outcome = await context.onOffline(request, account);
-      if ('answer' in outcome) return { answer: outcome.answer, source };
-      // Refused by the journal: counted with its reason, not the ILS error that sent it there.
-      return { answer: refusal(), source: { offline: true, errorCode: outcome.refused } };
-    }
-    return { answer: refusal(), source };
+    return answeredOffline(context, account, request, refusal, error);
   }
+  // One `then`, no async frame: a self-check's request makes one of these each.
+  return exchange.then(fromIls, (error: unknown) =>
+    answeredOffline(context, account, request, refusal, error),
+  );
+}
+
+function fromIls(exchange: Awaited<ReturnType<IlsForRelay['exchange']>>): RelayedAnswer {
+  return { answer: exchange.message, source: FROM_ILS, verbatim: exchange.verbatim };
+}
+
+/** The ILS could not be reached: the offline answer. A request the link cannot carry is thrown. */
+async function answeredOffline(
+  context: RelaySessionContext,
+  account: Sip2RelayAccount | undefined,
+  request: AnySip2Message,
+  refusal: () => AnySip2MessageInput,
+  error: unknown,
+): Promise<RelayedAnswer> {
+  if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
+  context.logger.warn(
+    { error: describeError(error), type: request.type },
+    'ILS unreachable: answering offline',
+  );
+  const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
+  if (request.type !== 'scStatus' && context.onOffline && account) {
+    const outcome = await context.onOffline(request, account);
+    if ('answer' in outcome) return { answer: outcome.answer, source };
+    // Refused by the journal: counted with its reason, not the ILS error that sent it there.
+    return { answer: refusal(), source: { offline: true, errorCode: outcome.refused } };
+  }
+  return { answer: refusal(), source };
 }
 
 /**
