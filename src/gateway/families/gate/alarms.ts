@@ -172,10 +172,9 @@ function memoryHexOf(read: GateTagRead): string | null {
 }
 
 function itemOf(item: ItemTagView): GateAlarmEvent['item'] {
-  return {
-    id: item.primaryItemId,
-    format: item.format,
-    ...(item.isil ? { isil: item.isil } : {}),
-    ...(item.set ? { set: item.set } : {}),
-  };
+  // One object, keys added in order (no spreads of optional parts: one per alarm).
+  const view: NonNullable<GateAlarmEvent['item']> = { id: item.primaryItemId, format: item.format };
+  if (item.isil) view.isil = item.isil;
+  if (item.set) view.set = item.set;
+  return view;
 }
