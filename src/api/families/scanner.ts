@@ -8,7 +8,6 @@
  * HTTP — never over MQTT, whose answers are masked too.
  */
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { DeviceEvent } from '../../devices/device-state.js';
 import { type Identification, namesAPerson, scanners } from '../../gateway/families/scanner/index.js';
@@ -59,8 +58,8 @@ function streamRoutes(app: FastifyInstance, { services, auth }: ApiRouteContext)
     method: 'GET',
     url: '/api/v1/scanners/:id/identifications',
     handler: websocketRequired,
-    wsHandler: (socket: WebSocket, request) => {
-      const id = (request.params as { id?: string }).id ?? '';
+    websocket: (socket, request) => {
+      const id = request.params.id ?? '';
       try {
         auth.authorize(socketCredential(request), ['kiosk', 'staff']);
         services.ports.port(scanners, id);

@@ -1,6 +1,4 @@
-import type {} from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
 import type { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
 import { type Access, type Principal, socketCredential, type TokenAuthenticator } from './auth.js';
@@ -37,8 +35,8 @@ export function followRoute<Update extends { event: string }>(
     method: 'GET',
     url: resource.url,
     handler: websocketRequired,
-    wsHandler: (socket: WebSocket, request) => {
-      const id = (request.params as { id?: string }).id ?? '';
+    websocket: (socket, request) => {
+      const id = request.params.id ?? '';
       let stop: (() => void) | undefined;
       try {
         const principal = auth.authorize(socketCredential(request), resource.access);

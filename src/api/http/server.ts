@@ -1,4 +1,3 @@
-import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -24,7 +23,7 @@ import { reportRoutes } from './resources/reports.js';
 import { sessionRoutes } from './resources/sessions.js';
 import { statsRoutes } from './resources/stats.js';
 import { RouteBook } from './routes.js';
-import { guardWebSocketUpgrades } from './websocket-upgrades.js';
+import { serveWebSockets } from './websocket-upgrades.js';
 
 export interface HttpApiOptions {
   services: DeskServices;
@@ -102,8 +101,8 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     reply.code(404).type('application/problem+json').send(JSON.stringify(problem.body()));
   });
 
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  guardWebSocketUpgrades(app);
+  // Before any route: the WebSocket routes are taken from every route registered after this.
+  serveWebSockets(app, log);
 
   healthRoutes(app, book, options.services);
   addHttpRoutes(app, modules, { services: options.services, auth, book });

@@ -1,6 +1,4 @@
-import type {} from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
 import type { Logger } from '../../../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../../devices/device-state.js';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
@@ -33,7 +31,7 @@ export function eventRoutes(
     method: 'GET',
     url: '/api/v1/events',
     handler: websocketRequired,
-    wsHandler: (socket: WebSocket, request) => {
+    websocket: (socket, request) => {
       try {
         auth.authorize(socketCredential(request), ['kiosk', 'staff', 'monitor']);
       } catch (error) {
@@ -41,7 +39,7 @@ export function eventRoutes(
         socket.close(code === 403 ? 4403 : 4401, code === 403 ? 'forbidden' : 'unauthorized');
         return;
       }
-      const only = deviceFilter((request.query as Record<string, unknown> | undefined)?.devices);
+      const only = deviceFilter(request.query.devices);
       const wanted = (device: string) => !only || only.has(device);
       const owner = {};
       const send: (message: EventMessage) => boolean = jsonSender(socket, log, 'event');
