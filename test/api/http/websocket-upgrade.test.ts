@@ -3,7 +3,10 @@
  * else it gets an ordinary HTTP answer and the connection is never upgraded
  * (RFC 6455 §4.2.2: a resource with no such service answers with an HTTP error
  * such as 404). A plain GET on a WebSocket route says how to reach it (426).
- * Over real TCP, with the `ws` client and with raw bytes.
+ * The routing agrees with fastify's path by path; a malformed handshake is a
+ * 400 problem, a reset never takes the daemon down, and closing the server
+ * closes its WebSockets 1001. Over real TCP, with the `ws` client and with raw
+ * bytes.
  */
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
