@@ -99,6 +99,15 @@ function attribute(perfData: string, pid: number, byFunction: boolean): Map<stri
   return counts;
 }
 
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** `checkouts` at a kiosk's pace: each kiosk one every 1/rate s, as long as that takes. */
 async function pacedCheckouts(
   kiosks: number,
@@ -151,13 +160,15 @@ async function main(): Promise<void> {
       const perf = spawn('perf', ['record', '-F', String(HZ), '-g', '-o', data, '-p', String(path.pid)], {
         stdio: 'ignore',
       });
+      // Heard from the start: a perf that has already exited is not waited for forever.
+      const perfClosed = new Promise((resolve) => perf.once('close', resolve));
       await new Promise((resolve) => setTimeout(resolve, 500));
       const reading = paced
         ? await pacedCheckouts(kiosks, checkouts, job)
         : { ...(await closedLoop(kiosks, checkouts, job)), count: checkouts };
       counted.set(name, reading.count);
       perf.kill('SIGINT');
-      await new Promise((resolve) => perf.once('close', resolve));
+      await perfClosed;
       console.log(`${name}: ${reading.perSecond.toFixed(0)} checkouts/s, ${reading.errors} errors`);
       samples.set(name, attribute(data, path.pid, byFunction));
     }
@@ -166,7 +177,11 @@ async function main(): Promise<void> {
     await rig.stop();
     rmSync(dir, { recursive: true, force: true });
     // The rig's processes' symbol maps (--perf-basic-prof writes one per process).
-    for (const name of perfMaps()) if (!mapsBefore.has(name)) rmSync(join('/tmp', name), { force: true });
+    // Only those of processes that have ended: another run's (another session's) are still in use.
+    for (const name of perfMaps()) {
+      if (!mapsBefore.has(name) && !running(Number(/\d+/.exec(name)?.[0])))
+        rmSync(join('/tmp', name), { force: true });
+    }
   }
   const carrel = samples.get('Carrel') ?? new Map<string, number>();
   const bare = samples.get('bare HTTP gateway') ?? new Map<string, number>();
