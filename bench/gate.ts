@@ -21,15 +21,10 @@
  *   5 s — twelve times the default — by one daemon, and ten more not polled by another, side
  *   by side; each daemon's CPU per second over the same window, from /proc.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus, loadavg } from 'node:os';
 import WebSocket from 'ws';
 import { startGateSimulator } from '../simulators/gate/index.js';
-import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
 import {
   decodeNotification,
   encodeFeigFrame,
@@ -39,24 +34,13 @@ import {
   TR_DATA1,
 } from '../src/protocols/feig/index.js';
 import { itemTagMemory } from '../src/protocols/rfid/index.js';
-import { spawnCarrel } from './carrel-process.js';
+import { type RunningCarrel, startBareProcess, startCarrel } from './carrel-process.js';
 import { usageOver } from './process-usage.js';
 import type { BenchResult } from './types.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'src', 'cli', 'main.js');
 const TARGET_P99_MS = 5;
 const TARGET_RATIO = 1.3;
-/** `CARREL_BENCH_CPU_PROF=<dir>`: the daemons write CPU profiles there (100 µs samples) when they stop. */
-const PROFILE = process.env.CARREL_BENCH_CPU_PROF
-  ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${process.env.CARREL_BENCH_CPU_PROF}`]
-  : [];
-
-interface Daemon {
-  api: string;
-  pid: number;
-  stop(): Promise<void>;
-}
+type Daemon = RunningCarrel;
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -64,44 +48,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-/** `carrel start --config` with `devices`, as the `carrel` command runs it; ready when /readyz says so. */
-async function startDaemon(devices: unknown[]): Promise<Daemon> {
-  const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-gate-'));
-  const configFile = join(dir, 'carrel.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      version: 2,
-      site: 'bench',
-      gateway: 'bench-1',
-      mqtt: { mode: 'off' },
-      storage: { path: join(dir, 'carrel.db') },
-      devices,
-    }),
-  );
-  const { child, api } = await spawnCarrel({
-    nodeArgs: [...DAEMON_NODE_FLAGS, ...PROFILE],
-    args: [cli, 'start', '--config', configFile, '--http-port', '0', '--log-level', 'warn'],
-    cwd: dir,
-    env: { ...process.env, ...DAEMON_ENV },
-  });
-  for (;;) {
-    const response = await fetch(`${api}/readyz`).catch(() => undefined);
-    if (response?.status === 200) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return {
-    api,
-    pid: child.pid!,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -301,40 +247,21 @@ async function alarmLatencies(
 
 /** The bare gate (bare-gate.ts) in a process of its own, started with the daemon's node flags. */
 async function startBareGate(): Promise<{ path: AlarmPath; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...PROFILE, join(here, 'bare-gate.js')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...DAEMON_ENV },
-  });
-  let out = '';
-  const [framePort, socketPort] = await new Promise<[number, number]>((resolve, reject) => {
-    const keep = (chunk: Buffer) => {
-      out = (out + chunk.toString()).slice(-4096);
-      const match = /gate tcp:\/\/[^:]+:(\d+) ws:\/\/[^:]+:(\d+)/.exec(out);
-      if (match) resolve([Number(match[1]), Number(match[2])]);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.once('exit', (code) => reject(new Error(`bare-gate exited with ${code}: ${out}`)));
-  });
+  const bare = await startBareProcess('bare-gate.js', [], /gate tcp:\/\/[^:]+:(\d+) ws:\/\/[^:]+:(\d+)/);
   return {
     path: {
-      framePort,
-      socketUrl: `ws://127.0.0.1:${socketPort}`,
+      framePort: Number(bare.match[1]),
+      socketUrl: `ws://127.0.0.1:${bare.match[2]}`,
       alarmUid: (message) => (JSON.parse(message) as { data: { data: { uid?: string } } }).data.data.uid,
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => bare.stop(),
   };
 }
 
 /** A daemon with one FEIG gate, and where its alarms come out. */
 async function startGateDaemon(): Promise<{ daemon: Daemon; path: AlarmPath }> {
   const listenPort = await freePort();
-  const daemon = await startDaemon([
+  const daemon = await startCarrel([
     {
       id: 'gate-1',
       kind: 'gate',
@@ -455,7 +382,7 @@ async function countingCost(): Promise<BenchResult[]> {
     }));
   const daemons: Daemon[] = [];
   try {
-    daemons.push(await startDaemon(gatesWith(0, 5)), await startDaemon(gatesWith(10, 0)));
+    daemons.push(await startCarrel(gatesWith(0, 5)), await startCarrel(gatesWith(10, 0)));
     // Settle first: for ~10 s after start V8 still collects the start's garbage (its memory
     // reducer), several ms of CPU a second at moments of its own in each daemon — noise far
     // larger than the polling measured here.
