@@ -26,6 +26,20 @@ export class SerialFarEnd {
     });
   }
 
+  /**
+   * Stops reading the port, so the pty's buffers (and socat's behind them) fill
+   * and the writer on the other end meets EAGAIN. Open the far end first and pause
+   * it, never open it late: serialport's open flushes (TCIOFLUSH) whatever the pty
+   * had queued, so bytes written before the open are lost.
+   */
+  pause(): void {
+    this.port.pause();
+  }
+
+  resume(): void {
+    this.port.resume();
+  }
+
   take(length: number): Promise<Buffer> {
     return this.collector.take(length);
   }

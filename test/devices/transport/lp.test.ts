@@ -67,12 +67,20 @@ describe('LpTransport', () => {
 
   it('finishes a write larger than every buffer once the printer reads', async () => {
     pair = await createPtyPair();
+    // The printer is there but not reading yet: the pty's and socat's buffers fill.
+    far = await SerialFarEnd.open(pair.devicePath);
+    far.pause();
     const transport = new LpTransport({ path: pair.hostPath });
     await transport.open();
     try {
       const job = patternBytes(1024 * 1024, 7);
-      const writing = transport.write(job);
-      far = await SerialFarEnd.open(pair.devicePath);
+      let finished = false;
+      const writing = transport.write(job).then(() => {
+        finished = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(finished).toBe(false);
+      far.resume();
       expect((await far.take(job.length)).equals(job)).toBe(true);
       await writing;
     } finally {
