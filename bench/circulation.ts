@@ -8,8 +8,10 @@ import {
   merged,
   pacedLoad,
   type Samples,
+  summarise,
 } from './kiosk-load.js';
 import { processUsage, usageOver } from './process-usage.js';
+import { resampledInterval } from './resample.js';
 import type { BenchResult } from './types.js';
 
 /**
@@ -33,7 +35,7 @@ import type { BenchResult } from './types.js';
  * - **paced** — 50 (and 200) kiosks, each checking out one item every 500 ms
  *   (2 a second: a patron laying items on the pad one after another; a real
  *   kiosk does fewer), at a random but seeded moment, so every path gets the
- *   very same schedule: the same offered load. Each path runs four 5-second
+ *   very same schedule: the same offered load. Each path runs eight 2.5-second
  *   segments, the order turned round every round (Carrel, direct, relay,
  *   bare HTTP; then back) so no path gets the quieter machine. A checkout
  *   sent late because its kiosk still waited for the last answer is timed
@@ -46,7 +48,7 @@ import type { BenchResult } from './types.js';
  *   with HTTP and SIP2 encoding. The p99 also catches whatever else the
  *   machine runs at that moment.
  * - **saturation** (closed loop) — 1, 50 and 200 kiosks, each sending its
- *   next checkout the moment the last is answered, in four segments per path
+ *   next checkout the moment the last is answered, in eight segments per path
  *   turned round as the paced ones are. This measures throughput:
  *   Carrel is held to 0.9× the bare HTTP gateway at each level, and to "200
  *   kiosks, no errors". Its latencies are queueing, not cost: with every kiosk always waiting, latency = kiosks / throughput, so
@@ -55,9 +57,13 @@ import type { BenchResult } from './types.js';
  *   on a saturated p99 would measure the machine, not Carrel. At 1 kiosk
  *   there is no queue: that row is the unloaded cost of one checkout.
  *
- * At saturation the CPU time per checkout of the two HTTP gateways' processes
- * (all threads, from /proc) is printed beside each other, and how much of
+ * Paced and at saturation the CPU time per checkout of the two HTTP gateways' processes
+ * (all threads, from /proc) is printed beside each other, and at saturation how much of
  * Carrel's went to garbage collection (its own nodejs_gc_duration_seconds).
+ *
+ * Each verdict against the bare gateway comes with the interval it could have moved in by
+ * chance: the rounds drawn again (resample.ts), the ratio or difference computed on each draw,
+ * its 5th–95th percentile. A target inside that interval is one the run could not tell.
  *
  * `CARREL_BENCH_CPU_PROF=<dir>` writes CPU profiles of the gateway, the bare
  * HTTP gateway and the ILS simulator (see circulation-rig.ts).
@@ -71,15 +77,23 @@ import type { BenchResult } from './types.js';
  */
 const WARM_UP = 5000;
 const IDLE_MS = 5000;
-/** Each path runs `rounds` segments, in an order turned round every round (C D R, R D C…). */
-const PACE = { ratePerKiosk: 2, segmentMs: 5000, rounds: 4 };
+/**
+ * Each path runs `rounds` segments, in an order turned round every round (C D R, R D C…); eight
+ * short rounds rather than four long ones, so a round can be drawn again when the verdict's
+ * interval is resampled.
+ */
+const PACE = { ratePerKiosk: 2, segmentMs: 2500, rounds: 8 };
 const PACED_LEVELS = [50, 200];
-/** Segments per path at each saturation level, in turned-round order (as PACE.rounds). */
-const SATURATION_ROUNDS = 4;
+/**
+ * Segments per path at each saturation level, in turned-round order (as PACE.rounds). One
+ * segment's CPU per checkout ranged 83–159 µs on this 2-core VM with nothing changed (a
+ * scavenge, the scheduler): with four the ratio moved ±0.1 from run to run.
+ */
+const SATURATION_ROUNDS = 8;
 const SATURATION_LEVELS = [
-  { kiosks: 1, checkouts: 2000 },
-  { kiosks: 50, checkouts: 6000 },
-  { kiosks: 200, checkouts: 8000 },
+  { kiosks: 1, checkouts: 4000 },
+  { kiosks: 50, checkouts: 12000 },
+  { kiosks: 200, checkouts: 16000 },
 ];
 /** Issue 20: Carrel at saturation is ≥ 0.9× a bare HTTP-to-SIP2 gateway's checkouts/s… */
 const TARGET_SATURATION_RATIO = 0.9;
@@ -122,12 +136,44 @@ function readingsOf<T>(make: (path: keyof Paths) => T): Record<keyof Paths, T> {
   return Object.fromEntries(PATH_NAMES.map((path) => [path, make(path)])) as Record<keyof Paths, T>;
 }
 
-async function paced(kiosks: number, paths: Paths): Promise<BenchResult[]> {
+/** The process of each HTTP gateway path (0 for the others): its CPU is read around its segments. */
+function pidOf(path: keyof Paths, gateways: Gateways): number {
+  return path === 'carrel' ? gateways.carrelPid : path === 'bareHttp' ? gateways.barePid : 0;
+}
+
+/** The two HTTP gateways' CPU per checkout, µs, as a row (none where /proc is not there). */
+function cpuRow(label: string, cpuMs: Record<keyof Paths, number>, requests: Record<keyof Paths, number>) {
+  if (!(cpuMs.carrel > 0 && cpuMs.bareHttp > 0)) return [];
+  const perCheckout = (path: keyof Paths) => (cpuMs[path] * 1000) / requests[path];
+  return [
+    {
+      name: `${label}: CPU per checkout, Carrel / bare HTTP gateway`,
+      value: perCheckout('carrel'),
+      unit: `µs / ${perCheckout('bareHttp').toFixed(0)} µs`,
+    },
+  ];
+}
+
+/** The p50 of the latencies of the picked rounds, merged. */
+function p50Of(rounds: readonly Samples[], picked: readonly number[]): number {
+  return summarise(
+    picked.flatMap((at) => rounds[at]!.latencies),
+    1,
+    0,
+  ).p50;
+}
+
+async function paced(kiosks: number, paths: Paths, gateways: Gateways): Promise<BenchResult[]> {
   const load = { kiosks, ratePerKiosk: PACE.ratePerKiosk, durationMs: PACE.segmentMs, seed: kiosks };
   const runs = readingsOf<Samples[]>(() => []);
+  const cpuMs = readingsOf(() => 0);
   for (let round = 0; round < PACE.rounds; round++) {
     for (const path of round % 2 === 0 ? PATH_NAMES : [...PATH_NAMES].reverse()) {
+      const pid = pidOf(path, gateways);
+      const before = pid ? processUsage(pid) : undefined;
       runs[path].push(await pacedLoad(load, paths[path]));
+      const after = pid ? processUsage(pid) : undefined;
+      if (before && after) cpuMs[path] += after.cpuMs - before.cpuMs;
     }
   }
   const readings = readingsOf((path) => merged(runs[path]));
@@ -150,10 +196,25 @@ async function paced(kiosks: number, paths: Paths): Promise<BenchResult[]> {
       met: added <= bareAdded,
     };
   };
+  // Carrel's p50 less the bare gateway's, rounds drawn again: where the p50 verdict could have gone.
+  const [low, high] = resampledInterval(
+    PACE.rounds,
+    (picked) => p50Of(runs.carrel, picked) - p50Of(runs.bareHttp, picked),
+  );
   return [
     ...latencyRows(label, readings),
     versusBare('p50'),
+    {
+      name: `${label}: … Carrel's p50 − the bare gateway's, rounds resampled, 5th–95th percentile`,
+      value: low,
+      unit: `– ${ms(high)}`,
+    },
     versusBare('p99'),
+    ...cpuRow(
+      label,
+      cpuMs,
+      readingsOf((path) => readings[path].requests),
+    ),
     adds('a bare relay', relay),
     {
       name: `${label}: errors (all paths)`,
@@ -195,7 +256,7 @@ async function saturation(
   const segment = Math.ceil(checkouts / SATURATION_ROUNDS);
   for (let round = 0; round < SATURATION_ROUNDS; round++) {
     for (const path of round % 2 === 0 ? PATH_NAMES : [...PATH_NAMES].reverse()) {
-      const pid = path === 'carrel' ? gateways.carrelPid : path === 'bareHttp' ? gateways.barePid : 0;
+      const pid = pidOf(path, gateways);
       // Carrel's /metrics is read outside the window its CPU is counted in (a scrape costs it 2–5 ms).
       const gcBefore = path === 'carrel' ? await gcSeconds(gateways.metrics) : 0;
       const before = pid ? processUsage(pid) : undefined;
@@ -206,24 +267,23 @@ async function saturation(
     }
   }
   const readings = readingsOf((path) => merged(runs[path]));
-  const perCheckout = (path: keyof Paths) => (cpuMs[path] * 1000) / readings[path].requests;
-  const cpuUs: Partial<Record<keyof Paths, number>> =
-    gateways.carrelPid && gateways.barePid
-      ? { carrel: perCheckout('carrel'), bareHttp: perCheckout('bareHttp') }
-      : {};
   const gcUs = (gcSecondsSpent * 1e6) / readings.carrel.requests;
   const label = `saturation ${kiosks} kiosk${kiosks === 1 ? '' : 's'}`;
-  const cpuRows: BenchResult[] =
-    cpuUs.carrel !== undefined && cpuUs.bareHttp !== undefined
-      ? [
-          {
-            name: `${label}: CPU per checkout, Carrel / bare HTTP gateway`,
-            value: cpuUs.carrel,
-            unit: `µs / ${cpuUs.bareHttp.toFixed(0)} µs`,
-          },
-          { name: `${label}: … of which Carrel's garbage collection`, value: gcUs, unit: 'µs' },
-        ]
-      : [];
+  const cpuRows = cpuRow(
+    label,
+    cpuMs,
+    readingsOf((path) => readings[path].requests),
+  );
+  if (cpuRows.length > 0)
+    cpuRows.push({ name: `${label}: … of which Carrel's garbage collection`, value: gcUs, unit: 'µs' });
+  // The throughput ratio with the rounds drawn again (a round's two segments stay together).
+  const rate = (rounds: readonly Samples[], picked: readonly number[]) =>
+    picked.reduce((sum, at) => sum + rounds[at]!.latencies.length, 0) /
+    picked.reduce((sum, at) => sum + rounds[at]!.elapsedMs, 0);
+  const [low, high] = resampledInterval(
+    SATURATION_ROUNDS,
+    (picked) => rate(runs.carrel, picked) / rate(runs.bareHttp, picked),
+  );
   const errors = PATH_NAMES.reduce((sum, path) => sum + readings[path].errors, 0);
   const requests = PATH_NAMES.reduce((sum, path) => sum + readings[path].requests, 0);
   return [
@@ -239,6 +299,11 @@ async function saturation(
       unit: '×',
       target: `≥ ${TARGET_SATURATION_RATIO}×`,
       met: readings.carrel.perSecond >= TARGET_SATURATION_RATIO * readings.bareHttp.perSecond,
+    },
+    {
+      name: `${label}: … the ratio, rounds resampled, 5th–95th percentile`,
+      value: low,
+      unit: `– ${high.toFixed(2)} ×`,
     },
     ...cpuRows,
     {
@@ -296,7 +361,7 @@ export async function run(): Promise<BenchResult[]> {
     // Warm-up, not counted: JIT, pools, sockets and the ILS's first loans, for every path alike.
     for (const path of PATH_NAMES) await closedLoop(16, WARM_UP, paths[path]);
     results.push(...(await idle(rig.gatewayPid, kiosks)));
-    for (const kiosks of PACED_LEVELS) results.push(...(await paced(kiosks, paths)));
+    for (const kiosks of PACED_LEVELS) results.push(...(await paced(kiosks, paths, gateways)));
     for (const { kiosks, checkouts } of SATURATION_LEVELS) {
       results.push(...(await saturation(kiosks, checkouts, paths, gateways)));
     }

@@ -36,6 +36,7 @@ import {
 import { itemTagMemory } from '../src/protocols/rfid/index.js';
 import { type RunningCarrel, startBareProcess, startCarrel } from './carrel-process.js';
 import { usageOver } from './process-usage.js';
+import { resampledInterval } from './resample.js';
 import type { BenchResult } from './types.js';
 
 const TARGET_P99_MS = 5;
@@ -56,28 +57,15 @@ function percentile(values: readonly number[], p: number): number {
 }
 
 /**
- * How far the p50 ratio could move by chance: `ours` and `theirs` resampled by slot (the two
- * alarms of a turn stay together), 1,000 times with a fixed seed; the 5th and 95th percentiles
- * of the ratios.
+ * How far the p50 ratio could move by chance: turns resampled (the two alarms of a turn stay
+ * together), the ratio of the p50s of each draw.
  */
 function resampledRatio(ours: readonly number[], theirs: readonly number[]): [number, number] {
-  let seed = 20;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  const ratios: number[] = [];
-  for (let draw = 0; draw < 1000; draw++) {
-    const a: number[] = [];
-    const b: number[] = [];
-    for (let i = 0; i < ours.length; i++) {
-      const at = Math.floor(random() * ours.length);
-      a.push(ours[at]!);
-      b.push(theirs[at]!);
-    }
-    ratios.push(percentile(a, 50) / percentile(b, 50));
-  }
-  return [percentile(ratios, 5), percentile(ratios, 95)];
+  return resampledInterval(ours.length, (picked) => {
+    const a = picked.map((at) => ours[at]!);
+    const b = picked.map((at) => theirs[at]!);
+    return percentile(a, 50) / percentile(b, 50);
+  });
 }
 
 /** One passage's notification frame: one secured ISO 28560-3 item, as a FEIG gate sends it. */
