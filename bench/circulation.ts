@@ -63,7 +63,9 @@ import type { BenchResult } from './types.js';
  *
  * Each verdict against the bare gateway comes with the interval it could have moved in by
  * chance: the rounds drawn again (resample.ts), the ratio or difference computed on each draw,
- * its 5th–95th percentile. A target inside that interval is one the run could not tell.
+ * its 5th–95th percentile. A target inside that interval is one the run could not tell; one
+ * outside it held within the run, which is not yet across runs (a slow spell of the machine can
+ * outlast a round: two runs' intervals at 50 kiosks were 0.65–0.80× and 0.93–1.20×).
  *
  * `CARREL_BENCH_CPU_PROF=<dir>` writes CPU profiles of the gateway, the bare
  * HTTP gateway and the ILS simulator (see circulation-rig.ts).
