@@ -108,10 +108,21 @@ function upgradeStatus(port: number, path: string): Promise<number> {
 const KEY = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
 const UPGRADE_HEADERS = `Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n${KEY}`;
 
+/** Each path's handshake is answered 404, and no WebSocket opens. */
+async function expectNoUpgrade(port: number, paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    expect({ path, ...(await handshake(`ws://127.0.0.1:${port}${path}`, AUTH.monitor)) }).toEqual({
+      path,
+      opened: false,
+      status: 404,
+    });
+  }
+}
+
 describe('WebSocket upgrades', () => {
   it('answers 404 without upgrading on plain routes and unknown paths (ws client)', async () => {
     const port = await listening();
-    for (const path of [
+    await expectNoUpgrade(port, [
       '/healthz',
       '/readyz',
       '/api/v1/devices',
@@ -120,13 +131,7 @@ describe('WebSocket upgrades', () => {
       '/docs',
       '/kiosk',
       '/nope',
-    ]) {
-      expect({ path, ...(await handshake(`ws://127.0.0.1:${port}${path}`, AUTH.monitor)) }).toEqual({
-        path,
-        opened: false,
-        status: 404,
-      });
-    }
+    ]);
   });
 
   it('answers an upgrade on a plain route with a whole HTTP answer, never 101 (raw TCP)', async () => {
@@ -177,7 +182,7 @@ describe('WebSocket upgrades', () => {
       data: { devices: [{ device: 'receipt-1' }] },
     });
     filtered.close();
-    for (const path of [
+    await expectNoUpgrade(port, [
       '/api/v1/events/',
       '//api/v1/events',
       '/api/v1/Events',
@@ -186,13 +191,7 @@ describe('WebSocket upgrades', () => {
       '/api/v1/sessions/x/events/',
       '/api/v1/scanners/x/identifications/more',
       '/api/v1/scanners/identifications',
-    ]) {
-      expect({ path, ...(await handshake(`ws://127.0.0.1:${port}${path}`, AUTH.monitor)) }).toEqual({
-        path,
-        opened: false,
-        status: 404,
-      });
-    }
+    ]);
   });
 
   it('upgrades a path exactly when fastify tells a plain GET there to upgrade (426)', async () => {
