@@ -10,19 +10,16 @@
  * Nothing is renumbered, answered or counted here; a frame that does not decode
  * is counted in `unreadable` and passed on all the same.
  */
-import { once } from 'node:events';
-import { connect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { decodeSip2Message, Sip2Framer } from '../src/protocols/sip2/index.js';
+import { type PipeRelay, startTcpRelay } from './pipe-relay.js';
 
-export interface DecodingRelay {
-  readonly port: number;
+export interface DecodingRelay extends PipeRelay {
   /** Frames, either way, that did not decode (a bad checksum included). */
   readonly unreadable: number;
-  close(): Promise<void>;
 }
 
 export async function startDecodingRelay(target: number): Promise<DecodingRelay> {
-  const sockets = new Set<Socket>();
   let unreadable = 0;
   /** `from`'s bytes to `to`, each frame decoded on the way; `from` paused while `to` is full. */
   const carry = (from: Socket, to: Socket) => {
@@ -39,33 +36,15 @@ export async function startDecodingRelay(target: number): Promise<DecodingRelay>
       }
     });
   };
-  const server = createServer((client: Socket) => {
-    client.setNoDelay(true);
-    const upstream = connect({ host: '127.0.0.1', port: target });
-    upstream.setNoDelay(true);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    }
+  const relay = await startTcpRelay(target, (client, upstream) => {
     carry(client, upstream);
     carry(upstream, client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = address && typeof address === 'object' ? address.port : 0;
   return {
-    port,
+    port: relay.port,
     get unreadable() {
       return unreadable;
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => relay.close(),
   };
 }

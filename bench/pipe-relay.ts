@@ -4,7 +4,9 @@
  * connection per client. The floor any SIP2 relay pays: two more socket writes
  * and reads per round trip. bare-relay.ts runs it in a process of its own; the
  * relay benchmark runs it in the benchmark's process, beside Carrel's relay, so both
- * share one event loop with the simulator and the self-checks.
+ * share one event loop with the simulator and the self-checks. `startTcpRelay`
+ * is the same relay with the carrying of bytes left to its caller
+ * (decoding-relay.ts).
  */
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
@@ -14,7 +16,22 @@ export interface PipeRelay {
   close(): Promise<void>;
 }
 
-export async function startPipeRelay(target: number): Promise<PipeRelay> {
+export function startPipeRelay(target: number): Promise<PipeRelay> {
+  return startTcpRelay(target, (client, upstream) => {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+}
+
+/**
+ * A relay whose every accepted connection gets its own upstream connection to
+ * `target`; `carry` moves the bytes between the two. Either side's error or
+ * close closes the other.
+ */
+export async function startTcpRelay(
+  target: number,
+  carry: (client: Socket, upstream: Socket) => void,
+): Promise<PipeRelay> {
   const sockets = new Set<Socket>();
   const server = createServer((client: Socket) => {
     client.setNoDelay(true);
@@ -24,8 +41,7 @@ export async function startPipeRelay(target: number): Promise<PipeRelay> {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    carry(client, upstream);
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
