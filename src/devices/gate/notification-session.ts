@@ -85,8 +85,13 @@ export class NotificationSession extends EventEmitter<NotificationSessionEvents>
       } else if (frame.command === FEIG_NOTIFICATION_COMMAND) {
         const notification = this.decode(() => decodeNotification(frame.data));
         if (!notification) continue;
-        if (this.options.ack) this.acknowledge();
-        this.emit('notification', notification);
+        try {
+          this.emit('notification', notification);
+        } finally {
+          // [0x32] clears the gate's buffer: only once the read is handed on (an alarm then waits
+          // for no write), and whatever a listener did, so the gate is never left waiting.
+          if (this.options.ack) this.acknowledge();
+        }
       } else {
         this.emit('ignored', frame.command);
       }
