@@ -221,15 +221,15 @@ export async function run(): Promise<BenchResult[]> {
       ) as [Run, Run, Run, Run];
       const label = `${kiosks} self-check${kiosks === 1 ? '' : 's'}`;
       const n = `median of ${TRIALS}`;
-      const tail = Math.round((relayed.p99 / bare.p99) * 100) / 100;
-      const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-      // Each trial's two relays ran minutes apart at most, seconds apart mostly: the verdict is the
-      // median of the trials' own ratios, so a slow spell of the machine weighs on both sides of one.
+      const hundredths = (value: number) => Math.round(value * 100) / 100;
+      // A trial's paths follow each other within seconds: the verdict is the median of the trials'
+      // own ratios, so a slow spell of the machine weighs on both sides of one.
       const paired = (a: keyof typeof runs, b: keyof typeof runs, picked: readonly number[]) =>
         median(picked.map((at) => runs[a][at]!.perSecond / runs[b][at]!.perSecond));
       const trials = Array.from({ length: TRIALS }, (_, at) => at);
-      const throughput = ratio(paired('carrel', 'bare', trials), 1);
+      const throughput = hundredths(paired('carrel', 'bare', trials));
       const [low, high] = resampledInterval(TRIALS, (picked) => paired('carrel', 'bare', picked));
+      const tail = hundredths(relayed.p99 / bare.p99);
       results.push(
         { name: `ILS connections of each relay, ${label}`, value: kiosks, unit: '' },
         { name: `relay round trips/s, ${label} (${n})`, value: relayed.perSecond, unit: '/s' },
@@ -253,17 +253,17 @@ export async function run(): Promise<BenchResult[]> {
         },
         {
           name: `… the ratio, trials resampled, 5th–95th percentile, ${label}`,
-          value: ratio(low, 1),
+          value: hundredths(low),
           unit: `– ${high.toFixed(2)} ×`,
         },
         {
           name: `… reading SIP2 at all: decoding relay ÷ bare TCP relay, ${label}`,
-          value: ratio(paired('decoding', 'bare', trials), 1),
+          value: hundredths(paired('decoding', 'bare', trials)),
           unit: '×',
         },
         {
           name: `… Carrel's own layers: relay ÷ decoding relay, ${label}`,
-          value: ratio(paired('carrel', 'decoding', trials), 1),
+          value: hundredths(paired('carrel', 'decoding', trials)),
           unit: '×',
         },
         {
