@@ -6,7 +6,7 @@
  * holds even as new alarms arrive.
  */
 import type { Database, Statement } from '../../storage/index.js';
-import { migrate } from '../../storage/index.js';
+import { migrate, StatementCache } from '../../storage/index.js';
 import type { GateAlarmEvent } from './events.js';
 
 export interface GateAlarmRecord {
@@ -83,6 +83,8 @@ export class GateAlarmHistory {
   private readonly setTitle: Statement;
   private readonly ack: Statement;
   private readonly byId: Statement;
+  /** The queries whose text varies, or that run now and then (each parsed once, not per call). */
+  private readonly queries: StatementCache;
 
   constructor(
     private readonly db: Database,
@@ -99,6 +101,7 @@ export class GateAlarmHistory {
        WHERE id = ? AND gate = ? AND acknowledged_by IS NULL`,
     );
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM gate_alarms WHERE id = ? AND gate = ?`);
+    this.queries = new StatementCache(db);
   }
 
   /**
@@ -143,8 +146,8 @@ export class GateAlarmHistory {
 
   /** Alarms per UTC hour (hours since the epoch) and reason, over [from, to) in epoch ms. */
   countsByHour(from: number, to: number): Array<{ hour: number; reason: string; count: number }> {
-    return this.db
-      .prepare(
+    return this.queries
+      .get(
         `SELECT at / 3600000 AS hour, reason, COUNT(*) AS count FROM gate_alarms
          WHERE gate = ? AND at >= ? AND at < ? GROUP BY hour, reason ORDER BY hour`,
       )
@@ -160,25 +163,25 @@ export class GateAlarmHistory {
       parameters.push(query.before.time, query.before.time, query.before.id);
     }
     if (query.open) where.push('acknowledged_by IS NULL');
-    const rows = this.db
-      .prepare(
+    const rows = this.queries
+      .get(
         `SELECT ${COLUMNS} FROM gate_alarms WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`,
       )
       .all(...parameters, query.limit) as Row[];
     return rows.map(toRecord);
   }
 
-  /** How many alarms this gate had in [from, to) (epoch ms). */
+  /** How many alarms this gate had in [from, to) (epoch ms); the desk's totals ask every few seconds. */
   count(from: number, to: number): number {
-    const row = this.db
-      .prepare('SELECT COUNT(*) AS n FROM gate_alarms WHERE gate = ? AND at >= ? AND at < ?')
+    const row = this.queries
+      .get('SELECT COUNT(*) AS n FROM gate_alarms WHERE gate = ? AND at >= ? AND at < ?')
       .get(this.gate, from, to) as { n: number } | undefined;
     return Number(row?.n ?? 0);
   }
 
   /** Forgets this gate's alarms older than `before` (epoch ms); returns how many went. */
   forget(before: number): number {
-    return this.db.prepare('DELETE FROM gate_alarms WHERE gate = ? AND at < ?').run(this.gate, before)
+    return this.queries.get('DELETE FROM gate_alarms WHERE gate = ? AND at < ?').run(this.gate, before)
       .changes;
   }
 }
