@@ -13,8 +13,10 @@ import { type CarrelTopics, isSafeTopicSegment } from './topics.js';
  *   gateway `state`, the desk's `totals` (counts only), `devices/<id>/state`,
  *   `devices/<id>/events/<type>`;
  * - a client's own area `clients/<its client id>/`: it may publish
- *   `request/<action>` (kiosk, staff and admin scopes; a monitor only reads)
- *   and read `response/#`, nobody else may do either;
+ *   `request/#` (kiosk, staff and admin scopes; a monitor only reads) and read
+ *   `response/#`, nobody else may do either. Only `request/<action>` names an
+ *   action; the gateway answers anything else there `unknown_action`, which
+ *   tells a client more than a broker dropping its connection would;
  * - everything else: the gateway only.
  *
  * So no client ever receives another client's request (a PIN) or answer (a

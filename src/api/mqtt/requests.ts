@@ -9,10 +9,11 @@ import type { CarrelTopics, MqttResponse } from './topics.js';
 
 export type { MqttAction } from '../operations.js';
 
-/** One PUBLISH on `clients/<clientId>/request/<action>`, as received. */
+/** One PUBLISH in `clients/<clientId>/request/…`, as received. */
 export interface IncomingRequest {
   /** The asking client, from the request topic: the broker lets only that client publish there. */
   clientId: string;
+  /** What follows `request/`; an action only when it is one topic level (see CarrelTopics.requestOf). */
   action: string;
   payload: Buffer;
   /** MQTT 5 properties, when the requester set them. */
@@ -130,7 +131,7 @@ export class RequestDispatcher {
       return;
     }
     if (!Object.hasOwn(this.options.actions, request.action)) {
-      fail('unknown_action', `no action "${request.action}"`, transaction);
+      fail('unknown_action', unknownAction(request.action, this.options.actions), transaction);
       return;
     }
     const action = this.options.actions[request.action] as MqttAction;
@@ -183,7 +184,7 @@ export class RequestDispatcher {
   private reply(request: IncomingRequest, envelope: MqttResponse): void {
     if (this.closed) return;
     const { topics } = this.options;
-    let topic = topics.response(request.clientId, request.action).name;
+    let topic = topics.answerTopic(request.clientId, request.action);
     if (request.responseTopic !== undefined) {
       if (isAcceptableResponseTopic(request.responseTopic, request.clientId, topics)) {
         topic = request.responseTopic;
@@ -200,6 +201,25 @@ export class RequestDispatcher {
       ...(request.correlationData !== undefined && { correlationData: request.correlationData }),
     });
   }
+}
+
+/** The longest piece of a client's topic quoted back in an error. */
+const MAX_QUOTED_ACTION = 128;
+
+/**
+ * Why no action runs, said so that a kiosk developer can fix the topic: an action is one topic
+ * level after `request/`, and its name has dots where a typo may have slashes.
+ */
+export function unknownAction(action: string, actions: Readonly<Record<string, MqttAction>>): string {
+  if (action === '') return 'no action in the topic: publish on clients/<client id>/request/<action>';
+  const quoted = JSON.stringify(
+    action.length > MAX_QUOTED_ACTION ? `${action.slice(0, MAX_QUOTED_ACTION)}…` : action,
+  );
+  if (!action.includes('/')) return `no action ${quoted}`;
+  const dotted = action.split('/').filter(Boolean).join('.');
+  return Object.hasOwn(actions, dotted)
+    ? `no action ${quoted}: an action is one topic level, here request/${dotted}`
+    : `no action ${quoted}: an action is one topic level after request/, such as devices.list`;
 }
 
 /**

@@ -90,6 +90,8 @@ export class TopicSegmentError extends CarrelError {
 }
 
 const MAX_SEGMENT_LENGTH = 128;
+/** The level under a client's area where it asks. */
+const REQUEST = 'request';
 const NUL = String.fromCharCode(0);
 
 /** True when `topic` holds a wildcard or NUL, so it cannot be a PUBLISH topic name. */
@@ -156,9 +158,12 @@ export class CarrelTopics {
     return this.topic('response', `${this.clientArea(clientId)}/response/${guard(action, 'action')}`);
   }
 
-  /** The subscription that receives every client's requests (the gateway's). */
+  /**
+   * The subscription that receives every client's requests (the gateway's): everything under each
+   * client's `request`, so that a mistyped action (`request/circulation/checkout`) is answered too.
+   */
   requestFilter(): string {
-    return `${this.base}/clients/+/request/+`;
+    return `${this.base}/clients/+/request/#`;
   }
 
   /** Every device's state. */
@@ -171,9 +176,13 @@ export class CarrelTopics {
     return `${this.base}/devices/+/events/+`;
   }
 
-  /** The requests one client may send. */
+  /**
+   * Where one client may publish: its whole `request` subtree. Only `request/<action>` names an
+   * action; anything else there is answered `unknown_action` rather than refused by the broker,
+   * which under MQTT 3.1.1 can only drop the connection and leaves the client with no answer.
+   */
   clientRequestFilter(clientId: string): string {
-    return `${this.base}/${this.clientArea(clientId)}/request/+`;
+    return `${this.base}/${this.clientArea(clientId)}/request/#`;
   }
 
   /** The answers one client may read (under it, MQTT 5 response topics of its own choosing). */
@@ -181,14 +190,35 @@ export class CarrelTopics {
     return `${this.base}/${this.clientArea(clientId)}/response/#`;
   }
 
-  /** The asking client and the action of a request topic, or undefined when `topic` is not one. */
+  /**
+   * The asking client and the action of a topic in a client's request area, or undefined when
+   * `topic` is not in one. The action is everything after `request/`: one level names an action;
+   * an empty or a nested one (`circulation/checkout`) names none and is answered `unknown_action`
+   * on {@link answerTopic}.
+   */
   requestOf(topic: string): { clientId: string; action: string } | undefined {
     const prefix = `${this.base}/clients/`;
-    if (!topic.startsWith(prefix)) return undefined;
-    const levels = topic.slice(prefix.length).split('/');
-    if (levels.length !== 3 || levels[1] !== 'request') return undefined;
-    const [clientId, , action] = levels as [string, string, string];
-    return isSafeTopicSegment(clientId) && isSafeTopicSegment(action) ? { clientId, action } : undefined;
+    if (!topic.startsWith(prefix) || hasWildcardOrNul(topic)) return undefined;
+    const slash = topic.indexOf('/', prefix.length);
+    if (slash === -1) return undefined;
+    const clientId = topic.slice(prefix.length, slash);
+    const rest = topic.slice(slash + 1);
+    if (!isSafeTopicSegment(clientId)) return undefined;
+    if (rest === REQUEST) return { clientId, action: '' };
+    if (!rest.startsWith(`${REQUEST}/`)) return undefined;
+    return { clientId, action: rest.slice(REQUEST.length + 1) };
+  }
+
+  /**
+   * Where the answer to `clients/<clientId>/request/<action>` goes by default: the same topic
+   * with `response` for `request`. For an action that is not one level (nested, or none) that is
+   * still the mirror of what the client published, in its own answers area, so that a client
+   * listening where it expects its answer hears why there is none.
+   */
+  answerTopic(clientId: string, action: string): string {
+    if (isSafeTopicSegment(action)) return this.response(clientId, action).name;
+    const area = `${this.base}/${this.clientArea(clientId)}/response`;
+    return action === '' || hasWildcardOrNul(action) ? area : `${area}/${action}`;
   }
 
   /**

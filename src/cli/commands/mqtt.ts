@@ -12,7 +12,7 @@ Prints the Mosquitto ACL file for the gateway the configuration describes
 (mqtt.mode: external): its user (mqtt.username) reads and writes
 carrel/<site>/<gateway>/#; each auth.tokens name is a user who reads the
 gateway state, device states and device events and, unless monitor-only,
-publishes requests in its own clients/<name>/request/+ and reads its answers
+publishes requests in its own clients/<name>/request/# and reads its answers
 in clients/<name>/response/#. No one reads another's requests or answers.
 
 It assumes this mosquitto.conf (paths to suit):

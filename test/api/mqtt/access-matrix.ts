@@ -51,6 +51,7 @@ export const FILTERS: Record<string, string> = {
   '<base>/request/#': `${BASE}/request/#`,
   'carrel/+/+/request/+': 'carrel/+/+/request/+',
   '<base>/clients/+/request/+': `${BASE}/clients/+/request/+`,
+  '<base>/clients/+/request/#': `${BASE}/clients/+/request/#`,
   '<base>/clients/+/response/+': `${BASE}/clients/+/response/+`,
   '<base>/clients/kiosk-a/#': `${BASE}/clients/${ASKER}/#`,
   '$share/<party>/<base>/#': `$share/<party>/${BASE}/#`,
@@ -166,6 +167,42 @@ export function describeAccessMatrix(
         }
       }
       expect(table).toEqual(expected);
+    });
+
+    it('answers a mistyped request to its asker alone, saying how the topic should read', async () => {
+      for (const client of [...clients.values()]) {
+        client.clear();
+        await client.client.subscribeAsync('#', { qos: 1 });
+      }
+      const asker = clients.get(ASKER) as Observer;
+      // Slashes for the dot: the broker lets it through to the gateway, which answers on the mirror.
+      const transaction = 'mistyped';
+      await asker.publish(
+        `${BASE}/clients/${ASKER}/request/circulation/patron`,
+        JSON.stringify({ transaction, data: { patron: PATRON, pin: PIN } }),
+      );
+      const answer = await asker.waitFor(
+        (m) => (m.json as MqttResponse | undefined)?.transaction === transaction,
+        'the answer to the mistyped request',
+      );
+      expect(answer.topic).toBe(`${BASE}/clients/${ASKER}/response/circulation/patron`);
+      expect(answer.json).toMatchObject({ status: 'error', data: null, error: { code: 'unknown_action' } });
+      expect((answer.json as MqttResponse).error?.message).toContain('request/circulation.patron');
+      gateway.bus.emit('device.event', {
+        device: 'barrier',
+        type: 'after-mistyped',
+        time: new Date().toISOString(),
+        data: {},
+      });
+      for (const [partyName, client] of clients) {
+        await client.waitFor(
+          (m) => m.topic === `${BASE}/devices/barrier/events/after-mistyped`,
+          `the barrier at ${partyName}`,
+        );
+        const heard = client.messages.filter((m) => m.topic.includes('/clients/')).map((m) => m.topic);
+        expect(heard, partyName).toEqual(partyName === ASKER ? [answer.topic] : []);
+        await client.client.unsubscribeAsync('#').catch(() => {});
+      }
     });
   });
 }

@@ -47,11 +47,15 @@ describe('MQTT access rule', () => {
       expect(kiosk.mayReceive(topic), topic).toBe(true);
     }
     for (const topic of [...OTHERS, OWN_REQUEST]) expect(kiosk.mayReceive(topic), topic).toBe(false);
-    expect(kiosk.mayPublish(OWN_REQUEST)).toBe(true);
-    for (const topic of [...PUBLIC, ...OTHERS, OWN_ANSWER, `${OWN_REQUEST}/extra`]) {
+    // Its whole request subtree, so that a mistyped action reaches the gateway and is answered.
+    const ownArea = `${base}/clients/kiosk-a`;
+    for (const topic of [OWN_REQUEST, `${OWN_REQUEST}/extra`, `${ownArea}/request`, `${ownArea}/request/`]) {
+      expect(kiosk.mayPublish(topic), topic).toBe(true);
+      expect(kiosk.mayRetain(topic), topic).toBe(false);
+    }
+    for (const topic of [...PUBLIC, ...OTHERS, OWN_ANSWER, `${ownArea}/requests/x`, `${ownArea}/x`]) {
       expect(kiosk.mayPublish(topic), topic).toBe(false);
     }
-    expect(kiosk.mayRetain(OWN_REQUEST)).toBe(false);
   });
 
   it('leaves topics outside the tree alone, but keeps $SYS from every client', () => {
@@ -92,6 +96,8 @@ describe('MQTT access rule', () => {
       `$share/g/$SYS/#`,
       `${base}/request/#`,
       `${base}/clients/+/request/+`,
+      `${base}/clients/+/request/#`,
+      `${base}/clients/kiosk-a/request/#`,
       `${base}/clients/kiosk-b/#`,
       `$share/g/${base}/clients/kiosk-b/#`,
       base,

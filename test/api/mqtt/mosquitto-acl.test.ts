@@ -53,7 +53,7 @@ describe('carrel mqtt acl', () => {
         `topic read ${BASE}/devices/+/state`,
         `topic read ${BASE}/devices/+/events/+`,
         `topic read ${BASE}/clients/kiosk-a/response/#`,
-        `topic write ${BASE}/clients/kiosk-a/request/+`,
+        `topic write ${BASE}/clients/kiosk-a/request/#`,
         '',
       ].join('\n'),
     );

@@ -233,6 +233,23 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       expect(unknown.topic).toBe(`${area}/response/eject`);
       expect(unknown.json).toMatchObject({ status: 'error', data: null, error: { code: 'unknown_action' } });
 
+      // A topic that names no action is answered on its mirror in the asker's area, not ignored.
+      await observer.subscribe(`${area}/response/#`);
+      await observer.publish(`${area}/request/paper/check`, JSON.stringify({ transaction: 't-nested' }));
+      const nested = await observer.waitFor(respondedTo('t-nested'), 'nested action response');
+      expect(nested.topic).toBe(`${area}/response/paper/check`);
+      expect(nested.json).toMatchObject({ status: 'error', data: null, error: { code: 'unknown_action' } });
+      expect((nested.json as { error: { message: string } }).error.message).toContain('request/paper.check');
+      for (const [topic, transaction] of [
+        [`${area}/request/`, 't-empty'],
+        [`${area}/request`, 't-none'],
+      ] as const) {
+        await observer.publish(topic, JSON.stringify({ transaction }));
+        const none = await observer.waitFor(respondedTo(transaction), `answer on ${topic}`);
+        expect(none.topic).toBe(`${area}/response`);
+        expect(none.json).toMatchObject({ status: 'error', error: { code: 'unknown_action' } });
+      }
+
       await observer.publish(`${area}/request/__proto__`, JSON.stringify({ transaction: 't-3' }));
       const proto = await observer.waitFor(respondedTo('t-3'), 'prototype name response');
       expect(proto.json).toMatchObject({ status: 'error', error: { code: 'unknown_action' } });

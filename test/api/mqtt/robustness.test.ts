@@ -143,21 +143,38 @@ describe('MQTT API robustness (embedded broker)', () => {
     expect((await ask(o, 'devices.list', '{"transaction":"after"}')).status).toBe('ok');
   });
 
-  it('ignores topics it does not serve and keeps serving', async () => {
-    // In a client's own area but no request topic: accepted by the broker, not answered.
+  it('answers a mistyped request topic in its own area, drops publishers elsewhere, and keeps serving', async () => {
+    // Under its own request/ but no action: let through by the broker and answered, with how it should read.
     const o = await observer();
     const area = `${topics.base}/clients/${idOf(o)}`;
     await o.subscribe(topics.clientResponseFilter(idOf(o)));
-    await o.publish(`${area}/request/`, '{"transaction":"stray"}');
-    await o.publish(topics.request(idOf(o), 'devices.list').name, '{"transaction":"still"}');
-    await o.waitFor((m) => (m.json as MqttResponse).transaction === 'still', 'the answer after the stray');
-    expect(o.messages.map((m) => (m.json as MqttResponse).transaction)).toEqual(['still']);
+    const mistakes = [
+      { topic: `${area}/request/`, answer: `${area}/response`, hint: 'request/<action>' },
+      { topic: `${area}/request`, answer: `${area}/response`, hint: 'request/<action>' },
+      {
+        topic: `${area}/request/circulation/checkout`,
+        answer: `${area}/response/circulation/checkout`,
+        hint: 'request/circulation.checkout',
+      },
+      { topic: `${area}/request/a/b`, answer: `${area}/response/a/b`, hint: 'devices.list' },
+    ];
+    for (const [i, mistake] of mistakes.entries()) {
+      await o.publish(mistake.topic, JSON.stringify({ transaction: `stray-${i}`, data: { pin: PIN } }));
+      const answer = await o.waitFor(
+        (m) => (m.json as MqttResponse).transaction === `stray-${i}`,
+        `the answer on ${mistake.topic}`,
+      );
+      expect(answer.topic).toBe(mistake.answer);
+      const envelope = expectEnvelope(answer.json, `stray-${i}`);
+      expect(envelope.error?.code).toBe('unknown_action');
+      expect(envelope.error?.message).toContain(mistake.hint);
+    }
+    expect((await ask(o, 'devices.list', '{"transaction":"still"}')).status).toBe('ok');
     // Anywhere else in the tree publishing is not allowed: the broker drops the client (3.1.1 has no refusal).
     for (const topic of [
       `${topics.base}/request/devices.list`,
-      `${area}/request`,
-      `${area}/request/a/b`,
       `${area}/requests/devices.list`,
+      `${area}/response/devices.list`,
       `${topics.base}/clients/someone-else/request/devices.list`,
     ]) {
       const stray = await observer();

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { topicMatchesFilter } from '../../../src/api/mqtt/link.js';
 import {
   CarrelTopics,
   encodePayload,
@@ -25,9 +26,9 @@ describe('CarrelTopics', () => {
     expect(topics.response('kiosk-1', 'checkout').name).toBe(
       'carrel/main-library/desk-1/clients/kiosk-1/response/checkout',
     );
-    expect(topics.requestFilter()).toBe('carrel/main-library/desk-1/clients/+/request/+');
+    expect(topics.requestFilter()).toBe('carrel/main-library/desk-1/clients/+/request/#');
     expect(topics.clientRequestFilter('kiosk-1')).toBe(
-      'carrel/main-library/desk-1/clients/kiosk-1/request/+',
+      'carrel/main-library/desk-1/clients/kiosk-1/request/#',
     );
     expect(topics.clientResponseFilter('kiosk-1')).toBe(
       'carrel/main-library/desk-1/clients/kiosk-1/response/#',
@@ -80,19 +81,46 @@ describe('CarrelTopics', () => {
 
   it('reads the asking client and the action of a request topic, and nothing else', () => {
     const base = 'carrel/main-library/desk-1';
-    expect(topics.requestOf(`${base}/clients/kiosk-1/request/checkout`)).toEqual({
-      clientId: 'kiosk-1',
-      action: 'checkout',
-    });
+    const area = `${base}/clients/kiosk-1`;
+    // One level names an action; what else a client publishes under request/ is kept, to be answered.
+    for (const [topic, action] of [
+      [`${area}/request/checkout`, 'checkout'],
+      [`${area}/request/circulation/checkout`, 'circulation/checkout'],
+      [`${area}/request/`, ''],
+      [`${area}/request`, ''],
+      [`${area}/request//`, '/'],
+    ] as const) {
+      expect(topics.requestOf(topic), topic).toEqual({ clientId: 'kiosk-1', action });
+    }
     for (const topic of [
       `${base}/request/checkout`,
-      `${base}/clients/kiosk-1/request/`,
       `${base}/clients//request/checkout`,
+      `${base}/clients/kiosk-1`,
+      `${base}/clients/kiosk-1/`,
       `${base}/clients/kiosk-1/response/checkout`,
-      `${base}/clients/kiosk-1/request/a/b`,
+      `${base}/clients/kiosk-1/requests/checkout`,
+      `${base}/clients/kiosk-1/x/request/checkout`,
+      `${base}/clients/kiosk-1/request/+`,
+      `${base}/clients/kiosk-1/request/#`,
       'carrel/main-library/desk-2/clients/kiosk-1/request/checkout',
     ]) {
       expect(topics.requestOf(topic), topic).toBeUndefined();
+    }
+  });
+
+  it("answers a request on its mirror in the asker's answers area, whatever the action", () => {
+    const area = 'carrel/main-library/desk-1/clients/kiosk-1';
+    expect(topics.answerTopic('kiosk-1', 'checkout')).toBe(`${area}/response/checkout`);
+    expect(topics.answerTopic('kiosk-1', 'circulation/checkout')).toBe(
+      `${area}/response/circulation/checkout`,
+    );
+    expect(topics.answerTopic('kiosk-1', '')).toBe(`${area}/response`);
+    expect(topics.answerTopic('kiosk-1', 'a/+')).toBe(`${area}/response`);
+    // Always a topic the asker may read, and nobody else.
+    for (const action of ['checkout', 'a/b/c', '', '/', 'x'.repeat(300), 'a/#']) {
+      const topic = topics.answerTopic('kiosk-1', action);
+      expect(topicMatchesFilter(topics.clientResponseFilter('kiosk-1'), topic), action).toBe(true);
+      expect(hasWildcardOrNul(topic), action).toBe(false);
     }
   });
 
