@@ -21,11 +21,15 @@ export const cardPrinterSimulatorSchema = z.strictObject({
 export type CardPrinterSimulatorConfig = z.infer<typeof cardPrinterSimulatorSchema>;
 
 /** A simulated Evolis or Magicard card printer: its stream on TCP (a pty with --pty), cards as PNG. */
+/** What `carrel sim card-printer` listens on when not told (option → port); see SimulatorFamily.ports. */
+export const CARD_PRINTER_PORTS = { port: 10060, 'http-port': 10061 } as const;
+
 export const cardPrinterSimulators = simulatorFamily({
   kind: 'card-printer',
   config: cardPrinterSimulatorSchema,
   summary:
     'Evolis (ESC commands, panels, magstripe) or Magicard (--model magicard: spool jobs, REQ,STA) card printer, TCP 10060 (a pty with --pty); cards on 10061',
+  ports: CARD_PRINTER_PORTS,
   async start(config: CardPrinterSimulatorConfig, logger) {
     const { startCardPrinterSimulator } = await import('./simulator.js');
     const sim: CardPrinterSimulator = await startCardPrinterSimulator({

@@ -11,6 +11,7 @@
  */
 import { CarrelError } from '../../src/core/errors.js';
 import { LISTEN_OPTIONS, numberOption, PTY_OPTIONS, servePty, simulatorMain } from '../common/main.js';
+import { CARD_PRINTER_PORTS } from './family.js';
 import { startCardPrinterSimulator } from './simulator.js';
 
 export const runCardPrinterSimulator = simulatorMain({
@@ -31,8 +32,8 @@ export const runCardPrinterSimulator = simulatorMain({
     const sim = await startCardPrinterSimulator({
       make: model,
       host,
-      port: numberOption(values.port, 'port', 10060),
-      httpPort: numberOption(values['http-port'], 'http-port', 10061),
+      port: numberOption(values.port, 'port', CARD_PRINTER_PORTS.port),
+      httpPort: numberOption(values['http-port'], 'http-port', CARD_PRINTER_PORTS['http-port']),
       ribbon,
       logger,
     });

@@ -24,11 +24,15 @@ export const cashSimulatorSchema = z.strictObject({
 export type CashSimulatorConfig = z.infer<typeof cashSimulatorSchema>;
 
 /** A simulated ccTalk bus: a coin acceptor and a bill validator with escrow, on TCP (and a pty with --pty). */
+/** What `carrel sim cash` listens on when not told (option → port); see SimulatorFamily.ports. */
+export const CASH_PORTS = { port: 10050, 'http-port': 10051 } as const;
+
 export const cashSimulators = simulatorFamily({
   kind: 'cash',
   config: cashSimulatorSchema,
   summary:
     'ccTalk coin acceptor and bill validator on one bus, TCP 10050 (a pty with --pty); control API on 10051',
+  ports: CASH_PORTS,
   async start(config: CashSimulatorConfig, logger) {
     const { startCashSimulator } = await import('./simulator.js');
     const sim: CashSimulator = await startCashSimulator({

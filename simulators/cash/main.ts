@@ -13,6 +13,7 @@
  */
 import { CarrelError } from '../../src/core/errors.js';
 import { LISTEN_OPTIONS, numberOption, PTY_OPTIONS, servePty, simulatorMain } from '../common/main.js';
+import { CASH_PORTS } from './family.js';
 import { startCashSimulator } from './simulator.js';
 
 export const runCashSimulator = simulatorMain({
@@ -32,8 +33,8 @@ export const runCashSimulator = simulatorMain({
     const host = values.host ?? '127.0.0.1';
     const sim = await startCashSimulator({
       host,
-      port: numberOption(values.port, 'port', 10050),
-      httpPort: numberOption(values['http-port'], 'http-port', 10051),
+      port: numberOption(values.port, 'port', CASH_PORTS.port),
+      httpPort: numberOption(values['http-port'], 'http-port', CASH_PORTS['http-port']),
       currency,
       ...(values['no-coins'] ? { coinAddress: null } : {}),
       ...(values['no-notes'] ? { billAddress: null } : {}),

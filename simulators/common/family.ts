@@ -39,6 +39,11 @@ export interface SimulatorFamily<
   readonly config: z.ZodType<Config, unknown>;
   /** One line for `carrel sim`'s list. */
   readonly summary: string;
+  /**
+   * The fixed ports `carrel sim <kind>` listens on when not told otherwise: its option name →
+   * port. No two kinds share one, so that a developer can run every simulator side by side.
+   */
+  readonly ports: Readonly<Record<string, number>>;
   /** Starts one in process; its module is imported only now. */
   start(config: Config, logger: Logger, desk: SimulatorDesk): Promise<RunningSimulator<Handle>>;
   /** The `carrel sim <kind>` command, imported only when run. */

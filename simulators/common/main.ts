@@ -32,11 +32,15 @@ export function simulatorMain<O extends Options>(
   spec: SimulatorMain<O>,
 ): (argv: string[]) => Promise<number> {
   return async (argv) => {
+    if (asksForHelp(argv)) {
+      console.log(optionsUsage(spec.options));
+      return 0;
+    }
     let values: OptionValues<O>;
     try {
       values = parseArgs({ args: argv, options: spec.options, strict: true, allowPositionals: false }).values;
     } catch (error) {
-      throw new CarrelError('usage', (error as Error).message);
+      throw new CarrelError('usage', `${(error as Error).message}\n${optionsUsage(spec.options)}`);
     }
     const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
     const running = await spec.start(values, logger);
@@ -46,6 +50,19 @@ export function simulatorMain<O extends Options>(
     logger.flush();
     return 0;
   };
+}
+
+/** `--help` or `-h` anywhere on a simulator's command line. */
+export function asksForHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+/** The options a simulator takes, for its `--help` and its usage errors (the defaults are in `carrel sim --help`). */
+export function optionsUsage(options: Options): string {
+  const names = Object.entries(options).map(([name, option]) =>
+    option.type === 'boolean' ? `--${name}` : `--${name} <value>`,
+  );
+  return `options: ${names.join(' ')}`;
 }
 
 /** A whole number option from 0 to `max` (a port: 65535), or `fallback` when absent. */

@@ -28,11 +28,15 @@ export const gateSimulatorSchema = z
 export type GateSimulatorConfig = z.infer<typeof gateSimulatorSchema>;
 
 /** A simulated FEIG security gate: it dials Carrel, pushes notifications, answers its command port. */
+/** What `carrel sim gate` listens on when not told (option → port); see SimulatorFamily.ports. */
+export const GATE_PORTS = { 'command-port': 10002, 'http-port': 10090 } as const;
+
 export const gateSimulators = simulatorFamily({
   kind: 'gate',
   config: gateSimulatorSchema,
   summary:
-    'FEIG security gate in notification mode: dials Carrel, walks people through, counts them; control API on 10090',
+    'FEIG security gate in notification mode: dials Carrel, walks people through, counts them; commands on TCP 10002, control API on 10090',
+  ports: GATE_PORTS,
   async start(config: GateSimulatorConfig, _logger, desk) {
     const { startGateSimulator } = await import('./simulator.js');
     const { dials, notify } = config;

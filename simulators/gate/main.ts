@@ -13,6 +13,7 @@
  */
 import { CarrelError } from '../../src/core/errors.js';
 import { numberOption, simulatorMain } from '../common/main.js';
+import { GATE_PORTS } from './family.js';
 import { startGateSimulator } from './simulator.js';
 
 export const runGateSimulator = simulatorMain({
@@ -36,8 +37,8 @@ export const runGateSimulator = simulatorMain({
       host,
       port,
       ...(values['local-address'] ? { localAddress: values['local-address'] } : {}),
-      commandPort: numberOption(values['command-port'], 'command-port', 10002),
-      httpPort: numberOption(values['http-port'], 'http-port', 10090),
+      commandPort: numberOption(values['command-port'], 'command-port', GATE_PORTS['command-port']),
+      httpPort: numberOption(values['http-port'], 'http-port', GATE_PORTS['http-port']),
       keepAliveMs: numberOption(values['keep-alive'], 'keep-alive', 5, 3600) * 1000,
       ack: values.ack === true,
       alarmOn: values['alarm-off'] !== true,

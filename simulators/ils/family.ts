@@ -17,11 +17,15 @@ export const ilsSimulatorSchema = z.strictObject({
 export type IlsSimulatorConfig = z.infer<typeof ilsSimulatorSchema>;
 
 /** A simulated ILS: SIP2 2.00 over TCP (or TLS), driven by a library fixture. */
+/** What `carrel sim ils` listens on when not told (option → port); see SimulatorFamily.ports. */
+export const ILS_PORTS = { port: 6001, 'http-port': 6080 } as const;
+
 export const ilsSimulators = simulatorFamily({
   kind: 'ils',
   config: ilsSimulatorSchema,
   summary:
     'SIP2 2.00 ILS on TCP 6001 (TLS with --tls-cert/--tls-key), driven by a library fixture; control API on 6080',
+  ports: ILS_PORTS,
   async start(config: IlsSimulatorConfig, logger) {
     const { sampleFixturePath, startIlsSimulator } = await import('./index.js');
     const sim: IlsSimulator = await startIlsSimulator({

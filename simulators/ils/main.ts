@@ -13,11 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CarrelError, ConfigError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/logger.js';
+import { asksForHelp, optionsUsage } from '../common/main.js';
 import { untilStopSignal } from '../common/until-signal.js';
+import { ILS_PORTS } from './family.js';
 import { startIlsSimulator } from './server.js';
 
-export const DEFAULT_ILS_PORT = 6001;
-export const DEFAULT_ILS_CONTROL_PORT = 6080;
+export const DEFAULT_ILS_PORT = ILS_PORTS.port;
+export const DEFAULT_ILS_CONTROL_PORT = ILS_PORTS['http-port'];
 
 /** The sample library shipped with the simulator (next to this file, or in the source tree when built). */
 export function sampleFixturePath(): string {
@@ -37,11 +39,15 @@ function portOption(value: string | undefined, name: string, fallback: number): 
 }
 
 export async function runIlsSimulator(argv: string[]): Promise<number> {
+  if (asksForHelp(argv)) {
+    console.log(optionsUsage(ILS_OPTIONS));
+    return 0;
+  }
   let values: ReturnType<typeof parse>['values'];
   try {
     values = parse(argv).values;
   } catch (error) {
-    throw new CarrelError('usage', (error as Error).message);
+    throw new CarrelError('usage', `${(error as Error).message}\n${optionsUsage(ILS_OPTIONS)}`);
   }
   const certPath = values['tls-cert'];
   const keyPath = values['tls-key'];
@@ -87,18 +93,15 @@ export async function runIlsSimulator(argv: string[]): Promise<number> {
   return 0;
 }
 
+const ILS_OPTIONS = {
+  fixture: { type: 'string' },
+  port: { type: 'string' },
+  'http-port': { type: 'string' },
+  host: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+} as const;
+
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      fixture: { type: 'string' },
-      port: { type: 'string' },
-      'http-port': { type: 'string' },
-      host: { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-    },
-  });
+  return parseArgs({ args: argv, strict: true, allowPositionals: false, options: ILS_OPTIONS });
 }

@@ -19,11 +19,15 @@ export const printServerSimulatorSchema = z.strictObject({
 export type PrintServerSimulatorConfig = z.infer<typeof printServerSimulatorSchema>;
 
 /** A simulated IPP print server (what CUPS is at a library), its queues holding jobs for release. */
+/** What `carrel sim print-server` listens on when not told (option → port); see SimulatorFamily.ports. */
+export const PRINT_SERVER_PORTS = { port: 8631 } as const;
+
 export const printServerSimulators = simulatorFamily({
   kind: 'print-server',
   config: printServerSimulatorSchema,
   summary:
-    'IPP print server holding jobs for release (Print-Job, Get-Jobs, Release-Job…), with a page of printed pages',
+    'IPP print server on 8631 holding jobs for release (Print-Job, Get-Jobs, Release-Job…), with a page of printed pages',
+  ports: PRINT_SERVER_PORTS,
   async start(config: PrintServerSimulatorConfig, logger) {
     const { startPrintServerSimulator } = await import('./simulator.js');
     const sim: PrintServerSimulator = await startPrintServerSimulator({

@@ -9,6 +9,7 @@
  */
 import { CarrelError } from '../../src/core/errors.js';
 import { numberOption, simulatorMain } from '../common/main.js';
+import { PRINT_SERVER_PORTS } from './family.js';
 import { startPrintServerSimulator } from './simulator.js';
 
 export const runPrintServerSimulator = simulatorMain({
@@ -29,7 +30,7 @@ export const runPrintServerSimulator = simulatorMain({
     const server = await startPrintServerSimulator({
       id: 'print-server',
       host,
-      port: numberOption(values.port, 'port', 8631),
+      port: numberOption(values.port, 'port', PRINT_SERVER_PORTS.port),
       queues,
       pageMs: numberOption(values['page-ms'], 'page-ms', 200, 60_000) || 1,
       holdAll: !values['no-hold'],

@@ -16,10 +16,14 @@ export const printerSimulatorSchema = z.strictObject({
 export type PrinterSimulatorConfig = z.infer<typeof printerSimulatorSchema>;
 
 /** A simulated ESC/POS receipt printer: TCP 9100 (or a pty), with a receipt page. */
+/** What `carrel sim printer` listens on when not told (option → port); see SimulatorFamily.ports. */
+export const PRINTER_PORTS = { port: 9100, 'http-port': 9180 } as const;
+
 export const printerSimulators = simulatorFamily({
   kind: 'printer',
   config: printerSimulatorSchema,
-  summary: 'ESC/POS receipt printer on TCP 9100 (and a pty with --pty), with a receipt page',
+  summary: 'ESC/POS receipt printer on TCP 9100 (and a pty with --pty), with a receipt page on 9180',
+  ports: PRINTER_PORTS,
   async start(config: PrinterSimulatorConfig, logger) {
     const { startPrinterSimulator } = await import('./simulator.js');
     const sim: PrinterSimulator = await startPrinterSimulator({

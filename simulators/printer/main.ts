@@ -10,6 +10,7 @@
  */
 import { CarrelError } from '../../src/core/errors.js';
 import { LISTEN_OPTIONS, numberOption, PTY_OPTIONS, servePty, simulatorMain } from '../common/main.js';
+import { PRINTER_PORTS } from './family.js';
 import { startPrinterSimulator } from './simulator.js';
 
 export const runPrinterSimulator = simulatorMain({
@@ -29,8 +30,8 @@ export const runPrinterSimulator = simulatorMain({
     const host = values.host ?? '127.0.0.1';
     const printer = await startPrinterSimulator({
       host,
-      port: numberOption(values.port, 'port', 9100),
-      httpPort: numberOption(values['http-port'], 'http-port', 9180),
+      port: numberOption(values.port, 'port', PRINTER_PORTS.port),
+      httpPort: numberOption(values['http-port'], 'http-port', PRINTER_PORTS['http-port']),
       columns,
       logger,
     });

@@ -69,10 +69,14 @@ export const rfidPadSimulatorSchema = z.strictObject({
 export type RfidPadSimulatorConfig = z.infer<typeof rfidPadSimulatorSchema>;
 
 /** A simulated RFID pad with virtual tags: FEIG over TCP in process (a pty and 3M with `carrel sim`). */
+/** What `carrel sim rfid-pad` listens on when not told (option → port); see SimulatorFamily.ports. */
+export const RFID_PAD_PORTS = { port: 10001, 'http-port': 10080 } as const;
+
 export const rfidPadSimulators = simulatorFamily({
   kind: 'rfid-pad',
   config: rfidPadSimulatorSchema,
   summary: 'RFID pad with virtual tags: FEIG on TCP 10001 or a pty, 3M on a pty, control API on 10080',
+  ports: RFID_PAD_PORTS,
   async start(config: RfidPadSimulatorConfig) {
     const { startRfidPadSimulator } = await import('./simulator.js');
     const sim: RfidPadSimulator = await startRfidPadSimulator({

@@ -14,6 +14,7 @@
  */
 import { CarrelError } from '../../src/core/errors.js';
 import { numberOption, simulatorMain } from '../common/main.js';
+import { RFID_PAD_PORTS } from './family.js';
 import { parseItemArgument } from './item-tags.js';
 import { startRfidPadSimulator } from './simulator.js';
 import { TAG_PRESETS, type TagPreset, type TagSpec } from './tags.js';
@@ -59,11 +60,11 @@ export const runRfidPadSimulator = simulatorMain({
     const baud = values.baud === undefined ? undefined : numberOption(values.baud, 'baud', 0, 921600);
     const sim = await startRfidPadSimulator({
       protocol,
-      ...(protocol === 'feig' ? { tcpPort: numberOption(values.port, 'port', 10001) } : {}),
+      ...(protocol === 'feig' ? { tcpPort: numberOption(values.port, 'port', RFID_PAD_PORTS.port) } : {}),
       pty: protocol === '3m' || values.pty === true,
       ...(values['pty-dir'] ? { ptyDir: values['pty-dir'] } : {}),
       ...(baud ? { baudRate: baud } : {}),
-      httpPort: numberOption(values['http-port'], 'http-port', 10080),
+      httpPort: numberOption(values['http-port'], 'http-port', RFID_PAD_PORTS['http-port']),
       tags,
     });
     return {

@@ -26,11 +26,15 @@ export const scannerSimulatorSchema = z.strictObject({
 export type ScannerSimulatorConfig = z.infer<typeof scannerSimulatorSchema>;
 
 /** A simulated barcode scanner and magstripe reader: serial lines on TCP (a pty with --pty), keystrokes into a FIFO. */
+/** What `carrel sim scanner` listens on when not told (option → port); see SimulatorFamily.ports. */
+export const SCANNER_PORTS = { port: 10070, 'http-port': 10071 } as const;
+
 export const scannerSimulators = simulatorFamily({
   kind: 'scanner',
   config: scannerSimulatorSchema,
   summary:
-    'barcode scanner and magstripe reader: serial lines on TCP 10060 (a pty with --pty), input_event records into a FIFO (--fifo); control API on 10061',
+    'barcode scanner and magstripe reader: serial lines on TCP 10070 (a pty with --pty), input_event records into a FIFO (--fifo); control API on 10071',
+  ports: SCANNER_PORTS,
   async start(config: ScannerSimulatorConfig, logger) {
     const { startScannerSimulator } = await import('./simulator.js');
     const sim: ScannerSimulator = await startScannerSimulator({

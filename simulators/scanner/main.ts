@@ -1,8 +1,8 @@
 /**
  * `carrel sim scanner`: a simulated barcode scanner and magstripe reader, until SIGINT/SIGTERM.
  *
- *   --port <n>          the serial scanner over TCP (default 10060; 0 = any free port)
- *   --http-port <n>     control API (default 10061; 0 = any free port)
+ *   --port <n>          the serial scanner over TCP (default 10070; 0 = any free port)
+ *   --http-port <n>     control API (default 10071; 0 = any free port)
  *   --host <addr>       bind address (default 127.0.0.1)
  *   --aim               send AIM symbology identifiers (]C0…) before each code
  *   --keymap <us|de>    the layout the keyboard wedge types in (default us)
@@ -12,6 +12,7 @@
  */
 import { CarrelError } from '../../src/core/errors.js';
 import { LISTEN_OPTIONS, numberOption, PTY_OPTIONS, servePty, simulatorMain } from '../common/main.js';
+import { SCANNER_PORTS } from './family.js';
 import { startScannerSimulator } from './simulator.js';
 
 export const runScannerSimulator = simulatorMain({
@@ -29,8 +30,8 @@ export const runScannerSimulator = simulatorMain({
     const host = values.host ?? '127.0.0.1';
     const sim = await startScannerSimulator({
       host,
-      port: numberOption(values.port, 'port', 10060),
-      httpPort: numberOption(values['http-port'], 'http-port', 10061),
+      port: numberOption(values.port, 'port', SCANNER_PORTS.port),
+      httpPort: numberOption(values['http-port'], 'http-port', SCANNER_PORTS['http-port']),
       aim: values.aim === true,
       keymap,
       ...(values.fifo ? { fifo: values.fifo } : {}),

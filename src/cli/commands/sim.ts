@@ -1,6 +1,8 @@
 import { CarrelError } from '../../core/errors.js';
 import type { Command } from './index.js';
 
+const HELP = new Set(['--help', '-h', 'help']);
+
 /**
  * `carrel sim <kind> …`: runs one simulator alone. The kinds are the family
  * list's (src/app/families.ts); each simulator's own module is imported only
@@ -10,14 +12,20 @@ export const simCommand: Command = {
   async run(argv) {
     const [kind, ...rest] = argv;
     const { SIMULATOR_FAMILIES } = await import('../../app/families.js');
+    const width = Math.max(...SIMULATOR_FAMILIES.map((family) => family.kind.length)) + 2;
+    const list = SIMULATOR_FAMILIES.map((family) => `  ${family.kind.padEnd(width)}${family.summary}`).join(
+      '\n',
+    );
+    const usage = `usage: carrel sim <kind> [options]   (carrel sim <kind> --help for its options)\nsimulators:\n${list}`;
+    if (kind !== undefined && HELP.has(kind)) {
+      console.log(usage);
+      return 0;
+    }
     const simulator = SIMULATOR_FAMILIES.find((family) => family.kind === kind);
     if (!simulator) {
-      const list = SIMULATOR_FAMILIES.map((family) => `  ${family.kind.padEnd(10)} ${family.summary}`).join(
-        '\n',
-      );
       throw new CarrelError(
         'usage',
-        `${kind ? `unknown simulator "${kind}"` : 'which simulator?'}\nsimulators:\n${list}`,
+        `${kind ? `unknown simulator "${kind}"` : 'which simulator?'}\n${usage}`,
       );
     }
     const run = await simulator.main();

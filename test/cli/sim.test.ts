@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { SIMULATOR_FAMILIES } from '../../src/app/families.js';
+
+/** The built `carrel` command (npm test builds before it runs the tests). */
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+function carrel(args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
+}
+
+describe('carrel sim', () => {
+  it('gives every simulator ports of its own, so a developer can run them all side by side', () => {
+    const owner = new Map<number, string>();
+    const clashes: string[] = [];
+    for (const family of SIMULATOR_FAMILIES) {
+      const ports = Object.values(family.ports);
+      expect(ports.length, family.kind).toBeGreaterThan(0);
+      for (const port of ports) {
+        expect(Number.isInteger(port) && port > 1024 && port < 65536, `${family.kind} ${port}`).toBe(true);
+        const other = owner.get(port);
+        if (other !== undefined) clashes.push(`${port}: ${other} and ${family.kind}`);
+        owner.set(port, family.kind);
+        // The list a developer reads says where each one is.
+        expect(family.summary, family.kind).toContain(String(port));
+      }
+    }
+    expect(clashes).toEqual([]);
+  });
+
+  it('lists the simulators on --help (exit 0) and on a missing or unknown kind (exit 2)', () => {
+    for (const args of [
+      ['sim', '--help'],
+      ['sim', '-h'],
+      ['sim', 'help'],
+    ]) {
+      const help = carrel(args);
+      expect(help.status, args.join(' ')).toBe(0);
+      for (const family of SIMULATOR_FAMILIES) expect(help.stdout).toContain(family.kind);
+    }
+    for (const args of [['sim'], ['sim', 'toaster']]) {
+      const wrong = carrel(args);
+      expect(wrong.status, args.join(' ')).toBe(2);
+      expect(wrong.stderr).toContain('card-printer');
+      expect(wrong.stderr).toContain(args[1] ? 'unknown simulator "toaster"' : 'which simulator?');
+    }
+  });
+
+  it('answers --help with a simulator’s options, and names them when one is wrong', () => {
+    for (const family of SIMULATOR_FAMILIES) {
+      const help = carrel(['sim', family.kind, '--help']);
+      expect(help.status, family.kind).toBe(0);
+      expect(help.stdout, family.kind).toMatch(/^options: /);
+      for (const option of Object.keys(family.ports))
+        expect(help.stdout, family.kind).toContain(`--${option}`);
+    }
+    const wrong = carrel(['sim', 'scanner', '--prot', '1']);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain("Unknown option '--prot'");
+    expect(wrong.stderr).toContain('--port <value>');
+  });
+});
