@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../core/errors.js';
 import { formatConfigErrors } from './format.js';
-import { type ConfigSpec, describeReadProblem, parseConfigWith } from './load.js';
+import { type ConfigSpec, describeReadProblem, parseConfigWith, readConfigText } from './load.js';
 import { configFormatFor } from './syntax.js';
 
 function count(n: number, noun: string): string {
@@ -20,7 +19,7 @@ export function runConfigCheck(
 ): number {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readConfigText(path);
   } catch (error) {
     out(`cannot read ${path}: ${describeReadProblem(error)}`);
     return 2;

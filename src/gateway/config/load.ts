@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { z } from 'zod';
 import {
   type ConfigIssue,
@@ -133,6 +133,37 @@ export function describeReadProblem(error: unknown): string {
   }
 }
 
+/**
+ * The most a configuration file may hold. A desk's is a few kilobytes; this leaves room for
+ * thousands of devices and stops a wrong path (`/dev/zero`, a log file) from filling the memory.
+ */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A configuration file's text, read up to MAX_CONFIG_BYTES. Read, not stat'ed first: a pipe
+ * (`--config <(envsubst < carrel.yaml)`) has no size until it ends.
+ */
+export function readConfigText(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      total += read;
+      if (total > MAX_CONFIG_BYTES) {
+        throw new Error(`more than ${MAX_CONFIG_BYTES / (1024 * 1024)} MiB, so not a configuration file`);
+      }
+      chunks.push(chunk.subarray(0, read));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads and validates a YAML (`.yaml`, `.yml`) or JSON (`.json`) configuration file. */
 export function loadConfigFileWith<Config>(
   spec: ConfigSpec<Config>,
@@ -142,7 +173,7 @@ export function loadConfigFileWith<Config>(
 ): Config {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readConfigText(path);
   } catch (error) {
     throw new ConfigError([{ path: '', message: `cannot read ${path}: ${describeReadProblem(error)}` }]);
   }

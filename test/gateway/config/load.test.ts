@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +115,43 @@ describe('loadConfigFile', () => {
     expect(error.issues).toEqual([
       { path: '', message: 'cannot read /nonexistent/carrel.yaml: no such file' },
     ]);
+  });
+
+  it('stops reading at 4 MiB with one error: a wrong path never fills the memory', () => {
+    // /dev/zero never ends: before, the daemon and `carrel config check` died in std::bad_alloc.
+    expect(configErrorOf(() => loadConfigFile('/dev/zero', {})).issues).toEqual([
+      { path: '', message: 'cannot read /dev/zero: more than 4 MiB, so not a configuration file' },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-config-'));
+    try {
+      const big = join(dir, 'big.yaml');
+      writeFileSync(
+        big,
+        `version: 2
+#${'x'.repeat(4 * 1024 * 1024)}
+`,
+      );
+      expect(configErrorOf(() => loadConfigFile(big, {})).issues[0]!.message).toMatch(/more than 4 MiB/);
+      const directory = configErrorOf(() => loadConfigFile(dir, {}));
+      expect(directory.issues[0]!.message).toBe(`cannot read ${dir}: it is a directory, not a file`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a configuration from a pipe, as `--config <(envsubst < carrel.yaml)` gives it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-config-'));
+    try {
+      const fifo = join(dir, 'carrel.yaml');
+      execFileSync('mkfifo', [fifo]);
+      // Another process writes it, as the shell would; a pipe has no size until it ends.
+      const writer = spawn('sh', ['-c', `printf 'version: 2\nsite: piped\n' > "${fifo}"`]);
+      const config = loadConfigFile(fifo, {});
+      expect(config.site).toBe('piped');
+      writer.kill();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a file without a version, saying what to add, and still reports the rest', () => {
