@@ -1,4 +1,3 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import type { z } from 'zod';
 import {
   type ConfigIssue,
@@ -7,6 +6,7 @@ import {
   suggestKey,
 } from '../../core/config-issues.js';
 import { ConfigError } from '../../core/errors.js';
+import { FileTooLargeError, readFileUpTo } from '../../core/read-up-to.js';
 import { substituteEnv } from './env.js';
 import { type ConfigMigrations, type MigrationOptions, migrateConfig, type RawConfig } from './migrations.js';
 import { knownKeysAt } from './schema-keys.js';
@@ -128,6 +128,9 @@ export function describeReadProblem(error: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'it is a directory, not a file';
+    case undefined:
+      if (error instanceof FileTooLargeError) return `${error.message}, so not a configuration file`;
+      return error instanceof Error ? error.message : String(error);
     default:
       return error instanceof Error ? error.message : String(error);
   }
@@ -135,33 +138,13 @@ export function describeReadProblem(error: unknown): string {
 
 /**
  * The most a configuration file may hold. A desk's is a few kilobytes; this leaves room for
- * thousands of devices and stops a wrong path (`/dev/zero`, a log file) from filling the memory.
+ * thousands of devices.
  */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-/**
- * A configuration file's text, read up to MAX_CONFIG_BYTES. Read, not stat'ed first: a pipe
- * (`--config <(envsubst < carrel.yaml)`) has no size until it ends.
- */
+/** A configuration file's text, up to MAX_CONFIG_BYTES. */
 export function readConfigText(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(64 * 1024);
-      const read = readSync(fd, chunk, 0, chunk.length, null);
-      if (read === 0) break;
-      total += read;
-      if (total > MAX_CONFIG_BYTES) {
-        throw new Error(`more than ${MAX_CONFIG_BYTES / (1024 * 1024)} MiB, so not a configuration file`);
-      }
-      chunks.push(chunk.subarray(0, read));
-    }
-    return Buffer.concat(chunks, total).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
+  return readFileUpTo(path, MAX_CONFIG_BYTES).toString('utf8');
 }
 
 /** Reads and validates a YAML (`.yaml`, `.yml`) or JSON (`.json`) configuration file. */

@@ -120,7 +120,7 @@ describe('loadConfigFile', () => {
   it('stops reading at 4 MiB with one error: a wrong path never fills the memory', () => {
     // /dev/zero never ends: before, the daemon and `carrel config check` died in std::bad_alloc.
     expect(configErrorOf(() => loadConfigFile('/dev/zero', {})).issues).toEqual([
-      { path: '', message: 'cannot read /dev/zero: more than 4 MiB, so not a configuration file' },
+      { path: '', message: 'cannot read /dev/zero: larger than 4 MiB, so not a configuration file' },
     ]);
     const dir = mkdtempSync(join(tmpdir(), 'carrel-config-'));
     try {
@@ -131,7 +131,7 @@ describe('loadConfigFile', () => {
 #${'x'.repeat(4 * 1024 * 1024)}
 `,
       );
-      expect(configErrorOf(() => loadConfigFile(big, {})).issues[0]!.message).toMatch(/more than 4 MiB/);
+      expect(configErrorOf(() => loadConfigFile(big, {})).issues[0]!.message).toMatch(/larger than 4 MiB/);
       const directory = configErrorOf(() => loadConfigFile(dir, {}));
       expect(directory.issues[0]!.message).toBe(`cannot read ${dir}: it is a directory, not a file`);
     } finally {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { CarrelError } from '../../../core/errors.js';
+import { readFileUpTo } from '../../../core/read-up-to.js';
 import { EvolisPrinter } from '../../../devices/card-printer/evolis-printer.js';
 import { MagicardPrinter } from '../../../devices/card-printer/magicard-printer.js';
 import type { CardPrinterDriver, CardPrinterOptions } from '../../../devices/card-printer/types.js';
@@ -138,9 +138,12 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
   }
 }
 
+/** A logo is a small PNG; a bigger file is a wrong path. */
+const MAX_LOGO_BYTES = 2 * 1024 * 1024;
+
 function readLogo(path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readFileUpTo(path, MAX_LOGO_BYTES);
   } catch (error) {
     throw new CarrelError(
       'logo_unreadable',

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { CarrelError } from '../../../core/errors.js';
+import { readFileUpTo } from '../../../core/read-up-to.js';
 import { EscPosPrinter } from '../../../devices/printer/escpos-printer.js';
 import { ReceiptTemplates } from '../../../devices/printer/templates.js';
 import { createTransport } from '../../../devices/transport/factory.js';
@@ -97,9 +97,12 @@ export class ReceiptPrinterEntry extends SupervisedEntry<ReceiptPrinterPort, Rec
   }
 }
 
+/** A logo is a small PNG; a bigger file is a wrong path. */
+const MAX_LOGO_BYTES = 2 * 1024 * 1024;
+
 function readLogo(path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readFileUpTo(path, MAX_LOGO_BYTES);
   } catch (error) {
     throw new CarrelError(
       'logo_unreadable',

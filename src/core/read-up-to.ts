@@ -1,0 +1,39 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+
+/** A file that holds more than its reader takes. */
+export class FileTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`larger than ${formatLimit(maxBytes)}`);
+    this.name = 'FileTooLargeError';
+  }
+}
+
+/**
+ * A whole file, refused once it holds more than `maxBytes`: a configured path that is wrong
+ * (`/dev/zero`, a log file, a disk image) is an error, not the daemon's memory filled. Read, not
+ * stat'ed first: a pipe (`--config <(envsubst < carrel.yaml)`) has no size until it ends.
+ */
+export function readFileUpTo(path: string, maxBytes: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1));
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      total += read;
+      if (total > maxBytes) throw new FileTooLargeError(maxBytes);
+      chunks.push(chunk.subarray(0, read));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function formatLimit(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
