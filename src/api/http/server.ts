@@ -7,6 +7,7 @@ import type { Feature } from '../../gateway/feature.js';
 import { deskApiModules, problemsOf, publicEventOf } from '../desk-api.js';
 import { type ApiModule, addHttpRoutes, eventsOf } from '../operations.js';
 import { TokenAuthenticator, type TokenConfig } from './auth.js';
+import { browserRefusal, guardedServer } from './browser-guard.js';
 import { clientErrorProblem, frameworkProblem } from './framework-errors.js';
 import { ApiMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
@@ -53,6 +54,8 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkProblem,
     clientErrorHandler: clientErrorProblem,
+    // Tokenless, it is served only to this machine's own pages and clients (browser-guard.ts).
+    ...(auth.enabled ? {} : { serverFactory: guardedServer }),
   });
   const metrics = new ApiMetrics(options.services);
   const book = new RouteBook(auth);
@@ -102,7 +105,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   });
 
   // Before any route: the WebSocket routes are taken from every route registered after this.
-  serveWebSockets(app, log);
+  serveWebSockets(app, log, auth.enabled ? undefined : browserRefusal);
 
   healthRoutes(app, book, options.services);
   addHttpRoutes(app, modules, { services: options.services, auth, book });

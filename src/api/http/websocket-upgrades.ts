@@ -173,7 +173,12 @@ function decoded(part: string): string | undefined {
  * - When the app closes, no handshake is taken any more and every open WebSocket is closed 1001
  *   (going away): fastify waits for them, and each client answers at once.
  */
-export function serveWebSockets(app: FastifyInstance, log: Logger): void {
+export function serveWebSockets(
+  app: FastifyInstance,
+  log: Logger,
+  /** A handshake this refuses is answered with the problem, before any route (browser-guard.ts). */
+  refuse?: (headers: IncomingMessage['headers']) => ApiProblem | undefined,
+): void {
   const routes = new WebSocketRoutes();
   const server = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
 
@@ -200,6 +205,11 @@ export function serveWebSockets(app: FastifyInstance, log: Logger): void {
     // Node takes its own error listener off the socket before the upgrade event: without one, a
     // reset while we answer would be an uncaught error.
     socket.on('error', destroyOnError);
+    const refused = refuse?.(request.headers);
+    if (refused !== undefined) {
+      answer(socket, refused);
+      return;
+    }
     const match = request.method === 'GET' ? routes.match(request.url ?? '') : undefined;
     if (match === undefined) {
       answer(

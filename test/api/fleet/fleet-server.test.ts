@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetServer } from '../../../src/api/fleet/fleet-server.js';
@@ -75,6 +76,30 @@ describe.skipIf(skip !== undefined)('the fleet server, on Mosquitto', () => {
     expect((await fetch(`${base}/fleet/api/stream`)).status).toBe(401);
     const desks = await fetch(`${base}/fleet/api/desks`, { headers: auth });
     expect(await desks.json()).toMatchObject({ broker: { connected: true }, totals: { desks: 0 } });
+  });
+
+  it('without a token serves this machine only: a rebinding page (foreign Host) is refused', async () => {
+    const open = new FleetServer({
+      broker: { url: broker.url },
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger(),
+    });
+    await open.start();
+    try {
+      const { port } = new URL(open.url!);
+      const status = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          get({ host: '127.0.0.1', port, path: '/fleet/api/desks', headers: { host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          }).on('error', reject);
+        });
+      expect(await status('evil.example')).toBe(403);
+      expect(await status(`127.0.0.1:${port}`)).toBe(200);
+    } finally {
+      await open.stop();
+    }
   });
 
   it('serves the fleet page the stylesheet Carrel’s pages share, before its own', async () => {

@@ -1,0 +1,96 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { isLoopbackHost } from '../../core/net.js';
+import { ApiProblem } from './problem.js';
+
+/**
+ * Without tokens the API trusts whoever reaches its loopback address, and a browser on the desk
+ * machine reaches it on behalf of any web page it shows, in two ways:
+ *
+ * - DNS rebinding: a page's own name is made to resolve to 127.0.0.1, so its requests count as
+ *   same-origin and it reads the answers. They still say `Host: <that name>`.
+ * - WebSockets: the same-origin policy does not cover them. Any page may open one to 127.0.0.1
+ *   and read it; the browser says which page in `Origin`.
+ *
+ * So while no tokens are configured a request is served only when its Host names a loopback
+ * address (127.x.x.x, localhost, [::1]) or is absent, and when it comes from no page (no
+ * `Origin`: curl, a kiosk's own HTTP client) or from a page on a loopback host or a local file.
+ * Anything else is answered 403 before any route or WebSocket sees it. With tokens these checks
+ * are off: a page has no token to send, and a kiosk page served from elsewhere uses its own.
+ */
+export function browserRefusal(headers: IncomingHttpHeaders): ApiProblem | undefined {
+  const host = headers.host;
+  if (host !== undefined && !isLoopbackHost(hostOf(host))) {
+    return new ApiProblem(
+      403,
+      'host_not_allowed',
+      'Host not allowed',
+      'without auth tokens Carrel answers only requests addressed to 127.0.0.1, localhost or [::1]; configure auth.tokens to serve other names',
+    );
+  }
+  const origin = headers.origin;
+  if (origin !== undefined && !isLocalOrigin(origin)) {
+    return new ApiProblem(
+      403,
+      'origin_not_allowed',
+      'Origin not allowed',
+      'without auth tokens Carrel serves only pages on this machine (a loopback host or a local file); a page served from elsewhere needs a token from auth.tokens',
+    );
+  }
+  return undefined;
+}
+
+/** The host part of a Host header: `127.0.0.1:8480` → `127.0.0.1`, `[::1]:8480` → `::1`. */
+function hostOf(header: string): string {
+  const value = header.trim();
+  if (value.startsWith('[')) {
+    const end = value.indexOf(']');
+    return end === -1 ? value : value.slice(1, end);
+  }
+  const colon = value.indexOf(':');
+  return colon === -1 ? value : value.slice(0, colon);
+}
+
+/** A page on this machine: http(s) on a loopback host, or a local file (`file://`). Not `null`: a sandboxed frame of any page sends that. */
+function isLocalOrigin(origin: string): boolean {
+  if (origin === 'file://') return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
+}
+
+/** The fastify options the HTTP server is made from (fastify's defaults filled in). */
+interface ServerTimeouts {
+  keepAliveTimeout?: number;
+  requestTimeout?: number;
+  connectionTimeout?: number;
+}
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+/**
+ * fastify's `serverFactory` for a tokenless API: a node:http server that refuses what
+ * browserRefusal refuses before fastify sees the request, and sets the timeouts fastify sets on
+ * a server of its own. WebSocket handshakes are checked where they are routed
+ * (websocket-upgrades.ts).
+ */
+export function guardedServer(handler: Handler, options: ServerTimeouts) {
+  const server = createServer((request, response) => {
+    const refused = browserRefusal(request.headers);
+    if (refused === undefined) {
+      handler(request, response);
+      return;
+    }
+    // The request's body is not read: the connection closes after the answer.
+    response.shouldKeepAlive = false;
+    response.writeHead(refused.status, { 'content-type': 'application/problem+json', connection: 'close' });
+    response.end(JSON.stringify(refused.body()));
+  });
+  if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
+  if (options.requestTimeout !== undefined) server.requestTimeout = options.requestTimeout;
+  server.setTimeout(options.connectionTimeout ?? 0);
+  return server;
+}

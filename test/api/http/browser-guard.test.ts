@@ -1,0 +1,176 @@
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { browserRefusal } from '../../../src/api/http/browser-guard.js';
+import { AUTH, TEST_TOKENS, useFakeApi } from './api-rig.js';
+
+/**
+ * A tokenless API is served to this machine's own clients and pages only: a web page the desk's
+ * browser shows must not reach it by DNS rebinding (a foreign Host) or by opening a WebSocket (a
+ * foreign Origin). Over real TCP, since fastify's inject never passes the HTTP server.
+ */
+const tokenless = useFakeApi([]);
+const withTokens = useFakeApi(TEST_TOKENS);
+
+async function listening(build: typeof tokenless) {
+  const fake = await build();
+  await fake.api.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = fake.api.app.server.address() as { port: number };
+  let checkouts = 0;
+  const checkout = fake.services.circulation.checkout.bind(fake.services.circulation);
+  fake.services.circulation.checkout = (request) => {
+    checkouts++;
+    return checkout(request);
+  };
+  return { port, checkouts: () => checkouts };
+}
+
+/** A checkout over node:http (fetch will not send a Host of the caller's choosing). */
+function checkout(
+  port: number,
+  headers: Record<string, string>,
+): Promise<{ status: number; type: string | undefined; body: Record<string, unknown> }> {
+  const body = JSON.stringify({ patron: 'P1', pin: '1234', item: 'I1' });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/v1/checkouts',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: JSON.parse(text) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** What the `ws` client saw: opened, or the HTTP status it got instead. */
+function handshake(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ opened: boolean; status?: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('unexpected-response', (_request, response) => {
+      resolve({ opened: false, status: response.statusCode });
+      response.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      resolve({ opened: true });
+      ws.close();
+    });
+    ws.on('error', () => {});
+  });
+}
+
+describe('browserRefusal', () => {
+  it('lets through requests addressed to a loopback name, with or without a port', () => {
+    for (const host of [
+      '127.0.0.1',
+      '127.0.0.1:8480',
+      '127.1.2.3:80',
+      'localhost',
+      'LOCALHOST:8480',
+      '[::1]',
+      '[::1]:8480',
+    ]) {
+      expect(browserRefusal({ host }), host).toBeUndefined();
+    }
+    expect(browserRefusal({}), 'no Host (HTTP/1.0)').toBeUndefined();
+  });
+
+  it('refuses any other name, however close to a loopback one it looks', () => {
+    for (const host of [
+      'evil.example',
+      'evil.example:8480',
+      '127.0.0.1.evil.example',
+      'localhost.evil.example:8480',
+      '10.0.0.5:8480',
+      '[::2]:8480',
+      '0.0.0.0',
+      '',
+    ]) {
+      expect(browserRefusal({ host })?.code, host).toBe('host_not_allowed');
+    }
+  });
+
+  it('lets through pages on this machine and clients that are no page; refuses every other page', () => {
+    for (const origin of ['http://127.0.0.1:8480', 'http://localhost:5173', 'https://[::1]', 'file://']) {
+      expect(browserRefusal({ host: '127.0.0.1', origin }), origin).toBeUndefined();
+    }
+    for (const origin of [
+      'http://evil.example',
+      'https://127.0.0.1.evil.example',
+      'null',
+      'chrome-extension://abc',
+      'ws://127.0.0.1',
+      'not a url',
+      '',
+    ]) {
+      expect(browserRefusal({ host: '127.0.0.1', origin })?.code, origin).toBe('origin_not_allowed');
+    }
+  });
+});
+
+describe('a tokenless API and the browser on the desk machine', () => {
+  it('refuses a rebinding page (foreign Host) and a foreign page (Origin) before any route runs', async () => {
+    const { port, checkouts } = await listening(tokenless);
+    const refused = await checkout(port, { host: 'evil.example:8480' });
+    expect(refused.status).toBe(403);
+    expect(refused.type).toBe('application/problem+json');
+    expect(refused.body).toMatchObject({ code: 'host_not_allowed', status: 403 });
+    const foreign = await checkout(port, { origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body).toMatchObject({ code: 'origin_not_allowed' });
+    expect(checkouts()).toBe(0);
+    // The desk's own pages and clients are served as before.
+    expect((await checkout(port, { origin: `http://127.0.0.1:${port}` })).status).toBe(200);
+    expect((await checkout(port, {})).status).toBe(200);
+    expect(checkouts()).toBe(2);
+    const devices = await fetch(`http://127.0.0.1:${port}/api/v1/devices`, {
+      headers: { host: 'localhost' },
+    });
+    expect(devices.status).toBe(200);
+  });
+
+  it('refuses a WebSocket to a foreign page, opens one to a page of its own', async () => {
+    const { port } = await listening(tokenless);
+    const events = `ws://127.0.0.1:${port}/api/v1/events`;
+    expect(await handshake(events, { origin: 'https://evil.example' })).toEqual({
+      opened: false,
+      status: 403,
+    });
+    expect(await handshake(events, { host: 'evil.example' })).toEqual({ opened: false, status: 403 });
+    expect(await handshake(events, { origin: `http://localhost:${port}` })).toEqual({ opened: true });
+    expect(await handshake(events, {})).toEqual({ opened: true });
+  });
+
+  it('with tokens leaves Host and Origin to the token: a page served elsewhere uses its own', async () => {
+    const { port, checkouts } = await listening(withTokens);
+    const remote = { host: 'desk-1.library.example:8480', origin: 'https://selfcheck.library.example' };
+    expect((await checkout(port, remote)).status).toBe(401);
+    expect((await checkout(port, { ...remote, ...AUTH.kiosk })).status).toBe(200);
+    expect(checkouts()).toBe(1);
+    const token = TEST_TOKENS[0]!.token;
+    expect(await handshake(`ws://127.0.0.1:${port}/api/v1/events?access_token=${token}`, remote)).toEqual({
+      opened: true,
+    });
+  });
+});
