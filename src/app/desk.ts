@@ -194,6 +194,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     version: options.version,
     host: config.http.host,
     port: config.http.port,
+    allowedOrigins: config.http.allowedOrigins,
   });
   const totals = new DeskTotalsFeature({ bus, clock, logger, devices, offline, measures: () => measures });
   const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES, () => totals.current());

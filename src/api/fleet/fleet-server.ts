@@ -81,7 +81,7 @@ export class FleetServer {
       return503OnClosing: true,
       forceCloseConnections: true,
       // Tokenless (loopback only), it is served only to this machine's own pages and clients.
-      ...(this.options.token ? {} : { serverFactory: guardedServer }),
+      ...(this.options.token ? {} : { serverFactory: guardedServer() }),
     });
     this.app = app;
     const auth = new TokenAuthenticator(

@@ -13,11 +13,15 @@ import { ApiProblem } from './problem.js';
  *
  * So while no tokens are configured a request is served only when its Host names a loopback
  * address (127.x.x.x, localhost, [::1]) or is absent, and when it comes from no page (no
- * `Origin`: curl, a kiosk's own HTTP client) or from a page on a loopback host or a local file.
+ * `Origin`: curl, a kiosk's own HTTP client), from a page on a loopback host or a local file, or
+ * from an origin `http.allowedOrigins` lists (cross-origin.ts).
  * Anything else is answered 403 before any route or WebSocket sees it. With tokens these checks
  * are off: a page has no token to send, and a kiosk page served from elsewhere uses its own.
  */
-export function browserRefusal(headers: IncomingHttpHeaders): ApiProblem | undefined {
+export function browserRefusal(
+  headers: IncomingHttpHeaders,
+  allowedOrigins: ReadonlySet<string> = NONE,
+): ApiProblem | undefined {
   const host = headers.host;
   if (host !== undefined && !isLoopbackHost(hostOf(host))) {
     return new ApiProblem(
@@ -28,16 +32,18 @@ export function browserRefusal(headers: IncomingHttpHeaders): ApiProblem | undef
     );
   }
   const origin = headers.origin;
-  if (origin !== undefined && !isLocalOrigin(origin)) {
+  if (origin !== undefined && !isLocalOrigin(origin) && !allowedOrigins.has(origin)) {
     return new ApiProblem(
       403,
       'origin_not_allowed',
       'Origin not allowed',
-      'without auth tokens Carrel serves only pages on this machine (a loopback host or a local file); a page served from elsewhere needs a token from auth.tokens',
+      'without auth tokens Carrel serves only pages on this machine (a loopback host or a local file) and the origins http.allowedOrigins lists',
     );
   }
   return undefined;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** The host part of a Host header: `127.0.0.1:8480` → `127.0.0.1`, `[::1]:8480` → `::1`. */
 function hostOf(header: string): string {
@@ -77,9 +83,13 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => void;
  * a server of its own. WebSocket handshakes are checked where they are routed
  * (websocket-upgrades.ts).
  */
-export function guardedServer(handler: Handler, options: ServerTimeouts) {
+export function guardedServer(allowedOrigins: ReadonlySet<string> = NONE) {
+  return (handler: Handler, options: ServerTimeouts) => guardedHttpServer(handler, options, allowedOrigins);
+}
+
+function guardedHttpServer(handler: Handler, options: ServerTimeouts, allowedOrigins: ReadonlySet<string>) {
   const server = createServer((request, response) => {
-    const refused = browserRefusal(request.headers);
+    const refused = browserRefusal(request.headers, allowedOrigins);
     if (refused === undefined) {
       handler(request, response);
       return;

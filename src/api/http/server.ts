@@ -8,6 +8,7 @@ import { deskApiModules, problemsOf, publicEventOf } from '../desk-api.js';
 import { type ApiModule, addHttpRoutes, eventsOf } from '../operations.js';
 import { TokenAuthenticator, type TokenConfig } from './auth.js';
 import { browserRefusal, guardedServer } from './browser-guard.js';
+import { allowCrossOrigin } from './cross-origin.js';
 import { clientErrorProblem, frameworkProblem } from './framework-errors.js';
 import { ApiMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
@@ -33,6 +34,8 @@ export interface HttpApiOptions {
   version: string;
   /** The device families' API modules (from the family list), served with the desk's own resources. */
   modules: readonly ApiModule[];
+  /** Pages on other origins that may call the API from a browser (`http.allowedOrigins`, cross-origin.ts). */
+  allowedOrigins?: readonly string[];
   /** Extra routes (pages, later resources) registered by the composition root. */
   extend?: (app: FastifyInstance, book: RouteBook) => void;
 }
@@ -47,6 +50,7 @@ export interface HttpApi {
 export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const log = options.logger.child({ module: 'http' });
   const auth = new TokenAuthenticator(options.tokens);
+  const allowedOrigins = new Set(options.allowedOrigins ?? []);
   const app = Fastify({
     logger: false,
     bodyLimit: 256 * 1024,
@@ -55,7 +59,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     frameworkErrors: frameworkProblem,
     clientErrorHandler: clientErrorProblem,
     // Tokenless, it is served only to this machine's own pages and clients (browser-guard.ts).
-    ...(auth.enabled ? {} : { serverFactory: guardedServer }),
+    ...(auth.enabled ? {} : { serverFactory: guardedServer(allowedOrigins) }),
   });
   const metrics = new ApiMetrics(options.services);
   const book = new RouteBook(auth);
@@ -105,7 +109,8 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   });
 
   // Before any route: the WebSocket routes are taken from every route registered after this.
-  serveWebSockets(app, log, auth.enabled ? undefined : browserRefusal);
+  serveWebSockets(app, log, auth.enabled ? undefined : (headers) => browserRefusal(headers, allowedOrigins));
+  allowCrossOrigin(app, [...allowedOrigins]);
 
   healthRoutes(app, book, options.services);
   addHttpRoutes(app, modules, { services: options.services, auth, book });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deviceIdSchema, portSchema } from '../../core/config-values.js';
+import { deviceIdSchema, portSchema, webOriginSchema } from '../../core/config-values.js';
 import type { AnyDeviceFamily, ConfigIssueSink, DeskLayout } from '../family.js';
 import { offlinePolicySchema } from '../offline/policy.js';
 import { paymentsSchema } from '../payments/config.js';
@@ -82,6 +82,12 @@ export const deskSections = {
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: portSchema.default(8480),
+      allowedOrigins: z
+        .array(webOriginSchema)
+        .default([])
+        .describe(
+          'pages served from other origins that may call the API from a browser (CORS, WebSockets), such as https://selfcheck.library.example',
+        ),
     })
     .prefault({}),
   auth: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).prefault({}),

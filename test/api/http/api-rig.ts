@@ -25,7 +25,7 @@ export const AUTH = {
  * The HTTP API over the fake desk, closed after each test: call in a test
  * file's top level, then `build()` in each test.
  */
-export function useFakeApi(tokens: TokenConfig[] = TEST_TOKENS) {
+export function useFakeApi(tokens: TokenConfig[] = TEST_TOKENS, allowedOrigins: readonly string[] = []) {
   let api: HttpApi | undefined;
   afterEach(async () => {
     await api?.app.close();
@@ -39,6 +39,7 @@ export function useFakeApi(tokens: TokenConfig[] = TEST_TOKENS) {
       logger: silentLogger(),
       tokens,
       version: 'test',
+      allowedOrigins,
     });
     return { api, ...fake };
   };

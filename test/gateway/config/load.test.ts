@@ -44,7 +44,7 @@ describe('loadConfigFile', () => {
     const config = loadConfigFile(fixture('valid.json'), {});
     expect(config.site).toBe('main-branch');
     expect(config.gateway).toBe('desk-1');
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8480 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8480, allowedOrigins: [] });
     expect(config.devices.map((d) => d.id)).toEqual(['receipt-1', 'receipt-2']);
     const serial = config.devices[1]!.transport;
     expect(serial).toMatchObject({ type: 'serial', baudRate: 19200, parity: 'none', stopBits: 1 });
@@ -220,6 +220,29 @@ describe('loadConfigFile', () => {
     expect(error.issues).toEqual([
       { path: 'sessions.receipt.printer', message: 'no receipt printer with id "pad-1" is configured' },
     ]);
+  });
+
+  it('takes http.allowedOrigins as origins a browser sends, and says what one looks like', () => {
+    const ok = parseConfigText(
+      'version: 2\nhttp:\n  allowedOrigins: [https://selfcheck.library.example, http://localhost:5173]\n',
+      'yaml',
+      {},
+    );
+    expect(ok.http.allowedOrigins).toEqual(['https://selfcheck.library.example', 'http://localhost:5173']);
+    const error = configErrorOf(() =>
+      parseConfigText(
+        'version: 2\nhttp:\n  allowedOrigins: [https://selfcheck.library.example/, selfcheck.library.example, "*", https://a.example/kiosk]\n',
+        'yaml',
+        {},
+      ),
+    );
+    expect(error.issues.map((issue) => issue.path)).toEqual([
+      'http.allowedOrigins[0]',
+      'http.allowedOrigins[1]',
+      'http.allowedOrigins[2]',
+      'http.allowedOrigins[3]',
+    ]);
+    expect(error.issues[0]!.message).toMatch(/scheme:\/\/host\[:port\].*no trailing slash/);
   });
 
   it('explains an empty YAML section', () => {
