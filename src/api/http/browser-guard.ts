@@ -23,7 +23,7 @@ export function browserRefusal(
   allowedOrigins: ReadonlySet<string> = NONE,
 ): ApiProblem | undefined {
   const host = headers.host;
-  if (host !== undefined && !isLoopbackHost(hostOf(host))) {
+  if (host !== undefined && !LOOPBACK_HOST.test(host)) {
     return new ApiProblem(
       403,
       'host_not_allowed',
@@ -45,16 +45,11 @@ export function browserRefusal(
 
 const NONE: ReadonlySet<string> = new Set();
 
-/** The host part of a Host header: `127.0.0.1:8480` → `127.0.0.1`, `[::1]:8480` → `::1`. */
-function hostOf(header: string): string {
-  const value = header.trim();
-  if (value.startsWith('[')) {
-    const end = value.indexOf(']');
-    return end === -1 ? value : value.slice(1, end);
-  }
-  const colon = value.indexOf(':');
-  return colon === -1 ? value : value.slice(0, colon);
-}
+/**
+ * A Host header naming a loopback address, with or without its port: 127.x.x.x, localhost (any
+ * case), [::1]. One expression, since every request of a tokenless desk is checked.
+ */
+const LOOPBACK_HOST = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d{1,5})?$/i;
 
 /** A page on this machine: http(s) on a loopback host, or a local file (`file://`). Not `null`: a sandboxed frame of any page sends that. */
 function isLocalOrigin(origin: string): boolean {
