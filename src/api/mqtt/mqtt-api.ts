@@ -223,8 +223,10 @@ export class MqttApi {
     const { clientId, action } = request;
     if (message.retained) {
       // A retained request would run again on every reconnect (a receipt printed twice): never act on one.
+      // The action is logged only when it is one: any other topic is the client's own text, and
+      // may name a patron (`request/patrons/21000001`).
       this.logger.warn(
-        { action, clientId },
+        { action: Object.hasOwn(this.options.actions, action) ? action : '(none)', clientId },
         'ignored a retained MQTT request; publish requests without the retain flag',
       );
       return;

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBroker } from '../../../src/api/mqtt/embedded-broker.js';
@@ -8,7 +9,7 @@ import {
   type MqttApiEmbeddedOptions,
 } from '../../../src/api/mqtt/mqtt-api.js';
 import { CarrelError, TransportError } from '../../../src/core/errors.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import { createLogger, silentLogger } from '../../../src/core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../../src/devices/device-state.js';
 import type { DeskTotals } from '../../../src/gateway/desk-totals.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
@@ -298,6 +299,36 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       await observer.publish(`${area}/request/echo`, JSON.stringify({ transaction: 'fresh' }));
       await observer.waitFor((m) => transactionOf(m) === 'fresh', 'response to the fresh request');
       expect(observer.messages.filter((m) => transactionOf(m) === 'stale')).toEqual([]);
+    });
+
+    it('never logs a topic the client made up: it may name a patron', async () => {
+      const gateway = `made-up-${process.pid}-${++gatewaySerial}`;
+      const base = `carrel/main-library/${gateway}`;
+      const observer = await observe();
+      const area = areaOf(base, observer);
+      await observer.subscribe(`${area}/response/#`);
+      const patron = '21000777';
+      const made = `${area}/request/patrons/${patron}`;
+      // Kept by a broker that keeps what it is given (Mosquitto), replayed to the gateway as retained.
+      await observer.publish(made, JSON.stringify({ transaction: 'kept' }), { retain: true });
+      cleanups.push(() => observer.publish(made, '', { retain: true }));
+      const lines = new PassThrough();
+      let log = '';
+      lines.on('data', (chunk: Buffer) => {
+        log += chunk.toString('utf8');
+      });
+      await startApi({
+        gateway,
+        logger: createLogger({ level: 'debug', format: 'json', destination: lines }),
+      });
+      await observer.publish(made, JSON.stringify({ transaction: 'asked' }));
+      const answer = await observer.waitFor(
+        (m) => (m.json as { transaction?: unknown }).transaction === 'asked',
+        'the answer to the made-up topic',
+      );
+      expect(answer.json).toMatchObject({ status: 'error', error: { code: 'unknown_action' } });
+      expect(log.length).toBeGreaterThan(0);
+      expect(log).not.toContain(patron);
     });
 
     it('survives any request payload and keeps answering', async () => {
