@@ -190,7 +190,11 @@ export class RequestDispatcher {
         topic = request.responseTopic;
       } else {
         this.options.logger.debug(
-          { action: request.action, clientId: request.clientId },
+          {
+            // Only a real action's name: any other topic is the client's own text and may name a patron.
+            action: Object.hasOwn(this.options.actions, request.action) ? request.action : '(none)',
+            clientId: request.clientId,
+          },
           'MQTT request responseTopic outside the client’s own answers area; answered on the default topic',
         );
       }

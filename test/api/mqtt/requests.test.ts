@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   type IncomingRequest,
@@ -8,20 +9,21 @@ import {
 } from '../../../src/api/mqtt/requests.js';
 import { CarrelTopics } from '../../../src/api/mqtt/topics.js';
 import { ManualClock } from '../../../src/core/clock.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import { createLogger, type Logger, silentLogger } from '../../../src/core/logger.js';
 
 const topics = new CarrelTopics('main-library', 'desk-1');
 
 function setup(
   actions: Record<string, MqttAction>,
   limits: { maxConcurrent?: number; maxQueued?: number } = {},
+  logger: Logger = silentLogger(),
 ) {
   const clock = new ManualClock();
   const responses: OutgoingResponse[] = [];
   const dispatcher = new RequestDispatcher({
     topics,
     actions,
-    logger: silentLogger(),
+    logger,
     clock,
     respond: (response) => responses.push(response),
     timeoutMs: 1000,
@@ -44,6 +46,27 @@ function deferred() {
 }
 
 describe('RequestDispatcher', () => {
+  it('answers a topic that names no action on its mirror, with a hint, and never logs that topic', () => {
+    const lines = new PassThrough();
+    let log = '';
+    lines.on('data', (chunk: Buffer) => {
+      log += chunk.toString('utf8');
+    });
+    const logger = createLogger({ level: 'debug', format: 'json', destination: lines });
+    const { responses, dispatcher } = setup({ 'circulation.patron': async () => 'ok' }, {}, logger);
+    // An MQTT 5 response topic outside the client's area is logged (at debug), its made-up action not.
+    dispatcher.accept(request('patrons/21000777', { transaction: 't' }, { responseTopic: 'kiosk/replies' }));
+    dispatcher.accept(request('circulation/patron', { transaction: 'u' }));
+    expect(responses.map((r) => [r.topic, r.envelope.error?.code])).toEqual([
+      [`${topics.base}/clients/kiosk-1/response/patrons/21000777`, 'unknown_action'],
+      [`${topics.base}/clients/kiosk-1/response/circulation/patron`, 'unknown_action'],
+    ]);
+    expect(responses[1]!.envelope.error?.message).toContain('here request/circulation.patron');
+    logger.flush();
+    expect(log).toContain('responseTopic');
+    expect(log).not.toContain('21000777');
+  });
+
   it('runs at most maxConcurrent handlers, queues maxQueued, answers the rest busy', async () => {
     const gates = [deferred(), deferred(), deferred()];
     let started = 0;
