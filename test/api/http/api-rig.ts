@@ -1,4 +1,5 @@
 import { afterEach } from 'vitest';
+import WebSocket from 'ws';
 import type { TokenConfig } from '../../../src/api/http/auth.js';
 import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
 import { FAMILY_API_MODULES } from '../../../src/app/families.js';
@@ -43,4 +44,33 @@ export function useFakeApi(tokens: TokenConfig[] = TEST_TOKENS, allowedOrigins: 
     });
     return { api, ...fake };
   };
+}
+
+/**
+ * A WebSocket handshake as the `ws` client sees it: opened, or the HTTP status it got instead.
+ * With `untilClosed` an opened socket is waited on until the server closes it (its code);
+ * otherwise it is closed at once.
+ */
+export function wsHandshake(
+  url: string,
+  headers: Record<string, string> = {},
+  { untilClosed = false } = {},
+): Promise<{ opened: boolean; status?: number; closeCode?: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('unexpected-response', (_request, response) => {
+      resolve({ opened: false, status: response.statusCode });
+      response.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      if (untilClosed) {
+        ws.once('close', (code) => resolve({ opened: true, closeCode: code }));
+      } else {
+        resolve({ opened: true });
+        ws.close();
+      }
+    });
+    ws.on('error', () => {});
+  });
 }

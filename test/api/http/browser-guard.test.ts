@@ -1,8 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { browserRefusal } from '../../../src/api/http/browser-guard.js';
-import { AUTH, TEST_TOKENS, useFakeApi } from './api-rig.js';
+import { AUTH, TEST_TOKENS, useFakeApi, wsHandshake } from './api-rig.js';
 
 /**
  * A tokenless API is served to this machine's own clients and pages only: a web page the desk's
@@ -57,26 +56,6 @@ function checkout(
     );
     req.on('error', reject);
     req.end(body);
-  });
-}
-
-/** What the `ws` client saw: opened, or the HTTP status it got instead. */
-function handshake(
-  url: string,
-  headers: Record<string, string>,
-): Promise<{ opened: boolean; status?: number }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('unexpected-response', (_request, response) => {
-      resolve({ opened: false, status: response.statusCode });
-      response.resume();
-      ws.terminate();
-    });
-    ws.on('open', () => {
-      resolve({ opened: true });
-      ws.close();
-    });
-    ws.on('error', () => {});
   });
 }
 
@@ -153,13 +132,13 @@ describe('a tokenless API and the browser on the desk machine', () => {
   it('refuses a WebSocket to a foreign page, opens one to a page of its own', async () => {
     const { port } = await listening(tokenless);
     const events = `ws://127.0.0.1:${port}/api/v1/events`;
-    expect(await handshake(events, { origin: 'https://evil.example' })).toEqual({
+    expect(await wsHandshake(events, { origin: 'https://evil.example' })).toEqual({
       opened: false,
       status: 403,
     });
-    expect(await handshake(events, { host: 'evil.example' })).toEqual({ opened: false, status: 403 });
-    expect(await handshake(events, { origin: `http://localhost:${port}` })).toEqual({ opened: true });
-    expect(await handshake(events, {})).toEqual({ opened: true });
+    expect(await wsHandshake(events, { host: 'evil.example' })).toEqual({ opened: false, status: 403 });
+    expect(await wsHandshake(events, { origin: `http://localhost:${port}` })).toEqual({ opened: true });
+    expect(await wsHandshake(events, {})).toEqual({ opened: true });
   });
 
   it('with tokens leaves Host and Origin to the token: a page served elsewhere uses its own', async () => {
@@ -169,7 +148,7 @@ describe('a tokenless API and the browser on the desk machine', () => {
     expect((await checkout(port, { ...remote, ...AUTH.kiosk })).status).toBe(200);
     expect(checkouts()).toBe(1);
     const token = TEST_TOKENS[0]!.token;
-    expect(await handshake(`ws://127.0.0.1:${port}/api/v1/events?access_token=${token}`, remote)).toEqual({
+    expect(await wsHandshake(`ws://127.0.0.1:${port}/api/v1/events?access_token=${token}`, remote)).toEqual({
       opened: true,
     });
   });

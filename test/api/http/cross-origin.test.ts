@@ -1,12 +1,11 @@
 import { createServer, request, type Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { buildHttpApi } from '../../../src/api/http/server.js';
 import { FAMILY_API_MODULES } from '../../../src/app/families.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { chromiumSkipReason, launchChromium } from '../../helpers/browser.js';
-import { AUTH, TEST_TOKENS, useFakeApi } from './api-rig.js';
+import { AUTH, TEST_TOKENS, useFakeApi, wsHandshake } from './api-rig.js';
 import { fakeServices } from './fake-services.js';
 
 /**
@@ -99,19 +98,8 @@ describe('pages on other origins (http.allowedOrigins)', () => {
     const port = await listening(tokenless);
     expect((await checkout(port, { origin: SELFCHECK })).status).toBe(200);
     expect((await checkout(port, { origin: 'https://evil.example' })).status).toBe(403);
-    const opens = (origin: string) =>
-      new Promise<boolean>((resolve) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/events`, { headers: { origin } });
-        ws.on('open', () => {
-          resolve(true);
-          ws.close();
-        });
-        ws.on('unexpected-response', (_request, response) => {
-          response.resume();
-          resolve(false);
-        });
-        ws.on('error', () => resolve(false));
-      });
+    const opens = async (origin: string) =>
+      (await wsHandshake(`ws://127.0.0.1:${port}/api/v1/events`, { origin })).opened;
     expect(await opens(SELFCHECK)).toBe(true);
     expect(await opens('https://evil.example')).toBe(false);
   });

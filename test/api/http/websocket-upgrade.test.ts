@@ -15,7 +15,7 @@ import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
 import { WebSocketRoutes, websocketRequired } from '../../../src/api/http/websocket-upgrades.js';
 import { FAMILY_API_MODULES } from '../../../src/app/families.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { AUTH, TEST_TOKENS, useFakeApi } from './api-rig.js';
+import { AUTH, TEST_TOKENS, useFakeApi, wsHandshake } from './api-rig.js';
 import { fakeServices, onlinePrinter } from './fake-services.js';
 
 const build = useFakeApi();
@@ -46,23 +46,6 @@ function parsed(answer: string): {
     ]),
   );
   return { status, headers, body: body ? (JSON.parse(body) as Record<string, unknown>) : {} };
-}
-
-/** What the `ws` client saw: opened (101), or the HTTP status it got instead. */
-function handshake(
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<{ opened: boolean; status?: number; closeCode?: number }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('unexpected-response', (_request, response) => {
-      resolve({ opened: false, status: response.statusCode });
-      response.resume();
-      ws.terminate();
-    });
-    ws.on('open', () => ws.once('close', (code) => resolve({ opened: true, closeCode: code })));
-    ws.on('error', () => {});
-  });
 }
 
 /** Sends `request` as it is and reads until the server closes or `stopAt` shows up. */
@@ -111,7 +94,10 @@ const UPGRADE_HEADERS = `Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSoc
 /** Each path's handshake is answered 404, and no WebSocket opens. */
 async function expectNoUpgrade(port: number, paths: readonly string[]): Promise<void> {
   for (const path of paths) {
-    expect({ path, ...(await handshake(`ws://127.0.0.1:${port}${path}`, AUTH.monitor)) }).toEqual({
+    expect({
+      path,
+      ...(await wsHandshake(`ws://127.0.0.1:${port}${path}`, AUTH.monitor, { untilClosed: true })),
+    }).toEqual({
       path,
       opened: false,
       status: 404,
