@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
 import { packageRoot } from '../../core/paths.js';
 import { TokenAuthenticator } from '../http/auth.js';
-import { guardedServer } from '../http/browser-guard.js';
+import { browserGuard, guardedServer } from '../http/browser-guard.js';
 import { ApiProblem, problemFromError } from '../http/problem.js';
 import { SHARED_STYLESHEET } from '../http/resources/dashboard.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
@@ -81,7 +81,13 @@ export class FleetServer {
       return503OnClosing: true,
       forceCloseConnections: true,
       // Tokenless (loopback only), it is served only to this machine's own pages and clients.
-      ...(this.options.token ? {} : { serverFactory: guardedServer() }),
+      ...(this.options.token
+        ? {}
+        : {
+            serverFactory: guardedServer(
+              browserGuard(new Set(), this.options.logger.child({ module: 'fleet' })),
+            ),
+          }),
     });
     this.app = app;
     const auth = new TokenAuthenticator(

@@ -1,4 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type Clock, systemClock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
 import { ApiProblem } from './problem.js';
 
@@ -63,6 +65,51 @@ function isLocalOrigin(origin: string): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
 }
 
+/** What a guard answers for a request's headers: the refusal, or undefined to serve it. */
+export type BrowserGuard = (headers: IncomingHttpHeaders) => ApiProblem | undefined;
+
+/** A refusal is logged at most this often, with how many there were since: a page retrying cannot flood the log. */
+const REFUSAL_LOG_MS = 60_000;
+/** How much of a Host or Origin the log quotes: the page's own text. */
+const MAX_QUOTED = 100;
+
+/**
+ * browserRefusal with its refusals logged: a page on the desk's browser trying to reach the API
+ * is something IT wants to hear about. At most one warning a minute, naming the first refusal's
+ * Host or Origin and counting the rest.
+ */
+export function browserGuard(
+  allowedOrigins: ReadonlySet<string>,
+  log: Logger,
+  clock: Clock = systemClock,
+): BrowserGuard {
+  let loggedAt = Number.NEGATIVE_INFINITY;
+  let unlogged = 0;
+  return (headers) => {
+    const refused = browserRefusal(headers, allowedOrigins);
+    if (refused === undefined) return undefined;
+    const now = clock.monotonic();
+    if (now - loggedAt < REFUSAL_LOG_MS) {
+      unlogged++;
+      return refused;
+    }
+    const quoted = (value: string | undefined) => value?.slice(0, MAX_QUOTED);
+    log.warn(
+      {
+        code: refused.code,
+        ...(refused.code === 'host_not_allowed'
+          ? { host: quoted(headers.host) }
+          : { origin: quoted(headers.origin) }),
+        ...(unlogged > 0 && { alsoRefusedSinceLastWarning: unlogged }),
+      },
+      'refused a request from a web page that is not on this machine (configure auth.tokens, or http.allowedOrigins for a page of the library)',
+    );
+    loggedAt = now;
+    unlogged = 0;
+    return refused;
+  };
+}
+
 /** The fastify options the HTTP server is made from (fastify's defaults filled in). */
 interface ServerTimeouts {
   keepAliveTimeout?: number;
@@ -78,13 +125,13 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => void;
  * a server of its own. WebSocket handshakes are checked where they are routed
  * (websocket-upgrades.ts).
  */
-export function guardedServer(allowedOrigins: ReadonlySet<string> = NONE) {
-  return (handler: Handler, options: ServerTimeouts) => guardedHttpServer(handler, options, allowedOrigins);
+export function guardedServer(guard: BrowserGuard) {
+  return (handler: Handler, options: ServerTimeouts) => guardedHttpServer(handler, options, guard);
 }
 
-function guardedHttpServer(handler: Handler, options: ServerTimeouts, allowedOrigins: ReadonlySet<string>) {
+function guardedHttpServer(handler: Handler, options: ServerTimeouts, guard: BrowserGuard) {
   const server = createServer((request, response) => {
-    const refused = browserRefusal(request.headers, allowedOrigins);
+    const refused = guard(request.headers);
     if (refused === undefined) {
       handler(request, response);
       return;

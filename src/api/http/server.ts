@@ -7,7 +7,7 @@ import type { Feature } from '../../gateway/feature.js';
 import { deskApiModules, problemsOf, publicEventOf } from '../desk-api.js';
 import { type ApiModule, addHttpRoutes, eventsOf } from '../operations.js';
 import { TokenAuthenticator, type TokenConfig } from './auth.js';
-import { browserRefusal, guardedServer } from './browser-guard.js';
+import { browserGuard, guardedServer } from './browser-guard.js';
 import { allowCrossOrigin } from './cross-origin.js';
 import { clientErrorProblem, frameworkProblem } from './framework-errors.js';
 import { ApiMetrics } from './metrics.js';
@@ -51,6 +51,8 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const log = options.logger.child({ module: 'http' });
   const auth = new TokenAuthenticator(options.tokens);
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
+  // Tokenless, it is served only to this machine's own pages and clients (browser-guard.ts).
+  const guard = auth.enabled ? undefined : browserGuard(allowedOrigins, log);
   const app = Fastify({
     logger: false,
     bodyLimit: 256 * 1024,
@@ -58,8 +60,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkProblem,
     clientErrorHandler: clientErrorProblem,
-    // Tokenless, it is served only to this machine's own pages and clients (browser-guard.ts).
-    ...(auth.enabled ? {} : { serverFactory: guardedServer(allowedOrigins) }),
+    ...(guard ? { serverFactory: guardedServer(guard) } : {}),
   });
   const metrics = new ApiMetrics(options.services);
   const book = new RouteBook(auth);
@@ -109,7 +110,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   });
 
   // Before any route: the WebSocket routes are taken from every route registered after this.
-  serveWebSockets(app, log, auth.enabled ? undefined : (headers) => browserRefusal(headers, allowedOrigins));
+  serveWebSockets(app, log, guard);
   allowCrossOrigin(app, [...allowedOrigins]);
 
   healthRoutes(app, book, options.services);

@@ -1,6 +1,9 @@
 import { request } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { browserRefusal } from '../../../src/api/http/browser-guard.js';
+import { browserGuard, browserRefusal } from '../../../src/api/http/browser-guard.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { createLogger } from '../../../src/core/logger.js';
 import { AUTH, TEST_TOKENS, useFakeApi, wsHandshake } from './api-rig.js';
 
 /**
@@ -105,6 +108,34 @@ describe('browserRefusal', () => {
     ]) {
       expect(browserRefusal({ host: '127.0.0.1', origin })?.code, origin).toBe('origin_not_allowed');
     }
+  });
+});
+
+describe('browserGuard', () => {
+  it('warns IT of refusals at most once a minute, counting the rest, and quotes little of the page’s text', async () => {
+    const lines = new PassThrough();
+    const warnings: Array<Record<string, unknown>> = [];
+    lines.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) warnings.push(JSON.parse(line));
+    });
+    const clock = new ManualClock();
+    const guard = browserGuard(
+      new Set(),
+      createLogger({ level: 'info', format: 'json', destination: lines }),
+      clock,
+    );
+    const rebinding = { host: `${'x'.repeat(300)}.evil.example` };
+    expect(guard(rebinding)?.code).toBe('host_not_allowed');
+    expect(guard({ host: '127.0.0.1', origin: 'https://evil.example' })?.code).toBe('origin_not_allowed');
+    expect(guard(rebinding)?.code).toBe('host_not_allowed');
+    expect(guard({ host: 'localhost' })).toBeUndefined();
+    await clock.advance(60_000);
+    expect(guard({ host: '127.0.0.1', origin: 'https://evil.example' })?.code).toBe('origin_not_allowed');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings.map((w) => [w.code, w.host ?? w.origin, w.alsoRefusedSinceLastWarning])).toEqual([
+      ['host_not_allowed', 'x'.repeat(100), undefined],
+      ['origin_not_allowed', 'https://evil.example', 2],
+    ]);
   });
 });
 
