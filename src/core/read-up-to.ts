@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { CarrelError } from './errors.js';
 
 /** A file that holds more than its reader takes. */
 export class FileTooLargeError extends Error {
@@ -29,6 +30,18 @@ export function readFileUpTo(path: string, maxBytes: number): Buffer {
     return Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** A logo is a small PNG; a bigger file is a wrong path. */
+export const MAX_LOGO_BYTES = 2 * 1024 * 1024;
+
+/** A configured logo (`what`: "receipt logo", "card logo"), or a `logo_unreadable` error saying why. */
+export function readLogoFile(path: string, what: string): Buffer {
+  try {
+    return readFileUpTo(path, MAX_LOGO_BYTES);
+  } catch (error) {
+    throw new CarrelError('logo_unreadable', `cannot read the ${what} ${path}: ${(error as Error).message}`);
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileTooLargeError, readFileUpTo } from '../../src/core/read-up-to.js';
+import { FileTooLargeError, readFileUpTo, readLogoFile } from '../../src/core/read-up-to.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'carrel-read-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,5 +31,17 @@ describe('readFileUpTo', () => {
     const empty = join(dir, 'empty');
     writeFileSync(empty, '');
     expect(readFileUpTo(empty, 10)).toEqual(Buffer.alloc(0));
+  });
+
+  it('reads a configured logo, or says in one sentence why it cannot', () => {
+    const logo = join(dir, 'logo.png');
+    writeFileSync(logo, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    expect(readLogoFile(logo, 'receipt logo')).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    expect(() => readLogoFile('/dev/zero', 'card logo')).toThrow(
+      expect.objectContaining({
+        code: 'logo_unreadable',
+        message: 'cannot read the card logo /dev/zero: larger than 2 MiB',
+      }),
+    );
   });
 });

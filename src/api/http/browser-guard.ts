@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import { isLoopbackHost } from '../../core/net.js';
+import { isLoopbackHost, isLoopbackHostHeader } from '../../core/net.js';
 import { ApiProblem } from './problem.js';
 
 /**
@@ -25,7 +25,7 @@ export function browserRefusal(
   allowedOrigins: ReadonlySet<string> = NONE,
 ): ApiProblem | undefined {
   const host = headers.host;
-  if (host !== undefined && !LOOPBACK_HOST.test(host)) {
+  if (host !== undefined && !isLoopbackHostHeader(host)) {
     return new ApiProblem(
       403,
       'host_not_allowed',
@@ -46,12 +46,6 @@ export function browserRefusal(
 }
 
 const NONE: ReadonlySet<string> = new Set();
-
-/**
- * A Host header naming a loopback address, with or without its port: 127.x.x.x, localhost (any
- * case), [::1]. One expression, since every request of a tokenless desk is checked.
- */
-const LOOPBACK_HOST = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d{1,5})?$/i;
 
 /** A page on this machine: http(s) on a loopback host, or a local file (`file://`). Not `null`: a sandboxed frame of any page sends that. */
 function isLocalOrigin(origin: string): boolean {

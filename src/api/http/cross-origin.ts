@@ -25,9 +25,8 @@ const MAX_AGE_SECONDS = 600;
  * so the browser keeps the answers from its page. Nothing is registered when no origin is
  * allowed: a desk without cross-origin pages pays nothing per request.
  */
-export function allowCrossOrigin(app: FastifyInstance, origins: readonly string[]): void {
-  if (origins.length === 0) return;
-  const allowed = new Set(origins);
+export function allowCrossOrigin(app: FastifyInstance, allowed: ReadonlySet<string>): void {
+  if (allowed.size === 0) return;
   app.addHook('onRequest', (request, reply, done) => {
     // The answer depends on the asking origin: no cache may hand one origin's to another.
     reply.header('vary', 'origin');

@@ -111,7 +111,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
 
   // Before any route: the WebSocket routes are taken from every route registered after this.
   serveWebSockets(app, log, guard);
-  allowCrossOrigin(app, [...allowedOrigins]);
+  allowCrossOrigin(app, allowedOrigins);
 
   healthRoutes(app, book, options.services);
   addHttpRoutes(app, modules, { services: options.services, auth, book });

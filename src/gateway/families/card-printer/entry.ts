@@ -1,5 +1,5 @@
 import { CarrelError } from '../../../core/errors.js';
-import { readFileUpTo } from '../../../core/read-up-to.js';
+import { readLogoFile } from '../../../core/read-up-to.js';
 import { EvolisPrinter } from '../../../devices/card-printer/evolis-printer.js';
 import { MagicardPrinter } from '../../../devices/card-printer/magicard-printer.js';
 import type { CardPrinterDriver, CardPrinterOptions } from '../../../devices/card-printer/types.js';
@@ -35,7 +35,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     super(config, context);
     this.templateSet = new CardTemplates({
       directory: config.templates,
-      logo: config.logo ? readLogo(config.logo) : undefined,
+      logo: config.logo ? readLogoFile(config.logo, 'card logo') : undefined,
     });
     this.port = {
       issue: (request) => this.running().issuer.issue(request),
@@ -135,19 +135,5 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     if (!printer || !issuer || !records)
       throw new CarrelError('unavailable', `card printer "${this.id}" is not running`);
     return { printer, issuer, records };
-  }
-}
-
-/** A logo is a small PNG; a bigger file is a wrong path. */
-const MAX_LOGO_BYTES = 2 * 1024 * 1024;
-
-function readLogo(path: string): Buffer {
-  try {
-    return readFileUpTo(path, MAX_LOGO_BYTES);
-  } catch (error) {
-    throw new CarrelError(
-      'logo_unreadable',
-      `cannot read the card logo ${path}: ${(error as Error).message}`,
-    );
   }
 }

@@ -1,5 +1,5 @@
 import { CarrelError } from '../../../core/errors.js';
-import { readFileUpTo } from '../../../core/read-up-to.js';
+import { readLogoFile } from '../../../core/read-up-to.js';
 import { EscPosPrinter } from '../../../devices/printer/escpos-printer.js';
 import { ReceiptTemplates } from '../../../devices/printer/templates.js';
 import { createTransport } from '../../../devices/transport/factory.js';
@@ -40,7 +40,7 @@ export class ReceiptPrinterEntry extends SupervisedEntry<ReceiptPrinterPort, Rec
       columns: config.columns,
       encoding: config.encoding,
       ...(config.templates ? { directory: config.templates } : {}),
-      ...(config.logo ? { logoPng: readLogo(config.logo) } : {}),
+      ...(config.logo ? { logoPng: readLogoFile(config.logo, 'receipt logo') } : {}),
     });
   }
 
@@ -94,19 +94,5 @@ export class ReceiptPrinterEntry extends SupervisedEntry<ReceiptPrinterPort, Rec
   private openQueue(): PrintQueue {
     if (!this.queue) throw new CarrelError('unavailable', `printer "${this.id}" is not running`);
     return this.queue;
-  }
-}
-
-/** A logo is a small PNG; a bigger file is a wrong path. */
-const MAX_LOGO_BYTES = 2 * 1024 * 1024;
-
-function readLogo(path: string): Buffer {
-  try {
-    return readFileUpTo(path, MAX_LOGO_BYTES);
-  } catch (error) {
-    throw new CarrelError(
-      'logo_unreadable',
-      `cannot read the receipt logo ${path}: ${(error as Error).message}`,
-    );
   }
 }
