@@ -43,6 +43,23 @@ function carrel(
   });
 }
 
+/** script(1) with `args`, each of `lines` typed once one more `sip2> ` prompt has appeared; input ends after the last. */
+function typed(args: string[], lines: string[]): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', args, { stdio: ['pipe', 'pipe', 'ignore'] });
+    let stdout = '';
+    let sent = 0;
+    child.stdout.on('data', (chunk) => {
+      stdout += String(chunk);
+      const prompts = stdout.split('sip2> ').length - 1;
+      while (sent < lines.length && sent < prompts) child.stdin.write(`${lines[sent++]}\n`);
+      if (sent === lines.length && child.stdin.writable) child.stdin.end();
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout }));
+  });
+}
+
 const sip2 = (args: string[], input?: string) => carrel(process.execPath, [CLI, 'sip2', ...args], input);
 
 describe('carrel sip2, the process', () => {
@@ -80,10 +97,11 @@ describe('carrel sip2, the process', () => {
 
   it('the shell at a terminal: a prompt, the answers, and a history without PINs', async () => {
     const line = [process.execPath, CLI, 'sip2', ...connection(), ...login, 'shell'].join(' ');
-    const { status, stdout } = await carrel(
-      'script',
+    // Typed as a person types: each line once the prompt before it is shown. Written all at once,
+    // the lines raced the shell's start and script(1)'s handling of the end of its input.
+    const { status, stdout } = await typed(
       ['-qec', line, '/dev/null'],
-      'patron-info 21000001 --pin 1234\nhistory\nquit\n',
+      ['patron-info 21000001 --pin 1234', 'history', 'quit'],
     );
     expect(status).toBe(0);
     expect(stdout).toContain('sip2> ');
