@@ -40,16 +40,33 @@ export interface ClientLinkOptions {
 /** Connect-refusal codes that retrying will not fix (bad credentials, not authorized, bad protocol). */
 const FATAL_CONNACK_CODES = new Set([1, 2, 4, 5, 128, 132, 133, 134, 135, 138, 140]);
 
+interface Subscription {
+  filter: string;
+  onMessage: (message: LinkMessage) => void;
+  /** Acknowledged by the broker once; from then on mqtt.js renews it after every reconnect. */
+  sent: boolean;
+}
+
 /**
  * A link to a broker over the network through mqtt.js: clean session, keepalive,
  * a retained last will, reconnect every `reconnectPeriodMs` with the
  * subscriptions renewed, and nothing queued while offline.
+ *
+ * A broker that cannot be reached when the link opens (the desk booted before
+ * the network, the fleet broker is being restarted) is not a failure: the link
+ * keeps dialling and subscribes once it connects. Only what retrying cannot fix
+ * fails `open()`: refused credentials, unreadable certificate files, no mqtt package.
  */
 export class ClientLink implements MqttLink {
   readonly where: string;
   private readonly listeners = new LinkListeners();
-  private readonly subscriptions: Array<{ filter: string; onMessage: (message: LinkMessage) => void }> = [];
+  private readonly subscriptions: Subscription[] = [];
   private client: MqttClient | undefined;
+  /** Why the broker cannot be reached, for the warning; cleared on connect. */
+  private lastError: string | undefined;
+  /** The refusal last logged, so a broker refusing every retry is logged once. */
+  private loggedRefusal: string | undefined;
+  private opening = true;
 
   constructor(private readonly options: ClientLinkOptions) {
     this.where = redactBrokerUrl(options.url);
@@ -67,6 +84,11 @@ export class ClientLink implements MqttLink {
     this.listeners.add(event, listener);
   }
 
+  /**
+   * Dials the broker; resolves once connected, or once the first attempt has failed or `timeoutMs`
+   * has passed (the link then keeps dialling; `connected` says which). Rejects, and stops dialling,
+   * only on what retrying cannot fix.
+   */
   async open(timeoutMs: number): Promise<void> {
     if (this.client) throw new Error('ClientLink is opened once');
     const { options } = this;
@@ -110,15 +132,42 @@ export class ClientLink implements MqttLink {
 
     const client = mqtt.connect(options.url, clientOptions);
     this.client = client;
-    client.on('connect', () => this.listeners.emit('connect'));
+    client.on('connect', () => {
+      if (this.lastError !== undefined)
+        options.logger.info({ broker: this.where }, 'MQTT broker connected after being unreachable');
+      this.lastError = undefined;
+      this.loggedRefusal = undefined;
+      this.subscribeUnsent(client);
+      this.listeners.emit('connect');
+    });
     client.on('message', (topic, payload, packet) => this.deliver(topic, payload, packet));
     client.on('offline', () => {
-      options.logger.warn({ broker: this.where }, 'MQTT broker unreachable; retrying');
+      options.logger.warn(
+        {
+          broker: this.where,
+          reason: this.lastError ?? 'connection closed',
+          retryMs: options.reconnectPeriodMs,
+        },
+        'MQTT broker unreachable; retrying',
+      );
       this.listeners.emit('offline');
     });
-    client.on('error', (error) => options.logger.debug({ err: describeError(error) }, 'MQTT client error'));
+    client.on('error', (error: Error & { code?: unknown }) => {
+      this.lastError = error.message;
+      // A refusal while opening fails open(); one on a later reconnect is logged once.
+      if (!this.opening && isFatalRefusal(error) && this.loggedRefusal !== error.message) {
+        this.loggedRefusal = error.message;
+        options.logger.error(
+          { broker: this.where, reason: error.message },
+          'MQTT broker refused the connection; retrying',
+        );
+      } else {
+        options.logger.debug({ err: describeError(error) }, 'MQTT client error');
+      }
+    });
     try {
-      await this.waitForFirstConnect(client, timeoutMs);
+      await this.firstAttempt(client, timeoutMs);
+      this.opening = false;
     } catch (error) {
       await client.endAsync(true).catch(() => {});
       throw error;
@@ -136,12 +185,31 @@ export class ClientLink implements MqttLink {
     await client.publishAsync(topic, payload, { qos: options.qos, retain: options.retain, ...properties });
   }
 
+  /** Subscribes now when connected, else on the first connect; mqtt.js (resubscribe) renews it after every later one. */
   async subscribe(filter: string, onMessage: (message: LinkMessage) => void): Promise<void> {
     const client = this.client;
-    if (!client) throw new TransportError('mqtt_offline', `MQTT broker ${this.where} is not connected`);
-    // mqtt.js (resubscribe) renews this subscription after every reconnect.
-    await client.subscribeAsync(filter, { qos: 1 });
-    this.subscriptions.push({ filter, onMessage });
+    if (!client) throw new TransportError('mqtt_offline', `MQTT broker ${this.where} is not opened`);
+    const subscription: Subscription = { filter, onMessage, sent: false };
+    this.subscriptions.push(subscription);
+    if (client.connected) await this.send(client, subscription);
+  }
+
+  private async send(client: MqttClient, subscription: Subscription): Promise<void> {
+    await client.subscribeAsync(subscription.filter, { qos: 1 });
+    subscription.sent = true;
+  }
+
+  private subscribeUnsent(client: MqttClient): void {
+    for (const subscription of this.subscriptions) {
+      if (subscription.sent) continue;
+      this.send(client, subscription).catch((error: unknown) =>
+        // Not sent: the next connect tries again.
+        this.options.logger.warn(
+          { broker: this.where, err: describeError(error) },
+          'MQTT subscription not taken; retried on reconnect',
+        ),
+      );
+    }
   }
 
   async end(): Promise<void> {
@@ -170,20 +238,29 @@ export class ClientLink implements MqttLink {
     }
   }
 
-  private waitForFirstConnect(client: MqttClient, timeoutMs: number): Promise<void> {
+  /** The first connect, a failed first attempt or the timeout resolve; a refusal retrying cannot fix rejects. */
+  private firstAttempt(client: MqttClient, timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let lastError = 'no answer';
       const finish = (error?: Error) => {
         timer.cancel();
         client.off('connect', onConnect);
+        client.off('close', onClose);
         client.off('error', onError);
         if (error) reject(error);
         else resolve();
       };
       const onConnect = () => finish();
+      // mqtt.js has logged it unreachable ('offline') and dials again.
+      const onClose = () => finish();
+      const onTimeout = () => {
+        this.options.logger.warn(
+          { broker: this.where, timeoutMs, retryMs: this.options.reconnectPeriodMs },
+          'MQTT broker has not answered yet; still trying',
+        );
+        finish();
+      };
       const onError = (error: Error & { code?: unknown }) => {
-        lastError = error.message;
-        if (typeof error.code === 'number' && FATAL_CONNACK_CODES.has(error.code)) {
+        if (isFatalRefusal(error)) {
           finish(
             new TransportError(
               'mqtt_refused',
@@ -192,19 +269,14 @@ export class ClientLink implements MqttLink {
           );
         }
       };
-      const timer = this.options.clock.setTimeout(
-        'mqtt-connect',
-        () =>
-          finish(
-            new TransportError(
-              'mqtt_connect_failed',
-              `could not connect to MQTT broker ${this.where} within ${timeoutMs} ms: ${lastError}`,
-            ),
-          ),
-        timeoutMs,
-      );
+      const timer = this.options.clock.setTimeout('mqtt-connect', onTimeout, timeoutMs);
       client.on('connect', onConnect);
+      client.on('close', onClose);
       client.on('error', onError);
     });
   }
+}
+
+function isFatalRefusal(error: Error & { code?: unknown }): boolean {
+  return typeof error.code === 'number' && FATAL_CONNACK_CODES.has(error.code);
 }

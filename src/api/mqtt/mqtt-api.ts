@@ -110,7 +110,12 @@ export class MqttApi {
     return this.topics.base;
   }
 
-  /** Connects; resolves once connected and subscribed, rejects with a TransportError after `connectTimeoutMs`. */
+  /**
+   * Connects and subscribes. An external broker that cannot be reached yet does not fail it: the
+   * API comes online when the broker does (`connected` says whether it is). Rejects with a
+   * TransportError on what retrying cannot fix: a refusal of the credentials, unreadable
+   * certificate files, a closed embedded broker.
+   */
   async start(): Promise<void> {
     if (this.link) throw new Error('MqttApi is started once; make a new one after stop()');
     const connectTimeoutMs = this.options.connectTimeoutMs ?? 10_000;
@@ -136,7 +141,9 @@ export class MqttApi {
       await link.destroy().catch(() => {});
       throw error;
     }
-    this.logger.info({ broker: link.where, base: this.topics.base }, 'MQTT API connected');
+    if (link.connected)
+      this.logger.info({ broker: link.where, base: this.topics.base }, 'MQTT API connected');
+    else this.logger.info({ broker: link.where, base: this.topics.base }, 'MQTT API waiting for the broker');
   }
 
   /** Publishes the retained state `offline`, disconnects cleanly (no last will) and detaches from the bus. */

@@ -473,33 +473,48 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       expect(device.json).toEqual(printerState());
     });
 
-    it.runIf(viaClient)('start() rejects with a clear error when no broker answers', async () => {
-      const gone = await fixture.start();
-      await gone.stop();
-      const bus = new EventBus();
-      const api = new MqttApi({
-        site: 'main-library',
-        gateway: 'desk-unreachable',
-        url: `mqtt://user:secret-password@127.0.0.1:${gone.port}`,
-        protocolVersion: fixture.protocolVersion,
-        bus,
-        logger: silentLogger(),
-        deviceStates: () => [],
-        actions: {},
-        connectTimeoutMs: 1000,
-        reconnectPeriodMs: 100,
-      });
-      const failure = await api.start().then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      expect(failure).toBeInstanceOf(TransportError);
-      expect((failure as TransportError).code).toBe('mqtt_connect_failed');
-      expect((failure as Error).message).toContain(`127.0.0.1:${gone.port}`);
-      expect((failure as Error).message).not.toContain('secret-password');
-      expect(bus.listenerCount()).toBe(0);
-      expect(api.connected).toBe(false);
-    });
+    it.runIf(viaClient)(
+      'starts while no broker answers, and comes online with its requests when the broker appears',
+      async () => {
+        // A desk that boots before its network or before the fleet broker must not stay off MQTT.
+        const gone = await fixture.start();
+        await gone.stop();
+        const bus = new EventBus();
+        const gateway = `desk-late-${process.pid}-${++gatewaySerial}`;
+        const api = new MqttApi({
+          site: 'main-library',
+          gateway,
+          url: `mqtt://127.0.0.1:${gone.port}`,
+          protocolVersion: fixture.protocolVersion,
+          bus,
+          logger: silentLogger(),
+          deviceStates: () => [printerState()],
+          actions: { echo: async (data) => data },
+          connectTimeoutMs: 5000,
+          reconnectPeriodMs: 100,
+        });
+        await api.start();
+        cleanups.push(() => api.stop());
+        expect(api.connected).toBe(false);
+        bus.emit('device.state', printerState({ status: 'degraded' })); // dropped while offline; nothing throws
+
+        const late = await fixture.start(gone.port);
+        cleanups.push(() => late.stop());
+        const base = `carrel/main-library/${gateway}`;
+        const observer = await observe(late.url);
+        await observer.subscribe(`${base}/#`);
+        const state = await observer.waitFor((m) => m.topic === `${base}/state`, 'gateway state online');
+        expect(state.json).toMatchObject({ status: 'online' });
+        await observer.waitFor((m) => m.topic === `${base}/devices/receipt-1/state`, 'device state');
+        expect(api.connected).toBe(true);
+
+        // The request subscription was taken on that late connect: a request is answered.
+        const area = areaOf(base, observer);
+        await observer.publish(`${area}/request/echo`, JSON.stringify({ transaction: 'late-1', data: 7 }));
+        const answer = await observer.waitFor((m) => m.topic === `${area}/response/echo`, 'echo answered');
+        expect(answer.json).toEqual({ status: 'ok', data: 7, transaction: 'late-1' });
+      },
+    );
 
     it.runIf(!viaClient)(
       'start() rejects with a clear error when the embedded broker is closed',
