@@ -45,7 +45,7 @@ export class MqttFeature implements Feature {
       this.broker = await startEmbeddedBroker({
         host: mqtt.host,
         port: mqtt.port,
-        logger: this.logger.child({ module: 'mqtt-broker' }),
+        logger: this.logger,
         authenticate: auth.authenticate,
       });
       // In process: no socket and no mqtt.js; network clients still pass auth's rules.
@@ -66,7 +66,7 @@ export class MqttFeature implements Feature {
       gateway: this.config.gateway,
       ...link,
       bus: this.services.bus,
-      logger: this.logger.child({ module: 'mqtt' }),
+      logger: this.logger,
       deviceStates: () => this.services.devices(),
       ...(this.deskTotals && { deskTotals: this.deskTotals }),
       actions: mqttActionsOf(modules, this.services),

@@ -77,14 +77,14 @@ describe('carrel command', () => {
     expect(result.stderr).toContain('--no-such-option');
   });
 
-  it('starts the simulated desk, tells systemd READY and WATCHDOG, and on SIGTERM STOPPING and exit 0', async () => {
+  it('starts the simulated desk, tells systemd READY and WATCHDOG, and on SIGTERM STOPPING and exit 0; its log is one JSON object a line', async () => {
     const socketPath = join(dir, 'notify.sock');
     const notify = new FakeNotifySocket(socketPath);
     let child: ChildProcess | undefined;
     try {
       child = spawn(
         process.execPath,
-        [CLI, 'start', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
+        [CLI, 'start', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'info'],
         {
           cwd: dir,
           env: { ...process.env, NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '400000' },
@@ -94,6 +94,10 @@ describe('carrel command', () => {
       let banner = '';
       child.stderr?.on('data', (chunk: Buffer) => {
         banner += chunk.toString();
+      });
+      let log = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
       });
       const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
       expect(await notify.next()).toBe('READY=1');
@@ -112,6 +116,12 @@ describe('carrel command', () => {
       }
       expect(messages.every((m) => m === 'WATCHDOG=1' || m === 'STOPPING=1')).toBe(true);
       expect(await exited).toBe(0);
+
+      // Log shippers take each line as one JSON document, and some (Elasticsearch) refuse a
+      // document that names a field twice: a line must read back exactly as it was written.
+      const lines = log.trim().split('\n');
+      expect(lines.length).toBeGreaterThan(10);
+      for (const line of lines) expect(JSON.stringify(JSON.parse(line))).toBe(line);
     } finally {
       if (child && child.exitCode === null) child.kill('SIGKILL');
       notify.close();
