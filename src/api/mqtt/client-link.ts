@@ -158,7 +158,7 @@ export class ClientLink implements MqttLink {
       if (!this.opening && isFatalRefusal(error) && this.loggedRefusal !== error.message) {
         this.loggedRefusal = error.message;
         options.logger.error(
-          { broker: this.where, reason: error.message },
+          { broker: this.where, reason: refusalOf(error) },
           'MQTT broker refused the connection; retrying',
         );
       } else {
@@ -264,7 +264,7 @@ export class ClientLink implements MqttLink {
           finish(
             new TransportError(
               'mqtt_refused',
-              `MQTT broker ${this.where} refused the connection: ${error.message}`,
+              `MQTT broker ${this.where} refused the connection: ${refusalOf(error)}`,
             ),
           );
         }
@@ -277,6 +277,22 @@ export class ClientLink implements MqttLink {
   }
 }
 
+/**
+ * What retrying will not mend: the broker's CONNACK refusing the desk's credentials, or the
+ * broker's TLS refusing the handshake with an alert (no client certificate, one it does not
+ * trust). The desk refusing the broker's certificate is not among them: a desk that boots with its
+ * clock wrong sees a valid certificate as not yet valid until NTP sets the clock.
+ */
 function isFatalRefusal(error: Error & { code?: unknown }): boolean {
-  return typeof error.code === 'number' && FATAL_CONNACK_CODES.has(error.code);
+  if (typeof error.code === 'number') return FATAL_CONNACK_CODES.has(error.code);
+  return typeof error.code === 'string' && /^ERR_SSL_(SSLV3|TLSV1\d*)_ALERT_/i.test(error.code);
+}
+
+/** A refusal in a person's words: OpenSSL's text cut to its reason, with what to do where it is known. */
+function refusalOf(error: Error & { code?: unknown }): string {
+  const alert = /(?:sslv3|tlsv1\d*) alert [a-z ]+/i.exec(error.message)?.[0];
+  if (!alert) return error.message;
+  if (/certificate required/i.test(alert))
+    return `its TLS asks for a client certificate (${alert}): set mqtt.certFile and mqtt.keyFile`;
+  return `its TLS refused the handshake (${alert})`;
 }
