@@ -6,7 +6,12 @@ import type { Logger } from '../core/logger.js';
 import type { Feature } from '../gateway/feature.js';
 import { Retention } from '../gateway/retention.js';
 import { DeskStatistics, STATISTICS_RETENTION_DAYS } from '../gateway/statistics/index.js';
-import { type Database, openDatabase } from '../gateway/storage/index.js';
+import {
+  type Database,
+  type InstanceLock,
+  openDatabase,
+  takeInstanceLock,
+} from '../gateway/storage/index.js';
 
 /**
  * Where the database lives: the configured path, else systemd's
@@ -29,13 +34,15 @@ export interface StorageFeatureOptions {
 
 /**
  * Opens the SQLite database on start (so native code loads only when the desk
- * needs it) and keeps it within its retention while it is open: statistics
+ * needs it), holding its instance lock so that no second Carrel runs on it, and
+ * keeps it within its retention while it is open: statistics
  * older than `storage.statisticsRetentionDays` are pruned at start and daily. (The
  * offline journal's retention belongs to the offline feature.)
  */
 export class StorageFeature implements Feature {
   readonly name = 'storage';
   private database: Database | undefined;
+  private lock: InstanceLock | undefined;
   private retention: Retention | undefined;
   private readonly clock: Clock;
 
@@ -57,8 +64,17 @@ export class StorageFeature implements Feature {
   }
 
   async start(): Promise<void> {
-    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-    const database = openDatabase(this.path, { logger: this.logger });
+    if (this.path !== ':memory:') {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.lock = takeInstanceLock(this.path);
+    }
+    let database: Database;
+    try {
+      database = openDatabase(this.path, { logger: this.logger });
+    } catch (error) {
+      this.releaseLock();
+      throw error;
+    }
     this.database = database;
     this.logger.info({ path: this.path, backend: database.backend }, 'database open');
     this.startRetention(database);
@@ -86,5 +102,11 @@ export class StorageFeature implements Feature {
     this.retention = undefined;
     this.database?.close();
     this.database = undefined;
+    this.releaseLock();
+  }
+
+  private releaseLock(): void {
+    this.lock?.release();
+    this.lock = undefined;
   }
 }

@@ -10,6 +10,7 @@ export type {
 } from './database.js';
 export { DatabaseError } from './database.js';
 export { GroupCommit } from './group-commit.js';
+export { type InstanceLock, instanceLockPath, takeInstanceLock } from './instance-lock.js';
 export { migrate } from './migrate.js';
 export { type OpenDatabaseOptions, openDatabase } from './open.js';
 export { StatementCache } from './statement-cache.js';

@@ -13,10 +13,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CarrelError } from '../../../src/core/errors.js';
 import {
   type Database,
+  instanceLockPath,
   openDatabase,
   type StorageBackend,
+  takeInstanceLock,
   usableBackends,
 } from '../../../src/gateway/storage/index.js';
 
@@ -333,6 +336,70 @@ describe.each(backends)('Database on %s', (backend: StorageBackend) => {
     expect(db.prepare('SELECT n, note FROM loans').all()).toEqual([{ n: 0, note: 'before' }]);
   });
 });
+
+describe.each(backends)(
+  'the instance lock on %s: one Carrel at a time on a database',
+  (backend: StorageBackend) => {
+    const refusal = (file: string) => {
+      try {
+        takeInstanceLock(file, backend).release();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+
+    it('refuses a second holder in this process until the first releases it', () => {
+      const file = tempFile();
+      const first = takeInstanceLock(file, backend);
+      expect(first.path).toBe(instanceLockPath(file));
+      const refused = refusal(file);
+      expect(refused).toBeInstanceOf(CarrelError);
+      expect((refused as CarrelError).code).toBe('state_in_use');
+      expect((refused as Error).message).toContain(`another Carrel is running on ${file}`);
+      expect((refused as Error).message).toContain(`fuser -v ${instanceLockPath(file)}`);
+      first.release();
+      first.release();
+      expect(refusal(file)).toBeUndefined();
+    });
+
+    it('leaves the database itself open to a reader beside the holder (carrel doctor)', () => {
+      const file = tempFile();
+      const db = openDatabase(file, { backend });
+      db.exec('CREATE TABLE loans (n INTEGER PRIMARY KEY)');
+      db.close();
+      const lock = takeInstanceLock(file, backend);
+      try {
+        const reader = openDatabase(file, { backend, readOnly: true });
+        expect(reader.pragmaValue('integrity_check')).toBe('ok');
+        reader.close();
+      } finally {
+        lock.release();
+      }
+    });
+
+    it('refuses while another process holds it, and is free the moment that process is SIGKILLed', async () => {
+      const file = tempFile();
+      const child = spawn(process.execPath, [CHILD, 'lock', file, backend], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const closed = new Promise<string | null>((resolve) =>
+        child.on('close', (_code, signal) => resolve(signal)),
+      );
+      try {
+        await new Promise<void>((resolve, reject) => {
+          createInterface({ input: child.stdout }).on('line', (line) => line === 'locked' && resolve());
+          child.on('close', (code) => reject(new Error(`the lock holder exited with ${code}`)));
+        });
+        expect((refusal(file) as CarrelError | undefined)?.code).toBe('state_in_use');
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(await closed).toBe('SIGKILL');
+      expect(refusal(file)).toBeUndefined();
+    });
+  },
+);
 
 /** Runs the child, SIGKILLing it when `killWhen` says so of a line it printed. */
 function runChild(args: string[], killWhen: (line: string) => boolean): Promise<{ signal: string | null }> {

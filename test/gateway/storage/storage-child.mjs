@@ -7,15 +7,23 @@
  *     after each commit returns;
  *   node storage-child.mjs hold <db> <backend>
  *     commits row 0 ('before'), then in one transaction changes it and inserts
- *     rows 1..100, prints `inside` and waits there until it is killed.
+ *     rows 1..100, prints `inside` and waits there until it is killed;
+ *   node storage-child.mjs lock <db> <backend>
+ *     takes the database's instance lock (as a starting Carrel does), prints
+ *     `locked` and waits until it is killed.
  */
 import { writeSync } from 'node:fs';
 
 const dist = new URL('../../../dist/src/', import.meta.url);
-const { openDatabase } = await import(new URL('gateway/storage/index.js', dist).href);
+const { openDatabase, takeInstanceLock } = await import(new URL('gateway/storage/index.js', dist).href);
 
 const [mode, dbPath, backend] = process.argv.slice(2);
 const say = (line) => writeSync(1, `${line}\n`);
+if (mode === 'lock') {
+  takeInstanceLock(dbPath, backend);
+  say('locked');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
 const db = openDatabase(dbPath, { backend });
 db.exec('CREATE TABLE IF NOT EXISTS loans (n INTEGER PRIMARY KEY, note TEXT NOT NULL)');
 const insert = db.prepare('INSERT INTO loans (n, note) VALUES (?, ?)');

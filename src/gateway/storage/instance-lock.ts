@@ -1,0 +1,69 @@
+import { CarrelError } from '../../core/errors.js';
+import { chooseBackend, connect } from './backends.js';
+import type { StorageBackend } from './database.js';
+import type { Connection } from './sqlite-database.js';
+
+/** The lock file beside a database: `/var/lib/carrel/carrel.db` → `/var/lib/carrel/carrel.db.lock`. */
+export function instanceLockPath(databasePath: string): string {
+  return `${databasePath}.lock`;
+}
+
+export interface InstanceLock {
+  readonly path: string;
+  /** Lets the next Carrel in; idempotent. */
+  release(): void;
+}
+
+/**
+ * Makes sure one Carrel at a time uses a database. Two daemons on one state
+ * would both replay the offline journal to the ILS (each checkout twice) and
+ * both drive the same money devices.
+ *
+ * The lock is SQLite's own file lock (POSIX fcntl) on a small file beside the
+ * database, held in exclusive locking mode from start to stop. The kernel drops
+ * it when the process dies, however it dies, so a SIGKILLed Carrel never leaves
+ * a stale lock behind, and it works between containers that share the state
+ * directory. It lives in the state directory (mode 0750 under systemd), so no
+ * other user can hold it to keep Carrel from starting. The database itself is
+ * not locked: `carrel doctor` still reads it beside the running daemon.
+ */
+export function takeInstanceLock(
+  databasePath: string,
+  backend: StorageBackend = chooseBackend(),
+): InstanceLock {
+  const path = instanceLockPath(databasePath);
+  let connection: Connection | undefined;
+  try {
+    connection = connect(backend, path);
+    // Fail at once rather than wait; no journal file: nothing is ever written.
+    connection.exec('PRAGMA busy_timeout = 0');
+    connection.exec('PRAGMA journal_mode = OFF');
+    connection.exec('PRAGMA locking_mode = EXCLUSIVE');
+    // In exclusive locking mode the lock a write transaction takes is kept until the connection closes.
+    connection.exec('BEGIN EXCLUSIVE');
+    connection.exec('COMMIT');
+  } catch (error) {
+    connection?.close();
+    if (error instanceof CarrelError && error.code !== 'database_error') throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (/locked|busy/i.test(message)) {
+      throw new CarrelError(
+        'state_in_use',
+        `another Carrel is running on ${databasePath} (it holds ${path}): stop it first, ` +
+          `or give this one its own storage.path; \`fuser -v ${path}\` names the process`,
+        { cause: error },
+      );
+    }
+    throw new CarrelError('state_lock_failed', `cannot lock ${path}: ${message}`, { cause: error });
+  }
+  const held = connection;
+  let released = false;
+  return {
+    path,
+    release() {
+      if (released) return;
+      released = true;
+      held.close();
+    },
+  };
+}
