@@ -15,6 +15,12 @@ import type { CarrelConfig } from './config.js';
 /** The embedded broker (when configured) and the MQTT topic API, as one feature. */
 export class MqttFeature implements Feature {
   readonly name = 'mqtt';
+  /**
+   * An embedded broker that cannot listen stops the start (its port is the kiosks'); an external
+   * broker that refuses the desk's credentials does not: circulation goes on without MQTT, and
+   * /readyz says why.
+   */
+  readonly essential: boolean;
   private broker: EmbeddedBroker | undefined;
   private api: MqttApi | undefined;
   private brokerUrl: string | undefined;
@@ -27,7 +33,9 @@ export class MqttFeature implements Feature {
     private readonly familyModules: readonly ApiModule[],
     /** The desk's totals as last worked out, republished retained on every (re)connect. */
     private readonly deskTotals?: () => DeskTotals | undefined,
-  ) {}
+  ) {
+    this.essential = config.mqtt.mode === 'embedded';
+  }
 
   /** The broker clients should use, for the start-up banner. */
   url(): string | undefined {

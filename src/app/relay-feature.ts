@@ -27,6 +27,8 @@ import {
  */
 export class RelayFeature implements Feature {
   readonly name = 'sip2-relay';
+  /** The self-checks are configured to reach the desk here: a relay that cannot listen stops the start. */
+  readonly essential = true;
   private server: Sip2RelayServer | undefined;
   private readonly accountLinks: DeviceSupervisor[] = [];
 

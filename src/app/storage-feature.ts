@@ -41,6 +41,8 @@ export interface StorageFeatureOptions {
  */
 export class StorageFeature implements Feature {
   readonly name = 'storage';
+  /** Offline circulation and money are journaled here: a desk without it does not start. */
+  readonly essential = true;
   private database: Database | undefined;
   private lock: InstanceLock | undefined;
   private retention: Retention | undefined;

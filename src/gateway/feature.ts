@@ -1,10 +1,17 @@
 /**
  * A feature is one piece of the daemon with a lifecycle: storage, simulators,
  * devices, the HTTP API, MQTT, systemd notify. Features start in order and stop
- * in reverse; one that fails to start is logged and the rest run on.
+ * in reverse; one that fails to start is logged and the rest run on, unless it
+ * is essential.
  */
 export interface Feature {
   readonly name: string;
+  /**
+   * The desk cannot serve without it (its database, a port kiosks connect to): when it fails to
+   * start, what started is stopped again and the gateway does not start. A desk that says it is
+   * ready without its API, or beside another Carrel, misleads the service manager and IT.
+   */
+  readonly essential?: boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { type Clock, withDeadline } from '../core/clock.js';
-import { describeError } from '../core/errors.js';
+import { CarrelError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from './event-bus.js';
 import type { Feature, FeatureReport } from './feature.js';
@@ -14,8 +14,9 @@ export interface GatewayOptions {
 }
 
 /**
- * Owns the lifecycle of every feature: starts them in order, isolates failures,
- * stops them in reverse order. Knows nothing about what the features do.
+ * Owns the lifecycle of every feature: starts them in order, isolates the
+ * failures of those that are not essential, stops them in reverse order.
+ * Knows nothing about what the features do.
  */
 export class Gateway {
   private readonly reports = new Map<string, FeatureReport>();
@@ -38,6 +39,7 @@ export class Gateway {
     return [...this.reports.values()];
   }
 
+  /** Rejects (with everything started stopped again) when an essential feature fails to start. */
   async start(): Promise<void> {
     if (this.phase !== 'idle') throw new Error(`gateway cannot start while ${this.phase}`);
     this.phase = 'starting';
@@ -56,9 +58,13 @@ export class Gateway {
         const described = describeError(error);
         this.reports.set(feature.name, { name: feature.name, status: 'failed', error: described });
         this.log.error(
-          { feature: feature.name, code: described.code },
+          { feature: feature.name, code: described.code, essential: feature.essential === true },
           `feature failed to start: ${described.message}`,
         );
+        if (feature.essential) {
+          await this.stop();
+          throw new CarrelError('start_failed', `${feature.name}: ${described.message}`, { cause: error });
+        }
       }
     }
     if (this.phase !== 'starting') return;

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +76,114 @@ describe('carrel command', () => {
     const result = carrel(['start', '--no-such-option']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--no-such-option');
+  });
+
+  it('does not start beside another Carrel on the same state, nor on a port in use, and says why (exit 1)', async () => {
+    const stateOf = (name: string) => {
+      const home = join(dir, name);
+      mkdirSync(home, { recursive: true });
+      return home;
+    };
+    const first = spawn(
+      process.execPath,
+      [CLI, 'start', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
+      {
+        cwd: stateOf('desk-a'),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    try {
+      let banner = '';
+      await new Promise<void>((resolve, reject) => {
+        first.stderr?.on('data', (chunk: Buffer) => {
+          banner += chunk.toString();
+          if (banner.includes('Stop with Ctrl-C.')) resolve();
+        });
+        first.once('exit', (code) => reject(new Error(`the first desk exited with ${code}: ${banner}`)));
+      });
+      const port = /API\s+http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/.exec(banner)![1]!;
+      const start = (home: string, httpPort: string) =>
+        spawnSync(process.execPath, [CLI, 'start', '--http-port', httpPort, '--mqtt-port', '0'], {
+          cwd: home,
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+
+      // The same state directory: a second Carrel would replay the same offline journal.
+      const beside = start(stateOf('desk-a'), '0');
+      expect(beside.status).toBe(1);
+      expect(beside.stderr).toContain(
+        `carrel: cannot start: storage: another Carrel is running on ${join(dir, 'desk-a', '.carrel-state', 'carrel.db')}`,
+      );
+      expect(beside.stderr).not.toContain('Stop with Ctrl-C.');
+
+      // Its own state, the first desk's API port.
+      const clash = start(stateOf('desk-b'), port);
+      expect(clash.status).toBe(1);
+      expect(clash.stderr).toContain(
+        `carrel: cannot start: http: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      );
+      expect(clash.stderr).toContain('`ss -ltnp` names it');
+      expect(clash.stdout).toContain('"level":"fatal"');
+
+      // The first desk never noticed.
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      first.kill('SIGTERM');
+      expect(await new Promise((resolve) => first.once('exit', resolve))).toBe(0);
+      // Once it has stopped, the state is free again.
+      const after = spawn(process.execPath, [CLI, 'start', '--http-port', '0', '--mqtt-port', '0'], {
+        cwd: stateOf('desk-a'),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let again = '';
+      await new Promise<void>((resolve, reject) => {
+        after.stderr?.on('data', (chunk: Buffer) => {
+          again += chunk.toString();
+          if (again.includes('Stop with Ctrl-C.')) resolve();
+        });
+        after.once('exit', (code) => reject(new Error(`the desk did not start again (${code}): ${again}`)));
+      });
+      after.kill('SIGTERM');
+      expect(await new Promise((resolve) => after.once('exit', resolve))).toBe(0);
+    } finally {
+      if (first.exitCode === null) first.kill('SIGKILL');
+    }
+  });
+
+  it("moves the simulated desk's MQTT broker to a free port when 1883 is taken (a developer's Mosquitto)", async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => {
+      // Already taken by something of this machine is as good.
+      squatter.once('error', () => resolve());
+      squatter.listen({ host: '127.0.0.1', port: 1883, exclusive: true }, () => resolve());
+    });
+    const home = join(dir, 'desk-mqtt');
+    mkdirSync(home);
+    const child = spawn(process.execPath, [CLI, 'start', '--http-port', '0', '--log-level', 'warn'], {
+      cwd: home,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let banner = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr?.on('data', (chunk: Buffer) => {
+          banner += chunk.toString();
+          if (banner.includes('Stop with Ctrl-C.')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`the desk exited with ${code}: ${banner}`)));
+      });
+      expect(banner).toContain(
+        "127.0.0.1:1883 is taken (a Mosquitto of this machine?): the simulated desk's MQTT broker",
+      );
+      const port = /MQTT\s+mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(banner)?.[1];
+      expect(port).toBeDefined();
+      expect(port).not.toBe('1883');
+      child.kill('SIGTERM');
+      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 
   it('starts the simulated desk, tells systemd READY and WATCHDOG, and on SIGTERM STOPPING and exit 0; its log is one JSON object a line', async () => {

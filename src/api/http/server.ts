@@ -158,6 +158,8 @@ export function httpFeature(options: HttpFeatureOptions): Feature & { url(): str
   let url: string | undefined;
   return {
     name: 'http',
+    // The desk's API: a Carrel that cannot serve it does not start.
+    essential: true,
     url: () => url,
     async start() {
       if (!isLoopbackHost(options.host) && options.tokens.length === 0) {
@@ -167,7 +169,13 @@ export function httpFeature(options: HttpFeatureOptions): Feature & { url(): str
         );
       }
       api = await buildHttpApi(options);
-      await api.app.listen({ host: options.host, port: options.port });
+      try {
+        await api.app.listen({ host: options.host, port: options.port });
+      } catch (error) {
+        await api.app.close().catch(() => {});
+        api = undefined;
+        throw error;
+      }
       const address = api.app.server.address();
       const port = typeof address === 'object' && address ? address.port : options.port;
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;

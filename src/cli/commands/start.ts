@@ -2,8 +2,9 @@ import { type CarrelConfig, loadConfigFile } from '../../app/config.js';
 import { defaultDeskConfig } from '../../app/default-desk.js';
 import { createDesk, type Desk } from '../../app/desk.js';
 import { type Clock, systemClock } from '../../core/clock.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, describeError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { portInUse } from '../../core/net.js';
 import { formatConfigErrors } from '../../gateway/config/format.js';
 import { deepFreeze } from '../../gateway/config/load.js';
 import { SystemdNotifier } from '../../gateway/sd-notify.js';
@@ -43,11 +44,26 @@ export const startCommand: Command = {
       console.error(formatConfigErrors(error));
       return 2;
     }
+    let mqttPort =
+      values['mqtt-port'] === undefined ? undefined : portOption(values['mqtt-port'], 'mqtt-port', 0);
+    // A developer's own Mosquitto often has 1883: the simulated desk's broker then takes a free port
+    // (the banner names it) rather than keep the desk from starting. A configured desk does not move.
+    const { mqtt } = config;
+    if (
+      !path &&
+      mqttPort === undefined &&
+      mqtt.mode === 'embedded' &&
+      (await portInUse(mqtt.host, mqtt.port))
+    ) {
+      process.stderr.write(
+        `carrel: ${mqtt.host}:${mqtt.port} is taken (a Mosquitto of this machine?): the simulated desk's MQTT broker listens on a free port instead\n`,
+      );
+      mqttPort = 0;
+    }
     config = withOverrides(config, {
       httpPort:
         values['http-port'] === undefined ? undefined : portOption(values['http-port'], 'http-port', 0),
-      mqttPort:
-        values['mqtt-port'] === undefined ? undefined : portOption(values['mqtt-port'], 'mqtt-port', 0),
+      mqttPort,
       logLevel: values['log-level'],
     });
     return runDaemon(config, path === undefined);
@@ -111,7 +127,22 @@ async function runDaemon(
     process.once('SIGINT', () => void shutdown('SIGINT').then(resolve));
   });
 
-  await desk.start();
+  try {
+    await desk.start();
+  } catch (error) {
+    // An essential feature failed; the gateway has stopped what had started. No READY=1: the
+    // service manager sees a failed start and restarts Carrel by its policy.
+    const described = describeError(error);
+    logger.fatal({ code: described.code }, `cannot start: ${described.message}`);
+    process.stderr.write(`carrel: cannot start: ${described.message}\n`);
+    const hint = startFailureHint(error);
+    if (hint) process.stderr.write(`  ${hint}\n`);
+    notifier.close();
+    // Exit now: a device or simulator that failed to close must not keep a desk that is not
+    // serving alive.
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    process.exit(1);
+  }
   const failed = desk.gateway.features().filter((f) => f.status === 'failed');
   notifier.ready();
   if (config.systemd.watchdog) notifier.startWatchdog();
@@ -146,4 +177,19 @@ function printBanner(
     'Stop with Ctrl-C.',
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** What a person can do about the usual reasons a desk cannot start, from the system error under it. */
+export function startFailureHint(error: unknown): string | undefined {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    switch ((cause as NodeJS.ErrnoException).code) {
+      case 'EADDRINUSE':
+        return 'another program already listens on that port, perhaps another Carrel: `ss -ltnp` names it; stop it or choose another port';
+      case 'EADDRNOTAVAIL':
+        return "that address is not one of this machine's: `ip -brief address` lists them";
+      case 'EACCES':
+        return 'ports below 1024 need a privilege Carrel does not run with: choose a port above 1024';
+    }
+  }
+  return undefined;
 }

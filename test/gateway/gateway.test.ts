@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.js';
+import { CarrelError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { EventBus } from '../../src/gateway/event-bus.js';
+import type { Feature } from '../../src/gateway/feature.js';
+import { Gateway } from '../../src/gateway/gateway.js';
+
+/** Features that write what happens to them into one journal, in order. */
+function desk(specs: Array<{ name: string; essential?: boolean; fails?: string; hangsOnStop?: boolean }>) {
+  const journal: string[] = [];
+  const features: Feature[] = specs.map((spec) => ({
+    name: spec.name,
+    ...(spec.essential !== undefined && { essential: spec.essential }),
+    async start() {
+      journal.push(`start ${spec.name}`);
+      if (spec.fails) throw new CarrelError('boom', spec.fails);
+    },
+    async stop() {
+      journal.push(`stop ${spec.name}`);
+      if (spec.hangsOnStop) await new Promise(() => {});
+    },
+  }));
+  const bus = new EventBus();
+  const states: string[] = [];
+  bus.on('gateway.state', states, (state) => states.push(state.status));
+  const gateway = new Gateway({
+    bus,
+    clock: systemClock,
+    logger: silentLogger(),
+    features,
+    stopTimeoutMs: 50,
+  });
+  return { gateway, journal, states };
+}
+
+describe('Gateway', () => {
+  it('starts the features in order and stops them in reverse', async () => {
+    const { gateway, journal, states } = desk([{ name: 'storage' }, { name: 'devices' }, { name: 'http' }]);
+    await gateway.start();
+    expect(gateway.state).toBe('ready');
+    await gateway.stop();
+    expect(journal).toEqual([
+      'start storage',
+      'start devices',
+      'start http',
+      'stop http',
+      'stop devices',
+      'stop storage',
+    ]);
+    expect(states).toEqual(['starting', 'ready', 'stopping']);
+    expect(gateway.state).toBe('stopped');
+  });
+
+  it('runs on without a feature that is not essential, reporting why it failed, and never stops it', async () => {
+    const { gateway, journal } = desk([
+      { name: 'storage' },
+      { name: 'mqtt', fails: 'the broker refused the credentials' },
+      { name: 'http' },
+    ]);
+    await gateway.start();
+    expect(gateway.state).toBe('ready');
+    expect(gateway.features()).toEqual([
+      { name: 'storage', status: 'running', error: null },
+      {
+        name: 'mqtt',
+        status: 'failed',
+        error: { code: 'boom', message: 'the broker refused the credentials' },
+      },
+      { name: 'http', status: 'running', error: null },
+    ]);
+    await gateway.stop();
+    expect(journal).toEqual(['start storage', 'start mqtt', 'start http', 'stop http', 'stop storage']);
+  });
+
+  it('does not start when an essential feature fails: what started is stopped, what follows never starts', async () => {
+    const { gateway, journal, states } = desk([
+      { name: 'storage', essential: true },
+      { name: 'devices' },
+      { name: 'http', essential: true, fails: 'listen EADDRINUSE: address already in use 127.0.0.1:8480' },
+      { name: 'mqtt' },
+    ]);
+    const failure = await gateway.start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(CarrelError);
+    expect((failure as CarrelError).code).toBe('start_failed');
+    expect((failure as Error).message).toBe('http: listen EADDRINUSE: address already in use 127.0.0.1:8480');
+    expect(journal).toEqual(['start storage', 'start devices', 'start http', 'stop devices', 'stop storage']);
+    expect(gateway.state).toBe('stopped');
+    expect(states).not.toContain('ready');
+    // The signal handler's stop after a failed start finds nothing more to do.
+    await gateway.stop();
+    expect(journal).toHaveLength(5);
+  });
+
+  it('a feature that does not stop in time does not keep the others running', async () => {
+    const { gateway, journal } = desk([
+      { name: 'storage' },
+      { name: 'printer', hangsOnStop: true },
+      { name: 'http' },
+    ]);
+    await gateway.start();
+    await gateway.stop();
+    expect(journal.slice(3)).toEqual(['stop http', 'stop printer', 'stop storage']);
+    expect(gateway.features().find((f) => f.name === 'printer')?.status).toBe('running');
+  });
+});
