@@ -41,6 +41,17 @@ export class ConfigError extends CarrelError {
 }
 
 /** Turns anything thrown into `{ code, message }` for health records and logs. */
+/** The database failing (`database_error`, `storage_full`, `storage_unwritable`, from gateway/storage). */
+const STORAGE_FAULTS = new Set(['database_error', 'storage_full', 'storage_unwritable']);
+
+/**
+ * Whether a failure is the desk's own database or disk: the API edges log these for IT (a full
+ * disk, a file system gone read-only), as well as telling the caller.
+ */
+export function isStorageFault(error: unknown): error is CarrelError {
+  return error instanceof CarrelError && STORAGE_FAULTS.has(error.code);
+}
+
 export function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof CarrelError) return { code: error.code, message: error.message };
   if (error instanceof Error) {

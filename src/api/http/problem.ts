@@ -56,6 +56,8 @@ const STATUS_BY_CODE: ProblemTable = {
   device_not_found: { status: 404, title: 'No such device' },
   invalid_state: { status: 409, title: 'Not possible in the current state' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  storage_full: { status: 507, title: "The desk's disk is full" },
+  storage_unwritable: { status: 503, title: "The desk's database cannot be written" },
   ils_offline: { status: 503, title: 'The ILS is not reachable' },
   ils_busy: { status: 503, title: 'The ILS link is busy' },
   ils_login_refused: { status: 503, title: 'The ILS refused the login' },

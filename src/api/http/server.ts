@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { CarrelError } from '../../core/errors.js';
+import { CarrelError, isStorageFault } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
@@ -95,6 +95,8 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       problem = problemFromError(error, familyProblems);
     }
     if (problem.status >= 500 && problem.code === 'internal') log.error({ err: error }, 'request failed');
+    // The database failing (a full disk, a file system gone read-only) is for IT to see, not only the caller.
+    else if (isStorageFault(error)) log.error({ code: error.code, reason: error.message }, 'request failed');
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="carrel"');
     reply.code(problem.status).type('application/problem+json').send(JSON.stringify(problem.body()));
   });

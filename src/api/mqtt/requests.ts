@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Clock, systemClock, withDeadline } from '../../core/clock.js';
-import { CarrelError, describeError } from '../../core/errors.js';
+import { CarrelError, describeError, isStorageFault } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Principal } from '../http/auth.js';
 import { ApiProblem } from '../http/problem.js';
@@ -173,6 +173,8 @@ export class RequestDispatcher {
   }
 
   private describeFailure(action: string, error: unknown): { code: string; message: string } {
+    if (isStorageFault(error))
+      this.options.logger.error({ action, code: error.code, reason: error.message }, 'MQTT action failed');
     if (error instanceof CarrelError) return { code: error.code, message: error.message };
     if (error instanceof ApiProblem) return { code: error.code, message: error.detail ?? error.title };
     if (error instanceof z.ZodError) return { code: 'bad_request', message: z.prettifyError(error) };

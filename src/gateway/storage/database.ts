@@ -82,17 +82,51 @@ export type TransactionMode = 'deferred' | 'immediate';
 
 export type StorageBackend = 'node:sqlite' | 'better-sqlite3';
 
-/** Every failure SQLite reports (bad SQL, a constraint, busy, closed) is this, on both backends. */
+/**
+ * What a failed statement means for the desk: `storage_full` (the disk is full), `storage_unwritable`
+ * (a read-only file system, as ext4 remounts itself after disk errors, or an I/O error), else
+ * `database_error` (bad SQL, a constraint, busy, closed: Carrel's business).
+ */
+export type DatabaseErrorCode = 'database_error' | 'storage_full' | 'storage_unwritable';
+
+/** Every failure SQLite reports is this, on both backends, its code saying which kind. */
 export class DatabaseError extends CarrelError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('database_error', message, options);
+  declare readonly code: DatabaseErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown; code?: DatabaseErrorCode }) {
+    super(options?.code ?? 'database_error', message, options);
   }
 }
 
-/** Wraps what a driver threw; a DatabaseError passes through unchanged. */
+/** SQLite's primary result codes that are the disk's doing, not Carrel's. */
+const SQLITE_READONLY = 8;
+const SQLITE_IOERR = 10;
+const SQLITE_FULL = 13;
+
+/**
+ * Wraps what a driver threw; a DatabaseError passes through unchanged. node:sqlite gives SQLite's
+ * (extended) result code as `errcode`, better-sqlite3 its name as `code` (`SQLITE_IOERR_WRITE`).
+ */
 export function databaseError(error: unknown): DatabaseError {
   if (error instanceof DatabaseError) return error;
   const message = error instanceof Error ? error.message : String(error);
+  const { errcode, code } = (error ?? {}) as { errcode?: unknown; code?: unknown };
+  const primary =
+    typeof errcode === 'number'
+      ? errcode & 0xff
+      : typeof code === 'string'
+        ? { SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR }[code.split('_').slice(0, 2).join('_')]
+        : undefined;
+  if (primary === SQLITE_FULL)
+    return new DatabaseError(`the disk holding the database is full: nothing was written (${message})`, {
+      cause: error,
+      code: 'storage_full',
+    });
+  if (primary === SQLITE_READONLY || primary === SQLITE_IOERR)
+    return new DatabaseError(`the database cannot be written: nothing was written (${message})`, {
+      cause: error,
+      code: 'storage_unwritable',
+    });
   return new DatabaseError(message, { cause: error });
 }
 

@@ -1,6 +1,6 @@
 import { CarrelError } from '../../core/errors.js';
 import { chooseBackend, connect } from './backends.js';
-import type { StorageBackend } from './database.js';
+import { DatabaseError, type StorageBackend } from './database.js';
 import type { Connection } from './sqlite-database.js';
 
 /** The lock file beside a database: `/var/lib/carrel/carrel.db` → `/var/lib/carrel/carrel.db.lock`. */
@@ -44,7 +44,7 @@ export function takeInstanceLock(
     connection.exec('COMMIT');
   } catch (error) {
     connection?.close();
-    if (error instanceof CarrelError && error.code !== 'database_error') throw error;
+    if (error instanceof CarrelError && !(error instanceof DatabaseError)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     if (/locked|busy/i.test(message)) {
       throw new CarrelError(

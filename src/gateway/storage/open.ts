@@ -1,7 +1,7 @@
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { chooseBackend, connect } from './backends.js';
-import type { Database, StorageBackend } from './database.js';
+import { type Database, DatabaseError, type StorageBackend } from './database.js';
 import { SqliteDatabase } from './sqlite-database.js';
 
 export interface OpenDatabaseOptions {
@@ -39,7 +39,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   try {
     db = new SqliteDatabase(connect(backend, path, { readOnly: options.readOnly === true }), path);
   } catch (error) {
-    if (error instanceof CarrelError && error.code !== 'database_error') throw error;
+    if (error instanceof CarrelError && !(error instanceof DatabaseError)) throw error;
     throw openFailed(path, error);
   }
   if (options.readOnly) {

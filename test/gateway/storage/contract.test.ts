@@ -13,9 +13,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CarrelError } from '../../../src/core/errors.js';
+import { CarrelError, isStorageFault } from '../../../src/core/errors.js';
 import {
   type Database,
+  DatabaseError,
   instanceLockPath,
   openDatabase,
   type StorageBackend,
@@ -186,6 +187,56 @@ describe.each(backends)('Database on %s', (backend: StorageBackend) => {
     ).toThrow(thrown);
     expect(db.inTransaction).toBe(false);
     expect(db.prepare('SELECT item, due FROM loans').all()).toEqual([{ item: 'kept', due: null }]);
+  });
+
+  it('says the disk is full (storage_full) when SQLite runs out of room, and keeps nothing of the transaction', () => {
+    const file = tempFile();
+    const db = withLoans(file);
+    db.prepare("INSERT INTO loans (item) VALUES ('before')").run();
+    // SQLite answers SQLITE_FULL at max_page_count exactly as on a full disk.
+    db.pragma(`max_page_count = ${Number(db.pragmaValue('page_count')) + 2}`);
+    const insert = db.prepare('INSERT INTO loans (item, receipt) VALUES (?, randomblob(3000))');
+    let failure: unknown;
+    try {
+      db.transaction(() => {
+        for (let n = 0; n < 100; n++) insert.run(`item-${n}`);
+      }, 'immediate');
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(DatabaseError);
+    expect((failure as DatabaseError).code).toBe('storage_full');
+    expect((failure as Error).message).toMatch(
+      /^the disk holding the database is full: nothing was written \(.*full/,
+    );
+    expect(isStorageFault(failure)).toBe(true);
+    expect(count(db)).toBe(1);
+    // What fits still goes in.
+    db.prepare("INSERT INTO loans (item) VALUES ('after')").run();
+    expect(count(db)).toBe(2);
+  });
+
+  it('says the database cannot be written (storage_unwritable) when SQLite may not write', () => {
+    const db = withLoans(tempFile());
+    db.pragma('query_only = ON');
+    let failure: unknown;
+    try {
+      db.prepare("INSERT INTO loans (item) VALUES ('x')").run();
+    } catch (error) {
+      failure = error;
+    }
+    expect((failure as DatabaseError).code).toBe('storage_unwritable');
+    expect((failure as Error).message).toMatch(
+      /^the database cannot be written: nothing was written \(.*readonly/,
+    );
+    // Carrel's own mistakes stay database_error.
+    let mistake: unknown;
+    try {
+      db.prepare('SELECT nothing FROM nowhere').all();
+    } catch (error) {
+      mistake = error;
+    }
+    expect((mistake as DatabaseError).code).toBe('database_error');
   });
 
   it('rolls back a transaction when a statement in it fails', () => {
