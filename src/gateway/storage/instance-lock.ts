@@ -35,10 +35,11 @@ export function takeInstanceLock(
   let connection: Connection | undefined;
   try {
     connection = connect(backend, path);
-    // Fail at once rather than wait; no journal file: nothing is ever written.
+    // Fail at once rather than wait. Nothing is ever written, so no journal file either (MEMORY:
+    // the drivers' defensive mode refuses OFF).
     connection.exec('PRAGMA busy_timeout = 0');
-    connection.exec('PRAGMA journal_mode = OFF');
     connection.exec('PRAGMA locking_mode = EXCLUSIVE');
+    connection.exec('PRAGMA journal_mode = MEMORY');
     // In exclusive locking mode the lock a write transaction takes is kept until the connection closes.
     connection.exec('BEGIN EXCLUSIVE');
     connection.exec('COMMIT');

@@ -6,7 +6,7 @@
  * The crash tests run children on dist/: `npm run build` first (`npm test` does).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -409,6 +409,8 @@ describe.each(backends)(
       expect((refused as CarrelError).code).toBe('state_in_use');
       expect((refused as Error).message).toContain(`another Carrel is running on ${file}`);
       expect((refused as Error).message).toContain(`fuser -v ${instanceLockPath(file)}`);
+      // Nothing beside the lock file itself, which stays for the next Carrel.
+      expect(readdirSync(path.dirname(file))).toEqual(['carrel.db.lock']);
       first.release();
       first.release();
       expect(refusal(file)).toBeUndefined();
