@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -186,6 +186,35 @@ describe('carrel command', () => {
     }
   });
 
+  it('at a terminal, stops cleanly on SIGHUP (the terminal closed)', async () => {
+    const home = join(dir, 'desk-tty');
+    mkdirSync(home);
+    const line = `exec ${process.execPath} ${CLI} start --http-port 0 --mqtt-port 0 --log-level info`;
+    const script = spawn('script', ['-qec', line, '/dev/null'], {
+      cwd: home,
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    try {
+      let screen = '';
+      script.stdout.on('data', (chunk: Buffer) => {
+        screen += chunk.toString();
+      });
+      await expect.poll(() => screen, { timeout: 15_000 }).toContain('Stop with Ctrl-C.');
+      // script(1)'s child, which `exec` made the carrel process.
+      const carrelPid = Number(
+        readFileSync(`/proc/${script.pid}/task/${script.pid}/children`, 'utf8').trim(),
+      );
+      expect(carrelPid).toBeGreaterThan(0);
+      const ended = new Promise<number | null>((resolve) => script.once('close', (code) => resolve(code)));
+      process.kill(carrelPid, 'SIGHUP');
+      expect(await ended).toBe(0);
+      expect(screen).toMatch(/INFO .*stopping/);
+      expect(screen).toMatch(/INFO .*stopped/);
+    } finally {
+      if (script.exitCode === null) script.kill('SIGKILL');
+    }
+  });
+
   it('starts the simulated desk, tells systemd READY and WATCHDOG, and on SIGTERM STOPPING and exit 0; its log is one JSON object a line', async () => {
     const socketPath = join(dir, 'notify.sock');
     const notify = new FakeNotifySocket(socketPath);
@@ -214,6 +243,11 @@ describe('carrel command', () => {
       expect(banner).toMatch(/API\s+http:\/\/127\.0\.0\.1:\d+\/api\/v1/);
       expect(banner).toMatch(/simulator\s+printer-sim/);
       const api = /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner)![1];
+      expect((await fetch(`${api}/healthz`)).status).toBe(200);
+
+      // A SIGHUP (a logrotate habit, a `kill -HUP` meant as reload) does not end a service.
+      child.kill('SIGHUP');
+      await expect.poll(() => log).toContain('SIGHUP ignored: Carrel has no reload');
       expect((await fetch(`${api}/healthz`)).status).toBe(200);
 
       child.kill('SIGTERM');

@@ -125,6 +125,19 @@ async function runDaemon(
   const stopped = new Promise<number>((resolve) => {
     process.once('SIGTERM', () => void shutdown('SIGTERM').then(resolve));
     process.once('SIGINT', () => void shutdown('SIGINT').then(resolve));
+    // Node dies at once on SIGHUP, and systemd does not restart a service ended by it. A terminal
+    // closing sends it: stop as on Ctrl-C. A service gets it from a habit (a logrotate script, a
+    // `kill -HUP` meant as "reload"): say that there is no reload and serve on.
+    process.on('SIGHUP', () => {
+      if (process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY) {
+        void shutdown('SIGHUP').then(resolve);
+        return;
+      }
+      logger.warn(
+        { signal: 'SIGHUP' },
+        'SIGHUP ignored: Carrel has no reload; restart it (systemctl restart carrel) to apply a changed configuration',
+      );
+    });
   });
 
   try {
