@@ -70,18 +70,20 @@ const MAX_QUOTED = 100;
 /**
  * browserRefusal with its refusals logged: a page on the desk's browser trying to reach the API
  * is something IT wants to hear about. At most one warning a minute, naming the first refusal's
- * Host or Origin and counting the rest.
+ * Host or Origin and counting the rest. `counted` hears of every refusal (the metrics).
  */
 export function browserGuard(
   allowedOrigins: ReadonlySet<string>,
   log: Logger,
-  clock: Clock = systemClock,
+  options: { clock?: Clock; counted?: (code: 'host_not_allowed' | 'origin_not_allowed') => void } = {},
 ): BrowserGuard {
+  const { clock = systemClock, counted = () => {} } = options;
   let loggedAt = Number.NEGATIVE_INFINITY;
   let unlogged = 0;
   return (headers) => {
     const refused = browserRefusal(headers, allowedOrigins);
     if (refused === undefined) return undefined;
+    counted(refused.code as 'host_not_allowed' | 'origin_not_allowed');
     const now = clock.monotonic();
     if (now - loggedAt < REFUSAL_LOG_MS) {
       unlogged++;

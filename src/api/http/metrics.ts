@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
 import { RequestDurations } from './request-durations.js';
 
@@ -20,6 +20,8 @@ const EVENT_LOOP_SAMPLE_MS = 1000;
 export class ApiMetrics {
   readonly registry = new Registry();
   readonly httpDuration: RequestDurations;
+  /** Refused before any route (browser-guard.ts): answered by the server itself, so in no request duration. */
+  readonly refusedRequests: Counter<'reason'>;
 
   constructor(services: DeskServices) {
     collectDefaultMetrics({
@@ -28,6 +30,12 @@ export class ApiMetrics {
       eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
     });
     const registers = [this.registry];
+    this.refusedRequests = new Counter({
+      name: 'carrel_http_refused_total',
+      help: 'Requests and WebSocket handshakes a tokenless desk refused before any route: from a web page not on this machine (reason host_not_allowed or origin_not_allowed)',
+      labelNames: ['reason'],
+      registers,
+    });
     let since = performance.eventLoopUtilization();
     new Gauge({
       name: 'carrel_event_loop_utilization',

@@ -51,8 +51,11 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const log = options.logger.child({ module: 'http' });
   const auth = new TokenAuthenticator(options.tokens);
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
+  const metrics = new ApiMetrics(options.services);
   // Tokenless, it is served only to this machine's own pages and clients (browser-guard.ts).
-  const guard = auth.enabled ? undefined : browserGuard(allowedOrigins, log);
+  const guard = auth.enabled
+    ? undefined
+    : browserGuard(allowedOrigins, log, { counted: (reason) => metrics.refusedRequests.inc({ reason }) });
   const app = Fastify({
     logger: false,
     bodyLimit: 256 * 1024,
@@ -62,7 +65,6 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     clientErrorHandler: clientErrorProblem,
     ...(guard ? { serverFactory: guardedServer(guard) } : {}),
   });
-  const metrics = new ApiMetrics(options.services);
   const book = new RouteBook(auth);
   const modules = deskApiModules(options.modules);
   const familyProblems = problemsOf(modules);

@@ -122,7 +122,7 @@ describe('browserGuard', () => {
     const guard = browserGuard(
       new Set(),
       createLogger({ level: 'info', format: 'json', destination: lines }),
-      clock,
+      { clock },
     );
     const rebinding = { host: `${'x'.repeat(300)}.evil.example` };
     expect(guard(rebinding)?.code).toBe('host_not_allowed');
@@ -158,6 +158,11 @@ describe('a tokenless API and the browser on the desk machine', () => {
       headers: { host: 'localhost' },
     });
     expect(devices.status).toBe(200);
+    // Answered before fastify, so in no request duration: counted for Prometheus on their own.
+    await checkout(port, { host: 'evil.example' });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('carrel_http_refused_total{reason="host_not_allowed"} 2');
+    expect(metrics).toContain('carrel_http_refused_total{reason="origin_not_allowed"} 1');
   });
 
   it('refuses a WebSocket to a foreign page, opens one to a page of its own', async () => {
