@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, takeInstanceLock } from '../../src/gateway/storage/index.js';
 import { FakeNotifySocket } from '../helpers/notify-socket.js';
 
 /** The built `carrel` command (npm test builds before it runs the tests). */
@@ -185,6 +186,64 @@ describe('carrel command', () => {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
     }
   });
+
+  // Permissions mean nothing to root: this runs as root, for `nobody`, where nobody can run this Node.
+  const asNobody = (args: string[]) =>
+    spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, ...args], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const nobodyCanRun = process.getuid?.() === 0 && asNobody(['--version']).status === 0;
+
+  it.runIf(nobodyCanRun)(
+    "says whose the state is when Carrel's user may not write it (once run as root)",
+    () => {
+      const home = mkdtempSync(join(tmpdir(), 'carrel-owned-'));
+      try {
+        chmodSync(home, 0o755);
+        const state = join(home, 'state');
+        mkdirSync(state, { mode: 0o755 });
+        // What a `carrel start` run as root leaves: the database and its lock file, root's.
+        const db = openDatabase(join(state, 'carrel.db'));
+        db.close();
+        takeInstanceLock(join(state, 'carrel.db')).release();
+        chmodSync(join(state, 'carrel.db'), 0o644);
+        chmodSync(join(state, 'carrel.db.lock'), 0o644);
+        const config = (path: string) => {
+          const file = join(home, 'carrel.yaml');
+          writeFileSync(
+            file,
+            `version: 2\nhttp: { port: 0 }\nmqtt: { mode: 'off' }\nstorage: { path: ${path} }\n`,
+            { mode: 0o644 },
+          );
+          return file;
+        };
+
+        const owned = asNobody([CLI, 'start', '--config', config(join(state, 'carrel.db'))]);
+        expect(owned.status).toBe(1);
+        expect(owned.stderr).toContain(
+          `cannot lock ${join(state, 'carrel.db.lock')}: nobody (the user Carrel runs as) may not write ${join(state, 'carrel.db.lock')}, which belongs to root: give it to nobody (chown)`,
+        );
+        // With the lock file writable, the database (and the directory its WAL goes in) says the same.
+        chmodSync(join(state, 'carrel.db.lock'), 0o666);
+        const database = asNobody([CLI, 'start', '--config', config(join(state, 'carrel.db'))]);
+        expect(database.status).toBe(1);
+        expect(database.stderr).toContain(
+          `cannot open database ${join(state, 'carrel.db')}: nobody (the user Carrel runs as) may not write ${join(state, 'carrel.db')}, which belongs to root`,
+        );
+
+        const unmade = asNobody([CLI, 'start', '--config', config(join(state, 'desk', 'carrel.db'))]);
+        expect(unmade.status).toBe(1);
+        expect(unmade.stderr).toContain(`permission denied, mkdir '${join(state, 'desk')}'`);
+        expect(unmade.stderr).toContain(
+          `nobody (the user Carrel runs as) may not write ${state}, which belongs to root`,
+        );
+        expect(unmade.stderr).not.toContain('ports below 1024');
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('at a terminal, stops cleanly on SIGHUP (the terminal closed)', async () => {
     const home = join(dir, 'desk-tty');

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../../core/clock.js';
 import { ConfigError, describeError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { portInUse } from '../../core/net.js';
+import { whyNotWritable } from '../../core/writable.js';
 import { formatConfigErrors } from '../../gateway/config/format.js';
 import { deepFreeze } from '../../gateway/config/load.js';
 import { SystemdNotifier } from '../../gateway/sd-notify.js';
@@ -195,14 +196,17 @@ function printBanner(
 /** What a person can do about the usual reasons a desk cannot start, from the system error under it. */
 export function startFailureHint(error: unknown): string | undefined {
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
-    switch ((cause as NodeJS.ErrnoException).code) {
-      case 'EADDRINUSE':
+    const { code, syscall, path } = cause as NodeJS.ErrnoException;
+    if (syscall === 'listen' || syscall === 'bind') {
+      if (code === 'EADDRINUSE')
         return 'another program already listens on that port, perhaps another Carrel: `ss -ltnp` names it; stop it or choose another port';
-      case 'EADDRNOTAVAIL':
+      if (code === 'EADDRNOTAVAIL')
         return "that address is not one of this machine's: `ip -brief address` lists them";
-      case 'EACCES':
+      if (code === 'EACCES')
         return 'ports below 1024 need a privilege Carrel does not run with: choose a port above 1024';
     }
+    // A state directory or file of another user (Carrel once run as root).
+    if ((code === 'EACCES' || code === 'EPERM') && path) return whyNotWritable(path);
   }
   return undefined;
 }

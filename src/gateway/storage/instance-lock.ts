@@ -1,4 +1,5 @@
 import { CarrelError } from '../../core/errors.js';
+import { whyNotWritable } from '../../core/writable.js';
 import { chooseBackend, connect } from './backends.js';
 import { DatabaseError, type StorageBackend } from './database.js';
 import type { Connection } from './sqlite-database.js';
@@ -32,6 +33,9 @@ export function takeInstanceLock(
   backend: StorageBackend = chooseBackend(),
 ): InstanceLock {
   const path = instanceLockPath(databasePath);
+  // A lock file this user cannot write would open read-only, and lock nothing.
+  const unwritable = whyNotWritable(path);
+  if (unwritable) throw new CarrelError('state_lock_failed', `cannot lock ${path}: ${unwritable}`);
   let connection: Connection | undefined;
   try {
     connection = connect(backend, path);

@@ -1,5 +1,6 @@
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { whyNotWritable } from '../../core/writable.js';
 import { chooseBackend, connect } from './backends.js';
 import { type Database, DatabaseError, type StorageBackend } from './database.js';
 import { SqliteDatabase } from './sqlite-database.js';
@@ -85,7 +86,12 @@ function scrubFreedPages(db: Database, logger: OpenDatabaseOptions['logger']): v
 
 function openFailed(path: string, error: unknown): CarrelError {
   const message = error instanceof Error ? error.message : String(error);
-  return new CarrelError('database_open_failed', `cannot open database ${path}: ${message}`, {
+  // Read-only at open is most often a file of another user: say whose, and what to do.
+  const why =
+    error instanceof DatabaseError && error.code === 'storage_unwritable'
+      ? whyNotWritable(path, { directoryToo: true })
+      : undefined;
+  return new CarrelError('database_open_failed', `cannot open database ${path}: ${why ?? message}`, {
     cause: error,
   });
 }

@@ -1,0 +1,60 @@
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
+
+/** A user's name from /etc/passwd, else `uid N`. */
+function userName(uid: number): string {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (name && Number(id) === uid) return name;
+    }
+  } catch {
+    // No passwd file to read: the number says it.
+  }
+  return `uid ${uid}`;
+}
+
+/** Who this process runs as, for a message. */
+export function thisUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.getuid ? userName(process.getuid()) : 'this user';
+  }
+}
+
+/**
+ * Why this process may not write `path` (the file, or the directory it would be made in; with
+ * `directoryToo` the directory as well, where files are made beside it, as SQLite's WAL), in a
+ * sentence with what to do. The classic is a state directory a person once filled running Carrel as
+ * root, which the service's own user then cannot write. Undefined when it may.
+ */
+export function whyNotWritable(path: string, options: { directoryToo?: boolean } = {}): string | undefined {
+  const exists = ownerOf(path) !== undefined;
+  const targets = !exists ? [dirname(path)] : options.directoryToo ? [path, dirname(path)] : [path];
+  for (const target of targets) {
+    const owner = ownerOf(target);
+    if (owner === undefined || writable(target)) continue;
+    const user = thisUser();
+    return `${user} (the user Carrel runs as) may not write ${target}, which belongs to ${userName(owner)}: give it to ${user} (chown), or run Carrel as its owner`;
+  }
+  return undefined;
+}
+
+function ownerOf(path: string): number | undefined {
+  try {
+    return statSync(path).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
