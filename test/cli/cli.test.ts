@@ -187,13 +187,14 @@ describe('carrel command', () => {
     }
   });
 
-  // Permissions mean nothing to root: this runs as root, for `nobody`, where nobody can run this Node.
+  // Permissions mean nothing to root: this runs as root, for `nobody`, where nobody can run this
+  // Node and read this checkout (not from a private directory).
   const asNobody = (args: string[]) =>
     spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, ...args], {
       encoding: 'utf8',
       timeout: 30_000,
     });
-  const nobodyCanRun = process.getuid?.() === 0 && asNobody(['--version']).status === 0;
+  const nobodyCanRun = process.getuid?.() === 0 && asNobody([CLI, '--version']).status === 0;
 
   it.runIf(nobodyCanRun)(
     "says whose the state is when Carrel's user may not write it (once run as root)",
