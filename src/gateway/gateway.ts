@@ -22,6 +22,8 @@ export class Gateway {
   private readonly reports = new Map<string, FeatureReport>();
   private phase: 'idle' | 'starting' | 'ready' | 'stopping' | 'stopped' = 'idle';
   private stopping: Promise<void> | undefined;
+  /** The start of the feature starting now, settled either way. */
+  private inFlight: Promise<void> | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: GatewayOptions) {
@@ -47,8 +49,13 @@ export class Gateway {
     for (const feature of this.options.features) {
       if (this.phase !== 'starting') return;
       const began = this.options.clock.monotonic();
+      const starting = feature.start();
+      this.inFlight = starting.then(
+        () => {},
+        () => {},
+      );
       try {
-        await feature.start();
+        await starting;
         this.reports.set(feature.name, { name: feature.name, status: 'running', error: null });
         this.log.debug(
           { feature: feature.name, ms: Math.round(this.options.clock.monotonic() - began) },
@@ -61,7 +68,7 @@ export class Gateway {
           { feature: feature.name, code: described.code, essential: feature.essential === true },
           `feature failed to start: ${described.message}`,
         );
-        if (feature.essential) {
+        if (feature.essential && this.phase === 'starting') {
           await this.stop();
           throw new CarrelError('start_failed', `${feature.name}: ${described.message}`, { cause: error });
         }
@@ -82,6 +89,13 @@ export class Gateway {
     this.phase = 'stopping';
     this.options.bus.emit('gateway.state', { status: 'stopping' });
     const timeoutMs = this.options.stopTimeoutMs ?? 10_000;
+    // Asked to stop while a feature is starting (SIGTERM during start): let it finish starting, so
+    // that it is stopped in its turn below rather than left running with nothing to stop it.
+    if (this.inFlight) {
+      await withDeadline(this.options.clock, 'stop:starting', this.inFlight, timeoutMs, () => {
+        return new Error(`a feature did not finish starting within ${timeoutMs} ms`);
+      }).catch((error: unknown) => this.log.error({ err: describeError(error) }, 'stopping during start'));
+    }
     for (const feature of [...this.options.features].reverse()) {
       if (this.reports.get(feature.name)?.status !== 'running') continue;
       try {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -245,6 +245,57 @@ describe('carrel command', () => {
       }
     },
   );
+
+  it('stopped while it starts (a broker slow to answer), stops everything, never says READY, and exits 0', async () => {
+    // A broker that takes the connection and does not answer holds the MQTT start (up to 10 s).
+    const connections: Socket[] = [];
+    const silent = createServer((socket) => {
+      connections.push(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const brokerPort = (silent.address() as { port: number }).port;
+    const home = join(dir, 'desk-slow-broker');
+    mkdirSync(home);
+    const config = join(home, 'carrel.yaml');
+    writeFileSync(
+      config,
+      `version: 2\nhttp: { port: 0 }\nmqtt: { mode: external, url: 'mqtt://127.0.0.1:${brokerPort}' }\nstorage: { path: ${join(home, 'carrel.db')} }\n`,
+    );
+    const socketPath = join(home, 'notify.sock');
+    const notify = new FakeNotifySocket(socketPath);
+    const child = spawn(process.execPath, [CLI, 'start', '--config', config], {
+      cwd: home,
+      env: { ...process.env, NOTIFY_SOCKET: socketPath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let log = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+      });
+      let banner = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        banner += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      await expect.poll(() => connections.length, { timeout: 15_000 }).toBeGreaterThan(0);
+      child.kill('SIGTERM');
+      expect(await notify.next()).toBe('STOPPING=1');
+      // The stop waits for the start under way: the broker hangs up, which ends it.
+      for (const socket of connections) socket.destroy();
+      expect(await exited).toBe(0);
+      expect(log).toContain('"msg":"MQTT API stopped"');
+      expect(log).toContain('"msg":"stopped"');
+      expect(log).not.toContain('"msg":"ready"');
+      expect(banner).not.toContain('is running');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      notify.close();
+      for (const socket of connections) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
 
   it('at a terminal, stops cleanly on SIGHUP (the terminal closed)', async () => {
     const home = join(dir, 'desk-tty');

@@ -7,13 +7,23 @@ import type { Feature } from '../../src/gateway/feature.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 
 /** Features that write what happens to them into one journal, in order. */
-function desk(specs: Array<{ name: string; essential?: boolean; fails?: string; hangsOnStop?: boolean }>) {
+function desk(
+  specs: Array<{
+    name: string;
+    essential?: boolean;
+    fails?: string;
+    hangsOnStop?: boolean;
+    /** Its start resolves only with this (a broker slow to answer). */
+    startsWhen?: Promise<void>;
+  }>,
+) {
   const journal: string[] = [];
   const features: Feature[] = specs.map((spec) => ({
     name: spec.name,
     ...(spec.essential !== undefined && { essential: spec.essential }),
     async start() {
       journal.push(`start ${spec.name}`);
+      await spec.startsWhen;
       if (spec.fails) throw new CarrelError('boom', spec.fails);
     },
     async stop() {
@@ -93,6 +103,34 @@ describe('Gateway', () => {
     // The signal handler's stop after a failed start finds nothing more to do.
     await gateway.stop();
     expect(journal).toHaveLength(5);
+  });
+
+  it('asked to stop while a feature is starting, lets it finish, then stops it in its turn; never ready', async () => {
+    let opened!: () => void;
+    const broker = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const { gateway, journal, states } = desk([
+      { name: 'storage' },
+      { name: 'http' },
+      { name: 'mqtt', startsWhen: broker },
+    ]);
+    const started = gateway.start();
+    await expect.poll(() => journal).toContain('start mqtt');
+    const stopped = gateway.stop();
+    opened();
+    await started;
+    await stopped;
+    expect(journal).toEqual([
+      'start storage',
+      'start http',
+      'start mqtt',
+      'stop mqtt',
+      'stop http',
+      'stop storage',
+    ]);
+    expect(states).toEqual(['starting', 'stopping']);
+    expect(gateway.state).toBe('stopped');
   });
 
   it('a feature that does not stop in time does not keep the others running', async () => {

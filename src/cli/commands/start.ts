@@ -157,6 +157,12 @@ async function runDaemon(
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(1);
   }
+  if (desk.gateway.state !== 'ready') {
+    // Stopped while starting (SIGTERM during start): never READY, never a banner.
+    const code = await stopped;
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    return code;
+  }
   const failed = desk.gateway.features().filter((f) => f.status === 'failed');
   notifier.ready();
   if (config.systemd.watchdog) notifier.startWatchdog();
