@@ -1,4 +1,5 @@
 import { connect as tcpConnect } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBrokerAuth, GATEWAY_MQTT_USERNAME } from '../../../src/api/mqtt/auth.js';
@@ -10,7 +11,7 @@ import {
 import { MqttApi } from '../../../src/api/mqtt/mqtt-api.js';
 import { CarrelTopics } from '../../../src/api/mqtt/topics.js';
 import { CarrelError } from '../../../src/core/errors.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import { createLogger, silentLogger } from '../../../src/core/logger.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
 import { printerState } from './mqtt-api-contract.js';
 import { Observer } from './observer.js';
@@ -117,6 +118,48 @@ describe('embedded broker authentication', () => {
       connectTimeoutMs: 3000,
     });
     await expect(api.start()).rejects.toMatchObject({ code: 'mqtt_refused' });
+  });
+
+  it('a broker that starts refusing the desk after a restart is logged once, not at every retry', async () => {
+    const first = await brokerWithTokens();
+    const lines = new PassThrough();
+    let log = '';
+    lines.on('data', (chunk: Buffer) => {
+      log += chunk.toString('utf8');
+    });
+    const api = new MqttApi({
+      site: 'main-library',
+      gateway: 'desk-1',
+      url: first.url,
+      protocolVersion: 4,
+      username: GATEWAY_MQTT_USERNAME,
+      password: first.auth.gatewayCredential.password,
+      bus: new EventBus(),
+      logger: createLogger({ level: 'info', format: 'json', destination: lines }),
+      deviceStates: () => [],
+      actions: {},
+      connectTimeoutMs: 3000,
+      reconnectPeriodMs: 50,
+    });
+    await api.start();
+    cleanups.push(() => api.stop());
+    expect(api.connected).toBe(true);
+    // The broker comes back with other credentials (a password rotated there, not here).
+    await first.broker.close();
+    const rotated = createBrokerAuth({ topics, tokens: [] });
+    const second = await startEmbeddedBroker({
+      port: first.broker.port,
+      logger: silentLogger(),
+      authenticate: rotated.authenticate,
+    });
+    cleanups.push(() => second.close());
+    const refusals = () => log.split('\n').filter((line) => line.includes('refused the connection')).length;
+    await expect.poll(refusals, { timeout: 5000 }).toBe(1);
+    // Twenty more retries later, still one line.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(refusals()).toBe(1);
+    expect(api.connected).toBe(false);
+    expect(log).not.toContain(first.auth.gatewayCredential.password);
   });
 
   it('accepts a configured token, whose requests reach the gateway in process', async () => {
