@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statfsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -26,9 +26,11 @@ export function thisUser(): string {
 
 /**
  * Why this process may not write `path` (the file, or the directory it would be made in; with
- * `directoryToo` the directory as well, where files are made beside it, as SQLite's WAL), in a
+ * `directoryToo` the directory as well, and room on its disk, where files are made beside it, as
+ * SQLite's WAL), in a
  * sentence with what to do. The classic is a state directory a person once filled running Carrel as
- * root, which the service's own user then cannot write. Undefined when it may.
+ * root, which the service's own user then cannot write; the other, a full disk. Undefined when it
+ * may.
  */
 export function whyNotWritable(path: string, options: { directoryToo?: boolean } = {}): string | undefined {
   const exists = ownerOf(path) !== undefined;
@@ -39,7 +41,22 @@ export function whyNotWritable(path: string, options: { directoryToo?: boolean }
     const user = thisUser();
     return `${user} (the user Carrel runs as) may not write ${target}, which belongs to ${userName(owner)}: give it to ${user} (chown), or run Carrel as its owner`;
   }
+  const free = options.directoryToo ? freeBytes(dirname(path)) : undefined;
+  if (free !== undefined && free < FULL_BELOW_BYTES)
+    return `the disk holding ${dirname(path)} is full (${Math.floor(free / 1024)} KiB free): make room on it`;
   return undefined;
+}
+
+/** Less free space than this is a full disk: SQLite's WAL and shared memory need more. */
+const FULL_BELOW_BYTES = 1024 * 1024;
+
+function freeBytes(directory: string): number | undefined {
+  try {
+    const stats = statfsSync(directory);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
 }
 
 function ownerOf(path: string): number | undefined {

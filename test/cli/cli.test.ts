@@ -246,6 +246,51 @@ describe('carrel command', () => {
     },
   );
 
+  /** A small tmpfs of its own (as root), or undefined where this machine does not allow one. */
+  function smallDisk(): string | undefined {
+    if (process.getuid?.() !== 0) return undefined;
+    const mountpoint = mkdtempSync(join(tmpdir(), 'carrel-small-disk-'));
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountpoint]).status === 0)
+      return mountpoint;
+    rmSync(mountpoint, { recursive: true, force: true });
+    return undefined;
+  }
+  const probe = smallDisk();
+  if (probe) {
+    spawnSync('umount', [probe]);
+    rmSync(probe, { recursive: true, force: true });
+  }
+
+  it.runIf(probe !== undefined)('on a full disk, does not start and says the disk is full', () => {
+    const disk = smallDisk()!;
+    try {
+      const path = join(disk, 'carrel.db');
+      openDatabase(path).close();
+      takeInstanceLock(path).release();
+      // Fill what is left.
+      try {
+        writeFileSync(join(disk, 'filler'), Buffer.alloc(4 * 1024 * 1024));
+      } catch (error) {
+        expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      }
+      const config = join(dir, 'full-disk.yaml');
+      writeFileSync(
+        config,
+        `version: 2\nhttp: { port: 0 }\nmqtt: { mode: 'off' }\nstorage: { path: ${path} }\n`,
+      );
+      const full = carrel(['start', '--config', config]);
+      expect(full.status).toBe(1);
+      expect(full.stderr).toMatch(
+        new RegExp(
+          `cannot start: storage: cannot open database ${path}: the disk holding ${disk} is full \\(\\d+ KiB free\\): make room on it`,
+        ),
+      );
+    } finally {
+      spawnSync('umount', [disk]);
+      rmSync(disk, { recursive: true, force: true });
+    }
+  });
+
   it('stopped while it starts (a broker slow to answer), stops everything, never says READY, and exits 0', async () => {
     // A broker that takes the connection and does not answer holds the MQTT start (up to 10 s).
     const connections: Socket[] = [];
