@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, takeInstanceLock } from '../../src/gateway/storage/index.js';
@@ -23,6 +24,39 @@ function carrel(args: string[], env: NodeJS.ProcessEnv = {}) {
     encoding: 'utf8',
     env: { ...process.env, ...env },
   });
+}
+
+/** `carrel start` with `args` in `home`, once it prints its banner (it serves); ended by the caller. */
+async function runningDesk(home: string, args: string[]): Promise<{ child: ChildProcess; banner: string }> {
+  const child = spawn(process.execPath, [CLI, 'start', ...args], {
+    cwd: home,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let banner = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      banner += chunk.toString();
+      if (banner.includes('Stop with Ctrl-C.')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the desk in ${home} exited with ${code}: ${banner}`)));
+  });
+  return { child, banner };
+}
+
+/** What a stream has said so far. */
+function said(stream: Readable | null | undefined): () => string {
+  let text = '';
+  stream?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return () => text;
+}
+
+/** SIGTERM, then the exit code. */
+function stopDesk(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  return exited;
 }
 
 const BAD_CONFIG = `version: 1
@@ -85,23 +119,13 @@ describe('carrel command', () => {
       mkdirSync(home, { recursive: true });
       return home;
     };
-    const first = spawn(
-      process.execPath,
-      [CLI, 'start', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
-      {
-        cwd: stateOf('desk-a'),
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const { child: first, banner } = await runningDesk(stateOf('desk-a'), [
+      '--http-port',
+      '0',
+      '--mqtt-port',
+      '0',
+    ]);
     try {
-      let banner = '';
-      await new Promise<void>((resolve, reject) => {
-        first.stderr?.on('data', (chunk: Buffer) => {
-          banner += chunk.toString();
-          if (banner.includes('Stop with Ctrl-C.')) resolve();
-        });
-        first.once('exit', (code) => reject(new Error(`the first desk exited with ${code}: ${banner}`)));
-      });
       const port = /API\s+http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/.exec(banner)![1]!;
       const start = (home: string, httpPort: string) =>
         spawnSync(process.execPath, [CLI, 'start', '--http-port', httpPort, '--mqtt-port', '0'], {
@@ -129,23 +153,10 @@ describe('carrel command', () => {
 
       // The first desk never noticed.
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-      first.kill('SIGTERM');
-      expect(await new Promise((resolve) => first.once('exit', resolve))).toBe(0);
+      expect(await stopDesk(first)).toBe(0);
       // Once it has stopped, the state is free again.
-      const after = spawn(process.execPath, [CLI, 'start', '--http-port', '0', '--mqtt-port', '0'], {
-        cwd: stateOf('desk-a'),
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let again = '';
-      await new Promise<void>((resolve, reject) => {
-        after.stderr?.on('data', (chunk: Buffer) => {
-          again += chunk.toString();
-          if (again.includes('Stop with Ctrl-C.')) resolve();
-        });
-        after.once('exit', (code) => reject(new Error(`the desk did not start again (${code}): ${again}`)));
-      });
-      after.kill('SIGTERM');
-      expect(await new Promise((resolve) => after.once('exit', resolve))).toBe(0);
+      const { child: after } = await runningDesk(stateOf('desk-a'), ['--http-port', '0', '--mqtt-port', '0']);
+      expect(await stopDesk(after)).toBe(0);
     } finally {
       if (first.exitCode === null) first.kill('SIGKILL');
     }
@@ -160,29 +171,20 @@ describe('carrel command', () => {
     });
     const home = join(dir, 'desk-mqtt');
     mkdirSync(home);
-    const child = spawn(process.execPath, [CLI, 'start', '--http-port', '0', '--log-level', 'warn'], {
-      cwd: home,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    let child: ChildProcess | undefined;
     try {
-      let banner = '';
-      await new Promise<void>((resolve, reject) => {
-        child.stderr?.on('data', (chunk: Buffer) => {
-          banner += chunk.toString();
-          if (banner.includes('Stop with Ctrl-C.')) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`the desk exited with ${code}: ${banner}`)));
-      });
+      const running = await runningDesk(home, ['--http-port', '0', '--log-level', 'warn']);
+      child = running.child;
+      const { banner } = running;
       expect(banner).toContain(
         "127.0.0.1:1883 is taken (a Mosquitto of this machine?): the simulated desk's MQTT broker",
       );
       const port = /MQTT\s+mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(banner)?.[1];
       expect(port).toBeDefined();
       expect(port).not.toBe('1883');
-      child.kill('SIGTERM');
-      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+      expect(await stopDesk(child)).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child?.exitCode === null) child.kill('SIGKILL');
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
     }
   });
@@ -315,14 +317,8 @@ describe('carrel command', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      let log = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-      });
-      let banner = '';
-      child.stderr?.on('data', (chunk: Buffer) => {
-        banner += chunk.toString();
-      });
+      const log = said(child.stdout);
+      const banner = said(child.stderr);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       await expect.poll(() => connections.length, { timeout: 15_000 }).toBeGreaterThan(0);
       child.kill('SIGTERM');
@@ -330,10 +326,10 @@ describe('carrel command', () => {
       // The stop waits for the start under way: the broker hangs up, which ends it.
       for (const socket of connections) socket.destroy();
       expect(await exited).toBe(0);
-      expect(log).toContain('"msg":"MQTT API stopped"');
-      expect(log).toContain('"msg":"stopped"');
-      expect(log).not.toContain('"msg":"ready"');
-      expect(banner).not.toContain('is running');
+      expect(log()).toContain('"msg":"MQTT API stopped"');
+      expect(log()).toContain('"msg":"stopped"');
+      expect(log()).not.toContain('"msg":"ready"');
+      expect(banner()).not.toContain('is running');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       notify.close();
@@ -385,25 +381,19 @@ describe('carrel command', () => {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
-      let banner = '';
-      child.stderr?.on('data', (chunk: Buffer) => {
-        banner += chunk.toString();
-      });
-      let log = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-      });
+      const banner = said(child.stderr);
+      const log = said(child.stdout);
       const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
       expect(await notify.next()).toBe('READY=1');
       expect(await notify.next()).toBe('WATCHDOG=1');
-      expect(banner).toMatch(/API\s+http:\/\/127\.0\.0\.1:\d+\/api\/v1/);
-      expect(banner).toMatch(/simulator\s+printer-sim/);
-      const api = /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner)![1];
+      expect(banner()).toMatch(/API\s+http:\/\/127\.0\.0\.1:\d+\/api\/v1/);
+      expect(banner()).toMatch(/simulator\s+printer-sim/);
+      const api = /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner())![1];
       expect((await fetch(`${api}/healthz`)).status).toBe(200);
 
       // A SIGHUP (a logrotate habit, a `kill -HUP` meant as reload) does not end a service.
       child.kill('SIGHUP');
-      await expect.poll(() => log).toContain('SIGHUP ignored: Carrel has no reload');
+      await expect.poll(log).toContain('SIGHUP ignored: Carrel has no reload');
       expect((await fetch(`${api}/healthz`)).status).toBe(200);
 
       child.kill('SIGTERM');
@@ -418,7 +408,7 @@ describe('carrel command', () => {
 
       // Log shippers take each line as one JSON document, and some (Elasticsearch) refuse a
       // document that names a field twice: a line must read back exactly as it was written.
-      const lines = log.trim().split('\n');
+      const lines = log().trim().split('\n');
       expect(lines.length).toBeGreaterThan(10);
       for (const line of lines) expect(JSON.stringify(JSON.parse(line))).toBe(line);
     } finally {

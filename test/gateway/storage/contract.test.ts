@@ -219,24 +219,19 @@ describe.each(backends)('Database on %s', (backend: StorageBackend) => {
   it('says the database cannot be written (storage_unwritable) when SQLite may not write', () => {
     const db = withLoans(tempFile());
     db.pragma('query_only = ON');
-    let failure: unknown;
-    try {
-      db.prepare("INSERT INTO loans (item) VALUES ('x')").run();
-    } catch (error) {
-      failure = error;
-    }
-    expect((failure as DatabaseError).code).toBe('storage_unwritable');
-    expect((failure as Error).message).toMatch(
-      /^the database cannot be written: nothing was written \(.*readonly/,
-    );
+    const thrown = (work: () => unknown) => {
+      try {
+        work();
+      } catch (error) {
+        return error as DatabaseError;
+      }
+      throw new Error('it did not throw');
+    };
+    const failure = thrown(() => db.prepare("INSERT INTO loans (item) VALUES ('x')").run());
+    expect(failure.code).toBe('storage_unwritable');
+    expect(failure.message).toMatch(/^the database cannot be written: nothing was written \(.*readonly/);
     // Carrel's own mistakes stay database_error.
-    let mistake: unknown;
-    try {
-      db.prepare('SELECT nothing FROM nowhere').all();
-    } catch (error) {
-      mistake = error;
-    }
-    expect((mistake as DatabaseError).code).toBe('database_error');
+    expect(thrown(() => db.prepare('SELECT nothing FROM nowhere').all()).code).toBe('database_error');
   });
 
   it('rolls back a transaction when a statement in it fails', () => {
