@@ -200,7 +200,7 @@ function printBanner(
 }
 
 /** What a person can do about the usual reasons a desk cannot start, from the system error under it. */
-export function startFailureHint(error: unknown): string | undefined {
+function startFailureHint(error: unknown): string | undefined {
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
     const { code, syscall, path } = cause as NodeJS.ErrnoException;
     if (syscall === 'listen' || syscall === 'bind') {
