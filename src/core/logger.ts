@@ -32,6 +32,10 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
 ];
 
+/** The levels, most severe first; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface LoggerOptions {
   level?: string;
   /**

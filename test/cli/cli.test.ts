@@ -111,6 +111,14 @@ describe('carrel command', () => {
     const result = carrel(['start', '--no-such-option']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--no-such-option');
+    // A level the logger does not know is a usage error, not the logger's stack trace.
+    for (const command of [['start'], ['fleet', '--broker', 'mqtt://127.0.0.1:1']]) {
+      const level = carrel([...command, '--log-level', 'verbose']);
+      expect(level.status).toBe(2);
+      expect(level.stderr).toBe(
+        'carrel: --log-level is one of fatal, error, warn, info, debug, trace, silent, got "verbose"\n',
+      );
+    }
   });
 
   it('does not start beside another Carrel on the same state, nor on a port in use, and says why (exit 1)', async () => {

@@ -1,7 +1,7 @@
 import { FleetServer } from '../../api/fleet/fleet-server.js';
 import { CarrelError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
-import { parseCommandArgs, portOption } from '../args.js';
+import { logLevelOption, parseCommandArgs, portOption } from '../args.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel fleet --broker URL [--username NAME] [--password PASSWORD]
@@ -20,8 +20,6 @@ desks' retained MQTT state only, never from the desks themselves.
                needs --token or CARREL_FLEET_TOKEN, given to the page as #token=…)
 
 See docs/fleet.md for the broker's ACL and the branch bridges.`;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const fleetCommand: Command = {
   async run(argv) {
@@ -60,9 +58,7 @@ export const fleetCommand: Command = {
       throw new CarrelError('usage', '--cert and --key go together');
     const password = values.password ?? process.env.CARREL_FLEET_PASSWORD;
     const token = values.token ?? process.env.CARREL_FLEET_TOKEN;
-    const level = values['log-level'] ?? 'info';
-    if (!LOG_LEVELS.includes(level))
-      throw new CarrelError('usage', `--log-level is one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+    const level = logLevelOption(values['log-level'], 'info');
     const logger = createLogger({ level, format: 'auto' });
     const server = new FleetServer({
       broker: {

@@ -3,13 +3,13 @@ import { defaultDeskConfig } from '../../app/default-desk.js';
 import { createDesk, type Desk } from '../../app/desk.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ConfigError, describeError } from '../../core/errors.js';
-import { createLogger } from '../../core/logger.js';
+import { createLogger, type LogLevel } from '../../core/logger.js';
 import { portInUse } from '../../core/net.js';
 import { whyNotWritable } from '../../core/writable.js';
 import { formatConfigErrors } from '../../gateway/config/format.js';
 import { deepFreeze } from '../../gateway/config/load.js';
 import { SystemdNotifier } from '../../gateway/sd-notify.js';
-import { parseCommandArgs, portOption } from '../args.js';
+import { logLevelOption, parseCommandArgs, portOption } from '../args.js';
 import { carrelVersion } from '../version.js';
 import type { Command } from './index.js';
 
@@ -65,7 +65,7 @@ export const startCommand: Command = {
       httpPort:
         values['http-port'] === undefined ? undefined : portOption(values['http-port'], 'http-port', 0),
       mqttPort,
-      logLevel: values['log-level'],
+      logLevel: values['log-level'] === undefined ? undefined : logLevelOption(values['log-level'], 'info'),
     });
     return runDaemon(config, path === undefined);
   },
@@ -73,12 +73,12 @@ export const startCommand: Command = {
 
 function withOverrides(
   config: CarrelConfig,
-  overrides: { httpPort?: number; mqttPort?: number; logLevel?: string },
+  overrides: { httpPort?: number; mqttPort?: number; logLevel?: LogLevel },
 ): CarrelConfig {
   const copy = structuredClone(config) as CarrelConfig & { log: { level: string } };
   if (overrides.httpPort !== undefined) copy.http.port = overrides.httpPort;
   if (overrides.mqttPort !== undefined && copy.mqtt.mode === 'embedded') copy.mqtt.port = overrides.mqttPort;
-  if (overrides.logLevel) copy.log.level = overrides.logLevel as CarrelConfig['log']['level'];
+  if (overrides.logLevel) copy.log.level = overrides.logLevel;
   return deepFreeze(copy);
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deviceIdSchema, portSchema, webOriginSchema } from '../../core/config-values.js';
+import { LOG_LEVELS } from '../../core/logger.js';
 import type { AnyDeviceFamily, ConfigIssueSink, DeskLayout } from '../family.js';
 import { offlinePolicySchema } from '../offline/policy.js';
 import { paymentsSchema } from '../payments/config.js';
@@ -94,7 +95,7 @@ export const deskSections = {
   mqtt: mqttSchema,
   log: z
     .strictObject({
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      level: z.enum(LOG_LEVELS).default('info'),
       format: z
         .enum(['auto', 'json', 'pretty'])
         .default('auto')
