@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../src/core/errors.js';
+import { whyUnreadable } from '../../src/core/read-up-to.js';
 import {
   CIRCULATION_STATUS,
   type CirculationStatus,
@@ -365,7 +366,12 @@ export function parseIlsFixture(input: unknown): IlsFixture {
 
 /** Reads a YAML or JSON fixture file (JSON is YAML) and validates it. */
 export async function loadIlsFixture(path: string): Promise<IlsFixture> {
-  const source = await readFile(path, 'utf8');
+  let source: string;
+  try {
+    source = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ path: '(file)', message: `cannot read ${path}: ${whyUnreadable(error)}` }]);
+  }
   let document: unknown;
   try {
     // JSON is YAML too, but a large JSON fixture parses a hundred times faster as JSON.

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CarrelError, ConfigError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/logger.js';
+import { whyUnreadable } from '../../src/core/read-up-to.js';
 import { asksForHelp, optionsUsage } from '../common/main.js';
 import { untilStopSignal } from '../common/until-signal.js';
 import { ILS_PORTS } from './family.js';
@@ -54,9 +55,16 @@ export async function runIlsSimulator(argv: string[]): Promise<number> {
   if ((certPath === undefined) !== (keyPath === undefined)) {
     throw new CarrelError('usage', '--tls-cert and --tls-key go together');
   }
+  const pem = async (path: string, option: string) => {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new CarrelError('usage', `${option}: cannot read ${path}: ${whyUnreadable(error)}`);
+    }
+  };
   const tls =
     certPath !== undefined && keyPath !== undefined
-      ? { cert: await readFile(certPath), key: await readFile(keyPath) }
+      ? { cert: await pem(certPath, '--tls-cert'), key: await pem(keyPath, '--tls-key') }
       : undefined;
   const fixturePath = values.fixture ?? sampleFixturePath();
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });

@@ -33,6 +33,21 @@ export function readFileUpTo(path: string, maxBytes: number): Buffer {
   }
 }
 
+/** A short reason a file could not be read: "no such file", "permission denied", else its own words. */
+export function whyUnreadable(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory, not a file';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
 /** A logo is a small PNG; a bigger file is a wrong path. */
 export const MAX_LOGO_BYTES = 2 * 1024 * 1024;
 

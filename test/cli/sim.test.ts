@@ -61,4 +61,31 @@ describe('carrel sim', () => {
     expect(wrong.stderr).toContain("Unknown option '--prot'");
     expect(wrong.stderr).toContain('--port <value>');
   });
+
+  it('says which file it cannot read, in one line and exit 2, never with a stack trace', () => {
+    const missing = carrel([
+      'sim',
+      'ils',
+      '--fixture',
+      '/nonexistent/library.yaml',
+      '--port',
+      '0',
+      '--http-port',
+      '0',
+    ]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(
+      'carrel: fixture /nonexistent/library.yaml is not valid:\n  (file): cannot read /nonexistent/library.yaml: no such file\n',
+    );
+    const cert = carrel([
+      'sim',
+      'ils',
+      '--tls-cert',
+      '/nonexistent/c.pem',
+      '--tls-key',
+      '/nonexistent/k.pem',
+    ]);
+    expect(cert.status).toBe(2);
+    expect(cert.stderr).toBe('carrel: --tls-cert: cannot read /nonexistent/c.pem: no such file\n');
+  });
 });

@@ -6,7 +6,7 @@ import {
   suggestKey,
 } from '../../core/config-issues.js';
 import { ConfigError } from '../../core/errors.js';
-import { FileTooLargeError, readFileUpTo } from '../../core/read-up-to.js';
+import { FileTooLargeError, readFileUpTo, whyUnreadable } from '../../core/read-up-to.js';
 import { substituteEnv } from './env.js';
 import { type ConfigMigrations, type MigrationOptions, migrateConfig, type RawConfig } from './migrations.js';
 import { knownKeysAt } from './schema-keys.js';
@@ -117,23 +117,10 @@ export function parseConfigWith<Config>(
   throw new ConfigError(issues);
 }
 
-/** A short reason a file could not be read: "no such file", "permission denied". */
+/** A short reason a configuration file could not be read: "no such file", "permission denied". */
 export function describeReadProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory, not a file';
-    case undefined:
-      if (error instanceof FileTooLargeError) return `${error.message}, so not a configuration file`;
-      return error instanceof Error ? error.message : String(error);
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
+  if (error instanceof FileTooLargeError) return `${error.message}, so not a configuration file`;
+  return whyUnreadable(error);
 }
 
 /**
