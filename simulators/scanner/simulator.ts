@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { CarrelError } from '../../src/core/errors.js';
 import { type Logger, silentLogger } from '../../src/core/logger.js';
+import { whyUnreadable } from '../../src/core/read-up-to.js';
 import type { ControlServer } from '../common/control-server.js';
 import { startControlServer } from './control-server.js';
 import { type ScannerSettings, scanText, serialBytes, swipeText, wedgeRecords } from './scanner-model.js';
@@ -82,9 +84,15 @@ export async function startScannerSimulator(
   let swipes = 0;
   let fifo: FileHandle | undefined;
   if (options.fifo) {
-    if (!existsSync(options.fifo)) execFileSync('mkfifo', ['-m', '0660', options.fifo]);
-    // Read-write: never blocks, and the FIFO keeps a writer while the simulator runs.
-    fifo = await open(options.fifo, 'r+');
+    try {
+      if (!existsSync(options.fifo))
+        execFileSync('mkfifo', ['-m', '0660', options.fifo], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // Read-write: never blocks, and the FIFO keeps a writer while the simulator runs.
+      fifo = await open(options.fifo, 'r+');
+    } catch (error) {
+      const said = (error as { stderr?: Buffer }).stderr?.toString('utf8').trim();
+      throw new CarrelError('fifo_unusable', `--fifo ${options.fifo}: ${said || whyUnreadable(error)}`);
+    }
   }
   /** The wedge's clock: records carry time that only moves forward. */
   let wedgeTimeUs = Date.now() * 1000;

@@ -87,5 +87,18 @@ describe('carrel sim', () => {
     ]);
     expect(cert.status).toBe(2);
     expect(cert.stderr).toBe('carrel: --tls-cert: cannot read /nonexistent/c.pem: no such file\n');
+    const fifo = carrel([
+      'sim',
+      'scanner',
+      '--fifo',
+      '/nonexistent/event0',
+      '--port',
+      '0',
+      '--http-port',
+      '0',
+    ]);
+    expect(fifo.status).toBe(1);
+    // mkfifo's own words (in the machine's language), on one line.
+    expect(fifo.stderr).toMatch(/^carrel: --fifo \/nonexistent\/event0: mkfifo: [^\n]+\n$/);
   });
 });
