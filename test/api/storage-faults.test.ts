@@ -10,7 +10,7 @@ import { type OutgoingResponse, RequestDispatcher } from '../../src/api/mqtt/req
 import { CarrelTopics } from '../../src/api/mqtt/topics.js';
 import { FAMILY_API_MODULES } from '../../src/app/families.js';
 import { createLogger } from '../../src/core/logger.js';
-import { openDatabase } from '../../src/gateway/storage/index.js';
+import { openDatabase, storageFaultCounts } from '../../src/gateway/storage/index.js';
 import { fakeServices } from './http/fake-services.js';
 
 /** The error SQLite gives when the disk is full (SQLITE_FULL, here at max_page_count). */
@@ -70,32 +70,40 @@ describe('HTTP', () => {
   it.each([
     ['a full disk', diskFull, 507, 'storage_full', /disk holding the database is full/],
     ['a read-only file system', readOnly, 503, 'storage_unwritable', /cannot be written/],
-  ] as const)('answers %s with %i %s and logs it for IT', async (_what, make, status, code, detail) => {
-    const failure = make();
-    const fake = fakeServices();
-    fake.services.circulation.checkout = async () => {
-      throw failure;
-    };
-    const { logger, entries } = collectingLogger();
-    api = await buildHttpApi({
-      modules: FAMILY_API_MODULES,
-      services: fake.services,
-      logger,
-      tokens: [],
-      version: 'test',
-    });
-    const answer = await api.app.inject({
-      method: 'POST',
-      url: '/api/v1/checkouts',
-      payload: { patron: '21000001', item: '31000004' },
-    });
-    expect(answer.statusCode).toBe(status);
-    expect(answer.headers['content-type']).toContain('application/problem+json');
-    expect(answer.json()).toMatchObject({ code, detail: expect.stringMatching(detail) });
-    const logged = entries().find((entry) => entry.msg === 'request failed');
-    expect(logged).toMatchObject({ level: 'error', code, reason: expect.stringMatching(detail) });
-    expect(JSON.stringify(entries())).not.toContain('21000001');
-  });
+  ] as const)(
+    'answers %s with %i %s, logs it for IT and counts it on /metrics',
+    async (_what, make, status, code, detail) => {
+      const counted = () => storageFaultCounts()[code];
+      const before = counted();
+      const failure = make();
+      expect(counted()).toBe(before + 1);
+      const fake = fakeServices();
+      fake.services.circulation.checkout = async () => {
+        throw failure;
+      };
+      const { logger, entries } = collectingLogger();
+      api = await buildHttpApi({
+        modules: FAMILY_API_MODULES,
+        services: fake.services,
+        logger,
+        tokens: [],
+        version: 'test',
+      });
+      const answer = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/checkouts',
+        payload: { patron: '21000001', item: '31000004' },
+      });
+      expect(answer.statusCode).toBe(status);
+      expect(answer.headers['content-type']).toContain('application/problem+json');
+      expect(answer.json()).toMatchObject({ code, detail: expect.stringMatching(detail) });
+      const logged = entries().find((entry) => entry.msg === 'request failed');
+      expect(logged).toMatchObject({ level: 'error', code, reason: expect.stringMatching(detail) });
+      expect(JSON.stringify(entries())).not.toContain('21000001');
+      const metrics = await api.app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toContain(`carrel_storage_faults_total{code="${code}"} ${before + 1}`);
+    },
+  );
 });
 
 describe('MQTT', () => {

@@ -44,11 +44,11 @@ const expressions = [
 describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
   it('are valid rules', () => {
     const result = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toContain('SUCCESS: 6 rules found');
+    expect(result.stdout + result.stderr).toContain('SUCCESS: 7 rules found');
     expect(result.status).toBe(0);
   });
 
-  it('fire when they should and not before (their unit tests: offline 5 min, journal 30 min, paper, round trip, down)', () => {
+  it('fire when they should and not before (their unit tests: offline 5 min, journal 30 min, paper, round trip, down, storage)', () => {
     const result = spawnSync('promtool', ['test', 'rules', 'carrel-alerts.test.yml'], {
       cwd: join(MONITORING, 'prometheus'),
       encoding: 'utf8',

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
+import { storageFaultCounts } from '../../gateway/storage/index.js';
 import { RequestDurations } from './request-durations.js';
 
 const STATUSES = ['online', 'degraded', 'offline'] as const;
@@ -35,6 +36,16 @@ export class ApiMetrics {
       help: 'Requests and WebSocket handshakes a tokenless desk refused before any route: from a web page not on this machine (reason host_not_allowed or origin_not_allowed)',
       labelNames: ['reason'],
       registers,
+    });
+    new Counter({
+      name: 'carrel_storage_faults_total',
+      help: 'Database statements that failed because the disk was full (code storage_full) or the database could not be written (storage_unwritable): nothing of them was recorded',
+      labelNames: ['code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [code, count] of Object.entries(storageFaultCounts())) this.inc({ code }, count);
+      },
     });
     let since = performance.eventLoopUtilization();
     new Gauge({

@@ -98,6 +98,17 @@ export class DatabaseError extends CarrelError {
   }
 }
 
+/** Storage faults since the process started, of every database it opened (`/metrics`). */
+const faults: Record<Exclude<DatabaseErrorCode, 'database_error'>, number> = {
+  storage_full: 0,
+  storage_unwritable: 0,
+};
+
+/** How many statements failed for a full disk, or for a database that could not be written, so far. */
+export function storageFaultCounts(): Readonly<typeof faults> {
+  return faults;
+}
+
 /** SQLite's primary result codes that are the disk's doing, not Carrel's. */
 const SQLITE_READONLY = 8;
 const SQLITE_IOERR = 10;
@@ -117,16 +128,20 @@ export function databaseError(error: unknown): DatabaseError {
       : typeof code === 'string'
         ? { SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR }[code.split('_').slice(0, 2).join('_')]
         : undefined;
-  if (primary === SQLITE_FULL)
+  if (primary === SQLITE_FULL) {
+    faults.storage_full++;
     return new DatabaseError(`the disk holding the database is full: nothing was written (${message})`, {
       cause: error,
       code: 'storage_full',
     });
-  if (primary === SQLITE_READONLY || primary === SQLITE_IOERR)
+  }
+  if (primary === SQLITE_READONLY || primary === SQLITE_IOERR) {
+    faults.storage_unwritable++;
     return new DatabaseError(`the database cannot be written: nothing was written (${message})`, {
       cause: error,
       code: 'storage_unwritable',
     });
+  }
   return new DatabaseError(message, { cause: error });
 }
 

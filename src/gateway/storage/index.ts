@@ -8,7 +8,7 @@ export type {
   StorageBackend,
   TransactionMode,
 } from './database.js';
-export { DatabaseError } from './database.js';
+export { DatabaseError, storageFaultCounts } from './database.js';
 export { GroupCommit } from './group-commit.js';
 export { type InstanceLock, instanceLockPath, takeInstanceLock } from './instance-lock.js';
 export { migrate } from './migrate.js';
