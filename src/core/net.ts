@@ -31,11 +31,22 @@ export function sourceAddress(address: string): string {
     .replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 }
 
-/** Whether something already listens on host:port (found by listening there for a moment). */
-export function portInUse(host: string, port: number): Promise<boolean> {
+/** What listening on an address for a moment found: free, in use, or why it cannot be listened on. */
+export type ListenProbe = 'free' | 'in-use' | { error: string };
+
+/** Listens on host:port for a moment to see whether it is free (`carrel doctor`, the simulated desk's broker). */
+export function probeListen(host: string, port: number): Promise<ListenProbe> {
+  if (port === 0) return Promise.resolve('free');
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(false)));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') resolve('in-use');
+      else if (error.code === 'EACCES')
+        resolve({ error: 'permission denied (a port below 1024 needs privileges)' });
+      else if (error.code === 'EADDRNOTAVAIL')
+        resolve({ error: `${host} is not an address of this machine` });
+      else resolve({ error: error.message });
+    });
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve('free')));
   });
 }

@@ -25,12 +25,11 @@ export function thisUser(): string {
 }
 
 /**
- * Why this process may not write `path` (the file, or the directory it would be made in; with
- * `directoryToo` the directory as well, and room on its disk, where files are made beside it, as
- * SQLite's WAL), in a
- * sentence with what to do. The classic is a state directory a person once filled running Carrel as
- * root, which the service's own user then cannot write; the other, a full disk. Undefined when it
- * may.
+ * Why this process may not write `path`, in a sentence with what to do: the file, or the directory
+ * it would be made in; with `directoryToo` the directory as well and room on its disk, where files
+ * are made beside it (SQLite's WAL). The classic is a state directory a person once filled running
+ * Carrel as root, which the service's own user then cannot write; the other, a full disk.
+ * Undefined when it may.
  */
 export function whyNotWritable(path: string, options: { directoryToo?: boolean } = {}): string | undefined {
   const exists = ownerOf(path) !== undefined;

@@ -4,7 +4,7 @@
  * Carrel does; the MQTT and SIP2 relay ports of the same configuration are then
  * taken to be that Carrel's too.
  */
-import { createServer } from 'node:net';
+import { type ListenProbe, probeListen } from '../../core/net.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import type { CarrelConfig } from '../config.js';
 
@@ -15,8 +15,6 @@ export interface RunningCarrel {
   checks: Array<{ name: string; ok: boolean; detail?: string }>;
 }
 
-type Bind = 'free' | 'in-use' | { error: string };
-
 export async function checkPorts(
   config: CarrelConfig,
   timeoutMs: number,
@@ -24,7 +22,7 @@ export async function checkPorts(
   const checks: DoctorCheck[] = [];
   const { host, port } = config.http;
   let running: RunningCarrel | undefined;
-  const http = await tryBind(host, port);
+  const http = await probeListen(host, port);
   if (http === 'in-use') running = await askCarrel(host, port, timeoutMs);
   checks.push(portCheck(`HTTP port ${port}`, host, port, http, running, 'http.port'));
   if (config.mqtt.mode === 'embedded') {
@@ -34,7 +32,7 @@ export async function checkPorts(
         `MQTT port ${mqtt.port}`,
         mqtt.host,
         mqtt.port,
-        await tryBind(mqtt.host, mqtt.port),
+        await probeListen(mqtt.host, mqtt.port),
         running,
         'mqtt.port',
       ),
@@ -47,7 +45,7 @@ export async function checkPorts(
         `SIP2 relay port ${relay.port}`,
         relay.host,
         relay.port,
-        await tryBind(relay.host, relay.port),
+        await probeListen(relay.host, relay.port),
         running,
         'sip2Relay.port',
       ),
@@ -60,7 +58,7 @@ function portCheck(
   name: string,
   host: string,
   port: number,
-  bind: Bind,
+  bind: ListenProbe,
   running: RunningCarrel | undefined,
   setting: string,
 ): DoctorCheck {
@@ -82,23 +80,6 @@ function portCheck(
     `cannot listen on ${where}: ${bind.error}`,
     `check ${setting} and the host it listens on`,
   );
-}
-
-/** Listens for a moment to see whether the address is free. */
-function tryBind(host: string, port: number): Promise<Bind> {
-  if (port === 0) return Promise.resolve('free');
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') resolve('in-use');
-      else if (error.code === 'EACCES')
-        resolve({ error: 'permission denied (a port below 1024 needs privileges)' });
-      else if (error.code === 'EADDRNOTAVAIL')
-        resolve({ error: `${host} is not an address of this machine` });
-      else resolve({ error: error.message });
-    });
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve('free')));
-  });
 }
 
 /** Asks the process on the HTTP port for /readyz; a Carrel answers with its checks, the gateway's first. */

@@ -4,7 +4,7 @@ import { createDesk, type Desk } from '../../app/desk.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ConfigError, describeError } from '../../core/errors.js';
 import { createLogger, type LogLevel } from '../../core/logger.js';
-import { portInUse } from '../../core/net.js';
+import { probeListen } from '../../core/net.js';
 import { whyNotWritable } from '../../core/writable.js';
 import { formatConfigErrors } from '../../gateway/config/format.js';
 import { deepFreeze } from '../../gateway/config/load.js';
@@ -54,7 +54,7 @@ export const startCommand: Command = {
       !path &&
       mqttPort === undefined &&
       mqtt.mode === 'embedded' &&
-      (await portInUse(mqtt.host, mqtt.port))
+      (await probeListen(mqtt.host, mqtt.port)) === 'in-use'
     ) {
       process.stderr.write(
         `carrel: ${mqtt.host}:${mqtt.port} is taken (a Mosquitto of this machine?): the simulated desk's MQTT broker listens on a free port instead\n`,
