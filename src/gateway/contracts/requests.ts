@@ -1,0 +1,53 @@
+/**
+ * Request ids: a client that lost an answer (a kiosk's Wi-Fi, a timeout, MQTT's
+ * at-least-once delivery) sends the same request again with the same id, and
+ * what was done the first time is answered again, not done twice.
+ */
+
+/** One request that must be done at most once. */
+export interface RequestCall {
+  /** Who is asking (the token's name): ids are the caller's own, never shared with another. */
+  caller: string;
+  /** The client's id for this request (8 to 128 printable characters, a UUID). */
+  requestId: string;
+  /** What is asked, e.g. `circulation.checkout`. */
+  action: string;
+  /**
+   * The request's own fields, without its PIN: the same id with other fields
+   * is refused (`request_id_conflict`) rather than answered with another's
+   * answer. Kept only as a hash.
+   */
+  fields: unknown;
+  /** How this action's errors end: see {@link RequestOutcome}. */
+  outcomeOf(error: unknown): RequestOutcome;
+  /** A kept refusal as the error to throw again. */
+  restore(kept: KeptRefusal): Error;
+  /** Called when the answer is the first request's, again (HTTP says so in a header). */
+  onReplay?(): void;
+}
+
+/**
+ * What an error means for the request:
+ * - `refusal`: an answer (the ILS said no). Kept, and answered again.
+ * - `nothing_done`: nothing happened (validation, no ILS to ask). Forgotten: the same id may be tried again.
+ * - `in_doubt`: the request may have been done (it went out and its answer was lost). Kept as
+ *   in doubt: the same id is refused with `request_in_doubt`, never sent again.
+ */
+export type RequestOutcome = { kind: 'refusal'; kept: KeptRefusal } | { kind: 'nothing_done' | 'in_doubt' };
+
+/** A refusal as it is kept: the stable code and what it said. */
+export interface KeptRefusal {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface RequestIdService {
+  /**
+   * Does `work` at most once for the caller's request id. The same id again
+   * while it runs waits for the same answer; after, it gets the answer kept
+   * (a result or a refusal). An id left running by a Carrel that stopped
+   * (a crash, a power cut) or in doubt is refused with `request_in_doubt`.
+   */
+  once<T>(call: RequestCall, work: () => Promise<T>): Promise<T>;
+}

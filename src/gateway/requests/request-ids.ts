@@ -1,0 +1,229 @@
+/**
+ * Request ids kept in SQLite, so that a request sent again (a kiosk whose
+ * answer was lost, an MQTT message delivered twice) is answered, not done
+ * again, across restarts too.
+ *
+ * A request is recorded `running` (synchronous=FULL: on disk) before its work
+ * starts, and its end — the result, a refusal, or in doubt — once the work
+ * ends. A `running` row that no request of this process holds was left by a
+ * Carrel that stopped (SIGKILL, power cut) while the request was under way:
+ * the ILS may or may not have done it, so the same id is refused as in doubt
+ * rather than sent again. Nothing is kept of the request but a hash of its
+ * fields; the answer is kept a day (the same id after that is a new request).
+ */
+import { createHash } from 'node:crypto';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { CarrelError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { KeptRefusal, RequestCall, RequestIdService } from '../contracts/requests.js';
+import type { Feature } from '../feature.js';
+import { Retention } from '../retention.js';
+import { type Database, migrate, StatementCache } from '../storage/index.js';
+
+const MIGRATIONS = [
+  `CREATE TABLE request_ids (
+    caller TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('running', 'answered', 'refused', 'in_doubt')),
+    answer TEXT,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    PRIMARY KEY (caller, request_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX request_ids_by_start ON request_ids (started_at);`,
+];
+
+/** A request id is 8 to 128 printable ASCII characters: a UUID fits, a counter from 1 does not. */
+export const REQUEST_ID_PATTERN = /^[\x21-\x7e]{8,128}$/;
+
+/** How long an answer is kept for the same id: retries come within minutes, a day is ample. */
+export const REQUEST_ID_RETENTION_DAYS = 1;
+
+interface Row {
+  action: string;
+  fingerprint: string;
+  state: 'running' | 'answered' | 'refused' | 'in_doubt';
+  answer: string | null;
+}
+
+interface Running {
+  fingerprint: string;
+  promise: Promise<unknown>;
+}
+
+export interface RequestIdsOptions {
+  db: () => Database;
+  clock?: Clock;
+  logger: Logger;
+}
+
+export class RequestIds implements RequestIdService, Feature {
+  readonly name = 'request-ids';
+  private readonly clock: Clock;
+  private readonly running = new Map<string, Running>();
+  private retention: Retention | undefined;
+  private prepared: { db: Database; sql: StatementCache } | undefined;
+
+  constructor(private readonly options: RequestIdsOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async start(): Promise<void> {
+    this.retention = new Retention({
+      name: 'request-ids-prune',
+      forget: (before) => this.forget(before),
+      retentionDays: REQUEST_ID_RETENTION_DAYS,
+      intervalMs: 3_600_000,
+      clock: this.clock,
+      logger: this.options.logger,
+    });
+    this.retention.start();
+  }
+
+  async stop(): Promise<void> {
+    this.retention?.stop();
+    this.retention = undefined;
+  }
+
+  once<T>(call: RequestCall, work: () => Promise<T>): Promise<T> {
+    if (!REQUEST_ID_PATTERN.test(call.requestId))
+      return Promise.reject(
+        new CarrelError('request_id_invalid', 'a request id is 8 to 128 printable characters (a UUID)'),
+      );
+    const key = `${call.caller}\n${call.requestId}`;
+    const fingerprint = fingerprintOf(call.action, call.fields);
+    const underWay = this.running.get(key);
+    if (underWay) {
+      if (underWay.fingerprint !== fingerprint) return Promise.reject(reused(call.requestId));
+      call.onReplay?.();
+      return underWay.promise as Promise<T>;
+    }
+    let row: Row | undefined;
+    try {
+      row = this.sql()
+        .get('SELECT action, fingerprint, state, answer FROM request_ids WHERE caller = ? AND request_id = ?')
+        .get(call.caller, call.requestId) as Row | undefined;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (row) return this.answerAgain(row, fingerprint, call) as Promise<T>;
+    try {
+      // On disk before the work starts: after a power cut the id is in doubt, never done twice.
+      this.sql()
+        .get(
+          `INSERT INTO request_ids (caller, request_id, action, fingerprint, state, started_at)
+           VALUES (?, ?, ?, ?, 'running', ?)`,
+        )
+        .run(call.caller, call.requestId, call.action, fingerprint, this.clock.now());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const promise = this.run(key, call, work);
+    this.running.set(key, { fingerprint, promise });
+    return promise;
+  }
+
+  private async run<T>(key: string, call: RequestCall, work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await work();
+      this.end(call, 'answered', JSON.stringify(result ?? null));
+      return result;
+    } catch (error) {
+      const outcome = call.outcomeOf(error);
+      if (outcome.kind === 'refusal') this.end(call, 'refused', JSON.stringify(outcome.kept));
+      else if (outcome.kind === 'in_doubt') this.end(call, 'in_doubt', null);
+      else this.end(call, undefined, null);
+      throw error;
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  /**
+   * Records how the request ended (`undefined`: nothing was done, the id is free again). Not
+   * synchronous=FULL: an end lost with a power cut leaves the row running, which is answered
+   * as in doubt, never done again. A failed write (a full disk) does not take the answer from
+   * the client; the id then stays running, and so in doubt, too.
+   */
+  private end(call: RequestCall, state: Row['state'] | undefined, answer: string | null): void {
+    try {
+      const db = this.options.db();
+      db.relaxedDurability(() => {
+        if (state === undefined)
+          this.sql()
+            .get('DELETE FROM request_ids WHERE caller = ? AND request_id = ?')
+            .run(call.caller, call.requestId);
+        else
+          this.sql()
+            .get(
+              'UPDATE request_ids SET state = ?, answer = ?, ended_at = ? WHERE caller = ? AND request_id = ?',
+            )
+            .run(state, answer, this.clock.now(), call.caller, call.requestId);
+      });
+    } catch (error) {
+      this.options.logger.warn(
+        { err: error, action: call.action },
+        'a request id was answered but its answer could not be kept; the same id is now in doubt',
+      );
+    }
+  }
+
+  private async answerAgain(row: Row, fingerprint: string, call: RequestCall): Promise<unknown> {
+    if (row.fingerprint !== fingerprint) throw reused(call.requestId);
+    if (row.state === 'answered') {
+      call.onReplay?.();
+      return JSON.parse(row.answer ?? 'null');
+    }
+    if (row.state === 'refused') {
+      call.onReplay?.();
+      throw call.restore(JSON.parse(row.answer ?? '{}') as KeptRefusal);
+    }
+    throw new CarrelError(
+      'request_in_doubt',
+      row.state === 'running'
+        ? `request ${call.requestId} was under way when Carrel stopped: it may have been done. ` +
+            'Look it up before sending it again with a new request id'
+        : `request ${call.requestId} went to the library system and its answer was lost: it may ` +
+            'have been done. Look it up before sending it again with a new request id',
+    );
+  }
+
+  /** Forgets every id started before `before` (epoch ms); how many went. */
+  forget(before: number): number {
+    return Number(this.sql().get('DELETE FROM request_ids WHERE started_at < ?').run(before).changes);
+  }
+
+  private sql(): StatementCache {
+    const db = this.options.db();
+    if (this.prepared?.db !== db) {
+      migrate(db, 'request-ids', MIGRATIONS);
+      this.prepared = { db, sql: new StatementCache(db) };
+    }
+    return this.prepared.sql;
+  }
+}
+
+function reused(requestId: string): CarrelError {
+  return new CarrelError(
+    'request_id_conflict',
+    `request id ${requestId} was already used for another request: use a new id for each request`,
+  );
+}
+
+/** A hash of the action and the request's fields, keys in order: the same request, whatever its JSON's key order. */
+function fingerprintOf(action: string, fields: unknown): string {
+  return createHash('sha256').update(action).update('\n').update(canonical(fields)).digest('base64url');
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonical(field)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}

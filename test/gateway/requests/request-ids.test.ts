@@ -1,0 +1,223 @@
+/**
+ * Request ids on a real SQLite file: what a client sends again with the same id
+ * is answered, not done again — while it runs, after it ended, after a restart —
+ * and what was left under way by a Carrel that stopped is in doubt, never redone.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import { CarrelError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import type { RequestCall, RequestOutcome } from '../../../src/gateway/contracts/requests.js';
+import { RequestIds } from '../../../src/gateway/requests/request-ids.js';
+import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+
+class Refused extends CarrelError {}
+
+let dir: string;
+let db: Database;
+let clock: ManualClock;
+let requests: RequestIds;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'carrel-request-ids-'));
+  db = openDatabase(join(dir, 'carrel.db'));
+  clock = new ManualClock(Date.parse('2026-12-04T10:00:00Z'));
+  requests = new RequestIds({ db: () => db, clock, logger: silentLogger() });
+});
+
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const ID = '6f1c2a4e-8d7b-4c1e-9f0a-3b5d7e9c1a2b';
+
+function call(fields: unknown, more: Partial<RequestCall> = {}): RequestCall {
+  return {
+    caller: 'kiosk-1',
+    requestId: ID,
+    action: 'circulation.feePaid',
+    fields,
+    outcomeOf: (error): RequestOutcome =>
+      error instanceof Refused
+        ? { kind: 'refusal', kept: { code: error.code, message: error.message } }
+        : error instanceof CarrelError && error.code === 'lost'
+          ? { kind: 'in_doubt' }
+          : { kind: 'nothing_done' },
+    restore: (kept) => new Refused(kept.code, kept.message),
+    ...more,
+  };
+}
+
+/** Work that counts how often it was done. */
+function counted<T>(answer: () => T | Promise<T>) {
+  const work = async () => {
+    work.done++;
+    return answer();
+  };
+  work.done = 0;
+  return work;
+}
+
+describe('request ids', () => {
+  it('does the work once: the same id again answers the first answer and says it is a replay', async () => {
+    const work = counted(() => ({ accepted: true, balance: '10.50' }));
+    const replays: string[] = [];
+    const first = await requests.once(call({ patron: 'P1', amount: '2.00' }), work);
+    const again = await requests.once(
+      call({ amount: '2.00', patron: 'P1' }, { onReplay: () => replays.push('replayed') }),
+      work,
+    );
+    expect(first).toEqual({ accepted: true, balance: '10.50' });
+    expect(again).toEqual(first);
+    expect(work.done).toBe(1);
+    expect(replays).toEqual(['replayed']);
+  });
+
+  it('joins a request sent again while the first is still under way', async () => {
+    let finish!: (value: string) => void;
+    const work = counted(() => new Promise<string>((resolve) => (finish = resolve)));
+    const first = requests.once(call({ patron: 'P1' }), work);
+    const second = requests.once(call({ patron: 'P1' }), work);
+    await new Promise((resolve) => setImmediate(resolve));
+    finish('done');
+    expect(await Promise.all([first, second])).toEqual(['done', 'done']);
+    expect(work.done).toBe(1);
+  });
+
+  it('is on disk as under way before the work starts', async () => {
+    const seen: unknown[] = [];
+    const other = openDatabase(join(dir, 'carrel.db'));
+    try {
+      await requests.once(call({ patron: 'P1' }), async () => {
+        seen.push(...other.prepare('SELECT state FROM request_ids').all());
+        return 'ok';
+      });
+    } finally {
+      other.close();
+    }
+    expect(seen).toEqual([{ state: 'running' }]);
+  });
+
+  it('refuses the same id with other fields, while under way and after', async () => {
+    let finish!: () => void;
+    const first = requests.once(
+      call({ patron: 'P1', amount: '2.00' }),
+      () => new Promise<void>((resolve) => (finish = resolve)),
+    );
+    await expect(
+      requests.once(call({ patron: 'P1', amount: '3.00' }), async () => 'x'),
+    ).rejects.toMatchObject({
+      code: 'request_id_conflict',
+    });
+    finish();
+    await first;
+    await expect(
+      requests.once(
+        call({ patron: 'P1', amount: '2.00' }, { action: 'circulation.checkout' }),
+        async () => 'x',
+      ),
+    ).rejects.toMatchObject({ code: 'request_id_conflict' });
+  });
+
+  it('keeps ids per caller: another caller with the same id is another request', async () => {
+    const work = counted(() => 'ok');
+    await requests.once(call({ patron: 'P1' }), work);
+    await requests.once(call({ patron: 'P1' }, { caller: 'kiosk-2' }), work);
+    expect(work.done).toBe(2);
+  });
+
+  it('answers a refusal again as the same refusal, without asking again', async () => {
+    const work = counted((): string => {
+      throw new Refused('patron_blocked', 'Card blocked, please see staff');
+    });
+    await expect(requests.once(call({ patron: 'P1' }), work)).rejects.toBeInstanceOf(Refused);
+    const again = requests.once(call({ patron: 'P1' }), work);
+    await expect(again).rejects.toBeInstanceOf(Refused);
+    await expect(again).rejects.toMatchObject({
+      code: 'patron_blocked',
+      message: 'Card blocked, please see staff',
+    });
+    expect(work.done).toBe(1);
+  });
+
+  it('forgets a request that did nothing, so the same id may be tried again', async () => {
+    let failing = true;
+    const work = counted(() => {
+      if (failing) throw new CarrelError('ils_offline', 'the ILS is not reachable');
+      return 'done';
+    });
+    await expect(requests.once(call({ patron: 'P1' }), work)).rejects.toMatchObject({ code: 'ils_offline' });
+    failing = false;
+    expect(await requests.once(call({ patron: 'P1' }), work)).toBe('done');
+    expect(work.done).toBe(2);
+  });
+
+  it('refuses an id whose answer was lost as in doubt, never doing it again', async () => {
+    const work = counted((): string => {
+      throw new CarrelError('lost', 'the answer was lost');
+    });
+    await expect(requests.once(call({ patron: 'P1' }), work)).rejects.toMatchObject({ code: 'lost' });
+    await expect(requests.once(call({ patron: 'P1' }), work)).rejects.toMatchObject({
+      code: 'request_in_doubt',
+    });
+    expect(work.done).toBe(1);
+  });
+
+  it('after a restart: answers what ended, and calls in doubt what a stopped Carrel left under way', async () => {
+    await requests.once(call({ patron: 'P1' }), async () => ({ accepted: true }));
+    // A Carrel that stopped mid-request (SIGKILL, a power cut) left its row under way.
+    void requests.once(call({ patron: 'P2' }, { requestId: `${ID}-2` }), () => new Promise(() => {}));
+    const restarted = new RequestIds({ db: () => db, clock, logger: silentLogger() });
+    const work = counted(() => 'again');
+    expect(await restarted.once(call({ patron: 'P1' }), work)).toEqual({ accepted: true });
+    await expect(
+      restarted.once(call({ patron: 'P2' }, { requestId: `${ID}-2` }), work),
+    ).rejects.toMatchObject({
+      code: 'request_in_doubt',
+      message: expect.stringContaining('under way when Carrel stopped'),
+    });
+    expect(work.done).toBe(0);
+  });
+
+  it('keeps no patron barcode or PIN, only a hash of the fields, and forgets ids after a day', async () => {
+    await requests.once(call({ patron: '21000003', amount: '2.00' }), async () => ({ accepted: true }));
+    const raw = JSON.stringify(db.prepare('SELECT * FROM request_ids').all());
+    expect(raw).not.toContain('21000003');
+    await requests.start();
+    await clock.advance(23 * 3_600_000);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM request_ids').get()).toEqual({ n: 1 });
+    await clock.advance(2 * 3_600_000);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM request_ids').get()).toEqual({ n: 0 });
+    await requests.stop();
+    const work = counted(() => 'new');
+    expect(await requests.once(call({ patron: '21000003', amount: '2.00' }), work)).toBe('new');
+  });
+
+  it('refuses an id that is not 8 to 128 printable characters', async () => {
+    const work = counted(() => 'x');
+    for (const requestId of ['1', 'with space in it', 'x'.repeat(129)])
+      await expect(requests.once(call({}, { requestId }), work)).rejects.toMatchObject({
+        code: 'request_id_invalid',
+      });
+    expect(work.done).toBe(0);
+  });
+
+  it('still answers when the end cannot be written, and the id is then in doubt', async () => {
+    await requests.once(call({ patron: 'P0' }, { requestId: `${ID}-0` }), async () => 'warm');
+    const result = await requests.once(call({ patron: 'P1' }), async () => {
+      db.exec(
+        'CREATE TRIGGER no_end BEFORE UPDATE ON request_ids BEGIN SELECT RAISE(ABORT, "read-only"); END',
+      );
+      return 'done';
+    });
+    expect(result).toBe('done');
+    db.exec('DROP TRIGGER no_end');
+    await expect(requests.once(call({ patron: 'P1' }), async () => 'again')).rejects.toMatchObject({
+      code: 'request_in_doubt',
+    });
+  });
+});
