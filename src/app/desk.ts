@@ -16,6 +16,7 @@ import type { AnyDeviceFamily, DeviceEntry, FamilyContext } from '../gateway/fam
 import { Gateway } from '../gateway/gateway.js';
 import { PaymentManager } from '../gateway/payments/manager.js';
 import { PrintAccounts } from '../gateway/print-accounts/service.js';
+import { RequestIds } from '../gateway/requests/request-ids.js';
 import { SessionManager } from '../gateway/sessions/index.js';
 import { DeviceAvailability } from '../gateway/statistics/availability.js';
 import { terminalChannels } from '../gateway/statistics/circulation-measures.js';
@@ -109,6 +110,12 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     feePayments: offline,
   });
 
+  const requests = new RequestIds({
+    db: () => storage.db,
+    clock,
+    logger: logger.child({ module: 'request-ids' }),
+  });
+
   const sessions = new SessionManager({
     circulation,
     devices,
@@ -160,6 +167,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     reconnectDevice: (id) => devices.reconnect(id),
     ports: devices,
     circulation,
+    requests,
     sessions,
     statistics,
     get measures() {
@@ -227,6 +235,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     logger,
     features: [
       storage,
+      requests,
       statisticsFlush,
       simulators,
       devices,

@@ -67,8 +67,6 @@ export const printQueueApi: ApiModule = {
     ils_debit_not_found: { status: 409, title: 'The ILS has no debit for this transfer; nothing was moved' },
     refund_exceeds_charge: { status: 422, title: 'The refund is more than is left of the charge' },
     amount_invalid: { status: 422, title: 'The amount is not valid' },
-    request_id_invalid: { status: 422, title: 'The request id is not valid' },
-    request_id_conflict: { status: 409, title: 'The request id was already used for something else' },
     patron_invalid: { status: 422, title: 'The patron barcode is not valid' },
     patron_not_found: { status: 404, title: 'The library does not know this card' },
     station_session_expired: { status: 401, title: 'The station session has ended' },

@@ -1,10 +1,7 @@
 /** The print release and print account API's shapes (zod, so they are also the OpenAPI document's). */
 import { z } from 'zod';
 
-export const requestIdSchema = z
-  .string()
-  .regex(/^[\x21-\x7e]{8,128}$/, 'a request id is 8 to 128 printable characters (a UUID)')
-  .describe('idempotency key: the same request again does nothing twice');
+export { requestIdSchema } from '../http/schemas.js';
 export const patronSchema = z.string().min(1).max(255).describe('the patron barcode');
 export const minorSchema = z.number().int().describe('minor units (cents)');
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');

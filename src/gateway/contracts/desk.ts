@@ -17,6 +17,7 @@ import type { CirculationService } from './circulation.js';
 import type { OfflineService } from './offline.js';
 import type { PaymentService } from './payments.js';
 import type { PrintAccountService, PrintIlsTransfers, PrintStationLogins } from './print-accounts.js';
+import type { RequestIdService } from './requests.js';
 import type { SessionService } from './sessions.js';
 import type { StatisticsService } from './statistics.js';
 
@@ -38,6 +39,8 @@ export interface DeskServices {
   readonly ports: PortLookup;
   /** Patrons, checkouts, checkins, renewals, holds and fees over the ILS. */
   readonly circulation: CirculationService;
+  /** Requests done at most once by the client's request id (circulation's changes, fee payments). */
+  readonly requests: RequestIdService;
   /** Self-check sessions: a patron at a kiosk with its pad, items checked out or returned as placed. */
   readonly sessions: SessionService;
   /** Counts per terminal and hour, never patron data. */

@@ -18,6 +18,7 @@ import type {
   PrintLedgerHourRow,
   PrintLedgerKind,
 } from '../contracts/print-accounts.js';
+import { REQUEST_ID_PATTERN } from '../requests/request-ids.js';
 import { type Database, migrate, type Statement, StatementCache } from '../storage/index.js';
 import { PRINT_ACCOUNT_MIGRATIONS } from './schema.js';
 
@@ -332,7 +333,7 @@ export function checkAmount(amount: number, max: number, positive: boolean): voi
 }
 
 export function checkRequestId(requestId: string): void {
-  if (typeof requestId !== 'string' || !/^[\x21-\x7e]{8,128}$/.test(requestId))
+  if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId))
     throw new CarrelError('request_id_invalid', 'a request id is 8 to 128 printable characters (a UUID)');
 }
 

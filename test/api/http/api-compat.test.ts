@@ -78,19 +78,23 @@ function keepsFields(
  * required field, or any change to an old one, still shows.
  */
 function withoutNewOptionalFields(now: unknown, old: unknown): unknown {
-  type Body = {
-    content?: Record<string, { schema?: { properties?: Record<string, unknown>; required?: string[] } }>;
-  };
+  type Body = { content?: Record<string, { schema?: BodySchema }> };
   if (!now || !old) return now;
   const copy = structuredClone(now) as Body;
-  for (const [type, media] of Object.entries(copy.content ?? {})) {
-    const oldProperties = (old as Body).content?.[type]?.schema?.properties ?? {};
-    const schema = media.schema;
-    if (!schema?.properties) continue;
-    for (const name of Object.keys(schema.properties))
-      if (!(name in oldProperties) && !(schema.required ?? []).includes(name)) delete schema.properties[name];
-  }
+  for (const [type, media] of Object.entries(copy.content ?? {}))
+    if (media.schema) dropNewOptional(media.schema, (old as Body).content?.[type]?.schema);
   return copy;
+}
+
+type BodySchema = { properties?: Record<string, unknown>; required?: string[]; anyOf?: BodySchema[] };
+
+/** New optional properties are allowed, in a body's object and in each branch of its union. */
+function dropNewOptional(schema: BodySchema, old: BodySchema | undefined): void {
+  for (const [i, branch] of (schema.anyOf ?? []).entries()) dropNewOptional(branch, old?.anyOf?.[i]);
+  if (!schema.properties) return;
+  const oldProperties = old?.properties ?? {};
+  for (const name of Object.keys(schema.properties))
+    if (!(name in oldProperties) && !(schema.required ?? []).includes(name)) delete schema.properties[name];
 }
 
 describe('the public HTTP API of Carrel 0.1, kept', () => {

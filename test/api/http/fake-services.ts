@@ -22,6 +22,7 @@ import type { DeviceEntry } from '../../../src/gateway/family.js';
 import { OfflineError, type OfflineTransaction } from '../../../src/gateway/offline/index.js';
 import { PaymentError } from '../../../src/gateway/payments/errors.js';
 import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
+import { RequestIds } from '../../../src/gateway/requests/request-ids.js';
 import { SessionManager, sessionsSchema } from '../../../src/gateway/sessions/index.js';
 import { deskMeasures } from '../../../src/gateway/statistics/desk-measures.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
@@ -98,18 +99,14 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
     // Real print accounts over an in-memory database, with no print queues.
     printAccounts: new PrintAccounts({
       config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
-      database: (() => {
-        let db: ReturnType<typeof openDatabase> | undefined;
-        return () => {
-          db ??= openDatabase(':memory:');
-          return db;
-        };
-      })(),
+      database: memoryDatabase(),
       queues: () => [],
       clock: systemClock,
       logger: silentLogger(),
     }),
     payments: noPayments(),
+    // Real request ids over an in-memory database.
+    requests: new RequestIds({ db: memoryDatabase(), logger: silentLogger() }),
     get measures() {
       return deskMeasures(services);
     },
@@ -352,5 +349,14 @@ export function noPayments(): PaymentService {
     payOut: missing,
     watch: missing,
     statistics: () => [],
+  };
+}
+
+/** An in-memory database opened on first use. */
+function memoryDatabase(): () => ReturnType<typeof openDatabase> {
+  let db: ReturnType<typeof openDatabase> | undefined;
+  return () => {
+    db ??= openDatabase(':memory:');
+    return db;
   };
 }

@@ -1,6 +1,16 @@
 import { z } from 'zod';
-import { REFUSAL_REASONS } from '../../../gateway/circulation/reasons.js';
+import { IlsError } from '../../../devices/ils/index.js';
+import {
+  type CirculationKind,
+  CirculationRefusal,
+  REFUSAL_REASONS,
+  type RefusalReason,
+} from '../../../gateway/circulation/reasons.js';
+import type { RenewAllResult, RenewalResult } from '../../../gateway/contracts/circulation.js';
+import type { KeptRefusal, RequestIdService, RequestOutcome } from '../../../gateway/contracts/requests.js';
 import { type ApiModule, operation } from '../../operations.js';
+import type { RouteInput } from '../routes.js';
+import { requestIdSchema } from '../schemas.js';
 
 /**
  * Circulation: patrons, checkouts, checkins, renewals, holds, fee payments, item
@@ -29,17 +39,27 @@ const item = sip2Text(64).describe('item barcode');
 
 export const patronRefSchema = z.object({ patron, pin: pin.optional() });
 export const patronLookupRequestSchema = patronRefSchema;
+const requestId = requestIdSchema
+  .optional()
+  .describe(
+    'idempotency key (a UUID): the same request sent again with it, after a lost answer, is answered ' +
+      'with what was done the first time and not done twice',
+  );
 export const checkoutRequestSchema = patronRefSchema.extend({
   item,
   feeAcknowledged: z.boolean().optional().describe('the patron accepted a fee the ILS asked about'),
+  requestId,
 });
-export const checkinRequestSchema = z.object({ item });
+export const checkinRequestSchema = z.object({ item, requestId });
 export const renewalRequestSchema = z.union([
-  patronRefSchema.extend({ item }).strict(),
-  patronRefSchema.extend({ all: z.literal(true).describe('renew every loan of the patron') }).strict(),
+  patronRefSchema.extend({ item, requestId }).strict(),
+  patronRefSchema
+    .extend({ all: z.literal(true).describe('renew every loan of the patron'), requestId })
+    .strict(),
 ]);
 export const holdRequestSchema = patronRefSchema
   .extend({
+    requestId,
     item: item.optional(),
     title: sip2Text(255).optional().describe('title identifier, when no particular copy is meant'),
     pickupLocation: sip2Text(32).optional().describe('branch code'),
@@ -59,6 +79,7 @@ export const feePaymentRequestSchema = patronRefSchema.extend({
     .string()
     .regex(/^[A-Z]{3}$/, 'ISO 4217 code')
     .optional(),
+  requestId,
 });
 export const endSessionRequestSchema = patronRefSchema;
 
@@ -239,7 +260,7 @@ const tag = 'circulation';
  */
 export const circulationApi: ApiModule = {
   name: 'circulation',
-  operations: ({ circulation }) => [
+  operations: ({ circulation, requests }) => [
     operation({
       method: 'POST',
       url: '/api/v1/patrons/lookup',
@@ -265,7 +286,10 @@ export const circulationApi: ApiModule = {
       response: checkoutSchema,
       problems: REFUSALS,
       mqtt: { action: 'circulation.checkout' },
-      handler: ({ body, principal }) => circulation.checkout(body, { terminal: principal.name }),
+      handler: (input) =>
+        once(requests, 'circulation.checkout', input, (body) =>
+          circulation.checkout(body, { terminal: input.principal.name }),
+        ),
     }),
 
     operation({
@@ -279,7 +303,10 @@ export const circulationApi: ApiModule = {
       response: checkinSchema,
       problems: REFUSALS,
       mqtt: { action: 'circulation.checkin' },
-      handler: ({ body, principal }) => circulation.checkin(body, { terminal: principal.name }),
+      handler: (input) =>
+        once(requests, 'circulation.checkin', input, (body) =>
+          circulation.checkin(body, { terminal: input.principal.name }),
+        ),
     }),
 
     operation({
@@ -296,13 +323,14 @@ export const circulationApi: ApiModule = {
         { action: 'circulation.renew' },
         { action: 'circulation.renewAll', input: (data) => ({ ...data, all: true }) },
       ],
-      handler: ({ body, principal }) => {
-        const context = { terminal: principal.name };
-        const who = { patron: body.patron, pin: body.pin };
-        return 'item' in body
-          ? circulation.renew({ ...who, item: body.item }, context)
-          : circulation.renewAll(who, context);
-      },
+      handler: (input) =>
+        once(requests, 'circulation.renew', input, (body): Promise<RenewalResult | RenewAllResult> => {
+          const context = { terminal: input.principal.name };
+          const who = { patron: body.patron, pin: body.pin };
+          return 'item' in body
+            ? circulation.renew({ ...who, item: body.item }, context)
+            : circulation.renewAll(who, context);
+        }),
     }),
 
     operation({
@@ -316,7 +344,10 @@ export const circulationApi: ApiModule = {
       response: holdSchema,
       problems: REFUSALS,
       mqtt: { action: 'circulation.hold' },
-      handler: ({ body, principal }) => circulation.placeHold(body, { terminal: principal.name }),
+      handler: (input) =>
+        once(requests, 'circulation.hold', input, (body) =>
+          circulation.placeHold(body, { terminal: input.principal.name }),
+        ),
     }),
 
     operation({
@@ -330,7 +361,10 @@ export const circulationApi: ApiModule = {
       response: holdSchema,
       problems: REFUSALS,
       mqtt: { action: 'circulation.holdCancel' },
-      handler: ({ body, principal }) => circulation.cancelHold(body, { terminal: principal.name }),
+      handler: (input) =>
+        once(requests, 'circulation.holdCancel', input, (body) =>
+          circulation.cancelHold(body, { terminal: input.principal.name }),
+        ),
     }),
 
     operation({
@@ -344,7 +378,10 @@ export const circulationApi: ApiModule = {
       response: feePaymentSchema,
       problems: REFUSALS,
       mqtt: { action: 'circulation.feePaid' },
-      handler: ({ body, principal }) => circulation.payFee(body, { terminal: principal.name }),
+      handler: (input) =>
+        once(requests, 'circulation.feePaid', input, (body) =>
+          circulation.payFee(body, { terminal: input.principal.name }),
+        ),
     }),
 
     operation({
@@ -376,3 +413,57 @@ export const circulationApi: ApiModule = {
     }),
   ],
 };
+
+/**
+ * A circulation request done at most once for its request id, when the client sent one: the
+ * same id again (an answer lost on the way back, MQTT delivering a message twice) is answered
+ * with what was done the first time, and HTTP says so (`Idempotent-Replayed: true`). The PIN
+ * is not among the fields that must match, and is never kept.
+ */
+function once<B extends { requestId?: string | undefined; pin?: string | undefined }, T>(
+  requests: RequestIdService,
+  action: string,
+  input: Pick<RouteInput<unknown, unknown, B>, 'body' | 'principal' | 'reply'>,
+  work: (body: B) => Promise<T>,
+): Promise<T> {
+  const { body } = input;
+  const id = body.requestId;
+  if (id === undefined) return work(body);
+  const { requestId: _id, pin: _pin, ...fields } = body;
+  return requests.once(
+    {
+      caller: input.principal.name,
+      requestId: id,
+      action,
+      fields,
+      outcomeOf: outcomeOf,
+      restore: refusalOf,
+      onReplay: () => input.reply?.header('idempotent-replayed', 'true'),
+    },
+    () => work(body),
+  );
+}
+
+/** A refusal is the ILS's answer and is kept; a request whose answer was lost may have been done. */
+function outcomeOf(error: unknown): RequestOutcome {
+  if (error instanceof CirculationRefusal)
+    return {
+      kind: 'refusal',
+      kept: {
+        code: error.reason,
+        message: error.message,
+        details: { screenMessages: [...error.screenMessages], kind: error.kind },
+      },
+    };
+  if (error instanceof IlsError && error.requestSent) return { kind: 'in_doubt' };
+  return { kind: 'nothing_done' };
+}
+
+function refusalOf(kept: KeptRefusal): Error {
+  const messages = kept.details?.screenMessages;
+  return new CirculationRefusal(
+    kept.code as RefusalReason,
+    Array.isArray(messages) ? messages.map(String) : [],
+    (kept.details?.kind ?? 'checkout') as CirculationKind,
+  );
+}
