@@ -182,11 +182,44 @@ describe('request ids on circulation', () => {
     expect(owedCents('21000006')).toBe(before - 25);
   });
 
+  it('records a cash box emptied once when staff press again, and opens one payment for a kiosk asking twice', async () => {
+    await waitForDevice(api, 'coins-1', 'online', 15_000);
+    const emptying = { countedMinor: 0, note: 'evening', requestId: randomUUID() };
+    const first = await post('/cash-devices/coins-1/cash-box/emptyings', emptying);
+    const again = await post('/cash-devices/coins-1/cash-box/emptyings', emptying);
+    expect(first.status).toBe(201);
+    expect(again).toMatchObject({ status: 201, replayed: 'true', json: { id: first.json.id } });
+    const other = await post('/cash-devices/notes-1/cash-box/emptyings', emptying);
+    expect(other.json.code).toBe('request_id_conflict');
+
+    const opening = {
+      patron: '21000003',
+      purpose: { kind: 'print-topup', amountMinor: 200 },
+      devices: ['coins-1'],
+      requestId: randomUUID(),
+    };
+    const opened = await post('/payments', opening);
+    const openedAgain = await post('/payments', opening);
+    expect(opened.status, JSON.stringify(opened.json)).toBe(201);
+    expect(openedAgain).toMatchObject({ status: 201, replayed: 'true', json: { id: opened.json.id } });
+    const response = await fetch(`${api}/api/v1/payments/${opened.json.id}`, { method: 'DELETE' });
+    expect(response.status).toBeLessThan(300);
+  });
+
   it('documents the request id in the OpenAPI document', async () => {
     const document = (await (await fetch(`${api}/docs/openapi.json`)).json()) as {
       paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: unknown }> } } }>;
     };
-    for (const path of ['/api/v1/checkouts', '/api/v1/checkins', '/api/v1/fees/payments', '/api/v1/holds'])
+    for (const path of [
+      '/api/v1/checkouts',
+      '/api/v1/checkins',
+      '/api/v1/fees/payments',
+      '/api/v1/holds',
+      '/api/v1/payments',
+      '/api/v1/cards',
+      '/api/v1/payments/{id}/payouts',
+      '/api/v1/cash-devices/{id}/cash-box/emptyings',
+    ])
       expect(JSON.stringify(document.paths[path]?.post?.requestBody), path).toContain('requestId');
   });
 });

@@ -16,6 +16,7 @@ import type { CardPrinterPort } from '../../gateway/families/card-printer/port.j
 import { pageRoutes } from '../http/resources/kiosk.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, operation } from '../operations.js';
+import { doneOnce, optionalRequestId } from '../request-ids.js';
 
 const tag = 'cards';
 
@@ -43,9 +44,10 @@ const cardRequestSchema = z.strictObject({
   magstripe: z.boolean().optional(),
   replaces: z.string().min(1).max(64).optional(),
   expiry: z.string().max(32).optional(),
+  requestId: optionalRequestId,
 });
 
-const previewRequestSchema = cardRequestSchema.omit({ replaces: true }).extend({
+const previewRequestSchema = cardRequestSchema.omit({ replaces: true, requestId: true }).extend({
   side: z.enum(['front', 'back']).default('front'),
 });
 
@@ -141,10 +143,10 @@ export const cardPrinterApi: ApiModule = {
       body: cardRequestSchema,
       response: issueRecordSchema,
       mqtt: { action: 'cards.issue' },
-      handler: ({ body, principal }) => {
-        const { printer, ...request } = body;
-        return printerPort(services, printer).issue({ ...request, staff: principal.name });
-      },
+      handler: (input) =>
+        doneOnce(services.requests, 'cards.issue', input, ({ printer, requestId: _id, ...request }) =>
+          printerPort(services, printer).issue({ ...request, staff: input.principal.name }),
+        ),
     }),
     operation({
       method: 'POST',

@@ -10,6 +10,7 @@ import type { CashDeviceEventsMap } from '../../gateway/families/cash-device/eve
 import { cashDevices } from '../../gateway/families/cash-device/index.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiEvent, type ApiModule, operation } from '../operations.js';
+import { doneOnce, optionalRequestId } from '../request-ids.js';
 
 const statusSchema = z.object({
   device: z.enum(['coin-acceptor', 'bill-validator']),
@@ -148,7 +149,7 @@ export const cashDeviceApi: ApiModule = {
     cctalk_nak: { status: 502, title: 'The cash device refused the request' },
   },
   events: cashEvents,
-  operations: ({ ports }) => {
+  operations: ({ ports, requests }) => {
     const device = (id: string) => ports.port(cashDevices, id);
     return [
       operation({
@@ -190,12 +191,19 @@ export const cashDeviceApi: ApiModule = {
         body: z.strictObject({
           countedMinor: z.number().int().min(0).max(100_000_000).optional().describe('what staff counted'),
           note: z.string().max(500).optional(),
+          requestId: optionalRequestId,
         }),
         response: emptyingSchema,
         status: 201,
         problems: [404, 409],
-        handler: ({ params, body, principal }) =>
-          device(params.id).emptied({ by: principal.name, countedMinor: body.countedMinor, note: body.note }),
+        handler: (input) =>
+          doneOnce(requests, 'cash.emptied', input, (body) =>
+            device(input.params.id).emptied({
+              by: input.principal.name,
+              countedMinor: body.countedMinor,
+              note: body.note,
+            }),
+          ),
       }),
       operation({
         method: 'POST',

@@ -1,7 +1,7 @@
 /** The print release and print account API's shapes (zod, so they are also the OpenAPI document's). */
 import { z } from 'zod';
 
-export { requestIdSchema } from '../http/schemas.js';
+export { requestIdSchema } from '../request-ids.js';
 export const patronSchema = z.string().min(1).max(255).describe('the patron barcode');
 export const minorSchema = z.number().int().describe('minor units (cents)');
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');

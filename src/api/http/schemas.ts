@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import { REQUEST_ID_PATTERN } from '../../gateway/requests/request-ids.js';
 import { WRITABLE_TYPES_OF_USAGE } from '../../protocols/rfid/index.js';
-
-/** A client's id for a request that must not be done twice: the same id again answers what was done. */
-export const requestIdSchema = z
-  .string()
-  .regex(REQUEST_ID_PATTERN, 'a request id is 8 to 128 printable characters (a UUID)')
-  .describe('idempotency key: the same request again does nothing twice');
 
 /** Response schemas of the HTTP API. They document the API (OpenAPI) and are the contract with clients. */
 export const deviceStateSchema = z

@@ -7,10 +7,9 @@ import {
   type RefusalReason,
 } from '../../../gateway/circulation/reasons.js';
 import type { RenewAllResult, RenewalResult } from '../../../gateway/contracts/circulation.js';
-import type { KeptRefusal, RequestIdService, RequestOutcome } from '../../../gateway/contracts/requests.js';
+import type { KeptRefusal, RequestOutcome } from '../../../gateway/contracts/requests.js';
 import { type ApiModule, operation } from '../../operations.js';
-import type { RouteInput } from '../routes.js';
-import { requestIdSchema } from '../schemas.js';
+import { doneOnce, optionalRequestId, type RequestErrors } from '../../request-ids.js';
 
 /**
  * Circulation: patrons, checkouts, checkins, renewals, holds, fee payments, item
@@ -39,12 +38,7 @@ const item = sip2Text(64).describe('item barcode');
 
 export const patronRefSchema = z.object({ patron, pin: pin.optional() });
 export const patronLookupRequestSchema = patronRefSchema;
-const requestId = requestIdSchema
-  .optional()
-  .describe(
-    'idempotency key (a UUID): the same request sent again with it, after a lost answer, is answered ' +
-      'with what was done the first time and not done twice',
-  );
+const requestId = optionalRequestId;
 export const checkoutRequestSchema = patronRefSchema.extend({
   item,
   feeAcknowledged: z.boolean().optional().describe('the patron accepted a fee the ILS asked about'),
@@ -287,8 +281,12 @@ export const circulationApi: ApiModule = {
       problems: REFUSALS,
       mqtt: { action: 'circulation.checkout' },
       handler: (input) =>
-        once(requests, 'circulation.checkout', input, (body) =>
-          circulation.checkout(body, { terminal: input.principal.name }),
+        doneOnce(
+          requests,
+          'circulation.checkout',
+          input,
+          (body) => circulation.checkout(body, { terminal: input.principal.name }),
+          circulationErrors,
         ),
     }),
 
@@ -304,8 +302,12 @@ export const circulationApi: ApiModule = {
       problems: REFUSALS,
       mqtt: { action: 'circulation.checkin' },
       handler: (input) =>
-        once(requests, 'circulation.checkin', input, (body) =>
-          circulation.checkin(body, { terminal: input.principal.name }),
+        doneOnce(
+          requests,
+          'circulation.checkin',
+          input,
+          (body) => circulation.checkin(body, { terminal: input.principal.name }),
+          circulationErrors,
         ),
     }),
 
@@ -324,13 +326,19 @@ export const circulationApi: ApiModule = {
         { action: 'circulation.renewAll', input: (data) => ({ ...data, all: true }) },
       ],
       handler: (input) =>
-        once(requests, 'circulation.renew', input, (body): Promise<RenewalResult | RenewAllResult> => {
-          const context = { terminal: input.principal.name };
-          const who = { patron: body.patron, pin: body.pin };
-          return 'item' in body
-            ? circulation.renew({ ...who, item: body.item }, context)
-            : circulation.renewAll(who, context);
-        }),
+        doneOnce(
+          requests,
+          'circulation.renew',
+          input,
+          (body): Promise<RenewalResult | RenewAllResult> => {
+            const context = { terminal: input.principal.name };
+            const who = { patron: body.patron, pin: body.pin };
+            return 'item' in body
+              ? circulation.renew({ ...who, item: body.item }, context)
+              : circulation.renewAll(who, context);
+          },
+          circulationErrors,
+        ),
     }),
 
     operation({
@@ -345,8 +353,12 @@ export const circulationApi: ApiModule = {
       problems: REFUSALS,
       mqtt: { action: 'circulation.hold' },
       handler: (input) =>
-        once(requests, 'circulation.hold', input, (body) =>
-          circulation.placeHold(body, { terminal: input.principal.name }),
+        doneOnce(
+          requests,
+          'circulation.hold',
+          input,
+          (body) => circulation.placeHold(body, { terminal: input.principal.name }),
+          circulationErrors,
         ),
     }),
 
@@ -362,8 +374,12 @@ export const circulationApi: ApiModule = {
       problems: REFUSALS,
       mqtt: { action: 'circulation.holdCancel' },
       handler: (input) =>
-        once(requests, 'circulation.holdCancel', input, (body) =>
-          circulation.cancelHold(body, { terminal: input.principal.name }),
+        doneOnce(
+          requests,
+          'circulation.holdCancel',
+          input,
+          (body) => circulation.cancelHold(body, { terminal: input.principal.name }),
+          circulationErrors,
         ),
     }),
 
@@ -379,8 +395,12 @@ export const circulationApi: ApiModule = {
       problems: REFUSALS,
       mqtt: { action: 'circulation.feePaid' },
       handler: (input) =>
-        once(requests, 'circulation.feePaid', input, (body) =>
-          circulation.payFee(body, { terminal: input.principal.name }),
+        doneOnce(
+          requests,
+          'circulation.feePaid',
+          input,
+          (body) => circulation.payFee(body, { terminal: input.principal.name }),
+          circulationErrors,
         ),
     }),
 
@@ -414,37 +434,9 @@ export const circulationApi: ApiModule = {
   ],
 };
 
-/**
- * A circulation request done at most once for its request id, when the client sent one: the
- * same id again (an answer lost on the way back, MQTT delivering a message twice) is answered
- * with what was done the first time, and HTTP says so (`Idempotent-Replayed: true`). The PIN
- * is not among the fields that must match, and is never kept.
- */
-function once<B extends { requestId?: string | undefined; pin?: string | undefined }, T>(
-  requests: RequestIdService,
-  action: string,
-  input: Pick<RouteInput<unknown, unknown, B>, 'body' | 'principal' | 'reply'>,
-  work: (body: B) => Promise<T>,
-): Promise<T> {
-  const { body } = input;
-  const id = body.requestId;
-  if (id === undefined) return work(body);
-  const { requestId: _id, pin: _pin, ...fields } = body;
-  return requests.once(
-    {
-      caller: input.principal.name,
-      requestId: id,
-      action,
-      fields,
-      outcomeOf: outcomeOf,
-      restore: refusalOf,
-      onReplay: () => input.reply?.header('idempotent-replayed', 'true'),
-    },
-    () => work(body),
-  );
-}
-
 /** A refusal is the ILS's answer and is kept; a request whose answer was lost may have been done. */
+const circulationErrors: RequestErrors = { outcomeOf, restore: refusalOf };
+
 function outcomeOf(error: unknown): RequestOutcome {
   if (error instanceof CirculationRefusal)
     return {

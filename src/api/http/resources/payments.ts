@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../../../core/logger.js';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
 import type { PaymentUpdate } from '../../../gateway/contracts/payments.js';
+import { doneOnce, optionalRequestId } from '../../request-ids.js';
 import { deskCaller, type TokenAuthenticator } from '../auth.js';
 import { followRoute } from '../follow-socket.js';
 import type { RouteBook } from '../routes.js';
@@ -37,6 +38,7 @@ export const openPaymentSchema = z
       z.strictObject({ kind: z.literal('print-topup'), amountMinor: minor }),
     ]),
     amountDueMinor: minor.optional().describe('what the kiosk showed as due: refused if the fees changed'),
+    requestId: optionalRequestId,
     devices: z
       .array(deviceId)
       .min(1)
@@ -117,7 +119,10 @@ export function paymentRoutes(
     response: paymentSchema,
     status: 201,
     problems: [404, 409, 422, 503],
-    handler: ({ body, principal }) => payments.open(body, deskCaller(principal)),
+    handler: (input) =>
+      doneOnce(services.requests, 'payments.open', input, (body) =>
+        payments.open(body, deskCaller(input.principal)),
+      ),
   });
 
   book.add(app, {
@@ -207,11 +212,14 @@ export function paymentRoutes(
     tag,
     access: ['staff'],
     params,
-    body: z.strictObject({ amountMinor: minor }),
+    body: z.strictObject({ amountMinor: minor, requestId: optionalRequestId }),
     response: paymentSchema,
     status: 201,
-    problems: [404, 422],
-    handler: ({ params, body, principal }) => payments.payOut(params.id, body.amountMinor, principal.name),
+    problems: [404, 409, 422],
+    handler: (input) =>
+      doneOnce(services.requests, 'payments.payOut', input, (body) =>
+        payments.payOut(input.params.id, body.amountMinor, input.principal.name),
+      ),
   });
 
   book.add(app, {

@@ -1,0 +1,68 @@
+/**
+ * Request ids at the API's edge: an operation that changes something (a
+ * checkout, a fee payment, a payout, a card) takes an optional `requestId`, and
+ * the same request sent again with it — an answer lost on the way back, MQTT
+ * delivering a message twice, a desk page whose click timed out — is answered
+ * with what was done the first time (HTTP says so: `Idempotent-Replayed: true`),
+ * not done twice. The id is the caller's own; the PIN is not among the fields
+ * that must match, and is never kept.
+ */
+import { z } from 'zod';
+import type { KeptRefusal, RequestIdService, RequestOutcome } from '../gateway/contracts/requests.js';
+import { REQUEST_ID_PATTERN } from '../gateway/requests/request-ids.js';
+import type { RouteInput } from './http/routes.js';
+
+/** A client's id for a request that must not be done twice: the same id again answers what was done. */
+export const requestIdSchema = z
+  .string()
+  .regex(REQUEST_ID_PATTERN, 'a request id is 8 to 128 printable characters (a UUID)')
+  .describe('idempotency key: the same request again does nothing twice');
+
+/** The optional field of an operation that changes something. */
+export const optionalRequestId = requestIdSchema
+  .optional()
+  .describe(
+    'idempotency key (a UUID): the same request sent again with it, after a lost answer, is answered ' +
+      'with what was done the first time and not done twice',
+  );
+
+/** How a request's errors end, and a kept refusal thrown again; by default an error did nothing. */
+export interface RequestErrors {
+  outcomeOf(error: unknown): RequestOutcome;
+  restore(kept: KeptRefusal): Error;
+}
+
+const NOTHING_DONE: RequestErrors = {
+  outcomeOf: () => ({ kind: 'nothing_done' }),
+  restore: (kept) => new Error(kept.message),
+};
+
+/**
+ * Does `work` at most once for the body's `requestId`, when it has one; without
+ * one, simply does it. The path parameters are among the fields that must
+ * match (a payout of another payment with the same id is another request).
+ */
+export function doneOnce<B extends { requestId?: string | undefined; pin?: string | undefined }, T>(
+  requests: RequestIdService,
+  action: string,
+  input: Pick<RouteInput<unknown, unknown, B>, 'params' | 'body' | 'principal' | 'reply'>,
+  work: (body: B) => Promise<T> | T,
+  errors: RequestErrors = NOTHING_DONE,
+): Promise<T> {
+  const { body } = input;
+  const id = body.requestId;
+  if (id === undefined) return Promise.resolve(work(body));
+  const { requestId: _id, pin: _pin, ...fields } = body;
+  return requests.once(
+    {
+      caller: input.principal.name,
+      requestId: id,
+      action,
+      fields: input.params === undefined ? fields : { params: input.params, ...fields },
+      outcomeOf: errors.outcomeOf,
+      restore: errors.restore,
+      onReplay: () => input.reply?.header('idempotent-replayed', 'true'),
+    },
+    async () => work(body),
+  );
+}
