@@ -171,4 +171,43 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     expect(await page.getByRole('button', { name: 'Print card' }).isEnabled()).toBe(true);
     expect(pageErrors).toEqual([]);
   });
+
+  it('prints one card when the answer to the print was lost and staff press Print again', async () => {
+    const sent: Array<{ requestId?: string }> = [];
+    let lose = true;
+    await page.route('**/api/v1/cards', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      sent.push(route.request().postDataJSON());
+      if (!lose) return route.continue();
+      // The desk prints the card; its answer never reaches the page (Wi-Fi dropped, say).
+      lose = false;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    try {
+      const before = sim().cards().length;
+      await page.getByRole('button', { name: 'Print card' }).click();
+      await expect.poll(() => page.locator('#problem').textContent()).toContain('cannot be reached');
+      expect(sim().cards()).toHaveLength(before + 1);
+      await page.getByRole('button', { name: 'Print card' }).click();
+      await expect
+        .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
+        .toBe('Card 21000002 issued (1 card used). Stripe read back and verified.');
+      expect(sim().cards()).toHaveLength(before + 1);
+      expect(sent).toHaveLength(2);
+      expect(sent[0]!.requestId).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+      expect(sent[1]!.requestId).toBe(sent[0]!.requestId);
+
+      // Settled: the next card is another request.
+      await page.getByRole('button', { name: 'Print card' }).click();
+      await expect.poll(() => sim().cards().length, { timeout: 15_000 }).toBe(before + 2);
+      await expect.poll(() => sent.length).toBe(3);
+      expect(sent[2]!.requestId).not.toBe(sent[0]!.requestId);
+    } finally {
+      await page.unroute('**/api/v1/cards');
+    }
+    pageErrors.length = 0; // the lost answer is logged by Chromium as a failed resource
+  });
 });

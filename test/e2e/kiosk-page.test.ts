@@ -311,8 +311,27 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await expect.poll(() => fees.textContent()).toContain('Late return — 7.50 EUR');
     await fees.getByRole('checkbox', { name: /Lost card/ }).uncheck();
     await expect.poll(() => fees.textContent()).toContain('To pay: 7.50 EUR');
+    // The desk opens the payment, but its answer never reaches the kiosk: pressing again is
+    // answered with that payment (the same request id), not a second one beside it.
+    const opened: Array<{ requestId?: string }> = [];
+    await kiosk.route('**/api/v1/payments', async (route) => {
+      opened.push(route.request().postDataJSON());
+      if (opened.length > 1) return route.continue();
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
+    await expect.poll(() => opened.length).toBe(1);
     await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
     const insert = kiosk.getByRole('region', { name: 'Insert coins or notes' });
+    await expect.poll(() => insert.isVisible()).toBe(true);
+    await kiosk.unroute('**/api/v1/payments');
+    expect(opened).toHaveLength(2);
+    expect(opened[1]!.requestId).toBe(opened[0]!.requestId);
+    const collecting = (await (await fetch(`${api}/api/v1/payments`)).json()) as {
+      payments: Array<{ state: string }>;
+    };
+    expect(collecting.payments.filter((payment) => payment.state === 'collecting')).toHaveLength(1);
     await expect.poll(() => insert.textContent()).toContain('Still to pay: 7.50 EUR');
     // A 10 euro note does not fit 7.50: the validator takes at most 5.
     await expect.poll(() => insert.textContent()).toMatch(/Taken now: .*5\.00(?!.*10\.00)/);

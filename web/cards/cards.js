@@ -7,7 +7,7 @@
  * desk's scanner fills the patron field.
  */
 import { cameraRefusal, DeskCamera } from '/cards/camera.js';
-import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
+import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
 import { watchPatronScans } from '/common/patron-scans.js';
 
 /** The desk's scanner, from `#scanner=…` (read before the token is taken out of the address). */
@@ -103,13 +103,29 @@ async function preview() {
   }
 }
 
+/**
+ * The card whose print has no known outcome (the answer was lost, or the desk failed): printing
+ * the same card again sends the same request id, which Carrel answers with what it did, so a lost
+ * answer never makes a second card. A card printed or refused settles it; the next gets a new id.
+ */
+let unsettled;
+
 async function print(replaces) {
   clearProblem();
   $('print-button').disabled = true;
   $('progress').textContent = 'Printing, encoding and checking the card…';
   try {
     const body = { ...request(), ...(replaces ? { replaces } : {}) };
-    const record = await api.call('POST', '/api/v1/cards', body);
+    const key = JSON.stringify(body);
+    if (unsettled?.key !== key) unsettled = { key, requestId: newRequestId() };
+    let record;
+    try {
+      record = await api.call('POST', '/api/v1/cards', { ...body, requestId: unsettled.requestId });
+      unsettled = undefined;
+    } catch (error) {
+      if (!(error instanceof Problem && (error.status === 0 || error.status >= 500))) unsettled = undefined;
+      throw error;
+    }
     if (record.result === 'issued') {
       lastIssued = record.cardNumber;
       const stripe =

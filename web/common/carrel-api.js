@@ -5,6 +5,19 @@
  * calls go without auth (the loopback desk).
  */
 
+/**
+ * A new request id (a version 4 UUID) for one request that must not be done twice, kept for its
+ * retries. From getRandomValues, not randomUUID: a desk page on the library's network over plain
+ * http (http://desk-pc:8480) is not a secure context, and randomUUID exists only in those.
+ */
+export function newRequestId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** A failed call, shaped like the API's problem+json (`code: 'network'` when nothing answered). */
 export class Problem extends Error {
   constructor(body) {

@@ -3,7 +3,7 @@
  * client: the token given as `#token=…` is kept in sessionStorage (and taken out of the address
  * bar) and sent as a bearer token; without one, calls go without auth (the loopback desk).
  */
-import { ApiClient, Problem, takeToken as take } from './carrel-api.js';
+import { ApiClient, newRequestId, Problem, takeToken as take } from './carrel-api.js';
 
 export { Problem };
 
@@ -17,9 +17,7 @@ export function call(method, path, body, token, accept = 'application/json') {
 }
 
 /** A new idempotency key for one money-moving request (kept for its retries). */
-export function requestId() {
-  return crypto.randomUUID();
-}
+export const requestId = newRequestId;
 
 /** Minor units as money: 1234 EUR → "€12.34". */
 export function money(minor, currency) {

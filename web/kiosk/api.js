@@ -5,9 +5,9 @@
  * carry headers. Without one, calls go without auth (the loopback desk).
  */
 
-import { ApiClient, Problem, takeToken as take } from '/common/carrel-api.js';
+import { ApiClient, newRequestId, Problem, takeToken as take } from '/common/carrel-api.js';
 
-export { Problem };
+export { newRequestId, Problem };
 
 /** Takes `#token=…` from the address into sessionStorage; returns the token to use, if any. */
 export const takeToken = (location, storage, history) =>

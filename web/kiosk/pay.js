@@ -5,7 +5,7 @@
  * payment's receipt (shown here, printed on request). The start screen and its
  * other flows are kiosk.js's; this module only adds its own screens.
  */
-import { KioskApi, Problem, takeToken } from './api.js';
+import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
 import { problemWords } from './words.js';
 
 const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history));
@@ -115,15 +115,36 @@ function render(payment) {
   );
 }
 
+/**
+ * The payment whose opening has no known outcome (its answer was lost): pressing Pay again for the
+ * same fees sends the same request id, and Carrel answers with the payment it opened, rather than
+ * opening another while the first holds the cash devices.
+ */
+let unsettledOpening;
+
 async function startPayment() {
   const fees = chosen();
   if (fees.length === 0) return say('pay-fees-error', 'Choose at least one fee to pay.');
-  const payment = await api.call('POST', '/api/v1/payments', {
+  const request = {
     patron: pay.patron,
     ...(pay.pin ? { pin: pay.pin } : {}),
     purpose: { kind: 'fees', fees: fees.map((fee) => fee.id) },
     amountDueMinor: fees.reduce((sum, fee) => sum + minorOf(fee.amount), 0),
-  });
+  };
+  const key = JSON.stringify(request);
+  if (unsettledOpening?.key !== key) unsettledOpening = { key, requestId: newRequestId() };
+  let payment;
+  try {
+    payment = await api.call('POST', '/api/v1/payments', {
+      ...request,
+      requestId: unsettledOpening.requestId,
+    });
+    unsettledOpening = undefined;
+  } catch (error) {
+    if (!(error instanceof Problem && (error.status === 0 || error.status >= 500)))
+      unsettledOpening = undefined;
+    throw error;
+  }
   pay.payment = payment;
   render(payment);
   say('pay-insert-error', '');
