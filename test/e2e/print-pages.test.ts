@@ -230,10 +230,9 @@ describe.skipIf(skip !== undefined || networkAddress() === undefined)(
       const pageErrors: string[] = [];
       desk.on('pageerror', (error) => pageErrors.push(error.message));
       await desk.goto(`http://${networkAddress()}:${port}/print-staff#token=${STAFF}`);
-      expect(await desk.evaluate(() => [window.isSecureContext, typeof crypto.randomUUID])).toEqual([
-        false,
-        'undefined',
-      ]);
+      // In the page: `window.isSecureContext` and whether `crypto.randomUUID` exists.
+      const context = await desk.evaluate('[isSecureContext, typeof crypto.randomUUID]');
+      expect(context).toEqual([false, 'undefined']);
       await desk.locator('#patron').fill('21000002');
       await desk.getByRole('button', { name: 'Find' }).click();
       await expect.poll(() => desk.locator('#balance').textContent()).toMatch(/\d/);
