@@ -9,6 +9,7 @@ export interface DeviceState {
   since: string;
   /** Why the device is not fully online, in plain words ("paper out", "connection refused"). */
   reason: string | null;
+  /** The latest error, stamped when it began: the same error again (each retry) keeps its time. */
   lastError: { code: string; message: string; at: string } | null;
   reconnects: number;
   /** Device-family specifics (printer paper sensor, reader firmware, …). Never patron data. */

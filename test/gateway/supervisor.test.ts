@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { TransportError } from '../../src/core/errors.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { createLogger, type Logger, silentLogger } from '../../src/core/logger.js';
 import type { DeviceCondition, DeviceDriver } from '../../src/devices/device.js';
 import type { DeviceEvent, DeviceState } from '../../src/devices/device-state.js';
 import { DEFAULT_BACKOFF } from '../../src/gateway/backoff.js';
@@ -31,7 +32,7 @@ class FakeDriver extends EventEmitter implements DeviceDriver {
   }
 }
 
-function setup() {
+function setup(logger: Logger = silentLogger()) {
   const clock = new ManualClock(0);
   const bus = new EventBus();
   const driver = new FakeDriver('receipt-1');
@@ -44,13 +45,53 @@ function setup() {
     eventFamily: 'printer',
     clock,
     bus,
-    logger: silentLogger(),
+    logger,
     backoff: { ...DEFAULT_BACKOFF, jitter: 0 },
   });
   return { clock, bus, driver, states, events, supervisor };
 }
 
 describe('DeviceSupervisor', () => {
+  it('says a device off all night when it goes, every ten minutes while it stays off, and when it is back', async () => {
+    const lines: Array<{ level: string; msg: string; attempts?: number; failedAttempts?: number }> = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const { clock, driver, supervisor, states } = setup(
+      createLogger({ level: 'info', format: 'json', destination }),
+    );
+    supervisor.start();
+    await clock.advance(0);
+    const published = states.length;
+    // Eight hours off, retried every 5 s: ~5,800 attempts.
+    for (let minute = 0; minute < 8 * 60; minute++) await clock.advance(60_000);
+    expect(driver.connects).toBeGreaterThan(5000);
+    const warnings = lines.filter((line) => line.level === 'warn');
+    expect(warnings[0]!.msg).toBe('connect failed: connection refused');
+    // One at the start, then one every ten minutes: 48 in eight hours, not 5,800.
+    expect(warnings.length).toBeGreaterThanOrEqual(48);
+    expect(warnings.length).toBeLessThanOrEqual(49);
+    expect(warnings.at(-1)).toMatchObject({ msg: 'still cannot connect: connection refused' });
+    expect(warnings.at(-1)!.attempts).toBeGreaterThan(5000);
+    // The health record did not change with each attempt either: the first failure's time stands.
+    expect(states.length).toBe(published);
+    expect(supervisor.state().lastError!.at).toBe(new Date(0).toISOString());
+
+    driver.reachable = true;
+    await clock.advance(5000);
+    expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'device connected' });
+    expect(lines.at(-1)!.failedAttempts).toBeGreaterThan(5000);
+    // Another failure is said at once, with its own words.
+    driver.reachable = false;
+    driver.emit('disconnected', new TransportError('eio', 'input/output error'));
+    await clock.advance(10_000);
+    expect(lines.filter((line) => line.msg === 'connect failed: connection refused')).toHaveLength(2);
+    await supervisor.stop();
+  });
+
   it('retries an unreachable device with capped exponential backoff and records the error', async () => {
     const { clock, driver, supervisor } = setup();
     supervisor.start();

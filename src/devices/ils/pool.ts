@@ -27,6 +27,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
+import { FailureStreak } from '../../core/failure-streak.js';
 import type { Logger } from '../../core/logger.js';
 import { SIP2_MESSAGES, type Sip2Message, type Sip2VerbatimBody } from '../../protocols/sip2/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
@@ -90,6 +91,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private lastCondition = '';
   /** The latest failure of a connection, shown as lastError while the link is degraded. */
   private lastFailure: { code: string; message: string } | undefined;
+  private readonly failures: FailureStreak;
   /** Per-transaction mode: transactions left unanswered since the last answered one. */
   private unansweredTransactions = 0;
 
@@ -98,6 +100,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.id = options.id;
     this.config = options.config;
     this.clock = options.clock;
+    this.failures = new FailureStreak(options.clock);
     this.logger = options.logger.child({ module: 'ils', device: options.id });
     this.slots = Array.from({ length: options.config.pool.size }, (_, index) => ({
       index,
@@ -425,6 +428,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     }
     try {
       await slot.connection.open();
+      this.failures.ended();
       if (slot.failing) {
         slot.failing = false;
         this.emit('event', 'connection_restored', { connection: slot.index });
@@ -433,7 +437,20 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       slot.failing = true;
       const described = describeError(error);
       this.lastFailure = { code: described.code, message: described.message };
-      this.logger.warn({ connection: slot.index, error: described }, 'ILS connection failed');
+      // Every connection fails alike while the ILS is away: said once, then every ten minutes.
+      const note = this.failures.failed(described.code, described.message);
+      if (note.say)
+        this.logger.warn(
+          {
+            connection: slot.index,
+            error: described,
+            ...(note.reminder
+              ? { attempts: note.attempts, failingSince: new Date(note.since).toISOString() }
+              : {}),
+          },
+          note.reminder ? 'ILS connections still failing' : 'ILS connection failed',
+        );
+      else this.logger.debug({ connection: slot.index, error: described }, 'ILS connection failed');
       this.offlineIfUnreachable(error);
       throw error;
     } finally {

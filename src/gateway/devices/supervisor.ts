@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
+import { FailureStreak } from '../../core/failure-streak.js';
 import { isoTime } from '../../core/iso-time.js';
 import { jsonEqual } from '../../core/json-equal.js';
 import type { Logger } from '../../core/logger.js';
@@ -56,10 +57,12 @@ export class DeviceSupervisor {
   private connecting: Promise<void> | undefined;
   private readonly driver: DeviceDriver;
   private readonly log: Logger;
+  private readonly failures: FailureStreak;
 
   constructor(private readonly options: SupervisorOptions) {
     this.driver = options.driver;
     this.log = options.logger.child({ module: 'supervisor', device: options.driver.id });
+    this.failures = new FailureStreak(options.clock);
     this.record = {
       device: this.driver.id,
       kind: this.driver.kind,
@@ -175,15 +178,36 @@ export class DeviceSupervisor {
     this.attempt = 0;
     const reconnects = this.everConnected ? this.record.reconnects + 1 : this.record.reconnects;
     this.everConnected = true;
-    this.log.info({ reconnects }, 'device connected');
+    const streak = this.failures.ended();
+    if (streak && streak.attempts > 1)
+      this.log.info(
+        { reconnects, failedAttempts: streak.attempts, failingSince: isoTime(streak.since) },
+        'device connected',
+      );
+    else this.log.info({ reconnects }, 'device connected');
     this.applyCondition(this.driver.condition(), reconnects);
     this.options.onReady?.();
   }
 
   private onConnectFailed(error: unknown): void {
     const described = describeError(error);
-    this.log.warn({ code: described.code, attempt: this.attempt }, `connect failed: ${described.message}`);
-    this.update({ status: 'offline', reason: described.message, lastError: this.stamp(described) });
+    // Said when it starts, when it changes and every ten minutes; each retry between is debug.
+    const note = this.failures.failed(described.code, described.message);
+    if (!note.say)
+      this.log.debug({ code: described.code, attempt: this.attempt }, `connect failed: ${described.message}`);
+    else if (note.reminder)
+      this.log.warn(
+        { code: described.code, attempts: note.attempts, failingSince: isoTime(note.since) },
+        `still cannot connect: ${described.message}`,
+      );
+    else
+      this.log.warn({ code: described.code, attempt: this.attempt }, `connect failed: ${described.message}`);
+    // The same error again keeps its first time, as a condition's does: no new record each retry.
+    const known = this.record.lastError;
+    const change: Change = { status: 'offline', reason: described.message };
+    if (known?.code !== described.code || known.message !== described.message)
+      change.lastError = this.stamp(described);
+    this.update(change);
     this.scheduleRetry();
   }
 

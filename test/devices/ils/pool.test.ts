@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import type { DeviceCondition } from '../../../src/devices/device.js';
 import type { IlsClient } from '../../../src/devices/ils/index.js';
-import { clientFor } from './helpers.js';
+import { capturingLogger, clientFor } from './helpers.js';
 import { DATE, type Reply, ScriptedServer, withDefaults } from './scripted-server.js';
 
 let server: ScriptedServer;
@@ -160,6 +160,31 @@ describe('ILS connection pool', () => {
     const [error] = (await disconnected) as [Error];
     expect(error).toMatchObject({ code: 'econnrefused' });
     await expect(client.status()).rejects.toMatchObject({ code: 'ils_offline' });
+  });
+
+  it('says an ILS that cannot be reached once, then every ten minutes, however many connections retry', async () => {
+    const clock = new ManualClock();
+    server = await ScriptedServer.start(withDefaults());
+    const port = server.port;
+    await server.close();
+    const { logger, text } = capturingLogger();
+    const client = track(clientFor(port, { pool: { size: 2, maxWaiting: 5 } }, { clock, logger }));
+    const warnings = () =>
+      text()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .filter((line) => line.level === 40)
+        .map((line) => line.msg);
+    // The supervisor's retries over the ILS's maintenance window: every 5 s for 9 minutes.
+    for (let attempt = 0; attempt < 108; attempt++) {
+      await expect(client.connect()).rejects.toMatchObject({ code: 'econnrefused' });
+      await clock.advance(5000);
+    }
+    expect(warnings()).toEqual(['ILS connection failed']);
+    await clock.advance(60_000);
+    await expect(client.connect()).rejects.toMatchObject({ code: 'econnrefused' });
+    expect(warnings()).toEqual(['ILS connection failed', 'ILS connections still failing']);
   });
 
   it('connects with some connections failing and reports itself degraded', async () => {
