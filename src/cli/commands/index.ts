@@ -26,6 +26,10 @@ const LOADERS: Record<string, { summary: string; load: () => Promise<Command> }>
       'SIP2 console for the ILS: status, patron-info, checkout…, or a shell (JSON out, --wire for frames)',
     load: async () => (await import('./sip2.js')).sip2Command,
   },
+  backup: {
+    summary: "write a checked copy of the desk's database while it runs (money, offline journal, cards)",
+    load: async () => (await import('./backup.js')).backupCommand,
+  },
   mqtt: {
     summary: 'print the Mosquitto ACL file for an external broker: carrel mqtt acl --config FILE',
     load: async () => (await import('./mqtt.js')).mqttCommand,

@@ -1,0 +1,74 @@
+import { dirname, join } from 'node:path';
+import { type CarrelConfig, loadConfigFile } from '../../app/config.js';
+import { defaultDeskConfig } from '../../app/default-desk.js';
+import { databasePath } from '../../app/storage-feature.js';
+import { CarrelError, ConfigError } from '../../core/errors.js';
+import { formatConfigErrors } from '../../gateway/config/format.js';
+import { backUpDatabase } from '../../gateway/storage/backup.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from './index.js';
+
+const USAGE = `usage: carrel backup [--config FILE] [--to DIR|FILE.db] [--keep N] [--json]
+
+Writes a consistent copy of the desk's database (print accounts, payments, the
+offline journal, card issues, statistics) while Carrel runs, checks it, and
+prints where it is. It holds patron data: it is readable by its owner only.
+
+  --config FILE  the desk's configuration (or CARREL_CONFIG): where its database is
+                 (storage.path, else systemd's STATE_DIRECTORY, else .carrel-state/)
+  --to DIR|FILE  a directory (made when missing), where the backup is named
+                 carrel-YYYYMMDD-HHMMSSZ.db, or a new file ending in .db;
+                 default: backups/ beside the database
+  --keep N       keep the N newest named backups in that directory, remove the older
+  --json         one JSON object on stdout: {source, path, bytes, tables, removed}
+
+To restore: stop Carrel, move carrel.db (and any carrel.db-wal, carrel.db-shm) away,
+copy the backup in its place as carrel.db, owned by Carrel's user, and start it.`;
+
+export const backupCommand: Command = {
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      config: { type: 'string', short: 'c' },
+      to: { type: 'string' },
+      keep: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (positionals.length > 0) throw new CarrelError('usage', `unexpected "${positionals[0]}"\n${USAGE}`);
+    const keep = values.keep === undefined ? undefined : Number(values.keep);
+    if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1 && keep <= 10_000))
+      throw new CarrelError('usage', `--keep: a whole number from 1, not "${values.keep}"`);
+    const path = values.config ?? process.env.CARREL_CONFIG;
+    let config: CarrelConfig;
+    try {
+      config = path === undefined ? defaultDeskConfig() : loadConfigFile(path);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(`carrel: ${path} is not valid:`);
+      console.error(formatConfigErrors(error));
+      return 2;
+    }
+    const source = databasePath(config.storage.path, process.env);
+    if (source === ':memory:') throw new CarrelError('usage', 'storage.path is :memory:, nothing to back up');
+    const result = backUpDatabase(source, {
+      to: values.to ?? join(dirname(source), 'backups'),
+      ...(keep !== undefined ? { keep } : {}),
+    });
+    if (values.json) console.log(JSON.stringify(result));
+    else {
+      const size =
+        result.bytes >= 1_048_576
+          ? `${(result.bytes / 1_048_576).toFixed(1)} MB`
+          : `${Math.ceil(result.bytes / 1024)} KB`;
+      console.log(
+        `backed up ${result.source} to ${result.path} (${size}, ${result.tables} tables, integrity ok)`,
+      );
+      for (const removed of result.removed) console.log(`removed the older backup ${removed}`);
+    }
+    return 0;
+  },
+};

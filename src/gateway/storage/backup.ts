@@ -1,0 +1,148 @@
+/**
+ * A backup of the desk's database while Carrel runs: the print accounts'
+ * money, payments, the offline journal not yet replayed, card issues and the
+ * statistics are in that one file, and a desk's disk can die.
+ *
+ * Copying the file is not a backup: in WAL mode the latest commits may still
+ * be in `carrel.db-wal`, and a copy taken during a write is torn. SQLite's
+ * `VACUUM INTO` writes one consistent snapshot (a read transaction: Carrel
+ * keeps writing meanwhile) into a new, compact file. It is written under a
+ * temporary name, readable by its owner only (it holds patron data), checked
+ * with `PRAGMA integrity_check`, flushed to disk, and only then given its name:
+ * a file named `carrel-….db` is always a whole, checked backup.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CarrelError } from '../../core/errors.js';
+import { whyNotWritable } from '../../core/writable.js';
+import type { StorageBackend } from './database.js';
+import { openDatabase } from './open.js';
+
+/** How a backup the command names is called: `carrel-20261204-213000Z.db` (UTC), so names sort by time. */
+const BACKUP_NAME = /^carrel-\d{8}-\d{6}Z\.db$/;
+
+export interface BackupOptions {
+  /**
+   * Where: a new file's path when it ends in `.db`, else a directory (made when missing) where
+   * the backup is named by its time.
+   */
+  to: string;
+  /** Named backups to keep in that directory, the newest; older ones are removed. All when undefined. */
+  keep?: number;
+  now?: Date;
+  backend?: StorageBackend;
+}
+
+export interface BackupResult {
+  source: string;
+  path: string;
+  bytes: number;
+  tables: number;
+  /** Older backups removed by `keep`. */
+  removed: string[];
+}
+
+export function backUpDatabase(source: string, options: BackupOptions): BackupResult {
+  const from = resolve(source);
+  if (!existsSync(from))
+    throw new CarrelError(
+      'backup_no_database',
+      `no database at ${from}: Carrel makes it at its first start (is this the desk's storage.path?)`,
+    );
+  const target = targetOf(resolve(options.to), options.now ?? new Date());
+  const directory = dirname(target.path);
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const notWritable = whyNotWritable(target.path, { directoryToo: true });
+  if (notWritable) throw new CarrelError('backup_not_writable', `cannot write the backup: ${notWritable}`);
+  const partial = join(directory, `.${basename(target.path)}.partial-${process.pid}`);
+  rmSync(partial, { force: true });
+  const umask = process.umask(0o077);
+  try {
+    const db = openDatabase(from, {
+      readOnly: true,
+      ...(options.backend ? { backend: options.backend } : {}),
+    });
+    try {
+      db.prepare('VACUUM INTO ?').run(partial);
+    } finally {
+      db.close();
+    }
+    const tables = verify(partial, options.backend);
+    flush(partial);
+    renameSync(partial, target.path);
+    flush(directory);
+    const removed = target.named && options.keep !== undefined ? prune(directory, options.keep) : [];
+    return { source: from, path: target.path, bytes: statSync(target.path).size, tables, removed };
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  } finally {
+    process.umask(umask);
+  }
+}
+
+function targetOf(to: string, now: Date): { path: string; named: boolean } {
+  if ((existsSync(to) && statSync(to).isDirectory()) || !to.endsWith('.db')) {
+    const stamp = now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace('T', '-')
+      .replace(/\.\d+Z$/, 'Z');
+    const path = join(to, `carrel-${stamp}.db`);
+    if (existsSync(path)) throw new CarrelError('backup_exists', `${path} exists already`);
+    return { path, named: true };
+  }
+  if (existsSync(to))
+    throw new CarrelError('backup_exists', `${to} exists already: a backup never overwrites a file`);
+  return { path: to, named: BACKUP_NAME.test(basename(to)) };
+}
+
+/** The copy opens, is whole, and has Carrel's tables; how many. */
+function verify(path: string, backend: StorageBackend | undefined): number {
+  const copy = openDatabase(path, { readOnly: true, ...(backend ? { backend } : {}) });
+  try {
+    const findings = (copy.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>).map(
+      (row) => String(Object.values(row)[0]),
+    );
+    if (findings.length !== 1 || findings[0] !== 'ok')
+      throw new CarrelError(
+        'backup_damaged',
+        `the copy failed its integrity check: ${findings.slice(0, 3).join('; ')}`,
+      );
+    const { n } = copy.prepare("SELECT COUNT(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as {
+      n: number;
+    };
+    return Number(n);
+  } finally {
+    copy.close();
+  }
+}
+
+function flush(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Removes the oldest named backups beyond `keep`; never a file of another name. */
+function prune(directory: string, keep: number): string[] {
+  const backups = readdirSync(directory)
+    .filter((name) => BACKUP_NAME.test(name))
+    .sort();
+  const old = backups.slice(0, Math.max(0, backups.length - Math.max(1, keep)));
+  for (const name of old) rmSync(join(directory, name), { force: true });
+  return old.map((name) => join(directory, name));
+}

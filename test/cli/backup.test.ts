@@ -1,0 +1,112 @@
+/**
+ * `carrel backup` beside a running `carrel start`, and the restore its help
+ * describes: the print account's money taken before the backup is there after
+ * the desk's database was lost and the backup put in its place. The daemon and
+ * the command run the compiled code in dist/: `npm run build` first.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli/main.js');
+let dir: string;
+let configPath: string;
+let database: string;
+let daemon: CarrelDaemon | undefined;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'carrel-backup-cli-'));
+  database = path.join(dir, 'state', 'carrel.db');
+  configPath = path.join(dir, 'carrel.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      version: 2,
+      site: 'library',
+      gateway: 'backup-test',
+      http: { host: '127.0.0.1', port: 0 },
+      mqtt: { mode: 'off' },
+      storage: { path: database },
+      devices: [],
+    }),
+  );
+});
+
+afterAll(async () => {
+  if (daemon) await killDaemon(daemon.child);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function post(route: string, body: unknown) {
+  const response = await fetch(`${daemon!.api}/api/v1${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+const balance = async () =>
+  (await post('/print/accounts/find', { patron: '21000001' })).json.statement.balanceMinor as number;
+
+const backup = (...args: string[]) =>
+  spawnSync(process.execPath, [CLI, 'backup', '--config', configPath, ...args], { encoding: 'utf8' });
+
+describe('carrel backup', () => {
+  it('backs up a running desk, and the desk restored from it has the money taken before', async () => {
+    daemon = await startCarrelDaemon(configPath);
+    const deposit = { patron: '21000001', amountMinor: 700, currency: 'EUR', requestId: randomUUID() };
+    expect((await post('/print/accounts/deposit', deposit)).status).toBe(201);
+
+    const made = backup('--json');
+    expect(made.status, made.stderr).toBe(0);
+    const result = JSON.parse(made.stdout) as { path: string; tables: number };
+    expect(path.dirname(result.path)).toBe(path.join(dir, 'state', 'backups'));
+    expect(path.basename(result.path)).toMatch(/^carrel-\d{8}-\d{6}Z\.db$/);
+    expect(result.tables).toBeGreaterThan(5);
+
+    // Money after the backup is not in it.
+    expect((await post('/print/accounts/deposit', { ...deposit, requestId: randomUUID() })).status).toBe(201);
+    expect(await balance()).toBe(1400);
+
+    // The disk is lost: the database and its log with it. Restored as the help says.
+    await killDaemon(daemon.child);
+    for (const name of readdirSync(path.dirname(database)))
+      if (name.startsWith('carrel.db')) rmSync(path.join(path.dirname(database), name));
+    copyFileSync(result.path, database);
+    daemon = await startCarrelDaemon(configPath);
+    expect(await balance()).toBe(700);
+    // The request id of the deposit in the backup is kept with it: sent again, nothing moves.
+    expect((await post('/print/accounts/deposit', deposit)).status).toBe(201);
+    expect(await balance()).toBe(700);
+  });
+
+  it('says what is wrong in one line: no database, a file in the way, a bad --keep', () => {
+    const elsewhere = path.join(dir, 'other.json');
+    writeFileSync(
+      elsewhere,
+      JSON.stringify({
+        version: 2,
+        site: 'library',
+        gateway: 'nothing-yet',
+        storage: { path: path.join(dir, 'never', 'carrel.db') },
+        devices: [],
+      }),
+    );
+    const none = spawnSync(process.execPath, [CLI, 'backup', '--config', elsewhere], { encoding: 'utf8' });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/^carrel: no database at .*never\/carrel\.db/);
+    const target = path.join(dir, 'taken.db');
+    writeFileSync(target, 'not mine to overwrite');
+    const taken = backup('--to', target);
+    expect(taken.status).toBe(1);
+    expect(taken.stderr.trim()).toBe(`carrel: ${target} exists already: a backup never overwrites a file`);
+    expect(backup('--keep', '0').status).toBe(2);
+  });
+});
