@@ -129,6 +129,46 @@ describe('systemd/carrel.service', () => {
   });
 });
 
+describe('systemd/carrel-backup.service and .timer', () => {
+  const serviceText = readFileSync(join(systemdDir, 'carrel-backup.service'), 'utf8');
+  const timerText = readFileSync(join(systemdDir, 'carrel-backup.timer'), 'utf8');
+
+  it('backs up nightly as the carrel user, keeping 14, into its state directory', () => {
+    const service = parseUnit(serviceText).get('Service')!;
+    expect(service.get('Type')).toEqual(['oneshot']);
+    expect(service.get('ExecStart')).toEqual([
+      '/usr/bin/carrel backup --config /etc/carrel/carrel.yaml --keep 14',
+    ]);
+    expect(service.get('User')).toEqual(['carrel']);
+    expect(service.get('StateDirectory')).toEqual(['carrel']);
+    expect(service.get('UMask')).toEqual(['0077']);
+    const timer = parseUnit(timerText);
+    expect(timer.get('Timer')!.get('OnCalendar')).toEqual(['*-*-* 02:30:00']);
+    expect(timer.get('Timer')!.get('Persistent')).toEqual(['yes']);
+    expect(timer.get('Install')!.get('WantedBy')).toEqual(['timers.target']);
+  });
+
+  it.skipIf(!systemdAnalyzeAvailable())('passes systemd-analyze verify without a warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-unit-'));
+    try {
+      writeFileSync(
+        join(dir, 'carrel-backup.service'),
+        serviceText.replace(/^ExecStart=\/usr\/bin\/carrel /m, `ExecStart=${process.execPath} `),
+      );
+      writeFileSync(join(dir, 'carrel-backup.timer'), timerText);
+      const result = spawnSync(
+        'systemd-analyze',
+        ['verify', '--man=no', join(dir, 'carrel-backup.service'), join(dir, 'carrel-backup.timer')],
+        { encoding: 'utf8' },
+      );
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 interface UdevPair {
   key: string;
   attribute: string | undefined;
