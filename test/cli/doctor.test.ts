@@ -142,6 +142,7 @@ describe('carrel doctor', () => {
       'MQTT broker',
       'state directory',
       'database integrity',
+      'database backup',
       'free disk space',
       'systemd unit carrel.service',
     ]);

@@ -4,8 +4,8 @@
  * the disk. Doctor writes one empty probe file and removes it; it never
  * creates the directory nor changes the database.
  */
-import { existsSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import { type Database, openDatabase } from '../../gateway/storage/index.js';
 import type { CarrelConfig } from '../config.js';
@@ -56,6 +56,7 @@ export function checkStorage(config: CarrelConfig, env: NodeJS.ProcessEnv): Doct
     }
   }
   checks.push(integrity(path));
+  checks.push(backupAge(path, Date.now()));
   checks.push(freeSpace(existing));
   return checks;
 }
@@ -91,6 +92,35 @@ function integrity(path: string): DoctorCheck {
   } finally {
     db.close();
   }
+}
+
+/** A backup older than this is worth a warning: the nightly timer has not run for a night or two. */
+export const BACKUP_WARN_AGE_MS = 48 * 3_600_000;
+
+/** The newest backup `carrel backup` made beside the database (its default place, the nightly timer's). */
+export function backupAge(path: string, now: number): DoctorCheck {
+  const name = 'database backup';
+  if (!existsSync(path)) return doctorCheck(name, 'skip', 'no database yet');
+  const directory = join(dirname(path), 'backups');
+  const hint =
+    'enable the nightly backup (systemctl enable --now carrel-backup.timer) or run carrel backup; backups kept elsewhere (--to) are not seen here';
+  let newest: { name: string; at: number } | undefined;
+  try {
+    for (const entry of readdirSync(directory)) {
+      if (!/^carrel-\d{8}-\d{6}Z\.db$/.test(entry)) continue;
+      const at = statSync(join(directory, entry)).mtimeMs;
+      if (!newest || at > newest.at) newest = { name: entry, at };
+    }
+  } catch {
+    // No backups directory: none made here.
+  }
+  if (!newest) return doctorCheck(name, 'warn', `no backup of ${path} in ${directory}`, hint);
+  const hours = Math.max(0, Math.round((now - newest.at) / 3_600_000));
+  const age = hours < 48 ? `${hours} h old` : `${Math.round(hours / 24)} days old`;
+  const detail = `newest ${join(directory, newest.name)}, ${age}`;
+  return now - newest.at > BACKUP_WARN_AGE_MS
+    ? doctorCheck(name, 'warn', detail, hint)
+    : doctorCheck(name, 'pass', detail);
 }
 
 function freeSpace(directory: string): DoctorCheck {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CarrelConfig } from '../../../src/app/config.js';
-import { checkStorage } from '../../../src/app/doctor/storage.js';
+import { backupAge, checkStorage } from '../../../src/app/doctor/storage.js';
+import { backUpDatabase } from '../../../src/gateway/storage/backup.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
 
 let dir: string;
@@ -57,5 +58,24 @@ describe('doctor: state directory and database', () => {
     const integrity = byName(path)['database integrity']!;
     expect(integrity.status).toBe('fail');
     expect(integrity.hint).toMatch(/recover|backup/);
+  });
+
+  it('warns when the database has no backup beside it, or only an old one', () => {
+    const path = join(dir, 'backed', 'carrel.db');
+    mkdirSync(join(dir, 'backed'), { recursive: true });
+    makeDatabase(path);
+    const now = Date.now();
+    expect(backupAge(path, now)).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^no backup of /),
+    });
+    const made = backUpDatabase(path, { to: join(dir, 'backed', 'backups') });
+    expect(backupAge(path, now)).toMatchObject({ status: 'pass', detail: `newest ${made.path}, 0 h old` });
+    expect(backupAge(path, now + 3 * 86_400_000)).toMatchObject({
+      status: 'warn',
+      detail: `newest ${made.path}, 3 days old`,
+      hint: expect.stringContaining('carrel-backup.timer'),
+    });
+    expect(backupAge(join(dir, 'none', 'carrel.db'), now).status).toBe('skip');
   });
 });
