@@ -180,6 +180,15 @@ export class RequestIds implements RequestIdService, Feature {
       call.onReplay?.();
       throw call.restore(JSON.parse(row.answer ?? '{}') as KeptRefusal);
     }
+    // The kiosk is told to look it up; the log tells IT (no patron data: the action and the token's name).
+    this.options.logger.warn(
+      {
+        action: call.action,
+        caller: call.caller,
+        left: row.state === 'running' ? 'under way at a stop' : 'answer lost',
+      },
+      'a request sent again may have been done already: answered request_in_doubt',
+    );
     throw new CarrelError(
       'request_in_doubt',
       row.state === 'running'

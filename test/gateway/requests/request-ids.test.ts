@@ -6,10 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { CarrelError } from '../../../src/core/errors.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import { createLogger, silentLogger } from '../../../src/core/logger.js';
 import type { RequestCall, RequestOutcome } from '../../../src/gateway/contracts/requests.js';
 import { RequestIds } from '../../../src/gateway/requests/request-ids.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
@@ -171,7 +172,15 @@ describe('request ids', () => {
     await requests.once(call({ patron: 'P1' }), async () => ({ accepted: true }));
     // A Carrel that stopped mid-request (SIGKILL, a power cut) left its row under way.
     void requests.once(call({ patron: 'P2' }, { requestId: `${ID}-2` }), () => new Promise(() => {}));
-    const restarted = new RequestIds({ db: () => db, clock, logger: silentLogger() });
+    let logged = '';
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', format: 'json', destination });
+    const restarted = new RequestIds({ db: () => db, clock, logger });
     const work = counted(() => 'again');
     expect(await restarted.once(call({ patron: 'P1' }), work)).toEqual({ accepted: true });
     await expect(
@@ -181,6 +190,14 @@ describe('request ids', () => {
       message: expect.stringContaining('under way when Carrel stopped'),
     });
     expect(work.done).toBe(0);
+    // IT hears of it, without the patron.
+    expect(JSON.parse(logged)).toMatchObject({
+      level: 'warn',
+      action: 'circulation.feePaid',
+      caller: 'kiosk-1',
+      left: 'under way at a stop',
+    });
+    expect(logged).not.toContain('P2');
   });
 
   it('keeps no patron barcode or PIN, only a hash of the fields, and forgets ids after a day', async () => {
