@@ -47,8 +47,9 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
   action: string,
   input: Pick<RouteInput<unknown, unknown, B>, 'params' | 'body' | 'principal' | 'reply'>,
   work: (body: B) => Promise<T> | T,
-  errors: RequestErrors = NOTHING_DONE,
+  options: { errors?: RequestErrors; keep?: 'disk' | 'memory' } = {},
 ): Promise<T> {
+  const errors = options.errors ?? NOTHING_DONE;
   const { body } = input;
   const id = body.requestId;
   if (id === undefined) return Promise.resolve(work(body));
@@ -62,6 +63,7 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
       outcomeOf: errors.outcomeOf,
       restore: errors.restore,
       onReplay: () => input.reply?.header('idempotent-replayed', 'true'),
+      ...(options.keep ? { keep: options.keep } : {}),
     },
     async () => work(body),
   );

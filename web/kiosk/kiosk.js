@@ -10,7 +10,7 @@
  * items scanned there during the session are checked out in it;
  * `#token=…` gives the API token (kept in sessionStorage).
  */
-import { KioskApi, Problem, takeToken } from './api.js';
+import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
 import { renderReceipt } from './receipt.js';
 import { element, itemRow, renewalRow } from './rows.js';
 import { formatCountdown, patronNotes, problemWords } from './words.js';
@@ -141,10 +141,31 @@ function watchPadForCard() {
   state.padSocket.addEventListener('open', cardOnPad);
 }
 
+/**
+ * The session whose opening has no known outcome (its answer was lost): asking again for the same
+ * patron sends the same request id, and Carrel answers with the session it opened. A new id would
+ * find the pad held by that session ("busy") while it checked out what the patron placed.
+ */
+let unsettledOpening;
+
+async function openSessionOnce(request) {
+  const key = JSON.stringify(request);
+  if (unsettledOpening?.key !== key) unsettledOpening = { key, requestId: newRequestId() };
+  try {
+    const session = await api.openSession({ ...request, requestId: unsettledOpening.requestId });
+    unsettledOpening = undefined;
+    return session;
+  } catch (error) {
+    if (!(error instanceof Problem && (error.status === 0 || error.status >= 500)))
+      unsettledOpening = undefined;
+    throw error;
+  }
+}
+
 async function logIn(request, errorId) {
   say(errorId, '');
   try {
-    const session = await api.openSession({
+    const session = await openSessionOnce({
       mode: 'checkout',
       pad,
       auto: true,
@@ -389,7 +410,7 @@ $('start-return').addEventListener('click', () =>
     say('start-status', '');
     try {
       startSession(
-        await api.openSession({ mode: 'return', pad, auto: true, ...(scanner ? { scanner } : {}) }),
+        await openSessionOnce({ mode: 'return', pad, auto: true, ...(scanner ? { scanner } : {}) }),
       );
     } catch (error) {
       if (!(error instanceof Problem)) throw error;

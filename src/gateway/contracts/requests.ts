@@ -24,6 +24,12 @@ export interface RequestCall {
   restore(kept: KeptRefusal): Error;
   /** Called when the answer is the first request's, again (HTTP says so in a header). */
   onReplay?(): void;
+  /**
+   * `disk` (the default): kept in the database, across restarts. `memory`: answered again by
+   * this process only, for ten minutes after it ended, and nothing is written — for what does
+   * not outlive the process anyway (a self-check session) and whose answer names the patron.
+   */
+  keep?: 'disk' | 'memory';
 }
 
 /**

@@ -53,6 +53,14 @@ interface Running {
   promise: Promise<unknown>;
 }
 
+interface Remembered extends Running {
+  /** Forgotten after this (epoch ms); while under way, never. */
+  until: number;
+}
+
+/** How long a request kept in memory is answered again: a kiosk's retry comes within seconds. */
+const REMEMBERED_MS = 10 * 60_000;
+
 export interface RequestIdsOptions {
   db: () => Database;
   clock?: Clock;
@@ -63,6 +71,7 @@ export class RequestIds implements RequestIdService, Feature {
   readonly name = 'request-ids';
   private readonly clock: Clock;
   private readonly running = new Map<string, Running>();
+  private readonly remembered = new Map<string, Remembered>();
   private retention: Retention | undefined;
   private prepared: { db: Database; sql: StatementCache } | undefined;
 
@@ -94,6 +103,7 @@ export class RequestIds implements RequestIdService, Feature {
       );
     const key = `${call.caller}\n${call.requestId}`;
     const fingerprint = fingerprintOf(call.action, call.fields);
+    if (call.keep === 'memory') return this.onceInMemory(key, fingerprint, call, work);
     const underWay = this.running.get(key);
     if (underWay) {
       if (underWay.fingerprint !== fingerprint) return Promise.reject(reused(call.requestId));
@@ -122,6 +132,37 @@ export class RequestIds implements RequestIdService, Feature {
     }
     const promise = this.run(key, call, work);
     this.running.set(key, { fingerprint, promise });
+    return promise;
+  }
+
+  /** Answered again by this process only, for ten minutes after it ended; an error is forgotten at once. */
+  private onceInMemory<T>(
+    key: string,
+    fingerprint: string,
+    call: RequestCall,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const now = this.clock.now();
+    for (const [known, entry] of this.remembered) if (entry.until <= now) this.remembered.delete(known);
+    const known = this.remembered.get(key);
+    if (known) {
+      if (known.fingerprint !== fingerprint) return Promise.reject(reused(call.requestId));
+      call.onReplay?.();
+      return known.promise as Promise<T>;
+    }
+    const entry: Remembered = { fingerprint, promise: Promise.resolve(), until: Number.POSITIVE_INFINITY };
+    const promise = work().then(
+      (result) => {
+        entry.until = this.clock.now() + REMEMBERED_MS;
+        return result;
+      },
+      (error: unknown) => {
+        this.remembered.delete(key);
+        throw error;
+      },
+    );
+    entry.promise = promise;
+    this.remembered.set(key, entry);
     return promise;
   }
 

@@ -214,6 +214,33 @@ describe('request ids', () => {
     expect(await requests.once(call({ patron: '21000003', amount: '2.00' }), work)).toBe('new');
   });
 
+  it('kept in memory: answered again by this process for ten minutes, and nothing written', async () => {
+    const work = counted(() => ({ session: 'S1', patron: { name: 'Zoë Åström' } }));
+    const first = await requests.once(call({ patron: 'P1' }, { keep: 'memory' }), work);
+    const replays: string[] = [];
+    const again = await requests.once(
+      call({ patron: 'P1' }, { keep: 'memory', onReplay: () => replays.push('replayed') }),
+      work,
+    );
+    expect(again).toBe(first);
+    expect(replays).toEqual(['replayed']);
+    await expect(requests.once(call({ patron: 'P2' }, { keep: 'memory' }), work)).rejects.toMatchObject({
+      code: 'request_id_conflict',
+    });
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'request_ids'").all()).toEqual([]);
+    await clock.advance(10 * 60_000 + 1);
+    await requests.once(call({ patron: 'P1' }, { keep: 'memory' }), work);
+    expect(work.done).toBe(2);
+    // A failure is forgotten at once: the same id may be tried again.
+    const failing = counted((): string => {
+      throw new CarrelError('pad_in_use', 'busy');
+    });
+    const id = { requestId: `${ID}-m`, keep: 'memory' as const };
+    await expect(requests.once(call({}, id), failing)).rejects.toMatchObject({ code: 'pad_in_use' });
+    await expect(requests.once(call({}, id), failing)).rejects.toMatchObject({ code: 'pad_in_use' });
+    expect(failing.done).toBe(2);
+  });
+
   it('refuses an id that is not 8 to 128 printable characters', async () => {
     const work = counted(() => 'x');
     for (const requestId of ['1', 'with space in it', 'x'.repeat(129)])

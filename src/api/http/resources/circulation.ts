@@ -286,7 +286,7 @@ export const circulationApi: ApiModule = {
           'circulation.checkout',
           input,
           (body) => circulation.checkout(body, { terminal: input.principal.name }),
-          circulationErrors,
+          { errors: circulationErrors },
         ),
     }),
 
@@ -307,7 +307,7 @@ export const circulationApi: ApiModule = {
           'circulation.checkin',
           input,
           (body) => circulation.checkin(body, { terminal: input.principal.name }),
-          circulationErrors,
+          { errors: circulationErrors },
         ),
     }),
 
@@ -337,7 +337,7 @@ export const circulationApi: ApiModule = {
               ? circulation.renew({ ...who, item: body.item }, context)
               : circulation.renewAll(who, context);
           },
-          circulationErrors,
+          { errors: circulationErrors },
         ),
     }),
 
@@ -358,7 +358,7 @@ export const circulationApi: ApiModule = {
           'circulation.hold',
           input,
           (body) => circulation.placeHold(body, { terminal: input.principal.name }),
-          circulationErrors,
+          { errors: circulationErrors },
         ),
     }),
 
@@ -379,7 +379,7 @@ export const circulationApi: ApiModule = {
           'circulation.holdCancel',
           input,
           (body) => circulation.cancelHold(body, { terminal: input.principal.name }),
-          circulationErrors,
+          { errors: circulationErrors },
         ),
     }),
 
@@ -400,7 +400,7 @@ export const circulationApi: ApiModule = {
           'circulation.feePaid',
           input,
           (body) => circulation.payFee(body, { terminal: input.principal.name }),
-          circulationErrors,
+          { errors: circulationErrors },
         ),
     }),
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../../../core/logger.js';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
 import type { SessionUpdate } from '../../../gateway/sessions/index.js';
+import { doneOnce, optionalRequestId } from '../../request-ids.js';
 import { deskCaller, type TokenAuthenticator } from '../auth.js';
 import { followRoute } from '../follow-socket.js';
 import type { RouteBook } from '../routes.js';
@@ -37,6 +38,7 @@ export const openSessionSchema = z
         "the patron is the card or barcode scanned at the session's scanner in the last minute (used once)",
       ),
     pin: patronRefSchema.shape.pin,
+    requestId: optionalRequestId,
   })
   .refine((open) => !(open.patron !== undefined && open.patronCard === true), {
     message: 'give a patron barcode or patronCard, not both',
@@ -154,7 +156,17 @@ export function sessionRoutes(
     response: sessionSchema,
     status: 201,
     problems: [404, 409, 422, 503],
-    handler: ({ body, principal }) => sessions.open(body, deskCaller(principal)),
+    // A session does not outlive the process, and its answer names the patron: kept in memory only.
+    handler: (input) =>
+      doneOnce(
+        services.requests,
+        'sessions.open',
+        input,
+        ({ requestId: _id, ...body }) => sessions.open(body, deskCaller(input.principal)),
+        {
+          keep: 'memory',
+        },
+      ),
   });
 
   book.add(app, {
