@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
+import {
+  type CarrelDaemon,
+  killDaemon,
+  startCarrelDaemon,
+  writeDaemonConfig,
+} from '../helpers/carrel-daemon.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli/main.js');
 let dir: string;
@@ -22,19 +27,7 @@ let daemon: CarrelDaemon | undefined;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-backup-cli-'));
   database = path.join(dir, 'state', 'carrel.db');
-  configPath = path.join(dir, 'carrel.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      version: 2,
-      site: 'library',
-      gateway: 'backup-test',
-      http: { host: '127.0.0.1', port: 0 },
-      mqtt: { mode: 'off' },
-      storage: { path: database },
-      devices: [],
-    }),
-  );
+  configPath = writeDaemonConfig(dir, 'backup-test', { storagePath: database });
 });
 
 afterAll(async () => {

@@ -8,13 +8,19 @@
  * the shelf and every other journaled item lent exactly once.
  * The daemon runs the compiled code in dist/: `npm run build` first (`npm test` does).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { callApi } from '../helpers/api-call.js';
-import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
+import {
+  type CarrelDaemon,
+  killDaemon,
+  simulatedIlsDevice,
+  startCarrelDaemon,
+  writeDaemonConfig,
+} from '../helpers/carrel-daemon.js';
 import { until } from '../helpers/until.js';
 
 const ROUNDS = 8;
@@ -43,29 +49,10 @@ beforeAll(async () => {
   const probe = await startIlsSimulator({ fixture: sampleFixturePath() });
   ilsPort = probe.port;
   await probe.close();
-  configPath = path.join(dir, 'carrel.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      version: 1,
-      site: 'library',
-      gateway: 'kill-test',
-      http: { host: '127.0.0.1', port: 0 },
-      mqtt: { mode: 'off' },
-      storage: { path: path.join(dir, 'carrel.db') },
-      ils: {
-        host: '127.0.0.1',
-        port: ilsPort,
-        user: 'kiosk1',
-        password: 'kiosk1pw',
-        location: 'MAIN',
-        institution: 'RIVERSIDE',
-        timeZone: 'Europe/Stockholm',
-        requestTimeoutMs: 3000,
-      },
-      offline: { enabled: true, checkouts: true, checkins: true, maxCheckoutsPerPatron: 50 },
-    }),
-  );
+  configPath = writeDaemonConfig(dir, 'kill-test', {
+    devices: [simulatedIlsDevice(ilsPort)],
+    offline: { enabled: true, checkouts: true, checkins: true, maxCheckoutsPerPatron: 50 },
+  });
 });
 
 afterAll(async () => {

@@ -11,13 +11,19 @@
  * the ILS's fees went down by exactly that (no 37 lost, none posted twice).
  * The daemon runs the compiled code in dist/: `npm run build` first.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CashSimulator, startCashSimulator } from '../../simulators/cash/simulator.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
-import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
+import {
+  type CarrelDaemon,
+  killDaemon,
+  simulatedIlsDevice,
+  startCarrelDaemon,
+  writeDaemonConfig,
+} from '../helpers/carrel-daemon.js';
 
 const ROUNDS = 6;
 const PATRON = '21000007';
@@ -58,41 +64,21 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-payments-kill-'));
   ils = await startIlsSimulator({ fixture: sampleFixturePath() });
   cash = await startCashSimulator({ billAddress: null });
-  configPath = path.join(dir, 'carrel.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      version: 2,
-      site: 'library',
-      gateway: 'kill-test',
-      http: { host: '127.0.0.1', port: 0 },
-      mqtt: { mode: 'off' },
-      storage: { path: path.join(dir, 'carrel.db') },
-      offline: { enabled: false },
-      payments: { currency: 'EUR', idleTimeoutSeconds: 600 },
-      devices: [
-        {
-          id: 'ils',
-          kind: 'ils',
-          user: 'kiosk1',
-          password: 'kiosk1pw',
-          location: 'MAIN',
-          institution: 'RIVERSIDE',
-          timeZone: 'Europe/Stockholm',
-          requestTimeoutMs: 3000,
-          transport: { type: 'tcp', host: '127.0.0.1', port: ils.port },
-        },
-        {
-          id: 'coins-1',
-          kind: 'cash-device',
-          device: 'coin-acceptor',
-          protocol: 'cctalk',
-          pollIntervalMs: 100,
-          transport: { type: 'tcp', host: '127.0.0.1', port: cash.port },
-        },
-      ],
-    }),
-  );
+  configPath = writeDaemonConfig(dir, 'kill-test', {
+    offline: { enabled: false },
+    payments: { currency: 'EUR', idleTimeoutSeconds: 600 },
+    devices: [
+      simulatedIlsDevice(ils.port),
+      {
+        id: 'coins-1',
+        kind: 'cash-device',
+        device: 'coin-acceptor',
+        protocol: 'cctalk',
+        pollIntervalMs: 100,
+        transport: { type: 'tcp', host: '127.0.0.1', port: cash.port },
+      },
+    ],
+  });
 });
 
 afterAll(async () => {

@@ -11,12 +11,18 @@
  * The daemon runs the compiled code in dist/: `npm run build` first.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
-import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
+import {
+  type CarrelDaemon,
+  killDaemon,
+  simulatedIlsDevice,
+  startCarrelDaemon,
+  writeDaemonConfig,
+} from '../helpers/carrel-daemon.js';
 
 const ROUNDS = 10;
 const PATRON = '21000007';
@@ -52,31 +58,10 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-request-ids-kill-'));
   ils = await startIlsSimulator({ fixture: sampleFixturePath(), faults: { latencyMs: 15 } });
-  configPath = path.join(dir, 'carrel.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      version: 2,
-      site: 'library',
-      gateway: 'kill-test',
-      http: { host: '127.0.0.1', port: 0 },
-      mqtt: { mode: 'off' },
-      storage: { path: path.join(dir, 'carrel.db') },
-      offline: { enabled: false },
-      devices: [
-        {
-          id: 'ils',
-          kind: 'ils',
-          user: 'kiosk1',
-          password: 'kiosk1pw',
-          location: 'MAIN',
-          institution: 'RIVERSIDE',
-          requestTimeoutMs: 3000,
-          transport: { type: 'tcp', host: '127.0.0.1', port: ils.port },
-        },
-      ],
-    }),
-  );
+  configPath = writeDaemonConfig(dir, 'kill-test', {
+    offline: { enabled: false },
+    devices: [simulatedIlsDevice(ils.port)],
+  });
 });
 
 afterAll(async () => {

@@ -3,6 +3,7 @@
  * same database. It runs the compiled code in dist/: `npm run build` first (`npm test` does).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,4 +41,47 @@ export function killDaemon(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });
+}
+
+/**
+ * Writes `carrel.json` in `dir` for a daemon on a free HTTP port with MQTT off and its database
+ * in `dir` (as `carrel.db`, or `storagePath`); `more` adds or replaces top-level settings
+ * (devices, offline, payments…). Returns the file's path.
+ */
+export function writeDaemonConfig(
+  dir: string,
+  gateway: string,
+  more: Record<string, unknown> & { storagePath?: string },
+): string {
+  const { storagePath, ...settings } = more;
+  const configPath = path.join(dir, 'carrel.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      version: 2,
+      site: 'library',
+      gateway,
+      http: { host: '127.0.0.1', port: 0 },
+      mqtt: { mode: 'off' },
+      storage: { path: storagePath ?? path.join(dir, 'carrel.db') },
+      devices: [],
+      ...settings,
+    }),
+  );
+  return configPath;
+}
+
+/** The ILS simulator on `port` as the daemon's ILS device (the sample library's kiosk account). */
+export function simulatedIlsDevice(port: number): Record<string, unknown> {
+  return {
+    id: 'ils',
+    kind: 'ils',
+    user: 'kiosk1',
+    password: 'kiosk1pw',
+    location: 'MAIN',
+    institution: 'RIVERSIDE',
+    timeZone: 'Europe/Stockholm',
+    requestTimeoutMs: 3000,
+    transport: { type: 'tcp', host: '127.0.0.1', port },
+  };
 }
