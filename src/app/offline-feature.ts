@@ -56,6 +56,12 @@ export interface OfflineFeatureOptions {
 
 export class OfflineFeature implements Feature, OfflineService, OfflineIntake, OfflineOrdering {
   readonly name = 'offline';
+  /**
+   * What was taken while the ILS was away (checkouts, fee payments already paid) and the order
+   * online requests keep behind it: a desk that cannot open its journal (a database from a newer
+   * Carrel, after a downgrade) would serve checkouts that overtake it. It does not start.
+   */
+  readonly essential = true;
   private offlineJournal: OfflineJournal | undefined;
   private replayer: OfflineReplayer | undefined;
   private timer: TimerHandle | undefined;

@@ -170,6 +170,28 @@ describe('carrel command', () => {
     }
   });
 
+  it('does not start on a database a newer Carrel wrote (a rolled-back upgrade), and says what to do', () => {
+    const home = join(dir, 'downgraded');
+    mkdirSync(join(home, '.carrel-state'), { recursive: true });
+    const db = openDatabase(join(home, '.carrel-state', 'carrel.db'));
+    // What a newer Carrel leaves: its offline journal's schema one step further than this one's.
+    db.exec(`CREATE TABLE schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL,
+      applied_at TEXT NOT NULL, PRIMARY KEY (component, version))`);
+    db.prepare("INSERT INTO schema_migrations VALUES ('offline-journal', 99, '2027-01-01')").run();
+    db.close();
+    const started = spawnSync(process.execPath, [CLI, 'start', '--http-port', '0', '--mqtt-port', '0'], {
+      cwd: home,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(started.status).toBe(1);
+    expect(started.stderr).toContain(
+      'carrel: cannot start: offline: database schema for offline-journal is at version 99, this Carrel knows',
+    );
+    expect(started.stderr).toContain('written by a newer Carrel');
+    expect(started.stderr).not.toContain('Stop with Ctrl-C.');
+  });
+
   it("moves the simulated desk's MQTT broker to a free port when 1883 is taken (a developer's Mosquitto)", async () => {
     const squatter = createServer();
     await new Promise<void>((resolve) => {

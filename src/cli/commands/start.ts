@@ -203,6 +203,8 @@ function printBanner(
 function startFailureHint(error: unknown): string | undefined {
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
     const { code, syscall, path } = cause as NodeJS.ErrnoException;
+    if (code === 'database_too_new')
+      return 'the database was written by a newer Carrel (an upgrade rolled back?): install that version again, or stop and restore a backup this version made (carrel backup --help says how)';
     if (syscall === 'listen' || syscall === 'bind') {
       if (code === 'EADDRINUSE')
         return 'another program already listens on that port, perhaps another Carrel: `ss -ltnp` names it; stop it or choose another port';
