@@ -9,6 +9,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { IlsSimulator } from '../../simulators/ils/index.js';
+import { printerSimulators } from '../../simulators/printer/family.js';
 import type { Desk } from '../../src/app/desk.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
@@ -206,6 +207,27 @@ describe('request ids on circulation', () => {
     expect(response.status).toBeLessThan(300);
   });
 
+  it('prints one receipt for a kiosk that asks twice with one request id', async () => {
+    const sim = desk.simulators.handle(printerSimulators, 'printer-sim')!;
+    await waitForDevice(api, 'receipt-1', 'online');
+    const before = sim.receipts().length;
+    const receipt = {
+      template: 'checkout',
+      data: {
+        patron: { name: 'Zoë Åström' },
+        loans: [{ title: 'Dune', barcode: '31000005', dueDate: '2026-12-24' }],
+      },
+      requestId: randomUUID(),
+    };
+    const first = await post('/printers/receipt-1/receipts', receipt);
+    const again = await post('/printers/receipt-1/receipts', receipt);
+    expect(first.status).toBe(202);
+    expect(again).toMatchObject({ status: 202, replayed: 'true', json: { id: first.json.id } });
+    await expect.poll(() => sim.receipts().length, { timeout: 5000 }).toBe(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sim.receipts()).toHaveLength(before + 1);
+  });
+
   it('documents the request id in the OpenAPI document', async () => {
     const document = (await (await fetch(`${api}/docs/openapi.json`)).json()) as {
       paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: unknown }> } } }>;
@@ -219,6 +241,8 @@ describe('request ids on circulation', () => {
       '/api/v1/cards',
       '/api/v1/payments/{id}/payouts',
       '/api/v1/cash-devices/{id}/cash-box/emptyings',
+      '/api/v1/printers/{id}/receipts',
+      '/api/v1/sessions',
     ])
       expect(JSON.stringify(document.paths[path]?.post?.requestBody), path).toContain('requestId');
   });

@@ -8,6 +8,7 @@ import { CarrelError } from '../../core/errors.js';
 import { receiptPrinters } from '../../gateway/families/receipt-printer/index.js';
 import { deviceIdParams, printJobSchema, receiptRequestSchema } from '../http/schemas.js';
 import { type ApiModule, operation } from '../operations.js';
+import { doneOnce } from '../request-ids.js';
 
 const jobParams = deviceIdParams.extend({
   jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a valid job id'),
@@ -26,7 +27,7 @@ export const receiptPrinterApi: ApiModule = {
     encoding_unsupported: { status: 422, title: 'Code page not supported' },
     queue_full: { status: 503, title: 'Print queue is full' },
   },
-  operations: ({ ports }) => {
+  operations: ({ ports, requests }) => {
     const printer = (id: string) => ports.port(receiptPrinters, id);
     return [
       operation({
@@ -42,11 +43,14 @@ export const receiptPrinterApi: ApiModule = {
         status: 202,
         problems: [404, 409, 422, 503],
         mqtt: { action: 'printers.print', fields: { id: 'printer' } },
-        handler: ({ params, body, reply }) => {
-          const job = printer(params.id).submit(body);
-          reply?.header('location', `/api/v1/printers/${params.id}/jobs/${job.id}`);
-          return job;
-        },
+        // A kiosk that lost the answer and asks again with the same request id gets the job, not a second receipt.
+        handler: (input) =>
+          doneOnce(requests, 'printers.print', input, ({ requestId: _id, ...receipt }) =>
+            printer(input.params.id).submit(receipt),
+          ).then((job) => {
+            input.reply?.header('location', `/api/v1/printers/${input.params.id}/jobs/${job.id}`);
+            return job;
+          }),
       }),
       operation({
         method: 'GET',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WRITABLE_TYPES_OF_USAGE } from '../../protocols/rfid/index.js';
+import { optionalRequestId } from '../request-ids.js';
 
 /** Response schemas of the HTTP API. They document the API (OpenAPI) and are the contract with clients. */
 export const deviceStateSchema = z
@@ -42,6 +43,7 @@ export const receiptRequestSchema = z.object({
     .record(z.string(), z.unknown())
     .default({})
     .describe('values for the template placeholders ({{patron.name}}, {{#items}}…)'),
+  requestId: optionalRequestId,
 });
 
 export const readinessSchema = z.object({
