@@ -7,6 +7,7 @@ import type { Feature } from '../gateway/feature.js';
 import { Retention } from '../gateway/retention.js';
 import { DeskStatistics, STATISTICS_RETENTION_DAYS } from '../gateway/statistics/index.js';
 import {
+  checkSchemaVersions,
   type Database,
   type InstanceLock,
   openDatabase,
@@ -73,6 +74,12 @@ export class StorageFeature implements Feature {
     let database: Database;
     try {
       database = openDatabase(this.path, { logger: this.logger });
+      try {
+        checkSchemaVersions(database);
+      } catch (error) {
+        database.close();
+        throw error;
+      }
     } catch (error) {
       this.releaseLock();
       throw error;

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, takeInstanceLock } from '../../src/gateway/storage/index.js';
+import { openDatabase, SCHEMA_VERSIONS, takeInstanceLock } from '../../src/gateway/storage/index.js';
 import { FakeNotifySocket } from '../helpers/notify-socket.js';
 
 /** The built `carrel` command (npm test builds before it runs the tests). */
@@ -186,9 +186,9 @@ describe('carrel command', () => {
     });
     expect(started.status).toBe(1);
     expect(started.stderr).toContain(
-      'carrel: cannot start: offline: database schema for offline-journal is at version 99, this Carrel knows',
+      `carrel: cannot start: storage: ${join(home, '.carrel-state', 'carrel.db')} was written by a newer Carrel: offline-journal at version 99, this Carrel knows ${SCHEMA_VERSIONS['offline-journal']}`,
     );
-    expect(started.stderr).toContain('written by a newer Carrel');
+    expect(started.stderr).toContain('install that version again, or stop and restore a backup');
     expect(started.stderr).not.toContain('Stop with Ctrl-C.');
   });
 

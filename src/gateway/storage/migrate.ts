@@ -1,5 +1,6 @@
 import { CarrelError } from '../../core/errors.js';
 import type { Database } from './database.js';
+import { SCHEMA_VERSIONS } from './schema-versions.js';
 
 /**
  * Applies a component's schema steps in order, each once, recording them in
@@ -7,6 +8,12 @@ import type { Database } from './database.js';
  * shipped step, add a new one. Each step runs in its own transaction.
  */
 export function migrate(db: Database, component: string, steps: readonly string[]): void {
+  // A step shipped without its count in SCHEMA_VERSIONS would make the next start refuse the file.
+  const known = SCHEMA_VERSIONS[component];
+  if (known !== undefined && steps.length > known)
+    throw new Error(
+      `schema ${component} has ${steps.length} steps; src/gateway/storage/schema-versions.ts says ${known}`,
+    );
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     component TEXT NOT NULL,
     version INTEGER NOT NULL,
