@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
-import { type Database, openDatabase } from '../../gateway/storage/index.js';
+import { checkSchemaVersions, type Database, openDatabase } from '../../gateway/storage/index.js';
 import type { CarrelConfig } from '../config.js';
 import { databasePath } from '../storage-feature.js';
 
@@ -83,8 +83,19 @@ function integrity(path: string): DoctorCheck {
   try {
     const rows = db.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>;
     const findings = rows.map((row) => String(Object.values(row)[0]));
-    if (findings.length === 1 && findings[0] === 'ok')
+    if (findings.length === 1 && findings[0] === 'ok') {
+      try {
+        checkSchemaVersions(db);
+      } catch (error) {
+        return doctorCheck(
+          name,
+          'fail',
+          (error as Error).message,
+          'install the Carrel that wrote it again, or restore a backup this version made',
+        );
+      }
       return doctorCheck(name, 'pass', `${path}: integrity_check ok (${db.backend})`);
+    }
     return doctorCheck(name, 'fail', `${path}: ${findings.slice(0, 3).join('; ')}`, RECOVER);
   } catch (error) {
     // A file damaged badly enough stops the check itself ("database disk image is malformed").

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CarrelConfig } from '../../../src/app/config.js';
 import { backupAge, checkStorage } from '../../../src/app/doctor/storage.js';
 import { backUpDatabase } from '../../../src/gateway/storage/backup.js';
-import { openDatabase } from '../../../src/gateway/storage/index.js';
+import { migrate, openDatabase, SCHEMA_VERSIONS } from '../../../src/gateway/storage/index.js';
 
 let dir: string;
 beforeAll(() => {
@@ -58,6 +58,20 @@ describe('doctor: state directory and database', () => {
     const integrity = byName(path)['database integrity']!;
     expect(integrity.status).toBe('fail');
     expect(integrity.hint).toMatch(/recover|backup/);
+  });
+
+  it('fails a database a newer Carrel wrote, saying which schema', () => {
+    const path = join(dir, 'newer.db');
+    makeDatabase(path);
+    const db = openDatabase(path);
+    migrate(db, 'payments', ['CREATE TABLE p (x)']);
+    db.prepare("INSERT INTO schema_migrations VALUES ('payments', 7, 'x')").run();
+    db.close();
+    expect(byName(path)['database integrity']).toMatchObject({
+      status: 'fail',
+      detail: `${path} was written by a newer Carrel: payments at version 7, this Carrel knows ${SCHEMA_VERSIONS.payments}`,
+      hint: expect.stringContaining('restore a backup'),
+    });
   });
 
   it('warns when the database has no backup beside it, or only an old one', () => {
