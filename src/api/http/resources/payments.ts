@@ -120,7 +120,7 @@ export function paymentRoutes(
     status: 201,
     problems: [404, 409, 422, 503],
     handler: (input) =>
-      doneOnce(services.requests, 'payments.open', input, (body) =>
+      doneOnce(services.requests, 'payments.open', input, ({ requestId: _id, ...body }) =>
         payments.open(body, deskCaller(input.principal)),
       ),
   });
