@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { formatBytes } from '../../core/bytes.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import { checkSchemaVersions, type Database, openDatabase } from '../../gateway/storage/index.js';
 import type { CarrelConfig } from '../config.js';
@@ -158,9 +159,4 @@ function nearestExisting(path: string): string {
     current = parent;
   }
   return current;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-  return `${Math.round(bytes / 1024 ** 2)} MiB`;
 }

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { type CarrelConfig, loadConfigFile } from '../../app/config.js';
 import { defaultDeskConfig } from '../../app/default-desk.js';
 import { databasePath } from '../../app/storage-feature.js';
+import { formatBytes } from '../../core/bytes.js';
 import { CarrelError, ConfigError } from '../../core/errors.js';
 import { formatConfigErrors } from '../../gateway/config/format.js';
 import { backUpDatabase } from '../../gateway/storage/backup.js';
@@ -60,12 +61,8 @@ export const backupCommand: Command = {
     });
     if (values.json) console.log(JSON.stringify(result));
     else {
-      const size =
-        result.bytes >= 1_048_576
-          ? `${(result.bytes / 1_048_576).toFixed(1)} MB`
-          : `${Math.ceil(result.bytes / 1024)} KB`;
       console.log(
-        `backed up ${result.source} to ${result.path} (${size}, ${result.tables} tables, integrity ok)`,
+        `backed up ${result.source} to ${result.path} (${formatBytes(result.bytes)}, ${result.tables} tables, integrity ok)`,
       );
       for (const removed of result.removed) console.log(`removed the older backup ${removed}`);
     }

@@ -38,22 +38,21 @@ const item = sip2Text(64).describe('item barcode');
 
 export const patronRefSchema = z.object({ patron, pin: pin.optional() });
 export const patronLookupRequestSchema = patronRefSchema;
-const requestId = optionalRequestId;
 export const checkoutRequestSchema = patronRefSchema.extend({
   item,
   feeAcknowledged: z.boolean().optional().describe('the patron accepted a fee the ILS asked about'),
-  requestId,
+  requestId: optionalRequestId,
 });
-export const checkinRequestSchema = z.object({ item, requestId });
+export const checkinRequestSchema = z.object({ item, requestId: optionalRequestId });
 export const renewalRequestSchema = z.union([
-  patronRefSchema.extend({ item, requestId }).strict(),
+  patronRefSchema.extend({ item, requestId: optionalRequestId }).strict(),
   patronRefSchema
-    .extend({ all: z.literal(true).describe('renew every loan of the patron'), requestId })
+    .extend({ all: z.literal(true).describe('renew every loan of the patron'), requestId: optionalRequestId })
     .strict(),
 ]);
 export const holdRequestSchema = patronRefSchema
   .extend({
-    requestId,
+    requestId: optionalRequestId,
     item: item.optional(),
     title: sip2Text(255).optional().describe('title identifier, when no particular copy is meant'),
     pickupLocation: sip2Text(32).optional().describe('branch code'),
@@ -73,7 +72,7 @@ export const feePaymentRequestSchema = patronRefSchema.extend({
     .string()
     .regex(/^[A-Z]{3}$/, 'ISO 4217 code')
     .optional(),
-  requestId,
+  requestId: optionalRequestId,
 });
 export const endSessionRequestSchema = patronRefSchema;
 
