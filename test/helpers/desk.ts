@@ -54,10 +54,26 @@ export async function waitForDevice(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const state = (await (await fetch(`${api}/api/v1/devices/${device}`)).json()) as { status?: string };
+    const state = (await (await fetch(`${api}/api/v1/devices/${device}`)).json()) as {
+      status?: string;
+      reason?: string | null;
+      lastError?: { code: string; message: string; at: string } | null;
+      reconnects?: number;
+    };
     if (state.status === status) return;
-    if (Date.now() > deadline)
-      throw new Error(`${device} is ${state.status}, not ${status}, after ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      // Why, as the health record says: a failure in CI is then read without running it again.
+      const why = [
+        state.reason ? `reason: ${state.reason}` : undefined,
+        state.lastError
+          ? `last error ${state.lastError.code} at ${state.lastError.at}: ${state.lastError.message}`
+          : undefined,
+        `reconnects: ${state.reconnects ?? 0}`,
+      ].filter(Boolean);
+      throw new Error(
+        `${device} is ${state.status}, not ${status}, after ${timeoutMs} ms (${why.join('; ')})`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
