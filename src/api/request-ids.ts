@@ -5,11 +5,14 @@
  * delivering a message twice, a desk page whose click timed out — is answered
  * with what was done the first time (HTTP says so: `Idempotent-Replayed: true`),
  * not done twice. The id is the caller's own; the PIN is not among the fields
- * that must match, and is never kept.
+ * that must match, and is never kept. Over HTTP it may come as the IETF
+ * `Idempotency-Key` header instead (draft-ietf-httpapi-idempotency-key-header),
+ * which is what HTTP client libraries send.
  */
 import { z } from 'zod';
 import type { KeptRefusal, RequestIdService, RequestOutcome } from '../gateway/contracts/requests.js';
 import { REQUEST_ID_PATTERN } from '../gateway/requests/request-ids.js';
+import { ApiProblem } from './http/problem.js';
 import type { RouteInput } from './http/routes.js';
 
 /** A client's id for a request that must not be done twice: the same id again answers what was done. */
@@ -67,4 +70,73 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
     },
     async () => work(body),
   );
+}
+
+/** The header a client may send the request id in instead of the body's `requestId`. */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
+/**
+ * Whether a body schema has a field `name` (in an object, any branch of a
+ * union, or under a pipe, optional or default): the routes whose body takes a
+ * `requestId` are those that read the `Idempotency-Key` header.
+ */
+export function schemaHasField(schema: z.ZodType, name: string): boolean {
+  const def = (schema as unknown as { _zod: { def: { type: string } & Record<string, unknown> } })._zod.def;
+  switch (def.type) {
+    case 'object':
+      return Object.hasOwn(def.shape as object, name);
+    case 'union':
+      return (def.options as z.ZodType[]).some((option) => schemaHasField(option, name));
+    case 'intersection':
+      return schemaHasField(def.left as z.ZodType, name) || schemaHasField(def.right as z.ZodType, name);
+    case 'pipe':
+      return schemaHasField(def.in as z.ZodType, name);
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'catch':
+      return schemaHasField(def.innerType as z.ZodType, name);
+    default:
+      return false;
+  }
+}
+
+const headerProblem = (message: string) =>
+  new ApiProblem(400, 'invalid_request', 'Invalid request', 'the Idempotency-Key header is not valid', [
+    { path: 'header.Idempotency-Key', message },
+  ]);
+
+/**
+ * The id an `Idempotency-Key` header carries: a Structured Fields string
+ * (`"8e03978e-…"`, as the draft writes it) or the bare value many clients send.
+ */
+export function idempotencyKeyOf(header: string): string {
+  const value = header.trim();
+  let key = value;
+  if (value.startsWith('"')) {
+    const quoted = /^"((?:[^"\\]|\\["\\])*)"$/.exec(value);
+    if (!quoted) throw headerProblem('a quoted key must end with its quote, with only \\" and \\\\ escaped');
+    key = (quoted[1] ?? '').replace(/\\(["\\])/g, '$1');
+  }
+  if (!REQUEST_ID_PATTERN.test(key))
+    throw headerProblem('an idempotency key is 8 to 128 printable characters (a UUID), sent once');
+  return key;
+}
+
+/**
+ * The body of a route that takes a `requestId`, with the `Idempotency-Key`
+ * header's id in it when the header is sent: the same id in both is fine,
+ * two different ids are refused rather than one of them chosen.
+ */
+export function bodyWithIdempotencyKey(body: unknown, header: string | string[] | undefined): unknown {
+  if (header === undefined) return body;
+  if (Array.isArray(header)) throw headerProblem('one Idempotency-Key header, not several');
+  const key = idempotencyKeyOf(header);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const given = (body as { requestId?: unknown }).requestId;
+  if (given !== undefined && given !== key)
+    throw headerProblem("the header and the body's requestId name two different requests");
+  return { ...body, requestId: key };
 }

@@ -29,10 +29,10 @@ afterAll(async () => {
   await testDesk?.stop();
 });
 
-async function post(path: string, body: unknown) {
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${api}/api/v1${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   return {
@@ -228,6 +228,46 @@ describe('request ids on circulation', () => {
     expect(sim.receipts()).toHaveLength(before + 1);
   });
 
+  it('takes the request id from an Idempotency-Key header, quoted as the IETF draft writes it or bare', async () => {
+    const before = owedCents('21000003');
+    const payment = { patron: '21000003', pin: '3333', amount: '1.50' };
+    const id = randomUUID();
+    const first = await post('/fees/payments', payment, { 'Idempotency-Key': `"${id}"` });
+    const again = await post('/fees/payments', payment, { 'Idempotency-Key': id });
+    // The header and the body's requestId are one id: a client may send either.
+    const inBody = await post('/fees/payments', { ...payment, requestId: id });
+    const both = await post('/fees/payments', { ...payment, requestId: id }, { 'Idempotency-Key': id });
+    expect(first).toMatchObject({ status: 200, replayed: null });
+    for (const replay of [again, inBody, both])
+      expect(replay).toMatchObject({ status: 200, replayed: 'true', json: first.json });
+    expect(owedCents('21000003')).toBe(before - 150);
+    // The same key with another amount is another request under that key: refused, nothing paid.
+    const other = await post('/fees/payments', { ...payment, amount: '0.50' }, { 'Idempotency-Key': id });
+    expect(other).toMatchObject({ status: 409, json: { code: 'request_id_conflict' } });
+    expect(owedCents('21000003')).toBe(before - 150);
+  });
+
+  it('refuses an Idempotency-Key it cannot use, before anything is done', async () => {
+    const before = owedCents('21000003');
+    const payment = { patron: '21000003', amount: '1.00' };
+    const refused = [
+      await post(
+        '/fees/payments',
+        { ...payment, requestId: randomUUID() },
+        { 'Idempotency-Key': randomUUID() },
+      ),
+      await post('/fees/payments', payment, { 'Idempotency-Key': '"unterminated-8e03978e' }),
+      await post('/fees/payments', payment, { 'Idempotency-Key': '1' }),
+      await post('/fees/payments', payment, { 'Idempotency-Key': `${randomUUID()}, ${randomUUID()}` }),
+    ];
+    for (const answer of refused)
+      expect(answer).toMatchObject({
+        status: 400,
+        json: { code: 'invalid_request', errors: [{ path: 'header.Idempotency-Key' }] },
+      });
+    expect(owedCents('21000003')).toBe(before);
+  });
+
   it('documents the request id in the OpenAPI document', async () => {
     const document = (await (await fetch(`${api}/docs/openapi.json`)).json()) as {
       paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: unknown }> } } }>;
@@ -245,5 +285,40 @@ describe('request ids on circulation', () => {
       '/api/v1/sessions',
     ])
       expect(JSON.stringify(document.paths[path]?.post?.requestBody), path).toContain('requestId');
+  });
+
+  it('documents the Idempotency-Key header on exactly the operations whose body takes a requestId', async () => {
+    interface Operation {
+      operationId: string;
+      parameters?: Array<{ name: string; in: string }>;
+      requestBody?: { content: Record<string, { schema: unknown }> };
+    }
+    const document = (await (await fetch(`${api}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    // Whether a body takes a requestId, read from the JSON Schema zod wrote (refs followed), not from the route.
+    const takesRequestId = (schema: unknown, seen = new Set<unknown>()): boolean => {
+      if (schema === null || typeof schema !== 'object' || seen.has(schema)) return false;
+      seen.add(schema);
+      const node = schema as Record<string, unknown>;
+      if (typeof node.$ref === 'string')
+        return takesRequestId(document.components.schemas[node.$ref.split('/').pop()!], seen);
+      if (node.properties && Object.hasOwn(node.properties as object, 'requestId')) return true;
+      return ['anyOf', 'oneOf', 'allOf'].some(
+        (key) => Array.isArray(node[key]) && (node[key] as unknown[]).some((s) => takesRequestId(s, seen)),
+      );
+    };
+    const withHeader: string[] = [];
+    const withRequestId: string[] = [];
+    for (const operations of Object.values(document.paths))
+      for (const operation of Object.values(operations)) {
+        if (operation.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key'))
+          withHeader.push(operation.operationId);
+        const schema = operation.requestBody?.content['application/json']?.schema;
+        if (takesRequestId(schema)) withRequestId.push(operation.operationId);
+      }
+    expect(withRequestId.length).toBeGreaterThanOrEqual(15);
+    expect(withHeader.sort()).toEqual(withRequestId.sort());
   });
 });

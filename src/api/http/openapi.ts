@@ -104,6 +104,16 @@ export function buildOpenApi(
         });
       }
     }
+    if (route.idempotencyKey)
+      parameters.push({
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', minLength: 8, maxLength: 130 },
+        description:
+          "the body's requestId, as the Idempotency-Key header (a quoted string or the bare key): " +
+          'the same request sent again with it is answered with what was done the first time',
+      });
     const responses: Record<string, unknown> = {
       [String(route.status)]: {
         description: 'Success',

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { bodyWithIdempotencyKey, IDEMPOTENCY_KEY_HEADER, schemaHasField } from '../request-ids.js';
 import type { Access, Principal, TokenAuthenticator } from './auth.js';
 import { ApiProblem } from './problem.js';
 
@@ -57,6 +58,8 @@ interface BookEntry {
   response: z.ZodType;
   status: number;
   problems: number[];
+  /** Its body takes a `requestId`, which the `Idempotency-Key` header may carry instead. */
+  idempotencyKey: boolean;
 }
 
 /**
@@ -73,7 +76,8 @@ export class RouteBook {
     spec: RouteSpec<P, Q, B, R>,
   ): void {
     const status = spec.status ?? 200;
-    this.entries.push({ ...spec, status, problems: spec.problems ?? [] });
+    const idempotencyKey = spec.body !== undefined && schemaHasField(spec.body, 'requestId');
+    this.entries.push({ ...spec, status, problems: spec.problems ?? [], idempotencyKey });
     const auth = this.auth;
     if (!app.hasRequestDecorator(PRINCIPAL)) app.decorateRequest(PRINCIPAL, null);
     app.route({
@@ -100,7 +104,13 @@ export class RouteBook {
           auth.authorize(request.headers.authorization, spec.access);
         const params = parse(spec.params, request.params, 'path');
         const query = parse(spec.query, request.query, 'query');
-        const body = parse(spec.body, request.body, 'body');
+        const body = parse(
+          spec.body,
+          idempotencyKey
+            ? bodyWithIdempotencyKey(request.body, request.headers[IDEMPOTENCY_KEY_HEADER])
+            : request.body,
+          'body',
+        );
         const result = spec.handler({
           params: params as z.infer<P>,
           query: query as z.infer<Q>,
