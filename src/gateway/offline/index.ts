@@ -23,4 +23,5 @@ export {
   type OfflineReplayReport,
   type OfflineSettleOutcome,
 } from './replayer.js';
+export { holdUnsettledAfterRestore, RESTORED_FROM_BACKUP } from './restored.js';
 export { OFFLINE_SETTLED_RETENTION_DAYS } from './retention.js';

@@ -13,5 +13,6 @@ export { GroupCommit } from './group-commit.js';
 export { type InstanceLock, instanceLockPath, takeInstanceLock } from './instance-lock.js';
 export { migrate } from './migrate.js';
 export { type OpenDatabaseOptions, openDatabase } from './open.js';
+export { type RestoreOptions, type RestoreResult, restoreDatabase } from './restore.js';
 export { checkSchemaVersions, SCHEMA_VERSIONS } from './schema-versions.js';
 export { StatementCache } from './statement-cache.js';

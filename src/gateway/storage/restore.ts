@@ -1,0 +1,192 @@
+/**
+ * Putting a backup back in place of the desk's database (its disk died, or the
+ * file was damaged), done so that nothing is lost or done twice by it:
+ *
+ * - Carrel must be stopped: the instance lock is taken for the whole restore.
+ * - The backup is checked before anything is touched: it opens, passes
+ *   `PRAGMA integrity_check`, is a Carrel database, and no newer than this
+ *   Carrel (checkSchemaVersions).
+ * - The database in place is never deleted: it is renamed aside with its
+ *   `-wal` and `-shm` under one new name (`carrel.replaced-20261204-230000Z.db`
+ *   and its `-wal`), so it still opens with its last commits. Copying a backup
+ *   over `carrel.db` and leaving the old `-wal` beside it would have SQLite
+ *   apply the old log to the restored file.
+ * - The copy is written with `VACUUM INTO` from the backup (so a backup that
+ *   has a `-wal` of its own is taken whole), under a temporary name, adjusted by
+ *   `adjust` (the offline journal holds its unsettled work for staff), checked,
+ *   flushed, given the owner of the state directory when run as root (systemd
+ *   runs Carrel as its own user), and only then renamed into place.
+ */
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CarrelError } from '../../core/errors.js';
+import { whyNotWritable } from '../../core/writable.js';
+import type { Database, StorageBackend } from './database.js';
+import { instanceLockPath, takeInstanceLock } from './instance-lock.js';
+import { openDatabase } from './open.js';
+import { checkSchemaVersions } from './schema-versions.js';
+
+export interface RestoreOptions {
+  /** Changes made to the restored copy before it is put in place; what it reports is returned. */
+  adjust?: (db: Database, backupTakenAt: Date) => Record<string, number>;
+  now?: Date;
+  backend?: StorageBackend;
+}
+
+export interface RestoreResult {
+  backup: string;
+  /** When the backup was written (its file's modification time). */
+  backupTakenAt: string;
+  path: string;
+  bytes: number;
+  tables: number;
+  /** Where the files that were in place went; empty when there was no database. */
+  setAside: string[];
+  /** What `adjust` reported. */
+  adjusted: Record<string, number>;
+}
+
+/** The files SQLite keeps beside a database, moved together with it. */
+const COMPANIONS = ['', '-wal', '-shm', '-journal'] as const;
+
+export function restoreDatabase(backup: string, target: string, options: RestoreOptions = {}): RestoreResult {
+  const from = resolve(backup);
+  const to = resolve(target);
+  if (!existsSync(from) || !statSync(from).isFile())
+    throw new CarrelError('restore_no_backup', `no backup file at ${from}`);
+  if (existsSync(to) && realpathSync(from) === realpathSync(to))
+    throw new CarrelError('restore_same_file', `${from} is the desk's database itself, not a backup of it`);
+  const directory = dirname(to);
+  mkdirSync(directory, { recursive: true, mode: 0o750 });
+  const notWritable = whyNotWritable(to, { directoryToo: true });
+  if (notWritable) throw new CarrelError('restore_not_writable', `cannot restore: ${notWritable}`);
+  const backend = options.backend ? { backend: options.backend } : {};
+  // Refuses while Carrel runs on this database (state_in_use), and keeps it from starting meanwhile.
+  const lock = takeInstanceLock(to, options.backend);
+  // A lock file made now by root would keep Carrel's user from taking it at its next start.
+  ownLikeDirectory(instanceLockPath(to), directory);
+  const partial = join(directory, `.${basename(to)}.restoring-${process.pid}`);
+  rmSync(partial, { force: true });
+  const umask = process.umask(0o077);
+  try {
+    const takenAt = statSync(from).mtime;
+    const source = openDatabase(from, { readOnly: true, ...backend });
+    try {
+      checkWhole(source, from);
+      const carrel = source
+        .prepare("SELECT 1 AS found FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'")
+        .get();
+      if (!carrel)
+        throw new CarrelError('restore_not_carrel', `${from} is an SQLite file, but not a Carrel database`);
+      checkSchemaVersions(source);
+      source.prepare('VACUUM INTO ?').run(partial);
+    } finally {
+      source.close();
+    }
+    const copy = openDatabase(partial, backend);
+    let adjusted: Record<string, number> = {};
+    let tables: number;
+    try {
+      adjusted = options.adjust?.(copy, takenAt) ?? {};
+      checkWhole(copy, partial);
+      tables = Number(
+        (copy.prepare("SELECT COUNT(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as { n: number })
+          .n,
+      );
+      // Everything in the main file, no -wal left beside the copy to be renamed with it.
+      copy.checkpoint();
+    } finally {
+      copy.close();
+    }
+    for (const suffix of ['-wal', '-shm']) rmSync(`${partial}${suffix}`, { force: true });
+    ownLikeDirectory(partial, directory);
+    flush(partial);
+    const setAside = setAsideCurrent(to, options.now ?? new Date());
+    renameSync(partial, to);
+    flush(directory);
+    return {
+      backup: from,
+      backupTakenAt: takenAt.toISOString(),
+      path: to,
+      bytes: statSync(to).size,
+      tables,
+      setAside,
+      adjusted,
+    };
+  } catch (error) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${partial}${suffix}`, { force: true });
+    throw error;
+  } finally {
+    process.umask(umask);
+    lock.release();
+  }
+}
+
+function checkWhole(db: Database, path: string): void {
+  let findings: string[];
+  try {
+    findings = (db.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>).map((row) =>
+      String(Object.values(row)[0]),
+    );
+  } catch (error) {
+    throw new CarrelError(
+      'restore_damaged',
+      `${path} cannot be read as a database: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  if (findings.length !== 1 || findings[0] !== 'ok')
+    throw new CarrelError(
+      'restore_damaged',
+      `${path} failed its integrity check: ${findings.slice(0, 3).join('; ')}`,
+    );
+}
+
+/**
+ * Renames the database in place and its companions to `carrel.replaced-<time>.db` (`-wal`,
+ * `-shm`): one name, so the old database still opens with its log.
+ */
+function setAsideCurrent(to: string, now: Date): string[] {
+  const present = COMPANIONS.filter((suffix) => existsSync(`${to}${suffix}`));
+  if (present.length === 0) return [];
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace('T', '-')
+    .replace(/\.\d+Z$/, 'Z');
+  const stem = basename(to).replace(/\.db$/, '');
+  const aside = join(dirname(to), `${stem}.replaced-${stamp}.db`);
+  if (COMPANIONS.some((suffix) => existsSync(`${aside}${suffix}`)))
+    throw new CarrelError('restore_exists', `${aside} exists already: wait a second and run it again`);
+  return present.map((suffix) => {
+    renameSync(`${to}${suffix}`, `${aside}${suffix}`);
+    return `${aside}${suffix}`;
+  });
+}
+
+/** Run as root (sudo), the new file gets the state directory's owner: Carrel runs as its own user. */
+function ownLikeDirectory(path: string, directory: string): void {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  const { uid, gid } = statSync(directory);
+  chownSync(path, uid, gid);
+}
+
+function flush(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
