@@ -23,8 +23,9 @@ prints where it is. It holds patron data: it is readable by its owner only.
   --keep N       keep the N newest named backups in that directory, remove the older
   --json         one JSON object on stdout: {source, path, bytes, tables, removed}
 
-To restore: stop Carrel, move carrel.db (and any carrel.db-wal, carrel.db-shm) away,
-copy the backup in its place as carrel.db, owned by Carrel's user, and start it.`;
+To restore: stop Carrel, then \`carrel restore BACKUP.db\` (not a copy over carrel.db:
+an old carrel.db-wal beside it would be applied to the backup, and the offline
+transactions it has not replayed would be sent to the ILS again).`;
 
 export const backupCommand: Command = {
   async run(argv) {

@@ -30,6 +30,10 @@ const LOADERS: Record<string, { summary: string; load: () => Promise<Command> }>
     summary: "write a checked copy of the desk's database while it runs (money, offline journal, cards)",
     load: async () => (await import('./backup.js')).backupCommand,
   },
+  restore: {
+    summary: "put a backup in place of the desk's database (Carrel stopped; the old file is kept)",
+    load: async () => (await import('./restore.js')).restoreCommand,
+  },
   mqtt: {
     summary: 'print the Mosquitto ACL file for an external broker: carrel mqtt acl --config FILE',
     load: async () => (await import('./mqtt.js')).mqttCommand,
