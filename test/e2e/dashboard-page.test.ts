@@ -5,6 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import type { CarrelConfig } from '../../src/app/config.js';
+import {
+  holdUnsettledAfterRestore,
+  OfflineJournal,
+  offlinePolicySchema,
+} from '../../src/gateway/offline/index.js';
+import { openDatabase } from '../../src/gateway/storage/index.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 
@@ -126,6 +132,78 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     await expect.poll(() => card(monitor, 'exit-1').count()).toBe(1);
     expect(await monitor.locator('li.device .actions button').count()).toBe(0);
     expect(await admin.isClosed()).toBe(true);
+  });
+
+  it('lists the offline conflicts to a token that may settle them, and sends one again or discards it', async () => {
+    // What a desk restored from a backup holds, beside a conflict the replay itself found: written
+    // by a second connection to the desk's database, in one tick (the desk never sees them pending).
+    const db = openDatabase(chromium.testDesk.databasePath);
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const at = Date.parse('2026-12-04T09:15:00Z');
+    const lentToAnother = journal.accept({
+      kind: 'checkout',
+      patron: '21000003',
+      item: '31000001',
+      terminal: 'desk-1',
+      at,
+    });
+    journal.beginReplay(lentToAnother.id);
+    journal.markConflict(lentToAnother.id, 'item_checked_out_to_another');
+    const restored = journal.accept({
+      kind: 'checkin',
+      item: '31000006',
+      terminal: 'desk-1',
+      at: at + 60_000,
+    });
+    expect(holdUnsettledAfterRestore(db, new Date('2026-12-04T02:30:00Z'))).toBe(1);
+    db.close();
+
+    // A monitor sees how many, not which.
+    const monitor = await openPage(MONITOR);
+    await expect.poll(() => monitor.locator('#offline-conflict').textContent()).toBe('2');
+    expect(await monitor.locator('#conflicts-box').isHidden()).toBe(true);
+    await monitor.close();
+
+    const admin = await openPage(ADMIN);
+    const conflict = (id: string) => admin.locator(`#conflicts li[data-transaction="${id}"]`);
+    await expect.poll(() => admin.locator('#conflicts li').count()).toBe(2);
+    expect(await conflict(lentToAnother.id).locator('.what').textContent()).toMatch(
+      /^Checkout of item 31000001, /,
+    );
+    expect(await conflict(lentToAnother.id).locator('.why').textContent()).toBe(
+      'the ILS has the item out to another patron',
+    );
+    expect(await conflict(restored.id).locator('.why').textContent()).toBe(
+      'restored from a backup: the ILS may have it already',
+    );
+    expect(await conflict(restored.id).locator('.said').textContent()).toContain(
+      'restored from a backup of 2026-12-04T02:30:00.000Z',
+    );
+    // No patron on the page: the item is what staff look up.
+    expect(await admin.locator('#conflicts').textContent()).not.toContain('21000003');
+    mkdirSync(OUTPUT, { recursive: true });
+    await admin.screenshot({ path: join(OUTPUT, 'dashboard-offline-conflicts.png'), fullPage: true });
+
+    await conflict(lentToAnother.id).getByRole('button', { name: 'Discard' }).click();
+    await expect.poll(() => conflict(lentToAnother.id).count()).toBe(0);
+    await conflict(restored.id).getByRole('button', { name: 'Send again' }).click();
+    await expect.poll(() => admin.locator('#conflicts-box').isHidden()).toBe(true);
+    await expect.poll(() => admin.locator('#offline-conflict').textContent()).toBe('0');
+    const states = await Promise.all(
+      [lentToAnother.id, restored.id].map(async (id) => {
+        const response = await fetch(`${chromium.testDesk.api}/api/v1/offline/transactions`, {
+          headers: { authorization: `Bearer ${ADMIN}` },
+        });
+        const { transactions } = (await response.json()) as {
+          transactions: Array<{ id: string; state: string }>;
+        };
+        return transactions.find((tx) => tx.id === id)?.state;
+      }),
+    );
+    expect(states[0]).toBe('discarded');
+    // Sent again: waiting for the replay, or replayed already (the ILS is up).
+    expect(['pending', 'replaying', 'done']).toContain(states[1]);
+    await admin.close();
   });
 
   it('asks for a token when it has none and the desk requires one', async () => {

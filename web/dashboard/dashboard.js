@@ -3,7 +3,9 @@
  * (status, since when, why, last error, reconnects) with its family's live detail, kept current
  * by the event WebSocket (a snapshot on connect, then each change as it happens); the offline
  * journal and open sessions read every 15 s. Admin actions (shown to an admin token only): reconnect
- * a device, print a test page, read a gate's people counter.
+ * a device, print a test page, read a gate's people counter. A staff or admin token also sees the
+ * offline journal's conflicts (an item out to another patron, work restored from a backup…) and
+ * settles each: sent again, or discarded.
  */
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
 
@@ -17,8 +19,8 @@ const list = document.getElementById('devices');
 const template = document.getElementById('device-card');
 
 let retryMs = 500;
-/** Whether the token may act (admin); the page only looks until that is known. */
-const caller = { admin: false };
+/** Whether the token may act (admin) or settle conflicts (staff); the page only looks until that is known. */
+const caller = { admin: false, staff: false };
 
 /** Actions beyond reconnect, by the family's kind: a label and what to call. */
 const FAMILY_ACTIONS = {
@@ -119,11 +121,14 @@ async function identify() {
   try {
     const answer = await api.call('GET', '/api/v1/auth/caller');
     caller.admin = answer.scopes.includes('admin');
+    caller.staff = caller.admin || answer.scopes.includes('staff');
   } catch {
     caller.admin = false;
+    caller.staff = false;
   }
   document.body.dataset.scope = caller.admin ? 'admin' : 'look';
   if (caller.admin) for (const element of list.children) addActions(element, element.dataset.device);
+  void refreshDesk();
 }
 
 async function act(element, button, run, done) {
@@ -230,6 +235,85 @@ async function refreshDesk() {
     offline.status === 'fulfilled' ? String(offline.value.conflict) : '–';
   document.getElementById('sessions-open').textContent =
     sessions.status === 'fulfilled' ? String(sessions.value.open) : '–';
+  const conflicts = offline.status === 'fulfilled' ? offline.value.conflict : 0;
+  if (caller.staff && conflicts > 0) await showConflicts();
+  else document.getElementById('conflicts-box').hidden = true;
+}
+
+/** Why a transaction is in conflict, in the desk's words; the ILS's own words follow. */
+const CONFLICT_REASONS = {
+  item_checked_out_to_another: 'the ILS has the item out to another patron',
+  item_borrower_unknown: 'the ILS has the item out, and would not say to whom',
+  patron_missing: 'no patron was recorded',
+  restored_from_backup: 'restored from a backup: the ILS may have it already',
+};
+const KINDS = { checkout: 'Checkout', checkin: 'Checkin', feePaid: 'Fee payment' };
+
+async function showConflicts() {
+  let transactions;
+  try {
+    ({ transactions } = await api.call('GET', '/api/v1/offline/transactions?state=conflict'));
+  } catch {
+    return;
+  }
+  const box = document.getElementById('conflicts-box');
+  const items = document.getElementById('conflicts');
+  items.replaceChildren(...transactions.map(conflictItem));
+  box.hidden = transactions.length === 0;
+}
+
+function conflictItem(tx) {
+  const item = document.createElement('li');
+  item.dataset.transaction = tx.id;
+  const what = document.createElement('p');
+  what.className = 'what';
+  const taken = new Date(tx.at);
+  what.textContent = `${KINDS[tx.kind] ?? tx.kind} of item ${tx.item}, ${taken.toLocaleDateString()} ${taken.toLocaleTimeString()}`;
+  const why = document.createElement('p');
+  why.className = 'why';
+  why.textContent = CONFLICT_REASONS[tx.reason] ?? tx.reason ?? 'in conflict';
+  item.append(what, why);
+  if (tx.message) {
+    const said = document.createElement('p');
+    said.className = 'said';
+    said.textContent = tx.message;
+    item.append(said);
+  }
+  const actions = document.createElement('div');
+  actions.className = 'actions';
+  const outcome = document.createElement('p');
+  outcome.className = 'outcome';
+  outcome.setAttribute('role', 'status');
+  for (const [label, action] of [
+    ['Send again', 'retry'],
+    ['Discard', 'discard'],
+  ]) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = label;
+    button.addEventListener('click', () => void settle(tx.id, action, actions, outcome));
+    actions.append(button);
+  }
+  item.append(actions, outcome);
+  return item;
+}
+
+async function settle(id, action, actions, outcome) {
+  for (const button of actions.querySelectorAll('button')) button.disabled = true;
+  outcome.textContent = action === 'retry' ? 'Sending again…' : 'Discarding…';
+  try {
+    await api.call('POST', `/api/v1/offline/transactions/${encodeURIComponent(id)}/resolve`, { action });
+    await refreshDesk();
+  } catch (error) {
+    outcome.textContent =
+      error instanceof Problem && error.status === 403
+        ? 'Needs a staff token'
+        : error instanceof Problem && error.status === 409
+          ? 'Settled already'
+          : `Failed: ${error.message}`;
+    for (const button of actions.querySelectorAll('button')) button.disabled = false;
+    if (error instanceof Problem && error.status === 409) await refreshDesk();
+  }
 }
 
 void identify();
