@@ -113,7 +113,16 @@ describe('the public HTTP API of Carrel 0.1, kept', () => {
       }
       if (current.method !== old.method || current.path !== old.path)
         problems.push(`${id}: moved from ${old.method} ${old.path} to ${current.method} ${current.path}`);
-      expect(current.parameters ?? [], `${id} parameters`).toEqual(old.parameters);
+      // Every parameter kept as it was; a new one only optional (the Idempotency-Key header).
+      type Parameter = { name: string; in: string; required?: boolean };
+      const known = (parameter: Parameter) =>
+        (old.parameters as Parameter[]).some(
+          (kept) => kept.name === parameter.name && kept.in === parameter.in,
+        );
+      const parameters = (current.parameters ?? []) as Parameter[];
+      expect(parameters.filter(known), `${id} parameters`).toEqual(old.parameters);
+      for (const parameter of parameters.filter((p) => !known(p)))
+        if (parameter.required) problems.push(`${id}: a new required parameter ${parameter.name}`);
       expect(
         withoutNewOptionalFields(current.requestBody, old.requestBody) ?? null,
         `${id} request body`,
