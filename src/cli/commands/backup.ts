@@ -1,12 +1,10 @@
 import { dirname, join } from 'node:path';
-import { type CarrelConfig, loadConfigFile } from '../../app/config.js';
-import { defaultDeskConfig } from '../../app/default-desk.js';
 import { databasePath } from '../../app/storage-feature.js';
 import { formatBytes } from '../../core/bytes.js';
-import { CarrelError, ConfigError } from '../../core/errors.js';
-import { formatConfigErrors } from '../../gateway/config/format.js';
+import { CarrelError } from '../../core/errors.js';
 import { backUpDatabase } from '../../gateway/storage/backup.js';
 import { parseCommandArgs } from '../args.js';
+import { loadCommandConfig } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel backup [--config FILE] [--to DIR|FILE.db] [--keep N] [--json]
@@ -45,15 +43,8 @@ export const backupCommand: Command = {
     if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1 && keep <= 10_000))
       throw new CarrelError('usage', `--keep: a whole number from 1, not "${values.keep}"`);
     const path = values.config ?? process.env.CARREL_CONFIG;
-    let config: CarrelConfig;
-    try {
-      config = path === undefined ? defaultDeskConfig() : loadConfigFile(path);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      console.error(`carrel: ${path} is not valid:`);
-      console.error(formatConfigErrors(error));
-      return 2;
-    }
+    const config = loadCommandConfig(path);
+    if (!config) return 2;
     const source = databasePath(config.storage.path, process.env);
     if (source === ':memory:') throw new CarrelError('usage', 'storage.path is :memory:, nothing to back up');
     const result = backUpDatabase(source, {

@@ -1,9 +1,8 @@
 import { MOSQUITTO_CONF_LINES, mosquittoAcl } from '../../api/mqtt/mosquitto-acl.js';
 import { CarrelTopics } from '../../api/mqtt/topics.js';
-import { loadConfigFile } from '../../app/config.js';
-import { CarrelError, ConfigError } from '../../core/errors.js';
-import { formatConfigErrors } from '../../gateway/config/format.js';
+import { CarrelError } from '../../core/errors.js';
 import { parseCommandArgs } from '../args.js';
+import { loadCommandConfig } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel mqtt acl --config FILE
@@ -38,15 +37,8 @@ export const mqttCommand: Command = {
     }
     const path = values.config ?? process.env.CARREL_CONFIG;
     if (!path) throw new CarrelError('usage', `mqtt acl needs --config FILE\n${USAGE}`);
-    let config: ReturnType<typeof loadConfigFile>;
-    try {
-      config = loadConfigFile(path);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      console.error(`carrel: ${path} is not valid:`);
-      console.error(formatConfigErrors(error));
-      return 2;
-    }
+    const config = loadCommandConfig(path);
+    if (!config) return 2;
     if (config.mqtt.mode !== 'external' || config.mqtt.username === undefined) {
       throw new CarrelError(
         'mqtt_acl_not_external',

@@ -1,12 +1,10 @@
-import { type CarrelConfig, loadConfigFile } from '../../app/config.js';
-import { defaultDeskConfig } from '../../app/default-desk.js';
 import { databasePath } from '../../app/storage-feature.js';
 import { formatBytes } from '../../core/bytes.js';
-import { CarrelError, ConfigError } from '../../core/errors.js';
-import { formatConfigErrors } from '../../gateway/config/format.js';
+import { CarrelError } from '../../core/errors.js';
 import { holdUnsettledAfterRestore } from '../../gateway/offline/restored.js';
 import { restoreDatabase } from '../../gateway/storage/restore.js';
 import { parseCommandArgs } from '../args.js';
+import { loadCommandConfig } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel restore BACKUP.db [--config FILE] [--json]
@@ -42,15 +40,8 @@ export const restoreCommand: Command = {
         `${positionals.length === 0 ? 'which backup?' : `unexpected "${positionals[1]}"`}\n${USAGE}`,
       );
     const path = values.config ?? process.env.CARREL_CONFIG;
-    let config: CarrelConfig;
-    try {
-      config = path === undefined ? defaultDeskConfig() : loadConfigFile(path);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      console.error(`carrel: ${path} is not valid:`);
-      console.error(formatConfigErrors(error));
-      return 2;
-    }
+    const config = loadCommandConfig(path);
+    if (!config) return 2;
     const target = databasePath(config.storage.path, process.env);
     if (target === ':memory:') throw new CarrelError('usage', 'storage.path is :memory:, nothing to restore');
     const result = restoreDatabase(positionals[0]!, target, {

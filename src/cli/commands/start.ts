@@ -1,15 +1,14 @@
-import { type CarrelConfig, loadConfigFile } from '../../app/config.js';
-import { defaultDeskConfig } from '../../app/default-desk.js';
+import type { CarrelConfig } from '../../app/config.js';
 import { createDesk, type Desk } from '../../app/desk.js';
 import { type Clock, systemClock } from '../../core/clock.js';
-import { ConfigError, describeError } from '../../core/errors.js';
+import { describeError } from '../../core/errors.js';
 import { createLogger, type LogLevel } from '../../core/logger.js';
 import { probeListen } from '../../core/net.js';
 import { whyNotWritable } from '../../core/writable.js';
-import { formatConfigErrors } from '../../gateway/config/format.js';
 import { deepFreeze } from '../../gateway/config/load.js';
 import { SystemdNotifier } from '../../gateway/sd-notify.js';
 import { logLevelOption, parseCommandArgs, portOption } from '../args.js';
+import { loadCommandConfig } from '../command-config.js';
 import { carrelVersion } from '../version.js';
 import type { Command } from './index.js';
 
@@ -36,15 +35,9 @@ export const startCommand: Command = {
       return 0;
     }
     const path = values.config ?? process.env.CARREL_CONFIG;
-    let config: CarrelConfig;
-    try {
-      config = path ? loadConfigFile(path) : defaultDeskConfig();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      console.error(`carrel: ${path ?? 'configuration'} is not valid:`);
-      console.error(formatConfigErrors(error));
-      return 2;
-    }
+    const loaded = loadCommandConfig(path);
+    if (!loaded) return 2;
+    let config = loaded;
     let mqttPort =
       values['mqtt-port'] === undefined ? undefined : portOption(values['mqtt-port'], 'mqtt-port', 0);
     // A developer's own Mosquitto often has 1883: the simulated desk's broker then takes a free port

@@ -11,19 +11,10 @@
  * with `PRAGMA integrity_check`, flushed to disk, and only then given its name:
  * a file named `carrel-….db` is always a whole, checked backup.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CarrelError } from '../../core/errors.js';
+import { flushToDisk } from '../../core/flush-to-disk.js';
 import { whyNotWritable } from '../../core/writable.js';
 import type { StorageBackend } from './database.js';
 import { openDatabase } from './open.js';
@@ -78,9 +69,9 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
       db.close();
     }
     const tables = verify(partial, options.backend);
-    flush(partial);
+    flushToDisk(partial);
     renameSync(partial, target.path);
-    flush(directory);
+    flushToDisk(directory);
     const removed = target.named && options.keep !== undefined ? prune(directory, options.keep) : [];
     return { source: from, path: target.path, bytes: statSync(target.path).size, tables, removed };
   } catch (error) {
@@ -125,15 +116,6 @@ function verify(path: string, backend: StorageBackend | undefined): number {
     return Number(n);
   } finally {
     copy.close();
-  }
-}
-
-function flush(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

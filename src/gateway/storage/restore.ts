@@ -17,20 +17,10 @@
  *   flushed, given the owner of the state directory when run as root (systemd
  *   runs Carrel as its own user), and only then renamed into place.
  */
-import {
-  chownSync,
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { chownSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CarrelError } from '../../core/errors.js';
+import { flushToDisk } from '../../core/flush-to-disk.js';
 import { whyNotWritable } from '../../core/writable.js';
 import type { Database, StorageBackend } from './database.js';
 import { instanceLockPath, takeInstanceLock } from './instance-lock.js';
@@ -111,10 +101,10 @@ export function restoreDatabase(backup: string, target: string, options: Restore
     }
     for (const suffix of ['-wal', '-shm']) rmSync(`${partial}${suffix}`, { force: true });
     ownLikeDirectory(partial, directory);
-    flush(partial);
+    flushToDisk(partial);
     const setAside = setAsideCurrent(to, options.now ?? new Date());
     renameSync(partial, to);
-    flush(directory);
+    flushToDisk(directory);
     return {
       backup: from,
       backupTakenAt: takenAt.toISOString(),
@@ -180,13 +170,4 @@ function ownLikeDirectory(path: string, directory: string): void {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
   const { uid, gid } = statSync(directory);
   chownSync(path, uid, gid);
-}
-
-function flush(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -1,0 +1,20 @@
+import { type CarrelConfig, loadConfigFile } from '../app/config.js';
+import { defaultDeskConfig } from '../app/default-desk.js';
+import { ConfigError } from '../core/errors.js';
+import { formatConfigErrors } from '../gateway/config/format.js';
+
+/**
+ * A command's configuration: the file at `path` (its --config, or CARREL_CONFIG), else the
+ * simulated desk's. Undefined once it has said on stderr why the file is not valid, field by
+ * field: the command then exits 2.
+ */
+export function loadCommandConfig(path: string | undefined): CarrelConfig | undefined {
+  try {
+    return path ? loadConfigFile(path) : defaultDeskConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`carrel: ${path ?? 'configuration'} is not valid:`);
+    console.error(formatConfigErrors(error));
+    return undefined;
+  }
+}
