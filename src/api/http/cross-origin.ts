@@ -10,10 +10,13 @@ import { ApiProblem } from './problem.js';
 
 /** Methods the API's routes use. */
 const METHODS = 'GET, POST, PUT, DELETE';
-/** Request headers a page sends: its token and its JSON body's type. */
-const REQUEST_HEADERS = 'authorization, content-type';
-/** Answer headers a page may read beyond the simple ones: a new print job's place, a report's file name, why a token was refused. */
-const EXPOSED_HEADERS = 'location, content-disposition, www-authenticate';
+/** Request headers a page sends: its token, its JSON body's type, and a change's request id. */
+const REQUEST_HEADERS = 'authorization, content-type, idempotency-key';
+/**
+ * Answer headers a page may read beyond the simple ones: a new print job's place, a report's file
+ * name, why a token was refused, and that a request sent again was answered from the first.
+ */
+const EXPOSED_HEADERS = 'location, content-disposition, www-authenticate, idempotent-replayed';
 /** How long a browser may keep a preflight's answer. */
 const MAX_AGE_SECONDS = 600;
 

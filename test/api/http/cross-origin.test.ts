@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +161,47 @@ describe.skipIf(skip !== undefined)('a kiosk page on another origin, in Chromium
     }
   }
 
+  /**
+   * A checkout the page's script sends twice with one Idempotency-Key, as a kiosk does after a lost
+   * answer: each answer's status and its Idempotent-Replayed header, as the page can read them.
+   */
+  async function checkoutTwiceFromPage(pageUrl: string, apiPort: number): Promise<unknown> {
+    const page = await browser.newPage();
+    try {
+      await page.goto(pageUrl);
+      return await page.evaluate(
+        async ({ api, token, body, key }) => {
+          const answers = [];
+          for (let i = 0; i < 2; i++) {
+            try {
+              const answer = await fetch(`${api}/api/v1/checkouts`, {
+                method: 'POST',
+                headers: {
+                  authorization: `Bearer ${token}`,
+                  'content-type': 'application/json',
+                  'idempotency-key': `"${key}"`,
+                },
+                body,
+              });
+              answers.push({ status: answer.status, replayed: answer.headers.get('idempotent-replayed') });
+            } catch (error) {
+              answers.push(String(error));
+            }
+          }
+          return answers;
+        },
+        {
+          api: `http://127.0.0.1:${apiPort}`,
+          token: TEST_TOKENS[0]!.token,
+          body: CHECKOUT,
+          key: randomUUID(),
+        },
+      );
+    } finally {
+      await page.close();
+    }
+  }
+
   /** The API over the fake desk with tokens and these origins listed, on a free port. */
   async function apiListing(origins: string[]): Promise<{ port: number; stop(): Promise<void> }> {
     const api = await buildHttpApi({
@@ -173,6 +215,19 @@ describe.skipIf(skip !== undefined)('a kiosk page on another origin, in Chromium
     await api.app.listen({ host: '127.0.0.1', port: 0 });
     return { port: (api.app.server.address() as { port: number }).port, stop: () => api.app.close() };
   }
+
+  it('lets a listed origin send an Idempotency-Key and read that its second checkout was replayed', async () => {
+    const origin = `http://localhost:${pagesPort}`;
+    const listed = await apiListing([origin]);
+    try {
+      expect(await checkoutTwiceFromPage(`${origin}/kiosk`, listed.port)).toEqual([
+        { status: 200, replayed: null },
+        { status: 200, replayed: 'true' },
+      ]);
+    } finally {
+      await listed.stop();
+    }
+  });
 
   it('checks out from a listed origin; the browser refuses the page of any other', async () => {
     const origin = `http://localhost:${pagesPort}`;
