@@ -15,6 +15,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+import { OfflineJournal, offlinePolicySchema } from '../../src/gateway/offline/index.js';
+import { backUpDatabase } from '../../src/gateway/storage/backup.js';
+import { openDatabase } from '../../src/gateway/storage/index.js';
 import { callApi } from '../helpers/api-call.js';
 import {
   type CarrelDaemon,
@@ -24,6 +27,12 @@ import {
   writeDaemonConfig,
 } from '../helpers/carrel-daemon.js';
 import { until } from '../helpers/until.js';
+
+/** The config of a new PC with its database at `database`. */
+function writeNewPcConfig(database: string): string {
+  const folder = mkdtempSync(path.join(dir, 'new-pc-config-'));
+  return writeDaemonConfig(folder, 'new-pc', { storagePath: database });
+}
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli/main.js');
 // Lent to 21000001 in the sample library; returned at the desk while the ILS was away.
@@ -131,6 +140,28 @@ describe('carrel restore', () => {
     expect(discarded.json).toMatchObject({ state: 'discarded' });
     expect(lentTo(NEXT_BORROWER)).toContain(ITEM);
   }, 120_000);
+
+  it("sends the backup's offline work as it is when told the backup was taken after the desk stopped for good", () => {
+    // The old PC's Carrel stopped with a checkin waiting; its last backup moves to a new PC.
+    const oldDesk = path.join(dir, 'old-pc.db');
+    const db = openDatabase(oldDesk);
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const waiting = journal.accept({ kind: 'checkin', item: '31000002', terminal: 'desk-1', at: Date.now() });
+    db.close();
+    const backup = backUpDatabase(oldDesk, { to: path.join(dir, 'moved') }).path;
+    const newPc = path.join(dir, 'new-pc', 'carrel.db');
+    const moved = spawnSync(
+      process.execPath,
+      [CLI, 'restore', backup, '--replay-pending', '--json', '--config', writeNewPcConfig(newPc)],
+      { encoding: 'utf8' },
+    );
+    expect(moved.status, moved.stderr).toBe(0);
+    expect(JSON.parse(moved.stdout)).toMatchObject({ path: newPc, setAside: [], offlineHeld: 0 });
+    const restored = new OfflineJournal(openDatabase(newPc), {
+      policy: offlinePolicySchema.parse({ enabled: true }),
+    });
+    expect(restored.get(waiting.id)).toMatchObject({ state: 'pending' });
+  });
 
   it('says what is wrong in one line, and changes nothing', () => {
     const none = carrel('restore');

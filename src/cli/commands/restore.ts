@@ -7,7 +7,7 @@ import { parseCommandArgs } from '../args.js';
 import { loadCommandConfig } from '../command-config.js';
 import type { Command } from './index.js';
 
-const USAGE = `usage: carrel restore BACKUP.db [--config FILE] [--json]
+const USAGE = `usage: carrel restore BACKUP.db [--config FILE] [--replay-pending] [--json]
 
 Puts a backup written by \`carrel backup\` in place of the desk's database, after
 its disk died or the file was damaged. Stop Carrel first (systemctl stop carrel):
@@ -20,6 +20,10 @@ never sent again on their own.
 
   --config FILE  the desk's configuration (or CARREL_CONFIG): where its database is
                  (storage.path, else systemd's STATE_DIRECTORY, else .carrel-state/)
+  --replay-pending
+                 send the backup's offline transactions as they are, not held: only for a
+                 backup taken after this desk's Carrel stopped for good (moving it to a new
+                 PC), when nothing can have been replayed since
   --json         one JSON object on stdout: {backup, backupTakenAt, path, bytes,
                  tables, setAside, offlineHeld}`;
 
@@ -28,6 +32,7 @@ export const restoreCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, {
       config: { type: 'string', short: 'c' },
       json: { type: 'boolean' },
+      'replay-pending': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -45,7 +50,8 @@ export const restoreCommand: Command = {
     const target = databasePath(config.storage.path, process.env);
     if (target === ':memory:') throw new CarrelError('usage', 'storage.path is :memory:, nothing to restore');
     const result = restoreDatabase(positionals[0]!, target, {
-      adjust: (db, takenAt) => ({ offlineHeld: holdUnsettledAfterRestore(db, takenAt) }),
+      adjust: (db, takenAt): Record<string, number> =>
+        values['replay-pending'] ? {} : { offlineHeld: holdUnsettledAfterRestore(db, takenAt) },
     });
     const offlineHeld = result.adjusted.offlineHeld ?? 0;
     if (values.json) {
