@@ -14,6 +14,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CarrelError } from '../../core/errors.js';
+import { giveOwnerOf } from '../../core/file-owner.js';
 import { flushToDisk } from '../../core/flush-to-disk.js';
 import { whyNotWritable } from '../../core/writable.js';
 import type { StorageBackend } from './database.js';
@@ -52,7 +53,11 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
     );
   const target = targetOf(resolve(options.to), options.now ?? new Date());
   const directory = dirname(target.path);
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const made = mkdirSync(directory, { recursive: true, mode: 0o700 });
+  // Run by root beside a desk whose Carrel runs as its own user: what root makes there is that
+  // user's, or the nightly backup (as that user) could not write in the folder or prune the file.
+  const owner = dirname(from);
+  if (made) giveOwnerOf(owner, ...foldersMade(made, directory));
   const notWritable = whyNotWritable(target.path, { directoryToo: true });
   if (notWritable) throw new CarrelError('backup_not_writable', `cannot write the backup: ${notWritable}`);
   const partial = join(directory, `.${basename(target.path)}.partial-${process.pid}`);
@@ -69,6 +74,7 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
       db.close();
     }
     const tables = verify(partial, options.backend);
+    giveOwnerOf(owner, partial);
     flushToDisk(partial);
     renameSync(partial, target.path);
     flushToDisk(directory);
@@ -127,4 +133,14 @@ function prune(directory: string, keep: number): string[] {
   const old = backups.slice(0, Math.max(0, backups.length - Math.max(1, keep)));
   for (const name of old) rmSync(join(directory, name), { force: true });
   return old.map((name) => join(directory, name));
+}
+
+/** The folders `mkdirSync(…, { recursive })` made: from the first it made down to `directory`. */
+function foldersMade(first: string, directory: string): string[] {
+  const folders = [directory];
+  for (let folder = directory; folder !== first && dirname(folder) !== folder; ) {
+    folder = dirname(folder);
+    folders.push(folder);
+  }
+  return folders;
 }

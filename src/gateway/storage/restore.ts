@@ -17,9 +17,10 @@
  *   flushed, given the owner of the state directory when run as root (systemd
  *   runs Carrel as its own user), and only then renamed into place.
  */
-import { chownSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CarrelError } from '../../core/errors.js';
+import { giveOwnerOf } from '../../core/file-owner.js';
 import { flushToDisk } from '../../core/flush-to-disk.js';
 import { whyNotWritable } from '../../core/writable.js';
 import type { Database, StorageBackend } from './database.js';
@@ -65,7 +66,7 @@ export function restoreDatabase(backup: string, target: string, options: Restore
   // Refuses while Carrel runs on this database (state_in_use), and keeps it from starting meanwhile.
   const lock = takeInstanceLock(to, options.backend);
   // A lock file made now by root would keep Carrel's user from taking it at its next start.
-  ownLikeDirectory(instanceLockPath(to), directory);
+  giveOwnerOf(directory, instanceLockPath(to));
   const partial = join(directory, `.${basename(to)}.restoring-${process.pid}`);
   rmSync(partial, { force: true });
   const umask = process.umask(0o077);
@@ -100,7 +101,7 @@ export function restoreDatabase(backup: string, target: string, options: Restore
       copy.close();
     }
     for (const suffix of ['-wal', '-shm']) rmSync(`${partial}${suffix}`, { force: true });
-    ownLikeDirectory(partial, directory);
+    giveOwnerOf(directory, partial);
     flushToDisk(partial);
     const setAside = setAsideCurrent(to, options.now ?? new Date());
     renameSync(partial, to);
@@ -163,11 +164,4 @@ function setAsideCurrent(to: string, now: Date): string[] {
     renameSync(`${to}${suffix}`, `${aside}${suffix}`);
     return `${aside}${suffix}`;
   });
-}
-
-/** Run as root (sudo), the new file gets the state directory's owner: Carrel runs as its own user. */
-function ownLikeDirectory(path: string, directory: string): void {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
-  const { uid, gid } = statSync(directory);
-  chownSync(path, uid, gid);
 }

@@ -4,6 +4,7 @@
  * only, never overwrites, and never leaves half a file under a backup's name.
  */
 import {
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -93,6 +94,17 @@ describe('backUpDatabase', () => {
       'notes.txt',
     ]);
   });
+
+  // As `sudo carrel backup` on a desk whose Carrel (and nightly backup) runs as its own user.
+  it.skipIf(process.getuid?.() !== 0)(
+    "run by root, makes its folders and the backup the state directory owner's",
+    () => {
+      chownSync(dir, 4321, 4321);
+      const result = backUpDatabase(source, { to: join(dir, 'backups', 'nightly') });
+      for (const path of [join(dir, 'backups'), join(dir, 'backups', 'nightly'), result.path])
+        expect(statSync(path), path).toMatchObject({ uid: 4321, gid: 4321 });
+    },
+  );
 
   it('says when there is no database, and leaves nothing behind when the source is not one', () => {
     expect(() => backUpDatabase(join(dir, 'nowhere.db'), { to: join(dir, 'backups') })).toThrow(

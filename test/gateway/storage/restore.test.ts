@@ -5,6 +5,7 @@
  * in it is held for staff rather than sent to the ILS again.
  */
 import {
+  chownSync,
   copyFileSync,
   mkdirSync,
   mkdtempSync,
@@ -124,6 +125,19 @@ describe('restoreDatabase', () => {
     }
     expect(seen).not.toEqual({ n: 10, total: 55 });
   });
+
+  // As `sudo carrel restore`: systemd runs Carrel as its own user, who must open what root wrote.
+  it.skipIf(process.getuid?.() !== 0)(
+    "run by root, gives the restored database and its lock the state directory's owner",
+    () => {
+      const backup = backupOf(3);
+      mkdirSync(join(dir, 'state'));
+      chownSync(join(dir, 'state'), 4321, 4321);
+      restoreDatabase(backup, live);
+      for (const path of [live, `${live}.lock`])
+        expect(statSync(path), path).toMatchObject({ uid: 4321, gid: 4321 });
+    },
+  );
 
   it('restores onto a new disk where there is no database yet', () => {
     const backup = backupOf(3);
