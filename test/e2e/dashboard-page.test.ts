@@ -161,6 +161,8 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     // A monitor sees how many, not which.
     const monitor = await openPage(MONITOR);
     await expect.poll(() => monitor.locator('#offline-conflict').textContent()).toBe('2');
+    // Conflicts wait for staff, not for the ILS: nothing is waiting to be sent.
+    expect(await monitor.locator('#offline-pending').textContent()).toBe('0');
     expect(await monitor.locator('#conflicts-box').isHidden()).toBe(true);
     await monitor.close();
 

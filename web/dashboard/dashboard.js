@@ -230,7 +230,7 @@ async function refreshDesk() {
     api.call('GET', '/api/v1/sessions/summary'),
   ]);
   document.getElementById('offline-pending').textContent =
-    offline.status === 'fulfilled' ? String(offline.value.outstanding ?? offline.value.pending) : '–';
+    offline.status === 'fulfilled' ? String(offline.value.pending + offline.value.replaying) : '–';
   document.getElementById('offline-conflict').textContent =
     offline.status === 'fulfilled' ? String(offline.value.conflict) : '–';
   document.getElementById('sessions-open').textContent =
