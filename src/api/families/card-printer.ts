@@ -111,6 +111,7 @@ export const cardPrinterApi: ApiModule = {
     card_number_invalid: { status: 422, title: 'The card number cannot be printed or encoded' },
     card_number_unprintable: { status: 422, title: 'The card number cannot be drawn as a barcode' },
     card_range_exhausted: { status: 409, title: 'Every card number of the configured range is used' },
+    card_numbers_in_use: { status: 409, title: 'The ILS already has patrons for the next card numbers' },
     patron_not_found: { status: 404, title: 'The ILS does not know this patron' },
     ils_not_configured: { status: 503, title: 'No ILS is configured' },
     card_request_invalid: { status: 400, title: 'The card request is not valid' },

@@ -36,11 +36,19 @@ export interface CardIssuerOptions {
   records: CardIssueRecords;
   printer: () => CardPrinterDriver;
   lookUpPatron: PatronLookup;
+  /**
+   * Whether the ILS already has a patron with this card number. A number the counter hands out
+   * is skipped when it does: the counter only knows this database, which may be a backup restored
+   * after more cards were issued, or a range another desk also issues from.
+   */
+  numberInUse?: (number: string) => Promise<boolean>;
   clock: Clock;
   logger: Logger;
   emit: (type: 'issued' | 'issue_failed', event: CardIssueEvent) => void;
 }
 
+/** Numbers the ILS already has, skipped in a row, before the issue is refused rather than search on. */
+const MAX_NUMBERS_SKIPPED = 50;
 const PHOTO_KEEP_MS = 30 * 60_000;
 const PHOTOS_KEPT = 16;
 const RETRIABLE = new Set(['magstripe_mismatch', 'magstripe_checksum', 'magstripe_data', 'magstripe_write']);
@@ -86,6 +94,29 @@ export class CardIssuer {
     return run;
   }
 
+  /** The next allocated number the ILS has no patron for; those it has are used up, never printed. */
+  private async unusedNumber(allocate: () => string): Promise<string> {
+    const inUse = this.options.numberInUse;
+    for (let skipped = 0; ; skipped++) {
+      const number = allocate();
+      if (!inUse || !(await inUse(number))) {
+        // The number itself names a patron: never in the log.
+        if (skipped > 0)
+          this.options.logger.warn(
+            { skipped },
+            'card numbers the ILS already has were skipped: was a backup restored, or does another desk issue from this range?',
+          );
+        return number;
+      }
+      if (skipped + 1 >= MAX_NUMBERS_SKIPPED)
+        throw new CarrelError(
+          'card_numbers_in_use',
+          `the ILS already has patrons for the next ${MAX_NUMBERS_SKIPPED} card numbers of the range: ` +
+            'move numbering.first past the numbers issued (was a backup restored?)',
+        );
+    }
+  }
+
   private async issueNow(request: CardIssueRequest): Promise<CardIssueRecord> {
     const { config, records, clock, logger } = this.options;
     const template = request.template ?? config.defaultTemplate;
@@ -95,7 +126,9 @@ export class CardIssuer {
     else {
       const { numbering } = config;
       const key = `${numbering.symbology}:${numbering.prefix}:${numbering.sequenceDigits}`;
-      number = cardNumber(numbering as CardNumbering, records.allocate(key, numbering.first, numbering.last));
+      number = await this.unusedNumber(() =>
+        cardNumber(numbering as CardNumbering, records.allocate(key, numbering.first, numbering.last)),
+      );
     }
     // Render before anything is recorded: a broken template or photo records nothing.
     const card = await this.render(request, patron, number);

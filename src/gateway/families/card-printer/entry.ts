@@ -81,6 +81,11 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       records: this.records,
       printer: () => printer,
       lookUpPatron: this.patronLookup(),
+      numberInUse: async (number) => {
+        const ils = this.context.devices.all(ilsLinks)[0];
+        if (!ils) return false;
+        return (await ils.port.client.patronInformation(number)).message.validPatron === true;
+      },
       clock,
       logger,
       emit: (type, event) =>
