@@ -1,6 +1,7 @@
 import { databasePath } from '../../app/storage-feature.js';
 import { formatBytes } from '../../core/bytes.js';
 import { CarrelError } from '../../core/errors.js';
+import { forgetCashCountersAfterRestore } from '../../gateway/families/cash-device/credit-journal.js';
 import { holdUnsettledAfterRestore } from '../../gateway/offline/restored.js';
 import { restoreDatabase } from '../../gateway/storage/restore.js';
 import { parseCommandArgs } from '../args.js';
@@ -13,7 +14,9 @@ Puts a backup written by \`carrel backup\` in place of the desk's database, afte
 its disk died or the file was damaged. Stop Carrel first (systemctl stop carrel):
 it refuses while Carrel runs. The backup is checked before anything is touched;
 the database in place is not deleted but renamed carrel.replaced-<time>.db (with
-its -wal), and still opens. Offline transactions the backup has not replayed
+its -wal), and still opens. The cash devices' event counters in the backup are
+behind the devices' own, so they are forgotten: coins taken since are not
+credited again. Offline transactions the backup has not replayed
 may have reached the ILS after it was taken: they are held for staff as
 conflicts (restored_from_backup), to look up at the ILS and retry or discard,
 never sent again on their own.
@@ -25,7 +28,7 @@ never sent again on their own.
                  backup taken after this desk's Carrel stopped for good (moving it to a new
                  PC), when nothing can have been replayed since
   --json         one JSON object on stdout: {backup, backupTakenAt, path, bytes,
-                 tables, setAside, offlineHeld}`;
+                 tables, setAside, offlineHeld, cashCountersForgotten}`;
 
 export const restoreCommand: Command = {
   async run(argv) {
@@ -50,13 +53,16 @@ export const restoreCommand: Command = {
     const target = databasePath(config.storage.path, process.env);
     if (target === ':memory:') throw new CarrelError('usage', 'storage.path is :memory:, nothing to restore');
     const result = restoreDatabase(positionals[0]!, target, {
-      adjust: (db, takenAt): Record<string, number> =>
-        values['replay-pending'] ? {} : { offlineHeld: holdUnsettledAfterRestore(db, takenAt) },
+      adjust: (db, takenAt): Record<string, number> => ({
+        ...(values['replay-pending'] ? {} : { offlineHeld: holdUnsettledAfterRestore(db, takenAt) }),
+        cashCountersForgotten: forgetCashCountersAfterRestore(db),
+      }),
     });
     const offlineHeld = result.adjusted.offlineHeld ?? 0;
+    const cashCountersForgotten = result.adjusted.cashCountersForgotten ?? 0;
     if (values.json) {
       const { adjusted: _adjusted, ...rest } = result;
-      console.log(JSON.stringify({ ...rest, offlineHeld }));
+      console.log(JSON.stringify({ ...rest, offlineHeld, cashCountersForgotten }));
       return 0;
     }
     console.log(
@@ -74,6 +80,11 @@ export const restoreCommand: Command = {
         `${offlineHeld} offline transaction${offlineHeld === 1 ? ' is' : 's are'} held for staff as ` +
           'conflicts (restored_from_backup): look each up at the ILS, then retry or discard it ' +
           '(the dashboard; GET /api/v1/offline/transactions?state=conflict)',
+      );
+    if (cashCountersForgotten > 0)
+      console.log(
+        `the event counters of ${cashCountersForgotten} cash device${cashCountersForgotten === 1 ? '' : 's'} ` +
+          'are taken afresh at the next start: coins taken after the backup are not credited again',
       );
     console.log(
       `What the desk took after ${result.backupTakenAt} (print accounts' money, payments, cards) is not ` +

@@ -19,6 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  CreditJournal,
+  forgetCashCountersAfterRestore,
+} from '../../../src/gateway/families/cash-device/credit-journal.js';
+import {
   holdUnsettledAfterRestore,
   OfflineJournal,
   offlinePolicySchema,
@@ -171,6 +175,25 @@ describe('restoreDatabase', () => {
     expect(() => restoreDatabase(live, live)).toThrow(/the desk's database itself/);
     expect(readFileSync(live).equals(before)).toBe(true);
     expect(readdirSync(join(dir, 'state')).filter((name) => !name.startsWith('carrel.db'))).toEqual([]);
+  });
+
+  it("forgets the cash devices' event counters, so coins taken after the backup are not read as new", () => {
+    const source = join(dir, 'then.db');
+    const db = openDatabase(source);
+    new CreditJournal(db);
+    db.prepare('INSERT INTO cash_counters (device, counter, updated_at) VALUES (?, ?, ?)').run(
+      'coins-1',
+      41,
+      0,
+    );
+    db.close();
+    const backup = backUpDatabase(source, { to: join(dir, 'backups') }).path;
+    const result = restoreDatabase(backup, live, {
+      adjust: (copy) => ({ cashCountersForgotten: forgetCashCountersAfterRestore(copy) }),
+    });
+    expect(result.adjusted).toEqual({ cashCountersForgotten: 1 });
+    // As at first sight of the device: its counter at the next poll is the starting point.
+    expect(new CreditJournal(openDatabase(live)).lastCounter('coins-1')).toBeUndefined();
   });
 
   it("holds the offline journal's unsettled transactions for staff; what the ILS has stays done", () => {

@@ -71,6 +71,19 @@ export interface CreditRow {
   at: number;
 }
 
+/**
+ * After a restore from a backup: the event counters it holds are behind the devices' own (coins
+ * taken since), and up to a buffer's worth of events between would be read as new and credited a
+ * second time. Forgotten, each device's counter is taken as the starting point at its next poll, as
+ * at first sight. Returns how many devices' counters went.
+ */
+export function forgetCashCountersAfterRestore(db: Database): number {
+  const table = db
+    .prepare("SELECT 1 AS found FROM sqlite_schema WHERE type = 'table' AND name = 'cash_counters'")
+    .get();
+  return table ? db.prepare('DELETE FROM cash_counters').run().changes : 0;
+}
+
 export class CreditJournal {
   private readonly statements;
 
