@@ -22,6 +22,7 @@ import { DeviceAvailability } from '../gateway/statistics/availability.js';
 import { terminalChannels } from '../gateway/statistics/circulation-measures.js';
 import { deskMeasures } from '../gateway/statistics/desk-measures.js';
 import { STATISTICS_RETENTION_DAYS, statisticsOn } from '../gateway/statistics/index.js';
+import { readBackupRecord } from '../gateway/storage/backup.js';
 import type { CarrelConfig, DeviceConfig } from './config.js';
 import { DEVICE_FAMILIES, FAMILY_API_MODULES, SIMULATOR_FAMILIES } from './families.js';
 import { MqttFeature } from './mqtt-feature.js';
@@ -67,11 +68,11 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
   const env = options.env ?? process.env;
   const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'));
 
-  const storage = new StorageFeature(
-    databasePath(config.storage.path, env),
-    logger.child({ module: 'storage' }),
-    { clock, statisticsRetentionDays: config.storage.statisticsRetentionDays },
-  );
+  const database = databasePath(config.storage.path, env);
+  const storage = new StorageFeature(database, logger.child({ module: 'storage' }), {
+    clock,
+    statisticsRetentionDays: config.storage.statisticsRetentionDays,
+  });
   const statistics = statisticsOn(() => storage.db, { clock });
   // A simulator that dials its device (a gate notifying Carrel) finds it once the devices listen.
   const simulators = new SimulatorsFeature(config.simulators, SIMULATOR_FAMILIES, logger, {
@@ -178,6 +179,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     payments,
     features: () => gateway?.features() ?? [],
     readiness: () => readiness(gateway, devices),
+    lastBackup: () => (database === ':memory:' ? undefined : readBackupRecord(database)),
   };
 
   // Device availability is sampled once a minute; the measures read it beside the families' journals.

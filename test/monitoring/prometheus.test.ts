@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { printerSimulators } from '../../simulators/printer/family.js';
+import { backUpDatabase } from '../../src/gateway/storage/backup.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
 
@@ -44,11 +46,11 @@ const expressions = [
 describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
   it('are valid rules', () => {
     const result = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toContain('SUCCESS: 7 rules found');
+    expect(result.stdout + result.stderr).toContain('SUCCESS: 8 rules found');
     expect(result.status).toBe(0);
   });
 
-  it('fire when they should and not before (their unit tests: offline 5 min, journal 30 min, paper, round trip, down, storage)', () => {
+  it('fire when they should and not before (their unit tests: offline 5 min, journal 30 min, paper, round trip, down, storage, backup)', () => {
     const result = spawnSync('promtool', ['test', 'rules', 'carrel-alerts.test.yml'], {
       cwd: join(MONITORING, 'prometheus'),
       encoding: 'utf8',
@@ -98,5 +100,17 @@ describe('the metrics the alert rules and the Grafana dashboard use', () => {
     const text = await scrape();
     for (const state of ['pending', 'replaying', 'conflict'])
       expect(text).toContain(`carrel_offline_transactions{state="${state}"} 0`);
+  });
+
+  it('carry when the last backup was written, as carrel backup recorded it wherever it went', async () => {
+    const at = (text: string) =>
+      Number(/^carrel_backup_last_success_timestamp_seconds (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+    expect(at(await scrape())).toBe(0);
+    const made = backUpDatabase(desk.databasePath, {
+      to: join(mkdtempSync(join(tmpdir(), 'carrel-other-disk-')), 'backups'),
+      now: new Date('2026-12-04T02:30:00Z'),
+    });
+    expect(made.recorded).toBe(true);
+    expect(at(await scrape())).toBe(Date.parse('2026-12-04T02:30:00Z') / 1000);
   });
 });

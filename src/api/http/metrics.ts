@@ -162,6 +162,15 @@ export class ApiMetrics {
       },
     });
     new Gauge({
+      name: 'carrel_backup_last_success_timestamp_seconds',
+      help: 'When the last carrel backup of the desk’s database was written (its record beside the database); 0 when none is recorded',
+      registers,
+      collect() {
+        const last = services.lastBackup();
+        this.set(last ? Date.parse(last.at) / 1000 : 0);
+      },
+    });
+    new Gauge({
       name: 'carrel_offline_transactions',
       help: 'Offline journal: transactions taken while the ILS was away, by state (pending, replaying, conflict)',
       labelNames: ['state'],

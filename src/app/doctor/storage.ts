@@ -8,6 +8,7 @@ import { existsSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { formatBytes } from '../../core/bytes.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
+import { readBackupRecord } from '../../gateway/storage/backup.js';
 import { checkSchemaVersions, type Database, openDatabase } from '../../gateway/storage/index.js';
 import type { CarrelConfig } from '../config.js';
 import { databasePath } from '../storage-feature.js';
@@ -109,27 +110,31 @@ function integrity(path: string): DoctorCheck {
 /** A backup older than this is worth a warning: the nightly timer has not run for a night or two. */
 export const BACKUP_WARN_AGE_MS = 48 * 3_600_000;
 
-/** The newest backup `carrel backup` made beside the database (its default place, the nightly timer's). */
+/**
+ * The newest backup: the record `carrel backup` leaves beside the database (wherever the backup
+ * went), or the newest in `backups/` beside it (its default place, the nightly timer's).
+ */
 export function backupAge(path: string, now: number): DoctorCheck {
   const name = 'database backup';
   if (!existsSync(path)) return doctorCheck(name, 'skip', 'no database yet');
   const directory = join(dirname(path), 'backups');
-  const hint =
-    'enable the nightly backup (systemctl enable --now carrel-backup.timer) or run carrel backup; backups kept elsewhere (--to) are not seen here';
-  let newest: { name: string; at: number } | undefined;
+  const hint = 'enable the nightly backup (systemctl enable --now carrel-backup.timer) or run carrel backup';
+  let newest: { path: string; at: number } | undefined;
+  const record = readBackupRecord(path);
+  if (record) newest = { path: record.path, at: Date.parse(record.at) };
   try {
     for (const entry of readdirSync(directory)) {
       if (!/^carrel-\d{8}-\d{6}Z\.db$/.test(entry)) continue;
       const at = statSync(join(directory, entry)).mtimeMs;
-      if (!newest || at > newest.at) newest = { name: entry, at };
+      if (!newest || at > newest.at) newest = { path: join(directory, entry), at };
     }
   } catch {
     // No backups directory: none made here.
   }
-  if (!newest) return doctorCheck(name, 'warn', `no backup of ${path} in ${directory}`, hint);
+  if (!newest) return doctorCheck(name, 'warn', `no backup of ${path} recorded or in ${directory}`, hint);
   const hours = Math.max(0, Math.round((now - newest.at) / 3_600_000));
   const age = hours < 48 ? `${hours} h old` : `${Math.round(hours / 24)} days old`;
-  const detail = `newest ${join(directory, newest.name)}, ${age}`;
+  const detail = `newest ${newest.path}, ${age}`;
   return now - newest.at > BACKUP_WARN_AGE_MS
     ? doctorCheck(name, 'warn', detail, hint)
     : doctorCheck(name, 'pass', detail);

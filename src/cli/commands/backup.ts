@@ -19,7 +19,10 @@ prints where it is. It holds patron data: it is readable by its owner only.
                  carrel-YYYYMMDD-HHMMSSZ.db, or a new file ending in .db;
                  default: backups/ beside the database
   --keep N       keep the N newest named backups in that directory, remove the older
-  --json         one JSON object on stdout: {source, path, bytes, tables, removed}
+  --json         one JSON object on stdout: {source, path, bytes, tables, removed, recorded}
+
+Each backup is recorded beside the database (carrel.db.last-backup.json), wherever
+it went: carrel doctor and the daemon's /metrics read its age there.
 
 To restore: stop Carrel, then \`carrel restore BACKUP.db\` (not a copy over carrel.db:
 an old carrel.db-wal beside it would be applied to the backup, and the offline
@@ -57,6 +60,10 @@ export const backupCommand: Command = {
         `backed up ${result.source} to ${result.path} (${formatBytes(result.bytes)}, ${result.tables} tables, integrity ok)`,
       );
       for (const removed of result.removed) console.log(`removed the older backup ${removed}`);
+      if (result.recorded !== true)
+        console.log(
+          `not recorded beside the database (${result.recorded.why}): carrel doctor and /metrics will not see this backup`,
+        );
     }
     return 0;
   },

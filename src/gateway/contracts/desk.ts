@@ -55,4 +55,6 @@ export interface DeskServices {
   readonly payments: PaymentService;
   features(): FeatureReport[];
   readiness(): { ready: boolean; checks: ReadinessCheck[] };
+  /** The last `carrel backup` of the desk's database, as recorded beside it; undefined when none. */
+  lastBackup(): { at: string; path: string; bytes: number } | undefined;
 }

@@ -11,7 +11,16 @@
  * with `PRAGMA integrity_check`, flushed to disk, and only then given its name:
  * a file named `carrel-….db` is always a whole, checked backup.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CarrelError } from '../../core/errors.js';
 import { giveOwnerOf } from '../../core/file-owner.js';
@@ -42,6 +51,36 @@ export interface BackupResult {
   tables: number;
   /** Older backups removed by `keep`. */
   removed: string[];
+  /** Whether the backup record beside the database says so (doctor and /metrics read it); why not. */
+  recorded: true | { why: string };
+}
+
+/**
+ * What `carrel backup` leaves beside the database after each backup, wherever the backup went
+ * (`--to` another disk): `carrel doctor` and the daemon's `/metrics` read its age from it.
+ */
+export interface BackupRecord {
+  /** When the backup was written (ISO). */
+  at: string;
+  path: string;
+  bytes: number;
+}
+
+/** `/var/lib/carrel/carrel.db` → `/var/lib/carrel/carrel.db.last-backup.json`. */
+export function backupRecordPath(databasePath: string): string {
+  return `${resolve(databasePath)}.last-backup.json`;
+}
+
+/** The last backup's record, or undefined when there is none or it cannot be read. */
+export function readBackupRecord(databasePath: string): BackupRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(backupRecordPath(databasePath), 'utf8')) as Partial<BackupRecord>;
+    if (typeof record.at !== 'string' || Number.isNaN(Date.parse(record.at))) return undefined;
+    if (typeof record.path !== 'string' || typeof record.bytes !== 'number') return undefined;
+    return { at: record.at, path: record.path, bytes: record.bytes };
+  } catch {
+    return undefined;
+  }
 }
 
 export function backUpDatabase(source: string, options: BackupOptions): BackupResult {
@@ -79,7 +118,13 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
     renameSync(partial, target.path);
     flushToDisk(directory);
     const removed = target.named && options.keep !== undefined ? prune(directory, options.keep) : [];
-    return { source: from, path: target.path, bytes: statSync(target.path).size, tables, removed };
+    const bytes = statSync(target.path).size;
+    const recorded = record(from, {
+      at: (options.now ?? new Date()).toISOString(),
+      path: target.path,
+      bytes,
+    });
+    return { source: from, path: target.path, bytes, tables, removed, recorded };
   } catch (error) {
     rmSync(partial, { force: true });
     throw error;
@@ -143,4 +188,19 @@ function foldersMade(first: string, directory: string): string[] {
     folders.push(folder);
   }
   return folders;
+}
+
+/** Writes the backup record (whole or not at all: a temporary name, then a rename). */
+function record(database: string, backup: BackupRecord): true | { why: string } {
+  const path = backupRecordPath(database);
+  const partial = `${path}.partial-${process.pid}`;
+  try {
+    writeFileSync(partial, `${JSON.stringify(backup)}\n`, { mode: 0o640 });
+    giveOwnerOf(dirname(database), partial);
+    renameSync(partial, path);
+    return true;
+  } catch (error) {
+    rmSync(partial, { force: true });
+    return { why: error instanceof Error ? error.message : String(error) };
+  }
 }

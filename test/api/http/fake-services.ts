@@ -86,6 +86,7 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
     device: (id) => devices.find((d) => d.device === id),
     reconnectDevice: (id) => ports.reconnect(id),
     features: () => [{ name: 'http', status: 'running', error: null }],
+    lastBackup: () => undefined,
     readiness: () => ({
       ready,
       checks: [{ name: 'gateway', ok: ready, detail: ready ? 'ready' : 'starting' }],

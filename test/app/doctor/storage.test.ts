@@ -92,4 +92,18 @@ describe('doctor: state directory and database', () => {
     });
     expect(backupAge(join(dir, 'none', 'carrel.db'), now).status).toBe('skip');
   });
+
+  it('sees a backup kept on another disk (--to) by the record it leaves beside the database', () => {
+    const path = join(dir, 'elsewhere', 'carrel.db');
+    mkdirSync(join(dir, 'elsewhere'), { recursive: true });
+    makeDatabase(path);
+    const now = Date.now();
+    const made = backUpDatabase(path, {
+      to: join(dir, 'other-disk', 'carrel'),
+      now: new Date(now - 5 * 3_600_000),
+    });
+    expect(made.recorded).toBe(true);
+    expect(backupAge(path, now)).toMatchObject({ status: 'pass', detail: `newest ${made.path}, 5 h old` });
+    expect(backupAge(path, now + 3 * 86_400_000)).toMatchObject({ status: 'warn' });
+  });
 });
