@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import type { KeptRefusal, RequestIdService, RequestOutcome } from '../gateway/contracts/requests.js';
+
 import { REQUEST_ID_PATTERN } from '../gateway/requests/request-ids.js';
 import { ApiProblem } from './http/problem.js';
 import type { RouteInput } from './http/routes.js';
@@ -74,34 +75,6 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
 
 /** The header a client may send the request id in instead of the body's `requestId`. */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-
-/**
- * Whether a body schema has a field `name` (in an object, any branch of a
- * union, or under a pipe, optional or default): the routes whose body takes a
- * `requestId` are those that read the `Idempotency-Key` header.
- */
-export function schemaHasField(schema: z.ZodType, name: string): boolean {
-  const def = (schema as unknown as { _zod: { def: { type: string } & Record<string, unknown> } })._zod.def;
-  switch (def.type) {
-    case 'object':
-      return Object.hasOwn(def.shape as object, name);
-    case 'union':
-      return (def.options as z.ZodType[]).some((option) => schemaHasField(option, name));
-    case 'intersection':
-      return schemaHasField(def.left as z.ZodType, name) || schemaHasField(def.right as z.ZodType, name);
-    case 'pipe':
-      return schemaHasField(def.in as z.ZodType, name);
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'readonly':
-    case 'catch':
-      return schemaHasField(def.innerType as z.ZodType, name);
-    default:
-      return false;
-  }
-}
 
 const headerProblem = (message: string) =>
   new ApiProblem(400, 'invalid_request', 'Invalid request', 'the Idempotency-Key header is not valid', [

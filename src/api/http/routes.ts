@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { bodyWithIdempotencyKey, IDEMPOTENCY_KEY_HEADER, schemaHasField } from '../request-ids.js';
+import { schemaHasField } from '../../gateway/config/schema-keys.js';
+import { bodyWithIdempotencyKey, IDEMPOTENCY_KEY_HEADER } from '../request-ids.js';
 import type { Access, Principal, TokenAuthenticator } from './auth.js';
 import { ApiProblem } from './problem.js';
 

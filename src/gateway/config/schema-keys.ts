@@ -10,6 +10,8 @@ interface SchemaDef {
   innerType?: AnySchema;
   in?: AnySchema;
   options?: AnySchema[];
+  left?: AnySchema;
+  right?: AnySchema;
   discriminator?: string;
   getter?: () => AnySchema;
 }
@@ -50,6 +52,19 @@ function chooseOption(def: SchemaDef, input: unknown): AnySchema | undefined {
     }
   }
   return options.length === 1 ? options[0] : undefined;
+}
+
+/**
+ * Whether an object schema has a field `name` (in any branch of a union or intersection, under
+ * defaults, optionals and pipes): the API's routes whose body takes a `requestId` are found so.
+ */
+export function schemaHasField(schema: AnySchema, name: string): boolean {
+  const def = defOf(unwrap(schema));
+  if (def.type === 'object') return def.shape !== undefined && Object.hasOwn(def.shape, name);
+  if (def.type === 'union') return (def.options ?? []).some((option) => schemaHasField(option, name));
+  if (def.type === 'intersection')
+    return [def.left, def.right].some((side) => side !== undefined && schemaHasField(side, name));
+  return false;
 }
 
 function child(value: unknown, segment: PropertyKey): unknown {
