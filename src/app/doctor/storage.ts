@@ -9,7 +9,12 @@ import { dirname, join } from 'node:path';
 import { formatBytes } from '../../core/bytes.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import { readBackupRecord } from '../../gateway/storage/backup.js';
-import { checkSchemaVersions, type Database, openDatabase } from '../../gateway/storage/index.js';
+import {
+  checkSchemaVersions,
+  type Database,
+  integrityProblems,
+  openDatabase,
+} from '../../gateway/storage/index.js';
 import type { CarrelConfig } from '../config.js';
 import { databasePath } from '../storage-feature.js';
 
@@ -83,9 +88,8 @@ function integrity(path: string): DoctorCheck {
     );
   }
   try {
-    const rows = db.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>;
-    const findings = rows.map((row) => String(Object.values(row)[0]));
-    if (findings.length === 1 && findings[0] === 'ok') {
+    const problems = integrityProblems(db);
+    if (problems.length === 0) {
       try {
         checkSchemaVersions(db);
       } catch (error) {
@@ -98,7 +102,7 @@ function integrity(path: string): DoctorCheck {
       }
       return doctorCheck(name, 'pass', `${path}: integrity_check ok (${db.backend})`);
     }
-    return doctorCheck(name, 'fail', `${path}: ${findings.slice(0, 3).join('; ')}`, RECOVER);
+    return doctorCheck(name, 'fail', `${path}: ${problems.slice(0, 3).join('; ')}`, RECOVER);
   } catch (error) {
     // A file damaged badly enough stops the check itself ("database disk image is malformed").
     return doctorCheck(name, 'fail', `${path}: ${(error as Error).message}`, RECOVER);

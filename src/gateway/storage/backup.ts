@@ -27,6 +27,7 @@ import { giveOwnerOf } from '../../core/file-owner.js';
 import { flushToDisk } from '../../core/flush-to-disk.js';
 import { whyNotWritable } from '../../core/writable.js';
 import type { StorageBackend } from './database.js';
+import { integrityProblems, tableCount } from './integrity.js';
 import { openDatabase } from './open.js';
 
 /** How a backup the command names is called: `carrel-20261204-213000Z.db` (UTC), so names sort by time. */
@@ -153,18 +154,13 @@ function targetOf(to: string, now: Date): { path: string; named: boolean } {
 function verify(path: string, backend: StorageBackend | undefined): number {
   const copy = openDatabase(path, { readOnly: true, ...(backend ? { backend } : {}) });
   try {
-    const findings = (copy.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>).map(
-      (row) => String(Object.values(row)[0]),
-    );
-    if (findings.length !== 1 || findings[0] !== 'ok')
+    const problems = integrityProblems(copy);
+    if (problems.length > 0)
       throw new CarrelError(
         'backup_damaged',
-        `the copy failed its integrity check: ${findings.slice(0, 3).join('; ')}`,
+        `the copy failed its integrity check: ${problems.slice(0, 3).join('; ')}`,
       );
-    const { n } = copy.prepare("SELECT COUNT(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as {
-      n: number;
-    };
-    return Number(n);
+    return tableCount(copy);
   } finally {
     copy.close();
   }

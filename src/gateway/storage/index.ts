@@ -11,6 +11,7 @@ export type {
 export { DatabaseError, storageFaultCounts } from './database.js';
 export { GroupCommit } from './group-commit.js';
 export { type InstanceLock, instanceLockPath, takeInstanceLock } from './instance-lock.js';
+export { integrityProblems, tableCount } from './integrity.js';
 export { migrate } from './migrate.js';
 export { type OpenDatabaseOptions, openDatabase } from './open.js';
 export { type RestoreOptions, type RestoreResult, restoreDatabase } from './restore.js';

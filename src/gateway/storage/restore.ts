@@ -25,6 +25,7 @@ import { flushToDisk } from '../../core/flush-to-disk.js';
 import { whyNotWritable } from '../../core/writable.js';
 import type { Database, StorageBackend } from './database.js';
 import { instanceLockPath, takeInstanceLock } from './instance-lock.js';
+import { integrityProblems, tableCount } from './integrity.js';
 import { openDatabase } from './open.js';
 import { checkSchemaVersions } from './schema-versions.js';
 
@@ -91,10 +92,7 @@ export function restoreDatabase(backup: string, target: string, options: Restore
     try {
       adjusted = options.adjust?.(copy, takenAt) ?? {};
       checkWhole(copy, partial);
-      tables = Number(
-        (copy.prepare("SELECT COUNT(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as { n: number })
-          .n,
-      );
+      tables = tableCount(copy);
       // Everything in the main file, no -wal left beside the copy to be renamed with it.
       copy.checkpoint();
     } finally {
@@ -125,11 +123,9 @@ export function restoreDatabase(backup: string, target: string, options: Restore
 }
 
 function checkWhole(db: Database, path: string): void {
-  let findings: string[];
+  let problems: string[];
   try {
-    findings = (db.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>).map((row) =>
-      String(Object.values(row)[0]),
-    );
+    problems = integrityProblems(db);
   } catch (error) {
     throw new CarrelError(
       'restore_damaged',
@@ -137,10 +133,10 @@ function checkWhole(db: Database, path: string): void {
       { cause: error },
     );
   }
-  if (findings.length !== 1 || findings[0] !== 'ok')
+  if (problems.length > 0)
     throw new CarrelError(
       'restore_damaged',
-      `${path} failed its integrity check: ${findings.slice(0, 3).join('; ')}`,
+      `${path} failed its integrity check: ${problems.slice(0, 3).join('; ')}`,
     );
 }
 
