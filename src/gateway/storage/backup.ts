@@ -134,14 +134,18 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
   }
 }
 
+/** A time in a file name, UTC to the second, sorting as it reads: `20261204-213000Z`. */
+export function fileStamp(at: Date): string {
+  return at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace('T', '-')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
 function targetOf(to: string, now: Date): { path: string; named: boolean } {
   if ((existsSync(to) && statSync(to).isDirectory()) || !to.endsWith('.db')) {
-    const stamp = now
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace('T', '-')
-      .replace(/\.\d+Z$/, 'Z');
-    const path = join(to, `carrel-${stamp}.db`);
+    const path = join(to, `carrel-${fileStamp(now)}.db`);
     if (existsSync(path)) throw new CarrelError('backup_exists', `${path} exists already`);
     return { path, named: true };
   }

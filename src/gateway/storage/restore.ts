@@ -23,6 +23,7 @@ import { CarrelError } from '../../core/errors.js';
 import { giveOwnerOf } from '../../core/file-owner.js';
 import { flushToDisk } from '../../core/flush-to-disk.js';
 import { whyNotWritable } from '../../core/writable.js';
+import { fileStamp } from './backup.js';
 import type { Database, StorageBackend } from './database.js';
 import { instanceLockPath, takeInstanceLock } from './instance-lock.js';
 import { integrityProblems, tableCount } from './integrity.js';
@@ -147,13 +148,8 @@ function checkWhole(db: Database, path: string): void {
 function setAsideCurrent(to: string, now: Date): string[] {
   const present = COMPANIONS.filter((suffix) => existsSync(`${to}${suffix}`));
   if (present.length === 0) return [];
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace('T', '-')
-    .replace(/\.\d+Z$/, 'Z');
   const stem = basename(to).replace(/\.db$/, '');
-  const aside = join(dirname(to), `${stem}.replaced-${stamp}.db`);
+  const aside = join(dirname(to), `${stem}.replaced-${fileStamp(now)}.db`);
   if (COMPANIONS.some((suffix) => existsSync(`${aside}${suffix}`)))
     throw new CarrelError('restore_exists', `${aside} exists already: wait a second and run it again`);
   return present.map((suffix) => {

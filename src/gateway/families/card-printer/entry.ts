@@ -81,11 +81,8 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       records: this.records,
       printer: () => printer,
       lookUpPatron: this.patronLookup(),
-      numberInUse: async (number) => {
-        const ils = this.context.devices.all(ilsLinks)[0];
-        if (!ils) return false;
-        return (await ils.port.client.patronInformation(number)).message.validPatron === true;
-      },
+      numberInUse: async (number) =>
+        (await this.ilsClient().patronInformation(number)).message.validPatron === true,
       clock,
       logger,
       emit: (type, event) =>
@@ -114,12 +111,17 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     return records.encoded(issueId, uid);
   }
 
+  /** The desk's ILS, which cards are issued against. */
+  private ilsClient() {
+    const ils = this.context.devices.all(ilsLinks)[0];
+    if (!ils) throw new CarrelError('ils_not_configured', 'no ILS to look the patron up in');
+    return ils.port.client;
+  }
+
   /** The patron's name and expiry from the desk's ILS (SIP2 patron information). */
   private patronLookup(): PatronLookup {
     return async (patron) => {
-      const ils = this.context.devices.all(ilsLinks)[0];
-      if (!ils) throw new CarrelError('ils_not_configured', 'no ILS to look the patron up in');
-      const answer = await ils.port.client.patronInformation(patron);
+      const answer = await this.ilsClient().patronInformation(patron);
       const message = answer.message;
       if (!message.validPatron)
         throw new CarrelError('patron_not_found', 'the ILS does not know this patron');
