@@ -135,6 +135,11 @@ export class MqttApi {
         link.subscribe(this.topics.requestFilter(), (message) => this.onMessage(message)),
         connectTimeoutMs,
       );
+      await bounded(
+        this.clock,
+        link.subscribe(this.topics.deviceStateFilter(), (message) => this.onDeviceStateMessage(message)),
+        connectTimeoutMs,
+      );
     } catch (error) {
       this.options.bus.removeAllListenersOf(this);
       this.requests.close();
@@ -245,6 +250,38 @@ export class MqttApi {
       ...(message.responseTopic !== undefined && { responseTopic: message.responseTopic }),
       ...(message.correlationData !== undefined && { correlationData: message.correlationData }),
     });
+  }
+
+  /**
+   * A device's state is retained, so a broker that outlives the desk's configuration (an external
+   * Mosquitto with persistence) keeps the last state of a device since removed or renamed, and
+   * hands it to every dashboard and the fleet view for ever — as online, when the run that had it
+   * ended in a crash. On each connect the broker replays the retained states of this desk's tree:
+   * one of a device this desk does not have is cleared (an empty retained payload deletes it).
+   */
+  private onDeviceStateMessage(message: LinkMessage): void {
+    // A live state is this desk's own (only the gateway writes its tree); a cleared one is gone.
+    if (!message.retained || message.payload.length === 0) return;
+    const device = this.topics.deviceOfState(message.topic);
+    const link = this.link;
+    if (device === undefined || !link?.connected) return;
+    let configured: boolean;
+    try {
+      configured = this.options.deviceStates().some((state) => state.device === device);
+    } catch (error) {
+      this.logger.error({ err: describeError(error) }, 'could not read device states for MQTT');
+      return;
+    }
+    if (configured) return;
+    link.publish(message.topic, '', { qos: 1, retain: true }).then(
+      () =>
+        this.logger.info({ device }, 'MQTT: cleared the retained state of a device this desk no longer has'),
+      (error: unknown) =>
+        this.logger.warn(
+          { device, err: describeError(error) },
+          "MQTT: a removed device's retained state not cleared",
+        ),
+    );
   }
 
   private publishDeviceState(state: DeviceState): void {

@@ -209,6 +209,15 @@ export class CarrelTopics {
     return { clientId, action: rest.slice(REQUEST.length + 1) };
   }
 
+  /** The device whose state `topic` is (`devices/<id>/state`), or undefined when it is no such topic. */
+  deviceOfState(topic: string): string | undefined {
+    const prefix = `${this.base}/devices/`;
+    const suffix = '/state';
+    if (!topic.startsWith(prefix) || !topic.endsWith(suffix)) return undefined;
+    const device = topic.slice(prefix.length, topic.length - suffix.length);
+    return isSafeTopicSegment(device) ? device : undefined;
+  }
+
   /**
    * Where the answer to `clients/<clientId>/request/<action>` goes by default: the same topic
    * with `response` for `request`. For an action that is not one level (nested, or none) that is

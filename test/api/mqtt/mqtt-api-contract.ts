@@ -169,6 +169,61 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       expect(retained.json).toEqual(degraded);
     });
 
+    // Only a broker that outlives the desk keeps an earlier run's states: the embedded one starts empty with it.
+    it.skipIf(!viaClient)(
+      'clears the retained state of a device the desk no longer has (removed or renamed in its configuration), and only that',
+      async () => {
+        const gateway = `renamed-${process.pid}-${++gatewaySerial}`;
+        const base = `carrel/main-library/${gateway}`;
+        // What an earlier run of this desk left on the broker: it had `pad-1`, since renamed, and
+        // ended in a crash (so its last will said offline, but the pad's own state still says online).
+        const earlier = await observe();
+        const leftBehind = printerState({ device: 'pad-1', kind: 'rfid-reader', detail: {} });
+        await earlier.publish(`${base}/devices/pad-1/state`, JSON.stringify(leftBehind), { retain: true });
+        await earlier.publish(
+          `${base}/devices/receipt-1/state`,
+          JSON.stringify(printerState({ reconnects: 7 })),
+          {
+            retain: true,
+          },
+        );
+        // Another desk on the broker is not this desk's business.
+        const otherDesk = `carrel/main-library/other-${process.pid}-${gatewaySerial}`;
+        await earlier.publish(`${otherDesk}/devices/pad-1/state`, JSON.stringify(leftBehind), {
+          retain: true,
+        });
+        cleanups.push(async () => {
+          await earlier.publish(`${otherDesk}/devices/pad-1/state`, '', { retain: true });
+          await earlier.publish(`${base}/devices/pad-1/state`, '', { retain: true });
+        });
+
+        const watching = await observe();
+        await watching.subscribe(`${base}/devices/+/state`);
+        await watching.waitFor(
+          (m) => m.topic === `${base}/devices/pad-1/state` && m.payload.length > 0,
+          'the old pad',
+        );
+        await startApi({ gateway });
+        await watching.waitFor(
+          (m) => m.topic === `${base}/devices/pad-1/state` && m.payload.length === 0,
+          "the old pad's state cleared",
+        );
+
+        const later = await observe();
+        await later.subscribe(`${base}/devices/+/state`);
+        await later.subscribe(`${otherDesk}/devices/+/state`);
+        const printer = await later.waitFor(
+          (m) => m.topic === `${base}/devices/receipt-1/state`,
+          'the printer',
+        );
+        await later.waitFor((m) => m.topic === `${otherDesk}/devices/pad-1/state`, "the other desk's pad");
+        // Retained messages come in one burst after the subscription; give a straggler time to show.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(printer.json).toEqual(printerState());
+        expect(later.messages.filter((m) => m.topic === `${base}/devices/pad-1/state`)).toEqual([]);
+      },
+    );
+
     it('retains the desk totals on connect and on each change', async () => {
       const totals: DeskTotals = {
         day: '2026-12-03',
