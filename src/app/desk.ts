@@ -284,6 +284,8 @@ function readiness(
   for (const feature of gateway?.features() ?? []) {
     if (feature.status === 'failed') {
       checks.push({ name: `feature:${feature.name}`, ok: false, detail: feature.error?.message ?? 'failed' });
+    } else if (feature.problem !== undefined) {
+      checks.push({ name: `feature:${feature.name}`, ok: false, detail: feature.problem });
     }
   }
   for (const device of devices.states()) {

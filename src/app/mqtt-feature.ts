@@ -90,6 +90,11 @@ export class MqttFeature implements Feature {
     }
   }
 
+  /** The broker out of reach (or refusing) while the desk runs: /readyz and carrel_feature_up say so. */
+  problem(): string | undefined {
+    return this.api?.problem();
+  }
+
   async stop(): Promise<void> {
     await this.api?.stop();
     await this.broker?.close();

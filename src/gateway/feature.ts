@@ -14,6 +14,11 @@ export interface Feature {
   readonly essential?: boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Why a running feature cannot do its work right now, in words for IT (an external MQTT broker it
+   * keeps dialling), or undefined when it can. Read on each /readyz and /metrics scrape.
+   */
+  problem?(): string | undefined;
 }
 
 export type FeatureStatus = 'stopped' | 'running' | 'failed';
@@ -22,4 +27,6 @@ export interface FeatureReport {
   name: string;
   status: FeatureStatus;
   error: { code: string; message: string } | null;
+  /** A running feature's problem now (Feature.problem). */
+  problem?: string;
 }

@@ -38,7 +38,14 @@ export class Gateway {
   }
 
   features(): FeatureReport[] {
-    return [...this.reports.values()];
+    const reports: FeatureReport[] = [];
+    for (const feature of this.options.features) {
+      const report = this.reports.get(feature.name);
+      if (!report) continue;
+      const problem = report.status === 'running' ? feature.problem?.() : undefined;
+      reports.push(problem === undefined ? report : { ...report, problem });
+    }
+    return reports;
   }
 
   /** Rejects (with everything started stopped again) when an essential feature fails to start. */

@@ -83,6 +83,33 @@ describe('Gateway', () => {
     expect(journal).toEqual(['start storage', 'start mqtt', 'start http', 'stop http', 'stop storage']);
   });
 
+  it("reports a running feature's problem while it has one (an external broker out of reach), and not once stopped", async () => {
+    let problem: string | undefined = 'no link to the MQTT broker mqtt://broker:1883: ECONNREFUSED; retrying';
+    const mqtt: Feature = {
+      name: 'mqtt',
+      start: async () => {},
+      stop: async () => {},
+      problem: () => problem,
+    };
+    const gateway = new Gateway({
+      bus: new EventBus(),
+      clock: systemClock,
+      logger: silentLogger(),
+      features: [{ name: 'storage', start: async () => {}, stop: async () => {} }, mqtt],
+    });
+    expect(gateway.features()[1]).toEqual({ name: 'mqtt', status: 'stopped', error: null });
+    await gateway.start();
+    expect(gateway.features()).toEqual([
+      { name: 'storage', status: 'running', error: null },
+      { name: 'mqtt', status: 'running', error: null, problem },
+    ]);
+    problem = undefined;
+    expect(gateway.features()[1]).toEqual({ name: 'mqtt', status: 'running', error: null });
+    problem = 'still out of reach';
+    await gateway.stop();
+    expect(gateway.features()[1]).toEqual({ name: 'mqtt', status: 'stopped', error: null });
+  });
+
   it('does not start when an essential feature fails: what started is stopped, what follows never starts', async () => {
     const { gateway, journal, states } = desk([
       { name: 'storage', essential: true },

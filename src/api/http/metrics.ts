@@ -125,13 +125,16 @@ export class ApiMetrics {
     });
     new Gauge({
       name: 'carrel_feature_up',
-      help: '1 when a gateway feature is running',
+      help: '1 when a gateway feature runs and can do its work (0: failed at start, stopped, or an external MQTT broker out of reach)',
       labelNames: ['feature'],
       registers,
       collect() {
         this.reset();
         for (const feature of services.features())
-          this.set({ feature: feature.name }, feature.status === 'running' ? 1 : 0);
+          this.set(
+            { feature: feature.name },
+            feature.status === 'running' && feature.problem === undefined ? 1 : 0,
+          );
       },
     });
     new Gauge({

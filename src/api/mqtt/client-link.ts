@@ -62,8 +62,8 @@ export class ClientLink implements MqttLink {
   private readonly listeners = new LinkListeners();
   private readonly subscriptions: Subscription[] = [];
   private client: MqttClient | undefined;
-  /** Why the broker cannot be reached, for the warning; cleared on connect. */
-  private lastError: string | undefined;
+  /** Why the broker cannot be reached, for the warning and /readyz; cleared on connect. */
+  private lastFailure: string | undefined;
   /** The refusal last logged, so a broker refusing every retry is logged once. */
   private loggedRefusal: string | undefined;
   private opening = true;
@@ -74,6 +74,10 @@ export class ClientLink implements MqttLink {
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  get lastError(): string | undefined {
+    return this.connected ? undefined : this.lastFailure;
   }
 
   get carriesProperties(): boolean {
@@ -133,9 +137,9 @@ export class ClientLink implements MqttLink {
     const client = mqtt.connect(options.url, clientOptions);
     this.client = client;
     client.on('connect', () => {
-      if (this.lastError !== undefined)
+      if (this.lastFailure !== undefined)
         options.logger.info({ broker: this.where }, 'MQTT broker connected after being unreachable');
-      this.lastError = undefined;
+      this.lastFailure = undefined;
       this.loggedRefusal = undefined;
       this.subscribeUnsent(client);
       this.listeners.emit('connect');
@@ -145,7 +149,7 @@ export class ClientLink implements MqttLink {
       options.logger.warn(
         {
           broker: this.where,
-          reason: this.lastError ?? 'connection closed',
+          reason: this.lastFailure ?? 'connection closed',
           retryMs: options.reconnectPeriodMs,
         },
         'MQTT broker unreachable; retrying',
@@ -153,7 +157,7 @@ export class ClientLink implements MqttLink {
       this.listeners.emit('offline');
     });
     client.on('error', (error: Error & { code?: unknown }) => {
-      this.lastError = error.message;
+      this.lastFailure = error.message;
       // A refusal while opening fails open(); one on a later reconnect is logged once.
       if (!this.opening && isFatalRefusal(error) && this.loggedRefusal !== error.message) {
         this.loggedRefusal = error.message;

@@ -29,6 +29,10 @@ export class EmbeddedLink implements MqttLink {
     return this.opened && !this.ended && !this.broker.closed;
   }
 
+  get lastError(): string | undefined {
+    return this.opened && !this.ended && this.broker.closed ? 'the embedded broker is closed' : undefined;
+  }
+
   on(event: LinkEvent, listener: () => void): void {
     this.listeners.add(event, listener);
   }

@@ -39,6 +39,8 @@ export interface MqttLink {
   readonly where: string;
   /** True while a session with the broker is up. */
   readonly connected: boolean;
+  /** Why the broker could not be reached or refused, while not connected (never credentials); else undefined. */
+  readonly lastError: string | undefined;
   /** True when publishes carry MQTT 5 properties (correlation data). */
   readonly carriesProperties: boolean;
   /** Listeners are registered before `open()`; `connect` fires inside it. */

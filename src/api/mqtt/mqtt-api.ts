@@ -105,6 +105,17 @@ export class MqttApi {
     return !this.stopped && (this.link?.connected ?? false);
   }
 
+  /**
+   * Why the API does not reach its broker now, for /readyz and /metrics (an external broker it keeps
+   * dialling, gone or refusing); undefined while connected, before start and after stop.
+   */
+  problem(): string | undefined {
+    const link = this.link;
+    if (!link || this.stopped || link.connected) return undefined;
+    const reason = link.lastError;
+    return `no link to the MQTT broker ${link.where}${reason ? `: ${reason}` : ''}; retrying`;
+  }
+
   /** `carrel/<site>/<gateway>` */
   get baseTopic(): string {
     return this.topics.base;

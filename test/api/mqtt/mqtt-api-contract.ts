@@ -551,6 +551,12 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
         await api.start();
         cleanups.push(() => api.stop());
         expect(api.connected).toBe(false);
+        // What /readyz and carrel_feature_up say meanwhile: no link, where to, why (never credentials).
+        expect(api.problem()).toMatch(
+          new RegExp(
+            `^no link to the MQTT broker mqtt://127\\.0\\.0\\.1:${gone.port}: .*ECONNREFUSED.*; retrying$`,
+          ),
+        );
         bus.emit('device.state', printerState({ status: 'degraded' })); // dropped while offline; nothing throws
 
         const late = await fixture.start(gone.port);
@@ -562,6 +568,7 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
         expect(state.json).toMatchObject({ status: 'online' });
         await observer.waitFor((m) => m.topic === `${base}/devices/receipt-1/state`, 'device state');
         expect(api.connected).toBe(true);
+        expect(api.problem()).toBeUndefined();
 
         // The request subscription was taken on that late connect: a request is answered.
         const area = areaOf(base, observer);
