@@ -13,9 +13,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
-import { mosquittoSkipReason, startMosquitto } from '../helpers/mosquitto.js';
+import { mosquittoSkipReason, startMosquitto, writeMosquittoPasswords } from '../helpers/mosquitto.js';
+import { until } from '../helpers/until.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
 
@@ -353,6 +355,90 @@ describe('carrel doctor', () => {
       expect(code).toBe(1);
       expect(check(report, 'MQTT broker')).toMatchObject({ status: 'fail' });
     },
+  );
+
+  it.skipIf(mosquittoSkip !== undefined)(
+    "asks a running desk about its external broker rather than log in as the desk's user (which takes its session over)",
+    async () => {
+      // The broker as docs/fleet.md sets it up: a user per desk, the user name as the client id.
+      const broker = await startMosquitto({
+        configure: (brokerDir) => {
+          writeMosquittoPasswords(join(brokerDir, 'passwd'), {
+            'desk-user': 'desk-secret',
+            dashboard: 'board',
+          });
+          return [
+            `password_file ${join(brokerDir, 'passwd')}`,
+            'allow_anonymous false',
+            'use_username_as_clientid true',
+          ];
+        },
+      });
+      let carrel: ChildProcess | undefined;
+      let watcher: MqttClient | undefined;
+      try {
+        // A desk of its own: no devices, only the broker.
+        const desk = {
+          version: defaultDeskConfig().version,
+          site: 'library',
+          gateway: 'desk-9',
+          http: { host: '127.0.0.1', port: await freePort() },
+          storage: { path: join(dir, 'mqtt-running', 'carrel.db') },
+          mqtt: { mode: 'external', url: broker.url, username: 'desk-user', password: 'desk-secret' },
+        };
+        const file = join(dir, 'mqtt-running.json');
+        writeFileSync(file, JSON.stringify(desk));
+        const stateTopic = `carrel/${desk.site}/desk-9/state`;
+        carrel = spawn(process.execPath, [CLI, 'start', '--config', file, '--log-level', 'silent'], {
+          cwd: dir,
+          stdio: 'ignore',
+        });
+        const readyz = () =>
+          fetch(`http://127.0.0.1:${desk.http.port}/readyz`).then(
+            async (response) =>
+              (await response.json()) as { ready: boolean; checks: Array<{ name: string; ok: boolean }> },
+            () => undefined,
+          );
+        await until(async () => (await readyz())?.ready || undefined, 20_000, 'the desk to be ready');
+        // An observer of the desk's state, as a dashboard or the fleet view.
+        watcher = await connectAsync(broker.url, {
+          reconnectPeriod: 0,
+          username: 'dashboard',
+          password: 'board',
+        });
+        const states: string[] = [];
+        watcher.on('message', (_topic, payload) => states.push(String(payload)));
+        await watcher.subscribeAsync(stateTopic, { qos: 1 });
+        await until(() => states[0], 5000, 'the retained state');
+
+        const { code, report } = await doctorJson(file);
+        expect(code, JSON.stringify(report.checks.filter((c) => c.status === 'fail'))).toBe(0);
+        // Give a taken-over session's last will time to reach the dashboard: none must come.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        expect(states.map((state) => JSON.parse(state).status)).toEqual(['online']);
+        expect(check(report, 'MQTT broker')).toMatchObject({ status: 'pass' });
+        expect(check(report, 'MQTT broker').detail).toContain('the running Carrel');
+
+        // The broker goes away: the running desk says so on /readyz, and doctor passes it on.
+        await broker.stop();
+        await until(
+          async () => (await readyz())?.checks.find((c) => c.name === 'feature:mqtt' && !c.ok),
+          10_000,
+          '/readyz to name the MQTT link',
+        );
+        const down = await doctorJson(file);
+        expect(down.code).toBe(1);
+        expect(check(down.report, 'MQTT broker')).toMatchObject({ status: 'fail' });
+        expect(check(down.report, 'MQTT broker').detail).toContain('no link to the MQTT broker');
+        expect(down.text).not.toContain('desk-secret');
+      } finally {
+        await watcher?.endAsync(true);
+        carrel?.kill('SIGTERM');
+        if (carrel && carrel.exitCode === null) await new Promise((resolve) => carrel!.once('exit', resolve));
+        await broker.stop();
+      }
+    },
+    60_000,
   );
 
   it('answers bad usage with exit 2', async () => {

@@ -1,6 +1,11 @@
 /**
  * Does the MQTT broker answer? An external broker is dialled with the
- * configured credentials (never shown); the embedded one exists only while
+ * configured credentials (never shown), unless this desk's Carrel is running:
+ * then it is asked (its /readyz names an MQTT link that is down), because a
+ * second login as the desk's user takes the running desk's session over where
+ * the broker makes the user name the client id (`use_username_as_clientid`,
+ * docs/fleet.md) — the broker then publishes the desk's last will, and every
+ * dashboard sees the desk go offline. The embedded broker exists only while
  * Carrel runs, so it is dialled when a running Carrel was found. An MQTT
  * refusal (CONNACK with an error) still proves a broker is there.
  */
@@ -40,17 +45,39 @@ export async function checkMqtt(
       "see the running Carrel's log (journalctl -u carrel)",
     );
   }
+  if (running) {
+    const down = running.checks.find((check) => check.name === 'feature:mqtt' && !check.ok);
+    if (down)
+      return doctorCheck(
+        name,
+        'fail',
+        `the running Carrel (${running.url}) says: ${down.detail ?? 'MQTT failed'}`,
+        "check mqtt.url, mqtt.username and mqtt.password, the broker's ACL (carrel mqtt acl) and that the broker runs",
+      );
+    return doctorCheck(
+      name,
+      'pass',
+      `the running Carrel (${running.url}) is connected to ${shown} (not dialled as the desk's user: that would take its session over)`,
+    );
+  }
   const options: IClientOptions = { protocolVersion: 5 };
   if (mqtt.username !== undefined) options.username = mqtt.username;
   if (mqtt.password !== undefined) options.password = mqtt.password;
-  if (mqtt.caFile !== undefined) {
+  // The files the desk's own link reads (client-link.ts): a broker asking for a client certificate
+  // refused a doctor that sent none, while the desk itself connected.
+  for (const [setting, file, option] of [
+    ['caFile', mqtt.caFile, 'ca'],
+    ['certFile', mqtt.certFile, 'cert'],
+    ['keyFile', mqtt.keyFile, 'key'],
+  ] as const) {
+    if (file === undefined) continue;
     try {
-      options.ca = await readFile(mqtt.caFile);
+      options[option] = await readFile(file);
     } catch (error) {
       return doctorCheck(
         name,
         'fail',
-        `cannot read mqtt.caFile ${mqtt.caFile}: ${(error as Error).message}`,
+        `cannot read mqtt.${setting} ${file}: ${(error as Error).message}`,
         'check the path and its permissions',
       );
     }

@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CarrelConfig, parseConfigText } from '../../../src/app/config.js';
@@ -8,6 +9,8 @@ import type { ConfigError } from '../../../src/core/errors.js';
 import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
 import { hasOpenssl } from '../../helpers/tls-cert.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'src', 'cli', 'main.js');
 
 const skip = mosquittoSkipReason() ?? (hasOpenssl ? undefined : 'no openssl');
 if (skip) console.warn(skip);
@@ -66,6 +69,7 @@ function makePki(dir: string) {
     );
   }
   return {
+    dir,
     ca: join(dir, 'ca.pem'),
     cert: join(dir, 'desk.pem'),
     key: join(dir, 'desk.key'),
@@ -165,6 +169,31 @@ describe.skipIf(skip !== undefined)(
           message: expect.stringContaining('set mqtt.certFile and mqtt.keyFile'),
         },
       });
+    });
+
+    it('carrel doctor dials it with the configured client certificate, as the desk does', () => {
+      // No desk runs on this file, so doctor dials the broker itself.
+      const doctor = (mqttConfig: Record<string, unknown>) => {
+        const file = join(pki.dir, `doctor-${Object.keys(mqttConfig).length}.json`);
+        const desk = { version: 2, http: { host: '127.0.0.1', port: 0 }, storage: { path: ':memory:' } };
+        writeFileSync(
+          file,
+          JSON.stringify({ ...desk, mqtt: { mode: 'external', url, caFile: pki.ca, ...mqttConfig } }),
+        );
+        const result = spawnSync(
+          process.execPath,
+          [CLI, 'doctor', '--config', file, '--json', '--timeout', '5'],
+          {
+            encoding: 'utf8',
+          },
+        );
+        const report = JSON.parse(result.stdout) as {
+          checks: Array<{ name: string; status: string; detail: string }>;
+        };
+        return report.checks.find((check) => check.name === 'MQTT broker');
+      };
+      expect(doctor({ certFile: pki.cert, keyFile: pki.key })).toMatchObject({ status: 'pass' });
+      expect(doctor({})).toMatchObject({ status: 'fail' });
     });
 
     it('refuses a config with a certificate and no key, at its path', () => {
