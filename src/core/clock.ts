@@ -107,9 +107,14 @@ interface ManualTimer {
   callback: () => void;
 }
 
-/** A clock that moves only when a test calls `advance`. */
+/**
+ * A clock that moves only when a test calls `advance`; `stepWallClock` sets the wall clock
+ * apart from the monotonic one, as NTP stepping the system time does.
+ */
 export class ManualClock implements Clock {
   private current: number;
+  /** How far the wall clock was stepped from the monotonic one. */
+  private wallStep = 0;
   private nextId = 1;
   private readonly timers = new Map<number, ManualTimer>();
 
@@ -118,7 +123,7 @@ export class ManualClock implements Clock {
   }
 
   now(): number {
-    return this.current;
+    return this.current + this.wallStep;
   }
 
   monotonic(): number {
@@ -135,6 +140,14 @@ export class ManualClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepWith(this, ms, signal);
+  }
+
+  /**
+   * Steps the wall clock (`now()`) by `ms`, back when negative, as NTP correcting the system
+   * time does: monotonic time and the timers, which run on it, do not move.
+   */
+  stepWallClock(ms: number): void {
+    this.wallStep += ms;
   }
 
   /** Names of the timers still pending, for assertions about cleanup. */

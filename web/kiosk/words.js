@@ -4,15 +4,29 @@
  */
 
 const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+/** A calendar day without a time (`2026-12-12`), which Date reads as UTC midnight: shown in UTC. */
+const DAY_FORMAT = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
 const TIME_FORMAT = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
 
-/** An ILS date (`{date, text}`), an ISO string or nothing, as "12 Dec 2026". */
+/** A day alone: a receipt's due day, or an ILS's text that the API gives as its UTC midnight. */
+const DAY_ALONE = /^\d{4}-?\d{2}-?\d{2}$/;
+
+/**
+ * An ILS date (`{date, text}`), an ISO string or nothing, as "12 Dec 2026": an instant on the day
+ * it falls on here, a calendar day (a receipt's due day) as that day wherever the kiosk is.
+ */
 export function formatDate(value) {
   if (value === null || value === undefined) return null;
   const iso = typeof value === 'object' ? value.date : value;
   if (typeof iso === 'string') {
     const time = Date.parse(iso);
-    if (!Number.isNaN(time)) return DATE_FORMAT.format(new Date(time));
+    const day = DAY_ALONE.test(typeof value === 'object' ? String(value.text ?? '').trim() : iso);
+    if (!Number.isNaN(time)) return (day ? DAY_FORMAT : DATE_FORMAT).format(time);
   }
   if (typeof value === 'object' && typeof value.text === 'string' && value.text.trim())
     return value.text.trim();

@@ -61,7 +61,10 @@ export class SessionManager implements Feature, SessionService {
   private readonly padOwners = new Map<string, SelfCheckSession>();
   /** Scanner → the open session its item barcodes go to. */
   private readonly scannerOwners = new Map<string, SelfCheckSession>();
-  /** Scanner → the patron last scanned there (a barcode or card), until a session takes it. */
+  /**
+   * Scanner → the patron last scanned there (a barcode or card), until a session takes it; `at`
+   * is monotonic, so that NTP stepping the wall clock back does not keep it for the next person.
+   */
   private readonly patronScans = new Map<string, { patron: string; at: number }>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly log: Logger;
@@ -330,7 +333,11 @@ export class SessionManager implements Feature, SessionService {
   /** The patron scanned at the scanner in the last minute; taken, so one scan opens one session. */
   private takePatronScan(scanner: string | undefined): string {
     const scan = scanner === undefined ? undefined : this.patronScans.get(scanner);
-    if (scanner === undefined || scan === undefined || this.deps.clock.now() - scan.at > PATRON_SCAN_VALID_MS)
+    if (
+      scanner === undefined ||
+      scan === undefined ||
+      this.deps.clock.monotonic() - scan.at > PATRON_SCAN_VALID_MS
+    )
       throw new SessionError(
         'patron_scan_not_found',
         scanner === undefined
@@ -348,7 +355,7 @@ export class SessionManager implements Feature, SessionService {
   private onScan(identification: Identification): void {
     const { device } = identification;
     if (identification.role === 'patron' && identification.patron !== undefined) {
-      this.patronScans.set(device, { patron: identification.patron, at: this.deps.clock.now() });
+      this.patronScans.set(device, { patron: identification.patron, at: this.deps.clock.monotonic() });
       return;
     }
     const session = this.scannerOwners.get(device);

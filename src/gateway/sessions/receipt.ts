@@ -16,17 +16,25 @@ export interface ReceiptContext {
   now: number;
 }
 
+/** `YYYYMMDD` alone, or a SIP2 date in any zone but UTC (`YYYYMMDDZZZZHHMMSS`, ZZZZ not `   Z`). */
+const LOCAL_SIP2_DATE_OR_DAY = /^(\d{4})(\d{2})(\d{2})(?:$|(?! {3}Z).{4}\d{6}$)/;
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
 /**
- * A due date as the patron reads it: the ILS's own day when it wrote a SIP2
- * date (`YYYYMMDD    HHMMSS`, in the ILS's zone), else the ISO day, else its text.
+ * A due date as the patron reads it: the ILS's own day when it wrote a local
+ * SIP2 date (`YYYYMMDD    HHMMSS`, in the ILS's zone) or a day alone; the
+ * desk's day of any other instant (a SIP2 date in UTC, `   Z`, or an ISO time
+ * with its offset: its UTC day is the next one west of UTC), else its text.
  * Null is an offline checkout (the ILS sets the date later); undefined, a date the ILS did not give.
  */
 export function dueDay(due: IlsDate | null | undefined): string {
   if (due === null) return 'later (offline)';
   if (due === undefined) return '';
-  const sip = /^(\d{4})(\d{2})(\d{2})/.exec(due.text);
-  if (sip) return `${sip[1]}-${sip[2]}-${sip[3]}`;
-  return due.date?.slice(0, 10) ?? due.text;
+  const text = due.text.trim();
+  const local = LOCAL_SIP2_DATE_OR_DAY.exec(text) ?? ISO_DAY.exec(text);
+  if (local) return `${local[1]}-${local[2]}-${local[3]}`;
+  if (due.date === null) return due.text;
+  return localTimestamp(new Date(due.date)).slice(0, 10);
 }
 
 export function checkoutReceipt(

@@ -191,10 +191,26 @@ export function parseSip2Date(text: string, options: { timeZone?: string | undef
   }
   const zoneText = text.slice(8, 12);
   if (zoneText === UTC_ZONE) return { ok: true, date: check, zone: 'utc' };
-  const { timeZone } = options;
-  const first = localOffset(timeZone, wall);
-  let epoch = wall - first;
-  const second2 = localOffset(timeZone, epoch);
-  if (second2 !== first) epoch = wall - second2;
+  const epoch = wallToEpoch(wall, options.timeZone);
   return { ok: true, date: new Date(epoch), zone: zoneText === LOCAL_ZONE ? 'local' : zoneText };
+}
+
+const DAY = 86_400_000;
+
+/**
+ * The instant a local wall-clock time (as UTC ms) names, read as a local clock (and Date) reads it:
+ * in the hour repeated when the clocks go back, its first pass; in the hour skipped when they go
+ * forward, the time a clock that skipped it shows (02:30 is 03:30 summer time). The offsets a day
+ * either side tell whether a change is near at all; most times need those two lookups only.
+ */
+function wallToEpoch(wall: number, timeZone: string | undefined): number {
+  const before = localOffset(timeZone, wall - DAY);
+  const after = localOffset(timeZone, wall + DAY);
+  if (before === after) return wall - before;
+  // The earlier reading first: the larger offset.
+  const [first, second] = before > after ? [before, after] : [after, before];
+  if (localOffset(timeZone, wall - first) === first) return wall - first;
+  if (localOffset(timeZone, wall - second) === second) return wall - second;
+  // Skipped: read with the offset from before the change.
+  return wall - before;
 }

@@ -109,6 +109,22 @@ describe('the item cache', () => {
     expect(asked).toHaveLength(2);
   });
 
+  it('reuses an answer for its TTL of time passed, not of the wall clock (NTP stepping it back an hour)', async () => {
+    const { items, asked, answerAll, clock } = lookup({ ttlMs: 60_000 });
+    void items.recent('31000004');
+    await answerAll();
+    clock.stepWallClock(-3_600_000);
+    await clock.advance(60_000);
+    void items.recent('31000004');
+    expect(asked).toHaveLength(2);
+    await answerAll();
+    // Stepped forward, an answer of a second ago is still fresh.
+    clock.stepWallClock(3_600_000);
+    await clock.advance(1_000);
+    await items.recent('31000004');
+    expect(asked).toHaveLength(2);
+  });
+
   it('a decision always asks afresh: an item checked out a minute ago must not alarm from an old answer', async () => {
     const { items, asked, answerAll } = lookup();
     void items.recent('31000004');

@@ -116,6 +116,7 @@ function rig(script: Script = {}, tags: RfidTagView[] = []) {
     devices: new DeviceRegistry([
       entry('pad-1', 'rfid-reader', pad),
       entry('receipt-1', 'receipt-printer', printer),
+      entry('scan-1', 'scanner', {}),
     ]),
     bus,
     clock,
@@ -315,5 +316,39 @@ describe('SessionManager', () => {
     await expect(fresh.open({ mode: 'checkout', patron: 'P' }, KIOSK)).rejects.toMatchObject({
       code: 'pin_required',
     });
+  });
+
+  it('takes a patron scanned within the last minute of time passed, whatever NTP does to the wall clock', async () => {
+    const { manager, bus, clock } = rig();
+    await manager.start();
+    const scan = (patron: string) =>
+      bus.emit('device.event', {
+        device: 'scan-1',
+        type: 'scanner.identified',
+        time: '',
+        data: {
+          source: 'serial',
+          kind: 'barcode',
+          value: patron,
+          device: 'scan-1',
+          at: '',
+          role: 'patron',
+          patron,
+        },
+      });
+    const open = () =>
+      manager.open({ mode: 'checkout', scanner: 'scan-1', patronScan: true, pin: '1' }, KIOSK);
+    // Scanned, and the patron walked away: stepped an hour back, the clock must not keep the scan
+    // for the next person at the kiosk to open a session on.
+    scan('P1');
+    clock.stepWallClock(-3_600_000);
+    await clock.advance(61_000);
+    await expect(open()).rejects.toMatchObject({ code: 'patron_scan_not_found' });
+    // Stepped an hour forward, a scan of a second ago is still there.
+    scan('P2');
+    clock.stepWallClock(3_600_000);
+    await clock.advance(1_000);
+    await expect(open()).resolves.toMatchObject({ state: 'open' });
+    await manager.stop();
   });
 });

@@ -46,6 +46,38 @@ describe('SIP2 dates', () => {
     });
   });
 
+  it.each([
+    // The hour skipped in spring is read as the clock that skipped it shows it (an hour later),
+    // east and west of UTC alike; the hour repeated in autumn as its first pass (summer time).
+    ['Europe/Berlin', '20260329    023000', '2026-03-29T01:30:00.000Z', '20260329    033000'],
+    ['America/New_York', '20260308    023000', '2026-03-08T07:30:00.000Z', '20260308    033000'],
+    ['Australia/Lord_Howe', '20261004    021500', '2026-10-03T15:45:00.000Z', '20261004    024500'],
+    ['Europe/Berlin', '20261025    023000', '2026-10-25T00:30:00.000Z', '20261025    023000'],
+    ['America/New_York', '20261101    013000', '2026-11-01T05:30:00.000Z', '20261101    013000'],
+    // Just either side of the changes: one reading only.
+    ['Europe/Berlin', '20261025    015959', '2026-10-24T23:59:59.000Z', '20261025    015959'],
+    ['Europe/Berlin', '20261025    030000', '2026-10-25T02:00:00.000Z', '20261025    030000'],
+    ['America/New_York', '20260308    015959', '2026-03-08T06:59:59.000Z', '20260308    015959'],
+    ['America/New_York', '20261101    020000', '2026-11-01T07:00:00.000Z', '20261101    020000'],
+  ])('reads local time at a clock change in %s as a local clock does: %s', (timeZone, text, iso, written) => {
+    const named = parseSip2Date(text, { timeZone });
+    expect(named).toMatchObject({ ok: true, date: new Date(iso) });
+    expect(formatSip2Date(new Date(iso), { timeZone })).toBe(written);
+    // In the process's own zone (TZ), the same; and as Date reads a local time.
+    const was = process.env.TZ;
+    process.env.TZ = timeZone;
+    try {
+      expect(parseSip2Date(text)).toMatchObject({ ok: true, date: new Date(iso) });
+      const [y, mo, d, h, mi, se] = [0, 4, 6, 12, 14, 16].map((at, i) =>
+        Number(text.slice(at, i === 0 ? 4 : at + 2)),
+      );
+      expect(new Date(y!, mo! - 1, d, h, mi, se).toISOString()).toBe(iso);
+    } finally {
+      if (was === undefined) delete process.env.TZ;
+      else process.env.TZ = was;
+    }
+  });
+
   it('reads UTC and keeps other zone text', () => {
     expect(parseSip2Date('20240315   Z142530')).toEqual({ ok: true, date: instant, zone: 'utc' });
     expect(parseSip2Date('20240315 EST142530', { timeZone: 'UTC' })).toEqual({

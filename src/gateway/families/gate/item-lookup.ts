@@ -42,6 +42,7 @@ export interface ItemLookupOptions {
 const CHARGED = new Set(['charged', 'chargedNotToBeRecalled', 'recalled']);
 
 export class ItemLookup {
+  /** Answers by item; `at` is monotonic, so a wall clock stepped back does not keep them past their TTL. */
   private readonly cache = new Map<string, { facts: ItemFacts; at: number }>();
   private readonly inFlight = new Map<string, Promise<ItemFacts>>();
   private readonly size: number;
@@ -77,7 +78,7 @@ export class ItemLookup {
   /** A remembered answer younger than the TTL, else a fresh one. */
   recent(item: string): Promise<ItemFacts> {
     const cached = this.cache.get(item);
-    if (cached && this.clock.now() - cached.at < this.ttlMs) {
+    if (cached && this.clock.monotonic() - cached.at < this.ttlMs) {
       // Most recently used last: the oldest use goes first when the cache is full.
       this.cache.delete(item);
       this.cache.set(item, cached);
@@ -93,7 +94,7 @@ export class ItemLookup {
 
   private remember(item: string, facts: ItemFacts): void {
     this.cache.delete(item);
-    this.cache.set(item, { facts, at: this.clock.now() });
+    this.cache.set(item, { facts, at: this.clock.monotonic() });
     while (this.cache.size > this.size) this.cache.delete(this.cache.keys().next().value!);
   }
 }
