@@ -33,6 +33,7 @@ import {
 } from '../gateway/offline/index.js';
 import {
   offlineAcceptance,
+  offlineTransactionTime,
   type RelayOfflineHandler,
   type RelayOfflinePolicy,
 } from '../gateway/relay/index.js';
@@ -215,7 +216,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
           ...(request.type === 'checkout' && patron ? { patron } : {}),
           item,
           terminal: account.kioskUser,
-          at: this.options.clock.now(),
+          at: offlineTransactionTime(request, this.options.clock.now()),
         });
       } catch (error) {
         if (!(error instanceof CarrelError)) throw error;

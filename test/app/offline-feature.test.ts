@@ -13,7 +13,7 @@ import {
 import type { Sip2RelayAccount } from '../../src/gateway/relay/index.js';
 import { sip2RelayOfflineSchema } from '../../src/gateway/relay/index.js';
 import { type Database, openDatabase } from '../../src/gateway/storage/index.js';
-import type { AnySip2Message } from '../../src/protocols/sip2/index.js';
+import { type AnySip2Message, formatSip2Date } from '../../src/protocols/sip2/index.js';
 
 /** The offline feature's relay answers and staff view, over an in-memory journal (no ILS link). */
 let db: Database | undefined;
@@ -97,6 +97,62 @@ describe('OfflineFeature for the SIP2 relay', () => {
       { kind: 'checkin', item: '31000001', terminal: 'sc-1' },
     ]);
     expect(offline.counts()).toMatchObject({ pending: 2, outstanding: 2 });
+  });
+
+  it("journals a self-check's store-and-forward (no block Y) at the kiosk's own date, to be replayed with it", async () => {
+    const offline = await started({ enabled: true });
+    const handler = offline.relayHandler(relayPolicy);
+    const friday = NOW - 3 * DAY;
+    const sip2 = (ms: number) => formatSip2Date(new Date(ms));
+    // Returned on Friday while the kiosk could not reach the ILS; forwarded on Monday, the ILS down again.
+    await handler(
+      {
+        ...checkin,
+        noBlock: true,
+        transactionDate: sip2(NOW - 60_000),
+        returnDate: sip2(friday),
+      } as AnySip2Message,
+      account,
+    );
+    // Lent on Friday the same way: the transaction date (a checkout has no return date).
+    await handler(
+      { ...checkout, noBlock: true, transactionDate: sip2(friday + 3_600_000) } as AnySip2Message,
+      account,
+    );
+    // Live (no block N): now, whatever the kiosk's clock says.
+    await handler(
+      { ...checkout, itemIdentifier: '31000006', transactionDate: sip2(friday) } as AnySip2Message,
+      account,
+    );
+    // A kiosk clock running an hour fast, and a date that is no date: now.
+    await handler(
+      {
+        ...checkin,
+        itemIdentifier: '31000002',
+        noBlock: true,
+        returnDate: sip2(NOW + 3_600_000),
+      } as AnySip2Message,
+      account,
+    );
+    await handler(
+      {
+        ...checkin,
+        itemIdentifier: '31000003',
+        noBlock: true,
+        returnDate: '20261399    250000',
+        transactionDate: '                  ',
+      } as AnySip2Message,
+      account,
+    );
+    expect(
+      offline.transactions({ state: 'pending' }).map((tx) => [tx.kind, tx.item, tx.at, tx.acceptedAt]),
+    ).toEqual([
+      ['checkin', '31000001', friday, NOW],
+      ['checkout', '31000005', friday + 3_600_000, NOW],
+      ['checkout', '31000006', NOW, NOW],
+      ['checkin', '31000002', NOW, NOW],
+      ['checkin', '31000003', NOW, NOW],
+    ]);
   });
 
   it("leaves the relay's refusal when its 98 does not offer it, or the policy refuses it, and says why", async () => {

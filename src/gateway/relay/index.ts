@@ -15,6 +15,7 @@ export {
   offlineAcceptance,
   offlineAcsStatus,
   offlineRefusal,
+  offlineTransactionTime,
   type RelayOfflinePolicy,
 } from './offline.js';
 export { Sip2RelayServer, type Sip2RelayServerOptions } from './server.js';

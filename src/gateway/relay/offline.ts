@@ -9,6 +9,7 @@ import {
   type AnySip2Message,
   type AnySip2MessageInput,
   formatSip2Date,
+  parseSip2Date,
   SIP2_MESSAGES,
   sip2Refusal,
 } from '../../protocols/sip2/index.js';
@@ -105,4 +106,25 @@ export function offlineAcceptance(
   }
   if (refusal?.type === 'checkinResponse') return { ...refusal, ok: true, resensitize: true };
   return undefined;
+}
+
+/**
+ * When a checkout or checkin the relay journals while the ILS is down happened, for the journal to
+ * replay it with (transaction date, and a checkin's return date: the day overdue fines stop). A
+ * self-check sending one with no block Y reports what it did while it could not reach the ILS
+ * itself (store and forward): that happened at its own date — for a checkin its return date, else
+ * its transaction date. One sent live (no block N), or whose date cannot be read or lies ahead of
+ * the desk's clock (a kiosk clock running fast), happens now. Journaled at the moment the relay
+ * took it, a return the kiosk took on Friday and forwarded on Monday, with the ILS down then too,
+ * was replayed as returned on Monday: three more days of fines.
+ */
+export function offlineTransactionTime(request: AnySip2Message, now: number): number {
+  if ((request.type !== 'checkout' && request.type !== 'checkin') || !request.noBlock) return now;
+  const dates =
+    request.type === 'checkin' ? [request.returnDate, request.transactionDate] : [request.transactionDate];
+  for (const text of dates) {
+    const parsed = typeof text === 'string' ? parseSip2Date(text) : undefined;
+    if (parsed?.ok) return Math.min(parsed.date.getTime(), now);
+  }
+  return now;
 }
