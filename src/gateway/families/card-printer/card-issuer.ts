@@ -6,7 +6,7 @@
  * attempts — and the issue finished as issued or failed. Nothing here logs the patron or the number.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../../core/clock.js';
+import type { Clock, TimerHandle } from '../../../core/clock.js';
 import { CarrelError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import { encodePng } from '../../../core/png.js';
@@ -54,7 +54,12 @@ const PHOTOS_KEPT = 16;
 const RETRIABLE = new Set(['magstripe_mismatch', 'magstripe_checksum', 'magstripe_data', 'magstripe_write']);
 
 export class CardIssuer {
-  private readonly photos = new Map<string, { bytes: Buffer; at: number }>();
+  /**
+   * Uploaded photos by id, each for PHOTO_KEEP_MS on a timer of its own (a patron's photo is not
+   * kept in memory past what the API promises, whether or not another upload comes), or until
+   * PHOTOS_KEPT newer ones push it out. A photo let go is overwritten with zeros.
+   */
+  private readonly photos = new Map<string, { bytes: Buffer; expiry: TimerHandle }>();
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: CardIssuerOptions) {}
@@ -62,12 +67,29 @@ export class CardIssuer {
   addPhoto(bytes: Buffer): { photoId: string; width: number; height: number } {
     imageUri(bytes, 'photo'); // throws photo_* for what cannot be a photo
     const header = readImageHeader(bytes)!;
-    const now = this.options.clock.now();
-    for (const [id, photo] of this.photos) if (now - photo.at > PHOTO_KEEP_MS) this.photos.delete(id);
-    while (this.photos.size >= PHOTOS_KEPT) this.photos.delete(this.photos.keys().next().value!);
+    while (this.photos.size >= PHOTOS_KEPT) this.forgetPhoto(this.photos.keys().next().value!);
     const photoId = randomUUID();
-    this.photos.set(photoId, { bytes, at: now });
+    // The timer runs on the monotonic clock: the wall clock stepped back does not keep the photo.
+    const expiry = this.options.clock.setTimeout(
+      'card-photo-expiry',
+      () => this.forgetPhoto(photoId),
+      PHOTO_KEEP_MS,
+    );
+    this.photos.set(photoId, { bytes, expiry });
     return { photoId, width: header.width, height: header.height };
+  }
+
+  /** Lets every photo go (the desk stopping). */
+  forgetPhotos(): void {
+    for (const photoId of [...this.photos.keys()]) this.forgetPhoto(photoId);
+  }
+
+  private forgetPhoto(photoId: string): void {
+    const photo = this.photos.get(photoId);
+    if (!photo) return;
+    photo.expiry.cancel();
+    photo.bytes.fill(0);
+    this.photos.delete(photoId);
   }
 
   async preview(
@@ -221,7 +243,9 @@ export class CardIssuer {
     const { config, templates } = this.options;
     let photo: Buffer | undefined;
     if (request.photoId !== undefined) {
-      photo = this.photos.get(request.photoId)?.bytes;
+      const stored = this.photos.get(request.photoId)?.bytes;
+      // A copy: the upload is overwritten when it expires or is pushed out, which may be mid-render.
+      photo = stored && Buffer.from(stored);
       if (!photo) throw new CarrelError('photo_not_found', 'no such photo (uploads are kept 30 minutes)');
     }
     const rendered = await templates.render(

@@ -93,6 +93,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
   }
 
   async stop(): Promise<void> {
+    this.issuer?.forgetPhotos();
     await this.supervisor?.stop();
   }
 
