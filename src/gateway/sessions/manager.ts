@@ -257,7 +257,7 @@ export class SessionManager implements Feature, SessionService {
       this.scannerOwners.delete(session.init.scanner);
     const receipt = this.receipt(session, request);
     this.log.info(
-      { session: session.id, reason, items: session.settledItems().length, receipt: receipt.kind },
+      { session: session.id, reason, items: session.transactedItems().length, receipt: receipt.kind },
       'session ended',
     );
     this.deps.clock.setTimeout(
@@ -278,7 +278,7 @@ export class SessionManager implements Feature, SessionService {
       desk: this.deps.desk,
       now: this.deps.clock.now(),
     };
-    const items = session.settledItems();
+    const items = session.transactedItems();
     const data =
       session.init.mode === 'checkout'
         ? checkoutReceipt(session.init.patron?.view.name ?? '', items, session.renewalViews(), context)
