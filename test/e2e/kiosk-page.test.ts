@@ -400,6 +400,31 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await kiosk.getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
   }, 40_000);
+
+  it("keeps the session open when the patron answers 'I am still here'", async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000001');
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
+    const loggedIn = Date.now();
+    // Warned half-way through the 12 s; the patron answers.
+    const stillHere = kiosk.getByRole('button', { name: 'I am still here' });
+    await expect.poll(() => stillHere.isVisible(), { timeout: INACTIVITY_SECONDS * 1000 }).toBe(true);
+    await stillHere.click();
+    await expect.poll(() => stillHere.isVisible()).toBe(false);
+    // Past the end the session had before she answered, it is still hers.
+    await new Promise((resolve) =>
+      setTimeout(resolve, loggedIn + (INACTIVITY_SECONDS + 2) * 1000 - Date.now()),
+    );
+    expect(await kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
+    const { sessions } = (await (await fetch(`${api}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ state: string }>;
+    };
+    expect(sessions.filter((s) => s.state === 'open')).toHaveLength(1);
+  }, 40_000);
 });
 
 /** With tokens configured, the page itself loads without one and its API calls carry the `#token=` it was given. */

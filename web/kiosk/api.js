@@ -33,6 +33,11 @@ export class KioskApi extends ApiClient {
     return this.call('POST', `/api/v1/sessions/${encodeURIComponent(id)}/renewals`, item ? { item } : {});
   }
 
+  /** The patron is still there: the session's inactivity end is pushed back. */
+  keepAlive(id) {
+    return this.call('POST', `/api/v1/sessions/${encodeURIComponent(id)}/keep-alive`);
+  }
+
   endSession(id, receipt, printer) {
     return this.call('POST', `/api/v1/sessions/${encodeURIComponent(id)}/end`, {
       receipt,

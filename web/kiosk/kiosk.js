@@ -43,6 +43,8 @@ const state = {
   scannedPatron: false,
   ending: false,
   idleMs: 0,
+  /** This browser's clock less Carrel's, taken when the session opened (its last activity was then). */
+  clockOffset: 0,
   deadline: 0,
   idleTimer: 0,
   thanksTimer: 0,
@@ -191,6 +193,7 @@ function startSession(session) {
   state.session = session;
   state.items = new Map(session.items.map((item) => [item.item, item]));
   state.idleMs = Math.max(0, Date.parse(session.expiresAt) - Date.parse(session.lastActivityAt)) || 120_000;
+  state.clockOffset = Date.now() - Date.parse(session.lastActivityAt) || 0;
   touch();
   renderSession();
   show('session');
@@ -236,7 +239,7 @@ function sessionChanged(session) {
   if (!state.session || session.id !== state.session.id) return;
   state.session = session;
   for (const item of session.items) state.items.set(item.item, item);
-  touch();
+  followExpiry(session);
   renderSession();
   if (session.state === 'ended') sessionEnded(session);
 }
@@ -261,6 +264,17 @@ function sessionEnded(session) {
 /** Any activity pushes the inactivity end back by the session's timeout. */
 function touch() {
   state.deadline = Date.now() + state.idleMs;
+  renderIdle();
+}
+
+/**
+ * The inactivity end as Carrel has it. The whole session comes again on a reconnect, with no activity:
+ * starting the countdown again then would end the session before the patron was warned.
+ */
+function followExpiry(session) {
+  const expires = Date.parse(session.expiresAt);
+  if (Number.isNaN(expires)) return touch();
+  state.deadline = expires + state.clockOffset;
   renderIdle();
 }
 
@@ -292,7 +306,8 @@ function renderIdle() {
 async function stillHere() {
   if (!state.session) return;
   try {
-    sessionChanged(await api.session(state.session.id));
+    // Reading the session is not activity: only keep-alive pushes its end back.
+    sessionChanged(await api.keepAlive(state.session.id));
     say('alert', '');
   } catch (error) {
     if (error instanceof Problem) say('session-error', problemWords(error));

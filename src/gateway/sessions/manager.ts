@@ -176,6 +176,12 @@ export class SessionManager implements Feature, SessionService {
     return session.renew(request.item);
   }
 
+  keepAlive(id: string, caller: SessionCaller): SessionView {
+    const session = this.active(id, caller);
+    this.armTimer(session);
+    return session.view();
+  }
+
   async end(id: string, request: EndSessionRequest, caller: SessionCaller): Promise<SessionEndResult> {
     return this.finish(this.active(id, caller), 'ended', request);
   }

@@ -254,6 +254,26 @@ describe('SessionManager', () => {
     });
   });
 
+  it("'I am still here' (keep-alive) pushes the inactivity end back; reading the session does not", async () => {
+    const { manager, clock } = rig();
+    const { id, expiresAt } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
+    // The kiosk warns 30 s before the 60 s are up; the patron answers, and the kiosk reads the session.
+    await clock.advance(40_000);
+    expect(manager.get(id, KIOSK).expiresAt).toBe(expiresAt);
+    const kept = manager.keepAlive(id, KIOSK);
+    expect(Date.parse(kept.expiresAt) - Date.parse(expiresAt)).toBe(40_000);
+    await clock.advance(50_000);
+    await settle();
+    expect(manager.get(id, KIOSK).state).toBe('open');
+    await clock.advance(11_000);
+    await settle();
+    expect(manager.get(id, KIOSK)).toMatchObject({ state: 'ended', endReason: 'timeout' });
+    expect(() => manager.keepAlive(id, KIOSK)).toThrow(expect.objectContaining({ code: 'session_ended' }));
+    expect(() => manager.keepAlive(id, { terminal: 'kiosk-2', staff: false })).toThrow(
+      expect.objectContaining({ code: 'session_not_found' }),
+    );
+  });
+
   it('ends every open session at shutdown, and does not wait long for an ILS that hangs', async () => {
     const { manager, clock } = rig({ endSession: () => new Promise(() => {}) });
     const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
