@@ -18,6 +18,11 @@ export class KioskApi extends ApiClient {
     return this.call('POST', '/api/v1/sessions', request);
   }
 
+  /** This kiosk's sessions, open and just ended (staff see every kiosk's). */
+  sessions() {
+    return this.call('GET', '/api/v1/sessions');
+  }
+
   session(id) {
     return this.call('GET', `/api/v1/sessions/${encodeURIComponent(id)}`);
   }

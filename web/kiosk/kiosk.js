@@ -16,6 +16,8 @@ import { element, itemRow, renewalRow } from './rows.js';
 import { formatCountdown, patronNotes, problemWords } from './words.js';
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** sessionStorage: the session this tab let go when it was last hidden (a reload), not to be taken up again. */
+const LET_GO_KEY = 'carrel.kiosk.let-go';
 const THANKS_MS = 30_000;
 const RECEIPT_THANKS_MS = 60_000;
 const IDLE_WARNING_MS = 30_000;
@@ -469,9 +471,31 @@ for (const button of document.querySelectorAll('[data-receipt]')) {
 
 // A kiosk page closed or reloaded mid-session lets the pad go rather than holding it until the timeout.
 addEventListener('pagehide', () => {
-  if (state.session?.state === 'open' && !state.ending)
+  if (state.session?.state === 'open' && !state.ending) {
+    sessionStorage.setItem(LET_GO_KEY, state.session.id);
     api.cancelSession(state.session.id, { keepalive: true });
+  }
 });
+
+/**
+ * A session this kiosk left open on its pad without letting it go (the browser crashed, or lost
+ * power): it still checks out what is placed on the pad, and answers anyone else "busy". The page
+ * that comes back takes it up, so the patron sees it and can finish; coming back counts as
+ * activity. One this tab let go as it reloaded is being cancelled, and is left alone.
+ */
+async function resumeLeftSession() {
+  const letGo = sessionStorage.getItem(LET_GO_KEY);
+  sessionStorage.removeItem(LET_GO_KEY);
+  try {
+    const { sessions } = await api.sessions();
+    const left = sessions.find((s) => s.state === 'open' && s.pad === pad && s.id !== letGo);
+    if (!left || state.session || state.busy || state.screen !== 'start') return;
+    const session = await api.keepAlive(left.id);
+    if (!state.session && !state.busy && state.screen === 'start') startSession(session);
+  } catch {
+    // Not answering, or it ended meanwhile: the start screen stays.
+  }
+}
 
 /**
  * A patron's card (or barcode) scanned at the kiosk's scanner, on the start or login screen,
@@ -499,3 +523,4 @@ watchScanner();
 
 document.body.dataset.pad = pad;
 toStart();
+resumeLeftSession();
