@@ -371,6 +371,8 @@ export class SessionManager implements Feature, SessionService {
   }
 
   private armTimer(session: SelfCheckSession): void {
+    // Ending already (waiting for the ILS): a tag moving now must not start a timeout that ends it again.
+    if (session.closed) return;
     session.touch();
     this.timers.get(session.id)?.cancel();
     this.timers.set(
@@ -379,7 +381,7 @@ export class SessionManager implements Feature, SessionService {
         `session-timeout-${session.id}`,
         () => {
           this.timers.delete(session.id);
-          if (!session.open) return;
+          if (session.closed) return;
           this.finish(session, 'timeout', { receipt: 'none' }).catch((error: unknown) =>
             this.log.error({ err: describeError(error), session: session.id }, 'session timeout failed'),
           );

@@ -324,6 +324,48 @@ describe('SessionManager', () => {
     await manager.stop();
   });
 
+  it('a session ending while the ILS is slow is ended once: the pad moving meanwhile does not start a timeout', async () => {
+    let release: () => void = () => {};
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { manager, bus, clock, calls } = rig({
+      checkout: async (item) => {
+        await slow;
+        return {
+          ok: true,
+          offline: false,
+          renewal: false,
+          item: { id: item, title: `T ${item}`, dueDate: due, desensitize: true },
+          screenMessages: [],
+          printLines: [],
+        };
+      },
+    });
+    await manager.start();
+    const { id } = await manager.open({ mode: 'checkout', pad: 'pad-1', patron: 'P', pin: '1' }, KIOSK);
+    const event = (type: string, data: Record<string, unknown>) =>
+      bus.emit('device.event', { device: 'pad-1', type: `rfid.${type}`, time: '', data });
+    event('tag_arrived', { uid: 'E1', item: { format: '28560-3', primaryItemId: 'I1', warnings: [] } });
+    await settle();
+    // The patron presses Finish while I1 is with the ILS, and picks up her pile as she goes.
+    const ending = manager.end(id, { receipt: 'data' }, KIOSK);
+    event('tag_left', { uid: 'E1' });
+    event('tag_arrived', { uid: 'E2', item: { format: '28560-3', primaryItemId: 'I2', warnings: [] } });
+    // The ILS takes longer than the inactivity timeout (60 s here) to answer.
+    await clock.advance(61_000);
+    await settle();
+    release();
+    const ended = await ending;
+    await clock.advance(61_000);
+    await settle();
+    expect(ended.session).toMatchObject({ state: 'ended', endReason: 'ended' });
+    expect(ended.session.items.map((i) => i.item)).toEqual(['I1']);
+    expect(calls.filter((c) => c.startsWith('end'))).toEqual(['end P']);
+    expect(manager.get(id, KIOSK).endReason).toBe('ended');
+    await manager.stop();
+  });
+
   it('refuses more sessions than configured, and a PIN-less checkout when a PIN is required', async () => {
     const { manager } = rig();
     await manager.open({ mode: 'return' }, KIOSK);
