@@ -116,13 +116,19 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
   }
 
   async function openKiosk(): Promise<Page> {
+    const kiosk = await openKioskPage();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+    return kiosk;
+  }
+
+  /** The kiosk page, whatever screen it starts on. */
+  async function openKioskPage(): Promise<Page> {
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
       if (/Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
     });
     await page.goto(`${api}/kiosk?pad=pad-1&printer=receipt-1`);
-    await expect.poll(() => page!.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
     return page;
   }
 
@@ -331,6 +337,63 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     pageErrors.length = 0; // the lost answer is logged by Chromium as a failed resource
   });
 
+  it('after the kiosk browser crashed mid-session, the page that comes back shows the session it left open', async () => {
+    await clearPad();
+    const crashed = await openKiosk();
+    await crashed.getByRole('button', { name: 'Borrow items' }).click();
+    await crashed.getByLabel('Library card number').fill('21000001');
+    await crashed.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+    await crashed.getByRole('button', { name: 'Log in' }).click();
+    await expect
+      .poll(() => crashed.getByRole('heading', { level: 1 }).textContent())
+      .toBe('Hello, Zoë Åström');
+    await placeTag('31000026'); // Sofies verden
+    await expect.poll(itemText(crashed, '31000026')).toMatch(DUE);
+    // The renderer dies: no pagehide, so the session stays open on the pad, taking what is placed on it.
+    const cdp = await crashed.context().newCDPSession(crashed);
+    const crash = crashed.waitForEvent('crash');
+    cdp.send('Page.crash').catch(() => {}); // answered only when the page is gone
+    await crash;
+    await crashed.close();
+
+    // The kiosk's browser comes back: the patron sees her session, not a start screen over a pad
+    // that checks items out to her unseen (and answers the next patron "busy").
+    const kiosk = await openKioskPage();
+    await expect
+      .poll(() => kiosk.getByRole('heading', { level: 1 }).textContent(), { timeout: 5_000 })
+      .toBe('Hello, Zoë Åström');
+    expect(await itemText(kiosk, '31000026')()).toMatch(DUE);
+    await placeTag('31000030'); // Tintin in Tibet
+    await expect.poll(itemText(kiosk, '31000030')).toMatch(DUE);
+    expect(await kiosk.getByRole('timer').textContent()).toMatch(/Session ends in \d:\d\d if idle/);
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+
+    // A reload lets the session go (pagehide) and starts afresh: the session it ended is not taken up.
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000001');
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
+    await kiosk.reload();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+    const { sessions } = (await (await fetch(`${api}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ state: string }>;
+    };
+    expect(sessions.filter((s) => s.state === 'open')).toEqual([]);
+    for (const item of ['31000026', '31000030'])
+      await fetch(`${api}/api/v1/checkins`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ item }),
+      });
+    pageErrors.length = 0; // the crashed page's own report
+  });
+
   it('pays fees: the patron picks fees, inserts a note and coins, sees each credit and the receipt', async () => {
     await waitForDevice(api, 'coins-1', 'online', 15_000);
     await waitForDevice(api, 'notes-1', 'online', 15_000);
@@ -399,6 +462,31 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     expect(await kiosk.locator('#thanks-message').textContent()).toContain('nothing happened for a while');
     await kiosk.getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+  }, 40_000);
+
+  it("keeps the session open when the patron answers 'I am still here'", async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000001');
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
+    const loggedIn = Date.now();
+    // Warned half-way through the 12 s; the patron answers.
+    const stillHere = kiosk.getByRole('button', { name: 'I am still here' });
+    await expect.poll(() => stillHere.isVisible(), { timeout: INACTIVITY_SECONDS * 1000 }).toBe(true);
+    await stillHere.click();
+    await expect.poll(() => stillHere.isVisible()).toBe(false);
+    // Past the end the session had before she answered, it is still hers.
+    await new Promise((resolve) =>
+      setTimeout(resolve, loggedIn + (INACTIVITY_SECONDS + 2) * 1000 - Date.now()),
+    );
+    expect(await kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
+    const { sessions } = (await (await fetch(`${api}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ state: string }>;
+    };
+    expect(sessions.filter((s) => s.state === 'open')).toHaveLength(1);
   }, 40_000);
 });
 

@@ -290,6 +290,26 @@ describe('a checkout session', () => {
     await call('POST', '/api/v1/checkins', { item: '31000006' });
   });
 
+  it('a loan whose tag stayed secured is on the receipt, with a word to show it to staff', async () => {
+    const session = await openCheckout();
+    padSim().setFaults({ leaveDuringWriteRate: 1 });
+    placeItem('31000006');
+    await itemSettled(session.id, '31000006', 'security_failed');
+    padSim().setFaults({ leaveDuringWriteRate: 0 });
+    // The patron leaves it at that: the ILS lent it to her, so her receipt must say so.
+    expect((await call('GET', '/api/v1/items/31000006')).body.item.status).toBe('charged');
+    const ended = await call('POST', `/api/v1/sessions/${session.id}/end`, { receipt: 'data' });
+    expect(ended.body.receipt.data.loans).toEqual([
+      {
+        title: 'Beloved',
+        barcode: '31000006',
+        dueDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        note: 'Not released at the kiosk: please show it to staff',
+      },
+    ]);
+    await call('POST', '/api/v1/checkins', { item: '31000006' });
+  });
+
   it('one by one: items wait on the pad until the kiosk asks for them', async () => {
     const session = await openCheckout({ auto: false });
     const uid = placeItem('31000025');

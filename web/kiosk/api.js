@@ -18,6 +18,11 @@ export class KioskApi extends ApiClient {
     return this.call('POST', '/api/v1/sessions', request);
   }
 
+  /** This kiosk's sessions, open and just ended (staff see every kiosk's). */
+  sessions() {
+    return this.call('GET', '/api/v1/sessions');
+  }
+
   session(id) {
     return this.call('GET', `/api/v1/sessions/${encodeURIComponent(id)}`);
   }
@@ -31,6 +36,11 @@ export class KioskApi extends ApiClient {
 
   renew(id, item) {
     return this.call('POST', `/api/v1/sessions/${encodeURIComponent(id)}/renewals`, item ? { item } : {});
+  }
+
+  /** The patron is still there: the session's inactivity end is pushed back. */
+  keepAlive(id) {
+    return this.call('POST', `/api/v1/sessions/${encodeURIComponent(id)}/keep-alive`);
   }
 
   endSession(id, receipt, printer) {

@@ -16,6 +16,8 @@ import { element, itemRow, renewalRow } from './rows.js';
 import { formatCountdown, patronNotes, problemWords } from './words.js';
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** sessionStorage: the session this tab let go when it was last hidden (a reload), not to be taken up again. */
+const LET_GO_KEY = 'carrel.kiosk.let-go';
 const THANKS_MS = 30_000;
 const RECEIPT_THANKS_MS = 60_000;
 const IDLE_WARNING_MS = 30_000;
@@ -43,6 +45,8 @@ const state = {
   scannedPatron: false,
   ending: false,
   idleMs: 0,
+  /** This browser's clock less Carrel's, taken when the session opened (its last activity was then). */
+  clockOffset: 0,
   deadline: 0,
   idleTimer: 0,
   thanksTimer: 0,
@@ -191,6 +195,7 @@ function startSession(session) {
   state.session = session;
   state.items = new Map(session.items.map((item) => [item.item, item]));
   state.idleMs = Math.max(0, Date.parse(session.expiresAt) - Date.parse(session.lastActivityAt)) || 120_000;
+  state.clockOffset = Date.now() - Date.parse(session.lastActivityAt) || 0;
   touch();
   renderSession();
   show('session');
@@ -236,7 +241,7 @@ function sessionChanged(session) {
   if (!state.session || session.id !== state.session.id) return;
   state.session = session;
   for (const item of session.items) state.items.set(item.item, item);
-  touch();
+  followExpiry(session);
   renderSession();
   if (session.state === 'ended') sessionEnded(session);
 }
@@ -261,6 +266,17 @@ function sessionEnded(session) {
 /** Any activity pushes the inactivity end back by the session's timeout. */
 function touch() {
   state.deadline = Date.now() + state.idleMs;
+  renderIdle();
+}
+
+/**
+ * The inactivity end as Carrel has it. The whole session comes again on a reconnect, with no activity:
+ * starting the countdown again then would end the session before the patron was warned.
+ */
+function followExpiry(session) {
+  const expires = Date.parse(session.expiresAt);
+  if (Number.isNaN(expires)) return touch();
+  state.deadline = expires + state.clockOffset;
   renderIdle();
 }
 
@@ -292,7 +308,8 @@ function renderIdle() {
 async function stillHere() {
   if (!state.session) return;
   try {
-    sessionChanged(await api.session(state.session.id));
+    // Reading the session is not activity: only keep-alive pushes its end back.
+    sessionChanged(await api.keepAlive(state.session.id));
     say('alert', '');
   } catch (error) {
     if (error instanceof Problem) say('session-error', problemWords(error));
@@ -454,9 +471,31 @@ for (const button of document.querySelectorAll('[data-receipt]')) {
 
 // A kiosk page closed or reloaded mid-session lets the pad go rather than holding it until the timeout.
 addEventListener('pagehide', () => {
-  if (state.session?.state === 'open' && !state.ending)
+  if (state.session?.state === 'open' && !state.ending) {
+    sessionStorage.setItem(LET_GO_KEY, state.session.id);
     api.cancelSession(state.session.id, { keepalive: true });
+  }
 });
+
+/**
+ * A session this kiosk left open on its pad without letting it go (the browser crashed, or lost
+ * power): it still checks out what is placed on the pad, and answers anyone else "busy". The page
+ * that comes back takes it up, so the patron sees it and can finish; coming back counts as
+ * activity. One this tab let go as it reloaded is being cancelled, and is left alone.
+ */
+async function resumeLeftSession() {
+  const letGo = sessionStorage.getItem(LET_GO_KEY);
+  sessionStorage.removeItem(LET_GO_KEY);
+  try {
+    const { sessions } = await api.sessions();
+    const left = sessions.find((s) => s.state === 'open' && s.pad === pad && s.id !== letGo);
+    if (!left || state.session || state.busy || state.screen !== 'start') return;
+    const session = await api.keepAlive(left.id);
+    if (!state.session && !state.busy && state.screen === 'start') startSession(session);
+  } catch {
+    // Not answering, or it ended meanwhile: the start screen stays.
+  }
+}
 
 /**
  * A patron's card (or barcode) scanned at the kiosk's scanner, on the start or login screen,
@@ -484,3 +523,4 @@ watchScanner();
 
 document.body.dataset.pad = pad;
 toStart();
+resumeLeftSession();

@@ -60,6 +60,7 @@ function receiptLine(line, isReturn) {
   if (!isReturn) {
     const due = formatDate(line.dueDate);
     if (due) facts.push(['Due', due]);
+    if (line.note) facts.push(['Note', line.note]);
   } else if (line.hold) {
     facts.push(['Note', 'Put it on the hold shelf']);
   }

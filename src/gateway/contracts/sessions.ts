@@ -180,6 +180,11 @@ export interface SessionService {
     request: { item?: string | undefined },
     caller: SessionCaller,
   ): Promise<SessionRenewalView[]>;
+  /**
+   * The patron is still there (a kiosk's "I am still here"): the inactivity end is pushed back as by
+   * any other activity. Reading the session does not count as activity.
+   */
+  keepAlive(id: string, caller: SessionCaller): SessionView;
   end(id: string, request: EndSessionRequest, caller: SessionCaller): Promise<SessionEndResult>;
   /** Ends without a receipt (the patron walked away, or pressed cancel). */
   cancel(id: string, caller: SessionCaller): Promise<SessionEndResult>;

@@ -179,6 +179,12 @@ export class SessionManager implements Feature, SessionService {
     return session.renew(request.item);
   }
 
+  keepAlive(id: string, caller: SessionCaller): SessionView {
+    const session = this.active(id, caller);
+    this.armTimer(session);
+    return session.view();
+  }
+
   async end(id: string, request: EndSessionRequest, caller: SessionCaller): Promise<SessionEndResult> {
     return this.finish(this.active(id, caller), 'ended', request);
   }
@@ -260,7 +266,7 @@ export class SessionManager implements Feature, SessionService {
       this.scannerOwners.delete(session.init.scanner);
     const receipt = this.receipt(session, request);
     this.log.info(
-      { session: session.id, reason, items: session.settledItems().length, receipt: receipt.kind },
+      { session: session.id, reason, items: session.transactedItems().length, receipt: receipt.kind },
       'session ended',
     );
     this.deps.clock.setTimeout(
@@ -281,7 +287,7 @@ export class SessionManager implements Feature, SessionService {
       desk: this.deps.desk,
       now: this.deps.clock.now(),
     };
-    const items = session.settledItems();
+    const items = session.transactedItems();
     const data =
       session.init.mode === 'checkout'
         ? checkoutReceipt(session.init.patron?.view.name ?? '', items, session.renewalViews(), context)
@@ -372,6 +378,8 @@ export class SessionManager implements Feature, SessionService {
   }
 
   private armTimer(session: SelfCheckSession): void {
+    // Ending already (waiting for the ILS): a tag moving now must not start a timeout that ends it again.
+    if (session.closed) return;
     session.touch();
     this.timers.get(session.id)?.cancel();
     this.timers.set(
@@ -380,7 +388,7 @@ export class SessionManager implements Feature, SessionService {
         `session-timeout-${session.id}`,
         () => {
           this.timers.delete(session.id);
-          if (!session.open) return;
+          if (session.closed) return;
           this.finish(session, 'timeout', { receipt: 'none' }).catch((error: unknown) =>
             this.log.error({ err: describeError(error), session: session.id }, 'session timeout failed'),
           );

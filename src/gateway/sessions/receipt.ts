@@ -37,17 +37,24 @@ export function dueDay(due: IlsDate | null | undefined): string {
   return localTimestamp(new Date(due.date)).slice(0, 10);
 }
 
+/** A loan whose tag could not be cleared at the pad, in the patron's words. */
+export const SECURITY_NOT_CLEARED = 'Not released at the kiosk: please show it to staff';
+
 export function checkoutReceipt(
   patronName: string,
   items: readonly SessionItemView[],
   renewals: readonly SessionRenewalView[],
   context: ReceiptContext,
 ): SessionReceiptData {
-  const loans = items.map((item) => ({
-    title: item.title ?? item.item,
-    barcode: item.item,
-    dueDate: dueDay(item.dueDate),
-  }));
+  const loans: Array<{ title: string; barcode: string; dueDate: string; note?: string }> = items.map(
+    (item) => ({
+      title: item.title ?? item.item,
+      barcode: item.item,
+      dueDate: dueDay(item.dueDate),
+      // Lent by the ILS, but its tag still says "secured": the gate will alarm.
+      ...(item.state === 'security_failed' ? { note: SECURITY_NOT_CLEARED } : {}),
+    }),
+  );
   for (const renewal of renewals) {
     if (!renewal.ok) continue;
     loans.push({

@@ -113,9 +113,12 @@ export class SelfCheckSession {
     return view;
   }
 
-  /** Items the ILS took in this session, in the order they were placed. */
-  settledItems(): SessionItemView[] {
-    return [...this.items.values()].filter((item) => item.settled).map((item) => item.view());
+  /**
+   * Items the ILS took in this session, in the order they were placed: the settled ones, and those
+   * whose security could not be set after (a loan all the same, which the receipt must show).
+   */
+  transactedItems(): SessionItemView[] {
+    return [...this.items.values()].filter((item) => item.transacted).map((item) => item.view());
   }
 
   renewalViews(): SessionRenewalView[] {

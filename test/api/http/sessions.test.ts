@@ -42,6 +42,13 @@ describe('sessions API', () => {
       payload: { item: 'I1' },
     });
     expect(scan.statusCode).toBe(404);
+    const keepAlive = (headers: Record<string, string> | undefined) =>
+      api.app.inject({ method: 'POST', url: `/api/v1/sessions/${id}/keep-alive`, headers });
+    const kept = await keepAlive(kiosk1);
+    expect(kept.statusCode).toBe(200);
+    expect(kept.json()).toMatchObject({ id, state: 'open', expiresAt: expect.any(String) });
+    expect((await keepAlive(kiosk2)).statusCode).toBe(404);
+    expect((await keepAlive(monitor)).statusCode).toBe(403);
     expect((await api.app.inject({ url: '/api/v1/sessions', headers: kiosk2 })).json().sessions).toEqual([]);
     expect((await api.app.inject({ url: `/api/v1/sessions/${id}`, headers: staff })).statusCode).toBe(200);
     expect((await api.app.inject({ url: '/api/v1/sessions', headers: monitor })).statusCode).toBe(403);
@@ -197,6 +204,7 @@ describe('sessions API', () => {
         '/api/v1/sessions/{id}',
         '/api/v1/sessions/{id}/items',
         '/api/v1/sessions/{id}/renewals',
+        '/api/v1/sessions/{id}/keep-alive',
         '/api/v1/sessions/{id}/end',
       ]),
     );

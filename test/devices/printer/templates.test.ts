@@ -194,6 +194,20 @@ describe('ReceiptTemplates', () => {
     expect(release.includes(GRAPHICS)).toBe(true);
   });
 
+  it("prints a loan's note on the checkout receipt, and nothing for a loan without one", () => {
+    const templates = new ReceiptTemplates(options);
+    const note = 'Not released at the kiosk: please show it to staff';
+    const loans = [
+      ...sample.loans,
+      { title: 'Emma', barcode: '31234000099999', dueDate: '2026-02-01', note },
+    ];
+    const bytes = Buffer.from(templates.render('checkout', { ...sample, loans })).toString('latin1');
+    // Printed once, inverted, under the loan it belongs to (wrapped at the receipt's 42 columns).
+    expect(bytes.split('Not released at the kiosk').length - 1).toBe(1);
+    expect(bytes.indexOf('Not released at the kiosk')).toBeGreaterThan(bytes.indexOf('Emma'));
+    expect(bytes).toContain('to staff');
+  });
+
   it('merges defaults under the data', () => {
     const templates = new ReceiptTemplates({ ...options, defaults: { library: { name: 'Eastside' } } });
     const bytes = Buffer.from(templates.render('test-page', { printer: 'p1' }));

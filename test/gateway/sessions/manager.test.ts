@@ -255,6 +255,26 @@ describe('SessionManager', () => {
     });
   });
 
+  it("'I am still here' (keep-alive) pushes the inactivity end back; reading the session does not", async () => {
+    const { manager, clock } = rig();
+    const { id, expiresAt } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
+    // The kiosk warns 30 s before the 60 s are up; the patron answers, and the kiosk reads the session.
+    await clock.advance(40_000);
+    expect(manager.get(id, KIOSK).expiresAt).toBe(expiresAt);
+    const kept = manager.keepAlive(id, KIOSK);
+    expect(Date.parse(kept.expiresAt) - Date.parse(expiresAt)).toBe(40_000);
+    await clock.advance(50_000);
+    await settle();
+    expect(manager.get(id, KIOSK).state).toBe('open');
+    await clock.advance(11_000);
+    await settle();
+    expect(manager.get(id, KIOSK)).toMatchObject({ state: 'ended', endReason: 'timeout' });
+    expect(() => manager.keepAlive(id, KIOSK)).toThrow(expect.objectContaining({ code: 'session_ended' }));
+    expect(() => manager.keepAlive(id, { terminal: 'kiosk-2', staff: false })).toThrow(
+      expect.objectContaining({ code: 'session_not_found' }),
+    );
+  });
+
   it('ends every open session at shutdown, and does not wait long for an ILS that hangs', async () => {
     const { manager, clock } = rig({ endSession: () => new Promise(() => {}) });
     const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
@@ -302,6 +322,48 @@ describe('SessionManager', () => {
       ['I3', 'checked_out'],
     ]);
     expect(calls.filter((c) => c.startsWith('checkout'))).toEqual(['checkout I1', 'checkout I3']);
+    await manager.stop();
+  });
+
+  it('a session ending while the ILS is slow is ended once: the pad moving meanwhile does not start a timeout', async () => {
+    let release: () => void = () => {};
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { manager, bus, clock, calls } = rig({
+      checkout: async (item) => {
+        await slow;
+        return {
+          ok: true,
+          offline: false,
+          renewal: false,
+          item: { id: item, title: `T ${item}`, dueDate: due, desensitize: true },
+          screenMessages: [],
+          printLines: [],
+        };
+      },
+    });
+    await manager.start();
+    const { id } = await manager.open({ mode: 'checkout', pad: 'pad-1', patron: 'P', pin: '1' }, KIOSK);
+    const event = (type: string, data: Record<string, unknown>) =>
+      bus.emit('device.event', { device: 'pad-1', type: `rfid.${type}`, time: '', data });
+    event('tag_arrived', { uid: 'E1', item: { format: '28560-3', primaryItemId: 'I1', warnings: [] } });
+    await settle();
+    // The patron presses Finish while I1 is with the ILS, and picks up her pile as she goes.
+    const ending = manager.end(id, { receipt: 'data' }, KIOSK);
+    event('tag_left', { uid: 'E1' });
+    event('tag_arrived', { uid: 'E2', item: { format: '28560-3', primaryItemId: 'I2', warnings: [] } });
+    // The ILS takes longer than the inactivity timeout (60 s here) to answer.
+    await clock.advance(61_000);
+    await settle();
+    release();
+    const ended = await ending;
+    await clock.advance(61_000);
+    await settle();
+    expect(ended.session).toMatchObject({ state: 'ended', endReason: 'ended' });
+    expect(ended.session.items.map((i) => i.item)).toEqual(['I1']);
+    expect(calls.filter((c) => c.startsWith('end'))).toEqual(['end P']);
+    expect(manager.get(id, KIOSK).endReason).toBe('ended');
     await manager.stop();
   });
 

@@ -257,6 +257,20 @@ export function sessionRoutes(
 
   book.add(app, {
     method: 'POST',
+    url: '/api/v1/sessions/:id/keep-alive',
+    operationId: 'keepSessionAlive',
+    summary:
+      "The patron is still there (a kiosk's 'I am still here'): the inactivity end is pushed back; reading the session does not",
+    tag: 'sessions',
+    access,
+    params,
+    response: sessionSchema,
+    problems: [404, 409],
+    handler: ({ params, principal }) => sessions.keepAlive(params.id, deskCaller(principal)),
+  });
+
+  book.add(app, {
+    method: 'POST',
     url: '/api/v1/sessions/:id/end',
     operationId: 'endSession',
     summary:
