@@ -209,6 +209,7 @@ function watchSession(id, attempt = 0) {
     `/api/v1/sessions/${encodeURIComponent(id)}/events`,
     {},
     (message) => {
+      if (attempt > 0) say('alert', '');
       attempt = 0;
       if (message.event === 'session') {
         sessionChanged(message.data);
@@ -220,16 +221,19 @@ function watchSession(id, attempt = 0) {
         sessionEnded(message.data);
       }
     },
-    () => {
+    (event) => {
       // Lost the live feed while the session is open: reconnect (its first message is the whole session).
       if (state.sessionSocket !== socket || state.session?.id !== id || state.session.state !== 'open')
         return;
-      if (attempt >= 5) return say('alert', 'The live view of the pad stopped. Please ask staff.');
+      // Carrel no longer knows the session (it was restarted after a crash): it is over.
+      if (event.code === 4404) return sessionGone();
+      // Carrel away for longer (restarting, the network): keep trying, and say so.
+      if (attempt >= 4) say('alert', 'Reconnecting to the pad… Please wait.');
       setTimeout(
         () => {
           if (state.sessionSocket === socket) state.sessionSocket = watchSession(id, attempt + 1);
         },
-        500 * 2 ** attempt,
+        Math.min(500 * 2 ** attempt, 5000),
       );
     },
   );
@@ -259,6 +263,33 @@ function sessionEnded(session) {
     timeout
       ? 'Your session ended because nothing happened for a while. Items already checked out are yours to take.'
       : 'Your session has ended.',
+    THANKS_MS,
+  );
+}
+
+/**
+ * The session is gone from Carrel (restarted after a crash): what the ILS lent is lent, so the
+ * patron is told to take what the screen shows as checked out, and the kiosk starts again.
+ */
+function sessionGone() {
+  clearInterval(state.idleTimer);
+  $('idle').hidden = true;
+  say('alert', '');
+  const returning = state.session.mode === 'return';
+  state.session = { ...state.session, state: 'ended' };
+  const done = [...state.items.values()].filter((item) =>
+    returning
+      ? item.state === 'checked_in'
+      : item.state === 'checked_out' || item.state === 'security_failed',
+  ).length;
+  const items = `${done} ${done === 1 ? 'item' : 'items'}`;
+  thankYou(
+    'Session ended',
+    `The self-check was restarted, so your session has ended. ${
+      returning
+        ? `${items} returned.`
+        : `${items} checked out: ${done === 1 ? 'it is' : 'they are'} yours to take.`
+    } Please ask staff about anything else on the pad.`,
     THANKS_MS,
   );
 }

@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDeskConfig } from '../../src/app/default-desk.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
+import { waitForDevice } from '../helpers/desk.js';
+
+const skip = chromiumSkipReason();
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The kiosk page in Chromium while the Carrel under it dies (SIGKILL: a crash, the OOM killer, a
+ * power cut of the desk PC) and is started again, as systemd does: a session lives in the daemon's
+ * memory only, so the page must tell the patron it is over, what is theirs, and start again.
+ */
+describe.skipIf(skip !== undefined)(
+  'the kiosk page when Carrel is killed and started again mid-session',
+  () => {
+    let dir: string;
+    let configPath: string;
+    let api: string;
+    let padControl: string;
+    let daemon: CarrelDaemon | undefined;
+    let browser: Browser;
+    let page: Page | undefined;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'carrel-kiosk-restart-'));
+      const base = defaultDeskConfig();
+      const padControlPort = await freePort();
+      // The ILS, the receipt printer and the kiosk's pad (no scanner: the page is told so), the pad's
+    // control API on a port that stays the same across the restart.
+      const keep = new Set(['ils', 'receipt-1', 'pad-1']);
+      const config = {
+        ...base,
+        http: { ...base.http, port: await freePort() },
+        mqtt: { mode: 'off' },
+        storage: { path: join(dir, 'carrel.db') },
+        payments: undefined,
+        printAccounts: undefined,
+        devices: base.devices.filter((device) => keep.has(device.id)),
+        simulators: base.simulators
+          .filter((simulator) => ['ils-sim', 'printer-sim', 'pad-sim'].includes(simulator.id))
+          .map((simulator) =>
+            simulator.id === 'pad-sim' ? { ...simulator, httpPort: padControlPort } : simulator,
+          ),
+      };
+      configPath = join(dir, 'carrel.json');
+      writeFileSync(configPath, JSON.stringify(config));
+      padControl = `http://127.0.0.1:${padControlPort}`;
+      api = `http://127.0.0.1:${config.http.port}`;
+      daemon = await startCarrelDaemon(configPath);
+      await waitForDevice(api, 'pad-1', 'online', 20_000);
+      browser = await launchChromium();
+    }, 60_000);
+
+    afterAll(async () => {
+      await page?.close();
+      await browser?.close();
+      if (daemon) await killDaemon(daemon.child);
+      rmSync(dir, { recursive: true, force: true });
+      expect(pageErrors).toEqual([]);
+    });
+
+    async function clearPad(): Promise<void> {
+      const { tags } = (await (await fetch(`${padControl}/api/tags`)).json()) as {
+        tags: Array<{ uid: string; onPad: boolean }>;
+      };
+      for (const tag of tags.filter((t) => t.onPad))
+        await fetch(`${padControl}/api/tags/${tag.uid}`, { method: 'DELETE' });
+      await expect
+        .poll(
+          async () =>
+            ((await (await fetch(`${api}/api/v1/rfid/pad-1/tags`)).json()) as { tags: unknown[] }).tags
+              .length,
+          { timeout: 10_000 },
+        )
+        .toBe(0);
+    }
+
+    async function placeTag(primaryItemId: string): Promise<void> {
+      const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV' });
+      const response = await fetch(`${padControl}/api/tags`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e }),
+      });
+      expect(response.status).toBe(201);
+    }
+
+    it('says the session ended, what the patron checked out, and starts again', async () => {
+      await clearPad();
+      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      const kiosk = page;
+      await kiosk.goto(`${api}/kiosk?pad=pad-1&printer=receipt-1&scanner=`);
+      await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+      await kiosk.getByLabel('Library card number').fill('21000001');
+      await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+      await kiosk.getByRole('button', { name: 'Log in' }).click();
+      await expect
+        .poll(() => kiosk.getByRole('heading', { level: 1 }).textContent())
+        .toBe('Hello, Zoë Åström');
+      await placeTag('31000005'); // Dune
+      const dune = kiosk.getByRole('listitem').and(kiosk.locator('[data-item="31000005"]'));
+      await expect.poll(() => dune.textContent(), { timeout: 10_000 }).toMatch(/Checked out — due/);
+
+      await killDaemon(daemon!.child);
+      // Down for a while (systemd's restart delay, a slow start): the page keeps trying and says so.
+      await expect
+        .poll(() => kiosk.getByRole('alert').filter({ hasText: 'Reconnecting' }).count(), { timeout: 20_000 })
+        .toBe(1);
+      daemon = await startCarrelDaemon(configPath);
+
+      await expect
+        .poll(() => kiosk.getByRole('heading', { level: 1 }).textContent(), { timeout: 20_000 })
+        .toBe('Session ended');
+      expect(await kiosk.locator('#thanks-message').textContent()).toContain(
+        '1 item checked out: it is yours to take.',
+      );
+      expect(await kiosk.getByRole('alert').filter({ hasText: 'Reconnecting' }).count()).toBe(0);
+      // And the kiosk serves the next patron: the pad is free again.
+      await kiosk.getByRole('button', { name: 'Done' }).click();
+      await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+    }, 90_000);
+  },
+);
