@@ -83,7 +83,11 @@ function portCheck(
 }
 
 /** Asks the process on the HTTP port for /readyz; a Carrel answers with its checks, the gateway's first. */
-async function askCarrel(host: string, port: number, timeoutMs: number): Promise<RunningCarrel | undefined> {
+export async function askCarrel(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<RunningCarrel | undefined> {
   const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const url = `http://${reach.includes(':') ? `[${reach}]` : reach}:${port}`;
   try {

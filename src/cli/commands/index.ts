@@ -35,7 +35,8 @@ const LOADERS: Record<string, { summary: string; load: () => Promise<Command> }>
     load: async () => (await import('./restore.js')).restoreCommand,
   },
   mqtt: {
-    summary: 'print the Mosquitto ACL file for an external broker: carrel mqtt acl --config FILE',
+    summary:
+      'for an external broker: print its Mosquitto ACL (mqtt acl), or clear a retired desk from it (mqtt forget)',
     load: async () => (await import('./mqtt.js')).mqttCommand,
   },
   fleet: {

@@ -1,12 +1,16 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttResponse } from '../../../src/api/mqtt/topics.js';
 import { mosquittoSkipReason } from '../../helpers/mosquitto.js';
+import { until } from '../../helpers/until.js';
 import { ASKER, BASE, PIN } from './access-matrix.js';
 import {
   AUDITOR,
+  CLI,
   carrel,
   carrelMqttAcl,
   credentialOf,
@@ -171,4 +175,81 @@ describe.skipIf(skipReason !== undefined)('Mosquitto with Carrel’s ACL', () =>
       expect(kioskB.messages.filter((m) => m.topic.includes(`/clients/${ASKER}/`))).toEqual([]);
     },
   );
+});
+
+/** The built `carrel` command as a child this process waits for without blocking its event loop. */
+function carrelAsync(
+  dir: string,
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+describe.skipIf(skipReason !== undefined)('carrel mqtt forget, on Mosquitto with Carrel’s ACL', () => {
+  it('clears a stopped desk’s retained state, totals and devices from the broker, and refuses an online one', async () => {
+    const { mosquitto, api, stop } = await startSecuredMosquitto(5);
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-forget-'));
+    try {
+      const config = join(dir, 'carrel.yaml');
+      // Its own HTTP port, which no Carrel holds: the command asks there whether this desk runs.
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      writeFileSync(
+        config,
+        `${gatewayConfigYaml().replace('mqtt://127.0.0.1:1883', mosquitto.url)}http:\n  port: ${port}\n`,
+      );
+      const retainedUnder = async (): Promise<string[]> => {
+        const auditor = await Observer.connect(mosquitto.url, { protocolVersion: 5, ...AUDITOR });
+        try {
+          await auditor.subscribe(`${BASE}/#`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          return auditor.messages
+            .filter((m) => m.retain && m.payload.length > 0)
+            .map((m) => m.topic)
+            .sort();
+        } finally {
+          await auditor.close();
+        }
+      };
+      expect(await retainedUnder()).toEqual([`${BASE}/devices/receipt-1/state`, `${BASE}/state`]);
+
+      // The desk is online (here, or on another PC): nothing is touched.
+      // Not spawnSync: the desk runs in this process and must be free to reconnect meanwhile.
+      const online = await carrelAsync(dir, ['mqtt', 'forget', '--config', config]);
+      expect(online.status).toBe(1);
+      expect(online.stderr).toContain(`${BASE} is online`);
+      // The broker names clients by user: logging in as the desk dropped it for a moment; it is back.
+      await until(() => (api.connected ? true : undefined), 5000, 'the desk back on the broker');
+      await api.stop();
+      expect(await retainedUnder()).toEqual([`${BASE}/devices/receipt-1/state`, `${BASE}/state`]);
+
+      // Stopped (its state says offline): everything it kept is cleared.
+      const forgotten = carrel(dir, ['mqtt', 'forget', '--config', config, '--json']);
+      expect(forgotten.stderr).toBe('');
+      expect(forgotten.status).toBe(0);
+      expect(JSON.parse(forgotten.stdout)).toEqual({
+        base: BASE,
+        cleared: expect.arrayContaining([`${BASE}/state`, `${BASE}/devices/receipt-1/state`]),
+        lastStatus: 'offline',
+      });
+      expect(await retainedUnder()).toEqual([]);
+      expect(forgotten.stdout).not.toContain('gateway-password');
+      const again = carrel(dir, ['mqtt', 'forget', '--config', config]);
+      expect(again.stdout).toContain('nothing retained on the broker');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await stop();
+    }
+  });
 });

@@ -27,7 +27,16 @@ export const TOKENS: Array<{ name: string; token: string; scopes: Scope[] }> = [
 ];
 
 /** The built `carrel` command. */
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'src', 'cli', 'main.js');
+export const CLI = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'dist',
+  'src',
+  'cli',
+  'main.js',
+);
 
 /** The configuration of the gateway under test, as an operator would write it. */
 export function gatewayConfigYaml(tokens = TOKENS): string {
@@ -115,6 +124,7 @@ export async function startSecuredMosquitto(protocolVersion: 4 | 5) {
   }
   return {
     mosquitto,
+    api,
     bus,
     topics,
     async stop() {

@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { CarrelError, describeError } from '../../core/errors.js';
+import type { MqttConnection } from './connection.js';
+import { redactBrokerUrl } from './connection.js';
+import type { CarrelTopics } from './topics.js';
+
+export interface ForgetDeskOptions {
+  connection: MqttConnection;
+  topics: CarrelTopics;
+  /** Clear the desk's topics even though its state on the broker says online. */
+  force?: boolean;
+  /** Gives up connecting after this long. */
+  timeoutMs?: number;
+  /** How long after the last retained message the broker is taken to have sent them all. */
+  quietMs?: number;
+  /**
+   * How long to watch for the desk coming back before anything is cleared. A broker that names
+   * clients by user (`use_username_as_clientid`) drops a running desk's session when its user logs
+   * in here, and publishes its last will (offline): the desk's own state cannot then tell that it
+   * runs. It reconnects within seconds (every second by default), dropping this session in turn.
+   */
+  watchMs?: number;
+}
+
+export interface ForgottenDesk {
+  base: string;
+  /** The retained topics cleared, in the order the broker sent them. */
+  cleared: string[];
+  /** What the desk's own `state` said before it was cleared (`offline`, `online`), if it had one. */
+  lastStatus: string | undefined;
+}
+
+/**
+ * Clears everything a desk keeps retained on an external broker — its `state`, `totals` and every
+ * `devices/<id>/state` — for a desk taken out of service or renamed: without it the broker hands
+ * the old desk to every dashboard and the fleet view for ever. Connects as the desk's own user (the
+ * ACL lets it write its tree only), reads the retained messages under the desk's base until the
+ * broker has sent them all, and publishes an empty retained message on each (MQTT's way to delete
+ * one). A desk whose state says online is refused unless `force`: it is running somewhere.
+ */
+export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenDesk> {
+  const { connection, topics } = options;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const quietMs = options.quietMs ?? 500;
+  const watchMs = options.watchMs ?? 5000;
+  const clientOptions: IClientOptions = {
+    protocolVersion: connection.protocolVersion,
+    clean: true,
+    reconnectPeriod: 0,
+    connectTimeout: timeoutMs,
+    clientId: `carrel-forget-${process.pid}`,
+    ...(connection.username !== undefined && { username: connection.username }),
+    ...(connection.password !== undefined && { password: connection.password }),
+  };
+  for (const [setting, file, option] of [
+    ['caFile', connection.caFile, 'ca'],
+    ['certFile', connection.certFile, 'cert'],
+    ['keyFile', connection.keyFile, 'key'],
+  ] as const) {
+    if (file === undefined) continue;
+    try {
+      clientOptions[option] = await readFile(file);
+    } catch (error) {
+      throw new CarrelError(
+        'mqtt_file_unreadable',
+        `cannot read mqtt.${setting} ${file}: ${describeError(error).message}`,
+      );
+    }
+  }
+  const where = redactBrokerUrl(connection.url);
+  const mqtt = await import('mqtt');
+  let client: MqttClient;
+  try {
+    client = await mqtt.connectAsync(connection.url, clientOptions);
+  } catch (error) {
+    throw new CarrelError(
+      'mqtt_connect_failed',
+      `could not connect to ${where}: ${describeError(error).message}`,
+    );
+  }
+  try {
+    const retained = new Map<string, Buffer>();
+    let last = Date.now();
+    let cameBack = false;
+    client.on('close', () => {
+      cameBack = true;
+    });
+    client.on('message', (topic, payload, packet) => {
+      if (!topics.owns(topic) || payload.length === 0) return;
+      if (!packet.retain) {
+        if (topic === topics.state().name && statusOf(payload) === 'online') cameBack = true;
+        return;
+      }
+      retained.set(topic, payload);
+      last = Date.now();
+    });
+    const granted = await client.subscribeAsync(`${topics.base}/#`, { qos: 1 });
+    if (granted.some((grant) => grant.qos > 2))
+      throw new CarrelError(
+        'mqtt_not_authorized',
+        `${where} does not let this user read ${topics.base}/#: run it with the desk's own mqtt.username (carrel mqtt acl)`,
+      );
+    // The broker sends what it retains right after the subscription; a pause ends it.
+    last = Date.now();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() - last < quietMs && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const state = retained.get(topics.state().name);
+    const lastStatus = state === undefined ? undefined : statusOf(state);
+    if (lastStatus === 'online' && !options.force)
+      throw new CarrelError(
+        'desk_online',
+        `${topics.base} is online on ${where}: stop that Carrel first (or --force, if it is gone without its last will)`,
+      );
+    if (!options.force) {
+      const until = Date.now() + watchMs;
+      while (!cameBack && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (cameBack)
+        throw new CarrelError(
+          'desk_online',
+          `${topics.base} is online on ${where}: its Carrel came back on the broker (logging in as its user dropped it for a moment); stop that Carrel first`,
+        );
+    }
+    const cleared: string[] = [];
+    for (const topic of retained.keys()) {
+      await client.publishAsync(topic, '', { qos: 1, retain: true });
+      cleared.push(topic);
+    }
+    return { base: topics.base, cleared, lastStatus };
+  } finally {
+    await client.endAsync().catch(() => {});
+  }
+}
+
+function statusOf(payload: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(payload.toString('utf8')) as { status?: unknown };
+    return typeof parsed.status === 'string' ? parsed.status : undefined;
+  } catch {
+    return undefined;
+  }
+}
