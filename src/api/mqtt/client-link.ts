@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 // Types only: the mqtt package itself (~10 MB, ~150 ms to load) is imported in open(),
 // so a daemon on its embedded broker never loads it.
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
-import type { Clock } from '../../core/clock.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError, TransportError } from '../../core/errors.js';
+import { FailureStreak } from '../../core/failure-streak.js';
 import type { Logger } from '../../core/logger.js';
 import { redactBrokerUrl } from './connection.js';
 import {
@@ -35,7 +36,19 @@ export interface ClientLinkOptions {
   reconnectPeriodMs: number;
   logger: Logger;
   clock: Clock;
+  /** A connection up this long ends a run of failures (default 60 s): the next one is said again. */
+  stableMs?: number;
 }
+
+/**
+ * A connection dropped this soon after it was made, three times running, is dropped by something
+ * on purpose rather than by the network. Under `use_username_as_clientid` it is most often a second
+ * client logging in as the desk's user: each takes the other's session over, for ever.
+ */
+const QUICK_DROP_MS = 5000;
+const QUICK_DROPS_SAID = 3;
+const QUICK_DROP_HINT =
+  "the broker drops the connection right after each connect: is another client logged in as this desk's MQTT user (a second desk with this configuration)?";
 
 /** Connect-refusal codes that retrying will not fix (bad credentials, not authorized, bad protocol). */
 const FATAL_CONNACK_CODES = new Set([1, 2, 4, 5, 128, 132, 133, 134, 135, 138, 140]);
@@ -66,10 +79,22 @@ export class ClientLink implements MqttLink {
   private lastFailure: string | undefined;
   /** The refusal last logged, so a broker refusing every retry is logged once. */
   private loggedRefusal: string | undefined;
+  /**
+   * The connection's failures in a row — unreachable, or dropped soon after each connect (a flaky
+   * link, two desks taking each other's session) — said when they start or change and every ten
+   * minutes, not at every reconnect; a connection that stays up `stableMs` ends the run.
+   */
+  private readonly failures: FailureStreak;
+  /** Whether the last failure was said (warn), so its recovery is said too. */
+  private failureSaid = false;
+  private connectedAt: number | undefined;
+  private quickDrops = 0;
+  private stable: TimerHandle | undefined;
   private opening = true;
 
   constructor(private readonly options: ClientLinkOptions) {
     this.where = redactBrokerUrl(options.url);
+    this.failures = new FailureStreak(options.clock);
   }
 
   get connected(): boolean {
@@ -138,7 +163,20 @@ export class ClientLink implements MqttLink {
     this.client = client;
     client.on('connect', () => {
       if (this.lastFailure !== undefined)
-        options.logger.info({ broker: this.where }, 'MQTT broker connected after being unreachable');
+        options.logger[this.failureSaid ? 'info' : 'debug'](
+          { broker: this.where },
+          'MQTT broker connected after being unreachable',
+        );
+      this.connectedAt = options.clock.monotonic();
+      this.stable?.cancel();
+      this.stable = options.clock.setTimeout(
+        'mqtt-stable',
+        () => {
+          this.failures.ended();
+          this.quickDrops = 0;
+        },
+        options.stableMs ?? 60_000,
+      );
       this.lastFailure = undefined;
       this.loggedRefusal = undefined;
       this.subscribeUnsent(client);
@@ -146,11 +184,20 @@ export class ClientLink implements MqttLink {
     });
     client.on('message', (topic, payload, packet) => this.deliver(topic, payload, packet));
     client.on('offline', () => {
-      options.logger.warn(
+      this.stable?.cancel();
+      const lived = this.connectedAt === undefined ? undefined : options.clock.monotonic() - this.connectedAt;
+      this.connectedAt = undefined;
+      if (lived !== undefined) this.quickDrops = lived < QUICK_DROP_MS ? this.quickDrops + 1 : 0;
+      if (this.quickDrops >= QUICK_DROPS_SAID) this.lastFailure = QUICK_DROP_HINT;
+      const reason = this.lastFailure ?? 'connection closed';
+      const note = this.failures.failed('mqtt_unreachable', reason);
+      this.failureSaid = note.say;
+      options.logger[note.say ? 'warn' : 'debug'](
         {
           broker: this.where,
-          reason: this.lastFailure ?? 'connection closed',
+          reason,
           retryMs: options.reconnectPeriodMs,
+          ...(note.attempts > 1 && { attempts: note.attempts, since: new Date(note.since).toISOString() }),
         },
         'MQTT broker unreachable; retrying',
       );
@@ -189,13 +236,22 @@ export class ClientLink implements MqttLink {
     await client.publishAsync(topic, payload, { qos: options.qos, retain: options.retain, ...properties });
   }
 
-  /** Subscribes now when connected, else on the first connect; mqtt.js (resubscribe) renews it after every later one. */
+  /**
+   * Subscribes now when connected, else on the first connect; mqtt.js (resubscribe) renews it after
+   * every later one. A connection lost before the broker answered is no failure: the subscription is
+   * sent on the next connect, as one made while offline.
+   */
   async subscribe(filter: string, onMessage: (message: LinkMessage) => void): Promise<void> {
     const client = this.client;
     if (!client) throw new TransportError('mqtt_offline', `MQTT broker ${this.where} is not opened`);
     const subscription: Subscription = { filter, onMessage, sent: false };
     this.subscriptions.push(subscription);
-    if (client.connected) await this.send(client, subscription);
+    if (!client.connected) return;
+    try {
+      await this.send(client, subscription);
+    } catch (error) {
+      if (client.connected) throw error;
+    }
   }
 
   private async send(client: MqttClient, subscription: Subscription): Promise<void> {
@@ -217,10 +273,12 @@ export class ClientLink implements MqttLink {
   }
 
   async end(): Promise<void> {
+    this.stable?.cancel();
     await this.client?.endAsync();
   }
 
   async destroy(): Promise<void> {
+    this.stable?.cancel();
     const client = this.client;
     if (!client) return;
     // An end() that the broker never answered leaves the client disconnecting: cut the socket.
