@@ -446,6 +446,32 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await expect.poll(() => done.textContent()).toContain('Your receipt is printing.');
   });
 
+  it('tells the patron an item on the pad cannot be read and is not lent, while it lies there', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000001');
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
+    // A tag in a data model the desk does not read (another library's, a damaged one).
+    const response = await fetch(`${padControl}/api/tags`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ memoryHex: 'deadbeefcafebabe0123456789abcdef' }),
+    });
+    const { uid } = (await response.json()) as { uid: string };
+    const notice = kiosk.getByRole('status').filter({ hasText: 'cannot be read' });
+    await expect
+      .poll(() => notice.textContent(), { timeout: 10_000 })
+      .toBe(
+        'One item on the pad cannot be read, so it is not checked out. Please take it to the staff desk.',
+      );
+    expect(await kiosk.locator('#items-empty').isVisible()).toBe(true);
+    await fetch(`${padControl}/api/tags/${uid}`, { method: 'DELETE' });
+    await expect.poll(() => notice.count(), { timeout: 10_000 }).toBe(0);
+  });
+
   it('tells the patron when the session ended because nothing happened', async () => {
     await clearPad();
     const kiosk = await openKiosk();

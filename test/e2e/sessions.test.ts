@@ -243,6 +243,39 @@ describe('a checkout session', () => {
     await call('POST', '/api/v1/checkins', { item: '31000005' });
   });
 
+  it('lists a tag it cannot read (another data model, a blank tag) while it lies there, and does nothing with it', async () => {
+    const session = await openCheckout();
+    const live = await watch(session.id);
+    const foreign = padSim().place({ memoryHex: 'deadbeefcafebabe0123456789abcdef', afi: SECURED }).uid;
+    const blank = padSim().place({ memoryHex: '00'.repeat(32), afi: SECURED }).uid;
+    const listed = await until(async () => {
+      const view = (await call('GET', `/api/v1/sessions/${session.id}`)).body as SessionView;
+      return view.unreadableTags.length === 2 ? view : undefined;
+    });
+    expect(listed.unreadableTags).toEqual(
+      expect.arrayContaining([
+        { uid: foreign, reason: 'rfid_unknown_format' },
+        { uid: blank, reason: 'rfid_no_item_id' },
+      ]),
+    );
+    expect(listed.items).toEqual([]);
+    // The kiosk hears it live, and the tags keep their security: neither lent nor touched.
+    await until(() =>
+      live.updates.some((u) => u.event === 'session' && u.data.unreadableTags.length === 2)
+        ? true
+        : undefined,
+    );
+    expect(afiOf(foreign)).toBe(SECURED);
+    padSim().remove(foreign);
+    padSim().remove(blank);
+    await until(async () =>
+      ((await call('GET', `/api/v1/sessions/${session.id}`)).body as SessionView).unreadableTags.length === 0
+        ? true
+        : undefined,
+    );
+    live.socket.close();
+  });
+
   it('a refused item keeps its security, with the reason and the ILS words', async () => {
     const session = await openCheckout();
     // 31000009 waits on the hold shelf for 21000009 — so use 21000001 for a refusal: on hold for another.

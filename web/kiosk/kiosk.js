@@ -363,6 +363,20 @@ function renderSession() {
     ...notes.map((note) => element('p', { class: `note ${note.tone}` }, note.text)),
   );
   renderItems();
+  renderUnreadable();
+}
+
+/** Tags on the pad that are no item: the patron is told which way to go with them. */
+function renderUnreadable() {
+  const count = state.session?.unreadableTags?.length ?? 0;
+  const checkout = state.session?.mode !== 'return';
+  const what = count === 1 ? 'One item on the pad' : `${count} items on the pad`;
+  say(
+    'unreadable',
+    count === 0
+      ? ''
+      : `${what} cannot be read, so ${count === 1 ? 'it is' : 'they are'} not ${checkout ? 'checked out' : 'returned'}. Please take ${count === 1 ? 'it' : 'them'} to the staff desk.`,
+  );
 }
 
 function renderItems() {

@@ -101,6 +101,12 @@ export interface SessionView {
   /** Checkout sessions: who is at the kiosk. Return sessions have no patron. */
   patron: SessionPatronView | null;
   items: SessionItemView[];
+  /**
+   * Tags on the pad that are no item the session can take — the memory could not be read, or it
+   * holds no item id — while they lie there: that item is neither lent nor returned; the patron
+   * takes it to the desk. `reason` is for staff.
+   */
+  unreadableTags: Array<{ uid: string; reason: string }>;
   renewals: SessionRenewalView[];
   startedAt: string;
   lastActivityAt: string;

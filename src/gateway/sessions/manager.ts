@@ -140,9 +140,11 @@ export class SessionManager implements Feature, SessionService {
       { session: session.id, mode: request.mode, pad, scanner, terminal: caller.terminal },
       'session opened',
     );
-    // Items already lying on the pad belong to the session too.
+    // Items already lying on the pad belong to the session too, and so do tags it cannot read.
     for (const tag of padPort === null ? [] : this.padTags(padPort)) {
-      if (tag.item && !isPatronCard(tag.item)) session.tagPlaced(tag.uid, tag.item);
+      const unreadable = whyUnreadable(tag);
+      if (unreadable !== undefined) session.tagUnreadable(tag.uid, unreadable);
+      else if (tag.item?.primaryItemId && !isPatronCard(tag.item)) session.tagPlaced(tag.uid, tag.item);
     }
     return session.view();
   }
@@ -310,6 +312,12 @@ export class SessionManager implements Feature, SessionService {
       switch (event.type) {
         case 'rfid.tag_arrived': {
           const item = event.data.item;
+          const unreadable = whyUnreadable(event.data);
+          if (unreadable !== undefined) {
+            this.armTimer(session);
+            session.tagUnreadable(event.data.uid, unreadable);
+            return;
+          }
           if (!item || isPatronCard(item) || !item.primaryItemId) return;
           this.armTimer(session);
           session.tagPlaced(event.data.uid, item);
@@ -447,4 +455,19 @@ function bounded<T>(promise: Promise<T>, clock: Clock, ms: number): Promise<T | 
   return withDeadline(clock, 'session-end-bound', promise, ms, () => new Error('ils_timeout')).catch(() => ({
     error: 'ils_timeout',
   }));
+}
+
+/**
+ * Why a tag on the pad cannot be taken as an item — its memory could not be read, or it holds no
+ * item id (a blank tag, another format) — or undefined when it can, is a patron card, or is still
+ * being read. Such an item is neither lent nor returned: the patron must be told, or they leave
+ * with it unlent (and the gate alarms) or leave it believing it returned.
+ */
+function whyUnreadable(tag: {
+  item: { primaryItemId?: string; typeOfUsage?: string } | null;
+  readError?: string;
+}): string | undefined {
+  if (tag.item === null) return tag.readError;
+  if (isPatronCard(tag.item)) return undefined;
+  return tag.item.primaryItemId ? undefined : 'rfid_no_item_id';
 }

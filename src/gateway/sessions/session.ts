@@ -58,6 +58,8 @@ export class SelfCheckSession {
   private readonly items = new Map<string, ItemRecord>();
   private readonly renewals: SessionRenewalView[] = [];
   private readonly byUid = new Map<string, ItemRecord>();
+  /** Tags on the pad that are no item the session can take, by UID: why (for staff). */
+  private readonly unreadable = new Map<string, string>();
   private readonly watchers = new Set<(update: SessionUpdate) => void>();
   /** Requests to the ILS run one after another, in the order items were placed. */
   private queue: Promise<void> = Promise.resolve();
@@ -103,6 +105,7 @@ export class SelfCheckSession {
       auto: this.init.auto,
       patron: this.init.patron?.view ?? null,
       items: [...this.items.values()].map((item) => item.view()),
+      unreadableTags: [...this.unreadable].map(([uid, reason]) => ({ uid, reason })),
       renewals: this.renewals.map((renewal) => ({ ...renewal })),
       startedAt: new Date(this.startedAt).toISOString(),
       lastActivityAt: new Date(this.lastActivityAt).toISOString(),
@@ -128,6 +131,7 @@ export class SelfCheckSession {
   /** A tag on the session's pad was identified as an item. */
   tagPlaced(uid: string, placed: PlacedItem): void {
     if (this.closed || placed.primaryItemId === '') return;
+    this.unreadable.delete(uid);
     this.touch();
     const record = this.record(placed.primaryItemId);
     const known = record.isOnPad(uid);
@@ -136,7 +140,23 @@ export class SelfCheckSession {
     if (!known) this.consider(record);
   }
 
+  /**
+   * A tag on the pad that is no item the session can take (its memory unreadable, no item id): it
+   * stays listed while it lies there, so the kiosk can send the patron to the desk with it.
+   */
+  tagUnreadable(uid: string, reason: string): void {
+    if (this.closed || this.unreadable.get(uid) === reason) return;
+    this.touch();
+    this.unreadable.set(uid, reason);
+    this.emit({ event: 'session', data: this.view() });
+  }
+
   tagLeft(uid: string): void {
+    if (this.unreadable.delete(uid) && !this.closed) {
+      this.touch();
+      this.emit({ event: 'session', data: this.view() });
+      return;
+    }
     const record = this.byUid.get(uid);
     if (!record || this.closed || !record.left(uid)) return;
     this.touch();

@@ -107,6 +107,16 @@ export const sessionSchema = z.object({
     })
     .nullable(),
   items: z.array(sessionItemSchema),
+  unreadableTags: z
+    .array(
+      z.object({
+        uid: z.string(),
+        reason: z
+          .string()
+          .describe('why, as a code for staff: rfid_unknown_format, rfid_no_item_id, a read error…'),
+      }),
+    )
+    .describe('tags on the pad that are no item: neither lent nor returned, the patron takes it to the desk'),
   renewals: z.array(renewalSchema),
   startedAt: z.string(),
   lastActivityAt: z.string(),
