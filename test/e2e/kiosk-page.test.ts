@@ -446,6 +446,52 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await expect.poll(() => done.textContent()).toContain('Your receipt is printing.');
   });
 
+  it('says what is still to pay when the patron pays part of a fee, and what is owed back to them', async () => {
+    await waitForDevice(api, 'coins-1', 'online', 15_000);
+    const cash = desk.simulators.handle(cashSimulators, 'cash-sim')!;
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
+    await kiosk.getByLabel('Your card number').fill('21000006');
+    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('6666');
+    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    const fees = kiosk.getByRole('region', { name: 'Your fees' });
+    await expect.poll(() => fees.textContent()).toContain('To pay: 1.25 EUR');
+    await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
+    const insert = kiosk.getByRole('region', { name: 'Insert coins or notes' });
+    await expect.poll(() => insert.textContent()).toContain('Still to pay: 1.25 EUR');
+    expect(cash.insertCoin(100)).toMatchObject({ accepted: true });
+    await expect.poll(() => insert.textContent()).toContain('Still to pay: 0.25 EUR');
+    await kiosk.getByRole('button', { name: 'Pay what I inserted' }).click();
+    const done = kiosk.getByRole('region', { name: 'Thank you' });
+    await expect.poll(() => done.isVisible()).toBe(true);
+    await expect.poll(() => done.textContent()).toContain('You paid 1.00 EUR.');
+    await expect.poll(() => done.textContent()).toContain('Still to pay: 0.25 EUR');
+    await expect.poll(() => done.textContent()).toContain('Late return: 1.00 EUR — paid in part');
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+
+    // The fee is paid at the desk meanwhile: the ILS refuses the kiosk's payment, and the page says
+    // the money is owed back, not just 'thank you'.
+    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
+    await kiosk.getByLabel('Your card number').fill('21000006');
+    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('6666');
+    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    await expect.poll(() => fees.textContent()).toContain('To pay: 0.25 EUR');
+    await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
+    await expect.poll(() => insert.textContent()).toContain('Still to pay: 0.25 EUR');
+    const atDesk = await fetch(`${api}/api/v1/fees/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patron: '21000006', amount: '0.25', feeId: 'F-1003', paymentType: 'cash' }),
+    });
+    expect(atDesk.status).toBe(200);
+    expect(cash.insertCoin(20)).toMatchObject({ accepted: true });
+    expect(cash.insertCoin(5)).toMatchObject({ accepted: true });
+    await expect.poll(() => done.isVisible()).toBe(true);
+    await expect.poll(() => done.textContent()).toContain('Late return: 0.25 EUR — not accepted');
+    await expect.poll(() => done.textContent()).toContain('0.25 EUR is owed back to you');
+  });
+
   it('tells the patron when the session ended because nothing happened', async () => {
     await clearPad();
     const kiosk = await openKiosk();
