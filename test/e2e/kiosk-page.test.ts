@@ -492,6 +492,40 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await expect.poll(() => done.textContent()).toContain('0.25 EUR is owed back to you');
   });
 
+  it('lets the cash devices go when the page is reloaded mid-payment, so the next patron pays for themselves', async () => {
+    await waitForDevice(api, 'coins-1', 'online', 15_000);
+    const cash = desk.simulators.handle(cashSimulators, 'cash-sim')!;
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
+    await kiosk.getByLabel('Your card number').fill('21000003');
+    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('3333');
+    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    await expect
+      .poll(() => kiosk.getByRole('region', { name: 'Your fees' }).textContent())
+      .toContain('Lost card');
+    await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
+    const insert = kiosk.getByRole('region', { name: 'Insert coins or notes' });
+    await expect.poll(() => insert.textContent()).toMatch(/Still to pay: \d+\.\d\d EUR/);
+    await kiosk.reload();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+    // Not two minutes of the acceptors taking coins for a payment no screen shows.
+    await expect
+      .poll(
+        async () => ((await (await fetch(`${api}/api/v1/payments`)).json()) as { payments: [] }).payments,
+        {
+          timeout: 5_000,
+        },
+      )
+      .toEqual([]);
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${api}/api/v1/cash-devices/coins-1`)).json()) as { holder: string }).holder,
+      )
+      .toBeNull();
+    expect(cash.insertCoin(200)).toMatchObject({ accepted: false, reason: 'inhibited' });
+  });
+
   it('tells the patron when the session ended because nothing happened', async () => {
     await clearPad();
     const kiosk = await openKiosk();

@@ -239,3 +239,12 @@ $('pay-print').addEventListener('click', () =>
 );
 for (const button of document.querySelectorAll('[data-pay="to-start"]'))
   button.addEventListener('click', toStart);
+
+// A kiosk page closed or reloaded mid-payment lets the cash devices go: left collecting, they would
+// take the next patron's coins for this payment until its timeout. What was inserted is paid.
+addEventListener('pagehide', () => {
+  if (pay.payment?.state !== 'collecting') return;
+  api
+    .call('DELETE', `/api/v1/payments/${encodeURIComponent(pay.payment.id)}`, undefined, { keepalive: true })
+    .catch(() => {});
+});
