@@ -472,6 +472,86 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await expect.poll(() => notice.count(), { timeout: 10_000 }).toBe(0);
   });
 
+  it('says what is still to pay when the patron pays part of a fee, and what is owed back to them', async () => {
+    await waitForDevice(api, 'coins-1', 'online', 15_000);
+    const cash = desk.simulators.handle(cashSimulators, 'cash-sim')!;
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
+    await kiosk.getByLabel('Your card number').fill('21000006');
+    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('6666');
+    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    const fees = kiosk.getByRole('region', { name: 'Your fees' });
+    await expect.poll(() => fees.textContent()).toContain('To pay: 1.25 EUR');
+    await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
+    const insert = kiosk.getByRole('region', { name: 'Insert coins or notes' });
+    await expect.poll(() => insert.textContent()).toContain('Still to pay: 1.25 EUR');
+    expect(cash.insertCoin(100)).toMatchObject({ accepted: true });
+    await expect.poll(() => insert.textContent()).toContain('Still to pay: 0.25 EUR');
+    await kiosk.getByRole('button', { name: 'Pay what I inserted' }).click();
+    const done = kiosk.getByRole('region', { name: 'Thank you' });
+    await expect.poll(() => done.isVisible()).toBe(true);
+    await expect.poll(() => done.textContent()).toContain('You paid 1.00 EUR.');
+    await expect.poll(() => done.textContent()).toContain('Still to pay: 0.25 EUR');
+    await expect.poll(() => done.textContent()).toContain('Late return: 1.00 EUR — paid in part');
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+
+    // The fee is paid at the desk meanwhile: the ILS refuses the kiosk's payment, and the page says
+    // the money is owed back, not just 'thank you'.
+    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
+    await kiosk.getByLabel('Your card number').fill('21000006');
+    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('6666');
+    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    await expect.poll(() => fees.textContent()).toContain('To pay: 0.25 EUR');
+    await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
+    await expect.poll(() => insert.textContent()).toContain('Still to pay: 0.25 EUR');
+    const atDesk = await fetch(`${api}/api/v1/fees/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patron: '21000006', amount: '0.25', feeId: 'F-1003', paymentType: 'cash' }),
+    });
+    expect(atDesk.status).toBe(200);
+    expect(cash.insertCoin(20)).toMatchObject({ accepted: true });
+    expect(cash.insertCoin(5)).toMatchObject({ accepted: true });
+    await expect.poll(() => done.isVisible()).toBe(true);
+    await expect.poll(() => done.textContent()).toContain('Late return: 0.25 EUR — not accepted');
+    await expect.poll(() => done.textContent()).toContain('0.25 EUR is owed back to you');
+  });
+
+  it('lets the cash devices go when the page is reloaded mid-payment, so the next patron pays for themselves', async () => {
+    await waitForDevice(api, 'coins-1', 'online', 15_000);
+    const cash = desk.simulators.handle(cashSimulators, 'cash-sim')!;
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
+    await kiosk.getByLabel('Your card number').fill('21000003');
+    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('3333');
+    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    await expect
+      .poll(() => kiosk.getByRole('region', { name: 'Your fees' }).textContent())
+      .toContain('Lost card');
+    await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
+    const insert = kiosk.getByRole('region', { name: 'Insert coins or notes' });
+    await expect.poll(() => insert.textContent()).toMatch(/Still to pay: \d+\.\d\d EUR/);
+    await kiosk.reload();
+    await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+    // Not two minutes of the acceptors taking coins for a payment no screen shows.
+    await expect
+      .poll(
+        async () => ((await (await fetch(`${api}/api/v1/payments`)).json()) as { payments: [] }).payments,
+        {
+          timeout: 5_000,
+        },
+      )
+      .toEqual([]);
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${api}/api/v1/cash-devices/coins-1`)).json()) as { holder: string }).holder,
+      )
+      .toBeNull();
+    expect(cash.insertCoin(200)).toMatchObject({ accepted: false, reason: 'inhibited' });
+  });
+
   it('tells the patron when the session ended because nothing happened', async () => {
     await clearPad();
     const kiosk = await openKiosk();

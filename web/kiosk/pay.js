@@ -175,8 +175,20 @@ async function done(payment) {
     $('pay-done-message').textContent = 'Nothing was paid.';
   } else {
     $('pay-done-title').textContent = 'Thank you';
-    $('pay-done-message').textContent = `You paid ${money(payment.paidMinor, payment.currency)}.`;
+    $('pay-done-message').textContent =
+      `You paid ${money(payment.paidMinor, payment.currency)}.` +
+      (payment.remainingMinor > 0
+        ? ` Still to pay: ${money(payment.remainingMinor, payment.currency)}.`
+        : '');
   }
+  // An excess the desk does not take, or money for a fee the library system refused: staff pay it back.
+  const owed = payment.overpayment.owedToPatronMinor - payment.overpayment.paidOutMinor;
+  say(
+    'pay-done-owed',
+    owed > 0
+      ? `${money(owed, payment.currency)} is owed back to you: please see staff with your receipt.`
+      : '',
+  );
   const receipt = await api.call('GET', `/api/v1/payments/${encodeURIComponent(payment.id)}/receipt`);
   $('pay-done-lines').replaceChildren(
     ...receipt.data.lines.map((line) => {
@@ -227,3 +239,12 @@ $('pay-print').addEventListener('click', () =>
 );
 for (const button of document.querySelectorAll('[data-pay="to-start"]'))
   button.addEventListener('click', toStart);
+
+// A kiosk page closed or reloaded mid-payment lets the cash devices go: left collecting, they would
+// take the next patron's coins for this payment until its timeout. What was inserted is paid.
+addEventListener('pagehide', () => {
+  if (pay.payment?.state !== 'collecting') return;
+  api
+    .call('DELETE', `/api/v1/payments/${encodeURIComponent(pay.payment.id)}`, undefined, { keepalive: true })
+    .catch(() => {});
+});

@@ -133,14 +133,23 @@ export class PaymentManager implements PaymentService {
         id,
         config,
       );
+    const holders = new Map(devices.map((device) => [device.id, device.port.status().holder]));
     const busy = devices.find((device) => {
-      const holder = device.port.status().holder;
-      return holder !== null;
+      const holder = holders.get(device.id) ?? null;
+      return holder !== null && !this.hasEnded(holder);
     });
     if (busy)
       throw new PaymentError(
         'cash_device_busy',
         `cash device "${busy.id}" is taking money for another payment`,
+      );
+    // A device an ended payment still holds was out of reach when it ended: what it took is that
+    // payment's, read when it is back. This payment takes money on the others.
+    const free = devices.filter((device) => holders.get(device.id) === null);
+    if (free.length === 0)
+      throw new PaymentError(
+        'cash_device_busy',
+        `cash device "${devices[0]!.id}" is out of reach; what it took for the last payment is read when it is back`,
       );
     this.store().create(
       {
@@ -152,7 +161,7 @@ export class PaymentManager implements PaymentService {
         currency: config.currency,
         amount_due_minor: plan.amountDueMinor,
         state: 'collecting',
-        devices: JSON.stringify(devices.map((device) => device.id)),
+        devices: JSON.stringify(free.map((device) => device.id)),
         started_at: this.deps.clock.now(),
       },
       plan.lines,
@@ -221,9 +230,8 @@ export class PaymentManager implements PaymentService {
   }
 
   payOut(id: string, amountMinor: number, staff: string): PaymentView {
-    const row = this.store().get(id);
-    if (!row) throw new PaymentError('payment_not_found', 'no such payment');
-    const owed = row.owed_to_patron_minor - row.paid_out_minor;
+    const { overpayment } = this.view(id);
+    const owed = overpayment.owedToPatronMinor - overpayment.paidOutMinor;
     if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0 || amountMinor > owed)
       throw new PaymentError('payout_invalid', `the patron is owed ${owed} on this payment`);
     this.store().payOut(id, amountMinor, staff, this.deps.clock.now());
@@ -265,7 +273,10 @@ export class PaymentManager implements PaymentService {
   /** A credit was journaled for a payment: tell the kiosk, and take only what still fits. */
   private credited(id: string, device: string): void {
     const live = this.live.get(id);
-    if (!live) return;
+    if (!live) {
+      this.creditedAfterEnd(id, device);
+      return;
+    }
     const view = this.view(id);
     this.announce(view);
     const credit = view.credits.at(-1);
@@ -287,6 +298,22 @@ export class PaymentManager implements PaymentService {
       void this.offer(id).catch((error) =>
         this.logger.warn({ payment: id, err: describeError(error) }, 'acceptance not updated'),
       );
+  }
+
+  /**
+   * Money a device took for a payment that has ended: it was out of reach when the payment let it
+   * go (unplugged, its line down) and kept taking coins; read now it is back, it is owed back to
+   * the patron (the view counts it from the journal), for staff to pay out.
+   */
+  private creditedAfterEnd(id: string, device: string): void {
+    const row = this.store().get(id);
+    if (row?.state !== 'completed' && row?.state !== 'cancelled') return;
+    const view = this.view(id);
+    this.logger.warn(
+      { payment: id, device, owedMinor: view.overpayment.owedToPatronMinor - view.overpayment.paidOutMinor },
+      'money taken after the payment ended: owed back to the patron, for staff',
+    );
+    this.announce(view);
   }
 
   /** Each device takes what fits: at most what is due still, plus the overpayment allowance. */
@@ -362,6 +389,7 @@ export class PaymentManager implements PaymentService {
     const paid = this.journal()
       .creditsOf(id)
       .reduce((sum, credit) => sum + (credit.value_minor ?? 0), 0);
+    store.setSettled(id, paid);
     if (paid === 0) {
       store.setState(id, 'cancelled', {
         at: this.deps.clock.now(),
@@ -407,6 +435,18 @@ export class PaymentManager implements PaymentService {
       for (const deviceId of JSON.parse(row.devices) as string[]) await this.connected(deviceId);
       this.logger.info({ payment: row.id, state: row.state }, 'payment taken up after a restart');
       await this.end(row.id, 'shutdown');
+    }
+    // A device an ended payment could not let go of (out of reach) is held still: what it took is
+    // read with the hold once it is back, then it is let go.
+    for (const { device, holder } of this.journal().holders()) {
+      const row = this.store().get(holder);
+      if (row?.state !== 'completed' && row?.state !== 'cancelled') continue;
+      await this.connected(device);
+      try {
+        await this.deps.devices.port(cashDevices, device).release(holder);
+      } catch (error) {
+        this.logger.warn({ payment: holder, device, err: describeError(error) }, 'device not let go');
+      }
     }
   }
 
@@ -513,6 +553,11 @@ export class PaymentManager implements PaymentService {
     if (!row || !(caller.staff || row.terminal === caller.terminal))
       throw new PaymentError('payment_not_found', 'no such payment');
     return row;
+  }
+
+  private hasEnded(id: string): boolean {
+    const state = this.store().get(id)?.state;
+    return state === 'completed' || state === 'cancelled';
   }
 
   private mayUse(id: string, caller: PaymentCaller): boolean {

@@ -26,6 +26,15 @@ const STATUS: Record<PaymentLineView['state'], string> = {
   unpaid: 'not paid',
 };
 
+/** A fee paid in part says so: 'paid' alone reads as settled. */
+function lineStatus(line: PaymentLineView): string {
+  const status = STATUS[line.state];
+  const inPart = line.paidMinor > 0 && line.paidMinor < line.dueMinor;
+  return inPart && (line.state === 'posted' || line.state === 'journaled')
+    ? status.replace(/^paid/, 'paid in part')
+    : status;
+}
+
 export function paymentReceipt(payment: PaymentView, context: PaymentReceiptContext): PaymentReceiptData {
   const exponent = currencyExponent(payment.currency);
   const money = (minor: number) => `${decimalOf(minor, exponent)} ${payment.currency}`;
@@ -38,7 +47,7 @@ export function paymentReceipt(payment: PaymentView, context: PaymentReceiptCont
           : 'Overpayment to print credit',
     due: money(line.dueMinor),
     paid: money(line.paidMinor),
-    status: STATUS[line.state],
+    status: lineStatus(line),
     transactionId: line.transactionId,
   }));
   const { owedToPatronMinor, paidOutMinor } = payment.overpayment;

@@ -61,7 +61,13 @@ export async function settle(
           : await postFee(payment, line, share, pin, deps);
     store.setLine(payment.id, line.line, outcome, deps.now());
   }
-  if (left > 0) overpaid(payment, left, deps);
+  // Money for a fee the ILS said no to is nowhere: it is owed back to the patron, as an excess is.
+  const refusedMinor = store
+    .lines(payment.id)
+    .filter((line) => line.kind !== 'overpayment' && line.state === 'refused')
+    .reduce((sum, line) => sum + line.paid_minor, 0);
+  if (left > 0) overpaid(payment, left, refusedMinor, deps);
+  else if (refusedMinor > 0) store.setOverpayment(payment.id, 0, refusedMinor);
 }
 
 type Outcome = { state: PaymentLineState; message?: string | null };
@@ -146,12 +152,20 @@ function deposit(payment: PaymentRow, requestId: string, amountMinor: number, de
   }
 }
 
-/** Money beyond what was due: to the print account when the desk says so and has one, else owed back. */
-function overpaid(payment: PaymentRow, amountMinor: number, deps: SettlementDeps): void {
+/**
+ * Money beyond what was due: to the print account when the desk says so and has one, else owed
+ * back; owed back with it, what was paid for fees the ILS refused.
+ */
+function overpaid(
+  payment: PaymentRow,
+  amountMinor: number,
+  refusedMinor: number,
+  deps: SettlementDeps,
+): void {
   const { store } = deps;
   const toPrint = deps.config.overpayment === 'print-account' && deps.printAccounts !== undefined;
   if (!toPrint) {
-    store.setOverpayment(payment.id, 0, amountMinor);
+    store.setOverpayment(payment.id, 0, amountMinor + refusedMinor);
     return;
   }
   const existing = store.lines(payment.id).find((line) => line.kind === 'overpayment');
@@ -162,10 +176,13 @@ function overpaid(payment: PaymentRow, amountMinor: number, deps: SettlementDeps
       { kind: 'overpayment', dueMinor: amountMinor, transactionId: `${payment.id}:overpayment` },
       deps.now(),
     );
-  if (existing?.state === 'posted') return;
+  if (existing?.state === 'posted') {
+    store.setOverpayment(payment.id, amountMinor, refusedMinor);
+    return;
+  }
   store.setLine(payment.id, index, { paidMinor: amountMinor, state: 'posting' }, deps.now());
   const outcome = deposit(payment, `${payment.id}:overpayment`, amountMinor, deps);
   store.setLine(payment.id, index, outcome, deps.now());
-  if (outcome.state === 'posted') store.setOverpayment(payment.id, amountMinor, 0);
-  else store.setOverpayment(payment.id, 0, amountMinor);
+  if (outcome.state === 'posted') store.setOverpayment(payment.id, amountMinor, refusedMinor);
+  else store.setOverpayment(payment.id, 0, amountMinor + refusedMinor);
 }

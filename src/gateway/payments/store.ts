@@ -60,6 +60,9 @@ const MIGRATIONS = [
     staff TEXT NOT NULL,
     at INTEGER NOT NULL
   );`,
+  // What the payment was settled with: money credited to it after that (a device out of reach when
+  // it ended, read when back) is owed back to the patron.
+  'ALTER TABLE payments ADD COLUMN settled_minor INTEGER;',
 ];
 
 export interface PaymentRow {
@@ -78,6 +81,8 @@ export interface PaymentRow {
   to_print_minor: number;
   owed_to_patron_minor: number;
   paid_out_minor: number;
+  /** The credits it was settled with; null until it ends. */
+  settled_minor: number | null;
 }
 
 export interface LineRow {
@@ -114,7 +119,12 @@ export class PaymentStore {
   create(
     payment: Omit<
       PaymentRow,
-      'ended_at' | 'end_reason' | 'to_print_minor' | 'owed_to_patron_minor' | 'paid_out_minor'
+      | 'ended_at'
+      | 'end_reason'
+      | 'to_print_minor'
+      | 'owed_to_patron_minor'
+      | 'paid_out_minor'
+      | 'settled_minor'
     >,
     lines: NewLine[],
   ): void {
@@ -211,6 +221,11 @@ export class PaymentStore {
          updated_at = ? WHERE payment = ? AND line = ?`,
       )
       .run(change.paidMinor ?? null, change.state, change.message ?? null, at, payment, line);
+  }
+
+  /** The credits the payment is settled with, committed before it is settled. */
+  setSettled(id: string, paidMinor: number): void {
+    this.db.prepare('UPDATE payments SET settled_minor = ? WHERE id = ?').run(paidMinor, id);
   }
 
   setOverpayment(id: string, toPrintMinor: number, owedToPatronMinor: number): void {

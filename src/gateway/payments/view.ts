@@ -15,6 +15,10 @@ export function paymentView(
 ): PaymentView {
   const paid = credits.reduce((sum, credit) => sum + (credit.value_minor ?? 0), 0);
   const due = row.amount_due_minor;
+  // Ended, it was settled with what it had then; money credited since is owed back to the patron.
+  const ended = row.state === 'completed' || row.state === 'cancelled';
+  const settled = ended && row.settled_minor !== null ? Math.min(row.settled_minor, paid) : paid;
+  const late = paid - settled;
   return {
     id: row.id,
     state: row.state,
@@ -23,11 +27,11 @@ export function paymentView(
     patron: { name: row.patron_name },
     amountDueMinor: due,
     paidMinor: paid,
-    remainingMinor: Math.max(0, due - paid),
-    overpaidMinor: Math.max(0, paid - due),
+    remainingMinor: Math.max(0, due - settled),
+    overpaidMinor: Math.max(0, settled - due) + late,
     overpayment: {
       toPrintAccountMinor: row.to_print_minor,
-      owedToPatronMinor: row.owed_to_patron_minor,
+      owedToPatronMinor: row.owed_to_patron_minor + late,
       paidOutMinor: row.paid_out_minor,
     },
     lines: lines.map((line) => ({

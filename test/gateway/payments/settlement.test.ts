@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
+import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js';
 import type { CirculationService, FeePaymentRequest } from '../../../src/gateway/contracts/circulation.js';
 import type {
   PrintAccountDeposit,
@@ -23,9 +24,13 @@ let store: PaymentStore;
 let posted: FeePaymentRequest[];
 let deposits: Map<string, PrintAccountDeposit>;
 let journaled: OfflineTransactionInput[];
+/** Fee ids the ILS refuses a payment for (paid meanwhile at another desk, say). */
+let refusing: Set<string>;
 
 const circulation = {
   payFee: async (request: FeePaymentRequest) => {
+    if (request.feeId !== undefined && refusing.has(request.feeId))
+      throw new CirculationRefusal('refused', ['Unknown fee'], 'feePaid');
     posted.push(request);
     return { accepted: true, transactionId: request.transactionId, screenMessages: [], printLines: [] };
   },
@@ -99,6 +104,7 @@ beforeEach(() => {
   posted = [];
   deposits = new Map();
   journaled = [];
+  refusing = new Set();
 });
 afterEach(() => db.close());
 
@@ -163,5 +169,28 @@ describe('settling a payment', () => {
       }),
     ]);
     expect(store.lines('f').map((l) => l.state)).toEqual(['journaled', 'unpaid']);
+  });
+
+  it('owes back the money for a fee the ILS refused (paid meanwhile elsewhere), so staff can pay it out', async () => {
+    refusing.add('F-2');
+    const row = open('g');
+    await settle(row, 1250, undefined, deps('refuse'));
+    expect(store.lines('g').map((l) => [l.state, l.paid_minor])).toEqual([
+      ['posted', 750],
+      ['refused', 500],
+    ]);
+    expect(store.get('g')).toMatchObject({ owed_to_patron_minor: 500, to_print_minor: 0 });
+    // Settled again after a restart: still owed once, not twice.
+    await settle(row, 1250, undefined, deps('refuse'));
+    expect(store.get('g')).toMatchObject({ owed_to_patron_minor: 500 });
+  });
+
+  it('owes back a refused fee beside an excess put on the print account', async () => {
+    refusing.add('F-1');
+    const row = open('h');
+    await settle(row, 1400, undefined, deps('print-account'));
+    await settle(row, 1400, undefined, deps('print-account'));
+    expect(store.get('h')).toMatchObject({ to_print_minor: 150, owed_to_patron_minor: 750 });
+    expect(deposits.get('h:overpayment')).toMatchObject({ amountMinor: 150 });
   });
 });

@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../../../core/clock.js';
 import { CarrelError, describeError } from '../../../core/errors.js';
 import {
   type CashEventBatch,
@@ -33,6 +34,9 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
   private detailed: DetailedDriver | undefined;
   /** The cash box's fill as of the last credit or emptying, for the health record (read often, computed on change). */
   private fill: CashBoxFill | undefined;
+  /** Letting a holder go again, the device having been out of reach. */
+  private releaseRetry: TimerHandle | undefined;
+  private stopped = false;
 
   constructor(config: CashDeviceConfig, context: FamilyContext) {
     super(config, context);
@@ -102,6 +106,8 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.releaseRetry?.cancel();
     await this.supervisor?.stop();
   }
 
@@ -214,23 +220,41 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
     return this.status();
   }
 
+  /**
+   * Inhibits the device and reads what was in the coin path, then lets the holder go. A device out
+   * of reach (unplugged, its line down) goes on taking coins on its own: the hold stays, so what it
+   * took is credited to the holder when its buffer is read, and it is let go then (tried every second).
+   */
   private async release(holder: string): Promise<void> {
     const journal = this.journal();
     if (journal.holder(this.id) !== holder) return;
     this.plan = undefined;
+    this.releaseRetry?.cancel();
+    this.releaseRetry = undefined;
     const driver = this.driver;
+    let reached = false;
     if (driver?.isConnected) {
       try {
         await driver.setAcceptance({ accepting: false, channels: [] });
         // What was already in the coin path is credited to the holder, not to nobody.
         await driver.pollNow();
+        reached = true;
       } catch (error) {
         this.context.logger.warn(
           { device: this.id, err: describeError(error) },
-          'release: device not reached',
+          'release: device not reached; held until what it took is read',
         );
       }
     } else await driver?.setAcceptance({ accepting: false, channels: [] }).catch(() => {});
+    if (!reached && driver) {
+      if (!this.stopped)
+        this.releaseRetry = this.context.clock.setTimeout(
+          `cash-release:${this.id}`,
+          () => void this.release(holder).catch(() => {}),
+          1000,
+        );
+      return;
+    }
     journal.release(this.id, holder);
     this.emit('cash.acceptance', { accepting: false, holder: null, maxValueMinor: null, currency: null });
   }

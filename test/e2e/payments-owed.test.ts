@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cashSimulators } from '../../simulators/cash/family.js';
+import { ilsSimulators } from '../../simulators/ils/family.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+/**
+ * Money a payment took that went to no fee: staff must be able to pay it back.
+ * On the default desk (the ccTalk bus over TCP, the ILS simulator over SIP2):
+ * a fee paid meanwhile at another desk is refused by the ILS, and the coins
+ * for it are owed back; coins the acceptor took while its line was down, at
+ * the moment the patron finished, are the payment's when the line is back,
+ * owed back too, never credited to nobody.
+ */
+let testDesk: TestDesk;
+let api: string;
+
+beforeAll(async () => {
+  testDesk = await startTestDesk();
+  api = testDesk.api;
+  await waitForDevice(api, 'coins-1', 'online', 15_000);
+  await waitForDevice(api, 'notes-1', 'online', 15_000);
+  await waitForDevice(api, 'ils', 'online', 15_000);
+});
+
+afterAll(async () => {
+  await testDesk?.stop();
+});
+
+const cash = () => testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
+
+async function until<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
+  const response = await fetch(`${api}/api/v1${path}`, {
+    method,
+    ...(body !== undefined && {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+describe('money a payment owes back', () => {
+  it('owes back what was paid for a fee paid meanwhile at another desk, and staff pay it out', async () => {
+    const opened = await call('POST', '/payments', {
+      patron: '21000003',
+      pin: '3333',
+      purpose: { kind: 'fees', fees: ['F-1002'] },
+      amountDueMinor: 500,
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.json.id as string;
+    // Staff take the fee at the desk while the patron is at the kiosk.
+    const elsewhere = await call('POST', '/fees/payments', {
+      patron: '21000003',
+      amount: '5.00',
+      feeId: 'F-1002',
+      paymentType: 'cash',
+    });
+    expect(elsewhere.json).toMatchObject({ accepted: true });
+    for (const coin of [200, 200, 100]) expect(cash().insertCoin(coin)).toMatchObject({ accepted: true });
+    const ended = await until(async () => {
+      const payment = (await call('GET', `/payments/${id}`)).json;
+      return payment.state === 'completed' ? payment : undefined;
+    });
+    expect(ended.lines).toEqual([expect.objectContaining({ feeId: 'F-1002', state: 'refused' })]);
+    expect(ended.overpayment).toMatchObject({ owedToPatronMinor: 500, paidOutMinor: 0 });
+    const receipt = (await call('GET', `/payments/${id}/receipt`)).json;
+    expect(receipt.data.owedToPatron).toBe('5.00 EUR');
+
+    const paidOut = await call('POST', `/payments/${id}/payouts`, { amountMinor: 500 });
+    expect(paidOut.status).toBe(201);
+    expect(paidOut.json.overpayment).toMatchObject({ owedToPatronMinor: 500, paidOutMinor: 500 });
+  });
+
+  it('credits to the payment the coins taken while the acceptor was out of reach as it ended, owed back', async () => {
+    const opened = await call('POST', '/payments', {
+      patron: '21000006',
+      pin: '6666',
+      purpose: { kind: 'fees', fees: ['F-1003'] },
+      amountDueMinor: 125,
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.json.id as string;
+    expect(cash().insertCoin(100)).toMatchObject({ accepted: true });
+    await until(async () => (await call('GET', `/payments/${id}`)).json.paidMinor === 100);
+
+    // The line to the acceptors goes (a loose cable): they still take coins on their own.
+    cash().setFaults({ dropAnswers: 1000 });
+    expect(cash().insertCoin(20)).toMatchObject({ accepted: true });
+    const finished = await call('POST', `/payments/${id}/finish`);
+    expect(finished.json.payment).toMatchObject({ state: 'completed', paidMinor: 100 });
+    expect(finished.json.payment.lines).toEqual([
+      expect.objectContaining({ feeId: 'F-1003', paidMinor: 100, state: 'posted' }),
+    ]);
+
+    cash().setFaults({ dropAnswers: 0 });
+    const later = await until(async () => {
+      const payment = (await call('GET', `/payments/${id}`)).json;
+      return payment.paidMinor === 120 ? payment : undefined;
+    }, 30_000);
+    expect(later.credits.map((c: { valueMinor: number }) => c.valueMinor)).toEqual([100, 20]);
+    expect(later.overpayment).toMatchObject({ owedToPatronMinor: 20 });
+    // What the fee still owes is what the ILS was sent, not the coin it never got.
+    expect(later.remainingMinor).toBe(25);
+    const ils = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+    expect(ils.state.patron('21000006')!.fees.map((fee) => fee.amountCents)).toEqual([25]);
+
+    // The cash box has no coin without a payment; the acceptor is let go and takes the next payment.
+    const box = (await call('GET', '/cash-devices/coins-1/cash-box')).json;
+    expect(box.unheld).toEqual({ count: 0, valueMinor: 0 });
+    for (const device of ['coins-1', 'notes-1'])
+      await until(async () => (await call('GET', `/cash-devices/${device}`)).json.holder === null);
+    const next = await call('POST', '/payments', {
+      patron: '21000006',
+      pin: '6666',
+      purpose: { kind: 'fees', fees: ['F-1003'] },
+      amountDueMinor: 25,
+    });
+    expect(next.status).toBe(201);
+    expect(next.json.devices).toEqual(['coins-1', 'notes-1']);
+    expect((await call('POST', `/payments/${id}/payouts`, { amountMinor: 20 })).status).toBe(201);
+    await call('DELETE', `/payments/${next.json.id}`);
+  });
+});
