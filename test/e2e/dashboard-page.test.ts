@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -10,6 +11,7 @@ import {
   OfflineJournal,
   offlinePolicySchema,
 } from '../../src/gateway/offline/index.js';
+import { PaymentStore } from '../../src/gateway/payments/store.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
@@ -205,6 +207,56 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     expect(states[0]).toBe('discarded');
     // Sent again: waiting for the replay, or replayed already (the ILS is up).
     expect(['pending', 'replaying', 'done']).toContain(states[1]);
+    await admin.close();
+  });
+
+  it('lists the money payments owe patrons to staff, and records one as paid out', async () => {
+    // A payment that ended owing the patron 1.50 (a fee paid meanwhile at another desk), as the
+    // payment kiosk leaves it: written by a second connection to the desk's database.
+    const db = openDatabase(chromium.testDesk.databasePath);
+    const store = new PaymentStore(db);
+    const paymentId = randomUUID();
+    const ended = Date.parse('2026-12-05T10:20:00Z');
+    store.create(
+      {
+        id: paymentId,
+        terminal: 'kiosk-1',
+        patron: '21000003',
+        patron_name: 'Kåre Ødegård',
+        purpose: 'fees',
+        currency: 'EUR',
+        amount_due_minor: 150,
+        state: 'collecting',
+        devices: '["coins-1"]',
+        started_at: ended - 60_000,
+      },
+      [{ kind: 'fee', feeId: 'F-1002', dueMinor: 150, transactionId: `${paymentId}:0` }],
+    );
+    store.setState(paymentId, 'completed', { at: ended, reason: 'paid' });
+    store.setOverpayment(paymentId, 0, 150);
+    db.close();
+
+    // A monitor is shown no money and no patron.
+    const monitor = await openPage(MONITOR);
+    await expect.poll(() => monitor.locator('#offline-conflict').textContent()).toBe('0');
+    expect(await monitor.locator('#owed-box').isHidden()).toBe(true);
+    await monitor.close();
+
+    const admin = await openPage(ADMIN);
+    const owing = admin.locator(`#owed li[data-payment="${paymentId}"]`);
+    await expect.poll(() => owing.count()).toBe(1);
+    expect(await owing.locator('.what').textContent()).toMatch(/^€1\.50 owed to Kåre Ødegård$/);
+    expect(await owing.locator('.said').textContent()).toContain(`Payment ${paymentId}, `);
+    await owing.getByRole('button', { name: 'Paid out' }).click();
+    await expect.poll(() => admin.locator('#owed-box').isHidden()).toBe(true);
+    const response = await fetch(`${chromium.testDesk.api}/api/v1/payments/${paymentId}`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(((await response.json()) as { overpayment: unknown }).overpayment).toEqual({
+      toPrintAccountMinor: 0,
+      owedToPatronMinor: 150,
+      paidOutMinor: 150,
+    });
     await admin.close();
   });
 

@@ -80,10 +80,14 @@ describe('money a payment owes back', () => {
     expect(ended.overpayment).toMatchObject({ owedToPatronMinor: 500, paidOutMinor: 0 });
     const receipt = (await call('GET', `/payments/${id}/receipt`)).json;
     expect(receipt.data.owedToPatron).toBe('5.00 EUR');
+    // Staff find it without the receipt: the desk lists what it owes.
+    const owed = (await call('GET', '/payments/owed')).json.payments as Array<{ id: string }>;
+    expect(owed.map((payment) => payment.id)).toEqual([id]);
 
     const paidOut = await call('POST', `/payments/${id}/payouts`, { amountMinor: 500 });
     expect(paidOut.status).toBe(201);
     expect(paidOut.json.overpayment).toMatchObject({ owedToPatronMinor: 500, paidOutMinor: 500 });
+    expect((await call('GET', '/payments/owed')).json.payments).toEqual([]);
   });
 
   it('credits to the payment the coins taken while the acceptor was out of reach as it ended, owed back', async () => {
@@ -132,7 +136,16 @@ describe('money a payment owes back', () => {
     });
     expect(next.status).toBe(201);
     expect(next.json.devices).toEqual(['coins-1', 'notes-1']);
+    // Read after the payment was settled: listed as owing, by the credits the journal holds for it.
+    const owed = (await call('GET', '/payments/owed')).json.payments as Array<{
+      id: string;
+      overpayment: unknown;
+    }>;
+    expect(owed).toEqual([
+      expect.objectContaining({ id, overpayment: expect.objectContaining({ owedToPatronMinor: 20 }) }),
+    ]);
     expect((await call('POST', `/payments/${id}/payouts`, { amountMinor: 20 })).status).toBe(201);
+    expect((await call('GET', '/payments/owed')).json.payments).toEqual([]);
     await call('DELETE', `/payments/${next.json.id}`);
   });
 });

@@ -5,7 +5,8 @@
  * journal and open sessions read every 15 s. Admin actions (shown to an admin token only): reconnect
  * a device, print a test page, read a gate's people counter. A staff or admin token also sees the
  * offline journal's conflicts (an item out to another patron, work restored from a backup…) and
- * settles each: sent again, or discarded.
+ * settles each: sent again, or discarded; and the money payments owe patrons, each recorded as
+ * paid out when handed back.
  */
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
 
@@ -238,6 +239,82 @@ async function refreshDesk() {
   const conflicts = offline.status === 'fulfilled' ? offline.value.conflict : 0;
   if (caller.staff && conflicts > 0) await showConflicts();
   else document.getElementById('conflicts-box').hidden = true;
+  if (caller.staff) await showOwed();
+  else document.getElementById('owed-box').hidden = true;
+}
+
+/** An amount in minor units as money, with the currency's own number of decimals (JPY 0, EUR 2, KWD 3). */
+function money(minor, currency) {
+  let format;
+  try {
+    format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
+  } catch {
+    return `${minor} ${currency}`;
+  }
+  return format.format(minor / 10 ** format.resolvedOptions().maximumFractionDigits);
+}
+
+/** Request ids for payouts, by payment and amount: pressed again after a lost answer, it is made once. */
+const payoutIds = new Map();
+
+async function showOwed() {
+  let payments;
+  try {
+    ({ payments } = await api.call('GET', '/api/v1/payments/owed'));
+  } catch {
+    return;
+  }
+  document.getElementById('owed').replaceChildren(...payments.map(owedItem));
+  document.getElementById('owed-box').hidden = payments.length === 0;
+}
+
+function owedItem(payment) {
+  const owed = payment.overpayment.owedToPatronMinor - payment.overpayment.paidOutMinor;
+  const item = document.createElement('li');
+  item.dataset.payment = payment.id;
+  const what = document.createElement('p');
+  what.className = 'what';
+  what.textContent = `${money(owed, payment.currency)} owed to ${payment.patron.name || 'the patron'}`;
+  const when = document.createElement('p');
+  when.className = 'said';
+  const ended = new Date(payment.endedAt ?? payment.startedAt);
+  when.textContent = `Payment ${payment.id}, ${ended.toLocaleDateString()} ${ended.toLocaleTimeString()}`;
+  const actions = document.createElement('div');
+  actions.className = 'actions';
+  const outcome = document.createElement('p');
+  outcome.className = 'outcome';
+  outcome.setAttribute('role', 'status');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = 'Paid out';
+  button.addEventListener('click', () => void payOut(payment.id, owed, button, outcome));
+  actions.append(button);
+  item.append(what, when, actions, outcome);
+  return item;
+}
+
+async function payOut(id, amountMinor, button, outcome) {
+  const key = `${id}:${amountMinor}`;
+  if (!payoutIds.has(key)) payoutIds.set(key, crypto.randomUUID());
+  button.disabled = true;
+  outcome.textContent = 'Recording…';
+  try {
+    await api.call('POST', `/api/v1/payments/${encodeURIComponent(id)}/payouts`, {
+      amountMinor,
+      requestId: payoutIds.get(key),
+    });
+    payoutIds.delete(key);
+    await refreshDesk();
+  } catch (error) {
+    outcome.textContent =
+      error instanceof Problem && error.status === 403
+        ? 'Needs a staff token'
+        : error instanceof Problem && error.status === 422
+          ? 'Already paid out'
+          : `Failed: ${error.message}`;
+    button.disabled = false;
+    if (error instanceof Problem && error.status === 422) await refreshDesk();
+  }
 }
 
 /** Why a transaction is in conflict, in the desk's words; the ILS's own words follow. */

@@ -136,6 +136,8 @@ export interface PaymentService {
   open(request: OpenPaymentRequest, caller: PaymentCaller): Promise<PaymentView>;
   get(id: string, caller: PaymentCaller): PaymentView;
   list(caller: PaymentCaller): PaymentView[];
+  /** Ended payments that still owe the patron money (an excess, a fee the ILS refused, money read late), newest first. */
+  owing(): PaymentView[];
   /** No more money: settle with what was inserted (the fees in order, the last maybe in part). */
   finish(id: string, caller: PaymentCaller): Promise<PaymentEndResult>;
   /** The patron walked away: as finish, but with nothing inserted it is simply cancelled. */

@@ -75,6 +75,9 @@ interface Live {
 /** How long a restart waits for a device to be back before letting it go (its buffer is read when it is). */
 const RECONNECT_WAIT_MS = 10_000;
 
+/** At most this many payments owing money are listed: a desk with more has a bigger problem to see. */
+const OWING_LISTED = 200;
+
 export class PaymentManager implements PaymentService {
   readonly name = 'payments';
   private storeHandle: PaymentStore | undefined;
@@ -195,6 +198,14 @@ export class PaymentManager implements PaymentService {
   get(id: string, caller: PaymentCaller): PaymentView {
     this.find(id, caller);
     return this.view(id);
+  }
+
+  /** Ended payments that still owe the patron money (staff pay it out at the desk), newest first. */
+  owing(): PaymentView[] {
+    return this.store()
+      .owing(OWING_LISTED)
+      .map((row) => this.view(row.id))
+      .filter((view) => view.overpayment.owedToPatronMinor > view.overpayment.paidOutMinor);
   }
 
   list(caller: PaymentCaller): PaymentView[] {

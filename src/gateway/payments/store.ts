@@ -189,6 +189,25 @@ export class PaymentStore {
       .all(id) as LineRow[];
   }
 
+  /**
+   * Ended payments that owe the patron money staff have not paid out yet, newest first: an excess
+   * or a refused fee (owed_to_patron_minor), or credits read after the payment was settled (a
+   * device out of reach as it ended; they are in the cash credit journal, held by the payment).
+   */
+  owing(limit: number): PaymentRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM payments p
+          WHERE p.state IN ('completed', 'cancelled')
+            AND (p.owed_to_patron_minor > p.paid_out_minor
+              OR (p.settled_minor IS NOT NULL
+                AND (SELECT COALESCE(SUM(c.value_minor), 0) FROM cash_credits c WHERE c.holder = p.id)
+                  > p.settled_minor))
+          ORDER BY p.ended_at DESC LIMIT ?`,
+      )
+      .all(limit) as PaymentRow[];
+  }
+
   /** Payments not completed or cancelled: what a restart must go on with. */
   unfinished(): PaymentRow[] {
     return this.db

@@ -343,6 +343,7 @@ export function noPayments(): PaymentService {
     open: async () => none(),
     get: missing,
     list: () => [],
+    owing: () => [],
     finish: async () => missing(),
     cancel: async () => missing(),
     receipt: missing,

@@ -205,6 +205,18 @@ export function paymentRoutes(
   });
 
   book.add(app, {
+    method: 'GET',
+    url: '/api/v1/payments/owed',
+    operationId: 'listPaymentsOwing',
+    summary:
+      'Ended payments that still owe the patron money (an excess, a fee the ILS refused, coins read after the end), for staff to pay out',
+    tag,
+    access: ['staff'],
+    response: z.object({ payments: z.array(paymentSchema) }),
+    handler: () => ({ payments: payments.owing() }),
+  });
+
+  book.add(app, {
     method: 'POST',
     url: '/api/v1/payments/:id/payouts',
     operationId: 'payOutOverpayment',
