@@ -115,6 +115,24 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     await desk.screenshot({ path: join(OUTPUT, 'gate-alarm-page.png'), fullPage: true });
   });
 
+  it('shows an alarm acknowledged at the other desk PC as acknowledged here too, within 2 s', async () => {
+    const front = await openPage(STAFF);
+    const back = await openPage(STAFF);
+    gateSim().walk({ direction: 'out', items: ['31000007'] });
+    const waiting = (page: Page) =>
+      page.getByRole('list', { name: 'Alarms' }).getByRole('listitem').filter({ hasText: '31000007' });
+    await waiting(front).waitFor({ timeout: 2000 });
+    await waiting(back).waitFor({ timeout: 2000 });
+    await waiting(front).getByRole('button', { name: 'Acknowledge' }).click();
+    const done = back
+      .getByRole('list', { name: 'Acknowledged' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000007' });
+    await done.waitFor({ timeout: 2000 });
+    expect(await done.textContent()).toContain('acknowledged by desk-staff');
+    expect(await waiting(back).count()).toBe(0);
+  });
+
   it('says what is wrong when a monitor token tries to acknowledge', async () => {
     const desk = await openPage(MONITOR);
     gateSim().walk({ direction: 'out', items: ['31000010'] });

@@ -264,6 +264,10 @@ function onMessage(message) {
       beep();
     } else if (type === 'gate.alarm_enriched') {
       enrich(data);
+    } else if (type === 'gate.alarm_acknowledged') {
+      // Acknowledged at another desk PC (or this one): it leaves the waiting list everywhere.
+      const record = alarms.get(data.alarm);
+      if (record && record.acknowledged === null) remember({ ...record, acknowledged: data.acknowledged });
     } else if (type === 'gate.count') {
       const gate = gates.get(device);
       setVisitors(device, {
