@@ -20,6 +20,8 @@ const alarms = new Map();
 let olderPage = null;
 let socket = null;
 let retryMs = 1000;
+/** The event WebSocket has been open before: opening again is coming back from a break. */
+let opened = false;
 
 // ---- Words -----------------------------------------------------------------
 
@@ -158,6 +160,7 @@ function fromEvent(device, data) {
     reason: data.reason,
     ils: data.ils ?? null,
     acknowledged: null,
+    heard: true,
   };
 }
 
@@ -246,6 +249,27 @@ async function loadAlarms(after) {
   $('older').hidden = !olderPage;
 }
 
+/**
+ * What happened while the page was not listening (it opened, Carrel restarted, the Wi-Fi dropped):
+ * the newest alarms, and every alarm still waiting however old — a waiting alarm behind 50 newer
+ * ones is still waiting. Back from a break, an alarm raised meanwhile sounds as a live one does.
+ */
+async function catchUp(reconnected) {
+  const before = new Set(alarms.keys());
+  await loadAlarms();
+  let after = null;
+  let pages = 0;
+  do {
+    const page = await api.openAlarms(after);
+    for (const record of page.alarms) remember(record);
+    after = page.next;
+  } while (after && ++pages < 10);
+  const missed = [...alarms.values()].some(
+    (record) => record.acknowledged === null && !record.heard && !before.has(record.id),
+  );
+  if (reconnected && missed) beep();
+}
+
 $('older').addEventListener('click', () => {
   if (olderPage) loadAlarms(olderPage).catch((error) => say(problemWords(error)));
 });
@@ -288,7 +312,8 @@ function connect() {
       $('link').textContent = 'Live';
       $('link').classList.remove('down');
       // Whatever happened while the page was not listening is in the history.
-      loadAlarms().catch((error) => say(problemWords(error)));
+      catchUp(opened).catch((error) => say(problemWords(error)));
+      opened = true;
     },
     (event) => {
       $('link').textContent = 'Reconnecting…';
