@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
+import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { CarrelConfig } from '../../src/app/config.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
@@ -210,4 +211,22 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     await row.getByRole('button', { name: 'Acknowledge' }).click();
     await expect.poll(() => desk.getByRole('alert').textContent()).toContain('needs a staff token');
   });
+
+  it('says the title is not known when the library system does not answer, instead of waiting for ever', async () => {
+    const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+    const desk = await openPage(STAFF);
+    ils.setFaults({ hang: true });
+    try {
+      gateSim().walk({ direction: 'out', items: ['31000008'] });
+      const row = desk.locator('#open [data-alarm]').filter({ hasText: '31000008' });
+      await row.waitFor({ timeout: 2000 });
+      expect(await row.locator('.title').textContent()).toBe('…');
+      await expect
+        .poll(() => row.locator('.title').textContent(), { timeout: 30_000 })
+        .toBe('Title not known');
+      expect(await row.textContent()).toContain('the library system did not say');
+    } finally {
+      ils.setFaults({});
+    }
+  }, 45_000);
 });

@@ -17,6 +17,9 @@ const $ = (id) => document.getElementById(id);
 const gates = new Map();
 /** Alarm id → what the page knows of it (the history's shape). */
 const alarms = new Map();
+/** Alarms whose title the page stopped waiting for: Carrel gives the ILS 15 s, the page 20. */
+const lookupsOver = new Set();
+const LOOKUP_WAIT_MS = 20_000;
 let olderPage = null;
 let socket = null;
 let retryMs = 1000;
@@ -171,8 +174,23 @@ function remember(record) {
     ? { ...known, ...record, title: record.title ?? known.title, details: known.details }
     : record;
   alarms.set(record.id, merged);
+  if (merged.item && !merged.title && !merged.details && !lookupsOver.has(merged.id) && !known)
+    setTimeout(() => {
+      lookupsOver.add(merged.id);
+      const now = alarms.get(merged.id);
+      if (now) render(now);
+    }, LOOKUP_WAIT_MS);
   render(merged);
   return merged;
+}
+
+/** What the title line says: the ILS's title, or why there is none, or '…' while it may come. */
+function titleOf(record) {
+  if (record.title) return record.title;
+  if (!record.item) return 'Unreadable tag';
+  if (record.details?.known === false) return 'Not in the catalogue';
+  if (record.details || lookupsOver.has(record.id)) return 'Title not known';
+  return '…';
 }
 
 function render(record) {
@@ -192,9 +210,7 @@ function render(record) {
   time.textContent = clock(record.time);
   const title = document.createElement('span');
   title.className = 'title';
-  title.textContent =
-    record.title ??
-    (record.item ? (record.details?.known === false ? 'Not in the catalogue' : '…') : 'Unreadable tag');
+  title.textContent = titleOf(record);
   const meta = document.createElement('span');
   meta.className = 'meta';
   const details = record.details;
@@ -206,6 +222,7 @@ function render(record) {
     record.direction === 'in' ? 'walking in' : record.direction === 'out' ? 'walking out' : null,
     REASONS[record.reason] ?? record.reason,
     record.ils === 'unanswered' ? 'the library system did not answer' : null,
+    titleOf(record) === 'Title not known' && !record.details ? 'the library system did not say' : null,
     open ? null : `acknowledged by ${record.acknowledged.by} at ${clock(record.acknowledged.at)}`,
   ]
     .filter(Boolean)
