@@ -145,6 +145,32 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     pageErrors.length = 0; // the refused upload's 415 is logged by Chromium as a failed resource
   });
 
+  it('tells staff in words why a photo of another kind, or too large, is refused', async () => {
+    await page.goto(`${testDesk.api}/cards#token=${STAFF}`);
+    // A GIF chosen with "All files", and a phone's photo sent as it is (HEIC).
+    const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+    await page.getByLabel('Photo').setInputFiles({ name: 'scan.gif', mimeType: 'image/gif', buffer: gif });
+    await expect
+      .poll(() => page.locator('#problem').textContent())
+      .toBe('The photo is not a PNG or JPEG image: choose a JPEG or PNG photo, or take one with the camera.');
+    await page.getByLabel('Photo').setInputFiles({
+      name: 'IMG_0042.HEIC',
+      mimeType: 'image/heic',
+      buffer: Buffer.concat([Buffer.from('000000186674797068656963', 'hex'), Buffer.alloc(64)]),
+    });
+    await expect.poll(() => page.locator('#problem').textContent()).toContain('not a PNG or JPEG');
+    // A camera's full-size photo: 12 MB.
+    const huge = Buffer.alloc(12 * 1024 * 1024);
+    huge.set([0xff, 0xd8, 0xff, 0xe0]);
+    await page
+      .getByLabel('Photo')
+      .setInputFiles({ name: 'DSC_0001.JPG', mimeType: 'image/jpeg', buffer: huge });
+    await expect
+      .poll(() => page.locator('#problem').textContent(), { timeout: 10_000 })
+      .toBe('The photo is too large: a card photo may be at most 8 MB');
+    pageErrors.length = 0; // the refused uploads are logged by Chromium as failed resources
+  });
+
   it('asks for a new preview when the photo changes, so the card printed is the one previewed', async () => {
     await page.goto(`${testDesk.api}/cards`);
     await expect.poll(() => page.locator('#printer').textContent()).toBe('cards-1: online');

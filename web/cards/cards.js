@@ -35,10 +35,17 @@ function showIlsTodo(record) {
   $('ils-todo').hidden = todo.length === 0;
 }
 
+/** What staff can do about a refused photo, where the API's own detail says only what it is. */
+const PHOTO_ADVICE = {
+  photo_not_an_image: 'choose a JPEG or PNG photo, or take one with the camera.',
+};
+
 function showProblem(error) {
   $('problem').hidden = false;
   $('problem').textContent =
-    error instanceof Problem ? `${error.title}: ${error.detail ?? ''}` : String(error);
+    error instanceof Problem
+      ? `${error.title}: ${PHOTO_ADVICE[error.code] ?? error.detail ?? ''}`
+      : String(error);
 }
 
 function clearProblem() {
