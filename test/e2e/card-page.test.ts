@@ -236,4 +236,38 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     }
     pageErrors.length = 0; // the lost answer is logged by Chromium as a failed resource
   });
+  it('says in words why a card was not printed and what to do: the feeder empty, the ribbon out', async () => {
+    const faults = (change: Record<string, boolean>) =>
+      fetch(`${sim().httpUrl}/api/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(change),
+      });
+    await page.goto(`${testDesk.api}/cards#token=${STAFF}`);
+    await expect.poll(() => page.locator('#printer').textContent()).toBe('cards-1: online');
+    await page.getByLabel('Patron barcode').fill('21000003');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
+      .toBe('Preview ready.');
+    const progress = () => page.locator('#progress').textContent();
+    try {
+      await faults({ noCard: true });
+      await page.getByRole('button', { name: 'Print card' }).click();
+      await expect
+        .poll(progress, { timeout: 15_000 })
+        .toBe(
+          'The card was not issued: the card feeder is empty. Put cards in the feeder, then print again.',
+        );
+      await faults({ noCard: false, ribbonOut: true });
+      await page.getByRole('button', { name: 'Print card' }).click();
+      await expect
+        .poll(progress, { timeout: 15_000 })
+        .toBe('The card was not issued: the ribbon has run out. Put in a new ribbon, then print again.');
+    } finally {
+      await faults({ noCard: false, ribbonOut: false });
+    }
+    await page.getByRole('button', { name: 'Print card' }).click();
+    await expect.poll(progress, { timeout: 15_000 }).toMatch(/^Card 21000003 issued/);
+  });
 });
