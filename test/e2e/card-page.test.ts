@@ -145,6 +145,32 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     pageErrors.length = 0; // the refused upload's 415 is logged by Chromium as a failed resource
   });
 
+  it('tells staff in words why a photo of another kind, or too large, is refused', async () => {
+    await page.goto(`${testDesk.api}/cards#token=${STAFF}`);
+    // A GIF chosen with "All files", and a phone's photo sent as it is (HEIC).
+    const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+    await page.getByLabel('Photo').setInputFiles({ name: 'scan.gif', mimeType: 'image/gif', buffer: gif });
+    await expect
+      .poll(() => page.locator('#problem').textContent())
+      .toBe('The photo is not a PNG or JPEG image: choose a JPEG or PNG photo, or take one with the camera.');
+    await page.getByLabel('Photo').setInputFiles({
+      name: 'IMG_0042.HEIC',
+      mimeType: 'image/heic',
+      buffer: Buffer.concat([Buffer.from('000000186674797068656963', 'hex'), Buffer.alloc(64)]),
+    });
+    await expect.poll(() => page.locator('#problem').textContent()).toContain('not a PNG or JPEG');
+    // A camera's full-size photo: 12 MB.
+    const huge = Buffer.alloc(12 * 1024 * 1024);
+    huge.set([0xff, 0xd8, 0xff, 0xe0]);
+    await page
+      .getByLabel('Photo')
+      .setInputFiles({ name: 'DSC_0001.JPG', mimeType: 'image/jpeg', buffer: huge });
+    await expect
+      .poll(() => page.locator('#problem').textContent(), { timeout: 10_000 })
+      .toBe('The photo is too large: a card photo may be at most 8 MB');
+    pageErrors.length = 0; // the refused uploads are logged by Chromium as failed resources
+  });
+
   it('asks for a new preview when the photo changes, so the card printed is the one previewed', async () => {
     await page.goto(`${testDesk.api}/cards`);
     await expect.poll(() => page.locator('#printer').textContent()).toBe('cards-1: online');
@@ -209,5 +235,39 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
       await page.unroute('**/api/v1/cards');
     }
     pageErrors.length = 0; // the lost answer is logged by Chromium as a failed resource
+  });
+  it('says in words why a card was not printed and what to do: the feeder empty, the ribbon out', async () => {
+    const faults = (change: Record<string, boolean>) =>
+      fetch(`${sim().httpUrl}/api/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(change),
+      });
+    await page.goto(`${testDesk.api}/cards#token=${STAFF}`);
+    await expect.poll(() => page.locator('#printer').textContent()).toBe('cards-1: online');
+    await page.getByLabel('Patron barcode').fill('21000003');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
+      .toBe('Preview ready.');
+    const progress = () => page.locator('#progress').textContent();
+    try {
+      await faults({ noCard: true });
+      await page.getByRole('button', { name: 'Print card' }).click();
+      await expect
+        .poll(progress, { timeout: 15_000 })
+        .toBe(
+          'The card was not issued: the card feeder is empty. Put cards in the feeder, then print again.',
+        );
+      await faults({ noCard: false, ribbonOut: true });
+      await page.getByRole('button', { name: 'Print card' }).click();
+      await expect
+        .poll(progress, { timeout: 15_000 })
+        .toBe('The card was not issued: the ribbon has run out. Put in a new ribbon, then print again.');
+    } finally {
+      await faults({ noCard: false, ribbonOut: false });
+    }
+    await page.getByRole('button', { name: 'Print card' }).click();
+    await expect.poll(progress, { timeout: 15_000 }).toMatch(/^Card 21000003 issued/);
   });
 });

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
+import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { CarrelConfig } from '../../src/app/config.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
@@ -115,6 +116,90 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     await desk.screenshot({ path: join(OUTPUT, 'gate-alarm-page.png'), fullPage: true });
   });
 
+  it('shows an alarm acknowledged at the other desk PC as acknowledged here too, within 2 s', async () => {
+    const front = await openPage(STAFF);
+    const back = await openPage(STAFF);
+    gateSim().walk({ direction: 'out', items: ['31000007'] });
+    const waiting = (page: Page) =>
+      page.getByRole('list', { name: 'Alarms' }).getByRole('listitem').filter({ hasText: '31000007' });
+    await waiting(front).waitFor({ timeout: 2000 });
+    await waiting(back).waitFor({ timeout: 2000 });
+    await waiting(front).getByRole('button', { name: 'Acknowledge' }).click();
+    const done = back
+      .getByRole('list', { name: 'Acknowledged' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000007' });
+    await done.waitFor({ timeout: 2000 });
+    expect(await done.textContent()).toContain('acknowledged by desk-staff');
+    expect(await waiting(back).count()).toBe(0);
+  });
+
+  it('lists an alarm still waiting however many alarms came after it', async () => {
+    const auth = { authorization: `Bearer ${STAFF}` };
+    gateSim().walk({ direction: 'out', items: ['39000100'] });
+    // A busy afternoon: 60 more alarms, each acknowledged at once.
+    gateSim().walk({
+      direction: 'out',
+      items: Array.from({ length: 60 }, (_, i) => String(39000200 + i)),
+    });
+    const history = async () =>
+      (
+        (await (
+          await fetch(`${chromium.testDesk.api}/api/v1/gates/alarms?open=true&limit=500`, { headers: auth })
+        ).json()) as { alarms: Array<{ id: string; item: string | null }> }
+      ).alarms;
+    await expect.poll(async () => (await history()).length, { timeout: 5000 }).toBeGreaterThanOrEqual(61);
+    for (const alarm of await history())
+      if (alarm.item !== '39000100')
+        await fetch(`${chromium.testDesk.api}/api/v1/gates/alarms/${alarm.id}/ack`, {
+          method: 'POST',
+          headers: auth,
+        });
+    // A PC opening the page now (started after lunch, or reloaded) shows the one still waiting.
+    const desk = await openPage(STAFF);
+    await desk
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '39000100' })
+      .waitFor({ timeout: 2000 });
+    expect(await desk.locator('#open-empty').isHidden()).toBe(true);
+    const row = desk.locator('[data-alarm]').filter({ hasText: '39000100' });
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => desk.locator('#open-empty').isVisible()).toBe(true);
+  });
+
+  it('shows and sounds an alarm raised while the page was reconnecting (a Wi-Fi blip)', async () => {
+    const desk = await chromium.openPage('/healthz');
+    // The page's event WebSocket goes through here: closed for a while, then let through again.
+    let blip = false;
+    let live: WebSocketRoute | undefined;
+    await desk.routeWebSocket(/\/api\/v1\/events/, (socket) => {
+      if (blip) return void socket.close();
+      live = socket;
+      socket.connectToServer();
+    });
+    await desk.goto(`${chromium.testDesk.api}/gates#token=${STAFF}`);
+    await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+    await desk.getByRole('button', { name: 'Sound off' }).click();
+    const played = async () => Number(await desk.locator('#sound').getAttribute('data-played'));
+
+    blip = true;
+    await live!.close();
+    await expect.poll(() => desk.locator('#link').textContent()).toBe('Reconnecting…');
+    gateSim().walk({ direction: 'out', items: ['31000009'] });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = await played();
+    blip = false;
+
+    await expect.poll(() => desk.locator('#link').textContent(), { timeout: 10_000 }).toBe('Live');
+    await desk
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000009' })
+      .waitFor({ timeout: 2000 });
+    await expect.poll(played).toBe(before + 1);
+  });
+
   it('says what is wrong when a monitor token tries to acknowledge', async () => {
     const desk = await openPage(MONITOR);
     gateSim().walk({ direction: 'out', items: ['31000010'] });
@@ -126,4 +211,22 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     await row.getByRole('button', { name: 'Acknowledge' }).click();
     await expect.poll(() => desk.getByRole('alert').textContent()).toContain('needs a staff token');
   });
+
+  it('says the title is not known when the library system does not answer, instead of waiting for ever', async () => {
+    const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+    const desk = await openPage(STAFF);
+    ils.setFaults({ hang: true });
+    try {
+      gateSim().walk({ direction: 'out', items: ['31000008'] });
+      const row = desk.locator('#open [data-alarm]').filter({ hasText: '31000008' });
+      await row.waitFor({ timeout: 2000 });
+      expect(await row.locator('.title').textContent()).toBe('…');
+      await expect
+        .poll(() => row.locator('.title').textContent(), { timeout: 30_000 })
+        .toBe('Title not known');
+      expect(await row.textContent()).toContain('the library system did not say');
+    } finally {
+      ils.setFaults({});
+    }
+  }, 45_000);
 });

@@ -35,10 +35,17 @@ function showIlsTodo(record) {
   $('ils-todo').hidden = todo.length === 0;
 }
 
+/** What staff can do about a refused photo, where the API's own detail says only what it is. */
+const PHOTO_ADVICE = {
+  photo_not_an_image: 'choose a JPEG or PNG photo, or take one with the camera.',
+};
+
 function showProblem(error) {
   $('problem').hidden = false;
   $('problem').textContent =
-    error instanceof Problem ? `${error.title}: ${error.detail ?? ''}` : String(error);
+    error instanceof Problem
+      ? `${error.title}: ${PHOTO_ADVICE[error.code] ?? error.detail ?? ''}`
+      : String(error);
 }
 
 function clearProblem() {
@@ -103,6 +110,35 @@ async function preview() {
   }
 }
 
+/** Why a card was not made, and what staff do about it, by the printer's fault. */
+const FAULTS = {
+  no_card: 'the card feeder is empty. Put cards in the feeder, then print again.',
+  ribbon_out: 'the ribbon has run out. Put in a new ribbon, then print again.',
+  ribbon_missing: 'the printer has no ribbon. Put one in, then print again.',
+  cover_open: 'the printer’s cover is open. Close it, then print again.',
+  jam: 'a card is stuck in the printer. Take it out, then print again.',
+  cleaning_due: 'the printer must be cleaned first. Clean it, then print again.',
+  busy: 'the printer is busy. Wait a moment, then print again.',
+  no_reply: 'the printer did not answer. Check it is on and connected, then print again.',
+  link_lost: 'the connection to the printer was lost. Check it is on and connected, then print again.',
+  bad_reply:
+    'the printer answered something Carrel does not understand. Switch it off and on, then print again.',
+  not_printed: 'no card came out of the printer in time. Look at the printer, then print again.',
+};
+const STRIPE_FAULTS = new Set([
+  'magstripe_mismatch',
+  'magstripe_checksum',
+  'magstripe_data',
+  'magstripe_write',
+]);
+
+function faultWords(fault) {
+  if (FAULTS[fault]) return FAULTS[fault];
+  if (STRIPE_FAULTS.has(fault))
+    return 'the card’s stripe could not be written so that it reads back right. The cards that failed are in the reject box.';
+  return `the printer reported “${fault}”. Look at the printer; cards that failed are in the reject box.`;
+}
+
 /**
  * The card whose print has no known outcome (the answer was lost, or the desk failed): printing
  * the same card again sends the same request id, which Carrel answers with what it did, so a lost
@@ -140,8 +176,7 @@ async function print(replaces) {
       showIlsTodo(record);
     } else {
       showIlsTodo(undefined);
-      $('progress').textContent =
-        `The card was not issued: ${record.fault}. Cards that failed are in the reject box.`;
+      $('progress').textContent = `The card was not issued: ${faultWords(record.fault)}`;
     }
   } catch (error) {
     $('progress').textContent = '';

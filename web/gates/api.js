@@ -24,6 +24,13 @@ export class GateApi extends ApiClient {
     return this.call('GET', `/api/v1/gates/alarms?${query}`);
   }
 
+  /** Every alarm not yet acknowledged, however long ago (a page of 500, then the next). */
+  openAlarms(after) {
+    const query = new URLSearchParams({ open: 'true', limit: '500' });
+    if (after) query.set('after', after);
+    return this.call('GET', `/api/v1/gates/alarms?${query}`);
+  }
+
   acknowledge(id) {
     return this.call('POST', `/api/v1/gates/alarms/${encodeURIComponent(id)}/ack`);
   }

@@ -17,9 +17,14 @@ const $ = (id) => document.getElementById(id);
 const gates = new Map();
 /** Alarm id → what the page knows of it (the history's shape). */
 const alarms = new Map();
+/** Alarms whose title the page stopped waiting for: Carrel gives the ILS 15 s, the page 20. */
+const lookupsOver = new Set();
+const LOOKUP_WAIT_MS = 20_000;
 let olderPage = null;
 let socket = null;
 let retryMs = 1000;
+/** The event WebSocket has been open before: opening again is coming back from a break. */
+let opened = false;
 
 // ---- Words -----------------------------------------------------------------
 
@@ -158,6 +163,7 @@ function fromEvent(device, data) {
     reason: data.reason,
     ils: data.ils ?? null,
     acknowledged: null,
+    heard: true,
   };
 }
 
@@ -168,8 +174,23 @@ function remember(record) {
     ? { ...known, ...record, title: record.title ?? known.title, details: known.details }
     : record;
   alarms.set(record.id, merged);
+  if (merged.item && !merged.title && !merged.details && !lookupsOver.has(merged.id) && !known)
+    setTimeout(() => {
+      lookupsOver.add(merged.id);
+      const now = alarms.get(merged.id);
+      if (now) render(now);
+    }, LOOKUP_WAIT_MS);
   render(merged);
   return merged;
+}
+
+/** What the title line says: the ILS's title, or why there is none, or '…' while it may come. */
+function titleOf(record) {
+  if (record.title) return record.title;
+  if (!record.item) return 'Unreadable tag';
+  if (record.details?.known === false) return 'Not in the catalogue';
+  if (record.details || lookupsOver.has(record.id)) return 'Title not known';
+  return '…';
 }
 
 function render(record) {
@@ -189,9 +210,7 @@ function render(record) {
   time.textContent = clock(record.time);
   const title = document.createElement('span');
   title.className = 'title';
-  title.textContent =
-    record.title ??
-    (record.item ? (record.details?.known === false ? 'Not in the catalogue' : '…') : 'Unreadable tag');
+  title.textContent = titleOf(record);
   const meta = document.createElement('span');
   meta.className = 'meta';
   const details = record.details;
@@ -203,6 +222,7 @@ function render(record) {
     record.direction === 'in' ? 'walking in' : record.direction === 'out' ? 'walking out' : null,
     REASONS[record.reason] ?? record.reason,
     record.ils === 'unanswered' ? 'the library system did not answer' : null,
+    titleOf(record) === 'Title not known' && !record.details ? 'the library system did not say' : null,
     open ? null : `acknowledged by ${record.acknowledged.by} at ${clock(record.acknowledged.at)}`,
   ]
     .filter(Boolean)
@@ -246,6 +266,27 @@ async function loadAlarms(after) {
   $('older').hidden = !olderPage;
 }
 
+/**
+ * What happened while the page was not listening (it opened, Carrel restarted, the Wi-Fi dropped):
+ * the newest alarms, and every alarm still waiting however old — a waiting alarm behind 50 newer
+ * ones is still waiting. Back from a break, an alarm raised meanwhile sounds as a live one does.
+ */
+async function catchUp(reconnected) {
+  const before = new Set(alarms.keys());
+  await loadAlarms();
+  let after = null;
+  let pages = 0;
+  do {
+    const page = await api.openAlarms(after);
+    for (const record of page.alarms) remember(record);
+    after = page.next;
+  } while (after && ++pages < 10);
+  const missed = [...alarms.values()].some(
+    (record) => record.acknowledged === null && !record.heard && !before.has(record.id),
+  );
+  if (reconnected && missed) beep();
+}
+
 $('older').addEventListener('click', () => {
   if (olderPage) loadAlarms(olderPage).catch((error) => say(problemWords(error)));
 });
@@ -264,6 +305,10 @@ function onMessage(message) {
       beep();
     } else if (type === 'gate.alarm_enriched') {
       enrich(data);
+    } else if (type === 'gate.alarm_acknowledged') {
+      // Acknowledged at another desk PC (or this one): it leaves the waiting list everywhere.
+      const record = alarms.get(data.alarm);
+      if (record && record.acknowledged === null) remember({ ...record, acknowledged: data.acknowledged });
     } else if (type === 'gate.count') {
       const gate = gates.get(device);
       setVisitors(device, {
@@ -284,7 +329,8 @@ function connect() {
       $('link').textContent = 'Live';
       $('link').classList.remove('down');
       // Whatever happened while the page was not listening is in the history.
-      loadAlarms().catch((error) => say(problemWords(error)));
+      catchUp(opened).catch((error) => say(problemWords(error)));
+      opened = true;
     },
     (event) => {
       $('link').textContent = 'Reconnecting…';

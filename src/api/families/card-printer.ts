@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { CarrelError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
+import { PHOTO_LIMITS } from '../../gateway/families/card-printer/card-templates.js';
 import { cardPrinters } from '../../gateway/families/card-printer/index.js';
 import type { CardPrinterPort } from '../../gateway/families/card-printer/port.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
@@ -211,11 +212,22 @@ export const cardPrinterApi: ApiModule = {
       page: 'the card desk page (web/cards)',
     });
     app.register(async (scope: FastifyInstance) => {
-      scope.addContentTypeParser(
-        ['image/jpeg', 'image/png', 'application/octet-stream'],
-        { parseAs: 'buffer', bodyLimit: 8 * 1024 * 1024 },
-        (_request, body, done) => done(null, body),
-      );
+      // A photo is taken as bytes whatever type the browser gave it (image/gif, image/heic, none):
+      // what it is is read from its first bytes, and a refusal says so in words.
+      for (const type of [['image/jpeg', 'image/png', 'application/octet-stream'], '*'])
+        scope.addContentTypeParser(
+          type,
+          { parseAs: 'buffer', bodyLimit: PHOTO_LIMITS.maxBytes },
+          (_request, body, done) => done(null, body),
+        );
+      scope.setErrorHandler((error) => {
+        if ((error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+          throw new CarrelError(
+            'photo_too_large',
+            `a card photo may be at most ${PHOTO_LIMITS.maxBytes / 1024 / 1024} MB`,
+          );
+        throw error;
+      });
       scope.post('/api/v1/cards/photos', async (request, reply) => {
         auth.authorize(request.headers.authorization, STAFF);
         const printer =

@@ -127,6 +127,15 @@ export const alarmEnrichedSchema = z.object({
   time: z.string(),
 });
 
+export const alarmAcknowledgedSchema = z.object({
+  alarm: z.string().describe('the alarm’s id'),
+  acknowledged: z.object({
+    by: z.string().describe('the name of the token that acknowledged it'),
+    at: z.string(),
+  }),
+  time: z.string(),
+});
+
 export const countEventSchema = z.object({
   in: z.number().int().describe('the gate’s own counter'),
   out: z.number().int(),

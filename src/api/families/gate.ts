@@ -14,6 +14,7 @@ import { pageRoutes } from '../http/resources/kiosk.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, operation } from '../operations.js';
 import {
+  alarmAcknowledgedSchema,
   alarmEnrichedSchema,
   alarmPageSchema,
   alarmParams,
@@ -59,6 +60,11 @@ export const gateApi: ApiModule = {
     'gate.alarm_enriched': {
       summary: 'What the ILS says about the item of an alarm, after the alarm',
       data: alarmEnrichedSchema,
+    },
+    'gate.alarm_acknowledged': {
+      summary:
+        'A member of staff acknowledged an alarm (the first acknowledgement): every desk PC shows it so',
+      data: alarmAcknowledgedSchema,
     },
     'gate.count': {
       summary: 'The people counter moved: its reading, today’s in and out, the occupancy',

@@ -18,7 +18,7 @@ import { emitEvent, type FamilyContext } from '../../family.js';
 import { Retention } from '../../retention.js';
 import { ilsLinks } from '../ils/index.js';
 import { GateAlarmFlow } from './alarm-flow.js';
-import { GateAlarmHistory } from './alarm-history.js';
+import { GateAlarmHistory, type GateAlarmRecord } from './alarm-history.js';
 import { GateAlarms } from './alarms.js';
 import type { GateConfig } from './config.js';
 import type { GateEventsMap } from './events.js';
@@ -64,7 +64,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
       },
       alarmHistory: (query) => this.openHistory().list(query),
       alarmCount: (from, to) => this.openHistory().count(from, to),
-      acknowledgeAlarm: (id, who) => this.openHistory().acknowledge(id, who, this.context.clock.now()),
+      acknowledgeAlarm: (id, who) => this.acknowledgeAlarm(id, who),
       alarmCounts: (from, to) => this.openHistory().countsByHour(from, to),
       visitorCounts: (from, to, by) => this.visitors?.counts?.report(from, to, by) ?? [],
     };
@@ -100,6 +100,21 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
         changed: (snapshot, reset) => this.onVisitors(snapshot, reset),
       });
     }
+  }
+
+  /** Acknowledges an alarm in the history; the first acknowledgement is told to every desk PC. */
+  private acknowledgeAlarm(id: string, who: string): GateAlarmRecord | undefined {
+    const history = this.openHistory();
+    const waiting = history.get(id)?.acknowledged === null;
+    const now = this.context.clock.now();
+    const record = history.acknowledge(id, who, now);
+    if (waiting && record?.acknowledged)
+      this.emit('gate.alarm_acknowledged', {
+        alarm: id,
+        acknowledged: record.acknowledged,
+        time: isoTime(now),
+      });
+    return record;
   }
 
   /** Where Carrel listens for this gate's notifications, once it does (an in-process simulator dials it). */

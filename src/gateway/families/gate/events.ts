@@ -67,6 +67,18 @@ export interface GateAlarmEnrichedEvent {
   time: string;
 }
 
+/**
+ * An alarm acknowledged by a member of staff (the first acknowledgement; acknowledging again sends
+ * nothing), so every desk PC showing the alarm moves it out of the waiting list.
+ */
+export interface GateAlarmAcknowledgedEvent {
+  /** The alarm's id. */
+  alarm: string;
+  /** The name of the token that acknowledged it, and when. */
+  acknowledged: { by: string; at: string };
+  time: string;
+}
+
 /** The people counter: its reading, and what Carrel made of it. */
 export interface GateCountEvent {
   /** The gate's own counter as read. */
@@ -84,6 +96,7 @@ export interface GateCountEvent {
 export interface GateEventsMap {
   'gate.alarm': GateAlarmEvent;
   'gate.alarm_enriched': GateAlarmEnrichedEvent;
+  'gate.alarm_acknowledged': GateAlarmAcknowledgedEvent;
   'gate.count': GateCountEvent;
   'gate.alarm_state': { on: boolean; loops: number; time: string };
 }
@@ -91,6 +104,7 @@ export interface GateEventsMap {
 export const GATE_EVENTS: ReadonlyArray<keyof GateEventsMap> = [
   'gate.alarm',
   'gate.alarm_enriched',
+  'gate.alarm_acknowledged',
   'gate.count',
   'gate.alarm_state',
 ];
