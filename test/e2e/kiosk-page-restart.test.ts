@@ -42,7 +42,7 @@ describe.skipIf(skip !== undefined)(
       const base = defaultDeskConfig();
       const padControlPort = await freePort();
       // The ILS, the receipt printer and the kiosk's pad (no scanner: the page is told so), the pad's
-    // control API on a port that stays the same across the restart.
+      // control API on a port that stays the same across the restart.
       const keep = new Set(['ils', 'receipt-1', 'pad-1']);
       const config = {
         ...base,
