@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 // Types only: the mqtt package itself (~10 MB, ~150 ms to load) is imported in open(),
 // so a daemon on its embedded broker never loads it.
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
@@ -15,6 +14,7 @@ import {
   type MqttLink,
   topicMatchesFilter,
 } from './link.js';
+import { readMqttTlsFiles } from './tls-files.js';
 
 export interface ClientLinkOptions {
   /** mqtt://, mqtts://, ws://, wss:// */
@@ -135,20 +135,7 @@ export class ClientLink implements MqttLink {
       ...(options.username !== undefined && { username: options.username }),
       ...(options.password !== undefined && { password: options.password }),
     };
-    const pem = async (file: string | undefined, what: 'ca' | 'cert' | 'key') => {
-      if (file === undefined) return;
-      try {
-        clientOptions[what] = await readFile(file);
-      } catch (error) {
-        throw new TransportError(
-          `mqtt_${what}_unreadable`,
-          `cannot read the MQTT ${what === 'ca' ? 'caFile' : `${what}File`} ${file}: ${describeError(error).message}`,
-        );
-      }
-    };
-    await pem(options.caFile, 'ca');
-    await pem(options.certFile, 'cert');
-    await pem(options.keyFile, 'key');
+    Object.assign(clientOptions, await readMqttTlsFiles(options));
     let mqtt: typeof import('mqtt');
     try {
       mqtt = await import('mqtt');

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { MqttConnection } from './connection.js';
 import { redactBrokerUrl } from './connection.js';
+import { readMqttTlsFiles } from './tls-files.js';
 import type { CarrelTopics } from './topics.js';
 
 export interface ForgetDeskOptions {
@@ -53,21 +53,7 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
     ...(connection.username !== undefined && { username: connection.username }),
     ...(connection.password !== undefined && { password: connection.password }),
   };
-  for (const [setting, file, option] of [
-    ['caFile', connection.caFile, 'ca'],
-    ['certFile', connection.certFile, 'cert'],
-    ['keyFile', connection.keyFile, 'key'],
-  ] as const) {
-    if (file === undefined) continue;
-    try {
-      clientOptions[option] = await readFile(file);
-    } catch (error) {
-      throw new CarrelError(
-        'mqtt_file_unreadable',
-        `cannot read mqtt.${setting} ${file}: ${describeError(error).message}`,
-      );
-    }
-  }
+  Object.assign(clientOptions, await readMqttTlsFiles(connection));
   const where = redactBrokerUrl(connection.url);
   const mqtt = await import('mqtt');
   let client: MqttClient;

@@ -9,9 +9,9 @@
  * Carrel runs, so it is dialled when a running Carrel was found. An MQTT
  * refusal (CONNACK with an error) still proves a broker is there.
  */
-import { readFile } from 'node:fs/promises';
 import type { IClientOptions } from 'mqtt';
 import { mqttBrokerUrlFor, redactBrokerUrl } from '../../api/mqtt/connection.js';
+import { readMqttTlsFiles } from '../../api/mqtt/tls-files.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import type { CarrelConfig } from '../config.js';
 import type { RunningCarrel } from './ports.js';
@@ -63,24 +63,12 @@ export async function checkMqtt(
   const options: IClientOptions = { protocolVersion: 5 };
   if (mqtt.username !== undefined) options.username = mqtt.username;
   if (mqtt.password !== undefined) options.password = mqtt.password;
-  // The files the desk's own link reads (client-link.ts): a broker asking for a client certificate
-  // refused a doctor that sent none, while the desk itself connected.
-  for (const [setting, file, option] of [
-    ['caFile', mqtt.caFile, 'ca'],
-    ['certFile', mqtt.certFile, 'cert'],
-    ['keyFile', mqtt.keyFile, 'key'],
-  ] as const) {
-    if (file === undefined) continue;
-    try {
-      options[option] = await readFile(file);
-    } catch (error) {
-      return doctorCheck(
-        name,
-        'fail',
-        `cannot read mqtt.${setting} ${file}: ${(error as Error).message}`,
-        'check the path and its permissions',
-      );
-    }
+  // The files the desk's own link reads: a broker asking for a client certificate refused a doctor
+  // that sent none, while the desk itself connected.
+  try {
+    Object.assign(options, await readMqttTlsFiles(mqtt));
+  } catch (error) {
+    return doctorCheck(name, 'fail', (error as Error).message, 'check the path and its permissions');
   }
   const outcome = await dial(url, options, timeoutMs);
   if (outcome.connected) return doctorCheck(name, 'pass', `${shown} accepts the desk's connection`);
