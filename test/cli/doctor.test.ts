@@ -9,13 +9,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
+import { type CarrelRun, runCarrel } from '../helpers/carrel-cli.js';
+import { freePort } from '../helpers/free-port.js';
 import { mosquittoSkipReason, startMosquitto, writeMosquittoPasswords } from '../helpers/mosquitto.js';
 import { until } from '../helpers/until.js';
 
@@ -40,14 +41,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 type DeskFile = Record<string, unknown> & {
   devices: Array<Record<string, unknown>>;
   http: { host: string; port: number };
@@ -65,25 +58,8 @@ async function deskFile(name: string, change: (desk: DeskFile) => void = () => {
   return file;
 }
 
-function run(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'doctor', ...args], {
-      cwd: dir,
-      env: { ...process.env, CARREL_CONFIG: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], env: Record<string, string> = {}): Promise<CarrelRun> {
+  return runCarrel(['doctor', ...args], { cwd: dir, env: { CARREL_CONFIG: '', ...env } });
 }
 
 async function doctorJson(

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -9,16 +8,9 @@ import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
 import { waitForDevice } from '../helpers/desk.js';
+import { freePort } from '../helpers/free-port.js';
 
 const skip = chromiumSkipReason();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * The kiosk page in Chromium while the Carrel under it dies (SIGKILL: a crash, the OOM killer, a

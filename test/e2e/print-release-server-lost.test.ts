@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { freePort } from '../helpers/free-port.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until as pollUntil } from '../helpers/until.js';
 
@@ -22,14 +22,6 @@ let api: string;
 let proxy: StallingProxy;
 
 const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const call = jsonApi(() => api);
 

@@ -1,16 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttResponse } from '../../../src/api/mqtt/topics.js';
+import { runCarrel } from '../../helpers/carrel-cli.js';
+import { freePort } from '../../helpers/free-port.js';
 import { mosquittoSkipReason } from '../../helpers/mosquitto.js';
 import { until } from '../../helpers/until.js';
 import { ASKER, BASE, PIN } from './access-matrix.js';
 import {
   AUDITOR,
-  CLI,
   carrel,
   carrelMqttAcl,
   credentialOf,
@@ -177,23 +176,6 @@ describe.skipIf(skipReason !== undefined)('Mosquitto with Carrel’s ACL', () =>
   );
 });
 
-/** The built `carrel` command as a child this process waits for without blocking its event loop. */
-function carrelAsync(
-  dir: string,
-  args: string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
-}
-
 describe.skipIf(skipReason !== undefined)('carrel mqtt forget, on Mosquitto with Carrel’s ACL', () => {
   it('clears a stopped desk’s retained state, totals and devices from the broker, and refuses an online one', async () => {
     const { mosquitto, api, stop } = await startSecuredMosquitto(5);
@@ -201,10 +183,7 @@ describe.skipIf(skipReason !== undefined)('carrel mqtt forget, on Mosquitto with
     try {
       const config = join(dir, 'carrel.yaml');
       // Its own HTTP port, which no Carrel holds: the command asks there whether this desk runs.
-      const server = createServer();
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const { port } = server.address() as AddressInfo;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const port = await freePort();
       writeFileSync(
         config,
         `${gatewayConfigYaml().replace('mqtt://127.0.0.1:1883', mosquitto.url)}http:\n  port: ${port}\n`,
@@ -226,8 +205,8 @@ describe.skipIf(skipReason !== undefined)('carrel mqtt forget, on Mosquitto with
 
       // The desk is online (here, or on another PC): nothing is touched.
       // Not spawnSync: the desk runs in this process and must be free to reconnect meanwhile.
-      const online = await carrelAsync(dir, ['mqtt', 'forget', '--config', config]);
-      expect(online.status).toBe(1);
+      const online = await runCarrel(['mqtt', 'forget', '--config', config], { cwd: dir });
+      expect(online.code).toBe(1);
       expect(online.stderr).toContain(`${BASE} is online`);
       // The broker names clients by user: logging in as the desk dropped it for a moment; it is back.
       await until(() => (api.connected ? true : undefined), 5000, 'the desk back on the broker');

@@ -1,16 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CarrelConfig, parseConfigText } from '../../../src/app/config.js';
 import type { ConfigError } from '../../../src/core/errors.js';
+import { CARREL_CLI } from '../../helpers/carrel-cli.js';
 import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
 import { hasOpenssl } from '../../helpers/tls-cert.js';
-
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'src', 'cli', 'main.js');
 
 const skip = mosquittoSkipReason() ?? (hasOpenssl ? undefined : 'no openssl');
 if (skip) console.warn(skip);
@@ -182,7 +180,7 @@ describe.skipIf(skip !== undefined)(
         );
         const result = spawnSync(
           process.execPath,
-          [CLI, 'doctor', '--config', file, '--json', '--timeout', '5'],
+          [CARREL_CLI, 'doctor', '--config', file, '--json', '--timeout', '5'],
           {
             encoding: 'utf8',
           },

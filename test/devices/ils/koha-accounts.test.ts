@@ -1,16 +1,9 @@
-/**
- * The Koha REST account adapter against the ILS simulator's Koha-shaped API,
- * over real HTTP: OAuth2 and basic auth, the patron by card number, the
- * credit, a debit found again by its request id, and what a down, slow,
- * refusing or answer-losing ILS looks like to the caller. After a debit, the
- * patron's SIP2 fee amount (BV) and the REST balance agree.
- */
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
 import { IlsAccountError } from '../../../src/devices/ils/accounts.js';
 import { KohaRestAccounts } from '../../../src/devices/ils/koha-accounts.js';
 import { kohaRestAccountsSchema } from '../../../src/devices/ils/koha-accounts-config.js';
+import { freePort } from '../../helpers/free-port.js';
 import { SAMPLE_FIXTURE } from '../../simulators/ils/paths.js';
 import { Sip2TestClient } from '../../simulators/ils/sip2-client.js';
 
@@ -217,15 +210,3 @@ describe('Koha REST accounts against the simulator', () => {
     ).toBe(false);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
