@@ -9,6 +9,7 @@ import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { freePort } from '../helpers/free-port.js';
+import { logIn } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 
@@ -99,10 +100,7 @@ describe.skipIf(skip !== undefined)(
       page.on('pageerror', (error) => pageErrors.push(error.message));
       const kiosk = page;
       await kiosk.goto(`${api}/kiosk?pad=pad-1&printer=receipt-1&scanner=`);
-      await kiosk.getByRole('button', { name: 'Borrow items' }).click();
-      await kiosk.getByLabel('Library card number').fill('21000001');
-      await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
-      await kiosk.getByRole('button', { name: 'Log in' }).click();
+      await logIn(kiosk);
       await expect
         .poll(() => kiosk.getByRole('heading', { level: 1 }).textContent())
         .toBe('Hello, Zoë Åström');

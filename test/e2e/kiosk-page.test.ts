@@ -12,6 +12,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { logIn } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
@@ -280,10 +281,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     page.on('pageerror', (error) => pageErrors.push(error.message));
     const kiosk = page;
     await kiosk.goto(`${api}/kiosk`);
-    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
-    await kiosk.getByLabel('Library card number').fill('21000001');
-    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
-    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await logIn(kiosk);
     await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
     await expect.poll(itemText(kiosk, '31000004')).toMatch(DUE);
     await expect.poll(itemText(kiosk, '31000005')).toMatch(DUE);
@@ -315,10 +313,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
       await route.fetch();
       await route.abort('connectionreset');
     });
-    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
-    await kiosk.getByLabel('Library card number').fill('21000001');
-    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
-    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await logIn(kiosk);
     await expect.poll(() => opened.length).toBe(1);
     await expect.poll(() => kiosk.getByRole('alert').filter({ hasText: 'reach' }).count()).toBe(1);
     await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
@@ -340,10 +335,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
   it('after the kiosk browser crashed mid-session, the page that comes back shows the session it left open', async () => {
     await clearPad();
     const crashed = await openKiosk();
-    await crashed.getByRole('button', { name: 'Borrow items' }).click();
-    await crashed.getByLabel('Library card number').fill('21000001');
-    await crashed.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
-    await crashed.getByRole('button', { name: 'Log in' }).click();
+    await logIn(crashed);
     await expect
       .poll(() => crashed.getByRole('heading', { level: 1 }).textContent())
       .toBe('Hello, Zoë Åström');
@@ -372,10 +364,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
 
     // A reload lets the session go (pagehide) and starts afresh: the session it ended is not taken up.
-    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
-    await kiosk.getByLabel('Library card number').fill('21000001');
-    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
-    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await logIn(kiosk);
     await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
     await kiosk.reload();
     await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
@@ -449,10 +438,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
   it('tells the patron an item on the pad cannot be read and is not lent, while it lies there', async () => {
     await clearPad();
     const kiosk = await openKiosk();
-    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
-    await kiosk.getByLabel('Library card number').fill('21000001');
-    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
-    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await logIn(kiosk);
     await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
     // A tag in a data model the desk does not read (another library's, a damaged one).
     const response = await fetch(`${padControl}/api/tags`, {
@@ -555,10 +541,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
   it('tells the patron when the session ended because nothing happened', async () => {
     await clearPad();
     const kiosk = await openKiosk();
-    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
-    await kiosk.getByLabel('Library card number').fill('21000001');
-    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
-    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await logIn(kiosk);
     await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
     await expect
       .poll(() => kiosk.getByRole('heading', { level: 1 }).textContent(), {
@@ -573,10 +556,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
   it("keeps the session open when the patron answers 'I am still here'", async () => {
     await clearPad();
     const kiosk = await openKiosk();
-    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
-    await kiosk.getByLabel('Library card number').fill('21000001');
-    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
-    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await logIn(kiosk);
     await expect.poll(() => kiosk.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Zoë Åström');
     const loggedIn = Date.now();
     // Warned half-way through the 12 s; the patron answers.
@@ -626,13 +606,6 @@ describe.skipIf(skip !== undefined)('the kiosk page with a token', () => {
     await browser?.close();
     await desk?.stop();
   });
-
-  async function logIn(page: Page): Promise<void> {
-    await page.getByRole('button', { name: 'Borrow items' }).click();
-    await page.getByLabel('Library card number').fill('21000001');
-    await page.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
-    await page.getByRole('button', { name: 'Log in' }).click();
-  }
 
   it('is refused by the API without the token', async () => {
     const page = await browser.newPage();

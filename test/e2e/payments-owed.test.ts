@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Money a payment took that went to no fee: staff must be able to pay it back.
@@ -28,30 +30,9 @@ afterAll(async () => {
 
 const cash = () => testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
 
-async function until<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  const response = await fetch(`${api}/api/v1${path}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+/** The API at `/api/v1`, read loosely: the tests say which fields they expect. */
+const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+  callApi(`${api}/api/v1`, method, path, body);
 
 describe('money a payment owes back', () => {
   it('owes back what was paid for a fee paid meanwhile at another desk, and staff pay it out', async () => {
@@ -75,7 +56,7 @@ describe('money a payment owes back', () => {
     const ended = await until(async () => {
       const payment = (await call('GET', `/payments/${id}`)).json;
       return payment.state === 'completed' ? payment : undefined;
-    });
+    }, 15_000);
     expect(ended.lines).toEqual([expect.objectContaining({ feeId: 'F-1002', state: 'refused' })]);
     expect(ended.overpayment).toMatchObject({ owedToPatronMinor: 500, paidOutMinor: 0 });
     const receipt = (await call('GET', `/payments/${id}/receipt`)).json;
@@ -100,7 +81,10 @@ describe('money a payment owes back', () => {
     expect(opened.status).toBe(201);
     const id = opened.json.id as string;
     expect(cash().insertCoin(100)).toMatchObject({ accepted: true });
-    await until(async () => (await call('GET', `/payments/${id}`)).json.paidMinor === 100);
+    await until(
+      async () => (await call('GET', `/payments/${id}`)).json.paidMinor === 100 || undefined,
+      15_000,
+    );
 
     // The line to the acceptors goes (a loose cable): they still take coins on their own.
     cash().setFaults({ dropAnswers: 1000 });
@@ -127,7 +111,10 @@ describe('money a payment owes back', () => {
     const box = (await call('GET', '/cash-devices/coins-1/cash-box')).json;
     expect(box.unheld).toEqual({ count: 0, valueMinor: 0 });
     for (const device of ['coins-1', 'notes-1'])
-      await until(async () => (await call('GET', `/cash-devices/${device}`)).json.holder === null);
+      await until(
+        async () => (await call('GET', `/cash-devices/${device}`)).json.holder === null || undefined,
+        15_000,
+      );
     const next = await call('POST', '/payments', {
       patron: '21000006',
       pin: '6666',
