@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError, TransportError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { redactBrokerUrl } from '../mqtt/connection.js';
+import { readMqttTlsFiles } from '../mqtt/tls-files.js';
 import { FLEET_FILTERS, type FleetSnapshot, FleetState } from './fleet-state.js';
 
 /** The retained messages a broker hands after a SUBACK come at once; this is ample for them. */
@@ -66,21 +66,7 @@ export class FleetWatcher {
       ...(options.username !== undefined && { username: options.username }),
       ...(options.password !== undefined && { password: options.password }),
     };
-    for (const [file, key] of [
-      [options.caFile, 'ca'],
-      [options.certFile, 'cert'],
-      [options.keyFile, 'key'],
-    ] as const) {
-      if (file === undefined) continue;
-      try {
-        clientOptions[key] = await readFile(file);
-      } catch (error) {
-        throw new TransportError(
-          `mqtt_${key}_unreadable`,
-          `cannot read ${file}: ${describeError(error).message}`,
-        );
-      }
-    }
+    Object.assign(clientOptions, await readMqttTlsFiles(options));
     const mqtt = await import('mqtt');
     const client = mqtt.connect(options.url, clientOptions);
     this.client = client;
