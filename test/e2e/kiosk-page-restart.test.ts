@@ -16,7 +16,8 @@ const skip = chromiumSkipReason();
 /**
  * The kiosk page in Chromium while the Carrel under it dies (SIGKILL: a crash, the OOM killer, a
  * power cut of the desk PC) and is started again, as systemd does: a session lives in the daemon's
- * memory only, so the page must tell the patron it is over, what is theirs, and start again.
+ * memory only, so the page must tell the patron it is over, what is theirs, and start again; a
+ * payment is journaled, and the page must show how Carrel settled it at its start.
  */
 describe.skipIf(skip !== undefined)(
   'the kiosk page when Carrel is killed and started again mid-session',
@@ -25,6 +26,7 @@ describe.skipIf(skip !== undefined)(
     let configPath: string;
     let api: string;
     let padControl: string;
+    let cashControl: string;
     let daemon: CarrelDaemon | undefined;
     let browser: Browser;
     let page: Page | undefined;
@@ -34,29 +36,35 @@ describe.skipIf(skip !== undefined)(
       dir = mkdtempSync(join(tmpdir(), 'carrel-kiosk-restart-'));
       const base = defaultDeskConfig();
       const padControlPort = await freePort();
-      // The ILS, the receipt printer and the kiosk's pad (no scanner: the page is told so), the pad's
-      // control API on a port that stays the same across the restart.
-      const keep = new Set(['ils', 'receipt-1', 'pad-1']);
+      const cashControlPort = await freePort();
+      // The ILS, the receipt printer, the kiosk's pad (no scanner: the page is told so) and its coin
+      // and note acceptors, the simulators' control APIs on ports that stay the same across the restart.
+      const keep = new Set(['ils', 'receipt-1', 'pad-1', 'coins-1', 'notes-1']);
       const config = {
         ...base,
         http: { ...base.http, port: await freePort() },
         mqtt: { mode: 'off' },
         storage: { path: join(dir, 'carrel.db') },
-        payments: undefined,
         printAccounts: undefined,
         devices: base.devices.filter((device) => keep.has(device.id)),
         simulators: base.simulators
-          .filter((simulator) => ['ils-sim', 'printer-sim', 'pad-sim'].includes(simulator.id))
+          .filter((simulator) => ['ils-sim', 'printer-sim', 'pad-sim', 'cash-sim'].includes(simulator.id))
           .map((simulator) =>
-            simulator.id === 'pad-sim' ? { ...simulator, httpPort: padControlPort } : simulator,
+            simulator.id === 'pad-sim'
+              ? { ...simulator, httpPort: padControlPort }
+              : simulator.id === 'cash-sim'
+                ? { ...simulator, httpPort: cashControlPort }
+                : simulator,
           ),
       };
       configPath = join(dir, 'carrel.json');
       writeFileSync(configPath, JSON.stringify(config));
       padControl = `http://127.0.0.1:${padControlPort}`;
+      cashControl = `http://127.0.0.1:${cashControlPort}`;
       api = `http://127.0.0.1:${config.http.port}`;
       daemon = await startCarrelDaemon(configPath);
       await waitForDevice(api, 'pad-1', 'online', 20_000);
+      await waitForDevice(api, 'ils', 'online', 20_000);
       browser = await launchChromium();
     }, 60_000);
 
@@ -125,6 +133,41 @@ describe.skipIf(skip !== undefined)(
       // And the kiosk serves the next patron: the pad is free again.
       await kiosk.getByRole('button', { name: 'Done' }).click();
       await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+    }, 90_000);
+
+    it('shows the payment as Carrel settled it at its start: what was paid, what is still to pay', async () => {
+      await page?.close();
+      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      const kiosk = page;
+      await waitForDevice(api, 'coins-1', 'online', 20_000);
+      await kiosk.goto(`${api}/kiosk?pad=pad-1&printer=receipt-1&scanner=`);
+      await kiosk.getByRole('button', { name: 'Pay fees' }).click();
+      await kiosk.getByLabel('Your card number').fill('21000006');
+      await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('6666');
+      await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+      await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
+      const insert = kiosk.getByRole('region', { name: 'Insert coins or notes' });
+      await expect.poll(() => insert.textContent(), { timeout: 10_000 }).toContain('Still to pay: 1.25 EUR');
+      const coin = await fetch(`${cashControl}/api/coins`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value: 100 }),
+      });
+      expect(((await coin.json()) as { accepted: boolean }).accepted).toBe(true);
+      await expect.poll(() => insert.textContent(), { timeout: 10_000 }).toContain('Still to pay: 0.25 EUR');
+
+      await killDaemon(daemon!.child);
+      await expect
+        .poll(() => insert.textContent(), { timeout: 20_000 })
+        .toContain('Reconnecting to the payment');
+      daemon = await startCarrelDaemon(configPath);
+
+      // Carrel took the payment up at its start and settled what was inserted.
+      const done = kiosk.getByRole('region', { name: 'Thank you' });
+      await expect.poll(() => done.isVisible(), { timeout: 20_000 }).toBe(true);
+      await expect.poll(() => done.textContent()).toContain('You paid 1.00 EUR.');
+      expect(await done.textContent()).toContain('Still to pay: 0.25 EUR');
     }, 90_000);
   },
 );

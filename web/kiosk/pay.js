@@ -149,13 +149,39 @@ async function startPayment() {
   render(payment);
   say('pay-insert-error', '');
   show('pay-insert');
-  pay.socket = api.socket(`/api/v1/payments/${encodeURIComponent(payment.id)}/events`, {}, (message) => {
-    if (message.event === 'payment') pay.payment = message.data;
-    if (message.event === 'credit') pay.payment = { ...pay.payment, ...creditInto(message.data) };
-    if (message.event === 'ended')
-      done(message.data).catch(() => say('pay-insert-error', 'Please see staff.'));
-    else render(pay.payment);
-  });
+  watchPayment(payment.id);
+}
+
+/**
+ * The payment's live feed. Lost while it collects (Carrel restarted, the network), it is dialled
+ * again for as long as it takes: its first message is the whole payment, and a payment Carrel
+ * ended meanwhile (a restart settles what was inserted) shows its end and receipt.
+ */
+function watchPayment(id, attempt = 0) {
+  const socket = api.socket(
+    `/api/v1/payments/${encodeURIComponent(id)}/events`,
+    {},
+    (message) => {
+      if (attempt > 0) say('pay-insert-error', '');
+      attempt = 0;
+      if (message.event === 'payment') pay.payment = message.data;
+      if (message.event === 'credit') pay.payment = { ...pay.payment, ...creditInto(message.data) };
+      if (message.event === 'ended')
+        done(message.data).catch(() => say('pay-insert-error', 'Please see staff.'));
+      else render(pay.payment);
+    },
+    () => {
+      if (pay.socket !== socket || pay.payment?.id !== id || pay.payment.state !== 'collecting') return;
+      if (attempt >= 4) say('pay-insert-error', 'Reconnecting to the payment… Please wait.');
+      setTimeout(
+        () => {
+          if (pay.socket === socket) watchPayment(id, attempt + 1);
+        },
+        Math.min(500 * 2 ** attempt, 5000),
+      );
+    },
+  );
+  pay.socket = socket;
 }
 
 function creditInto(credit) {
