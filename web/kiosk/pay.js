@@ -6,6 +6,7 @@
  * other flows are kiosk.js's; this module only adds its own screens.
  */
 import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
+import { amount, minorOf, money } from './money.js';
 import { problemWords } from './words.js';
 
 const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history));
@@ -23,17 +24,6 @@ function show(screen) {
 function say(id, text) {
   $(id).textContent = text ?? '';
   $(id).hidden = !text;
-}
-
-/** Minor units with the currency: 1250 EUR → "12.50 EUR". */
-function money(minor, currency) {
-  return `${(minor / 100).toFixed(2)} ${currency ?? ''}`.trim();
-}
-
-/** "7.50" → 750 (the ILS's amounts are decimals with two places). */
-function minorOf(amount) {
-  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(amount ?? '');
-  return match ? Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0')) : undefined;
 }
 
 async function once(action, errorId) {
@@ -69,7 +59,7 @@ async function showFees() {
   pay.patron = patron;
   pay.pin = pin;
   pay.currency = found.fines.currency;
-  pay.fees = found.fines.items.filter((fee) => fee.id && minorOf(fee.amount));
+  pay.fees = found.fines.items.filter((fee) => fee.id && minorOf(fee.amount, pay.currency));
   const list = $('pay-fees');
   list.replaceChildren();
   for (const fee of pay.fees) {
@@ -80,7 +70,10 @@ async function showFees() {
     box.checked = true;
     box.value = fee.id;
     box.addEventListener('change', selected);
-    label.append(box, ` ${fee.description ?? fee.id} — ${money(minorOf(fee.amount), pay.currency)}`);
+    label.append(
+      box,
+      ` ${fee.description ?? fee.id} — ${money(minorOf(fee.amount, pay.currency), pay.currency)}`,
+    );
     row.append(label);
     list.append(row);
   }
@@ -97,14 +90,15 @@ function chosen() {
 }
 
 function selected() {
-  const total = chosen().reduce((sum, fee) => sum + minorOf(fee.amount), 0);
+  const total = chosen().reduce((sum, fee) => sum + minorOf(fee.amount, pay.currency), 0);
   $('pay-selected').textContent = money(total, pay.currency);
 }
 
 function render(payment) {
   $('pay-remaining').textContent = money(payment.remainingMinor, payment.currency);
   $('pay-paid').textContent = money(payment.paidMinor, payment.currency);
-  $('pay-accepting').textContent = payment.accepting.map((v) => money(v, '')).join(', ') || 'nothing';
+  $('pay-accepting').textContent =
+    payment.accepting.map((v) => amount(v, payment.currency)).join(', ') || 'nothing';
   const list = $('pay-credits');
   list.replaceChildren(
     ...payment.credits.map((credit) => {
@@ -129,7 +123,7 @@ async function startPayment() {
     patron: pay.patron,
     ...(pay.pin ? { pin: pay.pin } : {}),
     purpose: { kind: 'fees', fees: fees.map((fee) => fee.id) },
-    amountDueMinor: fees.reduce((sum, fee) => sum + minorOf(fee.amount), 0),
+    amountDueMinor: fees.reduce((sum, fee) => sum + minorOf(fee.amount, pay.currency), 0),
   };
   const key = JSON.stringify(request);
   if (unsettledOpening?.key !== key) unsettledOpening = { key, requestId: newRequestId() };
