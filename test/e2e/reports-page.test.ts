@@ -249,4 +249,38 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     expect(csv).toMatch(/^cash\.taken,minor,/m);
     expect(csv).not.toContain(PATRON);
   });
+
+  it('compares with the days before, midnight to midnight, across a clock change', async () => {
+    // A desk in Berlin: the week after the spring change (29 March 2026, a 23-hour day) beside the
+    // week that holds it.
+    const context = await browser.newContext({ timezoneId: 'Europe/Berlin' });
+    const berlin = await context.newPage();
+    berlin.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      const asked: Array<{ from: string; to: string }> = [];
+      berlin.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.pathname === '/api/v1/stats/measures' && url.searchParams.get('period') === 'total')
+          asked.push({ from: url.searchParams.get('from')!, to: url.searchParams.get('to')! });
+      });
+      await berlin.goto(`${testDesk.api.replace(/\/api\/v1$/, '')}/reports`);
+      await berlin.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+      asked.length = 0;
+      await berlin.locator('#from').fill('2026-03-30');
+      await berlin.locator('#to').fill('2026-04-05');
+      await berlin.getByRole('button', { name: 'Show' }).click();
+      await berlin.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+      // Midnight CEST (UTC+2) to midnight; the week before from midnight CET (UTC+1), not 01:00.
+      expect(asked).toEqual(
+        expect.arrayContaining([
+          { from: '2026-03-29T22:00:00.000Z', to: '2026-04-05T22:00:00.000Z' },
+          { from: '2026-03-22T23:00:00.000Z', to: '2026-03-29T22:00:00.000Z' },
+        ]),
+      );
+      expect(await berlin.locator('#about').textContent()).toContain('2026-03-30 to 2026-04-05');
+    } finally {
+      await context.close();
+    }
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -169,6 +169,16 @@ function chosenRange() {
   return { from, to };
 }
 
+/**
+ * The same number of days just before the range, midnight to midnight: counted in days, not in
+ * hours, so that a clock change between them (a 23- or 25-hour day) does not start it at 01:00.
+ */
+function rangeBefore(range, days) {
+  const from = new Date(range.from);
+  from.setDate(from.getDate() - days);
+  return { from, to: new Date(range.from) };
+}
+
 function daysOf(range) {
   const days = [];
   for (const day = new Date(range.from); day < range.to; day.setDate(day.getDate() + 1))
@@ -413,9 +423,8 @@ async function show() {
   document.body.dataset.state = 'loading';
   try {
     const range = chosenRange();
-    const length = range.to - range.from;
-    const before = { from: new Date(range.from - length), to: new Date(range.from) };
     const days = daysOf(range);
+    const before = rangeBefore(range, days.length);
     $('about').textContent =
       `${days.length} day${days.length === 1 ? '' : 's'}, ${days[0]} to ${days.at(-1)}, in ${timeZone}; compared with the ${days.length} days before.`;
     // Every card is laid out at once and drawn as its own answer arrives, the busiest-hours
