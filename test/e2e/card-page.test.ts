@@ -253,6 +253,10 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     const progress = () => page.locator('#progress').textContent();
     try {
       await faults({ noCard: true });
+      // Staff see it before they press Print: the page follows the printer's state.
+      await expect
+        .poll(() => page.locator('#printer').textContent(), { timeout: 15_000 })
+        .toMatch(/^cards-1: degraded \(.+\)$/);
       await page.getByRole('button', { name: 'Print card' }).click();
       await expect
         .poll(progress, { timeout: 15_000 })

@@ -220,6 +220,7 @@ async function loadPrinter() {
     const status = await api.call('GET', `/api/v1/card-printers/${printer.device}`);
     $('printer').textContent =
       `${printer.device}: ${printer.status}${status.problem ? ` (${status.problem})` : ''}`;
+    followPrinter(printer.device);
     $('template').replaceChildren(
       ...status.templates.map((name) => {
         const option = document.createElement('option');
@@ -232,6 +233,28 @@ async function loadPrinter() {
     $('printer').textContent = 'No card printer';
     showProblem(error);
   }
+}
+
+/**
+ * The printer's state as it changes (out of cards, the ribbon low, the cover open, offline), from
+ * the event WebSocket, so staff see it before they press Print; read once, it said "online" all day.
+ */
+function followPrinter(device, retryMs = 500) {
+  const show = (state) => {
+    if (state?.device === device)
+      $('printer').textContent = `${device}: ${state.status}${state.reason ? ` (${state.reason})` : ''}`;
+  };
+  api.events(
+    [device],
+    (message) => {
+      if (message.event === 'snapshot') show(message.data.devices.find((state) => state.device === device));
+      else if (message.event === 'device.state') show(message.data);
+    },
+    () => {
+      retryMs = 500;
+    },
+    () => setTimeout(() => followPrinter(device, Math.min(retryMs * 2, 10_000)), retryMs),
+  );
 }
 
 const camera = new DeskCamera($('camera-video'));
