@@ -93,6 +93,7 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
     while (Date.now() - last < quietMs && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50));
 
+    if (retained.size === 0) return { base: topics.base, cleared: [], lastStatus: undefined };
     const state = retained.get(topics.state().name);
     const lastStatus = state === undefined ? undefined : statusOf(state);
     if (lastStatus === 'online' && !options.force)
@@ -100,7 +101,9 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
         'desk_online',
         `${topics.base} is online on ${where}: stop that Carrel first (or --force, if it is gone without its last will)`,
       );
-    if (!options.force) {
+    // A desk that stopped cleanly said so itself (`offline` with `since`): no session was taken over
+    // here. A last will (no `since`) may be the broker's answer to this very login: watch.
+    if (!options.force && !(lastStatus === 'offline' && state !== undefined && sinceOf(state))) {
       const until = Date.now() + watchMs;
       while (!cameBack && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
       if (cameBack)
@@ -120,11 +123,21 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
   }
 }
 
-function statusOf(payload: Buffer): string | undefined {
+function stateOf(payload: Buffer): { status?: unknown; since?: unknown } {
   try {
-    const parsed = JSON.parse(payload.toString('utf8')) as { status?: unknown };
-    return typeof parsed.status === 'string' ? parsed.status : undefined;
+    const parsed = JSON.parse(payload.toString('utf8')) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+function statusOf(payload: Buffer): string | undefined {
+  const { status } = stateOf(payload);
+  return typeof status === 'string' ? status : undefined;
+}
+
+/** Whether a gateway state carries `since`: the desk wrote it itself (a last will cannot know it). */
+function sinceOf(payload: Buffer): boolean {
+  return typeof stateOf(payload).since === 'string';
 }

@@ -230,5 +230,5 @@ describe.skipIf(skipReason !== undefined)('carrel mqtt forget, on Mosquitto with
       rmSync(dir, { recursive: true, force: true });
       await stop();
     }
-  });
+  }, 60_000);
 });
