@@ -16,6 +16,7 @@ if (skip) console.warn(`skipping browser tests: ${skip}`);
 const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');
 const STAFF = 'staff-token-0123456789abcdef';
 const MONITOR = 'monitor-token-0123456789abcdef';
+const KIOSK = 'kiosk-token-0123456789abcdef';
 
 function withTokens(config: CarrelConfig): CarrelConfig {
   return {
@@ -24,6 +25,7 @@ function withTokens(config: CarrelConfig): CarrelConfig {
       tokens: [
         { name: 'desk-staff', token: STAFF, scopes: ['staff'] },
         { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
+        { name: 'kiosk-1', token: KIOSK, scopes: ['kiosk'] },
       ],
     },
   };
@@ -210,6 +212,16 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     await row.waitFor({ timeout: 2000 });
     await row.getByRole('button', { name: 'Acknowledge' }).click();
     await expect.poll(() => desk.getByRole('alert').textContent()).toContain('needs a staff token');
+  });
+
+  it('says which token the alarm history needs when a kiosk token opens the page', async () => {
+    const page = await chromium.openPage(`/gates#token=${KIOSK}`, {
+      viewport: { width: 1280, height: 900 },
+      quiet: true,
+    });
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 })
+      .toBe('This page needs a staff or monitor token to read the alarms.');
   });
 
   it('says the title is not known when the library system does not answer, instead of waiting for ever', async () => {

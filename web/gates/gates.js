@@ -64,10 +64,11 @@ function say(text) {
   $('problem').hidden = !text;
 }
 
-function problemWords(error) {
+/** A refusal in words; `refused` says what a 403 refused (the token's scope falls short of it). */
+function problemWords(error, refused = 'This page needs a staff or monitor token to read the alarms.') {
   if (error instanceof Problem) {
     if (error.status === 401) return 'This page needs an API token: open it as /gates#token=…';
-    if (error.status === 403) return 'Acknowledging an alarm needs a staff token.';
+    if (error.status === 403) return refused;
     if (error.code === 'network') return 'Carrel cannot be reached.';
     return error.message;
   }
@@ -255,7 +256,7 @@ async function acknowledge(id, button) {
     say(null);
   } catch (error) {
     button.disabled = false;
-    say(problemWords(error));
+    say(problemWords(error, 'Acknowledging an alarm needs a staff token.'));
   }
 }
 
