@@ -231,6 +231,89 @@ describe('the RFID pad of the simulated desk', () => {
     pad().remove(second);
   });
 
+  it('says a locked tag is locked: programming it again is refused at once, and its security write fails, not waits', async () => {
+    // A tag whose data blocks were locked when it was programmed: a real tag answers a write
+    // with ISO 15693 error 0x12 (block locked), which says nothing of the tag leaving.
+    const uid = await placeAndWait({ preset: 'blank' });
+    const first = await post(`/api/v1/rfid/pad-1/tags/${uid}/program`, {
+      format: '28560-3',
+      primaryItemId: '3000000011',
+      isil: 'DK-718500',
+      lock: true,
+    });
+    expect(first.status).toBe(200);
+    const again = await post(`/api/v1/rfid/pad-1/tags/${uid}/program`, {
+      format: '28560-3',
+      primaryItemId: '3000000012',
+      isil: 'DK-718500',
+    });
+    expect(again.status).toBe(409);
+    const problem = (await again.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('rfid_write_failed');
+    expect(problem.detail).toMatch(/locked/);
+    expect(problem.detail).not.toMatch(/taken off/);
+    pad().remove(uid);
+
+    // An item whose AFI was locked (by a careless conversion): its security cannot change.
+    const afiLocked = pad().place({ preset: 'V1' });
+    afiLocked.afiLocked = true;
+    await wsEvent('tag_arrived', afiLocked.uid);
+    const secure = await security(afiLocked.uid, false);
+    expect(secure.status).toBe(409);
+    expect(await secure.json()).toMatchObject({ code: 'rfid_security_failed' });
+    expect(await wsEvent('security_failed', afiLocked.uid)).toMatchObject({ secured: false, attempts: 1 });
+    expect(wsEvents.some((e) => e.type === 'rfid.security_pending' && e.data.uid === afiLocked.uid)).toBe(
+      false,
+    );
+    pad().remove(afiLocked.uid);
+  });
+
+  it('shows a tag put back on the pad as it is now: a programming cut off mid-write, security changed elsewhere', async () => {
+    /** The next `type` event for this tag after the events seen so far. */
+    const next = (type: string) => {
+      const seen = wsEvents.length;
+      return () =>
+        until(() => wsEvents.slice(seen).find((e) => e.type === `rfid.${type}` && e.data.uid === uid)?.data);
+    };
+    const uid = await placeAndWait({ preset: 'V1' });
+    const left = next('tag_left');
+    pad().setFaults({ leaveDuringWriteRate: 1 });
+    try {
+      const cut = await post(`/api/v1/rfid/pad-1/tags/${uid}/program`, {
+        format: '28560-3',
+        primaryItemId: '3000000021',
+        isil: 'SE-RPL',
+      });
+      expect(cut.status).toBe(409);
+    } finally {
+      pad().setFaults({ leaveDuringWriteRate: 0 });
+    }
+    await left();
+    const holds = decodeTag(pad().field.tag(uid)!.memory);
+    expect(holds).toMatchObject({ ok: true });
+    const heldId = (holds as { fields: { primaryItemId: string } }).fields.primaryItemId;
+    expect(heldId).not.toBe('1000000056');
+
+    // put back: the desk sees what the tag holds, not what it held before the write
+    const back = next('tag_arrived');
+    pad().move(uid, true);
+    expect(await back()).toMatchObject({ item: { primaryItemId: heldId } });
+    expect((await tagsOnPad()).find((t) => t.uid === uid)?.item).toMatchObject({ primaryItemId: heldId });
+
+    // unsecured at another station (a self-check) while away: shown unsecured when it is back
+    const leftAgain = next('tag_left');
+    pad().remove(uid);
+    await leftAgain();
+    pad().field.tag(uid)!.afi = 0xc2;
+    const backAgain = next('tag_arrived');
+    pad().move(uid, true);
+    expect(await backAgain()).toMatchObject({ afi: 0xc2, secured: false });
+    expect((await tagsOnPad()).find((t) => t.uid === uid)).toMatchObject({ afi: 0xc2, secured: false });
+    const gone = next('tag_left');
+    pad().remove(uid);
+    await gone();
+  });
+
   it('never puts a patron card id in a WebSocket or MQTT event, while the API shows it to the desk', async () => {
     const card = encodeIso28560Part3({
       primaryItemId: PATRON_ID,

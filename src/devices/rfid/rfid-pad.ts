@@ -1,6 +1,7 @@
 /**
  * The RFID pad at a desk or self-check: a DeviceDriver (kind `rfid-reader`) that keeps an
- * inventory running, reads each new tag's memory once (cached by UID), and reports
+ * inventory running, reads each tag's memory once while it lies there (afresh whenever it
+ * comes back: it may have changed elsewhere), and reports
  *
  *   tag_arrived   {uid, item, afi, secured, dsfid, readError?}   once the memory is read
  *   tag_left      {uid, primaryItemId}   after N consecutive rounds without the tag
@@ -227,11 +228,16 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       );
     const image = new Uint8Array(blocks * blockSize);
     image.set(memory);
-    await this.reader.writeBlocks(tag, 0, image);
-    const readBack = await this.reader.readBlocks(tag, 0, blocks);
-    if (!sameBytes(readBack, image))
-      throw new RfidReaderError('rfid_verify_failed', 'tag memory differs after writing');
-    if (options.lock) await this.reader.lockBlocks(tag, 0, blocks);
+    try {
+      await this.reader.writeBlocks(tag, 0, image);
+      const readBack = await this.reader.readBlocks(tag, 0, blocks);
+      if (!sameBytes(readBack, image))
+        throw new RfidReaderError('rfid_verify_failed', 'tag memory differs after writing');
+      if (options.lock) await this.reader.lockBlocks(tag, 0, blocks);
+    } catch (error) {
+      await this.reread(tag, { ...info, blockSize, blockCount });
+      throw error;
+    }
     const full = new Uint8Array((info.blockCount ?? blocks) * blockSize);
     const previous = this.cache.get(tag)?.memory;
     if (previous && previous.length === full.length) full.set(previous);
@@ -240,6 +246,19 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     const described = this.describe(tag);
     this.publish('tag_programmed', { uid: tag, item: described.item, locked: options.lock === true });
     return described;
+  }
+
+  /**
+   * After a failed write the tag may hold part of the new image: what it holds is read
+   * again if it still answers; if not, it is read when it is back on the pad.
+   */
+  private async reread(uid: TagUid, info: SystemInfo): Promise<void> {
+    try {
+      const memory = await this.reader.readBlocks(uid, 0, info.blockCount ?? 28);
+      this.remember(uid, info, memory);
+    } catch {
+      // Gone or not answering: its arrival reads it afresh.
+    }
   }
 
   private schedule(delayMs: number): void {
@@ -285,6 +304,9 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     }
     for (const sighting of sightings) {
       if (this.present.has(sighting.uid) || this.present.size >= this.maxTags) continue;
+      // A tag back on the pad is read afresh: while away it may have been programmed or
+      // secured at another station, or a write cut off when it was pulled away changed it.
+      this.cache.delete(sighting.uid);
       this.present.set(sighting.uid, {
         uid: sighting.uid,
         missedRounds: 0,

@@ -68,6 +68,9 @@ const STATUS_NAMES: Record<number, [code: string, text: string]> = {
   150: ['rfid_iso14443_error', 'ISO 14443 error'],
 };
 
+/** ISO 15693 tag errors 0x11 (block already locked) and 0x12 (block locked, content cannot change). */
+const ISO15693_LOCKED: ReadonlySet<number> = new Set([0x11, 0x12]);
+
 /** The reader answered with a status other than OK / more data / RF warning. */
 export class FeigStatusError extends PeerError {
   constructor(
@@ -75,10 +78,16 @@ export class FeigStatusError extends PeerError {
     /** The transponder's ISO 15693 error code with status 0x95. */
     readonly isoErrorCode?: number,
   ) {
-    const [code, text] = STATUS_NAMES[status] ?? [
+    const [statusCode, text] = STATUS_NAMES[status] ?? [
       'feig_status',
       `reader status 0x${status.toString(16).padStart(2, '0')}`,
     ];
+    // A tag refusing a write to a locked block or AFI answered: it is on the pad, and
+    // write-protected as a reader's own status 0x16 says (not an RF failure to retry).
+    const code =
+      status === FEIG_STATUS.isoError && isoErrorCode !== undefined && ISO15693_LOCKED.has(isoErrorCode)
+        ? 'rfid_write_protect'
+        : statusCode;
     const iso =
       isoErrorCode === undefined
         ? ''

@@ -58,7 +58,7 @@ describe('FeigReader against the simulated pad over TCP', () => {
     await expect(reader.systemInfo(V1_UID)).rejects.toMatchObject({ code: 'rfid_no_transponder' });
     await reader.lockBlocks('E004010000000002', 0, 1);
     await expect(reader.writeBlocks('E004010000000002', 0, new Uint8Array(4))).rejects.toMatchObject({
-      code: 'rfid_iso_error',
+      code: 'rfid_write_protect',
       isoErrorCode: 0x12,
     });
   });

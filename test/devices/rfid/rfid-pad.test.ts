@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PadField } from '../../../simulators/rfid-pad/index.js';
 import { ManualClock } from '../../../src/core/clock.js';
+import { CarrelError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { RfidPadDevice } from '../../../src/devices/rfid/index.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
@@ -43,7 +44,7 @@ async function setup(
 }
 
 describe('RfidPadDevice arrival and departure', () => {
-  it('announces a tag once with its decoded item, and reads its memory once', async () => {
+  it('announces a tag once with its decoded item, reading its memory once while it lies there', async () => {
     const { field, reader, rounds, types, recorder } = await setup();
     field.place({ uid: A, preset: 'V1' });
     await rounds(3);
@@ -57,7 +58,8 @@ describe('RfidPadDevice arrival and departure', () => {
     field.move(A, true);
     await rounds(2);
     expect(types()).toEqual([`tag_arrived ${A}`, `tag_left ${A}`, `tag_arrived ${A}`]);
-    expect(reader.calls.filter((c) => c.startsWith('readBlocks'))).toHaveLength(1);
+    // read once while it lay there, and afresh when it came back (it may have changed while away)
+    expect(reader.calls.filter((c) => c.startsWith('readBlocks'))).toHaveLength(2);
   });
 
   it('debounces: a tag missing fewer than N consecutive rounds has not left', async () => {
@@ -183,5 +185,19 @@ describe('RfidPadDevice programming', () => {
     expect([...(field.tag(A)?.lockedBlocks ?? [])]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(field.tag(A)?.afiLocked).toBe(false);
     await expect(pad.program(A, image)).rejects.toMatchObject({ code: 'rfid_write_protect' });
+  });
+
+  it('shows what a tag holds after a write the reader reported failed (an acknowledgement lost on the air)', async () => {
+    const { field, pad, rounds, reader } = await setup();
+    field.place({ uid: A, preset: 'V1' });
+    await rounds(1);
+    const write = reader.writeBlocks.bind(reader);
+    reader.writeBlocks = async (uid, first, data) => {
+      await write(uid, first, data);
+      throw new CarrelError('rfid_rf_communication', 'RF communication error');
+    };
+    const image = encodeIso28560Part3({ primaryItemId: '4000333', ownerLibrary: 'DK718500' });
+    await expect(pad.program(A, image)).rejects.toMatchObject({ code: 'rfid_rf_communication' });
+    expect(pad.tags().find((t) => t.uid === A)?.item).toMatchObject({ primaryItemId: '4000333' });
   });
 });

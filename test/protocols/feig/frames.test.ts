@@ -178,6 +178,11 @@ describe('FEIG ISO host replies', () => {
     expect(iso).toBeInstanceOf(FeigStatusError);
     expect(iso.isoErrorCode).toBe(0x12);
     expect(iso.message).toMatch(/locked/);
+    // a tag refusing a locked block or AFI is on the pad and write-protected, not out of reach
+    expect(iso.code).toBe('rfid_write_protect');
+    expect(error(0x95, [0x11]).code).toBe('rfid_write_protect');
+    expect(error(0x95, [0x13]).code).toBe('rfid_iso_error');
+    expect(error(0x95).code).toBe('rfid_iso_error');
     expect(decodeFeigReply(feigReply(0, 0xb0, 0x94, [1])).status).toBe(0x94);
     expect(decodeSoftwareVersion(hex('03 04 00 00 4F 00 08')).revision).toBe('3.4.0');
   });

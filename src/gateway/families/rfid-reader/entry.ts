@@ -117,7 +117,11 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
     } catch (error) {
       if (error instanceof RfidEncodeError) throw error;
       const { code } = describeError(error);
-      const why = isTagAbsentError(error) ? 'the tag did not answer (taken off the pad?)' : code;
+      const why = isTagAbsentError(error)
+        ? 'the tag did not answer (taken off the pad?)'
+        : code === 'rfid_write_protect'
+          ? 'its memory is locked (write-protected); a locked tag cannot be programmed again, use a new tag'
+          : code;
       throw new CarrelError('rfid_write_failed', `tag ${tag.uid} could not be written: ${why}`, {
         cause: error,
       });
