@@ -19,6 +19,8 @@ const $ = (id) => document.getElementById(id);
 const SCANNED_VALID_MS = 60_000;
 let session;
 let jobs = [];
+/** The balance last shown, for what a refusal says. */
+let balance;
 /** Each job's release keeps its request id, so a retry is the same release. */
 const pending = new Map();
 
@@ -98,6 +100,7 @@ async function logout() {
 async function refresh() {
   const answer = await call('POST', '/api/v1/print/station/jobs', { session }, token);
   jobs = answer.jobs;
+  balance = answer.balance;
   $('balance').textContent = money(answer.balance.balanceMinor, answer.balance.currency);
   $('no-jobs').hidden = jobs.length > 0;
   $('release-all').hidden = jobs.length === 0;
@@ -182,9 +185,16 @@ async function release(job) {
       error instanceof Problem && /^(network|print_release_pending|http_5)/.test(error.code ?? '');
     if (error instanceof Problem && !unknown) pending.delete(key);
     $('alert').className = 'alert';
-    alertText(error instanceof Problem ? error.message : String(error));
+    alertText(error instanceof Problem ? releaseProblem(error, job) : String(error));
   }
   await refresh().catch(() => {});
+}
+
+/** Why a job was not printed, in the patron's words. */
+function releaseProblem(problem, job) {
+  if (problem.code === 'print_account_insufficient' && job.quote && balance)
+    return `“${job.name}” was not printed: it costs ${money(job.quote.amountMinor, job.quote.currency)} and your balance is ${money(balance.balanceMinor, balance.currency)}. Top up at the print desk or the payment kiosk, then press Print again.`;
+  return problem.message;
 }
 
 /** A library card on the station's pad stands for the typed card number; the PIN is still asked. */
