@@ -44,4 +44,26 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station, in Chr
     expect(await station.locator('#alert').textContent()).not.toMatch(/minor units/);
     expect(server().job(jobId)?.state).toBe('pending-held');
   });
+
+  it('logs out a patron who walked away without pressing Done: nothing of theirs stays on the screen', async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Medical letter', pages: 1 });
+    const station = await chromium.openPage('/release');
+    await station.clock.install();
+    await logIn(station);
+    const row = station.locator(`[data-job="public-bw/${jobId}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await station.locator('#who').textContent()).not.toBe('');
+    // A touch keeps the patron logged in.
+    await station.clock.fastForward(60_000);
+    await station.locator('#balance').click();
+    await station.clock.fastForward(60_000);
+    expect(await station.locator('#screen-jobs').isVisible()).toBe(true);
+    // Then nobody touches the station: the next person found the name, balance and documents
+    // (Carrel had ended the session after two minutes; the page kept showing it for good).
+    await station.clock.fastForward(91_000);
+    await station.locator('#screen-login').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await station.locator('#who').textContent()).toBe('');
+    expect(await station.locator('body').textContent()).not.toContain('Medical letter');
+    expect(await station.locator('#card').isVisible()).toBe(true);
+  });
 });

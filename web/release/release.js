@@ -17,6 +17,18 @@ const token = takeToken();
 const $ = (id) => document.getElementById(id);
 /** A patron scanned is good for one login within this long (the PIN typed meanwhile). */
 const SCANNED_VALID_MS = 60_000;
+/**
+ * A patron who walks away without pressing Done is logged out after this long without a touch
+ * (Carrel ends the session itself after two minutes idle): their name, balance and documents are
+ * not left on the screen for the next person.
+ */
+const IDLE_LOGOUT_MS = 90_000;
+let idleTimer;
+function stillHere() {
+  clearTimeout(idleTimer);
+  if (session) idleTimer = setTimeout(logout, IDLE_LOGOUT_MS);
+}
+for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, stillHere, true);
 let session;
 let jobs = [];
 /** The balance last shown, for what a refusal says. */
@@ -71,6 +83,7 @@ async function login() {
       token,
     );
     session = answer.session;
+    stillHere();
     forgetScannedPatron();
     $('who').textContent = answer.name;
     $('card').value = '';
@@ -89,9 +102,15 @@ async function login() {
 }
 
 async function logout() {
-  if (session) await call('POST', '/api/v1/print/station/logout', { session }, token).catch(() => {});
+  clearTimeout(idleTimer);
+  const ended = session;
   session = undefined;
+  jobs = [];
+  balance = undefined;
   $('who').textContent = '';
+  $('balance').textContent = '';
+  for (const id of ['jobs', 'charged']) $(id).replaceChildren();
+  if (ended) await call('POST', '/api/v1/print/station/logout', { session: ended }, token).catch(() => {});
   alertText();
   forgetScannedPatron();
   show('screen-login');
@@ -184,6 +203,11 @@ async function release(job) {
     const unknown =
       error instanceof Problem && /^(network|print_release_pending|http_5)/.test(error.code ?? '');
     if (error instanceof Problem && !unknown) pending.delete(key);
+    if (error instanceof Problem && error.code === 'station_session_expired') {
+      await logout();
+      alertText('You were logged out. Log in again to print.');
+      return;
+    }
     $('alert').className = 'alert';
     alertText(error instanceof Problem ? releaseProblem(error, job) : String(error));
   }
