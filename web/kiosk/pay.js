@@ -5,8 +5,9 @@
  * payment's receipt (shown here, printed on request). The start screen and its
  * other flows are kiosk.js's; this module only adds its own screens.
  */
+
+import { amount, minorOf, money } from '/common/money.js';
 import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
-import { amount, minorOf, money } from './money.js';
 import { problemWords } from './words.js';
 
 const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history));

@@ -9,6 +9,7 @@
  * the printer's last event).
  */
 import { ApiClient } from '/common/carrel-api.js';
+import { amount, exponentOf, minorOf as minorIn } from '/common/money.js';
 import { call, money, Problem, requestId, takeToken } from '/common/print-api.js';
 
 const token = takeToken();
@@ -29,11 +30,15 @@ const cell = (text) => {
 };
 const when = (iso) => new Date(iso).toLocaleString();
 
+/** An amount typed by staff in the account's currency (its own decimals: 5.00 EUR, 500 JPY) as minor units. */
 function minorOf(text) {
-  const value = Number(String(text).replace(',', '.'));
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Problem({ code: 'amount_invalid', detail: 'Type an amount such as 5.00' });
-  return Math.round(value * 100);
+  const minor = minorIn(String(text), currency);
+  if (!minor)
+    throw new Problem({
+      code: 'amount_invalid',
+      detail: `Type an amount such as ${amount(5 * 10 ** exponentOf(currency), currency)}`,
+    });
+  return minor;
 }
 
 /** Shows the account of the patron typed; `quiet` keeps the alert (a reload, not a new search). */
@@ -46,6 +51,8 @@ async function find({ quiet = false } = {}) {
   const answer = await call('POST', '/api/v1/print/accounts/find', { patron }, token);
   const { statement } = answer;
   currency = statement.currency;
+  const example = amount(5 * 10 ** exponentOf(currency), currency);
+  for (const id of ['amount', 'transfer-amount']) $(id).placeholder = example;
   $('account').hidden = false;
   $('balance').textContent = money(statement.balanceMinor, statement.currency);
   $('held').replaceChildren(

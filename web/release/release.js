@@ -17,8 +17,22 @@ const token = takeToken();
 const $ = (id) => document.getElementById(id);
 /** A patron scanned is good for one login within this long (the PIN typed meanwhile). */
 const SCANNED_VALID_MS = 60_000;
+/**
+ * A patron who walks away without pressing Done is logged out after this long without a touch
+ * (Carrel ends the session itself after two minutes idle): their name, balance and documents are
+ * not left on the screen for the next person.
+ */
+const IDLE_LOGOUT_MS = 90_000;
+let idleTimer;
+function stillHere() {
+  clearTimeout(idleTimer);
+  if (session) idleTimer = setTimeout(logout, IDLE_LOGOUT_MS);
+}
+for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, stillHere, true);
 let session;
 let jobs = [];
+/** The balance last shown, for what a refusal says. */
+let balance;
 /** Each job's release keeps its request id, so a retry is the same release. */
 const pending = new Map();
 
@@ -69,6 +83,7 @@ async function login() {
       token,
     );
     session = answer.session;
+    stillHere();
     forgetScannedPatron();
     $('who').textContent = answer.name;
     $('card').value = '';
@@ -87,9 +102,15 @@ async function login() {
 }
 
 async function logout() {
-  if (session) await call('POST', '/api/v1/print/station/logout', { session }, token).catch(() => {});
+  clearTimeout(idleTimer);
+  const ended = session;
   session = undefined;
+  jobs = [];
+  balance = undefined;
   $('who').textContent = '';
+  $('balance').textContent = '';
+  for (const id of ['jobs', 'charged']) $(id).replaceChildren();
+  if (ended) await call('POST', '/api/v1/print/station/logout', { session: ended }, token).catch(() => {});
   alertText();
   forgetScannedPatron();
   show('screen-login');
@@ -98,6 +119,7 @@ async function logout() {
 async function refresh() {
   const answer = await call('POST', '/api/v1/print/station/jobs', { session }, token);
   jobs = answer.jobs;
+  balance = answer.balance;
   $('balance').textContent = money(answer.balance.balanceMinor, answer.balance.currency);
   $('no-jobs').hidden = jobs.length > 0;
   $('release-all').hidden = jobs.length === 0;
@@ -181,10 +203,22 @@ async function release(job) {
     const unknown =
       error instanceof Problem && /^(network|print_release_pending|http_5)/.test(error.code ?? '');
     if (error instanceof Problem && !unknown) pending.delete(key);
+    if (error instanceof Problem && error.code === 'station_session_expired') {
+      await logout();
+      alertText('You were logged out. Log in again to print.');
+      return;
+    }
     $('alert').className = 'alert';
-    alertText(error instanceof Problem ? error.message : String(error));
+    alertText(error instanceof Problem ? releaseProblem(error, job) : String(error));
   }
   await refresh().catch(() => {});
+}
+
+/** Why a job was not printed, in the patron's words. */
+function releaseProblem(problem, job) {
+  if (problem.code === 'print_account_insufficient' && job.quote && balance)
+    return `“${job.name}” was not printed: it costs ${money(job.quote.amountMinor, job.quote.currency)} and your balance is ${money(balance.balanceMinor, balance.currency)}. Top up at the print desk or the payment kiosk, then press Print again.`;
+  return problem.message;
 }
 
 /** A library card on the station's pad stands for the typed card number; the PIN is still asked. */

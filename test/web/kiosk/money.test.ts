@@ -6,7 +6,7 @@ import { minorOf as carrelMinorOf, currencyExponent } from '../../../src/gateway
 
 /** The kiosk page's money, imported as the browser gets it. */
 const { amount, minorOf, money } = (await import(
-  pathToFileURL(join(packageRoot(), 'web', 'kiosk', 'money.js')).href
+  pathToFileURL(join(packageRoot(), 'web', 'common', 'money.js')).href
 )) as {
   amount(minor: number, currency: string): string;
   minorOf(amount: string, currency: string | null): number | undefined;

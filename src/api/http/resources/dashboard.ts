@@ -22,6 +22,7 @@ export function dashboardRoutes(app: FastifyInstance, web: string = join(package
     assets: {
       'carrel-api.js': SCRIPT,
       'print-api.js': SCRIPT,
+      'money.js': SCRIPT,
       'patron-scans.js': SCRIPT,
       ...SHARED_STYLESHEET,
     },

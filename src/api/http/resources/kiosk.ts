@@ -19,7 +19,6 @@ const KIOSK_ASSETS: Readonly<Record<string, string>> = {
   'receipt.js': 'text/javascript; charset=utf-8',
   'rows.js': 'text/javascript; charset=utf-8',
   'pay.js': 'text/javascript; charset=utf-8',
-  'money.js': 'text/javascript; charset=utf-8',
   'kiosk.css': 'text/css; charset=utf-8',
 };
 

@@ -1,7 +1,8 @@
 /**
- * Money on the kiosk page: Carrel counts integer minor units (750), the library system writes
- * decimals ("7.50", "7,50", "€7.50"); the number of minor digits is the currency's (EUR 2, JPY 0,
- * KWD 3), read as Carrel reads it (src/gateway/circulation/money.ts).
+ * Money on the pages (the kiosk, the release station, the print desk): Carrel counts integer minor
+ * units (750), the library system and staff write decimals ("7.50", "7,50", "€7.50"); the number of
+ * minor digits is the currency's (EUR 2, JPY 0, KWD 3), read as Carrel reads it
+ * (src/gateway/circulation/money.ts).
  */
 
 /** Decimal places of the currency's minor unit, as the browser's Intl knows it; 2 when it does not. */

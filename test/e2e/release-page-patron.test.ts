@@ -1,0 +1,69 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+
+const PATRON = '21000002';
+const PIN = '2222';
+
+/** The release station as a patron meets it when something stands in the way of printing. */
+describe.skipIf(chromiumSkipReason() !== undefined)('the release station, in Chromium', () => {
+  const chromium = deskInChromium(
+    (config) => ({
+      ...config,
+      devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+    }),
+    {
+      ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
+      // The release the balance does not cover is answered 402: the browser logs that as a failed load.
+      consoleError: (text) => !text.includes('status of 402'),
+    },
+  );
+  const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+
+  async function logIn(station: Page): Promise<void> {
+    await station.locator('#card').fill(PATRON);
+    await station.locator('#pin').fill(PIN);
+    await station.getByRole('button', { name: 'Show my print jobs' }).click();
+    await station.locator('#screen-jobs').waitFor({ state: 'visible', timeout: 10_000 });
+  }
+
+  it('says in money, not minor units, that the balance does not cover the job', async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Thesis', pages: 30 });
+    const station = await chromium.openPage('/release');
+    await logIn(station);
+    const row = station.locator(`[data-job="public-bw/${jobId}"]`);
+    await expect.poll(() => row.locator('.cost').textContent(), { timeout: 10_000 }).toMatch(/3[.,]00/);
+    await row.getByRole('button', { name: 'Print' }).click();
+    // It said 'the balance (0 minor units) does not cover 300'.
+    await expect
+      .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+      .toMatch(/“Thesis” was not printed: it costs €3[.,]00 and your balance is €0[.,]00\. Top up/);
+    expect(await station.locator('#alert').textContent()).not.toMatch(/minor units/);
+    expect(server().job(jobId)?.state).toBe('pending-held');
+  });
+
+  it('logs out a patron who walked away without pressing Done: nothing of theirs stays on the screen', async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Medical letter', pages: 1 });
+    const station = await chromium.openPage('/release');
+    await station.clock.install();
+    await logIn(station);
+    const row = station.locator(`[data-job="public-bw/${jobId}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await station.locator('#who').textContent()).not.toBe('');
+    // A touch keeps the patron logged in.
+    await station.clock.fastForward(60_000);
+    await station.locator('#balance').click();
+    await station.clock.fastForward(60_000);
+    expect(await station.locator('#screen-jobs').isVisible()).toBe(true);
+    // Then nobody touches the station: the next person found the name, balance and documents
+    // (Carrel had ended the session after two minutes; the page kept showing it for good).
+    await station.clock.fastForward(91_000);
+    await station.locator('#screen-login').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await station.locator('#who').textContent()).toBe('');
+    expect(await station.locator('body').textContent()).not.toContain('Medical letter');
+    expect(await station.locator('#card').isVisible()).toBe(true);
+  });
+});
