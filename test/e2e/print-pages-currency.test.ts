@@ -42,9 +42,10 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print pages on a yen de
     await station.locator('#pin').fill('2222');
     await station.getByRole('button', { name: 'Show my print jobs' }).click();
     const row = station.locator(`[data-job="public-bw/${jobId}"]`);
-    await row.waitFor({ timeout: 10_000 });
+    // The job is counted (pdf.js in a worker) before the station lists it: allow for a busy machine.
+    await row.waitFor({ timeout: 30_000 });
     // Two pages at 10 yen each: ¥20 (it showed ¥0, the price read as hundredths of a yen).
-    await expect.poll(() => row.locator('.cost').textContent(), { timeout: 10_000 }).toMatch(/^¥\s?20$/);
+    await expect.poll(() => row.locator('.cost').textContent(), { timeout: 15_000 }).toMatch(/^¥\s?20$/);
     expect(await station.locator('#balance').textContent()).toMatch(/^¥\s?500$/);
-  });
+  }, 60_000);
 });
