@@ -9,7 +9,7 @@ import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { freePort } from '../helpers/free-port.js';
-import { logIn } from '../helpers/kiosk-page.js';
+import { logIn, showFees } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 
@@ -142,10 +142,7 @@ describe.skipIf(skip !== undefined)(
       const kiosk = page;
       await waitForDevice(api, 'coins-1', 'online', 20_000);
       await kiosk.goto(`${api}/kiosk?pad=pad-1&printer=receipt-1&scanner=`);
-      await kiosk.getByRole('button', { name: 'Pay fees' }).click();
-      await kiosk.getByLabel('Your card number').fill('21000006');
-      await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('6666');
-      await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+      await showFees(kiosk, '21000006', '6666');
       await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
       const insert = kiosk.getByRole('region', { name: 'Insert coins or notes' });
       await expect.poll(() => insert.textContent(), { timeout: 10_000 }).toContain('Still to pay: 1.25 EUR');

@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { logIn } from '../helpers/kiosk-page.js';
+import { logIn, showFees } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
@@ -388,10 +388,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await waitForDevice(api, 'notes-1', 'online', 15_000);
     const cash = desk.simulators.handle(cashSimulators, 'cash-sim')!;
     const kiosk = await openKiosk();
-    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
-    await kiosk.getByLabel('Your card number').fill('21000003');
-    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('3333');
-    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    await showFees(kiosk, '21000003', '3333');
     const fees = kiosk.getByRole('region', { name: 'Your fees' });
     await expect.poll(() => fees.getByRole('checkbox').count()).toBe(2);
     await expect.poll(() => fees.textContent()).toContain('Late return — 7.50 EUR');
@@ -462,10 +459,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await waitForDevice(api, 'coins-1', 'online', 15_000);
     const cash = desk.simulators.handle(cashSimulators, 'cash-sim')!;
     const kiosk = await openKiosk();
-    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
-    await kiosk.getByLabel('Your card number').fill('21000006');
-    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('6666');
-    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    await showFees(kiosk, '21000006', '6666');
     const fees = kiosk.getByRole('region', { name: 'Your fees' });
     await expect.poll(() => fees.textContent()).toContain('To pay: 1.25 EUR');
     await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
@@ -484,10 +478,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
 
     // The fee is paid at the desk meanwhile: the ILS refuses the kiosk's payment, and the page says
     // the money is owed back, not just 'thank you'.
-    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
-    await kiosk.getByLabel('Your card number').fill('21000006');
-    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('6666');
-    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    await showFees(kiosk, '21000006', '6666');
     await expect.poll(() => fees.textContent()).toContain('To pay: 0.25 EUR');
     await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
     await expect.poll(() => insert.textContent()).toContain('Still to pay: 0.25 EUR');
@@ -508,10 +499,7 @@ describe.skipIf(skip !== undefined)('the kiosk page in Chromium', () => {
     await waitForDevice(api, 'coins-1', 'online', 15_000);
     const cash = desk.simulators.handle(cashSimulators, 'cash-sim')!;
     const kiosk = await openKiosk();
-    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
-    await kiosk.getByLabel('Your card number').fill('21000003');
-    await kiosk.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill('3333');
-    await kiosk.getByRole('button', { name: 'Show my fees' }).click();
+    await showFees(kiosk, '21000003', '3333');
     await expect
       .poll(() => kiosk.getByRole('region', { name: 'Your fees' }).textContent())
       .toContain('Lost card');
