@@ -132,6 +132,11 @@ const STRIPE_FAULTS = new Set([
   'magstripe_write',
 ]);
 
+/** The printer in the page's header: its state, and what is wrong in words with what to do. */
+function printerLine(device, status, problem) {
+  return `${device}: ${status}${problem ? ` — ${FAULTS[problem] ?? problem}` : ''}`;
+}
+
 function faultWords(fault) {
   if (FAULTS[fault]) return FAULTS[fault];
   if (STRIPE_FAULTS.has(fault))
@@ -218,8 +223,7 @@ async function loadPrinter() {
     const printer = list.find((d) => d.kind === 'card-printer');
     if (!printer) throw new Problem({ title: 'No card printer', detail: 'none is configured at this desk' });
     const status = await api.call('GET', `/api/v1/card-printers/${printer.device}`);
-    $('printer').textContent =
-      `${printer.device}: ${printer.status}${status.problem ? ` (${status.problem})` : ''}`;
+    $('printer').textContent = printerLine(printer.device, printer.status, status.problem);
     followPrinter(printer.device);
     $('template').replaceChildren(
       ...status.templates.map((name) => {
@@ -241,8 +245,7 @@ async function loadPrinter() {
  */
 function followPrinter(device, retryMs = 500) {
   const show = (state) => {
-    if (state?.device === device)
-      $('printer').textContent = `${device}: ${state.status}${state.reason ? ` (${state.reason})` : ''}`;
+    if (state?.device === device) $('printer').textContent = printerLine(device, state.status, state.reason);
   };
   api.events(
     [device],
