@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDeskConfig } from '../src/app/default-desk.js';
 import { SIMULATOR_FAMILIES } from '../src/app/families.js';
 import { CURRENT_CONFIG_VERSION } from '../src/gateway/config/schema.js';
+import { freePort } from '../test/helpers/free-port.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -16,14 +16,6 @@ export interface SimulatorHost {
   /** Where the gateway's gate listens for the gate simulator's notifications. */
   gateListen: Address;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

@@ -10,12 +10,12 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeskStatistics } from '../src/gateway/statistics/index.js';
 import { openDatabase } from '../src/gateway/storage/index.js';
+import { freePort } from '../test/helpers/free-port.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The repository (bench/ in the sources, dist/bench/ when built). */
@@ -34,18 +34,6 @@ export const FLEET_USERS = {
   'bridge-north': 'bridge-north-password-0123456789',
 } as const;
 export type FleetUser = keyof typeof FLEET_USERS;
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
 
 /**
  * An example file from packaging/mosquitto with what a test must change: every `from` must be

@@ -34,6 +34,7 @@ import {
   TR_DATA1,
 } from '../src/protocols/feig/index.js';
 import { itemTagMemory } from '../src/protocols/rfid/index.js';
+import { freePort } from '../test/helpers/free-port.js';
 import { type RunningCarrel, startBareProcess, startCarrel } from './carrel-process.js';
 import { usageOver } from './process-usage.js';
 import { resampledInterval } from './resample.js';
@@ -42,14 +43,6 @@ import type { BenchResult } from './types.js';
 const TARGET_P99_MS = 5;
 const TARGET_RATIO = 1.3;
 type Daemon = RunningCarrel;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
