@@ -1,5 +1,5 @@
 import { SerialPort } from 'serialport';
-import { ByteCollector } from './byte-collector.js';
+import { ByteCollector, type TakeLimit } from './byte-collector.js';
 
 /**
  * The device side of a serial link, opened with serialport itself: what a
@@ -40,8 +40,8 @@ export class SerialFarEnd {
     this.port.resume();
   }
 
-  take(length: number): Promise<Buffer> {
-    return this.collector.take(length);
+  take(length: number, within?: TakeLimit): Promise<Buffer> {
+    return this.collector.take(length, within);
   }
 
   async close(): Promise<void> {

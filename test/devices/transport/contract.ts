@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransportClosedError, TransportError } from '../../../src/core/errors.js';
 import type { Transport } from '../../../src/devices/transport/transport.js';
-import { ByteCollector, patternBytes } from '../../helpers/byte-collector.js';
+import { ByteCollector, patternBytes, type TakeLimit } from '../../helpers/byte-collector.js';
 
 /** The other side of the link: the device, the simulator, the peer socket. */
 export interface FarEnd {
   /** Sends bytes to the transport's reader. */
   send(bytes: Uint8Array): Promise<void>;
-  /** Resolves with the next `length` bytes the transport wrote. */
-  take(length: number): Promise<Buffer>;
+  /** Resolves with the next `length` bytes the transport wrote (rejects as `within` says, if given). */
+  take(length: number, within?: TakeLimit): Promise<Buffer>;
 }
 
 export interface TransportFixture {
@@ -65,18 +65,30 @@ export function transportContract(name: string, makeFixture: () => Promise<Trans
     it('carries 64 KiB each way, in order, written in chunks without waiting', async () => {
       await transport.open();
       const far = await fixture.connected();
+      // 64 KiB takes milliseconds: a take that waits seconds is a stall, and says where it is.
+      let written = 0;
+      let sent = 0;
+      const state = () =>
+        `transport ${transport.isOpen ? 'open' : 'closed'}, close events ${JSON.stringify(closes.map(String))}, ` +
+        `${written} writes settled, ${sent} bytes sent by the far end`;
       const outgoing = patternBytes(64 * 1024, 1);
-      const arrived = far.take(outgoing.length);
+      const arrived = far.take(outgoing.length, { ms: 8_000, what: 'transport → far end', context: state });
       const writes: Promise<void>[] = [];
       for (let offset = 0; offset < outgoing.length; offset += 1000)
-        writes.push(transport.write(outgoing.subarray(offset, offset + 1000)));
+        writes.push(transport.write(outgoing.subarray(offset, offset + 1000)).then(() => void written++));
       await Promise.all(writes);
       expect((await arrived).equals(outgoing)).toBe(true);
 
       const incoming = patternBytes(64 * 1024, 2);
-      const gathered = received.take(incoming.length);
-      for (let offset = 0; offset < incoming.length; offset += 4096)
+      const gathered = received.take(incoming.length, {
+        ms: 8_000,
+        what: 'far end → transport',
+        context: state,
+      });
+      for (let offset = 0; offset < incoming.length; offset += 4096) {
         await far.send(incoming.subarray(offset, offset + 4096));
+        sent = offset + 4096;
+      }
       expect((await gathered).equals(incoming)).toBe(true);
     });
 

@@ -12,7 +12,7 @@ transportContract('MockTransport', async () => {
     transport,
     connected: async () => ({
       send: async (bytes) => transport.inject(bytes),
-      take: (length) => written.take(length),
+      take: (length, within) => written.take(length, within),
     }),
     drop: async () => transport.drop(),
     unreachable: () => {

@@ -22,7 +22,10 @@ transportContract('SerialTransport over @serialport/binding-mock', async () => {
     async connected() {
       const device = binding.current;
       if (!device) throw new Error('nothing opened the mock port');
-      return { send: async (bytes) => device.send(bytes), take: (length) => device.written.take(length) };
+      return {
+        send: async (bytes) => device.send(bytes),
+        take: (length, within) => device.written.take(length, within),
+      };
     },
     drop: async () => binding.current?.pull(),
     unreachable: () => new SerialTransport({ path: '/dev/ttyMOCKnowhere', binding }),

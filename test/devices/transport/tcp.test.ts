@@ -58,7 +58,7 @@ transportContract('TcpTransport', async () => {
           new Promise((resolve, reject) =>
             socket.write(bytes, (error) => (error ? reject(error) : resolve())),
           ),
-        take: (length) => written.take(length),
+        take: (length, within) => written.take(length, within),
       };
     },
     drop: async () => {
