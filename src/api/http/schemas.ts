@@ -91,6 +91,7 @@ export const rfidTagsSchema = z.object({
   incompleteSets: z.array(
     z.object({
       primaryItemId: z.string(),
+      ownerLibrary: z.string().optional().describe('the owning library (ISIL), when the tags name one'),
       parts: z.number().int(),
       present: z.array(z.number().int()),
       missing: z.array(z.number().int()),

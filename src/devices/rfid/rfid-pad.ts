@@ -5,8 +5,9 @@
  *
  *   tag_arrived   {uid, item, afi, secured, dsfid, readError?}   once the memory is read
  *   tag_left      {uid, primaryItemId}   after N consecutive rounds without the tag
- *   set_incomplete {primaryItemId, parts, present, missing}   when a set's parts on the pad change
- *   set_complete  {primaryItemId, parts}   when a set reported incomplete is whole again
+ *   set_incomplete {primaryItemId, ownerLibrary?, parts, present, missing}   when a set's parts on the pad change
+ *   set_complete  {primaryItemId, ownerLibrary?, parts}   when a set reported incomplete is whole again
+ *                 (a set is its item id and its owning library: two libraries' copies are two sets)
  *   security_set / security_pending / security_failed   {uid, secured, attempts, reason?}
  *   tag_programmed {uid, item}
  *
@@ -27,7 +28,7 @@ import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
 import { normalizeUid, type TagUid } from '../../protocols/iso15693/uid.js';
 import { decodeItemTag, isPatronCard } from '../../protocols/rfid/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
-import { findIncompleteSets, type IncompleteSet } from './item-sets.js';
+import { findIncompleteSets, type IncompleteSet, setKey } from './item-sets.js';
 import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.js';
 import {
   attemptSecurity,
@@ -411,15 +412,20 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private reportSets(): void {
     const now = new Map<string, string>();
     for (const set of this.incompleteSets()) {
-      const key = set.primaryItemId;
+      const key = setKey(set.primaryItemId, set.ownerLibrary);
       const state = set.present.join(',');
       now.set(key, state);
       if (this.reportedSets.get(key) !== state) this.publish('set_incomplete', { ...set });
     }
     for (const [key] of this.reportedSets) {
       if (now.has(key)) continue;
-      const parts = this.presentItems().find((i) => i.primaryItemId === key)?.set?.parts;
-      if (parts !== undefined) this.publish('set_complete', { primaryItemId: key, parts });
+      const part = this.presentItems().find((i) => setKey(i.primaryItemId, i.ownerLibrary) === key);
+      if (part?.set === undefined) continue;
+      this.publish('set_complete', {
+        primaryItemId: part.primaryItemId,
+        ...(part.ownerLibrary ? { ownerLibrary: part.ownerLibrary } : {}),
+        parts: part.set.parts,
+      });
     }
     this.reportedSets = now;
   }

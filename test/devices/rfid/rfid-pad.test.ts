@@ -101,6 +101,33 @@ describe('RfidPadDevice arrival and departure', () => {
       data: { primaryItemId: '3000111', parts: 2 },
     });
   });
+
+  it("tells apart two libraries' sets with the same item id: each reported once, each completed on its own", async () => {
+    // An interlibrary loan: DK718500's 3000111 (two parts) and DK710100's 3000111 (two parts)
+    // lie on one pad, one part of each.
+    const { field, rounds, recorder } = await setup();
+    const part = (owner: string, n: number) =>
+      Buffer.from(
+        encodeIso28560Part3({ primaryItemId: '3000111', set: { parts: 2, part: n }, ownerLibrary: owner }),
+      ).toString('hex');
+    const C = 'E004010000000003';
+    field.place({ uid: A, memoryHex: part('DK718500', 1) });
+    field.place({ uid: B, memoryHex: part('DK710100', 2) });
+    await rounds(5);
+    const sets = () =>
+      recorder.events.filter((e) => e.type === 'set_incomplete' || e.type === 'set_complete');
+    // Once each, not again every inventory round.
+    expect(sets().map((e) => e.data)).toEqual([
+      { primaryItemId: '3000111', ownerLibrary: 'DK710100', parts: 2, present: [2], missing: [1] },
+      { primaryItemId: '3000111', ownerLibrary: 'DK718500', parts: 2, present: [1], missing: [2] },
+    ]);
+
+    field.place({ uid: C, memoryHex: part('DK718500', 2) });
+    await rounds(3);
+    expect(sets().slice(2)).toEqual([
+      { type: 'set_complete', data: { primaryItemId: '3000111', ownerLibrary: 'DK718500', parts: 2 } },
+    ]);
+  });
 });
 
 describe('RfidPadDevice security', () => {

@@ -18,7 +18,7 @@ export interface RfidReaderEvents {
   'rfid.tag_left': { uid: string; primaryItemId: string | null; typeOfUsage?: TypeOfUsageName };
   'rfid.tag_programmed': { uid: string; item: TagItem | null; locked: boolean };
   'rfid.set_incomplete': IncompleteSet;
-  'rfid.set_complete': { primaryItemId: string; parts: number };
+  'rfid.set_complete': { primaryItemId: string; ownerLibrary?: string; parts: number };
   'rfid.security_set': { uid: string; secured: boolean; attempts: number };
   'rfid.security_pending': { uid: string; secured: boolean; attempts: number; reason?: string };
   'rfid.security_failed': { uid: string; secured: boolean; attempts: number; reason?: string };
