@@ -54,6 +54,12 @@ export const cardPrinterSchema = z
       .optional(),
     /** Cards tried for one issue when a card fails its stripe check (each failed card goes to the reject box). */
     attempts: z.number().int().min(1).max(5).default(2),
+    /**
+     * An issue's patron, card number and chip UID are forgotten this many days after it finished
+     * (staff may need them meanwhile: "my new card never worked"); the issue itself stays, counted
+     * in the statistics.
+     */
+    patronDataDays: z.number().int().min(1).max(3650).default(90),
   })
   .refine((c) => c.numbering.last >= c.numbering.first, {
     path: ['numbering', 'last'],

@@ -7,6 +7,7 @@ import { createTransport } from '../../../devices/transport/factory.js';
 import { SupervisedEntry } from '../../devices/supervised-entry.js';
 import { DeviceSupervisor } from '../../devices/supervisor.js';
 import { emitEvent, type FamilyContext } from '../../family.js';
+import { Retention } from '../../retention.js';
 import { ilsLinks } from '../ils/index.js';
 import { rfidReaders } from '../rfid-reader/index.js';
 import { CardIssuer, type PatronLookup } from './card-issuer.js';
@@ -29,6 +30,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
   private printer: CardPrinterDriver | undefined;
   private issuer: CardIssuer | undefined;
   private records: CardIssueRecords | undefined;
+  private patronRetention: Retention | undefined;
   private readonly templateSet: CardTemplates;
 
   constructor(config: CardPrinterConfig, context: FamilyContext) {
@@ -74,7 +76,16 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         ? new MagicardPrinter({ ...options, printTimeoutMs: config.printTimeoutMs })
         : new EvolisPrinter(options);
     this.printer = printer;
-    this.records = new CardIssueRecords(this.context.database(), config.id);
+    const records = new CardIssueRecords(this.context.database(), config.id);
+    this.records = records;
+    this.patronRetention = new Retention({
+      name: `card-issues-patrons:${config.id}`,
+      forget: (before) => records.forgetPatrons(before),
+      retentionDays: config.patronDataDays,
+      clock,
+      logger,
+    });
+    this.patronRetention.start();
     this.issuer = new CardIssuer({
       config,
       templates: this.templateSet,
@@ -94,6 +105,8 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
 
   async stop(): Promise<void> {
     this.issuer?.forgetPhotos();
+    this.patronRetention?.stop();
+    this.patronRetention = undefined;
     await this.supervisor?.stop();
   }
 

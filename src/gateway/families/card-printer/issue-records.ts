@@ -3,7 +3,7 @@
  * `printing`) and finished as `issued` or `failed` — a card is counted issued only once it left the
  * printer with its stripe read back right, or (a printer that cannot read a stripe back) written and
  * marked `written`, not verified. The patron is kept for staff (API, staff scope), never
- * logged. Card numbers from the configured range come from a counter that only goes up, so a number
+ * logged, and forgotten with the card's number some time after the issue (`forgetPatrons`). Card numbers from the configured range come from a counter that only goes up, so a number
  * is never handed out twice, even for a card that failed.
  */
 import { randomUUID } from 'node:crypto';
@@ -177,6 +177,26 @@ export class CardIssueRecords {
           .run(row.cardNumber, row.replaces, id);
     }, 'immediate');
     return this.get(id)!;
+  }
+
+  /**
+   * Forgets who the issues finished before `before` (epoch ms) were for: the patron, the card's
+   * number (an ILS may use it as the patron's barcode), the chip's UID and the numbers of the cards
+   * replaced. What stays is what the statistics count: when, which template, by whom, the outcome,
+   * whether it was a reprint. Returns how many issues were forgotten.
+   */
+  forgetPatrons(before: number): number {
+    const forgotten = this.db
+      .prepare(
+        `UPDATE card_issues SET patron = '', card_number = '', rfid_uid = NULL,
+           replaces = CASE WHEN replaces IS NULL THEN NULL ELSE '' END,
+           replaced_by = CASE WHEN replaced_by IS NULL THEN NULL ELSE '' END
+         WHERE device = ? AND finished_at IS NOT NULL AND finished_at < ? AND patron != ''`,
+      )
+      .run(this.device, new Date(before).toISOString()).changes;
+    // secure_delete zeroed the old values in the file; the checkpoint takes their pages out of the log.
+    if (Number(forgotten) > 0) this.db.checkpoint();
+    return Number(forgotten);
   }
 
   /** Notes the chip an issued card's number was encoded on. */
