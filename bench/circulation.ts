@@ -10,7 +10,7 @@ import {
   type Samples,
   summarise,
 } from './kiosk-load.js';
-import { processUsage, usageOver } from './process-usage.js';
+import { type ProcessUsage, processUsage, usageOver } from './process-usage.js';
 import { resampledInterval } from './resample.js';
 import type { BenchResult } from './types.js';
 
@@ -143,15 +143,38 @@ function pidOf(path: keyof Paths, gateways: Gateways): number {
   return path === 'carrel' ? gateways.carrelPid : path === 'bareHttp' ? gateways.barePid : 0;
 }
 
-/** The two HTTP gateways' CPU per checkout, µs, as a row (none where /proc is not there). */
-function cpuRow(label: string, cpuMs: Record<keyof Paths, number>, requests: Record<keyof Paths, number>) {
-  if (!(cpuMs.carrel > 0 && cpuMs.bareHttp > 0)) return [];
-  const perCheckout = (path: keyof Paths) => (cpuMs[path] * 1000) / requests[path];
+/** What a gateway's process used over a path's segments: CPU (ms, all threads) and preemptions. */
+interface Used {
+  cpuMs: number;
+  preempted: number;
+}
+
+/** Adds what `pid` used between `before` and now to `used`. */
+function addUsage(used: Used, pid: number, before: ProcessUsage | undefined): void {
+  const after = pid ? processUsage(pid) : undefined;
+  if (!before || !after) return;
+  used.cpuMs += after.cpuMs - before.cpuMs;
+  used.preempted += after.preempted - before.preempted;
+}
+
+/**
+ * The two HTTP gateways' CPU per checkout, µs, and how often each one's event loop was preempted
+ * per checkout, as rows (none where /proc is not there).
+ */
+function cpuRow(label: string, used: Record<keyof Paths, Used>, requests: Record<keyof Paths, number>) {
+  if (!(used.carrel.cpuMs > 0 && used.bareHttp.cpuMs > 0)) return [];
+  const perCheckout = (path: keyof Paths) => (used[path].cpuMs * 1000) / requests[path];
+  const preempted = (path: keyof Paths) => used[path].preempted / requests[path];
   return [
     {
       name: `${label}: CPU per checkout, Carrel / bare HTTP gateway`,
       value: perCheckout('carrel'),
       unit: `µs / ${perCheckout('bareHttp').toFixed(0)} µs`,
+    },
+    {
+      name: `${label}: … event loop preempted per checkout, Carrel / bare HTTP gateway`,
+      value: preempted('carrel'),
+      unit: `/ ${preempted('bareHttp').toFixed(2)}`,
     },
   ];
 }
@@ -168,14 +191,13 @@ function p50Of(rounds: readonly Samples[], picked: readonly number[]): number {
 async function paced(kiosks: number, paths: Paths, gateways: Gateways): Promise<BenchResult[]> {
   const load = { kiosks, ratePerKiosk: PACE.ratePerKiosk, durationMs: PACE.segmentMs, seed: kiosks };
   const runs = readingsOf<Samples[]>(() => []);
-  const cpuMs = readingsOf(() => 0);
+  const used = readingsOf<Used>(() => ({ cpuMs: 0, preempted: 0 }));
   for (let round = 0; round < PACE.rounds; round++) {
     for (const path of round % 2 === 0 ? PATH_NAMES : [...PATH_NAMES].reverse()) {
       const pid = pidOf(path, gateways);
       const before = pid ? processUsage(pid) : undefined;
       runs[path].push(await pacedLoad(load, paths[path]));
-      const after = pid ? processUsage(pid) : undefined;
-      if (before && after) cpuMs[path] += after.cpuMs - before.cpuMs;
+      addUsage(used[path], pid, before);
     }
   }
   const readings = readingsOf((path) => merged(runs[path]));
@@ -214,7 +236,7 @@ async function paced(kiosks: number, paths: Paths, gateways: Gateways): Promise<
     versusBare('p99'),
     ...cpuRow(
       label,
-      cpuMs,
+      used,
       readingsOf((path) => readings[path].requests),
     ),
     adds('a bare relay', relay),
@@ -253,7 +275,7 @@ async function saturation(
   // phase does: one segment per path swung the ratio 0.54–0.76× between runs of the same build.
   const runs = readingsOf<Samples[]>(() => []);
   // CPU time of the process in the middle (all its threads), for the two HTTP paths; Carrel's GC.
-  const cpuMs = readingsOf(() => 0);
+  const used = readingsOf<Used>(() => ({ cpuMs: 0, preempted: 0 }));
   let gcSecondsSpent = 0;
   const segment = Math.ceil(checkouts / SATURATION_ROUNDS);
   for (let round = 0; round < SATURATION_ROUNDS; round++) {
@@ -263,8 +285,7 @@ async function saturation(
       const gcBefore = path === 'carrel' ? await gcSeconds(gateways.metrics) : 0;
       const before = pid ? processUsage(pid) : undefined;
       runs[path].push(await closedLoopSamples(kiosks, segment, paths[path]));
-      const after = pid ? processUsage(pid) : undefined;
-      if (before && after) cpuMs[path] += after.cpuMs - before.cpuMs;
+      addUsage(used[path], pid, before);
       if (path === 'carrel') gcSecondsSpent += (await gcSeconds(gateways.metrics)) - gcBefore;
     }
   }
@@ -273,11 +294,16 @@ async function saturation(
   const label = `saturation ${kiosks} kiosk${kiosks === 1 ? '' : 's'}`;
   const cpuRows = cpuRow(
     label,
-    cpuMs,
+    used,
     readingsOf((path) => readings[path].requests),
   );
   if (cpuRows.length > 0)
-    cpuRows.push({ name: `${label}: … of which Carrel's garbage collection`, value: gcUs, unit: 'µs' });
+    // Right under the CPU row it is a part of.
+    cpuRows.splice(1, 0, {
+      name: `${label}: … of which Carrel's garbage collection`,
+      value: gcUs,
+      unit: 'µs',
+    });
   // The throughput ratio with the rounds drawn again (a round's two segments stay together).
   const rate = (rounds: readonly Samples[], picked: readonly number[]) =>
     picked.reduce((sum, at) => sum + rounds[at]!.latencies.length, 0) /

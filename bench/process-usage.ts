@@ -6,6 +6,11 @@ export interface ProcessUsage {
   cpuMs: number;
   /** Times its main thread went to sleep and was woken again. */
   wakeUps: number;
+  /**
+   * Times its main thread was taken off the CPU while it had work (involuntary context switches):
+   * on a machine with fewer cores than busy processes, mostly by a process its own write just woke.
+   */
+  preempted: number;
 }
 
 /** The usage of process `pid`, or undefined where /proc is not there (not Linux). */
@@ -17,7 +22,8 @@ export function processUsage(pid: number): ProcessUsage | undefined {
     }
     const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
     const wakeUps = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
-    return { cpuMs: cpuNs / 1e6, wakeUps };
+    const preempted = Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
+    return { cpuMs: cpuNs / 1e6, wakeUps, preempted };
   } catch {
     return undefined;
   }
@@ -34,5 +40,6 @@ export async function usageOver(pid: number, ms: number): Promise<ProcessUsage |
   return {
     cpuMs: (after.cpuMs - before.cpuMs) / seconds,
     wakeUps: (after.wakeUps - before.wakeUps) / seconds,
+    preempted: (after.preempted - before.preempted) / seconds,
   };
 }
