@@ -45,6 +45,13 @@ export const ilsFaultsSchema = z
     ignoreRequests: z
       .strictObject({ type: z.string().min(1), times: z.number().int().min(1).max(1000).default(1) })
       .optional(),
+    /**
+     * Ask for requests again: the next `times` requests of this type are not acted on and
+     * answered 96 (Request SC Resend), as an ILS whose line garbles what it reads.
+     */
+    resendRequests: z
+      .strictObject({ type: z.string().min(1), times: z.number().int().min(1).max(1000).default(1) })
+      .optional(),
     /** Terminate every response with CR LF whatever the account says. */
     forceCrLf: z.boolean().optional(),
     /** The Koha-shaped REST API (koha-rest.ts): down, slow, refusing, or losing answers. */

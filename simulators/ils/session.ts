@@ -276,6 +276,13 @@ export class IlsSession {
       logger.debug({ type: request.type }, 'fault: request lost before the ILS acted on it');
       return;
     }
+    const resend = this.context.faults().resendRequests;
+    if (resend && resend.type === request.type && resend.times > 0) {
+      resend.times--;
+      logger.debug({ type: request.type }, 'fault: request not acted on, asked for again (96)');
+      await this.send({ type: 'requestScResend' }, withChecksum, false);
+      return;
+    }
     const response = handleCirculationRequest(request as never, terminal);
     const lose = this.context.faults().loseAnswers;
     if (lose && lose.type === request.type && lose.times > 0) {

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { CarrelError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { KohaRestAccounts } from '../devices/ils/koha-accounts.js';
+import { currencyExponent } from '../gateway/circulation/money.js';
 import { IlsCirculation } from '../gateway/circulation/service.js';
 import type { DeskServices, ReadinessCheck } from '../gateway/contracts/desk.js';
 import { DeskTotalsFeature } from '../gateway/desk-totals.js';
@@ -138,7 +139,13 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     logger,
     // Deposits by transfer of the patron's credit at the ILS, where the library configured its account API.
     ...(config.printAccounts.ilsTransfer
-      ? { ilsTransfer: { accounts: new KohaRestAccounts(config.printAccounts.ilsTransfer) } }
+      ? {
+          ilsTransfer: {
+            accounts: new KohaRestAccounts(config.printAccounts.ilsTransfer, {
+              exponent: currencyExponent(config.printAccounts.currency),
+            }),
+          },
+        }
       : {}),
   });
 

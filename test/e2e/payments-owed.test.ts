@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
@@ -36,14 +37,23 @@ const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =
 
 describe('money a payment owes back', () => {
   it('owes back what was paid for a fee paid meanwhile at another desk, and staff pay it out', async () => {
-    const opened = await call('POST', '/payments', {
+    const open = {
       patron: '21000003',
       pin: '3333',
       purpose: { kind: 'fees', fees: ['F-1002'] },
       amountDueMinor: 500,
-    });
+      requestId: randomUUID(),
+    };
+    const opened = await call('POST', '/payments', open);
     expect(opened.status).toBe(201);
     const id = opened.json.id as string;
+    // Sent again, the same payment; the same id with another amount is refused, naming it.
+    expect((await call('POST', '/payments', open)).json.id).toBe(id);
+    const clash = await call('POST', '/payments', { ...open, amountDueMinor: 400 });
+    expect(clash.status).toBe(409);
+    expect(clash.json).toMatchObject({ code: 'request_id_conflict' });
+    expect(clash.json.detail).toMatch(/\(another amountDueMinor\)/);
+    expect(clash.json.detail).not.toContain('21000003');
     // Staff take the fee at the desk while the patron is at the kiosk.
     const elsewhere = await call('POST', '/fees/payments', {
       patron: '21000003',
@@ -65,7 +75,23 @@ describe('money a payment owes back', () => {
     const owed = (await call('GET', '/payments/owed')).json.payments as Array<{ id: string }>;
     expect(owed.map((payment) => payment.id)).toEqual([id]);
 
-    const paidOut = await call('POST', `/payments/${id}/payouts`, { amountMinor: 500 });
+    // 'Paid out' pressed again after a lost answer: recorded once; the same id for another amount
+    // (a client reusing ids) is refused, naming the amount, and records nothing.
+    const payout = { amountMinor: 200, requestId: randomUUID() };
+    const first = await call('POST', `/payments/${id}/payouts`, payout);
+    expect(first.status).toBe(201);
+    expect((await call('POST', `/payments/${id}/payouts`, payout)).json.overpayment).toMatchObject({
+      paidOutMinor: 200,
+    });
+    const reused = await call('POST', `/payments/${id}/payouts`, { ...payout, amountMinor: 300 });
+    expect(reused.status).toBe(409);
+    expect(reused.json).toMatchObject({ code: 'request_id_conflict' });
+    expect(reused.json.detail).toMatch(/\(another amountMinor\)/);
+    expect((await call('GET', `/payments/${id}`)).json.overpayment).toMatchObject({ paidOutMinor: 200 });
+    const paidOut = await call('POST', `/payments/${id}/payouts`, {
+      amountMinor: 300,
+      requestId: randomUUID(),
+    });
     expect(paidOut.status).toBe(201);
     expect(paidOut.json.overpayment).toMatchObject({ owedToPatronMinor: 500, paidOutMinor: 500 });
     expect((await call('GET', '/payments/owed')).json.payments).toEqual([]);

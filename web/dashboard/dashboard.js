@@ -5,8 +5,9 @@
  * journal and open sessions read every 15 s. Admin actions (shown to an admin token only): reconnect
  * a device, print a test page, read a gate's people counter. A staff or admin token also sees the
  * offline journal's conflicts (an item out to another patron, work restored from a backup…) and
- * settles each: sent again, or discarded; and the money payments owe patrons, each recorded as
- * paid out when handed back.
+ * settles each: sent again, or discarded; the money payments owe patrons, each recorded as
+ * paid out when handed back; and the payments whose money the library system may or may not have
+ * (a fee payment that failed), for staff to check the patron's account there.
  */
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
 
@@ -239,8 +240,11 @@ async function refreshDesk() {
   const conflicts = offline.status === 'fulfilled' ? offline.value.conflict : 0;
   if (caller.staff && conflicts > 0) await showConflicts();
   else document.getElementById('conflicts-box').hidden = true;
-  if (caller.staff) await showOwed();
-  else document.getElementById('owed-box').hidden = true;
+  if (caller.staff) await Promise.all([showOwed(), showToCheck()]);
+  else {
+    document.getElementById('owed-box').hidden = true;
+    document.getElementById('to-check-box').hidden = true;
+  }
 }
 
 /** An amount in minor units as money, with the currency's own number of decimals (JPY 0, EUR 2, KWD 3). */
@@ -315,6 +319,46 @@ async function payOut(id, amountMinor, button, outcome) {
     button.disabled = false;
     if (error instanceof Problem && error.status === 422) await refreshDesk();
   }
+}
+
+async function showToCheck() {
+  let payments;
+  try {
+    ({ payments } = await api.call('GET', '/api/v1/payments/to-check'));
+  } catch {
+    return;
+  }
+  document.getElementById('to-check').replaceChildren(...payments.map(toCheckItem));
+  document.getElementById('to-check-box').hidden = payments.length === 0;
+}
+
+/** A payment with lines that failed: what was paid for what, and what staff do about each. */
+function toCheckItem(payment) {
+  const item = document.createElement('li');
+  item.dataset.payment = payment.id;
+  const failed = payment.lines.filter((line) => line.state === 'failed');
+  const paid = failed.reduce((sum, line) => sum + line.paidMinor, 0);
+  const what = document.createElement('p');
+  what.className = 'what';
+  what.textContent = `${money(paid, payment.currency)} paid by ${payment.patron.name || 'a patron'}: not confirmed`;
+  const lines = failed.map((line) => {
+    const said = document.createElement('p');
+    said.className = 'line';
+    said.textContent =
+      line.kind === 'fee'
+        ? `${money(line.paidMinor, payment.currency)} for the fee “${line.description || line.feeType || line.feeId || 'fee'}”` +
+          `${line.feeId ? ` (${line.feeId})` : ''}: the library system may or may not have recorded it. ` +
+          "Check the patron's account there; if the fee is still owed, record the payment there by hand (the money is in the cash box)."
+        : `${money(line.paidMinor, payment.currency)} for the print account: it was not credited. ` +
+          "Check the patron's print balance at the print desk; if it is not there, top it up there by hand (the money is in the cash box).";
+    return said;
+  });
+  const when = document.createElement('p');
+  when.className = 'said';
+  const ended = new Date(payment.endedAt ?? payment.startedAt);
+  when.textContent = `Payment ${payment.id}, ${ended.toLocaleDateString()} ${ended.toLocaleTimeString()}`;
+  item.append(what, ...lines, when);
+  return item;
 }
 
 /** Why a transaction is in conflict, in the desk's words; the ILS's own words follow. */

@@ -11,6 +11,10 @@
  * or basic auth. TLS by the URL (https). Every call has a timeout. Neither the
  * credentials nor the card number (it travels in a query) appear in an error
  * message: errors name the host and the step.
+ *
+ * Koha writes amounts as decimals of the currency's major unit (20 yen is `20`,
+ * 1.250 dinars `1.25`); the port counts minor units, so the adapter is told
+ * the currency's minor digits (its ISO 4217 exponent) and converts with them.
  */
 import { IlsAccountError, type IlsAccountPatron, type IlsAccounts, type IlsDebit } from './accounts.js';
 import type { KohaRestAccountsConfig } from './koha-accounts-config.js';
@@ -29,8 +33,17 @@ export class KohaRestAccounts implements IlsAccounts {
   private readonly base: string;
   private readonly host: string;
   private token: { value: string; until: number } | undefined;
+  /** Minor units in one major unit of the currency: 100 for EUR, 1 for JPY, 1000 for KWD. */
+  private readonly unit: number;
 
-  constructor(private readonly config: KohaRestAccountsConfig) {
+  /** `exponent`: the minor digits of the currency the amounts are in (2 for EUR, 0 for JPY, 3 for KWD). */
+  constructor(
+    private readonly config: KohaRestAccountsConfig,
+    options: { exponent: number },
+  ) {
+    if (!Number.isInteger(options.exponent) || options.exponent < 0 || options.exponent > 4)
+      throw new RangeError(`not a currency exponent: ${options.exponent}`);
+    this.unit = 10 ** options.exponent;
     const url = new URL(config.url);
     this.host = url.host;
     this.base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
@@ -54,7 +67,7 @@ export class KohaRestAccounts implements IlsAccounts {
     const account = (await this.call('GET', `${this.accountPath(patron)}`, 'reading the account')) as {
       balance?: unknown;
     } | null;
-    const balance = minorOf(account?.balance);
+    const balance = minorOf(account?.balance, this.unit);
     if (balance === undefined) throw this.badAnswer('reading the account');
     return Math.max(0, -balance);
   }
@@ -64,7 +77,7 @@ export class KohaRestAccounts implements IlsAccounts {
     debit: { amountMinor: number; requestId: string },
   ): Promise<IlsDebit> {
     const body = {
-      amount: debit.amountMinor / 100,
+      amount: debit.amountMinor / this.unit,
       type: this.config.debitType,
       description: describe(debit.requestId),
     };
@@ -74,7 +87,7 @@ export class KohaRestAccounts implements IlsAccounts {
       'adding the debit',
       body,
     )) as KohaDebit;
-    const parsed = debitOf(line);
+    const parsed = debitOf(line, this.unit);
     if (!parsed) throw this.badAnswer('adding the debit', true);
     return parsed;
   }
@@ -89,7 +102,7 @@ export class KohaRestAccounts implements IlsAccounts {
     );
     if (!Array.isArray(lines)) throw this.badAnswer('looking up the debit');
     for (const line of lines as KohaDebit[]) {
-      const parsed = debitOf(line);
+      const parsed = debitOf(line, this.unit);
       if (parsed?.description === description) return parsed;
     }
     return undefined;
@@ -218,16 +231,16 @@ export function describe(requestId: string): string {
   return `Transfer to the print account (Carrel ${requestId})`;
 }
 
-/** A decimal amount (`12.5`, `"12.50"`) in minor units. */
-function minorOf(value: unknown): number | undefined {
+/** A decimal amount (`12.5`, `"12.50"`) in minor units, `unit` of them to the major unit. */
+function minorOf(value: unknown, unit: number): number | undefined {
   const number = typeof value === 'string' ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isFinite(number)) return undefined;
-  return Math.round(number * 100);
+  return Math.round(number * unit);
 }
 
-function debitOf(line: KohaDebit | null | undefined): IlsDebit | undefined {
+function debitOf(line: KohaDebit | null | undefined, unit: number): IlsDebit | undefined {
   if (!line || typeof line !== 'object') return undefined;
-  const amountMinor = minorOf(line.amount);
+  const amountMinor = minorOf(line.amount, unit);
   const id = line.account_line_id;
   if (amountMinor === undefined || (typeof id !== 'number' && typeof id !== 'string')) return undefined;
   return {

@@ -138,6 +138,11 @@ export interface PaymentService {
   list(caller: PaymentCaller): PaymentView[];
   /** Ended payments that still owe the patron money (an excess, a fee the ILS refused, money read late), newest first. */
   owing(): PaymentView[];
+  /**
+   * Ended payments with a line that failed (money taken whose posting to the ILS, or deposit in
+   * the print account, may or may not have happened), newest first: staff check the patron's account.
+   */
+  toCheck(): PaymentView[];
   /** No more money: settle with what was inserted (the fees in order, the last maybe in part). */
   finish(id: string, caller: PaymentCaller): Promise<PaymentEndResult>;
   /** The patron walked away: as finish, but with nothing inserted it is simply cancelled. */

@@ -75,7 +75,7 @@ interface Live {
 /** How long a restart waits for a device to be back before letting it go (its buffer is read when it is). */
 const RECONNECT_WAIT_MS = 10_000;
 
-/** At most this many payments owing money are listed: a desk with more has a bigger problem to see. */
+/** At most this many payments owing money (or to check) are listed: a desk with more has a bigger problem to see. */
 const OWING_LISTED = 200;
 
 export class PaymentManager implements PaymentService {
@@ -206,6 +206,13 @@ export class PaymentManager implements PaymentService {
       .owing(OWING_LISTED)
       .map((row) => this.view(row.id))
       .filter((view) => view.overpayment.owedToPatronMinor > view.overpayment.paidOutMinor);
+  }
+
+  /** Ended payments with money whose fate is not known (a line failed), newest first: staff check them. */
+  toCheck(): PaymentView[] {
+    return this.store()
+      .withFailedLines(OWING_LISTED)
+      .map((row) => this.view(row.id));
   }
 
   list(caller: PaymentCaller): PaymentView[] {

@@ -208,6 +208,21 @@ export class PaymentStore {
       .all(limit) as PaymentRow[];
   }
 
+  /**
+   * Ended payments with a line that failed, newest first: money the patron put in that the ILS
+   * (or the print account) may or may not have — staff check the patron's account there.
+   */
+  withFailedLines(limit: number): PaymentRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM payments p
+          WHERE p.state IN ('completed', 'cancelled')
+            AND EXISTS (SELECT 1 FROM payment_lines l WHERE l.payment = p.id AND l.state = 'failed')
+          ORDER BY p.ended_at DESC LIMIT ?`,
+      )
+      .all(limit) as PaymentRow[];
+  }
+
   /** Payments not completed or cancelled: what a restart must go on with. */
   unfinished(): PaymentRow[] {
     return this.db

@@ -13,7 +13,8 @@ export const printAccountsSchema = z.strictObject({
   /**
    * Deposits by transfer of a patron's credit at the ILS, through the ILS's own account API
    * (SIP2 cannot move credit out of the ILS). Off when absent. Koha's REST API is the one kind
-   * so far; amounts go to the ILS in the print accounts' currency, two decimals.
+   * so far; amounts go to the ILS in the print accounts' currency, with its own decimals (none
+   * for JPY, three for KWD).
    */
   ilsTransfer: kohaRestAccountsSchema.optional(),
 });

@@ -28,7 +28,7 @@ import type { Logger } from '../../core/logger.js';
 import { IlsAccountError, type IlsAccountPatron, type IlsAccounts } from '../../devices/ils/accounts.js';
 import type { IlsTransferResult } from '../contracts/print-accounts.js';
 import type { IlsTransferJournal, IlsTransferRow } from './ils-transfer-journal.js';
-import { checkAmount, checkRequestId, type PrintLedger } from './ledger.js';
+import { checkAmount, checkRequestId, type PrintLedger, requestIdClash } from './ledger.js';
 
 export interface IlsTransferOptions {
   ledger: PrintLedger;
@@ -54,7 +54,10 @@ export interface IlsTransferRequest {
 }
 
 export class IlsTransfers {
-  private readonly inFlight = new Map<string, Promise<IlsTransferResult>>();
+  private readonly inFlight = new Map<
+    string,
+    { request: IlsTransferRequest; work: Promise<IlsTransferResult> }
+  >();
   /**
    * The last transfer of each patron: a patron's transfers run one after the other, so the
    * credit one reads is not the credit another is taking (the ILS would take a debit past it).
@@ -79,7 +82,7 @@ export class IlsTransfers {
     this.timer?.cancel();
     this.timer = undefined;
     await this.settling;
-    await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.inFlight.values()].map((running) => running.work));
   }
 
   transfer(request: IlsTransferRequest): Promise<IlsTransferResult> {
@@ -89,7 +92,12 @@ export class IlsTransfers {
       return Promise.reject(error);
     }
     const running = this.inFlight.get(request.requestId);
-    if (running) return running.then((result) => ({ ...result, repeated: true }));
+    if (running) {
+      // The same request again joins the first; another request with its id is refused at once.
+      const differs = transferDiffers(running.request, request);
+      if (differs) return Promise.reject(requestIdClash(request.requestId, differs));
+      return running.work.then((result) => ({ ...result, repeated: true }));
+    }
     const before = this.patronTails.get(request.patron) ?? Promise.resolve();
     const work = before
       .then(() => this.run(request))
@@ -99,7 +107,7 @@ export class IlsTransfers {
       });
     const tail = work.catch(() => undefined);
     this.patronTails.set(request.patron, tail);
-    this.inFlight.set(request.requestId, work);
+    this.inFlight.set(request.requestId, { request, work });
     return work;
   }
 
@@ -180,8 +188,11 @@ export class IlsTransfers {
   }
 
   private same(row: IlsTransferRow, request: IlsTransferRequest): IlsTransferRow {
-    if (row.account !== request.patron || row.amountMinor !== request.amountMinor)
-      throw new CarrelError('request_id_conflict', `request ${request.requestId} was another transfer`);
+    const differs = transferDiffers(
+      { patron: row.account, amountMinor: row.amountMinor, currency: row.currency },
+      request,
+    );
+    if (differs) throw requestIdClash(request.requestId, differs);
     return row;
   }
 
@@ -247,4 +258,21 @@ export class IlsTransfers {
       );
     return this.options.ils;
   }
+}
+
+/** What differs between a transfer and another asked for with its request id (a currency not given is the account's). */
+function transferDiffers(
+  first: Pick<IlsTransferRequest, 'patron' | 'amountMinor' | 'currency'>,
+  again: IlsTransferRequest,
+): string | undefined {
+  if (first.patron !== again.patron) return 'another patron';
+  if (first.amountMinor !== again.amountMinor) return 'another amountMinor';
+  const currency = (value: string | undefined) => value?.toUpperCase();
+  if (
+    first.currency !== undefined &&
+    again.currency !== undefined &&
+    currency(first.currency) !== currency(again.currency)
+  )
+    return 'another currency';
+  return undefined;
 }

@@ -128,16 +128,8 @@ export class PrintLedger {
         | EntryRow
         | undefined;
       if (existing) {
-        const same =
-          existing.account === posting.account &&
-          existing.kind === posting.kind &&
-          existing.amount_minor === posting.amountMinor &&
-          existing.currency === currency;
-        if (!same)
-          throw new CarrelError(
-            'request_id_conflict',
-            `request ${posting.requestId} was already used for another entry`,
-          );
+        const differs = postingDiffers(existing, posting, currency);
+        if (differs) throw requestIdClash(posting.requestId, differs);
         return { entry: entryOf(existing), repeated: true };
       }
       const { balance, currency: accountCurrency } = this.latest(posting.account);
@@ -191,6 +183,14 @@ export class PrintLedger {
       return { entry: entryOf(row), repeated: false };
     };
     return this.db.inTransaction ? append() : this.db.transaction(append, 'immediate');
+  }
+
+  /** The entry a request id made, with its account; undefined when the id made none. */
+  byRequest(requestId: string): { entry: PrintLedgerEntry; account: string } | undefined {
+    const row = this.sql('SELECT * FROM print_ledger WHERE request_id = ?').get(requestId) as
+      | EntryRow
+      | undefined;
+    return row && { entry: entryOf(row), account: row.account };
   }
 
   balance(account: string): PrintAccountBalance {
@@ -335,6 +335,43 @@ export function checkAmount(amount: number, max: number, positive: boolean): voi
 export function checkRequestId(requestId: string): void {
   if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId))
     throw new CarrelError('request_id_invalid', 'a request id is 8 to 128 printable characters (a UUID)');
+}
+
+const KIND_NAMES: Readonly<Record<PrintLedgerKind, string>> = {
+  deposit: 'a top-up',
+  refund: 'a refund',
+  charge: 'a print charge',
+  payout: 'a payout',
+  adjustment: 'a correction',
+};
+
+/** An entry's kind as staff say it: `a top-up`, `a refund`… */
+export const kindName = (kind: PrintLedgerKind): string => KIND_NAMES[kind];
+
+/**
+ * A request id sent again with another request: refused (409), naming what differs — the
+ * field as the API calls it, or the kind of operation — and never the patron or the amounts.
+ */
+export function requestIdClash(requestId: string, differs: string): CarrelError {
+  return new CarrelError(
+    'request_id_conflict',
+    `request id ${requestId} was already used for another request (${differs}): nothing was done. ` +
+      'Send each new request with a new request id',
+  );
+}
+
+/** What differs between an entry and a posting sent again with its request id, or undefined. */
+function postingDiffers(existing: EntryRow, posting: LedgerPosting, currency: string): string | undefined {
+  if (existing.kind !== posting.kind)
+    return `it was ${kindName(existing.kind)}, not ${kindName(posting.kind)}`;
+  if (existing.account !== posting.account) return 'another patron';
+  if (existing.release_id !== (posting.releaseId ?? null)) return 'another releaseId';
+  if (existing.currency !== currency) return 'another currency';
+  if (existing.amount_minor !== posting.amountMinor) return 'another amountMinor';
+  if (existing.source !== (posting.source ?? null)) return 'another source';
+  if (existing.reason !== (posting.reason?.slice(0, 500) ?? null))
+    return posting.kind === 'deposit' ? 'another note' : 'another reason';
+  return undefined;
 }
 
 function entryOf(row: EntryRow): PrintLedgerEntry {

@@ -17,7 +17,7 @@ import type {
   PrintReleaseView,
 } from '../contracts/print-accounts.js';
 import { type Database, type Statement, StatementCache } from '../storage/index.js';
-import type { PrintLedger } from './ledger.js';
+import { kindName, type PrintLedger, requestIdClash } from './ledger.js';
 
 interface ReleaseRow {
   id: string;
@@ -98,7 +98,10 @@ export class ReleaseJournal {
           existing.jobId !== start.jobId ||
           existing.account !== start.account
         )
-          throw new CarrelError('request_id_conflict', `request ${start.requestId} released another job`);
+          throw requestIdClash(
+            start.requestId,
+            existing.account !== start.account ? 'another patron' : 'another job (queue, jobId)',
+          );
         return { release: existing, repeated: true };
       }
       const taken = this.sql('SELECT id FROM print_releases WHERE job_key = ?').get(start.jobKey);
@@ -217,15 +220,13 @@ export class ReleaseJournal {
     staff: string;
   }): ChargedRelease {
     return this.db.transaction(() => {
-      const release = this.require(request.releaseId);
-      const already = this.sql('SELECT release_id FROM print_ledger WHERE request_id = ?').get(
-        request.requestId,
-      ) as { release_id: string | null } | undefined;
+      const already = this.ledger.byRequest(request.requestId);
       if (already) {
-        if (already.release_id !== release.id)
-          throw new CarrelError('request_id_conflict', `request ${request.requestId} was already used`);
-        return release;
+        const differs = this.refundDiffers(already.entry, request);
+        if (differs) throw requestIdClash(request.requestId, differs);
+        return this.require(request.releaseId);
       }
+      const release = this.require(request.releaseId);
       const left = release.amountMinor - release.refundedMinor;
       const amount = request.amountMinor ?? left;
       if (!Number.isSafeInteger(amount) || amount < 1)
@@ -242,6 +243,32 @@ export class ReleaseJournal {
       ).run(amount, state, this.clock.now(), release.id);
       return this.require(release.id);
     }, 'immediate');
+  }
+
+  /**
+   * What differs between the refund a request id made and the refund asked for again with it:
+   * the release, the amount (none asked is all that was left when the first was made), the reason.
+   */
+  private refundDiffers(
+    entry: PrintLedgerEntry,
+    request: { releaseId: string; amountMinor?: number; reason: string },
+  ): string | undefined {
+    if (entry.kind !== 'refund') return `it was ${kindName(entry.kind)}, not a refund`;
+    if (entry.releaseId !== request.releaseId) return 'another releaseId';
+    const release = this.require(request.releaseId);
+    const asked = request.amountMinor ?? release.amountMinor - this.refundedBefore(release.id, entry.id);
+    if (entry.amountMinor !== asked) return 'another amountMinor';
+    if (entry.reason !== request.reason) return 'another reason';
+    return undefined;
+  }
+
+  /** What the ledger had refunded of a release before one of its entries. */
+  private refundedBefore(releaseId: string, entryId: string): number {
+    const row = this.sql(
+      `SELECT COALESCE(SUM(amount_minor), 0) AS refunded FROM print_ledger
+         WHERE release_id = ? AND kind = 'refund' AND seq < (SELECT seq FROM print_ledger WHERE id = ?)`,
+    ).get(releaseId, entryId) as { refunded: number };
+    return row.refunded;
   }
 
   get(id: string): ChargedRelease | undefined {

@@ -30,7 +30,7 @@ import { type Database, GroupCommit } from '../storage/index.js';
 import type { PrintAccountsConfig } from './config.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
-import { checkAmount, checkRequestId, PrintLedger } from './ledger.js';
+import { checkAmount, checkRequestId, kindName, PrintLedger, requestIdClash } from './ledger.js';
 import type { HeldJob, ReleaseQueue } from './queue.js';
 import { type ChargedRelease, ReleaseJournal } from './release-journal.js';
 import { ReleaseWorkflow } from './release-workflow.js';
@@ -238,9 +238,18 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
   payout(request: { requestId: string; patron: string; staff: string; reason?: string }): PrintLedgerEntry {
     checkRequestId(request.requestId);
     const { ledger, db } = this.open();
+    const reason = request.reason ?? 'balance paid out';
     return db.transaction(() => {
-      const first = ledger.entries(request.patron, 1000).find((e) => e.requestId === request.requestId);
-      if (first) return first;
+      // The payout this id made, answered again; an id another request used is refused, not answered.
+      const first = ledger.byRequest(request.requestId);
+      if (first) {
+        const { entry, account } = first;
+        if (entry.kind !== 'payout')
+          throw requestIdClash(request.requestId, `it was ${kindName(entry.kind)}, not a payout`);
+        if (account !== request.patron) throw requestIdClash(request.requestId, 'another patron');
+        if (entry.reason !== reason) throw requestIdClash(request.requestId, 'another reason');
+        return entry;
+      }
       const { balanceMinor, currency } = ledger.balance(request.patron);
       if (balanceMinor === 0) throw new CarrelError('print_account_empty', 'there is nothing to pay out');
       return ledger.post({
@@ -250,7 +259,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
         amountMinor: -balanceMinor,
         currency,
         staff: request.staff,
-        reason: request.reason ?? 'balance paid out',
+        reason,
       }).entry;
     }, 'immediate');
   }

@@ -106,7 +106,8 @@ export class RequestIds implements RequestIdService, Feature {
     if (call.keep === 'memory') return this.onceInMemory(key, fingerprint, call, work);
     const underWay = this.running.get(key);
     if (underWay) {
-      if (underWay.fingerprint !== fingerprint) return Promise.reject(reused(call.requestId));
+      if (!sameRequest(underWay.fingerprint, fingerprint))
+        return Promise.reject(reused(call.requestId, underWay.fingerprint, fingerprint));
       call.onReplay?.();
       return underWay.promise as Promise<T>;
     }
@@ -146,7 +147,8 @@ export class RequestIds implements RequestIdService, Feature {
     for (const [known, entry] of this.remembered) if (entry.until <= now) this.remembered.delete(known);
     const known = this.remembered.get(key);
     if (known) {
-      if (known.fingerprint !== fingerprint) return Promise.reject(reused(call.requestId));
+      if (!sameRequest(known.fingerprint, fingerprint))
+        return Promise.reject(reused(call.requestId, known.fingerprint, fingerprint));
       call.onReplay?.();
       return known.promise as Promise<T>;
     }
@@ -212,7 +214,8 @@ export class RequestIds implements RequestIdService, Feature {
   }
 
   private async answerAgain(row: Row, fingerprint: string, call: RequestCall): Promise<unknown> {
-    if (row.fingerprint !== fingerprint) throw reused(call.requestId);
+    if (!sameRequest(row.fingerprint, fingerprint))
+      throw reused(call.requestId, row.fingerprint, fingerprint);
     if (row.state === 'answered') {
       call.onReplay?.();
       return JSON.parse(row.answer ?? 'null');
@@ -255,16 +258,73 @@ export class RequestIds implements RequestIdService, Feature {
   }
 }
 
-function reused(requestId: string): CarrelError {
+/**
+ * The same id with another request: refused, naming the fields that differ where the kept marks
+ * tell them (an id kept by a Carrel before this one, or two values whose marks collide, are
+ * refused without a name).
+ */
+function reused(requestId: string, kept: string, fresh: string): CarrelError {
+  const fields = differingFields(kept, fresh);
   return new CarrelError(
     'request_id_conflict',
-    `request id ${requestId} was already used for another request: use a new id for each request`,
+    fields.length > 0
+      ? `request id ${requestId} was already used for another request (another ${fields.join(', ')}): ` +
+          'nothing was done. Send each new request with a new request id'
+      : `request id ${requestId} was already used for another request: use a new id for each request`,
   );
 }
 
-/** A hash of the action and the request's fields, keys in order: the same request, whatever its JSON's key order. */
+/**
+ * A hash of the action and the request's fields, keys in order: the same request, whatever its
+ * JSON's key order; after `~`, a mark per field (one level into objects: `params.id`) to name
+ * what differs when an id comes back with another request. A mark is 16 bits of the field's own
+ * hash: enough to tell that a field changed, far too little to tell what a patron's barcode was.
+ */
 function fingerprintOf(action: string, fields: unknown): string {
-  return createHash('sha256').update(action).update('\n').update(canonical(fields)).digest('base64url');
+  const hash = createHash('sha256').update(action).update('\n').update(canonical(fields)).digest('base64url');
+  const marks = Object.entries(flatFields(fields)).map(
+    ([name, value]) =>
+      `${name}:${createHash('sha256').update(action).update('\n').update(name).update('\n').update(canonical(value)).digest('hex').slice(0, 4)}`,
+  );
+  return marks.length === 0 ? hash : `${hash}~${marks.join(',')}`;
+}
+
+/** Whether two fingerprints are of the same request (their hashes, whatever marks they carry). */
+function sameRequest(kept: string, fresh: string): boolean {
+  return kept.split('~', 1)[0] === fresh.split('~', 1)[0];
+}
+
+function differingFields(kept: string, fresh: string): string[] {
+  const marksOf = (fingerprint: string) => {
+    const at = fingerprint.indexOf('~');
+    const marks = new Map<string, string>();
+    if (at < 0) return marks;
+    for (const mark of fingerprint.slice(at + 1).split(',')) {
+      const colon = mark.lastIndexOf(':');
+      marks.set(mark.slice(0, colon), mark.slice(colon + 1));
+    }
+    return marks;
+  };
+  const before = marksOf(kept);
+  const now = marksOf(fresh);
+  if (before.size === 0 || now.size === 0) return [];
+  const names = new Set([...before.keys(), ...now.keys()]);
+  return [...names].filter((name) => before.get(name) !== now.get(name)).sort();
+}
+
+/** The request's fields by name, one level into objects (`params.id`, `purpose.kind`). */
+function flatFields(fields: unknown): Record<string, unknown> {
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return {};
+  const flat: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields as Record<string, unknown>)) {
+    if (value === undefined || !/^[\w.-]{1,64}$/.test(name)) continue;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) {
+        if (innerValue !== undefined && /^[\w.-]{1,64}$/.test(inner)) flat[`${name}.${inner}`] = innerValue;
+      }
+    else flat[name] = value;
+  }
+  return flat;
 }
 
 function canonical(value: unknown): string {

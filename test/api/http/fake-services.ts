@@ -344,6 +344,7 @@ export function noPayments(): PaymentService {
     get: missing,
     list: () => [],
     owing: () => [],
+    toCheck: () => [],
     finish: async () => missing(),
     cancel: async () => missing(),
     receipt: missing,

@@ -40,6 +40,7 @@ async function build(configured: boolean) {
                 clientId: 'carrel-desk',
                 clientSecret: 'carrel-desk-secret',
               }),
+              { exponent: 2 },
             ),
           },
         }
@@ -82,6 +83,28 @@ describe('POST /api/v1/print/accounts/transfers', () => {
     expect(again.statusCode).toBe(201);
     expect(again.json()).toMatchObject({ entryId: first.json().entryId, repeated: true });
     expect(simulator.state.patrons.get(PATRON)?.accountDebits).toHaveLength(1);
+  });
+
+  it('a request id sent again at once with another amount is refused, naming it; the ILS is debited once', async () => {
+    await build(true);
+    const body = { requestId: 'transfer-api-clash', patron: PATRON, amountMinor: 600, currency: 'EUR' };
+    // Both arrive while the first is still at the ILS: the second joined the first, as if the same.
+    const [first, other] = await Promise.all([transfer(body), transfer({ ...body, amountMinor: 900 })]);
+    expect(first.statusCode).toBe(201);
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toMatchObject({ code: 'request_id_conflict' });
+    expect(other.json().detail).toMatch(/amountMinor/);
+    expect(other.json().detail).not.toContain(PATRON);
+    // Afterwards too, and for another patron.
+    const later = await transfer({ ...body, amountMinor: 900 });
+    expect(later.statusCode).toBe(409);
+    expect(later.json().detail).toMatch(/amountMinor/);
+    const otherPatron = await transfer({ ...body, patron: '21000001' });
+    expect(otherPatron.statusCode).toBe(409);
+    expect(otherPatron.json().detail).toMatch(/another patron/);
+    expect(otherPatron.json().detail).not.toContain('21000001');
+    expect(simulator.state.patrons.get(PATRON)?.accountDebits).toHaveLength(1);
+    expect(simulator.state.patrons.get(PATRON)?.creditCents).toBe(2000 - 600);
   });
 
   it('answers problems with stable types: unknown card, not enough credit, ILS down, not configured', async () => {

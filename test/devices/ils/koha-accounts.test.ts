@@ -30,6 +30,7 @@ function koha(overrides: Record<string, unknown> = {}) {
       timeoutMs: 2000,
       ...overrides,
     }),
+    { exponent: 2 },
   );
 }
 
@@ -161,6 +162,7 @@ describe('Koha REST accounts against the simulator', () => {
         user: 'u',
         password: 'p',
       }),
+      { exponent: 2 },
     );
     const error = await failure(
       accounts.addDebit({ id: '1' }, { amountMinor: 100, requestId: 'transfer-none' }),

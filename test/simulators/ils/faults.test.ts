@@ -77,6 +77,29 @@ describe('faults', () => {
     expect(simulator.state.item('31000005')?.loan).toBeUndefined();
   });
 
+  it('resend requests: the next N of a type are answered 96 and not carried out, then as usual', async () => {
+    await client.login('kiosk1', 'kiosk1pw');
+    simulator.setFaults({ resendRequests: { type: 'checkout', times: 2 } });
+    const checkout = {
+      type: 'checkout',
+      scRenewalPolicy: true,
+      noBlock: false,
+      transactionDate: new Date(START),
+      institutionId: AO,
+      patronIdentifier: '21000006',
+      itemIdentifier: '31000005',
+      terminalPassword: '',
+    } as const;
+    for (let i = 0; i < 2; i++) {
+      await client.request(checkout, 'requestScResend');
+      expect(simulator.state.item('31000005')?.loan).toBeUndefined();
+    }
+    // Other requests are answered meanwhile, and the third checkout is carried out.
+    await client.request(itemInformation, 'itemInformationResponse');
+    expect(await client.request(checkout, 'checkoutResponse')).toMatchObject({ ok: true });
+    expect(simulator.state.item('31000005')?.loan).toBeDefined();
+  });
+
   it('idle timeout: a silent connection is closed', async () => {
     simulator.setFaults({ idleTimeoutMs: 300_000 });
     await client.login('kiosk1', 'kiosk1pw');

@@ -217,6 +217,18 @@ export function paymentRoutes(
   });
 
   book.add(app, {
+    method: 'GET',
+    url: '/api/v1/payments/to-check',
+    operationId: 'listPaymentsToCheck',
+    summary:
+      "Ended payments with money whose fate is not known — a fee payment the ILS may or may not have taken, a top-up not credited (a line failed) — for staff to check the patron's account",
+    tag,
+    access: ['staff'],
+    response: z.object({ payments: z.array(paymentSchema) }),
+    handler: () => ({ payments: payments.toCheck() }),
+  });
+
+  book.add(app, {
     method: 'POST',
     url: '/api/v1/payments/:id/payouts',
     operationId: 'payOutOverpayment',
