@@ -278,7 +278,7 @@ function reused(requestId: string, kept: string, fresh: string): CarrelError {
  * A hash of the action and the request's fields, keys in order: the same request, whatever its
  * JSON's key order; after `~`, a mark per field (one level into objects: `params.id`) to name
  * what differs when an id comes back with another request. A mark is 16 bits of the field's own
- * hash: enough to tell that a field changed, far too little to tell what a patron's barcode was.
+ * hash: enough to tell that a field changed; fields that name a patron get none (UNMARKED).
  */
 function fingerprintOf(action: string, fields: unknown): string {
   const hash = createHash('sha256').update(action).update('\n').update(canonical(fields)).digest('base64url');
@@ -312,15 +312,23 @@ function differingFields(kept: string, fresh: string): string[] {
   return [...names].filter((name) => before.get(name) !== now.get(name)).sort();
 }
 
-/** The request's fields by name, one level into objects (`params.id`, `purpose.kind`). */
+/**
+ * Fields that name a patron get no mark: a library's barcodes are few and alike (a known prefix,
+ * a range of numbers), so even 16 bits of one's hash, kept beside the request, would narrow it to
+ * a handful. A clash in one of them is refused without naming it.
+ */
+const UNMARKED = /^(patron|patronName|name|card|cardNumber|barcode|pin|password)$/i;
+
+/** The request's fields by name, one level into objects (`params.id`, `purpose.kind`), but those that name a patron. */
 function flatFields(fields: unknown): Record<string, unknown> {
   if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return {};
+  const named = (name: string) => /^[\w.-]{1,64}$/.test(name) && !UNMARKED.test(name);
   const flat: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(fields as Record<string, unknown>)) {
-    if (value === undefined || !/^[\w.-]{1,64}$/.test(name)) continue;
+    if (value === undefined || !named(name)) continue;
     if (value !== null && typeof value === 'object' && !Array.isArray(value))
       for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) {
-        if (innerValue !== undefined && /^[\w.-]{1,64}$/.test(inner)) flat[`${name}.${inner}`] = innerValue;
+        if (innerValue !== undefined && named(inner)) flat[`${name}.${inner}`] = innerValue;
       }
     else flat[name] = value;
   }

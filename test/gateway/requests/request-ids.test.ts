@@ -124,6 +124,22 @@ describe('request ids', () => {
     ).rejects.toMatchObject({ code: 'request_id_conflict' });
   });
 
+  it('names the field a clash differs in, but keeps no mark of a field that names a patron', async () => {
+    await requests.once(call({ patron: '21000003', amount: '2.00' }), async () => 'done');
+    await expect(
+      requests.once(call({ patron: '21000003', amount: '3.00' }), async () => 'x'),
+    ).rejects.toThrow(/another amount\)/);
+    // A patron's barcode is one of a few thousand alike: even a 16-bit mark of it would all but name it.
+    const fingerprint = String(
+      (db.prepare('SELECT fingerprint FROM request_ids').get() as { fingerprint: string }).fingerprint,
+    );
+    expect(fingerprint).toMatch(/~amount:[0-9a-f]{4}$/);
+    expect(fingerprint).not.toMatch(/patron/);
+    const refused = requests.once(call({ patron: '21000004', amount: '2.00' }), async () => 'x');
+    await expect(refused).rejects.toMatchObject({ code: 'request_id_conflict' });
+    await expect(refused).rejects.not.toThrow(/\(another/);
+  });
+
   it('keeps ids per caller: another caller with the same id is another request', async () => {
     const work = counted(() => 'ok');
     await requests.once(call({ patron: 'P1' }), work);
