@@ -33,6 +33,12 @@ export const paymentsSchema = z.strictObject({
   devices: z.array(deviceIdSchema).optional(),
   /** The receipt printer for printed payment receipts; the sessions' when unset. */
   printer: deviceIdSchema.optional(),
+  /**
+   * A payment's patron (barcode, name) and the ILS's messages about it are forgotten this many
+   * days after it ended, once nothing of it is left to do: no money owed back, no line failed or
+   * still to post. The amounts stay, for the cash reports.
+   */
+  patronDataDays: z.number().int().min(1).max(3650).default(90),
 });
 
 export type PaymentsConfig = z.infer<typeof paymentsSchema>;

@@ -34,6 +34,7 @@ import { cashDevices } from '../families/cash-device/index.js';
 import { receiptPrinters } from '../families/receipt-printer/index.js';
 import { rfidReaders } from '../families/rfid-reader/index.js';
 import { emitEvent, listenTo, type PortLookup } from '../family.js';
+import { Retention } from '../retention.js';
 import type { Database } from '../storage/index.js';
 import type { PaymentsConfig } from './config.js';
 import { PaymentError } from './errors.js';
@@ -84,6 +85,7 @@ export class PaymentManager implements PaymentService {
   private journalHandle: CreditJournal | undefined;
   private readonly live = new Map<string, Live>();
   private recovery: Promise<void> | undefined;
+  private patronRetention: Retention | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly deps: PaymentManagerDeps) {
@@ -98,9 +100,23 @@ export class PaymentManager implements PaymentService {
     this.recovery = this.recover().catch((error) =>
       this.logger.error({ err: describeError(error) }, 'unfinished payments could not be taken up'),
     );
+    this.patronRetention ??= new Retention({
+      name: 'payments-patrons',
+      forget: (before) => {
+        const forgotten = this.store().forgetPatrons(before);
+        // secure_delete zeroed the old values in the file; the checkpoint takes their pages out of the log.
+        if (forgotten > 0) this.deps.db().checkpoint();
+        return forgotten;
+      },
+      retentionDays: this.deps.config.patronDataDays,
+      clock: this.deps.clock,
+      logger: this.logger,
+    });
+    this.patronRetention.start();
   }
 
   async stop(): Promise<void> {
+    this.patronRetention?.stop();
     this.deps.bus.removeAllListenersOf(this);
     await this.recovery;
     // Collecting payments stay collecting: the next start lets their devices go and settles them.

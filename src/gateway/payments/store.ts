@@ -223,6 +223,34 @@ export class PaymentStore {
       .all(limit) as PaymentRow[];
   }
 
+  /**
+   * Forgets who the payments that ended before `before` (epoch ms) were for — the patron's barcode
+   * and name, and the ILS's messages on their lines (an ILS may greet the patron by name) — once
+   * nothing of them is left to do: nothing owed back (owing's test), no line failed, pending, posting
+   * or journaled. The amounts, fees and states stay. Returns how many payments were forgotten.
+   */
+  forgetPatrons(before: number): number {
+    return this.db.transaction(() => {
+      const done = `p.state IN ('completed', 'cancelled') AND p.ended_at < ? AND p.patron != ''
+        AND p.owed_to_patron_minor <= p.paid_out_minor
+        AND (p.settled_minor IS NULL
+          OR (SELECT COALESCE(SUM(c.value_minor), 0) FROM cash_credits c WHERE c.holder = p.id) <= p.settled_minor)
+        AND NOT EXISTS (SELECT 1 FROM payment_lines l WHERE l.payment = p.id
+          AND l.state IN ('pending', 'posting', 'failed', 'journaled'))`;
+      this.db
+        .prepare(
+          `UPDATE payment_lines SET message = NULL
+            WHERE message IS NOT NULL AND payment IN (SELECT p.id FROM payments p WHERE ${done})`,
+        )
+        .run(before);
+      const forgotten = Number(
+        this.db.prepare(`UPDATE payments AS p SET patron = '', patron_name = '' WHERE ${done}`).run(before)
+          .changes,
+      );
+      return forgotten;
+    }, 'immediate');
+  }
+
   /** Payments not completed or cancelled: what a restart must go on with. */
   unfinished(): PaymentRow[] {
     return this.db
