@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
@@ -92,6 +92,57 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
       Number(/reconnects (\d+)/.exec((await printer.locator('.since').textContent()) ?? '')?.[1]),
     ).toBeGreaterThan(0);
     await desk.screenshot({ path: join(OUTPUT, 'dashboard.png'), fullPage: true });
+  });
+
+  it('greys the devices as last known while it hears nothing from Carrel, and is live again after', async () => {
+    // Opened on /healthz first, quiet (Chromium's favicon request there is a 404): the dashboard's
+    // own script errors are watched below.
+    const desk = await chromium.openPage('/healthz', {
+      viewport: { width: 1280, height: 1000 },
+      quiet: true,
+    });
+    const scriptErrors: string[] = [];
+    desk.on('pageerror', (error) => scriptErrors.push(error.message));
+    // The page's event WebSocket goes through here: cut (Carrel gone, the network down), then let through.
+    let cut = false;
+    let live: WebSocketRoute | undefined;
+    await desk.routeWebSocket(/\/api\/v1\/events/, (socket) => {
+      if (cut) return void socket.close();
+      live = socket;
+      socket.connectToServer();
+    });
+    await desk.goto(`${chromium.testDesk.api}/dashboard#token=${MONITOR}`);
+    await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+    await expect.poll(() => card(desk, 'receipt-1').getAttribute('data-status')).toBe('online');
+    const summary = () => desk.locator('#summary').textContent();
+    expect(await summary()).toMatch(/^\d+ online/);
+
+    cut = true;
+    await live!.close();
+    await expect.poll(summary).toMatch(/^Not live since .+ — last known: \d+ online/);
+    expect(await desk.locator('#devices').getAttribute('class')).toContain('stale');
+    // The card no longer reads as a green "online": greyed, its status marked as last known.
+    const status = card(desk, 'receipt-1').locator('.status');
+    expect(
+      await status.evaluate(
+        (element) => element.ownerDocument.defaultView!.getComputedStyle(element, '::before').content,
+      ),
+    ).toBe('"last known: "');
+    expect(
+      await card(desk, 'receipt-1').evaluate(
+        (element) => element.ownerDocument.defaultView!.getComputedStyle(element).opacity,
+      ),
+    ).toBe('0.6');
+    expect(await desk.locator('#sessions-open').textContent()).toBe('–');
+    mkdirSync(OUTPUT, { recursive: true });
+    await desk.screenshot({ path: join(OUTPUT, 'dashboard-not-live.png'), fullPage: true });
+
+    cut = false;
+    await expect.poll(() => desk.locator('#link').textContent(), { timeout: 15_000 }).toBe('Live');
+    await expect.poll(summary).toMatch(/^\d+ online/);
+    expect(await desk.locator('#devices').getAttribute('class')).not.toContain('stale');
+    await expect.poll(() => desk.locator('#sessions-open').textContent()).toMatch(/^\d+$/);
+    expect(scriptErrors).toEqual([]);
   });
 
   it('lets an admin reconnect a device, print a test page and read a gate counter; a monitor is offered none of them', async () => {

@@ -21,6 +21,8 @@ const list = document.getElementById('devices');
 const template = document.getElementById('device-card');
 
 let retryMs = 500;
+/** When the live link was lost (ISO time), while it is down. */
+let lostAt;
 /** Whether the token may act (admin) or settle conflicts (staff); the page only looks until that is known. */
 const caller = { admin: false, staff: false };
 
@@ -188,8 +190,30 @@ function update(state) {
 function summary() {
   const counts = { online: 0, degraded: 0, offline: 0 };
   for (const state of devices.values()) counts[state.status] = (counts[state.status] ?? 0) + 1;
+  const counted = `${counts.online} online · ${counts.degraded} degraded · ${counts.offline} offline`;
   document.getElementById('summary').textContent =
-    `${counts.online} online · ${counts.degraded} degraded · ${counts.offline} offline`;
+    lostAt === undefined ? counted : `Not live since ${time(lostAt)} — last known: ${counted}`;
+}
+
+/**
+ * While the page hears nothing from Carrel (Carrel stopped, the desk PC's network gone), what it
+ * shows is what it last heard, not what is: a wall screen of green cards with Carrel down says
+ * "all well". The cards are greyed and marked "last known", the counts say since when, the desk's
+ * figures show "–", until the link is back and a fresh snapshot replaces them.
+ */
+function linkLost() {
+  if (lostAt !== undefined) return;
+  lostAt = new Date().toISOString();
+  list.classList.add('stale');
+  for (const id of ['offline-pending', 'offline-conflict', 'sessions-open'])
+    document.getElementById(id).textContent = '–';
+  summary();
+}
+
+function linkBack() {
+  lostAt = undefined;
+  list.classList.remove('stale');
+  summary();
 }
 
 function onMessage(message) {
@@ -213,11 +237,13 @@ function connect() {
     () => {
       retryMs = 500;
       link('Live', false);
+      linkBack();
       showProblem();
       void refreshDesk();
     },
     (event) => {
       link('Not connected, trying again…', true);
+      linkLost();
       if (event.code === 4401 || event.code === 4403)
         showProblem('The dashboard needs a monitor token: open it as /dashboard#token=…');
       setTimeout(connect, retryMs);
