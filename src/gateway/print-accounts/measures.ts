@@ -7,7 +7,7 @@
 import type { PrintAccountService } from '../contracts/print-accounts.js';
 import type { MeasureDefinition, MeasureRow, MeasureSource } from '../statistics/measures.js';
 
-const HOUR_MS = 3_600_000;
+const QUARTER_MS = 900_000;
 
 const MEASURES: MeasureDefinition[] = [
   {
@@ -54,23 +54,27 @@ export function printMeasures(
 ): MeasureSource {
   return {
     measures: MEASURES,
-    *rows(fromHour, toHour) {
+    *rows(fromQuarter, toQuarter) {
+      // The ledger and the journal count per UTC hour, over exactly [from, to): an hour's rows go in
+      // its first quarter, or the range's first when the range begins within the hour.
       let hours: ReturnType<PrintAccountService['ledgerHours']>;
       let releases: ReturnType<PrintAccountService['releaseHours']>;
       try {
-        hours = accounts.ledgerHours(fromHour * HOUR_MS, toHour * HOUR_MS);
-        releases = accounts.releaseHours(fromHour * HOUR_MS, toHour * HOUR_MS);
+        hours = accounts.ledgerHours(fromQuarter * QUARTER_MS, toQuarter * QUARTER_MS);
+        releases = accounts.releaseHours(fromQuarter * QUARTER_MS, toQuarter * QUARTER_MS);
       } catch {
         return; // The ledger is not open: nothing to count.
       }
+      const quarterOf = (hour: number) => Math.max(hour * 4, fromQuarter);
       for (const row of releases) {
         const dims = { queue: row.queue, colour: row.colour };
-        yield { hour: row.hour, measure: 'print.jobs', dims, value: row.jobs } satisfies MeasureRow;
-        yield { hour: row.hour, measure: 'print.pages', dims, value: row.pages } satisfies MeasureRow;
+        const quarter = quarterOf(row.hour);
+        yield { quarter, measure: 'print.jobs', dims, value: row.jobs } satisfies MeasureRow;
+        yield { quarter, measure: 'print.pages', dims, value: row.pages } satisfies MeasureRow;
       }
       for (const row of hours) {
         const at = (measure: string, dims: Record<string, string>, value: number): MeasureRow => ({
-          hour: row.hour,
+          quarter: quarterOf(row.hour),
           measure,
           dims,
           value,
