@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { type Clock, systemClock } from '../../src/core/clock.js';
@@ -12,9 +13,10 @@ const PATRON = '21000009';
 
 /**
  * Ten past midnight at a branch in India: a patron borrows at the self-check, two people come in
- * and one walks out with an item still secured. The day's report (GET /api/v1/stats/measures,
- * period=day, in the desk's own zone) counts them on the day that has just begun — they went on the
- * day before, counted with the UTC hour 18:00–19:00, which began at 23:30.
+ * and one walks out with an item still secured, and a patron puts €5 on their print account at the
+ * desk. The report of the last two days (GET /api/v1/stats/measures, period=day, in the desk's own
+ * zone) counts them on the day that has just begun — they went on the day before, counted with the
+ * UTC hour 18:00–19:00, which began at 23:30.
  */
 describe('a desk a half hour off UTC, just after local midnight', () => {
   let testDesk: TestDesk;
@@ -47,20 +49,32 @@ describe('a desk a half hour off UTC, just after local midnight', () => {
     gate.walk({ direction: 'in', items: [] });
     gate.walk({ direction: 'out', items: ['31000006'] });
     await fetch(`${testDesk.api}/api/v1/gates/exit-1/counters`);
+    const deposit = await fetch(`${testDesk.api}/api/v1/print/accounts/deposit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        requestId: randomUUID(),
+        patron: '21000001',
+        amountMinor: 500,
+        currency: 'EUR',
+        source: 'cash-desk',
+      }),
+    });
+    expect(deposit.status).toBe(201);
 
     const today = new Date(midnight + 12 * 3_600_000).toLocaleDateString('en-CA'); // YYYY-MM-DD, local
     type Report = { timeZone: string; rows: Array<{ measure: string; period: string; value: number }> };
     const day = async (from: number, to: number) =>
       (await (
         await fetch(
-          `${testDesk.api}/api/v1/stats/measures?period=day&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&measure=circulation.transactions,gate.visitors_in,gate.alarms`,
+          `${testDesk.api}/api/v1/stats/measures?period=day&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&measure=circulation.transactions,gate.visitors_in,gate.alarms,print.deposits`,
         )
       ).json()) as Report;
     const counted = (report: Report, measure: string) =>
       report.rows.filter((row) => row.measure === measure).reduce((sum, row) => sum + row.value, 0);
-    // Today, midnight to midnight, as the report page asks for it.
+    // Yesterday and today, midnight to midnight, as the report page asks for its days.
     const report = await until(async () => {
-      const found = await day(midnight, midnight + DAY_MS);
+      const found = await day(midnight - DAY_MS, midnight + DAY_MS);
       return counted(found, 'gate.visitors_in') >= 2 && counted(found, 'gate.alarms') >= 1
         ? found
         : undefined;
@@ -70,6 +84,7 @@ describe('a desk a half hour off UTC, just after local midnight', () => {
     expect(counted(report, 'circulation.transactions')).toBe(1);
     expect(counted(report, 'gate.visitors_in')).toBe(2);
     expect(counted(report, 'gate.alarms')).toBe(1);
+    expect(counted(report, 'print.deposits')).toBe(500);
     // Yesterday had none of them.
     expect((await day(midnight - DAY_MS, midnight)).rows).toEqual([]);
   });

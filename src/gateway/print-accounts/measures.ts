@@ -50,31 +50,27 @@ const MEASURES: MeasureDefinition[] = [
 ];
 
 export function printMeasures(
-  accounts: Pick<PrintAccountService, 'ledgerHours' | 'releaseHours'>,
+  accounts: Pick<PrintAccountService, 'ledgerQuarters' | 'releaseQuarters'>,
 ): MeasureSource {
   return {
     measures: MEASURES,
     *rows(fromQuarter, toQuarter) {
-      // The ledger and the journal count per UTC hour, over exactly [from, to): an hour's rows go in
-      // its first quarter, or the range's first when the range begins within the hour.
-      let hours: ReturnType<PrintAccountService['ledgerHours']>;
-      let releases: ReturnType<PrintAccountService['releaseHours']>;
+      let quarters: ReturnType<PrintAccountService['ledgerQuarters']>;
+      let releases: ReturnType<PrintAccountService['releaseQuarters']>;
       try {
-        hours = accounts.ledgerHours(fromQuarter * QUARTER_MS, toQuarter * QUARTER_MS);
-        releases = accounts.releaseHours(fromQuarter * QUARTER_MS, toQuarter * QUARTER_MS);
+        quarters = accounts.ledgerQuarters(fromQuarter * QUARTER_MS, toQuarter * QUARTER_MS);
+        releases = accounts.releaseQuarters(fromQuarter * QUARTER_MS, toQuarter * QUARTER_MS);
       } catch {
         return; // The ledger is not open: nothing to count.
       }
-      const quarterOf = (hour: number) => Math.max(hour * 4, fromQuarter);
       for (const row of releases) {
         const dims = { queue: row.queue, colour: row.colour };
-        const quarter = quarterOf(row.hour);
-        yield { quarter, measure: 'print.jobs', dims, value: row.jobs } satisfies MeasureRow;
-        yield { quarter, measure: 'print.pages', dims, value: row.pages } satisfies MeasureRow;
+        yield { quarter: row.quarter, measure: 'print.jobs', dims, value: row.jobs } satisfies MeasureRow;
+        yield { quarter: row.quarter, measure: 'print.pages', dims, value: row.pages } satisfies MeasureRow;
       }
-      for (const row of hours) {
+      for (const row of quarters) {
         const at = (measure: string, dims: Record<string, string>, value: number): MeasureRow => ({
-          quarter: quarterOf(row.hour),
+          quarter: row.quarter,
           measure,
           dims,
           value,
