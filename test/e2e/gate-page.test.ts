@@ -170,6 +170,50 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     await expect.poll(() => desk.locator('#open-empty').isVisible()).toBe(true);
   });
 
+  it('keeps the newest 100 acknowledged alarms and every waiting one on a page left open all week', async () => {
+    const auth = { authorization: `Bearer ${STAFF}` };
+    type Alarm = { id: string; item: string | null; acknowledged: { by: string } | null };
+    const history = async (query: string) =>
+      (
+        (await (
+          await fetch(`${chromium.testDesk.api}/api/v1/gates/alarms?${query}`, { headers: auth })
+        ).json()) as { alarms: Alarm[] }
+      ).alarms;
+    const desk = await openPage(STAFF);
+    // Monday morning: one alarm nobody acknowledges; then a busy week, 150 alarms acknowledged.
+    gateSim().walk({ direction: 'out', items: ['39000900'] });
+    const busy = Array.from({ length: 150 }, (_, i) => String(39001000 + i));
+    for (let i = 0; i < busy.length; i += 50)
+      gateSim().walk({ direction: 'out', items: busy.slice(i, i + 50) });
+    await expect
+      .poll(async () => (await history('open=true&limit=500')).filter((a) => busy.includes(a.item!)).length, {
+        timeout: 10_000,
+      })
+      .toBe(150);
+    for (const alarm of await history('open=true&limit=500'))
+      if (busy.includes(alarm.item!))
+        await fetch(`${chromium.testDesk.api}/api/v1/gates/alarms/${alarm.id}/ack`, {
+          method: 'POST',
+          headers: auth,
+        });
+    const acknowledged = (await history('limit=500')).filter((a) => a.acknowledged !== null);
+    const newest = acknowledged.slice(0, 100).map((a) => a.id);
+    const shown = async () =>
+      (
+        await desk
+          .locator('#done [data-alarm]')
+          .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-alarm')!))
+      ).sort();
+    // The acknowledged list holds the newest 100, not the week's 150 and what was there before.
+    await expect.poll(shown, { timeout: 5000 }).toEqual([...newest].sort());
+    // The one still waiting is there whatever came after it.
+    await desk.locator('#open [data-alarm]').filter({ hasText: '39000900' }).waitFor({ timeout: 1000 });
+    // 'Older alarms' goes on from the oldest shown: the next acknowledged one, none skipped.
+    await desk.getByRole('button', { name: 'Older alarms' }).click();
+    await desk.locator(`#done [data-alarm="${acknowledged[100]!.id}"]`).waitFor({ timeout: 2000 });
+    expect(await shown()).toEqual(expect.arrayContaining(acknowledged.slice(0, 101).map((a) => a.id)));
+  }, 60_000);
+
   it('shows and sounds an alarm raised while the page was reconnecting (a Wi-Fi blip)', async () => {
     const desk = await chromium.openPage('/healthz');
     // The page's event WebSocket goes through here: closed for a while, then let through again.

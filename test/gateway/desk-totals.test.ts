@@ -9,7 +9,7 @@ import type { MeasureRow, MeasureSource } from '../../src/gateway/statistics/mea
 const HOUR_MS = 3_600_000;
 /** Noon, local time, 20 November 2026: what "today" is in these tests. */
 const NOON = new Date(2026, 10, 20, 12).getTime();
-const hourOf = (time: number) => Math.floor(time / HOUR_MS);
+const quarterOf = (time: number) => Math.floor(time / (HOUR_MS / 4));
 
 /** A desk's statistics as a source would yield them, rows added as a test goes. */
 function source(rows: MeasureRow[]): MeasureSource {
@@ -37,11 +37,26 @@ describe('the recent days in the desk totals', () => {
     const recent = recentDays(
       [
         source([
-          { hour: hourOf(NOON), measure: 'circulation.transactions', dims: { outcome: 'ok' }, value: 5 },
-          { hour: hourOf(NOON), measure: 'circulation.transactions', dims: { outcome: 'refused' }, value: 2 },
-          { hour: hourOf(yesterday), measure: 'circulation.transactions', dims: { outcome: 'ok' }, value: 3 },
-          { hour: hourOf(monthAgo), measure: 'gate.visitors_in', dims: { gate: 'exit-1' }, value: 40 },
-          { hour: hourOf(tooOld), measure: 'gate.visitors_in', dims: { gate: 'exit-1' }, value: 99 },
+          {
+            quarter: quarterOf(NOON),
+            measure: 'circulation.transactions',
+            dims: { outcome: 'ok' },
+            value: 5,
+          },
+          {
+            quarter: quarterOf(NOON),
+            measure: 'circulation.transactions',
+            dims: { outcome: 'refused' },
+            value: 2,
+          },
+          {
+            quarter: quarterOf(yesterday),
+            measure: 'circulation.transactions',
+            dims: { outcome: 'ok' },
+            value: 3,
+          },
+          { quarter: quarterOf(monthAgo), measure: 'gate.visitors_in', dims: { gate: 'exit-1' }, value: 40 },
+          { quarter: quarterOf(tooOld), measure: 'gate.visitors_in', dims: { gate: 'exit-1' }, value: 99 },
         ]),
       ],
       NOON,
@@ -76,7 +91,7 @@ describe('the recent days in the desk totals', () => {
     try {
       expect(feature.current()?.recent?.counts.transactions.at(-1)).toBe(0);
       rows.push({
-        hour: hourOf(NOON),
+        quarter: quarterOf(NOON),
         measure: 'circulation.transactions',
         dims: { outcome: 'ok' },
         value: 7,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CarrelConfig } from '../../src/app/config.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
+import type { Clock } from '../../src/core/clock.js';
 import { type Logger, silentLogger } from '../../src/core/logger.js';
 import type { IlsDeviceConfig } from '../../src/gateway/families/ils/index.js';
 
@@ -18,11 +19,13 @@ export interface TestDesk {
 
 /**
  * The simulated desk as `carrel start` runs it, on free ports, with its
- * database in a fresh temporary folder. `change` adjusts the config.
+ * database in a fresh temporary folder. `change` adjusts the config; `clock` is the desk's (the
+ * system's when absent).
  */
 export async function startTestDesk(
   change: (config: CarrelConfig) => CarrelConfig = (c) => c,
   logger: Logger = silentLogger(),
+  clock?: Clock,
 ): Promise<TestDesk> {
   const stateDir = mkdtempSync(join(tmpdir(), 'carrel-desk-'));
   const base = defaultDeskConfig();
@@ -32,7 +35,7 @@ export async function startTestDesk(
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
     storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
   });
-  const desk = await createDesk({ config, logger, version: 'test' });
+  const desk = await createDesk({ config, logger, version: 'test', ...(clock ? { clock } : {}) });
   await desk.start();
   return {
     desk,

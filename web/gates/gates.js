@@ -20,6 +20,13 @@ const alarms = new Map();
 /** Alarms whose title the page stopped waiting for: Carrel gives the ILS 15 s, the page 20. */
 const lookupsOver = new Set();
 const LOOKUP_WAIT_MS = 20_000;
+/**
+ * Acknowledged alarms the page keeps, the newest: a page left open for a week at a busy branch
+ * would otherwise hold every alarm of the week. Waiting alarms are always kept; staff reach older
+ * acknowledged ones with 'Older alarms' (each page they load is kept on top of these).
+ */
+const ACKNOWLEDGED_KEPT = 100;
+let acknowledgedKept = ACKNOWLEDGED_KEPT;
 let olderPage = null;
 let socket = null;
 let retryMs = 1000;
@@ -177,12 +184,35 @@ function remember(record) {
   alarms.set(record.id, merged);
   if (merged.item && !merged.title && !merged.details && !lookupsOver.has(merged.id) && !known)
     setTimeout(() => {
-      lookupsOver.add(merged.id);
       const now = alarms.get(merged.id);
-      if (now) render(now);
+      if (!now) return; // Let go of meanwhile (acknowledged, and older than what the page keeps).
+      lookupsOver.add(merged.id);
+      render(now);
     }, LOOKUP_WAIT_MS);
   render(merged);
+  trim();
   return merged;
+}
+
+const newestFirst = (a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : a.id < b.id ? 1 : -1);
+
+/**
+ * Lets go of the acknowledged alarms beyond the newest `acknowledgedKept`, rows and all. 'Older
+ * alarms' then goes on from the oldest one still shown (the API's cursor: its time and id), so
+ * none is skipped.
+ */
+function trim() {
+  const acknowledged = [...alarms.values()].filter((record) => record.acknowledged !== null);
+  if (acknowledged.length <= acknowledgedKept) return;
+  acknowledged.sort(newestFirst);
+  for (const record of acknowledged.slice(acknowledgedKept)) {
+    alarms.delete(record.id);
+    lookupsOver.delete(record.id);
+    document.querySelector(`[data-alarm="${CSS.escape(record.id)}"]`)?.remove();
+  }
+  const oldest = acknowledged[acknowledgedKept - 1];
+  olderPage = `${Date.parse(oldest.time)}.${oldest.id}`;
+  $('older').hidden = false;
 }
 
 /** What the title line says: the ILS's title, or why there is none, or '…' while it may come. */
@@ -262,6 +292,8 @@ async function acknowledge(id, button) {
 
 async function loadAlarms(after) {
   const page = await api.alarms(after);
+  // Older alarms staff asked for stay on the page beside the newest ones.
+  if (after) acknowledgedKept += page.alarms.length;
   for (const record of page.alarms) remember(record);
   if (after || olderPage === null) olderPage = page.next;
   $('older').hidden = !olderPage;

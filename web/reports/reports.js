@@ -6,6 +6,7 @@
  * Chart.js, served by Carrel itself (no CDN).
  */
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
+import { amount, exponentOf } from '/common/money.js';
 
 const token = takeToken('carrel.reports.token', location, sessionStorage, history);
 const api = new ApiClient(location.origin, token);
@@ -149,13 +150,23 @@ function showProblem(text) {
   $('problem').hidden = !text;
 }
 
+/**
+ * Minor units as money in the currency's own decimals (web/common/money.js): 1250 EUR → "€12.50",
+ * 500 JPY → "¥500", 1250 KWD → "KWD 1.250". Without a currency (nothing counted), the number alone.
+ */
 function money(minor, currency) {
+  if (!currency) return amount(minor, currency);
   try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(
+      minor / 10 ** exponentOf(currency),
+    );
   } catch {
-    return `${(minor / 100).toFixed(2)} ${currency}`;
+    return `${amount(minor, currency)} ${currency}`;
   }
 }
+
+/** Minor units as the currency's whole units, for a chart's axis: 1250 EUR → 12.5, 500 JPY → 500. */
+const inUnits = (minor, currency) => minor / 10 ** exponentOf(currency);
 
 const isoDate = (date) =>
   `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
@@ -251,41 +262,43 @@ function shape(spec, report, days) {
       total: labels.length,
     };
   }
-  const scale = spec.money ? 0.01 : 1;
+  // Money is drawn in the currency's whole units and written with its own decimals (a yen has
+  // none, a dinar three): each row and series carries its currency.
+  const drawn = (value, currency) => (spec.money ? inUnits(value, currency) : value);
+  const written = (value, currency) => (spec.money ? amount(value, currency) : value);
   if (spec.label) {
-    const rows = report.rows.map((row) => [spec.label(row), row.value]);
+    const rows = report.rows.map((row) => [spec.label(row), row.value, row.dims.currency]);
     rows.sort((a, b) => b[1] - a[1]);
     return {
       labels: rows.map((row) => row[0]),
-      datasets: [{ label: spec.title, values: rows.map((row) => row[1] * scale) }],
+      datasets: [{ label: spec.title, values: rows.map(([, value, currency]) => drawn(value, currency)) }],
       table: {
         head: ['', spec.money ? 'Amount' : 'Count'],
-        rows: rows.map(([label, value]) => [label, spec.money ? (value / 100).toFixed(2) : value]),
+        rows: rows.map(([label, value, currency]) => [label, written(value, currency)]),
       },
       total: rows.reduce((sum, row) => sum + row[1], 0),
     };
   }
   const series = new Map();
+  const currencyOf = new Map();
   for (const row of report.rows) {
     const name = spec.series(row);
     const values = series.get(name) ?? new Map();
     values.set(row.period, (values.get(row.period) ?? 0) + row.value);
     series.set(name, values);
+    currencyOf.set(name, row.dims.currency);
   }
   const names = [...series.keys()].sort();
+  const on = (name, day) => series.get(name).get(day) ?? 0;
   return {
     labels: days,
     datasets: names.map((name) => ({
       label: name,
-      values: days.map((day) => (series.get(name).get(day) ?? 0) * scale),
+      values: days.map((day) => drawn(on(name, day), currencyOf.get(name))),
     })),
     table: {
       head: ['Day', ...names],
-      rows: days.map((day) =>
-        [day, ...names.map((name) => series.get(name).get(day) ?? 0)].map((value, i) =>
-          i > 0 && spec.money ? (value / 100).toFixed(2) : value,
-        ),
-      ),
+      rows: days.map((day) => [day, ...names.map((name) => written(on(name, day), currencyOf.get(name)))]),
     },
     total: report.rows.reduce((sum, row) => sum + row.value, 0),
   };
@@ -379,6 +392,9 @@ function sums(report) {
 function totals(now, before) {
   const current = sums(now);
   const previous = sums(before);
+  // A money tile with nothing counted is written in the desk's currency as the other tiles show it
+  // (not in euros on a yen desk), or as a bare number when no money was counted at all.
+  const deskCurrency = [...current.keys(), ...previous.keys()].map((key) => key.split('|')[1]).find(Boolean);
   const items = [];
   for (const tile of TOTALS) {
     const keys = [...current.keys(), ...previous.keys()].filter((key) => key.split('|')[0] === tile.measure);
@@ -389,7 +405,7 @@ function totals(now, before) {
       const li = document.createElement('li');
       li.dataset.measure = tile.measure;
       li.dataset.value = String(value);
-      const format = (n) => (tile.money ? money(n, currency ?? 'EUR') : n.toLocaleString());
+      const format = (n) => (tile.money ? money(n, currency ?? deskCurrency) : n.toLocaleString());
       const change = was ? ` (${value >= was ? '+' : ''}${Math.round(((value - was) / was) * 100)} %)` : '';
       li.append(
         cell('span', tile.label, 'label'),

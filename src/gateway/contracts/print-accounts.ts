@@ -183,10 +183,10 @@ export interface PrintAccountService extends PrintAccountDeposits {
     staff: string;
   }): PrintLedgerEntry;
   dailyReport(date: string): PrintDailyReport;
-  /** The ledger per UTC hour, kind, queue, source and currency over [from, to) (statistics; no patron). */
-  ledgerHours(from: number, to: number): PrintLedgerHourRow[];
-  /** Releases per UTC hour, queue and colour over [from, to): jobs and pages printed (statistics; no patron). */
-  releaseHours(from: number, to: number): PrintReleaseHourRow[];
+  /** The ledger per UTC quarter hour, kind, queue, source and currency over [from, to) (statistics; no patron). */
+  ledgerQuarters(from: number, to: number): PrintLedgerQuarterRow[];
+  /** Releases per UTC quarter hour, queue and colour over [from, to): jobs and pages printed (statistics; no patron). */
+  releaseQuarters(from: number, to: number): PrintReleaseQuarterRow[];
   /** Page one of a held job as a PNG; undefined when it cannot be drawn. */
   thumbnail(queue: string, jobId: number, patron?: string): Promise<Buffer | undefined>;
 }
@@ -208,10 +208,10 @@ export interface PrintStationLogins {
   stationLogout(session: string): void;
 }
 
-/** One hour of the print ledger, summed: no account, only what kind of money moved where. */
-export interface PrintReleaseHourRow {
-  /** The UTC hour, as hours since the epoch. */
-  hour: number;
+/** One quarter hour of the releases, summed: no account, only what was printed where. */
+export interface PrintReleaseQuarterRow {
+  /** The UTC quarter hour, as quarter hours since the epoch. */
+  quarter: number;
   queue: string;
   /** `colour` or `mono`; '' for releases from before the colour was kept. */
   colour: 'colour' | 'mono' | '';
@@ -221,9 +221,10 @@ export interface PrintReleaseHourRow {
   pages: number;
 }
 
-export interface PrintLedgerHourRow {
-  /** The UTC hour, as hours since the epoch. */
-  hour: number;
+/** One quarter hour of the print ledger, summed: no account, only what kind of money moved where. */
+export interface PrintLedgerQuarterRow {
+  /** The UTC quarter hour, as quarter hours since the epoch. */
+  quarter: number;
   kind: 'deposit' | 'charge' | 'refund' | 'payout' | 'adjustment';
   /** The queue of a charge or refund; '' otherwise. */
   queue: string;

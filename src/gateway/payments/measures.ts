@@ -6,6 +6,7 @@ import type { PaymentService } from '../contracts/payments.js';
 import type { MeasureRow, MeasureSource } from '../statistics/measures.js';
 
 const HOUR_MS = 3_600_000;
+const QUARTER_MS = 900_000;
 
 export function paymentMeasures(payments: Pick<PaymentService, 'statistics'>): MeasureSource {
   return {
@@ -27,18 +28,20 @@ export function paymentMeasures(payments: Pick<PaymentService, 'statistics'>): M
       { name: 'payments.top_ups', summary: 'print credit bought', unit: 'minor', dimensions: ['currency'] },
       { name: 'payments.completed', summary: 'payments completed', unit: 'count', dimensions: [] },
     ],
-    *rows(fromHour, toHour) {
+    *rows(fromQuarter, toQuarter) {
       let rows: ReturnType<PaymentService['statistics']>;
       try {
-        rows = payments.statistics({ from: fromHour * HOUR_MS, to: toHour * HOUR_MS });
+        rows = payments.statistics({ from: fromQuarter * QUARTER_MS, to: toQuarter * QUARTER_MS });
       } catch {
         return; // The journals are not open: nothing to count.
       }
       for (const row of rows) {
-        const hour = Date.parse(row.hour) / HOUR_MS;
+        // The journals count per UTC hour, over exactly [from, to): an hour's rows go in its first
+        // quarter, or the range's first when the range begins within the hour.
+        const quarter = Math.max((Date.parse(row.hour) / HOUR_MS) * 4, fromQuarter);
         const currency = { currency: row.currency };
         const at = (measure: string, dims: Record<string, string>, value: number): MeasureRow => ({
-          hour,
+          quarter,
           measure,
           dims,
           value,

@@ -15,8 +15,8 @@ import type {
   PrintAccountDepositResult,
   PrintDailyReport,
   PrintLedgerEntry,
-  PrintLedgerHourRow,
   PrintLedgerKind,
+  PrintLedgerQuarterRow,
 } from '../contracts/print-accounts.js';
 import { REQUEST_ID_PATTERN } from '../requests/request-ids.js';
 import { type Database, migrate, type Statement, StatementCache } from '../storage/index.js';
@@ -215,16 +215,16 @@ export class PrintLedger {
   }
 
   /**
-   * The ledger summed per UTC hour (hours since the epoch), kind, queue, source and currency over
+   * The ledger summed per UTC quarter hour (since the epoch), kind, queue, source and currency over
    * [from, to) in epoch ms: entries, amount (minor units, signed as booked) and pages charged.
    */
-  hourly(from: number, to: number): PrintLedgerHourRow[] {
+  perQuarter(from: number, to: number): PrintLedgerQuarterRow[] {
     return this.sql(
-      `SELECT created_at / 3600000 AS hour, kind, COALESCE(queue, '') AS queue, COALESCE(source, '') AS source,
+      `SELECT created_at / 900000 AS quarter, kind, COALESCE(queue, '') AS queue, COALESCE(source, '') AS source,
          currency, COUNT(*) AS entries, SUM(amount_minor) AS amountMinor, COALESCE(SUM(pages), 0) AS pages
        FROM print_ledger WHERE created_at >= ? AND created_at < ?
-       GROUP BY hour, kind, queue, source, currency ORDER BY hour`,
-    ).all(from, to) as PrintLedgerHourRow[];
+       GROUP BY quarter, kind, queue, source, currency ORDER BY quarter`,
+    ).all(from, to) as PrintLedgerQuarterRow[];
   }
 
   /** The cash report of one local day (`YYYY-MM-DD`): deposits by source, payouts, refunds, income per queue. */

@@ -7,7 +7,7 @@
 import type { PrintAccountService } from '../contracts/print-accounts.js';
 import type { MeasureDefinition, MeasureRow, MeasureSource } from '../statistics/measures.js';
 
-const HOUR_MS = 3_600_000;
+const QUARTER_MS = 900_000;
 
 const MEASURES: MeasureDefinition[] = [
   {
@@ -50,27 +50,27 @@ const MEASURES: MeasureDefinition[] = [
 ];
 
 export function printMeasures(
-  accounts: Pick<PrintAccountService, 'ledgerHours' | 'releaseHours'>,
+  accounts: Pick<PrintAccountService, 'ledgerQuarters' | 'releaseQuarters'>,
 ): MeasureSource {
   return {
     measures: MEASURES,
-    *rows(fromHour, toHour) {
-      let hours: ReturnType<PrintAccountService['ledgerHours']>;
-      let releases: ReturnType<PrintAccountService['releaseHours']>;
+    *rows(fromQuarter, toQuarter) {
+      let quarters: ReturnType<PrintAccountService['ledgerQuarters']>;
+      let releases: ReturnType<PrintAccountService['releaseQuarters']>;
       try {
-        hours = accounts.ledgerHours(fromHour * HOUR_MS, toHour * HOUR_MS);
-        releases = accounts.releaseHours(fromHour * HOUR_MS, toHour * HOUR_MS);
+        quarters = accounts.ledgerQuarters(fromQuarter * QUARTER_MS, toQuarter * QUARTER_MS);
+        releases = accounts.releaseQuarters(fromQuarter * QUARTER_MS, toQuarter * QUARTER_MS);
       } catch {
         return; // The ledger is not open: nothing to count.
       }
       for (const row of releases) {
         const dims = { queue: row.queue, colour: row.colour };
-        yield { hour: row.hour, measure: 'print.jobs', dims, value: row.jobs } satisfies MeasureRow;
-        yield { hour: row.hour, measure: 'print.pages', dims, value: row.pages } satisfies MeasureRow;
+        yield { quarter: row.quarter, measure: 'print.jobs', dims, value: row.jobs } satisfies MeasureRow;
+        yield { quarter: row.quarter, measure: 'print.pages', dims, value: row.pages } satisfies MeasureRow;
       }
-      for (const row of hours) {
+      for (const row of quarters) {
         const at = (measure: string, dims: Record<string, string>, value: number): MeasureRow => ({
-          hour: row.hour,
+          quarter: row.quarter,
           measure,
           dims,
           value,

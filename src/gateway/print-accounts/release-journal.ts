@@ -12,7 +12,7 @@ import { CarrelError } from '../../core/errors.js';
 import type {
   PrintLedgerEntry,
   PrintQuote,
-  PrintReleaseHourRow,
+  PrintReleaseQuarterRow,
   PrintReleaseState,
   PrintReleaseView,
 } from '../contracts/print-accounts.js';
@@ -307,20 +307,20 @@ export class ReleaseJournal {
   }
 
   /**
-   * Releases per UTC hour (hours since the epoch), queue and colour over [from, to) in epoch ms:
+   * Releases per UTC quarter hour (since the epoch), queue and colour over [from, to) in epoch ms:
    * jobs, and pages as the printer counted them when it said (else as charged); a job refunded
    * before it printed counts no pages.
    */
-  hourly(from: number, to: number): PrintReleaseHourRow[] {
+  perQuarter(from: number, to: number): PrintReleaseQuarterRow[] {
     return this.sql(
-      `SELECT created_at / 3600000 AS hour, queue,
+      `SELECT created_at / 900000 AS quarter, queue,
          CASE color WHEN 1 THEN 'colour' WHEN 0 THEN 'mono' ELSE '' END AS colour,
          COUNT(*) AS jobs,
          COALESCE(SUM(CASE WHEN state = 'refunded' THEN COALESCE(printed_impressions, 0)
                            ELSE COALESCE(printed_impressions, impressions) END), 0) AS pages
        FROM print_releases WHERE created_at >= ? AND created_at < ?
-       GROUP BY hour, queue, colour ORDER BY hour`,
-    ).all(from, to) as PrintReleaseHourRow[];
+       GROUP BY quarter, queue, colour ORDER BY quarter`,
+    ).all(from, to) as PrintReleaseQuarterRow[];
   }
 
   /** Journal and ledger agree: a release's refunds never exceed its charge, and match the ledger. */

@@ -19,8 +19,8 @@ import type {
   PrintIlsTransfers,
   PrintJobView,
   PrintLedgerEntry,
-  PrintLedgerHourRow,
-  PrintReleaseHourRow,
+  PrintLedgerQuarterRow,
+  PrintReleaseQuarterRow,
   PrintReleaseView,
   PrintStationLogins,
   StationLogin,
@@ -289,12 +289,12 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     return this.open().ledger.dailyReport(date);
   }
 
-  ledgerHours(from: number, to: number): PrintLedgerHourRow[] {
-    return this.open().ledger.hourly(from, to);
+  ledgerQuarters(from: number, to: number): PrintLedgerQuarterRow[] {
+    return this.open().ledger.perQuarter(from, to);
   }
 
-  releaseHours(from: number, to: number): PrintReleaseHourRow[] {
-    return this.open().journal.hourly(from, to);
+  releaseQuarters(from: number, to: number): PrintReleaseQuarterRow[] {
+    return this.open().journal.perQuarter(from, to);
   }
 
   async thumbnail(queueId: string, jobId: number, patron?: string): Promise<Buffer | undefined> {

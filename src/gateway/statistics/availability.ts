@@ -112,7 +112,9 @@ export class DeviceAvailability {
           dimensions: ['device', 'kind'],
         },
       ],
-      rows: (fromHour, toHour, _wanted, keep) => {
+      rows: (fromQuarter, toQuarter, _wanted, keep) => {
+        // Minutes are kept per UTC hour: the hours the quarters touch, each in its first quarter (or
+        // the range's first, when the range begins within the hour).
         // Summed in SQL over the devices (or kinds) the report does not keep apart.
         const device = keep.has('device') ? 'device' : "''";
         const kind = keep.has('kind') ? 'kind' : "''";
@@ -123,15 +125,16 @@ export class DeviceAvailability {
               `SELECT hour, ${device} AS device, ${kind} AS kind, SUM(observed) AS observed, SUM(online) AS online
                FROM device_minutes WHERE hour >= ? AND hour < ? GROUP BY 1, 2, 3`,
             )
-            .all(fromHour, toHour) as typeof found;
+            .all(Math.floor(fromQuarter / 4), Math.ceil(toQuarter / 4)) as typeof found;
         } catch {
           return [];
         }
         return found.flatMap((row): MeasureRow[] => {
           const dims = { device: row.device, kind: row.kind };
+          const quarter = Math.max(row.hour * 4, fromQuarter);
           return [
-            { hour: row.hour, measure: 'device.minutes_online', dims, value: row.online },
-            { hour: row.hour, measure: 'device.minutes_observed', dims, value: row.observed },
+            { quarter, measure: 'device.minutes_online', dims, value: row.online },
+            { quarter, measure: 'device.minutes_observed', dims, value: row.observed },
           ];
         });
       },

@@ -1,12 +1,10 @@
 /**
  * The desk statistics (every checkout, checkin, renewal and hold through the
- * API or the SIP2 relay, counted per hour) as the measure
+ * API or the SIP2 relay, counted per quarter hour) as the measure
  * `circulation.transactions`.
  */
 import type { StatisticsService } from '../contracts/statistics.js';
-import type { MeasureRow, MeasureSource } from './measures.js';
-
-const HOUR_MS = 3_600_000;
+import { HOUR_QUARTERS, type MeasureRow, type MeasureSource, QUARTER_MS } from './measures.js';
 
 /**
  * Where a terminal stands: `self-service` (a kiosk token, a self-check through the SIP2 relay),
@@ -43,21 +41,23 @@ export function circulationMeasures(
         dimensions: ['terminal', 'channel', 'kind', 'outcome', 'reason', 'offline'],
       },
     ],
-    *rows(fromHour, toHour, _wanted, keep) {
+    *rows(fromQuarter, toQuarter, _wanted, keep, slot) {
       // Grouped in SQL by what the report keeps apart (outcome and offline always are): a year
-      // of a branch's terminals is then thousands of rows, not hundreds of thousands.
+      // of a branch's terminals is then thousands of rows, not hundreds of thousands. Per hour
+      // when the report tells only hours apart (four times fewer rows), else per quarter hour.
+      const perHour = slot === HOUR_QUARTERS;
       const report = statistics.query({
-        from: fromHour * HOUR_MS,
-        to: toHour * HOUR_MS,
+        from: fromQuarter * QUARTER_MS,
+        to: toQuarter * QUARTER_MS,
         groupBy: [
-          'hour',
+          perHour ? 'hour' : 'quarter',
           ...(keep.has('terminal') || keep.has('channel') ? (['terminal'] as const) : []),
           ...(['kind', 'reason'] as const).filter((dim) => keep.has(dim)),
         ],
       });
       for (const row of report.rows)
         yield {
-          hour: Date.parse(row.hour ?? '') / HOUR_MS,
+          quarter: Date.parse((perHour ? row.hour : row.quarter) ?? '') / QUARTER_MS,
           measure: 'circulation.transactions',
           dims: {
             terminal: row.terminal ?? '',

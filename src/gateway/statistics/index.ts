@@ -1,6 +1,7 @@
 export type {
   DeskTransaction,
   StatisticsDimension,
+  StatisticsGrouping,
   StatisticsQuery,
   StatisticsReport,
   StatisticsRow,

@@ -2,6 +2,8 @@ import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type {
   DeskTransaction,
+  StatisticsDimension,
+  StatisticsGrouping,
   StatisticsQuery,
   StatisticsReport,
   StatisticsService,
@@ -15,7 +17,7 @@ export interface StatisticsRecorder extends StatisticsService {
   flush(): void;
 }
 
-const HOUR_MS = 3_600_000;
+const QUARTER_MS = 900_000;
 /** Counts are written at most this long after they happen, all in one transaction. */
 export const STATISTICS_FLUSH_MS = 1000;
 
@@ -25,7 +27,7 @@ export const STATISTICS_FLUSH_MS = 1000;
  * reopened.
  *
  * Counting is off the circulation path: `record()` adds to a count in memory
- * (one per hour, terminal, kind, outcome, reason and offline flag) and the
+ * (one per quarter hour, terminal, kind, outcome, reason and offline flag) and the
  * counts are written together once a second, in one transaction. A synchronous
  * write per checkout cost more than everything else Carrel does for it. A crash
  * loses at most the last second's counts — counts, not transactions: the ILS
@@ -91,9 +93,9 @@ export function statisticsOn(database: () => Database, options: { clock?: Clock 
 
   return {
     record: (transaction: DeskTransaction, at = clock.now()) => {
-      const hour = Math.floor(at / HOUR_MS);
+      const quarter = Math.floor(at / QUARTER_MS);
       const key = [
-        hour,
+        quarter,
         transaction.terminal,
         transaction.kind,
         transaction.outcome,
@@ -106,7 +108,9 @@ export function statisticsOn(database: () => Database, options: { clock?: Clock 
       schedule();
     },
     flush,
-    query: (request: StatisticsQuery): StatisticsReport => {
+    query: <G extends StatisticsGrouping = StatisticsDimension>(
+      request: StatisticsQuery<G>,
+    ): StatisticsReport<G> => {
       flush();
       return current().statistics.query(request);
     },

@@ -19,7 +19,7 @@ export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
   'print-accounts': 4,
   'print-queue': 1,
   'request-ids': 1,
-  statistics: 1,
+  statistics: 2,
 };
 
 /** Throws `database_too_new` when a component is further on, or unknown, than this Carrel knows. */

@@ -12,7 +12,7 @@ const PATRON = '21234000000001';
  * released counts (free ones too, which never reach the ledger), with the pages the printer said
  * it printed, and a job refunded before it printed counts no pages.
  */
-describe('releases per hour, for the statistics', () => {
+describe('releases per quarter hour, for the statistics', () => {
   it('counts jobs and printed pages by queue and colour, free jobs included, unprinted refunds without pages', () => {
     const db = openDatabase(':memory:');
     const clock = new ManualClock(NOON);
@@ -63,7 +63,7 @@ describe('releases per hour, for the statistics', () => {
     release('public-colour', undefined, 1, 50); // journaled before the colour was kept
     expect(
       journal
-        .hourly(NOON - 3_600_000, NOON + 3_600_000)
+        .perQuarter(NOON - 3_600_000, NOON + 3_600_000)
         .map(({ queue, colour, jobs, pages }) => ({ queue, colour, jobs, pages }))
         .sort((a, b) => `${a.queue}${a.colour}`.localeCompare(`${b.queue}${b.colour}`)),
     ).toEqual([
@@ -71,7 +71,7 @@ describe('releases per hour, for the statistics', () => {
       { queue: 'public-colour', colour: '', jobs: 1, pages: 1 },
       { queue: 'public-colour', colour: 'colour', jobs: 1, pages: 0 },
     ]);
-    expect(journal.hourly(NOON + 3_600_000, NOON + 7_200_000)).toEqual([]);
+    expect(journal.perQuarter(NOON + 3_600_000, NOON + 7_200_000)).toEqual([]);
     db.close();
   });
 });

@@ -68,6 +68,6 @@ describe('device availability', () => {
       retentionDays: 30,
     });
     expect(() => availability.sample()).not.toThrow();
-    expect([...availability.measures().rows(0, 10, new Set(), new Set())]).toEqual([]);
+    expect([...availability.measures().rows(0, 10, new Set(), new Set(), 4)]).toEqual([]);
   });
 });

@@ -27,17 +27,19 @@ function fresh(clock = new ManualClock(T0)) {
 const DAY = { from: '2026-03-10T00:00:00Z', to: '2026-03-11T00:00:00Z' };
 
 describe('DeskStatistics.record', () => {
-  it('counts into the UTC hour of the clock, one row per key', async () => {
+  it('counts into the UTC quarter hour of the clock, one row per key', async () => {
     const { stats, clock, db } = fresh();
     stats.record({ kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok' });
-    await clock.advance(59 * 60_000 + 59_999); // 09:59:59.999, same hour
+    await clock.advance(14 * 60_000 + 59_999); // 09:14:59.999, same quarter
     stats.record({ kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok' });
-    await clock.advance(1); // 10:00:00.000
+    await clock.advance(1); // 09:15:00.000
     stats.record({ kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok' });
-    const report = stats.query({ ...DAY, groupBy: ['hour'] });
-    expect(report.rows).toEqual([
-      { hour: '2026-03-10T09:00:00.000Z', outcome: 'ok', offline: false, count: 2 },
-      { hour: '2026-03-10T10:00:00.000Z', outcome: 'ok', offline: false, count: 1 },
+    expect(stats.query({ ...DAY, groupBy: ['quarter'] }).rows).toEqual([
+      { quarter: '2026-03-10T09:00:00.000Z', outcome: 'ok', offline: false, count: 2 },
+      { quarter: '2026-03-10T09:15:00.000Z', outcome: 'ok', offline: false, count: 1 },
+    ]);
+    expect(stats.query({ ...DAY, groupBy: ['hour'] }).rows).toEqual([
+      { hour: '2026-03-10T09:00:00.000Z', outcome: 'ok', offline: false, count: 3 },
     ]);
     expect((db.prepare('SELECT COUNT(*) AS n FROM desk_statistics').get() as { n: number }).n).toBe(2);
   });
@@ -182,6 +184,14 @@ describe('DeskStatistics.query', () => {
     expect(report.from).toBe('2026-03-10T10:00:00.000Z');
     expect(report.to).toBe('2026-03-10T11:00:00.000Z');
     expect(report.rows.reduce((n, r) => n + r.count, 0)).toBe(2);
+    // Grouped by quarter hour, to whole quarters: 10:17's counts lie outside 10:30–10:45.
+    const quarters = stats.query({
+      from: '2026-03-10T10:30:00Z',
+      to: '2026-03-10T10:45:00Z',
+      groupBy: ['quarter'],
+    });
+    expect(quarters.from).toBe('2026-03-10T10:30:00.000Z');
+    expect(quarters.rows).toEqual([]);
     // `to` is exclusive: an hour starting at `to` is not counted
     const before = stats.query({ from: '2026-03-10T00:00Z', to: '2026-03-10T10:00:00Z', groupBy: ['day'] });
     expect(before.rows).toEqual([{ day: '2026-03-10', outcome: 'ok', offline: false, count: 2 }]);

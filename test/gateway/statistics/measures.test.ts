@@ -8,7 +8,7 @@ import {
 } from '../../../src/gateway/statistics/measures.js';
 
 const HOUR_MS = 3_600_000;
-const hourOf = (iso: string) => Date.parse(iso) / HOUR_MS;
+const quarterOf = (iso: string) => Date.parse(iso) / (HOUR_MS / 4);
 
 function source(rows: MeasureRow[]): MeasureSource {
   return {
@@ -21,7 +21,7 @@ function source(rows: MeasureRow[]): MeasureSource {
 }
 
 const visitors = (iso: string, gate: string, value: number): MeasureRow => ({
-  hour: hourOf(iso),
+  quarter: quarterOf(iso),
   measure: 'gate.visitors_in',
   dims: { gate },
   value,
@@ -114,19 +114,19 @@ describe('measureReport', () => {
   it('never adds money of different currencies together', () => {
     const money: MeasureRow[] = [
       {
-        hour: hourOf('2026-03-30T08:00:00Z'),
+        quarter: quarterOf('2026-03-30T08:00:00Z'),
         measure: 'print.income',
         dims: { queue: 'a', currency: 'EUR' },
         value: 20,
       },
       {
-        hour: hourOf('2026-03-30T09:00:00Z'),
+        quarter: quarterOf('2026-03-30T09:00:00Z'),
         measure: 'print.income',
         dims: { queue: 'b', currency: 'EUR' },
         value: 30,
       },
       {
-        hour: hourOf('2026-03-30T09:00:00Z'),
+        quarter: quarterOf('2026-03-30T09:00:00Z'),
         measure: 'print.income',
         dims: { queue: 'a', currency: 'SEK' },
         value: 500,
@@ -147,6 +147,14 @@ describe('measureReport', () => {
       measures: ['gate.visitors_in'],
     });
     expect(report.from).toBe('2026-03-29T00:00:00.000Z');
+    // In a zone a half hour off UTC, to whole quarter hours: 00:30 is local midnight in India.
+    const india = measureReport([source(rows)], {
+      from: Date.parse('2026-03-29T00:40:00Z'),
+      to: Date.parse('2026-03-30T00:00:00Z'),
+      period: 'total',
+      timeZone: 'Asia/Kolkata',
+    });
+    expect(india.from).toBe('2026-03-29T00:30:00.000Z');
     expect(report.rows).toEqual([{ measure: 'gate.visitors_in', dims: {}, value: 5 }]);
     expect(
       measureReport([source(rows)], { ...all, period: 'total', measures: ['print.income'] }).rows,

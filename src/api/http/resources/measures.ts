@@ -34,7 +34,9 @@ const list = (what: string) =>
     .pipe(z.array(name).max(50));
 
 const measureQuery = z.object({
-  from: instant.describe('start of the range, ISO 8601 (widened to the hour)'),
+  from: instant.describe(
+    'start of the range, ISO 8601 (widened to the hour, or the quarter hour in a zone a half or quarter hour off UTC)',
+  ),
   to: instant.describe('end of the range, exclusive, ISO 8601 (at most 366 days after from)'),
   measure: list('measures (all when absent): see /api/v1/stats/catalog').optional(),
   period: z

@@ -47,7 +47,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       issues: (limit) => this.running().records.latest(limit),
       issueRecord: (id) => this.running().records.get(id),
       perDay: (days) => this.running().records.perDay(days),
-      issueCounts: (from, to) => this.running().records.countsByHour(from, to),
+      issueCounts: (from, to) => this.running().records.countsByQuarter(from, to),
       status: () => this.running().printer.status(),
       templates: () => this.templateSet.list(),
     };

@@ -230,29 +230,29 @@ export class CardIssueRecords {
   }
 
   /**
-   * Issues finished in [from, to) (epoch ms) counted per UTC hour (hours since the epoch), by
+   * Issues finished in [from, to) (epoch ms) counted per UTC quarter hour (since the epoch), by
    * result and whether the card replaced another (a reprint): the statistics, never a patron.
    */
-  countsByHour(
+  countsByQuarter(
     from: number,
     to: number,
-  ): Array<{ hour: number; result: 'issued' | 'failed'; reprint: boolean; count: number }> {
+  ): Array<{ quarter: number; result: 'issued' | 'failed'; reprint: boolean; count: number }> {
     const rows = this.db
       .prepare(
-        `SELECT CAST(strftime('%s', finished_at) AS INTEGER) / 3600 AS hour, result,
+        `SELECT CAST(strftime('%s', finished_at) AS INTEGER) / 900 AS quarter, result,
                 replaces IS NOT NULL AS reprint, COUNT(*) AS count
          FROM card_issues
          WHERE device = ? AND finished_at >= ? AND finished_at < ? AND result IN ('issued', 'failed')
          GROUP BY 1, 2, 3`,
       )
       .all(this.device, new Date(from).toISOString(), new Date(to).toISOString()) as unknown as Array<{
-      hour: number;
+      quarter: number;
       result: 'issued' | 'failed';
       reprint: number;
       count: number;
     }>;
     return rows.map((row) => ({
-      hour: Number(row.hour),
+      quarter: Number(row.quarter),
       result: row.result,
       reprint: Number(row.reprint) === 1,
       count: Number(row.count),

@@ -1,5 +1,5 @@
 /**
- * The card issue records as measures: library cards issued per printer and hour, reprints (a card
+ * The card issue records as measures: library cards issued per printer and quarter hour, reprints (a card
  * that replaced a lost or damaged one) apart, and issues that failed. Counts only: the records keep
  * the patron for staff, the measures never do.
  */
@@ -7,7 +7,7 @@ import type { DeviceEntry } from '../../family.js';
 import type { MeasureRow, MeasureSource } from '../../statistics/measures.js';
 import type { CardPrinterPort } from './port.js';
 
-const HOUR_MS = 3_600_000;
+const QUARTER_MS = 900_000;
 type CardPrinter = Pick<DeviceEntry<CardPrinterPort>, 'id' | 'port'>;
 
 export function cardMeasures(printers: () => readonly CardPrinter[]): MeasureSource {
@@ -26,18 +26,18 @@ export function cardMeasures(printers: () => readonly CardPrinter[]): MeasureSou
         dimensions: ['printer'],
       },
     ],
-    *rows(fromHour, toHour) {
+    *rows(fromQuarter, toQuarter) {
       for (const printer of printers()) {
         let counts: ReturnType<CardPrinterPort['issueCounts']>;
         try {
-          counts = printer.port.issueCounts(fromHour * HOUR_MS, toHour * HOUR_MS);
+          counts = printer.port.issueCounts(fromQuarter * QUARTER_MS, toQuarter * QUARTER_MS);
         } catch {
           continue; // Not running (its records are not open): nothing to count.
         }
         for (const row of counts) {
           const issued = row.result === 'issued';
           const measured: MeasureRow = {
-            hour: row.hour,
+            quarter: row.quarter,
             measure: issued ? 'cards.issued' : 'cards.failed',
             dims: issued
               ? { printer: printer.id, reprint: row.reprint ? 'yes' : 'no' }

@@ -32,7 +32,7 @@ export interface CardPrinterPort {
   issueRecord(issueId: string): CardIssueRecord | undefined;
   perDay(days: number): IssuesPerDay[];
   /** Issues finished in [from, to) per UTC hour, by result and reprint: counts only. */
-  issueCounts(from: number, to: number): ReturnType<CardIssueRecords['countsByHour']>;
+  issueCounts(from: number, to: number): ReturnType<CardIssueRecords['countsByQuarter']>;
   status(): CardPrinterStatus;
   templates(): string[];
 }

@@ -144,14 +144,14 @@ export class GateAlarmHistory {
     return this.get(id);
   }
 
-  /** Alarms per UTC hour (hours since the epoch) and reason, over [from, to) in epoch ms. */
-  countsByHour(from: number, to: number): Array<{ hour: number; reason: string; count: number }> {
+  /** Alarms per UTC quarter hour (since the epoch) and reason, over [from, to) in epoch ms. */
+  countsByQuarter(from: number, to: number): Array<{ quarter: number; reason: string; count: number }> {
     return this.queries
       .get(
-        `SELECT at / 3600000 AS hour, reason, COUNT(*) AS count FROM gate_alarms
-         WHERE gate = ? AND at >= ? AND at < ? GROUP BY hour, reason ORDER BY hour`,
+        `SELECT at / 900000 AS quarter, reason, COUNT(*) AS count FROM gate_alarms
+         WHERE gate = ? AND at >= ? AND at < ? GROUP BY quarter, reason ORDER BY quarter`,
       )
-      .all(this.gate, from, to) as Array<{ hour: number; reason: string; count: number }>;
+      .all(this.gate, from, to) as Array<{ quarter: number; reason: string; count: number }>;
   }
 
   /** One page, newest first. */

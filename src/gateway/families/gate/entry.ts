@@ -65,7 +65,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
       alarmHistory: (query) => this.openHistory().list(query),
       alarmCount: (from, to) => this.openHistory().count(from, to),
       acknowledgeAlarm: (id, who) => this.acknowledgeAlarm(id, who),
-      alarmCounts: (from, to) => this.openHistory().countsByHour(from, to),
+      alarmCounts: (from, to) => this.openHistory().countsByQuarter(from, to),
       visitorCounts: (from, to, by) => this.visitors?.counts?.report(from, to, by) ?? [],
     };
     const items = new ItemLookup(async (item) => {

@@ -34,11 +34,11 @@ export interface GatePort {
   alarmCount(from: number, to: number): number;
   /** Marks one of this gate's alarms acknowledged by `who`; undefined when it has no such alarm. */
   acknowledgeAlarm(id: string, who: string): GateAlarmRecord | undefined;
-  /** This gate's alarms per UTC hour (hours since the epoch) and reason over [from, to) in epoch ms. */
-  alarmCounts(from: number, to: number): Array<{ hour: number; reason: string; count: number }>;
+  /** This gate's alarms per UTC quarter hour (since the epoch) and reason over [from, to) in epoch ms. */
+  alarmCounts(from: number, to: number): Array<{ quarter: number; reason: string; count: number }>;
   /**
-   * This gate's visitors over the whole quarter hours in [from, to), per UTC hour, per UTC day or
-   * all together; empty for a gate without a people counter.
+   * This gate's visitors over the whole quarter hours in [from, to), per UTC quarter, hour or day,
+   * or all together; empty for a gate without a people counter.
    */
-  visitorCounts(from: number, to: number, by: 'hour' | 'day' | 'none'): VisitorRow[];
+  visitorCounts(from: number, to: number, by: 'quarter' | 'hour' | 'day' | 'none'): VisitorRow[];
 }

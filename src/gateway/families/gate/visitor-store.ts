@@ -19,6 +19,8 @@ export interface CounterReading {
 }
 
 export interface VisitorRow {
+  /** Start of the UTC quarter hour, ISO 8601, when grouped by quarter. */
+  quarter?: string;
   /** Start of the UTC hour, ISO 8601, when grouped by hour. */
   hour?: string;
   /** The UTC day, YYYY-MM-DD, when grouped by day. */
@@ -43,7 +45,8 @@ const MIGRATIONS = [
   );`,
 ];
 
-const GROUPING: Record<'hour' | 'day' | 'none', { sql: string; ms: number }> = {
+const GROUPING: Record<'quarter' | 'hour' | 'day' | 'none', { sql: string; ms: number }> = {
+  quarter: { sql: 'quarter', ms: QUARTER_MS },
   hour: { sql: `quarter / ${HOUR_MS / QUARTER_MS}`, ms: HOUR_MS },
   day: { sql: `quarter / ${DAY_MS / QUARTER_MS}`, ms: DAY_MS },
   none: { sql: '0', ms: 0 },
@@ -114,8 +117,8 @@ export class VisitorStore {
     return { in: row.visitors_in, out: row.visitors_out };
   }
 
-  /** Counts over whole quarters in [from, to), summed per UTC hour, per UTC day, or all together. */
-  report(from: number, to: number, by: 'hour' | 'day' | 'none'): VisitorRow[] {
+  /** Counts over whole quarters in [from, to), per UTC quarter, hour or day, or all together. */
+  report(from: number, to: number, by: 'quarter' | 'hour' | 'day' | 'none'): VisitorRow[] {
     const grouping = GROUPING[by];
     const rows = this.db
       .prepare(
@@ -129,6 +132,7 @@ export class VisitorStore {
       visitors_out: number;
     }>;
     return rows.map((row) => ({
+      ...(by === 'quarter' ? { quarter: new Date(row.slot * grouping.ms).toISOString() } : {}),
       ...(by === 'hour' ? { hour: new Date(row.slot * grouping.ms).toISOString() } : {}),
       ...(by === 'day' ? { day: new Date(row.slot * grouping.ms).toISOString().slice(0, 10) } : {}),
       in: row.visitors_in,

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gateSimulators } from '../../simulators/gate/family.js';
+import { type Clock, systemClock } from '../../src/core/clock.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
+
+// A desk in India (UTC+05:30), as its machine is set up there.
+process.env.TZ = 'Asia/Kolkata';
+
+const DAY_MS = 86_400_000;
+const PATRON = '21000009';
+
+/**
+ * Ten past midnight at a branch in India: a patron borrows at the self-check, two people come in
+ * and one walks out with an item still secured, and a patron puts €5 on their print account at the
+ * desk. The report of the last two days (GET /api/v1/stats/measures, period=day, in the desk's own
+ * zone) counts them on the day that has just begun — they went on the day before, counted with the
+ * UTC hour 18:00–19:00, which began at 23:30.
+ */
+describe('a desk a half hour off UTC, just after local midnight', () => {
+  let testDesk: TestDesk;
+  let midnight: number;
+
+  beforeAll(async () => {
+    // The desk's clock reads 00:10 local time, and runs on from there.
+    const realNow = Date.now();
+    midnight = Math.floor((realNow + 5.5 * 3_600_000) / DAY_MS) * DAY_MS - 5.5 * 3_600_000;
+    const shift = realNow - (midnight + 10 * 60_000);
+    const clock: Clock = { ...systemClock, now: () => Date.now() - shift };
+    testDesk = await startTestDesk((config) => config, undefined, clock);
+    await waitForDevice(testDesk.api, 'ils', 'online');
+    await waitForDevice(testDesk.api, 'exit-1', 'online', 15_000);
+  }, 30_000);
+
+  afterAll(async () => {
+    await testDesk?.stop();
+  });
+
+  it('counts the checkout, the visitors and the alarm on the day that has begun', async () => {
+    const checkout = await fetch(`${testDesk.api}/api/v1/checkouts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patron: PATRON, pin: '9999', item: '31000005' }),
+    });
+    expect(checkout.status).toBe(200);
+    const gate = testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+    gate.walk({ direction: 'in', items: [] });
+    gate.walk({ direction: 'in', items: [] });
+    gate.walk({ direction: 'out', items: ['31000006'] });
+    await fetch(`${testDesk.api}/api/v1/gates/exit-1/counters`);
+    const deposit = await fetch(`${testDesk.api}/api/v1/print/accounts/deposit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        requestId: randomUUID(),
+        patron: '21000001',
+        amountMinor: 500,
+        currency: 'EUR',
+        source: 'cash-desk',
+      }),
+    });
+    expect(deposit.status).toBe(201);
+
+    const today = new Date(midnight + 12 * 3_600_000).toLocaleDateString('en-CA'); // YYYY-MM-DD, local
+    type Report = { timeZone: string; rows: Array<{ measure: string; period: string; value: number }> };
+    const day = async (from: number, to: number) =>
+      (await (
+        await fetch(
+          `${testDesk.api}/api/v1/stats/measures?period=day&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&measure=circulation.transactions,gate.visitors_in,gate.alarms,print.deposits`,
+        )
+      ).json()) as Report;
+    const counted = (report: Report, measure: string) =>
+      report.rows.filter((row) => row.measure === measure).reduce((sum, row) => sum + row.value, 0);
+    // Yesterday and today, midnight to midnight, as the report page asks for its days.
+    const report = await until(async () => {
+      const found = await day(midnight - DAY_MS, midnight + DAY_MS);
+      return counted(found, 'gate.visitors_in') >= 2 && counted(found, 'gate.alarms') >= 1
+        ? found
+        : undefined;
+    });
+    expect(['Asia/Kolkata', 'Asia/Calcutta']).toContain(report.timeZone); // ICU's name, either
+    expect(report.rows.map((row) => row.period)).toEqual(report.rows.map(() => today));
+    expect(counted(report, 'circulation.transactions')).toBe(1);
+    expect(counted(report, 'gate.visitors_in')).toBe(2);
+    expect(counted(report, 'gate.alarms')).toBe(1);
+    expect(counted(report, 'print.deposits')).toBe(500);
+    // Yesterday had none of them.
+    expect((await day(midnight - DAY_MS, midnight)).rows).toEqual([]);
+  });
+});
