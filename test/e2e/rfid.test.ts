@@ -214,7 +214,9 @@ describe('the RFID pad of the simulated desk', () => {
     expect(
       ((await (await fetch(`${api}/api/v1/rfid/pad-1/tags`)).json()) as { incompleteSets: unknown[] })
         .incompleteSets,
-    ).toEqual([{ primaryItemId: '3000000001', parts: 2, present: [1], missing: [2] }]);
+    ).toEqual([
+      { primaryItemId: '3000000001', ownerLibrary: 'DK718500', parts: 2, present: [1], missing: [2] },
+    ]);
 
     const second = await placeAndWait({ preset: 'blank' });
     const part2 = await post(`/api/v1/rfid/pad-1/tags/${second}/program`, {
