@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { callApi } from '../helpers/api-call.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { until } from '../helpers/until.js';
+
+interface ListedJob {
+  jobId: number;
+  pages: number | null;
+  problem: { code: string; message: string } | null;
+}
+
+/**
+ * What a patron at the release station is told of each job they print when not everything goes
+ * well: the balance runs out halfway through Print all, a job is deleted at the print server
+ * meanwhile, the printer stops halfway, two stations print the same job.
+ */
+describe.skipIf(chromiumSkipReason() !== undefined)(
+  'the release station says what became of each job',
+  () => {
+    const chromium = deskInChromium(
+      (config) => ({
+        ...config,
+        devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+      }),
+      {
+        ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
+        // Refusals are answered 402/404/409/503: the browser logs each as a failed load.
+        consoleError: (text) => !/status of (402|404|409|422|503)/.test(text),
+      },
+    );
+    const api = () => chromium.testDesk.api;
+    const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+
+    async function deposit(patron: string, amountMinor: number): Promise<void> {
+      const answer = await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+        requestId: randomUUID(),
+        patron,
+        amountMinor,
+        currency: 'EUR',
+        source: 'cash-desk',
+      });
+      expect(answer.status).toBe(201);
+    }
+
+    /** The held jobs as the print desk lists them, once `ready` holds for them. */
+    async function heldJobs(ready: (jobs: ListedJob[]) => boolean): Promise<ListedJob[]> {
+      return until(
+        async () => {
+          const jobs = (await callApi(api(), 'GET', '/api/v1/print/jobs')).json.jobs as ListedJob[];
+          return ready(jobs) ? jobs : undefined;
+        },
+        20_000,
+        'the print desk never listed the jobs as expected',
+        50,
+      );
+    }
+
+    const counted = (ids: number[]) => (jobs: ListedJob[]) =>
+      ids.every((id) => jobs.some((j) => j.jobId === id && (j.pages !== null || j.problem !== null)));
+
+    async function logIn(patron: string, pin: string): Promise<Page> {
+      const station = await chromium.openPage('/release');
+      await station.locator('#card').fill(patron);
+      await station.locator('#pin').fill(pin);
+      await station.getByRole('button', { name: 'Show my print jobs' }).click();
+      await station.locator('#screen-jobs').waitFor({ state: 'visible', timeout: 10_000 });
+      return station;
+    }
+
+    const releasesOf = async (patron: string) =>
+      (
+        (await callApi(api(), 'POST', '/api/v1/print/accounts/find', { patron })).json.releases as Array<{
+          jobId: number;
+          amountMinor: number;
+          refundedMinor: number;
+          state: string;
+        }>
+      ).filter(Boolean);
+
+    it('Print all lists every job: what it was charged, which were not printed and why, and the refund of one the printer stopped', async () => {
+      const patron = '21000003';
+      await deposit(patron, 50);
+      const a = await server().submit({ user: patron, title: 'Essay', pages: 2 });
+      const b = await server().submit({ user: patron, title: 'Thesis', pages: 30 });
+      const c = await server().submit({ user: patron, title: 'Form', pages: 1 });
+      const d = await server().submit({ user: patron, title: 'Boarding pass', pages: 1 });
+      await heldJobs(counted([a, b, c, d]));
+      const station = await logIn(patron, '3333');
+      await station.locator(`[data-job="public-bw/${d}"]`).waitFor({ timeout: 10_000 });
+      // Deleted at the print server while the patron looks at the list.
+      server().model.cancel(d);
+      await heldJobs((jobs) => !jobs.some((j) => j.jobId === d));
+      // The printer stops after the first page of the first job.
+      server().setFaults({ abortNextAfter: 1 });
+      await station.getByRole('button', { name: 'Print all' }).click();
+
+      const alert = station.locator('#alert');
+      await expect.poll(() => alert.locator('li').count(), { timeout: 15_000 }).toBe(4);
+      const text = (await alert.textContent()) ?? '';
+      // It said only what became of the last job ('no held job 5 of this patron on public-bw').
+      expect(text).toContain('2 of 4 documents were sent to the printer; 2 were not.');
+      expect(text).toMatch(/“Essay” is printing: €0[.,]20 charged\./);
+      // The balance after Essay, not before it.
+      expect(text).toMatch(
+        /“Thesis” was not printed: it costs €3[.,]00 and your balance is €0[.,]30\. Top up/,
+      );
+      expect(text).toMatch(/“Form” is printing: €0[.,]10 charged\./);
+      expect(text).toMatch(
+        /“Boarding pass” is no longer waiting to be printed: .*Nothing was charged for it here\./,
+      );
+      expect(text).not.toMatch(/public-bw|job \d/);
+
+      // Essay stopped after one of its two pages: the patron sees the page refunded without a touch.
+      await expect
+        .poll(() => station.locator('#charged').textContent(), { timeout: 15_000 })
+        .toMatch(/Essay: 2 pages, €0[.,]20 charged — printed 1 of 2 pages, €0[.,]10 refunded/);
+      await expect
+        .poll(() => station.locator('#balance').textContent(), { timeout: 10_000 })
+        .toMatch(/€0[.,]30/);
+      const releases = await releasesOf(patron);
+      expect(releases.map((r) => r.jobId).sort()).toEqual([a, c].sort());
+      expect(server().job(b)?.state).toBe('pending-held');
+    });
+
+    it('a double press on Print prints and charges once, and the second station to press Print is told it was printed, not charged again', async () => {
+      const patron = '21000004';
+      await deposit(patron, 100);
+      const job = await server().submit({ user: patron, title: 'Tickets', pages: 1 });
+      await heldJobs(counted([job]));
+      const first = await logIn(patron, '4444');
+      const second = await logIn(patron, '4444');
+      const print = (station: Page) =>
+        station.locator(`[data-job="public-bw/${job}"]`).getByRole('button', { name: 'Print' });
+      await print(second).waitFor({ timeout: 10_000 });
+
+      // Two presses a patron's finger makes: the second after the first was answered.
+      await print(first).click();
+      await first.locator('#alert').getByText('“Tickets” is printing').waitFor({ timeout: 10_000 });
+      await print(first)
+        .click({ timeout: 300, force: true })
+        .catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(await first.locator('#alert').textContent()).toMatch(
+        /^“Tickets” is printing: €0[.,]10 charged\.$/,
+      );
+
+      // The other station still shows the job.
+      await print(second).click();
+      await expect
+        .poll(() => second.locator('#alert').textContent(), { timeout: 10_000 })
+        .toMatch(
+          /^“Tickets” (is no longer waiting to be printed: it was printed from another station, or deleted from the print server\. Nothing was charged for it here|was already sent to the printer from another station\. It was not charged again)\.$/,
+        );
+      const releases = await releasesOf(patron);
+      expect(releases).toHaveLength(1);
+      await expect
+        .poll(() => second.locator('#balance').textContent(), { timeout: 10_000 })
+        .toMatch(/€0[.,]90/);
+    });
+  },
+);
