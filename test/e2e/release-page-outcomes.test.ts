@@ -17,7 +17,7 @@ interface ListedJob {
 /**
  * What a patron at the release station is told of each job they print when not everything goes
  * well: the balance runs out halfway through Print all, a job is deleted at the print server
- * meanwhile, the printer stops halfway, two stations print the same job.
+ * meanwhile, the printer stops halfway, two stations print the same job, the printer is unplugged.
  */
 describe.skipIf(chromiumSkipReason() !== undefined)(
   'the release station says what became of each job',
@@ -161,6 +161,32 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await expect
         .poll(() => second.locator('#balance').textContent(), { timeout: 10_000 })
         .toMatch(/€0[.,]90/);
+    });
+
+    it('the printer unplugged: the patron is told it cannot be reached and that nothing was charged (last: the print server stays stopped)', async () => {
+      const patron = '21000001';
+      const job = await server().submit({ user: patron, title: 'Letter', pages: 1 });
+      await heldJobs(counted([job]));
+      const station = await logIn(patron, '1234');
+      const row = station.locator(`[data-job="public-bw/${job}"]`);
+      await row.waitFor({ timeout: 10_000 });
+      const before = await station.locator('#balance').textContent();
+      await server().close();
+      await waitForDevice(api(), 'public-bw', 'offline', 15_000);
+
+      await row.getByRole('button', { name: 'Print' }).click();
+      // It said 'the print server of queue "public-bw" cannot be reached'.
+      await expect
+        .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+        .toBe(
+          '“Letter” was not printed, and nothing was charged: the printer cannot be reached just now. Try again in a few minutes, or ask at the desk.',
+        );
+      await expect
+        .poll(() => row.locator('.problem').textContent(), { timeout: 10_000 })
+        .toBe('The printer cannot be reached just now. Try again in a few minutes, or ask at the desk.');
+      expect(await row.getByRole('button', { name: 'Print' }).isDisabled()).toBe(true);
+      expect(await station.locator('#balance').textContent()).toBe(before);
+      expect(await releasesOf(patron)).toEqual([]);
     });
   },
 );

@@ -234,6 +234,8 @@ function releaseState(r) {
   return r.state === 'refunded' ? 'not printed, refunded' : 'printed';
 }
 
+const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
 function row(job) {
   const li = document.createElement('li');
   li.className = 'job';
@@ -248,7 +250,7 @@ function row(job) {
   what.querySelector('.name').textContent = job.name;
   what.querySelector('.detail').textContent =
     `${pages}${job.color ? ', colour' : ''}${job.sides.startsWith('two') ? ', two-sided' : ''}`;
-  what.querySelector('.problem').textContent = job.problem ? job.problem.message : '';
+  what.querySelector('.problem').textContent = job.problem ? capitalised(jobProblem(job.problem)) : '';
   const cost = document.createElement('div');
   cost.className = 'cost';
   cost.textContent = job.quote ? money(job.quote.amountMinor, job.quote.currency) : '';
@@ -340,7 +342,21 @@ function releaseProblem(problem, job) {
     default:
       if (/^http_5/.test(problem.code ?? ''))
         return `${name}: the station lost contact, so it is not known whether it was sent. Press Print again: it is never charged twice.`;
-      return `${name} was not printed, and nothing was charged: ${problem.message}`;
+      return `${name} was not printed, and nothing was charged: ${jobProblem(problem)}`;
+  }
+}
+
+/** Why a job cannot be printed now (listed with the job, or the answer to Print), in the patron's words. */
+function jobProblem(problem) {
+  switch (problem.code) {
+    case 'print_queue_unavailable':
+      return 'the printer cannot be reached just now. Try again in a few minutes, or ask at the desk.';
+    case 'print_queue_printer_error':
+      return `${problem.message}. Ask at the desk.`;
+    case 'print_job_pages_unknown':
+      return 'its pages are still being counted. Wait a moment, then press Print again.';
+    default:
+      return problem.message;
   }
 }
 
