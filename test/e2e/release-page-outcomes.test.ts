@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { samplePdf } from '../../simulators/print-server/sample-document.js';
 import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
@@ -61,7 +62,13 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     }
 
     const counted = (ids: number[]) => (jobs: ListedJob[]) =>
-      ids.every((id) => jobs.some((j) => j.jobId === id && (j.pages !== null || j.problem !== null)));
+      ids.every((id) =>
+        jobs.some(
+          (j) =>
+            j.jobId === id &&
+            (j.pages !== null || (j.problem !== null && j.problem.code !== 'print_job_pages_unknown')),
+        ),
+      );
 
     async function logIn(patron: string, pin: string): Promise<Page> {
       const station = await chromium.openPage('/release');
@@ -161,6 +168,47 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await expect
         .poll(() => second.locator('#balance').textContent(), { timeout: 10_000 })
         .toMatch(/€0[.,]90/);
+    });
+
+    it('a file cut short is said in the words of whoever printed it, at the station, at the desk and over the API', async () => {
+      const patron = '21000002';
+      const truncated = samplePdf({ pages: 3, title: 'Scan' }).subarray(0, 300);
+      const job = await server().submit({
+        user: patron,
+        title: 'Scan',
+        pdfBase64: truncated.toString('base64'),
+      });
+      const [listed] = (await heldJobs(counted([job]))).filter((j) => j.jobId === job);
+      const words =
+        'the file could not be read (it may be damaged, or only part of it arrived): print it again from the program it was made in';
+      // It said 'the pages cannot be counted: Invalid PDF structure.' (pdf.js's words).
+      expect(listed?.problem).toEqual({ code: 'document_unreadable', message: words });
+
+      const station = await logIn(patron, '2222');
+      const row = station.locator(`[data-job="public-bw/${job}"]`);
+      await expect
+        .poll(() => row.locator('.problem').textContent(), { timeout: 10_000 })
+        .toBe(`${words.charAt(0).toUpperCase()}${words.slice(1)}`);
+      expect(await row.getByRole('button', { name: 'Print' }).isDisabled()).toBe(true);
+
+      const { session } = (
+        await callApi(api(), 'POST', '/api/v1/print/station/login', { patron, pin: '2222' })
+      ).json;
+      const refused = await callApi(api(), 'POST', '/api/v1/print/station/release', {
+        session,
+        requestId: randomUUID(),
+        queue: 'public-bw',
+        jobId: job,
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.json).toMatchObject({ code: 'document_unreadable', detail: words });
+
+      const desk = await chromium.openPage('/print-staff');
+      await desk.locator('#patron').fill(patron);
+      await desk.getByRole('button', { name: 'Find' }).click();
+      await expect.poll(() => desk.locator('#held').textContent(), { timeout: 10_000 }).toContain(words);
+      for (const page of [station, desk])
+        expect(await page.locator('body').textContent()).not.toMatch(/Invalid PDF/i);
     });
 
     it('the printer unplugged: the patron is told it cannot be reached and that nothing was charged (last: the print server stays stopped)', async () => {

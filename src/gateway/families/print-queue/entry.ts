@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../../../core/clock.js';
 import { CarrelError, describeError } from '../../../core/errors.js';
 import { IppClient, type IppJob } from '../../../devices/print-queue/ipp-client.js';
-import { PageCounter } from '../../../devices/print-queue/page-counter.js';
+import { PageCountError, PageCounter } from '../../../devices/print-queue/page-counter.js';
 import { pageImage } from '../../../devices/print-queue/page-image.js';
 import { PrintQueueDriver, printerProblem } from '../../../devices/print-queue/print-queue-driver.js';
 import { IppHttpTransport } from '../../../devices/transport/ipp-http.js';
@@ -199,10 +199,19 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
       }
     } catch (error) {
       const described = describeError(error);
+      // A document the counter could not read is said in the patron's words; the PDF library's for IT.
+      if (error instanceof PageCountError && error.reason !== undefined)
+        this.context.logger.info(
+          { device: this.id, job: jobId, code: error.code, reason: error.reason },
+          'the pages of a held job cannot be counted',
+        );
       if (known)
         known.held.pagesProblem = {
           code: described.code,
-          message: `the pages cannot be counted: ${described.message}`,
+          message:
+            error instanceof PageCountError && error.reason !== undefined
+              ? described.message
+              : `the pages cannot be counted: ${described.message}`,
         };
     } finally {
       this.counting.delete(jobId);
