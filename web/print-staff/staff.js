@@ -74,8 +74,13 @@ async function find({ quiet = false } = {}) {
       const refund = document.createElement('button');
       refund.type = 'button';
       refund.textContent = 'Refund';
-      refund.disabled = release.refundedMinor >= release.amountMinor;
-      refund.addEventListener('click', () => refundRelease(release));
+      refund.className = 'money';
+      refund.dataset.spent = String(release.refundedMinor >= release.amountMinor);
+      refund.disabled = release.refundedMinor >= release.amountMinor || moneyBusy();
+      refund.addEventListener(
+        'click',
+        moneyAct(() => refundRelease(release)),
+      );
       const action = document.createElement('td');
       action.append(refund);
       tr.append(
@@ -255,6 +260,38 @@ document.addEventListener('visibilitychange', () => document.visibilityState ===
 const act = (work) => () =>
   work().catch((error) => say(error instanceof Problem ? error.message : String(error)));
 
+/**
+ * A money button pressed twice (a double click, a press that seemed not to take) moves the money
+ * once: while one money request is on its way, and for a moment after its answer, the money
+ * buttons are not pressed again. A second press landed after the first's answer and was sent as
+ * a new request: a refund with an amount typed was made twice, and a top-up said 'Type an amount'
+ * (the amount already cleared) as if it had not been made.
+ */
+const MONEY_PAUSE_MS = 1000;
+let moneyInFlight = false;
+let moneyPausedUntil = 0;
+const moneyBusy = () => moneyInFlight || performance.now() < moneyPausedUntil;
+function showMoneyButtons() {
+  for (const button of document.querySelectorAll('button.money'))
+    button.disabled = moneyBusy() || button.dataset.spent === 'true';
+}
+const moneyAct = (work) => {
+  const run = act(work);
+  return async () => {
+    if (moneyBusy()) return;
+    moneyInFlight = true;
+    showMoneyButtons();
+    try {
+      await run();
+    } finally {
+      moneyInFlight = false;
+      moneyPausedUntil = performance.now() + MONEY_PAUSE_MS;
+      showMoneyButtons();
+      setTimeout(showMoneyButtons, MONEY_PAUSE_MS + 10);
+    }
+  };
+};
+
 $('find').addEventListener(
   'click',
   act(() => find()),
@@ -262,7 +299,7 @@ $('find').addEventListener(
 $('patron').addEventListener('keydown', (event) => event.key === 'Enter' && act(() => find())());
 $('deposit').addEventListener(
   'click',
-  act(async () => {
+  moneyAct(async () => {
     const amountMinor = minorOf($('amount').value);
     const answer = await moneyRequest('deposit', { patron, amountMinor }, (id) =>
       call(
@@ -279,7 +316,7 @@ $('deposit').addEventListener(
 );
 $('payout').addEventListener(
   'click',
-  act(async () => {
+  moneyAct(async () => {
     const entry = await moneyRequest('payout', { patron }, (id) =>
       call('POST', '/api/v1/print/accounts/payout', { requestId: id, patron }, token),
     );
@@ -287,7 +324,7 @@ $('payout').addEventListener(
     await find({ quiet: true });
   }),
 );
-$('transfer').addEventListener('click', act(transferFromIls));
+$('transfer').addEventListener('click', moneyAct(transferFromIls));
 const today = new Date();
 $('date').value =
   `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
