@@ -131,6 +131,12 @@ async function refundRelease(release) {
   const left = release.amountMinor - release.refundedMinor;
   const typed = $('amount').value.trim();
   const amountMinor = typed ? minorOf(typed) : left;
+  // In money, not the API's minor units ('at most 10 minor units of this job can still be refunded').
+  const tooMuch = new Problem({
+    code: 'refund_exceeds_charge',
+    detail: `At most ${money(left, release.currency)} of “${release.jobName}” can still be refunded: nothing was refunded.`,
+  });
+  if (amountMinor > left) throw tooMuch;
   await moneyRequest('refund', { release: release.id, amountMinor }, (id) =>
     call(
       'POST',
@@ -138,7 +144,9 @@ async function refundRelease(release) {
       { requestId: id, releaseId: release.id, amountMinor, reason: 'refunded at the desk' },
       token,
     ),
-  );
+  ).catch((error) => {
+    throw error instanceof Problem && error.code === 'refund_exceeds_charge' ? tooMuch : error;
+  });
   say(`Refunded ${money(amountMinor, release.currency)}.`, true);
   await find({ quiet: true });
 }
