@@ -233,6 +233,8 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         .poll(() => row.locator('.problem').textContent(), { timeout: 10_000 })
         .toBe('The printer cannot be reached just now. Try again in a few minutes, or ask at the desk.');
       expect(await row.getByRole('button', { name: 'Print' }).isDisabled()).toBe(true);
+      // Print all, with nothing it could print, took the press and did nothing.
+      expect(await station.getByRole('button', { name: 'Print all' }).isDisabled()).toBe(true);
       expect(await station.locator('#balance').textContent()).toBe(before);
       expect(await releasesOf(patron)).toEqual([]);
     });

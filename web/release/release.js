@@ -81,7 +81,8 @@ const sent = new Set();
 const keyOf = (job) => `${job.queue}/${job.jobId}`;
 function setReleasing(on) {
   releasing = on;
-  $('release-all').disabled = on;
+  // Print all with nothing it can print (the printer unplugged) did nothing at all when pressed.
+  $('release-all').disabled = on || !jobs.some((job) => job.problem === null && !sent.has(keyOf(job)));
   for (const button of document.querySelectorAll('#jobs button')) {
     const job = jobs.find((j) => keyOf(j) === button.closest('[data-job]')?.dataset.job);
     button.disabled = on || !job || job.problem !== null || sent.has(keyOf(job));
@@ -194,6 +195,7 @@ async function refresh() {
   $('balance').textContent = money(answer.balance.balanceMinor, answer.balance.currency);
   $('no-jobs').hidden = jobs.length > 0;
   $('release-all').hidden = jobs.length === 0;
+  setReleasing(releasing);
   const list = $('jobs');
   list.replaceChildren(...jobs.map(row));
   for (const job of jobs) thumbnail(job);
