@@ -138,4 +138,28 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
     // top-up had not been made.
     expect(await desk.locator('#alert').textContent()).toMatch(/^Topped up: the balance is €/);
   });
+
+  it('lists a held job the printer cannot take with why, beside its price (last: the print server stays stopped)', async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Minutes', pages: 1 });
+    await until(
+      async () =>
+        (
+          (await callApi(api(), 'GET', '/api/v1/print/jobs')).json.jobs as Array<{
+            jobId: number;
+            pages: number | null;
+          }>
+        ).find((j) => j.jobId === jobId && j.pages !== null),
+      20_000,
+      'the job was never counted',
+      50,
+    );
+    await server().close();
+    await waitForDevice(api(), 'public-bw', 'offline', 15_000);
+    const desk = await openDesk();
+    const row = desk.locator('#held tr', { hasText: 'Minutes' });
+    // It showed '€0.10' and nothing of why the patron could not print it.
+    await expect
+      .poll(() => row.locator('td').nth(3).textContent(), { timeout: 10_000 })
+      .toMatch(/^€0[.,]10 — the print server of queue "public-bw" cannot be reached$/);
+  });
 });

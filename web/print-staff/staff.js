@@ -62,7 +62,13 @@ async function find({ quiet = false } = {}) {
         cell(job.queue),
         cell(job.name),
         cell(job.pages === null ? '?' : `${job.pages} × ${job.copies}`),
-        cell(job.quote ? money(job.quote.amountMinor, job.quote.currency) : (job.problem?.message ?? '')),
+        // Why it cannot be released now (the printer unplugged, out of paper) beside its price: the
+        // price alone said nothing of why the patron could not print it.
+        cell(
+          [job.quote ? money(job.quote.amountMinor, job.quote.currency) : '', job.problem?.message ?? '']
+            .filter(Boolean)
+            .join(' — '),
+        ),
         cell(when(job.expiresAt)),
       );
       return tr;
