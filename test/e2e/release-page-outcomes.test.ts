@@ -211,6 +211,39 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         expect(await page.locator('body').textContent()).not.toMatch(/Invalid PDF/i);
     });
 
+    it('a job deleted at the print server as Print is pressed is said in words, its charge refunded', async () => {
+      const patron = '21000002';
+      await deposit(patron, 100);
+      const job = await server().submit({ user: patron, title: 'Invoice', pages: 1 });
+      await heldJobs(counted([job]));
+      const station = await logIn(patron, '2222');
+      const row = station.locator(`[data-job="public-bw/${job}"]`);
+      await row.waitFor({ timeout: 10_000 });
+      // Someone deletes it at the print server just before Carrel's Release-Job reaches it.
+      const model = server().model;
+      const release = model.release.bind(model);
+      model.release = (id) => {
+        if (id === job) model.cancel(id);
+        return release(id);
+      };
+      try {
+        await row.getByRole('button', { name: 'Print' }).click();
+        // It said 'the print server did not release the job; the charge was refunded
+        // (ipp://127.0.0.1:…/printers/public-bw: client-error-not-possible (job 9 is not held))'.
+        await expect
+          .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+          .toMatch(
+            /^“Invoice” was not printed: the print server no longer had it waiting \(it may have been deleted\)\. The €0[.,]10 charged was refunded\.$/,
+          );
+        await expect
+          .poll(() => station.locator('#charged').textContent(), { timeout: 10_000 })
+          .toMatch(/Invoice: 1 page, €0[.,]10 charged — not printed, €0[.,]10 refunded/);
+        expect(await station.locator('#balance').textContent()).toMatch(/€1[.,]00/);
+      } finally {
+        model.release = release;
+      }
+    });
+
     it('the printer unplugged: the patron is told it cannot be reached and that nothing was charged (last: the print server stays stopped)', async () => {
       const patron = '21000001';
       const job = await server().submit({ user: patron, title: 'Letter', pages: 1 });
