@@ -26,7 +26,10 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     const chromium = deskInChromium(
       (config) => ({
         ...config,
-        devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+        // One job of 20,000 pages is allowed: its counting takes long enough to log in meanwhile.
+        devices: config.devices.map((d) =>
+          d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100, maxImpressions: 100_000 } : d,
+        ),
       }),
       {
         ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
@@ -242,6 +245,25 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       } finally {
         model.release = release;
       }
+    });
+
+    it('a job still being counted when the patron logged in gets its price and Print by itself', async () => {
+      const patron = '21000004';
+      const job = await server().submit({ user: patron, title: 'Atlas', pages: 20_000 });
+      const station = await logIn(patron, '4444');
+      const row = station.locator(`[data-job="public-bw/${job}"]`);
+      await row.waitFor({ timeout: 10_000 });
+      expect(await row.locator('.problem').textContent()).toBe(
+        'Its pages are still being counted. Wait a moment, then press Print again.',
+      );
+      expect(await row.getByRole('button', { name: 'Print' }).isDisabled()).toBe(true);
+      // It stayed so until the patron logged out and in again.
+      await expect
+        .poll(() => row.locator('.cost').textContent(), { timeout: 15_000 })
+        .toMatch(/^€2[,.]?000[.,]00$/);
+      expect(await row.locator('.problem').textContent()).toBe('');
+      expect(await row.getByRole('button', { name: 'Print' }).isDisabled()).toBe(false);
+      server().model.cancel(job);
     });
 
     it('the printer unplugged: the patron is told it cannot be reached and that nothing was charged (last: the print server stays stopped)', async () => {

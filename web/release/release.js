@@ -174,6 +174,8 @@ async function login() {
 async function logout() {
   clearTimeout(idleTimer);
   clearTimeout(followTimer);
+  clearTimeout(countTimer);
+  thumbnails.clear();
   const ended = session;
   session = undefined;
   jobs = [];
@@ -199,8 +201,14 @@ async function refresh() {
   const list = $('jobs');
   list.replaceChildren(...jobs.map(row));
   for (const job of jobs) thumbnail(job);
+  // A job whose pages are still being counted is shown again once they are: a patron who logged in
+  // meanwhile saw 'pages not known' and a Print they could not press until they logged in again.
+  clearTimeout(countTimer);
+  if (jobs.some((job) => job.problem?.code === 'print_job_pages_unknown'))
+    countTimer = setTimeout(() => session && !releasing && refresh().catch(() => {}), 2000);
   await showAccount();
 }
+let countTimer;
 
 /** The balance and the last releases with how each ended. */
 async function showAccount() {
@@ -266,16 +274,23 @@ function row(job) {
   return li;
 }
 
+/** Page ones already drawn, by job: the list shown again (a job counted meanwhile) does not ask again. */
+const thumbnails = new Map();
 async function thumbnail(job) {
+  const key = keyOf(job);
   try {
-    const answer = await call(
-      'POST',
-      '/api/v1/print/station/thumbnail',
-      { session, queue: job.queue, jobId: job.jobId },
-      token,
-    );
-    const image = document.querySelector(`[data-job="${job.queue}/${job.jobId}"] img`);
-    if (answer.png && image) image.src = `data:image/png;base64,${answer.png}`;
+    if (!thumbnails.has(key)) {
+      const answer = await call(
+        'POST',
+        '/api/v1/print/station/thumbnail',
+        { session, queue: job.queue, jobId: job.jobId },
+        token,
+      );
+      if (!answer.png) return;
+      thumbnails.set(key, `data:image/png;base64,${answer.png}`);
+    }
+    const image = document.querySelector(`[data-job="${key}"] img`);
+    if (image) image.src = thumbnails.get(key);
   } catch {}
 }
 
