@@ -266,6 +266,31 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       server().model.cancel(job);
     });
 
+    it('Done pressed while Print all is sending leaves nothing of the patron on the screen', async () => {
+      const patron = '21000003';
+      await deposit(patron, 100);
+      const titles = ['Lab results', 'Court letter', 'Bank statement'];
+      const ids: number[] = [];
+      for (const title of titles) ids.push(await server().submit({ user: patron, title, pages: 1 }));
+      await heldJobs(counted(ids));
+      const station = await logIn(patron, '3333');
+      await station.locator(`[data-job="public-bw/${ids[2]}"]`).waitFor({ timeout: 10_000 });
+      await station.getByRole('button', { name: 'Print all' }).click();
+      await station.getByRole('button', { name: 'Done' }).click();
+      await station.locator('#screen-login').waitFor({ state: 'visible', timeout: 5_000 });
+      // Let every release still on its way come back.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // The answers that came back after Done were shown to the next person at the login screen.
+      const shown = (await station.locator('body').textContent()) ?? '';
+      for (const title of titles) expect(shown).not.toContain(title);
+      // What was sent before Done is charged once; what was not stays waiting, not charged.
+      const charged = (await releasesOf(patron)).filter((r) => ids.includes(r.jobId)).map((r) => r.jobId);
+      expect(new Set(charged).size).toBe(charged.length);
+      for (const id of ids.filter((id) => !charged.includes(id)))
+        expect(server().job(id)?.state).toBe('pending-held');
+      for (const id of ids) server().model.cancel(id);
+    });
+
     it('the printer unplugged: the patron is told it cannot be reached and that nothing was charged (last: the print server stays stopped)', async () => {
       const patron = '21000001';
       const job = await server().submit({ user: patron, title: 'Letter', pages: 1 });

@@ -95,9 +95,13 @@ async function releaseJobs(chosen) {
   alertText();
   setReleasing(true);
   const outcomes = [];
+  // Done pressed meanwhile: the answers still coming back are not shown to the next person.
+  const mine = session;
   try {
     for (const job of chosen) {
+      if (session !== mine) return;
       const outcome = await release(job);
+      if (session !== mine) return;
       if (outcome.ended) {
         await logout();
         alertText('You were logged out. Log in again to print.');
@@ -191,7 +195,10 @@ async function logout() {
 }
 
 async function refresh() {
+  const mine = session;
   const answer = await call('POST', '/api/v1/print/station/jobs', { session }, token);
+  // A list asked for before Done filled the next person's screen with this patron's documents.
+  if (session !== mine) return;
   jobs = answer.jobs;
   balance = answer.balance;
   $('balance').textContent = money(answer.balance.balanceMinor, answer.balance.currency);
@@ -212,7 +219,9 @@ let countTimer;
 
 /** The balance and the last releases with how each ended. */
 async function showAccount() {
+  const mine = session;
   const account = await call('POST', '/api/v1/print/station/account', { session }, token);
+  if (session !== mine) return;
   balance = { balanceMinor: account.statement.balanceMinor, currency: account.statement.currency };
   $('balance').textContent = money(balance.balanceMinor, balance.currency);
   const recent = account.releases.slice(0, 5);
@@ -280,13 +289,14 @@ async function thumbnail(job) {
   const key = keyOf(job);
   try {
     if (!thumbnails.has(key)) {
+      const mine = session;
       const answer = await call(
         'POST',
         '/api/v1/print/station/thumbnail',
         { session, queue: job.queue, jobId: job.jobId },
         token,
       );
-      if (!answer.png) return;
+      if (!answer.png || session !== mine) return;
       thumbnails.set(key, `data:image/png;base64,${answer.png}`);
     }
     const image = document.querySelector(`[data-job="${key}"] img`);
