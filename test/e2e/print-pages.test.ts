@@ -62,7 +62,7 @@ describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
     await row.getByRole('button', { name: 'Print' }).click();
     await expect
       .poll(() => page.locator('#alert').textContent(), { timeout: 10_000 })
-      .toMatch(/Printing “Boarding pass”/);
+      .toMatch(/“Boarding pass” is printing: €0[.,]20 charged\./);
     await expect.poll(() => page.locator('#balance').textContent()).toMatch(/2[.,]80/);
     await expect.poll(() => server().job(jobId)?.state, { timeout: 10_000 }).toBe('completed');
     expect(server().job(jobId)?.impressionsCompleted).toBe(2);
@@ -157,7 +157,9 @@ describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
     await row.getByRole('button', { name: 'Print' }).click();
     await expect
       .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
-      .toMatch(/completed or refunded/);
+      .toMatch(
+        /“Pending pass” was sent, but the printer has not confirmed it yet\. If it does not print, the €0[.,]10 charged is refunded by itself\./,
+      );
     server().model.cancel(jobId);
     await station.close();
     expect(pageErrors).toEqual([]);

@@ -62,7 +62,13 @@ async function find({ quiet = false } = {}) {
         cell(job.queue),
         cell(job.name),
         cell(job.pages === null ? '?' : `${job.pages} × ${job.copies}`),
-        cell(job.quote ? money(job.quote.amountMinor, job.quote.currency) : (job.problem?.message ?? '')),
+        // Why it cannot be released now (the printer unplugged, out of paper) beside its price: the
+        // price alone said nothing of why the patron could not print it.
+        cell(
+          [job.quote ? money(job.quote.amountMinor, job.quote.currency) : '', job.problem?.message ?? '']
+            .filter(Boolean)
+            .join(' — '),
+        ),
         cell(when(job.expiresAt)),
       );
       return tr;
@@ -74,8 +80,13 @@ async function find({ quiet = false } = {}) {
       const refund = document.createElement('button');
       refund.type = 'button';
       refund.textContent = 'Refund';
-      refund.disabled = release.refundedMinor >= release.amountMinor;
-      refund.addEventListener('click', () => refundRelease(release));
+      refund.className = 'money';
+      refund.dataset.spent = String(release.refundedMinor >= release.amountMinor);
+      refund.disabled = release.refundedMinor >= release.amountMinor || moneyBusy();
+      refund.addEventListener(
+        'click',
+        moneyAct(() => refundRelease(release)),
+      );
       const action = document.createElement('td');
       action.append(refund);
       tr.append(
@@ -126,6 +137,12 @@ async function refundRelease(release) {
   const left = release.amountMinor - release.refundedMinor;
   const typed = $('amount').value.trim();
   const amountMinor = typed ? minorOf(typed) : left;
+  // In money, not the API's minor units ('at most 10 minor units of this job can still be refunded').
+  const tooMuch = new Problem({
+    code: 'refund_exceeds_charge',
+    detail: `At most ${money(left, release.currency)} of “${release.jobName}” can still be refunded: nothing was refunded.`,
+  });
+  if (amountMinor > left) throw tooMuch;
   await moneyRequest('refund', { release: release.id, amountMinor }, (id) =>
     call(
       'POST',
@@ -133,7 +150,9 @@ async function refundRelease(release) {
       { requestId: id, releaseId: release.id, amountMinor, reason: 'refunded at the desk' },
       token,
     ),
-  );
+  ).catch((error) => {
+    throw error instanceof Problem && error.code === 'refund_exceeds_charge' ? tooMuch : error;
+  });
   say(`Refunded ${money(amountMinor, release.currency)}.`, true);
   await find({ quiet: true });
 }
@@ -255,6 +274,38 @@ document.addEventListener('visibilitychange', () => document.visibilityState ===
 const act = (work) => () =>
   work().catch((error) => say(error instanceof Problem ? error.message : String(error)));
 
+/**
+ * A money button pressed twice (a double click, a press that seemed not to take) moves the money
+ * once: while one money request is on its way, and for a moment after its answer, the money
+ * buttons are not pressed again. A second press landed after the first's answer and was sent as
+ * a new request: a refund with an amount typed was made twice, and a top-up said 'Type an amount'
+ * (the amount already cleared) as if it had not been made.
+ */
+const MONEY_PAUSE_MS = 1000;
+let moneyInFlight = false;
+let moneyPausedUntil = 0;
+const moneyBusy = () => moneyInFlight || performance.now() < moneyPausedUntil;
+function showMoneyButtons() {
+  for (const button of document.querySelectorAll('button.money'))
+    button.disabled = moneyBusy() || button.dataset.spent === 'true';
+}
+const moneyAct = (work) => {
+  const run = act(work);
+  return async () => {
+    if (moneyBusy()) return;
+    moneyInFlight = true;
+    showMoneyButtons();
+    try {
+      await run();
+    } finally {
+      moneyInFlight = false;
+      moneyPausedUntil = performance.now() + MONEY_PAUSE_MS;
+      showMoneyButtons();
+      setTimeout(showMoneyButtons, MONEY_PAUSE_MS + 10);
+    }
+  };
+};
+
 $('find').addEventListener(
   'click',
   act(() => find()),
@@ -262,7 +313,7 @@ $('find').addEventListener(
 $('patron').addEventListener('keydown', (event) => event.key === 'Enter' && act(() => find())());
 $('deposit').addEventListener(
   'click',
-  act(async () => {
+  moneyAct(async () => {
     const amountMinor = minorOf($('amount').value);
     const answer = await moneyRequest('deposit', { patron, amountMinor }, (id) =>
       call(
@@ -279,7 +330,7 @@ $('deposit').addEventListener(
 );
 $('payout').addEventListener(
   'click',
-  act(async () => {
+  moneyAct(async () => {
     const entry = await moneyRequest('payout', { patron }, (id) =>
       call('POST', '/api/v1/print/accounts/payout', { requestId: id, patron }, token),
     );
@@ -287,7 +338,7 @@ $('payout').addEventListener(
     await find({ quiet: true });
   }),
 );
-$('transfer').addEventListener('click', act(transferFromIls));
+$('transfer').addEventListener('click', moneyAct(transferFromIls));
 const today = new Date();
 $('date').value =
   `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;

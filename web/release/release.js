@@ -36,9 +36,85 @@ let balance;
 /** Each job's release keeps its request id, so a retry is the same release. */
 const pending = new Map();
 
-function alertText(text) {
+function alertText(text, ok = false) {
   $('alert').textContent = text ?? '';
+  $('alert').className = ok ? 'alert ok' : 'alert';
   $('alert').hidden = !text;
+}
+
+/**
+ * What became of each job a press of Print (or Print all) sent: one line each, so a patron who
+ * printed three documents sees the one that failed and that it was not charged, not only the last.
+ */
+function showOutcomes(outcomes) {
+  if (outcomes.length === 0) return alertText();
+  const failed = outcomes.filter((outcome) => !outcome.ok).length;
+  if (outcomes.length === 1) return alertText(outcomes[0].text, failed === 0);
+  const printing = outcomes.length - failed;
+  const summary = document.createElement('p');
+  summary.textContent =
+    failed === 0
+      ? `All ${outcomes.length} documents were sent to the printer.`
+      : `${printing} of ${outcomes.length} documents ${printing === 1 ? 'was' : 'were'} sent to the printer; ${failed} ${failed === 1 ? 'was' : 'were'} not.`;
+  const list = document.createElement('ul');
+  list.className = 'outcomes';
+  list.append(
+    ...outcomes.map((outcome) => {
+      const li = document.createElement('li');
+      li.className = outcome.ok ? 'ok' : 'failed';
+      li.textContent = outcome.text;
+      return li;
+    }),
+  );
+  $('alert').replaceChildren(summary, list);
+  $('alert').className = failed === 0 ? 'alert ok' : 'alert';
+  $('alert').hidden = false;
+}
+
+/**
+ * While a release is on its way the Print buttons cannot be pressed again (a double press, or
+ * Print all pressed beside a job's own Print, answered the first press with an error).
+ */
+let releasing = false;
+/** Jobs sent to the printer from this screen: not offered again while the list still shows them. */
+const sent = new Set();
+const keyOf = (job) => `${job.queue}/${job.jobId}`;
+function setReleasing(on) {
+  releasing = on;
+  // Print all with nothing it can print (the printer unplugged) did nothing at all when pressed.
+  $('release-all').disabled = on || !jobs.some((job) => job.problem === null && !sent.has(keyOf(job)));
+  for (const button of document.querySelectorAll('#jobs button')) {
+    const job = jobs.find((j) => keyOf(j) === button.closest('[data-job]')?.dataset.job);
+    button.disabled = on || !job || job.problem !== null || sent.has(keyOf(job));
+  }
+}
+
+/** Sends the jobs one after the other and says what became of each. */
+async function releaseJobs(chosen) {
+  if (releasing || !session) return;
+  alertText();
+  setReleasing(true);
+  const outcomes = [];
+  // Done pressed meanwhile: the answers still coming back are not shown to the next person.
+  const mine = session;
+  try {
+    for (const job of chosen) {
+      if (session !== mine) return;
+      const outcome = await release(job);
+      if (session !== mine) return;
+      if (outcome.ended) {
+        await logout();
+        alertText('You were logged out. Log in again to print.');
+        return;
+      }
+      if (outcome.sent) sent.add(keyOf(job));
+      outcomes.push(outcome);
+    }
+    showOutcomes(outcomes);
+    await refresh().catch(() => {});
+  } finally {
+    setReleasing(false);
+  }
 }
 
 function show(screen) {
@@ -67,9 +143,7 @@ $('pin').addEventListener('keydown', (event) => event.key === 'Enter' && login()
 $('card').addEventListener('keydown', (event) => event.key === 'Enter' && $('pin').focus());
 $('login').addEventListener('click', login);
 $('logout').addEventListener('click', logout);
-$('release-all').addEventListener('click', async () => {
-  for (const job of jobs.filter((j) => !j.problem)) await release(job);
-});
+$('release-all').addEventListener('click', () => releaseJobs(jobs.filter((j) => !j.problem)));
 
 async function login() {
   alertText();
@@ -103,10 +177,14 @@ async function login() {
 
 async function logout() {
   clearTimeout(idleTimer);
+  clearTimeout(followTimer);
+  clearTimeout(countTimer);
+  thumbnails.clear();
   const ended = session;
   session = undefined;
   jobs = [];
   balance = undefined;
+  sent.clear();
   $('who').textContent = '';
   $('balance').textContent = '';
   for (const id of ['jobs', 'charged']) $(id).replaceChildren();
@@ -117,25 +195,65 @@ async function logout() {
 }
 
 async function refresh() {
+  const mine = session;
   const answer = await call('POST', '/api/v1/print/station/jobs', { session }, token);
+  // A list asked for before Done filled the next person's screen with this patron's documents.
+  if (session !== mine) return;
   jobs = answer.jobs;
   balance = answer.balance;
   $('balance').textContent = money(answer.balance.balanceMinor, answer.balance.currency);
   $('no-jobs').hidden = jobs.length > 0;
   $('release-all').hidden = jobs.length === 0;
+  setReleasing(releasing);
   const list = $('jobs');
   list.replaceChildren(...jobs.map(row));
   for (const job of jobs) thumbnail(job);
+  // A job whose pages are still being counted is shown again once they are: a patron who logged in
+  // meanwhile saw 'pages not known' and a Print they could not press until they logged in again.
+  clearTimeout(countTimer);
+  if (jobs.some((job) => job.problem?.code === 'print_job_pages_unknown'))
+    countTimer = setTimeout(() => session && !releasing && refresh().catch(() => {}), 2000);
+  await showAccount();
+}
+let countTimer;
+
+/** The balance and the last releases with how each ended. */
+async function showAccount() {
+  const mine = session;
   const account = await call('POST', '/api/v1/print/station/account', { session }, token);
+  if (session !== mine) return;
+  balance = { balanceMinor: account.statement.balanceMinor, currency: account.statement.currency };
+  $('balance').textContent = money(balance.balanceMinor, balance.currency);
+  const recent = account.releases.slice(0, 5);
   $('charged').replaceChildren(
-    ...account.releases.slice(0, 5).map((r) => {
+    ...recent.map((r) => {
       const li = document.createElement('li');
-      const refunded = r.refundedMinor > 0 ? `, ${money(r.refundedMinor, r.currency)} refunded` : '';
-      li.textContent = `${r.jobName}: ${r.impressions} pages, ${money(r.amountMinor, r.currency)}${refunded} (${r.state})`;
+      li.textContent = `${r.jobName}: ${r.impressions} page${r.impressions === 1 ? '' : 's'}, ${money(r.amountMinor, r.currency)} charged — ${releaseState(r)}`;
       return li;
     }),
   );
+  // A job still on its way to the printer is followed until it ends (a printer that stops halfway
+  // is refunded by Carrel a few seconds later): the patron sees the refund without touching anything.
+  clearTimeout(followTimer);
+  if (recent.some((r) => r.state === 'charged' || r.state === 'released'))
+    followTimer = setTimeout(() => session && showAccount().catch(() => {}), 2000);
 }
+let followTimer;
+
+/** How a release ended, in the patron's words, with what was given back. */
+function releaseState(r) {
+  const refunded = money(r.refundedMinor, r.currency);
+  if (r.state === 'charged') return 'waiting for the printer to confirm';
+  if (r.state === 'released') return 'printing';
+  if (r.refundedMinor >= r.amountMinor && r.amountMinor > 0) return `not printed, ${refunded} refunded`;
+  if (r.refundedMinor > 0)
+    return r.printedImpressions !== null
+      ? `printed ${r.printedImpressions} of ${r.impressions} pages, ${refunded} refunded`
+      : `printed in part, ${refunded} refunded`;
+  return r.state === 'refunded' ? 'not printed, refunded' : 'printed';
+}
+
+const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function row(job) {
   const li = document.createElement('li');
@@ -151,7 +269,7 @@ function row(job) {
   what.querySelector('.name').textContent = job.name;
   what.querySelector('.detail').textContent =
     `${pages}${job.color ? ', colour' : ''}${job.sides.startsWith('two') ? ', two-sided' : ''}`;
-  what.querySelector('.problem').textContent = job.problem ? job.problem.message : '';
+  what.querySelector('.problem').textContent = job.problem ? capitalised(jobProblem(job.problem)) : '';
   const cost = document.createElement('div');
   cost.className = 'cost';
   cost.textContent = job.quote ? money(job.quote.amountMinor, job.quote.currency) : '';
@@ -159,28 +277,40 @@ function row(job) {
   button.type = 'button';
   button.className = 'big primary';
   button.textContent = 'Print';
-  button.disabled = job.problem !== null;
-  button.addEventListener('click', () => release(job));
+  button.disabled = releasing || job.problem !== null || sent.has(keyOf(job));
+  button.addEventListener('click', () => releaseJobs([job]));
   li.append(image, what, cost, button);
   return li;
 }
 
+/** Page ones already drawn, by job: the list shown again (a job counted meanwhile) does not ask again. */
+const thumbnails = new Map();
 async function thumbnail(job) {
+  const key = keyOf(job);
   try {
-    const answer = await call(
-      'POST',
-      '/api/v1/print/station/thumbnail',
-      { session, queue: job.queue, jobId: job.jobId },
-      token,
-    );
-    const image = document.querySelector(`[data-job="${job.queue}/${job.jobId}"] img`);
-    if (answer.png && image) image.src = `data:image/png;base64,${answer.png}`;
+    if (!thumbnails.has(key)) {
+      const mine = session;
+      const answer = await call(
+        'POST',
+        '/api/v1/print/station/thumbnail',
+        { session, queue: job.queue, jobId: job.jobId },
+        token,
+      );
+      if (!answer.png || session !== mine) return;
+      thumbnails.set(key, `data:image/png;base64,${answer.png}`);
+    }
+    const image = document.querySelector(`[data-job="${key}"] img`);
+    if (image) image.src = thumbnails.get(key);
   } catch {}
 }
 
+/**
+ * Charges and releases one job; what became of it in the patron's words, `sent` when the print
+ * server took it, `ok` when it went or may have gone to the printer, or `ended` when Carrel had
+ * ended the session.
+ */
 async function release(job) {
-  alertText();
-  const key = `${job.queue}/${job.jobId}`;
+  const key = keyOf(job);
   if (!pending.has(key)) pending.set(key, requestId());
   try {
     const answer = await call(
@@ -193,32 +323,68 @@ async function release(job) {
     // server answers.
     if (answer?.code) throw new Problem(answer);
     pending.delete(key);
-    alertText(
-      `Printing “${job.name}”: ${money(answer.release.amountMinor, answer.release.currency)} charged.`,
-    );
-    $('alert').className = 'alert ok';
+    // The next job of a Print all is told the balance as it is now, not as it was before this one.
+    balance = answer.balance;
+    return {
+      ok: true,
+      sent: true,
+      text: `“${job.name}” is printing: ${money(answer.release.amountMinor, answer.release.currency)} charged.`,
+    };
   } catch (error) {
     // Not known whether it was done (the desk did not answer, or the print server has not yet):
     // Print again sends the same request, which is never charged twice.
     const unknown =
       error instanceof Problem && /^(network|print_release_pending|http_5)/.test(error.code ?? '');
     if (error instanceof Problem && !unknown) pending.delete(key);
-    if (error instanceof Problem && error.code === 'station_session_expired') {
-      await logout();
-      alertText('You were logged out. Log in again to print.');
-      return;
-    }
-    $('alert').className = 'alert';
-    alertText(error instanceof Problem ? releaseProblem(error, job) : String(error));
+    if (error instanceof Problem && error.code === 'station_session_expired') return { ended: true };
+    return {
+      ok: error instanceof Problem && error.code === 'print_release_pending',
+      text: error instanceof Problem ? releaseProblem(error, job) : `“${job.name}”: ${String(error)}`,
+    };
   }
-  await refresh().catch(() => {});
 }
 
-/** Why a job was not printed, in the patron's words. */
+/** The job's price, or '' when it is not known. */
+const costOf = (job) => (job.quote ? money(job.quote.amountMinor, job.quote.currency) : '');
+
+/** Why a job was not printed (or not yet), in the patron's words. */
 function releaseProblem(problem, job) {
-  if (problem.code === 'print_account_insufficient' && job.quote && balance)
-    return `“${job.name}” was not printed: it costs ${money(job.quote.amountMinor, job.quote.currency)} and your balance is ${money(balance.balanceMinor, balance.currency)}. Top up at the print desk or the payment kiosk, then press Print again.`;
-  return problem.message;
+  const name = `“${job.name}”`;
+  const cost = costOf(job);
+  switch (problem.code) {
+    case 'print_account_insufficient':
+      if (job.quote && balance)
+        return `${name} was not printed: it costs ${cost} and your balance is ${money(balance.balanceMinor, balance.currency)}. Top up at the print desk or the payment kiosk, then press Print again.`;
+      return `${name} was not printed: your balance does not cover it. Top up at the print desk or the payment kiosk, then press Print again.`;
+    case 'print_release_pending':
+      return `${name} was sent, but the printer has not confirmed it yet. If it does not print, the ${cost || 'amount'} charged is refunded by itself.`;
+    case 'print_release_refused':
+      return `${name} was not printed: the print server no longer had it waiting (it may have been deleted). The ${cost || 'amount'} charged was refunded.`;
+    case 'print_job_not_found':
+      return `${name} is no longer waiting to be printed: it was printed from another station, or deleted from the print server. Nothing was charged for it here.`;
+    case 'print_job_already_released':
+      return `${name} was already sent to the printer from another station. It was not charged again.`;
+    case 'network':
+      return `${name}: the station lost contact, so it is not known whether it was sent. Press Print again: it is never charged twice.`;
+    default:
+      if (/^http_5/.test(problem.code ?? ''))
+        return `${name}: the station lost contact, so it is not known whether it was sent. Press Print again: it is never charged twice.`;
+      return `${name} was not printed, and nothing was charged: ${jobProblem(problem)}`;
+  }
+}
+
+/** Why a job cannot be printed now (listed with the job, or the answer to Print), in the patron's words. */
+function jobProblem(problem) {
+  switch (problem.code) {
+    case 'print_queue_unavailable':
+      return 'the printer cannot be reached just now. Try again in a few minutes, or ask at the desk.';
+    case 'print_queue_printer_error':
+      return `${problem.message}. Ask at the desk.`;
+    case 'print_job_pages_unknown':
+      return 'its pages are still being counted. Wait a moment, then press Print again.';
+    default:
+      return problem.message;
+  }
 }
 
 /** A library card on the station's pad stands for the typed card number; the PIN is still asked. */

@@ -26,9 +26,34 @@ export type PageCountErrorCode =
   | 'page_counter_busy';
 
 export class PageCountError extends CarrelError {
-  constructor(code: PageCountErrorCode, message: string) {
+  /**
+   * `message` is what the patron at the station and the desk read; `reason` is the PDF library's
+   * own account (for whoever looks into a file), never shown to them.
+   */
+  constructor(
+    code: PageCountErrorCode,
+    message: string,
+    readonly reason?: string,
+  ) {
     super(code, message);
   }
+}
+
+/**
+ * A document the PDF library could not open, in the words of whoever printed it: not pdf.js's
+ * ('Invalid PDF structure', 'No password given'), and never a path.
+ */
+const DOCUMENT_WORDS: Partial<Record<PageCountErrorCode, string>> = {
+  document_unreadable:
+    'the file could not be read (it may be damaged, or only part of it arrived): print it again from the program it was made in',
+  document_password_required:
+    'the file is locked with a password: open it, save a copy without the password, and print that',
+  document_too_large: 'the file is too large to count its pages: print it in parts',
+};
+
+/** A document the worker could not count: the patron's words, the PDF library's kept as the reason. */
+function documentError(code: PageCountErrorCode, reason: string): PageCountError {
+  return new PageCountError(code, DOCUMENT_WORDS[code] ?? DOCUMENT_WORDS.document_unreadable!, reason);
 }
 
 export interface PageCounterOptions {
@@ -173,7 +198,7 @@ export class PageCounter {
       (answer: { id: number; pages?: number; error?: { code: PageCountErrorCode; message: string } }) => {
         if (this.current?.id !== answer.id) return;
         const done = this.finish();
-        if (answer.error) done?.reject(new PageCountError(answer.error.code, answer.error.message));
+        if (answer.error) done?.reject(documentError(answer.error.code, answer.error.message));
         else done?.resolve(answer.pages ?? 0);
         this.next();
       },
@@ -183,7 +208,7 @@ export class PageCounter {
       this.worker = undefined;
       const code = /memory/i.test(error?.message ?? '') ? 'document_too_large' : 'document_unreadable';
       this.finish()?.reject(
-        new PageCountError(code, `the document could not be counted: ${error?.message ?? 'worker ended'}`),
+        documentError(code, `the page counter ended: ${error?.message ?? 'worker ended'}`),
       );
       this.next();
     };

@@ -62,10 +62,22 @@ export class PrintQueueDriver extends EventEmitter implements DeviceDriver {
 
   async connect(): Promise<void> {
     this.printer = await this.options.client.printer();
+    const before = this.jobs;
     this.jobs = new Map((await this.options.client.jobs('not-completed')).map((job) => [job.id, job]));
     this.connected = true;
-    for (const job of this.jobs.values())
+    // Connected again after the server was away: a job deleted or released there meanwhile is
+    // said so (it stayed listed as held for good, and Print charged it and refunded it).
+    for (const id of before.keys()) {
+      if (this.jobs.has(id)) continue;
+      this.progress.delete(id);
+      this.stuck.delete(id);
+      this.emit('event', 'job_left', { jobId: id });
+    }
+    for (const job of this.jobs.values()) {
+      const previous = before.get(job.id);
       if (job.state === 'pending-held') this.emit('event', 'job_held', { job });
+      else if (previous && previous.state !== job.state) this.emit('event', 'job_changed', { job });
+    }
     this.timer = this.options.clock.setInterval(
       `print-queue-poll:${this.id}`,
       () => void this.poll(),

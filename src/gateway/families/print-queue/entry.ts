@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../../../core/clock.js';
-import { CarrelError, describeError } from '../../../core/errors.js';
+import { CarrelError, describeError, TimeoutError, TransportError } from '../../../core/errors.js';
 import { IppClient, type IppJob } from '../../../devices/print-queue/ipp-client.js';
-import { PageCounter } from '../../../devices/print-queue/page-counter.js';
+import { PageCountError, PageCounter } from '../../../devices/print-queue/page-counter.js';
 import { pageImage } from '../../../devices/print-queue/page-image.js';
 import { PrintQueueDriver, printerProblem } from '../../../devices/print-queue/print-queue-driver.js';
 import { IppHttpTransport } from '../../../devices/transport/ipp-http.js';
@@ -20,6 +20,8 @@ interface Known {
   job: IppJob;
   held: HeldJob;
   document: { format: string; bytes: Uint8Array } | undefined;
+  /** Its document could not be fetched: counted again at the next round while connected. */
+  recount?: boolean;
 }
 
 /**
@@ -187,7 +189,10 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
     this.counting.add(jobId);
     const known = this.known.get(jobId);
     try {
-      const document = await this.client().document(jobId);
+      // The driver itself, not client(): a job held is announced while the driver connects, before
+      // the supervisor calls the queue connected, and client() refused every such document.
+      if (!this.driver) throw new CarrelError('print_queue_unavailable', 'the print queue is stopped');
+      const document = await this.driver.client.document(jobId);
       const pages = await (this.counter as PageCounter).count(
         document.bytes,
         document.format || known?.job.format || '',
@@ -199,10 +204,27 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
       }
     } catch (error) {
       const described = describeError(error);
-      if (known)
+      // A document the counter could not read is said in the patron's words; the PDF library's for IT.
+      if (error instanceof PageCountError && error.reason !== undefined)
+        this.context.logger.info(
+          { device: this.id, job: jobId, code: error.code, reason: error.reason },
+          'the pages of a held job cannot be counted',
+        );
+      // The document not fetched (the server away, the counter busy) is tried again, not a problem
+      // for good: a job held when the server came back was unprintable until it expired.
+      const again =
+        error instanceof TransportError ||
+        error instanceof TimeoutError ||
+        described.code === 'print_queue_unavailable' ||
+        described.code === 'page_counter_busy';
+      if (known && again) known.recount = true;
+      else if (known)
         known.held.pagesProblem = {
           code: described.code,
-          message: `the pages cannot be counted: ${described.message}`,
+          message:
+            error instanceof PageCountError && error.reason !== undefined
+              ? described.message
+              : `the pages cannot be counted: ${described.message}`,
         };
     } finally {
       this.counting.delete(jobId);
@@ -227,6 +249,11 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
   /** Held jobs past their hold time are cancelled; they were never charged. */
   private expireHeld(): void {
     if (!this.supervisor?.isConnected) return;
+    for (const known of this.known.values())
+      if (known.recount && known.job.state === 'pending-held') {
+        known.recount = false;
+        void this.countPages(known.job.id);
+      }
     const now = this.context.clock.now();
     for (const known of this.known.values()) {
       if (known.job.state !== 'pending-held' || known.held.expiresAt > now) continue;

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { callApi } from '../helpers/api-call.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { until } from '../helpers/until.js';
+
+const PATRON = '21000003';
+
+interface Release {
+  id: string;
+  jobId: number;
+  amountMinor: number;
+  refundedMinor: number;
+  state: string;
+}
+
+/** The print desk page as staff press its money buttons: a double click moves the money once. */
+describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, pressed twice', () => {
+  const chromium = deskInChromium(
+    (config) => ({
+      ...config,
+      devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+    }),
+    {
+      ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
+      // The refund refused is answered 422: the browser logs that as a failed load.
+      consoleError: (text) => !text.includes('status of 422'),
+    },
+  );
+  const api = () => chromium.testDesk.api;
+  const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+
+  const account = async () =>
+    (await callApi(api(), 'POST', '/api/v1/print/accounts/find', { patron: PATRON })).json as {
+      statement: { balanceMinor: number; entries: Array<{ kind: string; amountMinor: number }> };
+      releases: Release[];
+    };
+
+  /** A job of `pages` printed and completed for the patron, paid from a top-up of `depositMinor`. */
+  async function printed(pages: number, depositMinor: number): Promise<Release> {
+    await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: PATRON,
+      amountMinor: depositMinor,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    const jobId = await server().submit({ user: PATRON, title: 'Report', pages });
+    const { session } = (
+      await callApi(api(), 'POST', '/api/v1/print/station/login', { patron: PATRON, pin: '3333' })
+    ).json;
+    await until(
+      async () => {
+        const { jobs } = (await callApi(api(), 'POST', '/api/v1/print/station/jobs', { session })).json;
+        return jobs.find(
+          (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
+        );
+      },
+      20_000,
+      'the job was never counted',
+      50,
+    );
+    const answer = await callApi(api(), 'POST', '/api/v1/print/station/release', {
+      session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId,
+    });
+    expect(answer.status).toBe(200);
+    return until(
+      async () => (await account()).releases.find((r) => r.jobId === jobId && r.state === 'completed'),
+      20_000,
+      'the job never completed',
+      100,
+    );
+  }
+
+  /** Two presses as a person's double click makes them: the second ~150 ms after the first. */
+  async function doublePress(button: Locator): Promise<void> {
+    await button.click();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await button.click({ force: true, timeout: 1000 }).catch(() => {});
+  }
+
+  async function openDesk() {
+    const desk = await chromium.openPage('/print-staff');
+    await desk.locator('#patron').fill(PATRON);
+    await desk.getByRole('button', { name: 'Find' }).click();
+    await desk.locator('#account').waitFor({ state: 'visible', timeout: 10_000 });
+    return desk;
+  }
+
+  it('a double click on Refund with an amount typed refunds it once', async () => {
+    const release = await printed(3, 100);
+    const desk = await openDesk();
+    const row = desk.locator('#releases tr', { hasText: 'Report' }).first();
+    await row.waitFor({ timeout: 10_000 });
+    await desk.locator('#amount').fill('0.10');
+    await doublePress(row.getByRole('button', { name: 'Refund' }));
+    await expect
+      .poll(() => desk.locator('#alert').textContent(), { timeout: 10_000 })
+      .toMatch(/Refunded €0[.,]10/);
+    // Let a second refund, if one was sent, land.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const after = (await account()).releases.find((r) => r.id === release.id);
+    // It refunded 0.20: the second click came after the first's answer and was sent as a new refund.
+    expect(after?.refundedMinor).toBe(10);
+    expect(await desk.locator('#alert').textContent()).toMatch(/^Refunded €0[.,]10\.$/);
+  });
+
+  it('a refund the desk refuses says why on the page', async () => {
+    const release = await printed(1, 10);
+    const desk = await openDesk();
+    const row = desk.locator('#releases tr', { hasText: 'Report' }).first();
+    await row.waitFor({ timeout: 10_000 });
+    await desk.locator('#amount').fill('9.00');
+    await row.getByRole('button', { name: 'Refund' }).click();
+    // Nothing was said: the refusal was lost in the page's console.
+    await expect
+      .poll(() => desk.locator('#alert').textContent(), { timeout: 10_000 })
+      .toMatch(/^At most €0[.,]10 of “Report” can still be refunded: nothing was refunded\.$/);
+    expect(await desk.locator('#alert').isVisible()).toBe(true);
+    expect((await account()).releases.find((r) => r.id === release.id)?.refundedMinor).toBe(0);
+  });
+
+  it('a double click on Top up credits once and says so', async () => {
+    const before = (await account()).statement.balanceMinor;
+    const desk = await openDesk();
+    await desk.locator('#amount').fill('2.00');
+    await doublePress(desk.getByRole('button', { name: 'Top up (cash)' }));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await account()).statement.balanceMinor).toBe(before + 200);
+    // The second click found the amount cleared and said 'Type an amount such as €5.00', as if the
+    // top-up had not been made.
+    expect(await desk.locator('#alert').textContent()).toMatch(/^Topped up: the balance is €/);
+  });
+
+  it('lists a held job the printer cannot take with why, beside its price (last: the print server stays stopped)', async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Minutes', pages: 1 });
+    await until(
+      async () =>
+        (
+          (await callApi(api(), 'GET', '/api/v1/print/jobs')).json.jobs as Array<{
+            jobId: number;
+            pages: number | null;
+          }>
+        ).find((j) => j.jobId === jobId && j.pages !== null),
+      20_000,
+      'the job was never counted',
+      50,
+    );
+    await server().close();
+    await waitForDevice(api(), 'public-bw', 'offline', 15_000);
+    const desk = await openDesk();
+    const row = desk.locator('#held tr', { hasText: 'Minutes' });
+    // It showed '€0.10' and nothing of why the patron could not print it.
+    await expect
+      .poll(() => row.locator('td').nth(3).textContent(), { timeout: 10_000 })
+      .toMatch(/^€0[.,]10 — the print server of queue "public-bw" cannot be reached$/);
+  });
+});
