@@ -162,12 +162,20 @@ export interface EndSessionRequest {
 export type SessionUpdate =
   | { event: 'session'; data: SessionView }
   | { event: 'item'; data: SessionItemView }
-  | { event: 'ended'; data: SessionView };
+  | { event: 'ended'; data: SessionView }
+  /** The session was taken over by another screen: this screen's feed ends here. */
+  | { event: 'moved'; data: { id: string } };
 
 /** Who asks: the token's name. A session answers only to the terminal that opened it, and to staff. */
 export interface SessionCaller {
   terminal: string;
   staff: boolean;
+  /**
+   * The kiosk screen asking (a page's own id, kept across its reloads), when it names one. A session
+   * opened or taken over by a screen is acted on by that screen only; another one may read it, and
+   * take it over. A caller that names no screen acts as before screens were known.
+   */
+  screen?: string | undefined;
 }
 
 export interface SessionService {
@@ -194,6 +202,15 @@ export interface SessionService {
   end(id: string, request: EndSessionRequest, caller: SessionCaller): Promise<SessionEndResult>;
   /** Ends without a receipt (the patron walked away, or pressed cancel). */
   cancel(id: string, caller: SessionCaller): Promise<SessionEndResult>;
-  /** Live updates of one session; returns the unsubscribe. */
+  /**
+   * The session is shown on the calling screen from now on (a kiosk page that came back after its
+   * browser crashed, or staff moving it on purpose): refused while the screen holding it is still
+   * connected, unless `force`. The screen that held it is told (`moved`) and may no longer act on it.
+   */
+  takeOver(id: string, request: { force?: boolean | undefined }, caller: SessionCaller): SessionView;
+  /**
+   * Live updates of one session; returns the unsubscribe. The feed of the screen holding the session
+   * keeps it held; the feed of a screen it has moved from gets `moved` at once.
+   */
   watch(id: string, caller: SessionCaller, listener: (update: SessionUpdate) => void): () => void;
 }
