@@ -150,6 +150,11 @@ export class SessionManager implements Feature, SessionService {
     if (pad !== null) this.padOwners.set(pad, session);
     if (scanner !== null) this.scannerOwners.set(scanner, session);
     this.armTimer(session);
+    // An item's news (the library system's answer, its security written) is activity: a patron
+    // watching a slow ILS work through her pile is there, and her session must not end under her.
+    session.watch((update) => {
+      if (update.event === 'item') this.armTimer(session);
+    });
     this.log.info(
       { session: session.id, mode: request.mode, pad, scanner, terminal: caller.terminal },
       'session opened',

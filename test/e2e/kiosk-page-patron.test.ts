@@ -1,0 +1,119 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ilsSimulators } from '../../simulators/ils/family.js';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { logIn } from '../helpers/kiosk-page.js';
+
+const skip = chromiumSkipReason();
+
+/** A session left alone ends after this long (the shortest the config allows is 10 s). */
+const INACTIVITY_SECONDS = 12;
+/** "Checked out — due 12 Dec 2026" */
+const DUE = /Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/;
+/** Items of the sample library the tests lend, given back after each test. */
+const LENT = ['31000005', '31000006', '31000026'];
+
+/**
+ * The kiosk page in Chromium as a patron uses it, against the simulated desk: an ILS that is
+ * slow, a patron who changes their mind about an item, one who walks away half-way.
+ */
+describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
+  let desk: TestDesk;
+  let browser: Browser;
+  const pages: Page[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    desk = await startTestDesk((config) => ({
+      ...config,
+      mqtt: { mode: 'off' },
+      sessions: { ...config.sessions, inactivityTimeoutSeconds: INACTIVITY_SECONDS },
+    }));
+    await waitForDevice(desk.api, 'pad-1', 'online');
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterEach(async () => {
+    ils().setFaults({});
+    for (const page of pages.splice(0)) await page.close();
+    const { sessions } = (await (await fetch(`${desk.api}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ id: string; state: string }>;
+    };
+    for (const session of sessions.filter((s) => s.state === 'open'))
+      await fetch(`${desk.api}/api/v1/sessions/${session.id}`, { method: 'DELETE' });
+    for (const item of LENT)
+      await fetch(`${desk.api}/api/v1/checkins`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ item }),
+      });
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await desk?.stop();
+  });
+
+  const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+  const ils = () => desk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+
+  async function clearPad(): Promise<void> {
+    for (const tag of pad().tags()) pad().remove(String(tag.uid));
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${desk.api}/api/v1/rfid/pad-1/tags`)).json()) as { tags: unknown[] }).tags
+            .length,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
+  }
+
+  /** Places an item's tag on the simulated pad; returns its UID. */
+  function placeTag(primaryItemId: string): string {
+    const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV' });
+    return String(pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e }).uid);
+  }
+
+  async function openKiosk(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    pages.push(page);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${desk.api}/kiosk?pad=pad-1&printer=receipt-1`);
+    await expect.poll(heading(page)).toBe('Welcome');
+    return page;
+  }
+
+  const heading = (page: Page) => () => page.getByRole('heading', { level: 1 }).textContent();
+
+  const itemText = (page: Page, barcode: string) => async () => {
+    const row = page.getByRole('listitem').and(page.locator(`[data-item="${barcode}"]`));
+    return (await row.count()) === 1 ? ((await row.textContent()) ?? '') : '';
+  };
+
+  it('keeps the session of a patron who waits while a slow library system checks out her pile', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    // The library system takes 5 s an answer: three items take 15 s, longer than the 12 s a
+    // session may sit idle. The patron stands there watching them go through one by one.
+    ils().setFaults({ latencyMs: 5_000 });
+    for (const item of ['31000005', '31000006', '31000026']) placeTag(item);
+    for (const item of ['31000005', '31000006', '31000026'])
+      await expect.poll(itemText(kiosk, item), { timeout: 20_000 }).toMatch(DUE);
+    ils().setFaults({});
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await heading(kiosk)()).toBe('Hello, Zoë Åström');
+    // She still has her session to finish with a receipt.
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'Show my receipt here' }).click();
+    const receipt = kiosk.getByRole('article', { name: 'Your receipt' });
+    await expect.poll(() => receipt.isVisible()).toBe(true);
+    expect(await receipt.textContent()).toContain('Sofies verden');
+  }, 40_000);
+});
