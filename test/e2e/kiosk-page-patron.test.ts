@@ -116,4 +116,26 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     await expect.poll(() => receipt.isVisible()).toBe(true);
     expect(await receipt.textContent()).toContain('Sofies verden');
   }, 40_000);
+
+  it('drops from the screen an item the patron took off the pad before it was checked out', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    ils().setFaults({ latencyMs: 3_000 });
+    placeTag('31000005'); // Dune: with the library system now
+    await expect.poll(itemText(kiosk, '31000005')).toContain('Checking out');
+    const beloved = placeTag('31000006'); // Beloved: waits behind Dune…
+    await expect.poll(itemText(kiosk, '31000006')).toContain('Checking out');
+    pad().remove(beloved); // …and she changes her mind
+    await expect.poll(itemText(kiosk, '31000005'), { timeout: 10_000 }).toMatch(DUE);
+    ils().setFaults({});
+    const { sessions } = (await (await fetch(`${desk.api}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ state: string; items: Array<{ item: string }> }>;
+    };
+    expect(sessions.find((s) => s.state === 'open')?.items.map((i) => i.item)).toEqual(['31000005']);
+    // Not "Checking out…" for good: it is not hers, and the screen no longer lists it.
+    await expect.poll(itemText(kiosk, '31000006')).toBe('');
+    expect(await kiosk.locator('#items li').count()).toBe(1);
+  }, 30_000);
 });

@@ -263,7 +263,8 @@ function watchSession(id, attempt = 0) {
 function sessionChanged(session) {
   if (!state.session || session.id !== state.session.id) return;
   state.session = session;
-  for (const item of session.items) state.items.set(item.item, item);
+  // The whole list: an item taken off the pad before it was lent is no longer in it.
+  state.items = new Map(session.items.map((item) => [item.item, item]));
   followExpiry(session);
   renderSession();
   if (session.state === 'ended') sessionEnded(session);
@@ -476,9 +477,11 @@ function renderItems() {
       once(() => sendItem(barcode, feeAcknowledged)),
     );
     const old = existing.get(item.item);
+    existing.delete(item.item);
     if (old) old.replaceWith(row);
     else list.append(row);
   }
+  for (const gone of existing.values()) gone.remove();
   $('items-empty').hidden = state.items.size > 0;
 }
 
