@@ -5,7 +5,7 @@ import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { logIn } from '../helpers/kiosk-page.js';
+import { logIn, showFees } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 
@@ -138,4 +138,33 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     await expect.poll(itemText(kiosk, '31000006')).toBe('');
     expect(await kiosk.locator('#items li').count()).toBe(1);
   }, 30_000);
+
+  it('starts again when a patron walks away while logging in, or from her fees: nothing of hers stays for the next person', async () => {
+    const kiosk = await openKiosk();
+    await kiosk.clock.install();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    const card = kiosk.getByLabel('Library card number');
+    await card.fill('21000001');
+    // A touch (her PIN half typed) keeps the screen hers…
+    await kiosk.clock.fastForward(45_000);
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('12');
+    await kiosk.clock.fastForward(45_000);
+    expect(await heading(kiosk)()).toBe('Log in');
+    // …then she walks away: the next person found her card number typed, for good.
+    await kiosk.clock.fastForward(61_000);
+    await expect.poll(heading(kiosk)).toBe('Welcome');
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    expect(await card.inputValue()).toBe('');
+
+    await kiosk.getByRole('button', { name: 'Cancel' }).first().click();
+    await expect.poll(heading(kiosk)).toBe('Welcome');
+    await showFees(kiosk, '21000003', '3333');
+    await expect.poll(heading(kiosk)).toBe('Your fees');
+    expect(await kiosk.locator('#pay-fees li').count()).toBeGreaterThan(0);
+    await kiosk.clock.fastForward(61_000);
+    await expect.poll(heading(kiosk), { timeout: 5_000 }).toBe('Welcome');
+    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
+    expect(await kiosk.getByLabel('Your card number').inputValue()).toBe('');
+    expect(await kiosk.locator('#pay-fees li').count()).toBe(0);
+  });
 });

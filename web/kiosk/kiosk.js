@@ -28,6 +28,8 @@ const SCREEN_KEY = 'carrel.kiosk.screen';
 const THANKS_MS = 30_000;
 const RECEIPT_THANKS_MS = 60_000;
 const IDLE_WARNING_MS = 30_000;
+/** Logging in, untouched this long: the patron walked away, and the start screen clears what they typed. */
+const LOGIN_IDLE_MS = 60_000;
 
 const query = new URLSearchParams(location.search);
 const pad = DEVICE_ID.test(query.get('pad') ?? '') ? query.get('pad') : 'selfcheck-1';
@@ -68,6 +70,7 @@ function show(screen) {
   state.screen = screen;
   for (const section of document.querySelectorAll('.screen'))
     section.hidden = section.id !== `screen-${screen}`;
+  loginTouched();
   const first = $(`screen-${screen}`)?.querySelector('input, button');
   // Not on the in-use screen: an Enter there must not take someone's session over.
   if (first && screen !== 'start' && screen !== 'in-use') first.focus();
@@ -126,6 +129,22 @@ function toStart() {
 }
 
 // ---- Login ----------------------------------------------------------------
+
+let loginIdleTimer = 0;
+
+/**
+ * A patron who walks away while logging in must not leave their card number typed (or their card
+ * taken for the PIN screen) for the next person: untouched for a minute, the kiosk starts again.
+ */
+function loginTouched() {
+  clearTimeout(loginIdleTimer);
+  const loggingIn = () => state.screen === 'login' || state.screen === 'card';
+  if (!loggingIn()) return;
+  loginIdleTimer = setTimeout(() => {
+    if (loggingIn() && !state.busy) toStart();
+  }, LOGIN_IDLE_MS);
+}
+for (const type of ['pointerdown', 'keydown', 'input']) document.addEventListener(type, loginTouched, true);
 
 function toLogin() {
   show('login');
