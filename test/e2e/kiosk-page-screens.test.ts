@@ -150,4 +150,32 @@ describe.skipIf(skip !== undefined)('two kiosk screens on the same pad', () => {
     await second.getByRole('button', { name: 'No receipt' }).click();
     await expect.poll(heading(second)).toBe('Thank you');
   });
+
+  it("a duplicated tab (its original's screen id copied) says the pad is in use, and takes nothing", async () => {
+    await clearPad();
+    const original = await openScreen();
+    await expect.poll(heading(original)).toBe('Welcome');
+    await logIn(original);
+    await expect.poll(heading(original)).toBe('Hello, Zoë Åström');
+    const id = await original.evaluate(() => sessionStorage.getItem('carrel.kiosk.screen'));
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Chromium's "Duplicate" copies the tab's sessionStorage.
+    const copy = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    pages.push(copy);
+    copy.on('pageerror', (error) => pageErrors.push(error.message));
+    await copy.addInitScript((screen) => {
+      if (location.protocol === 'http:') sessionStorage.setItem('carrel.kiosk.screen', screen);
+    }, id!);
+    await copy.goto(`${desk.api}/kiosk?pad=pad-1&printer=receipt-1`);
+    await expect.poll(heading(copy)).toBe(IN_USE);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await heading(original)()).toBe('Hello, Zoë Åström');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(original, '31000005')).toMatch(DUE);
+    // The copy is a screen of its own now: closing it ends nothing.
+    await copy.goto('about:blank');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await openSessions()).toBe(1);
+  });
 });

@@ -39,7 +39,7 @@ const scanner = !query.has('scanner')
   : DEVICE_ID.test(query.get('scanner') ?? '')
     ? query.get('scanner')
     : undefined;
-const screenId = sessionStorage.getItem(SCREEN_KEY) ?? newRequestId();
+let screenId = sessionStorage.getItem(SCREEN_KEY) ?? newRequestId();
 sessionStorage.setItem(SCREEN_KEY, screenId);
 const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history), screenId);
 
@@ -655,6 +655,11 @@ async function resumeLeftSession() {
     if (!state.session && !state.busy && state.screen === 'start') startSession(session);
   } catch (error) {
     if (!(error instanceof Problem && error.code === 'session_on_another_screen')) return;
+    // Another screen shows it — perhaps under this page's own id, copied with a duplicated tab:
+    // this page is a screen of its own from now on.
+    screenId = newRequestId();
+    sessionStorage.setItem(SCREEN_KEY, screenId);
+    api.screen = screenId;
     if (!state.session && !state.busy && state.screen === 'start') showInUse(left.id);
   }
 }

@@ -204,8 +204,9 @@ export interface SessionService {
   cancel(id: string, caller: SessionCaller): Promise<SessionEndResult>;
   /**
    * The session is shown on the calling screen from now on (a kiosk page that came back after its
-   * browser crashed, or staff moving it on purpose): refused while the screen holding it is still
-   * connected, unless `force`. The screen that held it is told (`moved`) and may no longer act on it.
+   * browser crashed, or staff moving it on purpose): refused while the screen holding it has its
+   * feed connected (even under the caller's own id: a duplicated tab), unless `force`. The screen
+   * that held it is told (`moved`) and may no longer act on it.
    */
   takeOver(id: string, request: { force?: boolean | undefined }, caller: SessionCaller): SessionView;
   /**

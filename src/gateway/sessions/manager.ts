@@ -221,18 +221,19 @@ export class SessionManager implements Feature, SessionService {
     const session = this.find(id, caller);
     if (session.closed) throw new SessionError('session_ended', `session "${id}" has ended`);
     const hold = this.screens.get(session.id);
-    const elsewhere = hold !== undefined && hold.screen !== screen && hold.feeds.size > 0;
-    if (elsewhere && request.force !== true)
+    // A screen still connected is there, even under this screen's id: a duplicated browser tab
+    // carries its original's id, and must not take the session from it unasked.
+    const shown = hold !== undefined && hold.feeds.size > 0;
+    if (shown && request.force !== true)
       throw new SessionError(
         'session_on_another_screen',
         `session "${id}" is shown on another screen that is still connected; take it over with force`,
       );
-    // Every feed of the screen that held it ends, even one of the same screen id (a duplicated tab).
     for (const moved of [...(hold?.feeds ?? [])]) moved();
     this.screens.set(session.id, { screen, feeds: new Set() });
     this.armTimer(session);
     this.log.info(
-      { session: session.id, terminal: caller.terminal, fromConnectedScreen: elsewhere },
+      { session: session.id, terminal: caller.terminal, fromConnectedScreen: shown },
       'session taken over by a screen',
     );
     return session.view();

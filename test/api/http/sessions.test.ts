@@ -191,6 +191,8 @@ describe('sessions API', () => {
       expect(refused.json().code).toBe('session_on_another_screen');
     }
     expect((await call('POST', '/take-over', B, {})).json().code).toBe('session_on_another_screen');
+    // Nor a copy of A (a duplicated tab carries A's id) while A is connected.
+    expect((await call('POST', '/take-over', A, {})).json().code).toBe('session_on_another_screen');
     expect((await call('POST', '/take-over', undefined, {})).statusCode).toBe(422);
     // A client that names no screen works as it always did.
     expect((await call('POST', '/keep-alive')).statusCode).toBe(200);
