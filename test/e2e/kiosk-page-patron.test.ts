@@ -167,4 +167,27 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     expect(await kiosk.getByLabel('Your card number').inputValue()).toBe('');
     expect(await kiosk.locator('#pay-fees li').count()).toBe(0);
   });
+
+  it("tells a patron who answers 'I am still here' as her session is ending that it has ended, in words", async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    // The library system is slow to hear the session end: Carrel is ending it for a few seconds.
+    ils().setFaults({ latencyMs: 6_000 });
+    const stillHere = kiosk.getByRole('button', { name: 'I am still here' });
+    await expect.poll(() => stillHere.isVisible(), { timeout: INACTIVITY_SECONDS * 1000 }).toBe(true);
+    await expect
+      .poll(() => kiosk.getByRole('timer').textContent(), { timeout: INACTIVITY_SECONDS * 1000 })
+      .toBe('Session ends in 0:00 if idle');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await stillHere.click();
+    const error = kiosk.locator('#session-error');
+    await expect.poll(() => error.isVisible()).toBe(true);
+    // It said 'session "3f2a…" has ended'.
+    expect(await error.textContent()).toBe(
+      'Your session has ended. Items already checked out are yours to take.',
+    );
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Session ended');
+  }, 40_000);
 });

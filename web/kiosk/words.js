@@ -212,6 +212,10 @@ export function problemWords(problem) {
       return 'Please enter your PIN.';
     case 'patron_card_not_found':
       return 'Your library card is not on the pad. Place it on the pad and try again.';
+    case 'session_ended':
+    case 'session_not_found':
+      // Ended (nothing happened for a while, or Carrel restarted) as the patron pressed.
+      return 'Your session has ended. Items already checked out are yours to take.';
     case 'pad_in_use':
       return 'This kiosk is busy with another session. Please try again in a moment or ask staff.';
     case 'device_not_found':
