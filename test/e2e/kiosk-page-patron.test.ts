@@ -73,9 +73,9 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
       .toBe(0);
   }
 
-  /** Places an item's tag on the simulated pad; returns its UID. */
-  function placeTag(primaryItemId: string): string {
-    const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV' });
+  /** Places an item's tag (or a library card) on the simulated pad; returns its UID. */
+  function placeTag(primaryItemId: string, extra: { typeOfUsage?: 'patron-card' } = {}): string {
+    const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV', ...extra });
     return String(pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e }).uid);
   }
 
@@ -190,4 +190,21 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     );
     await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Session ended');
   }, 40_000);
+
+  it('tells a parent with two library cards on the pad to leave only one there, in words', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    placeTag('21000009', { typeOfUsage: 'patron-card' });
+    placeTag('21000001', { typeOfUsage: 'patron-card' });
+    await expect.poll(heading(kiosk)).toBe('Library card found');
+    await kiosk.getByRole('region', { name: 'Library card found' }).getByLabel('PIN').fill('9999');
+    await kiosk.getByRole('button', { name: 'Continue' }).click();
+    const error = kiosk.locator('#card-error');
+    await expect.poll(() => error.isVisible()).toBe(true);
+    // It said 'more than one patron card is on pad "pad-1"'.
+    expect(await error.textContent()).toBe(
+      'There is more than one library card on the pad. Leave only the card of the person borrowing, then try again.',
+    );
+  });
 });

@@ -212,11 +212,16 @@ export function problemWords(problem) {
       return 'Please enter your PIN.';
     case 'patron_card_not_found':
       return 'Your library card is not on the pad. Place it on the pad and try again.';
+    case 'patron_card_ambiguous':
+      return 'There is more than one library card on the pad. Leave only the card of the person borrowing, then try again.';
+    case 'patron_scan_not_found':
+      return 'Please scan your library card again, then enter your PIN.';
     case 'session_ended':
     case 'session_not_found':
       // Ended (nothing happened for a while, or Carrel restarted) as the patron pressed.
       return 'Your session has ended. Items already checked out are yours to take.';
     case 'pad_in_use':
+    case 'scanner_in_use':
       return 'This kiosk is busy with another session. Please try again in a moment or ask staff.';
     case 'device_not_found':
       return 'This kiosk is not set up correctly. Please ask staff.';
