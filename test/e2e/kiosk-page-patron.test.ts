@@ -207,4 +207,20 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
       'There is more than one library card on the pad. Leave only the card of the person borrowing, then try again.',
     );
   });
+
+  it("asks 'Are you still there?' of a patron who stops at 'Would you like a receipt?', and keeps her session when she answers", async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await expect.poll(heading(kiosk)).toBe('Would you like a receipt?');
+    const stillHere = kiosk.getByRole('button', { name: 'I am still here' });
+    await expect.poll(() => stillHere.isVisible(), { timeout: INACTIVITY_SECONDS * 1000 }).toBe(true);
+    await stillHere.click();
+    await expect.poll(() => stillHere.isVisible()).toBe(false);
+    expect(await heading(kiosk)()).toBe('Would you like a receipt?');
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await expect.poll(heading(kiosk)).toBe('Thank you');
+  }, 30_000);
 });

@@ -430,7 +430,8 @@ function renderIdle() {
   idle.textContent = `Session ends in ${formatCountdown(left)} if idle`;
   idle.classList.toggle('warning', warning);
   const alert = $('alert');
-  if (warning && state.screen === 'session') {
+  // Deciding about the receipt is still the session: the patron is warned there too.
+  if (warning && (state.screen === 'session' || state.screen === 'finish')) {
     if (alert.hidden) {
       alert.replaceChildren(
         'Are you still there? Your session ends soon. ',
@@ -451,7 +452,8 @@ async function stillHere() {
     say('alert', '');
   } catch (error) {
     if (shownElsewhere(error)) return;
-    if (error instanceof Problem) say('session-error', problemWords(error));
+    if (error instanceof Problem)
+      say(state.screen === 'finish' ? 'finish-error' : 'session-error', problemWords(error));
   }
 }
 
