@@ -223,4 +223,22 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     await kiosk.getByRole('button', { name: 'No receipt' }).click();
     await expect.poll(heading(kiosk)).toBe('Thank you');
   }, 30_000);
+
+  it('says it is checking her card while a slow library system answers the log in', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    ils().setFaults({ latencyMs: 4_000 });
+    await logIn(kiosk);
+    // Nothing on the screen said the press was taken: patrons pressed again, and again.
+    const status = kiosk.getByRole('status').filter({ hasText: 'Checking your card' });
+    await expect.poll(() => status.isVisible()).toBe(true);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    ils().setFaults({});
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Thank you');
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    expect(await status.isVisible()).toBe(false);
+  }, 30_000);
 });

@@ -202,6 +202,9 @@ async function openSessionOnce(request) {
 
 async function logIn(request, errorId) {
   say(errorId, '');
+  // The library system may take seconds: the patron sees that her press was taken.
+  const statusId = errorId === 'card-error' ? 'card-status' : 'login-status';
+  say(statusId, 'Checking your card…');
   try {
     const session = await openSessionOnce({
       mode: 'checkout',
@@ -218,6 +221,8 @@ async function logIn(request, errorId) {
     const pin = $(errorId === 'card-error' ? 'card-pin' : 'login-pin');
     pin.value = '';
     pin.focus();
+  } finally {
+    say(statusId, '');
   }
 }
 
