@@ -241,4 +241,25 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     await kiosk.getByRole('button', { name: 'Borrow items' }).click();
     expect(await status.isVisible()).toBe(false);
   }, 30_000);
+
+  it('says it is finishing while the library system is still checking out her last items', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    ils().setFaults({ latencyMs: 3_000 });
+    placeTag('31000005'); // Dune
+    placeTag('31000006'); // Beloved
+    await expect.poll(itemText(kiosk, '31000006')).toContain('Checking out');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'Show my receipt here' }).click();
+    // Carrel ends the session once both are done: seconds with nothing on the screen.
+    const status = kiosk.getByRole('status').filter({ hasText: 'Finishing' });
+    await expect.poll(() => status.isVisible()).toBe(true);
+    expect(await status.textContent()).toBe('Finishing… your last items are being checked out.');
+    const receipt = kiosk.getByRole('article', { name: 'Your receipt' });
+    await expect.poll(() => receipt.isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await receipt.textContent()).toContain('Dune');
+    expect(await receipt.textContent()).toContain('Beloved');
+  }, 30_000);
 });

@@ -549,6 +549,10 @@ async function renewAll() {
 async function finish(receipt) {
   say('finish-error', '');
   state.ending = true;
+  // Carrel ends the session once the items still with the library system are done: seconds, when it is slow.
+  const waiting = [...state.items.values()].some((item) => item.state === 'pending');
+  const done = state.session.mode === 'return' ? 'returned' : 'checked out';
+  say('finish-status', waiting ? `Finishing… your last items are being ${done}.` : 'Finishing…');
   try {
     const result = await api.endSession(state.session.id, receipt, printer);
     state.session = result.session;
@@ -573,6 +577,8 @@ async function finish(receipt) {
     } else {
       say('finish-error', problemWords(error));
     }
+  } finally {
+    say('finish-status', '');
   }
 }
 
