@@ -157,16 +157,16 @@ describe.skipIf(skip !== undefined)('two kiosk screens on the same pad', () => {
     await expect.poll(heading(original)).toBe('Welcome');
     await logIn(original);
     await expect.poll(heading(original)).toBe('Hello, Zoë Åström');
-    const id = await original.evaluate(() => sessionStorage.getItem('carrel.kiosk.screen'));
+    const id = await original.evaluate<string | null>("sessionStorage.getItem('carrel.kiosk.screen')");
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
     // Chromium's "Duplicate" copies the tab's sessionStorage.
     const copy = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     pages.push(copy);
     copy.on('pageerror', (error) => pageErrors.push(error.message));
-    await copy.addInitScript((screen) => {
-      if (location.protocol === 'http:') sessionStorage.setItem('carrel.kiosk.screen', screen);
-    }, id!);
+    await copy.addInitScript({
+      content: `if (location.protocol === 'http:') sessionStorage.setItem('carrel.kiosk.screen', ${JSON.stringify(id)});`,
+    });
     await copy.goto(`${desk.api}/kiosk?pad=pad-1&printer=receipt-1`);
     await expect.poll(heading(copy)).toBe(IN_USE);
     await new Promise((resolve) => setTimeout(resolve, 500));
