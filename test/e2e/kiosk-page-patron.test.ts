@@ -262,4 +262,26 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     expect(await receipt.textContent()).toContain('Dune');
     expect(await receipt.textContent()).toContain('Beloved');
   }, 30_000);
+
+  it('lets a patron try again an item the library system never got, and sends her to staff with one it may have lent', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    // The link to the library system drops as Dune's checkout reaches it: lent or not, nobody knows.
+    ils().setFaults({ dropAfterMessages: 0 });
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(kiosk, '31000005'), { timeout: 10_000 }).toContain('please ask staff');
+    // The link is down now: Beloved's checkout never leaves Carrel.
+    await waitForDevice(desk.api, 'ils', 'offline', 15_000);
+    placeTag('31000006'); // Beloved
+    await expect.poll(itemText(kiosk, '31000006'), { timeout: 10_000 }).toContain('Could not be done now');
+    ils().setFaults({});
+    await waitForDevice(desk.api, 'ils', 'online', 15_000);
+    expect(await itemText(kiosk, '31000005')()).toContain('Not sure it was checked out — please ask staff');
+    expect(await kiosk.locator('[data-item="31000005"] button').count()).toBe(0);
+    // It said only 'please ask staff': the patron queued at the desk for an item the kiosk could lend.
+    await kiosk.locator('[data-item="31000006"]').getByRole('button', { name: 'Try again' }).click();
+    await expect.poll(itemText(kiosk, '31000006'), { timeout: 10_000 }).toMatch(DUE);
+  }, 60_000);
 });

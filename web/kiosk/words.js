@@ -151,10 +151,23 @@ export function itemWords(item, mode) {
         note: 'The item was not fully processed. Place it on the pad again.',
       };
     case 'failed':
+      // The request reached the library system and its answer was lost: it may have been done, and
+      // asking again could do it twice. Staff look it up.
+      if (item.answerLost)
+        return {
+          text:
+            mode === 'return'
+              ? 'Not sure it was returned — please ask staff'
+              : 'Not sure it was checked out — please ask staff',
+          tone: 'bad',
+          note: item.screenMessages.join(' ') || undefined,
+        };
+      // Not done (the library system could not be reached): trying again may work.
       return {
-        text: 'Could not be done now — please ask staff',
+        text: 'Could not be done now — try again in a moment, or ask staff',
         tone: 'bad',
         note: item.screenMessages.join(' ') || undefined,
+        action: 'retry',
       };
     default:
       return { text: String(item.state), tone: 'busy' };

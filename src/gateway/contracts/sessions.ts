@@ -62,6 +62,12 @@ export interface SessionItemView {
   alert?: { type: CheckinAlertType; message: string };
   /** Refused or failed: a stable reason code (the refusal reasons, or an error code). */
   reason?: RefusalReason | string;
+  /**
+   * Failed after the request reached the ILS, whose answer was lost: it may have been done, so
+   * staff look it up rather than the kiosk asking again. A failed item without it was not done:
+   * asking again (POST …/items) is safe.
+   */
+  answerLost?: boolean;
   /** The ILS's own words for the patron. */
   screenMessages: string[];
   updatedAt: string;

@@ -96,6 +96,12 @@ export const sessionItemSchema = z.object({
   sortBin: z.string().optional(),
   alert: z.object({ type: z.string(), message: z.string() }).optional(),
   reason: z.string().optional(),
+  answerLost: z
+    .boolean()
+    .optional()
+    .describe(
+      'failed after the request reached the ILS and its answer was lost: it may have been done (staff look it up); a failed item without it may be asked again',
+    ),
   screenMessages,
   updatedAt: z.string(),
 });
