@@ -3,6 +3,9 @@
  * `#token=…` is kept in sessionStorage (and taken out of the address bar) and
  * sent as a bearer token, or as `access_token` on WebSockets, which cannot
  * carry headers. Without one, calls go without auth (the loopback desk).
+ *
+ * Every call on a session names this screen (`?screen=`, the page's own id): a session is acted on
+ * only by the screen that shows it, so another tab or kiosk page on the same pad cannot end it.
  */
 
 import { ApiClient, newRequestId, Problem, takeToken as take } from '/common/carrel-api.js';
@@ -14,8 +17,18 @@ export const takeToken = (location, storage, history) =>
   take('carrel.kiosk.token', location, storage, history);
 
 export class KioskApi extends ApiClient {
+  constructor(origin, token, screen) {
+    super(origin, token);
+    this.screen = screen;
+  }
+
+  /** A session's path, as this screen asks. */
+  onScreen(path) {
+    return `${path}?screen=${encodeURIComponent(this.screen)}`;
+  }
+
   openSession(request) {
-    return this.call('POST', '/api/v1/sessions', request);
+    return this.call('POST', this.onScreen('/api/v1/sessions'), request);
   }
 
   /** This kiosk's sessions, open and just ended (staff see every kiosk's). */
@@ -28,32 +41,49 @@ export class KioskApi extends ApiClient {
   }
 
   processItem(id, item, feeAcknowledged) {
-    return this.call('POST', `/api/v1/sessions/${encodeURIComponent(id)}/items`, {
+    return this.call('POST', this.onScreen(`/api/v1/sessions/${encodeURIComponent(id)}/items`), {
       item,
       ...(feeAcknowledged ? { feeAcknowledged: true } : {}),
     });
   }
 
   renew(id, item) {
-    return this.call('POST', `/api/v1/sessions/${encodeURIComponent(id)}/renewals`, item ? { item } : {});
+    return this.call(
+      'POST',
+      this.onScreen(`/api/v1/sessions/${encodeURIComponent(id)}/renewals`),
+      item ? { item } : {},
+    );
   }
 
   /** The patron is still there: the session's inactivity end is pushed back. */
   keepAlive(id) {
-    return this.call('POST', `/api/v1/sessions/${encodeURIComponent(id)}/keep-alive`);
+    return this.call('POST', this.onScreen(`/api/v1/sessions/${encodeURIComponent(id)}/keep-alive`));
+  }
+
+  /**
+   * The session is shown on this screen from now on. Refused (`session_on_another_screen`) while
+   * the screen showing it is still there, unless `force`: that screen is then told it moved.
+   */
+  takeOver(id, force) {
+    return this.call('POST', this.onScreen(`/api/v1/sessions/${encodeURIComponent(id)}/take-over`), {
+      ...(force ? { force: true } : {}),
+    });
   }
 
   endSession(id, receipt, printer) {
-    return this.call('POST', `/api/v1/sessions/${encodeURIComponent(id)}/end`, {
+    return this.call('POST', this.onScreen(`/api/v1/sessions/${encodeURIComponent(id)}/end`), {
       receipt,
       ...(printer ? { printer } : {}),
     });
   }
 
   cancelSession(id, options) {
-    return this.call('DELETE', `/api/v1/sessions/${encodeURIComponent(id)}`, undefined, options).catch(
-      () => {},
-    );
+    return this.call(
+      'DELETE',
+      this.onScreen(`/api/v1/sessions/${encodeURIComponent(id)}`),
+      undefined,
+      options,
+    ).catch(() => {});
   }
 
   tags(reader) {

@@ -9,6 +9,11 @@
  * card scanned there logs in (the page never sees its number: Carrel keeps it for the session);
  * items scanned there during the session are checked out in it;
  * `#token=…` gives the API token (kept in sessionStorage).
+ *
+ * One screen shows a pad's session: the page names itself to Carrel by an id kept in sessionStorage
+ * (the same after a reload, new in another tab). Another page on the same pad says it is in use and
+ * leaves the session alone; it takes the session over when the screen showing it is gone (the
+ * browser crashed) or when staff press "Move the session to this screen".
  */
 import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
 import { renderReceipt } from './receipt.js';
@@ -18,9 +23,13 @@ import { formatCountdown, patronNotes, problemWords } from './words.js';
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** sessionStorage: the session this tab let go when it was last hidden (a reload), not to be taken up again. */
 const LET_GO_KEY = 'carrel.kiosk.let-go';
+/** sessionStorage: this screen's id, the same across its reloads (another tab has its own). */
+const SCREEN_KEY = 'carrel.kiosk.screen';
 const THANKS_MS = 30_000;
 const RECEIPT_THANKS_MS = 60_000;
 const IDLE_WARNING_MS = 30_000;
+/** Logging in, untouched this long: the patron walked away, and the start screen clears what they typed. */
+const LOGIN_IDLE_MS = 60_000;
 
 const query = new URLSearchParams(location.search);
 const pad = DEVICE_ID.test(query.get('pad') ?? '') ? query.get('pad') : 'selfcheck-1';
@@ -30,7 +39,9 @@ const scanner = !query.has('scanner')
   : DEVICE_ID.test(query.get('scanner') ?? '')
     ? query.get('scanner')
     : undefined;
-const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history));
+let screenId = sessionStorage.getItem(SCREEN_KEY) ?? newRequestId();
+sessionStorage.setItem(SCREEN_KEY, screenId);
+const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history), screenId);
 
 const $ = (id) => document.getElementById(id);
 
@@ -41,6 +52,8 @@ const state = {
   items: new Map(),
   sessionSocket: null,
   padSocket: null,
+  /** The session another screen shows on this pad, followed (read only) until it ends. */
+  inUse: null,
   /** The patron's card was scanned at the kiosk's scanner: the PIN screen logs in with it. */
   scannedPatron: false,
   ending: false,
@@ -57,8 +70,10 @@ function show(screen) {
   state.screen = screen;
   for (const section of document.querySelectorAll('.screen'))
     section.hidden = section.id !== `screen-${screen}`;
+  loginTouched();
   const first = $(`screen-${screen}`)?.querySelector('input, button');
-  if (first && screen !== 'start') first.focus();
+  // Not on the in-use screen: an Enter there must not take someone's session over.
+  if (first && screen !== 'start' && screen !== 'in-use') first.focus();
 }
 
 function say(id, text) {
@@ -87,6 +102,8 @@ function toStart() {
   clearInterval(state.idleTimer);
   state.sessionSocket?.close();
   state.padSocket?.close();
+  state.inUse?.socket?.close();
+  state.inUse = null;
   if (state.session && state.session.state === 'open' && !state.ending) {
     api.cancelSession(state.session.id);
   }
@@ -99,7 +116,8 @@ function toStart() {
     ending: false,
   });
   for (const form of document.querySelectorAll('form')) form.reset();
-  for (const id of ['login-error', 'card-error', 'session-error', 'finish-error']) say(id, '');
+  for (const id of ['login-error', 'card-error', 'session-error', 'finish-error', 'in-use-error'])
+    say(id, '');
   $('items').replaceChildren();
   $('renewals').replaceChildren();
   $('renewals').hidden = true;
@@ -111,6 +129,22 @@ function toStart() {
 }
 
 // ---- Login ----------------------------------------------------------------
+
+let loginIdleTimer = 0;
+
+/**
+ * A patron who walks away while logging in must not leave their card number typed (or their card
+ * taken for the PIN screen) for the next person: untouched for a minute, the kiosk starts again.
+ */
+function loginTouched() {
+  clearTimeout(loginIdleTimer);
+  const loggingIn = () => state.screen === 'login' || state.screen === 'card';
+  if (!loggingIn()) return;
+  loginIdleTimer = setTimeout(() => {
+    if (loggingIn() && !state.busy) toStart();
+  }, LOGIN_IDLE_MS);
+}
+for (const type of ['pointerdown', 'keydown', 'input']) document.addEventListener(type, loginTouched, true);
 
 function toLogin() {
   show('login');
@@ -168,6 +202,9 @@ async function openSessionOnce(request) {
 
 async function logIn(request, errorId) {
   say(errorId, '');
+  // The library system may take seconds: the patron sees that her press was taken.
+  const statusId = errorId === 'card-error' ? 'card-status' : 'login-status';
+  say(statusId, 'Checking your card…');
   try {
     const session = await openSessionOnce({
       mode: 'checkout',
@@ -184,6 +221,8 @@ async function logIn(request, errorId) {
     const pin = $(errorId === 'card-error' ? 'card-pin' : 'login-pin');
     pin.value = '';
     pin.focus();
+  } finally {
+    say(statusId, '');
   }
 }
 
@@ -207,11 +246,13 @@ function startSession(session) {
 function watchSession(id, attempt = 0) {
   const socket = api.socket(
     `/api/v1/sessions/${encodeURIComponent(id)}/events`,
-    {},
+    { screen: screenId },
     (message) => {
       if (attempt > 0) say('alert', '');
       attempt = 0;
-      if (message.event === 'session') {
+      if (message.event === 'moved') {
+        movedAway();
+      } else if (message.event === 'session') {
         sessionChanged(message.data);
       } else if (message.event === 'item') {
         state.items.set(message.data.item, message.data);
@@ -227,6 +268,8 @@ function watchSession(id, attempt = 0) {
         return;
       // Carrel no longer knows the session (it was restarted after a crash): it is over.
       if (event.code === 4404) return sessionGone();
+      // Another screen took the session over.
+      if (event.code === 4409) return movedAway();
       // Carrel away for longer (restarting, the network): keep trying, and say so.
       if (attempt >= 4) say('alert', 'Reconnecting to the pad… Please wait.');
       setTimeout(
@@ -244,7 +287,8 @@ function watchSession(id, attempt = 0) {
 function sessionChanged(session) {
   if (!state.session || session.id !== state.session.id) return;
   state.session = session;
-  for (const item of session.items) state.items.set(item.item, item);
+  // The whole list: an item taken off the pad before it was lent is no longer in it.
+  state.items = new Map(session.items.map((item) => [item.item, item]));
   followExpiry(session);
   renderSession();
   if (session.state === 'ended') sessionEnded(session);
@@ -294,6 +338,74 @@ function sessionGone() {
   );
 }
 
+/**
+ * The session was moved to another screen (staff moved it there on purpose): this screen lets it
+ * be — it neither cancels it nor shows it any longer — and says the self-check is in use.
+ */
+function movedAway() {
+  if (!state.session) return;
+  const { id } = state.session;
+  state.session = null; // not this screen's to cancel any more
+  toStart();
+  showInUse(id);
+}
+
+/**
+ * Another screen shows this pad's session: say so, show none of it, and go back to the start when
+ * it ends. Followed read only (without this screen's id), so this screen never holds it.
+ */
+function showInUse(id) {
+  state.inUse?.socket?.close();
+  const inUse = { id, socket: null };
+  state.inUse = inUse;
+  say('in-use-error', '');
+  show('in-use');
+  const follow = () => {
+    const socket = api.socket(
+      `/api/v1/sessions/${encodeURIComponent(id)}/events`,
+      {},
+      (message) => {
+        if (message.event === 'ended' && state.inUse === inUse) toStart();
+      },
+      (event) => {
+        if (state.inUse !== inUse || inUse.socket !== socket) return;
+        // Ended, or gone (Carrel restarted): the pad is free.
+        if (event.code === 1000 || event.code === 4404) return toStart();
+        setTimeout(() => {
+          if (state.inUse === inUse && inUse.socket === socket) follow();
+        }, 2000);
+      },
+    );
+    inUse.socket = socket;
+  };
+  follow();
+}
+
+/** Staff moving the session to this screen on purpose (the other one is closed or not working). */
+async function takeOverHere() {
+  const inUse = state.inUse;
+  if (!inUse) return;
+  say('in-use-error', '');
+  try {
+    const session = await api.takeOver(inUse.id, true);
+    if (state.inUse !== inUse) return;
+    inUse.socket?.close();
+    state.inUse = null;
+    startSession(session);
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    if (error.status === 404 || error.code === 'session_ended') return toStart();
+    say('in-use-error', problemWords(error));
+  }
+}
+
+/** A request refused because the session is now shown on another screen: this one lets it be. */
+function shownElsewhere(error) {
+  if (!(error instanceof Problem) || error.code !== 'session_on_another_screen') return false;
+  movedAway();
+  return true;
+}
+
 /** Any activity pushes the inactivity end back by the session's timeout. */
 function touch() {
   state.deadline = Date.now() + state.idleMs;
@@ -323,7 +435,8 @@ function renderIdle() {
   idle.textContent = `Session ends in ${formatCountdown(left)} if idle`;
   idle.classList.toggle('warning', warning);
   const alert = $('alert');
-  if (warning && state.screen === 'session') {
+  // Deciding about the receipt is still the session: the patron is warned there too.
+  if (warning && (state.screen === 'session' || state.screen === 'finish')) {
     if (alert.hidden) {
       alert.replaceChildren(
         'Are you still there? Your session ends soon. ',
@@ -343,7 +456,9 @@ async function stillHere() {
     sessionChanged(await api.keepAlive(state.session.id));
     say('alert', '');
   } catch (error) {
-    if (error instanceof Problem) say('session-error', problemWords(error));
+    if (shownElsewhere(error)) return;
+    if (error instanceof Problem)
+      say(state.screen === 'finish' ? 'finish-error' : 'session-error', problemWords(error));
   }
 }
 
@@ -388,9 +503,11 @@ function renderItems() {
       once(() => sendItem(barcode, feeAcknowledged)),
     );
     const old = existing.get(item.item);
+    existing.delete(item.item);
     if (old) old.replaceWith(row);
     else list.append(row);
   }
+  for (const gone of existing.values()) gone.remove();
   $('items-empty').hidden = state.items.size > 0;
 }
 
@@ -402,6 +519,7 @@ async function sendItem(barcode, feeAcknowledged) {
     touch();
     renderItems();
   } catch (error) {
+    if (shownElsewhere(error)) return;
     if (!(error instanceof Problem)) throw error;
     say('session-error', problemWords(error));
   }
@@ -420,6 +538,7 @@ async function renewAll() {
       list.replaceChildren(element('li', { class: 'item' }, 'You have no loans to renew.'));
     list.hidden = false;
   } catch (error) {
+    if (shownElsewhere(error)) return;
     if (!(error instanceof Problem)) throw error;
     say('session-error', problemWords(error));
   }
@@ -430,6 +549,10 @@ async function renewAll() {
 async function finish(receipt) {
   say('finish-error', '');
   state.ending = true;
+  // Carrel ends the session once the items still with the library system are done: seconds, when it is slow.
+  const waiting = [...state.items.values()].some((item) => item.state === 'pending');
+  const done = state.session.mode === 'return' ? 'returned' : 'checked out';
+  say('finish-status', waiting ? `Finishing… your last items are being ${done}.` : 'Finishing…');
   try {
     const result = await api.endSession(state.session.id, receipt, printer);
     state.session = result.session;
@@ -448,11 +571,14 @@ async function finish(receipt) {
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
     state.ending = false;
+    if (shownElsewhere(error)) return;
     if (error.status === 404 || (error.status === 409 && state.session?.state === 'ended')) {
       sessionEnded({ ...state.session, state: 'ended' });
     } else {
       say('finish-error', problemWords(error));
     }
+  } finally {
+    say('finish-status', '');
   }
 }
 
@@ -510,6 +636,7 @@ $('finish').addEventListener('click', () => {
   show('finish');
 });
 $('finish-back').addEventListener('click', () => show('session'));
+$('in-use-take').addEventListener('click', () => once(takeOverHere));
 for (const button of document.querySelectorAll('[data-receipt]')) {
   button.addEventListener('click', () => once(() => finish(button.dataset.receipt)));
 }
@@ -526,19 +653,27 @@ addEventListener('pagehide', () => {
  * A session this kiosk left open on its pad without letting it go (the browser crashed, or lost
  * power): it still checks out what is placed on the pad, and answers anyone else "busy". The page
  * that comes back takes it up, so the patron sees it and can finish; coming back counts as
- * activity. One this tab let go as it reloaded is being cancelled, and is left alone.
+ * activity. One this tab let go as it reloaded is being cancelled, and is left alone. A session
+ * another screen still shows is that screen's: this one says the self-check is in use.
  */
 async function resumeLeftSession() {
   const letGo = sessionStorage.getItem(LET_GO_KEY);
   sessionStorage.removeItem(LET_GO_KEY);
+  let left;
   try {
     const { sessions } = await api.sessions();
-    const left = sessions.find((s) => s.state === 'open' && s.pad === pad && s.id !== letGo);
+    left = sessions.find((s) => s.state === 'open' && s.pad === pad && s.id !== letGo);
     if (!left || state.session || state.busy || state.screen !== 'start') return;
-    const session = await api.keepAlive(left.id);
+    const session = await api.takeOver(left.id, false);
     if (!state.session && !state.busy && state.screen === 'start') startSession(session);
-  } catch {
-    // Not answering, or it ended meanwhile: the start screen stays.
+  } catch (error) {
+    if (!(error instanceof Problem && error.code === 'session_on_another_screen')) return;
+    // Another screen shows it — perhaps under this page's own id, copied with a duplicated tab:
+    // this page is a screen of its own from now on.
+    screenId = newRequestId();
+    sessionStorage.setItem(SCREEN_KEY, screenId);
+    api.screen = screenId;
+    if (!state.session && !state.busy && state.screen === 'start') showInUse(left.id);
   }
 }
 

@@ -14,10 +14,30 @@ const api = new KioskApi(location.origin, takeToken(location, sessionStorage, hi
 const $ = (id) => document.getElementById(id);
 
 const pay = { patron: '', pin: '', fees: [], payment: null, socket: null, busy: false };
+/**
+ * Untouched this long on a screen of the patron's own — the card number and PIN typed, their fees,
+ * what they paid — the patron has walked away: the kiosk starts again, and the next person sees none
+ * of it. (While money goes in, the payment's own timeout ends it.)
+ */
+const IDLE_MS = 60_000;
+const IDLE_SCREENS = ['pay-login', 'pay-fees', 'pay-done'];
+let current = 'start';
+let idleTimer = 0;
+
+function touched() {
+  clearTimeout(idleTimer);
+  if (!IDLE_SCREENS.includes(current)) return;
+  idleTimer = setTimeout(() => {
+    if (IDLE_SCREENS.includes(current) && !pay.busy && !$(`screen-${current}`).hidden) toStart();
+  }, IDLE_MS);
+}
+for (const type of ['pointerdown', 'keydown', 'input']) document.addEventListener(type, touched, true);
 
 function show(screen) {
+  current = screen;
   for (const section of document.querySelectorAll('.screen'))
     section.hidden = section.id !== `screen-${screen}`;
+  touched();
   const first = $(`screen-${screen}`)?.querySelector('input, button');
   if (first && screen !== 'start') first.focus();
 }

@@ -38,6 +38,10 @@ export function itemRow(item, mode, act) {
     row.append(
       element('button', { type: 'button', class: 'big', onclick: () => act(item.item, true) }, label),
     );
+  } else if (words.action === 'retry') {
+    row.append(
+      element('button', { type: 'button', class: 'big', onclick: () => act(item.item, false) }, 'Try again'),
+    );
   } else if (words.action === 'process') {
     const label = mode === 'return' ? 'Return this item' : 'Borrow this item';
     row.append(

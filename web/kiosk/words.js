@@ -151,10 +151,23 @@ export function itemWords(item, mode) {
         note: 'The item was not fully processed. Place it on the pad again.',
       };
     case 'failed':
+      // The request reached the library system and its answer was lost: it may have been done, and
+      // asking again could do it twice. Staff look it up.
+      if (item.answerLost)
+        return {
+          text:
+            mode === 'return'
+              ? 'Not sure it was returned — please ask staff'
+              : 'Not sure it was checked out — please ask staff',
+          tone: 'bad',
+          note: item.screenMessages.join(' ') || undefined,
+        };
+      // Not done (the library system could not be reached): trying again may work.
       return {
-        text: 'Could not be done now — please ask staff',
+        text: 'Could not be done now — try again in a moment, or ask staff',
         tone: 'bad',
         note: item.screenMessages.join(' ') || undefined,
+        action: 'retry',
       };
     default:
       return { text: String(item.state), tone: 'busy' };
@@ -212,7 +225,16 @@ export function problemWords(problem) {
       return 'Please enter your PIN.';
     case 'patron_card_not_found':
       return 'Your library card is not on the pad. Place it on the pad and try again.';
+    case 'patron_card_ambiguous':
+      return 'There is more than one library card on the pad. Leave only the card of the person borrowing, then try again.';
+    case 'patron_scan_not_found':
+      return 'Please scan your library card again, then enter your PIN.';
+    case 'session_ended':
+    case 'session_not_found':
+      // Ended (nothing happened for a while, or Carrel restarted) as the patron pressed.
+      return 'Your session has ended. Items already checked out are yours to take.';
     case 'pad_in_use':
+    case 'scanner_in_use':
       return 'This kiosk is busy with another session. Please try again in a moment or ask staff.';
     case 'device_not_found':
       return 'This kiosk is not set up correctly. Please ask staff.';

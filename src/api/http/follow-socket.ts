@@ -14,8 +14,18 @@ export interface FollowedResource<Update extends { event: string }> {
   what: string;
   id: z.ZodType<string>;
   access: Access;
-  /** Sends the caller each update of the resource it may see; throws (404) when it may not. Returns the stop. */
-  watch(id: string, principal: Principal, send: (update: Update) => void): () => void;
+  /**
+   * Sends the caller each update of the resource it may see; throws (404) when it may not. Returns
+   * the stop. `query` is the socket's query string (the caller may say more of itself there).
+   */
+  watch(
+    id: string,
+    principal: Principal,
+    send: (update: Update) => void,
+    query: Readonly<Record<string, unknown>>,
+  ): () => void;
+  /** An update after which the socket is closed too, besides `ended` (1000): its event, code and reason. */
+  closeAfter?: { event: Update['event']; code: number; reason: string };
 }
 
 /**
@@ -44,9 +54,12 @@ export function followRoute<Update extends { event: string }>(
           throw new ApiProblem(404, `${what}_not_found`, `No such ${what}`);
         const sendJson = jsonSender(socket, log, what);
         const send = (update: Update) => {
-          if (sendJson(update) && update.event === 'ended') socket.close(1000, `${what} ended`);
+          if (!sendJson(update)) return;
+          if (update.event === 'ended') socket.close(1000, `${what} ended`);
+          else if (update.event === resource.closeAfter?.event)
+            socket.close(resource.closeAfter.code, resource.closeAfter.reason);
         };
-        stop = resource.watch(id, principal, send);
+        stop = resource.watch(id, principal, send, (request.query ?? {}) as Record<string, unknown>);
       } catch (error) {
         const problem = problemFromError(error);
         const code = problem.status === 401 ? 4401 : problem.status === 403 ? 4403 : 4404;

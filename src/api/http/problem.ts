@@ -82,6 +82,8 @@ const STATUS_BY_CODE: ProblemTable = {
   session_limit_reached: { status: 503, title: 'Too many sessions are open' },
   pad_in_use: { status: 409, title: 'The pad is in use by another session' },
   scanner_in_use: { status: 409, title: 'The scanner is in use by another session' },
+  session_on_another_screen: { status: 409, title: 'The session is shown on another screen' },
+  screen_required: { status: 422, title: 'Taking a session over needs the screen that takes it' },
   patron_scan_not_found: { status: 422, title: 'No patron was scanned at the scanner just now' },
   pin_required: { status: 422, title: "The patron's PIN is required" },
   patron_required: { status: 422, title: 'A checkout session needs a patron' },

@@ -62,6 +62,12 @@ export interface SessionItemView {
   alert?: { type: CheckinAlertType; message: string };
   /** Refused or failed: a stable reason code (the refusal reasons, or an error code). */
   reason?: RefusalReason | string;
+  /**
+   * Failed after the request reached the ILS, whose answer was lost: it may have been done, so
+   * staff look it up rather than the kiosk asking again. A failed item without it was not done:
+   * asking again (POST …/items) is safe.
+   */
+  answerLost?: boolean;
   /** The ILS's own words for the patron. */
   screenMessages: string[];
   updatedAt: string;
@@ -162,12 +168,20 @@ export interface EndSessionRequest {
 export type SessionUpdate =
   | { event: 'session'; data: SessionView }
   | { event: 'item'; data: SessionItemView }
-  | { event: 'ended'; data: SessionView };
+  | { event: 'ended'; data: SessionView }
+  /** The session was taken over by another screen: this screen's feed ends here. */
+  | { event: 'moved'; data: { id: string } };
 
 /** Who asks: the token's name. A session answers only to the terminal that opened it, and to staff. */
 export interface SessionCaller {
   terminal: string;
   staff: boolean;
+  /**
+   * The kiosk screen asking (a page's own id, kept across its reloads), when it names one. A session
+   * opened or taken over by a screen is acted on by that screen only; another one may read it, and
+   * take it over. A caller that names no screen acts as before screens were known.
+   */
+  screen?: string | undefined;
 }
 
 export interface SessionService {
@@ -194,6 +208,16 @@ export interface SessionService {
   end(id: string, request: EndSessionRequest, caller: SessionCaller): Promise<SessionEndResult>;
   /** Ends without a receipt (the patron walked away, or pressed cancel). */
   cancel(id: string, caller: SessionCaller): Promise<SessionEndResult>;
-  /** Live updates of one session; returns the unsubscribe. */
+  /**
+   * The session is shown on the calling screen from now on (a kiosk page that came back after its
+   * browser crashed, or staff moving it on purpose): refused while the screen holding it has its
+   * feed connected (even under the caller's own id: a duplicated tab), unless `force`. The screen
+   * that held it is told (`moved`) and may no longer act on it.
+   */
+  takeOver(id: string, request: { force?: boolean | undefined }, caller: SessionCaller): SessionView;
+  /**
+   * Live updates of one session; returns the unsubscribe. The feed of the screen holding the session
+   * keeps it held; the feed of a screen it has moved from gets `moved` at once.
+   */
   watch(id: string, caller: SessionCaller, listener: (update: SessionUpdate) => void): () => void;
 }

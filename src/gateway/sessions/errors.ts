@@ -6,6 +6,8 @@ export type SessionErrorCode =
   | 'session_limit_reached'
   | 'pad_in_use'
   | 'scanner_in_use'
+  | 'session_on_another_screen'
+  | 'screen_required'
   | 'patron_scan_not_found'
   | 'pin_required'
   | 'patron_required'

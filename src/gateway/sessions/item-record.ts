@@ -16,6 +16,8 @@ export class ItemRecord {
   sortBin: string | undefined;
   alert: { type: CheckinAlertType; message: string } | undefined;
   reason: string | undefined;
+  /** The last attempt reached the ILS and its answer was lost: it may have been done. */
+  answerLost = false;
   screenMessages: string[] = [];
   updatedAt: number;
   /** The ILS did its part (checked out or in); only the tags' security may be left to do. */
@@ -89,6 +91,7 @@ export class ItemRecord {
   /** Forgets what a previous attempt said before the next one. */
   clearOutcome(): void {
     this.reason = undefined;
+    this.answerLost = false;
     this.screenMessages = [];
   }
 
@@ -111,6 +114,7 @@ export class ItemRecord {
     if (this.sortBin !== undefined) view.sortBin = this.sortBin;
     if (this.alert !== undefined) view.alert = this.alert;
     if (this.reason !== undefined) view.reason = this.reason;
+    if (this.state === 'failed' && this.answerLost) view.answerLost = true;
     return view;
   }
 }

@@ -54,6 +54,16 @@ const PATRON_SCAN_VALID_MS = 60_000;
 /** An end-session to the ILS at shutdown waits at most this long. */
 const SHUTDOWN_END_MS = 2_000;
 
+/**
+ * The kiosk screen a session is shown on, and its screen's live feeds: while one is connected the
+ * screen is there, and another screen may take the session over only on purpose.
+ */
+interface ScreenHold {
+  screen: string;
+  /** Each feed of the holding screen: tells it the session moved, and stops it. */
+  feeds: Set<() => void>;
+}
+
 export class SessionManager implements Feature, SessionService {
   readonly name = 'sessions';
   private readonly sessions = new Map<string, SelfCheckSession>();
@@ -67,6 +77,8 @@ export class SessionManager implements Feature, SessionService {
    */
   private readonly patronScans = new Map<string, { patron: string; at: number }>();
   private readonly timers = new Map<string, TimerHandle>();
+  /** Session → the screen it is shown on, for sessions opened or taken over by a screen. */
+  private readonly screens = new Map<string, ScreenHold>();
   private readonly log: Logger;
 
   constructor(private readonly deps: SessionManagerDeps) {
@@ -133,9 +145,16 @@ export class SessionManager implements Feature, SessionService {
       { circulation: this.deps.circulation, pad: padPort, clock: this.deps.clock },
     );
     this.sessions.set(session.id, session);
+    if (caller.screen !== undefined)
+      this.screens.set(session.id, { screen: caller.screen, feeds: new Set() });
     if (pad !== null) this.padOwners.set(pad, session);
     if (scanner !== null) this.scannerOwners.set(scanner, session);
     this.armTimer(session);
+    // An item's news (the library system's answer, its security written) is activity: a patron
+    // watching a slow ILS work through her pile is there, and her session must not end under her.
+    session.watch((update) => {
+      if (update.event === 'item') this.armTimer(session);
+    });
     this.log.info(
       { session: session.id, mode: request.mode, pad, scanner, terminal: caller.terminal },
       'session opened',
@@ -195,10 +214,52 @@ export class SessionManager implements Feature, SessionService {
     return this.finish(this.active(id, caller), 'cancelled', { receipt: 'none' });
   }
 
+  takeOver(id: string, request: { force?: boolean | undefined }, caller: SessionCaller): SessionView {
+    const screen = caller.screen;
+    if (screen === undefined)
+      throw new SessionError('screen_required', 'name the screen that takes the session over (?screen=)');
+    const session = this.find(id, caller);
+    if (session.closed) throw new SessionError('session_ended', `session "${id}" has ended`);
+    const hold = this.screens.get(session.id);
+    // A screen still connected is there, even under this screen's id: a duplicated browser tab
+    // carries its original's id, and must not take the session from it unasked.
+    const shown = hold !== undefined && hold.feeds.size > 0;
+    if (shown && request.force !== true)
+      throw new SessionError(
+        'session_on_another_screen',
+        `session "${id}" is shown on another screen that is still connected; take it over with force`,
+      );
+    for (const moved of [...(hold?.feeds ?? [])]) moved();
+    this.screens.set(session.id, { screen, feeds: new Set() });
+    this.armTimer(session);
+    this.log.info(
+      { session: session.id, terminal: caller.terminal, fromConnectedScreen: shown },
+      'session taken over by a screen',
+    );
+    return session.view();
+  }
+
   watch(id: string, caller: SessionCaller, listener: (update: SessionUpdate) => void): () => void {
     const session = this.find(id, caller);
+    const hold = this.screens.get(session.id);
+    if (session.open && caller.screen !== undefined && hold !== undefined && hold.screen !== caller.screen) {
+      listener({ event: 'moved', data: { id: session.id } });
+      return () => {};
+    }
     listener({ event: session.open ? 'session' : 'ended', data: session.view() });
-    return session.open ? session.watch(listener) : () => {};
+    if (!session.open) return () => {};
+    const unwatch = session.watch(listener);
+    if (caller.screen === undefined || hold === undefined) return unwatch;
+    const feed = () => {
+      stop();
+      listener({ event: 'moved', data: { id: session.id } });
+    };
+    const stop = () => {
+      unwatch();
+      hold.feeds.delete(feed);
+    };
+    hold.feeds.add(feed);
+    return stop;
   }
 
   /** How many sessions are open now (for health and tests). */
@@ -271,6 +332,7 @@ export class SessionManager implements Feature, SessionService {
       { session: session.id, reason, items: session.transactedItems().length, receipt: receipt.kind },
       'session ended',
     );
+    this.screens.delete(session.id);
     this.deps.clock.setTimeout(
       `session-forget-${session.id}`,
       () => this.sessions.delete(session.id),
@@ -424,9 +486,13 @@ export class SessionManager implements Feature, SessionService {
     return session;
   }
 
+  /** A session open for work from this caller: not ending, and not shown on another screen than the caller's. */
   private active(id: string, caller: SessionCaller): SelfCheckSession {
     const session = this.find(id, caller);
     if (session.closed) throw new SessionError('session_ended', `session "${id}" has ended`);
+    const hold = this.screens.get(session.id);
+    if (caller.screen !== undefined && hold !== undefined && hold.screen !== caller.screen)
+      throw new SessionError('session_on_another_screen', `session "${id}" is shown on another screen`);
     return session;
   }
 

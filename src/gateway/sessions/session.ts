@@ -7,6 +7,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
+import { IlsError } from '../../devices/ils/index.js';
 import { CirculationRefusal } from '../circulation/reasons.js';
 import type { CirculationService } from '../contracts/circulation.js';
 import type {
@@ -289,6 +290,8 @@ export class SelfCheckSession {
       const { state, reason, words } = outcomeOf(error);
       record.reason = reason;
       record.screenMessages = words;
+      // Sent, and no answer: the ILS may have done it, and asking again may do it twice.
+      record.answerLost = error instanceof IlsError && error.requestSent;
       record.busy = false;
       if (record.title === undefined || (state === 'fee_required' && record.fee === undefined))
         await this.describe(record, state === 'fee_required');

@@ -146,6 +146,79 @@ describe('sessions API', () => {
     expect(updates.at(-1)).toMatchObject({ event: 'ended', data: { state: 'ended', endReason: 'ended' } });
   });
 
+  it('a session opened on a screen is acted on from that screen; another takes it over only when that one is gone, or on purpose', async () => {
+    const { api } = await build();
+    const A = 'screen-aaaa-1111';
+    const B = 'screen-bbbb-2222';
+    const opened = await api.app.inject({
+      method: 'POST',
+      url: `/api/v1/sessions?screen=${A}`,
+      headers: kiosk1,
+      payload: { mode: 'checkout', patron: 'P1', pin: '1234', pad: 'pad-1' },
+    });
+    expect(opened.statusCode).toBe(201);
+    const id = opened.json().id as string;
+    const call = (method: 'POST' | 'DELETE', path: string, screen?: string, payload?: object) =>
+      api.app.inject({
+        method,
+        url: `/api/v1/sessions/${id}${path}${screen ? `?screen=${screen}` : ''}`,
+        headers: kiosk1,
+        ...(payload ? { payload } : {}),
+      });
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = api.app.server.address() as { port: number };
+    const follow = (screen: string) => {
+      const socket = new WebSocket(
+        `ws://127.0.0.1:${port}/api/v1/sessions/${id}/events?screen=${screen}&access_token=${TOKENS[0]!.token}`,
+      );
+      const events: string[] = [];
+      socket.on('message', (raw) => events.push(JSON.parse(String(raw)).event));
+      const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+      return { socket, events, closed };
+    };
+    const onA = follow(A);
+    await expect.poll(() => onA.events).toEqual(['session']);
+
+    // Another screen may read the session, but not act on it, nor take it while A is connected.
+    for (const [method, path, payload] of [
+      ['POST', '/keep-alive', undefined],
+      ['POST', '/items', { item: '1000000056' }],
+      ['POST', '/end', { receipt: 'none' }],
+      ['DELETE', '', undefined],
+    ] as const) {
+      const refused = await call(method, path, B, payload);
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().code).toBe('session_on_another_screen');
+    }
+    expect((await call('POST', '/take-over', B, {})).json().code).toBe('session_on_another_screen');
+    // Nor a copy of A (a duplicated tab carries A's id) while A is connected.
+    expect((await call('POST', '/take-over', A, {})).json().code).toBe('session_on_another_screen');
+    expect((await call('POST', '/take-over', undefined, {})).statusCode).toBe(422);
+    // A client that names no screen works as it always did.
+    expect((await call('POST', '/keep-alive')).statusCode).toBe(200);
+    expect((await call('POST', '/keep-alive', A)).statusCode).toBe(200);
+
+    // On purpose: A's feed is told and closed, and A may no longer act on it.
+    const taken = await call('POST', '/take-over', B, { force: true });
+    expect(taken.statusCode).toBe(200);
+    expect(taken.json()).toMatchObject({ id, state: 'open' });
+    expect(await onA.closed).toBe(4409);
+    expect(onA.events.at(-1)).toBe('moved');
+    expect((await call('DELETE', '', A)).json().code).toBe('session_on_another_screen');
+    const again = follow(A);
+    expect(await again.closed).toBe(4409);
+    expect(again.events).toEqual(['moved']);
+
+    // B's screen gone (no feed): A may take it back without force.
+    const onB = follow(B);
+    await expect.poll(() => onB.events).toEqual(['session']);
+    expect((await call('POST', '/take-over', A, {})).statusCode).toBe(409);
+    onB.socket.close();
+    await onB.closed;
+    await expect.poll(async () => (await call('POST', '/take-over', A, {})).statusCode).toBe(200);
+    expect((await call('DELETE', '', A)).statusCode).toBe(200);
+  });
+
   it('prints the receipt on the configured printer, or hands the data back when it cannot', async () => {
     const { api, submitted } = await build();
     const first = (await open(api.app, kiosk1!, { mode: 'return' })).json().id as string;
@@ -206,6 +279,7 @@ describe('sessions API', () => {
         '/api/v1/sessions/{id}/renewals',
         '/api/v1/sessions/{id}/keep-alive',
         '/api/v1/sessions/{id}/end',
+        '/api/v1/sessions/{id}/take-over',
       ]),
     );
   });

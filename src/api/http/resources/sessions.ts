@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../../core/logger.js';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
+import type { SessionCaller } from '../../../gateway/contracts/sessions.js';
 import type { SessionUpdate } from '../../../gateway/sessions/index.js';
 import { doneOnce, optionalRequestId } from '../../request-ids.js';
-import { deskCaller, type TokenAuthenticator } from '../auth.js';
+import { deskCaller, type Principal, type TokenAuthenticator } from '../auth.js';
 import { followRoute } from '../follow-socket.js';
+import { ApiProblem } from '../problem.js';
 import type { RouteBook } from '../routes.js';
 import { deviceIdParams, printJobSchema } from '../schemas.js';
 import { checkoutRequestSchema, ilsDate, money, patronRefSchema } from './circulation.js';
@@ -20,6 +22,24 @@ import { checkoutRequestSchema, ilsDate, money, patronRefSchema } from './circul
 const sessionId = z.uuid().describe('the session id');
 const params = z.object({ id: sessionId });
 const padId = deviceIdParams.shape.id;
+
+/**
+ * `?screen=`: the kiosk screen asking, an id the page makes up and keeps across its reloads. A
+ * session opened (or taken over) with one is acted on by that screen only; other screens are
+ * refused `session_on_another_screen` and may take it over. Without one a request acts as always.
+ */
+const screenQuery = z.object({
+  screen: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/)
+    .optional()
+    .describe('the kiosk screen asking (8–64 letters, digits, _ or -): see takeOverSession'),
+});
+
+const screenCaller = (principal: Principal, query: { screen?: string | undefined }): SessionCaller => ({
+  ...deskCaller(principal),
+  screen: query.screen,
+});
 
 export const openSessionSchema = z
   .strictObject({
@@ -76,6 +96,12 @@ export const sessionItemSchema = z.object({
   sortBin: z.string().optional(),
   alert: z.object({ type: z.string(), message: z.string() }).optional(),
   reason: z.string().optional(),
+  answerLost: z
+    .boolean()
+    .optional()
+    .describe(
+      'failed after the request reached the ILS and its answer was lost: it may have been done (staff look it up); a failed item without it may be asked again',
+    ),
   screenMessages,
   updatedAt: z.string(),
 });
@@ -162,6 +188,7 @@ export function sessionRoutes(
       'Open a self-check session: checkout (a patron by barcode and PIN, or by the patron card on the pad) or return',
     tag: 'sessions',
     access,
+    query: screenQuery,
     body: openSessionSchema,
     response: sessionSchema,
     status: 201,
@@ -172,7 +199,7 @@ export function sessionRoutes(
         services.requests,
         'sessions.open',
         input,
-        ({ requestId: _id, ...body }) => sessions.open(body, deskCaller(input.principal)),
+        ({ requestId: _id, ...body }) => sessions.open(body, screenCaller(input.principal, input.query)),
         {
           keep: 'memory',
         },
@@ -240,13 +267,15 @@ export function sessionRoutes(
     tag: 'sessions',
     access,
     params,
+    query: screenQuery,
     body: z.strictObject({
       item: checkoutRequestSchema.shape.item,
       feeAcknowledged: checkoutRequestSchema.shape.feeAcknowledged,
     }),
     response: sessionItemSchema,
     problems: [404, 409],
-    handler: ({ params, body, principal }) => sessions.processItem(params.id, body, deskCaller(principal)),
+    handler: ({ params, query, body, principal }) =>
+      sessions.processItem(params.id, body, screenCaller(principal, query)),
   });
 
   book.add(app, {
@@ -257,11 +286,12 @@ export function sessionRoutes(
     tag: 'sessions',
     access,
     params,
+    query: screenQuery,
     body: z.strictObject({ item: checkoutRequestSchema.shape.item.optional() }),
     response: z.object({ renewals: z.array(renewalSchema) }),
     problems: [404, 409],
-    handler: async ({ params, body, principal }) => ({
-      renewals: await sessions.renew(params.id, body, deskCaller(principal)),
+    handler: async ({ params, query, body, principal }) => ({
+      renewals: await sessions.renew(params.id, body, screenCaller(principal, query)),
     }),
   });
 
@@ -274,9 +304,32 @@ export function sessionRoutes(
     tag: 'sessions',
     access,
     params,
+    query: screenQuery,
     response: sessionSchema,
     problems: [404, 409],
-    handler: ({ params, principal }) => sessions.keepAlive(params.id, deskCaller(principal)),
+    handler: ({ params, query, principal }) => sessions.keepAlive(params.id, screenCaller(principal, query)),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/sessions/:id/take-over',
+    operationId: 'takeOverSession',
+    summary:
+      'Show the session on this screen (?screen=) from now on: a kiosk page back after its browser crashed, or staff moving it on purpose (force); refused while the screen holding it is connected, unless force. That screen is sent `moved` and its socket closed 4409',
+    tag: 'sessions',
+    access,
+    params,
+    query: screenQuery,
+    body: z.strictObject({
+      force: z
+        .boolean()
+        .optional()
+        .describe('take it even from a screen still connected (on purpose: that screen is told)'),
+    }),
+    response: sessionSchema,
+    problems: [404, 409, 422],
+    handler: ({ params, query, body, principal }) =>
+      sessions.takeOver(params.id, body, screenCaller(principal, query)),
   });
 
   book.add(app, {
@@ -288,13 +341,15 @@ export function sessionRoutes(
     tag: 'sessions',
     access,
     params,
+    query: screenQuery,
     body: z.strictObject({
       receipt: z.enum(['print', 'data', 'none']),
       printer: padId.optional().describe('the receipt printer; the configured one when absent'),
     }),
     response: sessionEndSchema,
     problems: [404, 409],
-    handler: ({ params, body, principal }) => sessions.end(params.id, body, deskCaller(principal)),
+    handler: ({ params, query, body, principal }) =>
+      sessions.end(params.id, body, screenCaller(principal, query)),
   });
 
   book.add(app, {
@@ -305,17 +360,25 @@ export function sessionRoutes(
     tag: 'sessions',
     access,
     params,
+    query: screenQuery,
     response: sessionEndSchema,
     problems: [404, 409],
-    handler: ({ params, principal }) => sessions.cancel(params.id, deskCaller(principal)),
+    handler: ({ params, query, principal }) => sessions.cancel(params.id, screenCaller(principal, query)),
   });
 
   // The session's live updates. Browsers cannot set headers on a WebSocket: the token may come as ?access_token=.
+  // With ?screen=, the holding screen's feed keeps it held; a screen it moved from gets `moved`, closed 4409.
   followRoute<SessionUpdate>(app, auth, log, {
     url: '/api/v1/sessions/:id/events',
     what: 'session',
     id: sessionId,
     access,
-    watch: (id, principal, send) => sessions.watch(id, deskCaller(principal), send),
+    watch: (id, principal, send, query) => {
+      const screen = screenQuery.safeParse(query);
+      if (!screen.success)
+        throw new ApiProblem(400, 'invalid_request', 'Invalid request', 'the screen is not a screen id');
+      return sessions.watch(id, screenCaller(principal, screen.data), send);
+    },
+    closeAfter: { event: 'moved', code: 4409, reason: 'session moved to another screen' },
   });
 }

@@ -1,0 +1,287 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ilsSimulators } from '../../simulators/ils/family.js';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { logIn, showFees } from '../helpers/kiosk-page.js';
+
+const skip = chromiumSkipReason();
+
+/** A session left alone ends after this long (the shortest the config allows is 10 s). */
+const INACTIVITY_SECONDS = 12;
+/** "Checked out — due 12 Dec 2026" */
+const DUE = /Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/;
+/** Items of the sample library the tests lend, given back after each test. */
+const LENT = ['31000005', '31000006', '31000026'];
+
+/**
+ * The kiosk page in Chromium as a patron uses it, against the simulated desk: an ILS that is
+ * slow, a patron who changes their mind about an item, one who walks away half-way.
+ */
+describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
+  let desk: TestDesk;
+  let browser: Browser;
+  const pages: Page[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    desk = await startTestDesk((config) => ({
+      ...config,
+      mqtt: { mode: 'off' },
+      sessions: { ...config.sessions, inactivityTimeoutSeconds: INACTIVITY_SECONDS },
+    }));
+    await waitForDevice(desk.api, 'pad-1', 'online');
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterEach(async () => {
+    ils().setFaults({});
+    for (const page of pages.splice(0)) await page.close();
+    const { sessions } = (await (await fetch(`${desk.api}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ id: string; state: string }>;
+    };
+    for (const session of sessions.filter((s) => s.state === 'open'))
+      await fetch(`${desk.api}/api/v1/sessions/${session.id}`, { method: 'DELETE' });
+    for (const item of LENT)
+      await fetch(`${desk.api}/api/v1/checkins`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ item }),
+      });
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await desk?.stop();
+  });
+
+  const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+  const ils = () => desk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+
+  async function clearPad(): Promise<void> {
+    for (const tag of pad().tags()) pad().remove(String(tag.uid));
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${desk.api}/api/v1/rfid/pad-1/tags`)).json()) as { tags: unknown[] }).tags
+            .length,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
+  }
+
+  /** Places an item's tag (or a library card) on the simulated pad; returns its UID. */
+  function placeTag(primaryItemId: string, extra: { typeOfUsage?: 'patron-card' } = {}): string {
+    const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV', ...extra });
+    return String(pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e }).uid);
+  }
+
+  async function openKiosk(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    pages.push(page);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${desk.api}/kiosk?pad=pad-1&printer=receipt-1`);
+    await expect.poll(heading(page)).toBe('Welcome');
+    return page;
+  }
+
+  const heading = (page: Page) => () => page.getByRole('heading', { level: 1 }).textContent();
+
+  const itemText = (page: Page, barcode: string) => async () => {
+    const row = page.getByRole('listitem').and(page.locator(`[data-item="${barcode}"]`));
+    return (await row.count()) === 1 ? ((await row.textContent()) ?? '') : '';
+  };
+
+  it('keeps the session of a patron who waits while a slow library system checks out her pile', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    // The library system takes 5 s an answer: three items take 15 s, longer than the 12 s a
+    // session may sit idle. The patron stands there watching them go through one by one.
+    ils().setFaults({ latencyMs: 5_000 });
+    for (const item of ['31000005', '31000006', '31000026']) placeTag(item);
+    for (const item of ['31000005', '31000006', '31000026'])
+      await expect.poll(itemText(kiosk, item), { timeout: 20_000 }).toMatch(DUE);
+    ils().setFaults({});
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await heading(kiosk)()).toBe('Hello, Zoë Åström');
+    // She still has her session to finish with a receipt.
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'Show my receipt here' }).click();
+    const receipt = kiosk.getByRole('article', { name: 'Your receipt' });
+    await expect.poll(() => receipt.isVisible()).toBe(true);
+    expect(await receipt.textContent()).toContain('Sofies verden');
+  }, 40_000);
+
+  it('drops from the screen an item the patron took off the pad before it was checked out', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    ils().setFaults({ latencyMs: 3_000 });
+    placeTag('31000005'); // Dune: with the library system now
+    await expect.poll(itemText(kiosk, '31000005')).toContain('Checking out');
+    const beloved = placeTag('31000006'); // Beloved: waits behind Dune…
+    await expect.poll(itemText(kiosk, '31000006')).toContain('Checking out');
+    pad().remove(beloved); // …and she changes her mind
+    await expect.poll(itemText(kiosk, '31000005'), { timeout: 10_000 }).toMatch(DUE);
+    ils().setFaults({});
+    const { sessions } = (await (await fetch(`${desk.api}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ state: string; items: Array<{ item: string }> }>;
+    };
+    expect(sessions.find((s) => s.state === 'open')?.items.map((i) => i.item)).toEqual(['31000005']);
+    // Not "Checking out…" for good: it is not hers, and the screen no longer lists it.
+    await expect.poll(itemText(kiosk, '31000006')).toBe('');
+    expect(await kiosk.locator('#items li').count()).toBe(1);
+  }, 30_000);
+
+  it('starts again when a patron walks away while logging in, or from her fees: nothing of hers stays for the next person', async () => {
+    const kiosk = await openKiosk();
+    await kiosk.clock.install();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    const card = kiosk.getByLabel('Library card number');
+    await card.fill('21000001');
+    // A touch (her PIN half typed) keeps the screen hers…
+    await kiosk.clock.fastForward(45_000);
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('12');
+    await kiosk.clock.fastForward(45_000);
+    expect(await heading(kiosk)()).toBe('Log in');
+    // …then she walks away: the next person found her card number typed, for good.
+    await kiosk.clock.fastForward(61_000);
+    await expect.poll(heading(kiosk)).toBe('Welcome');
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    expect(await card.inputValue()).toBe('');
+
+    await kiosk.getByRole('button', { name: 'Cancel' }).first().click();
+    await expect.poll(heading(kiosk)).toBe('Welcome');
+    await showFees(kiosk, '21000003', '3333');
+    await expect.poll(heading(kiosk)).toBe('Your fees');
+    expect(await kiosk.locator('#pay-fees li').count()).toBeGreaterThan(0);
+    await kiosk.clock.fastForward(61_000);
+    await expect.poll(heading(kiosk), { timeout: 5_000 }).toBe('Welcome');
+    await kiosk.getByRole('button', { name: 'Pay fees' }).click();
+    expect(await kiosk.getByLabel('Your card number').inputValue()).toBe('');
+    expect(await kiosk.locator('#pay-fees li').count()).toBe(0);
+  });
+
+  it("tells a patron who answers 'I am still here' as her session is ending that it has ended, in words", async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    // The library system is slow to hear the session end: Carrel is ending it for a few seconds.
+    ils().setFaults({ latencyMs: 6_000 });
+    const stillHere = kiosk.getByRole('button', { name: 'I am still here' });
+    await expect.poll(() => stillHere.isVisible(), { timeout: INACTIVITY_SECONDS * 1000 }).toBe(true);
+    await expect
+      .poll(() => kiosk.getByRole('timer').textContent(), { timeout: INACTIVITY_SECONDS * 1000 })
+      .toBe('Session ends in 0:00 if idle');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await stillHere.click();
+    const error = kiosk.locator('#session-error');
+    await expect.poll(() => error.isVisible()).toBe(true);
+    // It said 'session "3f2a…" has ended'.
+    expect(await error.textContent()).toBe(
+      'Your session has ended. Items already checked out are yours to take.',
+    );
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Session ended');
+  }, 40_000);
+
+  it('tells a parent with two library cards on the pad to leave only one there, in words', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    placeTag('21000009', { typeOfUsage: 'patron-card' });
+    placeTag('21000001', { typeOfUsage: 'patron-card' });
+    await expect.poll(heading(kiosk)).toBe('Library card found');
+    await kiosk.getByRole('region', { name: 'Library card found' }).getByLabel('PIN').fill('9999');
+    await kiosk.getByRole('button', { name: 'Continue' }).click();
+    const error = kiosk.locator('#card-error');
+    await expect.poll(() => error.isVisible()).toBe(true);
+    // It said 'more than one patron card is on pad "pad-1"'.
+    expect(await error.textContent()).toBe(
+      'There is more than one library card on the pad. Leave only the card of the person borrowing, then try again.',
+    );
+  });
+
+  it("asks 'Are you still there?' of a patron who stops at 'Would you like a receipt?', and keeps her session when she answers", async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await expect.poll(heading(kiosk)).toBe('Would you like a receipt?');
+    const stillHere = kiosk.getByRole('button', { name: 'I am still here' });
+    await expect.poll(() => stillHere.isVisible(), { timeout: INACTIVITY_SECONDS * 1000 }).toBe(true);
+    await stillHere.click();
+    await expect.poll(() => stillHere.isVisible()).toBe(false);
+    expect(await heading(kiosk)()).toBe('Would you like a receipt?');
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await expect.poll(heading(kiosk)).toBe('Thank you');
+  }, 30_000);
+
+  it('says it is checking her card while a slow library system answers the log in', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    ils().setFaults({ latencyMs: 4_000 });
+    await logIn(kiosk);
+    // Nothing on the screen said the press was taken: patrons pressed again, and again.
+    const status = kiosk.getByRole('status').filter({ hasText: 'Checking your card' });
+    await expect.poll(() => status.isVisible()).toBe(true);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    ils().setFaults({});
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Thank you');
+    await kiosk.getByRole('button', { name: 'Done' }).click();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    expect(await status.isVisible()).toBe(false);
+  }, 30_000);
+
+  it('says it is finishing while the library system is still checking out her last items', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    ils().setFaults({ latencyMs: 3_000 });
+    placeTag('31000005'); // Dune
+    placeTag('31000006'); // Beloved
+    await expect.poll(itemText(kiosk, '31000006')).toContain('Checking out');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'Show my receipt here' }).click();
+    // Carrel ends the session once both are done: seconds with nothing on the screen.
+    const status = kiosk.getByRole('status').filter({ hasText: 'Finishing' });
+    await expect.poll(() => status.isVisible()).toBe(true);
+    expect(await status.textContent()).toBe('Finishing… your last items are being checked out.');
+    const receipt = kiosk.getByRole('article', { name: 'Your receipt' });
+    await expect.poll(() => receipt.isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await receipt.textContent()).toContain('Dune');
+    expect(await receipt.textContent()).toContain('Beloved');
+  }, 30_000);
+
+  it('lets a patron try again an item the library system never got, and sends her to staff with one it may have lent', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    // The link to the library system drops as Dune's checkout reaches it: lent or not, nobody knows.
+    ils().setFaults({ dropAfterMessages: 0 });
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(kiosk, '31000005'), { timeout: 10_000 }).toContain('please ask staff');
+    // The link is down now: Beloved's checkout never leaves Carrel.
+    await waitForDevice(desk.api, 'ils', 'offline', 15_000);
+    placeTag('31000006'); // Beloved
+    await expect.poll(itemText(kiosk, '31000006'), { timeout: 10_000 }).toContain('Could not be done now');
+    ils().setFaults({});
+    await waitForDevice(desk.api, 'ils', 'online', 15_000);
+    expect(await itemText(kiosk, '31000005')()).toContain('Not sure it was checked out — please ask staff');
+    expect(await kiosk.locator('[data-item="31000005"] button').count()).toBe(0);
+    // It said only 'please ask staff': the patron queued at the desk for an item the kiosk could lend.
+    await kiosk.locator('[data-item="31000006"]').getByRole('button', { name: 'Try again' }).click();
+    await expect.poll(itemText(kiosk, '31000006'), { timeout: 10_000 }).toMatch(DUE);
+  }, 60_000);
+});

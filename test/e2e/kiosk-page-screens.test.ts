@@ -1,0 +1,181 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { logIn } from '../helpers/kiosk-page.js';
+
+const skip = chromiumSkipReason();
+
+/** "Checked out — due 12 Dec 2026" */
+const DUE = /Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/;
+const IN_USE = 'This self-check is in use';
+
+/**
+ * Two kiosk screens on one pad (a second tab, or staff opening the kiosk address to check
+ * something): the screen the patron logged in on keeps her session; another one says the pad is
+ * in use and leaves it alone, unless it is told on purpose to take the session over.
+ */
+describe.skipIf(skip !== undefined)('two kiosk screens on the same pad', () => {
+  let desk: TestDesk;
+  let browser: Browser;
+  const pages: Page[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    desk = await startTestDesk((config) => ({ ...config, mqtt: { mode: 'off' } }));
+    await waitForDevice(desk.api, 'pad-1', 'online');
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const page of pages.splice(0)) await page.close();
+    const { sessions } = (await (await fetch(`${desk.api}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ id: string; state: string }>;
+    };
+    for (const session of sessions.filter((s) => s.state === 'open'))
+      await fetch(`${desk.api}/api/v1/sessions/${session.id}`, { method: 'DELETE' });
+    // What a test lent goes back, so the next one lends it again.
+    for (const item of ['31000005', '31000006'])
+      await fetch(`${desk.api}/api/v1/checkins`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ item }),
+      });
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await desk?.stop();
+  });
+
+  const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+
+  async function clearPad(): Promise<void> {
+    for (const tag of pad().tags()) pad().remove(String(tag.uid));
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${desk.api}/api/v1/rfid/pad-1/tags`)).json()) as { tags: unknown[] }).tags
+            .length,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
+  }
+
+  function placeTag(primaryItemId: string): void {
+    const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV' });
+    pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e });
+  }
+
+  /** A kiosk screen of its own (a new browser context: its own tab, its own sessionStorage). */
+  async function openScreen(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    pages.push(page);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${desk.api}/kiosk?pad=pad-1&printer=receipt-1`);
+    return page;
+  }
+
+  const heading = (page: Page) => () => page.getByRole('heading', { level: 1 }).textContent();
+
+  const itemText = (page: Page, barcode: string) => async () => {
+    const row = page.getByRole('listitem').and(page.locator(`[data-item="${barcode}"]`));
+    return (await row.count()) === 1 ? ((await row.textContent()) ?? '') : '';
+  };
+
+  async function openSessions(): Promise<number> {
+    const { sessions } = (await (await fetch(`${desk.api}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ state: string }>;
+    };
+    return sessions.filter((s) => s.state === 'open').length;
+  }
+
+  it("a second screen says the pad is in use, shows nothing of the patron's, and closing it ends nothing", async () => {
+    await clearPad();
+    const patronScreen = await openScreen();
+    await expect.poll(heading(patronScreen)).toBe('Welcome');
+    await logIn(patronScreen);
+    await expect.poll(heading(patronScreen)).toBe('Hello, Zoë Åström');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(patronScreen, '31000005')).toMatch(DUE);
+
+    const second = await openScreen();
+    await expect.poll(heading(second)).toBe(IN_USE);
+    expect(await second.locator('body').innerText()).not.toContain('Zoë');
+    expect(await second.locator('body').innerText()).not.toContain('Dune');
+    // Closed (or sent elsewhere): the page goes, the patron's session stays.
+    await second.goto('about:blank');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await openSessions()).toBe(1);
+    expect(await heading(patronScreen)()).toBe('Hello, Zoë Åström');
+    placeTag('31000006'); // Beloved
+    await expect.poll(itemText(patronScreen, '31000006')).toMatch(DUE);
+
+    // Another screen opened meanwhile goes back to its start screen when the patron finishes.
+    const third = await openScreen();
+    await expect.poll(heading(third)).toBe(IN_USE);
+    await patronScreen.getByRole('button', { name: 'Finish' }).click();
+    await patronScreen.getByRole('button', { name: 'No receipt' }).click();
+    await expect.poll(heading(patronScreen)).toBe('Thank you');
+    await expect.poll(heading(third)).toBe('Welcome');
+  });
+
+  it('takes the session over only when asked: the first screen says where it went and lets it be', async () => {
+    await clearPad();
+    const first = await openScreen();
+    await expect.poll(heading(first)).toBe('Welcome');
+    await logIn(first);
+    await expect.poll(heading(first)).toBe('Hello, Zoë Åström');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(first, '31000005')).toMatch(DUE);
+
+    const second = await openScreen();
+    await expect.poll(heading(second)).toBe(IN_USE);
+    await second.getByRole('button', { name: 'Move the session to this screen' }).click();
+    await expect.poll(heading(second)).toBe('Hello, Zoë Åström');
+    expect(await itemText(second, '31000005')()).toMatch(DUE);
+    await expect.poll(heading(first)).toBe(IN_USE);
+    expect(await first.locator('body').innerText()).not.toContain('Zoë');
+
+    // The first screen closed now ends nothing: the session is the second screen's.
+    await first.goto('about:blank');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await openSessions()).toBe(1);
+    placeTag('31000006'); // Beloved
+    await expect.poll(itemText(second, '31000006')).toMatch(DUE);
+    await second.getByRole('button', { name: 'Finish' }).click();
+    await second.getByRole('button', { name: 'No receipt' }).click();
+    await expect.poll(heading(second)).toBe('Thank you');
+  });
+
+  it("a duplicated tab (its original's screen id copied) says the pad is in use, and takes nothing", async () => {
+    await clearPad();
+    const original = await openScreen();
+    await expect.poll(heading(original)).toBe('Welcome');
+    await logIn(original);
+    await expect.poll(heading(original)).toBe('Hello, Zoë Åström');
+    const id = await original.evaluate<string | null>("sessionStorage.getItem('carrel.kiosk.screen')");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Chromium's "Duplicate" copies the tab's sessionStorage.
+    const copy = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    pages.push(copy);
+    copy.on('pageerror', (error) => pageErrors.push(error.message));
+    await copy.addInitScript({
+      content: `if (location.protocol === 'http:') sessionStorage.setItem('carrel.kiosk.screen', ${JSON.stringify(id)});`,
+    });
+    await copy.goto(`${desk.api}/kiosk?pad=pad-1&printer=receipt-1`);
+    await expect.poll(heading(copy)).toBe(IN_USE);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await heading(original)()).toBe('Hello, Zoë Åström');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(original, '31000005')).toMatch(DUE);
+    // The copy is a screen of its own now: closing it ends nothing.
+    await copy.goto('about:blank');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await openSessions()).toBe(1);
+  });
+});
