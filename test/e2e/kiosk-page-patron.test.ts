@@ -1,11 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ilsSimulators } from '../../simulators/ils/family.js';
-import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
-import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { logIn, showFees } from '../helpers/kiosk-page.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { heading, itemText, kioskInChromium, logIn, showFees } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 
@@ -21,79 +18,18 @@ const LENT = ['31000005', '31000006', '31000026'];
  * slow, a patron who changes their mind about an item, one who walks away half-way.
  */
 describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
-  let desk: TestDesk;
-  let browser: Browser;
-  const pages: Page[] = [];
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    desk = await startTestDesk((config) => ({
-      ...config,
-      mqtt: { mode: 'off' },
-      sessions: { ...config.sessions, inactivityTimeoutSeconds: INACTIVITY_SECONDS },
-    }));
-    await waitForDevice(desk.api, 'pad-1', 'online');
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterEach(async () => {
-    ils().setFaults({});
-    for (const page of pages.splice(0)) await page.close();
-    const { sessions } = (await (await fetch(`${desk.api}/api/v1/sessions`)).json()) as {
-      sessions: Array<{ id: string; state: string }>;
-    };
-    for (const session of sessions.filter((s) => s.state === 'open'))
-      await fetch(`${desk.api}/api/v1/sessions/${session.id}`, { method: 'DELETE' });
-    for (const item of LENT)
-      await fetch(`${desk.api}/api/v1/checkins`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ item }),
-      });
-    expect(pageErrors.splice(0)).toEqual([]);
+  const fixture = kioskInChromium({
+    lent: LENT,
+    inactivitySeconds: INACTIVITY_SECONDS,
+    afterEach: () => fixture.ils().setFaults({}),
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await desk?.stop();
-  });
-
-  const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
-  const ils = () => desk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
-
-  async function clearPad(): Promise<void> {
-    for (const tag of pad().tags()) pad().remove(String(tag.uid));
-    await expect
-      .poll(
-        async () =>
-          ((await (await fetch(`${desk.api}/api/v1/rfid/pad-1/tags`)).json()) as { tags: unknown[] }).tags
-            .length,
-        { timeout: 10_000 },
-      )
-      .toBe(0);
-  }
-
-  /** Places an item's tag (or a library card) on the simulated pad; returns its UID. */
-  function placeTag(primaryItemId: string, extra: { typeOfUsage?: 'patron-card' } = {}): string {
-    const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV', ...extra });
-    return String(pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e }).uid);
-  }
+  const { pad, ils, placeTag, clearPad } = fixture;
 
   async function openKiosk(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    pages.push(page);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${desk.api}/kiosk?pad=pad-1&printer=receipt-1`);
+    const page = await fixture.openScreen();
     await expect.poll(heading(page)).toBe('Welcome');
     return page;
   }
-
-  const heading = (page: Page) => () => page.getByRole('heading', { level: 1 }).textContent();
-
-  const itemText = (page: Page, barcode: string) => async () => {
-    const row = page.getByRole('listitem').and(page.locator(`[data-item="${barcode}"]`));
-    return (await row.count()) === 1 ? ((await row.textContent()) ?? '') : '';
-  };
 
   it('keeps the session of a patron who waits while a slow library system checks out her pile', async () => {
     await clearPad();
@@ -130,7 +66,7 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     pad().remove(beloved); // …and she changes her mind
     await expect.poll(itemText(kiosk, '31000005'), { timeout: 10_000 }).toMatch(DUE);
     ils().setFaults({});
-    const { sessions } = (await (await fetch(`${desk.api}/api/v1/sessions`)).json()) as {
+    const { sessions } = (await (await fetch(`${fixture.desk.api}/api/v1/sessions`)).json()) as {
       sessions: Array<{ state: string; items: Array<{ item: string }> }>;
     };
     expect(sessions.find((s) => s.state === 'open')?.items.map((i) => i.item)).toEqual(['31000005']);
@@ -273,11 +209,11 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     placeTag('31000005'); // Dune
     await expect.poll(itemText(kiosk, '31000005'), { timeout: 10_000 }).toContain('please ask staff');
     // The link is down now: Beloved's checkout never leaves Carrel.
-    await waitForDevice(desk.api, 'ils', 'offline', 15_000);
+    await waitForDevice(fixture.desk.api, 'ils', 'offline', 15_000);
     placeTag('31000006'); // Beloved
     await expect.poll(itemText(kiosk, '31000006'), { timeout: 10_000 }).toContain('Could not be done now');
     ils().setFaults({});
-    await waitForDevice(desk.api, 'ils', 'online', 15_000);
+    await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
     expect(await itemText(kiosk, '31000005')()).toContain('Not sure it was checked out — please ask staff');
     expect(await kiosk.locator('[data-item="31000005"] button').count()).toBe(0);
     // It said only 'please ask staff': the patron queued at the desk for an item the kiosk could lend.

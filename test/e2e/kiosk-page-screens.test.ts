@@ -1,10 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
-import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { logIn } from '../helpers/kiosk-page.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { heading, itemText, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 
@@ -18,80 +14,8 @@ const IN_USE = 'This self-check is in use';
  * in use and leaves it alone, unless it is told on purpose to take the session over.
  */
 describe.skipIf(skip !== undefined)('two kiosk screens on the same pad', () => {
-  let desk: TestDesk;
-  let browser: Browser;
-  const pages: Page[] = [];
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    desk = await startTestDesk((config) => ({ ...config, mqtt: { mode: 'off' } }));
-    await waitForDevice(desk.api, 'pad-1', 'online');
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterEach(async () => {
-    for (const page of pages.splice(0)) await page.close();
-    const { sessions } = (await (await fetch(`${desk.api}/api/v1/sessions`)).json()) as {
-      sessions: Array<{ id: string; state: string }>;
-    };
-    for (const session of sessions.filter((s) => s.state === 'open'))
-      await fetch(`${desk.api}/api/v1/sessions/${session.id}`, { method: 'DELETE' });
-    // What a test lent goes back, so the next one lends it again.
-    for (const item of ['31000005', '31000006'])
-      await fetch(`${desk.api}/api/v1/checkins`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ item }),
-      });
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await desk?.stop();
-  });
-
-  const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
-
-  async function clearPad(): Promise<void> {
-    for (const tag of pad().tags()) pad().remove(String(tag.uid));
-    await expect
-      .poll(
-        async () =>
-          ((await (await fetch(`${desk.api}/api/v1/rfid/pad-1/tags`)).json()) as { tags: unknown[] }).tags
-            .length,
-        { timeout: 10_000 },
-      )
-      .toBe(0);
-  }
-
-  function placeTag(primaryItemId: string): void {
-    const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV' });
-    pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e });
-  }
-
-  /** A kiosk screen of its own (a new browser context: its own tab, its own sessionStorage). */
-  async function openScreen(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    pages.push(page);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${desk.api}/kiosk?pad=pad-1&printer=receipt-1`);
-    return page;
-  }
-
-  const heading = (page: Page) => () => page.getByRole('heading', { level: 1 }).textContent();
-
-  const itemText = (page: Page, barcode: string) => async () => {
-    const row = page.getByRole('listitem').and(page.locator(`[data-item="${barcode}"]`));
-    return (await row.count()) === 1 ? ((await row.textContent()) ?? '') : '';
-  };
-
-  async function openSessions(): Promise<number> {
-    const { sessions } = (await (await fetch(`${desk.api}/api/v1/sessions`)).json()) as {
-      sessions: Array<{ state: string }>;
-    };
-    return sessions.filter((s) => s.state === 'open').length;
-  }
+  const kiosk = kioskInChromium({ lent: ['31000005', '31000006'] });
+  const { placeTag, openScreen, clearPad, openSessions } = kiosk;
 
   it("a second screen says the pad is in use, shows nothing of the patron's, and closing it ends nothing", async () => {
     await clearPad();
@@ -161,13 +85,11 @@ describe.skipIf(skip !== undefined)('two kiosk screens on the same pad', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
     // Chromium's "Duplicate" copies the tab's sessionStorage.
-    const copy = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    pages.push(copy);
-    copy.on('pageerror', (error) => pageErrors.push(error.message));
-    await copy.addInitScript({
-      content: `if (location.protocol === 'http:') sessionStorage.setItem('carrel.kiosk.screen', ${JSON.stringify(id)});`,
-    });
-    await copy.goto(`${desk.api}/kiosk?pad=pad-1&printer=receipt-1`);
+    const copy = await openScreen((page) =>
+      page.addInitScript({
+        content: `if (location.protocol === 'http:') sessionStorage.setItem('carrel.kiosk.screen', ${JSON.stringify(id)});`,
+      }),
+    );
     await expect.poll(heading(copy)).toBe(IN_USE);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await heading(original)()).toBe('Hello, Zoë Åström');

@@ -1,4 +1,11 @@
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { SimulatorHandleOf } from '../../simulators/common/family.js';
+import { ilsSimulators } from '../../simulators/ils/family.js';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { launchChromium } from './browser.js';
+import { startTestDesk, type TestDesk, waitForDevice } from './desk.js';
 
 /** On the kiosk page's start screen: borrow items as the sample patron Zoë Åström (card 21000001, PIN 1234). */
 export async function logIn(page: Page): Promise<void> {
@@ -15,3 +22,127 @@ export async function showFees(page: Page, card: string, pin: string): Promise<v
   await page.getByRole('region', { name: 'Pay fees' }).getByLabel('PIN').fill(pin);
   await page.getByRole('button', { name: 'Show my fees' }).click();
 }
+
+/**
+ * The kiosk page in Chromium against a simulated desk of its own (MQTT off), for one `describe`
+ * block: the desk and the browser start before its tests and stop after them. After each test its
+ * pages are closed, a session it left open is cancelled (it would hold the pad for the next test),
+ * the items it lent (`lent`) are checked in again, and the test fails if a page threw.
+ */
+export function kioskInChromium(options: {
+  /** Items of the sample library the tests lend, given back after each test. */
+  lent: readonly string[];
+  /** `sessions.inactivityTimeoutSeconds`, when a test needs it short. */
+  inactivitySeconds?: number;
+  /** Run after each test, before the pages close (a fault put back). */
+  afterEach?: (desk: TestDesk) => void;
+}): KioskInChromium {
+  let desk: TestDesk | undefined;
+  let browser: Browser | undefined;
+  const pages: Page[] = [];
+  const pageErrors: string[] = [];
+  const api = () => fixture.desk.api;
+
+  beforeAll(async () => {
+    desk = await startTestDesk((config) => ({
+      ...config,
+      mqtt: { mode: 'off' },
+      ...(options.inactivitySeconds === undefined
+        ? {}
+        : { sessions: { ...config.sessions, inactivityTimeoutSeconds: options.inactivitySeconds } }),
+    }));
+    await waitForDevice(desk.api, 'pad-1', 'online');
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterEach(async () => {
+    if (desk) options.afterEach?.(desk);
+    for (const page of pages.splice(0)) await page.close();
+    const { sessions } = (await (await fetch(`${api()}/api/v1/sessions`)).json()) as {
+      sessions: Array<{ id: string; state: string }>;
+    };
+    for (const session of sessions.filter((s) => s.state === 'open'))
+      await fetch(`${api()}/api/v1/sessions/${session.id}`, { method: 'DELETE' });
+    for (const item of options.lent)
+      await fetch(`${api()}/api/v1/checkins`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ item }),
+      });
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await desk?.stop();
+  });
+
+  const fixture: KioskInChromium = {
+    get desk() {
+      if (!desk) throw new Error('the desk has not started');
+      return desk;
+    },
+    pad: () => fixture.desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!,
+    ils: () => fixture.desk.desk.simulators.handle(ilsSimulators, 'ils-sim')!,
+    async openScreen(before) {
+      if (!browser) throw new Error('Chromium has not started');
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      pages.push(page);
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await before?.(page);
+      await page.goto(`${api()}/kiosk?pad=pad-1&printer=receipt-1`);
+      return page;
+    },
+    async clearPad() {
+      for (const tag of fixture.pad().tags()) fixture.pad().remove(String(tag.uid));
+      await expect
+        .poll(
+          async () =>
+            ((await (await fetch(`${api()}/api/v1/rfid/pad-1/tags`)).json()) as { tags: unknown[] }).tags
+              .length,
+          { timeout: 10_000 },
+        )
+        .toBe(0);
+    },
+    placeTag(primaryItemId, extra = {}) {
+      const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV', ...extra });
+      return String(fixture.pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e }).uid);
+    },
+    async openSessions() {
+      const { sessions } = (await (await fetch(`${api()}/api/v1/sessions`)).json()) as {
+        sessions: Array<{ state: string }>;
+      };
+      return sessions.filter((s) => s.state === 'open').length;
+    },
+  };
+  return fixture;
+}
+
+export interface KioskInChromium {
+  readonly desk: TestDesk;
+  pad(): PadSimulator;
+  ils(): IlsSimulator;
+  /**
+   * A kiosk screen of its own (a new browser context: its own tab, its own sessionStorage), at its
+   * start; `before` is done to the page before it loads the kiosk (an init script).
+   */
+  openScreen(before?: (page: Page) => Promise<unknown>): Promise<Page>;
+  /** Takes every tag off the simulated pad and waits until the desk has seen them go. */
+  clearPad(): Promise<void>;
+  /** Places an item's tag (or a library card) on the simulated pad; returns its UID. */
+  placeTag(primaryItemId: string, extra?: { typeOfUsage?: 'patron-card' }): string;
+  /** How many sessions are open at the desk. */
+  openSessions(): Promise<number>;
+}
+
+type PadSimulator = SimulatorHandleOf<typeof rfidPadSimulators>;
+type IlsSimulator = SimulatorHandleOf<typeof ilsSimulators>;
+
+/** The page's main heading, for `expect.poll`. */
+export const heading = (page: Page) => () => page.getByRole('heading', { level: 1 }).textContent();
+
+/** The text of an item's row in the page's list ('' while it has none), for `expect.poll`. */
+export const itemText = (page: Page, barcode: string) => async () => {
+  const row = page.getByRole('listitem').and(page.locator(`[data-item="${barcode}"]`));
+  return (await row.count()) === 1 ? ((await row.textContent()) ?? '') : '';
+};
