@@ -113,12 +113,13 @@ describe.skipIf(skip !== undefined)('a card reader whose pcscd stops and starts 
         `card ${round} was not read`,
       );
       await pcscd.stop('SIGKILL');
-      await readerWhen(
+      const away = await readerWhen(
         (s) => s.status === 'offline' && (s.reason ?? '').includes('pcscd does not answer'),
         `the reader never said pcscd does not answer (round ${round})`,
       );
       expect(carrel.exitCode).toBeNull();
       expect(carrel.signalCode).toBeNull();
+      expect(away.detail.cardPresent).not.toBe(true);
       await card.remove();
       card = undefined;
       await pcscd.start();
@@ -126,7 +127,7 @@ describe.skipIf(skip !== undefined)('a card reader whose pcscd stops and starts 
         (s) => s.status === 'online' && s.reconnects === round,
         `the reader did not come back (round ${round})`,
       );
-      expect(back.detail).toMatchObject({ reads: round });
+      expect(back.detail).toMatchObject({ cardPresent: false, reads: round });
     }
     expect(carrel.exitCode).toBeNull();
     const kiosk = (await (await fetch(`${api}/devices/scanner-1`)).json()) as DeviceState;

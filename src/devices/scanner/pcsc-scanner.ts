@@ -56,6 +56,8 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
   }
 
   async connect(): Promise<void> {
+    // Until the reader says otherwise: no card (one left on it is reported by its first status).
+    this.cardPresent = false;
     const context = await (this.options.open ?? (() => openPcsc({ clock: this.options.clock })))();
     this.context = context;
     let timer: TimerHandle | undefined;
@@ -169,6 +171,8 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
   private lost(error: Error): void {
     if (!this.connected) return;
     this.connected = false;
+    // With the reader gone nothing says a card is on it: health must not go on saying so.
+    this.cardPresent = false;
     this.context?.close();
     this.context = undefined;
     this.emit('disconnected', error);
