@@ -84,6 +84,9 @@ export class ScanFramer {
     if (this.heldLength === 0) return [];
     const raw = this.joined();
     this.reset();
+    // The LF of a CR LF scanner read with a CR-only config (or the CR of one read with LF) is
+    // held until the next scan, which drops it; a quiet line after it is no scan either.
+    if (raw.every((byte) => byte === CR || byte === LF)) return [];
     // A scanner set up to end its scans otherwise (LF for CR, CR alone for CR LF): say which to set.
     const other = endedWith(raw);
     if (other !== undefined && other !== this.options.terminator)

@@ -98,6 +98,20 @@ describe('serial scanner over a pty', () => {
     expect(reads[0]!.value).toBe('31000003');
   });
 
+  it('a scanner sending CR LF where CR is configured (the default): each scan read once, nothing refused after it', async () => {
+    const { reads, rejected, far } = await start();
+    await far.send(ascii('31000001\r\n'));
+    await until(() => (reads.length === 1 ? true : undefined));
+    // The line then stays quiet well past quietMs (100 ms): the LF after the CR is no scan.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await far.send(ascii('31000002\r\n'));
+    await until(() => (reads.length === 2 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(reads.map((r) => r.value)).toEqual(['31000001', '31000002']);
+    expect(rejected).toEqual([]);
+    expect(scanner!.condition().detail).toMatchObject({ reads: 2, rejected: 0 });
+  });
+
   it('CR LF expected and a scanner sending CR alone: refused, saying so', async () => {
     const { reads, rejected, far } = await start({ terminator: 'crlf' });
     await far.send(ascii('31000001\r'));
