@@ -42,6 +42,13 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
   private reader: PcscReader | undefined;
   private connected = false;
   private cardPresent = false;
+  /** The UID (hex) of the card read while it lies on the reader. */
+  private presentUid: string | undefined;
+  /**
+   * The card that lay on the reader when the link dropped: the first card seen when it comes
+   * back is not identified again if it is this one (it never left; a patron did not present it).
+   */
+  private leftOn: string | undefined;
   private readonly counts: ScannerCounts = {
     reads: 0,
     rejected: 0,
@@ -56,6 +63,8 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
   }
 
   async connect(): Promise<void> {
+    // Until the reader says otherwise: no card (one left on it is reported by its first status).
+    this.cardPresent = false;
     const context = await (this.options.open ?? (() => openPcsc({ clock: this.options.clock })))();
     this.context = context;
     let timer: TimerHandle | undefined;
@@ -93,6 +102,8 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
     });
     reader.on('removed', () => {
       this.cardPresent = false;
+      this.presentUid = undefined;
+      this.leftOn = undefined;
       this.emit('event', 'card_removed', { source: 'pcsc' });
       this.emit('condition', this.condition());
     });
@@ -135,6 +146,7 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
           ? formatCardUid(uid, this.options.uid)
           : scriptValue(answers, this.options.value);
     } catch (error) {
+      this.leftOn = undefined;
       const rejection =
         error instanceof ScanError
           ? error
@@ -149,6 +161,13 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
         code: rejection.code,
         message: rejection.message,
       } satisfies ScanRejection);
+      this.emit('condition', this.condition());
+      return;
+    }
+    this.presentUid = uidHex;
+    const leftOn = this.leftOn;
+    this.leftOn = undefined;
+    if (uidHex === leftOn) {
       this.emit('condition', this.condition());
       return;
     }
@@ -169,6 +188,10 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
   private lost(error: Error): void {
     if (!this.connected) return;
     this.connected = false;
+    this.leftOn = this.cardPresent ? this.presentUid : undefined;
+    // With the reader gone nothing says a card is on it: health must not go on saying so.
+    this.cardPresent = false;
+    this.presentUid = undefined;
     this.context?.close();
     this.context = undefined;
     this.emit('disconnected', error);

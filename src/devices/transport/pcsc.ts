@@ -97,13 +97,21 @@ class Context extends EventEmitter implements PcscContext {
   /**
    * Closes every reader, then the context (in that order, or the binding's close waits
    * forever). The binding's own listeners stay: its close waits for the events they handle.
+   * From here on nothing is emitted; the binding is closed on the next turn of the loop, not
+   * now: the binding emits a reader's status, error and end holding that reader's lock, and its
+   * close takes the same lock, so a close called from a listener (a reader gone, pcscd gone)
+   * waited for itself and froze the whole daemon.
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const reader of this.readers) reader.close();
+    const readers = [...this.readers];
     this.readers.clear();
-    this.binding.close();
+    for (const reader of readers) reader.silence();
+    setImmediate(() => {
+      for (const reader of readers) reader.close();
+      this.binding.close();
+    });
   }
 }
 
@@ -115,6 +123,7 @@ class Reader extends EventEmitter implements PcscReader {
     super();
     this.name = raw.name;
     raw.on('status', (status: { state: number; atr?: Buffer }) => {
+      if (this.closed) return;
       const changes = raw.state ^ status.state;
       if (!(changes & raw.SCARD_STATE_PRESENT)) return;
       if (status.state & raw.SCARD_STATE_PRESENT) this.emit('card', status.atr ?? Buffer.alloc(0));
@@ -124,7 +133,10 @@ class Reader extends EventEmitter implements PcscReader {
       if (!this.closed) this.emit('end');
     });
     raw.on('error', (error: Error) => {
-      if (!this.closed) this.emit('error', error);
+      // A reader no one listens to (a reader's other slot, a second reader on the desk PC) fails
+      // as the context does when pcscd goes away: an 'error' with no listener would throw and
+      // take the daemon down. Whoever uses a reader listens; the context says pcscd is gone.
+      if (!this.closed && this.listenerCount('error') > 0) this.emit('error', error);
     });
   }
 
@@ -150,6 +162,11 @@ class Reader extends EventEmitter implements PcscReader {
       await new Promise<void>((resolve) => raw.disconnect(raw.SCARD_LEAVE_CARD, () => resolve()));
     }
     return answers;
+  }
+
+  /** Emits nothing more (the context is closing it). */
+  silence(): void {
+    this.closed = true;
   }
 
   close(): void {

@@ -5,6 +5,8 @@ export type ScanErrorCode =
   | 'scan_too_long'
   /** Bytes with no terminator before the line went quiet, or before the reader was lost. */
   | 'scan_unterminated'
+  /** Bytes that ended with another terminator than the configured one (the scanner is set up otherwise). */
+  | 'scan_wrong_terminator'
   /** A scan that is not UTF-8. */
   | 'scan_invalid_utf8'
   /** A scan holding control characters other than the GS1 group separator. */

@@ -25,6 +25,23 @@ export type ScanItem =
 const CR = 0x0d;
 const LF = 0x0a;
 const END_BYTE: Record<ScanTerminator, number> = { cr: CR, lf: LF, crlf: LF, tab: 0x09, etx: 0x03 };
+const TERMINATOR_NAME: Record<ScanTerminator, string> = {
+  cr: 'carriage return (CR)',
+  lf: 'line feed (LF)',
+  crlf: 'CR LF',
+  tab: 'tab',
+  etx: 'ETX',
+};
+
+/** The terminator a scan held without the configured one ended with, if it ended with one. */
+function endedWith(raw: Uint8Array): ScanTerminator | undefined {
+  const last = raw[raw.length - 1];
+  if (last === LF) return raw[raw.length - 2] === CR ? 'crlf' : 'lf';
+  if (last === CR) return 'cr';
+  if (last === 0x09) return 'tab';
+  if (last === 0x03) return 'etx';
+  return undefined;
+}
 
 export class ScanFramer {
   private held: Uint8Array[] = [];
@@ -67,6 +84,22 @@ export class ScanFramer {
     if (this.heldLength === 0) return [];
     const raw = this.joined();
     this.reset();
+    // The LF of a CR LF scanner read with a CR-only config (or the CR of one read with LF) is
+    // held until the next scan, which drops it; a quiet line after it is no scan either.
+    if (raw.every((byte) => byte === CR || byte === LF)) return [];
+    // A scanner set up to end its scans otherwise (LF for CR, CR alone for CR LF): say which to set.
+    const other = endedWith(raw);
+    if (other !== undefined && other !== this.options.terminator)
+      return [
+        {
+          ok: false,
+          error: new ScanError(
+            'scan_wrong_terminator',
+            `the scan ended with ${TERMINATOR_NAME[other]}, not ${TERMINATOR_NAME[this.options.terminator]} as configured: set the scanner's scan.terminator: '${other}' (or set the scanner to end scans with ${TERMINATOR_NAME[this.options.terminator]})`,
+          ),
+          raw,
+        },
+      ];
     return [
       {
         ok: false,

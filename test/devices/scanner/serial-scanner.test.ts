@@ -18,7 +18,9 @@ describe('serial scanner over a pty', () => {
     await pair?.close();
   });
 
-  async function start(options: { prefix?: string; aim?: boolean; maxLength?: number } = {}) {
+  async function start(
+    options: { prefix?: string; aim?: boolean; maxLength?: number; terminator?: 'cr' | 'crlf' } = {},
+  ) {
     pair = await createPtyPair();
     far = await SerialFarEnd.open(pair.devicePath);
     scanner = new SerialScanner({
@@ -28,7 +30,7 @@ describe('serial scanner over a pty', () => {
       quietMs: 100,
       magstripe: true,
       scan: {
-        terminator: 'cr',
+        terminator: options.terminator ?? 'cr',
         maxLength: options.maxLength ?? 128,
         prefix: options.prefix,
         aim: options.aim,
@@ -76,6 +78,47 @@ describe('serial scanner over a pty', () => {
     await far.send(ascii('31000002\r'));
     await until(() => (reads.length === 1 ? true : undefined));
     expect(reads[0]!.value).toBe('31000002');
+  });
+
+  it('a scanner set to end its scans with another terminator: each scan is refused saying which it sent and what to set', async () => {
+    const { reads, rejected, far } = await start();
+    await far.send(ascii('31000001\n'));
+    await until(() => (rejected.length === 1 ? true : undefined));
+    expect(rejected[0]).toMatchObject({ source: 'serial', code: 'scan_wrong_terminator' });
+    expect(rejected[0]!.message).toContain('line feed (LF)');
+    expect(rejected[0]!.message).toContain("terminator: 'lf'");
+    expect(rejected[0]!.message).not.toContain('31000001');
+    await far.send(ascii('31000002\t'));
+    await until(() => (rejected.length === 2 ? true : undefined));
+    expect(rejected[1]!.message).toContain("terminator: 'tab'");
+    expect(reads).toEqual([]);
+    // Set as it should be, it reads.
+    await far.send(ascii('31000003\r'));
+    await until(() => (reads.length === 1 ? true : undefined));
+    expect(reads[0]!.value).toBe('31000003');
+  });
+
+  it('a scanner sending CR LF where CR is configured (the default): each scan read once, nothing refused after it', async () => {
+    const { reads, rejected, far } = await start();
+    await far.send(ascii('31000001\r\n'));
+    await until(() => (reads.length === 1 ? true : undefined));
+    // The line then stays quiet well past quietMs (100 ms): the LF after the CR is no scan.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await far.send(ascii('31000002\r\n'));
+    await until(() => (reads.length === 2 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(reads.map((r) => r.value)).toEqual(['31000001', '31000002']);
+    expect(rejected).toEqual([]);
+    expect(scanner!.condition().detail).toMatchObject({ reads: 2, rejected: 0 });
+  });
+
+  it('CR LF expected and a scanner sending CR alone: refused, saying so', async () => {
+    const { reads, rejected, far } = await start({ terminator: 'crlf' });
+    await far.send(ascii('31000001\r'));
+    await until(() => (rejected.length === 1 ? true : undefined));
+    expect(rejected[0]).toMatchObject({ code: 'scan_wrong_terminator' });
+    expect(rejected[0]!.message).toContain("terminator: 'cr'");
+    expect(reads).toEqual([]);
   });
 
   it('10 kB without a terminator, invalid UTF-8 and control characters: clear rejections, then scans go on', async () => {
