@@ -7,7 +7,7 @@ import {
 } from '../../simulators/print-server/simulator.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { printQueueAt, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { freePort } from '../helpers/free-port.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
@@ -30,23 +30,17 @@ describe('a print queue whose server comes back', () => {
   beforeAll(async () => {
     const serverPort = await freePort();
     proxy = await StallingProxy.start(serverPort);
-    testDesk = await startTestDesk((config) => ({
-      ...config,
-      simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, port: serverPort } : s)),
-      devices: config.devices.map((d) =>
-        d.kind === 'print-queue'
-          ? {
-              ...d,
-              pollIntervalMs: 200,
-              transport: {
-                type: 'ipp' as const,
-                url: `ipp://127.0.0.1:${proxy.port}/printers/public-bw`,
-                timeoutMs: 1000,
-              },
-            }
-          : d,
+    testDesk = await startTestDesk((config) =>
+      printQueueAt(
+        {
+          ...config,
+          simulators: config.simulators.map((s) =>
+            s.kind === 'print-server' ? { ...s, port: serverPort } : s,
+          ),
+        },
+        `ipp://127.0.0.1:${proxy.port}/printers/public-bw`,
       ),
-    }));
+    );
     await waitForDevice(testDesk.api, 'public-bw', 'online', 30_000);
   }, 60_000);
 
@@ -139,18 +133,7 @@ describe('a print queue with jobs already held when Carrel starts', () => {
       logger: silentLogger(),
     });
     const jobId = await external.submit({ user: PATRON, title: 'Waiting overnight', pages: 2 });
-    const started = await startTestDesk((config) => ({
-      ...config,
-      devices: config.devices.map((d) =>
-        d.kind === 'print-queue'
-          ? {
-              ...d,
-              pollIntervalMs: 200,
-              transport: { type: 'ipp' as const, url: external!.queueUrl('public-bw'), timeoutMs: 1000 },
-            }
-          : d,
-      ),
-    }));
+    const started = await startTestDesk((config) => printQueueAt(config, external!.queueUrl('public-bw')));
     desk = started;
     await waitForDevice(started.api, 'public-bw', 'online', 30_000);
     // It said 'the pages cannot be counted: the print server of queue "public-bw" cannot be reached'

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { jsonApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { printQueueAt, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { freePort } from '../helpers/free-port.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until as pollUntil } from '../helpers/until.js';
@@ -84,25 +84,17 @@ describe('a print server that goes away in the middle of a release', () => {
   beforeAll(async () => {
     const serverPort = await freePort();
     proxy = await StallingProxy.start(serverPort);
-    testDesk = await startTestDesk((config) => ({
-      ...config,
-      simulators: config.simulators.map((s) =>
-        s.kind === 'print-server' ? { ...s, port: serverPort, pageMs: 5 } : s,
+    testDesk = await startTestDesk((config) =>
+      printQueueAt(
+        {
+          ...config,
+          simulators: config.simulators.map((s) =>
+            s.kind === 'print-server' ? { ...s, port: serverPort, pageMs: 5 } : s,
+          ),
+        },
+        `ipp://127.0.0.1:${proxy.port}/printers/public-bw`,
       ),
-      devices: config.devices.map((d) =>
-        d.kind === 'print-queue'
-          ? {
-              ...d,
-              pollIntervalMs: 200,
-              transport: {
-                type: 'ipp' as const,
-                url: `ipp://127.0.0.1:${proxy.port}/printers/public-bw`,
-                timeoutMs: 1000,
-              },
-            }
-          : d,
-      ),
-    }));
+    );
     api = testDesk.api;
     // Generous: each IPP request may take 1 s before it counts as lost, and a CI machine is busy.
     await waitForDevice(api, 'public-bw', 'online', 30_000);

@@ -98,3 +98,18 @@ export function ilsOf(config: CarrelConfig): IlsDeviceConfig {
   if (!ils) throw new Error('this desk has no ILS');
   return ils;
 }
+
+/**
+ * The desk's print queue reached at `url` (a proxy in front of the print server, a print server of
+ * the test's own), polled every 200 ms with a 1-s IPP timeout: a server gone is seen quickly.
+ */
+export function printQueueAt(config: CarrelConfig, url: string): CarrelConfig {
+  return {
+    ...config,
+    devices: config.devices.map((d) =>
+      d.kind === 'print-queue'
+        ? { ...d, pollIntervalMs: 200, transport: { type: 'ipp' as const, url, timeoutMs: 1000 } }
+        : d,
+    ),
+  };
+}

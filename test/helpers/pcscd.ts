@@ -25,7 +25,7 @@ export interface Pcscd {
 }
 
 /** Does something accept a connection there? (Closed at once: for vpcd, before it asks for an ATR.) */
-function accepts(options: { host: string; port: number } | { path: string }): Promise<boolean> {
+export function accepts(options: { host: string; port: number } | { path: string }): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(options);
     socket.once('connect', () => {

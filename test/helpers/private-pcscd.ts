@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
-import { PCSCD, pcscSkipReason, VPCD_DRIVER } from './pcscd.js';
+import { accepts, PCSCD, pcscSkipReason, VPCD_DRIVER } from './pcscd.js';
 
 /**
  * A pcscd of the test's own, for tests that stop it, kill it or unplug its reader: it runs in a
@@ -36,17 +35,6 @@ export function privatePcscdSkipReason(): string | undefined {
   const probe = spawnSync('unshare', ['--mount', 'true']);
   if (probe.status !== 0) return 'unshare --mount is not allowed here';
   return undefined;
-}
-
-function accepts(options: { host: string; port: number } | { path: string }): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(options);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /**
