@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDesk, type TestDesk, waitForDevice, withIls } from '../helpers/desk.js';
+import { startTestDesk, type TestDesk, waitForDevice, withIlsAt } from '../helpers/desk.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
@@ -58,13 +58,11 @@ function startIlsProcess(): Promise<number> {
 beforeAll(async () => {
   const port = await startIlsProcess();
   testDesk = await startTestDesk((config) => ({
-    ...withIls(config, (ils) => ({
+    ...withIlsAt(config, port, (ils) => ({
       ...ils,
-      transport: { type: 'tcp', host: '127.0.0.1', port },
       heartbeatSeconds: HEARTBEAT_MS / 1000,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
     })),
-    simulators: config.simulators.filter((s) => s.kind !== 'ils'),
     offline: { ...config.offline, enabled: true },
   }));
   api = testDesk.api;

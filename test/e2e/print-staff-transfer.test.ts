@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../simulators/ils/server.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { withIls } from '../helpers/desk.js';
+import { withIlsAt } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 import { SAMPLE_FIXTURE } from '../simulators/ils/paths.js';
 
@@ -26,11 +26,7 @@ describe.skipIf(skip !== undefined)('the print desk transfers ILS credit in Chro
 
   const chromium = deskInChromium(
     (config) => ({
-      ...withIls(config, (device) => ({
-        ...device,
-        transport: { type: 'tcp', host: '127.0.0.1', port: ils.port },
-      })),
-      simulators: config.simulators.filter((s) => s.kind !== 'ils'),
+      ...withIlsAt(config, ils.port),
       printAccounts: {
         ...config.printAccounts,
         ilsTransfer: {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../simulators/ils/server.js';
 import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, withIls } from '../helpers/desk.js';
+import { startTestDesk, type TestDesk, withIlsAt } from '../helpers/desk.js';
 import { sampleFixtureInput } from '../simulators/ils/sample.js';
 
 const PATRON = '21000010'; // in credit by "20.00" of the library's currency at the sample library
@@ -29,11 +29,7 @@ describe.each([
       httpPort: 0,
     });
     testDesk = await startTestDesk((config) => ({
-      ...withIls(config, (device) => ({
-        ...device,
-        transport: { type: 'tcp', host: '127.0.0.1', port: ils.port },
-      })),
-      simulators: config.simulators.filter((s) => s.kind !== 'ils'),
+      ...withIlsAt(config, ils.port),
       printAccounts: {
         ...config.printAccounts,
         currency,

@@ -92,6 +92,21 @@ export function withIls(
   };
 }
 
+/**
+ * The desk's ILS link aimed at an ILS of the test's own (SIP2 over TCP on `port`), instead of the
+ * desk's built-in ILS simulator, which is not started; `change` adjusts the link further.
+ */
+export function withIlsAt(
+  config: CarrelConfig,
+  port: number,
+  change: (ils: IlsDeviceConfig) => IlsDeviceConfig = (ils) => ils,
+): CarrelConfig {
+  return {
+    ...withIls(config, (ils) => change({ ...ils, transport: { type: 'tcp', host: '127.0.0.1', port } })),
+    simulators: config.simulators.filter((s) => s.kind !== 'ils'),
+  };
+}
+
 /** The desk's ILS device. */
 export function ilsOf(config: CarrelConfig): IlsDeviceConfig {
   const ils = config.devices.find((device): device is IlsDeviceConfig => device.kind === 'ils');
