@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cashSimulators } from '../../simulators/cash/family.js';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { type Clock, systemClock } from '../../src/core/clock.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
@@ -13,8 +14,8 @@ const PATRON = '21000009';
 
 /**
  * Ten past midnight at a branch in India: a patron borrows at the self-check, two people come in
- * and one walks out with an item still secured, and a patron puts €5 on their print account at the
- * desk. The report of the last two days (GET /api/v1/stats/measures, period=day, in the desk's own
+ * and one walks out with an item still secured, a patron puts €5 on their print account at the
+ * desk, and another pays a €5 fee in coins at the kiosk. The report of the last two days (GET /api/v1/stats/measures, period=day, in the desk's own
  * zone) counts them on the day that has just begun — they went on the day before, counted with the
  * UTC hour 18:00–19:00, which began at 23:30.
  */
@@ -31,6 +32,7 @@ describe('a desk a half hour off UTC, just after local midnight', () => {
     testDesk = await startTestDesk((config) => config, undefined, clock);
     await waitForDevice(testDesk.api, 'ils', 'online');
     await waitForDevice(testDesk.api, 'exit-1', 'online', 15_000);
+    await waitForDevice(testDesk.api, 'coins-1', 'online', 15_000);
   }, 30_000);
 
   afterAll(async () => {
@@ -61,13 +63,33 @@ describe('a desk a half hour off UTC, just after local midnight', () => {
       }),
     });
     expect(deposit.status).toBe(201);
+    const payment = (await (
+      await fetch(`${testDesk.api}/api/v1/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          patron: '21000003',
+          pin: '3333',
+          purpose: { kind: 'fees', fees: ['F-1002'] },
+          amountDueMinor: 500,
+        }),
+      })
+    ).json()) as { id: string };
+    const cash = testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
+    for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
+    await until(async () => {
+      const now = (await (await fetch(`${testDesk.api}/api/v1/payments/${payment.id}`)).json()) as {
+        state: string;
+      };
+      return now.state === 'completed' ? true : undefined;
+    });
 
     const today = new Date(midnight + 12 * 3_600_000).toLocaleDateString('en-CA'); // YYYY-MM-DD, local
     type Report = { timeZone: string; rows: Array<{ measure: string; period: string; value: number }> };
     const day = async (from: number, to: number) =>
       (await (
         await fetch(
-          `${testDesk.api}/api/v1/stats/measures?period=day&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&measure=circulation.transactions,gate.visitors_in,gate.alarms,print.deposits`,
+          `${testDesk.api}/api/v1/stats/measures?period=day&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&measure=circulation.transactions,gate.visitors_in,gate.alarms,print.deposits,cash.taken,payments.fees_paid`,
         )
       ).json()) as Report;
     const counted = (report: Report, measure: string) =>
@@ -81,10 +103,13 @@ describe('a desk a half hour off UTC, just after local midnight', () => {
     });
     expect(['Asia/Kolkata', 'Asia/Calcutta']).toContain(report.timeZone); // ICU's name, either
     expect(report.rows.map((row) => row.period)).toEqual(report.rows.map(() => today));
-    expect(counted(report, 'circulation.transactions')).toBe(1);
+    // The checkout, and the fee payment's two with the ILS (the patron's fees read, the fee paid).
+    expect(counted(report, 'circulation.transactions')).toBe(3);
     expect(counted(report, 'gate.visitors_in')).toBe(2);
     expect(counted(report, 'gate.alarms')).toBe(1);
     expect(counted(report, 'print.deposits')).toBe(500);
+    expect(counted(report, 'cash.taken')).toBe(500);
+    expect(counted(report, 'payments.fees_paid')).toBe(500);
     // Yesterday had none of them.
     expect((await day(midnight - DAY_MS, midnight)).rows).toEqual([]);
   });

@@ -158,5 +158,10 @@ export interface PaymentService {
   /** Staff paid an overpayment back from the desk's cash. */
   payOut(id: string, amountMinor: number, staff: string): PaymentView;
   watch(id: string, caller: PaymentCaller, listener: (update: PaymentUpdate) => void): () => void;
-  statistics(range: { from: number; to: number }): PaymentStatisticsRow[];
+  /**
+   * Per UTC hour over exactly [from, to); `perQuarter`: per UTC quarter hour instead (the measures
+   * behind the reports, which cut local days in zones a half or quarter hour off UTC), each row's
+   * `hour` then the quarter's start.
+   */
+  statistics(range: { from: number; to: number; perQuarter?: boolean }): PaymentStatisticsRow[];
 }

@@ -41,7 +41,7 @@ import { PaymentError } from './errors.js';
 import { feeLines, type PaymentPlan, topUpLines } from './opening.js';
 import { paymentReceipt } from './receipt.js';
 import { settle } from './settlement.js';
-import { PAYMENT_STATISTICS_MAX_DAYS, paymentStatistics } from './statistics.js';
+import { HOUR_MS, PAYMENT_STATISTICS_MAX_DAYS, paymentStatistics, QUARTER_MS } from './statistics.js';
 import { PaymentStore } from './store.js';
 import { paymentView } from './view.js';
 
@@ -284,13 +284,13 @@ export class PaymentManager implements PaymentService {
     return () => live.watchers.delete(listener);
   }
 
-  statistics(range: { from: number; to: number }): PaymentStatisticsRow[] {
+  statistics(range: { from: number; to: number; perQuarter?: boolean }): PaymentStatisticsRow[] {
     if (!(range.from < range.to) || range.to - range.from > PAYMENT_STATISTICS_MAX_DAYS * 86_400_000)
       throw new PaymentError(
         'amount_invalid',
         `a range of at most ${PAYMENT_STATISTICS_MAX_DAYS} days, from before to`,
       );
-    return paymentStatistics(this.deps.db(), range.from, range.to);
+    return paymentStatistics(this.deps.db(), range.from, range.to, range.perQuarter ? QUARTER_MS : HOUR_MS);
   }
 
   /** The payment's view, from the journals. */

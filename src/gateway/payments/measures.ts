@@ -5,7 +5,6 @@
 import type { PaymentService } from '../contracts/payments.js';
 import type { MeasureRow, MeasureSource } from '../statistics/measures.js';
 
-const HOUR_MS = 3_600_000;
 const QUARTER_MS = 900_000;
 
 export function paymentMeasures(payments: Pick<PaymentService, 'statistics'>): MeasureSource {
@@ -31,14 +30,17 @@ export function paymentMeasures(payments: Pick<PaymentService, 'statistics'>): M
     *rows(fromQuarter, toQuarter) {
       let rows: ReturnType<PaymentService['statistics']>;
       try {
-        rows = payments.statistics({ from: fromQuarter * QUARTER_MS, to: toQuarter * QUARTER_MS });
+        rows = payments.statistics({
+          from: fromQuarter * QUARTER_MS,
+          to: toQuarter * QUARTER_MS,
+          perQuarter: true,
+        });
       } catch {
         return; // The journals are not open: nothing to count.
       }
       for (const row of rows) {
-        // The journals count per UTC hour, over exactly [from, to): an hour's rows go in its first
-        // quarter, or the range's first when the range begins within the hour.
-        const quarter = Math.max((Date.parse(row.hour) / HOUR_MS) * 4, fromQuarter);
+        // Counted per UTC quarter hour: in India or Nepal a local day begins within a UTC hour.
+        const quarter = Date.parse(row.hour) / QUARTER_MS;
         const currency = { currency: row.currency };
         const at = (measure: string, dims: Record<string, string>, value: number): MeasureRow => ({
           quarter,

@@ -1,5 +1,5 @@
 /**
- * Payments per UTC hour, from the journals themselves: the cash taken (every
+ * Payments per UTC hour (or quarter hour), from the journals themselves: the cash taken (every
  * credit a device journaled, coins and notes apart), the fees paid by type
  * (posted or journaled to post), the print top-ups (and overpayments put on
  * print accounts), the payments ended. No patron data.
@@ -7,18 +7,26 @@
 import type { PaymentStatisticsRow } from '../contracts/payments.js';
 import type { Database } from '../storage/index.js';
 
-const HOUR_MS = 3_600_000;
+export const HOUR_MS = 3_600_000;
+/** A quarter hour: every zone and clock change is a whole number of them from UTC. */
+export const QUARTER_MS = 900_000;
 /** The longest range one query may span. */
 export const PAYMENT_STATISTICS_MAX_DAYS = 366;
 
-export function paymentStatistics(db: Database, from: number, to: number): PaymentStatisticsRow[] {
+/** The rows of [from, to), one per `stepMs` (an hour, or a quarter hour) and currency. */
+export function paymentStatistics(
+  db: Database,
+  from: number,
+  to: number,
+  stepMs: number = HOUR_MS,
+): PaymentStatisticsRow[] {
   const rows = new Map<string, PaymentStatisticsRow>();
   const row = (hour: number, currency: string) => {
     const key = `${hour}\u0000${currency}`;
     let found = rows.get(key);
     if (!found) {
       found = {
-        hour: new Date(hour * HOUR_MS).toISOString(),
+        hour: new Date(hour * stepMs).toISOString(),
         currency,
         cashTakenMinor: 0,
         cashTakenByDeviceMinor: {},
@@ -34,7 +42,7 @@ export function paymentStatistics(db: Database, from: number, to: number): Payme
   };
   const cash = db
     .prepare(
-      `SELECT at / ${HOUR_MS} AS hour, currency, device, device_kind AS kind, COUNT(*) AS n, SUM(value_minor) AS total
+      `SELECT at / ${stepMs} AS hour, currency, device, device_kind AS kind, COUNT(*) AS n, SUM(value_minor) AS total
        FROM cash_credits WHERE kind = 'credit' AND at >= ? AND at < ? GROUP BY hour, currency, device, device_kind`,
     )
     .all(from, to) as Array<{
@@ -55,7 +63,7 @@ export function paymentStatistics(db: Database, from: number, to: number): Payme
   }
   const lines = db
     .prepare(
-      `SELECT l.updated_at / ${HOUR_MS} AS hour, p.currency, l.kind, COALESCE(l.fee_type, 'other') AS type,
+      `SELECT l.updated_at / ${stepMs} AS hour, p.currency, l.kind, COALESCE(l.fee_type, 'other') AS type,
          SUM(l.paid_minor) AS total
        FROM payment_lines l JOIN payments p ON p.id = l.payment
        WHERE l.state IN ('posted', 'journaled') AND l.updated_at >= ? AND l.updated_at < ?
@@ -70,7 +78,7 @@ export function paymentStatistics(db: Database, from: number, to: number): Payme
   }
   const ended = db
     .prepare(
-      `SELECT ended_at / ${HOUR_MS} AS hour, currency, COUNT(*) AS n FROM payments
+      `SELECT ended_at / ${stepMs} AS hour, currency, COUNT(*) AS n FROM payments
        WHERE state = 'completed' AND ended_at >= ? AND ended_at < ? GROUP BY hour, currency`,
     )
     .all(from, to) as Array<{ hour: number; currency: string; n: number }>;
