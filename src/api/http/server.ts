@@ -38,6 +38,8 @@ export interface HttpApiOptions {
   allowedOrigins?: readonly string[];
   /** Extra routes (pages, later resources) registered by the composition root. */
   extend?: (app: FastifyInstance, book: RouteBook) => void;
+  /** How often WebSockets are pinged (a peer that does not answer is dropped); 30 s by default. */
+  webSocketPingMs?: number;
 }
 
 export interface HttpApi {
@@ -114,7 +116,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   });
 
   // Before any route: the WebSocket routes are taken from every route registered after this.
-  serveWebSockets(app, log, guard);
+  serveWebSockets(app, log, guard, options.webSocketPingMs);
   allowCrossOrigin(app, allowedOrigins);
 
   healthRoutes(app, book, options.services);

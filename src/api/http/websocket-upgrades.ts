@@ -55,6 +55,8 @@ const MAX_PARAM_LENGTH = 100;
 
 /** Largest message a client may send; a bigger frame closes the socket 1009. */
 const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** How often each WebSocket is pinged; one silent for a whole interval after a ping is dropped (30–60 s). */
+const PING_MS = 30_000;
 
 interface WebSocketRoute {
   url: string;
@@ -172,15 +174,32 @@ function decoded(part: string): string | undefined {
  *   socket 1009; a socket error at any point ends that socket only.
  * - When the app closes, no handshake is taken any more and every open WebSocket is closed 1001
  *   (going away): fastify waits for them, and each client answers at once.
+ * - Every `pingMs` each WebSocket is pinged, and one that has not answered the ping before is
+ *   dropped: a kiosk that lost its power or its network leaves a half-open socket that TCP may keep
+ *   for hours, and while it is open its session stays held by that screen and its subscriptions run.
+ *   Browsers and the `ws` client answer pings by themselves.
  */
 export function serveWebSockets(
   app: FastifyInstance,
   log: Logger,
   /** A handshake this refuses is answered with the problem, before any route (browser-guard.ts). */
   refuse?: (headers: IncomingMessage['headers']) => ApiProblem | undefined,
+  pingMs: number = PING_MS,
 ): void {
   const routes = new WebSocketRoutes();
   const server = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
+  const answered = new WeakSet<WebSocket>();
+  const pinging = setInterval(() => {
+    for (const client of server.clients) {
+      if (!answered.has(client)) {
+        client.terminate();
+        continue;
+      }
+      answered.delete(client);
+      client.ping();
+    }
+  }, pingMs);
+  pinging.unref();
 
   app.addHook('onRoute', (route) => {
     if (!route.websocket) return;
@@ -232,6 +251,8 @@ export function serveWebSockets(
     server.handleUpgrade(request, socket, head, (websocket) => {
       // A bad frame or a reset is reported here; with no listener it would crash the daemon.
       websocket.on('error', () => websocket.terminate());
+      answered.add(websocket);
+      websocket.on('pong', () => answered.add(websocket));
       const query = parseQuery(match.query);
       try {
         match.route.handler(websocket, { params: match.params, query, headers: request.headers });
@@ -244,6 +265,7 @@ export function serveWebSockets(
   app.server.on('upgrade', onUpgrade);
 
   app.addHook('preClose', (done) => {
+    clearInterval(pinging);
     app.server.off('upgrade', onUpgrade);
     for (const client of server.clients) client.close(1001, 'server closing');
     server.close();

@@ -402,3 +402,50 @@ describe('WebSocketRoutes', () => {
       expect(() => routes.add(url, handler)).toThrow();
   });
 });
+
+describe('WebSockets whose peer is gone', () => {
+  let api: HttpApi | undefined;
+  afterEach(async () => {
+    await api?.app.close();
+    api = undefined;
+  });
+
+  it('drops a socket that stops answering pings (a kiosk without power) and keeps one that answers', async () => {
+    api = await buildHttpApi({
+      modules: FAMILY_API_MODULES,
+      services: fakeServices([onlinePrinter('receipt-1')]).services,
+      logger: silentLogger(),
+      tokens: TEST_TOKENS,
+      version: 'test',
+      webSocketPingMs: 100,
+    });
+    await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `ws://127.0.0.1:${(api.app.server.address() as { port: number }).port}/api/v1/events`;
+    const open = (options: { autoPong?: boolean }) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const socket = new WebSocket(url, { headers: AUTH.monitor, ...options });
+        socket.once('open', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    const alive = await open({});
+    // The `ws` client with autoPong off is a peer whose TCP is up and whose program hears nothing.
+    const gone = await open({ autoPong: false });
+    const openedAt = performance.now();
+    // Bounded: a socket never dropped fails here, not at the test's timeout.
+    const goneClosed = new Promise<number>((resolve) => {
+      gone.once('close', () => resolve(performance.now()));
+      setTimeout(() => resolve(Number.POSITIVE_INFINITY), 3_000);
+    });
+    let aliveClosed = false;
+    alive.once('close', () => {
+      aliveClosed = true;
+    });
+    // Pinged at the next tick, dropped at the one after: within two intervals and a bit.
+    expect((await goneClosed) - openedAt).toBeLessThan(1_000);
+    gone.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(aliveClosed).toBe(false);
+    expect(alive.readyState).toBe(WebSocket.OPEN);
+    alive.close();
+  });
+});
