@@ -52,8 +52,10 @@ const HANDLERS: Record<number, Handler> = {
       status: STATUS.ok,
       groups: [jobGroup(job, context, requested(request))],
     })),
-  [OPERATION.cupsGetDocument]: (request, queue, context) =>
-    withJob(request, queue, context, (job) => ({
+  [OPERATION.cupsGetDocument]: async (request, queue, context) => {
+    const delay = context.model.faults.documentDelayMs;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    return withJob(request, queue, context, (job) => ({
       status: STATUS.ok,
       groups: [
         {
@@ -65,7 +67,8 @@ const HANDLERS: Record<number, Handler> = {
         },
       ],
       data: job.document,
-    })),
+    }));
+  },
   [OPERATION.releaseJob]: (request, queue, context) =>
     withJob(request, queue, context, (job) =>
       context.model.release(job.id)

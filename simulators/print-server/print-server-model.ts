@@ -36,6 +36,8 @@ export interface PrinterFaults {
   stopped: boolean;
   /** The next job released aborts after this many impressions. */
   abortNextAfter: number | undefined;
+  /** A slow server: each CUPS-Get-Document is answered this many ms late (0: at once). */
+  documentDelayMs: number;
 }
 
 export interface PrintServerModelOptions {
@@ -55,7 +57,12 @@ export type JobSubmission = Omit<
 export class PrintServerModel {
   private readonly jobs = new Map<number, SimulatedJob>();
   private nextId = 1;
-  readonly faults: PrinterFaults = { paperOut: false, stopped: false, abortNextAfter: undefined };
+  readonly faults: PrinterFaults = {
+    paperOut: false,
+    stopped: false,
+    abortNextAfter: undefined,
+    documentDelayMs: 0,
+  };
   private printing: SimulatedJob | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;

@@ -105,6 +105,23 @@ describe('print server simulator, over IPP', () => {
     });
   });
 
+  it('a slow server hands over documents late when told to, and at once again when told so', async () => {
+    const id = await server.submit({ user: 'pc-user-8', pages: 1 });
+    const set = await fetch(`${server.url}/api/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ documentDelayMs: 400 }),
+    });
+    expect(await set.json()).toMatchObject({ documentDelayMs: 400 });
+    let started = performance.now();
+    await client.document(id);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(390);
+    server.setFaults({ documentDelayMs: 0 });
+    started = performance.now();
+    expect((await client.document(id)).bytes.length).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(390);
+  });
+
   it('reports a stopped printer and cancels a held job', async () => {
     server.setFaults({ stopped: true });
     expect((await client.printer()).state).toBe('stopped');
