@@ -115,30 +115,36 @@ interface ServerTimeouts {
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
-/**
- * fastify's `serverFactory` for a tokenless API: a node:http server that refuses what
- * browserRefusal refuses before fastify sees the request, and sets the timeouts fastify sets on
- * a server of its own. WebSocket handshakes are checked where they are routed
- * (websocket-upgrades.ts).
- */
+/** fastify's `serverFactory` for a tokenless server with no direct path (the fleet view). */
 export function guardedServer(guard: BrowserGuard) {
-  return (handler: Handler, options: ServerTimeouts) => guardedHttpServer(handler, options, guard);
+  return apiServer(guard, () => false);
 }
 
-function guardedHttpServer(handler: Handler, options: ServerTimeouts, guard: BrowserGuard) {
-  const server = createServer((request, response) => {
-    const refused = guard(request.headers);
-    if (refused === undefined) {
-      handler(request, response);
-      return;
-    }
-    // The request's body is not read: the connection closes after the answer.
-    response.shouldKeepAlive = false;
-    response.writeHead(refused.status, { 'content-type': 'application/problem+json', connection: 'close' });
-    response.end(JSON.stringify(refused.body()));
-  });
-  if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
-  if (options.requestTimeout !== undefined) server.requestTimeout = options.requestTimeout;
-  server.setTimeout(options.connectionTimeout ?? 0);
-  return server;
+/**
+ * fastify's `serverFactory`: a node:http server with the timeouts fastify sets on a server of its
+ * own, where a tokenless API first refuses what browserRefusal refuses (`guard`), then the
+ * operations taken by the direct path are answered (`direct`, direct-operations.ts), and fastify
+ * answers the rest. WebSocket handshakes are checked where they are routed (websocket-upgrades.ts).
+ */
+export function apiServer(
+  guard: BrowserGuard | undefined,
+  direct: (request: IncomingMessage, response: ServerResponse) => boolean,
+) {
+  return (handler: Handler, options: ServerTimeouts) => {
+    const server = createServer((request, response) => {
+      const refused = guard?.(request.headers);
+      if (refused === undefined) {
+        if (!direct(request, response)) handler(request, response);
+        return;
+      }
+      // The request's body is not read: the connection closes after the answer.
+      response.shouldKeepAlive = false;
+      response.writeHead(refused.status, { 'content-type': 'application/problem+json', connection: 'close' });
+      response.end(JSON.stringify(refused.body()));
+    });
+    if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
+    if (options.requestTimeout !== undefined) server.requestTimeout = options.requestTimeout;
+    server.setTimeout(options.connectionTimeout ?? 0);
+    return server;
+  };
 }

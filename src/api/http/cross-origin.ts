@@ -20,6 +20,24 @@ const EXPOSED_HEADERS = 'location, content-disposition, www-authenticate, idempo
 /** How long a browser may keep a preflight's answer. */
 const MAX_AGE_SECONDS = 600;
 
+const NONE: Readonly<Record<string, string>> = {};
+const VARY = { vary: 'origin' };
+
+/** The CORS headers of every answer to `origin` (none when no origin is allowed). */
+export function crossOriginHeaders(
+  allowed: ReadonlySet<string>,
+  origin: string | undefined,
+): Readonly<Record<string, string>> {
+  if (allowed.size === 0) return NONE;
+  // The answer depends on the asking origin: no cache may hand one origin's to another.
+  if (origin === undefined || !allowed.has(origin)) return VARY;
+  return {
+    ...VARY,
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': EXPOSED_HEADERS,
+  };
+}
+
 /**
  * Answers CORS for the allowed origins: each preflight (OPTIONS, any path) from one of them, and
  * every answer to one of them names it in `Access-Control-Allow-Origin`. Chromium's Private
@@ -31,13 +49,7 @@ const MAX_AGE_SECONDS = 600;
 export function allowCrossOrigin(app: FastifyInstance, allowed: ReadonlySet<string>): void {
   if (allowed.size === 0) return;
   app.addHook('onRequest', (request, reply, done) => {
-    // The answer depends on the asking origin: no cache may hand one origin's to another.
-    reply.header('vary', 'origin');
-    const origin = request.headers.origin;
-    if (origin !== undefined && allowed.has(origin)) {
-      reply.header('access-control-allow-origin', origin);
-      reply.header('access-control-expose-headers', EXPOSED_HEADERS);
-    }
+    reply.headers(crossOriginHeaders(allowed, request.headers.origin));
     done();
   });
   app.options('*', (request, reply) => {

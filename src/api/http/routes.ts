@@ -11,15 +11,24 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 const PRINCIPAL = 'carrelPrincipal';
 type AuthorizedRequest = FastifyRequest & { [PRINCIPAL]?: Principal | null };
 
+/** What a handler may set on its HTTP answer: another status, a header. */
+export interface ReplyControl {
+  code(status: number): unknown;
+  header(name: string, value: string): unknown;
+}
+
 export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
   principal: Principal;
-  /** Absent when the operation is called over MQTT. */
+  /**
+   * Absent when the operation is called over MQTT, and for POST, PUT and DELETE requests taken
+   * by the direct path (direct-operations.ts): only reads (a CSV report) look at it.
+   */
   request?: FastifyRequest;
   /** Absent when the operation is called over MQTT. */
-  reply?: FastifyReply;
+  reply?: ReplyControl;
 }
 
 export interface RouteSpec<
@@ -46,7 +55,7 @@ export interface RouteSpec<
   handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<z.infer<R>> | z.infer<R>;
 }
 
-interface BookEntry {
+export interface BookEntry {
   method: Method;
   url: string;
   operationId: string;
@@ -61,6 +70,19 @@ interface BookEntry {
   problems: number[];
   /** Its body takes a `requestId`, which the `Idempotency-Key` header may carry instead. */
   idempotencyKey: boolean;
+  handler: (input: RouteInput<unknown, unknown, unknown>) => unknown;
+}
+
+/** A request to an operation, as read by fastify or by the direct path (direct-operations.ts). */
+export interface RouteCall {
+  principal: Principal;
+  params: unknown;
+  query: unknown;
+  body: unknown;
+  /** The `Idempotency-Key` header. */
+  idempotencyKey: string | string[] | undefined;
+  reply: ReplyControl;
+  request?: FastifyRequest;
 }
 
 /**
@@ -69,6 +91,7 @@ interface BookEntry {
  */
 export class RouteBook {
   readonly entries: BookEntry[] = [];
+  private readonly byRoute = new Map<string, BookEntry>();
 
   constructor(private readonly auth: TokenAuthenticator) {}
 
@@ -78,8 +101,15 @@ export class RouteBook {
   ): void {
     const status = spec.status ?? 200;
     const idempotencyKey = spec.body !== undefined && schemaHasField(spec.body, 'requestId');
-    this.entries.push({ ...spec, status, problems: spec.problems ?? [], idempotencyKey });
-    const auth = this.auth;
+    const entry: BookEntry = {
+      ...spec,
+      status,
+      problems: spec.problems ?? [],
+      idempotencyKey,
+      handler: spec.handler as BookEntry['handler'],
+    };
+    this.entries.push(entry);
+    this.byRoute.set(`${spec.method} ${spec.url}`, entry);
     if (!app.hasRequestDecorator(PRINCIPAL)) app.decorateRequest(PRINCIPAL, null);
     app.route({
       method: spec.method,
@@ -89,7 +119,7 @@ export class RouteBook {
       onRequest: (request, _reply, done) => {
         let principal: Principal;
         try {
-          principal = auth.authorize(request.headers.authorization, spec.access);
+          principal = this.authorize(request.headers.authorization, entry);
         } catch (error) {
           done(error as Error);
           return;
@@ -100,30 +130,49 @@ export class RouteBook {
       // Not an async function: a synchronous answer is sent as it is, an asynchronous one is one `then`
       // (fastify answers what a handler throws as it answers a rejection).
       handler: (request, reply) => {
-        const principal =
-          (request as AuthorizedRequest)[PRINCIPAL] ??
-          auth.authorize(request.headers.authorization, spec.access);
-        const params = parse(spec.params, request.params, 'path');
-        const query = parse(spec.query, request.query, 'query');
-        const body = parse(
-          spec.body,
-          idempotencyKey
-            ? bodyWithIdempotencyKey(request.body, request.headers[IDEMPOTENCY_KEY_HEADER])
-            : request.body,
-          'body',
-        );
-        const result = spec.handler({
-          params: params as z.infer<P>,
-          query: query as z.infer<Q>,
-          body: body as z.infer<B>,
-          principal,
-          request,
+        const result = this.run(entry, {
+          principal:
+            (request as AuthorizedRequest)[PRINCIPAL] ?? this.authorize(request.headers.authorization, entry),
+          params: request.params,
+          query: request.query,
+          body: request.body,
+          idempotencyKey: request.headers[IDEMPOTENCY_KEY_HEADER],
           reply,
+          request,
         });
         return result instanceof Promise
           ? result.then((value) => answer(reply, status, value))
           : answer(reply, status, result);
       },
+    });
+  }
+
+  /** The RouteBook's entry fastify was given for this method and URL pattern. */
+  entryOf(method: string, url: string): BookEntry | undefined {
+    return this.byRoute.get(`${method} ${url}`);
+  }
+
+  /** The caller, when allowed to call `entry`; throws the 401/403 problem otherwise. */
+  authorize(header: string | undefined, entry: BookEntry): Principal {
+    return this.auth.authorize(header, entry.access);
+  }
+
+  /** The operation on a request: path, query and body validated, then its handler; its result or promise. */
+  run(entry: BookEntry, call: RouteCall): unknown {
+    const params = parse(entry.params, call.params, 'path');
+    const query = parse(entry.query, call.query, 'query');
+    const body = parse(
+      entry.body,
+      entry.idempotencyKey ? bodyWithIdempotencyKey(call.body, call.idempotencyKey) : call.body,
+      'body',
+    );
+    return entry.handler({
+      params,
+      query,
+      body,
+      principal: call.principal,
+      reply: call.reply,
+      ...(call.request ? { request: call.request } : {}),
     });
   }
 }

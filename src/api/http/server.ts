@@ -7,12 +7,13 @@ import type { Feature } from '../../gateway/feature.js';
 import { deskApiModules, problemsOf, publicEventOf } from '../desk-api.js';
 import { type ApiModule, addHttpRoutes, eventsOf } from '../operations.js';
 import { TokenAuthenticator, type TokenConfig } from './auth.js';
-import { browserGuard, guardedServer } from './browser-guard.js';
-import { allowCrossOrigin } from './cross-origin.js';
+import { apiServer, browserGuard } from './browser-guard.js';
+import { allowCrossOrigin, crossOriginHeaders } from './cross-origin.js';
+import { DirectOperations, type ErrorAnswer } from './direct-operations.js';
 import { clientErrorProblem, frameworkProblem } from './framework-errors.js';
 import { ApiMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
-import { ApiProblem, problemFromError } from './problem.js';
+import { ApiProblem, type ProblemTable, problemFromError } from './problem.js';
 import { dashboardRoutes } from './resources/dashboard.js';
 import { docsRoutes } from './resources/docs.js';
 import { eventRoutes } from './resources/events.js';
@@ -40,12 +41,15 @@ export interface HttpApiOptions {
   extend?: (app: FastifyInstance, book: RouteBook) => void;
   /** How often WebSockets are pinged (a peer that does not answer is dropped); 30 s by default. */
   webSocketPingMs?: number;
+  /** Operations answered on node:http without fastify's layers (direct-operations.ts); on by default. */
+  directOperations?: boolean;
 }
 
 export interface HttpApi {
   app: FastifyInstance;
   book: RouteBook;
   metrics: ApiMetrics;
+  direct: DirectOperations;
 }
 
 /** Builds the fastify app with every resource; does not listen. */
@@ -58,18 +62,42 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const guard = auth.enabled
     ? undefined
     : browserGuard(allowedOrigins, log, { counted: (reason) => metrics.refusedRequests.inc({ reason }) });
+  const modules = deskApiModules(options.modules);
+  const familyProblems = problemsOf(modules);
+  const book = new RouteBook(auth);
+  let closing = false;
+  const direct = new DirectOperations({
+    book,
+    bodyLimit: BODY_LIMIT,
+    errorAnswer: (error) => errorAnswer(error, familyProblems, log),
+    record: (method, route, status, seconds) => metrics.httpDuration.record(method, route, status, seconds),
+    originHeaders: (origin) => crossOriginHeaders(allowedOrigins, origin),
+    closing: () => closing,
+  });
   const app = Fastify({
     logger: false,
-    bodyLimit: 256 * 1024,
+    bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkProblem,
     clientErrorHandler: clientErrorProblem,
-    ...(guard ? { serverFactory: guardedServer(guard) } : {}),
+    serverFactory: apiServer(
+      guard,
+      options.directOperations === false
+        ? () => false
+        : (request, response) => direct.handle(request, response),
+    ),
   });
-  const book = new RouteBook(auth);
-  const modules = deskApiModules(options.modules);
-  const familyProblems = problemsOf(modules);
+  // Every route fastify holds is routed by the direct path too; an operation of the RouteBook
+  // registered on the root (no hooks or error handler of a scope of its own) is taken there.
+  app.addHook('onRoute', function (route) {
+    const entry = this === app ? book.entryOf(String(route.method), route.url) : undefined;
+    direct.route(route.method, route.url, entry);
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
 
   app.addHook('onResponse', (request, reply, done) => {
     metrics.httpDuration.record(
@@ -82,27 +110,8 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   });
 
   app.setErrorHandler((error, _request, reply) => {
-    let problem: ApiProblem;
-    if (error instanceof ApiProblem || error instanceof CarrelError) {
-      problem = problemFromError(error, familyProblems);
-    } else if (typeof (error as { statusCode?: unknown }).statusCode === 'number') {
-      // fastify's own errors: bad JSON, body too large, wrong content type.
-      const fastifyError = error as { statusCode: number; code?: string; message: string };
-      const status = fastifyError.statusCode;
-      problem = new ApiProblem(
-        status,
-        status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_request',
-        status === 413 ? 'Request body too large' : 'Invalid request',
-        fastifyError.message,
-      );
-    } else {
-      problem = problemFromError(error, familyProblems);
-    }
-    if (problem.status >= 500 && problem.code === 'internal') log.error({ err: error }, 'request failed');
-    // The database failing (a full disk, a file system gone read-only) is for IT to see, not only the caller.
-    else if (isStorageFault(error)) log.error({ code: error.code, reason: error.message }, 'request failed');
-    if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="carrel"');
-    reply.code(problem.status).type('application/problem+json').send(JSON.stringify(problem.body()));
+    const answer = errorAnswer(error, familyProblems, log);
+    reply.headers(answer.headers).code(answer.status).type('application/problem+json').send(answer.body);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -148,8 +157,42 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   dashboardRoutes(app);
   reportRoutes(app);
 
-  return { app, book, metrics };
+  return { app, book, metrics, direct };
 }
+
+/** Largest request body (a JSON request; card photos have a limit of their own). */
+const BODY_LIMIT = 256 * 1024;
+
+/** The problem+json answer to what a request failed with, and its log line when it is ours or the disk's. */
+function errorAnswer(error: unknown, familyProblems: ProblemTable, log: Logger): ErrorAnswer {
+  let problem: ApiProblem;
+  if (error instanceof ApiProblem || error instanceof CarrelError) {
+    problem = problemFromError(error, familyProblems);
+  } else if (typeof (error as { statusCode?: unknown }).statusCode === 'number') {
+    // fastify's own errors: bad JSON, body too large, wrong content type.
+    const fastifyError = error as { statusCode: number; code?: string; message: string };
+    const status = fastifyError.statusCode;
+    problem = new ApiProblem(
+      status,
+      status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_request',
+      status === 413 ? 'Request body too large' : 'Invalid request',
+      fastifyError.message,
+    );
+  } else {
+    problem = problemFromError(error, familyProblems);
+  }
+  if (problem.status >= 500 && problem.code === 'internal') log.error({ err: error }, 'request failed');
+  // The database failing (a full disk, a file system gone read-only) is for IT to see, not only the caller.
+  else if (isStorageFault(error)) log.error({ code: error.code, reason: error.message }, 'request failed');
+  return {
+    status: problem.status,
+    headers: problem.status === 401 ? UNAUTHORIZED_HEADERS : NO_HEADERS,
+    body: JSON.stringify(problem.body()),
+  };
+}
+
+const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Bearer realm="carrel"' };
+const NO_HEADERS = {};
 
 export interface HttpFeatureOptions extends HttpApiOptions {
   host: string;
