@@ -71,7 +71,8 @@ describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chro
     return page;
   }
 
-  it('lists a fee payment the ILS may not have recorded to staff, saying to check the patron’s account', async () => {
+  /** Björn pays his €5 fee in coins while the simulated ILS never takes the Fee Paid: the payment, ended. */
+  async function failedFeePayment() {
     const opened = await call(KIOSK, 'POST', '/payments', {
       patron: '21000003',
       pin: '3333',
@@ -92,6 +93,11 @@ describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chro
     expect(ended.lines).toEqual([
       expect.objectContaining({ feeId: 'F-1002', paidMinor: 500, state: 'failed' }),
     ]);
+    return { id, ended };
+  }
+
+  it('lists a fee payment the ILS may not have recorded to staff, saying to check the patron’s account', async () => {
+    const { id } = await failedFeePayment();
     // Not owed back (the ILS may have it), so the owed list does not show it: it was listed nowhere.
     expect((await call(STAFF, 'GET', '/payments/owed')).json.payments).toEqual([]);
 
@@ -119,5 +125,124 @@ describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chro
     );
     expect(await item.locator('.said').textContent()).toContain(`Payment ${id}, `);
     await staff.close();
+  }, 60_000);
+
+  /** Every fee paid and all cash taken, as the cash report reads them (today, from the payments' statistics). */
+  async function cashReport() {
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    const { json } = await call(STAFF, 'GET', `/stats/payments?from=${from}&to=${to}`);
+    const rows = json.rows as Array<{ cashTakenMinor: number; feesPaidMinor: Record<string, number> }>;
+    return {
+      cashTakenMinor: rows.reduce((sum, row) => sum + row.cashTakenMinor, 0),
+      feesPaidMinor: rows.reduce(
+        (sum, row) => sum + Object.values(row.feesPaidMinor).reduce((a, b) => a + b, 0),
+        0,
+      ),
+    };
+  }
+
+  it('staff record what they found at the library system: the payment leaves the list and keeps who checked it', async () => {
+    const { id } = await failedFeePayment();
+    const before = await cashReport();
+    // Only staff may record a check; a kiosk or a monitor is refused, and nothing is recorded.
+    for (const token of [KIOSK, MONITOR])
+      expect(
+        (await call(token, 'POST', `/payments/${id}/check`, { outcome: 'recorded-by-hand' })).status,
+      ).toBe(403);
+
+    const staff = await openDashboard(STAFF);
+    const item = staff.locator(`#to-check li[data-payment="${id}"]`);
+    await expect.poll(() => item.count()).toBe(1);
+    expect(await item.getByRole('button', { name: 'Recorded by hand' }).isVisible()).toBe(true);
+    await item.getByLabel('Note (optional)').fill('fee still open in the ILS, paid it there');
+    expect(await item.getByRole('button', { name: 'The library system has it' }).isVisible()).toBe(true);
+    await item.getByRole('button', { name: 'Recorded by hand' }).click();
+    // It leaves the box, and the list, once recorded.
+    await expect.poll(() => item.count(), { timeout: 10_000 }).toBe(0);
+    const listed = (await call(STAFF, 'GET', '/payments/to-check')).json.payments as Array<{ id: string }>;
+    expect(listed.map((p) => p.id)).not.toContain(id);
+
+    // The payment's detail says what was found, by which staff login, when.
+    const detail = (await call(STAFF, 'GET', `/payments/${id}`)).json;
+    expect(detail.check).toEqual({
+      outcome: 'recorded-by-hand',
+      note: 'fee still open in the ILS, paid it there',
+      by: 'desk-staff',
+      at: expect.any(String),
+    });
+    expect(Math.abs(Date.parse(detail.check.at) - Date.now())).toBeLessThan(60_000);
+    expect(detail.lines).toEqual([expect.objectContaining({ state: 'failed', paidMinor: 500 })]);
+
+    // The cash taken is what it was; the fee counts as paid, once.
+    const after = await cashReport();
+    expect(after.cashTakenMinor).toBe(before.cashTakenMinor);
+    expect(after.feesPaidMinor).toBe(before.feesPaidMinor + 500);
+
+    // Checked again (another staff member, another screen): refused, saying it was, nothing changed.
+    const again = await call(STAFF, 'POST', `/payments/${id}/check`, { outcome: 'already-recorded' });
+    expect(again.status).toBe(409);
+    expect(again.json.code).toBe('payment_already_checked');
+    expect(again.json.detail).toContain('already checked, by desk-staff');
+    expect((await call(STAFF, 'GET', `/payments/${id}`)).json.check).toEqual(detail.check);
+    expect(await cashReport()).toEqual(after);
+  }, 60_000);
+
+  it('a check sent again with its request id is recorded once; the id with another outcome is refused naming it', async () => {
+    const { id } = await failedFeePayment();
+    const check = { outcome: 'already-recorded', requestId: crypto.randomUUID() };
+    const first = await call(STAFF, 'POST', `/payments/${id}/check`, check);
+    expect(first.status).toBe(201);
+    expect(first.json.check).toMatchObject({ outcome: 'already-recorded', by: 'desk-staff' });
+    expect(first.json.check.note).toBeUndefined();
+    const again = await call(STAFF, 'POST', `/payments/${id}/check`, check);
+    expect(again.status).toBe(201);
+    expect(again.json).toEqual(first.json);
+
+    const clash = await call(STAFF, 'POST', `/payments/${id}/check`, {
+      ...check,
+      outcome: 'recorded-by-hand',
+    });
+    expect(clash.status).toBe(409);
+    expect(clash.json.code).toBe('request_id_conflict');
+    expect(clash.json.detail).toMatch(/another outcome/);
+    const noted = await call(STAFF, 'POST', `/payments/${id}/check`, { ...check, note: 'seen' });
+    expect(noted.status).toBe(409);
+    expect(noted.json.detail).toMatch(/another note/);
+    expect((await call(STAFF, 'GET', `/payments/${id}`)).json.check).toEqual(first.json.check);
+
+    // Bad input is refused saying why, and records nothing.
+    const unknown = await call(STAFF, 'POST', `/payments/${id}/check`, { outcome: 'fixed' });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.json)).toContain('outcome');
+    const missing = await call(STAFF, 'POST', `/payments/${crypto.randomUUID()}/check`, {
+      outcome: 'already-recorded',
+    });
+    expect(missing.status).toBe(404);
+  }, 60_000);
+
+  it('a payment that reached the library system has nothing to check', async () => {
+    const opened = await call(KIOSK, 'POST', '/payments', {
+      patron: '21000003',
+      pin: '3333',
+      purpose: { kind: 'fees', fees: ['F-1002'] },
+      amountDueMinor: 500,
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.json.id as string;
+    // Still collecting: nothing to check yet.
+    const early = await call(STAFF, 'POST', `/payments/${id}/check`, { outcome: 'already-recorded' });
+    expect(early.status).toBe(409);
+    expect(early.json.code).toBe('payment_nothing_to_check');
+    const cash = chromium.testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
+    for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
+    await until(async () => {
+      const payment = (await call(KIOSK, 'GET', `/payments/${id}`)).json;
+      return payment.state === 'completed' ? payment : undefined;
+    }, 30_000);
+    const posted = await call(STAFF, 'POST', `/payments/${id}/check`, { outcome: 'already-recorded' });
+    expect(posted.status).toBe(409);
+    expect(posted.json.code).toBe('payment_nothing_to_check');
+    expect((await call(STAFF, 'GET', `/payments/${id}`)).json.check).toBeUndefined();
   }, 60_000);
 });

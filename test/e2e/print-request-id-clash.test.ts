@@ -32,11 +32,24 @@ interface Entry {
 }
 interface Statement {
   statement: { balanceMinor: number; entries: Entry[] };
-  releases: Array<{ id: string; refundedMinor: number }>;
+  releases: Array<{ id: string; amountMinor: number; refundedMinor: number }>;
 }
 
 const statementOf = async (patron: string) =>
   (await call<Statement>('POST', '/api/v1/print/accounts/find', { patron })).body;
+
+/**
+ * The patron's money: the ledger, and what each release was charged and refunded — not the
+ * releases' states, which the print server moves on by itself (a job released a moment ago is
+ * completed when it has printed).
+ */
+const moneyOf = async (patron: string) => {
+  const { statement, releases } = await statementOf(patron);
+  return {
+    statement,
+    releases: releases.map(({ id, amountMinor, refundedMinor }) => ({ id, amountMinor, refundedMinor })),
+  };
+};
 
 /** The refusal of a reused id: 409, naming the field, no patron barcode; and nothing was written. */
 async function expectClash(
@@ -44,14 +57,14 @@ async function expectClash(
   field: RegExp,
   patrons: string[] = [PATRON, OTHER],
 ) {
-  const before = await Promise.all(patrons.map(statementOf));
+  const before = await Promise.all(patrons.map(moneyOf));
   const { status, body } = await answer;
   expect(status).toBe(409);
   const problem = body as Problem;
   expect(problem.code).toBe('request_id_conflict');
   expect(problem.detail).toMatch(field);
   for (const patron of [PATRON, OTHER]) expect(problem.detail).not.toContain(patron);
-  expect(await Promise.all(patrons.map(statementOf))).toEqual(before);
+  expect(await Promise.all(patrons.map(moneyOf))).toEqual(before);
 }
 
 /** A one-page job released and printed for PATRON: its release id. */
@@ -226,4 +239,66 @@ describe('print-account money sent again with a request id', () => {
       /amountMinor/,
     );
   });
+});
+
+describe('a release at the station sent again with its request id', () => {
+  /** Logs PATRON in at the station, with a job of `pages` held and counted: the session and its job id. */
+  async function heldJob(pages: number): Promise<{ session: string; jobId: number }> {
+    const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+    const jobId = await server.submit({ user: PATRON, title: 'Clash at the station', pages });
+    const { session } = (
+      await call<{ session: string }>('POST', '/api/v1/print/station/login', { patron: PATRON, pin: PIN })
+    ).body;
+    await until(
+      async () =>
+        (
+          await call<{ jobs: Array<{ jobId: number; pages: number | null }> }>(
+            'POST',
+            '/api/v1/print/station/jobs',
+            { session },
+          )
+        ).body.jobs.find((j) => j.jobId === jobId && j.pages !== null),
+      30_000,
+      `job ${jobId} counted`,
+    );
+    return { session, jobId };
+  }
+
+  it('the same again is the first release; the id sent with another job is refused naming jobId', async () => {
+    const first = await heldJob(2);
+    const release = {
+      session: first.session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId: first.jobId,
+    };
+    const done = await call<{ release: { id: string } }>('POST', '/api/v1/print/station/release', release);
+    expect(done.status).toBe(200);
+    const again = await call<{ release: { id: string } }>('POST', '/api/v1/print/station/release', release);
+    expect(again.status).toBe(200);
+    expect(again.body.release.id).toBe(done.body.release.id);
+
+    // Another job still held: refused, naming the field that differs (not "another job (queue, jobId)").
+    const second = await heldJob(1);
+    await expectClash(
+      call('POST', '/api/v1/print/station/release', {
+        ...release,
+        session: second.session,
+        jobId: second.jobId,
+      }),
+      /\banother jobId\b/,
+      [PATRON],
+    );
+    // A job no longer held (or never was) with the same id: not answered as if it were the first release.
+    await expectClash(
+      call('POST', '/api/v1/print/station/release', { ...release, session: second.session, jobId: 999_999 }),
+      /\banother jobId\b/,
+      [PATRON],
+    );
+    // Nothing was released or charged for the second job: it is still held, and releases with a new id.
+    const jobs = await call<{ jobs: Array<{ jobId: number }> }>('POST', '/api/v1/print/station/jobs', {
+      session: second.session,
+    });
+    expect(jobs.body.jobs.map((j) => j.jobId)).toContain(second.jobId);
+  }, 60_000);
 });

@@ -383,8 +383,76 @@ function toCheckItem(payment) {
   when.className = 'said';
   const ended = new Date(payment.endedAt ?? payment.startedAt);
   when.textContent = `Payment ${payment.id}, ${ended.toLocaleDateString()} ${ended.toLocaleTimeString()}`;
-  item.append(what, ...lines, when);
+  item.append(what, ...lines, when, checkForm(payment, failed));
   return item;
+}
+
+/** Request ids for checks, by payment, outcome and note: pressed again after a lost answer, it is recorded once. */
+const checkIds = new Map();
+
+/** Once looked up: the library system (or print account) had it, or staff recorded it there by hand. */
+function checkForm(payment, failed) {
+  const form = document.createElement('div');
+  form.className = 'check';
+  const where = failed.every((line) => line.kind !== 'fee') ? 'The print account' : 'The library system';
+  const label = document.createElement('label');
+  label.textContent = 'Note (optional) ';
+  const note = document.createElement('input');
+  note.type = 'text';
+  note.className = 'note';
+  note.maxLength = 200;
+  label.append(note);
+  const actions = document.createElement('div');
+  actions.className = 'actions';
+  const outcome = document.createElement('p');
+  outcome.className = 'outcome';
+  outcome.setAttribute('role', 'status');
+  const buttons = [
+    ['already-recorded', `${where} has it`],
+    ['recorded-by-hand', 'Recorded by hand'],
+  ].map(([value, text]) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.dataset.outcome = value;
+    button.textContent = text;
+    return button;
+  });
+  for (const button of buttons)
+    button.addEventListener(
+      'click',
+      () => void checkPayment(payment.id, button.dataset.outcome, note.value.trim(), buttons, outcome),
+    );
+  actions.append(...buttons);
+  form.append(label, actions, outcome);
+  return form;
+}
+
+async function checkPayment(id, outcome, note, buttons, said) {
+  const key = JSON.stringify([id, outcome, note]);
+  if (!checkIds.has(key)) checkIds.set(key, crypto.randomUUID());
+  for (const button of buttons) button.disabled = true;
+  said.textContent = 'Recording…';
+  try {
+    await api.call('POST', `/api/v1/payments/${encodeURIComponent(id)}/check`, {
+      outcome,
+      ...(note ? { note } : {}),
+      requestId: checkIds.get(key),
+    });
+    checkIds.delete(key);
+    await refreshDesk();
+  } catch (error) {
+    const done = error instanceof Problem && error.code === 'payment_already_checked';
+    said.textContent =
+      error instanceof Problem && error.status === 403
+        ? 'Needs a staff token'
+        : done
+          ? 'Someone already recorded this check'
+          : error instanceof Problem && error.status === 422
+            ? `Not recorded: ${error.detail || error.message}`
+            : `Not recorded: ${error.message}. Press again.`;
+    for (const button of buttons) button.disabled = false;
+    if (done) await refreshDesk();
+  }
 }
 
 /** Why a transaction is in conflict, in the desk's words; the ILS's own words follow. */

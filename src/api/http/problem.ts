@@ -100,6 +100,8 @@ const STATUS_BY_CODE: ProblemTable = {
   print_accounts_unavailable: { status: 503, title: 'No print accounts are wired into this desk' },
   no_cash_devices: { status: 503, title: 'No cash device can take the money' },
   payout_invalid: { status: 422, title: 'Not an amount owed back on this payment' },
+  payment_nothing_to_check: { status: 409, title: 'The payment has nothing to check' },
+  payment_already_checked: { status: 409, title: 'The payment was already checked' },
 };
 
 export function problemFromError(error: unknown, families: ProblemTable = {}): ApiProblem {

@@ -92,6 +92,23 @@ export interface PaymentView {
   expiresAt: string;
   endedAt?: string;
   endReason?: 'paid' | 'finished' | 'cancelled' | 'timeout' | 'shutdown';
+  /** Staff checked its failed lines at the library system (or the print desk): what they found, who, when. */
+  check?: PaymentCheckView;
+}
+
+/**
+ * What staff found when they checked a payment whose lines failed: the library system (or the print
+ * account) has the money already, or they recorded it there by hand.
+ */
+export type PaymentCheckOutcome = 'already-recorded' | 'recorded-by-hand';
+
+export interface PaymentCheckView {
+  outcome: PaymentCheckOutcome;
+  /** Staff's own short note, if they wrote one. */
+  note?: string;
+  /** Who checked: the name of the token they used (never a patron). */
+  by: string;
+  at: string;
 }
 
 /** The data of the payment receipt (the `payment` template), for printing or for e-mail. */
@@ -157,6 +174,15 @@ export interface PaymentService {
   ): Promise<{ printer: string; job: string }>;
   /** Staff paid an overpayment back from the desk's cash. */
   payOut(id: string, amountMinor: number, staff: string): PaymentView;
+  /**
+   * Staff checked a payment on the to-check list at the library system (or the print desk): recorded
+   * with what they found and who did; it leaves the list, and its patron may be forgotten.
+   */
+  check(
+    id: string,
+    check: { outcome: PaymentCheckOutcome; note?: string | undefined },
+    staff: string,
+  ): PaymentView;
   watch(id: string, caller: PaymentCaller, listener: (update: PaymentUpdate) => void): () => void;
   /**
    * Per UTC hour over exactly [from, to); `perQuarter`: per UTC quarter hour instead (the measures

@@ -25,7 +25,11 @@ export type PaymentErrorCode =
   | 'cash_device_busy'
   | 'no_receipt_printer'
   /** Nothing to pay out, or more than is owed back. */
-  | 'payout_invalid';
+  | 'payout_invalid'
+  /** A payment with no failed line (or still collecting) has nothing to check. */
+  | 'payment_nothing_to_check'
+  /** Staff already checked the payment. */
+  | 'payment_already_checked';
 
 export class PaymentError extends CarrelError {
   constructor(

@@ -19,6 +19,7 @@ import type { OfflineIntake } from '../contracts/offline.js';
 import type {
   OpenPaymentRequest,
   PaymentCaller,
+  PaymentCheckOutcome,
   PaymentEndResult,
   PaymentReceiptData,
   PaymentService,
@@ -36,6 +37,7 @@ import { rfidReaders } from '../families/rfid-reader/index.js';
 import { emitEvent, listenTo, type PortLookup } from '../family.js';
 import { Retention } from '../retention.js';
 import type { Database } from '../storage/index.js';
+import { recordCheck } from './checks.js';
 import type { PaymentsConfig } from './config.js';
 import { PaymentError } from './errors.js';
 import { feeLines, type PaymentPlan, topUpLines } from './opening.js';
@@ -272,6 +274,16 @@ export class PaymentManager implements PaymentService {
     return this.view(id);
   }
 
+  check(
+    id: string,
+    check: { outcome: PaymentCheckOutcome; note?: string | undefined },
+    staff: string,
+  ): PaymentView {
+    recordCheck(this.store(), id, check, staff, this.deps.clock.now());
+    this.logger.info({ payment: id, outcome: check.outcome }, 'payment checked by staff');
+    return this.view(id);
+  }
+
   watch(id: string, caller: PaymentCaller, listener: (update: PaymentUpdate) => void): () => void {
     this.find(id, caller);
     const live = this.live.get(id);
@@ -290,6 +302,7 @@ export class PaymentManager implements PaymentService {
         'amount_invalid',
         `a range of at most ${PAYMENT_STATISTICS_MAX_DAYS} days, from before to`,
       );
+    this.store(); // its schema, checks included, before it is read
     return paymentStatistics(this.deps.db(), range.from, range.to, range.perQuarter ? QUARTER_MS : HOUR_MS);
   }
 
@@ -298,10 +311,16 @@ export class PaymentManager implements PaymentService {
     const row = this.store().get(id);
     if (!row) throw new PaymentError('payment_not_found', 'no such payment');
     const live = this.live.get(id);
-    return paymentView(row, this.store().lines(id), this.journal().creditsOf(id), {
-      accepting: live && row.state === 'collecting' ? this.accepting(row.id) : [],
-      expiresAt: (live?.lastActivity ?? row.started_at) + this.deps.config.idleTimeoutSeconds * 1000,
-    });
+    return paymentView(
+      row,
+      this.store().lines(id),
+      this.journal().creditsOf(id),
+      {
+        accepting: live && row.state === 'collecting' ? this.accepting(row.id) : [],
+        expiresAt: (live?.lastActivity ?? row.started_at) + this.deps.config.idleTimeoutSeconds * 1000,
+      },
+      this.store().checkOf(id),
+    );
   }
 
   /** A credit was journaled for a payment: tell the kiosk, and take only what still fits. */

@@ -1,7 +1,8 @@
 /**
  * Payments per UTC hour (or quarter hour), from the journals themselves: the cash taken (every
  * credit a device journaled, coins and notes apart), the fees paid by type
- * (posted or journaled to post), the print top-ups (and overpayments put on
+ * (posted, journaled to post, or failed and found paid by staff's check — counted when it was
+ * settled), the print top-ups (and overpayments put on
  * print accounts), the payments ended. No patron data.
  */
 import type { PaymentStatisticsRow } from '../contracts/payments.js';
@@ -66,7 +67,9 @@ export function paymentStatistics(
       `SELECT l.updated_at / ${stepMs} AS hour, p.currency, l.kind, COALESCE(l.fee_type, 'other') AS type,
          SUM(l.paid_minor) AS total
        FROM payment_lines l JOIN payments p ON p.id = l.payment
-       WHERE l.state IN ('posted', 'journaled') AND l.updated_at >= ? AND l.updated_at < ?
+       WHERE (l.state IN ('posted', 'journaled')
+           OR (l.state = 'failed' AND EXISTS (SELECT 1 FROM payment_checks k WHERE k.payment = l.payment)))
+         AND l.updated_at >= ? AND l.updated_at < ?
        GROUP BY hour, p.currency, l.kind, type`,
     )
     .all(from, to) as Array<{ hour: number; currency: string; kind: string; type: string; total: number }>;

@@ -8,6 +8,7 @@
  */
 import type { FeeType } from '../../protocols/sip2/index.js';
 import type {
+  PaymentCheckOutcome,
   PaymentLineState,
   PaymentLineView,
   PaymentPurpose,
@@ -16,7 +17,7 @@ import type {
 } from '../contracts/payments.js';
 import { type Database, migrate } from '../storage/index.js';
 
-const MIGRATIONS = [
+export const PAYMENT_MIGRATIONS = [
   `CREATE TABLE payments (
     id TEXT PRIMARY KEY,
     terminal TEXT NOT NULL,
@@ -63,7 +64,18 @@ const MIGRATIONS = [
   // What the payment was settled with: money credited to it after that (a device out of reach when
   // it ended, read when back) is owed back to the patron.
   'ALTER TABLE payments ADD COLUMN settled_minor INTEGER;',
+  // Staff checked a payment whose lines failed at the library system: what they found, who, when.
+  `CREATE TABLE payment_checks (
+    payment TEXT PRIMARY KEY REFERENCES payments (id),
+    outcome TEXT NOT NULL CHECK (outcome IN ('already-recorded', 'recorded-by-hand')),
+    note TEXT,
+    staff TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );`,
 ];
+
+/** A failed line staff have not checked yet: money whose fate is still to be found out. */
+const UNCHECKED_FAILED = `l.state = 'failed' AND NOT EXISTS (SELECT 1 FROM payment_checks k WHERE k.payment = l.payment)`;
 
 export interface PaymentRow {
   id: string;
@@ -101,6 +113,14 @@ export interface LineRow {
   updated_at: number;
 }
 
+export interface CheckRow {
+  payment: string;
+  outcome: PaymentCheckOutcome;
+  note: string | null;
+  staff: string;
+  at: number;
+}
+
 export interface NewLine {
   kind: PaymentLineView['kind'];
   feeId?: string | undefined;
@@ -113,7 +133,7 @@ export interface NewLine {
 
 export class PaymentStore {
   constructor(private readonly db: Database) {
-    migrate(db, 'payments', MIGRATIONS);
+    migrate(db, 'payments', PAYMENT_MIGRATIONS);
   }
 
   create(
@@ -209,15 +229,16 @@ export class PaymentStore {
   }
 
   /**
-   * Ended payments with a line that failed, newest first: money the patron put in that the ILS
-   * (or the print account) may or may not have — staff check the patron's account there.
+   * Ended payments with a line that failed and that staff have not checked yet, newest first: money
+   * the patron put in that the ILS (or the print account) may or may not have — staff check the
+   * patron's account there.
    */
   withFailedLines(limit: number): PaymentRow[] {
     return this.db
       .prepare(
         `SELECT * FROM payments p
           WHERE p.state IN ('completed', 'cancelled')
-            AND EXISTS (SELECT 1 FROM payment_lines l WHERE l.payment = p.id AND l.state = 'failed')
+            AND EXISTS (SELECT 1 FROM payment_lines l WHERE l.payment = p.id AND ${UNCHECKED_FAILED})
           ORDER BY p.ended_at DESC LIMIT ?`,
       )
       .all(limit) as PaymentRow[];
@@ -225,9 +246,9 @@ export class PaymentStore {
 
   /**
    * Forgets who the payments that ended before `before` (epoch ms) were for — the patron's barcode
-   * and name, and the ILS's messages on their lines (an ILS may greet the patron by name) — once
-   * nothing of them is left to do: nothing owed back (owing's test), no line failed, pending, posting
-   * or journaled. The amounts, fees and states stay. Returns how many payments were forgotten.
+   * and name, the ILS's messages on their lines (an ILS may greet the patron by name) and staff's
+   * note on their check — once nothing of them is left to do: nothing owed back (owing's test), no
+   * line pending, posting or journaled, and none failed that staff have not checked. The amounts, fees and states stay. Returns how many payments were forgotten.
    */
   forgetPatrons(before: number): number {
     return this.db.transaction(() => {
@@ -236,11 +257,18 @@ export class PaymentStore {
         AND (p.settled_minor IS NULL
           OR (SELECT COALESCE(SUM(c.value_minor), 0) FROM cash_credits c WHERE c.holder = p.id) <= p.settled_minor)
         AND NOT EXISTS (SELECT 1 FROM payment_lines l WHERE l.payment = p.id
-          AND l.state IN ('pending', 'posting', 'failed', 'journaled'))`;
+          AND (l.state IN ('pending', 'posting', 'journaled') OR (${UNCHECKED_FAILED})))`;
       this.db
         .prepare(
           `UPDATE payment_lines SET message = NULL
             WHERE message IS NOT NULL AND payment IN (SELECT p.id FROM payments p WHERE ${done})`,
+        )
+        .run(before);
+      // Staff's note on their check may name the patron too.
+      this.db
+        .prepare(
+          `UPDATE payment_checks SET note = NULL
+            WHERE note IS NOT NULL AND payment IN (SELECT p.id FROM payments p WHERE ${done})`,
         )
         .run(before);
       const forgotten = Number(
@@ -294,6 +322,18 @@ export class PaymentStore {
     this.db
       .prepare('UPDATE payments SET to_print_minor = ?, owed_to_patron_minor = ? WHERE id = ?')
       .run(toPrintMinor, owedToPatronMinor, id);
+  }
+
+  /** Staff's check of the payment, if it was checked. */
+  checkOf(id: string): CheckRow | undefined {
+    return this.db.prepare('SELECT * FROM payment_checks WHERE payment = ?').get(id) as CheckRow | undefined;
+  }
+
+  /** Records staff's check of a payment (once: a second is refused by the table's key). */
+  check(row: CheckRow): void {
+    this.db
+      .prepare('INSERT INTO payment_checks (payment, outcome, note, staff, at) VALUES (?, ?, ?, ?, ?)')
+      .run(row.payment, row.outcome, row.note, row.staff, row.at);
   }
 
   payOut(id: string, amountMinor: number, staff: string, at: number): void {

@@ -5,13 +5,14 @@
  */
 import type { PaymentView } from '../contracts/payments.js';
 import type { CreditRow } from '../families/cash-device/credit-journal.js';
-import type { LineRow, PaymentRow } from './store.js';
+import type { CheckRow, LineRow, PaymentRow } from './store.js';
 
 export function paymentView(
   row: PaymentRow,
   lines: LineRow[],
   credits: CreditRow[],
   now: { accepting: number[]; expiresAt: number },
+  check?: CheckRow,
 ): PaymentView {
   const paid = credits.reduce((sum, credit) => sum + (credit.value_minor ?? 0), 0);
   const due = row.amount_due_minor;
@@ -57,5 +58,15 @@ export function paymentView(
     expiresAt: new Date(now.expiresAt).toISOString(),
     ...(row.ended_at !== null ? { endedAt: new Date(row.ended_at).toISOString() } : {}),
     ...(row.end_reason !== null ? { endReason: row.end_reason } : {}),
+    ...(check
+      ? {
+          check: {
+            outcome: check.outcome,
+            ...(check.note !== null ? { note: check.note } : {}),
+            by: check.staff,
+            at: new Date(check.at).toISOString(),
+          },
+        }
+      : {}),
   };
 }

@@ -91,19 +91,8 @@ export class ReleaseJournal {
    */
   begin(start: ReleaseStart): { release: ChargedRelease; repeated: boolean } {
     return this.db.transaction(() => {
-      const existing = this.byRequest(start.requestId);
-      if (existing) {
-        if (
-          existing.queue !== start.queue ||
-          existing.jobId !== start.jobId ||
-          existing.account !== start.account
-        )
-          throw requestIdClash(
-            start.requestId,
-            existing.account !== start.account ? 'another patron' : 'another job (queue, jobId)',
-          );
-        return { release: existing, repeated: true };
-      }
+      const existing = this.sameRequest(start);
+      if (existing) return { release: existing, repeated: true };
       const taken = this.sql('SELECT id FROM print_releases WHERE job_key = ?').get(start.jobKey);
       if (taken)
         throw new CarrelError(
@@ -394,6 +383,31 @@ export class ReleaseJournal {
       reason,
       ...(staff ? { staff } : {}),
     }).entry;
+  }
+
+  /**
+   * The release made with this request id, when the request is the same (patron, queue, job);
+   * undefined when the id is new. The id with another request is refused (409) naming the field
+   * that differs as the release station sends it (`queue`, `jobId`), never the patron.
+   */
+  sameRequest(request: {
+    requestId: string;
+    account: string;
+    queue: string;
+    jobId: number;
+  }): ChargedRelease | undefined {
+    const existing = this.byRequest(request.requestId);
+    if (!existing) return undefined;
+    const differs =
+      existing.account !== request.account
+        ? 'another patron'
+        : existing.queue !== request.queue
+          ? 'another queue'
+          : existing.jobId !== request.jobId
+            ? 'another jobId'
+            : undefined;
+    if (differs) throw requestIdClash(request.requestId, differs);
+    return existing;
   }
 
   private byRequest(requestId: string): ChargedRelease | undefined {

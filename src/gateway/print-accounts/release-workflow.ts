@@ -114,10 +114,9 @@ export class ReleaseWorkflow {
     const { release, repeated, settled } = await commits.run(() => {
       const job = queue.heldJobs().find((j) => j.jobId === request.jobId && request.claim(j));
       if (!job) {
-        // A retry of a release that went through finds the job no longer held: answer the first one.
-        const previous = journal
-          .list({ account: request.account, limit: 500 })
-          .find((r) => r.requestId === request.requestId);
+        // A retry of a release that went through finds the job no longer held: answer the first
+        // one — if it is the same request (the id with another job is refused, naming the field).
+        const previous = journal.sameRequest(request);
         if (previous) return { release: previous, repeated: true, settled: true };
         throw new CarrelError(
           'print_job_not_found',

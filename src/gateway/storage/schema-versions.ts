@@ -15,7 +15,7 @@ export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
   'gate-alarms': 1,
   'gate-visitors': 1,
   'offline-journal': 3,
-  payments: 2,
+  payments: 3,
   'print-accounts': 4,
   'print-queue': 1,
   'request-ids': 1,

@@ -345,6 +345,7 @@ export function noPayments(): PaymentService {
     list: () => [],
     owing: () => [],
     toCheck: () => [],
+    check: missing,
     finish: async () => missing(),
     cancel: async () => missing(),
     receipt: missing,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreditJournal } from '../../../src/gateway/families/cash-device/credit-journal.js';
+import { recordCheck } from '../../../src/gateway/payments/checks.js';
 import { PaymentStore } from '../../../src/gateway/payments/store.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 
@@ -93,5 +94,42 @@ describe('payments forget their patron', () => {
     for (const kept of ['21000012', '21000013', '21000014', '21000015']) expect(fileHas(kept)).toBe(true);
     // Done once: nothing more to forget.
     expect(store.forgetPatrons(ENDED + DAY_MS)).toBe(0);
+  });
+
+  it('forgets a payment on the to-check list once staff checked it, and the note they wrote', () => {
+    payment('checked', '21000017', 'failed');
+    payment('unchecked', '21000018', 'failed');
+    expect(
+      store
+        .withFailedLines(10)
+        .map((row) => row.id)
+        .sort(),
+    ).toEqual(['checked', 'unchecked']);
+    expect(store.forgetPatrons(ENDED + DAY_MS)).toBe(0);
+
+    recordCheck(
+      store,
+      'checked',
+      { outcome: 'recorded-by-hand', note: 'rang 21000017 back' },
+      'desk-staff',
+      ENDED + 5000,
+    );
+    expect(store.withFailedLines(10).map((row) => row.id)).toEqual(['unchecked']);
+    expect(store.forgetPatrons(ENDED + DAY_MS)).toBe(1);
+    db.checkpoint();
+
+    expect(store.get('checked')).toMatchObject({ patron: '', patron_name: '', amount_due_minor: 500 });
+    expect(store.lines('checked')[0]).toMatchObject({ paid_minor: 500, state: 'failed', message: null });
+    // What staff found, who and when stay; their note, which may name the patron, goes.
+    expect(store.checkOf('checked')).toEqual({
+      payment: 'checked',
+      outcome: 'recorded-by-hand',
+      note: null,
+      staff: 'desk-staff',
+      at: ENDED + 5000,
+    });
+    expect(fileHas('21000017')).toBe(false);
+    expect(store.get('unchecked')?.patron).toBe('21000018');
+    expect(fileHas('21000018')).toBe(true);
   });
 });

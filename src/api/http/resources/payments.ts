@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../../../core/logger.js';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
 import type { PaymentUpdate } from '../../../gateway/contracts/payments.js';
+import { CHECK_NOTE_MAX } from '../../../gateway/payments/checks.js';
 import { doneOnce, optionalRequestId } from '../../request-ids.js';
 import { deskCaller, type TokenAuthenticator } from '../auth.js';
 import { followRoute } from '../follow-socket.js';
@@ -89,6 +90,31 @@ export const paymentSchema = z.object({
   expiresAt: z.string(),
   endedAt: z.string().optional(),
   endReason: z.enum(['paid', 'finished', 'cancelled', 'timeout', 'shutdown']).optional(),
+  check: z
+    .object({
+      outcome: z.enum(['already-recorded', 'recorded-by-hand']),
+      note: z.string().optional(),
+      by: z.string().describe('the name of the token staff checked it with'),
+      at: z.string(),
+    })
+    .optional()
+    .describe('staff checked its failed lines at the library system: what they found, who, when'),
+});
+
+const checkSchema = z.strictObject({
+  outcome: z
+    .enum(['already-recorded', 'recorded-by-hand'])
+    .describe(
+      'already-recorded: the library system (or the print account) has the payment; ' +
+        'recorded-by-hand: staff recorded it there by hand',
+    ),
+  note: z
+    .string()
+    .max(CHECK_NOTE_MAX)
+    .regex(/^[^\p{Cc}]*$/u, 'a note is one line of text, without control characters')
+    .optional()
+    .describe("staff's own short note (not the patron's name: it is kept with the payment)"),
+  requestId: optionalRequestId,
 });
 
 const endSchema = z.object({
@@ -243,6 +269,29 @@ export function paymentRoutes(
     handler: (input) =>
       doneOnce(services.requests, 'payments.payOut', input, (body) =>
         payments.payOut(input.params.id, body.amountMinor, input.principal.name),
+      ),
+  });
+
+  book.add(app, {
+    method: 'POST',
+    url: '/api/v1/payments/:id/check',
+    operationId: 'checkPayment',
+    summary:
+      'Staff checked a payment on the to-check list at the library system: it had the money already, or they recorded it by hand; recorded with who did it, and the payment leaves the list',
+    tag,
+    access: ['staff'],
+    params,
+    body: checkSchema,
+    response: paymentSchema,
+    status: 201,
+    problems: [404, 409, 422],
+    handler: (input) =>
+      doneOnce(services.requests, 'payments.check', input, (body) =>
+        payments.check(
+          input.params.id,
+          { outcome: body.outcome, ...(body.note !== undefined ? { note: body.note } : {}) },
+          input.principal.name,
+        ),
       ),
   });
 
