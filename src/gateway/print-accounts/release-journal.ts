@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
+import { moneyText } from '../circulation/money.js';
 import type {
   PrintLedgerEntry,
   PrintQuote,
@@ -234,7 +235,7 @@ export class ReleaseJournal {
       if (amount > left)
         throw new CarrelError(
           'refund_exceeds_charge',
-          `at most ${left} minor units of this job can still be refunded`,
+          `at most ${moneyText(left, release.currency)} of this job can still be refunded (${moneyText(amount, release.currency)} was asked): nothing was refunded`,
         );
       this.postRefund(release, amount, request.reason, request.requestId, request.staff);
       const state = amount === left && release.state !== 'charged' ? 'refunded' : release.state;
