@@ -121,7 +121,7 @@ export class ReleaseWorkflow {
         if (previous) return { release: previous, repeated: true, settled: true };
         throw new CarrelError(
           'print_job_not_found',
-          `no held job ${request.jobId} of this patron on ${request.queue}`,
+          'this job is not waiting to be printed (it was printed already, or deleted at the print server): nothing was charged',
         );
       }
       const problem = this.problemOf(queue, job);
