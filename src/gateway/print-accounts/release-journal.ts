@@ -370,7 +370,7 @@ export class ReleaseJournal {
       currency: release.currency,
       state: release.state,
       printedImpressions: release.printedImpressions,
-      outcome: release.outcome,
+      outcome: outcomeWords(release.outcome),
       at: new Date(release.createdAt).toISOString(),
       updatedAt: new Date(release.updatedAt).toISOString(),
       ...(withPatron ? { patron: release.account } : {}),
@@ -436,4 +436,17 @@ function releaseOf(row: ReleaseRow): ChargedRelease {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/**
+ * How a release ended, as the desk reads it. Releases settled before Carrel said it in words kept the
+ * print server's own ('the print server did not release the job: ipp://…: client-error-not-possible
+ * (job 9 is not held)'): they are read in words too.
+ */
+function outcomeWords(outcome: string | null): string | null {
+  if (outcome?.startsWith('the print server did not release the job'))
+    return 'not printed: the print server did not send the job to the printer; the charge was refunded';
+  if (outcome === 'the job was gone before it was released')
+    return 'not printed: the job was deleted at the print server before it could be printed; the charge was refunded';
+  return outcome;
 }
