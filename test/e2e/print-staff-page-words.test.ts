@@ -132,6 +132,14 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         'Not printed: the job was deleted at the print server before it could be printed; the charge was refunded.',
       );
       expect(row.state).toBe('Not printed, refunded');
+      // The account's entries: what each was in words ('deposit', 'charge', 'refund'), the refund's reason as the outcome.
+      const entries = await desk.page
+        .locator('#entries tr')
+        .evaluateAll((rows) =>
+          rows.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        );
+      expect(entries.map((cells) => cells[1])).toEqual(['Refund', 'Printing', 'Top-up']);
+      expect(entries[0]?.[4]).toBe(row.outcome);
       expect(await desk.page.locator('body').textContent()).not.toMatch(/ipp:|client-error/);
 
       // The technical detail is in the log, for whoever looks after the desk — and no patron.

@@ -48,6 +48,15 @@ function releaseState(release) {
   }
 }
 
+/** What an account entry was, in the desk's words (the API's kind is deposit, charge, refund, payout or adjustment). */
+const ENTRY_KINDS = {
+  deposit: 'Top-up',
+  charge: 'Printing',
+  refund: 'Refund',
+  payout: 'Paid out',
+  adjustment: 'Correction',
+};
+
 /** A clause the gateway wrote ('not printed: …; the charge was refunded') as a sentence. */
 const sentence = (text) =>
   text ? `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : '';
@@ -144,10 +153,10 @@ async function find({ quiet = false } = {}) {
       const tr = document.createElement('tr');
       tr.append(
         cell(when(entry.at)),
-        cell(entry.kind),
+        cell(ENTRY_KINDS[entry.kind] ?? entry.kind),
         cell(money(entry.amountMinor, entry.currency)),
         cell(money(entry.balanceMinor, entry.currency)),
-        cell(entry.reason ?? entry.source ?? ''),
+        cell(entry.reason ? sentence(entry.reason) : (entry.source ?? '')),
         cell(entry.staff ?? ''),
       );
       return tr;
