@@ -117,9 +117,9 @@ describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chro
     const item = staff.locator(`#to-check li[data-payment="${id}"]`);
     await expect.poll(() => item.count()).toBe(1);
     expect(await staff.locator('#to-check-box').isVisible()).toBe(true);
-    expect(await item.locator('.what').textContent()).toBe('€5.00 paid by Björn Müller: not confirmed');
+    expect(await item.locator('.what').textContent()).toBe('5.00 EUR paid by Björn Müller: not confirmed');
     const line = await item.locator('.line').textContent();
-    expect(line).toContain('€5.00 for the fee “Lost card” (F-1002)');
+    expect(line).toContain('5.00 EUR for the fee “Lost card” (F-1002)');
     expect(line).toMatch(
       /may or may not have recorded it\. Check the patron's account there; if the fee is still owed, record the payment there by hand/,
     );

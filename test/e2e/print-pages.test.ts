@@ -83,7 +83,7 @@ describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
     expect(await desk.getByRole('button', { name: 'Transfer', exact: true }).isVisible()).toBe(false);
     const released = desk.locator('#releases tr', { hasText: 'Boarding pass' });
     // The printer finishes on its own time; the page follows it without Find being pressed again.
-    await expect.poll(() => released.textContent(), { timeout: 15_000 }).toMatch(/completed/);
+    await expect.poll(() => released.textContent(), { timeout: 15_000 }).toMatch(/Printed/);
     await released.getByRole('button', { name: 'Refund' }).click();
     await expect.poll(() => desk.locator('#balance').textContent()).toMatch(/3[.,]00/);
     expect(await desk.locator('#alert').textContent()).toMatch(/Refunded/);

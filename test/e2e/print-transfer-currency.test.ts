@@ -15,63 +15,77 @@ const PATRON = '21000010'; // in credit by "20.00" of the library's currency at 
  */
 describe.each([
   // Yen have no minor digits: 20 yen of credit, 20 moved, none left.
-  { currency: 'JPY', creditMinor: 20, moveMinor: 20, leftHundredths: 0 },
+  { currency: 'JPY', creditMinor: 20, moveMinor: 20, leftHundredths: 0, credit: '20 JPY', asked: '21 JPY' },
   // Kuwaiti dinars have three: 20.000 KWD of credit, 1.250 moved (1250 fils), 18.75 left.
-  { currency: 'KWD', creditMinor: 20_000, moveMinor: 1250, leftHundredths: 1875 },
-])('an ILS transfer on a $currency desk', ({ currency, creditMinor, moveMinor, leftHundredths }) => {
-  let ils: IlsSimulator;
-  let testDesk: TestDesk;
+  {
+    currency: 'KWD',
+    creditMinor: 20_000,
+    moveMinor: 1250,
+    leftHundredths: 1875,
+    credit: '20.000 KWD',
+    asked: '20.001 KWD',
+  },
+])(
+  'an ILS transfer on a $currency desk',
+  ({ currency, creditMinor, moveMinor, leftHundredths, credit, asked }) => {
+    let ils: IlsSimulator;
+    let testDesk: TestDesk;
 
-  beforeAll(async () => {
-    const fixture = sampleFixtureInput();
-    ils = await startIlsSimulator({
-      fixture: { ...fixture, library: { ...fixture.library, currency } },
-      httpPort: 0,
-    });
-    testDesk = await startTestDesk((config) => ({
-      ...withIlsAt(config, ils.port),
-      printAccounts: {
-        ...config.printAccounts,
-        currency,
-        ilsTransfer: {
-          kind: 'koha-rest',
-          url: ils.controlUrl!,
-          clientId: 'carrel-desk',
-          clientSecret: 'carrel-desk-secret',
-          debitType: 'MANUAL',
-          timeoutMs: 10_000,
+    beforeAll(async () => {
+      const fixture = sampleFixtureInput();
+      ils = await startIlsSimulator({
+        fixture: { ...fixture, library: { ...fixture.library, currency } },
+        httpPort: 0,
+      });
+      testDesk = await startTestDesk((config) => ({
+        ...withIlsAt(config, ils.port),
+        printAccounts: {
+          ...config.printAccounts,
+          currency,
+          ilsTransfer: {
+            kind: 'koha-rest',
+            url: ils.controlUrl!,
+            clientId: 'carrel-desk',
+            clientSecret: 'carrel-desk-secret',
+            debitType: 'MANUAL',
+            timeoutMs: 10_000,
+          },
         },
-      },
-    }));
-  }, 30_000);
+      }));
+    }, 30_000);
 
-  afterAll(async () => {
-    await testDesk?.stop();
-    await ils?.close();
-  });
-
-  const transfer = (amountMinor: number) =>
-    callApi(testDesk.api, 'POST', '/api/v1/print/accounts/transfers', {
-      requestId: randomUUID(),
-      patron: PATRON,
-      amountMinor,
-      currency,
+    afterAll(async () => {
+      await testDesk?.stop();
+      await ils?.close();
     });
 
-  it('takes from the ILS exactly what it credits the print account, and no more than the patron has', async () => {
-    // One minor unit more than the patron's credit at the ILS: refused, nothing moves.
-    const tooMuch = await transfer(creditMinor + 1);
-    expect(tooMuch.status).toBe(402);
-    expect(tooMuch.json.code).toBe('ils_credit_insufficient');
-    expect(ils.state.patrons.get(PATRON)?.accountDebits).toHaveLength(0);
+    const transfer = (amountMinor: number) =>
+      callApi(testDesk.api, 'POST', '/api/v1/print/accounts/transfers', {
+        requestId: randomUUID(),
+        patron: PATRON,
+        amountMinor,
+        currency,
+      });
 
-    const moved = await transfer(moveMinor);
-    expect(moved.status).toBe(201);
-    expect(moved.json).toMatchObject({ amountMinor: moveMinor, currency, balanceMinor: moveMinor });
-    // The ILS's own books (hundredths of the major unit in the simulator): the same money left them.
-    const patron = ils.state.patrons.get(PATRON)!;
-    expect(patron.accountDebits).toHaveLength(1);
-    expect(patron.creditCents).toBe(leftHundredths);
-    expect(patron.fees).toHaveLength(0);
-  });
-});
+    it('takes from the ILS exactly what it credits the print account, and no more than the patron has', async () => {
+      // One minor unit more than the patron's credit at the ILS: refused, nothing moves.
+      const tooMuch = await transfer(creditMinor + 1);
+      expect(tooMuch.status).toBe(402);
+      expect(tooMuch.json.code).toBe('ils_credit_insufficient');
+      // In the currency, not minor units ('the patron's credit at the ILS (20000 minor units) does not cover 20001').
+      expect(tooMuch.json.detail).toBe(
+        `the patron's credit at the ILS (${credit}) does not cover the ${asked} asked: nothing was moved`,
+      );
+      expect(ils.state.patrons.get(PATRON)?.accountDebits).toHaveLength(0);
+
+      const moved = await transfer(moveMinor);
+      expect(moved.status).toBe(201);
+      expect(moved.json).toMatchObject({ amountMinor: moveMinor, currency, balanceMinor: moveMinor });
+      // The ILS's own books (hundredths of the major unit in the simulator): the same money left them.
+      const patron = ils.state.patrons.get(PATRON)!;
+      expect(patron.accountDebits).toHaveLength(1);
+      expect(patron.creditCents).toBe(leftHundredths);
+      expect(patron.fees).toHaveLength(0);
+    });
+  },
+);

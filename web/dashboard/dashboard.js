@@ -10,6 +10,8 @@
  * (a fee payment that failed), for staff to check the patron's account there.
  */
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
+// Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
+import { money } from '/common/money.js';
 
 const api = new ApiClient(
   location.origin,
@@ -271,17 +273,6 @@ async function refreshDesk() {
     document.getElementById('owed-box').hidden = true;
     document.getElementById('to-check-box').hidden = true;
   }
-}
-
-/** An amount in minor units as money, with the currency's own number of decimals (JPY 0, EUR 2, KWD 3). */
-function money(minor, currency) {
-  let format;
-  try {
-    format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
-  } catch {
-    return `${minor} ${currency}`;
-  }
-  return format.format(minor / 10 ** format.resolvedOptions().maximumFractionDigits);
 }
 
 /** Request ids for payouts, by payment and amount: pressed again after a lost answer, it is made once. */

@@ -30,6 +30,37 @@ const cell = (text) => {
 };
 const when = (iso) => new Date(iso).toLocaleString();
 
+/** Where a release stands, in the desk's words (the API's state is charged, released, completed or refunded). */
+function releaseState(release) {
+  const printed = release.printedImpressions ?? 0;
+  switch (release.state) {
+    case 'charged':
+      return 'Charged, waiting for the print server to confirm';
+    case 'released':
+      return 'Sent to the printer';
+    case 'completed':
+      return release.refundedMinor > 0 ? 'Printed, partly refunded' : 'Printed';
+    case 'refunded':
+      if (printed === 0) return 'Not printed, refunded';
+      return printed < release.impressions ? 'Printed in part, refunded' : 'Printed, refunded';
+    default:
+      return release.state;
+  }
+}
+
+/** What an account entry was, in the desk's words (the API's kind is deposit, charge, refund, payout or adjustment). */
+const ENTRY_KINDS = {
+  deposit: 'Top-up',
+  charge: 'Printing',
+  refund: 'Refund',
+  payout: 'Paid out',
+  adjustment: 'Correction',
+};
+
+/** A clause the gateway wrote ('not printed: …; the charge was refunded') as a sentence. */
+const sentence = (text) =>
+  text ? `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : '';
+
 /** An amount typed by staff in the account's currency (its own decimals: 5.00 EUR, 500 JPY) as minor units. */
 function minorOf(text) {
   const minor = minorIn(String(text), currency);
@@ -95,8 +126,8 @@ async function find({ quiet = false } = {}) {
         cell(String(release.impressions)),
         cell(money(release.amountMinor, release.currency)),
         cell(money(release.refundedMinor, release.currency)),
-        cell(release.state),
-        cell(release.outcome ?? ''),
+        cell(releaseState(release)),
+        cell(sentence(release.outcome)),
         action,
       );
       return tr;
@@ -122,10 +153,10 @@ async function find({ quiet = false } = {}) {
       const tr = document.createElement('tr');
       tr.append(
         cell(when(entry.at)),
-        cell(entry.kind),
+        cell(ENTRY_KINDS[entry.kind] ?? entry.kind),
         cell(money(entry.amountMinor, entry.currency)),
         cell(money(entry.balanceMinor, entry.currency)),
-        cell(entry.reason ?? entry.source ?? ''),
+        cell(entry.reason ? sentence(entry.reason) : (entry.source ?? '')),
         cell(entry.staff ?? ''),
       );
       return tr;

@@ -81,12 +81,29 @@ const sent = new Set();
 const keyOf = (job) => `${job.queue}/${job.jobId}`;
 function setReleasing(on) {
   releasing = on;
-  // Print all with nothing it can print (the printer unplugged) did nothing at all when pressed.
-  $('release-all').disabled = on || !jobs.some((job) => job.problem === null && !sent.has(keyOf(job)));
+  // Print all with nothing it can print (the printer unplugged) did nothing at all when pressed, and
+  // with nothing the balance covers it was refused job after job: it says why instead.
+  const why = printAllWhy();
+  $('release-all-why').textContent = why;
+  $('release-all-why').hidden = why === '';
+  $('release-all').disabled =
+    on || why !== '' || !jobs.some((job) => job.problem === null && !sent.has(keyOf(job)));
   for (const button of document.querySelectorAll('#jobs button')) {
     const job = jobs.find((j) => keyOf(j) === button.closest('[data-job]')?.dataset.job);
     button.disabled = on || !job || job.problem !== null || sent.has(keyOf(job));
   }
+}
+
+/** Why Print all cannot be pressed now, in the patron's words; '' when it can (or when nothing is left to print). */
+function printAllWhy() {
+  const waiting = jobs.filter((job) => !sent.has(keyOf(job)));
+  if (waiting.length === 0) return '';
+  const printable = waiting.filter((job) => job.problem === null);
+  if (printable.length === 0)
+    return 'None of your documents can be printed just now: the reason is shown with each one.';
+  if (balance && printable.every((job) => job.quote && job.quote.amountMinor > balance.balanceMinor))
+    return `Your balance of ${money(balance.balanceMinor, balance.currency)} does not cover any of your documents. Top up at the print desk or the payment kiosk, then print.`;
+  return '';
 }
 
 /** Sends the jobs one after the other and says what became of each. */
@@ -224,6 +241,7 @@ async function showAccount() {
   if (session !== mine) return;
   balance = { balanceMinor: account.statement.balanceMinor, currency: account.statement.currency };
   $('balance').textContent = money(balance.balanceMinor, balance.currency);
+  setReleasing(releasing);
   const recent = account.releases.slice(0, 5);
   $('charged').replaceChildren(
     ...recent.map((r) => {

@@ -28,3 +28,13 @@ export function decimalOf(minor: number, exponent = 2): string {
   const text = String(minor).padStart(exponent + 1, '0');
   return `${text.slice(0, -exponent)}.${text.slice(-exponent)}`;
 }
+
+/**
+ * An amount as staff and API clients read it in a message, with the currency's own decimals:
+ * 750 EUR → `7.50 EUR`, 500 JPY → `500 JPY`, -120 EUR → `-1.20 EUR`.
+ */
+export function moneyText(minor: number, currency: string): string {
+  if (!Number.isSafeInteger(minor)) return `${minor} ${currency}`;
+  const text = decimalOf(Math.abs(minor), currencyExponent(currency));
+  return `${minor < 0 ? '-' : ''}${text} ${currency}`;
+}

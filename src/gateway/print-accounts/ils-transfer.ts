@@ -26,6 +26,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { IlsAccountError, type IlsAccountPatron, type IlsAccounts } from '../../devices/ils/accounts.js';
+import { moneyText } from '../circulation/money.js';
 import type { IlsTransferResult } from '../contracts/print-accounts.js';
 import type { IlsTransferJournal, IlsTransferRow } from './ils-transfer-journal.js';
 import { checkAmount, checkRequestId, type PrintLedger, requestIdClash } from './ledger.js';
@@ -138,7 +139,7 @@ export class IlsTransfers {
     if (credit < request.amountMinor)
       throw new IlsAccountError(
         'ils_credit_insufficient',
-        `the patron's credit at the ILS (${credit} minor units) does not cover ${request.amountMinor}`,
+        `the patron's credit at the ILS (${moneyText(credit, currency)}) does not cover the ${moneyText(request.amountMinor, currency)} asked: nothing was moved`,
       );
     const { row, repeated } = journal.begin({
       requestId: request.requestId,

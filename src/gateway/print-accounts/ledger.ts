@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
+import { moneyText } from '../circulation/money.js';
 import type {
   PrintAccountBalance,
   PrintAccountDeposit,
@@ -142,7 +143,9 @@ export class PrintLedger {
       if (after < 0)
         throw new CarrelError(
           'print_account_insufficient',
-          `the balance (${balance} minor units) does not cover ${-posting.amountMinor}`,
+          posting.kind === 'charge'
+            ? `the balance (${moneyText(balance, accountCurrency)}) does not cover the ${moneyText(-posting.amountMinor, currency)} this costs: nothing was charged`
+            : `the balance (${moneyText(balance, accountCurrency)}) does not cover the ${moneyText(-posting.amountMinor, currency)} taken off: nothing was done`,
         );
       const row: EntryRow = {
         id: randomUUID(),

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
+import { moneyText } from '../circulation/money.js';
 import type {
   PrintLedgerEntry,
   PrintQuote,
@@ -223,7 +224,7 @@ export class ReleaseJournal {
       if (amount > left)
         throw new CarrelError(
           'refund_exceeds_charge',
-          `at most ${left} minor units of this job can still be refunded`,
+          `at most ${moneyText(left, release.currency)} of this job can still be refunded (${moneyText(amount, release.currency)} was asked): nothing was refunded`,
         );
       this.postRefund(release, amount, request.reason, request.requestId, request.staff);
       const state = amount === left && release.state !== 'charged' ? 'refunded' : release.state;
@@ -358,7 +359,7 @@ export class ReleaseJournal {
       currency: release.currency,
       state: release.state,
       printedImpressions: release.printedImpressions,
-      outcome: release.outcome,
+      outcome: outcomeWords(release.outcome),
       at: new Date(release.createdAt).toISOString(),
       updatedAt: new Date(release.updatedAt).toISOString(),
       ...(withPatron ? { patron: release.account } : {}),
@@ -449,4 +450,17 @@ function releaseOf(row: ReleaseRow): ChargedRelease {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/**
+ * How a release ended, as the desk reads it. Releases settled before Carrel said it in words kept the
+ * print server's own ('the print server did not release the job: ipp://…: client-error-not-possible
+ * (job 9 is not held)'): they are read in words too.
+ */
+function outcomeWords(outcome: string | null): string | null {
+  if (outcome?.startsWith('the print server did not release the job'))
+    return 'not printed: the print server did not send the job to the printer; the charge was refunded';
+  if (outcome === 'the job was gone before it was released')
+    return 'not printed: the job was deleted at the print server before it could be printed; the charge was refunded';
+  return outcome;
 }

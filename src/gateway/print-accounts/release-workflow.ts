@@ -26,6 +26,10 @@ import { dueFor, periodStart, quote } from './tariff.js';
 
 const DEFINITE_REFUSALS = new Set(['print_job_not_found', 'print_job_not_possible']);
 
+/** What became of a job the print server would not release, in the words of the desk. */
+const DELETED_BEFORE_PRINTING = 'the job was deleted at the print server before it could be printed';
+const NOT_SENT = 'the print server would not send the job to the printer';
+
 export interface ReleaseWorkflowOptions {
   ledger: PrintLedger;
   journal: ReleaseJournal;
@@ -120,7 +124,7 @@ export class ReleaseWorkflow {
         if (previous) return { release: previous, repeated: true, settled: true };
         throw new CarrelError(
           'print_job_not_found',
-          `no held job ${request.jobId} of this patron on ${request.queue}`,
+          'this job is not waiting to be printed (it was printed already, or deleted at the print server): nothing was charged',
         );
       }
       const problem = this.problemOf(queue, job);
@@ -166,15 +170,28 @@ export class ReleaseWorkflow {
       (status?.state === 'pending-held' && refused) ||
       status?.state === 'canceled'
     ) {
+      // The print server's words (its address, IPP's status) are for whoever looks after it: the log.
+      this.options.logger.warn(
+        {
+          code: failure.code,
+          queue: queue.id,
+          job: release.jobId,
+          release: release.id,
+          jobState: status.state,
+        },
+        `the print server refused to release a job; its charge was refunded: ${failure.message}`,
+      );
+      const held = status.state === 'pending-held';
+      const words = held ? NOT_SENT : DELETED_BEFORE_PRINTING;
       journal.settle(release.id, {
         state: 'refunded',
         printedImpressions: 0,
         refundMinor: release.amountMinor,
-        reason: `the print server did not release the job: ${failure.message}`,
+        reason: `not printed: ${words}; the charge was refunded`,
       });
       throw new CarrelError(
         'print_release_refused',
-        `the print server did not release the job; the charge was refunded (${failure.message})`,
+        `${words}; the charge was refunded${held ? '. The job is still waiting: try again, or ask at the desk' : ''}`,
       );
     }
     if (status !== undefined && status.state !== 'pending-held') return journal.markReleased(release.id);
@@ -226,7 +243,7 @@ export class ReleaseWorkflow {
           state: 'refunded',
           printedImpressions: 0,
           refundMinor: release.amountMinor,
-          reason: 'the job was gone before it was released',
+          reason: `not printed: ${DELETED_BEFORE_PRINTING}; the charge was refunded`,
         });
         return;
       }
@@ -235,7 +252,10 @@ export class ReleaseWorkflow {
           state: 'refunded',
           printedImpressions: 0,
           refundMinor: release.amountMinor,
-          reason: `the job was ${status.state} before it printed`,
+          reason:
+            status.state === 'canceled'
+              ? 'not printed: the job was cancelled at the print server before it printed; the charge was refunded'
+              : 'not printed: the printer stopped the job before it printed; the charge was refunded',
         });
         return;
       }
@@ -255,7 +275,8 @@ export class ReleaseWorkflow {
         state: 'completed',
         printedImpressions: null,
         refundMinor: 0,
-        reason: 'the print server no longer lists the job',
+        reason:
+          'taken as printed: the print server no longer lists the job, so the pages printed are not known',
       });
       return;
     }
@@ -283,7 +304,10 @@ export class ReleaseWorkflow {
         state: refund > 0 ? 'refunded' : 'completed',
         printedImpressions: reported,
         refundMinor: refund,
-        reason: `the printer printed ${reported} of ${release.impressions} pages`,
+        reason:
+          refund > 0
+            ? `the printer printed ${reported} of ${release.impressions} pages; the pages not printed were refunded`
+            : `the printer printed ${reported} of ${release.impressions} pages`,
       });
       return;
     }
@@ -294,7 +318,7 @@ export class ReleaseWorkflow {
         state: 'refunded',
         printedImpressions: printed,
         refundMinor: refund,
-        reason: `the job was ${status.state === 'aborted' ? 'aborted by the printer' : 'cancelled at the printer'} after ${printed} of ${release.impressions} pages`,
+        reason: `${status.state === 'aborted' ? 'the printer stopped the job' : 'the job was cancelled at the printer'} after ${printed} of ${release.impressions} pages; the pages not printed were refunded`,
       });
     }
   }
