@@ -90,6 +90,10 @@ const STATUS_BY_CODE: ProblemTable = {
   patron_card_not_found: { status: 422, title: 'No patron card is on the pad' },
   patron_card_ambiguous: { status: 422, title: 'More than one patron card is on the pad' },
   no_receipt_printer: { status: 422, title: 'No receipt printer is configured' },
+  item_outcome_unknown: {
+    status: 409,
+    title: 'The library system may already have done this item: staff must look it up',
+  },
   payment_not_found: { status: 404, title: 'No such payment' },
   payment_ended: { status: 409, title: 'The payment has ended' },
   payment_not_ended: { status: 409, title: 'The payment is still collecting' },

@@ -13,7 +13,8 @@ export type SessionErrorCode =
   | 'patron_required'
   | 'patron_card_not_found'
   | 'patron_card_ambiguous'
-  | 'no_receipt_printer';
+  | 'no_receipt_printer'
+  | 'item_outcome_unknown';
 
 /** A session request that cannot be done as asked. The HTTP layer maps the code to a status. */
 export class SessionError extends CarrelError {
