@@ -7,6 +7,7 @@ export type SessionErrorCode =
   | 'pad_in_use'
   | 'scanner_in_use'
   | 'session_on_another_screen'
+  | 'session_screen_away'
   | 'screen_required'
   | 'patron_scan_not_found'
   | 'pin_required'
