@@ -120,6 +120,47 @@ describe('an item whose answer was lost, asked for again', () => {
     expect(loanOf('31000005')).toEqual({ patron: '21000009', renewals: 0 });
   });
 
+  it('a return asked for again while the library system is away is refused and still said possibly done; back, it is found checked in', async () => {
+    // Beloved is out to the patron; she brings it back to a return kiosk.
+    const beloved = ils().state.item('31000006')!;
+    ils().state.setLoan(beloved, {
+      patron: '21000009',
+      item: '31000006',
+      checkedOutAt: new Date(),
+      due: new Date(Date.now() + 86_400_000),
+      renewals: 0,
+    });
+    const opened = await call('POST', '/api/v1/sessions', { mode: 'return' });
+    expect(opened.status).toBe(201);
+    const session = opened.body.id as string;
+    ils().setFaults({
+      loseAnswers: { type: 'checkin', times: 1 },
+      ignoreRequests: { type: 'itemInformation', times: 2 },
+    });
+    expect((await ask(session, '31000006')).body).toMatchObject({ state: 'failed', answerLost: true });
+    expect(loanOf('31000006')).toBeUndefined(); // the ILS took it back
+    // The library system goes away. Asked again, the return failed once more without reaching it —
+    // and the item lost its answerLost, as if nothing had been done: free to be checked in again.
+    ils().setFaults({ hang: true });
+    await waitForDevice(desk.api, 'ils', 'offline', 30_000);
+    const again = await ask(session, '31000006');
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('item_outcome_unknown');
+    expect(again.body.detail).toMatch(/may already have checked in .*ask staff/i);
+    const view = (await call('GET', `/api/v1/sessions/${session}`)).body as SessionView;
+    expect(view.items.find((i) => i.item === '31000006')).toMatchObject({
+      state: 'failed',
+      answerLost: true,
+    });
+    // Back: found checked in, and said so (no second checkin, which can clear a hold trap).
+    ils().setFaults({});
+    await waitForDevice(desk.api, 'ils', 'online', 15_000);
+    const back = await ask(session, '31000006');
+    expect(back.status).toBe(200);
+    expect(back.body).toMatchObject({ item: '31000006', state: 'checked_in', title: 'Beloved' });
+    expect(back.body.answerLost).toBeUndefined();
+  }, 60_000);
+
   it('is checked out when the library system never did it', async () => {
     const session = await openCheckout();
     // The link drops as the checkout reaches the ILS, which does nothing; the look-up fails with it.
