@@ -1,3 +1,4 @@
+import type { WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { heading, itemText, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
@@ -100,4 +101,63 @@ describe.skipIf(skip !== undefined)('two kiosk screens on the same pad', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await openSessions()).toBe(1);
   });
+});
+
+/** The grace a screen whose connection dropped keeps its session (short here; 30 s by default). */
+const GRACE_S = 12;
+
+/**
+ * The screen a patron is using loses its connection to Carrel for a moment (a network blip) while
+ * another page on the same pad loads (staff checking something, a second tab): the patron's screen
+ * reconnects and must still have her session.
+ */
+describe.skipIf(skip !== undefined)('a screen whose connection dropped for a moment', () => {
+  const kiosk = kioskInChromium({ lent: ['31000005', '31000006'], screenGraceSeconds: GRACE_S });
+  const { placeTag, openScreen, clearPad } = kiosk;
+
+  it('keeps its session: a page loading meanwhile says the self-check is in use, and takes it up only when that screen stays away past the grace', async () => {
+    await clearPad();
+    // The patron's screen's session socket goes through here: cut (the network gone), then let through.
+    let cut = false;
+    const live: WebSocketRoute[] = [];
+    const patronScreen = await openScreen((page) =>
+      page.routeWebSocket(/\/api\/v1\/sessions\/[^/]+\/events/, (socket) => {
+        if (cut) return void socket.close();
+        live.push(socket);
+        socket.connectToServer();
+      }),
+    );
+    await expect.poll(heading(patronScreen)).toBe('Welcome');
+    await logIn(patronScreen);
+    await expect.poll(heading(patronScreen)).toBe('Hello, Zoë Åström');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(patronScreen, '31000005')).toMatch(DUE);
+
+    // The blip: the patron's screen loses its socket and cannot reconnect for now.
+    cut = true;
+    for (const socket of live.splice(0)) await socket.close();
+    const second = await openScreen();
+    await expect.poll(heading(second)).toBe(IN_USE);
+    expect(await second.locator('body').innerText()).not.toContain('Zoë');
+    // Back: the patron's screen reconnects (within 5 s) and goes on with her session.
+    cut = false;
+    await expect.poll(() => live.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    placeTag('31000006'); // Beloved
+    await expect.poll(itemText(patronScreen, '31000006')).toMatch(DUE);
+    // Past the grace, the second page still leaves it alone: its screen came back.
+    await new Promise((resolve) => setTimeout(resolve, GRACE_S * 1000));
+    expect(await heading(second)()).toBe(IN_USE);
+    expect(await heading(patronScreen)()).toBe('Hello, Zoë Åström');
+
+    // Gone for good this time (the kiosk's browser crashed, its network died): a page loading now
+    // says in use at first, and shows the session once the grace is over.
+    cut = true;
+    for (const socket of live.splice(0)) await socket.close();
+    const third = await openScreen();
+    await expect.poll(heading(third)).toBe(IN_USE);
+    await expect.poll(heading(third), { timeout: (GRACE_S + 10) * 1000 }).toBe('Hello, Zoë Åström');
+    expect(await itemText(third, '31000005')()).toMatch(DUE);
+    expect(await itemText(third, '31000006')()).toMatch(DUE);
+    expect(await heading(second)()).toBe(IN_USE);
+  }, 90_000);
 });

@@ -34,6 +34,8 @@ export function kioskInChromium(options: {
   lent: readonly string[];
   /** `sessions.inactivityTimeoutSeconds`, when a test needs it short. */
   inactivitySeconds?: number;
+  /** `sessions.screenGraceSeconds`, when a test needs it short. */
+  screenGraceSeconds?: number;
   /** Run after each test, before the pages close (a fault put back). */
   afterEach?: (desk: TestDesk) => void;
 }): KioskInChromium {
@@ -47,9 +49,15 @@ export function kioskInChromium(options: {
     desk = await startTestDesk((config) => ({
       ...config,
       mqtt: { mode: 'off' },
-      ...(options.inactivitySeconds === undefined
-        ? {}
-        : { sessions: { ...config.sessions, inactivityTimeoutSeconds: options.inactivitySeconds } }),
+      sessions: {
+        ...config.sessions,
+        ...(options.inactivitySeconds === undefined
+          ? {}
+          : { inactivityTimeoutSeconds: options.inactivitySeconds }),
+        ...(options.screenGraceSeconds === undefined
+          ? {}
+          : { screenGraceSeconds: options.screenGraceSeconds }),
+      },
     }));
     await waitForDevice(desk.api, 'pad-1', 'online');
     browser = await launchChromium();

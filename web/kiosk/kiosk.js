@@ -13,7 +13,8 @@
  * One screen shows a pad's session: the page names itself to Carrel by an id kept in sessionStorage
  * (the same after a reload, new in another tab). Another page on the same pad says it is in use and
  * leaves the session alone; it takes the session over when the screen showing it is gone (the
- * browser crashed) or when staff press "Move the session to this screen".
+ * browser crashed) — once that screen has stayed away past Carrel's grace, for it may only be
+ * reconnecting after a network blip — or when staff press "Move the session to this screen".
  */
 import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
 import { renderReceipt } from './receipt.js';
@@ -23,6 +24,8 @@ import { formatCountdown, patronNotes, problemWords } from './words.js';
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** sessionStorage: the session this tab let go when it was last hidden (a reload), not to be taken up again. */
 const LET_GO_KEY = 'carrel.kiosk.let-go';
+/** How often a page that found the session's screen away asks again whether it may take it up. */
+const AWAY_RETRY_MS = 3000;
 /** sessionStorage: this screen's id, the same across its reloads (another tab has its own). */
 const SCREEN_KEY = 'carrel.kiosk.screen';
 const THANKS_MS = 30_000;
@@ -399,6 +402,31 @@ async function takeOverHere() {
   }
 }
 
+/**
+ * The session's screen was away (its connection lost) when this page came: asked again every few
+ * seconds, the session comes here once that screen has stayed away past the grace (its browser
+ * crashed, and this page is it come back). Back meanwhile, the session stays there.
+ */
+function takeOverIfStillAway(inUse) {
+  setTimeout(async () => {
+    if (state.inUse !== inUse || state.screen !== 'in-use') return;
+    try {
+      const session = await api.takeOver(inUse.id, false);
+      if (state.inUse !== inUse) return;
+      inUse.socket?.close();
+      state.inUse = null;
+      startSession(session);
+    } catch (error) {
+      if (state.inUse !== inUse) return;
+      if (error instanceof Problem && (error.status === 404 || error.code === 'session_ended'))
+        return toStart();
+      // Its screen is back (session_on_another_screen): in use it stays.
+      if (error instanceof Problem && error.code === 'session_on_another_screen') return;
+      takeOverIfStillAway(inUse);
+    }
+  }, AWAY_RETRY_MS);
+}
+
 /** A request refused because the session is now shown on another screen: this one lets it be. */
 function shownElsewhere(error) {
   if (!(error instanceof Problem) || error.code !== 'session_on_another_screen') return false;
@@ -667,6 +695,15 @@ async function resumeLeftSession() {
     const session = await api.takeOver(left.id, false);
     if (!state.session && !state.busy && state.screen === 'start') startSession(session);
   } catch (error) {
+    if (error instanceof Problem && error.code === 'session_screen_away') {
+      // The screen showing it lost its connection a moment ago, and is likely reconnecting with the
+      // patron in front of it: in use here, unless it stays away past Carrel's grace.
+      if (!state.session && !state.busy && state.screen === 'start') {
+        showInUse(left.id);
+        takeOverIfStillAway(state.inUse);
+      }
+      return;
+    }
     if (!(error instanceof Problem && error.code === 'session_on_another_screen')) return;
     // Another screen shows it — perhaps under this page's own id, copied with a duplicated tab:
     // this page is a screen of its own from now on.

@@ -236,6 +236,9 @@ export function problemWords(problem) {
     case 'pad_in_use':
     case 'scanner_in_use':
       return 'This kiosk is busy with another session. Please try again in a moment or ask staff.';
+    case 'item_outcome_unknown':
+      // Its checkout (or return) reached the library system, whose answer was lost, and it cannot be asked now.
+      return 'The library system is not answering, so we cannot tell whether that item went through. Please ask staff.';
     case 'device_not_found':
       return 'This kiosk is not set up correctly. Please ask staff.';
     case 'network':

@@ -83,6 +83,10 @@ const STATUS_BY_CODE: ProblemTable = {
   pad_in_use: { status: 409, title: 'The pad is in use by another session' },
   scanner_in_use: { status: 409, title: 'The scanner is in use by another session' },
   session_on_another_screen: { status: 409, title: 'The session is shown on another screen' },
+  session_screen_away: {
+    status: 409,
+    title: 'The session is shown on another screen that is reconnecting',
+  },
   screen_required: { status: 422, title: 'Taking a session over needs the screen that takes it' },
   patron_scan_not_found: { status: 422, title: 'No patron was scanned at the scanner just now' },
   pin_required: { status: 422, title: "The patron's PIN is required" },
@@ -90,6 +94,10 @@ const STATUS_BY_CODE: ProblemTable = {
   patron_card_not_found: { status: 422, title: 'No patron card is on the pad' },
   patron_card_ambiguous: { status: 422, title: 'More than one patron card is on the pad' },
   no_receipt_printer: { status: 422, title: 'No receipt printer is configured' },
+  item_outcome_unknown: {
+    status: 409,
+    title: 'The library system may already have done this item: staff must look it up',
+  },
   payment_not_found: { status: 404, title: 'No such payment' },
   payment_ended: { status: 409, title: 'The payment has ended' },
   payment_not_ended: { status: 409, title: 'The payment is still collecting' },

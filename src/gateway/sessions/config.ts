@@ -7,6 +7,13 @@ import { z } from 'zod';
 export const sessionsSchema = z.strictObject({
   /** A session nobody touched (no request, no tag placed) for this long ends, with an end-session to the ILS. */
   inactivityTimeoutSeconds: z.number().int().min(10).max(3600).default(120),
+  /**
+   * A session's screen whose live connection dropped (a network blip, Carrel restarted) keeps it this
+   * long: another screen asking meanwhile is told it is in use, and takes it only after (or on
+   * purpose, with force). The page reconnects within 5 s of a blip, again and again; a kiosk
+   * browser that crashed and came back as a new screen waits out the rest.
+   */
+  screenGraceSeconds: z.number().int().min(0).max(600).default(30),
   /** Refuse a checkout session without the patron's PIN (a card alone is not enough). */
   requirePin: z.boolean().default(true),
   /** Most sessions open at once, across every kiosk on this desk. */

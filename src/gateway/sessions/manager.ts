@@ -62,6 +62,8 @@ interface ScreenHold {
   screen: string;
   /** Each feed of the holding screen: tells it the session moved, and stops it. */
   feeds: Set<() => void>;
+  /** Monotonic time the screen was last connected (or took the session), while it has no feed. */
+  awaySince: number;
 }
 
 export class SessionManager implements Feature, SessionService {
@@ -145,8 +147,7 @@ export class SessionManager implements Feature, SessionService {
       { circulation: this.deps.circulation, pad: padPort, clock: this.deps.clock },
     );
     this.sessions.set(session.id, session);
-    if (caller.screen !== undefined)
-      this.screens.set(session.id, { screen: caller.screen, feeds: new Set() });
+    if (caller.screen !== undefined) this.screens.set(session.id, this.hold(caller.screen));
     if (pad !== null) this.padOwners.set(pad, session);
     if (scanner !== null) this.scannerOwners.set(scanner, session);
     this.armTimer(session);
@@ -229,8 +230,17 @@ export class SessionManager implements Feature, SessionService {
         'session_on_another_screen',
         `session "${id}" is shown on another screen that is still connected; take it over with force`,
       );
+    // Its screen lost its connection a moment ago (a network blip): it is reconnecting, and the
+    // patron is still in front of it. Another screen waits out the grace; the same one comes back.
+    const graceMs = this.deps.config.screenGraceSeconds * 1000;
+    const awayMs = hold === undefined ? Infinity : this.deps.clock.monotonic() - hold.awaySince;
+    if (hold !== undefined && !shown && hold.screen !== screen && awayMs < graceMs && request.force !== true)
+      throw new SessionError(
+        'session_screen_away',
+        `session "${id}" is shown on another screen that lost its connection ${Math.floor(awayMs / 1000)} s ago and may come back: it can be taken over in ${Math.ceil((graceMs - awayMs) / 1000)} s, or now with force`,
+      );
     for (const moved of [...(hold?.feeds ?? [])]) moved();
-    this.screens.set(session.id, { screen, feeds: new Set() });
+    this.screens.set(session.id, this.hold(screen));
     this.armTimer(session);
     this.log.info(
       { session: session.id, terminal: caller.terminal, fromConnectedScreen: shown },
@@ -256,10 +266,15 @@ export class SessionManager implements Feature, SessionService {
     };
     const stop = () => {
       unwatch();
-      hold.feeds.delete(feed);
+      if (hold.feeds.delete(feed) && hold.feeds.size === 0) hold.awaySince = this.deps.clock.monotonic();
     };
     hold.feeds.add(feed);
     return stop;
+  }
+
+  /** A screen holding a session from now: not connected yet, so away from now on. */
+  private hold(screen: string): ScreenHold {
+    return { screen, feeds: new Set(), awaySince: this.deps.clock.monotonic() };
   }
 
   /** How many sessions are open now (for health and tests). */

@@ -21,6 +21,7 @@ import type {
 } from '../contracts/sessions.js';
 import type { RfidReaderPort } from '../families/rfid-reader/index.js';
 import { ItemRecord } from './item-record.js';
+import { earlierAttempt } from './lost-answer.js';
 import { outcomeOf } from './outcome.js';
 import { renewLoans } from './renewals.js';
 
@@ -29,6 +30,12 @@ export interface PlacedItem {
   primaryItemId: string;
   set?: { part: number; parts: number } | undefined;
 }
+
+/** Where a return found done after its answer was lost goes, by the status the ILS gave it. */
+const FOUND_ALERTS: Record<string, { type: 'hold' | 'transit'; message: string }> = {
+  waitingOnHoldShelf: { type: 'hold', message: 'On hold: put it on the hold shelf' },
+  inTransit: { type: 'transit', message: 'Belongs to another branch: send it in transit' },
+};
 
 export interface SessionDeps {
   circulation: CirculationService;
@@ -192,6 +199,8 @@ export class SelfCheckSession {
     const record = this.record(item);
     if (!record.settled && !record.busy && !(record.hasTags && record.incomplete)) {
       if (record.transacted) await this.enqueue(() => this.secure(record));
+      else if (record.state === 'failed' && record.answerLost)
+        await this.enqueue(() => this.afterLostAnswer(record, feeAcknowledged));
       else await this.enqueue(() => this.transact(record, feeAcknowledged));
     } else if (record.busy) {
       await this.queue;
@@ -300,6 +309,45 @@ export class SelfCheckSession {
     }
     record.transacted = true;
     record.busy = false;
+    await this.secure(record);
+  }
+
+  /**
+   * Asked again after the ILS's answer was lost: done only once the ILS shows it was not done
+   * already; found done, it is taken as done (nothing sent); the ILS unable to say, refused with
+   * `item_outcome_unknown` and the item left as it was.
+   */
+  private async afterLostAnswer(record: ItemRecord, feeAcknowledged: boolean): Promise<void> {
+    if (record.transacted || record.state !== 'failed' || !record.answerLost || !this.open) return;
+    record.busy = true;
+    let earlier: Awaited<ReturnType<typeof earlierAttempt>>;
+    try {
+      earlier = await earlierAttempt(
+        this.deps.circulation,
+        this.init.mode,
+        record.id,
+        this.init.patron,
+        this.init.owner,
+      );
+    } finally {
+      record.busy = false;
+    }
+    if (!earlier.done) {
+      await this.transact(record, feeAcknowledged);
+      return;
+    }
+    record.clearOutcome();
+    if (earlier.title !== undefined) record.title = earlier.title;
+    if (this.init.mode === 'checkout') {
+      record.dueDate = earlier.dueDate;
+      record.renewal = false;
+      record.wantSecured = false;
+    } else {
+      record.wantSecured = true;
+      const alert = FOUND_ALERTS[earlier.status];
+      if (alert !== undefined) record.alert = alert;
+    }
+    record.transacted = true;
     await this.secure(record);
   }
 

@@ -119,7 +119,12 @@ export function fakeServices(devices: DeviceState[] = [onlinePrinter('receipt-1'
     bus,
     clock: systemClock,
     logger: silentLogger(),
-    config: sessionsSchema.parse({ requirePin: false, receipt: { printer: 'receipt-1' } }),
+    // A screen's grace of 1 s (30 by default): the take-over test waits it out.
+    config: sessionsSchema.parse({
+      requirePin: false,
+      screenGraceSeconds: 1,
+      receipt: { printer: 'receipt-1' },
+    }),
     site: 'library',
     desk: 'desk-1',
   });

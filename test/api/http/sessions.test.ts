@@ -209,13 +209,37 @@ describe('sessions API', () => {
     expect(await again.closed).toBe(4409);
     expect(again.events).toEqual(['moved']);
 
-    // B's screen gone (no feed): A may take it back without force.
+    // B's screen gone (no feed): A may take it back without force once B stayed away past the
+    // grace (1 s here) — before, B may be reconnecting after a network blip.
     const onB = follow(B);
     await expect.poll(() => onB.events).toEqual(['session']);
     expect((await call('POST', '/take-over', A, {})).statusCode).toBe(409);
     onB.socket.close();
     await onB.closed;
-    await expect.poll(async () => (await call('POST', '/take-over', A, {})).statusCode).toBe(200);
+    await expect
+      .poll(async () => (await call('POST', '/take-over', A, {})).json().code)
+      .toBe('session_screen_away');
+    const away = await call('POST', '/take-over', A, {});
+    expect(away.statusCode).toBe(409);
+    expect(away.json().detail).toMatch(
+      /lost its connection \d+ s ago and may come back: it can be taken over in \d+ s, or now with force/,
+    );
+    await expect
+      .poll(async () => (await call('POST', '/take-over', A, {})).statusCode, { timeout: 3_000 })
+      .toBe(200);
+    // A's feed drops and comes back within the grace: B is told A is away, then that A is back.
+    const onA2 = follow(A);
+    await expect.poll(() => onA2.events).toEqual(['session']);
+    onA2.socket.close();
+    await onA2.closed;
+    await expect
+      .poll(async () => (await call('POST', '/take-over', B, {})).json().code)
+      .toBe('session_screen_away');
+    const onA3 = follow(A);
+    await expect.poll(() => onA3.events).toEqual(['session']);
+    expect((await call('POST', '/take-over', B, {})).json().code).toBe('session_on_another_screen');
+    onA3.socket.close();
+    await onA3.closed;
     expect((await call('DELETE', '', A)).statusCode).toBe(200);
   });
 

@@ -100,7 +100,7 @@ export const sessionItemSchema = z.object({
     .boolean()
     .optional()
     .describe(
-      'failed after the request reached the ILS and its answer was lost: it may have been done (staff look it up); a failed item without it may be asked again',
+      'failed after the request reached the ILS and its answer was lost: it may have been done. Asked for again (POST …/items), the ILS is asked first: found done it is taken as done (nothing sent again), found not done it is done now, and while the ILS cannot say it is refused 409 item_outcome_unknown (staff look it up). A failed item without it is simply done again',
     ),
   screenMessages,
   updatedAt: z.string(),
@@ -273,6 +273,7 @@ export function sessionRoutes(
       feeAcknowledged: checkoutRequestSchema.shape.feeAcknowledged,
     }),
     response: sessionItemSchema,
+    // 409 item_outcome_unknown: an item whose answer was lost, the ILS unable to say whether it was done.
     problems: [404, 409],
     handler: ({ params, query, body, principal }) =>
       sessions.processItem(params.id, body, screenCaller(principal, query)),
