@@ -126,6 +126,11 @@ export class DirectOperations {
     };
     const refuse = (error: unknown, close = false) => {
       const problem = this.options.errorAnswer(error);
+      // Failed while its answer was on its way: the client sees the connection end, not half an answer.
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
       // As fastify: a body it could not take closes the connection (the client may still be sending).
       if (close) response.shouldKeepAlive = false;
       answer(problem.status, 'application/problem+json; charset=utf-8', problem.body, problem.headers);
@@ -171,7 +176,8 @@ export class DirectOperations {
           idempotencyKey: request.headers['idempotency-key'],
           reply,
         });
-        if (result instanceof Promise) result.then(done, (failure: unknown) => refuse(failure));
+        // What fails in sending the answer (a value JSON cannot write) is refused as fastify refuses it.
+        if (result instanceof Promise) result.then(done).catch(refuse);
         else done(result);
       } catch (failure) {
         refuse(failure);
