@@ -23,7 +23,16 @@ let desk: Desk;
 let api: string;
 
 beforeAll(async () => {
-  testDesk = await startTestDesk();
+  // The gate's counter read every 5 s (the shortest allowed; the simulated desk's is 10 s): a
+  // walk shows in the counts at the next reading, whenever in the interval the test walks.
+  testDesk = await startTestDesk((config) => ({
+    ...config,
+    devices: config.devices.map((device) =>
+      device.kind === 'gate' && device.driver === 'feig-notification'
+        ? { ...device, visitors: { ...device.visitors, countIntervalSeconds: 5 } }
+        : device,
+    ),
+  }));
   ({ desk, api } = testDesk);
   await waitForDevice(api, 'pad-1', 'online');
 });
@@ -134,8 +143,9 @@ describe('device detail', () => {
     try {
       const before = (await device('exit-1')).detail;
       gate.walk({ direction: 'in', items: [] });
+      // Counted at the counter's next reading: within its 5 s, and a margin.
       await expect
-        .poll(async () => (await device('exit-1')).detail.counts.in, { timeout: 5000 })
+        .poll(async () => (await device('exit-1')).detail.counts.in, { timeout: 8000 })
         .toBe(before.counts.in + 1);
       await expect
         .poll(() => retained.latest()?.detail.counts.in, { timeout: 5000 })

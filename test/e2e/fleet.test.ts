@@ -14,7 +14,8 @@ import { FLEET_USERS, type FleetRig, type FleetUser, startFleetRig } from '../..
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { mosquittoSkipReason } from '../helpers/mosquitto.js';
 
-const skip = mosquittoSkipReason() ?? chromiumSkipReason();
+// Its broker and bridge tests need no browser: they run on every Node, the page's with them.
+const skip = mosquittoSkipReason() ?? chromiumSkipReason({ alsoServerTests: true });
 if (skip) console.warn(`skipping the fleet tests: ${skip}`);
 
 const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');

@@ -31,6 +31,12 @@ export async function startTestDesk(
   const base = defaultDeskConfig();
   const config = change({
     ...base,
+    // The simulated gate is online from its first frame, a keep-alive every 5 s by default: each
+    // test waiting for the gate online (a dozen files) waited those 5 s. It says it is there
+    // every second; the device's 15 s keep-alive timeout and what is tested of it are the same.
+    simulators: base.simulators.map((simulator) =>
+      simulator.kind === 'gate' ? { ...simulator, keepAliveSeconds: 1 } : simulator,
+    ),
     http: { ...base.http, port: 0 },
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
     storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
