@@ -7,6 +7,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { logInAtRelease } from '../helpers/release-page.js';
 import { until } from '../helpers/until.js';
 
 interface ListedJob {
@@ -75,10 +76,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
 
     async function logIn(patron: string, pin: string): Promise<Page> {
       const station = await chromium.openPage('/release');
-      await station.locator('#card').fill(patron);
-      await station.locator('#pin').fill(pin);
-      await station.getByRole('button', { name: 'Show my print jobs' }).click();
-      await station.locator('#screen-jobs').waitFor({ state: 'visible', timeout: 10_000 });
+      await logInAtRelease(station, patron, pin);
       return station;
     }
 

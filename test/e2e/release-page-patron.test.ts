@@ -4,6 +4,7 @@ import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { logInAtRelease } from '../helpers/release-page.js';
 
 const PATRON = '21000002';
 const PIN = '2222';
@@ -23,12 +24,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station, in Chr
   );
   const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
 
-  async function logIn(station: Page): Promise<void> {
-    await station.locator('#card').fill(PATRON);
-    await station.locator('#pin').fill(PIN);
-    await station.getByRole('button', { name: 'Show my print jobs' }).click();
-    await station.locator('#screen-jobs').waitFor({ state: 'visible', timeout: 10_000 });
-  }
+  const logIn = (station: Page) => logInAtRelease(station, PATRON, PIN);
 
   it('says in money, not minor units, that the balance does not cover the job', async () => {
     const jobId = await server().submit({ user: PATRON, title: 'Thesis', pages: 30 });

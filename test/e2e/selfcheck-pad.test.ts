@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { RfidPadSimulator } from '../../simulators/rfid-pad/index.js';
 import type { SessionItemView, SessionView } from '../../src/gateway/sessions/index.js';
+import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
 
@@ -29,15 +30,8 @@ afterAll(async () => {
 // biome-ignore lint/suspicious/noExplicitAny: test answers are checked field by field
 type Json = any;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${desk.api}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const api = jsonApi(() => desk.api);
+const call = (method: string, path: string, body?: unknown) => api<Json>(method, path, body);
 
 /** The session's items once every seeded item has reached `state`. */
 const settled = (id: string, state: SessionItemView['state']) =>

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { SessionItemView, SessionView } from '../../src/gateway/sessions/index.js';
+import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice, withIls } from '../helpers/desk.js';
 
 /**
@@ -38,15 +39,8 @@ afterEach(async () => {
 // biome-ignore lint/suspicious/noExplicitAny: test answers are checked field by field
 type Json = any;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${desk.api}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const api = jsonApi(() => desk.api);
+const call = (method: string, path: string, body?: unknown) => api<Json>(method, path, body);
 
 async function openCheckout(): Promise<string> {
   const opened = await call('POST', '/api/v1/sessions', {
