@@ -124,7 +124,9 @@ export class DirectOperations {
       response.end(body);
       this.options.record(method, entry.url, status, (performance.now() - started) / 1000);
     };
-    const refuse = (error: unknown, close = false) => {
+    // `kept`: headers the handler set before it failed, which fastify's answer keeps too (a refusal
+    // answered again from its request id says `idempotent-replayed`).
+    const refuse = (error: unknown, close = false, kept?: Readonly<Record<string, string>>) => {
       const problem = this.options.errorAnswer(error);
       // Failed while its answer was on its way: the client sees the connection end, not half an answer.
       if (response.headersSent) {
@@ -133,7 +135,12 @@ export class DirectOperations {
       }
       // As fastify: a body it could not take closes the connection (the client may still be sending).
       if (close) response.shouldKeepAlive = false;
-      answer(problem.status, 'application/problem+json; charset=utf-8', problem.body, problem.headers);
+      answer(
+        problem.status,
+        'application/problem+json; charset=utf-8',
+        problem.body,
+        kept ? { ...kept, ...problem.headers } : problem.headers,
+      );
     };
 
     // Who is calling is settled before the body is read, as the RouteBook's onRequest hook does.
@@ -177,10 +184,11 @@ export class DirectOperations {
           reply,
         });
         // What fails in sending the answer (a value JSON cannot write) is refused as fastify refuses it.
-        if (result instanceof Promise) result.then(done).catch(refuse);
+        if (result instanceof Promise)
+          result.then(done).catch((failure: unknown) => refuse(failure, false, reply.headers));
         else done(result);
       } catch (failure) {
-        refuse(failure);
+        refuse(failure, false, reply.headers);
       }
     });
     return true;

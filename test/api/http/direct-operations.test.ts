@@ -147,6 +147,12 @@ describe('operations answered without fastify', () => {
       checkout('an unknown field', { body: checkoutBody({ extra: 1 }) }),
       checkout('a key that is a barcode', { body: checkoutBody({ '21000001': 1 }) }),
       checkout('refused by the library', { body: checkoutBody({ item: 'REFUSED' }) }),
+      checkout('a refusal with a request id', {
+        body: checkoutBody({ item: 'REFUSED', requestId: 'request-0005' }),
+      }),
+      checkout('the refusal sent again: the same refusal, replayed', {
+        body: checkoutBody({ item: 'REFUSED', requestId: 'request-0005' }),
+      }),
       checkout('an unknown patron', { body: checkoutBody({ patron: 'P9' }) }),
       checkout('a wrong PIN', { body: checkoutBody({ pin: '0000' }) }),
       checkout('malformed JSON', { body: '{"patron":' }),
