@@ -11,7 +11,7 @@ import type { Database } from './database.js';
 export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
   'card-issues': 3,
   'cash-credits': 1,
-  'device-availability': 1,
+  'device-availability': 2,
   'gate-alarms': 1,
   'gate-visitors': 1,
   'offline-journal': 3,
