@@ -6,8 +6,10 @@
  * one, prints one or all, sees the balance and what was charged. Only the
  * public API; large targets, no keyboard needed.
  */
+// Money as the kiosk, the dashboard, the receipts and the reports write it ("0.10 EUR", "20 JPY"), with the currency's decimals.
+import { money } from '/common/money.js';
 import { watchPatronScans } from '/common/patron-scans.js';
-import { call, money, Problem, requestId, takeToken } from '/common/print-api.js';
+import { call, Problem, requestId, takeToken } from '/common/print-api.js';
 
 /** The station's RFID pad and scanner, from `#pad=…&scanner=…` (read before the token is taken out of the address). */
 const station = new URLSearchParams(location.hash.replace(/^#/, ''));
