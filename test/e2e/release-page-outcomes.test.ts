@@ -245,6 +245,47 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       }
     });
 
+    it('a job the print server refuses to release but still holds is said to be still waiting, not deleted, and prints when pressed again', async () => {
+      const patron = '21000002';
+      await deposit(patron, 100);
+      const job = await server().submit({ user: patron, title: 'Letter', pages: 1 });
+      await heldJobs(counted([job]));
+      const station = await logIn(patron, '2222');
+      const row = station.locator(`[data-job="public-bw/${job}"]`);
+      await row.waitFor({ timeout: 10_000 });
+      const balanceBefore = await station.locator('#balance').textContent();
+      // The print server answers the next Release-Job client-error-not-possible and keeps the job held.
+      const fault = await fetch(`${server().url}/api/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refuseNextRelease: true }),
+      });
+      expect(fault.status).toBe(200);
+      await row.getByRole('button', { name: 'Print' }).click();
+      // It said 'was not printed: the print server no longer had it waiting (it may have been
+      // deleted)' of a job still there, waiting to be printed.
+      await expect
+        .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+        .toBe(
+          '“Letter” could not be printed just now: the print server would not send it to the printer. It is still waiting, and the 0.10 EUR charged was refunded. Press Print to try again, or ask at the desk.',
+        );
+      expect(
+        server()
+          .model.list('public-bw', 'all')
+          .find((j) => j.id === job)?.state,
+      ).toBe('pending-held');
+      await expect
+        .poll(() => station.locator('#charged').textContent(), { timeout: 10_000 })
+        .toMatch(/Letter: 1 page, 0\.10 EUR charged — not printed, 0\.10 EUR refunded/);
+      expect(await station.locator('#balance').textContent()).toBe(balanceBefore);
+      // Still listed, and Print prints it.
+      await expect.poll(() => row.getByRole('button', { name: 'Print' }).isDisabled()).toBe(false);
+      await row.getByRole('button', { name: 'Print' }).click();
+      await expect
+        .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+        .toBe('“Letter” is printing: 0.10 EUR charged.');
+    });
+
     it('a job still being counted when the patron logged in gets its price and Print by itself', async () => {
       const patron = '21000004';
       // The print server hands the document over late: it is still being counted while the

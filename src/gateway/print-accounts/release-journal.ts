@@ -179,6 +179,11 @@ export class ReleaseJournal {
       printedImpressions: number | null;
       refundMinor: number;
       reason: string;
+      /**
+       * The print server refused the job but still holds it: this release lets go of the job, so
+       * that it can be released (and charged) again — it was refused 'already released' for ever.
+       */
+      jobStillWaiting?: boolean;
     },
   ): ChargedRelease {
     return this.db.transaction(() => {
@@ -186,6 +191,8 @@ export class ReleaseJournal {
       if (release.state === 'completed' || release.state === 'refunded') return release;
       const refund = Math.min(outcome.refundMinor, release.amountMinor - release.refundedMinor);
       if (refund > 0) this.postRefund(release, refund, outcome.reason, `release:${id}:settle`);
+      if (outcome.jobStillWaiting)
+        this.sql(`UPDATE print_releases SET job_key = job_key || ' refused ' || id WHERE id = ?`).run(id);
       this.sql(
         `UPDATE print_releases SET state = ?, printed_impressions = ?, outcome = ?, refunded_minor = refunded_minor + ?,
              updated_at = ? WHERE id = ?`,
