@@ -18,7 +18,7 @@ import type {
   PrintReleaseView,
 } from '../contracts/print-accounts.js';
 import { type Database, type Statement, StatementCache } from '../storage/index.js';
-import { kindName, type PrintLedger, requestIdClash } from './ledger.js';
+import { kindName, type PrintLedger, requestIdClash, smallestUnits } from './ledger.js';
 
 interface ReleaseRow {
   id: string;
@@ -227,7 +227,12 @@ export class ReleaseJournal {
       const left = release.amountMinor - release.refundedMinor;
       const amount = request.amountMinor ?? left;
       if (!Number.isSafeInteger(amount) || amount < 1)
-        throw new CarrelError('amount_invalid', 'a refund is a whole number of minor units, at least 1');
+        throw new CarrelError(
+          'amount_invalid',
+          request.amountMinor === undefined
+            ? 'nothing of this job is left to refund: nothing was refunded'
+            : `amountMinor must be ${smallestUnits(release.currency)}, more than 0; ${amount} was sent: nothing was refunded`,
+        );
       if (amount > left)
         throw new CarrelError(
           'refund_exceeds_charge',
