@@ -70,11 +70,15 @@ const HANDLERS: Record<number, Handler> = {
     }));
   },
   [OPERATION.releaseJob]: (request, queue, context) =>
-    withJob(request, queue, context, (job) =>
-      context.model.release(job.id)
+    withJob(request, queue, context, (job) => {
+      if (job.state === 'pending-held' && context.model.faults.refuseNextRelease) {
+        context.model.faults.refuseNextRelease = false;
+        return { status: STATUS.clientErrorNotPossible, message: `job ${job.id} cannot be released now` };
+      }
+      return context.model.release(job.id)
         ? { status: STATUS.ok }
-        : { status: STATUS.clientErrorNotPossible, message: `job ${job.id} is not held` },
-    ),
+        : { status: STATUS.clientErrorNotPossible, message: `job ${job.id} is not held` };
+    }),
   [OPERATION.cancelJob]: (request, queue, context) =>
     withJob(request, queue, context, (job) =>
       context.model.cancel(job.id)

@@ -38,6 +38,11 @@ export interface PrinterFaults {
   abortNextAfter: number | undefined;
   /** A slow server: each CUPS-Get-Document is answered this many ms late (0: at once). */
   documentDelayMs: number;
+  /**
+   * The next Release-Job is refused (client-error-not-possible) and its job stays held, waiting
+   * (a print server that will not release a job just now, as CUPS refuses one it cannot release).
+   */
+  refuseNextRelease: boolean;
 }
 
 export interface PrintServerModelOptions {
@@ -62,6 +67,7 @@ export class PrintServerModel {
     stopped: false,
     abortNextAfter: undefined,
     documentDelayMs: 0,
+    refuseNextRelease: false,
   };
   private printing: SimulatedJob | undefined;
   private timer: NodeJS.Timeout | undefined;

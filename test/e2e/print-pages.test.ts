@@ -62,7 +62,7 @@ describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
     await row.getByRole('button', { name: 'Print' }).click();
     await expect
       .poll(() => page.locator('#alert').textContent(), { timeout: 10_000 })
-      .toMatch(/“Boarding pass” is printing: €0[.,]20 charged\./);
+      .toMatch(/“Boarding pass” is printing: 0\.20 EUR charged\./);
     await expect.poll(() => page.locator('#balance').textContent()).toMatch(/2[.,]80/);
     await expect.poll(() => server().job(jobId)?.state, { timeout: 10_000 }).toBe('completed');
     expect(server().job(jobId)?.impressionsCompleted).toBe(2);
@@ -158,7 +158,7 @@ describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
     await expect
       .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
       .toMatch(
-        /“Pending pass” was sent, but the printer has not confirmed it yet\. If it does not print, the €0[.,]10 charged is refunded by itself\./,
+        /“Pending pass” was sent, but the printer has not confirmed it yet\. If it does not print, the 0\.10 EUR charged is refunded by itself\./,
       );
     server().model.cancel(jobId);
     await station.close();
@@ -249,7 +249,7 @@ describe.skipIf(skip !== undefined || networkAddress() === undefined)(
   },
 );
 
-/** "€7.00" or "7,00 €" → 7. */
+/** "7.00 EUR" → 7. */
 function euros(text: string | null): number {
   return Number((text ?? '').replace(/[^\d.,]/g, '').replace(',', '.'));
 }

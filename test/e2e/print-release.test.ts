@@ -247,19 +247,24 @@ describe('print release on the simulated desk', () => {
         })
       ).body.statement.balanceMinor;
     const before = await balance();
-    const tries: Array<[Record<string, unknown>, number, string]> = [
-      [{ amountMinor: -500, currency: 'EUR' }, 422, 'amount_invalid'],
-      [{ amountMinor: 0, currency: 'EUR' }, 422, 'amount_invalid'],
-      [{ amountMinor: 1_000_000_000_000, currency: 'EUR' }, 422, 'amount_invalid'],
-      [{ amountMinor: 500, currency: 'USD' }, 422, 'print_account_currency_mismatch'],
+    // What amountMinor counts, in a kiosk developer's words: it said 'an amount must be a whole
+    // number of minor units from 1 to 1000000, not 0'.
+    const rule = (sent: number) =>
+      `amountMinor must be a whole number of the currency's smallest unit (for EUR, 150 is 1.50 EUR), more than 0 and at most 1000000 (10000.00 EUR); ${sent} was sent: nothing was done`;
+    const tries: Array<[Record<string, unknown>, number, string, string | undefined]> = [
+      [{ amountMinor: -500, currency: 'EUR' }, 422, 'amount_invalid', rule(-500)],
+      [{ amountMinor: 0, currency: 'EUR' }, 422, 'amount_invalid', rule(0)],
+      [{ amountMinor: 1_000_000_000_000, currency: 'EUR' }, 422, 'amount_invalid', rule(1_000_000_000_000)],
+      [{ amountMinor: 500, currency: 'USD' }, 422, 'print_account_currency_mismatch', undefined],
     ];
-    for (const [body, status, code] of tries) {
+    for (const [body, status, code, detail] of tries) {
       const answer = await call('POST', '/api/v1/print/accounts/deposit', {
         requestId: randomUUID(),
         patron: PATRON,
         ...body,
       });
       expect({ body, status: answer.status, code: answer.body.code }).toEqual({ body, status, code });
+      if (detail !== undefined) expect(answer.body.detail).toBe(detail);
     }
     const adjusted = await call('POST', '/api/v1/print/accounts/adjust', {
       requestId: randomUUID(),

@@ -177,6 +177,18 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       expect(tooMuch.json.detail).toBe(
         'at most 0.10 EUR of this job can still be refunded (10.00 EUR was asked): nothing was refunded',
       );
+      const nothing = await callApi(api(), 'POST', '/api/v1/print/releases/refund', {
+        requestId: randomUUID(),
+        releaseId: printed.id,
+        amountMinor: 0,
+        reason: 'test',
+      });
+      expect(nothing.status).toBe(422);
+      expect(nothing.json.code).toBe('amount_invalid');
+      // It said 'a refund is a whole number of minor units, at least 1'.
+      expect(nothing.json.detail).toBe(
+        "amountMinor must be a whole number of the currency's smallest unit (for EUR, 150 is 1.50 EUR), more than 0; 0 was sent: nothing was refunded",
+      );
     });
 
     it('a release the balance does not cover, and a job no longer waiting, are refused in words and money', async () => {

@@ -15,7 +15,16 @@ const PATRON = '21000010'; // in credit by "20.00" of the library's currency at 
  */
 describe.each([
   // Yen have no minor digits: 20 yen of credit, 20 moved, none left.
-  { currency: 'JPY', creditMinor: 20, moveMinor: 20, leftHundredths: 0, credit: '20 JPY', asked: '21 JPY' },
+  {
+    currency: 'JPY',
+    creditMinor: 20,
+    moveMinor: 20,
+    leftHundredths: 0,
+    credit: '20 JPY',
+    asked: '21 JPY',
+    example: '150 is 150 JPY',
+    max: '1000000 JPY',
+  },
   // Kuwaiti dinars have three: 20.000 KWD of credit, 1.250 moved (1250 fils), 18.75 left.
   {
     currency: 'KWD',
@@ -24,10 +33,12 @@ describe.each([
     leftHundredths: 1875,
     credit: '20.000 KWD',
     asked: '20.001 KWD',
+    example: '150 is 0.150 KWD',
+    max: '1000.000 KWD',
   },
 ])(
   'an ILS transfer on a $currency desk',
-  ({ currency, creditMinor, moveMinor, leftHundredths, credit, asked }) => {
+  ({ currency, creditMinor, moveMinor, leftHundredths, credit, asked, example, max }) => {
     let ils: IlsSimulator;
     let testDesk: TestDesk;
 
@@ -77,6 +88,14 @@ describe.each([
         `the patron's credit at the ILS (${credit}) does not cover the ${asked} asked: nothing was moved`,
       );
       expect(ils.state.patrons.get(PATRON)?.accountDebits).toHaveLength(0);
+      // What amountMinor counts, with the currency's own example: it said 'an amount must be a
+      // whole number of minor units from 1 to 1000000, not 0'.
+      const nothing = await transfer(0);
+      expect(nothing.status).toBe(422);
+      expect(nothing.json).toMatchObject({
+        code: 'amount_invalid',
+        detail: `amountMinor must be a whole number of the currency's smallest unit (for ${currency}, ${example}), more than 0 and at most 1000000 (${max}); 0 was sent: nothing was done`,
+      });
 
       const moved = await transfer(moveMinor);
       expect(moved.status).toBe(201);

@@ -36,7 +36,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station, in Chr
     // It said 'the balance (0 minor units) does not cover 300'.
     await expect
       .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
-      .toMatch(/“Thesis” was not printed: it costs €3[.,]00 and your balance is €0[.,]00\. Top up/);
+      .toMatch(/“Thesis” was not printed: it costs 3\.00 EUR and your balance is 0\.00 EUR\. Top up/);
     expect(await station.locator('#alert').textContent()).not.toMatch(/minor units/);
     expect(server().job(jobId)?.state).toBe('pending-held');
   });

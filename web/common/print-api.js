@@ -4,7 +4,6 @@
  * bar) and sent as a bearer token; without one, calls go without auth (the loopback desk).
  */
 import { ApiClient, newRequestId, Problem, takeToken as take } from './carrel-api.js';
-import { exponentOf } from './money.js';
 
 export { Problem };
 
@@ -19,13 +18,3 @@ export function call(method, path, body, token, accept = 'application/json') {
 
 /** A new idempotency key for one money-moving request (kept for its retries). */
 export const requestId = newRequestId;
-
-/** Minor units as money, with the currency's own decimals: 1234 EUR → "€12.34", 500 JPY → "¥500". */
-export function money(minor, currency) {
-  const exponent = exponentOf(currency);
-  try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 10 ** exponent);
-  } catch {
-    return `${(minor / 10 ** exponent).toFixed(exponent)} ${currency}`;
-  }
-}

@@ -9,8 +9,9 @@
  * the printer's last event).
  */
 import { ApiClient } from '/common/carrel-api.js';
-import { amount, exponentOf, minorOf as minorIn } from '/common/money.js';
-import { call, money, Problem, requestId, takeToken } from '/common/print-api.js';
+// Money as the kiosk, the dashboard, the receipts and the reports write it ("0.10 EUR", "20 JPY"), with the currency's decimals.
+import { amount, exponentOf, minorOf as minorIn, money } from '/common/money.js';
+import { call, Problem, requestId, takeToken } from '/common/print-api.js';
 
 const token = takeToken();
 const $ = (id) => document.getElementById(id);

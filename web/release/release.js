@@ -6,8 +6,10 @@
  * one, prints one or all, sees the balance and what was charged. Only the
  * public API; large targets, no keyboard needed.
  */
+// Money as the kiosk, the dashboard, the receipts and the reports write it ("0.10 EUR", "20 JPY"), with the currency's decimals.
+import { money } from '/common/money.js';
 import { watchPatronScans } from '/common/patron-scans.js';
-import { call, money, Problem, requestId, takeToken } from '/common/print-api.js';
+import { call, Problem, requestId, takeToken } from '/common/print-api.js';
 
 /** The station's RFID pad and scanner, from `#pad=…&scanner=…` (read before the token is taken out of the address). */
 const station = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -377,6 +379,10 @@ function releaseProblem(problem, job) {
     case 'print_release_pending':
       return `${name} was sent, but the printer has not confirmed it yet. If it does not print, the ${cost || 'amount'} charged is refunded by itself.`;
     case 'print_release_refused':
+      // The print server refused but still holds the job (the API's detail says it is still
+      // waiting): it was not deleted, and Print may be pressed again.
+      if (/still waiting/i.test(problem.detail ?? ''))
+        return `${name} could not be printed just now: the print server would not send it to the printer. It is still waiting, and the ${cost || 'amount'} charged was refunded. Press Print to try again, or ask at the desk.`;
       return `${name} was not printed: the print server no longer had it waiting (it may have been deleted). The ${cost || 'amount'} charged was refunded.`;
     case 'print_job_not_found':
       return `${name} is no longer waiting to be printed: it was printed from another station, or deleted from the print server. Nothing was charged for it here.`;

@@ -125,7 +125,7 @@ export class IlsTransfers {
     const ils = this.ils();
     const existing = journal.byRequest(request.requestId);
     if (existing) return this.answer(this.same(existing, request), ils);
-    checkAmount(request.amountMinor, ledger.maxAmountMinor, true);
+    checkAmount(request.amountMinor, ledger.maxAmountMinor, true, ledger.currency);
     if (!request.patron || request.patron.length > 255)
       throw new CarrelError('patron_invalid', 'a patron barcode of 1 to 255 characters is needed');
     const { currency } = ledger.balance(request.patron);

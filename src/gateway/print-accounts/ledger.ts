@@ -88,7 +88,7 @@ export class PrintLedger {
 
   /** PrintAccountDeposits: a deposit, idempotent by request id. */
   deposit(request: PrintAccountDeposit): PrintAccountDepositResult {
-    checkAmount(request.amountMinor, this.maxAmountMinor, true);
+    checkAmount(request.amountMinor, this.maxAmountMinor, true, this.currency);
     const { entry, repeated } = this.post({
       requestId: request.requestId,
       account: request.patron,
@@ -120,9 +120,9 @@ export class PrintLedger {
       throw new CarrelError('patron_invalid', 'a patron barcode of 1 to 255 characters is needed');
     const sign = SIGN[posting.kind];
     const magnitude = sign === 0 ? Math.abs(posting.amountMinor) : sign * posting.amountMinor;
-    checkAmount(magnitude, this.maxAmountMinor, posting.kind !== 'payout');
+    checkAmount(magnitude, this.maxAmountMinor, posting.kind !== 'payout', this.currency);
     if (sign === 0 && posting.amountMinor === 0)
-      throw new CarrelError('amount_invalid', 'an adjustment of nothing');
+      throw new CarrelError('amount_invalid', 'amountMinor of an adjustment must not be 0: nothing was done');
     const currency = posting.currency.toUpperCase();
     const append = () => {
       const existing = this.sql('SELECT * FROM print_ledger WHERE request_id = ?').get(posting.requestId) as
@@ -326,13 +326,22 @@ export class PrintLedger {
   }
 }
 
-/** A whole, positive (or, for a payout of an empty account, zero) amount within the limit. */
-export function checkAmount(amount: number, max: number, positive: boolean): void {
+/**
+ * A whole, positive (or, for a payout of an empty account, zero) amount within the limit. The
+ * refusal says it in a kiosk developer's words, with an example in the currency ('minor units'
+ * meant nothing to them).
+ */
+export function checkAmount(amount: number, max: number, positive: boolean, currency: string): void {
   if (!Number.isSafeInteger(amount) || amount < (positive ? 1 : 0) || amount > max)
     throw new CarrelError(
       'amount_invalid',
-      `an amount must be a whole number of minor units from ${positive ? 1 : 0} to ${max}, not ${amount}`,
+      `amountMinor must be ${smallestUnits(currency)}, ${positive ? 'more than 0' : '0 or more'} and at most ${max} (${moneyText(max, currency)}); ${amount} was sent: nothing was done`,
     );
+}
+
+/** What amountMinor counts, with an example: 'a whole number of the currency's smallest unit (for EUR, 150 is 1.50 EUR)'. */
+export function smallestUnits(currency: string): string {
+  return `a whole number of the currency's smallest unit (for ${currency}, 150 is ${moneyText(150, currency)})`;
 }
 
 export function checkRequestId(requestId: string): void {

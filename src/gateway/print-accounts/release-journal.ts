@@ -18,7 +18,7 @@ import type {
   PrintReleaseView,
 } from '../contracts/print-accounts.js';
 import { type Database, type Statement, StatementCache } from '../storage/index.js';
-import { kindName, type PrintLedger, requestIdClash } from './ledger.js';
+import { kindName, type PrintLedger, requestIdClash, smallestUnits } from './ledger.js';
 
 interface ReleaseRow {
   id: string;
@@ -179,6 +179,11 @@ export class ReleaseJournal {
       printedImpressions: number | null;
       refundMinor: number;
       reason: string;
+      /**
+       * The print server refused the job but still holds it: this release lets go of the job, so
+       * that it can be released (and charged) again — it was refused 'already released' for ever.
+       */
+      jobStillWaiting?: boolean;
     },
   ): ChargedRelease {
     return this.db.transaction(() => {
@@ -186,6 +191,8 @@ export class ReleaseJournal {
       if (release.state === 'completed' || release.state === 'refunded') return release;
       const refund = Math.min(outcome.refundMinor, release.amountMinor - release.refundedMinor);
       if (refund > 0) this.postRefund(release, refund, outcome.reason, `release:${id}:settle`);
+      if (outcome.jobStillWaiting)
+        this.sql(`UPDATE print_releases SET job_key = job_key || ' refused ' || id WHERE id = ?`).run(id);
       this.sql(
         `UPDATE print_releases SET state = ?, printed_impressions = ?, outcome = ?, refunded_minor = refunded_minor + ?,
              updated_at = ? WHERE id = ?`,
@@ -220,7 +227,12 @@ export class ReleaseJournal {
       const left = release.amountMinor - release.refundedMinor;
       const amount = request.amountMinor ?? left;
       if (!Number.isSafeInteger(amount) || amount < 1)
-        throw new CarrelError('amount_invalid', 'a refund is a whole number of minor units, at least 1');
+        throw new CarrelError(
+          'amount_invalid',
+          request.amountMinor === undefined
+            ? 'nothing of this job is left to refund: nothing was refunded'
+            : `amountMinor must be ${smallestUnits(release.currency)}, more than 0; ${amount} was sent: nothing was refunded`,
+        );
       if (amount > left)
         throw new CarrelError(
           'refund_exceeds_charge',

@@ -188,6 +188,7 @@ export class ReleaseWorkflow {
         printedImpressions: 0,
         refundMinor: release.amountMinor,
         reason: `not printed: ${words}; the charge was refunded`,
+        jobStillWaiting: held,
       });
       throw new CarrelError(
         'print_release_refused',

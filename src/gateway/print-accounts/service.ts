@@ -273,7 +273,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     staff: string;
   }): PrintLedgerEntry {
     const { ledger } = this.open();
-    checkAmount(Math.abs(request.amountMinor), ledger.maxAmountMinor, true);
+    checkAmount(Math.abs(request.amountMinor), ledger.maxAmountMinor, true, ledger.currency);
     return ledger.post({
       requestId: request.requestId,
       account: request.patron,

@@ -122,6 +122,22 @@ describe('print server simulator, over IPP', () => {
     expect(performance.now() - started).toBeLessThan(390);
   });
 
+  it('refuses the next Release-Job when told to, keeping the job held, and releases it when asked again', async () => {
+    const id = await server.submit({ user: 'pc-user-9', pages: 1 });
+    const set = await fetch(`${server.url}/api/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refuseNextRelease: true }),
+    });
+    expect(await set.json()).toMatchObject({ refuseNextRelease: true });
+    await expect(client.release(id)).rejects.toMatchObject({ code: 'print_job_not_possible' });
+    // Refused, not deleted: still there, still held.
+    expect(await client.job(id)).toMatchObject({ state: 'pending-held' });
+    expect(server.model.faults.refuseNextRelease).toBe(false);
+    await client.release(id);
+    expect(await until('the job to finish', finished(id))).toMatchObject({ state: 'completed' });
+  });
+
   it('reports a stopped printer and cancels a held job', async () => {
     server.setFaults({ stopped: true });
     expect((await client.printer()).state).toBe('stopped');
