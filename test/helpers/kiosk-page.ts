@@ -3,9 +3,10 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { SimulatorHandleOf } from '../../simulators/common/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import type { IlsDeviceConfig } from '../../src/gateway/families/ils/index.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { launchChromium } from './browser.js';
-import { startTestDesk, type TestDesk, waitForDevice } from './desk.js';
+import { startTestDesk, type TestDesk, waitForDevice, withIls } from './desk.js';
 
 /** On the kiosk page's start screen: borrow items as the sample patron Zoë Åström (card 21000001, PIN 1234). */
 export async function logIn(page: Page): Promise<void> {
@@ -36,6 +37,8 @@ export function kioskInChromium(options: {
   inactivitySeconds?: number;
   /** `sessions.screenGraceSeconds`, when a test needs it short. */
   screenGraceSeconds?: number;
+  /** The desk's ILS link changed (a short request timeout, when a test waits out lost requests). */
+  ils?: (ils: IlsDeviceConfig) => IlsDeviceConfig;
   /** Run after each test, before the pages close (a fault put back). */
   afterEach?: (desk: TestDesk) => void;
 }): KioskInChromium {
@@ -47,7 +50,7 @@ export function kioskInChromium(options: {
 
   beforeAll(async () => {
     desk = await startTestDesk((config) => ({
-      ...config,
+      ...withIls(config, options.ils ?? ((ils) => ils)),
       mqtt: { mode: 'off' },
       sessions: {
         ...config.sessions,

@@ -86,6 +86,11 @@ export class KioskApi extends ApiClient {
     ).catch(() => {});
   }
 
+  /** Every device with its health record (the library system's link among them). */
+  devices() {
+    return this.call('GET', '/api/v1/devices');
+  }
+
   tags(reader) {
     return this.call('GET', `/api/v1/rfid/${encodeURIComponent(reader)}/tags`);
   }

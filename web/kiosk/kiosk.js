@@ -10,6 +10,11 @@
  * items scanned there during the session are checked out in it;
  * `#token=…` gives the API token (kept in sessionStorage).
  *
+ * An item whose answer from the library system was lost ("Not sure it was checked out") may be
+ * tried again while the library system answers: Carrel asks it first whether the item went through.
+ * The page follows the library system's link for that, and sends the patron to staff only when
+ * Carrel says it cannot tell.
+ *
  * One screen shows a pad's session: the page names itself to Carrel by an id kept in sessionStorage
  * (the same after a reload, new in another tab). Another page on the same pad says it is in use and
  * leaves the session alone; it takes the session over when the screen showing it is gone (the
@@ -59,6 +64,11 @@ const state = {
   inUse: null,
   /** The patron's card was scanned at the kiosk's scanner: the PIN screen logs in with it. */
   scannedPatron: false,
+  /**
+   * Items whose answer was lost that Carrel said it cannot tell about (item_outcome_unknown): the
+   * `library.turns` it said so at. Staff are asked about them until the library system comes back.
+   */
+  cannotTell: new Map(),
   ending: false,
   idleMs: 0,
   /** This browser's clock less Carrel's, taken when the session opened (its last activity was then). */
@@ -68,6 +78,14 @@ const state = {
   thanksTimer: 0,
   busy: false,
 };
+
+/**
+ * The library system's link as Carrel sees it, followed for items whose answer was lost: Carrel
+ * asks the library system whether such an item went through before trying it again, so the
+ * patron may try again while it answers; while it does not, she is told so. `turns` counts its
+ * going away and coming back: what Carrel said it could not tell holds until the next turn.
+ */
+const library = { status: undefined, turns: 0 };
 
 function show(screen) {
   state.screen = screen;
@@ -116,6 +134,7 @@ function toStart() {
     sessionSocket: null,
     padSocket: null,
     scannedPatron: false,
+    cannotTell: new Map(),
     ending: false,
   });
   for (const form of document.querySelectorAll('form')) form.reset();
@@ -527,8 +546,14 @@ function renderItems() {
   const list = $('items');
   const existing = new Map([...list.children].map((row) => [row.dataset.item, row]));
   for (const item of state.items.values()) {
-    const row = itemRow(item, mode, (barcode, feeAcknowledged) =>
-      once(() => sendItem(barcode, feeAcknowledged)),
+    const row = itemRow(
+      item,
+      mode,
+      (barcode, feeAcknowledged) => once(() => sendItem(barcode, feeAcknowledged)),
+      {
+        away: library.status === 'offline',
+        cannotTell: state.cannotTell.get(item.item) === library.turns,
+      },
     );
     const old = existing.get(item.item);
     existing.delete(item.item);
@@ -549,6 +574,11 @@ async function sendItem(barcode, feeAcknowledged) {
   } catch (error) {
     if (shownElsewhere(error)) return;
     if (!(error instanceof Problem)) throw error;
+    if (error.code === 'item_outcome_unknown') {
+      // Its answer was lost and the library system cannot say now whether it went through.
+      state.cannotTell.set(barcode, library.turns);
+      renderItems();
+    }
     say('session-error', problemWords(error));
   }
 }
@@ -714,6 +744,43 @@ async function resumeLeftSession() {
   }
 }
 
+async function watchLibrarySystem() {
+  let device;
+  try {
+    device = (await api.devices()).devices.find((d) => d.kind === 'ils')?.device;
+  } catch (error) {
+    // Not allowed to read it (the token's scope): Carrel answers each try instead.
+    if (!(error instanceof Problem && (error.status === 401 || error.status === 403)))
+      setTimeout(watchLibrarySystem, 5000);
+    return;
+  }
+  // No library system link on this desk: Carrel answers each try.
+  if (!device) return;
+  api.socket(
+    '/api/v1/events',
+    { devices: device },
+    (message) => {
+      const health =
+        message.event === 'snapshot'
+          ? message.data?.devices?.find((d) => d.device === device)
+          : message.event === 'device.state' && message.data?.device === device
+            ? message.data
+            : undefined;
+      if (health) libraryIs(health.status);
+    },
+    // The gateway restarted or the network blinked: listen again (the snapshot says how it is).
+    () => setTimeout(watchLibrarySystem, 2000),
+  );
+}
+
+function libraryIs(status) {
+  const wasAway = library.status === 'offline';
+  library.status = status;
+  if (wasAway === (status === 'offline')) return;
+  library.turns++;
+  if (state.session) renderItems();
+}
+
 /**
  * A patron's card (or barcode) scanned at the kiosk's scanner, on the start or login screen,
  * goes to the PIN screen. The event says only that a patron was scanned, never who.
@@ -737,6 +804,7 @@ function watchScanner() {
   );
 }
 watchScanner();
+watchLibrarySystem();
 
 document.body.dataset.pad = pad;
 toStart();

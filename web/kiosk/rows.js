@@ -19,10 +19,11 @@ export function element(tag, attributes = {}, ...children) {
 
 /**
  * One item in the session, in words; `act(barcode, feeAcknowledged)` is called by
- * its button (accept a fee, or check out / return an item waiting on the pad).
+ * its button (accept a fee, try again, or check out / return an item waiting on the pad).
+ * `library`: what the kiosk knows of the library system for this item (see `itemWords`).
  */
-export function itemRow(item, mode, act) {
-  const words = itemWords(item, mode);
+export function itemRow(item, mode, act, library) {
+  const words = itemWords(item, mode, library);
   const row = element('li', {
     class: `item ${words.tone}`,
     'data-item': item.item,

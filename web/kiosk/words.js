@@ -90,9 +90,12 @@ export function refusalWords(reason, screenMessages) {
 /**
  * One item's state as the patron reads it: `{text, tone, note?, action?}` where
  * `tone` is good | busy | attention | bad and `action` names a button to show
- * (`fee` to accept a fee, `process` to check out/return an item waiting on the pad).
+ * (`fee` to accept a fee, `process` to check out/return an item waiting on the pad,
+ * `retry` to try it again). `library` says what the kiosk knows of the library system for an
+ * item whose answer was lost: `away` (not answering now), `cannotTell` (Carrel answered that it
+ * cannot say whether this item went through).
  */
-export function itemWords(item, mode) {
+export function itemWords(item, mode, library = {}) {
   const due = formatDate(item.dueDate);
   const notes = [];
   if (item.magneticMedia) notes.push('Magnetic media: do not put it through the desensitiser.');
@@ -151,17 +154,26 @@ export function itemWords(item, mode) {
         note: 'The item was not fully processed. Place it on the pad again.',
       };
     case 'failed':
-      // The request reached the library system and its answer was lost: it may have been done, and
-      // asking again could do it twice. Staff look it up.
-      if (item.answerLost)
+      // The request reached the library system and its answer was lost: it may have been done.
+      // Carrel asks the library system before trying it again, so trying again is safe once the
+      // library system answers; staff are needed only when Carrel said it cannot tell.
+      if (item.answerLost) {
+        const notSure = mode === 'return' ? 'Not sure it was returned' : 'Not sure it was checked out';
+        const messages = item.screenMessages.join(' ') || undefined;
+        if (library.cannotTell) return { text: `${notSure} — please ask staff`, tone: 'bad', note: messages };
+        if (library.away)
+          return {
+            text: `${notSure} — the library system is not answering`,
+            tone: 'attention',
+            note: 'You can try again here when it answers.',
+          };
         return {
-          text:
-            mode === 'return'
-              ? 'Not sure it was returned — please ask staff'
-              : 'Not sure it was checked out — please ask staff',
-          tone: 'bad',
-          note: item.screenMessages.join(' ') || undefined,
+          text: notSure,
+          tone: 'attention',
+          note: `The library system's answer did not reach the kiosk. Press Try again: the kiosk first checks whether it went through, so it is not done twice.`,
+          action: 'retry',
         };
+      }
       // Not done (the library system could not be reached): trying again may work.
       return {
         text: 'Could not be done now — try again in a moment, or ask staff',

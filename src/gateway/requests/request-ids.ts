@@ -264,13 +264,17 @@ export class RequestIds implements RequestIdService, Feature {
  * refused without a name).
  */
 function reused(requestId: string, kept: string, fresh: string): CarrelError {
-  const fields = differingFields(kept, fresh);
+  // A path's parameter (`params.id`: the cash device, the payment) is named as the caller wrote it.
+  const fields = differingFields(kept, fresh).map((name) =>
+    name.startsWith('params.') ? `${name.slice('params.'.length)} in the path` : name,
+  );
   return new CarrelError(
     'request_id_conflict',
     fields.length > 0
       ? `request id ${requestId} was already used for another request (another ${fields.join(', ')}): ` +
           'nothing was done. Send each new request with a new request id'
-      : `request id ${requestId} was already used for another request: use a new id for each request`,
+      : `request id ${requestId} was already used for another request: nothing was done. ` +
+          'Send each new request with a new request id',
   );
 }
 

@@ -452,14 +452,20 @@ export class SessionManager implements Feature, SessionService {
     const session = this.scannerOwners.get(device);
     if (!session?.open || identification.kind !== 'barcode') return;
     this.armTimer(session);
-    session
-      .processItem(identification.value, false)
-      .catch((error: unknown) =>
+    session.processItem(identification.value, false).catch((error: unknown) => {
+      // Refused as the API refuses it (an item whose outcome the library system cannot tell yet,
+      // left as it was): no fault for IT to look into, and its code says enough.
+      if (error instanceof SessionError)
+        this.log.info(
+          { code: error.code, session: session.id, scanner: device },
+          'session refused a scanned item',
+        );
+      else
         this.log.error(
           { err: describeError(error), session: session.id, scanner: device },
           'session could not take a scanned item',
-        ),
-      );
+        );
+    });
   }
 
   private armTimer(session: SelfCheckSession): void {
