@@ -200,7 +200,20 @@ describe('paying fees at the kiosk', () => {
     ).toMatchObject({
       status: 409,
       code: 'amount_mismatch',
+      // It said 'the fees come to 250 now, not 100': numbers a kiosk developer shows as they are.
+      detail: expect.stringMatching(
+        /^the fees come to \d+\.\d\d EUR now, not 1\.00 EUR: show the patron the fees again$/,
+      ),
     });
+    // Outside the desk's top-up limits (1.00 to 50.00 EUR by default), said in money.
+    for (const amountMinor of [50, 6000]) {
+      const answer = await open({ purpose: { kind: 'print-topup', amountMinor } });
+      expect(answer.json, String(amountMinor)).toMatchObject({ status: 422, code: 'amount_invalid' });
+      // It said 'a top-up is between 100 and 5000 minor units'.
+      expect(answer.json.detail).toBe(
+        `a top-up is between 1.00 EUR and 50.00 EUR (amountMinor 100 to 5000); ${(amountMinor / 100).toFixed(2)} EUR was asked: nothing was started`,
+      );
+    }
     // A top-up goes to the desk's print accounts; one nothing was paid into is cancelled when the patron walks away.
     const topUp = await open({ purpose: { kind: 'print-topup', amountMinor: 500 } });
     expect(topUp.status).toBe(201);

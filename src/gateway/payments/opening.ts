@@ -4,7 +4,7 @@
  * amount, in the desk's currency, summing to what the kiosk showed), or a
  * print-account top-up within the configured limits.
  */
-import { currencyExponent, minorOf } from '../circulation/money.js';
+import { currencyExponent, minorOf, moneyText } from '../circulation/money.js';
 import type { PatronView } from '../contracts/circulation.js';
 import type { OpenPaymentRequest } from '../contracts/payments.js';
 import type { PaymentsConfig } from './config.js';
@@ -17,10 +17,13 @@ export interface PaymentPlan {
   lines: NewLine[];
 }
 
-function positiveMinor(value: number | undefined, what: string): void {
+function positiveMinor(value: number | undefined, what: string, currency: string): void {
   if (value === undefined) return;
   if (!Number.isSafeInteger(value) || value <= 0)
-    throw new PaymentError('amount_invalid', `${what} must be a positive whole number of minor units`);
+    throw new PaymentError(
+      'amount_invalid',
+      `${what} must be a whole number of the currency's smallest unit (for ${currency}, 150 is ${moneyText(150, currency)}), more than 0: nothing was started`,
+    );
 }
 
 /** The lines of a fee payment: each fee asked for, as the patron's account lists it now. */
@@ -30,7 +33,7 @@ export function feeLines(
   paymentId: string,
   config: PaymentsConfig,
 ): PaymentPlan {
-  positiveMinor(request.amountDueMinor, 'amountDueMinor');
+  positiveMinor(request.amountDueMinor, 'amountDueMinor', config.currency);
   const ids = request.purpose.fees;
   if (ids.length === 0) throw new PaymentError('fee_unknown', 'name at least one fee to pay');
   if (new Set(ids).size !== ids.length) throw new PaymentError('fee_unknown', 'a fee is named twice');
@@ -60,12 +63,12 @@ export function feeLines(
   if (due > config.maxAmountMinor)
     throw new PaymentError(
       'amount_invalid',
-      `the fees come to more than one payment may be (${config.maxAmountMinor})`,
+      `the fees come to ${moneyText(due, config.currency)}, more than one payment may be (${moneyText(config.maxAmountMinor, config.currency)}): pay them at the desk`,
     );
   if (request.amountDueMinor !== undefined && request.amountDueMinor !== due)
     throw new PaymentError(
       'amount_mismatch',
-      `the fees come to ${due} now, not ${request.amountDueMinor}: show the patron the fees again`,
+      `the fees come to ${moneyText(due, config.currency)} now, not ${moneyText(request.amountDueMinor, config.currency)}: show the patron the fees again`,
     );
   return { amountDueMinor: due, lines };
 }
@@ -77,13 +80,15 @@ export function topUpLines(
   config: PaymentsConfig,
 ): PaymentPlan {
   const amount = request.purpose.amountMinor;
-  positiveMinor(amount, 'amountMinor');
-  positiveMinor(request.amountDueMinor, 'amountDueMinor');
-  if (amount < config.minTopUpMinor || amount > config.maxTopUpMinor)
+  positiveMinor(amount, 'amountMinor', config.currency);
+  positiveMinor(request.amountDueMinor, 'amountDueMinor', config.currency);
+  if (amount < config.minTopUpMinor || amount > config.maxTopUpMinor) {
+    const money = (minor: number) => moneyText(minor, config.currency);
     throw new PaymentError(
       'amount_invalid',
-      `a top-up is between ${config.minTopUpMinor} and ${config.maxTopUpMinor} minor units`,
+      `a top-up is between ${money(config.minTopUpMinor)} and ${money(config.maxTopUpMinor)} (amountMinor ${config.minTopUpMinor} to ${config.maxTopUpMinor}); ${money(amount)} was asked: nothing was started`,
     );
+  }
   if (request.amountDueMinor !== undefined && request.amountDueMinor !== amount)
     throw new PaymentError('amount_mismatch', 'a top-up is due its own amount');
   return {
