@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../simulators/ils/server.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { withIlsAt } from '../helpers/desk.js';
+import { kohaTransferAt, withIlsAt } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 import { SAMPLE_FIXTURE } from '../simulators/ils/paths.js';
 
@@ -29,14 +29,7 @@ describe.skipIf(skip !== undefined)('the print desk transfers ILS credit in Chro
       ...withIlsAt(config, ils.port),
       printAccounts: {
         ...config.printAccounts,
-        ilsTransfer: {
-          kind: 'koha-rest',
-          url: ils.controlUrl!,
-          clientId: 'carrel-desk',
-          clientSecret: 'carrel-desk-secret',
-          debitType: 'MANUAL',
-          timeoutMs: 10_000,
-        },
+        ilsTransfer: kohaTransferAt(ils.controlUrl!),
       },
     }),
     // Chromium logs every answer of 4xx as a failed resource; the 402 is the answer asked for.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../simulators/ils/server.js';
 import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, withIlsAt } from '../helpers/desk.js';
+import { kohaTransferAt, startTestDesk, type TestDesk, withIlsAt } from '../helpers/desk.js';
 import { sampleFixtureInput } from '../simulators/ils/sample.js';
 
 const PATRON = '21000010'; // in credit by "20.00" of the library's currency at the sample library
@@ -53,14 +53,7 @@ describe.each([
         printAccounts: {
           ...config.printAccounts,
           currency,
-          ilsTransfer: {
-            kind: 'koha-rest',
-            url: ils.controlUrl!,
-            clientId: 'carrel-desk',
-            clientSecret: 'carrel-desk-secret',
-            debitType: 'MANUAL',
-            timeoutMs: 10_000,
-          },
+          ilsTransfer: kohaTransferAt(ils.controlUrl!),
         },
       }));
     }, 30_000);

@@ -134,3 +134,18 @@ export function printQueueAt(config: CarrelConfig, url: string): CarrelConfig {
     ),
   };
 }
+
+/**
+ * Print-account transfers to the patron's ILS account over Koha's REST API, at the simulated ILS's
+ * control URL (its Koha endpoints; the sample fixture's client and secret).
+ */
+export function kohaTransferAt(controlUrl: string) {
+  return {
+    kind: 'koha-rest' as const,
+    url: controlUrl,
+    clientId: 'carrel-desk',
+    clientSecret: 'carrel-desk-secret',
+    debitType: 'MANUAL',
+    timeoutMs: 10_000,
+  };
+}
