@@ -5,17 +5,14 @@
  * works. (The PC/SC binding's context constructor waits for pcscd in a loop on the calling
  * thread: asked with no pcscd, it would hold the whole daemon.)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
-import { freePort } from '../helpers/free-port.js';
+import { killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
 import { until } from '../helpers/until.js';
-
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
 
 describe('a card reader whose pcscd is not running', () => {
   let dir: string;
@@ -28,22 +25,25 @@ describe('a card reader whose pcscd is not running', () => {
     const desk = structuredClone(defaultDeskConfig()) as unknown as Record<string, unknown> & {
       devices: Array<Record<string, unknown>>;
     };
-    const port = await freePort();
-    desk.http = { host: '127.0.0.1', port };
-    desk.mqtt = { mode: 'embedded', host: '127.0.0.1', port: await freePort() };
+    // Any free port, as the daemon announces it: no port picked here that another test may take
+    // first (a daemon that could not listen never answered, and the test said it was held).
+    desk.http = { host: '127.0.0.1', port: 0 };
+    desk.mqtt = { mode: 'off' };
     desk.storage = { path: join(dir, 'state', 'carrel.db') };
     desk.devices.push({ id: 'reader-9', kind: 'scanner', driver: 'pcsc', card: { reader: 'ACR122U' } });
     const file = join(dir, 'desk.json');
     writeFileSync(file, JSON.stringify(desk));
     let carrel: ChildProcess | undefined;
     try {
-      carrel = spawn(process.execPath, [CLI, 'start', '--config', file, '--log-level', 'silent'], {
-        cwd: dir,
-        stdio: 'ignore',
-        env: { ...process.env, CARREL_CONFIG: '', PCSCLITE_CSOCK_NAME: join(dir, 'no-pcscd', 'pcscd.comm') },
-      });
+      // A daemon held by the PC/SC binding would not get as far as announcing its API.
+      const daemon = await startCarrelDaemon(
+        file,
+        { CARREL_CONFIG: '', PCSCLITE_CSOCK_NAME: join(dir, 'no-pcscd', 'pcscd.comm') },
+        20_000,
+      );
+      carrel = daemon.child;
       const device = (id: string) =>
-        fetch(`http://127.0.0.1:${port}/api/v1/devices/${id}`, { signal: AbortSignal.timeout(1000) })
+        fetch(`${daemon.api}/api/v1/devices/${id}`, { signal: AbortSignal.timeout(1000) })
           .then((response) => response.json() as Promise<{ status: string; reason: string | null }>)
           .catch(() => undefined);
       const reader = await until(
@@ -62,9 +62,7 @@ describe('a card reader whose pcscd is not running', () => {
       await until(async () => ((await device('scanner-1'))?.status === 'online' ? true : undefined), 15_000);
     } finally {
       // A held daemon does not answer SIGTERM.
-      carrel?.kill('SIGKILL');
-      if (carrel && carrel.exitCode === null && carrel.signalCode === null)
-        await new Promise((resolve) => carrel!.once('exit', resolve));
+      if (carrel) await killDaemon(carrel);
     }
   }, 40_000);
 });

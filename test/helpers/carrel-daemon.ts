@@ -16,21 +16,39 @@ export interface CarrelDaemon {
   api: string;
 }
 
-/** Starts `carrel start --config <configPath>`; resolves once it says where its API is, rejects if it exits first. */
-export function startCarrelDaemon(configPath: string): Promise<CarrelDaemon> {
+/**
+ * Starts `carrel start --config <configPath>` (with `env` added to this process's environment);
+ * resolves once it says where its API is, rejects with what it logged if it exits first, or — when
+ * it has not said so within `timeoutMs` (a daemon held on its own thread) — kills it and rejects.
+ */
+export function startCarrelDaemon(
+  configPath: string,
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 60_000,
+): Promise<CarrelDaemon> {
   const child = spawn(process.execPath, [CLI, 'start', '--config', configPath], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`carrel did not announce its API within ${timeoutMs} ms (held?): ${stderr}`));
+    }, timeoutMs);
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const match = /API\s+(http:\/\/\S+)\/api\/v1/.exec(stderr);
-      if (match?.[1]) resolve({ child, api: match[1] });
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, api: match[1] });
+      }
     });
-    child.once('exit', (code, signal) => reject(new Error(`carrel exited (${code ?? signal}): ${stderr}`)));
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`carrel exited (${code ?? signal}): ${stderr}`));
+    });
   });
 }
 
