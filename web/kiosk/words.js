@@ -251,6 +251,13 @@ export function problemWords(problem) {
     case 'item_outcome_unknown':
       // Its checkout (or return) reached the library system, whose answer was lost, and it cannot be asked now.
       return 'The library system is not answering, so we cannot tell whether that item went through. Please ask staff.';
+    case 'ils_offline':
+    case 'ils_timeout':
+    case 'ils_connection_lost':
+    case 'ils_busy':
+    case 'ils_login_refused':
+      // The library system is away, or did not answer in time: the patron can try again later.
+      return 'The library system is not answering just now. Please try again in a moment, or ask staff.';
     case 'device_not_found':
       return 'This kiosk is not set up correctly. Please ask staff.';
     case 'network':
