@@ -106,6 +106,19 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     expect(await kiosk.locator('#pay-fees li').count()).toBe(0);
   });
 
+  it("says a session she walked away from has ended, and no longer asks 'Are you still there?' over it", async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    const stillHere = kiosk.getByRole('button', { name: 'I am still here' });
+    await expect.poll(() => stillHere.isVisible(), { timeout: INACTIVITY_SECONDS * 1000 }).toBe(true);
+    await expect.poll(heading(kiosk), { timeout: INACTIVITY_SECONDS * 1000 }).toBe('Session ended');
+    // It went on asking 'Are you still there? Your session ends soon.' until the start screen came back.
+    expect(await kiosk.getByRole('alert').isVisible()).toBe(false);
+    expect(await stillHere.isVisible()).toBe(false);
+  }, 30_000);
+
   it("tells a patron who answers 'I am still here' as her session is ending that it has ended, in words", async () => {
     await clearPad();
     const kiosk = await openKiosk();

@@ -700,6 +700,8 @@ async function finish(receipt) {
 }
 
 function thankYou(title, message, returnAfterMs) {
+  // The session is over: nothing asks any more whether the patron is still there.
+  say('alert', '');
   $('thanks-title').textContent = title;
   $('thanks-message').textContent = message;
   show('thanks');
