@@ -215,6 +215,26 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     expect(await receipt.locator('.receipt-total').textContent()).toBe(`Items checked out: ${lines.length}`);
   }, 30_000);
 
+  it('gives her the receipt and the pad to the next patron within seconds when the library system stops answering as she finishes', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(kiosk, '31000005')).toMatch(DUE);
+    // Her items are done; the library system hangs before Carrel tells it her session ended.
+    ils().setFaults({ hang: true });
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    const pressed = Date.now();
+    await kiosk.getByRole('button', { name: 'Show my receipt here' }).click();
+    const receipt = kiosk.getByRole('article', { name: 'Your receipt' });
+    // She waited 'Finishing…' 21 s (the end-session's timeout, twice), and the pad was held meanwhile.
+    await expect.poll(() => receipt.isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(Date.now() - pressed).toBeLessThan(8_000);
+    expect(await receipt.textContent()).toContain('Dune');
+    expect(await fixture.openSessions()).toBe(0);
+  }, 40_000);
+
   it('says it is finishing while the library system is still checking out her last items', async () => {
     await clearPad();
     const kiosk = await openKiosk();
