@@ -103,6 +103,24 @@ describe.skipIf(skip !== undefined)('the kiosk page with an item whose answer wa
     await expect.poll(itemText(kiosk, '31000006'), { timeout: 10_000 }).toMatch(DUE);
   }, 60_000);
 
+  it('tells her, as she finishes with an item it could not settle, to show it to staff', async () => {
+    const kiosk = await loggedIn();
+    // The link drops as Dune's checkout reaches the library system, and stays down.
+    ils().setFaults({ dropAfterMessages: 0 });
+    placeTag('31000005'); // Dune
+    await expect
+      .poll(itemText(kiosk, '31000005'), { timeout: 10_000 })
+      .toContain('Not sure it was checked out');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    // Nothing said that Dune, lying on the pad, might not be hers: she took it, its tag secured.
+    const unsure =
+      'We could not confirm that item 31000005 was checked out. Please show it to staff before you leave.';
+    await expect.poll(() => kiosk.locator('#screen-finish').innerText()).toContain(unsure);
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Thank you');
+    expect(await kiosk.locator('#thanks-message').textContent()).toBe(`Enjoy your visit. ${unsure}`);
+  }, 60_000);
+
   it('sends her to staff when the library system answers but cannot say whether the item went through', async () => {
     const kiosk = await loggedIn();
     ils().setFaults({

@@ -25,7 +25,7 @@
 import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
 import { renderReceipt } from './receipt.js';
 import { element, itemRow, renewalRow } from './rows.js';
-import { formatCountdown, patronNotes, problemWords } from './words.js';
+import { formatCountdown, patronNotes, problemWords, unsettledItemsWords } from './words.js';
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** sessionStorage: the session this tab let go when it was last hidden (a reload), not to be taken up again. */
@@ -383,11 +383,14 @@ function sessionEnded(session) {
   if (state.ending) return; // we ended it: the finish step shows the outcome
   state.sessionSocket?.close();
   const timeout = session.endReason === 'timeout';
+  const toStaff = unsettled(session);
   thankYou(
     timeout ? 'Session ended' : 'Goodbye',
-    timeout
-      ? 'Your session ended because nothing happened for a while. Items already checked out are yours to take.'
-      : 'Your session has ended.',
+    `${
+      timeout
+        ? 'Your session ended because nothing happened for a while. Items already checked out are yours to take.'
+        : 'Your session has ended.'
+    }${toStaff ? ` ${toStaff}` : ''}`,
     THANKS_MS,
   );
 }
@@ -676,14 +679,20 @@ async function finish(receipt) {
     state.sessionSocket?.close();
     clearInterval(state.idleTimer);
     $('idle').hidden = true;
+    const toStaff = unsettled(result.session);
+    const andToStaff = (message) => (toStaff ? `${message} ${toStaff}` : message);
     if (result.receipt.kind === 'data') {
       renderReceipt($('receipt'), result.receipt);
       $('receipt').hidden = false;
-      thankYou('Thank you', 'Here is your receipt.', RECEIPT_THANKS_MS);
+      thankYou('Thank you', andToStaff('Here is your receipt.'), RECEIPT_THANKS_MS);
     } else if (result.receipt.kind === 'printed') {
-      thankYou('Thank you', 'Your receipt is printing. Please take it from the printer.', THANKS_MS);
+      thankYou(
+        'Thank you',
+        andToStaff('Your receipt is printing. Please take it from the printer.'),
+        THANKS_MS,
+      );
     } else {
-      thankYou('Thank you', 'Enjoy your visit.', THANKS_MS);
+      thankYou('Thank you', andToStaff('Enjoy your visit.'), THANKS_MS);
     }
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
@@ -697,6 +706,11 @@ async function finish(receipt) {
   } finally {
     say('finish-status', '');
   }
+}
+
+/** What the patron must take to staff from this session (items it could not settle), or ''. */
+function unsettled(session) {
+  return session ? unsettledItemsWords(session.items ?? [], session.mode) : '';
 }
 
 function thankYou(title, message, returnAfterMs) {
@@ -752,6 +766,8 @@ $('barcode-form').addEventListener('submit', (event) => {
 $('renew-all').addEventListener('click', () => once(renewAll));
 $('finish').addEventListener('click', () => {
   say('finish-error', '');
+  // The items as this screen has them (an item's news comes alone, not with the session).
+  say('finish-unsettled', unsettledItemsWords([...state.items.values()], state.session?.mode));
   show('finish');
 });
 $('finish-back').addEventListener('click', () => show('session'));

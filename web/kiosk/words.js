@@ -195,6 +195,22 @@ export function renewalWords(renewal) {
   return { text: `Not renewed: ${refusalWords(renewal.reason, renewal.screenMessages)}`, tone: 'bad' };
 }
 
+/**
+ * Items whose checkout (or return) reached the library system and whose answer never came back,
+ * still unsettled as the session ends: the patron may leave with an item not lent to her (its tag
+ * still secured), or leave one not returned. She is told to take them to staff; '' when none.
+ */
+export function unsettledItemsWords(items, mode) {
+  const unsure = items.filter((item) => item.state === 'failed' && item.answerLost);
+  if (unsure.length === 0) return '';
+  const names = unsure.map((item) => item.title || `item ${item.item}`);
+  const one = unsure.length === 1;
+  const what = one ? names[0] : `${unsure.length} items (${names.join(', ')})`;
+  return mode === 'return'
+    ? `We could not confirm that ${what} ${one ? 'was' : 'were'} returned. Please hand ${one ? 'it' : 'them'} to staff.`
+    : `We could not confirm that ${what} ${one ? 'was' : 'were'} checked out. Please show ${one ? 'it' : 'them'} to staff before you leave.`;
+}
+
 /** Sentences about the patron's account: blocks, fines, overdue loans, holds to collect. */
 export function patronNotes(patron) {
   const notes = [];
