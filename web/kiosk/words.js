@@ -196,19 +196,46 @@ export function renewalWords(renewal) {
 }
 
 /**
- * Items whose checkout (or return) reached the library system and whose answer never came back,
- * still unsettled as the session ends: the patron may leave with an item not lent to her (its tag
- * still secured), or leave one not returned. She is told to take them to staff; '' when none.
+ * Items the session could not settle, as it ends: one whose checkout (or return) reached the
+ * library system and whose answer never came back (the patron may leave with an item not lent to
+ * her, its tag still secured, or leave one not returned), and one that could not be done at all
+ * (the library system away: a return left on the pad stays on her loans). She is told to take them
+ * to staff; '' when there are none.
  */
 export function unsettledItemsWords(items, mode) {
-  const unsure = items.filter((item) => item.state === 'failed' && item.answerLost);
-  if (unsure.length === 0) return '';
-  const names = unsure.map((item) => item.title || `item ${item.item}`);
-  const one = unsure.length === 1;
-  const what = one ? names[0] : `${unsure.length} items (${names.join(', ')})`;
-  return mode === 'return'
-    ? `We could not confirm that ${what} ${one ? 'was' : 'were'} returned. Please hand ${one ? 'it' : 'them'} to staff.`
-    : `We could not confirm that ${what} ${one ? 'was' : 'were'} checked out. Please show ${one ? 'it' : 'them'} to staff before you leave.`;
+  const returning = mode === 'return';
+  const done = returning ? 'returned' : 'checked out';
+  const failed = items.filter((item) => item.state === 'failed');
+  const unsure = failed.filter((item) => item.answerLost);
+  const notDone = failed.filter((item) => !item.answerLost);
+  const sentences = [];
+  if (unsure.length > 0) {
+    const { what, was, them } = itemsNamed(unsure);
+    sentences.push(
+      `We could not confirm that ${what} ${was} ${done}. ${
+        returning ? `Please hand ${them} to staff.` : `Please show ${them} to staff before you leave.`
+      }`,
+    );
+  }
+  if (notDone.length > 0) {
+    const { what, was, them } = itemsNamed(notDone);
+    sentences.push(
+      `${what.charAt(0).toUpperCase()}${what.slice(1)} ${was} not ${done}. ${
+        returning ? `Please hand ${them} to staff.` : `Please leave ${them} here, or ask staff.`
+      }`,
+    );
+  }
+  return sentences.join(' ');
+}
+
+function itemsNamed(items) {
+  const names = items.map((item) => item.title || `item ${item.item}`);
+  const one = items.length === 1;
+  return {
+    what: one ? names[0] : `${items.length} items (${names.join(', ')})`,
+    was: one ? 'was' : 'were',
+    them: one ? 'it' : 'them',
+  };
 }
 
 /** Sentences about the patron's account: blocks, fines, overdue loans, holds to collect. */
