@@ -119,6 +119,26 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     expect(await stillHere.isVisible()).toBe(false);
   }, 30_000);
 
+  it('tells a patron who walked away from returning items that her session ended, in words about returns', async () => {
+    await clearPad();
+    const borrowed = await fetch(`${fixture.desk.api}/api/v1/checkouts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patron: '21000001', pin: '1234', item: '31000005' }),
+    });
+    expect(borrowed.status).toBe(200);
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Return items' }).click();
+    await expect.poll(heading(kiosk)).toBe('Return your items');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(kiosk, '31000005')).toContain('Returned');
+    await expect.poll(heading(kiosk), { timeout: INACTIVITY_SECONDS * 1000 + 5_000 }).toBe('Session ended');
+    // It said 'Items already checked out are yours to take.' to someone who came to give them back.
+    expect(await kiosk.locator('#thanks-message').textContent()).toBe(
+      'Your session ended because nothing happened for a while. Items shown as returned are returned. To return more, start again.',
+    );
+  }, 30_000);
+
   it("tells a patron who answers 'I am still here' as her session is ending that it has ended, in words", async () => {
     await clearPad();
     const kiosk = await openKiosk();

@@ -384,12 +384,14 @@ function sessionEnded(session) {
   state.sessionSocket?.close();
   const timeout = session.endReason === 'timeout';
   const toStaff = unsettled(session);
+  const done =
+    session.mode === 'return'
+      ? 'Items shown as returned are returned. To return more, start again.'
+      : 'Items already checked out are yours to take.';
   thankYou(
     timeout ? 'Session ended' : 'Goodbye',
     `${
-      timeout
-        ? 'Your session ended because nothing happened for a while. Items already checked out are yours to take.'
-        : 'Your session has ended.'
+      timeout ? `Your session ended because nothing happened for a while. ${done}` : 'Your session has ended.'
     }${toStaff ? ` ${toStaff}` : ''}`,
     THANKS_MS,
   );
