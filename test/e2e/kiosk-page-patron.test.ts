@@ -13,7 +13,7 @@ const INACTIVITY_SECONDS = 10;
 /** "Checked out — due 12 Dec 2026" */
 const DUE = /Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/;
 /** Items of the sample library the tests lend, given back after each test. */
-const LENT = ['31000005', '31000006', '31000026'];
+const LENT = ['31000005', '31000006', '31000012', '31000026'];
 
 /**
  * The kiosk page in Chromium as a patron uses it, against the simulated desk: an ILS that is
@@ -254,6 +254,23 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     expect(await receipt.textContent()).toContain('Dune');
     expect(await fixture.openSessions()).toBe(0);
   }, 40_000);
+
+  it("writes a patron's fines and an item's fee as the rest of the kiosk writes money: '1.50 EUR'", async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000006'); // Ana Núñez, a late return fee of 1.25
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('6666');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Ana Núñez');
+    // They read '€1.25' and '€1.50' (the browser's Intl), where her fees screen reads '1.25 EUR'.
+    expect(await kiosk.locator('#patron-notes').textContent()).toContain('You have fines of 1.25 EUR.');
+    await kiosk.getByLabel('Item without a tag? Scan or type its barcode').fill('31000012'); // Casablanca
+    await kiosk.getByRole('button', { name: 'Add item' }).click();
+    await expect.poll(itemText(kiosk, '31000012')).toContain('A fee of 1.50 EUR applies to this item');
+    await kiosk.getByRole('button', { name: 'Accept the fee of 1.50 EUR' }).click();
+    await expect.poll(itemText(kiosk, '31000012')).toContain('A fee of 1.50 EUR was charged.');
+  });
 
   it('says it is finishing while the library system is still checking out her last items', async () => {
     await clearPad();

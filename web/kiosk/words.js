@@ -3,6 +3,8 @@
  * plain words. Pure functions over the API's JSON; no DOM.
  */
 
+import { minorOf, money } from '../common/money.js';
+
 const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 /** A calendar day without a time (`2026-12-12`), which Date reads as UTC midnight: shown in UTC. */
 const DAY_FORMAT = new Intl.DateTimeFormat('en-GB', {
@@ -41,16 +43,13 @@ export function formatDateTime(value) {
   return `${DATE_FORMAT.format(date)}, ${TIME_FORMAT.format(date)}`;
 }
 
-/** `{amount: '7.50', currency: 'EUR'}` as "€7.50" (or "7.50" when the currency is unknown). */
+/**
+ * `{amount: '7.50', currency: 'EUR'}` (the library system's decimal) as every page writes money:
+ * "7.50 EUR", "500 JPY", "1.250 KWD" (web/common/money.js); an amount it cannot read, as given.
+ */
 export function formatMoney(amount, currency) {
-  const number = Number(amount);
-  if (currency && /^[A-Z]{3}$/.test(currency) && Number.isFinite(number)) {
-    try {
-      return new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(number);
-    } catch {
-      // An ISO code the browser does not know: fall through.
-    }
-  }
+  const minor = currency && /^[A-Z]{3}$/.test(currency) ? minorOf(String(amount), currency) : undefined;
+  if (minor !== undefined) return money(minor, currency);
   return currency ? `${amount} ${currency}` : String(amount);
 }
 
