@@ -16,9 +16,9 @@
  * Carrel says it cannot tell.
  *
  * One screen shows a pad's session: the page names itself to Carrel by an id kept in sessionStorage
- * (the same after a reload, new in another tab — a duplicated tab, which carries its original's copy,
- * takes a new one when the original answers on the browser's BroadcastChannel). Another page on the same pad says it is in use and
- * leaves the session alone; it takes the session over when the screen showing it is gone (the
+ * (the same after a reload, new in another tab — a duplicated tab, which carries its original's
+ * copy, takes a new one when the original answers on the browser's BroadcastChannel). Another page
+ * on the same pad says it is in use and leaves the session alone; it takes the session over when the screen showing it is gone (the
  * browser crashed) — once that screen has stayed away past Carrel's grace, for it may only be
  * reconnecting after a network blip — or when staff press "Move the session to this screen".
  */
@@ -34,7 +34,7 @@ const LET_GO_KEY = 'carrel.kiosk.let-go';
 const AWAY_RETRY_MS = 3000;
 /** sessionStorage: this screen's id, the same across its reloads (another tab has its own). */
 const SCREEN_KEY = 'carrel.kiosk.screen';
-/** The BroadcastChannel on which a kiosk page loading asks this browser's live kiosk tabs whether one holds its screen id. */
+/** The BroadcastChannel on which a page loading asks this browser's live kiosk tabs whether one holds its screen id. */
 const SCREENS_CHANNEL = 'carrel.kiosk.screens';
 /** How long a page loading waits for a live tab holding its screen id to say so. */
 const SCREEN_ASK_MS = 400;
