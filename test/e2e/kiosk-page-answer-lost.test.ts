@@ -103,6 +103,57 @@ describe.skipIf(skip !== undefined)('the kiosk page with an item whose answer wa
     await expect.poll(itemText(kiosk, '31000006'), { timeout: 10_000 }).toMatch(DUE);
   }, 60_000);
 
+  it('tells her, as she finishes with an item it could not settle, to show it to staff', async () => {
+    const kiosk = await loggedIn();
+    // The link drops as Dune's checkout reaches the library system, and stays down.
+    ils().setFaults({ dropAfterMessages: 0 });
+    placeTag('31000005'); // Dune
+    await expect
+      .poll(itemText(kiosk, '31000005'), { timeout: 10_000 })
+      .toContain('Not sure it was checked out');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    // Nothing said that Dune, lying on the pad, might not be hers: she took it, its tag secured.
+    const unsure =
+      'We could not confirm that item 31000005 was checked out. Please show it to staff before you leave.';
+    await expect.poll(() => kiosk.locator('#screen-finish').innerText()).toContain(unsure);
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Thank you');
+    expect(await kiosk.locator('#thanks-message').textContent()).toBe(`Enjoy your visit. ${unsure}`);
+  }, 60_000);
+
+  it('tells a patron returning items the library system could not take, as she finishes, to hand them to staff', async () => {
+    await clearPad();
+    await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
+    for (const item of LENT) {
+      const lent = await fetch(`${fixture.desk.api}/api/v1/checkouts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ patron: '21000001', pin: '1234', item }),
+      });
+      expect(lent.status).toBe(200);
+    }
+    const kiosk = await fixture.openScreen();
+    await expect.poll(heading(kiosk)).toBe('Welcome');
+    await kiosk.getByRole('button', { name: 'Return items' }).click();
+    await expect.poll(heading(kiosk)).toBe('Return your items');
+    // The link drops as Dune's return reaches the library system, and stays down: Beloved's never leaves.
+    ils().setFaults({ dropAfterMessages: 0 });
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(kiosk, '31000005'), { timeout: 10_000 }).toContain('Not sure it was returned');
+    await waitForDevice(fixture.desk.api, 'ils', 'offline', 15_000);
+    placeTag('31000006'); // Beloved
+    await expect.poll(itemText(kiosk, '31000006'), { timeout: 10_000 }).toContain('Could not be done now');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    // It said nothing: she left both on the pad believing them returned, still on loan to her.
+    const toStaff =
+      'We could not confirm that item 31000005 was returned. Please hand it to staff. Item 31000006 was not returned. Please hand it to staff.';
+    await expect.poll(() => kiosk.locator('#finish-unsettled').textContent()).toBe(toStaff);
+    await kiosk.getByRole('button', { name: 'No receipt' }).click();
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Thank you');
+    expect(await kiosk.locator('#thanks-message').textContent()).toBe(`Enjoy your visit. ${toStaff}`);
+    expect(loanOf('31000006')).toEqual({ patron: '21000001', renewals: 0 });
+  }, 60_000);
+
   it('sends her to staff when the library system answers but cannot say whether the item went through', async () => {
     const kiosk = await loggedIn();
     ils().setFaults({

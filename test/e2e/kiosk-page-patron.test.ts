@@ -13,7 +13,7 @@ const INACTIVITY_SECONDS = 10;
 /** "Checked out — due 12 Dec 2026" */
 const DUE = /Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/;
 /** Items of the sample library the tests lend, given back after each test. */
-const LENT = ['31000005', '31000006', '31000026'];
+const LENT = ['31000005', '31000006', '31000012', '31000026'];
 
 /**
  * The kiosk page in Chromium as a patron uses it, against the simulated desk: an ILS that is
@@ -106,6 +106,39 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     expect(await kiosk.locator('#pay-fees li').count()).toBe(0);
   });
 
+  it("says a session she walked away from has ended, and no longer asks 'Are you still there?' over it", async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    const stillHere = kiosk.getByRole('button', { name: 'I am still here' });
+    await expect.poll(() => stillHere.isVisible(), { timeout: INACTIVITY_SECONDS * 1000 }).toBe(true);
+    await expect.poll(heading(kiosk), { timeout: INACTIVITY_SECONDS * 1000 }).toBe('Session ended');
+    // It went on asking 'Are you still there? Your session ends soon.' until the start screen came back.
+    expect(await kiosk.getByRole('alert').isVisible()).toBe(false);
+    expect(await stillHere.isVisible()).toBe(false);
+  }, 30_000);
+
+  it('tells a patron who walked away from returning items that her session ended, in words about returns', async () => {
+    await clearPad();
+    const borrowed = await fetch(`${fixture.desk.api}/api/v1/checkouts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patron: '21000001', pin: '1234', item: '31000005' }),
+    });
+    expect(borrowed.status).toBe(200);
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Return items' }).click();
+    await expect.poll(heading(kiosk)).toBe('Return your items');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(kiosk, '31000005')).toContain('Returned');
+    await expect.poll(heading(kiosk), { timeout: INACTIVITY_SECONDS * 1000 + 5_000 }).toBe('Session ended');
+    // It said 'Items already checked out are yours to take.' to someone who came to give them back.
+    expect(await kiosk.locator('#thanks-message').textContent()).toBe(
+      'Your session ended because nothing happened for a while. Items shown as returned are returned. To return more, start again.',
+    );
+  }, 30_000);
+
   it("tells a patron who answers 'I am still here' as her session is ending that it has ended, in words", async () => {
     await clearPad();
     const kiosk = await openKiosk();
@@ -179,6 +212,65 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', () => {
     await kiosk.getByRole('button', { name: 'Borrow items' }).click();
     expect(await status.isVisible()).toBe(false);
   }, 30_000);
+
+  it('lists an item she borrowed and then renewed with her loans once on the receipt, and counts it once', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(kiosk, '31000005')).toMatch(DUE);
+    // "Renew my loans" renews every loan she has: Dune too, at the simulated library.
+    await kiosk.getByRole('button', { name: 'Renew my loans' }).click();
+    const renewals = kiosk.locator('#renewals');
+    await expect.poll(() => renewals.textContent(), { timeout: 10_000 }).toContain('Dune');
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    await kiosk.getByRole('button', { name: 'Show my receipt here' }).click();
+    const receipt = kiosk.getByRole('article', { name: 'Your receipt' });
+    await expect.poll(() => receipt.isVisible(), { timeout: 15_000 }).toBe(true);
+    const lines = await receipt.locator('.receipt-lines > li strong').allTextContents();
+    // It read 'Dune' and 'Dune (renewed)', and 'Items checked out' counted both.
+    expect(lines.filter((title) => title.startsWith('Dune'))).toEqual(['Dune']);
+    expect(new Set(lines).size).toBe(lines.length);
+    expect(await receipt.locator('.receipt-total').textContent()).toBe(`Items checked out: ${lines.length}`);
+  }, 30_000);
+
+  it('gives her the receipt and the pad to the next patron within seconds when the library system stops answering as she finishes', async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(kiosk, '31000005')).toMatch(DUE);
+    // Her items are done; the library system hangs before Carrel tells it her session ended.
+    ils().setFaults({ hang: true });
+    await kiosk.getByRole('button', { name: 'Finish' }).click();
+    const pressed = Date.now();
+    await kiosk.getByRole('button', { name: 'Show my receipt here' }).click();
+    const receipt = kiosk.getByRole('article', { name: 'Your receipt' });
+    // She waited 'Finishing…' 21 s (the end-session's timeout, twice), and the pad was held meanwhile.
+    await expect.poll(() => receipt.isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(Date.now() - pressed).toBeLessThan(8_000);
+    expect(await receipt.textContent()).toContain('Dune');
+    expect(await fixture.openSessions()).toBe(0);
+  }, 40_000);
+
+  it("writes a patron's fines and an item's fee as the rest of the kiosk writes money: '1.50 EUR'", async () => {
+    await clearPad();
+    const kiosk = await openKiosk();
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000006'); // Ana Núñez, a late return fee of 1.25
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('6666');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Ana Núñez');
+    // They read '€1.25' and '€1.50' (the browser's Intl), where her fees screen reads '1.25 EUR'.
+    expect(await kiosk.locator('#patron-notes').textContent()).toContain('You have fines of 1.25 EUR.');
+    await kiosk.getByLabel('Item without a tag? Scan or type its barcode').fill('31000012'); // Casablanca
+    await kiosk.getByRole('button', { name: 'Add item' }).click();
+    await expect.poll(itemText(kiosk, '31000012')).toContain('A fee of 1.50 EUR applies to this item');
+    await kiosk.getByRole('button', { name: 'Accept the fee of 1.50 EUR' }).click();
+    await expect.poll(itemText(kiosk, '31000012')).toContain('A fee of 1.50 EUR was charged.');
+  });
 
   it('says it is finishing while the library system is still checking out her last items', async () => {
     await clearPad();

@@ -113,7 +113,87 @@ const GRACE_S = 12;
  */
 describe.skipIf(skip !== undefined)('a screen whose connection dropped for a moment', () => {
   const kiosk = kioskInChromium({ lent: ['31000005', '31000006'], screenGraceSeconds: GRACE_S });
-  const { placeTag, openScreen, clearPad } = kiosk;
+  const { placeTag, openScreen, openTab, clearPad, openSessions } = kiosk;
+
+  it('keeps its session from a duplicate of its tab loading meanwhile (its screen id copied): the copy says the self-check is in use and becomes a screen of its own', async () => {
+    await clearPad();
+    let cut = false;
+    const live: WebSocketRoute[] = [];
+    const patronScreen = await openScreen((page) =>
+      page.routeWebSocket(/\/api\/v1\/sessions\/[^/]+\/events/, (socket) => {
+        if (cut) return void socket.close();
+        live.push(socket);
+        socket.connectToServer();
+      }),
+    );
+    await expect.poll(heading(patronScreen)).toBe('Welcome');
+    await logIn(patronScreen);
+    await expect.poll(heading(patronScreen)).toBe('Hello, Zoë Åström');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(patronScreen, '31000005')).toMatch(DUE);
+    const id = await patronScreen.evaluate<string | null>("sessionStorage.getItem('carrel.kiosk.screen')");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    // The blip, and meanwhile the tab is duplicated (Chromium's "Duplicate" copies its sessionStorage).
+    cut = true;
+    for (const socket of live.splice(0)) await socket.close();
+    const copy = await openTab(patronScreen, (page) =>
+      page.addInitScript({
+        content: `if (location.protocol === 'http:') sessionStorage.setItem('carrel.kiosk.screen', ${JSON.stringify(id)});`,
+      }),
+    );
+    await expect.poll(heading(copy)).toBe(IN_USE);
+    expect(await copy.locator('body').innerText()).not.toContain('Zoë');
+    expect(await copy.evaluate("sessionStorage.getItem('carrel.kiosk.screen')")).not.toBe(id);
+
+    // Back: the patron's screen reconnects and goes on with her session; the copy leaves it alone.
+    cut = false;
+    await expect.poll(() => live.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    placeTag('31000006'); // Beloved
+    await expect.poll(itemText(patronScreen, '31000006')).toMatch(DUE);
+    expect(await heading(patronScreen)()).toBe('Hello, Zoë Åström');
+    expect(await heading(copy)()).toBe(IN_USE);
+
+    // The patron's tab reloaded beside its copy is still the same screen, and lets the session go as
+    // a reload always did; the copy, told the session ended, is back at its start.
+    await patronScreen.reload();
+    await expect.poll(heading(patronScreen)).toBe('Welcome');
+    expect(await patronScreen.evaluate("sessionStorage.getItem('carrel.kiosk.screen')")).toBe(id);
+    await expect.poll(openSessions).toBe(0);
+    await expect.poll(heading(copy)).toBe('Welcome');
+  });
+
+  it('a tab whose page crashed and is reloaded is the same screen: it shows its session at once, without waiting out the grace', async () => {
+    await clearPad();
+    const patronScreen = await openScreen();
+    await expect.poll(heading(patronScreen)).toBe('Welcome');
+    await logIn(patronScreen);
+    await expect.poll(heading(patronScreen)).toBe('Hello, Zoë Åström');
+    placeTag('31000005'); // Dune
+    await expect.poll(itemText(patronScreen, '31000005')).toMatch(DUE);
+    // Another kiosk tab of the same browser is live meanwhile: it holds an id of its own, and says nothing.
+    const other = await openTab(patronScreen);
+    await expect.poll(heading(other)).toBe(IN_USE);
+
+    // The renderer dies (no pagehide: the session stays open), and the tab is reloaded ("Reload").
+    const cdp = await patronScreen.context().newCDPSession(patronScreen);
+    const crash = patronScreen.waitForEvent('crash');
+    cdp.send('Page.crash').catch(() => {});
+    await crash;
+    const started = Date.now();
+    // Playwright gives up on a crashed page; the tab itself is reloaded and read over CDP.
+    await cdp.send('Page.reload');
+    const shown = async () => {
+      const { result } = await cdp.send('Runtime.evaluate', {
+        expression: `[...document.querySelectorAll('.screen:not([hidden]) h1')].map((h) => h.textContent).join()`,
+        returnByValue: true,
+      });
+      return result.value as string;
+    };
+    await expect.poll(shown, { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    expect(Date.now() - started).toBeLessThan(GRACE_S * 1000);
+    expect(await heading(other)()).toBe(IN_USE);
+  });
 
   it('keeps its session: a page loading meanwhile says the self-check is in use, and takes it up only when that screen stays away past the grace', async () => {
     await clearPad();

@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { SimulatorHandleOf } from '../../simulators/common/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
@@ -44,7 +44,7 @@ export function kioskInChromium(options: {
 }): KioskInChromium {
   let desk: TestDesk | undefined;
   let browser: Browser | undefined;
-  const pages: Page[] = [];
+  const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   const api = () => fixture.desk.api;
 
@@ -68,7 +68,7 @@ export function kioskInChromium(options: {
 
   afterEach(async () => {
     if (desk) options.afterEach?.(desk);
-    for (const page of pages.splice(0)) await page.close();
+    for (const context of contexts.splice(0)) await context.close();
     const { sessions } = (await (await fetch(`${api()}/api/v1/sessions`)).json()) as {
       sessions: Array<{ id: string; state: string }>;
     };
@@ -88,6 +88,13 @@ export function kioskInChromium(options: {
     await desk?.stop();
   });
 
+  const kioskIn = async (page: Page, before?: (page: Page) => Promise<unknown>) => {
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await before?.(page);
+    await page.goto(`${api()}/kiosk?pad=pad-1&printer=receipt-1`);
+    return page;
+  };
+
   const fixture: KioskInChromium = {
     get desk() {
       if (!desk) throw new Error('the desk has not started');
@@ -97,12 +104,12 @@ export function kioskInChromium(options: {
     ils: () => fixture.desk.desk.simulators.handle(ilsSimulators, 'ils-sim')!,
     async openScreen(before) {
       if (!browser) throw new Error('Chromium has not started');
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      pages.push(page);
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await before?.(page);
-      await page.goto(`${api()}/kiosk?pad=pad-1&printer=receipt-1`);
-      return page;
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      contexts.push(context);
+      return kioskIn(await context.newPage(), before);
+    },
+    async openTab(beside, before) {
+      return kioskIn(await beside.context().newPage(), before);
     },
     async clearPad() {
       for (const tag of fixture.pad().tags()) fixture.pad().remove(String(tag.uid));
@@ -138,6 +145,11 @@ export interface KioskInChromium {
    * start; `before` is done to the page before it loads the kiosk (an init script).
    */
   openScreen(before?: (page: Page) => Promise<unknown>): Promise<Page>;
+  /**
+   * The kiosk in another tab of `beside`'s browser (its context: the tabs hear each other on a
+   * BroadcastChannel; its sessionStorage is the tab's own), at its start; `before` as above.
+   */
+  openTab(beside: Page, before?: (page: Page) => Promise<unknown>): Promise<Page>;
   /** Takes every tag off the simulated pad and waits until the desk has seen them go. */
   clearPad(): Promise<void>;
   /** Places an item's tag (or a library card) on the simulated pad; returns its UID. */

@@ -16,15 +16,16 @@
  * Carrel says it cannot tell.
  *
  * One screen shows a pad's session: the page names itself to Carrel by an id kept in sessionStorage
- * (the same after a reload, new in another tab). Another page on the same pad says it is in use and
- * leaves the session alone; it takes the session over when the screen showing it is gone (the
+ * (the same after a reload, new in another tab — a duplicated tab, which carries its original's
+ * copy, takes a new one when the original answers on the browser's BroadcastChannel). Another page
+ * on the same pad says it is in use and leaves the session alone; it takes the session over when the screen showing it is gone (the
  * browser crashed) — once that screen has stayed away past Carrel's grace, for it may only be
  * reconnecting after a network blip — or when staff press "Move the session to this screen".
  */
 import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
 import { renderReceipt } from './receipt.js';
 import { element, itemRow, renewalRow } from './rows.js';
-import { formatCountdown, patronNotes, problemWords } from './words.js';
+import { formatCountdown, patronNotes, problemWords, unsettledItemsWords } from './words.js';
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** sessionStorage: the session this tab let go when it was last hidden (a reload), not to be taken up again. */
@@ -33,6 +34,10 @@ const LET_GO_KEY = 'carrel.kiosk.let-go';
 const AWAY_RETRY_MS = 3000;
 /** sessionStorage: this screen's id, the same across its reloads (another tab has its own). */
 const SCREEN_KEY = 'carrel.kiosk.screen';
+/** The BroadcastChannel on which a page loading asks this browser's live kiosk tabs whether one holds its screen id. */
+const SCREENS_CHANNEL = 'carrel.kiosk.screens';
+/** How long a page loading waits for a live tab holding its screen id to say so. */
+const SCREEN_ASK_MS = 400;
 const THANKS_MS = 30_000;
 const RECEIPT_THANKS_MS = 60_000;
 const IDLE_WARNING_MS = 30_000;
@@ -50,6 +55,59 @@ const scanner = !query.has('scanner')
 let screenId = sessionStorage.getItem(SCREEN_KEY) ?? newRequestId();
 sessionStorage.setItem(SCREEN_KEY, screenId);
 const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history), screenId);
+
+/** This page is a screen of its own from now on, named by a new id (kept for its reloads). */
+function newScreen() {
+  screenId = newRequestId();
+  sessionStorage.setItem(SCREEN_KEY, screenId);
+  api.screen = screenId;
+}
+
+/**
+ * The screen id kept in sessionStorage is this tab's own from before a reload (or a crash) — or its
+ * original's, copied by a duplicated tab (Chrome's "Duplicate" copies sessionStorage). Carrel
+ * cannot tell the two apart, and would give the copy the patron's session while her own screen is
+ * reconnecting. The browser can: a page loading asks the kiosk tabs of this browser whether a live
+ * one holds its id; if one answers, this page takes a new id, and is another screen to Carrel
+ * (which keeps the session with its screen for the grace). No answer: this tab reloaded, or came
+ * back, and is the same screen. Resolves once this page's id is settled; every call naming the
+ * screen waits for it.
+ */
+function claimScreen() {
+  if (typeof BroadcastChannel !== 'function') return Promise.resolve();
+  const channel = new BroadcastChannel(SCREENS_CHANNEL);
+  const asking = newRequestId();
+  let settled = false;
+  // A page going away (a reload) no longer holds its id: the page that replaces it is the same screen.
+  let leaving = false;
+  addEventListener('pagehide', () => {
+    leaving = true;
+  });
+  addEventListener('pageshow', () => {
+    leaving = false;
+  });
+  return new Promise((resolve) => {
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      resolve();
+    };
+    channel.addEventListener('message', ({ data }) => {
+      if (leaving || data?.screen !== screenId) return;
+      if (data.type === 'held' && data.to === asking && !settled) {
+        newScreen();
+        return settle();
+      }
+      // Asked by a page loading with this page's id. Two pages loading with the same id at once
+      // (two copies): the one that asked with the greater mark keeps it, the other takes a new one.
+      if (data.type === 'who-holds' && (settled || asking > data.asking))
+        channel.postMessage({ type: 'held', screen: screenId, to: data.asking });
+    });
+    channel.postMessage({ type: 'who-holds', screen: screenId, asking });
+    setTimeout(settle, SCREEN_ASK_MS);
+  });
+}
+const screenClaimed = claimScreen();
 
 const $ = (id) => document.getElementById(id);
 
@@ -209,6 +267,7 @@ function watchPadForCard() {
 let unsettledOpening;
 
 async function openSessionOnce(request) {
+  await screenClaimed;
   const key = JSON.stringify(request);
   if (unsettledOpening?.key !== key) unsettledOpening = { key, requestId: newRequestId() };
   try {
@@ -324,11 +383,16 @@ function sessionEnded(session) {
   if (state.ending) return; // we ended it: the finish step shows the outcome
   state.sessionSocket?.close();
   const timeout = session.endReason === 'timeout';
+  const toStaff = unsettled(session);
+  const done =
+    session.mode === 'return'
+      ? 'Items shown as returned are returned. To return more, start again.'
+      : 'Items already checked out are yours to take.';
   thankYou(
     timeout ? 'Session ended' : 'Goodbye',
-    timeout
-      ? 'Your session ended because nothing happened for a while. Items already checked out are yours to take.'
-      : 'Your session has ended.',
+    `${
+      timeout ? `Your session ended because nothing happened for a while. ${done}` : 'Your session has ended.'
+    }${toStaff ? ` ${toStaff}` : ''}`,
     THANKS_MS,
   );
 }
@@ -617,14 +681,20 @@ async function finish(receipt) {
     state.sessionSocket?.close();
     clearInterval(state.idleTimer);
     $('idle').hidden = true;
+    const toStaff = unsettled(result.session);
+    const andToStaff = (message) => (toStaff ? `${message} ${toStaff}` : message);
     if (result.receipt.kind === 'data') {
       renderReceipt($('receipt'), result.receipt);
       $('receipt').hidden = false;
-      thankYou('Thank you', 'Here is your receipt.', RECEIPT_THANKS_MS);
+      thankYou('Thank you', andToStaff('Here is your receipt.'), RECEIPT_THANKS_MS);
     } else if (result.receipt.kind === 'printed') {
-      thankYou('Thank you', 'Your receipt is printing. Please take it from the printer.', THANKS_MS);
+      thankYou(
+        'Thank you',
+        andToStaff('Your receipt is printing. Please take it from the printer.'),
+        THANKS_MS,
+      );
     } else {
-      thankYou('Thank you', 'Enjoy your visit.', THANKS_MS);
+      thankYou('Thank you', andToStaff('Enjoy your visit.'), THANKS_MS);
     }
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
@@ -640,7 +710,14 @@ async function finish(receipt) {
   }
 }
 
+/** What the patron must take to staff from this session (items it could not settle), or ''. */
+function unsettled(session) {
+  return session ? unsettledItemsWords(session.items ?? [], session.mode) : '';
+}
+
 function thankYou(title, message, returnAfterMs) {
+  // The session is over: nothing asks any more whether the patron is still there.
+  say('alert', '');
   $('thanks-title').textContent = title;
   $('thanks-message').textContent = message;
   show('thanks');
@@ -691,6 +768,8 @@ $('barcode-form').addEventListener('submit', (event) => {
 $('renew-all').addEventListener('click', () => once(renewAll));
 $('finish').addEventListener('click', () => {
   say('finish-error', '');
+  // The items as this screen has them (an item's news comes alone, not with the session).
+  say('finish-unsettled', unsettledItemsWords([...state.items.values()], state.session?.mode));
   show('finish');
 });
 $('finish-back').addEventListener('click', () => show('session'));
@@ -718,6 +797,7 @@ async function resumeLeftSession() {
   const letGo = sessionStorage.getItem(LET_GO_KEY);
   sessionStorage.removeItem(LET_GO_KEY);
   let left;
+  await screenClaimed;
   try {
     const { sessions } = await api.sessions();
     left = sessions.find((s) => s.state === 'open' && s.pad === pad && s.id !== letGo);
@@ -735,11 +815,9 @@ async function resumeLeftSession() {
       return;
     }
     if (!(error instanceof Problem && error.code === 'session_on_another_screen')) return;
-    // Another screen shows it — perhaps under this page's own id, copied with a duplicated tab:
-    // this page is a screen of its own from now on.
-    screenId = newRequestId();
-    sessionStorage.setItem(SCREEN_KEY, screenId);
-    api.screen = screenId;
+    // Another screen shows it — perhaps under this page's own id, copied with a duplicated tab
+    // whose original did not answer in time: this page is a screen of its own from now on.
+    newScreen();
     if (!state.session && !state.busy && state.screen === 'start') showInUse(left.id);
   }
 }

@@ -3,6 +3,8 @@
  * plain words. Pure functions over the API's JSON; no DOM.
  */
 
+import { minorOf, money } from '../common/money.js';
+
 const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 /** A calendar day without a time (`2026-12-12`), which Date reads as UTC midnight: shown in UTC. */
 const DAY_FORMAT = new Intl.DateTimeFormat('en-GB', {
@@ -41,16 +43,13 @@ export function formatDateTime(value) {
   return `${DATE_FORMAT.format(date)}, ${TIME_FORMAT.format(date)}`;
 }
 
-/** `{amount: '7.50', currency: 'EUR'}` as "€7.50" (or "7.50" when the currency is unknown). */
+/**
+ * `{amount: '7.50', currency: 'EUR'}` (the library system's decimal) as every page writes money:
+ * "7.50 EUR", "500 JPY", "1.250 KWD" (web/common/money.js); an amount it cannot read, as given.
+ */
 export function formatMoney(amount, currency) {
-  const number = Number(amount);
-  if (currency && /^[A-Z]{3}$/.test(currency) && Number.isFinite(number)) {
-    try {
-      return new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(number);
-    } catch {
-      // An ISO code the browser does not know: fall through.
-    }
-  }
+  const minor = currency && /^[A-Z]{3}$/.test(currency) ? minorOf(String(amount), currency) : undefined;
+  if (minor !== undefined) return money(minor, currency);
   return currency ? `${amount} ${currency}` : String(amount);
 }
 
@@ -195,6 +194,49 @@ export function renewalWords(renewal) {
   return { text: `Not renewed: ${refusalWords(renewal.reason, renewal.screenMessages)}`, tone: 'bad' };
 }
 
+/**
+ * Items the session could not settle, as it ends: one whose checkout (or return) reached the
+ * library system and whose answer never came back (the patron may leave with an item not lent to
+ * her, its tag still secured, or leave one not returned), and one that could not be done at all
+ * (the library system away: a return left on the pad stays on her loans). She is told to take them
+ * to staff; '' when there are none.
+ */
+export function unsettledItemsWords(items, mode) {
+  const returning = mode === 'return';
+  const done = returning ? 'returned' : 'checked out';
+  const failed = items.filter((item) => item.state === 'failed');
+  const unsure = failed.filter((item) => item.answerLost);
+  const notDone = failed.filter((item) => !item.answerLost);
+  const sentences = [];
+  if (unsure.length > 0) {
+    const { what, was, them } = itemsNamed(unsure);
+    sentences.push(
+      `We could not confirm that ${what} ${was} ${done}. ${
+        returning ? `Please hand ${them} to staff.` : `Please show ${them} to staff before you leave.`
+      }`,
+    );
+  }
+  if (notDone.length > 0) {
+    const { what, was, them } = itemsNamed(notDone);
+    sentences.push(
+      `${what.charAt(0).toUpperCase()}${what.slice(1)} ${was} not ${done}. ${
+        returning ? `Please hand ${them} to staff.` : `Please leave ${them} here, or ask staff.`
+      }`,
+    );
+  }
+  return sentences.join(' ');
+}
+
+function itemsNamed(items) {
+  const names = items.map((item) => item.title || `item ${item.item}`);
+  const one = items.length === 1;
+  return {
+    what: one ? names[0] : `${items.length} items (${names.join(', ')})`,
+    was: one ? 'was' : 'were',
+    them: one ? 'it' : 'them',
+  };
+}
+
 /** Sentences about the patron's account: blocks, fines, overdue loans, holds to collect. */
 export function patronNotes(patron) {
   const notes = [];
@@ -251,6 +293,13 @@ export function problemWords(problem) {
     case 'item_outcome_unknown':
       // Its checkout (or return) reached the library system, whose answer was lost, and it cannot be asked now.
       return 'The library system is not answering, so we cannot tell whether that item went through. Please ask staff.';
+    case 'ils_offline':
+    case 'ils_timeout':
+    case 'ils_connection_lost':
+    case 'ils_busy':
+    case 'ils_login_refused':
+      // The library system is away, or did not answer in time: the patron can try again later.
+      return 'The library system is not answering just now. Please try again in a moment, or ask staff.';
     case 'device_not_found':
       return 'This kiosk is not set up correctly. Please ask staff.';
     case 'network':

@@ -53,6 +53,12 @@ const ENDED_KEPT_MS = 5 * 60_000;
 const PATRON_SCAN_VALID_MS = 60_000;
 /** An end-session to the ILS at shutdown waits at most this long. */
 const SHUTDOWN_END_MS = 2_000;
+/**
+ * Any other end-session to the ILS waits at most this long for its answer (the message still goes):
+ * the patron's items are done by then, and neither her receipt nor the pad, which the next patron
+ * is waiting for, should wait out the timeouts of a library system that stopped answering.
+ */
+const END_ANSWER_MS = 4_000;
 
 /**
  * The kiosk screen a session is shown on, and its screen's live feeds: while one is connected the
@@ -335,7 +341,7 @@ export class SessionManager implements Feature, SessionService {
           screenMessages: answer.screenMessages,
         }))
         .catch((error: unknown): SessionEndResult['ils'] => ({ error: describeError(error).code }));
-      ils = reason === 'shutdown' ? await bounded(ending, this.deps.clock, SHUTDOWN_END_MS) : await ending;
+      ils = await bounded(ending, this.deps.clock, reason === 'shutdown' ? SHUTDOWN_END_MS : END_ANSWER_MS);
     }
     session.markEnded(reason);
     if (session.init.pad !== null && this.padOwners.get(session.init.pad) === session)

@@ -55,13 +55,20 @@ export function checkoutReceipt(
       ...(item.state === 'security_failed' ? { note: SECURITY_NOT_CLEARED } : {}),
     }),
   );
+  // One line an item: one borrowed here and then renewed with her other loans ("Renew my loans"), or
+  // renewed twice, is one loan, due when its last renewal says.
+  const lines = new Map(loans.map((loan) => [loan.barcode, loan]));
   for (const renewal of renewals) {
     if (!renewal.ok) continue;
-    loans.push({
-      title: `${renewal.title ?? renewal.item} (renewed)`,
-      barcode: renewal.item,
-      dueDate: dueDay(renewal.dueDate),
-    });
+    const dueDate = dueDay(renewal.dueDate);
+    const line = lines.get(renewal.item);
+    if (line !== undefined) {
+      if (dueDate !== '') line.dueDate = dueDate;
+      continue;
+    }
+    const renewed = { title: `${renewal.title ?? renewal.item} (renewed)`, barcode: renewal.item, dueDate };
+    lines.set(renewal.item, renewed);
+    loans.push(renewed);
   }
   return {
     template: 'checkout',

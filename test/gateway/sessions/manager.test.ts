@@ -236,6 +236,17 @@ describe('SessionManager', () => {
     ]);
   });
 
+  it('lists a loan renewed twice in a session once on the receipt', async () => {
+    const { manager } = rig();
+    const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
+    await manager.renew(id, { item: 'X' }, KIOSK);
+    await manager.renew(id, { item: 'X' }, KIOSK);
+    const ended = await manager.end(id, { receipt: 'data' }, KIOSK);
+    expect((ended.receipt as unknown as { data: { loans: unknown[] } }).data.loans).toEqual([
+      { title: 'T X (renewed)', barcode: 'X', dueDate: '2026-02-01' },
+    ]);
+  });
+
   it('ends a session after the inactivity timeout, with an end-session to the ILS; activity pushes it back', async () => {
     const { manager, clock, calls } = rig();
     const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);

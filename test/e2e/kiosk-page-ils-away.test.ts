@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { heading, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
+
+const skip = chromiumSkipReason();
+
+/** What the patron reads when the library system does not answer what she asked. */
+const NOT_ANSWERING =
+  'The library system is not answering just now. Please try again in a moment, or ask staff.';
+
+/**
+ * The kiosk page in Chromium, a patron (Zoë Åström, 21000001) at the simulated desk whose ILS
+ * simulator stops answering (over TCP): she is told so in words, and what to do. A short request
+ * timeout: an unanswered request fails in seconds, not ten.
+ */
+describe.skipIf(skip !== undefined)('the kiosk page while the library system does not answer', () => {
+  const fixture = kioskInChromium({
+    lent: ['31000005', '31000006'],
+    ils: (link) => ({ ...link, requestTimeoutMs: 2_500, heartbeatSeconds: 5 }),
+    afterEach: () => fixture.ils().setFaults({}),
+  });
+  const { ils, clearPad } = fixture;
+
+  it('says the library system is not answering when she logs in or renews, and she can try again once it answers', async () => {
+    await clearPad();
+    await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
+    const kiosk = await fixture.openScreen();
+    await expect.poll(heading(kiosk)).toBe('Welcome');
+    ils().setFaults({ hang: true });
+    await logIn(kiosk);
+    await expect
+      .poll(() => kiosk.locator('#login-error').textContent(), { timeout: 20_000 })
+      .toBe(NOT_ANSWERING);
+    expect(await heading(kiosk)()).toBe('Log in');
+
+    ils().setFaults({});
+    await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+
+    ils().setFaults({ hang: true });
+    await kiosk.getByRole('button', { name: 'Renew my loans' }).click();
+    await expect
+      .poll(() => kiosk.locator('#session-error').textContent(), { timeout: 20_000 })
+      .toBe(NOT_ANSWERING);
+  }, 60_000);
+});
