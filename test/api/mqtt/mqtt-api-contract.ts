@@ -356,6 +356,54 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       expect(observer.messages.filter((m) => transactionOf(m) === 'stale')).toEqual([]);
     });
 
+    // A broker that keeps what a client gives it: Mosquitto cannot refuse the retain flag on one topic.
+    it.skipIf(!viaClient)(
+      'clears a request a client left retained on the broker (a patron and PIN), without acting on it',
+      async () => {
+        const gateway = `kept-${process.pid}-${++gatewaySerial}`;
+        const base = `carrel/main-library/${gateway}`;
+        const kiosk = await observe();
+        const area = areaOf(base, kiosk);
+        await kiosk.subscribe(`${area}/response/#`);
+        const request = `${area}/request/echo`;
+        const pin = '4321-kept';
+        // A kiosk that sets the retain flag on its requests, while the desk is away.
+        await kiosk.publish(
+          request,
+          JSON.stringify({ transaction: 'kept', data: { patron: '21000777', pin } }),
+          {
+            retain: true,
+          },
+        );
+        cleanups.push(() => kiosk.publish(request, '', { retain: true }));
+        // What the gateway's MQTT user (or whoever reads the broker's store) finds there.
+        const watching = await observe();
+        await watching.subscribe(`${base}/clients/+/request/#`);
+        await watching.waitFor((m) => m.payload.toString('utf8').includes(pin), 'the kept request');
+
+        await startApi({ gateway });
+        await watching.waitFor(
+          (m) => m.topic === request && m.payload.length === 0,
+          'the kept request cleared from the broker',
+        );
+        await kiosk.publish(request, JSON.stringify({ transaction: 'fresh' }));
+        await kiosk.waitFor(
+          (m) => (m.json as { transaction?: unknown }).transaction === 'fresh',
+          'the answer',
+        );
+
+        const later = await observe();
+        await later.subscribe(`${base}/clients/+/request/#`);
+        // Retained messages come in one burst after the subscription; give a straggler time to show.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(later.messages.filter((m) => m.payload.length > 0)).toEqual([]);
+        // Neither the kept request nor its clearing was answered: only the fresh one.
+        expect(
+          kiosk.messages.map((m) => (m.json as { transaction?: unknown } | undefined)?.transaction),
+        ).toEqual(['fresh']);
+      },
+    );
+
     it('never logs a topic the client made up: it may name a patron', async () => {
       const gateway = `made-up-${process.pid}-${++gatewaySerial}`;
       const base = `carrel/main-library/${gateway}`;
