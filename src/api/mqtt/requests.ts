@@ -221,11 +221,12 @@ export function unknownAction(action: string, actions: Readonly<Record<string, M
   const quoted = JSON.stringify(
     action.length > MAX_QUOTED_ACTION ? `${action.slice(0, MAX_QUOTED_ACTION)}…` : action,
   );
-  if (!action.includes('/')) return `no action ${quoted}`;
+  const known = `the actions are ${Object.keys(actions).sort().join(', ')} (docs/mqtt.md says what each takes)`;
+  if (!action.includes('/')) return `no action ${quoted}: ${known}`;
   const dotted = action.split('/').filter(Boolean).join('.');
   return Object.hasOwn(actions, dotted)
     ? `no action ${quoted}: an action is one topic level, here request/${dotted}`
-    : `no action ${quoted}: an action is one topic level after request/, such as devices.list`;
+    : `no action ${quoted}: an action is one topic level after request/; ${known}`;
 }
 
 /**
