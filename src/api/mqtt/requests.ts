@@ -54,6 +54,22 @@ const requestSchema = z.looseObject({
 const MAX_RESPONSE_TOPIC_LENGTH = 512;
 
 /**
+ * A request over the size limit is still read for its transaction up to this many times the limit
+ * (the embedded broker's largest packet is four times it); a larger one is answered without.
+ */
+const OVERSIZE_READ_FACTOR = 4;
+
+/** The request's transaction, when the payload is a request with a valid one. */
+function transactionOf(payload: Buffer): string | undefined {
+  try {
+    const result = requestSchema.safeParse(JSON.parse(payload.toString('utf8')));
+    return result.success ? result.data.transaction : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Turns request PUBLISHes into response envelopes. Never throws and never lets a
  * payload or a handler take the daemon down: malformed JSON is `bad_request`, an
  * unknown action `unknown_action`, a handler error its CarrelError code (else
@@ -106,7 +122,16 @@ export class RequestDispatcher {
       reply({ status: 'error', data: null, error: { code, message } }, transaction);
 
     if (request.payload.length > this.maxPayloadBytes) {
-      fail('bad_request', `request payload exceeds ${this.maxPayloadBytes} bytes`, correlation ?? null);
+      // Not acted on; its transaction is still read where that is cheap, so the client knows which request.
+      const transaction =
+        request.payload.length <= this.maxPayloadBytes * OVERSIZE_READ_FACTOR
+          ? transactionOf(request.payload)
+          : undefined;
+      fail(
+        'bad_request',
+        `a request is at most ${this.maxPayloadBytes} bytes of JSON; this one is ${request.payload.length} bytes: nothing was done`,
+        transaction ?? correlation ?? null,
+      );
       return;
     }
     let parsed: z.infer<typeof requestSchema>;

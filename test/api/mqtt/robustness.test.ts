@@ -40,7 +40,7 @@ const BAD_PAYLOADS: Array<{ name: string; payload: string | Buffer; transaction:
   {
     name: 'just over the limit',
     payload: JSON.stringify({ transaction: 'big', data: 'x'.repeat(MAX_PAYLOAD) }),
-    transaction: null,
+    transaction: 'big',
   },
 ];
 
@@ -209,6 +209,32 @@ describe('MQTT API robustness (embedded broker)', () => {
       'every flood answer',
       15_000,
     );
+  });
+
+  it('answers a request over the size limit with its transaction, the limit, and that nothing was done', async () => {
+    // A kiosk matching answers to its requests by transaction must learn which request was too big.
+    const o = await observer();
+    await o.subscribe(topics.clientResponseFilter(idOf(o)));
+    for (const [transaction, size] of [
+      ['big-100k', 100 * 1024],
+      ['big-250k', 250 * 1024],
+    ] as const) {
+      const payload = JSON.stringify({
+        transaction,
+        data: { patron: PATRON, pin: PIN, item: '31000004', note: 'x'.repeat(size) },
+      });
+      const envelope = expectEnvelope(await ask(o, 'circulation.checkout', payload), transaction);
+      expect(envelope.error?.code).toBe('bad_request');
+      expect(envelope.error?.message).toBe(
+        `a request is at most ${MAX_PAYLOAD} bytes of JSON; this one is ${payload.length} bytes: nothing was done`,
+      );
+    }
+    const patron = await ask(
+      o,
+      'circulation.patron',
+      JSON.stringify({ transaction: 'p', data: { patron: PATRON, pin: '1234' } }),
+    );
+    expect(JSON.stringify(patron.data)).not.toContain('31000004');
   });
 
   it('disconnects a client sending a packet over the broker limit, and keeps serving', async () => {
