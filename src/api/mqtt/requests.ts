@@ -136,13 +136,10 @@ export class RequestDispatcher {
     }
     let parsed: z.infer<typeof requestSchema>;
     try {
-      const result = requestSchema.safeParse(JSON.parse(request.payload.toString('utf8')));
+      const value: unknown = JSON.parse(request.payload.toString('utf8'));
+      const result = requestSchema.safeParse(value);
       if (!result.success) {
-        fail(
-          'bad_request',
-          'request must be a JSON object {"transaction": string, "data"?: any}',
-          correlation ?? null,
-        );
+        fail('bad_request', notARequest(value), correlation ?? null);
         return;
       }
       parsed = result.data;
@@ -152,7 +149,11 @@ export class RequestDispatcher {
     }
     const transaction = parsed.transaction ?? correlation ?? null;
     if (transaction === null) {
-      fail('bad_request', 'request has no "transaction" correlation id', null);
+      fail(
+        'bad_request',
+        'the request has no "transaction" (a string of 1 to 256 characters, echoed in the answer): nothing was done',
+        null,
+      );
       return;
     }
     if (!Object.hasOwn(this.options.actions, request.action)) {
@@ -232,6 +233,23 @@ export class RequestDispatcher {
       ...(request.correlationData !== undefined && { correlationData: request.correlationData }),
     });
   }
+}
+
+/** What is wrong with a JSON value that is not a request, said so that the client can fix it. */
+function notARequest(value: unknown): string {
+  const shape = 'a request is a JSON object {"transaction": "…", "data": {…}}';
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return `${shape}, not ${kindOf(value)}: nothing was done`;
+  const transaction = (value as { transaction?: unknown }).transaction;
+  if (typeof transaction !== 'string')
+    return `"transaction" must be a string of 1 to 256 characters, not ${kindOf(transaction)}: nothing was done`;
+  return `"transaction" must be a string of 1 to 256 characters, not ${transaction.length}: nothing was done`;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** The longest piece of a client's topic quoted back in an error. */
