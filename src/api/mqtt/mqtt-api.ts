@@ -347,7 +347,21 @@ export class MqttApi {
 
   private publishResponse(response: OutgoingResponse): void {
     const link = this.link;
-    if (!link?.connected) return;
+    if (!link?.connected) {
+      // Whatever the action did stays done: the client hears nothing and must ask again (its requestId
+      // answers what was done). Said, so that IT can tell a kiosk that got no answer why.
+      if (!this.stopped)
+        this.logger.warn(
+          {
+            clientId: response.clientId,
+            action: response.action,
+            status: response.envelope.status,
+            ...(response.envelope.error && { code: response.envelope.error.code }),
+          },
+          'MQTT answer not sent: no link to the broker',
+        );
+      return;
+    }
     let payload: string;
     try {
       payload = JSON.stringify(response.envelope);
@@ -367,7 +381,10 @@ export class MqttApi {
         ...(response.correlationData !== undefined && { correlationData: response.correlationData }),
       })
       .catch((error: unknown) =>
-        this.logger.warn({ err: describeError(error) }, 'MQTT response not delivered'),
+        this.logger.warn(
+          { clientId: response.clientId, action: response.action, err: describeError(error) },
+          'MQTT answer not sent',
+        ),
       );
   }
 

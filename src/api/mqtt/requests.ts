@@ -26,6 +26,9 @@ export interface OutgoingResponse {
   topic: string;
   envelope: MqttResponse;
   correlationData?: Buffer;
+  /** Who asked, and what (`(none)` when the topic named no action: it is the client's own text), for the log. */
+  clientId: string;
+  action: string;
 }
 
 export interface RequestDispatcherOptions {
@@ -230,6 +233,8 @@ export class RequestDispatcher {
     this.options.respond({
       topic,
       envelope,
+      clientId: request.clientId,
+      action: Object.hasOwn(this.options.actions, request.action) ? request.action : '(none)',
       ...(request.correlationData !== undefined && { correlationData: request.correlationData }),
     });
   }

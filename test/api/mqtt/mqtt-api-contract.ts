@@ -524,6 +524,61 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       },
     );
 
+    it.runIf(viaClient)(
+      'says in the log which answer was lost when the link went while its action ran (the action stays done)',
+      async () => {
+        const relay: TcpRelay = await startTcpRelay(broker.port);
+        cleanups.push(() => relay.close());
+        let started!: () => void;
+        const running = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        let finish!: (value: unknown) => void;
+        const done = new Promise((resolve) => {
+          finish = resolve;
+        });
+        const lines = new PassThrough();
+        let log = '';
+        lines.on('data', (chunk: Buffer) => {
+          log += chunk.toString('utf8');
+        });
+        const logger = createLogger({ level: 'info', format: 'json', destination: lines });
+        const { api, base } = await startApi({
+          url: relay.url,
+          logger,
+          actions: {
+            'circulation.checkout': async () => {
+              started();
+              return done;
+            },
+          },
+        });
+        const kiosk = await observe();
+        const area = areaOf(base, kiosk);
+        await kiosk.subscribe(`${area}/response/#`);
+        await kiosk.publish(`${area}/request/circulation.checkout`, JSON.stringify({ transaction: 'lost' }));
+        await running;
+        relay.cut({ refuseNew: true });
+        while (api.connected) await new Promise((resolve) => setTimeout(resolve, 20));
+        finish({ ok: true });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        logger.flush();
+        const said = log
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((line) => line.msg === 'MQTT answer not sent: no link to the broker');
+        expect(said).toMatchObject([
+          {
+            level: 'warn',
+            clientId: kiosk.client.options.clientId,
+            action: 'circulation.checkout',
+            status: 'ok',
+          },
+        ]);
+      },
+    );
+
     it('stop() publishes offline retained, disconnects and leaves the bus', async () => {
       const { api, bus, base } = await startApi();
       expect(bus.listenerCount()).toBeGreaterThan(0);
