@@ -150,7 +150,8 @@ function mqttAction(op: ApiOperation, exposure: MqttExposure): MqttAction {
     }
     if (exposure.input) input = exposure.input(input);
     const taken = new Set<string>();
-    const params = part(op.params, input, taken, 'data');
+    // A path parameter's problem is said in the MQTT field's name (`data.device`, not `data.id`).
+    const params = part(op.params, input, taken, 'data', exposure.fields);
     const query = part(op.query, input, taken, 'data');
     const rest = Object.fromEntries(Object.entries(input).filter(([key]) => !taken.has(key)));
     const body = op.body ? validate(op.body, rest, 'data') : undefined;
@@ -165,6 +166,8 @@ function part(
   input: Record<string, unknown>,
   taken: Set<string>,
   where: string,
+  /** What each field is called in the MQTT data, where that differs. */
+  names: Readonly<Record<string, string>> = {},
 ) {
   if (!schema) return undefined;
   const keys = Object.keys((schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
@@ -173,14 +176,22 @@ function part(
     schema,
     Object.fromEntries(keys.filter((key) => key in input).map((key) => [key, input[key]])),
     where,
+    names,
   );
 }
 
-function validate(schema: z.ZodType, value: unknown, where: string): unknown {
+function validate(
+  schema: z.ZodType,
+  value: unknown,
+  where: string,
+  names: Readonly<Record<string, string>> = {},
+): unknown {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
+  const named = (key: PropertyKey, i: number) =>
+    i === 0 && typeof key === 'string' && Object.hasOwn(names, key) ? (names[key] as string) : String(key);
   const detail = result.error.issues
-    .map((issue) => `${[where, ...issue.path.map(String)].join('.')}: ${issue.message}`)
+    .map((issue) => `${[where, ...issue.path.map(named)].join('.')}: ${issue.message}`)
     .join('; ');
   throw new CarrelError('bad_request', detail);
 }

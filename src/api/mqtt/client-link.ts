@@ -91,6 +91,8 @@ export class ClientLink implements MqttLink {
   private quickDrops = 0;
   private stable: TimerHandle | undefined;
   private opening = true;
+  /** The broker refused the first connect for good: open() fails, nothing is said to be retried. */
+  private refusedWhileOpening = false;
 
   constructor(private readonly options: ClientLinkOptions) {
     this.where = redactBrokerUrl(options.url);
@@ -177,6 +179,12 @@ export class ClientLink implements MqttLink {
       if (lived !== undefined) this.quickDrops = lived < QUICK_DROP_MS ? this.quickDrops + 1 : 0;
       if (this.quickDrops >= QUICK_DROPS_SAID) this.lastFailure = QUICK_DROP_HINT;
       const reason = this.lastFailure ?? 'connection closed';
+      // A refusal while opening is no outage: open() fails with what to do, and nothing dials again.
+      if (this.opening && this.refusedWhileOpening) {
+        options.logger.debug({ broker: this.where, reason }, 'MQTT broker refused the connection');
+        this.listeners.emit('offline');
+        return;
+      }
       const note = this.failures.failed('mqtt_unreachable', reason);
       this.failureSaid = note.say;
       options.logger[note.say ? 'warn' : 'debug'](
@@ -192,6 +200,7 @@ export class ClientLink implements MqttLink {
     });
     client.on('error', (error: Error & { code?: unknown }) => {
       this.lastFailure = error.message;
+      if (this.opening && isFatalRefusal(error)) this.refusedWhileOpening = true;
       // A refusal while opening fails open(); one on a later reconnect is logged once.
       if (!this.opening && isFatalRefusal(error) && this.loggedRefusal !== error.message) {
         this.loggedRefusal = error.message;
@@ -313,7 +322,7 @@ export class ClientLink implements MqttLink {
           finish(
             new TransportError(
               'mqtt_refused',
-              `MQTT broker ${this.where} refused the connection: ${refusalOf(error)}`,
+              `MQTT broker ${this.where} refused the connection: ${refusalOf(error)}; ${WHAT_TO_DO_ON_REFUSAL}`,
             ),
           );
         }
@@ -337,8 +346,27 @@ function isFatalRefusal(error: Error & { code?: unknown }): boolean {
   return typeof error.code === 'string' && /^ERR_SSL_(SSLV3|TLSV1\d*)_ALERT_/i.test(error.code);
 }
 
+/** Said with a refusal of the first connect: the desk does not dial a refusing broker again. */
+const WHAT_TO_DO_ON_REFUSAL =
+  'Carrel goes on without MQTT and does not try again: restart it once this is put right';
+
+/** CONNACK codes (MQTT 3.1.1 and 5) with what to look at. */
+const CONNACK_HINTS: ReadonlyArray<[ReadonlySet<number>, string]> = [
+  [
+    new Set([4, 5, 134, 135, 140]),
+    "check mqtt.username and mqtt.password, and the broker's password file and ACL for that user",
+  ],
+  [new Set([1, 132]), "the broker does not speak this MQTT version: set mqtt.protocolVersion to '3.1.1'"],
+  [new Set([2, 133]), 'the broker does not accept the client id Carrel made'],
+];
+
 /** A refusal in a person's words: OpenSSL's text cut to its reason, with what to do where it is known. */
 function refusalOf(error: Error & { code?: unknown }): string {
+  if (typeof error.code === 'number') {
+    const code = error.code;
+    const hint = CONNACK_HINTS.find(([codes]) => codes.has(code))?.[1];
+    return hint ? `${error.message} (${hint})` : error.message;
+  }
   const alert = /(?:sslv3|tlsv1\d*) alert [a-z ]+/i.exec(error.message)?.[0];
   if (!alert) return error.message;
   if (/certificate required/i.test(alert))

@@ -1,5 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
+import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
@@ -20,6 +21,13 @@ export interface EmbeddedBrokerOptions {
   maxClients?: number;
   /** Largest MQTT packet accepted, in bytes; a client sending a bigger one is disconnected. */
   maxPacketSize?: number;
+  /**
+   * How long the session of a client gone without a clean session (`clean: false`) is kept: its
+   * subscriptions and the QoS 1 messages queued for it. Then it is forgotten, as if it had
+   * connected clean; until then every message for it is held in this process's memory.
+   */
+  sessionExpiryMs?: number;
+  clock?: Clock;
 }
 
 /** One CONNECT, as the authenticate hook sees it. */
@@ -87,6 +95,8 @@ export interface EmbeddedBroker {
 
 export const DEFAULT_MAX_CLIENTS = 64;
 export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024;
+/** A disconnected client's session is kept an hour: a kiosk's restart or network blip, not a client gone for good. */
+export const DEFAULT_SESSION_EXPIRY_MS = 60 * 60 * 1000;
 
 const REFUSAL_CODES = { client_id_taken: 2, bad_credentials: 4 } as const;
 const NOT_AUTHORIZED = 5;
@@ -184,9 +194,43 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       return null;
     },
   });
-  broker.on('client', (client) => connectedIds.set(client.id, client));
+  // aedes keeps a session that was not clean (its subscriptions, and every QoS 1 message for it) for
+  // ever, in memory: a dashboard that connected once with `clean: false` and was never seen again
+  // would hold every device event from then on. Each is forgotten a while after its client went.
+  const clock = options.clock ?? systemClock;
+  const sessionExpiryMs = options.sessionExpiryMs ?? DEFAULT_SESSION_EXPIRY_MS;
+  const expiries = new Map<string, TimerHandle>();
+  broker.on('client', (client) => {
+    connectedIds.set(client.id, client);
+    expiries.get(client.id)?.cancel();
+    expiries.delete(client.id);
+  });
   broker.on('clientDisconnect', (client) => {
-    if (connectedIds.get(client.id) === client) connectedIds.delete(client.id);
+    if (connectedIds.get(client.id) !== client) return; // taken over by a newer connection
+    connectedIds.delete(client.id);
+    if (client.clean) return;
+    const clientId = client.id;
+    expiries.get(clientId)?.cancel();
+    expiries.set(
+      clientId,
+      clock.setTimeout(
+        'mqtt-session-expiry',
+        () => {
+          expiries.delete(clientId);
+          if (connectedIds.has(clientId) || broker.closed) return;
+          forgetSession(broker, clientId).then(
+            (dropped) =>
+              logger.info(
+                { clientId, dropped },
+                'forgot the MQTT session of a client that did not come back',
+              ),
+            (error: unknown) =>
+              logger.warn({ clientId, err: describeError(error) }, 'MQTT session not forgotten'),
+          );
+        },
+        sessionExpiryMs,
+      ),
+    );
   });
   broker.on('clientError', (client, error) => {
     logger.debug({ clientId: client?.id, err: describeError(error) }, 'MQTT client error');
@@ -245,6 +289,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     local: localAccess(broker, logger),
     close() {
       closing ??= (async () => {
+        for (const expiry of expiries.values()) expiry.cancel();
+        expiries.clear();
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         await new Promise<void>((resolve) => broker.close(() => resolve()));
         for (const socket of sockets) socket.destroy();
@@ -254,6 +300,30 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       return closing;
     },
   };
+}
+
+/** What of aedes's session store forgetting a session takes (aedes-persistence, in memory). */
+interface SessionStore {
+  cleanSubscriptions(client: { id: string }): Promise<void>;
+  outgoingStream(client: { id: string }): AsyncIterable<{ messageId?: number }>;
+  outgoingClearMessageId(client: { id: string }, packet: { messageId?: number }): Promise<unknown>;
+}
+
+/**
+ * Forgets the session of a client not connected: its subscriptions (nothing more is queued for it)
+ * and the messages queued for it. Resolves to how many messages were dropped.
+ */
+async function forgetSession(broker: Aedes, clientId: string): Promise<number> {
+  const store = (broker as unknown as { persistence: SessionStore }).persistence;
+  const client = { id: clientId };
+  await store.cleanSubscriptions(client);
+  let dropped = 0;
+  // A copy of the queue; each packet is taken out of the store by its message id (none before it was sent).
+  for await (const packet of store.outgoingStream(client)) {
+    await store.outgoingClearMessageId(client, packet);
+    dropped++;
+  }
+  return dropped;
 }
 
 /** The rule's answer; false (and logged: our bug) when the rule throws. */

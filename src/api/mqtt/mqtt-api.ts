@@ -83,6 +83,8 @@ export class MqttApi {
   private readonly requests: RequestDispatcher;
   private link: MqttLink | undefined;
   private stopped = false;
+  /** Request topics whose retained copy the gateway is clearing: their empty message is not a request. */
+  private readonly clearing = new Set<string>();
 
   constructor(private readonly options: MqttApiOptions) {
     this.topics = new CarrelTopics(options.site, options.gateway);
@@ -244,14 +246,11 @@ export class MqttApi {
     const request = this.topics.requestOf(message.topic);
     if (request === undefined) return;
     const { clientId, action } = request;
+    // A request the gateway cleared (below) comes back to it as an empty message: it is no request.
+    if (message.payload.length === 0 && this.clearing.delete(message.topic)) return;
     if (message.retained) {
-      // A retained request would run again on every reconnect (a receipt printed twice): never act on one.
-      // The action is logged only when it is one: any other topic is the client's own text, and
-      // may name a patron (`request/patrons/21000001`).
-      this.logger.warn(
-        { action: Object.hasOwn(this.options.actions, action) ? action : '(none)', clientId },
-        'ignored a retained MQTT request; publish requests without the retain flag',
-      );
+      // An empty retained message is one already cleared.
+      if (message.payload.length > 0) this.clearRetainedRequest(message.topic, clientId, action);
       return;
     }
     this.requests.accept({
@@ -261,6 +260,38 @@ export class MqttApi {
       ...(message.responseTopic !== undefined && { responseTopic: message.responseTopic }),
       ...(message.correlationData !== undefined && { correlationData: message.correlationData }),
     });
+  }
+
+  /**
+   * A request a client published retained, as the broker keeps it (Mosquitto cannot refuse the retain
+   * flag on one topic) and hands it to the gateway on each connect. It names a patron and may carry a
+   * PIN, kept on the broker (and in its persistence file) for as long as nobody clears it: the gateway,
+   * which may write its whole tree, clears it (an empty retained payload). It is never acted on: it
+   * would run again on every reconnect (a receipt printed twice). The client was answered when it
+   * published it (a broker hands a retained publish to its subscribers as a live message).
+   */
+  private clearRetainedRequest(topic: string, clientId: string, action: string): void {
+    // The action is logged only when it is one: any other topic is the client's own text, and
+    // may name a patron (`request/patrons/21000001`).
+    const named = Object.hasOwn(this.options.actions, action) ? action : '(none)';
+    const link = this.link;
+    if (!link?.connected) return;
+    if (this.clearing.size >= MAX_CLEARING) this.clearing.clear();
+    this.clearing.add(topic);
+    link.publish(topic, '', { qos: 1, retain: true }).then(
+      () =>
+        this.logger.warn(
+          { action: named, clientId },
+          'cleared a request kept retained on the MQTT broker, not acted on; publish requests without the retain flag',
+        ),
+      (error: unknown) => {
+        this.clearing.delete(topic);
+        this.logger.warn(
+          { action: named, clientId, err: describeError(error) },
+          'ignored a request kept retained on the MQTT broker, and could not clear it; publish requests without the retain flag',
+        );
+      },
+    );
   }
 
   /**
@@ -316,7 +347,21 @@ export class MqttApi {
 
   private publishResponse(response: OutgoingResponse): void {
     const link = this.link;
-    if (!link?.connected) return;
+    if (!link?.connected) {
+      // Whatever the action did stays done: the client hears nothing and must ask again (its requestId
+      // answers what was done). Said, so that IT can tell a kiosk that got no answer why.
+      if (!this.stopped)
+        this.logger.warn(
+          {
+            clientId: response.clientId,
+            action: response.action,
+            status: response.envelope.status,
+            ...(response.envelope.error && { code: response.envelope.error.code }),
+          },
+          'MQTT answer not sent: no link to the broker',
+        );
+      return;
+    }
     let payload: string;
     try {
       payload = JSON.stringify(response.envelope);
@@ -336,7 +381,10 @@ export class MqttApi {
         ...(response.correlationData !== undefined && { correlationData: response.correlationData }),
       })
       .catch((error: unknown) =>
-        this.logger.warn({ err: describeError(error) }, 'MQTT response not delivered'),
+        this.logger.warn(
+          { clientId: response.clientId, action: response.action, err: describeError(error) },
+          'MQTT answer not sent',
+        ),
       );
   }
 
@@ -357,6 +405,9 @@ export class MqttApi {
     }
   }
 }
+
+/** Retained requests being cleared at once, at most (a client flooding them cannot grow the set). */
+const MAX_CLEARING = 1024;
 
 function bounded<T>(clock: Clock, work: Promise<T>, ms: number): Promise<T> {
   return withDeadline(clock, 'mqtt-wait', work, ms, () => new Error(`no answer in ${ms} ms`));

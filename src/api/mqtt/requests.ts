@@ -26,6 +26,9 @@ export interface OutgoingResponse {
   topic: string;
   envelope: MqttResponse;
   correlationData?: Buffer;
+  /** Who asked, and what (`(none)` when the topic named no action: it is the client's own text), for the log. */
+  clientId: string;
+  action: string;
 }
 
 export interface RequestDispatcherOptions {
@@ -52,6 +55,22 @@ const requestSchema = z.looseObject({
 });
 
 const MAX_RESPONSE_TOPIC_LENGTH = 512;
+
+/**
+ * A request over the size limit is still read for its transaction up to this many times the limit
+ * (the embedded broker's largest packet is four times it); a larger one is answered without.
+ */
+const OVERSIZE_READ_FACTOR = 4;
+
+/** The request's transaction, when the payload is a request with a valid one. */
+function transactionOf(payload: Buffer): string | undefined {
+  try {
+    const result = requestSchema.safeParse(JSON.parse(payload.toString('utf8')));
+    return result.success ? result.data.transaction : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Turns request PUBLISHes into response envelopes. Never throws and never lets a
@@ -106,18 +125,24 @@ export class RequestDispatcher {
       reply({ status: 'error', data: null, error: { code, message } }, transaction);
 
     if (request.payload.length > this.maxPayloadBytes) {
-      fail('bad_request', `request payload exceeds ${this.maxPayloadBytes} bytes`, correlation ?? null);
+      // Not acted on; its transaction is still read where that is cheap, so the client knows which request.
+      const transaction =
+        request.payload.length <= this.maxPayloadBytes * OVERSIZE_READ_FACTOR
+          ? transactionOf(request.payload)
+          : undefined;
+      fail(
+        'bad_request',
+        `a request is at most ${this.maxPayloadBytes} bytes of JSON; this one is ${request.payload.length} bytes: nothing was done`,
+        transaction ?? correlation ?? null,
+      );
       return;
     }
     let parsed: z.infer<typeof requestSchema>;
     try {
-      const result = requestSchema.safeParse(JSON.parse(request.payload.toString('utf8')));
+      const value: unknown = JSON.parse(request.payload.toString('utf8'));
+      const result = requestSchema.safeParse(value);
       if (!result.success) {
-        fail(
-          'bad_request',
-          'request must be a JSON object {"transaction": string, "data"?: any}',
-          correlation ?? null,
-        );
+        fail('bad_request', notARequest(value), correlation ?? null);
         return;
       }
       parsed = result.data;
@@ -127,7 +152,11 @@ export class RequestDispatcher {
     }
     const transaction = parsed.transaction ?? correlation ?? null;
     if (transaction === null) {
-      fail('bad_request', 'request has no "transaction" correlation id', null);
+      fail(
+        'bad_request',
+        'the request has no "transaction" (a string of 1 to 256 characters, echoed in the answer): nothing was done',
+        null,
+      );
       return;
     }
     if (!Object.hasOwn(this.options.actions, request.action)) {
@@ -204,9 +233,28 @@ export class RequestDispatcher {
     this.options.respond({
       topic,
       envelope,
+      clientId: request.clientId,
+      action: Object.hasOwn(this.options.actions, request.action) ? request.action : '(none)',
       ...(request.correlationData !== undefined && { correlationData: request.correlationData }),
     });
   }
+}
+
+/** What is wrong with a JSON value that is not a request, said so that the client can fix it. */
+function notARequest(value: unknown): string {
+  const shape = 'a request is a JSON object {"transaction": "…", "data": {…}}';
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return `${shape}, not ${kindOf(value)}: nothing was done`;
+  const transaction = (value as { transaction?: unknown }).transaction;
+  if (typeof transaction !== 'string')
+    return `"transaction" must be a string of 1 to 256 characters, not ${kindOf(transaction)}: nothing was done`;
+  return `"transaction" must be a string of 1 to 256 characters, not ${transaction.length}: nothing was done`;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** The longest piece of a client's topic quoted back in an error. */
@@ -221,11 +269,12 @@ export function unknownAction(action: string, actions: Readonly<Record<string, M
   const quoted = JSON.stringify(
     action.length > MAX_QUOTED_ACTION ? `${action.slice(0, MAX_QUOTED_ACTION)}…` : action,
   );
-  if (!action.includes('/')) return `no action ${quoted}`;
+  const known = `the actions are ${Object.keys(actions).sort().join(', ')} (docs/mqtt.md says what each takes)`;
+  if (!action.includes('/')) return `no action ${quoted}: ${known}`;
   const dotted = action.split('/').filter(Boolean).join('.');
   return Object.hasOwn(actions, dotted)
     ? `no action ${quoted}: an action is one topic level, here request/${dotted}`
-    : `no action ${quoted}: an action is one topic level after request/, such as devices.list`;
+    : `no action ${quoted}: an action is one topic level after request/; ${known}`;
 }
 
 /**

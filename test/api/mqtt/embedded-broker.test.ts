@@ -374,6 +374,43 @@ describe('embedded broker limits', () => {
     await new Promise<void>((resolve) => third.once('close', () => resolve()));
   });
 
+  it('keeps the session of a client gone without a clean session for a while, then forgets it and its queue', async () => {
+    // A dashboard connecting with clean: false has every device event queued for it while away, in
+    // the daemon's memory; one that never comes back must not hold the desk's events for ever.
+    const broker = await startEmbeddedBroker({ port: 0, logger: silentLogger(), sessionExpiryMs: 600 });
+    cleanups.push(() => broker.close());
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const events = topics.deviceEventFilter();
+    const event = (n: number) =>
+      broker.local.publish({
+        topic: topics.deviceEvent('exit-1', 'gate.count').name,
+        payload: Buffer.from(JSON.stringify({ device: 'exit-1', type: 'gate.count', data: { in: n } })),
+        qos: 1,
+        retain: false,
+      });
+    /** Connects as the dashboard, takes what the broker hands it in a moment, and goes (no DISCONNECT). */
+    const visit = async (subscribe: boolean) => {
+      const dashboard = await Observer.connect(url, {
+        clientId: 'dashboard',
+        clean: false,
+        protocolVersion: 4,
+      });
+      if (subscribe) await dashboard.subscribe(events);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const received = dashboard.messages.length;
+      dashboard.client.stream.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return received;
+    };
+    await visit(true);
+    for (let n = 1; n <= 3; n++) await event(n);
+    expect(await visit(false)).toBe(3); // back within the expiry: its session and queue were kept
+    for (let n = 4; n <= 5; n++) await event(n);
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    for (let n = 6; n <= 7; n++) await event(n);
+    expect(await visit(false)).toBe(0); // gone longer: forgotten, what was queued with it
+  });
+
   it('close() is idempotent and frees the port', async () => {
     const broker = await startEmbeddedBroker({ port: 0, logger: silentLogger() });
     const client = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, {

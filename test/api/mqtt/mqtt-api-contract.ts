@@ -356,6 +356,54 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       expect(observer.messages.filter((m) => transactionOf(m) === 'stale')).toEqual([]);
     });
 
+    // A broker that keeps what a client gives it: Mosquitto cannot refuse the retain flag on one topic.
+    it.skipIf(!viaClient)(
+      'clears a request a client left retained on the broker (a patron and PIN), without acting on it',
+      async () => {
+        const gateway = `kept-${process.pid}-${++gatewaySerial}`;
+        const base = `carrel/main-library/${gateway}`;
+        const kiosk = await observe();
+        const area = areaOf(base, kiosk);
+        await kiosk.subscribe(`${area}/response/#`);
+        const request = `${area}/request/echo`;
+        const pin = '4321-kept';
+        // A kiosk that sets the retain flag on its requests, while the desk is away.
+        await kiosk.publish(
+          request,
+          JSON.stringify({ transaction: 'kept', data: { patron: '21000777', pin } }),
+          {
+            retain: true,
+          },
+        );
+        cleanups.push(() => kiosk.publish(request, '', { retain: true }));
+        // What the gateway's MQTT user (or whoever reads the broker's store) finds there.
+        const watching = await observe();
+        await watching.subscribe(`${base}/clients/+/request/#`);
+        await watching.waitFor((m) => m.payload.toString('utf8').includes(pin), 'the kept request');
+
+        await startApi({ gateway });
+        await watching.waitFor(
+          (m) => m.topic === request && m.payload.length === 0,
+          'the kept request cleared from the broker',
+        );
+        await kiosk.publish(request, JSON.stringify({ transaction: 'fresh' }));
+        await kiosk.waitFor(
+          (m) => (m.json as { transaction?: unknown }).transaction === 'fresh',
+          'the answer',
+        );
+
+        const later = await observe();
+        await later.subscribe(`${base}/clients/+/request/#`);
+        // Retained messages come in one burst after the subscription; give a straggler time to show.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(later.messages.filter((m) => m.payload.length > 0)).toEqual([]);
+        // Neither the kept request nor its clearing was answered: only the fresh one.
+        expect(
+          kiosk.messages.map((m) => (m.json as { transaction?: unknown } | undefined)?.transaction),
+        ).toEqual(['fresh']);
+      },
+    );
+
     it('never logs a topic the client made up: it may name a patron', async () => {
       const gateway = `made-up-${process.pid}-${++gatewaySerial}`;
       const base = `carrel/main-library/${gateway}`;
@@ -473,6 +521,61 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
           'online again',
         );
         expect(back.topic).toBe(`${base}/state`);
+      },
+    );
+
+    it.runIf(viaClient)(
+      'says in the log which answer was lost when the link went while its action ran (the action stays done)',
+      async () => {
+        const relay: TcpRelay = await startTcpRelay(broker.port);
+        cleanups.push(() => relay.close());
+        let started!: () => void;
+        const running = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        let finish!: (value: unknown) => void;
+        const done = new Promise((resolve) => {
+          finish = resolve;
+        });
+        const lines = new PassThrough();
+        let log = '';
+        lines.on('data', (chunk: Buffer) => {
+          log += chunk.toString('utf8');
+        });
+        const logger = createLogger({ level: 'info', format: 'json', destination: lines });
+        const { api, base } = await startApi({
+          url: relay.url,
+          logger,
+          actions: {
+            'circulation.checkout': async () => {
+              started();
+              return done;
+            },
+          },
+        });
+        const kiosk = await observe();
+        const area = areaOf(base, kiosk);
+        await kiosk.subscribe(`${area}/response/#`);
+        await kiosk.publish(`${area}/request/circulation.checkout`, JSON.stringify({ transaction: 'lost' }));
+        await running;
+        relay.cut({ refuseNew: true });
+        while (api.connected) await new Promise((resolve) => setTimeout(resolve, 20));
+        finish({ ok: true });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        logger.flush();
+        const said = log
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((line) => line.msg === 'MQTT answer not sent: no link to the broker');
+        expect(said).toMatchObject([
+          {
+            level: 'warn',
+            clientId: kiosk.client.options.clientId,
+            action: 'circulation.checkout',
+            status: 'ok',
+          },
+        ]);
       },
     );
 

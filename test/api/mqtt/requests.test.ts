@@ -142,6 +142,8 @@ describe('RequestDispatcher', () => {
       topic: own,
       envelope: { status: 'ok', data: 'x', transaction: 'c-9' },
       correlationData: Buffer.from('c-9'),
+      clientId: 'kiosk-1',
+      action: 'echo',
     });
   });
 

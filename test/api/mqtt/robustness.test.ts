@@ -25,22 +25,58 @@ type Desk = Awaited<ReturnType<typeof startLoggedDesk>>;
 const deep = (depth: number) => `{"transaction":"odd","data":${'['.repeat(depth)}${']'.repeat(depth)}}`;
 
 /** Payloads that are not a usable request, each with what the answer's transaction must be. */
-const BAD_PAYLOADS: Array<{ name: string; payload: string | Buffer; transaction: string | null }> = [
+/** …and, where the client made a fixable mistake, what the answer says of it. */
+const BAD_PAYLOADS: Array<{
+  name: string;
+  payload: string | Buffer;
+  transaction: string | null;
+  says?: string;
+}> = [
   { name: 'not JSON', payload: '{"transaction": "x", data', transaction: null },
   { name: 'empty', payload: '', transaction: null },
   { name: 'binary', payload: Buffer.from([0xff, 0x00, 0xfe, 0xc3, 0x28]), transaction: null },
-  { name: 'a number', payload: '42', transaction: null },
+  {
+    name: 'a number',
+    payload: '42',
+    transaction: null,
+    says: 'a request is a JSON object {"transaction": "…", "data": {…}}, not a number: nothing was done',
+  },
   { name: 'a string', payload: '"request"', transaction: null },
   { name: 'null', payload: 'null', transaction: null },
-  { name: 'an array', payload: '[{"transaction":"t"}]', transaction: null },
-  { name: 'no transaction', payload: `{"data":{"patron":"${PATRON}","pin":"${PIN}"}}`, transaction: null },
-  { name: 'numeric transaction', payload: '{"transaction":5}', transaction: null },
-  { name: 'empty transaction', payload: '{"transaction":""}', transaction: null },
-  { name: 'long transaction', payload: JSON.stringify({ transaction: 't'.repeat(300) }), transaction: null },
+  {
+    name: 'an array',
+    payload: '[{"transaction":"t"}]',
+    transaction: null,
+    says: ', not an array: nothing was done',
+  },
+  {
+    name: 'no transaction',
+    payload: `{"data":{"patron":"${PATRON}","pin":"${PIN}"}}`,
+    transaction: null,
+    says: 'the request has no "transaction" (a string of 1 to 256 characters, echoed in the answer): nothing was done',
+  },
+  {
+    name: 'numeric transaction',
+    payload: '{"transaction":5}',
+    transaction: null,
+    says: '"transaction" must be a string of 1 to 256 characters, not a number: nothing was done',
+  },
+  {
+    name: 'empty transaction',
+    payload: '{"transaction":""}',
+    transaction: null,
+    says: 'characters, not 0: nothing',
+  },
+  {
+    name: 'long transaction',
+    payload: JSON.stringify({ transaction: 't'.repeat(300) }),
+    transaction: null,
+    says: 'characters, not 300: nothing',
+  },
   {
     name: 'just over the limit',
     payload: JSON.stringify({ transaction: 'big', data: 'x'.repeat(MAX_PAYLOAD) }),
-    transaction: null,
+    transaction: 'big',
   },
 ];
 
@@ -132,6 +168,7 @@ describe('MQTT API robustness (embedded broker)', () => {
           const envelope = expectEnvelope(await ask(o, action, bad.payload), bad.transaction);
           expect(envelope.status, `${action}: ${bad.name}`).toBe('error');
           expect(envelope.error?.code, `${action}: ${bad.name}`).toBe('bad_request');
+          if (bad.says) expect(envelope.error?.message, `${action}: ${bad.name}`).toContain(bad.says);
         }
         for (const odd of ODD_DATA) expectEnvelope(await ask(o, action, odd.payload), 'odd');
       }),
@@ -209,6 +246,32 @@ describe('MQTT API robustness (embedded broker)', () => {
       'every flood answer',
       15_000,
     );
+  });
+
+  it('answers a request over the size limit with its transaction, the limit, and that nothing was done', async () => {
+    // A kiosk matching answers to its requests by transaction must learn which request was too big.
+    const o = await observer();
+    await o.subscribe(topics.clientResponseFilter(idOf(o)));
+    for (const [transaction, size] of [
+      ['big-100k', 100 * 1024],
+      ['big-250k', 250 * 1024],
+    ] as const) {
+      const payload = JSON.stringify({
+        transaction,
+        data: { patron: PATRON, pin: PIN, item: '31000004', note: 'x'.repeat(size) },
+      });
+      const envelope = expectEnvelope(await ask(o, 'circulation.checkout', payload), transaction);
+      expect(envelope.error?.code).toBe('bad_request');
+      expect(envelope.error?.message).toBe(
+        `a request is at most ${MAX_PAYLOAD} bytes of JSON; this one is ${payload.length} bytes: nothing was done`,
+      );
+    }
+    const patron = await ask(
+      o,
+      'circulation.patron',
+      JSON.stringify({ transaction: 'p', data: { patron: PATRON, pin: '1234' } }),
+    );
+    expect(JSON.stringify(patron.data)).not.toContain('31000004');
   });
 
   it('disconnects a client sending a packet over the broker limit, and keeps serving', async () => {
