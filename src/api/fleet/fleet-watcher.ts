@@ -49,7 +49,10 @@ export class FleetWatcher {
   }
 
   snapshot(): FleetSnapshot & { broker: { url: string; connected: boolean } } {
-    return { ...this.state.snapshot(), broker: { url: this.where, connected: this.connected } };
+    return {
+      ...this.state.snapshot(this.options.clock.now()),
+      broker: { url: this.where, connected: this.connected },
+    };
   }
 
   /** Connects and subscribes; rejects on a refused login or after `timeoutMs` without a broker. */
