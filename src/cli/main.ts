@@ -17,6 +17,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(carrelVersion());
     return 0;
   }
+  if (name !== 'start') endQuietlyOnClosedPipe();
   const load = findCommand(name);
   if (!load) {
     console.error(`carrel: unknown command "${name}"`);
@@ -24,6 +25,18 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   return (await load()).run(rest);
+}
+
+/**
+ * `carrel doctor | head -3`: once the reader has closed the pipe, what is left to print has
+ * nowhere to go. The command ends there, as a shell's tools do (128 + SIGPIPE), instead of
+ * Node's unhandled EPIPE with its stack trace. Not for the daemon, whose stdout is its log.
+ */
+function endQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(141);
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -15,7 +15,9 @@
  *   two arenas take another ~4 MB off an idle gateway.
  *
  * The same settings stand in the `carrel` shebang, the `npm start` script, the
- * systemd unit and the benchmark; test/cli/node-flags.test.ts keeps them in step.
+ * systemd unit, the Debian package's /usr/bin/carrel (packaging/deb/carrel, which
+ * runs main.js through node and so skips its shebang) and the benchmark;
+ * test/cli/node-flags.test.ts keeps them in step.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 export const DAEMON_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
 import {
   type MosquittoBroker,
   mosquittoSkipReason,
@@ -47,6 +48,19 @@ describe('carrel fleet, used wrongly', () => {
     expect(level.stderr).toMatch(/--log-level/);
     expect(level.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('says why it cannot reach a broker that is not there, not that the broker did not answer', async () => {
+    const nobody = await freePort(); // nothing listens there: every connection is refused
+    const result = await fleet(['--broker', `mqtt://127.0.0.1:${nobody}`, '--http-port', '0']);
+    expect(result.code).toBe(1);
+    const said = result.stderr.trim().split('\n').at(-1);
+    expect(said).toMatch(
+      new RegExp(
+        `^carrel: cannot reach mqtt://127\\.0\\.0\\.1:${nobody}: .*ECONNREFUSED.*is the broker running`,
+      ),
+    );
+    expect(said).not.toMatch(/no answer/);
+  }, 30_000);
 
   it('will not serve beyond this machine without a token', async () => {
     const open = await fleet(['--broker', 'mqtt://127.0.0.1:1', '--host', '0.0.0.0']);

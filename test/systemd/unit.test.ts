@@ -103,6 +103,7 @@ describe('systemd/carrel.service', () => {
       'char-ttyS rw',
       'char-usb rw',
       'char-hidraw rw',
+      'char-input r',
     ]);
   });
 
@@ -289,5 +290,50 @@ describe('systemd/99-carrel.rules', () => {
       (r) => has(r, 'SUBSYSTEM', '==', 'usbmisc') && has(r, 'KERNEL', '==', 'lp[0-9]*'),
     );
     expect(usblp.some((r) => has(r, 'GROUP', '=', 'lp') && has(r, 'MODE', '=', '0660'))).toBe(true);
+  });
+});
+
+/**
+ * The kernel's name (in /proc/devices, which DeviceAllow=char-<name> looks up) for the nodes of
+ * each udev subsystem the rules hand to Carrel, and the access Carrel needs to them.
+ */
+const DEVICE_CLASSES: Record<string, { classes: string[]; access: string }> = {
+  // USB serial adapters (FTDI: usbserial), CDC-ACM devices, on-board ports.
+  tty: { classes: ['ttyUSB', 'ttyACM'], access: 'rw' },
+  hidraw: { classes: ['hidraw'], access: 'rw' },
+  // Keyboard-wedge scanners, read only (InputDeviceTransport opens O_RDONLY).
+  input: { classes: ['input'], access: 'r' },
+  // usblp's /dev/usb/lp* (major 180, "usb").
+  usbmisc: { classes: ['usb'], access: 'rw' },
+};
+
+describe('carrel.service and 99-carrel.rules together', () => {
+  const service = parseUnit(unitText).get('Service')!;
+  const allowed = new Map(
+    (service.get('DeviceAllow') ?? []).map((entry) => {
+      const [spec, access = 'rwm'] = entry.split(/\s+/);
+      return [spec!, access] as const;
+    }),
+  );
+
+  it('lets the service open every device the udev rules give to Carrel’s groups', () => {
+    const subsystems = new Set(
+      parseUdevRules(rulesText)
+        .filter((rule) => rule.some((p) => p.key === 'GROUP'))
+        .flatMap((rule) =>
+          rule.filter((p) => p.key === 'SUBSYSTEM' && p.operator === '==').map((p) => p.value),
+        ),
+    );
+    expect([...subsystems].sort()).toEqual(Object.keys(DEVICE_CLASSES).sort());
+    const refused: string[] = [];
+    for (const subsystem of subsystems) {
+      const { classes, access } = DEVICE_CLASSES[subsystem]!;
+      for (const name of classes) {
+        const given = allowed.get(`char-${name}`) ?? '';
+        if (![...access].every((letter) => given.includes(letter)))
+          refused.push(`${subsystem} (char-${name} ${access}, unit has "${given}")`);
+      }
+    }
+    expect(refused, 'device classes the rules give Carrel but DevicePolicy=closed refuses').toEqual([]);
   });
 });

@@ -34,6 +34,15 @@ function showProblem(message) {
 }
 
 const time = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
+const plural = (n, word) => (n === 1 ? word : `${word}s`);
+/** `YYYY-MM-DD` moved by `days`. */
+function addDays(day, days) {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+const dayText = (day) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { timeZone: 'UTC', dateStyle: 'medium' });
 const set = (id, text) => {
   document.getElementById(id).textContent = text;
 };
@@ -53,9 +62,14 @@ function deskCard(desk) {
         ? `offline, seen here ${time(desk.seen)}${desk.since ? ` (stopped ${time(desk.since)})` : ' (last will)'}`
         : 'no state published yet';
   const totals = desk.totals;
+  // A desk switched off on an earlier day left that day's counts: said as that day's, not today's.
+  const counted = `${totals?.alarmsToday} ${plural(totals?.alarmsToday, 'alarm')} · ${totals?.visitorsToday ?? '–'} visitors`;
   card.querySelector('.counts').textContent = totals
-    ? `${totals.alarmsToday} alarms · ${totals.visitorsToday ?? '–'} visitors · ${totals.offlinePending} offline waiting` +
-      (totals.offlineConflicts ? ` · ${totals.offlineConflicts} conflicts` : '')
+    ? (desk.totalsToday ? `${counted} · ` : `on ${dayText(totals.day)}: ${counted}; now `) +
+      `${totals.offlinePending} offline waiting` +
+      (totals.offlineConflicts
+        ? ` · ${totals.offlineConflicts} ${plural(totals.offlineConflicts, 'conflict')}`
+        : '')
     : 'no totals published';
   const problems = card.querySelector('.problems');
   for (const problem of desk.problems) {
@@ -88,10 +102,17 @@ function compare(fleet) {
   const span = Number(document.getElementById('compare-span').value);
   const rows = fleet.desks.map((desk) => {
     const recent = desk.totals?.recent;
+    // The span ends on the desk's own today while its counts are today's, else on the fleet's:
+    // a desk switched off last night has nothing for today.
+    const last = desk.totalsToday ? recent?.days.at(-1) : fleet.today;
+    const first = last && addDays(last, 1 - span);
+    const inSpan = recent?.days.map((day) => day >= first && day <= last);
     return {
       name: `${desk.site} / ${desk.gateway}`,
       counts: recent
-        ? COMPARED.map((measure) => recent.counts[measure].slice(-span).reduce((sum, n) => sum + n, 0))
+        ? COMPARED.map((measure) =>
+            recent.counts[measure].reduce((sum, n, i) => (inSpan[i] ? sum + n : sum), 0),
+          )
         : null,
     };
   });
@@ -145,7 +166,7 @@ function render(fleet) {
   set('total-conflicts', String(t.offlineConflicts));
   set(
     'summary',
-    `${t.desksOnline}/${t.desks} desks online · ${t.problems} device problems · ${t.offlinePending} offline waiting`,
+    `${t.desksOnline}/${t.desks} desks online · ${t.problems} device ${plural(t.problems, 'problem')} · ${t.offlinePending} offline waiting`,
   );
   list.replaceChildren(...fleet.desks.map(deskCard));
   document.getElementById('empty').hidden = fleet.desks.length > 0;

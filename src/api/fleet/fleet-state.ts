@@ -44,6 +44,12 @@ export interface FleetDesk {
   /** Devices not online, with why. */
   problems: FleetProblem[];
   totals: DeskTotals | null;
+  /**
+   * Whether the totals' day counts (alarms, visitors) are today's: always while the desk is
+   * online (it publishes new totals as its day turns), and for an offline desk only when its
+   * totals are for the fleet's today — a desk switched off last night left yesterday's.
+   */
+  totalsToday: boolean;
 }
 
 export interface FleetTotals {
@@ -58,6 +64,11 @@ export interface FleetTotals {
 }
 
 export interface FleetSnapshot {
+  /**
+   * The fleet's today, `YYYY-MM-DD`: the newest day an online desk's totals are for, or, with no
+   * desk online, this viewer's local day. Today's totals sum only the desks whose counts are for it.
+   */
+  today: string;
   desks: FleetDesk[];
   totals: FleetTotals;
   /** Messages left out (not Carrel's, or a payload that did not parse), since the start. */
@@ -180,10 +191,13 @@ export class FleetState {
     }
   }
 
-  snapshot(): FleetSnapshot {
-    const desks = [...this.desks.values()]
-      .sort((a, b) => a.site.localeCompare(b.site) || a.gateway.localeCompare(b.gateway))
-      .map(view);
+  /** The fleet as of `now` (epoch ms), which says the viewer's local day when no desk is online. */
+  snapshot(now: number = Date.now()): FleetSnapshot {
+    const records = [...this.desks.values()].sort(
+      (a, b) => a.site.localeCompare(b.site) || a.gateway.localeCompare(b.gateway),
+    );
+    const today = fleetToday(records, now);
+    const desks = records.map((desk) => view(desk, today));
     const totals: FleetTotals = {
       desks: desks.length,
       desksOnline: 0,
@@ -198,12 +212,16 @@ export class FleetState {
       if (desk.status === 'online') totals.desksOnline++;
       totals.devices += desk.devices.length;
       totals.problems += desk.problems.length;
-      totals.alarmsToday += desk.totals?.alarmsToday ?? 0;
-      totals.visitorsToday += desk.totals?.visitorsToday ?? 0;
+      // The journal's backlog is still waiting whatever day it was counted; an earlier day's
+      // alarms and visitors are not today's.
+      if (desk.totalsToday) {
+        totals.alarmsToday += desk.totals?.alarmsToday ?? 0;
+        totals.visitorsToday += desk.totals?.visitorsToday ?? 0;
+      }
       totals.offlinePending += desk.totals?.offlinePending ?? 0;
       totals.offlineConflicts += desk.totals?.offlineConflicts ?? 0;
     }
-    return { desks, totals, ignored: this.ignored };
+    return { today, desks, totals, ignored: this.ignored };
   }
 
   private desk(key: string, where: FleetTopic, now: number): DeskRecord {
@@ -239,7 +257,19 @@ export class FleetState {
   }
 }
 
-function view(desk: DeskRecord): FleetDesk {
+/** The newest day an online desk counts for, or the viewer's local day when none is online. */
+function fleetToday(desks: readonly DeskRecord[], now: number): string {
+  let today: string | undefined;
+  for (const desk of desks)
+    if (desk.status === 'online' && desk.totals && (today === undefined || desk.totals.day > today))
+      today = desk.totals.day;
+  if (today !== undefined) return today;
+  const date = new Date(now);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+function view(desk: DeskRecord, today: string): FleetDesk {
   const devices = [...desk.devices.values()].sort((a, b) => a.device.localeCompare(b.device));
   return {
     site: desk.site,
@@ -252,5 +282,6 @@ function view(desk: DeskRecord): FleetDesk {
       .filter((device) => device.status !== 'online')
       .map(({ device, kind, status, reason, lastError }) => ({ device, kind, status, reason, lastError })),
     totals: desk.totals,
+    totalsToday: desk.totals !== null && (desk.status === 'online' || desk.totals.day >= today),
   };
 }

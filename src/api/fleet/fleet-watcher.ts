@@ -49,7 +49,10 @@ export class FleetWatcher {
   }
 
   snapshot(): FleetSnapshot & { broker: { url: string; connected: boolean } } {
-    return { ...this.state.snapshot(), broker: { url: this.where, connected: this.connected } };
+    return {
+      ...this.state.snapshot(this.options.clock.now()),
+      broker: { url: this.where, connected: this.connected },
+    };
   }
 
   /** Connects and subscribes; rejects on a refused login or after `timeoutMs` without a broker. */
@@ -106,10 +109,19 @@ export class FleetWatcher {
     });
     client.on('error', (error) => options.logger.debug({ err: describeError(error) }, 'MQTT client error'));
     await new Promise<void>((resolve, reject) => {
+      // Why the last attempt failed (connection refused, no such host…): said if none succeeds.
+      let lastError: string | undefined;
       const timer = options.clock.setTimeout(
         'fleet-connect',
         () =>
-          fail(new TransportError('mqtt_connect_failed', `no answer from ${this.where} in ${timeoutMs} ms`)),
+          fail(
+            lastError === undefined
+              ? new TransportError('mqtt_connect_failed', `no answer from ${this.where} in ${timeoutMs} ms`)
+              : new TransportError(
+                  'mqtt_connect_failed',
+                  `cannot reach ${this.where}: ${lastError} (tried for ${Math.round(timeoutMs / 1000)} s; is the broker running there, and are the host and port right?)`,
+                ),
+          ),
         timeoutMs,
       );
       const onConnect = () => {
@@ -120,6 +132,7 @@ export class FleetWatcher {
         // CONNACK refusals (bad user name or password, not authorized) will not go away by retrying.
         if (typeof error.code === 'number')
           fail(new TransportError('mqtt_refused', `${this.where} refused the connection: ${error.message}`));
+        else lastError = error.message;
       };
       const fail = (error: Error) => {
         cleanup();

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { jsonSchemaText, runConfigCheck } from '../../app/config.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Command } from './index.js';
@@ -15,7 +16,7 @@ export const configCommand: Command = {
     }
     if (action === 'schema' && extra.length === 0) {
       const text = jsonSchemaText();
-      if (file) writeFileSync(file, text);
+      if (file) writeSchema(file, text);
       else process.stdout.write(text);
       return 0;
     }
@@ -26,3 +27,21 @@ export const configCommand: Command = {
     throw new CarrelError('usage', `expected "config check FILE" or "config schema [FILE]"\n${USAGE}`);
   },
 };
+
+/** Writes the schema file, or says in one line why it cannot (no stack trace for a wrong path). */
+function writeSchema(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? `no such folder (${dirname(file)})`
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder: name a file'
+            : (error as Error).message;
+    throw new CarrelError('cannot_write', `cannot write ${file}: ${why}`, { cause: error });
+  }
+}

@@ -57,6 +57,12 @@ export const fleetCommand: Command = {
     if ((values.cert === undefined) !== (values.key === undefined))
       throw new CarrelError('usage', '--cert and --key go together');
     const password = values.password ?? process.env.CARREL_FLEET_PASSWORD;
+    // The MQTT client sends no login with a password alone: the broker would never answer.
+    if (password !== undefined && values.username === undefined)
+      throw new CarrelError(
+        'usage',
+        `${values.password !== undefined ? '--password' : 'CARREL_FLEET_PASSWORD'} is the password of a user on the broker: give that user with --username`,
+      );
     const token = values.token ?? process.env.CARREL_FLEET_TOKEN;
     const level = logLevelOption(values['log-level'], 'info');
     const logger = createLogger({ level, format: 'auto' });

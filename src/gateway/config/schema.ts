@@ -69,6 +69,13 @@ export const mqttSchema = z
       .refine((external) => (external.certFile === undefined) === (external.keyFile === undefined), {
         message: 'certFile and keyFile go together',
         path: ['keyFile'],
+      })
+      // The MQTT client sends no login with a password alone: the broker would never hear from
+      // the desk, which could only say the broker was unreachable.
+      .refine((external) => external.password === undefined || external.username !== undefined, {
+        message:
+          'is required with mqtt.password: the desk’s user on the broker (mqtt.password alone is no login)',
+        path: ['username'],
       }),
   ])
   .default({ mode: 'embedded', host: '127.0.0.1', port: 1883 });

@@ -4,6 +4,7 @@
  * accepted, what does its 98 status say, and how far apart are its clock and
  * the desk's. The password is never shown.
  */
+import { describeError } from '../../../core/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 import { createIlsTransport, type IlsConfig, IlsConnection } from '../../../devices/ils/index.js';
 import { Sip2RequestBuilder } from '../../../devices/ils/requests.js';
@@ -49,14 +50,30 @@ export async function ilsDoctor(config: IlsDeviceConfig, context: DoctorContext)
           `${name} reachable`,
           'fail',
           `SIP2 over ${where}: ${(error as Error).message}`,
-          `check devices[${config.id}].transport (host, port${link.tls ? ', TLS files' : ''}), the firewall, and that the ILS's SIP2 server is running`,
+          await unreachableHint(config.id, link, error, context),
         ),
         doctorCheck(`${name} login`, 'skip', rest),
         doctorCheck(`${name} status (98)`, 'skip', rest),
         doctorCheck(`${name} clock skew`, 'skip', rest),
       ];
     }
-    checks.push(await login(name, config.id, link, connection, requests));
+    const loginCheck = await login(name, config.id, link, connection, requests);
+    // A plain link to a TLS port: the ILS closes it at the 93, which reads as a wrong password.
+    if (loginCheck.unanswered && !link.tls && (await speaksTls(link, context))) {
+      const skip = `the ILS's port ${link.host}:${link.port} speaks TLS`;
+      checks.push(
+        doctorCheck(
+          `${name} login`,
+          'fail',
+          `${loginCheck.detail}; ${link.host}:${link.port} answers a TLS handshake: the ILS expects SIP2 over TLS there`,
+          `set devices[${config.id}].transport.type: tls (with caFile, the PEM file of the CA that signed the ILS's certificate, unless the system's CAs know it)`,
+        ),
+        doctorCheck(`${name} status (98)`, 'skip', skip),
+        doctorCheck(`${name} clock skew`, 'skip', skip),
+      );
+      return checks;
+    }
+    checks.push(loginCheck.check);
     checks.push(...(await status(name, config.id, link, connection, requests, clock.now)));
     if (link.perTransaction) await connection.send(requests.endSession('')).catch(() => undefined);
   } finally {
@@ -65,33 +82,115 @@ export async function ilsDoctor(config: IlsDeviceConfig, context: DoctorContext)
   return checks;
 }
 
+/** The 93 login's check; `unanswered` when the ILS gave no answer at all (closed, or silent). */
 async function login(
   name: string,
   id: string,
   link: IlsConfig,
   connection: IlsConnection,
   requests: Sip2RequestBuilder,
-): Promise<DoctorCheck> {
+): Promise<{ check: DoctorCheck; detail: string; unanswered: boolean }> {
+  const answered = (check: DoctorCheck) => ({ check, detail: check.detail, unanswered: false });
   if (link.user === undefined) {
-    return doctorCheck(`${name} login`, 'skip', 'no SIP2 login (93) configured: the ILS is used without one');
+    return answered(
+      doctorCheck(`${name} login`, 'skip', 'no SIP2 login (93) configured: the ILS is used without one'),
+    );
   }
   try {
     const answer = await connection.send(requests.login(link.user, link.password));
     const ok = answer.message.type === 'loginResponse' && answer.message.ok === true;
-    if (ok) return doctorCheck(`${name} login`, 'pass', `93 login as "${link.user}" accepted`);
-    return doctorCheck(
-      `${name} login`,
-      'fail',
-      `93 login as "${link.user}" refused (94 ok=0)`,
-      `check devices[${id}].user, .password and .location against the ILS's SIP2 account (the password is not shown)`,
+    if (ok) return answered(doctorCheck(`${name} login`, 'pass', `93 login as "${link.user}" accepted`));
+    return answered(
+      doctorCheck(
+        `${name} login`,
+        'fail',
+        `93 login as "${link.user}" refused (94 ok=0)`,
+        `check devices[${id}].user, .password and .location against the ILS's SIP2 account (the password is not shown)`,
+      ),
     );
   } catch (error) {
-    return doctorCheck(
-      `${name} login`,
-      'fail',
-      `93 login as "${link.user}" not answered: ${(error as Error).message}`,
-      `check devices[${id}].user and .password; some ILSs close the connection on a wrong password`,
-    );
+    const detail = `93 login as "${link.user}" not answered: ${(error as Error).message}`;
+    return {
+      check: doctorCheck(
+        `${name} login`,
+        'fail',
+        detail,
+        `check devices[${id}].user and .password; some ILSs close the connection on a wrong password`,
+      ),
+      detail,
+      unanswered: true,
+    };
+  }
+}
+
+/** Certificate errors that mean: signed by a CA this desk does not trust (Node's codes, lower case). */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'depth_zero_self_signed_cert',
+  'self_signed_cert_in_chain',
+  'unable_to_verify_leaf_signature',
+  'unable_to_get_issuer_cert_locally',
+  'unable_to_get_issuer_cert',
+]);
+
+/** What to do about an ILS the doctor could not reach, from how it failed. */
+async function unreachableHint(
+  id: string,
+  link: IlsConfig,
+  error: unknown,
+  context: DoctorContext,
+): Promise<string> {
+  const { code } = describeError(error);
+  const transport = `devices[${id}].transport`;
+  if (link.tls) {
+    if (UNTRUSTED_CERTIFICATE.has(code))
+      return link.tls.caFile === undefined
+        ? `the ILS's certificate is not signed by a CA this machine trusts: set ${transport}.caFile to the PEM file of the CA that signed it (ask the ILS administrators for it)`
+        : `the ILS's certificate is not signed by the CA in ${link.tls.caFile}: set ${transport}.caFile to the PEM file of the CA that signed it (ask the ILS administrators for it)`;
+    if (code === 'err_tls_cert_altname_invalid')
+      return `the ILS's certificate is not made out to ${link.tls.serverName ?? link.host}: set ${transport}.serverName to a name it carries (listed above)`;
+    if (code === 'cert_has_expired')
+      return "the ILS's certificate has expired: the ILS administrators must renew it";
+    if (code === 'tls_file')
+      return `check the file named in ${transport} (path, and that the carrel user may read it)`;
+    // No handshake: a port that takes plain TCP but says nothing to a ClientHello is plain SIP2.
+    if (await takesPlainTcp(link, context))
+      return `${link.host}:${link.port} takes connections but answers no TLS handshake: if the ILS's SIP2 port there is plain TCP, set ${transport}.type: tcp; otherwise ask the ILS administrators which port speaks TLS`;
+  }
+  return `check ${transport} (host, port${link.tls ? ', TLS files' : ''}), the firewall, and that the ILS's SIP2 server is running`;
+}
+
+/** Whether host:port completes a TLS handshake (its certificate not checked: only the protocol). */
+async function speaksTls(link: IlsConfig, context: DoctorContext): Promise<boolean> {
+  return opens(
+    createIlsTransport(
+      {
+        ...link,
+        tls: { rejectUnauthorized: false },
+        connectTimeoutMs: Math.min(link.connectTimeoutMs, context.timeoutMs),
+      },
+      context.clock,
+    ),
+  );
+}
+
+/** Whether host:port takes a plain TCP connection. */
+async function takesPlainTcp(link: IlsConfig, context: DoctorContext): Promise<boolean> {
+  return opens(
+    createIlsTransport(
+      { ...link, tls: undefined, connectTimeoutMs: Math.min(link.connectTimeoutMs, context.timeoutMs) },
+      context.clock,
+    ),
+  );
+}
+
+async function opens(transport: ReturnType<typeof createIlsTransport>): Promise<boolean> {
+  try {
+    await transport.open();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await transport.close().catch(() => undefined);
   }
 }
 
