@@ -4,9 +4,8 @@ import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
-import type { CarrelConfig } from '../../src/app/config.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { waitForDevice } from '../helpers/desk.js';
+import { waitForDevice, withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 
 const skip = chromiumSkipReason();
@@ -18,29 +17,24 @@ const STAFF = 'staff-token-0123456789abcdef';
 const MONITOR = 'monitor-token-0123456789abcdef';
 const KIOSK = 'kiosk-token-0123456789abcdef';
 
-function withTokens(config: CarrelConfig): CarrelConfig {
-  return {
-    ...config,
-    auth: {
-      tokens: [
-        { name: 'desk-staff', token: STAFF, scopes: ['staff'] },
-        { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
-        { name: 'kiosk-1', token: KIOSK, scopes: ['kiosk'] },
-      ],
-    },
-  };
-}
-
 /**
  * The desk's gate alarm page in Debian's Chromium against the simulated desk: people walk
  * through the simulated gate (its control API, in process) and the test reads what the staff
  * at the desk would read.
  */
 describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
-  const chromium = deskInChromium(withTokens, {
-    ready: (testDesk) => waitForDevice(testDesk.api, 'exit-1', 'online', 15_000).catch(() => {}),
-    consoleError: (text) => /Content.Security.Policy|error/i.test(text),
-  });
+  const chromium = deskInChromium(
+    (config) =>
+      withTokens(config, [
+        { name: 'desk-staff', token: STAFF, scopes: ['staff'] },
+        { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
+        { name: 'kiosk-1', token: KIOSK, scopes: ['kiosk'] },
+      ]),
+    {
+      ready: (testDesk) => waitForDevice(testDesk.api, 'exit-1', 'online', 15_000).catch(() => {}),
+      consoleError: (text) => /Content.Security.Policy|error/i.test(text),
+    },
+  );
   const gateSim = () => chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
 
   async function openPage(token: string): Promise<Page> {

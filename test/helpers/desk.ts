@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TokenConfig } from '../../src/api/http/auth.js';
 import type { CarrelConfig } from '../../src/app/config.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
@@ -85,6 +86,14 @@ export async function waitForDevice(
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * The desk with `tokens` as its API tokens — each a name (who holds it, for the logs), the token a
+ * test sends and its scopes — in place of any it had: with tokens configured, every caller needs one.
+ */
+export function withTokens(config: CarrelConfig, tokens: readonly TokenConfig[]): CarrelConfig {
+  return { ...config, auth: { tokens: tokens.map((token) => ({ ...token, scopes: [...token.scopes] })) } };
 }
 
 /** The desk's ILS device with `change` applied to it (its transport, timeouts…). */
