@@ -34,7 +34,7 @@ describe.skipIf(skip !== undefined)('the API documentation in Chromium', () => {
       withTokens(config, [{ name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] }]),
     );
     browser = await launchChromium();
-    await waitForDevice(testDesk.api, 'receipt-1', 'online', 10_000).catch(() => undefined);
+    await waitForDevice(testDesk.api, 'receipt-1', 'online', 10_000, MONITOR);
   }, 60_000);
 
   afterEach(async () => {
@@ -111,7 +111,7 @@ describe.skipIf(skip !== undefined)('the API documentation in Chromium', () => {
     expect(await example.textContent()).toMatch(/"device":[\s\S]*"status":[\s\S]*"detail":/);
     mkdirSync(OUTPUT, { recursive: true });
     await docs.screenshot({ path: join(OUTPUT, 'api-docs.png') });
-  });
+  }, 60_000);
 
   it('answers a try-it-out without a token 401, and with a monitor token given to Authorize lists the desk’s devices', async () => {
     const docs = await openDocs();

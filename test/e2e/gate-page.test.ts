@@ -31,7 +31,7 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
         { name: 'kiosk-1', token: KIOSK, scopes: ['kiosk'] },
       ]),
     {
-      ready: (testDesk) => waitForDevice(testDesk.api, 'exit-1', 'online', 15_000).catch(() => {}),
+      ready: (testDesk) => waitForDevice(testDesk.api, 'exit-1', 'online', 15_000, MONITOR),
       consoleError: (text) => /Content.Security.Policy|error/i.test(text),
     },
   );
