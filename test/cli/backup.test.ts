@@ -78,7 +78,7 @@ describe('carrel backup', () => {
     // The request id of the deposit in the backup is kept with it: sent again, nothing moves.
     expect((await post('/print/accounts/deposit', deposit)).status).toBe(201);
     expect(await balance()).toBe(700);
-  });
+  }, 60_000);
 
   it('says what is wrong in one line: no database, a file in the way, a bad --keep', () => {
     const elsewhere = path.join(dir, 'other.json');

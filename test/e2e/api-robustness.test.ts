@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { AUTH, TEST_TOKENS } from '../api/http/api-rig.js';
-import type { TestDesk } from '../helpers/desk.js';
+import { type TestDesk, withTokens } from '../helpers/desk.js';
 import {
   type Answer,
   AWKWARD_STRINGS,
@@ -338,10 +338,7 @@ describe('with tokens', () => {
   let operations: Operation[];
 
   beforeAll(async () => {
-    testDesk = await startLoggedDesk((config) => ({
-      ...config,
-      auth: { tokens: TEST_TOKENS.map((token) => ({ ...token, scopes: [...token.scopes] })) },
-    }));
+    testDesk = await startLoggedDesk((config) => withTokens(config, TEST_TOKENS));
     api = testDesk.api;
     operations = await loadOperations(api);
   });

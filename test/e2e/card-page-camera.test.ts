@@ -4,20 +4,15 @@ import { PassThrough } from 'node:stream';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
-import type { CarrelConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { decodePng, encodePng } from '../../src/core/png.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk } from '../helpers/desk.js';
+import { startTestDesk, type TestDesk, withTokens } from '../helpers/desk.js';
 
 const skip = chromiumSkipReason();
 const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');
 const STAFF = 'staff-token-0123456789abcdef';
 const PATRON = '21000002';
-
-function withTokens(config: CarrelConfig): CarrelConfig {
-  return { ...config, auth: { tokens: [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }] } };
-}
 
 /** A small portrait photo file: a face-coloured oval on green. */
 function photoFile(): Buffer {
@@ -92,7 +87,7 @@ describe.skipIf(skip !== undefined)(
         log += chunk.toString('utf8');
       });
       testDesk = await startTestDesk(
-        withTokens,
+        (config) => withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }]),
         createLogger({ level: 'debug', format: 'json', destination: lines }),
       );
     }, 60_000);

@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { scannerSimulators } from '../../simulators/scanner/family.js';
 import type { ScannerSimulator } from '../../simulators/scanner/index.js';
-import type { CarrelConfig } from '../../src/app/config.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
+import { withTokens } from '../helpers/desk.js';
 import { loggedDeskPage } from '../helpers/logged-desk-page.js';
 import { until } from '../helpers/until.js';
 
 const skip = chromiumSkipReason();
 const STAFF = 'staff-token-0123456789abcdef';
 const PATRON = '21000002';
-
-function withTokens(config: CarrelConfig): CarrelConfig {
-  return { ...config, auth: { tokens: [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }] } };
-}
 
 /**
  * The desk's card page opened as `/cards#scanner=scanner-1` in Debian's Chromium against the
@@ -24,7 +20,10 @@ describe.skipIf(skip !== undefined)(
   'the card desk page takes the patron from the desk scanner',
   { timeout: 60_000 },
   () => {
-    const desk = loggedDeskPage(withTokens, { viewport: { width: 1280, height: 900 } });
+    const desk = loggedDeskPage(
+      (config) => withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }]),
+      { viewport: { width: 1280, height: 900 } },
+    );
     const { consoleLines, pageErrors } = desk;
     const sim = (): ScannerSimulator =>
       desk.testDesk.desk.simulators.handle(scannerSimulators, 'scanner-sim')!;

@@ -1,19 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
-import type { CarrelConfig } from '../../src/app/config.js';
 import { decodePng, encodePng } from '../../src/core/png.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk } from '../helpers/desk.js';
+import { startTestDesk, type TestDesk, withTokens } from '../helpers/desk.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
 
 const STAFF = 'staff-token-0123456789abcdef';
-
-function withTokens(config: CarrelConfig): CarrelConfig {
-  return { ...config, auth: { tokens: [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }] } };
-}
 
 /** A portrait photo: a face-coloured oval on green, 240 × 320. */
 function photo(): Buffer {
@@ -40,7 +35,9 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    testDesk = await startTestDesk(withTokens);
+    testDesk = await startTestDesk((config) =>
+      withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }]),
+    );
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -5,7 +5,6 @@ import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
-import type { CarrelConfig } from '../../src/app/config.js';
 import {
   holdUnsettledAfterRestore,
   OfflineJournal,
@@ -14,6 +13,7 @@ import {
 import { PaymentStore } from '../../src/gateway/payments/store.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
+import { withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 
 const skip = chromiumSkipReason();
@@ -23,25 +23,18 @@ const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..',
 const ADMIN = 'admin-token-0123456789abcdef';
 const MONITOR = 'monitor-token-0123456789abcdef';
 
-function withTokens(config: CarrelConfig): CarrelConfig {
-  return {
-    ...config,
-    auth: {
-      tokens: [
-        { name: 'it-admin', token: ADMIN, scopes: ['admin', 'monitor'] },
-        { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
-      ],
-    },
-  };
-}
-
 /**
  * The device dashboard IT staff open on a desk, in Debian's Chromium against the simulated
  * desk: what it shows is read as a person reads it, and a simulator is switched off and on
  * under it.
  */
 describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
-  const chromium = deskInChromium(withTokens);
+  const chromium = deskInChromium((config) =>
+    withTokens(config, [
+      { name: 'it-admin', token: ADMIN, scopes: ['admin', 'monitor'] },
+      { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
+    ]),
+  );
   const printerSim = () => chromium.testDesk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
 
   async function openPage(token: string): Promise<Page> {
@@ -111,6 +104,7 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
       live = socket;
       socket.connectToServer();
     });
+    await desk.clock.install();
     await desk.goto(`${chromium.testDesk.api}/dashboard#token=${MONITOR}`);
     await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
     await expect.poll(() => card(desk, 'receipt-1').getAttribute('data-status')).toBe('online');
@@ -138,7 +132,18 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     await desk.screenshot({ path: join(OUTPUT, 'dashboard-not-live.png'), fullPage: true });
 
     cut = false;
-    await expect.poll(() => desk.locator('#link').textContent(), { timeout: 15_000 }).toBe('Live');
+    // The page tries again after 0.5, 1, 2, 4… s, up to 10 s apart: on its clock, run on while the
+    // test waits (each try a real WebSocket).
+    await expect
+      .poll(
+        async () => {
+          const link = await desk.locator('#link').textContent();
+          if (link !== 'Live') await desk.clock.fastForward(10_000);
+          return link;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe('Live');
     await expect.poll(summary).toMatch(/^\d+ online/);
     expect(await desk.locator('#devices').getAttribute('class')).not.toContain('stale');
     await expect.poll(() => desk.locator('#sessions-open').textContent()).toMatch(/^\d+$/);

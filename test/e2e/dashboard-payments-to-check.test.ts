@@ -2,8 +2,8 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
-import type { CarrelConfig } from '../../src/app/config.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
+import { withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 import { until } from '../helpers/until.js';
 
@@ -12,19 +12,6 @@ const STAFF = 'staff-token-0123456789abcdef';
 const KIOSK = 'kiosk-token-0123456789abcdef';
 const MONITOR = 'monitor-token-0123456789abcdef';
 
-function withTokens(config: CarrelConfig): CarrelConfig {
-  return {
-    ...config,
-    auth: {
-      tokens: [
-        { name: 'desk-staff', token: STAFF, scopes: ['staff', 'monitor'] },
-        { name: 'kiosk-1', token: KIOSK, scopes: ['kiosk'] },
-        { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
-      ],
-    },
-  };
-}
-
 /**
  * A fee payment whose posting to the library system failed in a way that leaves it unknown whether
  * the ILS has it (the simulated ILS asks for the SIP2 Fee Paid again and again, so Carrel gives up
@@ -32,23 +19,31 @@ function withTokens(config: CarrelConfig): CarrelConfig {
  * dashboard with what to do, and from the API; a monitor token sees neither money nor patron.
  */
 describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chromium', () => {
-  const chromium = deskInChromium(withTokens, {
-    ready: async (testDesk) => {
-      for (const device of ['coins-1', 'ils'])
-        await until(
-          async () => {
-            const response = await fetch(`${testDesk.api}/api/v1/devices/${device}`, {
-              headers: { authorization: `Bearer ${MONITOR}` },
-            });
-            return ((await response.json()) as { status?: string }).status === 'online' || undefined;
-          },
-          15_000,
-          `${device} online`,
-        );
+  const chromium = deskInChromium(
+    (config) =>
+      withTokens(config, [
+        { name: 'desk-staff', token: STAFF, scopes: ['staff', 'monitor'] },
+        { name: 'kiosk-1', token: KIOSK, scopes: ['kiosk'] },
+        { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
+      ]),
+    {
+      ready: async (testDesk) => {
+        for (const device of ['coins-1', 'ils'])
+          await until(
+            async () => {
+              const response = await fetch(`${testDesk.api}/api/v1/devices/${device}`, {
+                headers: { authorization: `Bearer ${MONITOR}` },
+              });
+              return ((await response.json()) as { status?: string }).status === 'online' || undefined;
+            },
+            15_000,
+            `${device} online`,
+          );
+      },
+      // Chromium logs the monitor's 403 on the list as a failed resource: it is the answer expected.
+      consoleError: (text) => !/status of 403/.test(text),
     },
-    // Chromium logs the monitor's 403 on the list as a failed resource: it is the answer expected.
-    consoleError: (text) => !/status of 403/.test(text),
-  });
+  );
 
   const call = async (token: string, method: string, path: string, body?: unknown) => {
     const response = await fetch(`${chromium.testDesk.api}/api/v1${path}`, {

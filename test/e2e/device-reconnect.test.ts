@@ -1,22 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CarrelConfig } from '../../src/app/config.js';
-import { startTestDesk, type TestDesk } from '../helpers/desk.js';
+import { startTestDesk, type TestDesk, withTokens } from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
 const MONITOR = 'monitor-token-0123456789abcdef';
-
-function withTokens(config: CarrelConfig): CarrelConfig {
-  return {
-    ...config,
-    auth: {
-      tokens: [
-        { name: 'it-admin', token: ADMIN, scopes: ['admin'] },
-        { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
-      ],
-    },
-  };
-}
 
 /**
  * IT staff reconnect a device from the dashboard: the link is dropped and made again now,
@@ -26,7 +13,12 @@ describe('reconnecting a device (POST /api/v1/devices/:id/reconnect)', () => {
   let desk: TestDesk;
 
   beforeAll(async () => {
-    desk = await startTestDesk(withTokens);
+    desk = await startTestDesk((config) =>
+      withTokens(config, [
+        { name: 'it-admin', token: ADMIN, scopes: ['admin'] },
+        { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
+      ]),
+    );
     for (const device of ['receipt-1', 'pad-1', 'ils'])
       await until(async () => ((await get(`/devices/${device}`)).status === 'online' ? true : undefined));
   }, 30_000);

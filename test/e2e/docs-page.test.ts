@@ -2,23 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CarrelConfig } from '../../src/app/config.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
 
 const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');
 const MONITOR = 'monitor-token-0123456789abcdef';
-
-function withTokens(config: CarrelConfig): CarrelConfig {
-  return {
-    ...config,
-    auth: { tokens: [{ name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] }] },
-  };
-}
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, { tags: string[]; operationId: string; summary: string }>>;
@@ -38,9 +30,11 @@ describe.skipIf(skip !== undefined)('the API documentation in Chromium', () => {
   const offSite: string[] = [];
 
   beforeAll(async () => {
-    testDesk = await startTestDesk(withTokens);
+    testDesk = await startTestDesk((config) =>
+      withTokens(config, [{ name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] }]),
+    );
     browser = await launchChromium();
-    await waitForDevice(testDesk.api, 'receipt-1', 'online', 10_000).catch(() => undefined);
+    await waitForDevice(testDesk.api, 'receipt-1', 'online', 10_000, MONITOR);
   }, 60_000);
 
   afterEach(async () => {
@@ -117,7 +111,7 @@ describe.skipIf(skip !== undefined)('the API documentation in Chromium', () => {
     expect(await example.textContent()).toMatch(/"device":[\s\S]*"status":[\s\S]*"detail":/);
     mkdirSync(OUTPUT, { recursive: true });
     await docs.screenshot({ path: join(OUTPUT, 'api-docs.png') });
-  });
+  }, 60_000);
 
   it('answers a try-it-out without a token 401, and with a monitor token given to Authorize lists the desk’s devices', async () => {
     const docs = await openDocs();

@@ -11,7 +11,7 @@ import { createDesk, type Desk } from '../../src/app/desk.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
 import { logIn, showFees } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
@@ -587,9 +587,8 @@ describe.skipIf(skip !== undefined)('the kiosk page with a token', () => {
 
   beforeAll(async () => {
     desk = await startTestDesk((config) => ({
-      ...config,
+      ...withTokens(config, [{ name: 'kiosk-1', token: TOKEN, scopes: ['kiosk'] }]),
       mqtt: { mode: 'off' },
-      auth: { tokens: [{ name: 'kiosk-1', token: TOKEN, scopes: ['kiosk'] }] },
     }));
     const deadline = Date.now() + 10_000;
     for (;;) {

@@ -6,7 +6,7 @@ import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
 
 const skip = chromiumSkipReason();
 const PATRON = '21000001';
@@ -214,9 +214,8 @@ describe.skipIf(skip !== undefined || networkAddress() === undefined)(
 
     beforeAll(async () => {
       testDesk = await startTestDesk((config) => ({
-        ...config,
+        ...withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }]),
         http: { ...config.http, host: '0.0.0.0' },
-        auth: { tokens: [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }] },
       }));
       browser = await launchChromium();
     }, 60_000);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { scannerSimulators } from '../../simulators/scanner/family.js';
 import type { ScannerSimulator } from '../../simulators/scanner/index.js';
-import type { CarrelConfig } from '../../src/app/config.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
+import { withTokens } from '../helpers/desk.js';
 import { loggedDeskPage } from '../helpers/logged-desk-page.js';
 import { until } from '../helpers/until.js';
 
@@ -10,18 +10,6 @@ const skip = chromiumSkipReason();
 const KIOSK = 'kiosk-token-0123456789abcdef';
 const MONITOR = 'monitor-token-0123456789abcdef';
 const PATRON = '21000001';
-
-function withTokens(config: CarrelConfig): CarrelConfig {
-  return {
-    ...config,
-    auth: {
-      tokens: [
-        { name: 'release-station', token: KIOSK, scopes: ['kiosk'] },
-        { name: 'it', token: MONITOR, scopes: ['monitor'] },
-      ],
-    },
-  };
-}
 
 /** Waits (bounded) until the scanner is online, asked with the monitor token. */
 async function scannerOnline(api: string): Promise<void> {
@@ -48,7 +36,14 @@ describe.skipIf(skip !== undefined)(
   'the release station logs in by a scanned card',
   { timeout: 60_000 },
   () => {
-    const desk = loggedDeskPage(withTokens, { ready: (testDesk) => scannerOnline(testDesk.api) });
+    const desk = loggedDeskPage(
+      (config) =>
+        withTokens(config, [
+          { name: 'release-station', token: KIOSK, scopes: ['kiosk'] },
+          { name: 'it', token: MONITOR, scopes: ['monitor'] },
+        ]),
+      { ready: (testDesk) => scannerOnline(testDesk.api) },
+    );
     const { consoleLines, pageErrors } = desk;
     const sim = (): ScannerSimulator =>
       desk.testDesk.desk.simulators.handle(scannerSimulators, 'scanner-sim')!;

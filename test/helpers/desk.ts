@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TokenConfig } from '../../src/api/http/auth.js';
 import type { CarrelConfig } from '../../src/app/config.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
@@ -54,16 +55,28 @@ export async function startTestDesk(
   };
 }
 
-/** Waits (bounded) until the device's health record says `status`. */
+/**
+ * Waits (bounded) until the device's health record says `status`. A desk with tokens needs one
+ * that may read it (`token`); a refusal fails at once, rather than after the whole wait.
+ */
 export async function waitForDevice(
   api: string,
   device: string,
   status: string,
   timeoutMs = 10_000,
+  token?: string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   for (;;) {
-    const state = (await (await fetch(`${api}/api/v1/devices/${device}`)).json()) as {
+    const response = await fetch(`${api}/api/v1/devices/${device}`, { headers });
+    if (response.status === 401 || response.status === 403)
+      throw new Error(
+        `${device}'s health record was refused ${response.status}: ${
+          token ? 'the token given may not read it' : 'this desk has tokens; give waitForDevice one'
+        }`,
+      );
+    const state = (await response.json()) as {
       status?: string;
       reason?: string | null;
       lastError?: { code: string; message: string; at: string } | null;
@@ -85,6 +98,14 @@ export async function waitForDevice(
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * The desk with `tokens` as its API tokens — each a name (who holds it, for the logs), the token a
+ * test sends and its scopes — in place of any it had: with tokens configured, every caller needs one.
+ */
+export function withTokens(config: CarrelConfig, tokens: readonly TokenConfig[]): CarrelConfig {
+  return { ...config, auth: { tokens: tokens.map((token) => ({ ...token, scopes: [...token.scopes] })) } };
 }
 
 /** The desk's ILS device with `change` applied to it (its transport, timeouts…). */

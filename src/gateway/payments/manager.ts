@@ -289,8 +289,20 @@ export class PaymentManager implements PaymentService {
     const live = this.live.get(id);
     listener({ event: 'payment', data: this.view(id) });
     if (!live) {
-      listener({ event: 'ended', data: this.view(id) });
-      return () => {};
+      const state = this.view(id).state;
+      if (state === 'completed' || state === 'cancelled') {
+        listener({ event: 'ended', data: this.view(id) });
+        return () => {};
+      }
+      // Left collecting or settling by a Carrel that stopped: this start's recovery is taking it up
+      // (it may wait for a cash device to come back); it has ended when that is done.
+      let watching = true;
+      void (this.recovery ?? Promise.resolve()).then(() => {
+        if (watching) listener({ event: 'ended', data: this.view(id) });
+      });
+      return () => {
+        watching = false;
+      };
     }
     live.watchers.add(listener);
     return () => live.watchers.delete(listener);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttResponse } from '../../../src/api/mqtt/topics.js';
-import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
+import { startTestDesk, type TestDesk, withTokens } from '../../helpers/desk.js';
 import { Observer } from './observer.js';
 
 /**
@@ -79,16 +79,13 @@ function carryingPins(observer: Observer): string[] {
 
 describe('MQTT privacy: nobody reads another client’s circulation requests (issue 10)', () => {
   beforeAll(async () => {
-    desk = await startTestDesk((config) => ({
-      ...config,
-      auth: {
-        tokens: [
-          { name: 'kiosk-a', token: TOKENS.kioskA, scopes: ['kiosk'] },
-          { name: 'kiosk-b', token: TOKENS.kioskB, scopes: ['kiosk'] },
-          { name: 'it-monitoring', token: TOKENS.monitor, scopes: ['monitor'] },
-        ],
-      },
-    }));
+    desk = await startTestDesk((config) =>
+      withTokens(config, [
+        { name: 'kiosk-a', token: TOKENS.kioskA, scopes: ['kiosk'] },
+        { name: 'kiosk-b', token: TOKENS.kioskB, scopes: ['kiosk'] },
+        { name: 'it-monitoring', token: TOKENS.monitor, scopes: ['monitor'] },
+      ]),
+    );
     url = desk.desk.urls().mqtt!;
   });
   afterAll(async () => {
