@@ -379,9 +379,9 @@ function releaseProblem(problem, job) {
     case 'print_release_pending':
       return `${name} was sent, but the printer has not confirmed it yet. If it does not print, the ${cost || 'amount'} charged is refunded by itself.`;
     case 'print_release_refused':
-      // The print server refused but still holds the job (the API's detail says it is still
-      // waiting): it was not deleted, and Print may be pressed again.
-      if (/still waiting/i.test(problem.detail ?? ''))
+      // The print server refused but still holds the job (the API says so in jobStillWaiting, not
+      // only in its words): it was not deleted, and Print may be pressed again.
+      if (problem.jobStillWaiting)
         return `${name} could not be printed just now: the print server would not send it to the printer. It is still waiting, and the ${cost || 'amount'} charged was refunded. Press Print to try again, or ask at the desk.`;
       return `${name} was not printed: the print server no longer had it waiting (it may have been deleted). The ${cost || 'amount'} charged was refunded.`;
     case 'print_job_not_found':

@@ -193,6 +193,8 @@ export class ReleaseWorkflow {
       throw new CarrelError(
         'print_release_refused',
         `${words}; the charge was refunded${held ? '. The job is still waiting: try again, or ask at the desk' : ''}`,
+        // A client tells a job it may print again from one that is gone by this, not by the words.
+        { details: { jobStillWaiting: held } },
       );
     }
     if (status !== undefined && status.state !== 'pending-held') return journal.markReleased(release.id);

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { jsonApi } from '../helpers/api-call.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * A release the print server refuses, as a kiosk developer's client meets it over HTTP on the
+ * simulated desk (real IPP to the print server simulator, SIP2 to the ILS simulator): the refusal
+ * says in a field of its own whether the job is still waiting (no reading of its words).
+ */
+let testDesk: TestDesk;
+const call = jsonApi(() => testDesk.api);
+const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+const PATRON = '21000001';
+
+interface Problem {
+  code: string;
+  status: number;
+  detail?: string;
+  jobStillWaiting?: boolean;
+}
+
+beforeAll(async () => {
+  testDesk = await startTestDesk((config) => ({
+    ...config,
+    devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+  }));
+  await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
+  const topUp = await call('POST', '/api/v1/print/accounts/deposit', {
+    requestId: randomUUID(),
+    patron: PATRON,
+    amountMinor: 500,
+    currency: 'EUR',
+  });
+  expect(topUp.status).toBe(201);
+}, 30_000);
+
+afterAll(async () => {
+  await testDesk?.stop();
+});
+
+async function session(): Promise<string> {
+  const login = await call<{ session: string }>('POST', '/api/v1/print/station/login', {
+    patron: PATRON,
+    pin: '1234',
+  });
+  expect(login.status).toBe(200);
+  return login.body.session;
+}
+
+/** A one-page job of the patron's, once the station lists it priced. */
+async function heldJob(station: string, title: string): Promise<number> {
+  const jobId = await server().submit({ user: PATRON, title, pages: 1 });
+  await until(
+    async () => {
+      const { body } = await call<{ jobs: Array<{ jobId: number; quote: unknown }> }>(
+        'POST',
+        '/api/v1/print/station/jobs',
+        { session: station },
+      );
+      return body.jobs.find((j) => j.jobId === jobId && j.quote !== null);
+    },
+    15_000,
+    `job ${jobId} was never listed with its price`,
+  );
+  return jobId;
+}
+
+/** What the desk sees of the patron's money: the balance and how many ledger entries. */
+async function account(): Promise<{ balanceMinor: number; entries: number }> {
+  const { body } = await call<{ statement: { balanceMinor: number; entries: unknown[] } }>(
+    'POST',
+    '/api/v1/print/accounts/find',
+    { patron: PATRON, limit: 500 },
+  );
+  return { balanceMinor: body.statement.balanceMinor, entries: body.statement.entries.length };
+}
+
+async function refuseNextRelease(): Promise<void> {
+  const fault = await fetch(`${server().url}/api/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refuseNextRelease: true }),
+  });
+  expect(fault.status).toBe(200);
+}
+
+describe('a release the print server refuses', () => {
+  it('says jobStillWaiting: true when the print server keeps the job, and a new release prints it, charged once', async () => {
+    const station = await session();
+    const jobId = await heldJob(station, 'Letter');
+    const before = await account();
+    await refuseNextRelease();
+    const request = { session: station, requestId: randomUUID(), queue: 'public-bw', jobId };
+
+    const first = await call<Problem>('POST', '/api/v1/print/station/release', request);
+    expect(first.status).toBe(409);
+    expect(first.body).toMatchObject({ code: 'print_release_refused', jobStillWaiting: true });
+    expect(server().job(jobId)?.state).toBe('pending-held');
+    // Charged and refunded: the balance as it was.
+    expect((await account()).balanceMinor).toBe(before.balanceMinor);
+
+    // Pressed again (a new request) it prints, charged once.
+    const printed = await call<{ release: { state: string; amountMinor: number } }>(
+      'POST',
+      '/api/v1/print/station/release',
+      { ...request, requestId: randomUUID() },
+    );
+    expect(printed.status).toBe(200);
+    expect(printed.body.release.amountMinor).toBe(10);
+    expect((await account()).balanceMinor).toBe(before.balanceMinor - 10);
+  });
+
+  it('says jobStillWaiting: false when the job was deleted at the print server', async () => {
+    const station = await session();
+    const jobId = await heldJob(station, 'Invoice');
+    const before = await account();
+    // Someone deletes it at the print server just before Carrel's Release-Job reaches it.
+    const model = server().model;
+    const release = model.release.bind(model);
+    model.release = (id) => {
+      if (id === jobId) model.cancel(id);
+      return release(id);
+    };
+    const request = { session: station, requestId: randomUUID(), queue: 'public-bw', jobId };
+    let first: { status: number; body: Problem };
+    try {
+      first = await call<Problem>('POST', '/api/v1/print/station/release', request);
+    } finally {
+      model.release = release;
+    }
+    expect(first.status).toBe(409);
+    expect(first.body).toMatchObject({ code: 'print_release_refused', jobStillWaiting: false });
+    expect((await account()).balanceMinor).toBe(before.balanceMinor);
+  });
+
+  it('documents jobStillWaiting with the problems in the OpenAPI document', async () => {
+    const { body } = await call<{
+      components: {
+        schemas: { Problem: { properties: Record<string, { type: string; description?: string }> } };
+      };
+    }>('GET', '/docs/openapi.json');
+    const field = body.components.schemas.Problem.properties.jobStillWaiting;
+    expect(field?.type).toBe('boolean');
+    expect(field?.description).toMatch(/print_release_refused/);
+  });
+});
