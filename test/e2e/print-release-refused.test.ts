@@ -8,7 +8,9 @@ import { until } from '../helpers/until.js';
 /**
  * A release the print server refuses, as a kiosk developer's client meets it over HTTP on the
  * simulated desk (real IPP to the print server simulator, SIP2 to the ILS simulator): the refusal
- * says in a field of its own whether the job is still waiting (no reading of its words).
+ * says in a field of its own whether the job is still waiting (no reading of its words), and the
+ * same request sent again — its answer lost on the way — is answered with the same refusal and
+ * charges nothing.
  */
 let testDesk: TestDesk;
 const call = jsonApi(() => testDesk.api);
@@ -88,7 +90,7 @@ async function refuseNextRelease(): Promise<void> {
 }
 
 describe('a release the print server refuses', () => {
-  it('says jobStillWaiting: true when the print server keeps the job, and a new release prints it, charged once', async () => {
+  it('says jobStillWaiting: true when the print server keeps the job, and the same request again is refused the same way, nothing charged twice', async () => {
     const station = await session();
     const jobId = await heldJob(station, 'Letter');
     const before = await account();
@@ -101,6 +103,15 @@ describe('a release the print server refuses', () => {
     expect(server().job(jobId)?.state).toBe('pending-held');
     // Charged and refunded: the balance as it was.
     expect((await account()).balanceMinor).toBe(before.balanceMinor);
+    const afterFirst = await account();
+
+    // The answer was lost on the way: the client sends the same request again. It was answered
+    // 200 with the refunded release — a client reading 200 as 'printing' told the patron so.
+    const again = await call<Problem>('POST', '/api/v1/print/station/release', request);
+    expect(again.status).toBe(409);
+    expect(again.body).toEqual(first.body);
+    expect(await account()).toEqual(afterFirst);
+    expect(server().job(jobId)?.state).toBe('pending-held');
 
     // Pressed again (a new request) it prints, charged once.
     const printed = await call<{ release: { state: string; amountMinor: number } }>(
@@ -111,9 +122,14 @@ describe('a release the print server refuses', () => {
     expect(printed.status).toBe(200);
     expect(printed.body.release.amountMinor).toBe(10);
     expect((await account()).balanceMinor).toBe(before.balanceMinor - 10);
+    // The refused request's id sent once more still answers its refusal, and moves no money.
+    const late = await call<Problem>('POST', '/api/v1/print/station/release', request);
+    expect(late.status).toBe(409);
+    expect(late.body).toEqual(first.body);
+    expect((await account()).balanceMinor).toBe(before.balanceMinor - 10);
   });
 
-  it('says jobStillWaiting: false when the job was deleted at the print server', async () => {
+  it('says jobStillWaiting: false when the job was deleted at the print server, and the same request again is refused the same way', async () => {
     const station = await session();
     const jobId = await heldJob(station, 'Invoice');
     const before = await account();
@@ -134,6 +150,12 @@ describe('a release the print server refuses', () => {
     expect(first.status).toBe(409);
     expect(first.body).toMatchObject({ code: 'print_release_refused', jobStillWaiting: false });
     expect((await account()).balanceMinor).toBe(before.balanceMinor);
+    const afterFirst = await account();
+
+    const again = await call<Problem>('POST', '/api/v1/print/station/release', request);
+    expect(again.status).toBe(409);
+    expect(again.body).toEqual(first.body);
+    expect(await account()).toEqual(afterFirst);
   });
 
   it('documents jobStillWaiting with the problems in the OpenAPI document', async () => {

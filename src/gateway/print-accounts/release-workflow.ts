@@ -21,7 +21,7 @@ import type { PrintQuote } from '../contracts/print-accounts.js';
 import type { GroupCommit } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
 import type { HeldJob, ReleaseQueue } from './queue.js';
-import type { ChargedRelease, ReleaseJournal } from './release-journal.js';
+import type { ChargedRelease, ReleaseJournal, ReleaseRefusal } from './release-journal.js';
 import { dueFor, periodStart, quote } from './tariff.js';
 
 const DEFINITE_REFUSALS = new Set(['print_job_not_found', 'print_job_not_possible']);
@@ -116,11 +116,15 @@ export class ReleaseWorkflow {
     // the charge are one synchronous step in the group's transaction, so two
     // releases committed together see each other as if one came after the other.
     const { release, repeated, settled } = await commits.run(() => {
+      // The same request again (its answer lost) is answered as the first was, whatever the job
+      // and its queue are now: the release, or its refusal (the id with another job is refused,
+      // naming the field).
+      const previous = journal.sameRequest(request);
+      if (previous && previous.state !== 'charged')
+        return { release: previous, repeated: true, settled: true };
       const job = queue.heldJobs().find((j) => j.jobId === request.jobId && request.claim(j));
       if (!job) {
-        // A retry of a release that went through finds the job no longer held: answer the first
-        // one — if it is the same request (the id with another job is refused, naming the field).
-        const previous = journal.sameRequest(request);
+        // A retry of a release still charged finds the job no longer held: answer the release.
         if (previous) return { release: previous, repeated: true, settled: true };
         throw new CarrelError(
           'print_job_not_found',
@@ -143,6 +147,7 @@ export class ReleaseWorkflow {
         }),
       };
     });
+    if (release.refusal) throw refusalError(release.refusal);
     if (settled || (repeated && release.state !== 'charged')) return release;
     this.options.afterCharge?.(release);
     return this.sendRelease(queue, release);
@@ -183,19 +188,20 @@ export class ReleaseWorkflow {
       );
       const held = status.state === 'pending-held';
       const words = held ? NOT_SENT : DELETED_BEFORE_PRINTING;
-      journal.settle(release.id, {
+      const refusal = {
+        message: `${words}; the charge was refunded${held ? '. The job is still waiting: try again, or ask at the desk' : ''}`,
+        jobStillWaiting: held,
+      };
+      const settled = journal.settle(release.id, {
         state: 'refunded',
         printedImpressions: 0,
         refundMinor: release.amountMinor,
         reason: `not printed: ${words}; the charge was refunded`,
-        jobStillWaiting: held,
+        refusal,
       });
-      throw new CarrelError(
-        'print_release_refused',
-        `${words}; the charge was refunded${held ? '. The job is still waiting: try again, or ask at the desk' : ''}`,
-        // A client tells a job it may print again from one that is gone by this, not by the words.
-        { details: { jobStillWaiting: held } },
-      );
+      // Settled meanwhile by another (the follower, a retry): answered as it was settled.
+      if (settled.refusal) throw refusalError(settled.refusal);
+      return settled;
     }
     if (status !== undefined && status.state !== 'pending-held') return journal.markReleased(release.id);
     this.options.logger.warn(
@@ -241,24 +247,23 @@ export class ReleaseWorkflow {
         await this.sendRelease(queue, release).catch(() => {});
         return;
       }
-      if (status.state === 'gone') {
+      // Refunded before it reached the printer: the request sent again (its answer was 'pending', or
+      // lost) is answered that it was not printed, as a refusal at Release-Job is.
+      const notPrinted =
+        status.state === 'gone'
+          ? DELETED_BEFORE_PRINTING
+          : (status.state === 'canceled' || status.state === 'aborted') && !status.impressionsCompleted
+            ? status.state === 'canceled'
+              ? 'the job was cancelled at the print server before it printed'
+              : 'the printer stopped the job before it printed'
+            : undefined;
+      if (notPrinted !== undefined) {
         journal.settle(release.id, {
           state: 'refunded',
           printedImpressions: 0,
           refundMinor: release.amountMinor,
-          reason: `not printed: ${DELETED_BEFORE_PRINTING}; the charge was refunded`,
-        });
-        return;
-      }
-      if ((status.state === 'canceled' || status.state === 'aborted') && !status.impressionsCompleted) {
-        journal.settle(release.id, {
-          state: 'refunded',
-          printedImpressions: 0,
-          refundMinor: release.amountMinor,
-          reason:
-            status.state === 'canceled'
-              ? 'not printed: the job was cancelled at the print server before it printed; the charge was refunded'
-              : 'not printed: the printer stopped the job before it printed; the charge was refunded',
+          reason: `not printed: ${notPrinted}; the charge was refunded`,
+          refusal: { message: `${notPrinted}; the charge was refunded`, jobStillWaiting: false },
         });
         return;
       }
@@ -325,4 +330,15 @@ export class ReleaseWorkflow {
       });
     }
   }
+}
+
+/**
+ * A release that did not reach the printer, its charge refunded, as it is answered — the first time
+ * and to the same request sent again. `jobStillWaiting` tells a client a job it may release again
+ * (a new request) from one that is gone, without reading the words.
+ */
+function refusalError(refusal: ReleaseRefusal): CarrelError {
+  return new CarrelError('print_release_refused', refusal.message, {
+    details: { jobStillWaiting: refusal.jobStillWaiting },
+  });
 }
