@@ -158,6 +158,29 @@ describe('a release the print server refuses', () => {
     expect(await account()).toEqual(afterFirst);
   });
 
+  it('the same release sent twice at the same moment, refused by the print server, is refused to both and the job not printed free', async () => {
+    const station = await session();
+    const jobId = await heldJob(station, 'Poster');
+    const before = await account();
+    await refuseNextRelease();
+    const request = { session: station, requestId: randomUUID(), queue: 'public-bw', jobId };
+    // A station that sent its request again at once (a double tap, a client retrying on a timer).
+    const [a, b] = await Promise.all([
+      call<Problem>('POST', '/api/v1/print/station/release', request),
+      call<Problem>('POST', '/api/v1/print/station/release', request),
+    ]);
+    // The second sent Release-Job again while the first's refusal was being refunded: the print
+    // server released the job, it printed, and the patron's charge was refunded all the same —
+    // answered 200 'refunded'.
+    expect([a.status, b.status]).toEqual([409, 409]);
+    expect(a.body).toMatchObject({ code: 'print_release_refused', jobStillWaiting: true });
+    expect(b.body).toEqual(a.body);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(server().job(jobId)?.state).toBe('pending-held');
+    expect((await account()).balanceMinor).toBe(before.balanceMinor);
+    server().model.cancel(jobId);
+  });
+
   it('documents jobStillWaiting with the problems in the OpenAPI document', async () => {
     const { body } = await call<{
       components: {

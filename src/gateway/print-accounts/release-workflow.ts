@@ -47,6 +47,8 @@ export interface ReleaseWorkflowOptions {
 export class ReleaseWorkflow {
   private timer: TimerHandle | undefined;
   private following: Promise<void> | undefined;
+  /** Release-Jobs on their way, by release id. */
+  private readonly sending = new Map<string, Promise<ChargedRelease>>();
 
   constructor(private readonly options: ReleaseWorkflowOptions) {}
 
@@ -154,13 +156,32 @@ export class ReleaseWorkflow {
   }
 
   /**
-   * Sends Release-Job for a charged release. When it fails, the server is asked
+   * Sends Release-Job for a charged release, once at a time: the same request sent again while
+   * it is on its way, or the follower finding the release still charged, waits for its answer. A
+   * second Release-Job sent beside a refused one printed the job, its charge refunded.
+   */
+  private sendRelease(queue: ReleaseQueue, release: ChargedRelease): Promise<ChargedRelease> {
+    const running = this.sending.get(release.id);
+    if (running) return running;
+    const sending = this.sendReleaseOnce(queue, release).finally(() => this.sending.delete(release.id));
+    this.sending.set(release.id, sending);
+    return sending;
+  }
+
+  /**
+   * Sends Release-Job for a release still charged (as the journal has it now, not as a caller
+   * read it before waiting on the print server). When it fails, the server is asked
    * where the job is: still held after a refusal, or gone, it is refunded at
    * once; with the printer, it was released after all; not known (the server is
    * away), the release stays charged for recovery to settle.
    */
-  private async sendRelease(queue: ReleaseQueue, release: ChargedRelease): Promise<ChargedRelease> {
+  private async sendReleaseOnce(queue: ReleaseQueue, read: ChargedRelease): Promise<ChargedRelease> {
     const { journal } = this.options;
+    const release = journal.get(read.id) ?? read;
+    if (release.state !== 'charged') {
+      if (release.refusal) throw refusalError(release.refusal);
+      return release;
+    }
     let failure: { code: string; message: string };
     try {
       await queue.release(release.jobId);
