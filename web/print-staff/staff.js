@@ -374,22 +374,102 @@ $('transfer').addEventListener('click', moneyAct(transferFromIls));
 const today = new Date();
 $('date').value =
   `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+/** Where a top-up came from, in the desk's words (the API's source codes). */
+const SOURCES = {
+  'cash-desk': 'Cash at the desk',
+  'payment-device': 'Payment kiosk',
+  'ils-transfer': 'From the library system',
+  adjustment: 'Correction',
+};
+
+/** A table of rows of cells (the first row its head). */
+function table(rows) {
+  const element = document.createElement('table');
+  const head = document.createElement('thead');
+  const body = document.createElement('tbody');
+  rows.forEach((cells, index) => {
+    const tr = document.createElement('tr');
+    for (const text of cells) {
+      const td = document.createElement(index === 0 ? 'th' : 'td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    (index === 0 ? head : body).append(tr);
+  });
+  element.append(head, body);
+  return element;
+}
+
+/**
+ * The day's cash report as the desk reads it: the money in and out in the currency, with what each
+ * line is in words, and each queue's printing. It was shown as the API's JSON ('totalMinor': 250).
+ */
+function showReport(report) {
+  const m = (minor) => money(minor, report.currency);
+  const day = new Date(`${report.date}T12:00:00`).toLocaleDateString(undefined, { dateStyle: 'long' });
+  const heading = document.createElement('h3');
+  heading.textContent = `Money on ${day}`;
+  const sources = Object.entries(report.deposits.bySource).map(([source, minor]) => [
+    `— ${SOURCES[source] ?? source}`,
+    '',
+    m(minor),
+  ]);
+  const parts = [
+    heading,
+    table([
+      ['', 'How many', 'Amount'],
+      ['Top-ups', String(report.deposits.count), m(report.deposits.totalMinor)],
+      ...sources,
+      ['Paid out', String(report.payouts.count), m(report.payouts.totalMinor)],
+      ['Refunds', String(report.refunds.count), m(report.refunds.totalMinor)],
+      ['Corrections', String(report.adjustments.count), m(report.adjustments.totalMinor)],
+    ]),
+  ];
+  const printing = document.createElement('h3');
+  printing.textContent = 'Printing';
+  parts.push(printing);
+  if (report.queues.length === 0) {
+    const none = document.createElement('p');
+    none.textContent = 'Nothing was printed on this day.';
+    parts.push(none);
+  } else
+    parts.push(
+      table([
+        ['Queue', 'Pages', 'Charged', 'Refunded', 'Income'],
+        ...report.queues.map((queue) => [
+          queue.queue,
+          String(queue.impressions),
+          m(queue.chargedMinor),
+          m(queue.refundedMinor),
+          m(queue.incomeMinor),
+        ]),
+      ]),
+    );
+  $('report-out').replaceChildren(...parts);
+}
+
 $('report').addEventListener(
   'click',
   act(async () => {
-    const report = await call('GET', `/api/v1/print/reports/daily?date=${$('date').value}`, undefined, token);
-    $('report-out').textContent = JSON.stringify(report, null, 2);
+    showReport(await call('GET', `/api/v1/print/reports/daily?date=${$('date').value}`, undefined, token));
   }),
 );
+// The CSV is a file for a spreadsheet, saved as print-report-<day>.csv: it was written into the page.
 $('csv').addEventListener(
   'click',
   act(async () => {
-    $('report-out').textContent = await call(
+    const date = $('date').value;
+    const text = await call(
       'GET',
-      `/api/v1/print/reports/daily.csv?date=${$('date').value}`,
+      `/api/v1/print/reports/daily.csv?date=${date}`,
       undefined,
       token,
       'text/csv',
     );
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+    link.download = `print-report-${date}.csv`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   }),
 );
