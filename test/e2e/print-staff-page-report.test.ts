@@ -98,4 +98,51 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
     expect(saved).toBe(csv);
     expect(saved).toContain('income,public-bw,,10,EUR');
   });
+
+  it("names in the statement the document each charge was for and where each top-up came from, not the server's job number and the API's codes", async () => {
+    const patron = '21000004';
+    for (const [amountMinor, source] of [
+      [100, 'cash-desk'],
+      [30, 'payment-device'],
+    ] as const) {
+      const topUp = await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+        requestId: randomUUID(),
+        patron,
+        amountMinor,
+        currency: 'EUR',
+        source,
+      });
+      expect(topUp.status).toBe(201);
+    }
+    const jobId = await server().submit({ user: patron, title: 'Cover letter', pages: 3 });
+    const { session } = (await callApi(api(), 'POST', '/api/v1/print/station/login', { patron, pin: '4444' }))
+      .json;
+    await until(
+      async () => {
+        const { jobs } = (await callApi(api(), 'POST', '/api/v1/print/station/jobs', { session })).json;
+        return jobs.some((j: { jobId: number; quote: unknown }) => j.jobId === jobId && j.quote)
+          ? true
+          : undefined;
+      },
+      15_000,
+      'the job was never priced',
+      50,
+    );
+    const released = await callApi(api(), 'POST', '/api/v1/print/station/release', {
+      session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId,
+    });
+    expect(released.status).toBe(200);
+
+    const desk = await chromium.openPage('/print-staff');
+    await desk.locator('#patron').fill(patron);
+    await desk.getByRole('button', { name: 'Find' }).click();
+    const entries = desk.locator('#entries tr');
+    await expect.poll(() => entries.count(), { timeout: 10_000 }).toBe(3);
+    const reasons = await entries.evaluateAll((rows) => rows.map((row) => row.children[4]?.textContent));
+    // They read 'Job 9.', 'payment-device' and 'cash-desk'.
+    expect(reasons).toEqual(['“Cover letter”, 3 pages on public-bw.', 'Payment kiosk', 'Cash at the desk']);
+  });
 });

@@ -58,6 +58,14 @@ const ENTRY_KINDS = {
   adjustment: 'Correction',
 };
 
+/** Where a top-up came from, in the desk's words (the API's source codes). */
+const SOURCES = {
+  'cash-desk': 'Cash at the desk',
+  'payment-device': 'Payment kiosk',
+  'ils-transfer': 'From the library system',
+  adjustment: 'Correction',
+};
+
 /** A clause the gateway wrote ('not printed: …; the charge was refunded') as a sentence. */
 const sentence = (text) =>
   text ? `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : '';
@@ -149,6 +157,7 @@ async function find({ quiet = false } = {}) {
       return tr;
     }),
   );
+  const documents = new Map(answer.releases.map((release) => [release.id, release.jobName]));
   $('entries').replaceChildren(
     ...statement.entries.map((entry) => {
       const tr = document.createElement('tr');
@@ -157,12 +166,26 @@ async function find({ quiet = false } = {}) {
         cell(ENTRY_KINDS[entry.kind] ?? entry.kind),
         cell(money(entry.amountMinor, entry.currency)),
         cell(money(entry.balanceMinor, entry.currency)),
-        cell(entry.reason ? sentence(entry.reason) : (entry.source ?? '')),
+        cell(entryReason(entry, documents)),
         cell(entry.staff ?? ''),
       );
       return tr;
     }),
   );
+}
+
+/**
+ * Why an entry was made, in the desk's words: a charge names the document printed (it read 'Job 7.',
+ * the print server's number), a top-up where the money came from (it read 'cash-desk').
+ */
+function entryReason(entry, documents) {
+  if (entry.kind === 'charge') {
+    const name = documents.get(entry.releaseId);
+    const pages = entry.pages === null ? '' : `, ${entry.pages} page${entry.pages === 1 ? '' : 's'}`;
+    return `${name ? `“${name}”` : 'A document'}${pages}${entry.queue ? ` on ${entry.queue}` : ''}.`;
+  }
+  if (entry.reason) return sentence(entry.reason);
+  return entry.source ? (SOURCES[entry.source] ?? entry.source) : '';
 }
 
 async function refundRelease(release) {
@@ -374,14 +397,6 @@ $('transfer').addEventListener('click', moneyAct(transferFromIls));
 const today = new Date();
 $('date').value =
   `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
-/** Where a top-up came from, in the desk's words (the API's source codes). */
-const SOURCES = {
-  'cash-desk': 'Cash at the desk',
-  'payment-device': 'Payment kiosk',
-  'ils-transfer': 'From the library system',
-  adjustment: 'Correction',
-};
-
 /** A table of rows of cells (the first row its head). */
 function table(rows) {
   const element = document.createElement('table');
