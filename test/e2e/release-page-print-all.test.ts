@@ -94,7 +94,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station’s Pri
     expect(await print.isDisabled()).toBe(false);
     const look = (button: typeof print) =>
       button.evaluate((element) => {
-        const style = getComputedStyle(element);
+        const style = element.ownerDocument.defaultView!.getComputedStyle(element);
         return { background: style.backgroundColor, color: style.color, cursor: style.cursor };
       });
     const offered = await look(print);
