@@ -411,6 +411,21 @@ describe('print release on the simulated desk', () => {
     expect(answer.status).toBeGreaterThanOrEqual(400);
   });
 
+  it('logs nobody in with the card number alone: the PIN is asked', async () => {
+    // The card number alone opened a session: its documents listed, released on its money.
+    for (const login of [{ patron: PATRON }, { patron: PATRON, pin: '' }]) {
+      const answer = await call<{ code: string; detail: string; session?: string }>(
+        'POST',
+        '/api/v1/print/station/login',
+        login,
+      );
+      expect(answer.status).toBe(422);
+      expect(answer.body.code).toBe('pin_required');
+      expect(answer.body.detail).toMatch(/PIN .*nobody was logged in/);
+      expect(answer.body.session).toBeUndefined();
+    }
+  });
+
   it('reports the day in JSON and CSV, and never names who printed in its events', async () => {
     const today = new Date();
     const date = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;

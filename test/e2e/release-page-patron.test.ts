@@ -26,6 +26,33 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station, in Chr
 
   const logIn = (station: Page) => logInAtRelease(station, PATRON, PIN);
 
+  it("logs nobody in with the card number alone: it asks for the PIN, and the patron's documents are not shown", async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Medical letter', pages: 1 });
+    const station = await chromium.openPage('/release');
+    const show = station.getByRole('button', { name: 'Show my print jobs' });
+    await show.click();
+    await expect
+      .poll(() => station.locator('#alert').textContent())
+      .toBe('Type your library card number and your PIN, then press Show my print jobs.');
+    await station.locator('#card').fill(PATRON);
+    await show.click();
+    // It logged the card in without its PIN and listed 'Medical letter'.
+    await expect
+      .poll(() => station.locator('#alert').textContent())
+      .toBe('Type your PIN, then press Show my print jobs.');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await station.locator('#screen-jobs').isHidden()).toBe(true);
+    expect(await station.locator('body').textContent()).not.toContain('Medical letter');
+    expect(await station.locator('#pin').evaluate((pin) => pin.ownerDocument.activeElement === pin)).toBe(
+      true,
+    );
+    // With the PIN the patron is in.
+    await station.locator('#pin').fill(PIN);
+    await show.click();
+    await station.locator(`[data-job="public-bw/${jobId}"]`).waitFor({ timeout: 10_000 });
+    server().model.cancel(jobId);
+  });
+
   it('says in money, not minor units, that the balance does not cover the job', async () => {
     const jobId = await server().submit({ user: PATRON, title: 'Thesis', pages: 30 });
     const station = await chromium.openPage('/release');

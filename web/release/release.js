@@ -166,6 +166,17 @@ $('release-all').addEventListener('click', () => releaseJobs(jobs.filter((j) => 
 
 async function login() {
   alertText();
+  // The PIN is always asked: without it nobody is logged in.
+  if ($('pin').value === '') {
+    alertText(
+      !cardOnPad && scannedPatron === undefined && $('card').value.trim() === ''
+        ? 'Type your library card number and your PIN, then press Show my print jobs.'
+        : 'Type your PIN, then press Show my print jobs.',
+    );
+    field = cardOnPad || scannedPatron !== undefined || $('card').value.trim() !== '' ? 'pin' : 'card';
+    $(field).focus();
+    return;
+  }
   try {
     const answer = await call(
       'POST',

@@ -39,7 +39,11 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
         .strictObject({
           patron: patronSchema.optional(),
           pad: z.string().min(1).max(64).optional().describe('an RFID pad with the patron card on it'),
-          pin: z.string().max(64).optional(),
+          pin: z
+            .string()
+            .max(64)
+            .optional()
+            .describe("the card's PIN, checked over SIP2: without it nobody is logged in (422 pin_required)"),
         })
         .refine((login) => (login.patron === undefined) !== (login.pad === undefined), {
           message: 'give a card number (patron) or a pad with the patron card on it, not both',

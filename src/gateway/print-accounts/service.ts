@@ -88,10 +88,14 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     }
     if (barcode === undefined || barcode === '')
       throw new CarrelError('patron_required', 'a card number, or a pad with the patron card on it');
-    const { patron } = await this.options.identify({
-      patron: barcode,
-      ...(request.pin !== undefined ? { pin: request.pin } : {}),
-    });
+    // The card number alone logged in: whoever knew it (printed on the card, on a receipt) saw the
+    // patron's documents and printed on their money.
+    if (request.pin === undefined || request.pin === '')
+      throw new CarrelError(
+        'pin_required',
+        "the card's PIN is needed to log in at a release station: nobody was logged in",
+      );
+    const { patron } = await this.options.identify({ patron: barcode, pin: request.pin });
     if (!patron.valid) throw new CarrelError('patron_not_found', 'the library does not know this card');
     return {
       session: this.logins.open(barcode),
