@@ -166,14 +166,16 @@ $('release-all').addEventListener('click', () => releaseJobs(jobs.filter((j) => 
 
 async function login() {
   alertText();
-  // The PIN is always asked: without it nobody is logged in.
-  if ($('pin').value === '') {
+  // The PIN is always asked: without it nobody is logged in. Without a card number the desk was
+  // asked all the same, and the answer read 'the body is not valid'.
+  const noCard = !cardOnPad && scannedPatron === undefined && $('card').value.trim() === '';
+  if (noCard || $('pin').value === '') {
     alertText(
-      !cardOnPad && scannedPatron === undefined && $('card').value.trim() === ''
+      noCard
         ? 'Type your library card number and your PIN, then press Show my print jobs.'
         : 'Type your PIN, then press Show my print jobs.',
     );
-    field = cardOnPad || scannedPatron !== undefined || $('card').value.trim() !== '' ? 'pin' : 'card';
+    field = noCard ? 'card' : 'pin';
     $(field).focus();
     return;
   }
@@ -195,13 +197,27 @@ async function login() {
     show('screen-jobs');
     await refresh();
   } catch (error) {
-    alertText(error instanceof Problem ? `Not logged in: ${error.message}` : String(error));
+    alertText(error instanceof Problem ? `Not logged in: ${loginProblem(error)}` : String(error));
     // A wrong or missing PIN: typed again from the start.
     $('pin').value = '';
     if (!$('screen-login').hidden) {
       field = 'pin';
       $('pin').focus();
     }
+  }
+}
+
+/** Why a login was refused, in the patron's words (it read the ILS's 'Invalid PIN', 'Unknown patron'). */
+function loginProblem(problem) {
+  switch (problem.code) {
+    case 'invalid_pin':
+      return 'that PIN does not match this library card. Type your PIN again.';
+    case 'patron_not_found':
+      return 'this library card is not known. Check the number, or ask at the desk.';
+    case 'pin_required':
+      return 'type your PIN, then press Show my print jobs.';
+    default:
+      return problem.message;
   }
 }
 
