@@ -145,4 +145,23 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
     // They read 'Job 9.', 'payment-device' and 'cash-desk'.
     expect(reasons).toEqual(['“Cover letter”, 3 pages on public-bw.', 'Payment kiosk', 'Cash at the desk']);
   });
+
+  it('says whose card it is, and takes no top-up for a card number the library system does not know', async () => {
+    const desk = await chromium.openPage('/print-staff');
+    await desk.locator('#patron').fill('2100003');
+    await desk.getByRole('button', { name: 'Find' }).click();
+    // It showed an empty account like any other, and Top up credited it: money for nobody.
+    await expect
+      .poll(() => desk.locator('#card-status').textContent(), { timeout: 10_000 })
+      .toBe(
+        'The library system does not know card “2100003”. Check the number: no top-up or transfer is taken for it.',
+      );
+    expect(await desk.getByRole('button', { name: 'Top up (cash)' }).isDisabled()).toBe(true);
+    await desk.locator('#patron').fill(PATRON);
+    await desk.getByRole('button', { name: 'Find' }).click();
+    await expect
+      .poll(() => desk.locator('#card-status').textContent(), { timeout: 10_000 })
+      .toMatch(/^Card of .+\.$/);
+    expect(await desk.getByRole('button', { name: 'Top up (cash)' }).isDisabled()).toBe(false);
+  });
 });

@@ -88,13 +88,15 @@ async function find({ quiet = false } = {}) {
     patron = $('patron').value.trim();
   }
   if (!patron) return;
-  const answer = await call('POST', '/api/v1/print/accounts/find', { patron }, token);
+  // Whose card it is is asked of the library system when staff press Find, not on every reload.
+  const answer = await call('POST', '/api/v1/print/accounts/find', { patron, card: !quiet }, token);
   const { statement } = answer;
   currency = statement.currency;
   const example = amount(5 * 10 ** exponentOf(currency), currency);
   for (const id of ['amount', 'transfer-amount']) $(id).placeholder = example;
   $('account').hidden = false;
   $('balance').textContent = money(statement.balanceMinor, statement.currency);
+  if (answer.card) showCard(answer.card);
   $('held').replaceChildren(
     ...answer.jobs.map((job) => {
       const tr = document.createElement('tr');
@@ -186,6 +188,24 @@ function entryReason(entry, documents) {
   }
   if (entry.reason) return sentence(entry.reason);
   return entry.source ? (SOURCES[entry.source] ?? entry.source) : '';
+}
+
+/**
+ * Whose card it is, as the library system says: a mistyped number showed an empty account like any
+ * other, and a top-up on it went to nobody. Money is not taken for a card the library does not know
+ * (what such an account holds can still be paid out).
+ */
+function showCard(card) {
+  const unknown = card.known === false;
+  $('card-status').textContent =
+    card.known === true
+      ? `Card of ${card.name}.`
+      : unknown
+        ? `The library system does not know card “${patron}”. Check the number: no top-up or transfer is taken for it.`
+        : 'The library system cannot be asked just now whose card this is: check the card before taking money.';
+  $('card-status').className = unknown ? 'alert' : '';
+  for (const id of ['deposit', 'transfer']) $(id).dataset.spent = String(unknown);
+  showMoneyButtons();
 }
 
 async function refundRelease(release) {

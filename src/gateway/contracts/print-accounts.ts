@@ -148,6 +148,11 @@ export interface PrintDailyReport {
  * Every money-moving request is idempotent by its `requestId`.
  */
 export interface PrintAccountService extends PrintAccountDeposits {
+  /**
+   * Whether the library system knows a card (staff, before money is taken for it), and the patron's
+   * name; `known: null` when it cannot be asked now (offline, no ILS).
+   */
+  cardAtLibrary(patron: string): Promise<{ known: boolean | null; name: string | null }>;
   balance(patron: string): PrintAccountBalance;
   statement(patron: string, limit?: number): PrintAccountStatement;
   /** The patron's held jobs on every queue, with pages, cost and what stops a release. */

@@ -104,6 +104,17 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     };
   }
 
+  async cardAtLibrary(patron: string): Promise<{ known: boolean | null; name: string | null }> {
+    if (!this.options.identify) return { known: null, name: null };
+    try {
+      const answer = await this.options.identify({ patron });
+      return answer.patron.valid ? { known: true, name: answer.patron.name } : { known: false, name: null };
+    } catch (error) {
+      if (error instanceof CarrelError && error.code === 'patron_not_found') return { known: false, name: null };
+      return { known: null, name: null };
+    }
+  }
+
   stationPatron(session: string): string {
     return this.logins.patron(session);
   }
