@@ -110,7 +110,8 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       const answer = await this.options.identify({ patron });
       return answer.patron.valid ? { known: true, name: answer.patron.name } : { known: false, name: null };
     } catch (error) {
-      if (error instanceof CarrelError && error.code === 'patron_not_found') return { known: false, name: null };
+      if (error instanceof CarrelError && error.code === 'patron_not_found')
+        return { known: false, name: null };
       return { known: null, name: null };
     }
   }
