@@ -89,6 +89,20 @@ async function refuseNextRelease(): Promise<void> {
   expect(fault.status).toBe(200);
 }
 
+/** A release as a client sends it: the status, the answer, and whether HTTP says it is the first answer again. */
+async function release(request: object): Promise<{ status: number; body: Problem; replayed: string | null }> {
+  const answer = await fetch(`${testDesk.api}/api/v1/print/station/release`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
+  return {
+    status: answer.status,
+    body: (await answer.json()) as Problem,
+    replayed: answer.headers.get('idempotent-replayed'),
+  };
+}
+
 describe('a release the print server refuses', () => {
   it('says jobStillWaiting: true when the print server keeps the job, and the same request again is refused the same way, nothing charged twice', async () => {
     const station = await session();
@@ -97,9 +111,10 @@ describe('a release the print server refuses', () => {
     await refuseNextRelease();
     const request = { session: station, requestId: randomUUID(), queue: 'public-bw', jobId };
 
-    const first = await call<Problem>('POST', '/api/v1/print/station/release', request);
+    const first = await release(request);
     expect(first.status).toBe(409);
     expect(first.body).toMatchObject({ code: 'print_release_refused', jobStillWaiting: true });
+    expect(first.replayed).toBeNull();
     expect(server().job(jobId)?.state).toBe('pending-held');
     // Charged and refunded: the balance as it was.
     expect((await account()).balanceMinor).toBe(before.balanceMinor);
@@ -107,20 +122,26 @@ describe('a release the print server refuses', () => {
 
     // The answer was lost on the way: the client sends the same request again. It was answered
     // 200 with the refunded release — a client reading 200 as 'printing' told the patron so.
-    const again = await call<Problem>('POST', '/api/v1/print/station/release', request);
+    const again = await release(request);
     expect(again.status).toBe(409);
     expect(again.body).toEqual(first.body);
+    // As every request sent again with its id, HTTP says it is the first answer again.
+    expect(again.replayed).toBe('true');
     expect(await account()).toEqual(afterFirst);
     expect(server().job(jobId)?.state).toBe('pending-held');
 
     // Pressed again (a new request) it prints, charged once.
+    const print = { ...request, requestId: randomUUID() };
     const printed = await call<{ release: { state: string; amountMinor: number } }>(
       'POST',
       '/api/v1/print/station/release',
-      { ...request, requestId: randomUUID() },
+      print,
     );
     expect(printed.status).toBe(200);
     expect(printed.body.release.amountMinor).toBe(10);
+    expect((await account()).balanceMinor).toBe(before.balanceMinor - 10);
+    const printedAgain = await release(print);
+    expect(printedAgain).toMatchObject({ status: 200, replayed: 'true' });
     expect((await account()).balanceMinor).toBe(before.balanceMinor - 10);
     // The refused request's id sent once more still answers its refusal, and moves no money.
     const late = await call<Problem>('POST', '/api/v1/print/station/release', request);

@@ -107,7 +107,7 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
       }),
       response: z.object({ release: releaseSchema, balance: balanceSchema }),
       problems: [401, 402, 404, 409, 422, 503],
-      handler: async ({ body }) => {
+      handler: async ({ body, reply }) => {
         const patron = printAccounts.stationPatron(body.session);
         const release = await printAccounts.release({
           requestId: body.requestId,
@@ -115,6 +115,8 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
           queue: body.queue,
           jobId: body.jobId,
           ...(body.releaseCode ? { releaseCode: body.releaseCode } : {}),
+          // As every request sent again with its id: HTTP says the answer is the first one's.
+          onReplay: () => reply?.header('idempotent-replayed', 'true'),
         });
         return { release, balance: printAccounts.balance(patron) };
       },

@@ -159,13 +159,17 @@ export interface PrintAccountService extends PrintAccountDeposits {
   heldJobs(patron: string, options?: { releaseCode?: string }): Promise<PrintJobView[]>;
   /** Every held job (staff): owners and patrons shown. */
   allHeldJobs(): Promise<PrintJobView[]>;
-  /** Charges, then releases one held job, as one journaled step. */
+  /**
+   * Charges, then releases one held job, as one journaled step. The same request id again is
+   * answered as the first was — the release, or its refusal — and `onReplay` is called.
+   */
   release(request: {
     requestId: string;
     patron: string;
     queue: string;
     jobId: number;
     releaseCode?: string;
+    onReplay?: () => void;
   }): Promise<PrintReleaseView>;
   releases(options: { patron?: string; limit?: number }): PrintReleaseView[];
   /** Staff: a full (no amount) or partial refund of a released job. */

@@ -111,6 +111,8 @@ export class ReleaseWorkflow {
     queue: string;
     jobId: number;
     claim: (job: HeldJob) => boolean;
+    /** Called when the request is one seen before (its id): it is answered as the first was. */
+    onReplay?: () => void;
   }): Promise<ChargedRelease> {
     const { journal, commits } = this.options;
     const queue = this.queue(request.queue);
@@ -149,6 +151,7 @@ export class ReleaseWorkflow {
         }),
       };
     });
+    if (repeated) request.onReplay?.();
     if (release.refusal) throw refusalError(release.refusal);
     if (settled || (repeated && release.state !== 'charged')) return release;
     this.options.afterCharge?.(release);

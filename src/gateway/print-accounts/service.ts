@@ -219,6 +219,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     queue: string;
     jobId: number;
     releaseCode?: string;
+    onReplay?: () => void;
   }): Promise<PrintReleaseView> {
     checkRequestId(request.requestId);
     const books = this.open();
@@ -228,6 +229,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       queue: request.queue,
       jobId: request.jobId,
       claim: (job) => claims(books.workflow.queue(request.queue), job, request.patron, request.releaseCode),
+      ...(request.onReplay ? { onReplay: request.onReplay } : {}),
     });
     return books.journal.view(release, false);
   }
