@@ -7,13 +7,20 @@
  * - anything else: our bug. Fail loudly.
  */
 export class CarrelError extends Error {
+  /**
+   * What a client may branch on beside the code, as fields of the API's problem (RFC 9457's
+   * extension members): `print_release_refused`'s `jobStillWaiting`. Never patron data.
+   */
+  readonly details: Readonly<Record<string, boolean | number | string>> | undefined;
+
   constructor(
     readonly code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Readonly<Record<string, boolean | number | string>> },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    this.details = options?.details;
   }
 }
 

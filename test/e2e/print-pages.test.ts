@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,8 +94,11 @@ describe.skipIf(skip !== undefined)('the print pages in Chromium', () => {
       .poll(() => desk.locator('#held').textContent(), { timeout: 10_000 })
       .toContain('Bus timetable');
     server().model.cancel(jobId);
-    await desk.getByRole('button', { name: 'CSV' }).click();
-    await expect.poll(() => desk.locator('#report-out').textContent()).toContain('refunded,public-bw');
+    const [csv] = await Promise.all([
+      desk.waitForEvent('download', { timeout: 10_000 }),
+      desk.getByRole('button', { name: 'Save as CSV' }).click(),
+    ]);
+    expect(await readFile((await csv.path()) as string, 'utf8')).toContain('refunded,public-bw');
     await desk.screenshot({
       path: `${process.env.CARREL_SCREENSHOTS ?? '/tmp'}/carrel-print-desk.png`,
       fullPage: true,

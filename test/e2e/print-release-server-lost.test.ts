@@ -43,7 +43,16 @@ interface Release {
   refundedMinor: number;
 }
 
-async function releaseWhileTheServerIsAway(pages: number): Promise<{ jobId: number; release: Release }> {
+interface ReleaseRequest {
+  session: string;
+  requestId: string;
+  queue: string;
+  jobId: number;
+}
+
+async function releaseWhileTheServerIsAway(
+  pages: number,
+): Promise<{ jobId: number; release: Release; request: ReleaseRequest }> {
   const jobId = await server().submit({ user: PATRON, title: 'Lost', pages });
   const { session } = (
     await call<{ session: string }>('POST', '/api/v1/print/station/login', { patron: PATRON, pin: '1234' })
@@ -57,19 +66,15 @@ async function releaseWhileTheServerIsAway(pages: number): Promise<{ jobId: numb
     return body.jobs.find((j) => j.jobId === jobId && j.pages !== null);
   });
   proxy.stall();
-  const answer = await call<{ code: string }>('POST', '/api/v1/print/station/release', {
-    session,
-    requestId: randomUUID(),
-    queue: 'public-bw',
-    jobId,
-  });
+  const request = { session, requestId: randomUUID(), queue: 'public-bw', jobId };
+  const answer = await call<{ code: string }>('POST', '/api/v1/print/station/release', request);
   expect(answer).toMatchObject({ status: 202, body: { code: 'print_release_pending' } });
   const releases = (
     await call<{ releases: Array<Release & { jobId: number }> }>('GET', '/api/v1/print/releases')
   ).body.releases;
   const release = releases.find((r) => r.jobId === jobId);
   expect(release).toMatchObject({ state: 'charged', amountMinor: pages * 10 });
-  return { jobId, release: release! };
+  return { jobId, release: release!, request };
 }
 
 async function settled(id: string): Promise<Release> {
@@ -115,7 +120,7 @@ describe('a print server that goes away in the middle of a release', () => {
 
   it('prints and charges once a job still there when the server is back', async () => {
     const before = await balance();
-    const { jobId, release } = await releaseWhileTheServerIsAway(3);
+    const { jobId, release, request } = await releaseWhileTheServerIsAway(3);
     expect(await balance()).toBe(before - 30);
     proxy.resume();
     const done = await settled(release.id);
@@ -125,18 +130,34 @@ describe('a print server that goes away in the middle of a release', () => {
     );
     expect(server().job(jobId)?.impressionsCompleted).toBe(3);
     expect(await balance()).toBe(before - 30);
+    // The station sends the pending release again: it printed, charged once.
+    const again = await call<{ release: Release }>('POST', '/api/v1/print/station/release', request);
+    expect(again).toMatchObject({ status: 200, body: { release: { id: release.id, state: 'completed' } } });
+    expect(await balance()).toBe(before - 30);
   }, 40_000);
 
   it('refunds in full a job cancelled at the server while it was away', async () => {
     await waitForDevice(api, 'public-bw', 'online', 15_000);
     const before = await balance();
-    const { jobId, release } = await releaseWhileTheServerIsAway(2);
+    const { jobId, release, request } = await releaseWhileTheServerIsAway(2);
     expect(await balance()).toBe(before - 20);
     server().model.cancel(jobId);
     proxy.resume();
     const done = await settled(release.id);
     expect(done).toMatchObject({ state: 'refunded', refundedMinor: 20 });
     expect(server().job(jobId)?.impressionsCompleted ?? 0).toBe(0);
+    expect(await balance()).toBe(before);
+    // The station sends the pending release again: it was answered 200 with the refunded release,
+    // which a station reads as 'printing'; it is refused, as a release the print server refused is.
+    const again = await call<{ code: string; jobStillWaiting: boolean }>(
+      'POST',
+      '/api/v1/print/station/release',
+      request,
+    );
+    expect(again).toMatchObject({
+      status: 409,
+      body: { code: 'print_release_refused', jobStillWaiting: false },
+    });
     expect(await balance()).toBe(before);
   }, 40_000);
 });

@@ -406,9 +406,40 @@ describe('print release on the simulated desk', () => {
     expect(server().job(broken)?.state).toBe('pending-held');
   });
 
+  it("tells the desk whether the library system knows a card before money is taken for it, and the patron's name", async () => {
+    const known = await call<{ card: unknown }>('POST', '/api/v1/print/accounts/find', {
+      patron: PATRON,
+      card: true,
+    });
+    expect(known.status).toBe(200);
+    expect(known.body.card).toEqual({ known: true, name: 'Zoë Åström' });
+    // A mistyped number was answered as any account, empty: a top-up on it went to nobody.
+    const typo = await call<{ card: unknown }>('POST', '/api/v1/print/accounts/find', {
+      patron: '2100001',
+      card: true,
+    });
+    expect(typo.status).toBe(200);
+    expect(typo.body.card).toEqual({ known: false, name: null });
+  });
+
   it('refuses a wrong PIN at the station', async () => {
     const answer = await call('POST', '/api/v1/print/station/login', { patron: PATRON, pin: '9999' });
     expect(answer.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('logs nobody in with the card number alone: the PIN is asked', async () => {
+    // The card number alone opened a session: its documents listed, released on its money.
+    for (const login of [{ patron: PATRON }, { patron: PATRON, pin: '' }]) {
+      const answer = await call<{ code: string; detail: string; session?: string }>(
+        'POST',
+        '/api/v1/print/station/login',
+        login,
+      );
+      expect(answer.status).toBe(422);
+      expect(answer.body.code).toBe('pin_required');
+      expect(answer.body.detail).toMatch(/PIN .*nobody was logged in/);
+      expect(answer.body.session).toBeUndefined();
+    }
   });
 
   it('reports the day in JSON and CSV, and never names who printed in its events', async () => {

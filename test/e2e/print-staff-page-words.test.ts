@@ -220,5 +220,22 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         'this job is not waiting to be printed (it was printed already, or deleted at the print server): nothing was charged',
       );
     });
+
+    it('a top-up larger than the desk takes is refused in money at the desk, not in the API’s minor units', async () => {
+      const page = desk.page;
+      await page.goto(`${api()}/print-staff`);
+      await page.locator('#patron').fill(PATRON);
+      await page.getByRole('button', { name: 'Find' }).click();
+      await page.locator('#account').waitFor({ state: 'visible', timeout: 10_000 });
+      const before = await page.locator('#balance').textContent();
+      await page.locator('#amount').fill('20000');
+      await page.getByRole('button', { name: 'Top up (cash)' }).click();
+      // It read "amountMinor must be a whole number of the currency's smallest unit (for EUR, 150 is
+      // 1.50 EUR), more than 0 and at most 1000000 (10000.00 EUR); 2000000 was sent: nothing was done".
+      await expect
+        .poll(() => page.locator('#alert').textContent(), { timeout: 10_000 })
+        .toBe('20000.00 EUR is more than one top-up may be: nothing was topped up.');
+      expect(await page.locator('#balance').textContent()).toBe(before);
+    });
   },
 );

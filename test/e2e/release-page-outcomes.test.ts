@@ -286,6 +286,67 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         .toBe('“Letter” is printing: 0.10 EUR charged.');
     });
 
+    it("the station tells a job still waiting from a deleted one by the API's jobStillWaiting, whatever the words of its detail", async () => {
+      const patron = '21000002';
+      await deposit(patron, 100);
+      const held = await server().submit({ user: patron, title: 'Permit', pages: 1 });
+      const deleted = await server().submit({ user: patron, title: 'Receipt', pages: 1 });
+      await heldJobs(counted([held, deleted]));
+      const station = await logIn(patron, '2222');
+      // The refusals' details as another Carrel might word them (a new wording, another language):
+      // the page read 'still waiting' in the detail to tell the two apart.
+      const reworded: string[] = [];
+      await station.route('**/api/v1/print/station/release', async (route) => {
+        const answer = await route.fetch();
+        const body = await answer.json();
+        if (body.code === 'print_release_refused') {
+          reworded.push(body.detail);
+          body.detail = 'Der Druckserver hat den Auftrag nicht freigegeben; der Betrag wurde erstattet';
+        }
+        await route.fulfill({ response: answer, json: body });
+      });
+      const model = server().model;
+      const release = model.release.bind(model);
+      model.release = (id) => {
+        if (id === deleted) model.cancel(id);
+        return release(id);
+      };
+      try {
+        for (const [job, title, words] of [
+          [
+            held,
+            'Permit',
+            '“Permit” could not be printed just now: the print server would not send it to the printer. It is still waiting, and the 0.10 EUR charged was refunded. Press Print to try again, or ask at the desk.',
+          ],
+          [
+            deleted,
+            'Receipt',
+            '“Receipt” was not printed: the print server no longer had it waiting (it may have been deleted). The 0.10 EUR charged was refunded.',
+          ],
+        ] as const) {
+          const row = station.locator(`[data-job="public-bw/${job}"]`);
+          await expect.poll(() => row.getByRole('button', { name: 'Print' }).isEnabled()).toBe(true);
+          if (job === held) {
+            const fault = await fetch(`${server().url}/api/faults`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ refuseNextRelease: true }),
+            });
+            expect(fault.status).toBe(200);
+          }
+          await row.getByRole('button', { name: 'Print' }).click();
+          await expect
+            .poll(() => station.locator('#alert').textContent(), { timeout: 10_000, message: title })
+            .toBe(words);
+        }
+      } finally {
+        model.release = release;
+      }
+      expect(reworded).toHaveLength(2);
+      expect(server().job(held)?.state).toBe('pending-held');
+      server().model.cancel(held);
+    });
+
     it('a job still being counted when the patron logged in gets its price and Print by itself', async () => {
       const patron = '21000004';
       // The print server hands the document over late: it is still being counted while the

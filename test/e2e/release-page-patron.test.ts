@@ -18,13 +18,67 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station, in Chr
     }),
     {
       ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
-      // The release the balance does not cover is answered 402: the browser logs that as a failed load.
-      consoleError: (text) => !text.includes('status of 402'),
+      // The release the balance does not cover is answered 402, a login refused 422: the browser
+      // logs those as failed loads.
+      consoleError: (text) => !/status of (402|422)/.test(text),
     },
   );
   const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
 
   const logIn = (station: Page) => logInAtRelease(station, PATRON, PIN);
+
+  it("logs nobody in with the card number alone: it asks for the PIN, and the patron's documents are not shown", async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Medical letter', pages: 1 });
+    const station = await chromium.openPage('/release');
+    const show = station.getByRole('button', { name: 'Show my print jobs' });
+    await show.click();
+    await expect
+      .poll(() => station.locator('#alert').textContent())
+      .toBe('Type your library card number and your PIN, then press Show my print jobs.');
+    await station.locator('#card').fill(PATRON);
+    await show.click();
+    // It logged the card in without its PIN and listed 'Medical letter'.
+    await expect
+      .poll(() => station.locator('#alert').textContent())
+      .toBe('Type your PIN, then press Show my print jobs.');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await station.locator('#screen-jobs').isHidden()).toBe(true);
+    expect(await station.locator('body').textContent()).not.toContain('Medical letter');
+    expect(await station.locator('#pin').evaluate((pin) => pin.ownerDocument.activeElement === pin)).toBe(
+      true,
+    );
+    // With the PIN the patron is in.
+    await station.locator('#pin').fill(PIN);
+    await show.click();
+    await station.locator(`[data-job="public-bw/${jobId}"]`).waitFor({ timeout: 10_000 });
+    server().model.cancel(jobId);
+  });
+
+  it("says why a login was refused in the patron's words, not the library system's", async () => {
+    const station = await chromium.openPage('/release');
+    const show = station.getByRole('button', { name: 'Show my print jobs' });
+    const alert = station.locator('#alert');
+    for (const [card, pin, words] of [
+      // It read 'Not logged in: Invalid PIN'.
+      [PATRON, '9999', 'Not logged in: that PIN does not match this library card. Type your PIN again.'],
+      // 'Not logged in: Unknown patron'.
+      [
+        '29999999',
+        '1234',
+        'Not logged in: this library card is not known. Check the number, or ask at the desk.',
+      ],
+      // 'Not logged in: the body is not valid'.
+      ['', '1234', 'Type your library card number and your PIN, then press Show my print jobs.'],
+    ] as const) {
+      await station.locator('#card').fill(card);
+      await station.locator('#pin').fill(pin);
+      await show.click();
+      await expect.poll(() => alert.textContent(), { timeout: 10_000 }).toBe(words);
+      expect(await station.locator('#screen-jobs').isHidden()).toBe(true);
+      // A refused PIN is typed again from the start.
+      if (card !== '') expect(await station.locator('#pin').inputValue()).toBe('');
+    }
+  });
 
   it('says in money, not minor units, that the balance does not cover the job', async () => {
     const jobId = await server().submit({ user: PATRON, title: 'Thesis', pages: 30 });

@@ -75,6 +75,38 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station’s Pri
     for (const id of ids) server().model.cancel(id);
   });
 
+  it('looks not pressable when it is not offered: greyed out, not in the colours of a Print that can be pressed', async () => {
+    const patron = '21000003';
+    await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron,
+      amountMinor: 5,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    const id = await server().submit({ user: patron, title: 'Flyer', pages: 1 });
+    await counted([id]);
+    const station = await logIn(patron, '3333');
+    const print = station.locator(`[data-job="public-bw/${id}"]`).getByRole('button', { name: 'Print' });
+    await print.waitFor({ timeout: 10_000 });
+    const printAll = station.getByRole('button', { name: 'Print all' });
+    await expect.poll(() => printAll.isDisabled(), { timeout: 5_000 }).toBe(true);
+    expect(await print.isDisabled()).toBe(false);
+    const look = (button: typeof print) =>
+      button.evaluate((element) => {
+        const style = element.ownerDocument.defaultView!.getComputedStyle(element);
+        return { background: style.backgroundColor, color: style.color, cursor: style.cursor };
+      });
+    const offered = await look(print);
+    const notOffered = await look(printAll);
+    // Print all not offered was the same dark blue with white letters as the Print beside it: a
+    // patron pressed it and nothing happened.
+    expect(notOffered.background).not.toBe(offered.background);
+    expect(notOffered.color).not.toBe(offered.color);
+    expect(notOffered.cursor).toBe('not-allowed');
+    server().model.cancel(id);
+  });
+
   it('is not offered when none of the documents can be printed now, and says so (last: the printer stays out of paper)', async () => {
     const patron = '21000002';
     await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {

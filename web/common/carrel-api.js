@@ -28,6 +28,8 @@ export class Problem extends Error {
     this.detail = body.detail;
     this.reason = body.reason;
     this.screenMessages = body.screenMessages ?? [];
+    /** Whether the print server still holds a job it refused to release (print_release_refused). */
+    this.jobStillWaiting = body.jobStillWaiting === true;
   }
 }
 

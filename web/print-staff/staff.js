@@ -58,6 +58,14 @@ const ENTRY_KINDS = {
   adjustment: 'Correction',
 };
 
+/** Where a top-up came from, in the desk's words (the API's source codes). */
+const SOURCES = {
+  'cash-desk': 'Cash at the desk',
+  'payment-device': 'Payment kiosk',
+  'ils-transfer': 'From the library system',
+  adjustment: 'Correction',
+};
+
 /** A clause the gateway wrote ('not printed: …; the charge was refunded') as a sentence. */
 const sentence = (text) =>
   text ? `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : '';
@@ -80,13 +88,15 @@ async function find({ quiet = false } = {}) {
     patron = $('patron').value.trim();
   }
   if (!patron) return;
-  const answer = await call('POST', '/api/v1/print/accounts/find', { patron }, token);
+  // Whose card it is is asked of the library system when staff press Find, not on every reload.
+  const answer = await call('POST', '/api/v1/print/accounts/find', { patron, card: !quiet }, token);
   const { statement } = answer;
   currency = statement.currency;
   const example = amount(5 * 10 ** exponentOf(currency), currency);
   for (const id of ['amount', 'transfer-amount']) $(id).placeholder = example;
   $('account').hidden = false;
   $('balance').textContent = money(statement.balanceMinor, statement.currency);
+  if (answer.card) showCard(answer.card);
   $('held').replaceChildren(
     ...answer.jobs.map((job) => {
       const tr = document.createElement('tr');
@@ -149,6 +159,7 @@ async function find({ quiet = false } = {}) {
       return tr;
     }),
   );
+  const documents = new Map(answer.releases.map((release) => [release.id, release.jobName]));
   $('entries').replaceChildren(
     ...statement.entries.map((entry) => {
       const tr = document.createElement('tr');
@@ -157,12 +168,44 @@ async function find({ quiet = false } = {}) {
         cell(ENTRY_KINDS[entry.kind] ?? entry.kind),
         cell(money(entry.amountMinor, entry.currency)),
         cell(money(entry.balanceMinor, entry.currency)),
-        cell(entry.reason ? sentence(entry.reason) : (entry.source ?? '')),
+        cell(entryReason(entry, documents)),
         cell(entry.staff ?? ''),
       );
       return tr;
     }),
   );
+}
+
+/**
+ * Why an entry was made, in the desk's words: a charge names the document printed (it read 'Job 7.',
+ * the print server's number), a top-up where the money came from (it read 'cash-desk').
+ */
+function entryReason(entry, documents) {
+  if (entry.kind === 'charge') {
+    const name = documents.get(entry.releaseId);
+    const pages = entry.pages === null ? '' : `, ${entry.pages} page${entry.pages === 1 ? '' : 's'}`;
+    return `${name ? `“${name}”` : 'A document'}${pages}${entry.queue ? ` on ${entry.queue}` : ''}.`;
+  }
+  if (entry.reason) return sentence(entry.reason);
+  return entry.source ? (SOURCES[entry.source] ?? entry.source) : '';
+}
+
+/**
+ * Whose card it is, as the library system says: a mistyped number showed an empty account like any
+ * other, and a top-up on it went to nobody. Money is not taken for a card the library does not know
+ * (what such an account holds can still be paid out).
+ */
+function showCard(card) {
+  const unknown = card.known === false;
+  $('card-status').textContent =
+    card.known === true
+      ? `Card of ${card.name}.`
+      : unknown
+        ? `The library system does not know card “${patron}”. Check the number: no top-up or transfer is taken for it.`
+        : 'The library system cannot be asked just now whose card this is: check the card before taking money.';
+  $('card-status').className = unknown ? 'alert' : '';
+  for (const id of ['deposit', 'transfer']) $(id).dataset.spent = String(unknown);
+  showMoneyButtons();
 }
 
 async function refundRelease(release) {
@@ -354,7 +397,16 @@ $('deposit').addEventListener(
         { requestId: id, patron, amountMinor, currency, source: 'cash-desk' },
         token,
       ),
-    );
+    ).catch((error) => {
+      // A whole amount of more than 0 is refused only when it is more than the desk takes at once;
+      // the API says so to developers, in minor units.
+      throw error instanceof Problem && error.code === 'amount_invalid'
+        ? new Problem({
+            code: 'amount_invalid',
+            detail: `${money(amountMinor, currency)} is more than one top-up may be: nothing was topped up.`,
+          })
+        : error;
+    });
     say(`Topped up: the balance is ${money(answer.balanceMinor, answer.currency)}.`, true);
     $('amount').value = '';
     await find({ quiet: true });
@@ -374,22 +426,94 @@ $('transfer').addEventListener('click', moneyAct(transferFromIls));
 const today = new Date();
 $('date').value =
   `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+/** A table of rows of cells (the first row its head). */
+function table(rows) {
+  const element = document.createElement('table');
+  const head = document.createElement('thead');
+  const body = document.createElement('tbody');
+  rows.forEach((cells, index) => {
+    const tr = document.createElement('tr');
+    for (const text of cells) {
+      const td = document.createElement(index === 0 ? 'th' : 'td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    (index === 0 ? head : body).append(tr);
+  });
+  element.append(head, body);
+  return element;
+}
+
+/**
+ * The day's cash report as the desk reads it: the money in and out in the currency, with what each
+ * line is in words, and each queue's printing. It was shown as the API's JSON ('totalMinor': 250).
+ */
+function showReport(report) {
+  const m = (minor) => money(minor, report.currency);
+  const day = new Date(`${report.date}T12:00:00`).toLocaleDateString(undefined, { dateStyle: 'long' });
+  const heading = document.createElement('h3');
+  heading.textContent = `Money on ${day}`;
+  const sources = Object.entries(report.deposits.bySource).map(([source, minor]) => [
+    `— ${SOURCES[source] ?? source}`,
+    '',
+    m(minor),
+  ]);
+  const parts = [
+    heading,
+    table([
+      ['', 'How many', 'Amount'],
+      ['Top-ups', String(report.deposits.count), m(report.deposits.totalMinor)],
+      ...sources,
+      ['Paid out', String(report.payouts.count), m(report.payouts.totalMinor)],
+      ['Refunds', String(report.refunds.count), m(report.refunds.totalMinor)],
+      ['Corrections', String(report.adjustments.count), m(report.adjustments.totalMinor)],
+    ]),
+  ];
+  const printing = document.createElement('h3');
+  printing.textContent = 'Printing';
+  parts.push(printing);
+  if (report.queues.length === 0) {
+    const none = document.createElement('p');
+    none.textContent = 'Nothing was printed on this day.';
+    parts.push(none);
+  } else
+    parts.push(
+      table([
+        ['Queue', 'Pages', 'Charged', 'Refunded', 'Income'],
+        ...report.queues.map((queue) => [
+          queue.queue,
+          String(queue.impressions),
+          m(queue.chargedMinor),
+          m(queue.refundedMinor),
+          m(queue.incomeMinor),
+        ]),
+      ]),
+    );
+  $('report-out').replaceChildren(...parts);
+}
+
 $('report').addEventListener(
   'click',
   act(async () => {
-    const report = await call('GET', `/api/v1/print/reports/daily?date=${$('date').value}`, undefined, token);
-    $('report-out').textContent = JSON.stringify(report, null, 2);
+    showReport(await call('GET', `/api/v1/print/reports/daily?date=${$('date').value}`, undefined, token));
   }),
 );
+// The CSV is a file for a spreadsheet, saved as print-report-<day>.csv: it was written into the page.
 $('csv').addEventListener(
   'click',
   act(async () => {
-    $('report-out').textContent = await call(
+    const date = $('date').value;
+    const text = await call(
       'GET',
-      `/api/v1/print/reports/daily.csv?date=${$('date').value}`,
+      `/api/v1/print/reports/daily.csv?date=${date}`,
       undefined,
       token,
       'text/csv',
     );
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+    link.download = `print-report-${date}.csv`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   }),
 );

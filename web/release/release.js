@@ -166,6 +166,19 @@ $('release-all').addEventListener('click', () => releaseJobs(jobs.filter((j) => 
 
 async function login() {
   alertText();
+  // The PIN is always asked: without it nobody is logged in. Without a card number the desk was
+  // asked all the same, and the answer read 'the body is not valid'.
+  const noCard = !cardOnPad && scannedPatron === undefined && $('card').value.trim() === '';
+  if (noCard || $('pin').value === '') {
+    alertText(
+      noCard
+        ? 'Type your library card number and your PIN, then press Show my print jobs.'
+        : 'Type your PIN, then press Show my print jobs.',
+    );
+    field = noCard ? 'card' : 'pin';
+    $(field).focus();
+    return;
+  }
   try {
     const answer = await call(
       'POST',
@@ -184,13 +197,27 @@ async function login() {
     show('screen-jobs');
     await refresh();
   } catch (error) {
-    alertText(error instanceof Problem ? `Not logged in: ${error.message}` : String(error));
+    alertText(error instanceof Problem ? `Not logged in: ${loginProblem(error)}` : String(error));
     // A wrong or missing PIN: typed again from the start.
     $('pin').value = '';
     if (!$('screen-login').hidden) {
       field = 'pin';
       $('pin').focus();
     }
+  }
+}
+
+/** Why a login was refused, in the patron's words (it read the ILS's 'Invalid PIN', 'Unknown patron'). */
+function loginProblem(problem) {
+  switch (problem.code) {
+    case 'invalid_pin':
+      return 'that PIN does not match this library card. Type your PIN again.';
+    case 'patron_not_found':
+      return 'this library card is not known. Check the number, or ask at the desk.';
+    case 'pin_required':
+      return 'type your PIN, then press Show my print jobs.';
+    default:
+      return problem.message;
   }
 }
 
@@ -379,9 +406,9 @@ function releaseProblem(problem, job) {
     case 'print_release_pending':
       return `${name} was sent, but the printer has not confirmed it yet. If it does not print, the ${cost || 'amount'} charged is refunded by itself.`;
     case 'print_release_refused':
-      // The print server refused but still holds the job (the API's detail says it is still
-      // waiting): it was not deleted, and Print may be pressed again.
-      if (/still waiting/i.test(problem.detail ?? ''))
+      // The print server refused but still holds the job (the API says so in jobStillWaiting, not
+      // only in its words): it was not deleted, and Print may be pressed again.
+      if (problem.jobStillWaiting)
         return `${name} could not be printed just now: the print server would not send it to the printer. It is still waiting, and the ${cost || 'amount'} charged was refunded. Press Print to try again, or ask at the desk.`;
       return `${name} was not printed: the print server no longer had it waiting (it may have been deleted). The ${cost || 'amount'} charged was refunded.`;
     case 'print_job_not_found':

@@ -43,7 +43,16 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       summary: "A patron's balance, statement, releases and held jobs",
       tag,
       access: ['staff'],
-      body: z.strictObject({ patron: patronSchema, limit: z.number().int().min(1).max(1000).optional() }),
+      body: z.strictObject({
+        patron: patronSchema,
+        limit: z.number().int().min(1).max(1000).optional(),
+        card: z
+          .boolean()
+          .optional()
+          .describe(
+            'also ask the library system whether it knows the card (one request to it): the answer has `card`',
+          ),
+      }),
       response: z.object({
         statement: statementSchema,
         releases: z.array(releaseSchema),
@@ -51,8 +60,15 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
         transfers: z
           .array(transferSchema)
           .describe('transfers of ILS credit into this account, newest first'),
+        card: z
+          .object({ known: z.boolean().nullable(), name: z.string().nullable() })
+          .optional()
+          .describe(
+            'whether the library system knows the card, and the name it gives (known null: it cannot be asked now) — a mistyped number has an account too, of nobody',
+          ),
       }),
       handler: async ({ body }) => ({
+        ...(body.card ? { card: await printAccounts.cardAtLibrary(body.patron) } : {}),
         statement: printAccounts.statement(body.patron, body.limit ?? 100),
         releases: printAccounts.releases({ patron: body.patron, limit: body.limit ?? 50 }),
         jobs: await printAccounts.heldJobs(body.patron),

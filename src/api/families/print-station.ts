@@ -39,7 +39,11 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
         .strictObject({
           patron: patronSchema.optional(),
           pad: z.string().min(1).max(64).optional().describe('an RFID pad with the patron card on it'),
-          pin: z.string().max(64).optional(),
+          pin: z
+            .string()
+            .max(64)
+            .optional()
+            .describe("the card's PIN, checked over SIP2: without it nobody is logged in (422 pin_required)"),
         })
         .refine((login) => (login.patron === undefined) !== (login.pad === undefined), {
           message: 'give a card number (patron) or a pad with the patron card on it, not both',
@@ -103,7 +107,7 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
       }),
       response: z.object({ release: releaseSchema, balance: balanceSchema }),
       problems: [401, 402, 404, 409, 422, 503],
-      handler: async ({ body }) => {
+      handler: async ({ body, reply }) => {
         const patron = printAccounts.stationPatron(body.session);
         const release = await printAccounts.release({
           requestId: body.requestId,
@@ -111,6 +115,8 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
           queue: body.queue,
           jobId: body.jobId,
           ...(body.releaseCode ? { releaseCode: body.releaseCode } : {}),
+          // As every request sent again with its id: HTTP says the answer is the first one's.
+          onReplay: () => reply?.header('idempotent-replayed', 'true'),
         });
         return { release, balance: printAccounts.balance(patron) };
       },

@@ -15,6 +15,13 @@ const problemSchema = {
       type: 'array',
       items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
     },
+    jobStillWaiting: {
+      type: 'boolean',
+      description:
+        'print_release_refused only: true when the print server refused to send the job to the printer but ' +
+        'still holds it (its charge was refunded; a new release, with a new requestId, may print it), false when ' +
+        'the job is gone (deleted at the print server)',
+    },
   },
 };
 

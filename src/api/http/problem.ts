@@ -15,6 +15,8 @@ export interface ProblemBody {
   /** A circulation refusal: the stable reason (same as `code`) and the ILS's screen messages. */
   reason?: string;
   screenMessages?: string[];
+  /** `print_release_refused`: whether the print server still holds the job, so it may be printed again. */
+  jobStillWaiting?: boolean;
 }
 
 export class ApiProblem extends Error {
@@ -24,7 +26,8 @@ export class ApiProblem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly errors?: Array<{ path: string; message: string }>,
-    readonly refusal?: { reason: string; screenMessages: string[] },
+    /** Fields of the problem beside the standard ones: a refusal's reason, a CarrelError's details. */
+    readonly extensions?: Readonly<Record<string, unknown>>,
   ) {
     super(detail ?? title);
   }
@@ -37,7 +40,7 @@ export class ApiProblem extends Error {
       status: this.status,
       ...(this.detail ? { detail: this.detail } : {}),
       ...(this.errors ? { errors: this.errors } : {}),
-      ...(this.refusal ?? {}),
+      ...(this.extensions ?? {}),
     };
   }
 }
@@ -124,7 +127,8 @@ export function problemFromError(error: unknown, families: ProblemTable = {}): A
   }
   if (error instanceof CarrelError) {
     const mapped = STATUS_BY_CODE[error.code] ?? families[error.code];
-    if (mapped) return new ApiProblem(mapped.status, error.code, mapped.title, error.message);
+    if (mapped)
+      return new ApiProblem(mapped.status, error.code, mapped.title, error.message, undefined, error.details);
     return new ApiProblem(500, error.code, 'Gateway error', error.message);
   }
   return new ApiProblem(

@@ -148,19 +148,28 @@ export interface PrintDailyReport {
  * Every money-moving request is idempotent by its `requestId`.
  */
 export interface PrintAccountService extends PrintAccountDeposits {
+  /**
+   * Whether the library system knows a card (staff, before money is taken for it), and the patron's
+   * name; `known: null` when it cannot be asked now (offline, no ILS).
+   */
+  cardAtLibrary(patron: string): Promise<{ known: boolean | null; name: string | null }>;
   balance(patron: string): PrintAccountBalance;
   statement(patron: string, limit?: number): PrintAccountStatement;
   /** The patron's held jobs on every queue, with pages, cost and what stops a release. */
   heldJobs(patron: string, options?: { releaseCode?: string }): Promise<PrintJobView[]>;
   /** Every held job (staff): owners and patrons shown. */
   allHeldJobs(): Promise<PrintJobView[]>;
-  /** Charges, then releases one held job, as one journaled step. */
+  /**
+   * Charges, then releases one held job, as one journaled step. The same request id again is
+   * answered as the first was — the release, or its refusal — and `onReplay` is called.
+   */
   release(request: {
     requestId: string;
     patron: string;
     queue: string;
     jobId: number;
     releaseCode?: string;
+    onReplay?: () => void;
   }): Promise<PrintReleaseView>;
   releases(options: { patron?: string; limit?: number }): PrintReleaseView[];
   /** Staff: a full (no amount) or partial refund of a released job. */

@@ -40,6 +40,7 @@ interface ReleaseRow {
   outcome: string | null;
   created_at: number;
   updated_at: number;
+  refusal: string | null;
 }
 
 export interface ReleaseStart {
@@ -73,6 +74,17 @@ export interface ChargedRelease {
   outcome: string | null;
   createdAt: number;
   updatedAt: number;
+  /**
+   * What the release was answered when it did not reach the printer (`print_release_refused`, its
+   * charge refunded): the same request again is answered with it. Null for every other release.
+   */
+  refusal: ReleaseRefusal | null;
+}
+
+/** A release's refusal as it was answered: the detail, and whether the print server still held the job. */
+export interface ReleaseRefusal {
+  message: string;
+  jobStillWaiting: boolean;
 }
 
 export class ReleaseJournal {
@@ -133,6 +145,7 @@ export class ReleaseJournal {
         outcome: null,
         createdAt: now,
         updatedAt: now,
+        refusal: null,
       };
       this.sql(
         `INSERT INTO print_releases (id, request_id, account, queue, job_id, job_key, job_name, impressions,
@@ -180,10 +193,11 @@ export class ReleaseJournal {
       refundMinor: number;
       reason: string;
       /**
-       * The print server refused the job but still holds it: this release lets go of the job, so
-       * that it can be released (and charged) again — it was refused 'already released' for ever.
+       * The release did not reach the printer and is answered with this refusal, now and when the
+       * same request is sent again. A job the print server still holds is let go of by this release,
+       * so that it can be released (and charged) again — it was refused 'already released' for ever.
        */
-      jobStillWaiting?: boolean;
+      refusal?: ReleaseRefusal;
     },
   ): ChargedRelease {
     return this.db.transaction(() => {
@@ -191,17 +205,18 @@ export class ReleaseJournal {
       if (release.state === 'completed' || release.state === 'refunded') return release;
       const refund = Math.min(outcome.refundMinor, release.amountMinor - release.refundedMinor);
       if (refund > 0) this.postRefund(release, refund, outcome.reason, `release:${id}:settle`);
-      if (outcome.jobStillWaiting)
+      if (outcome.refusal?.jobStillWaiting)
         this.sql(`UPDATE print_releases SET job_key = job_key || ' refused ' || id WHERE id = ?`).run(id);
       this.sql(
         `UPDATE print_releases SET state = ?, printed_impressions = ?, outcome = ?, refunded_minor = refunded_minor + ?,
-             updated_at = ? WHERE id = ?`,
+             updated_at = ?, refusal = ? WHERE id = ?`,
       ).run(
         outcome.state,
         outcome.printedImpressions,
         outcome.reason,
         Math.max(0, refund),
         this.clock.now(),
+        outcome.refusal ? JSON.stringify(outcome.refusal) : null,
         id,
       );
       return this.require(id);
@@ -461,6 +476,7 @@ function releaseOf(row: ReleaseRow): ChargedRelease {
     outcome: row.outcome,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    refusal: row.refusal === null ? null : (JSON.parse(row.refusal) as ReleaseRefusal),
   };
 }
 

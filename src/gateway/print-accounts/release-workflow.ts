@@ -21,7 +21,7 @@ import type { PrintQuote } from '../contracts/print-accounts.js';
 import type { GroupCommit } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
 import type { HeldJob, ReleaseQueue } from './queue.js';
-import type { ChargedRelease, ReleaseJournal } from './release-journal.js';
+import type { ChargedRelease, ReleaseJournal, ReleaseRefusal } from './release-journal.js';
 import { dueFor, periodStart, quote } from './tariff.js';
 
 const DEFINITE_REFUSALS = new Set(['print_job_not_found', 'print_job_not_possible']);
@@ -47,6 +47,8 @@ export interface ReleaseWorkflowOptions {
 export class ReleaseWorkflow {
   private timer: TimerHandle | undefined;
   private following: Promise<void> | undefined;
+  /** Release-Jobs on their way, by release id. */
+  private readonly sending = new Map<string, Promise<ChargedRelease>>();
 
   constructor(private readonly options: ReleaseWorkflowOptions) {}
 
@@ -109,6 +111,8 @@ export class ReleaseWorkflow {
     queue: string;
     jobId: number;
     claim: (job: HeldJob) => boolean;
+    /** Called when the request is one seen before (its id): it is answered as the first was. */
+    onReplay?: () => void;
   }): Promise<ChargedRelease> {
     const { journal, commits } = this.options;
     const queue = this.queue(request.queue);
@@ -116,11 +120,15 @@ export class ReleaseWorkflow {
     // the charge are one synchronous step in the group's transaction, so two
     // releases committed together see each other as if one came after the other.
     const { release, repeated, settled } = await commits.run(() => {
+      // The same request again (its answer lost) is answered as the first was, whatever the job
+      // and its queue are now: the release, or its refusal (the id with another job is refused,
+      // naming the field).
+      const previous = journal.sameRequest(request);
+      if (previous && previous.state !== 'charged')
+        return { release: previous, repeated: true, settled: true };
       const job = queue.heldJobs().find((j) => j.jobId === request.jobId && request.claim(j));
       if (!job) {
-        // A retry of a release that went through finds the job no longer held: answer the first
-        // one — if it is the same request (the id with another job is refused, naming the field).
-        const previous = journal.sameRequest(request);
+        // A retry of a release still charged finds the job no longer held: answer the release.
         if (previous) return { release: previous, repeated: true, settled: true };
         throw new CarrelError(
           'print_job_not_found',
@@ -143,19 +151,40 @@ export class ReleaseWorkflow {
         }),
       };
     });
+    if (repeated) request.onReplay?.();
+    if (release.refusal) throw refusalError(release.refusal);
     if (settled || (repeated && release.state !== 'charged')) return release;
     this.options.afterCharge?.(release);
     return this.sendRelease(queue, release);
   }
 
   /**
-   * Sends Release-Job for a charged release. When it fails, the server is asked
+   * Sends Release-Job for a charged release, once at a time: the same request sent again while
+   * it is on its way, or the follower finding the release still charged, waits for its answer. A
+   * second Release-Job sent beside a refused one printed the job, its charge refunded.
+   */
+  private sendRelease(queue: ReleaseQueue, release: ChargedRelease): Promise<ChargedRelease> {
+    const running = this.sending.get(release.id);
+    if (running) return running;
+    const sending = this.sendReleaseOnce(queue, release).finally(() => this.sending.delete(release.id));
+    this.sending.set(release.id, sending);
+    return sending;
+  }
+
+  /**
+   * Sends Release-Job for a release still charged (as the journal has it now, not as a caller
+   * read it before waiting on the print server). When it fails, the server is asked
    * where the job is: still held after a refusal, or gone, it is refunded at
    * once; with the printer, it was released after all; not known (the server is
    * away), the release stays charged for recovery to settle.
    */
-  private async sendRelease(queue: ReleaseQueue, release: ChargedRelease): Promise<ChargedRelease> {
+  private async sendReleaseOnce(queue: ReleaseQueue, read: ChargedRelease): Promise<ChargedRelease> {
     const { journal } = this.options;
+    const release = journal.get(read.id) ?? read;
+    if (release.state !== 'charged') {
+      if (release.refusal) throw refusalError(release.refusal);
+      return release;
+    }
     let failure: { code: string; message: string };
     try {
       await queue.release(release.jobId);
@@ -183,17 +212,20 @@ export class ReleaseWorkflow {
       );
       const held = status.state === 'pending-held';
       const words = held ? NOT_SENT : DELETED_BEFORE_PRINTING;
-      journal.settle(release.id, {
+      const refusal = {
+        message: `${words}; the charge was refunded${held ? '. The job is still waiting: try again, or ask at the desk' : ''}`,
+        jobStillWaiting: held,
+      };
+      const settled = journal.settle(release.id, {
         state: 'refunded',
         printedImpressions: 0,
         refundMinor: release.amountMinor,
         reason: `not printed: ${words}; the charge was refunded`,
-        jobStillWaiting: held,
+        refusal,
       });
-      throw new CarrelError(
-        'print_release_refused',
-        `${words}; the charge was refunded${held ? '. The job is still waiting: try again, or ask at the desk' : ''}`,
-      );
+      // Settled meanwhile by another (the follower, a retry): answered as it was settled.
+      if (settled.refusal) throw refusalError(settled.refusal);
+      return settled;
     }
     if (status !== undefined && status.state !== 'pending-held') return journal.markReleased(release.id);
     this.options.logger.warn(
@@ -239,24 +271,23 @@ export class ReleaseWorkflow {
         await this.sendRelease(queue, release).catch(() => {});
         return;
       }
-      if (status.state === 'gone') {
+      // Refunded before it reached the printer: the request sent again (its answer was 'pending', or
+      // lost) is answered that it was not printed, as a refusal at Release-Job is.
+      const notPrinted =
+        status.state === 'gone'
+          ? DELETED_BEFORE_PRINTING
+          : (status.state === 'canceled' || status.state === 'aborted') && !status.impressionsCompleted
+            ? status.state === 'canceled'
+              ? 'the job was cancelled at the print server before it printed'
+              : 'the printer stopped the job before it printed'
+            : undefined;
+      if (notPrinted !== undefined) {
         journal.settle(release.id, {
           state: 'refunded',
           printedImpressions: 0,
           refundMinor: release.amountMinor,
-          reason: `not printed: ${DELETED_BEFORE_PRINTING}; the charge was refunded`,
-        });
-        return;
-      }
-      if ((status.state === 'canceled' || status.state === 'aborted') && !status.impressionsCompleted) {
-        journal.settle(release.id, {
-          state: 'refunded',
-          printedImpressions: 0,
-          refundMinor: release.amountMinor,
-          reason:
-            status.state === 'canceled'
-              ? 'not printed: the job was cancelled at the print server before it printed; the charge was refunded'
-              : 'not printed: the printer stopped the job before it printed; the charge was refunded',
+          reason: `not printed: ${notPrinted}; the charge was refunded`,
+          refusal: { message: `${notPrinted}; the charge was refunded`, jobStillWaiting: false },
         });
         return;
       }
@@ -323,4 +354,15 @@ export class ReleaseWorkflow {
       });
     }
   }
+}
+
+/**
+ * A release that did not reach the printer, its charge refunded, as it is answered — the first time
+ * and to the same request sent again. `jobStillWaiting` tells a client a job it may release again
+ * (a new request) from one that is gone, without reading the words.
+ */
+function refusalError(refusal: ReleaseRefusal): CarrelError {
+  return new CarrelError('print_release_refused', refusal.message, {
+    details: { jobStillWaiting: refusal.jobStillWaiting },
+  });
 }

@@ -138,4 +138,8 @@ export const PRINT_ACCOUNT_MIGRATIONS = [
     updated_at INTEGER NOT NULL
   );
   CREATE INDEX print_ils_transfers_by_state ON print_ils_transfers (state, created_at);`,
+  // What a release refused by the print server (or refunded before it reached the printer) was
+  // answered, as JSON {message, jobStillWaiting}: the same request sent again is answered with it.
+  // Null for every other release, and for those refused before it was kept.
+  'ALTER TABLE print_releases ADD COLUMN refusal TEXT',
 ];

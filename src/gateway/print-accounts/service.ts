@@ -88,16 +88,32 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     }
     if (barcode === undefined || barcode === '')
       throw new CarrelError('patron_required', 'a card number, or a pad with the patron card on it');
-    const { patron } = await this.options.identify({
-      patron: barcode,
-      ...(request.pin !== undefined ? { pin: request.pin } : {}),
-    });
+    // The card number alone logged in: whoever knew it (printed on the card, on a receipt) saw the
+    // patron's documents and printed on their money.
+    if (request.pin === undefined || request.pin === '')
+      throw new CarrelError(
+        'pin_required',
+        "the card's PIN is needed to log in at a release station: nobody was logged in",
+      );
+    const { patron } = await this.options.identify({ patron: barcode, pin: request.pin });
     if (!patron.valid) throw new CarrelError('patron_not_found', 'the library does not know this card');
     return {
       session: this.logins.open(barcode),
       name: patron.name,
       balance: this.balance(barcode),
     };
+  }
+
+  async cardAtLibrary(patron: string): Promise<{ known: boolean | null; name: string | null }> {
+    if (!this.options.identify) return { known: null, name: null };
+    try {
+      const answer = await this.options.identify({ patron });
+      return answer.patron.valid ? { known: true, name: answer.patron.name } : { known: false, name: null };
+    } catch (error) {
+      if (error instanceof CarrelError && error.code === 'patron_not_found')
+        return { known: false, name: null };
+      return { known: null, name: null };
+    }
   }
 
   stationPatron(session: string): string {
@@ -203,6 +219,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     queue: string;
     jobId: number;
     releaseCode?: string;
+    onReplay?: () => void;
   }): Promise<PrintReleaseView> {
     checkRequestId(request.requestId);
     const books = this.open();
@@ -212,6 +229,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       queue: request.queue,
       jobId: request.jobId,
       claim: (job) => claims(books.workflow.queue(request.queue), job, request.patron, request.releaseCode),
+      ...(request.onReplay ? { onReplay: request.onReplay } : {}),
     });
     return books.journal.view(release, false);
   }

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { callApi } from '../helpers/api-call.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { until } from '../helpers/until.js';
+
+const PATRON = '21000003';
+
+/**
+ * The print desk's daily report as desk staff read it at the end of the day: the money in and out
+ * in the currency and in words, each queue's printing, and the CSV saved as a file for the
+ * spreadsheet — on the simulated desk, a day of top-ups, a release and a refund behind it.
+ */
+describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily report', () => {
+  const chromium = deskInChromium(
+    (config) => ({
+      ...config,
+      devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+    }),
+    { ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000) },
+  );
+  const api = () => chromium.testDesk.api;
+  const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+
+  it('reads the day in money and words, and saves the CSV as a file', async () => {
+    for (const [amountMinor, source] of [
+      [200, 'cash-desk'],
+      [50, 'payment-device'],
+    ] as const) {
+      const topUp = await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+        requestId: randomUUID(),
+        patron: PATRON,
+        amountMinor,
+        currency: 'EUR',
+        source,
+      });
+      expect(topUp.status).toBe(201);
+    }
+    const jobId = await server().submit({ user: PATRON, title: 'Minutes', pages: 2 });
+    const { session } = (
+      await callApi(api(), 'POST', '/api/v1/print/station/login', { patron: PATRON, pin: '3333' })
+    ).json;
+    await until(
+      async () => {
+        const { jobs } = (await callApi(api(), 'POST', '/api/v1/print/station/jobs', { session })).json;
+        return jobs.some((j: { jobId: number; quote: unknown }) => j.jobId === jobId && j.quote)
+          ? true
+          : undefined;
+      },
+      15_000,
+      'the job was never priced',
+      50,
+    );
+    const released = await callApi(api(), 'POST', '/api/v1/print/station/release', {
+      session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId,
+    });
+    expect(released.status).toBe(200);
+    const refund = await callApi(api(), 'POST', '/api/v1/print/releases/refund', {
+      requestId: randomUUID(),
+      releaseId: released.json.release.id,
+      amountMinor: 10,
+      reason: 'one page came out blank',
+    });
+    expect(refund.status).toBe(200);
+
+    const desk = await chromium.openPage('/print-staff');
+    const day = await desk.locator('#date').inputValue();
+    await desk.getByRole('button', { name: 'Show' }).click();
+    const report = desk.locator('#report-out');
+    await report.locator('table').first().waitFor({ timeout: 10_000 });
+    const rows = async (table: number) =>
+      (await report.locator('table').nth(table).locator('tr').allTextContents()).map((row) => row.trim());
+    // It was the API's JSON: '"totalMinor": 250', '"bySource": {"cash-desk": 200…'.
+    const text = (await report.textContent()) ?? '';
+    expect(text).not.toMatch(/[{}"]|Minor|cash-desk|payment-device/);
+    const money = await rows(0);
+    expect(money).toContain('Top-ups22.50 EUR');
+    expect(money).toContain('— Cash at the desk2.00 EUR');
+    expect(money).toContain('— Payment kiosk0.50 EUR');
+    expect(money).toContain('Refunds10.10 EUR');
+    expect(await rows(1)).toEqual(['QueuePagesChargedRefundedIncome', 'public-bw20.20 EUR0.10 EUR0.10 EUR']);
+
+    // It wrote the CSV into the page; it is a file the spreadsheet opens, as the API gives it.
+    const [download] = await Promise.all([
+      desk.waitForEvent('download', { timeout: 10_000 }),
+      desk.getByRole('button', { name: 'Save as CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`print-report-${day}.csv`);
+    const saved = await readFile((await download.path()) as string, 'utf8');
+    const csv = await fetch(`${api()}/api/v1/print/reports/daily.csv?date=${day}`).then((r) => r.text());
+    expect(saved).toBe(csv);
+    expect(saved).toContain('income,public-bw,,10,EUR');
+  });
+
+  it("names in the statement the document each charge was for and where each top-up came from, not the server's job number and the API's codes", async () => {
+    const patron = '21000004';
+    for (const [amountMinor, source] of [
+      [100, 'cash-desk'],
+      [30, 'payment-device'],
+    ] as const) {
+      const topUp = await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+        requestId: randomUUID(),
+        patron,
+        amountMinor,
+        currency: 'EUR',
+        source,
+      });
+      expect(topUp.status).toBe(201);
+    }
+    const jobId = await server().submit({ user: patron, title: 'Cover letter', pages: 3 });
+    const { session } = (await callApi(api(), 'POST', '/api/v1/print/station/login', { patron, pin: '4444' }))
+      .json;
+    await until(
+      async () => {
+        const { jobs } = (await callApi(api(), 'POST', '/api/v1/print/station/jobs', { session })).json;
+        return jobs.some((j: { jobId: number; quote: unknown }) => j.jobId === jobId && j.quote)
+          ? true
+          : undefined;
+      },
+      15_000,
+      'the job was never priced',
+      50,
+    );
+    const released = await callApi(api(), 'POST', '/api/v1/print/station/release', {
+      session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId,
+    });
+    expect(released.status).toBe(200);
+
+    const desk = await chromium.openPage('/print-staff');
+    await desk.locator('#patron').fill(patron);
+    await desk.getByRole('button', { name: 'Find' }).click();
+    const entries = desk.locator('#entries tr');
+    await expect.poll(() => entries.count(), { timeout: 10_000 }).toBe(3);
+    const reasons = await entries.evaluateAll((rows) => rows.map((row) => row.children[4]?.textContent));
+    // They read 'Job 9.', 'payment-device' and 'cash-desk'.
+    expect(reasons).toEqual(['“Cover letter”, 3 pages on public-bw.', 'Payment kiosk', 'Cash at the desk']);
+  });
+
+  it('says whose card it is, and takes no top-up for a card number the library system does not know', async () => {
+    const desk = await chromium.openPage('/print-staff');
+    await desk.locator('#patron').fill('2100003');
+    await desk.getByRole('button', { name: 'Find' }).click();
+    // It showed an empty account like any other, and Top up credited it: money for nobody.
+    await expect
+      .poll(() => desk.locator('#card-status').textContent(), { timeout: 10_000 })
+      .toBe(
+        'The library system does not know card “2100003”. Check the number: no top-up or transfer is taken for it.',
+      );
+    expect(await desk.getByRole('button', { name: 'Top up (cash)' }).isDisabled()).toBe(true);
+    await desk.locator('#patron').fill(PATRON);
+    await desk.getByRole('button', { name: 'Find' }).click();
+    await expect
+      .poll(() => desk.locator('#card-status').textContent(), { timeout: 10_000 })
+      .toMatch(/^Card of .+\.$/);
+    expect(await desk.getByRole('button', { name: 'Top up (cash)' }).isDisabled()).toBe(false);
+  });
+});
