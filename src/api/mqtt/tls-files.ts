@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describeError, TransportError } from '../../core/errors.js';
+import { pemProblem } from '../../core/pem.js';
 
 /** The PEM files a desk's MQTT settings name: the broker's CA, a client certificate and its key. */
 export interface MqttTlsFiles {
@@ -12,7 +13,8 @@ export interface MqttTlsFiles {
  * Reads what `files` names, as mqtt.js takes it (`ca`, `cert`, `key`), for every client that dials
  * a broker with the desk's settings — the desk's own link, doctor, `carrel mqtt forget` — so none
  * of them reaches a broker asking for a client certificate without one. A file that cannot be read
- * is a TransportError `mqtt_<ca|cert|key>_unreadable` naming the setting and the file.
+ * — or holds no PEM certificate (CA, certificate) or PEM private key (key) — is a TransportError
+ * `mqtt_<ca|cert|key>_unreadable` naming the setting and the file.
  */
 export async function readMqttTlsFiles(
   files: MqttTlsFiles,
@@ -25,14 +27,19 @@ export async function readMqttTlsFiles(
   ] as const) {
     const file = files[setting];
     if (file === undefined) continue;
+    let content: Buffer;
     try {
-      read[option] = await readFile(file);
+      content = await readFile(file);
     } catch (error) {
       throw new TransportError(
         `mqtt_${option}_unreadable`,
         `cannot read the MQTT ${setting} ${file}: ${describeError(error).message}`,
       );
     }
+    const problem = pemProblem(option, content);
+    if (problem !== undefined)
+      throw new TransportError(`mqtt_${option}_unreadable`, `the MQTT ${setting} ${file} ${problem}`);
+    read[option] = content;
   }
   return read;
 }

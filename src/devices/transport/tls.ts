@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../../core/clock.js';
 import { TransportError } from '../../core/errors.js';
+import { type PemRole, pemProblem } from '../../core/pem.js';
 import { SocketTransport } from './socket-transport.js';
 
 export interface TlsOptions {
@@ -38,8 +39,8 @@ export class TlsTransport extends SocketTransport {
   protected async connectSocket() {
     const { host, port } = this.options;
     const [ca, cert, key] = await Promise.all([
-      this.pem(this.options.caFile, this.options.ca, 'CA'),
-      this.pem(this.options.certFile, this.options.cert, 'certificate'),
+      this.pem(this.options.caFile, this.options.ca, 'ca'),
+      this.pem(this.options.certFile, this.options.cert, 'cert'),
       this.pem(this.options.keyFile, this.options.key, 'key'),
     ]);
     const servername = this.options.serverName ?? (isIpAddress(host) ? undefined : host);
@@ -61,11 +62,13 @@ export class TlsTransport extends SocketTransport {
   private async pem(
     file: string | undefined,
     inline: string | Buffer | undefined,
-    what: string,
+    role: PemRole,
   ): Promise<string | Buffer | undefined> {
     if (file === undefined) return inline;
+    const what = PEM_WHAT[role];
+    let content: Buffer;
     try {
-      return await readFile(file);
+      content = await readFile(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       throw new TransportError(
@@ -76,8 +79,14 @@ export class TlsTransport extends SocketTransport {
         },
       );
     }
+    const problem = pemProblem(role, content);
+    if (problem !== undefined)
+      throw new TransportError('tls_file', `${this.description}: the TLS ${what} file ${file} ${problem}`);
+    return content;
   }
 }
+
+const PEM_WHAT: Readonly<Record<PemRole, string>> = { ca: 'CA', cert: 'certificate', key: 'key' };
 
 function isIpAddress(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');

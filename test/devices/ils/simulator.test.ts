@@ -123,6 +123,17 @@ describe.skipIf(!hasOpenssl)('SIP2 client over TLS', () => {
     await expect(client.connect()).rejects.toMatchObject({ code: expect.stringMatching(/self_signed/) });
   });
 
+  it('says the CA file holds no certificate when a private key is named as the CA, before dialling', async () => {
+    simulator = await tlsSimulator();
+    client = kiosk(simulator.port, { tls: { caFile: join(dir, 'key.pem'), serverName: 'localhost' } });
+    await expect(client.connect()).rejects.toMatchObject({
+      code: 'tls_file',
+      message: expect.stringContaining(
+        `the TLS CA file ${join(dir, 'key.pem')} holds no PEM certificate: it holds a private key`,
+      ),
+    });
+  });
+
   it('says which TLS file it cannot read', async () => {
     simulator = await tlsSimulator();
     client = kiosk(simulator.port, { tls: { caFile: join(dir, 'missing.pem') } });
