@@ -422,6 +422,17 @@ describe('carrel doctor', () => {
     60_000,
   );
 
+  it('reads an empty CARREL_CONFIG as none, as carrel start does: the simulated desk, not a file named ""', async () => {
+    // run() gives every doctor CARREL_CONFIG='' (a unit file's `Environment=CARREL_CONFIG=`).
+    const result = await run(['--json', '--timeout', '1']);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(check(report, 'config')).toMatchObject({
+      status: 'pass',
+      detail: 'no --config (nor CARREL_CONFIG): the built-in simulated desk',
+    });
+    expect(report.config).toBeNull();
+  }, 60_000);
+
   it('answers bad usage with exit 2', async () => {
     expect((await run(['--timeout', 'soon'])).code).toBe(2);
     expect((await run(['--frobnicate'])).code).toBe(2);

@@ -4,7 +4,7 @@ import { formatBytes } from '../../core/bytes.js';
 import { CarrelError } from '../../core/errors.js';
 import { backUpDatabase } from '../../gateway/storage/backup.js';
 import { parseCommandArgs } from '../args.js';
-import { loadCommandConfig } from '../command-config.js';
+import { configPathOf, loadCommandConfig } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel backup [--config FILE] [--to DIR|FILE.db] [--keep N] [--json]
@@ -45,7 +45,7 @@ export const backupCommand: Command = {
     const keep = values.keep === undefined ? undefined : Number(values.keep);
     if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1 && keep <= 10_000))
       throw new CarrelError('usage', `--keep: a whole number from 1, not "${values.keep}"`);
-    const path = values.config ?? process.env.CARREL_CONFIG;
+    const path = configPathOf(values.config);
     const config = loadCommandConfig(path);
     if (!config) return 2;
     const source = databasePath(config.storage.path, process.env);

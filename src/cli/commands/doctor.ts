@@ -1,6 +1,7 @@
 import { type DoctorCheck, runDoctor } from '../../app/doctor/index.js';
 import { CarrelError } from '../../core/errors.js';
 import { parseCommandArgs } from '../args.js';
+import { configPathOf } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel doctor [--config FILE] [--json] [--timeout SECONDS]
@@ -43,7 +44,7 @@ export const doctorCommand: Command = {
     }
     const json = values.json ?? false;
     const report = await runDoctor({
-      configPath: values.config ?? process.env.CARREL_CONFIG,
+      configPath: configPathOf(values.config),
       timeoutMs: Math.round(timeout * 1000),
       ...(json ? {} : { onCheck: (check: DoctorCheck) => process.stdout.write(line(check)) }),
     });

@@ -5,7 +5,7 @@ import type { CarrelConfig } from '../../app/config.js';
 import { askCarrel } from '../../app/doctor/ports.js';
 import { CarrelError } from '../../core/errors.js';
 import { parseCommandArgs } from '../args.js';
-import { loadCommandConfig } from '../command-config.js';
+import { configPathOf, loadCommandConfig } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel mqtt acl --config FILE
@@ -52,7 +52,7 @@ export const mqttCommand: Command = {
         `expected "mqtt acl --config FILE" or "mqtt forget --config FILE"\n${USAGE}`,
       );
     }
-    const path = values.config ?? process.env.CARREL_CONFIG;
+    const path = configPathOf(values.config);
     if (!path) throw new CarrelError('usage', `mqtt ${action} needs --config FILE\n${USAGE}`);
     const config = loadCommandConfig(path);
     if (!config) return 2;

@@ -5,7 +5,7 @@ import { forgetCashCountersAfterRestore } from '../../gateway/families/cash-devi
 import { holdUnsettledAfterRestore } from '../../gateway/offline/restored.js';
 import { restoreDatabase } from '../../gateway/storage/restore.js';
 import { parseCommandArgs } from '../args.js';
-import { loadCommandConfig } from '../command-config.js';
+import { configPathOf, loadCommandConfig } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel restore BACKUP.db [--config FILE] [--replay-pending] [--json]
@@ -47,7 +47,7 @@ export const restoreCommand: Command = {
         'usage',
         `${positionals.length === 0 ? 'which backup?' : `unexpected "${positionals[1]}"`}\n${USAGE}`,
       );
-    const path = values.config ?? process.env.CARREL_CONFIG;
+    const path = configPathOf(values.config);
     const config = loadCommandConfig(path);
     if (!config) return 2;
     const target = databasePath(config.storage.path, process.env);

@@ -8,7 +8,7 @@ import { whyNotWritable } from '../../core/writable.js';
 import { deepFreeze } from '../../gateway/config/load.js';
 import { SystemdNotifier } from '../../gateway/sd-notify.js';
 import { logLevelOption, parseCommandArgs, portOption } from '../args.js';
-import { loadCommandConfig } from '../command-config.js';
+import { configPathOf, loadCommandConfig } from '../command-config.js';
 import { carrelVersion } from '../version.js';
 import type { Command } from './index.js';
 
@@ -34,7 +34,7 @@ export const startCommand: Command = {
       console.log(USAGE);
       return 0;
     }
-    const path = values.config ?? process.env.CARREL_CONFIG;
+    const path = configPathOf(values.config);
     const loaded = loadCommandConfig(path);
     if (!loaded) return 2;
     let config = loaded;
