@@ -173,7 +173,15 @@ export function itemWords(item, mode, library = {}) {
           action: 'retry',
         };
       }
-      // Not done (the library system could not be reached): trying again may work.
+      // Not done (the library system could not be reached). While the kiosk knows it is away, the
+      // patron is told so, and offered Try again once it answers (a press before then fails again).
+      if (library.away)
+        return {
+          text: `${mode === 'return' ? 'Not returned' : 'Not checked out'} — the library system is not answering`,
+          tone: 'attention',
+          note: 'You can try again here when it answers, or ask staff.',
+        };
+      // Trying again may work.
       return {
         text: 'Could not be done now — try again in a moment, or ask staff',
         tone: 'bad',
