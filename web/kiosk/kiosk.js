@@ -569,7 +569,10 @@ async function stillHere() {
   } catch (error) {
     if (shownElsewhere(error)) return;
     if (error instanceof Problem)
-      say(state.screen === 'finish' ? 'finish-error' : 'session-error', problemWords(error));
+      say(
+        state.screen === 'finish' ? 'finish-error' : 'session-error',
+        problemWords(error, state.session?.mode),
+      );
   }
 }
 
@@ -643,7 +646,7 @@ async function sendItem(barcode, feeAcknowledged) {
       state.cannotTell.set(barcode, library.turns);
       renderItems();
     }
-    say('session-error', problemWords(error));
+    say('session-error', problemWords(error, state.session?.mode));
   }
 }
 
@@ -662,7 +665,7 @@ async function renewAll() {
   } catch (error) {
     if (shownElsewhere(error)) return;
     if (!(error instanceof Problem)) throw error;
-    say('session-error', problemWords(error));
+    say('session-error', problemWords(error, state.session?.mode));
   }
 }
 
@@ -703,7 +706,7 @@ async function finish(receipt) {
     if (error.status === 404 || (error.status === 409 && state.session?.state === 'ended')) {
       sessionEnded({ ...state.session, state: 'ended' });
     } else {
-      say('finish-error', problemWords(error));
+      say('finish-error', problemWords(error, state.session?.mode));
     }
   } finally {
     say('finish-status', '');
