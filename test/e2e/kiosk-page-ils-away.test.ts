@@ -34,9 +34,12 @@ describe.skipIf(skip !== undefined)('the kiosk page while the library system doe
       .toBe(NOT_ANSWERING);
     expect(await heading(kiosk)()).toBe('Log in');
 
+    // The PIN was not the problem: it is kept, and she only presses Log in again (it was cleared,
+    // and her second press answered 'Please enter your PIN.').
+    const pin = kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN');
+    expect(await pin.inputValue()).toBe('1234');
     ils().setFaults({});
     await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
-    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
     await kiosk.getByRole('button', { name: 'Log in' }).click();
     await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
 
@@ -46,6 +49,23 @@ describe.skipIf(skip !== undefined)('the kiosk page while the library system doe
       .poll(() => kiosk.locator('#session-error').textContent(), { timeout: 20_000 })
       .toBe(NOT_ANSWERING);
   }, 60_000);
+
+  it('clears a wrong PIN, and keeps the card number', async () => {
+    await clearPad();
+    await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
+    const kiosk = await fixture.openScreen();
+    await expect.poll(heading(kiosk)).toBe('Welcome');
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000001');
+    const pin = kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN');
+    await pin.fill('0000');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect
+      .poll(() => kiosk.locator('#login-error').textContent(), { timeout: 10_000 })
+      .toBe('That PIN is not right. Please try again.');
+    expect(await pin.inputValue()).toBe('');
+    expect(await kiosk.getByLabel('Library card number').inputValue()).toBe('21000001');
+  }, 30_000);
 
   it('says an item was not checked out because the library system is away, and offers Try again once it is back', async () => {
     await clearPad();

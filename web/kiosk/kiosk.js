@@ -298,10 +298,18 @@ async function logIn(request, errorId) {
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
     say(errorId, problemWords(error));
-    // Wrong or missing PIN: clear it and let the patron type it again.
+    // Wrong or missing PIN: clear it and let the patron type it again. Refused for anything else
+    // (the library system not answering, the card not found), the PIN she typed is kept: she
+    // tries again, or corrects the card number, without typing it once more.
     const pin = $(errorId === 'card-error' ? 'card-pin' : 'login-pin');
-    pin.value = '';
-    pin.focus();
+    if (error.code === 'invalid_pin' || error.code === 'pin_required') {
+      pin.value = '';
+      pin.focus();
+    } else if (error.code === 'patron_not_found' && errorId === 'login-error') {
+      $('login-patron').focus();
+    } else {
+      pin.focus();
+    }
   } finally {
     say(statusId, '');
   }
