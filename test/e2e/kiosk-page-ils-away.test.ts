@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
-import { heading, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
+import { heading, itemText, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 
@@ -20,7 +20,7 @@ describe.skipIf(skip !== undefined)('the kiosk page while the library system doe
     ils: (link) => ({ ...link, requestTimeoutMs: 2_500, heartbeatSeconds: 5 }),
     afterEach: () => fixture.ils().setFaults({}),
   });
-  const { ils, clearPad } = fixture;
+  const { ils, clearPad, placeTag } = fixture;
 
   it('says the library system is not answering when she logs in or renews, and she can try again once it answers', async () => {
     await clearPad();
@@ -34,9 +34,12 @@ describe.skipIf(skip !== undefined)('the kiosk page while the library system doe
       .toBe(NOT_ANSWERING);
     expect(await heading(kiosk)()).toBe('Log in');
 
+    // The PIN was not the problem: it is kept, and she only presses Log in again (it was cleared,
+    // and her second press answered 'Please enter your PIN.').
+    const pin = kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN');
+    expect(await pin.inputValue()).toBe('1234');
     ils().setFaults({});
     await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
-    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('1234');
     await kiosk.getByRole('button', { name: 'Log in' }).click();
     await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
 
@@ -45,5 +48,53 @@ describe.skipIf(skip !== undefined)('the kiosk page while the library system doe
     await expect
       .poll(() => kiosk.locator('#session-error').textContent(), { timeout: 20_000 })
       .toBe(NOT_ANSWERING);
+  }, 60_000);
+
+  it('clears a wrong PIN, and keeps the card number', async () => {
+    await clearPad();
+    await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
+    const kiosk = await fixture.openScreen();
+    await expect.poll(heading(kiosk)).toBe('Welcome');
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000001');
+    const pin = kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN');
+    await pin.fill('0000');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect
+      .poll(() => kiosk.locator('#login-error').textContent(), { timeout: 10_000 })
+      .toBe('That PIN is not right. Please try again.');
+    expect(await pin.inputValue()).toBe('');
+    expect(await kiosk.getByLabel('Library card number').inputValue()).toBe('21000001');
+  }, 30_000);
+
+  it('says an item was not checked out because the library system is away, and offers Try again once it is back', async () => {
+    await clearPad();
+    await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
+    const kiosk = await fixture.openScreen();
+    await expect.poll(heading(kiosk)).toBe('Welcome');
+    await logIn(kiosk);
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+    // The link drops at the next message and stays down.
+    ils().setFaults({ dropAfterMessages: 0 });
+    await waitForDevice(fixture.desk.api, 'ils', 'offline', 15_000);
+    placeTag('31000006'); // Beloved
+    const tryAgain = kiosk.locator('[data-item="31000006"]').getByRole('button', { name: 'Try again' });
+    // It said 'Could not be done now — try again in a moment', and Try again failed the same way
+    // for as long as the library system was away.
+    await expect
+      .poll(itemText(kiosk, '31000006'), { timeout: 10_000 })
+      .toContain('Not checked out — the library system is not answering');
+    expect(await itemText(kiosk, '31000006')()).toContain(
+      'You can try again here when it answers, or ask staff.',
+    );
+    expect(await tryAgain.count()).toBe(0);
+    ils().setFaults({});
+    await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
+    await expect.poll(() => tryAgain.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await itemText(kiosk, '31000006')()).toContain('Could not be done now');
+    await tryAgain.click();
+    await expect
+      .poll(itemText(kiosk, '31000006'), { timeout: 10_000 })
+      .toMatch(/Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/);
   }, 60_000);
 });

@@ -141,6 +141,47 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
     );
   });
 
+  it('asks before paying out the balance, saying the amount, and pays nothing when cancelled', async () => {
+    const topUp = await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: PATRON,
+      amountMinor: 250,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    expect(topUp.status).toBe(201);
+    const before = (await account()).statement.balanceMinor;
+    const amount = `${(before / 100).toFixed(2)} EUR`;
+    const desk = await openDesk();
+    const question = desk.locator('#payout-confirm');
+    await desk.getByRole('button', { name: 'Pay out balance' }).click();
+    // It paid the whole balance out at this one press.
+    await expect.poll(() => question.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await question.locator('p').textContent()).toBe(
+      `Pay out ${amount} in cash? The print balance goes to 0.00 EUR.`,
+    );
+    expect((await account()).statement.balanceMinor).toBe(before);
+    await question.getByRole('button', { name: 'Cancel' }).click();
+    expect(await question.isVisible()).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await account()).statement.balanceMinor).toBe(before);
+
+    await desk.getByRole('button', { name: 'Pay out balance' }).click();
+    await question.getByRole('button', { name: `Pay out ${amount}` }).click();
+    await expect
+      .poll(() => desk.locator('#alert').textContent(), { timeout: 10_000 })
+      .toBe(`Paid out ${amount}.`);
+    expect((await account()).statement.balanceMinor).toBe(0);
+    expect(await question.isVisible()).toBe(false);
+    // Nothing left: nothing is asked.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await desk.getByRole('button', { name: 'Pay out balance' }).click();
+    await expect
+      .poll(() => desk.locator('#alert').textContent(), { timeout: 10_000 })
+      .toBe('There is nothing to pay out: the balance is 0.00 EUR.');
+    expect(await question.isVisible()).toBe(false);
+  });
+
   it('lists a held job the printer cannot take with why, beside its price (last: the print server stays stopped)', async () => {
     const jobId = await server().submit({ user: PATRON, title: 'Minutes', pages: 1 });
     await until(

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
@@ -93,6 +95,36 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station, in Chr
       .toMatch(/“Thesis” was not printed: it costs 3\.00 EUR and your balance is 0\.00 EUR\. Top up/);
     expect(await station.locator('#alert').textContent()).not.toMatch(/minor units/);
     expect(server().job(jobId)?.state).toBe('pending-held');
+  });
+
+  it('shows no "Charged" heading until something has been charged, then the heading and what was charged', async () => {
+    const patron = '21000006';
+    const jobId = await server().submit({ user: patron, title: 'Bus timetable', pages: 1 });
+    const station = await chromium.openPage('/release');
+    await logInAtRelease(station, patron, '6666');
+    const row = station.locator(`[data-job="public-bw/${jobId}"]`);
+    await expect.poll(() => row.locator('.cost').textContent(), { timeout: 10_000 }).toMatch(/0[.,]10/);
+    const charged = station.getByRole('heading', { name: 'Charged' });
+    // It showed 'Charged' over nothing to a patron who had never printed.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await charged.isVisible()).toBe(false);
+    expect(await station.locator('#screen-jobs').innerText()).not.toContain('Charged');
+
+    const topUp = await callApi(chromium.testDesk.api, 'POST', '/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron,
+      amountMinor: 100,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    expect(topUp.status).toBe(201);
+    await station.getByRole('button', { name: 'Done' }).click();
+    await logInAtRelease(station, patron, '6666');
+    await row.getByRole('button', { name: 'Print' }).click();
+    await expect.poll(() => charged.isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => station.getByRole('list', { name: 'Charged' }).textContent(), { timeout: 10_000 })
+      .toMatch(/^Bus timetable: 1 page, 0\.10 EUR charged — /);
   });
 
   it('logs out a patron who walked away without pressing Done: nothing of theirs stays on the screen', async () => {

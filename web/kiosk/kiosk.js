@@ -298,10 +298,18 @@ async function logIn(request, errorId) {
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
     say(errorId, problemWords(error));
-    // Wrong or missing PIN: clear it and let the patron type it again.
+    // Wrong or missing PIN: clear it and let the patron type it again. Refused for anything else
+    // (the library system not answering, the card not found), the PIN she typed is kept: she
+    // tries again, or corrects the card number, without typing it once more.
     const pin = $(errorId === 'card-error' ? 'card-pin' : 'login-pin');
-    pin.value = '';
-    pin.focus();
+    if (error.code === 'invalid_pin' || error.code === 'pin_required') {
+      pin.value = '';
+      pin.focus();
+    } else if (error.code === 'patron_not_found' && errorId === 'login-error') {
+      $('login-patron').focus();
+    } else {
+      pin.focus();
+    }
   } finally {
     say(statusId, '');
   }
@@ -569,7 +577,10 @@ async function stillHere() {
   } catch (error) {
     if (shownElsewhere(error)) return;
     if (error instanceof Problem)
-      say(state.screen === 'finish' ? 'finish-error' : 'session-error', problemWords(error));
+      say(
+        state.screen === 'finish' ? 'finish-error' : 'session-error',
+        problemWords(error, state.session?.mode),
+      );
   }
 }
 
@@ -643,7 +654,7 @@ async function sendItem(barcode, feeAcknowledged) {
       state.cannotTell.set(barcode, library.turns);
       renderItems();
     }
-    say('session-error', problemWords(error));
+    say('session-error', problemWords(error, state.session?.mode));
   }
 }
 
@@ -662,7 +673,7 @@ async function renewAll() {
   } catch (error) {
     if (shownElsewhere(error)) return;
     if (!(error instanceof Problem)) throw error;
-    say('session-error', problemWords(error));
+    say('session-error', problemWords(error, state.session?.mode));
   }
 }
 
@@ -703,7 +714,7 @@ async function finish(receipt) {
     if (error.status === 404 || (error.status === 409 && state.session?.state === 'ended')) {
       sessionEnded({ ...state.session, state: 'ended' });
     } else {
-      say('finish-error', problemWords(error));
+      say('finish-error', problemWords(error, state.session?.mode));
     }
   } finally {
     say('finish-status', '');

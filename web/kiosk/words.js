@@ -173,7 +173,15 @@ export function itemWords(item, mode, library = {}) {
           action: 'retry',
         };
       }
-      // Not done (the library system could not be reached): trying again may work.
+      // Not done (the library system could not be reached). While the kiosk knows it is away, the
+      // patron is told so, and offered Try again once it answers (a press before then fails again).
+      if (library.away)
+        return {
+          text: `${mode === 'return' ? 'Not returned' : 'Not checked out'} — the library system is not answering`,
+          tone: 'attention',
+          note: 'You can try again here when it answers, or ask staff.',
+        };
+      // Trying again may work.
       return {
         text: 'Could not be done now — try again in a moment, or ask staff',
         tone: 'bad',
@@ -268,8 +276,11 @@ export function patronNotes(patron) {
   return notes;
 }
 
-/** Why a request failed, for the patron: a sentence per problem code. */
-export function problemWords(problem) {
+/**
+ * Why a request failed, for the patron: a sentence per problem code; `mode` is the session's
+ * (checkout or return), for the words about what it did.
+ */
+export function problemWords(problem, mode) {
   switch (problem.code) {
     case 'patron_not_found':
       return 'We could not find that library card. Check the number and try again.';
@@ -286,7 +297,9 @@ export function problemWords(problem) {
     case 'session_ended':
     case 'session_not_found':
       // Ended (nothing happened for a while, or Carrel restarted) as the patron pressed.
-      return 'Your session has ended. Items already checked out are yours to take.';
+      return mode === 'return'
+        ? 'Your session has ended. Items shown as returned are returned. To return more, start again.'
+        : 'Your session has ended. Items already checked out are yours to take.';
     case 'pad_in_use':
     case 'scanner_in_use':
       return 'This kiosk is busy with another session. Please try again in a moment or ask staff.';

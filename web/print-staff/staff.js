@@ -17,6 +17,8 @@ const token = takeToken();
 const $ = (id) => document.getElementById(id);
 let patron;
 let currency = 'EUR';
+/** The balance of the account shown, in minor units, as last read. */
+let balanceMinor = 0;
 
 function say(text, ok = false) {
   $('alert').textContent = text ?? '';
@@ -86,6 +88,7 @@ async function find({ quiet = false } = {}) {
   if (!quiet) {
     say();
     patron = $('patron').value.trim();
+    askPayout(false);
   }
   if (!patron) return;
   // Whose card it is is asked of the library system when staff press Find, not on every reload.
@@ -96,6 +99,9 @@ async function find({ quiet = false } = {}) {
   for (const id of ['amount', 'transfer-amount']) $(id).placeholder = example;
   $('account').hidden = false;
   $('balance').textContent = money(statement.balanceMinor, statement.currency);
+  balanceMinor = statement.balanceMinor;
+  // A payout being asked about says the balance as it is now (a job printed meanwhile).
+  if (!$('payout-confirm').hidden) askPayout(true);
   if (answer.card) showCard(answer.card);
   $('held').replaceChildren(
     ...answer.jobs.map((job) => {
@@ -412,13 +418,52 @@ $('deposit').addEventListener(
     await find({ quiet: true });
   }),
 );
+/**
+ * A payout hands the patron's whole balance over in cash: staff are asked first, with the amount
+ * in the desk's currency (it was paid at one press, whatever the balance). `shown` false hides the
+ * question.
+ */
+function askPayout(shown) {
+  $('payout-confirm').hidden = !shown;
+  if (!shown) return;
+  const balance = money(balanceMinor, currency);
+  $('payout-question').textContent =
+    `Pay out ${balance} in cash? The print balance goes to ${money(0, currency)}.`;
+  $('payout-yes').textContent = `Pay out ${balance}`;
+}
+
 $('payout').addEventListener(
   'click',
+  act(async () => {
+    say();
+    // The balance as it is now, not as it was when the account was found.
+    await find({ quiet: true });
+    if (balanceMinor <= 0) {
+      askPayout(false);
+      say(`There is nothing to pay out: the balance is ${money(balanceMinor, currency)}.`);
+      return;
+    }
+    askPayout(true);
+    $('payout-no').focus();
+  }),
+);
+$('payout-no').addEventListener('click', () => askPayout(false));
+$('payout-yes').addEventListener(
+  'click',
   moneyAct(async () => {
+    const asked = balanceMinor;
+    askPayout(false);
     const entry = await moneyRequest('payout', { patron }, (id) =>
       call('POST', '/api/v1/print/accounts/payout', { requestId: id, patron }, token),
     );
-    say(`Paid out ${money(-entry.amountMinor, entry.currency)}.`, true);
+    const paid = -entry.amountMinor;
+    // The balance changed between the question and the press (a job printed): the amount paid is said.
+    say(
+      paid === asked
+        ? `Paid out ${money(paid, entry.currency)}.`
+        : `Paid out ${money(paid, entry.currency)}, not ${money(asked, entry.currency)}: the balance changed meanwhile. Hand over ${money(paid, entry.currency)}.`,
+      true,
+    );
     await find({ quiet: true });
   }),
 );

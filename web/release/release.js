@@ -234,6 +234,7 @@ async function logout() {
   $('who').textContent = '';
   $('balance').textContent = '';
   for (const id of ['jobs', 'charged']) $(id).replaceChildren();
+  showCharged(false);
   if (ended) await call('POST', '/api/v1/print/station/logout', { session: ended }, token).catch(() => {});
   alertText();
   forgetScannedPatron();
@@ -279,6 +280,8 @@ async function showAccount() {
       return li;
     }),
   );
+  // Nothing charged yet: no heading over an empty list.
+  showCharged(recent.length > 0);
   // A job still on its way to the printer is followed until it ends (a printer that stops halfway
   // is refunded by Carrel a few seconds later): the patron sees the refund without touching anything.
   clearTimeout(followTimer);
@@ -286,6 +289,12 @@ async function showAccount() {
     followTimer = setTimeout(() => session && showAccount().catch(() => {}), 2000);
 }
 let followTimer;
+
+/** The "Charged" heading and its list, shown only when something has been charged. */
+function showCharged(shown) {
+  $('charged-title').hidden = !shown;
+  $('charged').hidden = !shown;
+}
 
 /** How a release ended, in the patron's words, with what was given back. */
 function releaseState(r) {
