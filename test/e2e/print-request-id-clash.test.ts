@@ -225,6 +225,45 @@ describe('print-account money sent again with a request id', () => {
     );
   });
 
+  it('a payout naming its amount pays that or nothing: a balance changed meanwhile is refused, the same again is the first payout', async () => {
+    // Staff were shown 5.00 EUR and hand that over; a job charged or a top-up in between paid out
+    // another amount than the one counted into the patron's hand.
+    await call('POST', '/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: OTHER,
+      amountMinor: 500,
+      currency: 'EUR',
+    });
+    const asked = (await statementOf(OTHER)).statement.balanceMinor;
+    await call('POST', '/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: OTHER,
+      amountMinor: 100,
+      currency: 'EUR',
+    });
+    const before = await moneyOf(OTHER);
+    const payout = { requestId: randomUUID(), patron: OTHER, amountMinor: asked };
+    const refused = await call<Problem>('POST', '/api/v1/print/accounts/payout', payout);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('print_balance_changed');
+    expect(refused.body.detail).toBe(
+      `the balance is ${((asked + 100) / 100).toFixed(2)} EUR now, not the ${(asked / 100).toFixed(2)} EUR asked: nothing was paid out`,
+    );
+    expect(await moneyOf(OTHER)).toEqual(before);
+
+    // Asked again with the balance as it is now: paid, once.
+    const now = { requestId: randomUUID(), patron: OTHER, amountMinor: asked + 100 };
+    const paid = await call<Entry>('POST', '/api/v1/print/accounts/payout', now);
+    expect(paid.status).toBe(200);
+    expect(paid.body).toMatchObject({ kind: 'payout', amountMinor: -(asked + 100), balanceMinor: 0 });
+    const again = await call<Entry>('POST', '/api/v1/print/accounts/payout', now);
+    expect(again.body.id).toBe(paid.body.id);
+    await expectClash(
+      call('POST', '/api/v1/print/accounts/payout', { ...now, amountMinor: 1 }),
+      /amountMinor/,
+    );
+  });
+
   it('a correction: another amount is refused', async () => {
     const adjust = {
       requestId: randomUUID(),

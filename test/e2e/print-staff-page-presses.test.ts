@@ -27,8 +27,9 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
     }),
     {
       ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
-      // The refund refused is answered 422: the browser logs that as a failed load.
-      consoleError: (text) => !text.includes('status of 422'),
+      // The refund refused is answered 422, the payout of a balance changed meanwhile 409: the
+      // browser logs those as failed loads.
+      consoleError: (text) => !text.includes('status of 422') && !text.includes('status of 409'),
     },
   );
   const api = () => chromium.testDesk.api;
@@ -180,6 +181,50 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
       .poll(() => desk.locator('#alert').textContent(), { timeout: 10_000 })
       .toBe('There is nothing to pay out: the balance is 0.00 EUR.');
     expect(await question.isVisible()).toBe(false);
+  });
+
+  it('pays out nothing when the balance changed between the question and the press, and asks again with the new amount', async () => {
+    await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: PATRON,
+      amountMinor: 250,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    const before = (await account()).statement.balanceMinor;
+    const eur = (minor: number) => `${(minor / 100).toFixed(2)} EUR`;
+    const desk = await openDesk();
+    const question = desk.locator('#payout-confirm');
+    await desk.getByRole('button', { name: 'Pay out balance' }).click();
+    await expect.poll(() => question.isVisible(), { timeout: 10_000 }).toBe(true);
+    // A top-up lands after staff read the question, just as they press: the payout reaches Carrel
+    // with the balance 1.00 EUR more than the amount they are counting out.
+    await desk.route('**/api/v1/print/accounts/payout', async (route) => {
+      await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+        requestId: randomUUID(),
+        patron: PATRON,
+        amountMinor: 100,
+        currency: 'EUR',
+        source: 'cash-desk',
+      });
+      await route.continue();
+    });
+    await question.getByRole('button', { name: `Pay out ${eur(before)}` }).click();
+    await expect
+      .poll(() => desk.locator('#alert').textContent(), { timeout: 10_000 })
+      .toBe(
+        `Nothing was paid out: the balance changed meanwhile (${eur(before)} was asked). It is now ${eur(before + 100)}.`,
+      );
+    expect((await account()).statement.balanceMinor).toBe(before + 100);
+    expect(await question.locator('p').textContent()).toBe(
+      `Pay out ${eur(before + 100)} in cash? The print balance goes to 0.00 EUR.`,
+    );
+    await desk.unroute('**/api/v1/print/accounts/payout');
+    await question.getByRole('button', { name: `Pay out ${eur(before + 100)}` }).click();
+    await expect
+      .poll(() => desk.locator('#alert').textContent(), { timeout: 10_000 })
+      .toBe(`Paid out ${eur(before + 100)}.`);
+    expect((await account()).statement.balanceMinor).toBe(0);
   });
 
   it('lists a held job the printer cannot take with why, beside its price (last: the print server stays stopped)', async () => {

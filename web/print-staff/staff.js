@@ -453,17 +453,30 @@ $('payout-yes').addEventListener(
   moneyAct(async () => {
     const asked = balanceMinor;
     askPayout(false);
-    const entry = await moneyRequest('payout', { patron }, (id) =>
-      call('POST', '/api/v1/print/accounts/payout', { requestId: id, patron }, token),
-    );
-    const paid = -entry.amountMinor;
-    // The balance changed between the question and the press (a job printed): the amount paid is said.
-    say(
-      paid === asked
-        ? `Paid out ${money(paid, entry.currency)}.`
-        : `Paid out ${money(paid, entry.currency)}, not ${money(asked, entry.currency)}: the balance changed meanwhile. Hand over ${money(paid, entry.currency)}.`,
-      true,
-    );
+    let entry;
+    try {
+      // The amount staff were asked about goes with it: Carrel pays out that or nothing.
+      entry = await moneyRequest('payout', { patron, amountMinor: asked }, (id) =>
+        call('POST', '/api/v1/print/accounts/payout', { requestId: id, patron, amountMinor: asked }, token),
+      );
+    } catch (error) {
+      if (!(error instanceof Problem && error.code === 'print_balance_changed')) throw error;
+      // A job was charged or money put in between the question and the press: ask again.
+      await find({ quiet: true });
+      if (balanceMinor <= 0) {
+        say(
+          `Nothing was paid out: the balance changed meanwhile, and is now ${money(balanceMinor, currency)}.`,
+        );
+        return;
+      }
+      askPayout(true);
+      say(
+        `Nothing was paid out: the balance changed meanwhile (${money(asked, currency)} was asked). It is now ${money(balanceMinor, currency)}.`,
+      );
+      $('payout-no').focus();
+      return;
+    }
+    say(`Paid out ${money(-entry.amountMinor, entry.currency)}.`, true);
     await find({ quiet: true });
   }),
 );

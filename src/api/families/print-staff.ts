@@ -168,14 +168,24 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
         requestId: requestIdSchema,
         patron: patronSchema,
         reason: reasonSchema.optional(),
+        amountMinor: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(
+            'The balance the desk said it pays out. When the balance is another (a job charged or a top-up meanwhile), nothing is paid: 409 print_balance_changed',
+          ),
       }),
       response: entrySchema,
       problems: [409, 422],
       handler: ({ body, principal }) =>
         printAccounts.payout({
-          ...body,
+          requestId: body.requestId,
+          patron: body.patron,
           staff: principal.name,
           ...(body.reason ? { reason: body.reason } : {}),
+          ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
         }),
     }),
     operation({

@@ -6,6 +6,7 @@
 import type { Clock } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { moneyText } from '../circulation/money.js';
 import type {
   IlsTransferResult,
   IlsTransferState,
@@ -253,7 +254,17 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     return journal.view(journal.staffRefund(request), true);
   }
 
-  payout(request: { requestId: string; patron: string; staff: string; reason?: string }): PrintLedgerEntry {
+  payout(request: {
+    requestId: string;
+    patron: string;
+    staff: string;
+    reason?: string;
+    /**
+     * The balance the desk told staff it pays out (what they hand over). Another balance now (a job
+     * charged or a top-up meanwhile) pays nothing: refused print_balance_changed, to be asked again.
+     */
+    amountMinor?: number;
+  }): PrintLedgerEntry {
     checkRequestId(request.requestId);
     const { ledger, db } = this.open();
     const reason = request.reason ?? 'balance paid out';
@@ -266,10 +277,17 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
           throw requestIdClash(request.requestId, `it was ${kindName(entry.kind)}, not a payout`);
         if (account !== request.patron) throw requestIdClash(request.requestId, 'another patron');
         if (entry.reason !== reason) throw requestIdClash(request.requestId, 'another reason');
+        if (request.amountMinor !== undefined && request.amountMinor !== -entry.amountMinor)
+          throw requestIdClash(request.requestId, 'another amountMinor');
         return entry;
       }
       const { balanceMinor, currency } = ledger.balance(request.patron);
       if (balanceMinor === 0) throw new CarrelError('print_account_empty', 'there is nothing to pay out');
+      if (request.amountMinor !== undefined && request.amountMinor !== balanceMinor)
+        throw new CarrelError(
+          'print_balance_changed',
+          `the balance is ${moneyText(balanceMinor, currency)} now, not the ${moneyText(request.amountMinor, currency)} asked: nothing was paid out`,
+        );
       return ledger.post({
         requestId: request.requestId,
         account: request.patron,
