@@ -106,6 +106,18 @@ describe('carrel command', () => {
     expect(missing.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  it('answers no command with its usage on stderr and exit 2, as any other bad usage; --help on stdout, exit 0', () => {
+    const bare = carrel([]);
+    expect(bare.status).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^usage: carrel <command> \[options\]\n/);
+    expect(bare.stderr).toContain('doctor');
+    const help = carrel(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: carrel <command> \[options\]\n/);
+    expect(help.stderr).toBe('');
+  });
+
   it('answers unknown commands and options with usage and exit 2', () => {
     expect(carrel(['frobnicate']).status).toBe(2);
     const result = carrel(['start', '--no-such-option']);
