@@ -15,6 +15,7 @@ import type { DeskServices } from '../gateway/contracts/desk.js';
 import type { Access, Principal, TokenAuthenticator } from './http/auth.js';
 import type { ProblemTable } from './http/problem.js';
 import type { RouteBook, RouteSpec } from './http/routes.js';
+import { withUnionsExpanded } from './schema-issues.js';
 
 /** How an operation is offered over MQTT: `clients/<id>/request/<action>` → `…/response/<action>`. */
 export interface MqttExposure {
@@ -190,7 +191,7 @@ function validate(
   if (result.success) return result.data;
   const named = (key: PropertyKey, i: number) =>
     i === 0 && typeof key === 'string' && Object.hasOwn(names, key) ? (names[key] as string) : String(key);
-  const detail = result.error.issues
+  const detail = withUnionsExpanded(result.error.issues)
     .map((issue) => `${[where, ...issue.path.map(named)].join('.')}: ${issue.message}`)
     .join('; ');
   throw new CarrelError('bad_request', detail);
