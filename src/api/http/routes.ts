@@ -28,7 +28,10 @@ export interface RouteInput<P, Q, B> {
    * by the direct path (direct-operations.ts): only reads (a CSV report) look at it.
    */
   request?: FastifyRequest;
-  /** Absent when the operation is called over MQTT. */
+  /**
+   * Over MQTT only the `Idempotent-Replayed` header is heard (the answer's `replayed: true`);
+   * codes and other headers go nowhere.
+   */
   reply?: ReplyControl;
 }
 
