@@ -14,7 +14,9 @@ import type { DeviceEvent } from '../devices/device-state.js';
 import type { DeskServices } from '../gateway/contracts/desk.js';
 import type { Access, Principal, TokenAuthenticator } from './http/auth.js';
 import type { ProblemTable } from './http/problem.js';
-import type { RouteBook, RouteSpec } from './http/routes.js';
+import type { ReplyControl, RouteBook, RouteSpec } from './http/routes.js';
+import { IDEMPOTENT_REPLAYED_HEADER } from './request-ids.js';
+import { withUnionsExpanded } from './schema-issues.js';
 
 /** How an operation is offered over MQTT: `clients/<id>/request/<action>` → `…/response/<action>`. */
 export interface MqttExposure {
@@ -108,6 +110,8 @@ export interface MqttCaller {
   clientId: string;
   /** The caller's scopes; undefined when it holds no known credential. */
   principal: Principal | undefined;
+  /** Called when the answer is the first one, given again for the same requestId. */
+  onReplay?: () => void;
 }
 
 /** What MQTT calls to do one action. Throws a CarrelError for a stable error code. */
@@ -155,8 +159,22 @@ function mqttAction(op: ApiOperation, exposure: MqttExposure): MqttAction {
     const query = part(op.query, input, taken, 'data');
     const rest = Object.fromEntries(Object.entries(input).filter(([key]) => !taken.has(key)));
     const body = op.body ? validate(op.body, rest, 'data') : undefined;
-    const result = await op.handler({ params, query, body, principal });
+    const result = await op.handler({ params, query, body, principal, reply: replyOverMqtt(caller) });
     return exposure.answer ? exposure.answer(result) : result;
+  };
+}
+
+/**
+ * What an operation says to HTTP's reply, over MQTT: the status code and headers have nowhere to
+ * go, but `Idempotent-Replayed: true` (an answer given again for the same requestId) becomes the
+ * envelope's `replayed: true`.
+ */
+function replyOverMqtt(caller: MqttCaller): ReplyControl {
+  return {
+    code: () => undefined,
+    header: (name, value) => {
+      if (name.toLowerCase() === IDEMPOTENT_REPLAYED_HEADER && value === 'true') caller.onReplay?.();
+    },
   };
 }
 
@@ -190,7 +208,7 @@ function validate(
   if (result.success) return result.data;
   const named = (key: PropertyKey, i: number) =>
     i === 0 && typeof key === 'string' && Object.hasOwn(names, key) ? (names[key] as string) : String(key);
-  const detail = result.error.issues
+  const detail = withUnionsExpanded(result.error.issues)
     .map((issue) => `${[where, ...issue.path.map(named)].join('.')}: ${issue.message}`)
     .join('; ');
   throw new CarrelError('bad_request', detail);

@@ -30,6 +30,9 @@ export const optionalRequestId = requestIdSchema
       'with what was done the first time and not done twice',
   );
 
+/** Says an answer is the first one given again for its request id (over MQTT: `replayed: true`). */
+export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
+
 /** How a request's errors end, and a kept refusal thrown again; by default an error did nothing. */
 export interface RequestErrors {
   outcomeOf(error: unknown): RequestOutcome;
@@ -66,7 +69,7 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
       fields: input.params === undefined ? fields : { params: input.params, ...fields },
       outcomeOf: errors.outcomeOf,
       restore: errors.restore,
-      onReplay: () => input.reply?.header('idempotent-replayed', 'true'),
+      onReplay: () => input.reply?.header(IDEMPOTENT_REPLAYED_HEADER, 'true'),
       ...(options.keep ? { keep: options.keep } : {}),
     },
     async () => work(body),

@@ -8,9 +8,14 @@ import { findCommand, printUsage } from './commands/index.js';
  */
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // Bad usage, as an unknown command is: the usage on stderr, exit 2.
+    printUsage(process.stderr);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     printUsage(process.stdout);
-    return name ? 0 : 1;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     const { carrelVersion } = await import('./version.js');

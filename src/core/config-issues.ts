@@ -123,7 +123,17 @@ export function describeZodIssue(issue: z.core.$ZodIssue, hasCustom: boolean): s
           input !== null && typeof input === 'object'
             ? (input as Record<string, unknown>)[issue.discriminator]
             : undefined;
-        if (value === undefined) return `is required: one of ${listValues(options)}`;
+        if (value === undefined) {
+          // `mdoe: embedded` leaves the mode missing, and the schema says only that: name the typo.
+          const typo =
+            input !== null && typeof input === 'object'
+              ? Object.keys(input).find(
+                  (key) => suggestKey(key, [issue.discriminator as string]) !== undefined,
+                )
+              : undefined;
+          const hint = typo === undefined ? '' : ` (is "${typo}" meant to be "${issue.discriminator}"?)`;
+          return `is required: one of ${listValues(options)}${hint}`;
+        }
         return `must be one of ${listValues(options)}, got ${describeValue(value)}`;
       }
       const values = unionLiteralValues(issue.errors);
@@ -146,20 +156,28 @@ export function describeZodIssue(issue: z.core.$ZodIssue, hasCustom: boolean): s
   }
 }
 
-/** Levenshtein distance, for "did you mean" suggestions on misspelt settings. */
+/**
+ * Edit distance for "did you mean" suggestions on misspelt settings: insertions, deletions,
+ * substitutions and two neighbouring letters swapped each cost one (optimal string alignment).
+ * A swap is the commonest typo ("hots" for "host"), and as two substitutions it came out too
+ * far from a short key to be suggested.
+ */
 export function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  // rows[i][j]: the distance between a's first i letters and b's first j.
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = previous[0]!;
-    previous[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = previous[j]!;
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + cost);
-      diagonal = above;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      }
+      rows[i]![j] = best;
     }
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 /** The accepted key closest to a misspelt one, if it is close enough to be a likely typo. */

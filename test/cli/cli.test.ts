@@ -94,6 +94,40 @@ describe('carrel command', () => {
     }
   });
 
+  it('suggests the setting meant for a typo of a real key, two letters swapped included', () => {
+    const file = join(dir, 'typos.yaml');
+    writeFileSync(
+      file,
+      `version: 1
+http:
+  hots: 0.0.0.0
+  prot: 8080
+mqtt:
+  mdoe: embedded
+devices:
+  - id: receipt-1
+    kind: receipt-printer
+    colmuns: 42
+    trasnport: { type: tcp, host: printer.local, port: 9100 }
+  - id: receipt-2
+    kind: receipt-printer
+    transport: { type: tcp, hsot: printer.local, port: 9100 }
+`,
+    );
+    const result = carrel(['config', 'check', file]);
+    expect(result.status).toBe(2);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain('http.hots: unknown setting "hots" (did you mean "host"?)');
+    expect(output).toContain('http.prot: unknown setting "prot" (did you mean "port"?)');
+    expect(output).toContain('devices[0].colmuns: unknown setting "colmuns" (did you mean "columns"?)');
+    expect(output).toContain('devices[0].trasnport: unknown setting "trasnport" (did you mean "transport"?)');
+    expect(output).toContain('devices[1].transport.hsot: unknown setting "hsot" (did you mean "host"?)');
+    // The missing mode is what the schema sees; the line says the typo is it.
+    expect(output).toMatch(
+      /mqtt\.mode: is required: one of off, embedded, external \(is "mdoe" meant to be "mode"\?\)/,
+    );
+  });
+
   it('accepts a good configuration and unreadable files get one line', () => {
     const file = join(dir, 'good.json');
     writeFileSync(file, JSON.stringify({ version: 1, devices: [] }));
@@ -104,6 +138,18 @@ describe('carrel command', () => {
     const missing = carrel(['config', 'check', join(dir, 'nope.yaml')]);
     expect(missing.status).toBe(2);
     expect(missing.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('answers no command with its usage on stderr and exit 2, as any other bad usage; --help on stdout, exit 0', () => {
+    const bare = carrel([]);
+    expect(bare.status).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^usage: carrel <command> \[options\]\n/);
+    expect(bare.stderr).toContain('doctor');
+    const help = carrel(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: carrel <command> \[options\]\n/);
+    expect(help.stderr).toBe('');
   });
 
   it('answers unknown commands and options with usage and exit 2', () => {

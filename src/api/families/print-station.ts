@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
 import { type ApiOperation, operation } from '../operations.js';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../request-ids.js';
 import {
   balanceSchema,
   jobSchema,
@@ -116,7 +117,7 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
           jobId: body.jobId,
           ...(body.releaseCode ? { releaseCode: body.releaseCode } : {}),
           // As every request sent again with its id: HTTP says the answer is the first one's.
-          onReplay: () => reply?.header('idempotent-replayed', 'true'),
+          onReplay: () => reply?.header(IDEMPOTENT_REPLAYED_HEADER, 'true'),
         });
         return { release, balance: printAccounts.balance(patron) };
       },

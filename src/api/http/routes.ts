@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { schemaHasField } from '../../gateway/config/schema-keys.js';
 import { bodyWithIdempotencyKey, IDEMPOTENCY_KEY_HEADER } from '../request-ids.js';
+import { withUnionsExpanded } from '../schema-issues.js';
 import type { Access, Principal, TokenAuthenticator } from './auth.js';
 import { ApiProblem } from './problem.js';
 
@@ -27,7 +28,10 @@ export interface RouteInput<P, Q, B> {
    * by the direct path (direct-operations.ts): only reads (a CSV report) look at it.
    */
   request?: FastifyRequest;
-  /** Absent when the operation is called over MQTT. */
+  /**
+   * Over MQTT only the `Idempotent-Replayed` header is heard (the answer's `replayed: true`);
+   * codes and other headers go nowhere.
+   */
   reply?: ReplyControl;
 }
 
@@ -189,7 +193,7 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
   if (!schema) return undefined;
   const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (result.success) return result.data;
-  const errors = result.error.issues.map((issue) => ({
+  const errors = withUnionsExpanded(result.error.issues).map((issue) => ({
     path: [where, ...issue.path.map(pathSegment)].join('.'),
     message: issue.code === 'unrecognized_keys' ? unrecognizedKeys(issue.keys) : issue.message,
   }));

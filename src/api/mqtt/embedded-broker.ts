@@ -244,14 +244,30 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => {}); // aedes reports it; a reset peer must not be an uncaught error
-    broker.handle(socket);
+    const client = broker.handle(socket);
     // Added after aedes's 'readable' listener, so this sees each chunk aedes reads
     // without switching the socket to flowing mode.
     const frameGuard = new MqttFrameGuard(maxPacketSize);
     socket.on('data', (chunk: Buffer) => {
       const verdict = frameGuard.push(chunk);
       if (!verdict.ok) {
-        logger.warn({ reason: verdict.reason, maxPacketSize }, 'MQTT client disconnected: bad packet');
+        // Which client, so IT can find the kiosk or dashboard at fault; never the packet's bytes.
+        const clientId: string | null = client.id ?? null;
+        const who = clientId === null ? 'An MQTT client (before its CONNECT)' : `MQTT client "${clientId}"`;
+        const why =
+          verdict.reason === 'packet_too_large'
+            ? `sent a packet of ${frameGuard.packetSize} bytes, over the ${maxPacketSize}-byte limit`
+            : 'sent a packet whose length is malformed';
+        logger.warn(
+          {
+            clientId,
+            remote: `${socket.remoteAddress}:${socket.remotePort}`,
+            reason: verdict.reason,
+            ...(verdict.reason === 'packet_too_large' && { packetSize: frameGuard.packetSize }),
+            maxPacketSize,
+          },
+          `${who} disconnected: bad packet (${why})`,
+        );
         socket.destroy();
       }
     });

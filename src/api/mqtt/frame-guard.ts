@@ -19,6 +19,11 @@ export class MqttFrameGuard {
   /** @param maxPacketSize largest whole packet (fixed header included) allowed, in bytes. */
   constructor(private readonly maxPacketSize: number) {}
 
+  /** The size in bytes of the packet last announced (fixed header included): the one too large, once refused. */
+  get packetSize(): number {
+    return 1 + this.lengthBytes + this.length;
+  }
+
   /** Feeds the next chunk; once a verdict is not ok, it stays so. */
   push(chunk: Uint8Array): FrameVerdict {
     if (this.failed) return this.failed;

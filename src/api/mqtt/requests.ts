@@ -169,6 +169,10 @@ export class RequestDispatcher {
       return;
     }
     this.queue.push(async () => {
+      // Set when the action's answer is the one given the first time for the same requestId.
+      let replayed = false;
+      const answer = (envelope: Omit<MqttResponse, 'transaction'>) =>
+        reply(replayed ? { ...envelope, replayed: true } : envelope, transaction);
       try {
         const data = await withDeadline(
           this.clock,
@@ -176,15 +180,18 @@ export class RequestDispatcher {
           action(parsed.data, {
             clientId: request.clientId,
             principal: this.options.principalOf?.(request.clientId),
+            onReplay: () => {
+              replayed = true;
+            },
           }),
           this.timeoutMs,
           () =>
             new CarrelError('timeout', `action "${request.action}" did not finish in ${this.timeoutMs} ms`),
         );
-        reply({ status: 'ok', data: data ?? null }, transaction);
+        answer({ status: 'ok', data: data ?? null });
       } catch (error) {
         const described = this.describeFailure(request.action, error);
-        fail(described.code, described.message, transaction);
+        answer({ status: 'error', data: null, error: { code: described.code, message: described.message } });
       }
     });
     this.drain();

@@ -45,6 +45,11 @@ export interface MqttResponse {
   error?: { code: string; message: string };
   /** The request's correlation id, or null when it could not be read. */
   transaction: string | null;
+  /**
+   * The answer given the first time to a request with the same requestId, given again (the
+   * request was not done twice): HTTP's `Idempotent-Replayed: true`. Absent on a first answer.
+   */
+  replayed?: true;
 }
 
 /** The typed map: topic kind → payload. */

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
-import { TimeoutError, TransportError } from '../../core/errors.js';
+import { CarrelError, describeError, TimeoutError, TransportError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import {
   decodeStatusByte,
@@ -296,9 +296,22 @@ export class EscPosPrinter extends EventEmitter implements DeviceDriver {
 
   private linkLost(error: Error): void {
     if (!this.connected || this.lostError) return;
-    this.logger.warn({ err: error }, 'receipt printer stopped answering');
+    this.logLinkLost('receipt printer stopped answering', error);
     this.lostError = error;
     void this.transport.close();
+  }
+
+  /**
+   * A printer switched off, its cable pulled or its network gone is an everyday event: one warn
+   * line with the reason ('receipt printer disconnected: tcp://…: peer closed'). Anything else
+   * is not expected, and keeps its stack for whoever has to find out why.
+   */
+  private logLinkLost(what: string, error: Error): void {
+    const reason = describeError(error);
+    // The transport wraps whatever ended the link; what matters is that first error.
+    const first = error instanceof TransportError && error.cause instanceof Error ? error.cause : error;
+    if (isLinkLoss(first)) this.logger.warn({ reason }, `${what}: ${reason.message}`);
+    else this.logger.warn({ err: first }, `${what}: ${reason.message}`);
   }
 
   private onData(chunk: Buffer): void {
@@ -340,7 +353,7 @@ export class EscPosPrinter extends EventEmitter implements DeviceDriver {
     const wasConnected = this.connected;
     this.connected = false;
     if (wasConnected && cause && !this.disconnecting) {
-      this.logger.warn({ err: cause }, 'receipt printer disconnected');
+      this.logLinkLost('receipt printer disconnected', cause);
       this.emit('disconnected', cause);
     }
   }
@@ -400,4 +413,11 @@ export function transitions(
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A link lost as links are (Carrel's own transport, timeout or print errors, or the system's: ECONNRESET…). */
+function isLinkLoss(error: Error): boolean {
+  if (error instanceof CarrelError) return true;
+  const errno = error as NodeJS.ErrnoException;
+  return typeof errno.code === 'string' && typeof errno.syscall === 'string';
 }

@@ -359,6 +359,36 @@ describe('embedded broker limits', () => {
     await gone;
   });
 
+  it('names the client it disconnects for a packet over the size limit, and the size, never the payload', async () => {
+    const lines = new PassThrough();
+    let log = '';
+    lines.on('data', (chunk: Buffer) => {
+      log += chunk.toString('utf8');
+    });
+    const broker = await startEmbeddedBroker({
+      port: 0,
+      logger: createLogger({ level: 'info', format: 'json', destination: lines }),
+      maxPacketSize: 1024,
+    });
+    cleanups.push(() => broker.close());
+    const client = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
+      clientId: 'kiosk-big-7',
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
+    cleanups.push(() => client.endAsync(true));
+    const gone = closed(client);
+    const patron = 'patron-21000001-pin-88412';
+    client.publish('carrel/big', Buffer.from(patron.repeat(200)), { qos: 0 });
+    await gone;
+    const badPacket = () => log.split('\n').find((l) => l.includes('bad packet'));
+    await expect.poll(badPacket, { timeout: 2000 }).toBeDefined();
+    const line = JSON.parse(badPacket() as string);
+    expect(line).toMatchObject({ level: 'warn', clientId: 'kiosk-big-7', reason: 'packet_too_large' });
+    expect(line.msg).toContain('kiosk-big-7');
+    expect(log).not.toContain('21000001');
+  });
+
   it('closes connections beyond maxClients', async () => {
     const broker = await startEmbeddedBroker({ port: 0, logger: silentLogger(), maxClients: 2 });
     cleanups.push(() => broker.close());

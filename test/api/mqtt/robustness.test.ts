@@ -6,7 +6,7 @@ import { defaultDeskConfig } from '../../../src/app/default-desk.js';
 import { FAMILY_API_MODULES } from '../../../src/app/families.js';
 import { deskMqttActions } from '../../../src/app/mqtt-feature.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { startLoggedDesk } from '../../e2e/api-robustness-rig.js';
+import { json, send, startLoggedDesk } from '../../e2e/api-robustness-rig.js';
 import { mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
 import { Observer } from './observer.js';
 
@@ -178,6 +178,41 @@ describe('MQTT API robustness (embedded broker)', () => {
     const unknown = await ask(o, 'no.such.action', '{"transaction":"u"}');
     expect(unknown.error?.code).toBe('unknown_action');
     expect((await ask(o, 'devices.list', '{"transaction":"after"}')).status).toBe('ok');
+  });
+
+  it('says which field a renewal lacks or has wrong, over MQTT and over HTTP', async () => {
+    const o = await observer();
+    await o.subscribe(topics.response(idOf(o), 'circulation.renew').name);
+    const renew = async (data: unknown) =>
+      expectEnvelope(
+        await ask(o, 'circulation.renew', JSON.stringify({ transaction: 'renew', data })),
+        'renew',
+      ).error?.message;
+    const http = async (body: unknown) => {
+      const answer = await send(desk.api, {
+        method: 'POST',
+        path: '/api/v1/renewals',
+        ...json(body),
+      });
+      expect(answer.status).toBe(400);
+      return JSON.stringify(answer.json);
+    };
+    // No item: the item is said missing.
+    const none = await renew({ patron: PATRON, pin: PIN });
+    expect(none).toMatch(/^data\.item: .*received undefined$/);
+    expect(await http({ patron: PATRON, pin: PIN })).toMatch(
+      /"path":"body\.item","message":"[^"]*undefined"/,
+    );
+    // An item of the wrong type: the item is what is said wrong, not a missing "all".
+    const wrong = await renew({ patron: PATRON, pin: PIN, item: 5 });
+    expect(wrong).toMatch(/^data\.item: .*string/);
+    expect(wrong).not.toContain('data.all');
+    // Both at once: said as such.
+    expect(await renew({ patron: PATRON, pin: PIN, item: 'x', all: true })).toContain('"all"');
+    for (const said of [none, wrong]) {
+      expect(said).not.toContain(PATRON);
+      expect(said).not.toContain(PIN);
+    }
   });
 
   it('answers a mistyped request topic in its own area, drops publishers elsewhere, and keeps serving', async () => {

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PrinterSimulator, startPrinterSimulator } from '../../../simulators/printer/index.js';
 import { systemClock } from '../../../src/core/clock.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import { createLogger, silentLogger } from '../../../src/core/logger.js';
 import type { DeviceCondition } from '../../../src/devices/device.js';
 import { EscPosPrinter } from '../../../src/devices/printer/escpos-printer.js';
 import { ReceiptTemplates } from '../../../src/devices/printer/templates.js';
@@ -19,13 +20,19 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function start(options: { statusIntervalMs?: number; confirmTimeoutMs?: number } = {}) {
+async function start(
+  options: {
+    statusIntervalMs?: number;
+    confirmTimeoutMs?: number;
+    logger?: ReturnType<typeof silentLogger>;
+  } = {},
+) {
   sim = await startPrinterSimulator({ port: 0, httpPort: 0 });
   printer = new EscPosPrinter({
     id: 'desk-printer',
     transport: new TcpTransport({ host: '127.0.0.1', port: sim.escposPort }),
     clock: systemClock,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     statusIntervalMs: options.statusIntervalMs ?? 50,
     statusTimeoutMs: 2000,
     confirmTimeoutMs: options.confirmTimeoutMs ?? 10_000,
@@ -105,6 +112,35 @@ describe('EscPosPrinter against the printer simulator', () => {
     sim.setCondition({ paperOut: false });
     await job;
     expect(sim.receipts()).toHaveLength(1);
+  });
+
+  it('logs a printer switched off as one warn line with the reason, no stack trace', async () => {
+    const lines = new PassThrough();
+    let log = '';
+    lines.on('data', (chunk: Buffer) => {
+      log += chunk.toString('utf8');
+    });
+    const logger = createLogger({ level: 'info', format: 'json', destination: lines });
+    for (const statusIntervalMs of [60_000, 50]) {
+      // Switched off between two status polls, and while the printer is being polled.
+      log = '';
+      const { sim, printer } = await start({ statusIntervalMs, logger });
+      const disconnected = once(printer, 'disconnected');
+      await sim.powerOff();
+      await disconnected;
+      const warned = log
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.level === 'warn');
+      expect(warned.length, log).toBeGreaterThan(0);
+      for (const line of warned) {
+        expect(line.msg).toMatch(/^receipt printer (disconnected|stopped answering): \S/);
+        expect(JSON.stringify(line), 'no stack trace').not.toMatch(/stack|\\n\s+at /);
+      }
+      await printer.disconnect();
+      await sim.close();
+    }
   });
 
   it('reports unconfirmed when the printer loses power with the job buffered, and disconnected', async () => {

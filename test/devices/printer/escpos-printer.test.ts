@@ -1,7 +1,8 @@
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { CarrelError, TimeoutError } from '../../../src/core/errors.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import { createLogger, type Logger, silentLogger } from '../../../src/core/logger.js';
 import type { DeviceCondition } from '../../../src/devices/device.js';
 import { EscPosPrinter } from '../../../src/devices/printer/escpos-printer.js';
 import { PrintError } from '../../../src/devices/printer/print-error.js';
@@ -10,7 +11,7 @@ import { FakePrinter } from './fake-printer.js';
 
 const text = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 
-function setup(options: { confirmTimeoutMs?: number } = {}) {
+function setup(options: { confirmTimeoutMs?: number; logger?: Logger } = {}) {
   const clock = new ManualClock();
   const transport = new MockTransport('mock://printer');
   const fake = new FakePrinter(transport);
@@ -38,7 +39,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function connected(options: { confirmTimeoutMs?: number } = {}) {
+async function connected(options: { confirmTimeoutMs?: number; logger?: Logger } = {}) {
   const ctx = setup(options);
   await ctx.printer.connect();
   cleanup.push(() => ctx.printer.disconnect());
@@ -147,6 +148,25 @@ describe('EscPosPrinter status polling', () => {
     expect(transport.isOpen).toBe(false);
     expect(printer.isConnected()).toBe(false);
     expect(clock.pending()).toEqual([]);
+  });
+
+  it('keeps the stack of a link ended by something unexpected (our bug), at warn', async () => {
+    const lines = new PassThrough();
+    let log = '';
+    lines.on('data', (chunk: Buffer) => {
+      log += chunk.toString('utf8');
+    });
+    const { transport, clock } = await connected({
+      logger: createLogger({ level: 'info', format: 'json', destination: lines }),
+    });
+    transport.drop(new TypeError("Cannot read properties of undefined (reading 'write')"));
+    await clock.advance(0);
+    const line = JSON.parse(log.split('\n').find((l) => l.includes('disconnected')) ?? '{}');
+    expect(line.level).toBe('warn');
+    expect(line.msg).toBe(
+      "receipt printer disconnected: mock://printer: Cannot read properties of undefined (reading 'write')",
+    );
+    expect(line.err?.stack).toMatch(/TypeError: .*\n\s+at /);
   });
 
   it('emits disconnected when the transport drops, but not on disconnect()', async () => {

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttResponse } from '../../../src/api/mqtt/topics.js';
+import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
+import { Observer } from './observer.js';
+
+/**
+ * A kiosk that lost an answer asks again with the same requestId, and must tell the answer given
+ * again from the first time from a first answer — over HTTP the `Idempotent-Replayed: true`
+ * header says so, over MQTT the envelope's `replayed: true` (docs/mqtt.md).
+ */
+const BASE = 'carrel/library/desk-1';
+const CLIENT = 'kiosk-replay';
+
+let desk: TestDesk;
+let kiosk: Observer;
+let serial = 0;
+
+async function ask(action: string, data: unknown): Promise<MqttResponse & { replayed?: unknown }> {
+  const transaction = `t-${++serial}`;
+  await kiosk.publish(`${BASE}/clients/${CLIENT}/request/${action}`, JSON.stringify({ transaction, data }));
+  const answer = await kiosk.waitFor(
+    (m) => (m.json as MqttResponse | undefined)?.transaction === transaction,
+    `the answer to ${action}`,
+  );
+  return answer.json as MqttResponse & { replayed?: unknown };
+}
+
+describe('an MQTT request sent again with its requestId (embedded broker)', () => {
+  beforeAll(async () => {
+    desk = await startTestDesk();
+    kiosk = await Observer.connect(desk.desk.urls().mqtt as string, { clientId: CLIENT, protocolVersion: 4 });
+    await kiosk.subscribe(`${BASE}/clients/${CLIENT}/response/#`);
+  });
+  afterAll(async () => {
+    await kiosk?.close();
+    await desk?.stop();
+  });
+
+  it('is answered as the first time, marked replayed: true; a first answer has no mark', async () => {
+    const checkout = { patron: '21000001', pin: '1234', item: '31000005', requestId: randomUUID() };
+    const first = await ask('circulation.checkout', checkout);
+    expect(first.status, JSON.stringify(first.error)).toBe('ok');
+    expect(first).not.toHaveProperty('replayed');
+    const again = await ask('circulation.checkout', checkout);
+    expect(again.status).toBe('ok');
+    expect(again.replayed).toBe(true);
+    expect(again.data).toEqual(first.data);
+    // The checkin is another request: a first answer again.
+    const checkin = await ask('circulation.checkin', { item: '31000005', requestId: randomUUID() });
+    expect(checkin.status, JSON.stringify(checkin.error)).toBe('ok');
+    expect(checkin).not.toHaveProperty('replayed');
+    // A refusal given again is marked too.
+    const refused = { patron: '21000001', pin: 'wrong-pin', item: '31000005', requestId: randomUUID() };
+    const no = await ask('circulation.checkout', refused);
+    expect(no.status).toBe('error');
+    expect(no).not.toHaveProperty('replayed');
+    const noAgain = await ask('circulation.checkout', refused);
+    expect(noAgain.error).toEqual(no.error);
+    expect(noAgain.replayed).toBe(true);
+    // Without a requestId nothing is replayed, whatever is sent twice.
+    const lookup = { patron: '21000001', pin: '1234' };
+    await ask('circulation.patron', lookup);
+    expect(await ask('circulation.patron', lookup)).not.toHaveProperty('replayed');
+  });
+});
