@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MqttResponse } from '../../../src/api/mqtt/topics.js';
 import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
-import { Observer } from './observer.js';
+import { askAction, Observer } from './observer.js';
 
 /**
  * A kiosk developer with docs/mqtt.md as the only guide: its table of actions is what the desk
@@ -32,17 +31,9 @@ function documentedActions(): DocumentedAction[] {
 
 let desk: TestDesk;
 let kiosk: Observer;
-let serial = 0;
-
-async function ask(action: string, data: unknown): Promise<MqttResponse> {
-  const transaction = `t-${++serial}`;
-  await kiosk.publish(`${BASE}/clients/${CLIENT}/request/${action}`, JSON.stringify({ transaction, data }));
-  const answer = await kiosk.waitFor(
-    (m) => (m.json as MqttResponse | undefined)?.transaction === transaction,
-    `the answer to ${action}`,
-  );
-  return answer.json as MqttResponse;
-}
+/** The action's answer over the desk's embedded broker. */
+const ask = (action: string, data: unknown) =>
+  askAction(kiosk, { base: BASE, clientId: CLIENT }, action, data);
 
 describe('docs/mqtt.md’s actions, asked over the desk’s embedded broker', () => {
   beforeAll(async () => {

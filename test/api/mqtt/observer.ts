@@ -1,4 +1,5 @@
 import { connectAsync, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { MqttResponse } from '../../../src/api/mqtt/topics.js';
 
 export interface ObservedMessage {
   topic: string;
@@ -88,4 +89,29 @@ export class Observer {
   async close(): Promise<void> {
     await this.client.endAsync(true);
   }
+}
+
+let transactions = 0;
+
+/**
+ * Asks `action` as a kiosk does (docs/mqtt.md): publishes `{transaction, data}` to
+ * `<base>/clients/<clientId>/request/<action>` and resolves with the answer carrying that
+ * transaction. `kiosk` must already be subscribed to its `response/#`.
+ */
+export async function askAction(
+  kiosk: Observer,
+  request: { base: string; clientId: string },
+  action: string,
+  data: unknown,
+): Promise<MqttResponse & { replayed?: unknown }> {
+  const transaction = `t-${++transactions}`;
+  await kiosk.publish(
+    `${request.base}/clients/${request.clientId}/request/${action}`,
+    JSON.stringify({ transaction, data }),
+  );
+  const answer = await kiosk.waitFor(
+    (m) => (m.json as MqttResponse | undefined)?.transaction === transaction,
+    `the answer to ${action}`,
+  );
+  return answer.json as MqttResponse & { replayed?: unknown };
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MqttResponse } from '../../../src/api/mqtt/topics.js';
 import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
-import { Observer } from './observer.js';
+import { askAction, Observer } from './observer.js';
 
 /**
  * A kiosk that lost an answer asks again with the same requestId, and must tell the answer given
@@ -14,17 +13,9 @@ const CLIENT = 'kiosk-replay';
 
 let desk: TestDesk;
 let kiosk: Observer;
-let serial = 0;
-
-async function ask(action: string, data: unknown): Promise<MqttResponse & { replayed?: unknown }> {
-  const transaction = `t-${++serial}`;
-  await kiosk.publish(`${BASE}/clients/${CLIENT}/request/${action}`, JSON.stringify({ transaction, data }));
-  const answer = await kiosk.waitFor(
-    (m) => (m.json as MqttResponse | undefined)?.transaction === transaction,
-    `the answer to ${action}`,
-  );
-  return answer.json as MqttResponse & { replayed?: unknown };
-}
+/** The action's answer over the desk's embedded broker. */
+const ask = (action: string, data: unknown) =>
+  askAction(kiosk, { base: BASE, clientId: CLIENT }, action, data);
 
 describe('an MQTT request sent again with its requestId (embedded broker)', () => {
   beforeAll(async () => {
