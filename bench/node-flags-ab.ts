@@ -1,0 +1,157 @@
+/**
+ * Two Carrel daemons side by side, started with different Node flags, against one simulated ILS,
+ * beside the bare HTTP gateway: not a benchmark with a target, a tool for deciding a daemon flag
+ * (src/cli/node-flags.ts) on evidence (issue 20).
+ *
+ *   npm run build && node dist/bench/node-flags-ab.js [--with=<flag>]… [--without=<flag>]…
+ *
+ * "A" runs with the daemon's flags less every `--without`, "B" with them plus every `--with`
+ * (so `--without=--no-allocation-site-pretenuring` asks what that flag buys). The bare gateway runs
+ * with A's. Every path is warmed up alike (5,000 checkouts), then each reading alternates the three
+ * paths segment by segment, in an order turned round every round, so a slow spell of the machine
+ * falls on all of them: paced (50 and 200 kiosks, a checkout every 500 ms each, as the circulation
+ * bench) and saturated (1, 50 and 200 kiosks). Printed per path: p50 / p90 / p99 / p99.9 paced,
+ * checkouts a second saturated, and the process's CPU per checkout (all threads, from /proc).
+ * Runs of one build differ by 10 % and more on a 2-core VM; differences that hold across two runs
+ * are the ones to act on.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
+import { spawnCarrel } from './carrel-process.js';
+import { CarrelKiosk, startRig } from './circulation-rig.js';
+import {
+  closedLoop,
+  closedLoopSamples,
+  type KioskJob,
+  merged,
+  pacedLoad,
+  type Samples,
+} from './kiosk-load.js';
+import { processUsage } from './process-usage.js';
+
+const WARM_UP = 5000;
+const KIOSKS = 200;
+const ROUNDS = 8;
+const PACED = [50, 200];
+const SATURATED = [
+  { kiosks: 1, segment: 500 },
+  { kiosks: 50, segment: 1500 },
+  { kiosks: 200, segment: 1500 },
+];
+
+const flagsOf = (name: string) =>
+  process.argv.filter((arg) => arg.startsWith(`--${name}=`)).map((arg) => arg.slice(name.length + 3));
+const without = flagsOf('without');
+const added = flagsOf('with');
+if (without.length + added.length === 0) {
+  console.error('usage: node dist/bench/node-flags-ab.js [--with=<flag>]… [--without=<flag>]…');
+  process.exit(2);
+}
+const flagsA = DAEMON_NODE_FLAGS.filter((flag) => !without.includes(flag));
+const flagsB = [...DAEMON_NODE_FLAGS, ...added];
+
+const items = WARM_UP * 3 + 3 * ROUNDS * (PACED.reduce((sum, k) => sum + k * 5, 0) + 2 * 1500 + 500) + 10_000;
+const rig = await startRig(items, { nodeFlags: flagsA, env: { ...DAEMON_ENV } });
+const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-flags-'));
+const config = join(dir, 'carrel.json');
+writeFileSync(
+  config,
+  JSON.stringify({
+    version: 1,
+    http: { port: 0 },
+    mqtt: { mode: 'off' },
+    ils: {
+      host: '127.0.0.1',
+      port: rig.ilsPort,
+      user: 'carrel',
+      password: 'carrelpw',
+      location: 'MAIN',
+      institution: 'BENCH',
+      pool: { size: 32, maxWaiting: 1000 },
+    },
+  }),
+);
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const b = await spawnCarrel({
+  nodeArgs: flagsB,
+  args: [cli, 'start', '--config', config, '--log-level', 'warn'],
+  cwd: dir,
+  env: { ...process.env, ...DAEMON_ENV },
+});
+for (;;) {
+  const response = await fetch(`${b.api}/api/v1/devices/ils`).catch(() => undefined);
+  if (response && ((await response.json()) as { status: string }).status === 'online') break;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+type Path = 'A' | 'B' | 'bare';
+const PATHS: Path[] = ['A', 'B', 'bare'];
+const kiosks: Record<Path, CarrelKiosk[]> = {
+  A: await rig.carrelKiosks(KIOSKS),
+  B: await Promise.all(Array.from({ length: KIOSKS }, () => CarrelKiosk.open(b.api))),
+  bare: await rig.bareGatewayKiosks(KIOSKS),
+};
+const pids: Record<Path, number> = { A: rig.gatewayPid, B: b.child.pid ?? 0, bare: rig.bareGatewayPid };
+const jobs = Object.fromEntries(
+  PATHS.map((path) => [
+    path,
+    (kiosk: number) => {
+      const loan = rig.nextLoan();
+      return kiosks[path][kiosk]!.checkout(loan.patron, loan.item);
+    },
+  ]),
+) as Record<Path, KioskJob>;
+const cpuMs = (path: Path) => processUsage(pids[path])?.cpuMs ?? 0;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+
+/** Runs `segment` for each path, ROUNDS times in turned-round order; each path's samples and CPU ms. */
+async function alternate(segment: (job: KioskJob, round: number) => Promise<Samples>) {
+  const runs: Record<Path, Samples[]> = { A: [], B: [], bare: [] };
+  const used: Record<Path, number> = { A: 0, B: 0, bare: 0 };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const path of round % 2 === 0 ? PATHS : [...PATHS].reverse()) {
+      const before = cpuMs(path);
+      runs[path].push(await segment(jobs[path], round));
+      used[path] += cpuMs(path) - before;
+    }
+  }
+  return { runs, used };
+}
+
+console.log(`A: ${flagsA.join(' ')}\nB: ${flagsB.join(' ')}\nbare HTTP gateway: as A`);
+try {
+  for (const path of PATHS) await closedLoop(16, WARM_UP, jobs[path]);
+  for (const level of PACED) {
+    const { runs, used } = await alternate((job, round) =>
+      pacedLoad({ kiosks: level, ratePerKiosk: 2, durationMs: 2500, seed: level + round }, job),
+    );
+    for (const path of PATHS) {
+      const latencies = runs[path].flatMap((run) => run.latencies).sort((x, y) => x - y);
+      const at = (q: number) => quantile(latencies, q).toFixed(2);
+      const cpu = ((used[path] * 1000) / latencies.length).toFixed(0);
+      console.log(
+        `paced ${level} kiosks, ${path}: p50 ${at(0.5)} p90 ${at(0.9)} p99 ${at(0.99)} p99.9 ${at(0.999)} ms, CPU ${cpu} µs a checkout`,
+      );
+    }
+  }
+  for (const { kiosks: level, segment } of SATURATED) {
+    const { runs, used } = await alternate((job) => closedLoopSamples(level, segment, job));
+    const bare = merged(runs.bare).perSecond;
+    for (const path of PATHS) {
+      const reading = merged(runs[path]);
+      const cpu = ((used[path] * 1000) / reading.requests).toFixed(0);
+      console.log(
+        `saturated ${level} kiosk${level === 1 ? '' : 's'}, ${path}: ${reading.perSecond.toFixed(0)} checkouts/s (${(reading.perSecond / bare).toFixed(2)}× bare), CPU ${cpu} µs a checkout`,
+      );
+    }
+  }
+} finally {
+  for (const list of Object.values(kiosks)) for (const kiosk of list) kiosk.close();
+  b.child.kill('SIGTERM');
+  await rig.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
