@@ -301,6 +301,9 @@ function releaseState(r) {
   const refunded = money(r.refundedMinor, r.currency);
   if (r.state === 'charged') return 'waiting for the printer to confirm';
   if (r.state === 'released') return 'printing';
+  // Printed in full and its charge given back at the desk (a smudged print) is not 'not printed'.
+  const printedAll = r.printedImpressions !== null && r.printedImpressions >= r.impressions;
+  if (r.refundedMinor > 0 && printedAll) return `printed, ${refunded} refunded`;
   if (r.refundedMinor >= r.amountMinor && r.amountMinor > 0) return `not printed, ${refunded} refunded`;
   if (r.refundedMinor > 0)
     return r.printedImpressions !== null
