@@ -399,6 +399,38 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       for (const id of ids) server().model.cancel(id);
     });
 
+    it('a printed job whose charge the desk gave back in full reads printed and refunded, not "not printed"', async () => {
+      const patron = '21000006';
+      await deposit(patron, 100);
+      const job = await server().submit({ user: patron, title: 'Smudged map', pages: 1 });
+      await heldJobs(counted([job]));
+      const station = await logIn(patron, '6666');
+      await station.locator(`[data-job="public-bw/${job}"]`).getByRole('button', { name: 'Print' }).click();
+      await expect
+        .poll(async () => (await releasesOf(patron)).find((r) => r.jobId === job)?.state, { timeout: 15_000 })
+        .toBe('completed');
+      const release = (
+        (await callApi(api(), 'POST', '/api/v1/print/accounts/find', { patron })).json.releases as Array<{
+          id: string;
+          jobId: number;
+        }>
+      ).find((r) => r.jobId === job)!;
+      // The print came out smudged: the desk gives the 0.10 EUR back.
+      const refund = await callApi(api(), 'POST', '/api/v1/print/releases/refund', {
+        requestId: randomUUID(),
+        releaseId: release.id,
+        reason: 'smudged',
+      });
+      expect(refund.status).toBe(200);
+      await station.getByRole('button', { name: 'Done' }).click();
+      const again = await logIn(patron, '6666');
+      // It read 'Smudged map: 1 page, 0.10 EUR charged — not printed, 0.10 EUR refunded'.
+      await expect
+        .poll(() => again.locator('#charged').textContent(), { timeout: 10_000 })
+        .toMatch(/Smudged map: 1 page, 0\.10 EUR charged — printed, 0\.10 EUR refunded/);
+      expect(await again.locator('#balance').textContent()).toBe('1.00 EUR');
+    });
+
     it('the printer unplugged: the patron is told it cannot be reached and that nothing was charged (last: the print server stays stopped)', async () => {
       const patron = '21000001';
       const job = await server().submit({ user: patron, title: 'Letter', pages: 1 });

@@ -301,6 +301,9 @@ function releaseState(r) {
   const refunded = money(r.refundedMinor, r.currency);
   if (r.state === 'charged') return 'waiting for the printer to confirm';
   if (r.state === 'released') return 'printing';
+  // Printed in full and its charge given back at the desk (a smudged print) is not 'not printed'.
+  const printedAll = r.printedImpressions !== null && r.printedImpressions >= r.impressions;
+  if (r.refundedMinor > 0 && printedAll) return `printed, ${refunded} refunded`;
   if (r.refundedMinor >= r.amountMinor && r.amountMinor > 0) return `not printed, ${refunded} refunded`;
   if (r.refundedMinor > 0)
     return r.printedImpressions !== null
@@ -381,11 +384,7 @@ async function release(job) {
     pending.delete(key);
     // The next job of a Print all is told the balance as it is now, not as it was before this one.
     balance = answer.balance;
-    return {
-      ok: true,
-      sent: true,
-      text: `“${job.name}” is printing: ${money(answer.release.amountMinor, answer.release.currency)} charged.`,
-    };
+    return { sent: true, ...released(job, answer.release) };
   } catch (error) {
     // Not known whether it was done (the desk did not answer, or the print server has not yet):
     // Print again sends the same request, which is never charged twice.
@@ -397,6 +396,52 @@ async function release(job) {
       ok: error instanceof Problem && error.code === 'print_release_pending',
       text: error instanceof Problem ? releaseProblem(error, job) : `“${job.name}”: ${String(error)}`,
     };
+  }
+}
+
+/**
+ * What became of a release the desk answered, in the patron's words, from the release's own state:
+ * the same Print sent again (its first answer lost) is answered with the release as it is now —
+ * printing, printed, or stopped at the printer and refunded — not always 'is printing'.
+ */
+function released(job, r) {
+  const name = `“${job.name}”`;
+  const charged = money(r.amountMinor, r.currency);
+  const refunded = money(r.refundedMinor, r.currency);
+  switch (r.state) {
+    case 'charged':
+      return {
+        ok: true,
+        text: `${name} was sent, but the printer has not confirmed it yet. If it does not print, the ${charged} charged is refunded by itself.`,
+      };
+    case 'released':
+      return { ok: true, text: `${name} is printing: ${charged} charged.` };
+    case 'completed':
+      return {
+        ok: true,
+        text:
+          r.refundedMinor > 0
+            ? `${name} was printed: ${charged} charged, ${refunded} of it refunded.`
+            : `${name} was printed: ${charged} charged.`,
+      };
+    default: {
+      const printed = r.printedImpressions;
+      if (printed === 0)
+        return {
+          ok: false,
+          text: `${name} was not printed: it was stopped at the printer before any page was printed. ${r.amountMinor > 0 ? `The ${charged} charged was refunded.` : 'Nothing was charged for it.'}`,
+        };
+      if (printed !== null && printed < r.impressions)
+        return {
+          ok: false,
+          text: `${name} was stopped at the printer after ${printed} of its ${r.impressions} pages: ${refunded} of the ${charged} charged was refunded.`,
+        };
+      // Refunded at the desk (a smudged print): printed, or sent when the printer did not say.
+      return {
+        ok: true,
+        text: `${name} was ${printed === null ? 'sent to the printer' : 'printed'}: ${charged} charged, ${refunded} of it refunded.`,
+      };
+    }
   }
 }
 

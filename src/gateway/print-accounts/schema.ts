@@ -142,4 +142,34 @@ export const PRINT_ACCOUNT_MIGRATIONS = [
   // answered, as JSON {message, jobStillWaiting}: the same request sent again is answered with it.
   // Null for every other release, and for those refused before it was kept.
   'ALTER TABLE print_releases ADD COLUMN refusal TEXT',
+  // The refusals of releases that never reached the printer, settled before step 5 kept them
+  // (the same request sent again was answered 200 with the refunded release, read as printing):
+  // rebuilt from the words their outcome was kept in, each Carrel's own. A job the print server
+  // still held was answered 'still waiting: try again', so it is let go of, as settle() does now
+  // (releases from before it did kept the job, and a new release of it was refused for ever).
+  // A release that reached the printer and was stopped there keeps its answer, the release. The
+  // words are those the old Carrels wrote, spelled out: not to change with today's wording.
+  `UPDATE print_releases SET job_key = job_key || ' refused ' || id
+     WHERE refusal IS NULL AND state = 'refunded' AND job_key NOT LIKE '% refused %'
+       AND outcome = 'not printed: the print server would not send the job to the printer; the charge was refunded';
+   UPDATE print_releases SET refusal = json_object(
+       'message', CASE
+         WHEN outcome = 'not printed: the print server would not send the job to the printer; the charge was refunded'
+           THEN 'the print server would not send the job to the printer; the charge was refunded. The job is still waiting: try again, or ask at the desk'
+         WHEN substr(outcome, 1, 13) = 'not printed: ' THEN substr(outcome, 14)
+         WHEN substr(outcome, 1, 40) = 'the print server did not release the job'
+           THEN 'the print server would not send the job to the printer; the charge was refunded'
+         WHEN outcome = 'the job was canceled before it printed'
+           THEN 'the job was cancelled at the print server before it printed; the charge was refunded'
+         WHEN outcome = 'the job was aborted before it printed'
+           THEN 'the printer stopped the job before it printed; the charge was refunded'
+         ELSE 'the job was deleted at the print server before it could be printed; the charge was refunded'
+       END,
+       'jobStillWaiting', json(CASE WHEN outcome = 'not printed: the print server would not send the job to the printer; the charge was refunded'
+         THEN 'true' ELSE 'false' END))
+     WHERE refusal IS NULL AND state = 'refunded' AND (
+       substr(outcome, 1, 13) = 'not printed: '
+       OR substr(outcome, 1, 40) = 'the print server did not release the job'
+       OR outcome IN ('the job was gone before it was released', 'the job was canceled before it printed',
+         'the job was aborted before it printed'))`,
 ];

@@ -156,6 +156,111 @@ describe('print accounts schema upgrade', () => {
     expect(ledger.balance(PATRON).balanceMinor).toBe(480);
   });
 
+  it('rebuilds the refusal of releases refused before refusals were kept, and lets go of a job the print server still held', () => {
+    // A database upgraded to step 5 by the Carrel that began keeping refusals: the releases it
+    // refused before have none, and one refused while the job stayed held still holds the job.
+    migrate(db, 'print-accounts', PRINT_ACCOUNT_MIGRATIONS.slice(0, 5));
+    const release = db.prepare(
+      `INSERT INTO print_releases (id, request_id, account, queue, job_id, job_key, job_name, impressions,
+           free_impressions, free_minor, price_minor, amount_minor, currency, state, refunded_minor,
+           printed_impressions, outcome, created_at, updated_at, refusal)
+         VALUES (?, ?, ?, 'public-bw', ?, ?, 'Essay', 1, 0, 0, 10, 10, 'EUR', ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const kept = {
+      message: 'the job was deleted at the print server before it could be printed; the charge was refunded',
+      jobStillWaiting: false,
+    };
+    const rows: Array<[string, number, string, string, number, number | null, string, string | null]> = [
+      [
+        'held',
+        1,
+        'public-bw/1@1',
+        'refunded',
+        10,
+        0,
+        'not printed: the print server would not send the job to the printer; the charge was refunded',
+        null,
+      ],
+      ['cancelled', 2, 'public-bw/2@1', 'refunded', 10, 0, 'the job was canceled before it printed', null],
+      ['aborted', 3, 'public-bw/3@1', 'refunded', 10, 0, 'the job was aborted before it printed', null],
+      [
+        'kept',
+        4,
+        'public-bw/4@1',
+        'refunded',
+        10,
+        0,
+        'not printed: the job was deleted at the print server before it could be printed; the charge was refunded',
+        JSON.stringify(kept),
+      ],
+      [
+        'stopped',
+        5,
+        'public-bw/5@1',
+        'refunded',
+        10,
+        0,
+        'the printer stopped the job after 0 of 1 pages; the pages not printed were refunded',
+        null,
+      ],
+      ['printed', 6, 'public-bw/6@1', 'completed', 0, 1, 'printed', null],
+    ];
+    for (const [name, jobId, key, state, refunded, printed, outcome, refusal] of rows)
+      release.run(
+        name,
+        `request-${name}`,
+        PATRON,
+        jobId,
+        key,
+        state,
+        refunded,
+        printed,
+        outcome,
+        NOON,
+        NOON,
+        refusal,
+      );
+
+    const clock = new ManualClock(NOON);
+    const ledger = new PrintLedger(db, { currency: 'EUR', clock });
+    const journal = new ReleaseJournal(db, ledger, clock);
+    const refusalOf = (id: string) => journal.get(id)?.refusal;
+    expect(refusalOf('held')).toEqual({
+      message:
+        'the print server would not send the job to the printer; the charge was refunded. The job is still waiting: try again, or ask at the desk',
+      jobStillWaiting: true,
+    });
+    expect(refusalOf('cancelled')).toEqual({
+      message: 'the job was cancelled at the print server before it printed; the charge was refunded',
+      jobStillWaiting: false,
+    });
+    expect(refusalOf('aborted')).toEqual({
+      message: 'the printer stopped the job before it printed; the charge was refunded',
+      jobStillWaiting: false,
+    });
+    expect(refusalOf('kept')).toEqual(kept);
+    // Released and then stopped by the printer, or printed: answered with the release, as before.
+    expect(refusalOf('stopped')).toBeNull();
+    expect(refusalOf('printed')).toBeNull();
+
+    // 'Still waiting: try again' holds: the held job may be released (and charged) anew.
+    const quote = {
+      impressions: 1,
+      freeImpressions: 0,
+      priceMinor: 10,
+      freeMinor: 0,
+      amountMinor: 0,
+      currency: 'EUR',
+    };
+    const start = { account: PATRON, queue: 'public-bw', jobName: 'Essay', quote };
+    expect(
+      journal.begin({ ...start, requestId: 'request-new-1', jobId: 1, jobKey: 'public-bw/1@1' }).repeated,
+    ).toBe(false);
+    expect(() =>
+      journal.begin({ ...start, requestId: 'request-new-2', jobId: 2, jobKey: 'public-bw/2@1' }),
+    ).toThrow(expect.objectContaining({ code: 'print_job_already_released' }));
+  });
+
   it('gives the ledger no AUTOINCREMENT: entries are never deleted, so the rowid is never reused', () => {
     new PrintLedger(db, { currency: 'EUR', clock: new ManualClock(NOON) });
     const sql = db

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { callApi } from '../helpers/api-call.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { logInAtRelease } from '../helpers/release-page.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * A release station that lost contact as it pressed Print: the desk charged and released the job,
+ * the answer never came back, and the station's list could not be read again. Print pressed again
+ * once it is back is the same request, answered with the release as it is now — which may have
+ * printed by then, or been stopped by the printer and refunded. The station says which, from the
+ * release's own state, not 'is printing' for every answer. Real IPP to the print server simulator,
+ * SIP2 to the ILS simulator, the page in Chromium.
+ */
+describe.skipIf(chromiumSkipReason() !== undefined)(
+  'the release station, answered a release sent again',
+  () => {
+    const chromium = deskInChromium(
+      (config) => ({
+        ...config,
+        devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+      }),
+      {
+        ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
+        // The station's lost contact is its requests failing, which the browser logs.
+        consoleError: (text) => !/net::ERR_FAILED|status of (402|404|409|422|503)/.test(text),
+      },
+    );
+    const api = () => chromium.testDesk.api;
+    const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+    const PATRON = '21000002';
+
+    /** The patron's balance and releases as the print desk reads them. */
+    async function account() {
+      const { json } = await callApi(api(), 'POST', '/api/v1/print/accounts/find', { patron: PATRON });
+      return {
+        balanceMinor: json.statement.balanceMinor as number,
+        entries: (json.statement.entries as unknown[]).length,
+        releases: json.releases as Array<{ jobId: number; state: string; refundedMinor: number }>,
+      };
+    }
+
+    /**
+     * The station loses contact as Print is pressed: the desk does the release, its answer is lost,
+     * and nothing more reaches the desk until `back()` (the list on the screen stays as it was).
+     */
+    async function loseContactOnPrint(station: Page): Promise<{ back: () => Promise<void> }> {
+      let released = false;
+      const handler = async (route: import('playwright-core').Route) => {
+        if (!released && route.request().url().endsWith('/print/station/release')) {
+          released = true;
+          await route.fetch();
+        }
+        await route.abort('failed');
+      };
+      await station.route('**/api/v1/print/station/**', handler);
+      return { back: () => station.unroute('**/api/v1/print/station/**', handler) };
+    }
+
+    async function printWithAnswerLost(title: string, faults: { abortNextAfter?: number }) {
+      const job = await server().submit({ user: PATRON, title, pages: 2 });
+      await until(
+        async () => {
+          const { json } = await callApi(api(), 'GET', '/api/v1/print/jobs');
+          return (json.jobs as Array<{ jobId: number; pages: number | null }>).some(
+            (j) => j.jobId === job && j.pages !== null,
+          );
+        },
+        15_000,
+        `job ${job} was never counted`,
+      );
+      const station = await chromium.openPage('/release');
+      await logInAtRelease(station, PATRON, '2222');
+      const print = station.locator(`[data-job="public-bw/${job}"]`).getByRole('button', { name: 'Print' });
+      await print.waitFor({ timeout: 10_000 });
+      const before = await account();
+      server().setFaults(faults);
+      const contact = await loseContactOnPrint(station);
+      await print.click();
+      await expect
+        .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+        .toMatch(/the station lost contact, so it is not known whether it was sent\. Press Print again/);
+      return { job, station, print, before, contact };
+    }
+
+    it('says a job the printer stopped was not printed and its charge refunded, not that it is printing', async () => {
+      expect(
+        (
+          await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+            requestId: randomUUID(),
+            patron: PATRON,
+            amountMinor: 100,
+            currency: 'EUR',
+            source: 'cash-desk',
+          })
+        ).status,
+      ).toBe(201);
+      // The printer stops the job before its first page.
+      const { job, station, print, before, contact } = await printWithAnswerLost('Minutes', {
+        abortNextAfter: 0,
+      });
+      // Charged, released, stopped by the printer and refunded while the station was away.
+      await until(
+        async () => (await account()).releases.find((r) => r.jobId === job && r.state === 'refunded'),
+        15_000,
+        'the stopped job was never refunded',
+      );
+      const settled = await account();
+      expect(settled.balanceMinor).toBe(before.balanceMinor);
+
+      await contact.back();
+      await print.click();
+      // It said '“Minutes” is printing: 0.20 EUR charged.'
+      await expect
+        .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+        .toBe(
+          '“Minutes” was not printed: it was stopped at the printer before any page was printed. The 0.20 EUR charged was refunded.',
+        );
+      expect(await station.locator('#alert').getAttribute('class')).not.toMatch(/\bok\b/);
+      await expect
+        .poll(() => station.locator('#balance').textContent(), { timeout: 10_000 })
+        .toBe('1.00 EUR');
+      // Sent again, nothing moved: the balance and the entries as they were once it was refunded.
+      expect(await account()).toEqual(settled);
+    });
+
+    it('says a job that printed meanwhile was printed, charged once', async () => {
+      const { job, station, print, before, contact } = await printWithAnswerLost('Agenda', {});
+      await until(
+        async () => (await account()).releases.find((r) => r.jobId === job && r.state === 'completed'),
+        15_000,
+        'the job never completed',
+      );
+      const settled = await account();
+      expect(settled.balanceMinor).toBe(before.balanceMinor - 20);
+
+      await contact.back();
+      await print.click();
+      await expect
+        .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+        .toBe('“Agenda” was printed: 0.20 EUR charged.');
+      await expect
+        .poll(() => station.locator('#balance').textContent(), { timeout: 10_000 })
+        .toBe('0.80 EUR');
+      expect(await account()).toEqual(settled);
+    });
+  },
+);
