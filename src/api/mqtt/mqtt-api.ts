@@ -115,7 +115,9 @@ export class MqttApi {
     const link = this.link;
     if (!link || this.stopped || link.connected) return undefined;
     const reason = link.lastError;
-    return `no link to the MQTT broker ${link.where}${reason ? `: ${reason}` : ''}; retrying`;
+    // A refused login says when it is tried next; anything else is dialled again every second or so.
+    const retry = reason?.includes('trying again') ? '' : '; retrying';
+    return `no link to the MQTT broker ${link.where}${reason ? `: ${reason}` : ''}${retry}`;
   }
 
   /** `carrel/<site>/<gateway>` */
@@ -125,9 +127,9 @@ export class MqttApi {
 
   /**
    * Connects and subscribes. An external broker that cannot be reached yet does not fail it: the
-   * API comes online when the broker does (`connected` says whether it is). Rejects with a
-   * TransportError on what retrying cannot fix: a refusal of the credentials, unreadable
-   * certificate files, a closed embedded broker.
+   * API comes online when the broker does (`connected` says whether it is), as does one refusing
+   * the desk's login (dialled again slowly). Rejects with a TransportError on what the desk's
+   * configuration must fix: a TLS refusal, unreadable certificate files, a closed embedded broker.
    */
   async start(): Promise<void> {
     if (this.link) throw new Error('MqttApi is started once; make a new one after stop()');
