@@ -127,6 +127,9 @@ export class ClientLink implements MqttLink {
     return this.connected ? undefined : this.lastFailure;
   }
 
+  /** Any broker over the network may keep a request published retained (Mosquitto does). */
+  readonly keepsRetainedRequests = true;
+
   get carriesProperties(): boolean {
     return this.options.protocolVersion === 5;
   }
