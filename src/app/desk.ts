@@ -214,7 +214,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     allowedOrigins: config.http.allowedOrigins,
   });
   const totals = new DeskTotalsFeature({ bus, clock, logger, devices, offline, measures: () => measures });
-  const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES, () => totals.current());
+  const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES, () => totals.current(), clock);
   const relay = relayFeatureFor(
     config.sip2Relay,
     ils,

@@ -6,6 +6,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../api/mqtt/embedded-b
 import { MqttApi, type MqttApiClientOptions, type MqttApiEmbeddedOptions } from '../api/mqtt/mqtt-api.js';
 import { CarrelTopics } from '../api/mqtt/topics.js';
 import { type ApiModule, mqttActionsOf } from '../api/operations.js';
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { DeskServices } from '../gateway/contracts/desk.js';
 import type { DeskTotals } from '../gateway/desk-totals.js';
@@ -17,8 +18,8 @@ export class MqttFeature implements Feature {
   readonly name = 'mqtt';
   /**
    * An embedded broker that cannot listen stops the start (its port is the kiosks'); an external
-   * broker that refuses the desk's credentials does not: circulation goes on without MQTT, and
-   * /readyz says why.
+   * broker that refuses the desk's login does not: circulation goes on without MQTT, the broker is
+   * dialled again every few minutes, and /readyz says why.
    */
   readonly essential: boolean;
   private broker: EmbeddedBroker | undefined;
@@ -33,6 +34,8 @@ export class MqttFeature implements Feature {
     private readonly familyModules: readonly ApiModule[],
     /** The desk's totals as last worked out, republished retained on every (re)connect. */
     private readonly deskTotals?: () => DeskTotals | undefined,
+    /** The desk's clock: the link's timers (a refused login's next attempt) run on it. */
+    private readonly clock?: Clock,
   ) {
     this.essential = config.mqtt.mode === 'embedded';
   }
@@ -80,6 +83,7 @@ export class MqttFeature implements Feature {
       actions: mqttActionsOf(modules, this.services),
       principalOf,
       publicEvent: publicEventOf(modules),
+      ...(this.clock && { clock: this.clock }),
     });
     try {
       await this.api.start();

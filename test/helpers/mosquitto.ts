@@ -11,6 +11,8 @@ export const MOSQUITTO_PATH = process.env.MOSQUITTO_PATH ?? '/usr/sbin/mosquitto
 export interface MosquittoBroker {
   url: string;
   port: number;
+  /** Has the broker read its password and ACL files again (SIGHUP), as IT does after editing them. */
+  reload(): void;
   /** Kills the broker (SIGTERM, then SIGKILL) and removes its temporary config. Idempotent. */
   stop(): Promise<void>;
 }
@@ -120,6 +122,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   return {
     url: `mqtt://127.0.0.1:${port}`,
     port,
+    reload() {
+      child.kill('SIGHUP');
+    },
     stop() {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {

@@ -115,20 +115,44 @@ const STATUS_BY_CODE: ProblemTable = {
   payment_already_checked: { status: 409, title: 'The payment was already checked' },
 };
 
+/**
+ * What a refusal says beside its code and words, for a client to branch on: a circulation
+ * refusal's `reason` and the ILS's `screenMessages`, a CarrelError's details (`jobStillWaiting`,
+ * a payout's amounts). The HTTP problem and the MQTT error answer carry the same fields.
+ */
+export function problemFieldsOf(error: unknown): Readonly<Record<string, unknown>> | undefined {
+  if (error instanceof ApiProblem) return error.extensions;
+  if (error instanceof CirculationRefusal)
+    return { reason: error.reason, screenMessages: [...error.screenMessages] };
+  if (error instanceof CarrelError) return error.details;
+  return undefined;
+}
+
 export function problemFromError(error: unknown, families: ProblemTable = {}): ApiProblem {
   if (error instanceof ApiProblem) return error;
   if (error instanceof CirculationRefusal) {
     // Refusals: 422 when the request named something unknown (patron, item, PIN), else 409.
     const status = INVALID_REQUEST_REASONS.has(error.reason) ? 422 : 409;
-    return new ApiProblem(status, error.reason, 'Refused by the library', error.message, undefined, {
-      reason: error.reason,
-      screenMessages: [...error.screenMessages],
-    });
+    return new ApiProblem(
+      status,
+      error.reason,
+      'Refused by the library',
+      error.message,
+      undefined,
+      problemFieldsOf(error),
+    );
   }
   if (error instanceof CarrelError) {
     const mapped = STATUS_BY_CODE[error.code] ?? families[error.code];
     if (mapped)
-      return new ApiProblem(mapped.status, error.code, mapped.title, error.message, undefined, error.details);
+      return new ApiProblem(
+        mapped.status,
+        error.code,
+        mapped.title,
+        error.message,
+        undefined,
+        problemFieldsOf(error),
+      );
     return new ApiProblem(500, error.code, 'Gateway error', error.message);
   }
   return new ApiProblem(

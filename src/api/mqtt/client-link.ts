@@ -5,6 +5,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError, TransportError } from '../../core/errors.js';
 import { FailureStreak } from '../../core/failure-streak.js';
 import type { Logger } from '../../core/logger.js';
+import { type BackoffPolicy, backoffDelay } from '../../gateway/backoff.js';
 import { redactBrokerUrl } from './connection.js';
 import {
   type LinkEvent,
@@ -41,6 +42,19 @@ export interface ClientLinkOptions {
 }
 
 /**
+ * A broker that refuses the desk's login (a wrong password, a user not yet in its password file, an
+ * ACL) is dialled again after 30 s, then 1, 2, 4 and 5 minutes: IT putting it right sees the desk
+ * come back by itself, and the broker's log is not flooded with refused logins every second. The
+ * wait is the clock's timer `mqtt-refused-retry` (a test's clock may shorten it).
+ */
+export const REFUSED_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({
+  initialMs: 30_000,
+  maxMs: 300_000,
+  factor: 2,
+  jitter: 0.2,
+});
+
+/**
  * A connection dropped this soon after it was made, three times running, is dropped by something
  * on purpose rather than by the network. Under `use_username_as_clientid` it is most often a second
  * client logging in as the desk's user: each takes the other's session over, for ever.
@@ -50,8 +64,8 @@ const QUICK_DROPS_SAID = 3;
 const QUICK_DROP_HINT =
   "the broker drops the connection right after each connect: is another client logged in as this desk's MQTT user (a second desk with this configuration)?";
 
-/** Connect-refusal codes that retrying will not fix (bad credentials, not authorized, bad protocol). */
-const FATAL_CONNACK_CODES = new Set([1, 2, 4, 5, 128, 132, 133, 134, 135, 138, 140]);
+/** Connect-refusal codes that dialling again at once will not fix (bad credentials, not authorized, bad protocol). */
+const REFUSED_CONNACK_CODES = new Set([1, 2, 4, 5, 128, 132, 133, 134, 135, 138, 140]);
 
 interface Subscription {
   filter: string;
@@ -67,8 +81,10 @@ interface Subscription {
  *
  * A broker that cannot be reached when the link opens (the desk booted before
  * the network, the fleet broker is being restarted) is not a failure: the link
- * keeps dialling and subscribes once it connects. Only what retrying cannot fix
- * fails `open()`: refused credentials, unreadable certificate files, no mqtt package.
+ * keeps dialling and subscribes once it connects. A broker refusing the desk's login is dialled
+ * again too, slowly (REFUSED_BACKOFF): IT mends that on the broker. Only what the desk's
+ * configuration must mend fails `open()`: a TLS refusal, unreadable certificate files, no mqtt
+ * package.
  */
 export class ClientLink implements MqttLink {
   readonly where: string;
@@ -91,8 +107,12 @@ export class ClientLink implements MqttLink {
   private quickDrops = 0;
   private stable: TimerHandle | undefined;
   private opening = true;
-  /** The broker refused the first connect for good: open() fails, nothing is said to be retried. */
+  /** The broker's TLS refused the first connect: open() fails, nothing is said to be retried. */
   private refusedWhileOpening = false;
+  /** The broker's refusals of the desk's login since it last connected; each waits longer. */
+  private refusals = 0;
+  /** The next attempt after a refusal, on the clock (mqtt.js's own timer is held off meanwhile). */
+  private refusedRetry: TimerHandle | undefined;
 
   constructor(private readonly options: ClientLinkOptions) {
     this.where = redactBrokerUrl(options.url);
@@ -106,6 +126,9 @@ export class ClientLink implements MqttLink {
   get lastError(): string | undefined {
     return this.connected ? undefined : this.lastFailure;
   }
+
+  /** Any broker over the network may keep a request published retained (Mosquitto does). */
+  readonly keepsRetainedRequests = true;
 
   get carriesProperties(): boolean {
     return this.options.protocolVersion === 5;
@@ -166,6 +189,12 @@ export class ClientLink implements MqttLink {
         },
         options.stableMs ?? 60_000,
       );
+      if (this.refusals > 0)
+        options.logger.info(
+          { broker: this.where, refusals: this.refusals },
+          "MQTT broker took the desk's login after refusing it",
+        );
+      this.refusals = 0;
       this.lastFailure = undefined;
       this.loggedRefusal = undefined;
       this.subscribeUnsent(client);
@@ -200,9 +229,13 @@ export class ClientLink implements MqttLink {
     });
     client.on('error', (error: Error & { code?: unknown }) => {
       this.lastFailure = error.message;
-      if (this.opening && isFatalRefusal(error)) this.refusedWhileOpening = true;
-      // A refusal while opening fails open(); one on a later reconnect is logged once.
-      if (!this.opening && isFatalRefusal(error) && this.loggedRefusal !== error.message) {
+      if (isLoginRefusal(error)) {
+        this.refusedLogin(client, error);
+        return;
+      }
+      if (this.opening && isTlsRefusal(error)) this.refusedWhileOpening = true;
+      // A TLS refusal while opening fails open(); one on a later reconnect is logged once.
+      if (!this.opening && isTlsRefusal(error) && this.loggedRefusal !== error.message) {
         this.loggedRefusal = error.message;
         options.logger.error(
           { broker: this.where, reason: refusalOf(error) },
@@ -268,13 +301,49 @@ export class ClientLink implements MqttLink {
     }
   }
 
+  /**
+   * The broker's CONNACK refused the desk's login, at start or on a reconnect. Dialling again every
+   * second would only fill both logs; it is dialled again after REFUSED_BACKOFF's wait, said once
+   * per attempt, and /readyz says it is refused and when it is tried next. Called by mqtt.js inside
+   * its CONNACK handling, before it sets its own reconnect timer: that timer is held off
+   * (reconnectPeriod 0) until this attempt, and a broker that turns out unreachable then is dialled
+   * every `reconnectPeriodMs` again.
+   */
+  private refusedLogin(client: MqttClient, error: Error & { code?: unknown }): void {
+    const { options } = this;
+    this.refusals++;
+    const waitMs = backoffDelay(this.refusals - 1, REFUSED_BACKOFF);
+    const at = new Date(options.clock.now() + waitMs).toISOString().replace(/\.\d+Z$/, 'Z');
+    const reason = refusalOf(error);
+    this.lastFailure = `it refused the desk's login: ${reason}; trying again at ${at} (${
+      this.refusals === 1 ? 'refused once' : `refused ${this.refusals} times`
+    })`;
+    client.options.reconnectPeriod = 0;
+    this.refusedRetry?.cancel();
+    this.refusedRetry = options.clock.setTimeout(
+      'mqtt-refused-retry',
+      () => {
+        this.refusedRetry = undefined;
+        client.options.reconnectPeriod = options.reconnectPeriodMs;
+        if (!client.disconnecting) client.reconnect();
+      },
+      waitMs,
+    );
+    options.logger.warn(
+      { broker: this.where, reason, refusals: this.refusals, retryMs: waitMs },
+      `MQTT broker refused the desk's login; trying again in ${Math.round(waitMs / 1000)} s`,
+    );
+  }
+
   async end(): Promise<void> {
     this.stable?.cancel();
+    this.refusedRetry?.cancel();
     await this.client?.endAsync();
   }
 
   async destroy(): Promise<void> {
     this.stable?.cancel();
+    this.refusedRetry?.cancel();
     const client = this.client;
     if (!client) return;
     // An end() that the broker never answered leaves the client disconnecting: cut the socket.
@@ -318,7 +387,7 @@ export class ClientLink implements MqttLink {
         finish();
       };
       const onError = (error: Error & { code?: unknown }) => {
-        if (isFatalRefusal(error)) {
+        if (isTlsRefusal(error)) {
           finish(
             new TransportError(
               'mqtt_refused',
@@ -336,17 +405,25 @@ export class ClientLink implements MqttLink {
 }
 
 /**
- * What retrying will not mend: the broker's CONNACK refusing the desk's credentials, or the
- * broker's TLS refusing the handshake with an alert (no client certificate, one it does not
- * trust). The desk refusing the broker's certificate is not among them: a desk that boots with its
- * clock wrong sees a valid certificate as not yet valid until NTP sets the clock.
+ * The broker's CONNACK refusing the desk's login (credentials, not authorized, its MQTT version):
+ * mended on the broker (a password file, an ACL) as often as in the desk's configuration, so it
+ * is dialled again, slowly.
  */
-function isFatalRefusal(error: Error & { code?: unknown }): boolean {
-  if (typeof error.code === 'number') return FATAL_CONNACK_CODES.has(error.code);
+function isLoginRefusal(error: Error & { code?: unknown }): boolean {
+  return typeof error.code === 'number' && REFUSED_CONNACK_CODES.has(error.code);
+}
+
+/**
+ * The broker's TLS refusing the handshake with an alert (no client certificate, one it does not
+ * trust): what the desk's configuration must mend, so the first connect fails the start. The desk
+ * refusing the broker's certificate is not among them: a desk that boots with its clock wrong sees
+ * a valid certificate as not yet valid until NTP sets the clock.
+ */
+function isTlsRefusal(error: Error & { code?: unknown }): boolean {
   return typeof error.code === 'string' && /^ERR_SSL_(SSLV3|TLSV1\d*)_ALERT_/i.test(error.code);
 }
 
-/** Said with a refusal of the first connect: the desk does not dial a refusing broker again. */
+/** Said with a TLS refusal of the first connect: the desk does not dial a refusing broker again. */
 const WHAT_TO_DO_ON_REFUSAL =
   'Carrel goes on without MQTT and does not try again: restart it once this is put right';
 

@@ -17,6 +17,8 @@ import {
 export class EmbeddedLink implements MqttLink {
   readonly where = 'the embedded broker (in process)';
   readonly carriesProperties = false;
+  /** The embedded broker clears a request's retain flag: it never keeps one. */
+  readonly keepsRetainedRequests = false;
   private readonly listeners = new LinkListeners();
   private readonly unsubscribes: Array<() => Promise<void>> = [];
   private opened = false;

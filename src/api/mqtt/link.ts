@@ -43,6 +43,11 @@ export interface MqttLink {
   readonly lastError: string | undefined;
   /** True when publishes carry MQTT 5 properties (correlation data). */
   readonly carriesProperties: boolean;
+  /**
+   * True when the broker may keep a request a client published retained (an external broker:
+   * Mosquitto cannot refuse the flag on one topic); the embedded broker clears the flag.
+   */
+  readonly keepsRetainedRequests: boolean;
   /** Listeners are registered before `open()`; `connect` fires inside it. */
   on(event: LinkEvent, listener: () => void): void;
   /** Resolves once the first session is up; rejects with a TransportError (and leaves nothing running). */

@@ -83,8 +83,11 @@ export class MqttApi {
   private readonly requests: RequestDispatcher;
   private link: MqttLink | undefined;
   private stopped = false;
-  /** Request topics whose retained copy the gateway is clearing: their empty message is not a request. */
-  private readonly clearing = new Set<string>();
+  /**
+   * Request topics whose retained copy the gateway is clearing, with how many clears are on their
+   * way: each comes back to the gateway as an empty message, which is not a request.
+   */
+  private readonly clearing = new Map<string, number>();
 
   constructor(private readonly options: MqttApiOptions) {
     this.topics = new CarrelTopics(options.site, options.gateway);
@@ -115,7 +118,9 @@ export class MqttApi {
     const link = this.link;
     if (!link || this.stopped || link.connected) return undefined;
     const reason = link.lastError;
-    return `no link to the MQTT broker ${link.where}${reason ? `: ${reason}` : ''}; retrying`;
+    // A refused login says when it is tried next; anything else is dialled again every second or so.
+    const retry = reason?.includes('trying again') ? '' : '; retrying';
+    return `no link to the MQTT broker ${link.where}${reason ? `: ${reason}` : ''}${retry}`;
   }
 
   /** `carrel/<site>/<gateway>` */
@@ -125,9 +130,9 @@ export class MqttApi {
 
   /**
    * Connects and subscribes. An external broker that cannot be reached yet does not fail it: the
-   * API comes online when the broker does (`connected` says whether it is). Rejects with a
-   * TransportError on what retrying cannot fix: a refusal of the credentials, unreadable
-   * certificate files, a closed embedded broker.
+   * API comes online when the broker does (`connected` says whether it is), as does one refusing
+   * the desk's login (dialled again slowly). Rejects with a TransportError on what the desk's
+   * configuration must fix: a TLS refusal, unreadable certificate files, a closed embedded broker.
    */
   async start(): Promise<void> {
     if (this.link) throw new Error('MqttApi is started once; make a new one after stop()');
@@ -247,12 +252,17 @@ export class MqttApi {
     if (request === undefined) return;
     const { clientId, action } = request;
     // A request the gateway cleared (below) comes back to it as an empty message: it is no request.
-    if (message.payload.length === 0 && this.clearing.delete(message.topic)) return;
+    if (message.payload.length === 0 && this.takeClearing(message.topic)) return;
     if (message.retained) {
       // An empty retained message is one already cleared.
       if (message.payload.length > 0) this.clearRetainedRequest(message.topic, clientId, action);
       return;
     }
+    // A request published retained while the desk is connected reaches it as a live one (MQTT gives
+    // a subscriber no retain flag on a live message), and a broker that keeps it (Mosquitto) would
+    // hand its patron and PIN to the gateway's user until the desk next connects, and keep them in
+    // its persistence file: whether it was retained or not, it is cleared at once, and answered once.
+    if (this.link?.keepsRetainedRequests && message.payload.length > 0) this.clearLiveRequest(message.topic);
     this.requests.accept({
       clientId,
       action,
@@ -276,8 +286,7 @@ export class MqttApi {
     const named = Object.hasOwn(this.options.actions, action) ? action : '(none)';
     const link = this.link;
     if (!link?.connected) return;
-    if (this.clearing.size >= MAX_CLEARING) this.clearing.clear();
-    this.clearing.add(topic);
+    this.addClearing(topic);
     link.publish(topic, '', { qos: 1, retain: true }).then(
       () =>
         this.logger.warn(
@@ -285,13 +294,43 @@ export class MqttApi {
           'cleared a request kept retained on the MQTT broker, not acted on; publish requests without the retain flag',
         ),
       (error: unknown) => {
-        this.clearing.delete(topic);
+        this.takeClearing(topic);
         this.logger.warn(
           { action: named, clientId, err: describeError(error) },
           'ignored a request kept retained on the MQTT broker, and could not clear it; publish requests without the retain flag',
         );
       },
     );
+  }
+
+  /**
+   * Clears whatever the broker keeps on a request topic a request just came in on (an empty
+   * retained payload; nothing when the request was not retained). Said only at debug: the gateway
+   * cannot tell a retained request from another here, and the clear is its answer to each.
+   */
+  private clearLiveRequest(topic: string): void {
+    const link = this.link;
+    if (!link?.connected) return;
+    this.addClearing(topic);
+    link.publish(topic, '', { qos: 1, retain: true }).catch((error: unknown) => {
+      this.takeClearing(topic);
+      this.logger.debug({ err: describeError(error) }, 'a request topic not cleared on the MQTT broker');
+    });
+  }
+
+  private addClearing(topic: string): void {
+    // A client flooding requests on made-up topics cannot grow the map without bound.
+    if (this.clearing.size >= MAX_CLEARING && !this.clearing.has(topic)) this.clearing.clear();
+    this.clearing.set(topic, (this.clearing.get(topic) ?? 0) + 1);
+  }
+
+  /** True when a clear of `topic` was on its way (its echo is then taken). */
+  private takeClearing(topic: string): boolean {
+    const count = this.clearing.get(topic);
+    if (count === undefined) return false;
+    if (count <= 1) this.clearing.delete(topic);
+    else this.clearing.set(topic, count - 1);
+    return true;
   }
 
   /**

@@ -3,7 +3,7 @@ import { type Clock, systemClock, withDeadline } from '../../core/clock.js';
 import { CarrelError, describeError, isStorageFault } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Principal } from '../http/auth.js';
-import { ApiProblem } from '../http/problem.js';
+import { ApiProblem, problemFieldsOf } from '../http/problem.js';
 import type { MqttAction } from '../operations.js';
 import type { CarrelTopics, MqttResponse } from './topics.js';
 
@@ -191,7 +191,13 @@ export class RequestDispatcher {
         answer({ status: 'ok', data: data ?? null });
       } catch (error) {
         const described = this.describeFailure(request.action, error);
-        answer({ status: 'error', data: null, error: { code: described.code, message: described.message } });
+        // What HTTP's problem says beside its code (a refusal's reason, jobStillWaiting…), then the code and words.
+        const fields = problemFieldsOf(error);
+        answer({
+          status: 'error',
+          data: null,
+          error: { ...fields, code: described.code, message: described.message },
+        });
       }
     });
     this.drain();

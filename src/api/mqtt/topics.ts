@@ -42,7 +42,11 @@ export interface MqttRequest {
 export interface MqttResponse {
   status: 'ok' | 'error';
   data: unknown;
-  error?: { code: string; message: string };
+  /**
+   * Beside `code` and `message`, the fields the HTTP problem carries for the same refusal: a
+   * circulation refusal's `reason` and `screenMessages`, a CarrelError's details.
+   */
+  error?: { code: string; message: string } & Readonly<Record<string, unknown>>;
   /** The request's correlation id, or null when it could not be read. */
   transaction: string | null;
   /**

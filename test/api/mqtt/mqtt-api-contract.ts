@@ -404,6 +404,48 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       },
     );
 
+    // A kiosk setting the retain flag while the desk is connected: the broker keeps the request
+    // (a patron and a PIN) as well as delivering it.
+    it.skipIf(!viaClient)(
+      'answers a request published retained while connected once, and clears it from the broker at once',
+      async () => {
+        const gateway = `live-kept-${process.pid}-${++gatewaySerial}`;
+        const base = `carrel/main-library/${gateway}`;
+        await startApi({ gateway });
+        const kiosk = await observe();
+        const area = areaOf(base, kiosk);
+        await kiosk.subscribe(`${area}/response/#`);
+        const request = `${area}/request/echo`;
+        const pin = '4321-live';
+        cleanups.push(() => kiosk.publish(request, '', { retain: true }));
+        await kiosk.publish(
+          request,
+          JSON.stringify({ transaction: 'live-kept', data: { patron: '21000777', pin } }),
+          { retain: true },
+        );
+        await kiosk.waitFor(
+          (m) => (m.json as { transaction?: unknown } | undefined)?.transaction === 'live-kept',
+          'the answer',
+        );
+        // What the gateway's MQTT user (or whoever reads the broker's store) finds there now.
+        const later = await observe();
+        await later.subscribe(`${base}/clients/+/request/#`);
+        // Retained messages come in one burst after the subscription; give a straggler time to show.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(later.messages.filter((m) => m.payload.length > 0)).toEqual([]);
+        // A plain request after it is answered as usual, and nothing was answered twice.
+        await kiosk.publish(request, JSON.stringify({ transaction: 'plain' }));
+        await kiosk.waitFor(
+          (m) => (m.json as { transaction?: unknown } | undefined)?.transaction === 'plain',
+          'the plain answer',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(
+          kiosk.messages.map((m) => (m.json as { transaction?: unknown } | undefined)?.transaction),
+        ).toEqual(['live-kept', 'plain']);
+      },
+    );
+
     it('never logs a topic the client made up: it may name a patron', async () => {
       const gateway = `made-up-${process.pid}-${++gatewaySerial}`;
       const base = `carrel/main-library/${gateway}`;

@@ -1,6 +1,8 @@
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Clock, systemClock } from '../../../src/core/clock.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
 import {
@@ -9,24 +11,57 @@ import {
   startMosquitto,
   writeMosquittoPasswords,
 } from '../../helpers/mosquitto.js';
+import { Observer } from './observer.js';
 
 /**
- * IT sets up a desk on the library's Mosquitto, as docs/mqtt.md says, and gets the desk's password
- * wrong (or has not added it to the broker's password file yet). The desk serves without MQTT and
- * does not dial the broker again: /readyz and the log must say what to check and that a restart is
- * needed, not that it is retrying.
+ * IT sets up a desk on the library's Mosquitto, as docs/mqtt.md says, before the desk's user is in
+ * the broker's password file. The desk serves without MQTT meanwhile, /readyz says the broker
+ * refuses its login and when it is tried next, one warn line per attempt; once IT adds the user
+ * and reloads Mosquitto (SIGHUP), the desk connects by itself, without a restart.
+ *
+ * The desk's clock is the system's, except that the wait before dialling a refusing broker again
+ * (its named timer) is recorded and cut to 300 ms, so the test does not wait out 30 s.
  */
 const skipReason = mosquittoSkipReason();
+const DESK_USER = 'desk-1-gateway';
+const DESK_PASSWORD = 'the-desk-password-123';
+const SHORT_WAIT_MS = 300;
 
-describe.skipIf(skipReason !== undefined)('a desk whose external broker refuses its credentials', () => {
+interface ReadyCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+describe.skipIf(skipReason !== undefined)('a desk whose external broker refuses its login', () => {
   let broker: MosquittoBroker;
+  let brokerDir = '';
   let desk: TestDesk;
   let log = '';
+  /** Each wait the desk asked for before dialling the refusing broker again. */
+  const refusedWaits: number[] = [];
+  const clock: Clock = {
+    ...systemClock,
+    setTimeout(name, callback, ms) {
+      if (name !== 'mqtt-refused-retry') return systemClock.setTimeout(name, callback, ms);
+      refusedWaits.push(ms);
+      return systemClock.setTimeout(name, callback, SHORT_WAIT_MS);
+    },
+  };
+
+  const mqttCheck = async (): Promise<ReadyCheck | undefined> => {
+    const ready = (await (await fetch(`${desk.api}/readyz`)).json()) as { checks: ReadyCheck[] };
+    return ready.checks.find((check) => check.name === 'feature:mqtt');
+  };
+  const mqttWarnings = () =>
+    log.split('\n').filter((line) => line.includes('"module":"mqtt"') && /"level":"(warn|error)"/.test(line));
 
   beforeAll(async () => {
     broker = await startMosquitto({
       configure: (dir) => {
-        writeMosquittoPasswords(join(dir, 'carrel.passwd'), { 'desk-1-gateway': 'the-right-password-123' });
+        brokerDir = dir;
+        // The password file has the monitoring user, not yet the desk's.
+        writeMosquittoPasswords(join(dir, 'carrel.passwd'), { 'it-monitoring': 'monitoring-password-123' });
         return ['allow_anonymous false', `password_file ${join(dir, 'carrel.passwd')}`];
       },
     });
@@ -40,12 +75,13 @@ describe.skipIf(skipReason !== undefined)('a desk whose external broker refuses 
         mqtt: {
           mode: 'external',
           url: `mqtt://127.0.0.1:${broker.port}`,
-          username: 'desk-1-gateway',
-          password: 'a-wrong-password-456',
+          username: DESK_USER,
+          password: DESK_PASSWORD,
           protocolVersion: '3.1.1',
         },
       }),
       createLogger({ level: 'info', format: 'json', destination: lines }),
+      clock,
     );
   }, 60_000);
 
@@ -54,18 +90,63 @@ describe.skipIf(skipReason !== undefined)('a desk whose external broker refuses 
     await broker?.stop();
   });
 
-  it('says in /readyz and the log what to check and that Carrel must be restarted, never that it retries', async () => {
-    const ready = (await (await fetch(`${desk.api}/readyz`)).json()) as {
-      checks: Array<{ name: string; ok: boolean; detail: string }>;
-    };
-    const mqtt = ready.checks.find((check) => check.name === 'feature:mqtt');
+  it('says it is refused and when it tries again, slowly, one warn line per attempt', async () => {
+    // A few attempts, each refused.
+    const deadline = Date.now() + 10_000;
+    while (refusedWaits.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(refusedWaits.length).toBeGreaterThanOrEqual(3);
+    // 30 s (less its jitter), then longer each time: never a tight loop.
+    expect(refusedWaits[0]).toBeGreaterThanOrEqual(24_000);
+    expect(refusedWaits[1]).toBeGreaterThan(refusedWaits[0] as number);
+    expect(Math.max(...refusedWaits)).toBeLessThanOrEqual(360_000);
+
+    const mqtt = await mqttCheck();
     expect(mqtt?.ok).toBe(false);
+    expect(mqtt?.detail).toContain("it refused the desk's login: Connection refused: Not authorized");
     expect(mqtt?.detail).toContain("check mqtt.username and mqtt.password, and the broker's password file");
-    expect(mqtt?.detail).toContain('does not try again: restart it once this is put right');
-    const mqttLines = log
-      .split('\n')
-      .filter((line) => line.includes('"module":"mqtt"') && /"level":"(warn|error)"/.test(line));
-    expect(mqttLines.filter((line) => line.includes('retrying'))).toEqual([]);
-    expect(log).not.toContain('a-wrong-password-456');
+    expect(mqtt?.detail).toMatch(/trying again at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(refused \d+ times\)/);
+    expect(mqtt?.detail).not.toContain('restart');
+
+    const warnings = mqttWarnings();
+    const refusals = warnings.filter((line) => line.includes("refused the desk's login; trying again in"));
+    // One line per attempt, none for anything else (no 'unreachable', no error lines).
+    expect(refusals.length).toBeGreaterThanOrEqual(3);
+    expect(refusals.length).toBeLessThanOrEqual(refusedWaits.length);
+    expect(warnings.length).toBe(refusals.length);
+  });
+
+  it('connects by itself once the desk user is added and Mosquitto reloads, without a restart', async () => {
+    writeMosquittoPasswords(join(brokerDir, 'carrel.passwd'), {
+      'it-monitoring': 'monitoring-password-123',
+      [DESK_USER]: DESK_PASSWORD,
+    });
+    chmodSync(join(brokerDir, 'carrel.passwd'), 0o644);
+    broker.reload();
+    // /readyz lists a feature only while it has a problem.
+    const deadline = Date.now() + 10_000;
+    let mqtt = await mqttCheck();
+    while (mqtt !== undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      mqtt = await mqttCheck();
+    }
+    expect(mqtt, mqtt?.detail).toBeUndefined();
+    // And the broker has it: IT's monitoring user reads the desk online.
+    const monitoring = await Observer.connect(broker.url, {
+      username: 'it-monitoring',
+      password: 'monitoring-password-123',
+      protocolVersion: 4,
+    });
+    try {
+      await monitoring.subscribe('carrel/library/desk-1/state');
+      const state = await monitoring.waitFor(
+        (m) => m.topic === 'carrel/library/desk-1/state',
+        'the desk state',
+      );
+      expect(state.json).toMatchObject({ status: 'online' });
+    } finally {
+      await monitoring.close();
+    }
+    expect(log).toContain("MQTT broker took the desk's login after refusing it");
+    expect(log).not.toContain(DESK_PASSWORD);
   });
 });

@@ -9,6 +9,7 @@ import {
 } from '../../../src/api/mqtt/requests.js';
 import { CarrelTopics } from '../../../src/api/mqtt/topics.js';
 import { ManualClock } from '../../../src/core/clock.js';
+import { CarrelError } from '../../../src/core/errors.js';
 import { createLogger, type Logger, silentLogger } from '../../../src/core/logger.js';
 
 const topics = new CarrelTopics('main-library', 'desk-1');
@@ -162,6 +163,23 @@ describe('RequestDispatcher', () => {
     expect(responses.map((r) => r.topic)).toEqual(
       elsewhere.map(() => topics.response('kiosk-1', 'echo').name),
     );
+  });
+
+  it("carries a CarrelError's details beside its code and words, as HTTP's problem does, never over them", async () => {
+    const { responses, dispatcher } = setup({
+      refused: async () => {
+        throw new CarrelError('print_release_refused', 'the print server lost the job', {
+          details: { jobStillWaiting: false, code: 'not-this', message: 'nor this' },
+        });
+      },
+    });
+    dispatcher.accept(request('refused', { transaction: 'r-1' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(responses[0]?.envelope.error).toEqual({
+      code: 'print_release_refused',
+      message: 'the print server lost the job',
+      jobStillWaiting: false,
+    });
   });
 
   it('drops what waits once closed', async () => {
