@@ -135,5 +135,12 @@ describe.skipIf(skip !== undefined)('renewing her loans at the kiosk', () => {
     // The one whose answer was lost is not sent again: staff look it up.
     expect(await renewalText(kiosk, unsure[0]!)()).toContain('Not sure it was renewed');
     expect(renewalsOf(unsure[0]!)).toBe(unsureRenewals);
+    // Pressed once more: nothing is sent, and she is told so rather than seeing nothing happen.
+    await kiosk.getByRole('button', { name: 'Renew my loans' }).click();
+    await expect
+      .poll(status(kiosk), { timeout: 10_000 })
+      .toBe('There is nothing more to renew: your loans are listed below.');
+    expect(renewalsOf(unsure[0]!)).toBe(unsureRenewals);
+    for (const item of [...renewed, ...notYet]) expect(renewalsOf(item)).toBe(1);
   }, 60_000);
 });

@@ -716,7 +716,12 @@ async function renewLoans() {
     touch();
     state.renewAnswered = true;
     takeRenewals(renewals);
-    say('renew-status', renewalSummary(renewals));
+    say(
+      'renew-status',
+      renewals.length === 0 && state.renewals.size > 0
+        ? 'There is nothing more to renew: your loans are listed below.'
+        : renewalSummary(renewals),
+    );
     if (renewals.length === 0 && state.renewals.size === 0)
       $('renewals').replaceChildren(element('li', { class: 'item' }, 'You have no other loans to renew.'));
   } catch (error) {
