@@ -41,6 +41,21 @@ export function renderReceipt(target, receipt) {
     for (const line of lines) list.append(receiptLine(line, isReturn));
     children.push(list);
   }
+  // Loans she asked to renew that were not, and why.
+  const notRenewed = !isReturn && Array.isArray(data.notRenewed) ? data.notRenewed : [];
+  if (notRenewed.length > 0) {
+    const list = element('ol', { class: 'receipt-not-renewed', 'aria-label': 'Not renewed' });
+    for (const line of notRenewed) {
+      const item = element('li');
+      item.append(element('strong', {}, String(line.title ?? line.barcode ?? 'Item')));
+      const facts = [];
+      if (line.barcode) facts.push(['Item', line.barcode]);
+      if (line.note) facts.push(['Note', line.note]);
+      if (facts.length > 0) item.append(definitionList(facts));
+      list.append(item);
+    }
+    children.push(list);
+  }
   children.push(
     element(
       'p',

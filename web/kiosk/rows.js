@@ -57,8 +57,9 @@ export function renewalRow(renewal, title) {
   const words = renewalWords(renewal);
   return element(
     'li',
-    { class: `item ${words.tone}` },
+    { class: `item ${words.tone}`, 'data-renewal': renewal.item },
     element('span', { class: 'item-title' }, renewal.title || title || `Item ${renewal.item}`),
     element('span', { class: 'item-state' }, words.text),
+    words.note ? element('span', { class: 'item-note' }, words.note) : undefined,
   );
 }

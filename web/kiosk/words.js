@@ -193,13 +193,44 @@ export function itemWords(item, mode, library = {}) {
   }
 }
 
-/** A renewal's outcome. */
+/** A renewal's outcome: `{text, tone, note?}`. */
 export function renewalWords(renewal) {
   if (renewal.ok) {
     const due = formatDate(renewal.dueDate);
     return { text: due ? `Renewed — due ${due}` : 'Renewed', tone: 'good' };
   }
+  if (renewal.answerLost)
+    return {
+      text: 'Not sure it was renewed — the library system did not answer',
+      tone: 'attention',
+      note: 'Please ask staff to check it.',
+    };
+  if (renewal.reason === 'session_ended')
+    return { text: 'Not renewed — your session ended', tone: 'attention' };
+  if (renewal.notTried || String(renewal.reason ?? '').startsWith('ils_'))
+    return {
+      text: 'Not renewed yet — the library system is not answering',
+      tone: 'attention',
+      note: 'Press “Renew my loans” again when it answers, or ask staff.',
+    };
   return { text: `Not renewed: ${refusalWords(renewal.reason, renewal.screenMessages)}`, tone: 'bad' };
+}
+
+/**
+ * What the patron reads once "Renew my loans" has answered: how many were renewed, and — when the
+ * library system stopped answering half-way — that those shown renewed are renewed, and what to do.
+ */
+export function renewalSummary(renewals) {
+  if (renewals.length === 0) return '';
+  const renewed = renewals.filter((renewal) => renewal.ok).length;
+  const stopped = renewals.some(
+    (renewal) =>
+      !renewal.ok &&
+      (renewal.notTried || renewal.answerLost || String(renewal.reason ?? '').startsWith('ils_')),
+  );
+  const done = `${renewed} of ${plural(renewals.length, 'loan')} renewed.`;
+  if (!stopped) return done;
+  return `${done} The library system stopped answering: the loans shown as renewed are renewed. Press “Renew my loans” again when it answers to renew the others.`;
 }
 
 /**

@@ -24,6 +24,7 @@ import type {
   ItemInformationResult,
   LoanView,
   OfflineAcceptance,
+  PatronLoansResult,
   PatronRef,
   PatronView,
   RenewAllResult,
@@ -68,6 +69,8 @@ export interface IlsCirculationOptions {
   terminal?: string;
   /** Most loans and holds looked up one by one for titles and due dates. */
   maxItemDetails?: number;
+  /** Charged items asked for in one 63 (BP/BQ) when a patron's loans are listed; default 10. */
+  loansPageSize?: number;
   /**
    * The offline journal: when given, a checkout or checkin the ILS cannot be
    * reached for is accepted into it, as its policy allows. Without it such a
@@ -90,6 +93,9 @@ export interface IlsCirculationOptions {
   /** For the time an offline transaction was taken. */
   clock?: Clock;
 }
+
+/** A patron's loans are listed in at most this many pages: an ILS that pages wrongly cannot keep us asking. */
+const MAX_LOAN_PAGES = 100;
 
 const LISTS: Array<keyof PatronLists & SummaryItems> = [
   'chargedItems',
@@ -191,6 +197,39 @@ export class IlsCirculation implements CirculationService {
     return this.run('renewAll', context, about(request), async (ils) => {
       const answer = await ils.renewAll(request.patron, pinOf(request));
       return this.refined(ils, request, () => renewAllResult(answer.message));
+    });
+  }
+
+  patronLoans(request: PatronRef, context?: CirculationContext): Promise<PatronLoansResult> {
+    return this.run('patron', context, about(request), async (ils) => {
+      const pinGiven = request.pin !== undefined && request.pin !== '';
+      const size = Math.max(1, this.options.loansPageSize ?? 10);
+      const items: string[] = [];
+      const seen = new Set<string>();
+      for (let page = 0; page < MAX_LOAN_PAGES; page++) {
+        const start = page * size + 1;
+        const answer = await ils.patronInformation(request.patron, {
+          ...(pinGiven ? { pin: request.pin } : {}),
+          summary: 'chargedItems',
+          range: { start, end: start + size - 1 },
+        });
+        const refusal = patronLookupRefusal(answer.message, pinGiven);
+        if (refusal) throw refusal;
+        const listed = answer.message.chargedItems ?? [];
+        let added = 0;
+        for (const item of listed) {
+          if (item === '' || seen.has(item)) continue;
+          seen.add(item);
+          items.push(item);
+          added++;
+        }
+        const count = answer.message.chargedItemsCount;
+        // The last page: short, or more than asked (an ILS that sends the whole list whatever
+        // BP/BQ say), or nothing new (one that sends its first page again), or all it counts.
+        if (listed.length < size || listed.length > size || added === 0) break;
+        if (typeof count === 'number' && items.length >= count) break;
+      }
+      return { items };
     });
   }
 

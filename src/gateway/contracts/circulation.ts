@@ -123,6 +123,11 @@ export interface RenewAllResult {
   printLines: string[];
 }
 
+/** The patron's loans as the ILS lists them (63 with the charged items): barcodes, in its order. */
+export interface PatronLoansResult {
+  items: string[];
+}
+
 export interface HoldResult {
   ok: true;
   /** The item is on the shelf now. */
@@ -240,6 +245,11 @@ export interface CirculationService {
   checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinAnswer>;
   renew(request: PatronRef & { item: string }, context?: CirculationContext): Promise<RenewalResult>;
   renewAll(request: PatronRef, context?: CirculationContext): Promise<RenewAllResult>;
+  /**
+   * The barcodes of every item the patron has on loan (63 with the charged-items summary, asked a
+   * page at a time with BP/BQ), nothing looked up item by item: what a renewal of her loans works through.
+   */
+  patronLoans(request: PatronRef, context?: CirculationContext): Promise<PatronLoansResult>;
   placeHold(request: HoldRequest, context?: CirculationContext): Promise<HoldResult>;
   cancelHold(request: HoldRequest, context?: CirculationContext): Promise<HoldResult>;
   payFee(request: FeePaymentRequest, context?: CirculationContext): Promise<FeePaymentResult>;

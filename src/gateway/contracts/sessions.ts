@@ -86,9 +86,21 @@ export interface SessionPatronView {
 export interface SessionRenewalView {
   item: string;
   title?: string;
+  /** Renewed: `dueDate` is the new due date. */
   ok: boolean;
   dueDate?: IlsDate;
+  /** Not renewed: the refusal reason (the ILS said no), or the error code (it could not be asked). */
   reason?: RefusalReason | string;
+  /**
+   * Sent to the ILS, whose answer was lost: it may have been renewed. It is not sent again (a
+   * renewal spends one of the loan's renewals); staff look it up.
+   */
+  answerLost?: boolean;
+  /**
+   * Not sent: the ILS stopped answering (or the session ended) before this loan's turn. Nothing
+   * changed at the ILS; renewing the patron's loans again tries it.
+   */
+  notTried?: boolean;
   screenMessages: string[];
 }
 
@@ -113,7 +125,13 @@ export interface SessionView {
    * takes it to the desk. `reason` is for staff.
    */
   unreadableTags: Array<{ uid: string; reason: string }>;
+  /** Every renewal asked in this session, in order, as each came back. */
   renewals: SessionRenewalView[];
+  /**
+   * The patron's loans being renewed one by one now: how many of how many are done (each result
+   * joins `renewals` as it comes, with a `session` update). Absent when none are.
+   */
+  renewing?: { done: number; total: number };
   startedAt: string;
   lastActivityAt: string;
   /** When the session ends if nothing happens. */
@@ -194,10 +212,14 @@ export interface SessionService {
     request: { item: string; feeAcknowledged?: boolean | undefined },
     caller: SessionCaller,
   ): Promise<SessionItemView>;
-  /** Renew one loan, or all of them when no item is named. */
+  /**
+   * Renew one loan (`item`, 29); the patron's loans from before this session, one by one (29 each,
+   * in the ILS's order; none named); or every loan at the ILS at once with Renew All (`all`, 65),
+   * those borrowed in this session too.
+   */
   renew(
     id: string,
-    request: { item?: string | undefined },
+    request: { item?: string | undefined; all?: boolean | undefined },
     caller: SessionCaller,
   ): Promise<SessionRenewalView[]>;
   /**

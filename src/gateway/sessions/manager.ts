@@ -197,14 +197,15 @@ export class SessionManager implements Feature, SessionService {
 
   async renew(
     id: string,
-    request: { item?: string | undefined },
+    request: { item?: string | undefined; all?: boolean | undefined },
     caller: SessionCaller,
   ): Promise<SessionRenewalView[]> {
     const session = this.active(id, caller);
     if (session.init.mode !== 'checkout')
       throw new SessionError('patron_required', 'renewals need a checkout session (a patron)');
     this.armTimer(session);
-    return session.renew(request.item);
+    // Each renewal that comes back is activity: a patron watching her loans renewed one by one is there.
+    return session.renew(request, () => this.armTimer(session));
   }
 
   keepAlive(id: string, caller: SessionCaller): SessionView {

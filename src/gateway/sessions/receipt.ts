@@ -55,20 +55,31 @@ export function checkoutReceipt(
       ...(item.state === 'security_failed' ? { note: SECURITY_NOT_CLEARED } : {}),
     }),
   );
-  // One line an item: one borrowed here and then renewed with her other loans ("Renew my loans"), or
-  // renewed twice, is one loan, due when its last renewal says.
+  // One line an item: one borrowed here and then renewed (by name, or with Renew All), or renewed
+  // twice, is one loan, due when its last renewal says.
   const lines = new Map(loans.map((loan) => [loan.barcode, loan]));
+  const renewed = new Set(renewals.filter((renewal) => renewal.ok).map((renewal) => renewal.item));
+  // A loan not renewed, by its last attempt (one renewed at another attempt is listed as renewed).
+  const notRenewed = new Map<string, { title: string; barcode: string; note: string }>();
   for (const renewal of renewals) {
-    if (!renewal.ok) continue;
+    if (!renewal.ok) {
+      if (!renewed.has(renewal.item))
+        notRenewed.set(renewal.item, {
+          title: renewal.title ?? lines.get(renewal.item)?.title ?? renewal.item,
+          barcode: renewal.item,
+          note: notRenewedWords(renewal),
+        });
+      continue;
+    }
     const dueDate = dueDay(renewal.dueDate);
     const line = lines.get(renewal.item);
     if (line !== undefined) {
       if (dueDate !== '') line.dueDate = dueDate;
       continue;
     }
-    const renewed = { title: `${renewal.title ?? renewal.item} (renewed)`, barcode: renewal.item, dueDate };
-    lines.set(renewal.item, renewed);
-    loans.push(renewed);
+    const loan = { title: `${renewal.title ?? renewal.item} (renewed)`, barcode: renewal.item, dueDate };
+    lines.set(renewal.item, loan);
+    loans.push(loan);
   }
   return {
     template: 'checkout',
@@ -76,6 +87,7 @@ export function checkoutReceipt(
       library: { name: context.library, ...(context.branch ? { branch: context.branch } : {}) },
       patron: { name: patronName },
       loans,
+      notRenewed: [...notRenewed.values()],
       printedAt: localTimestamp(new Date(context.now)),
       desk: context.desk,
       ...(context.url ? { url: context.url } : {}),
@@ -83,6 +95,31 @@ export function checkoutReceipt(
     },
   };
 }
+
+/** Why a loan was not renewed, as the patron reads it on paper: the ILS's own words first. */
+export function notRenewedWords(renewal: SessionRenewalView): string {
+  if (renewal.answerLost === true)
+    return 'Not confirmed: the library system did not answer. Please ask staff whether it was renewed.';
+  if (renewal.reason === 'session_ended')
+    return 'Not renewed: the session ended first. You can renew it later.';
+  if (renewal.notTried === true || (renewal.reason ?? '').startsWith('ils_'))
+    return 'Not renewed: the library system was not answering. You can renew it later.';
+  const words = renewal.screenMessages.filter((message) => message.trim() !== '').join(' ');
+  if (words !== '') return `Not renewed: ${words}`;
+  return `Not renewed: ${REFUSAL_WORDS[renewal.reason ?? ''] ?? 'the library system said no. Please ask staff.'}`;
+}
+
+/** A refusal in the patron's words, when the library system gave none of its own. */
+const REFUSAL_WORDS: Record<string, string> = {
+  renewal_limit: 'it has been renewed as many times as allowed.',
+  renewal_not_allowed: 'this loan cannot be renewed.',
+  item_on_hold_for_another: 'someone else has reserved it.',
+  excessive_fines: 'you have too many fines.',
+  too_many_overdue: 'you have too many overdue items.',
+  patron_blocked: 'your library account is blocked.',
+  card_expired: 'your library card has expired.',
+  not_checked_out: 'it is not on loan to you.',
+};
 
 export function returnReceipt(
   items: readonly SessionItemView[],

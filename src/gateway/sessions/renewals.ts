@@ -1,3 +1,4 @@
+import { IlsError } from '../../devices/ils/index.js';
 import type { CirculationContext, CirculationService, PatronRef } from '../contracts/circulation.js';
 import type { SessionRenewalView } from '../contracts/sessions.js';
 import { outcomeOf } from './outcome.js';
@@ -6,32 +7,48 @@ import { outcomeOf } from './outcome.js';
 const MAX_DESCRIBED_RENEWALS = 50;
 
 /**
- * Renews one loan (29), or every loan (65) when no item is named. A refusal is
- * an answer, not an error: it comes back with its reason and the ILS's words.
+ * Renews one loan (29). A refusal is an answer, not an error: it comes back with its reason and the
+ * ILS's words. A renewal that failed says whether it reached the ILS (`answerLost`: it may have been
+ * renewed, and is never sent again), and `stop` when the ILS is not answering: asking it of the
+ * next loan would only wait for the same nothing.
  */
-export async function renewLoans(
+export async function renewOne(
   circulation: CirculationService,
   patron: PatronRef,
-  item: string | undefined,
+  item: string,
+  context: CirculationContext,
+): Promise<{ renewal: SessionRenewalView; stop: boolean }> {
+  try {
+    const answer = await circulation.renew({ ...patron, item }, context);
+    const renewal: SessionRenewalView = { item, ok: true, screenMessages: answer.screenMessages };
+    if (answer.item.title) renewal.title = answer.item.title;
+    if (answer.item.dueDate) renewal.dueDate = answer.item.dueDate;
+    return { renewal, stop: false };
+  } catch (error) {
+    const { state, reason, words } = outcomeOf(error);
+    const renewal: SessionRenewalView = { item, ok: false, reason, screenMessages: words };
+    if (error instanceof IlsError && error.requestSent) renewal.answerLost = true;
+    // A refusal names no title: the patron is told which of her loans it is.
+    if (state !== 'failed') {
+      const title = await circulation.item(item, context).then(
+        (found) => found.item.title,
+        () => undefined,
+      );
+      if (title) renewal.title = title;
+    }
+    return { renewal, stop: state === 'failed' };
+  }
+}
+
+/**
+ * Renew All (65): every loan the patron has at the ILS, those borrowed in this session too. Only
+ * when a caller asks for it by name (`all`); a patron's "renew my loans" is `renewEarlierLoans`.
+ */
+export async function renewAllLoans(
+  circulation: CirculationService,
+  patron: PatronRef,
   context: CirculationContext,
 ): Promise<SessionRenewalView[]> {
-  if (item !== undefined) {
-    try {
-      const answer = await circulation.renew({ ...patron, item }, context);
-      return [
-        {
-          item,
-          ok: true,
-          ...(answer.item.title ? { title: answer.item.title } : {}),
-          ...(answer.item.dueDate ? { dueDate: answer.item.dueDate } : {}),
-          screenMessages: answer.screenMessages,
-        },
-      ];
-    } catch (error) {
-      const { reason, words } = outcomeOf(error);
-      return [{ item, ok: false, reason, screenMessages: words }];
-    }
-  }
   const answer = await circulation.renewAll(patron, context);
   const results: SessionRenewalView[] = [];
   // Renew All (65) names barcodes only: the new due dates and titles come from item information.

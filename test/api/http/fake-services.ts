@@ -267,6 +267,10 @@ export function fakeCirculation(): CirculationService {
       refuseUnknown(patron, pin);
       return { ok: true, renewed: [], unrenewed: [], ...done };
     },
+    async patronLoans({ patron, pin }) {
+      refuseUnknown(patron, pin);
+      return { items: [] };
+    },
     async placeHold({ patron, pin }) {
       refuseUnknown(patron, pin);
       return { ok: true, available: false, ...done };

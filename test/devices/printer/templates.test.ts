@@ -208,6 +208,17 @@ describe('ReceiptTemplates', () => {
     expect(bytes).toContain('to staff');
   });
 
+  it('prints each loan she asked to renew that was not renewed, with why', () => {
+    const templates = new ReceiptTemplates(options);
+    const notRenewed = [
+      { title: 'Norwegian Wood', barcode: '31000010', note: 'Not renewed: Item is on hold' },
+    ];
+    const bytes = Buffer.from(templates.render('checkout', { ...sample, notRenewed })).toString('latin1');
+    expect(bytes.indexOf('Not renewed: Item is on hold')).toBeGreaterThan(bytes.indexOf('Norwegian Wood'));
+    const without = Buffer.from(templates.render('checkout', sample)).toString('latin1');
+    expect(without).not.toContain('Not renewed');
+  });
+
   it('merges defaults under the data', () => {
     const templates = new ReceiptTemplates({ ...options, defaults: { library: { name: 'Eastside' } } });
     const bytes = Buffer.from(templates.render('test-page', { printer: 'p1' }));

@@ -116,4 +116,42 @@ describe('IlsCirculation', () => {
       screenMessages: ['Bye'],
     });
   });
+
+  describe("a patron's loans, a page at a time", () => {
+    const loans = Array.from({ length: 23 }, (_, i) => `I${String(i + 1).padStart(2, '0')}`);
+    /** A 64 with the charged items: of the range asked (`honours`), or all of them whatever was asked. */
+    const ils = (honours: boolean, asked: Array<[number, number]>) =>
+      fakeIls({
+        patronInformation: async (_patron: string, options: { range: { start: number; end: number } }) => {
+          asked.push([options.range.start, options.range.end]);
+          const { start, end } = options.range;
+          return {
+            message: {
+              validPatron: true,
+              validPatronPassword: true,
+              chargedItemsCount: loans.length,
+              chargedItems: honours ? loans.slice(start - 1, end) : loans,
+            },
+          };
+        },
+      });
+
+    it('asks page after page (BP/BQ) until it has every loan, in order', async () => {
+      const asked: Array<[number, number]> = [];
+      const service = new IlsCirculation({ ils: () => ils(true, asked) });
+      expect((await service.patronLoans({ patron: 'P1', pin: '1' })).items).toEqual(loans);
+      expect(asked).toEqual([
+        [1, 10],
+        [11, 20],
+        [21, 30],
+      ]);
+    });
+
+    it('takes the whole list from an ILS that sends it whatever range is asked, once', async () => {
+      const asked: Array<[number, number]> = [];
+      const service = new IlsCirculation({ ils: () => ils(false, asked) });
+      expect((await service.patronLoans({ patron: 'P1', pin: '1' })).items).toEqual(loans);
+      expect(asked).toHaveLength(1);
+    });
+  });
 });

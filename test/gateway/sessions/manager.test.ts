@@ -78,6 +78,10 @@ function rig(script: Script = {}, tags: RfidTagView[] = []) {
         printLines: [],
       };
     },
+    async patronLoans() {
+      calls.push('loans');
+      return { items: ['A', 'I9', 'NO'] };
+    },
     async item(item: string) {
       return { item: { id: item, title: `T ${item}` }, screenMessages: [] };
     },
@@ -216,23 +220,40 @@ describe('SessionManager', () => {
     expect(secured).toEqual([]);
   });
 
-  it('renews one loan or all of them, and lists the renewals on the receipt', async () => {
-    const { manager } = rig();
+  it('renews one loan, her earlier loans one by one, or all of them with Renew All, and lists the renewals on the receipt', async () => {
+    const { manager, calls } = rig();
     const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
     expect(await manager.renew(id, { item: 'X' }, KIOSK)).toEqual([
       { item: 'X', ok: true, title: 'T X', dueDate: due, screenMessages: [] },
     ]);
     expect(await manager.renew(id, { item: 'NO' }, KIOSK)).toEqual([
-      { item: 'NO', ok: false, reason: 'renewal_limit', screenMessages: ['Renewal limit reached'] },
+      {
+        item: 'NO',
+        ok: false,
+        title: 'T NO',
+        reason: 'renewal_limit',
+        screenMessages: ['Renewal limit reached'],
+      },
     ]);
-    expect((await manager.renew(id, {}, KIOSK)).map((r) => [r.item, r.ok])).toEqual([
+    // I9 was borrowed in this session: not renewed with her loans. NO was refused already: not asked again.
+    await manager.processItem(id, { item: 'I9' }, KIOSK);
+    calls.length = 0;
+    expect((await manager.renew(id, {}, KIOSK)).map((r) => [r.item, r.ok])).toEqual([['A', true]]);
+    expect(calls).toEqual(['loans', 'renew A']);
+    expect((await manager.renew(id, { all: true }, KIOSK)).map((r) => [r.item, r.ok])).toEqual([
       ['A', true],
       ['B', false],
     ]);
     const ended = await manager.end(id, { receipt: 'data' }, KIOSK);
-    expect((ended.receipt as unknown as { data: { loans: unknown[] } }).data.loans).toEqual([
+    const data = (ended.receipt as unknown as { data: { loans: unknown[]; notRenewed: unknown[] } }).data;
+    expect(data.loans).toEqual([
+      { title: 'T I9', barcode: 'I9', dueDate: '2026-02-01' },
       { title: 'T X (renewed)', barcode: 'X', dueDate: '2026-02-01' },
-      { title: 'T A (renewed)', barcode: 'A', dueDate: '' },
+      { title: 'T A (renewed)', barcode: 'A', dueDate: '2026-02-01' },
+    ]);
+    expect(data.notRenewed).toEqual([
+      { title: 'T NO', barcode: 'NO', note: 'Not renewed: Renewal limit reached' },
+      { title: 'B', barcode: 'B', note: 'Not renewed: 1 not renewed' },
     ]);
   });
 

@@ -109,9 +109,24 @@ export const sessionItemSchema = z.object({
 const renewalSchema = z.object({
   item: z.string(),
   title: z.string().optional(),
-  ok: z.boolean(),
+  ok: z.boolean().describe('renewed: dueDate is the new due date'),
   dueDate: ilsDate.optional(),
-  reason: z.string().optional(),
+  reason: z
+    .string()
+    .optional()
+    .describe('not renewed: the refusal reason (the ILS said no, screenMessages say why), or the error code'),
+  answerLost: z
+    .boolean()
+    .optional()
+    .describe(
+      "sent to the ILS and its answer lost: it may have been renewed. It is never sent again (each renewal spends one of the loan's renewals): staff look it up",
+    ),
+  notTried: z
+    .boolean()
+    .optional()
+    .describe(
+      "not sent: the ILS stopped answering (reason: its error code) or the session ended (session_ended) before this loan's turn; nothing changed, and renewing the loans again tries it",
+    ),
   screenMessages,
 });
 
@@ -143,7 +158,13 @@ export const sessionSchema = z.object({
       }),
     )
     .describe('tags on the pad that are no item: neither lent nor returned, the patron takes it to the desk'),
-  renewals: z.array(renewalSchema),
+  renewals: z.array(renewalSchema).describe('every renewal asked in this session, in order'),
+  renewing: z
+    .object({ done: z.number().int(), total: z.number().int() })
+    .optional()
+    .describe(
+      "the patron's loans being renewed one by one now (POST …/renewals with no item): how many of how many have come back; each joins renewals as it does, with a session update",
+    ),
   startedAt: z.string(),
   lastActivityAt: z.string(),
   expiresAt: z.string(),
@@ -283,14 +304,32 @@ export function sessionRoutes(
     method: 'POST',
     url: '/api/v1/sessions/:id/renewals',
     operationId: 'renewInSession',
-    summary: "Renew one of the patron's loans, or all of them when no item is named",
+    summary:
+      "Renew one of the patron's loans ({item}); with no item, the loans she had before this session, one by one (a 29 each, in the library system's order; not the items borrowed in this session, nor one renewed already in it), each joining the session's renewals as it comes back (with `renewing` and a session update), the loans after not sent when the library system stops answering (notTried); or every loan at once with the library system's Renew All ({all: true}, message 65: the items borrowed in this session too)",
     tag: 'sessions',
     access,
     params,
     query: screenQuery,
-    body: z.strictObject({ item: checkoutRequestSchema.shape.item.optional() }),
-    response: z.object({ renewals: z.array(renewalSchema) }),
-    problems: [404, 409],
+    body: z
+      .strictObject({
+        item: checkoutRequestSchema.shape.item.optional(),
+        all: z
+          .literal(true)
+          .optional()
+          .describe(
+            'Renew All (SIP2 65): every loan the patron has at the library system, those borrowed in this session too, in one request',
+          ),
+      })
+      .refine((renew) => !(renew.item !== undefined && renew.all === true), {
+        message: 'give an item or all, not both',
+        path: ['all'],
+      }),
+    response: z.object({
+      renewals: z
+        .array(renewalSchema)
+        .describe('the renewals this request asked for (none when she has no earlier loan to renew)'),
+    }),
+    problems: [404, 409, 422],
     handler: async ({ params, query, body, principal }) => ({
       renewals: await sessions.renew(params.id, body, screenCaller(principal, query)),
     }),
