@@ -262,6 +262,45 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
       .toBe('This page needs a staff or monitor token to read the alarms.');
   });
 
+  it('says the day of an alarm still waiting from an earlier day, not only its time', async () => {
+    gateSim().walk({ direction: 'out', items: ['31000011'] });
+    const alarmAt = async () => {
+      const history = (await (
+        await fetch(`${chromium.testDesk.api}/api/v1/gates/alarms?open=true&limit=50`, {
+          headers: { authorization: `Bearer ${STAFF}` },
+        })
+      ).json()) as { alarms: Array<{ item: string | null; time: string }> };
+      return history.alarms.find((alarm) => alarm.item === '31000011')?.time;
+    };
+    await expect.poll(alarmAt).toBeDefined();
+    const time = (await alarmAt())!;
+    // Left open over the night: shown today with its time alone, the next morning with its day.
+    const desk = await chromium.openPage('/healthz');
+    await desk.clock.install({ time: Date.now() - 1000 });
+    await desk.clock.pauseAt(Date.now());
+    await desk.goto(`${chromium.testDesk.api}/gates#token=${STAFF}`);
+    await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+    const row = desk.locator('#open [data-alarm]').filter({ hasText: '31000011' });
+    await row.waitFor({ timeout: 2000 });
+    const day = await desk.evaluate(
+      (iso) => new Date(iso).toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' }),
+      time,
+    );
+    expect(await row.locator('time').textContent()).toMatch(/^\d\d:\d\d:\d\d$/);
+    await desk.clock.setSystemTime(Date.parse(time) + 24 * 3600_000);
+    await desk.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+    await expect
+      .poll(() => row.locator('time').textContent())
+      .toMatch(new RegExp(`^${day} \\d\\d:\\d\\d:\\d\\d$`));
+    // Opened the next morning: the alarm from the history says its day too.
+    const morning = await chromium.openPage('/healthz');
+    await morning.clock.install({ time: Date.parse(time) + 24 * 3600_000 });
+    await morning.goto(`${chromium.testDesk.api}/gates#token=${STAFF}`);
+    const waiting = morning.locator('#open [data-alarm]').filter({ hasText: '31000011' });
+    await waiting.waitFor({ timeout: 5000 });
+    expect(await waiting.locator('time').textContent()).toMatch(new RegExp(`^${day} \\d\\d:\\d\\d:\\d\\d$`));
+  });
+
   it('says the title was not found once the title lookup is over, when the page missed Carrel saying so', async () => {
     const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
     const { gates } = (await (

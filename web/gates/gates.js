@@ -68,6 +68,14 @@ const clock = (iso) =>
     second: '2-digit',
     hour12: false,
   });
+/** The day of an alarm not raised today ('Fri 4 Dec'); none for today's. */
+function dayOf(iso) {
+  const at = new Date(iso);
+  if (at.toDateString() === new Date().toDateString()) return null;
+  return at.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' });
+}
+/** A time, with its day when it was not today. */
+const when = (iso) => [dayOf(iso), clock(iso)].filter(Boolean).join(' ');
 const gateName = (id) => gates.get(id)?.name ?? id;
 
 function say(text) {
@@ -271,7 +279,15 @@ function render(record) {
   }
   const time = document.createElement('time');
   time.dateTime = record.time;
-  time.textContent = clock(record.time);
+  // An alarm still waiting from an earlier day says so: not read as one that just happened.
+  const day = dayOf(record.time);
+  if (day) {
+    const dayLine = document.createElement('span');
+    dayLine.className = 'day';
+    dayLine.textContent = day;
+    time.append(dayLine, ' ');
+  }
+  time.append(clock(record.time));
   const title = document.createElement('span');
   title.className = 'title';
   title.textContent = titleOf(record);
@@ -287,7 +303,7 @@ function render(record) {
     REASONS[record.reason] ?? record.reason,
     record.ils === 'unanswered' ? 'the library system did not answer' : null,
     titleOf(record) === 'Title not found' ? (record.notFound ?? 'the library system did not say') : null,
-    open ? null : `acknowledged by ${record.acknowledged.by} at ${clock(record.acknowledged.at)}`,
+    open ? null : `acknowledged by ${record.acknowledged.by} at ${when(record.acknowledged.at)}`,
   ];
   // 'the library system did not answer' once, when it decided the alarm and then gave no title.
   meta.textContent = [...new Set(words.filter(Boolean))].join(' · ');
@@ -437,6 +453,16 @@ async function start() {
     setTimeout(start, 5000);
   }
 }
+
+/** Every alarm drawn again when the day turns: today's alarms become yesterday's, and say so. */
+let today = new Date().toDateString();
+function dayTurned() {
+  if (new Date().toDateString() === today) return;
+  today = new Date().toDateString();
+  for (const record of alarms.values()) render(record);
+}
+setInterval(dayTurned, 60_000);
+document.addEventListener('visibilitychange', dayTurned);
 
 window.addEventListener('beforeunload', () => socket?.close());
 void start();
