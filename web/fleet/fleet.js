@@ -65,7 +65,10 @@ function deskCard(desk) {
         : 'no state published yet';
   const totals = desk.totals;
   // A desk switched off on an earlier day left that day's counts: said as that day's, not today's.
-  const counted = `${totals?.alarmsToday} ${plural(totals?.alarmsToday, 'alarm')} · ${totals?.visitorsToday ?? '–'} visitors`;
+  const visitors = totals?.visitorsToday;
+  const counted = `${totals?.alarmsToday} ${plural(totals?.alarmsToday, 'alarm')} · ${
+    visitors === null || visitors === undefined ? '–' : visitors
+  } ${plural(visitors, 'visitor')}`;
   card.querySelector('.counts').textContent = totals
     ? (desk.totalsToday ? `${counted} · ` : `on ${dayText(totals.day)}: ${counted}; now `) +
       `${totals.offlinePending} offline waiting` +

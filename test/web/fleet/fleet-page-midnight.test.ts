@@ -164,4 +164,23 @@ describe.skipIf(skip !== undefined)('the fleet page, every desk switched off thi
     await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
     await saysItIsANewDay(page);
   });
+
+  it('speaks of one alarm and one visitor in the singular', async () => {
+    // A third desk, last: the figures above are the first two desks'.
+    await desks.publishAsync('carrel/main/desk-3/state', JSON.stringify({ status: 'offline' }), {
+      qos: 1,
+      retain: true,
+    });
+    await desks.publishAsync('carrel/main/desk-3/totals', totals(TODAY, 1, 1, 0, 0), {
+      qos: 1,
+      retain: true,
+    });
+    const context = await browser.newContext({ timezoneId: TIME_ZONE });
+    const page = await context.newPage();
+    pages.push(page);
+    await page.goto(url);
+    const counts = page.locator('li.desk[data-desk="main/desk-3"] .counts');
+    await counts.waitFor({ timeout: 10_000 });
+    expect(await counts.textContent()).toBe('1 alarm · 1 visitor · 0 offline waiting');
+  });
 });
