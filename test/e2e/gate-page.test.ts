@@ -336,4 +336,22 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
       ils.setFaults({});
     }
   });
+
+  it('says when a gate is not connected, so nobody takes a quiet page for a quiet exit', async () => {
+    const desk = await openPage(STAFF);
+    const line = desk.locator('[data-gate="exit-1"]');
+    expect(await line.locator('.trouble').count()).toBe(0);
+    gateSim().setFaults({ unplugged: true });
+    try {
+      await expect
+        .poll(() => line.locator('.trouble').textContent(), { timeout: 20_000 })
+        .toBe(
+          "Main exit is not connected: its alarms cannot reach this page. Check the gate's power and network cable, or call IT.",
+        );
+      expect(await desk.locator('#link').textContent()).toBe('Live');
+    } finally {
+      gateSim().setFaults({ unplugged: false });
+    }
+    await expect.poll(() => line.locator('.trouble').count(), { timeout: 20_000 }).toBe(0);
+  }, 45_000);
 });

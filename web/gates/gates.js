@@ -13,7 +13,7 @@ import { GateApi, Problem, takeToken } from './api.js';
 const api = new GateApi(location.origin, takeToken(location, sessionStorage, history));
 const $ = (id) => document.getElementById(id);
 
-/** Gate id → { name, visitors, titleLookupMs }. */
+/** Gate id → { name, status, visitors, titleLookupMs }. */
 const gates = new Map();
 /** Alarm id → what the page knows of it (the history's shape). */
 const alarms = new Map();
@@ -138,6 +138,23 @@ function setVisitors(id, visitors) {
   renderVisitors();
 }
 
+/** A gate's health as Carrel reads it: a gate not connected raises no alarm here, and the page says so. */
+function setStatus(id, status) {
+  const gate = gates.get(id);
+  if (!gate || !status || gate.status === status) return;
+  gate.status = status;
+  renderVisitors();
+}
+
+/** What desk staff are told of a gate that is not (fully) connected; nothing when it is. */
+function gateTrouble(gate) {
+  if (gate.status === 'offline')
+    return `${gate.name} is not connected: its alarms cannot reach this page. Check the gate's power and network cable, or call IT.`;
+  if (gate.status === 'degraded')
+    return `${gate.name} is not answering properly: its alarms may not reach this page. If it goes on, call IT.`;
+  return null;
+}
+
 function renderVisitors() {
   const counted = [...gates.values()].filter((gate) => gate.visitors);
   const sum = (pick) => counted.reduce((total, gate) => total + pick(gate.visitors), 0);
@@ -161,9 +178,17 @@ function renderVisitors() {
     ...[...gates.entries()].map(([id, gate]) => {
       const item = document.createElement('li');
       item.dataset.gate = id;
+      item.dataset.status = gate.status ?? 'online';
       item.textContent = gate.visitors
         ? `${gate.name}: ${gate.visitors.today.in} in, ${gate.visitors.today.out} out, ${gate.visitors.occupancy} inside`
         : `${gate.name}: no people counter`;
+      const trouble = gateTrouble(gate);
+      if (trouble) {
+        const warning = document.createElement('strong');
+        warning.className = 'trouble';
+        warning.textContent = trouble;
+        item.append(' ', warning);
+      }
       return item;
     }),
   );
@@ -385,8 +410,12 @@ $('older').addEventListener('click', () => {
 
 function onMessage(message) {
   if (message.event === 'snapshot') {
-    for (const device of message.data.devices) setVisitors(device.device, device.detail?.visitors);
+    for (const device of message.data.devices) {
+      setStatus(device.device, device.status);
+      setVisitors(device.device, device.detail?.visitors);
+    }
   } else if (message.event === 'device.state') {
+    setStatus(message.data.device, message.data.status);
     setVisitors(message.data.device, message.data.detail?.visitors);
   } else if (message.event === 'device.event') {
     const { device, type, data } = message.data;
@@ -443,6 +472,7 @@ async function start() {
     for (const gate of list)
       gates.set(gate.id, {
         name: gate.name ?? gate.id,
+        status: gate.status,
         visitors: gate.visitors,
         titleLookupMs: gate.titleLookupMs,
       });
