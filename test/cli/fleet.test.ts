@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 import { freePort } from '../helpers/free-port.js';
 import {
   type MosquittoBroker,
@@ -120,5 +121,30 @@ describe.skipIf(skip !== undefined)('carrel fleet, when its port is taken', () =
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`carrel: the fleet view cannot listen on 127.0.0.1:${port}`));
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('carrel fleet, pointed at a desk’s embedded broker (MQTT 3.1.1 only)', () => {
+  let desk: TestDesk;
+
+  beforeAll(async () => {
+    desk = await startTestDesk();
+  }, 30_000);
+
+  afterAll(async () => {
+    await desk?.stop();
+  });
+
+  it('says the broker does not speak MQTT 5 and which option to give, in one line', async () => {
+    const broker = desk.desk.urls().mqtt!;
+    const result = await fleet(['--broker', broker, '--http-port', '0']);
+    expect(result.code).toBe(1);
+    const said = result.stderr.trim().split('\n');
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(
+      /^carrel: mqtt:\/\/127\.0\.0\.1:\d+ refused the connection: .*Unacceptable protocol version/,
+    );
+    expect(said[0]).toContain('it does not speak MQTT 5');
+    expect(said[0]).toContain('--protocol 3.1.1');
   });
 });

@@ -262,11 +262,62 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
       .toBe('This page needs a staff or monitor token to read the alarms.');
   });
 
-  it('says the title is not known when the library system does not answer, instead of waiting for ever', async () => {
+  it('says the day of an alarm still waiting from an earlier day, not only its time', async () => {
+    gateSim().walk({ direction: 'out', items: ['31000011'] });
+    const alarmAt = async () => {
+      const history = (await (
+        await fetch(`${chromium.testDesk.api}/api/v1/gates/alarms?open=true&limit=50`, {
+          headers: { authorization: `Bearer ${STAFF}` },
+        })
+      ).json()) as { alarms: Array<{ item: string | null; time: string }> };
+      return history.alarms.find((alarm) => alarm.item === '31000011')?.time;
+    };
+    await expect.poll(alarmAt).toBeDefined();
+    const time = (await alarmAt())!;
+    // Left open over the night: shown today with its time alone, the next morning with its day.
+    const desk = await chromium.openPage('/healthz');
+    await desk.clock.install({ time: Date.now() - 1000 });
+    await desk.clock.pauseAt(Date.now());
+    await desk.goto(`${chromium.testDesk.api}/gates#token=${STAFF}`);
+    await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+    const row = desk.locator('#open [data-alarm]').filter({ hasText: '31000011' });
+    await row.waitFor({ timeout: 2000 });
+    const day = await desk.evaluate(
+      (iso) => new Date(iso).toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' }),
+      time,
+    );
+    expect(await row.locator('time').textContent()).toMatch(/^\d\d:\d\d:\d\d$/);
+    await desk.clock.setSystemTime(Date.parse(time) + 24 * 3600_000);
+    await desk.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+    await expect
+      .poll(() => row.locator('time').textContent())
+      .toMatch(new RegExp(`^${day} \\d\\d:\\d\\d:\\d\\d$`));
+    // Opened the next morning: the alarm from the history says its day too.
+    const morning = await chromium.openPage('/healthz');
+    await morning.clock.install({ time: Date.parse(time) + 24 * 3600_000 });
+    await morning.goto(`${chromium.testDesk.api}/gates#token=${STAFF}`);
+    const waiting = morning.locator('#open [data-alarm]').filter({ hasText: '31000011' });
+    await waiting.waitFor({ timeout: 5000 });
+    expect(await waiting.locator('time').textContent()).toMatch(new RegExp(`^${day} \\d\\d:\\d\\d:\\d\\d$`));
+  });
+
+  it('says the title was not found once the title lookup is over, when the page missed Carrel saying so', async () => {
     const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
-    const desk = await openPage(STAFF);
-    // The page waits 20 s for a title (Carrel gives the ILS 15): seconds on the page's clock, which
-    // stands still here unless the test runs it on.
+    const { gates } = (await (
+      await fetch(`${chromium.testDesk.api}/api/v1/gates`, { headers: { authorization: `Bearer ${STAFF}` } })
+    ).json()) as { gates: Array<{ titleLookupMs: number }> };
+    const lookupMs = gates[0]!.titleLookupMs;
+    const desk = await chromium.openPage('/healthz');
+    // Carrel's word that no title is coming is lost on the way (a Wi-Fi blip just then).
+    await desk.routeWebSocket(/\/api\/v1\/events/, (socket) => {
+      const server = socket.connectToServer();
+      server.onMessage((message) => {
+        if (!String(message).includes('gate.alarm_not_enriched')) socket.send(message);
+      });
+    });
+    await desk.goto(`${chromium.testDesk.api}/gates#token=${STAFF}`);
+    await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+    // Seconds on the page's clock, which stands still here unless the test runs it on.
     await desk.clock.install();
     await desk.clock.pauseAt(Date.now() + 1000);
     ils.setFaults({ hang: true });
@@ -275,13 +326,32 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
       const row = desk.locator('#open [data-alarm]').filter({ hasText: '31000008' });
       await row.waitFor({ timeout: 2000 });
       expect(await row.locator('.title').textContent()).toBe('…');
-      await desk.clock.runFor(19_000);
+      // The page waits as long as the desk looks for the title (from its ILS link's timeouts), and 5 s more.
+      await desk.clock.runFor(lookupMs + 4_000);
       expect(await row.locator('.title').textContent()).toBe('…');
       await desk.clock.runFor(1_000);
-      await expect.poll(() => row.locator('.title').textContent()).toBe('Title not known');
+      await expect.poll(() => row.locator('.title').textContent()).toBe('Title not found');
       expect(await row.textContent()).toContain('the library system did not say');
     } finally {
       ils.setFaults({});
     }
   });
+
+  it('says when a gate is not connected, so nobody takes a quiet page for a quiet exit', async () => {
+    const desk = await openPage(STAFF);
+    const line = desk.locator('[data-gate="exit-1"]');
+    expect(await line.locator('.trouble').count()).toBe(0);
+    gateSim().setFaults({ unplugged: true });
+    try {
+      await expect
+        .poll(() => line.locator('.trouble').textContent(), { timeout: 20_000 })
+        .toBe(
+          "Main exit is not connected: its alarms cannot reach this page. Check the gate's power and network cable, or call IT.",
+        );
+      expect(await desk.locator('#link').textContent()).toBe('Live');
+    } finally {
+      gateSim().setFaults({ unplugged: false });
+    }
+    await expect.poll(() => line.locator('.trouble').count(), { timeout: 20_000 }).toBe(0);
+  }, 45_000);
 });

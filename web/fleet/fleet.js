@@ -2,7 +2,9 @@
  * The fleet view for central IT: every desk on the broker, its devices and problems, and the
  * day's totals. Read-only. The server (`carrel fleet`) streams a snapshot of the fleet whenever
  * it changes (server-sent events over one fetch, so the token travels in a header); nothing is
- * polled. The page is rebuilt from each snapshot, text only (no HTML from the broker).
+ * polled. The page is rebuilt from each snapshot, text only (no HTML from the broker), and again
+ * when its day turns: at local midnight, and when it is shown again (a PC woken in the morning),
+ * since with every desk switched off for the night no snapshot comes to say it is a new day.
  */
 const TOKEN_KEY = 'carrel.fleet.token';
 
@@ -63,7 +65,10 @@ function deskCard(desk) {
         : 'no state published yet';
   const totals = desk.totals;
   // A desk switched off on an earlier day left that day's counts: said as that day's, not today's.
-  const counted = `${totals?.alarmsToday} ${plural(totals?.alarmsToday, 'alarm')} · ${totals?.visitorsToday ?? '–'} visitors`;
+  const visitors = totals?.visitorsToday;
+  const counted = `${totals?.alarmsToday} ${plural(totals?.alarmsToday, 'alarm')} · ${
+    visitors === null || visitors === undefined ? '–' : visitors
+  } ${plural(visitors, 'visitor')}`;
   card.querySelector('.counts').textContent = totals
     ? (desk.totalsToday ? `${counted} · ` : `on ${dayText(totals.day)}: ${counted}; now `) +
       `${totals.offlinePending} offline waiting` +
@@ -95,7 +100,65 @@ function deskCard(desk) {
 }
 
 const COMPARED = ['transactions', 'refusals', 'visitors', 'alarms', 'pages', 'cards'];
+/** The last snapshot as the server sent it. */
+let received;
+/** …and as of this page's today. */
 let latest;
+
+/** This PC's local day, `YYYY-MM-DD`. */
+function localDay(now = new Date()) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/**
+ * The snapshot as of this page's today. The server says which day is today when it sends it: the
+ * newest day an online desk counts for, else its own local day. While a desk is online it sends
+ * new totals as its day turns, and the server a new snapshot; with none online nothing comes at
+ * midnight, so the page moves to its own new day itself, as the server would have: a desk's counts
+ * of an earlier day are no longer today's, nor summed in today's totals.
+ */
+function asOfToday(fleet) {
+  const online = fleet.desks.some((desk) => desk.status === 'online' && desk.totals);
+  const day = localDay();
+  if (online || day <= fleet.today) return fleet;
+  const desks = fleet.desks.map((desk) => ({
+    ...desk,
+    totalsToday: desk.totals !== null && (desk.status === 'online' || desk.totals.day >= day),
+  }));
+  const counted = desks.filter((desk) => desk.totalsToday);
+  const sum = (pick) => counted.reduce((total, desk) => total + (pick(desk.totals) ?? 0), 0);
+  return {
+    ...fleet,
+    today: day,
+    desks,
+    totals: {
+      ...fleet.totals,
+      alarmsToday: sum((t) => t.alarmsToday),
+      visitorsToday: sum((t) => t.visitorsToday),
+    },
+  };
+}
+
+let midnight;
+/** Draws the page again just after this PC's next local midnight, and so on every night. */
+function atMidnight() {
+  clearTimeout(midnight);
+  const now = new Date();
+  const next = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 0, 0, 1);
+  midnight = setTimeout(() => {
+    if (received) render(received);
+    atMidnight();
+  }, next - now);
+}
+atMidnight();
+
+// A PC asleep over midnight (its timers held) draws the new day as it is shown again.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState !== 'visible') return;
+  if (received && asOfToday(received).today !== latest?.today) render(received);
+  atMidnight();
+});
 
 /** Each desk's counts over the chosen last days, beside the others', with a bar for the eye. */
 function compare(fleet) {
@@ -154,7 +217,9 @@ function compare(fleet) {
 
 document.getElementById('compare-span').addEventListener('change', () => latest && compare(latest));
 
-function render(fleet) {
+function render(snapshot) {
+  received = snapshot;
+  const fleet = asOfToday(snapshot);
   latest = fleet;
   compare(fleet);
   const t = fleet.totals;

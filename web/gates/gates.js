@@ -13,13 +13,17 @@ import { GateApi, Problem, takeToken } from './api.js';
 const api = new GateApi(location.origin, takeToken(location, sessionStorage, history));
 const $ = (id) => document.getElementById(id);
 
-/** Gate id → { name, visitors }. */
+/** Gate id → { name, status, visitors, titleLookupMs }. */
 const gates = new Map();
 /** Alarm id → what the page knows of it (the history's shape). */
 const alarms = new Map();
-/** Alarms whose title the page stopped waiting for: Carrel gives the ILS 15 s, the page 20. */
+/**
+ * Alarms whose title the page stopped waiting for. Carrel says when no title is coming
+ * (gate.alarm_not_enriched); the page stops waiting by itself only when it cannot have heard that
+ * (it was reconnecting, or opened later): once the gate's title lookup is over, and a little more.
+ */
 const lookupsOver = new Set();
-const LOOKUP_WAIT_MS = 20_000;
+const LOOKUP_SLACK_MS = 5_000;
 /**
  * Acknowledged alarms the page keeps, the newest: a page left open for a week at a busy branch
  * would otherwise hold every alarm of the week. Waiting alarms are always kept; staff reach older
@@ -64,6 +68,14 @@ const clock = (iso) =>
     second: '2-digit',
     hour12: false,
   });
+/** The day of an alarm not raised today ('Fri 4 Dec'); none for today's. */
+function dayOf(iso) {
+  const at = new Date(iso);
+  if (at.toDateString() === new Date().toDateString()) return null;
+  return at.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' });
+}
+/** A time, with its day when it was not today. */
+const when = (iso) => [dayOf(iso), clock(iso)].filter(Boolean).join(' ');
 const gateName = (id) => gates.get(id)?.name ?? id;
 
 function say(text) {
@@ -126,6 +138,23 @@ function setVisitors(id, visitors) {
   renderVisitors();
 }
 
+/** A gate's health as Carrel reads it: a gate not connected raises no alarm here, and the page says so. */
+function setStatus(id, status) {
+  const gate = gates.get(id);
+  if (!gate || !status || gate.status === status) return;
+  gate.status = status;
+  renderVisitors();
+}
+
+/** What desk staff are told of a gate that is not (fully) connected; nothing when it is. */
+function gateTrouble(gate) {
+  if (gate.status === 'offline')
+    return `${gate.name} is not connected: its alarms cannot reach this page. Check the gate's power and network cable, or call IT.`;
+  if (gate.status === 'degraded')
+    return `${gate.name} is not answering properly: its alarms may not reach this page. If it goes on, call IT.`;
+  return null;
+}
+
 function renderVisitors() {
   const counted = [...gates.values()].filter((gate) => gate.visitors);
   const sum = (pick) => counted.reduce((total, gate) => total + pick(gate.visitors), 0);
@@ -149,9 +178,17 @@ function renderVisitors() {
     ...[...gates.entries()].map(([id, gate]) => {
       const item = document.createElement('li');
       item.dataset.gate = id;
+      item.dataset.status = gate.status ?? 'online';
       item.textContent = gate.visitors
         ? `${gate.name}: ${gate.visitors.today.in} in, ${gate.visitors.today.out} out, ${gate.visitors.occupancy} inside`
         : `${gate.name}: no people counter`;
+      const trouble = gateTrouble(gate);
+      if (trouble) {
+        const warning = document.createElement('strong');
+        warning.className = 'trouble';
+        warning.textContent = trouble;
+        item.append(' ', warning);
+      }
       return item;
     }),
   );
@@ -175,20 +212,48 @@ function fromEvent(device, data) {
   };
 }
 
+/**
+ * How much longer a title may come for this alarm: its gate's title lookup (Carrel's wait for the
+ * library system) counted from the alarm, and a little more; none when the desk has no library
+ * system to ask.
+ */
+function titleMayComeFor(record) {
+  const lookupMs = gates.get(record.gate)?.titleLookupMs;
+  if (lookupMs === null) return 0;
+  const waitMs = (lookupMs ?? 0) + LOOKUP_SLACK_MS;
+  // A live alarm is counted from now: this PC's clock may be off from Carrel's.
+  const age = record.heard ? 0 : Date.now() - Date.parse(record.time);
+  return Math.min(waitMs, Math.max(0, waitMs - age));
+}
+
 function remember(record) {
   const known = alarms.get(record.id);
-  // What the page learnt live (a title, the ILS's details) stays when the history is read again.
+  // What the page learnt live (a title, the ILS's details, that none is coming) stays when the
+  // history is read again.
   const merged = known
-    ? { ...known, ...record, title: record.title ?? known.title, details: known.details }
+    ? {
+        ...known,
+        ...record,
+        title: record.title ?? known.title,
+        details: known.details,
+        notFound: known.notFound,
+      }
     : record;
   alarms.set(record.id, merged);
-  if (merged.item && !merged.title && !merged.details && !lookupsOver.has(merged.id) && !known)
+  if (
+    merged.item &&
+    !merged.title &&
+    !merged.details &&
+    !merged.notFound &&
+    !lookupsOver.has(merged.id) &&
+    !known
+  )
     setTimeout(() => {
       const now = alarms.get(merged.id);
       if (!now) return; // Let go of meanwhile (acknowledged, and older than what the page keeps).
       lookupsOver.add(merged.id);
       render(now);
-    }, LOOKUP_WAIT_MS);
+    }, titleMayComeFor(merged));
   render(merged);
   trim();
   return merged;
@@ -220,7 +285,8 @@ function titleOf(record) {
   if (record.title) return record.title;
   if (!record.item) return 'Unreadable tag';
   if (record.details?.known === false) return 'Not in the catalogue';
-  if (record.details || lookupsOver.has(record.id)) return 'Title not known';
+  if (record.details) return 'Title not known';
+  if (record.notFound || lookupsOver.has(record.id)) return 'Title not found';
   return '…';
 }
 
@@ -238,14 +304,22 @@ function render(record) {
   }
   const time = document.createElement('time');
   time.dateTime = record.time;
-  time.textContent = clock(record.time);
+  // An alarm still waiting from an earlier day says so: not read as one that just happened.
+  const day = dayOf(record.time);
+  if (day) {
+    const dayLine = document.createElement('span');
+    dayLine.className = 'day';
+    dayLine.textContent = day;
+    time.append(dayLine, ' ');
+  }
+  time.append(clock(record.time));
   const title = document.createElement('span');
   title.className = 'title';
   title.textContent = titleOf(record);
   const meta = document.createElement('span');
   meta.className = 'meta';
   const details = record.details;
-  meta.textContent = [
+  const words = [
     gateName(record.gate),
     record.item,
     details?.callNumber,
@@ -253,11 +327,11 @@ function render(record) {
     record.direction === 'in' ? 'walking in' : record.direction === 'out' ? 'walking out' : null,
     REASONS[record.reason] ?? record.reason,
     record.ils === 'unanswered' ? 'the library system did not answer' : null,
-    titleOf(record) === 'Title not known' && !record.details ? 'the library system did not say' : null,
-    open ? null : `acknowledged by ${record.acknowledged.by} at ${clock(record.acknowledged.at)}`,
-  ]
-    .filter(Boolean)
-    .join(' · ');
+    titleOf(record) === 'Title not found' ? (record.notFound ?? 'the library system did not say') : null,
+    open ? null : `acknowledged by ${record.acknowledged.by} at ${when(record.acknowledged.at)}`,
+  ];
+  // 'the library system did not answer' once, when it decided the alarm and then gave no title.
+  meta.textContent = [...new Set(words.filter(Boolean))].join(' · ');
   const parts = [time, title, meta];
   if (open) {
     const ack = document.createElement('button');
@@ -276,6 +350,14 @@ function enrich(data) {
   if (!record) return;
   record.title = data.title ?? record.title;
   record.details = data;
+  render(record);
+}
+
+/** Carrel will not say what the item is: 'Title not found' now, with why, rather than '…'. */
+function notEnriched(data) {
+  const record = alarms.get(data.alarm);
+  if (!record || record.title || record.details) return;
+  record.notFound = data.message;
   render(record);
 }
 
@@ -328,8 +410,12 @@ $('older').addEventListener('click', () => {
 
 function onMessage(message) {
   if (message.event === 'snapshot') {
-    for (const device of message.data.devices) setVisitors(device.device, device.detail?.visitors);
+    for (const device of message.data.devices) {
+      setStatus(device.device, device.status);
+      setVisitors(device.device, device.detail?.visitors);
+    }
   } else if (message.event === 'device.state') {
+    setStatus(message.data.device, message.data.status);
     setVisitors(message.data.device, message.data.detail?.visitors);
   } else if (message.event === 'device.event') {
     const { device, type, data } = message.data;
@@ -338,6 +424,8 @@ function onMessage(message) {
       beep();
     } else if (type === 'gate.alarm_enriched') {
       enrich(data);
+    } else if (type === 'gate.alarm_not_enriched') {
+      notEnriched(data);
     } else if (type === 'gate.alarm_acknowledged') {
       // Acknowledged at another desk PC (or this one): it leaves the waiting list everywhere.
       const record = alarms.get(data.alarm);
@@ -381,7 +469,13 @@ function connect() {
 async function start() {
   try {
     const { gates: list } = await api.gates();
-    for (const gate of list) gates.set(gate.id, { name: gate.name ?? gate.id, visitors: gate.visitors });
+    for (const gate of list)
+      gates.set(gate.id, {
+        name: gate.name ?? gate.id,
+        status: gate.status,
+        visitors: gate.visitors,
+        titleLookupMs: gate.titleLookupMs,
+      });
     renderVisitors();
     connect();
   } catch (error) {
@@ -389,6 +483,16 @@ async function start() {
     setTimeout(start, 5000);
   }
 }
+
+/** Every alarm drawn again when the day turns: today's alarms become yesterday's, and say so. */
+let today = new Date().toDateString();
+function dayTurned() {
+  if (new Date().toDateString() === today) return;
+  today = new Date().toDateString();
+  for (const record of alarms.values()) render(record);
+}
+setInterval(dayTurned, 60_000);
+document.addEventListener('visibilitychange', dayTurned);
 
 window.addEventListener('beforeunload', () => socket?.close());
 void start();

@@ -45,12 +45,21 @@ export const visitorsSchema = z
   })
   .meta({ id: 'GateVisitors' });
 
+const titleLookupSchema = z
+  .number()
+  .int()
+  .nullable()
+  .describe(
+    'how long after an alarm its title may still come (ms, from the ILS link’s timeouts): by then gate.alarm_enriched or gate.alarm_not_enriched was sent; null: no ILS to ask',
+  );
+
 export const statusSchema = z.object({
   alarm: alarmStateSchema.nullable().describe('the alarm loops as last read back; null until read'),
   counts: countsSchema.nullable().describe('the people counter as last read; null until read'),
   visitors: visitorsSchema.nullable().describe('null for a gate without a people counter'),
   recentAlarms: z.array(alarmSchema).describe('alarms since Carrel started, newest first (at most 50)'),
   alarms: z.number().int().describe('alarms since Carrel started'),
+  titleLookupMs: titleLookupSchema,
 });
 
 export const gateListSchema = z.object({
@@ -64,6 +73,7 @@ export const gateListSchema = z.object({
       visitors: visitorsSchema.nullable(),
       alarms: z.number().int().describe('alarms since Carrel started'),
       lastAlarm: alarmSchema.nullable(),
+      titleLookupMs: titleLookupSchema,
     }),
   ),
 });
@@ -124,6 +134,16 @@ export const alarmEnrichedSchema = z.object({
   circulationStatus: z.string().nullable().describe('SIP2 circulation status: available, charged, missing…'),
   dueDate: z.string().nullable().describe('ISO 8601 when readable, else the ILS’s text'),
   checkedOut: z.boolean().describe('charged to someone (never who)'),
+  time: z.string(),
+});
+
+export const alarmNotEnrichedSchema = z.object({
+  alarm: z.string().describe('the alarm’s id'),
+  item: z.string().describe('the item barcode that was to be asked about'),
+  reason: z
+    .enum(['no_answer', 'unreachable', 'busy', 'failed', 'no_ils'])
+    .describe('no answer in time, the ILS not reachable, too many lookups at once, another failure, no ILS'),
+  message: z.string().describe('why, in the words a desk reads: “the library system did not answer”'),
   time: z.string(),
 });
 

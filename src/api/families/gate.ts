@@ -16,6 +16,7 @@ import { type ApiModule, operation } from '../operations.js';
 import {
   alarmAcknowledgedSchema,
   alarmEnrichedSchema,
+  alarmNotEnrichedSchema,
   alarmPageSchema,
   alarmParams,
   alarmRecordSchema,
@@ -61,6 +62,11 @@ export const gateApi: ApiModule = {
       summary: 'What the ILS says about the item of an alarm, after the alarm',
       data: alarmEnrichedSchema,
     },
+    'gate.alarm_not_enriched': {
+      summary:
+        'The ILS will not say what the item of an alarm is (not answered in time, not reachable): no title is coming',
+      data: alarmNotEnrichedSchema,
+    },
     'gate.alarm_acknowledged': {
       summary:
         'A member of staff acknowledged an alarm (the first acknowledgement): every desk PC shows it so',
@@ -101,6 +107,7 @@ export const gateApi: ApiModule = {
               visitors: status.visitors,
               alarms: status.alarms,
               lastAlarm: status.recentAlarms[0] ?? null,
+              titleLookupMs: status.titleLookupMs,
             };
           }),
         }),

@@ -131,7 +131,16 @@ export class FleetWatcher {
       const onError = (error: Error & { code?: unknown }) => {
         // CONNACK refusals (bad user name or password, not authorized) will not go away by retrying.
         if (typeof error.code === 'number')
-          fail(new TransportError('mqtt_refused', `${this.where} refused the connection: ${error.message}`));
+          fail(
+            new TransportError(
+              'mqtt_refused',
+              `${this.where} refused the connection: ${error.message}${
+                unsupportedProtocol(error.code, clientOptions.protocolVersion)
+                  ? ' — it does not speak MQTT 5 (a desk’s embedded broker speaks 3.1.1): run carrel fleet with --protocol 3.1.1'
+                  : ''
+              }`,
+            ),
+          );
         else lastError = error.message;
       };
       const fail = (error: Error) => {
@@ -157,4 +166,12 @@ export class FleetWatcher {
     await this.client?.endAsync(true).catch(() => {});
     this.client = undefined;
   }
+}
+
+/**
+ * A CONNACK refusing the protocol version asked for: 1 from a broker of MQTT 3.1.1 only (a desk's
+ * embedded broker), 0x84 from one of MQTT 5 that does not take it.
+ */
+function unsupportedProtocol(code: number, asked: IClientOptions['protocolVersion']): boolean {
+  return asked === 5 && (code === 1 || code === 0x84);
 }

@@ -7,7 +7,11 @@ import { GateAlarmFlow } from '../../../src/gateway/families/gate/alarm-flow.js'
 import { GateAlarmHistory } from '../../../src/gateway/families/gate/alarm-history.js';
 import { GateAlarms } from '../../../src/gateway/families/gate/alarms.js';
 import { gateAlarmPolicySchema } from '../../../src/gateway/families/gate/config.js';
-import type { GateAlarmEnrichedEvent, GateAlarmEvent } from '../../../src/gateway/families/gate/events.js';
+import type {
+  GateAlarmEnrichedEvent,
+  GateAlarmEvent,
+  GateAlarmNotEnrichedEvent,
+} from '../../../src/gateway/families/gate/events.js';
 import { type ItemFacts, ItemLookup } from '../../../src/gateway/families/gate/item-lookup.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
@@ -57,7 +61,7 @@ afterEach(() => {
   db = undefined;
 });
 
-function rig(policy: Record<string, unknown> = {}, hasIls = true) {
+function rig(policy: Record<string, unknown> = {}, hasIls = true, enrichmentDeadlineMs = 25_000) {
   const clock = new ManualClock(Date.UTC(2026, 11, 2, 10));
   const pending = new Map<string, { resolve: (facts: ItemFacts) => void; reject: (error: Error) => void }>();
   const asked: string[] = [];
@@ -83,6 +87,7 @@ function rig(policy: Record<string, unknown> = {}, hasIls = true) {
   const history = new GateAlarmHistory(db, 'exit-1');
   const alarms: GateAlarmEvent[] = [];
   const enriched: GateAlarmEnrichedEvent[] = [];
+  const notEnriched: GateAlarmNotEnrichedEvent[] = [];
   const order: string[] = [];
   const parsed = gateAlarmPolicySchema.parse(policy);
   const flow = new GateAlarmFlow({
@@ -91,6 +96,7 @@ function rig(policy: Record<string, unknown> = {}, hasIls = true) {
     items,
     ilsTimeoutMs: parsed.ilsTimeoutMs,
     hasIls: () => hasIls,
+    enrichmentDeadlineMs: () => enrichmentDeadlineMs,
     clock,
     logger,
     history: () => history,
@@ -102,6 +108,10 @@ function rig(policy: Record<string, unknown> = {}, hasIls = true) {
       enriched.push(event);
       order.push(`enriched ${event.alarm}`);
     },
+    notEnriched: (event) => {
+      notEnriched.push(event);
+      order.push(`not enriched ${event.alarm}`);
+    },
   });
   const answer = async (item: string, facts: ItemFacts | Error) => {
     const waiting = pending.get(item);
@@ -111,7 +121,7 @@ function rig(policy: Record<string, unknown> = {}, hasIls = true) {
     else waiting.resolve(facts);
     await clock.advance(0);
   };
-  return { clock, flow, alarms, enriched, order, history, asked, answer, lines };
+  return { clock, flow, alarms, enriched, notEnriched, order, history, asked, answer, lines };
 }
 
 describe('an alarm and its item', () => {
@@ -151,22 +161,50 @@ describe('an alarm and its item', () => {
     expect(asked).toEqual(['31000004']);
   });
 
-  it('an enrichment that fails is logged, never thrown, and the alarm stands', async () => {
-    const { flow, alarms, enriched, answer, lines } = rig({ method: 'afi' });
+  it('an enrichment that fails is logged, never thrown, the alarm stands, and it says no title is coming', async () => {
+    const { flow, alarms, enriched, notEnriched, answer, lines } = rig({ method: 'afi' });
     flow.read(read('31000004'));
     await answer('31000004', Object.assign(new Error('connection refused'), { code: 'ils_offline' }));
     expect(alarms).toHaveLength(1);
     expect(enriched).toHaveLength(0);
+    expect(notEnriched).toMatchObject([
+      {
+        alarm: alarms[0]!.id,
+        item: '31000004',
+        reason: 'unreachable',
+        message: 'the library system cannot be reached',
+      },
+    ]);
     expect(lines.some((line) => line.msg === 'gate alarm not enriched')).toBe(true);
   });
 
+  it('waits for the item as long as the ILS link may take (its deadline), then says the ILS did not answer', async () => {
+    const { flow, alarms, enriched, notEnriched, answer, clock, order } = rig(
+      { method: 'afi' },
+      true,
+      25_000,
+    );
+    flow.read(read('31000004'));
+    await clock.advance(24_999);
+    expect(notEnriched).toEqual([]);
+    await clock.advance(1);
+    expect(notEnriched).toMatchObject([
+      { alarm: alarms[0]!.id, reason: 'no_answer', message: 'the library system did not answer' },
+    ]);
+    // An answer after the deadline tells nothing more: one or the other, never both.
+    await answer('31000004', shelf('31000004'));
+    expect(enriched).toEqual([]);
+    expect(order).toEqual([`alarm ${alarms[0]!.id}`, `not enriched ${alarms[0]!.id}`]);
+  });
+
   it('on a desk with no ILS, asks nothing about the item and warns of nothing: the alarm and its history line stand', async () => {
-    const { flow, alarms, enriched, history, asked, lines } = rig({ method: 'afi' }, false);
+    const { flow, alarms, enriched, notEnriched, history, asked, lines } = rig({ method: 'afi' }, false);
     flow.read(read('31000004'));
     expect(alarms).toHaveLength(1);
     expect(history.get(alarms[0]!.id)).toMatchObject({ item: '31000004', title: null });
     expect(asked).toEqual([]);
     expect(enriched).toEqual([]);
+    expect(notEnriched).toMatchObject([{ alarm: alarms[0]!.id, reason: 'no_ils' }]);
     expect(lines.filter((line) => (line.level as number) >= 40)).toEqual([]);
   });
 

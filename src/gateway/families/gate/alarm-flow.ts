@@ -2,7 +2,9 @@
  * What happens to a tag read at a gate: the decision (alarms.ts), and for each alarm the
  * `gate.alarm` event first — before anything is written or asked — then its line in the alarm
  * history, then, off the hot path, what the ILS says about the item (`gate.alarm_enriched`, and
- * the title in the history). With a policy that asks the ILS the alarm waits for its answer, at
+ * the title in the history) — or, when it cannot be asked or does not answer in time, that it
+ * will not say (`gate.alarm_not_enriched`, with why in words), so no page waits for a title that
+ * is not coming. With a policy that asks the ILS the alarm waits for its answer, at
  * most `ilsTimeoutMs`; without one the tag's own AFI decides, and the alarm says so. Nothing
  * here throws at the driver: a failure is logged and the next read is handled as usual.
  */
@@ -12,13 +14,35 @@ import type { Logger } from '../../../core/logger.js';
 import type { GateTagRead } from '../../../devices/gate/index.js';
 import type { GateAlarmHistory } from './alarm-history.js';
 import { type GateAlarms, type IlsQuestion, isIlsQuestion } from './alarms.js';
-import type { GateAlarmEnrichedEvent, GateAlarmEvent } from './events.js';
+import type { GateAlarmEnrichedEvent, GateAlarmEvent, GateAlarmNotEnrichedEvent } from './events.js';
 import type { ItemFacts, ItemLookup } from './item-lookup.js';
 
 /** Alarms kept in memory for the gate's status. */
 const RECENT_ALARMS = 50;
-/** The enrichment gives up after this long (the ILS client has its own, shorter, timeouts). */
-const ENRICHMENT_DEADLINE_MS = 15_000;
+/**
+ * How long the enrichment waits, for an ILS link with these timeouts: a new connection (connect,
+ * 93 login) and the request, each in its own time, and a second more — so the ILS client's own
+ * timeout, which says why, comes first, and this deadline only ends a wait in its queue.
+ */
+export function enrichmentDeadlineMs(ils: { connectTimeoutMs: number; requestTimeoutMs: number }): number {
+  return ils.connectTimeoutMs + 2 * ils.requestTimeoutMs + 1000;
+}
+
+/** Why an alarm's item could not be asked about, by the error's code, in the words a desk reads. */
+function notEnrichedReason(code: string | undefined): Pick<GateAlarmNotEnrichedEvent, 'reason' | 'message'> {
+  switch (code) {
+    case 'ils_timeout':
+      return { reason: 'no_answer', message: 'the library system did not answer' };
+    case 'ils_offline':
+    case 'ils_connection_lost':
+    case 'unavailable':
+      return { reason: 'unreachable', message: 'the library system cannot be reached' };
+    case 'ils_busy':
+      return { reason: 'busy', message: 'the library system was too busy to ask' };
+    default:
+      return { reason: 'failed', message: 'the library system could not be asked about the item' };
+  }
+}
 
 export interface GateAlarmFlowOptions {
   gate: string;
@@ -27,16 +51,20 @@ export interface GateAlarmFlowOptions {
   /** How long a decision waits for the ILS. */
   ilsTimeoutMs: number;
   /**
-   * Whether the desk has an ILS to ask about an alarm's item; none means no
-   * enrichment is tried (and no warning that the ILS did not answer). Default: yes.
+   * Whether the desk has an ILS to ask about an alarm's item; none means no enrichment is
+   * tried (no warning that the ILS did not answer; `gate.alarm_not_enriched` at once). Default: yes.
    */
   hasIls?: () => boolean;
+  /** How long the enrichment waits for the ILS (`enrichmentDeadlineMs` of its link). */
+  enrichmentDeadlineMs: () => number;
   clock: Clock;
   logger: Logger;
   /** The history, when the database is open. */
   history: () => GateAlarmHistory | undefined;
   alarm(event: GateAlarmEvent): void;
   enriched(event: GateAlarmEnrichedEvent): void;
+  /** The ILS was not asked, or did not answer in time: no title is coming. */
+  notEnriched(event: GateAlarmNotEnrichedEvent): void;
 }
 
 export class GateAlarmFlow {
@@ -99,22 +127,44 @@ export class GateAlarmFlow {
     if (!item) return;
     if (known) this.enriched(alarm, known);
     else if (this.options.hasIls?.() !== false) void this.enrich(alarm, item);
+    else
+      this.options.notEnriched({
+        alarm: alarm.id,
+        item,
+        reason: 'no_ils',
+        message: 'this desk has no library system to ask',
+        time: alarm.time,
+      });
   }
 
   private async enrich(alarm: GateAlarmEvent, item: string): Promise<void> {
+    let facts: ItemFacts;
     try {
-      const facts = await withDeadline(
+      const deadlineMs = this.options.enrichmentDeadlineMs();
+      facts = await withDeadline(
         this.options.clock,
         `gate:${this.options.gate}:enrichment`,
         this.options.items.recent(item),
-        ENRICHMENT_DEADLINE_MS,
-        () => new CarrelError('ils_timeout', 'the ILS did not answer about the item'),
+        deadlineMs,
+        () => new CarrelError('ils_timeout', `the ILS did not answer about the item within ${deadlineMs} ms`),
       );
-      this.ilsAnswered();
-      this.enriched(alarm, facts);
     } catch (error) {
       this.ilsUnanswered(error, 'gate alarm not enriched');
+      this.notEnriched(alarm, item, error);
+      return;
     }
+    this.ilsAnswered();
+    this.enriched(alarm, facts);
+  }
+
+  private notEnriched(alarm: GateAlarmEvent, item: string, error: unknown): void {
+    if (!this.running) return;
+    this.options.notEnriched({
+      alarm: alarm.id,
+      item,
+      ...notEnrichedReason(describeError(error).code),
+      time: new Date(this.options.clock.now()).toISOString(),
+    });
   }
 
   private enriched(alarm: GateAlarmEvent, facts: ItemFacts): void {

@@ -17,7 +17,7 @@ import { DeviceSupervisor } from '../../devices/supervisor.js';
 import { emitEvent, type FamilyContext } from '../../family.js';
 import { Retention } from '../../retention.js';
 import { ilsLinks } from '../ils/index.js';
-import { GateAlarmFlow } from './alarm-flow.js';
+import { enrichmentDeadlineMs, GateAlarmFlow } from './alarm-flow.js';
 import { GateAlarmHistory, type GateAlarmRecord } from './alarm-history.js';
 import { GateAlarms } from './alarms.js';
 import type { GateConfig } from './config.js';
@@ -80,6 +80,8 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
       items,
       ilsTimeoutMs: config.alarm.ilsTimeoutMs,
       hasIls: () => context.devices.all(ilsLinks).length > 0,
+      // Read only when there is an ILS to ask (hasIls).
+      enrichmentDeadlineMs: () => this.enrichmentDeadlineMs() ?? 0,
       clock,
       logger: logger.child({ module: 'gate-alarms', device: config.id }),
       history: () => this.history,
@@ -88,6 +90,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
         this.counted?.keptChanged();
       },
       enriched: (event) => this.emit('gate.alarm_enriched', event),
+      notEnriched: (event) => this.emit('gate.alarm_not_enriched', event),
     });
     if (config.driver === 'feig-notification' && config.transport) {
       this.visitors = new GateVisitors({
@@ -115,6 +118,12 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
         time: isoTime(now),
       });
     return record;
+  }
+
+  /** How long an alarm's title is looked for: from the timeouts of the desk's ILS link; null without one. */
+  private enrichmentDeadlineMs(): number | null {
+    const ils = this.context.devices.all(ilsLinks)[0];
+    return ils ? enrichmentDeadlineMs(ils.port.client.config) : null;
   }
 
   /** Where Carrel listens for this gate's notifications, once it does (an in-process simulator dials it). */
@@ -289,6 +298,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
       visitors: this.visitors?.snapshot() ?? null,
       recentAlarms: [...this.flow.recent],
       alarms: this.flow.count,
+      titleLookupMs: this.enrichmentDeadlineMs(),
     };
   }
 

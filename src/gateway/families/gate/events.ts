@@ -68,6 +68,27 @@ export interface GateAlarmEnrichedEvent {
 }
 
 /**
+ * The ILS will not say what the item of an alarm is: it could not be asked, or did not answer
+ * within the enrichment's deadline (from the ILS link's own timeouts). Each alarm naming an item
+ * is followed by this or by `gate.alarm_enriched`, never both, so a page stops waiting for its
+ * title. The history keeps the alarm without a title.
+ */
+export interface GateAlarmNotEnrichedEvent {
+  /** The alarm's id. */
+  alarm: string;
+  /** The item barcode that was to be asked about. */
+  item: string;
+  /**
+   * Why, as a code: no answer in time, the ILS not reachable, too many lookups at once, another
+   * failure, or the desk has no ILS.
+   */
+  reason: 'no_answer' | 'unreachable' | 'busy' | 'failed' | 'no_ils';
+  /** Why, in the words a desk reads: 'the library system did not answer'. */
+  message: string;
+  time: string;
+}
+
+/**
  * An alarm acknowledged by a member of staff (the first acknowledgement; acknowledging again sends
  * nothing), so every desk PC showing the alarm moves it out of the waiting list.
  */
@@ -96,6 +117,7 @@ export interface GateCountEvent {
 export interface GateEventsMap {
   'gate.alarm': GateAlarmEvent;
   'gate.alarm_enriched': GateAlarmEnrichedEvent;
+  'gate.alarm_not_enriched': GateAlarmNotEnrichedEvent;
   'gate.alarm_acknowledged': GateAlarmAcknowledgedEvent;
   'gate.count': GateCountEvent;
   'gate.alarm_state': { on: boolean; loops: number; time: string };
@@ -104,6 +126,7 @@ export interface GateEventsMap {
 export const GATE_EVENTS: ReadonlyArray<keyof GateEventsMap> = [
   'gate.alarm',
   'gate.alarm_enriched',
+  'gate.alarm_not_enriched',
   'gate.alarm_acknowledged',
   'gate.count',
   'gate.alarm_state',

@@ -18,6 +18,7 @@ export type {
   GateAlarmEnrichedEvent,
   GateAlarmEvent,
   GateAlarmItem,
+  GateAlarmNotEnrichedEvent,
   GateCountEvent,
   GateEventsMap,
 } from './events.js';

@@ -15,6 +15,12 @@ export interface GateStatusView {
   recentAlarms: GateAlarmEvent[];
   /** Alarms since Carrel started. */
   alarms: number;
+  /**
+   * How long after an alarm its title may still come (ms): the wait for the ILS, from its link's
+   * timeouts; by then `gate.alarm_enriched` or `gate.alarm_not_enriched` has been sent. Null: the
+   * desk has no ILS to ask.
+   */
+  titleLookupMs: number | null;
 }
 
 /** What workflows and the API may ask of a security gate. */
