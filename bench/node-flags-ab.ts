@@ -8,9 +8,13 @@
  * "A" runs with the daemon's flags less every `--without`, "B" with them plus every `--with`
  * (so `--without=--no-allocation-site-pretenuring` asks what that flag buys). The bare gateway runs
  * with A's. Every path is warmed up alike (5,000 checkouts), then each reading alternates the three
- * paths segment by segment, in an order turned round every round, so a slow spell of the machine
- * falls on all of them: paced (50 and 200 kiosks, a checkout every 500 ms each, as the circulation
- * bench) and saturated (1, 50 and 200 kiosks). Printed per path: p50 / p90 / p99 / p99.9 paced,
+ * paths segment by segment, the order rotated every round (A B bare, B bare A, bare A B), so a slow
+ * spell of the machine falls on all of them and each path idles as long between its segments as
+ * the others — at a kiosk's pace that matters more than the flags: with the order turned round
+ * instead (A B bare, bare B A), the path always in the middle, idle two segments every time, read
+ * 429 µs of CPU a paced checkout where the same daemon with the same flags at the ends, idle
+ * alternately none and four, read 666. Readings: paced (50 and 200 kiosks, a checkout every
+ * 500 ms each, as the circulation bench) and saturated (1, 50 and 200 kiosks). Printed per path: p50 / p90 / p99 / p99.9 paced,
  * checkouts a second saturated, and the process's CPU per checkout (all threads, from /proc).
  * Runs of one build differ by 10 % and more on a 2-core VM; differences that hold across two runs
  * are the ones to act on.
@@ -34,7 +38,7 @@ import { processUsage } from './process-usage.js';
 
 const WARM_UP = 5000;
 const KIOSKS = 200;
-const ROUNDS = 8;
+const ROUNDS = 9;
 const PACED = [50, 200];
 const SATURATED = [
   { kiosks: 1, segment: 500 },
@@ -55,46 +59,59 @@ const flagsB = [...DAEMON_NODE_FLAGS, ...added];
 
 const items = WARM_UP * 3 + 3 * ROUNDS * (PACED.reduce((sum, k) => sum + k * 5, 0) + 2 * 1500 + 500) + 10_000;
 const rig = await startRig(items, { nodeFlags: flagsA, env: { ...DAEMON_ENV } });
-const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-flags-'));
-const config = join(dir, 'carrel.json');
-writeFileSync(
-  config,
-  JSON.stringify({
-    version: 1,
-    http: { port: 0 },
-    mqtt: { mode: 'off' },
-    ils: {
-      host: '127.0.0.1',
-      port: rig.ilsPort,
-      user: 'carrel',
-      password: 'carrelpw',
-      location: 'MAIN',
-      institution: 'BENCH',
-      pool: { size: 32, maxWaiting: 1000 },
-    },
-  }),
-);
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const b = await spawnCarrel({
-  nodeArgs: flagsB,
-  args: [cli, 'start', '--config', config, '--log-level', 'warn'],
-  cwd: dir,
-  env: { ...process.env, ...DAEMON_ENV },
-});
-for (;;) {
-  const response = await fetch(`${b.api}/api/v1/devices/ils`).catch(() => undefined);
-  if (response && ((await response.json()) as { status: string }).status === 'online') break;
-  await new Promise((resolve) => setTimeout(resolve, 20));
+const dirs: string[] = [];
+
+/**
+ * A and B are both started here, alike but for their flags (the rig's own gateway stays idle): with
+ * A as the rig's gateway and B started here, the same flags on both read B 5–12 % cheaper at
+ * saturation, run after run — a difference of the processes, not of the flags.
+ */
+async function daemon(nodeArgs: readonly string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-flags-'));
+  dirs.push(dir);
+  const config = join(dir, 'carrel.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      version: 1,
+      http: { port: 0 },
+      mqtt: { mode: 'off' },
+      ils: {
+        host: '127.0.0.1',
+        port: rig.ilsPort,
+        user: 'carrel',
+        password: 'carrelpw',
+        location: 'MAIN',
+        institution: 'BENCH',
+        pool: { size: 32, maxWaiting: 1000 },
+      },
+    }),
+  );
+  const started = await spawnCarrel({
+    nodeArgs,
+    args: [cli, 'start', '--config', config, '--log-level', 'warn'],
+    cwd: dir,
+    env: { ...process.env, ...DAEMON_ENV },
+  });
+  for (;;) {
+    const response = await fetch(`${started.api}/api/v1/devices/ils`).catch(() => undefined);
+    if (response && ((await response.json()) as { status: string }).status === 'online') break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return started;
 }
+const a = await daemon(flagsA);
+const b = await daemon(flagsB);
 
 type Path = 'A' | 'B' | 'bare';
 const PATHS: Path[] = ['A', 'B', 'bare'];
 const kiosks: Record<Path, CarrelKiosk[]> = {
-  A: await rig.carrelKiosks(KIOSKS),
+  A: await Promise.all(Array.from({ length: KIOSKS }, () => CarrelKiosk.open(a.api))),
   B: await Promise.all(Array.from({ length: KIOSKS }, () => CarrelKiosk.open(b.api))),
   bare: await rig.bareGatewayKiosks(KIOSKS),
 };
-const pids: Record<Path, number> = { A: rig.gatewayPid, B: b.child.pid ?? 0, bare: rig.bareGatewayPid };
+const pids: Record<Path, number> = { A: a.child.pid ?? 0, B: b.child.pid ?? 0, bare: rig.bareGatewayPid };
 const jobs = Object.fromEntries(
   PATHS.map((path) => [
     path,
@@ -108,12 +125,12 @@ const cpuMs = (path: Path) => processUsage(pids[path])?.cpuMs ?? 0;
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 
-/** Runs `segment` for each path, ROUNDS times in turned-round order; each path's samples and CPU ms. */
+/** Runs `segment` for each path, ROUNDS times in rotated order; each path's samples and CPU ms. */
 async function alternate(segment: (job: KioskJob, round: number) => Promise<Samples>) {
   const runs: Record<Path, Samples[]> = { A: [], B: [], bare: [] };
   const used: Record<Path, number> = { A: 0, B: 0, bare: 0 };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const path of round % 2 === 0 ? PATHS : [...PATHS].reverse()) {
+    for (const path of [...PATHS.slice(round % 3), ...PATHS.slice(0, round % 3)]) {
       const before = cpuMs(path);
       runs[path].push(await segment(jobs[path], round));
       used[path] += cpuMs(path) - before;
@@ -151,7 +168,8 @@ try {
   }
 } finally {
   for (const list of Object.values(kiosks)) for (const kiosk of list) kiosk.close();
+  a.child.kill('SIGTERM');
   b.child.kill('SIGTERM');
   await rig.stop();
-  rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }

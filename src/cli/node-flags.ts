@@ -18,12 +18,13 @@
  *   went to the old generation (~4 KB a checkout, 97 % of what each scavenge
  *   kept), which filled and was marked and compacted every ~20 s: 5–20 ms
  *   pauses that were the paced p99. Without it, the same load kept ~13 KB a
- *   scavenge instead of ~135, and in one run beside each other (the same ILS,
- *   alternating segments, 2026-12-05) Carrel's paced CPU per checkout fell from
- *   694 to 487 µs at 50 kiosks (the bare gateway 501) and 320 to 271 at 200,
- *   its paced p99 from 4.1 to 2.8 ms at 50, and under saturation it was no
- *   slower (2,034 / 6,569 / 6,299 checkouts a second at 1 / 50 / 200 kiosks
- *   against 1,989 / 6,364 / 6,040).
+ *   scavenge instead of ~135. Beside each other (bench/node-flags-ab.ts,
+ *   2026-12-05) Carrel's paced CPU per checkout fell from 669 to 455 µs at 50
+ *   kiosks (the bare gateway 462; the same at 200), its paced p99 from 4.9 to
+ *   4.4 ms at 50 and 4.8 to 3.7 at 200, and saturated it was no slower (2,187 /
+ *   7,143 / 5,418 checkouts a second at 1 / 50 / 200 kiosks against 2,117 /
+ *   6,539 / 5,482). In the circulation bench the paced p99 Carrel adds went
+ *   from 12.4 / 8.7 ms to 2.7–3.8 / 2.7–3.6, under the bare gateway's.
  * - `MALLOC_ARENA_MAX=2`: glibc otherwise opens a malloc arena per thread
  *   (libuv's pool, V8's helpers), each holding memory it rarely returns;
  *   two arenas take another ~4 MB off an idle gateway.
