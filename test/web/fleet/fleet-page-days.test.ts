@@ -5,58 +5,18 @@
  * offline transactions it still has waiting are still waiting. Real Mosquitto, the real
  * `carrel fleet` command, Debian's Chromium; the desks' retained messages as a desk publishes them.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, launchChromium } from '../../helpers/browser.js';
-import { CARREL_CLI } from '../../helpers/carrel-cli.js';
-import { freePort } from '../../helpers/free-port.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
+import { addDays, startFleetView, stopFleetView, TODAY, totals } from './fleet-days.js';
 
 const skip = mosquittoSkipReason() ?? chromiumSkipReason();
 if (skip) console.warn(`skipping the fleet page's days tests: ${skip}`);
 
-/** The fleet view's machine runs in this zone; "today" below is its day there. */
-const TIME_ZONE = 'Europe/Berlin';
-const dayIn = (time: number) => new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(time);
-const TODAY = dayIn(Date.now());
-const addDays = (day: string, days: number) => {
-  const date = new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + days);
-  return date.toISOString().slice(0, 10);
-};
 const YESTERDAY = addDays(TODAY, -1);
-
-/** A desk's retained totals for `day`, its recent days ending there with `perDay` transactions each. */
-function totals(day: string, alarms: number, visitors: number, pending: number, perDay: number) {
-  const days = Array.from({ length: 31 }, (_, i) => addDays(day, i - 30));
-  const each = (n: number) => days.map(() => n);
-  return JSON.stringify({
-    day,
-    alarmsToday: alarms,
-    visitorsToday: visitors,
-    offlinePending: pending,
-    offlineConflicts: 0,
-    recent: {
-      days,
-      counts: {
-        transactions: each(perDay),
-        refusals: each(0),
-        visitors: each(0),
-        alarms: each(0),
-        pages: each(0),
-        cards: each(0),
-      },
-    },
-  });
-}
-
-function withoutFleetSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { CARREL_FLEET_TOKEN: _token, CARREL_FLEET_PASSWORD: _password, ...rest } = env;
-  return rest;
-}
 
 describe.skipIf(skip !== undefined)('the fleet page, with a desk switched off yesterday', () => {
   let broker: MosquittoBroker;
@@ -79,34 +39,16 @@ describe.skipIf(skip !== undefined)('the fleet page, with a desk switched off ye
     await desk.publishAsync('carrel/main/desk-2/state', JSON.stringify({ status: 'offline' }), retain);
     await desk.publishAsync('carrel/main/desk-2/totals', totals(YESTERDAY, 7, 300, 2, 50), retain);
 
-    const port = await freePort();
-    view = spawn(
-      process.execPath,
-      [CARREL_CLI, 'fleet', '--broker', broker.url, '--http-port', String(port)],
-      {
-        env: { ...withoutFleetSecrets(process.env), TZ: TIME_ZONE },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let said = '';
-    await new Promise<void>((resolve, reject) => {
-      view.stderr!.on('data', (chunk: Buffer) => {
-        said += chunk.toString();
-        if (/page\s+http:/.test(said)) resolve();
-      });
-      view.once('exit', (code) => reject(new Error(`carrel fleet exited ${code}: ${said}`)));
-    });
+    const started = await startFleetView(broker.url);
+    view = started.view;
     browser = await launchChromium();
     page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}/fleet`);
+    await page.goto(started.url);
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (view && view.exitCode === null) {
-      view.kill('SIGTERM');
-      await once(view, 'exit');
-    }
+    await stopFleetView(view);
     await desk?.endAsync(true);
     await broker?.stop();
   });

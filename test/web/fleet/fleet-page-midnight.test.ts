@@ -5,62 +5,23 @@
  * command, Debian's Chromium with its clock run by the test; the desks' retained messages as a
  * desk publishes them.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, launchChromium } from '../../helpers/browser.js';
-import { CARREL_CLI } from '../../helpers/carrel-cli.js';
-import { freePort } from '../../helpers/free-port.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
+import { addDays, startFleetView, stopFleetView, TIME_ZONE, TODAY, totals } from './fleet-days.js';
 
 const skip = mosquittoSkipReason() ?? chromiumSkipReason();
 if (skip) console.warn(`skipping the fleet page's midnight tests: ${skip}`);
 
-/** The fleet view's machine and IT's PC are in this zone; "today" below is their day there. */
-const TIME_ZONE = 'Europe/Berlin';
-const TODAY = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(Date.now());
-const addDays = (day: string, days: number) => {
-  const date = new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + days);
-  return date.toISOString().slice(0, 10);
-};
 const TOMORROW = addDays(TODAY, 1);
 /** `hh:mm:ss` on `day` in Berlin, as epoch ms (Berlin is UTC+1 or +2: the offset is found, not assumed). */
 function berlin(day: string, time: string): number {
   const guess = Date.parse(`${day}T${time}Z`);
   const shown = new Date(guess).toLocaleString('sv-SE', { timeZone: TIME_ZONE }).replace(' ', 'T');
   return guess - (Date.parse(`${shown}Z`) - guess);
-}
-
-/** A desk's retained totals for `day`, its recent days ending there with `perDay` transactions each. */
-function totals(day: string, alarms: number, visitors: number, pending: number, perDay: number) {
-  const days = Array.from({ length: 31 }, (_, i) => addDays(day, i - 30));
-  const each = (n: number) => days.map(() => n);
-  return JSON.stringify({
-    day,
-    alarmsToday: alarms,
-    visitorsToday: visitors,
-    offlinePending: pending,
-    offlineConflicts: 0,
-    recent: {
-      days,
-      counts: {
-        transactions: each(perDay),
-        refusals: each(0),
-        visitors: each(0),
-        alarms: each(0),
-        pages: each(0),
-        cards: each(0),
-      },
-    },
-  });
-}
-
-function withoutFleetSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { CARREL_FLEET_TOKEN: _token, CARREL_FLEET_PASSWORD: _password, ...rest } = env;
-  return rest;
 }
 
 describe.skipIf(skip !== undefined)('the fleet page, every desk switched off this evening', () => {
@@ -81,24 +42,9 @@ describe.skipIf(skip !== undefined)('the fleet page, every desk switched off thi
     await desks.publishAsync('carrel/main/desk-2/state', JSON.stringify({ status: 'offline' }), retain);
     await desks.publishAsync('carrel/main/desk-2/totals', totals(TODAY, 7, 300, 2, 50), retain);
 
-    const port = await freePort();
-    view = spawn(
-      process.execPath,
-      [CARREL_CLI, 'fleet', '--broker', broker.url, '--http-port', String(port)],
-      {
-        env: { ...withoutFleetSecrets(process.env), TZ: TIME_ZONE },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let said = '';
-    await new Promise<void>((resolve, reject) => {
-      view.stderr!.on('data', (chunk: Buffer) => {
-        said += chunk.toString();
-        if (/page\s+http:/.test(said)) resolve();
-      });
-      view.once('exit', (code) => reject(new Error(`carrel fleet exited ${code}: ${said}`)));
-    });
-    url = `http://127.0.0.1:${port}/fleet`;
+    const started = await startFleetView(broker.url);
+    view = started.view;
+    url = started.url;
     browser = await launchChromium();
   }, 60_000);
 
@@ -108,10 +54,7 @@ describe.skipIf(skip !== undefined)('the fleet page, every desk switched off thi
 
   afterAll(async () => {
     await browser?.close();
-    if (view && view.exitCode === null) {
-      view.kill('SIGTERM');
-      await once(view, 'exit');
-    }
+    await stopFleetView(view);
     await desks?.endAsync(true);
     await broker?.stop();
   });
