@@ -196,23 +196,7 @@ export async function startRig(items: number, gatewayProcess: GatewayProcess): P
   writeFileSync(fixtureFile, JSON.stringify(benchFixture(items)));
   const ils = await startIls(fixtureFile);
   const configFile = join(dir, 'carrel.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      version: 1,
-      http: { port: 0 },
-      mqtt: { mode: 'off' },
-      ils: {
-        host: '127.0.0.1',
-        port: ils.port,
-        user: 'carrel',
-        password: 'carrelpw',
-        location: 'MAIN',
-        institution: 'BENCH',
-        pool: { size: 32, maxWaiting: 1000 },
-      },
-    }),
-  );
+  writeGatewayConfig(configFile, ils.port);
   const relay = await startBareRelay(ils.port, gatewayProcess).catch(async (error: unknown) => {
     await stopChild(ils.child);
     throw error;
@@ -286,12 +270,38 @@ async function startGateway(
     cwd: dir,
     env: { ...process.env, ...how.env },
   });
+  await untilIlsOnline(api);
+  return { child, api };
+}
+
+/** The gateway's config in the rig: HTTP on any port, no MQTT, a pool of 32 to the ILS at `ilsPort`. */
+export function writeGatewayConfig(file: string, ilsPort: number): void {
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      http: { port: 0 },
+      mqtt: { mode: 'off' },
+      ils: {
+        host: '127.0.0.1',
+        port: ilsPort,
+        user: 'carrel',
+        password: 'carrelpw',
+        location: 'MAIN',
+        institution: 'BENCH',
+        pool: { size: 32, maxWaiting: 1000 },
+      },
+    }),
+  );
+}
+
+/** Resolves once the gateway at `api` has its ILS link online. */
+export async function untilIlsOnline(api: string): Promise<void> {
   for (;;) {
     const response = await fetch(`${api}/api/v1/devices/ils`).catch(() => undefined);
-    if (response && ((await response.json()) as { status: string }).status === 'online') break;
+    if (response && ((await response.json()) as { status: string }).status === 'online') return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { child, api };
 }
 
 /**

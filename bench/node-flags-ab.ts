@@ -19,13 +19,13 @@
  * Runs of one build differ by 10 % and more on a 2-core VM; differences that hold across two runs
  * are the ones to act on.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { spawnCarrel } from './carrel-process.js';
-import { CarrelKiosk, startRig } from './circulation-rig.js';
+import { CarrelKiosk, startRig, untilIlsOnline, writeGatewayConfig } from './circulation-rig.js';
 import {
   closedLoop,
   closedLoopSamples,
@@ -71,34 +71,14 @@ async function daemon(nodeArgs: readonly string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-flags-'));
   dirs.push(dir);
   const config = join(dir, 'carrel.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      version: 1,
-      http: { port: 0 },
-      mqtt: { mode: 'off' },
-      ils: {
-        host: '127.0.0.1',
-        port: rig.ilsPort,
-        user: 'carrel',
-        password: 'carrelpw',
-        location: 'MAIN',
-        institution: 'BENCH',
-        pool: { size: 32, maxWaiting: 1000 },
-      },
-    }),
-  );
+  writeGatewayConfig(config, rig.ilsPort);
   const started = await spawnCarrel({
     nodeArgs,
     args: [cli, 'start', '--config', config, '--log-level', 'warn'],
     cwd: dir,
     env: { ...process.env, ...DAEMON_ENV },
   });
-  for (;;) {
-    const response = await fetch(`${started.api}/api/v1/devices/ils`).catch(() => undefined);
-    if (response && ((await response.json()) as { status: string }).status === 'online') break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await untilIlsOnline(started.api);
   return started;
 }
 const a = await daemon(flagsA);
