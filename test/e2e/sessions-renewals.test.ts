@@ -2,7 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { SessionView } from '../../src/gateway/sessions/index.js';
-import { startTestDesk, type TestDesk, waitForDevice, withIls } from '../helpers/desk.js';
+import {
+  type Json,
+  jsonCaller,
+  startTestDesk,
+  type TestDesk,
+  waitForDevice,
+  withIls,
+} from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -35,18 +42,7 @@ afterEach(async () => {
     if (session.state === 'open') await call('DELETE', `/api/v1/sessions/${session.id}`);
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: test answers are checked field by field
-type Json = any;
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${api}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const call = jsonCaller(() => api);
 
 /** The loan at the simulated library: whose, due when, renewed how often. */
 function loanOf(item: string): { patron: string; due: number; renewals: number } | undefined {

@@ -5,7 +5,7 @@ import type { RfidPadSimulator } from '../../simulators/rfid-pad/index.js';
 import type { CarrelConfig } from '../../src/app/config.js';
 import type { SessionItemView, SessionUpdate, SessionView } from '../../src/gateway/sessions/index.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { type Json, jsonCaller, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -73,19 +73,7 @@ afterEach(async () => {
     if (session.state === 'open') await call('DELETE', `/api/v1/sessions/${session.id}`);
 });
 
-/** A JSON answer, read loosely: the tests say which fields they expect. */
-// biome-ignore lint/suspicious/noExplicitAny: test answers are checked field by field
-type Json = any;
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${api}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const call = jsonCaller(() => api);
 
 /** Places an ISO 28560-3 item tag (secured, as on the shelf) on a simulated pad; returns its UID. */
 function placeItem(

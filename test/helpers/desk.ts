@@ -170,3 +170,20 @@ export function kohaTransferAt(controlUrl: string) {
     timeoutMs: 10_000,
   };
 }
+
+/** A JSON answer, read loosely: the tests say which fields they expect. */
+// biome-ignore lint/suspicious/noExplicitAny: test answers are checked field by field
+export type Json = any;
+
+/** `call(method, path, body?)` on the API at `api()` (read at each call): its status and JSON body. */
+export function jsonCaller(api: () => string) {
+  return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> => {
+    const response = await fetch(`${api()}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+}
