@@ -72,25 +72,47 @@ async function daemon(nodeArgs: readonly string[]) {
   dirs.push(dir);
   const config = join(dir, 'carrel.json');
   writeGatewayConfig(config, rig.ilsPort);
-  const started = await spawnCarrel({
+  const daemonProcess = await spawnCarrel({
     nodeArgs,
     args: [cli, 'start', '--config', config, '--log-level', 'warn'],
     cwd: dir,
     env: { ...process.env, ...DAEMON_ENV },
   });
-  await untilIlsOnline(started.api);
-  return started;
+  started.push(daemonProcess);
+  await untilIlsOnline(daemonProcess.api);
+  return daemonProcess;
 }
-const a = await daemon(flagsA);
-const b = await daemon(flagsB);
+const started: Daemon[] = [];
+const kiosksOpen: CarrelKiosk[][] = [];
+/** Stops what was started so far: a daemon that fails to start must not leave the rig running. */
+async function stopAll() {
+  for (const list of kiosksOpen) for (const kiosk of list) kiosk.close();
+  for (const { child } of started) child.kill('SIGTERM');
+  await rig.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}
 
+type Daemon = Awaited<ReturnType<typeof spawnCarrel>>;
 type Path = 'A' | 'B' | 'bare';
 const PATHS: Path[] = ['A', 'B', 'bare'];
-const kiosks: Record<Path, CarrelKiosk[]> = {
-  A: await Promise.all(Array.from({ length: KIOSKS }, () => CarrelKiosk.open(a.api))),
-  B: await Promise.all(Array.from({ length: KIOSKS }, () => CarrelKiosk.open(b.api))),
-  bare: await rig.bareGatewayKiosks(KIOSKS),
-};
+let a: Daemon;
+let b: Daemon;
+const kiosks = {} as Record<Path, CarrelKiosk[]>;
+try {
+  a = await daemon(flagsA);
+  b = await daemon(flagsB);
+  for (const [path, open] of [
+    ['A', () => Promise.all(Array.from({ length: KIOSKS }, () => CarrelKiosk.open(a.api)))],
+    ['B', () => Promise.all(Array.from({ length: KIOSKS }, () => CarrelKiosk.open(b.api)))],
+    ['bare', () => rig.bareGatewayKiosks(KIOSKS)],
+  ] as const) {
+    kiosks[path] = await open();
+    kiosksOpen.push(kiosks[path]);
+  }
+} catch (error) {
+  await stopAll();
+  throw error;
+}
 const pids: Record<Path, number> = { A: a.child.pid ?? 0, B: b.child.pid ?? 0, bare: rig.bareGatewayPid };
 const jobs = Object.fromEntries(
   PATHS.map((path) => [
@@ -147,9 +169,5 @@ try {
     }
   }
 } finally {
-  for (const list of Object.values(kiosks)) for (const kiosk of list) kiosk.close();
-  a.child.kill('SIGTERM');
-  b.child.kill('SIGTERM');
-  await rig.stop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await stopAll();
 }
