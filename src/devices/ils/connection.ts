@@ -317,7 +317,7 @@ export class IlsConnection extends EventEmitter {
     this.lastActivity = this.clock.monotonic();
     // The frame without its terminator is made only for someone who looks (a subarray per request otherwise).
     if (this.tracing()) this.trace('sent', withoutTerminator(bytes));
-    this.transport.write(bytes).catch((error: unknown) => {
+    this.transport.send(bytes, (error) => {
       if (pending && this.pending === pending) {
         this.settle(
           pending,

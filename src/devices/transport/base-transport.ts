@@ -60,6 +60,28 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
     });
   }
 
+  send(data: Uint8Array, failed: (error: Error) => void): void {
+    if (this.state !== 'open') {
+      const error = new TransportClosedError(`${this.description} is not open`);
+      queueMicrotask(() => failed(error));
+      return;
+    }
+    const onError = (error: unknown) => failed(this.writeFailure(error));
+    try {
+      this.doSend(data, onError);
+    } catch (error) {
+      queueMicrotask(() => onError(error));
+    }
+  }
+
+  /**
+   * Hands `data` to the device, calling `failed` only when that fails. By default the write's
+   * promise; a transport that can do without one overrides it (SocketTransport).
+   */
+  protected doSend(data: Uint8Array, failed: (error: unknown) => void): void {
+    this.doWrite(data).then(undefined, failed);
+  }
+
   private writeFailure(error: unknown): Error {
     if (this.lostWith) return this.lostWith;
     if (error instanceof TransportClosedError) return error;

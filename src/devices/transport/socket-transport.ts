@@ -99,6 +99,14 @@ export abstract class SocketTransport extends BaseTransport {
     });
   }
 
+  protected override doSend(data: Uint8Array, failed: (error: unknown) => void): void {
+    const socket = this.socket;
+    if (!socket) throw new TransportError('not_open', `${this.description} is not open`);
+    socket.write(data, (error) => {
+      if (error) failed(error);
+    });
+  }
+
   protected async doClose(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;

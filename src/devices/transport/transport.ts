@@ -9,6 +9,7 @@
  * 2. `write()` resolves once the bytes are handed to the OS (not when the device
  *    has acted on them). It rejects with a TransportError when the transport is
  *    not open or the link fails.
+ *    `send()` is the same write, its failure told to a callback instead.
  * 3. Bytes read are delivered in order to every `data` listener, in chunks of any
  *    size: frames are the driver's business.
  * 4. `close()` cancels pending I/O: writes not yet handed to the OS reject with
@@ -24,6 +25,12 @@ export interface Transport {
   readonly isOpen: boolean;
   open(): Promise<void>;
   write(data: Uint8Array): Promise<void>;
+  /**
+   * `write()` for a caller that only needs to hear of a failure (a request whose answer is what
+   * it waits for): `failed` is called once, later, if and only if `write()` would have rejected,
+   * with the same error. No promise is made for it.
+   */
+  send(data: Uint8Array, failed: (error: Error) => void): void;
   close(): Promise<void>;
   on(event: 'data', listener: (chunk: Buffer) => void): this;
   on(event: 'close', listener: (error: Error | undefined) => void): this;

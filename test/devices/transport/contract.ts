@@ -126,6 +126,31 @@ export function transportContract(name: string, makeFixture: () => Promise<Trans
       await expect(transport.write(Buffer.from('x'))).rejects.toBeInstanceOf(TransportClosedError);
     });
 
+    it('send() carries bytes as write() does, and tells only a failure, never at once', async () => {
+      const failures: Error[] = [];
+      const failed = (error: Error) => failures.push(error);
+      transport.send(Buffer.from('early'), failed);
+      // Not open: said later, as write() rejects — never while the caller is still in send().
+      expect(failures).toEqual([]);
+      await settleEvents();
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toBeInstanceOf(TransportClosedError);
+
+      await transport.open();
+      const far = await fixture.connected();
+      transport.send(Buffer.from('64Y'), failed);
+      transport.send(Buffer.from('AZF'), failed);
+      expect((await far.take(6)).toString()).toBe('64YAZF');
+      await settleEvents();
+      expect(failures).toHaveLength(1);
+
+      await transport.close();
+      transport.send(Buffer.from('late'), failed);
+      await settleEvents();
+      expect(failures).toHaveLength(2);
+      expect(failures[1]).toBeInstanceOf(TransportClosedError);
+    });
+
     it('close() on a transport never opened does nothing', async () => {
       await transport.close();
       expect(closes).toEqual([]);
@@ -142,6 +167,8 @@ export function transportContract(name: string, makeFixture: () => Promise<Trans
       expect(error).not.toBeInstanceOf(TransportClosedError);
       expect(transport.isOpen).toBe(false);
       await expect(transport.write(Buffer.from('x'))).rejects.toBeInstanceOf(TransportError);
+      const sent = await new Promise<Error>((resolve) => transport.send(Buffer.from('x'), resolve));
+      expect(sent).toBeInstanceOf(TransportError);
       await transport.close();
       await settleEvents();
       expect(closes).toHaveLength(1);
