@@ -412,7 +412,13 @@ export class IlsCirculation implements CirculationService {
     };
   }
 
-  private async run<T>(
+  /**
+   * Runs one request at the ILS, counted, with the offline journal's answer when the ILS cannot be
+   * reached. No async frame of its own: nearly every request finds nothing journaled and goes
+   * straight to the ILS, and an async function would keep its frame and registers for the whole
+   * round trip (~1 KB a checkout of what a saturated desk collects).
+   */
+  private run<T>(
     kind: CirculationKind,
     context: CirculationContext | undefined,
     keys: OfflineOrderingKeys,
@@ -420,25 +426,43 @@ export class IlsCirculation implements CirculationService {
     offline?: (terminal: string) => T | undefined,
   ): Promise<T> {
     const terminal = context?.terminal ?? this.options.terminal ?? 'desk';
+    let answered: Promise<T>;
     try {
       const ils = this.client();
       // Nearly always nothing is journaled: no wait at all then (as the relay does).
-      if (this.options.ordering && this.options.ordering.isClear?.() !== true) await this.behindBacklog(keys);
-      const result = await work(ils, { timeZone: ils.config.timeZone });
-      this.count({ kind, terminal, outcome: 'ok' });
-      return result;
+      answered =
+        this.options.ordering && this.options.ordering.isClear?.() !== true
+          ? this.behindBacklog(keys).then(() => work(ils, { timeZone: ils.config.timeZone }))
+          : work(ils, { timeZone: ils.config.timeZone });
     } catch (error) {
-      if (offline && error instanceof IlsError && UNREACHABLE.has(error.code)) {
-        const accepted = this.offlineFallback(kind, terminal, offline);
-        if (accepted !== undefined) return accepted;
-      }
-      if (error instanceof CirculationRefusal) {
-        this.count({ kind, terminal, outcome: 'refused', reason: error.reason });
-      } else {
-        this.count({ kind, terminal, outcome: 'failed', reason: describeError(error).code });
-      }
-      throw error;
+      answered = Promise.reject(error);
     }
+    return answered.then(
+      (result) => {
+        this.count({ kind, terminal, outcome: 'ok' });
+        return result;
+      },
+      (error: unknown) => this.failed(kind, terminal, error, offline),
+    );
+  }
+
+  /** A request that failed: the offline journal's answer when it takes it, else the error, counted. */
+  private failed<T>(
+    kind: CirculationKind,
+    terminal: string,
+    error: unknown,
+    offline: ((terminal: string) => T | undefined) | undefined,
+  ): T {
+    if (offline && error instanceof IlsError && UNREACHABLE.has(error.code)) {
+      const accepted = this.offlineFallback(kind, terminal, offline);
+      if (accepted !== undefined) return accepted;
+    }
+    if (error instanceof CirculationRefusal) {
+      this.count({ kind, terminal, outcome: 'refused', reason: error.reason });
+    } else {
+      this.count({ kind, terminal, outcome: 'failed', reason: describeError(error).code });
+    }
+    throw error;
   }
 
   /**
