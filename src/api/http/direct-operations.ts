@@ -115,12 +115,14 @@ export class DirectOperations {
       body: string,
       headers?: Readonly<Record<string, string>>,
     ) => {
-      response.writeHead(status, {
-        ...extra,
-        ...headers,
-        'content-type': type,
-        'content-length': Buffer.byteLength(body),
-      });
+      const length = Buffer.byteLength(body);
+      // Nearly every answer has no header of its own: one literal then, no spreads to merge.
+      response.writeHead(
+        status,
+        headers === undefined && noHeaders(extra)
+          ? { 'content-type': type, 'content-length': length }
+          : { ...extra, ...headers, 'content-type': type, 'content-length': length },
+      );
       response.end(body);
       this.options.record(method, entry.url, status, (performance.now() - started) / 1000);
     };
@@ -169,10 +171,16 @@ export class DirectOperations {
         return;
       }
       const reply = new DirectReply();
+      const failed = (failure: unknown) => refuse(failure, false, reply.headers);
       const done = (value: unknown) => {
         const status = reply.status === undefined || reply.status === 200 ? entry.status : reply.status;
-        // Never undefined, as the RouteBook's answer.
-        answer(status, 'application/json; charset=utf-8', JSON.stringify(value) ?? '', reply.headers);
+        try {
+          // Never undefined, as the RouteBook's answer.
+          answer(status, 'application/json; charset=utf-8', JSON.stringify(value) ?? '', reply.headers);
+        } catch (failure) {
+          // What fails in sending the answer (a value JSON cannot write) is refused as fastify refuses it.
+          failed(failure);
+        }
       };
       try {
         const result = this.options.book.run(entry, {
@@ -183,12 +191,11 @@ export class DirectOperations {
           idempotencyKey: request.headers['idempotency-key'],
           reply,
         });
-        // What fails in sending the answer (a value JSON cannot write) is refused as fastify refuses it.
-        if (result instanceof Promise)
-          result.then(done).catch((failure: unknown) => refuse(failure, false, reply.headers));
+        // One `then` for both outcomes (a `catch` after it would be a second promise per request).
+        if (result instanceof Promise) result.then(done, failed);
         else done(result);
       } catch (failure) {
-        refuse(failure, false, reply.headers);
+        failed(failure);
       }
     });
     return true;
@@ -196,6 +203,12 @@ export class DirectOperations {
 }
 
 const ABORTED = new Error('the request was aborted');
+
+/** Whether a header record is empty (the CORS headers of a request without an allowed origin). */
+function noHeaders(headers: Readonly<Record<string, string>>): boolean {
+  for (const _name in headers) return false;
+  return true;
+}
 
 /** The request's body as text, or fastify's 413 when it grows past `limit`. */
 function readBody(
@@ -224,8 +237,11 @@ function readBody(
     if (length > limit) finish(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
     else chunks.push(chunk);
   };
+  // `on`, not `once` (a wrapper and its state for each): finish acts once, and the request's
+  // listeners go with it.
+  const aborted = () => finish(ABORTED);
   request.on('data', onData);
-  request.once('end', () => finish(undefined));
-  request.once('error', () => finish(ABORTED));
-  request.once('aborted', () => finish(ABORTED));
+  request.on('end', () => finish(undefined));
+  request.on('error', aborted);
+  request.on('aborted', aborted);
 }
