@@ -1,13 +1,16 @@
 /**
- * Two Carrel daemons side by side, started with different Node flags, against one simulated ILS,
- * beside the bare HTTP gateway: not a benchmark with a target, a tool for deciding a daemon flag
- * (src/cli/node-flags.ts) on evidence (issue 20).
+ * Two Carrel daemons side by side, started with different Node flags or from different builds,
+ * against one simulated ILS, beside the bare HTTP gateway: not a benchmark with a target, a tool
+ * for deciding a daemon flag (src/cli/node-flags.ts) or a change on the hot path on evidence
+ * (issue 20).
  *
- *   npm run build && node dist/bench/node-flags-ab.js [--with=<flag>]… [--without=<flag>]…
+ *   npm run build && node dist/bench/node-flags-ab.js [--with=<flag>]… [--without=<flag>]… [--build-a=<dist>]
  *
  * "A" runs with the daemon's flags less every `--without`, "B" with them plus every `--with`
- * (so `--without=--no-allocation-site-pretenuring` asks what that flag buys). The bare gateway runs
- * with A's. Every path is warmed up alike (5,000 checkouts), then each reading alternates the three
+ * (so `--without=--no-allocation-site-pretenuring` asks what that flag buys). `--build-a` runs A
+ * from another build's `dist` folder (copy `dist` aside before the change, then build it:
+ * `--build-a=/tmp/dist-before` asks what the change buys); B is always this build. The bare
+ * gateway runs with A's flags, from this build. Every path is warmed up alike (5,000 checkouts), then each reading alternates the three
  * paths segment by segment, the order rotated every round (A B bare, B bare A, bare A B), so a slow
  * spell of the machine falls on all of them and each path idles as long between its segments as
  * the others — at a kiosk's pace that matters more than the flags: with the order turned round
@@ -21,7 +24,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { spawnCarrel } from './carrel-process.js';
@@ -50,8 +53,11 @@ const flagsOf = (name: string) =>
   process.argv.filter((arg) => arg.startsWith(`--${name}=`)).map((arg) => arg.slice(name.length + 3));
 const without = flagsOf('without');
 const added = flagsOf('with');
-if (without.length + added.length === 0) {
-  console.error('usage: node dist/bench/node-flags-ab.js [--with=<flag>]… [--without=<flag>]…');
+const buildA = flagsOf('build-a')[0];
+if (without.length + added.length === 0 && buildA === undefined) {
+  console.error(
+    'usage: node dist/bench/node-flags-ab.js [--with=<flag>]… [--without=<flag>]… [--build-a=<dist folder>]',
+  );
   process.exit(2);
 }
 const flagsA = DAEMON_NODE_FLAGS.filter((flag) => !without.includes(flag));
@@ -60,6 +66,7 @@ const flagsB = [...DAEMON_NODE_FLAGS, ...added];
 const items = WARM_UP * 3 + 3 * ROUNDS * (PACED.reduce((sum, k) => sum + k * 5, 0) + 2 * 1500 + 500) + 10_000;
 const rig = await startRig(items, { nodeFlags: flagsA, env: { ...DAEMON_ENV } });
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const cliA = buildA === undefined ? cli : resolve(buildA, 'src', 'cli', 'main.js');
 const dirs: string[] = [];
 
 /**
@@ -67,14 +74,14 @@ const dirs: string[] = [];
  * A as the rig's gateway and B started here, the same flags on both read B 5–12 % cheaper at
  * saturation, run after run — a difference of the processes, not of the flags.
  */
-async function daemon(nodeArgs: readonly string[]) {
+async function daemon(nodeArgs: readonly string[], main: string) {
   const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-flags-'));
   dirs.push(dir);
   const config = join(dir, 'carrel.json');
   writeGatewayConfig(config, rig.ilsPort);
   const daemonProcess = await spawnCarrel({
     nodeArgs,
-    args: [cli, 'start', '--config', config, '--log-level', 'warn'],
+    args: [main, 'start', '--config', config, '--log-level', 'warn'],
     cwd: dir,
     env: { ...process.env, ...DAEMON_ENV },
   });
@@ -99,8 +106,8 @@ let a: Daemon;
 let b: Daemon;
 const kiosks = {} as Record<Path, CarrelKiosk[]>;
 try {
-  a = await daemon(flagsA);
-  b = await daemon(flagsB);
+  a = await daemon(flagsA, cliA);
+  b = await daemon(flagsB, cli);
   for (const [path, open] of [
     ['A', () => Promise.all(Array.from({ length: KIOSKS }, () => CarrelKiosk.open(a.api)))],
     ['B', () => Promise.all(Array.from({ length: KIOSKS }, () => CarrelKiosk.open(b.api)))],
@@ -141,7 +148,9 @@ async function alternate(segment: (job: KioskJob, round: number) => Promise<Samp
   return { runs, used };
 }
 
-console.log(`A: ${flagsA.join(' ')}\nB: ${flagsB.join(' ')}\nbare HTTP gateway: as A`);
+console.log(
+  `A: ${flagsA.join(' ')}${buildA === undefined ? '' : ` (${cliA})`}\nB: ${flagsB.join(' ')}\nbare HTTP gateway: as A`,
+);
 try {
   for (const path of PATHS) await closedLoop(16, WARM_UP, jobs[path]);
   for (const level of PACED) {
