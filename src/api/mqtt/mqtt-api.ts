@@ -131,8 +131,8 @@ export class MqttApi {
   /**
    * Connects and subscribes. An external broker that cannot be reached yet does not fail it: the
    * API comes online when the broker does (`connected` says whether it is), as does one refusing
-   * the desk's login (dialled again slowly). Rejects with a TransportError on what the desk's
-   * configuration must fix: a TLS refusal, unreadable certificate files, a closed embedded broker.
+   * the desk's login or a TLS handshake (dialled again slowly). Rejects with a TransportError on
+   * what the desk's configuration must fix: unreadable certificate files, a closed embedded broker.
    */
   async start(): Promise<void> {
     if (this.link) throw new Error('MqttApi is started once; make a new one after stop()');
