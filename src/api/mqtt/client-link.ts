@@ -1,6 +1,6 @@
 // Types only: the mqtt package itself (~10 MB, ~150 ms to load) is imported in open(),
 // so a daemon on its embedded broker never loads it.
-import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError, TransportError } from '../../core/errors.js';
 import { FailureStreak } from '../../core/failure-streak.js';
@@ -12,6 +12,7 @@ import {
   LinkListeners,
   type LinkMessage,
   type LinkPublishOptions,
+  type LinkSubscribeOptions,
   type MqttLink,
   topicMatchesFilter,
 } from './link.js';
@@ -72,8 +73,13 @@ const REFUSED_CONNACK_CODES = new Set([1, 2, 4, 5, 128, 132, 133, 134, 135, 138,
 interface Subscription {
   filter: string;
   onMessage: (message: LinkMessage) => void;
-  /** Acknowledged by the broker once; from then on mqtt.js renews it after every reconnect. */
+  /** Acknowledged by the broker in this session; sent again on every connect. */
   sent: boolean;
+  /**
+   * Subscribed with retain-as-published (MQTT 5 links only), and the subscription identifiers of
+   * its live subscription and of its replay subscription: see `send`.
+   */
+  retainAsPublished?: { liveId: number; replayId: number } | undefined;
 }
 
 /**
@@ -150,7 +156,8 @@ export class ClientLink implements MqttLink {
       protocolVersion: options.protocolVersion,
       clean: true,
       keepalive: options.keepaliveSeconds,
-      resubscribe: true,
+      // The link subscribes again itself on every connect (`subscribeUnsent`), in its own order.
+      resubscribe: false,
       connectTimeout: Math.min(timeoutMs, 30_000),
       reconnectPeriod: options.reconnectPeriodMs,
       reconnectOnConnackError: true,
@@ -201,6 +208,9 @@ export class ClientLink implements MqttLink {
       this.listeners.emit('connect');
     });
     client.on('message', (topic, payload, packet) => this.deliver(topic, payload, packet));
+    client.on('close', () => {
+      for (const subscription of this.subscriptions) subscription.sent = false;
+    });
     client.on('offline', () => {
       this.stable?.cancel();
       const lived = this.connectedAt === undefined ? undefined : options.clock.monotonic() - this.connectedAt;
@@ -255,14 +265,23 @@ export class ClientLink implements MqttLink {
   }
 
   /**
-   * Subscribes now when connected, else on the first connect; mqtt.js (resubscribe) renews it after
-   * every later one. A connection lost before the broker answered is no failure: the subscription is
-   * sent on the next connect, as one made while offline.
+   * Subscribes now when connected, else on the first connect, and again on every later one. A
+   * connection lost before the broker answered is no failure: the subscription is sent on the next
+   * connect, as one made while offline.
    */
-  async subscribe(filter: string, onMessage: (message: LinkMessage) => void): Promise<void> {
+  async subscribe(
+    filter: string,
+    onMessage: (message: LinkMessage) => void,
+    options: LinkSubscribeOptions = {},
+  ): Promise<void> {
     const client = this.client;
     if (!client) throw new TransportError('mqtt_offline', `MQTT broker ${this.where} is not opened`);
     const subscription: Subscription = { filter, onMessage, sent: false };
+    // Two identifiers per such subscription, 1 and 2 for the first, 3 and 4 for the next…
+    if (options.retainAsPublished === true && this.carriesProperties && filter.endsWith('/#')) {
+      const serial = this.subscriptions.filter((s) => s.retainAsPublished).length;
+      subscription.retainAsPublished = { liveId: 2 * serial + 1, replayId: 2 * serial + 2 };
+    }
     this.subscriptions.push(subscription);
     if (!client.connected) return;
     try {
@@ -272,9 +291,43 @@ export class ClientLink implements MqttLink {
     }
   }
 
+  /**
+   * One subscription, for this session. With retain-as-published (MQTT 5, a broker that takes
+   * subscription identifiers), it is made live first — retain-as-published, no retained messages
+   * (`rh` 2), its own identifier — so that each message's retain flag is its publisher's; then the
+   * same topics through an equal filter (`a/+/#` for `a/#`) with the replay identifier, as usual, so
+   * the broker hands over what it keeps there (retain set), which is dropped again once it has. A
+   * live message that comes through both while they overlap comes twice, once with each identifier;
+   * `deliver` passes on the live one.
+   */
   private async send(client: MqttClient, subscription: Subscription): Promise<void> {
-    await client.subscribeAsync(subscription.filter, { qos: 1 });
+    const ids = subscription.retainAsPublished;
+    if (ids && this.takesSubscriptionIds(client)) {
+      const { filter } = subscription;
+      await client.subscribeAsync(filter, {
+        qos: 1,
+        rap: true,
+        rh: 2,
+        properties: { subscriptionIdentifier: ids.liveId },
+      });
+      const replays = `${filter.slice(0, -1)}+/#`;
+      await client.subscribeAsync(replays, {
+        qos: 0,
+        rh: 0,
+        properties: { subscriptionIdentifier: ids.replayId },
+      });
+      // The UNSUBACK comes after what the broker handed over.
+      await client.unsubscribeAsync(replays);
+    } else {
+      await client.subscribeAsync(subscription.filter, { qos: 1 });
+    }
     subscription.sent = true;
+  }
+
+  /** MQTT 5 brokers take subscription identifiers unless their CONNACK says otherwise. */
+  private takesSubscriptionIds(client: MqttClient): boolean {
+    const connack = (client as unknown as { connackPacket?: IConnackPacket }).connackPacket;
+    return connack?.properties?.subscriptionIdentifiersAvailable !== false;
   }
 
   private subscribeUnsent(client: MqttClient): void {
@@ -379,15 +432,27 @@ export class ClientLink implements MqttLink {
 
   private deliver(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const { responseTopic, correlationData } = packet.properties ?? {};
-    const message: LinkMessage = {
-      topic,
-      payload,
-      retained: packet.retain === true,
+    const retain = packet.retain === true;
+    const properties = {
       ...(typeof responseTopic === 'string' && { responseTopic }),
       ...(Buffer.isBuffer(correlationData) && { correlationData }),
     };
+    const ids = [packet.properties?.subscriptionIdentifier ?? []].flat();
     for (const subscription of this.subscriptions) {
-      if (topicMatchesFilter(subscription.filter, topic)) subscription.onMessage(message);
+      if (!topicMatchesFilter(subscription.filter, topic)) continue;
+      const rap = subscription.retainAsPublished;
+      let message: LinkMessage;
+      if (rap && ids.includes(rap.liveId)) {
+        // Through the live subscription: the retain flag is the publisher's.
+        message = { topic, payload, retained: false, publishedRetained: retain, ...properties };
+      } else if (rap && ids.includes(rap.replayId)) {
+        // Handed over from the broker's store; a live one comes through the live subscription too.
+        if (!retain) continue;
+        message = { topic, payload, retained: true, ...properties };
+      } else {
+        message = { topic, payload, retained: retain, ...properties };
+      }
+      subscription.onMessage(message);
     }
   }
 
