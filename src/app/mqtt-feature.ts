@@ -18,7 +18,7 @@ export class MqttFeature implements Feature {
   readonly name = 'mqtt';
   /**
    * An embedded broker that cannot listen stops the start (its port is the kiosks'); an external
-   * broker that refuses the desk's login does not: circulation goes on without MQTT, the broker is
+   * broker that refuses the desk's login or its TLS does not: circulation goes on without MQTT, the broker is
    * dialled again every few minutes, and /readyz says why.
    */
   readonly essential: boolean;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import {
   startMosquitto,
   writeMosquittoPasswords,
 } from '../helpers/mosquitto.js';
+import { until } from '../helpers/until.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
 
@@ -124,6 +125,35 @@ describe.skipIf(skip !== undefined)('carrel fleet, when its port is taken', () =
   });
 });
 
+/** `carrel fleet …` left running: its stderr and its log (stdout) so far, and a stop that ends it (SIGTERM) and gives its exit code. */
+function runningFleet(args: string[]) {
+  const child = spawn(process.execPath, [CLI, 'fleet', ...args], {
+    env: { ...process.env, CARREL_FLEET_TOKEN: '', CARREL_FLEET_BROKER: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let log = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdout.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    stderr: () => stderr,
+    log: () => log,
+    exited,
+    async stop(): Promise<number | null> {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
 describe('carrel fleet, pointed at a desk’s embedded broker (MQTT 3.1.1 only)', () => {
   let desk: TestDesk;
 
@@ -135,9 +165,84 @@ describe('carrel fleet, pointed at a desk’s embedded broker (MQTT 3.1.1 only)'
     await desk?.stop();
   });
 
-  it('says the broker does not speak MQTT 5 and which option to give, in one line', async () => {
+  it('falls back to MQTT 3.1.1 by itself, says so once, and shows the desk', async () => {
     const broker = desk.desk.urls().mqtt!;
-    const result = await fleet(['--broker', broker, '--http-port', '0']);
+    const fleetView = runningFleet(['--broker', broker, '--http-port', '0']);
+    try {
+      const page = await Promise.race([
+        until(async () => /page\s+(http:\S+)/.exec(fleetView.stderr())?.[1], 15_000),
+        fleetView.exited.then((code) => {
+          throw new Error(`carrel fleet ended (${code}): ${fleetView.stderr()}`);
+        }),
+      ]);
+      const snapshot = await until(async () => {
+        const body = (await (await fetch(`${page}/api/desks`)).json()) as {
+          desks: Array<{ site: string; gateway: string; status: string }>;
+        };
+        return body.desks.length > 0 ? body : undefined;
+      });
+      expect(snapshot.desks).toContainEqual(
+        expect.objectContaining({ site: 'library', gateway: 'desk-1', status: 'online' }),
+      );
+      // What it printed and logged (its log is on stdout), together.
+      const said = `${fleetView.stderr()}${fleetView.log()}`
+        .split('\n')
+        .filter((line) => /3\.1\.1/.test(line));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/does not speak MQTT 5.*MQTT 3\.1\.1/);
+      // The refused MQTT 5 attempt is no outage to report.
+      expect(fleetView.log()).not.toMatch(/unreachable|refused the connection/);
+      expect(await fleetView.stop()).toBe(0);
+    } finally {
+      await fleetView.stop();
+    }
+  });
+
+  it('falls back to MQTT 3.1.1 too from a broker that closes the connection on the MQTT 5 CONNECT', async () => {
+    const { port: brokerPort } = new URL(desk.desk.urls().mqtt!);
+    // A broker of 3.1.1 that hangs up on a CONNECT of another version instead of answering it.
+    const picky = createServer((socket) => {
+      socket.once('data', (connect: Buffer) => {
+        let offset = 1;
+        while ((connect[offset] ?? 0) & 0x80) offset++;
+        const level = connect[offset + 1 + 6]; // length 4, 'MQTT', then the protocol level
+        if (level !== 4) {
+          socket.destroy();
+          return;
+        }
+        const upstream = createConnection(Number(brokerPort), '127.0.0.1', () => {
+          upstream.write(connect);
+          socket.pipe(upstream).pipe(socket);
+        });
+        upstream.on('error', () => socket.destroy());
+        socket.on('error', () => upstream.destroy());
+      });
+    });
+    await new Promise<void>((resolve) => picky.listen(0, '127.0.0.1', resolve));
+    const fleetView = runningFleet([
+      '--broker',
+      `mqtt://127.0.0.1:${(picky.address() as { port: number }).port}`,
+      '--http-port',
+      '0',
+    ]);
+    try {
+      await Promise.race([
+        until(async () => (/page\s+http:/.test(fleetView.stderr()) ? true : undefined), 15_000),
+        fleetView.exited.then((code) => {
+          throw new Error(`carrel fleet ended (${code}): ${fleetView.stderr()}`);
+        }),
+      ]);
+      expect(fleetView.log()).toMatch(/closed the connection on the MQTT 5 CONNECT\): using MQTT 3\.1\.1/);
+      expect(await fleetView.stop()).toBe(0);
+    } finally {
+      await fleetView.stop();
+      await new Promise((resolve) => picky.close(resolve));
+    }
+  });
+
+  it('with --protocol 5 given, says the broker does not speak it and which option to give, in one line', async () => {
+    const broker = desk.desk.urls().mqtt!;
+    const result = await fleet(['--broker', broker, '--protocol', '5', '--http-port', '0']);
     expect(result.code).toBe(1);
     const said = result.stderr.trim().split('\n');
     expect(said).toHaveLength(1);

@@ -147,6 +147,9 @@ export const cashDeviceApi: ApiModule = {
     cash_wrong_device: { status: 409, title: 'The device is not the kind configured' },
     cctalk_timeout: { status: 504, title: 'The cash device did not answer' },
     cctalk_nak: { status: 502, title: 'The cash device refused the request' },
+    cctalk_busy: { status: 503, title: 'The cash device stayed busy' },
+    cctalk_echo_mismatch: { status: 502, title: 'The cash device line did not echo the request' },
+    cctalk_bad_reply: { status: 502, title: 'The cash device answered unreadably' },
   },
   events: cashEvents,
   operations: ({ ports, requests }) => {

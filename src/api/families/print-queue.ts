@@ -77,6 +77,13 @@ export const printQueueApi: ApiModule = {
     document_too_large: { status: 422, title: 'The document is too large' },
     document_timeout: { status: 422, title: 'Counting the pages took too long' },
     document_format_unknown: { status: 422, title: 'The pages of this kind of document cannot be counted' },
+    page_counter_busy: { status: 503, title: 'Too many documents are being counted; try again in a moment' },
+    ipp_bad_answer: { status: 502, title: 'The print server answered unreadably' },
+    ipp_malformed: { status: 502, title: 'The print server answered unreadably' },
+    ipp_truncated: { status: 502, title: 'The print server answered unreadably' },
+    ipp_too_large: { status: 502, title: 'The print server answered too much' },
+    ipp_refused: { status: 502, title: 'The print server refused the request' },
+    ipp_not_authorized: { status: 502, title: 'The print server refused the desk’s login' },
   },
   events: {
     'print.job_held': {

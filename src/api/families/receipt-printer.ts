@@ -26,6 +26,8 @@ export const receiptPrinterApi: ApiModule = {
     template_render_failed: { status: 422, title: 'Receipt could not be rendered' },
     encoding_unsupported: { status: 422, title: 'Code page not supported' },
     queue_full: { status: 503, title: 'Print queue is full' },
+    job_not_retryable: { status: 409, title: 'The print job cannot be printed again in its state' },
+    queue_stopped: { status: 503, title: 'The print queue is stopped' },
   },
   operations: ({ ports, requests }) => {
     const printer = (id: string) => ports.port(receiptPrinters, id);

@@ -83,6 +83,9 @@ export const rfidReaderApi: ApiModule = {
     rfid_value_too_long: { status: 422, title: 'Tag data too long' },
     rfid_unencodable: { status: 422, title: 'Tag data not encodable' },
     rfid_memory_too_small: { status: 422, title: 'Tag memory too small' },
+    rfid_unsupported: { status: 409, title: 'This RFID reader cannot do that' },
+    rfid_bad_reply: { status: 502, title: 'The RFID reader answered unreadably' },
+    rfid_not_answering: { status: 504, title: 'The RFID reader does not answer' },
   },
   publicEvent: publicRfidEvent,
   operations: ({ ports }) => {

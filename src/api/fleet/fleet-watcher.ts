@@ -55,12 +55,33 @@ export class FleetWatcher {
     };
   }
 
-  /** Connects and subscribes; rejects on a refused login or after `timeoutMs` without a broker. */
+  /**
+   * Connects and subscribes; rejects on a refused login or after `timeoutMs` without a broker. With
+   * no protocolVersion given it asks for MQTT 5, and a broker that refuses it (a desk's embedded
+   * broker speaks 3.1.1 only: a CONNACK 'unacceptable protocol version', or the connection closed on
+   * the CONNECT) is dialled again with MQTT 3.1.1, said once.
+   */
   async start(timeoutMs = 10_000): Promise<void> {
+    const asked = this.options.protocolVersion;
+    try {
+      await this.connect(asked ?? 5, timeoutMs, asked === undefined);
+    } catch (error) {
+      if (!(error instanceof Mqtt5Refused)) throw error;
+      this.options.logger.info(
+        { broker: this.where, reason: error.message },
+        `${this.where} does not speak MQTT 5 (${error.message}): using MQTT 3.1.1 (give --protocol 3.1.1 to ask for it at once)`,
+      );
+      await this.connect(4, timeoutMs, false);
+    }
+    this.options.logger.info({ broker: this.where }, 'fleet view connected');
+  }
+
+  /** One client to the broker speaking `protocolVersion`, until connected or refused for good. */
+  private async connect(protocolVersion: 4 | 5, timeoutMs: number, mayFallBack: boolean): Promise<void> {
     const { options } = this;
     const clientOptions: IClientOptions = {
       clientId: `carrel-fleet-${randomBytes(4).toString('hex')}`,
-      protocolVersion: options.protocolVersion ?? 5,
+      protocolVersion,
       clean: true,
       keepalive: 30,
       reconnectPeriod: 1000,
@@ -128,7 +149,25 @@ export class FleetWatcher {
         cleanup();
         resolve();
       };
+      // Whether the CONNECT went out and nothing (no CONNACK, no socket error) came back before the close.
+      let connectSent = false;
+      const onPacketSend = (packet: { cmd?: string }) => {
+        if (packet.cmd === 'connect') connectSent = true;
+      };
+      const onClose = () => {
+        if (mayFallBack && connectSent && lastError === undefined)
+          fail(new Mqtt5Refused('it closed the connection on the MQTT 5 CONNECT'));
+        connectSent = false;
+      };
       const onError = (error: Error & { code?: unknown }) => {
+        if (
+          mayFallBack &&
+          typeof error.code === 'number' &&
+          unsupportedProtocol(error.code, protocolVersion)
+        ) {
+          fail(new Mqtt5Refused(error.message));
+          return;
+        }
         // CONNACK refusals (bad user name or password, not authorized) will not go away by retrying.
         if (typeof error.code === 'number')
           fail(
@@ -151,14 +190,18 @@ export class FleetWatcher {
         timer.cancel();
         client.off('connect', onConnect);
         client.off('error', onError);
+        client.off('packetsend', onPacketSend);
+        client.off('close', onClose);
       };
       client.on('connect', onConnect);
       client.on('error', onError);
+      client.on('packetsend', onPacketSend);
+      client.on('close', onClose);
     }).catch(async (error: unknown) => {
       await client.endAsync(true).catch(() => {});
+      this.client = undefined;
       throw error;
     });
-    options.logger.info({ broker: this.where }, 'fleet view connected');
   }
 
   async stop(): Promise<void> {
@@ -167,6 +210,9 @@ export class FleetWatcher {
     this.client = undefined;
   }
 }
+
+/** The broker refused MQTT 5 when no version was asked for: dialled again with 3.1.1. */
+class Mqtt5Refused extends Error {}
 
 /**
  * A CONNACK refusing the protocol version asked for: 1 from a broker of MQTT 3.1.1 only (a desk's

@@ -34,13 +34,14 @@ export class ApiProblem extends Error {
 
   body(): ProblemBody {
     return {
+      // An extension never takes the place of a standard member (a detail named `status`).
+      ...(this.extensions ?? {}),
       type: `urn:carrel:problem:${this.code}`,
       code: this.code,
       title: this.title,
       status: this.status,
       ...(this.detail ? { detail: this.detail } : {}),
       ...(this.errors ? { errors: this.errors } : {}),
-      ...(this.extensions ?? {}),
     };
   }
 }
@@ -51,7 +52,7 @@ export type ProblemTable = Readonly<Record<string, { status: number; title: stri
 /**
  * How the desk's own error codes surface over HTTP. Each device family's API
  * module brings its own (ApiModule.problems); anything unlisted from a
- * CarrelError is a 500.
+ * CarrelError is a 500 'Gateway error' that still carries its code, words and details.
  */
 const STATUS_BY_CODE: ProblemTable = {
   not_found: { status: 404, title: 'Not found' },
@@ -59,6 +60,15 @@ const STATUS_BY_CODE: ProblemTable = {
   device_not_found: { status: 404, title: 'No such device' },
   invalid_state: { status: 409, title: 'Not possible in the current state' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  bad_request: { status: 400, title: 'Invalid request' },
+  timeout: { status: 504, title: 'The device did not answer in time' },
+  database_error: { status: 500, title: "The desk's database failed" },
+  // A device's link (any family): the device is away or went away while it was asked.
+  not_connected: { status: 503, title: 'The device is not connected' },
+  not_open: { status: 503, title: 'The device is not connected' },
+  peer_closed: { status: 503, title: 'The device closed its connection' },
+  transport_closed: { status: 503, title: 'The connection to the device was closed' },
+  connect_timeout: { status: 504, title: 'The device did not answer the connection' },
   request_id_invalid: { status: 422, title: 'The request id is not valid' },
   request_id_conflict: { status: 409, title: 'The request id was already used for something else' },
   request_in_doubt: { status: 409, title: 'The request with this id may have been done: look it up' },
@@ -72,6 +82,8 @@ const STATUS_BY_CODE: ProblemTable = {
   ils_resend_limit: { status: 502, title: 'The ILS kept asking for the request again' },
   ils_bad_response: { status: 502, title: 'The ILS answered unreadably' },
   ils_bad_request: { status: 422, title: 'The request cannot be sent to the ILS' },
+  ils_connection_busy: { status: 503, title: 'The ILS link is busy' },
+  ils_no_user: { status: 503, title: 'No SIP2 login user is configured' },
   offline_not_allowed: {
     status: 503,
     title: 'The ILS is not reachable and offline circulation is not allowed',
@@ -153,7 +165,7 @@ export function problemFromError(error: unknown, families: ProblemTable = {}): A
         undefined,
         problemFieldsOf(error),
       );
-    return new ApiProblem(500, error.code, 'Gateway error', error.message);
+    return new ApiProblem(500, error.code, 'Gateway error', error.message, undefined, problemFieldsOf(error));
   }
   return new ApiProblem(
     500,

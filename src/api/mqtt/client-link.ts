@@ -1,6 +1,6 @@
 // Types only: the mqtt package itself (~10 MB, ~150 ms to load) is imported in open(),
 // so a daemon on its embedded broker never loads it.
-import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError, TransportError } from '../../core/errors.js';
 import { FailureStreak } from '../../core/failure-streak.js';
@@ -12,6 +12,7 @@ import {
   LinkListeners,
   type LinkMessage,
   type LinkPublishOptions,
+  type LinkSubscribeOptions,
   type MqttLink,
   topicMatchesFilter,
 } from './link.js';
@@ -43,9 +44,11 @@ export interface ClientLinkOptions {
 
 /**
  * A broker that refuses the desk's login (a wrong password, a user not yet in its password file, an
- * ACL) is dialled again after 30 s, then 1, 2, 4 and 5 minutes: IT putting it right sees the desk
- * come back by itself, and the broker's log is not flooded with refused logins every second. The
- * wait is the clock's timer `mqtt-refused-retry` (a test's clock may shorten it).
+ * ACL), or whose TLS and the desk's do not agree (a CA file of another CA, a certificate made out
+ * for another name, a client certificate missing), is dialled again after 30 s, then 1, 2, 4 and 5
+ * minutes: IT putting it right sees the desk come back by itself, and the broker's log is not
+ * flooded with refusals every second. The wait is the clock's timer `mqtt-refused-retry` (a test's
+ * clock may shorten it).
  */
 export const REFUSED_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({
   initialMs: 30_000,
@@ -70,8 +73,13 @@ const REFUSED_CONNACK_CODES = new Set([1, 2, 4, 5, 128, 132, 133, 134, 135, 138,
 interface Subscription {
   filter: string;
   onMessage: (message: LinkMessage) => void;
-  /** Acknowledged by the broker once; from then on mqtt.js renews it after every reconnect. */
+  /** Acknowledged by the broker in this session; sent again on every connect. */
   sent: boolean;
+  /**
+   * Subscribed with retain-as-published (MQTT 5 links only), and the subscription identifiers of
+   * its live subscription and of its replay subscription: see `send`.
+   */
+  retainAsPublished?: { liveId: number; replayId: number } | undefined;
 }
 
 /**
@@ -81,10 +89,10 @@ interface Subscription {
  *
  * A broker that cannot be reached when the link opens (the desk booted before
  * the network, the fleet broker is being restarted) is not a failure: the link
- * keeps dialling and subscribes once it connects. A broker refusing the desk's login is dialled
- * again too, slowly (REFUSED_BACKOFF): IT mends that on the broker. Only what the desk's
- * configuration must mend fails `open()`: a TLS refusal, unreadable certificate files, no mqtt
- * package.
+ * keeps dialling and subscribes once it connects. A broker refusing the desk's login, or a TLS
+ * handshake either side refuses, is dialled again too, slowly (REFUSED_BACKOFF), the TLS files read
+ * again before each attempt: IT mends it on the broker or in those files. Only unreadable
+ * certificate files at the start and no mqtt package fail `open()`.
  */
 export class ClientLink implements MqttLink {
   readonly where: string;
@@ -93,8 +101,6 @@ export class ClientLink implements MqttLink {
   private client: MqttClient | undefined;
   /** Why the broker cannot be reached, for the warning and /readyz; cleared on connect. */
   private lastFailure: string | undefined;
-  /** The refusal last logged, so a broker refusing every retry is logged once. */
-  private loggedRefusal: string | undefined;
   /**
    * The connection's failures in a row — unreachable, or dropped soon after each connect (a flaky
    * link, two desks taking each other's session) — said when they start or change and every ten
@@ -106,11 +112,10 @@ export class ClientLink implements MqttLink {
   private connectedAt: number | undefined;
   private quickDrops = 0;
   private stable: TimerHandle | undefined;
-  private opening = true;
-  /** The broker's TLS refused the first connect: open() fails, nothing is said to be retried. */
-  private refusedWhileOpening = false;
-  /** The broker's refusals of the desk's login since it last connected; each waits longer. */
+  /** Refusals (of the desk's login, or of a TLS handshake) since it last connected; each waits longer. */
   private refusals = 0;
+  /** What the last refusal was, for the line said when the broker takes the desk after all. */
+  private refusedWhat: 'login' | 'tls' = 'login';
   /** The next attempt after a refusal, on the clock (mqtt.js's own timer is held off meanwhile). */
   private refusedRetry: TimerHandle | undefined;
 
@@ -151,7 +156,8 @@ export class ClientLink implements MqttLink {
       protocolVersion: options.protocolVersion,
       clean: true,
       keepalive: options.keepaliveSeconds,
-      resubscribe: true,
+      // The link subscribes again itself on every connect (`subscribeUnsent`), in its own order.
+      resubscribe: false,
       connectTimeout: Math.min(timeoutMs, 30_000),
       reconnectPeriod: options.reconnectPeriodMs,
       reconnectOnConnackError: true,
@@ -192,15 +198,19 @@ export class ClientLink implements MqttLink {
       if (this.refusals > 0)
         options.logger.info(
           { broker: this.where, refusals: this.refusals },
-          "MQTT broker took the desk's login after refusing it",
+          this.refusedWhat === 'login'
+            ? "MQTT broker took the desk's login after refusing it"
+            : 'MQTT broker connected over TLS after the handshake was refused',
         );
       this.refusals = 0;
       this.lastFailure = undefined;
-      this.loggedRefusal = undefined;
       this.subscribeUnsent(client);
       this.listeners.emit('connect');
     });
     client.on('message', (topic, payload, packet) => this.deliver(topic, payload, packet));
+    client.on('close', () => {
+      for (const subscription of this.subscriptions) subscription.sent = false;
+    });
     client.on('offline', () => {
       this.stable?.cancel();
       const lived = this.connectedAt === undefined ? undefined : options.clock.monotonic() - this.connectedAt;
@@ -208,12 +218,6 @@ export class ClientLink implements MqttLink {
       if (lived !== undefined) this.quickDrops = lived < QUICK_DROP_MS ? this.quickDrops + 1 : 0;
       if (this.quickDrops >= QUICK_DROPS_SAID) this.lastFailure = QUICK_DROP_HINT;
       const reason = this.lastFailure ?? 'connection closed';
-      // A refusal while opening is no outage: open() fails with what to do, and nothing dials again.
-      if (this.opening && this.refusedWhileOpening) {
-        options.logger.debug({ broker: this.where, reason }, 'MQTT broker refused the connection');
-        this.listeners.emit('offline');
-        return;
-      }
       const note = this.failures.failed('mqtt_unreachable', reason);
       this.failureSaid = note.say;
       options.logger[note.say ? 'warn' : 'debug'](
@@ -228,26 +232,21 @@ export class ClientLink implements MqttLink {
       this.listeners.emit('offline');
     });
     client.on('error', (error: Error & { code?: unknown }) => {
+      // mqtt.js passes one TLS failure on twice: the attempt is refused once.
+      if (this.refusedRetry !== undefined) return;
       this.lastFailure = error.message;
       if (isLoginRefusal(error)) {
-        this.refusedLogin(client, error);
+        this.refused(client, 'login', `it refused the desk's login: ${refusalOf(error)}`);
         return;
       }
-      if (this.opening && isTlsRefusal(error)) this.refusedWhileOpening = true;
-      // A TLS refusal while opening fails open(); one on a later reconnect is logged once.
-      if (!this.opening && isTlsRefusal(error) && this.loggedRefusal !== error.message) {
-        this.loggedRefusal = error.message;
-        options.logger.error(
-          { broker: this.where, reason: refusalOf(error) },
-          'MQTT broker refused the connection; retrying',
-        );
-      } else {
-        options.logger.debug({ err: describeError(error) }, 'MQTT client error');
+      if (isTlsRefusal(error) || isCertificateRefusal(error)) {
+        this.refused(client, 'tls', this.tlsRefusalOf(error));
+        return;
       }
+      options.logger.debug({ err: describeError(error) }, 'MQTT client error');
     });
     try {
       await this.firstAttempt(client, timeoutMs);
-      this.opening = false;
     } catch (error) {
       await client.endAsync(true).catch(() => {});
       throw error;
@@ -266,14 +265,23 @@ export class ClientLink implements MqttLink {
   }
 
   /**
-   * Subscribes now when connected, else on the first connect; mqtt.js (resubscribe) renews it after
-   * every later one. A connection lost before the broker answered is no failure: the subscription is
-   * sent on the next connect, as one made while offline.
+   * Subscribes now when connected, else on the first connect, and again on every later one. A
+   * connection lost before the broker answered is no failure: the subscription is sent on the next
+   * connect, as one made while offline.
    */
-  async subscribe(filter: string, onMessage: (message: LinkMessage) => void): Promise<void> {
+  async subscribe(
+    filter: string,
+    onMessage: (message: LinkMessage) => void,
+    options: LinkSubscribeOptions = {},
+  ): Promise<void> {
     const client = this.client;
     if (!client) throw new TransportError('mqtt_offline', `MQTT broker ${this.where} is not opened`);
     const subscription: Subscription = { filter, onMessage, sent: false };
+    // Two identifiers per such subscription, 1 and 2 for the first, 3 and 4 for the next…
+    if (options.retainAsPublished === true && this.carriesProperties && filter.endsWith('/#')) {
+      const serial = this.subscriptions.filter((s) => s.retainAsPublished).length;
+      subscription.retainAsPublished = { liveId: 2 * serial + 1, replayId: 2 * serial + 2 };
+    }
     this.subscriptions.push(subscription);
     if (!client.connected) return;
     try {
@@ -283,9 +291,43 @@ export class ClientLink implements MqttLink {
     }
   }
 
+  /**
+   * One subscription, for this session. With retain-as-published (MQTT 5, a broker that takes
+   * subscription identifiers), it is made live first — retain-as-published, no retained messages
+   * (`rh` 2), its own identifier — so that each message's retain flag is its publisher's; then the
+   * same topics through an equal filter (`a/+/#` for `a/#`) with the replay identifier, as usual, so
+   * the broker hands over what it keeps there (retain set), which is dropped again once it has. A
+   * live message that comes through both while they overlap comes twice, once with each identifier;
+   * `deliver` passes on the live one.
+   */
   private async send(client: MqttClient, subscription: Subscription): Promise<void> {
-    await client.subscribeAsync(subscription.filter, { qos: 1 });
+    const ids = subscription.retainAsPublished;
+    if (ids && this.takesSubscriptionIds(client)) {
+      const { filter } = subscription;
+      await client.subscribeAsync(filter, {
+        qos: 1,
+        rap: true,
+        rh: 2,
+        properties: { subscriptionIdentifier: ids.liveId },
+      });
+      const replays = `${filter.slice(0, -1)}+/#`;
+      await client.subscribeAsync(replays, {
+        qos: 0,
+        rh: 0,
+        properties: { subscriptionIdentifier: ids.replayId },
+      });
+      // The UNSUBACK comes after what the broker handed over.
+      await client.unsubscribeAsync(replays);
+    } else {
+      await client.subscribeAsync(subscription.filter, { qos: 1 });
+    }
     subscription.sent = true;
+  }
+
+  /** MQTT 5 brokers take subscription identifiers unless their CONNACK says otherwise. */
+  private takesSubscriptionIds(client: MqttClient): boolean {
+    const connack = (client as unknown as { connackPacket?: IConnackPacket }).connackPacket;
+    return connack?.properties?.subscriptionIdentifiersAvailable !== false;
   }
 
   private subscribeUnsent(client: MqttClient): void {
@@ -302,20 +344,21 @@ export class ClientLink implements MqttLink {
   }
 
   /**
-   * The broker's CONNACK refused the desk's login, at start or on a reconnect. Dialling again every
-   * second would only fill both logs; it is dialled again after REFUSED_BACKOFF's wait, said once
-   * per attempt, and /readyz says it is refused and when it is tried next. Called by mqtt.js inside
-   * its CONNACK handling, before it sets its own reconnect timer: that timer is held off
-   * (reconnectPeriod 0) until this attempt, and a broker that turns out unreachable then is dialled
-   * every `reconnectPeriodMs` again.
+   * The broker's CONNACK refused the desk's login, or a TLS handshake was refused (by the broker, or
+   * by the desk not trusting the broker's certificate), at start or on a reconnect. Dialling again
+   * every second would only fill both logs; it is dialled again after REFUSED_BACKOFF's wait, said
+   * once per attempt, and /readyz says why and when it is tried next. The TLS files are read again
+   * before that attempt (IT may have put the right CA in mqtt.caFile). Called by mqtt.js before it
+   * sets its own reconnect timer: that timer is held off (reconnectPeriod 0) until this attempt, and
+   * a broker that turns out unreachable then is dialled every `reconnectPeriodMs` again.
    */
-  private refusedLogin(client: MqttClient, error: Error & { code?: unknown }): void {
+  private refused(client: MqttClient, what: 'login' | 'tls', reason: string): void {
     const { options } = this;
     this.refusals++;
+    this.refusedWhat = what;
     const waitMs = backoffDelay(this.refusals - 1, REFUSED_BACKOFF);
     const at = new Date(options.clock.now() + waitMs).toISOString().replace(/\.\d+Z$/, 'Z');
-    const reason = refusalOf(error);
-    this.lastFailure = `it refused the desk's login: ${reason}; trying again at ${at} (${
+    this.lastFailure = `${reason}; trying again at ${at} (${
       this.refusals === 1 ? 'refused once' : `refused ${this.refusals} times`
     })`;
     client.options.reconnectPeriod = 0;
@@ -323,16 +366,52 @@ export class ClientLink implements MqttLink {
     this.refusedRetry = options.clock.setTimeout(
       'mqtt-refused-retry',
       () => {
-        this.refusedRetry = undefined;
-        client.options.reconnectPeriod = options.reconnectPeriodMs;
-        if (!client.disconnecting) client.reconnect();
+        void this.readTlsAgain(client).then(() => {
+          this.refusedRetry = undefined;
+          client.options.reconnectPeriod = options.reconnectPeriodMs;
+          if (!client.disconnecting) client.reconnect();
+        });
       },
       waitMs,
     );
     options.logger.warn(
       { broker: this.where, reason, refusals: this.refusals, retryMs: waitMs },
-      `MQTT broker refused the desk's login; trying again in ${Math.round(waitMs / 1000)} s`,
+      `${what === 'login' ? "MQTT broker refused the desk's login" : 'MQTT TLS handshake refused'}; trying again in ${Math.round(waitMs / 1000)} s`,
     );
+  }
+
+  /** The CA, certificate and key files as they are now; ones that cannot be read leave those in use. */
+  private async readTlsAgain(client: MqttClient): Promise<void> {
+    try {
+      Object.assign(client.options, await readMqttTlsFiles(this.options));
+    } catch (error) {
+      this.options.logger.warn(
+        { broker: this.where, err: describeError(error) },
+        'MQTT TLS files not read again; dialling with those read before',
+      );
+    }
+  }
+
+  /** A TLS refusal in IT's words: which side refused, and which setting or certificate to look at. */
+  private tlsRefusalOf(error: Error & { code?: unknown }): string {
+    const { caFile } = this.options;
+    const code = String(error.code);
+    if (UNTRUSTED_CERTIFICATE.has(code))
+      return caFile === undefined
+        ? `the broker's certificate is not signed by a CA this machine trusts (${error.message}): set mqtt.caFile to the CA that signed it`
+        : `the broker's certificate is not signed by the CA in mqtt.caFile (${caFile}) (${error.message}): put the CA that signed the broker's certificate in that file`;
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      const host = hostOf(this.options.url);
+      const names = (error as { cert?: { subjectaltname?: unknown } }).cert?.subjectaltname;
+      return `the broker's certificate is not made out for ${host}${
+        typeof names === 'string' && names !== '' ? ` (it names ${names})` : ''
+      }: dial the broker by a name its certificate has, in mqtt.url, or have its certificate made out for ${host}`;
+    }
+    if (code === 'CERT_HAS_EXPIRED')
+      return `the broker's certificate has expired (${error.message}): renew it on the broker, or check this machine's clock`;
+    if (code === 'CERT_NOT_YET_VALID')
+      return `the broker's certificate is not valid yet (${error.message}): check this machine's clock (NTP)`;
+    return refusalOf(error);
   }
 
   async end(): Promise<void> {
@@ -353,15 +432,27 @@ export class ClientLink implements MqttLink {
 
   private deliver(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const { responseTopic, correlationData } = packet.properties ?? {};
-    const message: LinkMessage = {
-      topic,
-      payload,
-      retained: packet.retain === true,
+    const retain = packet.retain === true;
+    const properties = {
       ...(typeof responseTopic === 'string' && { responseTopic }),
       ...(Buffer.isBuffer(correlationData) && { correlationData }),
     };
+    const ids = [packet.properties?.subscriptionIdentifier ?? []].flat();
     for (const subscription of this.subscriptions) {
-      if (topicMatchesFilter(subscription.filter, topic)) subscription.onMessage(message);
+      if (!topicMatchesFilter(subscription.filter, topic)) continue;
+      const rap = subscription.retainAsPublished;
+      let message: LinkMessage;
+      if (rap && ids.includes(rap.liveId)) {
+        // Through the live subscription: the retain flag is the publisher's.
+        message = { topic, payload, retained: false, publishedRetained: retain, ...properties };
+      } else if (rap && ids.includes(rap.replayId)) {
+        // Handed over from the broker's store; a live one comes through the live subscription too.
+        if (!retain) continue;
+        message = { topic, payload, retained: true, ...properties };
+      } else {
+        message = { topic, payload, retained: retain, ...properties };
+      }
+      subscription.onMessage(message);
     }
   }
 
@@ -372,7 +463,6 @@ export class ClientLink implements MqttLink {
         timer.cancel();
         client.off('connect', onConnect);
         client.off('close', onClose);
-        client.off('error', onError);
         if (error) reject(error);
         else resolve();
       };
@@ -386,20 +476,9 @@ export class ClientLink implements MqttLink {
         );
         finish();
       };
-      const onError = (error: Error & { code?: unknown }) => {
-        if (isTlsRefusal(error)) {
-          finish(
-            new TransportError(
-              'mqtt_refused',
-              `MQTT broker ${this.where} refused the connection: ${refusalOf(error)}; ${WHAT_TO_DO_ON_REFUSAL}`,
-            ),
-          );
-        }
-      };
       const timer = this.options.clock.setTimeout('mqtt-connect', onTimeout, timeoutMs);
       client.on('connect', onConnect);
       client.on('close', onClose);
-      client.on('error', onError);
     });
   }
 }
@@ -413,19 +492,45 @@ function isLoginRefusal(error: Error & { code?: unknown }): boolean {
   return typeof error.code === 'number' && REFUSED_CONNACK_CODES.has(error.code);
 }
 
-/**
- * The broker's TLS refusing the handshake with an alert (no client certificate, one it does not
- * trust): what the desk's configuration must mend, so the first connect fails the start. The desk
- * refusing the broker's certificate is not among them: a desk that boots with its clock wrong sees
- * a valid certificate as not yet valid until NTP sets the clock.
- */
+/** The broker's TLS refusing the handshake with an alert (no client certificate, one it does not trust). */
 function isTlsRefusal(error: Error & { code?: unknown }): boolean {
   return typeof error.code === 'string' && /^ERR_SSL_(SSLV3|TLSV1\d*)_ALERT_/i.test(error.code);
 }
 
-/** Said with a TLS refusal of the first connect: the desk does not dial a refusing broker again. */
-const WHAT_TO_DO_ON_REFUSAL =
-  'Carrel goes on without MQTT and does not try again: restart it once this is put right';
+/** Node's codes for a broker certificate that no CA the desk trusts has signed. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
+
+/**
+ * The desk not taking the broker's certificate: no CA it trusts signed it, it is made out for
+ * another name, or it is out of its dates (a desk that boots with its clock wrong sees a valid one
+ * as not yet valid until NTP sets the clock).
+ */
+function isCertificateRefusal(error: Error & { code?: unknown }): boolean {
+  const code = String(error.code);
+  return (
+    UNTRUSTED_CERTIFICATE.has(code) ||
+    code === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
+    code === 'CERT_HAS_EXPIRED' ||
+    code === 'CERT_NOT_YET_VALID'
+  );
+}
+
+/** The host the URL dials, for words about the broker's certificate. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return 'the host in mqtt.url';
+  }
+}
 
 /** CONNACK codes (MQTT 3.1.1 and 5) with what to look at. */
 const CONNACK_HINTS: ReadonlyArray<[ReadonlySet<number>, string]> = [

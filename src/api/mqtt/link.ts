@@ -15,9 +15,22 @@ export interface LinkMessage {
   payload: Buffer;
   /** Replayed from the broker's retained store rather than just published. */
   retained: boolean;
+  /**
+   * A live message its publisher sent with the retain flag (the broker keeps it), known only on a
+   * subscription made with `retainAsPublished` over MQTT 5; undefined where the link cannot tell.
+   */
+  publishedRetained?: boolean;
   /** MQTT 5 properties, when the publisher set them (client links to MQTT 5 brokers only). */
   responseTopic?: string;
   correlationData?: Buffer;
+}
+
+export interface LinkSubscribeOptions {
+  /**
+   * Tell a live message published retained from a plain one (`publishedRetained`), where the link
+   * can (MQTT 5's retain-as-published); a message replayed from the retained store is still `retained`.
+   */
+  retainAsPublished?: boolean;
 }
 
 export interface LinkPublishOptions {
@@ -55,7 +68,11 @@ export interface MqttLink {
   /** Resolves once the broker has taken the message (for QoS 1 and retained ones, stored). */
   publish(topic: string, payload: string | Buffer, options: LinkPublishOptions): Promise<void>;
   /** Resolves once subscribed; the subscription lasts across reconnects. */
-  subscribe(filter: string, onMessage: (message: LinkMessage) => void): Promise<void>;
+  subscribe(
+    filter: string,
+    onMessage: (message: LinkMessage) => void,
+    options?: LinkSubscribeOptions,
+  ): Promise<void>;
   /** Closes the link cleanly: no last will. */
   end(): Promise<void>;
   /** Drops the link at once, without waiting for the broker. */

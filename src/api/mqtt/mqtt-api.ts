@@ -131,8 +131,8 @@ export class MqttApi {
   /**
    * Connects and subscribes. An external broker that cannot be reached yet does not fail it: the
    * API comes online when the broker does (`connected` says whether it is), as does one refusing
-   * the desk's login (dialled again slowly). Rejects with a TransportError on what the desk's
-   * configuration must fix: a TLS refusal, unreadable certificate files, a closed embedded broker.
+   * the desk's login or a TLS handshake (dialled again slowly). Rejects with a TransportError on
+   * what the desk's configuration must fix: unreadable certificate files, a closed embedded broker.
    */
   async start(): Promise<void> {
     if (this.link) throw new Error('MqttApi is started once; make a new one after stop()');
@@ -150,7 +150,10 @@ export class MqttApi {
       await link.open(connectTimeoutMs);
       await bounded(
         this.clock,
-        link.subscribe(this.topics.requestFilter(), (message) => this.onMessage(message)),
+        // MQTT 5: each request's retain flag, so that only one published retained is cleared.
+        link.subscribe(this.topics.requestFilter(), (message) => this.onMessage(message), {
+          retainAsPublished: true,
+        }),
         connectTimeoutMs,
       );
       await bounded(
@@ -258,11 +261,16 @@ export class MqttApi {
       if (message.payload.length > 0) this.clearRetainedRequest(message.topic, clientId, action);
       return;
     }
-    // A request published retained while the desk is connected reaches it as a live one (MQTT gives
-    // a subscriber no retain flag on a live message), and a broker that keeps it (Mosquitto) would
-    // hand its patron and PIN to the gateway's user until the desk next connects, and keep them in
-    // its persistence file: whether it was retained or not, it is cleared at once, and answered once.
-    if (this.link?.keepsRetainedRequests && message.payload.length > 0) this.clearLiveRequest(message.topic);
+    // A request published retained while the desk is connected reaches it as a live one, and a
+    // broker that keeps it (Mosquitto) would hand its patron and PIN to the gateway's user until the
+    // desk next connects, and keep them in its persistence file: it is cleared at once, and answered
+    // once. MQTT 5 says which request was published retained (retain-as-published); MQTT 3.1.1 gives
+    // a subscriber no retain flag on a live message, so there each request's topic is cleared.
+    if (this.link?.keepsRetainedRequests && message.payload.length > 0 && message.publishedRetained !== false)
+      this.clearLiveRequest(
+        message.topic,
+        message.publishedRetained === true ? { clientId, action } : undefined,
+      );
     this.requests.accept({
       clientId,
       action,
@@ -305,17 +313,31 @@ export class MqttApi {
 
   /**
    * Clears whatever the broker keeps on a request topic a request just came in on (an empty
-   * retained payload; nothing when the request was not retained). Said only at debug: the gateway
-   * cannot tell a retained request from another here, and the clear is its answer to each.
+   * retained payload; nothing when the request was not retained). `retained` names a request known
+   * to have been published retained (MQTT 5), said once cleared; over MQTT 3.1.1 the gateway cannot
+   * tell a retained request from another, the clear is its answer to each, and nothing is said.
    */
-  private clearLiveRequest(topic: string): void {
+  private clearLiveRequest(topic: string, retained?: { clientId: string; action: string }): void {
     const link = this.link;
     if (!link?.connected) return;
     this.addClearing(topic);
-    link.publish(topic, '', { qos: 1, retain: true }).catch((error: unknown) => {
-      this.takeClearing(topic);
-      this.logger.debug({ err: describeError(error) }, 'a request topic not cleared on the MQTT broker');
-    });
+    link.publish(topic, '', { qos: 1, retain: true }).then(
+      () => {
+        if (retained)
+          this.logger.warn(
+            {
+              clientId: retained.clientId,
+              // Only an action's name: any other topic is the client's text, and may name a patron.
+              action: Object.hasOwn(this.options.actions, retained.action) ? retained.action : '(none)',
+            },
+            'answered a request published retained and cleared it from the MQTT broker; publish requests without the retain flag',
+          );
+      },
+      (error: unknown) => {
+        this.takeClearing(topic);
+        this.logger.debug({ err: describeError(error) }, 'a request topic not cleared on the MQTT broker');
+      },
+    );
   }
 
   private addClearing(topic: string): void {

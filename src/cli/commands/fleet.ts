@@ -16,6 +16,8 @@ desks' retained MQTT state only, never from the desks themselves.
   --broker     the central broker, mqtt:// or mqtts:// (or CARREL_FLEET_BROKER)
   --username   the viewer's user on the broker; --password or CARREL_FLEET_PASSWORD
   --ca         PEM file of the CA that signed the broker's certificate
+  --protocol   the MQTT version; without it MQTT 5, or 3.1.1 when the broker
+               does not speak 5 (a desk's embedded broker)
   --host       where the page listens (loopback by default; any other address
                needs --token or CARREL_FLEET_TOKEN, given to the page as #token=…)
 
@@ -69,7 +71,8 @@ export const fleetCommand: Command = {
     const server = new FleetServer({
       broker: {
         url,
-        protocolVersion: values.protocol === '3.1.1' ? 4 : 5,
+        // Not given: MQTT 5, or 3.1.1 when the broker refuses 5 (a desk's embedded broker).
+        ...(values.protocol !== undefined && { protocolVersion: values.protocol === '3.1.1' ? 4 : 5 }),
         ...(values.username !== undefined && { username: values.username }),
         ...(password !== undefined && { password }),
         ...(values.ca !== undefined && { caFile: values.ca }),

@@ -446,6 +446,45 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       },
     );
 
+    // MQTT 5 hands the desk each request's retain flag (retain-as-published): only a request
+    // published retained is cleared, and a plain one costs the broker no second publish.
+    it.runIf(viaClient && fixture.protocolVersion === 5)(
+      'clears no request topic after a plain request, only after one published retained',
+      async () => {
+        const gateway = `plain-${process.pid}-${++gatewaySerial}`;
+        const base = `carrel/main-library/${gateway}`;
+        await startApi({ gateway });
+        const kiosk = await observe();
+        const area = areaOf(base, kiosk);
+        await kiosk.subscribe(`${area}/response/#`);
+        // A second client reading every request topic: each publish there reaches it once.
+        const counter = await observe();
+        await counter.subscribe(`${base}/clients/+/request/#`);
+        const request = `${area}/request/echo`;
+        const answered = (transaction: string) =>
+          kiosk.waitFor(
+            (m) => (m.json as { transaction?: unknown } | undefined)?.transaction === transaction,
+            `the answer to ${transaction}`,
+          );
+        for (const transaction of ['plain-1', 'plain-2', 'plain-3']) {
+          await kiosk.publish(request, JSON.stringify({ transaction }));
+          await answered(transaction);
+        }
+        cleanups.push(() => kiosk.publish(request, '', { retain: true }));
+        await kiosk.publish(request, JSON.stringify({ transaction: 'kept' }), { retain: true });
+        await answered('kept');
+        await counter.waitFor((m) => m.topic === request && m.payload.length === 0, 'the kept one cleared');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(
+          counter.messages
+            .filter((m) => m.topic === request)
+            .map((m) =>
+              m.payload.length === 0 ? 'cleared' : (m.json as { transaction: string }).transaction,
+            ),
+        ).toEqual(['plain-1', 'plain-2', 'plain-3', 'kept', 'cleared']);
+      },
+    );
+
     it('never logs a topic the client made up: it may name a patron', async () => {
       const gateway = `made-up-${process.pid}-${++gatewaySerial}`;
       const base = `carrel/main-library/${gateway}`;

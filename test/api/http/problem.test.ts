@@ -1,0 +1,132 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
+import { type ApiModule, operation } from '../../../src/api/operations.js';
+import { FAMILY_API_MODULES } from '../../../src/app/families.js';
+import { CarrelError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
+import { until } from '../../helpers/until.js';
+import { fakeServices } from './fake-services.js';
+
+interface Problem {
+  type: string;
+  code: string;
+  title: string;
+  status: number;
+  detail?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * What a kiosk or a desk page gets when the desk cannot do what it asked: the problem's status
+ * and title say what kind of failure it is, its fields what to branch on — for every error code
+ * the desk may answer with, not only those someone remembered to list.
+ */
+describe('the HTTP problem of an error the desk answers with, on the simulated desk', () => {
+  let desk: TestDesk;
+
+  beforeAll(async () => {
+    desk = await startTestDesk();
+  }, 30_000);
+
+  afterAll(async () => {
+    await desk?.stop();
+  });
+
+  it('a receipt printed already, asked to print again, is refused as a conflict, not a gateway error', async () => {
+    const post = await fetch(`${desk.api}/api/v1/printers/receipt-1/receipts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ template: 'checkout', data: { loans: [] } }),
+    });
+    expect(post.status).toBe(202);
+    const job = (await post.json()) as { id: string };
+    await until(async () => {
+      const state = (await (await fetch(`${desk.api}/api/v1/printers/receipt-1/jobs/${job.id}`)).json()) as {
+        state: string;
+      };
+      return state.state === 'printed' ? true : undefined;
+    });
+    const retry = await fetch(`${desk.api}/api/v1/printers/receipt-1/jobs/${job.id}/retry`, {
+      method: 'POST',
+    });
+    const problem = (await retry.json()) as Problem;
+    expect({ status: retry.status, code: problem.code }).toEqual({ status: 409, code: 'job_not_retryable' });
+    expect(problem.title).not.toBe('Gateway error');
+    expect(problem.detail).toContain('printed');
+  });
+});
+
+/** A family the desk does not know yet, whose operation fails with a code no table lists. */
+const newFamily = (error: CarrelError): ApiModule => ({
+  name: 'new-family',
+  operations: () => [
+    operation({
+      method: 'POST',
+      url: '/api/v1/new-family/try',
+      operationId: 'tryNewFamily',
+      summary: 'fails',
+      tag: 'test',
+      access: ['staff'],
+      response: z.object({}),
+      handler: () => {
+        throw error;
+      },
+    }),
+  ],
+});
+
+describe('the HTTP problem of an error code no table maps', () => {
+  let api: HttpApi | undefined;
+
+  afterEach(async () => {
+    await api?.app.close();
+    api = undefined;
+  });
+
+  async function answerTo(error: CarrelError): Promise<{ status: number; problem: Problem }> {
+    api = await buildHttpApi({
+      modules: [...FAMILY_API_MODULES, newFamily(error)],
+      services: fakeServices().services,
+      logger: silentLogger(),
+      tokens: [],
+      version: 'test',
+    });
+    const base = await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const response = await fetch(`${base}/api/v1/new-family/try`, { method: 'POST' });
+    return { status: response.status, problem: (await response.json()) as Problem };
+  }
+
+  it('still carries what the error says to branch on, beside its code and words', async () => {
+    const { status, problem } = await answerTo(
+      new CarrelError('drawer_jammed', 'the cash drawer is jammed: 4.50 was taken, 0.50 not given back', {
+        details: { takenMinor: 450, owedMinor: 50, jobStillWaiting: false },
+      }),
+    );
+    expect(status).toBe(500);
+    expect(problem).toMatchObject({
+      code: 'drawer_jammed',
+      status: 500,
+      detail: 'the cash drawer is jammed: 4.50 was taken, 0.50 not given back',
+      takenMinor: 450,
+      owedMinor: 50,
+      jobStillWaiting: false,
+    });
+  });
+
+  it('never carries a stack, and no detail takes the place of the status, code or type', async () => {
+    const { status, problem } = await answerTo(
+      new CarrelError('drawer_jammed', 'jammed', {
+        details: { status: 200, code: 'ok', type: 'about:blank' },
+      }),
+    );
+    expect(status).toBe(500);
+    expect(problem).toMatchObject({
+      status: 500,
+      code: 'drawer_jammed',
+      type: 'urn:carrel:problem:drawer_jammed',
+    });
+    expect(JSON.stringify(problem)).not.toMatch(/\s+at |problem\.test|stack/);
+  });
+});
