@@ -300,7 +300,7 @@ export class IlsCirculation implements CirculationService {
     const status = await ils.patronStatus(patron.patron, pinOf(patron)).catch(() => undefined);
     const reason = status && patronReasons(status.message, pinGiven)[0];
     if (reason === undefined) throw error;
-    throw new CirculationRefusal(reason, error.screenMessages, error.kind);
+    throw new CirculationRefusal(reason, error.screenMessages, error.kind, { title: error.title });
   }
 
   private async describeLoans(
