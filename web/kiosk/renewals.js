@@ -5,7 +5,7 @@
  */
 import { Problem } from './api.js';
 import { element, renewalRow } from './rows.js';
-import { problemWords, renewalSummary } from './words.js';
+import { problemWords, renewalSummary, renewalsRefusedWords } from './words.js';
 
 /**
  * The renewals part of the session screen. `page` gives what it needs of the page: `api`, `$`,
@@ -76,7 +76,7 @@ export function loanRenewals(page) {
       say('renew-status', '');
       if (page.shownElsewhere(error)) return;
       if (!(error instanceof Problem)) throw error;
-      say('session-error', problemWords(error, page.session()?.mode));
+      say('session-error', renewalsRefusedWords(error) ?? problemWords(error, page.session()?.mode));
     } finally {
       pending = false;
       render();

@@ -3,9 +3,13 @@
  * patron's "renew my loans" — the loans she had before the session, one by one, each result
  * joining the session as it comes back.
  */
-import type { CirculationService } from '../contracts/circulation.js';
+import { CirculationRefusal } from '../circulation/reasons.js';
+import type { CirculationService, PatronLoansResult } from '../contracts/circulation.js';
 import type { SessionRenewalView } from '../contracts/sessions.js';
 import { renewAllLoans, renewOne } from './renewals.js';
+
+/** What a patron whose account may not renew reads when the ILS gave no words of its own. */
+export const RENEWALS_DENIED_WORDS = 'Your account cannot renew loans: please ask at the desk';
 
 /** What the renewals need of their session. */
 export interface RenewalSession {
@@ -89,17 +93,27 @@ export class SessionRenewals {
    * refused) or whose renewal may have gone through (its answer lost). Each result joins the session as it comes (a `session` update,
    * with `renewing` saying how far along). When the ILS stops answering, what was renewed stays
    * renewed and the loans after are not sent (`notTried`); nothing is sent twice. Listing the loans
-   * failing (the ILS away, the patron refused) throws: nothing was renewed.
+   * failing (the ILS away, the patron refused) throws: nothing was renewed. So does a patron whose
+   * renewal privileges the ILS denies (its 63 answer says so): one refusal, no loan asked.
    */
   private async renewEarlierLoans(onResult: (() => void) | undefined): Promise<SessionRenewalView[]> {
     const patron = this.session.patron;
     if (!patron) return [];
     const ref = { patron: patron.barcode, pin: patron.pin };
     const context = { terminal: this.session.terminal };
-    let loans: string[] = [];
+    let listed: PatronLoansResult = { items: [] };
     await this.session.enqueue(async () => {
-      loans = (await this.session.circulation.patronLoans(ref, context)).items;
+      listed = await this.session.circulation.patronLoans(ref, context);
     });
+    const { items: loans, renewalsDenied } = listed;
+    if (renewalsDenied !== undefined) {
+      // Her account may not renew: one answer, in the ILS's words, rather than each loan refused.
+      const { reason, screenMessages } = renewalsDenied;
+      const words = screenMessages.filter((message) => message.trim() !== '').join(' ');
+      throw new CirculationRefusal(reason, screenMessages, 'renew', {
+        message: words !== '' ? words : RENEWALS_DENIED_WORDS,
+      });
+    }
     const earlier = loans.filter((item) => !this.session.borrowedHere(item) && !this.renewedHere(item));
     const results: SessionRenewalView[] = [];
     if (earlier.length === 0) return results;
