@@ -91,6 +91,11 @@ describe.skipIf(skip !== undefined)('renewing her loans at the kiosk', () => {
       'Pippi Långstrump (renewed)',
       'Les Misérables (renewed)',
     ]);
+    // Her two earlier loans are counted as renewed, not as checked out.
+    expect(await receipt.locator('.receipt-total').allTextContents()).toEqual([
+      'Items checked out: 1',
+      'Items renewed: 2',
+    ]);
   }, 40_000);
 
   it('says which loans were renewed when the library system stops answering half-way, and renews the rest when she presses again', async () => {
