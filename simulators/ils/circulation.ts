@@ -294,8 +294,16 @@ function routeHold(
 
 export function renew(library: IlsLibrary, request: RenewRequest): RenewResult {
   const who = identifyPatron(library, request.patron, request.patronPassword);
-  if ('message' in who)
-    return { ok: false, messages: [who.message], ...(who.patron ? { patron: who.patron } : {}) };
+  if ('message' in who) {
+    // The loan is named all the same (AJ, required in the 30), as a real ILS names a known item.
+    const named = request.item !== undefined && request.item !== '' ? library.item(request.item) : undefined;
+    return {
+      ok: false,
+      messages: [who.message],
+      ...(who.patron ? { patron: who.patron } : {}),
+      ...(named ? { item: named } : {}),
+    };
+  }
   const patron = who.patron;
   const item =
     request.item !== undefined && request.item !== ''

@@ -28,14 +28,14 @@ describe.skipIf(skip !== undefined)('renewing her loans at the kiosk', () => {
   });
   const { ils, clearPad, placeTag } = fixture;
 
-  /** Her loans at the simulated library are these, each due in a week and never renewed. */
-  function lend(items: readonly string[]): void {
+  /** Her loans (Zoë's, or `patron`'s) at the simulated library are these, each due in a week and never renewed. */
+  function lend(items: readonly string[], patron = '21000001'): void {
     const library = ils().state;
-    for (const loan of library.loansOf('21000001')) library.setLoan(library.item(loan.item)!, undefined);
+    for (const loan of library.loansOf(patron)) library.setLoan(library.item(loan.item)!, undefined);
     const due = new Date(Date.now() + 7 * 86_400_000);
     for (const item of items)
       library.setLoan(library.item(item)!, {
-        patron: '21000001',
+        patron,
         item,
         checkedOutAt: new Date(),
         due,
@@ -91,6 +91,11 @@ describe.skipIf(skip !== undefined)('renewing her loans at the kiosk', () => {
       'Pippi Långstrump (renewed)',
       'Les Misérables (renewed)',
     ]);
+    // Her two earlier loans are counted as renewed, not as checked out.
+    expect(await receipt.locator('.receipt-total').allTextContents()).toEqual([
+      'Items checked out: 1',
+      'Items renewed: 2',
+    ]);
   }, 40_000);
 
   it('says which loans were renewed when the library system stops answering half-way, and renews the rest when she presses again', async () => {
@@ -143,4 +148,28 @@ describe.skipIf(skip !== undefined)('renewing her loans at the kiosk', () => {
     expect(renewalsOf(unsure[0]!)).toBe(unsureRenewals);
     for (const item of [...renewed, ...notYet]) expect(renewalsOf(item)).toBe(1);
   }, 60_000);
+
+  it('tells a patron whose card is blocked once, in the library system’s words, rather than refusing each loan', async () => {
+    lend(['31000001', '31000002', '31000004'], '21000005'); // Grzegorz Brzęczyszczykiewicz, blocked
+    await clearPad();
+    await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
+    const kiosk = await fixture.openScreen();
+    await expect.poll(heading(kiosk)).toBe('Welcome');
+    await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+    await kiosk.getByLabel('Library card number').fill('21000005');
+    await kiosk.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('5555');
+    await kiosk.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Grzegorz Brzęczyszczykiewicz');
+
+    await kiosk.getByRole('button', { name: 'Renew my loans' }).click();
+    await expect
+      .poll(() => kiosk.locator('#session-error').textContent(), { timeout: 10_000 })
+      .toBe('Card blocked, please see staff');
+    expect(await renewalRows(kiosk).count()).toBe(0);
+    expect(await kiosk.locator('#renew-status').isHidden()).toBe(true);
+    expect(await kiosk.getByRole('button', { name: 'Renew my loans' }).isDisabled()).toBe(false);
+    expect(await kiosk.getByRole('button', { name: 'Finish' }).isDisabled()).toBe(false);
+    for (const item of ['31000001', '31000002', '31000004']) expect(renewalsOf(item)).toBe(0);
+    lend([], '21000005');
+  }, 40_000);
 });

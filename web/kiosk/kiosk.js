@@ -24,8 +24,9 @@
  */
 import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
 import { renderReceipt } from './receipt.js';
-import { element, itemRow, renewalRow } from './rows.js';
-import { formatCountdown, patronNotes, problemWords, renewalSummary, unsettledItemsWords } from './words.js';
+import { loanRenewals } from './renewals.js';
+import { element, itemRow } from './rows.js';
+import { formatCountdown, patronNotes, problemWords, unsettledItemsWords } from './words.js';
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** sessionStorage: the session this tab let go when it was last hidden (a reload), not to be taken up again. */
@@ -128,12 +129,6 @@ const state = {
    */
   cannotTell: new Map(),
   ending: false,
-  /** The renewals of this session shown to the patron, by item: the last outcome, a renewal kept. */
-  renewals: new Map(),
-  /** "Renew my loans" asked and not answered yet. */
-  renewPending: false,
-  /** Its answer came: a `renewing` in a session update arriving after it is old news. */
-  renewAnswered: false,
   idleMs: 0,
   /** This browser's clock less Carrel's, taken when the session opened (its last activity was then). */
   clockOffset: 0,
@@ -166,6 +161,17 @@ function say(id, text) {
   target.textContent = text ?? '';
   target.hidden = !text;
 }
+
+/** "Renew my loans": its list, its progress and its button (renewals.js). */
+const renewals = loanRenewals({
+  api,
+  $,
+  say,
+  session: () => state.session,
+  itemTitle: (item) => state.items.get(item)?.title,
+  touch: () => touch(),
+  shownElsewhere: (error) => shownElsewhere(error),
+});
 
 /** Runs one request at a time from a button, so a double tap does not send twice. */
 async function once(action) {
@@ -200,18 +206,12 @@ function toStart() {
     scannedPatron: false,
     cannotTell: new Map(),
     ending: false,
-    renewals: new Map(),
-    renewPending: false,
-    renewAnswered: false,
   });
   for (const form of document.querySelectorAll('form')) form.reset();
   for (const id of ['login-error', 'card-error', 'session-error', 'finish-error', 'in-use-error'])
     say(id, '');
   $('items').replaceChildren();
-  $('renewals').replaceChildren();
-  $('renewals').hidden = true;
-  say('renew-status', '');
-  $('renew-all').disabled = false;
+  renewals.reset();
   $('finish').disabled = false;
   $('receipt').replaceChildren();
   $('receipt').hidden = true;
@@ -613,8 +613,8 @@ function renderSession() {
   );
   renderItems();
   renderUnreadable();
-  takeRenewals(session.renewals ?? []);
-  renderRenewals();
+  renewals.take(session.renewals ?? []);
+  renewals.render();
 }
 
 /** Tags on the pad that are no item: the patron is told which way to go with them. */
@@ -672,70 +672,7 @@ async function sendItem(barcode, feeAcknowledged) {
   }
 }
 
-/** Renewals as they come (the session's, or an answer's): the last outcome per loan, one renewed kept renewed. */
-function takeRenewals(renewals) {
-  for (const renewal of renewals) {
-    const shown = state.renewals.get(renewal.item);
-    if (shown?.ok && !renewal.ok) continue;
-    state.renewals.set(renewal.item, renewal);
-  }
-}
-
-/**
- * The renewals list, and while her loans are being renewed one by one, how far along: the patron
- * sees each loan come back, not a screen that stands still. Finish waits until they are done.
- */
-function renderRenewals() {
-  const list = $('renewals');
-  const rows = [...state.renewals.values()].map((renewal) =>
-    renewalRow(renewal, state.items.get(renewal.item)?.title),
-  );
-  if (rows.length > 0) list.replaceChildren(...rows);
-  list.hidden = list.children.length === 0;
-  const progress = state.renewAnswered ? undefined : state.session?.renewing;
-  const running = state.renewPending || progress !== undefined;
-  if (running)
-    say(
-      'renew-status',
-      progress
-        ? `Renewing your loans: ${progress.done} of ${progress.total} done…`
-        : 'Looking up your loans…',
-    );
-  $('renew-all').disabled = running;
-  $('finish').disabled = running;
-}
-
-async function renewLoans() {
-  if (state.renewPending || !state.session) return;
-  say('session-error', '');
-  state.renewPending = true;
-  state.renewAnswered = false;
-  renderRenewals();
-  try {
-    const { renewals } = await api.renew(state.session.id);
-    touch();
-    state.renewAnswered = true;
-    takeRenewals(renewals);
-    say(
-      'renew-status',
-      renewals.length === 0 && state.renewals.size > 0
-        ? 'There is nothing more to renew: your loans are listed below.'
-        : renewalSummary(renewals),
-    );
-    if (renewals.length === 0 && state.renewals.size === 0)
-      $('renewals').replaceChildren(element('li', { class: 'item' }, 'You have no other loans to renew.'));
-  } catch (error) {
-    say('renew-status', '');
-    if (shownElsewhere(error)) return;
-    if (!(error instanceof Problem)) throw error;
-    say('session-error', problemWords(error, state.session?.mode));
-  } finally {
-    state.renewPending = false;
-    renderRenewals();
-  }
-}
-
-// ---- Finish// ---- Finish ---------------------------------------------------------------
+// ---- Finish ---------------------------------------------------------------
 
 async function finish(receipt) {
   say('finish-error', '');
@@ -835,7 +772,7 @@ $('barcode-form').addEventListener('submit', (event) => {
   once(() => sendItem(barcode, false));
 });
 // Not `once`: the patron may go on placing items (and typing barcodes) while her loans are renewed.
-$('renew-all').addEventListener('click', () => renewLoans());
+$('renew-all').addEventListener('click', () => renewals.renew());
 $('finish').addEventListener('click', () => {
   say('finish-error', '');
   // The items as this screen has them (an item's news comes alone, not with the session).

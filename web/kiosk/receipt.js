@@ -56,13 +56,18 @@ export function renderReceipt(target, receipt) {
     }
     children.push(list);
   }
+  // The totals: a loan renewed is counted as renewed, not as checked out.
+  const counts = !isReturn && data.counts && typeof data.counts === 'object' ? data.counts : undefined;
+  const renewed = Number.isInteger(counts?.renewed) ? counts.renewed : 0;
+  const checkedOut = Number.isInteger(counts?.checkedOut) ? counts.checkedOut : lines.length - renewed;
   children.push(
     element(
       'p',
       { class: 'receipt-total' },
-      `${isReturn ? 'Items returned' : 'Items checked out'}: ${lines.length}`,
+      `${isReturn ? 'Items returned' : 'Items checked out'}: ${isReturn ? lines.length : checkedOut}`,
     ),
   );
+  if (renewed > 0) children.push(element('p', { class: 'receipt-total' }, `Items renewed: ${renewed}`));
   target.replaceChildren(...children);
 }
 

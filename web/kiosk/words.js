@@ -217,6 +217,19 @@ export function renewalWords(renewal) {
 }
 
 /**
+ * "Renew my loans" refused outright: the library system says her account may not renew now (a
+ * blocked card, fines over the limit, renewals suspended), so none of her loans was asked. One
+ * sentence: its own words, else ours. Undefined for any other problem.
+ */
+export function renewalsRefusedWords(problem) {
+  if (problem?.status !== 409 || typeof problem.reason !== 'string') return undefined;
+  const messages = (problem.screenMessages ?? []).filter((m) => typeof m === 'string' && m.trim());
+  return messages.length > 0
+    ? messages.join(' ')
+    : 'Your account cannot renew loans: please ask at the desk.';
+}
+
+/**
  * What the patron reads once "Renew my loans" has answered: how many were renewed, and — when the
  * library system stopped answering half-way — that those shown renewed are renewed, and what to do.
  */

@@ -295,7 +295,11 @@ export function renewalResult(
   options: MappingOptions = {},
 ): RenewalResult {
   const screenMessages = answer.screenMessage ?? [];
-  if (!answer.ok) throw refusalFor('renew', screenMessages);
+  // A refusal names the loan's title (AJ, required in a 30): the patron reads which loan it is.
+  if (!answer.ok)
+    throw new CirculationRefusal(reasonFromWording(screenMessages) ?? 'refused', screenMessages, 'renew', {
+      title: answer.titleIdentifier,
+    });
   return {
     ok: true,
     item: circulatedItem(answer, options),

@@ -65,14 +65,26 @@ export type CirculationKind =
   | 'item'
   | 'endSession';
 
-/** The ILS refused a circulation request. `code` is the reason; `screenMessages` are the ILS's own words. */
+/**
+ * The ILS refused a circulation request. `code` is the reason; `screenMessages` are the ILS's own
+ * words; `title`, the item's title when the refusal names it (AJ of a refused renewal), so that
+ * nobody has to look it up.
+ */
 export class CirculationRefusal extends CarrelError {
+  readonly title: string | undefined;
+
   constructor(
     readonly reason: RefusalReason,
     readonly screenMessages: readonly string[],
     readonly kind: CirculationKind,
+    options: { title?: string | undefined; message?: string | undefined } = {},
   ) {
-    super(reason, screenMessages.length > 0 ? screenMessages.join(' ') : `the ILS refused the ${kind}`);
+    super(
+      reason,
+      options.message ??
+        (screenMessages.length > 0 ? screenMessages.join(' ') : `the ILS refused the ${kind}`),
+    );
+    this.title = options.title === '' ? undefined : options.title;
   }
 }
 

@@ -48,7 +48,7 @@ import {
   renewalResult,
 } from './mapping.js';
 import { currencyExponent, minorOf } from './money.js';
-import { type CirculationKind, CirculationRefusal, patronReasons } from './reasons.js';
+import { type CirculationKind, CirculationRefusal, patronReasons, type RefusalReason } from './reasons.js';
 
 /** What a patron reads when a transaction was accepted offline. */
 export const OFFLINE_SCREEN_MESSAGE =
@@ -93,6 +93,16 @@ export interface IlsCirculationOptions {
   /** For the time an offline transaction was taken. */
   clock?: Clock;
 }
+
+/** What a patron whose renewal privileges are denied may be told as the reason, most serious first. */
+const WHY_NO_RENEWAL: ReadonlySet<RefusalReason> = new Set<RefusalReason>([
+  'card_lost',
+  'card_expired',
+  'patron_blocked',
+  'excessive_fines',
+  'too_many_overdue',
+  'renewal_not_allowed',
+]);
 
 /** A patron's loans are listed in at most this many pages: an ILS that pages wrongly cannot keep us asking. */
 const MAX_LOAN_PAGES = 100;
@@ -216,6 +226,18 @@ export class IlsCirculation implements CirculationService {
         const refusal = patronLookupRefusal(answer.message, pinGiven);
         if (refusal) throw refusal;
         const listed = answer.message.chargedItems ?? [];
+        if (answer.message.patronStatus.renewalPrivilegesDenied) {
+          // None of them can be renewed: the rest of the list is not needed.
+          const reason = patronReasons(answer.message, pinGiven).find((r) => WHY_NO_RENEWAL.has(r));
+          for (const item of listed) if (item !== '' && !items.includes(item)) items.push(item);
+          return {
+            items,
+            renewalsDenied: {
+              reason: reason ?? 'renewal_not_allowed',
+              screenMessages: answer.message.screenMessage ?? [],
+            },
+          };
+        }
         let added = 0;
         for (const item of listed) {
           if (item === '' || seen.has(item)) continue;
@@ -300,7 +322,7 @@ export class IlsCirculation implements CirculationService {
     const status = await ils.patronStatus(patron.patron, pinOf(patron)).catch(() => undefined);
     const reason = status && patronReasons(status.message, pinGiven)[0];
     if (reason === undefined) throw error;
-    throw new CirculationRefusal(reason, error.screenMessages, error.kind);
+    throw new CirculationRefusal(reason, error.screenMessages, error.kind, { title: error.title });
   }
 
   private async describeLoans(

@@ -126,6 +126,12 @@ export interface RenewAllResult {
 /** The patron's loans as the ILS lists them (63 with the charged items): barcodes, in its order. */
 export interface PatronLoansResult {
   items: string[];
+  /**
+   * The patron status says renewal privileges denied (a blocked card, fines over the limit, renewals
+   * suspended): no loan of hers can be renewed now, and asking each would only be refused. Why (the
+   * reason a kiosk branches on) and the ILS's words; the list then stops at its first page.
+   */
+  renewalsDenied?: { reason: RefusalReason; screenMessages: string[] };
 }
 
 export interface HoldResult {

@@ -48,13 +48,17 @@ export function checkoutReceipt(
 ): SessionReceiptData {
   const loans: Array<{ title: string; barcode: string; dueDate: string; note?: string }> = items.map(
     (item) => ({
-      title: item.title ?? item.item,
+      // An item she already had, placed on the pad: the ILS renewed it (11 with renewal ok).
+      title: item.renewal === true ? `${item.title ?? item.item} (renewed)` : (item.title ?? item.item),
       barcode: item.item,
       dueDate: dueDay(item.dueDate),
       // Lent by the ILS, but its tag still says "secured": the gate will alarm.
       ...(item.state === 'security_failed' ? { note: SECURITY_NOT_CLEARED } : {}),
     }),
   );
+  // What the receipt's totals count: a line is a checkout or a renewal, never both.
+  const checkedOut = items.filter((item) => item.renewal !== true).length;
+  let renewedLoans = items.length - checkedOut;
   // One line an item: one borrowed here and then renewed (by name, or with Renew All), or renewed
   // twice, is one loan, due when its last renewal says.
   const lines = new Map(loans.map((loan) => [loan.barcode, loan]));
@@ -80,6 +84,7 @@ export function checkoutReceipt(
     const loan = { title: `${renewal.title ?? renewal.item} (renewed)`, barcode: renewal.item, dueDate };
     lines.set(renewal.item, loan);
     loans.push(loan);
+    renewedLoans++;
   }
   return {
     template: 'checkout',
@@ -87,6 +92,8 @@ export function checkoutReceipt(
       library: { name: context.library, ...(context.branch ? { branch: context.branch } : {}) },
       patron: { name: patronName },
       loans,
+      // The totals: items borrowed in the session, and loans renewed (the lines marked "(renewed)").
+      counts: { checkedOut, renewed: renewedLoans },
       notRenewed: [...notRenewed.values()],
       printedAt: localTimestamp(new Date(context.now)),
       desk: context.desk,

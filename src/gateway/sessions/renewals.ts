@@ -1,4 +1,5 @@
 import { IlsError } from '../../devices/ils/index.js';
+import { CirculationRefusal } from '../circulation/reasons.js';
 import type { CirculationContext, CirculationService, PatronRef } from '../contracts/circulation.js';
 import type { SessionRenewalView } from '../contracts/sessions.js';
 import { outcomeOf } from './outcome.js';
@@ -28,12 +29,16 @@ export async function renewOne(
     const { state, reason, words } = outcomeOf(error);
     const renewal: SessionRenewalView = { item, ok: false, reason, screenMessages: words };
     if (error instanceof IlsError && error.requestSent) renewal.answerLost = true;
-    // A refusal names no title: the patron is told which of her loans it is.
+    // The patron is told which of her loans it is: by the title the refusal names (AJ), else by
+    // the item's information (an ILS that leaves AJ empty).
     if (state !== 'failed') {
-      const title = await circulation.item(item, context).then(
-        (found) => found.item.title,
-        () => undefined,
-      );
+      const named = error instanceof CirculationRefusal ? error.title : undefined;
+      const title =
+        named ??
+        (await circulation.item(item, context).then(
+          (found) => found.item.title,
+          () => undefined,
+        ));
       if (title) renewal.title = title;
     }
     return { renewal, stop: state === 'failed' };

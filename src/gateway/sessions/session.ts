@@ -23,7 +23,7 @@ import type { RfidReaderPort } from '../families/rfid-reader/index.js';
 import { ItemRecord } from './item-record.js';
 import { earlierAttempt } from './lost-answer.js';
 import { outcomeOf } from './outcome.js';
-import { renewAllLoans, renewOne } from './renewals.js';
+import { SessionRenewals } from './session-renewals.js';
 
 /** An item tag as the pad decoded it. */
 export interface PlacedItem {
@@ -64,13 +64,7 @@ export class SelfCheckSession {
   endedAt: number | undefined;
   endReason: SessionEndReason | undefined;
   private readonly items = new Map<string, ItemRecord>();
-  private readonly renewals: SessionRenewalView[] = [];
-  /** The patron's earlier loans being renewed now: how far along (see SessionView.renewing). */
-  private renewing: { done: number; total: number } | undefined;
-  /** Loans the ILS answered a renewal of in this session (renewed or refused): not asked again. */
-  private readonly renewalAnswered = new Set<string>();
-  /** That renewal under way: a second ask joins it rather than sending any loan's renewal twice. */
-  private renewalRun: Promise<SessionRenewalView[]> | undefined;
+  private readonly renewals: SessionRenewals;
   private readonly byUid = new Map<string, ItemRecord>();
   /** Tags on the pad that are no item the session can take, by UID: why (for staff). */
   private readonly unreadable = new Map<string, string>();
@@ -85,6 +79,15 @@ export class SelfCheckSession {
   ) {
     this.startedAt = deps.clock.now();
     this.lastActivityAt = this.startedAt;
+    this.renewals = new SessionRenewals({
+      circulation: deps.circulation,
+      patron: init.patron,
+      terminal: init.owner,
+      closed: () => this.closed,
+      enqueue: (work) => this.enqueue(work),
+      borrowedHere: (item) => this.borrowedHere(item),
+      changed: () => this.emit({ event: 'session', data: this.view() }),
+    });
   }
 
   get id(): string {
@@ -110,6 +113,7 @@ export class SelfCheckSession {
   }
 
   view(): SessionView {
+    const renewing = this.renewals.renewing();
     const view: SessionView = {
       id: this.id,
       mode: this.init.mode,
@@ -120,8 +124,8 @@ export class SelfCheckSession {
       patron: this.init.patron?.view ?? null,
       items: [...this.items.values()].map((item) => item.view()),
       unreadableTags: [...this.unreadable].map(([uid, reason]) => ({ uid, reason })),
-      renewals: this.renewals.map((renewal) => ({ ...renewal })),
-      ...(this.renewing ? { renewing: { ...this.renewing } } : {}),
+      renewals: this.renewals.views(),
+      ...(renewing ? { renewing } : {}),
       startedAt: new Date(this.startedAt).toISOString(),
       lastActivityAt: new Date(this.lastActivityAt).toISOString(),
       expiresAt: new Date(this.lastActivityAt + this.init.inactivityMs).toISOString(),
@@ -140,7 +144,7 @@ export class SelfCheckSession {
   }
 
   renewalViews(): SessionRenewalView[] {
-    return this.renewals.map((renewal) => ({ ...renewal }));
+    return this.renewals.views();
   }
 
   /** A tag on the session's pad was identified as an item. */
@@ -217,101 +221,15 @@ export class SelfCheckSession {
 
   /**
    * Renews one loan (`item`), every loan at once with Renew All (`all`), or — neither named, the
-   * patron's "renew my loans" — the loans she had before this session, one by one
-   * (`renewEarlierLoans`). `onResult` is told of each renewal as it comes back.
+   * patron's "renew my loans" — the loans she had before this session, one by one (see
+   * SessionRenewals). `onResult` is told of each renewal as it comes back.
    */
-  async renew(
+  renew(
     request: { item?: string | undefined; all?: boolean | undefined },
     onResult?: () => void,
   ): Promise<SessionRenewalView[]> {
     this.touch();
-    const patron = this.init.patron;
-    if (!patron) return [];
-    const ref = { patron: patron.barcode, pin: patron.pin };
-    const context = { terminal: this.init.owner };
-    const { item } = request;
-    if (item === undefined && request.all !== true) {
-      this.renewalRun ??= this.renewEarlierLoans(onResult).finally(() => {
-        this.renewalRun = undefined;
-      });
-      return this.renewalRun;
-    }
-    let results: SessionRenewalView[] = [];
-    await this.enqueue(async () => {
-      if (item === undefined) {
-        // Renew All answered for every loan it names, renewed or not.
-        results = await renewAllLoans(this.deps.circulation, ref, context);
-        for (const renewal of results) this.renewalAnswered.add(renewal.item);
-        return;
-      }
-      const outcome = await renewOne(this.deps.circulation, ref, item, context);
-      if (!outcome.stop) this.renewalAnswered.add(item);
-      results = [outcome.renewal];
-    });
-    this.renewals.push(...results);
-    this.emit({ event: 'session', data: this.view() });
-    return results;
-  }
-
-  /**
-   * The loans the patron had before this session, renewed one by one (29 each) in the order the
-   * ILS lists them (63, charged items): not the items borrowed here (renewing those would spend a
-   * renewal for nothing), nor a loan the ILS answered for already in this session (renewed or
-   * refused) or whose renewal may have gone through (its answer lost). Each result joins the session as it comes (a `session` update,
-   * with `renewing` saying how far along). When the ILS stops answering, what was renewed stays
-   * renewed and the loans after are not sent (`notTried`); nothing is sent twice. Listing the loans
-   * failing (the ILS away, the patron refused) throws: nothing was renewed.
-   */
-  private async renewEarlierLoans(onResult: (() => void) | undefined): Promise<SessionRenewalView[]> {
-    const patron = this.init.patron;
-    if (!patron) return [];
-    const ref = { patron: patron.barcode, pin: patron.pin };
-    const context = { terminal: this.init.owner };
-    let loans: string[] = [];
-    await this.enqueue(async () => {
-      loans = (await this.deps.circulation.patronLoans(ref, context)).items;
-    });
-    const earlier = loans.filter((item) => !this.borrowedHere(item) && !this.renewedHere(item));
-    const results: SessionRenewalView[] = [];
-    if (earlier.length === 0) return results;
-    const progress = { done: 0, total: earlier.length };
-    this.renewing = progress;
-    this.emit({ event: 'session', data: this.view() });
-    let stopped: string | undefined;
-    try {
-      for (const item of earlier) {
-        if (stopped === undefined && this.closed) stopped = 'session_ended';
-        let renewal: SessionRenewalView | undefined;
-        if (stopped !== undefined) {
-          renewal = { item, ok: false, reason: stopped, notTried: true, screenMessages: [] };
-        } else {
-          // Step by step in the session's queue: an item placed meanwhile is checked out between two.
-          await this.enqueue(async () => {
-            // Placed on the pad since the list was read, and lent (renewed) by that checkout.
-            if (this.borrowedHere(item)) return;
-            const outcome = await renewOne(this.deps.circulation, ref, item, context);
-            renewal = outcome.renewal;
-            if (outcome.stop) stopped = renewal.reason ?? 'ils_offline';
-            else this.renewalAnswered.add(item);
-          });
-        }
-        if (renewal === undefined) {
-          progress.total--;
-          continue;
-        }
-        results.push(renewal);
-        this.renewals.push(renewal);
-        progress.done++;
-        if (renewal.notTried !== true) {
-          onResult?.();
-          this.emit({ event: 'session', data: this.view() });
-        }
-      }
-    } finally {
-      this.renewing = undefined;
-      this.emit({ event: 'session', data: this.view() });
-    }
-    return results;
+    return this.renewals.renew(request, onResult);
   }
 
   /** An item this session lent, is lending, or may have lent (its answer lost): none of her earlier loans. */
@@ -319,17 +237,6 @@ export class SelfCheckSession {
     const record = this.items.get(item);
     if (record === undefined || record.withdrawn) return false;
     return !(record.state === 'refused' || (record.state === 'failed' && !record.answerLost));
-  }
-
-  /**
-   * A loan renewed in this session already, refused by the ILS in it (asking again the same minute
-   * gets the same no), or whose renewal may have gone through (its answer lost).
-   */
-  private renewedHere(item: string): boolean {
-    return (
-      this.renewalAnswered.has(item) ||
-      this.renewals.some((renewal) => renewal.item === item && (renewal.ok || renewal.answerLost === true))
-    );
   }
 
   /** Stops taking work and waits for what is running, so no item is left half done. */

@@ -54,6 +54,7 @@ describe('the kiosk page route', () => {
       ['/kiosk/words.js', 'text/javascript', 'words.js'],
       ['/kiosk/receipt.js', 'text/javascript', 'receipt.js'],
       ['/kiosk/rows.js', 'text/javascript', 'rows.js'],
+      ['/kiosk/renewals.js', 'text/javascript', 'renewals.js'],
       ['/kiosk/kiosk.css', 'text/css', 'kiosk.css'],
     ];
     for (const [url, type, file] of cases) {
@@ -136,7 +137,14 @@ describe('the kiosk page route', () => {
         expect(common.headers['content-type'], shared).toContain('javascript');
       }
     }
-    expect([...seen].sort()).toEqual(['api.js', 'kiosk.js', 'receipt.js', 'rows.js', 'words.js']);
+    expect([...seen].sort()).toEqual([
+      'api.js',
+      'kiosk.js',
+      'receipt.js',
+      'renewals.js',
+      'rows.js',
+      'words.js',
+    ]);
   });
 
   it('loads nothing from outside its own origin', () => {
@@ -146,7 +154,15 @@ describe('the kiosk page route', () => {
     for (const reference of references) expect(reference).toMatch(/^(\/kiosk\/|data:,$)/);
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline scripts (the CSP would block them)
     expect(html).not.toMatch(/\bstyle="/);
-    for (const file of ['kiosk.js', 'api.js', 'words.js', 'receipt.js', 'rows.js', 'kiosk.css']) {
+    for (const file of [
+      'kiosk.js',
+      'api.js',
+      'words.js',
+      'receipt.js',
+      'rows.js',
+      'renewals.js',
+      'kiosk.css',
+    ]) {
       const text = readFileSync(join(WEB, file), 'utf8');
       expect(text, file).not.toMatch(/https?:\/\//);
       expect(text, file).not.toMatch(/@import|url\(/);

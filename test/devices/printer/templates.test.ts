@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import receiptline from 'receiptline';
@@ -217,6 +217,21 @@ describe('ReceiptTemplates', () => {
     expect(bytes.indexOf('Not renewed: Item is on hold')).toBeGreaterThan(bytes.indexOf('Norwegian Wood'));
     const without = Buffer.from(templates.render('checkout', sample)).toString('latin1');
     expect(without).not.toContain('Not renewed');
+  });
+
+  it('counts the loans checked out and those renewed apart on the checkout receipt, and every loan without counts', () => {
+    const markup = readFileSync(path.join(builtInTemplatesDirectory(), 'checkout.receipt'), 'utf8');
+    const totals = (data: object) =>
+      asText(render(markup, { ...sample, logo: '', ...data }))
+        .split('\n')
+        .filter((line) => /Items (checked out|renewed)/.test(line))
+        .map((line) => line.replace(/\s+/g, ' ').trim());
+    expect(totals({})).toEqual([`Items checked out: ${sample.loans.length}`]);
+    expect(totals({ counts: { checkedOut: 1, renewed: 2 } })).toEqual([
+      'Items checked out: 1',
+      'Items renewed: 2',
+    ]);
+    expect(totals({ counts: { checkedOut: 3, renewed: 0 } })).toEqual(['Items checked out: 3']);
   });
 
   it('merges defaults under the data', () => {

@@ -311,6 +311,9 @@ describe('circulation answers', () => {
       '300NUN20260301    120000AOLIB|AAP1|ABI1|AJDune|AH|AFRenewal limit reached|',
     );
     expect(refusalOf(() => renewalResult(renew)).reason).toBe('renewal_limit');
+    // The refusal keeps the title it names (AJ): the patron is told which loan, nothing looked up.
+    expect(refusalOf(() => renewalResult(renew)).title).toBe('Dune');
+    expect(refusalOf(() => renewalResult({ ...renew, titleIdentifier: '' })).title).toBeUndefined();
     expect(renewalResult({ ...renew, ok: true }).item.id).toBe('I1');
 
     const all = decoded<Sip2Message<'renewAllResponse'>>('6610001000120260301    120000AOLIB|BMI1|BNI2|');

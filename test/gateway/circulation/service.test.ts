@@ -120,13 +120,15 @@ describe('IlsCirculation', () => {
   describe("a patron's loans, a page at a time", () => {
     const loans = Array.from({ length: 23 }, (_, i) => `I${String(i + 1).padStart(2, '0')}`);
     /** A 64 with the charged items: of the range asked (`honours`), or all of them whatever was asked. */
-    const ils = (honours: boolean, asked: Array<[number, number]>) =>
+    const ils = (honours: boolean, asked: Array<[number, number]>, renewalPrivilegesDenied = false) =>
       fakeIls({
         patronInformation: async (_patron: string, options: { range: { start: number; end: number } }) => {
           asked.push([options.range.start, options.range.end]);
           const { start, end } = options.range;
           return {
             message: {
+              patronStatus: { renewalPrivilegesDenied },
+              ...(renewalPrivilegesDenied ? { screenMessage: ['Renewals suspended'] } : {}),
               validPatron: true,
               validPatronPassword: true,
               chargedItemsCount: loans.length,
@@ -152,6 +154,19 @@ describe('IlsCirculation', () => {
       const service = new IlsCirculation({ ils: () => ils(false, asked) });
       expect((await service.patronLoans({ patron: 'P1', pin: '1' })).items).toEqual(loans);
       expect(asked).toHaveLength(1);
+    });
+
+    it('says so at the first page when the patron status denies her renewals, and asks no more', async () => {
+      const asked: Array<[number, number]> = [];
+      const service = new IlsCirculation({ ils: () => ils(true, asked, true) });
+      expect(await service.patronLoans({ patron: 'P1', pin: '1' })).toEqual({
+        items: loans.slice(0, 10),
+        renewalsDenied: {
+          reason: 'renewal_not_allowed',
+          screenMessages: ['Renewals suspended'],
+        },
+      });
+      expect(asked).toEqual([[1, 10]]);
     });
   });
 });

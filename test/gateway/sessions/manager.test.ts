@@ -4,7 +4,11 @@ import { CarrelError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { IlsError } from '../../../src/devices/ils/index.js';
 import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js';
-import type { CheckoutAnswer, CirculationService } from '../../../src/gateway/contracts/circulation.js';
+import type {
+  CheckoutAnswer,
+  CirculationService,
+  PatronLoansResult,
+} from '../../../src/gateway/contracts/circulation.js';
 import { DeviceRegistry } from '../../../src/gateway/devices/registry.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
 import type { ReceiptPrinterPort } from '../../../src/gateway/families/receipt-printer/index.js';
@@ -24,6 +28,7 @@ const due = { date: '2026-02-01T00:00:00.000Z', text: '20260201    235900' };
 interface Script {
   checkout?: (item: string) => Promise<CheckoutAnswer>;
   endSession?: () => Promise<{ ended: boolean; screenMessages: string[] }>;
+  loans?: () => Promise<PatronLoansResult>;
 }
 
 function rig(script: Script = {}, tags: RfidTagView[] = []) {
@@ -80,6 +85,7 @@ function rig(script: Script = {}, tags: RfidTagView[] = []) {
     },
     async patronLoans() {
       calls.push('loans');
+      if (script.loans) return script.loans();
       return { items: ['A', 'I9', 'NO'] };
     },
     async item(item: string) {
@@ -255,6 +261,27 @@ describe('SessionManager', () => {
       { title: 'T NO', barcode: 'NO', note: 'Not renewed: Renewal limit reached' },
       { title: 'B', barcode: 'B', note: 'Not renewed: 1 not renewed' },
     ]);
+  });
+
+  it('answers a patron whose account may not renew with one refusal in plain words when the ILS gave none, asking no loan', async () => {
+    const { manager, calls } = rig({
+      loans: async () => ({
+        items: ['A', 'B'],
+        renewalsDenied: { reason: 'renewal_not_allowed', screenMessages: [] },
+      }),
+    });
+    const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
+    calls.length = 0;
+    const refusal = await manager.renew(id, {}, KIOSK).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(CirculationRefusal);
+    expect(refusal).toMatchObject({
+      reason: 'renewal_not_allowed',
+      screenMessages: [],
+      message: 'Your account cannot renew loans: please ask at the desk',
+    });
+    expect(calls).toEqual(['loans']);
+    expect(manager.get(id, KIOSK)).toMatchObject({ renewals: [] });
+    expect(manager.get(id, KIOSK).renewing).toBeUndefined();
   });
 
   it('lists a loan renewed twice in a session once on the receipt', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { dueDay } from '../../../src/gateway/sessions/receipt.js';
+import type { SessionItemView } from '../../../src/gateway/contracts/sessions.js';
+import { checkoutReceipt, dueDay } from '../../../src/gateway/sessions/receipt.js';
 
 /**
  * The due day printed on a receipt is the day the patron must bring the item back, where the
@@ -38,5 +39,36 @@ describe('the due day on a receipt', () => {
     process.env.TZ = 'Europe/Berlin';
     expect(dueDay({ date: '2026-03-12T22:59:59.000Z', text: '20260312   Z225959' })).toBe('2026-03-12');
     expect(dueDay({ date: '2026-03-12T23:30:00.000Z', text: '20260312   Z233000' })).toBe('2026-03-13');
+  });
+});
+
+describe('the checkout receipt’s totals', () => {
+  const day = { date: '2026-03-12T12:00:00.000Z', text: '20260312    120000' };
+  const item = (id: string, renewal: boolean): SessionItemView => ({
+    item: id,
+    title: `T ${id}`,
+    state: 'checked_out',
+    tags: [],
+    dueDate: day,
+    renewal,
+    screenMessages: [],
+    updatedAt: '2026-03-01T10:00:00.000Z',
+  });
+  const context = { library: 'L', desk: 'd', now: Date.UTC(2026, 2, 1, 10) };
+
+  it('counts a renewal as a renewal — her earlier loan renewed, or an item she had that the checkout renewed — and a checkout as a checkout', () => {
+    const receipt = checkoutReceipt(
+      'Ada',
+      [item('I1', false), item('I2', true)],
+      [
+        { item: 'I1', ok: true, dueDate: day, screenMessages: [] },
+        { item: 'A', ok: true, title: 'Earlier', dueDate: day, screenMessages: [] },
+        { item: 'B', ok: false, reason: 'renewal_limit', screenMessages: [] },
+      ],
+      context,
+    );
+    const data = receipt.data as { loans: Array<{ title: string }>; counts: unknown };
+    expect(data.loans.map((loan) => loan.title)).toEqual(['T I1', 'T I2 (renewed)', 'Earlier (renewed)']);
+    expect(data.counts).toEqual({ checkedOut: 1, renewed: 2 });
   });
 });

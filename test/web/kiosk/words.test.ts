@@ -57,3 +57,20 @@ describe('the kiosk page’s due dates', () => {
     expect(words.get('Pacific/Auckland')!.formatDate(due)).toBe('13 Mar 2026');
   });
 });
+
+describe('"Renew my loans" refused for her account', () => {
+  it('says the library system’s words once, else plainly what to do; other problems are not its to word', async () => {
+    const { renewalsRefusedWords } = (await import(
+      pathToFileURL(join(packageRoot(), 'web', 'kiosk', 'words.js')).href
+    )) as { renewalsRefusedWords(problem: unknown): string | undefined };
+    const refusal = { status: 409, code: 'patron_blocked', reason: 'patron_blocked' };
+    expect(renewalsRefusedWords({ ...refusal, screenMessages: ['Card blocked, please see staff'] })).toBe(
+      'Card blocked, please see staff',
+    );
+    expect(renewalsRefusedWords({ ...refusal, reason: 'renewal_not_allowed', screenMessages: [' '] })).toBe(
+      'Your account cannot renew loans: please ask at the desk.',
+    );
+    expect(renewalsRefusedWords({ status: 409, code: 'session_ended' })).toBeUndefined();
+    expect(renewalsRefusedWords({ status: 503, code: 'ils_offline', reason: 'ils_offline' })).toBeUndefined();
+  });
+});

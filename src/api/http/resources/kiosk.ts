@@ -18,6 +18,7 @@ const KIOSK_ASSETS: Readonly<Record<string, string>> = {
   'words.js': 'text/javascript; charset=utf-8',
   'receipt.js': 'text/javascript; charset=utf-8',
   'rows.js': 'text/javascript; charset=utf-8',
+  'renewals.js': 'text/javascript; charset=utf-8',
   'pay.js': 'text/javascript; charset=utf-8',
   'kiosk.css': 'text/css; charset=utf-8',
 };

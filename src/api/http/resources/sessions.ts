@@ -305,7 +305,7 @@ export function sessionRoutes(
     url: '/api/v1/sessions/:id/renewals',
     operationId: 'renewInSession',
     summary:
-      "Renew one of the patron's loans ({item}); with no item, the loans she had before this session, one by one (a 29 each, in the library system's order; not the items borrowed in this session, nor one renewed already in it), each joining the session's renewals as it comes back (with `renewing` and a session update), the loans after not sent when the library system stops answering (notTried); or every loan at once with the library system's Renew All ({all: true}, message 65: the items borrowed in this session too)",
+      "Renew one of the patron's loans ({item}); with no item, the loans she had before this session, one by one (a 29 each, in the library system's order; not the items borrowed in this session, nor one renewed already in it), each joining the session's renewals as it comes back (with `renewing` and a session update), the loans after not sent when the library system stops answering (notTried); a patron whose renewals the library system denies (its patron status: a blocked card, fines over the limit) refused at once, 409 with the reason and its words, no loan asked; or every loan at once with the library system's Renew All ({all: true}, message 65: the items borrowed in this session too)",
     tag: 'sessions',
     access,
     params,
