@@ -217,7 +217,7 @@ export const cashDeviceApi: ApiModule = {
         access: ['staff'],
         params: deviceIdParams,
         response: z.object({ reset: z.literal(true) }),
-        problems: [404, 409, 503, 504],
+        problems: [404, 409, 502, 503, 504],
         handler: async ({ params }) => {
           await device(params.id).reset();
           return { reset: true as const };

@@ -101,7 +101,7 @@ export const rfidReaderApi: ApiModule = {
         access: ['kiosk', 'staff'],
         params: z.object({ reader: deviceIdParams.shape.id }),
         response: rfidTagsSchema,
-        problems: [404, 409, 503],
+        problems: [404, 409, 502, 503, 504],
         // MQTT answers never name a patron: the card's id stays behind.
         mqtt: { action: 'rfid.tags', answer: (result) => tagsWithoutPatronIds(result as RfidTagsView) },
         handler: ({ params }) => reader(params.reader).tags(),
@@ -117,7 +117,7 @@ export const rfidReaderApi: ApiModule = {
         params: rfidTagParams,
         body: rfidSecurityRequestSchema,
         response: rfidSecuritySchema,
-        problems: [404, 409, 503],
+        problems: [404, 409, 502, 503, 504],
         mqtt: { action: 'rfid.security' },
         handler: async ({ params, body, reply }) => {
           const result = await reader(params.reader).setSecurity(params.uid, body.secured);
@@ -136,7 +136,7 @@ export const rfidReaderApi: ApiModule = {
         params: rfidTagParams,
         body: rfidProgramRequestSchema,
         response: rfidTagSchema,
-        problems: [404, 409, 422, 503],
+        problems: [404, 409, 422, 502, 503, 504],
         mqtt: { action: 'rfid.program', answer: (result) => withoutPatronIds(result as RfidTagView) },
         handler: ({ params, body }) => reader(params.reader).program(params.uid, body),
       }),

@@ -12,9 +12,8 @@ export type CashDeviceErrorCode =
   /** A reply whose data does not fit its command. */
   | 'cctalk_bad_reply'
   /** The device at the address is not the kind configured (a bill validator where a coin acceptor was meant). */
-  | 'cash_wrong_device'
-  /** The validator could not route the note in escrow. */
-  | 'cash_route_failed';
+  | 'cash_wrong_device';
+// A note the validator could not route is not an error: its `cash.escrow` event's outcome says `failed`.
 
 /** A ccTalk request that did not get its answer, or a device that is not what it should be. */
 export class CashDeviceError extends CarrelError {
