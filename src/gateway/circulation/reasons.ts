@@ -135,8 +135,9 @@ const WORDING: ReadonlyArray<readonly [RegExp, RefusalReason]> = [
   [/\bhold limit\b|\btoo many holds\b/i, 'hold_limit'],
   [/\b(unknown|invalid) pick-?up location\b/i, 'invalid_pickup_location'],
   [/\binvalid amount\b|\bmore than (is )?owed\b|\bpayments are taken in\b/i, 'invalid_amount'],
-  [/\bholds? not allowed\b/i, 'hold_not_allowed'],
-  [/\brenewals? not allowed\b/i, 'renewal_not_allowed'],
+  // Before the block's words: "Renewals suspended, please see staff" is about renewing, not the card.
+  [/\bholds? (not allowed|suspended|blocked|denied)\b/i, 'hold_not_allowed'],
+  [/\brenewals? (not allowed|suspended|blocked|denied)\b/i, 'renewal_not_allowed'],
   [
     /\b(fines?|fees?)\b.*\b(too high|exceed|limit|outstanding)\b|\bexcessive (fines|fees)\b/i,
     'excessive_fines',

@@ -368,6 +368,10 @@ describe('circulation answers', () => {
 
   it('finds the reason in any of several screen messages', () => {
     expect(reasonFromWording(['Please see staff', 'Card expired'])).toBe('patron_blocked');
+    // What is suspended is named before the advice to see staff: the card itself is not blocked.
+    expect(reasonFromWording(['Renewals suspended, please see staff'])).toBe('renewal_not_allowed');
+    expect(reasonFromWording(['Renewals blocked: please see staff'])).toBe('renewal_not_allowed');
+    expect(reasonFromWording(['Holds suspended, please see staff'])).toBe('hold_not_allowed');
     expect(reasonFromWording(['Welcome', 'Card expired'])).toBe('card_expired');
     expect(reasonFromWording(['Welcome'])).toBeUndefined();
   });
