@@ -278,6 +278,7 @@ function trim() {
   const oldest = acknowledged[acknowledgedKept - 1];
   olderPage = `${Date.parse(oldest.time)}.${oldest.id}`;
   $('older').hidden = false;
+  showWhatIsEmpty();
 }
 
 /** What the title line says: the ILS's title, or why there is none, or '…' while it may come. */
@@ -342,7 +343,16 @@ function render(record) {
     parts.push(ack);
   }
   row.replaceChildren(...parts);
+  showWhatIsEmpty();
+}
+
+/**
+ * 'No alarms waiting.' when none is; the acknowledged alarms' heading only over some (or over
+ * 'Older alarms', which has some to show).
+ */
+function showWhatIsEmpty() {
   $('open-empty').hidden = $('open').children.length > 0;
+  $('done-section').hidden = $('done').children.length === 0 && $('older').hidden;
 }
 
 function enrich(data) {
@@ -379,6 +389,7 @@ async function loadAlarms(after) {
   for (const record of page.alarms) remember(record);
   if (after || olderPage === null) olderPage = page.next;
   $('older').hidden = !olderPage;
+  showWhatIsEmpty();
 }
 
 /**

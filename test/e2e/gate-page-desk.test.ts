@@ -1,0 +1,53 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { gateSimulators } from '../../simulators/gate/family.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+
+const skip = chromiumSkipReason();
+if (skip) console.warn(`skipping browser tests: ${skip}`);
+
+/**
+ * The gate alarm page as desk staff meet it on the simulated desk as it starts — no API tokens
+ * (the desk serves this machine only), no alarm yet — in Chromium, people walking through the
+ * simulated gate.
+ */
+describe.skipIf(skip !== undefined)('the gate alarm page on a desk without tokens', () => {
+  const chromium = deskInChromium((config) => config, {
+    ready: (testDesk) => waitForDevice(testDesk.api, 'exit-1', 'online', 15_000),
+    consoleError: (text) => /Content.Security.Policy|error/i.test(text),
+  });
+  const gateSim = () => chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+
+  async function openPage(): Promise<Page> {
+    const page = await chromium.openPage('/gates', { viewport: { width: 1280, height: 900 } });
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    return page;
+  }
+
+  it('shows no "Acknowledged" heading over an empty list before anything was acknowledged', async () => {
+    const page = await openPage();
+    await expect.poll(() => page.getByText('No alarms waiting.').isVisible()).toBe(true);
+    expect(await page.getByRole('heading', { name: 'Acknowledged' }).isVisible()).toBe(false);
+
+    gateSim().walk({ direction: 'out', items: ['31000004'] });
+    const row = page
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000004' });
+    await row.waitFor({ timeout: 2000 });
+    // An alarm waiting is not an acknowledged one: still no heading over nothing.
+    expect(await page.getByRole('heading', { name: 'Acknowledged' }).isVisible()).toBe(false);
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
+    const heading = page.getByRole('heading', { name: 'Acknowledged' });
+    await expect.poll(() => heading.isVisible()).toBe(true);
+    expect(await page.getByRole('list', { name: 'Acknowledged' }).getByRole('listitem').count()).toBe(1);
+    // Opened again, the page shows the heading over the alarm acknowledged before.
+    const again = await openPage();
+    await expect
+      .poll(() => again.getByRole('list', { name: 'Acknowledged' }).getByRole('listitem').count())
+      .toBe(1);
+    expect(await again.getByRole('heading', { name: 'Acknowledged' }).isVisible()).toBe(true);
+  });
+});
