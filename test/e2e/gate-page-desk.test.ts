@@ -50,4 +50,23 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
       .toBe(1);
     expect(await again.getByRole('heading', { name: 'Acknowledged' }).isVisible()).toBe(true);
   });
+
+  it('says an alarm was acknowledged at this desk, not by "loopback"', async () => {
+    const page = await openPage();
+    gateSim().walk({ direction: 'out', items: ['31000006'] });
+    const waiting = page
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000006' });
+    await waiting.waitFor({ timeout: 2000 });
+    await waiting.getByRole('button', { name: 'Acknowledge' }).click();
+    const done = page
+      .getByRole('list', { name: 'Acknowledged' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000006' });
+    await done.waitFor({ timeout: 2000 });
+    const text = (await done.locator('.meta').textContent()) ?? '';
+    expect(text).toMatch(/acknowledged at this desk at \d{2}:\d{2}:\d{2}/);
+    expect(text).not.toContain('loopback');
+  });
 });

@@ -77,6 +77,11 @@ function dayOf(iso) {
 /** A time, with its day when it was not today. */
 const when = (iso) => [dayOf(iso), clock(iso)].filter(Boolean).join(' ');
 const gateName = (id) => gates.get(id)?.name ?? id;
+/**
+ * Who acknowledged, in words: the name of the token they hold, or — on a desk without tokens, where
+ * Carrel names every caller 'loopback' and serves only this machine — this desk.
+ */
+const acknowledgedBy = (by) => (by === 'loopback' ? 'acknowledged at this desk' : `acknowledged by ${by}`);
 
 function say(text) {
   $('problem').textContent = text ?? '';
@@ -329,7 +334,7 @@ function render(record) {
     REASONS[record.reason] ?? record.reason,
     record.ils === 'unanswered' ? 'the library system did not answer' : null,
     titleOf(record) === 'Title not found' ? (record.notFound ?? 'the library system did not say') : null,
-    open ? null : `acknowledged by ${record.acknowledged.by} at ${when(record.acknowledged.at)}`,
+    open ? null : `${acknowledgedBy(record.acknowledged.by)} at ${when(record.acknowledged.at)}`,
   ];
   // 'the library system did not answer' once, when it decided the alarm and then gave no title.
   meta.textContent = [...new Set(words.filter(Boolean))].join(' · ');

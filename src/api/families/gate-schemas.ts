@@ -90,7 +90,14 @@ export const alarmRecordSchema = z
     reason: z.enum(['afi', 'eas', 'reported', 'ils']),
     ils: z.enum(['not_charged', 'unanswered', 'no_item']).nullable(),
     acknowledged: z
-      .object({ by: z.string().describe('the name of the token that acknowledged it'), at: z.string() })
+      .object({
+        by: z
+          .string()
+          .describe(
+            'the name of the token that acknowledged it; "loopback" on a desk without tokens (this machine only)',
+          ),
+        at: z.string(),
+      })
       .nullable(),
   })
   .meta({ id: 'GateAlarmRecord' });
@@ -150,7 +157,11 @@ export const alarmNotEnrichedSchema = z.object({
 export const alarmAcknowledgedSchema = z.object({
   alarm: z.string().describe('the alarm’s id'),
   acknowledged: z.object({
-    by: z.string().describe('the name of the token that acknowledged it'),
+    by: z
+      .string()
+      .describe(
+        'the name of the token that acknowledged it; "loopback" on a desk without tokens (this machine only)',
+      ),
     at: z.string(),
   }),
   time: z.string(),
