@@ -69,4 +69,43 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
     expect(text).toMatch(/acknowledged at this desk at \d{2}:\d{2}:\d{2}/);
     expect(text).not.toContain('loopback');
   });
+  /** An alarm's row as staff read it: its title line, and the line beneath (gate, item, call number, status, why). */
+  async function rowWords(page: Page, item: string): Promise<{ title: string; meta: string }> {
+    const row = page.locator('[data-alarm]').filter({ hasText: item });
+    return {
+      title: (await row.locator('.title').textContent()) ?? '',
+      meta: (await row.locator('.meta').textContent()) ?? '',
+    };
+  }
+
+  it('says the same of an alarm after the page is reloaded as it said live: "Not in the catalogue", the call number, the status', async () => {
+    const page = await openPage();
+    // An item the library system does not know (a tag from elsewhere), and one it knows.
+    gateSim().walk({ direction: 'out', items: ['39000777'] });
+    gateSim().walk({ direction: 'out', items: ['31000010'] });
+    const unknown = page.locator('#open [data-alarm]').filter({ hasText: '39000777' });
+    const known = page.locator('#open [data-alarm]').filter({ hasText: '31000010' });
+    await expect
+      .poll(() => unknown.locator('.title').textContent(), { timeout: 5000 })
+      .toBe('Not in the catalogue');
+    await expect.poll(() => known.locator('.title').textContent(), { timeout: 5000 }).toBe('Norwegian Wood');
+    const live = { unknown: await rowWords(page, '39000777'), known: await rowWords(page, '31000010') };
+    expect(live.known.meta).toContain('on the shelf');
+
+    await page.reload();
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    await expect.poll(() => page.locator('[data-alarm]').filter({ hasText: '39000777' }).count()).toBe(1);
+    expect(await rowWords(page, '39000777')).toEqual(live.unknown);
+    expect(await rowWords(page, '31000010')).toEqual(live.known);
+    // A page opened later (another desk PC, the next shift) says the same, and does not change its
+    // mind once the time the desk may take to look a title up is over.
+    const later = await chromium.openPage('/healthz');
+    await later.clock.install();
+    await later.goto(`${chromium.testDesk.api}/gates`);
+    await expect.poll(() => later.locator('#link').textContent()).toBe('Live');
+    await expect.poll(() => later.locator('[data-alarm]').filter({ hasText: '39000777' }).count()).toBe(1);
+    await later.clock.runFor(120_000);
+    expect(await rowWords(later, '39000777')).toEqual(live.unknown);
+    expect(await rowWords(later, '31000010')).toEqual(live.known);
+  });
 });

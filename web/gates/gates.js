@@ -210,6 +210,7 @@ function fromEvent(device, data) {
     direction: data.direction ?? null,
     item: data.item?.id ?? null,
     title: null,
+    lookup: null,
     reason: data.reason,
     ils: data.ils ?? null,
     acknowledged: null,
@@ -231,19 +232,36 @@ function titleMayComeFor(record) {
   return Math.min(waitMs, Math.max(0, waitMs - age));
 }
 
+/**
+ * What the history kept of an alarm's title lookup, as the live events said it: the ILS's answer
+ * (`details`: known or not, call number, status), or why it said nothing (`notFound`).
+ */
+function keptLookup(record) {
+  const lookup = record.lookup;
+  if (!lookup) return {};
+  if (lookup.answered)
+    return {
+      details: {
+        known: lookup.known,
+        callNumber: lookup.callNumber,
+        circulationStatus: lookup.circulationStatus,
+      },
+    };
+  return { notFound: lookup.message };
+}
+
 function remember(record) {
   const known = alarms.get(record.id);
+  const kept = keptLookup(record);
   // What the page learnt live (a title, the ILS's details, that none is coming) stays when the
-  // history is read again.
-  const merged = known
-    ? {
-        ...known,
-        ...record,
-        title: record.title ?? known.title,
-        details: known.details,
-        notFound: known.notFound,
-      }
-    : record;
+  // history is read again; a page opened later reads the same from the history.
+  const merged = {
+    ...known,
+    ...record,
+    title: record.title ?? known?.title ?? null,
+    details: known?.details ?? kept.details,
+    notFound: known?.notFound ?? kept.notFound,
+  };
   alarms.set(record.id, merged);
   if (
     merged.item &&
