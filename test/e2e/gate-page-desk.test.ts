@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
@@ -107,5 +107,49 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
     await later.clock.runFor(120_000);
     expect(await rowWords(later, '39000777')).toEqual(live.unknown);
     expect(await rowWords(later, '31000010')).toEqual(live.known);
+  });
+  it('says an acknowledgement did not go through while Carrel cannot be reached, and stops saying so once it can', async () => {
+    // The page watched for errors would fail on the requests this test makes fail on purpose.
+    const page = await chromium.openPage('/healthz', { quiet: true });
+    // The desk PC's network drops for a while (a Wi-Fi blip, Carrel restarting): the event
+    // WebSocket is closed and no call reaches Carrel, then both go through again.
+    let blip = false;
+    let live: WebSocketRoute | undefined;
+    await page.routeWebSocket(/\/api\/v1\/events/, (socket) => {
+      if (blip) return void socket.close();
+      live = socket;
+      socket.connectToServer();
+    });
+    await page.route(/\/api\/v1\//, (route) =>
+      blip ? route.abort('internetdisconnected') : route.continue(),
+    );
+    await page.goto(`${chromium.testDesk.api}/gates`);
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    gateSim().walk({ direction: 'out', items: ['31000005'] });
+    const waiting = page
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000005' });
+    await waiting.waitFor({ timeout: 2000 });
+
+    blip = true;
+    await live!.close();
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Reconnecting…');
+    await waiting.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('Not acknowledged: Carrel cannot be reached. Press Acknowledge again once the page says Live.');
+    expect(await waiting.count()).toBe(1);
+
+    blip = false;
+    await expect.poll(() => page.locator('#link').textContent(), { timeout: 10_000 }).toBe('Live');
+    // Live again: nothing left saying Carrel cannot be reached, and the alarm is still waiting.
+    await expect.poll(() => page.getByRole('alert').isVisible()).toBe(false);
+    await waiting.getByRole('button', { name: 'Acknowledge' }).click();
+    await page
+      .getByRole('list', { name: 'Acknowledged' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000005' })
+      .waitFor({ timeout: 2000 });
   });
 });

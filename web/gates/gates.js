@@ -401,7 +401,11 @@ async function acknowledge(id, button) {
     say(null);
   } catch (error) {
     button.disabled = false;
-    say(problemWords(error, 'Acknowledging an alarm needs a staff token.'));
+    say(
+      error instanceof Problem && error.code === 'network'
+        ? 'Not acknowledged: Carrel cannot be reached. Press Acknowledge again once the page says Live.'
+        : problemWords(error, 'Acknowledging an alarm needs a staff token.'),
+    );
   }
 }
 
@@ -483,8 +487,13 @@ function connect() {
       retryMs = 1000;
       $('link').textContent = 'Live';
       $('link').classList.remove('down');
-      // Whatever happened while the page was not listening is in the history.
-      catchUp(opened).catch((error) => say(problemWords(error)));
+      // Whatever happened while the page was not listening is in the history. Once it is read,
+      // Carrel is reachable again: what the page said while it was not (an acknowledgement that
+      // did not go through) is over.
+      catchUp(opened).then(
+        () => say(null),
+        (error) => say(problemWords(error)),
+      );
       opened = true;
     },
     (event) => {
