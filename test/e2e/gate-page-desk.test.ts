@@ -152,4 +152,19 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
       .filter({ hasText: '31000005' })
       .waitFor({ timeout: 2000 });
   });
+  it('fits a phone held upright: no row wider than the screen, Acknowledge on screen', async () => {
+    const page = await chromium.openPage('/gates', { viewport: { width: 390, height: 844 } });
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    gateSim().walk({ direction: 'out', items: ['31000001'] });
+    const row = page
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000001' });
+    await expect.poll(() => row.locator('.title').textContent(), { timeout: 5000 }).toBe('Pippi Långstrump');
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    const button = await row.getByRole('button', { name: 'Acknowledge' }).boundingBox();
+    expect(button).not.toBeNull();
+    expect(button!.x).toBeGreaterThanOrEqual(0);
+    expect(button!.x + button!.width).toBeLessThanOrEqual(390);
+  });
 });
