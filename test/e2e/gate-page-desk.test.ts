@@ -1,6 +1,7 @@
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
+import { ilsSimulators } from '../../simulators/ils/family.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
@@ -166,5 +167,45 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
     expect(button).not.toBeNull();
     expect(button!.x).toBeGreaterThanOrEqual(0);
     expect(button!.x + button!.width).toBeLessThanOrEqual(390);
+  });
+
+  it('keeps the keyboard on the alarms: after Acknowledge the next waiting alarm, and on its button while its title comes', async () => {
+    const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+    const page = await openPage();
+    const waiting = page.getByRole('list', { name: 'Alarms' }).getByRole('listitem');
+    /** What has the keyboard: its tag, and the item of its alarm (or its text). */
+    const focused = () =>
+      page.evaluate<string>(`(() => {
+        const active = document.activeElement;
+        const item = active?.closest('[data-alarm]')?.textContent?.match(/3\\d{7}/)?.[0];
+        return active?.tagName + ' ' + (item ?? active?.textContent);
+      })()`);
+    // Whatever earlier tests left waiting is acknowledged first, by mouse.
+    for (let left = await waiting.count(); left > 0; left = await waiting.count()) {
+      await waiting.first().getByRole('button', { name: 'Acknowledge' }).click();
+      await expect.poll(() => waiting.count()).toBe(left - 1);
+    }
+    gateSim().walk({ direction: 'out', items: ['31000021'] });
+    await waiting.filter({ hasText: '31000021' }).waitFor({ timeout: 2000 });
+    // The library system is slow: the next alarm's title comes 1.5 s after it.
+    ils.setFaults({ latencyMs: 1500 });
+    try {
+      gateSim().walk({ direction: 'out', items: ['31000022'] });
+      const newest = waiting.filter({ hasText: '31000022' });
+      await newest.waitFor({ timeout: 2000 });
+      expect(await newest.locator('.title').textContent()).toBe('…');
+      await newest.getByRole('button', { name: 'Acknowledge' }).focus();
+      await expect.poll(() => newest.locator('.title').textContent(), { timeout: 5000 }).toBe('Ulysses');
+      expect(await focused()).toBe('BUTTON 31000022');
+    } finally {
+      ils.setFaults({});
+    }
+    await page.keyboard.press('Enter');
+    await expect.poll(() => waiting.count()).toBe(1);
+    await expect.poll(focused).toBe('BUTTON 31000021');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => waiting.count()).toBe(0);
+    // None left waiting: the keyboard is on the Alarms heading, over 'No alarms waiting.'
+    await expect.poll(focused).toBe('H1 Alarms');
   });
 });

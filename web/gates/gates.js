@@ -314,11 +314,19 @@ function titleOf(record) {
   return '…';
 }
 
+/** Alarms acknowledged from the keyboard, waiting for Carrel: the keyboard stays on the alarms once they move. */
+const keyboardAcks = new Set();
+
 function render(record) {
   const open = record.acknowledged === null;
   const list = open ? $('open') : $('done');
   let row = document.querySelector(`[data-alarm="${CSS.escape(record.id)}"]`);
+  // The keyboard on this alarm's Acknowledge stays on the alarms as the row is drawn again (its
+  // title came) or leaves the waiting list: then on the next waiting alarm's, else on the heading.
+  const hadFocus = row !== null && (row.contains(document.activeElement) || keyboardAcks.has(record.id));
+  let focusNext = null;
   if (!row || row.parentElement !== list) {
+    if (hadFocus && !open) focusNext = row.nextElementSibling ?? row.previousElementSibling;
     row?.remove();
     row = document.createElement('li');
     row.className = 'alarm';
@@ -367,6 +375,11 @@ function render(record) {
   }
   row.replaceChildren(...parts);
   showWhatIsEmpty();
+  if (hadFocus) {
+    keyboardAcks.delete(record.id);
+    if (open) parts[parts.length - 1].focus();
+    else (focusNext?.querySelector('.ack') ?? $('open-title')).focus();
+  }
 }
 
 /**
@@ -395,12 +408,16 @@ function notEnriched(data) {
 }
 
 async function acknowledge(id, button) {
+  const fromKeyboard = document.activeElement === button;
+  if (fromKeyboard) keyboardAcks.add(id);
   button.disabled = true;
   try {
     remember(await api.acknowledge(id));
     say(null);
   } catch (error) {
+    keyboardAcks.delete(id);
     button.disabled = false;
+    if (fromKeyboard) button.focus();
     say(
       error instanceof Problem && error.code === 'network'
         ? 'Not acknowledged: Carrel cannot be reached. Press Acknowledge again once the page says Live.'
