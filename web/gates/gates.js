@@ -83,6 +83,10 @@ const gateName = (id) => gates.get(id)?.name ?? id;
  */
 const acknowledgedBy = (by) => (by === 'loopback' ? 'acknowledged at this desk' : `acknowledged by ${by}`);
 
+/** A 401: no token, or one Carrel no longer takes. For the desk (what to do), and IT (how the link is made: /gates#token=…). */
+const NOT_LET_IN =
+  "Carrel did not let this page in: the link it was opened with has no valid access token (it may have been changed). Ask IT for the gate page's current link.";
+
 function say(text) {
   $('problem').textContent = text ?? '';
   $('problem').hidden = !text;
@@ -91,7 +95,7 @@ function say(text) {
 /** A refusal in words; `refused` says what a 403 refused (the token's scope falls short of it). */
 function problemWords(error, refused = 'This page needs a staff or monitor token to read the alarms.') {
   if (error instanceof Problem) {
-    if (error.status === 401) return 'This page needs an API token: open it as /gates#token=…';
+    if (error.status === 401) return NOT_LET_IN;
     if (error.status === 403) return refused;
     if (error.code === 'network') return 'Carrel cannot be reached.';
     return error.message;
@@ -517,7 +521,9 @@ function connect() {
       $('link').textContent = 'Reconnecting…';
       $('link').classList.add('down');
       if (event.code === 4401 || event.code === 4403) {
-        say('This page needs an API token: open it as /gates#token=…');
+        say(
+          event.code === 4401 ? NOT_LET_IN : 'This page needs a staff or monitor token to read the alarms.',
+        );
         return;
       }
       setTimeout(connect, retryMs);
