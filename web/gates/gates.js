@@ -41,7 +41,7 @@ let opened = false;
 
 const REASONS = {
   afi: 'tag says not lent',
-  eas: 'EAS bit set',
+  eas: 'tag still secured (not checked out)',
   reported: 'the gate alarmed',
   ils: 'not on loan (library system)',
 };
