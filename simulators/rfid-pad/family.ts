@@ -112,7 +112,17 @@ export const rfidPadSimulators = simulatorFamily({
   main: async () => (await import('./main.js')).runRfidPadSimulator,
   demo: {
     simulators: [
-      { id: 'pad-sim', kind: 'rfid-pad', port: 0, httpPort: 0, tags: ['V1', 'V2'] },
+      {
+        id: 'pad-sim',
+        kind: 'rfid-pad',
+        port: 0,
+        httpPort: 0,
+        // Sofies verden and Tintin in Tibet, on the shelf in the sample library: a kiosk or a release
+        // station on the desk pad finds items the library system knows, not refusals before anyone
+        // did anything. An unknown item is a tag placed on purpose (the ISO 28560 reference tag V1:
+        // POST {"preset":"V1"} to the pad's control API).
+        tags: [{ item: '31000026' }, { item: '31000030' }],
+      },
       {
         id: 'selfcheck-sim',
         kind: 'rfid-pad',

@@ -7,10 +7,10 @@ import { SIMULATOR_FAMILIES } from './families.js';
  * The simulated desk `carrel start` runs when no configuration is given: every
  * family's simulators and the devices they stand in for (each simulator kind's
  * `demo`, in the order of the family list) — the sample library's ILS over SIP2,
- * a receipt printer, the desk's RFID pad (holding the ISO 28560 reference tags V1
- * and V2) and a self-check pad holding two of the sample library's available
- * items, so the demo kiosk (/kiosk) checks something out on first use — with HTTP
- * and an embedded MQTT broker on loopback.
+ * a receipt printer, the desk's RFID pad and a self-check pad, each holding two of
+ * the sample library's available items, so the demo kiosk (/kiosk, or /kiosk?pad=pad-1)
+ * checks something out on first use and refuses nothing — with HTTP and an embedded
+ * MQTT broker on loopback.
  */
 export function defaultDeskConfig(): CarrelConfig {
   const demos = SIMULATOR_FAMILIES.flatMap((family) => (family.demo ? [family.demo] : []));

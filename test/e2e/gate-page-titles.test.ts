@@ -108,5 +108,28 @@ describe.skipIf(skip !== undefined)(
         await client.endAsync();
       }
     });
+
+    it('says why the title was not found after the page is reloaded too, not "the library system did not say"', async () => {
+      const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+      const gate = chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+      const desk = await openPage(chromium);
+      ils.setFaults({ hang: true });
+      try {
+        gate.walk({ direction: 'out', items: ['31000014'] });
+        const row = desk.locator('[data-alarm]').filter({ hasText: '31000014' });
+        await expect
+          .poll(() => row.locator('.title').textContent(), { timeout: 5000 })
+          .toBe('Title not found');
+        const live = await row.locator('.meta').textContent();
+        expect(live).toContain('the library system did not answer');
+        await desk.reload();
+        await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+        await expect.poll(() => row.count()).toBe(1);
+        expect(await row.locator('.title').textContent()).toBe('Title not found');
+        expect(await row.locator('.meta').textContent()).toBe(live);
+      } finally {
+        ils.setFaults({});
+      }
+    });
   },
 );

@@ -262,6 +262,18 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
       .toBe('This page needs a staff or monitor token to read the alarms.');
   });
 
+  it('tells staff whose link carries a token Carrel does not take (changed since) what to do', async () => {
+    const page = await chromium.openPage('/gates#token=an-old-token-changed-since-0123', {
+      viewport: { width: 1280, height: 900 },
+      quiet: true,
+    });
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 })
+      .toBe(
+        "Carrel did not let this page in: the link it was opened with has no valid access token (it may have been changed). Ask IT for the gate page's current link.",
+      );
+  });
+
   it('says the day of an alarm still waiting from an earlier day, not only its time', async () => {
     gateSim().walk({ direction: 'out', items: ['31000011'] });
     const alarmAt = async () => {

@@ -41,7 +41,7 @@ let opened = false;
 
 const REASONS = {
   afi: 'tag says not lent',
-  eas: 'EAS bit set',
+  eas: 'tag still secured (not checked out)',
   reported: 'the gate alarmed',
   ils: 'not on loan (library system)',
 };
@@ -77,6 +77,15 @@ function dayOf(iso) {
 /** A time, with its day when it was not today. */
 const when = (iso) => [dayOf(iso), clock(iso)].filter(Boolean).join(' ');
 const gateName = (id) => gates.get(id)?.name ?? id;
+/**
+ * Who acknowledged, in words: the name of the token they hold, or — on a desk without tokens, where
+ * Carrel names every caller 'loopback' and serves only this machine — this desk.
+ */
+const acknowledgedBy = (by) => (by === 'loopback' ? 'acknowledged at this desk' : `acknowledged by ${by}`);
+
+/** A 401: no token, or one Carrel no longer takes. For the desk (what to do), and IT (how the link is made: /gates#token=…). */
+const NOT_LET_IN =
+  "Carrel did not let this page in: the link it was opened with has no valid access token (it may have been changed). Ask IT for the gate page's current link.";
 
 function say(text) {
   $('problem').textContent = text ?? '';
@@ -86,7 +95,7 @@ function say(text) {
 /** A refusal in words; `refused` says what a 403 refused (the token's scope falls short of it). */
 function problemWords(error, refused = 'This page needs a staff or monitor token to read the alarms.') {
   if (error instanceof Problem) {
-    if (error.status === 401) return 'This page needs an API token: open it as /gates#token=…';
+    if (error.status === 401) return NOT_LET_IN;
     if (error.status === 403) return refused;
     if (error.code === 'network') return 'Carrel cannot be reached.';
     return error.message;
@@ -205,6 +214,7 @@ function fromEvent(device, data) {
     direction: data.direction ?? null,
     item: data.item?.id ?? null,
     title: null,
+    lookup: null,
     reason: data.reason,
     ils: data.ils ?? null,
     acknowledged: null,
@@ -226,19 +236,36 @@ function titleMayComeFor(record) {
   return Math.min(waitMs, Math.max(0, waitMs - age));
 }
 
+/**
+ * What the history kept of an alarm's title lookup, as the live events said it: the ILS's answer
+ * (`details`: known or not, call number, status), or why it said nothing (`notFound`).
+ */
+function keptLookup(record) {
+  const lookup = record.lookup;
+  if (!lookup) return {};
+  if (lookup.answered)
+    return {
+      details: {
+        known: lookup.known,
+        callNumber: lookup.callNumber,
+        circulationStatus: lookup.circulationStatus,
+      },
+    };
+  return { notFound: lookup.message };
+}
+
 function remember(record) {
   const known = alarms.get(record.id);
+  const kept = keptLookup(record);
   // What the page learnt live (a title, the ILS's details, that none is coming) stays when the
-  // history is read again.
-  const merged = known
-    ? {
-        ...known,
-        ...record,
-        title: record.title ?? known.title,
-        details: known.details,
-        notFound: known.notFound,
-      }
-    : record;
+  // history is read again; a page opened later reads the same from the history.
+  const merged = {
+    ...known,
+    ...record,
+    title: record.title ?? known?.title ?? null,
+    details: known?.details ?? kept.details,
+    notFound: known?.notFound ?? kept.notFound,
+  };
   alarms.set(record.id, merged);
   if (
     merged.item &&
@@ -278,6 +305,7 @@ function trim() {
   const oldest = acknowledged[acknowledgedKept - 1];
   olderPage = `${Date.parse(oldest.time)}.${oldest.id}`;
   $('older').hidden = false;
+  showWhatIsEmpty();
 }
 
 /** What the title line says: the ILS's title, or why there is none, or '…' while it may come. */
@@ -290,11 +318,19 @@ function titleOf(record) {
   return '…';
 }
 
+/** Alarms acknowledged from the keyboard, waiting for Carrel: the keyboard stays on the alarms once they move. */
+const keyboardAcks = new Set();
+
 function render(record) {
   const open = record.acknowledged === null;
   const list = open ? $('open') : $('done');
   let row = document.querySelector(`[data-alarm="${CSS.escape(record.id)}"]`);
+  // The keyboard on this alarm's Acknowledge stays on the alarms as the row is drawn again (its
+  // title came) or leaves the waiting list: then on the next waiting alarm's, else on the heading.
+  const hadFocus = row !== null && (row.contains(document.activeElement) || keyboardAcks.has(record.id));
+  let focusNext = null;
   if (!row || row.parentElement !== list) {
+    if (hadFocus && !open) focusNext = row.nextElementSibling ?? row.previousElementSibling;
     row?.remove();
     row = document.createElement('li');
     row.className = 'alarm';
@@ -328,7 +364,7 @@ function render(record) {
     REASONS[record.reason] ?? record.reason,
     record.ils === 'unanswered' ? 'the library system did not answer' : null,
     titleOf(record) === 'Title not found' ? (record.notFound ?? 'the library system did not say') : null,
-    open ? null : `acknowledged by ${record.acknowledged.by} at ${when(record.acknowledged.at)}`,
+    open ? null : `${acknowledgedBy(record.acknowledged.by)} at ${when(record.acknowledged.at)}`,
   ];
   // 'the library system did not answer' once, when it decided the alarm and then gave no title.
   meta.textContent = [...new Set(words.filter(Boolean))].join(' · ');
@@ -342,7 +378,21 @@ function render(record) {
     parts.push(ack);
   }
   row.replaceChildren(...parts);
+  showWhatIsEmpty();
+  if (hadFocus) {
+    keyboardAcks.delete(record.id);
+    if (open) parts[parts.length - 1].focus();
+    else (focusNext?.querySelector('.ack') ?? $('open-title')).focus();
+  }
+}
+
+/**
+ * 'No alarms waiting.' when none is; the acknowledged alarms' heading only over some (or over
+ * 'Older alarms', which has some to show).
+ */
+function showWhatIsEmpty() {
   $('open-empty').hidden = $('open').children.length > 0;
+  $('done-section').hidden = $('done').children.length === 0 && $('older').hidden;
 }
 
 function enrich(data) {
@@ -362,13 +412,21 @@ function notEnriched(data) {
 }
 
 async function acknowledge(id, button) {
+  const fromKeyboard = document.activeElement === button;
+  if (fromKeyboard) keyboardAcks.add(id);
   button.disabled = true;
   try {
     remember(await api.acknowledge(id));
     say(null);
   } catch (error) {
+    keyboardAcks.delete(id);
     button.disabled = false;
-    say(problemWords(error, 'Acknowledging an alarm needs a staff token.'));
+    if (fromKeyboard) button.focus();
+    say(
+      error instanceof Problem && error.code === 'network'
+        ? 'Not acknowledged: Carrel cannot be reached. Press Acknowledge again once the page says Live.'
+        : problemWords(error, 'Acknowledging an alarm needs a staff token.'),
+    );
   }
 }
 
@@ -379,6 +437,7 @@ async function loadAlarms(after) {
   for (const record of page.alarms) remember(record);
   if (after || olderPage === null) olderPage = page.next;
   $('older').hidden = !olderPage;
+  showWhatIsEmpty();
 }
 
 /**
@@ -449,15 +508,22 @@ function connect() {
       retryMs = 1000;
       $('link').textContent = 'Live';
       $('link').classList.remove('down');
-      // Whatever happened while the page was not listening is in the history.
-      catchUp(opened).catch((error) => say(problemWords(error)));
+      // Whatever happened while the page was not listening is in the history. Once it is read,
+      // Carrel is reachable again: what the page said while it was not (an acknowledgement that
+      // did not go through) is over.
+      catchUp(opened).then(
+        () => say(null),
+        (error) => say(problemWords(error)),
+      );
       opened = true;
     },
     (event) => {
       $('link').textContent = 'Reconnecting…';
       $('link').classList.add('down');
       if (event.code === 4401 || event.code === 4403) {
-        say('This page needs an API token: open it as /gates#token=…');
+        say(
+          event.code === 4401 ? NOT_LET_IN : 'This page needs a staff or monitor token to read the alarms.',
+        );
         return;
       }
       setTimeout(connect, retryMs);

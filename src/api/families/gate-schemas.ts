@@ -87,10 +87,35 @@ export const alarmRecordSchema = z
     item: z.string().nullable().describe('the item barcode; null for a tag that could not be read'),
     uid: z.string().nullable(),
     title: z.string().nullable().describe('as the ILS gave it, once it has'),
+    lookup: z
+      .union([
+        z.object({
+          answered: z.literal(true),
+          known: z.boolean().describe('the ILS knows the item (false: not in its catalogue)'),
+          callNumber: z.string().nullable(),
+          circulationStatus: z.string().nullable().describe('SIP2 circulation status: available, charged…'),
+        }),
+        z.object({
+          answered: z.literal(false),
+          reason: z.enum(['no_answer', 'unreachable', 'busy', 'failed', 'no_ils']),
+          message: z.string().describe('why, in the words a desk reads: “the library system did not answer”'),
+        }),
+      ])
+      .nullable()
+      .describe(
+        'what the title lookup came to, as gate.alarm_enriched or gate.alarm_not_enriched said it; null while it runs, or for an alarm kept by a Carrel from before',
+      ),
     reason: z.enum(['afi', 'eas', 'reported', 'ils']),
     ils: z.enum(['not_charged', 'unanswered', 'no_item']).nullable(),
     acknowledged: z
-      .object({ by: z.string().describe('the name of the token that acknowledged it'), at: z.string() })
+      .object({
+        by: z
+          .string()
+          .describe(
+            'the name of the token that acknowledged it; "loopback" on a desk without tokens (this machine only)',
+          ),
+        at: z.string(),
+      })
       .nullable(),
   })
   .meta({ id: 'GateAlarmRecord' });
@@ -150,7 +175,11 @@ export const alarmNotEnrichedSchema = z.object({
 export const alarmAcknowledgedSchema = z.object({
   alarm: z.string().describe('the alarm’s id'),
   acknowledged: z.object({
-    by: z.string().describe('the name of the token that acknowledged it'),
+    by: z
+      .string()
+      .describe(
+        'the name of the token that acknowledged it; "loopback" on a desk without tokens (this machine only)',
+      ),
     at: z.string(),
   }),
   time: z.string(),

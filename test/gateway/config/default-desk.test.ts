@@ -38,7 +38,7 @@ describe('defaultDeskConfig', () => {
       expect.arrayContaining([
         { id: 'ils-sim', kind: 'ils', host: '127.0.0.1', port: 0, httpPort: 0 },
         { id: 'printer-sim', kind: 'printer', host: '127.0.0.1', port: 0, httpPort: 0, columns: 42 },
-        expect.objectContaining({ id: 'pad-sim', kind: 'rfid-pad', tags: ['V1', 'V2'] }),
+        expect.objectContaining({ id: 'pad-sim', kind: 'rfid-pad' }),
         expect.objectContaining({ id: 'scanner-sim', kind: 'scanner', terminator: 'cr', aim: false }),
       ]),
     );
@@ -89,6 +89,26 @@ describe('defaultDeskConfig', () => {
       ['pad-1', 'Desk RFID pad', { type: 'simulator', simulator: 'pad-sim' }],
       ['selfcheck-1', 'Self-check pad', { type: 'simulator', simulator: 'selfcheck-sim' }],
     ]);
+  });
+
+  it('puts on its pads only items of the sample library that are on the shelf, so a first login refuses none', async () => {
+    const fixture = await loadIlsFixture(sampleFixturePath());
+    const lent = new Set(fixture.patrons.flatMap((patron) => patron.loans.map((loan) => loan.item)));
+    const pads = defaultDeskConfig().simulators.filter((s) => s.kind === 'rfid-pad');
+    expect(pads.length).toBeGreaterThan(0);
+    for (const pad of pads) {
+      expect(pad.tags.length, pad.id).toBeGreaterThan(0);
+      for (const tag of pad.tags) {
+        // An item by barcode: a reference tag's item (V1's 1000000056 of a Danish library) is no item of the sample library.
+        expect(typeof tag, `${pad.id}: ${JSON.stringify(tag)}`).toBe('object');
+        if (typeof tag !== 'object') continue;
+        const item = fixture.items.find((known) => known.barcode === tag.item);
+        expect(item, `${pad.id}: ${tag.item}`).toMatchObject({ status: 'available', holdQueue: [] });
+        expect(item?.onHoldShelfFor, tag.item).toBeUndefined();
+        expect(lent.has(tag.item), `${tag.item} is on loan`).toBe(false);
+        expect(tag.owner).toBe('SE-RPL');
+      }
+    }
   });
 
   it('returns a fresh object each time', () => {

@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acknowledgeAlarm, alarmPage } from '../../../src/gateway/families/gate/across-gates.js';
-import { GateAlarmHistory } from '../../../src/gateway/families/gate/alarm-history.js';
+import { GATE_ALARM_MIGRATIONS, GateAlarmHistory } from '../../../src/gateway/families/gate/alarm-history.js';
 import type { GateAlarmEvent } from '../../../src/gateway/families/gate/events.js';
 import type { GatePort } from '../../../src/gateway/families/gate/port.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+import { type Database, migrate, openDatabase } from '../../../src/gateway/storage/index.js';
 
 /** The alarm history staff page through and acknowledge: SQLite in memory, two gates side by side. */
 let db: Database | undefined;
@@ -53,7 +56,13 @@ describe('the alarm history of a gate', () => {
     const { stores } = twoGates();
     const store = stores['exit-1'];
     store.record(alarm(1, T0, { reason: 'ils', ils: 'not_charged' }));
-    store.title(alarm(1, T0).id, 'Middlemarch');
+    expect(store.get(alarm(1, T0).id)?.lookup).toBeNull();
+    store.answered(alarm(1, T0).id, {
+      known: true,
+      title: 'Middlemarch',
+      callNumber: '823 ELI',
+      circulationStatus: 'available',
+    });
     expect(store.get(alarm(1, T0).id)).toEqual({
       id: alarm(1, T0).id,
       gate: 'exit-1',
@@ -62,12 +71,30 @@ describe('the alarm history of a gate', () => {
       item: '31000001',
       uid: 'E004010000000001',
       title: 'Middlemarch',
+      lookup: { answered: true, known: true, callNumber: '823 ELI', circulationStatus: 'available' },
       reason: 'ils',
       ils: 'not_charged',
       acknowledged: null,
     });
     // Another gate's store does not see it.
     expect(stores['exit-2'].get(alarm(1, T0).id)).toBeUndefined();
+  });
+
+  it('keeps what the title lookup came to: an item the ILS does not know, or why it said nothing', () => {
+    const { stores } = twoGates();
+    const store = stores['exit-1'];
+    store.record(alarm(1, T0));
+    store.record(alarm(2, T0 + 1000));
+    store.answered(alarm(1, T0).id, { known: false, title: null, callNumber: null, circulationStatus: null });
+    store.unanswered(alarm(2, T0).id, 'no_answer');
+    expect(store.get(alarm(1, T0).id)).toMatchObject({
+      title: null,
+      lookup: { answered: true, known: false, callNumber: null, circulationStatus: null },
+    });
+    expect(store.get(alarm(2, T0).id)).toMatchObject({
+      title: null,
+      lookup: { answered: false, reason: 'no_answer', message: 'the library system did not answer' },
+    });
   });
 
   it('records who acknowledged and when; the first acknowledgement stands', () => {
@@ -152,5 +179,55 @@ describe('the desk’s alarm history, every gate together', () => {
     expect(() => alarmPage(gates, { from: 0, to: 1, limit: 5, after: 'nonsense' })).toThrow(
       expect.objectContaining({ code: 'alarm_cursor_invalid' }),
     );
+  });
+});
+
+describe('an alarm history kept by a Carrel from before the title lookup was kept (schema step 1)', () => {
+  it('upgrades and keeps every alarm: titled ones as answered, the others as not known', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-gate-schema-'));
+    try {
+      const path = join(dir, 'carrel.db');
+      // The file as the old Carrel left it: its one step, three alarms, one titled, one acknowledged.
+      const old = openDatabase(path);
+      migrate(old, 'gate-alarms', GATE_ALARM_MIGRATIONS.slice(0, 1));
+      const insert = old.prepare(
+        `INSERT INTO gate_alarms (id, gate, at, direction, item, uid, title, reason, ils, acknowledged_by, acknowledged_at)
+         VALUES (?, 'exit-1', ?, 'out', ?, ?, ?, 'reported', NULL, ?, ?)`,
+      );
+      insert.run(alarm(1, T0).id, T0, '31000004', 'E004010000000001', 'Middlemarch', null, null);
+      insert.run(alarm(2, T0).id, T0 + 1000, '39000777', 'E004010000000002', null, 'desk-staff', T0 + 5000);
+      insert.run(alarm(3, T0).id, T0 + 2000, null, 'E004010000000003', null, null, null);
+      old.close();
+
+      db = openDatabase(path);
+      const store = new GateAlarmHistory(db, 'exit-1');
+      const kept = store.list({ from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
+      expect(kept.map((record) => [record.item, record.title, record.lookup, record.acknowledged])).toEqual([
+        [null, null, null, null],
+        ['39000777', null, null, { by: 'desk-staff', at: new Date(T0 + 5000).toISOString() }],
+        [
+          '31000004',
+          'Middlemarch',
+          { answered: true, known: true, callNumber: null, circulationStatus: null },
+          null,
+        ],
+      ]);
+      // New alarms keep their lookup beside the old ones.
+      store.record(alarm(4, T0 + 3000));
+      store.unanswered(alarm(4, T0).id, 'unreachable');
+      expect(store.get(alarm(4, T0).id)?.lookup).toEqual({
+        answered: false,
+        reason: 'unreachable',
+        message: 'the library system cannot be reached',
+      });
+      const version = db
+        .prepare("SELECT MAX(version) AS version FROM schema_migrations WHERE component = 'gate-alarms'")
+        .get() as { version: number };
+      expect(version.version).toBe(GATE_ALARM_MIGRATIONS.length);
+    } finally {
+      db?.close();
+      db = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,7 +12,7 @@ import { type Clock, withDeadline } from '../../../core/clock.js';
 import { CarrelError, describeError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import type { GateTagRead } from '../../../devices/gate/index.js';
-import type { GateAlarmHistory } from './alarm-history.js';
+import { type GateAlarmHistory, ITEM_LOOKUP_MISS_WORDS, type ItemLookupMiss } from './alarm-history.js';
 import { type GateAlarms, type IlsQuestion, isIlsQuestion } from './alarms.js';
 import type { GateAlarmEnrichedEvent, GateAlarmEvent, GateAlarmNotEnrichedEvent } from './events.js';
 import type { ItemFacts, ItemLookup } from './item-lookup.js';
@@ -28,19 +28,19 @@ export function enrichmentDeadlineMs(ils: { connectTimeoutMs: number; requestTim
   return ils.connectTimeoutMs + 2 * ils.requestTimeoutMs + 1000;
 }
 
-/** Why an alarm's item could not be asked about, by the error's code, in the words a desk reads. */
-function notEnrichedReason(code: string | undefined): Pick<GateAlarmNotEnrichedEvent, 'reason' | 'message'> {
+/** Why an alarm's item could not be asked about, by the error's code. */
+function notEnrichedReason(code: string | undefined): ItemLookupMiss {
   switch (code) {
     case 'ils_timeout':
-      return { reason: 'no_answer', message: 'the library system did not answer' };
+      return 'no_answer';
     case 'ils_offline':
     case 'ils_connection_lost':
     case 'unavailable':
-      return { reason: 'unreachable', message: 'the library system cannot be reached' };
+      return 'unreachable';
     case 'ils_busy':
-      return { reason: 'busy', message: 'the library system was too busy to ask' };
+      return 'busy';
     default:
-      return { reason: 'failed', message: 'the library system could not be asked about the item' };
+      return 'failed';
   }
 }
 
@@ -127,14 +127,7 @@ export class GateAlarmFlow {
     if (!item) return;
     if (known) this.enriched(alarm, known);
     else if (this.options.hasIls?.() !== false) void this.enrich(alarm, item);
-    else
-      this.options.notEnriched({
-        alarm: alarm.id,
-        item,
-        reason: 'no_ils',
-        message: 'this desk has no library system to ask',
-        time: alarm.time,
-      });
+    else this.notEnriched(alarm, item, 'no_ils', alarm.time);
   }
 
   private async enrich(alarm: GateAlarmEvent, item: string): Promise<void> {
@@ -150,27 +143,33 @@ export class GateAlarmFlow {
       );
     } catch (error) {
       this.ilsUnanswered(error, 'gate alarm not enriched');
-      this.notEnriched(alarm, item, error);
+      this.notEnriched(alarm, item, notEnrichedReason(describeError(error).code));
       return;
     }
     this.ilsAnswered();
     this.enriched(alarm, facts);
   }
 
-  private notEnriched(alarm: GateAlarmEvent, item: string, error: unknown): void {
+  private notEnriched(alarm: GateAlarmEvent, item: string, reason: ItemLookupMiss, time?: string): void {
     if (!this.running) return;
+    try {
+      this.options.history()?.unanswered(alarm.id, reason);
+    } catch (error) {
+      this.options.logger.error({ err: describeError(error) }, 'gate alarm lookup not written');
+    }
     this.options.notEnriched({
       alarm: alarm.id,
       item,
-      ...notEnrichedReason(describeError(error).code),
-      time: new Date(this.options.clock.now()).toISOString(),
+      reason,
+      message: ITEM_LOOKUP_MISS_WORDS[reason],
+      time: time ?? new Date(this.options.clock.now()).toISOString(),
     });
   }
 
   private enriched(alarm: GateAlarmEvent, facts: ItemFacts): void {
     if (!this.running) return;
     try {
-      if (facts.title) this.options.history()?.title(alarm.id, facts.title);
+      this.options.history()?.answered(alarm.id, facts);
     } catch (error) {
       this.options.logger.error({ err: describeError(error) }, 'gate alarm title not written');
     }

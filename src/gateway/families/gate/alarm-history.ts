@@ -1,13 +1,35 @@
 /**
- * The alarm history of one gate, in SQLite: when, which way, which item (and its title once the
- * ILS has said), why, and which member of staff acknowledged it and when. Items only: a patron
+ * The alarm history of one gate, in SQLite: when, which way, which item (and what the ILS said of
+ * it — its title, call number and status, or that it does not know it — or why it said nothing),
+ * why, and which member of staff acknowledged it and when. Items only: a patron
  * card never alarms, so no patron is ever written here. All gates share one table; each store
  * reads and writes its own gate's rows. Pages go newest first, by (time, id), so a page boundary
  * holds even as new alarms arrive.
  */
 import type { Database, Statement } from '../../storage/index.js';
 import { migrate, StatementCache } from '../../storage/index.js';
-import type { GateAlarmEvent } from './events.js';
+import type { GateAlarmEvent, GateAlarmNotEnrichedEvent } from './events.js';
+
+/** Why the ILS said nothing of an alarm's item, as `gate.alarm_not_enriched` says it. */
+export type ItemLookupMiss = GateAlarmNotEnrichedEvent['reason'];
+
+/** Why, in the words a desk reads (the `message` of `gate.alarm_not_enriched`). */
+export const ITEM_LOOKUP_MISS_WORDS: Readonly<Record<ItemLookupMiss, string>> = {
+  no_answer: 'the library system did not answer',
+  unreachable: 'the library system cannot be reached',
+  busy: 'the library system was too busy to ask',
+  failed: 'the library system could not be asked about the item',
+  no_ils: 'this desk has no library system to ask',
+};
+
+/**
+ * What the title lookup of an alarm's item came to, kept with the alarm so that a page opened later
+ * says what a page open at the time said: the ILS answered (it knows the item or not, with its call
+ * number and status), or it said nothing, and why.
+ */
+export type ItemLookupOutcome =
+  | { answered: true; known: boolean; callNumber: string | null; circulationStatus: string | null }
+  | { answered: false; reason: ItemLookupMiss; message: string };
 
 export interface GateAlarmRecord {
   id: string;
@@ -19,6 +41,8 @@ export interface GateAlarmRecord {
   uid: string | null;
   /** The title as the ILS gave it, once it has. */
   title: string | null;
+  /** What the title lookup came to; null while it runs (or for an alarm kept before Carrel kept it). */
+  lookup: ItemLookupOutcome | null;
   reason: GateAlarmEvent['reason'];
   ils: GateAlarmEvent['ils'];
   acknowledged: { by: string; at: string } | null;
@@ -53,9 +77,15 @@ interface Row {
   ils: string | null;
   acknowledged_by: string | null;
   acknowledged_at: number | null;
+  lookup: string | null;
+  call_number: string | null;
+  circulation_status: string | null;
 }
 
-const MIGRATIONS = [
+/** `lookup` holds `known`, `unknown` (the ILS answered) or why it said nothing (`no_answer`…). */
+const ANSWERED = { known: true, unknown: false } as const;
+
+export const GATE_ALARM_MIGRATIONS = [
   `CREATE TABLE gate_alarms (
     id TEXT PRIMARY KEY,
     gate TEXT NOT NULL,
@@ -70,17 +100,27 @@ const MIGRATIONS = [
     acknowledged_at INTEGER
   );
   CREATE INDEX gate_alarms_by_gate_time ON gate_alarms (gate, at, id);`,
+  // What the title lookup came to, so that a page opened later says what the page said live. An
+  // alarm with a title was answered by an ILS that knows its item; one without says nothing more.
+  `ALTER TABLE gate_alarms ADD COLUMN lookup TEXT;
+  ALTER TABLE gate_alarms ADD COLUMN call_number TEXT;
+  ALTER TABLE gate_alarms ADD COLUMN circulation_status TEXT;
+  UPDATE gate_alarms SET lookup = 'known' WHERE title IS NOT NULL;`,
 ];
 
-const COLUMNS = 'id, gate, at, direction, item, uid, title, reason, ils, acknowledged_by, acknowledged_at';
+const COLUMNS = `id, gate, at, direction, item, uid, title, reason, ils, acknowledged_by, acknowledged_at,
+  lookup, call_number, circulation_status`;
 /** Titles are the ILS's text; a longer one is cut, never stored whole. */
 const MAX_TITLE = 255;
 /** Who acknowledged: a token's name. */
 const MAX_NAME = 64;
+/** A call number or a circulation status, as the ILS gave it. */
+const MAX_FACT = 64;
 
 export class GateAlarmHistory {
   private readonly insert: Statement;
-  private readonly setTitle: Statement;
+  private readonly setAnswer: Statement;
+  private readonly setMiss: Statement;
   private readonly ack: Statement;
   private readonly byId: Statement;
   /** The queries whose text varies, or that run now and then (each parsed once, not per call). */
@@ -90,12 +130,16 @@ export class GateAlarmHistory {
     private readonly db: Database,
     private readonly gate: string,
   ) {
-    migrate(db, 'gate-alarms', MIGRATIONS);
+    migrate(db, 'gate-alarms', GATE_ALARM_MIGRATIONS);
     this.insert = db.prepare(
       `INSERT OR IGNORE INTO gate_alarms (id, gate, at, direction, item, uid, reason, ils)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.setTitle = db.prepare('UPDATE gate_alarms SET title = ? WHERE id = ? AND gate = ?');
+    this.setAnswer = db.prepare(
+      `UPDATE gate_alarms SET title = ?, lookup = ?, call_number = ?, circulation_status = ?
+       WHERE id = ? AND gate = ?`,
+    );
+    this.setMiss = db.prepare('UPDATE gate_alarms SET lookup = ? WHERE id = ? AND gate = ?');
     this.ack = db.prepare(
       `UPDATE gate_alarms SET acknowledged_by = ?, acknowledged_at = ?
        WHERE id = ? AND gate = ? AND acknowledged_by IS NULL`,
@@ -125,9 +169,31 @@ export class GateAlarmHistory {
     );
   }
 
-  /** The ILS's title for an alarm already recorded. */
-  title(id: string, title: string): void {
-    this.db.relaxedDurability(() => this.setTitle.run(title.slice(0, MAX_TITLE), id, this.gate));
+  /** What the ILS said of the item of an alarm already recorded: its title, call number and status, or that it does not know it. */
+  answered(
+    id: string,
+    facts: {
+      known: boolean;
+      title: string | null;
+      callNumber: string | null;
+      circulationStatus: string | null;
+    },
+  ): void {
+    this.db.relaxedDurability(() =>
+      this.setAnswer.run(
+        facts.title?.slice(0, MAX_TITLE) ?? null,
+        facts.known ? 'known' : 'unknown',
+        facts.callNumber?.slice(0, MAX_FACT) ?? null,
+        facts.circulationStatus?.slice(0, MAX_FACT) ?? null,
+        id,
+        this.gate,
+      ),
+    );
+  }
+
+  /** The ILS said nothing of the item of an alarm already recorded, and why. */
+  unanswered(id: string, reason: ItemLookupMiss): void {
+    this.db.relaxedDurability(() => this.setMiss.run(reason, id, this.gate));
   }
 
   get(id: string): GateAlarmRecord | undefined {
@@ -195,6 +261,7 @@ function toRecord(row: Row): GateAlarmRecord {
     item: row.item,
     uid: row.uid,
     title: row.title,
+    lookup: lookupOf(row),
     reason: row.reason as GateAlarmRecord['reason'],
     ils: row.ils as GateAlarmRecord['ils'],
     acknowledged:
@@ -202,4 +269,20 @@ function toRecord(row: Row): GateAlarmRecord {
         ? null
         : { by: row.acknowledged_by, at: new Date(row.acknowledged_at).toISOString() },
   };
+}
+
+function lookupOf(row: Row): ItemLookupOutcome | null {
+  if (row.lookup === null) return null;
+  if (row.lookup === 'known' || row.lookup === 'unknown')
+    return {
+      answered: true,
+      known: ANSWERED[row.lookup],
+      callNumber: row.call_number,
+      circulationStatus: row.circulation_status,
+    };
+  if (Object.hasOwn(ITEM_LOOKUP_MISS_WORDS, row.lookup)) {
+    const reason = row.lookup as ItemLookupMiss;
+    return { answered: false, reason, message: ITEM_LOOKUP_MISS_WORDS[reason] };
+  }
+  return null;
 }

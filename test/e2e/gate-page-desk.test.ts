@@ -1,0 +1,211 @@
+import type { Page, WebSocketRoute } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { gateSimulators } from '../../simulators/gate/family.js';
+import { ilsSimulators } from '../../simulators/ils/family.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+
+const skip = chromiumSkipReason();
+if (skip) console.warn(`skipping browser tests: ${skip}`);
+
+/**
+ * The gate alarm page as desk staff meet it on the simulated desk as it starts — no API tokens
+ * (the desk serves this machine only), no alarm yet — in Chromium, people walking through the
+ * simulated gate.
+ */
+describe.skipIf(skip !== undefined)('the gate alarm page on a desk without tokens', () => {
+  const chromium = deskInChromium((config) => config, {
+    ready: (testDesk) => waitForDevice(testDesk.api, 'exit-1', 'online', 15_000),
+    consoleError: (text) => /Content.Security.Policy|error/i.test(text),
+  });
+  const gateSim = () => chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+
+  async function openPage(): Promise<Page> {
+    const page = await chromium.openPage('/gates', { viewport: { width: 1280, height: 900 } });
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    return page;
+  }
+
+  it('shows no "Acknowledged" heading over an empty list before anything was acknowledged', async () => {
+    const page = await openPage();
+    await expect.poll(() => page.getByText('No alarms waiting.').isVisible()).toBe(true);
+    expect(await page.getByRole('heading', { name: 'Acknowledged' }).isVisible()).toBe(false);
+
+    gateSim().walk({ direction: 'out', items: ['31000004'] });
+    const row = page
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000004' });
+    await row.waitFor({ timeout: 2000 });
+    // An alarm waiting is not an acknowledged one: still no heading over nothing.
+    expect(await page.getByRole('heading', { name: 'Acknowledged' }).isVisible()).toBe(false);
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
+    const heading = page.getByRole('heading', { name: 'Acknowledged' });
+    await expect.poll(() => heading.isVisible()).toBe(true);
+    expect(await page.getByRole('list', { name: 'Acknowledged' }).getByRole('listitem').count()).toBe(1);
+    // Opened again, the page shows the heading over the alarm acknowledged before.
+    const again = await openPage();
+    await expect
+      .poll(() => again.getByRole('list', { name: 'Acknowledged' }).getByRole('listitem').count())
+      .toBe(1);
+    expect(await again.getByRole('heading', { name: 'Acknowledged' }).isVisible()).toBe(true);
+  });
+
+  it('says an alarm was acknowledged at this desk, not by "loopback"', async () => {
+    const page = await openPage();
+    gateSim().walk({ direction: 'out', items: ['31000006'] });
+    const waiting = page
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000006' });
+    await waiting.waitFor({ timeout: 2000 });
+    await waiting.getByRole('button', { name: 'Acknowledge' }).click();
+    const done = page
+      .getByRole('list', { name: 'Acknowledged' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000006' });
+    await done.waitFor({ timeout: 2000 });
+    const text = (await done.locator('.meta').textContent()) ?? '';
+    expect(text).toMatch(/acknowledged at this desk at \d{2}:\d{2}:\d{2}/);
+    expect(text).not.toContain('loopback');
+  });
+  /** An alarm's row as staff read it: its title line, and the line beneath (gate, item, call number, status, why). */
+  async function rowWords(page: Page, item: string): Promise<{ title: string; meta: string }> {
+    const row = page.locator('[data-alarm]').filter({ hasText: item });
+    return {
+      title: (await row.locator('.title').textContent()) ?? '',
+      meta: (await row.locator('.meta').textContent()) ?? '',
+    };
+  }
+
+  it('says the same of an alarm after the page is reloaded as it said live: "Not in the catalogue", the call number, the status', async () => {
+    const page = await openPage();
+    // An item the library system does not know (a tag from elsewhere), and one it knows.
+    gateSim().walk({ direction: 'out', items: ['39000777'] });
+    gateSim().walk({ direction: 'out', items: ['31000010'] });
+    const unknown = page.locator('#open [data-alarm]').filter({ hasText: '39000777' });
+    const known = page.locator('#open [data-alarm]').filter({ hasText: '31000010' });
+    await expect
+      .poll(() => unknown.locator('.title').textContent(), { timeout: 5000 })
+      .toBe('Not in the catalogue');
+    await expect.poll(() => known.locator('.title').textContent(), { timeout: 5000 }).toBe('Norwegian Wood');
+    const live = { unknown: await rowWords(page, '39000777'), known: await rowWords(page, '31000010') };
+    expect(live.known.meta).toContain('on the shelf');
+
+    await page.reload();
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    await expect.poll(() => page.locator('[data-alarm]').filter({ hasText: '39000777' }).count()).toBe(1);
+    expect(await rowWords(page, '39000777')).toEqual(live.unknown);
+    expect(await rowWords(page, '31000010')).toEqual(live.known);
+    // A page opened later (another desk PC, the next shift) says the same, and does not change its
+    // mind once the time the desk may take to look a title up is over.
+    const later = await chromium.openPage('/healthz');
+    await later.clock.install();
+    await later.goto(`${chromium.testDesk.api}/gates`);
+    await expect.poll(() => later.locator('#link').textContent()).toBe('Live');
+    await expect.poll(() => later.locator('[data-alarm]').filter({ hasText: '39000777' }).count()).toBe(1);
+    await later.clock.runFor(120_000);
+    expect(await rowWords(later, '39000777')).toEqual(live.unknown);
+    expect(await rowWords(later, '31000010')).toEqual(live.known);
+  });
+  it('says an acknowledgement did not go through while Carrel cannot be reached, and stops saying so once it can', async () => {
+    // The page watched for errors would fail on the requests this test makes fail on purpose.
+    const page = await chromium.openPage('/healthz', { quiet: true });
+    // The desk PC's network drops for a while (a Wi-Fi blip, Carrel restarting): the event
+    // WebSocket is closed and no call reaches Carrel, then both go through again.
+    let blip = false;
+    let live: WebSocketRoute | undefined;
+    await page.routeWebSocket(/\/api\/v1\/events/, (socket) => {
+      if (blip) return void socket.close();
+      live = socket;
+      socket.connectToServer();
+    });
+    await page.route(/\/api\/v1\//, (route) =>
+      blip ? route.abort('internetdisconnected') : route.continue(),
+    );
+    await page.goto(`${chromium.testDesk.api}/gates`);
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    gateSim().walk({ direction: 'out', items: ['31000005'] });
+    const waiting = page
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000005' });
+    await waiting.waitFor({ timeout: 2000 });
+
+    blip = true;
+    await live!.close();
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Reconnecting…');
+    await waiting.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('Not acknowledged: Carrel cannot be reached. Press Acknowledge again once the page says Live.');
+    expect(await waiting.count()).toBe(1);
+
+    blip = false;
+    await expect.poll(() => page.locator('#link').textContent(), { timeout: 10_000 }).toBe('Live');
+    // Live again: nothing left saying Carrel cannot be reached, and the alarm is still waiting.
+    await expect.poll(() => page.getByRole('alert').isVisible()).toBe(false);
+    await waiting.getByRole('button', { name: 'Acknowledge' }).click();
+    await page
+      .getByRole('list', { name: 'Acknowledged' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000005' })
+      .waitFor({ timeout: 2000 });
+  });
+  it('fits a phone held upright: no row wider than the screen, Acknowledge on screen', async () => {
+    const page = await chromium.openPage('/gates', { viewport: { width: 390, height: 844 } });
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    gateSim().walk({ direction: 'out', items: ['31000001'] });
+    const row = page
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000001' });
+    await expect.poll(() => row.locator('.title').textContent(), { timeout: 5000 }).toBe('Pippi Långstrump');
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    const button = await row.getByRole('button', { name: 'Acknowledge' }).boundingBox();
+    expect(button).not.toBeNull();
+    expect(button!.x).toBeGreaterThanOrEqual(0);
+    expect(button!.x + button!.width).toBeLessThanOrEqual(390);
+  });
+
+  it('keeps the keyboard on the alarms: after Acknowledge the next waiting alarm, and on its button while its title comes', async () => {
+    const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+    const page = await openPage();
+    const waiting = page.getByRole('list', { name: 'Alarms' }).getByRole('listitem');
+    /** What has the keyboard: its tag, and the item of its alarm (or its text). */
+    const focused = () =>
+      page.evaluate<string>(`(() => {
+        const active = document.activeElement;
+        const item = active?.closest('[data-alarm]')?.textContent?.match(/3\\d{7}/)?.[0];
+        return active?.tagName + ' ' + (item ?? active?.textContent);
+      })()`);
+    // Whatever earlier tests left waiting is acknowledged first, by mouse.
+    for (let left = await waiting.count(); left > 0; left = await waiting.count()) {
+      await waiting.first().getByRole('button', { name: 'Acknowledge' }).click();
+      await expect.poll(() => waiting.count()).toBe(left - 1);
+    }
+    gateSim().walk({ direction: 'out', items: ['31000021'] });
+    await waiting.filter({ hasText: '31000021' }).waitFor({ timeout: 2000 });
+    // The library system is slow: the next alarm's title comes 1.5 s after it.
+    ils.setFaults({ latencyMs: 1500 });
+    try {
+      gateSim().walk({ direction: 'out', items: ['31000022'] });
+      const newest = waiting.filter({ hasText: '31000022' });
+      await newest.waitFor({ timeout: 2000 });
+      expect(await newest.locator('.title').textContent()).toBe('…');
+      await newest.getByRole('button', { name: 'Acknowledge' }).focus();
+      await expect.poll(() => newest.locator('.title').textContent(), { timeout: 5000 }).toBe('Ulysses');
+      expect(await focused()).toBe('BUTTON 31000022');
+    } finally {
+      ils.setFaults({});
+    }
+    await page.keyboard.press('Enter');
+    await expect.poll(() => waiting.count()).toBe(1);
+    await expect.poll(focused).toBe('BUTTON 31000021');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => waiting.count()).toBe(0);
+    // None left waiting: the keyboard is on the Alarms heading, over 'No alarms waiting.'
+    await expect.poll(focused).toBe('H1 Alarms');
+  });
+});
