@@ -152,18 +152,32 @@ devices:
     expect(help.stderr).toBe('');
   });
 
-  it('answers unknown commands and options with usage and exit 2', () => {
+  it('answers unknown commands and options with usage and exit 2', async () => {
     expect(carrel(['frobnicate']).status).toBe(2);
     const result = carrel(['start', '--no-such-option']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--no-such-option');
-    // A level the logger does not know is a usage error, not the logger's stack trace.
-    for (const command of [['start'], ['fleet', '--broker', 'mqtt://127.0.0.1:1']]) {
-      const level = carrel([...command, '--log-level', 'verbose']);
-      expect(level.status).toBe(2);
-      expect(level.stderr).toBe(
-        'carrel: --log-level is one of fatal, error, warn, info, debug, trace, silent, got "verbose"\n',
-      );
+    // 1883 taken (a developer's Mosquitto): a mistyped option is still the only thing said, not
+    // the simulated desk's note that its broker moves to a free port.
+    const mosquitto = createServer();
+    const held = await new Promise<boolean>((resolve) => {
+      mosquitto.once('error', () => resolve(false));
+      mosquitto.listen(1883, '127.0.0.1', () => resolve(true));
+    });
+    try {
+      // A level the logger does not know is a usage error, not the logger's stack trace.
+      for (const command of [['start'], ['fleet', '--broker', 'mqtt://127.0.0.1:1']]) {
+        const level = carrel([...command, '--log-level', 'verbose']);
+        expect(level.status).toBe(2);
+        expect(level.stderr).toBe(
+          'carrel: --log-level is one of fatal, error, warn, info, debug, trace, silent, got "verbose"\n',
+        );
+      }
+      const port = carrel(['start', '--http-port', 'eighty']);
+      expect(port.status).toBe(2);
+      expect(port.stderr).not.toContain('1883');
+    } finally {
+      if (held) await new Promise((resolve) => mosquitto.close(resolve));
     }
   });
 

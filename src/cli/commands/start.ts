@@ -38,6 +38,11 @@ export const startCommand: Command = {
     const loaded = loadCommandConfig(path);
     if (!loaded) return 2;
     let config = loaded;
+    // Every option is read before anything is looked at, so a mistyped one is the only thing said.
+    const httpPort =
+      values['http-port'] === undefined ? undefined : portOption(values['http-port'], 'http-port', 0);
+    const logLevel =
+      values['log-level'] === undefined ? undefined : logLevelOption(values['log-level'], 'info');
     let mqttPort =
       values['mqtt-port'] === undefined ? undefined : portOption(values['mqtt-port'], 'mqtt-port', 0);
     // A developer's own Mosquitto often has 1883: the simulated desk's broker then takes a free port
@@ -54,12 +59,7 @@ export const startCommand: Command = {
       );
       mqttPort = 0;
     }
-    config = withOverrides(config, {
-      httpPort:
-        values['http-port'] === undefined ? undefined : portOption(values['http-port'], 'http-port', 0),
-      mqttPort,
-      logLevel: values['log-level'] === undefined ? undefined : logLevelOption(values['log-level'], 'info'),
-    });
+    config = withOverrides(config, { httpPort, mqttPort, logLevel });
     return runDaemon(config, path === undefined);
   },
 };
