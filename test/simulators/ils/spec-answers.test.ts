@@ -215,3 +215,31 @@ describe('patron information (64): the six counts are digits, 0000 to 9999', () 
     expect(message.recallItemsCount).toBe(0);
   });
 });
+
+describe('a refused renewal (30): AJ, a required field, names the loan whoever was refused', () => {
+  const renew = (patron: string, pin: string, item: string): AnySip2MessageInput => ({
+    type: 'renew',
+    thirdPartyAllowed: false,
+    noBlock: false,
+    transactionDate: now(),
+    institutionId: AO,
+    patronIdentifier: patron,
+    patronPassword: pin,
+    itemIdentifier: item,
+  });
+
+  it("names the loan's title whether the loan or the patron was refused, and none for an item the library does not know", async () => {
+    const link = await start(sampleFixtureInput());
+    simulator!.state.item('31000002')!.loan!.renewals = 2;
+    const cases: Array<[AnySip2MessageInput, string, string]> = [
+      [renew('21000001', '1234', '31000002'), 'Les Misérables', 'Renewal limit reached'],
+      [renew('21000001', '0000', '31000002'), 'Les Misérables', 'Invalid PIN'],
+      [renew('29999999', '1234', '31000001'), 'Pippi Långstrump', 'Unknown patron'],
+      [renew('21000001', '1234', '39999999'), '', 'Unknown item'],
+    ];
+    for (const [request, title, words] of cases) {
+      const answer = await link.request(request, 'renewResponse');
+      expect(answer, words).toMatchObject({ ok: false, titleIdentifier: title, screenMessage: [words] });
+    }
+  });
+});
