@@ -193,15 +193,19 @@ export const cardPrinterApi: ApiModule = {
       method: 'GET',
       url: '/api/v1/card-printers/:id',
       operationId: 'cardPrinterStatus',
-      summary: 'A card printer: model, ribbon, problem, cleaning, counters',
+      summary:
+        'A card printer: model, ribbon, problem, cleaning, counters, the pad its cards’ chips are encoded on',
       tag,
       access: ['staff', 'monitor'],
       params: deviceIdParams,
-      response: statusSchema.extend({ templates: z.array(z.string()) }),
+      response: statusSchema.extend({
+        templates: z.array(z.string()),
+        rfidPad: z.string().nullable().describe('the RFID pad cards’ chips are encoded on; null: no chip'),
+      }),
       mqtt: { action: 'cards.printer_status', fields: { id: 'printer' } },
       handler: ({ params }) => {
         const port = services.ports.port(cardPrinters, params.id);
-        return { ...port.status(), templates: port.templates() };
+        return { ...port.status(), templates: port.templates(), rfidPad: port.rfidPad() };
       },
     }),
   ],
