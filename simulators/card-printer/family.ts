@@ -54,15 +54,30 @@ export const cardPrinterSimulators = simulatorFamily({
     };
   },
   main: async () => (await import('./main.js')).runCardPrinterSimulator,
+  // The printer's own encoding pad beside it, as a desk issuing chip cards has one: the desk pad
+  // (pad-1) holds the books being lent, and a card's chip is written only with the card alone on its
+  // pad. The pad starts with a blank card on it, the next card out of the printer, so the first card
+  // issued at a new demo desk is encoded at once; for the next one, take the encoded card off and lay
+  // a blank one there (the pad's control API: DELETE /api/tags/<uid>, POST {"preset":"blank"}).
   demo: {
-    simulators: [{ id: 'card-printer-sim', kind: 'card-printer' }],
+    simulators: [
+      { id: 'card-printer-sim', kind: 'card-printer' },
+      { id: 'card-pad-sim', kind: 'rfid-pad', port: 0, httpPort: 0, tags: ['blank'] },
+    ],
     devices: [
       {
         id: 'cards-1',
         kind: 'card-printer',
         name: 'Desk card printer',
         transport: { type: 'simulator', simulator: 'card-printer-sim' },
-        rfid: { reader: 'pad-1' },
+        rfid: { reader: 'card-pad' },
+      },
+      {
+        id: 'card-pad',
+        kind: 'rfid-reader',
+        name: 'Card encoding pad',
+        protocol: 'feig',
+        transport: { type: 'simulator', simulator: 'card-pad-sim' },
       },
     ],
   },

@@ -9,7 +9,8 @@ import { SIMULATOR_FAMILIES } from './families.js';
  * `demo`, in the order of the family list) — the sample library's ILS over SIP2,
  * a receipt printer, the desk's RFID pad and a self-check pad, each holding two of
  * the sample library's available items, so the demo kiosk (/kiosk, or /kiosk?pad=pad-1)
- * checks something out on first use and refuses nothing — with HTTP and an embedded
+ * checks something out on first use and refuses nothing — the card printer with a pad of its own
+ * holding a blank card, so the first card issued is encoded at once — with HTTP and an embedded
  * MQTT broker on loopback.
  */
 export function defaultDeskConfig(): CarrelConfig {

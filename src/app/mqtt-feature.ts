@@ -8,6 +8,7 @@ import { CarrelTopics } from '../api/mqtt/topics.js';
 import { type ApiModule, mqttActionsOf } from '../api/operations.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { isLoopbackHost } from '../core/net.js';
 import type { DeskServices } from '../gateway/contracts/desk.js';
 import type { DeskTotals } from '../gateway/desk-totals.js';
 import type { Feature } from '../gateway/feature.js';
@@ -52,7 +53,11 @@ export class MqttFeature implements Feature {
     let principalOf: (clientId: string) => Principal | undefined;
     if (mqtt.mode === 'embedded') {
       const topics = new CarrelTopics(this.config.site, this.config.gateway);
-      const auth = createBrokerAuth({ tokens: this.config.auth.tokens, topics });
+      const auth = createBrokerAuth({
+        tokens: this.config.auth.tokens,
+        topics,
+        loopbackOnly: isLoopbackHost(mqtt.host),
+      });
       this.broker = await startEmbeddedBroker({
         host: mqtt.host,
         port: mqtt.port,

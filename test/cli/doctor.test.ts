@@ -122,6 +122,7 @@ describe('carrel doctor', () => {
       'device coins-1',
       'device notes-1',
       'device cards-1',
+      'device card-pad',
       'MQTT broker',
       'state directory',
       'database integrity',

@@ -150,27 +150,31 @@ describe('issuing library cards on the simulated desk', () => {
     expect(JSON.stringify(measured.json)).not.toMatch(/2100000\d/);
   });
 
-  it('encodes an issued card’s chip on the desk pad as an ISO 28560 patron card, read back', async () => {
-    const pad = testDesk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+  it('encodes an issued card’s chip on its encoding pad as an ISO 28560 patron card, read back', async () => {
+    const pad = testDesk.desk.simulators.handle(rfidPadSimulators, 'card-pad-sim')!;
     const latest = await call('GET', '/cards?limit=5');
     const issued = latest.json.issues.find((i: { result: string }) => i.result === 'issued');
     const issueId = issued.issueId;
+    pad.place({ preset: 'blank' });
+    await expect
+      .poll(async () => (await call('GET', '/rfid/card-pad/tags')).json.tags?.length, { timeout: 5000 })
+      .toBe(2);
     const crowded = await call('POST', `/cards/${issueId}/rfid`);
     expect(crowded).toMatchObject({ status: 409, json: { code: 'rfid_card_not_alone' } });
     for (const tag of pad.tags()) pad.remove(String(tag.uid));
     await expect
-      .poll(async () => (await call('GET', '/rfid/pad-1/tags')).json.tags?.length, { timeout: 5000 })
+      .poll(async () => (await call('GET', '/rfid/card-pad/tags')).json.tags?.length, { timeout: 5000 })
       .toBe(0);
     expect((await call('POST', `/cards/${issueId}/rfid`)).json.code).toBe('rfid_no_card');
     pad.place({ preset: 'blank' });
     await expect
-      .poll(async () => (await call('GET', '/rfid/pad-1/tags')).json.tags?.length, { timeout: 5000 })
+      .poll(async () => (await call('GET', '/rfid/card-pad/tags')).json.tags?.length, { timeout: 5000 })
       .toBe(1);
-    const uid = (await call('GET', '/rfid/pad-1/tags')).json.tags[0].uid;
+    const uid = (await call('GET', '/rfid/card-pad/tags')).json.tags[0].uid;
     const encoded = await call('POST', `/cards/${issueId}/rfid`);
     expect(encoded.status).toBe(200);
     expect(encoded.json).toMatchObject({ issueId, rfidUid: uid });
-    const read = await call('GET', '/rfid/pad-1/tags');
+    const read = await call('GET', '/rfid/card-pad/tags');
     expect(read.json.tags[0].item).toMatchObject({
       primaryItemId: issued.cardNumber,
       typeOfUsage: 'patron-card',

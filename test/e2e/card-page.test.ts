@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { decodePng, encodePng } from '../../src/core/png.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, withTokens } from '../helpers/desk.js';
@@ -103,6 +104,43 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     // The same number again: nothing for the ILS to learn.
     expect(await page.locator('#ils-todo').isHidden()).toBe(true);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('encodes the chip of the card just printed on the card pad, and says what to take off the pad first', async () => {
+    const cardPad = testDesk.desk.simulators.handle(rfidPadSimulators, 'card-pad-sim')!;
+    const tagsOnPad = async () =>
+      (
+        (await fetch(`${testDesk.api}/api/v1/rfid/card-pad/tags`, {
+          headers: { authorization: `Bearer ${STAFF}` },
+        }).then((r) => r.json())) as {
+          tags: Array<{ item: { primaryItemId: string; typeOfUsage?: string } | null }>;
+        }
+      ).tags;
+    expect(await page.locator('#chip-hint').textContent()).toBe(
+      'To encode the card’s chip, lay the new card alone on the RFID pad “card-pad”, then press Encode chip.',
+    );
+    // A book put down on the card pad beside the new card.
+    const book = cardPad.place({ item: { id: '31000030' } });
+    await expect.poll(async () => (await tagsOnPad()).length, { timeout: 5000 }).toBe(2);
+    await page.getByRole('button', { name: 'Encode chip' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 5000 })
+      .toMatch(/^More than one tag on the RFID pad: .*take the other items off the pad/);
+    expect(await page.locator('#chip-hint').textContent()).toBe('The chip was not encoded.');
+    cardPad.remove(String(book.uid));
+    await expect.poll(async () => (await tagsOnPad()).length, { timeout: 5000 }).toBe(1);
+    await page.getByRole('button', { name: 'Encode chip' }).click();
+    await expect
+      .poll(() => page.locator('#chip-hint').textContent(), { timeout: 5000 })
+      .toBe('Chip encoded and read back: the card is ready.');
+    expect(await page.getByRole('alert').isHidden()).toBe(true);
+    expect((await tagsOnPad())[0]!.item).toMatchObject({
+      primaryItemId: '21000002',
+      typeOfUsage: 'patron-card',
+    });
+    // The refusal's 409 is the only thing the browser logged.
+    expect(pageErrors.filter((text) => !/status of 409/.test(text))).toEqual([]);
+    pageErrors.length = 0;
   });
 
   it('tells staff what the ILS must learn of a new card number and of the card it replaces', async () => {

@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
@@ -70,6 +71,58 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
     expect(text).toMatch(/acknowledged at this desk at \d{2}:\d{2}:\d{2}/);
     expect(text).not.toContain('loopback');
   });
+  it('says an alarm acknowledged over MQTT was acknowledged at this desk, not by the client id', async () => {
+    const page = await openPage();
+    gateSim().walk({ direction: 'out', items: ['31000007'] });
+    const waiting = page
+      .getByRole('list', { name: 'Alarms' })
+      .getByRole('listitem')
+      .filter({ hasText: '31000007' });
+    await waiting.waitFor({ timeout: 2000 });
+    const id = await waiting.getAttribute('data-alarm');
+    expect(id).toBeTruthy();
+    // A gate panel or a desk PC's tray app acknowledging over the desk's embedded broker.
+    const clientId = 'gate-panel-7f3a';
+    const base = 'carrel/library/desk-1';
+    const client = await mqtt.connectAsync(chromium.testDesk.desk.urls().mqtt!, {
+      clientId,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    try {
+      const answered = new Promise<{ status: string; data: { acknowledged: { by: string } } }>((resolve) =>
+        client.on('message', (_topic, payload) => resolve(JSON.parse(String(payload)))),
+      );
+      await client.subscribeAsync(`${base}/clients/${clientId}/response/gates.acknowledge`);
+      await client.publishAsync(
+        `${base}/clients/${clientId}/request/gates.acknowledge`,
+        JSON.stringify({ transaction: 'ack-1', data: { alarm: id } }),
+      );
+      const answer = await answered;
+      expect(answer.status).toBe('ok');
+      expect(answer.data.acknowledged.by).toBe('loopback');
+    } finally {
+      await client.endAsync();
+    }
+    // What the history keeps, and what the page (and one opened later) says.
+    const { alarms } = (await (
+      await fetch(`${chromium.testDesk.api}/api/v1/gates/alarms?limit=50`)
+    ).json()) as {
+      alarms: Array<{ id: string; acknowledged: { by: string } | null }>;
+    };
+    expect(alarms.find((alarm) => alarm.id === id)?.acknowledged?.by).toBe('loopback');
+    for (const shown of [page, await openPage()]) {
+      const done = shown
+        .getByRole('list', { name: 'Acknowledged' })
+        .getByRole('listitem')
+        .filter({ hasText: '31000007' });
+      await done.waitFor({ timeout: 2000 });
+      const text = (await done.locator('.meta').textContent()) ?? '';
+      expect(text).toMatch(/acknowledged at this desk at \d{2}:\d{2}:\d{2}/);
+      expect(text).not.toContain(clientId);
+    }
+  });
+
   /** An alarm's row as staff read it: its title line, and the line beneath (gate, item, call number, status, why). */
   async function rowWords(page: Page, item: string): Promise<{ title: string; meta: string }> {
     const row = page.locator('[data-alarm]').filter({ hasText: item });

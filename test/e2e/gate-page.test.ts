@@ -240,16 +240,57 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     await expect.poll(played).toBe(before + 1);
   });
 
-  it('says what is wrong when a monitor token tries to acknowledge', async () => {
-    const desk = await openPage(MONITOR);
+  it('offers Acknowledge on the staff link only: the monitor link watches, and says why', async () => {
+    const staff = await openPage(STAFF);
+    const monitor = await openPage(MONITOR);
     gateSim().walk({ direction: 'out', items: ['31000010'] });
-    const row = desk
-      .getByRole('list', { name: 'Alarms' })
+    const waitingOn = (page: Page) =>
+      page.getByRole('list', { name: 'Alarms' }).getByRole('listitem').filter({ hasText: 'Norwegian Wood' });
+    await waitingOn(staff).waitFor({ timeout: 2000 });
+    await waitingOn(monitor).waitFor({ timeout: 2000 });
+    // The monitor link sees the alarm as it happens, with no button that cannot work, and why.
+    expect(await waitingOn(monitor).getByRole('button').count()).toBe(0);
+    expect(await monitor.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+    expect(
+      await monitor
+        .getByText(/^Watching only: this page’s link does not let it acknowledge alarms/)
+        .isVisible(),
+    ).toBe(true);
+    expect(await monitor.getByRole('alert').isVisible()).toBe(false);
+    // The staff link acknowledges; the monitor page follows.
+    expect(await staff.getByText(/^Watching only/).isVisible()).toBe(false);
+    await waitingOn(staff).getByRole('button', { name: 'Acknowledge' }).click();
+    const done = monitor
+      .getByRole('list', { name: 'Acknowledged' })
       .getByRole('listitem')
       .filter({ hasText: 'Norwegian Wood' });
-    await row.waitFor({ timeout: 2000 });
-    await row.getByRole('button', { name: 'Acknowledge' }).click();
-    await expect.poll(() => desk.getByRole('alert').textContent()).toContain('needs a staff token');
+    await done.waitFor({ timeout: 2000 });
+    expect(await done.locator('.meta').textContent()).toContain('acknowledged by desk-staff');
+    expect(await waitingOn(monitor).count()).toBe(0);
+  });
+
+  it('takes the buttons away and says why when Carrel refuses the first acknowledgement of a monitor link', async () => {
+    // The page could not learn what its link may do (that request lost): it offers Acknowledge,
+    // and Carrel's refusal is what tells it.
+    const desk = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await desk.route(/\/api\/v1\/auth\/caller/, (route) => route.abort());
+      await desk.goto(`${chromium.testDesk.api}/gates#token=${MONITOR}`);
+      await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+      gateSim().walk({ direction: 'out', items: ['31000011'] });
+      const row = desk
+        .getByRole('list', { name: 'Alarms' })
+        .getByRole('listitem')
+        .filter({ hasText: '31000011' });
+      await row.waitFor({ timeout: 2000 });
+      await row.getByRole('button', { name: 'Acknowledge' }).click();
+      await expect.poll(() => desk.getByRole('alert').textContent()).toContain('needs a staff token');
+      await expect.poll(() => desk.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+      expect(await desk.getByText(/^Watching only/).isVisible()).toBe(true);
+      expect(await row.count()).toBe(1);
+    } finally {
+      await desk.close();
+    }
   });
 
   it('says which token the alarm history needs when a kiosk token opens the page', async () => {

@@ -268,4 +268,23 @@ describe('a security gate on the simulated desk', () => {
       json: { code: 'device_not_found' },
     });
   });
+  it("shows a person walking through in today's figures within a couple of seconds, as the alarm, unasked", async () => {
+    const todayIn = async () => (await call('GET', '/gates/exit-1')).json.visitors.today.in as number;
+    // In step with the desk's readings of the counter: someone walked in, and was counted.
+    const before = await todayIn();
+    gateSim().walk({ direction: 'in', items: [] });
+    await expect.poll(todayIn, { timeout: 15_000, interval: 50 }).toBe(before + 1);
+    // Right after a reading, someone walks out with a book not lent: the alarm at once, and the
+    // figures follow within the demo desk's 2 s, not at the next reading 10 s on.
+    const todayOut = async () => (await call('GET', '/gates/exit-1')).json.visitors.today.out as number;
+    const outBefore = await todayOut();
+    const alarmsBefore = events.filter((e) => e.type === 'gate.alarm').length;
+    const walkedAt = Date.now();
+    gateSim().walk({ direction: 'out', items: ['31000008'] });
+    await expect
+      .poll(() => events.filter((e) => e.type === 'gate.alarm').length, { timeout: 1000 })
+      .toBe(alarmsBefore + 1);
+    await expect.poll(todayOut, { timeout: 2500, interval: 50 }).toBe(outBefore + 1);
+    expect(Date.now() - walkedAt).toBeLessThan(2500);
+  });
 });

@@ -20,6 +20,10 @@ const $ = (id) => document.getElementById(id);
 let photoId;
 let lastIssued;
 let previewed;
+/** The RFID pad the printer's cards get their chip on, when its cards have one. */
+let chipPad;
+/** The card issued last, whose chip Encode chip writes. */
+let chipIssue;
 
 /**
  * SIP2 cannot change a patron's barcode or mark a card lost, so what the ILS must learn is told to
@@ -179,7 +183,9 @@ async function print(replaces) {
         `Card ${record.cardNumber} issued (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).${stripe}`;
       $('reprint-button').hidden = false;
       showIlsTodo(record);
+      offerChip(record.issueId);
     } else {
+      offerChip(undefined);
       showIlsTodo(undefined);
       $('progress').textContent = `The card was not issued: ${faultWords(record.fault)}`;
     }
@@ -188,6 +194,31 @@ async function print(replaces) {
     showProblem(error);
   } finally {
     $('print-button').disabled = previewed === undefined;
+  }
+}
+
+/** After a card is issued at a printer whose cards have a chip: where to lay it, and Encode chip. */
+function offerChip(issueId) {
+  chipIssue = chipPad ? issueId : undefined;
+  $('chip').hidden = chipIssue === undefined;
+  $('chip-button').disabled = false;
+  if (chipIssue)
+    $('chip-hint').textContent =
+      `To encode the card’s chip, lay the new card alone on the RFID pad “${chipPad}”, then press Encode chip.`;
+}
+
+async function encodeChip() {
+  clearProblem();
+  $('chip-button').disabled = true;
+  $('chip-hint').textContent = 'Encoding the chip…';
+  try {
+    await api.call('POST', `/api/v1/cards/${encodeURIComponent(chipIssue)}/rfid`);
+    $('chip-hint').textContent = 'Chip encoded and read back: the card is ready.';
+    chipIssue = undefined;
+  } catch (error) {
+    $('chip-hint').textContent = 'The chip was not encoded.';
+    $('chip-button').disabled = false;
+    showProblem(error);
   }
 }
 
@@ -224,6 +255,7 @@ async function loadPrinter() {
     if (!printer) throw new Problem({ title: 'No card printer', detail: 'none is configured at this desk' });
     const status = await api.call('GET', `/api/v1/card-printers/${printer.device}`);
     $('printer').textContent = printerLine(printer.device, printer.status, status.problem);
+    chipPad = status.rfidPad ?? undefined;
     followPrinter(printer.device);
     $('template').replaceChildren(
       ...status.templates.map((name) => {
@@ -329,6 +361,7 @@ $('card-form').addEventListener('submit', (event) => {
   print();
 });
 $('reprint-button').addEventListener('click', () => print(lastIssued));
+$('chip-button').addEventListener('click', encodeChip);
 $('photo').addEventListener('change', () => {
   closeCamera();
   upload($('photo').files[0]);

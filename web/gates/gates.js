@@ -6,7 +6,8 @@
  * live over the event WebSocket.
  *
  * `#token=…` gives the API token (kept in sessionStorage); acknowledging needs
- * a staff token.
+ * a staff token: opened with one that may only watch (monitor), the page offers
+ * no Acknowledge and says so.
  */
 import { GateApi, Problem, takeToken } from './api.js';
 
@@ -36,6 +37,11 @@ let socket = null;
 let retryMs = 1000;
 /** The event WebSocket has been open before: opening again is coming back from a break. */
 let opened = false;
+/**
+ * The page's token may acknowledge (staff or admin), as GET /api/v1/auth/caller says; until it has
+ * said (or when it could not), the buttons are offered, and a refusal takes them away.
+ */
+let mayAcknowledge = true;
 
 // ---- Words -----------------------------------------------------------------
 
@@ -369,7 +375,7 @@ function render(record) {
   // 'the library system did not answer' once, when it decided the alarm and then gave no title.
   meta.textContent = [...new Set(words.filter(Boolean))].join(' · ');
   const parts = [time, title, meta];
-  if (open) {
+  if (open && mayAcknowledge) {
     const ack = document.createElement('button');
     ack.type = 'button';
     ack.className = 'ack';
@@ -381,7 +387,7 @@ function render(record) {
   showWhatIsEmpty();
   if (hadFocus) {
     keyboardAcks.delete(record.id);
-    if (open) parts[parts.length - 1].focus();
+    if (open && mayAcknowledge) parts[parts.length - 1].focus();
     else (focusNext?.querySelector('.ack') ?? $('open-title')).focus();
   }
 }
@@ -422,11 +428,33 @@ async function acknowledge(id, button) {
     keyboardAcks.delete(id);
     button.disabled = false;
     if (fromKeyboard) button.focus();
+    // The token may not acknowledge (changed since the page asked): no more buttons that cannot work.
+    if (error instanceof Problem && error.status === 403) watchOnly();
     say(
       error instanceof Problem && error.code === 'network'
         ? 'Not acknowledged: Carrel cannot be reached. Press Acknowledge again once the page says Live.'
         : problemWords(error, 'Acknowledging an alarm needs a staff token.'),
     );
+  }
+}
+
+/** The page's token may only watch: the waiting alarms lose their Acknowledge, and the page says why. */
+function watchOnly() {
+  const onButton = document.activeElement?.classList.contains('ack') === true;
+  mayAcknowledge = false;
+  $('watch-only').hidden = false;
+  for (const record of alarms.values()) if (record.acknowledged === null) render(record);
+  // The keyboard was on an Acknowledge that is gone: it stays on the alarms.
+  if (onButton) $('open-title').focus();
+}
+
+/** What the page's token may do; a page that cannot ask (Carrel away) offers the buttons. */
+async function identify() {
+  try {
+    const { scopes } = await api.call('GET', '/api/v1/auth/caller');
+    if (!scopes.includes('staff') && !scopes.includes('admin')) watchOnly();
+  } catch {
+    // Asked again at the next start; Carrel's refusal of an acknowledgement says the same.
   }
 }
 
@@ -534,6 +562,7 @@ function connect() {
 
 async function start() {
   try {
+    await identify();
     const { gates: list } = await api.gates();
     for (const gate of list)
       gates.set(gate.id, {

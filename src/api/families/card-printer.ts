@@ -121,6 +121,7 @@ export const cardPrinterApi: ApiModule = {
     rfid_not_configured: { status: 409, title: 'This card printer has no RFID pad configured' },
     rfid_no_card: { status: 409, title: 'No card on the RFID pad' },
     rfid_card_not_alone: { status: 409, title: 'More than one tag on the RFID pad' },
+    rfid_not_a_card: { status: 409, title: 'The tag on the RFID pad is not a new card' },
     rfid_verify_failed: { status: 502, title: 'The card’s chip did not read back what was written' },
   },
   events: {
@@ -155,7 +156,7 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/rfid',
       operationId: 'encodeCardChip',
       summary:
-        'Encode an issued card’s RFID chip on the desk pad (the card alone on it), verified by read-back',
+        'Encode an issued card’s RFID chip on the desk pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),
@@ -192,15 +193,19 @@ export const cardPrinterApi: ApiModule = {
       method: 'GET',
       url: '/api/v1/card-printers/:id',
       operationId: 'cardPrinterStatus',
-      summary: 'A card printer: model, ribbon, problem, cleaning, counters',
+      summary:
+        'A card printer: model, ribbon, problem, cleaning, counters, the pad its cards’ chips are encoded on',
       tag,
       access: ['staff', 'monitor'],
       params: deviceIdParams,
-      response: statusSchema.extend({ templates: z.array(z.string()) }),
+      response: statusSchema.extend({
+        templates: z.array(z.string()),
+        rfidPad: z.string().nullable().describe('the RFID pad cards’ chips are encoded on; null: no chip'),
+      }),
       mqtt: { action: 'cards.printer_status', fields: { id: 'printer' } },
       handler: ({ params }) => {
         const port = services.ports.port(cardPrinters, params.id);
-        return { ...port.status(), templates: port.templates() };
+        return { ...port.status(), templates: port.templates(), rfidPad: port.rfidPad() };
       },
     }),
   ],

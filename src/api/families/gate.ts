@@ -145,7 +145,14 @@ export const gateApi: ApiModule = {
         response: alarmRecordSchema,
         problems: [404, 503],
         mqtt: { action: 'gates.acknowledge' },
-        handler: ({ params, principal }) => acknowledgeAlarm(ports.all(gates), params.alarm, principal.name),
+        // A caller of a desk without tokens (HTTP on loopback, a client of its loopback broker) is
+        // kept as 'loopback', which the page reads as "at this desk": not an MQTT client id.
+        handler: ({ params, principal }) =>
+          acknowledgeAlarm(
+            ports.all(gates),
+            params.alarm,
+            principal.onThisMachine ? 'loopback' : principal.name,
+          ),
       }),
       operation({
         method: 'GET',

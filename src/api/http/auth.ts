@@ -11,12 +11,22 @@ export interface TokenConfig {
 export interface Principal {
   name: string;
   scopes: readonly Scope[];
+  /**
+   * A caller of a desk without tokens, which serves this machine only: it holds no token, so its name
+   * ('loopback', an MQTT client id) is no one's. What records who did something (an alarm
+   * acknowledged) says "at this desk" for it.
+   */
+  onThisMachine?: true;
 }
 
 /** Who may call a route. `public` routes (liveness, readiness) need no token. */
 export type Access = 'public' | readonly Scope[];
 
-const ANONYMOUS: Principal = { name: 'loopback', scopes: ['admin', 'staff', 'kiosk', 'monitor'] };
+const ANONYMOUS: Principal = {
+  name: 'loopback',
+  scopes: ['admin', 'staff', 'kiosk', 'monitor'],
+  onThisMachine: true,
+};
 
 /**
  * Bearer tokens with scopes. Tokens are compared as SHA-256 digests in constant

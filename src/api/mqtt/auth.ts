@@ -6,9 +6,17 @@ import { ClientIdBindings } from './client-ids.js';
 import type { BrokerGrant, ConnectAttempt } from './embedded-broker.js';
 import type { CarrelTopics } from './topics.js';
 
-/** A client of a broker with no tokens configured (loopback only): every scope, named by its client id. */
-export function anonymousMqttPrincipal(clientId: string): Principal {
-  return { name: clientId, scopes: ['admin', 'staff', 'kiosk', 'monitor'] };
+/**
+ * A client of a broker with no tokens configured: every scope, named by its client id; on this
+ * machine when the broker listens on loopback only (the embedded broker as a desk without tokens
+ * runs it).
+ */
+export function anonymousMqttPrincipal(clientId: string, onThisMachine = false): Principal {
+  return {
+    name: clientId,
+    scopes: ['admin', 'staff', 'kiosk', 'monitor'],
+    ...(onThisMachine ? { onThisMachine: true as const } : {}),
+  };
 }
 
 /**
@@ -50,6 +58,8 @@ export interface BrokerAuthOptions {
   topics: CarrelTopics;
   /** Client ids remembered with their token at most (see ClientIdBindings). */
   maxClientIdBindings?: number;
+  /** The broker listens on loopback only: a client without a token is on this machine. */
+  loopbackOnly?: boolean;
 }
 
 function digest(secret: Buffer | string): Buffer {
@@ -90,7 +100,9 @@ export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
   return {
     gatewayCredential: { username: GATEWAY_MQTT_USERNAME, password: gatewayPassword },
     principalOf: (clientId) =>
-      tokens.length === 0 ? anonymousMqttPrincipal(clientId) : bindings.holderOf(clientId)?.principal,
+      tokens.length === 0
+        ? anonymousMqttPrincipal(clientId, options.loopbackOnly === true)
+        : bindings.holderOf(clientId)?.principal,
     authenticate({ clientId, username, password, connected }) {
       if (username === GATEWAY_MQTT_USERNAME) {
         return password !== undefined && sameSecret(password, gatewayDigest) ? true : 'bad_credentials';

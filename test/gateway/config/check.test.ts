@@ -103,4 +103,30 @@ describe('runConfigCheck', () => {
     expect(asOrIls.code).toBe(2);
     expect(byAfi.code).toBe(0);
   });
+  it("refuses to read a real gate's people counter more often than every 5 s, and lets the simulated gate be read every 2 s", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-check-'));
+    const path = join(dir, 'carrel.yaml');
+    const gate = (transport: string, seconds: number) =>
+      `  - { id: exit-1, kind: gate, driver: feig-notification, transport: ${transport}, visitors: { countIntervalSeconds: ${seconds} } }\n`;
+    const simulated = 'simulators:\n  - { id: gate-sim, kind: gate, dials: exit-1 }\n';
+    const real = '{ type: tcp, host: 192.0.2.10, port: 10001 }';
+    writeFileSync(path, `version: 2\ndevices:\n${gate(real, 2)}`);
+    const realEveryTwo = check(path);
+    writeFileSync(path, `version: 2\ndevices:\n${gate(real, 5)}`);
+    const realEveryFive = check(path);
+    writeFileSync(
+      path,
+      `version: 2\ndevices:\n${gate('{ type: simulator, simulator: gate-sim }', 2)}${simulated}`,
+    );
+    const simulatedEveryTwo = check(path);
+    rmSync(dir, { recursive: true, force: true });
+    expect(realEveryTwo).toEqual({
+      code: 2,
+      lines: [
+        `${path}: devices[0].visitors.countIntervalSeconds: a gate on the network is read at most every 5 seconds (60, the default, is enough: nothing counted is lost between readings)`,
+      ],
+    });
+    expect(realEveryFive.code).toBe(0);
+    expect(simulatedEveryTwo).toMatchObject({ code: 0 });
+  });
 });

@@ -88,13 +88,27 @@ describe('defaultDeskConfig', () => {
     ).toEqual([
       ['pad-1', 'Desk RFID pad', { type: 'simulator', simulator: 'pad-sim' }],
       ['selfcheck-1', 'Self-check pad', { type: 'simulator', simulator: 'selfcheck-sim' }],
+      ['card-pad', 'Card encoding pad', { type: 'simulator', simulator: 'card-pad-sim' }],
     ]);
+  });
+
+  it('encodes library cards on a pad of their own holding a blank card, not on the desk pad with the books', () => {
+    const config = defaultDeskConfig();
+    const printer = config.devices.find((d) => d.kind === 'card-printer');
+    expect(printer).toMatchObject({ id: 'cards-1', rfid: { reader: 'card-pad' } });
+    expect(config.simulators.find((s) => s.id === 'card-pad-sim')).toMatchObject({
+      kind: 'rfid-pad',
+      tags: ['blank'],
+    });
   });
 
   it('puts on its pads only items of the sample library that are on the shelf, so a first login refuses none', async () => {
     const fixture = await loadIlsFixture(sampleFixturePath());
     const lent = new Set(fixture.patrons.flatMap((patron) => patron.loans.map((loan) => loan.item)));
-    const pads = defaultDeskConfig().simulators.filter((s) => s.kind === 'rfid-pad');
+    // The card printer's encoding pad holds a blank card, not books: it is no pad to lend at.
+    const pads = defaultDeskConfig()
+      .simulators.filter((s) => s.kind === 'rfid-pad')
+      .filter((s) => s.id !== 'card-pad-sim');
     expect(pads.length).toBeGreaterThan(0);
     for (const pad of pads) {
       expect(pad.tags.length, pad.id).toBeGreaterThan(0);

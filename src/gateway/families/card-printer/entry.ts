@@ -50,6 +50,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       issueCounts: (from, to) => this.running().records.countsByQuarter(from, to),
       status: () => this.running().printer.status(),
       templates: () => this.templateSet.list(),
+      rfidPad: () => this.config.rfid?.reader ?? null,
     };
   }
 

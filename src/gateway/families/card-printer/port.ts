@@ -35,4 +35,6 @@ export interface CardPrinterPort {
   issueCounts(from: number, to: number): ReturnType<CardIssueRecords['countsByQuarter']>;
   status(): CardPrinterStatus;
   templates(): string[];
+  /** The RFID pad its cards' chips are encoded on (the `rfid` setting); null: cards without a chip. */
+  rfidPad(): string | null;
 }

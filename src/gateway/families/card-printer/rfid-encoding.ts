@@ -2,13 +2,28 @@
  * Encoding an issued card's RFID chip on the desk pad: staff lay the printed card (an ISO 15693
  * inlay) alone on the pad; its tag gets the card number as an ISO 28560 patron card (type of usage
  * `patron-card`), written and read back by the pad's own port, and the read-back is compared.
+ *
+ * Only a new card's chip is written: a blank one, or a patron card already holding this card's
+ * number (encoding again). A library item's tag, another patron's card or a chip whose data the pad
+ * could not read is never written over — the book would lose its tag, the patron their card — and
+ * the refusal says what to take off the pad.
  */
 import { CarrelError } from '../../../core/errors.js';
-import type { RfidReaderPort } from '../rfid-reader/port.js';
+import { isPatronCard } from '../../../protocols/rfid/index.js';
+import type { RfidReaderPort, RfidTagView } from '../rfid-reader/port.js';
 
 export interface RfidEncodingOptions {
   format: '28560-3' | '28560-2';
   isil?: string | undefined;
+}
+
+const LAY_THE_CARD = 'lay the new card there alone and encode again';
+
+/** What a tag on the pad is, for encoding: a chip to write, or something that must stay as it is. */
+function tagKind(tag: RfidTagView, cardNumber: string): 'card' | 'item' | 'other-card' | 'unreadable' {
+  if (tag.item === null) return 'unreadable';
+  if (isPatronCard(tag.item)) return tag.item.primaryItemId === cardNumber ? 'card' : 'other-card';
+  return tag.item.primaryItemId === '' ? 'card' : 'item';
 }
 
 /** Writes the card number on the one tag on the pad, as a patron card; its UID once read back equal. */
@@ -18,13 +33,33 @@ export async function encodePatronCard(
   options: RfidEncodingOptions,
 ): Promise<{ uid: string }> {
   const { tags } = pad.tags();
-  if (tags.length === 0) throw new CarrelError('rfid_no_card', 'lay the card on the pad');
-  if (tags.length > 1)
+  if (tags.length === 0) throw new CarrelError('rfid_no_card', `nothing is on the pad: ${LAY_THE_CARD}`);
+  if (tags.length > 1) {
+    const items = tags.filter((tag) => tagKind(tag, cardNumber) === 'item').length;
+    const what =
+      items === 0 ? '' : items === 1 ? ' (one is a library item)' : ` (${items} are library items)`;
     throw new CarrelError(
       'rfid_card_not_alone',
-      `${tags.length} tags are on the pad: lay the card there alone`,
+      `${tags.length} tags are on the pad${what}: take the other items off the pad, leave the new card there alone and encode again`,
     );
+  }
   const [tag] = tags;
+  const kind = tagKind(tag!, cardNumber);
+  if (kind === 'item')
+    throw new CarrelError(
+      'rfid_not_a_card',
+      `the tag on the pad is a library item (${tag!.item!.primaryItemId}), not the new card; nothing was written: take the item off the pad, ${LAY_THE_CARD}`,
+    );
+  if (kind === 'other-card')
+    throw new CarrelError(
+      'rfid_not_a_card',
+      `the card on the pad already holds another library card's number; nothing was written: take it off the pad, ${LAY_THE_CARD}`,
+    );
+  if (kind === 'unreadable')
+    throw new CarrelError(
+      'rfid_not_a_card',
+      `the pad could not read the chip on it (it may be another library's item); nothing was written: take it off the pad, ${LAY_THE_CARD}`,
+    );
   const written = await pad.program(tag!.uid, {
     format: options.format,
     primaryItemId: cardNumber,

@@ -41,11 +41,23 @@ const directionByAntenna = z.strictObject({
   out: z.array(z.number().int().min(0).max(255)).max(8).default([]),
 });
 
+/** The shortest counter interval for a gate on the network, and for the simulated gate. */
+export const REAL_GATE_COUNT_MIN_SECONDS = 5;
+export const SIMULATED_COUNT_MIN_SECONDS = 1;
+
 /** The gate's people counter, as Carrel keeps it: polled, in 15-minute counts. */
 export const gateVisitorsSchema = z
   .strictObject({
-    /** How often the counter is read (0: never; the counts then come only from API reads). */
-    countIntervalSeconds: z.union([z.literal(0), z.number().int().min(5).max(3600)]).default(60),
+    /**
+     * How often the counter is read (0: never; the counts then come only from API reads). A FEIG
+     * gate sends no documented notification when it counts someone, so the counter is asked over
+     * the command port: every 60 s keeps today's figures a minute fresh at most, and nothing is lost
+     * between readings (the counter is cumulative). A real gate is read at most every 5 s; the
+     * simulated gate, in process, as often as every second.
+     */
+    countIntervalSeconds: z
+      .union([z.literal(0), z.number().int().min(SIMULATED_COUNT_MIN_SECONDS).max(3600)])
+      .default(60),
     /**
      * The counting day starts here: today's in/out and the occupancy start again from zero, and the
      * gate's own counter is read and set to zero (nothing counted before is lost).

@@ -9,7 +9,7 @@
  */
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
-import { type GateConfig, gateSchema } from './config.js';
+import { type GateConfig, gateSchema, REAL_GATE_COUNT_MIN_SECONDS } from './config.js';
 import { GATE_EVENTS, type GateEventsMap } from './events.js';
 
 export type { GateAlarmRecord } from './alarm-history.js';
@@ -33,6 +33,19 @@ export const gates = deviceFamily<GateEventsMap>()({
   events: GATE_EVENTS,
   check: (config: GateConfig, layout, issue) => {
     if (config.transport) checkSimulatorTransport(config.transport, 'gate', layout, issue);
+    // Reading a real gate's counter more often than this loads its command port (the alarm
+    // switching's too) for figures a person reads; the simulated gate is in process.
+    const interval = 'visitors' in config ? config.visitors.countIntervalSeconds : 0;
+    if (
+      interval > 0 &&
+      interval < REAL_GATE_COUNT_MIN_SECONDS &&
+      config.transport !== undefined &&
+      config.transport.type !== 'simulator'
+    )
+      issue(
+        ['visitors', 'countIntervalSeconds'],
+        `a gate on the network is read at most every ${REAL_GATE_COUNT_MIN_SECONDS} seconds (60, the default, is enough: nothing counted is lost between readings)`,
+      );
     const { method } = config.alarm;
     if (
       (method === 'ils' || method === 'afi-or-ils') &&
