@@ -7,6 +7,7 @@ import { MqttApi, type MqttApiClientOptions, type MqttApiEmbeddedOptions } from 
 import { CarrelTopics } from '../api/mqtt/topics.js';
 import { type ApiModule, mqttActionsOf } from '../api/operations.js';
 import type { Clock } from '../core/clock.js';
+import { CarrelError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { isLoopbackHost } from '../core/net.js';
 import type { DeskServices } from '../gateway/contracts/desk.js';
@@ -52,6 +53,12 @@ export class MqttFeature implements Feature {
     let link: MqttApiClientOptions | MqttApiEmbeddedOptions;
     let principalOf: (clientId: string) => Principal | undefined;
     if (mqtt.mode === 'embedded') {
+      // Without tokens every client may do anything, which is this machine's users' right only.
+      if (!isLoopbackHost(mqtt.host) && this.config.auth.tokens.length === 0)
+        throw new CarrelError(
+          'mqtt_insecure_bind',
+          `refusing to serve MQTT on ${mqtt.host} with no tokens configured: add auth.tokens or bind 127.0.0.1`,
+        );
       const topics = new CarrelTopics(this.config.site, this.config.gateway);
       const auth = createBrokerAuth({
         tokens: this.config.auth.tokens,

@@ -230,6 +230,33 @@ devices:
     }
   });
 
+  it('does not serve MQTT beyond this machine without tokens, and says what to do (exit 1)', () => {
+    const home = join(dir, 'mqtt-everywhere');
+    mkdirSync(home, { recursive: true });
+    const config = join(home, 'carrel.json');
+    // Without tokens every MQTT client may do anything: on 0.0.0.0, anyone on the network.
+    writeFileSync(
+      config,
+      JSON.stringify({
+        version: 2,
+        site: 'main',
+        gateway: 'desk-1',
+        mqtt: { mode: 'embedded', host: '0.0.0.0', port: 0 },
+        storage: { path: join(home, 'carrel.db') },
+        devices: [],
+      }),
+    );
+    const started = spawnSync(process.execPath, [CLI, 'start', '--config', config, '--http-port', '0'], {
+      cwd: home,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(started.status).toBe(1);
+    expect(started.stderr).toContain(
+      'refusing to serve MQTT on 0.0.0.0 with no tokens configured: add auth.tokens or bind 127.0.0.1',
+    );
+  });
+
   it('does not start on a database a newer Carrel wrote (a rolled-back upgrade), and says what to do', () => {
     const home = join(dir, 'downgraded');
     mkdirSync(join(home, '.carrel-state'), { recursive: true });
