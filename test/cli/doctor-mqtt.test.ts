@@ -10,7 +10,9 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedBroker } from '../../src/api/mqtt/embedded-broker.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { runCarrel } from '../helpers/carrel-cli.js';
 import { freePort } from '../helpers/free-port.js';
 import {
@@ -171,5 +173,21 @@ describe.skipIf(skip !== undefined)("carrel doctor on a desk's external MQTT bro
       `mqtts://127.0.0.1:${port} cannot be reached: nothing listens on 127.0.0.1:${port} (connection refused)`,
     );
     expect(broker.hint).toContain('mqtt.url');
+  });
+
+  it("dials the broker in the desk's MQTT version: a desk set to 3.1.1 on a broker of 3.1.1 only passes", async () => {
+    // Carrel's embedded broker speaks MQTT 3.1.1 only (docs/mqtt.md: such a broker wants
+    // mqtt.protocolVersion '3.1.1'); the desk's own link connects to it.
+    const older = await startEmbeddedBroker({ port: 0, logger: silentLogger() });
+    try {
+      const { code, broker } = await doctorOn('mqtt-3.1.1', {
+        url: `mqtt://127.0.0.1:${older.port}`,
+        protocolVersion: '3.1.1',
+      });
+      expect(broker).toMatchObject({ status: 'pass' });
+      expect(code).toBe(0);
+    } finally {
+      await older.close();
+    }
   });
 });

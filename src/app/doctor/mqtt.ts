@@ -66,7 +66,7 @@ export async function checkMqtt(
   // The desk's own settings: its MQTT version, its login, and the TLS files its link reads (a broker
   // asking for a client certificate refused a doctor that sent none, while the desk itself connected).
   const connection = mqttConnectionFor(mqtt)!;
-  const options: IClientOptions = { protocolVersion: 5 };
+  const options: IClientOptions = { protocolVersion: connection.protocolVersion };
   if (connection.username !== undefined) options.username = connection.username;
   if (connection.password !== undefined) options.password = connection.password;
   try {
