@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -431,6 +432,30 @@ describe('carrel doctor', () => {
       detail: 'no --config (nor CARREL_CONFIG): the built-in simulated desk',
     });
     expect(report.config).toBeNull();
+  }, 60_000);
+
+  it("does not fail the simulated desk when another process holds MQTT's 1883 (carrel start then moves its broker)", async (context) => {
+    // A Mosquitto of this machine, as on many a desk PC or developer's laptop: `carrel start` with no
+    // config says so and takes a free port; doctor on the same desk must not fail it.
+    const holder = createNetServer();
+    const held = await new Promise<boolean>((resolve) => {
+      holder.once('error', () => resolve(false));
+      holder.listen(1883, '127.0.0.1', () => resolve(true));
+    });
+    if (!held) context.skip('127.0.0.1:1883 is held by another process already');
+    try {
+      const result = await run(['--json', '--timeout', '3']);
+      const report = JSON.parse(result.stdout) as Report;
+      const running = check(report, 'HTTP port 8480').detail.includes('running Carrel');
+      if (running) context.skip('a simulated desk runs on this machine');
+      const mqtt = check(report, 'MQTT port 1883');
+      expect(mqtt.status).toBe('warn');
+      expect(mqtt.detail).toContain('will listen on a free port instead');
+      expect(mqtt.hint).toContain('carrel start --mqtt-port');
+      expect(mqtt.hint).not.toContain('mqtt.port');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   }, 60_000);
 
   it('answers bad usage with exit 2', async () => {
