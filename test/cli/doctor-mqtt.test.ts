@@ -6,6 +6,7 @@
  * — a refused login, a CA file of another CA, a certificate made out for another name, nothing
  * listening — and what to mend, never showing the password.
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../src/api/mqtt/embedded-broker.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { runCarrel } from '../helpers/carrel-cli.js';
+import { CARREL_CLI, runCarrel } from '../helpers/carrel-cli.js';
 import { freePort } from '../helpers/free-port.js';
 import {
   type MosquittoBroker,
@@ -23,6 +24,7 @@ import {
 } from '../helpers/mosquitto.js';
 import { makeSignedCertificate, makeTestCa } from '../helpers/tls-ca.js';
 import { hasOpenssl } from '../helpers/tls-cert.js';
+import { until } from '../helpers/until.js';
 
 interface Check {
   name: string;
@@ -190,4 +192,60 @@ describe.skipIf(skip !== undefined)("carrel doctor on a desk's external MQTT bro
       await older.close();
     }
   });
+
+  it("with the desk's Carrel running, passes on what it says of a refusal and that it dials again by itself, not a check of the password", async () => {
+    const http = { host: '127.0.0.1', port: await freePort() };
+    const file = join(dir, 'running.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: defaultDeskConfig().version,
+        site: 'library',
+        gateway: 'desk-7',
+        http,
+        storage: { path: join(dir, 'running', 'carrel.db') },
+        mqtt: {
+          mode: 'external',
+          url: tlsUrl(secured),
+          caFile: otherCa,
+          username: DESK_USER,
+          password: DESK_PASSWORD,
+        },
+      }),
+    );
+    const carrel = spawn(process.execPath, [CARREL_CLI, 'start', '--config', file, '--log-level', 'silent'], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+    try {
+      await until(
+        async () => {
+          const ready = await fetch(`http://127.0.0.1:${http.port}/readyz`).then(
+            async (response) => (await response.json()) as { checks: Check[] },
+            () => undefined,
+          );
+          return ready?.checks.find((c) => c.name === 'feature:mqtt' && c.detail?.includes('not signed'));
+        },
+        20_000,
+        "the running desk's /readyz to name the refusal",
+      );
+      const run = await runCarrel(['doctor', '--config', file, '--json', '--timeout', '5'], {
+        cwd: dir,
+        env: { CARREL_CONFIG: '' },
+      });
+      const broker = (JSON.parse(run.stdout) as { checks: Check[] }).checks.find(
+        (c) => c.name === 'MQTT broker',
+      );
+      expect(broker?.status).toBe('fail');
+      expect(broker?.detail).toContain(
+        `the broker's certificate is not signed by the CA in mqtt.caFile (${otherCa})`,
+      );
+      expect(broker?.hint).not.toMatch(/mqtt\.username|mqtt\.password/);
+      expect(broker?.hint).toContain('dials again by itself');
+      expect(run.stdout).not.toContain(DESK_PASSWORD);
+    } finally {
+      carrel.kill('SIGTERM');
+      if (carrel.exitCode === null) await new Promise((resolve) => carrel.once('exit', resolve));
+    }
+  }, 60_000);
 });

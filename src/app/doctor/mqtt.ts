@@ -50,13 +50,19 @@ export async function checkMqtt(
   }
   if (running) {
     const down = running.checks.find((check) => check.name === 'feature:mqtt' && !check.ok);
-    if (down)
+    if (down) {
+      const said = down.detail ?? 'MQTT failed';
+      // A refusal (its login, its TLS) comes with what to mend and when it is dialled next.
+      const refused = said.includes('trying again at');
       return doctorCheck(
         name,
         'fail',
-        `the running Carrel (${running.url}) says: ${down.detail ?? 'MQTT failed'}`,
-        "check mqtt.url, mqtt.username and mqtt.password, the broker's ACL (carrel mqtt acl) and that the broker runs",
+        `the running Carrel (${running.url}) says: ${said}`,
+        refused
+          ? 'mend what it says; the running Carrel dials again by itself at the time it gives, with no restart'
+          : 'check that the broker runs, on the host and port in mqtt.url, and that no firewall is in the way',
       );
+    }
     return doctorCheck(
       name,
       'pass',
