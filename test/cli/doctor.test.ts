@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +85,27 @@ function check(report: Report, name: string): Check {
 }
 
 const SECRETS = ['kiosk1pw', 'wrong-password-1'];
+
+/** The control API of the ILS simulator in the process `pid`: among its listening ports, the one answering /api/state as it does. */
+async function ilsControlOf(pid: number): Promise<string> {
+  const listing = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' }).stdout;
+  const ports = listing
+    .split('\n')
+    .filter((line) => line.includes(`pid=${pid},`))
+    .map((line) => /127\.0\.0\.1:(\d+)/.exec(line)?.[1])
+    .filter((port): port is string => port !== undefined);
+  for (const port of ports) {
+    const state = await fetch(`http://127.0.0.1:${port}/api/state`, {
+      signal: AbortSignal.timeout(1000),
+    }).then(
+      async (response) => (await response.json()) as { sip2?: unknown; library?: { patrons?: unknown } },
+      () => undefined,
+    );
+    if (typeof state?.sip2 === 'string' && state.library?.patrons !== undefined)
+      return `http://127.0.0.1:${port}`;
+  }
+  throw new Error(`no ILS simulator control API among ${ports.join(', ')}`);
+}
 
 describe('carrel doctor', () => {
   it('passes the simulated desk: every check in order, one line each, exit 0', async () => {
@@ -281,6 +303,51 @@ describe('carrel doctor', () => {
     }
   });
 
+  it("reads a running simulated desk's ILS from it, not from a simulator of doctor's own: its ILS hanging is a failure", async () => {
+    // Its simulators on ports of their own choosing, as in the simulated desk: doctor can start copies.
+    const file = await deskFile('running-simulated');
+    const desk = JSON.parse(readFileSync(file, 'utf8')) as DeskFile;
+    const carrel = spawn(process.execPath, [CLI, 'start', '--config', file, '--log-level', 'silent'], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+    const readyz = () =>
+      fetch(`http://127.0.0.1:${desk.http.port}/readyz`).then(
+        async (response) =>
+          (await response.json()) as { ready: boolean; checks: Array<{ name: string; ok: boolean }> },
+        () => undefined,
+      );
+    try {
+      await until(async () => (await readyz())?.ready || undefined, 20_000, 'the desk to be ready');
+      // The desk's own ILS simulator stops answering: its control API found among the ports the
+      // desk's process listens on (as IT would with ss), the one answering as the ILS simulator.
+      const control = await ilsControlOf(carrel.pid!);
+      const put = await fetch(`${control}/api/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ hang: true }),
+      });
+      expect(put.ok).toBe(true);
+      // Its link is dropped: the desk dials again, and its 93 login goes unanswered.
+      expect((await fetch(`${control}/api/connections`, { method: 'DELETE' })).ok).toBe(true);
+      await until(
+        async () => (await readyz())?.checks.find((c) => c.name === 'device:ils' && !c.ok),
+        30_000,
+        'the running desk to see its ILS hang',
+      );
+      const { code, report } = await doctorJson(file);
+      expect(code).toBe(1);
+      expect(check(report, 'device ils')).toMatchObject({ status: 'fail' });
+      expect(check(report, 'device ils').detail).toContain('from the running Carrel');
+      expect(report.checks.filter((c) => c.name.startsWith('ILS ils')).map((c) => c.status)).not.toContain(
+        'pass',
+      );
+    } finally {
+      carrel.kill('SIGTERM');
+      if (carrel.exitCode === null) await new Promise((resolve) => carrel.once('exit', resolve));
+    }
+  }, 90_000);
+
   it('fails a state directory where a file stands in its way', async () => {
     const blocker = join(dir, 'blocker');
     writeFileSync(blocker, 'not a directory');
@@ -432,6 +499,30 @@ describe('carrel doctor', () => {
       detail: 'no --config (nor CARREL_CONFIG): the built-in simulated desk',
     });
     expect(report.config).toBeNull();
+  }, 60_000);
+
+  it("does not fail the simulated desk when another process holds MQTT's 1883 (carrel start then moves its broker)", async (context) => {
+    // A Mosquitto of this machine, as on many a desk PC or developer's laptop: `carrel start` with no
+    // config says so and takes a free port; doctor on the same desk must not fail it.
+    const holder = createNetServer();
+    const held = await new Promise<boolean>((resolve) => {
+      holder.once('error', () => resolve(false));
+      holder.listen(1883, '127.0.0.1', () => resolve(true));
+    });
+    if (!held) context.skip('127.0.0.1:1883 is held by another process already');
+    try {
+      const result = await run(['--json', '--timeout', '3']);
+      const report = JSON.parse(result.stdout) as Report;
+      const running = check(report, 'HTTP port 8480').detail.includes('running Carrel');
+      if (running) context.skip('a simulated desk runs on this machine');
+      const mqtt = check(report, 'MQTT port 1883');
+      expect(mqtt.status).toBe('warn');
+      expect(mqtt.detail).toContain('will listen on a free port instead');
+      expect(mqtt.hint).toContain('carrel start --mqtt-port');
+      expect(mqtt.hint).not.toContain('mqtt.port');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   }, 60_000);
 
   it('answers bad usage with exit 2', async () => {

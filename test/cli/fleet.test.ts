@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +13,8 @@ import {
   startMosquitto,
   writeMosquittoPasswords,
 } from '../helpers/mosquitto.js';
+import { makeSignedCertificate, makeTestCa } from '../helpers/tls-ca.js';
+import { hasOpenssl } from '../helpers/tls-cert.js';
 import { until } from '../helpers/until.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
@@ -90,15 +94,75 @@ describe.skipIf(skip !== undefined)('carrel fleet, refused by the broker', () =>
     await broker?.stop();
   });
 
-  it('says so in one line, without the password, and ends', async () => {
+  it('says so in one line, in the words a desk uses, with what to check, without the password, and ends', async () => {
     const result = await fleet(['--broker', broker.url, '--username', 'fleet-view', '--http-port', '0'], {
       CARREL_FLEET_PASSWORD: 'a-wrong-password-0123',
     });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^carrel: mqtt:\/\/127\.0\.0\.1:\d+ refused the connection/);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `carrel: ${broker.url}: it refused the fleet view's login: Connection refused: Not authorized (check --username and --password, and the broker's password file and ACL for that user)`,
+    ]);
     expect(result.stderr).not.toContain('a-wrong-password');
   });
 });
+
+describe.skipIf(skip !== undefined || !hasOpenssl)(
+  'carrel fleet, on a broker over TLS it does not trust',
+  () => {
+    let dir: string;
+    let libraryCa: string;
+    let otherCa: string;
+    let right: MosquittoBroker;
+    let misnamed: MosquittoBroker;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'carrel-fleet-tls-'));
+      libraryCa = makeTestCa(dir, 'library-ca');
+      otherCa = makeTestCa(dir, 'other-ca');
+      const tlsBroker = (certName: string, altNames: string) =>
+        startMosquitto({
+          configure: (brokerDir) => {
+            for (const file of ['library-ca.pem', 'library-ca.key'])
+              copyFileSync(join(dir, file), join(brokerDir, file));
+            const { cert, key } = makeSignedCertificate(brokerDir, 'library-ca', certName, altNames);
+            return [`cafile ${join(brokerDir, 'library-ca.pem')}`, `certfile ${cert}`, `keyfile ${key}`];
+          },
+        });
+      right = await tlsBroker('broker', 'DNS:localhost,IP:127.0.0.1');
+      misnamed = await tlsBroker('elsewhere', 'DNS:mqtt.elsewhere.example');
+    }, 60_000);
+
+    afterAll(async () => {
+      await right?.stop();
+      await misnamed?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('given another CA with --ca, says the certificate is not signed by it, at once, not that the broker cannot be reached', async () => {
+      const url = `mqtts://127.0.0.1:${right.port}`;
+      const started = Date.now();
+      const result = await fleet(['--broker', url, '--ca', otherCa, '--http-port', '0']);
+      expect(result.code).toBe(1);
+      const said = result.stderr.trim().split('\n').at(-1);
+      expect(said).toContain(
+        `carrel: ${url}: the broker's certificate is not signed by the CA in --ca (${otherCa}) (`,
+      );
+      expect(said).toMatch(/: put the CA that signed the broker's certificate in that file$/);
+      expect(said).not.toMatch(/cannot reach|is the broker running/);
+      // Not dialled for the 10 s a broker that is not there gets.
+      expect(Date.now() - started).toBeLessThan(8000);
+    });
+
+    it('on a broker whose certificate names another host, says which name it has and to dial it in --broker', async () => {
+      const url = `mqtts://127.0.0.1:${misnamed.port}`;
+      const result = await fleet(['--broker', url, '--ca', libraryCa, '--http-port', '0']);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n').at(-1)).toBe(
+        `carrel: ${url}: the broker's certificate is not made out for 127.0.0.1 (it names DNS:mqtt.elsewhere.example): dial the broker by a name its certificate has, in --broker, or have its certificate made out for 127.0.0.1`,
+      );
+    });
+  },
+);
 
 describe.skipIf(skip !== undefined)('carrel fleet, when its port is taken', () => {
   let broker: MosquittoBroker;

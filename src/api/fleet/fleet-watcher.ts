@@ -3,9 +3,20 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError, TransportError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { brokerRefusalOf, type MqttSettingNames } from '../mqtt/broker-refusal.js';
 import { redactBrokerUrl } from '../mqtt/connection.js';
 import { readMqttTlsFiles } from '../mqtt/tls-files.js';
 import { FLEET_FILTERS, type FleetSnapshot, FleetState } from './fleet-state.js';
+
+/** The fleet view's settings, as given to `carrel fleet`, for the words of a broker refusing it. */
+const FLEET_MQTT_SETTINGS: Readonly<MqttSettingNames> = Object.freeze({
+  whose: "the fleet view's",
+  url: '--broker',
+  caFile: '--ca',
+  credentials: '--username and --password',
+  clientCertificate: '--cert and --key',
+  olderProtocol: 'run carrel fleet with --protocol 3.1.1',
+});
 
 /** The retained messages a broker hands after a SUBACK come at once; this is ample for them. */
 const REFRESH_SETTLE_MS = 300;
@@ -168,18 +179,31 @@ export class FleetWatcher {
           fail(new Mqtt5Refused(error.message));
           return;
         }
-        // CONNACK refusals (bad user name or password, not authorized) will not go away by retrying.
-        if (typeof error.code === 'number')
+        // CONNACK refusals (bad user name or password, not authorized) will not go away by retrying,
+        // nor will a TLS handshake either side refuses (a CA that did not sign the broker's
+        // certificate, one made out for another name): said in the words the desks use.
+        if (
+          typeof error.code === 'number' &&
+          unsupportedProtocol(error.code, clientOptions.protocolVersion)
+        ) {
           fail(
             new TransportError(
               'mqtt_refused',
-              `${this.where} refused the connection: ${error.message}${
-                unsupportedProtocol(error.code, clientOptions.protocolVersion)
-                  ? ' — it does not speak MQTT 5 (a desk’s embedded broker speaks 3.1.1): run carrel fleet with --protocol 3.1.1'
-                  : ''
-              }`,
+              `${this.where} refused the connection: ${error.message} — it does not speak MQTT 5 (a desk’s embedded broker speaks 3.1.1): run carrel fleet with --protocol 3.1.1`,
             ),
           );
+          return;
+        }
+        const refusal = brokerRefusalOf(error, options, FLEET_MQTT_SETTINGS);
+        if (refusal)
+          fail(
+            new TransportError(
+              refusal.kind === 'login' ? 'mqtt_refused' : 'mqtt_tls_refused',
+              `${this.where}: ${refusal.said}`,
+            ),
+          );
+        else if (typeof error.code === 'number')
+          fail(new TransportError('mqtt_refused', `${this.where} refused the connection: ${error.message}`));
         else lastError = error.message;
       };
       const fail = (error: Error) => {

@@ -6,6 +6,7 @@ import { describeError, TransportError } from '../../core/errors.js';
 import { FailureStreak } from '../../core/failure-streak.js';
 import type { Logger } from '../../core/logger.js';
 import { type BackoffPolicy, backoffDelay } from '../../gateway/backoff.js';
+import { brokerRefusalOf } from './broker-refusal.js';
 import { redactBrokerUrl } from './connection.js';
 import {
   type LinkEvent,
@@ -66,9 +67,6 @@ const QUICK_DROP_MS = 5000;
 const QUICK_DROPS_SAID = 3;
 const QUICK_DROP_HINT =
   "the broker drops the connection right after each connect: is another client logged in as this desk's MQTT user (a second desk with this configuration)?";
-
-/** Connect-refusal codes that dialling again at once will not fix (bad credentials, not authorized, bad protocol). */
-const REFUSED_CONNACK_CODES = new Set([1, 2, 4, 5, 128, 132, 133, 134, 135, 138, 140]);
 
 interface Subscription {
   filter: string;
@@ -235,12 +233,9 @@ export class ClientLink implements MqttLink {
       // mqtt.js passes one TLS failure on twice: the attempt is refused once.
       if (this.refusedRetry !== undefined) return;
       this.lastFailure = error.message;
-      if (isLoginRefusal(error)) {
-        this.refused(client, 'login', `it refused the desk's login: ${refusalOf(error)}`);
-        return;
-      }
-      if (isTlsRefusal(error) || isCertificateRefusal(error)) {
-        this.refused(client, 'tls', this.tlsRefusalOf(error));
+      const refusal = brokerRefusalOf(error, options);
+      if (refusal) {
+        this.refused(client, refusal.kind, refusal.said);
         return;
       }
       options.logger.debug({ err: describeError(error) }, 'MQTT client error');
@@ -392,28 +387,6 @@ export class ClientLink implements MqttLink {
     }
   }
 
-  /** A TLS refusal in IT's words: which side refused, and which setting or certificate to look at. */
-  private tlsRefusalOf(error: Error & { code?: unknown }): string {
-    const { caFile } = this.options;
-    const code = String(error.code);
-    if (UNTRUSTED_CERTIFICATE.has(code))
-      return caFile === undefined
-        ? `the broker's certificate is not signed by a CA this machine trusts (${error.message}): set mqtt.caFile to the CA that signed it`
-        : `the broker's certificate is not signed by the CA in mqtt.caFile (${caFile}) (${error.message}): put the CA that signed the broker's certificate in that file`;
-    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-      const host = hostOf(this.options.url);
-      const names = (error as { cert?: { subjectaltname?: unknown } }).cert?.subjectaltname;
-      return `the broker's certificate is not made out for ${host}${
-        typeof names === 'string' && names !== '' ? ` (it names ${names})` : ''
-      }: dial the broker by a name its certificate has, in mqtt.url, or have its certificate made out for ${host}`;
-    }
-    if (code === 'CERT_HAS_EXPIRED')
-      return `the broker's certificate has expired (${error.message}): renew it on the broker, or check this machine's clock`;
-    if (code === 'CERT_NOT_YET_VALID')
-      return `the broker's certificate is not valid yet (${error.message}): check this machine's clock (NTP)`;
-    return refusalOf(error);
-  }
-
   async end(): Promise<void> {
     this.stable?.cancel();
     this.refusedRetry?.cancel();
@@ -481,77 +454,4 @@ export class ClientLink implements MqttLink {
       client.on('close', onClose);
     });
   }
-}
-
-/**
- * The broker's CONNACK refusing the desk's login (credentials, not authorized, its MQTT version):
- * mended on the broker (a password file, an ACL) as often as in the desk's configuration, so it
- * is dialled again, slowly.
- */
-function isLoginRefusal(error: Error & { code?: unknown }): boolean {
-  return typeof error.code === 'number' && REFUSED_CONNACK_CODES.has(error.code);
-}
-
-/** The broker's TLS refusing the handshake with an alert (no client certificate, one it does not trust). */
-function isTlsRefusal(error: Error & { code?: unknown }): boolean {
-  return typeof error.code === 'string' && /^ERR_SSL_(SSLV3|TLSV1\d*)_ALERT_/i.test(error.code);
-}
-
-/** Node's codes for a broker certificate that no CA the desk trusts has signed. */
-const UNTRUSTED_CERTIFICATE = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-]);
-
-/**
- * The desk not taking the broker's certificate: no CA it trusts signed it, it is made out for
- * another name, or it is out of its dates (a desk that boots with its clock wrong sees a valid one
- * as not yet valid until NTP sets the clock).
- */
-function isCertificateRefusal(error: Error & { code?: unknown }): boolean {
-  const code = String(error.code);
-  return (
-    UNTRUSTED_CERTIFICATE.has(code) ||
-    code === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
-    code === 'CERT_HAS_EXPIRED' ||
-    code === 'CERT_NOT_YET_VALID'
-  );
-}
-
-/** The host the URL dials, for words about the broker's certificate. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return 'the host in mqtt.url';
-  }
-}
-
-/** CONNACK codes (MQTT 3.1.1 and 5) with what to look at. */
-const CONNACK_HINTS: ReadonlyArray<[ReadonlySet<number>, string]> = [
-  [
-    new Set([4, 5, 134, 135, 140]),
-    "check mqtt.username and mqtt.password, and the broker's password file and ACL for that user",
-  ],
-  [new Set([1, 132]), "the broker does not speak this MQTT version: set mqtt.protocolVersion to '3.1.1'"],
-  [new Set([2, 133]), 'the broker does not accept the client id Carrel made'],
-];
-
-/** A refusal in a person's words: OpenSSL's text cut to its reason, with what to do where it is known. */
-function refusalOf(error: Error & { code?: unknown }): string {
-  if (typeof error.code === 'number') {
-    const code = error.code;
-    const hint = CONNACK_HINTS.find(([codes]) => codes.has(code))?.[1];
-    return hint ? `${error.message} (${hint})` : error.message;
-  }
-  const alert = /(?:sslv3|tlsv1\d*) alert [a-z ]+/i.exec(error.message)?.[0];
-  if (!alert) return error.message;
-  if (/certificate required/i.test(alert))
-    return `its TLS asks for a client certificate (${alert}): set mqtt.certFile and mqtt.keyFile`;
-  return `its TLS refused the handshake (${alert})`;
 }

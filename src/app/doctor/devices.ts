@@ -59,11 +59,15 @@ export async function checkDevices(
       simulators: (id: string) => simulators.address(id),
       timeoutMs: options.timeoutMs,
     };
+    // A running Carrel's simulators are in its own process: a hook would check doctor's copy of one,
+    // not the simulator the desk uses, so such a device is read from the running Carrel as the rest.
+    const hooked = (device: (typeof config.devices)[number]) =>
+      families.get(device.kind)?.doctor !== undefined && !(options.running && onSimulator(device));
     for (const device of config.devices) {
       const family = families.get(device.kind);
-      if (family?.doctor) checks.push(...(await family.doctor(device, context)));
+      if (family?.doctor && hooked(device)) checks.push(...(await family.doctor(device, context)));
     }
-    const probed = config.devices.filter((device) => !families.get(device.kind)?.doctor);
+    const probed = config.devices.filter((device) => !hooked(device));
     if (probed.length === 0) return checks;
     if (options.running) {
       for (const device of probed) checks.push(fromRunning(device.id, options.running));
@@ -155,4 +159,10 @@ function fromRunning(id: string, running: RunningCarrel): DoctorCheck {
       `check devices[${id}].transport, the cable and the device's power`,
     );
   return doctorCheck(name, check.detail?.startsWith('degraded') ? 'warn' : 'pass', detail);
+}
+
+/** A device whose transport is one of the configuration's simulators. */
+function onSimulator(device: { transport?: unknown }): boolean {
+  const transport = device.transport as { type?: unknown } | undefined;
+  return transport?.type === 'simulator';
 }

@@ -51,7 +51,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const { check, config } = checkConfig(options.configPath, env);
   add(check);
   if (config) {
-    const ports = await checkPorts(config, timeoutMs);
+    const ports = await checkPorts(config, timeoutMs, options.configPath === undefined);
     add(...ports.checks);
     add(...checkDeviceNodes(config));
     add(checkUdevRules(config));

@@ -10,13 +10,16 @@
  * refusal (CONNACK with an error) still proves a broker is there.
  */
 import type { IClientOptions } from 'mqtt';
-import { mqttBrokerUrlFor, redactBrokerUrl } from '../../api/mqtt/connection.js';
+import { brokerRefusalOf } from '../../api/mqtt/broker-refusal.js';
+import { mqttBrokerUrlFor, mqttConnectionFor, redactBrokerUrl } from '../../api/mqtt/connection.js';
 import { readMqttTlsFiles } from '../../api/mqtt/tls-files.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import type { CarrelConfig } from '../config.js';
 import type { RunningCarrel } from './ports.js';
 
-type Outcome = { connected: true } | { connected: false; refused: boolean; reason: string };
+type Outcome =
+  | { connected: true }
+  | { connected: false; refused: boolean; reason: string; error?: Error & { code?: unknown } };
 
 export async function checkMqtt(
   config: CarrelConfig,
@@ -47,31 +50,50 @@ export async function checkMqtt(
   }
   if (running) {
     const down = running.checks.find((check) => check.name === 'feature:mqtt' && !check.ok);
-    if (down)
+    if (down) {
+      const said = down.detail ?? 'MQTT failed';
+      // A refusal (its login, its TLS) comes with what to mend and when it is dialled next.
+      const refused = said.includes('trying again at');
       return doctorCheck(
         name,
         'fail',
-        `the running Carrel (${running.url}) says: ${down.detail ?? 'MQTT failed'}`,
-        "check mqtt.url, mqtt.username and mqtt.password, the broker's ACL (carrel mqtt acl) and that the broker runs",
+        `the running Carrel (${running.url}) says: ${said}`,
+        refused
+          ? 'mend what it says; the running Carrel dials again by itself at the time it gives, with no restart'
+          : 'check that the broker runs, on the host and port in mqtt.url, and that no firewall is in the way',
       );
+    }
     return doctorCheck(
       name,
       'pass',
       `the running Carrel (${running.url}) is connected to ${shown} (not dialled as the desk's user: that would take its session over)`,
     );
   }
-  const options: IClientOptions = { protocolVersion: 5 };
-  if (mqtt.username !== undefined) options.username = mqtt.username;
-  if (mqtt.password !== undefined) options.password = mqtt.password;
-  // The files the desk's own link reads: a broker asking for a client certificate refused a doctor
-  // that sent none, while the desk itself connected.
+  // The desk's own settings: its MQTT version, its login, and the TLS files its link reads (a broker
+  // asking for a client certificate refused a doctor that sent none, while the desk itself connected).
+  const connection = mqttConnectionFor(mqtt)!;
+  const options: IClientOptions = { protocolVersion: connection.protocolVersion };
+  if (connection.username !== undefined) options.username = connection.username;
+  if (connection.password !== undefined) options.password = connection.password;
   try {
-    Object.assign(options, await readMqttTlsFiles(mqtt));
+    Object.assign(options, await readMqttTlsFiles(connection));
   } catch (error) {
     return doctorCheck(name, 'fail', (error as Error).message, 'check the path and its permissions');
   }
   const outcome = await dial(url, options, timeoutMs);
   if (outcome.connected) return doctorCheck(name, 'pass', `${shown} accepts the desk's connection`);
+  // Refused: in the words the running desk would say it in (its log, /readyz).
+  const refusal = outcome.error && brokerRefusalOf(outcome.error, connection);
+  if (refusal)
+    return doctorCheck(
+      name,
+      'fail',
+      `${shown}: ${refusal.what}`,
+      refusal.todo ??
+        (refusal.kind === 'login'
+          ? "check mqtt.username and mqtt.password and the broker's ACL (carrel mqtt acl)"
+          : "check the broker's TLS settings and mqtt.caFile, mqtt.certFile and mqtt.keyFile"),
+    );
   if (outcome.refused)
     return doctorCheck(
       name,
@@ -82,9 +104,17 @@ export async function checkMqtt(
   return doctorCheck(
     name,
     'fail',
-    `${shown} cannot be reached: ${outcome.reason}`,
-    'check mqtt.url, the firewall and that the broker runs',
+    `${shown} cannot be reached: ${unreachable(outcome)}`,
+    'check that the broker runs, on the host and port in mqtt.url, and that no firewall is in the way',
   );
+}
+
+/** Why the broker could not be reached: "nothing listens on 10.0.0.5:1883" rather than ECONNREFUSED. */
+function unreachable(outcome: { reason: string; error?: Error & { code?: unknown } }): string {
+  const error = outcome.error as (Error & { code?: unknown; address?: unknown; port?: unknown }) | undefined;
+  if (error?.code === 'ECONNREFUSED' && typeof error.address === 'string')
+    return `nothing listens on ${error.address.includes(':') ? `[${error.address}]` : error.address}:${String(error.port)} (connection refused)`;
+  return outcome.reason;
 }
 
 async function dial(url: string, options: IClientOptions, timeoutMs: number): Promise<Outcome> {
@@ -111,7 +141,7 @@ async function dial(url: string, options: IClientOptions, timeoutMs: number): Pr
     );
     client.on('connect', () => finish({ connected: true }));
     client.on('error', (error: Error & { code?: unknown }) =>
-      finish({ connected: false, refused: typeof error.code === 'number', reason: error.message }),
+      finish({ connected: false, refused: typeof error.code === 'number', reason: error.message, error }),
     );
     client.on('close', () => finish({ connected: false, refused: false, reason: 'connection closed' }));
   });

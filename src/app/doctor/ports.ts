@@ -18,25 +18,36 @@ export interface RunningCarrel {
 export async function checkPorts(
   config: CarrelConfig,
   timeoutMs: number,
+  /** The built-in simulated desk (no configuration file): its ports are moved with `carrel start`'s options. */
+  simulatedDesk = false,
 ): Promise<{ checks: DoctorCheck[]; running: RunningCarrel | undefined }> {
   const checks: DoctorCheck[] = [];
   const { host, port } = config.http;
   let running: RunningCarrel | undefined;
   const http = await probeListen(host, port);
   if (http === 'in-use') running = await askCarrel(host, port, timeoutMs);
-  checks.push(portCheck(`HTTP port ${port}`, host, port, http, running, 'http.port'));
+  checks.push(
+    portCheck(`HTTP port ${port}`, host, port, http, running, simulatedDesk ? '--http-port' : 'http.port'),
+  );
   if (config.mqtt.mode === 'embedded') {
     const mqtt = config.mqtt;
-    checks.push(
-      portCheck(
-        `MQTT port ${mqtt.port}`,
-        mqtt.host,
-        mqtt.port,
-        await probeListen(mqtt.host, mqtt.port),
-        running,
-        'mqtt.port',
-      ),
-    );
+    const bind = await probeListen(mqtt.host, mqtt.port);
+    const name = `MQTT port ${mqtt.port}`;
+    // `carrel start` moves the simulated desk's broker to a free port when this one is taken (a
+    // Mosquitto of this machine): no failure, but kiosks dialling this port would not reach Carrel.
+    if (simulatedDesk && bind === 'in-use' && !running)
+      checks.push(
+        doctorCheck(
+          name,
+          'warn',
+          `${mqtt.host}:${mqtt.port} is in use by another process (a Mosquitto of this machine?): the simulated desk's MQTT broker will listen on a free port instead, which carrel start names when it starts`,
+          `to have it on a port of your choosing, start it with carrel start --mqtt-port N; see what holds ${mqtt.port} with \`ss -ltnp 'sport = :${mqtt.port}'\``,
+        ),
+      );
+    else
+      checks.push(
+        portCheck(name, mqtt.host, mqtt.port, bind, running, simulatedDesk ? '--mqtt-port' : 'mqtt.port'),
+      );
   }
   if (config.sip2Relay) {
     const relay = config.sip2Relay;
@@ -71,7 +82,7 @@ function portCheck(
       name,
       'fail',
       `${where} is in use by a process that is not Carrel`,
-      `see which with \`ss -ltnp 'sport = :${port}'\`; stop it or set ${setting} to a free port`,
+      `see which with \`ss -ltnp 'sport = :${port}'\`; stop it or ${setting.startsWith('--') ? `start Carrel with ${setting} and a free port` : `set ${setting} to a free port`}`,
     );
   }
   return doctorCheck(
