@@ -27,16 +27,19 @@ export function makeTestCa(dir: string, name: string): string {
 }
 
 /**
- * A server certificate `<name>.pem` and its key in `dir`, signed by the CA `<ca>.pem`/`<ca>.key`
- * there, made out for `altNames` ("DNS:localhost,IP:127.0.0.1"), valid one day.
+ * A certificate `<name>.pem` and its key in `dir`, signed by the CA `<ca>.pem`/`<ca>.key` there,
+ * valid one day: a server's made out for `altNames` ("DNS:localhost,IP:127.0.0.1"), or with
+ * `client` a client's (`/CN=<client>`, extendedKeyUsage clientAuth).
  */
 export function makeSignedCertificate(
   dir: string,
   ca: string,
   name: string,
   altNames: string,
+  client?: string,
 ): { cert: string; key: string } {
-  writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${altNames}\n`);
+  const extension = client === undefined ? `subjectAltName=${altNames}` : 'extendedKeyUsage=clientAuth';
+  writeFileSync(join(dir, `${name}.ext`), `${extension}\n`);
   openssl(
     dir,
     'req',
@@ -48,7 +51,7 @@ export function makeSignedCertificate(
     '-out',
     `${name}.csr`,
     '-subj',
-    '/CN=broker',
+    client === undefined ? '/CN=broker' : `/CN=${client}`,
   );
   openssl(
     dir,

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -8,6 +8,7 @@ import type { ConfigError } from '../../../src/core/errors.js';
 import { CARREL_CLI } from '../../helpers/carrel-cli.js';
 import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
+import { makeSignedCertificate, makeTestCa } from '../../helpers/tls-ca.js';
 import { hasOpenssl } from '../../helpers/tls-cert.js';
 
 const skip = mosquittoSkipReason() ?? (hasOpenssl ? undefined : 'no openssl');
@@ -15,57 +16,9 @@ if (skip) console.warn(skip);
 
 /** A CA, a broker certificate for 127.0.0.1 and a desk's client certificate, all signed by the CA. */
 function makePki(dir: string) {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=Carrel test CA',
-  );
-  for (const [name, subject, ext] of [
-    ['broker', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-    ['desk', '/CN=desk-1', 'extendedKeyUsage=clientAuth'],
-  ] as const) {
-    writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
-    run(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      subject,
-    );
-    run(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-    );
-  }
+  makeTestCa(dir, 'ca');
+  makeSignedCertificate(dir, 'ca', 'broker', 'DNS:localhost,IP:127.0.0.1');
+  makeSignedCertificate(dir, 'ca', 'desk', '', 'desk-1');
   return {
     dir,
     ca: join(dir, 'ca.pem'),

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -10,6 +9,7 @@ import { type Clock, systemClock } from '../../../src/core/clock.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
+import { makeSignedCertificate, makeTestCa } from '../../helpers/tls-ca.js';
 import { hasOpenssl } from '../../helpers/tls-cert.js';
 import { until } from '../../helpers/until.js';
 
@@ -24,66 +24,6 @@ import { until } from '../../helpers/until.js';
  * recorded and cut to 300 ms.
  */
 const skip = mosquittoSkipReason() ?? (hasOpenssl ? undefined : 'no openssl');
-
-const openssl = (dir: string, ...args: string[]) =>
-  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-
-function makeCa(dir: string, name: string): string {
-  openssl(
-    dir,
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.pem`,
-    '-days',
-    '1',
-    '-subj',
-    `/CN=${name}`,
-  );
-  return join(dir, `${name}.pem`);
-}
-
-/** A broker certificate signed by `ca`, made out for `altNames`. */
-function makeBrokerCert(dir: string, ca: string, name: string, altNames: string) {
-  writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${altNames}\n`);
-  openssl(
-    dir,
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    '/CN=broker',
-  );
-  openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.pem`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-out',
-    `${name}.pem`,
-    '-days',
-    '1',
-    '-extfile',
-    `${name}.ext`,
-  );
-  return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
-}
 
 interface ReadyCheck {
   name: string;
@@ -132,14 +72,14 @@ describe.skipIf(skip !== undefined)('a desk whose broker’s TLS it cannot trust
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'carrel-mqtt-tls-'));
-    makeCa(dir, 'library-ca');
-    makeCa(dir, 'other-ca');
+    makeTestCa(dir, 'library-ca');
+    makeTestCa(dir, 'other-ca');
     const tlsBroker = (certName: string, altNames: string) =>
       startMosquitto({
         configure: (brokerDir) => {
           for (const file of ['library-ca.pem', 'library-ca.key'])
             copyFileSync(join(dir, file), join(brokerDir, file));
-          const { cert, key } = makeBrokerCert(brokerDir, 'library-ca', certName, altNames);
+          const { cert, key } = makeSignedCertificate(brokerDir, 'library-ca', certName, altNames);
           return [`cafile ${join(brokerDir, 'library-ca.pem')}`, `certfile ${cert}`, `keyfile ${key}`];
         },
       });
