@@ -7,7 +7,7 @@
  * listening — and what to mend, never showing the password.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,10 +19,10 @@ import { freePort } from '../helpers/free-port.js';
 import {
   type MosquittoBroker,
   mosquittoSkipReason,
-  startMosquitto,
+  startTlsMosquitto,
   writeMosquittoPasswords,
 } from '../helpers/mosquitto.js';
-import { makeSignedCertificate, makeTestCa } from '../helpers/tls-ca.js';
+import { makeTestCa } from '../helpers/tls-ca.js';
 import { hasOpenssl } from '../helpers/tls-cert.js';
 import { until } from '../helpers/until.js';
 
@@ -52,19 +52,7 @@ describe.skipIf(skip !== undefined)("carrel doctor on a desk's external MQTT bro
     libraryCa = makeTestCa(dir, 'library-ca');
     otherCa = makeTestCa(dir, 'other-ca');
     const tlsBroker = (certName: string, altNames: string, extra: (brokerDir: string) => string[]) =>
-      startMosquitto({
-        configure: (brokerDir) => {
-          for (const file of ['library-ca.pem', 'library-ca.key'])
-            copyFileSync(join(dir, file), join(brokerDir, file));
-          const { cert, key } = makeSignedCertificate(brokerDir, 'library-ca', certName, altNames);
-          return [
-            `cafile ${join(brokerDir, 'library-ca.pem')}`,
-            `certfile ${cert}`,
-            `keyfile ${key}`,
-            ...extra(brokerDir),
-          ];
-        },
-      });
+      startTlsMosquitto(dir, 'library-ca', certName, altNames, extra);
     secured = await tlsBroker('broker', 'DNS:localhost,IP:127.0.0.1', (brokerDir) => {
       writeMosquittoPasswords(join(brokerDir, 'passwd'), { [DESK_USER]: DESK_PASSWORD });
       return [`password_file ${join(brokerDir, 'passwd')}`, 'allow_anonymous false'];

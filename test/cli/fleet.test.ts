@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,9 +11,10 @@ import {
   type MosquittoBroker,
   mosquittoSkipReason,
   startMosquitto,
+  startTlsMosquitto,
   writeMosquittoPasswords,
 } from '../helpers/mosquitto.js';
-import { makeSignedCertificate, makeTestCa } from '../helpers/tls-ca.js';
+import { makeTestCa } from '../helpers/tls-ca.js';
 import { hasOpenssl } from '../helpers/tls-cert.js';
 import { until } from '../helpers/until.js';
 
@@ -120,14 +121,7 @@ describe.skipIf(skip !== undefined || !hasOpenssl)(
       libraryCa = makeTestCa(dir, 'library-ca');
       otherCa = makeTestCa(dir, 'other-ca');
       const tlsBroker = (certName: string, altNames: string) =>
-        startMosquitto({
-          configure: (brokerDir) => {
-            for (const file of ['library-ca.pem', 'library-ca.key'])
-              copyFileSync(join(dir, file), join(brokerDir, file));
-            const { cert, key } = makeSignedCertificate(brokerDir, 'library-ca', certName, altNames);
-            return [`cafile ${join(brokerDir, 'library-ca.pem')}`, `certfile ${cert}`, `keyfile ${key}`];
-          },
-        });
+        startTlsMosquitto(dir, 'library-ca', certName, altNames);
       right = await tlsBroker('broker', 'DNS:localhost,IP:127.0.0.1');
       misnamed = await tlsBroker('elsewhere', 'DNS:mqtt.elsewhere.example');
     }, 60_000);

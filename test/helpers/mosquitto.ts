@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { makeSignedCertificate } from './tls-ca.js';
 
 /** Where Debian's mosquitto package puts the broker. */
 export const MOSQUITTO_PATH = process.env.MOSQUITTO_PATH ?? '/usr/sbin/mosquitto';
@@ -174,5 +175,30 @@ function waitUntilRunning(
     child.stderr?.on('data', onData);
     child.once('exit', onExit);
     child.once('error', onError);
+  });
+}
+
+/**
+ * A Mosquitto listening over TLS with a certificate `certName` made out for `altNames`, signed by
+ * the CA `ca` made in `caDir` (tls-ca.ts's makeTestCa); `extra` adds lines to its configuration.
+ */
+export function startTlsMosquitto(
+  caDir: string,
+  ca: string,
+  certName: string,
+  altNames: string,
+  extra: (brokerDir: string) => string[] = () => [],
+): Promise<MosquittoBroker> {
+  return startMosquitto({
+    configure: (brokerDir) => {
+      for (const file of [`${ca}.pem`, `${ca}.key`]) copyFileSync(join(caDir, file), join(brokerDir, file));
+      const { cert, key } = makeSignedCertificate(brokerDir, ca, certName, altNames);
+      return [
+        `cafile ${join(brokerDir, `${ca}.pem`)}`,
+        `certfile ${cert}`,
+        `keyfile ${key}`,
+        ...extra(brokerDir),
+      ];
+    },
   });
 }

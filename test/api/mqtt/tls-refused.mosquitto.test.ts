@@ -8,8 +8,8 @@ import type { CarrelConfig } from '../../../src/app/config.js';
 import { type Clock, systemClock } from '../../../src/core/clock.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
-import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
-import { makeSignedCertificate, makeTestCa } from '../../helpers/tls-ca.js';
+import { type MosquittoBroker, mosquittoSkipReason, startTlsMosquitto } from '../../helpers/mosquitto.js';
+import { makeTestCa } from '../../helpers/tls-ca.js';
 import { hasOpenssl } from '../../helpers/tls-cert.js';
 import { until } from '../../helpers/until.js';
 
@@ -75,14 +75,7 @@ describe.skipIf(skip !== undefined)('a desk whose broker’s TLS it cannot trust
     makeTestCa(dir, 'library-ca');
     makeTestCa(dir, 'other-ca');
     const tlsBroker = (certName: string, altNames: string) =>
-      startMosquitto({
-        configure: (brokerDir) => {
-          for (const file of ['library-ca.pem', 'library-ca.key'])
-            copyFileSync(join(dir, file), join(brokerDir, file));
-          const { cert, key } = makeSignedCertificate(brokerDir, 'library-ca', certName, altNames);
-          return [`cafile ${join(brokerDir, 'library-ca.pem')}`, `certfile ${cert}`, `keyfile ${key}`];
-        },
-      });
+      startTlsMosquitto(dir, 'library-ca', certName, altNames);
     right = await tlsBroker('broker', 'DNS:localhost,IP:127.0.0.1');
     misnamed = await tlsBroker('elsewhere', 'DNS:mqtt.elsewhere.example');
   }, 60_000);
