@@ -67,6 +67,8 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
         { timeout: 15_000, interval: 200 },
       )
       .toBe('cards-1: online');
+    // Nothing to encode before a card is printed: no Encode chip on the page yet.
+    expect(await page.getByRole('button', { name: 'Encode chip' }).isVisible()).toBe(false);
     await page.getByLabel('Patron barcode').fill('21000002');
     await page
       .getByLabel('Photo')
