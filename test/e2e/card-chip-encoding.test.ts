@@ -1,15 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAEMON_NODE_FLAGS } from '../../src/cli/node-flags.js';
+import { type SimulatedDeskProcess, startSimulatedDesk } from '../helpers/carrel-cli.js';
 import { waitForDevice } from '../helpers/desk.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 
 /**
  * A library trying Carrel's demo issues a library card with a chip: `npm start` with no
@@ -19,8 +10,7 @@ const CLI = path.join(ROOT, 'dist/src/cli/main.js');
  * off the pad, and nothing on the pad written over.
  */
 describe('issuing a library card with a chip at the simulated desk', () => {
-  let child: ChildProcess | undefined;
-  let stateDir: string;
+  let desk: SimulatedDeskProcess | undefined;
   let api: string;
   let cardPadSim: string;
 
@@ -48,24 +38,9 @@ describe('issuing a library card with a chip at the simulated desk', () => {
   }
 
   beforeAll(async () => {
-    stateDir = mkdtempSync(path.join(tmpdir(), 'carrel-card-chip-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
-    delete env.CARREL_CONFIG;
-    delete env.STATE_DIRECTORY;
-    child = spawn(
-      process.execPath,
-      [...DAEMON_NODE_FLAGS, CLI, 'start', '--http-port', '0', '--mqtt-port', '0'],
-      { cwd: stateDir, env, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let said = '';
-    const banner = await new Promise<string>((resolve, reject) => {
-      child!.stderr!.on('data', (chunk: Buffer) => {
-        said += chunk.toString();
-        if (/Stop with Ctrl-C/.test(said)) resolve(said);
-      });
-      child!.once('exit', (code) => reject(new Error(`carrel exited (${code}): ${said}`)));
-    });
-    api = /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner)![1]!;
+    desk = await startSimulatedDesk('carrel-card-chip-');
+    api = desk.api;
+    const banner = desk.banner;
     const simulatorUrl = (id: string) =>
       new RegExp(`simulator\\s+${id} \\(rfid-pad\\): (http://\\S+)`).exec(banner)?.[1];
     cardPadSim = simulatorUrl('card-pad-sim') ?? '';
@@ -74,11 +49,7 @@ describe('issuing a library card with a chip at the simulated desk', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-    rmSync(stateDir, { recursive: true, force: true });
+    await desk?.stop();
   });
 
   it('prints the first card and encodes its chip at once, the books on the desk pad untouched', async () => {

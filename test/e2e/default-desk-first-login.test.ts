@@ -1,21 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAEMON_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { type SimulatedDeskProcess, startSimulatedDesk } from '../helpers/carrel-cli.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { logIn } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 
 /**
  * A library trying Carrel for the first time: `npm start` with no configuration (the built CLI,
@@ -25,41 +16,20 @@ const CLI = path.join(ROOT, 'dist/src/cli/main.js');
  * the patron did anything.
  */
 describe.skipIf(skip !== undefined)("the simulated desk's first login at its kiosk page", () => {
-  let child: ChildProcess | undefined;
-  let stateDir: string;
+  let desk: SimulatedDeskProcess | undefined;
   let api: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    stateDir = mkdtempSync(path.join(tmpdir(), 'carrel-first-login-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
-    delete env.CARREL_CONFIG;
-    delete env.STATE_DIRECTORY;
-    child = spawn(
-      process.execPath,
-      [...DAEMON_NODE_FLAGS, CLI, 'start', '--http-port', '0', '--mqtt-port', '0'],
-      { cwd: stateDir, env, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let said = '';
-    api = await new Promise<string>((resolve, reject) => {
-      child!.stderr!.on('data', (chunk: Buffer) => {
-        said += chunk.toString();
-        const match = /API\s+(http:\/\/\S+)\/api\/v1/.exec(said);
-        if (match?.[1]) resolve(match[1]);
-      });
-      child!.once('exit', (code) => reject(new Error(`carrel exited (${code}): ${said}`)));
-    });
+    desk = await startSimulatedDesk('carrel-first-login-');
+    api = desk.api;
     await waitForDevice(api, 'ils', 'online', 15_000);
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-    rmSync(stateDir, { recursive: true, force: true });
+    await desk?.stop();
   });
 
   it('checks out every item lying on each pad at login, and refuses none', async () => {

@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 /** The built `carrel` command (`npm run build` first; `npm test` does). */
 export const CARREL_CLI = path.resolve(
@@ -35,4 +39,53 @@ export function runCarrel(
     stderr += chunk;
   });
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** The simulated desk as `npm start` runs it, started by `startSimulatedDesk`. */
+export interface SimulatedDeskProcess {
+  /** The API's base URL, `http://127.0.0.1:<port>`. */
+  api: string;
+  /** What the desk printed on start-up, up to "Stop with Ctrl-C" (its API, broker and simulators). */
+  banner: string;
+  /** SIGTERM, wait for the exit, remove the state folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `carrel start` with no configuration, as `npm start` runs it (the built CLI, the daemon's node
+ * flags), in a fresh state folder and on free ports; resolves once the banner is out.
+ */
+export async function startSimulatedDesk(prefix = 'carrel-simulated-desk-'): Promise<SimulatedDeskProcess> {
+  const stateDir = mkdtempSync(path.join(tmpdir(), prefix));
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
+  delete env.CARREL_CONFIG;
+  delete env.STATE_DIRECTORY;
+  const child = spawn(
+    process.execPath,
+    [...DAEMON_NODE_FLAGS, CARREL_CLI, 'start', '--http-port', '0', '--mqtt-port', '0'],
+    { cwd: stateDir, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  let said = '';
+  try {
+    const banner = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        said += chunk.toString();
+        if (/Stop with Ctrl-C/.test(said)) resolve(said);
+      });
+      child.once('exit', (code) => reject(new Error(`carrel exited (${code}): ${said}`)));
+    });
+    const api = /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner)?.[1];
+    if (!api) throw new Error(`carrel named no API: ${banner}`);
+    return { api, banner, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
