@@ -84,7 +84,11 @@ export function externalDeskConfig(host: SimulatorHost, kinds?: readonly string[
           },
         };
       const moved = { ...device, transport: { type: 'tcp', host: at.host, port: at.port } };
-      return device.kind === 'gate' ? { ...moved, listen: host.gateListen } : moved;
+      if (device.kind !== 'gate') return moved;
+      // The demo gate's counter is read every 2 s because it runs in process; a gate on the
+      // network is read as a deployed one is (the default, and no more often than Carrel allows).
+      const { visitors: _inProcess, ...gate } = moved as DemoDevice;
+      return { ...gate, listen: host.gateListen };
     });
   const printer = devices.find((device) => device.kind === 'receipt-printer') as { id: string } | undefined;
   return {
