@@ -1,5 +1,5 @@
 /**
- * The desk report over a year of hourly data: circulation from 10 terminals (the desks and
+ * The desk report over a year of data: circulation from 10 terminals (the desks and
  * self-checks of a branch), a year of 15-minute visitor counts and a year of device availability
  * minutes for 10 devices, in the desk's own SQLite file. Measured: GET /api/v1/stats/measures as
  * the report page asks it (each call, and the page's whole set in parallel), p50 (target ≤ 200 ms),
@@ -22,6 +22,7 @@ import { chromiumSkipReason, launchChromium } from '../test/helpers/browser.js';
 import type { BenchResult } from './types.js';
 
 const HOUR_MS = 3_600_000;
+const QUARTER_MS = HOUR_MS / 4;
 const DAYS = 365;
 const TERMINALS = 10;
 const KINDS = ['checkout', 'checkin', 'renew', 'patron'];
@@ -32,29 +33,39 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
 };
 
-/** A year of a branch's statistics, written as the components write them (their own tables). */
-function seed(path: string, now: number): number {
+/**
+ * `days` of a branch's statistics up to `now`, written as the components write them: circulation
+ * through DeskStatistics itself (each hour's counts spread over its quarters, as a desk's fall), the
+ * visitors into the gate's own table. Returns the rows written.
+ */
+export function seed(path: string, now: number, days = DAYS): number {
   const db = openDatabase(path);
-  new DeskStatistics(db);
+  const statistics = new DeskStatistics(db);
   new VisitorStore(db, 'exit-1');
-  const firstHour = Math.floor(now / HOUR_MS) - DAYS * 24;
+  const firstHour = Math.floor(now / HOUR_MS) - days * 24;
   let rows = 0;
   db.transaction(() => {
-    const circulation = db.prepare(
-      `INSERT INTO desk_statistics (hour, terminal, kind, outcome, reason, offline, count) VALUES (?, ?, ?, ?, ?, 0, ?)`,
-    );
     const visitors = db.prepare(
       'INSERT INTO gate_visitors (gate, quarter, visitors_in, visitors_out) VALUES (?, ?, ?, ?)',
     );
-    for (let hour = firstHour; hour < firstHour + DAYS * 24; hour++) {
+    for (let hour = firstHour; hour < firstHour + days * 24; hour++) {
       const local = hour % 24;
       if (local < 7 || local > 20) continue; // the library is closed
+      const at = hour * HOUR_MS;
       for (let t = 0; t < TERMINALS; t++)
         for (const kind of KINDS) {
-          circulation.run(hour, `terminal-${t}`, kind, 'ok', '', 1 + ((hour + t) % 7));
+          const quarter = (t % 4) * QUARTER_MS;
+          statistics.record(
+            { terminal: `terminal-${t}`, kind, outcome: 'ok' },
+            at + quarter,
+            1 + ((hour + t) % 7),
+          );
           rows++;
         }
-      circulation.run(hour, 'terminal-0', 'checkout', 'refused', 'patron_blocked', 1);
+      statistics.record(
+        { terminal: 'terminal-0', kind: 'checkout', outcome: 'refused', reason: 'patron_blocked' },
+        at,
+      );
       for (let q = 0; q < 4; q++) {
         visitors.run('exit-1', hour * 4 + q, 3 + (q % 3), 2 + (q % 2));
         rows++;
@@ -69,15 +80,17 @@ function seed(path: string, now: number): number {
     logger: silentLogger(),
     retentionDays: 400,
   }).prune(0);
+  // Its minutes per quarter hour; a device is off for half an hour now and then.
   db.transaction(() => {
     const minutes = db.prepare(
-      'INSERT INTO device_minutes (hour, device, kind, observed, online) VALUES (?, ?, ?, 60, ?)',
+      'INSERT INTO device_minutes (quarter, device, kind, observed, online) VALUES (?, ?, ?, 15, ?)',
     );
-    for (let hour = firstHour; hour < firstHour + DAYS * 24; hour++)
-      for (let d = 0; d < 10; d++) {
-        minutes.run(hour, `device-${d}`, 'receipt-printer', hour % 97 === d ? 30 : 60);
-        rows++;
-      }
+    for (let hour = firstHour; hour < firstHour + days * 24; hour++)
+      for (let d = 0; d < 10; d++)
+        for (let q = 0; q < 4; q++) {
+          minutes.run(hour * 4 + q, `device-${d}`, 'receipt-printer', hour % 97 === d && q >= 2 ? 0 : 15);
+          rows++;
+        }
   });
   db.close();
   return rows;
