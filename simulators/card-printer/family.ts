@@ -17,6 +17,11 @@ export const cardPrinterSimulatorSchema = z.strictObject({
   ribbon: z.enum(['ymcko', 'k']).default('ymcko'),
   ribbonPanels: z.number().int().min(0).max(10_000).default(1000),
   feeder: z.number().int().min(0).max(500).default(100),
+  /**
+   * The simulated RFID pad (a simulator of this desk) that is the printer's encoding station: each
+   * card printed lays its fresh chip there, the card printed before taken off.
+   */
+  encoderPad: deviceIdSchema.optional(),
 });
 export type CardPrinterSimulatorConfig = z.infer<typeof cardPrinterSimulatorSchema>;
 
@@ -30,7 +35,7 @@ export const cardPrinterSimulators = simulatorFamily({
   summary:
     'Evolis (ESC commands, panels, magstripe) or Magicard (--model magicard: spool jobs, REQ,STA) card printer, TCP 10060 (a pty with --pty); cards on 10061',
   ports: CARD_PRINTER_PORTS,
-  async start(config: CardPrinterSimulatorConfig, logger) {
+  async start(config: CardPrinterSimulatorConfig, logger, desk) {
     const { startCardPrinterSimulator } = await import('./simulator.js');
     const sim: CardPrinterSimulator = await startCardPrinterSimulator({
       make: config.model,
@@ -42,6 +47,10 @@ export const cardPrinterSimulators = simulatorFamily({
       feeder: config.feeder,
       logger,
     });
+    if (config.encoderPad !== undefined) {
+      const { feedEncoder } = await import('./encoder-feed.js');
+      feedEncoder(sim, config.encoderPad, desk, logger);
+    }
     return {
       id: config.id,
       kind: config.kind,
@@ -56,13 +65,12 @@ export const cardPrinterSimulators = simulatorFamily({
   main: async () => (await import('./main.js')).runCardPrinterSimulator,
   // The printer's own encoding pad beside it, as a desk issuing chip cards has one: the desk pad
   // (pad-1) holds the books being lent, and a card's chip is written only with the card alone on its
-  // pad. The pad starts with a blank card on it, the next card out of the printer, so the first card
-  // issued at a new demo desk is encoded at once; for the next one, take the encoded card off and lay
-  // a blank one there (the pad's control API: DELETE /api/tags/<uid>, POST {"preset":"blank"}).
+  // pad. Each card printed comes there with its fresh chip (the card before taken off), so the demo
+  // encodes one card after another as a real desk does; books or another card laid there are refused.
   demo: {
     simulators: [
-      { id: 'card-printer-sim', kind: 'card-printer' },
-      { id: 'card-pad-sim', kind: 'rfid-pad', port: 0, httpPort: 0, tags: ['blank'] },
+      { id: 'card-printer-sim', kind: 'card-printer', encoderPad: 'card-pad-sim' },
+      { id: 'card-pad-sim', kind: 'rfid-pad', port: 0, httpPort: 0 },
     ],
     devices: [
       {

@@ -12,6 +12,11 @@ import type { Logger } from '../../src/core/logger.js';
 export interface SimulatorDesk {
   /** Undefined until that device listens (a simulator that dials keeps trying). */
   listening(deviceId: string): { host: string; port: number } | undefined;
+  /**
+   * Another simulator of the desk, by its id, once it runs (simulators start in the config's order:
+   * one that works with another — a card printer feeding its encoding pad — looks it up when it acts).
+   */
+  simulator?(simulatorId: string): RunningSimulator | undefined;
 }
 
 /** One simulator running in the desk's process. */

@@ -132,6 +132,7 @@ export interface PatronStanding {
   /** Why checkout is refused, in words for the screen; empty when it is allowed. */
   checkoutBlocks: string[];
   renewalBlocks: string[];
+  recallBlocks: string[];
   holdBlocks: string[];
 }
 

@@ -24,6 +24,38 @@ function unknownPatronStatus(): PatronStatus {
   return status;
 }
 
+/** The words of a condition the patron status flags on its own (SIP2's names for them). */
+const CONDITION_WORDS: ReadonlyArray<[keyof PatronStatus, string]> = [
+  ['cardReportedLost', 'Card reported lost'],
+  ['tooManyItemsCharged', 'Loan limit reached'],
+  ['tooManyItemsOverdue', 'Too many overdue items'],
+  ['tooManyRenewals', 'Too many renewals'],
+  ['tooManyClaimsOfItemsReturned', 'Too many claims of items returned'],
+  ['tooManyItemsLost', 'Too many items lost'],
+  ['excessiveOutstandingFines', 'Outstanding fines and fees too high'],
+  ['excessiveOutstandingFees', 'Outstanding fines and fees too high'],
+  ['recallOverdue', 'Recalled item overdue'],
+  ['tooManyItemsBilled', 'Too many items billed'],
+];
+
+/**
+ * The screen message (AF) of a 24, 26 or 64: what its patron status flags say, in their order, each
+ * reason once — why borrowing, renewing, recalls and holds are denied when their flag is Y (a card
+ * blocked denies all four: said once), then each condition flagged — and nothing a flag does not
+ * say: a patron who may borrow is told nothing about borrowing.
+ */
+function statusWords(standing: PatronStanding): string[] {
+  const { status } = standing;
+  const words = [
+    ...(status.chargePrivilegesDenied ? standing.checkoutBlocks : []),
+    ...(status.renewalPrivilegesDenied ? standing.renewalBlocks : []),
+    ...(status.recallPrivilegesDenied ? standing.recallBlocks : []),
+    ...(status.holdPrivilegesDenied ? standing.holdBlocks : []),
+  ];
+  for (const [flag, said] of CONDITION_WORDS) if (status[flag]) words.push(said);
+  return [...new Set(words)];
+}
+
 export interface PatronLookup {
   patron?: Patron;
   standing?: PatronStanding;
@@ -50,7 +82,7 @@ export function lookUpPatron(
     standing,
     status: standing.status,
     validPatron: true,
-    screenMessage: [...new Set([...standing.checkoutBlocks, ...standing.renewalBlocks])],
+    screenMessage: statusWords(standing),
   };
   if (password !== undefined && password !== '') {
     lookup.validPatronPassword = password === patron.pin;

@@ -40,6 +40,8 @@ export function patronStanding(
   if (explicit.renewalPrivilegesDenied) renewalBlocks.push('Renewal not allowed');
   if (suspended.has('renewal')) renewalBlocks.push('Renewals suspended, please see staff');
   if (owesTooMuch) renewalBlocks.push('Outstanding fines and fees too high');
+  const recallBlocks = [...common];
+  if (suspended.has('recall')) recallBlocks.push('Recalls suspended');
   const holdBlocks = [...common];
   if (explicit.holdPrivilegesDenied) holdBlocks.push('Holds not allowed');
   if (suspended.has('hold')) holdBlocks.push('Holds suspended, please see staff');
@@ -48,7 +50,7 @@ export function patronStanding(
   for (const flag of PATRON_STATUS_FLAGS) status[flag] = explicit[flag] === true;
   status.chargePrivilegesDenied = checkoutBlocks.length > 0;
   status.renewalPrivilegesDenied = renewalBlocks.length > 0;
-  status.recallPrivilegesDenied ||= common.length > 0 || suspended.has('recall');
+  status.recallPrivilegesDenied ||= recallBlocks.length > 0;
   status.holdPrivilegesDenied = holdBlocks.length > 0;
   status.tooManyItemsCharged ||= tooManyCharged;
   status.tooManyItemsOverdue ||= tooManyOverdue;
@@ -67,6 +69,7 @@ export function patronStanding(
     overdue,
     checkoutBlocks,
     renewalBlocks,
+    recallBlocks,
     holdBlocks,
   };
 }

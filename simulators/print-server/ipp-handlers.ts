@@ -55,6 +55,8 @@ const HANDLERS: Record<number, Handler> = {
   [OPERATION.cupsGetDocument]: async (request, queue, context) => {
     const delay = context.model.faults.documentDelayMs;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (context.model.faults.refuseDocuments)
+      return { status: STATUS.clientErrorNotAuthorized, message: 'not authorized to get the document' };
     return withJob(request, queue, context, (job) => ({
       status: STATUS.ok,
       groups: [

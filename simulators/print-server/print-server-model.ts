@@ -43,6 +43,11 @@ export interface PrinterFaults {
    * (a print server that will not release a job just now, as CUPS refuses one it cannot release).
    */
   refuseNextRelease: boolean;
+  /**
+   * CUPS-Get-Document is refused (client-error-not-authorized), as CUPS's default policy refuses it
+   * to a user who neither owns the job nor is an administrator: the pages cannot be counted.
+   */
+  refuseDocuments: boolean;
 }
 
 export interface PrintServerModelOptions {
@@ -68,6 +73,7 @@ export class PrintServerModel {
     abortNextAfter: undefined,
     documentDelayMs: 0,
     refuseNextRelease: false,
+    refuseDocuments: false,
   };
   private printing: SimulatedJob | undefined;
   private timer: NodeJS.Timeout | undefined;

@@ -33,7 +33,11 @@ export class SimulatorsFeature implements Feature {
       for (const config of this.configs) {
         const kind = this.kinds.get(config.kind);
         if (!kind) throw new Error(`no simulator of kind "${config.kind}" in this build`);
-        this.running.set(config.id, await kind.start(config, this.logger, this.desk));
+        const desk: SimulatorDesk = {
+          listening: (id) => this.desk.listening(id),
+          simulator: (id) => this.running.get(id),
+        };
+        this.running.set(config.id, await kind.start(config, this.logger, desk));
       }
     } catch (error) {
       await this.stop();

@@ -5,7 +5,7 @@ import { waitForDevice } from '../helpers/desk.js';
 /**
  * A library trying Carrel's demo issues a library card with a chip: `npm start` with no
  * configuration (the built CLI on free ports and a fresh state folder), a card issued through the
- * API and its chip encoded, first thing. Then what a real desk meets when its encoding pad holds
+ * API and its chip encoded, first thing, and the next card after it. Then what a real desk meets when its encoding pad holds
  * something else than the new card — books, another patron's card: a refusal that says what to take
  * off the pad, and nothing on the pad written over.
  */
@@ -33,6 +33,8 @@ describe('issuing a library card with a chip at the simulated desk', () => {
       .toBe(count);
     return (await call('GET', `/rfid/${pad}/tags`)).json.tags as Array<{
       uid: string;
+      afi: number | null;
+      secured: boolean | null;
       item: { primaryItemId: string; typeOfUsage?: string } | null;
     }>;
   }
@@ -52,14 +54,42 @@ describe('issuing a library card with a chip at the simulated desk', () => {
     await desk?.stop();
   });
 
-  it('prints the first card and encodes its chip at once, the books on the desk pad untouched', async () => {
+  it('prints two cards in a row and encodes each chip at once, as they come out of the printer', async () => {
     const books = await tagsOn('pad-1', 2);
-    const issued = await call('POST', '/cards', { patron: '21000001' });
-    expect(issued).toMatchObject({ status: 200, json: { result: 'issued', cardNumber: '21000001' } });
-    const encoded = await call('POST', `/cards/${issued.json.issueId}/rfid`);
-    expect(encoded.json.detail).toBeUndefined();
-    expect(encoded.status).toBe(200);
-    expect(encoded.json.rfidUid).toMatch(/^[0-9A-F]{16}$/);
+    let before: string | undefined;
+    for (const patron of ['21000001', '21000003']) {
+      // What the library trying the demo does: print a card, encode it, print the next.
+      const issued = await call('POST', '/cards', { patron });
+      expect(issued).toMatchObject({ status: 200, json: { result: 'issued', cardNumber: patron } });
+      // Staff take the new card from the printer to the pad: the desk reads it there alone.
+      await expect
+        .poll(
+          async () =>
+            (await call('GET', '/rfid/card-pad/tags')).json.tags?.map(
+              (t: { uid: string }) => t.uid !== before,
+            ),
+          {
+            timeout: 10_000,
+          },
+        )
+        .toEqual([true]);
+      const [blank] = await tagsOn('card-pad', 1);
+      // A new card's chip as it comes from the card maker: no data, no library security (AFI 0x00).
+      expect(blank).toMatchObject({ afi: 0, secured: false });
+      const encoded = await call('POST', `/cards/${issued.json.issueId}/rfid`);
+      expect(encoded.json.detail).toBeUndefined();
+      expect(encoded.status).toBe(200);
+      expect(encoded.json.rfidUid).toMatch(/^[0-9A-F]{16}$/);
+      const [card] = await tagsOn('card-pad', 1);
+      // A patron card: read back as this card, and never a secured item, which the gates alarm on.
+      expect(card).toMatchObject({
+        uid: encoded.json.rfidUid,
+        secured: false,
+        item: { primaryItemId: patron, typeOfUsage: 'patron-card' },
+      });
+      expect(card!.afi).not.toBe(0x07);
+      before = card!.uid;
+    }
     const printer = (await call('GET', '/devices')).json.devices.find(
       (d: { device: string }) => d.device === 'cards-1',
     );
@@ -69,15 +99,17 @@ describe('issuing a library card with a chip at the simulated desk', () => {
 
   it('refuses, saying what to take off, when the encoding pad holds library items, and writes over none', async () => {
     expect(cardPadSim).toMatch(/^http/);
-    // Staff at a real desk: the encoded card taken away, two books put down beside the next blank card.
+    // Staff at a real desk: the encoded card taken away, two books put down where the next card comes.
     for (const tag of await tagsOn('card-pad', 1))
       expect((await fetch(`${cardPadSim}/api/tags/${tag.uid}`, { method: 'DELETE' })).status).toBe(200);
     await tagsOn('card-pad', 0);
-    for (const body of [{ item: { id: '31000026' } }, { item: { id: '31000030' } }, { preset: 'blank' }])
+    for (const body of [{ item: { id: '31000026' } }, { item: { id: '31000030' } }])
       expect((await call('POST', `${cardPadSim}/api/tags`, body)).status).toBe(201);
-    await tagsOn('card-pad', 3);
+    await tagsOn('card-pad', 2);
     const issued = await call('POST', '/cards', { patron: '21000002' });
     expect(issued.json.result).toBe('issued');
+    // The new card beside the books.
+    await tagsOn('card-pad', 3);
     const crowded = await call('POST', `/cards/${issued.json.issueId}/rfid`);
     expect(crowded).toMatchObject({ status: 409, json: { code: 'rfid_card_not_alone' } });
     expect(crowded.json.detail).toMatch(/take the other items off the pad/);

@@ -179,6 +179,10 @@ describe('issuing library cards on the simulated desk', () => {
       primaryItemId: issued.cardNumber,
       typeOfUsage: 'patron-card',
     });
+    // That blank chip came set as a library item on the shelf (AFI 0x07, the pad's `blank`): a patron's
+    // card must never be a secured item, which the gates alarm on — it is encoded unsecured.
+    expect(read.json.tags[0]).toMatchObject({ secured: false, afi: 0xc2 });
+    expect(pad.field.tag(uid)!.afi).toBe(0xc2);
   });
 
   it('shows a low ribbon and cleaning due in the printer’s health, its retained MQTT state and events', async () => {

@@ -145,6 +145,45 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     pageErrors.length = 0;
   });
 
+  it('encodes the next patron’s card too, as it comes out of the printer, with no help', async () => {
+    const tagsOnPad = async () =>
+      (
+        (await fetch(`${testDesk.api}/api/v1/rfid/card-pad/tags`, {
+          headers: { authorization: `Bearer ${STAFF}` },
+        }).then((r) => r.json())) as {
+          tags: Array<{ uid: string; secured: boolean | null; item: { primaryItemId: string } | null }>;
+        }
+      ).tags;
+    const [before] = await tagsOnPad();
+    await page.getByLabel('Patron barcode').fill('21000003');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
+      .toBe('Preview ready.');
+    await page.getByRole('button', { name: 'Print card' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
+      .toMatch(/^Card 21000003 issued/);
+    expect(await page.locator('#chip-hint').textContent()).toBe(
+      'To encode the card’s chip, lay the new card alone on the RFID pad “card-pad”, then press Encode chip.',
+    );
+    // Staff lay the card that came out on the pad: the desk reads it there alone, the card before gone.
+    await expect
+      .poll(async () => (await tagsOnPad()).map((tag) => tag.uid !== before!.uid), { timeout: 5000 })
+      .toEqual([true]);
+    await page.getByRole('button', { name: 'Encode chip' }).click();
+    await expect
+      .poll(() => page.locator('#chip-hint').textContent(), { timeout: 5000 })
+      .toBe('Chip encoded and read back: the card is ready.');
+    expect(await page.getByRole('alert').isHidden()).toBe(true);
+    const [card, ...others] = await tagsOnPad();
+    expect(others).toEqual([]);
+    expect(card!.uid).not.toBe(before!.uid);
+    expect(card).toMatchObject({ secured: false, item: { primaryItemId: '21000003' } });
+    await page.getByLabel('Patron barcode').fill('21000002');
+    expect(pageErrors).toEqual([]);
+  });
+
   it('tells staff what the ILS must learn of a new card number and of the card it replaces', async () => {
     await page.getByLabel('A new number').check();
     await page.getByRole('button', { name: 'Preview' }).click();

@@ -63,6 +63,62 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     expect(desk.url()).not.toContain(MONITOR);
   });
 
+  it('names each device’s detail in words, with units, and shows a detail it has no words for as it is', async () => {
+    const desk = await chromium.openPage('/healthz', {
+      viewport: { width: 1280, height: 1000 },
+      quiet: true,
+    });
+    // The printer's states, as the event WebSocket brings them, say one thing more than Carrel's
+    // printers do today: a detail this page has no words for.
+    await desk.routeWebSocket(/\/api\/v1\/events/, (socket) => {
+      const server = socket.connectToServer();
+      server.onMessage((text) => {
+        const message = JSON.parse(String(text));
+        const states =
+          message.event === 'snapshot'
+            ? message.data.devices
+            : message.event === 'device.state'
+              ? [message.data]
+              : [];
+        for (const state of states)
+          if (state.device === 'receipt-1') state.detail = { ...state.detail, nearEndSensor: 'clear' };
+        socket.send(JSON.stringify(message));
+      });
+    });
+    await desk.goto(`${chromium.testDesk.api}/dashboard#token=${MONITOR}`);
+    await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+    const row = (id: string, key: string) => ({
+      // The term beside the value (each row is a dt and its dd).
+      term: () =>
+        card(desk, id)
+          .locator(`dd[data-key="${key}"]`)
+          .evaluate((value) => value.previousElementSibling?.textContent, undefined, { timeout: 2000 }),
+      value: () => card(desk, id).locator(`dd[data-key="${key}"]`).textContent({ timeout: 2000 }),
+    });
+    for (const id of ['exit-1', 'ils', 'coins-1', 'notes-1', 'cards-1', 'receipt-1'])
+      await expect.poll(() => card(desk, id).locator('dd').count()).toBeGreaterThan(3);
+    expect(await row('exit-1', 'keepAliveTimeoutMs').term()).toBe('Keep-alive timeout');
+    expect(await row('exit-1', 'keepAliveTimeoutMs').value()).toBe('15 s');
+    expect(await row('ils', 'roundTripMs').term()).toBe('Round trip');
+    expect(await row('ils', 'roundTripMs').value()).toMatch(/^\d+(\.\d+)? ms$/);
+    expect(await row('coins-1', 'channels').term()).toBe('Coins it takes');
+    expect(await row('coins-1', 'channels').value()).toMatch(/^0\.05 EUR, 0\.10 EUR, 0\.20 EUR/);
+    expect(await row('notes-1', 'channels').term()).toBe('Notes it takes');
+    expect(await row('coins-1', 'line').term()).toBe('ccTalk line');
+    expect(await row('coins-1', 'line').value()).toContain('checksum errors 0');
+    expect(await row('coins-1', 'cashBox').value()).toMatch(/^coins 0 · expected 0(\.00)?/);
+    expect(await row('cards-1', 'ribbon').value()).toMatch(/^type ymcko · panels left \d+ · low no$/);
+    // Each row is in words: no key of Carrel's own in any term or value, but the one it does not know.
+    expect(await row('receipt-1', 'nearEndSensor').term()).toBe('nearEndSensor');
+    expect(await row('receipt-1', 'nearEndSensor').value()).toBe('clear');
+    const terms = await desk.locator('li.device dl.detail dt').allTextContents();
+    expect(terms.length).toBeGreaterThan(40);
+    expect(terms.filter((term) => /^[a-z]+(?:[A-Z][a-z]*)+$/.test(term))).toEqual(['nearEndSensor']);
+    const values = (await desk.locator('li.device dl.detail dd').allTextContents()).join(' | ');
+    for (const word of ['valueMinor', 'checksumErrors', 'expectedMinor', 'panelsLeft', 'occupancySince'])
+      expect(values).not.toContain(word);
+  });
+
   it('shows a simulator switched off as offline within 2 s, and back online when it is switched on', async () => {
     const desk = await openPage(MONITOR);
     const printer = card(desk, 'receipt-1');

@@ -12,6 +12,7 @@
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
+import { detailTerm, detailValue } from '/dashboard/detail-words.js';
 
 const api = new ApiClient(
   location.origin,
@@ -70,19 +71,6 @@ function since(iso) {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
   if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
   return `${Math.floor(seconds / 86400)} d`;
-}
-
-/** A detail value as text: times as local times, objects as `key value` pairs, lists joined. */
-function show(value) {
-  if (value === null || value === undefined) return '–';
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(value)) return time(value);
-  if (Array.isArray(value)) return value.length ? value.map(show).join(', ') : 'none';
-  if (typeof value === 'object')
-    return Object.entries(value)
-      .map(([key, inner]) => `${key} ${show(inner)}`)
-      .join(' · ');
-  return String(value);
 }
 
 function card(id) {
@@ -170,10 +158,10 @@ function render(id) {
   detail.replaceChildren(
     ...Object.entries(state.detail ?? {}).flatMap(([key, value]) => {
       const term = document.createElement('dt');
-      term.textContent = key;
+      term.textContent = detailTerm(key, { detail: state.detail });
       const description = document.createElement('dd');
       description.dataset.key = key;
-      description.textContent = show(value);
+      description.textContent = detailValue(value, key, state.detail);
       return [term, description];
     }),
   );

@@ -13,6 +13,7 @@ import { packageRoot } from '../../core/paths.js';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
 import { PHOTO_LIMITS } from '../../gateway/families/card-printer/card-templates.js';
 import { cardPrinters } from '../../gateway/families/card-printer/index.js';
+import type { CardIssueRecord } from '../../gateway/families/card-printer/issue-records.js';
 import type { CardPrinterPort } from '../../gateway/families/card-printer/port.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
 import { deviceIdParams } from '../http/schemas.js';
@@ -58,7 +59,11 @@ const issueRecordSchema = z.object({
   cardNumber: z.string(),
   patron: z.string(),
   template: z.string(),
-  staff: z.string(),
+  staff: z
+    .string()
+    .describe(
+      'who issued it: the name of their token; "at this desk" on a desk without tokens (this machine only, where no one holds a token)',
+    ),
   requestedAt: z.string(),
   finishedAt: z.string().nullable(),
   result: z.enum(['printing', 'issued', 'failed']),
@@ -89,6 +94,17 @@ const issueEventSchema = z.object({
   fault: z.string().optional(),
   attempts: z.number(),
 });
+
+/**
+ * What an issue record keeps of a caller of a desk without tokens (HTTP on loopback, a client of its
+ * loopback broker): no one's name — not an MQTT client id — but the mark the gate's history keeps too.
+ */
+const ON_THIS_MACHINE = 'loopback';
+
+/** An issue record as staff read it: a card issued on this machine without a token "at this desk". */
+function shown(record: CardIssueRecord): CardIssueRecord {
+  return record.staff === ON_THIS_MACHINE ? { ...record, staff: 'at this desk' } : record;
+}
 
 function printerPort(services: DeskServices, id: string | undefined): CardPrinterPort {
   if (id !== undefined) return services.ports.port(cardPrinters, id);
@@ -146,9 +162,14 @@ export const cardPrinterApi: ApiModule = {
       body: cardRequestSchema,
       response: issueRecordSchema,
       mqtt: { action: 'cards.issue' },
-      handler: (input) =>
-        doneOnce(services.requests, 'cards.issue', input, ({ printer, requestId: _id, ...request }) =>
-          printerPort(services, printer).issue({ ...request, staff: input.principal.name }),
+      handler: async (input) =>
+        shown(
+          await doneOnce(services.requests, 'cards.issue', input, ({ printer, requestId: _id, ...request }) =>
+            printerPort(services, printer).issue({
+              ...request,
+              staff: input.principal.onThisMachine ? ON_THIS_MACHINE : input.principal.name,
+            }),
+          ),
         ),
     }),
     operation({
@@ -163,7 +184,8 @@ export const cardPrinterApi: ApiModule = {
       query: z.object({ printer: printerField }),
       response: issueRecordSchema,
       mqtt: { action: 'cards.encode_rfid' },
-      handler: ({ params, query }) => printerPort(services, query.printer).encodeRfid(params.issueId),
+      handler: async ({ params, query }) =>
+        shown(await printerPort(services, query.printer).encodeRfid(params.issueId)),
     }),
     operation({
       method: 'GET',
@@ -174,7 +196,9 @@ export const cardPrinterApi: ApiModule = {
       access: STAFF,
       query: z.object({ printer: printerField, limit: z.coerce.number().int().min(1).max(500).default(50) }),
       response: z.object({ issues: z.array(issueRecordSchema) }),
-      handler: ({ query }) => ({ issues: printerPort(services, query.printer).issues(query.limit) }),
+      handler: ({ query }) => ({
+        issues: printerPort(services, query.printer).issues(query.limit).map(shown),
+      }),
     }),
     operation({
       method: 'GET',

@@ -2,6 +2,14 @@
 import { z } from 'zod';
 
 export { requestIdSchema } from '../request-ids.js';
+/**
+ * What a route that reaches the print server (IPP: CUPS or another) answers when that server fails it,
+ * beside the route's own refusals: 502, the server refused (ipp_refused, ipp_not_authorized — a job's
+ * document it would not give, so its pages cannot be counted) or answered unreadably (ipp_bad_answer…);
+ * 503, it cannot be reached (print_queue_unavailable).
+ */
+export const PRINT_SERVER_PROBLEMS = [502, 503] as const;
+
 export const patronSchema = z.string().min(1).max(255).describe('the patron barcode');
 export const minorSchema = z.number().int().describe('minor units (cents)');
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');

@@ -11,6 +11,7 @@ import { IDEMPOTENT_REPLAYED_HEADER } from '../request-ids.js';
 import {
   balanceSchema,
   jobSchema,
+  PRINT_SERVER_PROBLEMS,
   patronSchema,
   releaseSchema,
   requestIdSchema,
@@ -107,7 +108,7 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
         releaseCode: releaseCodeSchema,
       }),
       response: z.object({ release: releaseSchema, balance: balanceSchema }),
-      problems: [401, 402, 404, 409, 422, 503],
+      problems: [401, 402, 404, 409, 422, ...PRINT_SERVER_PROBLEMS],
       handler: async ({ body, reply }) => {
         const patron = printAccounts.stationPatron(body.session);
         const release = await printAccounts.release({

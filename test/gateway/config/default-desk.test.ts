@@ -92,20 +92,24 @@ describe('defaultDeskConfig', () => {
     ]);
   });
 
-  it('encodes library cards on a pad of their own holding a blank card, not on the desk pad with the books', () => {
+  it('encodes library cards on a pad of their own, fed by the printer, not on the desk pad with the books', () => {
     const config = defaultDeskConfig();
     const printer = config.devices.find((d) => d.kind === 'card-printer');
     expect(printer).toMatchObject({ id: 'cards-1', rfid: { reader: 'card-pad' } });
+    expect(config.simulators.find((s) => s.id === 'card-printer-sim')).toMatchObject({
+      encoderPad: 'card-pad-sim',
+    });
+    // Each card printed brings its own chip there: nothing lies on it before.
     expect(config.simulators.find((s) => s.id === 'card-pad-sim')).toMatchObject({
       kind: 'rfid-pad',
-      tags: ['blank'],
+      tags: [],
     });
   });
 
   it('puts on its pads only items of the sample library that are on the shelf, so a first login refuses none', async () => {
     const fixture = await loadIlsFixture(sampleFixturePath());
     const lent = new Set(fixture.patrons.flatMap((patron) => patron.loans.map((loan) => loan.item)));
-    // The card printer's encoding pad holds a blank card, not books: it is no pad to lend at.
+    // The card printer's encoding pad holds the cards it prints, not books: it is no pad to lend at.
     const pads = defaultDeskConfig()
       .simulators.filter((s) => s.kind === 'rfid-pad')
       .filter((s) => s.id !== 'card-pad-sim');

@@ -216,6 +216,93 @@ describe('patron information (64): the six counts are digits, 0000 to 9999', () 
   });
 });
 
+describe('patron information (64): its screen message (AF) says what its status flags say', () => {
+  /** The 64's flags that are Y, and its AF, as a kiosk reads them off the wire. */
+  async function patronInformation(link: Sip2TestClient, patron: string) {
+    const { message } = await exchange(link, {
+      type: 'patronInformation',
+      language: 'english',
+      transactionDate: now(),
+      summary: null,
+      institutionId: AO,
+      patronIdentifier: patron,
+    });
+    const flags = Object.entries(message.patronStatus as Record<string, boolean>)
+      .filter(([, on]) => on)
+      .map(([flag]) => flag);
+    return { flags, words: (message.screenMessage as string[] | undefined) ?? [] };
+  }
+
+  it('names each privilege the flags deny, and only those, each reason once', async () => {
+    const fixture = sampleFixtureInput();
+    fixture.patrons?.push(
+      {
+        barcode: '21000012',
+        pin: '1212',
+        name: 'Rut Sand',
+        homeBranch: 'MAIN',
+        expires: '+500d',
+        suspendedPrivileges: ['renewal', 'hold'],
+      },
+      {
+        barcode: '21000013',
+        pin: '1313',
+        name: 'Ivo Berg',
+        homeBranch: 'MAIN',
+        expires: '+500d',
+        status: { tooManyItemsLost: true, tooManyItemsBilled: true },
+      },
+    );
+    const link = await start(fixture);
+    const cases: Array<[string, string[], string[]]> = [
+      // Borrowing and holds suspended: both said, not borrowing alone.
+      [
+        '21000011',
+        ['chargePrivilegesDenied', 'holdPrivilegesDenied'],
+        ['Borrowing suspended, please see staff', 'Holds suspended, please see staff'],
+      ],
+      // Renewals and holds suspended, borrowing allowed: nothing said of borrowing.
+      [
+        '21000012',
+        ['renewalPrivilegesDenied', 'holdPrivilegesDenied'],
+        ['Renewals suspended, please see staff', 'Holds suspended, please see staff'],
+      ],
+      // Money owed over the threshold denies borrowing and renewing: said once.
+      [
+        '21000003',
+        ['chargePrivilegesDenied', 'renewalPrivilegesDenied', 'excessiveOutstandingFees'],
+        ['Outstanding fines and fees too high'],
+      ],
+      ['21000008', ['chargePrivilegesDenied', 'tooManyItemsOverdue'], ['Too many overdue items']],
+      // Conditions flagged on their own (no privilege denied) are said too.
+      [
+        '21000010',
+        ['tooManyClaimsOfItemsReturned', 'recallOverdue'],
+        ['Too many claims of items returned', 'Recalled item overdue'],
+      ],
+      [
+        '21000013',
+        ['tooManyItemsLost', 'tooManyItemsBilled'],
+        ['Too many items lost', 'Too many items billed'],
+      ],
+      [
+        '21000007',
+        [
+          'chargePrivilegesDenied',
+          'renewalPrivilegesDenied',
+          'recallPrivilegesDenied',
+          'holdPrivilegesDenied',
+          'cardReportedLost',
+        ],
+        ['Card reported lost'],
+      ],
+      ['21000001', [], []],
+    ];
+    for (const [patron, flags, words] of cases)
+      expect(await patronInformation(link, patron), patron).toEqual({ flags, words });
+  });
+});
+
 describe('a refused renewal (30): AJ, a required field, names the loan whoever was refused', () => {
   const renew = (patron: string, pin: string, item: string): AnySip2MessageInput => ({
     type: 'renew',

@@ -3,6 +3,7 @@
  * inlay) alone on the pad; its tag gets the card number as an ISO 28560 patron card (type of usage
  * `patron-card`), written and read back by the pad's own port, and the read-back is compared.
  *
+ * A patron card is never a secured item: a chip the gates would alarm on is unsecured once written.
  * Only a new card's chip is written: a blank one, or a patron card already holding this card's
  * number (encoding again). A library item's tag, another patron's card or a chip whose data the pad
  * could not read is never written over — the book would lose its tag, the patron their card — and
@@ -68,5 +69,8 @@ export async function encodePatronCard(
   });
   if (written.item?.primaryItemId !== cardNumber || written.item?.typeOfUsage !== 'patron-card')
     throw new CarrelError('rfid_verify_failed', 'the chip read back is not the card written');
+  // A chip that came set as a library item on the shelf (AFI 0x07, ISO 28560-1) would make the gates
+  // alarm each time the patron walks out with their card: a patron card is left unsecured.
+  if (written.secured === true) await pad.setSecurity(tag!.uid, false);
   return { uid: tag!.uid };
 }
