@@ -222,6 +222,36 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
     expect(button!.x + button!.width).toBeLessThanOrEqual(390);
   });
 
+  it('says Live only once it has read the alarms waiting, never "No alarms waiting." over one it has not read yet', async () => {
+    const api = chromium.testDesk.api;
+    gateSim().walk({ direction: 'out', items: ['31000012'] });
+    await expect
+      .poll(async () => {
+        const { alarms } = (await (await fetch(`${api}/api/v1/gates/alarms?open=true&limit=500`)).json()) as {
+          alarms: Array<{ item: string | null }>;
+        };
+        return alarms.some((alarm) => alarm.item === '31000012');
+      })
+      .toBe(true);
+    // A loaded desk PC (or Carrel): the alarm history takes a second to come. What the page says
+    // meanwhile is what staff glancing at it believe.
+    const page = await chromium.openPage('/healthz');
+    let whileReading: { link: string | null; empty: boolean } | undefined;
+    await page.route(/\/api\/v1\/gates\/alarms/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      whileReading ??= {
+        link: await page.locator('#link').textContent(),
+        empty: await page.getByText('No alarms waiting.').isVisible(),
+      };
+      await route.continue();
+    });
+    await page.goto(`${api}/gates`);
+    await expect.poll(() => page.locator('#link').textContent(), { timeout: 10_000 }).toBe('Live');
+    // Live: the alarm waiting is on the list, not still on its way.
+    expect(await page.locator('#open [data-alarm]').filter({ hasText: '31000012' }).count()).toBe(1);
+    expect(whileReading).toEqual({ link: 'Connecting…', empty: false });
+  });
+
   it('keeps the keyboard on the alarms: after Acknowledge the next waiting alarm, and on its button while its title comes', async () => {
     const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
     const page = await openPage();

@@ -38,6 +38,11 @@ let retryMs = 1000;
 /** The event WebSocket has been open before: opening again is coming back from a break. */
 let opened = false;
 /**
+ * The page has read the alarm history once: until then it does not know whether any alarm is
+ * waiting, and says neither 'No alarms waiting.' nor 'Live'.
+ */
+let historyRead = false;
+/**
  * The page's token may acknowledge (staff or admin), as GET /api/v1/auth/caller says; until it has
  * said (or when it could not), the buttons are offered, and a refusal takes them away.
  */
@@ -397,7 +402,7 @@ function render(record) {
  * 'Older alarms', which has some to show).
  */
 function showWhatIsEmpty() {
-  $('open-empty').hidden = $('open').children.length > 0;
+  $('open-empty').hidden = !historyRead || $('open').children.length > 0;
   $('done-section').hidden = $('done').children.length === 0 && $('older').hidden;
 }
 
@@ -486,6 +491,8 @@ async function catchUp(reconnected) {
   const missed = [...alarms.values()].some(
     (record) => record.acknowledged === null && !record.heard && !before.has(record.id),
   );
+  historyRead = true;
+  showWhatIsEmpty();
   if (reconnected && missed) beep();
 }
 
@@ -534,14 +541,25 @@ function connect() {
     onMessage,
     () => {
       retryMs = 1000;
-      $('link').textContent = 'Live';
-      $('link').classList.remove('down');
+      const opening = socket;
       // Whatever happened while the page was not listening is in the history. Once it is read,
       // Carrel is reachable again: what the page said while it was not (an acknowledgement that
-      // did not go through) is over.
+      // did not go through) is over. The page says Live only then: Live with an alarm waiting
+      // still on its way (a slow desk PC, a busy Carrel) would read as nothing waiting.
+      const live = () => {
+        if (socket !== opening || opening.readyState !== WebSocket.OPEN) return;
+        $('link').textContent = 'Live';
+        $('link').classList.remove('down');
+      };
       catchUp(opened).then(
-        () => say(null),
-        (error) => say(problemWords(error)),
+        () => {
+          say(null);
+          live();
+        },
+        (error) => {
+          say(problemWords(error));
+          live();
+        },
       );
       opened = true;
     },
