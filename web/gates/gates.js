@@ -43,10 +43,15 @@ let opened = false;
  */
 let historyRead = false;
 /**
- * The page's token may acknowledge (staff or admin), as GET /api/v1/auth/caller says; until it has
- * said (or when it could not), the buttons are offered, and a refusal takes them away.
+ * The page's token may acknowledge (staff or admin), as GET /api/v1/auth/caller says: null until it
+ * has said — the alarms show meanwhile, without Acknowledge, so a link that may only watch never
+ * has one to press. A page that could not ask (or had no answer within CALLER_WAIT_MS) offers the
+ * buttons, and Carrel's first refusal takes them away.
  */
-let mayAcknowledge = true;
+let mayAcknowledge = null;
+/** Carrel has said what the page's token may do. */
+let callerKnown = false;
+const CALLER_WAIT_MS = 5_000;
 
 // ---- Words -----------------------------------------------------------------
 
@@ -453,13 +458,30 @@ function watchOnly() {
   if (onButton) $('open-title').focus();
 }
 
-/** What the page's token may do; a page that cannot ask (Carrel away) offers the buttons. */
+/** The page's token may acknowledge (or the page could not learn otherwise): the waiting alarms get their Acknowledge. */
+function offerAcknowledge() {
+  if (mayAcknowledge !== null) return;
+  mayAcknowledge = true;
+  for (const record of alarms.values()) if (record.acknowledged === null) render(record);
+}
+
+/**
+ * What the page's token may do, asked beside the alarms rather than before them: the page shows
+ * what is waiting at once. A page that cannot ask (Carrel away) or has no answer in time offers
+ * the buttons.
+ */
 async function identify() {
+  const unanswered = setTimeout(offerAcknowledge, CALLER_WAIT_MS);
   try {
     const { scopes } = await api.call('GET', '/api/v1/auth/caller');
-    if (!scopes.includes('staff') && !scopes.includes('admin')) watchOnly();
+    callerKnown = true;
+    if (scopes.includes('staff') || scopes.includes('admin')) offerAcknowledge();
+    else watchOnly();
   } catch {
     // Asked again at the next start; Carrel's refusal of an acknowledgement says the same.
+    offerAcknowledge();
+  } finally {
+    clearTimeout(unanswered);
   }
 }
 
@@ -579,8 +601,8 @@ function connect() {
 }
 
 async function start() {
+  if (!callerKnown) void identify();
   try {
-    await identify();
     const { gates: list } = await api.gates();
     for (const gate of list)
       gates.set(gate.id, {
