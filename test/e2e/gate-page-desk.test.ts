@@ -162,6 +162,21 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
     expect(await rowWords(later, '39000777')).toEqual(live.unknown);
     expect(await rowWords(later, '31000010')).toEqual(live.known);
   });
+  it('shows where an item belongs as its location, not in place of a call number the library system did not send, live and after a reload', async () => {
+    const page = await openPage();
+    // Kind of Blue: the library system gives its permanent location (AQ EAST) and no call number.
+    gateSim().walk({ direction: 'out', items: ['31000014'] });
+    const row = page.locator('#open [data-alarm]').filter({ hasText: '31000014' });
+    await expect.poll(() => row.locator('.title').textContent(), { timeout: 5000 }).toBe('Kind of Blue');
+    const live = await rowWords(page, '31000014');
+    const parts = live.meta.split(' · ');
+    expect(parts).toContain('location EAST');
+    expect(parts).not.toContain('EAST');
+    await page.reload();
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    await expect.poll(() => page.locator('[data-alarm]').filter({ hasText: '31000014' }).count()).toBe(1);
+    expect(await rowWords(page, '31000014')).toEqual(live);
+  });
   it('says an acknowledgement did not go through while Carrel cannot be reached, and stops saying so once it can', async () => {
     // The page watched for errors would fail on the requests this test makes fail on purpose.
     const page = await chromium.openPage('/healthz', { quiet: true });

@@ -254,7 +254,7 @@ function titleMayComeFor(record) {
 
 /**
  * What the history kept of an alarm's title lookup, as the live events said it: the ILS's answer
- * (`details`: known or not, call number, status), or why it said nothing (`notFound`).
+ * (`details`: known or not, call number, location, status), or why it said nothing (`notFound`).
  */
 function keptLookup(record) {
   const lookup = record.lookup;
@@ -264,6 +264,7 @@ function keptLookup(record) {
       details: {
         known: lookup.known,
         callNumber: lookup.callNumber,
+        permanentLocation: lookup.permanentLocation,
         circulationStatus: lookup.circulationStatus,
       },
     };
@@ -375,6 +376,8 @@ function render(record) {
     gateName(record.gate),
     record.item,
     details?.callNumber,
+    // Where the item belongs, said as such: a location code is not a call number.
+    details?.permanentLocation ? `location ${details.permanentLocation}` : null,
     details?.circulationStatus ? (STATUSES[details.circulationStatus] ?? details.circulationStatus) : null,
     record.direction === 'in' ? 'walking in' : record.direction === 'out' ? 'walking out' : null,
     REASONS[record.reason] ?? record.reason,

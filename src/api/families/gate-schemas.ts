@@ -92,7 +92,11 @@ export const alarmRecordSchema = z
         z.object({
           answered: z.literal(true),
           known: z.boolean().describe('the ILS knows the item (false: not in its catalogue)'),
-          callNumber: z.string().nullable(),
+          callNumber: z.string().nullable().describe('the CS field where the ILS sends one'),
+          permanentLocation: z
+            .string()
+            .nullable()
+            .describe('where the item belongs (AQ); null for an alarm kept before Carrel kept it'),
           circulationStatus: z.string().nullable().describe('SIP2 circulation status: available, charged…'),
         }),
         z.object({
@@ -154,8 +158,8 @@ export const alarmEnrichedSchema = z.object({
   callNumber: z
     .string()
     .nullable()
-    .describe('the CS field where the ILS sends one, else the permanent location'),
-  permanentLocation: z.string().nullable(),
+    .describe('the CS field where the ILS sends one; a location is not a call number'),
+  permanentLocation: z.string().nullable().describe('where the item belongs (AQ), a location code'),
   circulationStatus: z.string().nullable().describe('SIP2 circulation status: available, charged, missing…'),
   dueDate: z.string().nullable().describe('ISO 8601 when readable, else the ILS’s text'),
   checkedOut: z.boolean().describe('charged to someone (never who)'),

@@ -52,7 +52,7 @@ function twoGates() {
 }
 
 describe('the alarm history of a gate', () => {
-  it('keeps when, which way, which item, why, and the title once known', () => {
+  it('keeps when, which way, which item, why, and the title, call number and location once known', () => {
     const { stores } = twoGates();
     const store = stores['exit-1'];
     store.record(alarm(1, T0, { reason: 'ils', ils: 'not_charged' }));
@@ -61,6 +61,7 @@ describe('the alarm history of a gate', () => {
       known: true,
       title: 'Middlemarch',
       callNumber: '823 ELI',
+      permanentLocation: 'MAIN',
       circulationStatus: 'available',
     });
     expect(store.get(alarm(1, T0).id)).toEqual({
@@ -71,7 +72,13 @@ describe('the alarm history of a gate', () => {
       item: '31000001',
       uid: 'E004010000000001',
       title: 'Middlemarch',
-      lookup: { answered: true, known: true, callNumber: '823 ELI', circulationStatus: 'available' },
+      lookup: {
+        answered: true,
+        known: true,
+        callNumber: '823 ELI',
+        permanentLocation: 'MAIN',
+        circulationStatus: 'available',
+      },
       reason: 'ils',
       ils: 'not_charged',
       acknowledged: null,
@@ -85,11 +92,23 @@ describe('the alarm history of a gate', () => {
     const store = stores['exit-1'];
     store.record(alarm(1, T0));
     store.record(alarm(2, T0 + 1000));
-    store.answered(alarm(1, T0).id, { known: false, title: null, callNumber: null, circulationStatus: null });
+    store.answered(alarm(1, T0).id, {
+      known: false,
+      title: null,
+      callNumber: null,
+      permanentLocation: null,
+      circulationStatus: null,
+    });
     store.unanswered(alarm(2, T0).id, 'no_answer');
     expect(store.get(alarm(1, T0).id)).toMatchObject({
       title: null,
-      lookup: { answered: true, known: false, callNumber: null, circulationStatus: null },
+      lookup: {
+        answered: true,
+        known: false,
+        callNumber: null,
+        permanentLocation: null,
+        circulationStatus: null,
+      },
     });
     expect(store.get(alarm(2, T0).id)).toMatchObject({
       title: null,
@@ -208,7 +227,7 @@ describe('an alarm history kept by a Carrel from before the title lookup was kep
         [
           '31000004',
           'Middlemarch',
-          { answered: true, known: true, callNumber: null, circulationStatus: null },
+          { answered: true, known: true, callNumber: null, permanentLocation: null, circulationStatus: null },
           null,
         ],
       ]);

@@ -28,7 +28,13 @@ export const ITEM_LOOKUP_MISS_WORDS: Readonly<Record<ItemLookupMiss, string>> = 
  * number and status), or it said nothing, and why.
  */
 export type ItemLookupOutcome =
-  | { answered: true; known: boolean; callNumber: string | null; circulationStatus: string | null }
+  | {
+      answered: true;
+      known: boolean;
+      callNumber: string | null;
+      permanentLocation: string | null;
+      circulationStatus: string | null;
+    }
   | { answered: false; reason: ItemLookupMiss; message: string };
 
 export interface GateAlarmRecord {
@@ -80,6 +86,7 @@ interface Row {
   lookup: string | null;
   call_number: string | null;
   circulation_status: string | null;
+  permanent_location: string | null;
 }
 
 /** `lookup` holds `known`, `unknown` (the ILS answered) or why it said nothing (`no_answer`…). */
@@ -106,15 +113,18 @@ export const GATE_ALARM_MIGRATIONS = [
   ALTER TABLE gate_alarms ADD COLUMN call_number TEXT;
   ALTER TABLE gate_alarms ADD COLUMN circulation_status TEXT;
   UPDATE gate_alarms SET lookup = 'known' WHERE title IS NOT NULL;`,
+  // Where the item belongs (AQ), beside its call number rather than in its place: step 2 kept the
+  // location as the call number when the ILS sent no CS, and those rows cannot be told apart.
+  'ALTER TABLE gate_alarms ADD COLUMN permanent_location TEXT;',
 ];
 
 const COLUMNS = `id, gate, at, direction, item, uid, title, reason, ils, acknowledged_by, acknowledged_at,
-  lookup, call_number, circulation_status`;
+  lookup, call_number, circulation_status, permanent_location`;
 /** Titles are the ILS's text; a longer one is cut, never stored whole. */
 const MAX_TITLE = 255;
 /** Who acknowledged: a token's name. */
 const MAX_NAME = 64;
-/** A call number or a circulation status, as the ILS gave it. */
+/** A call number, a location or a circulation status, as the ILS gave it. */
 const MAX_FACT = 64;
 
 export class GateAlarmHistory {
@@ -136,8 +146,8 @@ export class GateAlarmHistory {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.setAnswer = db.prepare(
-      `UPDATE gate_alarms SET title = ?, lookup = ?, call_number = ?, circulation_status = ?
-       WHERE id = ? AND gate = ?`,
+      `UPDATE gate_alarms SET title = ?, lookup = ?, call_number = ?, circulation_status = ?,
+       permanent_location = ? WHERE id = ? AND gate = ?`,
     );
     this.setMiss = db.prepare('UPDATE gate_alarms SET lookup = ? WHERE id = ? AND gate = ?');
     this.ack = db.prepare(
@@ -169,13 +179,14 @@ export class GateAlarmHistory {
     );
   }
 
-  /** What the ILS said of the item of an alarm already recorded: its title, call number and status, or that it does not know it. */
+  /** What the ILS said of the item of an alarm already recorded: its title, call number, location and status, or that it does not know it. */
   answered(
     id: string,
     facts: {
       known: boolean;
       title: string | null;
       callNumber: string | null;
+      permanentLocation: string | null;
       circulationStatus: string | null;
     },
   ): void {
@@ -185,6 +196,7 @@ export class GateAlarmHistory {
         facts.known ? 'known' : 'unknown',
         facts.callNumber?.slice(0, MAX_FACT) ?? null,
         facts.circulationStatus?.slice(0, MAX_FACT) ?? null,
+        facts.permanentLocation?.slice(0, MAX_FACT) ?? null,
         id,
         this.gate,
       ),
@@ -278,6 +290,7 @@ function lookupOf(row: Row): ItemLookupOutcome | null {
       answered: true,
       known: ANSWERED[row.lookup],
       callNumber: row.call_number,
+      permanentLocation: row.permanent_location,
       circulationStatus: row.circulation_status,
     };
   if (Object.hasOwn(ITEM_LOOKUP_MISS_WORDS, row.lookup)) {
