@@ -268,7 +268,7 @@ function keptLookup(record) {
         circulationStatus: lookup.circulationStatus,
       },
     };
-  return { notFound: lookup.message };
+  return { notFound: lookup.message, notKept: lookup.reason === 'not_kept' };
 }
 
 function remember(record) {
@@ -282,6 +282,7 @@ function remember(record) {
     title: record.title ?? known?.title ?? null,
     details: known?.details ?? kept.details,
     notFound: known?.notFound ?? kept.notFound,
+    notKept: known?.notKept ?? kept.notKept,
   };
   alarms.set(record.id, merged);
   if (
@@ -331,6 +332,8 @@ function titleOf(record) {
   if (!record.item) return 'Unreadable tag';
   if (record.details?.known === false) return 'Not in the catalogue';
   if (record.details) return 'Title not known';
+  // Kept by a Carrel from before the lookup was: nothing more is coming, and the page says so.
+  if (record.notKept) return 'Title not kept';
   if (record.notFound || lookupsOver.has(record.id)) return 'Title not found';
   return '…';
 }
@@ -382,7 +385,9 @@ function render(record) {
     record.direction === 'in' ? 'walking in' : record.direction === 'out' ? 'walking out' : null,
     REASONS[record.reason] ?? record.reason,
     record.ils === 'unanswered' ? 'the library system did not answer' : null,
-    titleOf(record) === 'Title not found' ? (record.notFound ?? 'the library system did not say') : null,
+    ['Title not found', 'Title not kept'].includes(titleOf(record))
+      ? (record.notFound ?? 'the library system did not say')
+      : null,
     open ? null : `${acknowledgedBy(record.acknowledged.by)} at ${when(record.acknowledged.at)}`,
   ];
   // 'the library system did not answer' once, when it decided the alarm and then gave no title.

@@ -101,13 +101,17 @@ export const alarmRecordSchema = z
         }),
         z.object({
           answered: z.literal(false),
-          reason: z.enum(['no_answer', 'unreachable', 'busy', 'failed', 'no_ils']),
+          reason: z
+            .enum(['no_answer', 'unreachable', 'busy', 'failed', 'no_ils', 'not_kept'])
+            .describe(
+              'as gate.alarm_not_enriched says it; not_kept: an alarm kept by a Carrel that kept only titles, with none',
+            ),
           message: z.string().describe('why, in the words a desk reads: “the library system did not answer”'),
         }),
       ])
       .nullable()
       .describe(
-        'what the title lookup came to, as gate.alarm_enriched or gate.alarm_not_enriched said it; null while it runs, or for an alarm kept by a Carrel from before',
+        'what the title lookup came to, as gate.alarm_enriched or gate.alarm_not_enriched said it; null while it runs (or for an unreadable tag)',
       ),
     reason: z.enum(['afi', 'eas', 'reported', 'ils']),
     ils: z.enum(['not_charged', 'unanswered', 'no_item']).nullable(),

@@ -202,7 +202,7 @@ describe('the desk’s alarm history, every gate together', () => {
 });
 
 describe('an alarm history kept by a Carrel from before the title lookup was kept (schema step 1)', () => {
-  it('upgrades and keeps every alarm: titled ones as answered, the others as not known', () => {
+  it('upgrades and keeps every alarm: titled ones as answered, untitled ones as not kept (with what to do)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'carrel-gate-schema-'));
     try {
       const path = join(dir, 'carrel.db');
@@ -223,7 +223,17 @@ describe('an alarm history kept by a Carrel from before the title lookup was kep
       const kept = store.list({ from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
       expect(kept.map((record) => [record.item, record.title, record.lookup, record.acknowledged])).toEqual([
         [null, null, null, null],
-        ['39000777', null, null, { by: 'desk-staff', at: new Date(T0 + 5000).toISOString() }],
+        [
+          '39000777',
+          null,
+          {
+            answered: false,
+            reason: 'not_kept',
+            message:
+              'raised before Carrel kept what the library system said of each item: look the item up there',
+          },
+          { by: 'desk-staff', at: new Date(T0 + 5000).toISOString() },
+        ],
         [
           '31000004',
           'Middlemarch',

@@ -23,6 +23,19 @@ export const ITEM_LOOKUP_MISS_WORDS: Readonly<Record<ItemLookupMiss, string>> = 
 };
 
 /**
+ * Why the history has nothing of what the ILS said: one of the misses above, or `not_kept` — an
+ * alarm kept by a Carrel from before the lookup was kept (gate-alarms schema step 1) with no title:
+ * the ILS did not know its item or did not answer, and that Carrel did not keep which.
+ */
+export type KeptLookupMiss = ItemLookupMiss | 'not_kept';
+
+/** Why, in the words a desk reads, and what to do where nothing more will come. */
+export const KEPT_LOOKUP_MISS_WORDS: Readonly<Record<KeptLookupMiss, string>> = {
+  ...ITEM_LOOKUP_MISS_WORDS,
+  not_kept: 'raised before Carrel kept what the library system said of each item: look the item up there',
+};
+
+/**
  * What the title lookup of an alarm's item came to, kept with the alarm so that a page opened later
  * says what a page open at the time said: the ILS answered (it knows the item or not, with its call
  * number and status), or it said nothing, and why.
@@ -35,7 +48,7 @@ export type ItemLookupOutcome =
       permanentLocation: string | null;
       circulationStatus: string | null;
     }
-  | { answered: false; reason: ItemLookupMiss; message: string };
+  | { answered: false; reason: KeptLookupMiss; message: string };
 
 export interface GateAlarmRecord {
   id: string;
@@ -47,7 +60,7 @@ export interface GateAlarmRecord {
   uid: string | null;
   /** The title as the ILS gave it, once it has. */
   title: string | null;
-  /** What the title lookup came to; null while it runs (or for an alarm kept before Carrel kept it). */
+  /** What the title lookup came to; null while it runs (or when Carrel stopped before it ended), and for an unreadable tag. */
   lookup: ItemLookupOutcome | null;
   reason: GateAlarmEvent['reason'];
   ils: GateAlarmEvent['ils'];
@@ -116,6 +129,10 @@ export const GATE_ALARM_MIGRATIONS = [
   // Where the item belongs (AQ), beside its call number rather than in its place: step 2 kept the
   // location as the call number when the ILS sent no CS, and those rows cannot be told apart.
   'ALTER TABLE gate_alarms ADD COLUMN permanent_location TEXT;',
+  // An alarm kept at step 1 with an item and no title (step 2 left its lookup empty, as if still
+  // running, and the page then said 'the library system did not say'): what the ILS said of it
+  // was not kept, and nothing more will come — said so, with what to do.
+  "UPDATE gate_alarms SET lookup = 'not_kept' WHERE lookup IS NULL AND item IS NOT NULL AND title IS NULL;",
 ];
 
 const COLUMNS = `id, gate, at, direction, item, uid, title, reason, ils, acknowledged_by, acknowledged_at,
@@ -293,9 +310,9 @@ function lookupOf(row: Row): ItemLookupOutcome | null {
       permanentLocation: row.permanent_location,
       circulationStatus: row.circulation_status,
     };
-  if (Object.hasOwn(ITEM_LOOKUP_MISS_WORDS, row.lookup)) {
-    const reason = row.lookup as ItemLookupMiss;
-    return { answered: false, reason, message: ITEM_LOOKUP_MISS_WORDS[reason] };
+  if (Object.hasOwn(KEPT_LOOKUP_MISS_WORDS, row.lookup)) {
+    const reason = row.lookup as KeptLookupMiss;
+    return { answered: false, reason, message: KEPT_LOOKUP_MISS_WORDS[reason] };
   }
   return null;
 }
