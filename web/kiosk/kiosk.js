@@ -26,6 +26,7 @@ import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
 import { renderReceipt } from './receipt.js';
 import { loanRenewals } from './renewals.js';
 import { element, itemRow } from './rows.js';
+import { kioskScreen } from './screen.js';
 import { formatCountdown, patronNotes, problemWords, unsettledItemsWords } from './words.js';
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -33,12 +34,6 @@ const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const LET_GO_KEY = 'carrel.kiosk.let-go';
 /** How often a page that found the session's screen away asks again whether it may take it up. */
 const AWAY_RETRY_MS = 3000;
-/** sessionStorage: this screen's id, the same across its reloads (another tab has its own). */
-const SCREEN_KEY = 'carrel.kiosk.screen';
-/** The BroadcastChannel on which a page loading asks this browser's live kiosk tabs whether one holds its screen id. */
-const SCREENS_CHANNEL = 'carrel.kiosk.screens';
-/** How long a page loading waits for a live tab holding its screen id to say so. */
-const SCREEN_ASK_MS = 400;
 const THANKS_MS = 30_000;
 const RECEIPT_THANKS_MS = 60_000;
 const IDLE_WARNING_MS = 30_000;
@@ -53,62 +48,11 @@ const scanner = !query.has('scanner')
   : DEVICE_ID.test(query.get('scanner') ?? '')
     ? query.get('scanner')
     : undefined;
-let screenId = sessionStorage.getItem(SCREEN_KEY) ?? newRequestId();
-sessionStorage.setItem(SCREEN_KEY, screenId);
-const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history), screenId);
-
-/** This page is a screen of its own from now on, named by a new id (kept for its reloads). */
-function newScreen() {
-  screenId = newRequestId();
-  sessionStorage.setItem(SCREEN_KEY, screenId);
-  api.screen = screenId;
-}
-
-/**
- * The screen id kept in sessionStorage is this tab's own from before a reload (or a crash) — or its
- * original's, copied by a duplicated tab (Chrome's "Duplicate" copies sessionStorage). Carrel
- * cannot tell the two apart, and would give the copy the patron's session while her own screen is
- * reconnecting. The browser can: a page loading asks the kiosk tabs of this browser whether a live
- * one holds its id; if one answers, this page takes a new id, and is another screen to Carrel
- * (which keeps the session with its screen for the grace). No answer: this tab reloaded, or came
- * back, and is the same screen. Resolves once this page's id is settled; every call naming the
- * screen waits for it.
- */
-function claimScreen() {
-  if (typeof BroadcastChannel !== 'function') return Promise.resolve();
-  const channel = new BroadcastChannel(SCREENS_CHANNEL);
-  const asking = newRequestId();
-  let settled = false;
-  // A page going away (a reload) no longer holds its id: the page that replaces it is the same screen.
-  let leaving = false;
-  addEventListener('pagehide', () => {
-    leaving = true;
-  });
-  addEventListener('pageshow', () => {
-    leaving = false;
-  });
-  return new Promise((resolve) => {
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      resolve();
-    };
-    channel.addEventListener('message', ({ data }) => {
-      if (leaving || data?.screen !== screenId) return;
-      if (data.type === 'held' && data.to === asking && !settled) {
-        newScreen();
-        return settle();
-      }
-      // Asked by a page loading with this page's id. Two pages loading with the same id at once
-      // (two copies): the one that asked with the greater mark keeps it, the other takes a new one.
-      if (data.type === 'who-holds' && (settled || asking > data.asking))
-        channel.postMessage({ type: 'held', screen: screenId, to: data.asking });
-    });
-    channel.postMessage({ type: 'who-holds', screen: screenId, asking });
-    setTimeout(settle, SCREEN_ASK_MS);
-  });
-}
-const screenClaimed = claimScreen();
+/** This page as a screen to Carrel (screen.js): its id, settled against this browser's other tabs. */
+const thisScreen = kioskScreen(sessionStorage, (id) => {
+  api.screen = id;
+});
+const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history), thisScreen.id);
 
 const $ = (id) => document.getElementById(id);
 
@@ -279,7 +223,7 @@ function watchPadForCard() {
 let unsettledOpening;
 
 async function openSessionOnce(request) {
-  await screenClaimed;
+  await thisScreen.claimed;
   const key = JSON.stringify(request);
   if (unsettledOpening?.key !== key) unsettledOpening = { key, requestId: newRequestId() };
   try {
@@ -347,7 +291,7 @@ function startSession(session) {
 function watchSession(id, attempt = 0) {
   const socket = api.socket(
     `/api/v1/sessions/${encodeURIComponent(id)}/events`,
-    { screen: screenId },
+    { screen: thisScreen.id },
     (message) => {
       if (attempt > 0) say('alert', '');
       attempt = 0;
@@ -804,7 +748,7 @@ async function resumeLeftSession() {
   const letGo = sessionStorage.getItem(LET_GO_KEY);
   sessionStorage.removeItem(LET_GO_KEY);
   let left;
-  await screenClaimed;
+  await thisScreen.claimed;
   try {
     const { sessions } = await api.sessions();
     left = sessions.find((s) => s.state === 'open' && s.pad === pad && s.id !== letGo);
@@ -824,7 +768,7 @@ async function resumeLeftSession() {
     if (!(error instanceof Problem && error.code === 'session_on_another_screen')) return;
     // Another screen shows it — perhaps under this page's own id, copied with a duplicated tab
     // whose original did not answer in time: this page is a screen of its own from now on.
-    newScreen();
+    thisScreen.renew();
     if (!state.session && !state.busy && state.screen === 'start') showInUse(left.id);
   }
 }

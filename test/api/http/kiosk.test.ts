@@ -55,6 +55,7 @@ describe('the kiosk page route', () => {
       ['/kiosk/receipt.js', 'text/javascript', 'receipt.js'],
       ['/kiosk/rows.js', 'text/javascript', 'rows.js'],
       ['/kiosk/renewals.js', 'text/javascript', 'renewals.js'],
+      ['/kiosk/screen.js', 'text/javascript', 'screen.js'],
       ['/kiosk/kiosk.css', 'text/css', 'kiosk.css'],
     ];
     for (const [url, type, file] of cases) {
@@ -143,6 +144,7 @@ describe('the kiosk page route', () => {
       'receipt.js',
       'renewals.js',
       'rows.js',
+      'screen.js',
       'words.js',
     ]);
   });
@@ -161,6 +163,7 @@ describe('the kiosk page route', () => {
       'receipt.js',
       'rows.js',
       'renewals.js',
+      'screen.js',
       'kiosk.css',
     ]) {
       const text = readFileSync(join(WEB, file), 'utf8');
