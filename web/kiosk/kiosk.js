@@ -27,13 +27,10 @@ import { renderReceipt } from './receipt.js';
 import { loanRenewals } from './renewals.js';
 import { element, itemRow } from './rows.js';
 import { kioskScreen } from './screen.js';
+import { sessionScreens } from './takeover.js';
 import { formatCountdown, patronNotes, problemWords, unsettledItemsWords } from './words.js';
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** sessionStorage: the session this tab let go when it was last hidden (a reload), not to be taken up again. */
-const LET_GO_KEY = 'carrel.kiosk.let-go';
-/** How often a page that found the session's screen away asks again whether it may take it up. */
-const AWAY_RETRY_MS = 3000;
 const THANKS_MS = 30_000;
 const RECEIPT_THANKS_MS = 60_000;
 const IDLE_WARNING_MS = 30_000;
@@ -114,7 +111,7 @@ const renewals = loanRenewals({
   session: () => state.session,
   itemTitle: (item) => state.items.get(item)?.title,
   touch: () => touch(),
-  shownElsewhere: (error) => shownElsewhere(error),
+  shownElsewhere: (error) => screens.shownElsewhere(error),
 });
 
 /** Runs one request at a time from a button, so a double tap does not send twice. */
@@ -296,7 +293,7 @@ function watchSession(id, attempt = 0) {
       if (attempt > 0) say('alert', '');
       attempt = 0;
       if (message.event === 'moved') {
-        movedAway();
+        screens.movedAway();
       } else if (message.event === 'session') {
         sessionChanged(message.data);
       } else if (message.event === 'item') {
@@ -314,7 +311,7 @@ function watchSession(id, attempt = 0) {
       // Carrel no longer knows the session (it was restarted after a crash): it is over.
       if (event.code === 4404) return sessionGone();
       // Another screen took the session over.
-      if (event.code === 4409) return movedAway();
+      if (event.code === 4409) return screens.movedAway();
       // Carrel away for longer (restarting, the network): keep trying, and say so.
       if (attempt >= 4) say('alert', 'Reconnecting to the pad… Please wait.');
       setTimeout(
@@ -388,98 +385,17 @@ function sessionGone() {
   );
 }
 
-/**
- * The session was moved to another screen (staff moved it there on purpose): this screen lets it
- * be — it neither cancels it nor shows it any longer — and says the self-check is in use.
- */
-function movedAway() {
-  if (!state.session) return;
-  const { id } = state.session;
-  state.session = null; // not this screen's to cancel any more
-  toStart();
-  showInUse(id);
-}
-
-/**
- * Another screen shows this pad's session: say so, show none of it, and go back to the start when
- * it ends. Followed read only (without this screen's id), so this screen never holds it.
- */
-function showInUse(id) {
-  state.inUse?.socket?.close();
-  const inUse = { id, socket: null };
-  state.inUse = inUse;
-  say('in-use-error', '');
-  show('in-use');
-  const follow = () => {
-    const socket = api.socket(
-      `/api/v1/sessions/${encodeURIComponent(id)}/events`,
-      {},
-      (message) => {
-        if (message.event === 'ended' && state.inUse === inUse) toStart();
-      },
-      (event) => {
-        if (state.inUse !== inUse || inUse.socket !== socket) return;
-        // Ended, or gone (Carrel restarted): the pad is free.
-        if (event.code === 1000 || event.code === 4404) return toStart();
-        setTimeout(() => {
-          if (state.inUse === inUse && inUse.socket === socket) follow();
-        }, 2000);
-      },
-    );
-    inUse.socket = socket;
-  };
-  follow();
-}
-
-/** Staff moving the session to this screen on purpose (the other one is closed or not working). */
-async function takeOverHere() {
-  const inUse = state.inUse;
-  if (!inUse) return;
-  say('in-use-error', '');
-  try {
-    const session = await api.takeOver(inUse.id, true);
-    if (state.inUse !== inUse) return;
-    inUse.socket?.close();
-    state.inUse = null;
-    startSession(session);
-  } catch (error) {
-    if (!(error instanceof Problem)) throw error;
-    if (error.status === 404 || error.code === 'session_ended') return toStart();
-    say('in-use-error', problemWords(error));
-  }
-}
-
-/**
- * The session's screen was away (its connection lost) when this page came: asked again every few
- * seconds, the session comes here once that screen has stayed away past the grace (its browser
- * crashed, and this page is it come back). Back meanwhile, the session stays there.
- */
-function takeOverIfStillAway(inUse) {
-  setTimeout(async () => {
-    if (state.inUse !== inUse || state.screen !== 'in-use') return;
-    try {
-      const session = await api.takeOver(inUse.id, false);
-      if (state.inUse !== inUse) return;
-      inUse.socket?.close();
-      state.inUse = null;
-      startSession(session);
-    } catch (error) {
-      if (state.inUse !== inUse) return;
-      if (error instanceof Problem && (error.status === 404 || error.code === 'session_ended'))
-        return toStart();
-      // Its screen is back (session_on_another_screen): in use it stays.
-      if (error instanceof Problem && error.code === 'session_on_another_screen') return;
-      takeOverIfStillAway(inUse);
-    }
-  }, AWAY_RETRY_MS);
-}
-
-/** A request refused because the session is now shown on another screen: this one lets it be. */
-function shownElsewhere(error) {
-  if (!(error instanceof Problem) || error.code !== 'session_on_another_screen') return false;
-  movedAway();
-  return true;
-}
+/** One screen shows a pad's session (takeover.js): another says the self-check is in use. */
+const screens = sessionScreens({
+  api,
+  say,
+  show,
+  state,
+  pad,
+  thisScreen,
+  toStart: () => toStart(),
+  startSession: (session) => startSession(session),
+});
 
 /** Any activity pushes the inactivity end back by the session's timeout. */
 function touch() {
@@ -531,7 +447,7 @@ async function stillHere() {
     sessionChanged(await api.keepAlive(state.session.id));
     say('alert', '');
   } catch (error) {
-    if (shownElsewhere(error)) return;
+    if (screens.shownElsewhere(error)) return;
     if (error instanceof Problem)
       say(
         state.screen === 'finish' ? 'finish-error' : 'session-error',
@@ -605,7 +521,7 @@ async function sendItem(barcode, feeAcknowledged) {
     touch();
     renderItems();
   } catch (error) {
-    if (shownElsewhere(error)) return;
+    if (screens.shownElsewhere(error)) return;
     if (!(error instanceof Problem)) throw error;
     if (error.code === 'item_outcome_unknown') {
       // Its answer was lost and the library system cannot say now whether it went through.
@@ -649,7 +565,7 @@ async function finish(receipt) {
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
     state.ending = false;
-    if (shownElsewhere(error)) return;
+    if (screens.shownElsewhere(error)) return;
     if (error.status === 404 || (error.status === 409 && state.session?.state === 'ended')) {
       sessionEnded({ ...state.session, state: 'ended' });
     } else {
@@ -724,53 +640,9 @@ $('finish').addEventListener('click', () => {
   show('finish');
 });
 $('finish-back').addEventListener('click', () => show('session'));
-$('in-use-take').addEventListener('click', () => once(takeOverHere));
+$('in-use-take').addEventListener('click', () => once(screens.takeOverHere));
 for (const button of document.querySelectorAll('[data-receipt]')) {
   button.addEventListener('click', () => once(() => finish(button.dataset.receipt)));
-}
-
-// A kiosk page closed or reloaded mid-session lets the pad go rather than holding it until the timeout.
-addEventListener('pagehide', () => {
-  if (state.session?.state === 'open' && !state.ending) {
-    sessionStorage.setItem(LET_GO_KEY, state.session.id);
-    api.cancelSession(state.session.id, { keepalive: true });
-  }
-});
-
-/**
- * A session this kiosk left open on its pad without letting it go (the browser crashed, or lost
- * power): it still checks out what is placed on the pad, and answers anyone else "busy". The page
- * that comes back takes it up, so the patron sees it and can finish; coming back counts as
- * activity. One this tab let go as it reloaded is being cancelled, and is left alone. A session
- * another screen still shows is that screen's: this one says the self-check is in use.
- */
-async function resumeLeftSession() {
-  const letGo = sessionStorage.getItem(LET_GO_KEY);
-  sessionStorage.removeItem(LET_GO_KEY);
-  let left;
-  await thisScreen.claimed;
-  try {
-    const { sessions } = await api.sessions();
-    left = sessions.find((s) => s.state === 'open' && s.pad === pad && s.id !== letGo);
-    if (!left || state.session || state.busy || state.screen !== 'start') return;
-    const session = await api.takeOver(left.id, false);
-    if (!state.session && !state.busy && state.screen === 'start') startSession(session);
-  } catch (error) {
-    if (error instanceof Problem && error.code === 'session_screen_away') {
-      // The screen showing it lost its connection a moment ago, and is likely reconnecting with the
-      // patron in front of it: in use here, unless it stays away past Carrel's grace.
-      if (!state.session && !state.busy && state.screen === 'start') {
-        showInUse(left.id);
-        takeOverIfStillAway(state.inUse);
-      }
-      return;
-    }
-    if (!(error instanceof Problem && error.code === 'session_on_another_screen')) return;
-    // Another screen shows it — perhaps under this page's own id, copied with a duplicated tab
-    // whose original did not answer in time: this page is a screen of its own from now on.
-    thisScreen.renew();
-    if (!state.session && !state.busy && state.screen === 'start') showInUse(left.id);
-  }
 }
 
 async function watchLibrarySystem() {
@@ -837,4 +709,4 @@ watchLibrarySystem();
 
 document.body.dataset.pad = pad;
 toStart();
-resumeLeftSession();
+screens.resumeLeftSession();

@@ -56,6 +56,7 @@ describe('the kiosk page route', () => {
       ['/kiosk/rows.js', 'text/javascript', 'rows.js'],
       ['/kiosk/renewals.js', 'text/javascript', 'renewals.js'],
       ['/kiosk/screen.js', 'text/javascript', 'screen.js'],
+      ['/kiosk/takeover.js', 'text/javascript', 'takeover.js'],
       ['/kiosk/kiosk.css', 'text/css', 'kiosk.css'],
     ];
     for (const [url, type, file] of cases) {
@@ -145,6 +146,7 @@ describe('the kiosk page route', () => {
       'renewals.js',
       'rows.js',
       'screen.js',
+      'takeover.js',
       'words.js',
     ]);
   });
@@ -164,6 +166,7 @@ describe('the kiosk page route', () => {
       'rows.js',
       'renewals.js',
       'screen.js',
+      'takeover.js',
       'kiosk.css',
     ]) {
       const text = readFileSync(join(WEB, file), 'utf8');

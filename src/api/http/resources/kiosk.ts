@@ -20,6 +20,7 @@ const KIOSK_ASSETS: Readonly<Record<string, string>> = {
   'rows.js': 'text/javascript; charset=utf-8',
   'renewals.js': 'text/javascript; charset=utf-8',
   'screen.js': 'text/javascript; charset=utf-8',
+  'takeover.js': 'text/javascript; charset=utf-8',
   'pay.js': 'text/javascript; charset=utf-8',
   'kiosk.css': 'text/css; charset=utf-8',
 };
