@@ -56,6 +56,7 @@ describe('the kiosk page route', () => {
       ['/kiosk/rows.js', 'text/javascript', 'rows.js'],
       ['/kiosk/renewals.js', 'text/javascript', 'renewals.js'],
       ['/kiosk/screen.js', 'text/javascript', 'screen.js'],
+      ['/kiosk/login.js', 'text/javascript', 'login.js'],
       ['/kiosk/takeover.js', 'text/javascript', 'takeover.js'],
       ['/kiosk/kiosk.css', 'text/css', 'kiosk.css'],
     ];
@@ -142,6 +143,7 @@ describe('the kiosk page route', () => {
     expect([...seen].sort()).toEqual([
       'api.js',
       'kiosk.js',
+      'login.js',
       'receipt.js',
       'renewals.js',
       'rows.js',
@@ -167,6 +169,7 @@ describe('the kiosk page route', () => {
       'renewals.js',
       'screen.js',
       'takeover.js',
+      'login.js',
       'kiosk.css',
     ]) {
       const text = readFileSync(join(WEB, file), 'utf8');
