@@ -23,6 +23,7 @@
  * reconnecting after a network blip — or when staff press "Move the session to this screen".
  */
 import { KioskApi, Problem, takeToken } from './api.js';
+import { libraryLink } from './library.js';
 import { kioskLogin } from './login.js';
 import { renderReceipt } from './receipt.js';
 import { loanRenewals } from './renewals.js';
@@ -78,13 +79,10 @@ const state = {
   busy: false,
 };
 
-/**
- * The library system's link as Carrel sees it, followed for items whose answer was lost: Carrel
- * asks the library system whether such an item went through before trying it again, so the
- * patron may try again while it answers; while it does not, she is told so. `turns` counts its
- * going away and coming back: what Carrel said it could not tell holds until the next turn.
- */
-const library = { status: undefined, turns: 0 };
+/** The library system's link as Carrel sees it (library.js): an item whose answer was lost may be tried again while it answers. */
+const library = libraryLink(api, () => {
+  if (state.session) renderItems();
+});
 
 function show(screen) {
   state.screen = screen;
@@ -553,45 +551,8 @@ for (const button of document.querySelectorAll('[data-receipt]')) {
   button.addEventListener('click', () => once(() => finish(button.dataset.receipt)));
 }
 
-async function watchLibrarySystem() {
-  let device;
-  try {
-    device = (await api.devices()).devices.find((d) => d.kind === 'ils')?.device;
-  } catch (error) {
-    // Not allowed to read it (the token's scope): Carrel answers each try instead.
-    if (!(error instanceof Problem && (error.status === 401 || error.status === 403)))
-      setTimeout(watchLibrarySystem, 5000);
-    return;
-  }
-  // No library system link on this desk: Carrel answers each try.
-  if (!device) return;
-  api.socket(
-    '/api/v1/events',
-    { devices: device },
-    (message) => {
-      const health =
-        message.event === 'snapshot'
-          ? message.data?.devices?.find((d) => d.device === device)
-          : message.event === 'device.state' && message.data?.device === device
-            ? message.data
-            : undefined;
-      if (health) libraryIs(health.status);
-    },
-    // The gateway restarted or the network blinked: listen again (the snapshot says how it is).
-    () => setTimeout(watchLibrarySystem, 2000),
-  );
-}
-
-function libraryIs(status) {
-  const wasAway = library.status === 'offline';
-  library.status = status;
-  if (wasAway === (status === 'offline')) return;
-  library.turns++;
-  if (state.session) renderItems();
-}
-
 login.watchScanner();
-watchLibrarySystem();
+library.watch();
 
 document.body.dataset.pad = pad;
 toStart();

@@ -57,6 +57,7 @@ describe('the kiosk page route', () => {
       ['/kiosk/renewals.js', 'text/javascript', 'renewals.js'],
       ['/kiosk/screen.js', 'text/javascript', 'screen.js'],
       ['/kiosk/login.js', 'text/javascript', 'login.js'],
+      ['/kiosk/library.js', 'text/javascript', 'library.js'],
       ['/kiosk/takeover.js', 'text/javascript', 'takeover.js'],
       ['/kiosk/kiosk.css', 'text/css', 'kiosk.css'],
     ];
@@ -143,6 +144,7 @@ describe('the kiosk page route', () => {
     expect([...seen].sort()).toEqual([
       'api.js',
       'kiosk.js',
+      'library.js',
       'login.js',
       'receipt.js',
       'renewals.js',
@@ -170,6 +172,7 @@ describe('the kiosk page route', () => {
       'screen.js',
       'takeover.js',
       'login.js',
+      'library.js',
       'kiosk.css',
     ]) {
       const text = readFileSync(join(WEB, file), 'utf8');

@@ -18,6 +18,7 @@ const KIOSK_ASSETS: Readonly<Record<string, string>> = {
   'words.js': 'text/javascript; charset=utf-8',
   'receipt.js': 'text/javascript; charset=utf-8',
   'login.js': 'text/javascript; charset=utf-8',
+  'library.js': 'text/javascript; charset=utf-8',
   'rows.js': 'text/javascript; charset=utf-8',
   'renewals.js': 'text/javascript; charset=utf-8',
   'screen.js': 'text/javascript; charset=utf-8',
