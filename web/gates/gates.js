@@ -10,6 +10,7 @@
  * no Acknowledge and says so.
  */
 import { GateApi, Problem, takeToken } from './api.js';
+import { acknowledgedBy, clock, dayOf, NOT_LET_IN, problemWords, REASONS, STATUSES, when } from './words.js';
 
 const api = new GateApi(location.origin, takeToken(location, sessionStorage, history));
 const $ = (id) => document.getElementById(id);
@@ -53,70 +54,13 @@ let mayAcknowledge = null;
 let callerKnown = false;
 const CALLER_WAIT_MS = 5_000;
 
-// ---- Words -----------------------------------------------------------------
+// ---- Words (words.js) ----------------------------------------------------
 
-const REASONS = {
-  afi: 'tag says not lent',
-  eas: 'tag still secured (not checked out)',
-  reported: 'the gate alarmed',
-  ils: 'not on loan (library system)',
-};
-
-const STATUSES = {
-  available: 'on the shelf',
-  charged: 'on loan',
-  chargedNotToBeRecalled: 'on loan',
-  recalled: 'on loan, recalled',
-  onOrder: 'on order',
-  inProcess: 'in processing',
-  waitingOnHoldShelf: 'on the hold shelf',
-  waitingToBeReshelved: 'waiting to be reshelved',
-  inTransit: 'in transit',
-  claimedReturned: 'claimed returned',
-  lost: 'lost',
-  missing: 'missing',
-};
-
-const clock = (iso) =>
-  new Date(iso).toLocaleTimeString([], {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  });
-/** The day of an alarm not raised today ('Fri 4 Dec'); none for today's. */
-function dayOf(iso) {
-  const at = new Date(iso);
-  if (at.toDateString() === new Date().toDateString()) return null;
-  return at.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' });
-}
-/** A time, with its day when it was not today. */
-const when = (iso) => [dayOf(iso), clock(iso)].filter(Boolean).join(' ');
 const gateName = (id) => gates.get(id)?.name ?? id;
-/**
- * Who acknowledged, in words: the name of the token they hold, or — on a desk without tokens, where
- * Carrel names every caller 'loopback' and serves only this machine — this desk.
- */
-const acknowledgedBy = (by) => (by === 'loopback' ? 'acknowledged at this desk' : `acknowledged by ${by}`);
-
-/** A 401: no token, or one Carrel no longer takes. For the desk (what to do), and IT (how the link is made: /gates#token=…). */
-const NOT_LET_IN =
-  "Carrel did not let this page in: the link it was opened with has no valid access token (it may have been changed). Ask IT for the gate page's current link.";
 
 function say(text) {
   $('problem').textContent = text ?? '';
   $('problem').hidden = !text;
-}
-
-/** A refusal in words; `refused` says what a 403 refused (the token's scope falls short of it). */
-function problemWords(error, refused = 'This page needs a staff or monitor token to read the alarms.') {
-  if (error instanceof Problem) {
-    if (error.status === 401) return NOT_LET_IN;
-    if (error.status === 403) return refused;
-    if (error.code === 'network') return 'Carrel cannot be reached.';
-    return error.message;
-  }
-  return String(error);
 }
 
 // ---- Sound -----------------------------------------------------------------
