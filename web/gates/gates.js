@@ -10,6 +10,7 @@
  * no Acknowledge and says so.
  */
 import { GateApi, Problem, takeToken } from './api.js';
+import { gateFigures } from './visitors.js';
 import { acknowledgedBy, clock, dayOf, NOT_LET_IN, problemWords, REASONS, STATUSES, when } from './words.js';
 
 const api = new GateApi(location.origin, takeToken(location, sessionStorage, history));
@@ -98,70 +99,10 @@ function beep() {
   button.dataset.played = String(Number(button.dataset.played) + 1);
 }
 
-// ---- Visitors --------------------------------------------------------------
+// ---- Visitors (visitors.js) ------------------------------------------------
 
-function setVisitors(id, visitors) {
-  const gate = gates.get(id);
-  if (!gate || !visitors) return;
-  gate.visitors = visitors;
-  renderVisitors();
-}
-
-/** A gate's health as Carrel reads it: a gate not connected raises no alarm here, and the page says so. */
-function setStatus(id, status) {
-  const gate = gates.get(id);
-  if (!gate || !status || gate.status === status) return;
-  gate.status = status;
-  renderVisitors();
-}
-
-/** What desk staff are told of a gate that is not (fully) connected; nothing when it is. */
-function gateTrouble(gate) {
-  if (gate.status === 'offline')
-    return `${gate.name} is not connected: its alarms cannot reach this page. Check the gate's power and network cable, or call IT.`;
-  if (gate.status === 'degraded')
-    return `${gate.name} is not answering properly: its alarms may not reach this page. If it goes on, call IT.`;
-  return null;
-}
-
-function renderVisitors() {
-  const counted = [...gates.values()].filter((gate) => gate.visitors);
-  const sum = (pick) => counted.reduce((total, gate) => total + pick(gate.visitors), 0);
-  const show = (id, value) => {
-    $(id).textContent = counted.length ? String(value) : '–';
-  };
-  show(
-    'total-in',
-    sum((v) => v.today.in),
-  );
-  show(
-    'total-out',
-    sum((v) => v.today.out),
-  );
-  show(
-    'total-occupancy',
-    sum((v) => v.occupancy),
-  );
-  const list = $('gates');
-  list.replaceChildren(
-    ...[...gates.entries()].map(([id, gate]) => {
-      const item = document.createElement('li');
-      item.dataset.gate = id;
-      item.dataset.status = gate.status ?? 'online';
-      item.textContent = gate.visitors
-        ? `${gate.name}: ${gate.visitors.today.in} in, ${gate.visitors.today.out} out, ${gate.visitors.occupancy} inside`
-        : `${gate.name}: no people counter`;
-      const trouble = gateTrouble(gate);
-      if (trouble) {
-        const warning = document.createElement('strong');
-        warning.className = 'trouble';
-        warning.textContent = trouble;
-        item.append(' ', warning);
-      }
-      return item;
-    }),
-  );
-}
+/** Today's visitors and each gate's line, with what staff are told of a gate not connected. */
+const figures = gateFigures(gates, $);
 
 // ---- Alarms ----------------------------------------------------------------
 
@@ -479,12 +420,12 @@ $('older').addEventListener('click', () => {
 function onMessage(message) {
   if (message.event === 'snapshot') {
     for (const device of message.data.devices) {
-      setStatus(device.device, device.status);
-      setVisitors(device.device, device.detail?.visitors);
+      figures.setStatus(device.device, device.status);
+      figures.setVisitors(device.device, device.detail?.visitors);
     }
   } else if (message.event === 'device.state') {
-    setStatus(message.data.device, message.data.status);
-    setVisitors(message.data.device, message.data.detail?.visitors);
+    figures.setStatus(message.data.device, message.data.status);
+    figures.setVisitors(message.data.device, message.data.detail?.visitors);
   } else if (message.event === 'device.event') {
     const { device, type, data } = message.data;
     if (type === 'gate.alarm') {
@@ -500,7 +441,7 @@ function onMessage(message) {
       if (record && record.acknowledged === null) remember({ ...record, acknowledged: data.acknowledged });
     } else if (type === 'gate.count') {
       const gate = gates.get(device);
-      setVisitors(device, {
+      figures.setVisitors(device, {
         ...(gate?.visitors ?? {}),
         today: data.today,
         occupancy: data.occupancy,
@@ -563,7 +504,7 @@ async function start() {
         visitors: gate.visitors,
         titleLookupMs: gate.titleLookupMs,
       });
-    renderVisitors();
+    figures.render();
     connect();
   } catch (error) {
     say(problemWords(error));

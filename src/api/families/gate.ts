@@ -39,6 +39,7 @@ const GATE_PAGE_ASSETS: Readonly<Record<string, string>> = {
   'gates.js': 'text/javascript; charset=utf-8',
   'api.js': 'text/javascript; charset=utf-8',
   'words.js': 'text/javascript; charset=utf-8',
+  'visitors.js': 'text/javascript; charset=utf-8',
   'gates.css': 'text/css; charset=utf-8',
 };
 
