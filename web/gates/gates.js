@@ -10,6 +10,7 @@
  * no Acknowledge and says so.
  */
 import { GateApi, Problem, takeToken } from './api.js';
+import { alarmSound } from './sound.js';
 import { gateFigures } from './visitors.js';
 import { acknowledgedBy, clock, dayOf, NOT_LET_IN, problemWords, REASONS, STATUSES, when } from './words.js';
 
@@ -64,40 +65,10 @@ function say(text) {
   $('problem').hidden = !text;
 }
 
-// ---- Sound -----------------------------------------------------------------
+// ---- Sound (sound.js) ------------------------------------------------------
 
-let audio = null;
-let soundOn = false;
-
-$('sound').addEventListener('click', () => {
-  soundOn = !soundOn;
-  if (soundOn) {
-    // Browsers start sound only after a click: this is it.
-    audio ??= new AudioContext();
-    void audio.resume();
-  }
-  $('sound').setAttribute('aria-pressed', String(soundOn));
-  $('sound').textContent = soundOn ? 'Sound on' : 'Sound off';
-});
-
-/** Two short high tones, made here: nothing to download. */
-function beep() {
-  if (!soundOn || !audio) return;
-  const start = audio.currentTime;
-  for (const at of [0, 0.25]) {
-    const tone = audio.createOscillator();
-    const volume = audio.createGain();
-    tone.type = 'square';
-    tone.frequency.value = 1320;
-    volume.gain.setValueAtTime(0.15, start + at);
-    volume.gain.exponentialRampToValueAtTime(0.001, start + at + 0.18);
-    tone.connect(volume).connect(audio.destination);
-    tone.start(start + at);
-    tone.stop(start + at + 0.2);
-  }
-  const button = $('sound');
-  button.dataset.played = String(Number(button.dataset.played) + 1);
-}
+/** Two short high tones for an alarm, once staff have pressed Sound. */
+const beep = alarmSound($('sound'));
 
 // ---- Visitors (visitors.js) ------------------------------------------------
 
