@@ -162,6 +162,21 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
     expect(await rowWords(later, '39000777')).toEqual(live.unknown);
     expect(await rowWords(later, '31000010')).toEqual(live.known);
   });
+  it('shows where an item belongs as its location, not in place of a call number the library system did not send, live and after a reload', async () => {
+    const page = await openPage();
+    // Kind of Blue: the library system gives its permanent location (AQ EAST) and no call number.
+    gateSim().walk({ direction: 'out', items: ['31000014'] });
+    const row = page.locator('#open [data-alarm]').filter({ hasText: '31000014' });
+    await expect.poll(() => row.locator('.title').textContent(), { timeout: 5000 }).toBe('Kind of Blue');
+    const live = await rowWords(page, '31000014');
+    const parts = live.meta.split(' · ');
+    expect(parts).toContain('location EAST');
+    expect(parts).not.toContain('EAST');
+    await page.reload();
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    await expect.poll(() => page.locator('[data-alarm]').filter({ hasText: '31000014' }).count()).toBe(1);
+    expect(await rowWords(page, '31000014')).toEqual(live);
+  });
   it('says an acknowledgement did not go through while Carrel cannot be reached, and stops saying so once it can', async () => {
     // The page watched for errors would fail on the requests this test makes fail on purpose.
     const page = await chromium.openPage('/healthz', { quiet: true });
@@ -220,6 +235,36 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
     expect(button).not.toBeNull();
     expect(button!.x).toBeGreaterThanOrEqual(0);
     expect(button!.x + button!.width).toBeLessThanOrEqual(390);
+  });
+
+  it('says Live only once it has read the alarms waiting, never "No alarms waiting." over one it has not read yet', async () => {
+    const api = chromium.testDesk.api;
+    gateSim().walk({ direction: 'out', items: ['31000012'] });
+    await expect
+      .poll(async () => {
+        const { alarms } = (await (await fetch(`${api}/api/v1/gates/alarms?open=true&limit=500`)).json()) as {
+          alarms: Array<{ item: string | null }>;
+        };
+        return alarms.some((alarm) => alarm.item === '31000012');
+      })
+      .toBe(true);
+    // A loaded desk PC (or Carrel): the alarm history takes a second to come. What the page says
+    // meanwhile is what staff glancing at it believe.
+    const page = await chromium.openPage('/healthz');
+    let whileReading: { link: string | null; empty: boolean } | undefined;
+    await page.route(/\/api\/v1\/gates\/alarms/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      whileReading ??= {
+        link: await page.locator('#link').textContent(),
+        empty: await page.getByText('No alarms waiting.').isVisible(),
+      };
+      await route.continue();
+    });
+    await page.goto(`${api}/gates`);
+    await expect.poll(() => page.locator('#link').textContent(), { timeout: 10_000 }).toBe('Live');
+    // Live: the alarm waiting is on the list, not still on its way.
+    expect(await page.locator('#open [data-alarm]').filter({ hasText: '31000012' }).count()).toBe(1);
+    expect(whileReading).toEqual({ link: 'Connecting…', empty: false });
   });
 
   it('keeps the keyboard on the alarms: after Acknowledge the next waiting alarm, and on its button while its title comes', async () => {

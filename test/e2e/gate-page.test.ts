@@ -269,6 +269,65 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     expect(await waitingOn(monitor).count()).toBe(0);
   });
 
+  it('shows the alarms at once while Carrel has not said what the link may do, and Acknowledge only once it has: to staff, never to the monitor', async () => {
+    gateSim().walk({ direction: 'out', items: ['31000013'] });
+    const waitingOn = (page: Page) =>
+      page.getByRole('list', { name: 'Alarms' }).getByRole('listitem').filter({ hasText: '31000013' });
+    // Carrel is slow to say what each link may do (a busy desk PC, a slow network): the answer is
+    // held until the test lets it go.
+    let answer = () => {};
+    const held = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const open = async (token: string) => {
+      const page = await chromium.openPage('/healthz', { viewport: { width: 1280, height: 900 } });
+      // Every Acknowledge the page shows, however briefly, is counted: a monitor clicking fast
+      // would press it.
+      await page.addInitScript(`
+        window.seen = { acknowledge: 0 };
+        new MutationObserver(() => {
+          if (document.querySelector('button.ack')) window.seen.acknowledge++;
+        }).observe(document, { childList: true, subtree: true });
+      `);
+      await page.route(/\/api\/v1\/auth\/caller/, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${chromium.testDesk.api}/gates#token=${token}`);
+      return page;
+    };
+    const acknowledgeShown = (page: Page) => page.evaluate<number>('window.seen.acknowledge');
+    try {
+      const staff = await open(STAFF);
+      const monitor = await open(MONITOR);
+      // Neither waits for the answer to show what is waiting.
+      for (const page of [staff, monitor]) {
+        await expect.poll(() => page.locator('#link').textContent(), { timeout: 5000 }).toBe('Live');
+        await expect.poll(() => waitingOn(page).count(), { timeout: 5000 }).toBe(1);
+      }
+      expect(await acknowledgeShown(monitor)).toBe(0);
+      answer();
+      // The staff link gets its Acknowledge as soon as Carrel says it may, and it works.
+      await waitingOn(staff).getByRole('button', { name: 'Acknowledge' }).click({ timeout: 5000 });
+      await staff
+        .getByRole('list', { name: 'Acknowledged' })
+        .getByRole('listitem')
+        .filter({ hasText: '31000013' })
+        .waitFor({ timeout: 2000 });
+      // The monitor link never had one to press, and says why.
+      await expect.poll(() => monitor.getByText(/^Watching only/).isVisible()).toBe(true);
+      await monitor
+        .getByRole('list', { name: 'Acknowledged' })
+        .getByRole('listitem')
+        .filter({ hasText: '31000013' })
+        .waitFor({ timeout: 2000 });
+      expect(await acknowledgeShown(monitor)).toBe(0);
+      expect(await monitor.getByRole('alert').isVisible()).toBe(false);
+    } finally {
+      answer();
+    }
+  });
+
   it('takes the buttons away and says why when Carrel refuses the first acknowledgement of a monitor link', async () => {
     // The page could not learn what its link may do (that request lost): it offers Acknowledge,
     // and Carrel's refusal is what tells it.

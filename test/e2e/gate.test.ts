@@ -68,7 +68,9 @@ describe('a security gate on the simulated desk', () => {
         item: '31000004',
         known: true,
         title: 'Middlemarch',
-        callNumber: 'MAIN',
+        // The simulated ILS sends no call number (CS), only where the item belongs (AQ).
+        callNumber: null,
+        permanentLocation: 'MAIN',
         circulationStatus: 'available',
         checkedOut: false,
         dueDate: null,

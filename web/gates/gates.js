@@ -10,6 +10,9 @@
  * no Acknowledge and says so.
  */
 import { GateApi, Problem, takeToken } from './api.js';
+import { alarmSound } from './sound.js';
+import { gateFigures } from './visitors.js';
+import { acknowledgedBy, clock, dayOf, NOT_LET_IN, problemWords, REASONS, STATUSES, when } from './words.js';
 
 const api = new GateApi(location.origin, takeToken(location, sessionStorage, history));
 const $ = (id) => document.getElementById(id);
@@ -38,176 +41,39 @@ let retryMs = 1000;
 /** The event WebSocket has been open before: opening again is coming back from a break. */
 let opened = false;
 /**
- * The page's token may acknowledge (staff or admin), as GET /api/v1/auth/caller says; until it has
- * said (or when it could not), the buttons are offered, and a refusal takes them away.
+ * The page has read the alarm history once: until then it does not know whether any alarm is
+ * waiting, and says neither 'No alarms waiting.' nor 'Live'.
  */
-let mayAcknowledge = true;
-
-// ---- Words -----------------------------------------------------------------
-
-const REASONS = {
-  afi: 'tag says not lent',
-  eas: 'tag still secured (not checked out)',
-  reported: 'the gate alarmed',
-  ils: 'not on loan (library system)',
-};
-
-const STATUSES = {
-  available: 'on the shelf',
-  charged: 'on loan',
-  chargedNotToBeRecalled: 'on loan',
-  recalled: 'on loan, recalled',
-  onOrder: 'on order',
-  inProcess: 'in processing',
-  waitingOnHoldShelf: 'on the hold shelf',
-  waitingToBeReshelved: 'waiting to be reshelved',
-  inTransit: 'in transit',
-  claimedReturned: 'claimed returned',
-  lost: 'lost',
-  missing: 'missing',
-};
-
-const clock = (iso) =>
-  new Date(iso).toLocaleTimeString([], {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  });
-/** The day of an alarm not raised today ('Fri 4 Dec'); none for today's. */
-function dayOf(iso) {
-  const at = new Date(iso);
-  if (at.toDateString() === new Date().toDateString()) return null;
-  return at.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' });
-}
-/** A time, with its day when it was not today. */
-const when = (iso) => [dayOf(iso), clock(iso)].filter(Boolean).join(' ');
-const gateName = (id) => gates.get(id)?.name ?? id;
+let historyRead = false;
 /**
- * Who acknowledged, in words: the name of the token they hold, or — on a desk without tokens, where
- * Carrel names every caller 'loopback' and serves only this machine — this desk.
+ * The page's token may acknowledge (staff or admin), as GET /api/v1/auth/caller says: null until it
+ * has said — the alarms show meanwhile, without Acknowledge, so a link that may only watch never
+ * has one to press. A page that could not ask (or had no answer within CALLER_WAIT_MS) offers the
+ * buttons, and Carrel's first refusal takes them away.
  */
-const acknowledgedBy = (by) => (by === 'loopback' ? 'acknowledged at this desk' : `acknowledged by ${by}`);
+let mayAcknowledge = null;
+/** Carrel has said what the page's token may do. */
+let callerKnown = false;
+const CALLER_WAIT_MS = 5_000;
 
-/** A 401: no token, or one Carrel no longer takes. For the desk (what to do), and IT (how the link is made: /gates#token=…). */
-const NOT_LET_IN =
-  "Carrel did not let this page in: the link it was opened with has no valid access token (it may have been changed). Ask IT for the gate page's current link.";
+// ---- Words (words.js) ----------------------------------------------------
+
+const gateName = (id) => gates.get(id)?.name ?? id;
 
 function say(text) {
   $('problem').textContent = text ?? '';
   $('problem').hidden = !text;
 }
 
-/** A refusal in words; `refused` says what a 403 refused (the token's scope falls short of it). */
-function problemWords(error, refused = 'This page needs a staff or monitor token to read the alarms.') {
-  if (error instanceof Problem) {
-    if (error.status === 401) return NOT_LET_IN;
-    if (error.status === 403) return refused;
-    if (error.code === 'network') return 'Carrel cannot be reached.';
-    return error.message;
-  }
-  return String(error);
-}
+// ---- Sound (sound.js) ------------------------------------------------------
 
-// ---- Sound -----------------------------------------------------------------
+/** Two short high tones for an alarm, once staff have pressed Sound. */
+const beep = alarmSound($('sound'));
 
-let audio = null;
-let soundOn = false;
+// ---- Visitors (visitors.js) ------------------------------------------------
 
-$('sound').addEventListener('click', () => {
-  soundOn = !soundOn;
-  if (soundOn) {
-    // Browsers start sound only after a click: this is it.
-    audio ??= new AudioContext();
-    void audio.resume();
-  }
-  $('sound').setAttribute('aria-pressed', String(soundOn));
-  $('sound').textContent = soundOn ? 'Sound on' : 'Sound off';
-});
-
-/** Two short high tones, made here: nothing to download. */
-function beep() {
-  if (!soundOn || !audio) return;
-  const start = audio.currentTime;
-  for (const at of [0, 0.25]) {
-    const tone = audio.createOscillator();
-    const volume = audio.createGain();
-    tone.type = 'square';
-    tone.frequency.value = 1320;
-    volume.gain.setValueAtTime(0.15, start + at);
-    volume.gain.exponentialRampToValueAtTime(0.001, start + at + 0.18);
-    tone.connect(volume).connect(audio.destination);
-    tone.start(start + at);
-    tone.stop(start + at + 0.2);
-  }
-  const button = $('sound');
-  button.dataset.played = String(Number(button.dataset.played) + 1);
-}
-
-// ---- Visitors --------------------------------------------------------------
-
-function setVisitors(id, visitors) {
-  const gate = gates.get(id);
-  if (!gate || !visitors) return;
-  gate.visitors = visitors;
-  renderVisitors();
-}
-
-/** A gate's health as Carrel reads it: a gate not connected raises no alarm here, and the page says so. */
-function setStatus(id, status) {
-  const gate = gates.get(id);
-  if (!gate || !status || gate.status === status) return;
-  gate.status = status;
-  renderVisitors();
-}
-
-/** What desk staff are told of a gate that is not (fully) connected; nothing when it is. */
-function gateTrouble(gate) {
-  if (gate.status === 'offline')
-    return `${gate.name} is not connected: its alarms cannot reach this page. Check the gate's power and network cable, or call IT.`;
-  if (gate.status === 'degraded')
-    return `${gate.name} is not answering properly: its alarms may not reach this page. If it goes on, call IT.`;
-  return null;
-}
-
-function renderVisitors() {
-  const counted = [...gates.values()].filter((gate) => gate.visitors);
-  const sum = (pick) => counted.reduce((total, gate) => total + pick(gate.visitors), 0);
-  const show = (id, value) => {
-    $(id).textContent = counted.length ? String(value) : '–';
-  };
-  show(
-    'total-in',
-    sum((v) => v.today.in),
-  );
-  show(
-    'total-out',
-    sum((v) => v.today.out),
-  );
-  show(
-    'total-occupancy',
-    sum((v) => v.occupancy),
-  );
-  const list = $('gates');
-  list.replaceChildren(
-    ...[...gates.entries()].map(([id, gate]) => {
-      const item = document.createElement('li');
-      item.dataset.gate = id;
-      item.dataset.status = gate.status ?? 'online';
-      item.textContent = gate.visitors
-        ? `${gate.name}: ${gate.visitors.today.in} in, ${gate.visitors.today.out} out, ${gate.visitors.occupancy} inside`
-        : `${gate.name}: no people counter`;
-      const trouble = gateTrouble(gate);
-      if (trouble) {
-        const warning = document.createElement('strong');
-        warning.className = 'trouble';
-        warning.textContent = trouble;
-        item.append(' ', warning);
-      }
-      return item;
-    }),
-  );
-}
+/** Today's visitors and each gate's line, with what staff are told of a gate not connected. */
+const figures = gateFigures(gates, $);
 
 // ---- Alarms ----------------------------------------------------------------
 
@@ -244,7 +110,7 @@ function titleMayComeFor(record) {
 
 /**
  * What the history kept of an alarm's title lookup, as the live events said it: the ILS's answer
- * (`details`: known or not, call number, status), or why it said nothing (`notFound`).
+ * (`details`: known or not, call number, location, status), or why it said nothing (`notFound`).
  */
 function keptLookup(record) {
   const lookup = record.lookup;
@@ -254,10 +120,11 @@ function keptLookup(record) {
       details: {
         known: lookup.known,
         callNumber: lookup.callNumber,
+        permanentLocation: lookup.permanentLocation,
         circulationStatus: lookup.circulationStatus,
       },
     };
-  return { notFound: lookup.message };
+  return { notFound: lookup.message, notKept: lookup.reason === 'not_kept' };
 }
 
 function remember(record) {
@@ -271,6 +138,7 @@ function remember(record) {
     title: record.title ?? known?.title ?? null,
     details: known?.details ?? kept.details,
     notFound: known?.notFound ?? kept.notFound,
+    notKept: known?.notKept ?? kept.notKept,
   };
   alarms.set(record.id, merged);
   if (
@@ -320,6 +188,8 @@ function titleOf(record) {
   if (!record.item) return 'Unreadable tag';
   if (record.details?.known === false) return 'Not in the catalogue';
   if (record.details) return 'Title not known';
+  // Kept by a Carrel from before the lookup was: nothing more is coming, and the page says so.
+  if (record.notKept) return 'Title not kept';
   if (record.notFound || lookupsOver.has(record.id)) return 'Title not found';
   return '…';
 }
@@ -365,11 +235,15 @@ function render(record) {
     gateName(record.gate),
     record.item,
     details?.callNumber,
+    // Where the item belongs, said as such: a location code is not a call number.
+    details?.permanentLocation ? `location ${details.permanentLocation}` : null,
     details?.circulationStatus ? (STATUSES[details.circulationStatus] ?? details.circulationStatus) : null,
     record.direction === 'in' ? 'walking in' : record.direction === 'out' ? 'walking out' : null,
     REASONS[record.reason] ?? record.reason,
     record.ils === 'unanswered' ? 'the library system did not answer' : null,
-    titleOf(record) === 'Title not found' ? (record.notFound ?? 'the library system did not say') : null,
+    ['Title not found', 'Title not kept'].includes(titleOf(record))
+      ? (record.notFound ?? 'the library system did not say')
+      : null,
     open ? null : `${acknowledgedBy(record.acknowledged.by)} at ${when(record.acknowledged.at)}`,
   ];
   // 'the library system did not answer' once, when it decided the alarm and then gave no title.
@@ -397,7 +271,7 @@ function render(record) {
  * 'Older alarms', which has some to show).
  */
 function showWhatIsEmpty() {
-  $('open-empty').hidden = $('open').children.length > 0;
+  $('open-empty').hidden = !historyRead || $('open').children.length > 0;
   $('done-section').hidden = $('done').children.length === 0 && $('older').hidden;
 }
 
@@ -448,13 +322,30 @@ function watchOnly() {
   if (onButton) $('open-title').focus();
 }
 
-/** What the page's token may do; a page that cannot ask (Carrel away) offers the buttons. */
+/** The page's token may acknowledge (or the page could not learn otherwise): the waiting alarms get their Acknowledge. */
+function offerAcknowledge() {
+  if (mayAcknowledge !== null) return;
+  mayAcknowledge = true;
+  for (const record of alarms.values()) if (record.acknowledged === null) render(record);
+}
+
+/**
+ * What the page's token may do, asked beside the alarms rather than before them: the page shows
+ * what is waiting at once. A page that cannot ask (Carrel away) or has no answer in time offers
+ * the buttons.
+ */
 async function identify() {
+  const unanswered = setTimeout(offerAcknowledge, CALLER_WAIT_MS);
   try {
     const { scopes } = await api.call('GET', '/api/v1/auth/caller');
-    if (!scopes.includes('staff') && !scopes.includes('admin')) watchOnly();
+    callerKnown = true;
+    if (scopes.includes('staff') || scopes.includes('admin')) offerAcknowledge();
+    else watchOnly();
   } catch {
     // Asked again at the next start; Carrel's refusal of an acknowledgement says the same.
+    offerAcknowledge();
+  } finally {
+    clearTimeout(unanswered);
   }
 }
 
@@ -486,6 +377,8 @@ async function catchUp(reconnected) {
   const missed = [...alarms.values()].some(
     (record) => record.acknowledged === null && !record.heard && !before.has(record.id),
   );
+  historyRead = true;
+  showWhatIsEmpty();
   if (reconnected && missed) beep();
 }
 
@@ -498,12 +391,12 @@ $('older').addEventListener('click', () => {
 function onMessage(message) {
   if (message.event === 'snapshot') {
     for (const device of message.data.devices) {
-      setStatus(device.device, device.status);
-      setVisitors(device.device, device.detail?.visitors);
+      figures.setStatus(device.device, device.status);
+      figures.setVisitors(device.device, device.detail?.visitors);
     }
   } else if (message.event === 'device.state') {
-    setStatus(message.data.device, message.data.status);
-    setVisitors(message.data.device, message.data.detail?.visitors);
+    figures.setStatus(message.data.device, message.data.status);
+    figures.setVisitors(message.data.device, message.data.detail?.visitors);
   } else if (message.event === 'device.event') {
     const { device, type, data } = message.data;
     if (type === 'gate.alarm') {
@@ -519,7 +412,7 @@ function onMessage(message) {
       if (record && record.acknowledged === null) remember({ ...record, acknowledged: data.acknowledged });
     } else if (type === 'gate.count') {
       const gate = gates.get(device);
-      setVisitors(device, {
+      figures.setVisitors(device, {
         ...(gate?.visitors ?? {}),
         today: data.today,
         occupancy: data.occupancy,
@@ -534,14 +427,25 @@ function connect() {
     onMessage,
     () => {
       retryMs = 1000;
-      $('link').textContent = 'Live';
-      $('link').classList.remove('down');
+      const opening = socket;
       // Whatever happened while the page was not listening is in the history. Once it is read,
       // Carrel is reachable again: what the page said while it was not (an acknowledgement that
-      // did not go through) is over.
+      // did not go through) is over. The page says Live only then: Live with an alarm waiting
+      // still on its way (a slow desk PC, a busy Carrel) would read as nothing waiting.
+      const live = () => {
+        if (socket !== opening || opening.readyState !== WebSocket.OPEN) return;
+        $('link').textContent = 'Live';
+        $('link').classList.remove('down');
+      };
       catchUp(opened).then(
-        () => say(null),
-        (error) => say(problemWords(error)),
+        () => {
+          say(null);
+          live();
+        },
+        (error) => {
+          say(problemWords(error));
+          live();
+        },
       );
       opened = true;
     },
@@ -561,8 +465,8 @@ function connect() {
 }
 
 async function start() {
+  if (!callerKnown) void identify();
   try {
-    await identify();
     const { gates: list } = await api.gates();
     for (const gate of list)
       gates.set(gate.id, {
@@ -571,7 +475,7 @@ async function start() {
         visitors: gate.visitors,
         titleLookupMs: gate.titleLookupMs,
       });
-    renderVisitors();
+    figures.render();
     connect();
   } catch (error) {
     say(problemWords(error));

@@ -22,28 +22,20 @@
  * browser crashed) — once that screen has stayed away past Carrel's grace, for it may only be
  * reconnecting after a network blip — or when staff press "Move the session to this screen".
  */
-import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
+import { KioskApi, Problem, takeToken } from './api.js';
+import { libraryLink } from './library.js';
+import { kioskLogin } from './login.js';
 import { renderReceipt } from './receipt.js';
 import { loanRenewals } from './renewals.js';
 import { element, itemRow } from './rows.js';
+import { kioskScreen } from './screen.js';
+import { sessionScreens } from './takeover.js';
 import { formatCountdown, patronNotes, problemWords, unsettledItemsWords } from './words.js';
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** sessionStorage: the session this tab let go when it was last hidden (a reload), not to be taken up again. */
-const LET_GO_KEY = 'carrel.kiosk.let-go';
-/** How often a page that found the session's screen away asks again whether it may take it up. */
-const AWAY_RETRY_MS = 3000;
-/** sessionStorage: this screen's id, the same across its reloads (another tab has its own). */
-const SCREEN_KEY = 'carrel.kiosk.screen';
-/** The BroadcastChannel on which a page loading asks this browser's live kiosk tabs whether one holds its screen id. */
-const SCREENS_CHANNEL = 'carrel.kiosk.screens';
-/** How long a page loading waits for a live tab holding its screen id to say so. */
-const SCREEN_ASK_MS = 400;
 const THANKS_MS = 30_000;
 const RECEIPT_THANKS_MS = 60_000;
 const IDLE_WARNING_MS = 30_000;
-/** Logging in, untouched this long: the patron walked away, and the start screen clears what they typed. */
-const LOGIN_IDLE_MS = 60_000;
 
 const query = new URLSearchParams(location.search);
 const pad = DEVICE_ID.test(query.get('pad') ?? '') ? query.get('pad') : 'selfcheck-1';
@@ -53,62 +45,11 @@ const scanner = !query.has('scanner')
   : DEVICE_ID.test(query.get('scanner') ?? '')
     ? query.get('scanner')
     : undefined;
-let screenId = sessionStorage.getItem(SCREEN_KEY) ?? newRequestId();
-sessionStorage.setItem(SCREEN_KEY, screenId);
-const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history), screenId);
-
-/** This page is a screen of its own from now on, named by a new id (kept for its reloads). */
-function newScreen() {
-  screenId = newRequestId();
-  sessionStorage.setItem(SCREEN_KEY, screenId);
-  api.screen = screenId;
-}
-
-/**
- * The screen id kept in sessionStorage is this tab's own from before a reload (or a crash) — or its
- * original's, copied by a duplicated tab (Chrome's "Duplicate" copies sessionStorage). Carrel
- * cannot tell the two apart, and would give the copy the patron's session while her own screen is
- * reconnecting. The browser can: a page loading asks the kiosk tabs of this browser whether a live
- * one holds its id; if one answers, this page takes a new id, and is another screen to Carrel
- * (which keeps the session with its screen for the grace). No answer: this tab reloaded, or came
- * back, and is the same screen. Resolves once this page's id is settled; every call naming the
- * screen waits for it.
- */
-function claimScreen() {
-  if (typeof BroadcastChannel !== 'function') return Promise.resolve();
-  const channel = new BroadcastChannel(SCREENS_CHANNEL);
-  const asking = newRequestId();
-  let settled = false;
-  // A page going away (a reload) no longer holds its id: the page that replaces it is the same screen.
-  let leaving = false;
-  addEventListener('pagehide', () => {
-    leaving = true;
-  });
-  addEventListener('pageshow', () => {
-    leaving = false;
-  });
-  return new Promise((resolve) => {
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      resolve();
-    };
-    channel.addEventListener('message', ({ data }) => {
-      if (leaving || data?.screen !== screenId) return;
-      if (data.type === 'held' && data.to === asking && !settled) {
-        newScreen();
-        return settle();
-      }
-      // Asked by a page loading with this page's id. Two pages loading with the same id at once
-      // (two copies): the one that asked with the greater mark keeps it, the other takes a new one.
-      if (data.type === 'who-holds' && (settled || asking > data.asking))
-        channel.postMessage({ type: 'held', screen: screenId, to: data.asking });
-    });
-    channel.postMessage({ type: 'who-holds', screen: screenId, asking });
-    setTimeout(settle, SCREEN_ASK_MS);
-  });
-}
-const screenClaimed = claimScreen();
+/** This page as a screen to Carrel (screen.js): its id, settled against this browser's other tabs. */
+const thisScreen = kioskScreen(sessionStorage, (id) => {
+  api.screen = id;
+});
+const api = new KioskApi(location.origin, takeToken(location, sessionStorage, history), thisScreen.id);
 
 const $ = (id) => document.getElementById(id);
 
@@ -138,19 +79,16 @@ const state = {
   busy: false,
 };
 
-/**
- * The library system's link as Carrel sees it, followed for items whose answer was lost: Carrel
- * asks the library system whether such an item went through before trying it again, so the
- * patron may try again while it answers; while it does not, she is told so. `turns` counts its
- * going away and coming back: what Carrel said it could not tell holds until the next turn.
- */
-const library = { status: undefined, turns: 0 };
+/** The library system's link as Carrel sees it (library.js): an item whose answer was lost may be tried again while it answers. */
+const library = libraryLink(api, () => {
+  if (state.session) renderItems();
+});
 
 function show(screen) {
   state.screen = screen;
   for (const section of document.querySelectorAll('.screen'))
     section.hidden = section.id !== `screen-${screen}`;
-  loginTouched();
+  login.touched();
   const first = $(`screen-${screen}`)?.querySelector('input, button');
   // Not on the in-use screen: an Enter there must not take someone's session over.
   if (first && screen !== 'start' && screen !== 'in-use') first.focus();
@@ -170,7 +108,7 @@ const renewals = loanRenewals({
   session: () => state.session,
   itemTitle: (item) => state.items.get(item)?.title,
   touch: () => touch(),
-  shownElsewhere: (error) => shownElsewhere(error),
+  shownElsewhere: (error) => screens.shownElsewhere(error),
 });
 
 /** Runs one request at a time from a button, so a double tap does not send twice. */
@@ -222,110 +160,19 @@ function toStart() {
 
 // ---- Login ----------------------------------------------------------------
 
-let loginIdleTimer = 0;
-
-/**
- * A patron who walks away while logging in must not leave their card number typed (or their card
- * taken for the PIN screen) for the next person: untouched for a minute, the kiosk starts again.
- */
-function loginTouched() {
-  clearTimeout(loginIdleTimer);
-  const loggingIn = () => state.screen === 'login' || state.screen === 'card';
-  if (!loggingIn()) return;
-  loginIdleTimer = setTimeout(() => {
-    if (loggingIn() && !state.busy) toStart();
-  }, LOGIN_IDLE_MS);
-}
-for (const type of ['pointerdown', 'keydown', 'input']) document.addEventListener(type, loginTouched, true);
-
-function toLogin() {
-  show('login');
-  watchPadForCard();
-}
-
-/** A card already lying on the pad: asked once the event socket is open, so none placed in between is missed. */
-async function cardOnPad() {
-  try {
-    const { tags } = await api.tags(pad);
-    if (state.screen === 'login' && tags.some(isPatronCard)) show('card');
-  } catch {
-    // The pad is not answering: typing the card number still works.
-  }
-}
-
-const isPatronCard = (tag) => tag?.item?.typeOfUsage === 'patron-card';
-
-/** While logging in, a library card placed on the pad switches to the PIN-only screen. */
-function watchPadForCard() {
-  state.padSocket?.close();
-  state.padSocket = api.socket('/api/v1/events', { devices: pad }, (message) => {
-    if (message.event !== 'device.event' || message.data?.device !== pad) return;
-    const { type, data } = message.data;
-    if (!isPatronCard(data)) return;
-    if (type === 'rfid.tag_arrived' && state.screen === 'login') show('card');
-    if (type === 'rfid.tag_left' && state.screen === 'card') {
-      show('login');
-      say('login-error', 'Your library card was taken off the pad.');
-    }
-  });
-  state.padSocket.addEventListener('open', cardOnPad);
-}
-
-/**
- * The session whose opening has no known outcome (its answer was lost): asking again for the same
- * patron sends the same request id, and Carrel answers with the session it opened. A new id would
- * find the pad held by that session ("busy") while it checked out what the patron placed.
- */
-let unsettledOpening;
-
-async function openSessionOnce(request) {
-  await screenClaimed;
-  const key = JSON.stringify(request);
-  if (unsettledOpening?.key !== key) unsettledOpening = { key, requestId: newRequestId() };
-  try {
-    const session = await api.openSession({ ...request, requestId: unsettledOpening.requestId });
-    unsettledOpening = undefined;
-    return session;
-  } catch (error) {
-    if (!(error instanceof Problem && (error.status === 0 || error.status >= 500)))
-      unsettledOpening = undefined;
-    throw error;
-  }
-}
-
-async function logIn(request, errorId) {
-  say(errorId, '');
-  // The library system may take seconds: the patron sees that her press was taken.
-  const statusId = errorId === 'card-error' ? 'card-status' : 'login-status';
-  say(statusId, 'Checking your card…');
-  try {
-    const session = await openSessionOnce({
-      mode: 'checkout',
-      pad,
-      auto: true,
-      ...(scanner ? { scanner } : {}),
-      ...request,
-    });
-    startSession(session);
-  } catch (error) {
-    if (!(error instanceof Problem)) throw error;
-    say(errorId, problemWords(error));
-    // Wrong or missing PIN: clear it and let the patron type it again. Refused for anything else
-    // (the library system not answering, the card not found), the PIN she typed is kept: she
-    // tries again, or corrects the card number, without typing it once more.
-    const pin = $(errorId === 'card-error' ? 'card-pin' : 'login-pin');
-    if (error.code === 'invalid_pin' || error.code === 'pin_required') {
-      pin.value = '';
-      pin.focus();
-    } else if (error.code === 'patron_not_found' && errorId === 'login-error') {
-      $('login-patron').focus();
-    } else {
-      pin.focus();
-    }
-  } finally {
-    say(statusId, '');
-  }
-}
+/** Logging in: a card number and PIN, the card on the pad, or scanned (login.js). */
+const login = kioskLogin({
+  api,
+  $,
+  say,
+  show,
+  state,
+  pad,
+  scanner,
+  thisScreen,
+  toStart: () => toStart(),
+  startSession: (session) => startSession(session),
+});
 
 // ---- The session ----------------------------------------------------------
 
@@ -347,12 +194,12 @@ function startSession(session) {
 function watchSession(id, attempt = 0) {
   const socket = api.socket(
     `/api/v1/sessions/${encodeURIComponent(id)}/events`,
-    { screen: screenId },
+    { screen: thisScreen.id },
     (message) => {
       if (attempt > 0) say('alert', '');
       attempt = 0;
       if (message.event === 'moved') {
-        movedAway();
+        screens.movedAway();
       } else if (message.event === 'session') {
         sessionChanged(message.data);
       } else if (message.event === 'item') {
@@ -370,7 +217,7 @@ function watchSession(id, attempt = 0) {
       // Carrel no longer knows the session (it was restarted after a crash): it is over.
       if (event.code === 4404) return sessionGone();
       // Another screen took the session over.
-      if (event.code === 4409) return movedAway();
+      if (event.code === 4409) return screens.movedAway();
       // Carrel away for longer (restarting, the network): keep trying, and say so.
       if (attempt >= 4) say('alert', 'Reconnecting to the pad… Please wait.');
       setTimeout(
@@ -444,98 +291,17 @@ function sessionGone() {
   );
 }
 
-/**
- * The session was moved to another screen (staff moved it there on purpose): this screen lets it
- * be — it neither cancels it nor shows it any longer — and says the self-check is in use.
- */
-function movedAway() {
-  if (!state.session) return;
-  const { id } = state.session;
-  state.session = null; // not this screen's to cancel any more
-  toStart();
-  showInUse(id);
-}
-
-/**
- * Another screen shows this pad's session: say so, show none of it, and go back to the start when
- * it ends. Followed read only (without this screen's id), so this screen never holds it.
- */
-function showInUse(id) {
-  state.inUse?.socket?.close();
-  const inUse = { id, socket: null };
-  state.inUse = inUse;
-  say('in-use-error', '');
-  show('in-use');
-  const follow = () => {
-    const socket = api.socket(
-      `/api/v1/sessions/${encodeURIComponent(id)}/events`,
-      {},
-      (message) => {
-        if (message.event === 'ended' && state.inUse === inUse) toStart();
-      },
-      (event) => {
-        if (state.inUse !== inUse || inUse.socket !== socket) return;
-        // Ended, or gone (Carrel restarted): the pad is free.
-        if (event.code === 1000 || event.code === 4404) return toStart();
-        setTimeout(() => {
-          if (state.inUse === inUse && inUse.socket === socket) follow();
-        }, 2000);
-      },
-    );
-    inUse.socket = socket;
-  };
-  follow();
-}
-
-/** Staff moving the session to this screen on purpose (the other one is closed or not working). */
-async function takeOverHere() {
-  const inUse = state.inUse;
-  if (!inUse) return;
-  say('in-use-error', '');
-  try {
-    const session = await api.takeOver(inUse.id, true);
-    if (state.inUse !== inUse) return;
-    inUse.socket?.close();
-    state.inUse = null;
-    startSession(session);
-  } catch (error) {
-    if (!(error instanceof Problem)) throw error;
-    if (error.status === 404 || error.code === 'session_ended') return toStart();
-    say('in-use-error', problemWords(error));
-  }
-}
-
-/**
- * The session's screen was away (its connection lost) when this page came: asked again every few
- * seconds, the session comes here once that screen has stayed away past the grace (its browser
- * crashed, and this page is it come back). Back meanwhile, the session stays there.
- */
-function takeOverIfStillAway(inUse) {
-  setTimeout(async () => {
-    if (state.inUse !== inUse || state.screen !== 'in-use') return;
-    try {
-      const session = await api.takeOver(inUse.id, false);
-      if (state.inUse !== inUse) return;
-      inUse.socket?.close();
-      state.inUse = null;
-      startSession(session);
-    } catch (error) {
-      if (state.inUse !== inUse) return;
-      if (error instanceof Problem && (error.status === 404 || error.code === 'session_ended'))
-        return toStart();
-      // Its screen is back (session_on_another_screen): in use it stays.
-      if (error instanceof Problem && error.code === 'session_on_another_screen') return;
-      takeOverIfStillAway(inUse);
-    }
-  }, AWAY_RETRY_MS);
-}
-
-/** A request refused because the session is now shown on another screen: this one lets it be. */
-function shownElsewhere(error) {
-  if (!(error instanceof Problem) || error.code !== 'session_on_another_screen') return false;
-  movedAway();
-  return true;
-}
+/** One screen shows a pad's session (takeover.js): another says the self-check is in use. */
+const screens = sessionScreens({
+  api,
+  say,
+  show,
+  state,
+  pad,
+  thisScreen,
+  toStart: () => toStart(),
+  startSession: (session) => startSession(session),
+});
 
 /** Any activity pushes the inactivity end back by the session's timeout. */
 function touch() {
@@ -587,7 +353,7 @@ async function stillHere() {
     sessionChanged(await api.keepAlive(state.session.id));
     say('alert', '');
   } catch (error) {
-    if (shownElsewhere(error)) return;
+    if (screens.shownElsewhere(error)) return;
     if (error instanceof Problem)
       say(
         state.screen === 'finish' ? 'finish-error' : 'session-error',
@@ -661,7 +427,7 @@ async function sendItem(barcode, feeAcknowledged) {
     touch();
     renderItems();
   } catch (error) {
-    if (shownElsewhere(error)) return;
+    if (screens.shownElsewhere(error)) return;
     if (!(error instanceof Problem)) throw error;
     if (error.code === 'item_outcome_unknown') {
       // Its answer was lost and the library system cannot say now whether it went through.
@@ -705,7 +471,7 @@ async function finish(receipt) {
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
     state.ending = false;
-    if (shownElsewhere(error)) return;
+    if (screens.shownElsewhere(error)) return;
     if (error.status === 404 || (error.status === 409 && state.session?.state === 'ended')) {
       sessionEnded({ ...state.session, state: 'ended' });
     } else {
@@ -733,13 +499,13 @@ function thankYou(title, message, returnAfterMs) {
 
 // ---- Wiring ---------------------------------------------------------------
 
-$('start-checkout').addEventListener('click', () => toLogin());
+$('start-checkout').addEventListener('click', () => login.toLogin());
 $('start-return').addEventListener('click', () =>
   once(async () => {
     say('start-status', '');
     try {
       startSession(
-        await openSessionOnce({ mode: 'return', pad, auto: true, ...(scanner ? { scanner } : {}) }),
+        await login.openSessionOnce({ mode: 'return', pad, auto: true, ...(scanner ? { scanner } : {}) }),
       );
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
@@ -756,13 +522,13 @@ $('login-form').addEventListener('submit', (event) => {
   const pin = $('login-pin').value;
   if (!patron)
     return say('login-error', 'Please type your library card number, or place your card on the pad.');
-  once(() => logIn({ patron, ...(pin ? { pin } : {}) }, 'login-error'));
+  once(() => login.logIn({ patron, ...(pin ? { pin } : {}) }, 'login-error'));
 });
 $('card-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const pin = $('card-pin').value;
   const patron = state.scannedPatron ? { patronScan: true } : { patronCard: true };
-  once(() => logIn({ ...patron, ...(pin ? { pin } : {}) }, 'card-error'));
+  once(() => login.logIn({ ...patron, ...(pin ? { pin } : {}) }, 'card-error'));
 });
 $('barcode-form').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -780,117 +546,14 @@ $('finish').addEventListener('click', () => {
   show('finish');
 });
 $('finish-back').addEventListener('click', () => show('session'));
-$('in-use-take').addEventListener('click', () => once(takeOverHere));
+$('in-use-take').addEventListener('click', () => once(screens.takeOverHere));
 for (const button of document.querySelectorAll('[data-receipt]')) {
   button.addEventListener('click', () => once(() => finish(button.dataset.receipt)));
 }
 
-// A kiosk page closed or reloaded mid-session lets the pad go rather than holding it until the timeout.
-addEventListener('pagehide', () => {
-  if (state.session?.state === 'open' && !state.ending) {
-    sessionStorage.setItem(LET_GO_KEY, state.session.id);
-    api.cancelSession(state.session.id, { keepalive: true });
-  }
-});
-
-/**
- * A session this kiosk left open on its pad without letting it go (the browser crashed, or lost
- * power): it still checks out what is placed on the pad, and answers anyone else "busy". The page
- * that comes back takes it up, so the patron sees it and can finish; coming back counts as
- * activity. One this tab let go as it reloaded is being cancelled, and is left alone. A session
- * another screen still shows is that screen's: this one says the self-check is in use.
- */
-async function resumeLeftSession() {
-  const letGo = sessionStorage.getItem(LET_GO_KEY);
-  sessionStorage.removeItem(LET_GO_KEY);
-  let left;
-  await screenClaimed;
-  try {
-    const { sessions } = await api.sessions();
-    left = sessions.find((s) => s.state === 'open' && s.pad === pad && s.id !== letGo);
-    if (!left || state.session || state.busy || state.screen !== 'start') return;
-    const session = await api.takeOver(left.id, false);
-    if (!state.session && !state.busy && state.screen === 'start') startSession(session);
-  } catch (error) {
-    if (error instanceof Problem && error.code === 'session_screen_away') {
-      // The screen showing it lost its connection a moment ago, and is likely reconnecting with the
-      // patron in front of it: in use here, unless it stays away past Carrel's grace.
-      if (!state.session && !state.busy && state.screen === 'start') {
-        showInUse(left.id);
-        takeOverIfStillAway(state.inUse);
-      }
-      return;
-    }
-    if (!(error instanceof Problem && error.code === 'session_on_another_screen')) return;
-    // Another screen shows it — perhaps under this page's own id, copied with a duplicated tab
-    // whose original did not answer in time: this page is a screen of its own from now on.
-    newScreen();
-    if (!state.session && !state.busy && state.screen === 'start') showInUse(left.id);
-  }
-}
-
-async function watchLibrarySystem() {
-  let device;
-  try {
-    device = (await api.devices()).devices.find((d) => d.kind === 'ils')?.device;
-  } catch (error) {
-    // Not allowed to read it (the token's scope): Carrel answers each try instead.
-    if (!(error instanceof Problem && (error.status === 401 || error.status === 403)))
-      setTimeout(watchLibrarySystem, 5000);
-    return;
-  }
-  // No library system link on this desk: Carrel answers each try.
-  if (!device) return;
-  api.socket(
-    '/api/v1/events',
-    { devices: device },
-    (message) => {
-      const health =
-        message.event === 'snapshot'
-          ? message.data?.devices?.find((d) => d.device === device)
-          : message.event === 'device.state' && message.data?.device === device
-            ? message.data
-            : undefined;
-      if (health) libraryIs(health.status);
-    },
-    // The gateway restarted or the network blinked: listen again (the snapshot says how it is).
-    () => setTimeout(watchLibrarySystem, 2000),
-  );
-}
-
-function libraryIs(status) {
-  const wasAway = library.status === 'offline';
-  library.status = status;
-  if (wasAway === (status === 'offline')) return;
-  library.turns++;
-  if (state.session) renderItems();
-}
-
-/**
- * A patron's card (or barcode) scanned at the kiosk's scanner, on the start or login screen,
- * goes to the PIN screen. The event says only that a patron was scanned, never who.
- */
-function watchScanner() {
-  if (!scanner) return;
-  api.socket(
-    '/api/v1/events',
-    { devices: scanner },
-    (message) => {
-      if (message.event !== 'device.event' || message.data?.device !== scanner) return;
-      const { type, data } = message.data;
-      if (type !== 'scanner.identified' || data?.role !== 'patron') return;
-      if (state.screen !== 'start' && state.screen !== 'login' && state.screen !== 'card') return;
-      state.scannedPatron = true;
-      say('card-error', '');
-      show('card');
-    },
-    // The gateway restarted or the network blinked: listen again.
-    () => setTimeout(watchScanner, 2000),
-  );
-}
-watchScanner();
-watchLibrarySystem();
+login.watchScanner();
+library.watch();
 
 document.body.dataset.pad = pad;
 toStart();
-resumeLeftSession();
+screens.resumeLeftSession();

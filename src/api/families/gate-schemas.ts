@@ -92,18 +92,26 @@ export const alarmRecordSchema = z
         z.object({
           answered: z.literal(true),
           known: z.boolean().describe('the ILS knows the item (false: not in its catalogue)'),
-          callNumber: z.string().nullable(),
+          callNumber: z.string().nullable().describe('the CS field where the ILS sends one'),
+          permanentLocation: z
+            .string()
+            .nullable()
+            .describe('where the item belongs (AQ); null for an alarm kept before Carrel kept it'),
           circulationStatus: z.string().nullable().describe('SIP2 circulation status: available, charged…'),
         }),
         z.object({
           answered: z.literal(false),
-          reason: z.enum(['no_answer', 'unreachable', 'busy', 'failed', 'no_ils']),
+          reason: z
+            .enum(['no_answer', 'unreachable', 'busy', 'failed', 'no_ils', 'not_kept'])
+            .describe(
+              'as gate.alarm_not_enriched says it; not_kept: an alarm kept by a Carrel that kept only titles, with none',
+            ),
           message: z.string().describe('why, in the words a desk reads: “the library system did not answer”'),
         }),
       ])
       .nullable()
       .describe(
-        'what the title lookup came to, as gate.alarm_enriched or gate.alarm_not_enriched said it; null while it runs, or for an alarm kept by a Carrel from before',
+        'what the title lookup came to, as gate.alarm_enriched or gate.alarm_not_enriched said it; null while it runs (or for an unreadable tag)',
       ),
     reason: z.enum(['afi', 'eas', 'reported', 'ils']),
     ils: z.enum(['not_charged', 'unanswered', 'no_item']).nullable(),
@@ -154,8 +162,8 @@ export const alarmEnrichedSchema = z.object({
   callNumber: z
     .string()
     .nullable()
-    .describe('the CS field where the ILS sends one, else the permanent location'),
-  permanentLocation: z.string().nullable(),
+    .describe('the CS field where the ILS sends one; a location is not a call number'),
+  permanentLocation: z.string().nullable().describe('where the item belongs (AQ), a location code'),
   circulationStatus: z.string().nullable().describe('SIP2 circulation status: available, charged, missing…'),
   dueDate: z.string().nullable().describe('ISO 8601 when readable, else the ILS’s text'),
   checkedOut: z.boolean().describe('charged to someone (never who)'),

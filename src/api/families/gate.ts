@@ -38,6 +38,9 @@ const GATE_PAGE_ASSETS: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'gates.js': 'text/javascript; charset=utf-8',
   'api.js': 'text/javascript; charset=utf-8',
+  'words.js': 'text/javascript; charset=utf-8',
+  'visitors.js': 'text/javascript; charset=utf-8',
+  'sound.js': 'text/javascript; charset=utf-8',
   'gates.css': 'text/css; charset=utf-8',
 };
 

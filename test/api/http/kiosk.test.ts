@@ -55,6 +55,10 @@ describe('the kiosk page route', () => {
       ['/kiosk/receipt.js', 'text/javascript', 'receipt.js'],
       ['/kiosk/rows.js', 'text/javascript', 'rows.js'],
       ['/kiosk/renewals.js', 'text/javascript', 'renewals.js'],
+      ['/kiosk/screen.js', 'text/javascript', 'screen.js'],
+      ['/kiosk/login.js', 'text/javascript', 'login.js'],
+      ['/kiosk/library.js', 'text/javascript', 'library.js'],
+      ['/kiosk/takeover.js', 'text/javascript', 'takeover.js'],
       ['/kiosk/kiosk.css', 'text/css', 'kiosk.css'],
     ];
     for (const [url, type, file] of cases) {
@@ -140,9 +144,13 @@ describe('the kiosk page route', () => {
     expect([...seen].sort()).toEqual([
       'api.js',
       'kiosk.js',
+      'library.js',
+      'login.js',
       'receipt.js',
       'renewals.js',
       'rows.js',
+      'screen.js',
+      'takeover.js',
       'words.js',
     ]);
   });
@@ -161,6 +169,10 @@ describe('the kiosk page route', () => {
       'receipt.js',
       'rows.js',
       'renewals.js',
+      'screen.js',
+      'takeover.js',
+      'login.js',
+      'library.js',
       'kiosk.css',
     ]) {
       const text = readFileSync(join(WEB, file), 'utf8');

@@ -148,6 +148,14 @@ describe('an alarm and its item', () => {
     ]);
     expect(order).toEqual([`alarm ${alarms[0]!.id}`, `enriched ${alarms[0]!.id}`]);
     expect(history.get(alarms[0]!.id)?.title).toBe('Middlemarch');
+    // The call number and where the item belongs, each kept as what it is.
+    expect(history.get(alarms[0]!.id)?.lookup).toEqual({
+      answered: true,
+      known: true,
+      callNumber: '823.8 ELI',
+      permanentLocation: 'MAIN',
+      circulationStatus: 'available',
+    });
   });
 
   it('asks the ILS once for an item that alarms again within the cache time', async () => {

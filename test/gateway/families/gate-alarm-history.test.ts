@@ -52,7 +52,7 @@ function twoGates() {
 }
 
 describe('the alarm history of a gate', () => {
-  it('keeps when, which way, which item, why, and the title once known', () => {
+  it('keeps when, which way, which item, why, and the title, call number and location once known', () => {
     const { stores } = twoGates();
     const store = stores['exit-1'];
     store.record(alarm(1, T0, { reason: 'ils', ils: 'not_charged' }));
@@ -61,6 +61,7 @@ describe('the alarm history of a gate', () => {
       known: true,
       title: 'Middlemarch',
       callNumber: '823 ELI',
+      permanentLocation: 'MAIN',
       circulationStatus: 'available',
     });
     expect(store.get(alarm(1, T0).id)).toEqual({
@@ -71,7 +72,13 @@ describe('the alarm history of a gate', () => {
       item: '31000001',
       uid: 'E004010000000001',
       title: 'Middlemarch',
-      lookup: { answered: true, known: true, callNumber: '823 ELI', circulationStatus: 'available' },
+      lookup: {
+        answered: true,
+        known: true,
+        callNumber: '823 ELI',
+        permanentLocation: 'MAIN',
+        circulationStatus: 'available',
+      },
       reason: 'ils',
       ils: 'not_charged',
       acknowledged: null,
@@ -85,11 +92,23 @@ describe('the alarm history of a gate', () => {
     const store = stores['exit-1'];
     store.record(alarm(1, T0));
     store.record(alarm(2, T0 + 1000));
-    store.answered(alarm(1, T0).id, { known: false, title: null, callNumber: null, circulationStatus: null });
+    store.answered(alarm(1, T0).id, {
+      known: false,
+      title: null,
+      callNumber: null,
+      permanentLocation: null,
+      circulationStatus: null,
+    });
     store.unanswered(alarm(2, T0).id, 'no_answer');
     expect(store.get(alarm(1, T0).id)).toMatchObject({
       title: null,
-      lookup: { answered: true, known: false, callNumber: null, circulationStatus: null },
+      lookup: {
+        answered: true,
+        known: false,
+        callNumber: null,
+        permanentLocation: null,
+        circulationStatus: null,
+      },
     });
     expect(store.get(alarm(2, T0).id)).toMatchObject({
       title: null,
@@ -183,7 +202,7 @@ describe('the desk’s alarm history, every gate together', () => {
 });
 
 describe('an alarm history kept by a Carrel from before the title lookup was kept (schema step 1)', () => {
-  it('upgrades and keeps every alarm: titled ones as answered, the others as not known', () => {
+  it('upgrades and keeps every alarm: titled ones as answered, untitled ones as not kept (with what to do)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'carrel-gate-schema-'));
     try {
       const path = join(dir, 'carrel.db');
@@ -204,11 +223,21 @@ describe('an alarm history kept by a Carrel from before the title lookup was kep
       const kept = store.list({ from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
       expect(kept.map((record) => [record.item, record.title, record.lookup, record.acknowledged])).toEqual([
         [null, null, null, null],
-        ['39000777', null, null, { by: 'desk-staff', at: new Date(T0 + 5000).toISOString() }],
+        [
+          '39000777',
+          null,
+          {
+            answered: false,
+            reason: 'not_kept',
+            message:
+              'raised before Carrel kept what the library system said of each item: look the item up there',
+          },
+          { by: 'desk-staff', at: new Date(T0 + 5000).toISOString() },
+        ],
         [
           '31000004',
           'Middlemarch',
-          { answered: true, known: true, callNumber: null, circulationStatus: null },
+          { answered: true, known: true, callNumber: null, permanentLocation: null, circulationStatus: null },
           null,
         ],
       ]);

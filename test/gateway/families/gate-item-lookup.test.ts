@@ -23,14 +23,14 @@ const facts = (item: string, extra: Partial<ItemFacts> = {}): ItemFacts => ({
 });
 
 describe('an item information answer as the gate desk sees it', () => {
-  it('an item on the shelf: its title and location, not checked out', () => {
+  it('an item on the shelf: its title and location, not checked out; no CS, so no call number (a location is not one)', () => {
     expect(
       itemFactsOf('31000004', answer('1803000120261202    100000AB31000004|AJMiddlemarch|AQMAIN|'), 'UTC'),
     ).toEqual({
       item: '31000004',
       known: true,
       title: 'Middlemarch',
-      callNumber: 'MAIN',
+      callNumber: null,
       permanentLocation: 'MAIN',
       circulationStatus: 'available',
       dueDate: null,

@@ -17,8 +17,12 @@ const KIOSK_ASSETS: Readonly<Record<string, string>> = {
   'api.js': 'text/javascript; charset=utf-8',
   'words.js': 'text/javascript; charset=utf-8',
   'receipt.js': 'text/javascript; charset=utf-8',
+  'login.js': 'text/javascript; charset=utf-8',
+  'library.js': 'text/javascript; charset=utf-8',
   'rows.js': 'text/javascript; charset=utf-8',
   'renewals.js': 'text/javascript; charset=utf-8',
+  'screen.js': 'text/javascript; charset=utf-8',
+  'takeover.js': 'text/javascript; charset=utf-8',
   'pay.js': 'text/javascript; charset=utf-8',
   'kiosk.css': 'text/css; charset=utf-8',
 };

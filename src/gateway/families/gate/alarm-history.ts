@@ -23,13 +23,32 @@ export const ITEM_LOOKUP_MISS_WORDS: Readonly<Record<ItemLookupMiss, string>> = 
 };
 
 /**
+ * Why the history has nothing of what the ILS said: one of the misses above, or `not_kept` — an
+ * alarm kept by a Carrel from before the lookup was kept (gate-alarms schema step 1) with no title:
+ * the ILS did not know its item or did not answer, and that Carrel did not keep which.
+ */
+export type KeptLookupMiss = ItemLookupMiss | 'not_kept';
+
+/** Why, in the words a desk reads, and what to do where nothing more will come. */
+export const KEPT_LOOKUP_MISS_WORDS: Readonly<Record<KeptLookupMiss, string>> = {
+  ...ITEM_LOOKUP_MISS_WORDS,
+  not_kept: 'raised before Carrel kept what the library system said of each item: look the item up there',
+};
+
+/**
  * What the title lookup of an alarm's item came to, kept with the alarm so that a page opened later
  * says what a page open at the time said: the ILS answered (it knows the item or not, with its call
  * number and status), or it said nothing, and why.
  */
 export type ItemLookupOutcome =
-  | { answered: true; known: boolean; callNumber: string | null; circulationStatus: string | null }
-  | { answered: false; reason: ItemLookupMiss; message: string };
+  | {
+      answered: true;
+      known: boolean;
+      callNumber: string | null;
+      permanentLocation: string | null;
+      circulationStatus: string | null;
+    }
+  | { answered: false; reason: KeptLookupMiss; message: string };
 
 export interface GateAlarmRecord {
   id: string;
@@ -41,7 +60,7 @@ export interface GateAlarmRecord {
   uid: string | null;
   /** The title as the ILS gave it, once it has. */
   title: string | null;
-  /** What the title lookup came to; null while it runs (or for an alarm kept before Carrel kept it). */
+  /** What the title lookup came to; null while it runs (or when Carrel stopped before it ended), and for an unreadable tag. */
   lookup: ItemLookupOutcome | null;
   reason: GateAlarmEvent['reason'];
   ils: GateAlarmEvent['ils'];
@@ -80,6 +99,7 @@ interface Row {
   lookup: string | null;
   call_number: string | null;
   circulation_status: string | null;
+  permanent_location: string | null;
 }
 
 /** `lookup` holds `known`, `unknown` (the ILS answered) or why it said nothing (`no_answer`…). */
@@ -106,15 +126,22 @@ export const GATE_ALARM_MIGRATIONS = [
   ALTER TABLE gate_alarms ADD COLUMN call_number TEXT;
   ALTER TABLE gate_alarms ADD COLUMN circulation_status TEXT;
   UPDATE gate_alarms SET lookup = 'known' WHERE title IS NOT NULL;`,
+  // Where the item belongs (AQ), beside its call number rather than in its place: step 2 kept the
+  // location as the call number when the ILS sent no CS, and those rows cannot be told apart.
+  'ALTER TABLE gate_alarms ADD COLUMN permanent_location TEXT;',
+  // An alarm kept at step 1 with an item and no title (step 2 left its lookup empty, as if still
+  // running, and the page then said 'the library system did not say'): what the ILS said of it
+  // was not kept, and nothing more will come — said so, with what to do.
+  "UPDATE gate_alarms SET lookup = 'not_kept' WHERE lookup IS NULL AND item IS NOT NULL AND title IS NULL;",
 ];
 
 const COLUMNS = `id, gate, at, direction, item, uid, title, reason, ils, acknowledged_by, acknowledged_at,
-  lookup, call_number, circulation_status`;
+  lookup, call_number, circulation_status, permanent_location`;
 /** Titles are the ILS's text; a longer one is cut, never stored whole. */
 const MAX_TITLE = 255;
 /** Who acknowledged: a token's name. */
 const MAX_NAME = 64;
-/** A call number or a circulation status, as the ILS gave it. */
+/** A call number, a location or a circulation status, as the ILS gave it. */
 const MAX_FACT = 64;
 
 export class GateAlarmHistory {
@@ -136,8 +163,8 @@ export class GateAlarmHistory {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.setAnswer = db.prepare(
-      `UPDATE gate_alarms SET title = ?, lookup = ?, call_number = ?, circulation_status = ?
-       WHERE id = ? AND gate = ?`,
+      `UPDATE gate_alarms SET title = ?, lookup = ?, call_number = ?, circulation_status = ?,
+       permanent_location = ? WHERE id = ? AND gate = ?`,
     );
     this.setMiss = db.prepare('UPDATE gate_alarms SET lookup = ? WHERE id = ? AND gate = ?');
     this.ack = db.prepare(
@@ -169,13 +196,14 @@ export class GateAlarmHistory {
     );
   }
 
-  /** What the ILS said of the item of an alarm already recorded: its title, call number and status, or that it does not know it. */
+  /** What the ILS said of the item of an alarm already recorded: its title, call number, location and status, or that it does not know it. */
   answered(
     id: string,
     facts: {
       known: boolean;
       title: string | null;
       callNumber: string | null;
+      permanentLocation: string | null;
       circulationStatus: string | null;
     },
   ): void {
@@ -185,6 +213,7 @@ export class GateAlarmHistory {
         facts.known ? 'known' : 'unknown',
         facts.callNumber?.slice(0, MAX_FACT) ?? null,
         facts.circulationStatus?.slice(0, MAX_FACT) ?? null,
+        facts.permanentLocation?.slice(0, MAX_FACT) ?? null,
         id,
         this.gate,
       ),
@@ -278,11 +307,12 @@ function lookupOf(row: Row): ItemLookupOutcome | null {
       answered: true,
       known: ANSWERED[row.lookup],
       callNumber: row.call_number,
+      permanentLocation: row.permanent_location,
       circulationStatus: row.circulation_status,
     };
-  if (Object.hasOwn(ITEM_LOOKUP_MISS_WORDS, row.lookup)) {
-    const reason = row.lookup as ItemLookupMiss;
-    return { answered: false, reason, message: ITEM_LOOKUP_MISS_WORDS[reason] };
+  if (Object.hasOwn(KEPT_LOOKUP_MISS_WORDS, row.lookup)) {
+    const reason = row.lookup as KeptLookupMiss;
+    return { answered: false, reason, message: KEPT_LOOKUP_MISS_WORDS[reason] };
   }
   return null;
 }

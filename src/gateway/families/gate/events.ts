@@ -55,8 +55,9 @@ export interface GateAlarmEnrichedEvent {
   /** Whether the ILS knows the item. */
   known: boolean;
   title: string | null;
-  /** The call number where the ILS sends one (the `CS` extension), else its permanent location (AQ). */
+  /** The call number where the ILS sends one (the `CS` extension); null without one. */
   callNumber: string | null;
+  /** Where the item belongs (AQ, a location code such as `MAIN`). */
   permanentLocation: string | null;
   /** SIP2 circulation status by name: `available`, `charged`, `missing`… */
   circulationStatus: string | null;

@@ -17,7 +17,9 @@ export interface ItemFacts {
   /** Whether the ILS knows the item. */
   known: boolean;
   title: string | null;
+  /** The call number, where the ILS sends one (the `CS` extension); a location is not one. */
   callNumber: string | null;
+  /** Where the item belongs (AQ), a location code such as `MAIN`. */
   permanentLocation: string | null;
   circulationStatus: string | null;
   /** ISO 8601 when readable, else the ILS's text; null when not on loan. */
@@ -104,7 +106,8 @@ type ItemInformationAnswer = Parameters<typeof itemInformationResult>[0];
 /**
  * An item information answer (SIP2 18) as the gate desk's facts. An item the ILS does not know is
  * `known: false` (not charged). The call number comes from the `CS` extension field where the ILS
- * sends one (Koha, Evergreen), else the permanent location stands for it.
+ * sends one (Koha, Evergreen); SIP2 2.00 has no field of its own for it, so without CS there is
+ * none. The permanent location (AQ, where the item belongs) is its own fact, never a call number.
  */
 export function itemFactsOf(item: string, answer: ItemInformationAnswer, timeZone?: string): ItemFacts {
   const callNumberField = answer.extraFields?.find((field) => field.id === 'CS')?.value?.trim();
@@ -117,7 +120,7 @@ export function itemFactsOf(item: string, answer: ItemInformationAnswer, timeZon
       item,
       known: true,
       title: view.title.trim() || null,
-      callNumber: callNumberField || permanentLocation,
+      callNumber: callNumberField || null,
       permanentLocation,
       circulationStatus: status,
       dueDate: due ? (due.date ?? due.text) : null,

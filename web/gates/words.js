@@ -1,0 +1,67 @@
+/**
+ * The gate alarm page's words: why a gate alarmed, an item's status, times and days, who
+ * acknowledged, and Carrel's refusals — for desk staff, not developers.
+ */
+import { Problem } from './api.js';
+
+export const REASONS = {
+  afi: 'tag says not lent',
+  eas: 'tag still secured (not checked out)',
+  reported: 'the gate alarmed',
+  ils: 'not on loan (library system)',
+};
+
+export const STATUSES = {
+  available: 'on the shelf',
+  charged: 'on loan',
+  chargedNotToBeRecalled: 'on loan',
+  recalled: 'on loan, recalled',
+  onOrder: 'on order',
+  inProcess: 'in processing',
+  waitingOnHoldShelf: 'on the hold shelf',
+  waitingToBeReshelved: 'waiting to be reshelved',
+  inTransit: 'in transit',
+  claimedReturned: 'claimed returned',
+  lost: 'lost',
+  missing: 'missing',
+};
+
+export const clock = (iso) =>
+  new Date(iso).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  });
+/** The day of an alarm not raised today ('Fri 4 Dec'); none for today's. */
+export function dayOf(iso) {
+  const at = new Date(iso);
+  if (at.toDateString() === new Date().toDateString()) return null;
+  return at.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' });
+}
+/** A time, with its day when it was not today. */
+export const when = (iso) => [dayOf(iso), clock(iso)].filter(Boolean).join(' ');
+/**
+ * Who acknowledged, in words: the name of the token they hold, or — on a desk without tokens, where
+ * Carrel names every caller 'loopback' and serves only this machine — this desk.
+ */
+export const acknowledgedBy = (by) =>
+  by === 'loopback' ? 'acknowledged at this desk' : `acknowledged by ${by}`;
+
+/** A 401: no token, or one Carrel no longer takes. For the desk (what to do), and IT (how the link is made: /gates#token=…). */
+export const NOT_LET_IN =
+  "Carrel did not let this page in: the link it was opened with has no valid access token (it may have been changed). Ask IT for the gate page's current link.";
+
+/** A refusal in words; `refused` says what a 403 refused (the token's scope falls short of it). */
+export function problemWords(
+  error,
+  refused = 'This page needs a staff or monitor token to read the alarms.',
+) {
+  if (error instanceof Problem) {
+    if (error.status === 401) return NOT_LET_IN;
+    if (error.status === 403) return refused;
+    if (error.code === 'network') return 'Carrel cannot be reached.';
+    return error.message;
+  }
+  return String(error);
+}
