@@ -100,7 +100,7 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
       );
       const answer = await answered;
       expect(answer.status).toBe('ok');
-      expect(answer.data.acknowledged.by).toBe('loopback');
+      expect(answer.data.acknowledged.by).toBe('at this desk');
     } finally {
       await client.endAsync();
     }
@@ -110,7 +110,7 @@ describe.skipIf(skip !== undefined)('the gate alarm page on a desk without token
     ).json()) as {
       alarms: Array<{ id: string; acknowledged: { by: string } | null }>;
     };
-    expect(alarms.find((alarm) => alarm.id === id)?.acknowledged?.by).toBe('loopback');
+    expect(alarms.find((alarm) => alarm.id === id)?.acknowledged?.by).toBe('at this desk');
     for (const shown of [page, await openPage()]) {
       const done = shown
         .getByRole('list', { name: 'Acknowledged' })

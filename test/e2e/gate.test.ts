@@ -135,7 +135,7 @@ describe('a security gate on the simulated desk', () => {
     const acked = await call('POST', `/gates/alarms/${alarm.data.id}/ack`);
     expect(acked).toMatchObject({
       status: 200,
-      json: { id: alarm.data.id, acknowledged: { by: 'loopback', at: expect.any(String) } },
+      json: { id: alarm.data.id, acknowledged: { by: 'at this desk', at: expect.any(String) } },
     });
     const open = await call('GET', '/gates/alarms?open=true&limit=500');
     expect(open.json.alarms.map((a: { id: string }) => a.id)).not.toContain(alarm.data.id);

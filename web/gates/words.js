@@ -42,11 +42,11 @@ export function dayOf(iso) {
 /** A time, with its day when it was not today. */
 export const when = (iso) => [dayOf(iso), clock(iso)].filter(Boolean).join(' ');
 /**
- * Who acknowledged, in words: the name of the token they hold, or — on a desk without tokens, where
- * Carrel names every caller 'loopback' and serves only this machine — this desk.
+ * Who acknowledged, in words: the name of the token they hold, or — on a desk without tokens, which
+ * serves only this machine — "at this desk", as Carrel says.
  */
 export const acknowledgedBy = (by) =>
-  by === 'loopback' ? 'acknowledged at this desk' : `acknowledged by ${by}`;
+  by === 'at this desk' ? `acknowledged ${by}` : `acknowledged by ${by}`;
 
 /** A 401: no token, or one Carrel no longer takes. For the desk (what to do), and IT (how the link is made: /gates#token=…). */
 export const NOT_LET_IN =

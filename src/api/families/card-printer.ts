@@ -15,6 +15,7 @@ import { PHOTO_LIMITS } from '../../gateway/families/card-printer/card-templates
 import { cardPrinters } from '../../gateway/families/card-printer/index.js';
 import type { CardIssueRecord } from '../../gateway/families/card-printer/issue-records.js';
 import type { CardPrinterPort } from '../../gateway/families/card-printer/port.js';
+import { actorAsKept, actorOf } from '../http/auth.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, operation } from '../operations.js';
@@ -95,15 +96,10 @@ const issueEventSchema = z.object({
   attempts: z.number(),
 });
 
-/**
- * What an issue record keeps of a caller of a desk without tokens (HTTP on loopback, a client of its
- * loopback broker): no one's name — not an MQTT client id — but the mark the gate's history keeps too.
- */
-const ON_THIS_MACHINE = 'loopback';
-
-/** An issue record as staff read it: a card issued on this machine without a token "at this desk". */
+/** An issue record as staff read it (a card an older Carrel recorded as issued by 'loopback' too). */
 function shown(record: CardIssueRecord): CardIssueRecord {
-  return record.staff === ON_THIS_MACHINE ? { ...record, staff: 'at this desk' } : record;
+  const staff = actorAsKept(record.staff);
+  return staff === record.staff ? record : { ...record, staff };
 }
 
 function printerPort(services: DeskServices, id: string | undefined): CardPrinterPort {
@@ -167,7 +163,7 @@ export const cardPrinterApi: ApiModule = {
           await doneOnce(services.requests, 'cards.issue', input, ({ printer, requestId: _id, ...request }) =>
             printerPort(services, printer).issue({
               ...request,
-              staff: input.principal.onThisMachine ? ON_THIS_MACHINE : input.principal.name,
+              staff: actorOf(input.principal),
             }),
           ),
         ),

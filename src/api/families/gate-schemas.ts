@@ -120,7 +120,7 @@ export const alarmRecordSchema = z
         by: z
           .string()
           .describe(
-            'the name of the token that acknowledged it; "loopback" on a desk without tokens (this machine only)',
+            'the name of the token that acknowledged it; "at this desk" on a desk without tokens (this machine only, where no one holds a token)',
           ),
         at: z.string(),
       })
@@ -186,7 +186,7 @@ export const alarmAcknowledgedSchema = z.object({
     by: z
       .string()
       .describe(
-        'the name of the token that acknowledged it; "loopback" on a desk without tokens (this machine only)',
+        'the name of the token that acknowledged it; "at this desk" on a desk without tokens (this machine only, where no one holds a token)',
       ),
     at: z.string(),
   }),

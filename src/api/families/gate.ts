@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { packageRoot } from '../../core/paths.js';
 import { acknowledgeAlarm, alarmPage } from '../../gateway/families/gate/across-gates.js';
 import { gates } from '../../gateway/families/gate/index.js';
+import { actorOf } from '../http/auth.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, operation } from '../operations.js';
@@ -149,13 +150,9 @@ export const gateApi: ApiModule = {
         problems: [404, 503],
         mqtt: { action: 'gates.acknowledge' },
         // A caller of a desk without tokens (HTTP on loopback, a client of its loopback broker) is
-        // kept as 'loopback', which the page reads as "at this desk": not an MQTT client id.
+        // kept as "at this desk": not an MQTT client id.
         handler: ({ params, principal }) =>
-          acknowledgeAlarm(
-            ports.all(gates),
-            params.alarm,
-            principal.onThisMachine ? 'loopback' : principal.name,
-          ),
+          acknowledgeAlarm(ports.all(gates), params.alarm, actorOf(principal)),
       }),
       operation({
         method: 'GET',

@@ -19,6 +19,16 @@ export interface Principal {
   onThisMachine?: true;
 }
 
+/**
+ * Who did something, as a record keeps it and staff read it (an alarm acknowledged, a card issued):
+ * the name of the caller's token, or "at this desk" for a caller of a desk without tokens.
+ */
+export const AT_THIS_DESK = 'at this desk';
+export const actorOf = (principal: Principal): string =>
+  principal.onThisMachine ? AT_THIS_DESK : principal.name;
+/** What an older Carrel kept for a caller of a desk without tokens: read as AT_THIS_DESK. */
+export const actorAsKept = (kept: string): string => (kept === 'loopback' ? AT_THIS_DESK : kept);
+
 /** Who may call a route. `public` routes (liveness, readiness) need no token. */
 export type Access = 'public' | readonly Scope[];
 

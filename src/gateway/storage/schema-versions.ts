@@ -12,7 +12,7 @@ export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
   'card-issues': 3,
   'cash-credits': 1,
   'device-availability': 2,
-  'gate-alarms': 4,
+  'gate-alarms': 5,
   'gate-visitors': 1,
   'offline-journal': 3,
   payments: 3,

@@ -259,4 +259,33 @@ describe('an alarm history kept by a Carrel from before the title lookup was kep
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("reads an alarm acknowledged on a desk without tokens, kept as by 'loopback', as acknowledged at this desk", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carrel-gate-schema-'));
+    try {
+      const path = join(dir, 'carrel.db');
+      const old = openDatabase(path);
+      migrate(old, 'gate-alarms', GATE_ALARM_MIGRATIONS.slice(0, 4));
+      const insert = old.prepare(
+        `INSERT INTO gate_alarms (id, gate, at, direction, item, uid, title, reason, ils, acknowledged_by, acknowledged_at)
+         VALUES (?, 'exit-1', ?, 'out', NULL, ?, NULL, 'reported', NULL, ?, ?)`,
+      );
+      insert.run(alarm(1, T0).id, T0, 'E004010000000001', 'loopback', T0 + 5000);
+      insert.run(alarm(2, T0).id, T0 + 1000, 'E004010000000002', 'desk-staff', T0 + 6000);
+      old.close();
+
+      db = openDatabase(path);
+      const store = new GateAlarmHistory(db, 'exit-1');
+      expect(
+        store.list({ from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 }).map((r) => r.acknowledged),
+      ).toEqual([
+        { by: 'desk-staff', at: new Date(T0 + 6000).toISOString() },
+        { by: 'at this desk', at: new Date(T0 + 5000).toISOString() },
+      ]);
+    } finally {
+      db?.close();
+      db = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -133,6 +133,9 @@ export const GATE_ALARM_MIGRATIONS = [
   // running, and the page then said 'the library system did not say'): what the ILS said of it
   // was not kept, and nothing more will come — said so, with what to do.
   "UPDATE gate_alarms SET lookup = 'not_kept' WHERE lookup IS NULL AND item IS NOT NULL AND title IS NULL;",
+  // An alarm acknowledged on a desk without tokens was kept as by 'loopback' (Carrel's name for any
+  // caller there); it reads "at this desk", as a card issued there does.
+  "UPDATE gate_alarms SET acknowledged_by = 'at this desk' WHERE acknowledged_by = 'loopback';",
 ];
 
 const COLUMNS = `id, gate, at, direction, item, uid, title, reason, ils, acknowledged_by, acknowledged_at,
