@@ -127,10 +127,14 @@ export class PaymentManager implements PaymentService {
     this.live.clear();
   }
 
-  async open(request: OpenPaymentRequest, caller: PaymentCaller): Promise<PaymentView> {
+  async open(
+    request: OpenPaymentRequest,
+    caller: PaymentCaller,
+    options: { pinChecked?: boolean } = {},
+  ): Promise<PaymentView> {
     const { config } = this.deps;
     const pin = request.pin === '' ? undefined : request.pin;
-    if (config.requirePin && pin === undefined)
+    if (config.requirePin && pin === undefined && options.pinChecked !== true)
       throw new PaymentError('pin_required', "the patron's PIN is required to pay");
     const devices = this.devicesFor(request.devices);
     if (request.purpose.kind === 'print-topup' && !this.deps.printAccounts)
