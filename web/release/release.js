@@ -178,6 +178,8 @@ $('login').addEventListener('click', login);
 $('logout').addEventListener('click', logout);
 $('release-all').addEventListener('click', () => releaseJobs(jobs.filter((j) => !j.problem)));
 
+/** A login on its way to the library system. */
+let checking = false;
 async function login() {
   alertText();
   // The PIN is always asked: without it nobody is logged in. Without a card number the desk was
@@ -193,6 +195,12 @@ async function login() {
     $(field).focus();
     return;
   }
+  // The library system may take a while (or not answer at all): the press is seen, and a second
+  // press does not send a second login meanwhile.
+  if (checking) return;
+  checking = true;
+  $('login').disabled = true;
+  $('login').textContent = 'Checking your card…';
   try {
     const answer = await call(
       'POST',
@@ -218,6 +226,10 @@ async function login() {
       field = 'pin';
       $('pin').focus();
     }
+  } finally {
+    checking = false;
+    $('login').disabled = false;
+    $('login').textContent = 'Show my print jobs';
   }
 }
 
@@ -230,8 +242,23 @@ function loginProblem(problem) {
       return 'this library card is not known. Check the number, or ask at the desk.';
     case 'pin_required':
       return 'type your PIN, then press Show my print jobs.';
+    // The library system away or slow: it read 'no answer from the ILS within 10000 ms' and 'the ILS
+    // link is not connected', words for IT.
+    case 'ils_offline':
+    case 'ils_timeout':
+    case 'ils_connection_lost':
+    case 'ils_busy':
+    case 'ils_connection_busy':
+    case 'ils_login_refused':
+    case 'ils_bad_response':
+    case 'ils_resend_limit':
+      return 'the library system is not answering just now, so your card and PIN cannot be checked. Try again in a few minutes, or ask at the desk.';
+    case 'network':
+      return 'the station cannot reach the print service just now. Try again in a moment, or ask at the desk.';
     default:
-      return problem.message;
+      return (problem.status ?? 0) >= 500
+        ? 'something went wrong, so your card cannot be checked just now. Try again in a moment, or ask at the desk.'
+        : problem.message;
   }
 }
 

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ilsSimulators } from '../../simulators/ils/family.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { logInAtRelease } from '../helpers/release-page.js';
+
+/**
+ * A patron logging in at the release station while the library system does not answer (its SIP2
+ * server hangs): the card and PIN cannot be checked. The station said so in words for IT — 'Not
+ * logged in: no answer from the ILS within 2000 ms' — and showed nothing while it waited.
+ */
+describe.skipIf(chromiumSkipReason() !== undefined)(
+  'the release station with the library system away',
+  () => {
+    const chromium = deskInChromium(
+      (config) => ({
+        ...config,
+        devices: config.devices.map((d) => (d.kind === 'ils' ? { ...d, requestTimeoutMs: 2000 } : d)),
+      }),
+      {
+        ready: (testDesk) => waitForDevice(testDesk.api, 'ils', 'online', 15_000),
+        // The login the library system did not answer is a 503 or 504: the browser logs a failed load.
+        consoleError: (text) => !/status of 50[34]/.test(text),
+      },
+    );
+    const ils = () => chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+
+    it('says the card cannot be checked now and to try again, shows it is checking, and logs in once it answers', async () => {
+      const station = await chromium.openPage('/release');
+      ils().setFaults({ hang: true });
+      try {
+        await station.locator('#card').fill('21000002');
+        await station.locator('#pin').fill('2222');
+        await station.getByRole('button', { name: 'Show my print jobs' }).click();
+        // Seen pressed while the library system is asked, and not pressed twice.
+        const checking = station.getByRole('button', { name: 'Checking your card…' });
+        await checking.waitFor({ timeout: 2_000 });
+        expect(await checking.isDisabled()).toBe(true);
+        await expect
+          .poll(() => station.locator('#alert').textContent(), { timeout: 30_000 })
+          .toBe(
+            'Not logged in: the library system is not answering just now, so your card and PIN cannot be checked. Try again in a few minutes, or ask at the desk.',
+          );
+        expect(await station.locator('#alert').textContent()).not.toMatch(/ILS|ms\b/);
+        expect(await station.getByRole('button', { name: 'Show my print jobs' }).isEnabled()).toBe(true);
+      } finally {
+        ils().setFaults({});
+      }
+      await waitForDevice(chromium.testDesk.api, 'ils', 'online', 20_000);
+      await logInAtRelease(station, '21000002', '2222');
+    }, 60_000);
+  },
+);
