@@ -117,6 +117,32 @@ describe.skipIf(chromiumSkipReason() !== undefined)('topping up at the release s
     expect(after.entries.filter((e) => e.kind === 'deposit').length).toBe(1);
   });
 
+  it('does not list coins as taken while the coin acceptor is jammed, and takes them again once it is cleared', async () => {
+    const patron = '21000010';
+    const page = await station(patron, '1010');
+    await page.getByRole('button', { name: 'Top up', exact: true }).click();
+    await page.getByRole('button', { name: '10.00 EUR' }).click();
+    const taken = page.locator('#topup-accepting');
+    await expect
+      .poll(() => taken.textContent(), { timeout: 10_000 })
+      .toBe('Taken now: 0.05 EUR, 0.10 EUR, 0.20 EUR, 0.50 EUR, 1.00 EUR, 2.00 EUR, 5.00 EUR, 10.00 EUR.');
+    // Jammed, it hands every coin back: the screen listed the coins all the same.
+    cash().coinAcceptor!.setJammed(true);
+    expect(cash().insertCoin(200)).toMatchObject({ accepted: false });
+    await expect.poll(() => taken.textContent(), { timeout: 10_000 }).toBe('Taken now: 5.00 EUR, 10.00 EUR.');
+    expect(cash().insertNote(500)).toMatchObject({ accepted: true });
+    await expect.poll(() => page.locator('#topup-paid').textContent(), { timeout: 10_000 }).toBe('5.00 EUR');
+    cash().coinAcceptor!.setJammed(false);
+    await expect
+      .poll(() => taken.textContent(), { timeout: 10_000 })
+      .toBe('Taken now: 0.05 EUR, 0.10 EUR, 0.20 EUR, 0.50 EUR, 1.00 EUR, 2.00 EUR, 5.00 EUR.');
+    expect(cash().insertCoin(200)).toMatchObject({ accepted: true });
+    await expect.poll(() => page.locator('#topup-paid').textContent(), { timeout: 10_000 }).toBe('7.00 EUR');
+    await page.getByRole('button', { name: 'Add what I inserted' }).click();
+    await page.getByText('7.00 EUR was added to your balance.').waitFor({ timeout: 10_000 });
+    expect((await statement(patron)).balanceMinor).toBe(700);
+  });
+
   it('does not send a patron at a station without acceptors to a payment kiosk that only pays fees', async () => {
     const patron = '21000009';
     await waitingJob(patron, 'Recipe', 1);

@@ -706,7 +706,7 @@ function showTopUp(payment) {
   $('topup-accepting').textContent =
     payment.accepting.length > 0
       ? `Taken now: ${payment.accepting.map((value) => money(value, currency)).join(', ')}.`
-      : 'The coin and note acceptors take nothing just now.';
+      : 'The coin and note acceptors take nothing just now. Ask at the desk, or press Back to my print jobs: what you inserted is added to your balance.';
   $('topup-credits').replaceChildren(
     ...payment.credits.map((credit) => {
       const li = document.createElement('li');
