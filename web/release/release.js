@@ -729,7 +729,11 @@ async function followTopUp() {
     showTopUp(payment);
     // The station session lives on while the patron pays (Carrel ends it after two minutes unused).
     if (++current.polls % 20 === 0) showAccount().catch(() => {});
-  } catch {}
+  } catch {
+    // Carrel restarting, the network: the payment is journaled, and followed again once it answers.
+    $('topup-accepting').textContent =
+      'The station has lost contact for a moment. What you inserted is kept: please wait here.';
+  }
   if (topUp === current && !current.ending) current.timer = setTimeout(followTopUp, 500);
 }
 
@@ -765,7 +769,7 @@ async function endTopUp(how = 'cancel') {
 }
 
 /** What the top-up came to, said on the jobs screen with the balance as it is now. */
-function toppedUp(payment) {
+async function toppedUp(payment) {
   if (topUp?.id === payment.id) {
     clearTimeout(topUp.timer);
     topUp = undefined;
@@ -777,14 +781,28 @@ function toppedUp(payment) {
     owed > 0
       ? ` ${money(owed, currency)} more than that was taken: ask at the desk to be given it back.`
       : '';
-  if (payment.paidMinor === 0) alertText('Nothing was inserted: your balance is as it was.');
-  else if (line?.state === 'posted')
-    alertText(`${money(line.paidMinor, currency)} was added to your balance.${owedText}`, owed === 0);
-  else
-    alertText(
-      `${money(payment.paidMinor, currency)} was taken, but it could not be added to your balance yet. Ask at the desk: staff can see the payment and put it right.`,
-    );
-  if (session) backToJobs();
+  const [said, ok] =
+    payment.paidMinor === 0
+      ? ['Nothing was inserted: your balance is as it was.', false]
+      : line?.state === 'posted'
+        ? [`${money(line.paidMinor, currency)} was added to your balance.${owedText}`, owed === 0]
+        : [
+            `${money(payment.paidMinor, currency)} was taken, but it could not be added to your balance yet. Ask at the desk: staff can see the payment and put it right.`,
+            false,
+          ];
+  if (!session) return alertText(said, ok);
+  show('screen-jobs');
+  try {
+    await refresh();
+  } catch (error) {
+    // The station's login ended meanwhile (Carrel restarted while the money went in): the patron's
+    // documents and the balance from before were left on screen under 'was added to your balance'.
+    if (error instanceof Problem && error.code === 'station_session_expired') {
+      await logout();
+      return alertText(`${said} You were logged out meanwhile: log in again to print.`, ok);
+    }
+  }
+  alertText(said, ok);
 }
 
 show('screen-login');
