@@ -68,7 +68,7 @@ const ENTRY_KINDS = {
 /** Where a top-up came from, in the desk's words (the API's source codes). */
 const SOURCES = {
   'cash-desk': 'Cash at the desk',
-  'payment-device': 'Payment kiosk',
+  'payment-device': 'Coins and notes at a kiosk or release station',
   'ils-transfer': 'From the library system',
   adjustment: 'Correction',
 };
