@@ -55,7 +55,7 @@ export function stationOperations({ printAccounts, payments, requests }: DeskSer
           path: ['pad'],
         }),
       response: z.object({ session: z.string(), name: z.string(), balance: balanceSchema }),
-      problems: [401, 404, 422, 503],
+      problems: [401, 404, 422, 503, 504],
       handler: ({ body }) =>
         printAccounts.stationLogin({
           ...(body.patron !== undefined ? { patron: body.patron } : {}),
@@ -147,7 +147,7 @@ export function stationOperations({ printAccounts, payments, requests }: DeskSer
         requestId: optionalRequestId,
       }),
       response: paymentSchema,
-      problems: [401, 404, 409, 422, 503],
+      problems: [401, 404, 409, 422, 503, 504],
       handler: (input) => {
         const patron = printAccounts.stationPatron(input.body.session);
         return doneOnce(requests, 'print.station.topup', input, (body) =>
