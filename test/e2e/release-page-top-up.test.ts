@@ -156,3 +156,40 @@ describe.skipIf(chromiumSkipReason() !== undefined)('topping up at the release s
     expect(await page.getByRole('button', { name: 'Top up', exact: true }).isVisible()).toBe(false);
   });
 });
+
+/**
+ * A desk that puts money inserted beyond what is due on the patron's print account
+ * (`payments.overpayment: print-account`): a 2.00 EUR coin for a 1.00 EUR top-up is all on the
+ * balance, and the station said '1.00 EUR was added to your balance'.
+ */
+describe.skipIf(chromiumSkipReason() !== undefined)(
+  'topping up at the release station, the excess kept',
+  () => {
+    const chromium = deskInChromium(
+      (config) => ({ ...config, payments: { ...config.payments, overpayment: 'print-account' } }),
+      {
+        ready: async (testDesk) => {
+          for (const id of ['coins-1', 'notes-1', 'ils'])
+            await waitForDevice(testDesk.api, id, 'online', 15_000);
+        },
+      },
+    );
+    const cash = () => chromium.testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
+
+    it('says all that went on the balance', async () => {
+      const page = await chromium.openPage('/release#cash=coins-1,notes-1');
+      await logInAtRelease(page, '21000001', '1234');
+      await page.getByRole('button', { name: 'Top up', exact: true }).click();
+      await page.getByRole('button', { name: '1.00 EUR' }).click();
+      await page.getByText('Insert 1.00 EUR in coins or notes.').waitFor({ timeout: 10_000 });
+      await until(async () =>
+        (await page.locator('#topup-accepting').textContent())?.includes('2.00 EUR') ? true : undefined,
+      );
+      expect(cash().insertCoin(200)).toMatchObject({ accepted: true });
+      await expect
+        .poll(() => page.locator('#alert').textContent(), { timeout: 10_000 })
+        .toBe('2.00 EUR was added to your balance.');
+      await expect.poll(() => page.locator('#balance').textContent(), { timeout: 10_000 }).toBe('2.00 EUR');
+    });
+  },
+);

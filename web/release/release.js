@@ -785,7 +785,11 @@ async function toppedUp(payment) {
     payment.paidMinor === 0
       ? ['Nothing was inserted: your balance is as it was.', false]
       : line?.state === 'posted'
-        ? [`${money(line.paidMinor, currency)} was added to your balance.${owedText}`, owed === 0]
+        ? [
+            // What went in beyond the top-up is on the balance too where the desk keeps it there.
+            `${money(line.paidMinor + payment.overpayment.toPrintAccountMinor, currency)} was added to your balance.${owedText}`,
+            owed === 0,
+          ]
         : [
             `${money(payment.paidMinor, currency)} was taken, but it could not be added to your balance yet. Ask at the desk: staff can see the payment and put it right.`,
             false,
