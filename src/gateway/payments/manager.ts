@@ -437,9 +437,11 @@ export class PaymentManager implements PaymentService {
     const values = new Set<number>();
     for (const deviceId of JSON.parse(row.devices) as string[]) {
       const status = this.deps.devices.port(cashDevices, deviceId).status();
-      // A jammed coin acceptor (a cash box out, a fault) hands back what is put in: its values were
-      // listed as taken, and the patron's coins came back with nothing said.
-      if (status.holder === id && !status.trouble) for (const value of status.accepted) values.add(value);
+      // A jammed coin acceptor (a cash box out, a fault) hands back what is put in, and what one out
+      // of reach takes (its line down) is counted only once it is back: their values were listed as
+      // taken, and the patron's coins came back, or went in uncounted, with nothing said.
+      if (status.holder === id && status.connected && !status.trouble)
+        for (const value of status.accepted) values.add(value);
     }
     return [...values].sort((a, b) => a - b);
   }
