@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ilsSimulators } from '../../simulators/ils/family.js';
+import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
@@ -49,6 +50,27 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       }
       await waitForDevice(chromium.testDesk.api, 'ils', 'online', 20_000);
       await logInAtRelease(station, '21000002', '2222');
+    }, 60_000);
+
+    it('says a top-up cannot start while the library system does not answer, in words, and that nothing was taken', async () => {
+      const station = await chromium.openPage('/release#cash=coins-1,notes-1');
+      await waitForDevice(chromium.testDesk.api, 'ils', 'online', 20_000);
+      await logInAtRelease(station, '21000009', '9999');
+      await station.getByRole('button', { name: 'Top up', exact: true }).click();
+      ils().setFaults({ hang: true });
+      try {
+        await station.getByRole('button', { name: '2.00 EUR' }).click();
+        // It read 'The top-up could not start: no answer from the ILS within 2000 ms. Nothing was taken.'
+        await expect
+          .poll(() => station.locator('#alert').textContent(), { timeout: 30_000 })
+          .toBe(
+            'The top-up could not start: the library system is not answering just now. Nothing was taken. Try again in a few minutes, or top up at the print desk.',
+          );
+      } finally {
+        ils().setFaults({});
+      }
+      const coins = await callApi(chromium.testDesk.api, 'GET', '/api/v1/cash-devices/coins-1');
+      expect(coins.json).toMatchObject({ accepting: false, holder: null });
     }, 60_000);
   },
 );

@@ -233,8 +233,24 @@ async function login() {
   }
 }
 
+/** The problems of a library system away, slow or answering unreadably: the patron may try again later. */
+const ILS_AWAY = new Set([
+  'ils_offline',
+  'ils_timeout',
+  'ils_connection_lost',
+  'ils_busy',
+  'ils_connection_busy',
+  'ils_login_refused',
+  'ils_bad_response',
+  'ils_resend_limit',
+]);
+
 /** Why a login was refused, in the patron's words (it read the ILS's 'Invalid PIN', 'Unknown patron'). */
 function loginProblem(problem) {
+  // The library system away or slow: it read 'no answer from the ILS within 10000 ms' and 'the ILS
+  // link is not connected', words for IT.
+  if (ILS_AWAY.has(problem.code))
+    return 'the library system is not answering just now, so your card and PIN cannot be checked. Try again in a few minutes, or ask at the desk.';
   switch (problem.code) {
     case 'invalid_pin':
       return 'that PIN does not match this library card. Type your PIN again.';
@@ -242,17 +258,6 @@ function loginProblem(problem) {
       return 'this library card is not known. Check the number, or ask at the desk.';
     case 'pin_required':
       return 'type your PIN, then press Show my print jobs.';
-    // The library system away or slow: it read 'no answer from the ILS within 10000 ms' and 'the ILS
-    // link is not connected', words for IT.
-    case 'ils_offline':
-    case 'ils_timeout':
-    case 'ils_connection_lost':
-    case 'ils_busy':
-    case 'ils_connection_busy':
-    case 'ils_login_refused':
-    case 'ils_bad_response':
-    case 'ils_resend_limit':
-      return 'the library system is not answering just now, so your card and PIN cannot be checked. Try again in a few minutes, or ask at the desk.';
     case 'network':
       return 'the station cannot reach the print service just now. Try again in a moment, or ask at the desk.';
     default:
@@ -679,6 +684,10 @@ function topUpProblem(error, unknown) {
   if (!(error instanceof Problem)) return String(error);
   if (unknown)
     return 'The station lost contact, so it is not known whether the top-up started. Choose the same amount again: it is never started twice.';
+  // The library system is asked whose card it is before the acceptors take money: away or slow,
+  // it read 'no answer from the ILS within 10000 ms'.
+  if (ILS_AWAY.has(error.code))
+    return 'The top-up could not start: the library system is not answering just now. Nothing was taken. Try again in a few minutes, or top up at the print desk.';
   switch (error.code) {
     case 'cash_device_busy':
       return 'The coin and note acceptors are taking money for someone else just now. Try again in a moment, or top up at the print desk.';
