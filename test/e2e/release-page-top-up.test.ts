@@ -193,3 +193,33 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     });
   },
 );
+
+/** A desk whose least top-up is more than the station's smallest amount. */
+describe.skipIf(chromiumSkipReason() !== undefined)(
+  'topping up at the release station, within the desk’s limits',
+  () => {
+    const chromium = deskInChromium(
+      (config) => ({ ...config, payments: { ...config.payments, minTopUpMinor: 200, maxTopUpMinor: 3000 } }),
+      {
+        ready: (testDesk) => waitForDevice(testDesk.api, 'ils', 'online', 15_000),
+        // The amount refused is a 422: the browser logs it as a failed load.
+        consoleError: (text) => !/status of 422/.test(text),
+      },
+    );
+
+    it('says in money what the desk takes when an amount is outside its limits', async () => {
+      const page = await chromium.openPage('/release#cash=coins-1,notes-1');
+      await logInAtRelease(page, '21000002', '2222');
+      await page.getByRole('button', { name: 'Top up', exact: true }).click();
+      await page.getByRole('button', { name: '1.00 EUR' }).click();
+      // It read 'That amount cannot be topped up here (a top-up is between 2.00 EUR and 30.00 EUR
+      // (amountMinor 200 to 3000); 1.00 EUR was asked: nothing was started). Choose another amount.'
+      await expect
+        .poll(() => page.locator('#alert').textContent(), { timeout: 10_000 })
+        .toBe(
+          'A top-up here is at least 2.00 EUR and at most 30.00 EUR: choose another amount. Nothing was taken.',
+        );
+      expect(await page.getByRole('button', { name: '2.00 EUR' }).isEnabled()).toBe(true);
+    });
+  },
+);

@@ -691,8 +691,14 @@ function topUpProblem(error, unknown) {
   switch (error.code) {
     case 'cash_device_busy':
       return 'The coin and note acceptors are taking money for someone else just now. Try again in a moment, or top up at the print desk.';
-    case 'amount_invalid':
-      return `That amount cannot be topped up here (${error.message}). Choose another amount.`;
+    case 'amount_invalid': {
+      // The desk's limits, from Carrel's words ('a top-up is between 2.00 EUR and 50.00 EUR
+      // (amountMinor 200 to 5000); …'), which were shown as they are.
+      const limits = /between (\S+ [A-Z]{3}) and (\S+ [A-Z]{3})/.exec(error.message ?? '');
+      return limits
+        ? `A top-up here is at least ${limits[1]} and at most ${limits[2]}: choose another amount. Nothing was taken.`
+        : 'That amount cannot be topped up here: choose another amount. Nothing was taken.';
+    }
     case 'device_not_found':
     case 'not_a_cash_device':
     case 'no_cash_devices':
