@@ -117,6 +117,21 @@ describe.skipIf(chromiumSkipReason() !== undefined)('topping up at the release s
     expect(after.entries.filter((e) => e.kind === 'deposit').length).toBe(1);
   });
 
+  it('ends the top-up when the station page is closed mid-way: what went in is credited, and the acceptors stop at once', async () => {
+    const patron = '21000011';
+    const page = await station(patron, '1111');
+    await page.getByRole('button', { name: 'Top up', exact: true }).click();
+    await page.getByRole('button', { name: '5.00 EUR' }).click();
+    await page.getByText('Insert 5.00 EUR in coins or notes.').waitFor({ timeout: 10_000 });
+    expect(cash().insertCoin(100)).toMatchObject({ accepted: true });
+    await expect.poll(() => page.locator('#topup-paid').textContent(), { timeout: 10_000 }).toBe('1.00 EUR');
+    // The station's browser restarted: the next person's coins must not go to this patron.
+    await page.reload();
+    await until(async () => (cash().insertCoin(100).accepted ? undefined : true), 5_000);
+    await until(async () => ((await statement(patron)).balanceMinor === 100 ? true : undefined), 10_000);
+    expect((await statement(patron)).entries.filter((e) => e.kind === 'deposit')).toHaveLength(1);
+  });
+
   it('does not list coins as taken while the coin acceptor is jammed, and takes them again once it is cleared', async () => {
     const patron = '21000010';
     const page = await station(patron, '1010');
