@@ -136,6 +136,81 @@ describe('cash devices on the simulated desk', () => {
     await waitForDevice(api, 'notes-1', 'online');
   });
 
+  it("says what stops a jammed acceptor, and a payment's kiosk hears that its coins are not taken until it is cleared", async () => {
+    const opened = await call('POST', '/payments', {
+      patron: '21000002',
+      pin: '2222',
+      purpose: { kind: 'print-topup', amountMinor: 1000 },
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.json.id as string;
+    // biome-ignore lint/suspicious/noExplicitAny: WebSocket messages are checked field by field
+    const updates: any[] = [];
+    const watcher = new WebSocket(`${api.replace('http', 'ws')}/api/v1/payments/${id}/events`);
+    watcher.on('message', (raw) => updates.push(JSON.parse(String(raw))));
+    await new Promise((resolve) => watcher.once('open', resolve));
+    const coinsAndNotes = [5, 10, 20, 50, 100, 200, 500, 1000];
+    await until(() =>
+      updates.some((u) => u.event === 'payment' && u.data.accepting.join() === coinsAndNotes.join()),
+    );
+    try {
+      // Jammed, the acceptor hands every coin back; the payment listed its coins as taken all the same.
+      sim().coinAcceptor!.setJammed(true);
+      const jammed = await until(() =>
+        updates.find((u) => u.event === 'payment' && u.data.accepting.join() === '500,1000'),
+      );
+      expect(jammed.data.state).toBe('collecting');
+      expect((await call('GET', '/cash-devices/coins-1')).json.trouble).toMatch(/credit sensor/);
+      expect((await call('GET', `/payments/${id}`)).json.accepting).toEqual([500, 1000]);
+      sim().coinAcceptor!.setJammed(false);
+      await until(
+        () => updates.findLast((u) => u.event === 'payment')?.data.accepting.join() === coinsAndNotes.join(),
+        10_000,
+      );
+      expect((await call('GET', '/cash-devices/coins-1')).json.trouble).toBeNull();
+    } finally {
+      sim().coinAcceptor!.setJammed(false);
+      watcher.close();
+      await fetch(`${api}/api/v1/payments/${id}`, { method: 'DELETE' });
+    }
+  });
+
+  it('lists nothing as taken while the line to the acceptors is down, and what they take once it is back', async () => {
+    const opened = await call('POST', '/payments', {
+      patron: '21000002',
+      pin: '2222',
+      purpose: { kind: 'print-topup', amountMinor: 1000 },
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.json.id as string;
+    // biome-ignore lint/suspicious/noExplicitAny: WebSocket messages are checked field by field
+    const updates: any[] = [];
+    const watcher = new WebSocket(`${api.replace('http', 'ws')}/api/v1/payments/${id}/events`);
+    watcher.on('message', (raw) => updates.push(JSON.parse(String(raw))));
+    await new Promise((resolve) => watcher.once('open', resolve));
+    const coinsAndNotes = [5, 10, 20, 50, 100, 200, 500, 1000];
+    try {
+      // A loose cable: Carrel cannot see what the acceptors take, and the coins a patron puts in now
+      // are counted only once the line is back (owed back if the payment has ended by then). The
+      // payment went on listing every coin and note as taken.
+      sim().setFaults({ dropAnswers: 1000 });
+      await waitForDevice(api, 'coins-1', 'offline', 15_000);
+      await waitForDevice(api, 'notes-1', 'offline', 15_000);
+      await until(() => updates.findLast((u) => u.event === 'payment')?.data.accepting.length === 0, 5_000);
+      expect((await call('GET', `/payments/${id}`)).json.accepting).toEqual([]);
+      sim().setFaults({ dropAnswers: 0 });
+      await until(
+        () => updates.findLast((u) => u.event === 'payment')?.data.accepting.join() === coinsAndNotes.join(),
+        20_000,
+      );
+      expect((await call('GET', `/payments/${id}`)).json.accepting).toEqual(coinsAndNotes);
+    } finally {
+      sim().setFaults({ dropAnswers: 0 });
+      watcher.close();
+      await fetch(`${api}/api/v1/payments/${id}`, { method: 'DELETE' });
+    }
+  });
+
   it('lists the cash events in the OpenAPI document, each with the shape of its data', async () => {
     // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is checked field by field
     const doc: any = await (await fetch(`${api}/docs/openapi.json`)).json();

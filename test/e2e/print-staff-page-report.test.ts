@@ -83,7 +83,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
     const money = await rows(0);
     expect(money).toContain('Top-ups22.50 EUR');
     expect(money).toContain('— Cash at the desk2.00 EUR');
-    expect(money).toContain('— Payment kiosk0.50 EUR');
+    expect(money).toContain('— Coins and notes at a kiosk or release station0.50 EUR');
     expect(money).toContain('Refunds10.10 EUR');
     expect(await rows(1)).toEqual(['QueuePagesChargedRefundedIncome', 'public-bw20.20 EUR0.10 EUR0.10 EUR']);
 
@@ -143,7 +143,11 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
     await expect.poll(() => entries.count(), { timeout: 10_000 }).toBe(3);
     const reasons = await entries.evaluateAll((rows) => rows.map((row) => row.children[4]?.textContent));
     // They read 'Job 9.', 'payment-device' and 'cash-desk'.
-    expect(reasons).toEqual(['“Cover letter”, 3 pages on public-bw.', 'Payment kiosk', 'Cash at the desk']);
+    expect(reasons).toEqual([
+      '“Cover letter”, 3 pages on public-bw.',
+      'Coins and notes at a kiosk or release station',
+      'Cash at the desk',
+    ]);
   });
 
   it('says whose card it is, and takes no top-up for a card number the library system does not know', async () => {

@@ -237,5 +237,20 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         .toBe('20000.00 EUR is more than one top-up may be: nothing was topped up.');
       expect(await page.locator('#balance').textContent()).toBe(before);
     });
+
+    it('a top-up at a desk without staff logins says it was made at this desk, not by “loopback”', async () => {
+      const page = desk.page;
+      await page.goto(`${api()}/print-staff`);
+      await page.locator('#patron').fill('21000009');
+      await page.getByRole('button', { name: 'Find' }).click();
+      await page.locator('#account').waitFor({ state: 'visible', timeout: 10_000 });
+      await page.locator('#amount').fill('3.00');
+      await page.getByRole('button', { name: 'Top up (cash)' }).click();
+      const topUp = page.locator('#entries tr', { hasText: 'Top-up' });
+      await topUp.waitFor({ timeout: 10_000 });
+      // The Staff column read 'loopback', Carrel's name for a caller on this machine without a token.
+      expect((await topUp.locator('td').allTextContents())[5]).toBe('at this desk');
+      expect(await page.locator('#entries').textContent()).not.toContain('loopback');
+    });
   },
 );

@@ -69,7 +69,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station’s Pri
     // It could be pressed, and answered each document with 'was not printed: it costs €0.10 and your balance is €0.05'.
     await expect.poll(() => printAll.isDisabled(), { timeout: 5_000 }).toBe(true);
     expect(await station.locator('#release-all-why').textContent()).toMatch(
-      /^Your balance of 0\.05 EUR does not cover any of your documents\. Top up at the print desk or the payment kiosk, then print\.$/,
+      /^Your balance of 0\.05 EUR does not cover any of your documents\. Top up at the print desk, then print\.$/,
     );
     expect(await station.locator('#release-all-why').isVisible()).toBe(true);
     for (const id of ids) server().model.cancel(id);

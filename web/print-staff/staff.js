@@ -32,6 +32,11 @@ const cell = (text) => {
   return td;
 };
 const when = (iso) => new Date(iso).toLocaleString();
+/**
+ * Who made an entry or a transfer: the staff token's name. A desk without tokens serves only this
+ * machine and names every caller 'loopback', Carrel's word, not the desk's.
+ */
+const staffOf = (name) => (name === 'loopback' ? 'at this desk' : (name ?? ''));
 
 /** Where a release stands, in the desk's words (the API's state is charged, released, completed or refunded). */
 function releaseState(release) {
@@ -63,7 +68,7 @@ const ENTRY_KINDS = {
 /** Where a top-up came from, in the desk's words (the API's source codes). */
 const SOURCES = {
   'cash-desk': 'Cash at the desk',
-  'payment-device': 'Payment kiosk',
+  'payment-device': 'Coins and notes at a kiosk or release station',
   'ils-transfer': 'From the library system',
   adjustment: 'Correction',
 };
@@ -160,7 +165,7 @@ async function find({ quiet = false } = {}) {
         cell(when(transfer.createdAt)),
         cell(money(transfer.amountMinor, transfer.currency)),
         cell(TRANSFER_STATES[transfer.state](transfer)),
-        cell(transfer.staff ?? ''),
+        cell(staffOf(transfer.staff)),
       );
       return tr;
     }),
@@ -175,7 +180,7 @@ async function find({ quiet = false } = {}) {
         cell(money(entry.amountMinor, entry.currency)),
         cell(money(entry.balanceMinor, entry.currency)),
         cell(entryReason(entry, documents)),
-        cell(entry.staff ?? ''),
+        cell(staffOf(entry.staff)),
       );
       return tr;
     }),

@@ -20,7 +20,13 @@ const statusSchema = z.object({
   denominations: z.array(
     z.object({ channel: z.number().int(), currency: z.string(), valueMinor: z.number().int() }),
   ),
-  accepted: z.array(z.number().int()).describe('the values it takes now, in minor units'),
+  accepted: z.array(z.number().int()).describe('the values it is set to take now, in minor units'),
+  trouble: z
+    .string()
+    .nullable()
+    .describe(
+      "what stops it taking money as set (a jam, the cash box out or full, a tamper attempt, a fault), in the device's words; null when nothing does",
+    ),
 });
 
 export const cashBoxReportSchema = z.object({

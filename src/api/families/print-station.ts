@@ -2,12 +2,16 @@
  * The release station's operations (kiosk scope): log in with card and PIN,
  * see held jobs with their cost, release them, see the balance and what was
  * charged, log out. Every call after login carries the station session, never
- * the patron's card number or PIN again.
+ * the patron's card number or PIN again. A station with coin and note
+ * acceptors tops the balance up there: a payment for the patron logged in.
  */
 import { z } from 'zod';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
+import { deskCaller } from '../http/auth.js';
+import { paymentSchema } from '../http/resources/payments.js';
+import { deviceIdParams } from '../http/schemas.js';
 import { type ApiOperation, operation } from '../operations.js';
-import { IDEMPOTENT_REPLAYED_HEADER } from '../request-ids.js';
+import { doneOnce, IDEMPOTENT_REPLAYED_HEADER, optionalRequestId } from '../request-ids.js';
 import {
   balanceSchema,
   jobSchema,
@@ -27,7 +31,7 @@ const releaseCodeSchema = z
   .optional()
   .describe('a release code typed at the station');
 
-export function stationOperations({ printAccounts }: DeskServices): ApiOperation[] {
+export function stationOperations({ printAccounts, payments, requests }: DeskServices): ApiOperation[] {
   return [
     operation({
       method: 'POST',
@@ -52,7 +56,7 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
           path: ['pad'],
         }),
       response: z.object({ session: z.string(), name: z.string(), balance: balanceSchema }),
-      problems: [401, 404, 422, 503],
+      problems: [401, 404, 422, 503, 504],
       handler: ({ body }) =>
         printAccounts.stationLogin({
           ...(body.patron !== undefined ? { patron: body.patron } : {}),
@@ -121,6 +125,43 @@ export function stationOperations({ printAccounts }: DeskServices): ApiOperation
           onReplay: () => reply?.header(IDEMPOTENT_REPLAYED_HEADER, 'true'),
         });
         return { release, balance: printAccounts.balance(patron) };
+      },
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/print/station/topup',
+      operationId: 'printStationTopUp',
+      summary:
+        "Opens a payment that tops up the logged-in patron's print balance with coins and notes (the PIN was checked at login); it is followed and ended as every payment: GET /api/v1/payments/:id, POST …/finish, DELETE (what was inserted is credited)",
+      tag,
+      access: ['kiosk', 'staff'],
+      status: 201,
+      body: z.strictObject({
+        session: sessionSchema,
+        amountMinor: z.number().int().min(1).max(100_000_000).describe('the top-up, in minor units (cents)'),
+        devices: z
+          .array(deviceIdParams.shape.id)
+          .min(1)
+          .max(8)
+          .optional()
+          .describe("the station's cash devices; the desk's payment devices when absent"),
+        requestId: optionalRequestId,
+      }),
+      response: paymentSchema,
+      problems: [401, 404, 409, 422, 503, 504],
+      handler: (input) => {
+        const patron = printAccounts.stationPatron(input.body.session);
+        return doneOnce(requests, 'print.station.topup', input, (body) =>
+          payments.open(
+            {
+              patron,
+              purpose: { kind: 'print-topup', amountMinor: body.amountMinor },
+              ...(body.devices ? { devices: body.devices } : {}),
+            },
+            deskCaller(input.principal),
+            { pinChecked: true },
+          ),
+        );
       },
     }),
     operation({

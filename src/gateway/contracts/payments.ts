@@ -150,7 +150,15 @@ export interface PaymentStatisticsRow {
 }
 
 export interface PaymentService {
-  open(request: OpenPaymentRequest, caller: PaymentCaller): Promise<PaymentView>;
+  /**
+   * `pinChecked`: the patron's PIN was checked by another workflow of this desk just before (a
+   * release station's login), so a desk that requires the PIN does not ask it again.
+   */
+  open(
+    request: OpenPaymentRequest,
+    caller: PaymentCaller,
+    options?: { pinChecked?: boolean },
+  ): Promise<PaymentView>;
   get(id: string, caller: PaymentCaller): PaymentView;
   list(caller: PaymentCaller): PaymentView[];
   /** Ended payments that still owe the patron money (an excess, a fee the ILS refused, money read late), newest first. */

@@ -99,6 +99,10 @@ export class PaymentManager implements PaymentService {
       if (event.type === 'cash.credit' && event.data.holder !== null)
         this.credited(event.data.holder, event.device);
     });
+    // A device of a payment jammed or came back: its watchers see what is taken now.
+    this.deps.bus.on('device.state', this, (state) => {
+      if (state.kind === cashDevices.kind) this.deviceChanged(state.device);
+    });
     this.recovery = this.recover().catch((error) =>
       this.logger.error({ err: describeError(error) }, 'unfinished payments could not be taken up'),
     );
@@ -127,10 +131,14 @@ export class PaymentManager implements PaymentService {
     this.live.clear();
   }
 
-  async open(request: OpenPaymentRequest, caller: PaymentCaller): Promise<PaymentView> {
+  async open(
+    request: OpenPaymentRequest,
+    caller: PaymentCaller,
+    options: { pinChecked?: boolean } = {},
+  ): Promise<PaymentView> {
     const { config } = this.deps;
     const pin = request.pin === '' ? undefined : request.pin;
-    if (config.requirePin && pin === undefined)
+    if (config.requirePin && pin === undefined && options.pinChecked !== true)
       throw new PaymentError('pin_required', "the patron's PIN is required to pay");
     const devices = this.devicesFor(request.devices);
     if (request.purpose.kind === 'print-topup' && !this.deps.printAccounts)
@@ -365,6 +373,16 @@ export class PaymentManager implements PaymentService {
       );
   }
 
+  /** Tells the watchers of the payments collecting on `device` what they take now. */
+  private deviceChanged(device: string): void {
+    for (const live of this.live.values()) {
+      if (live.ending) continue;
+      const row = this.store().get(live.id);
+      if (row?.state !== 'collecting' || !(JSON.parse(row.devices) as string[]).includes(device)) continue;
+      this.tell(live, { event: 'payment', data: this.view(live.id) });
+    }
+  }
+
   /**
    * Money a device took for a payment that has ended: it was out of reach when the payment let it
    * go (unplugged, its line down) and kept taking coins; read now it is back, it is owed back to
@@ -419,7 +437,11 @@ export class PaymentManager implements PaymentService {
     const values = new Set<number>();
     for (const deviceId of JSON.parse(row.devices) as string[]) {
       const status = this.deps.devices.port(cashDevices, deviceId).status();
-      if (status.holder === id) for (const value of status.accepted) values.add(value);
+      // A jammed coin acceptor (a cash box out, a fault) hands back what is put in, and what one out
+      // of reach takes (its line down) is counted only once it is back: their values were listed as
+      // taken, and the patron's coins came back, or went in uncounted, with nothing said.
+      if (status.holder === id && status.connected && !status.trouble)
+        for (const value of status.accepted) values.add(value);
     }
     return [...values].sort((a, b) => a - b);
   }

@@ -272,6 +272,7 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
       accepted: channels
         .filter((channel) => acceptance?.channels.includes(channel.channel))
         .map((channel) => channel.valueMinor),
+      trouble: driver?.condition().reason ?? null,
     };
   }
 

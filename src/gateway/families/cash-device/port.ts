@@ -17,8 +17,13 @@ export interface CashDeviceStatusView {
   holder: string | null;
   /** What each channel takes, as the device says. */
   denominations: Array<Pick<CashChannel, 'channel' | 'currency' | 'valueMinor'>>;
-  /** The values it takes now. */
+  /** The values it is set to take now. */
   accepted: number[];
+  /**
+   * What stops it taking money as set (a jam, the cash box out or full, a tamper attempt, a fault
+   * of its own), in the device's words; null when nothing does.
+   */
+  trouble: string | null;
 }
 
 /**

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDeskConfig } from '../../src/app/default-desk.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { freePort } from '../helpers/free-port.js';
+import { logInAtRelease } from '../helpers/release-page.js';
+
+/**
+ * A patron topping up at the release station when Carrel dies (SIGKILL) after a coin went in and
+ * before the top-up ended, and is started again as systemd does: the coin is on the balance once,
+ * and the station says so, and that the patron must log in again to print (the
+ * station's login lived in the daemon's memory). It said '0.50 EUR was added to your balance' over
+ * 'Balance: 0.00 EUR' and the patron's documents, as if still logged in.
+ */
+describe.skipIf(chromiumSkipReason() !== undefined)(
+  'a top-up at the release station across a SIGKILL',
+  () => {
+    let dir: string;
+    let configPath: string;
+    let api: string;
+    let cashControl: string;
+    let daemon: CarrelDaemon | undefined;
+    let browser: Browser;
+    let page: Page | undefined;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'carrel-release-restart-'));
+      const base = defaultDeskConfig();
+      const cashControlPort = await freePort();
+      const keep = new Set(['ils', 'receipt-1', 'public-bw', 'coins-1', 'notes-1']);
+      const config = {
+        ...base,
+        http: { ...base.http, port: await freePort() },
+        mqtt: { mode: 'off' },
+        storage: { path: join(dir, 'carrel.db') },
+        devices: base.devices.filter((device) => keep.has(device.id)),
+        simulators: base.simulators
+          .filter((simulator) =>
+            ['ils-sim', 'printer-sim', 'print-server', 'cash-sim'].includes(simulator.id),
+          )
+          .map((simulator) =>
+            simulator.id === 'cash-sim' ? { ...simulator, httpPort: cashControlPort } : simulator,
+          ),
+      };
+      configPath = join(dir, 'carrel.json');
+      writeFileSync(configPath, JSON.stringify(config));
+      cashControl = `http://127.0.0.1:${cashControlPort}`;
+      api = `http://127.0.0.1:${config.http.port}`;
+      daemon = await startCarrelDaemon(configPath);
+      for (const id of ['ils', 'coins-1', 'notes-1']) await waitForDevice(api, id, 'online', 20_000);
+      browser = await launchChromium();
+    }, 60_000);
+
+    afterAll(async () => {
+      await page?.close();
+      await browser?.close();
+      if (daemon) await killDaemon(daemon.child);
+      rmSync(dir, { recursive: true, force: true });
+      expect(pageErrors).toEqual([]);
+    });
+
+    const coin = async (value: number) =>
+      (
+        (await (
+          await fetch(`${cashControl}/api/coins`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ value }),
+          })
+        ).json()) as { accepted: boolean }
+      ).accepted;
+
+    it('credits the coin once, says so, and asks the patron to log in again', async () => {
+      page = await browser.newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      const station = page;
+      await station.goto(`${api}/release#cash=coins-1,notes-1`);
+      await logInAtRelease(station, '21000001', '1234');
+      await station.getByRole('button', { name: 'Top up', exact: true }).click();
+      await station.getByRole('button', { name: '2.00 EUR' }).click();
+      await station.getByText('Insert 2.00 EUR in coins or notes.').waitFor({ timeout: 10_000 });
+      expect(await coin(50)).toBe(true);
+      await expect
+        .poll(() => station.locator('#topup-paid').textContent(), { timeout: 10_000 })
+        .toBe('0.50 EUR');
+
+      await killDaemon(daemon!.child);
+      daemon = await startCarrelDaemon(configPath);
+
+      await expect
+        .poll(() => station.locator('#alert').textContent(), { timeout: 30_000 })
+        .toBe('0.50 EUR was added to your balance. You were logged out meanwhile: log in again to print.');
+      await station.locator('#screen-login').waitFor({ state: 'visible' });
+      expect(await station.locator('#screen-jobs').isHidden()).toBe(true);
+      expect(await station.locator('#who').textContent()).toBe('');
+      const account = (await (
+        await fetch(`${api}/api/v1/print/accounts/find`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ patron: '21000001' }),
+        })
+      ).json()) as { statement: { balanceMinor: number; entries: Array<{ kind: string }> } };
+      expect(account.statement.balanceMinor).toBe(50);
+      expect(account.statement.entries.filter((entry) => entry.kind === 'deposit')).toHaveLength(1);
+      // The acceptors were let go at the start: they take nothing for anyone.
+      await waitForDevice(api, 'coins-1', 'online', 20_000);
+      expect(await coin(50)).toBe(false);
+    }, 90_000);
+  },
+);
