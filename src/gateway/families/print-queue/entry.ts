@@ -221,13 +221,16 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
         );
       // The document not fetched (the server away, the counter busy) is tried again, not a problem
       // for good: a job held when the server came back was unprintable until it expired.
+      // A refusal is not the server away: CUPS refuses CUPS-Get-Document by its policy with HTTP 401
+      // or 403 (a TransportError), and the job said 'still being counted' until it expired.
+      const refused = described.code === 'ipp_not_authorized';
       const again =
-        error instanceof TransportError ||
+        (error instanceof TransportError && !refused) ||
         error instanceof TimeoutError ||
         described.code === 'print_queue_unavailable' ||
         described.code === 'page_counter_busy';
       if (known && again) known.recount = true;
-      else if (known && described.code === 'ipp_not_authorized') {
+      else if (known && refused) {
         // The print server's answer (its address, IPP status and words) is for IT, in the log; what
         // staff and the release answer say is what happened and what to check.
         this.context.logger.warn(
