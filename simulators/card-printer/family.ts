@@ -35,6 +35,19 @@ export const cardPrinterSimulators = simulatorFamily({
   summary:
     'Evolis (ESC commands, panels, magstripe) or Magicard (--model magicard: spool jobs, REQ,STA) card printer, TCP 10060 (a pty with --pty); cards on 10061',
   ports: CARD_PRINTER_PORTS,
+  check(config, layout, issue) {
+    if (config.encoderPad === undefined) return;
+    const named = layout.simulators.find((simulator) => simulator.id === config.encoderPad);
+    if (named?.kind === 'rfid-pad') return;
+    const pads = layout.simulators.filter((simulator) => simulator.kind === 'rfid-pad').map((pad) => pad.id);
+    const what = named
+      ? `simulator "${config.encoderPad}" is a ${named.kind} simulator, not an rfid-pad one`
+      : `no simulator with id "${config.encoderPad}" is configured`;
+    issue(
+      ['encoderPad'],
+      `${what}: name the rfid-pad simulator the printer lays its cards on (${pads.length > 0 ? `here: ${pads.join(', ')}` : 'add one under simulators'}), or leave encoderPad out`,
+    );
+  },
   async start(config: CardPrinterSimulatorConfig, logger, desk) {
     const { startCardPrinterSimulator } = await import('./simulator.js');
     const sim: CardPrinterSimulator = await startCardPrinterSimulator({

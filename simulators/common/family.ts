@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import type { Logger } from '../../src/core/logger.js';
+import type { ConfigIssueSink, DeskLayout } from '../../src/gateway/family.js';
 
 /** The desk as an in-process simulator may see it: where a device it dials is listening. */
 export interface SimulatorDesk {
@@ -49,6 +50,11 @@ export interface SimulatorFamily<
    * port. No two kinds share one, so that a developer can run every simulator side by side.
    */
   readonly ports: Readonly<Record<string, number>>;
+  /**
+   * Cross-checks of its entry against the rest of the desk (`carrel config check` and start say
+   * them with the entry's path): another simulator it names is there and of the right kind.
+   */
+  check?(config: Config, layout: DeskLayout, issue: ConfigIssueSink): void;
   /** Starts one in process; its module is imported only now. */
   start(config: Config, logger: Logger, desk: SimulatorDesk): Promise<RunningSimulator<Handle>>;
   /** The `carrel sim <kind>` command, imported only when run. */

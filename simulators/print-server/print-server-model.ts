@@ -45,7 +45,8 @@ export interface PrinterFaults {
   refuseNextRelease: boolean;
   /**
    * CUPS-Get-Document is refused (client-error-not-authorized), as CUPS's default policy refuses it
-   * to a user who neither owns the job nor is an administrator: the pages cannot be counted.
+   * to a user who neither owns the job nor is an administrator: the pages cannot be counted. (cupsd
+   * itself answers such a request HTTP 401 or 403: test/e2e/print-queue-cups-documents.test.ts.)
    */
   refuseDocuments: boolean;
 }

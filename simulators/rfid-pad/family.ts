@@ -17,8 +17,10 @@ export const padItemTagSchema = z
     owner: itemTagFields.owner.default('SE-RPL').describe('owner library ISIL'),
     /** One part of a multi-part item. */
     set: itemTagFields.set,
-    /** true: AFI 0x07, as on the shelf; false: 0xC2, as on loan. */
-    secured: itemTagFields.secured.describe('true: AFI 0x07 (on the shelf); false: 0xC2 (on loan)'),
+    /** true: AFI 0x07, as on the shelf; false: 0xC2, as on loan; an item secured, a patron card not when not said. */
+    secured: itemTagFields.secured.describe(
+      'true: AFI 0x07 (on the shelf); false: 0xC2 (on loan); by default an item is secured and a patron card is not',
+    ),
   })
   .superRefine((tag, ctx) => {
     // The encoder's own checks, once the fields themselves are right.
@@ -61,8 +63,9 @@ export const rfidPadSimulatorSchema = z.strictObject({
   /** Control API (place and remove tags); 0 picks a free one. */
   httpPort: portSchema.default(0),
   /**
-   * Tags on the pad at start: ISO 28560 reference tags (V1, V2, V3, V5, blank) and library
-   * items by barcode, e.g. `{ item: "31000004" }`.
+   * Tags on the pad at start: ISO 28560 reference tags (V1, V2, V3, V5: library items on the shelf,
+   * AFI 0x07), `blank` (a chip as its maker ships it: no data, AFI 0x00) and library items or patron
+   * cards by barcode, e.g. `{ item: "31000004" }`.
    */
   tags: z.array(padTagSchema).default([]),
 });
@@ -92,7 +95,7 @@ export const rfidPadSimulators = simulatorFamily({
                 id: tag.item,
                 usage: tag.usage,
                 owner: tag.owner,
-                secured: tag.secured,
+                ...(tag.secured !== undefined ? { secured: tag.secured } : {}),
                 ...(tag.set ? { set: tag.set } : {}),
               },
             },

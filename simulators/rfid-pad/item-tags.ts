@@ -51,9 +51,9 @@ export function itemTagMemory(item: ItemTag): Uint8Array {
   return memoryOf({ ...item, owner: item.owner ?? SAMPLE_OWNER_LIBRARY });
 }
 
-/** The AFI the item's tag starts with. */
+/** The AFI the item's tag starts with: an item secured, a patron card not, unless `secured` says. */
 export function itemTagAfi(item: ItemTag): number {
-  return afiFor(item.secured);
+  return afiFor(item.secured, item.usage);
 }
 
 /**

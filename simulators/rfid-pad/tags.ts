@@ -3,7 +3,14 @@
  * images: the public ISO 28560 vectors and blank tags.
  */
 import { normalizeUid, type TagUid } from '../../src/protocols/iso15693/uid.js';
-import { checkItemTag, ITEM_TAG_DSFID, type ItemTag, itemTagAfi, itemTagMemory } from './item-tags.js';
+import {
+  checkItemTag,
+  ITEM_TAG_DSFID,
+  type ItemTag,
+  itemTagAfi,
+  itemTagMemory,
+  SECURED_AFI,
+} from './item-tags.js';
 
 export interface VirtualTag {
   uid: TagUid;
@@ -22,13 +29,13 @@ export interface VirtualTag {
 /** What a caller gives to place a tag: everything optional but a preset, memory or item helps. */
 export interface TagSpec {
   uid?: string;
-  /** A named memory image: V1, V2, V3, V5 (ISO 28560 vectors) or blank. */
+  /** A named memory image: V1, V2, V3, V5 (ISO 28560 vectors, AFI 0x07) or blank (AFI 0x00). */
   preset?: TagPreset;
   /** Memory as hex (logical order); padded with zeros to the tag size. */
   memoryHex?: string;
   /**
    * A library item (or patron card) by barcode, encoded as ISO 28560-3; its AFI follows
-   * `secured`. Not together with `preset`, `memoryHex` or `afi`.
+   * `secured` (an item secured, a patron card not, when not said). Not together with `preset`, `memoryHex` or `afi`.
    */
   item?: ItemTag;
   afi?: number;
@@ -45,15 +52,26 @@ export function hexBytes(text: string): Uint8Array {
 }
 const hex = hexBytes;
 
-/** ISO 28560 reference memory images (see shared/reference/rfid.md). */
+/**
+ * A chip as its maker ships it: ISO 15693's AFI for no application family (0x00), no DSFID, user
+ * memory all zero. Not 0x07, a library item on the shelf (ISO 28560-1), which the gates alarm on.
+ */
+export const BLANK_AFI = 0x00;
+
+/**
+ * ISO 28560 reference memory images (see shared/reference/rfid.md), each a library item on the shelf
+ * (AFI 0x07), and a blank chip.
+ */
 export const TAG_PRESETS = {
   V1: {
+    afi: SECURED_AFI,
     dsfid: 0x3e,
     memory: hex(
       '11 01 01 31 30 30 30 30 30 30 30 35 36 00 00 00 00 00 00 98 A4 44 4B 37 31 38 35 30 30 00 00 00 00 00',
     ),
   },
   V2: {
+    afi: SECURED_AFI,
     dsfid: 0x3e,
     memory: hex(
       '11 01 01 31 30 30 30 30 30 30 31 33 36 00 00 00 00 00 00 36 15 44 4B 37 31 38 35 30 30 00 00 00 00 00 ' +
@@ -61,18 +79,20 @@ export const TAG_PRESETS = {
     ),
   },
   V3: {
+    afi: SECURED_AFI,
     dsfid: 0x3e,
     memory: hex(
       '11 01 01 31 31 32 32 33 33 34 34 00 00 00 00 00 00 00 00 51 3E 44 45 37 30 35 00 00 00 00 00 00',
     ),
   },
   V5: {
+    afi: SECURED_AFI,
     dsfid: 0x06,
     memory: hex(
       '91 00 05 1C BE 99 1A 14 02 01 D0 14 02 04 B3 46 07 44 1C B6 E2 E3 35 D6 83 02 07 AC C0 9E BA A0 6F 6B 00 00',
     ),
   },
-  blank: { dsfid: 0x00, memory: new Uint8Array(0) },
+  blank: { afi: BLANK_AFI, dsfid: 0x00, memory: new Uint8Array(0) },
 } as const;
 
 export type TagPreset = keyof typeof TAG_PRESETS;
@@ -109,7 +129,11 @@ export function createTag(spec: TagSpec = {}): VirtualTag {
     memory,
     blockSize,
     blockCount,
-    afi: spec.afi ?? (item !== undefined ? itemTagAfi(item) : 0x07),
+    // An item's by its use; a memory image given (a library item someone encoded) as on the shelf;
+    // a preset's its own.
+    afi:
+      spec.afi ??
+      (item !== undefined ? itemTagAfi(item) : spec.memoryHex !== undefined ? SECURED_AFI : preset.afi),
     dsfid: spec.dsfid ?? (item !== undefined ? ITEM_TAG_DSFID : preset.dsfid),
     eas: spec.eas ?? false,
     icReference: 0x01,

@@ -166,7 +166,8 @@ describe('issuing library cards on the simulated desk', () => {
       .poll(async () => (await call('GET', '/rfid/card-pad/tags')).json.tags?.length, { timeout: 5000 })
       .toBe(0);
     expect((await call('POST', `/cards/${issueId}/rfid`)).json.code).toBe('rfid_no_card');
-    pad.place({ preset: 'blank' });
+    // A blank some suppliers ship set as a library item on the shelf (AFI 0x07).
+    pad.place({ preset: 'blank', afi: 0x07 });
     await expect
       .poll(async () => (await call('GET', '/rfid/card-pad/tags')).json.tags?.length, { timeout: 5000 })
       .toBe(1);
@@ -179,7 +180,7 @@ describe('issuing library cards on the simulated desk', () => {
       primaryItemId: issued.cardNumber,
       typeOfUsage: 'patron-card',
     });
-    // That blank chip came set as a library item on the shelf (AFI 0x07, the pad's `blank`): a patron's
+    // That blank chip came set as a library item on the shelf (AFI 0x07): a patron's
     // card must never be a secured item, which the gates alarm on — it is encoded unsecured.
     expect(read.json.tags[0]).toMatchObject({ secured: false, afi: 0xc2 });
     expect(pad.field.tag(uid)!.afi).toBe(0xc2);

@@ -1,5 +1,7 @@
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { createLogger } from '../../src/core/logger.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -17,6 +19,8 @@ describe('print routes when the print server refuses, against their OpenAPI entr
   let testDesk: TestDesk;
   let api: string;
   let documented: Map<string, Set<number>>;
+  /** The desk's log, JSON lines, as IT reads it in the journal. */
+  let log = '';
 
   const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
 
@@ -43,10 +47,17 @@ describe('print routes when the print server refuses, against their OpenAPI entr
   }
 
   beforeAll(async () => {
-    testDesk = await startTestDesk((config) => ({
-      ...config,
-      devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
-    }));
+    const lines = new PassThrough();
+    lines.on('data', (chunk: Buffer) => {
+      log += chunk.toString('utf8');
+    });
+    testDesk = await startTestDesk(
+      (config) => ({
+        ...config,
+        devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+      }),
+      createLogger({ level: 'debug', format: 'json', destination: lines }),
+    );
     api = testDesk.api;
     await waitForDevice(api, 'public-bw', 'online', 15_000);
     const doc = (await call('GET', '/docs/openapi.json')).body as {
@@ -103,5 +114,64 @@ describe('print routes when the print server refuses, against their OpenAPI entr
     });
     expect(release).toMatchObject({ status: 502, body: { code: 'ipp_not_authorized' } });
     server().setFaults({ refuseDocuments: false });
+  });
+
+  it('says a refused document in words staff can act on, keeps the print server’s answer for IT in the log, and no patron data', async () => {
+    const patron = '21000002';
+    server().setFaults({ refuseDocuments: true });
+    try {
+      const jobId = await server().submit({ user: patron, title: 'Grant application', pages: 3 });
+      const login = await call('POST', '/api/v1/print/station/login', { patron, pin: '2222' });
+      expect(login.status).toBe(200);
+      const session = login.body.session as string;
+      await expect
+        .poll(
+          async () =>
+            (await call('POST', '/api/v1/print/station/jobs', { session })).body.jobs?.find(
+              (job: { jobId: number }) => job.jobId === jobId,
+            )?.problem,
+          { timeout: 10_000 },
+        )
+        .toMatchObject({ code: 'ipp_not_authorized' });
+      const release = await call('POST', '/api/v1/print/station/release', {
+        session,
+        requestId: crypto.randomUUID(),
+        queue: 'public-bw',
+        jobId,
+      });
+      // The code stays what a kiosk branches on; the words are what happened, not a login refused.
+      expect(release.status).toBe(502);
+      expect(release.body.code).toBe('ipp_not_authorized');
+      expect(release.body.title).not.toMatch(/login/i);
+      expect(release.body.title).toMatch(/print server/);
+      const detail = release.body.detail as string;
+      expect(detail).toMatch(/would not give the desk this job’s document/);
+      expect(detail).toMatch(/nothing was charged/);
+      // What IT is to check on the print server.
+      expect(detail).toMatch(/CUPS-Get-Document/);
+      // Not the print server's address and status words, and no patron.
+      expect(detail).not.toMatch(/ipp:\/\/|127\.0\.0\.1|client-error|not-authorized/);
+      expect(JSON.stringify(release.body)).not.toContain(patron);
+      // The print desk's list says the same of the job.
+      const staff = await call('GET', '/api/v1/print/jobs');
+      const staffJob = staff.body.jobs.find((job: { jobId: number }) => job.jobId === jobId);
+      expect(staffJob.problem).toEqual({ code: 'ipp_not_authorized', message: detail });
+      // The print server's own answer is in the log, once, for IT: where and what it said.
+      const refusals = log
+        .split('\n')
+        .filter((line) => line.includes('client-error-not-authorized') && line.includes(`"job":${jobId}`));
+      expect(refusals).toHaveLength(1);
+      expect(JSON.parse(refusals[0]!)).toMatchObject({
+        level: 'warn',
+        device: 'public-bw',
+        printServer: expect.stringMatching(/^ipp:\/\/127\.0\.0\.1:\d+\/printers\/public-bw$/),
+      });
+      expect(refusals[0]).not.toContain(patron);
+      expect(refusals[0]).not.toContain('Grant application');
+      // Nothing was charged.
+      expect((await call('POST', '/api/v1/print/station/account', { session })).body.releases).toEqual([]);
+    } finally {
+      server().setFaults({ refuseDocuments: false });
+    }
   });
 });

@@ -32,13 +32,20 @@ export interface Cups {
   stop(): Promise<void>;
 }
 
-/** A private cupsd and ippeveprinter (scripts/test-cups), each on a free loopback port. */
-export async function startCups(): Promise<Cups> {
+/**
+ * A private cupsd and ippeveprinter (scripts/test-cups), each on a free loopback port. `ownerDocuments`:
+ * CUPS-Get-Document only for the job's owner and the system group, as CUPS's default policy has it.
+ */
+export async function startCups(options: { ownerDocuments?: boolean } = {}): Promise<Cups> {
   const missing = NEEDED.filter((path) => !existsSync(path));
   if (missing.length > 0)
     throw new Error(`CUPS tests need ${missing.join(', ')} (scripts/install-test-deps)`);
   const dir = await mkdtemp(join(tmpdir(), 'carrel-cups-'));
-  const { stdout } = await run('bash', ['scripts/test-cups', dir], { timeout: 30_000 });
+  const { stdout } = await run(
+    'bash',
+    ['scripts/test-cups', dir, ...(options.ownerDocuments ? ['owner-documents'] : [])],
+    { timeout: 30_000 },
+  );
   const line = stdout.trim().split('\n').pop() ?? '';
   const queueUrl = /CUPS=(\S+)/.exec(line)?.[1];
   const pids = (/PIDS="([^"]*)"/.exec(line)?.[1] ?? '').split(' ').filter(Boolean).map(Number);

@@ -536,6 +536,9 @@ function jobProblem(problem) {
       return `${problem.message}. Ask at the desk.`;
     case 'print_job_pages_unknown':
       return 'its pages are still being counted. Wait a moment, then press Print again.';
+    // The print server would not give the desk the document (what IT is to check is staff's to read).
+    case 'ipp_not_authorized':
+      return 'the print server would not let this station count its pages, so it cannot be printed here. Ask at the desk.';
     default:
       return problem.message;
   }

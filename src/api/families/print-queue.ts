@@ -83,7 +83,9 @@ export const printQueueApi: ApiModule = {
     ipp_truncated: { status: 502, title: 'The print server answered unreadably' },
     ipp_too_large: { status: 502, title: 'The print server answered too much' },
     ipp_refused: { status: 502, title: 'The print server refused the request' },
-    ipp_not_authorized: { status: 502, title: 'The print server refused the desk’s login' },
+    // The desk's login refused (HTTP 401/403), or an operation its policy does not allow the desk's
+    // user: a held job's document (CUPS-Get-Document), so its pages cannot be counted.
+    ipp_not_authorized: { status: 502, title: 'The print server did not allow the desk to do this' },
   },
   events: {
     'print.job_held': {

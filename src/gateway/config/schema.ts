@@ -141,6 +141,8 @@ export type DeskSections = z.infer<typeof deskSectionsSchema>;
 export interface SimulatorEntrySchema {
   readonly kind: string;
   readonly config: z.ZodType<{ id: string; kind: string }, unknown>;
+  /** Cross-checks of its entry against the rest of the desk (another simulator it names). */
+  check?(config: { id: string; kind: string }, layout: DeskLayout, issue: ConfigIssueSink): void;
 }
 
 /** A check of the desk sections against the devices (the relay needs an ILS…). */
@@ -170,6 +172,7 @@ function byKind(schemas: ReadonlyArray<z.ZodType>) {
  */
 export function buildConfigSchema(parts: ConfigParts): z.ZodType {
   const families = new Map(parts.families.map((family) => [family.kind, family]));
+  const simulatorKinds = new Map(parts.simulators.map((simulator) => [simulator.kind, simulator]));
   return z
     .strictObject({
       ...deskSections,
@@ -187,6 +190,9 @@ export function buildConfigSchema(parts: ConfigParts): z.ZodType {
         families.get(device.kind)?.check?.(device, config, issueAt('devices', index));
         if (seen.has(device.id)) issueAt('devices', index)(['id'], `duplicate device id "${device.id}"`);
         seen.add(device.id);
+      });
+      config.simulators.forEach((simulator, index) => {
+        simulatorKinds.get(simulator.kind)?.check?.(simulator, config, issueAt('simulators', index));
       });
       duplicates(config.simulators, issueAt('simulators'), 'simulator');
       for (const check of parts.checks ?? []) check(config, issueAt());

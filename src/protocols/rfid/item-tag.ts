@@ -35,8 +35,11 @@ export const itemTagFields = {
     .strictObject({ part: z.number().int().min(1).max(255), parts: z.number().int().min(1).max(255) })
     .refine((set) => set.part <= set.parts, { message: 'part must be at most parts' })
     .optional(),
-  /** true: AFI 0x07, as on the shelf; false: 0xC2, as on loan. */
-  secured: z.boolean().default(true),
+  /**
+   * true: AFI 0x07, as on the shelf; false: 0xC2, as on loan. When not said, an item is secured
+   * and a patron card is not: the patron carries it out through the gates every day.
+   */
+  secured: z.boolean().optional(),
 };
 
 export interface ItemTagSpec {
@@ -56,9 +59,12 @@ export function itemTagMemory(spec: ItemTagSpec): Uint8Array {
   });
 }
 
-/** The AFI a tag starts with. */
-export function itemTagAfi(secured: boolean | undefined): number {
-  return secured === false ? UNSECURED_AFI : SECURED_AFI;
+/**
+ * The AFI a tag starts with: as `secured` says, else an item's 0x07 (on the shelf, the gates alarm)
+ * and a patron card's 0xC2 (never an alarm: it is the patron's, not the library's to keep in).
+ */
+export function itemTagAfi(secured: boolean | undefined, usage?: 'circulating' | 'patron-card'): number {
+  return (secured ?? usage !== 'patron-card') ? SECURED_AFI : UNSECURED_AFI;
 }
 
 /**

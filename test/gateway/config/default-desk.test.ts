@@ -79,8 +79,8 @@ describe('defaultDeskConfig', () => {
       port: 0,
       httpPort: 0,
       tags: [
-        { item: '31000004', usage: 'circulating', owner: 'SE-RPL', secured: true },
-        { item: '31000005', usage: 'circulating', owner: 'SE-RPL', secured: true },
+        { item: '31000004', usage: 'circulating', owner: 'SE-RPL' },
+        { item: '31000005', usage: 'circulating', owner: 'SE-RPL' },
       ],
     });
     expect(

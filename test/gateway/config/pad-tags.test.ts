@@ -29,7 +29,7 @@ describe('simulated pad tags in the config', () => {
       kind: 'rfid-pad',
       tags: [
         'V1',
-        { item: '31000004', usage: 'circulating', owner: 'SE-RPL', secured: true },
+        { item: '31000004', usage: 'circulating', owner: 'SE-RPL' },
         {
           item: '31000013',
           usage: 'circulating',
@@ -37,9 +37,17 @@ describe('simulated pad tags in the config', () => {
           secured: false,
           set: { part: 2, parts: 3 },
         },
-        { item: '21000001', usage: 'patron-card', owner: 'SE-RPL', secured: true },
+        { item: '21000001', usage: 'patron-card', owner: 'SE-RPL' },
       ],
     });
+    // Not said: the pad decides by the use (an item secured, a patron card not; test/simulators/rfid-pad/presets.test.ts).
+    const tags = config.simulators[0]!.kind === 'rfid-pad' ? config.simulators[0]!.tags : [];
+    expect(tags.map((tag) => (typeof tag === 'string' ? tag : tag.secured))).toEqual([
+      'V1',
+      undefined,
+      false,
+      undefined,
+    ]);
   });
 
   it('says what is wrong with the form that was written', () => {

@@ -52,7 +52,7 @@ describe('runRfidPadSimulator (carrel sim rfid-pad)', () => {
       ['V1', 'V2', 'V3', 'V5', 'blank'].map((preset) => ({ preset })),
     );
     expect(tagsOption(undefined, '31000005')).toEqual([
-      { item: { id: '31000005', usage: 'circulating', owner: 'SE-RPL', secured: true } },
+      { item: { id: '31000005', usage: 'circulating', owner: 'SE-RPL' } },
     ]);
     expect(tagsOption('V2', '31000005')).toHaveLength(2);
   });

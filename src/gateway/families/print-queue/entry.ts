@@ -16,6 +16,15 @@ import type { PrintQueuePort, PrintQueueStatusView } from './port.js';
 /** Documents of held jobs kept for thumbnails at most (the oldest are dropped). */
 const KEPT_DOCUMENTS = 64;
 
+/**
+ * A held job whose document the print server would not give the desk (CUPS's default policy allows
+ * CUPS-Get-Document to the job's owner and its administrators only), as the print desk's list and the
+ * release's refusal say it: what happened, that nothing was charged, and what IT is to check.
+ */
+const DOCUMENT_REFUSED =
+  'the print server would not give the desk this job’s document, so its pages cannot be counted and it cannot be printed from the release station; nothing was charged. ' +
+  'Ask IT to let the desk’s print server user read held jobs’ documents (on CUPS: the CUPS-Get-Document operation in the printer’s policy in cupsd.conf); the desk’s log has the print server’s answer.';
+
 interface Known {
   job: IppJob;
   held: HeldJob;
@@ -212,13 +221,30 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
         );
       // The document not fetched (the server away, the counter busy) is tried again, not a problem
       // for good: a job held when the server came back was unprintable until it expired.
+      // A refusal is not the server away: CUPS refuses CUPS-Get-Document by its policy with HTTP 401
+      // or 403 (a TransportError), and the job said 'still being counted' until it expired.
+      const refused = described.code === 'ipp_not_authorized';
       const again =
-        error instanceof TransportError ||
+        (error instanceof TransportError && !refused) ||
         error instanceof TimeoutError ||
         described.code === 'print_queue_unavailable' ||
         described.code === 'page_counter_busy';
       if (known && again) known.recount = true;
-      else if (known)
+      else if (known && refused) {
+        // The print server's answer (its address, IPP status and words) is for IT, in the log; what
+        // staff and the release answer say is what happened and what to check.
+        this.context.logger.warn(
+          {
+            device: this.id,
+            job: jobId,
+            code: described.code,
+            printServer: this.driver?.client.description,
+            reason: described.message,
+          },
+          'the print server would not give a held job’s document: its pages cannot be counted',
+        );
+        known.held.pagesProblem = { code: described.code, message: DOCUMENT_REFUSED };
+      } else if (known)
         known.held.pagesProblem = {
           code: described.code,
           message:
