@@ -38,13 +38,15 @@ export async function checkMqtt(
         'skip',
         `embedded: it starts with Carrel on ${shown} (its port is checked above)`,
       );
-    const outcome = await dial(url, { protocolVersion: 4 }, timeoutMs);
+    // Where the running Carrel says its broker listens: a port it chose, or moved to off a taken one.
+    const listening = running.mqtt ?? url;
+    const outcome = await dial(listening, { protocolVersion: 4 }, timeoutMs);
     if (outcome.connected || outcome.refused)
-      return doctorCheck(name, 'pass', `the running Carrel's embedded broker answers on ${shown}`);
+      return doctorCheck(name, 'pass', `the running Carrel's embedded broker answers on ${listening}`);
     return doctorCheck(
       name,
       'fail',
-      `the embedded broker on ${shown} does not answer: ${outcome.reason}`,
+      `the embedded broker on ${listening} does not answer: ${outcome.reason}`,
       "see the running Carrel's log (journalctl -u carrel)",
     );
   }

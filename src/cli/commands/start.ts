@@ -1,5 +1,6 @@
 import type { CarrelConfig } from '../../app/config.js';
 import { createDesk, type Desk } from '../../app/desk.js';
+import { withPortOptions } from '../../app/port-options.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import { createLogger, type LogLevel } from '../../core/logger.js';
@@ -68,10 +69,10 @@ function withOverrides(
   config: CarrelConfig,
   overrides: { httpPort?: number; mqttPort?: number; logLevel?: LogLevel },
 ): CarrelConfig {
-  const copy = structuredClone(config) as CarrelConfig & { log: { level: string } };
-  if (overrides.httpPort !== undefined) copy.http.port = overrides.httpPort;
-  if (overrides.mqttPort !== undefined && copy.mqtt.mode === 'embedded') copy.mqtt.port = overrides.mqttPort;
-  if (overrides.logLevel) copy.log.level = overrides.logLevel;
+  const moved = withPortOptions(config, overrides);
+  if (!overrides.logLevel) return moved;
+  const copy = structuredClone(moved) as CarrelConfig & { log: { level: string } };
+  copy.log.level = overrides.logLevel;
   return deepFreeze(copy);
 }
 
