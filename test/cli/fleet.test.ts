@@ -158,6 +158,93 @@ describe.skipIf(skip !== undefined || !hasOpenssl)(
   },
 );
 
+describe.skipIf(skip !== undefined || !hasOpenssl)(
+  'carrel fleet, when its broker comes back with a certificate it does not trust',
+  () => {
+    let dir: string;
+    let libraryCa: string;
+    let broker: MosquittoBroker | undefined;
+
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'carrel-fleet-tls-restart-'));
+      libraryCa = makeTestCa(dir, 'library-ca');
+      makeTestCa(dir, 'other-ca');
+    });
+
+    afterAll(async () => {
+      await broker?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("says why in the desks' words, once, not that the broker is unreachable, and takes it again when mended", async () => {
+      broker = await startTlsMosquitto(dir, 'library-ca', 'broker', 'DNS:localhost,IP:127.0.0.1');
+      const { port } = broker;
+      const url = `mqtts://127.0.0.1:${port}`;
+      const fleetView = runningFleet(['--broker', url, '--ca', libraryCa, '--http-port', '0']);
+      try {
+        const page = await Promise.race([
+          until(async () => /page\s+(http:\S+)/.exec(fleetView.stderr())?.[1], 15_000),
+          fleetView.exited.then((code) => {
+            throw new Error(`carrel fleet ended (${code}): ${fleetView.stderr()}`);
+          }),
+        ]);
+        // The library's broker is given a certificate of another CA, and restarted.
+        await broker.stop();
+        broker = await startTlsMosquitto(
+          dir,
+          'other-ca',
+          'broker',
+          'DNS:localhost,IP:127.0.0.1',
+          () => [],
+          port,
+        );
+        const refusal = `${url}: the broker's certificate is not signed by the CA in --ca (${libraryCa}) (`;
+        const logged = () =>
+          fleetView
+            .log()
+            .split('\n')
+            .filter((line) => line.includes(refusal));
+        await until(async () => logged()[0], 15_000, 'the refusal in the log');
+        expect(logged()[0]).toContain('"level":"error"');
+        expect(logged()[0]).toContain("put the CA that signed the broker's certificate in that file");
+        // Said once, however often it is dialled meanwhile, and the page's data says it too.
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        expect(logged()).toHaveLength(1);
+        const snapshot = (await (await fetch(`${page}/api/desks`)).json()) as {
+          broker: { connected: boolean; refused?: string };
+        };
+        expect(snapshot.broker.connected).toBe(false);
+        expect(snapshot.broker.refused).toContain(refusal);
+        const afterRestart = fleetView.log().slice(fleetView.log().indexOf(refusal));
+        expect(afterRestart).not.toMatch(/unreachable/);
+
+        // IT puts the library's certificate back: the fleet view takes the broker again by itself.
+        await broker.stop();
+        broker = await startTlsMosquitto(
+          dir,
+          'library-ca',
+          'broker',
+          'DNS:localhost,IP:127.0.0.1',
+          () => [],
+          port,
+        );
+        await until(
+          async () => (fleetView.log().includes(`${url} connected again`) ? true : undefined),
+          20_000,
+          'the fleet view to connect again',
+        );
+        const again = (await (await fetch(`${page}/api/desks`)).json()) as {
+          broker: { connected: boolean; refused?: string };
+        };
+        expect(again.broker).toEqual({ url, connected: true });
+        expect(await fleetView.stop()).toBe(0);
+      } finally {
+        await fleetView.stop();
+      }
+    }, 60_000);
+  },
+);
+
 describe.skipIf(skip !== undefined)('carrel fleet, when its port is taken', () => {
   let broker: MosquittoBroker;
   let taken: Server;
