@@ -14,8 +14,7 @@ import {
   startTlsMosquitto,
   writeMosquittoPasswords,
 } from '../helpers/mosquitto.js';
-import { makeTestCa } from '../helpers/tls-ca.js';
-import { hasOpenssl } from '../helpers/tls-cert.js';
+import { hasOpenssl, makeTestCa } from '../helpers/tls-ca.js';
 import { until } from '../helpers/until.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');

@@ -17,8 +17,7 @@ import {
   startTlsMosquitto,
   writeMosquittoPasswords,
 } from '../helpers/mosquitto.js';
-import { makeTestCa } from '../helpers/tls-ca.js';
-import { hasOpenssl } from '../helpers/tls-cert.js';
+import { hasOpenssl, makeTestCa } from '../helpers/tls-ca.js';
 
 const skip = mosquittoSkipReason() ?? (hasOpenssl ? undefined : 'no openssl');
 const DESK_USER = 'north-desk-1';
