@@ -12,6 +12,7 @@ modules, the ILS (reachable, login, 98 status, clock skew), every configured
 device, the MQTT broker, the state directory, the database and free disk
 space, the systemd unit. Without --config (or CARREL_CONFIG): the simulated desk.
 
+  --config FILE      the desk's configuration (else CARREL_CONFIG, else the simulated desk)
   --http-port N      the port the desk was started with (carrel start --http-port N):
                      a running Carrel is looked for there; default the configuration's
   --mqtt-port N      the port its broker was started with (carrel start --mqtt-port N); a

@@ -14,12 +14,19 @@ day's totals (alarms, visitors, offline transactions waiting) — built from the
 desks' retained MQTT state only, never from the desks themselves.
 
   --broker     the central broker, mqtt:// or mqtts:// (or CARREL_FLEET_BROKER)
-  --username   the viewer's user on the broker; --password or CARREL_FLEET_PASSWORD
+  --username   the viewer's user on the broker (fleet-view in docs/fleet.md)
+  --password   its password; better CARREL_FLEET_PASSWORD (not in the process list)
   --ca         PEM file of the CA that signed the broker's certificate
+  --cert       a client certificate (PEM), for a broker that asks for one
+  --key        that certificate's private key (PEM)
   --protocol   the MQTT version; without it MQTT 5, or 3.1.1 when the broker
                does not speak 5 (a desk's embedded broker)
   --host       where the page listens (loopback by default; any other address
                needs --token or CARREL_FLEET_TOKEN, given to the page as #token=…)
+  --http-port  the page's port (8490); 0: a free port, named when it starts
+  --token      the token the page's data needs beyond loopback (or CARREL_FLEET_TOKEN)
+  --log-level  fatal, error, warn, info, debug, trace or silent (info); the log
+               goes to stdout, one JSON line each when not on a terminal
 
 See docs/fleet.md for the broker's ACL and the branch bridges.`;
 

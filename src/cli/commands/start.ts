@@ -15,8 +15,19 @@ import type { Command } from './index.js';
 
 const USAGE = `usage: carrel start [--config FILE] [--http-port N] [--mqtt-port N] [--log-level LEVEL]
 
+Runs the desk: its devices, its HTTP API and pages, its MQTT broker or link.
 Without --config (or CARREL_CONFIG) Carrel starts the built-in simulated desk:
-every device points at an in-process simulator.`;
+every device points at an in-process simulator.
+
+  --config FILE      the desk's configuration (carrel config check FILE checks it)
+  --http-port N      serve HTTP on port N instead of http.port (8480); 0: a free port
+  --mqtt-port N      the embedded MQTT broker's port instead of mqtt.port (1883); 0: a
+                     free port. Without it, the simulated desk's broker takes a free port
+                     when 1883 is taken (a Mosquitto of this machine)
+  --log-level LEVEL  fatal, error, warn, info, debug, trace or silent (default: log.level, info)
+
+The banner it prints names where the API, the broker and the simulators listen.
+carrel doctor --http-port N checks a desk started with --http-port N.`;
 
 export const startCommand: Command = {
   async run(argv) {
