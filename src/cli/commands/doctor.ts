@@ -65,7 +65,9 @@ export const doctorCommand: Command = {
     if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       const { pass, warn, fail, skip } = report.summary;
-      process.stdout.write(`\n${pass} passed, ${warn} warnings, ${fail} failed, ${skip} skipped\n`);
+      process.stdout.write(
+        `\n${pass} passed, ${warn} ${warn === 1 ? 'warning' : 'warnings'}, ${fail} failed, ${skip} skipped\n`,
+      );
     }
     return report.ok ? 0 : 1;
   },
