@@ -244,6 +244,38 @@ describe.skipIf(skip !== undefined || !hasOpenssl)(
   },
 );
 
+describe.skipIf(skip !== undefined)(
+  'carrel fleet, run from a unit file that leaves its secrets empty',
+  () => {
+    let broker: MosquittoBroker;
+
+    beforeAll(async () => {
+      broker = await startMosquitto(); // anonymous, as a branch's test broker
+    });
+
+    afterAll(async () => {
+      await broker?.stop();
+    });
+
+    it('takes an empty CARREL_FLEET_PASSWORD as none, as an unset one, and serves the page', async () => {
+      // `Environment=CARREL_FLEET_PASSWORD=` in a unit file, or an export left empty in a shell.
+      const fleetView = runningFleet(['--broker', broker.url, '--http-port', '0'], {
+        CARREL_FLEET_PASSWORD: '',
+      });
+      try {
+        const served = await Promise.race([
+          until(async () => (/page\s+http:/.test(fleetView.stderr()) ? true : undefined), 15_000),
+          fleetView.exited.then(() => fleetView.stderr()),
+        ]);
+        expect(served).toBe(true);
+        expect(await fleetView.stop()).toBe(0);
+      } finally {
+        await fleetView.stop();
+      }
+    });
+  },
+);
+
 describe.skipIf(skip !== undefined)('carrel fleet, when its port is taken', () => {
   let broker: MosquittoBroker;
   let taken: Server;
@@ -270,9 +302,9 @@ describe.skipIf(skip !== undefined)('carrel fleet, when its port is taken', () =
 });
 
 /** `carrel fleet …` left running: its stderr and its log (stdout) so far, and a stop that ends it (SIGTERM) and gives its exit code. */
-function runningFleet(args: string[]) {
+function runningFleet(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [CLI, 'fleet', ...args], {
-    env: { ...process.env, CARREL_FLEET_TOKEN: '', CARREL_FLEET_BROKER: '' },
+    env: { ...process.env, CARREL_FLEET_TOKEN: '', CARREL_FLEET_BROKER: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -54,7 +54,9 @@ export const fleetCommand: Command = {
       console.log(USAGE);
       return 0;
     }
-    const url = values.broker ?? process.env.CARREL_FLEET_BROKER;
+    // An empty variable (`Environment=CARREL_FLEET_PASSWORD=` in a unit file) is none, as an unset one.
+    const fromEnv = (name: string) => process.env[name] || undefined;
+    const url = values.broker ?? fromEnv('CARREL_FLEET_BROKER');
     if (!url) throw new CarrelError('usage', `fleet needs --broker URL\n${USAGE}`);
     if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(url))
       throw new CarrelError(
@@ -65,14 +67,14 @@ export const fleetCommand: Command = {
       throw new CarrelError('usage', `--protocol is 5 or 3.1.1, got "${values.protocol}"`);
     if ((values.cert === undefined) !== (values.key === undefined))
       throw new CarrelError('usage', '--cert and --key go together');
-    const password = values.password ?? process.env.CARREL_FLEET_PASSWORD;
+    const password = values.password ?? fromEnv('CARREL_FLEET_PASSWORD');
     // The MQTT client sends no login with a password alone: the broker would never answer.
     if (password !== undefined && values.username === undefined)
       throw new CarrelError(
         'usage',
         `${values.password !== undefined ? '--password' : 'CARREL_FLEET_PASSWORD'} is the password of a user on the broker: give that user with --username`,
       );
-    const token = values.token ?? process.env.CARREL_FLEET_TOKEN;
+    const token = values.token ?? fromEnv('CARREL_FLEET_TOKEN');
     const level = logLevelOption(values['log-level'], 'info');
     const logger = createLogger({ level, format: 'auto' });
     const server = new FleetServer({
