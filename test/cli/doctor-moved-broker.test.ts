@@ -106,6 +106,37 @@ describe('carrel doctor beside the simulated desk whose broker moved off a taken
     expect(code).toBe(0);
   }, 60_000);
 
+  it('under a device the running desk says is degraded (paper out), says what to do, as under every warning', async () => {
+    const control = /printer-sim \(printer\): (http:\/\/\S+)/.exec(desk.banner)?.[1];
+    if (!control) throw new Error(`no printer simulator in ${desk.banner}`);
+    const paper = (paperOut: boolean) =>
+      fetch(`${control}/api/control`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ paperOut }),
+      });
+    await paper(true);
+    try {
+      await until(
+        async () => {
+          const ready = (await (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).json()) as {
+            checks: Array<{ name: string; detail: string }>;
+          };
+          return ready.checks.find((c) => c.name === 'device:receipt-1' && c.detail.startsWith('degraded'));
+        },
+        15_000,
+        'the receipt printer to be degraded',
+      );
+      const { checks } = await doctor(['--http-port', httpPort]);
+      const printer = check(checks, 'device receipt-1');
+      expect(printer.status).toBe('warn');
+      expect(printer.detail).toMatch(/^degraded: .*paper.*\(from the running Carrel\)$/);
+      expect(printer.hint).toBe('the device answers but reports a problem: see its reason');
+    } finally {
+      await paper(false);
+    }
+  }, 60_000);
+
   it('takes --mqtt-port as carrel start does, and says a port given that way is free when nothing holds it', async () => {
     const spare = String(await freePort());
     const { checks } = await doctor(['--http-port', String(await freePort()), '--mqtt-port', spare]);
