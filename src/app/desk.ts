@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import { KohaRestAccounts } from '../devices/ils/koha-accounts.js';
 import { currencyExponent } from '../gateway/circulation/money.js';
 import { IlsCirculation } from '../gateway/circulation/service.js';
-import type { DeskServices, ReadinessCheck } from '../gateway/contracts/desk.js';
+import type { DeskServices, Readiness, ReadinessCheck } from '../gateway/contracts/desk.js';
 import { DeskTotalsFeature } from '../gateway/desk-totals.js';
 import { DeviceRegistry } from '../gateway/devices/registry.js';
 import { EventBus } from '../gateway/event-bus.js';
@@ -185,7 +185,8 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     printAccounts,
     payments,
     features: () => gateway?.features() ?? [],
-    readiness: () => readiness(gateway, devices),
+    // The embedded broker's real port: doctor dials it, not the configured one it may have left.
+    readiness: () => readiness(gateway, devices, config.mqtt.mode === 'embedded' ? mqtt.url() : undefined),
     lastBackup: () => (database === ':memory:' ? undefined : readBackupRecord(database)),
   };
 
@@ -284,7 +285,8 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
 function readiness(
   gateway: Gateway | undefined,
   devices: DeviceRegistry,
-): { ready: boolean; checks: ReadinessCheck[] } {
+  embeddedBroker: string | undefined,
+): Readiness {
   const checks: ReadinessCheck[] = [];
   const phase = gateway?.state ?? 'idle';
   checks.push({ name: 'gateway', ok: phase === 'ready', detail: phase });
@@ -302,7 +304,11 @@ function readiness(
       detail: device.reason ? `${device.status}: ${device.reason}` : device.status,
     });
   }
-  return { ready: checks.every((check) => check.ok), checks };
+  return {
+    ready: checks.every((check) => check.ok),
+    checks,
+    ...(embeddedBroker !== undefined && { listening: { mqtt: embeddedBroker } }),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type CarrelConfig, loadConfigFile } from '../app/config.js';
 import { defaultDeskConfig } from '../app/default-desk.js';
 import { ConfigError } from '../core/errors.js';
-import { formatConfigErrors } from '../gateway/config/format.js';
+import { formatConfigErrors, unreadConfig } from '../gateway/config/format.js';
 
 /**
  * The configuration file a command was given: its --config, else CARREL_CONFIG. An empty
@@ -21,6 +21,11 @@ export function loadCommandConfig(path: string | undefined): CarrelConfig | unde
     return path ? loadConfigFile(path) : defaultDeskConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
+    const unread = path === undefined ? undefined : unreadConfig(error, path);
+    if (unread) {
+      console.error(`carrel: ${unread}`);
+      return undefined;
+    }
     console.error(`carrel: ${path ?? 'configuration'} is not valid:`);
     console.error(formatConfigErrors(error));
     return undefined;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARREL_CLI, runCarrel } from '../helpers/carrel-cli.js';
 import { freePort } from '../helpers/free-port.js';
-import { hasOpenssl, makeTestCertificate } from '../helpers/tls-cert.js';
+import { hasOpenssl, makeTestCa } from '../helpers/tls-ca.js';
 
 interface Check {
   name: string;
@@ -48,7 +48,11 @@ describe.skipIf(!hasOpenssl)('carrel doctor, on an ILS link with its TLS set up 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'carrel-doctor-tls-'));
-    cert = makeTestCertificate(dir); // for localhost and 127.0.0.1, its own CA
+    // For localhost and 127.0.0.1, its own CA.
+    cert = {
+      certFile: makeTestCa(dir, 'localhost', 'DNS:localhost,IP:127.0.0.1'),
+      keyFile: join(dir, 'localhost.key'),
+    };
     tlsIls = await ilsSimulator(['--tls-cert', cert.certFile, '--tls-key', cert.keyFile]);
     plainIls = await ilsSimulator([]);
   }, 60_000);

@@ -22,8 +22,7 @@ import {
   startTlsMosquitto,
   writeMosquittoPasswords,
 } from '../helpers/mosquitto.js';
-import { makeTestCa } from '../helpers/tls-ca.js';
-import { hasOpenssl } from '../helpers/tls-cert.js';
+import { hasOpenssl, makeTestCa } from '../helpers/tls-ca.js';
 import { until } from '../helpers/until.js';
 
 interface Check {

@@ -116,7 +116,7 @@ describe('carrel doctor', () => {
     const checkLines = lines.filter((line) => /^(PASS|WARN|FAIL|SKIP) {2}/.test(line));
     for (const line of lines) {
       expect(line).toMatch(
-        /^((PASS|WARN|FAIL|SKIP) {2}\S.*: .+| {6}→ .+|\d+ passed, \d+ warnings, 0 failed, \d+ skipped|)$/,
+        /^((PASS|WARN|FAIL|SKIP) {2}\S.*: .+| {6}→ .+|\d+ passed, \d+ warnings?, 0 failed, \d+ skipped|)$/,
       );
     }
     expect(checkLines.some((line) => line.startsWith('FAIL'))).toBe(false);
@@ -523,6 +523,40 @@ describe('carrel doctor', () => {
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
+  }, 60_000);
+
+  it('counts in words a person reads: "1 warning", not "1 warnings", and no brackets inside brackets', async () => {
+    // A desk of no devices whose database has no backup yet: that is its one warning here.
+    const database = join(dir, 'one-warning', 'carrel.db');
+    mkdirSync(dirname(database), { recursive: true });
+    writeFileSync(database, '');
+    const file = join(dir, 'one-warning.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: defaultDeskConfig().version,
+        site: 'library',
+        gateway: 'desk-1',
+        http: { host: '127.0.0.1', port: await freePort() },
+        mqtt: { mode: 'off' },
+        storage: { path: database },
+        devices: [],
+      }),
+    );
+    const result = await run(['--config', file, '--timeout', '3']);
+    const lines = result.stdout.trimEnd().split('\n');
+    const count = (mark: string) => lines.filter((line) => line.startsWith(`${mark}  `)).length;
+    const [passed, warned, failed, skipped] = ['PASS', 'WARN', 'FAIL', 'SKIP'].map(count) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    expect(warned).toBeGreaterThan(0);
+    expect(lines.at(-1)).toBe(
+      `${passed} passed, ${warned} ${warned === 1 ? 'warning' : 'warnings'}, ${failed} failed, ${skipped} skipped`,
+    );
+    for (const line of lines) expect(line, 'a bracket inside a bracket').not.toMatch(/\([^)]*\(/);
   }, 60_000);
 
   it('answers bad usage with exit 2', async () => {

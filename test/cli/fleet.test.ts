@@ -14,8 +14,7 @@ import {
   startTlsMosquitto,
   writeMosquittoPasswords,
 } from '../helpers/mosquitto.js';
-import { makeTestCa } from '../helpers/tls-ca.js';
-import { hasOpenssl } from '../helpers/tls-cert.js';
+import { hasOpenssl, makeTestCa } from '../helpers/tls-ca.js';
 import { until } from '../helpers/until.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
@@ -158,6 +157,125 @@ describe.skipIf(skip !== undefined || !hasOpenssl)(
   },
 );
 
+describe.skipIf(skip !== undefined || !hasOpenssl)(
+  'carrel fleet, when its broker comes back with a certificate it does not trust',
+  () => {
+    let dir: string;
+    let libraryCa: string;
+    let broker: MosquittoBroker | undefined;
+
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'carrel-fleet-tls-restart-'));
+      libraryCa = makeTestCa(dir, 'library-ca');
+      makeTestCa(dir, 'other-ca');
+    });
+
+    afterAll(async () => {
+      await broker?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("says why in the desks' words, once, not that the broker is unreachable, and takes it again when mended", async () => {
+      broker = await startTlsMosquitto(dir, 'library-ca', 'broker', 'DNS:localhost,IP:127.0.0.1');
+      const { port } = broker;
+      const url = `mqtts://127.0.0.1:${port}`;
+      const fleetView = runningFleet(['--broker', url, '--ca', libraryCa, '--http-port', '0']);
+      try {
+        const page = await Promise.race([
+          until(async () => /page\s+(http:\S+)/.exec(fleetView.stderr())?.[1], 15_000),
+          fleetView.exited.then((code) => {
+            throw new Error(`carrel fleet ended (${code}): ${fleetView.stderr()}`);
+          }),
+        ]);
+        // The library's broker is given a certificate of another CA, and restarted.
+        await broker.stop();
+        broker = await startTlsMosquitto(
+          dir,
+          'other-ca',
+          'broker',
+          'DNS:localhost,IP:127.0.0.1',
+          () => [],
+          port,
+        );
+        const refusal = `${url}: the broker's certificate is not signed by the CA in --ca (${libraryCa}) (`;
+        const logged = () =>
+          fleetView
+            .log()
+            .split('\n')
+            .filter((line) => line.includes(refusal));
+        await until(async () => logged()[0], 15_000, 'the refusal in the log');
+        expect(logged()[0]).toContain('"level":"error"');
+        expect(logged()[0]).toContain("put the CA that signed the broker's certificate in that file");
+        // Said once, however often it is dialled meanwhile, and the page's data says it too.
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        expect(logged()).toHaveLength(1);
+        const snapshot = (await (await fetch(`${page}/api/desks`)).json()) as {
+          broker: { connected: boolean; refused?: string };
+        };
+        expect(snapshot.broker.connected).toBe(false);
+        expect(snapshot.broker.refused).toContain(refusal);
+        const afterRestart = fleetView.log().slice(fleetView.log().indexOf(refusal));
+        expect(afterRestart).not.toMatch(/unreachable/);
+
+        // IT puts the library's certificate back: the fleet view takes the broker again by itself.
+        await broker.stop();
+        broker = await startTlsMosquitto(
+          dir,
+          'library-ca',
+          'broker',
+          'DNS:localhost,IP:127.0.0.1',
+          () => [],
+          port,
+        );
+        await until(
+          async () => (fleetView.log().includes(`${url} connected again`) ? true : undefined),
+          20_000,
+          'the fleet view to connect again',
+        );
+        const again = (await (await fetch(`${page}/api/desks`)).json()) as {
+          broker: { connected: boolean; refused?: string };
+        };
+        expect(again.broker).toEqual({ url, connected: true });
+        expect(await fleetView.stop()).toBe(0);
+      } finally {
+        await fleetView.stop();
+      }
+    }, 60_000);
+  },
+);
+
+describe.skipIf(skip !== undefined)(
+  'carrel fleet, run from a unit file that leaves its secrets empty',
+  () => {
+    let broker: MosquittoBroker;
+
+    beforeAll(async () => {
+      broker = await startMosquitto(); // anonymous, as a branch's test broker
+    });
+
+    afterAll(async () => {
+      await broker?.stop();
+    });
+
+    it('takes an empty CARREL_FLEET_PASSWORD as none, as an unset one, and serves the page', async () => {
+      // `Environment=CARREL_FLEET_PASSWORD=` in a unit file, or an export left empty in a shell.
+      const fleetView = runningFleet(['--broker', broker.url, '--http-port', '0'], {
+        CARREL_FLEET_PASSWORD: '',
+      });
+      try {
+        const served = await Promise.race([
+          until(async () => (/page\s+http:/.test(fleetView.stderr()) ? true : undefined), 15_000),
+          fleetView.exited.then(() => fleetView.stderr()),
+        ]);
+        expect(served).toBe(true);
+        expect(await fleetView.stop()).toBe(0);
+      } finally {
+        await fleetView.stop();
+      }
+    });
+  },
+);
+
 describe.skipIf(skip !== undefined)('carrel fleet, when its port is taken', () => {
   let broker: MosquittoBroker;
   let taken: Server;
@@ -184,9 +302,9 @@ describe.skipIf(skip !== undefined)('carrel fleet, when its port is taken', () =
 });
 
 /** `carrel fleet …` left running: its stderr and its log (stdout) so far, and a stop that ends it (SIGTERM) and gives its exit code. */
-function runningFleet(args: string[]) {
+function runningFleet(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [CLI, 'fleet', ...args], {
-    env: { ...process.env, CARREL_FLEET_TOKEN: '', CARREL_FLEET_BROKER: '' },
+    env: { ...process.env, CARREL_FLEET_TOKEN: '', CARREL_FLEET_BROKER: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -53,18 +53,22 @@ export interface SimulatedDeskProcess {
 
 /**
  * `carrel start` with no configuration, as `npm start` runs it (the built CLI, the daemon's node
- * flags), in a fresh state folder and on free ports; resolves once the banner is out.
+ * flags), in a fresh state folder and on free ports (or with the port options `ports`); resolves
+ * once the banner is out.
  */
-export async function startSimulatedDesk(prefix = 'carrel-simulated-desk-'): Promise<SimulatedDeskProcess> {
+export async function startSimulatedDesk(
+  prefix = 'carrel-simulated-desk-',
+  ports: string[] = ['--http-port', '0', '--mqtt-port', '0'],
+): Promise<SimulatedDeskProcess> {
   const stateDir = mkdtempSync(path.join(tmpdir(), prefix));
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
   delete env.CARREL_CONFIG;
   delete env.STATE_DIRECTORY;
-  const child = spawn(
-    process.execPath,
-    [...DAEMON_NODE_FLAGS, CARREL_CLI, 'start', '--http-port', '0', '--mqtt-port', '0'],
-    { cwd: stateDir, env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CARREL_CLI, 'start', ...ports], {
+    cwd: stateDir,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');

@@ -180,7 +180,8 @@ function waitUntilRunning(
 
 /**
  * A Mosquitto listening over TLS with a certificate `certName` made out for `altNames`, signed by
- * the CA `ca` made in `caDir` (tls-ca.ts's makeTestCa); `extra` adds lines to its configuration.
+ * the CA `ca` made in `caDir` (tls-ca.ts's makeTestCa); `extra` adds lines to its configuration;
+ * `port` brings it back on a port an earlier one had (a broker restarted with another certificate).
  */
 export function startTlsMosquitto(
   caDir: string,
@@ -188,8 +189,10 @@ export function startTlsMosquitto(
   certName: string,
   altNames: string,
   extra: (brokerDir: string) => string[] = () => [],
+  port?: number,
 ): Promise<MosquittoBroker> {
   return startMosquitto({
+    ...(port !== undefined && { port }),
     configure: (brokerDir) => {
       for (const file of [`${ca}.pem`, `${ca}.key`]) copyFileSync(join(caDir, file), join(brokerDir, file));
       const { cert, key } = makeSignedCertificate(brokerDir, ca, certName, altNames);

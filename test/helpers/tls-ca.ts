@@ -2,11 +2,26 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** True when Debian's openssl is there to make test certificates. */
+export const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 const openssl = (dir: string, ...args: string[]) =>
   execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
 
-/** A CA of its own, made with openssl in `dir`: `<name>.pem` (returned) and `<name>.key`, valid one day. */
-export function makeTestCa(dir: string, name: string): string {
+/**
+ * A self-signed certificate made with `openssl req -x509` in `dir`: `<name>.pem` (returned) and its
+ * key `<name>.key`, `/CN=<name>`, valid one day. A CA of its own, to sign others with
+ * makeSignedCertificate; given `altNames` ("DNS:localhost,IP:127.0.0.1") a server's certificate
+ * that is its own CA too (a client trusts it by giving it as its CA file).
+ */
+export function makeTestCa(dir: string, name: string, altNames?: string): string {
   openssl(
     dir,
     'req',
@@ -22,6 +37,7 @@ export function makeTestCa(dir: string, name: string): string {
     '1',
     '-subj',
     `/CN=${name}`,
+    ...(altNames === undefined ? [] : ['-addext', `subjectAltName=${altNames}`]),
   );
   return join(dir, `${name}.pem`);
 }

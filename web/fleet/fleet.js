@@ -236,6 +236,9 @@ function render(snapshot) {
   list.replaceChildren(...fleet.desks.map(deskCard));
   document.getElementById('empty').hidden = fleet.desks.length > 0;
   if (fleet.broker.connected) link(`Live · ${fleet.broker.url}`, false);
+  // The broker is there and refuses the fleet view: what to mend, in the words of its log.
+  else if (fleet.broker.refused)
+    link(`Broker refuses this fleet view — last known. ${fleet.broker.refused}`, true);
   else link(`Broker ${fleet.broker.url} unreachable — last known`, true);
 }
 

@@ -21,6 +21,11 @@ const FLEET_MQTT_SETTINGS: Readonly<MqttSettingNames> = Object.freeze({
 /** The retained messages a broker hands after a SUBACK come at once; this is ample for them. */
 const REFRESH_SETTLE_MS = 300;
 
+/** How soon a broker that went away is dialled again. */
+const RECONNECT_MS = 1000;
+/** …and one that refuses the fleet view (not every second: both logs would fill with it). */
+const REFUSED_RECONNECT_MS = 10_000;
+
 export interface FleetWatcherOptions {
   /** The central broker: mqtt://, mqtts://, ws://, wss:// */
   url: string;
@@ -50,6 +55,12 @@ export class FleetWatcher {
   private incoming: FleetState | undefined;
   private settle: TimerHandle | undefined;
   private client: MqttClient | undefined;
+  /** Connected once: a refusal from now on is logged and dialled again, no longer the command's end. */
+  private started = false;
+  /** The link was lost after start: its coming back is said. */
+  private lost = false;
+  /** Why the broker, once connected, now refuses the fleet view, in the desks' words; said once. */
+  private refusal: string | undefined;
 
   constructor(private readonly options: FleetWatcherOptions) {
     this.where = redactBrokerUrl(options.url);
@@ -59,10 +70,15 @@ export class FleetWatcher {
     return this.client?.connected ?? false;
   }
 
-  snapshot(): FleetSnapshot & { broker: { url: string; connected: boolean } } {
+  snapshot(): FleetSnapshot & { broker: { url: string; connected: boolean; refused?: string } } {
+    const connected = this.connected;
     return {
       ...this.state.snapshot(this.options.clock.now()),
-      broker: { url: this.where, connected: this.connected },
+      broker: {
+        url: this.where,
+        connected,
+        ...(!connected && this.refusal !== undefined && { refused: this.refusal }),
+      },
     };
   }
 
@@ -84,6 +100,7 @@ export class FleetWatcher {
       );
       await this.connect(4, timeoutMs, false);
     }
+    this.started = true;
     this.options.logger.info({ broker: this.where }, 'fleet view connected');
   }
 
@@ -95,7 +112,7 @@ export class FleetWatcher {
       protocolVersion,
       clean: true,
       keepalive: 30,
-      reconnectPeriod: 1000,
+      reconnectPeriod: RECONNECT_MS,
       connectTimeout: Math.min(timeoutMs, 30_000),
       resubscribe: false,
       ...(options.username !== undefined && { username: options.username }),
@@ -110,6 +127,10 @@ export class FleetWatcher {
       if (target.apply(topic, payload, options.clock.now()) && target === this.state) options.onChange();
     });
     client.on('connect', () => {
+      if (this.lost) options.logger.info({ broker: this.where }, `${this.where} connected again`);
+      this.lost = false;
+      this.refusal = undefined;
+      client.options.reconnectPeriod = RECONNECT_MS;
       const incoming = new FleetState();
       this.incoming = incoming;
       this.settle?.cancel();
@@ -136,10 +157,41 @@ export class FleetWatcher {
         );
     });
     client.on('offline', () => {
-      options.logger.warn({ broker: this.where }, 'MQTT broker unreachable; retrying');
+      this.lost = this.started;
+      // A refusal was said in its own words; the broker is there, and refuses.
+      if (this.refusal === undefined)
+        options.logger.warn({ broker: this.where }, 'MQTT broker unreachable; retrying');
       options.onChange();
     });
-    client.on('error', (error) => options.logger.debug({ err: describeError(error) }, 'MQTT client error'));
+    client.on('error', (error: Error & { code?: unknown }) => {
+      // Once connected, a broker may come back refusing what it took (its certificate changed, the
+      // fleet view's password removed): said as the desks say it, once, and dialled less often.
+      // (Before that, start() ends the command with it.)
+      const refusal = this.started ? brokerRefusalOf(error, options, FLEET_MQTT_SETTINGS) : undefined;
+      if (!refusal) {
+        options.logger.debug({ err: describeError(error) }, 'MQTT client error');
+        // A broker that refused and is now gone (connection refused, no route) is unreachable again.
+        if (this.started && this.refusal !== undefined && typeof error.code === 'string') {
+          this.refusal = undefined;
+          client.options.reconnectPeriod = RECONNECT_MS;
+          options.logger.warn(
+            { broker: this.where, reason: error.message },
+            'MQTT broker unreachable; retrying',
+          );
+          options.onChange();
+        }
+        return;
+      }
+      client.options.reconnectPeriod = REFUSED_RECONNECT_MS;
+      const said = `${this.where}: ${refusal.said}`;
+      if (said !== this.refusal)
+        options.logger.error(
+          { broker: this.where, reason: refusal.said },
+          `${said} (the fleet view shows the desks as last seen and dials again every ${REFUSED_RECONNECT_MS / 1000} s)`,
+        );
+      this.refusal = said;
+      options.onChange();
+    });
     await new Promise<void>((resolve, reject) => {
       // Why the last attempt failed (connection refused, no such host…): said if none succeeds.
       let lastError: string | undefined;

@@ -49,6 +49,14 @@ export const receiptRequestSchema = z.object({
 export const readinessSchema = z.object({
   ready: z.boolean(),
   checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  listening: z
+    .object({
+      mqtt: z
+        .string()
+        .optional()
+        .describe("the embedded MQTT broker's URL, as it listens (a port chosen at start included)"),
+    })
+    .optional(),
 });
 
 /** An ISO 15693 UID as printed: 16 hex digits, `E0` first (any case in, upper case out). */

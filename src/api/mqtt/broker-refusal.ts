@@ -143,3 +143,14 @@ function hostOf(url: string, settings: Readonly<MqttSettingNames>): string {
     return `the host in ${settings.url}`;
   }
 }
+
+/**
+ * Why a broker could not be reached, for one that did not refuse: "nothing listens on
+ * 10.0.0.5:1883 (connection refused)" rather than "connect ECONNREFUSED 10.0.0.5:1883".
+ */
+export function brokerUnreachableOf(error: Error & { code?: unknown }): string {
+  const { address, port } = error as { address?: unknown; port?: unknown };
+  if (error.code === 'ECONNREFUSED' && typeof address === 'string')
+    return `nothing listens on ${address.includes(':') ? `[${address}]` : address}:${String(port)} (connection refused)`;
+  return error.message;
+}

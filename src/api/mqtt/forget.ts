@@ -1,5 +1,6 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { CarrelError, describeError } from '../../core/errors.js';
+import { brokerRefusalOf, brokerUnreachableOf } from './broker-refusal.js';
 import type { MqttConnection } from './connection.js';
 import { redactBrokerUrl } from './connection.js';
 import { readMqttTlsFiles } from './tls-files.js';
@@ -60,9 +61,19 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
   try {
     client = await mqtt.connectAsync(connection.url, clientOptions);
   } catch (error) {
+    // In the words the desk logs and `carrel doctor` says, naming the desk's settings.
+    const failed = error as Error & { code?: unknown };
+    const refusal = failed instanceof Error ? brokerRefusalOf(failed, connection) : undefined;
+    if (refusal)
+      throw new CarrelError(
+        refusal.kind === 'login' ? 'mqtt_refused' : 'mqtt_tls_refused',
+        `${where}: ${refusal.said}`,
+      );
     throw new CarrelError(
       'mqtt_connect_failed',
-      `could not connect to ${where}: ${describeError(error).message}`,
+      `${where} cannot be reached: ${
+        failed instanceof Error ? brokerUnreachableOf(failed) : describeError(error).message
+      }: check that the broker runs, on the host and port in mqtt.url, and that no firewall is in the way`,
     );
   }
   try {

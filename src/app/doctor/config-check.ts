@@ -1,4 +1,5 @@
 import { ConfigError } from '../../core/errors.js';
+import { unreadConfig } from '../../gateway/config/format.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import { type CarrelConfig, loadConfigFile } from '../config.js';
 import { defaultDeskConfig } from '../default-desk.js';
@@ -29,6 +30,17 @@ export function checkConfig(
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
+    const unread = unreadConfig(error, path);
+    if (unread)
+      return {
+        check: doctorCheck(
+          'config',
+          'fail',
+          unread,
+          'check the path given with --config (or in CARREL_CONFIG); nothing else can be checked until it is read',
+        ),
+        config: undefined,
+      };
     const problems = error.issues.map((issue) =>
       issue.path ? `${issue.path}: ${issue.message}` : issue.message,
     );

@@ -125,13 +125,14 @@ async function settled(
   }
 }
 
+const DEGRADED_HINT = 'the device answers but reports a problem: see its reason';
+
 function fromState(id: string, state: DeviceState | undefined): DoctorCheck {
   const name = `device ${id}`;
   if (!state) return doctorCheck(name, 'fail', 'no state');
   const what = `${state.kind} ${state.status}${state.reason ? `: ${state.reason}` : ''}`;
   if (state.status === 'online') return doctorCheck(name, 'pass', what);
-  if (state.status === 'degraded')
-    return doctorCheck(name, 'warn', what, 'the device answers but reports a problem: see its reason');
+  if (state.status === 'degraded') return doctorCheck(name, 'warn', what, DEGRADED_HINT);
   return doctorCheck(
     name,
     'fail',
@@ -158,7 +159,8 @@ function fromRunning(id: string, running: RunningCarrel): DoctorCheck {
       detail,
       `check devices[${id}].transport, the cable and the device's power`,
     );
-  return doctorCheck(name, check.detail?.startsWith('degraded') ? 'warn' : 'pass', detail);
+  if (check.detail?.startsWith('degraded')) return doctorCheck(name, 'warn', detail, DEGRADED_HINT);
+  return doctorCheck(name, 'pass', detail);
 }
 
 /** A device whose transport is one of the configuration's simulators. */

@@ -8,6 +8,7 @@
  */
 import { type Clock, systemClock } from '../../core/clock.js';
 import { type DoctorCheck, type DoctorStatus, doctorCheck } from '../../gateway/doctor.js';
+import { type PortOptions, withPortOptions } from '../port-options.js';
 import { checkConfig } from './config-check.js';
 import { checkDeviceNodes, checkUdevRules } from './device-nodes.js';
 import { checkDevices } from './devices.js';
@@ -26,6 +27,11 @@ export interface DoctorOptions {
   clock?: Clock;
   /** How long one device or broker may take to answer (10 s). */
   timeoutMs?: number;
+  /**
+   * `--http-port` and `--mqtt-port`, as given to the `carrel start` beside it: the desk is looked
+   * for where it was started, not where its configuration puts it.
+   */
+  ports?: PortOptions;
   /** Told of each check as soon as it is made (the terminal prints as it goes). */
   onCheck?: (check: DoctorCheck) => void;
 }
@@ -48,10 +54,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       options.onCheck?.(check);
     }
   };
-  const { check, config } = checkConfig(options.configPath, env);
+  const { check, config: configured } = checkConfig(options.configPath, env);
   add(check);
+  const config = configured && withPortOptions(configured, options.ports ?? {});
   if (config) {
-    const ports = await checkPorts(config, timeoutMs, options.configPath === undefined);
+    const ports = await checkPorts(config, timeoutMs, {
+      simulatedDesk: options.configPath === undefined,
+      mqttPortGiven: options.ports?.mqttPort !== undefined,
+    });
     add(...ports.checks);
     add(...checkDeviceNodes(config));
     add(checkUdevRules(config));

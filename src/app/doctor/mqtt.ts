@@ -10,7 +10,7 @@
  * refusal (CONNACK with an error) still proves a broker is there.
  */
 import type { IClientOptions } from 'mqtt';
-import { brokerRefusalOf } from '../../api/mqtt/broker-refusal.js';
+import { brokerRefusalOf, brokerUnreachableOf } from '../../api/mqtt/broker-refusal.js';
 import { mqttBrokerUrlFor, mqttConnectionFor, redactBrokerUrl } from '../../api/mqtt/connection.js';
 import { readMqttTlsFiles } from '../../api/mqtt/tls-files.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
@@ -38,13 +38,15 @@ export async function checkMqtt(
         'skip',
         `embedded: it starts with Carrel on ${shown} (its port is checked above)`,
       );
-    const outcome = await dial(url, { protocolVersion: 4 }, timeoutMs);
+    // Where the running Carrel says its broker listens: a port it chose, or moved to off a taken one.
+    const listening = running.mqtt ?? url;
+    const outcome = await dial(listening, { protocolVersion: 4 }, timeoutMs);
     if (outcome.connected || outcome.refused)
-      return doctorCheck(name, 'pass', `the running Carrel's embedded broker answers on ${shown}`);
+      return doctorCheck(name, 'pass', `the running Carrel's embedded broker answers on ${listening}`);
     return doctorCheck(
       name,
       'fail',
-      `the embedded broker on ${shown} does not answer: ${outcome.reason}`,
+      `the embedded broker on ${listening} does not answer: ${outcome.reason}`,
       "see the running Carrel's log (journalctl -u carrel)",
     );
   }
@@ -111,10 +113,7 @@ export async function checkMqtt(
 
 /** Why the broker could not be reached: "nothing listens on 10.0.0.5:1883" rather than ECONNREFUSED. */
 function unreachable(outcome: { reason: string; error?: Error & { code?: unknown } }): string {
-  const error = outcome.error as (Error & { code?: unknown; address?: unknown; port?: unknown }) | undefined;
-  if (error?.code === 'ECONNREFUSED' && typeof error.address === 'string')
-    return `nothing listens on ${error.address.includes(':') ? `[${error.address}]` : error.address}:${String(error.port)} (connection refused)`;
-  return outcome.reason;
+  return outcome.error ? brokerUnreachableOf(outcome.error) : outcome.reason;
 }
 
 async function dial(url: string, options: IClientOptions, timeoutMs: number): Promise<Outcome> {

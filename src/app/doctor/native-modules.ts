@@ -61,7 +61,7 @@ const MODULES: readonly NativeModule[] = [
   },
   {
     label: 'PC/SC (pcsclite)',
-    purpose: 'smart card readers (library cards over PC/SC)',
+    purpose: 'library card readers over PC/SC',
     needed: () => false,
     load: async (importer) => {
       try {

@@ -2,7 +2,8 @@
  * Are the ports Carrel listens on free, or held by a running Carrel? A port in
  * use is a pass only when the process on the HTTP port answers /readyz as
  * Carrel does; the MQTT and SIP2 relay ports of the same configuration are then
- * taken to be that Carrel's too.
+ * taken to be that Carrel's too — its MQTT broker where it says it listens, which
+ * is not the configured port when chosen at start or moved off a taken one.
  */
 import { type ListenProbe, probeListen } from '../../core/net.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
@@ -13,14 +14,23 @@ export interface RunningCarrel {
   url: string;
   ready: boolean;
   checks: Array<{ name: string; ok: boolean; detail?: string }>;
+  /** Where its embedded MQTT broker listens, as it says (an older Carrel does not say). */
+  mqtt?: string;
+}
+
+export interface PortCheckOptions {
+  /** The built-in simulated desk (no configuration file): its ports are moved with `carrel start`'s options. */
+  simulatedDesk?: boolean;
+  /** The MQTT port was given as `--mqtt-port`: `carrel start` so given does not move its broker. */
+  mqttPortGiven?: boolean;
 }
 
 export async function checkPorts(
   config: CarrelConfig,
   timeoutMs: number,
-  /** The built-in simulated desk (no configuration file): its ports are moved with `carrel start`'s options. */
-  simulatedDesk = false,
+  options: PortCheckOptions = {},
 ): Promise<{ checks: DoctorCheck[]; running: RunningCarrel | undefined }> {
+  const simulatedDesk = options.simulatedDesk ?? false;
   const checks: DoctorCheck[] = [];
   const { host, port } = config.http;
   let running: RunningCarrel | undefined;
@@ -33,9 +43,13 @@ export async function checkPorts(
     const mqtt = config.mqtt;
     const bind = await probeListen(mqtt.host, mqtt.port);
     const name = `MQTT port ${mqtt.port}`;
+    const listening = portOf(running?.mqtt);
+    if (running && listening !== undefined && listening !== mqtt.port)
+      // The running Carrel says where its broker is: a port it chose at start, or moved to.
+      checks.push(movedBroker(name, mqtt, bind, running, listening, simulatedDesk));
     // `carrel start` moves the simulated desk's broker to a free port when this one is taken (a
     // Mosquitto of this machine): no failure, but kiosks dialling this port would not reach Carrel.
-    if (simulatedDesk && bind === 'in-use' && !running)
+    else if (simulatedDesk && !options.mqttPortGiven && bind === 'in-use' && !running)
       checks.push(
         doctorCheck(
           name,
@@ -63,6 +77,54 @@ export async function checkPorts(
     );
   }
   return { checks, running };
+}
+
+/**
+ * The running Carrel's broker is not on the configured port: one chosen at start (port 0), the
+ * simulated desk's moved off a taken port, or a Carrel started with another --mqtt-port.
+ */
+function movedBroker(
+  name: string,
+  mqtt: { host: string; port: number },
+  bind: ListenProbe,
+  running: RunningCarrel,
+  listening: number,
+  simulatedDesk: boolean,
+): DoctorCheck {
+  const where = `${mqtt.host}:${listening}`;
+  if (mqtt.port === 0)
+    return doctorCheck(
+      name,
+      'pass',
+      `${where} is held by the running Carrel (${running.url}), a port it chose at start`,
+    );
+  const taken =
+    bind === 'in-use'
+      ? `: ${mqtt.host}:${mqtt.port} is held by another process (a Mosquitto of this machine?)`
+      : '';
+  return doctorCheck(
+    name,
+    'warn',
+    `the running Carrel (${running.url}) has its MQTT broker on ${where}, not on ${mqtt.port}${taken}`,
+    [
+      `kiosks and other MQTT clients of this desk reach it at ${running.mqtt} until Carrel restarts`,
+      simulatedDesk
+        ? 'to have it on a port of your choosing, start it with carrel start --mqtt-port N'
+        : 'restart Carrel to have it on mqtt.port (it was started with another --mqtt-port, or the file changed since)',
+      ...(bind === 'in-use' ? [`see what holds ${mqtt.port} with \`ss -ltnp 'sport = :${mqtt.port}'\``] : []),
+    ].join('; '),
+  );
+}
+
+/** The port of a broker URL the running Carrel gave; undefined when it gave none. */
+function portOf(url: string | undefined): number | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const port = Number(new URL(url).port);
+    return Number.isInteger(port) && port > 0 ? port : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function portCheck(
@@ -106,7 +168,8 @@ export async function askCarrel(
     const body = (await response.json()) as Partial<RunningCarrel>;
     const checks = Array.isArray(body.checks) ? body.checks : [];
     if (typeof body.ready !== 'boolean' || checks[0]?.name !== 'gateway') return undefined;
-    return { url, ready: body.ready, checks };
+    const mqtt = (body as { listening?: { mqtt?: unknown } }).listening?.mqtt;
+    return { url, ready: body.ready, checks, ...(typeof mqtt === 'string' && { mqtt }) };
   } catch {
     return undefined;
   }

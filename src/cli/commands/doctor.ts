@@ -1,10 +1,10 @@
 import { type DoctorCheck, runDoctor } from '../../app/doctor/index.js';
 import { CarrelError } from '../../core/errors.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, portOption } from '../args.js';
 import { configPathOf } from '../command-config.js';
 import type { Command } from './index.js';
 
-const USAGE = `usage: carrel doctor [--config FILE] [--json] [--timeout SECONDS]
+const USAGE = `usage: carrel doctor [--config FILE] [--http-port N] [--mqtt-port N] [--json] [--timeout SECONDS]
 
 Checks, in order, and prints one pass/warn/fail/skip line per check with what to
 do about it: the configuration, the ports, device nodes and udev rules, native
@@ -12,6 +12,11 @@ modules, the ILS (reachable, login, 98 status, clock skew), every configured
 device, the MQTT broker, the state directory, the database and free disk
 space, the systemd unit. Without --config (or CARREL_CONFIG): the simulated desk.
 
+  --config FILE      the desk's configuration (else CARREL_CONFIG, else the simulated desk)
+  --http-port N      the port the desk was started with (carrel start --http-port N):
+                     a running Carrel is looked for there; default the configuration's
+  --mqtt-port N      the port its broker was started with (carrel start --mqtt-port N); a
+                     running Carrel says where its broker listens, so this is rarely needed
   --json             one JSON document on stdout: {ok, config, summary, checks: [{name, status, detail, hint?}]}
   --timeout SECONDS  how long a device or broker may take to answer (default 10)
 
@@ -27,6 +32,8 @@ export const doctorCommand: Command = {
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
         timeout: { type: 'string' },
+        'http-port': { type: 'string' },
+        'mqtt-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       false,
@@ -42,16 +49,25 @@ export const doctorCommand: Command = {
         `--timeout must be a number of seconds (0-600], got "${values.timeout}"`,
       );
     }
+    const ports = {
+      httpPort:
+        values['http-port'] === undefined ? undefined : portOption(values['http-port'], 'http-port', 0),
+      mqttPort:
+        values['mqtt-port'] === undefined ? undefined : portOption(values['mqtt-port'], 'mqtt-port', 0),
+    };
     const json = values.json ?? false;
     const report = await runDoctor({
       configPath: configPathOf(values.config),
+      ports,
       timeoutMs: Math.round(timeout * 1000),
       ...(json ? {} : { onCheck: (check: DoctorCheck) => process.stdout.write(line(check)) }),
     });
     if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       const { pass, warn, fail, skip } = report.summary;
-      process.stdout.write(`\n${pass} passed, ${warn} warnings, ${fail} failed, ${skip} skipped\n`);
+      process.stdout.write(
+        `\n${pass} passed, ${warn} ${warn === 1 ? 'warning' : 'warnings'}, ${fail} failed, ${skip} skipped\n`,
+      );
     }
     return report.ok ? 0 : 1;
   },

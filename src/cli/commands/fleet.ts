@@ -14,12 +14,19 @@ day's totals (alarms, visitors, offline transactions waiting) — built from the
 desks' retained MQTT state only, never from the desks themselves.
 
   --broker     the central broker, mqtt:// or mqtts:// (or CARREL_FLEET_BROKER)
-  --username   the viewer's user on the broker; --password or CARREL_FLEET_PASSWORD
+  --username   the viewer's user on the broker (fleet-view in docs/fleet.md)
+  --password   its password; better CARREL_FLEET_PASSWORD (not in the process list)
   --ca         PEM file of the CA that signed the broker's certificate
+  --cert       a client certificate (PEM), for a broker that asks for one
+  --key        that certificate's private key (PEM)
   --protocol   the MQTT version; without it MQTT 5, or 3.1.1 when the broker
                does not speak 5 (a desk's embedded broker)
   --host       where the page listens (loopback by default; any other address
                needs --token or CARREL_FLEET_TOKEN, given to the page as #token=…)
+  --http-port  the page's port (8490); 0: a free port, named when it starts
+  --token      the token the page's data needs beyond loopback (or CARREL_FLEET_TOKEN)
+  --log-level  fatal, error, warn, info, debug, trace or silent (info); the log
+               goes to stdout, one JSON line each when not on a terminal
 
 See docs/fleet.md for the broker's ACL and the branch bridges.`;
 
@@ -47,7 +54,9 @@ export const fleetCommand: Command = {
       console.log(USAGE);
       return 0;
     }
-    const url = values.broker ?? process.env.CARREL_FLEET_BROKER;
+    // An empty variable (`Environment=CARREL_FLEET_PASSWORD=` in a unit file) is none, as an unset one.
+    const fromEnv = (name: string) => process.env[name] || undefined;
+    const url = values.broker ?? fromEnv('CARREL_FLEET_BROKER');
     if (!url) throw new CarrelError('usage', `fleet needs --broker URL\n${USAGE}`);
     if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(url))
       throw new CarrelError(
@@ -58,14 +67,14 @@ export const fleetCommand: Command = {
       throw new CarrelError('usage', `--protocol is 5 or 3.1.1, got "${values.protocol}"`);
     if ((values.cert === undefined) !== (values.key === undefined))
       throw new CarrelError('usage', '--cert and --key go together');
-    const password = values.password ?? process.env.CARREL_FLEET_PASSWORD;
+    const password = values.password ?? fromEnv('CARREL_FLEET_PASSWORD');
     // The MQTT client sends no login with a password alone: the broker would never answer.
     if (password !== undefined && values.username === undefined)
       throw new CarrelError(
         'usage',
         `${values.password !== undefined ? '--password' : 'CARREL_FLEET_PASSWORD'} is the password of a user on the broker: give that user with --username`,
       );
-    const token = values.token ?? process.env.CARREL_FLEET_TOKEN;
+    const token = values.token ?? fromEnv('CARREL_FLEET_TOKEN');
     const level = logLevelOption(values['log-level'], 'info');
     const logger = createLogger({ level, format: 'auto' });
     const server = new FleetServer({

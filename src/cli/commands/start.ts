@@ -1,5 +1,6 @@
 import type { CarrelConfig } from '../../app/config.js';
 import { createDesk, type Desk } from '../../app/desk.js';
+import { withPortOptions } from '../../app/port-options.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import { createLogger, type LogLevel } from '../../core/logger.js';
@@ -14,8 +15,19 @@ import type { Command } from './index.js';
 
 const USAGE = `usage: carrel start [--config FILE] [--http-port N] [--mqtt-port N] [--log-level LEVEL]
 
+Runs the desk: its devices, its HTTP API and pages, its MQTT broker or link.
 Without --config (or CARREL_CONFIG) Carrel starts the built-in simulated desk:
-every device points at an in-process simulator.`;
+every device points at an in-process simulator.
+
+  --config FILE      the desk's configuration (carrel config check FILE checks it)
+  --http-port N      serve HTTP on port N instead of http.port (8480); 0: a free port
+  --mqtt-port N      the embedded MQTT broker's port instead of mqtt.port (1883); 0: a
+                     free port. Without it, the simulated desk's broker takes a free port
+                     when 1883 is taken (a Mosquitto of this machine)
+  --log-level LEVEL  fatal, error, warn, info, debug, trace or silent (default: log.level, info)
+
+The banner it prints names where the API, the broker and the simulators listen.
+carrel doctor --http-port N checks a desk started with --http-port N.`;
 
 export const startCommand: Command = {
   async run(argv) {
@@ -68,10 +80,10 @@ function withOverrides(
   config: CarrelConfig,
   overrides: { httpPort?: number; mqttPort?: number; logLevel?: LogLevel },
 ): CarrelConfig {
-  const copy = structuredClone(config) as CarrelConfig & { log: { level: string } };
-  if (overrides.httpPort !== undefined) copy.http.port = overrides.httpPort;
-  if (overrides.mqttPort !== undefined && copy.mqtt.mode === 'embedded') copy.mqtt.port = overrides.mqttPort;
-  if (overrides.logLevel) copy.log.level = overrides.logLevel;
+  const moved = withPortOptions(config, overrides);
+  if (!overrides.logLevel) return moved;
+  const copy = structuredClone(moved) as CarrelConfig & { log: { level: string } };
+  copy.log.level = overrides.logLevel;
   return deepFreeze(copy);
 }
 

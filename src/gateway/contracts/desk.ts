@@ -27,6 +27,17 @@ export interface ReadinessCheck {
   detail: string;
 }
 
+/** What /readyz answers: every check, and where the desk's own listeners really are. */
+export interface Readiness {
+  ready: boolean;
+  checks: ReadinessCheck[];
+  /**
+   * The embedded MQTT broker's URL as the desk listens on it — a port chosen at start, or the
+   * simulated desk's broker moved off a taken 1883 — so `carrel doctor` dials the desk's broker.
+   */
+  listening?: { mqtt?: string };
+}
+
 export interface DeskServices {
   readonly site: string;
   readonly gateway: string;
@@ -54,7 +65,7 @@ export interface DeskServices {
   /** Payments at the desk and the kiosk: money from cash devices for fees and print credit. */
   readonly payments: PaymentService;
   features(): FeatureReport[];
-  readiness(): { ready: boolean; checks: ReadinessCheck[] };
+  readiness(): Readiness;
   /** The last `carrel backup` of the desk's database, as recorded beside it; undefined when none. */
   lastBackup(): { at: string; path: string; bytes: number } | undefined;
 }

@@ -8,8 +8,7 @@ import type { ConfigError } from '../../../src/core/errors.js';
 import { CARREL_CLI } from '../../helpers/carrel-cli.js';
 import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
-import { makeSignedCertificate, makeTestCa } from '../../helpers/tls-ca.js';
-import { hasOpenssl } from '../../helpers/tls-cert.js';
+import { hasOpenssl, makeSignedCertificate, makeTestCa } from '../../helpers/tls-ca.js';
 
 const skip = mosquittoSkipReason() ?? (hasOpenssl ? undefined : 'no openssl');
 if (skip) console.warn(skip);

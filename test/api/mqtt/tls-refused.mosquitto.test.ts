@@ -9,8 +9,7 @@ import { type Clock, systemClock } from '../../../src/core/clock.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
 import { type MosquittoBroker, mosquittoSkipReason, startTlsMosquitto } from '../../helpers/mosquitto.js';
-import { makeTestCa } from '../../helpers/tls-ca.js';
-import { hasOpenssl } from '../../helpers/tls-cert.js';
+import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 import { until } from '../../helpers/until.js';
 
 /**

@@ -18,7 +18,7 @@ import {
   IlsError,
   type Sip2FrameListener,
 } from '../../../src/devices/ils/index.js';
-import { hasOpenssl, makeTestCertificate } from '../../helpers/tls-cert.js';
+import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 
@@ -589,7 +589,7 @@ describe('all at once: small latency, CR LF and a plain-text line before every a
   beforeAll(() => {
     if (!hasOpenssl) return;
     dir = mkdtempSync(join(tmpdir(), 'carrel-ils-faults-tls-'));
-    makeTestCertificate(dir);
+    makeTestCa(dir, 'localhost', 'DNS:localhost,IP:127.0.0.1');
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -602,12 +602,15 @@ describe('all at once: small latency, CR LF and a plain-text line before every a
       const sim = await simulator({
         faults: { latencyMs: 5, forceCrLf: true, garbageLine: 'NOTICE: nightly batch running' },
         ...(tls && {
-          tls: { key: readFileSync(join(dir!, 'key.pem')), cert: readFileSync(join(dir!, 'cert.pem')) },
+          tls: {
+            key: readFileSync(join(dir!, 'localhost.key')),
+            cert: readFileSync(join(dir!, 'localhost.pem')),
+          },
         }),
       });
       const { client, wire } = kiosk(sim.port, {
         pool: { size: 3, maxWaiting: 50 },
-        ...(tls && { tls: { caFile: join(dir!, 'cert.pem'), serverName: 'localhost' } }),
+        ...(tls && { tls: { caFile: join(dir!, 'localhost.pem'), serverName: 'localhost' } }),
       });
       await client.connect();
       const items = Array.from({ length: 30 }, (_, i) => `310000${String(i + 1).padStart(2, '0')}`);

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { IlsClient, type IlsConfigInput } from '../../../src/devices/ils/index.js';
-import { hasOpenssl, makeTestCertificate } from '../../helpers/tls-cert.js';
+import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 
 let simulator: IlsSimulator | undefined;
 let client: IlsClient | undefined;
@@ -98,20 +98,20 @@ describe.skipIf(!hasOpenssl)('SIP2 client over TLS', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'carrel-ils-client-tls-'));
-    makeTestCertificate(dir);
+    makeTestCa(dir, 'localhost', 'DNS:localhost,IP:127.0.0.1');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function tlsSimulator(): Promise<IlsSimulator> {
     return startIlsSimulator({
       fixture: sampleFixturePath(),
-      tls: { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      tls: { key: readFileSync(join(dir, 'localhost.key')), cert: readFileSync(join(dir, 'localhost.pem')) },
     });
   }
 
   it('talks SIP2 over TLS trusting the CA file, checking the server name', async () => {
     simulator = await tlsSimulator();
-    client = kiosk(simulator.port, { tls: { caFile: join(dir, 'cert.pem'), serverName: 'localhost' } });
+    client = kiosk(simulator.port, { tls: { caFile: join(dir, 'localhost.pem'), serverName: 'localhost' } });
     await client.connect();
     const answer = await client.status();
     expect(answer.message).toMatchObject({ type: 'acsStatus', onlineStatus: true });
@@ -125,11 +125,11 @@ describe.skipIf(!hasOpenssl)('SIP2 client over TLS', () => {
 
   it('says the CA file holds no certificate when a private key is named as the CA, before dialling', async () => {
     simulator = await tlsSimulator();
-    client = kiosk(simulator.port, { tls: { caFile: join(dir, 'key.pem'), serverName: 'localhost' } });
+    client = kiosk(simulator.port, { tls: { caFile: join(dir, 'localhost.key'), serverName: 'localhost' } });
     await expect(client.connect()).rejects.toMatchObject({
       code: 'tls_file',
       message: expect.stringContaining(
-        `the TLS CA file ${join(dir, 'key.pem')} holds no PEM certificate: it holds a private key`,
+        `the TLS CA file ${join(dir, 'localhost.key')} holds no PEM certificate: it holds a private key`,
       ),
     });
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
 import { ManualClock } from '../../../src/core/clock.js';
-import { hasOpenssl, makeTestCertificate } from '../../helpers/tls-cert.js';
+import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 import { SAMPLE_FIXTURE } from './paths.js';
 import { Sip2TestClient } from './sip2-client.js';
 
@@ -136,9 +136,9 @@ describe.skipIf(!hasOpenssl)('SIP2 over TLS (certificate from openssl req -x509)
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'carrel-ils-tls-'));
-    makeTestCertificate(dir);
-    key = readFileSync(join(dir, 'key.pem'));
-    cert = readFileSync(join(dir, 'cert.pem'));
+    makeTestCa(dir, 'localhost', 'DNS:localhost,IP:127.0.0.1');
+    key = readFileSync(join(dir, 'localhost.key'));
+    cert = readFileSync(join(dir, 'localhost.pem'));
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });

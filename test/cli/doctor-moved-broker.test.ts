@@ -1,0 +1,204 @@
+/**
+ * `carrel doctor` (the built command, dist/) beside a running desk whose embedded MQTT broker is
+ * not where the configuration puts it: the simulated desk (`npm start`) moves its broker off a
+ * 1883 taken by a Mosquitto of this machine, and a desk with `mqtt.port: 0` takes a free port at
+ * start. Doctor finds the desk where it was started (`--http-port`, as given to `carrel start`) and
+ * asks it where its broker listens, instead of passing whatever answers on 1883 as the desk's.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDeskConfig } from '../../src/app/default-desk.js';
+import {
+  CARREL_CLI,
+  runCarrel,
+  type SimulatedDeskProcess,
+  startSimulatedDesk,
+} from '../helpers/carrel-cli.js';
+import { freePort } from '../helpers/free-port.js';
+import { until } from '../helpers/until.js';
+
+interface Check {
+  name: string;
+  status: 'pass' | 'warn' | 'fail' | 'skip';
+  detail: string;
+  hint?: string;
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'carrel-doctor-moved-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function doctor(args: string[]): Promise<{ code: number | null; checks: Check[]; stdout: string }> {
+  const run = await runCarrel(['doctor', ...args, '--json', '--timeout', '5'], {
+    cwd: dir,
+    env: { CARREL_CONFIG: '' },
+  });
+  expect(run.stderr).toBe('');
+  return {
+    code: run.code,
+    checks: (JSON.parse(run.stdout) as { checks: Check[] }).checks,
+    stdout: run.stdout,
+  };
+}
+
+function check(checks: Check[], name: string): Check {
+  const found = checks.find((c) => c.name === name);
+  if (!found) throw new Error(`no check "${name}" in ${checks.map((c) => c.name).join(', ')}`);
+  return found;
+}
+
+describe('carrel doctor beside the simulated desk whose broker moved off a taken 1883', () => {
+  let mosquitto: Server;
+  let desk: SimulatedDeskProcess;
+  let httpPort: string;
+  let brokerPort: string;
+
+  beforeAll(async () => {
+    // A Mosquitto of this machine on 1883 (one already there is as good).
+    mosquitto = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => {
+      mosquitto.once('error', () => resolve());
+      mosquitto.listen({ host: '127.0.0.1', port: 1883, exclusive: true }, () => resolve());
+    });
+    // As IT starts it on a desk PC whose 8480 they chose to move: no --mqtt-port.
+    desk = await startSimulatedDesk('carrel-doctor-moved-desk-', ['--http-port', String(await freePort())]);
+    expect(desk.banner).toContain(
+      "127.0.0.1:1883 is taken (a Mosquitto of this machine?): the simulated desk's MQTT broker",
+    );
+    httpPort = new URL(desk.api).port;
+    brokerPort = /MQTT\s+mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(desk.banner)?.[1] ?? '';
+    expect(brokerPort).not.toBe('');
+    expect(brokerPort).not.toBe('1883');
+  }, 60_000);
+
+  afterAll(async () => {
+    await desk?.stop();
+    if (mosquitto?.listening) await new Promise((resolve) => mosquitto.close(resolve));
+  });
+
+  it("finds the desk on the HTTP port it was started with and dials the broker where the desk says it is, not 1883's process", async () => {
+    const { code, checks } = await doctor(['--http-port', httpPort]);
+    expect(check(checks, `HTTP port ${httpPort}`)).toMatchObject({ status: 'pass' });
+    expect(check(checks, `HTTP port ${httpPort}`).detail).toContain('held by the running Carrel');
+    const port = check(checks, 'MQTT port 1883');
+    expect(port.status).toBe('warn');
+    expect(port.detail).toBe(
+      `the running Carrel (http://127.0.0.1:${httpPort}) has its MQTT broker on 127.0.0.1:${brokerPort}, not on 1883: 127.0.0.1:1883 is held by another process (a Mosquitto of this machine?)`,
+    );
+    expect(port.hint).toContain(
+      `kiosks and other MQTT clients of this desk reach it at mqtt://127.0.0.1:${brokerPort}`,
+    );
+    expect(port.hint).toContain('carrel start --mqtt-port N');
+    expect(check(checks, 'MQTT broker')).toEqual({
+      name: 'MQTT broker',
+      status: 'pass',
+      detail: `the running Carrel's embedded broker answers on mqtt://127.0.0.1:${brokerPort}`,
+    });
+    // Its devices are read from the running desk, not from simulators of doctor's own.
+    expect(check(checks, 'device ils').detail).toContain('(from the running Carrel)');
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('under a device the running desk says is degraded (paper out), says what to do, as under every warning', async () => {
+    const control = /printer-sim \(printer\): (http:\/\/\S+)/.exec(desk.banner)?.[1];
+    if (!control) throw new Error(`no printer simulator in ${desk.banner}`);
+    const paper = (paperOut: boolean) =>
+      fetch(`${control}/api/control`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ paperOut }),
+      });
+    await paper(true);
+    try {
+      await until(
+        async () => {
+          const ready = (await (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).json()) as {
+            checks: Array<{ name: string; detail: string }>;
+          };
+          return ready.checks.find((c) => c.name === 'device:receipt-1' && c.detail.startsWith('degraded'));
+        },
+        15_000,
+        'the receipt printer to be degraded',
+      );
+      const { checks } = await doctor(['--http-port', httpPort]);
+      const printer = check(checks, 'device receipt-1');
+      expect(printer.status).toBe('warn');
+      expect(printer.detail).toMatch(/^degraded: .*paper.*\(from the running Carrel\)$/);
+      expect(printer.hint).toBe('the device answers but reports a problem: see its reason');
+    } finally {
+      await paper(false);
+    }
+  }, 60_000);
+
+  it('takes --mqtt-port as carrel start does, and says a port given that way is free when nothing holds it', async () => {
+    const spare = String(await freePort());
+    const { checks } = await doctor(['--http-port', String(await freePort()), '--mqtt-port', spare]);
+    expect(check(checks, `MQTT port ${spare}`)).toMatchObject({
+      status: 'pass',
+      detail: `127.0.0.1:${spare} is free`,
+    });
+  }, 60_000);
+
+  it('refuses a port option that is not a port, as carrel start does', async () => {
+    const run = await runCarrel(['doctor', '--http-port', 'eighty'], {
+      cwd: dir,
+      env: { CARREL_CONFIG: '' },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('carrel: --http-port must be a port number 0-65535, got "eighty"\n');
+  });
+});
+
+describe('carrel doctor beside a running desk whose broker takes a free port at start (mqtt.port 0)', () => {
+  it('passes the port the desk chose and its broker there, not a broker on port 0', async () => {
+    const http = { host: '127.0.0.1', port: await freePort() };
+    const file = join(dir, 'port-0.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: defaultDeskConfig().version,
+        site: 'library',
+        gateway: 'desk-0',
+        http,
+        storage: { path: join(dir, 'port-0', 'carrel.db') },
+        mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+      }),
+    );
+    const carrel = spawn(process.execPath, [CARREL_CLI, 'start', '--config', file, '--log-level', 'silent'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let banner = '';
+    carrel.stderr.on('data', (chunk: Buffer) => {
+      banner += chunk.toString();
+    });
+    try {
+      const brokerPort = await until(
+        async () => /MQTT\s+mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(banner)?.[1],
+        30_000,
+        'the desk to name its broker',
+      );
+      const { code, checks, stdout } = await doctor(['--config', file]);
+      expect(check(checks, 'MQTT port 0')).toMatchObject({
+        status: 'pass',
+        detail: `127.0.0.1:${brokerPort} is held by the running Carrel (http://127.0.0.1:${http.port}), a port it chose at start`,
+      });
+      expect(check(checks, 'MQTT broker')).toMatchObject({
+        status: 'pass',
+        detail: `the running Carrel's embedded broker answers on mqtt://127.0.0.1:${brokerPort}`,
+      });
+      expect(stdout).not.toContain('127.0.0.1:0');
+      expect(code).toBe(0);
+    } finally {
+      carrel.kill('SIGTERM');
+      if (carrel.exitCode === null) await once(carrel, 'exit');
+    }
+  }, 60_000);
+});

@@ -1,0 +1,41 @@
+/**
+ * `carrel <command> --help` (the built command, dist/) as IT staff read it before running a
+ * command: every option its usage line offers is said on a line of its own, with what it does —
+ * not only named in the usage line, leaving the reader to guess what `--mqtt-port N` or
+ * `--token TOKEN` changes.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCarrel } from '../helpers/carrel-cli.js';
+
+/** The options a usage text's `usage:` lines offer, `--name` as written. */
+function offered(usage: string): string[] {
+  const head = usage.slice(0, usage.indexOf('\n\n'));
+  return [...new Set([...head.matchAll(/--[a-z][a-z0-9-]*/g)].map((match) => match[0]))];
+}
+
+describe('carrel <command> --help', () => {
+  it.each(['start', 'doctor', 'fleet', 'backup', 'restore'])(
+    '%s: says what each option of its usage line does, on a line of its own',
+    async (command) => {
+      const help = await runCarrel([command, '--help'], { env: { CARREL_CONFIG: '' } });
+      expect(help.code).toBe(0);
+      expect(help.stderr).toBe('');
+      const options = offered(help.stdout);
+      expect(options.length).toBeGreaterThan(0);
+      const unexplained = options.filter(
+        (option) =>
+          // `  --option ARG   what it does`, or what it does on the lines below it.
+          !new RegExp(`^ {2,}${option}(?:(?:[ =][^\\n]*)? {2,}\\S|[^\\n]*\\n {4,}\\S)`, 'm').test(
+            help.stdout,
+          ),
+      );
+      expect(unexplained, help.stdout).toEqual([]);
+    },
+  );
+
+  it("start: says the simulated desk's broker moves off a taken 1883, and that the banner names where", async () => {
+    const help = await runCarrel(['start', '--help'], { env: { CARREL_CONFIG: '' } });
+    expect(help.stdout).toMatch(/1883 is taken/);
+    expect(help.stdout).toMatch(/banner/);
+  });
+});
