@@ -4,7 +4,8 @@
  * is relative (or unset, under systemd's STATE_DIRECTORY) in a place doctor cannot work out from
  * where it runs. Doctor asks the running desk where its database is (/readyz, told to a caller with
  * the monitor scope only) and checks that one; when the desk does not say, doctor says which
- * directory it checked and that it may not be the desk's.
+ * directory it checked and that it may not be the desk's. And the simulated desk, whose database
+ * holds only what was tried on its simulators, is not asked for a backup.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -76,6 +77,18 @@ describe('carrel doctor beside the simulated desk, run from another folder', () 
     });
     expect(check(checks, 'free disk space').detail).toContain(state);
     expect(readdirSync(elsewhere)).toEqual([]);
+  }, 60_000);
+
+  it('does not warn that the simulated desk has no backup: there is nothing to keep', async () => {
+    // In the desk's own folder, where the old doctor found its database.
+    const checks = await doctor(['--http-port', port], desk.dir);
+    expect(check(checks, 'database integrity').status).toBe('pass');
+    expect(check(checks, 'database backup')).toEqual({
+      name: 'database backup',
+      status: 'skip',
+      detail: 'the simulated desk: its database holds only what was tried on its simulators, nothing to keep',
+    });
+    expect(checks.filter((c) => c.status === 'warn').map((c) => c.name)).not.toContain('database backup');
   }, 60_000);
 });
 
