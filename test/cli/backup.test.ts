@@ -128,4 +128,14 @@ describe('carrel backup', () => {
     expect(made.status, made.stderr).toBe(0);
     expect(readdirSync(missing)).toEqual(['before-upgrade.db']);
   });
+
+  it('says a --to inside a file (a file where its folder should be) in one line, not a stack trace', () => {
+    const file = path.join(dir, 'notes.txt');
+    writeFileSync(file, 'not a folder');
+    const inFile = backup('--to', path.join(file, 'x.db'));
+    expect(inFile.stderr).toBe(
+      `carrel: ${file} is a file, not a folder: a backup goes in a folder (check the path given with --to)\n`,
+    );
+    expect(inFile.status).toBe(1);
+  });
 });

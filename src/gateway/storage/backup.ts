@@ -99,6 +99,11 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
     );
   const target = targetOf(resolve(options.to), options.now ?? new Date());
   const directory = dirname(target.path);
+  if (existsSync(directory) && !statSync(directory).isDirectory())
+    throw new CarrelError(
+      'backup_no_folder',
+      `${directory} is a file, not a folder: a backup goes in a folder (check the path given with --to)`,
+    );
   if (options.makeFolder === false && !existsSync(directory))
     throw new CarrelError(
       'backup_no_folder',
