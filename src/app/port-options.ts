@@ -1,18 +1,34 @@
+import { redactBrokerUrl } from '../api/mqtt/connection.js';
+import { CarrelError } from '../core/errors.js';
 import { deepFreeze } from '../gateway/config/load.js';
 import type { CarrelConfig } from './config.js';
 
 /** `--http-port` and `--mqtt-port`, as `carrel start` and `carrel doctor` take them. */
 export interface PortOptions {
   httpPort?: number | undefined;
-  /** The embedded broker's port; nothing for an external broker. */
+  /** The embedded broker's port: refused for a desk with no broker of its own. */
   mqttPort?: number | undefined;
 }
 
-/** The configuration with the ports given on the command line in place of its own, frozen. */
+/**
+ * The configuration with the ports given on the command line in place of its own, frozen. A
+ * `--mqtt-port` for a desk whose MQTT is an external broker or off is refused in words (a usage
+ * error): there is no broker of Carrel's to move, and taking it silently would leave IT waiting
+ * for a broker on a port nothing listens on.
+ */
 export function withPortOptions(config: CarrelConfig, ports: PortOptions): CarrelConfig {
+  if (ports.mqttPort !== undefined && config.mqtt.mode !== 'embedded')
+    throw new CarrelError('usage', mqttPortRefused(config.mqtt));
   if (ports.httpPort === undefined && ports.mqttPort === undefined) return config;
   const copy = structuredClone(config) as CarrelConfig;
   if (ports.httpPort !== undefined) copy.http.port = ports.httpPort;
   if (ports.mqttPort !== undefined && copy.mqtt.mode === 'embedded') copy.mqtt.port = ports.mqttPort;
   return deepFreeze(copy);
+}
+
+function mqttPortRefused(mqtt: CarrelConfig['mqtt']): string {
+  const what = '--mqtt-port moves the MQTT broker Carrel runs itself (mqtt.mode embedded)';
+  if (mqtt.mode === 'external')
+    return `${what}, and this desk dials an external broker (mqtt.mode external, at ${redactBrokerUrl(mqtt.url)}): leave --mqtt-port out; that broker's port is the one in mqtt.url`;
+  return `${what}, and this desk has MQTT off (mqtt.mode off): leave --mqtt-port out, or set mqtt.mode embedded in the configuration`;
 }

@@ -6,7 +6,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,5 +109,33 @@ describe('carrel backup', () => {
     expect(taken.status).toBe(1);
     expect(taken.stderr.trim()).toBe(`carrel: ${target} exists already: a backup never overwrites a file`);
     expect(backup('--keep', '0').status).toBe(2);
+  });
+
+  it('refuses a --to whose folder is not there (a typo, a backup disk not mounted) in one line, and makes nothing', () => {
+    const missing = path.join(dir, 'bakups');
+    for (const to of [path.join(missing, 'before-upgrade.db'), path.join(missing, 'nightly')]) {
+      const run = backup('--to', to);
+      const folder = to.endsWith('.db') ? missing : to;
+      expect(run.stderr).toBe(
+        `carrel: ${folder} does not exist: --to takes a folder that is there, or a new .db file in one; check the path (a typo? the backup disk not mounted?), or make the folder first (mkdir -p ${folder})\n`,
+      );
+      expect(run.status).toBe(1);
+      expect(existsSync(missing)).toBe(false);
+    }
+    // The folder made first, as the line says: the backup goes there.
+    mkdirSync(missing);
+    const made = backup('--to', path.join(missing, 'before-upgrade.db'));
+    expect(made.status, made.stderr).toBe(0);
+    expect(readdirSync(missing)).toEqual(['before-upgrade.db']);
+  });
+
+  it('says a --to inside a file (a file where its folder should be) in one line, not a stack trace', () => {
+    const file = path.join(dir, 'notes.txt');
+    writeFileSync(file, 'not a folder');
+    const inFile = backup('--to', path.join(file, 'x.db'));
+    expect(inFile.stderr).toBe(
+      `carrel: ${file} is a file, not a folder: a backup goes in a folder (check the path given with --to)\n`,
+    );
+    expect(inFile.status).toBe(1);
   });
 });

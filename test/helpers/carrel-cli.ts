@@ -47,6 +47,8 @@ export interface SimulatedDeskProcess {
   api: string;
   /** What the desk printed on start-up, up to "Stop with Ctrl-C" (its API, broker and simulators). */
   banner: string;
+  /** The folder it was started in, where it keeps its state (`.carrel-state/`). */
+  dir: string;
   /** SIGTERM, wait for the exit, remove the state folder. */
   stop(): Promise<void>;
 }
@@ -87,7 +89,7 @@ export async function startSimulatedDesk(
     });
     const api = /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner)?.[1];
     if (!api) throw new Error(`carrel named no API: ${banner}`);
-    return { api, banner, stop };
+    return { api, banner, dir: stateDir, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -57,6 +57,14 @@ export const readinessSchema = z.object({
         .describe("the embedded MQTT broker's URL, as it listens (a port chosen at start included)"),
     })
     .optional(),
+  storage: z
+    .object({
+      database: z.string().describe("the full path of the desk's database, as it opened it"),
+    })
+    .optional()
+    .describe(
+      'only to a caller whose token has the monitor (or admin) scope, or on a desk without tokens: carrel doctor checks this database, not one found from where it runs',
+    ),
 });
 
 /** An ISO 15693 UID as printed: 16 hex digits, `E0` first (any case in, upper case out). */

@@ -128,7 +128,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   serveWebSockets(app, log, guard, options.webSocketPingMs);
   allowCrossOrigin(app, allowedOrigins);
 
-  healthRoutes(app, book, options.services);
+  healthRoutes(app, book, options.services, auth);
   addHttpRoutes(app, modules, { services: options.services, auth, book });
   statsRoutes(app, book, options.services.statistics);
   measureRoutes(app, book, options.services);

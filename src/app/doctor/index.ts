@@ -70,7 +70,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       ...(await guarded('devices', () => checkDevices(config, { clock, timeoutMs, running: ports.running }))),
     );
     add(await checkMqtt(config, ports.running, timeoutMs));
-    add(...checkStorage(config, env));
+    add(
+      ...checkStorage(config, env, {
+        running: ports.running,
+        simulatedDesk: options.configPath === undefined,
+      }),
+    );
   }
   add(await checkSystemd());
   const summary: Record<DoctorStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };

@@ -16,6 +16,11 @@ export interface RunningCarrel {
   checks: Array<{ name: string; ok: boolean; detail?: string }>;
   /** Where its embedded MQTT broker listens, as it says (an older Carrel does not say). */
   mqtt?: string;
+  /**
+   * The full path of its database, as it says to a caller with the monitor scope (doctor sends
+   * the configuration's monitor or admin token; a desk without tokens says it to this machine).
+   */
+  database?: string;
 }
 
 export interface PortCheckOptions {
@@ -35,7 +40,7 @@ export async function checkPorts(
   const { host, port } = config.http;
   let running: RunningCarrel | undefined;
   const http = await probeListen(host, port);
-  if (http === 'in-use') running = await askCarrel(host, port, timeoutMs);
+  if (http === 'in-use') running = await askCarrel(host, port, timeoutMs, monitorToken(config));
   checks.push(
     portCheck(`HTTP port ${port}`, host, port, http, running, simulatedDesk ? '--http-port' : 'http.port'),
   );
@@ -155,21 +160,40 @@ function portCheck(
   );
 }
 
-/** Asks the process on the HTTP port for /readyz; a Carrel answers with its checks, the gateway's first. */
+/** A token of the configuration that may read what /readyz tells monitoring only (its database). */
+function monitorToken(config: CarrelConfig): string | undefined {
+  return config.auth.tokens.find((t) => t.scopes.includes('monitor') || t.scopes.includes('admin'))?.token;
+}
+
+/**
+ * Asks the process on the HTTP port for /readyz; a Carrel answers with its checks, the gateway's
+ * first. With `token` (the desk's own, sent only to this machine's port), it says where its database is.
+ */
 export async function askCarrel(
   host: string,
   port: number,
   timeoutMs: number,
+  token?: string,
 ): Promise<RunningCarrel | undefined> {
   const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const url = `http://${reach.includes(':') ? `[${reach}]` : reach}:${port}`;
   try {
-    const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(`${url}/readyz`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(token !== undefined && { headers: { authorization: `Bearer ${token}` } }),
+    });
     const body = (await response.json()) as Partial<RunningCarrel>;
     const checks = Array.isArray(body.checks) ? body.checks : [];
     if (typeof body.ready !== 'boolean' || checks[0]?.name !== 'gateway') return undefined;
     const mqtt = (body as { listening?: { mqtt?: unknown } }).listening?.mqtt;
-    return { url, ready: body.ready, checks, ...(typeof mqtt === 'string' && { mqtt }) };
+    const database = (body as { storage?: { database?: unknown } }).storage?.database;
+    return {
+      url,
+      ready: body.ready,
+      checks,
+      ...(typeof mqtt === 'string' && { mqtt }),
+      ...(typeof database === 'string' && { database }),
+    };
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
  * creates the directory nor changes the database.
  */
 import { existsSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { formatBytes } from '../../core/bytes.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import { readBackupRecord } from '../../gateway/storage/backup.js';
@@ -17,17 +17,42 @@ import {
 } from '../../gateway/storage/index.js';
 import type { CarrelConfig } from '../config.js';
 import { databasePath } from '../storage-feature.js';
+import type { RunningCarrel } from './ports.js';
 
 /** Below this the disk is worth a warning; below the second, a failure (the journal must not stop). */
 export const FREE_SPACE_WARN_BYTES = 500 * 1024 * 1024;
 export const FREE_SPACE_FAIL_BYTES = 50 * 1024 * 1024;
 
-export function checkStorage(config: CarrelConfig, env: NodeJS.ProcessEnv): DoctorCheck[] {
-  const path = databasePath(config.storage.path, env);
+export interface StorageCheckOptions {
+  /** The Carrel running beside doctor: its database is checked where it says it is. */
+  running?: RunningCarrel | undefined;
+  /** The built-in simulated desk: its database holds nothing to keep, so no backup is asked for. */
+  simulatedDesk?: boolean;
+}
+
+/**
+ * The database is where the running Carrel says it opened it, else where a Carrel started here
+ * would: `storage.path` (a relative one from this folder), systemd's STATE_DIRECTORY, or
+ * `.carrel-state` in this folder — the simulated desk's, which `npm start` makes where it starts.
+ */
+export function checkStorage(
+  config: CarrelConfig,
+  env: NodeJS.ProcessEnv,
+  options: StorageCheckOptions = {},
+): DoctorCheck[] {
+  const { running } = options;
+  const path = running?.database ?? databasePath(config.storage.path, env);
   const directory = dirname(path);
   const hint = `set storage.path (or systemd's StateDirectory) to a writable directory, or fix ${directory}`;
   const existing = nearestExisting(directory);
   const checks: DoctorCheck[] = [];
+  // A running Carrel that does not say where its database is (an older one, or a desk whose
+  // tokens doctor has none of with the monitor scope) may have found it from another folder.
+  const unsure =
+    running !== undefined &&
+    running.database === undefined &&
+    !(config.storage.path !== undefined && isAbsolute(config.storage.path));
+  const whose = running?.database !== undefined ? ` (the running Carrel's, as it says)` : '';
   if (!statSync(existing).isDirectory()) {
     checks.push(
       doctorCheck(
@@ -42,14 +67,19 @@ export function checkStorage(config: CarrelConfig, env: NodeJS.ProcessEnv): Doct
     try {
       writeFileSync(probe, '');
       rmSync(probe);
+      const found =
+        existing === directory
+          ? `${directory} is writable${whose}`
+          : `${directory} will be made in ${existing}, which is writable`;
       checks.push(
-        doctorCheck(
-          'state directory',
-          'pass',
-          existing === directory
-            ? `${directory} is writable`
-            : `${directory} will be made in ${existing}, which is writable`,
-        ),
+        unsure
+          ? doctorCheck(
+              'state directory',
+              'warn',
+              `${found}; it is where a Carrel started in this folder keeps its database, and the running Carrel (${running.url}) did not say where it keeps its own: the checks below may not be of its database`,
+              `run carrel doctor in the folder carrel start was started in, or set storage.path to a full path; a Carrel of this version tells doctor where its database is when the configuration has a token with the monitor scope (auth.tokens)`,
+            )
+          : doctorCheck('state directory', 'pass', found),
       );
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -63,7 +93,15 @@ export function checkStorage(config: CarrelConfig, env: NodeJS.ProcessEnv): Doct
     }
   }
   checks.push(integrity(path));
-  checks.push(backupAge(path, Date.now()));
+  checks.push(
+    options.simulatedDesk
+      ? doctorCheck(
+          'database backup',
+          'skip',
+          'the simulated desk: its database holds only what was tried on its simulators, nothing to keep',
+        )
+      : backupAge(path, Date.now()),
+  );
   checks.push(freeSpace(existing));
   return checks;
 }

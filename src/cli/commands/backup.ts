@@ -15,9 +15,10 @@ prints where it is. It holds patron data: it is readable by its owner only.
 
   --config FILE  the desk's configuration (or CARREL_CONFIG): where its database is
                  (storage.path, else systemd's STATE_DIRECTORY, else .carrel-state/)
-  --to DIR|FILE  a directory (made when missing), where the backup is named
-                 carrel-YYYYMMDD-HHMMSSZ.db, or a new file ending in .db;
-                 default: backups/ beside the database
+  --to DIR|FILE  a directory that exists, where the backup is named
+                 carrel-YYYYMMDD-HHMMSSZ.db, or a new file ending in .db in one
+                 (a folder not there is refused, never made); default: backups/
+                 beside the database, made when missing
   --keep N       keep the N newest named backups in that directory, remove the older
   --json         one JSON object on stdout: {source, path, bytes, tables, removed, recorded}
 
@@ -52,6 +53,7 @@ export const backupCommand: Command = {
     if (source === ':memory:') throw new CarrelError('usage', 'storage.path is :memory:, nothing to back up');
     const result = backUpDatabase(source, {
       to: values.to ?? join(dirname(source), 'backups'),
+      makeFolder: values.to === undefined,
       ...(keep !== undefined ? { keep } : {}),
     });
     if (values.json) console.log(JSON.stringify(result));

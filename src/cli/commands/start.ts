@@ -23,7 +23,8 @@ every device points at an in-process simulator.
   --http-port N      serve HTTP on port N instead of http.port (8480); 0: a free port
   --mqtt-port N      the embedded MQTT broker's port instead of mqtt.port (1883); 0: a
                      free port. Without it, the simulated desk's broker takes a free port
-                     when 1883 is taken (a Mosquitto of this machine)
+                     when 1883 is taken (a Mosquitto of this machine). Refused for a
+                     desk with mqtt.mode external or off: it runs no broker to move
   --log-level LEVEL  fatal, error, warn, info, debug, trace or silent (default: log.level, info)
 
 The banner it prints names where the API, the broker and the simulators listen.

@@ -66,6 +66,11 @@ export interface DeskServices {
   readonly payments: PaymentService;
   features(): FeatureReport[];
   readiness(): Readiness;
+  /**
+   * The full path of the database the desk opened (undefined: in memory). /readyz tells it to a
+   * caller with the monitor scope, so `carrel doctor` run from another folder checks this one.
+   */
+  readonly databasePath?: string;
   /** The last `carrel backup` of the desk's database, as recorded beside it; undefined when none. */
   lastBackup(): { at: string; path: string; bytes: number } | undefined;
 }

@@ -35,10 +35,16 @@ const BACKUP_NAME = /^carrel-\d{8}-\d{6}Z\.db$/;
 
 export interface BackupOptions {
   /**
-   * Where: a new file's path when it ends in `.db`, else a directory (made when missing) where
-   * the backup is named by its time.
+   * Where: a new file's path when it ends in `.db`, else a directory where the backup is named by
+   * its time.
    */
   to: string;
+  /**
+   * Whether that directory (the file's, for a `.db` path) is made when missing (the default):
+   * `backups/` beside the database is. One IT typed (`carrel backup --to`) is not: a mistyped
+   * path, or a backup disk not mounted, is refused rather than made on the desk's own disk.
+   */
+  makeFolder?: boolean;
   /** Named backups to keep in that directory, the newest; older ones are removed. All when undefined. */
   keep?: number;
   now?: Date;
@@ -93,6 +99,16 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
     );
   const target = targetOf(resolve(options.to), options.now ?? new Date());
   const directory = dirname(target.path);
+  if (existsSync(directory) && !statSync(directory).isDirectory())
+    throw new CarrelError(
+      'backup_no_folder',
+      `${directory} is a file, not a folder: a backup goes in a folder (check the path given with --to)`,
+    );
+  if (options.makeFolder === false && !existsSync(directory))
+    throw new CarrelError(
+      'backup_no_folder',
+      `${directory} does not exist: --to takes a folder that is there, or a new .db file in one; check the path (a typo? the backup disk not mounted?), or make the folder first (mkdir -p ${directory})`,
+    );
   const made = mkdirSync(directory, { recursive: true, mode: 0o700 });
   // Run by root beside a desk whose Carrel runs as its own user: what root makes there is that
   // user's, or the nightly backup (as that user) could not write in the folder or prune the file.

@@ -1,10 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
+import type { TokenAuthenticator } from '../auth.js';
 import type { RouteBook } from '../routes.js';
 import { readinessSchema } from '../schemas.js';
 
-export function healthRoutes(app: FastifyInstance, book: RouteBook, services: DeskServices): void {
+export function healthRoutes(
+  app: FastifyInstance,
+  book: RouteBook,
+  services: DeskServices,
+  auth: TokenAuthenticator,
+): void {
   book.add(app, {
     method: 'GET',
     url: '/healthz',
@@ -26,11 +32,17 @@ export function healthRoutes(app: FastifyInstance, book: RouteBook, services: De
     access: 'public',
     response: readinessSchema,
     problems: [503],
-    handler: ({ reply }) => {
+    handler: ({ reply, request }) => {
       const readiness = services.readiness();
       // Not ready is still a JSON body with every check, so IT staff see what is wrong.
       if (!readiness.ready) reply?.code(503);
-      return readiness;
+      // Where the database is, for carrel doctor beside the desk: to a caller with the monitor scope
+      // (or admin; everyone on a desk without tokens, which serves this machine only), never to the
+      // anonymous callers a public route otherwise answers.
+      const caller = request && auth.identify(request.headers.authorization);
+      const monitors = caller?.scopes.includes('monitor') || caller?.scopes.includes('admin');
+      if (!monitors || services.databasePath === undefined) return readiness;
+      return { ...readiness, storage: { database: services.databasePath } };
     },
   });
 }
