@@ -187,8 +187,8 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     features: () => gateway?.features() ?? [],
     // The embedded broker's real port: doctor dials it, not the configured one it may have left.
     readiness: () => readiness(gateway, devices, config.mqtt.mode === 'embedded' ? mqtt.url() : undefined),
-    ...(database !== ':memory:' && { databasePath: database }),
-    lastBackup: () => (database === ':memory:' ? undefined : readBackupRecord(database)),
+    databasePath: database,
+    lastBackup: () => readBackupRecord(database),
   };
 
   // Device availability is sampled once a minute; the measures read it beside the families' journals.

@@ -112,7 +112,14 @@ export const deskSections = {
   storage: z
     .strictObject({
       /** SQLite database for queues and journals. `STATE_DIRECTORY` (systemd) is used when unset. */
-      path: z.string().optional(),
+      path: z
+        .string()
+        .min(1)
+        .refine((path) => path !== ':memory:', {
+          message:
+            "':memory:' would keep nothing: Carrel keeps circulation taken offline, print money and card records in this file — give a file path, or leave storage.path out (systemd's STATE_DIRECTORY, else ./.carrel-state)",
+        })
+        .optional(),
       /**
        * Days the hourly statistics are kept. The default (400) lets a library set a month
        * beside the same month last year; a statistics query spans at most 366 days.

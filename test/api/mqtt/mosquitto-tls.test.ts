@@ -128,7 +128,11 @@ describe.skipIf(skip !== undefined)(
       // No desk runs on this file, so doctor dials the broker itself.
       const doctor = (mqttConfig: Record<string, unknown>) => {
         const file = join(pki.dir, `doctor-${Object.keys(mqttConfig).length}.json`);
-        const desk = { version: 2, http: { host: '127.0.0.1', port: 0 }, storage: { path: ':memory:' } };
+        const desk = {
+          version: 2,
+          http: { host: '127.0.0.1', port: 0 },
+          storage: { path: join(pki.dir, 'carrel.db') },
+        };
         writeFileSync(
           file,
           JSON.stringify({ ...desk, mqtt: { mode: 'external', url, caFile: pki.ca, ...mqttConfig } }),

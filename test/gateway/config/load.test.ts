@@ -245,6 +245,19 @@ describe('loadConfigFile', () => {
     expect(error.issues[0]!.message).toMatch(/scheme:\/\/host\[:port\].*no trailing slash/);
   });
 
+  it("refuses storage.path ':memory:', which kept the database in a file named ':memory:', and an empty path", () => {
+    for (const path of [':memory:', '']) {
+      const error = configErrorOf(() =>
+        parseConfigText(JSON.stringify({ version: 2, storage: { path } }), 'json', {}),
+      );
+      expect(error.issues.map((issue) => issue.path)).toEqual(['storage.path']);
+    }
+    const error = configErrorOf(() =>
+      parseConfigText(JSON.stringify({ version: 2, storage: { path: ':memory:' } }), 'json', {}),
+    );
+    expect(error.issues[0]!.message).toMatch(/would keep nothing.*give a file path/);
+  });
+
   it('explains an empty YAML section', () => {
     const error = configErrorOf(() => parseConfigText('version: 1\nstorage:\n', 'yaml', {}));
     expect(error.issues).toEqual([{ path: 'storage', message: 'is empty: give it settings or write {}' }]);
