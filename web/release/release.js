@@ -258,6 +258,13 @@ function loginProblem(problem) {
       return 'this library card is not known. Check the number, or ask at the desk.';
     case 'pin_required':
       return 'type your PIN, then press Show my print jobs.';
+    // The library system's word on the card itself: it cannot be used to print until staff see to it.
+    case 'card_lost':
+      return 'this card has been reported lost, so it cannot be used to print or pay here. Please see staff at the desk.';
+    case 'card_expired':
+      return 'your library card has expired. Please see staff at the desk to renew it, then log in again.';
+    case 'patron_blocked':
+      return 'your library account is blocked, so it cannot be used to print just now. Please see staff at the desk.';
     case 'network':
       return 'the station cannot reach the print service just now. Try again in a moment, or ask at the desk.';
     default:

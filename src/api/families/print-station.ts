@@ -38,7 +38,7 @@ export function stationOperations({ printAccounts, payments, requests }: DeskSer
       url: '/api/v1/print/station/login',
       operationId: 'printStationLogin',
       summary:
-        'A patron logs in at a release station with card number and PIN (checked over SIP2), or with the patron card on an RFID pad',
+        'A patron logs in at a release station with card number and PIN (checked over SIP2), or with the patron card on an RFID pad; a card the library system says is reported lost, expired or blocked is refused (409 card_lost, card_expired, patron_blocked, with its reason and the screen messages), nobody logged in',
       tag,
       access: ['kiosk', 'staff'],
       body: z
@@ -56,7 +56,7 @@ export function stationOperations({ printAccounts, payments, requests }: DeskSer
           path: ['pad'],
         }),
       response: z.object({ session: z.string(), name: z.string(), balance: balanceSchema }),
-      problems: [401, 404, 422, 503, 504],
+      problems: [401, 404, 409, 422, 503, 504],
       handler: ({ body }) =>
         printAccounts.stationLogin({
           ...(body.patron !== undefined ? { patron: body.patron } : {}),
