@@ -6,7 +6,9 @@
  */
 import { z } from 'zod';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
+import type { ReplyControl } from '../http/routes.js';
 import { type ApiOperation, operation } from '../operations.js';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../request-ids.js';
 import {
   currencySchema,
   entrySchema,
@@ -99,8 +101,15 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
         repeated: z.boolean(),
       }),
       problems: [409, 422],
-      handler: ({ body, principal }) =>
-        printAccounts.deposit({ ...body, staff: principal.name, ...(body.note ? { note: body.note } : {}) }),
+      handler: ({ body, principal, reply }) =>
+        saidIfRepeated(
+          reply,
+          printAccounts.deposit({
+            ...body,
+            staff: principal.name,
+            ...(body.note ? { note: body.note } : {}),
+          }),
+        ),
     }),
     operation({
       method: 'POST',
@@ -128,14 +137,17 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
         repeated: z.boolean(),
       }),
       problems: [402, 404, 409, 422, 502, 503],
-      handler: ({ body, principal }) =>
-        printAccounts.transferFromIls({
-          requestId: body.requestId,
-          patron: body.patron,
-          amountMinor: body.amountMinor,
-          staff: principal.name,
-          ...(body.currency ? { currency: body.currency } : {}),
-        }),
+      handler: async ({ body, principal, reply }) =>
+        saidIfRepeated(
+          reply,
+          await printAccounts.transferFromIls({
+            requestId: body.requestId,
+            patron: body.patron,
+            amountMinor: body.amountMinor,
+            staff: principal.name,
+            ...(body.currency ? { currency: body.currency } : {}),
+          }),
+        ),
     }),
     operation({
       method: 'GET',
@@ -179,11 +191,12 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       response: entrySchema,
       problems: [409, 422],
-      handler: ({ body, principal }) =>
+      handler: ({ body, principal, reply }) =>
         printAccounts.payout({
           requestId: body.requestId,
           patron: body.patron,
           staff: principal.name,
+          onReplay: replayed(reply),
           ...(body.reason ? { reason: body.reason } : {}),
           ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
         }),
@@ -204,7 +217,8 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       response: entrySchema,
       problems: [409, 422],
-      handler: ({ body, principal }) => printAccounts.adjust({ ...body, staff: principal.name }),
+      handler: ({ body, principal, reply }) =>
+        printAccounts.adjust({ ...body, staff: principal.name, onReplay: replayed(reply) }),
     }),
     operation({
       method: 'POST',
@@ -221,12 +235,13 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       response: releaseSchema,
       problems: [404, 409, 422],
-      handler: ({ body, principal }) =>
+      handler: ({ body, principal, reply }) =>
         printAccounts.refund({
           requestId: body.requestId,
           releaseId: body.releaseId,
           reason: body.reason,
           staff: principal.name,
+          onReplay: replayed(reply),
           ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
         }),
     }),
@@ -254,4 +269,19 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       handler: ({ query }) => printAccounts.dailyReport(query.date),
     }),
   ];
+}
+
+/**
+ * As every request sent again with its id, an answer given again for it says so: HTTP's
+ * `Idempotent-Replayed: true` (a desk page or script tells a lost answer
+ * found from money moved now).
+ */
+function replayed(reply: ReplyControl | undefined): () => void {
+  return () => reply?.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+}
+
+/** A deposit or a transfer answered again (`repeated`), said so as every replayed answer. */
+function saidIfRepeated<T extends { repeated: boolean }>(reply: ReplyControl | undefined, answer: T): T {
+  if (answer.repeated) replayed(reply)();
+  return answer;
 }

@@ -264,6 +264,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     amountMinor?: number;
     reason: string;
     staff: string;
+    onReplay?: () => void;
   }): PrintReleaseView {
     checkRequestId(request.requestId);
     const { journal } = this.open();
@@ -280,6 +281,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
      * charged or a top-up meanwhile) pays nothing: refused print_balance_changed, to be asked again.
      */
     amountMinor?: number;
+    onReplay?: () => void;
   }): PrintLedgerEntry {
     checkRequestId(request.requestId);
     const { ledger, db } = this.open();
@@ -295,6 +297,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
         if (entry.reason !== reason) throw requestIdClash(request.requestId, 'another reason');
         if (request.amountMinor !== undefined && request.amountMinor !== -entry.amountMinor)
           throw requestIdClash(request.requestId, 'another amountMinor');
+        request.onReplay?.();
         return entry;
       }
       const { balanceMinor, currency } = ledger.balance(request.patron);
@@ -323,10 +326,11 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     currency: string;
     reason: string;
     staff: string;
+    onReplay?: () => void;
   }): PrintLedgerEntry {
     const { ledger } = this.open();
     checkAmount(Math.abs(request.amountMinor), ledger.maxAmountMinor, true, ledger.currency);
-    return ledger.post({
+    const { entry, repeated } = ledger.post({
       requestId: request.requestId,
       account: request.patron,
       kind: 'adjustment',
@@ -334,7 +338,9 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       currency: request.currency,
       staff: request.staff,
       reason: request.reason,
-    }).entry;
+    });
+    if (repeated) request.onReplay?.();
+    return entry;
   }
 
   dailyReport(date: string): PrintDailyReport {
