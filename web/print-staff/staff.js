@@ -32,11 +32,8 @@ const cell = (text) => {
   return td;
 };
 const when = (iso) => new Date(iso).toLocaleString();
-/**
- * Who made an entry or a transfer: the staff token's name. A desk without tokens serves only this
- * machine and names every caller 'loopback', Carrel's word, not the desk's.
- */
-const staffOf = (name) => (name === 'loopback' ? 'at this desk' : (name ?? ''));
+/** Who made an entry or a transfer, as Carrel says it: the staff token's name, or 'at this desk'. */
+const staffOf = (name) => name ?? '';
 
 /** Where a release stands, in the desk's words (the API's state is charged, released, completed or refunded). */
 function releaseState(release) {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
+import { actorAsKept, actorOf } from '../http/auth.js';
 import type { ReplyControl } from '../http/routes.js';
 import { type ApiOperation, operation } from '../operations.js';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../request-ids.js';
@@ -71,10 +72,12 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       handler: async ({ body }) => ({
         ...(body.card ? { card: await printAccounts.cardAtLibrary(body.patron) } : {}),
-        statement: printAccounts.statement(body.patron, body.limit ?? 100),
+        statement: statementAsKept(printAccounts.statement(body.patron, body.limit ?? 100)),
         releases: printAccounts.releases({ patron: body.patron, limit: body.limit ?? 50 }),
         jobs: await printAccounts.heldJobs(body.patron),
-        transfers: printAccounts.ilsTransfers({ patron: body.patron, limit: body.limit ?? 50 }),
+        transfers: printAccounts
+          .ilsTransfers({ patron: body.patron, limit: body.limit ?? 50 })
+          .map(withStaffAsKept),
         transfersConfigured: printAccounts.ilsTransfersConfigured,
       }),
     }),
@@ -106,7 +109,7 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
           reply,
           printAccounts.deposit({
             ...body,
-            staff: principal.name,
+            staff: actorOf(principal),
             ...(body.note ? { note: body.note } : {}),
           }),
         ),
@@ -144,7 +147,7 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
             requestId: body.requestId,
             patron: body.patron,
             amountMinor: body.amountMinor,
-            staff: principal.name,
+            staff: actorOf(principal),
             ...(body.currency ? { currency: body.currency } : {}),
           }),
         ),
@@ -163,10 +166,12 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       response: z.object({ transfers: z.array(transferSchema) }),
       handler: ({ query }) => ({
-        transfers: printAccounts.ilsTransfers({
-          limit: query.limit,
-          ...(query.state ? { state: query.state } : {}),
-        }),
+        transfers: printAccounts
+          .ilsTransfers({
+            limit: query.limit,
+            ...(query.state ? { state: query.state } : {}),
+          })
+          .map(withStaffAsKept),
       }),
     }),
     operation({
@@ -192,14 +197,16 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       response: entrySchema,
       problems: [409, 422],
       handler: ({ body, principal, reply }) =>
-        printAccounts.payout({
-          requestId: body.requestId,
-          patron: body.patron,
-          staff: principal.name,
-          onReplay: replayed(reply),
-          ...(body.reason ? { reason: body.reason } : {}),
-          ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
-        }),
+        withStaffAsKept(
+          printAccounts.payout({
+            requestId: body.requestId,
+            patron: body.patron,
+            staff: actorOf(principal),
+            onReplay: replayed(reply),
+            ...(body.reason ? { reason: body.reason } : {}),
+            ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
+          }),
+        ),
     }),
     operation({
       method: 'POST',
@@ -218,7 +225,9 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       response: entrySchema,
       problems: [409, 422],
       handler: ({ body, principal, reply }) =>
-        printAccounts.adjust({ ...body, staff: principal.name, onReplay: replayed(reply) }),
+        withStaffAsKept(
+          printAccounts.adjust({ ...body, staff: actorOf(principal), onReplay: replayed(reply) }),
+        ),
     }),
     operation({
       method: 'POST',
@@ -240,7 +249,7 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
           requestId: body.requestId,
           releaseId: body.releaseId,
           reason: body.reason,
-          staff: principal.name,
+          staff: actorOf(principal),
           onReplay: replayed(reply),
           ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
         }),
@@ -284,4 +293,17 @@ function replayed(reply: ReplyControl | undefined): () => void {
 function saidIfRepeated<T extends { repeated: boolean }>(reply: ReplyControl | undefined, answer: T): T {
   if (answer.repeated) replayed(reply)();
   return answer;
+}
+
+/**
+ * Who made an entry or a transfer as staff read it: a caller of a desk without tokens is kept as
+ * 'at this desk' (actorOf), and what an older Carrel kept for it ('loopback') reads so too.
+ */
+export function withStaffAsKept<T extends { staff: string | null }>(record: T): T {
+  return record.staff === null ? record : { ...record, staff: actorAsKept(record.staff) };
+}
+
+/** A statement whose entries say who made them as staff read it (withStaffAsKept). */
+export function statementAsKept<T extends { entries: Array<{ staff: string | null }> }>(statement: T): T {
+  return { ...statement, entries: statement.entries.map(withStaffAsKept) };
 }

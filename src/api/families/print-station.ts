@@ -22,6 +22,7 @@ import {
   sessionSchema,
   statementSchema,
 } from './print-schemas.js';
+import { statementAsKept } from './print-staff.js';
 
 const tag = 'print release';
 const releaseCodeSchema = z
@@ -177,7 +178,7 @@ export function stationOperations({ printAccounts, payments, requests }: DeskSer
       handler: ({ body }) => {
         const patron = printAccounts.stationPatron(body.session);
         return {
-          statement: printAccounts.statement(patron, 20),
+          statement: statementAsKept(printAccounts.statement(patron, 20)),
           releases: printAccounts.releases({ patron, limit: 20 }),
         };
       },

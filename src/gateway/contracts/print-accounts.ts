@@ -16,7 +16,7 @@ export interface PrintAccountDeposit {
   currency: string;
   /** Where the money came from. */
   source: 'cash-desk' | 'payment-device' | 'ils-transfer' | 'adjustment';
-  /** The staff token's name, when staff made it. */
+  /** Who made it: the staff token's name, 'at this desk' on a desk without tokens. */
   staff?: string;
   /** A short reason for statements (no patron data). */
   note?: string;
