@@ -313,9 +313,12 @@ async function refresh() {
   for (const job of jobs) thumbnail(job);
   // A job whose pages are still being counted is shown again once they are: a patron who logged in
   // meanwhile saw 'pages not known' and a Print they could not press until they logged in again.
+  // So is one whose document the print server refused: the desk asks for it again, and once IT has
+  // let it read documents the job gets its price and Print while the patron waits.
   clearTimeout(countTimer);
-  if (jobs.some((job) => job.problem?.code === 'print_job_pages_unknown'))
-    countTimer = setTimeout(() => session && !releasing && refresh().catch(() => {}), 2000);
+  const counting = jobs.some((job) => job.problem?.code === 'print_job_pages_unknown');
+  if (counting || jobs.some((job) => job.problem?.code === 'ipp_not_authorized'))
+    countTimer = setTimeout(() => session && !releasing && refresh().catch(() => {}), counting ? 2000 : 5000);
   await showAccount();
 }
 let countTimer;
