@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
@@ -40,6 +42,46 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         expect(await job.getByRole('button', { name: 'Print' }).isDisabled()).toBe(true);
         const screen = (await station.locator('#screen-jobs').textContent()) ?? '';
         expect(screen).not.toMatch(/ipp:|127\.0\.0\.1|client-error|CUPS|login/i);
+      } finally {
+        server().setFaults({ refuseDocuments: false });
+      }
+    });
+
+    it('prints the job once IT lets the desk read documents again: the patron is not stuck until it expires', async () => {
+      const patron = '21000001';
+      const api = chromium.testDesk.api;
+      const topUp = await callApi(api, 'POST', '/api/v1/print/accounts/deposit', {
+        requestId: randomUUID(),
+        patron,
+        amountMinor: 100,
+        currency: 'EUR',
+        source: 'cash-desk',
+      });
+      expect(topUp.status).toBe(201);
+      server().setFaults({ refuseDocuments: true });
+      try {
+        const jobId = await server().submit({ user: patron, title: 'Visa form', pages: 2 });
+        const station = await chromium.openPage('/release');
+        await logInAtRelease(station, patron, '1234');
+        const job = station.locator(`[data-job="public-bw/${jobId}"]`);
+        const print = job.getByRole('button', { name: 'Print' });
+        await expect
+          .poll(() => job.locator('.problem').textContent(), { timeout: 10_000 })
+          .toMatch(/^The print server would not let this station count its pages/);
+        expect(await print.isDisabled()).toBe(true);
+        // IT lets the desk's user read held jobs' documents while the patron waits at the station.
+        server().setFaults({ refuseDocuments: false });
+        // It stayed refused until the job expired: the desk never asked for the document again.
+        await expect.poll(() => print.isEnabled(), { timeout: 15_000 }).toBe(true);
+        expect(await job.locator('.cost').textContent()).toMatch(/0[.,]20/);
+        const listed = (await callApi(api, 'GET', '/api/v1/print/jobs')).json.jobs.find(
+          (j: { jobId: number }) => j.jobId === jobId,
+        );
+        expect(listed).toMatchObject({ pages: 2, problem: null });
+        await print.click();
+        await expect.poll(() => server().job(jobId)?.state, { timeout: 10_000 }).not.toBe('pending-held');
+        const { statement } = (await callApi(api, 'POST', '/api/v1/print/accounts/find', { patron })).json;
+        expect(statement.balanceMinor).toBe(80);
       } finally {
         server().setFaults({ refuseDocuments: false });
       }

@@ -136,12 +136,12 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     });
 
     it('a double press on Print prints and charges once, and the second station to press Print is told it was printed, not charged again', async () => {
-      const patron = '21000004';
+      const patron = '21000009';
       await deposit(patron, 100);
       const job = await server().submit({ user: patron, title: 'Tickets', pages: 1 });
       await heldJobs(counted([job]));
-      const first = await logIn(patron, '4444');
-      const second = await logIn(patron, '4444');
+      const first = await logIn(patron, '9999');
+      const second = await logIn(patron, '9999');
       const print = (station: Page) =>
         station.locator(`[data-job="public-bw/${job}"]`).getByRole('button', { name: 'Print' });
       await print(second).waitFor({ timeout: 10_000 });
@@ -348,14 +348,14 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     });
 
     it('a job still being counted when the patron logged in gets its price and Print by itself', async () => {
-      const patron = '21000004';
+      const patron = '21000010';
       // The print server hands the document over late: it is still being counted while the
       // patron logs in, however fast this machine counts.
       server().setFaults({ documentDelayMs: 5_000 });
       const job = await server().submit({ user: patron, title: 'Atlas', pages: 20_000 });
       let row: ReturnType<Page['locator']>;
       try {
-        const station = await logIn(patron, '4444');
+        const station = await logIn(patron, '1010');
         row = station.locator(`[data-job="public-bw/${job}"]`);
         await row.waitFor({ timeout: 10_000 });
         expect(await row.locator('.problem').textContent()).toBe(

@@ -118,8 +118,8 @@ describe.skipIf(chromiumSkipReason() !== undefined)('topping up at the release s
   });
 
   it('ends the top-up when the station page is closed mid-way: what went in is credited, and the acceptors stop at once', async () => {
-    const patron = '21000011';
-    const page = await station(patron, '1111');
+    const patron = '21000008';
+    const page = await station(patron, '8888');
     await page.getByRole('button', { name: 'Top up', exact: true }).click();
     await page.getByRole('button', { name: '5.00 EUR' }).click();
     await page.getByText('Insert 5.00 EUR in coins or notes.').waitFor({ timeout: 10_000 });

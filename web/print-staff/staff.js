@@ -1,7 +1,8 @@
 /**
  * The print desk: find a patron's jobs and account ("where is my job?"),
  * refund a job, top up for cash, move the patron's credit out of the ILS,
- * pay out a balance, the daily cash report.
+ * pay out a balance, the daily cash report, and hand back money owed to patrons from their
+ * payments (owed.js).
  * Only the public API (staff scope). The account shown follows the print
  * queues by itself: a job held, printed or expired reloads it (events carry no
  * patron, so any print event does), as does coming back to the tab, and every
@@ -12,6 +13,7 @@ import { ApiClient } from '/common/carrel-api.js';
 // Money as the kiosk, the dashboard, the receipts and the reports write it ("0.10 EUR", "20 JPY"), with the currency's decimals.
 import { amount, exponentOf, minorOf as minorIn, money } from '/common/money.js';
 import { call, Problem, requestId, takeToken } from '/common/print-api.js';
+import { showOwed } from './owed.js';
 
 const token = takeToken();
 const $ = (id) => document.getElementById(id);
@@ -32,11 +34,8 @@ const cell = (text) => {
   return td;
 };
 const when = (iso) => new Date(iso).toLocaleString();
-/**
- * Who made an entry or a transfer: the staff token's name. A desk without tokens serves only this
- * machine and names every caller 'loopback', Carrel's word, not the desk's.
- */
-const staffOf = (name) => (name === 'loopback' ? 'at this desk' : (name ?? ''));
+/** Who made an entry or a transfer, as Carrel says it: the staff token's name, or 'at this desk'. */
+const staffOf = (name) => name ?? '';
 
 /** Where a release stands, in the desk's words (the API's state is charged, released, completed or refunded). */
 function releaseState(release) {
@@ -354,7 +353,13 @@ function listen() {
   );
 }
 listen();
-setInterval(() => document.visibilityState === 'visible' && follow(), 5000);
+// Money owed to patrons from their payments is the desk's to hand back, whoever's account is shown.
+showOwed(token);
+setInterval(() => {
+  if (document.visibilityState !== 'visible') return;
+  follow();
+  showOwed(token);
+}, 5000);
 document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && follow());
 
 const act = (work) => () =>

@@ -258,6 +258,13 @@ function loginProblem(problem) {
       return 'this library card is not known. Check the number, or ask at the desk.';
     case 'pin_required':
       return 'type your PIN, then press Show my print jobs.';
+    // The library system's word on the card itself: it cannot be used to print until staff see to it.
+    case 'card_lost':
+      return 'this card has been reported lost, so it cannot be used to print or pay here. Please see staff at the desk.';
+    case 'card_expired':
+      return 'your library card has expired. Please see staff at the desk to renew it, then log in again.';
+    case 'patron_blocked':
+      return 'your library account is blocked, so it cannot be used to print just now. Please see staff at the desk.';
     case 'network':
       return 'the station cannot reach the print service just now. Try again in a moment, or ask at the desk.';
     default:
@@ -306,9 +313,12 @@ async function refresh() {
   for (const job of jobs) thumbnail(job);
   // A job whose pages are still being counted is shown again once they are: a patron who logged in
   // meanwhile saw 'pages not known' and a Print they could not press until they logged in again.
+  // So is one whose document the print server refused: the desk asks for it again, and once IT has
+  // let it read documents the job gets its price and Print while the patron waits.
   clearTimeout(countTimer);
-  if (jobs.some((job) => job.problem?.code === 'print_job_pages_unknown'))
-    countTimer = setTimeout(() => session && !releasing && refresh().catch(() => {}), 2000);
+  const counting = jobs.some((job) => job.problem?.code === 'print_job_pages_unknown');
+  if (counting || jobs.some((job) => job.problem?.code === 'ipp_not_authorized'))
+    countTimer = setTimeout(() => session && !releasing && refresh().catch(() => {}), counting ? 2000 : 5000);
   await showAccount();
 }
 let countTimer;

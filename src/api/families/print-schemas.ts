@@ -63,6 +63,9 @@ export const releaseSchema = z.object({
   patron: z.string().optional().describe('staff only'),
 });
 
+const STAFF =
+  'who made it: the name of their token; "at this desk" on a desk without tokens (this machine only, where no one holds a token)';
+
 export const entrySchema = z.object({
   id: z.string(),
   requestId: z.string(),
@@ -71,7 +74,7 @@ export const entrySchema = z.object({
   currency: z.string(),
   balanceMinor: minorSchema,
   source: z.string().nullable(),
-  staff: z.string().nullable(),
+  staff: z.string().nullable().describe(STAFF),
   reason: z.string().nullable(),
   queue: z.string().nullable(),
   releaseId: z.string().nullable(),
@@ -93,7 +96,7 @@ export const transferSchema = z.object({
   ilsDebitId: z.string().nullable(),
   entryId: z.string().nullable(),
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
-  staff: z.string().nullable(),
+  staff: z.string().nullable().describe(STAFF),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -6,7 +6,10 @@
  */
 import { z } from 'zod';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
+import { actorAsKept, actorOf } from '../http/auth.js';
+import type { ReplyControl } from '../http/routes.js';
 import { type ApiOperation, operation } from '../operations.js';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../request-ids.js';
 import {
   currencySchema,
   entrySchema,
@@ -69,10 +72,12 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       handler: async ({ body }) => ({
         ...(body.card ? { card: await printAccounts.cardAtLibrary(body.patron) } : {}),
-        statement: printAccounts.statement(body.patron, body.limit ?? 100),
+        statement: statementAsKept(printAccounts.statement(body.patron, body.limit ?? 100)),
         releases: printAccounts.releases({ patron: body.patron, limit: body.limit ?? 50 }),
         jobs: await printAccounts.heldJobs(body.patron),
-        transfers: printAccounts.ilsTransfers({ patron: body.patron, limit: body.limit ?? 50 }),
+        transfers: printAccounts
+          .ilsTransfers({ patron: body.patron, limit: body.limit ?? 50 })
+          .map(withStaffAsKept),
         transfersConfigured: printAccounts.ilsTransfersConfigured,
       }),
     }),
@@ -99,8 +104,15 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
         repeated: z.boolean(),
       }),
       problems: [409, 422],
-      handler: ({ body, principal }) =>
-        printAccounts.deposit({ ...body, staff: principal.name, ...(body.note ? { note: body.note } : {}) }),
+      handler: ({ body, principal, reply }) =>
+        saidIfRepeated(
+          reply,
+          printAccounts.deposit({
+            ...body,
+            staff: actorOf(principal),
+            ...(body.note ? { note: body.note } : {}),
+          }),
+        ),
     }),
     operation({
       method: 'POST',
@@ -128,14 +140,17 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
         repeated: z.boolean(),
       }),
       problems: [402, 404, 409, 422, 502, 503],
-      handler: ({ body, principal }) =>
-        printAccounts.transferFromIls({
-          requestId: body.requestId,
-          patron: body.patron,
-          amountMinor: body.amountMinor,
-          staff: principal.name,
-          ...(body.currency ? { currency: body.currency } : {}),
-        }),
+      handler: async ({ body, principal, reply }) =>
+        saidIfRepeated(
+          reply,
+          await printAccounts.transferFromIls({
+            requestId: body.requestId,
+            patron: body.patron,
+            amountMinor: body.amountMinor,
+            staff: actorOf(principal),
+            ...(body.currency ? { currency: body.currency } : {}),
+          }),
+        ),
     }),
     operation({
       method: 'GET',
@@ -151,10 +166,12 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       response: z.object({ transfers: z.array(transferSchema) }),
       handler: ({ query }) => ({
-        transfers: printAccounts.ilsTransfers({
-          limit: query.limit,
-          ...(query.state ? { state: query.state } : {}),
-        }),
+        transfers: printAccounts
+          .ilsTransfers({
+            limit: query.limit,
+            ...(query.state ? { state: query.state } : {}),
+          })
+          .map(withStaffAsKept),
       }),
     }),
     operation({
@@ -179,14 +196,17 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       response: entrySchema,
       problems: [409, 422],
-      handler: ({ body, principal }) =>
-        printAccounts.payout({
-          requestId: body.requestId,
-          patron: body.patron,
-          staff: principal.name,
-          ...(body.reason ? { reason: body.reason } : {}),
-          ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
-        }),
+      handler: ({ body, principal, reply }) =>
+        withStaffAsKept(
+          printAccounts.payout({
+            requestId: body.requestId,
+            patron: body.patron,
+            staff: actorOf(principal),
+            onReplay: replayed(reply),
+            ...(body.reason ? { reason: body.reason } : {}),
+            ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
+          }),
+        ),
     }),
     operation({
       method: 'POST',
@@ -204,7 +224,10 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       response: entrySchema,
       problems: [409, 422],
-      handler: ({ body, principal }) => printAccounts.adjust({ ...body, staff: principal.name }),
+      handler: ({ body, principal, reply }) =>
+        withStaffAsKept(
+          printAccounts.adjust({ ...body, staff: actorOf(principal), onReplay: replayed(reply) }),
+        ),
     }),
     operation({
       method: 'POST',
@@ -221,12 +244,13 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       response: releaseSchema,
       problems: [404, 409, 422],
-      handler: ({ body, principal }) =>
+      handler: ({ body, principal, reply }) =>
         printAccounts.refund({
           requestId: body.requestId,
           releaseId: body.releaseId,
           reason: body.reason,
-          staff: principal.name,
+          staff: actorOf(principal),
+          onReplay: replayed(reply),
           ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
         }),
     }),
@@ -254,4 +278,32 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       handler: ({ query }) => printAccounts.dailyReport(query.date),
     }),
   ];
+}
+
+/**
+ * As every request sent again with its id, an answer given again for it says so: HTTP's
+ * `Idempotent-Replayed: true` (a desk page or script tells a lost answer
+ * found from money moved now).
+ */
+function replayed(reply: ReplyControl | undefined): () => void {
+  return () => reply?.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+}
+
+/** A deposit or a transfer answered again (`repeated`), said so as every replayed answer. */
+function saidIfRepeated<T extends { repeated: boolean }>(reply: ReplyControl | undefined, answer: T): T {
+  if (answer.repeated) replayed(reply)();
+  return answer;
+}
+
+/**
+ * Who made an entry or a transfer as staff read it: a caller of a desk without tokens is kept as
+ * 'at this desk' (actorOf), and what an older Carrel kept for it ('loopback') reads so too.
+ */
+export function withStaffAsKept<T extends { staff: string | null }>(record: T): T {
+  return record.staff === null ? record : { ...record, staff: actorAsKept(record.staff) };
+}
+
+/** A statement whose entries say who made them as staff read it (withStaffAsKept). */
+export function statementAsKept<T extends { entries: Array<{ staff: string | null }> }>(statement: T): T {
+  return { ...statement, entries: statement.entries.map(withStaffAsKept) };
 }

@@ -22,6 +22,7 @@ import {
   sessionSchema,
   statementSchema,
 } from './print-schemas.js';
+import { statementAsKept } from './print-staff.js';
 
 const tag = 'print release';
 const releaseCodeSchema = z
@@ -38,7 +39,7 @@ export function stationOperations({ printAccounts, payments, requests }: DeskSer
       url: '/api/v1/print/station/login',
       operationId: 'printStationLogin',
       summary:
-        'A patron logs in at a release station with card number and PIN (checked over SIP2), or with the patron card on an RFID pad',
+        'A patron logs in at a release station with card number and PIN (checked over SIP2), or with the patron card on an RFID pad; a card the library system says is reported lost, expired or blocked is refused (409 card_lost, card_expired, patron_blocked, with its reason and the screen messages), nobody logged in',
       tag,
       access: ['kiosk', 'staff'],
       body: z
@@ -56,7 +57,7 @@ export function stationOperations({ printAccounts, payments, requests }: DeskSer
           path: ['pad'],
         }),
       response: z.object({ session: z.string(), name: z.string(), balance: balanceSchema }),
-      problems: [401, 404, 422, 503, 504],
+      problems: [401, 404, 409, 422, 503, 504],
       handler: ({ body }) =>
         printAccounts.stationLogin({
           ...(body.patron !== undefined ? { patron: body.patron } : {}),
@@ -177,7 +178,7 @@ export function stationOperations({ printAccounts, payments, requests }: DeskSer
       handler: ({ body }) => {
         const patron = printAccounts.stationPatron(body.session);
         return {
-          statement: printAccounts.statement(patron, 20),
+          statement: statementAsKept(printAccounts.statement(patron, 20)),
           releases: printAccounts.releases({ patron, limit: 20 }),
         };
       },

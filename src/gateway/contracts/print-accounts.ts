@@ -16,7 +16,7 @@ export interface PrintAccountDeposit {
   currency: string;
   /** Where the money came from. */
   source: 'cash-desk' | 'payment-device' | 'ils-transfer' | 'adjustment';
-  /** The staff token's name, when staff made it. */
+  /** Who made it: the staff token's name, 'at this desk' on a desk without tokens. */
   staff?: string;
   /** A short reason for statements (no patron data). */
   note?: string;
@@ -179,9 +179,19 @@ export interface PrintAccountService extends PrintAccountDeposits {
     amountMinor?: number;
     reason: string;
     staff: string;
+    /** Called when the request id's refund was made before and is answered again. */
+    onReplay?: () => void;
   }): PrintReleaseView;
   /** Staff: pays the whole balance out (closing the account). */
-  payout(request: { requestId: string; patron: string; staff: string; reason?: string }): PrintLedgerEntry;
+  payout(request: {
+    requestId: string;
+    patron: string;
+    staff: string;
+    reason?: string;
+    amountMinor?: number;
+    /** Called when the request id's payout was made before and is answered again. */
+    onReplay?: () => void;
+  }): PrintLedgerEntry;
   /** Staff: a correction with a reason; negative takes money out. */
   adjust(request: {
     requestId: string;
@@ -190,6 +200,8 @@ export interface PrintAccountService extends PrintAccountDeposits {
     currency: string;
     reason: string;
     staff: string;
+    /** Called when the request id's correction was made before and is answered again. */
+    onReplay?: () => void;
   }): PrintLedgerEntry;
   dailyReport(date: string): PrintDailyReport;
   /** The ledger per UTC quarter hour, kind, queue, source and currency over [from, to) (statistics; no patron). */

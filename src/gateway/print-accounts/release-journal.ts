@@ -230,12 +230,15 @@ export class ReleaseJournal {
     amountMinor?: number;
     reason: string;
     staff: string;
+    /** Called when the request id's refund was made before and is answered again. */
+    onReplay?: () => void;
   }): ChargedRelease {
     return this.db.transaction(() => {
       const already = this.ledger.byRequest(request.requestId);
       if (already) {
         const differs = this.refundDiffers(already.entry, request);
         if (differs) throw requestIdClash(request.requestId, differs);
+        request.onReplay?.();
         return this.require(request.releaseId);
       }
       const release = this.require(request.releaseId);

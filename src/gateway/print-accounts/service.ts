@@ -7,6 +7,7 @@ import type { Clock } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { moneyText } from '../circulation/money.js';
+import { CirculationRefusal, type RefusalReason } from '../circulation/reasons.js';
 import type {
   IlsTransferResult,
   IlsTransferState,
@@ -39,10 +40,9 @@ import { StationLogins } from './station-logins.js';
 
 export interface PrintAccountsOptions {
   /** Checks a patron's card and PIN at a station (the circulation service's identifyPatron). */
-  identify?: (request: {
-    patron: string;
-    pin?: string;
-  }) => Promise<{ patron: { valid: boolean; name: string } }>;
+  identify?: (request: { patron: string; pin?: string }) => Promise<{
+    patron: { valid: boolean; name: string; reasons?: readonly RefusalReason[]; screenMessages?: string[] };
+  }>;
   /** The barcode of the one patron card on an RFID pad (throws patron_card_not_found / _ambiguous). */
   patronCardOn?: (pad: string) => string;
   config: PrintAccountsConfig;
@@ -60,6 +60,14 @@ export interface PrintAccountsOptions {
     accounts: IlsTransferOptions['ils'];
   };
 }
+
+/** What the library system says of a card that keeps it from the print account, most serious first. */
+const CARD_NOT_USABLE = ['card_lost', 'card_expired', 'patron_blocked'] as const;
+const CARD_NOT_USABLE_WORDS: Record<(typeof CARD_NOT_USABLE)[number], string> = {
+  card_lost: 'the library system says this card was reported lost',
+  card_expired: 'the library system says this card has expired',
+  patron_blocked: "the library system says this patron's account is blocked",
+};
 
 interface Books {
   db: Database;
@@ -98,6 +106,14 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       );
     const { patron } = await this.options.identify({ patron: barcode, pin: request.pin });
     if (!patron.valid) throw new CarrelError('patron_not_found', 'the library does not know this card');
+    // A card reported lost, expired or blocked spent the print account as any other: whoever found
+    // a lost card and learnt its PIN printed on the patron's money. Borrowing limits (fines, loans,
+    // overdue items) are the library system's to enforce at the loan desk and do not stop printing.
+    const why = CARD_NOT_USABLE.find((reason) => patron.reasons?.includes(reason));
+    if (why !== undefined)
+      throw new CirculationRefusal(why, patron.screenMessages ?? [], 'patron', {
+        message: `${CARD_NOT_USABLE_WORDS[why]}: nobody was logged in, nothing can be printed or paid with it; the patron should see staff`,
+      });
     return {
       session: this.logins.open(barcode),
       name: patron.name,
@@ -248,6 +264,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     amountMinor?: number;
     reason: string;
     staff: string;
+    onReplay?: () => void;
   }): PrintReleaseView {
     checkRequestId(request.requestId);
     const { journal } = this.open();
@@ -264,6 +281,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
      * charged or a top-up meanwhile) pays nothing: refused print_balance_changed, to be asked again.
      */
     amountMinor?: number;
+    onReplay?: () => void;
   }): PrintLedgerEntry {
     checkRequestId(request.requestId);
     const { ledger, db } = this.open();
@@ -279,6 +297,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
         if (entry.reason !== reason) throw requestIdClash(request.requestId, 'another reason');
         if (request.amountMinor !== undefined && request.amountMinor !== -entry.amountMinor)
           throw requestIdClash(request.requestId, 'another amountMinor');
+        request.onReplay?.();
         return entry;
       }
       const { balanceMinor, currency } = ledger.balance(request.patron);
@@ -307,10 +326,11 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     currency: string;
     reason: string;
     staff: string;
+    onReplay?: () => void;
   }): PrintLedgerEntry {
     const { ledger } = this.open();
     checkAmount(Math.abs(request.amountMinor), ledger.maxAmountMinor, true, ledger.currency);
-    return ledger.post({
+    const { entry, repeated } = ledger.post({
       requestId: request.requestId,
       account: request.patron,
       kind: 'adjustment',
@@ -318,7 +338,9 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       currency: request.currency,
       staff: request.staff,
       reason: request.reason,
-    }).entry;
+    });
+    if (repeated) request.onReplay?.();
+    return entry;
   }
 
   dailyReport(date: string): PrintDailyReport {

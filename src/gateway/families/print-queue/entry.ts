@@ -31,7 +31,16 @@ interface Known {
   document: { format: string; bytes: Uint8Array } | undefined;
   /** Its document could not be fetched: counted again at the next round while connected. */
   recount?: boolean;
+  /** When (monotonic) the print server last refused its document: asked again after REFUSED_AGAIN_POLLS. */
+  refusedAt?: number;
 }
+
+/**
+ * A document the print server refused is asked for again after this many polls (30 s at the default
+ * poll): IT may change the print server's policy while the job is held, and the job was unprintable
+ * until it expired. Not every poll: a refusal is the server's policy, not the server away.
+ */
+const REFUSED_AGAIN_POLLS = 30;
 
 /**
  * A print queue at run time: its driver (the queue on an IPP server, polled)
@@ -197,6 +206,8 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
     if (this.counting.has(jobId)) return;
     this.counting.add(jobId);
     const known = this.known.get(jobId);
+    // A document refused again is no news: the job's event said so the first time.
+    let news = true;
     try {
       // The driver itself, not client(): a job held is announced while the driver connects, before
       // the supervisor calls the queue connected, and client() refused every such document.
@@ -207,7 +218,14 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
         document.format || known?.job.format || '',
       );
       if (known) {
+        if (known.refusedAt !== undefined)
+          this.context.logger.info(
+            { device: this.id, job: jobId },
+            'the print server gave a held job’s document it had refused: its pages are counted',
+          );
+        known.refusedAt = undefined;
         known.held.pages = pages;
+        known.held.pagesProblem = null;
         known.document = document;
         this.dropOldDocuments();
       }
@@ -231,18 +249,23 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
         described.code === 'page_counter_busy';
       if (known && again) known.recount = true;
       else if (known && refused) {
-        // The print server's answer (its address, IPP status and words) is for IT, in the log; what
-        // staff and the release answer say is what happened and what to check.
-        this.context.logger.warn(
-          {
-            device: this.id,
-            job: jobId,
-            code: described.code,
-            printServer: this.driver?.client.description,
-            reason: described.message,
-          },
-          'the print server would not give a held job’s document: its pages cannot be counted',
-        );
+        // The print server's answer (its address, IPP status and words) is for IT, in the log once
+        // per job (it is asked again every REFUSED_AGAIN_POLLS); what staff and the release answer
+        // say is what happened and what to check.
+        const first = known.refusedAt === undefined;
+        known.refusedAt = this.context.clock.monotonic();
+        news = first;
+        if (first)
+          this.context.logger.warn(
+            {
+              device: this.id,
+              job: jobId,
+              code: described.code,
+              printServer: this.driver?.client.description,
+              reason: described.message,
+            },
+            'the print server would not give a held job’s document: its pages cannot be counted',
+          );
         known.held.pagesProblem = { code: described.code, message: DOCUMENT_REFUSED };
       } else if (known)
         known.held.pagesProblem = {
@@ -255,7 +278,7 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
     } finally {
       this.counting.delete(jobId);
     }
-    if (known && this.known.has(jobId))
+    if (known && news && this.known.has(jobId))
       this.emit('print.job_held', this.jobEvent(known.job, known.held.pages));
   }
 
@@ -275,11 +298,17 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
   /** Held jobs past their hold time are cancelled; they were never charged. */
   private expireHeld(): void {
     if (!this.supervisor?.isConnected) return;
+    const refusedBefore = this.context.clock.monotonic() - REFUSED_AGAIN_POLLS * this.config.pollIntervalMs;
     for (const known of this.known.values())
       if (known.recount && known.job.state === 'pending-held') {
         known.recount = false;
         void this.countPages(known.job.id);
-      }
+      } else if (
+        known.refusedAt !== undefined &&
+        known.refusedAt <= refusedBefore &&
+        known.job.state === 'pending-held'
+      )
+        void this.countPages(known.job.id);
     const now = this.context.clock.now();
     for (const known of this.known.values()) {
       if (known.job.state !== 'pending-held' || known.held.expiresAt > now) continue;

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { cashSimulators } from '../../simulators/cash/family.js';
+import { callApi } from '../helpers/api-call.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * Money a kiosk payment owes a patron, at the print desk where staff hand patrons' money over: a
+ * fee paid meanwhile at the desk is refused by the library system (its simulator over SIP2), and
+ * the coins the patron put in for it (the ccTalk acceptor simulator over TCP) are owed back.
+ */
+describe.skipIf(chromiumSkipReason() !== undefined)('the print desk lists money owed to patrons', () => {
+  const chromium = deskInChromium((config) => config, {
+    ready: async (testDesk) => {
+      await waitForDevice(testDesk.api, 'coins-1', 'online', 15_000);
+      await waitForDevice(testDesk.api, 'ils', 'online', 15_000);
+    },
+  });
+  const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+    callApi(`${chromium.testDesk.api}/api/v1`, method, path, body);
+  const cash = () => chromium.testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
+
+  it('says how much is owed to whom, why and what to do, and Paid out records it', async () => {
+    const desk = await chromium.openPage('/print-staff');
+    const section = desk.getByRole('region', { name: 'Money owed to patrons' });
+    // Nothing owed: nothing said.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await section.isVisible()).toBe(false);
+
+    const opened = await call('POST', '/payments', {
+      patron: '21000003',
+      pin: '3333',
+      purpose: { kind: 'fees', fees: ['F-1002'] },
+      amountDueMinor: 500,
+      requestId: randomUUID(),
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.json.id as string;
+    const elsewhere = await call('POST', '/fees/payments', {
+      patron: '21000003',
+      amount: '5.00',
+      feeId: 'F-1002',
+      paymentType: 'cash',
+    });
+    expect(elsewhere.json).toMatchObject({ accepted: true });
+    for (const coin of [200, 200, 100]) expect(cash().insertCoin(coin)).toMatchObject({ accepted: true });
+    await until(
+      async () => ((await call('GET', `/payments/${id}`)).json.state === 'completed' ? true : undefined),
+      15_000,
+    );
+
+    // It was listed on the device dashboard only; the print desk said nothing of it.
+    const item = section.locator(`li[data-payment="${id}"]`);
+    await item.waitFor({ timeout: 10_000 });
+    const text = await item.innerText();
+    expect(text).toContain('5.00 EUR owed to Björn Müller');
+    expect(text).toContain(
+      '5.00 EUR was paid for the fee “Lost card”, which the library system did not take (it may have been paid elsewhere meanwhile).',
+    );
+    expect(text).toContain('Hand 5.00 EUR back to the patron from the cash box, then press Paid out.');
+    expect(text).toContain('A payment of fees, ');
+    expect(text).not.toContain('21000003');
+
+    await item.getByRole('button', { name: 'Paid out' }).click();
+    await expect.poll(() => section.isVisible(), { timeout: 10_000 }).toBe(false);
+    expect((await call('GET', `/payments/${id}`)).json.overpayment).toMatchObject({
+      owedToPatronMinor: 500,
+      paidOutMinor: 500,
+    });
+    expect((await call('GET', '/payments/owed')).json.payments).toEqual([]);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The print desk's money sent again with the same request id (a page whose answer was lost sends
+ * it again), on a desk with its ILS simulator also Koha's REST API, the print server simulator and
+ * its SQLite ledger: each answer given again says so as every other replayed route does
+ * (`Idempotent-Replayed: true`), and the money moves once.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IlsSimulator, startIlsSimulator } from '../../simulators/ils/server.js';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { kohaTransferAt, startTestDesk, type TestDesk, waitForDevice, withIlsAt } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
+import { SAMPLE_FIXTURE } from '../simulators/ils/paths.js';
+
+let ils: IlsSimulator;
+let testDesk: TestDesk;
+
+beforeAll(async () => {
+  ils = await startIlsSimulator({ fixture: SAMPLE_FIXTURE, httpPort: 0 });
+  testDesk = await startTestDesk((config) => {
+    const desk = withIlsAt(config, ils.port);
+    return {
+      ...desk,
+      devices: desk.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+      printAccounts: { ...desk.printAccounts, ilsTransfer: kohaTransferAt(ils.controlUrl!) },
+    };
+  });
+  await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
+  await waitForDevice(testDesk.api, 'ils', 'online', 15_000);
+}, 60_000);
+
+afterAll(async () => {
+  await testDesk?.stop();
+  await ils?.close();
+});
+
+async function post(path: string, body: unknown) {
+  const response = await fetch(`${testDesk.api}/api/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    replayed: response.headers.get('idempotent-replayed'),
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+    json: (await response.json()) as any,
+  };
+}
+
+const balanceOf = async (patron: string): Promise<number> =>
+  (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
+
+/** The request sent twice: the first answer is not a replay, the second is the first again, marked so. */
+async function sentTwice(path: string, body: unknown, status: number) {
+  const first = await post(path, body);
+  expect(first).toMatchObject({ status, replayed: null });
+  const again = await post(path, body);
+  // It answered the same, without the header every other replayed route sets.
+  expect({ status: again.status, replayed: again.replayed }).toEqual({ status, replayed: 'true' });
+  return { first, again };
+}
+
+describe('the print desk sending its money again with the same request id', () => {
+  it('a top-up at the desk', async () => {
+    const patron = '21000001';
+    const body = { requestId: randomUUID(), patron, amountMinor: 300, currency: 'EUR', source: 'cash-desk' };
+    const { first, again } = await sentTwice('/print/accounts/deposit', body, 201);
+    expect(again.json).toEqual({ ...first.json, repeated: true });
+    expect(await balanceOf(patron)).toBe(300);
+  });
+
+  it('a correction', async () => {
+    const patron = '21000002';
+    const body = {
+      requestId: randomUUID(),
+      patron,
+      amountMinor: 150,
+      currency: 'EUR',
+      reason: 'coins jammed',
+    };
+    const { first, again } = await sentTwice('/print/accounts/adjust', body, 200);
+    expect(again.json).toEqual(first.json);
+    expect(await balanceOf(patron)).toBe(150);
+  });
+
+  it('a payout', async () => {
+    const patron = '21000006';
+    await post('/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron,
+      amountMinor: 250,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    const body = { requestId: randomUUID(), patron, amountMinor: 250 };
+    const { first, again } = await sentTwice('/print/accounts/payout', body, 200);
+    expect(again.json).toEqual(first.json);
+    expect(await balanceOf(patron)).toBe(0);
+  });
+
+  it('a refund of a printed job', async () => {
+    const patron = '21000009';
+    await post('/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron,
+      amountMinor: 100,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+    const jobId = await server.submit({ user: patron, title: 'Leaflet', pages: 2 });
+    const { session } = (await post('/print/station/login', { patron, pin: '9999' })).json;
+    await until(
+      async () => {
+        const { jobs } = (await post('/print/station/jobs', { session })).json;
+        return jobs.some((j: { jobId: number; quote: unknown }) => j.jobId === jobId && j.quote)
+          ? true
+          : undefined;
+      },
+      15_000,
+      'the job was never priced',
+      50,
+    );
+    const released = await post('/print/station/release', {
+      session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId,
+    });
+    expect(released.status).toBe(200);
+    const charged = await balanceOf(patron);
+    expect(charged).toBeLessThan(100);
+    const body = {
+      requestId: randomUUID(),
+      releaseId: released.json.release.id,
+      amountMinor: 5,
+      reason: 'smudged',
+    };
+    const { first, again } = await sentTwice('/print/releases/refund', body, 200);
+    expect(again.json.refundedMinor).toBe(first.json.refundedMinor);
+    expect(await balanceOf(patron)).toBe(charged + 5);
+  });
+
+  it('a transfer of credit out of the library system', async () => {
+    const patron = '21000010';
+    const body = { requestId: randomUUID(), patron, amountMinor: 200, currency: 'EUR' };
+    const { first, again } = await sentTwice('/print/accounts/transfers', body, 201);
+    expect(again.json).toEqual({ ...first.json, repeated: true });
+    expect(await balanceOf(patron)).toBe(200);
+    expect(ils.state.patrons.get(patron)?.accountDebits).toHaveLength(1);
+  });
+});
