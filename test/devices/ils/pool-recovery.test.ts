@@ -1,0 +1,130 @@
+/**
+ * The ILS link coming back whole after the ILS hung and answers again: the ILS
+ * simulator over real TCP, its faults set at run time, the client's timers on a
+ * fake clock so that timeouts fire in the order a loaded machine fires them.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import type { DeviceState } from '../../../src/devices/device-state.js';
+import { IlsClient, type IlsConfigInput } from '../../../src/devices/ils/index.js';
+import { DEFAULT_BACKOFF } from '../../../src/gateway/backoff.js';
+import { DeviceSupervisor } from '../../../src/gateway/devices/supervisor.js';
+import { EventBus } from '../../../src/gateway/event-bus.js';
+
+const TIMEOUT_MS = 5000;
+const HEARTBEAT_S = 30;
+/** The supervisor's first reconnect delay (no jitter here). */
+const RECONNECT_MS = DEFAULT_BACKOFF.initialMs;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Counts the frames the client sent and received, by message code. */
+function wire() {
+  const frames: Array<{ direction: 'sent' | 'received'; code: string }> = [];
+  return {
+    onFrame: (direction: 'sent' | 'received', frame: Uint8Array) =>
+      frames.push({ direction, code: Buffer.from(frame.subarray(0, 2)).toString('latin1') }),
+    count: (direction: 'sent' | 'received', code: string) =>
+      frames.filter((f) => f.direction === direction && f.code === code).length,
+  };
+}
+
+/** A desk's link to the simulator (pool of 2), under a supervisor as the gateway runs it. */
+async function deskLink(config: Partial<IlsConfigInput> = {}) {
+  const sim: IlsSimulator = await startIlsSimulator({ fixture: sampleFixturePath() });
+  cleanups.push(() => sim.close());
+  const clock = new ManualClock();
+  const frames = wire();
+  const client = IlsClient.create(
+    {
+      host: '127.0.0.1',
+      port: sim.port,
+      user: 'kiosk1',
+      password: 'kiosk1pw',
+      location: 'MAIN',
+      institution: 'RIVERSIDE',
+      requestTimeoutMs: TIMEOUT_MS,
+      heartbeatSeconds: HEARTBEAT_S,
+      pool: { size: 2, maxWaiting: 10 },
+      ...config,
+    },
+    { clock, onFrame: frames.onFrame },
+  );
+  const bus = new EventBus();
+  const states: DeviceState[] = [];
+  bus.on('device.state', {}, (state) => states.push(state));
+  const supervisor = new DeviceSupervisor({
+    driver: client.pool,
+    eventFamily: 'ils',
+    clock,
+    bus,
+    logger: silentLogger(),
+    backoff: { ...DEFAULT_BACKOFF, jitter: 0 },
+  });
+  cleanups.push(() => supervisor.stop());
+  supervisor.start();
+  await until(() => supervisor.state().status === 'online', 'online');
+  return { sim, clock, client, supervisor, states, frames };
+}
+
+/** Lets real socket I/O happen between fake-clock steps; resolves when `done()` holds (bounded). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`not reached: ${what}`);
+}
+
+describe('the ILS link after the ILS hung and answers again', () => {
+  it('opens no connection while offline and comes back with both connections, never "already open", when the ILS answers just as a connection is being opened again', async () => {
+    const { sim, clock, client, supervisor, states, frames } = await deskLink();
+    // An item lookup the ILS loses (read, not answered): it holds the first connection.
+    sim.setFaults({ ignoreRequests: { type: 'itemInformation', times: 1 } });
+    const lookup = client.itemInformation('31000005').catch((error: unknown) => error);
+    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    await clock.advance(1);
+    // A patron status on the second connection, answered: that connection's request timer
+    // stays set for it, and is set again, later, for the next request it carries.
+    await client.patronStatus('21000001');
+    sim.setFaults({ hang: true });
+    await clock.advance(TIMEOUT_MS - 1);
+    // The lookup timed out: its connection is opened again (93), the other one asked (99);
+    // the ILS hangs, so neither is answered.
+    await until(() => frames.count('sent', '93') === 3, 'the first connection opened again');
+    await until(() => frames.count('sent', '99') === 2, 'the second connection asked');
+    expect(supervisor.state().status).toBe('degraded');
+
+    // One step of the clock, as a machine busy for a moment fires both timers at once: the
+    // login on the first connection times out, then the 99 on the second, whose connection
+    // is closed and opened again while the link goes offline. The ILS answers again at once.
+    await clock.advance(TIMEOUT_MS);
+    sim.setFaults({});
+    await until(() => supervisor.state().status === 'offline', 'offline');
+    expect(await lookup).toMatchObject({ code: 'ils_timeout', answerLost: true });
+    const accepted = sim.connectionsAccepted;
+    // Offline: nothing is left opening a connection behind the supervisor's back.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sim.connectionsAccepted).toBe(accepted);
+    expect(sim.connections).toBe(0);
+
+    // The supervisor reconnects after its first delay: both connections, and online.
+    await clock.advance(RECONNECT_MS);
+    await until(() => supervisor.state().status !== 'offline', 'reconnected');
+    expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
+    expect(supervisor.state().detail).toMatchObject({ connections: 2 });
+    expect(states.map((s) => s.lastError?.code)).not.toContain('already_open');
+    expect(sim.connections).toBe(2);
+    // Both connections carry requests (two at once).
+    const answers = await Promise.all([client.itemInformation('31000005'), client.patronStatus('21000001')]);
+    expect(answers.map((a) => a.message.type)).toEqual(['itemInformationResponse', 'patronStatusResponse']);
+    // The lost lookup was not sent again into the hung ILS.
+    expect(frames.count('sent', '17')).toBe(2);
+  });
+});
