@@ -3,6 +3,7 @@
  * simulator over real TCP, its faults set at run time, the client's timers on a
  * fake clock so that timeouts fire in the order a loaded machine fires them.
  */
+import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
 import { ManualClock } from '../../../src/core/clock.js';
@@ -35,10 +36,18 @@ function wire() {
   };
 }
 
-/** A desk's link to the simulator (pool of 2), under a supervisor as the gateway runs it. */
-async function deskLink(config: Partial<IlsConfigInput> = {}) {
-  const sim: IlsSimulator = await startIlsSimulator({ fixture: sampleFixturePath() });
+/** The ILS simulator on a free port. */
+async function simulator(): Promise<IlsSimulator> {
+  const sim = await startIlsSimulator({ fixture: sampleFixturePath() });
   cleanups.push(() => sim.close());
+  return sim;
+}
+
+/**
+ * A desk's link to the simulator (pool of 2, or through `port`), under a supervisor as the
+ * gateway runs it.
+ */
+async function deskLink(sim: IlsSimulator, config: Partial<IlsConfigInput> = {}) {
   const clock = new ManualClock();
   const frames = wire();
   const client = IlsClient.create(
@@ -67,10 +76,15 @@ async function deskLink(config: Partial<IlsConfigInput> = {}) {
     logger: silentLogger(),
     backoff: { ...DEFAULT_BACKOFF, jitter: 0 },
   });
-  cleanups.push(() => supervisor.stop());
+  cleanups.push(async () => {
+    // A reconnect still waiting for a login on the fake clock is let time out.
+    const stopped = supervisor.stop();
+    await clock.advance(TIMEOUT_MS);
+    await stopped;
+  });
   supervisor.start();
   await until(() => supervisor.state().status === 'online', 'online');
-  return { sim, clock, client, supervisor, states, frames };
+  return { clock, client, supervisor, states, frames };
 }
 
 /** Lets real socket I/O happen between fake-clock steps; resolves when `done()` holds (bounded). */
@@ -84,7 +98,8 @@ async function until(done: () => boolean, what: string): Promise<void> {
 
 describe('the ILS link after the ILS hung and answers again', () => {
   it('opens no connection while offline and comes back with both connections, never "already open", when the ILS answers just as a connection is being opened again', async () => {
-    const { sim, clock, client, supervisor, states, frames } = await deskLink();
+    const sim = await simulator();
+    const { clock, client, supervisor, states, frames } = await deskLink(sim);
     // An item lookup the ILS loses (read, not answered): it holds the first connection.
     sim.setFaults({ ignoreRequests: { type: 'itemInformation', times: 1 } });
     const lookup = client.itemInformation('31000005').catch((error: unknown) => error);
@@ -127,4 +142,86 @@ describe('the ILS link after the ILS hung and answers again', () => {
     // The lost lookup was not sent again into the hung ILS.
     expect(frames.count('sent', '17')).toBe(2);
   });
+
+  it('opens again, within one reconnect delay, a connection whose login the ILS left unanswered as it came back, not a heartbeat later', async () => {
+    const sim = await simulator();
+    // Between the desk and the ILS, a relay that can hold back what the ILS says on one connection.
+    const relay = await holdingRelay(sim.port);
+    const { clock, client, supervisor, frames } = await deskLink(sim, { port: relay.port });
+    sim.setFaults({ hang: true });
+    const lookup = client.itemInformation('31000005').catch((error: unknown) => error);
+    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    await clock.advance(TIMEOUT_MS);
+    await until(() => frames.count('sent', '93') === 3, 'the first connection opened again');
+    await clock.advance(TIMEOUT_MS);
+    await until(() => supervisor.state().status === 'offline', 'offline');
+    expect(await lookup).toMatchObject({ code: 'ils_timeout' });
+
+    // The ILS answers again, but its session on the first connection the reconnect opens is
+    // still stuck: that login goes unanswered, the other is answered.
+    sim.setFaults({});
+    relay.holdAnswersOn(relay.accepted() + 1);
+    const logins = frames.count('sent', '93');
+    await clock.advance(RECONNECT_MS);
+    await until(() => frames.count('sent', '93') === logins + 2, 'both logins sent');
+    await until(() => frames.count('received', '94') === 3, 'one login answered');
+    await clock.advance(TIMEOUT_MS);
+    await until(() => supervisor.state().status !== 'offline', 'reconnected');
+    expect(supervisor.state()).toMatchObject({
+      status: 'degraded',
+      reason: '1 of 2 ILS connections failing',
+      lastError: { code: 'ils_timeout' },
+    });
+
+    // The ILS answers on the other connection: the failing one is opened again within one
+    // reconnect delay, not at the next heartbeat half a minute on.
+    await clock.advance(RECONNECT_MS);
+    await until(() => supervisor.state().status === 'online', 'online again');
+    expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
+    expect(supervisor.state().detail).toMatchObject({ connections: 2 });
+    const answers = await Promise.all([client.itemInformation('31000005'), client.patronStatus('21000001')]);
+    expect(answers.map((a) => a.message.type)).toEqual(['itemInformationResponse', 'patronStatusResponse']);
+  });
 });
+
+/**
+ * A TCP relay to the simulator on 127.0.0.1 that numbers the connections it accepts (from 1)
+ * and can swallow what the ILS sends on one of them, as an ILS whose session there is stuck.
+ */
+async function holdingRelay(target: number) {
+  let accepted = 0;
+  let held = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((desk) => {
+    const number = ++accepted;
+    const ils = createConnection({ host: '127.0.0.1', port: target });
+    for (const socket of [desk, ils]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        desk.destroy();
+        ils.destroy();
+      });
+    }
+    desk.on('data', (chunk) => ils.write(chunk));
+    ils.on('data', (chunk) => {
+      if (number !== held) desk.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return {
+    port: (server.address() as AddressInfo).port,
+    accepted: () => accepted,
+    holdAnswersOn: (connection: number) => {
+      held = connection;
+    },
+  };
+}
