@@ -182,6 +182,33 @@ describe('the ILS link after the ILS hung and answers again', () => {
     const answers = await Promise.all([client.itemInformation('31000005'), client.patronStatus('21000001')]);
     expect(answers.map((a) => a.message.type)).toEqual(['itemInformationResponse', 'patronStatusResponse']);
   });
+
+  it('opens again, within one reconnect delay, a connection whose re-check the ILS left unanswered while the other connection answers', async () => {
+    const sim = await simulator();
+    const relay = await holdingRelay(sim.port);
+    const { clock, client, supervisor, frames } = await deskLink(sim, { port: relay.port });
+    // The next connection opened logs in, then its session hangs.
+    relay.holdAnswersOn(relay.accepted() + 1, 1);
+    const asked = frames.count('sent', '99');
+    sim.setFaults({ ignoreRequests: { type: 'itemInformation', times: 1 } });
+    const lookup = client.itemInformation('31000005');
+    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    await clock.advance(TIMEOUT_MS);
+    // Its connection was opened again and asked (99, unanswered); the other one answered its 99
+    // and then the lookup, sent again: a lookup may be.
+    expect((await lookup).message.type).toBe('itemInformationResponse');
+    await until(() => frames.count('sent', '99') === asked + 2, 'both connections asked');
+    await clock.advance(TIMEOUT_MS);
+    await until(() => supervisor.state().status === 'degraded', 'degraded');
+    expect(supervisor.state()).toMatchObject({ reason: '1 of 2 ILS connections failing' });
+
+    // The ILS answers on the other connection: the one that missed twice is opened again within
+    // one reconnect delay, not at the next heartbeat.
+    await clock.advance(RECONNECT_MS);
+    await until(() => supervisor.state().status === 'online', 'online again');
+    expect(supervisor.state().detail).toMatchObject({ connections: 2 });
+    expect(frames.count('sent', '17')).toBe(2);
+  });
 });
 
 /**
@@ -191,6 +218,7 @@ describe('the ILS link after the ILS hung and answers again', () => {
 async function holdingRelay(target: number) {
   let accepted = 0;
   let held = 0;
+  let passBeforeHolding = 0;
   const sockets = new Set<Socket>();
   const server = createServer((desk) => {
     const number = ++accepted;
@@ -205,8 +233,11 @@ async function holdingRelay(target: number) {
       });
     }
     desk.on('data', (chunk) => ils.write(chunk));
+    let answers = 0;
     ils.on('data', (chunk) => {
-      if (number !== held) desk.write(chunk);
+      // One request at a time per connection: each answer is one line, and ends a read.
+      if (number !== held || answers < passBeforeHolding) desk.write(chunk);
+      answers++;
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -220,8 +251,10 @@ async function holdingRelay(target: number) {
   return {
     port: (server.address() as AddressInfo).port,
     accepted: () => accepted,
-    holdAnswersOn: (connection: number) => {
+    /** Swallows what the ILS sends on that connection, after passing its first `pass` answers. */
+    holdAnswersOn: (connection: number, pass = 0) => {
       held = connection;
+      passBeforeHolding = pass;
     },
   };
 }
