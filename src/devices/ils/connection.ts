@@ -105,6 +105,8 @@ export class IlsConnection extends EventEmitter {
    */
   private deadlineTimer: TimerHandle | undefined;
   private closing: Promise<void> | undefined;
+  /** How many times close() was asked: an open() that sees it move was closed while it waited. */
+  private closesAsked = 0;
   private ours = false;
   /** Monotonic time of the last request or answer. */
   lastActivity: number;
@@ -135,7 +137,13 @@ export class IlsConnection extends EventEmitter {
 
   /** Opens the link and logs in (93) when a user is configured. Rejects with the reason it could not. */
   async open(): Promise<Sip2Exchange<Sip2Message<'loginResponse'>> | undefined> {
+    const closesAsked = this.closesAsked;
     if (this.closing) await this.closing;
+    // Closed again while it waited for the last close to end (the pool went offline): that
+    // close stands, and nothing is opened behind it.
+    if (this.closesAsked !== closesAsked) {
+      throw new IlsError('ils_connection_lost', `${this.description} was closed while it was being opened`);
+    }
     await this.transport.open();
     this.ours = false;
     this.framer.reset();
@@ -213,6 +221,7 @@ export class IlsConnection extends EventEmitter {
 
   /** Closes the link; a request under way fails with `ils_connection_lost`. Never rejects. */
   close(): Promise<void> {
+    this.closesAsked++;
     if (this.closing) return this.closing;
     this.ours = true;
     this.stopDeadline();

@@ -18,8 +18,11 @@
  *   waiting for a connection, and every later one, fail at once with
  *   `ils_offline` instead of each waiting out its own timeout, and the
  *   supervisor reconnects with backoff;
- * - a failing connection is re-opened on each heartbeat as well, so recovery
- *   shows within one interval; the first answer on it makes it count again.
+ * - a connection left failing while the link is up (its login unanswered, the
+ *   ILS answering on the others) is opened again after a reconnect delay
+ *   (0.25 s, doubling up to 5 s, never more than a heartbeat), and on each
+ *   heartbeat as well; the first answer on it makes it count again. So a link
+ *   the ILS answers again is whole within one reconnect delay.
  * So an idle link shows a hung ILS within one heartbeat and one request timeout
  * (degraded), and offline one request timeout later. In per-transaction mode an
  * unanswered transaction turns the link degraded and the next one decides.
@@ -61,6 +64,10 @@ interface Slot {
   recheck: boolean;
   /** Busy with the pool's own 99 (heartbeat or re-check), not with a caller's request. */
   probing: boolean;
+  /** Opens this failing slot again after a reconnect delay. */
+  reopen: TimerHandle | undefined;
+  /** Reopens tried since this slot last answered: the next delay doubles with each. */
+  reopens: number;
 }
 
 interface Waiter {
@@ -74,6 +81,10 @@ interface Waiter {
  * payments are never re-sent here.
  */
 const REPEATABLE = new Set(['99', '93', '23', '63', '17', '35', '25', '19', '01']);
+
+/** The first delay before a failing connection is opened again while the link is up, and the longest. */
+const REOPEN_FIRST_MS = 250;
+const REOPEN_MAX_MS = 5000;
 
 export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   readonly id: string;
@@ -110,6 +121,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       unanswered: 0,
       recheck: false,
       probing: false,
+      reopen: undefined,
+      reopens: 0,
     }));
   }
 
@@ -153,6 +166,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     for (const slot of this.slots) {
       slot.unanswered = 0;
       slot.recheck = false;
+      slot.reopens = 0;
     }
     if (this.config.perTransaction) {
       const connection = this.newConnection();
@@ -187,12 +201,13 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     }
     this.logger.info({ connections: this.condition().detail.connections }, 'ILS link up');
     this.noteCondition();
+    for (const slot of this.slots) if (slot.failing) this.scheduleReopen(slot);
   }
 
   /** Closes every connection; requests under way or waiting fail with `ils_offline` / `ils_connection_lost`. */
   async disconnect(): Promise<void> {
     this.connected = false;
-    this.stopHeartbeat();
+    this.stopTimers();
     this.rejectWaiters(new IlsError('ils_offline', 'the ILS link was closed'));
     await this.closeAll();
   }
@@ -328,6 +343,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   /** The slot's connection answered: it is not failing (any more). */
   private answeredOn(slot: Slot, request: Sip2Request, exchange: Sip2Exchange): void {
     slot.unanswered = 0;
+    slot.reopens = 0;
     if (slot.failing) {
       slot.failing = false;
       this.noteCondition();
@@ -358,6 +374,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     }
     this.noteCondition();
     if (slot.unanswered === 1) slot.recheck = true;
+    else this.scheduleReopen(slot);
     for (const other of this.slots) if (other !== slot && !other.busy && answering(other)) this.probe(other);
   }
 
@@ -452,10 +469,32 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
         );
       else this.logger.debug({ connection: slot.index, error: described }, 'ILS connection failed');
       this.offlineIfUnreachable(error);
+      this.scheduleReopen(slot);
       throw error;
     } finally {
       this.noteCondition();
     }
+  }
+
+  /**
+   * A slot failing while the link is up (the ILS answers on another connection) is opened
+   * and asked again after a reconnect delay, not left for the next heartbeat. Busy by then:
+   * what it is busy with decides, and schedules again if that fails too.
+   */
+  private scheduleReopen(slot: Slot): void {
+    if (!this.connected || this.config.perTransaction || slot.reopen) return;
+    const heartbeat = this.config.heartbeatSeconds * 1000;
+    const longest = heartbeat > 0 ? Math.min(REOPEN_MAX_MS, heartbeat) : REOPEN_MAX_MS;
+    const delay = Math.min(REOPEN_FIRST_MS * 2 ** Math.min(slot.reopens, 10), longest);
+    slot.reopens++;
+    slot.reopen = this.clock.setTimeout(
+      'ils-connection-reopen',
+      () => {
+        slot.reopen = undefined;
+        if (this.connected && slot.failing && !slot.busy) this.probe(slot);
+      },
+      delay,
+    );
   }
 
   /** A connection dropped under us (idle timeout, ILS restart): open it again at once, in the background. */
@@ -482,7 +521,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private goOffline(error: unknown): void {
     if (!this.connected) return;
     this.connected = false;
-    this.stopHeartbeat();
+    this.stopTimers();
     const reason = error instanceof Error ? error : new IlsError('ils_offline', String(error));
     this.logger.warn({ error: describeError(reason) }, 'ILS unreachable');
     this.rejectWaiters(new IlsError('ils_offline', `the ILS is unreachable: ${reason.message}`));
@@ -616,9 +655,14 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.emit('condition', this.condition());
   }
 
-  private stopHeartbeat(): void {
+  /** The heartbeat and every slot's pending reopen: the link is going down. */
+  private stopTimers(): void {
     this.heartbeat?.cancel();
     this.heartbeat = undefined;
+    for (const slot of this.slots) {
+      slot.reopen?.cancel();
+      slot.reopen = undefined;
+    }
   }
 
   private async closeAll(): Promise<void> {

@@ -1,0 +1,260 @@
+/**
+ * The ILS link coming back whole after the ILS hung and answers again: the ILS
+ * simulator over real TCP, its faults set at run time, the client's timers on a
+ * fake clock so that timeouts fire in the order a loaded machine fires them.
+ */
+import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import type { DeviceState } from '../../../src/devices/device-state.js';
+import { IlsClient, type IlsConfigInput } from '../../../src/devices/ils/index.js';
+import { DEFAULT_BACKOFF } from '../../../src/gateway/backoff.js';
+import { DeviceSupervisor } from '../../../src/gateway/devices/supervisor.js';
+import { EventBus } from '../../../src/gateway/event-bus.js';
+
+const TIMEOUT_MS = 5000;
+const HEARTBEAT_S = 30;
+/** The supervisor's first reconnect delay (no jitter here). */
+const RECONNECT_MS = DEFAULT_BACKOFF.initialMs;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Counts the frames the client sent and received, by message code. */
+function wire() {
+  const frames: Array<{ direction: 'sent' | 'received'; code: string }> = [];
+  return {
+    onFrame: (direction: 'sent' | 'received', frame: Uint8Array) =>
+      frames.push({ direction, code: Buffer.from(frame.subarray(0, 2)).toString('latin1') }),
+    count: (direction: 'sent' | 'received', code: string) =>
+      frames.filter((f) => f.direction === direction && f.code === code).length,
+  };
+}
+
+/** The ILS simulator on a free port. */
+async function simulator(): Promise<IlsSimulator> {
+  const sim = await startIlsSimulator({ fixture: sampleFixturePath() });
+  cleanups.push(() => sim.close());
+  return sim;
+}
+
+/**
+ * A desk's link to the simulator (pool of 2, or through `port`), under a supervisor as the
+ * gateway runs it.
+ */
+async function deskLink(sim: IlsSimulator, config: Partial<IlsConfigInput> = {}) {
+  const clock = new ManualClock();
+  const frames = wire();
+  const client = IlsClient.create(
+    {
+      host: '127.0.0.1',
+      port: sim.port,
+      user: 'kiosk1',
+      password: 'kiosk1pw',
+      location: 'MAIN',
+      institution: 'RIVERSIDE',
+      requestTimeoutMs: TIMEOUT_MS,
+      heartbeatSeconds: HEARTBEAT_S,
+      pool: { size: 2, maxWaiting: 10 },
+      ...config,
+    },
+    { clock, onFrame: frames.onFrame },
+  );
+  const bus = new EventBus();
+  const states: DeviceState[] = [];
+  bus.on('device.state', {}, (state) => states.push(state));
+  const supervisor = new DeviceSupervisor({
+    driver: client.pool,
+    eventFamily: 'ils',
+    clock,
+    bus,
+    logger: silentLogger(),
+    backoff: { ...DEFAULT_BACKOFF, jitter: 0 },
+  });
+  cleanups.push(async () => {
+    // A reconnect still waiting for a login on the fake clock is let time out.
+    const stopped = supervisor.stop();
+    await clock.advance(TIMEOUT_MS);
+    await stopped;
+  });
+  supervisor.start();
+  await until(() => supervisor.state().status === 'online', 'online');
+  return { clock, client, supervisor, states, frames };
+}
+
+/** Lets real socket I/O happen between fake-clock steps; resolves when `done()` holds (bounded). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`not reached: ${what}`);
+}
+
+describe('the ILS link after the ILS hung and answers again', () => {
+  it('opens no connection while offline and comes back with both connections, never "already open", when the ILS answers just as a connection is being opened again', async () => {
+    const sim = await simulator();
+    const { clock, client, supervisor, states, frames } = await deskLink(sim);
+    // An item lookup the ILS loses (read, not answered): it holds the first connection.
+    sim.setFaults({ ignoreRequests: { type: 'itemInformation', times: 1 } });
+    const lookup = client.itemInformation('31000005').catch((error: unknown) => error);
+    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    await clock.advance(1);
+    // A patron status on the second connection, answered: that connection's request timer
+    // stays set for it, and is set again, later, for the next request it carries.
+    await client.patronStatus('21000001');
+    sim.setFaults({ hang: true });
+    await clock.advance(TIMEOUT_MS - 1);
+    // The lookup timed out: its connection is opened again (93), the other one asked (99);
+    // the ILS hangs, so neither is answered.
+    await until(() => frames.count('sent', '93') === 3, 'the first connection opened again');
+    await until(() => frames.count('sent', '99') === 2, 'the second connection asked');
+    expect(supervisor.state().status).toBe('degraded');
+
+    // One step of the clock, as a machine busy for a moment fires both timers at once: the
+    // login on the first connection times out, then the 99 on the second, whose connection
+    // is closed and opened again while the link goes offline. The ILS answers again at once.
+    await clock.advance(TIMEOUT_MS);
+    sim.setFaults({});
+    await until(() => supervisor.state().status === 'offline', 'offline');
+    expect(await lookup).toMatchObject({ code: 'ils_timeout', answerLost: true });
+    const accepted = sim.connectionsAccepted;
+    // Offline: nothing is left opening a connection behind the supervisor's back.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sim.connectionsAccepted).toBe(accepted);
+    expect(sim.connections).toBe(0);
+
+    // The supervisor reconnects after its first delay: both connections, and online.
+    await clock.advance(RECONNECT_MS);
+    await until(() => supervisor.state().status !== 'offline', 'reconnected');
+    expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
+    expect(supervisor.state().detail).toMatchObject({ connections: 2 });
+    expect(states.map((s) => s.lastError?.code)).not.toContain('already_open');
+    expect(sim.connections).toBe(2);
+    // Both connections carry requests (two at once).
+    const answers = await Promise.all([client.itemInformation('31000005'), client.patronStatus('21000001')]);
+    expect(answers.map((a) => a.message.type)).toEqual(['itemInformationResponse', 'patronStatusResponse']);
+    // The lost lookup was not sent again into the hung ILS.
+    expect(frames.count('sent', '17')).toBe(2);
+  });
+
+  it('opens again, within one reconnect delay, a connection whose login the ILS left unanswered as it came back, not a heartbeat later', async () => {
+    const sim = await simulator();
+    // Between the desk and the ILS, a relay that can hold back what the ILS says on one connection.
+    const relay = await holdingRelay(sim.port);
+    const { clock, client, supervisor, frames } = await deskLink(sim, { port: relay.port });
+    sim.setFaults({ hang: true });
+    const lookup = client.itemInformation('31000005').catch((error: unknown) => error);
+    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    await clock.advance(TIMEOUT_MS);
+    await until(() => frames.count('sent', '93') === 3, 'the first connection opened again');
+    await clock.advance(TIMEOUT_MS);
+    await until(() => supervisor.state().status === 'offline', 'offline');
+    expect(await lookup).toMatchObject({ code: 'ils_timeout' });
+
+    // The ILS answers again, but its session on the first connection the reconnect opens is
+    // still stuck: that login goes unanswered, the other is answered.
+    sim.setFaults({});
+    relay.holdAnswersOn(relay.accepted() + 1);
+    const logins = frames.count('sent', '93');
+    await clock.advance(RECONNECT_MS);
+    await until(() => frames.count('sent', '93') === logins + 2, 'both logins sent');
+    await until(() => frames.count('received', '94') === 3, 'one login answered');
+    await clock.advance(TIMEOUT_MS);
+    await until(() => supervisor.state().status !== 'offline', 'reconnected');
+    expect(supervisor.state()).toMatchObject({
+      status: 'degraded',
+      reason: '1 of 2 ILS connections failing',
+      lastError: { code: 'ils_timeout' },
+    });
+
+    // The ILS answers on the other connection: the failing one is opened again within one
+    // reconnect delay, not at the next heartbeat half a minute on.
+    await clock.advance(RECONNECT_MS);
+    await until(() => supervisor.state().status === 'online', 'online again');
+    expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
+    expect(supervisor.state().detail).toMatchObject({ connections: 2 });
+    const answers = await Promise.all([client.itemInformation('31000005'), client.patronStatus('21000001')]);
+    expect(answers.map((a) => a.message.type)).toEqual(['itemInformationResponse', 'patronStatusResponse']);
+  });
+
+  it('opens again, within one reconnect delay, a connection whose re-check the ILS left unanswered while the other connection answers', async () => {
+    const sim = await simulator();
+    const relay = await holdingRelay(sim.port);
+    const { clock, client, supervisor, frames } = await deskLink(sim, { port: relay.port });
+    // The next connection opened logs in, then its session hangs.
+    relay.holdAnswersOn(relay.accepted() + 1, 1);
+    const asked = frames.count('sent', '99');
+    sim.setFaults({ ignoreRequests: { type: 'itemInformation', times: 1 } });
+    const lookup = client.itemInformation('31000005');
+    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    await clock.advance(TIMEOUT_MS);
+    // Its connection was opened again and asked (99, unanswered); the other one answered its 99
+    // and then the lookup, sent again: a lookup may be.
+    expect((await lookup).message.type).toBe('itemInformationResponse');
+    await until(() => frames.count('sent', '99') === asked + 2, 'both connections asked');
+    await clock.advance(TIMEOUT_MS);
+    await until(() => supervisor.state().status === 'degraded', 'degraded');
+    expect(supervisor.state()).toMatchObject({ reason: '1 of 2 ILS connections failing' });
+
+    // The ILS answers on the other connection: the one that missed twice is opened again within
+    // one reconnect delay, not at the next heartbeat.
+    await clock.advance(RECONNECT_MS);
+    await until(() => supervisor.state().status === 'online', 'online again');
+    expect(supervisor.state().detail).toMatchObject({ connections: 2 });
+    expect(frames.count('sent', '17')).toBe(2);
+  });
+});
+
+/**
+ * A TCP relay to the simulator on 127.0.0.1 that numbers the connections it accepts (from 1)
+ * and can swallow what the ILS sends on one of them, as an ILS whose session there is stuck.
+ */
+async function holdingRelay(target: number) {
+  let accepted = 0;
+  let held = 0;
+  let passBeforeHolding = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((desk) => {
+    const number = ++accepted;
+    const ils = createConnection({ host: '127.0.0.1', port: target });
+    for (const socket of [desk, ils]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        desk.destroy();
+        ils.destroy();
+      });
+    }
+    desk.on('data', (chunk) => ils.write(chunk));
+    let answers = 0;
+    ils.on('data', (chunk) => {
+      // One request at a time per connection: each answer is one line, and ends a read.
+      if (number !== held || answers < passBeforeHolding) desk.write(chunk);
+      answers++;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return {
+    port: (server.address() as AddressInfo).port,
+    accepted: () => accepted,
+    /** Swallows what the ILS sends on that connection, after passing its first `pass` answers. */
+    holdAnswersOn: (connection: number, pass = 0) => {
+      held = connection;
+      passBeforeHolding = pass;
+    },
+  };
+}
