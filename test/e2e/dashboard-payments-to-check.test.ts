@@ -178,7 +178,7 @@ describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chro
     const again = await call(STAFF, 'POST', `/payments/${id}/check`, { outcome: 'already-recorded' });
     expect(again.status).toBe(409);
     expect(again.json.code).toBe('payment_already_checked');
-    expect(again.json.detail).toContain('already checked, by desk-staff');
+    expect(again.json.detail).toContain('already checked by desk-staff');
     expect((await call(STAFF, 'GET', `/payments/${id}`)).json.check).toEqual(detail.check);
     expect(await cashReport()).toEqual(after);
   }, 60_000);

@@ -1,5 +1,6 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { Scope } from '../../gateway/config/schema.js';
+import { AT_THIS_DESK, actorAsKept } from '../../gateway/contracts/actor.js';
 import { ApiProblem } from './problem.js';
 
 export interface TokenConfig {
@@ -19,15 +20,10 @@ export interface Principal {
   onThisMachine?: true;
 }
 
-/**
- * Who did something, as a record keeps it and staff read it (an alarm acknowledged, a card issued):
- * the name of the caller's token, or "at this desk" for a caller of a desk without tokens.
- */
-export const AT_THIS_DESK = 'at this desk';
+/** Who did something, as a record keeps it (src/gateway/contracts/actor.ts). */
 export const actorOf = (principal: Principal): string =>
   principal.onThisMachine ? AT_THIS_DESK : principal.name;
-/** What an older Carrel kept for a caller of a desk without tokens: read as AT_THIS_DESK. */
-export const actorAsKept = (kept: string): string => (kept === 'loopback' ? AT_THIS_DESK : kept);
+export { actorAsKept };
 
 /** Who may call a route. `public` routes (liveness, readiness) need no token. */
 export type Access = 'public' | readonly Scope[];

@@ -5,6 +5,7 @@
  * hand — with who did and when. The payment then leaves the list, its failed lines count as paid
  * in the statistics, and the retention may forget its patron like any settled payment.
  */
+import { byWhom } from '../contracts/actor.js';
 import type { PaymentCheckOutcome } from '../contracts/payments.js';
 import { PaymentError } from './errors.js';
 import type { PaymentStore } from './store.js';
@@ -25,7 +26,7 @@ export function recordCheck(
   if (done)
     throw new PaymentError(
       'payment_already_checked',
-      `this payment was already checked, by ${done.staff} at ${new Date(done.at).toISOString()}: nothing was changed`,
+      `this payment was already checked ${byWhom(done.staff)} at ${new Date(done.at).toISOString()}: nothing was changed`,
     );
   const ended = row.state === 'completed' || row.state === 'cancelled';
   if (!ended || !store.lines(id).some((line) => line.state === 'failed'))

@@ -3,6 +3,7 @@
  * due from the payment, what was paid from the credit journal's entries for
  * it (never a count kept aside), how each line ended. The patron by name only.
  */
+import { actorAsKept } from '../contracts/actor.js';
 import type { PaymentView } from '../contracts/payments.js';
 import type { CreditRow } from '../families/cash-device/credit-journal.js';
 import type { CheckRow, LineRow, PaymentRow } from './store.js';
@@ -63,7 +64,7 @@ export function paymentView(
           check: {
             outcome: check.outcome,
             ...(check.note !== null ? { note: check.note } : {}),
-            by: check.staff,
+            by: actorAsKept(check.staff),
             at: new Date(check.at).toISOString(),
           },
         }

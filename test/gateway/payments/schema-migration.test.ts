@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreditJournal } from '../../../src/gateway/families/cash-device/credit-journal.js';
 import { recordCheck } from '../../../src/gateway/payments/checks.js';
 import { PAYMENT_MIGRATIONS, PaymentStore } from '../../../src/gateway/payments/store.js';
+import { paymentView } from '../../../src/gateway/payments/view.js';
 import { type Database, migrate, openDatabase } from '../../../src/gateway/storage/index.js';
 
 const ENDED = Date.parse('2026-11-02T10:00:00Z');
@@ -72,5 +73,25 @@ describe('the payments schema with checks, over a previous database', () => {
 
     // Opened again (the next start): migrated once, the check kept.
     expect(new PaymentStore(db).checkOf('failed')?.staff).toBe('desk-staff');
+  });
+});
+
+describe('a check kept on a desk without tokens', () => {
+  it("reads 'at this desk' where an older Carrel kept 'loopback', in the payment and in a second check's refusal", () => {
+    oldDatabase();
+    const store = new PaymentStore(db);
+    recordCheck(store, 'failed', { outcome: 'recorded-by-hand' }, 'loopback', ENDED + 1000);
+    const row = store.get('failed')!;
+    const view = paymentView(
+      row,
+      store.lines('failed'),
+      [],
+      { accepting: [], expiresAt: ENDED },
+      store.checkOf('failed'),
+    );
+    expect(view.check).toMatchObject({ outcome: 'recorded-by-hand', by: 'at this desk' });
+    expect(() =>
+      recordCheck(store, 'failed', { outcome: 'already-recorded' }, 'desk-staff', ENDED + 2000),
+    ).toThrow(/already checked at this desk at/);
   });
 });

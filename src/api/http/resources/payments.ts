@@ -5,7 +5,7 @@ import type { DeskServices } from '../../../gateway/contracts/desk.js';
 import type { PaymentUpdate } from '../../../gateway/contracts/payments.js';
 import { CHECK_NOTE_MAX } from '../../../gateway/payments/checks.js';
 import { doneOnce, optionalRequestId } from '../../request-ids.js';
-import { deskCaller, type TokenAuthenticator } from '../auth.js';
+import { actorOf, deskCaller, type TokenAuthenticator } from '../auth.js';
 import { followRoute } from '../follow-socket.js';
 import type { RouteBook } from '../routes.js';
 import { deviceIdParams } from '../schemas.js';
@@ -268,7 +268,7 @@ export function paymentRoutes(
     problems: [404, 409, 422],
     handler: (input) =>
       doneOnce(services.requests, 'payments.payOut', input, (body) =>
-        payments.payOut(input.params.id, body.amountMinor, input.principal.name),
+        payments.payOut(input.params.id, body.amountMinor, actorOf(input.principal)),
       ),
   });
 
@@ -290,7 +290,7 @@ export function paymentRoutes(
         payments.check(
           input.params.id,
           { outcome: body.outcome, ...(body.note !== undefined ? { note: body.note } : {}) },
-          input.principal.name,
+          actorOf(input.principal),
         ),
       ),
   });
