@@ -50,7 +50,6 @@ export const backupCommand: Command = {
     const config = loadCommandConfig(path);
     if (!config) return 2;
     const source = databasePath(config.storage.path, process.env);
-    if (source === ':memory:') throw new CarrelError('usage', 'storage.path is :memory:, nothing to back up');
     const result = backUpDatabase(source, {
       to: values.to ?? join(dirname(source), 'backups'),
       makeFolder: values.to === undefined,

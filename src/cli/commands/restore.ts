@@ -51,7 +51,6 @@ export const restoreCommand: Command = {
     const config = loadCommandConfig(path);
     if (!config) return 2;
     const target = databasePath(config.storage.path, process.env);
-    if (target === ':memory:') throw new CarrelError('usage', 'storage.path is :memory:, nothing to restore');
     const result = restoreDatabase(positionals[0]!, target, {
       adjust: (db, takenAt): Record<string, number> => ({
         ...(values['replay-pending'] ? {} : { offlineHeld: holdUnsettledAfterRestore(db, takenAt) }),
