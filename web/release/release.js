@@ -5,14 +5,14 @@
  * there and types the PIN), sees the jobs waiting with pages, cost and page
  * one, prints one or all, sees the balance and what was charged. At a
  * station opened with `#cash=<coin acceptor>,<note validator>` the patron
- * also tops the balance up there with coins and notes. Only the public API;
- * large targets, no keyboard needed.
+ * also tops the balance up there with coins and notes (top-up.js). Only the
+ * public API; large targets, no keyboard needed.
  */
-import { ApiClient } from '/common/carrel-api.js';
 // Money as the kiosk, the dashboard, the receipts and the reports write it ("0.10 EUR", "20 JPY"), with the currency's decimals.
-import { exponentOf, money } from '/common/money.js';
+import { money } from '/common/money.js';
 import { watchPatronScans } from '/common/patron-scans.js';
 import { call, Problem, requestId, takeToken } from '/common/print-api.js';
+import { stationTopUp } from './top-up.js';
 
 /** The station's RFID pad and scanner, from `#pad=…&scanner=…` (read before the token is taken out of the address). */
 const station = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -278,7 +278,7 @@ async function logout() {
   clearTimeout(idleTimer);
   // A top-up under way ends first: what was inserted goes on this patron's balance, and the
   // acceptors stop taking money before the next person stands here.
-  await endTopUp();
+  await topUps.end();
   clearTimeout(followTimer);
   clearTimeout(countTimer);
   thumbnails.clear();
@@ -610,231 +610,21 @@ if (scanner)
       alertText(`The card scanner “${scanner}” cannot be used (${reason}): type the card number.`),
   });
 
-/**
- * Topping up at the station: the patron chooses an amount, Carrel opens a payment for them on the
- * station's acceptors, and the page follows it (what was inserted, what is still to insert) until it
- * is paid, or the patron adds what they inserted, or goes back — what was inserted is credited
- * whichever way it ends (and by Carrel itself after two minutes with no money, should the page go).
- */
-let topUp;
-/** The opening whose answer was lost: the same amount chosen again is the same request. */
-let topUpOpening;
-$('top-up').hidden = cash.length === 0;
-$('top-up').addEventListener('click', chooseTopUp);
-$('topup-finish').addEventListener('click', () => finishTopUp('finish'));
-$('topup-back').addEventListener('click', () => (topUp ? finishTopUp('cancel') : backToJobs()));
-// The station's browser closed or reloaded mid-top-up: the acceptors stop now, not two minutes on.
-addEventListener('pagehide', () => {
-  if (topUp)
-    new ApiClient(location.origin, token)
-      .call('DELETE', `/api/v1/payments/${topUp.id}`, undefined, { keepalive: true })
-      .catch(() => {});
+/** Topping up with the station's coins and notes (top-up.js). */
+const topUps = stationTopUp({
+  cash,
+  token,
+  $,
+  show,
+  alertText,
+  refresh,
+  logout,
+  showAccount,
+  stillHere,
+  ilsAway: ILS_AWAY,
+  session: () => session,
+  balance: () => balance,
+  releasing: () => releasing,
 });
-
-function backToJobs() {
-  show('screen-jobs');
-  refresh().catch(() => {});
-}
-
-function chooseTopUp() {
-  if (!session || releasing || topUp) return;
-  alertText();
-  const currency = balance?.currency ?? 'EUR';
-  const unit = exponentOf(currency) === 0 ? 100 : 10 ** exponentOf(currency);
-  $('topup-balance').textContent = balance ? money(balance.balanceMinor, currency) : '';
-  $('topup-amounts').replaceChildren(
-    ...[1, 2, 5, 10].map((units) => {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'big primary';
-      button.textContent = money(units * unit, currency);
-      button.addEventListener('click', () => startTopUp(units * unit));
-      return button;
-    }),
-  );
-  $('topup-choose').hidden = false;
-  $('topup-insert').hidden = true;
-  $('topup-finish').hidden = true;
-  show('screen-topup');
-}
-
-async function startTopUp(amountMinor) {
-  if (!session || topUp) return;
-  const mine = session;
-  if (topUpOpening?.amountMinor !== amountMinor) topUpOpening = { amountMinor, requestId: requestId() };
-  const buttons = [...$('topup-amounts').querySelectorAll('button')];
-  for (const button of buttons) button.disabled = true;
-  alertText();
-  try {
-    const payment = await call(
-      'POST',
-      '/api/v1/print/station/topup',
-      { session, amountMinor, devices: cash, requestId: topUpOpening.requestId },
-      token,
-    );
-    topUpOpening = undefined;
-    topUp = { id: payment.id, paidMinor: 0, polls: 0 };
-    // Done pressed meanwhile: the payment opened for the patron who left is ended at once.
-    if (session !== mine) return endTopUp();
-    showTopUp(payment);
-    topUp.timer = setTimeout(followTopUp, 500);
-  } catch (error) {
-    const unknown = error instanceof Problem && /^(network|http_5)/.test(error.code ?? '');
-    if (!unknown) topUpOpening = undefined;
-    if (error instanceof Problem && error.code === 'station_session_expired') {
-      await logout();
-      alertText('You were logged out. Log in again to print.');
-      return;
-    }
-    alertText(topUpProblem(error, unknown));
-  } finally {
-    for (const button of buttons) button.disabled = false;
-  }
-}
-
-/** Why a top-up could not start, in the patron's words. */
-function topUpProblem(error, unknown) {
-  if (!(error instanceof Problem)) return String(error);
-  if (unknown)
-    return 'The station lost contact, so it is not known whether the top-up started. Choose the same amount again: it is never started twice.';
-  // The library system is asked whose card it is before the acceptors take money: away or slow,
-  // it read 'no answer from the ILS within 10000 ms'.
-  if (ILS_AWAY.has(error.code))
-    return 'The top-up could not start: the library system is not answering just now. Nothing was taken. Try again in a few minutes, or top up at the print desk.';
-  switch (error.code) {
-    case 'cash_device_busy':
-      return 'The coin and note acceptors are taking money for someone else just now. Try again in a moment, or top up at the print desk.';
-    case 'amount_invalid': {
-      // The desk's limits, from Carrel's words ('a top-up is between 2.00 EUR and 50.00 EUR
-      // (amountMinor 200 to 5000); …'), which were shown as they are.
-      const limits = /between (\S+ [A-Z]{3}) and (\S+ [A-Z]{3})/.exec(error.message ?? '');
-      return limits
-        ? `A top-up here is at least ${limits[1]} and at most ${limits[2]}: choose another amount. Nothing was taken.`
-        : 'That amount cannot be topped up here: choose another amount. Nothing was taken.';
-    }
-    case 'device_not_found':
-    case 'not_a_cash_device':
-    case 'no_cash_devices':
-      return 'This station cannot take coins or notes just now. Top up at the print desk.';
-    default:
-      return `The top-up could not start: ${error.message}. Nothing was taken. Ask at the desk.`;
-  }
-}
-
-function showTopUp(payment) {
-  const currency = payment.currency;
-  $('topup-choose').hidden = true;
-  $('topup-insert').hidden = false;
-  $('topup-finish').hidden = false;
-  $('topup-finish').disabled = payment.paidMinor === 0;
-  $('topup-what').textContent =
-    `Insert ${money(payment.amountDueMinor, currency)} in coins or notes. What you insert is added to your balance.`;
-  $('topup-paid').textContent = money(payment.paidMinor, currency);
-  $('topup-remaining').textContent = money(payment.remainingMinor, currency);
-  $('topup-accepting').textContent =
-    payment.accepting.length > 0
-      ? `Taken now: ${payment.accepting.map((value) => money(value, currency)).join(', ')}.`
-      : 'The coin and note acceptors take nothing just now. Ask at the desk, or press Back to my print jobs: what you inserted is added to your balance.';
-  $('topup-credits').replaceChildren(
-    ...payment.credits.map((credit) => {
-      const li = document.createElement('li');
-      li.textContent = `${money(credit.valueMinor, currency)} taken`;
-      return li;
-    }),
-  );
-}
-
-async function followTopUp() {
-  const current = topUp;
-  if (!current || current.ending) return;
-  try {
-    const payment = await call('GET', `/api/v1/payments/${current.id}`, undefined, token);
-    if (topUp !== current || current.ending) return;
-    // Money going in is the patron at the station: not logged out for not touching the screen.
-    if (payment.paidMinor !== current.paidMinor) stillHere();
-    current.paidMinor = payment.paidMinor;
-    if (payment.state === 'completed' || payment.state === 'cancelled') return toppedUp(payment);
-    showTopUp(payment);
-    // The station session lives on while the patron pays (Carrel ends it after two minutes unused).
-    if (++current.polls % 20 === 0) showAccount().catch(() => {});
-  } catch {
-    // Carrel restarting, the network: the payment is journaled, and followed again once it answers.
-    $('topup-accepting').textContent =
-      'The station has lost contact for a moment. What you inserted is kept: please wait here.';
-  }
-  if (topUp === current && !current.ending) current.timer = setTimeout(followTopUp, 500);
-}
-
-/** Ends the top-up (`finish`: add what was inserted; `cancel`: the same, or nothing when nothing was). */
-async function finishTopUp(how) {
-  const payment = await endTopUp(how);
-  if (payment && (payment.state === 'completed' || payment.state === 'cancelled')) toppedUp(payment);
-  else if (topUp) {
-    // Not known how it ended (the desk did not answer): it is followed until it has.
-    topUp.ending = undefined;
-    followTopUp();
-  }
-}
-
-/** Ends the payment of the top-up under way, if any; the payment as it ended, when known. */
-async function endTopUp(how = 'cancel') {
-  const current = topUp;
-  if (!current) return undefined;
-  clearTimeout(current.timer);
-  current.ending ??= call(
-    how === 'finish' ? 'POST' : 'DELETE',
-    `/api/v1/payments/${current.id}${how === 'finish' ? '/finish' : ''}`,
-    undefined,
-    token,
-  )
-    .then((ended) => ended.payment)
-    // Ended meanwhile (paid in full, or the other button): as it is now.
-    .catch(() => call('GET', `/api/v1/payments/${current.id}`, undefined, token).catch(() => undefined));
-  const payment = await current.ending;
-  if (payment && (payment.state === 'completed' || payment.state === 'cancelled') && topUp === current)
-    topUp = undefined;
-  return payment;
-}
-
-/** What the top-up came to, said on the jobs screen with the balance as it is now. */
-async function toppedUp(payment) {
-  if (topUp?.id === payment.id) {
-    clearTimeout(topUp.timer);
-    topUp = undefined;
-  }
-  const currency = payment.currency;
-  const line = payment.lines.find((l) => l.kind === 'print-topup');
-  const owed = payment.overpayment.owedToPatronMinor - payment.overpayment.paidOutMinor;
-  const owedText =
-    owed > 0
-      ? ` ${money(owed, currency)} more than that was taken: ask at the desk to be given it back.`
-      : '';
-  const [said, ok] =
-    payment.paidMinor === 0
-      ? ['Nothing was inserted: your balance is as it was.', false]
-      : line?.state === 'posted'
-        ? [
-            // What went in beyond the top-up is on the balance too where the desk keeps it there.
-            `${money(line.paidMinor + payment.overpayment.toPrintAccountMinor, currency)} was added to your balance.${owedText}`,
-            owed === 0,
-          ]
-        : [
-            `${money(payment.paidMinor, currency)} was taken, but it could not be added to your balance yet. Ask at the desk: staff can see the payment and put it right.`,
-            false,
-          ];
-  if (!session) return alertText(said, ok);
-  show('screen-jobs');
-  try {
-    await refresh();
-  } catch (error) {
-    // The station's login ended meanwhile (Carrel restarted while the money went in): the patron's
-    // documents and the balance from before were left on screen under 'was added to your balance'.
-    if (error instanceof Problem && error.code === 'station_session_expired') {
-      await logout();
-      return alertText(`${said} You were logged out meanwhile: log in again to print.`, ok);
-    }
-  }
-  alertText(said, ok);
-}
 
 show('screen-login');

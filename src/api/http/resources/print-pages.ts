@@ -18,6 +18,7 @@ export function printPageRoutes(app: FastifyInstance, root: string = join(packag
     assets: {
       'index.html': 'text/html; charset=utf-8',
       'release.js': SCRIPT,
+      'top-up.js': SCRIPT,
       'release.css': 'text/css; charset=utf-8',
     },
     page: 'the release station page (web/release)',
