@@ -5,8 +5,8 @@
  * ('loopback'), and entries an older Carrel kept as by 'loopback' read so too.
  */
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/gateway/storage/index.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
 let testDesk: TestDesk;
@@ -71,7 +71,8 @@ describe('who made a print account entry, on a desk without tokens', () => {
   it("reads an entry an older Carrel kept as by 'loopback' as made at this desk", async () => {
     const patron = '21000002';
     // A top-up made at this desk by an older Carrel, which kept its caller's name.
-    const db = new Database(testDesk.databasePath);
+    // Through Carrel's own storage: better-sqlite3 is Node 20's, node:sqlite 22's and 24's.
+    const db = openDatabase(testDesk.databasePath);
     try {
       db.prepare(
         `INSERT INTO print_ledger (id, request_id, account, kind, amount_minor, currency, balance_after,
