@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentCard, type VirtualCard } from '../../simulators/scanner/virtual-card.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
-import { freePort } from '../helpers/free-port.js';
 import { type PrivatePcscd, privatePcscd, privatePcscdSkipReason } from '../helpers/private-pcscd.js';
 import { until } from '../helpers/until.js';
 
@@ -55,9 +54,11 @@ describe.skipIf(skip !== undefined)('a card reader whose pcscd stops and starts 
     const desk = structuredClone(defaultDeskConfig()) as unknown as Record<string, unknown> & {
       devices: Array<Record<string, unknown>>;
     };
-    const port = await freePort();
-    desk.http = { host: '127.0.0.1', port };
-    desk.mqtt = { mode: 'embedded', host: '127.0.0.1', port: await freePort() };
+    // Ports the system gives Carrel as it listens (a port found free beforehand may be taken by
+    // another test's process before Carrel binds it: EADDRINUSE, once in CI); the API's is read
+    // from what `carrel start` prints.
+    desk.http = { host: '127.0.0.1', port: 0 };
+    desk.mqtt = { mode: 'embedded', host: '127.0.0.1', port: 0 };
     desk.storage = { path: join(dir, 'state', 'carrel.db') };
     desk.devices.push({
       id: 'reader-1',
@@ -78,11 +79,14 @@ describe.skipIf(skip !== undefined)('a card reader whose pcscd stops and starts 
     carrel.stderr!.on('data', (chunk) => {
       log += String(chunk);
     });
-    const api = `http://127.0.0.1:${port}/api/v1`;
-    const reader = () =>
-      fetch(`${api}/devices/reader-1`, { signal: AbortSignal.timeout(1000) })
+    const api = () => /API\s+(http:\/\/127\.0\.0\.1:\d+\/api\/v1)/.exec(log)?.[1];
+    const reader = async () => {
+      const at = api();
+      if (!at) return undefined;
+      return fetch(`${at}/devices/reader-1`, { signal: AbortSignal.timeout(1000) })
         .then((response) => response.json() as Promise<DeviceState>)
         .catch(() => undefined);
+    };
     let last: DeviceState | undefined;
     const readerWhen = (test: (state: DeviceState) => boolean, what: string) =>
       until(
@@ -161,7 +165,7 @@ describe.skipIf(skip !== undefined)('a card reader whose pcscd stops and starts 
     expect(again.detail).toMatchObject({ reads: 6, rejected: 0 });
 
     expect(carrel.exitCode).toBeNull();
-    const kiosk = (await (await fetch(`${api}/devices/scanner-1`)).json()) as DeviceState;
+    const kiosk = (await (await fetch(`${api()}/devices/scanner-1`)).json()) as DeviceState;
     expect(kiosk.status).toBe('online');
 
     const lines = log.split('\n').filter((line) => line.includes('"reader-1"'));
