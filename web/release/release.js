@@ -313,11 +313,12 @@ async function refresh() {
   for (const job of jobs) thumbnail(job);
   // A job whose pages are still being counted is shown again once they are: a patron who logged in
   // meanwhile saw 'pages not known' and a Print they could not press until they logged in again.
-  // So is one whose document the print server refused: the desk asks for it again, and once IT has
-  // let it read documents the job gets its price and Print while the patron waits.
+  // So is any job with a problem that may pass (the printer or the print server away for a moment,
+  // the document refused until IT lets the desk read it): a Print left disabled for good over a
+  // problem that had cleared left the patron to log in again.
   clearTimeout(countTimer);
   const counting = jobs.some((job) => job.problem?.code === 'print_job_pages_unknown');
-  if (counting || jobs.some((job) => job.problem?.code === 'ipp_not_authorized'))
+  if (jobs.some((job) => job.problem !== null))
     countTimer = setTimeout(() => session && !releasing && refresh().catch(() => {}), counting ? 2000 : 5000);
   await showAccount();
 }
