@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deviceIdSchema, portSchema, webOriginSchema } from '../../core/config-values.js';
 import { LOG_LEVELS } from '../../core/logger.js';
+import { AT_THIS_DESK } from '../contracts/actor.js';
 import type { AnyDeviceFamily, ConfigIssueSink, DeskLayout } from '../family.js';
 import { offlinePolicySchema } from '../offline/policy.js';
 import { paymentsSchema } from '../payments/config.js';
@@ -98,7 +99,38 @@ export const deskSections = {
         ),
     })
     .prefault({}),
-  auth: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).prefault({}),
+  auth: z
+    .strictObject({
+      tokens: z
+        .array(tokenSchema)
+        .default([])
+        .superRefine((tokens, ctx) => {
+          for (const [i, { name, token }] of tokens.entries()) {
+            const said = name.trim().toLowerCase();
+            if (said === AT_THIS_DESK || said === 'loopback')
+              ctx.addIssue({
+                code: 'custom',
+                path: [i, 'name'],
+                message: `"${said}" is what records say of a caller of a desk without tokens; give this token a name of its own, such as "kiosk-1"`,
+              });
+            const sameName = tokens.findIndex((t) => t.name === name);
+            if (sameName < i)
+              ctx.addIssue({
+                code: 'custom',
+                path: [i, 'name'],
+                message: `tokens[${sameName}] has this name too: records could not tell them apart`,
+              });
+            const sameToken = tokens.findIndex((t) => t.token === token);
+            if (sameToken < i)
+              ctx.addIssue({
+                code: 'custom',
+                path: [i, 'token'],
+                message: `the same token as tokens[${sameToken}] (${tokens[sameToken]!.name}): each holder needs a token of its own, or records name the wrong one`,
+              });
+          }
+        }),
+    })
+    .prefault({}),
   mqtt: mqttSchema,
   log: z
     .strictObject({

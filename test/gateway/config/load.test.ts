@@ -110,6 +110,44 @@ describe('loadConfigFile', () => {
     );
   });
 
+  it('refuses a token named as records name a tokenless caller, and two tokens sharing a name or a value', () => {
+    const token = (name: string, value: string) =>
+      `  - { name: "${name}", token: "${value}", scopes: [staff] }`;
+    const yaml = (...tokens: string[]) => ['version: 2', 'auth:', '  tokens:', ...tokens, ''].join('\n');
+    // An alarm acknowledged or money paid out by this token would read as done "at this desk", by
+    // nobody in particular, and "loopback" is how an older Carrel kept that.
+    for (const name of ['at this desk', 'At This Desk ', 'loopback']) {
+      const error = configErrorOf(() => parseConfigText(yaml(token(name, 'a'.repeat(24))), 'yaml', {}));
+      expect(error.issues).toEqual([
+        {
+          path: 'auth.tokens[0].name',
+          message: `"${name.trim().toLowerCase()}" is what records say of a caller of a desk without tokens; give this token a name of its own, such as "kiosk-1"`,
+        },
+      ]);
+    }
+    const twice = configErrorOf(() =>
+      parseConfigText(yaml(token('desk', 'a'.repeat(24)), token('desk', 'b'.repeat(24))), 'yaml', {}),
+    );
+    expect(twice.issues).toEqual([
+      {
+        path: 'auth.tokens[1].name',
+        message: 'tokens[0] has this name too: records could not tell them apart',
+      },
+    ]);
+    const sameValue = configErrorOf(() =>
+      parseConfigText(yaml(token('kiosk-1', 'c'.repeat(24)), token('kiosk-2', 'c'.repeat(24))), 'yaml', {}),
+    );
+    // The secret itself is never repeated back.
+    expect(sameValue.issues).toEqual([
+      {
+        path: 'auth.tokens[1].token',
+        message:
+          'the same token as tokens[0] (kiosk-1): each holder needs a token of its own, or records name the wrong one',
+      },
+    ]);
+    expect(JSON.stringify(sameValue.issues)).not.toContain('c'.repeat(16));
+  });
+
   it('names an unreadable file in one error', () => {
     const error = configErrorOf(() => loadConfigFile('/nonexistent/carrel.yaml', {}));
     expect(error.issues).toEqual([
