@@ -61,7 +61,11 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk lists money 
       '5.00 EUR was paid for the fee “Lost card”, which the library system did not take (it may have been paid elsewhere meanwhile).',
     );
     expect(text).toContain('Hand 5.00 EUR back to the patron from the cash box, then press Paid out.');
-    expect(text).toContain('A payment of fees, ');
+    // The same list as the device dashboard's (/common/owed.js): the payment's id as its receipt prints it.
+    expect(await item.locator('.said').textContent()).toMatch(
+      new RegExp(`^A payment of fees, .+ \\(payment ${id} on its receipt\\)\\.$`),
+    );
+    expect(await section.locator('.owed-intro').textContent()).toContain('Each says why');
     expect(text).not.toContain('21000003');
 
     await item.getByRole('button', { name: 'Paid out' }).click();

@@ -51,6 +51,40 @@ async function post(path: string, body: unknown) {
 const balanceOf = async (patron: string): Promise<number> =>
   (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
 
+/** A job of 2 pages printed by `patron` (its `pin`; a top-up of 1.00 first) at the release station: its release id. */
+async function releasedJob(patron: string, pin: string, title: string): Promise<string> {
+  await post('/print/accounts/deposit', {
+    requestId: randomUUID(),
+    patron,
+    amountMinor: 100,
+    currency: 'EUR',
+    source: 'cash-desk',
+  });
+  const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+  const jobId = await server.submit({ user: patron, title, pages: 2 });
+  const { session } = (await post('/print/station/login', { patron, pin })).json;
+  await until(
+    async () => {
+      const { jobs } = (await post('/print/station/jobs', { session })).json;
+      return jobs.some((j: { jobId: number; quote: unknown }) => j.jobId === jobId && j.quote)
+        ? true
+        : undefined;
+    },
+    15_000,
+    'the job was never priced',
+    50,
+  );
+  const released = await post('/print/station/release', {
+    session,
+    requestId: randomUUID(),
+    queue: 'public-bw',
+    jobId,
+  });
+  expect(released.status).toBe(200);
+  expect(await balanceOf(patron)).toBeLessThan(100);
+  return released.json.release.id;
+}
+
 /** The request sent twice: the first answer is not a replay, the second is the first again, marked so. */
 async function sentTwice(path: string, body: unknown, status: number) {
   const first = await post(path, body);
@@ -101,45 +135,31 @@ describe('the print desk sending its money again with the same request id', () =
 
   it('a refund of a printed job', async () => {
     const patron = '21000009';
-    await post('/print/accounts/deposit', {
-      requestId: randomUUID(),
-      patron,
-      amountMinor: 100,
-      currency: 'EUR',
-      source: 'cash-desk',
-    });
-    const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-    const jobId = await server.submit({ user: patron, title: 'Leaflet', pages: 2 });
-    const { session } = (await post('/print/station/login', { patron, pin: '9999' })).json;
-    await until(
-      async () => {
-        const { jobs } = (await post('/print/station/jobs', { session })).json;
-        return jobs.some((j: { jobId: number; quote: unknown }) => j.jobId === jobId && j.quote)
-          ? true
-          : undefined;
-      },
-      15_000,
-      'the job was never priced',
-      50,
-    );
-    const released = await post('/print/station/release', {
-      session,
-      requestId: randomUUID(),
-      queue: 'public-bw',
-      jobId,
-    });
-    expect(released.status).toBe(200);
+    const releaseId = await releasedJob(patron, '9999', 'Leaflet');
     const charged = await balanceOf(patron);
-    expect(charged).toBeLessThan(100);
-    const body = {
-      requestId: randomUUID(),
-      releaseId: released.json.release.id,
-      amountMinor: 5,
-      reason: 'smudged',
-    };
+    const body = { requestId: randomUUID(), releaseId, amountMinor: 5, reason: 'smudged' };
     const { first, again } = await sentTwice('/print/releases/refund', body, 200);
     expect(again.json.refundedMinor).toBe(first.json.refundedMinor);
     expect(await balanceOf(patron)).toBe(charged + 5);
+  });
+
+  it('a refund sent again after another refund of the same job: answered as the first time', async () => {
+    const patron = '21000003';
+    const releaseId = await releasedJob(patron, '3333', 'Poster');
+    const charged = await balanceOf(patron);
+    const body = { requestId: randomUUID(), releaseId, amountMinor: 5, reason: 'smudged' };
+    const first = await post('/print/releases/refund', body);
+    expect(first).toMatchObject({ status: 200, replayed: null });
+    expect(first.json.refundedMinor).toBe(5);
+    // Staff refund another 0.05 of the same job meanwhile: the release has 0.10 refunded now.
+    const second = await post('/print/releases/refund', { ...body, requestId: randomUUID(), reason: 'torn' });
+    expect(second.json.refundedMinor).toBe(10);
+    const again = await post('/print/releases/refund', body);
+    // It answered the release as it was by then (0.10 refunded, a later updatedAt), as if this
+    // refund had moved 0.10: a page reading it told staff what the first answer did not say.
+    expect({ status: again.status, replayed: again.replayed }).toEqual({ status: 200, replayed: 'true' });
+    expect(again.json).toEqual(first.json);
+    expect(await balanceOf(patron)).toBe(charged + 10);
   });
 
   it('a transfer of credit out of the library system', async () => {

@@ -14,6 +14,8 @@ export interface CarrelDaemon {
   child: ChildProcess;
   /** `http://host:port`, as the daemon announced its API. */
   api: string;
+  /** What it has written to stderr so far (its banner: the API, each simulator's control URL). */
+  said(): string;
 }
 
 /**
@@ -42,13 +44,22 @@ export function startCarrelDaemon(
       const match = /API\s+(http:\/\/\S+)\/api\/v1/.exec(stderr);
       if (match?.[1]) {
         clearTimeout(timer);
-        resolve({ child, api: match[1] });
+        resolve({ child, api: match[1], said: () => stderr });
       }
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`carrel exited (${code ?? signal}): ${stderr}`));
     });
+  });
+}
+
+/** SIGTERMs the daemon (as systemd stops it for a restart); resolves once it has exited. */
+export function stopDaemon(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
   });
 }
 

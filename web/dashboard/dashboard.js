@@ -12,12 +12,18 @@
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
+// Money owed to patrons, drawn as the print desk draws it.
+import { owedToPatrons } from '/common/owed.js';
 import { detailTerm, detailValue } from '/dashboard/detail-words.js';
 
 const api = new ApiClient(
   location.origin,
   takeToken('carrel.dashboard.token', location, sessionStorage, history),
 );
+const owed = owedToPatrons(api, {
+  box: document.getElementById('owed-box'),
+  list: document.getElementById('owed'),
+});
 const devices = new Map();
 const lastEvents = new Map();
 const list = document.getElementById('devices');
@@ -256,73 +262,10 @@ async function refreshDesk() {
   const conflicts = offline.status === 'fulfilled' ? offline.value.conflict : 0;
   if (caller.staff && conflicts > 0) await showConflicts();
   else document.getElementById('conflicts-box').hidden = true;
-  if (caller.staff) await Promise.all([showOwed(), showToCheck()]);
+  if (caller.staff) await Promise.all([owed.show(), showToCheck()]);
   else {
     document.getElementById('owed-box').hidden = true;
     document.getElementById('to-check-box').hidden = true;
-  }
-}
-
-/** Request ids for payouts, by payment and amount: pressed again after a lost answer, it is made once. */
-const payoutIds = new Map();
-
-async function showOwed() {
-  let payments;
-  try {
-    ({ payments } = await api.call('GET', '/api/v1/payments/owed'));
-  } catch {
-    return;
-  }
-  document.getElementById('owed').replaceChildren(...payments.map(owedItem));
-  document.getElementById('owed-box').hidden = payments.length === 0;
-}
-
-function owedItem(payment) {
-  const owed = payment.overpayment.owedToPatronMinor - payment.overpayment.paidOutMinor;
-  const item = document.createElement('li');
-  item.dataset.payment = payment.id;
-  const what = document.createElement('p');
-  what.className = 'what';
-  what.textContent = `${money(owed, payment.currency)} owed to ${payment.patron.name || 'the patron'}`;
-  const when = document.createElement('p');
-  when.className = 'said';
-  const ended = new Date(payment.endedAt ?? payment.startedAt);
-  when.textContent = `Payment ${payment.id}, ${ended.toLocaleDateString()} ${ended.toLocaleTimeString()}`;
-  const actions = document.createElement('div');
-  actions.className = 'actions';
-  const outcome = document.createElement('p');
-  outcome.className = 'outcome';
-  outcome.setAttribute('role', 'status');
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.textContent = 'Paid out';
-  button.addEventListener('click', () => void payOut(payment.id, owed, button, outcome));
-  actions.append(button);
-  item.append(what, when, actions, outcome);
-  return item;
-}
-
-async function payOut(id, amountMinor, button, outcome) {
-  const key = `${id}:${amountMinor}`;
-  if (!payoutIds.has(key)) payoutIds.set(key, crypto.randomUUID());
-  button.disabled = true;
-  outcome.textContent = 'Recording…';
-  try {
-    await api.call('POST', `/api/v1/payments/${encodeURIComponent(id)}/payouts`, {
-      amountMinor,
-      requestId: payoutIds.get(key),
-    });
-    payoutIds.delete(key);
-    await refreshDesk();
-  } catch (error) {
-    outcome.textContent =
-      error instanceof Problem && error.status === 403
-        ? 'Needs a staff token'
-        : error instanceof Problem && error.status === 422
-          ? 'Already paid out'
-          : `Failed: ${error.message}`;
-    button.disabled = false;
-    if (error instanceof Problem && error.status === 422) await refreshDesk();
   }
 }
 

@@ -2,7 +2,7 @@
  * The print desk: find a patron's jobs and account ("where is my job?"),
  * refund a job, top up for cash, move the patron's credit out of the ILS,
  * pay out a balance, the daily cash report, and hand back money owed to patrons from their
- * payments (owed.js).
+ * payments (the pages' shared /common/owed.js).
  * Only the public API (staff scope). The account shown follows the print
  * queues by itself: a job held, printed or expired reloads it (events carry no
  * patron, so any print event does), as does coming back to the tab, and every
@@ -12,8 +12,9 @@
 import { ApiClient } from '/common/carrel-api.js';
 // Money as the kiosk, the dashboard, the receipts and the reports write it ("0.10 EUR", "20 JPY"), with the currency's decimals.
 import { amount, exponentOf, minorOf as minorIn, money } from '/common/money.js';
+// Money owed to patrons, drawn as the device dashboard draws it.
+import { owedToPatrons } from '/common/owed.js';
 import { call, Problem, requestId, takeToken } from '/common/print-api.js';
-import { showOwed } from './owed.js';
 
 const token = takeToken();
 const $ = (id) => document.getElementById(id);
@@ -354,11 +355,15 @@ function listen() {
 }
 listen();
 // Money owed to patrons from their payments is the desk's to hand back, whoever's account is shown.
-showOwed(token);
+const owed = owedToPatrons(new ApiClient(location.origin, token), {
+  box: $('owed-section'),
+  list: $('owed'),
+});
+owed.show();
 setInterval(() => {
   if (document.visibilityState !== 'visible') return;
   follow();
-  showOwed(token);
+  owed.show();
 }, 5000);
 document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && follow());
 

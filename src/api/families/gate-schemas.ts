@@ -102,9 +102,9 @@ export const alarmRecordSchema = z
         z.object({
           answered: z.literal(false),
           reason: z
-            .enum(['no_answer', 'unreachable', 'busy', 'failed', 'no_ils', 'not_kept'])
+            .enum(['no_answer', 'unreachable', 'busy', 'failed', 'no_ils', 'not_kept', 'interrupted'])
             .describe(
-              'as gate.alarm_not_enriched says it; not_kept: an alarm kept by a Carrel that kept only titles, with none',
+              'as gate.alarm_not_enriched says it; not_kept: an alarm kept by a Carrel that kept only titles, with none; interrupted: Carrel stopped while the lookup waited for the ILS',
             ),
           message: z.string().describe('why, in the words a desk reads: “the library system did not answer”'),
         }),

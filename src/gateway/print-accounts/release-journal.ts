@@ -239,7 +239,7 @@ export class ReleaseJournal {
         const differs = this.refundDiffers(already.entry, request);
         if (differs) throw requestIdClash(request.requestId, differs);
         request.onReplay?.();
-        return this.require(request.releaseId);
+        return this.asAnswered(request.requestId, this.require(request.releaseId));
       }
       const release = this.require(request.releaseId);
       const left = release.amountMinor - release.refundedMinor;
@@ -261,8 +261,43 @@ export class ReleaseJournal {
       this.sql(
         'UPDATE print_releases SET refunded_minor = refunded_minor + ?, state = ?, updated_at = ? WHERE id = ?',
       ).run(amount, state, this.clock.now(), release.id);
-      return this.require(release.id);
+      const answered = this.require(release.id);
+      this.sql(
+        `INSERT INTO print_refund_answers (request_id, state, refunded_minor, printed_impressions, outcome, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(
+        request.requestId,
+        answered.state,
+        answered.refundedMinor,
+        answered.printedImpressions,
+        answered.outcome,
+        answered.updatedAt,
+      );
+      return answered;
     }, 'immediate');
+  }
+
+  /**
+   * A staff refund sent again is answered as it was the first time: the release as it stood once
+   * the refund was made, kept with it, whatever happened to the release since (another refund, the
+   * printer's end). A refund made by a Carrel from before it kept its answer is answered with the
+   * release as it is now: nothing else of it is known.
+   */
+  private asAnswered(requestId: string, release: ChargedRelease): ChargedRelease {
+    const kept = this.sql(
+      'SELECT state, refunded_minor, printed_impressions, outcome, updated_at FROM print_refund_answers WHERE request_id = ?',
+    ).get(requestId) as
+      | Pick<ReleaseRow, 'state' | 'refunded_minor' | 'printed_impressions' | 'outcome' | 'updated_at'>
+      | undefined;
+    if (!kept) return release;
+    return {
+      ...release,
+      state: kept.state,
+      refundedMinor: kept.refunded_minor,
+      printedImpressions: kept.printed_impressions,
+      outcome: kept.outcome,
+      updatedAt: kept.updated_at,
+    };
   }
 
   /**

@@ -172,4 +172,16 @@ export const PRINT_ACCOUNT_MIGRATIONS = [
        OR substr(outcome, 1, 40) = 'the print server did not release the job'
        OR outcome IN ('the job was gone before it was released', 'the job was canceled before it printed',
          'the job was aborted before it printed'))`,
+  // What a staff refund was answered: the release as it stood once the refund was made (what of it
+  // changes later — its state, what was refunded, what printed, the outcome, when), by the refund's
+  // request id. The same request sent again is answered with it, not with the release as it is by
+  // then (another refund, the printer's end since). Refunds made before this step have none kept.
+  `CREATE TABLE print_refund_answers (
+    request_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    refunded_minor INTEGER NOT NULL,
+    printed_impressions INTEGER,
+    outcome TEXT,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;`,
 ];

@@ -16,7 +16,7 @@ export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
   'gate-visitors': 1,
   'offline-journal': 3,
   payments: 3,
-  'print-accounts': 6,
+  'print-accounts': 7,
   'print-queue': 1,
   'request-ids': 1,
   statistics: 2,

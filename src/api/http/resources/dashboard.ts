@@ -24,6 +24,7 @@ export function dashboardRoutes(app: FastifyInstance, web: string = join(package
       'print-api.js': SCRIPT,
       'money.js': SCRIPT,
       'patron-scans.js': SCRIPT,
+      'owed.js': SCRIPT,
       ...SHARED_STYLESHEET,
     },
     page: 'the pages’ shared files (web/common)',

@@ -23,16 +23,20 @@ export const ITEM_LOOKUP_MISS_WORDS: Readonly<Record<ItemLookupMiss, string>> = 
 };
 
 /**
- * Why the history has nothing of what the ILS said: one of the misses above, or `not_kept` — an
+ * Why the history has nothing of what the ILS said: one of the misses above; `not_kept` — an
  * alarm kept by a Carrel from before the lookup was kept (gate-alarms schema step 1) with no title:
- * the ILS did not know its item or did not answer, and that Carrel did not keep which.
+ * the ILS did not know its item or did not answer, and that Carrel did not keep which; or
+ * `interrupted` — Carrel stopped (a restart, a crash) while the lookup waited for the ILS, and the
+ * Carrel started next found it so (`GateAlarmHistory.lookupsCut`).
  */
-export type KeptLookupMiss = ItemLookupMiss | 'not_kept';
+export type KeptLookupMiss = ItemLookupMiss | 'not_kept' | 'interrupted';
 
 /** Why, in the words a desk reads, and what to do where nothing more will come. */
 export const KEPT_LOOKUP_MISS_WORDS: Readonly<Record<KeptLookupMiss, string>> = {
   ...ITEM_LOOKUP_MISS_WORDS,
   not_kept: 'raised before Carrel kept what the library system said of each item: look the item up there',
+  interrupted:
+    'Carrel was restarted before the library system answered about the item: look the item up there',
 };
 
 /**
@@ -60,7 +64,7 @@ export interface GateAlarmRecord {
   uid: string | null;
   /** The title as the ILS gave it, once it has. */
   title: string | null;
-  /** What the title lookup came to; null while it runs (or when Carrel stopped before it ended), and for an unreadable tag. */
+  /** What the title lookup came to; null while it runs, and for an unreadable tag. */
   lookup: ItemLookupOutcome | null;
   reason: GateAlarmEvent['reason'];
   ils: GateAlarmEvent['ils'];
@@ -221,6 +225,21 @@ export class GateAlarmHistory {
         this.gate,
       ),
     );
+  }
+
+  /**
+   * Alarms of this gate whose title lookup was under way when Carrel stopped: no lookup of this
+   * Carrel runs before its gate starts, so an item with nothing kept of its lookup is one the last
+   * Carrel left waiting, and no answer will come for it. Each is kept as cut by the restart (the
+   * page then says so, and to look the item up, instead of that the library system did not say);
+   * returns how many. Called as the gate starts, before it raises an alarm.
+   */
+  lookupsCut(): number {
+    return this.queries
+      .get(
+        "UPDATE gate_alarms SET lookup = 'interrupted' WHERE gate = ? AND lookup IS NULL AND item IS NOT NULL",
+      )
+      .run(this.gate).changes;
   }
 
   /** The ILS said nothing of the item of an alarm already recorded, and why. */

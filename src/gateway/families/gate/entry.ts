@@ -189,6 +189,12 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
     try {
       const db = this.context.database();
       const history = new GateAlarmHistory(db, this.id);
+      const cut = history.lookupsCut();
+      if (cut > 0)
+        logger.info(
+          { device: this.id, alarms: cut },
+          'gate alarms whose title lookup the last stop of Carrel cut: kept as such',
+        );
       this.history = history;
       this.historyRetention = new Retention({
         name: `gate-alarms-prune:${this.id}`,

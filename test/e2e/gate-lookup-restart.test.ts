@@ -1,0 +1,139 @@
+/**
+ * A gate alarm whose title lookup was still waiting for the library system when Carrel was
+ * restarted: `carrel start` as a child process with the simulated gate in it (walked through its
+ * control API), the ILS simulator in this process hung through its faults so that the lookup is
+ * under way, the daemon stopped by SIGTERM as systemd stops it, and started again on the same
+ * database. The history, and the gate page reading it in Chromium, say the lookup was cut by the
+ * restart and what to do, where they said nothing ('the library system did not say').
+ * The daemon runs the compiled code in dist/: `npm run build` first.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import {
+  type CarrelDaemon,
+  killDaemon,
+  simulatedIlsDevice,
+  startCarrelDaemon,
+  stopDaemon,
+  writeDaemonConfig,
+} from '../helpers/carrel-daemon.js';
+import { until } from '../helpers/until.js';
+
+const skip = chromiumSkipReason();
+if (skip) console.warn(`skipping the page part: ${skip}`);
+
+const ITEM = '31000004';
+let dir: string;
+let configPath: string;
+let ils: IlsSimulator;
+let daemon: CarrelDaemon | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'carrel-gate-lookup-restart-'));
+  ils = await startIlsSimulator({ fixture: sampleFixturePath() });
+  configPath = writeDaemonConfig(dir, 'gate-restart', {
+    offline: { enabled: false },
+    simulators: [{ id: 'gate-sim', kind: 'gate', dials: 'exit-1' }],
+    devices: [
+      // The ILS may take 20 s to answer: the lookup is still waiting when the daemon is stopped.
+      { ...simulatedIlsDevice(ils.port), requestTimeoutMs: 20_000 },
+      {
+        id: 'exit-1',
+        kind: 'gate',
+        name: 'Main exit',
+        driver: 'feig-notification',
+        listen: { host: '127.0.0.1', port: 0 },
+        address: '127.0.0.1',
+        transport: { type: 'simulator', simulator: 'gate-sim' },
+        directionByAntenna: { in: [1], out: [2] },
+      },
+    ],
+  });
+  if (!skip) browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (daemon) await killDaemon(daemon.child);
+  ils?.setFaults({});
+  await ils?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function get(api: string, route: string) {
+  const response = await fetch(`${api}/api/v1${route}`);
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+  return (await response.json()) as any;
+}
+
+/** The simulated gate's control API, as the daemon's banner lists it. */
+function gateControl(running: CarrelDaemon): string {
+  const url = /simulator\s+gate-sim \(gate\): (http:\/\/\S+)/.exec(running.said())?.[1];
+  if (!url) throw new Error(`no gate simulator in the banner: ${running.said()}`);
+  return url;
+}
+
+describe('a gate alarm whose title lookup a restart of Carrel cut', () => {
+  it('says the lookup was cut by the restart and to look the item up, in the history and on the gate page', async () => {
+    daemon = await startCarrelDaemon(configPath);
+    const { api } = daemon;
+    await until(
+      async () => ((await get(api, '/devices/exit-1')).status === 'online' ? true : undefined),
+      20_000,
+    );
+    await until(
+      async () => ((await get(api, '/devices/ils')).status === 'online' ? true : undefined),
+      20_000,
+    );
+
+    ils.setFaults({ hang: true });
+    const walked = await fetch(`${gateControl(daemon)}/api/passages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ direction: 'out', items: [ITEM] }),
+    });
+    expect(walked.ok).toBe(true);
+    const alarm = await until(async () => {
+      const { alarms } = await get(api, '/gates/alarms');
+      return alarms.find((a: { item: string | null }) => a.item === ITEM);
+    }, 10_000);
+    // Asked, not answered: the lookup is under way.
+    expect(alarm.lookup).toBeNull();
+
+    await stopDaemon(daemon.child);
+    ils.setFaults({});
+    daemon = await startCarrelDaemon(configPath);
+    const again = daemon.api;
+    const kept = (await get(again, '/gates/alarms')).alarms.find((a: { id: string }) => a.id === alarm.id);
+    // It stayed null, as if still running, for good: the page said 'Title not found · the library
+    // system did not say'.
+    expect(kept.lookup).toEqual({
+      answered: false,
+      reason: 'interrupted',
+      message:
+        'Carrel was restarted before the library system answered about the item: look the item up there',
+    });
+
+    if (!browser) return;
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${again}/gates`);
+      const row = page.locator('#open [data-alarm]').filter({ hasText: ITEM });
+      await row.waitFor({ timeout: 10_000 });
+      await expect.poll(() => row.locator('.title').textContent(), { timeout: 5000 }).toBe('Title not found');
+      const meta = await row.locator('.meta').textContent();
+      expect(meta).toContain(
+        'Carrel was restarted before the library system answered about the item: look the item up there',
+      );
+      expect(meta).not.toContain('the library system did not say');
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+});
