@@ -138,7 +138,11 @@ export interface FleetDesk {
   exited: Promise<void>;
 }
 
-/** `carrel <args>` from the built CLI, resolving once stderr shows `ready` (the match returned). */
+/**
+ * `carrel <args>` from the built CLI, resolving once what it says shows `ready` (the match
+ * returned): carrel start's banner is on stderr (its log on stdout), carrel fleet's on stdout
+ * (its log on stderr).
+ */
 function spawnCarrel(
   args: string[],
   cwd: string,
@@ -149,7 +153,7 @@ function spawnCarrel(
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
     env: { ...process.env, MALLOC_ARENA_MAX: '2', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -159,25 +163,30 @@ function spawnCarrel(
       resolve();
     }),
   );
-  let stderr = '';
+  const streams = [child.stdout, child.stderr];
+  let said = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`carrel ${args[0]} not ready in ${timeoutMs} ms: ${stderr.slice(-2000)}`));
+      reject(new Error(`carrel ${args[0]} not ready in ${timeoutMs} ms: ${said.slice(-2000)}`));
     }, timeoutMs);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-8000);
-      const match = ready.exec(stderr);
-      if (match) {
-        clearTimeout(timer);
-        child.stderr?.removeAllListeners('data');
-        child.stderr?.resume();
-        resolve({ child, match, exited });
-      }
-    });
+    for (const stream of streams)
+      stream?.on('data', (chunk: Buffer) => {
+        said = (said + chunk.toString()).slice(-8000);
+        const match = ready.exec(said);
+        if (match) {
+          clearTimeout(timer);
+          // Read on and dropped from now on: a full pipe would stop the process.
+          for (const each of streams) {
+            each?.removeAllListeners('data');
+            each?.resume();
+          }
+          resolve({ child, match, exited });
+        }
+      });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`carrel ${args[0]} exited (${code ?? signal}): ${stderr.slice(-2000)}`));
+      reject(new Error(`carrel ${args[0]} exited (${code ?? signal}): ${said.slice(-2000)}`));
     });
   });
 }

@@ -138,4 +138,17 @@ describe('carrel backup', () => {
     );
     expect(inFile.status).toBe(1);
   });
+
+  it('says a file is in the way of a --to folder under it, not to mkdir -p what cannot be made', () => {
+    const file = path.join(dir, 'hostname');
+    writeFileSync(file, 'desk-7\n');
+    // A folder under the file, and a new .db file two folders under it: neither can ever be made.
+    for (const to of [path.join(file, 'sub'), path.join(file, 'nightly', 'before-upgrade.db')]) {
+      const run = backup('--to', to);
+      expect(run.stderr).toBe(
+        `carrel: ${file} is a file, not a folder: a backup goes in a folder (check the path given with --to)\n`,
+      );
+      expect(run.status).toBe(1);
+    }
+  });
 });

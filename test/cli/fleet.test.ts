@@ -182,9 +182,9 @@ describe.skipIf(skip !== undefined || !hasOpenssl)(
       const fleetView = runningFleet(['--broker', url, '--ca', libraryCa, '--http-port', '0']);
       try {
         const page = await Promise.race([
-          until(async () => /page\s+(http:\S+)/.exec(fleetView.stderr())?.[1], 15_000),
+          until(async () => /page\s+(http:\S+)/.exec(fleetView.printed())?.[1], 15_000),
           fleetView.exited.then((code) => {
-            throw new Error(`carrel fleet ended (${code}): ${fleetView.stderr()}`);
+            throw new Error(`carrel fleet ended (${code}): ${fleetView.log()}`);
           }),
         ]);
         // The library's broker is given a certificate of another CA, and restarted.
@@ -264,10 +264,59 @@ describe.skipIf(skip !== undefined)(
       });
       try {
         const served = await Promise.race([
-          until(async () => (/page\s+http:/.test(fleetView.stderr()) ? true : undefined), 15_000),
-          fleetView.exited.then(() => fleetView.stderr()),
+          until(async () => (/page\s+http:/.test(fleetView.printed()) ? true : undefined), 15_000),
+          fleetView.exited.then(() => fleetView.log()),
         ]);
         expect(served).toBe(true);
+        expect(await fleetView.stop()).toBe(0);
+      } finally {
+        await fleetView.stop();
+      }
+    });
+  },
+);
+
+describe.skipIf(skip !== undefined)(
+  'carrel fleet, read by a script (stdout and stderr not terminals)',
+  () => {
+    let broker: MosquittoBroker;
+
+    beforeAll(async () => {
+      broker = await startMosquitto();
+    });
+
+    afterAll(async () => {
+      await broker?.stop();
+    });
+
+    it('prints where its page is on stdout, and nothing else there; its log is JSON lines on stderr', async () => {
+      const fleetView = runningFleet(['--broker', broker.url, '--http-port', '0']);
+      try {
+        // Connected (logged) and serving (the page named), on whichever stream each went.
+        const both = () => `${fleetView.printed()}${fleetView.log()}`;
+        await Promise.race([
+          until(
+            async () =>
+              /page\s+http:/.test(both()) && both().includes('fleet view connected') ? true : undefined,
+            15_000,
+          ),
+          fleetView.exited.then((code) => {
+            throw new Error(`carrel fleet ended (${code}): ${both()}`);
+          }),
+        ]);
+        const page = /page\s+(http:\S+)/.exec(both())?.[1];
+        expect(page).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fleet$/);
+        // What a script reads: the banner alone, not a log line among it.
+        expect(fleetView.printed()).toBe(
+          `Carrel fleet view of ${broker.url}\n  page       ${page}\nStop with Ctrl-C.\n`,
+        );
+        const logged = fleetView
+          .log()
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line) as { service: string; msg: string });
+        expect(logged.map((entry) => entry.msg)).toContain('fleet view connected');
+        for (const entry of logged) expect(entry.service).toBe('carrel');
         expect(await fleetView.stop()).toBe(0);
       } finally {
         await fleetView.stop();
@@ -301,23 +350,26 @@ describe.skipIf(skip !== undefined)('carrel fleet, when its port is taken', () =
   });
 });
 
-/** `carrel fleet …` left running: its stderr and its log (stdout) so far, and a stop that ends it (SIGTERM) and gives its exit code. */
+/**
+ * `carrel fleet …` left running: what it printed on stdout (where its page is) and its log on
+ * stderr (with any error) so far, and a stop that ends it (SIGTERM) and gives its exit code.
+ */
 function runningFleet(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [CLI, 'fleet', ...args], {
     env: { ...process.env, CARREL_FLEET_TOKEN: '', CARREL_FLEET_BROKER: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
+  let printed = '';
   let log = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
   child.stdout.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
     log += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
-    stderr: () => stderr,
+    printed: () => printed,
     log: () => log,
     exited,
     async stop(): Promise<number | null> {
@@ -346,9 +398,9 @@ describe('carrel fleet, pointed at a desk’s embedded broker (MQTT 3.1.1 only)'
     const fleetView = runningFleet(['--broker', broker, '--http-port', '0']);
     try {
       const page = await Promise.race([
-        until(async () => /page\s+(http:\S+)/.exec(fleetView.stderr())?.[1], 15_000),
+        until(async () => /page\s+(http:\S+)/.exec(fleetView.printed())?.[1], 15_000),
         fleetView.exited.then((code) => {
-          throw new Error(`carrel fleet ended (${code}): ${fleetView.stderr()}`);
+          throw new Error(`carrel fleet ended (${code}): ${fleetView.log()}`);
         }),
       ]);
       const snapshot = await until(async () => {
@@ -360,8 +412,8 @@ describe('carrel fleet, pointed at a desk’s embedded broker (MQTT 3.1.1 only)'
       expect(snapshot.desks).toContainEqual(
         expect.objectContaining({ site: 'library', gateway: 'desk-1', status: 'online' }),
       );
-      // What it printed and logged (its log is on stdout), together.
-      const said = `${fleetView.stderr()}${fleetView.log()}`
+      // What it printed and logged, together.
+      const said = `${fleetView.printed()}${fleetView.log()}`
         .split('\n')
         .filter((line) => /3\.1\.1/.test(line));
       expect(said).toHaveLength(1);
@@ -403,9 +455,9 @@ describe('carrel fleet, pointed at a desk’s embedded broker (MQTT 3.1.1 only)'
     ]);
     try {
       await Promise.race([
-        until(async () => (/page\s+http:/.test(fleetView.stderr()) ? true : undefined), 15_000),
+        until(async () => (/page\s+http:/.test(fleetView.printed()) ? true : undefined), 15_000),
         fleetView.exited.then((code) => {
-          throw new Error(`carrel fleet ended (${code}): ${fleetView.stderr()}`);
+          throw new Error(`carrel fleet ended (${code}): ${fleetView.log()}`);
         }),
       ]);
       expect(fleetView.log()).toMatch(/closed the connection on the MQTT 5 CONNECT\): using MQTT 3\.1\.1/);

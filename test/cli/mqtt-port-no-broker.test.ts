@@ -102,4 +102,20 @@ describe('--mqtt-port on a desk without a broker of its own', () => {
     expect(doctor.stderr).toBe(said);
     expect(doctor.code).toBe(2);
   }, 60_000);
+
+  it('carrel doctor in text refuses it before any check, not after a PASS of the configuration', async () => {
+    for (const [file, said] of [
+      [external(), externalSaid],
+      [
+        deskFile('off-text', { mode: 'off' }),
+        'carrel: --mqtt-port moves the MQTT broker Carrel runs itself (mqtt.mode embedded), and this desk has MQTT off (mqtt.mode off): leave --mqtt-port out, or set mqtt.mode embedded in the configuration\n',
+      ],
+    ] as const) {
+      const doctor = await carrel(['doctor', '--config', file, '--mqtt-port', '1884']);
+      // The refusal is all it says: no check line, no summary, to be read before or after it.
+      expect(doctor.stdout).toBe('');
+      expect(doctor.stderr).toBe(said);
+      expect(doctor.code).toBe(2);
+    }
+  }, 60_000);
 });

@@ -55,8 +55,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     }
   };
   const { check, config: configured } = checkConfig(options.configPath, env);
-  add(check);
+  // A --mqtt-port the configuration refuses (no broker of Carrel's) is refused before any check
+  // is told: the refusal is then all doctor says, never printed after a PASS of the configuration.
   const config = configured && withPortOptions(configured, options.ports ?? {});
+  add(check);
   if (config) {
     const ports = await checkPorts(config, timeoutMs, {
       simulatedDesk: options.configPath === undefined,

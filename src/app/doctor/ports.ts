@@ -40,9 +40,19 @@ export async function checkPorts(
   const { host, port } = config.http;
   let running: RunningCarrel | undefined;
   const http = await probeListen(host, port);
-  if (http === 'in-use') running = await askCarrel(host, port, timeoutMs, monitorToken(config));
+  const token = monitorToken(config);
+  if (http === 'in-use') running = await askCarrel(host, port, timeoutMs, token);
+  const notCarrel = `it does not answer /readyz as Carrel does${token === undefined ? '' : " (the configuration's monitor token was not sent to it)"}`;
   checks.push(
-    portCheck(`HTTP port ${port}`, host, port, http, running, simulatedDesk ? '--http-port' : 'http.port'),
+    portCheck(
+      `HTTP port ${port}`,
+      host,
+      port,
+      http,
+      running,
+      simulatedDesk ? '--http-port' : 'http.port',
+      notCarrel,
+    ),
   );
   if (config.mqtt.mode === 'embedded') {
     const mqtt = config.mqtt;
@@ -139,6 +149,8 @@ function portCheck(
   bind: ListenProbe,
   running: RunningCarrel | undefined,
   setting: string,
+  /** Why the process holding the port is taken not to be Carrel, when that is known. */
+  notCarrel?: string,
 ): DoctorCheck {
   if (port === 0) return doctorCheck(name, 'skip', 'port 0: a free port is chosen at start');
   const where = `${host}:${port}`;
@@ -148,7 +160,7 @@ function portCheck(
     return doctorCheck(
       name,
       'fail',
-      `${where} is in use by a process that is not Carrel`,
+      `${where} is in use by a process that is not Carrel${notCarrel ? `: ${notCarrel}` : ''}`,
       `see which with \`ss -ltnp 'sport = :${port}'\`; stop it or ${setting.startsWith('--') ? `start Carrel with ${setting} and a free port` : `set ${setting} to a free port`}`,
     );
   }
@@ -167,7 +179,8 @@ function monitorToken(config: CarrelConfig): string | undefined {
 
 /**
  * Asks the process on the HTTP port for /readyz; a Carrel answers with its checks, the gateway's
- * first. With `token` (the desk's own, sent only to this machine's port), it says where its database is.
+ * first. With `token` (the desk's own), it says where its database is: the token is sent only once
+ * the listener has answered as Carrel without it, never to another program holding the port.
  */
 export async function askCarrel(
   host: string,
@@ -177,9 +190,18 @@ export async function askCarrel(
 ): Promise<RunningCarrel | undefined> {
   const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const url = `http://${reach.includes(':') ? `[${reach}]` : reach}:${port}`;
+  const anyone = await readiness(url, timeoutMs);
+  if (anyone === undefined || token === undefined) return anyone;
+  return (await readiness(url, timeoutMs, token)) ?? anyone;
+}
+
+/** `GET /readyz` as Carrel answers it, or undefined when what answered is not Carrel. */
+async function readiness(url: string, timeoutMs: number, token?: string): Promise<RunningCarrel | undefined> {
   try {
     const response = await fetch(`${url}/readyz`, {
       signal: AbortSignal.timeout(timeoutMs),
+      // Carrel's /readyz never redirects: a redirect is another program's, and the token stays here.
+      redirect: 'error',
       ...(token !== undefined && { headers: { authorization: `Bearer ${token}` } }),
     });
     const body = (await response.json()) as Partial<RunningCarrel>;

@@ -14,10 +14,13 @@ space, the systemd unit. Without --config (or CARREL_CONFIG): the simulated desk
 
   --config FILE      the desk's configuration (else CARREL_CONFIG, else the simulated desk)
   --http-port N      the port the desk was started with (carrel start --http-port N):
-                     a running Carrel is looked for there; default the configuration's
+                     a running Carrel is looked for there; default the configuration's.
+                     The configuration's monitor token is sent there only once what
+                     listens has answered /readyz as Carrel does
   --mqtt-port N      the port its broker was started with (carrel start --mqtt-port N); a
                      running Carrel says where its broker listens, so this is rarely needed;
-                     refused, as by carrel start, for mqtt.mode external or off
+                     refused before any check (exit 2), as by carrel start, for
+                     mqtt.mode external or off
   --json             one JSON document on stdout: {ok, config, summary, checks: [{name, status, detail, hint?}]}
   --timeout SECONDS  how long a device or broker may take to answer (default 10)
 

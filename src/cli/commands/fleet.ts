@@ -23,10 +23,12 @@ desks' retained MQTT state only, never from the desks themselves.
                does not speak 5 (a desk's embedded broker)
   --host       where the page listens (loopback by default; any other address
                needs --token or CARREL_FLEET_TOKEN, given to the page as #token=…)
-  --http-port  the page's port (8490); 0: a free port, named when it starts
+  --http-port  the page's port (8490); 0: a free port, named on stdout when it starts
   --token      the token the page's data needs beyond loopback (or CARREL_FLEET_TOKEN)
   --log-level  fatal, error, warn, info, debug, trace or silent (info); the log
-               goes to stdout, one JSON line each when not on a terminal
+               goes to stderr, one JSON line each when stderr is not a terminal
+
+Where its page is goes to stdout, nothing else: a script starting it reads that.
 
 See docs/fleet.md for the broker's ACL and the branch bridges.`;
 
@@ -76,7 +78,12 @@ export const fleetCommand: Command = {
       );
     const token = values.token ?? fromEnv('CARREL_FLEET_TOKEN');
     const level = logLevelOption(values['log-level'], 'info');
-    const logger = createLogger({ level, format: 'auto' });
+    // The log on stderr, as carrel rfid's: stdout says where the page is, for a script to read.
+    const logger = createLogger({
+      level,
+      format: process.stderr.isTTY ? 'pretty' : 'json',
+      destination: process.stderr,
+    });
     const server = new FleetServer({
       broker: {
         url,
@@ -98,11 +105,12 @@ export const fleetCommand: Command = {
       process.once('SIGINT', resolve);
     });
     await server.start();
-    process.stderr.write(
+    process.stdout.write(
       `Carrel fleet view of ${server.broker}\n  page       ${server.url}\nStop with Ctrl-C.\n`,
     );
     await stopped;
     await server.stop();
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     return 0;
   },
 };

@@ -99,10 +99,11 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
     );
   const target = targetOf(resolve(options.to), options.now ?? new Date());
   const directory = dirname(target.path);
-  if (existsSync(directory) && !statSync(directory).isDirectory())
+  const file = fileInTheWay(directory);
+  if (file !== undefined)
     throw new CarrelError(
       'backup_no_folder',
-      `${directory} is a file, not a folder: a backup goes in a folder (check the path given with --to)`,
+      `${file} is a file, not a folder: a backup goes in a folder (check the path given with --to)`,
     );
   if (options.makeFolder === false && !existsSync(directory))
     throw new CarrelError(
@@ -194,6 +195,22 @@ function prune(directory: string, keep: number): string[] {
   const old = backups.slice(0, Math.max(0, backups.length - Math.max(1, keep)));
   for (const name of old) rmSync(join(directory, name), { force: true });
   return old.map((name) => join(directory, name));
+}
+
+/**
+ * The file where `directory` or a folder above it should be (`/etc/hostname` of
+ * `/etc/hostname/sub`): no folder can be made there. Undefined when the nearest thing there is a
+ * folder, or when it cannot be looked at (the later steps say why).
+ */
+function fileInTheWay(directory: string): string | undefined {
+  for (let path = directory; ; path = dirname(path)) {
+    try {
+      return statSync(path).isDirectory() ? undefined : path;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(path) === path) return undefined;
+    }
+  }
 }
 
 /** The folders `mkdirSync(…, { recursive })` made: from the first it made down to `directory`. */

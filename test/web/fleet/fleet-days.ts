@@ -55,15 +55,17 @@ export async function startFleetView(broker: string): Promise<{ view: ChildProce
     [CARREL_CLI, 'fleet', '--broker', broker, '--http-port', String(port)],
     {
       env: { ...withoutFleetSecrets(process.env), TZ: TIME_ZONE },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let said = '';
   await new Promise<void>((resolve, reject) => {
-    view.stderr!.on('data', (chunk: Buffer) => {
-      said += chunk.toString();
-      if (/page\s+http:/.test(said)) resolve();
-    });
+    // Where the page is on stdout, the log and any error on stderr.
+    for (const stream of [view.stdout!, view.stderr!])
+      stream.on('data', (chunk: Buffer) => {
+        said += chunk.toString();
+        if (/page\s+http:/.test(said)) resolve();
+      });
     view.once('exit', (code) => reject(new Error(`carrel fleet exited ${code}: ${said}`)));
   });
   return { view, url: `http://127.0.0.1:${port}/fleet` };

@@ -53,15 +53,17 @@ describe.skipIf(skip !== undefined)('the fleet page, when its broker comes back 
       ],
       {
         env,
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     let said = '';
     await new Promise<void>((resolve, reject) => {
-      view!.stderr!.on('data', (chunk: Buffer) => {
-        said += chunk.toString();
-        if (/page\s+http:/.test(said)) resolve();
-      });
+      // Where the page is on stdout, the log and any error on stderr.
+      for (const stream of [view!.stdout!, view!.stderr!])
+        stream.on('data', (chunk: Buffer) => {
+          said += chunk.toString();
+          if (/page\s+http:/.test(said)) resolve();
+        });
       view!.once('exit', (code) => reject(new Error(`carrel fleet exited ${code}: ${said}`)));
     });
     browser = await launchChromium();
