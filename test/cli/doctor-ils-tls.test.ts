@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARREL_CLI, runCarrel } from '../helpers/carrel-cli.js';
-import { freePort } from '../helpers/free-port.js';
 import { hasOpenssl, makeTestCa } from '../helpers/tls-ca.js';
 
 interface Check {
@@ -21,19 +20,24 @@ interface Check {
   hint?: string;
 }
 
-/** `carrel sim ils` on its own, resolved once it says where its SIP2 service listens. */
+/**
+ * `carrel sim ils` on its own, on ports the system gives it (one found free beforehand may be taken
+ * by another test's process first), resolved once it says where its SIP2 service listens.
+ */
 async function ilsSimulator(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
   const child = spawn(
     process.execPath,
-    [CARREL_CLI, 'sim', 'ils', '--port', String(port), '--http-port', String(await freePort()), ...args],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
+    [CARREL_CLI, 'sim', 'ils', '--port', '0', '--http-port', '0', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
   );
   let out = '';
-  await new Promise<void>((resolve, reject) => {
+  const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (/SIP2\s+tcp|SIP2\s+tls/.test(out)) resolve();
+      const sip2 = /SIP2\s+(?:tcp|tls):\/\/127\.0\.0\.1:(\d+)\n/.exec(out)?.[1];
+      if (sip2) resolve(Number(sip2));
     });
     child.once('exit', (code) => reject(new Error(`carrel sim ils exited ${code}: ${out}`)));
   });
@@ -73,7 +77,8 @@ describe.skipIf(!hasOpenssl)('carrel doctor, on an ILS link with its TLS set up 
       file,
       JSON.stringify({
         version: 2,
-        http: { host: '127.0.0.1', port: await freePort() },
+        // Port 0: doctor has no HTTP port to check or Carrel to ask there (what is checked is the ILS).
+        http: { host: '127.0.0.1', port: 0 },
         mqtt: { mode: 'off' },
         storage: { path: join(dir, name, 'carrel.db') },
         devices: [

@@ -67,8 +67,10 @@ describe('carrel doctor beside the simulated desk whose broker moved off a taken
       mosquitto.once('error', () => resolve());
       mosquitto.listen({ host: '127.0.0.1', port: 1883, exclusive: true }, () => resolve());
     });
-    // As IT starts it on a desk PC whose 8480 they chose to move: no --mqtt-port.
-    desk = await startSimulatedDesk('carrel-doctor-moved-desk-', ['--http-port', String(await freePort())]);
+    // As IT starts it on a desk PC whose 8480 they chose to move: no --mqtt-port. Its HTTP port is
+    // one the system gives it (one found free beforehand may be taken by another test's process
+    // first), read from what it prints, and given to doctor as IT gives the one they chose.
+    desk = await startSimulatedDesk('carrel-doctor-moved-desk-', ['--http-port', '0']);
     expect(desk.banner).toContain(
       "127.0.0.1:1883 is taken (a Mosquitto of this machine?): the simulated desk's MQTT broker",
     );
@@ -138,8 +140,18 @@ describe('carrel doctor beside the simulated desk whose broker moved off a taken
   }, 60_000);
 
   it('takes --mqtt-port as carrel start does, and says a port given that way is free when nothing holds it', async () => {
-    const spare = String(await freePort());
-    const { checks } = await doctor(['--http-port', String(await freePort()), '--mqtt-port', spare]);
+    // Doctor must be given ports nothing holds, found free a moment before; should another test's
+    // process take one meanwhile (doctor: 'in use by a process that is not Carrel'), fresh ones are
+    // tried, 3 at most.
+    let spare = '';
+    let checks: Check[] = [];
+    for (let tried = 1; tried <= 3; tried++) {
+      const http = String(await freePort());
+      spare = String(await freePort());
+      ({ checks } = await doctor(['--http-port', http, '--mqtt-port', spare]));
+      if (!check(checks, `MQTT port ${spare}`).detail.includes('in use by a process that is not Carrel'))
+        break;
+    }
     expect(check(checks, `MQTT port ${spare}`)).toMatchObject({
       status: 'pass',
       detail: `127.0.0.1:${spare} is free`,
@@ -158,19 +170,24 @@ describe('carrel doctor beside the simulated desk whose broker moved off a taken
 
 describe('carrel doctor beside a running desk whose broker takes a free port at start (mqtt.port 0)', () => {
   it('passes the port the desk chose and its broker there, not a broker on port 0', async () => {
-    const http = { host: '127.0.0.1', port: await freePort() };
+    // The desk's HTTP port is one the system gives it (one found free beforehand may be taken by
+    // another test's process first); its file is then written with the port it got, as a desk whose
+    // configuration names its HTTP port, for doctor to find it there. Its broker's stays 0.
+    const http = { host: '127.0.0.1', port: 0 };
     const file = join(dir, 'port-0.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        version: defaultDeskConfig().version,
-        site: 'library',
-        gateway: 'desk-0',
-        http,
-        storage: { path: join(dir, 'port-0', 'carrel.db') },
-        mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
-      }),
-    );
+    const writeDesk = () =>
+      writeFileSync(
+        file,
+        JSON.stringify({
+          version: defaultDeskConfig().version,
+          site: 'library',
+          gateway: 'desk-0',
+          http,
+          storage: { path: join(dir, 'port-0', 'carrel.db') },
+          mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+        }),
+      );
+    writeDesk();
     const carrel = spawn(process.execPath, [CARREL_CLI, 'start', '--config', file, '--log-level', 'silent'], {
       cwd: dir,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -181,10 +198,12 @@ describe('carrel doctor beside a running desk whose broker takes a free port at 
     });
     try {
       const brokerPort = await until(
-        async () => /MQTT\s+mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(banner)?.[1],
+        async () => /MQTT\s+mqtt:\/\/127\.0\.0\.1:(\d+)\n/.exec(banner)?.[1],
         30_000,
         'the desk to name its broker',
       );
+      http.port = Number(/API\s+http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/.exec(banner)?.[1]);
+      writeDesk();
       const { code, checks, stdout } = await doctor(['--config', file]);
       expect(check(checks, 'MQTT port 0')).toMatchObject({
         status: 'pass',

@@ -71,7 +71,8 @@ describe.skipIf(skip !== undefined)("carrel doctor on a desk's external MQTT bro
       version: defaultDeskConfig().version,
       site: 'library',
       gateway: 'desk-7',
-      http: { host: '127.0.0.1', port: await freePort() },
+      // Port 0: no Carrel of this desk to ask, no HTTP port to check (what is checked is the broker).
+      http: { host: '127.0.0.1', port: 0 },
       storage: { path: join(dir, name, 'carrel.db') },
       mqtt: { mode: 'external', ...mqtt },
     };
@@ -181,33 +182,44 @@ describe.skipIf(skip !== undefined)("carrel doctor on a desk's external MQTT bro
   });
 
   it("with the desk's Carrel running, passes on what it says of a refusal and that it dials again by itself, not a check of the password", async () => {
-    const http = { host: '127.0.0.1', port: await freePort() };
+    // The desk listens on a port the system gives it (one found free beforehand may be taken by
+    // another test's process first); its configuration is then written with the port it got, as a
+    // desk whose file names its port, for doctor to find it there.
+    const desk = {
+      version: defaultDeskConfig().version,
+      site: 'library',
+      gateway: 'desk-7',
+      http: { host: '127.0.0.1', port: 0 },
+      storage: { path: join(dir, 'running', 'carrel.db') },
+      mqtt: {
+        mode: 'external',
+        url: tlsUrl(secured),
+        caFile: otherCa,
+        username: DESK_USER,
+        password: DESK_PASSWORD,
+      },
+    };
     const file = join(dir, 'running.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        version: defaultDeskConfig().version,
-        site: 'library',
-        gateway: 'desk-7',
-        http,
-        storage: { path: join(dir, 'running', 'carrel.db') },
-        mqtt: {
-          mode: 'external',
-          url: tlsUrl(secured),
-          caFile: otherCa,
-          username: DESK_USER,
-          password: DESK_PASSWORD,
-        },
-      }),
-    );
+    writeFileSync(file, JSON.stringify(desk));
     const carrel = spawn(process.execPath, [CARREL_CLI, 'start', '--config', file, '--log-level', 'silent'], {
       cwd: dir,
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let banner = '';
+    carrel.stderr!.on('data', (chunk: Buffer) => {
+      banner += chunk.toString();
     });
     try {
+      const api = await until(
+        async () => /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner)?.[1],
+        20_000,
+        'the desk to say where its API is',
+      );
+      desk.http.port = Number(new URL(api).port);
+      writeFileSync(file, JSON.stringify(desk));
       await until(
         async () => {
-          const ready = await fetch(`http://127.0.0.1:${http.port}/readyz`).then(
+          const ready = await fetch(`${api}/readyz`).then(
             async (response) => (await response.json()) as { checks: Check[] },
             () => undefined,
           );

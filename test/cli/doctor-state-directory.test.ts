@@ -20,7 +20,6 @@ import {
   type SimulatedDeskProcess,
   startSimulatedDesk,
 } from '../helpers/carrel-cli.js';
-import { freePort } from '../helpers/free-port.js';
 import { until } from '../helpers/until.js';
 
 interface Check {
@@ -103,7 +102,10 @@ describe('carrel doctor beside a configured desk whose storage.path is relative,
 
   beforeAll(async () => {
     deskDir = realpathSync(mkdtempSync(join(tmpdir(), 'carrel-doctor-relative-desk-')));
-    http = { host: '127.0.0.1', port: await freePort() };
+    // The desk listens on a port the system gives it (one found free beforehand may be taken by
+    // another test's process first); its files are then written with the port it got, as a desk
+    // whose configuration names its port, for doctor to find it there.
+    http = { host: '127.0.0.1', port: 0 };
     const desk = (tokens: object[]) => ({
       version: defaultDeskConfig().version,
       site: 'library',
@@ -116,21 +118,24 @@ describe('carrel doctor beside a configured desk whose storage.path is relative,
     });
     mkdirSync(join(deskDir, 'etc'));
     withMonitor = join(deskDir, 'etc', 'carrel.json');
-    writeFileSync(
-      withMonitor,
-      JSON.stringify(
-        desk([
-          { name: 'kiosk-1', token: kioskToken, scopes: ['kiosk'] },
-          { name: 'it-monitoring', token: monitorToken, scopes: ['monitor'] },
-        ]),
-      ),
-    );
     // The same desk, as a copy of its file that has only the kiosk's token would see it.
     kioskOnly = join(deskDir, 'etc', 'kiosk-only.json');
-    writeFileSync(
-      kioskOnly,
-      JSON.stringify(desk([{ name: 'kiosk-1', token: kioskToken, scopes: ['kiosk'] }])),
-    );
+    const writeFiles = () => {
+      writeFileSync(
+        withMonitor,
+        JSON.stringify(
+          desk([
+            { name: 'kiosk-1', token: kioskToken, scopes: ['kiosk'] },
+            { name: 'it-monitoring', token: monitorToken, scopes: ['monitor'] },
+          ]),
+        ),
+      );
+      writeFileSync(
+        kioskOnly,
+        JSON.stringify(desk([{ name: 'kiosk-1', token: kioskToken, scopes: ['kiosk'] }])),
+      );
+    };
+    writeFiles();
     carrel = spawn(
       process.execPath,
       [CARREL_CLI, 'start', '--config', withMonitor, '--log-level', 'silent'],
@@ -145,6 +150,10 @@ describe('carrel doctor beside a configured desk whose storage.path is relative,
       banner += chunk.toString();
     });
     await until(async () => /Stop with Ctrl-C/.test(banner) || undefined, 30_000, 'the desk to start');
+    const api = /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner)?.[1];
+    if (!api) throw new Error(`the desk named no API: ${banner}`);
+    http.port = Number(new URL(api).port);
+    writeFiles();
   }, 60_000);
 
   afterAll(async () => {

@@ -64,6 +64,42 @@ async function deskFile(name: string, change: (desk: DeskFile) => void = () => {
   return file;
 }
 
+/**
+ * `carrel start` on the desk file `file`, on ports the system gives it (a port found free beforehand
+ * may be taken by another test's process before Carrel binds it): its HTTP port, its embedded
+ * broker's and, with `ilsPort`, its ILS simulator's are set to 0 for the start, and once its banner
+ * says where it listens the file is written again with the ports it got, as a desk whose file names
+ * its ports, for doctor to find them there. Resolves with the process and the file as written.
+ */
+async function startDesk(file: string, ilsPort = false): Promise<{ carrel: ChildProcess; desk: DeskFile }> {
+  const desk = JSON.parse(readFileSync(file, 'utf8')) as DeskFile;
+  const mqtt = desk.mqtt as { mode: string; port?: number };
+  const ils = (desk.simulators as Array<Record<string, unknown>> | undefined)?.find((s) => s.kind === 'ils');
+  desk.http.port = 0;
+  if (mqtt.mode === 'embedded') mqtt.port = 0;
+  if (ilsPort) ils!.port = 0;
+  writeFileSync(file, JSON.stringify(desk));
+  const carrel = spawn(process.execPath, [CLI, 'start', '--config', file, '--log-level', 'silent'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let banner = '';
+  carrel.stderr!.on('data', (chunk: Buffer) => {
+    banner += chunk.toString();
+  });
+  await until(async () => /Stop with Ctrl-C/.test(banner) || undefined, 30_000, 'the desk to start');
+  const port = (pattern: RegExp) => {
+    const found = pattern.exec(banner)?.[1];
+    if (!found) throw new Error(`the desk did not say ${pattern}: ${banner}`);
+    return Number(found);
+  };
+  desk.http.port = port(/API\s+http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/);
+  if (mqtt.mode === 'embedded') mqtt.port = port(/MQTT\s+mqtt:\/\/127\.0\.0\.1:(\d+)\n/);
+  if (ilsPort) ils!.port = port(/simulator\s+ils-sim \(ils\): .* on tcp:\/\/127\.0\.0\.1:(\d+),/);
+  writeFileSync(file, JSON.stringify(desk));
+  return { carrel, desk };
+}
+
 function run(args: string[], env: Record<string, string> = {}): Promise<CarrelRun> {
   return runCarrel(['doctor', ...args], { cwd: dir, env: { CARREL_CONFIG: '', ...env } });
 }
@@ -268,18 +304,12 @@ describe('carrel doctor', () => {
 
   it('passes ports held by a running Carrel of the same configuration, and reads its devices from it', async () => {
     // Its ILS simulator on a fixed port, as `carrel sim ils` would be: doctor cannot start its own.
-    const ilsPort = await freePort();
-    const file = await deskFile('running', (desk) => {
-      const simulators = desk.simulators as Array<Record<string, unknown>>;
-      simulators.find((simulator) => simulator.kind === 'ils')!.port = ilsPort;
-    });
+    const file = await deskFile('running');
     let carrel: ChildProcess | undefined;
     try {
-      carrel = spawn(process.execPath, [CLI, 'start', '--config', file, '--log-level', 'silent'], {
-        cwd: dir,
-        stdio: 'ignore',
-      });
-      const desk = JSON.parse(readFileSync(file, 'utf8')) as DeskFile;
+      const started = await startDesk(file, true);
+      carrel = started.carrel;
+      const { desk } = started;
       const ready = Date.now() + 20_000;
       for (;;) {
         const answer = await fetch(`http://127.0.0.1:${desk.http.port}/readyz`).then(
@@ -306,11 +336,7 @@ describe('carrel doctor', () => {
   it("reads a running simulated desk's ILS from it, not from a simulator of doctor's own: its ILS hanging is a failure", async () => {
     // Its simulators on ports of their own choosing, as in the simulated desk: doctor can start copies.
     const file = await deskFile('running-simulated');
-    const desk = JSON.parse(readFileSync(file, 'utf8')) as DeskFile;
-    const carrel = spawn(process.execPath, [CLI, 'start', '--config', file, '--log-level', 'silent'], {
-      cwd: dir,
-      stdio: 'ignore',
-    });
+    const { carrel, desk } = await startDesk(file);
     const readyz = () =>
       fetch(`http://127.0.0.1:${desk.http.port}/readyz`).then(
         async (response) =>
@@ -431,17 +457,16 @@ describe('carrel doctor', () => {
           version: defaultDeskConfig().version,
           site: 'library',
           gateway: 'desk-9',
-          http: { host: '127.0.0.1', port: await freePort() },
+          http: { host: '127.0.0.1', port: 0 },
           storage: { path: join(dir, 'mqtt-running', 'carrel.db') },
           mqtt: { mode: 'external', url: broker.url, username: 'desk-user', password: 'desk-secret' },
         };
         const file = join(dir, 'mqtt-running.json');
         writeFileSync(file, JSON.stringify(desk));
         const stateTopic = `carrel/${desk.site}/desk-9/state`;
-        carrel = spawn(process.execPath, [CLI, 'start', '--config', file, '--log-level', 'silent'], {
-          cwd: dir,
-          stdio: 'ignore',
-        });
+        const started = await startDesk(file);
+        carrel = started.carrel;
+        desk.http.port = started.desk.http.port;
         const readyz = () =>
           fetch(`http://127.0.0.1:${desk.http.port}/readyz`).then(
             async (response) =>

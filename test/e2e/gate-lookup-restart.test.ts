@@ -74,8 +74,8 @@ async function get(api: string, route: string) {
 
 /** The simulated gate's control API, as the daemon's banner lists it. */
 function gateControl(running: CarrelDaemon): string {
-  const url = /simulator\s+gate-sim \(gate\): (http:\/\/\S+)/.exec(running.said())?.[1];
-  if (!url) throw new Error(`no gate simulator in the banner: ${running.said()}`);
+  const url = running.simulators.get('gate-sim');
+  if (!url) throw new Error(`no gate simulator in the banner: ${[...running.simulators.keys()].join(', ')}`);
   return url;
 }
 

@@ -8,7 +8,6 @@ import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
 import { waitForDevice } from '../helpers/desk.js';
-import { freePort } from '../helpers/free-port.js';
 import { logIn, showFees } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
@@ -35,38 +34,41 @@ describe.skipIf(skip !== undefined)(
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'carrel-kiosk-restart-'));
       const base = defaultDeskConfig();
-      const padControlPort = await freePort();
-      const cashControlPort = await freePort();
       // The ILS, the receipt printer, the kiosk's pad (no scanner: the page is told so) and its coin
-      // and note acceptors, the simulators' control APIs on ports that stay the same across the restart.
+      // and note acceptors. Carrel first listens on a port the system gives it (one found free
+      // beforehand may be taken by another test's process first) and comes back on that one after
+      // each restart, where the page dials it again; the simulators' control APIs are read from
+      // what each start prints.
       const keep = new Set(['ils', 'receipt-1', 'pad-1', 'coins-1', 'notes-1']);
       const config = {
         ...base,
-        http: { ...base.http, port: await freePort() },
+        http: { ...base.http, port: 0 },
         mqtt: { mode: 'off' },
         storage: { path: join(dir, 'carrel.db') },
         printAccounts: undefined,
         devices: base.devices.filter((device) => keep.has(device.id)),
-        simulators: base.simulators
-          .filter((simulator) => ['ils-sim', 'printer-sim', 'pad-sim', 'cash-sim'].includes(simulator.id))
-          .map((simulator) =>
-            simulator.id === 'pad-sim'
-              ? { ...simulator, httpPort: padControlPort }
-              : simulator.id === 'cash-sim'
-                ? { ...simulator, httpPort: cashControlPort }
-                : simulator,
-          ),
+        simulators: base.simulators.filter((simulator) =>
+          ['ils-sim', 'printer-sim', 'pad-sim', 'cash-sim'].includes(simulator.id),
+        ),
       };
       configPath = join(dir, 'carrel.json');
       writeFileSync(configPath, JSON.stringify(config));
-      padControl = `http://127.0.0.1:${padControlPort}`;
-      cashControl = `http://127.0.0.1:${cashControlPort}`;
-      api = `http://127.0.0.1:${config.http.port}`;
-      daemon = await startCarrelDaemon(configPath);
+      await start();
+      api = daemon!.api;
+      config.http.port = Number(new URL(api).port);
+      writeFileSync(configPath, JSON.stringify(config));
       await waitForDevice(api, 'pad-1', 'online', 20_000);
       await waitForDevice(api, 'ils', 'online', 20_000);
       browser = await launchChromium();
     }, 60_000);
+
+    /** Starts Carrel on the configuration, and reads where its simulators' control APIs are now. */
+    async function start(): Promise<void> {
+      const started = await startCarrelDaemon(configPath);
+      daemon = started;
+      padControl = started.simulators.get('pad-sim')!;
+      cashControl = started.simulators.get('cash-sim')!;
+    }
 
     afterAll(async () => {
       await page?.close();
@@ -139,7 +141,7 @@ describe.skipIf(skip !== undefined)(
       await killDaemon(daemon!.child);
       // Down for a while (systemd's restart delay, a slow start): the page keeps trying and says so.
       await onPageClock(kiosk, () => kiosk.getByRole('alert').filter({ hasText: 'Reconnecting' }).count(), 1);
-      daemon = await startCarrelDaemon(configPath);
+      await start();
 
       await onPageClock(kiosk, () => kiosk.getByRole('heading', { level: 1 }).textContent(), 'Session ended');
       expect(await kiosk.locator('#thanks-message').textContent()).toContain(
@@ -177,7 +179,7 @@ describe.skipIf(skip !== undefined)(
         async () => (await insert.textContent())?.includes('Reconnecting to the payment'),
         true,
       );
-      daemon = await startCarrelDaemon(configPath);
+      await start();
 
       // Carrel took the payment up at its start and settled what was inserted.
       const done = kiosk.getByRole('region', { name: 'Thank you' });

@@ -8,7 +8,6 @@ import {
 import { silentLogger } from '../../src/core/logger.js';
 import { callApi } from '../helpers/api-call.js';
 import { printQueueAt, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { freePort } from '../helpers/free-port.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
 
@@ -28,19 +27,20 @@ const listedJobIds = async () =>
  */
 describe('a print queue whose server comes back', () => {
   beforeAll(async () => {
-    const serverPort = await freePort();
-    proxy = await StallingProxy.start(serverPort);
+    // The print server simulator takes a port of the system's choosing as the desk starts (one found
+    // free beforehand may be taken by another test's process first); the proxy, which the desk is
+    // told to dial, is pointed at it once it listens.
+    proxy = await StallingProxy.start();
     testDesk = await startTestDesk((config) =>
       printQueueAt(
         {
           ...config,
-          simulators: config.simulators.map((s) =>
-            s.kind === 'print-server' ? { ...s, port: serverPort } : s,
-          ),
+          simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, port: 0 } : s)),
         },
         `ipp://127.0.0.1:${proxy.port}/printers/public-bw`,
       ),
     );
+    proxy.pointAt(testDesk.desk.simulators.address('print-server').port);
     await waitForDevice(testDesk.api, 'public-bw', 'online', 30_000);
   }, 60_000);
 

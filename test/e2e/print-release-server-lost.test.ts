@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { jsonApi } from '../helpers/api-call.js';
 import { printQueueAt, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { freePort } from '../helpers/free-port.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until as pollUntil } from '../helpers/until.js';
 
@@ -87,19 +86,22 @@ async function settled(id: string): Promise<Release> {
 
 describe('a print server that goes away in the middle of a release', () => {
   beforeAll(async () => {
-    const serverPort = await freePort();
-    proxy = await StallingProxy.start(serverPort);
+    // The print server simulator takes a port of the system's choosing as the desk starts (one found
+    // free beforehand may be taken by another test's process first); the proxy, which the desk is
+    // told to dial, is pointed at it once it listens.
+    proxy = await StallingProxy.start();
     testDesk = await startTestDesk((config) =>
       printQueueAt(
         {
           ...config,
           simulators: config.simulators.map((s) =>
-            s.kind === 'print-server' ? { ...s, port: serverPort, pageMs: 5 } : s,
+            s.kind === 'print-server' ? { ...s, port: 0, pageMs: 5 } : s,
           ),
         },
         `ipp://127.0.0.1:${proxy.port}/printers/public-bw`,
       ),
     );
+    proxy.pointAt(testDesk.desk.simulators.address('print-server').port);
     api = testDesk.api;
     // Generous: each IPP request may take 1 s before it counts as lost, and a CI machine is busy.
     await waitForDevice(api, 'public-bw', 'online', 30_000);

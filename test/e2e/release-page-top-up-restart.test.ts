@@ -7,7 +7,6 @@ import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
 import { waitForDevice } from '../helpers/desk.js';
-import { freePort } from '../helpers/free-port.js';
 import { logInAtRelease } from '../helpers/release-page.js';
 
 /**
@@ -32,30 +31,36 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'carrel-release-restart-'));
       const base = defaultDeskConfig();
-      const cashControlPort = await freePort();
+      // Carrel first listens on a port the system gives it (one found free beforehand may be taken
+      // by another test's process first) and comes back on that one after the restart, where the
+      // page dials it again; the coin acceptor's control API is read from what each start prints.
       const keep = new Set(['ils', 'receipt-1', 'public-bw', 'coins-1', 'notes-1']);
       const config = {
         ...base,
-        http: { ...base.http, port: await freePort() },
+        http: { ...base.http, port: 0 },
         mqtt: { mode: 'off' },
         storage: { path: join(dir, 'carrel.db') },
         devices: base.devices.filter((device) => keep.has(device.id)),
-        simulators: base.simulators
-          .filter((simulator) =>
-            ['ils-sim', 'printer-sim', 'print-server', 'cash-sim'].includes(simulator.id),
-          )
-          .map((simulator) =>
-            simulator.id === 'cash-sim' ? { ...simulator, httpPort: cashControlPort } : simulator,
-          ),
+        simulators: base.simulators.filter((simulator) =>
+          ['ils-sim', 'printer-sim', 'print-server', 'cash-sim'].includes(simulator.id),
+        ),
       };
       configPath = join(dir, 'carrel.json');
       writeFileSync(configPath, JSON.stringify(config));
-      cashControl = `http://127.0.0.1:${cashControlPort}`;
-      api = `http://127.0.0.1:${config.http.port}`;
-      daemon = await startCarrelDaemon(configPath);
+      await start();
+      api = daemon!.api;
+      config.http.port = Number(new URL(api).port);
+      writeFileSync(configPath, JSON.stringify(config));
       for (const id of ['ils', 'coins-1', 'notes-1']) await waitForDevice(api, id, 'online', 20_000);
       browser = await launchChromium();
     }, 60_000);
+
+    /** Starts Carrel on the configuration, and reads where its coin acceptor's control API is now. */
+    async function start(): Promise<void> {
+      const started = await startCarrelDaemon(configPath);
+      daemon = started;
+      cashControl = started.simulators.get('cash-sim')!;
+    }
 
     afterAll(async () => {
       await page?.close();
@@ -91,7 +96,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         .toBe('0.50 EUR');
 
       await killDaemon(daemon!.child);
-      daemon = await startCarrelDaemon(configPath);
+      await start();
 
       await expect
         .poll(() => station.locator('#alert').textContent(), { timeout: 30_000 })

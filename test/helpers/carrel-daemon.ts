@@ -14,13 +14,13 @@ export interface CarrelDaemon {
   child: ChildProcess;
   /** `http://host:port`, as the daemon announced its API. */
   api: string;
-  /** What it has written to stderr so far (its banner: the API, each simulator's control URL). */
-  said(): string;
+  /** Each simulator's control API (`http://host:port`) by its id, as the daemon's banner lists them. */
+  simulators: Map<string, string>;
 }
 
 /**
  * Starts `carrel start --config <configPath>` (with `env` added to this process's environment);
- * resolves once it says where its API is, rejects with what it logged if it exits first, or — when
+ * resolves once its banner says where its API and simulators are, rejects with what it logged if it exits first, or — when
  * it has not said so within `timeoutMs` (a daemon held on its own thread) — kills it and rejects.
  */
 export function startCarrelDaemon(
@@ -42,9 +42,16 @@ export function startCarrelDaemon(
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const match = /API\s+(http:\/\/\S+)\/api\/v1/.exec(stderr);
-      if (match?.[1]) {
+      // The banner ends so, after its simulators.
+      if (match?.[1] && /Stop with Ctrl-C/.test(stderr)) {
         clearTimeout(timer);
-        resolve({ child, api: match[1], said: () => stderr });
+        const simulators = new Map(
+          [...stderr.matchAll(/simulator\s+(\S+) \(\S+\): (http:\/\/\S+)/g)].map(([, id, url]) => [
+            id!,
+            url!,
+          ]),
+        );
+        resolve({ child, api: match[1], simulators });
       }
     });
     child.once('exit', (code, signal) => {

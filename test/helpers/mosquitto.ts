@@ -53,17 +53,39 @@ export interface MosquittoOptions {
   configure?: (dir: string) => string[] | Promise<string[]>;
 }
 
+/** How many fresh ports a broker without a `port` of its own is tried on before the start fails. */
+const PORT_TRIES = 5;
+
+/** Mosquitto's words when its listener's port is held by another process. */
+const PORT_TAKEN = /Error: Address already in use/;
+
 /**
  * Starts a real Mosquitto on 127.0.0.1 (a free port, or `port` to come back on
  * the same one), anonymous unless `configure` says otherwise, without
  * persistence: a restarted broker has lost every retained message. Resolves
  * once the broker says it is running.
+ *
+ * Mosquitto cannot listen on a port the system gives it and say which, so it is told a port found
+ * free a moment before; on a busy machine another process may take that port first. Such a start
+ * (Mosquitto: "Address already in use") is tried again on a fresh port, up to PORT_TRIES ports; a
+ * broker given its `port` (coming back where it was) is started there once.
  */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoBroker> {
   if (!existsSync(MOSQUITTO_PATH)) {
     throw new Error(`${MOSQUITTO_PATH} not found: the Mosquitto tests need the mosquitto package`);
   }
-  const port = options.port ?? (await freePort());
+  if (options.port) return startMosquittoOn(options.port, options);
+  for (let tried = 1; ; tried++) {
+    try {
+      return await startMosquittoOn(await freePort(), options);
+    } catch (error) {
+      if (!(error instanceof Error && PORT_TAKEN.test(error.message)) || tried === PORT_TRIES) throw error;
+    }
+  }
+}
+
+/** One start of Mosquitto on `port`; rejects with what the broker logged if it does not run there. */
+async function startMosquittoOn(port: number, options: MosquittoOptions): Promise<MosquittoBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'carrel-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
   let extra: string[];

@@ -20,17 +20,29 @@ export class StallingProxy {
   private constructor(
     private readonly server: Server,
     readonly port: number,
-    private readonly target: { host: string; port: number },
+    private target: { host: string; port: number } | undefined,
   ) {}
 
-  static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<StallingProxy> {
+  /**
+   * A proxy to the device on `targetPort`; without one, a proxy whose connections wait, as while
+   * stalled, until `pointAt` names the device (one that takes a port of the system's choosing as it
+   * starts, after whoever dials it through the proxy was told where the proxy is).
+   */
+  static async start(targetPort?: number, targetHost = '127.0.0.1'): Promise<StallingProxy> {
     const server = createServer();
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as { port: number };
-    const proxy = new StallingProxy(server, port, { host: targetHost, port: targetPort });
+    const target = targetPort === undefined ? undefined : { host: targetHost, port: targetPort };
+    const proxy = new StallingProxy(server, port, target);
     server.on('connection', (client) => proxy.accept(client));
     return proxy;
+  }
+
+  /** Names the device of a proxy started without one; connections waiting for it reach it now. */
+  pointAt(targetPort: number, targetHost = '127.0.0.1'): void {
+    this.target = { host: targetHost, port: targetPort };
+    if (!this.stalled) this.resume();
   }
 
   /** Connections open through the proxy now. */
@@ -50,6 +62,7 @@ export class StallingProxy {
   /** Passes bytes again, those held first; connections accepted meanwhile reach the device now. */
   resume(): void {
     this.stalled = false;
+    if (!this.target) return;
     for (const pair of this.pairs) {
       if (!pair.device) this.connect(pair);
       pair.client.resume();
@@ -75,14 +88,14 @@ export class StallingProxy {
       this.pairs.delete(pair);
     });
     client.pause();
-    if (!this.stalled) {
+    if (!this.stalled && this.target) {
       this.connect(pair);
       client.resume();
     }
   }
 
   private connect(pair: Pair): void {
-    const device = createConnection(this.target);
+    const device = createConnection(this.target!);
     pair.device = device;
     device.setNoDelay(true);
     device.on('error', () => {});

@@ -6,7 +6,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { CARREL_CLI } from '../../helpers/carrel-cli.js';
-import { freePort } from '../../helpers/free-port.js';
 
 /** The fleet view's machine (and IT's PC) run in this zone; "today" is their day there. */
 export const TIME_ZONE = 'Europe/Berlin';
@@ -47,28 +46,28 @@ function withoutFleetSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
-/** `carrel fleet` on `broker`, in TIME_ZONE, once it serves its page; `url` is the page's. */
+/**
+ * `carrel fleet` on `broker`, in TIME_ZONE, once it serves its page; `url` is the page's, as the view
+ * prints it (it listens on a port the system gives it: one found free beforehand may be taken by
+ * another test's process before the view binds it).
+ */
 export async function startFleetView(broker: string): Promise<{ view: ChildProcess; url: string }> {
-  const port = await freePort();
-  const view = spawn(
-    process.execPath,
-    [CARREL_CLI, 'fleet', '--broker', broker, '--http-port', String(port)],
-    {
-      env: { ...withoutFleetSecrets(process.env), TZ: TIME_ZONE },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const view = spawn(process.execPath, [CARREL_CLI, 'fleet', '--broker', broker, '--http-port', '0'], {
+    env: { ...withoutFleetSecrets(process.env), TZ: TIME_ZONE },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let said = '';
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     // Where the page is on stdout, the log and any error on stderr.
     for (const stream of [view.stdout!, view.stderr!])
       stream.on('data', (chunk: Buffer) => {
         said += chunk.toString();
-        if (/page\s+http:/.test(said)) resolve();
+        const page = /page\s+(http:\S+)\n/.exec(said)?.[1];
+        if (page) resolve(page);
       });
     view.once('exit', (code) => reject(new Error(`carrel fleet exited ${code}: ${said}`)));
   });
-  return { view, url: `http://127.0.0.1:${port}/fleet` };
+  return { view, url };
 }
 
 export async function stopFleetView(view: ChildProcess | undefined): Promise<void> {

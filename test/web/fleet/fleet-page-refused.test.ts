@@ -14,7 +14,6 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, launchChromium } from '../../helpers/browser.js';
 import { CARREL_CLI } from '../../helpers/carrel-cli.js';
-import { freePort } from '../../helpers/free-port.js';
 import { type MosquittoBroker, mosquittoSkipReason, startTlsMosquitto } from '../../helpers/mosquitto.js';
 import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 
@@ -36,7 +35,6 @@ describe.skipIf(skip !== undefined)('the fleet page, when its broker comes back 
     libraryCa = makeTestCa(dir, 'library-ca');
     makeTestCa(dir, 'other-ca');
     broker = await startTlsMosquitto(dir, 'library-ca', 'broker', NAMES);
-    const port = await freePort();
     // No fleet secrets of this shell: the broker takes anyone.
     const { CARREL_FLEET_TOKEN: _token, CARREL_FLEET_PASSWORD: _password, ...env } = process.env;
     view = spawn(
@@ -48,8 +46,9 @@ describe.skipIf(skip !== undefined)('the fleet page, when its broker comes back 
         `mqtts://127.0.0.1:${broker.port}`,
         '--ca',
         libraryCa,
+        // A port the system gives it, read from what it prints.
         '--http-port',
-        String(port),
+        '0',
       ],
       {
         env,
@@ -57,18 +56,19 @@ describe.skipIf(skip !== undefined)('the fleet page, when its broker comes back 
       },
     );
     let said = '';
-    await new Promise<void>((resolve, reject) => {
+    const url = await new Promise<string>((resolve, reject) => {
       // Where the page is on stdout, the log and any error on stderr.
       for (const stream of [view!.stdout!, view!.stderr!])
         stream.on('data', (chunk: Buffer) => {
           said += chunk.toString();
-          if (/page\s+http:/.test(said)) resolve();
+          const at = /page\s+(http:\S+)\n/.exec(said)?.[1];
+          if (at) resolve(at);
         });
       view!.once('exit', (code) => reject(new Error(`carrel fleet exited ${code}: ${said}`)));
     });
     browser = await launchChromium();
     page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}/fleet`);
+    await page.goto(url);
   }, 60_000);
 
   afterAll(async () => {
