@@ -32,12 +32,13 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import { FailureStreak } from '../../core/failure-streak.js';
 import type { Logger } from '../../core/logger.js';
-import { SIP2_MESSAGES, type Sip2Message, type Sip2VerbatimBody } from '../../protocols/sip2/index.js';
+import type { Sip2Message, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import type { Transport } from '../transport/transport.js';
 import type { IlsConfig } from './config.js';
 import { IlsConnection, type Sip2Exchange, type Sip2FrameListener, type Sip2Request } from './connection.js';
 import { IlsError } from './errors.js';
+import { mayResend, neverLeft, neverSent } from './resend.js';
 
 export interface IlsPoolOptions {
   id: string;
@@ -74,13 +75,6 @@ interface Waiter {
   resolve(slot: Slot): void;
   reject(error: Error): void;
 }
-
-/**
- * Requests the ILS may safely receive twice: when one's answer is lost it is sent
- * again once on a fresh connection. Checkout, checkin, renewals, holds and fee
- * payments are never re-sent here.
- */
-const REPEATABLE = new Set(['99', '93', '23', '63', '17', '35', '25', '19', '01']);
 
 /** The first delay before a failing connection is opened again while the link is up, and the longest. */
 const REOPEN_FIRST_MS = 250;
@@ -215,7 +209,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   /**
    * Sends one request on a free connection and resolves with its answer. When
    * the answer of a request the ILS may safely see twice is lost, it is sent
-   * again once; a request that never left is tried again on another connection.
+   * again once; a request that never left (its connection closed before the write, or it could
+   * not be opened: refused, timed out, its login unanswered) is sent once on another connection.
    * The request's own sequence number is not sent (each connection numbers its
    * requests); `asItCame`: its body as a self-check sent it (IlsConnection.send).
    */
@@ -232,30 +227,34 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     asItCame: Sip2VerbatimBody | undefined,
     error: unknown,
   ): Promise<Sip2Exchange> {
-    if (!(error instanceof IlsError) || !this.connected) throw error;
-    const repeatable = request.type !== 'raw' && REPEATABLE.has(SIP2_MESSAGES[request.type].code);
-    const retry =
-      (error.code === 'ils_connection_lost' && !error.requestSent) || (error.answerLost && repeatable);
-    if (!retry) throw error;
-    this.logger.info({ code: error.code }, 'ILS request failed on its connection; trying again once');
+    if (!this.connected || !mayResend(request, error)) throw error;
+    this.logger.info(
+      { code: describeError(error).code },
+      'ILS request failed on its connection; trying again once',
+    );
     try {
-      return await this.exchangeOnce(request, asItCame);
+      return await this.exchangeOnce(request, asItCame, true);
     } catch (again) {
       // A retry that never left (the link went offline meanwhile) says nothing of the first
       // request, whose answer may be lost: that is what the caller must hear.
-      if (again instanceof IlsError && !again.requestSent) throw error;
+      if (neverLeft(again)) throw error;
       throw again;
     }
   }
 
-  private exchangeOnce(request: Sip2Request, asItCame: Sip2VerbatimBody | undefined): Promise<Sip2Exchange> {
+  /** `again`: the request is sent once more, so not on a connection that is failing (it just did). */
+  private exchangeOnce(
+    request: Sip2Request,
+    asItCame: Sip2VerbatimBody | undefined,
+    again = false,
+  ): Promise<Sip2Exchange> {
     // A free connection is taken at once; only a caller that must wait pays for a promise.
-    const free = this.connected ? this.freeSlot() : undefined;
+    const free = this.connected ? this.freeSlot(again) : undefined;
     if (free) {
       free.busy = true;
       return this.exchangeOn(free, request, asItCame);
     }
-    return this.acquire().then((slot) => this.exchangeOn(slot, request, asItCame));
+    return this.acquire(again).then((slot) => this.exchangeOn(slot, request, asItCame));
   }
 
   /** The request on a slot taken for it; the slot is released when it is answered or fails. */
@@ -529,9 +528,9 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.emit('disconnected', reason);
   }
 
-  private acquire(): Promise<Slot> {
+  private acquire(again = false): Promise<Slot> {
     if (!this.connected) return Promise.reject(new IlsError('ils_offline', 'the ILS link is not connected'));
-    const free = this.freeSlot();
+    const free = this.freeSlot(again);
     if (free) {
       free.busy = true;
       return Promise.resolve(free);
@@ -549,13 +548,17 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** A free slot, one with an open connection first. */
-  private freeSlot(): Slot | undefined {
+  /**
+   * A free slot, one with an open connection first. `notFailing`: a closed one only if it is
+   * not failing; a request sent again after its connection could not be opened waits for the
+   * next connection released rather than try a failing one again.
+   */
+  private freeSlot(notFailing = false): Slot | undefined {
     let closed: Slot | undefined;
     for (const slot of this.slots) {
       if (slot.busy) continue;
       if (slot.connection?.isOpen) return slot;
-      closed ??= slot;
+      if (!notFailing || !slot.failing) closed ??= slot;
     }
     return closed;
   }
@@ -673,15 +676,6 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
 /** A connection known to answer: open, and its last request answered. */
 function answering(slot: Slot): boolean {
   return !slot.failing && slot.connection?.isOpen === true;
-}
-
-/**
- * The error a request hears when its connection could not be opened: the login
- * went unanswered, not the request, which never left, so no answer of it is lost.
- */
-function neverSent(error: unknown): unknown {
-  if (!(error instanceof IlsError) || !error.requestSent) return error;
-  return new IlsError(error.code, `no ILS connection could be opened: ${error.message}`, { cause: error });
 }
 
 /** The ILS did not answer (as opposed to answering badly, or the connection going away). */

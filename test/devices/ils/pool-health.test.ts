@@ -264,7 +264,7 @@ describe('ILS link health when the ILS hangs', () => {
     expect(server.accepted).toBe(3);
   });
 
-  it('does not take a request whose connection could not log in for one whose answer was lost', async () => {
+  it('sends a checkout whose connection could not log in once, on the working connection when it is free, never as one whose answer was lost', async () => {
     const clock = new ManualClock();
     const held: Array<() => void> = [];
     // Logins on connections 1 and 3 go unanswered; item lookups are answered when the test says.
@@ -282,6 +282,20 @@ describe('ILS link health when the ILS hangs', () => {
             titleIdentifier: 'T',
           }),
         );
+      else if (request.type === 'checkout')
+        reply.send({
+          type: 'checkoutResponse',
+          ok: true,
+          renewalOk: false,
+          magneticMedia: false,
+          desensitize: true,
+          transactionDate: '20260101    120000',
+          institutionId: request.institutionId,
+          patronIdentifier: request.patronIdentifier,
+          itemIdentifier: request.itemIdentifier,
+          titleIdentifier: 'T',
+          dueDate: '20260201    235900',
+        });
       else withDefaults()(request, reply, connection);
     });
     const logins = loginAnswers();
@@ -304,9 +318,11 @@ describe('ILS link health when the ILS hangs', () => {
     await until(() => server.requests('login').length === 3, 'a login on a new connection');
     held.shift()!();
     await lookup;
+    // Its login unanswered: the checkout never left, and goes on the connection now free.
     await clock.advance(TIMEOUT_MS);
-    expect(await checkout).toMatchObject({ code: 'ils_timeout', requestSent: false, answerLost: false });
-    expect(server.requests('checkout')).toHaveLength(0);
+    expect(await checkout).toMatchObject({ message: { type: 'checkoutResponse', ok: true } });
+    expect(server.requests('checkout')).toHaveLength(1);
+    expect((await server.waitFor((r) => r.message.type === 'checkout')).connection).toBe(2);
     // Not looked up as if it might have been done.
     expect(server.requests('itemInformation')).toHaveLength(1);
   });

@@ -209,6 +209,28 @@ describe('the ILS link after the ILS hung and answers again', () => {
     expect(supervisor.state().detail).toMatchObject({ connections: 2 });
     expect(frames.count('sent', '17')).toBe(2);
   });
+
+  it('sends a checkout whose connection could not be opened (refused) on the other connection, once', async () => {
+    const sim = await simulator();
+    const relay = await holdingRelay(sim.port);
+    const { client, supervisor, frames } = await deskLink(sim, { port: relay.port });
+    // The first connection is dropped and cannot be opened again: the ILS's port refuses new ones.
+    relay.refuseNew();
+    relay.drop(1);
+    await until(() => supervisor.state().status === 'degraded', 'one connection failing');
+    expect(supervisor.state().lastError).toMatchObject({ code: 'econnrefused' });
+    // A slow lookup holds the other connection; the checkout takes the closed one, which refuses.
+    sim.setFaults({ latencyMs: 200 });
+    const lookup = client.itemInformation('31000006');
+    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    const checkout = await client.checkout('21000001', '31000005');
+    expect(checkout.message).toMatchObject({ type: 'checkoutResponse', ok: true });
+    expect((await lookup).message.type).toBe('itemInformationResponse');
+    // Sent once, on the connection that works: never twice, never looked up as if lost.
+    expect(frames.count('sent', '11')).toBe(1);
+    expect(frames.count('sent', '17')).toBe(1);
+    expect(sim.state.loansOf('21000001').filter((loan) => loan.item === '31000005')).toHaveLength(1);
+  });
 });
 
 /**
@@ -220,8 +242,10 @@ async function holdingRelay(target: number) {
   let held = 0;
   let passBeforeHolding = 0;
   const sockets = new Set<Socket>();
+  const desks = new Map<number, Socket>();
   const server = createServer((desk) => {
     const number = ++accepted;
+    desks.set(number, desk);
     const ils = createConnection({ host: '127.0.0.1', port: target });
     for (const socket of [desk, ils]) {
       sockets.add(socket);
@@ -245,12 +269,19 @@ async function holdingRelay(target: number) {
     () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+        if (server.listening) server.close(() => resolve());
+        else resolve();
       }),
   );
   return {
     port: (server.address() as AddressInfo).port,
     accepted: () => accepted,
+    /** Closes that connection, both ways, as a firewall dropping it would. */
+    drop: (connection: number) => desks.get(connection)?.destroy(),
+    /** Stops listening: new connections are refused, those open carry on. */
+    refuseNew: () => {
+      server.close();
+    },
     /** Swallows what the ILS sends on that connection, after passing its first `pass` answers. */
     holdAnswersOn: (connection: number, pass = 0) => {
       held = connection;
