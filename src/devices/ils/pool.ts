@@ -88,6 +88,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private readonly logger: Logger;
   private readonly slots: Slot[];
   private readonly waiters: Waiter[] = [];
+  /** connect() waiting for a slot held from before the link went down to be let go. */
+  private readonly onFreed: Array<() => void> = [];
   private connected = false;
   private heartbeat: TimerHandle | undefined;
   private roundTrip: number | null = null;
@@ -171,7 +173,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
         await connection.close();
       }
     } else {
-      const results = await Promise.allSettled(this.slots.map((slot) => this.openSlot(slot)));
+      const results = await this.openFreeSlots();
       const firstOpen = this.slots.find((s) => s.connection?.isOpen);
       if (!firstOpen) {
         const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
@@ -195,7 +197,37 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     }
     this.logger.info({ connections: this.condition().detail.connections }, 'ILS link up');
     this.noteCondition();
-    for (const slot of this.slots) if (slot.failing) this.scheduleReopen(slot);
+    for (const slot of this.slots) {
+      if (slot.recheck && !slot.busy) {
+        // Let go between its opening and now: opened and asked at once.
+        slot.recheck = false;
+        this.probe(slot);
+      } else if (slot.failing) this.scheduleReopen(slot);
+    }
+  }
+
+  /**
+   * Opens the slots no earlier work holds. A slot still held from before the link went down
+   * (its connection opening until its connect timeout: a TLS handshake the ILS never answers)
+   * is not waited for while another can be opened: it counts as failing and is opened again
+   * as soon as it is let go. Only when every slot is held does connect() wait for one.
+   */
+  private async openFreeSlots(): Promise<PromiseSettledResult<void>[]> {
+    if (this.slots.every((slot) => slot.busy))
+      await new Promise<void>((resolve) => this.onFreed.push(resolve));
+    const held = this.slots.filter((slot) => slot.busy);
+    const results = await Promise.allSettled(
+      this.slots.filter((slot) => !slot.busy).map((slot) => this.openSlot(slot)),
+    );
+    // Let go while the others opened (its work was ending): opened now, as the others were.
+    const freed = held.filter((slot) => !slot.busy);
+    results.push(...(await Promise.allSettled(freed.map((slot) => this.openSlot(slot)))));
+    for (const slot of held) {
+      if (!slot.busy) continue;
+      slot.failing = true;
+      slot.recheck = true;
+    }
+    return results;
   }
 
   /** Closes every connection; requests under way or waiting fail with `ils_offline` / `ils_connection_lost`. */
@@ -576,6 +608,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       return;
     }
     slot.busy = false;
+    for (const freed of this.onFreed.splice(0)) freed();
   }
 
   private rejectWaiters(error: Error): void {
