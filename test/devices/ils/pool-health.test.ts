@@ -17,6 +17,8 @@ import { ScriptedServer, withDefaults } from './scripted-server.js';
 
 const HEARTBEAT_S = 30;
 const TIMEOUT_MS = 5000;
+/** The pool's first delay before a failing connection is opened again. */
+const REOPEN_FIRST_MS = 250;
 
 let server: ScriptedServer;
 const cleanups: Array<() => Promise<void>> = [];
@@ -238,7 +240,7 @@ describe('ILS link health when the ILS hangs', () => {
     expect(status.message.type).toBe('acsStatus');
   });
 
-  it('is degraded while one connection cannot log in, and online within one heartbeat once it can', async () => {
+  it('is degraded while one connection cannot log in, and online one reconnect delay (0.25 s) later once it can, not a heartbeat later', async () => {
     const clock = new ManualClock();
     // The ILS's session on the first connection is stuck; the others answer.
     await hangableIls((connection) => connection === 1);
@@ -259,8 +261,13 @@ describe('ILS link health when the ILS hangs', () => {
       reason: '1 of 2 ILS connections failing',
       lastError: { code: 'ils_timeout' },
     });
-    await clock.advance(HEARTBEAT_S * 1000);
-    await until(() => supervisor.state().status === 'online', 'online after the heartbeat re-opened it');
+    // The failing connection is opened again after the first reconnect delay, not before.
+    await clock.advance(REOPEN_FIRST_MS - 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.accepted).toBe(2);
+    expect(supervisor.state().status).toBe('degraded');
+    await clock.advance(1);
+    await until(() => supervisor.state().status === 'online', 'online after the connection was opened again');
     expect(server.accepted).toBe(3);
   });
 
