@@ -38,6 +38,9 @@ import type { Transport } from '../transport/transport.js';
 import type { IlsConfig } from './config.js';
 import { IlsConnection, type Sip2Exchange, type Sip2FrameListener, type Sip2Request } from './connection.js';
 import { IlsError } from './errors.js';
+import { type LinkFigures, linkCondition, linkProblems } from './link-condition.js';
+import { runTransaction } from './per-transaction.js';
+import { answering, freeSlotOf, isUnanswered, newSlot, type Slot, scStatus } from './pool-slot.js';
 import { mayResend, neverLeft, neverSent } from './resend.js';
 
 export interface IlsPoolOptions {
@@ -52,24 +55,6 @@ export interface IlsPoolOptions {
 
 /** Device events of the ILS link. Plain data, never a patron. */
 export type IlsEventType = 'connection_lost' | 'connection_restored' | 'acs_offline' | 'acs_online';
-
-interface Slot {
-  readonly index: number;
-  connection: IlsConnection | undefined;
-  busy: boolean;
-  /** The last attempt to open this slot failed, or its last request went unanswered. */
-  failing: boolean;
-  /** Requests unanswered on this slot since its last answer. */
-  unanswered: number;
-  /** Open and ask this slot again as soon as it is released. */
-  recheck: boolean;
-  /** Busy with the pool's own 99 (heartbeat or re-check), not with a caller's request. */
-  probing: boolean;
-  /** Opens this failing slot again after a reconnect delay. */
-  reopen: TimerHandle | undefined;
-  /** Reopens tried since this slot last answered: the next delay doubles with each. */
-  reopens: number;
-}
 
 interface Waiter {
   resolve(slot: Slot): void;
@@ -87,20 +72,16 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly slots: Slot[];
+  /** What the link's condition is made of (link-condition.ts), kept in place: read after every exchange. */
+  private readonly link: LinkFigures;
   private readonly waiters: Waiter[] = [];
   /** connect() waiting for a slot held from before the link went down to be let go. */
   private readonly onFreed: Array<() => void> = [];
   private connected = false;
   private heartbeat: TimerHandle | undefined;
-  private roundTrip: number | null = null;
-  private acsOnline: boolean | null = null;
   private lastAcsStatus: Sip2Message<'acsStatus'> | undefined;
   private lastCondition = '';
-  /** The latest failure of a connection, shown as lastError while the link is degraded. */
-  private lastFailure: { code: string; message: string } | undefined;
   private readonly failures: FailureStreak;
-  /** Per-transaction mode: transactions left unanswered since the last answered one. */
-  private unansweredTransactions = 0;
 
   constructor(private readonly options: IlsPoolOptions) {
     super();
@@ -109,17 +90,16 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.clock = options.clock;
     this.failures = new FailureStreak(options.clock);
     this.logger = options.logger.child({ module: 'ils', device: options.id });
-    this.slots = Array.from({ length: options.config.pool.size }, (_, index) => ({
-      index,
-      connection: undefined,
-      busy: false,
-      failing: false,
-      unanswered: 0,
-      recheck: false,
-      probing: false,
-      reopen: undefined,
-      reopens: 0,
-    }));
+    this.slots = Array.from({ length: options.config.pool.size }, (_, index) => newSlot(index));
+    this.link = {
+      slots: this.slots,
+      perTransaction: this.config.perTransaction,
+      roundTrip: null,
+      slowRoundTripMs: this.config.slowRoundTripMs,
+      acsOnline: null,
+      unansweredTransactions: 0,
+      lastFailure: undefined,
+    };
   }
 
   get isConnected(): boolean {
@@ -132,33 +112,17 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   }
 
   condition(): DeviceCondition {
-    const problems = this.problems();
-    const open = this.slots.filter((s) => s.connection?.isOpen);
-    return {
-      status: problems.length > 0 ? 'degraded' : 'online',
-      reason: problems.length > 0 ? problems.join('; ') : null,
-      ...(this.lastFailure && (this.unansweredTransactions > 0 || this.slots.some((s) => s.failing))
-        ? { lastError: this.lastFailure }
-        : {}),
-      detail: {
-        roundTripMs: this.roundTrip === null ? null : Math.round(this.roundTrip * 10) / 10,
-        connections: this.config.perTransaction ? this.slots.filter((s) => s.busy).length : open.length,
-        idle: this.config.perTransaction
-          ? this.slots.filter((s) => !s.busy).length
-          : open.filter((s) => !s.busy).length,
-        waiting: this.waiters.length,
-      },
-    };
+    return linkCondition(this.link, this.waiters.length);
   }
 
   /**
    * Opens the pool's connections (logging each in) and asks the ILS's status
-   * (99). Resolves when at least one connection works; the others are retried
-   * on each heartbeat. In per-transaction mode it runs one probe transaction.
+   * (99). Resolves when at least one connection works; the others are opened
+   * again after a reconnect delay. In per-transaction mode it runs one probe transaction.
    */
   async connect(): Promise<void> {
     if (this.connected) return;
-    this.unansweredTransactions = 0;
+    this.link.unansweredTransactions = 0;
     for (const slot of this.slots) {
       slot.unanswered = 0;
       slot.recheck = false;
@@ -397,7 +361,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     if (!this.connected) return;
     slot.failing = true;
     slot.unanswered++;
-    this.lastFailure = { code: error.code, message: error.message };
+    this.link.lastFailure = { code: error.code, message: error.message };
     this.logger.warn({ connection: slot.index, error: describeError(error) }, 'ILS connection not answering');
     if (slot.unanswered > 1 && !this.slots.some(answering)) {
       this.goOffline(error);
@@ -409,53 +373,23 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     for (const other of this.slots) if (other !== slot && !other.busy && answering(other)) this.probe(other);
   }
 
-  /** Per-transaction mode: connect, log in, the request, end the session, close. */
-  private async transaction(
-    request: Sip2Request,
-    asItCame: Sip2VerbatimBody | undefined,
-  ): Promise<Sip2Exchange> {
-    const connection = this.newConnection();
-    try {
-      try {
-        await connection.open();
-      } catch (error) {
-        this.offlineIfUnreachable(error);
-        throw neverSent(error);
-      }
-      let exchange: Sip2Exchange;
-      try {
-        exchange = await connection.send(request, asItCame);
-      } catch (error) {
-        if (isUnanswered(error) && this.connected) {
-          // Degraded now; the next transaction, answered or not, decides.
-          this.unansweredTransactions++;
-          this.lastFailure = { code: error.code, message: error.message };
-          this.noteCondition();
-        }
-        throw error;
-      }
-      if (this.unansweredTransactions > 0) {
-        this.unansweredTransactions = 0;
+  /** Per-transaction mode: the request on a connection of its own (per-transaction.ts). */
+  private transaction(request: Sip2Request, asItCame: Sip2VerbatimBody | undefined): Promise<Sip2Exchange> {
+    return runTransaction(this.newConnection(), request, asItCame, this.config, this.clock, this.logger, {
+      notOpened: (error) => this.offlineIfUnreachable(error),
+      unanswered: (error) => {
+        if (!this.connected) return;
+        // Degraded now; the next transaction, answered or not, decides.
+        this.link.unansweredTransactions++;
+        this.link.lastFailure = { code: error.code, message: error.message };
         this.noteCondition();
-      }
-      if (request.type !== 'endPatronSession' && request.type !== 'raw') {
-        const patron = (request as { patronIdentifier?: string }).patronIdentifier ?? '';
-        await connection
-          .send({
-            type: 'endPatronSession',
-            transactionDate: new Date(this.clock.now()),
-            institutionId: this.config.institution,
-            patronIdentifier: patron,
-            terminalPassword: this.config.terminalPassword,
-          })
-          .catch((error: unknown) =>
-            this.logger.debug({ error: describeError(error) }, 'end session (35) failed'),
-          );
-      }
-      return exchange;
-    } finally {
-      await connection.close();
-    }
+      },
+      answered: () => {
+        if (this.link.unansweredTransactions === 0) return;
+        this.link.unansweredTransactions = 0;
+        this.noteCondition();
+      },
+    });
   }
 
   private newConnection(): IlsConnection {
@@ -484,7 +418,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     } catch (error) {
       slot.failing = true;
       const described = describeError(error);
-      this.lastFailure = { code: described.code, message: described.message };
+      this.link.lastFailure = { code: described.code, message: described.message };
       // Every connection fails alike while the ILS is away: said once, then every ten minutes.
       const note = this.failures.failed(described.code, described.message);
       if (note.say)
@@ -580,19 +514,9 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /**
-   * A free slot, one with an open connection first. `notFailing`: a closed one only if it is
-   * not failing; a request sent again after its connection could not be opened waits for the
-   * next connection released rather than try a failing one again.
-   */
+  /** A free slot (pool-slot.ts); `notFailing` for a request sent again. */
   private freeSlot(notFailing = false): Slot | undefined {
-    let closed: Slot | undefined;
-    for (const slot of this.slots) {
-      if (slot.busy) continue;
-      if (slot.connection?.isOpen) return slot;
-      if (!notFailing || !slot.failing) closed ??= slot;
-    }
-    return closed;
+    return freeSlotOf(this.slots, notFailing);
   }
 
   private release(slot: Slot): void {
@@ -655,36 +579,22 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     if (exchange.message.type !== 'acsStatus') return;
     this.lastAcsStatus = exchange.message;
     const online = exchange.message.onlineStatus;
-    if (this.acsOnline !== null && online !== this.acsOnline) {
+    if (this.link.acsOnline !== null && online !== this.link.acsOnline) {
       this.emit('event', online ? 'acs_online' : 'acs_offline', {});
     }
-    this.acsOnline = online;
+    this.link.acsOnline = online;
     this.noteCondition();
   }
 
   private noteRoundTrip(ms: number): void {
-    this.roundTrip = this.roundTrip === null ? ms : this.roundTrip * 0.8 + ms * 0.2;
+    this.link.roundTrip = this.link.roundTrip === null ? ms : this.link.roundTrip * 0.8 + ms * 0.2;
     this.noteCondition();
-  }
-
-  /** What is wrong with the link, in words; empty when nothing is. */
-  private problems(): string[] {
-    const problems: string[] = [];
-    let failing = 0;
-    for (const slot of this.slots) if (slot.failing) failing++;
-    if (failing > 0) problems.push(`${failing} of ${this.slots.length} ILS connections failing`);
-    if (this.unansweredTransactions > 0) problems.push('the ILS left a transaction unanswered');
-    if (this.roundTrip !== null && this.roundTrip > this.config.slowRoundTripMs) {
-      problems.push(`slow ILS: ${Math.round(this.roundTrip)} ms round trip`);
-    }
-    if (this.acsOnline === false) problems.push('the ILS reports itself offline');
-    return problems;
   }
 
   /** Tells the supervisor when the condition changed. Runs after every exchange: counts, no copies. */
   private noteCondition(): void {
     if (!this.connected) return;
-    const problems = this.problems();
+    const problems = linkProblems(this.link);
     const key = problems.length > 0 ? `degraded|${problems.join('; ')}` : 'online';
     if (key === this.lastCondition) return;
     this.lastCondition = key;
@@ -704,18 +614,4 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private async closeAll(): Promise<void> {
     await Promise.all(this.slots.map((slot) => slot.connection?.close()));
   }
-}
-
-/** A connection known to answer: open, and its last request answered. */
-function answering(slot: Slot): boolean {
-  return !slot.failing && slot.connection?.isOpen === true;
-}
-
-/** The ILS did not answer (as opposed to answering badly, or the connection going away). */
-function isUnanswered(error: unknown): error is IlsError {
-  return error instanceof IlsError && error.code === 'ils_timeout';
-}
-
-function scStatus() {
-  return { type: 'scStatus', statusCode: 'ok', maxPrintWidth: 80, protocolVersion: '2.00' } as const;
 }
