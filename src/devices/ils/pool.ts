@@ -32,12 +32,16 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import { FailureStreak } from '../../core/failure-streak.js';
 import type { Logger } from '../../core/logger.js';
-import { SIP2_MESSAGES, type Sip2Message, type Sip2VerbatimBody } from '../../protocols/sip2/index.js';
+import type { Sip2Message, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import type { Transport } from '../transport/transport.js';
 import type { IlsConfig } from './config.js';
 import { IlsConnection, type Sip2Exchange, type Sip2FrameListener, type Sip2Request } from './connection.js';
 import { IlsError } from './errors.js';
+import { type LinkFigures, linkCondition, linkProblems } from './link-condition.js';
+import { runTransaction } from './per-transaction.js';
+import { answering, freeSlotOf, isUnanswered, newSlot, type Slot, scStatus } from './pool-slot.js';
+import { mayResend, neverLeft, neverSent } from './resend.js';
 
 export interface IlsPoolOptions {
   id: string;
@@ -52,35 +56,10 @@ export interface IlsPoolOptions {
 /** Device events of the ILS link. Plain data, never a patron. */
 export type IlsEventType = 'connection_lost' | 'connection_restored' | 'acs_offline' | 'acs_online';
 
-interface Slot {
-  readonly index: number;
-  connection: IlsConnection | undefined;
-  busy: boolean;
-  /** The last attempt to open this slot failed, or its last request went unanswered. */
-  failing: boolean;
-  /** Requests unanswered on this slot since its last answer. */
-  unanswered: number;
-  /** Open and ask this slot again as soon as it is released. */
-  recheck: boolean;
-  /** Busy with the pool's own 99 (heartbeat or re-check), not with a caller's request. */
-  probing: boolean;
-  /** Opens this failing slot again after a reconnect delay. */
-  reopen: TimerHandle | undefined;
-  /** Reopens tried since this slot last answered: the next delay doubles with each. */
-  reopens: number;
-}
-
 interface Waiter {
   resolve(slot: Slot): void;
   reject(error: Error): void;
 }
-
-/**
- * Requests the ILS may safely receive twice: when one's answer is lost it is sent
- * again once on a fresh connection. Checkout, checkin, renewals, holds and fee
- * payments are never re-sent here.
- */
-const REPEATABLE = new Set(['99', '93', '23', '63', '17', '35', '25', '19', '01']);
 
 /** The first delay before a failing connection is opened again while the link is up, and the longest. */
 const REOPEN_FIRST_MS = 250;
@@ -93,18 +72,16 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly slots: Slot[];
+  /** What the link's condition is made of (link-condition.ts), kept in place: read after every exchange. */
+  private readonly link: LinkFigures;
   private readonly waiters: Waiter[] = [];
+  /** connect() waiting for a slot held from before the link went down to be let go. */
+  private readonly onFreed: Array<() => void> = [];
   private connected = false;
   private heartbeat: TimerHandle | undefined;
-  private roundTrip: number | null = null;
-  private acsOnline: boolean | null = null;
   private lastAcsStatus: Sip2Message<'acsStatus'> | undefined;
   private lastCondition = '';
-  /** The latest failure of a connection, shown as lastError while the link is degraded. */
-  private lastFailure: { code: string; message: string } | undefined;
   private readonly failures: FailureStreak;
-  /** Per-transaction mode: transactions left unanswered since the last answered one. */
-  private unansweredTransactions = 0;
 
   constructor(private readonly options: IlsPoolOptions) {
     super();
@@ -113,17 +90,16 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.clock = options.clock;
     this.failures = new FailureStreak(options.clock);
     this.logger = options.logger.child({ module: 'ils', device: options.id });
-    this.slots = Array.from({ length: options.config.pool.size }, (_, index) => ({
-      index,
-      connection: undefined,
-      busy: false,
-      failing: false,
-      unanswered: 0,
-      recheck: false,
-      probing: false,
-      reopen: undefined,
-      reopens: 0,
-    }));
+    this.slots = Array.from({ length: options.config.pool.size }, (_, index) => newSlot(index));
+    this.link = {
+      slots: this.slots,
+      perTransaction: this.config.perTransaction,
+      roundTrip: null,
+      slowRoundTripMs: this.config.slowRoundTripMs,
+      acsOnline: null,
+      unansweredTransactions: 0,
+      lastFailure: undefined,
+    };
   }
 
   get isConnected(): boolean {
@@ -136,33 +112,17 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   }
 
   condition(): DeviceCondition {
-    const problems = this.problems();
-    const open = this.slots.filter((s) => s.connection?.isOpen);
-    return {
-      status: problems.length > 0 ? 'degraded' : 'online',
-      reason: problems.length > 0 ? problems.join('; ') : null,
-      ...(this.lastFailure && (this.unansweredTransactions > 0 || this.slots.some((s) => s.failing))
-        ? { lastError: this.lastFailure }
-        : {}),
-      detail: {
-        roundTripMs: this.roundTrip === null ? null : Math.round(this.roundTrip * 10) / 10,
-        connections: this.config.perTransaction ? this.slots.filter((s) => s.busy).length : open.length,
-        idle: this.config.perTransaction
-          ? this.slots.filter((s) => !s.busy).length
-          : open.filter((s) => !s.busy).length,
-        waiting: this.waiters.length,
-      },
-    };
+    return linkCondition(this.link, this.waiters.length);
   }
 
   /**
    * Opens the pool's connections (logging each in) and asks the ILS's status
-   * (99). Resolves when at least one connection works; the others are retried
-   * on each heartbeat. In per-transaction mode it runs one probe transaction.
+   * (99). Resolves when at least one connection works; the others are opened
+   * again after a reconnect delay. In per-transaction mode it runs one probe transaction.
    */
   async connect(): Promise<void> {
     if (this.connected) return;
-    this.unansweredTransactions = 0;
+    this.link.unansweredTransactions = 0;
     for (const slot of this.slots) {
       slot.unanswered = 0;
       slot.recheck = false;
@@ -177,7 +137,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
         await connection.close();
       }
     } else {
-      const results = await Promise.allSettled(this.slots.map((slot) => this.openSlot(slot)));
+      const results = await this.openFreeSlots();
       const firstOpen = this.slots.find((s) => s.connection?.isOpen);
       if (!firstOpen) {
         const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
@@ -201,7 +161,37 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     }
     this.logger.info({ connections: this.condition().detail.connections }, 'ILS link up');
     this.noteCondition();
-    for (const slot of this.slots) if (slot.failing) this.scheduleReopen(slot);
+    for (const slot of this.slots) {
+      if (slot.recheck && !slot.busy) {
+        // Let go between its opening and now: opened and asked at once.
+        slot.recheck = false;
+        this.probe(slot);
+      } else if (slot.failing) this.scheduleReopen(slot);
+    }
+  }
+
+  /**
+   * Opens the slots no earlier work holds. A slot still held from before the link went down
+   * (its connection opening until its connect timeout: a TLS handshake the ILS never answers)
+   * is not waited for while another can be opened: it counts as failing and is opened again
+   * as soon as it is let go. Only when every slot is held does connect() wait for one.
+   */
+  private async openFreeSlots(): Promise<PromiseSettledResult<void>[]> {
+    if (this.slots.every((slot) => slot.busy))
+      await new Promise<void>((resolve) => this.onFreed.push(resolve));
+    const held = this.slots.filter((slot) => slot.busy);
+    const results = await Promise.allSettled(
+      this.slots.filter((slot) => !slot.busy).map((slot) => this.openSlot(slot)),
+    );
+    // Let go while the others opened (its work was ending): opened now, as the others were.
+    const freed = held.filter((slot) => !slot.busy);
+    results.push(...(await Promise.allSettled(freed.map((slot) => this.openSlot(slot)))));
+    for (const slot of held) {
+      if (!slot.busy) continue;
+      slot.failing = true;
+      slot.recheck = true;
+    }
+    return results;
   }
 
   /** Closes every connection; requests under way or waiting fail with `ils_offline` / `ils_connection_lost`. */
@@ -215,7 +205,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   /**
    * Sends one request on a free connection and resolves with its answer. When
    * the answer of a request the ILS may safely see twice is lost, it is sent
-   * again once; a request that never left is tried again on another connection.
+   * again once; a request that never left (its connection closed before the write, or it could
+   * not be opened: refused, timed out, its login unanswered) is sent once on another connection.
    * The request's own sequence number is not sent (each connection numbers its
    * requests); `asItCame`: its body as a self-check sent it (IlsConnection.send).
    */
@@ -232,30 +223,34 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     asItCame: Sip2VerbatimBody | undefined,
     error: unknown,
   ): Promise<Sip2Exchange> {
-    if (!(error instanceof IlsError) || !this.connected) throw error;
-    const repeatable = request.type !== 'raw' && REPEATABLE.has(SIP2_MESSAGES[request.type].code);
-    const retry =
-      (error.code === 'ils_connection_lost' && !error.requestSent) || (error.answerLost && repeatable);
-    if (!retry) throw error;
-    this.logger.info({ code: error.code }, 'ILS request failed on its connection; trying again once');
+    if (!this.connected || !mayResend(request, error)) throw error;
+    this.logger.info(
+      { code: describeError(error).code },
+      'ILS request failed on its connection; trying again once',
+    );
     try {
-      return await this.exchangeOnce(request, asItCame);
+      return await this.exchangeOnce(request, asItCame, true);
     } catch (again) {
       // A retry that never left (the link went offline meanwhile) says nothing of the first
       // request, whose answer may be lost: that is what the caller must hear.
-      if (again instanceof IlsError && !again.requestSent) throw error;
+      if (neverLeft(again)) throw error;
       throw again;
     }
   }
 
-  private exchangeOnce(request: Sip2Request, asItCame: Sip2VerbatimBody | undefined): Promise<Sip2Exchange> {
+  /** `again`: the request is sent once more, so not on a connection that is failing (it just did). */
+  private exchangeOnce(
+    request: Sip2Request,
+    asItCame: Sip2VerbatimBody | undefined,
+    again = false,
+  ): Promise<Sip2Exchange> {
     // A free connection is taken at once; only a caller that must wait pays for a promise.
-    const free = this.connected ? this.freeSlot() : undefined;
+    const free = this.connected ? this.freeSlot(again) : undefined;
     if (free) {
       free.busy = true;
       return this.exchangeOn(free, request, asItCame);
     }
-    return this.acquire().then((slot) => this.exchangeOn(slot, request, asItCame));
+    return this.acquire(again).then((slot) => this.exchangeOn(slot, request, asItCame));
   }
 
   /** The request on a slot taken for it; the slot is released when it is answered or fails. */
@@ -366,7 +361,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     if (!this.connected) return;
     slot.failing = true;
     slot.unanswered++;
-    this.lastFailure = { code: error.code, message: error.message };
+    this.link.lastFailure = { code: error.code, message: error.message };
     this.logger.warn({ connection: slot.index, error: describeError(error) }, 'ILS connection not answering');
     if (slot.unanswered > 1 && !this.slots.some(answering)) {
       this.goOffline(error);
@@ -378,53 +373,23 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     for (const other of this.slots) if (other !== slot && !other.busy && answering(other)) this.probe(other);
   }
 
-  /** Per-transaction mode: connect, log in, the request, end the session, close. */
-  private async transaction(
-    request: Sip2Request,
-    asItCame: Sip2VerbatimBody | undefined,
-  ): Promise<Sip2Exchange> {
-    const connection = this.newConnection();
-    try {
-      try {
-        await connection.open();
-      } catch (error) {
-        this.offlineIfUnreachable(error);
-        throw neverSent(error);
-      }
-      let exchange: Sip2Exchange;
-      try {
-        exchange = await connection.send(request, asItCame);
-      } catch (error) {
-        if (isUnanswered(error) && this.connected) {
-          // Degraded now; the next transaction, answered or not, decides.
-          this.unansweredTransactions++;
-          this.lastFailure = { code: error.code, message: error.message };
-          this.noteCondition();
-        }
-        throw error;
-      }
-      if (this.unansweredTransactions > 0) {
-        this.unansweredTransactions = 0;
+  /** Per-transaction mode: the request on a connection of its own (per-transaction.ts). */
+  private transaction(request: Sip2Request, asItCame: Sip2VerbatimBody | undefined): Promise<Sip2Exchange> {
+    return runTransaction(this.newConnection(), request, asItCame, this.config, this.clock, this.logger, {
+      notOpened: (error) => this.offlineIfUnreachable(error),
+      unanswered: (error) => {
+        if (!this.connected) return;
+        // Degraded now; the next transaction, answered or not, decides.
+        this.link.unansweredTransactions++;
+        this.link.lastFailure = { code: error.code, message: error.message };
         this.noteCondition();
-      }
-      if (request.type !== 'endPatronSession' && request.type !== 'raw') {
-        const patron = (request as { patronIdentifier?: string }).patronIdentifier ?? '';
-        await connection
-          .send({
-            type: 'endPatronSession',
-            transactionDate: new Date(this.clock.now()),
-            institutionId: this.config.institution,
-            patronIdentifier: patron,
-            terminalPassword: this.config.terminalPassword,
-          })
-          .catch((error: unknown) =>
-            this.logger.debug({ error: describeError(error) }, 'end session (35) failed'),
-          );
-      }
-      return exchange;
-    } finally {
-      await connection.close();
-    }
+      },
+      answered: () => {
+        if (this.link.unansweredTransactions === 0) return;
+        this.link.unansweredTransactions = 0;
+        this.noteCondition();
+      },
+    });
   }
 
   private newConnection(): IlsConnection {
@@ -453,7 +418,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     } catch (error) {
       slot.failing = true;
       const described = describeError(error);
-      this.lastFailure = { code: described.code, message: described.message };
+      this.link.lastFailure = { code: described.code, message: described.message };
       // Every connection fails alike while the ILS is away: said once, then every ten minutes.
       const note = this.failures.failed(described.code, described.message);
       if (note.say)
@@ -529,9 +494,9 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.emit('disconnected', reason);
   }
 
-  private acquire(): Promise<Slot> {
+  private acquire(again = false): Promise<Slot> {
     if (!this.connected) return Promise.reject(new IlsError('ils_offline', 'the ILS link is not connected'));
-    const free = this.freeSlot();
+    const free = this.freeSlot(again);
     if (free) {
       free.busy = true;
       return Promise.resolve(free);
@@ -549,15 +514,9 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** A free slot, one with an open connection first. */
-  private freeSlot(): Slot | undefined {
-    let closed: Slot | undefined;
-    for (const slot of this.slots) {
-      if (slot.busy) continue;
-      if (slot.connection?.isOpen) return slot;
-      closed ??= slot;
-    }
-    return closed;
+  /** A free slot (pool-slot.ts); `notFailing` for a request sent again. */
+  private freeSlot(notFailing = false): Slot | undefined {
+    return freeSlotOf(this.slots, notFailing);
   }
 
   private release(slot: Slot): void {
@@ -573,6 +532,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       return;
     }
     slot.busy = false;
+    for (const freed of this.onFreed.splice(0)) freed();
   }
 
   private rejectWaiters(error: Error): void {
@@ -619,36 +579,22 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     if (exchange.message.type !== 'acsStatus') return;
     this.lastAcsStatus = exchange.message;
     const online = exchange.message.onlineStatus;
-    if (this.acsOnline !== null && online !== this.acsOnline) {
+    if (this.link.acsOnline !== null && online !== this.link.acsOnline) {
       this.emit('event', online ? 'acs_online' : 'acs_offline', {});
     }
-    this.acsOnline = online;
+    this.link.acsOnline = online;
     this.noteCondition();
   }
 
   private noteRoundTrip(ms: number): void {
-    this.roundTrip = this.roundTrip === null ? ms : this.roundTrip * 0.8 + ms * 0.2;
+    this.link.roundTrip = this.link.roundTrip === null ? ms : this.link.roundTrip * 0.8 + ms * 0.2;
     this.noteCondition();
-  }
-
-  /** What is wrong with the link, in words; empty when nothing is. */
-  private problems(): string[] {
-    const problems: string[] = [];
-    let failing = 0;
-    for (const slot of this.slots) if (slot.failing) failing++;
-    if (failing > 0) problems.push(`${failing} of ${this.slots.length} ILS connections failing`);
-    if (this.unansweredTransactions > 0) problems.push('the ILS left a transaction unanswered');
-    if (this.roundTrip !== null && this.roundTrip > this.config.slowRoundTripMs) {
-      problems.push(`slow ILS: ${Math.round(this.roundTrip)} ms round trip`);
-    }
-    if (this.acsOnline === false) problems.push('the ILS reports itself offline');
-    return problems;
   }
 
   /** Tells the supervisor when the condition changed. Runs after every exchange: counts, no copies. */
   private noteCondition(): void {
     if (!this.connected) return;
-    const problems = this.problems();
+    const problems = linkProblems(this.link);
     const key = problems.length > 0 ? `degraded|${problems.join('; ')}` : 'online';
     if (key === this.lastCondition) return;
     this.lastCondition = key;
@@ -668,27 +614,4 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private async closeAll(): Promise<void> {
     await Promise.all(this.slots.map((slot) => slot.connection?.close()));
   }
-}
-
-/** A connection known to answer: open, and its last request answered. */
-function answering(slot: Slot): boolean {
-  return !slot.failing && slot.connection?.isOpen === true;
-}
-
-/**
- * The error a request hears when its connection could not be opened: the login
- * went unanswered, not the request, which never left, so no answer of it is lost.
- */
-function neverSent(error: unknown): unknown {
-  if (!(error instanceof IlsError) || !error.requestSent) return error;
-  return new IlsError(error.code, `no ILS connection could be opened: ${error.message}`, { cause: error });
-}
-
-/** The ILS did not answer (as opposed to answering badly, or the connection going away). */
-function isUnanswered(error: unknown): error is IlsError {
-  return error instanceof IlsError && error.code === 'ils_timeout';
-}
-
-function scStatus() {
-  return { type: 'scStatus', statusCode: 'ok', maxPrintWidth: 80, protocolVersion: '2.00' } as const;
 }

@@ -12,6 +12,8 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
   private state: 'closed' | 'opening' | 'open' | 'closing' = 'closed';
   /** The open in progress, so a close() meanwhile can wait for it. */
   private opening: Promise<void> | undefined;
+  /** The close under way (asked for, or after the link was lost): done once the link can be opened again. */
+  private closing: Promise<void> | undefined;
   /** Why the link was lost, so writes failing with it say so rather than "closed". */
   private lostWith: TransportError | undefined;
 
@@ -20,6 +22,8 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
   }
 
   async open(): Promise<void> {
+    // A link still closing (lost, or a close() under way) is opened once it has closed.
+    if (this.state === 'closing') await this.closing;
     if (this.state !== 'closed')
       throw new TransportError('already_open', `${this.description} is already open`);
     this.state = 'opening';
@@ -92,13 +96,29 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
   async close(): Promise<void> {
     // Closing while an open is under way waits for it, then closes what it opened.
     if (this.state === 'opening') await this.opening;
-    if (this.state === 'closed' || this.state === 'closing') return;
+    // Already closing: done when that close is, so an open() right after finds the link closed.
+    if (this.state === 'closing') return this.closing;
+    if (this.state === 'closed') return;
     this.state = 'closing';
+    return this.closeLink(undefined);
+  }
+
+  /** Closes the device's side and then says so (one `close` event); never rejects. */
+  private closeLink(reason: TransportError | undefined): Promise<void> {
+    let closed: Promise<void>;
     try {
-      await this.doClose();
-    } finally {
-      this.finish(undefined);
+      closed = this.doClose();
+    } catch (error) {
+      closed = Promise.reject(error);
     }
+    const closing = closed
+      .catch(() => {})
+      .then(() => {
+        if (this.closing === closing) this.closing = undefined;
+        this.finish(reason);
+      });
+    this.closing = closing;
+    return closing;
   }
 
   protected received(chunk: Buffer): void {
@@ -111,9 +131,7 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
     this.state = 'closing';
     const reason = toTransportError(error, this.description);
     this.lostWith = reason;
-    void this.doClose()
-      .catch(() => {})
-      .finally(() => this.finish(reason));
+    void this.closeLink(reason);
   }
 
   private finish(error: Error | undefined): void {

@@ -3,6 +3,9 @@ import { type Clock, systemClock } from '../../core/clock.js';
 import { TransportError } from '../../core/errors.js';
 import { BaseTransport } from './base-transport.js';
 
+/** How long a close waits for a destroyed socket to say it closed. */
+const CLOSE_WAIT_MS = 2000;
+
 export interface SocketLinkOptions {
   host: string;
   port: number;
@@ -107,12 +110,26 @@ export abstract class SocketTransport extends BaseTransport {
     });
   }
 
+  /**
+   * Destroys the socket and waits for its `close`, but never longer than CLOSE_WAIT_MS: a close()
+   * (and an open() behind it) must end even if the socket never says it closed.
+   */
   protected async doClose(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
     if (!socket || socket.destroyed) return;
+    const { host, port } = this.link;
+    const clock = this.link.clock ?? systemClock;
     await new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
+      const timer = clock.setTimeout(
+        `${this.description.split(':')[0]}-close ${host}:${port}`,
+        resolve,
+        CLOSE_WAIT_MS,
+      );
+      socket.once('close', () => {
+        timer.cancel();
+        resolve();
+      });
       socket.destroy();
     });
   }

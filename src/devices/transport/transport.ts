@@ -13,7 +13,10 @@
  * 3. Bytes read are delivered in order to every `data` listener, in chunks of any
  *    size: frames are the driver's business.
  * 4. `close()` cancels pending I/O: writes not yet handed to the OS reject with
- *    TransportClosedError. It is idempotent and never rejects.
+ *    TransportClosedError. It is idempotent and never rejects, and resolves only
+ *    once the transport can be opened again, also when a close was already under
+ *    way (asked before, or after the link was lost). `open()` while the link is
+ *    still closing waits for that close, then opens.
  * 5. Every successful `open()` is followed by exactly one `close` event. It
  *    carries an error when the link was lost (peer closed, cable pulled, device
  *    unplugged): any error other than TransportClosedError means "disconnected".

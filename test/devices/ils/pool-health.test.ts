@@ -17,6 +17,8 @@ import { ScriptedServer, withDefaults } from './scripted-server.js';
 
 const HEARTBEAT_S = 30;
 const TIMEOUT_MS = 5000;
+/** The pool's first delay before a failing connection is opened again. */
+const REOPEN_FIRST_MS = 250;
 
 let server: ScriptedServer;
 const cleanups: Array<() => Promise<void>> = [];
@@ -238,7 +240,7 @@ describe('ILS link health when the ILS hangs', () => {
     expect(status.message.type).toBe('acsStatus');
   });
 
-  it('is degraded while one connection cannot log in, and online within one heartbeat once it can', async () => {
+  it('is degraded while one connection cannot log in, and online one reconnect delay (0.25 s) later once it can, not a heartbeat later', async () => {
     const clock = new ManualClock();
     // The ILS's session on the first connection is stuck; the others answer.
     await hangableIls((connection) => connection === 1);
@@ -259,12 +261,17 @@ describe('ILS link health when the ILS hangs', () => {
       reason: '1 of 2 ILS connections failing',
       lastError: { code: 'ils_timeout' },
     });
-    await clock.advance(HEARTBEAT_S * 1000);
-    await until(() => supervisor.state().status === 'online', 'online after the heartbeat re-opened it');
+    // The failing connection is opened again after the first reconnect delay, not before.
+    await clock.advance(REOPEN_FIRST_MS - 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.accepted).toBe(2);
+    expect(supervisor.state().status).toBe('degraded');
+    await clock.advance(1);
+    await until(() => supervisor.state().status === 'online', 'online after the connection was opened again');
     expect(server.accepted).toBe(3);
   });
 
-  it('does not take a request whose connection could not log in for one whose answer was lost', async () => {
+  it('sends a checkout whose connection could not log in once, on the working connection when it is free, never as one whose answer was lost', async () => {
     const clock = new ManualClock();
     const held: Array<() => void> = [];
     // Logins on connections 1 and 3 go unanswered; item lookups are answered when the test says.
@@ -282,6 +289,20 @@ describe('ILS link health when the ILS hangs', () => {
             titleIdentifier: 'T',
           }),
         );
+      else if (request.type === 'checkout')
+        reply.send({
+          type: 'checkoutResponse',
+          ok: true,
+          renewalOk: false,
+          magneticMedia: false,
+          desensitize: true,
+          transactionDate: '20260101    120000',
+          institutionId: request.institutionId,
+          patronIdentifier: request.patronIdentifier,
+          itemIdentifier: request.itemIdentifier,
+          titleIdentifier: 'T',
+          dueDate: '20260201    235900',
+        });
       else withDefaults()(request, reply, connection);
     });
     const logins = loginAnswers();
@@ -304,9 +325,11 @@ describe('ILS link health when the ILS hangs', () => {
     await until(() => server.requests('login').length === 3, 'a login on a new connection');
     held.shift()!();
     await lookup;
+    // Its login unanswered: the checkout never left, and goes on the connection now free.
     await clock.advance(TIMEOUT_MS);
-    expect(await checkout).toMatchObject({ code: 'ils_timeout', requestSent: false, answerLost: false });
-    expect(server.requests('checkout')).toHaveLength(0);
+    expect(await checkout).toMatchObject({ message: { type: 'checkoutResponse', ok: true } });
+    expect(server.requests('checkout')).toHaveLength(1);
+    expect((await server.waitFor((r) => r.message.type === 'checkout')).connection).toBe(2);
     // Not looked up as if it might have been done.
     expect(server.requests('itemInformation')).toHaveLength(1);
   });

@@ -3,7 +3,10 @@
  * simulator over real TCP, its faults set at run time, the client's timers on a
  * fake clock so that timeouts fire in the order a loaded machine fires them.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
 import { ManualClock } from '../../../src/core/clock.js';
@@ -13,8 +16,11 @@ import { IlsClient, type IlsConfigInput } from '../../../src/devices/ils/index.j
 import { DEFAULT_BACKOFF } from '../../../src/gateway/backoff.js';
 import { DeviceSupervisor } from '../../../src/gateway/devices/supervisor.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
+import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 
 const TIMEOUT_MS = 5000;
+/** Long enough that a connection still opening from before the link went down outlasts a reconnect. */
+const CONNECT_TIMEOUT_MS = 20_000;
 const HEARTBEAT_S = 30;
 /** The supervisor's first reconnect delay (no jitter here). */
 const RECONNECT_MS = DEFAULT_BACKOFF.initialMs;
@@ -36,9 +42,9 @@ function wire() {
   };
 }
 
-/** The ILS simulator on a free port. */
-async function simulator(): Promise<IlsSimulator> {
-  const sim = await startIlsSimulator({ fixture: sampleFixturePath() });
+/** The ILS simulator on a free port (over TLS when given its key and certificate). */
+async function simulator(tls?: { key: Buffer; cert: Buffer }): Promise<IlsSimulator> {
+  const sim = await startIlsSimulator({ fixture: sampleFixturePath(), ...(tls && { tls }) });
   cleanups.push(() => sim.close());
   return sim;
 }
@@ -209,6 +215,80 @@ describe('the ILS link after the ILS hung and answers again', () => {
     expect(supervisor.state().detail).toMatchObject({ connections: 2 });
     expect(frames.count('sent', '17')).toBe(2);
   });
+
+  it('sends a checkout whose connection could not be opened (refused) on the other connection, once', async () => {
+    const sim = await simulator();
+    const relay = await holdingRelay(sim.port);
+    const { client, supervisor, frames } = await deskLink(sim, { port: relay.port });
+    // The first connection is dropped and cannot be opened again: the ILS's port refuses new ones.
+    relay.refuseNew();
+    relay.drop(1);
+    await until(() => supervisor.state().status === 'degraded', 'one connection failing');
+    expect(supervisor.state().lastError).toMatchObject({ code: 'econnrefused' });
+    // A slow lookup holds the other connection; the checkout takes the closed one, which refuses.
+    sim.setFaults({ latencyMs: 200 });
+    const lookup = client.itemInformation('31000006');
+    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    const checkout = await client.checkout('21000001', '31000005');
+    expect(checkout.message).toMatchObject({ type: 'checkoutResponse', ok: true });
+    expect((await lookup).message.type).toBe('itemInformationResponse');
+    // Sent once, on the connection that works: never twice, never looked up as if lost.
+    expect(frames.count('sent', '11')).toBe(1);
+    expect(frames.count('sent', '17')).toBe(1);
+    expect(sim.state.loansOf('21000001').filter((loan) => loan.item === '31000005')).toHaveLength(1);
+  });
+
+  it.skipIf(!hasOpenssl)(
+    'comes back within one reconnect delay while a connection opened before the link went down is still opening, not once that open gives up',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'carrel-ils-recovery-tls-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      makeTestCa(dir, 'localhost', 'DNS:localhost,IP:127.0.0.1');
+      const sim = await simulator({
+        key: readFileSync(join(dir, 'localhost.key')),
+        cert: readFileSync(join(dir, 'localhost.pem')),
+      });
+      const relay = await holdingRelay(sim.port);
+      const { clock, client, supervisor, frames } = await deskLink(sim, {
+        port: relay.port,
+        tls: { caFile: join(dir, 'localhost.pem'), serverName: 'localhost' },
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      });
+      sim.setFaults({ hang: true });
+      // The next connection's TLS handshake goes unanswered: it is opening until its connect timeout.
+      relay.holdAnswersOn(relay.accepted() + 1);
+      const asked = frames.count('sent', '99');
+      const logins = frames.count('sent', '93');
+      const lookup = client.itemInformation('31000005').catch((error: unknown) => error);
+      await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+      await clock.advance(TIMEOUT_MS);
+      // The lookup's connection is being opened again (its handshake held), the other one asked.
+      await until(() => relay.accepted() === 3 && frames.count('sent', '99') === asked + 1, 're-checks');
+      await clock.advance(TIMEOUT_MS);
+      await until(() => frames.count('sent', '93') === logins + 1, 'the other connection opened again');
+      await clock.advance(TIMEOUT_MS);
+      await until(() => supervisor.state().status === 'offline', 'offline');
+      expect(await lookup).toMatchObject({ code: 'ils_timeout' });
+
+      // The ILS answers again; the first connection is still in its held handshake.
+      sim.setFaults({});
+      await clock.advance(RECONNECT_MS);
+      await until(() => supervisor.state().status !== 'offline', 'reconnected');
+      expect(supervisor.state()).toMatchObject({
+        status: 'degraded',
+        reason: '1 of 2 ILS connections failing',
+      });
+      const checkout = await client.checkout('21000001', '31000005');
+      expect(checkout.message).toMatchObject({ type: 'checkoutResponse', ok: true });
+
+      // The held open gives up at its connect timeout; a reconnect delay later the link is whole.
+      await clock.advance(CONNECT_TIMEOUT_MS);
+      await clock.advance(RECONNECT_MS);
+      await until(() => supervisor.state().status === 'online', 'online');
+      expect(supervisor.state().detail).toMatchObject({ connections: 2 });
+      expect(frames.count('sent', '11')).toBe(1);
+    },
+  );
 });
 
 /**
@@ -220,8 +300,10 @@ async function holdingRelay(target: number) {
   let held = 0;
   let passBeforeHolding = 0;
   const sockets = new Set<Socket>();
+  const desks = new Map<number, Socket>();
   const server = createServer((desk) => {
     const number = ++accepted;
+    desks.set(number, desk);
     const ils = createConnection({ host: '127.0.0.1', port: target });
     for (const socket of [desk, ils]) {
       sockets.add(socket);
@@ -245,12 +327,19 @@ async function holdingRelay(target: number) {
     () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+        if (server.listening) server.close(() => resolve());
+        else resolve();
       }),
   );
   return {
     port: (server.address() as AddressInfo).port,
     accepted: () => accepted,
+    /** Closes that connection, both ways, as a firewall dropping it would. */
+    drop: (connection: number) => desks.get(connection)?.destroy(),
+    /** Stops listening: new connections are refused, those open carry on. */
+    refuseNew: () => {
+      server.close();
+    },
     /** Swallows what the ILS sends on that connection, after passing its first `pass` answers. */
     holdAnswersOn: (connection: number, pass = 0) => {
       held = connection;

@@ -17,6 +17,8 @@ export interface TransportFixture {
   connected(): Promise<FarEnd>;
   /** Pulls the cable / kills the peer / unplugs the device. Absent when it cannot be done (real hardware). */
   drop?(): Promise<void>;
+  /** drop() takes the device away for good (a pty pair closed): nothing to open again after it. */
+  goneAfterDrop?: boolean;
   /** A transport of the same kind aimed at something that is not there. */
   unreachable(): Transport;
   /** Stops everything the fixture started. */
@@ -206,6 +208,53 @@ export function transportContract(name: string, makeFixture: () => Promise<Trans
       } finally {
         process.off('unhandledRejection', onUnhandled);
       }
+    });
+
+    it('close() asked again while the link is still closing resolves once it can be opened again', async () => {
+      await transport.open();
+      await fixture.connected();
+      const first = transport.close();
+      await transport.close();
+      expect(transport.isOpen).toBe(false);
+      await transport.open();
+      const far = await fixture.connected();
+      await transport.write(Buffer.from('again'));
+      expect((await far.take(5)).toString()).toBe('again');
+      await first;
+      expect(closes).toEqual([undefined]);
+    });
+
+    it('open() while the link is still closing opens it once closed, not already_open', async () => {
+      await transport.open();
+      await fixture.connected();
+      const closing = transport.close();
+      await transport.open();
+      await closing;
+      expect(transport.isOpen).toBe(true);
+      const far = await fixture.connected();
+      await transport.write(Buffer.from('again'));
+      expect((await far.take(5)).toString()).toBe('again');
+      expect(closes).toEqual([undefined]);
+    });
+
+    it('close() and open() at once after the far end went away open it again', async (context) => {
+      if (!fixture.drop) context.skip('this fixture cannot drop the link (real hardware)');
+      if (fixture.goneAfterDrop) context.skip('the device is gone after the drop: nothing to open again');
+      await transport.open();
+      await fixture.connected();
+      await fixture.drop?.();
+      // As soon as the link is seen gone (not waiting for its close event): closed, then opened again.
+      for (let i = 0; i < 400 && transport.isOpen; i++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(transport.isOpen).toBe(false);
+      await transport.close();
+      await transport.open();
+      expect(transport.isOpen).toBe(true);
+      const far = await fixture.connected();
+      await transport.write(Buffer.from('again'));
+      expect((await far.take(5)).toString()).toBe('again');
+      expect(closes).toHaveLength(1);
+      expect(closes[0]).toBeInstanceOf(TransportError);
     });
 
     it("rejects a second open() with 'already_open' and stays usable", async () => {

@@ -18,6 +18,7 @@ transportContract('LpTransport over a pty', async () => {
     transport: new LpTransport({ path: pair.hostPath }),
     connected: async () => far,
     drop: () => pair.close(),
+    goneAfterDrop: true,
     unreachable: () => new LpTransport({ path: `${pair.hostPath}-missing` }),
     cleanup: async () => {
       await far.close();

@@ -40,6 +40,7 @@ transportContract('SerialTransport over a socat pty pair', async () => {
     transport: new SerialTransport({ path: pair.hostPath, baudRate: 9600 }),
     connected: async () => far,
     drop: () => pair.close(),
+    goneAfterDrop: true,
     unreachable: () => new SerialTransport({ path: `${pair.hostPath}-missing` }),
     cleanup: async () => {
       await far.close();

@@ -100,4 +100,39 @@ describe('TcpTransport', () => {
     expect(transport.isOpen).toBe(false);
     await server.close();
   });
+
+  it('ends a close within 2 s on its clock when the socket never says it closed, and opens again after it', async () => {
+    const server = await listen();
+    const clock = new ManualClock();
+    // A socket whose 'close' never comes (its handle stuck in the kernel): held back here.
+    class SilentClose extends TcpTransport {
+      protected override async connectSocket() {
+        const made = await super.connectSocket();
+        const emit = made.socket.emit.bind(made.socket);
+        made.socket.emit = (event: string | symbol, ...args: unknown[]) =>
+          event === 'close' ? false : emit(event, ...args);
+        return made;
+      }
+    }
+    const transport = new SilentClose({ host: '127.0.0.1', port: server.port, clock });
+    try {
+      await transport.open();
+      let closed = false;
+      const closing = transport.close().then(() => {
+        closed = true;
+      });
+      const reopening = transport.open();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(closed).toBe(false);
+      await clock.advance(2000);
+      await closing;
+      await reopening;
+      expect(transport.isOpen).toBe(true);
+    } finally {
+      const last = transport.close();
+      await clock.advance(2000);
+      await last;
+      await server.close();
+    }
+  });
 });
