@@ -442,6 +442,30 @@ describe('print release on the simulated desk', () => {
     }
   });
 
+  it('says what a login lacks or has twice: neither a card number nor a pad is not "not both"', async () => {
+    const answer = async (login: object) =>
+      (
+        await call<{ code: string; errors: Array<{ path: string; message: string }> }>(
+          'POST',
+          '/api/v1/print/station/login',
+          login,
+        )
+      ).body;
+    const neither = await answer({ pin: PIN });
+    expect(neither.code).toBe('invalid_request');
+    expect(neither.errors).toEqual([
+      { path: 'body.patron', message: 'give a card number (patron) or a pad with the patron card on it' },
+    ]);
+    const both = await answer({ patron: PATRON, pad: 'pad-1', pin: PIN });
+    expect(both.code).toBe('invalid_request');
+    expect(both.errors).toEqual([
+      {
+        path: 'body.pad',
+        message: 'give a card number (patron) or a pad with the patron card on it, not both',
+      },
+    ]);
+  });
+
   it('reports the day in JSON and CSV, and never names who printed in its events', async () => {
     const today = new Date();
     const date = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
