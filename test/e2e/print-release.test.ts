@@ -125,6 +125,15 @@ describe('print release on the simulated desk', () => {
     expect(released.body.balance.balanceMinor).toBe(440);
     await until('the job to print', () => (server().job(jobId)?.state === 'completed' ? true : undefined));
     expect(server().job(jobId)?.impressionsCompleted).toBe(6);
+    // A station or a display following the job hears it done, as print.job_changed promises for
+    // every change of its state: it heard 'processing' and then nothing, the job gone from the
+    // server's list of jobs not completed.
+    const done = await until('print.job_changed saying the job completed', () =>
+      events.find(
+        (e) => e.type === 'print.job_changed' && e.data.jobId === jobId && e.data.state === 'completed',
+      ),
+    );
+    expect(done.data).toMatchObject({ queue: 'public-bw', pages: 3, copies: 2, impressionsCompleted: 6 });
   });
 
   it('charges a retried release once', async () => {
