@@ -126,7 +126,7 @@ describe('a gate alarm whose title lookup a restart of Carrel cut', () => {
       await page.goto(`${again}/gates`);
       const row = page.locator('#open [data-alarm]').filter({ hasText: ITEM });
       await row.waitFor({ timeout: 10_000 });
-      await expect.poll(() => row.locator('.title').textContent(), { timeout: 5000 }).toBe('Title not found');
+      await expect.poll(() => row.locator('.title').textContent(), { timeout: 5000 }).toBe('Title not known');
       const meta = await row.locator('.meta').textContent();
       expect(meta).toContain(
         'Carrel was restarted before the library system answered about the item: look the item up there',

@@ -67,7 +67,7 @@ describe.skipIf(skip !== undefined)(
   () => {
     const chromium = gateDesk(1500);
 
-    it('says at once that the title was not found and why, on the page and over MQTT', async () => {
+    it('says at once that the title is not known and why, not that the item was not found, on the page and over MQTT', async () => {
       const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
       const gate = chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
       const desk = await openPage(chromium);
@@ -91,7 +91,7 @@ describe.skipIf(skip !== undefined)(
         await row.waitFor({ timeout: 2000 });
         await expect
           .poll(() => row.locator('.title').textContent(), { timeout: 5000 })
-          .toBe('Title not found');
+          .toBe('Title not known');
         expect(Date.now() - walkedAt).toBeLessThan(5000);
         expect(await row.locator('.meta').textContent()).toContain('the library system did not answer');
         const alarmId = await row.getAttribute('data-alarm');
@@ -109,7 +109,7 @@ describe.skipIf(skip !== undefined)(
       }
     });
 
-    it('says why the title was not found after the page is reloaded too, not "the library system did not say"', async () => {
+    it('says why the title is not known after the page is reloaded too, not "the library system did not say"', async () => {
       // The test before left the link to the library system closed by its unanswered request, and
       // it reconnects in a moment: an alarm then reads 'the library system cannot be reached'.
       // This one is about a library system that is reached and does not answer.
@@ -123,13 +123,13 @@ describe.skipIf(skip !== undefined)(
         const row = desk.locator('[data-alarm]').filter({ hasText: '31000014' });
         await expect
           .poll(() => row.locator('.title').textContent(), { timeout: 5000 })
-          .toBe('Title not found');
+          .toBe('Title not known');
         const live = await row.locator('.meta').textContent();
         expect(live).toContain('the library system did not answer');
         await desk.reload();
         await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
         await expect.poll(() => row.count()).toBe(1);
-        expect(await row.locator('.title').textContent()).toBe('Title not found');
+        expect(await row.locator('.title').textContent()).toBe('Title not known');
         expect(await row.locator('.meta').textContent()).toBe(live);
       } finally {
         ils.setFaults({});

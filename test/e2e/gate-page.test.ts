@@ -413,7 +413,7 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     expect(await waiting.locator('time').textContent()).toMatch(new RegExp(`^${day} \\d\\d:\\d\\d:\\d\\d$`));
   });
 
-  it('says the title was not found once the title lookup is over, when the page missed Carrel saying so', async () => {
+  it('says the title is not known (not that it was not found) once the title lookup is over, when the page missed Carrel saying so', async () => {
     const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
     const { gates } = (await (
       await fetch(`${chromium.testDesk.api}/api/v1/gates`, { headers: { authorization: `Bearer ${STAFF}` } })
@@ -442,7 +442,7 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
       await desk.clock.runFor(lookupMs + 4_000);
       expect(await row.locator('.title').textContent()).toBe('…');
       await desk.clock.runFor(1_000);
-      await expect.poll(() => row.locator('.title').textContent()).toBe('Title not found');
+      await expect.poll(() => row.locator('.title').textContent()).toBe('Title not known');
       expect(await row.textContent()).toContain('the library system did not say');
     } finally {
       ils.setFaults({});

@@ -88,6 +88,15 @@ describe('money a payment owes back', () => {
     expect(reused.json).toMatchObject({ code: 'request_id_conflict' });
     expect(reused.json.detail).toMatch(/\(another amountMinor\)/);
     expect((await call('GET', `/payments/${id}`)).json.overpayment).toMatchObject({ paidOutMinor: 200 });
+    // More than is still owed is refused in money, as the receipt says it, and records nothing.
+    const tooMuch = await call('POST', `/payments/${id}/payouts`, {
+      amountMinor: 500,
+      requestId: randomUUID(),
+    });
+    expect(tooMuch.status).toBe(422);
+    expect(tooMuch.json).toMatchObject({ code: 'payout_invalid' });
+    expect(tooMuch.json.detail).toBe('the patron is owed 3.00 EUR on this payment');
+    expect((await call('GET', `/payments/${id}`)).json.overpayment).toMatchObject({ paidOutMinor: 200 });
     const paidOut = await call('POST', `/payments/${id}/payouts`, {
       amountMinor: 300,
       requestId: randomUUID(),

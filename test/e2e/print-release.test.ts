@@ -125,6 +125,15 @@ describe('print release on the simulated desk', () => {
     expect(released.body.balance.balanceMinor).toBe(440);
     await until('the job to print', () => (server().job(jobId)?.state === 'completed' ? true : undefined));
     expect(server().job(jobId)?.impressionsCompleted).toBe(6);
+    // A station or a display following the job hears it done, as print.job_changed promises for
+    // every change of its state: it heard 'processing' and then nothing, the job gone from the
+    // server's list of jobs not completed.
+    const done = await until('print.job_changed saying the job completed', () =>
+      events.find(
+        (e) => e.type === 'print.job_changed' && e.data.jobId === jobId && e.data.state === 'completed',
+      ),
+    );
+    expect(done.data).toMatchObject({ queue: 'public-bw', pages: 3, copies: 2, impressionsCompleted: 6 });
   });
 
   it('charges a retried release once', async () => {
@@ -440,6 +449,30 @@ describe('print release on the simulated desk', () => {
       expect(answer.body.detail).toMatch(/PIN .*nobody was logged in/);
       expect(answer.body.session).toBeUndefined();
     }
+  });
+
+  it('says what a login lacks or has twice: neither a card number nor a pad is not "not both"', async () => {
+    const answer = async (login: object) =>
+      (
+        await call<{ code: string; errors: Array<{ path: string; message: string }> }>(
+          'POST',
+          '/api/v1/print/station/login',
+          login,
+        )
+      ).body;
+    const neither = await answer({ pin: PIN });
+    expect(neither.code).toBe('invalid_request');
+    expect(neither.errors).toEqual([
+      { path: 'body.patron', message: 'give a card number (patron) or a pad with the patron card on it' },
+    ]);
+    const both = await answer({ patron: PATRON, pad: 'pad-1', pin: PIN });
+    expect(both.code).toBe('invalid_request');
+    expect(both.errors).toEqual([
+      {
+        path: 'body.pad',
+        message: 'give a card number (patron) or a pad with the patron card on it, not both',
+      },
+    ]);
   });
 
   it('reports the day in JSON and CSV, and never names who printed in its events', async () => {

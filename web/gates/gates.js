@@ -182,15 +182,27 @@ function trim() {
   showWhatIsEmpty();
 }
 
+/**
+ * Did the title lookup end without the library system saying anything of the item (it did not
+ * answer, could not be reached, a restart cut the wait, or the page stopped waiting)? Then nobody
+ * said the item is unknown: the title is not known, and the line below says why.
+ */
+function lookupMissed(record) {
+  if (record.title || !record.item || record.details) return false;
+  return Boolean(record.notKept || record.notFound || lookupsOver.has(record.id));
+}
+
 /** What the title line says: the ILS's title, or why there is none, or '…' while it may come. */
 function titleOf(record) {
   if (record.title) return record.title;
   if (!record.item) return 'Unreadable tag';
+  // The library system answered that it does not know the item: the only 'not found' there is.
   if (record.details?.known === false) return 'Not in the catalogue';
+  // It knows the item and gave no title.
   if (record.details) return 'Title not known';
   // Kept by a Carrel from before the lookup was: nothing more is coming, and the page says so.
   if (record.notKept) return 'Title not kept';
-  if (record.notFound || lookupsOver.has(record.id)) return 'Title not found';
+  if (lookupMissed(record)) return 'Title not known';
   return '…';
 }
 
@@ -241,9 +253,7 @@ function render(record) {
     record.direction === 'in' ? 'walking in' : record.direction === 'out' ? 'walking out' : null,
     REASONS[record.reason] ?? record.reason,
     record.ils === 'unanswered' ? 'the library system did not answer' : null,
-    ['Title not found', 'Title not kept'].includes(titleOf(record))
-      ? (record.notFound ?? 'the library system did not say')
-      : null,
+    lookupMissed(record) ? (record.notFound ?? 'the library system did not say') : null,
     open ? null : `${acknowledgedBy(record.acknowledged.by)} at ${when(record.acknowledged.at)}`,
   ];
   // 'the library system did not answer' once, when it decided the alarm and then gave no title.
@@ -283,7 +293,7 @@ function enrich(data) {
   render(record);
 }
 
-/** Carrel will not say what the item is: 'Title not found' now, with why, rather than '…'. */
+/** Carrel will not say what the item is: 'Title not known' now, with why, rather than '…'. */
 function notEnriched(data) {
   const record = alarms.get(data.alarm);
   if (!record || record.title || record.details) return;

@@ -94,7 +94,8 @@ export const printQueueApi: ApiModule = {
       data: jobEventSchema,
     },
     'print.job_changed': {
-      summary: "A job's state or the impressions the printer reports changed",
+      summary:
+        "A job's state or the impressions the printer reports changed; its end too (completed, cancelled, aborted), read from the server once the job leaves its list of jobs not completed",
       data: jobEventSchema,
     },
     'print.job_expired': {

@@ -52,7 +52,11 @@ export function stationOperations({ printAccounts, payments, requests }: DeskSer
             .optional()
             .describe("the card's PIN, checked over SIP2: without it nobody is logged in (422 pin_required)"),
         })
-        .refine((login) => (login.patron === undefined) !== (login.pad === undefined), {
+        .refine((login) => login.patron !== undefined || login.pad !== undefined, {
+          message: 'give a card number (patron) or a pad with the patron card on it',
+          path: ['patron'],
+        })
+        .refine((login) => login.patron === undefined || login.pad === undefined, {
           message: 'give a card number (patron) or a pad with the patron card on it, not both',
           path: ['pad'],
         }),

@@ -150,17 +150,37 @@ export class PrintQueueDriver extends EventEmitter implements DeviceDriver {
       }
       this.watchProgress(job, now);
     }
-    for (const id of this.jobs.keys()) {
-      if (!next.has(id)) {
-        this.progress.delete(id);
-        this.stuck.delete(id);
-        this.emit('event', 'job_left', { jobId: id });
-      }
+    const last = this.jobs;
+    const left = [...last.keys()].filter((id) => !next.has(id));
+    for (const id of left) {
+      this.progress.delete(id);
+      this.stuck.delete(id);
     }
     this.jobs = next;
     const after = this.condition();
     // Its detail too (held jobs, the printer's state), so the health record others are sent follows the queue.
     if (JSON.stringify(before) !== JSON.stringify(after)) this.emit('condition', after);
+    for (const id of left) {
+      const ended = await this.endOf(last.get(id) as IppJob);
+      if (ended) this.emit('event', 'job_changed', { job: ended });
+      this.emit('event', 'job_left', { jobId: id });
+    }
+  }
+
+  /**
+   * How a job that left the list of jobs not completed ended (completed, cancelled, aborted), as the
+   * server still describes it: its last change, which the list no longer shows. Undefined when the
+   * server no longer knows it (deleted, its history not kept) or cannot say now.
+   */
+  private async endOf(previous: IppJob): Promise<IppJob | undefined> {
+    try {
+      const job = await this.options.client.job(previous.id);
+      const changed =
+        job.state !== previous.state || job.impressionsCompleted !== previous.impressionsCompleted;
+      return changed ? job : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private watchProgress(job: IppJob, now: number): void {

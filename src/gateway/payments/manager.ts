@@ -14,6 +14,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { isPatronCard } from '../../protocols/rfid/index.js';
+import { moneyText } from '../circulation/money.js';
 import type { CirculationService } from '../contracts/circulation.js';
 import type { OfflineIntake } from '../contracts/offline.js';
 import type {
@@ -274,10 +275,13 @@ export class PaymentManager implements PaymentService {
   }
 
   payOut(id: string, amountMinor: number, staff: string): PaymentView {
-    const { overpayment } = this.view(id);
+    const { overpayment, currency } = this.view(id);
     const owed = overpayment.owedToPatronMinor - overpayment.paidOutMinor;
     if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0 || amountMinor > owed)
-      throw new PaymentError('payout_invalid', `the patron is owed ${owed} on this payment`);
+      throw new PaymentError(
+        'payout_invalid',
+        `the patron is owed ${moneyText(owed, currency)} on this payment`,
+      );
     this.store().payOut(id, amountMinor, staff, this.deps.clock.now());
     return this.view(id);
   }

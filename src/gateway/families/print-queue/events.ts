@@ -15,7 +15,7 @@ export interface PrintJobEvent {
 export interface PrintQueueEventsMap {
   /** A job arrived and is held for release (its pages counted, or why they could not be). */
   'print.job_held': PrintJobEvent;
-  /** A job's state or printed impressions changed. */
+  /** A job's state or printed impressions changed, its end too (completed, cancelled, aborted) while the server still describes it. */
   'print.job_changed': PrintJobEvent;
   /** A held job was cancelled, unreleased, after the hold time; nothing was charged. */
   'print.job_expired': PrintJobEvent;
