@@ -170,4 +170,21 @@ describe('the kiosk scanner on the simulated desk', () => {
     });
     expect(await closed).toBe(4404);
   });
+
+  it("a barcode no pattern knows may be a patron's (a new card series): hidden on the WebSocket and MQTT, whole on the device stream", async () => {
+    const NEITHER = '21234000000011';
+    await sim().scan(NEITHER);
+    await until(() => stream.find((m) => m.data.value === NEITHER && m.data.role === 'unknown'));
+    const unknown = await identified(null, 'unknown');
+    expect(unknown.data).toMatchObject({ kind: 'barcode', role: 'unknown', redacted: true });
+    await until(() =>
+      mqttMessages.find(
+        (m) =>
+          m.topic === `${BASE}/devices/scanner-1/events/scanner.identified` &&
+          m.payload.includes('"unknown"'),
+      ),
+    );
+    expect(mqttMessages.map((m) => m.payload).join('\n')).not.toContain(NEITHER);
+    expect(log).not.toContain(NEITHER);
+  });
 });

@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DeviceEvent } from '../../devices/device-state.js';
-import { type Identification, namesAPerson, scanners } from '../../gateway/families/scanner/index.js';
+import { type Identification, mayNameAPerson, scanners } from '../../gateway/families/scanner/index.js';
 import { listenTo } from '../../gateway/family.js';
 import { socketCredential } from '../http/auth.js';
 import { problemFromError } from '../http/problem.js';
@@ -37,9 +37,9 @@ export const identificationSchema = z.object({
   redacted: z.boolean().optional(),
 });
 
-/** An identification for audiences that may not see patron ids: the value of a person's barcode or card is gone. */
+/** An identification for audiences that may not see patron ids: the value of what may name a person (a patron's barcode, a card, a barcode no pattern knows) is gone. */
 export function withoutPatronValue(identification: Identification): Record<string, unknown> {
-  if (!namesAPerson(identification)) return { ...identification };
+  if (!mayNameAPerson(identification)) return { ...identification };
   const { value: _value, raw: _raw, patron: _patron, ...rest } = identification;
   return { ...rest, value: null, redacted: true };
 }
@@ -100,7 +100,7 @@ export const scannerApi: ApiModule = {
   events: {
     'scanner.identified': {
       summary:
-        'A barcode scanned or a card read, classified (patron, item, unknown); a patron value or card number is null here (redacted)',
+        'A barcode scanned or a card read, classified (patron, item, unknown); a patron value, a card number or a barcode no pattern knows (role unknown: it may be a patron’s) is null here (redacted)',
       data: identificationSchema,
     },
     'scanner.rejected': {

@@ -82,7 +82,11 @@ function matches(rules: readonly RegExp[], value: string): boolean {
   return false;
 }
 
-/** Does the identification name a person (a patron's barcode, or any card)? */
-export function namesAPerson(identification: Pick<Identification, 'role' | 'kind'>): boolean {
-  return identification.role === 'patron' || identification.kind === 'card';
+/**
+ * May the identification name a person? A patron's barcode or any card does, and so may a barcode
+ * no pattern knows (a card series the library added after its patterns were written): only what
+ * the patterns call an item surely does not.
+ */
+export function mayNameAPerson(identification: Pick<Identification, 'role' | 'kind'>): boolean {
+  return identification.role !== 'item' || identification.kind === 'card';
 }

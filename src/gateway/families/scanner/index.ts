@@ -14,7 +14,7 @@ export type { ScannerEvents } from './events.js';
 export {
   type Identification,
   type IdentificationRole,
-  namesAPerson,
+  mayNameAPerson,
   type ScanRejectedEvent,
 } from './identification.js';
 export type { ScannerPort } from './port.js';
