@@ -1,4 +1,4 @@
-import type { WebSocketRoute } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { heading, itemText, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
@@ -8,6 +8,9 @@ const skip = chromiumSkipReason();
 /** "Checked out — due 12 Dec 2026" */
 const DUE = /Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/;
 const IN_USE = 'This self-check is in use';
+
+/** Resolves at `time` (Date.now()'s), at once if it is past. */
+const until = (time: number) => new Promise((resolve) => setTimeout(resolve, time - Date.now()));
 
 /**
  * Two kiosk screens on one pad (a second tab, or staff opening the kiosk address to check
@@ -103,8 +106,31 @@ describe.skipIf(skip !== undefined)('two kiosk screens on the same pad', () => {
   });
 });
 
-/** The grace a screen whose connection dropped keeps its session (short here; 30 s by default). */
-const GRACE_S = 12;
+/**
+ * The grace a screen whose connection dropped keeps its session (short here; 30 s by default): long
+ * enough for another page to load and say the self-check is in use before the patron's screen is
+ * back (its clock moved on to its next reconnect, which may be 5 s off: back within 1.2 s of the
+ * blip on a machine loaded 6 times over its cores).
+ */
+const GRACE_S = 6;
+
+/**
+ * Routes the page's session socket through `live` while `cut()` is false (cut: the network gone),
+ * the page's timers on Chromium's clock, which runs as the real one until a test moves it on.
+ */
+const blippable = (live: WebSocketRoute[], cut: () => boolean) => async (page: Page) => {
+  await page.clock.install();
+  await page.routeWebSocket(/\/api\/v1\/sessions\/[^/]+\/events/, (socket) => {
+    if (cut()) return void socket.close();
+    live.push(socket);
+    socket.connectToServer();
+  });
+};
+
+/** The page's next reconnect, at most 5 s off (500 ms doubling), now. */
+const RECONNECT_MS = 5000;
+/** The page told the session is in use asks again this often. */
+const ASK_AGAIN_MS = 3000;
 
 /**
  * The screen a patron is using loses its connection to Carrel for a moment (a network blip) while
@@ -119,13 +145,7 @@ describe.skipIf(skip !== undefined)('a screen whose connection dropped for a mom
     await clearPad();
     let cut = false;
     const live: WebSocketRoute[] = [];
-    const patronScreen = await openScreen((page) =>
-      page.routeWebSocket(/\/api\/v1\/sessions\/[^/]+\/events/, (socket) => {
-        if (cut) return void socket.close();
-        live.push(socket);
-        socket.connectToServer();
-      }),
-    );
+    const patronScreen = await openScreen(blippable(live, () => cut));
     await expect.poll(heading(patronScreen)).toBe('Welcome');
     await logIn(patronScreen);
     await expect.poll(heading(patronScreen)).toBe('Hello, Zoë Åström');
@@ -148,6 +168,7 @@ describe.skipIf(skip !== undefined)('a screen whose connection dropped for a mom
 
     // Back: the patron's screen reconnects and goes on with her session; the copy leaves it alone.
     cut = false;
+    await patronScreen.clock.fastForward(RECONNECT_MS);
     await expect.poll(() => live.length, { timeout: 10_000 }).toBeGreaterThan(0);
     placeTag('31000006'); // Beloved
     await expect.poll(itemText(patronScreen, '31000006')).toMatch(DUE);
@@ -200,13 +221,7 @@ describe.skipIf(skip !== undefined)('a screen whose connection dropped for a mom
     // The patron's screen's session socket goes through here: cut (the network gone), then let through.
     let cut = false;
     const live: WebSocketRoute[] = [];
-    const patronScreen = await openScreen((page) =>
-      page.routeWebSocket(/\/api\/v1\/sessions\/[^/]+\/events/, (socket) => {
-        if (cut) return void socket.close();
-        live.push(socket);
-        socket.connectToServer();
-      }),
-    );
+    const patronScreen = await openScreen(blippable(live, () => cut));
     await expect.poll(heading(patronScreen)).toBe('Welcome');
     await logIn(patronScreen);
     await expect.poll(heading(patronScreen)).toBe('Hello, Zoë Åström');
@@ -215,26 +230,34 @@ describe.skipIf(skip !== undefined)('a screen whose connection dropped for a mom
 
     // The blip: the patron's screen loses its socket and cannot reconnect for now.
     cut = true;
+    const blip = Date.now();
     for (const socket of live.splice(0)) await socket.close();
-    const second = await openScreen();
+    const second = await openScreen((page) => page.clock.install());
     await expect.poll(heading(second)).toBe(IN_USE);
     expect(await second.locator('body').innerText()).not.toContain('Zoë');
     // Back: the patron's screen reconnects (within 5 s) and goes on with her session.
     cut = false;
+    await patronScreen.clock.fastForward(RECONNECT_MS);
     await expect.poll(() => live.length, { timeout: 10_000 }).toBeGreaterThan(0);
     placeTag('31000006'); // Beloved
     await expect.poll(itemText(patronScreen, '31000006')).toMatch(DUE);
-    // Past the grace, the second page still leaves it alone: its screen came back.
-    await new Promise((resolve) => setTimeout(resolve, GRACE_S * 1000));
+    // Past the grace, the second page, asking again, still leaves it alone: its screen came back.
+    await until(blip + GRACE_S * 1000 + 500);
+    await second.clock.fastForward(ASK_AGAIN_MS);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // its asking answered
     expect(await heading(second)()).toBe(IN_USE);
     expect(await heading(patronScreen)()).toBe('Hello, Zoë Åström');
 
     // Gone for good this time (the kiosk's browser crashed, its network died): a page loading now
     // says in use at first, and shows the session once the grace is over.
     cut = true;
+    const gone = Date.now();
     for (const socket of live.splice(0)) await socket.close();
-    const third = await openScreen();
+    const third = await openScreen((page) => page.clock.install());
     await expect.poll(heading(third)).toBe(IN_USE);
+    // Once the grace is over, the page's clock is moved on to its next asking.
+    await until(gone + GRACE_S * 1000 + 500);
+    await third.clock.fastForward(ASK_AGAIN_MS);
     await expect.poll(heading(third), { timeout: (GRACE_S + 10) * 1000 }).toBe('Hello, Zoë Åström');
     expect(await itemText(third, '31000005')()).toMatch(DUE);
     expect(await itemText(third, '31000006')()).toMatch(DUE);
