@@ -15,12 +15,12 @@ const LENT = ['31000005', '31000006'];
  * The kiosk page in Chromium, a patron (Zoë Åström, 21000001) borrowing at the simulated desk whose
  * SIP2 link to the ILS simulator (over TCP) loses an answer: the library system may have lent the
  * item, and only Carrel, asking it first, can tell. A short request timeout: a lost look-up (tried
- * twice) fails in five seconds, not twenty; a link that lost one is asked again within five.
+ * twice) fails in three seconds, not twenty; a link that lost one is asked again within five.
  */
 describe.skipIf(skip !== undefined)('the kiosk page with an item whose answer was lost', () => {
   const fixture = kioskInChromium({
     lent: LENT,
-    ils: (link) => ({ ...link, requestTimeoutMs: 2_500, heartbeatSeconds: 5 }),
+    ils: (link) => ({ ...link, requestTimeoutMs: 1_500, heartbeatSeconds: 5 }),
     afterEach: () => fixture.ils().setFaults({}),
   });
   const { ils, placeTag, clearPad } = fixture;
