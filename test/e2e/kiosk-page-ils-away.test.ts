@@ -17,7 +17,7 @@ const NOT_ANSWERING =
 describe.skipIf(skip !== undefined)('the kiosk page while the library system does not answer', () => {
   const fixture = kioskInChromium({
     lent: ['31000005', '31000006'],
-    ils: (link) => ({ ...link, requestTimeoutMs: 2_500, heartbeatSeconds: 5 }),
+    ils: (link) => ({ ...link, requestTimeoutMs: 1_500, heartbeatSeconds: 5 }),
     afterEach: () => fixture.ils().setFaults({}),
   });
   const { ils, clearPad, placeTag } = fixture;
