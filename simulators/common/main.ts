@@ -1,9 +1,9 @@
 /**
  * The one shape of `carrel sim <kind>`: parse the command line (strict; a
- * mistake is a usage error, exit 2), start the simulator with a logger, print
- * what a person needs to reach it, run until SIGINT or SIGTERM, close, flush.
- * Each simulator says only which options it takes, how it starts and what its
- * banner shows.
+ * mistake is a usage error, exit 2), start the simulator with a logger on
+ * stderr, print what a person or a script needs to reach it on stdout, run
+ * until SIGINT or SIGTERM, close, flush. Each simulator says only which options
+ * it takes, how it starts and what its banner shows.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CarrelError } from '../../src/core/errors.js';
@@ -42,10 +42,15 @@ export function simulatorMain<O extends Options>(
     } catch (error) {
       throw new CarrelError('usage', `${(error as Error).message}\n${optionsUsage(spec.options)}`);
     }
-    const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
+    // The log on stderr (readable on a terminal, JSON otherwise): stdout is the banner, which a
+    // script reads to learn where the simulator listens.
+    const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', destination: process.stderr });
     const running = await spec.start(values, logger);
+    // Listened for before the banner: a script that reads it and stops the simulator at once
+    // would otherwise kill it outright (Node's own SIGTERM), its close never run.
+    const stopped = untilStopSignal();
     for (const line of running.banner) console.log(line);
-    await untilStopSignal();
+    await stopped;
     await running.close();
     logger.flush();
     return 0;

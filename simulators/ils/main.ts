@@ -67,7 +67,9 @@ export async function runIlsSimulator(argv: string[]): Promise<number> {
       ? { cert: await pem(certPath, '--tls-cert'), key: await pem(keyPath, '--tls-key') }
       : undefined;
   const fixturePath = values.fixture ?? sampleFixturePath();
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
+  // The log on stderr (readable on a terminal, JSON otherwise): stdout is the banner, which a
+  // script reads to learn where the simulator listens.
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', destination: process.stderr });
   let simulator: Awaited<ReturnType<typeof startIlsSimulator>>;
   try {
     simulator = await startIlsSimulator({
@@ -86,6 +88,8 @@ export async function runIlsSimulator(argv: string[]): Promise<number> {
     throw error;
   }
   const library = simulator.state;
+  // Listened for before the banner, as simulatorMain does: a script stopping it at once closes it.
+  const stopped = untilStopSignal();
   console.log(`ILS simulator "${library.name}" (SIP2 2.00)`);
   console.log(`  SIP2     ${simulator.url}`);
   console.log(
@@ -95,7 +99,7 @@ export async function runIlsSimulator(argv: string[]): Promise<number> {
   console.log(`  fixture  ${fixturePath}`);
   console.log(`  logins   ${library.fixture.accounts.map((a) => a.loginUserId).join(', ')}`);
 
-  await untilStopSignal();
+  await stopped;
   await simulator.close();
   logger.flush();
   return 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --no-allocation-site-pretenuring
 import { CarrelError } from '../core/errors.js';
 import { findCommand, printUsage } from './commands/index.js';
+import { failIfUnfinished } from './unfinished.js';
 
 /**
  * `carrel <command> …`. Every command returns an exit code; a CarrelError becomes
@@ -44,7 +45,9 @@ function endQuietlyOnClosedPipe(): void {
   });
 }
 
-main(process.argv.slice(2)).then(
+const command = main(process.argv.slice(2));
+failIfUnfinished(process.argv[2] ?? '', command);
+command.then(
   (code) => {
     process.exitCode = code;
   },

@@ -40,10 +40,10 @@ export interface LoggerOptions {
   level?: string;
   /**
    * `json` (one object per line, for the journal and log shippers), `pretty` (for a person), or
-   * `auto`: pretty when writing to stdout and stdout is a terminal, JSON otherwise.
+   * `auto`: pretty when the stream the lines go to is a terminal, JSON otherwise.
    */
   format?: 'auto' | 'json' | 'pretty';
-  /** Where lines go; stdout when omitted. */
+  /** Where lines go; stdout when omitted. A command whose stdout is for scripts logs on stderr. */
   destination?: NodeJS.WritableStream;
 }
 
@@ -63,9 +63,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 function destinationOf(options: LoggerOptions): pino.DestinationStream {
   const format = options.format ?? 'auto';
-  const pretty =
-    format === 'pretty' || (format === 'auto' && !options.destination && process.stdout.isTTY === true);
-  if (pretty) return prettyStream(options.destination ?? process.stdout);
+  const stream = options.destination ?? process.stdout;
+  // A terminal says so on its stream (process.stderr as much as process.stdout); a pipe, a file or
+  // a stream of a test does not.
+  const terminal = (stream as { isTTY?: unknown }).isTTY === true;
+  if (format === 'pretty' || (format === 'auto' && terminal)) return prettyStream(stream);
   return options.destination ?? pino.destination({ sync: false });
 }
 

@@ -23,6 +23,16 @@ describe('logger', () => {
     expect(Date.parse(line.time)).not.toBeNaN();
   });
 
+  it('auto: lines a person reads when the stream it writes to is a terminal, JSON otherwise', () => {
+    const terminal = capture();
+    Object.assign(terminal.destination, { isTTY: true });
+    createLogger({ destination: terminal.destination }).child({ module: 'printer' }).warn('paper low');
+    expect(terminal.lines.join('')).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}printer {2}paper low\n$/);
+    const pipe = capture();
+    createLogger({ destination: pipe.destination }).warn('paper low');
+    expect(JSON.parse(pipe.lines[0]!)).toMatchObject({ level: 'warn', msg: 'paper low' });
+  });
+
   it('never writes patron identifiers, names, PINs, passwords or tokens', () => {
     const { lines, destination } = capture();
     const logger = createLogger({ destination });

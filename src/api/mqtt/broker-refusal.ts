@@ -154,3 +154,19 @@ export function brokerUnreachableOf(error: Error & { code?: unknown }): string {
     return `nothing listens on ${address.includes(':') ? `[${address}]` : address}:${String(port)} (connection refused)`;
   return error.message;
 }
+
+/**
+ * A connection taken and then closed or reset before the broker answered the login (no CONNACK):
+ * another program on the broker's port, a TLS listener dialled without TLS, a broker at its
+ * connection limit. `error` is the error that ended it, undefined when the connection just closed.
+ */
+export function closedBeforeLoginAnswered(
+  error: (Error & { code?: unknown }) | undefined,
+  settings: Readonly<MqttSettingNames> = DESK_MQTT_SETTINGS,
+): { what: string; todo: string } | undefined {
+  if (error !== undefined && error.code !== 'ECONNRESET' && error.code !== 'EPIPE') return undefined;
+  return {
+    what: `what listens there took the connection and closed it without answering ${settings.whose} MQTT login`,
+    todo: `check that ${settings.url} names the broker's MQTT port (mqtts:// for a TLS listener) and that the broker takes more connections`,
+  };
+}

@@ -1,6 +1,6 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { CarrelError, describeError } from '../../core/errors.js';
-import { brokerRefusalOf, brokerUnreachableOf } from './broker-refusal.js';
+import { brokerRefusalOf, brokerUnreachableOf, closedBeforeLoginAnswered } from './broker-refusal.js';
 import type { MqttConnection } from './connection.js';
 import { redactBrokerUrl } from './connection.js';
 import { readMqttTlsFiles } from './tls-files.js';
@@ -59,10 +59,12 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
   const mqtt = await import('mqtt');
   let client: MqttClient;
   try {
-    client = await mqtt.connectAsync(connection.url, clientOptions);
+    client = await connectOnce(mqtt.connect, connection.url, clientOptions);
   } catch (error) {
     // In the words the desk logs and `carrel doctor` says, naming the desk's settings.
     const failed = error as Error & { code?: unknown };
+    const closed = closedBeforeLoginAnswered(error instanceof ClosedUnanswered ? undefined : failed);
+    if (closed) throw new CarrelError('mqtt_connect_failed', `${where}: ${closed.what}: ${closed.todo}`);
     const refusal = failed instanceof Error ? brokerRefusalOf(failed, connection) : undefined;
     if (refusal)
       throw new CarrelError(
@@ -132,6 +134,40 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
   } finally {
     await client.endAsync().catch(() => {});
   }
+}
+
+/** The connection was closed before the broker answered the login (CONNECT) with a CONNACK. */
+class ClosedUnanswered extends Error {}
+
+/**
+ * The client once connected, or why not. mqtt's connectAsync never settles when the connection is
+ * closed before any answer and without an error (a TLS listener dialled without TLS, a broker at
+ * its connection limit, another program on the port): it waits for a reconnect, and with
+ * reconnectPeriod 0 none comes, nothing is left to wait on and the command ended there, exit 0.
+ */
+function connectOnce(
+  connect: (url: string, options: IClientOptions) => MqttClient,
+  url: string,
+  options: IClientOptions,
+): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = connect(url, options);
+    const settle = (error?: Error) => {
+      client.off('connect', connected);
+      client.off('error', settle);
+      client.off('close', closed);
+      if (error === undefined) return resolve(client);
+      // What the dropped client may still say has no one to hear it: not an uncaught error.
+      client.on('error', () => {});
+      client.end(true);
+      reject(error);
+    };
+    const connected = () => settle();
+    const closed = () => settle(new ClosedUnanswered('closed before the broker answered'));
+    client.on('connect', connected);
+    client.on('error', settle);
+    client.on('close', closed);
+  });
 }
 
 function stateOf(payload: Buffer): { status?: unknown; since?: unknown } {

@@ -10,7 +10,11 @@
  * refusal (CONNACK with an error) still proves a broker is there.
  */
 import type { IClientOptions } from 'mqtt';
-import { brokerRefusalOf, brokerUnreachableOf } from '../../api/mqtt/broker-refusal.js';
+import {
+  brokerRefusalOf,
+  brokerUnreachableOf,
+  closedBeforeLoginAnswered,
+} from '../../api/mqtt/broker-refusal.js';
 import { mqttBrokerUrlFor, mqttConnectionFor, redactBrokerUrl } from '../../api/mqtt/connection.js';
 import { readMqttTlsFiles } from '../../api/mqtt/tls-files.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
@@ -19,7 +23,14 @@ import type { RunningCarrel } from './ports.js';
 
 type Outcome =
   | { connected: true }
-  | { connected: false; refused: boolean; reason: string; error?: Error & { code?: unknown } };
+  | {
+      connected: false;
+      refused: boolean;
+      reason: string;
+      error?: Error & { code?: unknown };
+      /** The connection closed before any answer to the login, and with no error. */
+      closed?: true;
+    };
 
 export async function checkMqtt(
   config: CarrelConfig,
@@ -96,6 +107,8 @@ export async function checkMqtt(
           ? "check mqtt.username and mqtt.password and the broker's ACL (carrel mqtt acl)"
           : "check the broker's TLS settings and mqtt.caFile, mqtt.certFile and mqtt.keyFile"),
     );
+  const closed = closedBeforeLoginAnswered(outcome.closed ? undefined : outcome.error);
+  if (closed) return doctorCheck(name, 'fail', `${shown}: ${closed.what}`, closed.todo);
   if (outcome.refused)
     return doctorCheck(
       name,
@@ -142,6 +155,8 @@ async function dial(url: string, options: IClientOptions, timeoutMs: number): Pr
     client.on('error', (error: Error & { code?: unknown }) =>
       finish({ connected: false, refused: typeof error.code === 'number', reason: error.message, error }),
     );
-    client.on('close', () => finish({ connected: false, refused: false, reason: 'connection closed' }));
+    client.on('close', () =>
+      finish({ connected: false, refused: false, reason: 'connection closed', closed: true }),
+    );
   });
 }

@@ -5,6 +5,7 @@
  * taken to be that Carrel's too — its MQTT broker where it says it listens, which
  * is not the configured port when chosen at start or moved off a taken one.
  */
+import { request } from 'node:http';
 import { type ListenProbe, probeListen } from '../../core/net.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import type { CarrelConfig } from '../config.js';
@@ -197,26 +198,72 @@ export async function askCarrel(
 
 /** `GET /readyz` as Carrel answers it, or undefined when what answered is not Carrel. */
 async function readiness(url: string, timeoutMs: number, token?: string): Promise<RunningCarrel | undefined> {
-  try {
-    const response = await fetch(`${url}/readyz`, {
-      signal: AbortSignal.timeout(timeoutMs),
-      // Carrel's /readyz never redirects: a redirect is another program's, and the token stays here.
-      redirect: 'error',
-      ...(token !== undefined && { headers: { authorization: `Bearer ${token}` } }),
-    });
-    const body = (await response.json()) as Partial<RunningCarrel>;
-    const checks = Array.isArray(body.checks) ? body.checks : [];
-    if (typeof body.ready !== 'boolean' || checks[0]?.name !== 'gateway') return undefined;
-    const mqtt = (body as { listening?: { mqtt?: unknown } }).listening?.mqtt;
-    const database = (body as { storage?: { database?: unknown } }).storage?.database;
-    return {
-      url,
-      ready: body.ready,
-      checks,
-      ...(typeof mqtt === 'string' && { mqtt }),
-      ...(typeof database === 'string' && { database }),
+  const body = (await getJson(
+    `${url}/readyz`,
+    timeoutMs,
+    token === undefined ? {} : { authorization: `Bearer ${token}` },
+  )) as
+    | (Partial<RunningCarrel> & { listening?: { mqtt?: unknown }; storage?: { database?: unknown } })
+    | undefined;
+  if (typeof body !== 'object' || body === null) return undefined;
+  const checks = Array.isArray(body.checks) ? body.checks : [];
+  if (typeof body.ready !== 'boolean' || checks[0]?.name !== 'gateway') return undefined;
+  const mqtt = body.listening?.mqtt;
+  const database = body.storage?.database;
+  return {
+    url,
+    ready: body.ready,
+    checks,
+    ...(typeof mqtt === 'string' && { mqtt }),
+    ...(typeof database === 'string' && { database }),
+  };
+}
+
+/** More than any /readyz of Carrel says; a listener sending more is not Carrel. */
+const READYZ_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The JSON body of a GET, whatever its status (/readyz answers 503 while the desk is not ready),
+ * or undefined: no answer within `timeoutMs`, the connection closed or refused, a redirect (Carrel's
+ * /readyz never redirects: the token stays here), a body too long or not JSON. It always settles.
+ * Node 20's fetch did not: a listener that took the connection and closed it at once left it
+ * waiting for ever, and its abort timer, which does not keep the process alive, never came — the
+ * command ended there with exit 0 and nothing said. node:http says "socket hang up", and the
+ * deadline here is an ordinary timer, which keeps the process alive until it fires.
+ */
+function getJson(url: string, timeoutMs: number, headers: Record<string, string>): Promise<unknown> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (value: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      asked.destroy();
+      resolve(value);
     };
-  } catch {
-    return undefined;
-  }
+    const deadline = setTimeout(() => settle(undefined), timeoutMs);
+    const asked = request(url, { headers: { accept: 'application/json', ...headers }, agent: false });
+    asked.on('error', () => settle(undefined));
+    asked.on('close', () => settle(undefined));
+    asked.on('response', (response) => {
+      const status = response.statusCode ?? 0;
+      if (status >= 300 && status < 400) return settle(undefined);
+      const chunks: Buffer[] = [];
+      let length = 0;
+      response.on('data', (chunk: Buffer) => {
+        length += chunk.length;
+        if (length > READYZ_MAX_BYTES) return settle(undefined);
+        chunks.push(chunk);
+      });
+      response.on('error', () => settle(undefined));
+      response.on('end', () => {
+        try {
+          settle(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch {
+          settle(undefined);
+        }
+      });
+    });
+    asked.end();
+  });
 }

@@ -79,11 +79,7 @@ export const fleetCommand: Command = {
     const token = values.token ?? fromEnv('CARREL_FLEET_TOKEN');
     const level = logLevelOption(values['log-level'], 'info');
     // The log on stderr, as carrel rfid's: stdout says where the page is, for a script to read.
-    const logger = createLogger({
-      level,
-      format: process.stderr.isTTY ? 'pretty' : 'json',
-      destination: process.stderr,
-    });
+    const logger = createLogger({ level, destination: process.stderr });
     const server = new FleetServer({
       broker: {
         url,

@@ -18,7 +18,8 @@ const USAGE = `usage:
       encode new tag data; hex out
   carrel rfid scan --reader tcp://HOST:PORT | --serial PATH [--protocol feig|3m] [--baud N] [--seconds N]
       live inventory of a pad: one JSON line per tag arriving or leaving, with the decoded
-      item; runs for --seconds, or until Ctrl-C`;
+      item; runs for --seconds, or until Ctrl-C. Its log (a lost reader link) goes to
+      stderr: lines to read on a terminal, one JSON object a line otherwise`;
 
 const USAGES: readonly TypeOfUsageName[] = WRITABLE_TYPES_OF_USAGE;
 

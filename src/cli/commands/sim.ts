@@ -16,7 +16,7 @@ export const simCommand: Command = {
     const list = SIMULATOR_FAMILIES.map((family) => `  ${family.kind.padEnd(width)}${family.summary}`).join(
       '\n',
     );
-    const usage = `usage: carrel sim <kind> [options]   (carrel sim <kind> --help for its options)\nsimulators:\n${list}`;
+    const usage = `usage: carrel sim <kind> [options]   (carrel sim <kind> --help for its options)\nWhere it listens goes to stdout, nothing else: a script starting it reads that. Its log goes\nto stderr, lines to read on a terminal, one JSON object a line otherwise (LOG_LEVEL, default info).\nsimulators:\n${list}`;
     if (kind !== undefined && HELP.has(kind)) {
       console.log(usage);
       return 0;
