@@ -337,6 +337,6 @@ export async function createDevices(
       return family.create(config, { ...context, devices: lookup });
     }),
   );
-  registry = new DeviceRegistry(entries);
+  registry = new DeviceRegistry(entries, DEVICE_FAMILIES);
   return registry;
 }

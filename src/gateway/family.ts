@@ -81,8 +81,8 @@ export interface DeviceFamily<
   Events extends EventMap = EventMap,
 > {
   readonly kind: Kind;
-  /** What one is called in messages: "receipt printer". */
-  readonly noun: string;
+  /** What one is called in messages, with its article: "a receipt printer", "an RFID reader". */
+  readonly inWords: string;
   /** The stable problem code when a device of another kind is asked for as one of these. */
   readonly wrongKindCode: string;
   /** The `devices[]` entry of this kind (strict; `kind` is the literal). */

@@ -239,4 +239,34 @@ describe('issuing library cards on the simulated desk', () => {
         .filter((c) => c.outcome === 'printed'),
     ).toHaveLength(4);
   });
+
+  it('prints only a date as the expiry, YYYY-MM-DD as the ILS’s, and says so in words and in its OpenAPI entry', async () => {
+    const printed = sim().cards().length;
+    const issues = (await call('GET', '/cards')).json.issues.length;
+    const form = 'give the expiry as a date, YYYY-MM-DD (2027-06-30), as the card prints the ILS’s';
+    for (const expiry of ['garbage', '2027-02-30', '30.06.2027', '2027-06-30T00:00:00Z', '']) {
+      const refused = await call('POST', '/cards', { patron: '21000001', number: 'patron', expiry });
+      expect(refused.status, expiry).toBe(400);
+      expect(refused.json.code).toBe('invalid_request');
+      expect(refused.json.errors).toEqual([{ path: 'body.expiry', message: form }]);
+      const preview = await call('POST', '/cards/preview', { patron: '21000001', expiry });
+      expect(preview.status, expiry).toBe(400);
+      expect(preview.json.detail).toBe(`expiry: ${form}`);
+    }
+    expect(sim().cards()).toHaveLength(printed);
+    expect((await call('GET', '/cards')).json.issues).toHaveLength(issues);
+
+    const given = await call('POST', '/cards', {
+      patron: '21000002',
+      number: 'patron',
+      expiry: '2028-02-29',
+    });
+    expect(given.json).toMatchObject({ result: 'issued' });
+    // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is read field by field
+    const doc = (await (await fetch(`${api}/docs/openapi.json`)).json()) as any;
+    const field =
+      doc.paths['/api/v1/cards'].post.requestBody.content['application/json'].schema.properties.expiry;
+    expect(field.description).toMatch(/instead of the ILS’s/);
+    expect(field.format).toBe('date');
+  });
 });

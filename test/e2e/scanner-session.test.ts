@@ -149,4 +149,36 @@ describe('sessions driven by the kiosk scanner', () => {
     const notAScanner = await call('POST', '/api/v1/sessions', { mode: 'return', scanner: 'receipt-1' });
     expect(notAScanner).toMatchObject({ status: 409, body: { code: 'not_a_scanner' } });
   });
+
+  it('a checkout session with no patron names every way to give one; "not both" only when both came', async () => {
+    const ways =
+      'a checkout session needs a patron: a barcode (patron), the patron card on a pad (patronCard) or the card scanned at a scanner (patronScan)';
+    for (const none of [{}, { patronCard: false, patronScan: false }, { scanner: 'scanner-1' }]) {
+      const refused = await call('POST', '/api/v1/sessions', { mode: 'checkout', pin: '1', ...none });
+      expect(refused, JSON.stringify(none)).toMatchObject({
+        status: 422,
+        body: { code: 'patron_required', detail: ways },
+      });
+    }
+    const both = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      pin: '1',
+      patron: '21000001',
+      patronCard: true,
+    });
+    expect(both).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(both.body.errors).toEqual([
+      { path: 'body.patronCard', message: 'give a patron barcode or patronCard, not both' },
+    ]);
+    const scanToo = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      pin: '1',
+      scanner: 'scanner-1',
+      patron: '21000001',
+      patronScan: true,
+    });
+    expect(scanToo.body.errors).toEqual([
+      { path: 'body.patronScan', message: 'give one of a patron barcode, patronCard or patronScan' },
+    ]);
+  });
 });

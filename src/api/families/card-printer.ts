@@ -46,7 +46,12 @@ const cardRequestSchema = z.strictObject({
   number: z.enum(['patron', 'allocate']).default('patron'),
   magstripe: z.boolean().optional(),
   replaces: z.string().min(1).max(64).optional(),
-  expiry: z.string().max(32).optional(),
+  expiry: z.iso
+    .date({ error: 'give the expiry as a date, YYYY-MM-DD (2027-06-30), as the card prints the ILS’s' })
+    .optional()
+    .describe(
+      'printed on the card as "Valid until" instead of the ILS’s expiry date (SIP2 PA); a date, YYYY-MM-DD, as the ILS’s is printed',
+    ),
   requestId: optionalRequestId,
 });
 

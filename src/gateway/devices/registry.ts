@@ -13,9 +13,12 @@ import type { Feature } from '../feature.js';
 export class DeviceRegistry implements Feature, PortLookup {
   readonly name = 'devices';
   private readonly entries = new Map<string, DeviceEntry>();
+  /** Each kind in words ("an RFID reader"), from the families the entries were made by. */
+  private readonly inWords = new Map<string, string>();
 
-  constructor(entries: Iterable<DeviceEntry>) {
+  constructor(entries: Iterable<DeviceEntry>, families: Iterable<AnyDeviceFamily> = []) {
     for (const entry of entries) this.entries.set(entry.id, entry);
+    for (const family of families) this.inWords.set(family.kind, family.inWords);
   }
 
   async start(): Promise<void> {
@@ -38,7 +41,10 @@ export class DeviceRegistry implements Feature, PortLookup {
     const entry = this.entries.get(id);
     if (!entry) throw new CarrelError('device_not_found', `no device "${id}"`);
     if (entry.kind !== family.kind)
-      throw new CarrelError(family.wrongKindCode, `device "${id}" is a ${entry.kind}, not a ${family.noun}`);
+      throw new CarrelError(
+        family.wrongKindCode,
+        `device "${id}" is ${this.inWords.get(entry.kind) ?? `of kind "${entry.kind}"`}, not ${family.inWords}`,
+      );
     return entry.port as PortOf<F>;
   }
 

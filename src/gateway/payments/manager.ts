@@ -7,13 +7,13 @@
  * from that journal, never from a count of its own, so a restart cannot lose
  * or double a credit. Paid in full, finished or timed out, it lets the
  * devices go and settles (settlement.ts). A restart takes up what was left
- * collecting or settling.
+ * collecting or settling. Who pays is read in patron.ts, what the cash devices
+ * take in cash-devices.ts, what a collecting payment holds in memory in live.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { isPatronCard } from '../../protocols/rfid/index.js';
 import { moneyText } from '../circulation/money.js';
 import type { CirculationService } from '../contracts/circulation.js';
 import type { OfflineIntake } from '../contracts/offline.js';
@@ -31,17 +31,18 @@ import type {
 import type { PrintAccountDeposits } from '../contracts/print-accounts.js';
 import type { EventBus } from '../event-bus.js';
 import { CreditJournal } from '../families/cash-device/credit-journal.js';
-import type { CashDeviceEventsMap } from '../families/cash-device/events.js';
 import { cashDevices } from '../families/cash-device/index.js';
 import { receiptPrinters } from '../families/receipt-printer/index.js';
-import { rfidReaders } from '../families/rfid-reader/index.js';
-import { emitEvent, listenTo, type PortLookup } from '../family.js';
+import { listenTo, type PortLookup } from '../family.js';
 import { Retention } from '../retention.js';
 import type { Database } from '../storage/index.js';
+import { acceptedValues, announcePayment, deviceBack, maxValue, paymentDevices } from './cash-devices.js';
 import { recordCheck } from './checks.js';
 import type { PaymentsConfig } from './config.js';
 import { PaymentError } from './errors.js';
+import { type LivePayment, livePayment, tellWatchers } from './live.js';
 import { feeLines, type PaymentPlan, topUpLines } from './opening.js';
+import { payingPatron } from './patron.js';
 import { paymentReceipt } from './receipt.js';
 import { settle } from './settlement.js';
 import { HOUR_MS, PAYMENT_STATISTICS_MAX_DAYS, paymentStatistics, QUARTER_MS } from './statistics.js';
@@ -63,22 +64,6 @@ export interface PaymentManagerDeps {
   desk: string;
 }
 
-/** What a payment holds only in memory while it collects: the PIN (never stored), its watchers, its timer. */
-interface Live {
-  id: string;
-  pin: string | undefined;
-  watchers: Set<(update: PaymentUpdate) => void>;
-  idle: TimerHandle | undefined;
-  ending: Promise<PaymentEndResult> | undefined;
-  /** Acceptance updates one after another, so an older one never lands after a newer one. */
-  offering: Promise<void>;
-  /** When money last came (or the payment opened): the idle timeout runs from here. */
-  lastActivity: number;
-}
-
-/** How long a restart waits for a device to be back before letting it go (its buffer is read when it is). */
-const RECONNECT_WAIT_MS = 10_000;
-
 /** At most this many payments owing money (or to check) are listed: a desk with more has a bigger problem to see. */
 const OWING_LISTED = 200;
 
@@ -86,7 +71,7 @@ export class PaymentManager implements PaymentService {
   readonly name = 'payments';
   private storeHandle: PaymentStore | undefined;
   private journalHandle: CreditJournal | undefined;
-  private readonly live = new Map<string, Live>();
+  private readonly live = new Map<string, LivePayment>();
   private recovery: Promise<void> | undefined;
   private patronRetention: Retention | undefined;
   private readonly logger: Logger;
@@ -141,10 +126,10 @@ export class PaymentManager implements PaymentService {
     const pin = request.pin === '' ? undefined : request.pin;
     if (config.requirePin && pin === undefined && options.pinChecked !== true)
       throw new PaymentError('pin_required', "the patron's PIN is required to pay");
-    const devices = this.devicesFor(request.devices);
+    const devices = paymentDevices(request.devices, config, this.deps.devices);
     if (request.purpose.kind === 'print-topup' && !this.deps.printAccounts)
       throw new PaymentError('print_accounts_unavailable', 'no print accounts are wired into this desk');
-    const barcode = this.patronBarcode(request);
+    const barcode = payingPatron(request, this.deps.devices);
     const id = randomUUID();
     // A top-up is checked before the ILS is asked; fees only once their list is read.
     const topUp: PaymentPlan | undefined =
@@ -196,15 +181,7 @@ export class PaymentManager implements PaymentService {
       },
       plan.lines,
     );
-    const live: Live = {
-      id,
-      pin,
-      watchers: new Set(),
-      idle: undefined,
-      ending: undefined,
-      offering: Promise.resolve(),
-      lastActivity: this.deps.clock.now(),
-    };
+    const live = livePayment(id, pin, this.deps.clock.now());
     this.live.set(id, live);
     this.restartIdle(live);
     this.logger.info(
@@ -340,7 +317,10 @@ export class PaymentManager implements PaymentService {
       this.store().lines(id),
       this.journal().creditsOf(id),
       {
-        accepting: live && row.state === 'collecting' ? this.accepting(row.id) : [],
+        accepting:
+          live && row.state === 'collecting'
+            ? acceptedValues(row.id, JSON.parse(row.devices) as string[], this.deps.devices)
+            : [],
         expiresAt: (live?.lastActivity ?? row.started_at) + this.deps.config.idleTimeoutSeconds * 1000,
       },
       this.store().checkOf(id),
@@ -417,37 +397,13 @@ export class PaymentManager implements PaymentService {
     // An ending payment lets its devices go: it must not take them again.
     if (row?.state !== 'collecting' || this.live.get(id)?.ending) return;
     const view = this.view(id);
-    const max = this.maxValue(view.remainingMinor);
+    const max = maxValue(view.remainingMinor, this.deps.config, this.deps.printAccounts);
     for (const deviceId of JSON.parse(row.devices) as string[])
       await this.deps.devices
         .port(cashDevices, deviceId)
         .accept({ holder: id, currency: row.currency, maxValueMinor: max });
     const live = this.live.get(id);
     if (live) this.tell(live, { event: 'payment', data: this.view(id) });
-  }
-
-  private maxValue(remainingMinor: number): number {
-    const { config, printAccounts } = this.deps;
-    if (remainingMinor <= 0) return 0;
-    return (
-      remainingMinor +
-      (config.overpayment === 'print-account' && printAccounts ? config.maxOverpaymentMinor : 0)
-    );
-  }
-
-  private accepting(id: string): number[] {
-    const row = this.store().get(id);
-    if (!row) return [];
-    const values = new Set<number>();
-    for (const deviceId of JSON.parse(row.devices) as string[]) {
-      const status = this.deps.devices.port(cashDevices, deviceId).status();
-      // A jammed coin acceptor (a cash box out, a fault) hands back what is put in, and what one out
-      // of reach takes (its line down) is counted only once it is back: their values were listed as
-      // taken, and the patron's coins came back, or went in uncounted, with nothing said.
-      if (status.holder === id && status.connected && !status.trouble)
-        for (const value of status.accepted) values.add(value);
-    }
-    return [...values].sort((a, b) => a - b);
   }
 
   /** Ends a payment once: lets the devices go (what was in flight is credited), settles, receipts. */
@@ -462,7 +418,7 @@ export class PaymentManager implements PaymentService {
   private async settleNow(
     id: string,
     reason: NonNullable<PaymentView['endReason']>,
-    live: Live | undefined,
+    live: LivePayment | undefined,
   ): Promise<PaymentEndResult> {
     live?.idle?.cancel();
     // An acceptance update under way lands first; none starts after this (applyOffer checks `ending`).
@@ -523,7 +479,8 @@ export class PaymentManager implements PaymentService {
   /** After a restart: payments left collecting or settling are let go of and settled with what they were paid. */
   private async recover(): Promise<void> {
     for (const row of this.store().unfinished()) {
-      for (const deviceId of JSON.parse(row.devices) as string[]) await this.connected(deviceId);
+      for (const deviceId of JSON.parse(row.devices) as string[])
+        await deviceBack(deviceId, this.deps.devices, this.deps.clock);
       this.logger.info({ payment: row.id, state: row.state }, 'payment taken up after a restart');
       await this.end(row.id, 'shutdown');
     }
@@ -532,7 +489,7 @@ export class PaymentManager implements PaymentService {
     for (const { device, holder } of this.journal().holders()) {
       const row = this.store().get(holder);
       if (row?.state !== 'completed' && row?.state !== 'cancelled') continue;
-      await this.connected(device);
+      await deviceBack(device, this.deps.devices, this.deps.clock);
       try {
         await this.deps.devices.port(cashDevices, device).release(holder);
       } catch (error) {
@@ -541,21 +498,7 @@ export class PaymentManager implements PaymentService {
     }
   }
 
-  private async connected(deviceId: string): Promise<void> {
-    const deadline = this.deps.clock.monotonic() + RECONNECT_WAIT_MS;
-    for (;;) {
-      let connected = false;
-      try {
-        connected = this.deps.devices.port(cashDevices, deviceId).status().connected;
-      } catch {
-        return;
-      }
-      if (connected || this.deps.clock.monotonic() > deadline) return;
-      await this.deps.clock.sleep(50);
-    }
-  }
-
-  private restartIdle(live: Live): void {
+  private restartIdle(live: LivePayment): void {
     live.idle?.cancel();
     live.lastActivity = this.deps.clock.now();
     live.idle = this.deps.clock.setTimeout(
@@ -565,65 +508,12 @@ export class PaymentManager implements PaymentService {
     );
   }
 
-  /** The payment's progress as an event of each of its devices: ids and money only, never the patron. */
   private announce(view: PaymentView): void {
-    for (const device of view.devices)
-      emitEvent<CashDeviceEventsMap, 'cash.payment'>(this.deps.bus, this.deps.clock, device, 'cash.payment', {
-        payment: view.id,
-        state: view.state,
-        currency: view.currency,
-        amountDueMinor: view.amountDueMinor,
-        paidMinor: view.paidMinor,
-        remainingMinor: view.remainingMinor,
-        offline: view.offline,
-        endReason: view.endReason ?? null,
-      });
+    announcePayment(this.deps.bus, this.deps.clock, view);
   }
 
-  private tell(live: Live, update: PaymentUpdate): void {
-    for (const watcher of live.watchers) {
-      try {
-        watcher(update);
-      } catch (error) {
-        this.logger.warn({ err: describeError(error) }, 'payment watcher failed');
-      }
-    }
-  }
-
-  private devicesFor(named: string[] | undefined) {
-    const wanted = named ?? this.deps.config.devices;
-    const all = this.deps.devices.all(cashDevices);
-    const devices =
-      wanted === undefined
-        ? all
-        : wanted.map((id) => ({ id, port: this.deps.devices.port(cashDevices, id) }));
-    if (devices.length === 0)
-      throw new PaymentError('no_cash_devices', 'no cash device is configured to take money');
-    return devices;
-  }
-
-  private patronBarcode(request: OpenPaymentRequest): string {
-    if (request.patron !== undefined && request.patron !== '') return request.patron;
-    if (request.patronCard === true) {
-      if (request.pad === undefined)
-        throw new PaymentError('patron_card_not_found', 'a patron card is read from a pad: name one');
-      const cards = this.deps.devices
-        .port(rfidReaders, request.pad)
-        .tags()
-        .tags.filter((tag) => tag.item && isPatronCard(tag.item));
-      if (cards.length === 0)
-        throw new PaymentError('patron_card_not_found', `no patron card is on pad "${request.pad}"`);
-      if (cards.length > 1)
-        throw new PaymentError(
-          'patron_card_ambiguous',
-          `more than one patron card is on pad "${request.pad}"`,
-        );
-      return cards[0]!.item!.primaryItemId;
-    }
-    throw new PaymentError(
-      'patron_required',
-      'a payment needs a patron: a barcode, or patronCard with a pad',
-    );
+  private tell(live: LivePayment, update: PaymentUpdate): void {
+    tellWatchers(live, update, this.logger);
   }
 
   private ended(id: string, caller: PaymentCaller): void {

@@ -315,7 +315,7 @@ export class SessionManager implements Feature, SessionService {
     if (barcode === undefined || barcode === '')
       throw new SessionError(
         'patron_required',
-        'a checkout session needs a patron: a barcode, or patronCard with a pad',
+        'a checkout session needs a patron: a barcode (patron), the patron card on a pad (patronCard) or the card scanned at a scanner (patronScan)',
       );
     const { patron } = await this.deps.circulation.identifyPatron(
       { patron: barcode, pin },

@@ -16,7 +16,7 @@ export type { CardIssueRequest, CardPrinterPort } from './port.js';
 
 export const cardPrinters = deviceFamily<CardPrinterEvents>()({
   kind: 'card-printer',
-  noun: 'card printer',
+  inWords: 'a card printer',
   wrongKindCode: 'not_a_card_printer',
   config: cardPrinterSchema,
   events: CARD_PRINTER_EVENTS,

@@ -16,7 +16,7 @@ export type { CashAcceptPlan, CashDevicePort, CashDeviceStatusView } from './por
 
 export const cashDevices = deviceFamily<CashDeviceEventsMap>()({
   kind: 'cash-device',
-  noun: 'cash device',
+  inWords: 'a cash device',
   wrongKindCode: 'not_a_cash_device',
   config: cashDeviceSchema,
   events: CASH_DEVICE_EVENTS,

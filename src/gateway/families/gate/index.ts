@@ -27,7 +27,7 @@ export type { VisitorSnapshot } from './visitors.js';
 
 export const gates = deviceFamily<GateEventsMap>()({
   kind: 'gate',
-  noun: 'security gate',
+  inWords: 'a security gate',
   wrongKindCode: 'not_a_gate',
   config: gateSchema,
   events: GATE_EVENTS,

@@ -19,7 +19,7 @@ export type { IlsEvents } from './events.js';
 
 export const ilsLinks = deviceFamily<IlsEvents>()({
   kind: 'ils',
-  noun: 'ILS',
+  inWords: 'an ILS',
   wrongKindCode: 'not_an_ils',
   config: ilsDeviceSchema,
   events: ILS_EVENTS,

@@ -14,7 +14,7 @@ export type { PrintQueuePort, PrintQueueStatusView } from './port.js';
 
 export const printQueues = deviceFamily<PrintQueueEventsMap>()({
   kind: 'print-queue',
-  noun: 'print queue',
+  inWords: 'a print queue',
   wrongKindCode: 'not_a_print_queue',
   config: printQueueSchema,
   events: PRINT_QUEUE_EVENTS,

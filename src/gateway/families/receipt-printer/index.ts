@@ -15,7 +15,7 @@ export { localTimestamp } from './timestamp.js';
 
 export const receiptPrinters = deviceFamily<ReceiptPrinterEvents>()({
   kind: 'receipt-printer',
-  noun: 'printer',
+  inWords: 'a receipt printer',
   wrongKindCode: 'not_a_printer',
   config: receiptPrinterSchema,
   events: RECEIPT_PRINTER_EVENTS,

@@ -23,7 +23,7 @@ export type {
 
 export const rfidReaders = deviceFamily<RfidReaderEvents>()({
   kind: 'rfid-reader',
-  noun: 'RFID reader',
+  inWords: 'an RFID reader',
   wrongKindCode: 'not_an_rfid_reader',
   config: rfidReaderSchema,
   events: RFID_READER_EVENTS,

@@ -21,7 +21,7 @@ export type { ScannerPort } from './port.js';
 
 export const scanners = deviceFamily<ScannerEvents>()({
   kind: 'scanner',
-  noun: 'scanner',
+  inWords: 'a scanner',
   wrongKindCode: 'not_a_scanner',
   config: scannerSchema,
   events: SCANNER_EVENTS,

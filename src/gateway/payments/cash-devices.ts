@@ -1,0 +1,85 @@
+/**
+ * A payment's cash devices: which take its money, the most one coin or note may be, the values they
+ * take now, waiting for one to be back after a restart, and the payment's progress told as an event
+ * of each of them.
+ */
+import type { Clock } from '../../core/clock.js';
+import type { PaymentView } from '../contracts/payments.js';
+import type { PrintAccountDeposits } from '../contracts/print-accounts.js';
+import type { EventBus } from '../event-bus.js';
+import type { CashDeviceEventsMap } from '../families/cash-device/events.js';
+import { cashDevices } from '../families/cash-device/index.js';
+import { emitEvent, type PortLookup } from '../family.js';
+import type { PaymentsConfig } from './config.js';
+import { PaymentError } from './errors.js';
+
+/** How long a restart waits for a device to be back before letting it go (its buffer is read when it is). */
+const RECONNECT_WAIT_MS = 10_000;
+
+/** The devices named, else the configured ones, else every cash device of the desk. */
+export function paymentDevices(named: string[] | undefined, config: PaymentsConfig, devices: PortLookup) {
+  const wanted = named ?? config.devices;
+  const all = devices.all(cashDevices);
+  const chosen =
+    wanted === undefined ? all : wanted.map((id) => ({ id, port: devices.port(cashDevices, id) }));
+  if (chosen.length === 0)
+    throw new PaymentError('no_cash_devices', 'no cash device is configured to take money');
+  return chosen;
+}
+
+/** The most a device may take at once: what is due still, plus the overpayment allowance. */
+export function maxValue(
+  remainingMinor: number,
+  config: PaymentsConfig,
+  printAccounts: PrintAccountDeposits | undefined,
+): number {
+  if (remainingMinor <= 0) return 0;
+  return (
+    remainingMinor +
+    (config.overpayment === 'print-account' && printAccounts ? config.maxOverpaymentMinor : 0)
+  );
+}
+
+/** The values the payment's devices take now, smallest first. */
+export function acceptedValues(id: string, deviceIds: readonly string[], devices: PortLookup): number[] {
+  const values = new Set<number>();
+  for (const deviceId of deviceIds) {
+    const status = devices.port(cashDevices, deviceId).status();
+    // A jammed coin acceptor (a cash box out, a fault) hands back what is put in, and what one out
+    // of reach takes (its line down) is counted only once it is back: their values were listed as
+    // taken, and the patron's coins came back, or went in uncounted, with nothing said.
+    if (status.holder === id && status.connected && !status.trouble)
+      for (const value of status.accepted) values.add(value);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+/** Waits (a while) for a device to be connected; returns at once for one not configured. */
+export async function deviceBack(deviceId: string, devices: PortLookup, clock: Clock): Promise<void> {
+  const deadline = clock.monotonic() + RECONNECT_WAIT_MS;
+  for (;;) {
+    let connected = false;
+    try {
+      connected = devices.port(cashDevices, deviceId).status().connected;
+    } catch {
+      return;
+    }
+    if (connected || clock.monotonic() > deadline) return;
+    await clock.sleep(50);
+  }
+}
+
+/** The payment's progress as an event of each of its devices: ids and money only, never the patron. */
+export function announcePayment(bus: EventBus, clock: Clock, view: PaymentView): void {
+  for (const device of view.devices)
+    emitEvent<CashDeviceEventsMap, 'cash.payment'>(bus, clock, device, 'cash.payment', {
+      payment: view.id,
+      state: view.state,
+      currency: view.currency,
+      amountDueMinor: view.amountDueMinor,
+      paidMinor: view.paidMinor,
+      remainingMinor: view.remainingMinor,
+      offline: view.offline,
+      endReason: view.endReason ?? null,
+    });
+}
