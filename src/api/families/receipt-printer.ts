@@ -19,7 +19,7 @@ const tag = 'printers';
 export const receiptPrinterApi: ApiModule = {
   name: 'printers',
   problems: {
-    not_a_printer: { status: 409, title: 'Device is not a printer' },
+    not_a_printer: { status: 409, title: 'Device is not a receipt printer' },
     job_not_found: { status: 404, title: 'No such print job' },
     template_unknown: { status: 422, title: 'Unknown receipt template' },
     template_syntax: { status: 422, title: 'Receipt template has an error' },

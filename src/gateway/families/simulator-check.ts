@@ -17,7 +17,7 @@ export function checkSimulatorTransport(
   } else if (simulator.kind !== simulatorKind) {
     issue(
       ['transport', 'simulator'],
-      `simulator "${transport.simulator}" is a ${simulator.kind} simulator, not a ${simulatorKind} one`,
+      `simulator "${transport.simulator}" is of kind "${simulator.kind}"; this device needs a simulator of kind "${simulatorKind}"`,
     );
   }
 }

@@ -247,6 +247,23 @@ describe('loadConfigFile', () => {
     ]);
   });
 
+  it('says which kind of simulator a device needs when it names one of another kind', () => {
+    const text = [
+      'version: 2',
+      'simulators:',
+      '  - { id: pad-sim, kind: rfid-pad }',
+      'devices:',
+      '  - { id: ils, kind: ils, transport: { type: simulator, simulator: pad-sim } }',
+    ].join('\n');
+    const error = configErrorOf(() => parseConfigText(text, 'yaml', {}));
+    expect(error.issues).toEqual([
+      {
+        path: 'devices[0].transport.simulator',
+        message: 'simulator "pad-sim" is of kind "rfid-pad"; this device needs a simulator of kind "ils"',
+      },
+    ]);
+  });
+
   it('wants the session receipt printer to be a configured receipt printer', () => {
     const text = [
       'version: 1',
