@@ -350,4 +350,14 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     await page.getByRole('button', { name: 'Print card' }).click();
     await expect.poll(progress, { timeout: 15_000 }).toMatch(/^Card 21000003 issued/);
   });
+
+  it('says once, not twice, that the ILS does not know a patron', async () => {
+    await page.getByLabel('Patron barcode').fill('29999999');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    // Its detail says what its title says: 'The ILS does not know this patron: the ILS does not…'.
+    await expect
+      .poll(() => page.locator('#problem').textContent(), { timeout: 10_000 })
+      .toBe('The ILS does not know this patron.');
+    pageErrors.length = 0; // the refused preview's 404 is logged by Chromium as a failed resource
+  });
 });

@@ -46,10 +46,14 @@ const PHOTO_ADVICE = {
 
 function showProblem(error) {
   $('problem').hidden = false;
-  $('problem').textContent =
-    error instanceof Problem
-      ? `${error.title}: ${PHOTO_ADVICE[error.code] ?? error.detail ?? ''}`
-      : String(error);
+  $('problem').textContent = error instanceof Problem ? problemInWords(error) : String(error);
+}
+
+/** The problem's title and what it says beyond it: a detail that only repeats the title is left out. */
+function problemInWords(problem) {
+  const more = PHOTO_ADVICE[problem.code] ?? problem.detail ?? '';
+  const same = (text) => text.trim().replace(/[.!]$/, '').toLowerCase();
+  return !more || same(more) === same(problem.title) ? `${problem.title}.` : `${problem.title}: ${more}`;
 }
 
 function clearProblem() {
