@@ -178,7 +178,7 @@ describe('sessions driven by the kiosk scanner', () => {
       patronScan: true,
     });
     expect(scanToo.body.errors).toEqual([
-      { path: 'body.patronScan', message: 'give one of a patron barcode, patronCard or patronScan' },
+      { path: 'body.patronScan', message: 'give only one of a patron barcode, patronCard or patronScan' },
     ]);
   });
 });

@@ -65,7 +65,7 @@ export const openSessionSchema = z
     path: ['patronCard'],
   })
   .refine((open) => !(open.patronScan === true && (open.patron !== undefined || open.patronCard === true)), {
-    message: 'give one of a patron barcode, patronCard or patronScan',
+    message: 'give only one of a patron barcode, patronCard or patronScan',
     path: ['patronScan'],
   });
 
