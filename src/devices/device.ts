@@ -18,6 +18,8 @@ export interface DeviceCondition {
  *
  * - `connect()` opens the transport and checks the device answers; it rejects
  *   when it cannot (the supervisor retries with backoff).
+ * - `disconnect()` may come while `connect()` is still under way (Carrel stopping): it closes
+ *   what the attempt opened, and the attempt then ends soon, whatever it was waiting for.
  * - After a successful connect the driver emits exactly one `disconnected`
  *   (with the error) if the link is lost; it is not emitted for `disconnect()`.
  * - `condition` is emitted whenever the device's own condition changes.

@@ -78,6 +78,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   /** connect() waiting for a slot held from before the link went down to be let go. */
   private readonly onFreed: Array<() => void> = [];
   private connected = false;
+  /** Per transaction, the connection of connect()'s first check while it runs: disconnect() closes it too. */
+  private firstCheck: IlsConnection | undefined;
   private heartbeat: TimerHandle | undefined;
   private lastAcsStatus: Sip2Message<'acsStatus'> | undefined;
   private lastCondition = '';
@@ -130,10 +132,12 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     }
     if (this.config.perTransaction) {
       const connection = this.newConnection();
+      this.firstCheck = connection;
       try {
         await connection.open();
         this.noteExchange(await connection.send(scStatus()));
       } finally {
+        this.firstCheck = undefined;
         await connection.close();
       }
     } else {
@@ -199,7 +203,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.connected = false;
     this.stopTimers();
     this.rejectWaiters(new IlsError('ils_offline', 'the ILS link was closed'));
-    await this.closeAll();
+    await Promise.all([this.closeAll(), this.firstCheck?.close()]);
   }
 
   /**

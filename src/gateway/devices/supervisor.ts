@@ -9,6 +9,9 @@ import type { DeviceState, HealthStatus } from '../../devices/device-state.js';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from '../backoff.js';
 import type { EventBus } from '../event-bus.js';
 
+/** How long a stop waits for a connect it cut to end (DeviceSupervisor.stop). */
+const CUT_CONNECT_WAIT_MS = 2_000;
+
 /** The health record of a device whose supervisor has not started yet. */
 export function notStartedState(device: string, kind: string, now: number): DeviceState {
   return {
@@ -114,7 +117,22 @@ export class DeviceSupervisor {
     this.running = false;
     this.retryTimer?.cancel();
     this.retryTimer = undefined;
-    await this.connecting?.catch(() => {});
+    if (this.connecting) {
+      // A connect under way is cut, not waited out: a device that does not answer holds one for
+      // its connect timeout and then each check's request timeout (an ILS's login and status,
+      // 10 s each by default), and systemd kills a stop that takes 20 s (TimeoutStopSec).
+      await this.driver
+        .disconnect()
+        .catch((error) => this.log.debug({ err: error }, 'disconnect while connecting failed'));
+      // A driver whose attempt goes on regardless is not waited for beyond this: should it still
+      // connect, onConnected() disconnects it.
+      const enough = new AbortController();
+      await Promise.race([
+        this.connecting,
+        this.options.clock.sleep(CUT_CONNECT_WAIT_MS, enough.signal).catch(() => {}),
+      ]);
+      enough.abort();
+    }
     if (this.connected) {
       this.connected = false;
       await this.driver.disconnect().catch((error) => this.log.warn({ err: error }, 'disconnect failed'));
@@ -190,6 +208,8 @@ export class DeviceSupervisor {
   }
 
   private onConnectFailed(error: unknown): void {
+    // Cut by stop(): not a failure of the device's, and nothing to retry.
+    if (!this.running) return;
     const described = describeError(error);
     // Said when it starts, when it changes and every ten minutes; each retry between is debug.
     const note = this.failures.failed(described.code, described.message);

@@ -1,0 +1,77 @@
+/**
+ * Stopping Carrel while a device is still connecting: `carrel start` as a child process, its ILS
+ * (the simulator, in this process) hung, so that the desk's login on its new connection goes
+ * unanswered. systemd gives the daemon TimeoutStopSec=20 (systemd/carrel.service) between SIGTERM
+ * and SIGKILL; an ILS link's connect may wait its connect timeout, then its login and its status
+ * request each their request timeout. The stop must not wait for any of it.
+ * The daemon runs the compiled code in dist/: `npm run build` first.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+import {
+  type CarrelDaemon,
+  killDaemon,
+  simulatedIlsDevice,
+  startCarrelDaemon,
+  writeDaemonConfig,
+} from '../helpers/carrel-daemon.js';
+import { until } from '../helpers/until.js';
+
+let dir: string;
+let ils: IlsSimulator;
+let daemon: CarrelDaemon | undefined;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'carrel-stop-connecting-'));
+  ils = await startIlsSimulator({ fixture: sampleFixturePath() });
+  ils.setFaults({ hang: true });
+}, 30_000);
+
+afterAll(async () => {
+  if (daemon) await killDaemon(daemon.child);
+  ils?.setFaults({});
+  await ils?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('carrel start, stopped while its ILS login goes unanswered', () => {
+  // Per transaction, the link's first check runs on a connection of its own, outside its slots.
+  it.each([
+    ['on its pool of connections', false],
+    ['per transaction', true],
+  ])(
+    'exits at once, not when the login would have timed out (%s)',
+    async (_how, perTransaction) => {
+      const config = writeDaemonConfig(dir, `stop-connecting-${perTransaction}`, {
+        offline: { enabled: false },
+        // Each request may wait 15 s: a stop that waits for the connect waits that long.
+        devices: [{ ...simulatedIlsDevice(ils.port), requestTimeoutMs: 15_000, perTransaction }],
+      });
+      const accepted = ils.connectionsAccepted;
+      daemon = await startCarrelDaemon(config);
+      // The desk has dialled and its 93 login has reached the hung ILS, which read it and says nothing.
+      await until(
+        () =>
+          (ils.connectionsAccepted > accepted &&
+            ils.connectionStates().some((connection) => (connection.bytesRead ?? 0) > 0)) ||
+          undefined,
+        10_000,
+        'the desk to send its login',
+      );
+      const child = daemon.child;
+      const started = Date.now();
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      const code = await exited;
+      const tookMs = Date.now() - started;
+      daemon = undefined;
+      expect(code).toBe(0);
+      expect(tookMs).toBeLessThan(5_000);
+      ils.dropConnections();
+    },
+    40_000,
+  );
+});
