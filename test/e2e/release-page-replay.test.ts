@@ -78,6 +78,17 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await logInAtRelease(station, PATRON, '2222');
       const print = station.locator(`[data-job="public-bw/${job}"]`).getByRole('button', { name: 'Print' });
       await print.waitFor({ timeout: 10_000 });
+      // Pressed once the row offers it. The list drawn at login may show a problem that passes
+      // (the pages still being counted for the station), and the station looks again on its own
+      // until it has — which the lost contact below would stop, leaving Print disabled for good.
+      const row = station.locator(`[data-job="public-bw/${job}"]`);
+      await until(
+        async () => (await print.isEnabled()) || undefined,
+        15_000,
+        `Print of job ${job} was never offered`,
+      ).catch(async (error: Error) => {
+        throw new Error(`${error.message}: its row says '${await row.textContent()}'`);
+      });
       const before = await account();
       server().setFaults(faults);
       const contact = await loseContactOnPrint(station);
