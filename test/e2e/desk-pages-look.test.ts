@@ -12,12 +12,12 @@ interface SharedLook {
 }
 
 /**
- * The card page looks like the other desk pages where they share a piece: its bar, its font and its
- * colours come from the same stylesheet as the device dashboard's, the gate page's and the print
- * desk's.
+ * The staff desk pages look alike where they share a piece: the print desk's and the card page's
+ * bar, font and colours come from the same stylesheet (/common/page.css) as the device
+ * dashboard's and the gate page's, loaded before their own.
  */
 describe.skipIf(chromiumSkipReason() !== undefined)(
-  'the card page on the desk pages’ shared base',
+  'the desk pages on their shared base',
   { timeout: 60_000 },
   () => {
     const desk = loggedDeskPage((config) => config);
@@ -44,23 +44,29 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       return { ...page, bar };
     }
 
-    it('loads /common/page.css and draws its bar, font and colours as the dashboard, the gate page and the print desk do', async () => {
-      const dashboard = await lookOf('/dashboard');
-      const gates = await lookOf('/gates');
-      const printDesk = await lookOf('/print-staff');
-      const cards = await lookOf('/cards');
-      expect(cards.sheets).toContain('/common/page.css');
-      // Before its own stylesheet, which may add to what is shared.
-      expect(cards.sheets.indexOf('/common/page.css')).toBeLessThan(cards.sheets.indexOf('/cards/cards.css'));
-      for (const other of [dashboard, gates, printDesk]) {
-        expect(cards.bar).toEqual(other.bar);
-        expect(cards.font).toBe(other.font);
-        expect(cards.ink).toBe(other.ink);
-        expect(cards.page).toBe(other.page);
-      }
-    });
+    it.each([
+      ['the print desk', '/print-staff', '/print-staff/staff.css'],
+      ['the card page', '/cards', '/cards/cards.css'],
+    ])(
+      '%s loads /common/page.css before its own sheet and draws its bar, font and colours as the dashboard and the gate page do',
+      async (_name, path, own) => {
+        const dashboard = await lookOf('/dashboard');
+        const gates = await lookOf('/gates');
+        const look = await lookOf(path);
+        expect(dashboard.sheets).toContain('/common/page.css');
+        expect(look.sheets).toContain('/common/page.css');
+        // Before its own stylesheet, which may add to what is shared.
+        expect(look.sheets.indexOf('/common/page.css')).toBeLessThan(look.sheets.indexOf(own));
+        for (const other of [dashboard, gates]) {
+          expect(look.bar).toEqual(other.bar);
+          expect(look.font).toBe(other.font);
+          expect(look.ink).toBe(other.ink);
+          expect(look.page).toBe(other.page);
+        }
+      },
+    );
 
-    it('draws a refusal in the shared colour of what went wrong', async () => {
+    it('the card page draws a refusal in the shared colour of what went wrong', async () => {
       await desk.page.goto(`${desk.testDesk.api}/cards`);
       await desk.page.locator('#patron').fill('29999999');
       await desk.page.locator('#preview-button').click();
