@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentCard, type VirtualCard } from '../../simulators/scanner/virtual-card.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
-import { type PrivatePcscd, privatePcscd, privatePcscdSkipReason } from '../helpers/private-pcscd.js';
+import { type PrivatePcscd, privatePcscdSkipReason, startPrivatePcscd } from '../helpers/private-pcscd.js';
 import { until } from '../helpers/until.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
@@ -49,8 +49,7 @@ describe.skipIf(skip !== undefined)('a card reader whose pcscd stops and starts 
   });
 
   it('the desk keeps serving, the reader says pcscd is gone, comes back and reads the next card', async () => {
-    pcscd = await privatePcscd();
-    await pcscd.start();
+    pcscd = await startPrivatePcscd();
     const desk = structuredClone(defaultDeskConfig()) as unknown as Record<string, unknown> & {
       devices: Array<Record<string, unknown>>;
     };

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -38,6 +39,44 @@ export function privatePcscdSkipReason(): string | undefined {
 }
 
 /**
+ * A port free a moment ago whose next one is free too, for vpcd's two slots. The next one was not
+ * asked before: an outgoing connection's own port there left vpcd's second slot unbound and the
+ * start waiting for it (once in CI).
+ */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port < 65535 && (await canListen(port + 1))) return port;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A private pcscd, started: ports found free may still be taken by another process before vpcd
+ * binds them, so a start that does not come up is tried again, on a new folder and new ports,
+ * `tries` times in all.
+ */
+export async function startPrivatePcscd(tries = 3): Promise<PrivatePcscd> {
+  for (let attempt = 1; ; attempt++) {
+    const pcscd = await privatePcscd();
+    try {
+      await pcscd.start();
+      return pcscd;
+    } catch (error) {
+      await pcscd.dispose();
+      if (attempt >= tries) throw error;
+    }
+  }
+}
+
+/**
  * pcscd with one vpcd reader, which has two slots as a two-slot reader (an ACR1252's PICC and SAM)
  * has: "Virtual PCD 00 00" and "Virtual PCD 00 01". (vpcd keeps one socket per slot number, so a
  * second vpcd reader in the same pcscd would take the first one's.)
@@ -49,8 +88,7 @@ export async function privatePcscd(timeoutMs = 10_000): Promise<PrivatePcscd> {
   await mkdir(run);
   await mkdir(conf);
   // vpcd listens on its port and the one after it (its two slots).
-  let port = await freePort();
-  while (port >= 65535) port = await freePort();
+  const port = await freePortPair();
   const hex = `0x${port.toString(16)}`;
   await writeFile(
     join(conf, 'vpcd'),
