@@ -8,14 +8,13 @@
  * and holds no socket, and every timer one that does not keep the process alive, as fetch's wait
  * was. `npm run build` first.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
-import { CARREL_CLI, type CarrelRun } from '../helpers/carrel-cli.js';
+import { type CarrelRun, runCarrel } from '../helpers/carrel-cli.js';
 
 const NEVER_ANSWERED = `
 import { EventEmitter } from 'node:events';
@@ -44,19 +43,11 @@ afterAll(async () => {
 });
 
 function run(args: string[]): Promise<CarrelRun> {
-  const child = spawn(process.execPath, ['--import', join(dir, 'never-answered.mjs'), CARREL_CLI, ...args], {
+  return runCarrel(args, {
     cwd: dir,
-    env: { ...process.env, CARREL_CONFIG: '', STATE_DIRECTORY: '' },
+    env: { CARREL_CONFIG: '', STATE_DIRECTORY: '' },
+    nodeArgs: ['--import', join(dir, 'never-answered.mjs')],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 describe('a carrel command left waiting on an answer that can no longer come', () => {

@@ -24,9 +24,9 @@ export interface CarrelRun {
  */
 export function runCarrel(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<CarrelRun> {
-  const child = spawn(process.execPath, [CARREL_CLI, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CARREL_CLI, ...args], {
     ...(options.cwd !== undefined && { cwd: options.cwd }),
     env: { ...process.env, ...options.env },
   });
