@@ -40,16 +40,33 @@ export interface MappingOptions {
 
 /** A date as the ILS wrote it: an 18-character SIP2 date, `YYYY-MM-DD…` or `YYYYMMDD`; otherwise only the text. */
 export function ilsDate(text: string, options: MappingOptions = {}): IlsDate {
+  // A busy desk's answers carry the same due date over and over (the ILS writes it to the second
+  // or the day): the last one read is kept, and only the answer's own object is made again.
+  if (text === lastDate.text && options.timeZone === lastDate.timeZone) return { date: lastDate.date, text };
+  const date = isoOf(text, options.timeZone);
+  lastDate.text = text;
+  lastDate.timeZone = options.timeZone;
+  lastDate.date = date;
+  return { date, text };
+}
+
+const lastDate: { text: string | undefined; timeZone: string | undefined; date: string | null } = {
+  text: undefined,
+  timeZone: undefined,
+  date: null,
+};
+
+function isoOf(text: string, timeZone: string | undefined): string | null {
+  const sip2 = parseSip2Date(text, { timeZone });
+  if (sip2.ok) return sip2.date.toISOString();
   const trimmed = text.trim();
-  const sip2 = parseSip2Date(text, { timeZone: options.timeZone });
-  if (sip2.ok) return { date: sip2.date.toISOString(), text };
   const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(trimmed);
   const candidate = compact ? `${compact[1]}-${compact[2]}-${compact[3]}` : trimmed;
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(candidate)) {
     const ms = Date.parse(candidate);
-    if (Number.isFinite(ms)) return { date: new Date(ms).toISOString(), text };
+    if (Number.isFinite(ms)) return new Date(ms).toISOString();
   }
-  return { date: null, text };
+  return null;
 }
 
 function optionalDate(text: string | undefined, options: MappingOptions): IlsDate | undefined {

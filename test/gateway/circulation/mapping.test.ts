@@ -190,6 +190,21 @@ describe('dates and fines', () => {
     expect(ilsDate('03/01/2026')).toEqual({ date: null, text: '03/01/2026' });
     expect(fineItem('7.50')).toEqual({ text: '7.50', amount: '7.50' });
   });
+
+  it('reads the same local date in each zone asked, one after another, and gives each caller its own object', () => {
+    const local = '20260301    120000';
+    const stockholm = ilsDate(local, { timeZone: 'Europe/Stockholm' });
+    expect(stockholm.date).toBe('2026-03-01T11:00:00.000Z');
+    expect(ilsDate(local, { timeZone: 'America/New_York' }).date).toBe('2026-03-01T17:00:00.000Z');
+    const again = ilsDate(local, { timeZone: 'Europe/Stockholm' });
+    expect(again).toEqual({ date: '2026-03-01T11:00:00.000Z', text: local });
+    expect(again).not.toBe(stockholm);
+    // An answer changed after it was mapped changes no later answer.
+    again.date = 'changed';
+    expect(ilsDate(local, { timeZone: 'Europe/Stockholm' }).date).toBe('2026-03-01T11:00:00.000Z');
+    expect(ilsDate('not a date', { timeZone: 'Europe/Stockholm' }).date).toBeNull();
+    expect(ilsDate(local, { timeZone: 'Europe/Stockholm' }).date).toBe('2026-03-01T11:00:00.000Z');
+  });
 });
 
 describe('circulation answers', () => {
