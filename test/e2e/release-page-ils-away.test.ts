@@ -9,7 +9,7 @@ import { logInAtRelease } from '../helpers/release-page.js';
 /**
  * A patron logging in at the release station while the library system does not answer (its SIP2
  * server hangs): the card and PIN cannot be checked. The station said so in words for IT — 'Not
- * logged in: no answer from the ILS within 2000 ms' — and showed nothing while it waited.
+ * logged in: no answer from the ILS within 1500 ms' — and showed nothing while it waited.
  */
 describe.skipIf(chromiumSkipReason() !== undefined)(
   'the release station with the library system away',
@@ -17,7 +17,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     const chromium = deskInChromium(
       (config) => ({
         ...config,
-        devices: config.devices.map((d) => (d.kind === 'ils' ? { ...d, requestTimeoutMs: 2000 } : d)),
+        devices: config.devices.map((d) => (d.kind === 'ils' ? { ...d, requestTimeoutMs: 1500 } : d)),
       }),
       {
         ready: (testDesk) => waitForDevice(testDesk.api, 'ils', 'online', 15_000),
@@ -63,7 +63,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       ils().setFaults({ hang: true });
       try {
         await station.getByRole('button', { name: '2.00 EUR' }).click();
-        // It read 'The top-up could not start: no answer from the ILS within 2000 ms. Nothing was taken.'
+        // It read 'The top-up could not start: no answer from the ILS within 1500 ms. Nothing was taken.'
         await expect
           .poll(() => station.locator('#alert').textContent(), { timeout: 30_000 })
           .toBe(
