@@ -17,6 +17,13 @@ import { until } from '../helpers/until.js';
 const SECURED = 0x07;
 const UNSECURED = 0xc2;
 
+/**
+ * The pads' pause between inventory rounds (200 ms by default): a tag taken off is gone after three
+ * rounds without it, and every test ends with the pads cleared and waits to see them empty (~0.8 s
+ * a test by default). The config allows 20 ms; 50 ms keeps a pad's rounds few on a loaded machine.
+ */
+const INVENTORY_MS = 50;
+
 let desk: TestDesk;
 let api: string;
 
@@ -35,12 +42,15 @@ const twoPads = (config: CarrelConfig): CarrelConfig => ({
     },
   ],
   devices: [
-    ...config.devices,
+    ...config.devices.map((device) =>
+      device.kind === 'rfid-reader' ? { ...device, inventoryIntervalMs: INVENTORY_MS } : device,
+    ),
     {
       id: 'pad-2',
       kind: 'rfid-reader',
       protocol: 'feig',
       transport: { type: 'simulator', simulator: 'pad-sim-2' },
+      inventoryIntervalMs: INVENTORY_MS,
     } as CarrelConfig['devices'][number],
   ],
   sessions: { ...config.sessions, inactivityTimeoutSeconds: 10 },
