@@ -169,6 +169,39 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       expect(retained.json).toEqual(degraded);
     });
 
+    it("hands each bus event to the desk's own clients before publishing it, then publishes every one in the order they came", async () => {
+      const { api, bus, base, states: known } = await startApi();
+      const observer = await observe();
+      await observer.subscribe(`${base}/devices/+/state`);
+      await observer.waitFor((m) => m.topic === `${base}/devices/receipt-1/state`, 'initial state');
+      const states = ['a', 'b', 'c'].map((id) => printerState({ device: `receipt-${id}` }));
+      // Devices of the desk (the API clears the retained state of any other).
+      known.push(...states);
+      // What happened, in order: a page's WebSocket is an edge listener added after the MQTT API's.
+      const order: string[] = [];
+      const link = (api as unknown as { link: { publish(topic: string, ...rest: unknown[]): unknown } }).link;
+      const publish = link.publish.bind(link);
+      link.publish = (topic: string, ...rest: unknown[]) => {
+        order.push(`published ${topic.slice(topic.lastIndexOf('/devices/') + 9)}`);
+        return publish(topic, ...rest);
+      };
+      bus.on('device.state', {}, (state) => order.push(`page heard ${state.device}`), { edge: true });
+      for (const state of states) bus.emit('device.state', state);
+      expect(order).toEqual(['page heard receipt-a', 'page heard receipt-b', 'page heard receipt-c']);
+      for (const state of states) {
+        const heard = await observer.waitFor(
+          (m) => m.topic === `${base}/devices/${state.device}/state`,
+          state.device,
+        );
+        expect(heard.json).toEqual(state);
+      }
+      expect(order.slice(3)).toEqual([
+        'published receipt-a/state',
+        'published receipt-b/state',
+        'published receipt-c/state',
+      ]);
+    });
+
     // Only a broker that outlives the desk keeps an earlier run's states: the embedded one starts empty with it.
     it.skipIf(!viaClient)(
       'clears the retained state of a device the desk no longer has (removed or renamed in its configuration), and only that',
