@@ -26,6 +26,42 @@ function carrel(args: string[], env: NodeJS.ProcessEnv = {}) {
   });
 }
 
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `command args` to its end, as spawnSync gives it, without holding this process up: the refused
+ * starts of a test, each its own process, are run side by side (one after another, they were
+ * most of this file's time). Killed after 30 s, as spawnSync's timeout did.
+ */
+function ran(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Ran> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout = said(child.stdout);
+  const stderr = said(child.stderr);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) =>
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout: stdout(), stderr: stderr() });
+    }),
+  );
+}
+
+/** `carrel args` in the test's folder, to its end, as `carrel()` but side by side with others. */
+function carrelRan(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
+  return ran(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? dir,
+    env: { ...process.env, ...options.env },
+  });
+}
+
 /** `carrel start` with `args` in `home`, once it prints its banner (it serves); ended by the caller. */
 async function runningDesk(home: string, args: string[]): Promise<{ child: ChildProcess; banner: string }> {
   const child = spawn(process.execPath, [CLI, 'start', ...args], {
@@ -76,14 +112,16 @@ devices:
 `;
 
 describe('carrel command', () => {
-  it('exits 2 on a bad configuration, listing every error with its path and no stack trace', () => {
+  it('exits 2 on a bad configuration, listing every error with its path and no stack trace', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, BAD_CONFIG);
-    for (const args of [
+    const commands = [
       ['config', 'check', file],
       ['start', '--config', file],
-    ]) {
-      const result = carrel(args);
+    ];
+    const results = await Promise.all(commands.map((args) => carrelRan(args)));
+    for (const [index, args] of commands.entries()) {
+      const result = results[index]!;
       expect(result.status, args.join(' ')).toBe(2);
       const output = result.stdout + result.stderr;
       expect(output).toContain('http.port');
@@ -153,8 +191,11 @@ devices:
   });
 
   it('answers unknown commands and options with usage and exit 2', async () => {
-    expect(carrel(['frobnicate']).status).toBe(2);
-    const result = carrel(['start', '--no-such-option']);
+    const [unknown, result] = await Promise.all([
+      carrelRan(['frobnicate']),
+      carrelRan(['start', '--no-such-option']),
+    ]);
+    expect(unknown.status).toBe(2);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--no-such-option');
     // 1883 taken (a developer's Mosquitto): a mistyped option is still the only thing said, not
@@ -166,14 +207,17 @@ devices:
     });
     try {
       // A level the logger does not know is a usage error, not the logger's stack trace.
-      for (const command of [['start'], ['fleet', '--broker', 'mqtt://127.0.0.1:1']]) {
-        const level = carrel([...command, '--log-level', 'verbose']);
+      const [startLevel, fleetLevel, port] = await Promise.all([
+        carrelRan(['start', '--log-level', 'verbose']),
+        carrelRan(['fleet', '--broker', 'mqtt://127.0.0.1:1', '--log-level', 'verbose']),
+        carrelRan(['start', '--http-port', 'eighty']),
+      ]);
+      for (const level of [startLevel, fleetLevel]) {
         expect(level.status).toBe(2);
         expect(level.stderr).toBe(
           'carrel: --log-level is one of fatal, error, warn, info, debug, trace, silent, got "verbose"\n',
         );
       }
-      const port = carrel(['start', '--http-port', 'eighty']);
       expect(port.status).toBe(2);
       expect(port.stderr).not.toContain('1883');
     } finally {
@@ -196,22 +240,19 @@ devices:
     try {
       const port = /API\s+http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/.exec(banner)![1]!;
       const start = (home: string, httpPort: string) =>
-        spawnSync(process.execPath, [CLI, 'start', '--http-port', httpPort, '--mqtt-port', '0'], {
-          cwd: home,
-          encoding: 'utf8',
-          timeout: 30_000,
-        });
-
-      // The same state directory: a second Carrel would replay the same offline journal.
-      const beside = start(stateOf('desk-a'), '0');
+        carrelRan(['start', '--http-port', httpPort, '--mqtt-port', '0'], { cwd: home });
+      const [beside, clash] = await Promise.all([
+        // The same state directory: a second Carrel would replay the same offline journal.
+        start(stateOf('desk-a'), '0'),
+        // Its own state, the first desk's API port.
+        start(stateOf('desk-b'), port),
+      ]);
       expect(beside.status).toBe(1);
       expect(beside.stderr).toContain(
         `carrel: cannot start: storage: another Carrel is running on ${join(dir, 'desk-a', '.carrel-state', 'carrel.db')}`,
       );
       expect(beside.stderr).not.toContain('Stop with Ctrl-C.');
 
-      // Its own state, the first desk's API port.
-      const clash = start(stateOf('desk-b'), port);
       expect(clash.status).toBe(1);
       expect(clash.stderr).toContain(
         `carrel: cannot start: http: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
@@ -230,7 +271,8 @@ devices:
     }
   });
 
-  it('does not serve MQTT beyond this machine without tokens, and says what to do (exit 1)', () => {
+  // This test and the next are refused starts of their own folders: side by side.
+  it.concurrent('does not serve MQTT beyond this machine without tokens, and says what to do (exit 1)', async () => {
     const home = join(dir, 'mqtt-everywhere');
     mkdirSync(home, { recursive: true });
     const config = join(home, 'carrel.json');
@@ -246,18 +288,14 @@ devices:
         devices: [],
       }),
     );
-    const started = spawnSync(process.execPath, [CLI, 'start', '--config', config, '--http-port', '0'], {
-      cwd: home,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const started = await carrelRan(['start', '--config', config, '--http-port', '0'], { cwd: home });
     expect(started.status).toBe(1);
     expect(started.stderr).toContain(
       'refusing to serve MQTT on 0.0.0.0 with no tokens configured: add auth.tokens or bind 127.0.0.1',
     );
   });
 
-  it('does not start on a database a newer Carrel wrote (a rolled-back upgrade), and says what to do', () => {
+  it.concurrent('does not start on a database a newer Carrel wrote (a rolled-back upgrade), and says what to do', async () => {
     const home = join(dir, 'downgraded');
     mkdirSync(join(home, '.carrel-state'), { recursive: true });
     const db = openDatabase(join(home, '.carrel-state', 'carrel.db'));
@@ -266,11 +304,7 @@ devices:
       applied_at TEXT NOT NULL, PRIMARY KEY (component, version))`);
     db.prepare("INSERT INTO schema_migrations VALUES ('offline-journal', 99, '2027-01-01')").run();
     db.close();
-    const started = spawnSync(process.execPath, [CLI, 'start', '--http-port', '0', '--mqtt-port', '0'], {
-      cwd: home,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const started = await carrelRan(['start', '--http-port', '0', '--mqtt-port', '0'], { cwd: home });
     expect(started.status).toBe(1);
     expect(started.stderr).toContain(
       `carrel: cannot start: storage: ${join(home, '.carrel-state', 'carrel.db')} was written by a newer Carrel: offline-journal at version 99, this Carrel knows ${SCHEMA_VERSIONS['offline-journal']}`,
@@ -308,16 +342,15 @@ devices:
 
   // Permissions mean nothing to root: this runs as root, for `nobody`, where nobody can run this
   // Node and read this checkout (not from a private directory).
-  const asNobody = (args: string[]) =>
-    spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, ...args], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-  const nobodyCanRun = process.getuid?.() === 0 && asNobody([CLI, '--version']).status === 0;
+  const asNobody = (args: string[]) => ran('runuser', ['-u', 'nobody', '--', process.execPath, ...args]);
+  const nobodyCanRun =
+    process.getuid?.() === 0 &&
+    spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, CLI, '--version'], { timeout: 30_000 })
+      .status === 0;
 
   it.runIf(nobodyCanRun)(
     "says whose the state is when Carrel's user may not write it (once run as root)",
-    () => {
+    async () => {
       const home = mkdtempSync(join(tmpdir(), 'carrel-owned-'));
       try {
         chmodSync(home, 0o755);
@@ -329,8 +362,9 @@ devices:
         takeInstanceLock(join(state, 'carrel.db')).release();
         chmodSync(join(state, 'carrel.db'), 0o644);
         chmodSync(join(state, 'carrel.db.lock'), 0o644);
-        const config = (path: string) => {
-          const file = join(home, 'carrel.yaml');
+        // A file each: the starts that do not depend on one another run side by side.
+        const config = (path: string, name: string) => {
+          const file = join(home, `${name}.yaml`);
           writeFileSync(
             file,
             `version: 2\nhttp: { port: 0 }\nmqtt: { mode: 'off' }\nstorage: { path: ${path} }\n`,
@@ -339,20 +373,28 @@ devices:
           return file;
         };
 
-        const owned = asNobody([CLI, 'start', '--config', config(join(state, 'carrel.db'))]);
+        const [owned, unmade] = await Promise.all([
+          asNobody([CLI, 'start', '--config', config(join(state, 'carrel.db'), 'owned')]),
+          // A directory to be made where nobody may make it.
+          asNobody([CLI, 'start', '--config', config(join(state, 'desk', 'carrel.db'), 'unmade')]),
+        ]);
         expect(owned.status).toBe(1);
         expect(owned.stderr).toContain(
           `cannot lock ${join(state, 'carrel.db.lock')}: nobody (the user Carrel runs as) may not write ${join(state, 'carrel.db.lock')}, which belongs to root: give it to nobody (chown)`,
         );
         // With the lock file writable, the database (and the directory its WAL goes in) says the same.
         chmodSync(join(state, 'carrel.db.lock'), 0o666);
-        const database = asNobody([CLI, 'start', '--config', config(join(state, 'carrel.db'))]);
+        const database = await asNobody([
+          CLI,
+          'start',
+          '--config',
+          config(join(state, 'carrel.db'), 'database'),
+        ]);
         expect(database.status).toBe(1);
         expect(database.stderr).toContain(
           `cannot open database ${join(state, 'carrel.db')}: nobody (the user Carrel runs as) may not write ${join(state, 'carrel.db')}, which belongs to root`,
         );
 
-        const unmade = asNobody([CLI, 'start', '--config', config(join(state, 'desk', 'carrel.db'))]);
         expect(unmade.status).toBe(1);
         expect(unmade.stderr).toContain(`permission denied, mkdir '${join(state, 'desk')}'`);
         expect(unmade.stderr).toContain(

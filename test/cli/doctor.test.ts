@@ -54,10 +54,11 @@ async function deskFile(name: string, change: (desk: DeskFile) => void = () => {
   desk.mqtt = { mode: 'embedded', host: '127.0.0.1', port: await freePort() };
   desk.storage = { path: join(dir, name, 'state', 'carrel.db') };
   // The simulated gate is online from its first frame, a keep-alive every keepAliveSeconds (5 by
-  // default): doctor waited --timeout for it to settle on every run (4 s a test, 54 s the file).
-  // Sent every second, it is online a second after it dials and doctor goes on.
+  // default): doctor waited --timeout for it to settle on every run (4 s a test, 54 s the file),
+  // and with one a second, a second on every run. Sent every 0.2 s (the simulator takes any
+  // fraction), it is online 0.2 s after it dials and doctor goes on.
   const simulators = desk.simulators as Array<Record<string, unknown>>;
-  simulators.find((simulator) => simulator.kind === 'gate')!.keepAliveSeconds = 1;
+  simulators.find((simulator) => simulator.kind === 'gate')!.keepAliveSeconds = 0.2;
   change(desk);
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(desk));
@@ -491,14 +492,23 @@ describe('carrel doctor', () => {
           password: 'board',
         });
         const states: string[] = [];
-        watcher.on('message', (_topic, payload) => states.push(String(payload)));
-        await watcher.subscribeAsync(stateTopic, { qos: 1 });
+        let barrier = false;
+        const barrierTopic = 'carrel-test/doctor-barrier';
+        watcher.on('message', (topic, payload) => {
+          if (topic === barrierTopic) barrier = true;
+          else states.push(String(payload));
+        });
+        await watcher.subscribeAsync([stateTopic, barrierTopic], { qos: 1 });
         await until(() => states[0], 5000, 'the retained state');
 
         const { code, report } = await doctorJson(file);
         expect(code, JSON.stringify(report.checks.filter((c) => c.status === 'fail'))).toBe(0);
-        // Give a taken-over session's last will time to reach the dashboard: none must come.
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // A login as the desk's user would have taken its session over, and Mosquitto publishes the
+        // taken-over session's last will at once (the desk sets no will delay), before doctor ends.
+        // The dashboard's own message, published after doctor ended, reaches it after any such will:
+        // once it is back, none came (a fixed 1.5 s wait did this before).
+        await watcher.publishAsync(barrierTopic, 'after doctor', { qos: 1 });
+        await until(() => barrier || undefined, 5000, "the dashboard's own message back");
         expect(states.map((state) => JSON.parse(state).status)).toEqual(['online']);
         expect(check(report, 'MQTT broker')).toMatchObject({ status: 'pass' });
         expect(check(report, 'MQTT broker').detail).toContain('the running Carrel');
@@ -546,7 +556,9 @@ describe('carrel doctor', () => {
     });
     if (!held) context.skip('127.0.0.1:1883 is held by another process already');
     try {
-      const result = await run(['--json', '--timeout', '3']);
+      // Only the ports' checks are read here, and neither waits on --timeout (no Carrel on 8480 to
+      // ask); the simulated gate, a keep-alive every 5 s, is waited for until it: 1 s, as above.
+      const result = await run(['--json', '--timeout', '1']);
       const report = JSON.parse(result.stdout) as Report;
       const running = check(report, 'HTTP port 8480').detail.includes('running Carrel');
       if (running) context.skip('a simulated desk runs on this machine');

@@ -39,7 +39,9 @@ beforeAll(async () => {
   ils = await startIlsSimulator({ fixture: sampleFixturePath() });
   configPath = writeDaemonConfig(dir, 'gate-restart', {
     offline: { enabled: false },
-    simulators: [{ id: 'gate-sim', kind: 'gate', dials: 'exit-1' }],
+    // The gate is online from its first frame, a keep-alive every 5 s by default: waited for 5 s
+    // before anything was walked. Every 0.2 s (the simulator takes fractions), it is there at once.
+    simulators: [{ id: 'gate-sim', kind: 'gate', dials: 'exit-1', keepAliveSeconds: 0.2 }],
     devices: [
       // The ILS may take 20 s to answer: the lookup is still waiting when the daemon is stopped.
       { ...simulatedIlsDevice(ils.port), requestTimeoutMs: 20_000 },

@@ -32,21 +32,32 @@ async function scrape(api: string): Promise<Map<string, number>> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('the event loop delay on /metrics', () => {
-  let dir: string;
-  let daemon: CarrelDaemon;
+// Each test is mostly waiting in real time (the loop is sampled once a second): they run side by
+// side, each on a daemon of its own, so the one stopped with SIGSTOP does not stall the idle one.
+describe('the event loop delay on /metrics', { concurrent: true }, () => {
+  const dirs: string[] = [];
+  const daemons: CarrelDaemon[] = [];
+  let idleDaemon: CarrelDaemon;
+  let stalledDaemon: CarrelDaemon;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'carrel-lag-'));
-    daemon = await startCarrelDaemon(writeDaemonConfig(dir, 'desk-lag', {}));
+    const start = async (name: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'carrel-lag-'));
+      dirs.push(dir);
+      const daemon = await startCarrelDaemon(writeDaemonConfig(dir, name, {}));
+      daemons.push(daemon);
+      return daemon;
+    };
+    [idleDaemon, stalledDaemon] = await Promise.all([start('desk-lag-idle'), start('desk-lag-stalled')]);
   }, 60_000);
 
   afterAll(async () => {
-    if (daemon) await killDaemon(daemon.child);
-    rmSync(dir, { recursive: true, force: true });
+    for (const daemon of daemons) await killDaemon(daemon.child);
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it('is about nothing on an idle desk, not the one-second sampling interval', async () => {
+    const daemon = idleDaemon;
     await scrape(daemon.api); // starts a fresh window
     await sleep(3500);
     const idle = await scrape(daemon.api);
@@ -58,6 +69,7 @@ describe('the event loop delay on /metrics', () => {
   }, 20_000);
 
   it('shows a stalled daemon’s stall', async () => {
+    const daemon = stalledDaemon;
     await scrape(daemon.api);
     await sleep(1200);
     // Sampled once a second, a stall of S seconds shows as the sampling timer's lateness: S less
