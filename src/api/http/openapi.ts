@@ -121,11 +121,9 @@ export function buildOpenApi(
           "the body's requestId, as the Idempotency-Key header (a quoted string or the bare key): " +
           'the same request sent again with it is answered with what was done the first time',
       });
+    const success = { 'application/json': { schema: toSchema(route.response, 'output') } };
     const responses: Record<string, unknown> = {
-      [String(route.status)]: {
-        description: 'Success',
-        content: { 'application/json': { schema: toSchema(route.response, 'output') } },
-      },
+      [String(route.status)]: { description: 'Success', content: success },
     };
     const problems = new Set([
       ...(route.params || route.query || route.body ? [400] : []),
@@ -140,6 +138,9 @@ export function buildOpenApi(
         description: PROBLEM_TEXT[status] ?? 'Error',
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
       };
+    }
+    for (const [status, description] of Object.entries(route.alsoAnswers ?? {})) {
+      responses[status] = { description, content: success };
     }
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = {

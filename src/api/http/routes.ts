@@ -56,6 +56,11 @@ export interface RouteSpec<
   status?: number;
   /** Problem codes this route can answer with, for the OpenAPI document. */
   problems?: number[];
+  /**
+   * Other statuses answered with the success's own body (not a problem), each with what it means,
+   * for the OpenAPI document: a readiness report that is not ready is still the report, with 503.
+   */
+  alsoAnswers?: Readonly<Record<number, string>>;
   handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<z.infer<R>> | z.infer<R>;
 }
 
@@ -72,6 +77,7 @@ export interface BookEntry {
   response: z.ZodType;
   status: number;
   problems: number[];
+  alsoAnswers?: Readonly<Record<number, string>>;
   /** Its body takes a `requestId`, which the `Idempotency-Key` header may carry instead. */
   idempotencyKey: boolean;
   handler: (input: RouteInput<unknown, unknown, unknown>) => unknown;

@@ -144,6 +144,11 @@ describe('HTTP API', () => {
       in: 'path',
       required: true,
     });
+    // Not ready is answered with the readiness report itself (above), and documented so: a client
+    // made from the document reads a 503 as the report, not as a problem.
+    const readiness = doc.paths['/readyz'].get.responses;
+    expect(Object.keys(readiness['503'].content)).toEqual(['application/json']);
+    expect(readiness['503'].content).toEqual(readiness['200'].content);
     const page = await api.app.inject({ url: '/docs' });
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.body).toContain('/docs/openapi.json');

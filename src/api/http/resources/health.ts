@@ -31,7 +31,7 @@ export function healthRoutes(
     tag: 'health',
     access: 'public',
     response: readinessSchema,
-    problems: [503],
+    alsoAnswers: { 503: 'Not ready: the same report, its failing checks saying why' },
     handler: ({ reply, request }) => {
       const readiness = services.readiness();
       // Not ready is still a JSON body with every check, so IT staff see what is wrong.
