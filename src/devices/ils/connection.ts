@@ -141,11 +141,14 @@ export class IlsConnection extends EventEmitter {
     if (this.closing) await this.closing;
     // Closed again while it waited for the last close to end (the pool went offline): that
     // close stands, and nothing is opened behind it.
-    if (this.closesAsked !== closesAsked) {
-      throw new IlsError('ils_connection_lost', `${this.description} was closed while it was being opened`);
-    }
-    await this.transport.open();
+    if (this.closesAsked !== closesAsked) throw this.closedWhileOpening();
+    // Any close asked before has ended (its close event heard, if it had one): a link lost
+    // from here on is told, unless a close is asked meanwhile.
     this.ours = false;
+    await this.transport.open();
+    // Closed while the transport opened: the transport's close, under way, closes what it
+    // opened, and that close is ours. No login is sent, and the open does not succeed.
+    if (this.closesAsked !== closesAsked) throw this.closedWhileOpening();
     this.framer.reset();
     this.codec = this.newCodec();
     this.sequence = 9;
@@ -232,6 +235,10 @@ export class IlsConnection extends EventEmitter {
       this.closing = undefined;
     });
     return this.closing;
+  }
+
+  private closedWhileOpening(): IlsError {
+    return new IlsError('ils_connection_lost', `${this.description} was closed while it was being opened`);
   }
 
   private newCodec(): Sip2Codec {

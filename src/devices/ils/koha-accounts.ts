@@ -1,5 +1,5 @@
 /**
- * IlsAccounts over Koha's REST API (api/v1), with node's fetch:
+ * IlsAccounts over Koha's REST API (api/v1), over node:http(s) (http-request.ts):
  *
  *   GET  /api/v1/patrons?cardnumber=…                      the patron's id
  *   GET  /api/v1/patrons/{patron_id}/account               balance (signed: negative when in credit)
@@ -16,11 +16,18 @@
  * 1.250 dinars `1.25`); the port counts minor units, so the adapter is told
  * the currency's minor digits (its ISO 4217 exponent) and converts with them.
  */
+import { type HttpAnswer, HttpRequestError, httpRequest } from '../transport/http-request.js';
 import { IlsAccountError, type IlsAccountPatron, type IlsAccounts, type IlsDebit } from './accounts.js';
 import type { KohaRestAccountsConfig } from './koha-accounts-config.js';
 
 /** Errors whose request never left this machine: nothing can have happened at the ILS. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** What a request that got no whole answer is told as, in words. */
+const HTTP_FAILURES: Record<string, string | undefined> = {
+  closed: 'Koha closed the connection without answering',
+  cut: 'Koha closed the connection before its answer ended',
+};
 
 interface KohaDebit {
   account_line_id?: unknown;
@@ -119,7 +126,7 @@ export class KohaRestAccounts implements IlsAccounts {
       this.token = undefined;
       response = await this.send(method, path, step, body);
     }
-    const text = await this.read(response, step, method === 'POST');
+    const text = response.text;
     if (response.status === 404 && path.includes('/patrons/'))
       throw new IlsAccountError('ils_patron_not_found', 'the ILS does not know this patron');
     if (response.status < 200 || response.status > 299)
@@ -136,30 +143,26 @@ export class KohaRestAccounts implements IlsAccounts {
     }
   }
 
-  private async send(method: 'GET' | 'POST', path: string, step: string, body?: unknown): Promise<Response> {
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    step: string,
+    body?: unknown,
+  ): Promise<HttpAnswer> {
     const headers: Record<string, string> = {
       accept: 'application/json',
       authorization: await this.authorization(),
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await fetch(`${this.base}${path}`, {
+      return await httpRequest(new URL(`${this.base}${path}`), {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.config.timeoutMs),
-        redirect: 'error',
+        timeoutMs: this.config.timeoutMs,
       });
     } catch (error) {
       throw this.unreachable(error, step, method === 'POST');
-    }
-  }
-
-  private async read(response: Response, step: string, posted: boolean): Promise<string> {
-    try {
-      return await response.text();
-    } catch (error) {
-      throw this.unreachable(error, step, posted);
     }
   }
 
@@ -169,9 +172,9 @@ export class KohaRestAccounts implements IlsAccounts {
       return `Basic ${Buffer.from(`${user ?? ''}:${password ?? ''}`).toString('base64')}`;
     if (this.token && this.token.until > Date.now()) return `Bearer ${this.token.value}`;
     const step = 'the OAuth2 token';
-    let response: Response;
+    let response: HttpAnswer;
     try {
-      response = await fetch(`${this.base}/api/v1/oauth/token`, {
+      response = await httpRequest(new URL(`${this.base}/api/v1/oauth/token`), {
         method: 'POST',
         headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
@@ -179,13 +182,12 @@ export class KohaRestAccounts implements IlsAccounts {
           client_id: clientId,
           client_secret: clientSecret,
         }).toString(),
-        signal: AbortSignal.timeout(this.config.timeoutMs),
-        redirect: 'error',
+        timeoutMs: this.config.timeoutMs,
       });
     } catch (error) {
       throw this.unreachable(error, step, false);
     }
-    const text = await this.read(response, step, false);
+    const text = response.text;
     if (response.status !== 200)
       throw new IlsAccountError(
         'ils_account_refused',
@@ -204,11 +206,12 @@ export class KohaRestAccounts implements IlsAccounts {
   }
 
   private unreachable(error: unknown, step: string, posted: boolean): IlsAccountError {
-    const code = errnoOf(error);
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    const said = error instanceof HttpRequestError ? HTTP_FAILURES[error.code] : undefined;
+    const code = said === undefined ? errnoOf(error) : undefined;
+    const timedOut = error instanceof HttpRequestError && error.code === 'timeout';
     const reason = timedOut
       ? `no answer within ${this.config.timeoutMs} ms`
-      : (code ?? 'the connection failed');
+      : (said ?? code ?? 'the connection failed');
     return new IlsAccountError('ils_account_unreachable', `the ILS at ${this.host}: ${step}: ${reason}`, {
       outcomeUnknown: posted && !(code !== undefined && NOT_SENT.has(code)),
       cause: error,

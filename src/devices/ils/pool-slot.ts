@@ -63,6 +63,20 @@ export function isUnanswered(error: unknown): error is IlsError {
   return error instanceof IlsError && error.code === 'ils_timeout';
 }
 
+/** The first delay before a failing connection is opened again while the link is up, and the longest. */
+const REOPEN_FIRST_MS = 250;
+const REOPEN_MAX_MS = 5000;
+
+/**
+ * How long a failing slot waits before it is opened again, its `reopens` tried so far:
+ * 0.25 s, doubling up to 5 s, never more than a heartbeat.
+ */
+export function reopenDelayMs(reopens: number, heartbeatSeconds: number): number {
+  const heartbeat = heartbeatSeconds * 1000;
+  const longest = heartbeat > 0 ? Math.min(REOPEN_MAX_MS, heartbeat) : REOPEN_MAX_MS;
+  return Math.min(REOPEN_FIRST_MS * 2 ** Math.min(reopens, 10), longest);
+}
+
 /** The pool's own question to the ILS (99): are you there, and in what state? */
 export function scStatus() {
   return { type: 'scStatus', statusCode: 'ok', maxPrintWidth: 80, protocolVersion: '2.00' } as const;

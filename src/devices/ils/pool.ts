@@ -40,7 +40,16 @@ import { IlsConnection, type Sip2Exchange, type Sip2FrameListener, type Sip2Requ
 import { IlsError } from './errors.js';
 import { type LinkFigures, linkCondition, linkProblems } from './link-condition.js';
 import { runTransaction } from './per-transaction.js';
-import { answering, freeSlotOf, isUnanswered, newSlot, type Slot, scStatus } from './pool-slot.js';
+import { SlotQueue } from './pool-queue.js';
+import {
+  answering,
+  freeSlotOf,
+  isUnanswered,
+  newSlot,
+  reopenDelayMs,
+  type Slot,
+  scStatus,
+} from './pool-slot.js';
 import { mayResend, neverLeft, neverSent } from './resend.js';
 
 export interface IlsPoolOptions {
@@ -56,15 +65,6 @@ export interface IlsPoolOptions {
 /** Device events of the ILS link. Plain data, never a patron. */
 export type IlsEventType = 'connection_lost' | 'connection_restored' | 'acs_offline' | 'acs_online';
 
-interface Waiter {
-  resolve(slot: Slot): void;
-  reject(error: Error): void;
-}
-
-/** The first delay before a failing connection is opened again while the link is up, and the longest. */
-const REOPEN_FIRST_MS = 250;
-const REOPEN_MAX_MS = 5000;
-
 export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   readonly id: string;
   readonly kind = 'ils';
@@ -74,9 +74,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private readonly slots: Slot[];
   /** What the link's condition is made of (link-condition.ts), kept in place: read after every exchange. */
   private readonly link: LinkFigures;
-  private readonly waiters: Waiter[] = [];
-  /** connect() waiting for a slot held from before the link went down to be let go. */
-  private readonly onFreed: Array<() => void> = [];
+  /** Callers waiting for a connection (pool-queue.ts). */
+  private readonly queue: SlotQueue;
   private connected = false;
   /** Per transaction, the connection of connect()'s first check while it runs: disconnect() closes it too. */
   private firstCheck: IlsConnection | undefined;
@@ -93,6 +92,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.failures = new FailureStreak(options.clock);
     this.logger = options.logger.child({ module: 'ils', device: options.id });
     this.slots = Array.from({ length: options.config.pool.size }, (_, index) => newSlot(index));
+    this.queue = new SlotQueue(this.slots, options.config.pool.maxWaiting);
     this.link = {
       slots: this.slots,
       perTransaction: this.config.perTransaction,
@@ -114,7 +114,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   }
 
   condition(): DeviceCondition {
-    return linkCondition(this.link, this.waiters.length);
+    return linkCondition(this.link, this.queue.waiting);
   }
 
   /**
@@ -181,8 +181,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
    * as soon as it is let go. Only when every slot is held does connect() wait for one.
    */
   private async openFreeSlots(): Promise<PromiseSettledResult<void>[]> {
-    if (this.slots.every((slot) => slot.busy))
-      await new Promise<void>((resolve) => this.onFreed.push(resolve));
+    if (this.slots.every((slot) => slot.busy)) await this.queue.oneFreed();
     const held = this.slots.filter((slot) => slot.busy);
     const results = await Promise.allSettled(
       this.slots.filter((slot) => !slot.busy).map((slot) => this.openSlot(slot)),
@@ -202,7 +201,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   async disconnect(): Promise<void> {
     this.connected = false;
     this.stopTimers();
-    this.rejectWaiters(new IlsError('ils_offline', 'the ILS link was closed'));
+    this.queue.rejectAll(new IlsError('ils_offline', 'the ILS link was closed'));
     await Promise.all([this.closeAll(), this.firstCheck?.close()]);
   }
 
@@ -452,9 +451,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
    */
   private scheduleReopen(slot: Slot): void {
     if (!this.connected || this.config.perTransaction || slot.reopen) return;
-    const heartbeat = this.config.heartbeatSeconds * 1000;
-    const longest = heartbeat > 0 ? Math.min(REOPEN_MAX_MS, heartbeat) : REOPEN_MAX_MS;
-    const delay = Math.min(REOPEN_FIRST_MS * 2 ** Math.min(slot.reopens, 10), longest);
+    const delay = reopenDelayMs(slot.reopens, this.config.heartbeatSeconds);
     slot.reopens++;
     slot.reopen = this.clock.setTimeout(
       'ils-connection-reopen',
@@ -493,29 +490,14 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.stopTimers();
     const reason = error instanceof Error ? error : new IlsError('ils_offline', String(error));
     this.logger.warn({ error: describeError(reason) }, 'ILS unreachable');
-    this.rejectWaiters(new IlsError('ils_offline', `the ILS is unreachable: ${reason.message}`));
+    this.queue.rejectAll(new IlsError('ils_offline', `the ILS is unreachable: ${reason.message}`));
     void this.closeAll();
     this.emit('disconnected', reason);
   }
 
   private acquire(again = false): Promise<Slot> {
     if (!this.connected) return Promise.reject(new IlsError('ils_offline', 'the ILS link is not connected'));
-    const free = this.freeSlot(again);
-    if (free) {
-      free.busy = true;
-      return Promise.resolve(free);
-    }
-    // A connection busy with the pool's own 99 is not a caller's: one request may wait for each.
-    const probing = this.slots.reduce((n, s) => n + (s.probing ? 1 : 0), 0);
-    if (this.waiters.length >= this.config.pool.maxWaiting + probing) {
-      return Promise.reject(
-        new IlsError(
-          'ils_busy',
-          `all ${this.slots.length} ILS connections busy and ${this.waiters.length} requests waiting`,
-        ),
-      );
-    }
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return this.queue.take(again);
   }
 
   /** A free slot (pool-slot.ts); `notFailing` for a request sent again. */
@@ -530,17 +512,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       this.probe(slot);
       return;
     }
-    const next = this.connected ? this.waiters.shift() : undefined;
-    if (next) {
-      next.resolve(slot);
-      return;
-    }
-    slot.busy = false;
-    for (const freed of this.onFreed.splice(0)) freed();
-  }
-
-  private rejectWaiters(error: Error): void {
-    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    this.queue.release(slot, this.connected);
   }
 
   /** Heartbeat: a 99 on every idle connection quiet for an interval; failing connections are re-opened. */

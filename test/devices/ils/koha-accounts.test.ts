@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
 import { IlsAccountError } from '../../../src/devices/ils/accounts.js';
@@ -210,5 +212,94 @@ describe('Koha REST accounts against the simulator', () => {
         password: 'b',
       }).success,
     ).toBe(false);
+  });
+});
+
+describe('a Koha that closes every connection before it answers', () => {
+  /** A server that takes each connection and closes it at once, before it has read a request. */
+  async function closingServer() {
+    const server = createServer((socket) => socket.destroy());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  }
+
+  for (const auth of ['basic', 'oauth2'] as const) {
+    it(`is reported at once, in words, not at the timeout (${auth})`, async () => {
+      const { server, url } = await closingServer();
+      try {
+        const accounts = new KohaRestAccounts(
+          kohaRestAccountsSchema.parse({
+            kind: 'koha-rest',
+            url,
+            ...(auth === 'basic'
+              ? { user: 'kiosk1', password: 'kiosk1pw' }
+              : { clientId: 'carrel-desk', clientSecret: 'carrel-desk-secret' }),
+            timeoutMs: 8000,
+          }),
+          { exponent: 2 },
+        );
+        const started = Date.now();
+        const reading = await failure(accounts.creditAvailable({ id: '7' }));
+        const debiting = await failure(
+          accounts.addDebit({ id: '7' }, { amountMinor: 100, requestId: 'x-1' }),
+        );
+        const step = auth === 'basic' ? 'reading the account' : 'the OAuth2 token';
+        expect({ reading, debiting, fast: Date.now() - started < 4000 }).toMatchObject({
+          reading: {
+            code: 'ils_account_unreachable',
+            message: `the ILS at ${new URL(url).host}: ${step}: Koha closed the connection without answering`,
+          },
+          // The debit may have reached Koha before it closed (no token asked first: it did not).
+          debiting: {
+            code: 'ils_account_unreachable',
+            outcomeUnknown: auth === 'basic',
+            message: expect.stringContaining('Koha closed the connection without answering'),
+          },
+          fast: true,
+        });
+      } finally {
+        server.close();
+      }
+    });
+  }
+
+  it('an answer cut short when Koha closes the connection is reported at once, in words', async () => {
+    // Headers and part of the body, then the connection closed.
+    const server = createServer((socket) => {
+      socket.once('data', () => {
+        socket.end(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n{"balance":',
+        );
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const accounts = new KohaRestAccounts(
+        kohaRestAccountsSchema.parse({
+          kind: 'koha-rest',
+          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          user: 'kiosk1',
+          password: 'kiosk1pw',
+          timeoutMs: 8000,
+        }),
+        { exponent: 2 },
+      );
+      const started = Date.now();
+      const cut = await failure(accounts.addDebit({ id: '7' }, { amountMinor: 100, requestId: 'x-2' }));
+      expect({ cut, fast: Date.now() - started < 4000 }).toMatchObject({
+        cut: {
+          code: 'ils_account_unreachable',
+          outcomeUnknown: true,
+          message: expect.stringContaining(
+            'adding the debit: Koha closed the connection before its answer ended',
+          ),
+        },
+        fast: true,
+      });
+    } finally {
+      server.close();
+    }
   });
 });
