@@ -27,6 +27,7 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREAC
 const HTTP_FAILURES: Record<string, string | undefined> = {
   closed: 'Koha closed the connection without answering',
   cut: 'Koha closed the connection before its answer ended',
+  too_large: 'Koha answered with more than 4 MiB, which is not an answer to this (not read on)',
 };
 
 interface KohaDebit {

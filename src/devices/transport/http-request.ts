@@ -19,12 +19,16 @@ export interface HttpRequestOptions {
   body?: string;
   /** The whole exchange, connecting to the last byte of the answer. */
   timeoutMs: number;
+  /** The longest answer body taken (4 MiB unless said): a longer one is `too_large`. */
+  maxBytes?: number;
 }
+
+const MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * Why a request got no whole answer. `code`: `timeout`; `closed` (the server closed the
- * connection before it answered), `cut` (before its answer's end); or the system's errno
- * (`ECONNREFUSED`, …).
+ * connection before it answered), `cut` (before its answer's end); `too_large` (an answer past
+ * `maxBytes`, not read on); or the system's errno (`ECONNREFUSED`, …).
  */
 export class HttpRequestError extends Error {
   constructor(
@@ -52,7 +56,14 @@ export function httpRequest(url: URL, options: HttpRequestOptions): Promise<Http
     };
     const req = request(url, { method: options.method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let bytes = 0;
+      const maxBytes = options.maxBytes ?? MAX_BYTES;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > maxBytes)
+          fail(new HttpRequestError('too_large', `the server's answer was longer than ${maxBytes} bytes`));
+        else chunks.push(chunk);
+      });
       res.on('end', () => {
         if (answered) return;
         answered = true;
@@ -61,7 +72,7 @@ export function httpRequest(url: URL, options: HttpRequestOptions): Promise<Http
       });
       // The connection closed before the answer's end: the answer is not whole.
       res.on('close', () => {
-        if (!res.complete)
+        if (!res.complete && !answered)
           fail(new HttpRequestError('cut', 'the server closed the connection before its answer ended'));
       });
     });

@@ -302,4 +302,47 @@ describe('a Koha that closes every connection before it answers', () => {
       server.close();
     }
   });
+
+  it('an answer that does not end (a misconfigured URL streaming something else) is refused past 4 MiB, in words', async () => {
+    // Headers, then body without end: what a wrong URL (a file, a stream) could send.
+    const server = createServer((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n[');
+        const chunk = Buffer.alloc(64 * 1024, 0x30);
+        const more = () => {
+          while (!socket.destroyed && socket.write(chunk));
+        };
+        socket.on('drain', more);
+        socket.on('error', () => {});
+        more();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const accounts = new KohaRestAccounts(
+        kohaRestAccountsSchema.parse({
+          kind: 'koha-rest',
+          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          user: 'kiosk1',
+          password: 'kiosk1pw',
+          timeoutMs: 8000,
+        }),
+        { exponent: 2 },
+      );
+      const started = Date.now();
+      const refused = await failure(accounts.addDebit({ id: '7' }, { amountMinor: 100, requestId: 'x-3' }));
+      expect({ refused, fast: Date.now() - started < 4000 }).toMatchObject({
+        refused: {
+          code: 'ils_account_unreachable',
+          // The debit was sent: whether Koha made it is not known.
+          outcomeUnknown: true,
+          message: expect.stringContaining('Koha answered with more than 4 MiB'),
+        },
+        fast: true,
+      });
+    } finally {
+      server.close();
+    }
+  });
 });
