@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, type ExpectStatic, expect } from 'vitest';
 import type { SimulatorHandleOf } from '../../simulators/common/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
@@ -41,12 +41,26 @@ export function kioskInChromium(options: {
   ils?: (ils: IlsDeviceConfig) => IlsDeviceConfig;
   /** Run after each test, before the pages close (a fault put back). */
   afterEach?: (desk: TestDesk) => void;
+  /**
+   * The file's Chromium, launched by the caller (read once its `beforeAll` has run), when more than
+   * one block shares it; without it the block launches and closes its own.
+   */
+  browser?: () => Browser;
 }): KioskInChromium {
   let desk: TestDesk | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   const api = () => fixture.desk.api;
+  /**
+   * The running test's expect: a block may run beside another (an outer concurrent describe), and
+   * a poll of the global expect is refused once the other block's test has ended.
+   */
+  let check: ExpectStatic = expect;
+
+  beforeEach((context) => {
+    check = context.expect;
+  });
 
   beforeAll(async () => {
     desk = await startTestDesk((config) => ({
@@ -63,7 +77,7 @@ export function kioskInChromium(options: {
       },
     }));
     await waitForDevice(desk.api, 'pad-1', 'online');
-    browser = await launchChromium();
+    browser = options.browser ? options.browser() : await launchChromium();
   }, 60_000);
 
   afterEach(async () => {
@@ -80,11 +94,11 @@ export function kioskInChromium(options: {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ item }),
       });
-    expect(pageErrors.splice(0)).toEqual([]);
+    check(pageErrors.splice(0)).toEqual([]);
   });
 
   afterAll(async () => {
-    await browser?.close();
+    if (!options.browser) await browser?.close();
     await desk?.stop();
   });
 
@@ -113,7 +127,7 @@ export function kioskInChromium(options: {
     },
     async clearPad() {
       for (const tag of fixture.pad().tags()) fixture.pad().remove(String(tag.uid));
-      await expect
+      await check
         .poll(
           async () =>
             ((await (await fetch(`${api()}/api/v1/rfid/pad-1/tags`)).json()) as { tags: unknown[] }).tags
