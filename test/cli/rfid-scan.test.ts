@@ -68,25 +68,72 @@ describe('carrel rfid scan', () => {
     ]);
   });
 
-  it('reports a reader that cannot be reached, and the link lost, as errors', async () => {
+  it('reports a reader that cannot be reached as an error', async () => {
     const sim = await padSimulator();
     const port = sim.tcpPort!;
-    const lost = new AbortController();
-    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    cleanups.push(() => error.mockRestore());
-    const lines: string[] = [];
-    const running = scan(['--reader', `tcp://127.0.0.1:${port}`], {
-      write: (l) => lines.push(l),
-      signal: lost.signal,
-    });
-    sim.place({ preset: 'V1' });
-    await until(() => (lines.length > 0 ? true : undefined));
     await sim.close();
-    expect(await running).toBe(1);
-    expect(error.mock.calls.flat().join(' ')).toMatch(/lost the reader/);
     await expect(scan(['--reader', `tcp://127.0.0.1:${port}`, '--seconds', '1'])).rejects.toMatchObject({
       code: expect.not.stringMatching(/^usage$/),
     });
+  });
+
+  it('says the reader was lost, not that its tags left, and says when it is back', async () => {
+    const first = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
+    const port = first.tcpPort!;
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    cleanups.push(() => error.mockRestore());
+    const lines: Array<Record<string, unknown>> = [];
+    const stop = new AbortController();
+    const running = scan(['--reader', `tcp://127.0.0.1:${port}`], {
+      write: (line) => lines.push(JSON.parse(line)),
+      signal: stop.signal,
+    });
+    const { uid } = first.place({ preset: 'V1' });
+    first.place({ preset: 'V2' });
+    await until(() => (lines.filter((l) => l.event === 'arrived').length === 2 ? true : undefined));
+    await first.close(); // the reader unplugged: its tags still lie on the pad
+    const lost = await until(() => lines.find((l) => l.event === 'reader_lost'));
+    expect(lost).toMatchObject({ reason: expect.stringContaining('peer closed') });
+    expect(Date.parse(lost.time as string)).not.toBeNaN();
+    expect(lines.filter((l) => l.event === 'left')).toEqual([]);
+    expect(error.mock.calls.flat().join(' ')).toMatch(/lost the reader/);
+    // plugged in again, the same tag still there
+    const again = await startRfidPadSimulator({ protocol: 'feig', tcpPort: port });
+    cleanups.push(() => again.close());
+    again.place({ preset: 'V1', uid });
+    await until(() => lines.find((l) => l.event === 'reader_back'), 10_000);
+    const back = lines.findIndex((l) => l.event === 'reader_back');
+    await until(() => lines.slice(back).find((l) => l.event === 'arrived' && l.uid === uid));
+    expect(error.mock.calls.flat().join(' ')).toMatch(/the reader is back/);
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(lines.map((l) => l.event)).toEqual([
+      'arrived',
+      'arrived',
+      'reader_lost',
+      'reader_back',
+      'arrived',
+    ]);
+  });
+
+  it('stopped while the reader is still lost, exits 1 and says so', async () => {
+    const sim = await padSimulator();
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    cleanups.push(() => error.mockRestore());
+    const lines: Array<Record<string, unknown>> = [];
+    const stop = new AbortController();
+    const running = scan(['--reader', `tcp://127.0.0.1:${sim.tcpPort}`], {
+      write: (line) => lines.push(JSON.parse(line)),
+      signal: stop.signal,
+    });
+    sim.place({ preset: 'V1' });
+    await until(() => lines.find((l) => l.event === 'arrived'));
+    await sim.close();
+    await until(() => lines.find((l) => l.event === 'reader_lost'));
+    stop.abort();
+    expect(await running).toBe(1);
+    expect(error.mock.calls.flat().join(' ')).toMatch(/stopped with the reader still lost/);
+    expect(lines.map((l) => l.event)).toEqual(['arrived', 'reader_lost']);
   });
 
   it('rejects bad options as usage errors', async () => {

@@ -269,4 +269,38 @@ describe('issuing library cards on the simulated desk', () => {
     expect(field.description).toMatch(/instead of the ILS’s/);
     expect(field.format).toBe('date');
   });
+
+  it('refuses a card for a patron whose registration has expired (SIP2 PA) unless staff confirm, saying when it expired', async () => {
+    const printed = sim().cards().length;
+    const issues = (await call('GET', '/cards')).json.issues.length;
+    // The sample library's 21000004 expired 30 days before the simulator started.
+    const refused = await call('POST', '/cards', { patron: '21000004', number: 'patron' });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({
+      code: 'patron_expired',
+      title: 'The patron’s registration has expired',
+    });
+    const [, expired] =
+      /expired on (\d{4}-\d{2}-\d{2}): renew it in the library system first, or confirm/.exec(
+        refused.json.detail,
+      )!;
+    const days = (Date.now() - Date.parse(`${expired}T12:00:00`)) / 86_400_000;
+    expect(Math.round(days)).toBe(30);
+    expect(sim().cards()).toHaveLength(printed);
+    expect((await call('GET', '/cards')).json.issues).toHaveLength(issues);
+
+    const confirmed = await call('POST', '/cards', {
+      patron: '21000004',
+      number: 'patron',
+      confirmExpired: true,
+    });
+    expect(confirmed.json).toMatchObject({ result: 'issued', patron: '21000004' });
+    expect(sim().cards()).toHaveLength(printed + 1);
+    // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is read field by field
+    const doc = (await (await fetch(`${api}/docs/openapi.json`)).json()) as any;
+    const field =
+      doc.paths['/api/v1/cards'].post.requestBody.content['application/json'].schema.properties
+        .confirmExpired;
+    expect(field.description).toMatch(/409 patron_expired/);
+  });
 });

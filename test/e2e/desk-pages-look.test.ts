@@ -9,12 +9,17 @@ interface SharedLook {
   page: string;
   ink: string;
   bar: { background: string; color: string; display: string };
+  /** The bar's padding, top and left, in px. */
+  barPadding: [number, number];
+  /** The page's root font size in px, the rem the shared bar's padding (0.5rem 1rem) is measured in. */
+  rem: number;
 }
 
 /**
  * The staff desk pages look alike where they share a piece: the print desk's and the card page's
  * bar, font and colours come from the same stylesheet (/common/page.css) as the device
- * dashboard's and the gate page's, loaded before their own.
+ * dashboard's and the gate page's, loaded before their own; the bar's padding is the shared
+ * sheet's on each page's type.
  */
 describe.skipIf(chromiumSkipReason() !== undefined)(
   'the desk pages on their shared base',
@@ -27,7 +32,13 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await desk.page.locator('header.bar').waitFor();
       const bar = await desk.page.locator('header.bar').evaluate((element) => {
         const style = element.ownerDocument.defaultView!.getComputedStyle(element);
-        return { background: style.backgroundColor, color: style.color, display: style.display };
+        return {
+          look: { background: style.backgroundColor, color: style.color, display: style.display },
+          padding: [Number.parseFloat(style.paddingTop), Number.parseFloat(style.paddingLeft)] as [
+            number,
+            number,
+          ],
+        };
       });
       const page = await desk.page.locator('html').evaluate((element) => {
         const document = element.ownerDocument;
@@ -39,9 +50,10 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
           font: style(document.body).fontFamily,
           page: style(element).backgroundColor,
           ink: style(document.body).color,
+          rem: Number.parseFloat(style(element).fontSize),
         };
       });
-      return { ...page, bar };
+      return { ...page, bar: bar.look, barPadding: bar.padding };
     }
 
     it.each([
@@ -57,6 +69,13 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         expect(look.sheets).toContain('/common/page.css');
         // Before its own stylesheet, which may add to what is shared.
         expect(look.sheets.indexOf('/common/page.css')).toBeLessThan(look.sheets.indexOf(own));
+        // The shared bar's padding (0.5rem 1rem) on the shared type (15px), as the dashboard's; the
+        // gate page, read from across the room, sets its type larger and its bar grows with it.
+        for (const page of [dashboard, look]) {
+          expect(page.rem).toBe(15);
+          expect(page.barPadding).toEqual([7.5, 15]);
+        }
+        expect(gates.barPadding).toEqual([gates.rem * 0.5, gates.rem]);
         for (const other of [dashboard, gates]) {
           expect(look.bar).toEqual(other.bar);
           expect(look.font).toBe(other.font);

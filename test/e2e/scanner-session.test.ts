@@ -150,6 +150,26 @@ describe('sessions driven by the kiosk scanner', () => {
     expect(notAScanner).toMatchObject({ status: 409, body: { code: 'not_a_scanner' } });
   });
 
+  it('a checkout session with neither patron nor PIN says both are missing in one answer', async () => {
+    for (const none of [{}, { pin: '' }, { scanner: 'scanner-1', patronScan: false }]) {
+      const refused = await call('POST', '/api/v1/sessions', { mode: 'checkout', ...none });
+      expect(refused, JSON.stringify(none)).toMatchObject({
+        status: 422,
+        body: {
+          code: 'patron_required',
+          detail:
+            "a checkout session needs a patron — a barcode (patron), the patron card on a pad (patronCard) or the card scanned at a scanner (patronScan) — and the patron's PIN (pin)",
+        },
+      });
+    }
+    // a patron given, only the PIN is missing; a PIN given, only the patron
+    const noPin = await call('POST', '/api/v1/sessions', { mode: 'checkout', patron: '21000001' });
+    expect(noPin).toMatchObject({ status: 422, body: { code: 'pin_required' } });
+    const noPatron = await call('POST', '/api/v1/sessions', { mode: 'checkout', pin: '1234' });
+    expect(noPatron).toMatchObject({ status: 422, body: { code: 'patron_required' } });
+    expect(noPatron.body.detail).not.toContain('PIN');
+  });
+
   it('a checkout session with no patron names every way to give one; "not both" only when both came', async () => {
     const ways =
       'a checkout session needs a patron: a barcode (patron), the patron card on a pad (patronCard) or the card scanned at a scanner (patronScan)';

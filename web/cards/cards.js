@@ -59,6 +59,7 @@ function problemInWords(problem) {
 function clearProblem() {
   $('problem').hidden = true;
   $('problem').textContent = '';
+  $('print-expired-button').hidden = true;
 }
 
 function request() {
@@ -159,12 +160,22 @@ function faultWords(fault) {
  */
 let unsettled;
 
-async function print(replaces) {
+/**
+ * A card refused because the patron's registration has expired (the ILS's date is past) is printed
+ * only when staff press Print anyway: the refusal says when it expired; the button prints that card.
+ */
+let expiredPrint;
+
+async function print(replaces, confirmExpired = false) {
   clearProblem();
   $('print-button').disabled = true;
   $('progress').textContent = 'Printing, encoding and checking the card…';
   try {
-    const body = { ...request(), ...(replaces ? { replaces } : {}) };
+    const body = {
+      ...request(),
+      ...(replaces ? { replaces } : {}),
+      ...(confirmExpired ? { confirmExpired } : {}),
+    };
     const key = JSON.stringify(body);
     if (unsettled?.key !== key) unsettled = { key, requestId: newRequestId() };
     let record;
@@ -196,6 +207,10 @@ async function print(replaces) {
   } catch (error) {
     $('progress').textContent = '';
     showProblem(error);
+    if (error instanceof Problem && error.code === 'patron_expired') {
+      expiredPrint = { replaces };
+      $('print-expired-button').hidden = false;
+    }
   } finally {
     $('print-button').disabled = previewed === undefined;
   }
@@ -365,6 +380,7 @@ $('card-form').addEventListener('submit', (event) => {
   print();
 });
 $('reprint-button').addEventListener('click', () => print(lastIssued));
+$('print-expired-button').addEventListener('click', () => print(expiredPrint?.replaces, true));
 $('chip-button').addEventListener('click', encodeChip);
 $('photo').addEventListener('change', () => {
   closeCamera();
@@ -372,6 +388,7 @@ $('photo').addEventListener('change', () => {
 });
 $('patron').addEventListener('input', () => {
   $('print-button').disabled = true;
+  $('print-expired-button').hidden = true;
   previewed = undefined;
 });
 loadPrinter();

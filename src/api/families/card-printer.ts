@@ -52,12 +52,20 @@ const cardRequestSchema = z.strictObject({
     .describe(
       'printed on the card as "Valid until" instead of the ILS’s expiry date (SIP2 PA); a date, YYYY-MM-DD, as the ILS’s is printed',
     ),
+  confirmExpired: z
+    .boolean()
+    .optional()
+    .describe(
+      'true issues a card to a patron whose registration has expired (the ILS’s expiry date, SIP2 PA, before today); without it such an issue is refused, 409 patron_expired, naming the date, and nothing is printed — renew the registration in the ILS first, or confirm',
+    ),
   requestId: optionalRequestId,
 });
 
-const previewRequestSchema = cardRequestSchema.omit({ replaces: true, requestId: true }).extend({
-  side: z.enum(['front', 'back']).default('front'),
-});
+const previewRequestSchema = cardRequestSchema
+  .omit({ replaces: true, requestId: true, confirmExpired: true })
+  .extend({
+    side: z.enum(['front', 'back']).default('front'),
+  });
 
 const issueRecordSchema = z.object({
   issueId: z.string(),
@@ -131,6 +139,7 @@ export const cardPrinterApi: ApiModule = {
     card_range_exhausted: { status: 409, title: 'Every card number of the configured range is used' },
     card_numbers_in_use: { status: 409, title: 'The ILS already has patrons for the next card numbers' },
     patron_not_found: { status: 404, title: 'The ILS does not know this patron' },
+    patron_expired: { status: 409, title: 'The patron’s registration has expired' },
     ils_not_configured: { status: 503, title: 'No ILS is configured' },
     card_request_invalid: { status: 400, title: 'The card request is not valid' },
     card_issue_not_found: { status: 404, title: 'No such card issue' },
@@ -157,7 +166,7 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards',
       operationId: 'issueCard',
       summary:
-        'Issue a library card: look the patron up, render the template, print, encode and verify, record',
+        'Issue a library card: look the patron up, render the template, print, encode and verify, record; a patron whose registration has expired only with confirmExpired',
       tag,
       access: STAFF,
       body: cardRequestSchema,

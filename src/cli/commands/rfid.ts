@@ -18,8 +18,11 @@ const USAGE = `usage:
       encode new tag data; hex out
   carrel rfid scan --reader tcp://HOST:PORT | --serial PATH [--protocol feig|3m] [--baud N] [--seconds N]
       live inventory of a pad: one JSON line per tag arriving or leaving, with the decoded
-      item; runs for --seconds, or until Ctrl-C. Its log (a lost reader link) goes to
-      stderr: lines to read on a terminal, one JSON object a line otherwise`;
+      item; runs for --seconds, or until Ctrl-C. A lost reader link is a "reader_lost" line
+      (its tags are not said to have left), tried again every second until "reader_back",
+      after which the tags on the pad are printed afresh as arriving; exit 1 if stopped while
+      it is lost. Its log goes to stderr: lines to read on a terminal, one JSON object a line
+      otherwise`;
 
 const USAGES: readonly TypeOfUsageName[] = WRITABLE_TYPES_OF_USAGE;
 
@@ -171,9 +174,15 @@ function scanOptions(argv: string[]): ScanOptions {
   return options;
 }
 
+/** A lost reader is tried again this often. */
+const RECONNECT_MS = 1000;
+
 /**
  * `carrel rfid scan`: runs the pad device on a reader and prints each tag arriving and
- * leaving as one JSON line. Exit 0 when stopped, 1 when the reader link is lost.
+ * leaving as one JSON line. A lost link is a `reader_lost` line (its tags are not said to have
+ * left: nobody knows), tried again every second until `reader_back`, after which the tags on
+ * the pad are read afresh and printed as arriving. Exit 0 when stopped, 1 when stopped while
+ * the reader is lost; a reader not reached at the start is an error.
  */
 export async function scan(argv: string[], io: ScanIo = {}): Promise<number> {
   const options = scanOptions(argv);
@@ -201,31 +210,63 @@ export async function scan(argv: string[], io: ScanIo = {}): Promise<number> {
     logger: createLogger({ level: 'warn', destination: process.stderr }),
     inventoryIntervalMs: 100,
   });
+  const now = () => new Date(clock.now()).toISOString();
   const print = (type: string, data: Record<string, unknown>) => {
-    const time = new Date(clock.now()).toISOString();
-    if (type === 'tag_arrived') write(JSON.stringify({ event: 'arrived', time, ...data }));
-    else if (type === 'tag_left') write(JSON.stringify({ event: 'left', time, ...data }));
+    if (type === 'tag_arrived') write(JSON.stringify({ event: 'arrived', time: now(), ...data }));
+    // A link lost forgets the pad's tags: they were not taken off it.
+    else if (type === 'tag_left' && pad.isConnected)
+      write(JSON.stringify({ event: 'left', time: now(), ...data }));
   };
   pad.on('event', print);
+  let stopping = false;
   let lost: Error | undefined;
+  let retry: { cancel(): void } | undefined;
   let finish = () => {};
   const stopped = new Promise<void>((resolve) => {
-    finish = resolve;
+    finish = () => {
+      stopping = true;
+      resolve();
+    };
   });
+  const tryAgain = () => {
+    retry = clock.setTimeout('rfid scan reconnect', reconnect, RECONNECT_MS);
+  };
+  const reconnect = () => {
+    retry = undefined;
+    if (stopping) return;
+    pad.connect().then(
+      () => {
+        if (stopping) return;
+        lost = undefined;
+        write(JSON.stringify({ event: 'reader_back', time: now() }));
+        console.error('carrel: the reader is back');
+      },
+      () => {
+        if (!stopping) tryAgain();
+      },
+    );
+  };
   pad.on('disconnected', (error) => {
     lost = error;
-    finish();
+    write(JSON.stringify({ event: 'reader_lost', time: now(), reason: error.message }));
+    console.error(`carrel: lost the reader: ${error.message}; trying again every second`);
+    tryAgain();
   });
   const timer =
     options.seconds === undefined ? undefined : clock.setTimeout('rfid scan', finish, options.seconds * 1000);
   io.signal?.addEventListener('abort', finish, { once: true });
   if (io.signal?.aborted) finish();
   process.once('SIGINT', finish);
+  // The clock's timers do not keep the process up, and a lost reader leaves nothing else that
+  // does: the scan runs until stopped.
+  const running = setInterval(() => {}, 1 << 30);
   try {
     await pad.connect();
     await stopped;
   } finally {
+    clearInterval(running);
     timer?.cancel();
+    retry?.cancel();
     process.off('SIGINT', finish);
     io.signal?.removeEventListener('abort', finish);
     // Tags still on the pad have not left: no lines for them on the way out.
@@ -233,7 +274,7 @@ export async function scan(argv: string[], io: ScanIo = {}): Promise<number> {
     await pad.disconnect();
   }
   if (lost) {
-    console.error(`carrel: lost the reader: ${lost.message}`);
+    console.error(`carrel: stopped with the reader still lost: ${lost.message}`);
     return 1;
   }
   return 0;

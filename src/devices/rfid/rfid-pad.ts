@@ -177,6 +177,14 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.forgetPresence();
   }
 
+  /**
+   * Connected to its reader. False already while the tags of a link just lost are said to
+   * have left (`tag_left`), so a listener can tell those from tags taken off the pad.
+   */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
   /** Tags on the pad now (announced ones: memory read). */
   tags(): PadTag[] {
     return [...this.present.values()].filter((p) => p.announced).map((p) => this.describe(p.uid));

@@ -298,8 +298,22 @@ export class SessionManager implements Feature, SessionService {
     caller: SessionCaller,
   ): Promise<{ barcode: string; pin: string | undefined; view: SessionPatronView }> {
     const pin = request.pin === '' ? undefined : request.pin;
-    if (this.deps.config.requirePin && pin === undefined)
+    const patronWays =
+      'a barcode (patron), the patron card on a pad (patronCard) or the card scanned at a scanner (patronScan)';
+    const namesPatron =
+      (request.patron !== undefined && request.patron !== '') ||
+      request.patronScan === true ||
+      request.patronCard === true;
+    // The PIN is asked for before a scanned patron is taken (it serves one session): with
+    // neither, the answer names both.
+    if (this.deps.config.requirePin && pin === undefined) {
+      if (!namesPatron)
+        throw new SessionError(
+          'patron_required',
+          `a checkout session needs a patron — ${patronWays} — and the patron's PIN (pin)`,
+        );
       throw new SessionError('pin_required', "the patron's PIN is required to start a checkout session");
+    }
     let barcode = request.patron;
     if (barcode === undefined && request.patronScan === true) barcode = this.takePatronScan(request.scanner);
     if (barcode === undefined && request.patronCard === true) {
@@ -313,10 +327,7 @@ export class SessionManager implements Feature, SessionService {
       barcode = cards[0]!.item!.primaryItemId;
     }
     if (barcode === undefined || barcode === '')
-      throw new SessionError(
-        'patron_required',
-        'a checkout session needs a patron: a barcode (patron), the patron card on a pad (patronCard) or the card scanned at a scanner (patronScan)',
-      );
+      throw new SessionError('patron_required', `a checkout session needs a patron: ${patronWays}`);
     const { patron } = await this.deps.circulation.identifyPatron(
       { patron: barcode, pin },
       { terminal: caller.terminal },

@@ -143,6 +143,7 @@ export class CardIssuer {
     const { config, records, clock, logger } = this.options;
     const template = request.template ?? config.defaultTemplate;
     const patron = await this.options.lookUpPatron(request.patron);
+    if (!request.confirmExpired) this.refuseExpired(patron.expiry);
     let number: string;
     if (request.number === 'patron') number = this.patronNumber(request.patron);
     else {
@@ -206,6 +207,22 @@ export class CardIssuer {
     this.options.emit(fault ? 'issue_failed' : 'issued', event);
     logger.info({ issueId, result: record.result, attempts }, 'card issue finished');
     return record;
+  }
+
+  /**
+   * A patron whose registration has expired (the ILS's expiry date before today, the desk's day)
+   * is not issued a card unless staff confirm: the card would print a date gone by, and the ILS
+   * refuses such a patron's loans until the registration is renewed there.
+   */
+  private refuseExpired(expiry: string | null): void {
+    if (expiry === null) return;
+    const now = new Date(this.options.clock.now());
+    const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+    if (expiry < today)
+      throw new CarrelError(
+        'patron_expired',
+        `the patron’s registration expired on ${expiry}: renew it in the library system first, or confirm to issue the card anyway`,
+      );
   }
 
   private patronNumber(patron: string): string {

@@ -16,6 +16,8 @@ export interface CardIssueRequest {
   replaces?: string | undefined;
   /** Shown instead of the ILS's expiry date. */
   expiry?: string | undefined;
+  /** Staff know the patron's registration has expired (the ILS's expiry date is past) and issue anyway. */
+  confirmExpired?: boolean | undefined;
   staff: string;
 }
 
@@ -23,7 +25,10 @@ export interface CardIssueRequest {
 export interface CardPrinterPort {
   issue(request: CardIssueRequest): Promise<CardIssueRecord>;
   /** The card as it would print (front or back), PNG; nothing is recorded or allocated. */
-  preview(request: Omit<CardIssueRequest, 'staff' | 'replaces'>, side: 'front' | 'back'): Promise<Buffer>;
+  preview(
+    request: Omit<CardIssueRequest, 'staff' | 'replaces' | 'confirmExpired'>,
+    side: 'front' | 'back',
+  ): Promise<Buffer>;
   /** Keeps an uploaded photo for a while; its id. Throws photo_* problems. */
   addPhoto(bytes: Buffer): { photoId: string; width: number; height: number };
   /** Encodes an issued card's chip on the desk pad (the card alone on it), verified by read-back. */
