@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
 import { IlsAccountError } from '../../../src/devices/ils/accounts.js';
@@ -216,29 +216,31 @@ describe('Koha REST accounts against the simulator', () => {
 });
 
 describe('a Koha that closes every connection before it answers', () => {
-  /** A server that takes each connection and closes it at once, before it has read a request. */
-  async function closingServer() {
-    const server = createServer((socket) => socket.destroy());
+  /** A Koha that is only `onConnection` on a raw socket, and the desk's accounts at it. */
+  async function rawKoha(onConnection: (socket: Socket) => void, auth: 'basic' | 'oauth2' = 'basic') {
+    const server = createServer(onConnection);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const accounts = new KohaRestAccounts(
+      kohaRestAccountsSchema.parse({
+        kind: 'koha-rest',
+        url,
+        ...(auth === 'basic'
+          ? { user: 'kiosk1', password: 'kiosk1pw' }
+          : { clientId: 'carrel-desk', clientSecret: 'carrel-desk-secret' }),
+        timeoutMs: 8000,
+      }),
+      { exponent: 2 },
+    );
+    return { server, url, accounts };
   }
 
   for (const auth of ['basic', 'oauth2'] as const) {
     it(`is reported at once, in words, not at the timeout (${auth})`, async () => {
-      const { server, url } = await closingServer();
+      // Each connection closed at once, before a request has been read.
+      const { server, url, accounts } = await rawKoha((socket) => socket.destroy(), auth);
       try {
-        const accounts = new KohaRestAccounts(
-          kohaRestAccountsSchema.parse({
-            kind: 'koha-rest',
-            url,
-            ...(auth === 'basic'
-              ? { user: 'kiosk1', password: 'kiosk1pw' }
-              : { clientId: 'carrel-desk', clientSecret: 'carrel-desk-secret' }),
-            timeoutMs: 8000,
-          }),
-          { exponent: 2 },
-        );
         const started = Date.now();
         const reading = await failure(accounts.creditAvailable({ id: '7' }));
         const debiting = await failure(
@@ -266,26 +268,14 @@ describe('a Koha that closes every connection before it answers', () => {
 
   it('an answer cut short when Koha closes the connection is reported at once, in words', async () => {
     // Headers and part of the body, then the connection closed.
-    const server = createServer((socket) => {
+    const { server, accounts } = await rawKoha((socket) => {
       socket.once('data', () => {
         socket.end(
           'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n{"balance":',
         );
       });
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
     try {
-      const accounts = new KohaRestAccounts(
-        kohaRestAccountsSchema.parse({
-          kind: 'koha-rest',
-          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-          user: 'kiosk1',
-          password: 'kiosk1pw',
-          timeoutMs: 8000,
-        }),
-        { exponent: 2 },
-      );
       const started = Date.now();
       const cut = await failure(accounts.addDebit({ id: '7' }, { amountMinor: 100, requestId: 'x-2' }));
       expect({ cut, fast: Date.now() - started < 4000 }).toMatchObject({
@@ -305,7 +295,7 @@ describe('a Koha that closes every connection before it answers', () => {
 
   it('an answer that does not end (a misconfigured URL streaming something else) is refused past 4 MiB, in words', async () => {
     // Headers, then body without end: what a wrong URL (a file, a stream) could send.
-    const server = createServer((socket) => {
+    const { server, accounts } = await rawKoha((socket) => {
       socket.once('data', () => {
         socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n[');
         const chunk = Buffer.alloc(64 * 1024, 0x30);
@@ -317,19 +307,7 @@ describe('a Koha that closes every connection before it answers', () => {
         more();
       });
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
     try {
-      const accounts = new KohaRestAccounts(
-        kohaRestAccountsSchema.parse({
-          kind: 'koha-rest',
-          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-          user: 'kiosk1',
-          password: 'kiosk1pw',
-          timeoutMs: 8000,
-        }),
-        { exponent: 2 },
-      );
       const started = Date.now();
       const refused = await failure(accounts.addDebit({ id: '7' }, { amountMinor: 100, requestId: 'x-3' }));
       expect({ refused, fast: Date.now() - started < 4000 }).toMatchObject({
