@@ -1,7 +1,7 @@
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, type ExpectStatic, it } from 'vitest';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { heading, itemText, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
+import { heading, itemText, type KioskInChromium, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 
@@ -32,6 +32,20 @@ const blippable = (live: WebSocketRoute[], cut: () => boolean) => async (page: P
     socket.connectToServer();
   });
 };
+
+/** A cleared pad and a screen on it (`before` it loads) with the patron logged in, greeted by name. */
+async function patronLoggedIn(
+  kiosk: KioskInChromium,
+  expect: ExpectStatic,
+  before?: (page: Page) => Promise<unknown>,
+): Promise<Page> {
+  await kiosk.clearPad();
+  const screen = await kiosk.openScreen(before);
+  await expect.poll(heading(screen)).toBe('Welcome');
+  await logIn(screen);
+  await expect.poll(heading(screen)).toBe('Hello, Zoë Åström');
+  return screen;
+}
 
 /** The page's next reconnect, at most 5 s off (500 ms doubling), now. */
 const RECONNECT_MS = 5000;
@@ -66,16 +80,12 @@ describe.skipIf(skip !== undefined)('kiosk screens on one pad', { concurrent: tr
    */
   describe('two kiosk screens on the same pad', () => {
     const kiosk = kioskInChromium({ lent: ['31000005', '31000006'], browser: shared });
-    const { placeTag, openScreen, clearPad, openSessions } = kiosk;
+    const { placeTag, openScreen, openSessions } = kiosk;
 
     it.sequential("a second screen says the pad is in use, shows nothing of the patron's, and closing it ends nothing", async ({
       expect,
     }) => {
-      await clearPad();
-      const patronScreen = await openScreen();
-      await expect.poll(heading(patronScreen)).toBe('Welcome');
-      await logIn(patronScreen);
-      await expect.poll(heading(patronScreen)).toBe('Hello, Zoë Åström');
+      const patronScreen = await patronLoggedIn(kiosk, expect);
       placeTag('31000005'); // Dune
       await expect.poll(itemText(patronScreen, '31000005')).toMatch(DUE);
 
@@ -103,11 +113,7 @@ describe.skipIf(skip !== undefined)('kiosk screens on one pad', { concurrent: tr
     it.sequential('takes the session over only when asked: the first screen says where it went and lets it be', async ({
       expect,
     }) => {
-      await clearPad();
-      const first = await openScreen();
-      await expect.poll(heading(first)).toBe('Welcome');
-      await logIn(first);
-      await expect.poll(heading(first)).toBe('Hello, Zoë Åström');
+      const first = await patronLoggedIn(kiosk, expect);
       placeTag('31000005'); // Dune
       await expect.poll(itemText(first, '31000005')).toMatch(DUE);
 
@@ -133,11 +139,7 @@ describe.skipIf(skip !== undefined)('kiosk screens on one pad', { concurrent: tr
     it.sequential("a duplicated tab (its original's screen id copied) says the pad is in use, and takes nothing", async ({
       expect,
     }) => {
-      await clearPad();
-      const original = await openScreen();
-      await expect.poll(heading(original)).toBe('Welcome');
-      await logIn(original);
-      await expect.poll(heading(original)).toBe('Hello, Zoë Åström');
+      const original = await patronLoggedIn(kiosk, expect);
       const id = await original.evaluate<string | null>("sessionStorage.getItem('carrel.kiosk.screen')");
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -170,18 +172,18 @@ describe.skipIf(skip !== undefined)('kiosk screens on one pad', { concurrent: tr
       screenGraceSeconds: GRACE_S,
       browser: shared,
     });
-    const { placeTag, openScreen, openTab, clearPad, openSessions } = kiosk;
+    const { placeTag, openScreen, openTab, openSessions } = kiosk;
 
     it.sequential('keeps its session from a duplicate of its tab loading meanwhile (its screen id copied): the copy says the self-check is in use and becomes a screen of its own', async ({
       expect,
     }) => {
-      await clearPad();
       let cut = false;
       const live: WebSocketRoute[] = [];
-      const patronScreen = await openScreen(blippable(live, () => cut));
-      await expect.poll(heading(patronScreen)).toBe('Welcome');
-      await logIn(patronScreen);
-      await expect.poll(heading(patronScreen)).toBe('Hello, Zoë Åström');
+      const patronScreen = await patronLoggedIn(
+        kiosk,
+        expect,
+        blippable(live, () => cut),
+      );
       placeTag('31000005'); // Dune
       await expect.poll(itemText(patronScreen, '31000005')).toMatch(DUE);
       const id = await patronScreen.evaluate<string | null>("sessionStorage.getItem('carrel.kiosk.screen')");
@@ -220,11 +222,7 @@ describe.skipIf(skip !== undefined)('kiosk screens on one pad', { concurrent: tr
     it.sequential('a tab whose page crashed and is reloaded is the same screen: it shows its session at once, without waiting out the grace', async ({
       expect,
     }) => {
-      await clearPad();
-      const patronScreen = await openScreen();
-      await expect.poll(heading(patronScreen)).toBe('Welcome');
-      await logIn(patronScreen);
-      await expect.poll(heading(patronScreen)).toBe('Hello, Zoë Åström');
+      const patronScreen = await patronLoggedIn(kiosk, expect);
       placeTag('31000005'); // Dune
       await expect.poll(itemText(patronScreen, '31000005')).toMatch(DUE);
       // Another kiosk tab of the same browser is live meanwhile: it holds an id of its own, and says nothing.
@@ -254,14 +252,14 @@ describe.skipIf(skip !== undefined)('kiosk screens on one pad', { concurrent: tr
     it.sequential('keeps its session: a page loading meanwhile says the self-check is in use, and takes it up only when that screen stays away past the grace', async ({
       expect,
     }) => {
-      await clearPad();
       // The patron's screen's session socket goes through here: cut (the network gone), then let through.
       let cut = false;
       const live: WebSocketRoute[] = [];
-      const patronScreen = await openScreen(blippable(live, () => cut));
-      await expect.poll(heading(patronScreen)).toBe('Welcome');
-      await logIn(patronScreen);
-      await expect.poll(heading(patronScreen)).toBe('Hello, Zoë Åström');
+      const patronScreen = await patronLoggedIn(
+        kiosk,
+        expect,
+        blippable(live, () => cut),
+      );
       placeTag('31000005'); // Dune
       await expect.poll(itemText(patronScreen, '31000005')).toMatch(DUE);
 
