@@ -30,11 +30,20 @@ describe.skipIf(skip !== undefined)('the API documentation in Chromium', () => {
   const offSite: string[] = [];
 
   beforeAll(async () => {
-    testDesk = await startTestDesk((config) =>
-      withTokens(config, [{ name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] }]),
-    );
-    browser = await launchChromium();
-    await waitForDevice(testDesk.api, 'receipt-1', 'online', 10_000, MONITOR);
+    // Chromium starts while the desk starts and its printer comes online.
+    const launching = launchChromium();
+    launching.catch(() => {}); // its failure is reported below, once the desk's is
+    try {
+      testDesk = await startTestDesk((config) =>
+        withTokens(config, [{ name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] }]),
+      );
+      await waitForDevice(testDesk.api, 'receipt-1', 'online', 10_000, MONITOR);
+    } finally {
+      // Launched whatever the desk did, so that afterAll closes it.
+      const launched = await launching.catch(() => undefined);
+      if (launched) browser = launched;
+    }
+    browser = await launching; // a Chromium that did not start fails the block with its reason
   }, 60_000);
 
   afterEach(async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Locator } from 'playwright-core';
+import type { Locator, Page, Request } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
@@ -23,6 +23,9 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
   const chromium = deskInChromium(
     (config) => ({
       ...config,
+      // The simulated printer prints a page in 5 ms (200 by default): what is refunded is what was
+      // printed, however fast.
+      simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 5 } : s)),
       devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
     }),
     {
@@ -87,6 +90,34 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
     await button.click({ force: true, timeout: 1000 }).catch(() => {});
   }
 
+  /**
+   * The page's requests to `path` as the browser sends them, and whether each has been answered:
+   * what a press sent is known at once, not after a wait long enough for it to land.
+   */
+  function requestsTo(page: Page, path: string) {
+    const sent: Request[] = [];
+    const answered = new Set<Request>();
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === path) sent.push(request);
+    });
+    page.on('requestfinished', (request) => answered.add(request));
+    page.on('requestfailed', (request) => answered.add(request));
+    return {
+      get sent() {
+        return sent.length;
+      },
+      /** Once the page has handled the presses made so far, every request they sent has been answered. */
+      async settled(): Promise<void> {
+        // A press's handler sends its request as it runs (fetch, nothing awaited before it): one
+        // turn of the page's event loop after the press, its request has been seen here.
+        await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+        await expect
+          .poll(() => sent.every((request) => answered.has(request)), { timeout: 10_000 })
+          .toBe(true);
+      },
+    };
+  }
+
   async function openDesk() {
     const desk = await chromium.openPage('/print-staff');
     await desk.locator('#patron').fill(PATRON);
@@ -98,6 +129,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
   it('a double click on Refund with an amount typed refunds it once', async () => {
     const release = await printed(3, 100);
     const desk = await openDesk();
+    const refunds = requestsTo(desk, '/api/v1/print/releases/refund');
     const row = desk.locator('#releases tr', { hasText: 'Report' }).first();
     await row.waitFor({ timeout: 10_000 });
     await desk.locator('#amount').fill('0.10');
@@ -105,8 +137,9 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
     await expect
       .poll(() => desk.locator('#alert').textContent(), { timeout: 10_000 })
       .toMatch(/Refunded 0\.10 EUR/);
-    // Let a second refund, if one was sent, land.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // A second refund, if one was sent, has landed.
+    await refunds.settled();
+    expect(refunds.sent).toBe(1);
     const after = (await account()).releases.find((r) => r.id === release.id);
     // It refunded 0.20: the second click came after the first's answer and was sent as a new refund.
     expect(after?.refundedMinor).toBe(10);
@@ -131,15 +164,18 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
   it('a double click on Top up credits once and says so', async () => {
     const before = (await account()).statement.balanceMinor;
     const desk = await openDesk();
+    const deposits = requestsTo(desk, '/api/v1/print/accounts/deposit');
     await desk.locator('#amount').fill('2.00');
     await doublePress(desk.getByRole('button', { name: 'Top up (cash)' }));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // A second top-up, if one was sent, has landed.
+    await deposits.settled();
+    expect(deposits.sent).toBe(1);
     expect((await account()).statement.balanceMinor).toBe(before + 200);
     // The second click found the amount cleared and said 'Type an amount such as €5.00', as if the
-    // top-up had not been made.
-    expect(await desk.locator('#alert').textContent()).toMatch(
-      /^Topped up: the balance is \d+\.\d{2} EUR\.$/,
-    );
+    // top-up had not been made: both clicks were handled before this, and the alert says the top-up.
+    await expect
+      .poll(() => desk.locator('#alert').textContent())
+      .toMatch(/^Topped up: the balance is \d+\.\d{2} EUR\.$/);
   });
 
   it('asks before paying out the balance, saying the amount, and pays nothing when cancelled', async () => {
@@ -154,6 +190,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
     const before = (await account()).statement.balanceMinor;
     const amount = `${(before / 100).toFixed(2)} EUR`;
     const desk = await openDesk();
+    const payouts = requestsTo(desk, '/api/v1/print/accounts/payout');
     const question = desk.locator('#payout-confirm');
     await desk.getByRole('button', { name: 'Pay out balance' }).click();
     // It paid the whole balance out at this one press.
@@ -164,7 +201,9 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
     expect((await account()).statement.balanceMinor).toBe(before);
     await question.getByRole('button', { name: 'Cancel' }).click();
     expect(await question.isVisible()).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Cancel sent nothing (nor did the press that asked), and nothing was paid.
+    await payouts.settled();
+    expect(payouts.sent).toBe(0);
     expect((await account()).statement.balanceMinor).toBe(before);
 
     await desk.getByRole('button', { name: 'Pay out balance' }).click();
@@ -174,13 +213,19 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
       .toBe(`Paid out ${amount}.`);
     expect((await account()).statement.balanceMinor).toBe(0);
     expect(await question.isVisible()).toBe(false);
-    // Nothing left: nothing is asked.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Nothing left: nothing is asked. (The money buttons rest a moment after a payout: pressed once
+    // they are offered again.)
+    await expect
+      .poll(() => desk.getByRole('button', { name: 'Pay out balance' }).isEnabled(), { timeout: 5000 })
+      .toBe(true);
     await desk.getByRole('button', { name: 'Pay out balance' }).click();
     await expect
       .poll(() => desk.locator('#alert').textContent(), { timeout: 10_000 })
       .toBe('There is nothing to pay out: the balance is 0.00 EUR.');
     expect(await question.isVisible()).toBe(false);
+    // One payout in all: the one confirmed.
+    await payouts.settled();
+    expect(payouts.sent).toBe(1);
   });
 
   it('pays out nothing when the balance changed between the question and the press, and asks again with the new amount', async () => {

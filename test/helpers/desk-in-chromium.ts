@@ -39,9 +39,17 @@ export function deskInChromium(
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    testDesk = await startTestDesk(configure);
-    await options.ready?.(testDesk);
-    browser = await launchChromium();
+    // Chromium starts while the desk starts and its devices come online: neither waits for the other.
+    const launching = launchChromium();
+    launching.catch(() => {}); // its failure is reported below, once the desk's is
+    try {
+      testDesk = await startTestDesk(configure);
+      await options.ready?.(testDesk);
+    } finally {
+      // Launched whatever the desk did, so that afterAll closes it.
+      browser = await launching.catch(() => undefined);
+    }
+    if (!browser) await launching; // a Chromium that did not start fails the block with its reason
   }, 60_000);
 
   afterEach(async () => {
