@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { describe, type ExpectStatic, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { CarrelConfig } from '../../src/app/config.js';
@@ -35,7 +35,8 @@ function gateDesk(requestTimeoutMs: number): DeskInChromium {
   );
 }
 
-async function openPage(chromium: DeskInChromium): Promise<Page> {
+/** `expect` is the running test's: the blocks below run side by side (a global poll is refused then). */
+async function openPage(chromium: DeskInChromium, expect: ExpectStatic): Promise<Page> {
   const page = await chromium.openPage(`/gates#token=${STAFF}`, { viewport: { width: 1280, height: 900 } });
   await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
   return page;
@@ -53,10 +54,12 @@ describe.skipIf(skip !== undefined)(
     describe('a title from a slow library system (request timeout 20 s)', () => {
       const chromium = gateDesk(20_000);
 
-      it('shows the title the library system gives after 16 s, within its request timeout', async () => {
+      it('shows the title the library system gives after 16 s, within its request timeout', async ({
+        expect,
+      }) => {
         const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
         const gate = chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
-        const desk = await openPage(chromium);
+        const desk = await openPage(chromium, expect);
         ils.setFaults({ latencyMs: 16_000 });
         try {
           gate.walk({ direction: 'out', items: ['31000004'] });
@@ -76,10 +79,12 @@ describe.skipIf(skip !== undefined)(
     describe('no title from a library system that does not answer (request timeout 1.5 s)', () => {
       const chromium = gateDesk(1500);
 
-      it.sequential('says at once that the title is not known and why, not that the item was not found, on the page and over MQTT', async () => {
+      it.sequential('says at once that the title is not known and why, not that the item was not found, on the page and over MQTT', async ({
+        expect,
+      }) => {
         const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
         const gate = chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
-        const desk = await openPage(chromium);
+        const desk = await openPage(chromium, expect);
         // The page's own clock stands still: what it shows comes from Carrel, not from a timer of its own.
         await desk.clock.install();
         await desk.clock.pauseAt(Date.now() + 1000);
@@ -118,14 +123,16 @@ describe.skipIf(skip !== undefined)(
         }
       });
 
-      it.sequential('says why the title is not known after the page is reloaded too, not "the library system did not say"', async () => {
+      it.sequential('says why the title is not known after the page is reloaded too, not "the library system did not say"', async ({
+        expect,
+      }) => {
         // The test before left the link to the library system closed by its unanswered request, and
         // it reconnects in a moment: an alarm then reads 'the library system cannot be reached'.
         // This one is about a library system that is reached and does not answer.
         await waitForDevice(chromium.testDesk.api, 'ils', 'online', 15_000, STAFF);
         const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
         const gate = chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
-        const desk = await openPage(chromium);
+        const desk = await openPage(chromium, expect);
         ils.setFaults({ hang: true });
         try {
           gate.walk({ direction: 'out', items: ['31000014'] });
