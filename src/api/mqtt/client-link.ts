@@ -328,13 +328,15 @@ export class ClientLink implements MqttLink {
   private subscribeUnsent(client: MqttClient): void {
     for (const subscription of this.subscriptions) {
       if (subscription.sent) continue;
-      this.send(client, subscription).catch((error: unknown) =>
-        // Not sent: the next connect tries again.
-        this.options.logger.warn(
-          { broker: this.where, err: describeError(error) },
-          'MQTT subscription not taken; retried on reconnect',
-        ),
-      );
+      this.send(client, subscription).catch((error: unknown) => {
+        // Not sent: the next connect tries again. A connection that dropped meanwhile (a session
+        // taken over, a flaky link) is said by the drops' own warnings, a few and not one per
+        // reconnect: only a broker that refused the subscription on a live connection is warned of.
+        const fields = { broker: this.where, err: describeError(error) };
+        const said = 'MQTT subscription not taken; retried on reconnect';
+        if (client.connected) this.options.logger.warn(fields, said);
+        else this.options.logger.debug(fields, said);
+      });
     }
   }
 
