@@ -114,10 +114,15 @@ describe('the self-check pad’s reader lost for a moment', () => {
 
     await sim.close(); // the reader's link lost
     await waitForDevice(desk.api, 'pad-1', 'offline');
-    // The pad's tags are not known now: not answered as the last seen.
+    // The pad's tags are not known now: said in words, not answered as the last seen.
     const tags = await call('GET', '/api/v1/rfid/pad-1/tags');
     expect(tags.status).toBe(503);
-    expect(tags.body).toMatchObject({ code: 'unavailable' });
+    expect(tags.body).toMatchObject({
+      code: 'unavailable',
+      detail: expect.stringMatching(
+        /RFID reader "pad-1" is not connected \(.+\): what lies on its pad is not known until the reader answers again/,
+      ),
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(itemsOf(await sessionView(session.id))).toEqual(before);
     expect(wsEvents.slice(heardBefore.ws)).toEqual([]);
