@@ -89,7 +89,7 @@ describe('carrel rfid scan', () => {
       signal: stop.signal,
     });
     const { uid } = first.place({ preset: 'V1' });
-    first.place({ preset: 'V2' });
+    const other = first.place({ preset: 'V2' });
     await until(() => (lines.filter((l) => l.event === 'arrived').length === 2 ? true : undefined));
     await first.close(); // the reader unplugged: its tags still lie on the pad
     const lost = await until(() => lines.find((l) => l.event === 'reader_lost'));
@@ -97,23 +97,32 @@ describe('carrel rfid scan', () => {
     expect(Date.parse(lost.time as string)).not.toBeNaN();
     expect(lines.filter((l) => l.event === 'left')).toEqual([]);
     expect(error.mock.calls.flat().join(' ')).toMatch(/lost the reader/);
-    // plugged in again, the same tag still there
+    // plugged in again, the same tag still there, the other taken off meanwhile, a new one put down
     const again = await startRfidPadSimulator({ protocol: 'feig', tcpPort: port });
     cleanups.push(() => again.close());
     again.place({ preset: 'V1', uid });
+    const added = again.place({ preset: 'V3' });
     await until(() => lines.find((l) => l.event === 'reader_back'), 10_000);
     const back = lines.findIndex((l) => l.event === 'reader_back');
-    await until(() => lines.slice(back).find((l) => l.event === 'arrived' && l.uid === uid));
+    await until(() => lines.slice(back).find((l) => l.event === 'left'));
+    await until(() => lines.slice(back).find((l) => l.event === 'arrived'));
     expect(error.mock.calls.flat().join(' ')).toMatch(/the reader is back/);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // five more rounds
     stop.abort();
     expect(await running).toBe(0);
-    expect(lines.map((l) => l.event)).toEqual([
+    expect(lines.slice(0, back + 1).map((l) => l.event)).toEqual([
       'arrived',
       'arrived',
       'reader_lost',
       'reader_back',
-      'arrived',
     ]);
+    // the tag still there is not printed again
+    expect(
+      lines
+        .slice(back + 1)
+        .map((l) => `${l.event} ${l.uid}`)
+        .sort(),
+    ).toEqual([`arrived ${added.uid}`, `left ${other.uid}`].sort());
   });
 
   it('stopped while the reader is still lost, exits 1 and says so', async () => {

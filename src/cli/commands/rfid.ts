@@ -180,9 +180,10 @@ const RECONNECT_MS = 1000;
 /**
  * `carrel rfid scan`: runs the pad device on a reader and prints each tag arriving and
  * leaving as one JSON line. A lost link is a `reader_lost` line (its tags are not said to have
- * left: nobody knows), tried again every second until `reader_back`, after which the tags on
- * the pad are read afresh and printed as arriving. Exit 0 when stopped, 1 when stopped while
- * the reader is lost; a reader not reached at the start is an error.
+ * left: nobody knows), tried again every second until `reader_back`, after which the reader's
+ * inventories decide: a tag still on the pad is not printed again, one taken off meanwhile is
+ * `left`, a new one `arrived`. Exit 0 when stopped, 1 when stopped while the reader is lost; a
+ * reader not reached at the start is an error.
  */
 export async function scan(argv: string[], io: ScanIo = {}): Promise<number> {
   const options = scanOptions(argv);
@@ -213,9 +214,7 @@ export async function scan(argv: string[], io: ScanIo = {}): Promise<number> {
   const now = () => new Date(clock.now()).toISOString();
   const print = (type: string, data: Record<string, unknown>) => {
     if (type === 'tag_arrived') write(JSON.stringify({ event: 'arrived', time: now(), ...data }));
-    // A link lost forgets the pad's tags: they were not taken off it.
-    else if (type === 'tag_left' && pad.isConnected)
-      write(JSON.stringify({ event: 'left', time: now(), ...data }));
+    else if (type === 'tag_left') write(JSON.stringify({ event: 'left', time: now(), ...data }));
   };
   pad.on('event', print);
   let stopping = false;
@@ -269,8 +268,7 @@ export async function scan(argv: string[], io: ScanIo = {}): Promise<number> {
     retry?.cancel();
     process.off('SIGINT', finish);
     io.signal?.removeEventListener('abort', finish);
-    // Tags still on the pad have not left: no lines for them on the way out.
-    pad.off('event', print);
+    // Tags still on the pad have not left: disconnecting says nothing of them.
     await pad.disconnect();
   }
   if (lost) {

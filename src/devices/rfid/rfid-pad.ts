@@ -11,6 +11,14 @@
  *   security_set / security_pending / security_failed   {uid, secured, attempts, reason?}
  *   tag_programmed {uid, item}
  *
+ * A link lost (a USB reader unplugged, a network reader gone, a hung reader closed) is not
+ * every tag taken off the pad: nothing is known of the pad while its reader is away, so nothing
+ * is said of its tags (the `disconnected` says the reader is lost). The tags, the sets reported
+ * and the security writes owed are kept as last seen; once the reader answers again its
+ * inventories decide as ever: a tag still there is not announced again, one gone is `tag_left`
+ * after N rounds without it, a new one `tag_arrived`, and an owed write is made when its tag is
+ * seen. The same holds for a link dropped on purpose (`disconnect()`, a reconnect as asked).
+ *
  * A hung reader (its link open, nothing answered: locked-up firmware, a stopped pad
  * process) is told by replies that do not come: after `hungAfterMissedReplies`
  * commands in a row without any reply (inventory polls mostly, each waiting the
@@ -174,18 +182,14 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     await this.roundRunning;
     this.connected = false;
     await this.reader.close();
-    this.forgetPresence();
   }
 
-  /**
-   * Connected to its reader. False already while the tags of a link just lost are said to
-   * have left (`tag_left`), so a listener can tell those from tags taken off the pad.
-   */
+  /** Connected to its reader: while not, `tags()` is the pad as last seen, not as it is. */
   get isConnected(): boolean {
     return this.connected;
   }
 
-  /** Tags on the pad now (announced ones: memory read). */
+  /** Tags on the pad (announced ones: memory read), as the last inventory saw them. */
   tags(): PadTag[] {
     return [...this.present.values()].filter((p) => p.announced).map((p) => this.describe(p.uid));
   }
@@ -499,18 +503,15 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.stopRounds();
     if (!this.connected) return;
     this.connected = false;
-    this.forgetPresence();
+    // The tags are kept as last seen, nothing said of them: the reader's next inventories decide.
     const cause = error ?? this.lostError;
     if (!this.disconnecting && cause) {
-      this.logger.warn({ err: describeError(cause) }, 'rfid reader link lost');
+      this.logger.warn(
+        { err: describeError(cause), tags: this.announcedCount() },
+        'rfid reader link lost; its tags are kept as last seen until it answers again',
+      );
       this.emit('disconnected', cause);
     }
-  }
-
-  private forgetPresence(): void {
-    for (const presence of [...this.present.values()]) this.leave(presence);
-    this.present.clear();
-    this.reportedSets.clear();
   }
 
   private publish(type: string, data: Record<string, unknown>): void {

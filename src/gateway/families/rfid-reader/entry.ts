@@ -78,9 +78,19 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
     await this.supervisor?.stop();
   }
 
+  /**
+   * The pad, its reader connected. While the reader is away the pad's tags are only the last
+   * seen: a payment or a card must not act on a card taken off meanwhile, so none are answered.
+   */
   private running(): RfidPadDevice {
-    if (!this.pad || !this.supervisor?.isConnected)
-      throw new CarrelError('unavailable', `RFID reader "${this.id}" is not connected`);
+    if (!this.pad || !this.supervisor?.isConnected) {
+      const why = this.supervisor?.state().reason;
+      throw new CarrelError(
+        'unavailable',
+        `RFID reader "${this.id}" is not connected${why ? ` (${why})` : ''}: ` +
+          'what lies on its pad is not known until the reader answers again',
+      );
+    }
     return this.pad;
   }
 

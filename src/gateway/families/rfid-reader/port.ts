@@ -43,7 +43,10 @@ export interface RfidProgramRequest {
  * cards included: the API edge decides who may see a patron's card number.
  */
 export interface RfidReaderPort {
-  /** Tags on the pad now, decoded; throws `unavailable` while the reader is not connected. */
+  /**
+   * Tags on the pad now, decoded; throws `unavailable`, saying why, while the reader is not
+   * connected (the tags last seen are not the pad now).
+   */
   tags(): RfidTagsView;
   /** Secures or unsecures one item, verified by reading back. */
   setSecurity(uid: string, secured: boolean): Promise<RfidSecurityView>;

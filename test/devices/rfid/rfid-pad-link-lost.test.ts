@@ -1,0 +1,184 @@
+/**
+ * An RFID pad whose reader's link is lost and comes back: the pad simulator (FEIG over real TCP)
+ * stopped and started again on its port, as a network reader dropping or a USB reader unplugged
+ * and plugged in again. Nothing is known of the pad meanwhile, so nothing is said of its tags;
+ * once the reader answers, its inventories decide what arrived and what left.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type RfidPadSimulator,
+  startRfidPadSimulator,
+  type TagSpec,
+} from '../../../simulators/rfid-pad/index.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { FeigReader, RfidPadDevice } from '../../../src/devices/rfid/index.js';
+import { TcpTransport } from '../../../src/devices/transport/tcp.js';
+import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
+import { until } from '../../helpers/until.js';
+import { recordEvents } from './pad-events.js';
+
+const A = 'E004010000000001';
+const B = 'E004010000000002';
+const C = 'E004010000000003';
+const SET_PART = 'E004010000000004';
+const INTERVAL_MS = 20;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function simulator(port: number, tags: TagSpec[]): Promise<RfidPadSimulator> {
+  const sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: port, tags });
+  cleanups.push(() => sim.close());
+  return sim;
+}
+
+/** The pad on a simulator's port, connected; it is connected again whenever its link is lost. */
+async function padOn(port: number) {
+  const reader = new FeigReader({
+    transport: new TcpTransport({ host: '127.0.0.1', port, clock: systemClock }),
+    clock: systemClock,
+  });
+  const pad = new RfidPadDevice({
+    id: 'pad',
+    reader,
+    clock: systemClock,
+    logger: silentLogger(),
+    inventoryIntervalMs: INTERVAL_MS,
+  });
+  const recorder = recordEvents(pad);
+  let lost = 0;
+  let stopped = false;
+  const redial = () => {
+    if (!stopped) pad.connect().catch(() => setTimeout(redial, 50));
+  };
+  pad.on('disconnected', () => {
+    lost++;
+    setTimeout(redial, 50);
+  });
+  cleanups.push(async () => {
+    stopped = true;
+    await pad.disconnect();
+  });
+  await pad.connect();
+  const rounds = () => pad.condition().detail.rounds as number;
+  /** Waits until the pad has made `n` more inventory rounds. */
+  const moreRounds = async (n: number) => {
+    const from = rounds();
+    await until(() => (rounds() >= from + n ? true : undefined));
+  };
+  return {
+    pad,
+    recorder,
+    moreRounds,
+    lost: () => lost,
+    seen: () => recorder.events.map((e) => `${e.type} ${e.data.uid ?? e.data.primaryItemId}`),
+  };
+}
+
+const setPartOne = Buffer.from(
+  encodeIso28560Part3({ primaryItemId: '3000111', set: { parts: 2, part: 1 }, ownerLibrary: 'DK718500' }),
+).toString('hex');
+
+describe('RfidPadDevice across a lost reader link', () => {
+  it('says nothing of its tags while the reader is away; back, a tag still there is not announced again, one gone has left, a new one arrived', async () => {
+    const first = await simulator(0, [
+      { uid: A, preset: 'V1' },
+      { uid: B, preset: 'V2' },
+      { uid: SET_PART, memoryHex: setPartOne },
+    ]);
+    const port = first.tcpPort!;
+    const { pad, recorder, moreRounds, lost, seen } = await padOn(port);
+    await recorder.waitFor('tag_arrived', () => true, 3);
+    await recorder.waitFor('set_incomplete');
+    const before = seen().length;
+
+    await first.close(); // the reader's link lost: A, B and the set's part still lie on the pad
+    await until(() => (lost() === 1 ? true : undefined));
+    expect(pad.isConnected).toBe(false);
+    // what was last seen is kept, not claimed gone
+    expect(
+      pad
+        .tags()
+        .map((t) => t.uid)
+        .sort(),
+    ).toEqual([A, B, SET_PART]);
+    expect(pad.incompleteSets()).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 10 * INTERVAL_MS));
+    expect(seen().slice(before)).toEqual([]);
+
+    // Back: B was taken off meanwhile, C put down.
+    await simulator(port, [
+      { uid: A, preset: 'V1' },
+      { uid: SET_PART, memoryHex: setPartOne },
+      { uid: C, preset: 'V3' },
+    ]);
+    await until(() => (pad.isConnected ? true : undefined));
+    await recorder.waitFor('tag_left', (data) => data.uid === B);
+    await recorder.waitFor('tag_arrived', (data) => data.uid === C);
+    await moreRounds(5);
+    expect(seen().slice(before).sort()).toEqual([`tag_arrived ${C}`, `tag_left ${B}`]);
+    expect(
+      pad
+        .tags()
+        .map((t) => t.uid)
+        .sort(),
+    ).toEqual([A, C, SET_PART]);
+  });
+
+  it('a tag gone while the reader was away leaves only after the missed rounds, as ever', async () => {
+    const first = await simulator(0, [{ uid: A, preset: 'V1' }]);
+    const port = first.tcpPort!;
+    const { pad, recorder, moreRounds, seen } = await padOn(port);
+    let roundsAtLeft: unknown;
+    pad.on('event', (type) => {
+      if (type === 'tag_left') roundsAtLeft = pad.condition().detail.rounds;
+    });
+    await recorder.waitFor('tag_arrived');
+    await first.close();
+    await until(() => (pad.isConnected ? undefined : true));
+    const roundsAtLoss = pad.condition().detail.rounds as number;
+    await simulator(port, []);
+    await recorder.waitFor('tag_left', (data) => data.uid === A);
+    // Not the first round without it (one reply may miss a tag): the third in a row, as ever.
+    expect(roundsAtLeft).toBe(roundsAtLoss + 3);
+    await moreRounds(3);
+    expect(seen()).toEqual([`tag_arrived ${A}`, `tag_left ${A}`]);
+  });
+
+  it('makes a security write still owed when the reader is back', async () => {
+    const first = await simulator(0, [{ uid: A, preset: 'V1' }]);
+    const port = first.tcpPort!;
+    const { pad, recorder, seen } = await padOn(port);
+    await recorder.waitFor('tag_arrived');
+    // Checked out: unsecured, but the tag is pulled away half-way (the write owed to it).
+    first.setFaults({ leaveDuringWriteRate: 1 });
+    expect(await pad.setSecurity(A, false)).toMatchObject({ status: 'pending' });
+    await first.close();
+    await until(() => (pad.isConnected ? undefined : true));
+    expect(pad.pendingSecurity()).toEqual([expect.objectContaining({ uid: A, secured: false, attempts: 1 })]);
+    // Back, and the item with it, still secured.
+    const again = await simulator(port, [{ uid: A, preset: 'V1', afi: 0x07 }]);
+    await recorder.waitFor('security_set', (data) => data.uid === A);
+    expect(again.field.tag(A)?.afi).toBe(0xc2);
+    expect(pad.pendingSecurity()).toEqual([]);
+    expect(seen().filter((e) => e.startsWith('security_'))).toEqual([
+      `security_pending ${A}`,
+      `security_set ${A}`,
+    ]);
+  });
+
+  it('a link dropped on purpose and made again (a reconnect as asked) says nothing of the tags either', async () => {
+    const sim = await simulator(0, [{ uid: A, preset: 'V1' }]);
+    const { pad, recorder, moreRounds, seen } = await padOn(sim.tcpPort!);
+    await recorder.waitFor('tag_arrived');
+    await pad.disconnect();
+    await pad.connect();
+    await moreRounds(5);
+    expect(seen()).toEqual([`tag_arrived ${A}`]);
+    sim.remove(A);
+    await recorder.waitFor('tag_left', (data) => data.uid === A);
+  });
+});
