@@ -61,7 +61,9 @@ describe('carrel rfid scan, its log', () => {
       };
     });
     expect(code).toBe(1);
-    expect(screen).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}rfid-pad scan {2}rfid reader link lost /m);
+    expect(screen).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} WARN {2}rfid-pad scan {2}rfid reader link lost; its tags are kept as last seen until it answers again /m,
+    );
     expect(screen).not.toContain('"level":');
     expect(screen).toContain('carrel: lost the reader: ');
     expect(screen).toContain('carrel: stopped with the reader still lost: ');
@@ -89,7 +91,7 @@ describe('carrel rfid scan, its log', () => {
     expect(JSON.parse(logged!)).toMatchObject({
       level: 'warn',
       module: 'rfid-pad',
-      msg: 'rfid reader link lost',
+      msg: 'rfid reader link lost; its tags are kept as last seen until it answers again',
     });
     expect(said).toMatch(
       /^carrel: lost the reader: tcp:\/\/127\.0\.0\.1:\d+: peer closed; trying again every second$/,
