@@ -281,7 +281,7 @@ describe('issuing library cards on the simulated desk', () => {
       title: 'The patron’s registration has expired',
     });
     const [, expired] =
-      /expired on (\d{4}-\d{2}-\d{2}): renew it in the library system first, or confirm/.exec(
+      /^it ended on (\d{4}-\d{2}-\d{2}), the ILS’s expiry date: renew it in the library system first, or confirm/.exec(
         refused.json.detail,
       )!;
     const days = (Date.now() - Date.parse(`${expired}T12:00:00`)) / 86_400_000;

@@ -227,7 +227,7 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     await expect
       .poll(() => page.locator('#problem').textContent(), { timeout: 10_000 })
       .toMatch(
-        /^The patron’s registration has expired: the patron’s registration expired on \d{4}-\d{2}-\d{2}: renew it in the library system first, or confirm to issue the card anyway$/,
+        /^The patron’s registration has expired: it ended on \d{4}-\d{2}-\d{2}, the ILS’s expiry date: renew it in the library system first, or confirm to issue the card anyway$/,
       );
     expect(sim().cards()).toHaveLength(printed);
     await anyway.click();

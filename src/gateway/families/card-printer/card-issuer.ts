@@ -221,7 +221,8 @@ export class CardIssuer {
     if (expiry < today)
       throw new CarrelError(
         'patron_expired',
-        `the patron’s registration expired on ${expiry}: renew it in the library system first, or confirm to issue the card anyway`,
+        // Said after the problem's title ("The patron’s registration has expired"), not again.
+        `it ended on ${expiry}, the ILS’s expiry date: renew it in the library system first, or confirm to issue the card anyway`,
       );
   }
 
