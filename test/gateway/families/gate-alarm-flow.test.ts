@@ -209,7 +209,12 @@ describe('an alarm and its item', () => {
     const { flow, alarms, enriched, notEnriched, history, asked, lines } = rig({ method: 'afi' }, false);
     flow.read(read('31000004'));
     expect(alarms).toHaveLength(1);
-    expect(history.get(alarms[0]!.id)).toMatchObject({ item: '31000004', title: null });
+    expect(history.get(alarms[0]!.id)).toMatchObject({
+      item: '31000004',
+      title: null,
+      // A page opened later reads why no title came, as the page open at the time did.
+      lookup: { answered: false, reason: 'no_ils' },
+    });
     expect(asked).toEqual([]);
     expect(enriched).toEqual([]);
     expect(notEnriched).toMatchObject([{ alarm: alarms[0]!.id, reason: 'no_ils' }]);
@@ -226,12 +231,18 @@ describe('an alarm and its item', () => {
 
 describe('the decision with the ILS (policy ils)', () => {
   it('waits for the ILS: an item not charged alarms, named by the ILS at once', async () => {
-    const { flow, alarms, enriched, answer, asked } = rig({ method: 'ils' });
+    const { flow, alarms, enriched, answer, asked, history } = rig({ method: 'ils' });
     flow.read(read('31000004', { afi: 0x07 }));
     expect(alarms).toHaveLength(0);
     await answer('31000004', shelf('31000004'));
     expect(alarms).toMatchObject([{ reason: 'ils', ils: 'not_charged', item: { id: '31000004' } }]);
     expect(enriched).toMatchObject([{ alarm: alarms[0]!.id, title: 'Middlemarch' }]);
+    // The history has the title the decision waited for, with the alarm.
+    expect(history.get(alarms[0]!.id)).toMatchObject({
+      item: '31000004',
+      title: 'Middlemarch',
+      lookup: { answered: true, known: true },
+    });
     expect(asked).toEqual(['31000004']);
   });
 

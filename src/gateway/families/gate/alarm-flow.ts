@@ -118,16 +118,18 @@ export class GateAlarmFlow {
     this.recent.unshift(alarm);
     if (this.recent.length > RECENT_ALARMS) this.recent.pop();
     this.options.alarm(alarm);
+    const item = alarm.item?.id;
+    // What the lookup comes to, when that is known now: written with the alarm, in its one row.
+    const noIls = item !== undefined && !known && this.options.hasIls?.() === false;
     try {
-      this.options.history()?.record(alarm);
+      this.options.history()?.record(alarm, known ?? (noIls ? 'no_ils' : undefined));
     } catch (error) {
       this.options.logger.error({ err: describeError(error) }, 'gate alarm not written to the history');
     }
-    const item = alarm.item?.id;
     if (!item) return;
-    if (known) this.enriched(alarm, known);
-    else if (this.options.hasIls?.() !== false) void this.enrich(alarm, item);
-    else this.notEnriched(alarm, item, 'no_ils', alarm.time);
+    if (known) this.announceEnriched(alarm, known);
+    else if (noIls) this.announceNotEnriched(alarm, item, 'no_ils', alarm.time);
+    else void this.enrich(alarm, item);
   }
 
   private async enrich(alarm: GateAlarmEvent, item: string): Promise<void> {
@@ -150,13 +152,22 @@ export class GateAlarmFlow {
     this.enriched(alarm, facts);
   }
 
-  private notEnriched(alarm: GateAlarmEvent, item: string, reason: ItemLookupMiss, time?: string): void {
+  private notEnriched(alarm: GateAlarmEvent, item: string, reason: ItemLookupMiss): void {
     if (!this.running) return;
     try {
       this.options.history()?.unanswered(alarm.id, reason);
     } catch (error) {
       this.options.logger.error({ err: describeError(error) }, 'gate alarm lookup not written');
     }
+    this.announceNotEnriched(alarm, item, reason);
+  }
+
+  private announceNotEnriched(
+    alarm: GateAlarmEvent,
+    item: string,
+    reason: ItemLookupMiss,
+    time?: string,
+  ): void {
     this.options.notEnriched({
       alarm: alarm.id,
       item,
@@ -173,6 +184,10 @@ export class GateAlarmFlow {
     } catch (error) {
       this.options.logger.error({ err: describeError(error) }, 'gate alarm title not written');
     }
+    this.announceEnriched(alarm, facts);
+  }
+
+  private announceEnriched(alarm: GateAlarmEvent, facts: ItemFacts): void {
     this.options.enriched({
       alarm: alarm.id,
       item: facts.item,

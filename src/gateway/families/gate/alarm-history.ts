@@ -71,6 +71,15 @@ export interface GateAlarmRecord {
   acknowledged: { by: string; at: string } | null;
 }
 
+/** What the ILS said of an alarm's item, as the history keeps it. */
+export interface LookupFacts {
+  known: boolean;
+  title: string | null;
+  callNumber: string | null;
+  permanentLocation: string | null;
+  circulationStatus: string | null;
+}
+
 /** Where a page starts: below this alarm (newest first). */
 export interface AlarmCursor {
   time: number;
@@ -166,8 +175,9 @@ export class GateAlarmHistory {
   ) {
     migrate(db, 'gate-alarms', GATE_ALARM_MIGRATIONS);
     this.insert = db.prepare(
-      `INSERT OR IGNORE INTO gate_alarms (id, gate, at, direction, item, uid, reason, ils)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO gate_alarms (id, gate, at, direction, item, uid, reason, ils,
+       title, lookup, call_number, circulation_status, permanent_location)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.setAnswer = db.prepare(
       `UPDATE gate_alarms SET title = ?, lookup = ?, call_number = ?, circulation_status = ?,
@@ -183,12 +193,14 @@ export class GateAlarmHistory {
   }
 
   /**
-   * Writes an alarm. Its commit survives a crash of Carrel but waits for no
-   * fsync (relaxed durability): it comes between two passages at the gate,
-   * where an fsync held up the next alarm by up to 8 ms at 50 passages/s; a
+   * Writes an alarm, with what its title lookup came to when that is known already (the ILS's
+   * answer the decision waited for, or why it will not be asked): one row, one commit. Its commit
+   * survives a crash of Carrel but waits for no fsync (relaxed durability): it comes between two
+   * passages at the gate, where an fsync held up the next alarm by up to 8 ms at 50 passages/s; a
    * power cut may lose the last moments of the history, never an alarm sent.
    */
-  record(alarm: GateAlarmEvent): void {
+  record(alarm: GateAlarmEvent, lookup?: LookupFacts | ItemLookupMiss): void {
+    const facts = typeof lookup === 'object' ? lookup : undefined;
     this.db.relaxedDurability(() =>
       this.insert.run(
         alarm.id,
@@ -199,21 +211,17 @@ export class GateAlarmHistory {
         alarm.uid,
         alarm.reason,
         alarm.ils,
+        facts?.title?.slice(0, MAX_TITLE) ?? null,
+        typeof lookup === 'object' ? (lookup.known ? 'known' : 'unknown') : (lookup ?? null),
+        facts?.callNumber?.slice(0, MAX_FACT) ?? null,
+        facts?.circulationStatus?.slice(0, MAX_FACT) ?? null,
+        facts?.permanentLocation?.slice(0, MAX_FACT) ?? null,
       ),
     );
   }
 
   /** What the ILS said of the item of an alarm already recorded: its title, call number, location and status, or that it does not know it. */
-  answered(
-    id: string,
-    facts: {
-      known: boolean;
-      title: string | null;
-      callNumber: string | null;
-      permanentLocation: string | null;
-      circulationStatus: string | null;
-    },
-  ): void {
+  answered(id: string, facts: LookupFacts): void {
     this.db.relaxedDurability(() =>
       this.setAnswer.run(
         facts.title?.slice(0, MAX_TITLE) ?? null,
