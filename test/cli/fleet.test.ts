@@ -69,7 +69,49 @@ describe('carrel fleet, used wrongly', { concurrent: true }, () => {
       ),
     );
     expect(said).not.toMatch(/no answer/);
+    // Without --timeout it dials for 10 s, as before there was one.
+    expect(said).toMatch(/\(tried for 10 s;/);
   }, 30_000);
+
+  it('refuses a --timeout that is not a number of seconds from 1 to 600, in words, before dialling', async () => {
+    // One after the other: each is a node started, and the file's other waits run beside them.
+    for (const value of ['soon', '', '0', '-5', '601', '1e9']) {
+      const result = await fleet(['--broker', 'mqtt://127.0.0.1:1', `--timeout=${value}`]);
+      expect(result.code, value).toBe(2);
+      expect(result.stderr.trim(), value).toBe(
+        `carrel: --timeout is how many seconds to dial the broker at start, from 1 to 600, got "${value}"`,
+      );
+    }
+  });
+
+  it('gives up on a broker that does not answer after --timeout seconds, saying how long it tried', async () => {
+    // A broker's port that takes the connection and never answers: a hung broker, or a firewall
+    // that swallows it — the case a slow or far broker would want longer for, and a script shorter.
+    const silent = createServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const started = performance.now();
+      const result = await fleet([
+        '--broker',
+        `mqtt://127.0.0.1:${port}`,
+        '--http-port',
+        '0',
+        '--timeout',
+        '1.5',
+      ]);
+      const took = performance.now() - started;
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+        new RegExp(`^carrel: cannot reach mqtt://127\\.0\\.0\\.1:${port}: .*\\(tried for 1\\.5 s;`),
+      );
+      expect(took).toBeGreaterThanOrEqual(1500);
+      // Well short of the 10 s it dials without --timeout (node's start-up on a busy machine aside).
+      expect(took).toBeLessThan(9000);
+    } finally {
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
 
   it('will not serve beyond this machine without a token', async () => {
     const open = await fleet(['--broker', 'mqtt://127.0.0.1:1', '--host', '0.0.0.0']);

@@ -38,4 +38,12 @@ describe('carrel <command> --help', () => {
     expect(help.stdout).toMatch(/1883 is taken/);
     expect(help.stdout).toMatch(/banner/);
   });
+
+  it('fleet: offers --timeout, with its range and the 10 s it dials the broker without it', async () => {
+    const help = await runCarrel(['fleet', '--help'], { env: { CARREL_CONFIG: '' } });
+    expect(help.stdout).toMatch(/\[--timeout SECONDS\]/);
+    expect(help.stdout).toMatch(
+      /--timeout +how many seconds to dial the broker at start[\s\S]*\(1-600, default 10\)/,
+    );
+  });
 });

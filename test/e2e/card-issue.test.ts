@@ -303,4 +303,25 @@ describe('issuing library cards on the simulated desk', () => {
         .confirmExpired;
     expect(field.description).toMatch(/409 patron_expired/);
   });
+
+  it('says at the preview that the registration has expired, and when, so staff know before they print', async () => {
+    const preview = async (patron: string) => {
+      const response = await fetch(`${api}/api/v1/cards/preview`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ patron, number: 'patron' }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('image/png');
+      return response.headers.get('registration-expired');
+    };
+    const expired = await preview('21000004');
+    expect(expired).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    // The date the refusal names, and the one the preview's card shows (30 days ago).
+    const refused = await call('POST', '/cards', { patron: '21000004', number: 'patron' });
+    expect(refused.json.detail).toContain(`it ended on ${expired},`);
+    expect(Math.round((Date.now() - Date.parse(`${expired}T12:00:00`)) / 86_400_000)).toBe(30);
+    // A patron whose registration runs on: no such header.
+    expect(await preview('21000001')).toBeNull();
+  });
 });

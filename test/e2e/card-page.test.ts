@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
@@ -10,6 +12,7 @@ const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
 
 const STAFF = 'staff-token-0123456789abcdef';
+const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');
 
 /** A portrait photo: a face-coloured oval on green, 240 × 320. */
 function photo(): Buffer {
@@ -82,6 +85,8 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     expect(src).toMatch(/^data:image\/png;base64,/);
     const preview = decodePng(Buffer.from(src!.split(',')[1]!, 'base64'));
     expect(await page.locator('#back').isVisible()).toBe(true);
+    // A registration that runs on: nothing to warn of.
+    expect(await page.locator('#registration-expired').isVisible()).toBe(false);
 
     const before = sim().cards().length;
     await page.getByRole('button', { name: 'Print card' }).click();
@@ -220,6 +225,23 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     await expect
       .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
       .toBe('Preview ready.');
+    // Staff see it at the preview, before they press Print: in words beside the card, which shows
+    // the date gone by; the same date the refusal names.
+    const warning = page.locator('#registration-expired');
+    expect(await warning.isVisible()).toBe(true);
+    const [, ended] =
+      /^The patron’s registration has expired: it ended on (\d{4}-\d{2}-\d{2}), the date this card shows\. Renew it in the library system first, or confirm when you print\.$/.exec(
+        (await warning.textContent()) ?? '',
+      ) ?? [];
+    expect(ended).toBeDefined();
+    expect(Math.round((Date.now() - Date.parse(`${ended}T12:00:00`)) / 86_400_000)).toBe(30);
+    expect(await warning.getAttribute('role')).toBe('status');
+    // Beside the card: between the form and the front image, level with it on the page.
+    const [warningBox, frontBox] = [await warning.boundingBox(), await page.locator('#front').boundingBox()];
+    expect(warningBox!.y + warningBox!.height).toBeLessThanOrEqual(frontBox!.y + 1);
+    expect(frontBox!.y - (warningBox!.y + warningBox!.height)).toBeLessThan(40);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'card-page-registration-expired.png'), fullPage: true });
     const printed = sim().cards().length;
     const anyway = page.getByRole('button', { name: 'Print anyway (registration expired)' });
     expect(await anyway.isVisible()).toBe(false);
@@ -237,6 +259,9 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     expect(sim().cards()).toHaveLength(printed + 1);
     expect(await anyway.isVisible()).toBe(false);
     expect(await page.locator('#problem').isVisible()).toBe(false);
+    // Another patron: the warning was about the one before.
+    await page.getByLabel('Patron barcode').fill('21000002');
+    expect(await warning.isVisible()).toBe(false);
     expect(pageErrors.filter((line) => !line.includes('409'))).toEqual([]);
     pageErrors.length = 0; // the refused print's 409 is logged by Chromium as a failed resource
   });

@@ -94,8 +94,20 @@ function dataUrl(blob) {
   });
 }
 
+/**
+ * The patron's registration has expired (the ILS's date, as the preview answered it): said beside
+ * the preview, whose card shows that date, so staff know before Print is refused for it.
+ */
+function showRegistrationExpired(ended) {
+  $('registration-expired').hidden = !ended;
+  $('registration-expired').textContent = ended
+    ? `The patron’s registration has expired: it ended on ${ended}, the date this card shows. Renew it in the library system first, or confirm when you print.`
+    : '';
+}
+
 async function preview() {
   clearProblem();
+  showRegistrationExpired(null);
   $('progress').textContent = 'Preparing the preview…';
   try {
     for (const side of ['front', 'back']) {
@@ -109,6 +121,7 @@ async function preview() {
       });
       $(side).hidden = !response;
       if (response) $(side).src = await dataUrl(await response.blob());
+      if (side === 'front') showRegistrationExpired(response.headers.get('registration-expired'));
     }
     previewed = JSON.stringify(request());
     $('print-button').disabled = false;
@@ -389,6 +402,7 @@ $('photo').addEventListener('change', () => {
 $('patron').addEventListener('input', () => {
   $('print-button').disabled = true;
   $('print-expired-button').hidden = true;
+  showRegistrationExpired(null);
   previewed = undefined;
 });
 loadPrinter();

@@ -291,8 +291,11 @@ export const cardPrinterApi: ApiModule = {
             parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
           );
         const { printer, side, ...preview } = parsed.data;
-        const png = await printerPort(services, printer).preview(preview, side);
+        const { png, registrationExpired } = await printerPort(services, printer).preview(preview, side);
         reply.type('image/png').header('cache-control', 'no-store');
+        // The card would show a date gone by, and Print is refused without confirmExpired: said here,
+        // so the page warns staff before they print.
+        if (registrationExpired) reply.header('registration-expired', registrationExpired);
         return png;
       });
     });

@@ -16,6 +16,8 @@ export interface FleetServerOptions {
   broker: Omit<FleetWatcherOptions, 'logger' | 'clock' | 'onChange'>;
   host: string;
   port: number;
+  /** How long the broker is dialled at start before start() fails with why (default 10 s). */
+  connectTimeoutMs?: number;
   /** Required to bind beyond loopback: the page's calls carry it (`#token=` on the page's address). */
   token?: string;
   logger: Logger;
@@ -75,7 +77,7 @@ export class FleetServer {
   }
 
   async start(): Promise<void> {
-    await this.watcher.start();
+    await this.watcher.start(this.options.connectTimeoutMs);
     const app = Fastify({
       logger: false,
       return503OnClosing: true,

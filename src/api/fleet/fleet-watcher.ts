@@ -200,10 +200,13 @@ export class FleetWatcher {
         () =>
           fail(
             lastError === undefined
-              ? new TransportError('mqtt_connect_failed', `no answer from ${this.where} in ${timeoutMs} ms`)
+              ? new TransportError(
+                  'mqtt_connect_failed',
+                  `no answer from ${this.where} in ${seconds(timeoutMs)} s`,
+                )
               : new TransportError(
                   'mqtt_connect_failed',
-                  `cannot reach ${this.where}: ${lastError} (tried for ${Math.round(timeoutMs / 1000)} s; is the broker running there, and are the host and port right?)`,
+                  `cannot reach ${this.where}: ${lastError} (tried for ${seconds(timeoutMs)} s; is the broker running there, and are the host and port right?)`,
                 ),
           ),
         timeoutMs,
@@ -296,4 +299,9 @@ class Mqtt5Refused extends Error {}
  */
 function unsupportedProtocol(code: number, asked: IClientOptions['protocolVersion']): boolean {
   return asked === 5 && (code === 1 || code === 0x84);
+}
+
+/** Milliseconds as the seconds `carrel fleet --timeout` takes them: 10, 1.5. */
+function seconds(ms: number): number {
+  return Math.round(ms / 100) / 10;
 }

@@ -14,9 +14,11 @@ const METHODS = 'GET, POST, PUT, DELETE';
 const REQUEST_HEADERS = 'authorization, content-type, idempotency-key';
 /**
  * Answer headers a page may read beyond the simple ones: a new print job's place, a report's file
- * name, why a token was refused, and that a request sent again was answered from the first.
+ * name, why a token was refused, that a request sent again was answered from the first, and that a
+ * card preview's patron's registration has expired.
  */
-const EXPOSED_HEADERS = 'location, content-disposition, www-authenticate, idempotent-replayed';
+const EXPOSED_HEADERS =
+  'location, content-disposition, www-authenticate, idempotent-replayed, registration-expired';
 /** How long a browser may keep a preflight's answer. */
 const MAX_AGE_SECONDS = 600;
 

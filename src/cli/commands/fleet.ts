@@ -7,6 +7,7 @@ import type { Command } from './index.js';
 const USAGE = `usage: carrel fleet --broker URL [--username NAME] [--password PASSWORD]
                     [--ca FILE] [--cert FILE --key FILE] [--protocol 5|3.1.1]
                     [--host 127.0.0.1] [--http-port 8490] [--token TOKEN] [--log-level LEVEL]
+                    [--timeout SECONDS]
 
 The fleet view for central IT: a read-only page listing every desk on the broker
 (online or offline by its last will), each desk's devices and problems, and the
@@ -27,10 +28,29 @@ desks' retained MQTT state only, never from the desks themselves.
   --token      the token the page's data needs beyond loopback (or CARREL_FLEET_TOKEN)
   --log-level  fatal, error, warn, info, debug, trace or silent (info); the log
                goes to stderr, one JSON line each when stderr is not a terminal
+  --timeout    how many seconds to dial the broker at start before giving up with
+               why (1-600, default 10); once connected, a broker lost is dialled
+               again for as long as the fleet view runs
 
 Where its page is goes to stdout, nothing else: a script starting it reads that.
 
 See docs/fleet.md for the broker's ACL and the branch bridges.`;
+
+/** How long the broker is dialled at start: long enough for a far broker's TLS, not a day. */
+const TIMEOUT_SECONDS = { default: 10, least: 1, most: 600 } as const;
+
+/** `--timeout`: seconds (a fraction too), from 1 to 600; 10 when not given. */
+function timeoutOption(value: string | undefined): number {
+  if (value === undefined) return TIMEOUT_SECONDS.default;
+  // Number('') is 0 and Number(' 5') is 5: only a plain decimal number is taken.
+  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds >= TIMEOUT_SECONDS.least && seconds <= TIMEOUT_SECONDS.most))
+    throw new CarrelError(
+      'usage',
+      `--timeout is how many seconds to dial the broker at start, from ${TIMEOUT_SECONDS.least} to ${TIMEOUT_SECONDS.most}, got "${value}"`,
+    );
+  return seconds;
+}
 
 export const fleetCommand: Command = {
   async run(argv) {
@@ -48,6 +68,7 @@ export const fleetCommand: Command = {
         'http-port': { type: 'string' },
         token: { type: 'string' },
         'log-level': { type: 'string' },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       false,
@@ -76,6 +97,7 @@ export const fleetCommand: Command = {
         'usage',
         `${values.password !== undefined ? '--password' : 'CARREL_FLEET_PASSWORD'} is the password of a user on the broker: give that user with --username`,
       );
+    const timeout = timeoutOption(values.timeout);
     const token = values.token ?? fromEnv('CARREL_FLEET_TOKEN');
     const level = logLevelOption(values['log-level'], 'info');
     // The log on stderr, as carrel rfid's: stdout says where the page is, for a script to read.
@@ -93,6 +115,7 @@ export const fleetCommand: Command = {
       },
       host: values.host ?? '127.0.0.1',
       port: portOption(values['http-port'], 'http-port', 8490),
+      connectTimeoutMs: Math.round(timeout * 1000),
       ...(token !== undefined && { token }),
       logger,
     });

@@ -25,7 +25,7 @@ import { imageUri } from './card-templates.js';
 import type { CardPrinterConfig } from './config.js';
 import type { CardIssueEvent } from './events.js';
 import type { CardIssueRecord, CardIssueRecords } from './issue-records.js';
-import type { CardIssueRequest } from './port.js';
+import type { CardIssueRequest, CardPreview } from './port.js';
 
 /** What the issuer needs of the ILS: a patron's name and expiry. */
 export type PatronLookup = (patron: string) => Promise<{ name: string; expiry: string | null }>;
@@ -92,10 +92,14 @@ export class CardIssuer {
     this.photos.delete(photoId);
   }
 
+  /**
+   * The card as it would print, PNG, and the ILS's expiry date when the patron's registration has
+   * expired (an issue would be refused without confirmExpired), so staff see it before they print.
+   */
   async preview(
     request: Omit<CardIssueRequest, 'staff' | 'replaces'>,
     side: 'front' | 'back',
-  ): Promise<Buffer> {
+  ): Promise<CardPreview> {
     const { config } = this.options;
     const patron = await this.options.lookUpPatron(request.patron);
     const number = request.number === 'patron' ? this.patronNumber(request.patron) : this.sampleNumber();
@@ -107,7 +111,10 @@ export class CardIssuer {
         `card template "${request.template ?? config.defaultTemplate}" has no back`,
       );
     const printed = this.options.printer().printedImage(chosen, side === 'front' ? config.ribbon : 'k');
-    return encodePng(printed, CARD_WIDTH, CARD_HEIGHT);
+    return {
+      png: encodePng(printed, CARD_WIDTH, CARD_HEIGHT),
+      registrationExpired: this.isPast(patron.expiry) ? patron.expiry : null,
+    };
   }
 
   issue(request: CardIssueRequest): Promise<CardIssueRecord> {
@@ -215,15 +222,20 @@ export class CardIssuer {
    * refuses such a patron's loans until the registration is renewed there.
    */
   private refuseExpired(expiry: string | null): void {
-    if (expiry === null) return;
-    const now = new Date(this.options.clock.now());
-    const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-    if (expiry < today)
+    if (this.isPast(expiry))
       throw new CarrelError(
         'patron_expired',
         // Said after the problem's title ("The patron’s registration has expired"), not again.
         `it ended on ${expiry}, the ILS’s expiry date: renew it in the library system first, or confirm to issue the card anyway`,
       );
+  }
+
+  /** Whether the ILS's expiry date is before today, the desk's day (no date: it never expires). */
+  private isPast(expiry: string | null): expiry is string {
+    if (expiry === null) return false;
+    const now = new Date(this.options.clock.now());
+    const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+    return expiry < today;
   }
 
   private patronNumber(patron: string): string {

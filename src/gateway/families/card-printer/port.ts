@@ -21,6 +21,13 @@ export interface CardIssueRequest {
   staff: string;
 }
 
+/** A side of the card as it would print, and whether the patron's registration has expired. */
+export interface CardPreview {
+  png: Buffer;
+  /** The ILS's expiry date (YYYY-MM-DD) when it is before today; null while the registration runs. */
+  registrationExpired: string | null;
+}
+
 /** What a running card printer offers workflows and the API. */
 export interface CardPrinterPort {
   issue(request: CardIssueRequest): Promise<CardIssueRecord>;
@@ -28,7 +35,7 @@ export interface CardPrinterPort {
   preview(
     request: Omit<CardIssueRequest, 'staff' | 'replaces' | 'confirmExpired'>,
     side: 'front' | 'back',
-  ): Promise<Buffer>;
+  ): Promise<CardPreview>;
   /** Keeps an uploaded photo for a while; its id. Throws photo_* problems. */
   addPhoto(bytes: Buffer): { photoId: string; width: number; height: number };
   /** Encodes an issued card's chip on the desk pad (the card alone on it), verified by read-back. */
