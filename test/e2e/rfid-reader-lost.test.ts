@@ -169,4 +169,57 @@ describe('the self-check pad’s reader lost for a moment', () => {
     ]);
     for (const item of ['31000025', '31000029']) await call('POST', '/api/v1/checkins', { item });
   });
+
+  it('reads a tag lying there again once the reader is back: reprogrammed meanwhile as another item, the session drops the item it was and takes the one it is', async () => {
+    // The pad cleared of the test before's items, and the pad's reader has seen it so.
+    for (const tag of sim.tags()) sim.remove(String(tag.uid));
+    await until(async () =>
+      (await call('GET', '/api/v1/rfid/pad-1/tags')).body.tags.length === 0 ? true : undefined,
+    );
+    const opened = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      pad: 'pad-1',
+      patron: PATRON,
+      pin: '9999',
+      auto: false,
+    });
+    expect(opened.status).toBe(201);
+    const session = opened.body as SessionView;
+    const uid = sim.place({ ...itemTag('31000027') }).uid;
+    await until(async () => ('31000027' in itemsOf(await sessionView(session.id)) ? true : undefined));
+    const heardBefore = wsEvents.length;
+
+    await sim.close(); // the reader's link lost; meanwhile the tag is programmed as 31000028 elsewhere
+    await waitForDevice(desk.api, 'pad-1', 'offline');
+    sim = await startRfidPadSimulator({
+      protocol: 'feig',
+      tcpPort: port,
+      tags: [{ uid, ...itemTag('31000028') }],
+    });
+    await waitForDevice(desk.api, 'pad-1', 'online');
+    await until(
+      async () => ('31000028' in itemsOf(await sessionView(session.id)) ? true : undefined),
+      10_000,
+      'the session never took 31000028, the item the tag holds now',
+    );
+    expect(itemsOf(await sessionView(session.id))).toEqual({ '31000028': 'on_pad' });
+    const tags = await call('GET', '/api/v1/rfid/pad-1/tags');
+    expect(
+      tags.body.tags.map((t: { uid: string; item: { primaryItemId: string } }) => [
+        t.uid,
+        t.item.primaryItemId,
+      ]),
+    ).toEqual([[uid, '31000028']]);
+    // Heard as a tag taken off and put down again: left, then arrived.
+    expect(wsEvents.slice(heardBefore)).toEqual([
+      { type: 'rfid.tag_left', uid },
+      { type: 'rfid.tag_arrived', uid },
+    ]);
+    const ils = desk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+    expect(ils.state.loansOf(PATRON).filter((loan) => ['31000027', '31000028'].includes(loan.item))).toEqual(
+      [],
+    );
+    const ended = await call('POST', `/api/v1/sessions/${session.id}/end`, { receipt: 'data' });
+    expect(ended.status).toBe(200);
+  });
 });

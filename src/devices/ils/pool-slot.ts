@@ -18,6 +18,8 @@ export interface Slot {
   recheck: boolean;
   /** Busy with the pool's own 99 (heartbeat or re-check), not with a caller's request. */
   probing: boolean;
+  /** Its connection dropped under the request it carried: opened again once that request has finished. */
+  lostWhileBusy: boolean;
   /** Opens this failing slot again after a reconnect delay. */
   reopen: TimerHandle | undefined;
   /** Reopens tried since this slot last answered: the next delay doubles with each. */
@@ -33,6 +35,7 @@ export function newSlot(index: number): Slot {
     unanswered: 0,
     recheck: false,
     probing: false,
+    lostWhileBusy: false,
     reopen: undefined,
     reopens: 0,
   };

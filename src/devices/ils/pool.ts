@@ -39,6 +39,7 @@ import type { IlsConfig } from './config.js';
 import { IlsConnection, type Sip2Exchange, type Sip2FrameListener, type Sip2Request } from './connection.js';
 import { IlsError } from './errors.js';
 import { type LinkFigures, linkCondition, linkProblems } from './link-condition.js';
+import { logOpenFailure } from './open-failures.js';
 import { runTransaction } from './per-transaction.js';
 import { SlotQueue } from './pool-queue.js';
 import {
@@ -129,6 +130,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       slot.unanswered = 0;
       slot.recheck = false;
       slot.reopens = 0;
+      slot.lostWhileBusy = false;
     }
     if (this.config.perTransaction) {
       const connection = this.newConnection();
@@ -422,20 +424,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       slot.failing = true;
       const described = describeError(error);
       this.link.lastFailure = { code: described.code, message: described.message };
-      // Every connection fails alike while the ILS is away: said once, then every ten minutes.
-      const note = this.failures.failed(described.code, described.message);
-      if (note.say)
-        this.logger.warn(
-          {
-            connection: slot.index,
-            error: described,
-            ...(note.reminder
-              ? { attempts: note.attempts, failingSince: new Date(note.since).toISOString() }
-              : {}),
-          },
-          note.reminder ? 'ILS connections still failing' : 'ILS connection failed',
-        );
-      else this.logger.debug({ connection: slot.index, error: described }, 'ILS connection failed');
+      logOpenFailure(this.logger, this.failures, slot.index, described);
       this.offlineIfUnreachable(error);
       this.scheduleReopen(slot);
       throw error;
@@ -463,13 +452,22 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     );
   }
 
-  /** A connection dropped under us (idle timeout, ILS restart): open it again at once, in the background. */
+  /** A connection dropped under us (idle timeout, ILS restart): opened again in the background, at once. */
   private onLost(slot: Slot, error: Error): void {
     if (!this.connected) return;
     this.logger.info({ connection: slot.index, error: describeError(error) }, 'ILS connection lost');
     this.emit('event', 'connection_lost', { connection: slot.index });
-    if (slot.busy) return;
+    if (slot.busy) {
+      // Under a request: opened again once that request has its answer or failure (release).
+      slot.lostWhileBusy = true;
+      return;
+    }
     slot.busy = true;
+    this.reopenLost(slot);
+  }
+
+  /** Opens a lost connection again (the slot held for it) and lets the slot go: a login, never a request again. */
+  private reopenLost(slot: Slot): void {
     this.openSlot(slot)
       .then(() => this.logger.info({ connection: slot.index }, 'ILS connection re-opened and logged in'))
       .catch(() => {})
@@ -506,10 +504,18 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   }
 
   private release(slot: Slot): void {
+    const lost = slot.lostWhileBusy;
+    slot.lostWhileBusy = false;
     if (slot.recheck && this.connected) {
       // Asked again before anyone waiting gets it: they hear ils_offline if it does not answer.
       slot.recheck = false;
       this.probe(slot);
+      return;
+    }
+    // Dropped under its request, not opened since: opened again now. One that could not be
+    // opened (failing) waits for its reconnect delay instead.
+    if (lost && this.connected && !slot.failing && !slot.connection?.isOpen) {
+      this.reopenLost(slot);
       return;
     }
     this.queue.release(slot, this.connected);

@@ -1,7 +1,7 @@
 /**
  * The RFID pad at a desk or self-check: a DeviceDriver (kind `rfid-reader`) that keeps an
  * inventory running, reads each tag's memory once while it lies there (afresh whenever it
- * comes back: it may have changed elsewhere), and reports
+ * comes back, or its reader does: it may have changed elsewhere), and reports
  *
  *   tag_arrived   {uid, item, afi, secured, dsfid, readError?}   once the memory is read
  *   tag_left      {uid, primaryItemId}   after N consecutive rounds without the tag
@@ -15,9 +15,12 @@
  * every tag taken off the pad: nothing is known of the pad while its reader is away, so nothing
  * is said of its tags (the `disconnected` says the reader is lost). The tags, the sets reported
  * and the security writes owed are kept as last seen; once the reader answers again its
- * inventories decide as ever: a tag still there is not announced again, one gone is `tag_left`
- * after N rounds without it, a new one `tag_arrived`, and an owed write is made when its tag is
- * seen. The same holds for a link dropped on purpose (`disconnect()`, a reconnect as asked).
+ * inventories decide as ever: a tag still there is read again — unchanged, it is not announced
+ * again; changed meanwhile (programmed or secured elsewhere, or another tag with its UID put
+ * down), it is `tag_left` for what it held and `tag_arrived` for what it holds now — one gone is
+ * `tag_left` after N rounds without it, a new one `tag_arrived`, and an owed write is made when
+ * its tag is seen. Until read again a kept tag is not among `tags()`. The same holds for a link
+ * dropped on purpose (`disconnect()`, a reconnect as asked).
  *
  * A hung reader (its link open, nothing answered: locked-up firmware, a stopped pad
  * process) is told by replies that do not come: after `hungAfterMissedReplies`
@@ -34,7 +37,7 @@ import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
 import { normalizeUid, type TagUid } from '../../protocols/iso15693/uid.js';
-import { decodeItemTag, isPatronCard } from '../../protocols/rfid/index.js';
+import { isPatronCard } from '../../protocols/rfid/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import { findIncompleteSets, type IncompleteSet, setKey } from './item-sets.js';
 import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.js';
@@ -46,6 +49,9 @@ import {
   type SecurityOutcome,
 } from './security.js';
 import type { TagItem } from './tag-item.js';
+import { type PadTag, readTagImage, sameBytes, type TagImage, TagMemories } from './tag-memory.js';
+
+export type { PadTag } from './tag-memory.js';
 
 export interface RfidPadOptions {
   id: string;
@@ -67,22 +73,6 @@ export interface RfidPadOptions {
   security?: Partial<SecurityOptions>;
 }
 
-/** A tag as the pad knows it. */
-export interface PadTag {
-  uid: TagUid;
-  dsfid?: number;
-  afi?: number;
-  /** AFI equals the configured secured value (undefined when the AFI is unknown). */
-  secured?: boolean;
-  blockSize?: number;
-  blockCount?: number;
-  /** User memory in logical order, as read. */
-  memory?: Uint8Array;
-  item: TagItem | null;
-  /** Why the memory could not be read or decoded. */
-  readError?: string;
-}
-
 /** Reader commands in a row without a reply after which the reader counts as hung. */
 export const DEFAULT_HUNG_AFTER_MISSED_REPLIES = 2;
 
@@ -91,15 +81,10 @@ interface Presence {
   missedRounds: number;
   /** Reported with tag_arrived. */
   announced: boolean;
+  /** Kept from before the reader's link was lost: its memory is read again when next seen. */
+  readAgain: boolean;
   readFailures: number;
   lastReadError?: string;
-}
-
-interface CachedTag {
-  info: SystemInfo;
-  memory: Uint8Array;
-  item: TagItem | null;
-  decodeError?: string;
 }
 
 export class RfidPadDevice extends EventEmitter implements DeviceDriver {
@@ -115,10 +100,9 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private lostError: Error | undefined;
   private readonly maxTags: number;
   private readonly readAttempts: number;
-  private readonly cacheSize: number;
   private readonly security: SecurityOptions;
   private readonly present = new Map<TagUid, Presence>();
-  private readonly cache = new Map<TagUid, CachedTag>();
+  private readonly memories: TagMemories;
   private readonly securityJobs = new Map<TagUid, SecurityJob>();
   private reportedSets = new Map<string, string>();
   private identity: ReaderIdentity | undefined;
@@ -141,8 +125,11 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.hungAfter = Math.max(1, options.hungAfterMissedReplies ?? DEFAULT_HUNG_AFTER_MISSED_REPLIES);
     this.maxTags = Math.max(1, options.maxTags ?? 64);
     this.readAttempts = Math.max(1, options.readAttempts ?? 3);
-    this.cacheSize = Math.max(this.maxTags, options.cacheSize ?? 1000);
     this.security = { ...DEFAULT_SECURITY, ...options.security };
+    this.memories = new TagMemories(
+      Math.max(this.maxTags, options.cacheSize ?? 1000),
+      this.security.securedAfi,
+    );
     this.reader.on('close', (error) => this.onReaderClosed(error));
     this.lastCondition = JSON.stringify({ s: 'online', r: null, tags: 0, pendingSecurity: 0 });
   }
@@ -169,6 +156,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.identity = await this.reader.open();
     this.connected = true;
     this.failedRounds = 0;
+    // What lay on the pad before may have changed while the reader was away: read again when seen.
+    for (const presence of this.present.values()) presence.readAgain = presence.announced;
     this.logger.info(
       { firmware: this.identity.firmware, reader: this.reader.description },
       'rfid reader connected',
@@ -189,9 +178,14 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     return this.connected;
   }
 
-  /** Tags on the pad (announced ones: memory read), as the last inventory saw them. */
+  /**
+   * Tags on the pad as the last inventory saw them: announced (memory read), and read again
+   * since the reader came back.
+   */
   tags(): PadTag[] {
-    return [...this.present.values()].filter((p) => p.announced).map((p) => this.describe(p.uid));
+    return [...this.present.values()]
+      .filter((p) => p.announced && !p.readAgain)
+      .map((p) => this.memories.describe(p.uid));
   }
 
   /** Multi-part sets with parts missing from the pad. */
@@ -230,7 +224,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
    */
   async program(uid: string, memory: Uint8Array, options: { lock?: boolean } = {}): Promise<PadTag> {
     const tag = normalizeUid(uid);
-    const info = this.cache.get(tag)?.info ?? (await this.reader.systemInfo(tag));
+    const info = this.memories.info(tag) ?? (await this.reader.systemInfo(tag));
     const blockSize = info.blockSize ?? 4;
     const blockCount = info.blockCount ?? Math.ceil(memory.length / blockSize);
     const blocks = Math.ceil(memory.length / blockSize);
@@ -252,11 +246,11 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       throw error;
     }
     const full = new Uint8Array((info.blockCount ?? blocks) * blockSize);
-    const previous = this.cache.get(tag)?.memory;
+    const previous = this.memories.memory(tag);
     if (previous && previous.length === full.length) full.set(previous);
     full.set(image);
-    this.remember(tag, { ...info, blockSize, blockCount }, full);
-    const described = this.describe(tag);
+    this.memories.remember(tag, { ...info, blockSize, blockCount }, full);
+    const described = this.memories.describe(tag);
     this.publish('tag_programmed', { uid: tag, item: described.item, locked: options.lock === true });
     return described;
   }
@@ -268,7 +262,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private async reread(uid: TagUid, info: SystemInfo): Promise<void> {
     try {
       const memory = await this.reader.readBlocks(uid, 0, info.blockCount ?? 28);
-      this.remember(uid, info, memory);
+      this.memories.remember(uid, info, memory);
     } catch {
       // Gone or not answering: its arrival reads it afresh.
     }
@@ -319,18 +313,21 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       if (this.present.has(sighting.uid) || this.present.size >= this.maxTags) continue;
       // A tag back on the pad is read afresh: while away it may have been programmed or
       // secured at another station, or a write cut off when it was pulled away changed it.
-      this.cache.delete(sighting.uid);
+      this.memories.forget(sighting.uid);
       this.present.set(sighting.uid, {
         uid: sighting.uid,
         missedRounds: 0,
         announced: false,
+        readAgain: false,
         readFailures: 0,
       });
     }
     for (const presence of this.present.values()) {
       // A reader that left a command unanswered is asked nothing more this round.
       if (this.disconnecting || !this.reader.isOpen || this.reader.unansweredInARow > 0) return;
-      if (!presence.announced && presence.missedRounds === 0) await this.readNewTag(presence);
+      if (presence.missedRounds > 0) continue;
+      if (!presence.announced) await this.readNewTag(presence);
+      else if (presence.readAgain) await this.readKeptTag(presence);
     }
     for (const uid of seen) {
       const job = this.securityJobs.get(uid);
@@ -343,13 +340,10 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
 
   private async readNewTag(presence: Presence): Promise<void> {
     const uid = presence.uid;
-    if (!this.cache.has(uid)) {
+    if (!this.memories.has(uid)) {
       try {
-        const info = await this.reader.systemInfo(uid);
-        const blockSize = info.blockSize ?? 4;
-        const blockCount = info.blockCount ?? 28;
-        const memory = await this.reader.readBlocks(uid, 0, blockCount);
-        this.remember(uid, { ...info, blockSize, blockCount }, memory);
+        const image = await readTagImage(this.reader, uid);
+        this.memories.remember(uid, image.info, image.memory);
       } catch (error) {
         if (!this.reader.isOpen) return;
         presence.readFailures++;
@@ -357,9 +351,44 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
         if (presence.readFailures < this.readAttempts) return;
       }
     }
+    this.arrived(presence);
+  }
+
+  /**
+   * A tag kept from before the reader's link was lost, seen again: read afresh, since while the
+   * reader was away it may have been programmed or secured elsewhere, or taken off and another
+   * put down with its UID. Unchanged, nothing is said. Changed, or now unreadable, it is told as
+   * a tag taken off and put down again would have been: left with what it held, then arrived.
+   */
+  private async readKeptTag(presence: Presence): Promise<void> {
+    const uid = presence.uid;
+    let image: TagImage | undefined;
+    try {
+      image = await readTagImage(this.reader, uid);
+    } catch (error) {
+      if (!this.reader.isOpen) return;
+      presence.readFailures++;
+      presence.lastReadError = describeError(error).code;
+      if (presence.readFailures < this.readAttempts) return;
+    }
+    presence.readAgain = false;
+    // Unchanged: the same memory, AFI and DSFID, or unreadable as it was when it arrived.
+    if (image ? this.memories.holds(uid, image) : !this.memories.has(uid)) {
+      presence.readFailures = 0;
+      return;
+    }
+    this.left(presence);
+    this.memories.forget(uid);
+    if (image) this.memories.remember(uid, image.info, image.memory);
+    this.arrived(presence);
+  }
+
+  /** The tag's memory is read (or could not be, after every attempt): tag_arrived. */
+  private arrived(presence: Presence): void {
+    const uid = presence.uid;
     presence.announced = true;
-    const tag = this.describe(uid);
-    if (!this.cache.has(uid) && presence.lastReadError) tag.readError = presence.lastReadError;
+    const tag = this.memories.describe(uid);
+    if (!this.memories.has(uid) && presence.lastReadError) tag.readError = presence.lastReadError;
     this.publish('tag_arrived', {
       uid,
       item: tag.item,
@@ -372,8 +401,12 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
 
   private leave(presence: Presence): void {
     this.present.delete(presence.uid);
-    if (!presence.announced) return;
-    const item = this.cache.get(presence.uid)?.item;
+    if (presence.announced) this.left(presence);
+  }
+
+  /** tag_left, with the item the tag held as last read. */
+  private left(presence: Presence): void {
+    const item = this.memories.item(presence.uid);
     this.publish('tag_left', {
       uid: presence.uid,
       primaryItemId: item?.primaryItemId ?? null,
@@ -381,41 +414,11 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     });
   }
 
-  private remember(uid: TagUid, info: SystemInfo, memory: Uint8Array): void {
-    const decoded = decodeItemTag(memory, info.dsfid === undefined ? {} : { dsfid: info.dsfid });
-    const entry: CachedTag =
-      'error' in decoded
-        ? { info, memory, item: null, decodeError: decoded.error }
-        : { info, memory, item: decoded };
-    this.cache.delete(uid);
-    this.cache.set(uid, entry);
-    while (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value as TagUid;
-      this.cache.delete(oldest);
-    }
-  }
-
-  private describe(uid: TagUid): PadTag {
-    const cached = this.cache.get(uid);
-    if (!cached) return { uid, item: null };
-    const { info } = cached;
-    return {
-      uid,
-      item: cached.item,
-      memory: cached.memory,
-      ...(info.dsfid === undefined ? {} : { dsfid: info.dsfid }),
-      ...(info.afi === undefined ? {} : { afi: info.afi, secured: info.afi === this.security.securedAfi }),
-      ...(info.blockSize === undefined ? {} : { blockSize: info.blockSize }),
-      ...(info.blockCount === undefined ? {} : { blockCount: info.blockCount }),
-      ...(cached.decodeError ? { readError: cached.decodeError } : {}),
-    };
-  }
-
   /** Items on the pad, for multi-part sets: a patron card is never part of one (its id is a patron's). */
   private presentItems(): TagItem[] {
     const items: TagItem[] = [];
     for (const presence of this.present.values()) {
-      const item = presence.announced ? this.cache.get(presence.uid)?.item : undefined;
+      const item = presence.announced ? this.memories.item(presence.uid) : undefined;
       if (item && !isPatronCard(item)) items.push(item);
     }
     return items;
@@ -465,9 +468,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   }
 
   private noteAfi(uid: TagUid, secured: boolean): void {
-    const cached = this.cache.get(uid);
-    if (cached && this.security.method !== 'eas')
-      cached.info = { ...cached.info, afi: secured ? this.security.securedAfi : this.security.unsecuredAfi };
+    if (this.security.method !== 'eas')
+      this.memories.noteAfi(uid, secured ? this.security.securedAfi : this.security.unsecuredAfi);
   }
 
   private trimSecurityJobs(): void {
@@ -533,8 +535,4 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.lastCondition = key;
     this.emit('condition', next);
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
 }

@@ -238,6 +238,39 @@ describe('the ILS link after the ILS hung and answers again', () => {
     expect(sim.state.loansOf('21000001').filter((loan) => loan.item === '31000005')).toHaveLength(1);
   });
 
+  it('opens again, without waiting for a heartbeat, a connection the ILS dropped under a checkout, and never sends the checkout twice', async () => {
+    const sim = await simulator();
+    const relay = await holdingRelay(sim.port);
+    const { client, supervisor, frames } = await deskLink(sim, { port: relay.port });
+    const accepted = relay.accepted();
+    const logins = frames.count('sent', '93');
+    // The ILS takes its time answering: the checkout is made, and its connection dropped before the answer.
+    sim.setFaults({ latencyMs: 200 });
+    const checkout = client.checkout('21000001', '31000005');
+    const loans = () => sim.state.loansOf('21000001').filter((loan) => loan.item === '31000005');
+    await until(() => loans().length === 1, 'the checkout made by the ILS');
+    relay.drop(relay.lastCarrying());
+    // Its answer lost: the item is looked up, found charged to the patron, and that is the answer.
+    expect(await checkout).toMatchObject({
+      message: { type: 'checkoutResponse', ok: true },
+      verifiedAfterLostAnswer: true,
+      resentAfterLostAnswer: false,
+    });
+    // The dropped connection is opened and logged in again at once (the fake clock stands still,
+    // so no heartbeat or reconnect delay): both connections, online.
+    await until(() => supervisor.state().detail.connections === 2, 'both connections open');
+    expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
+    expect(relay.accepted()).toBe(accepted + 1);
+    expect(frames.count('sent', '93')).toBe(logins + 1);
+    // The checkout was sent once and made once; the reopening sent nothing but its login.
+    expect(frames.count('sent', '11')).toBe(1);
+    expect(loans()).toHaveLength(1);
+    sim.setFaults({});
+    const answers = await Promise.all([client.itemInformation('31000005'), client.patronStatus('21000001')]);
+    expect(answers.map((a) => a.message.type)).toEqual(['itemInformationResponse', 'patronStatusResponse']);
+    expect(supervisor.state().detail).toMatchObject({ connections: 2 });
+  });
+
   it.skipIf(!hasOpenssl)(
     'comes back within one reconnect delay while a connection opened before the link went down is still opening, not once that open gives up',
     async () => {
@@ -299,6 +332,7 @@ async function holdingRelay(target: number) {
   let accepted = 0;
   let held = 0;
   let passBeforeHolding = 0;
+  let lastCarrying = 0;
   const sockets = new Set<Socket>();
   const desks = new Map<number, Socket>();
   const server = createServer((desk) => {
@@ -314,7 +348,10 @@ async function holdingRelay(target: number) {
         ils.destroy();
       });
     }
-    desk.on('data', (chunk) => ils.write(chunk));
+    desk.on('data', (chunk) => {
+      lastCarrying = number;
+      ils.write(chunk);
+    });
     let answers = 0;
     ils.on('data', (chunk) => {
       // One request at a time per connection: each answer is one line, and ends a read.
@@ -334,6 +371,8 @@ async function holdingRelay(target: number) {
   return {
     port: (server.address() as AddressInfo).port,
     accepted: () => accepted,
+    /** The connection the desk last sent something on. */
+    lastCarrying: () => lastCarrying,
     /** Closes that connection, both ways, as a firewall dropping it would. */
     drop: (connection: number) => desks.get(connection)?.destroy(),
     /** Stops listening: new connections are refused, those open carry on. */

@@ -82,6 +82,10 @@ const setPartOne = Buffer.from(
   encodeIso28560Part3({ primaryItemId: '3000111', set: { parts: 2, part: 1 }, ownerLibrary: 'DK718500' }),
 ).toString('hex');
 
+/** A plain library item's memory (ISO 28560-3), as hex. */
+const itemMemory = (primaryItemId: string) =>
+  Buffer.from(encodeIso28560Part3({ primaryItemId, ownerLibrary: 'DK718500' })).toString('hex');
+
 describe('RfidPadDevice across a lost reader link', () => {
   it('says nothing of its tags while the reader is away; back, a tag still there is not announced again, one gone has left, a new one arrived', async () => {
     const first = await simulator(0, [
@@ -126,6 +130,72 @@ describe('RfidPadDevice across a lost reader link', () => {
         .map((t) => t.uid)
         .sort(),
     ).toEqual([A, C, SET_PART]);
+  });
+
+  it('back, reads the tags still there again: one changed meanwhile leaves with what it held and arrives with what it holds, one unchanged says nothing', async () => {
+    const first = await simulator(0, [
+      { uid: A, memoryHex: itemMemory('3000201'), afi: 0x07 },
+      { uid: B, memoryHex: itemMemory('3000202'), afi: 0x07 },
+      { uid: C, memoryHex: itemMemory('3000203'), afi: 0x07 },
+    ]);
+    const port = first.tcpPort!;
+    const { pad, recorder, moreRounds, lost } = await padOn(port);
+    await recorder.waitFor('tag_arrived', () => true, 3);
+    const before = recorder.events.length;
+
+    await first.close();
+    await until(() => (lost() === 1 ? true : undefined));
+    // Meanwhile A was programmed at another station as another item, B checked out there
+    // (unsecured), and C left as it was.
+    await simulator(port, [
+      { uid: A, memoryHex: itemMemory('3000299'), afi: 0x07 },
+      { uid: B, memoryHex: itemMemory('3000202'), afi: 0xc2 },
+      { uid: C, memoryHex: itemMemory('3000203'), afi: 0x07 },
+    ]);
+    await until(() => (pad.isConnected ? true : undefined));
+    await moreRounds(5);
+    const after = recorder.events.slice(before).map((e) => ({
+      type: e.type,
+      uid: e.data.uid,
+      item:
+        e.type === 'tag_left'
+          ? e.data.primaryItemId
+          : (e.data.item as { primaryItemId: string }).primaryItemId,
+      ...(e.type === 'tag_arrived' ? { secured: e.data.secured } : {}),
+    }));
+    // Each told as a tag taken off and put down again would be: left first, then arrived.
+    expect(after.filter((e) => e.uid === A)).toEqual([
+      { type: 'tag_left', uid: A, item: '3000201' },
+      { type: 'tag_arrived', uid: A, item: '3000299', secured: true },
+    ]);
+    expect(after.filter((e) => e.uid === B)).toEqual([
+      { type: 'tag_left', uid: B, item: '3000202' },
+      { type: 'tag_arrived', uid: B, item: '3000202', secured: false },
+    ]);
+    expect(after.filter((e) => e.uid === C)).toEqual([]);
+    expect(
+      pad
+        .tags()
+        .map((t) => [t.uid, t.item?.primaryItemId, t.secured])
+        .sort(),
+    ).toEqual([
+      [A, '3000299', true],
+      [B, '3000202', false],
+      [C, '3000203', true],
+    ]);
+  });
+
+  it('does not offer a tag kept from before the link was lost until it has been read again', async () => {
+    const sim = await simulator(0, [{ uid: A, preset: 'V1' }]);
+    const { pad, recorder, moreRounds, seen } = await padOn(sim.tcpPort!);
+    await recorder.waitFor('tag_arrived');
+    await pad.disconnect();
+    await pad.connect();
+    // Back, before its first inventory: what lies on the pad is not known yet.
+    expect(pad.tags()).toEqual([]);
+    await moreRounds(2);
+    expect(pad.tags().map((t) => t.uid)).toEqual([A]);
+    expect(seen()).toEqual([`tag_arrived ${A}`]);
   });
 
   it('a tag gone while the reader was away leaves only after the missed rounds, as ever', async () => {
