@@ -113,6 +113,43 @@ describe('carrel fleet, used wrongly', { concurrent: true }, () => {
     }
   });
 
+  it('gives up within --timeout in all when the broker shuts MQTT 5 out and then does not answer 3.1.1', async () => {
+    // The first connection is closed on its CONNECT (how a 3.1.1-only broker may refuse MQTT 5),
+    // which the fleet view takes as "speaks 3.1.1 only" and dials again; the second is never answered.
+    let connections = 0;
+    const refusing = createServer((socket) => {
+      connections++;
+      if (connections === 1) socket.once('data', () => socket.end());
+      else socket.resume();
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const port = (refusing.address() as { port: number }).port;
+    try {
+      const started = performance.now();
+      const result = await fleet([
+        '--broker',
+        `mqtt://127.0.0.1:${port}`,
+        '--http-port',
+        '0',
+        '--timeout',
+        '5',
+      ]);
+      const took = performance.now() - started;
+      expect(result.code).toBe(1);
+      expect(connections).toBeGreaterThanOrEqual(2);
+      expect(result.stderr).toMatch(/does not speak MQTT 5/);
+      expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+        // The whole start's time, said once (mqtt.js's own CONNACK timeout may come first).
+        new RegExp(`^carrel: .*mqtt://127\\.0\\.0\\.1:${port}.*\\b(in|tried for) 5 s\\b`),
+      );
+      expect(took).toBeGreaterThanOrEqual(5000);
+      // The 3.1.1 attempt had what was left of the 5 s, not 5 s more (node's start-up aside).
+      expect(took).toBeLessThan(9000);
+    } finally {
+      await new Promise((resolve) => refusing.close(resolve));
+    }
+  });
+
   it('will not serve beyond this machine without a token', async () => {
     const open = await fleet(['--broker', 'mqtt://127.0.0.1:1', '--host', '0.0.0.0']);
     expect(open.code).toBe(1);

@@ -86,26 +86,34 @@ export class FleetWatcher {
    * Connects and subscribes; rejects on a refused login or after `timeoutMs` without a broker. With
    * no protocolVersion given it asks for MQTT 5, and a broker that refuses it (a desk's embedded
    * broker speaks 3.1.1 only: a CONNACK 'unacceptable protocol version', or the connection closed on
-   * the CONNECT) is dialled again with MQTT 3.1.1, said once.
+   * the CONNECT) is dialled again with MQTT 3.1.1, said once — within the same `timeoutMs`.
    */
   async start(timeoutMs = 10_000): Promise<void> {
     const asked = this.options.protocolVersion;
+    const deadline = this.options.clock.monotonic() + timeoutMs;
     try {
-      await this.connect(asked ?? 5, timeoutMs, asked === undefined);
+      await this.connect(asked ?? 5, { timeoutMs, triedMs: timeoutMs }, asked === undefined);
     } catch (error) {
       if (!(error instanceof Mqtt5Refused)) throw error;
       this.options.logger.info(
         { broker: this.where, reason: error.message },
         `${this.where} does not speak MQTT 5 (${error.message}): using MQTT 3.1.1 (give --protocol 3.1.1 to ask for it at once)`,
       );
-      await this.connect(4, timeoutMs, false);
+      // What is left of the start's time (a broker that closes on the CONNECT may do so late).
+      const left = Math.max(1, Math.round(deadline - this.options.clock.monotonic()));
+      await this.connect(4, { timeoutMs: left, triedMs: timeoutMs }, false);
     }
     this.started = true;
     this.options.logger.info({ broker: this.where }, 'fleet view connected');
   }
 
   /** One client to the broker speaking `protocolVersion`, until connected or refused for good. */
-  private async connect(protocolVersion: 4 | 5, timeoutMs: number, mayFallBack: boolean): Promise<void> {
+  private async connect(
+    protocolVersion: 4 | 5,
+    /** How long this client may try, and how long the start has tried when it gives up (as said). */
+    { timeoutMs, triedMs }: { timeoutMs: number; triedMs: number },
+    mayFallBack: boolean,
+  ): Promise<void> {
     const { options } = this;
     const clientOptions: IClientOptions = {
       clientId: `carrel-fleet-${randomBytes(4).toString('hex')}`,
@@ -202,11 +210,11 @@ export class FleetWatcher {
             lastError === undefined
               ? new TransportError(
                   'mqtt_connect_failed',
-                  `no answer from ${this.where} in ${seconds(timeoutMs)} s`,
+                  `no answer from ${this.where} in ${seconds(triedMs)} s`,
                 )
               : new TransportError(
                   'mqtt_connect_failed',
-                  `cannot reach ${this.where}: ${lastError} (tried for ${seconds(timeoutMs)} s; is the broker running there, and are the host and port right?)`,
+                  `cannot reach ${this.where}: ${lastError} (tried for ${seconds(triedMs)} s; is the broker running there, and are the host and port right?)`,
                 ),
           ),
         timeoutMs,
@@ -216,7 +224,10 @@ export class FleetWatcher {
         resolve();
       };
       // Whether the CONNECT went out and nothing (no CONNACK, no socket error) came back before the close.
-      let connectSent = false;
+      // The client wrote its first CONNECT as it was made, before this listens for packets: a close
+      // of that first connection is a close on the CONNECT too (a socket never connected says so
+      // with an error first), so a 3.1.1-only broker is dialled again at once, not a retry later.
+      let connectSent = true;
       const onPacketSend = (packet: { cmd?: string }) => {
         if (packet.cmd === 'connect') connectSent = true;
       };
