@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,30 @@ function fleet(args: string[], env: NodeJS.ProcessEnv = {}) {
       resolve({ code, stderr });
     });
   });
+}
+
+/**
+ * `carrel fleet --timeout SECONDS` against a TCP port that `serve` answers as a broker would not:
+ * its end, how long it took (node's start-up with it) and the port.
+ */
+async function fleetAgainst(serve: (socket: Socket) => void, timeout: string) {
+  const server = createServer(serve);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const started = performance.now();
+    const result = await fleet([
+      '--broker',
+      `mqtt://127.0.0.1:${port}`,
+      '--http-port',
+      '0',
+      '--timeout',
+      timeout,
+    ]);
+    return { result, took: performance.now() - started, port };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 // The file's two longest waits are the fleet view's own: 10 s dialling a broker that is not there
@@ -87,67 +111,35 @@ describe('carrel fleet, used wrongly', { concurrent: true }, () => {
   it('gives up on a broker that does not answer after --timeout seconds, saying how long it tried', async () => {
     // A broker's port that takes the connection and never answers: a hung broker, or a firewall
     // that swallows it — the case a slow or far broker would want longer for, and a script shorter.
-    const silent = createServer((socket) => socket.resume());
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const port = (silent.address() as { port: number }).port;
-    try {
-      const started = performance.now();
-      const result = await fleet([
-        '--broker',
-        `mqtt://127.0.0.1:${port}`,
-        '--http-port',
-        '0',
-        '--timeout',
-        '1.5',
-      ]);
-      const took = performance.now() - started;
-      expect(result.code).toBe(1);
-      expect(result.stderr.trim().split('\n').at(-1)).toMatch(
-        new RegExp(`^carrel: cannot reach mqtt://127\\.0\\.0\\.1:${port}: .*\\(tried for 1\\.5 s;`),
-      );
-      expect(took).toBeGreaterThanOrEqual(1500);
-      // Well short of the 10 s it dials without --timeout (node's start-up on a busy machine aside).
-      expect(took).toBeLessThan(9000);
-    } finally {
-      await new Promise((resolve) => silent.close(resolve));
-    }
+    const { result, took, port } = await fleetAgainst((socket) => socket.resume(), '1.5');
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(`^carrel: cannot reach mqtt://127\\.0\\.0\\.1:${port}: .*\\(tried for 1\\.5 s;`),
+    );
+    expect(took).toBeGreaterThanOrEqual(1500);
+    // Well short of the 10 s it dials without --timeout (node's start-up on a busy machine aside).
+    expect(took).toBeLessThan(9000);
   });
 
   it('gives up within --timeout in all when the broker shuts MQTT 5 out and then does not answer 3.1.1', async () => {
     // The first connection is closed on its CONNECT (how a 3.1.1-only broker may refuse MQTT 5),
     // which the fleet view takes as "speaks 3.1.1 only" and dials again; the second is never answered.
     let connections = 0;
-    const refusing = createServer((socket) => {
+    const { result, took, port } = await fleetAgainst((socket) => {
       connections++;
       if (connections === 1) socket.once('data', () => socket.end());
       else socket.resume();
-    });
-    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
-    const port = (refusing.address() as { port: number }).port;
-    try {
-      const started = performance.now();
-      const result = await fleet([
-        '--broker',
-        `mqtt://127.0.0.1:${port}`,
-        '--http-port',
-        '0',
-        '--timeout',
-        '5',
-      ]);
-      const took = performance.now() - started;
-      expect(result.code).toBe(1);
-      expect(connections).toBeGreaterThanOrEqual(2);
-      expect(result.stderr).toMatch(/does not speak MQTT 5/);
-      expect(result.stderr.trim().split('\n').at(-1)).toMatch(
-        // The whole start's time, said once (mqtt.js's own CONNACK timeout may come first).
-        new RegExp(`^carrel: .*mqtt://127\\.0\\.0\\.1:${port}.*\\b(in|tried for) 5 s\\b`),
-      );
-      expect(took).toBeGreaterThanOrEqual(5000);
-      // The 3.1.1 attempt had what was left of the 5 s, not 5 s more (node's start-up aside).
-      expect(took).toBeLessThan(9000);
-    } finally {
-      await new Promise((resolve) => refusing.close(resolve));
-    }
+    }, '5');
+    expect(result.code).toBe(1);
+    expect(connections).toBeGreaterThanOrEqual(2);
+    expect(result.stderr).toMatch(/does not speak MQTT 5/);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+      // The whole start's time, said once (mqtt.js's own CONNACK timeout may come first).
+      new RegExp(`^carrel: .*mqtt://127\\.0\\.0\\.1:${port}.*\\b(in|tried for) 5 s\\b`),
+    );
+    expect(took).toBeGreaterThanOrEqual(5000);
+    // The 3.1.1 attempt had what was left of the 5 s, not 5 s more (node's start-up aside).
+    expect(took).toBeLessThan(9000);
   });
 
   it('will not serve beyond this machine without a token', async () => {

@@ -85,17 +85,22 @@ function itemTag(item: string, afi = SECURED): TagSpec {
 const sessionView = async (id: string) => (await call('GET', `/api/v1/sessions/${id}`)).body as SessionView;
 const itemsOf = (view: SessionView) => Object.fromEntries(view.items.map((item) => [item.item, item.state]));
 
+/** A checkout session at the pad for the patron, items checked out only when asked (auto off). */
+async function openCheckout(): Promise<SessionView> {
+  const opened = await call('POST', '/api/v1/sessions', {
+    mode: 'checkout',
+    pad: 'pad-1',
+    patron: PATRON,
+    pin: '9999',
+    auto: false,
+  });
+  expect(opened.status).toBe(201);
+  return opened.body as SessionView;
+}
+
 describe('the self-check pad’s reader lost for a moment', () => {
   it('keeps the items lying on the pad in the session, says only what changed once it is back, and checks out nothing twice', async () => {
-    const opened = await call('POST', '/api/v1/sessions', {
-      mode: 'checkout',
-      pad: 'pad-1',
-      patron: PATRON,
-      pin: '9999',
-      auto: false,
-    });
-    expect(opened.status).toBe(201);
-    const session = opened.body as SessionView;
+    const session = await openCheckout();
     // Waiting on the pad: 31000025 (stays), 31000026 (taken away while the reader is lost);
     // 31000029 checked out already and left lying there.
     const staying = sim.place({ ...itemTag('31000025') }).uid;
@@ -176,15 +181,7 @@ describe('the self-check pad’s reader lost for a moment', () => {
     await until(async () =>
       (await call('GET', '/api/v1/rfid/pad-1/tags')).body.tags.length === 0 ? true : undefined,
     );
-    const opened = await call('POST', '/api/v1/sessions', {
-      mode: 'checkout',
-      pad: 'pad-1',
-      patron: PATRON,
-      pin: '9999',
-      auto: false,
-    });
-    expect(opened.status).toBe(201);
-    const session = opened.body as SessionView;
+    const session = await openCheckout();
     const uid = sim.place({ ...itemTag('31000027') }).uid;
     await until(async () => ('31000027' in itemsOf(await sessionView(session.id)) ? true : undefined));
     const heardBefore = wsEvents.length;
