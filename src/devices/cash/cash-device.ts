@@ -315,7 +315,7 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
       if (status.severity === 'fault' && !stacker) this.troubles.set('jam', status.name);
       if (status.severity === 'fraud') this.troubles.tamper(status.name, this.options.tamperHoldMs ?? 30_000);
       if (status.severity === 'unknown')
-        this.log.warn({ code: status.code, name: status.name }, 'unknown event code');
+        this.log.warn({ code: status.code, event: status.name }, 'unknown event code');
     }
   }
 

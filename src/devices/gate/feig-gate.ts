@@ -157,7 +157,8 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     this.connected = true;
     if (this.link === 'online') this.armWatchdog();
     this.logger.info(
-      { address: this.options.address, commandLink: this.commands?.transport.description ?? null },
+      // Not `address`: the logger censors that key (a patron's address); a gate's IP is for IT to read.
+      { gateIp: this.options.address, commandLink: this.commands?.transport.description ?? null },
       'gate connected',
     );
     this.checkCondition();
