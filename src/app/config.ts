@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { SimulatorConfigOf } from '../../simulators/common/family.js';
+import { isLoopbackHost } from '../core/net.js';
 import { runConfigCheck as runCheck } from '../gateway/config/check.js';
 import {
   generateJsonSchema as jsonSchemaOf,
@@ -55,10 +56,30 @@ const sessionReceiptsOnAPrinter: DeskCheck = (config, issue) => {
     issue(['sessions', 'receipt', 'printer'], `no receipt printer with id "${printer}" is configured`);
 };
 
+/**
+ * Without tokens every caller may do anything, which is this machine's users' right only: the API
+ * and the embedded broker are served beyond it only with tokens. The features refuse to start so
+ * (http/server.ts, mqtt-feature.ts); said here too, `carrel config check` does not pass a file
+ * that `carrel start` would refuse, and the start says it with every other mistake of the file.
+ */
+const openBindsNeedTokens: DeskCheck = (config, issue) => {
+  if (config.auth.tokens.length > 0) return;
+  if (!isLoopbackHost(config.http.host))
+    issue(
+      ['http', 'host'],
+      `refusing to serve the API on ${config.http.host} with no tokens configured: add auth.tokens or bind 127.0.0.1`,
+    );
+  if (config.mqtt.mode === 'embedded' && !isLoopbackHost(config.mqtt.host))
+    issue(
+      ['mqtt', 'host'],
+      `refusing to serve MQTT on ${config.mqtt.host} with no tokens configured: add auth.tokens or bind 127.0.0.1`,
+    );
+};
+
 export const configSchema = buildConfigSchema({
   families: DEVICE_FAMILIES,
   simulators: SIMULATOR_FAMILIES,
-  checks: [relayNeedsAnIls, sessionReceiptsOnAPrinter],
+  checks: [relayNeedsAnIls, sessionReceiptsOnAPrinter, openBindsNeedTokens],
 }) as z.ZodType<CarrelConfig, unknown>;
 
 export const carrelConfig: ConfigSpec<CarrelConfig> = {

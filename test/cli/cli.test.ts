@@ -272,7 +272,7 @@ devices:
   });
 
   // This test and the next are refused starts of their own folders: side by side.
-  it.concurrent('does not serve MQTT beyond this machine without tokens, and says what to do (exit 1)', async () => {
+  it.concurrent('does not serve MQTT beyond this machine without tokens, and says what to do (exit 2, a mistake of the file)', async () => {
     const home = join(dir, 'mqtt-everywhere');
     mkdirSync(home, { recursive: true });
     const config = join(home, 'carrel.json');
@@ -289,9 +289,9 @@ devices:
       }),
     );
     const started = await carrelRan(['start', '--config', config, '--http-port', '0'], { cwd: home });
-    expect(started.status).toBe(1);
+    expect(started.status).toBe(2);
     expect(started.stderr).toContain(
-      'refusing to serve MQTT on 0.0.0.0 with no tokens configured: add auth.tokens or bind 127.0.0.1',
+      'mqtt.host: refusing to serve MQTT on 0.0.0.0 with no tokens configured: add auth.tokens or bind 127.0.0.1',
     );
   });
 

@@ -277,6 +277,35 @@ describe('loadConfigFile', () => {
     ]);
   });
 
+  it('refuses the API or the embedded broker beyond this machine without tokens, as the start would', () => {
+    const error = configErrorOf(() =>
+      parseConfigText(
+        'version: 2\nhttp: { host: 0.0.0.0 }\nmqtt: { mode: embedded, host: 192.168.1.5 }\n',
+        'yaml',
+        {},
+      ),
+    );
+    expect(error.issues).toEqual([
+      {
+        path: 'http.host',
+        message:
+          'refusing to serve the API on 0.0.0.0 with no tokens configured: add auth.tokens or bind 127.0.0.1',
+      },
+      {
+        path: 'mqtt.host',
+        message:
+          'refusing to serve MQTT on 192.168.1.5 with no tokens configured: add auth.tokens or bind 127.0.0.1',
+      },
+    ]);
+    // With a token, or on loopback (a name or an address), it is the desk's to serve.
+    const tokens = 'auth: { tokens: [{ name: kiosk-1, token: kiosk-token-0123456789, scopes: [kiosk] }] }';
+    expect(parseConfigText(`version: 2\nhttp: { host: 0.0.0.0 }\n${tokens}\n`, 'yaml', {}).http.host).toBe(
+      '0.0.0.0',
+    );
+    for (const host of ['localhost', '127.0.0.1', '::1'])
+      expect(parseConfigText(`version: 2\nhttp: { host: "${host}" }\n`, 'yaml', {}).http.host).toBe(host);
+  });
+
   it('takes http.allowedOrigins as origins a browser sends, and says what one looks like', () => {
     const ok = parseConfigText(
       'version: 2\nhttp:\n  allowedOrigins: [https://selfcheck.library.example, http://localhost:5173]\n',
