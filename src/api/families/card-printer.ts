@@ -17,6 +17,7 @@ import type { CardIssueRecord } from '../../gateway/families/card-printer/issue-
 import type { CardPrinterPort } from '../../gateway/families/card-printer/port.js';
 import { actorAsKept, actorOf } from '../http/auth.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
+import { requestIssues } from '../http/routes.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, operation } from '../operations.js';
 import { doneOnce, optionalRequestId } from '../request-ids.js';
@@ -251,6 +252,16 @@ export const cardPrinterApi: ApiModule = {
       page: 'the card desk page (web/cards)',
     });
     app.register(async (scope: FastifyInstance) => {
+      // Who is calling is settled before the body is read, as for the operations: 401/403 before any 400.
+      scope.addHook('onRequest', (request, _reply, done) => {
+        try {
+          auth.authorize(request.headers.authorization, STAFF);
+        } catch (error) {
+          done(error as Error);
+          return;
+        }
+        done();
+      });
       // A photo is taken as bytes whatever type the browser gave it (image/gif, image/heic, none):
       // what it is is read from its first bytes, and a refusal says so in words.
       for (const type of [['image/jpeg', 'image/png', 'application/octet-stream'], '*'])
@@ -268,7 +279,6 @@ export const cardPrinterApi: ApiModule = {
         throw error;
       });
       scope.post('/api/v1/cards/photos', async (request, reply) => {
-        auth.authorize(request.headers.authorization, STAFF);
         const printer =
           typeof (request.query as { printer?: unknown }).printer === 'string'
             ? (request.query as { printer: string }).printer
@@ -283,12 +293,13 @@ export const cardPrinterApi: ApiModule = {
         return added;
       });
       scope.post('/api/v1/cards/preview', async (request, reply) => {
-        auth.authorize(request.headers.authorization, STAFF);
         const parsed = previewRequestSchema.safeParse(request.body ?? {});
         if (!parsed.success)
           throw new CarrelError(
             'card_request_invalid',
-            parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+            requestIssues(parsed.error)
+              .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+              .join('; '),
           );
         const { printer, side, ...preview } = parsed.data;
         const { png, registrationExpired } = await printerPort(services, printer).preview(preview, side);

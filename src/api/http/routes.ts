@@ -199,11 +199,19 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
   if (!schema) return undefined;
   const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (result.success) return result.data;
-  const errors = withUnionsExpanded(result.error.issues).map((issue) => ({
-    path: [where, ...issue.path.map(pathSegment)].join('.'),
+  const errors = requestIssues(result.error, where);
+  throw new ApiProblem(400, 'invalid_request', 'Invalid request', `the ${where} is not valid`, errors);
+}
+
+/**
+ * What is wrong with a request's `where` (body, query, path; none: the path in it), each at its path: field names said,
+ * a key that is not one (a PIN sent as a key) never repeated. For routes outside the book too.
+ */
+export function requestIssues(error: z.ZodError, where?: string): Array<{ path: string; message: string }> {
+  return withUnionsExpanded(error.issues).map((issue) => ({
+    path: [...(where ? [where] : []), ...issue.path.map(pathSegment)].join('.'),
     message: issue.code === 'unrecognized_keys' ? unrecognizedKeys(issue.keys) : issue.message,
   }));
-  throw new ApiProblem(400, 'invalid_request', 'Invalid request', `the ${where} is not valid`, errors);
 }
 
 /**

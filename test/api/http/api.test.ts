@@ -154,6 +154,37 @@ describe('HTTP API', () => {
     expect(page.body).toContain('/docs/openapi.json');
   });
 
+  it('asks a card photo or preview for its token before reading the body, and never repeats a PIN sent as a key', async () => {
+    const { api } = await build();
+    for (const url of ['/api/v1/cards/photos', '/api/v1/cards/preview']) {
+      const anonymous = await api.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        payload: '{"pin": 1234',
+      });
+      expect({ url, status: anonymous.statusCode }).toEqual({ url, status: 401 });
+      const kiosk = await api.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', ...bearer(TOKENS[0]!.token) },
+        payload: '{"pin": 1234',
+      });
+      expect({ url, status: kiosk.statusCode }).toEqual({ url, status: 403 });
+    }
+    const preview = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/cards/preview',
+      headers: bearer(TOKENS[2]!.token),
+      payload: { patron: '21000001', '7319-secret': 1, pin: '7319-secret' },
+    });
+    expect(preview.statusCode).toBe(400);
+    expect(preview.json()).toMatchObject({ code: 'card_request_invalid' });
+    expect(preview.body).not.toContain('7319-secret');
+    // The field names are said, the key that is none is counted.
+    expect(preview.json().detail).toBe('Unrecognized keys: "pin" and 1 key not shown');
+  });
+
   it('writes an OpenAPI document whose every $ref resolves in the document (a renderer shows the shared schemas)', async () => {
     const { api } = await build();
     const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
