@@ -83,6 +83,33 @@ export interface BookEntry {
   handler: (input: RouteInput<unknown, unknown, unknown>) => unknown;
 }
 
+/**
+ * A route registered on its own, outside the book, because it takes or answers other than JSON (a
+ * photo's bytes, a PNG): described here for the OpenAPI document only, so a client finds it there.
+ */
+export interface DescribedRoute {
+  method: Method;
+  /** fastify syntax, as registered. */
+  url: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  query?: z.ZodType;
+  /** The body: a JSON schema, or other media types taken as they are (a photo). */
+  body: { schema: z.ZodType } | { mediaTypes: readonly string[]; description: string };
+  /** The success: its status, media type, and headers of its own (name → what it says, its JSON schema). */
+  success: {
+    status: number;
+    description: string;
+    mediaType: string;
+    schema?: z.ZodType;
+    headers?: Readonly<Record<string, { description: string; schema: Readonly<Record<string, unknown>> }>>;
+  };
+  /** Problem statuses it can answer with. */
+  problems: number[];
+}
+
 /** A request to an operation, as read by fastify or by the direct path (direct-operations.ts). */
 export interface RouteCall {
   principal: Principal;
@@ -101,9 +128,16 @@ export interface RouteCall {
  */
 export class RouteBook {
   readonly entries: BookEntry[] = [];
+  /** Routes registered on their own (`describe`), in the OpenAPI document beside the entries. */
+  readonly described: DescribedRoute[] = [];
   private readonly byRoute = new Map<string, BookEntry>();
 
   constructor(private readonly auth: TokenAuthenticator) {}
+
+  /** Puts a route registered outside the book (it answers a PNG, takes a photo) in the OpenAPI document. */
+  describe(route: DescribedRoute): void {
+    this.described.push(route);
+  }
 
   add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(
     app: FastifyInstance,

@@ -185,6 +185,26 @@ describe('HTTP API', () => {
     expect(preview.json().detail).toBe('Unrecognized keys: "pin" and 1 key not shown');
   });
 
+  it('documents every /api/ route it answers in the OpenAPI document, those answering other than JSON too', async () => {
+    const { api } = await build();
+    const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
+    const documented = new Set(
+      Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    );
+    // The WebSockets (the event streams) are not operations OpenAPI has words for: x-carrel-events
+    // describes what they carry.
+    const routes = api.routes.filter((route) => route.url.startsWith('/api/') && route.method !== 'HEAD');
+    expect(routes.filter((route) => route.websocket).map((route) => route.url)).toContain('/api/v1/events');
+    const missing = routes
+      .filter((route) => !route.websocket)
+      .map((route) => `${route.method} ${route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`)
+      .filter((route) => !documented.has(route));
+    expect(missing).toEqual([]);
+    expect(routes.length).toBeGreaterThan(documented.size / 2);
+  });
+
   it('writes an OpenAPI document whose every $ref resolves in the document (a renderer shows the shared schemas)', async () => {
     const { api } = await build();
     const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
