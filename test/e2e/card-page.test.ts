@@ -240,6 +240,9 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
       `To encode the chip of card ${card}, just printed, lay that card alone on the RFID pad “card-pad”, then press Encode chip.`,
     );
     expect(await page.locator('#chip-button').textContent()).toBe(`Encode chip of card ${card}`);
+    // Reprint replaces the card printed last: offered for the next patron, it would print theirs as
+    // replacing another patron's card, and tell staff to block that one.
+    expect(await page.getByRole('button', { name: 'Reprint (replaces the card)' }).isVisible()).toBe(false);
     const shown = `${await page.locator('#ils-todo').textContent()} ${await page.locator('#chip').textContent()}`;
     expect(shown).not.toMatch(/21000001|21000002|Zoë|Åström|Émile|Côté/);
     mkdirSync(OUTPUT, { recursive: true });
@@ -252,6 +255,7 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
       .toMatch(/^Card 21000001 issued/);
     expect(await step.count()).toBe(1);
     expect(await page.locator('#chip-button').textContent()).toBe('Encode chip of card 21000001');
+    expect(await page.getByRole('button', { name: 'Reprint (replaces the card)' }).isVisible()).toBe(true);
     // Staff have done it in the ILS: Done takes it away.
     await page.getByRole('button', { name: `Done in the ILS for card ${card}` }).click();
     expect(await step.count()).toBe(0);

@@ -426,6 +426,8 @@ $('photo').addEventListener('change', () => {
 $('patron').addEventListener('input', () => {
   $('print-button').disabled = true;
   $('print-expired-button').hidden = true;
+  // Reprint replaces the card printed last, which was for the patron before.
+  $('reprint-button').hidden = true;
   showRegistrationExpired(null);
   previewed = undefined;
 });
