@@ -143,6 +143,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
           ilsTransfer: {
             accounts: new KohaRestAccounts(config.printAccounts.ilsTransfer, {
               exponent: currencyExponent(config.printAccounts.currency),
+              clock,
             }),
           },
         }

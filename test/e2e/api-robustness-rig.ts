@@ -42,7 +42,7 @@ export interface Operation {
 interface OpenApiOperation {
   operationId: string;
   parameters?: Array<{ name: string; in: string }>;
-  requestBody?: { content: { 'application/json': { schema: { required?: string[] } } } };
+  requestBody?: { content: Record<string, { schema: { required?: string[] } }> };
   responses: Record<string, unknown>;
   'x-carrel-scopes'?: string[];
 }
@@ -63,7 +63,7 @@ export async function loadOperations(api: string): Promise<Operation[]> {
         pathParams: parameters.filter((p) => p.in === 'path').map((p) => p.name),
         queryParams: parameters.filter((p) => p.in === 'query').map((p) => p.name),
         hasBody: op.requestBody !== undefined,
-        requiredBodyFields: op.requestBody?.content['application/json'].schema.required ?? [],
+        requiredBodyFields: op.requestBody?.content['application/json']?.schema.required ?? [],
         statuses: new Set(Object.keys(op.responses).map(Number)),
         scopes: op['x-carrel-scopes'],
       });

@@ -324,4 +324,45 @@ describe('issuing library cards on the simulated desk', () => {
     // A patron whose registration runs on: no such header.
     expect(await preview('21000001')).toBeNull();
   });
+
+  it('describes in its OpenAPI document what the preview takes and answers, every header of its own among it', async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is read field by field
+    const doc = (await (await fetch(`${api}/docs/openapi.json`)).json()) as any;
+    const entry = doc.paths['/api/v1/cards/preview']?.post;
+    expect(entry).toMatchObject({ operationId: 'previewCard', tags: ['cards'] });
+    expect(Object.keys(entry.requestBody.content)).toEqual(['application/json']);
+    expect(Object.keys(entry.requestBody.content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['patron', 'template', 'photoId', 'side']),
+    );
+    expect(Object.keys(entry.responses['200'].content)).toEqual(['image/png']);
+    // The headers any answer of the desk carries, read from an operation's answer: the preview's
+    // others are its own, and a kiosk developer must find each in the document.
+    const ordinary = new Set([
+      ...(await fetch(`${api}/api/v1/cards/stats`)).headers.keys(),
+      'content-type',
+      'content-length',
+      'cache-control',
+    ]);
+    const answer = await fetch(`${api}/api/v1/cards/preview`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patron: '21000004', number: 'patron' }),
+    });
+    expect(answer.status).toBe(200);
+    const own = [...answer.headers.keys()].filter((name) => !ordinary.has(name));
+    expect(own).toEqual(['registration-expired']);
+    const headers = entry.responses['200'].headers ?? {};
+    expect(own.filter((name) => headers[name] === undefined)).toEqual([]);
+    expect(headers['registration-expired'].description).toMatch(/YYYY-MM-DD/);
+    expect(headers['registration-expired'].schema).toMatchObject({ type: 'string', format: 'date' });
+    // The photo upload the preview and the card use: its body is the image itself.
+    const photos = doc.paths['/api/v1/cards/photos']?.post;
+    expect(Object.keys(photos.requestBody.content)).toEqual(
+      expect.arrayContaining(['image/jpeg', 'image/png']),
+    );
+    expect(Object.keys(photos.responses)).toEqual(expect.arrayContaining(['201', '413', '415']));
+    expect(photos.parameters).toEqual([
+      expect.objectContaining({ name: 'printer', in: 'query', required: false }),
+    ]);
+  });
 });

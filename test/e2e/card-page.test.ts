@@ -124,7 +124,7 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
         }
       ).tags;
     expect(await page.locator('#chip-hint').textContent()).toBe(
-      'To encode the card’s chip, lay the new card alone on the RFID pad “card-pad”, then press Encode chip.',
+      'To encode the chip of card 21000002, just printed, lay that card alone on the RFID pad “card-pad”, then press Encode chip.',
     );
     // A book put down on the card pad beside the new card.
     const book = cardPad.place({ item: { id: '31000030' } });
@@ -170,7 +170,7 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
       .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
       .toMatch(/^Card 21000003 issued/);
     expect(await page.locator('#chip-hint').textContent()).toBe(
-      'To encode the card’s chip, lay the new card alone on the RFID pad “card-pad”, then press Encode chip.',
+      'To encode the chip of card 21000003, just printed, lay that card alone on the RFID pad “card-pad”, then press Encode chip.',
     );
     // Staff lay the card that came out on the pad: the desk reads it there alone, the card before gone.
     await expect
@@ -200,9 +200,8 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
       .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
       .toMatch(/^Card 21234\d{9} issued/);
     const first = /Card (\d+)/.exec((await page.locator('#progress').textContent())!)![1]!;
-    expect(await page.locator('#ils-todo').textContent()).toBe(
-      `In the ILS, give the patron the card number ${first}.`,
-    );
+    const todo = () => page.locator('#ils-todo li span').allTextContents();
+    expect(await todo()).toEqual([`Card ${first}, printed: in the ILS, give its patron this card number.`]);
     await page.getByRole('button', { name: 'Reprint (replaces the card)' }).click();
     const issued = async () =>
       /^Card (\d+) issued/.exec((await page.locator('#progress').textContent()) ?? '')?.[1];
@@ -212,9 +211,55 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     };
     await expect.poll(another, { timeout: 15_000 }).toMatch(/^21234\d{9}$/);
     const second = (await another())!;
-    expect(await page.locator('#ils-todo').textContent()).toBe(
-      `In the ILS, give the patron the card number ${second} and block the old card ${first}.`,
+    // The card it replaced: its step is said anew by this one's, not twice.
+    expect(await todo()).toEqual([
+      `Card ${second}, printed: in the ILS, give its patron this card number and block the old card ${first}.`,
+    ]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('keeps a printed card’s ILS step and chip offer, named by its card number, when the next patron is entered, until staff say it is done', async () => {
+    const step = page.locator('#ils-todo li');
+    const [, card] =
+      /^Card (\d+), printed: in the ILS, give its patron this card number and block/.exec(
+        (await step.locator('span').textContent()) ?? '',
+      ) ?? [];
+    expect(card).toMatch(/^21234\d{9}$/);
+    // The next patron: the step and the chip offer stay, each naming the card printed, not the patron
+    // now entered (nor the one the card was for, by name or barcode).
+    await page.getByLabel("The patron's barcode").check();
+    await page.getByLabel('Patron barcode').fill('21000001');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
+      .toBe('Preview ready.');
+    expect(await step.count()).toBe(1);
+    expect(await step.isVisible()).toBe(true);
+    expect(await step.locator('span').textContent()).toMatch(new RegExp(`^Card ${card}, printed: `));
+    expect(await page.locator('#chip-hint').textContent()).toBe(
+      `To encode the chip of card ${card}, just printed, lay that card alone on the RFID pad “card-pad”, then press Encode chip.`,
     );
+    expect(await page.locator('#chip-button').textContent()).toBe(`Encode chip of card ${card}`);
+    // Reprint replaces the card printed last: offered for the next patron, it would print theirs as
+    // replacing another patron's card, and tell staff to block that one.
+    expect(await page.getByRole('button', { name: 'Reprint (replaces the card)' }).isVisible()).toBe(false);
+    const shown = `${await page.locator('#ils-todo').textContent()} ${await page.locator('#chip').textContent()}`;
+    expect(shown).not.toMatch(/21000001|21000002|Zoë|Åström|Émile|Côté/);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'card-page-ils-step-next-patron.png'), fullPage: true });
+
+    // The next patron's card printed (their own barcode: nothing for the ILS): the step is still there.
+    await page.getByRole('button', { name: 'Print card' }).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
+      .toMatch(/^Card 21000001 issued/);
+    expect(await step.count()).toBe(1);
+    expect(await page.locator('#chip-button').textContent()).toBe('Encode chip of card 21000001');
+    expect(await page.getByRole('button', { name: 'Reprint (replaces the card)' }).isVisible()).toBe(true);
+    // Staff have done it in the ILS: Done takes it away.
+    await page.getByRole('button', { name: `Done in the ILS for card ${card}` }).click();
+    expect(await step.count()).toBe(0);
+    expect(await page.locator('#ils-todo').isHidden()).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 

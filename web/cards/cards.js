@@ -27,16 +27,36 @@ let chipIssue;
 
 /**
  * SIP2 cannot change a patron's barcode or mark a card lost, so what the ILS must learn is told to
- * staff: a new number to give the patron there, and the card it replaces to block.
+ * staff: a new number to give the patron there, and the card it replaces to block. Each step is
+ * the printed card's, named by its card number (never the patron's name or barcode), and stays —
+ * the next patron entered, other cards printed — until staff press its Done, or a card printed to
+ * replace it says the step anew.
  */
-function showIlsTodo(record) {
+function addIlsTodo(record) {
   const todo = [];
-  if (record && record.cardNumber !== record.patron)
-    todo.push(`give the patron the card number ${record.cardNumber}`);
-  if (record?.replaces && record.replaces !== record.cardNumber)
+  if (record.cardNumber !== record.patron) todo.push('give its patron this card number');
+  if (record.replaces && record.replaces !== record.cardNumber)
     todo.push(`block the old card ${record.replaces}`);
-  $('ils-todo').textContent = todo.length ? `In the ILS, ${todo.join(' and ')}.` : '';
-  $('ils-todo').hidden = todo.length === 0;
+  // The card replaced: its own step (its number to give) is said anew by this one, or was done.
+  for (const item of $('ils-todo').querySelectorAll('li'))
+    if (item.dataset.card === record.replaces || item.dataset.card === record.cardNumber) item.remove();
+  if (todo.length) {
+    const item = document.createElement('li');
+    item.dataset.card = record.cardNumber;
+    const words = document.createElement('span');
+    words.textContent = `Card ${record.cardNumber}, printed: in the ILS, ${todo.join(' and ')}.`;
+    const done = document.createElement('button');
+    done.type = 'button';
+    done.textContent = 'Done';
+    done.setAttribute('aria-label', `Done in the ILS for card ${record.cardNumber}`);
+    done.addEventListener('click', () => {
+      item.remove();
+      $('ils-todo').hidden = !$('ils-todo').querySelector('li');
+    });
+    item.append(words, done);
+    $('ils-todo').append(item);
+  }
+  $('ils-todo').hidden = !$('ils-todo').querySelector('li');
 }
 
 /** What staff can do about a refused photo, where the API's own detail says only what it is. */
@@ -210,11 +230,10 @@ async function print(replaces, confirmExpired = false) {
       $('progress').textContent =
         `Card ${record.cardNumber} issued (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).${stripe}`;
       $('reprint-button').hidden = false;
-      showIlsTodo(record);
-      offerChip(record.issueId);
+      addIlsTodo(record);
+      offerChip(record);
     } else {
       offerChip(undefined);
-      showIlsTodo(undefined);
       $('progress').textContent = `The card was not issued: ${faultWords(record.fault)}`;
     }
   } catch (error) {
@@ -229,14 +248,19 @@ async function print(replaces, confirmExpired = false) {
   }
 }
 
-/** After a card is issued at a printer whose cards have a chip: where to lay it, and Encode chip. */
-function offerChip(issueId) {
-  chipIssue = chipPad ? issueId : undefined;
+/**
+ * After a card is issued at a printer whose cards have a chip: where to lay it, and Encode chip —
+ * both naming the card printed, so that with the next patron entered the offer is not taken as theirs.
+ */
+function offerChip(record) {
+  chipIssue = chipPad ? record?.issueId : undefined;
   $('chip').hidden = chipIssue === undefined;
   $('chip-button').disabled = false;
-  if (chipIssue)
+  if (chipIssue) {
+    $('chip-button').textContent = `Encode chip of card ${record.cardNumber}`;
     $('chip-hint').textContent =
-      `To encode the card’s chip, lay the new card alone on the RFID pad “${chipPad}”, then press Encode chip.`;
+      `To encode the chip of card ${record.cardNumber}, just printed, lay that card alone on the RFID pad “${chipPad}”, then press Encode chip.`;
+  }
 }
 
 async function encodeChip() {
@@ -402,6 +426,8 @@ $('photo').addEventListener('change', () => {
 $('patron').addEventListener('input', () => {
   $('print-button').disabled = true;
   $('print-expired-button').hidden = true;
+  // Reprint replaces the card printed last, which was for the patron before.
+  $('reprint-button').hidden = true;
   showRegistrationExpired(null);
   previewed = undefined;
 });

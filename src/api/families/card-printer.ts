@@ -17,6 +17,7 @@ import type { CardIssueRecord } from '../../gateway/families/card-printer/issue-
 import type { CardPrinterPort } from '../../gateway/families/card-printer/port.js';
 import { actorAsKept, actorOf } from '../http/auth.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
+import { type RouteBook, requestIssues } from '../http/routes.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, operation } from '../operations.js';
 import { doneOnce, optionalRequestId } from '../request-ids.js';
@@ -120,6 +121,57 @@ function printerPort(services: DeskServices, id: string | undefined): CardPrinte
   const first = services.ports.all(cardPrinters)[0];
   if (!first) throw new CarrelError('no_card_printer', 'no card printer is configured at this desk');
   return first.port;
+}
+
+/**
+ * The photo upload and the preview take and answer images, so they are registered on their own
+ * (below), not as operations: described here for the OpenAPI document, the preview's
+ * registration-expired header with it, so a kiosk or desk client made from the document finds them.
+ */
+function describeCardImageRoutes(book: RouteBook): void {
+  book.describe({
+    method: 'POST',
+    url: '/api/v1/cards/photos',
+    operationId: 'uploadCardPhoto',
+    summary:
+      'Upload a patron’s photo for a card (the image itself as the body); its photoId, kept 30 minutes',
+    tag,
+    access: STAFF,
+    query: z.object({ printer: printerField.describe('the card printer; the desk’s first when absent') }),
+    body: {
+      mediaTypes: ['image/jpeg', 'image/png', 'application/octet-stream'],
+      description: `the photo, a JPEG or PNG image of at most ${PHOTO_LIMITS.maxBytes / 1024 / 1024} MB; what it is is read from its first bytes, whatever the content type says`,
+    },
+    success: {
+      status: 201,
+      description: 'The photo, kept for the preview and the card',
+      mediaType: 'application/json',
+      schema: z.object({ photoId: z.string().describe('give it as photoId to the preview and the card') }),
+    },
+    problems: [404, 409, 413, 415],
+  });
+  book.describe({
+    method: 'POST',
+    url: '/api/v1/cards/preview',
+    operationId: 'previewCard',
+    summary: 'Preview one side of a patron’s card as PNG, as it would be printed',
+    tag,
+    access: STAFF,
+    body: { schema: previewRequestSchema },
+    success: {
+      status: 200,
+      description: 'The card’s side as PNG, as the printer would print it',
+      mediaType: 'image/png',
+      headers: {
+        'registration-expired': {
+          description:
+            'only when the patron’s registration has expired (the ILS’s expiry date, SIP2 PA, before today): that date, YYYY-MM-DD, the one the card shows; printing the card is then refused (409 patron_expired) unless the issue says confirmExpired',
+          schema: { type: 'string', format: 'date' },
+        },
+      },
+    },
+    problems: [400, 404, 409, 422, 503],
+  });
 }
 
 export const cardPrinterApi: ApiModule = {
@@ -243,7 +295,8 @@ export const cardPrinterApi: ApiModule = {
       },
     }),
   ],
-  routes: (app, { services, auth }) => {
+  routes: (app, { services, auth, book }) => {
+    describeCardImageRoutes(book);
     pageRoutes(app, {
       mount: '/cards',
       directory: join(packageRoot(), 'web', 'cards'),
@@ -251,6 +304,16 @@ export const cardPrinterApi: ApiModule = {
       page: 'the card desk page (web/cards)',
     });
     app.register(async (scope: FastifyInstance) => {
+      // Who is calling is settled before the body is read, as for the operations: 401/403 before any 400.
+      scope.addHook('onRequest', (request, _reply, done) => {
+        try {
+          auth.authorize(request.headers.authorization, STAFF);
+        } catch (error) {
+          done(error as Error);
+          return;
+        }
+        done();
+      });
       // A photo is taken as bytes whatever type the browser gave it (image/gif, image/heic, none):
       // what it is is read from its first bytes, and a refusal says so in words.
       for (const type of [['image/jpeg', 'image/png', 'application/octet-stream'], '*'])
@@ -268,7 +331,6 @@ export const cardPrinterApi: ApiModule = {
         throw error;
       });
       scope.post('/api/v1/cards/photos', async (request, reply) => {
-        auth.authorize(request.headers.authorization, STAFF);
         const printer =
           typeof (request.query as { printer?: unknown }).printer === 'string'
             ? (request.query as { printer: string }).printer
@@ -283,12 +345,13 @@ export const cardPrinterApi: ApiModule = {
         return added;
       });
       scope.post('/api/v1/cards/preview', async (request, reply) => {
-        auth.authorize(request.headers.authorization, STAFF);
         const parsed = previewRequestSchema.safeParse(request.body ?? {});
         if (!parsed.success)
           throw new CarrelError(
             'card_request_invalid',
-            parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+            requestIssues(parsed.error)
+              .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+              .join('; '),
           );
         const { printer, side, ...preview } = parsed.data;
         const { png, registrationExpired } = await printerPort(services, printer).preview(preview, side);

@@ -31,6 +31,8 @@ const PROBLEM_TEXT: Record<number, string> = {
   403: 'Insufficient scope',
   404: 'Not found',
   409: 'Conflict with the current state',
+  413: 'Too large',
+  415: 'Not a media type taken',
   422: 'Cannot be processed',
   503: 'Unavailable',
 };
@@ -90,8 +92,8 @@ export function buildOpenApi(
   const paths: Record<string, Record<string, unknown>> = {};
   const shared = new SharedSchemas();
   const toSchema = (schema: z.ZodType, io: 'input' | 'output') => shared.toSchema(schema, io);
-  for (const route of book.entries) {
-    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  /** A route's path and query parameters, each its own entry. */
+  const parametersOf = (route: { params?: z.ZodType; query?: z.ZodType }) => {
     const parameters: unknown[] = [];
     for (const [where, schema] of [
       ['path', route.params],
@@ -111,6 +113,11 @@ export function buildOpenApi(
         });
       }
     }
+    return parameters;
+  };
+  for (const route of book.entries) {
+    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const parameters = parametersOf(route);
     if (route.idempotencyKey)
       parameters.push({
         name: 'Idempotency-Key',
@@ -125,20 +132,13 @@ export function buildOpenApi(
     const responses: Record<string, unknown> = {
       [String(route.status)]: { description: 'Success', content: success },
     };
-    const problems = new Set([
-      ...(route.params || route.query || route.body ? [400] : []),
-      ...route.problems,
-    ]);
-    if (route.access !== 'public' && info.authEnabled) {
-      problems.add(401);
-      problems.add(403);
-    }
-    for (const status of [...problems].sort()) {
-      responses[String(status)] = {
-        description: PROBLEM_TEXT[status] ?? 'Error',
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-      };
-    }
+    Object.assign(
+      responses,
+      problemResponses(
+        [...(route.params || route.query || route.body ? [400] : []), ...route.problems],
+        route.access !== 'public' && info.authEnabled,
+      ),
+    );
     for (const [status, description] of Object.entries(route.alsoAnswers ?? {})) {
       responses[status] = { description, content: success };
     }
@@ -157,6 +157,55 @@ export function buildOpenApi(
           }
         : {}),
       responses,
+      ...(route.access === 'public'
+        ? { security: [] }
+        : { 'x-carrel-scopes': route.access, security: [{ bearer: [] }] }),
+    };
+  }
+  for (const route of book.described) {
+    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const body =
+      'schema' in route.body
+        ? { 'application/json': { schema: toSchema(route.body.schema, 'input') } }
+        : Object.fromEntries(
+            route.body.mediaTypes.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+          );
+    const { success } = route;
+    const parameters = parametersOf(route);
+    paths[path] ??= {};
+    paths[path][route.method.toLowerCase()] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      tags: [route.tag],
+      ...(parameters.length ? { parameters } : {}),
+      requestBody: {
+        required: true,
+        ...('description' in route.body ? { description: route.body.description } : {}),
+        content: body,
+      },
+      responses: {
+        [String(success.status)]: {
+          description: success.description,
+          ...(success.headers
+            ? {
+                headers: Object.fromEntries(
+                  Object.entries(success.headers).map(([name, header]) => [
+                    name,
+                    { description: header.description, schema: header.schema },
+                  ]),
+                ),
+              }
+            : {}),
+          content: {
+            [success.mediaType]: {
+              schema: success.schema
+                ? toSchema(success.schema, 'output')
+                : { type: 'string', format: 'binary' },
+            },
+          },
+        },
+        ...problemResponses(route.problems, route.access !== 'public' && info.authEnabled),
+      },
       ...(route.access === 'public'
         ? { security: [] }
         : { 'x-carrel-scopes': route.access, security: [{ bearer: [] }] }),
@@ -185,4 +234,18 @@ export function buildOpenApi(
     paths,
     'x-carrel-events': events,
   };
+}
+
+/** The problem answers of a route, by status; 401 and 403 where a token is asked for. */
+function problemResponses(statuses: readonly number[], authorized: boolean): Record<string, unknown> {
+  const problems = new Set([...statuses, ...(authorized ? [401, 403] : [])]);
+  return Object.fromEntries(
+    [...problems].sort().map((status) => [
+      String(status),
+      {
+        description: PROBLEM_TEXT[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      },
+    ]),
+  );
 }

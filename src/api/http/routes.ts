@@ -83,6 +83,33 @@ export interface BookEntry {
   handler: (input: RouteInput<unknown, unknown, unknown>) => unknown;
 }
 
+/**
+ * A route registered on its own, outside the book, because it takes or answers other than JSON (a
+ * photo's bytes, a PNG): described here for the OpenAPI document only, so a client finds it there.
+ */
+export interface DescribedRoute {
+  method: Method;
+  /** fastify syntax, as registered. */
+  url: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  query?: z.ZodType;
+  /** The body: a JSON schema, or other media types taken as they are (a photo). */
+  body: { schema: z.ZodType } | { mediaTypes: readonly string[]; description: string };
+  /** The success: its status, media type, and headers of its own (name → what it says, its JSON schema). */
+  success: {
+    status: number;
+    description: string;
+    mediaType: string;
+    schema?: z.ZodType;
+    headers?: Readonly<Record<string, { description: string; schema: Readonly<Record<string, unknown>> }>>;
+  };
+  /** Problem statuses it can answer with. */
+  problems: number[];
+}
+
 /** A request to an operation, as read by fastify or by the direct path (direct-operations.ts). */
 export interface RouteCall {
   principal: Principal;
@@ -101,9 +128,16 @@ export interface RouteCall {
  */
 export class RouteBook {
   readonly entries: BookEntry[] = [];
+  /** Routes registered on their own (`describe`), in the OpenAPI document beside the entries. */
+  readonly described: DescribedRoute[] = [];
   private readonly byRoute = new Map<string, BookEntry>();
 
   constructor(private readonly auth: TokenAuthenticator) {}
+
+  /** Puts a route registered outside the book (it answers a PNG, takes a photo) in the OpenAPI document. */
+  describe(route: DescribedRoute): void {
+    this.described.push(route);
+  }
 
   add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(
     app: FastifyInstance,
@@ -199,11 +233,19 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
   if (!schema) return undefined;
   const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (result.success) return result.data;
-  const errors = withUnionsExpanded(result.error.issues).map((issue) => ({
-    path: [where, ...issue.path.map(pathSegment)].join('.'),
+  const errors = requestIssues(result.error, where);
+  throw new ApiProblem(400, 'invalid_request', 'Invalid request', `the ${where} is not valid`, errors);
+}
+
+/**
+ * What is wrong with a request's `where` (body, query, path; none: the path in it), each at its path: field names said,
+ * a key that is not one (a PIN sent as a key) never repeated. For routes outside the book too.
+ */
+export function requestIssues(error: z.ZodError, where?: string): Array<{ path: string; message: string }> {
+  return withUnionsExpanded(error.issues).map((issue) => ({
+    path: [...(where ? [where] : []), ...issue.path.map(pathSegment)].join('.'),
     message: issue.code === 'unrecognized_keys' ? unrecognizedKeys(issue.keys) : issue.message,
   }));
-  throw new ApiProblem(400, 'invalid_request', 'Invalid request', `the ${where} is not valid`, errors);
 }
 
 /**

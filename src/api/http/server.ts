@@ -50,6 +50,8 @@ export interface HttpApi {
   book: RouteBook;
   metrics: ApiMetrics;
   direct: DirectOperations;
+  /** Every route fastify holds (method and URL pattern, and whether it is a WebSocket), as registered. */
+  routes: ReadonlyArray<{ method: string; url: string; websocket: boolean }>;
 }
 
 /** Builds the fastify app with every resource; does not listen. */
@@ -90,7 +92,10 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   });
   // Every route fastify holds is routed by the direct path too; an operation of the RouteBook
   // registered on the root (no hooks or error handler of a scope of its own) is taken there.
+  const routes: Array<{ method: string; url: string; websocket: boolean }> = [];
   app.addHook('onRoute', function (route) {
+    for (const method of [route.method].flat())
+      routes.push({ method: String(method), url: route.url, websocket: Boolean(route.websocket) });
     const entry = this === app ? book.entryOf(String(route.method), route.url) : undefined;
     direct.route(route.method, route.url, entry);
   });
@@ -157,7 +162,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   dashboardRoutes(app);
   reportRoutes(app);
 
-  return { app, book, metrics, direct };
+  return { app, book, metrics, direct, routes };
 }
 
 /** Largest request body (a JSON request; card photos have a limit of their own). */

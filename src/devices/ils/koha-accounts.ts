@@ -16,6 +16,7 @@
  * 1.250 dinars `1.25`); the port counts minor units, so the adapter is told
  * the currency's minor digits (its ISO 4217 exponent) and converts with them.
  */
+import type { Clock } from '../../core/clock.js';
 import { type HttpAnswer, HttpRequestError, httpRequest } from '../transport/http-request.js';
 import { IlsAccountError, type IlsAccountPatron, type IlsAccounts, type IlsDebit } from './accounts.js';
 import type { KohaRestAccountsConfig } from './koha-accounts-config.js';
@@ -44,11 +45,17 @@ export class KohaRestAccounts implements IlsAccounts {
   /** Minor units in one major unit of the currency: 100 for EUR, 1 for JPY, 1000 for KWD. */
   private readonly unit: number;
 
-  /** `exponent`: the minor digits of the currency the amounts are in (2 for EUR, 0 for JPY, 3 for KWD). */
+  private readonly clock: Clock;
+
+  /**
+   * `exponent`: the minor digits of the currency the amounts are in (2 for EUR, 0 for JPY, 3 for
+   * KWD); `clock`: the desk's, whose timers time the requests out.
+   */
   constructor(
     private readonly config: KohaRestAccountsConfig,
-    options: { exponent: number },
+    options: { exponent: number; clock: Clock },
   ) {
+    this.clock = options.clock;
     if (!Number.isInteger(options.exponent) || options.exponent < 0 || options.exponent > 4)
       throw new RangeError(`not a currency exponent: ${options.exponent}`);
     this.unit = 10 ** options.exponent;
@@ -161,6 +168,7 @@ export class KohaRestAccounts implements IlsAccounts {
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         timeoutMs: this.config.timeoutMs,
+        clock: this.clock,
       });
     } catch (error) {
       throw this.unreachable(error, step, method === 'POST');
@@ -184,6 +192,7 @@ export class KohaRestAccounts implements IlsAccounts {
           client_secret: clientSecret,
         }).toString(),
         timeoutMs: this.config.timeoutMs,
+        clock: this.clock,
       });
     } catch (error) {
       throw this.unreachable(error, step, false);

@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { Clock } from '../../core/clock.js';
 
 export interface HttpAnswer {
   status: number;
@@ -19,6 +20,8 @@ export interface HttpRequestOptions {
   body?: string;
   /** The whole exchange, connecting to the last byte of the answer. */
   timeoutMs: number;
+  /** The desk's clock, whose timer `timeoutMs` is (a test's fake clock moves it by hand). */
+  clock: Clock;
   /** The longest answer body taken (4 MiB unless said): a longer one is `too_large`. */
   maxBytes?: number;
 }
@@ -50,7 +53,7 @@ export function httpRequest(url: URL, options: HttpRequestOptions): Promise<Http
     const fail = (error: HttpRequestError) => {
       if (answered) return;
       answered = true;
-      clearTimeout(timer);
+      timer.cancel();
       req.destroy();
       reject(error);
     };
@@ -67,7 +70,7 @@ export function httpRequest(url: URL, options: HttpRequestOptions): Promise<Http
       res.on('end', () => {
         if (answered) return;
         answered = true;
-        clearTimeout(timer);
+        timer.cancel();
         resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
       });
       // The connection closed before the answer's end: the answer is not whole.
@@ -76,7 +79,8 @@ export function httpRequest(url: URL, options: HttpRequestOptions): Promise<Http
           fail(new HttpRequestError('cut', 'the server closed the connection before its answer ended'));
       });
     });
-    const timer = setTimeout(
+    const timer = options.clock.setTimeout(
+      'http-request-timeout',
       () => fail(new HttpRequestError('timeout', `no answer within ${options.timeoutMs} ms`)),
       options.timeoutMs,
     );

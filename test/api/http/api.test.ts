@@ -154,6 +154,57 @@ describe('HTTP API', () => {
     expect(page.body).toContain('/docs/openapi.json');
   });
 
+  it('asks a card photo or preview for its token before reading the body, and never repeats a PIN sent as a key', async () => {
+    const { api } = await build();
+    for (const url of ['/api/v1/cards/photos', '/api/v1/cards/preview']) {
+      const anonymous = await api.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        payload: '{"pin": 1234',
+      });
+      expect({ url, status: anonymous.statusCode }).toEqual({ url, status: 401 });
+      const kiosk = await api.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', ...bearer(TOKENS[0]!.token) },
+        payload: '{"pin": 1234',
+      });
+      expect({ url, status: kiosk.statusCode }).toEqual({ url, status: 403 });
+    }
+    const preview = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/cards/preview',
+      headers: bearer(TOKENS[2]!.token),
+      payload: { patron: '21000001', '7319-secret': 1, pin: '7319-secret' },
+    });
+    expect(preview.statusCode).toBe(400);
+    expect(preview.json()).toMatchObject({ code: 'card_request_invalid' });
+    expect(preview.body).not.toContain('7319-secret');
+    // The field names are said, the key that is none is counted.
+    expect(preview.json().detail).toBe('Unrecognized keys: "pin" and 1 key not shown');
+  });
+
+  it('documents every /api/ route it answers in the OpenAPI document, those answering other than JSON too', async () => {
+    const { api } = await build();
+    const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
+    const documented = new Set(
+      Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    );
+    // The WebSockets (the event streams) are not operations OpenAPI has words for: x-carrel-events
+    // describes what they carry.
+    const routes = api.routes.filter((route) => route.url.startsWith('/api/') && route.method !== 'HEAD');
+    expect(routes.filter((route) => route.websocket).map((route) => route.url)).toContain('/api/v1/events');
+    const missing = routes
+      .filter((route) => !route.websocket)
+      .map((route) => `${route.method} ${route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`)
+      .filter((route) => !documented.has(route));
+    expect(missing).toEqual([]);
+    expect(routes.length).toBeGreaterThan(documented.size / 2);
+  });
+
   it('writes an OpenAPI document whose every $ref resolves in the document (a renderer shows the shared schemas)', async () => {
     const { api } = await build();
     const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();

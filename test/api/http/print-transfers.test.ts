@@ -40,7 +40,7 @@ async function build(configured: boolean) {
                 clientId: 'carrel-desk',
                 clientSecret: 'carrel-desk-secret',
               }),
-              { exponent: 2 },
+              { exponent: 2, clock: systemClock },
             ),
           },
         }

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
+import { systemClock } from '../../../src/core/clock.js';
 import { IlsAccountError } from '../../../src/devices/ils/accounts.js';
 import { KohaRestAccounts } from '../../../src/devices/ils/koha-accounts.js';
 import { kohaRestAccountsSchema } from '../../../src/devices/ils/koha-accounts-config.js';
@@ -32,7 +33,7 @@ function koha(overrides: Record<string, unknown> = {}) {
       timeoutMs: 2000,
       ...overrides,
     }),
-    { exponent: 2 },
+    { exponent: 2, clock: systemClock },
   );
 }
 
@@ -164,7 +165,7 @@ describe('Koha REST accounts against the simulator', () => {
         user: 'u',
         password: 'p',
       }),
-      { exponent: 2 },
+      { exponent: 2, clock: systemClock },
     );
     const error = await failure(
       accounts.addDebit({ id: '1' }, { amountMinor: 100, requestId: 'transfer-none' }),
@@ -231,7 +232,7 @@ describe('a Koha that closes every connection before it answers', () => {
           : { clientId: 'carrel-desk', clientSecret: 'carrel-desk-secret' }),
         timeoutMs: 8000,
       }),
-      { exponent: 2 },
+      { exponent: 2, clock: systemClock },
     );
     return { server, url, accounts };
   }

@@ -271,6 +271,36 @@ describe('the ILS link after the ILS hung and answers again', () => {
     expect(supervisor.state().detail).toMatchObject({ connections: 2 });
   });
 
+  it('opens again, without waiting for the next heartbeat, a connection the ILS dropped under the heartbeat itself, and asks nothing twice', async () => {
+    const sim = await simulator();
+    const relay = await holdingRelay(sim.port);
+    const { clock, client, supervisor, frames } = await deskLink(sim, { port: relay.port });
+    const accepted = relay.accepted();
+    const logins = frames.count('sent', '93');
+    const asked = frames.count('sent', '99');
+    const statuses = frames.count('received', '98');
+    // The ILS takes its time answering; a heartbeat asks both idle connections (99).
+    sim.setFaults({ latencyMs: 200 });
+    await clock.advance(HEARTBEAT_S * 1000);
+    await until(() => frames.count('sent', '99') === asked + 2, 'the heartbeat sent on both connections');
+    // One of them dropped while its 99 waits for the answer.
+    relay.drop(relay.lastCarrying());
+    // Opened and logged in again at once (the fake clock stands still: no heartbeat, no reconnect delay).
+    await until(() => frames.count('sent', '93') === logins + 1, 'the dropped connection logged in again');
+    await until(() => supervisor.state().detail.connections === 2, 'both connections open');
+    expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
+    expect(relay.accepted()).toBe(accepted + 1);
+    // The other connection's 99 answered, the heartbeat is over: the reopening sent its login
+    // only, the 99 lost with the connection was not asked again.
+    await until(() => frames.count('received', '98') === statuses + 1, 'the other 99 answered');
+    expect(frames.count('sent', '99')).toBe(asked + 2);
+    expect(frames.count('sent', '93')).toBe(logins + 1);
+    sim.setFaults({});
+    const answers = await Promise.all([client.itemInformation('31000005'), client.patronStatus('21000001')]);
+    expect(answers.map((a) => a.message.type)).toEqual(['itemInformationResponse', 'patronStatusResponse']);
+    expect(supervisor.state().detail).toMatchObject({ connections: 2 });
+  });
+
   it.skipIf(!hasOpenssl)(
     'comes back within one reconnect delay while a connection opened before the link went down is still opening, not once that open gives up',
     async () => {

@@ -47,7 +47,7 @@ const accounts = new PrintAccounts({
         clientSecret: 'carrel-desk-secret',
         timeoutMs: 5000,
       }),
-      { exponent: 2 },
+      { exponent: 2, clock: systemClock },
     ),
     // The simulator adds a debit when the whole request has arrived, at once: by the time the next
     // life starts, a debit sent by the last one is there or never will be.

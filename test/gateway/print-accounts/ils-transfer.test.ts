@@ -47,7 +47,7 @@ function accounts(options: { configured?: boolean; timeoutMs?: number; settleAft
       clientSecret: 'carrel-desk-secret',
       timeoutMs: options.timeoutMs ?? 2000,
     }),
-    { exponent: 2 },
+    { exponent: 2, clock: systemClock },
   );
   return new PrintAccounts({
     config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
