@@ -129,6 +129,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.memories = new TagMemories(
       Math.max(this.maxTags, options.cacheSize ?? 1000),
       this.security.securedAfi,
+      (uid) => this.present.has(uid),
     );
     this.reader.on('close', (error) => this.onReaderClosed(error));
     this.lastCondition = JSON.stringify({ s: 'online', r: null, tags: 0, pendingSecurity: 0 });

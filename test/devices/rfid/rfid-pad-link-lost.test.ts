@@ -12,7 +12,7 @@ import {
 } from '../../../simulators/rfid-pad/index.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { FeigReader, RfidPadDevice } from '../../../src/devices/rfid/index.js';
+import { FeigReader, RfidPadDevice, type RfidPadOptions } from '../../../src/devices/rfid/index.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { until } from '../../helpers/until.js';
@@ -36,7 +36,7 @@ async function simulator(port: number, tags: TagSpec[]): Promise<RfidPadSimulato
 }
 
 /** The pad on a simulator's port, connected; it is connected again whenever its link is lost. */
-async function padOn(port: number) {
+async function padOn(port: number, options: Partial<RfidPadOptions> = {}) {
   const reader = new FeigReader({
     transport: new TcpTransport({ host: '127.0.0.1', port, clock: systemClock }),
     clock: systemClock,
@@ -47,6 +47,7 @@ async function padOn(port: number) {
     clock: systemClock,
     logger: silentLogger(),
     inventoryIntervalMs: INTERVAL_MS,
+    ...options,
   });
   const recorder = recordEvents(pad);
   let lost = 0;
@@ -250,5 +251,38 @@ describe('RfidPadDevice across a lost reader link', () => {
     expect(seen()).toEqual([`tag_arrived ${A}`]);
     sim.remove(A);
     await recorder.waitFor('tag_left', (data) => data.uid === A);
+  });
+
+  it('keeps the memory of the tags lying on the pad however many others passed since: back, one unchanged says nothing', async () => {
+    const first = await simulator(0, [{ uid: A, memoryHex: itemMemory('3000301'), afi: 0x07 }]);
+    const port = first.tcpPort!;
+    // Room for two tags' memories: A's lies on the pad all along while B's and C's come and go.
+    const { pad, recorder, moreRounds, seen } = await padOn(port, { maxTags: 2, cacheSize: 2 });
+    await recorder.waitFor('tag_arrived', (data) => data.uid === A);
+    first.place({ uid: B, memoryHex: itemMemory('3000302') });
+    await recorder.waitFor('tag_arrived', (data) => data.uid === B);
+    first.remove(B);
+    await recorder.waitFor('tag_left', (data) => data.uid === B);
+    first.place({ uid: C, memoryHex: itemMemory('3000303') });
+    await recorder.waitFor('tag_arrived', (data) => data.uid === C);
+    expect(pad.tags().map((t) => [t.uid, t.item?.primaryItemId])).toEqual([
+      [A, '3000301'],
+      [C, '3000303'],
+    ]);
+    const before = seen().length;
+
+    await first.close();
+    await until(() => (pad.isConnected ? undefined : true));
+    await simulator(port, [
+      { uid: A, memoryHex: itemMemory('3000301'), afi: 0x07 },
+      { uid: C, memoryHex: itemMemory('3000303') },
+    ]);
+    await until(() => (pad.isConnected ? true : undefined));
+    await moreRounds(5);
+    expect(seen().slice(before)).toEqual([]);
+    expect(pad.tags().map((t) => [t.uid, t.item?.primaryItemId])).toEqual([
+      [A, '3000301'],
+      [C, '3000303'],
+    ]);
   });
 });
