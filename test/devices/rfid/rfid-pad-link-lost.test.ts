@@ -186,16 +186,22 @@ describe('RfidPadDevice across a lost reader link', () => {
     ]);
   });
 
-  it('does not offer a tag kept from before the link was lost until it has been read again', async () => {
+  it('does not offer or count a tag kept from before the link was lost until it has been read again', async () => {
     const sim = await simulator(0, [{ uid: A, preset: 'V1' }]);
     const { pad, recorder, moreRounds, seen } = await padOn(sim.tcpPort!);
     await recorder.waitFor('tag_arrived');
     await pad.disconnect();
+    const told: unknown[] = [];
+    pad.on('condition', (condition) => told.push(condition.detail.tags));
     await pad.connect();
-    // Back, before its first inventory: what lies on the pad is not known yet.
+    // Back, before its first inventory: what lies on the pad is not known yet, nor counted.
     expect(pad.tags()).toEqual([]);
+    expect(pad.condition().detail.tags).toBe(0);
     await moreRounds(2);
     expect(pad.tags().map((t) => t.uid)).toEqual([A]);
+    expect(pad.condition().detail.tags).toBe(1);
+    // Told once read, so the health record the supervisor took at the connect follows.
+    expect(told).toEqual([1]);
     expect(seen()).toEqual([`tag_arrived ${A}`]);
   });
 
