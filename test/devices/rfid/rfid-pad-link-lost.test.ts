@@ -291,4 +291,62 @@ describe('RfidPadDevice across a lost reader link', () => {
       [C, '3000303'],
     ]);
   });
+
+  it('back, a tag whose memory could not be read before and cannot now says nothing; one unreadable only before or only now leaves and arrives as it is', async () => {
+    const D = 'E004010000000005';
+    const first = await simulator(0, [
+      { uid: A, memoryHex: itemMemory('3000401'), unreadable: true },
+      { uid: B, memoryHex: itemMemory('3000402') },
+      { uid: D, memoryHex: itemMemory('3000404'), unreadable: true },
+    ]);
+    const port = first.tcpPort!;
+    const { pad, recorder, moreRounds } = await padOn(port);
+    await recorder.waitFor('tag_arrived', () => true, 3);
+    // The reader says why: the tag's own ISO 15693 error, after every read attempt.
+    const arrivedBefore = recorder.events.filter((e) => e.type === 'tag_arrived').map((e) => e.data);
+    expect(arrivedBefore.find((data) => data.uid === A)).toMatchObject({
+      item: null,
+      readError: 'rfid_iso_error',
+    });
+    const before = recorder.events.length;
+
+    await first.close();
+    await until(() => (pad.isConnected ? undefined : true));
+    // Meanwhile B's memory has failed; D's reads again (it lay badly on the pad); A's still fails.
+    await simulator(port, [
+      { uid: A, memoryHex: itemMemory('3000401'), unreadable: true },
+      { uid: B, memoryHex: itemMemory('3000402'), unreadable: true },
+      { uid: D, memoryHex: itemMemory('3000404') },
+    ]);
+    await until(() => (pad.isConnected ? true : undefined));
+    await moreRounds(8);
+    const after = recorder.events.slice(before).map((e) => ({
+      type: e.type,
+      uid: e.data.uid,
+      item:
+        e.type === 'tag_left'
+          ? e.data.primaryItemId
+          : ((e.data.item as { primaryItemId: string } | null)?.primaryItemId ?? null),
+      ...(e.type === 'tag_arrived' && e.data.readError ? { readError: e.data.readError } : {}),
+    }));
+    expect(after.filter((e) => e.uid === A)).toEqual([]);
+    expect(after.filter((e) => e.uid === B)).toEqual([
+      { type: 'tag_left', uid: B, item: '3000402' },
+      { type: 'tag_arrived', uid: B, item: null, readError: 'rfid_iso_error' },
+    ]);
+    expect(after.filter((e) => e.uid === D)).toEqual([
+      { type: 'tag_left', uid: D, item: null },
+      { type: 'tag_arrived', uid: D, item: '3000404' },
+    ]);
+    expect(
+      pad
+        .tags()
+        .map((t) => [t.uid, t.item?.primaryItemId ?? null])
+        .sort(),
+    ).toEqual([
+      [A, null],
+      [B, null],
+      [D, '3000404'],
+    ]);
+  });
 });
