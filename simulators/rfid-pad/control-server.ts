@@ -2,7 +2,7 @@
  * The simulated pad's control API (node:http, JSON, 127.0.0.1).
  *
  *   GET    /api/tags                 every known tag (on the pad and taken away)
- *   POST   /api/tags                 place {uid?, preset?, memoryHex?, afi?, dsfid?, eas?, blockCount?}
+ *   POST   /api/tags                 place {uid?, preset?, memoryHex?, afi?, dsfid?, eas?, blockCount?, unreadable?}
  *                                     or an item by barcode {uid?, item: {id, usage?, owner?, set?, secured?}, …}
  *   DELETE /api/tags/:uid            take the tag off the pad (kept for when it returns)
  *   POST   /api/tags/:uid/move       {onPad: boolean}
@@ -37,6 +37,8 @@ const PlaceBody = z
     dsfid: z.number().int().min(0).max(255).optional(),
     eas: z.boolean().optional(),
     blockCount: z.number().int().min(1).max(256).optional(),
+    /** Every read of its memory answered with the tag's error. */
+    unreadable: z.boolean().optional(),
     /** A library item by barcode, encoded as ISO 28560-3 (see item-tags.ts). */
     item: itemTagSchema.optional(),
   })

@@ -60,6 +60,9 @@ export function serveFeig(
         return { status: FEIG_STATUS.isoError, data: [0x12] };
       case 'out-of-range':
         return { status: FEIG_STATUS.isoError, data: [0x10] };
+      case 'unreadable':
+        // The tag's own ISO 15693 error: 0x0F, an error it gives no more information of.
+        return { status: FEIG_STATUS.isoError, data: [0x0f] };
     }
   };
   const result = <T>(outcome: TagResult<T>, data: (value: T) => ArrayLike<number> = () => []): Reply =>

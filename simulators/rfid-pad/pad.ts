@@ -25,7 +25,9 @@ export type TagFault =
   | { kind: 'absent' }
   | { kind: 'left-during-write' }
   | { kind: 'locked' }
-  | { kind: 'out-of-range' };
+  | { kind: 'out-of-range' }
+  /** The tag answered a read of its memory with an error. */
+  | { kind: 'unreadable' };
 
 export type TagResult<T> = { ok: true; value: T } | { ok: false; fault: TagFault };
 
@@ -142,6 +144,7 @@ export class PadField extends EventEmitter {
     if (!found.ok) return found;
     const tag = found.value;
     if (count < 1 || first + count > tag.blockCount) return fail({ kind: 'out-of-range' });
+    if (tag.unreadable) return fail({ kind: 'unreadable' });
     const blocks: Uint8Array[] = [];
     for (let i = first; i < first + count; i++)
       blocks.push(tag.memory.slice(i * tag.blockSize, (i + 1) * tag.blockSize));

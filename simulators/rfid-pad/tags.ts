@@ -24,6 +24,11 @@ export interface VirtualTag {
   icReference: number;
   lockedBlocks: Set<number>;
   afiLocked: boolean;
+  /**
+   * Its user memory cannot be read (a cracked inlay, a chip failing): it answers an inventory and
+   * its system information, and each read of its blocks with an error of its own.
+   */
+  unreadable: boolean;
 }
 
 /** What a caller gives to place a tag: everything optional but a preset, memory or item helps. */
@@ -42,6 +47,8 @@ export interface TagSpec {
   dsfid?: number;
   eas?: boolean;
   blockCount?: number;
+  /** Every read of its memory answered with the tag's error (see VirtualTag). */
+  unreadable?: boolean;
 }
 
 /** Hex with or without spaces (`11 01 01` or `110101`) to bytes. */
@@ -139,6 +146,7 @@ export function createTag(spec: TagSpec = {}): VirtualTag {
     icReference: 0x01,
     lockedBlocks: new Set(),
     afiLocked: false,
+    unreadable: spec.unreadable ?? false,
   };
 }
 
@@ -153,6 +161,7 @@ export function tagJson(tag: VirtualTag, onPad: boolean): Record<string, unknown
     blockSize: tag.blockSize,
     blockCount: tag.blockCount,
     lockedBlocks: [...tag.lockedBlocks].sort((a, b) => a - b),
+    unreadable: tag.unreadable,
     memoryHex: Buffer.from(tag.memory).toString('hex').toUpperCase(),
   };
 }

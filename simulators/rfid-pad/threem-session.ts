@@ -24,6 +24,8 @@ const FAULT_STATUS: Record<TagFault['kind'], number> = {
   'left-during-write': THREEM_STATUS.noTag,
   locked: THREEM_STATUS.blockLocked,
   'out-of-range': THREEM_STATUS.addressError,
+  // The 810 has no status of its own for a tag whose read failed: to it, the tag did not answer.
+  unreadable: THREEM_STATUS.noTag,
 };
 
 export function serveThreeM(

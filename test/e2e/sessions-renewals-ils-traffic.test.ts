@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
@@ -11,6 +9,7 @@ import {
   waitForDevice,
   withIlsAt,
 } from '../helpers/desk.js';
+import { SipRecorder } from '../helpers/sip-recorder.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -19,55 +18,6 @@ import { until } from '../helpers/until.js';
  * ILS simulator, so a test counts the renewals (29) and title lookups (17) the library system had
  * to answer. What the receipt printer printed is read from the printer simulator.
  */
-class SipRecorder {
-  /** Every message the desk sent, in order, without its terminator. */
-  readonly sent: string[] = [];
-  private readonly sockets = new Set<Socket>();
-
-  private constructor(
-    private readonly server: Server,
-    readonly port: number,
-  ) {}
-
-  static async start(target: number): Promise<SipRecorder> {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const recorder = new SipRecorder(server, (server.address() as { port: number }).port);
-    server.on('connection', (desk) => {
-      const ils = createConnection(target, '127.0.0.1');
-      recorder.sockets.add(desk).add(ils);
-      let pending = '';
-      desk.on('data', (bytes: Buffer) => {
-        pending += bytes.toString('latin1');
-        const frames = pending.split('\r');
-        pending = frames.pop() ?? '';
-        for (const frame of frames) if (frame.replace(/^\n/, '') !== '') recorder.sent.push(frame.trim());
-        ils.write(bytes);
-      });
-      ils.on('data', (bytes: Buffer) => desk.write(bytes));
-      for (const socket of [desk, ils]) {
-        socket.on('error', () => {});
-        socket.on('close', () => {
-          desk.destroy();
-          ils.destroy();
-        });
-      }
-    });
-    return recorder;
-  }
-
-  /** How many messages with this code the desk has sent since `from` (an index into `sent`). */
-  count(code: string, from = 0): number {
-    return this.sent.slice(from).filter((frame) => frame.startsWith(code)).length;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
-
 let ils: IlsSimulator;
 let wire: SipRecorder;
 let desk: TestDesk;

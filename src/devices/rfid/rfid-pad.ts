@@ -129,9 +129,10 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.memories = new TagMemories(
       Math.max(this.maxTags, options.cacheSize ?? 1000),
       this.security.securedAfi,
+      (uid) => this.present.has(uid),
     );
     this.reader.on('close', (error) => this.onReaderClosed(error));
-    this.lastCondition = JSON.stringify({ s: 'online', r: null, tags: 0, pendingSecurity: 0 });
+    this.lastCondition = conditionKey(this.condition());
   }
 
   condition(): DeviceCondition {
@@ -142,7 +143,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       detail: {
         firmware: this.identity?.firmware ?? null,
         protocol: this.identity?.protocol ?? null,
-        tags: this.announcedCount(),
+        // What is known to lie on the pad: a tag kept from before a reader loss counts once read again.
+        tags: this.knownCount(),
         pendingSecurity: this.securityJobs.size,
         rounds: this.rounds,
       },
@@ -158,6 +160,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.failedRounds = 0;
     // What lay on the pad before may have changed while the reader was away: read again when seen.
     for (const presence of this.present.values()) presence.readAgain = presence.announced;
+    // The supervisor records the condition as of now: a change from it is told once the tags are read.
+    this.lastCondition = conditionKey(this.condition());
     this.logger.info(
       { firmware: this.identity.firmware, reader: this.reader.description },
       'rfid reader connected',
@@ -520,6 +524,14 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.emit('event', type, data);
   }
 
+  /** Tags known to lie on the pad: those `tags()` offers. */
+  private knownCount(): number {
+    let count = 0;
+    for (const presence of this.present.values()) if (presence.announced && !presence.readAgain) count++;
+    return count;
+  }
+
+  /** Tags kept as last seen, whether read again since or not. */
   private announcedCount(): number {
     let count = 0;
     for (const presence of this.present.values()) if (presence.announced) count++;
@@ -529,10 +541,15 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   /** Emits the condition when its status, reason or the tags and writes it counts change (not per round). */
   private checkCondition(): void {
     const next = this.condition();
-    const { tags, pendingSecurity } = next.detail;
-    const key = JSON.stringify({ s: next.status, r: next.reason, tags, pendingSecurity });
+    const key = conditionKey(next);
     if (key === this.lastCondition) return;
     this.lastCondition = key;
     this.emit('condition', next);
   }
+}
+
+/** What of a condition is told when it changes: its status, reason, and the tags and writes it counts. */
+function conditionKey(condition: DeviceCondition): string {
+  const { tags, pendingSecurity } = condition.detail;
+  return JSON.stringify({ s: condition.status, r: condition.reason, tags, pendingSecurity });
 }

@@ -1,6 +1,6 @@
 /**
  * What the pad knows of each tag's memory: the images it read (system info and user memory,
- * decoded as an item), by UID, the oldest let go past a bound. How a tag is read and how its
+ * decoded as an item), by UID, the oldest of a tag no longer on the pad let go past a bound. How a tag is read and how its
  * memory is described to the world; what the pad does with it is rfid-pad.ts's.
  */
 import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
@@ -48,10 +48,14 @@ export async function readTagImage(reader: RfidReader, uid: TagUid): Promise<Tag
 export class TagMemories {
   private readonly images = new Map<TagUid, CachedTag>();
 
-  /** `size`: images kept at most; `securedAfi`: the AFI that means secured. */
+  /**
+   * `size`: images kept at most; `securedAfi`: the AFI that means secured; `onPad`: whether a tag
+   * lies on the pad, its image never the one let go (the pad tracks fewer tags than `size`).
+   */
   constructor(
     private readonly size: number,
     private readonly securedAfi: number,
+    private readonly onPad: (uid: TagUid) => boolean,
   ) {}
 
   has(uid: TagUid): boolean {
@@ -74,7 +78,11 @@ export class TagMemories {
     this.images.delete(uid);
   }
 
-  /** Keeps an image read or written, decoded; the oldest image is let go past the bound. */
+  /**
+   * Keeps an image read or written, decoded; past the bound, the oldest image of a tag no longer
+   * on the pad is let go: one still there must be known as it is (its item, and whether it changed
+   * while the reader was away).
+   */
   remember(uid: TagUid, info: SystemInfo, memory: Uint8Array): void {
     const decoded = decodeItemTag(memory, info.dsfid === undefined ? {} : { dsfid: info.dsfid });
     const entry: CachedTag =
@@ -83,9 +91,11 @@ export class TagMemories {
         : { info, memory, item: decoded };
     this.images.delete(uid);
     this.images.set(uid, entry);
-    while (this.images.size > this.size) {
-      const oldest = this.images.keys().next().value as TagUid;
-      this.images.delete(oldest);
+    if (this.images.size <= this.size) return;
+    for (const held of this.images.keys()) {
+      if (this.onPad(held)) continue;
+      this.images.delete(held);
+      if (this.images.size <= this.size) return;
     }
   }
 

@@ -170,7 +170,8 @@ export class SessionManager implements Feature, SessionService {
     for (const tag of padPort === null ? [] : this.padTags(padPort)) {
       const unreadable = whyUnreadable(tag);
       if (unreadable !== undefined) session.tagUnreadable(tag.uid, unreadable);
-      else if (tag.item?.primaryItemId && !isPatronCard(tag.item)) session.tagPlaced(tag.uid, tag.item);
+      else if (tag.item?.primaryItemId && !isPatronCard(tag.item))
+        session.tagPlaced(tag.uid, tag.item, tag.secured);
     }
     return session.view();
   }
@@ -415,7 +416,7 @@ export class SessionManager implements Feature, SessionService {
           }
           if (!item || isPatronCard(item) || !item.primaryItemId) return;
           this.armTimer(session);
-          session.tagPlaced(event.data.uid, item);
+          session.tagPlaced(event.data.uid, item, event.data.secured);
           return;
         }
         case 'rfid.tag_left':

@@ -147,8 +147,11 @@ export class SelfCheckSession {
     return this.renewals.views();
   }
 
-  /** A tag on the session's pad was identified as an item. */
-  tagPlaced(uid: string, placed: PlacedItem): void {
+  /**
+   * A tag on the session's pad was identified as an item; `secured` is its security as the pad
+   * read it (null when not known).
+   */
+  tagPlaced(uid: string, placed: PlacedItem, secured: boolean | null = null): void {
     if (this.closed || placed.primaryItemId === '') return;
     this.unreadable.delete(uid);
     this.touch();
@@ -156,6 +159,12 @@ export class SelfCheckSession {
     const known = record.isOnPad(uid);
     record.placed(uid, placed.set?.part, placed.set?.parts);
     this.byUid.set(uid, record);
+    if (record.transacted && record.wantSecured !== undefined && secured !== null) {
+      // Read as it should be, it is; read otherwise (set or cleared at another station while the
+      // pad's reader was away, or a write that never took), it is written again.
+      if (secured === record.wantSecured) record.verified.add(uid);
+      else record.verified.delete(uid);
+    }
     if (!known) this.consider(record);
   }
 
@@ -266,13 +275,18 @@ export class SelfCheckSession {
 
   /** Decides what a placed item needs now: wait for its other parts, go to the ILS, or finish its security. */
   private consider(record: ItemRecord): void {
-    if (record.busy || record.settled) {
-      this.changed(record);
+    if (record.transacted) {
+      // The ILS did its part: only the tags' security is left to write, never the loan or the
+      // return again. Its security failed earlier and the patron put it back, or a tag came back
+      // with it undone.
+      if (record.wantSecured !== undefined && !record.securityDone) {
+        if (record.settled) record.security = undefined;
+        this.later(() => this.secure(record));
+      } else this.changed(record);
       return;
     }
-    if (record.transacted) {
-      // Security failed earlier: the patron put it back.
-      if (record.state === 'security_failed') this.later(() => this.secure(record));
+    if (record.busy) {
+      this.changed(record);
       return;
     }
     if (record.incomplete) {

@@ -12,7 +12,7 @@ import {
 } from '../../../simulators/rfid-pad/index.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { FeigReader, RfidPadDevice } from '../../../src/devices/rfid/index.js';
+import { FeigReader, RfidPadDevice, type RfidPadOptions } from '../../../src/devices/rfid/index.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { until } from '../../helpers/until.js';
@@ -36,7 +36,7 @@ async function simulator(port: number, tags: TagSpec[]): Promise<RfidPadSimulato
 }
 
 /** The pad on a simulator's port, connected; it is connected again whenever its link is lost. */
-async function padOn(port: number) {
+async function padOn(port: number, options: Partial<RfidPadOptions> = {}) {
   const reader = new FeigReader({
     transport: new TcpTransport({ host: '127.0.0.1', port, clock: systemClock }),
     clock: systemClock,
@@ -47,6 +47,7 @@ async function padOn(port: number) {
     clock: systemClock,
     logger: silentLogger(),
     inventoryIntervalMs: INTERVAL_MS,
+    ...options,
   });
   const recorder = recordEvents(pad);
   let lost = 0;
@@ -185,16 +186,22 @@ describe('RfidPadDevice across a lost reader link', () => {
     ]);
   });
 
-  it('does not offer a tag kept from before the link was lost until it has been read again', async () => {
+  it('does not offer or count a tag kept from before the link was lost until it has been read again', async () => {
     const sim = await simulator(0, [{ uid: A, preset: 'V1' }]);
     const { pad, recorder, moreRounds, seen } = await padOn(sim.tcpPort!);
     await recorder.waitFor('tag_arrived');
     await pad.disconnect();
+    const told: unknown[] = [];
+    pad.on('condition', (condition) => told.push(condition.detail.tags));
     await pad.connect();
-    // Back, before its first inventory: what lies on the pad is not known yet.
+    // Back, before its first inventory: what lies on the pad is not known yet, nor counted.
     expect(pad.tags()).toEqual([]);
+    expect(pad.condition().detail.tags).toBe(0);
     await moreRounds(2);
     expect(pad.tags().map((t) => t.uid)).toEqual([A]);
+    expect(pad.condition().detail.tags).toBe(1);
+    // Told once read, so the health record the supervisor took at the connect follows.
+    expect(told).toEqual([1]);
     expect(seen()).toEqual([`tag_arrived ${A}`]);
   });
 
@@ -250,5 +257,96 @@ describe('RfidPadDevice across a lost reader link', () => {
     expect(seen()).toEqual([`tag_arrived ${A}`]);
     sim.remove(A);
     await recorder.waitFor('tag_left', (data) => data.uid === A);
+  });
+
+  it('keeps the memory of the tags lying on the pad however many others passed since: back, one unchanged says nothing', async () => {
+    const first = await simulator(0, [{ uid: A, memoryHex: itemMemory('3000301'), afi: 0x07 }]);
+    const port = first.tcpPort!;
+    // Room for two tags' memories: A's lies on the pad all along while B's and C's come and go.
+    const { pad, recorder, moreRounds, seen } = await padOn(port, { maxTags: 2, cacheSize: 2 });
+    await recorder.waitFor('tag_arrived', (data) => data.uid === A);
+    first.place({ uid: B, memoryHex: itemMemory('3000302') });
+    await recorder.waitFor('tag_arrived', (data) => data.uid === B);
+    first.remove(B);
+    await recorder.waitFor('tag_left', (data) => data.uid === B);
+    first.place({ uid: C, memoryHex: itemMemory('3000303') });
+    await recorder.waitFor('tag_arrived', (data) => data.uid === C);
+    expect(pad.tags().map((t) => [t.uid, t.item?.primaryItemId])).toEqual([
+      [A, '3000301'],
+      [C, '3000303'],
+    ]);
+    const before = seen().length;
+
+    await first.close();
+    await until(() => (pad.isConnected ? undefined : true));
+    await simulator(port, [
+      { uid: A, memoryHex: itemMemory('3000301'), afi: 0x07 },
+      { uid: C, memoryHex: itemMemory('3000303') },
+    ]);
+    await until(() => (pad.isConnected ? true : undefined));
+    await moreRounds(5);
+    expect(seen().slice(before)).toEqual([]);
+    expect(pad.tags().map((t) => [t.uid, t.item?.primaryItemId])).toEqual([
+      [A, '3000301'],
+      [C, '3000303'],
+    ]);
+  });
+
+  it('back, a tag whose memory could not be read before and cannot now says nothing; one unreadable only before or only now leaves and arrives as it is', async () => {
+    const D = 'E004010000000005';
+    const first = await simulator(0, [
+      { uid: A, memoryHex: itemMemory('3000401'), unreadable: true },
+      { uid: B, memoryHex: itemMemory('3000402') },
+      { uid: D, memoryHex: itemMemory('3000404'), unreadable: true },
+    ]);
+    const port = first.tcpPort!;
+    const { pad, recorder, moreRounds } = await padOn(port);
+    await recorder.waitFor('tag_arrived', () => true, 3);
+    // The reader says why: the tag's own ISO 15693 error, after every read attempt.
+    const arrivedBefore = recorder.events.filter((e) => e.type === 'tag_arrived').map((e) => e.data);
+    expect(arrivedBefore.find((data) => data.uid === A)).toMatchObject({
+      item: null,
+      readError: 'rfid_iso_error',
+    });
+    const before = recorder.events.length;
+
+    await first.close();
+    await until(() => (pad.isConnected ? undefined : true));
+    // Meanwhile B's memory has failed; D's reads again (it lay badly on the pad); A's still fails.
+    await simulator(port, [
+      { uid: A, memoryHex: itemMemory('3000401'), unreadable: true },
+      { uid: B, memoryHex: itemMemory('3000402'), unreadable: true },
+      { uid: D, memoryHex: itemMemory('3000404') },
+    ]);
+    await until(() => (pad.isConnected ? true : undefined));
+    await moreRounds(8);
+    const after = recorder.events.slice(before).map((e) => ({
+      type: e.type,
+      uid: e.data.uid,
+      item:
+        e.type === 'tag_left'
+          ? e.data.primaryItemId
+          : ((e.data.item as { primaryItemId: string } | null)?.primaryItemId ?? null),
+      ...(e.type === 'tag_arrived' && e.data.readError ? { readError: e.data.readError } : {}),
+    }));
+    expect(after.filter((e) => e.uid === A)).toEqual([]);
+    expect(after.filter((e) => e.uid === B)).toEqual([
+      { type: 'tag_left', uid: B, item: '3000402' },
+      { type: 'tag_arrived', uid: B, item: null, readError: 'rfid_iso_error' },
+    ]);
+    expect(after.filter((e) => e.uid === D)).toEqual([
+      { type: 'tag_left', uid: D, item: null },
+      { type: 'tag_arrived', uid: D, item: '3000404' },
+    ]);
+    expect(
+      pad
+        .tags()
+        .map((t) => [t.uid, t.item?.primaryItemId ?? null])
+        .sort(),
+    ).toEqual([
+      [A, null],
+      [B, null],
+      [D, '3000404'],
+    ]);
   });
 });

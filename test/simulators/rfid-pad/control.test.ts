@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RfidPadSimulator, startRfidPadSimulator } from '../../../simulators/rfid-pad/index.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { FeigReader, type RfidReader, ThreeMReader } from '../../../src/devices/rfid/index.js';
+import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { decodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 
 let sim: RfidPadSimulator | undefined;
@@ -45,6 +48,47 @@ describe('rfid pad control API', () => {
     expect((await call('PUT', '/api/faults', { missRate: 2 })).status).toBe(400);
     expect((await call('DELETE', '/api/tags/E004010000000001')).status).toBe(404);
   });
+
+  it.each([
+    {
+      protocol: 'feig' as const,
+      reader: (port: number) =>
+        new FeigReader({ transport: new TcpTransport({ host: '127.0.0.1', port }), clock: systemClock }),
+      // The tag's own ISO 15693 error, passed on by the reader (status 0x95).
+      refusal: { code: 'rfid_iso_error', isoErrorCode: 0x0f },
+    },
+    {
+      protocol: '3m' as const,
+      reader: (port: number) =>
+        new ThreeMReader({ transport: new TcpTransport({ host: '127.0.0.1', port }), clock: systemClock }),
+      refusal: { code: 'rfid_no_transponder' },
+    },
+  ])(
+    'places a tag whose memory cannot be read: $protocol answers its inventory and each read of its blocks with an error',
+    async ({ protocol, reader: dial, refusal }) => {
+      sim = await startRfidPadSimulator({ protocol, tcpPort: 0 });
+      const placed = await call('POST', '/api/tags', {
+        uid: 'E004010000000009',
+        preset: 'V1',
+        unreadable: true,
+      });
+      expect(placed).toMatchObject({ status: 201, body: { unreadable: true } });
+      sim.place({ uid: 'E00401000000000A', preset: 'V3' });
+      const reader: RfidReader = dial(sim.tcpPort!);
+      await reader.open();
+      try {
+        expect((await reader.inventory()).map((tag) => tag.uid).sort()).toEqual([
+          'E004010000000009',
+          'E00401000000000A',
+        ]);
+        await expect(reader.readBlocks('E004010000000009', 0, 4)).rejects.toMatchObject(refusal);
+        // Its neighbour reads as ever.
+        expect((await reader.readBlocks('E00401000000000A', 0, 1))[0]).toBe(0x11);
+      } finally {
+        await reader.close();
+      }
+    },
+  );
 });
 
 /** The ISO 28560-3 fields of a tag the control API answered with. */
