@@ -3,10 +3,12 @@
  * pcscd's vpcd reader) to its identification on the device's WebSocket, p50/p99, beside
  * the floor measured on the same presentations: until pcscd first speaks to the card (it
  * polls a reader like vpcd every 400 ms, which dominates both).
- * Uses a running pcscd, or starts one (root).
+ * Uses a running pcscd, or starts one (root): also where a pcscd stopped by hand left its socket
+ * behind, which nothing answers on.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -19,15 +21,52 @@ import type { BenchResult } from './types.js';
 
 const CARDS = Number(process.env.BENCH_CARDS ?? 40);
 const SOCKET = '/run/pcscd/pcscd.comm';
+const PID_FILE = '/run/pcscd/pcscd.pid';
 const READER = 'Virtual PCD 00 00';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+interface DeviceHealth {
+  status: string;
+  reason: string | null;
+  lastError: { code?: string; message?: string } | null;
+}
+
+/**
+ * Why the suite cannot run, in words: what the card reader device says, and what it needs — a
+ * pcscd that serves vpcd's reader (a pcscd stopped by hand can leave its socket behind, and one
+ * started before vpcd's reader file was installed does not list the reader).
+ */
+function notOnline(device: DeviceHealth): string {
+  const said = [device.reason, device.lastError?.message].filter(Boolean).join(': ');
+  return (
+    `bench-card (PC/SC reader "${READER}") did not come online within 15 s` +
+    `${said ? ` — it says ${said}` : ` — it is ${device.status}`}. ` +
+    `The PC/SC suite needs pcscd running with vpcd's reader (Debian's vsmartcard-vpcd), listening ` +
+    `for its card on 127.0.0.1:35963: .ci/run shows how to start one`
+  );
+}
+
+/** Whether a pcscd answers on its socket (a socket file alone may be a stopped one's). */
+function pcscdAnswers(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(SOCKET);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 async function withPcscd<T>(work: () => Promise<T>): Promise<T> {
   let child: ChildProcess | undefined;
-  if (!existsSync(SOCKET)) {
+  if (!(await pcscdAnswers())) {
+    // What a stopped pcscd left: the new one would take the pid file for another's and not start.
+    rmSync(SOCKET, { force: true });
+    rmSync(PID_FILE, { force: true });
     child = spawn('/usr/sbin/pcscd', ['--foreground'], { stdio: 'ignore' });
     child.once('error', () => {});
     const deadline = Date.now() + 10_000;
@@ -94,10 +133,10 @@ export async function run(): Promise<BenchResult[]> {
     try {
       const api = desk.urls().api!;
       const deadline = Date.now() + 15_000;
-      while (
-        ((await (await fetch(`${api}/devices/bench-card`)).json()) as { status: string }).status !== 'online'
-      ) {
-        if (Date.now() > deadline) throw new Error('bench-card did not come online');
+      for (;;) {
+        const device = (await (await fetch(`${api}/devices/bench-card`)).json()) as DeviceHealth;
+        if (device.status === 'online') break;
+        if (Date.now() > deadline) throw new Error(notOnline(device));
         await new Promise((r) => setTimeout(r, 20));
       }
       const socket = new WebSocket(`${api.replace('http', 'ws')}/scanners/bench-card/identifications`);
