@@ -126,10 +126,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.maxTags = Math.max(1, options.maxTags ?? 64);
     this.readAttempts = Math.max(1, options.readAttempts ?? 3);
     this.security = { ...DEFAULT_SECURITY, ...options.security };
-    this.memories = new TagMemories(
-      Math.max(this.maxTags, options.cacheSize ?? 1000),
-      this.security.securedAfi,
-      (uid) => this.present.has(uid),
+    this.memories = new TagMemories(Math.max(this.maxTags, options.cacheSize ?? 1000), this.security, (uid) =>
+      this.present.has(uid),
     );
     this.reader.on('close', (error) => this.onReaderClosed(error));
     this.lastCondition = conditionKey(this.condition());
@@ -253,10 +251,28 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     const previous = this.memories.memory(tag);
     if (previous && previous.length === full.length) full.set(previous);
     full.set(image);
-    this.memories.remember(tag, { ...info, blockSize, blockCount }, full);
+    this.memories.remember(tag, {
+      info: { ...info, blockSize, blockCount },
+      memory: full,
+      ...this.easOf(tag),
+    });
     const described = this.memories.describe(tag);
     this.publish('tag_programmed', { uid: tag, item: described.item, locked: options.lock === true });
     return described;
+  }
+
+  /**
+   * Whether a tag's EAS bit is read with its memory: when the desk secures by it and the reader
+   * can ask (the 3M 810 cannot: there a tag's security on an EAS desk is not known).
+   */
+  private get readsEas(): boolean {
+    return this.security.method !== 'afi' && this.reader.capabilities.eas;
+  }
+
+  /** The EAS bit known of a tag, kept when its memory is read or written anew. */
+  private easOf(uid: TagUid): { eas?: boolean } {
+    const eas = this.memories.eas(uid);
+    return eas === undefined ? {} : { eas };
   }
 
   /**
@@ -266,7 +282,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private async reread(uid: TagUid, info: SystemInfo): Promise<void> {
     try {
       const memory = await this.reader.readBlocks(uid, 0, info.blockCount ?? 28);
-      this.memories.remember(uid, info, memory);
+      this.memories.remember(uid, { info, memory, ...this.easOf(uid) });
     } catch {
       // Gone or not answering: its arrival reads it afresh.
     }
@@ -346,8 +362,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     const uid = presence.uid;
     if (!this.memories.has(uid)) {
       try {
-        const image = await readTagImage(this.reader, uid);
-        this.memories.remember(uid, image.info, image.memory);
+        this.memories.remember(uid, await readTagImage(this.reader, uid, { eas: this.readsEas }));
       } catch (error) {
         if (!this.reader.isOpen) return;
         presence.readFailures++;
@@ -368,7 +383,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     const uid = presence.uid;
     let image: TagImage | undefined;
     try {
-      image = await readTagImage(this.reader, uid);
+      image = await readTagImage(this.reader, uid, { eas: this.readsEas });
     } catch (error) {
       if (!this.reader.isOpen) return;
       presence.readFailures++;
@@ -383,7 +398,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     }
     this.left(presence);
     this.memories.forget(uid);
-    if (image) this.memories.remember(uid, image.info, image.memory);
+    if (image) this.memories.remember(uid, image);
     this.arrived(presence);
   }
 
@@ -458,7 +473,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     }
     if (result.ok) {
       this.securityJobs.delete(job.uid);
-      this.noteAfi(job.uid, job.secured);
+      this.memories.noteSecured(job.uid, job.secured);
       this.publish('security_set', base);
       return { uid: job.uid, secured: job.secured, status: 'done' };
     }
@@ -469,11 +484,6 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.securityJobs.delete(job.uid);
     this.publish('security_failed', { ...base, reason: result.reason });
     return { uid: job.uid, secured: job.secured, status: 'failed', reason: result.reason };
-  }
-
-  private noteAfi(uid: TagUid, secured: boolean): void {
-    if (this.security.method !== 'eas')
-      this.memories.noteAfi(uid, secured ? this.security.securedAfi : this.security.unsecuredAfi);
   }
 
   private trimSecurityJobs(): void {

@@ -5,79 +5,24 @@
  * once the reader answers, its inventories decide what arrived and what left.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type RfidPadSimulator,
-  startRfidPadSimulator,
-  type TagSpec,
-} from '../../../simulators/rfid-pad/index.js';
-import { systemClock } from '../../../src/core/clock.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { FeigReader, RfidPadDevice, type RfidPadOptions } from '../../../src/devices/rfid/index.js';
-import { TcpTransport } from '../../../src/devices/transport/tcp.js';
+import type { TagSpec } from '../../../simulators/rfid-pad/index.js';
+import type { RfidPadOptions } from '../../../src/devices/rfid/index.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { until } from '../../helpers/until.js';
-import { recordEvents } from './pad-events.js';
+import { type Cleanups, INTERVAL_MS, padOn as padOnPort, simulatorOn } from './pad-over-tcp.js';
 
 const A = 'E004010000000001';
 const B = 'E004010000000002';
 const C = 'E004010000000003';
 const SET_PART = 'E004010000000004';
-const INTERVAL_MS = 20;
 
-const cleanups: Array<() => Promise<void> | void> = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function simulator(port: number, tags: TagSpec[]): Promise<RfidPadSimulator> {
-  const sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: port, tags });
-  cleanups.push(() => sim.close());
-  return sim;
-}
-
-/** The pad on a simulator's port, connected; it is connected again whenever its link is lost. */
-async function padOn(port: number, options: Partial<RfidPadOptions> = {}) {
-  const reader = new FeigReader({
-    transport: new TcpTransport({ host: '127.0.0.1', port, clock: systemClock }),
-    clock: systemClock,
-  });
-  const pad = new RfidPadDevice({
-    id: 'pad',
-    reader,
-    clock: systemClock,
-    logger: silentLogger(),
-    inventoryIntervalMs: INTERVAL_MS,
-    ...options,
-  });
-  const recorder = recordEvents(pad);
-  let lost = 0;
-  let stopped = false;
-  const redial = () => {
-    if (!stopped) pad.connect().catch(() => setTimeout(redial, 50));
-  };
-  pad.on('disconnected', () => {
-    lost++;
-    setTimeout(redial, 50);
-  });
-  cleanups.push(async () => {
-    stopped = true;
-    await pad.disconnect();
-  });
-  await pad.connect();
-  const rounds = () => pad.condition().detail.rounds as number;
-  /** Waits until the pad has made `n` more inventory rounds. */
-  const moreRounds = async (n: number) => {
-    const from = rounds();
-    await until(() => (rounds() >= from + n ? true : undefined));
-  };
-  return {
-    pad,
-    recorder,
-    moreRounds,
-    lost: () => lost,
-    seen: () => recorder.events.map((e) => `${e.type} ${e.data.uid ?? e.data.primaryItemId}`),
-  };
-}
+const simulator = (port: number, tags: TagSpec[]) => simulatorOn(port, tags, cleanups);
+const padOn = (port: number, options: Partial<RfidPadOptions> = {}) => padOnPort(port, cleanups, options);
 
 const setPartOne = Buffer.from(
   encodeIso28560Part3({ primaryItemId: '3000111', set: { parts: 2, part: 1 }, ownerLibrary: 'DK718500' }),
