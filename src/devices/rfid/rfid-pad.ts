@@ -83,6 +83,7 @@ interface Presence {
   announced: boolean;
   /** Kept from before the reader's link was lost: its memory is read again when next seen. */
   readAgain: boolean;
+  /** Failed reads of its memory since it was last read or given up on (`readAttempts` in all). */
   readFailures: number;
   lastReadError?: string;
 }
@@ -406,6 +407,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private arrived(presence: Presence): void {
     const uid = presence.uid;
     presence.announced = true;
+    // Read, or given up: its next read (after a reader loss) has all its attempts again.
+    presence.readFailures = 0;
     const tag = this.memories.describe(uid);
     if (!this.memories.has(uid) && presence.lastReadError) tag.readError = presence.lastReadError;
     this.publish('tag_arrived', {

@@ -5,7 +5,7 @@
  * once the reader answers, its inventories decide what arrived and what left.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TagSpec } from '../../../simulators/rfid-pad/index.js';
+import type { RfidPadSimulator, TagSpec } from '../../../simulators/rfid-pad/index.js';
 import type { RfidPadOptions } from '../../../src/devices/rfid/index.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { until } from '../../helpers/until.js';
@@ -294,4 +294,86 @@ describe('RfidPadDevice across a lost reader link', () => {
       [D, '3000404'],
     ]);
   });
+
+  it('back, a tag that could not be read before is given all its read attempts again, each time the reader is lost', async () => {
+    const D = 'E004010000000005';
+    const first = await simulator(0, [
+      { uid: B, memoryHex: itemMemory('3000502') },
+      { uid: D, memoryHex: itemMemory('3000504'), unreadable: true },
+    ]);
+    const port = first.tcpPort!;
+    const { pad, recorder, moreRounds } = await padOn(port);
+    await recorder.waitFor('tag_arrived', () => true, 2);
+    const told = (from: number) =>
+      recorder.events
+        .slice(from)
+        .map((e) => [
+          e.type,
+          e.data.uid,
+          e.type === 'tag_left'
+            ? e.data.primaryItemId
+            : ((e.data.item as { primaryItemId: string } | null)?.primaryItemId ?? null),
+        ]);
+
+    // Lost; back with D lying badly (its first read fails, the next one reads) and B's memory failed.
+    let before = recorder.events.length;
+    await first.close();
+    await until(() => (pad.isConnected ? undefined : true));
+    const again = await simulator(port, [
+      { uid: B, memoryHex: itemMemory('3000502'), unreadable: true },
+      { uid: D, memoryHex: itemMemory('3000504'), unreadable: true },
+    ]);
+    readsOnSecondTry(again, D);
+    await until(() => (pad.isConnected ? true : undefined));
+    await moreRounds(8);
+    expect(told(before).filter(([, uid]) => uid === D)).toEqual([
+      ['tag_left', D, null],
+      ['tag_arrived', D, '3000504'],
+    ]);
+    expect(told(before).filter(([, uid]) => uid === B)).toEqual([
+      ['tag_left', B, '3000502'],
+      ['tag_arrived', B, null],
+    ]);
+
+    // Lost again; back with B lying badly.
+    before = recorder.events.length;
+    await again.close();
+    await until(() => (pad.isConnected ? undefined : true));
+    const third = await simulator(port, [
+      { uid: B, memoryHex: itemMemory('3000502'), unreadable: true },
+      { uid: D, memoryHex: itemMemory('3000504') },
+    ]);
+    readsOnSecondTry(third, B);
+    await until(() => (pad.isConnected ? true : undefined));
+    await moreRounds(8);
+    expect(told(before)).toEqual([
+      ['tag_left', B, null],
+      ['tag_arrived', B, '3000502'],
+    ]);
+    expect(
+      pad
+        .tags()
+        .map((t) => [t.uid, t.item?.primaryItemId ?? null])
+        .sort(),
+    ).toEqual([
+      [B, '3000502'],
+      [D, '3000504'],
+    ]);
+  });
 });
+
+/**
+ * A tag lying badly on the simulated pad (at the edge of the antenna's field, tilted): the first read
+ * of its memory fails with the tag's error, and it reads from then on.
+ */
+function readsOnSecondTry(sim: RfidPadSimulator, uid: string): void {
+  const { field } = sim;
+  const tag = field.tag(uid)!;
+  tag.unreadable = true;
+  const read = field.readBlocks.bind(field);
+  field.readBlocks = (...args) => {
+    const result = read(...args);
+    if (args[0] === uid) tag.unreadable = false;
+    return result;
+  };
+}
