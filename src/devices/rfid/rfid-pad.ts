@@ -182,13 +182,18 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   }
 
   /**
-   * Tags on the pad as the last inventory saw them: announced (memory read), and read again
-   * since the reader came back.
+   * Tags on the pad as the last inventory saw them: announced (memory read, or given up on with
+   * why), and read again since the reader came back.
    */
   tags(): PadTag[] {
-    return [...this.present.values()]
-      .filter((p) => p.announced && !p.readAgain)
-      .map((p) => this.memories.describe(p.uid));
+    return [...this.present.values()].filter((p) => p.announced && !p.readAgain).map((p) => this.describe(p));
+  }
+
+  /** A tag on the pad as it is known: its memory as read, or why that could not be read. */
+  private describe(presence: Presence): PadTag {
+    const tag = this.memories.describe(presence.uid);
+    if (!this.memories.has(presence.uid) && presence.lastReadError) tag.readError = presence.lastReadError;
+    return tag;
   }
 
   /** Multi-part sets with parts missing from the pad. */
@@ -409,8 +414,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     presence.announced = true;
     // Read, or given up: its next read (after a reader loss) has all its attempts again.
     presence.readFailures = 0;
-    const tag = this.memories.describe(uid);
-    if (!this.memories.has(uid) && presence.lastReadError) tag.readError = presence.lastReadError;
+    const tag = this.describe(presence);
     this.publish('tag_arrived', {
       uid,
       item: tag.item,

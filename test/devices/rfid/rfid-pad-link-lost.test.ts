@@ -253,6 +253,11 @@ describe('RfidPadDevice across a lost reader link', () => {
       item: null,
       readError: 'rfid_iso_error',
     });
+    // And so do the pad's tags, for whoever asks later (a session opened with it lying there).
+    expect(pad.tags().find((tag) => tag.uid === A)).toMatchObject({
+      item: null,
+      readError: 'rfid_iso_error',
+    });
     const before = recorder.events.length;
 
     await first.close();
