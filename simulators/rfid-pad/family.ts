@@ -21,6 +21,13 @@ export const padItemTagSchema = z
     secured: itemTagFields.secured.describe(
       'true: AFI 0x07 (on the shelf); false: 0xC2 (on loan); by default an item is secured and a patron card is not',
     ),
+    /** A damaged tag: it answers the inventory, but every read of its memory fails with the tag's own error. */
+    unreadable: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: a damaged tag (a cracked inlay, a failing chip): it answers the inventory and its system information, but every read of its memory fails with the tag’s own error',
+      ),
   })
   .superRefine((tag, ctx) => {
     // The encoder's own checks, once the fields themselves are right.
@@ -98,6 +105,7 @@ export const rfidPadSimulators = simulatorFamily({
                 ...(tag.secured !== undefined ? { secured: tag.secured } : {}),
                 ...(tag.set ? { set: tag.set } : {}),
               },
+              ...(tag.unreadable ? { unreadable: true } : {}),
             },
       ),
     });

@@ -83,6 +83,7 @@ interface Presence {
   announced: boolean;
   /** Kept from before the reader's link was lost: its memory is read again when next seen. */
   readAgain: boolean;
+  /** Failed reads of its memory since it was last read or given up on (`readAttempts` in all). */
   readFailures: number;
   lastReadError?: string;
 }
@@ -126,10 +127,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.maxTags = Math.max(1, options.maxTags ?? 64);
     this.readAttempts = Math.max(1, options.readAttempts ?? 3);
     this.security = { ...DEFAULT_SECURITY, ...options.security };
-    this.memories = new TagMemories(
-      Math.max(this.maxTags, options.cacheSize ?? 1000),
-      this.security.securedAfi,
-      (uid) => this.present.has(uid),
+    this.memories = new TagMemories(Math.max(this.maxTags, options.cacheSize ?? 1000), this.security, (uid) =>
+      this.present.has(uid),
     );
     this.reader.on('close', (error) => this.onReaderClosed(error));
     this.lastCondition = conditionKey(this.condition());
@@ -183,13 +182,18 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   }
 
   /**
-   * Tags on the pad as the last inventory saw them: announced (memory read), and read again
-   * since the reader came back.
+   * Tags on the pad as the last inventory saw them: announced (memory read, or given up on with
+   * why), and read again since the reader came back.
    */
   tags(): PadTag[] {
-    return [...this.present.values()]
-      .filter((p) => p.announced && !p.readAgain)
-      .map((p) => this.memories.describe(p.uid));
+    return [...this.present.values()].filter((p) => p.announced && !p.readAgain).map((p) => this.describe(p));
+  }
+
+  /** A tag on the pad as it is known: its memory as read, or why that could not be read. */
+  private describe(presence: Presence): PadTag {
+    const tag = this.memories.describe(presence.uid);
+    if (!this.memories.has(presence.uid) && presence.lastReadError) tag.readError = presence.lastReadError;
+    return tag;
   }
 
   /** Multi-part sets with parts missing from the pad. */
@@ -253,10 +257,28 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     const previous = this.memories.memory(tag);
     if (previous && previous.length === full.length) full.set(previous);
     full.set(image);
-    this.memories.remember(tag, { ...info, blockSize, blockCount }, full);
+    this.memories.remember(tag, {
+      info: { ...info, blockSize, blockCount },
+      memory: full,
+      ...this.easOf(tag),
+    });
     const described = this.memories.describe(tag);
     this.publish('tag_programmed', { uid: tag, item: described.item, locked: options.lock === true });
     return described;
+  }
+
+  /**
+   * Whether a tag's EAS bit is read with its memory: when the desk secures by it and the reader
+   * can ask (the 3M 810 cannot: there a tag's security on an EAS desk is not known).
+   */
+  private get readsEas(): boolean {
+    return this.security.method !== 'afi' && this.reader.capabilities.eas;
+  }
+
+  /** The EAS bit known of a tag, kept when its memory is read or written anew. */
+  private easOf(uid: TagUid): { eas?: boolean } {
+    const eas = this.memories.eas(uid);
+    return eas === undefined ? {} : { eas };
   }
 
   /**
@@ -266,7 +288,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private async reread(uid: TagUid, info: SystemInfo): Promise<void> {
     try {
       const memory = await this.reader.readBlocks(uid, 0, info.blockCount ?? 28);
-      this.memories.remember(uid, info, memory);
+      this.memories.remember(uid, { info, memory, ...this.easOf(uid) });
     } catch {
       // Gone or not answering: its arrival reads it afresh.
     }
@@ -346,8 +368,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     const uid = presence.uid;
     if (!this.memories.has(uid)) {
       try {
-        const image = await readTagImage(this.reader, uid);
-        this.memories.remember(uid, image.info, image.memory);
+        this.memories.remember(uid, await readTagImage(this.reader, uid, { eas: this.readsEas }));
       } catch (error) {
         if (!this.reader.isOpen) return;
         presence.readFailures++;
@@ -368,7 +389,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     const uid = presence.uid;
     let image: TagImage | undefined;
     try {
-      image = await readTagImage(this.reader, uid);
+      image = await readTagImage(this.reader, uid, { eas: this.readsEas });
     } catch (error) {
       if (!this.reader.isOpen) return;
       presence.readFailures++;
@@ -383,7 +404,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     }
     this.left(presence);
     this.memories.forget(uid);
-    if (image) this.memories.remember(uid, image.info, image.memory);
+    if (image) this.memories.remember(uid, image);
     this.arrived(presence);
   }
 
@@ -391,8 +412,9 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private arrived(presence: Presence): void {
     const uid = presence.uid;
     presence.announced = true;
-    const tag = this.memories.describe(uid);
-    if (!this.memories.has(uid) && presence.lastReadError) tag.readError = presence.lastReadError;
+    // Read, or given up: its next read (after a reader loss) has all its attempts again.
+    presence.readFailures = 0;
+    const tag = this.describe(presence);
     this.publish('tag_arrived', {
       uid,
       item: tag.item,
@@ -458,7 +480,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     }
     if (result.ok) {
       this.securityJobs.delete(job.uid);
-      this.noteAfi(job.uid, job.secured);
+      this.memories.noteSecured(job.uid, job.secured);
       this.publish('security_set', base);
       return { uid: job.uid, secured: job.secured, status: 'done' };
     }
@@ -469,11 +491,6 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.securityJobs.delete(job.uid);
     this.publish('security_failed', { ...base, reason: result.reason });
     return { uid: job.uid, secured: job.secured, status: 'failed', reason: result.reason };
-  }
-
-  private noteAfi(uid: TagUid, secured: boolean): void {
-    if (this.security.method !== 'eas')
-      this.memories.noteAfi(uid, secured ? this.security.securedAfi : this.security.unsecuredAfi);
   }
 
   private trimSecurityJobs(): void {

@@ -8,6 +8,7 @@ import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
 import type { TagUid } from '../../protocols/iso15693/uid.js';
 import { decodeItemTag } from '../../protocols/rfid/index.js';
 import type { RfidReader } from './reader.js';
+import type { SecurityOptions } from './security.js';
 import type { TagItem } from './tag-item.js';
 
 /** A tag as the pad knows it. */
@@ -15,7 +16,13 @@ export interface PadTag {
   uid: TagUid;
   dsfid?: number;
   afi?: number;
-  /** AFI equals the configured secured value (undefined when the AFI is unknown). */
+  /** The NXP EAS bit, when the desk secures by it and its reader can read it. */
+  eas?: boolean;
+  /**
+   * Secured as the desk secures items: by the AFI (it equals the secured value), by the EAS bit, or
+   * by both (either set would alarm a gate: secured; neither: not). Undefined when what decides is
+   * not known (the AFI not read, a reader that cannot read EAS).
+   */
   secured?: boolean;
   blockSize?: number;
   blockCount?: number;
@@ -26,36 +33,52 @@ export interface PadTag {
   readError?: string;
 }
 
-/** One tag's memory as read: its system info (block size and count filled in) and user memory. */
+/**
+ * One tag's memory as read: its system info (block size and count filled in), user memory, and its
+ * EAS bit when that was read.
+ */
 export interface TagImage {
   info: SystemInfo;
   memory: Uint8Array;
+  eas?: boolean;
 }
+
+/** How the desk secures items: what decides whether a tag is `secured`. */
+export type TagSecurity = Pick<SecurityOptions, 'method' | 'securedAfi' | 'unsecuredAfi'>;
 
 interface CachedTag extends TagImage {
   item: TagItem | null;
   decodeError?: string;
 }
 
-/** Reads a tag's system info and its whole user memory. Throws what the reader throws. */
-export async function readTagImage(reader: RfidReader, uid: TagUid): Promise<TagImage> {
+/**
+ * Reads a tag's system info and its whole user memory, and with `eas` its EAS bit (the EAS Alarm
+ * command). Throws what the reader throws.
+ */
+export async function readTagImage(
+  reader: RfidReader,
+  uid: TagUid,
+  options: { eas: boolean },
+): Promise<TagImage> {
   const info = await reader.systemInfo(uid);
   const blockSize = info.blockSize ?? 4;
   const blockCount = info.blockCount ?? 28;
   const memory = await reader.readBlocks(uid, 0, blockCount);
-  return { info: { ...info, blockSize, blockCount }, memory };
+  const image: TagImage = { info: { ...info, blockSize, blockCount }, memory };
+  if (options.eas) image.eas = await reader.easAlarm(uid);
+  return image;
 }
 
 export class TagMemories {
   private readonly images = new Map<TagUid, CachedTag>();
 
   /**
-   * `size`: images kept at most; `securedAfi`: the AFI that means secured; `onPad`: whether a tag
+   * `size`: images kept at most; `security`: how the desk secures items; `onPad`: whether a tag
    * lies on the pad, its image never the one let go (the pad tracks fewer tags than `size`).
    */
   constructor(
     private readonly size: number,
-    private readonly securedAfi: number,
+    private readonly security: TagSecurity,
     private readonly onPad: (uid: TagUid) => boolean,
   ) {}
 
@@ -71,6 +94,10 @@ export class TagMemories {
     return this.images.get(uid)?.memory;
   }
 
+  eas(uid: TagUid): boolean | undefined {
+    return this.images.get(uid)?.eas;
+  }
+
   item(uid: TagUid): TagItem | null | undefined {
     return this.images.get(uid)?.item;
   }
@@ -84,12 +111,11 @@ export class TagMemories {
    * on the pad is let go: one still there must be known as it is (its item, and whether it changed
    * while the reader was away).
    */
-  remember(uid: TagUid, info: SystemInfo, memory: Uint8Array): void {
+  remember(uid: TagUid, image: TagImage): void {
+    const { info, memory } = image;
     const decoded = decodeItemTag(memory, info.dsfid === undefined ? {} : { dsfid: info.dsfid });
     const entry: CachedTag =
-      'error' in decoded
-        ? { info, memory, item: null, decodeError: decoded.error }
-        : { info, memory, item: decoded };
+      'error' in decoded ? { ...image, item: null, decodeError: decoded.error } : { ...image, item: decoded };
     this.images.delete(uid);
     this.images.set(uid, entry);
     if (this.images.size <= this.size) return;
@@ -100,19 +126,23 @@ export class TagMemories {
     }
   }
 
-  /** The AFI the pad wrote to a tag itself, once verified. */
-  noteAfi(uid: TagUid, afi: number): void {
+  /** The security the pad wrote to a tag itself, once verified: its AFI, its EAS bit, or both. */
+  noteSecured(uid: TagUid, secured: boolean): void {
     const cached = this.images.get(uid);
-    if (cached) cached.info = { ...cached.info, afi };
+    if (!cached) return;
+    const { method, securedAfi, unsecuredAfi } = this.security;
+    if (method !== 'eas') cached.info = { ...cached.info, afi: secured ? securedAfi : unsecuredAfi };
+    if (method !== 'afi') cached.eas = secured;
   }
 
-  /** Whether a tag read again holds what the pad kept of it: memory, AFI and DSFID. */
+  /** Whether a tag read again holds what the pad kept of it: memory, AFI, DSFID and EAS bit. */
   holds(uid: TagUid, image: TagImage): boolean {
     const cached = this.images.get(uid);
     return (
       cached !== undefined &&
       cached.info.afi === image.info.afi &&
       cached.info.dsfid === image.info.dsfid &&
+      cached.eas === image.eas &&
       sameBytes(cached.memory, image.memory)
     );
   }
@@ -121,16 +151,34 @@ export class TagMemories {
     const cached = this.images.get(uid);
     if (!cached) return { uid, item: null };
     const { info } = cached;
+    const secured = this.secured(info.afi, cached.eas);
     return {
       uid,
       item: cached.item,
       memory: cached.memory,
       ...(info.dsfid === undefined ? {} : { dsfid: info.dsfid }),
-      ...(info.afi === undefined ? {} : { afi: info.afi, secured: info.afi === this.securedAfi }),
+      ...(info.afi === undefined ? {} : { afi: info.afi }),
+      ...(cached.eas === undefined ? {} : { eas: cached.eas }),
+      ...(secured === undefined ? {} : { secured }),
       ...(info.blockSize === undefined ? {} : { blockSize: info.blockSize }),
       ...(info.blockCount === undefined ? {} : { blockCount: info.blockCount }),
       ...(cached.decodeError ? { readError: cached.decodeError } : {}),
     };
+  }
+
+  /** Whether a tag with this AFI and EAS bit is secured as the desk secures (undefined: not known). */
+  private secured(afi: number | undefined, eas: boolean | undefined): boolean | undefined {
+    const byAfi = afi === undefined ? undefined : afi === this.security.securedAfi;
+    switch (this.security.method) {
+      case 'afi':
+        return byAfi;
+      case 'eas':
+        return eas;
+      case 'afi+eas':
+        // A gate alarms on either: one set is secured; both known clear is not.
+        if (byAfi === true || eas === true) return true;
+        return byAfi === false && eas === false ? false : undefined;
+    }
   }
 }
 

@@ -5,79 +5,24 @@
  * once the reader answers, its inventories decide what arrived and what left.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type RfidPadSimulator,
-  startRfidPadSimulator,
-  type TagSpec,
-} from '../../../simulators/rfid-pad/index.js';
-import { systemClock } from '../../../src/core/clock.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { FeigReader, RfidPadDevice, type RfidPadOptions } from '../../../src/devices/rfid/index.js';
-import { TcpTransport } from '../../../src/devices/transport/tcp.js';
+import type { RfidPadSimulator, TagSpec } from '../../../simulators/rfid-pad/index.js';
+import type { RfidPadOptions } from '../../../src/devices/rfid/index.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { until } from '../../helpers/until.js';
-import { recordEvents } from './pad-events.js';
+import { type Cleanups, INTERVAL_MS, padOn as padOnPort, simulatorOn } from './pad-over-tcp.js';
 
 const A = 'E004010000000001';
 const B = 'E004010000000002';
 const C = 'E004010000000003';
 const SET_PART = 'E004010000000004';
-const INTERVAL_MS = 20;
 
-const cleanups: Array<() => Promise<void> | void> = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function simulator(port: number, tags: TagSpec[]): Promise<RfidPadSimulator> {
-  const sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: port, tags });
-  cleanups.push(() => sim.close());
-  return sim;
-}
-
-/** The pad on a simulator's port, connected; it is connected again whenever its link is lost. */
-async function padOn(port: number, options: Partial<RfidPadOptions> = {}) {
-  const reader = new FeigReader({
-    transport: new TcpTransport({ host: '127.0.0.1', port, clock: systemClock }),
-    clock: systemClock,
-  });
-  const pad = new RfidPadDevice({
-    id: 'pad',
-    reader,
-    clock: systemClock,
-    logger: silentLogger(),
-    inventoryIntervalMs: INTERVAL_MS,
-    ...options,
-  });
-  const recorder = recordEvents(pad);
-  let lost = 0;
-  let stopped = false;
-  const redial = () => {
-    if (!stopped) pad.connect().catch(() => setTimeout(redial, 50));
-  };
-  pad.on('disconnected', () => {
-    lost++;
-    setTimeout(redial, 50);
-  });
-  cleanups.push(async () => {
-    stopped = true;
-    await pad.disconnect();
-  });
-  await pad.connect();
-  const rounds = () => pad.condition().detail.rounds as number;
-  /** Waits until the pad has made `n` more inventory rounds. */
-  const moreRounds = async (n: number) => {
-    const from = rounds();
-    await until(() => (rounds() >= from + n ? true : undefined));
-  };
-  return {
-    pad,
-    recorder,
-    moreRounds,
-    lost: () => lost,
-    seen: () => recorder.events.map((e) => `${e.type} ${e.data.uid ?? e.data.primaryItemId}`),
-  };
-}
+const simulator = (port: number, tags: TagSpec[]) => simulatorOn(port, tags, cleanups);
+const padOn = (port: number, options: Partial<RfidPadOptions> = {}) => padOnPort(port, cleanups, options);
 
 const setPartOne = Buffer.from(
   encodeIso28560Part3({ primaryItemId: '3000111', set: { parts: 2, part: 1 }, ownerLibrary: 'DK718500' }),
@@ -308,6 +253,11 @@ describe('RfidPadDevice across a lost reader link', () => {
       item: null,
       readError: 'rfid_iso_error',
     });
+    // And so do the pad's tags, for whoever asks later (a session opened with it lying there).
+    expect(pad.tags().find((tag) => tag.uid === A)).toMatchObject({
+      item: null,
+      readError: 'rfid_iso_error',
+    });
     const before = recorder.events.length;
 
     await first.close();
@@ -349,4 +299,86 @@ describe('RfidPadDevice across a lost reader link', () => {
       [D, '3000404'],
     ]);
   });
+
+  it('back, a tag that could not be read before is given all its read attempts again, each time the reader is lost', async () => {
+    const D = 'E004010000000005';
+    const first = await simulator(0, [
+      { uid: B, memoryHex: itemMemory('3000502') },
+      { uid: D, memoryHex: itemMemory('3000504'), unreadable: true },
+    ]);
+    const port = first.tcpPort!;
+    const { pad, recorder, moreRounds } = await padOn(port);
+    await recorder.waitFor('tag_arrived', () => true, 2);
+    const told = (from: number) =>
+      recorder.events
+        .slice(from)
+        .map((e) => [
+          e.type,
+          e.data.uid,
+          e.type === 'tag_left'
+            ? e.data.primaryItemId
+            : ((e.data.item as { primaryItemId: string } | null)?.primaryItemId ?? null),
+        ]);
+
+    // Lost; back with D lying badly (its first read fails, the next one reads) and B's memory failed.
+    let before = recorder.events.length;
+    await first.close();
+    await until(() => (pad.isConnected ? undefined : true));
+    const again = await simulator(port, [
+      { uid: B, memoryHex: itemMemory('3000502'), unreadable: true },
+      { uid: D, memoryHex: itemMemory('3000504'), unreadable: true },
+    ]);
+    readsOnSecondTry(again, D);
+    await until(() => (pad.isConnected ? true : undefined));
+    await moreRounds(8);
+    expect(told(before).filter(([, uid]) => uid === D)).toEqual([
+      ['tag_left', D, null],
+      ['tag_arrived', D, '3000504'],
+    ]);
+    expect(told(before).filter(([, uid]) => uid === B)).toEqual([
+      ['tag_left', B, '3000502'],
+      ['tag_arrived', B, null],
+    ]);
+
+    // Lost again; back with B lying badly.
+    before = recorder.events.length;
+    await again.close();
+    await until(() => (pad.isConnected ? undefined : true));
+    const third = await simulator(port, [
+      { uid: B, memoryHex: itemMemory('3000502'), unreadable: true },
+      { uid: D, memoryHex: itemMemory('3000504') },
+    ]);
+    readsOnSecondTry(third, B);
+    await until(() => (pad.isConnected ? true : undefined));
+    await moreRounds(8);
+    expect(told(before)).toEqual([
+      ['tag_left', B, null],
+      ['tag_arrived', B, '3000502'],
+    ]);
+    expect(
+      pad
+        .tags()
+        .map((t) => [t.uid, t.item?.primaryItemId ?? null])
+        .sort(),
+    ).toEqual([
+      [B, '3000502'],
+      [D, '3000504'],
+    ]);
+  });
 });
+
+/**
+ * A tag lying badly on the simulated pad (at the edge of the antenna's field, tilted): the first read
+ * of its memory fails with the tag's error, and it reads from then on.
+ */
+function readsOnSecondTry(sim: RfidPadSimulator, uid: string): void {
+  const { field } = sim;
+  const tag = field.tag(uid)!;
+  tag.unreadable = true;
+  const read = field.readBlocks.bind(field);
+  field.readBlocks = (...args) => {
+    const result = read(...args);
+    if (args[0] === uid) tag.unreadable = false;
+    return result;
+  };
+}

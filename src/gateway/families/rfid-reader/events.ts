@@ -11,6 +11,7 @@ export interface RfidReaderEvents {
     uid: string;
     item: TagItem | null;
     afi: number | null;
+    /** Secured as the reader's `security.method` says (AFI, EAS bit, either); null when not known. */
     secured: boolean | null;
     dsfid: number | null;
     readError?: string;

@@ -7,6 +7,7 @@ export type RfidItemView = ItemTagView;
 export interface RfidTagView {
   uid: string;
   item: RfidItemView | null;
+  /** Secured as the reader's `security.method` says (AFI, EAS bit, either); null when not known. */
   secured: boolean | null;
   afi: number | null;
   dsfid: number | null;

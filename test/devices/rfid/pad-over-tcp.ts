@@ -1,0 +1,72 @@
+import {
+  type RfidPadSimulator,
+  startRfidPadSimulator,
+  type TagSpec,
+} from '../../../simulators/rfid-pad/index.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { FeigReader, RfidPadDevice, type RfidPadOptions } from '../../../src/devices/rfid/index.js';
+import { TcpTransport } from '../../../src/devices/transport/tcp.js';
+import { until } from '../../helpers/until.js';
+import { recordEvents } from './pad-events.js';
+
+/** What a test closes when it ends, last opened first. */
+export type Cleanups = Array<() => Promise<void> | void>;
+
+/** The pad's inventory interval in these tests. */
+export const INTERVAL_MS = 20;
+
+/** The pad simulator speaking FEIG on a TCP port (0: a free one), closed with the test. */
+export async function simulatorOn(
+  port: number,
+  tags: TagSpec[],
+  cleanups: Cleanups,
+): Promise<RfidPadSimulator> {
+  const sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: port, tags });
+  cleanups.push(() => sim.close());
+  return sim;
+}
+
+/** The pad on a simulator's port, connected; it is connected again whenever its link is lost. */
+export async function padOn(port: number, cleanups: Cleanups, options: Partial<RfidPadOptions> = {}) {
+  const reader = new FeigReader({
+    transport: new TcpTransport({ host: '127.0.0.1', port, clock: systemClock }),
+    clock: systemClock,
+  });
+  const pad = new RfidPadDevice({
+    id: 'pad',
+    reader,
+    clock: systemClock,
+    logger: silentLogger(),
+    inventoryIntervalMs: INTERVAL_MS,
+    ...options,
+  });
+  const recorder = recordEvents(pad);
+  let lost = 0;
+  let stopped = false;
+  const redial = () => {
+    if (!stopped) pad.connect().catch(() => setTimeout(redial, 50));
+  };
+  pad.on('disconnected', () => {
+    lost++;
+    setTimeout(redial, 50);
+  });
+  cleanups.push(async () => {
+    stopped = true;
+    await pad.disconnect();
+  });
+  await pad.connect();
+  const rounds = () => pad.condition().detail.rounds as number;
+  /** Waits until the pad has made `n` more inventory rounds. */
+  const moreRounds = async (n: number) => {
+    const from = rounds();
+    await until(() => (rounds() >= from + n ? true : undefined));
+  };
+  return {
+    pad,
+    recorder,
+    moreRounds,
+    lost: () => lost,
+    seen: () => recorder.events.map((e) => `${e.type} ${e.data.uid ?? e.data.primaryItemId}`),
+  };
+}
