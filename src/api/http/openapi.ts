@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiEvent } from '../operations.js';
-import type { RouteBook } from './routes.js';
+import type { RouteBook, RouteHead } from './routes.js';
 
 const problemSchema = {
   type: 'object',
@@ -115,8 +115,25 @@ export function buildOpenApi(
     }
     return parameters;
   };
-  for (const route of book.entries) {
+  /** The route's place in `paths`, its operation's name, tags and parameters. */
+  const operationOf = (route: RouteHead, parameters: unknown[]) => {
     const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    paths[path] ??= {};
+    const operation: Record<string, unknown> = {
+      operationId: route.operationId,
+      summary: route.summary,
+      tags: [route.tag],
+      ...(parameters.length ? { parameters } : {}),
+    };
+    paths[path][route.method.toLowerCase()] = operation;
+    return operation;
+  };
+  /** Who may call it: nobody in particular, or a token with one of the scopes. */
+  const securityOf = (route: RouteHead) =>
+    route.access === 'public'
+      ? { security: [] }
+      : { 'x-carrel-scopes': route.access, security: [{ bearer: [] }] };
+  for (const route of book.entries) {
     const parameters = parametersOf(route);
     if (route.idempotencyKey)
       parameters.push({
@@ -142,12 +159,7 @@ export function buildOpenApi(
     for (const [status, description] of Object.entries(route.alsoAnswers ?? {})) {
       responses[status] = { description, content: success };
     }
-    paths[path] ??= {};
-    paths[path][route.method.toLowerCase()] = {
-      operationId: route.operationId,
-      summary: route.summary,
-      tags: [route.tag],
-      ...(parameters.length ? { parameters } : {}),
+    Object.assign(operationOf(route, parameters), {
       ...(route.body
         ? {
             requestBody: {
@@ -157,13 +169,10 @@ export function buildOpenApi(
           }
         : {}),
       responses,
-      ...(route.access === 'public'
-        ? { security: [] }
-        : { 'x-carrel-scopes': route.access, security: [{ bearer: [] }] }),
-    };
+      ...securityOf(route),
+    });
   }
   for (const route of book.described) {
-    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const body =
       'schema' in route.body
         ? { 'application/json': { schema: toSchema(route.body.schema, 'input') } }
@@ -171,13 +180,7 @@ export function buildOpenApi(
             route.body.mediaTypes.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
           );
     const { success } = route;
-    const parameters = parametersOf(route);
-    paths[path] ??= {};
-    paths[path][route.method.toLowerCase()] = {
-      operationId: route.operationId,
-      summary: route.summary,
-      tags: [route.tag],
-      ...(parameters.length ? { parameters } : {}),
+    Object.assign(operationOf(route, parametersOf(route)), {
       requestBody: {
         required: true,
         ...('description' in route.body ? { description: route.body.description } : {}),
@@ -206,10 +209,8 @@ export function buildOpenApi(
         },
         ...problemResponses(route.problems, route.access !== 'public' && info.authEnabled),
       },
-      ...(route.access === 'public'
-        ? { security: [] }
-        : { 'x-carrel-scopes': route.access, security: [{ bearer: [] }] }),
-    };
+      ...securityOf(route),
+    });
   }
   const events = Object.fromEntries(
     Object.entries(info.events ?? {}).map(([type, event]) => [

@@ -35,12 +35,8 @@ export interface RouteInput<P, Q, B> {
   reply?: ReplyControl;
 }
 
-export interface RouteSpec<
-  P extends z.ZodType,
-  Q extends z.ZodType,
-  B extends z.ZodType,
-  R extends z.ZodType,
-> {
+/** What every route of the OpenAPI document has: where it is, its name and who may call it. */
+export interface RouteHead {
   method: Method;
   /** fastify syntax: `/api/v1/devices/:id` */
   url: string;
@@ -48,6 +44,10 @@ export interface RouteSpec<
   summary: string;
   tag: string;
   access: Access;
+}
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType>
+  extends RouteHead {
   params?: P;
   query?: Q;
   body?: B;
@@ -87,14 +87,7 @@ export interface BookEntry {
  * A route registered on its own, outside the book, because it takes or answers other than JSON (a
  * photo's bytes, a PNG): described here for the OpenAPI document only, so a client finds it there.
  */
-export interface DescribedRoute {
-  method: Method;
-  /** fastify syntax, as registered. */
-  url: string;
-  operationId: string;
-  summary: string;
-  tag: string;
-  access: Access;
+export interface DescribedRoute extends RouteHead {
   query?: z.ZodType;
   /** The body: a JSON schema, or other media types taken as they are (a photo). */
   body: { schema: z.ZodType } | { mediaTypes: readonly string[]; description: string };
