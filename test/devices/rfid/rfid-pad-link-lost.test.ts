@@ -9,6 +9,7 @@ import type { RfidPadSimulator, TagSpec } from '../../../simulators/rfid-pad/ind
 import type { RfidPadOptions } from '../../../src/devices/rfid/index.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { until } from '../../helpers/until.js';
+import type { PadEvent } from './pad-events.js';
 import { type Cleanups, INTERVAL_MS, padOn as padOnPort, simulatorOn } from './pad-over-tcp.js';
 
 const A = 'E004010000000001';
@@ -100,15 +101,9 @@ describe('RfidPadDevice across a lost reader link', () => {
     ]);
     await until(() => (pad.isConnected ? true : undefined));
     await moreRounds(5);
-    const after = recorder.events.slice(before).map((e) => ({
-      type: e.type,
-      uid: e.data.uid,
-      item:
-        e.type === 'tag_left'
-          ? e.data.primaryItemId
-          : (e.data.item as { primaryItemId: string }).primaryItemId,
-      ...(e.type === 'tag_arrived' ? { secured: e.data.secured } : {}),
-    }));
+    const after = told(recorder.events.slice(before), (e) =>
+      e.type === 'tag_arrived' ? { secured: e.data.secured } : {},
+    );
     // Each told as a tag taken off and put down again would be: left first, then arrived.
     expect(after.filter((e) => e.uid === A)).toEqual([
       { type: 'tag_left', uid: A, item: '3000201' },
@@ -270,15 +265,9 @@ describe('RfidPadDevice across a lost reader link', () => {
     ]);
     await until(() => (pad.isConnected ? true : undefined));
     await moreRounds(8);
-    const after = recorder.events.slice(before).map((e) => ({
-      type: e.type,
-      uid: e.data.uid,
-      item:
-        e.type === 'tag_left'
-          ? e.data.primaryItemId
-          : ((e.data.item as { primaryItemId: string } | null)?.primaryItemId ?? null),
-      ...(e.type === 'tag_arrived' && e.data.readError ? { readError: e.data.readError } : {}),
-    }));
+    const after = told(recorder.events.slice(before), (e) =>
+      e.type === 'tag_arrived' && e.data.readError ? { readError: e.data.readError } : {},
+    );
     expect(after.filter((e) => e.uid === A)).toEqual([]);
     expect(after.filter((e) => e.uid === B)).toEqual([
       { type: 'tag_left', uid: B, item: '3000402' },
@@ -371,6 +360,22 @@ describe('RfidPadDevice across a lost reader link', () => {
  * A tag lying badly on the simulated pad (at the edge of the antenna's field, tilted): the first read
  * of its memory fails with the tag's error, and it reads from then on.
  */
+/**
+ * What the pad told of each tag: left or arrived, its item's barcode (null for a tag whose memory
+ * could not be read), and what `more` picks of the event.
+ */
+function told(events: PadEvent[], more: (event: PadEvent) => Record<string, unknown>) {
+  return events.map((e) => ({
+    type: e.type,
+    uid: e.data.uid,
+    item:
+      e.type === 'tag_left'
+        ? e.data.primaryItemId
+        : ((e.data.item as { primaryItemId: string } | null)?.primaryItemId ?? null),
+    ...more(e),
+  }));
+}
+
 function readsOnSecondTry(sim: RfidPadSimulator, uid: string): void {
   const { field } = sim;
   const tag = field.tag(uid)!;
