@@ -52,7 +52,9 @@ async function releases(dir: string): Promise<BenchResult[]> {
     holdAll: true,
     logger: silentLogger(),
   });
-  const client = new IppClient(new IppHttpTransport({ url: server.queueUrl('public-bw') }));
+  const client = new IppClient(
+    new IppHttpTransport({ url: server.queueUrl('public-bw'), clock: systemClock }),
+  );
   const db = openDatabase(path.join(dir, 'release.db'));
   const held = new Map<number, HeldJob>();
   const queue: ReleaseQueue = {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samplePdf } from '../../simulators/print-server/sample-document.js';
+import { systemClock } from '../../src/core/clock.js';
 import { IppClient } from '../../src/devices/print-queue/ipp-client.js';
 import { IppHttpTransport } from '../../src/devices/transport/ipp-http.js';
 import { printQueueSchema } from '../../src/gateway/families/print-queue/index.js';
@@ -46,7 +47,7 @@ describe.skipIf(skip)('a print queue on a real CUPS', () => {
 
   beforeAll(async () => {
     cups = await startCups();
-    client = new IppClient(new IppHttpTransport({ url: cups.queueUrl }));
+    client = new IppClient(new IppHttpTransport({ url: cups.queueUrl, clock: systemClock }));
     testDesk = await startTestDesk((config) => ({
       ...config,
       devices: [

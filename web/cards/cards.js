@@ -22,8 +22,12 @@ let lastIssued;
 let previewed;
 /** The RFID pad the printer's cards get their chip on, when its cards have one. */
 let chipPad;
-/** The card issued last, whose chip Encode chip writes. */
-let chipIssue;
+/**
+ * The cards printed whose chip is not encoded yet, by card number: the issue whose chip its
+ * Encode chip writes, and its line on the page. Each keeps its offer, other cards printed meanwhile,
+ * until its chip is encoded or a card printed to replace it takes it away.
+ */
+const chipOffers = new Map();
 
 /**
  * SIP2 cannot change a patron's barcode or mark a card lost, so what the ILS must learn is told to
@@ -233,7 +237,6 @@ async function print(replaces, confirmExpired = false) {
       addIlsTodo(record);
       offerChip(record);
     } else {
-      offerChip(undefined);
       $('progress').textContent = `The card was not issued: ${faultWords(record.fault)}`;
     }
   } catch (error) {
@@ -249,31 +252,54 @@ async function print(replaces, confirmExpired = false) {
 }
 
 /**
- * After a card is issued at a printer whose cards have a chip: where to lay it, and Encode chip —
- * both naming the card printed, so that with the next patron entered the offer is not taken as theirs.
+ * After a card is issued at a printer whose cards have a chip: its Encode chip, named by its card
+ * number (never the patron's name or barcode), so that with the next patron entered, or the next
+ * card printed, the offer is not taken as theirs. A card it replaces loses its offer: that card is
+ * to be blocked, not encoded. A number printed again (the patron's barcode) has one offer, the newest card's.
  */
 function offerChip(record) {
-  chipIssue = chipPad ? record?.issueId : undefined;
-  $('chip').hidden = chipIssue === undefined;
-  $('chip-button').disabled = false;
-  if (chipIssue) {
-    $('chip-button').textContent = `Encode chip of card ${record.cardNumber}`;
-    $('chip-hint').textContent =
-      `To encode the chip of card ${record.cardNumber}, just printed, lay that card alone on the RFID pad “${chipPad}”, then press Encode chip.`;
-  }
+  if (record.replaces) dropChipOffer(record.replaces);
+  if (!chipPad) return;
+  dropChipOffer(record.cardNumber);
+  const item = document.createElement('li');
+  const words = document.createElement('span');
+  words.textContent = `Card ${record.cardNumber}, printed: its chip is not encoded yet.`;
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = `Encode chip of card ${record.cardNumber}`;
+  button.addEventListener('click', () => encodeChip(record.cardNumber));
+  item.append(words, button);
+  $('chip-cards').append(item);
+  chipOffers.set(record.cardNumber, { issueId: record.issueId, item, words, button });
+  showChipOffers();
 }
 
-async function encodeChip() {
+function dropChipOffer(cardNumber) {
+  chipOffers.get(cardNumber)?.item.remove();
+  chipOffers.delete(cardNumber);
+  showChipOffers();
+}
+
+function showChipOffers() {
+  $('chip').hidden = chipOffers.size === 0;
+  $('chip-hint').textContent = chipPad
+    ? `To encode a card’s chip, lay that card alone on the RFID pad “${chipPad}”, then press Encode chip of its number.`
+    : '';
+}
+
+async function encodeChip(cardNumber) {
+  const offer = chipOffers.get(cardNumber);
+  if (!offer) return;
   clearProblem();
-  $('chip-button').disabled = true;
-  $('chip-hint').textContent = 'Encoding the chip…';
+  offer.button.disabled = true;
+  offer.words.textContent = `Card ${cardNumber}: encoding its chip…`;
   try {
-    await api.call('POST', `/api/v1/cards/${encodeURIComponent(chipIssue)}/rfid`);
-    $('chip-hint').textContent = 'Chip encoded and read back: the card is ready.';
-    chipIssue = undefined;
+    await api.call('POST', `/api/v1/cards/${encodeURIComponent(offer.issueId)}/rfid`);
+    if (chipOffers.get(cardNumber) === offer) dropChipOffer(cardNumber);
+    $('progress').textContent = `Chip of card ${cardNumber} encoded and read back: the card is ready.`;
   } catch (error) {
-    $('chip-hint').textContent = 'The chip was not encoded.';
-    $('chip-button').disabled = false;
+    offer.words.textContent = `Card ${cardNumber}: the chip was not encoded.`;
+    offer.button.disabled = false;
     showProblem(error);
   }
 }
@@ -418,7 +444,6 @@ $('card-form').addEventListener('submit', (event) => {
 });
 $('reprint-button').addEventListener('click', () => print(lastIssued));
 $('print-expired-button').addEventListener('click', () => print(expiredPrint?.replaces, true));
-$('chip-button').addEventListener('click', encodeChip);
 $('photo').addEventListener('change', () => {
   closeCamera();
   upload($('photo').files[0]);

@@ -46,7 +46,14 @@ const cardRequestSchema = z.strictObject({
   photoId: z.string().uuid().optional(),
   number: z.enum(['patron', 'allocate']).default('patron'),
   magstripe: z.boolean().optional(),
-  replaces: z.string().min(1).max(64).optional(),
+  replaces: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      'the number of the card this one replaces (lost, damaged): a card this desk issued to the same patron and not replaced yet — else the issue is refused and nothing printed (422 replaced_card_not_found, 409 replaced_card_other_patron, 409 replaced_card_already_replaced: name the newest card)',
+    ),
   expiry: z.iso
     .date({ error: 'give the expiry as a date, YYYY-MM-DD (2027-06-30), as the card prints the ILS’s' })
     .optional()
@@ -190,6 +197,9 @@ export const cardPrinterApi: ApiModule = {
     card_number_unprintable: { status: 422, title: 'The card number cannot be drawn as a barcode' },
     card_range_exhausted: { status: 409, title: 'Every card number of the configured range is used' },
     card_numbers_in_use: { status: 409, title: 'The ILS already has patrons for the next card numbers' },
+    replaced_card_not_found: { status: 422, title: 'The card replaced is not one this desk issued' },
+    replaced_card_other_patron: { status: 409, title: 'The card replaced was issued to another patron' },
+    replaced_card_already_replaced: { status: 409, title: 'The card replaced was already replaced' },
     patron_not_found: { status: 404, title: 'The ILS does not know this patron' },
     patron_expired: { status: 409, title: 'The patron’s registration has expired' },
     ils_not_configured: { status: 503, title: 'No ILS is configured' },

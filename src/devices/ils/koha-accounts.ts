@@ -41,6 +41,10 @@ export class KohaRestAccounts implements IlsAccounts {
   readonly kind = 'koha-rest';
   private readonly base: string;
   private readonly host: string;
+  /**
+   * The OAuth2 token and until when it is used, on the desk clock's monotonic time: its life is
+   * Koha's `expires_in`, a duration, which a step of the wall clock (NTP) neither shortens nor lengthens.
+   */
   private token: { value: string; until: number } | undefined;
   /** Minor units in one major unit of the currency: 100 for EUR, 1 for JPY, 1000 for KWD. */
   private readonly unit: number;
@@ -49,7 +53,7 @@ export class KohaRestAccounts implements IlsAccounts {
 
   /**
    * `exponent`: the minor digits of the currency the amounts are in (2 for EUR, 0 for JPY, 3 for
-   * KWD); `clock`: the desk's, whose timers time the requests out.
+   * KWD); `clock`: the desk's, whose timers time the requests out and which times the token's life.
    */
   constructor(
     private readonly config: KohaRestAccountsConfig,
@@ -179,7 +183,7 @@ export class KohaRestAccounts implements IlsAccounts {
     const { clientId, clientSecret, user, password } = this.config;
     if (clientId === undefined || clientSecret === undefined)
       return `Basic ${Buffer.from(`${user ?? ''}:${password ?? ''}`).toString('base64')}`;
-    if (this.token && this.token.until > Date.now()) return `Bearer ${this.token.value}`;
+    if (this.token && this.token.until > this.clock.monotonic()) return `Bearer ${this.token.value}`;
     const step = 'the OAuth2 token';
     let response: HttpAnswer;
     try {
@@ -211,7 +215,10 @@ export class KohaRestAccounts implements IlsAccounts {
     }
     if (typeof token.access_token !== 'string' || token.access_token === '') throw this.badAnswer(step);
     const seconds = typeof token.expires_in === 'number' ? token.expires_in : 3600;
-    this.token = { value: token.access_token, until: Date.now() + Math.max(0, seconds - 60) * 1000 };
+    this.token = {
+      value: token.access_token,
+      until: this.clock.monotonic() + Math.max(0, seconds - 60) * 1000,
+    };
     return `Bearer ${this.token.value}`;
   }
 

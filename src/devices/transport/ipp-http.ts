@@ -2,11 +2,21 @@
  * IPP's own transport: each request an HTTP POST of `application/ipp` to the
  * printer's path (RFC 8010 §4), the answer the response body. `ipp://` is HTTP
  * on port 631 unless a port is given, `ipps://` HTTPS. Connections are kept
- * alive (two at most); a request takes at most `timeoutMs`; an answer larger
- * than `maxResponseBytes` is refused, not buffered.
+ * alive (two at most); an answer larger than `maxResponseBytes` is refused, not
+ * buffered.
+ *
+ * `timeoutMs` runs on the desk's clock (named timers a test's fake clock moves),
+ * in two parts. The answer must begin within it, counted as a whole from the
+ * request: connecting, sending and the server's work, so a server that trickles
+ * its status line is not waited on for ever. Once it has begun, the answer may
+ * take longer — a job's document (CUPS-Get-Document) can be hundreds of MB — but
+ * never pause for as long. (The socket's own idle timeout, used before, ran on
+ * the wall's time and was reset by every byte: a server trickling its answer
+ * held the request for ever, and a fake clock could not time it out.)
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { Clock, TimerHandle } from '../../core/clock.js';
 import { TimeoutError, TransportError } from '../../core/errors.js';
 
 export interface IppHttpOptions {
@@ -15,8 +25,11 @@ export interface IppHttpOptions {
   /** HTTP Basic credentials, for a CUPS policy that asks who Carrel is. */
   username?: string;
   password?: string;
+  /** How long the answer may take to begin, and then pause (10 s unless said). */
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /** The desk's clock, whose timers `timeoutMs` are. */
+  clock: Clock;
 }
 
 export interface IppEndpoint {
@@ -64,18 +77,38 @@ export class IppHttpTransport implements IppEndpoint {
       const credentials = `${this.options.username}:${this.options.password ?? ''}`;
       headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
     }
+    const { clock } = this.options;
     return new Promise<Buffer>((resolve, reject) => {
+      let timer: TimerHandle | undefined;
+      let settled = false;
+      const settle = (error: Error | undefined, answer?: Buffer) => {
+        if (settled) return;
+        settled = true;
+        timer?.cancel();
+        if (error) reject(error);
+        else resolve(answer!);
+      };
+      const giveUp = (message: string) => req.destroy(new TimeoutError(`${this.description} ${message}`));
       const req = request(this.target, { method: 'POST', agent: this.agent, headers }, (res) => {
+        timer?.cancel();
         if (res.statusCode !== 200) {
           res.resume();
           const code =
             res.statusCode === 401 || res.statusCode === 403 ? 'ipp_not_authorized' : 'ipp_http_status';
-          reject(new TransportError(code, `${this.description} answered HTTP ${res.statusCode}`));
+          settle(new TransportError(code, `${this.description} answered HTTP ${res.statusCode}`));
           return;
         }
+        const stalled = () =>
+          clock.setTimeout(
+            'ipp-answer-stalled',
+            () => giveUp(`sent nothing more of its answer for ${this.timeoutMs} ms`),
+            this.timeoutMs,
+          );
+        timer = stalled();
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
+          timer?.cancel();
           size += chunk.length;
           if (size > this.maxResponseBytes) {
             req.destroy(
@@ -87,14 +120,17 @@ export class IppHttpTransport implements IppEndpoint {
             return;
           }
           chunks.push(chunk);
+          timer = stalled();
         });
-        res.on('end', () => resolve(Buffer.concat(chunks)));
-        res.on('error', (error) => reject(asTransportError(error, this.description)));
+        res.on('end', () => settle(undefined, Buffer.concat(chunks)));
+        res.on('error', (error) => settle(asTransportError(error, this.description)));
       });
-      req.setTimeout(this.timeoutMs, () =>
-        req.destroy(new TimeoutError(`${this.description} did not answer within ${this.timeoutMs} ms`)),
+      timer = clock.setTimeout(
+        'ipp-answer-timeout',
+        () => giveUp(`did not answer within ${this.timeoutMs} ms`),
+        this.timeoutMs,
       );
-      req.on('error', (error) => reject(asTransportError(error, this.description)));
+      req.on('error', (error) => settle(asTransportError(error, this.description)));
       req.end(body);
     });
   }

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
+import { createServer as createHttpServer, request as httpForward } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
-import { systemClock } from '../../../src/core/clock.js';
+import { ManualClock, systemClock } from '../../../src/core/clock.js';
 import { IlsAccountError } from '../../../src/devices/ils/accounts.js';
 import { KohaRestAccounts } from '../../../src/devices/ils/koha-accounts.js';
 import { kohaRestAccountsSchema } from '../../../src/devices/ils/koha-accounts-config.js';
@@ -213,6 +214,71 @@ describe('Koha REST accounts against the simulator', () => {
         password: 'b',
       }).success,
     ).toBe(false);
+  });
+});
+
+describe('the OAuth2 token, on the desk’s clock', () => {
+  /** The simulator's Koha API behind a proxy that counts the tokens asked for. */
+  async function countingKoha() {
+    const target = new URL(simulator.controlUrl!);
+    let tokens = 0;
+    const server = createHttpServer((request, response) => {
+      if (request.url === '/api/v1/oauth/token') tokens++;
+      const forwarded = httpForward(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: request.url,
+          method: request.method,
+          headers: request.headers,
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      request.pipe(forwarded);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return {
+      server,
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      tokens: () => tokens,
+    };
+  }
+
+  it('is asked for again once the desk’s clock passes its expiry (a minute early), not before', async () => {
+    const koha = await countingKoha();
+    const clock = new ManualClock(Date.now());
+    const accounts = new KohaRestAccounts(
+      kohaRestAccountsSchema.parse({
+        kind: 'koha-rest',
+        url: koha.url,
+        clientId: 'carrel-desk',
+        clientSecret: 'carrel-desk-secret',
+        timeoutMs: 2000,
+      }),
+      { exponent: 2, clock },
+    );
+    try {
+      await accounts.findPatron(IN_CREDIT);
+      expect(koha.tokens()).toBe(1);
+      // The simulator's token lives an hour (expires_in 3600); it is kept until a minute before.
+      await clock.advance(59 * 60_000 - 1);
+      await accounts.findPatron(IN_CREDIT);
+      expect(koha.tokens()).toBe(1);
+      await clock.advance(1);
+      await accounts.findPatron(IN_CREDIT);
+      expect(koha.tokens()).toBe(2);
+      // Its life is a duration: the wall clock stepped back an hour (NTP) does not keep it longer.
+      clock.stepWallClock(-3_600_000);
+      await clock.advance(59 * 60_000);
+      await accounts.findPatron(IN_CREDIT);
+      expect(koha.tokens()).toBe(3);
+    } finally {
+      koha.server.close();
+    }
   });
 });
 

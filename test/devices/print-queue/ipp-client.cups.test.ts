@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samplePdf } from '../../../simulators/print-server/sample-document.js';
+import { systemClock } from '../../../src/core/clock.js';
 import { IppClient } from '../../../src/devices/print-queue/ipp-client.js';
 import { IppHttpTransport } from '../../../src/devices/transport/ipp-http.js';
 import { type Cups, cupsSkipReason, startCups } from '../../helpers/cups.js';
@@ -29,7 +30,7 @@ describe.skipIf(skip)('IppClient against a real CUPS (cupsd + ippeveprinter)', (
 
   beforeAll(async () => {
     cups = await startCups();
-    transport = new IppHttpTransport({ url: cups.queueUrl });
+    transport = new IppHttpTransport({ url: cups.queueUrl, clock: systemClock });
     client = new IppClient(transport);
   }, 40_000);
   afterAll(async () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/core/clock.js';
 import { IppClient } from '../../../src/devices/print-queue/ipp-client.js';
 import { IppHttpTransport } from '../../../src/devices/transport/ipp-http.js';
 
@@ -69,7 +70,7 @@ describe('carrel sim print-server', () => {
     });
     expect(submitted.status).toBe(201);
     const { id } = (await submitted.json()) as { id: number };
-    const client = new IppClient(new IppHttpTransport({ url: queueUrl }));
+    const client = new IppClient(new IppHttpTransport({ url: queueUrl, clock: systemClock }));
     const held = (await client.jobs('not-completed')).find((job) => job.id === id);
     expect(held).toMatchObject({ state: 'pending-held', owner: '21000001', name: 'Essay' });
     await client.release(id);

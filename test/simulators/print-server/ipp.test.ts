@@ -3,6 +3,7 @@ import {
   type PrintServerSimulator,
   startPrintServerSimulator,
 } from '../../../simulators/print-server/index.js';
+import { systemClock } from '../../../src/core/clock.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { IppClient, type IppJob } from '../../../src/devices/print-queue/ipp-client.js';
 import { pageImagesAvailable } from '../../../src/devices/print-queue/page-image.js';
@@ -37,7 +38,7 @@ describe('print server simulator, over IPP', () => {
       holdAll: true,
       logger: createLogger({ level: 'silent' }),
     });
-    transport = new IppHttpTransport({ url: server.queueUrl('public-bw') });
+    transport = new IppHttpTransport({ url: server.queueUrl('public-bw'), clock: systemClock });
     client = new IppClient(transport);
   });
   afterAll(async () => {

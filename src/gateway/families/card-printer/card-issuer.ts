@@ -149,6 +149,8 @@ export class CardIssuer {
   private async issueNow(request: CardIssueRequest): Promise<CardIssueRecord> {
     const { config, records, clock, logger } = this.options;
     const template = request.template ?? config.defaultTemplate;
+    // Before anything is asked, allocated or printed: a card that may not be replaced refuses the issue.
+    if (request.replaces !== undefined) records.checkReplaceable(request.replaces, request.patron);
     const patron = await this.options.lookUpPatron(request.patron);
     if (!request.confirmExpired) this.refuseExpired(patron.expiry);
     let number: string;

@@ -118,6 +118,48 @@ export class CardIssueRecords {
     }, 'immediate');
   }
 
+  /**
+   * Throws unless the card numbered `cardNumber` may be replaced by a card for `patron`: a card of
+   * this desk's (any of its printers) issued to that patron, not replaced yet and not being replaced
+   * by a card printing now. Otherwise the ILS step of the new card would tell staff to block another
+   * patron's card, or one blocked already. The words name neither the patron nor the card.
+   */
+  checkReplaceable(cardNumber: string, patron: string): void {
+    // The newest issue of the number decides: a patron's barcode printed as the card number is
+    // issued again under the same number, each reprint replacing the one before.
+    const latest = this.db
+      .prepare(
+        `SELECT patron, replaced_by FROM card_issues WHERE card_number = ? AND result = 'issued'
+         ORDER BY requested_at DESC, rowid DESC LIMIT 1`,
+      )
+      .get(cardNumber) as { patron: string; replaced_by: string | null } | undefined;
+    if (!latest)
+      throw new CarrelError(
+        'replaced_card_not_found',
+        'no card with that number was issued at this desk (or its record has since been forgotten): ' +
+          'print the new card without naming a card it replaces, and block the old one in the ILS',
+      );
+    if (latest.patron !== patron)
+      throw new CarrelError(
+        'replaced_card_other_patron',
+        'the card named as replaced was issued to another patron: name one of this patron’s cards, or none',
+      );
+    const replacing = this.db
+      .prepare(`SELECT 1 AS found FROM card_issues WHERE replaces = ? AND result = 'printing'`)
+      .get(cardNumber);
+    if (latest.replaced_by !== null || replacing !== undefined)
+      throw new CarrelError(
+        'replaced_card_already_replaced',
+        latest.replaced_by !== null
+          ? 'that card was already replaced by a later card: name the patron’s newest card as the one replaced'
+          : 'that card is being replaced by a card printing now: wait for it, then name that card if it is lost too',
+      );
+  }
+
+  /**
+   * Records an issue as printing. One that replaces a card is checked again here, in the same
+   * transaction as its row (`checkReplaceable`): two printers of the desk cannot both replace a card.
+   */
   begin(issue: {
     cardNumber: string;
     patron: string;
@@ -127,21 +169,24 @@ export class CardIssueRecords {
     at: string;
   }): string {
     const id = randomUUID();
-    this.db
-      .prepare(
-        `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, result, replaces)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'printing', ?)`,
-      )
-      .run(
-        id,
-        this.device,
-        issue.cardNumber,
-        issue.patron,
-        issue.template,
-        issue.staff,
-        issue.at,
-        issue.replaces ?? null,
-      );
+    this.db.transaction(() => {
+      if (issue.replaces !== undefined) this.checkReplaceable(issue.replaces, issue.patron);
+      this.db
+        .prepare(
+          `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, result, replaces)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'printing', ?)`,
+        )
+        .run(
+          id,
+          this.device,
+          issue.cardNumber,
+          issue.patron,
+          issue.template,
+          issue.staff,
+          issue.at,
+          issue.replaces ?? null,
+        );
+    }, 'immediate');
     return id;
   }
 

@@ -13,6 +13,10 @@ const printServerTransport = z.discriminatedUnion('type', [
     /** Who Carrel is to the server (HTTP Basic), when its policy asks; a CUPS user allowed to see owners and release jobs. */
     username: z.string().min(1).max(255).optional(),
     password: z.string().max(255).optional(),
+    /**
+     * On the desk's clock: how long the server's answer may take to begin (counted as a whole from
+     * the request), and then pause; a job's document may take longer to arrive, but not stall.
+     */
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   }),
   z.strictObject({

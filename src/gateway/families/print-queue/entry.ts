@@ -85,7 +85,7 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
 
   async start(): Promise<void> {
     const { clock, bus, logger } = this.context;
-    this.transport = new IppHttpTransport(this.transportOptions());
+    this.transport = new IppHttpTransport({ ...this.transportOptions(), clock });
     this.counter = new PageCounter({ clock });
     const driver = new PrintQueueDriver({
       id: this.id,

@@ -95,4 +95,30 @@ describe('card issue records', () => {
     expect(records.perDay(7)).toEqual([{ day: '2026-12-03', issued: 2, failed: 1 }]);
     db.close();
   });
+
+  it('lets one printer of the desk replace a card while another prints its replacement, not both', () => {
+    const db = openDatabase(path.join(mkdtempSync(path.join(tmpdir(), 'carrel-cards-')), 'carrel.db'));
+    const front = new CardIssueRecords(db, 'cards-1');
+    const back = new CardIssueRecords(db, 'cards-2');
+    const at = '2026-12-03T10:00:00.000Z';
+    const issue = { patron: '21000001', template: 'library-card', staff: 'desk', at };
+    front.finish(front.begin({ ...issue, cardNumber: '21234000000018' }), {
+      result: 'issued',
+      attempts: 1,
+      at,
+    });
+    const printing = front.begin({ ...issue, cardNumber: '21234000000026', replaces: '21234000000018' });
+    expect(() => back.begin({ ...issue, cardNumber: '21234000000034', replaces: '21234000000018' })).toThrow(
+      expect.objectContaining({ code: 'replaced_card_already_replaced' }),
+    );
+    expect(back.latest(5)).toEqual([]);
+    // The replacement failed: the card was not replaced, and the other printer may replace it.
+    front.finish(printing, { result: 'failed', fault: 'no_card', attempts: 1, at });
+    const replaced = back.begin({ ...issue, cardNumber: '21234000000034', replaces: '21234000000018' });
+    back.finish(replaced, { result: 'issued', attempts: 1, at });
+    expect(front.latest(5).find((record) => record.cardNumber === '21234000000018')?.replacedBy).toBe(
+      '21234000000034',
+    );
+    db.close();
+  });
 });
