@@ -24,7 +24,7 @@ const { tariffSchema } = await import(new URL('gateway/print-accounts/tariff.js'
 
 const [mode, dbPath, queueUrl, patron, dieOneIn] = process.argv.slice(2);
 const say = (line) => writeSync(1, `${line}\n`);
-const client = new IppClient(new IppHttpTransport({ url: queueUrl }));
+const client = new IppClient(new IppHttpTransport({ url: queueUrl, clock: systemClock }));
 const db = openDatabase(dbPath);
 let held = [];
 
