@@ -277,6 +277,27 @@ describe('loadConfigFile', () => {
     ]);
   });
 
+  it('refuses a 3M pad set to secure items by EAS, which its protocol cannot read or write', () => {
+    const pad = (protocol: string, method: string) =>
+      [
+        'version: 2',
+        'devices:',
+        `  - { id: pad-1, kind: rfid-reader, protocol: ${protocol}, transport: { type: serial, path: /dev/ttyUSB0 }, security: { method: ${method} } }`,
+      ].join('\n');
+    for (const method of ['eas', 'afi+eas']) {
+      const error = configErrorOf(() => parseConfigText(pad('3m', method), 'yaml', {}));
+      expect(error.issues).toEqual([
+        {
+          path: 'devices[0].security.method',
+          message:
+            'a 3M pad (protocol 3m) cannot read or set a tag’s EAS bit: it secures items by the AFI only (method: afi)',
+        },
+      ]);
+    }
+    expect(parseConfigText(pad('3m', 'afi'), 'yaml', {}).devices).toHaveLength(1);
+    expect(parseConfigText(pad('feig', 'eas'), 'yaml', {}).devices).toHaveLength(1);
+  });
+
   it('refuses the API or the embedded broker beyond this machine without tokens, as the start would', () => {
     const error = configErrorOf(() =>
       parseConfigText(
