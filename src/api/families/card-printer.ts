@@ -96,6 +96,14 @@ const issueRecordSchema = z.object({
   rfidUid: z.string().nullable(),
   /** The stripe: `verified` read back, `written` not verifiable on this printer, null none. */
   magstripe: z.enum(['verified', 'written']).nullable(),
+  ilsDoneAt: z
+    .string()
+    .nullable()
+    .describe('when staff said the card’s ILS step was done (its number given, the card replaced blocked)'),
+  chipGivenUpAt: z
+    .string()
+    .nullable()
+    .describe('when staff gave up encoding the card’s chip (the card thrown away); null: not given up'),
 });
 
 const statusSchema = z.object({
@@ -258,6 +266,36 @@ export const cardPrinterApi: ApiModule = {
       mqtt: { action: 'cards.encode_rfid' },
       handler: async ({ params, query }) =>
         shown(await printerPort(services, query.printer).encodeRfid(params.issueId)),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/cards/:issueId/ils-done',
+      operationId: 'cardIlsStepDone',
+      summary:
+        'Say an issued card’s ILS step is done (its number given to the patron, the card it replaces blocked), so no desk page shows it again; said twice, the first time stays',
+      tag,
+      access: STAFF,
+      params: z.object({ issueId: z.string().uuid() }),
+      query: z.object({ printer: printerField }),
+      response: issueRecordSchema,
+      mqtt: { action: 'cards.ils_done' },
+      handler: ({ params, query }) =>
+        shown(printerPort(services, query.printer).settle(params.issueId, 'ils_done')),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/cards/:issueId/chip-given-up',
+      operationId: 'giveUpCardChip',
+      summary:
+        'Give up encoding an issued card’s chip (the card thrown away), so no desk page offers it again; said twice, the first time stays',
+      tag,
+      access: STAFF,
+      params: z.object({ issueId: z.string().uuid() }),
+      query: z.object({ printer: printerField }),
+      response: issueRecordSchema,
+      mqtt: { action: 'cards.give_up_chip' },
+      handler: ({ params, query }) =>
+        shown(printerPort(services, query.printer).settle(params.issueId, 'chip_given_up')),
     }),
     operation({
       method: 'GET',

@@ -22,8 +22,18 @@ describe('card issue records', () => {
       `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, result)
        VALUES ('old', 'cards-1', '21000009', '21000009', 'library-card', 'desk', '2026-01-01', 'issued')`,
     ).run();
+    db.prepare(
+      `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, finished_at, result)
+       VALUES ('finished', 'cards-1', '21234000000018', '21000009', 'library-card', 'desk', '2026-01-02',
+               '2026-01-02T10:00:00.000Z', 'issued')`,
+    ).run();
     const records = new CardIssueRecords(db, 'cards-1');
     expect(records.get('old')).toMatchObject({ result: 'issued', magstripe: null });
+    // Printed before the desk kept what staff settled: its page settled it or lost it; no page shows it again.
+    expect(records.get('finished')).toMatchObject({
+      ilsDoneAt: '2026-01-02T10:00:00.000Z',
+      chipGivenUpAt: '2026-01-02T10:00:00.000Z',
+    });
     const at = '2026-12-03T10:00:00.000Z';
     const issue = { patron: '21000001', template: 'library-card', staff: 'desk', at };
     const written = records.begin({ ...issue, cardNumber: '21000001' });
@@ -32,6 +42,7 @@ describe('card issue records', () => {
     records.finish(written, { result: 'issued', magstripe: 'written', attempts: 1, at });
     records.finish(verified, { result: 'issued', magstripe: 'verified', attempts: 1, at });
     records.finish(none, { result: 'issued', attempts: 1, at });
+    expect(records.get(none)).toMatchObject({ ilsDoneAt: null, chipGivenUpAt: null });
     expect([written, verified, none].map((id) => records.get(id)?.magstripe)).toEqual([
       'written',
       'verified',
