@@ -37,8 +37,17 @@ describe.skipIf(skip !== undefined)('the card page across a reload', { timeout: 
     await expect
       .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
       .toBe('Preview ready.');
+    // Beside the preview, the number it shows: the next free one, said to be not reserved.
+    const [, next] =
+      /^Card number (\d+) is the next free one\. It is not reserved: /.exec(
+        (await page.locator('#next-number').textContent()) ?? '',
+      ) ?? [];
+    expect(await page.locator('#next-number').isVisible()).toBe(true);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'card-page-next-number.png'), fullPage: true });
     await page.getByRole('button', { name: 'Print card' }).click();
     await expect.poll(async () => ((await issued()) ?? before) !== before, { timeout: 15_000 }).toBe(true);
+    expect(await issued()).toBe(next);
     return (await issued())!;
   }
 

@@ -127,9 +127,21 @@ function showRegistrationExpired(ended) {
     : '';
 }
 
+/**
+ * A card with a new number: the preview shows the range's next free number, which a preview does
+ * not reserve — said beside it, so staff are not surprised when another printer's card took it.
+ */
+function showNextNumber(number) {
+  $('next-number').hidden = !number;
+  $('next-number').textContent = number
+    ? `Card number ${number} is the next free one. It is not reserved: if another card with a new number is printed first, this card gets the next one.`
+    : '';
+}
+
 async function preview() {
   clearProblem();
   showRegistrationExpired(null);
+  showNextNumber(null);
   $('progress').textContent = 'Preparing the preview…';
   try {
     for (const side of ['front', 'back']) {
@@ -143,7 +155,10 @@ async function preview() {
       });
       $(side).hidden = !response;
       if (response) $(side).src = await dataUrl(await response.blob());
-      if (side === 'front') showRegistrationExpired(response.headers.get('registration-expired'));
+      if (side === 'front') {
+        showRegistrationExpired(response.headers.get('registration-expired'));
+        showNextNumber(response.headers.get('next-card-number'));
+      }
     }
     previewed = JSON.stringify(request());
     $('print-button').disabled = false;
@@ -501,6 +516,7 @@ $('patron').addEventListener('input', () => {
   // Reprint replaces the card printed last, which was for the patron before.
   $('reprint-button').hidden = true;
   showRegistrationExpired(null);
+  showNextNumber(null);
   previewed = undefined;
 });
 loadPrinter();

@@ -183,6 +183,11 @@ function describeCardImageRoutes(book: RouteBook): void {
             'only when the patron’s registration has expired (the ILS’s expiry date, SIP2 PA, before today): that date, YYYY-MM-DD, the one the card shows; printing the card is then refused (409 patron_expired) unless the issue says confirmExpired',
           schema: { type: 'string', format: 'date' },
         },
+        'next-card-number': {
+          description:
+            'only for a card with a new number (number: allocate): the number the preview shows, the range’s next free one now; not reserved — a card issued first at another printer of the desk takes it, and this card then gets the next',
+          schema: { type: 'string' },
+        },
       },
     },
     problems: [400, 404, 409, 422, 503],
@@ -402,8 +407,13 @@ export const cardPrinterApi: ApiModule = {
               .join('; '),
           );
         const { printer, side, ...preview } = parsed.data;
-        const { png, registrationExpired } = await printerPort(services, printer).preview(preview, side);
+        const { png, registrationExpired, cardNumber } = await printerPort(services, printer).preview(
+          preview,
+          side,
+        );
         reply.type('image/png').header('cache-control', 'no-store');
+        // A new number is not reserved by a preview: said, so the page can say it beside the card.
+        if (preview.number === 'allocate') reply.header('next-card-number', cardNumber);
         // The card would show a date gone by, and Print is refused without confirmExpired: said here,
         // so the page warns staff before they print.
         if (registrationExpired) reply.header('registration-expired', registrationExpired);

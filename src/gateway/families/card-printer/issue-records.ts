@@ -108,6 +108,15 @@ export class CardIssueRecords {
     ).run(device);
   }
 
+  /** The number `allocate` would hand out next, allocating nothing (a preview's); null past the range. */
+  peek(numbering: string, first: number, last: number): number | null {
+    const row = this.db.prepare('SELECT next FROM card_number_counters WHERE numbering = ?').get(numbering) as
+      | { next: number }
+      | undefined;
+    const next = Math.max(row?.next ?? first, first);
+    return next > last ? null : next;
+  }
+
   /** The next number of a range (by its key), never one handed out before. */
   allocate(numbering: string, first: number, last: number): number {
     return this.db.transaction(() => {

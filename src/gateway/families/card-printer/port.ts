@@ -26,6 +26,11 @@ export interface CardPreview {
   png: Buffer;
   /** The ILS's expiry date (YYYY-MM-DD) when it is before today; null while the registration runs. */
   registrationExpired: string | null;
+  /**
+   * The number the card shows: the patron's barcode, or for a new number the range's next free one
+   * now — not reserved: a card issued first at another printer of the desk takes it.
+   */
+  cardNumber: string;
 }
 
 /** What a running card printer offers workflows and the API. */
