@@ -132,4 +132,32 @@ describe('card issue records', () => {
     );
     db.close();
   });
+
+  it('refuses to name a forgotten card as replaced, saying to print without it and block the old card by hand', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'carrel-cards-')), 'carrel.db');
+    const db = openDatabase(file);
+    const records = new CardIssueRecords(db, 'cards-1');
+    const at = '2026-09-01T10:00:00.000Z';
+    const id = records.begin({
+      cardNumber: '21234000000018',
+      patron: '21000001',
+      template: 'c',
+      staff: 'desk',
+      at,
+    });
+    records.finish(id, { result: 'issued', attempts: 1, at });
+    expect(() => records.checkReplaceable('21234000000018', '21000001')).not.toThrow();
+    // patronDataDays later: the card's number and patron are forgotten.
+    expect(records.forgetPatrons(Date.parse('2026-12-01T00:00:00.000Z'))).toBe(1);
+    expect(records.get(id)).toMatchObject({ cardNumber: '', patron: '', result: 'issued' });
+    expect(() => records.checkReplaceable('21234000000018', '21000001')).toThrow(
+      expect.objectContaining({
+        code: 'replaced_card_not_found',
+        message:
+          'no card with that number was issued at this desk (or its record has since been forgotten): ' +
+          'print the new card without naming a card it replaces, and block the old one in the ILS',
+      }),
+    );
+    db.close();
+  });
 });
