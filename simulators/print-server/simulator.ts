@@ -13,6 +13,7 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { systemClock } from '../../src/core/clock.js';
 import type { Logger } from '../../src/core/logger.js';
 import { PageCounter } from '../../src/devices/print-queue/page-counter.js';
 import { pageImage } from '../../src/devices/print-queue/page-image.js';
@@ -164,7 +165,7 @@ export async function startPrintServerSimulator(options: PrintServerOptions): Pr
       const page = Number(pageImageMatch[2]);
       const image =
         job && page <= Math.max(job.pages, 1)
-          ? await pageImage(job.document, { page, size: 300 })
+          ? await pageImage(job.document, { clock: systemClock, page, size: 300 })
           : undefined;
       if (!image) throw new HttpError(404, 'no such page image');
       res.writeHead(200, {

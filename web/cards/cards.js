@@ -33,8 +33,9 @@ const chipOffers = new Map();
  * SIP2 cannot change a patron's barcode or mark a card lost, so what the ILS must learn is told to
  * staff: a new number to give the patron there, and the card it replaces to block. Each step is
  * the printed card's, named by its card number (never the patron's name or barcode), and stays —
- * the next patron entered, other cards printed — until staff press its Done, or a card printed to
- * replace it says the step anew.
+ * the next patron entered, other cards printed, the page loaded again — until staff press its Done
+ * (kept by the desk, so no other page shows it either), or a card printed to replace it says the
+ * step anew.
  */
 function addIlsTodo(record) {
   const todo = [];
@@ -53,10 +54,7 @@ function addIlsTodo(record) {
     done.type = 'button';
     done.textContent = 'Done';
     done.setAttribute('aria-label', `Done in the ILS for card ${record.cardNumber}`);
-    done.addEventListener('click', () => {
-      item.remove();
-      $('ils-todo').hidden = !$('ils-todo').querySelector('li');
-    });
+    done.addEventListener('click', () => settle(record.issueId, 'ils-done', done, () => item.remove()));
     item.append(words, done);
     $('ils-todo').append(item);
   }
@@ -129,9 +127,21 @@ function showRegistrationExpired(ended) {
     : '';
 }
 
+/**
+ * A card with a new number: the preview shows the range's next free number, which a preview does
+ * not reserve — said beside it, so staff are not surprised when another printer's card took it.
+ */
+function showNextNumber(number) {
+  $('next-number').hidden = !number;
+  $('next-number').textContent = number
+    ? `Card number ${number} is the next free one. It is not reserved: if another card with a new number is printed first, this card gets the next one.`
+    : '';
+}
+
 async function preview() {
   clearProblem();
   showRegistrationExpired(null);
+  showNextNumber(null);
   $('progress').textContent = 'Preparing the preview…';
   try {
     for (const side of ['front', 'back']) {
@@ -145,7 +155,10 @@ async function preview() {
       });
       $(side).hidden = !response;
       if (response) $(side).src = await dataUrl(await response.blob());
-      if (side === 'front') showRegistrationExpired(response.headers.get('registration-expired'));
+      if (side === 'front') {
+        showRegistrationExpired(response.headers.get('registration-expired'));
+        showNextNumber(response.headers.get('next-card-number'));
+      }
     }
     previewed = JSON.stringify(request());
     $('print-button').disabled = false;
@@ -268,7 +281,15 @@ function offerChip(record) {
   button.type = 'button';
   button.textContent = `Encode chip of card ${record.cardNumber}`;
   button.addEventListener('click', () => encodeChip(record.cardNumber));
-  item.append(words, button);
+  const giveUp = document.createElement('button');
+  giveUp.type = 'button';
+  giveUp.textContent = 'Thrown away';
+  giveUp.setAttribute('aria-label', `Give up the chip of card ${record.cardNumber}`);
+  giveUp.title = 'The card was thrown away: its chip will not be encoded';
+  giveUp.addEventListener('click', () =>
+    settle(record.issueId, 'chip-given-up', giveUp, () => dropChipOffer(record.cardNumber)),
+  );
+  item.append(words, button, giveUp);
   $('chip-cards').append(item);
   chipOffers.set(record.cardNumber, { issueId: record.issueId, item, words, button });
   showChipOffers();
@@ -278,6 +299,44 @@ function dropChipOffer(cardNumber) {
   chipOffers.get(cardNumber)?.item.remove();
   chipOffers.delete(cardNumber);
   showChipOffers();
+}
+
+/**
+ * Tells the desk what staff settled of a card (its ILS step done, its chip given up) and, once the
+ * desk has kept it, takes the line away: another page, or this one loaded again, does not show it.
+ */
+async function settle(issueId, what, button, remove) {
+  clearProblem();
+  button.disabled = true;
+  try {
+    await api.call('POST', `/api/v1/cards/${encodeURIComponent(issueId)}/${what}`);
+    remove();
+    $('ils-todo').hidden = !$('ils-todo').querySelector('li');
+  } catch (error) {
+    button.disabled = false;
+    showProblem(error);
+  }
+}
+
+/** How many of the printer's latest issues are looked through for what is still to do. */
+const ISSUES_LOOKED_AT = 100;
+
+/**
+ * What is still to do for the cards printed, from the desk's issue records: the page may have been
+ * loaded again, the browser crashed, or this is the next shift's PC. A card issued and not replaced
+ * keeps its ILS step until staff said it was done, and its chip offer until its chip is encoded or
+ * given up. A record whose card number has been forgotten (patronDataDays) has nothing to show.
+ */
+async function loadStillToDo(device) {
+  const { issues } = await api.call(
+    'GET',
+    `/api/v1/cards?printer=${encodeURIComponent(device)}&limit=${ISSUES_LOOKED_AT}`,
+  );
+  for (const record of issues.reverse()) {
+    if (record.result !== 'issued' || record.replacedBy !== null || record.cardNumber === '') continue;
+    if (record.ilsDoneAt === null) addIlsTodo(record);
+    if (record.rfidUid === null && record.chipGivenUpAt === null) offerChip(record);
+  }
 }
 
 function showChipOffers() {
@@ -330,10 +389,11 @@ async function upload(photo) {
 }
 
 async function loadPrinter() {
+  let printer;
   try {
     const devices = await api.call('GET', '/api/v1/devices');
     const list = Array.isArray(devices) ? devices : (devices.devices ?? []);
-    const printer = list.find((d) => d.kind === 'card-printer');
+    printer = list.find((d) => d.kind === 'card-printer');
     if (!printer) throw new Problem({ title: 'No card printer', detail: 'none is configured at this desk' });
     const status = await api.call('GET', `/api/v1/card-printers/${printer.device}`);
     $('printer').textContent = printerLine(printer.device, printer.status, status.problem);
@@ -350,7 +410,9 @@ async function loadPrinter() {
   } catch (error) {
     $('printer').textContent = 'No card printer';
     showProblem(error);
+    return;
   }
+  await loadStillToDo(printer.device).catch(showProblem);
 }
 
 /**
@@ -454,6 +516,7 @@ $('patron').addEventListener('input', () => {
   // Reprint replaces the card printed last, which was for the patron before.
   $('reprint-button').hidden = true;
   showRegistrationExpired(null);
+  showNextNumber(null);
   previewed = undefined;
 });
 loadPrinter();

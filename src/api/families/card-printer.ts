@@ -96,6 +96,14 @@ const issueRecordSchema = z.object({
   rfidUid: z.string().nullable(),
   /** The stripe: `verified` read back, `written` not verifiable on this printer, null none. */
   magstripe: z.enum(['verified', 'written']).nullable(),
+  ilsDoneAt: z
+    .string()
+    .nullable()
+    .describe('when staff said the card’s ILS step was done (its number given, the card replaced blocked)'),
+  chipGivenUpAt: z
+    .string()
+    .nullable()
+    .describe('when staff gave up encoding the card’s chip (the card thrown away); null: not given up'),
 });
 
 const statusSchema = z.object({
@@ -174,6 +182,11 @@ function describeCardImageRoutes(book: RouteBook): void {
           description:
             'only when the patron’s registration has expired (the ILS’s expiry date, SIP2 PA, before today): that date, YYYY-MM-DD, the one the card shows; printing the card is then refused (409 patron_expired) unless the issue says confirmExpired',
           schema: { type: 'string', format: 'date' },
+        },
+        'next-card-number': {
+          description:
+            'only for a card with a new number (number: allocate): the number the preview shows, the range’s next free one now; not reserved — a card issued first at another printer of the desk takes it, and this card then gets the next',
+          schema: { type: 'string' },
         },
       },
     },
@@ -258,6 +271,36 @@ export const cardPrinterApi: ApiModule = {
       mqtt: { action: 'cards.encode_rfid' },
       handler: async ({ params, query }) =>
         shown(await printerPort(services, query.printer).encodeRfid(params.issueId)),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/cards/:issueId/ils-done',
+      operationId: 'cardIlsStepDone',
+      summary:
+        'Say an issued card’s ILS step is done (its number given to the patron, the card it replaces blocked), so no desk page shows it again; said twice, the first time stays',
+      tag,
+      access: STAFF,
+      params: z.object({ issueId: z.string().uuid() }),
+      query: z.object({ printer: printerField }),
+      response: issueRecordSchema,
+      mqtt: { action: 'cards.ils_done' },
+      handler: ({ params, query }) =>
+        shown(printerPort(services, query.printer).settle(params.issueId, 'ils_done')),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/cards/:issueId/chip-given-up',
+      operationId: 'giveUpCardChip',
+      summary:
+        'Give up encoding an issued card’s chip (the card thrown away), so no desk page offers it again; said twice, the first time stays',
+      tag,
+      access: STAFF,
+      params: z.object({ issueId: z.string().uuid() }),
+      query: z.object({ printer: printerField }),
+      response: issueRecordSchema,
+      mqtt: { action: 'cards.give_up_chip' },
+      handler: ({ params, query }) =>
+        shown(printerPort(services, query.printer).settle(params.issueId, 'chip_given_up')),
     }),
     operation({
       method: 'GET',
@@ -364,8 +407,13 @@ export const cardPrinterApi: ApiModule = {
               .join('; '),
           );
         const { printer, side, ...preview } = parsed.data;
-        const { png, registrationExpired } = await printerPort(services, printer).preview(preview, side);
+        const { png, registrationExpired, cardNumber } = await printerPort(services, printer).preview(
+          preview,
+          side,
+        );
         reply.type('image/png').header('cache-control', 'no-store');
+        // A new number is not reserved by a preview: said, so the page can say it beside the card.
+        if (preview.number === 'allocate') reply.header('next-card-number', cardNumber);
         // The card would show a date gone by, and Print is refused without confirmExpired: said here,
         // so the page warns staff before they print.
         if (registrationExpired) reply.header('registration-expired', registrationExpired);

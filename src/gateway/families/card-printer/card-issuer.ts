@@ -102,7 +102,8 @@ export class CardIssuer {
   ): Promise<CardPreview> {
     const { config } = this.options;
     const patron = await this.options.lookUpPatron(request.patron);
-    const number = request.number === 'patron' ? this.patronNumber(request.patron) : this.sampleNumber();
+    const number =
+      request.number === 'patron' ? this.patronNumber(request.patron) : await this.nextFreeNumber();
     const card = await this.render(request, patron, number);
     const chosen = side === 'front' ? card.front : card.back;
     if (!chosen)
@@ -114,6 +115,7 @@ export class CardIssuer {
     return {
       png: encodePng(printed, CARD_WIDTH, CARD_HEIGHT),
       registrationExpired: this.isPast(patron.expiry) ? patron.expiry : null,
+      cardNumber: number,
     };
   }
 
@@ -157,9 +159,11 @@ export class CardIssuer {
     if (request.number === 'patron') number = this.patronNumber(request.patron);
     else {
       const { numbering } = config;
-      const key = `${numbering.symbology}:${numbering.prefix}:${numbering.sequenceDigits}`;
       number = await this.unusedNumber(() =>
-        cardNumber(numbering as CardNumbering, records.allocate(key, numbering.first, numbering.last)),
+        cardNumber(
+          numbering as CardNumbering,
+          records.allocate(this.numberingKey(), numbering.first, numbering.last),
+        ),
       );
     }
     // Render before anything is recorded: a broken template or photo records nothing.
@@ -257,13 +261,42 @@ export class CardIssuer {
     return patron;
   }
 
-  /** A number of the configured form for a preview, allocating nothing. */
-  private sampleNumber(): string {
+  /** The counter's key of the configured range. */
+  private numberingKey(): string {
     const { numbering } = this.options.config;
-    const sample = cardNumber(numbering as CardNumbering, numbering.first);
-    if (!isCardNumber(numbering as CardNumbering, sample))
-      throw new CarrelError('card_number_invalid', 'the configured numbering makes no valid numbers');
-    return sample;
+    return `${numbering.symbology}:${numbering.prefix}:${numbering.sequenceDigits}`;
+  }
+
+  /**
+   * The number a card with a new number would get now, for its preview, allocating nothing: the
+   * counter's next, past those the ILS already has (as the issue skips them). Not reserved — a card
+   * issued first at another printer of the desk takes it — so the preview says so beside it.
+   */
+  private async nextFreeNumber(): Promise<string> {
+    const { numbering } = this.options.config;
+    const inUse = this.options.numberInUse;
+    const next = this.options.records.peek(this.numberingKey(), numbering.first, numbering.last);
+    if (next === null)
+      throw new CarrelError(
+        'card_range_exhausted',
+        `every card number of ${this.numberingKey()} up to ${numbering.last} is used`,
+      );
+    for (let sequence = next; sequence <= numbering.last; sequence++) {
+      const number = cardNumber(numbering as CardNumbering, sequence);
+      if (!isCardNumber(numbering as CardNumbering, number))
+        throw new CarrelError('card_number_invalid', 'the configured numbering makes no valid numbers');
+      if (!inUse || !(await inUse(number))) return number;
+      if (sequence - next + 1 >= MAX_NUMBERS_SKIPPED)
+        throw new CarrelError(
+          'card_numbers_in_use',
+          `the ILS already has patrons for the next ${MAX_NUMBERS_SKIPPED} card numbers of the range: ` +
+            'move numbering.first past the numbers issued (was a backup restored?)',
+        );
+    }
+    throw new CarrelError(
+      'card_range_exhausted',
+      `every card number of ${this.numberingKey()} up to ${numbering.last} is used`,
+    );
   }
 
   /** The card's artwork, front and back (RGBA 1016 × 648), from its template. */

@@ -44,6 +44,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       preview: (request, side) => this.running().issuer.preview(request, side),
       addPhoto: (bytes) => this.running().issuer.addPhoto(bytes),
       encodeRfid: (issueId) => this.encodeRfid(issueId),
+      settle: (issueId, what) => this.settle(issueId, what),
       issues: (limit) => this.running().records.latest(limit),
       issueRecord: (id) => this.running().records.get(id),
       perDay: (days) => this.running().records.perDay(days),
@@ -124,6 +125,15 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     const { uid } = await encodePatronCard(pad, record.cardNumber, rfid);
     this.context.logger.info({ issueId }, 'card chip encoded');
     return records.encoded(issueId, uid);
+  }
+
+  private settle(issueId: string, what: 'ils_done' | 'chip_given_up') {
+    const { records } = this.running();
+    const record = records.get(issueId);
+    if (!record) throw new CarrelError('card_issue_not_found', 'no such card issue');
+    if (record.result !== 'issued')
+      throw new CarrelError('card_not_issued', 'only an issued card has an ILS step or a chip to settle');
+    return records.settled(issueId, what, new Date(this.context.clock.now()).toISOString());
   }
 
   /** The desk's ILS, which cards are issued against. */

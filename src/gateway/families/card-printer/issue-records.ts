@@ -34,6 +34,12 @@ const MIGRATIONS = [
    );`,
   'ALTER TABLE card_issues ADD COLUMN rfid_uid TEXT',
   `ALTER TABLE card_issues ADD COLUMN magstripe TEXT CHECK (magstripe IN ('verified', 'written'))`,
+  // What staff settled of a printed card: its ILS step done, its chip given up (the card thrown away).
+  // Cards issued before were settled, or forgotten, on the page that printed them: not offered again.
+  `ALTER TABLE card_issues ADD COLUMN ils_done_at TEXT;
+   ALTER TABLE card_issues ADD COLUMN chip_given_up_at TEXT;
+   UPDATE card_issues SET ils_done_at = finished_at, chip_given_up_at = finished_at
+   WHERE result = 'issued' AND finished_at IS NOT NULL;`,
 ];
 
 export interface CardIssueRecord {
@@ -57,6 +63,10 @@ export interface CardIssueRecord {
    * printer that cannot read its stripe back: not verified), null (no stripe written).
    */
   magstripe: 'verified' | 'written' | null;
+  /** When staff said the card's ILS step (its number given, the card it replaces blocked) was done. */
+  ilsDoneAt: string | null;
+  /** When staff gave up encoding the card's chip (the card thrown away). */
+  chipGivenUpAt: string | null;
 }
 
 export interface IssuesPerDay {
@@ -81,6 +91,8 @@ interface Row {
   replaced_by: string | null;
   rfid_uid: string | null;
   magstripe: 'verified' | 'written' | null;
+  ils_done_at: string | null;
+  chip_given_up_at: string | null;
 }
 
 export class CardIssueRecords {
@@ -94,6 +106,15 @@ export class CardIssueRecords {
       `UPDATE card_issues SET result = 'failed', fault = 'interrupted', finished_at = requested_at
        WHERE device = ? AND result = 'printing'`,
     ).run(device);
+  }
+
+  /** The number `allocate` would hand out next, allocating nothing (a preview's); null past the range. */
+  peek(numbering: string, first: number, last: number): number | null {
+    const row = this.db.prepare('SELECT next FROM card_number_counters WHERE numbering = ?').get(numbering) as
+      | { next: number }
+      | undefined;
+    const next = Math.max(row?.next ?? first, first);
+    return next > last ? null : next;
   }
 
   /** The next number of a range (by its key), never one handed out before. */
@@ -250,6 +271,16 @@ export class CardIssueRecords {
     return this.get(id)!;
   }
 
+  /**
+   * Notes what staff settled of an issued card at `at`: its ILS step done, or its chip given up.
+   * Said again, it keeps the first time (a page that lost the answer may say it twice).
+   */
+  settled(id: string, what: 'ils_done' | 'chip_given_up', at: string): CardIssueRecord {
+    const column = what === 'ils_done' ? 'ils_done_at' : 'chip_given_up_at';
+    this.db.prepare(`UPDATE card_issues SET ${column} = COALESCE(${column}, ?) WHERE id = ?`).run(at, id);
+    return this.get(id)!;
+  }
+
   get(id: string): CardIssueRecord | undefined {
     const row = this.db.prepare('SELECT * FROM card_issues WHERE id = ?').get(id) as Row | undefined;
     return row ? recordOf(row) : undefined;
@@ -339,5 +370,7 @@ function recordOf(row: Row): CardIssueRecord {
     replacedBy: row.replaced_by,
     rfidUid: row.rfid_uid,
     magstripe: row.magstripe ?? null,
+    ilsDoneAt: row.ils_done_at ?? null,
+    chipGivenUpAt: row.chip_given_up_at ?? null,
   };
 }

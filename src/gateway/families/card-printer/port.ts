@@ -26,6 +26,11 @@ export interface CardPreview {
   png: Buffer;
   /** The ILS's expiry date (YYYY-MM-DD) when it is before today; null while the registration runs. */
   registrationExpired: string | null;
+  /**
+   * The number the card shows: the patron's barcode, or for a new number the range's next free one
+   * now — not reserved: a card issued first at another printer of the desk takes it.
+   */
+  cardNumber: string;
 }
 
 /** What a running card printer offers workflows and the API. */
@@ -40,6 +45,12 @@ export interface CardPrinterPort {
   addPhoto(bytes: Buffer): { photoId: string; width: number; height: number };
   /** Encodes an issued card's chip on the desk pad (the card alone on it), verified by read-back. */
   encodeRfid(issueId: string): Promise<CardIssueRecord>;
+  /**
+   * Notes what staff settled of an issued card, so every page of the desk stops offering it: its
+   * ILS step done (`ils_done`), or its chip given up (`chip_given_up`, the card thrown away).
+   * Idempotent: said again, the first time stays. Throws card_issue_not_found, card_not_issued.
+   */
+  settle(issueId: string, what: 'ils_done' | 'chip_given_up'): CardIssueRecord;
   issues(limit: number): CardIssueRecord[];
   issueRecord(issueId: string): CardIssueRecord | undefined;
   perDay(days: number): IssuesPerDay[];

@@ -341,7 +341,7 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
     if (!known) return undefined;
     known.document ??= await this.client().document(jobId);
     if (!/pdf/i.test(known.document.format)) return undefined;
-    return pageImage(known.document.bytes, { page: 1, size: 240 });
+    return pageImage(known.document.bytes, { clock: this.context.clock, page: 1, size: 240 });
   }
 
   private queueStatus(): PrintQueueStatusView {

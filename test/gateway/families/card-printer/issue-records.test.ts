@@ -22,8 +22,18 @@ describe('card issue records', () => {
       `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, result)
        VALUES ('old', 'cards-1', '21000009', '21000009', 'library-card', 'desk', '2026-01-01', 'issued')`,
     ).run();
+    db.prepare(
+      `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, finished_at, result)
+       VALUES ('finished', 'cards-1', '21234000000018', '21000009', 'library-card', 'desk', '2026-01-02',
+               '2026-01-02T10:00:00.000Z', 'issued')`,
+    ).run();
     const records = new CardIssueRecords(db, 'cards-1');
     expect(records.get('old')).toMatchObject({ result: 'issued', magstripe: null });
+    // Printed before the desk kept what staff settled: its page settled it or lost it; no page shows it again.
+    expect(records.get('finished')).toMatchObject({
+      ilsDoneAt: '2026-01-02T10:00:00.000Z',
+      chipGivenUpAt: '2026-01-02T10:00:00.000Z',
+    });
     const at = '2026-12-03T10:00:00.000Z';
     const issue = { patron: '21000001', template: 'library-card', staff: 'desk', at };
     const written = records.begin({ ...issue, cardNumber: '21000001' });
@@ -32,6 +42,7 @@ describe('card issue records', () => {
     records.finish(written, { result: 'issued', magstripe: 'written', attempts: 1, at });
     records.finish(verified, { result: 'issued', magstripe: 'verified', attempts: 1, at });
     records.finish(none, { result: 'issued', attempts: 1, at });
+    expect(records.get(none)).toMatchObject({ ilsDoneAt: null, chipGivenUpAt: null });
     expect([written, verified, none].map((id) => records.get(id)?.magstripe)).toEqual([
       'written',
       'verified',
@@ -118,6 +129,34 @@ describe('card issue records', () => {
     back.finish(replaced, { result: 'issued', attempts: 1, at });
     expect(front.latest(5).find((record) => record.cardNumber === '21234000000018')?.replacedBy).toBe(
       '21234000000034',
+    );
+    db.close();
+  });
+
+  it('refuses to name a forgotten card as replaced, saying to print without it and block the old card by hand', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'carrel-cards-')), 'carrel.db');
+    const db = openDatabase(file);
+    const records = new CardIssueRecords(db, 'cards-1');
+    const at = '2026-09-01T10:00:00.000Z';
+    const id = records.begin({
+      cardNumber: '21234000000018',
+      patron: '21000001',
+      template: 'c',
+      staff: 'desk',
+      at,
+    });
+    records.finish(id, { result: 'issued', attempts: 1, at });
+    expect(() => records.checkReplaceable('21234000000018', '21000001')).not.toThrow();
+    // patronDataDays later: the card's number and patron are forgotten.
+    expect(records.forgetPatrons(Date.parse('2026-12-01T00:00:00.000Z'))).toBe(1);
+    expect(records.get(id)).toMatchObject({ cardNumber: '', patron: '', result: 'issued' });
+    expect(() => records.checkReplaceable('21234000000018', '21000001')).toThrow(
+      expect.objectContaining({
+        code: 'replaced_card_not_found',
+        message:
+          'no card with that number was issued at this desk (or its record has since been forgotten): ' +
+          'print the new card without naming a card it replaces, and block the old one in the ILS',
+      }),
     );
     db.close();
   });

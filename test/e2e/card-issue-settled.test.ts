@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
+
+const STAFF = 'staff-token-0123456789abcdef';
+const MONITOR = 'monitor-token-0123456789abcd';
+
+/**
+ * What staff settled of a printed card — its ILS step done, its chip given up (the card thrown
+ * away) — kept in the desk's issue records over HTTP, so every card page of the desk stops showing
+ * it: staff only, said twice the first time stays, only for a card issued here.
+ */
+describe('a printed card’s ILS step and chip settled', () => {
+  let testDesk: TestDesk;
+
+  beforeAll(async () => {
+    testDesk = await startTestDesk((config) =>
+      withTokens(config, [
+        { name: 'desk-staff', token: STAFF, scopes: ['staff'] },
+        { name: 'it-monitor', token: MONITOR, scopes: ['monitor'] },
+      ]),
+    );
+    await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, STAFF);
+  }, 30_000);
+
+  afterAll(async () => {
+    await testDesk?.stop();
+  });
+
+  async function call(method: 'GET' | 'POST', path: string, body?: unknown, token = STAFF) {
+    const response = await fetch(`${testDesk.api}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+    return { status: response.status, json: (await response.json()) as any };
+  }
+
+  it('keeps the first time a card’s ILS step was done and its chip given up, and lists them', async () => {
+    const issued = await call('POST', '/cards', { patron: '21000001', number: 'allocate' });
+    expect(issued.json).toMatchObject({ result: 'issued', ilsDoneAt: null, chipGivenUpAt: null });
+    const { issueId } = issued.json;
+    const done = await call('POST', `/cards/${issueId}/ils-done`);
+    expect(done.status).toBe(200);
+    expect(done.json.ilsDoneAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(done.json.chipGivenUpAt).toBeNull();
+    // A page that lost the answer says it again: nothing changes.
+    const again = await call('POST', `/cards/${issueId}/ils-done`);
+    expect(again.json.ilsDoneAt).toBe(done.json.ilsDoneAt);
+    const givenUp = await call('POST', `/cards/${issueId}/chip-given-up`);
+    expect(givenUp.json).toMatchObject({ ilsDoneAt: done.json.ilsDoneAt, rfidUid: null });
+    expect(givenUp.json.chipGivenUpAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const listed = (await call('GET', '/cards?limit=5')).json.issues;
+    expect(listed.find((issue: { issueId: string }) => issue.issueId === issueId)).toMatchObject({
+      ilsDoneAt: done.json.ilsDoneAt,
+      chipGivenUpAt: givenUp.json.chipGivenUpAt,
+    });
+  });
+
+  it('refuses a monitor, an issue it does not know and a card that was not made, in words', async () => {
+    const issued = await call('POST', '/cards', { patron: '21000002', number: 'allocate' });
+    const refused = await call('POST', `/cards/${issued.json.issueId}/ils-done`, undefined, MONITOR);
+    expect(refused.status).toBe(403);
+    const unknown = await call('POST', '/cards/7b0e5a52-0d8e-4a43-9a4a-2f1f8e1f6d55/chip-given-up');
+    expect(unknown).toMatchObject({ status: 404, json: { code: 'card_issue_not_found' } });
+    const sim = testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
+    sim.model.feeder = 0;
+    const failed = await call('POST', '/cards', { patron: '21000003', number: 'allocate' });
+    sim.model.feeder = 50;
+    expect(failed.json).toMatchObject({ result: 'failed' });
+    const notIssued = await call('POST', `/cards/${failed.json.issueId}/ils-done`);
+    expect(notIssued).toMatchObject({
+      status: 409,
+      json: { code: 'card_not_issued', detail: 'only an issued card has an ILS step or a chip to settle' },
+    });
+    expect((await call('GET', '/cards?limit=5')).json.issues[1]).toMatchObject({ ilsDoneAt: null });
+  });
+});
