@@ -3,7 +3,7 @@
  * inventory running, reads each tag's memory once while it lies there (afresh whenever it
  * comes back, or its reader does: it may have changed elsewhere), and reports
  *
- *   tag_arrived   {uid, item, afi, secured, dsfid, readError?}   once the memory is read
+ *   tag_arrived   {uid, item, afi, eas, secured, dsfid, readError?}   once the memory is read
  *   tag_left      {uid, primaryItemId}   after N consecutive rounds without the tag
  *   set_incomplete {primaryItemId, ownerLibrary?, parts, present, missing}   when a set's parts on the pad change
  *   set_complete  {primaryItemId, ownerLibrary?, parts}   when a set reported incomplete is whole again
@@ -419,6 +419,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       uid,
       item: tag.item,
       afi: tag.afi ?? null,
+      eas: tag.eas ?? null,
       secured: tag.secured ?? null,
       dsfid: tag.dsfid ?? null,
       ...(tag.readError ? { readError: tag.readError } : {}),

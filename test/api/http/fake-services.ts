@@ -173,6 +173,7 @@ function fakeRfid() {
       },
       secured: true,
       afi: 0x07,
+      eas: null,
       dsfid: 0x3e,
     },
   ];

@@ -143,6 +143,7 @@ const itemTag = (uid: string, item: string): RfidTagView => ({
   item: { format: '28560-3', byteOrder: 'logical', primaryItemId: item, crc: 'valid', warnings: [] },
   secured: true,
   afi: 7,
+  eas: null,
   dsfid: 0x3e,
 });
 

@@ -145,6 +145,7 @@ function tagView(tag: PadTag): RfidTagView {
     item: tag.item ? itemView(tag.item) : null,
     secured: tag.secured ?? null,
     afi: tag.afi ?? null,
+    eas: tag.eas ?? null,
     dsfid: tag.dsfid ?? null,
     ...(tag.readError ? { readError: tag.readError } : {}),
   };

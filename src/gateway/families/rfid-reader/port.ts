@@ -10,6 +10,8 @@ export interface RfidTagView {
   /** Secured as the reader's `security.method` says (AFI, EAS bit, either); null when not known. */
   secured: boolean | null;
   afi: number | null;
+  /** The tag's EAS bit, read where the desk secures by it and its reader can; null when not read. */
+  eas: boolean | null;
   dsfid: number | null;
   /** Why the memory could not be read or decoded. */
   readError?: string;
