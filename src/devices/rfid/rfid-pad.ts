@@ -44,6 +44,7 @@ import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.
 import {
   attemptSecurity,
   DEFAULT_SECURITY,
+  holdsSecurity,
   type SecurityJob,
   type SecurityOptions,
   type SecurityOutcome,
@@ -224,6 +225,14 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.securityJobs.set(tag, job);
     this.trimSecurityJobs();
     return this.runSecurityJob(job);
+  }
+
+  /**
+   * Whether a tag read with this AFI and EAS bit holds the security this pad writes to secure (or
+   * unsecure) an item — with afi+eas both as written; undefined when that is not known.
+   */
+  holdsSecurity(tag: { afi?: number | null; eas?: boolean | null }, secured: boolean): boolean | undefined {
+    return holdsSecurity(this.security, tag, secured);
   }
 
   /**

@@ -36,6 +36,7 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
       const pad = this.running();
       return { tags: pad.tags().map(tagView), incompleteSets: pad.incompleteSets() };
     },
+    holdsSecurity: (tag, secured) => this.pad?.holdsSecurity(tag, secured) ?? null,
     setSecurity: (uid, secured) => this.setSecurity(uid, secured),
     program: (uid, request) => this.program(uid, request),
   };
