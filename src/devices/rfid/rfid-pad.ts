@@ -376,16 +376,30 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private async readNewTag(presence: Presence): Promise<void> {
     const uid = presence.uid;
     if (!this.memories.has(uid)) {
-      try {
-        this.memories.remember(uid, await readTagImage(this.reader, uid, { eas: this.readsEas }));
-      } catch (error) {
-        if (!this.reader.isOpen) return;
-        presence.readFailures++;
-        presence.lastReadError = describeError(error).code;
-        if (presence.readFailures < this.readAttempts) return;
-      }
+      const image = await this.readImage(presence);
+      if (image === 'later') return;
+      if (image) this.memories.remember(uid, image);
     }
     this.arrived(presence);
+  }
+
+  /**
+   * One read of a tag on the pad: its image once read whole; `later` while a failed read has
+   * attempts left (or the link closed); past them, what could be read of it (its system info, AFI
+   * and EAS bit without its memory), or undefined when not even that.
+   */
+  private async readImage(presence: Presence): Promise<TagImage | undefined | 'later'> {
+    let image: TagImage | undefined;
+    try {
+      image = await readTagImage(this.reader, presence.uid, { eas: this.readsEas });
+      if (image.readError === undefined) return image;
+      presence.lastReadError = image.readError;
+    } catch (error) {
+      if (!this.reader.isOpen) return 'later';
+      presence.lastReadError = describeError(error).code;
+    }
+    presence.readFailures++;
+    return presence.readFailures < this.readAttempts ? 'later' : image;
   }
 
   /**
@@ -396,17 +410,11 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
    */
   private async readKeptTag(presence: Presence): Promise<void> {
     const uid = presence.uid;
-    let image: TagImage | undefined;
-    try {
-      image = await readTagImage(this.reader, uid, { eas: this.readsEas });
-    } catch (error) {
-      if (!this.reader.isOpen) return;
-      presence.readFailures++;
-      presence.lastReadError = describeError(error).code;
-      if (presence.readFailures < this.readAttempts) return;
-    }
+    const image = await this.readImage(presence);
+    if (image === 'later') return;
     presence.readAgain = false;
-    // Unchanged: the same memory, AFI and DSFID, or unreadable as it was when it arrived.
+    // Unchanged: the same memory (or none readable), AFI, DSFID and EAS bit, or unreadable as it
+    // was when it arrived.
     if (image ? this.memories.holds(uid, image) : !this.memories.has(uid)) {
       presence.readFailures = 0;
       return;
