@@ -150,6 +150,30 @@ export function createTag(spec: TagSpec = {}): VirtualTag {
   };
 }
 
+/**
+ * Changes a tag the simulator holds, as a tag spec placed with its uid asks: what the spec gives is
+ * set as on a new tag (an item or preset its memory, AFI and DSFID; a memory image its memory), the
+ * rest kept. Throws RangeError, the tag untouched, for a spec no tag could be made from.
+ */
+export function changeTag(tag: VirtualTag, spec: TagSpec): void {
+  const content = spec.preset !== undefined || spec.memoryHex !== undefined || spec.item !== undefined;
+  const made = createTag({
+    ...spec,
+    uid: tag.uid,
+    // Its own memory, resized by a blockCount given, when the spec gives none.
+    ...(content ? {} : { memoryHex: Buffer.from(tag.memory).toString('hex') }),
+  });
+  const labelled = spec.item !== undefined || spec.preset !== undefined;
+  if (content || spec.blockCount !== undefined) {
+    tag.memory = made.memory;
+    tag.blockCount = made.blockCount;
+  }
+  if (spec.afi !== undefined || labelled) tag.afi = made.afi;
+  if (spec.dsfid !== undefined || labelled) tag.dsfid = made.dsfid;
+  if (spec.eas !== undefined) tag.eas = made.eas;
+  if (spec.unreadable !== undefined) tag.unreadable = made.unreadable;
+}
+
 /** The tag as JSON for the control API. */
 export function tagJson(tag: VirtualTag, onPad: boolean): Record<string, unknown> {
   return {
