@@ -31,11 +31,14 @@ interface TagJson {
   secured: boolean | null;
 }
 
-/** The simulated desk, its pad empty and securing items by `method`, its events listened to. */
-async function deskSecuringBy(method: 'afi' | 'eas' | 'afi+eas'): Promise<void> {
+/**
+ * The simulated desk, its pad empty (or with its own shelf items, `shelf`) and securing items by
+ * `method`, its events listened to.
+ */
+async function deskSecuringBy(method: 'afi' | 'eas' | 'afi+eas', shelf = false): Promise<void> {
   desk = await startTestDesk((config) => ({
     ...config,
-    simulators: config.simulators.map((s) => (s.id === 'pad-sim' ? { ...s, tags: [] } : s)),
+    simulators: config.simulators.map((s) => (s.id === 'pad-sim' && !shelf ? { ...s, tags: [] } : s)),
     devices: config.devices.map((device) =>
       device.id === 'pad-1'
         ? ({ ...device, security: { method } } as CarrelConfig['devices'][number])
@@ -79,6 +82,22 @@ describe('a tag’s EAS bit over the API', () => {
     expect(off.listed).toMatchObject({ afi: 0x07, eas: false, secured: false });
     expect(off.arrived).toMatchObject({ afi: 0x07, eas: false, secured: false });
   });
+
+  it.each(['eas', 'afi+eas'] as const)(
+    'on a simulated desk securing by %s, the items it starts with on its pad read secured, as on the shelf',
+    async (method) => {
+      await deskSecuringBy(method, true);
+      const tags = await until(async () => {
+        const answer = await call('GET', '/api/v1/rfid/pad-1/tags');
+        const listed = (answer.body as { tags: Array<TagJson & { item: { primaryItemId: string } }> }).tags;
+        return listed?.length === 2 ? listed : undefined;
+      });
+      expect(tags.map((tag) => [tag.item.primaryItemId, tag.afi, tag.eas, tag.secured]).sort()).toEqual([
+        ['31000026', 0x07, true, true],
+        ['31000030', 0x07, true, true],
+      ]);
+    },
+  );
 
   it('is null where the pad does not read it, on a desk securing by the AFI', async () => {
     await deskSecuringBy('afi');

@@ -68,9 +68,12 @@ describe('rfid pad control API', () => {
       await reader.close();
     }
 
-    // Re-tagged as a sample-library item on loan: its memory and AFI by the item, still damaged.
+    // Re-tagged as a sample-library item on loan: its memory, AFI and EAS bit by the item, still damaged.
     const retagged = await call('POST', '/api/tags', { uid, item: { id: '31000004', secured: false } });
-    expect(retagged).toMatchObject({ status: 200, body: { afi: 0xc2, dsfid: 0x3e, unreadable: true } });
+    expect(retagged).toMatchObject({
+      status: 200,
+      body: { afi: 0xc2, eas: false, dsfid: 0x3e, unreadable: true },
+    });
     expect(decoded(retagged.body.memoryHex).primaryItemId).toBe('31000004');
 
     // A refused change changes nothing.
@@ -145,7 +148,8 @@ describe('placing an item by barcode', () => {
   it('encodes a sample-library item as ISO 28560-3, secured as on the shelf', async () => {
     sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
     const placed = await call('POST', '/api/tags', { item: { id: '31000004' } });
-    expect(placed).toMatchObject({ status: 201, body: { onPad: true, afi: 0x07, dsfid: 0x3e } });
+    // Secured as a gate checks it, by AFI or EAS.
+    expect(placed).toMatchObject({ status: 201, body: { onPad: true, afi: 0x07, eas: true, dsfid: 0x3e } });
     expect(decoded(placed.body.memoryHex)).toMatchObject({
       primaryItemId: '31000004',
       isil: 'SE-RPL',
@@ -161,7 +165,7 @@ describe('placing an item by barcode', () => {
       uid: 'E004010000000777',
       item: { id: '31000013', owner: 'DK-718500', set: { part: 2, parts: 3 }, secured: false },
     });
-    expect(part).toMatchObject({ status: 201, body: { uid: 'E004010000000777', afi: 0xc2 } });
+    expect(part).toMatchObject({ status: 201, body: { uid: 'E004010000000777', afi: 0xc2, eas: false } });
     expect(decoded(part.body.memoryHex)).toMatchObject({
       primaryItemId: '31000013',
       isil: 'DK-718500',
@@ -172,6 +176,11 @@ describe('placing an item by barcode', () => {
       primaryItemId: '21000001',
       typeOfUsage: { name: 'patron-card' },
     });
+    // The patron carries it through the gates every day: neither AFI nor EAS alarms.
+    expect(card.body).toMatchObject({ afi: 0xc2, eas: false });
+    // A library whose tags carry no EAS bit: eas says so.
+    const afiOnly = await call('POST', '/api/tags', { item: { id: '31000005' }, eas: false });
+    expect(afiOnly.body).toMatchObject({ afi: 0x07, eas: false });
   });
 
   it('answers 400, saying what is wrong, to an item it cannot make', async () => {
