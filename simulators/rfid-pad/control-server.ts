@@ -3,7 +3,9 @@
  *
  *   GET    /api/tags                 every known tag (on the pad and taken away)
  *   POST   /api/tags                 place {uid?, preset?, memoryHex?, afi?, dsfid?, eas?, blockCount?, unreadable?}
- *                                     or an item by barcode {uid?, item: {id, usage?, owner?, set?, secured?}, …}
+ *                                     or an item by barcode {uid?, item: {id, usage?, owner?, set?, secured?}, …}:
+ *                                     201; with the uid of a tag it holds, that tag changed as the body
+ *                                     says (the rest kept) and on the pad: 200
  *   DELETE /api/tags/:uid            take the tag off the pad (kept for when it returns)
  *   POST   /api/tags/:uid/move       {onPad: boolean}
  *   GET    /api/faults               current fault rates
@@ -74,13 +76,14 @@ async function route(pad: PadField, request: ControlRequest) {
     if (method === 'GET') return ok({ tags: pad.tags() });
     if (method === 'POST') {
       const spec = await request.body(PlaceBody);
+      const held = spec.uid !== undefined && pad.tag(spec.uid) !== undefined;
       let tag: ReturnType<PadField['place']>;
       try {
         tag = pad.place(spec);
       } catch (error) {
         throw new ControlProblem(400, (error as Error).message);
       }
-      return ok(tagJson(tag, true), 201);
+      return ok(tagJson(tag, true), held ? 200 : 201);
     }
   }
   if (parts[1] === 'tags' && parts.length >= 3) {

@@ -17,9 +17,9 @@ export const padItemTagSchema = z
     owner: itemTagFields.owner.default('SE-RPL').describe('owner library ISIL'),
     /** One part of a multi-part item. */
     set: itemTagFields.set,
-    /** true: AFI 0x07, as on the shelf; false: 0xC2, as on loan; an item secured, a patron card not when not said. */
+    /** true: AFI 0x07 and EAS on, as on the shelf; false: 0xC2 and EAS off, as on loan; an item secured, a patron card not when not said. */
     secured: itemTagFields.secured.describe(
-      'true: AFI 0x07 (on the shelf); false: 0xC2 (on loan); by default an item is secured and a patron card is not',
+      'true: AFI 0x07 and EAS on (on the shelf); false: AFI 0xC2 and EAS off (on loan); by default an item is secured and a patron card is not',
     ),
     /** A damaged tag: it answers the inventory, but every read of its memory fails with the tag's own error. */
     unreadable: z
@@ -139,7 +139,7 @@ export const rfidPadSimulators = simulatorFamily({
         kind: 'rfid-pad',
         port: 0,
         httpPort: 0,
-        // Middlemarch and Dune, on the shelf in the sample library (secured, AFI 0x07).
+        // Middlemarch and Dune, on the shelf in the sample library (secured: AFI 0x07, EAS on).
         tags: [{ item: '31000004' }, { item: '31000005' }],
       },
     ],

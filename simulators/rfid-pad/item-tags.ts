@@ -12,6 +12,7 @@ import {
   itemTagProblem,
   itemTagMemory as memoryOf,
   SECURED_AFI,
+  itemTagSecured as securedFor,
   UNSECURED_AFI,
 } from '../../src/protocols/rfid/index.js';
 
@@ -54,6 +55,14 @@ export function itemTagMemory(item: ItemTag): Uint8Array {
 /** The AFI the item's tag starts with: an item secured, a patron card not, unless `secured` says. */
 export function itemTagAfi(item: ItemTag): number {
   return afiFor(item.secured, item.usage);
+}
+
+/**
+ * The EAS bit the item's tag starts with: on where it is secured, as a library's tags carry what
+ * its gates check, whether they check the AFI or the EAS bit.
+ */
+export function itemTagEas(item: ItemTag): boolean {
+  return securedFor(item.secured, item.usage);
 }
 
 /**

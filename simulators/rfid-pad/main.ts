@@ -9,7 +9,7 @@
  *   --http-port <n>      control API (default 10080; 0 = any free port)
  *   --tags <list>        reference tags on the pad at start: V1,V2,V3,V5,blank
  *   --items <list>       sample-library items on the pad at start, by barcode: 31000004,31000005
- *                        (a part of a set: 31000013:1/3); ISO 28560-3, owner SE-RPL, secured
+ *                        (a part of a set: 31000013:1/3); ISO 28560-3, owner SE-RPL, secured (AFI and EAS)
  *   Without --tags or --items the pad starts with V1,V2,V3,V5,blank.
  */
 import { CarrelError } from '../../src/core/errors.js';

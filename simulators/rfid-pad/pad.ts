@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { TagUid } from '../../src/protocols/iso15693/uid.js';
 import { seededRandom } from '../common/seeded-random.js';
-import { createTag, type TagSpec, tagJson, type VirtualTag } from './tags.js';
+import { changeTag, createTag, type TagSpec, tagJson, type VirtualTag } from './tags.js';
 
 export interface PadFaults {
   /** Share of replies sent with a broken CRC (0..1). */
@@ -47,15 +47,16 @@ export class PadField extends EventEmitter {
     this.random = seededRandom(options.seed ?? 0x15693);
   }
 
-  /** Puts a new tag on the pad, or brings back one taken away (by uid). */
+  /**
+   * Puts a new tag on the pad, or one it holds (by uid) back on it: a spec with more than the uid
+   * changes that tag as it says (the rest kept; see changeTag).
+   */
   place(spec: TagSpec | VirtualTag): VirtualTag {
     const uid = spec.uid?.toUpperCase();
     const known = uid ? (this.away.get(uid) ?? this.onPad.get(uid)) : undefined;
-    const tag =
-      known ??
-      ('memory' in spec && spec.memory instanceof Uint8Array
-        ? (spec as VirtualTag)
-        : createTag(spec as TagSpec));
+    const virtual = 'memory' in spec && spec.memory instanceof Uint8Array;
+    if (known && !virtual) changeTag(known, spec as TagSpec);
+    const tag = known ?? (virtual ? (spec as VirtualTag) : createTag(spec as TagSpec));
     this.away.delete(tag.uid);
     this.onPad.set(tag.uid, tag);
     this.emit('changed');

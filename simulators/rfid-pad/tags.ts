@@ -8,6 +8,7 @@ import {
   ITEM_TAG_DSFID,
   type ItemTag,
   itemTagAfi,
+  itemTagEas,
   itemTagMemory,
   SECURED_AFI,
 } from './item-tags.js';
@@ -39,8 +40,9 @@ export interface TagSpec {
   /** Memory as hex (logical order); padded with zeros to the tag size. */
   memoryHex?: string;
   /**
-   * A library item (or patron card) by barcode, encoded as ISO 28560-3; its AFI follows
-   * `secured` (an item secured, a patron card not, when not said). Not together with `preset`, `memoryHex` or `afi`.
+   * A library item (or patron card) by barcode, encoded as ISO 28560-3; its AFI and EAS bit follow
+   * `secured` (an item secured, a patron card not, when not said; `eas` says otherwise). Not
+   * together with `preset`, `memoryHex` or `afi`.
    */
   item?: ItemTag;
   afi?: number;
@@ -142,12 +144,38 @@ export function createTag(spec: TagSpec = {}): VirtualTag {
       spec.afi ??
       (item !== undefined ? itemTagAfi(item) : spec.memoryHex !== undefined ? SECURED_AFI : preset.afi),
     dsfid: spec.dsfid ?? (item !== undefined ? ITEM_TAG_DSFID : preset.dsfid),
-    eas: spec.eas ?? false,
+    // An item's by whether it is secured (an item on the shelf alarms by AFI and EAS alike); else off.
+    eas: spec.eas ?? (item !== undefined ? itemTagEas(item) : false),
     icReference: 0x01,
     lockedBlocks: new Set(),
     afiLocked: false,
     unreadable: spec.unreadable ?? false,
   };
+}
+
+/**
+ * Changes a tag the simulator holds, as a tag spec placed with its uid asks: what the spec gives is
+ * set as on a new tag (an item its memory, AFI, DSFID and EAS bit; a preset its memory, AFI and
+ * DSFID; a memory image its memory), the
+ * rest kept. Throws RangeError, the tag untouched, for a spec no tag could be made from.
+ */
+export function changeTag(tag: VirtualTag, spec: TagSpec): void {
+  const content = spec.preset !== undefined || spec.memoryHex !== undefined || spec.item !== undefined;
+  const made = createTag({
+    ...spec,
+    uid: tag.uid,
+    // Its own memory, resized by a blockCount given, when the spec gives none.
+    ...(content ? {} : { memoryHex: Buffer.from(tag.memory).toString('hex') }),
+  });
+  const labelled = spec.item !== undefined || spec.preset !== undefined;
+  if (content || spec.blockCount !== undefined) {
+    tag.memory = made.memory;
+    tag.blockCount = made.blockCount;
+  }
+  if (spec.afi !== undefined || labelled) tag.afi = made.afi;
+  if (spec.dsfid !== undefined || labelled) tag.dsfid = made.dsfid;
+  if (spec.eas !== undefined || spec.item !== undefined) tag.eas = made.eas;
+  if (spec.unreadable !== undefined) tag.unreadable = made.unreadable;
 }
 
 /** The tag as JSON for the control API. */

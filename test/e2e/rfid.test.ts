@@ -136,6 +136,8 @@ describe('the RFID pad of the simulated desk', () => {
       uid,
       secured: true,
       afi: 0x07,
+      // The simulated desk secures by the AFI: the pad does not read the EAS bit.
+      eas: null,
       dsfid: 0x3e,
       item: {
         format: '28560-3',

@@ -95,8 +95,17 @@ export const rfidTagSchema = z
   .object({
     uid: z.string(),
     item: rfidItemSchema.nullable(),
-    secured: z.boolean().nullable(),
+    secured: z
+      .boolean()
+      .nullable()
+      .describe(
+        "as the reader's security.method secures: the AFI, the EAS bit, or either; null when not known",
+      ),
     afi: z.number().int().nullable(),
+    eas: z
+      .boolean()
+      .nullable()
+      .describe('the EAS bit, read where the reader secures by it and can read it; null when not read'),
     dsfid: z.number().int().nullable(),
     readError: z.string().optional(),
   })

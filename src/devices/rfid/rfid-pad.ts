@@ -3,7 +3,7 @@
  * inventory running, reads each tag's memory once while it lies there (afresh whenever it
  * comes back, or its reader does: it may have changed elsewhere), and reports
  *
- *   tag_arrived   {uid, item, afi, secured, dsfid, readError?}   once the memory is read
+ *   tag_arrived   {uid, item, afi, eas, secured, dsfid, readError?}   once the memory is read
  *   tag_left      {uid, primaryItemId}   after N consecutive rounds without the tag
  *   set_incomplete {primaryItemId, ownerLibrary?, parts, present, missing}   when a set's parts on the pad change
  *   set_complete  {primaryItemId, ownerLibrary?, parts}   when a set reported incomplete is whole again
@@ -44,6 +44,7 @@ import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.
 import {
   attemptSecurity,
   DEFAULT_SECURITY,
+  holdsSecurity,
   type SecurityJob,
   type SecurityOptions,
   type SecurityOutcome,
@@ -227,6 +228,14 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   }
 
   /**
+   * Whether a tag read with this AFI and EAS bit holds the security this pad writes to secure (or
+   * unsecure) an item — with afi+eas both as written; undefined when that is not known.
+   */
+  holdsSecurity(tag: { afi?: number | null; eas?: boolean | null }, secured: boolean): boolean | undefined {
+    return holdsSecurity(this.security, tag, secured);
+  }
+
+  /**
    * Writes a new memory image (blank or re-tagged item) from block 0 and reads it back;
    * with `lock`, locks the written data blocks. The AFI is never touched or locked.
    */
@@ -367,16 +376,30 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private async readNewTag(presence: Presence): Promise<void> {
     const uid = presence.uid;
     if (!this.memories.has(uid)) {
-      try {
-        this.memories.remember(uid, await readTagImage(this.reader, uid, { eas: this.readsEas }));
-      } catch (error) {
-        if (!this.reader.isOpen) return;
-        presence.readFailures++;
-        presence.lastReadError = describeError(error).code;
-        if (presence.readFailures < this.readAttempts) return;
-      }
+      const image = await this.readImage(presence);
+      if (image === 'later') return;
+      if (image) this.memories.remember(uid, image);
     }
     this.arrived(presence);
+  }
+
+  /**
+   * One read of a tag on the pad: its image once read whole; `later` while a failed read has
+   * attempts left (or the link closed); past them, what could be read of it (its system info, AFI
+   * and EAS bit without its memory), or undefined when not even that.
+   */
+  private async readImage(presence: Presence): Promise<TagImage | undefined | 'later'> {
+    let image: TagImage | undefined;
+    try {
+      image = await readTagImage(this.reader, presence.uid, { eas: this.readsEas });
+      if (image.readError === undefined) return image;
+      presence.lastReadError = image.readError;
+    } catch (error) {
+      if (!this.reader.isOpen) return 'later';
+      presence.lastReadError = describeError(error).code;
+    }
+    presence.readFailures++;
+    return presence.readFailures < this.readAttempts ? 'later' : image;
   }
 
   /**
@@ -387,17 +410,11 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
    */
   private async readKeptTag(presence: Presence): Promise<void> {
     const uid = presence.uid;
-    let image: TagImage | undefined;
-    try {
-      image = await readTagImage(this.reader, uid, { eas: this.readsEas });
-    } catch (error) {
-      if (!this.reader.isOpen) return;
-      presence.readFailures++;
-      presence.lastReadError = describeError(error).code;
-      if (presence.readFailures < this.readAttempts) return;
-    }
+    const image = await this.readImage(presence);
+    if (image === 'later') return;
     presence.readAgain = false;
-    // Unchanged: the same memory, AFI and DSFID, or unreadable as it was when it arrived.
+    // Unchanged: the same memory (or none readable), AFI, DSFID and EAS bit, or unreadable as it
+    // was when it arrived.
     if (image ? this.memories.holds(uid, image) : !this.memories.has(uid)) {
       presence.readFailures = 0;
       return;
@@ -419,6 +436,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       uid,
       item: tag.item,
       afi: tag.afi ?? null,
+      eas: tag.eas ?? null,
       secured: tag.secured ?? null,
       dsfid: tag.dsfid ?? null,
       ...(tag.readError ? { readError: tag.readError } : {}),

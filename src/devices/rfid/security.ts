@@ -73,6 +73,29 @@ export async function applySecurity(
   }
 }
 
+/**
+ * Whether a tag read with this AFI and EAS bit holds what `applySecurity` writes to secure (or
+ * unsecure) an item: its AFI (secured is the secured value, unsecured any other), its EAS bit, or
+ * with `afi+eas` both — one of the two as wanted is not enough, since a gate checking the other
+ * would let a returned item through or alarm on a lent one. Undefined when what decides is not
+ * read and nothing read says otherwise.
+ */
+export function holdsSecurity(
+  options: Pick<SecurityOptions, 'method' | 'securedAfi'>,
+  tag: { afi?: number | null | undefined; eas?: boolean | null | undefined },
+  secured: boolean,
+): boolean | undefined {
+  const held: Array<boolean | undefined> = [];
+  if (options.method !== 'eas')
+    held.push(
+      tag.afi === undefined || tag.afi === null ? undefined : (tag.afi === options.securedAfi) === secured,
+    );
+  if (options.method !== 'afi')
+    held.push(tag.eas === undefined || tag.eas === null ? undefined : tag.eas === secured);
+  if (held.includes(false)) return false;
+  return held.includes(undefined) ? undefined : true;
+}
+
 /** Runs one attempt of a job; `retryable` says whether a failure may be retried later. */
 export async function attemptSecurity(
   reader: RfidReader,

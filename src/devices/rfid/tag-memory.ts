@@ -4,6 +4,7 @@
  * tag is read and how its memory is described to the world; what the pad does with it is
  * rfid-pad.ts's.
  */
+import { describeError } from '../../core/errors.js';
 import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
 import type { TagUid } from '../../protocols/iso15693/uid.js';
 import { decodeItemTag } from '../../protocols/rfid/index.js';
@@ -35,12 +36,14 @@ export interface PadTag {
 
 /**
  * One tag's memory as read: its system info (block size and count filled in), user memory, and its
- * EAS bit when that was read.
+ * EAS bit when that was read. A tag whose user memory could not be read after its system info was
+ * has no memory, and says why (`readError`): its AFI is known all the same.
  */
 export interface TagImage {
   info: SystemInfo;
-  memory: Uint8Array;
+  memory?: Uint8Array;
   eas?: boolean;
+  readError?: string;
 }
 
 /** How the desk secures items: what decides whether a tag is `secured`. */
@@ -53,7 +56,10 @@ interface CachedTag extends TagImage {
 
 /**
  * Reads a tag's system info and its whole user memory, and with `eas` its EAS bit (the EAS Alarm
- * command). Throws what the reader throws.
+ * command). Throws what the reader throws, but for a tag whose memory read fails after its system
+ * info was read: that is an image without memory, the error's code its `readError`, and its EAS
+ * bit if the tag still answers that — what was read of the tag is kept. A reader that stopped
+ * answering, or whose link closed, is no failing tag: that throws.
  */
 export async function readTagImage(
   reader: RfidReader,
@@ -63,9 +69,22 @@ export async function readTagImage(
   const info = await reader.systemInfo(uid);
   const blockSize = info.blockSize ?? 4;
   const blockCount = info.blockCount ?? 28;
-  const memory = await reader.readBlocks(uid, 0, blockCount);
-  const image: TagImage = { info: { ...info, blockSize, blockCount }, memory };
-  if (options.eas) image.eas = await reader.easAlarm(uid);
+  const image: TagImage = { info: { ...info, blockSize, blockCount } };
+  try {
+    image.memory = await reader.readBlocks(uid, 0, blockCount);
+  } catch (error) {
+    if (!reader.isOpen || reader.unansweredInARow > 0) throw error;
+    image.readError = describeError(error).code;
+  }
+  if (!options.eas) return image;
+  if (image.memory !== undefined) image.eas = await reader.easAlarm(uid);
+  else {
+    try {
+      image.eas = await reader.easAlarm(uid);
+    } catch (error) {
+      if (!reader.isOpen || reader.unansweredInARow > 0) throw error;
+    }
+  }
   return image;
 }
 
@@ -82,8 +101,9 @@ export class TagMemories {
     private readonly onPad: (uid: TagUid) => boolean,
   ) {}
 
+  /** Its memory was read (not only its system info). */
   has(uid: TagUid): boolean {
-    return this.images.has(uid);
+    return this.images.get(uid)?.memory !== undefined;
   }
 
   info(uid: TagUid): SystemInfo | undefined {
@@ -113,7 +133,10 @@ export class TagMemories {
    */
   remember(uid: TagUid, image: TagImage): void {
     const { info, memory } = image;
-    const decoded = decodeItemTag(memory, info.dsfid === undefined ? {} : { dsfid: info.dsfid });
+    const decoded =
+      memory === undefined
+        ? { error: image.readError ?? 'rfid_memory_unread' }
+        : decodeItemTag(memory, info.dsfid === undefined ? {} : { dsfid: info.dsfid });
     const entry: CachedTag =
       'error' in decoded ? { ...image, item: null, decodeError: decoded.error } : { ...image, item: decoded };
     this.images.delete(uid);
@@ -135,7 +158,10 @@ export class TagMemories {
     if (method !== 'afi') cached.eas = secured;
   }
 
-  /** Whether a tag read again holds what the pad kept of it: memory, AFI, DSFID and EAS bit. */
+  /**
+   * Whether a tag read again holds what the pad kept of it: memory (or none readable, as before),
+   * AFI, DSFID and EAS bit.
+   */
   holds(uid: TagUid, image: TagImage): boolean {
     const cached = this.images.get(uid);
     return (
@@ -143,7 +169,9 @@ export class TagMemories {
       cached.info.afi === image.info.afi &&
       cached.info.dsfid === image.info.dsfid &&
       cached.eas === image.eas &&
-      sameBytes(cached.memory, image.memory)
+      (cached.memory === undefined || image.memory === undefined
+        ? cached.memory === image.memory
+        : sameBytes(cached.memory, image.memory))
     );
   }
 
@@ -155,7 +183,7 @@ export class TagMemories {
     return {
       uid,
       item: cached.item,
-      memory: cached.memory,
+      ...(cached.memory === undefined ? {} : { memory: cached.memory }),
       ...(info.dsfid === undefined ? {} : { dsfid: info.dsfid }),
       ...(info.afi === undefined ? {} : { afi: info.afi }),
       ...(cached.eas === undefined ? {} : { eas: cached.eas }),

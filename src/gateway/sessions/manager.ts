@@ -170,8 +170,7 @@ export class SessionManager implements Feature, SessionService {
     for (const tag of padPort === null ? [] : this.padTags(padPort)) {
       const unreadable = whyUnreadable(tag);
       if (unreadable !== undefined) session.tagUnreadable(tag.uid, unreadable);
-      else if (tag.item?.primaryItemId && !isPatronCard(tag.item))
-        session.tagPlaced(tag.uid, tag.item, tag.secured);
+      else if (tag.item?.primaryItemId && !isPatronCard(tag.item)) session.tagPlaced(tag.uid, tag.item, tag);
     }
     return session.view();
   }
@@ -416,7 +415,7 @@ export class SessionManager implements Feature, SessionService {
           }
           if (!item || isPatronCard(item) || !item.primaryItemId) return;
           this.armTimer(session);
-          session.tagPlaced(event.data.uid, item, event.data.secured);
+          session.tagPlaced(event.data.uid, item, event.data);
           return;
         }
         case 'rfid.tag_left':

@@ -31,6 +31,14 @@ export interface PlacedItem {
   set?: { part: number; parts: number } | undefined;
 }
 
+/** What decides an item tag's security, as the pad read it: its AFI and EAS bit (null when not read). */
+export interface TagSecurityRead {
+  afi: number | null;
+  eas: boolean | null;
+}
+
+const NOT_READ: TagSecurityRead = { afi: null, eas: null };
+
 /** Where a return found done after its answer was lost goes, by the status the ILS gave it. */
 const FOUND_ALERTS: Record<string, { type: 'hold' | 'transit'; message: string }> = {
   waitingOnHoldShelf: { type: 'hold', message: 'On hold: put it on the hold shelf' },
@@ -148,10 +156,10 @@ export class SelfCheckSession {
   }
 
   /**
-   * A tag on the session's pad was identified as an item; `secured` is its security as the pad
-   * read it (null when not known).
+   * A tag on the session's pad was identified as an item; `security` is its AFI and EAS bit as the
+   * pad read them (null when not read).
    */
-  tagPlaced(uid: string, placed: PlacedItem, secured: boolean | null = null): void {
+  tagPlaced(uid: string, placed: PlacedItem, security: TagSecurityRead = NOT_READ): void {
     if (this.closed || placed.primaryItemId === '') return;
     this.unreadable.delete(uid);
     this.touch();
@@ -159,10 +167,15 @@ export class SelfCheckSession {
     const known = record.isOnPad(uid);
     record.placed(uid, placed.set?.part, placed.set?.parts);
     this.byUid.set(uid, record);
-    if (record.transacted && record.wantSecured !== undefined && secured !== null) {
-      // Read as it should be, it is; read otherwise (set or cleared at another station while the
-      // pad's reader was away, or a write that never took), it is written again.
-      if (secured === record.wantSecured) record.verified.add(uid);
+    const holds =
+      record.transacted && record.wantSecured !== undefined
+        ? (this.deps.pad?.holdsSecurity(security, record.wantSecured) ?? null)
+        : null;
+    if (holds !== null) {
+      // Read as the pad writes it (on afi+eas both AFI and EAS bit), it is; read otherwise (set or
+      // cleared at another station while the pad's reader was away, or a write that never took),
+      // it is written again.
+      if (holds) record.verified.add(uid);
       else record.verified.delete(uid);
     }
     if (!known) this.consider(record);

@@ -54,6 +54,7 @@ export {
   itemTagId,
   itemTagMemory,
   itemTagProblem,
+  itemTagSecured,
   SECURED_AFI,
   UNSECURED_AFI,
 } from './item-tag.js';

@@ -36,7 +36,8 @@ export const itemTagFields = {
     .refine((set) => set.part <= set.parts, { message: 'part must be at most parts' })
     .optional(),
   /**
-   * true: AFI 0x07, as on the shelf; false: 0xC2, as on loan. When not said, an item is secured
+   * true: as on the shelf (AFI 0x07; a simulated tag's EAS bit on too); false: as on loan (AFI
+   * 0xC2, EAS off). When not said, an item is secured
    * and a patron card is not: the patron carries it out through the gates every day.
    */
   secured: z.boolean().optional(),
@@ -60,11 +61,16 @@ export function itemTagMemory(spec: ItemTagSpec): Uint8Array {
 }
 
 /**
- * The AFI a tag starts with: as `secured` says, else an item's 0x07 (on the shelf, the gates alarm)
- * and a patron card's 0xC2 (never an alarm: it is the patron's, not the library's to keep in).
+ * Whether a tag starts secured: as `secured` says, else an item is (on the shelf, the gates alarm)
+ * and a patron card is not (never an alarm: it is the patron's, not the library's to keep in).
  */
+export function itemTagSecured(secured: boolean | undefined, usage?: 'circulating' | 'patron-card'): boolean {
+  return secured ?? usage !== 'patron-card';
+}
+
+/** The AFI a tag starts with: 0x07 secured (see itemTagSecured), 0xC2 not. */
 export function itemTagAfi(secured: boolean | undefined, usage?: 'circulating' | 'patron-card'): number {
-  return (secured ?? usage !== 'patron-card') ? SECURED_AFI : UNSECURED_AFI;
+  return itemTagSecured(secured, usage) ? SECURED_AFI : UNSECURED_AFI;
 }
 
 /**

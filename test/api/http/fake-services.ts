@@ -2,6 +2,7 @@ import { systemClock } from '../../../src/core/clock.js';
 import { CarrelError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { DeviceState } from '../../../src/devices/device-state.js';
+import { DEFAULT_SECURITY, holdsSecurity } from '../../../src/devices/rfid/index.js';
 import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js';
 import type { CirculationService } from '../../../src/gateway/contracts/circulation.js';
 import type { DeskServices } from '../../../src/gateway/contracts/desk.js';
@@ -173,6 +174,7 @@ function fakeRfid() {
       },
       secured: true,
       afi: 0x07,
+      eas: null,
       dsfid: 0x3e,
     },
   ];
@@ -187,6 +189,8 @@ function fakeRfid() {
     tags() {
       return { tags, incompleteSets: [] };
     },
+    // A pad securing by the AFI, as the desk does by default.
+    holdsSecurity: (read, secured) => holdsSecurity(DEFAULT_SECURITY, read, secured) ?? null,
     async setSecurity(uid, secured) {
       tag(uid);
       if (securityStatus === 'failed') throw new CarrelError('rfid_security_failed', 'tag refused');

@@ -164,5 +164,9 @@ describe('HTTP API: RFID', () => {
         '/api/v1/rfid/{reader}/tags/{uid}/program',
       ]),
     );
+    // A tag's EAS bit beside its AFI, each null where not read.
+    const tag = doc.components.schemas.RfidTag;
+    expect(tag.required).toEqual(expect.arrayContaining(['afi', 'eas', 'secured']));
+    expect(tag.properties.eas.type).toEqual(['boolean', 'null']);
   });
 });

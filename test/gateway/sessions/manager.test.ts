@@ -3,6 +3,7 @@ import { ManualClock } from '../../../src/core/clock.js';
 import { CarrelError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { IlsError } from '../../../src/devices/ils/index.js';
+import { DEFAULT_SECURITY, holdsSecurity } from '../../../src/devices/rfid/index.js';
 import { CirculationRefusal } from '../../../src/gateway/circulation/reasons.js';
 import type {
   CheckoutAnswer,
@@ -99,6 +100,8 @@ function rig(script: Script = {}, tags: RfidTagView[] = []) {
   } as unknown as CirculationService;
   const pad: RfidReaderPort = {
     tags: () => ({ tags, incompleteSets: [] }),
+    // A pad securing by the AFI, as the desk does by default.
+    holdsSecurity: (read, secured) => holdsSecurity(DEFAULT_SECURITY, read, secured) ?? null,
     async setSecurity(uid, value) {
       secured.push({ uid, secured: value });
       return { uid, secured: value, status: 'done' };
@@ -143,6 +146,7 @@ const itemTag = (uid: string, item: string): RfidTagView => ({
   item: { format: '28560-3', byteOrder: 'logical', primaryItemId: item, crc: 'valid', warnings: [] },
   secured: true,
   afi: 7,
+  eas: null,
   dsfid: 0x3e,
 });
 

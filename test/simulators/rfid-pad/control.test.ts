@@ -41,6 +41,51 @@ describe('rfid pad control API', () => {
     });
   });
 
+  it('changes a tag it holds when one is placed with its uid: what the body gives, the rest kept (200)', async () => {
+    sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
+    const uid = 'E004010000000009';
+    const placed = await call('POST', '/api/tags', { uid, preset: 'V1' });
+    expect(placed).toMatchObject({ status: 201, body: { uid, afi: 0x07, eas: false, unreadable: false } });
+    const memory = placed.body.memoryHex;
+
+    // Damaged, unsecured and alarming by EAS: its memory as it was.
+    const changed = await call('POST', '/api/tags', { uid, unreadable: true, afi: 0xc2, eas: true });
+    expect(changed).toMatchObject({
+      status: 200,
+      body: { uid, onPad: true, afi: 0xc2, eas: true, unreadable: true, memoryHex: memory },
+    });
+    expect((await call('GET', '/api/tags')).body.tags).toEqual([changed.body]);
+    const reader = new FeigReader({
+      transport: new TcpTransport({ host: '127.0.0.1', port: sim.tcpPort! }),
+      clock: systemClock,
+    });
+    await reader.open();
+    try {
+      expect((await reader.systemInfo(uid)).afi).toBe(0xc2);
+      expect(await reader.easAlarm(uid)).toBe(true);
+      await expect(reader.readBlocks(uid, 0, 4)).rejects.toMatchObject({ code: 'rfid_iso_error' });
+    } finally {
+      await reader.close();
+    }
+
+    // Re-tagged as a sample-library item on loan: its memory, AFI and EAS bit by the item, still damaged.
+    const retagged = await call('POST', '/api/tags', { uid, item: { id: '31000004', secured: false } });
+    expect(retagged).toMatchObject({
+      status: 200,
+      body: { afi: 0xc2, eas: false, dsfid: 0x3e, unreadable: true },
+    });
+    expect(decoded(retagged.body.memoryHex).primaryItemId).toBe('31000004');
+
+    // A refused change changes nothing.
+    const refused = await call('POST', '/api/tags', { uid, item: { id: '31000005' }, afi: 0x07 });
+    expect(refused.status).toBe(400);
+    expect((await call('GET', '/api/tags')).body.tags).toEqual([retagged.body]);
+
+    // Taken off and placed again by its uid alone: back as it was.
+    expect((await call('DELETE', `/api/tags/${uid}`)).status).toBe(200);
+    expect(await call('POST', '/api/tags', { uid })).toEqual({ status: 200, body: retagged.body });
+  });
+
   it('rejects bad input with 400 and unknown tags with 404', async () => {
     sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
     expect((await call('POST', '/api/tags', { preset: 'V9' })).status).toBe(400);
@@ -103,7 +148,8 @@ describe('placing an item by barcode', () => {
   it('encodes a sample-library item as ISO 28560-3, secured as on the shelf', async () => {
     sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
     const placed = await call('POST', '/api/tags', { item: { id: '31000004' } });
-    expect(placed).toMatchObject({ status: 201, body: { onPad: true, afi: 0x07, dsfid: 0x3e } });
+    // Secured as a gate checks it, by AFI or EAS.
+    expect(placed).toMatchObject({ status: 201, body: { onPad: true, afi: 0x07, eas: true, dsfid: 0x3e } });
     expect(decoded(placed.body.memoryHex)).toMatchObject({
       primaryItemId: '31000004',
       isil: 'SE-RPL',
@@ -119,7 +165,7 @@ describe('placing an item by barcode', () => {
       uid: 'E004010000000777',
       item: { id: '31000013', owner: 'DK-718500', set: { part: 2, parts: 3 }, secured: false },
     });
-    expect(part).toMatchObject({ status: 201, body: { uid: 'E004010000000777', afi: 0xc2 } });
+    expect(part).toMatchObject({ status: 201, body: { uid: 'E004010000000777', afi: 0xc2, eas: false } });
     expect(decoded(part.body.memoryHex)).toMatchObject({
       primaryItemId: '31000013',
       isil: 'DK-718500',
@@ -130,6 +176,11 @@ describe('placing an item by barcode', () => {
       primaryItemId: '21000001',
       typeOfUsage: { name: 'patron-card' },
     });
+    // The patron carries it through the gates every day: neither AFI nor EAS alarms.
+    expect(card.body).toMatchObject({ afi: 0xc2, eas: false });
+    // A library whose tags carry no EAS bit: eas says so.
+    const afiOnly = await call('POST', '/api/tags', { item: { id: '31000005' }, eas: false });
+    expect(afiOnly.body).toMatchObject({ afi: 0x07, eas: false });
   });
 
   it('answers 400, saying what is wrong, to an item it cannot make', async () => {

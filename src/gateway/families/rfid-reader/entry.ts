@@ -36,6 +36,7 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
       const pad = this.running();
       return { tags: pad.tags().map(tagView), incompleteSets: pad.incompleteSets() };
     },
+    holdsSecurity: (tag, secured) => this.pad?.holdsSecurity(tag, secured) ?? null,
     setSecurity: (uid, secured) => this.setSecurity(uid, secured),
     program: (uid, request) => this.program(uid, request),
   };
@@ -145,6 +146,7 @@ function tagView(tag: PadTag): RfidTagView {
     item: tag.item ? itemView(tag.item) : null,
     secured: tag.secured ?? null,
     afi: tag.afi ?? null,
+    eas: tag.eas ?? null,
     dsfid: tag.dsfid ?? null,
     ...(tag.readError ? { readError: tag.readError } : {}),
   };

@@ -11,6 +11,8 @@ export interface RfidReaderEvents {
     uid: string;
     item: TagItem | null;
     afi: number | null;
+    /** The tag's EAS bit, read where the desk secures by it and its reader can; null when not read. */
+    eas: boolean | null;
     /** Secured as the reader's `security.method` says (AFI, EAS bit, either); null when not known. */
     secured: boolean | null;
     dsfid: number | null;

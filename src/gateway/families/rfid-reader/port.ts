@@ -10,6 +10,8 @@ export interface RfidTagView {
   /** Secured as the reader's `security.method` says (AFI, EAS bit, either); null when not known. */
   secured: boolean | null;
   afi: number | null;
+  /** The tag's EAS bit, read where the desk secures by it and its reader can; null when not read. */
+  eas: boolean | null;
   dsfid: number | null;
   /** Why the memory could not be read or decoded. */
   readError?: string;
@@ -49,6 +51,11 @@ export interface RfidReaderPort {
    * connected (the tags last seen are not the pad now).
    */
   tags(): RfidTagsView;
+  /**
+   * Whether a tag read with this AFI and EAS bit holds what the pad writes to secure (or unsecure)
+   * an item: as its `security.method` says, and for afi+eas both; null when that is not known.
+   */
+  holdsSecurity(tag: Pick<RfidTagView, 'afi' | 'eas'>, secured: boolean): boolean | null;
   /** Secures or unsecures one item, verified by reading back. */
   setSecurity(uid: string, secured: boolean): Promise<RfidSecurityView>;
   /** Writes new tag data, reads it back and returns it decoded. */
