@@ -3,11 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { waitForDevice, withTokens } from '../helpers/desk.js';
-import { loggedDeskPage } from '../helpers/logged-desk-page.js';
+import { cardDeskPage, CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
 
 const skip = chromiumSkipReason();
-const STAFF = 'staff-token-0123456789abcdef';
 const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');
 
 /**
@@ -17,13 +15,7 @@ const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..',
  * card printed to replace one takes that one's offer away: it is to be blocked, not encoded.
  */
 describe.skipIf(skip !== undefined)('the card page’s chip offers', { timeout: 60_000 }, () => {
-  const desk = loggedDeskPage(
-    (config) => withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }]),
-    {
-      viewport: { width: 1280, height: 900 },
-      ready: (testDesk) => waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, STAFF),
-    },
-  );
+  const desk = cardDeskPage();
 
   // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
   async function api(path: string): Promise<any> {

@@ -2,11 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { waitForDevice, withTokens } from '../helpers/desk.js';
-import { loggedDeskPage } from '../helpers/logged-desk-page.js';
+import { cardDeskPage, CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
 
 const skip = chromiumSkipReason();
-const STAFF = 'staff-token-0123456789abcdef';
 const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');
 
 /**
@@ -17,13 +15,7 @@ const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..',
  * does not offer it again.
  */
 describe.skipIf(skip !== undefined)('the card page across a reload', { timeout: 90_000 }, () => {
-  const desk = loggedDeskPage(
-    (config) => withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }]),
-    {
-      viewport: { width: 1280, height: 900 },
-      ready: (testDesk) => waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, STAFF),
-    },
-  );
+  const desk = cardDeskPage();
 
   /** Prints a card with a new number for the patron; its card number. */
   async function printFor(patron: string): Promise<string> {

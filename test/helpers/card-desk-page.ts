@@ -1,0 +1,19 @@
+import { waitForDevice, withTokens } from './desk.js';
+import { type LoggedDeskPage, loggedDeskPage } from './logged-desk-page.js';
+
+/** The staff token of the card desk page's desk. */
+export const CARD_STAFF = 'staff-token-0123456789abcdef';
+
+/**
+ * The card desk page as staff use it, in Debian's Chromium: the simulated desk with a staff token,
+ * ready once its card printer `cards-1` is online. Registers the hooks of the `describe` it is called in.
+ */
+export function cardDeskPage(): LoggedDeskPage {
+  return loggedDeskPage(
+    (config) => withTokens(config, [{ name: 'desk-staff', token: CARD_STAFF, scopes: ['staff'] }]),
+    {
+      viewport: { width: 1280, height: 900 },
+      ready: (testDesk) => waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, CARD_STAFF),
+    },
+  );
+}
