@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callApi } from '../helpers/api-call.js';
 import { type SimulatedDeskProcess, startSimulatedDesk } from '../helpers/carrel-cli.js';
 import { waitForDevice } from '../helpers/desk.js';
 
@@ -14,17 +15,9 @@ describe('issuing a library card with a chip at the simulated desk', () => {
   let api: string;
   let cardPadSim: string;
 
-  async function call(method: 'GET' | 'POST', url: string, body?: unknown) {
-    const response = await fetch(url.startsWith('http') ? url : `${api}/api/v1${url}`, {
-      method,
-      ...(body !== undefined && {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-    return { status: response.status, json: (await response.json()) as any };
-  }
+  /** The desk's API, or a simulator's control API given whole. */
+  const call = (method: 'GET' | 'POST', url: string, body?: unknown) =>
+    callApi(url.startsWith('http') ? '' : `${api}/api/v1`, method, url, body);
 
   /** The tags the desk reads on a pad, once it has read `count` of them. */
   async function tagsOn(pad: string, count: number) {

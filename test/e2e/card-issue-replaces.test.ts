@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -24,17 +25,8 @@ afterAll(async () => {
 
 const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${api}/api/v1${path}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(`${api}/api/v1`, method, path, body);
 
 /** The desk's card issues, newest first. */
 async function issues(): Promise<Array<{ issueId: string; cardNumber: string; replacedBy: string | null }>> {

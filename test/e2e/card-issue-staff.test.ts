@@ -1,5 +1,6 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -20,17 +21,8 @@ describe('who issued a card, on a desk without tokens', () => {
     await testDesk?.stop();
   });
 
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-    const response = await fetch(`${testDesk.api}/api/v1${path}`, {
-      method,
-      ...(body !== undefined && {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-    return { status: response.status, json: (await response.json()) as any };
-  }
+  const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+    callApi(`${testDesk.api}/api/v1`, method, path, body);
 
   it('says a card issued over HTTP was issued at this desk, in the answer and the records', async () => {
     const issued = await call('POST', '/cards', { patron: '21000001' });

@@ -4,6 +4,7 @@ import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { decodePng, encodePng } from '../../src/core/png.js';
 import { hasValidMod10 } from '../../src/protocols/library-card/card-number.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -27,17 +28,8 @@ afterAll(async () => {
 
 const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${api}/api/v1${path}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(`${api}/api/v1`, method, path, body);
 
 async function upload(bytes: Uint8Array, type = 'image/png') {
   const response = await fetch(`${api}/api/v1/cards/photos`, {
