@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import {
   type RfidPadSimulator,
   startRfidPadSimulator,
@@ -7,11 +8,25 @@ import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { FeigReader, RfidPadDevice, type RfidPadOptions } from '../../../src/devices/rfid/index.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
+import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { until } from '../../helpers/until.js';
 import { recordEvents } from './pad-events.js';
 
 /** What a test closes when it ends, last opened first. */
 export type Cleanups = Array<() => Promise<void> | void>;
+
+/** The file's cleanups, run after each test (registers the `afterEach`). */
+export function cleanedAfterEach(): Cleanups {
+  const cleanups: Cleanups = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return cleanups;
+}
+
+/** A plain library item's memory (ISO 28560-3), as hex. */
+export const itemMemory = (primaryItemId: string) =>
+  Buffer.from(encodeIso28560Part3({ primaryItemId, ownerLibrary: 'DK718500' })).toString('hex');
 
 /** The pad's inventory interval in these tests. */
 export const INTERVAL_MS = 20;

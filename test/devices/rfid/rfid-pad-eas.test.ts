@@ -4,16 +4,15 @@
  * protocol (the pad simulator: FEIG over TCP, which has the EAS Alarm command; the 3M 810 over a
  * pty, which has no EAS command at all).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startRfidPadSimulator } from '../../../simulators/rfid-pad/index.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { RfidPadDevice, ThreeMReader } from '../../../src/devices/rfid/index.js';
 import { SerialTransport } from '../../../src/devices/transport/serial.js';
-import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { until } from '../../helpers/until.js';
 import { recordEvents } from './pad-events.js';
-import { type Cleanups, padOn, simulatorOn } from './pad-over-tcp.js';
+import { cleanedAfterEach, itemMemory, padOn, simulatorOn } from './pad-over-tcp.js';
 
 const A = 'E004010000000001';
 const B = 'E004010000000002';
@@ -21,13 +20,7 @@ const C = 'E004010000000003';
 const SECURED_AFI = 0x07;
 const UNSECURED_AFI = 0xc2;
 
-const cleanups: Cleanups = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-const itemMemory = (primaryItemId: string) =>
-  Buffer.from(encodeIso28560Part3({ primaryItemId, ownerLibrary: 'DK718500' })).toString('hex');
+const cleanups = cleanedAfterEach();
 
 /** Each tag's `secured` as tag_arrived said it, and as tags() says it. */
 async function securedOnArrival(

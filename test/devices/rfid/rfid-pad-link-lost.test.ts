@@ -4,23 +4,26 @@
  * and plugged in again. Nothing is known of the pad meanwhile, so nothing is said of its tags;
  * once the reader answers, its inventories decide what arrived and what left.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RfidPadSimulator, TagSpec } from '../../../simulators/rfid-pad/index.js';
 import type { RfidPadOptions } from '../../../src/devices/rfid/index.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { until } from '../../helpers/until.js';
 import type { PadEvent } from './pad-events.js';
-import { type Cleanups, INTERVAL_MS, padOn as padOnPort, simulatorOn } from './pad-over-tcp.js';
+import {
+  cleanedAfterEach,
+  INTERVAL_MS,
+  itemMemory,
+  padOn as padOnPort,
+  simulatorOn,
+} from './pad-over-tcp.js';
 
 const A = 'E004010000000001';
 const B = 'E004010000000002';
 const C = 'E004010000000003';
 const SET_PART = 'E004010000000004';
 
-const cleanups: Cleanups = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanedAfterEach();
 
 const simulator = (port: number, tags: TagSpec[]) => simulatorOn(port, tags, cleanups);
 const padOn = (port: number, options: Partial<RfidPadOptions> = {}) => padOnPort(port, cleanups, options);
@@ -28,10 +31,6 @@ const padOn = (port: number, options: Partial<RfidPadOptions> = {}) => padOnPort
 const setPartOne = Buffer.from(
   encodeIso28560Part3({ primaryItemId: '3000111', set: { parts: 2, part: 1 }, ownerLibrary: 'DK718500' }),
 ).toString('hex');
-
-/** A plain library item's memory (ISO 28560-3), as hex. */
-const itemMemory = (primaryItemId: string) =>
-  Buffer.from(encodeIso28560Part3({ primaryItemId, ownerLibrary: 'DK718500' })).toString('hex');
 
 describe('RfidPadDevice across a lost reader link', () => {
   it('says nothing of its tags while the reader is away; back, a tag still there is not announced again, one gone has left, a new one arrived', async () => {

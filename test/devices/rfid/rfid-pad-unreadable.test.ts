@@ -6,23 +6,16 @@
  * its tags say why it has no item, and how it is secured — so whoever asks why a gate alarms on it
  * sees it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
+import { describe, expect, it } from 'vitest';
 import { until } from '../../helpers/until.js';
-import { type Cleanups, padOn, simulatorOn } from './pad-over-tcp.js';
+import { cleanedAfterEach, itemMemory, padOn, simulatorOn } from './pad-over-tcp.js';
 
 const A = 'E004010000000001';
 const B = 'E004010000000002';
 const SECURED_AFI = 0x07;
 const UNSECURED_AFI = 0xc2;
 
-const cleanups: Cleanups = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-const itemMemory = (primaryItemId: string) =>
-  Buffer.from(encodeIso28560Part3({ primaryItemId, ownerLibrary: 'DK718500' })).toString('hex');
+const cleanups = cleanedAfterEach();
 
 /** What the pad tells of a tag: its arrival, and its entry among the pad's tags. */
 function shown(tag: Record<string, unknown> | undefined) {
