@@ -74,6 +74,28 @@ export async function applySecurity(
 }
 
 /**
+ * Whether a tag with this AFI and EAS bit is secured as the desk's gates see it: by its AFI (it
+ * equals the secured value), by its EAS bit, or with `afi+eas` either one set (a gate alarms on
+ * either; both known clear is not secured). Undefined when what decides is not known.
+ * `holdsSecurity` below asks the stricter question of a write: both as written.
+ */
+export function alarmsAsSecured(
+  options: Pick<SecurityOptions, 'method' | 'securedAfi'>,
+  tag: { afi?: number | undefined; eas?: boolean | undefined },
+): boolean | undefined {
+  const byAfi = tag.afi === undefined ? undefined : tag.afi === options.securedAfi;
+  switch (options.method) {
+    case 'afi':
+      return byAfi;
+    case 'eas':
+      return tag.eas;
+    case 'afi+eas':
+      if (byAfi === true || tag.eas === true) return true;
+      return byAfi === false && tag.eas === false ? false : undefined;
+  }
+}
+
+/**
  * Whether a tag read with this AFI and EAS bit holds what `applySecurity` writes to secure (or
  * unsecure) an item: its AFI (secured is the secured value, unsecured any other), its EAS bit, or
  * with `afi+eas` both — one of the two as wanted is not enough, since a gate checking the other

@@ -9,7 +9,7 @@ import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
 import type { TagUid } from '../../protocols/iso15693/uid.js';
 import { decodeItemTag } from '../../protocols/rfid/index.js';
 import type { RfidReader } from './reader.js';
-import type { SecurityOptions } from './security.js';
+import { alarmsAsSecured, type SecurityOptions } from './security.js';
 import type { TagItem } from './tag-item.js';
 
 /** A tag as the pad knows it. */
@@ -179,7 +179,7 @@ export class TagMemories {
     const cached = this.images.get(uid);
     if (!cached) return { uid, item: null };
     const { info } = cached;
-    const secured = this.secured(info.afi, cached.eas);
+    const secured = alarmsAsSecured(this.security, { afi: info.afi, eas: cached.eas });
     return {
       uid,
       item: cached.item,
@@ -192,21 +192,6 @@ export class TagMemories {
       ...(info.blockCount === undefined ? {} : { blockCount: info.blockCount }),
       ...(cached.decodeError ? { readError: cached.decodeError } : {}),
     };
-  }
-
-  /** Whether a tag with this AFI and EAS bit is secured as the desk secures (undefined: not known). */
-  private secured(afi: number | undefined, eas: boolean | undefined): boolean | undefined {
-    const byAfi = afi === undefined ? undefined : afi === this.security.securedAfi;
-    switch (this.security.method) {
-      case 'afi':
-        return byAfi;
-      case 'eas':
-        return eas;
-      case 'afi+eas':
-        // A gate alarms on either: one set is secured; both known clear is not.
-        if (byAfi === true || eas === true) return true;
-        return byAfi === false && eas === false ? false : undefined;
-    }
   }
 }
 
