@@ -19,6 +19,7 @@ const api = new ApiClient(
 const $ = (id) => document.getElementById(id);
 let photoId;
 let lastIssued;
+/** The card last previewed, as its request (JSON): what Print, Reprint and Print anyway print. */
 let previewed;
 /** The RFID pad the printer's cards get their chip on, when its cards have one. */
 let chipPad;
@@ -138,17 +139,37 @@ function showNextNumber(number) {
     : '';
 }
 
-async function preview() {
-  clearProblem();
+/**
+ * Whatever changes the card that would be printed (the patron, the template, the card number
+ * chosen, the photo) withdraws the preview: Print, Reprint and Print anyway wait for a new one, so
+ * staff never print a card other than the one they saw; what was said beside it goes with it.
+ */
+function withdrawPreview() {
+  previewed = undefined;
+  $('print-button').disabled = true;
+  $('reprint-button').disabled = true;
+  $('print-expired-button').hidden = true;
   showRegistrationExpired(null);
   showNextNumber(null);
+}
+
+/** Whether the form would print the card last previewed. */
+function previewStands() {
+  return previewed !== undefined && previewed === JSON.stringify(request());
+}
+
+async function preview() {
+  clearProblem();
+  withdrawPreview();
   $('progress').textContent = 'Preparing the preview…';
+  // Both sides of one card: the form as it was when Preview was pressed.
+  const asked = request();
   try {
     for (const side of ['front', 'back']) {
       const response = await authorizedFetch('/api/v1/cards/preview', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...request(), side }),
+        body: JSON.stringify({ ...asked, side }),
       }).catch((error) => {
         if (side === 'back' && error.code === 'template_no_back') return undefined;
         throw error;
@@ -160,8 +181,15 @@ async function preview() {
         showNextNumber(response.headers.get('next-card-number'));
       }
     }
-    previewed = JSON.stringify(request());
+    // Changed meanwhile (another template chosen, a photo uploaded): this is not that card's preview.
+    if (JSON.stringify(request()) !== JSON.stringify(asked)) {
+      withdrawPreview();
+      $('progress').textContent = 'The card was changed while its preview was made: press Preview again.';
+      return;
+    }
+    previewed = JSON.stringify(asked);
     $('print-button').disabled = false;
+    $('reprint-button').disabled = false;
     $('progress').textContent = 'Preview ready.';
   } catch (error) {
     $('progress').textContent = '';
@@ -218,6 +246,11 @@ let expiredPrint;
 
 async function print(replaces, confirmExpired = false) {
   clearProblem();
+  if (!previewStands()) {
+    withdrawPreview();
+    showProblem(new Problem({ title: 'Preview the card first', detail: 'it changed since its preview' }));
+    return;
+  }
   $('print-button').disabled = true;
   $('progress').textContent = 'Printing, encoding and checking the card…';
   try {
@@ -260,7 +293,7 @@ async function print(replaces, confirmExpired = false) {
       $('print-expired-button').hidden = false;
     }
   } finally {
-    $('print-button').disabled = previewed === undefined;
+    $('print-button').disabled = !previewStands();
   }
 }
 
@@ -366,8 +399,7 @@ async function encodeChip(cardNumber) {
 /** A new photo (or none): the preview, and the print it allows, were made with the one before. */
 function photoChanged() {
   photoId = undefined;
-  $('print-button').disabled = true;
-  previewed = undefined;
+  withdrawPreview();
 }
 
 /** Uploads a chosen file or a photo taken (a JPEG Blob); the preview and the card then use it. */
@@ -382,6 +414,8 @@ async function upload(photo) {
       body: photo,
     });
     photoId = (await response.json()).photoId;
+    // A preview made while it was uploading was made without it.
+    withdrawPreview();
     $('progress').textContent = 'Photo ready.';
   } catch (error) {
     showProblem(error);
@@ -511,14 +545,13 @@ $('photo').addEventListener('change', () => {
   upload($('photo').files[0]);
 });
 $('patron').addEventListener('input', () => {
-  $('print-button').disabled = true;
-  $('print-expired-button').hidden = true;
+  withdrawPreview();
   // Reprint replaces the card printed last, which was for the patron before.
   $('reprint-button').hidden = true;
-  showRegistrationExpired(null);
-  showNextNumber(null);
-  previewed = undefined;
 });
+$('template').addEventListener('change', withdrawPreview);
+for (const choice of document.querySelectorAll('input[name="number"]'))
+  choice.addEventListener('change', withdrawPreview);
 loadPrinter();
 
 if (scanner)
