@@ -115,6 +115,11 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
   private async encodeRfid(issueId: string) {
     const { records } = this.running();
     const record = this.ownIssue(issueId, 'only an issued card is encoded');
+    if (record.chipGivenUpAt !== null)
+      throw new CarrelError(
+        'card_chip_given_up',
+        `its chip was given up at ${record.chipGivenUpAt} (the card thrown away), so nothing was written: print a new card (Reprint, which replaces it) and encode that one’s chip`,
+      );
     const rfid = this.config.rfid;
     if (!rfid)
       throw new CarrelError('rfid_not_configured', `card printer "${this.id}" has no RFID pad configured`);
