@@ -29,6 +29,7 @@ const CARD_PAGE_ASSETS: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'cards.js': 'text/javascript; charset=utf-8',
   'camera.js': 'text/javascript; charset=utf-8',
+  'still-to-do.js': 'text/javascript; charset=utf-8',
   'cards.css': 'text/css; charset=utf-8',
 };
 const STAFF = ['staff'] as const;
