@@ -61,6 +61,36 @@ describe('a printed card’s ILS step and chip settled', () => {
     });
   });
 
+  it('refuses to encode the chip of a card staff threw away, in words, and keeps its record as it was', async () => {
+    const padTags = async (): Promise<Array<{ uid: string; item: unknown }>> =>
+      (await call('GET', '/rfid/card-pad/tags')).json.tags ?? [];
+    const before = (await padTags()).map((tag) => tag.uid);
+    const issued = await call('POST', '/cards', { patron: '21000001', number: 'allocate' });
+    const { issueId } = issued.json;
+    // The simulated printer lays the card on the card pad, the one before taken off: its chip blank,
+    // it could be written.
+    await expect
+      .poll(async () => (await padTags()).map((tag) => !before.includes(tag.uid)), { timeout: 10_000 })
+      .toEqual([true]);
+    const givenUp = await call('POST', `/cards/${issueId}/chip-given-up`);
+    expect(givenUp.status).toBe(200);
+    const refused = await call('POST', `/cards/${issueId}/rfid`);
+    expect(refused).toMatchObject({
+      status: 409,
+      json: {
+        code: 'card_chip_given_up',
+        title: 'The card’s chip was given up',
+        detail: `its chip was given up at ${givenUp.json.chipGivenUpAt} (the card thrown away), so nothing was written: print a new card (Reprint, which replaces it) and encode that one’s chip`,
+      },
+    });
+    const record = (await call('GET', '/cards?limit=5')).json.issues.find(
+      (issue: { issueId: string }) => issue.issueId === issueId,
+    );
+    expect(record).toEqual(givenUp.json);
+    // The card's chip as it came: blank, not this card's number.
+    expect((await padTags()).map((tag) => tag.item)).toEqual([expect.objectContaining({ format: 'blank' })]);
+  });
+
   it('refuses a monitor, an issue it does not know and a card that was not made, in words', async () => {
     const issued = await call('POST', '/cards', { patron: '21000002', number: 'allocate' });
     const refused = await call('POST', `/cards/${issued.json.issueId}/ils-done`, undefined, MONITOR);

@@ -1,3 +1,4 @@
+import type { CarrelConfig } from '../../src/app/config.js';
 import { waitForDevice, withTokens } from './desk.js';
 import { type LoggedDeskPage, loggedDeskPage } from './logged-desk-page.js';
 
@@ -6,11 +7,12 @@ export const CARD_STAFF = 'staff-token-0123456789abcdef';
 
 /**
  * The card desk page as staff use it, in Debian's Chromium: the simulated desk with a staff token,
- * ready once its card printer `cards-1` is online. Registers the hooks of the `describe` it is called in.
+ * ready once its card printer `cards-1` is online. `configure` changes the desk further (a card
+ * printer's own templates…). Registers the hooks of the `describe` it is called in.
  */
-export function cardDeskPage(): LoggedDeskPage {
+export function cardDeskPage(configure: (config: CarrelConfig) => CarrelConfig = (c) => c): LoggedDeskPage {
   return loggedDeskPage(
-    (config) => withTokens(config, [{ name: 'desk-staff', token: CARD_STAFF, scopes: ['staff'] }]),
+    (config) => configure(withTokens(config, [{ name: 'desk-staff', token: CARD_STAFF, scopes: ['staff'] }])),
     {
       viewport: { width: 1280, height: 900 },
       ready: (testDesk) => waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, CARD_STAFF),

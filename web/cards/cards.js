@@ -2,11 +2,12 @@
  * The desk's card page: a patron's barcode, a template, a photo (uploaded as it is; Carrel checks
  * it), a preview of both sides, then the card printed and encoded (the stripe verified where the
  * printer reads it back), and a reprint that replaces it. The photo is a file, or taken with the
- * desk's webcam (camera.js) and uploaded the same way. It talks to Carrel's API only
- * (/api/v1/cards…). Opened as `/cards#scanner=<id>`, a patron's barcode or card scanned at the
+ * desk's webcam (camera.js) and uploaded the same way; each card printed keeps its ILS step and chip
+ * offer (still-to-do.js). It talks to Carrel's API only (/api/v1/cards…). Opened as `/cards#scanner=<id>`, a patron's barcode or card scanned at the
  * desk's scanner fills the patron field.
  */
 import { cameraRefusal, DeskCamera } from '/cards/camera.js';
+import { cardsStillToDo } from '/cards/still-to-do.js';
 import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
 import { watchPatronScans } from '/common/patron-scans.js';
 
@@ -17,49 +18,12 @@ const api = new ApiClient(
   takeToken('carrel.cards.token', location, sessionStorage, history),
 );
 const $ = (id) => document.getElementById(id);
+/** Each printed card's ILS step and chip offer (still-to-do.js). */
+const stillToDo = cardsStillToDo({ api, showProblem, clearProblem });
 let photoId;
 let lastIssued;
+/** The card last previewed, as its request (JSON): what Print, Reprint and Print anyway print. */
 let previewed;
-/** The RFID pad the printer's cards get their chip on, when its cards have one. */
-let chipPad;
-/**
- * The cards printed whose chip is not encoded yet, by card number: the issue whose chip its
- * Encode chip writes, and its line on the page. Each keeps its offer, other cards printed meanwhile,
- * until its chip is encoded or a card printed to replace it takes it away.
- */
-const chipOffers = new Map();
-
-/**
- * SIP2 cannot change a patron's barcode or mark a card lost, so what the ILS must learn is told to
- * staff: a new number to give the patron there, and the card it replaces to block. Each step is
- * the printed card's, named by its card number (never the patron's name or barcode), and stays —
- * the next patron entered, other cards printed, the page loaded again — until staff press its Done
- * (kept by the desk, so no other page shows it either), or a card printed to replace it says the
- * step anew.
- */
-function addIlsTodo(record) {
-  const todo = [];
-  if (record.cardNumber !== record.patron) todo.push('give its patron this card number');
-  if (record.replaces && record.replaces !== record.cardNumber)
-    todo.push(`block the old card ${record.replaces}`);
-  // The card replaced: its own step (its number to give) is said anew by this one, or was done.
-  for (const item of $('ils-todo').querySelectorAll('li'))
-    if (item.dataset.card === record.replaces || item.dataset.card === record.cardNumber) item.remove();
-  if (todo.length) {
-    const item = document.createElement('li');
-    item.dataset.card = record.cardNumber;
-    const words = document.createElement('span');
-    words.textContent = `Card ${record.cardNumber}, printed: in the ILS, ${todo.join(' and ')}.`;
-    const done = document.createElement('button');
-    done.type = 'button';
-    done.textContent = 'Done';
-    done.setAttribute('aria-label', `Done in the ILS for card ${record.cardNumber}`);
-    done.addEventListener('click', () => settle(record.issueId, 'ils-done', done, () => item.remove()));
-    item.append(words, done);
-    $('ils-todo').append(item);
-  }
-  $('ils-todo').hidden = !$('ils-todo').querySelector('li');
-}
 
 /** What staff can do about a refused photo, where the API's own detail says only what it is. */
 const PHOTO_ADVICE = {
@@ -138,17 +102,37 @@ function showNextNumber(number) {
     : '';
 }
 
-async function preview() {
-  clearProblem();
+/**
+ * Whatever changes the card that would be printed (the patron, the template, the card number
+ * chosen, the photo) withdraws the preview: Print, Reprint and Print anyway wait for a new one, so
+ * staff never print a card other than the one they saw; what was said beside it goes with it.
+ */
+function withdrawPreview() {
+  previewed = undefined;
+  $('print-button').disabled = true;
+  $('reprint-button').disabled = true;
+  $('print-expired-button').hidden = true;
   showRegistrationExpired(null);
   showNextNumber(null);
+}
+
+/** Whether the form would print the card last previewed. */
+function previewStands() {
+  return previewed !== undefined && previewed === JSON.stringify(request());
+}
+
+async function preview() {
+  clearProblem();
+  withdrawPreview();
   $('progress').textContent = 'Preparing the preview…';
+  // Both sides of one card: the form as it was when Preview was pressed.
+  const asked = request();
   try {
     for (const side of ['front', 'back']) {
       const response = await authorizedFetch('/api/v1/cards/preview', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...request(), side }),
+        body: JSON.stringify({ ...asked, side }),
       }).catch((error) => {
         if (side === 'back' && error.code === 'template_no_back') return undefined;
         throw error;
@@ -160,8 +144,15 @@ async function preview() {
         showNextNumber(response.headers.get('next-card-number'));
       }
     }
-    previewed = JSON.stringify(request());
+    // Changed meanwhile (another template chosen, a photo uploaded): this is not that card's preview.
+    if (JSON.stringify(request()) !== JSON.stringify(asked)) {
+      withdrawPreview();
+      $('progress').textContent = 'The card was changed while its preview was made: press Preview again.';
+      return;
+    }
+    previewed = JSON.stringify(asked);
     $('print-button').disabled = false;
+    $('reprint-button').disabled = false;
     $('progress').textContent = 'Preview ready.';
   } catch (error) {
     $('progress').textContent = '';
@@ -218,6 +209,11 @@ let expiredPrint;
 
 async function print(replaces, confirmExpired = false) {
   clearProblem();
+  if (!previewStands()) {
+    withdrawPreview();
+    showProblem(new Problem({ title: 'Preview the card first', detail: 'it changed since its preview' }));
+    return;
+  }
   $('print-button').disabled = true;
   $('progress').textContent = 'Printing, encoding and checking the card…';
   try {
@@ -247,8 +243,7 @@ async function print(replaces, confirmExpired = false) {
       $('progress').textContent =
         `Card ${record.cardNumber} issued (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).${stripe}`;
       $('reprint-button').hidden = false;
-      addIlsTodo(record);
-      offerChip(record);
+      stillToDo.cardPrinted(record);
     } else {
       $('progress').textContent = `The card was not issued: ${faultWords(record.fault)}`;
     }
@@ -260,114 +255,14 @@ async function print(replaces, confirmExpired = false) {
       $('print-expired-button').hidden = false;
     }
   } finally {
-    $('print-button').disabled = previewed === undefined;
-  }
-}
-
-/**
- * After a card is issued at a printer whose cards have a chip: its Encode chip, named by its card
- * number (never the patron's name or barcode), so that with the next patron entered, or the next
- * card printed, the offer is not taken as theirs. A card it replaces loses its offer: that card is
- * to be blocked, not encoded. A number printed again (the patron's barcode) has one offer, the newest card's.
- */
-function offerChip(record) {
-  if (record.replaces) dropChipOffer(record.replaces);
-  if (!chipPad) return;
-  dropChipOffer(record.cardNumber);
-  const item = document.createElement('li');
-  const words = document.createElement('span');
-  words.textContent = `Card ${record.cardNumber}, printed: its chip is not encoded yet.`;
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.textContent = `Encode chip of card ${record.cardNumber}`;
-  button.addEventListener('click', () => encodeChip(record.cardNumber));
-  const giveUp = document.createElement('button');
-  giveUp.type = 'button';
-  giveUp.textContent = 'Thrown away';
-  giveUp.setAttribute('aria-label', `Give up the chip of card ${record.cardNumber}`);
-  giveUp.title = 'The card was thrown away: its chip will not be encoded';
-  giveUp.addEventListener('click', () =>
-    settle(record.issueId, 'chip-given-up', giveUp, () => dropChipOffer(record.cardNumber)),
-  );
-  item.append(words, button, giveUp);
-  $('chip-cards').append(item);
-  chipOffers.set(record.cardNumber, { issueId: record.issueId, item, words, button });
-  showChipOffers();
-}
-
-function dropChipOffer(cardNumber) {
-  chipOffers.get(cardNumber)?.item.remove();
-  chipOffers.delete(cardNumber);
-  showChipOffers();
-}
-
-/**
- * Tells the desk what staff settled of a card (its ILS step done, its chip given up) and, once the
- * desk has kept it, takes the line away: another page, or this one loaded again, does not show it.
- */
-async function settle(issueId, what, button, remove) {
-  clearProblem();
-  button.disabled = true;
-  try {
-    await api.call('POST', `/api/v1/cards/${encodeURIComponent(issueId)}/${what}`);
-    remove();
-    $('ils-todo').hidden = !$('ils-todo').querySelector('li');
-  } catch (error) {
-    button.disabled = false;
-    showProblem(error);
-  }
-}
-
-/** How many of the printer's latest issues are looked through for what is still to do. */
-const ISSUES_LOOKED_AT = 100;
-
-/**
- * What is still to do for the cards printed, from the desk's issue records: the page may have been
- * loaded again, the browser crashed, or this is the next shift's PC. A card issued and not replaced
- * keeps its ILS step until staff said it was done, and its chip offer until its chip is encoded or
- * given up. A record whose card number has been forgotten (patronDataDays) has nothing to show.
- */
-async function loadStillToDo(device) {
-  const { issues } = await api.call(
-    'GET',
-    `/api/v1/cards?printer=${encodeURIComponent(device)}&limit=${ISSUES_LOOKED_AT}`,
-  );
-  for (const record of issues.reverse()) {
-    if (record.result !== 'issued' || record.replacedBy !== null || record.cardNumber === '') continue;
-    if (record.ilsDoneAt === null) addIlsTodo(record);
-    if (record.rfidUid === null && record.chipGivenUpAt === null) offerChip(record);
-  }
-}
-
-function showChipOffers() {
-  $('chip').hidden = chipOffers.size === 0;
-  $('chip-hint').textContent = chipPad
-    ? `To encode a card’s chip, lay that card alone on the RFID pad “${chipPad}”, then press Encode chip of its number.`
-    : '';
-}
-
-async function encodeChip(cardNumber) {
-  const offer = chipOffers.get(cardNumber);
-  if (!offer) return;
-  clearProblem();
-  offer.button.disabled = true;
-  offer.words.textContent = `Card ${cardNumber}: encoding its chip…`;
-  try {
-    await api.call('POST', `/api/v1/cards/${encodeURIComponent(offer.issueId)}/rfid`);
-    if (chipOffers.get(cardNumber) === offer) dropChipOffer(cardNumber);
-    $('progress').textContent = `Chip of card ${cardNumber} encoded and read back: the card is ready.`;
-  } catch (error) {
-    offer.words.textContent = `Card ${cardNumber}: the chip was not encoded.`;
-    offer.button.disabled = false;
-    showProblem(error);
+    $('print-button').disabled = !previewStands();
   }
 }
 
 /** A new photo (or none): the preview, and the print it allows, were made with the one before. */
 function photoChanged() {
   photoId = undefined;
-  $('print-button').disabled = true;
-  previewed = undefined;
+  withdrawPreview();
 }
 
 /** Uploads a chosen file or a photo taken (a JPEG Blob); the preview and the card then use it. */
@@ -382,6 +277,8 @@ async function upload(photo) {
       body: photo,
     });
     photoId = (await response.json()).photoId;
+    // A preview made while it was uploading was made without it.
+    withdrawPreview();
     $('progress').textContent = 'Photo ready.';
   } catch (error) {
     showProblem(error);
@@ -397,7 +294,7 @@ async function loadPrinter() {
     if (!printer) throw new Problem({ title: 'No card printer', detail: 'none is configured at this desk' });
     const status = await api.call('GET', `/api/v1/card-printers/${printer.device}`);
     $('printer').textContent = printerLine(printer.device, printer.status, status.problem);
-    chipPad = status.rfidPad ?? undefined;
+    stillToDo.encodeOn(status.rfidPad ?? undefined);
     followPrinter(printer.device);
     $('template').replaceChildren(
       ...status.templates.map((name) => {
@@ -412,7 +309,7 @@ async function loadPrinter() {
     showProblem(error);
     return;
   }
-  await loadStillToDo(printer.device).catch(showProblem);
+  await stillToDo.load(printer.device).catch(showProblem);
 }
 
 /**
@@ -511,14 +408,13 @@ $('photo').addEventListener('change', () => {
   upload($('photo').files[0]);
 });
 $('patron').addEventListener('input', () => {
-  $('print-button').disabled = true;
-  $('print-expired-button').hidden = true;
+  withdrawPreview();
   // Reprint replaces the card printed last, which was for the patron before.
   $('reprint-button').hidden = true;
-  showRegistrationExpired(null);
-  showNextNumber(null);
-  previewed = undefined;
 });
+$('template').addEventListener('change', withdrawPreview);
+for (const choice of document.querySelectorAll('input[name="number"]'))
+  choice.addEventListener('change', withdrawPreview);
 loadPrinter();
 
 if (scanner)

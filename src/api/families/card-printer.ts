@@ -29,6 +29,7 @@ const CARD_PAGE_ASSETS: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'cards.js': 'text/javascript; charset=utf-8',
   'camera.js': 'text/javascript; charset=utf-8',
+  'still-to-do.js': 'text/javascript; charset=utf-8',
   'cards.css': 'text/css; charset=utf-8',
 };
 const STAFF = ['staff'] as const;
@@ -139,6 +140,28 @@ function printerPort(services: DeskServices, id: string | undefined): CardPrinte
 }
 
 /**
+ * The card printer an issue is asked of: the one named, which answers only for its own issues
+ * (another's is card_issue_not_found there), else the one that printed it — its pad encodes the chip.
+ */
+function issuePrinterPort(
+  services: DeskServices,
+  printer: string | undefined,
+  issueId: string,
+): CardPrinterPort {
+  if (printer !== undefined) return services.ports.port(cardPrinters, printer);
+  const first = printerPort(services, undefined);
+  const device = first.issueRecord(issueId)?.device;
+  return services.ports.all(cardPrinters).find((entry) => entry.id === device)?.port ?? first;
+}
+
+/** The printer named in the query of a route about one issue. */
+const issueQuery = z.object({
+  printer: printerField.describe(
+    'the card printer asked: an issue of another printer is refused, 404 card_issue_not_found; when absent, the printer that made the card',
+  ),
+});
+
+/**
  * The photo upload and the preview take and answer images, so they are registered on their own
  * (below), not as operations: described here for the OpenAPI document, the preview's
  * registration-expired header with it, so a kiosk or desk client made from the document finds them.
@@ -219,6 +242,7 @@ export const cardPrinterApi: ApiModule = {
     card_request_invalid: { status: 400, title: 'The card request is not valid' },
     card_issue_not_found: { status: 404, title: 'No such card issue' },
     card_not_issued: { status: 409, title: 'The card was not issued' },
+    card_chip_given_up: { status: 409, title: 'The card’s chip was given up' },
     rfid_not_configured: { status: 409, title: 'This card printer has no RFID pad configured' },
     rfid_no_card: { status: 409, title: 'No card on the RFID pad' },
     rfid_card_not_alone: { status: 409, title: 'More than one tag on the RFID pad' },
@@ -262,15 +286,16 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/rfid',
       operationId: 'encodeCardChip',
       summary:
-        'Encode an issued card’s RFID chip on the desk pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card',
+        'Encode an issued card’s RFID chip on its printer’s pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card, nor encodes a card whose chip was given up (409 card_chip_given_up)',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),
-      query: z.object({ printer: printerField }),
+      query: issueQuery,
       response: issueRecordSchema,
+      problems: [404, 409, 502, 503],
       mqtt: { action: 'cards.encode_rfid' },
       handler: async ({ params, query }) =>
-        shown(await printerPort(services, query.printer).encodeRfid(params.issueId)),
+        shown(await issuePrinterPort(services, query.printer, params.issueId).encodeRfid(params.issueId)),
     }),
     operation({
       method: 'POST',
@@ -281,11 +306,12 @@ export const cardPrinterApi: ApiModule = {
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),
-      query: z.object({ printer: printerField }),
+      query: issueQuery,
       response: issueRecordSchema,
+      problems: [404, 409, 503],
       mqtt: { action: 'cards.ils_done' },
       handler: ({ params, query }) =>
-        shown(printerPort(services, query.printer).settle(params.issueId, 'ils_done')),
+        shown(issuePrinterPort(services, query.printer, params.issueId).settle(params.issueId, 'ils_done')),
     }),
     operation({
       method: 'POST',
@@ -296,11 +322,14 @@ export const cardPrinterApi: ApiModule = {
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),
-      query: z.object({ printer: printerField }),
+      query: issueQuery,
       response: issueRecordSchema,
+      problems: [404, 409, 503],
       mqtt: { action: 'cards.give_up_chip' },
       handler: ({ params, query }) =>
-        shown(printerPort(services, query.printer).settle(params.issueId, 'chip_given_up')),
+        shown(
+          issuePrinterPort(services, query.printer, params.issueId).settle(params.issueId, 'chip_given_up'),
+        ),
     }),
     operation({
       method: 'GET',

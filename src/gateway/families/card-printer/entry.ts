@@ -14,7 +14,7 @@ import { CardIssuer, type PatronLookup } from './card-issuer.js';
 import { CardTemplates } from './card-templates.js';
 import type { CardPrinterConfig } from './config.js';
 import type { CardPrinterEvents } from './events.js';
-import { CardIssueRecords } from './issue-records.js';
+import { type CardIssueRecord, CardIssueRecords } from './issue-records.js';
 import type { CardPrinterPort } from './port.js';
 import { encodePatronCard } from './rfid-encoding.js';
 
@@ -114,13 +114,15 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
 
   private async encodeRfid(issueId: string) {
     const { records } = this.running();
+    const record = this.ownIssue(issueId, 'only an issued card is encoded');
+    if (record.chipGivenUpAt !== null)
+      throw new CarrelError(
+        'card_chip_given_up',
+        `its chip was given up at ${record.chipGivenUpAt} (the card thrown away), so nothing was written: print a new card (Reprint, which replaces it) and encode that one’s chip`,
+      );
     const rfid = this.config.rfid;
     if (!rfid)
       throw new CarrelError('rfid_not_configured', `card printer "${this.id}" has no RFID pad configured`);
-    const record = records.get(issueId);
-    if (!record) throw new CarrelError('card_issue_not_found', 'no such card issue');
-    if (record.result !== 'issued')
-      throw new CarrelError('card_not_issued', 'only an issued card is encoded');
     const pad = this.context.devices.port(rfidReaders, rfid.reader);
     const { uid } = await encodePatronCard(pad, record.cardNumber, rfid);
     this.context.logger.info({ issueId }, 'card chip encoded');
@@ -129,11 +131,25 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
 
   private settle(issueId: string, what: 'ils_done' | 'chip_given_up') {
     const { records } = this.running();
-    const record = records.get(issueId);
-    if (!record) throw new CarrelError('card_issue_not_found', 'no such card issue');
-    if (record.result !== 'issued')
-      throw new CarrelError('card_not_issued', 'only an issued card has an ILS step or a chip to settle');
+    this.ownIssue(issueId, 'only an issued card has an ILS step or a chip to settle');
     return records.settled(issueId, what, new Date(this.context.clock.now()).toISOString());
+  }
+
+  /**
+   * An issued card of this printer's, by its issue id. The records are the desk's, so an issue
+   * printed at another of its printers is found too: it is not this printer's to encode or settle
+   * (its pad, its page), and is refused as not found here, as a print job at another printer is.
+   */
+  private ownIssue(issueId: string, onlyIssued: string): CardIssueRecord {
+    const record = this.running().records.get(issueId);
+    if (!record) throw new CarrelError('card_issue_not_found', 'no such card issue');
+    if (record.device !== this.id)
+      throw new CarrelError(
+        'card_issue_not_found',
+        `that card issue is card printer "${record.device}"’s, not "${this.id}"’s: ask for it with ?printer=${record.device}, or name no printer`,
+      );
+    if (record.result !== 'issued') throw new CarrelError('card_not_issued', onlyIssued);
+    return record;
   }
 
   /** The desk's ILS, which cards are issued against. */

@@ -43,15 +43,21 @@ export interface CardPrinterPort {
   ): Promise<CardPreview>;
   /** Keeps an uploaded photo for a while; its id. Throws photo_* problems. */
   addPhoto(bytes: Buffer): { photoId: string; width: number; height: number };
-  /** Encodes an issued card's chip on the desk pad (the card alone on it), verified by read-back. */
+  /**
+   * Encodes an issued card's chip on the printer's pad (the card alone on it), verified by
+   * read-back. Throws card_issue_not_found (also for another printer's issue), card_not_issued,
+   * card_chip_given_up (the card thrown away: nothing written), rfid_not_configured, rfid_* problems.
+   */
   encodeRfid(issueId: string): Promise<CardIssueRecord>;
   /**
    * Notes what staff settled of an issued card, so every page of the desk stops offering it: its
    * ILS step done (`ils_done`), or its chip given up (`chip_given_up`, the card thrown away).
-   * Idempotent: said again, the first time stays. Throws card_issue_not_found, card_not_issued.
+   * Idempotent: said again, the first time stays. Throws card_issue_not_found (also for another
+   * printer's issue), card_not_issued.
    */
   settle(issueId: string, what: 'ils_done' | 'chip_given_up'): CardIssueRecord;
   issues(limit: number): CardIssueRecord[];
+  /** An issue of any printer of the desk (the records are the desk's), by its id. */
   issueRecord(issueId: string): CardIssueRecord | undefined;
   perDay(days: number): IssuesPerDay[];
   /** Issues finished in [from, to) per UTC hour, by result and reprint: counts only. */

@@ -1,0 +1,167 @@
+/**
+ * What is still to do for each card printed at the desk's card page: its step in the ILS (a new
+ * number to give, the card replaced to block) with its Done, and its chip offer (Encode chip,
+ * Thrown away) at a printer whose cards have a chip. Each is the card's, named by its card number,
+ * kept by the desk once settled, and rebuilt from the printer's issue records when the page loads.
+ * Talks to Carrel's API only (/api/v1/cards…); the page's problem line is the page's (cards.js).
+ */
+
+const $ = (id) => document.getElementById(id);
+
+/**
+ * The ILS steps and chip offers of the page: `api` the page's ApiClient, `showProblem` and
+ * `clearProblem` its problem line. `encodeOn(pad)` names the printer's RFID pad (none: no chip),
+ * `cardPrinted(record)` adds a card just issued, `load(device)` the printer's cards still to do.
+ */
+export function cardsStillToDo({ api, showProblem, clearProblem }) {
+  /** The RFID pad the printer's cards get their chip on, when its cards have one. */
+  let chipPad;
+  /**
+   * The cards printed whose chip is not encoded yet, by card number: the issue whose chip its
+   * Encode chip writes, and its line on the page. Each keeps its offer, other cards printed meanwhile,
+   * until its chip is encoded or a card printed to replace it takes it away.
+   */
+  const chipOffers = new Map();
+
+  /**
+   * SIP2 cannot change a patron's barcode or mark a card lost, so what the ILS must learn is told to
+   * staff: a new number to give the patron there, and the card it replaces to block. Each step is
+   * the printed card's, named by its card number (never the patron's name or barcode), and stays —
+   * the next patron entered, other cards printed, the page loaded again — until staff press its Done
+   * (kept by the desk, so no other page shows it either), or a card printed to replace it says the
+   * step anew.
+   */
+  function addIlsTodo(record) {
+    const todo = [];
+    if (record.cardNumber !== record.patron) todo.push('give its patron this card number');
+    if (record.replaces && record.replaces !== record.cardNumber)
+      todo.push(`block the old card ${record.replaces}`);
+    // The card replaced: its own step (its number to give) is said anew by this one, or was done.
+    for (const item of $('ils-todo').querySelectorAll('li'))
+      if (item.dataset.card === record.replaces || item.dataset.card === record.cardNumber) item.remove();
+    if (todo.length) {
+      const item = document.createElement('li');
+      item.dataset.card = record.cardNumber;
+      const words = document.createElement('span');
+      words.textContent = `Card ${record.cardNumber}, printed: in the ILS, ${todo.join(' and ')}.`;
+      const done = document.createElement('button');
+      done.type = 'button';
+      done.textContent = 'Done';
+      done.setAttribute('aria-label', `Done in the ILS for card ${record.cardNumber}`);
+      done.addEventListener('click', () => settle(record.issueId, 'ils-done', done, () => item.remove()));
+      item.append(words, done);
+      $('ils-todo').append(item);
+    }
+    $('ils-todo').hidden = !$('ils-todo').querySelector('li');
+  }
+
+  /**
+   * After a card is issued at a printer whose cards have a chip: its Encode chip, named by its card
+   * number (never the patron's name or barcode), so that with the next patron entered, or the next
+   * card printed, the offer is not taken as theirs. A card it replaces loses its offer: that card is
+   * to be blocked, not encoded. A number printed again (the patron's barcode) has one offer, the newest card's.
+   */
+  function offerChip(record) {
+    if (record.replaces) dropChipOffer(record.replaces);
+    if (!chipPad) return;
+    dropChipOffer(record.cardNumber);
+    const item = document.createElement('li');
+    const words = document.createElement('span');
+    words.textContent = `Card ${record.cardNumber}, printed: its chip is not encoded yet.`;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = `Encode chip of card ${record.cardNumber}`;
+    button.addEventListener('click', () => encodeChip(record.cardNumber));
+    const giveUp = document.createElement('button');
+    giveUp.type = 'button';
+    giveUp.textContent = 'Thrown away';
+    giveUp.setAttribute('aria-label', `Give up the chip of card ${record.cardNumber}`);
+    giveUp.title = 'The card was thrown away: its chip will not be encoded';
+    giveUp.addEventListener('click', () =>
+      settle(record.issueId, 'chip-given-up', giveUp, () => dropChipOffer(record.cardNumber)),
+    );
+    item.append(words, button, giveUp);
+    $('chip-cards').append(item);
+    chipOffers.set(record.cardNumber, { issueId: record.issueId, item, words, button });
+    showChipOffers();
+  }
+
+  function dropChipOffer(cardNumber) {
+    chipOffers.get(cardNumber)?.item.remove();
+    chipOffers.delete(cardNumber);
+    showChipOffers();
+  }
+
+  /**
+   * Tells the desk what staff settled of a card (its ILS step done, its chip given up) and, once the
+   * desk has kept it, takes the line away: another page, or this one loaded again, does not show it.
+   */
+  async function settle(issueId, what, button, remove) {
+    clearProblem();
+    button.disabled = true;
+    try {
+      await api.call('POST', `/api/v1/cards/${encodeURIComponent(issueId)}/${what}`);
+      remove();
+      $('ils-todo').hidden = !$('ils-todo').querySelector('li');
+    } catch (error) {
+      button.disabled = false;
+      showProblem(error);
+    }
+  }
+
+  /** How many of the printer's latest issues are looked through for what is still to do. */
+  const ISSUES_LOOKED_AT = 100;
+
+  /**
+   * What is still to do for the cards printed, from the desk's issue records: the page may have been
+   * loaded again, the browser crashed, or this is the next shift's PC. A card issued and not replaced
+   * keeps its ILS step until staff said it was done, and its chip offer until its chip is encoded or
+   * given up. A record whose card number has been forgotten (patronDataDays) has nothing to show.
+   */
+  async function loadStillToDo(device) {
+    const { issues } = await api.call(
+      'GET',
+      `/api/v1/cards?printer=${encodeURIComponent(device)}&limit=${ISSUES_LOOKED_AT}`,
+    );
+    for (const record of issues.reverse()) {
+      if (record.result !== 'issued' || record.replacedBy !== null || record.cardNumber === '') continue;
+      if (record.ilsDoneAt === null) addIlsTodo(record);
+      if (record.rfidUid === null && record.chipGivenUpAt === null) offerChip(record);
+    }
+  }
+
+  function showChipOffers() {
+    $('chip').hidden = chipOffers.size === 0;
+    $('chip-hint').textContent = chipPad
+      ? `To encode a card’s chip, lay that card alone on the RFID pad “${chipPad}”, then press Encode chip of its number.`
+      : '';
+  }
+
+  async function encodeChip(cardNumber) {
+    const offer = chipOffers.get(cardNumber);
+    if (!offer) return;
+    clearProblem();
+    offer.button.disabled = true;
+    offer.words.textContent = `Card ${cardNumber}: encoding its chip…`;
+    try {
+      await api.call('POST', `/api/v1/cards/${encodeURIComponent(offer.issueId)}/rfid`);
+      if (chipOffers.get(cardNumber) === offer) dropChipOffer(cardNumber);
+      $('progress').textContent = `Chip of card ${cardNumber} encoded and read back: the card is ready.`;
+    } catch (error) {
+      offer.words.textContent = `Card ${cardNumber}: the chip was not encoded.`;
+      offer.button.disabled = false;
+      showProblem(error);
+    }
+  }
+
+  return {
+    encodeOn(pad) {
+      chipPad = pad;
+    },
+    cardPrinted(record) {
+      addIlsTodo(record);
+      offerChip(record);
+    },
+    load: loadStillToDo,
+  };
+}
