@@ -1,9 +1,11 @@
 /**
  * The simulated gate's control API (node:http, JSON, loopback), like the pad's and the ILS's.
  *
- *   POST /api/passages   walk a person through: {direction: 'in'|'out', items: [barcode | {memoryHex, uid?,
- *                        secured?}], secured?: boolean} → 201 {direction, tags, alarmed, notified, counts}
- *   GET  /api/state      alarm (in use and configured), counters, notification connection, frames sent, faults
+ *   POST /api/passages   walk a person through: {direction: 'in'|'out', items: [barcode | {item | memoryHex,
+ *                        uid?, secured?, afi?, eas?}], secured?: boolean} → 201 {direction, tags (uid, item,
+ *                        afi, eas, secured as the gate watches), alarmed, notified, counts}
+ *   GET  /api/state      alarm (in use and configured), what it watches (watch, securedAfi), counters,
+ *                        notification connection, frames sent, faults
  *   GET  /api/faults     the active faults
  *   PUT  /api/faults     change them: {unplugged?, garbledFrames?, keepAlivesStop?} (booleans)
  */

@@ -19,6 +19,14 @@ export const gateSimulatorSchema = z
     keepAliveSeconds: z.number().min(0).max(3600).default(5),
     /** Must match the gate device's `ack`. */
     ack: z.boolean().default(false),
+    /**
+     * What makes a tag secured to the gate, as its reader is set up: `afi` (its AFI filter),
+     * `eas` (the NXP EAS bit) or `afi+eas` (either). Set it as the desk secures items (the pads'
+     * security.method) and the gate device's alarm.method.
+     */
+    watch: z.enum(['afi', 'eas', 'afi+eas']).default('afi'),
+    /** The AFI of an item in the library, to the gate's AFI filter (0x07 by ISO 28560). */
+    securedAfi: z.number().int().min(0).max(255).default(0x07),
     /** Report every tag passing, not only the secured ones (as a gate with no AFI filter). */
     reportAllTags: z.boolean().default(false),
   })
@@ -47,6 +55,8 @@ export const gateSimulators = simulatorFamily({
       httpPort: config.httpPort,
       keepAliveMs: config.keepAliveSeconds * 1000,
       ack: config.ack,
+      watch: config.watch,
+      securedAfi: config.securedAfi,
       reportAllTags: config.reportAllTags,
     });
     return {

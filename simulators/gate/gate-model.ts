@@ -2,7 +2,10 @@
  * What the simulated gate knows: its configuration blocks (the alarm in block 9, stored by
  * `[0x8B]` and taken into use by a CPU reset, as on the reader), the people counters, and the
  * tags of people walking through. Items come as sample-library barcodes (encoded ISO 28560-3,
- * owner SE-RPL, with the repository's own encoder) or as raw memory.
+ * owner SE-RPL, with the repository's own encoder) or as raw memory, each tag with its AFI and its
+ * NXP EAS bit. The gate watches what it is set to (its reader's AFI filter, the EAS bit, or
+ * either) as a real gate is configured: a tag secured by that sets the alarm off, and only such
+ * tags are reported in its notifications (unless it reports every tag).
  */
 import { z } from 'zod';
 import {
@@ -23,9 +26,25 @@ const memoryHex = z
   .regex(/^([0-9A-Fa-f]{2})+$/, 'must be whole bytes of hex')
   .max(2048);
 
+const afiByte = z.number().int().min(0).max(255);
+
+const uidHex = z.string().regex(/^[0-9A-Fa-f]{16}$/, 'must be 16 hex digits');
+
+/**
+ * What a tag's security holds, beside the item: `secured` sets both its AFI (the gate's secured
+ * AFI on the shelf, 0xC2 on loan) and its NXP EAS bit (on, off) as a desk securing by both writes them; `afi` and
+ * `eas` say one of them otherwise (a tag half secured, a site's own AFI).
+ */
+const tagSecurity = {
+  uid: uidHex.optional(),
+  secured: z.boolean().optional(),
+  afi: afiByte.optional(),
+  eas: z.boolean().optional(),
+};
+
 export const passageSchema = z.strictObject({
   direction: z.enum(['in', 'out']),
-  /** Item barcodes (ISO 28560-3 tags of the sample library) or raw tag memory. */
+  /** Item barcodes (ISO 28560-3 tags of the sample library), or such an item or raw tag memory with its security. */
   items: z
     .array(
       z.union([
@@ -35,27 +54,33 @@ export const passageSchema = z.strictObject({
           .max(32)
           .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII'),
         z.strictObject({
-          memoryHex,
-          uid: z
+          item: z
             .string()
-            .regex(/^[0-9A-Fa-f]{16}$/)
-            .optional(),
-          secured: z.boolean().optional(),
+            .min(1)
+            .max(32)
+            .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII'),
+          ...tagSecurity,
         }),
+        z.strictObject({ memoryHex, ...tagSecurity }),
       ]),
     )
     .max(64)
     .default([]),
-  /** AFI 0x07 as on the shelf (the gate alarms) unless false (0xC2, on loan). */
+  /** Each tag's AFI the gate's secured one (0x07) and EAS bit on, as on the shelf, unless false (0xC2 and EAS off: on loan). */
   secured: z.boolean().default(true),
 });
 
 export type Passage = z.input<typeof passageSchema>;
 
+/** What a gate watches to alarm: the AFI (its reader's AFI filter), the NXP EAS bit, or either. */
+export type GateWatch = 'afi' | 'eas' | 'afi+eas';
+
 export interface PassageTag {
   uid: string;
   item: string | null;
   afi: number;
+  eas: boolean;
+  /** Secured as this gate watches: its AFI is the secured one, its EAS bit set, or either (`afi+eas`). */
   secured: boolean;
 }
 
@@ -72,6 +97,10 @@ export interface GateModelOptions {
   alarmOn: boolean;
   /** Loop mask of the gate: 0x0F two loops, 0x03 one. */
   loops: number;
+  /** What makes a tag secured to this gate: its AFI, its EAS bit, or either. */
+  watch: GateWatch;
+  /** The AFI of an item in the library (0x07 by ISO 28560; a site may use its own). */
+  securedAfi: number;
   /** Report every tag, not only secured ones (a gate reading without an AFI filter). */
   reportAllTags: boolean;
   /** Data blocks (4 bytes each) read with each tag. */
@@ -117,6 +146,11 @@ export class GateModel {
     };
   }
 
+  /** What the gate watches to alarm, and the AFI it counts secured. */
+  watching(): { watch: GateWatch; securedAfi: number } {
+    return { watch: this.options.watch, securedAfi: this.options.securedAfi };
+  }
+
   resetCounts(): void {
     this.counts = { in: 0, out: 0 };
   }
@@ -147,24 +181,48 @@ export class GateModel {
 
   private tagOf(
     item: z.output<typeof passageSchema>['items'][number],
-    secured: boolean,
+    passageSecured: boolean,
   ): PassageTag & { memory: Uint8Array } {
-    if (typeof item === 'string') {
-      const memory = itemTagMemory({ id: item, owner: SAMPLE_OWNER_LIBRARY });
-      return { uid: uidFor(item), item, ...security(secured), memory };
-    }
-    const memory = Uint8Array.from(Buffer.from(item.memoryHex, 'hex'));
+    if (typeof item === 'string') return this.itemTag(item, { secured: passageSecured });
+    const security = { ...item, secured: item.secured ?? passageSecured };
+    if ('item' in item) return this.itemTag(item.item, security);
     return {
       uid: (item.uid ?? uidFor(item.memoryHex)).toUpperCase(),
       item: null,
-      ...security(item.secured ?? secured),
-      memory,
+      ...this.securityOf(security),
+      memory: Uint8Array.from(Buffer.from(item.memoryHex, 'hex')),
     };
+  }
+
+  /** A sample-library item's tag: the same UID on every walk unless one is given. */
+  private itemTag(item: string, security: TagSecurity): PassageTag & { memory: Uint8Array } {
+    return {
+      uid: (security.uid ?? uidFor(item)).toUpperCase(),
+      item,
+      ...this.securityOf(security),
+      memory: itemTagMemory({ id: item, owner: SAMPLE_OWNER_LIBRARY }),
+    };
+  }
+
+  /**
+   * A tag's AFI and EAS bit (`secured` sets both — the AFI to this gate's secured one, or 0xC2 —
+   * `afi` or `eas` one of them), and whether this gate counts it secured by what it watches.
+   */
+  private securityOf(security: TagSecurity): { afi: number; eas: boolean; secured: boolean } {
+    const { watch, securedAfi } = this.options;
+    const afi = security.afi ?? (security.secured ? securedAfi : UNSECURED_AFI);
+    const eas = security.eas ?? security.secured;
+    const byAfi = watch !== 'eas' && afi === securedAfi;
+    const byEas = watch !== 'afi' && eas;
+    return { afi, eas, secured: byAfi || byEas };
   }
 }
 
-function security(secured: boolean): { afi: number; secured: boolean } {
-  return { afi: secured ? SECURED_AFI : UNSECURED_AFI, secured };
+interface TagSecurity {
+  uid?: string | undefined;
+  secured: boolean;
+  afi?: number | undefined;
+  eas?: boolean | undefined;
 }
 
 /** A stable NXP-looking UID per item: the same book has the same tag on every walk. */
@@ -178,6 +236,8 @@ function uidFor(key: string): string {
 export const DEFAULT_GATE_MODEL: GateModelOptions = {
   alarmOn: true,
   loops: GATE_ALARM_LOOPS.two,
+  watch: 'afi',
+  securedAfi: SECURED_AFI,
   reportAllTags: false,
   dataBlocks: 9,
 };

@@ -4,6 +4,7 @@ export {
   DEFAULT_GATE_MODEL,
   GateModel,
   type GateModelOptions,
+  type GateWatch,
   type Passage,
   type PassageResult,
   type PassageTag,

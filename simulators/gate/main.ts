@@ -9,11 +9,13 @@
  *   --keep-alive <s>      seconds between keep-alives (default 5; 0 = none)
  *   --ack                 ACK mode: each notification waits for Carrel's [0x32]
  *   --alarm-off           start with the alarm loops switched off
+ *   --watch <w>           what makes a tag secured to the gate: afi (its AFI filter, default), eas, afi+eas
  *   --all-tags            report every tag, not only secured ones
  */
 import { CarrelError } from '../../src/core/errors.js';
 import { numberOption, simulatorMain } from '../common/main.js';
 import { GATE_PORTS } from './family.js';
+import type { GateWatch } from './gate-model.js';
 import { startGateSimulator } from './simulator.js';
 
 export const runGateSimulator = simulatorMain({
@@ -26,6 +28,7 @@ export const runGateSimulator = simulatorMain({
     'keep-alive': { type: 'string' },
     ack: { type: 'boolean' },
     'alarm-off': { type: 'boolean' },
+    watch: { type: 'string' },
     'all-tags': { type: 'boolean' },
   },
   async start(values) {
@@ -42,12 +45,13 @@ export const runGateSimulator = simulatorMain({
       keepAliveMs: numberOption(values['keep-alive'], 'keep-alive', 5, 3600) * 1000,
       ack: values.ack === true,
       alarmOn: values['alarm-off'] !== true,
+      watch: watchOption(values.watch),
       reportAllTags: values['all-tags'] === true,
     });
     const from = values['local-address'] ? ` from ${values['local-address']}` : '';
     return {
       banner: [
-        `security gate simulator (FEIG notification mode${values.ack ? ', ACK' : ''})`,
+        `security gate simulator (FEIG notification mode${values.ack ? ', ACK' : ''}, watching ${sim.model.watching().watch})`,
         `  notifies  tcp://${host}:${port}${from}`,
         `  commands  tcp://127.0.0.1:${sim.commandPort}`,
         `  control   ${sim.httpUrl}/api/state  (POST /api/passages, PUT /api/faults)`,
@@ -56,3 +60,13 @@ export const runGateSimulator = simulatorMain({
     };
   },
 });
+
+const WATCHES: readonly GateWatch[] = ['afi', 'eas', 'afi+eas'];
+
+function watchOption(value: string | undefined): GateWatch {
+  if (value === undefined) return 'afi';
+  const watch = WATCHES.find((w) => w === value);
+  if (watch === undefined)
+    throw new CarrelError('usage', `--watch must be one of ${WATCHES.join(', ')}, not ${value}`);
+  return watch;
+}

@@ -12,6 +12,7 @@ import { faultsSchema, type GateControl, startControlServer } from './control-se
 import {
   DEFAULT_GATE_MODEL,
   GateModel,
+  type GateWatch,
   type Passage,
   type PassageResult,
   passageSchema,
@@ -42,7 +43,14 @@ export interface GateSimulatorOptions {
   alarmOn?: boolean;
   /** Loop mask: 0x0F two loops (default), 0x03 one. */
   loops?: number;
-  /** Report every tag, not only secured ones. Default false (an AFI 0x07 filter, as gates are set up). */
+  /**
+   * What makes a tag secured to the gate, as its reader is set up: `afi` (its AFI filter, the
+   * default), `eas` (the NXP EAS bit) or `afi+eas` (either).
+   */
+  watch?: GateWatch;
+  /** The AFI an item in the library has. Default 0x07. */
+  securedAfi?: number;
+  /** Report every tag, not only secured ones. Default false (only what it watches, as gates are set up). */
   reportAllTags?: boolean;
   /** Data blocks read with each tag (4 bytes each). Default 9, as in the published sample. */
   dataBlocks?: number;
@@ -76,6 +84,8 @@ export async function startGateSimulator(options: GateSimulatorOptions): Promise
     ...DEFAULT_GATE_MODEL,
     ...(options.alarmOn === undefined ? {} : { alarmOn: options.alarmOn }),
     ...(options.loops === undefined ? {} : { loops: options.loops }),
+    ...(options.watch === undefined ? {} : { watch: options.watch }),
+    ...(options.securedAfi === undefined ? {} : { securedAfi: options.securedAfi }),
     ...(options.reportAllTags === undefined ? {} : { reportAllTags: options.reportAllTags }),
     ...(options.dataBlocks === undefined ? {} : { dataBlocks: options.dataBlocks }),
   });
@@ -158,6 +168,7 @@ function describe(
 ) {
   return {
     alarm: model.alarm(),
+    ...model.watching(),
     counters: { ...model.counts },
     passages: model.passages,
     alarms: model.alarms,

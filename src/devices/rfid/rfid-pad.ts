@@ -50,7 +50,8 @@ import {
   type SecurityOutcome,
 } from './security.js';
 import type { TagItem } from './tag-item.js';
-import { type PadTag, readTagImage, sameBytes, type TagImage, TagMemories } from './tag-memory.js';
+import { type PadTag, sameBytes, TagMemories } from './tag-memory.js';
+import { type Presence, TagReads } from './tag-reads.js';
 
 export type { PadTag } from './tag-memory.js';
 
@@ -77,18 +78,6 @@ export interface RfidPadOptions {
 /** Reader commands in a row without a reply after which the reader counts as hung. */
 export const DEFAULT_HUNG_AFTER_MISSED_REPLIES = 2;
 
-interface Presence {
-  uid: TagUid;
-  missedRounds: number;
-  /** Reported with tag_arrived. */
-  announced: boolean;
-  /** Kept from before the reader's link was lost: its memory is read again when next seen. */
-  readAgain: boolean;
-  /** Failed reads of its memory since it was last read or given up on (`readAttempts` in all). */
-  readFailures: number;
-  lastReadError?: string;
-}
-
 export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   readonly id: string;
   readonly kind = 'rfid-reader';
@@ -101,10 +90,10 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   /** Why the pad closed the reader's link itself (it stopped answering). */
   private lostError: Error | undefined;
   private readonly maxTags: number;
-  private readonly readAttempts: number;
   private readonly security: SecurityOptions;
   private readonly present = new Map<TagUid, Presence>();
   private readonly memories: TagMemories;
+  private readonly reads: TagReads;
   private readonly securityJobs = new Map<TagUid, SecurityJob>();
   private reportedSets = new Map<string, string>();
   private identity: ReaderIdentity | undefined;
@@ -126,11 +115,17 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.leaveAfter = Math.max(1, options.leaveAfterMissedRounds ?? 3);
     this.hungAfter = Math.max(1, options.hungAfterMissedReplies ?? DEFAULT_HUNG_AFTER_MISSED_REPLIES);
     this.maxTags = Math.max(1, options.maxTags ?? 64);
-    this.readAttempts = Math.max(1, options.readAttempts ?? 3);
     this.security = { ...DEFAULT_SECURITY, ...options.security };
     this.memories = new TagMemories(Math.max(this.maxTags, options.cacheSize ?? 1000), this.security, (uid) =>
       this.present.has(uid),
     );
+    this.reads = new TagReads({
+      reader: this.reader,
+      memories: this.memories,
+      readAttempts: Math.max(1, options.readAttempts ?? 3),
+      readsEas: () => this.readsEas,
+      announce: { arrived: (presence) => this.arrived(presence), left: (presence) => this.left(presence) },
+    });
     this.reader.on('close', (error) => this.onReaderClosed(error));
     this.lastCondition = conditionKey(this.condition());
   }
@@ -361,8 +356,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       // A reader that left a command unanswered is asked nothing more this round.
       if (this.disconnecting || !this.reader.isOpen || this.reader.unansweredInARow > 0) return;
       if (presence.missedRounds > 0) continue;
-      if (!presence.announced) await this.readNewTag(presence);
-      else if (presence.readAgain) await this.readKeptTag(presence);
+      if (!presence.announced) await this.reads.readNew(presence);
+      else if (presence.readAgain) await this.reads.readKept(presence);
     }
     for (const uid of seen) {
       const job = this.securityJobs.get(uid);
@@ -371,58 +366,6 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     }
     this.reportSets();
     this.checkCondition();
-  }
-
-  private async readNewTag(presence: Presence): Promise<void> {
-    const uid = presence.uid;
-    if (!this.memories.has(uid)) {
-      const image = await this.readImage(presence);
-      if (image === 'later') return;
-      if (image) this.memories.remember(uid, image);
-    }
-    this.arrived(presence);
-  }
-
-  /**
-   * One read of a tag on the pad: its image once read whole; `later` while a failed read has
-   * attempts left (or the link closed); past them, what could be read of it (its system info, AFI
-   * and EAS bit without its memory), or undefined when not even that.
-   */
-  private async readImage(presence: Presence): Promise<TagImage | undefined | 'later'> {
-    let image: TagImage | undefined;
-    try {
-      image = await readTagImage(this.reader, presence.uid, { eas: this.readsEas });
-      if (image.readError === undefined) return image;
-      presence.lastReadError = image.readError;
-    } catch (error) {
-      if (!this.reader.isOpen) return 'later';
-      presence.lastReadError = describeError(error).code;
-    }
-    presence.readFailures++;
-    return presence.readFailures < this.readAttempts ? 'later' : image;
-  }
-
-  /**
-   * A tag kept from before the reader's link was lost, seen again: read afresh, since while the
-   * reader was away it may have been programmed or secured elsewhere, or taken off and another
-   * put down with its UID. Unchanged, nothing is said. Changed, or now unreadable, it is told as
-   * a tag taken off and put down again would have been: left with what it held, then arrived.
-   */
-  private async readKeptTag(presence: Presence): Promise<void> {
-    const uid = presence.uid;
-    const image = await this.readImage(presence);
-    if (image === 'later') return;
-    presence.readAgain = false;
-    // Unchanged: the same memory (or none readable), AFI, DSFID and EAS bit, or unreadable as it
-    // was when it arrived.
-    if (image ? this.memories.holds(uid, image) : !this.memories.has(uid)) {
-      presence.readFailures = 0;
-      return;
-    }
-    this.left(presence);
-    this.memories.forget(uid);
-    if (image) this.memories.remember(uid, image);
-    this.arrived(presence);
   }
 
   /** The tag's memory is read (or could not be, after every attempt): tag_arrived. */

@@ -1,8 +1,8 @@
 /**
  * What the pad knows of each tag's memory: the images it read (system info and user memory,
  * decoded as an item), by UID, the oldest of a tag no longer on the pad let go past a bound. How a
- * tag is read and how its memory is described to the world; what the pad does with it is
- * rfid-pad.ts's.
+ * tag is read and how its memory is described to the world; when a tag on the pad is read is
+ * tag-reads.ts's, what the pad does with it rfid-pad.ts's.
  */
 import { describeError } from '../../core/errors.js';
 import type { SystemInfo } from '../../protocols/iso15693/system-info.js';

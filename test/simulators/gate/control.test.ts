@@ -130,6 +130,8 @@ describe('runGateSimulator (carrel sim gate)', () => {
     const running = runGateSimulator([
       '--port',
       String(port),
+      '--watch',
+      'eas',
       '--command-port',
       '0',
       '--http-port',
@@ -139,6 +141,7 @@ describe('runGateSimulator (carrel sim gate)', () => {
     ]);
     await ready;
     expect(lines.join('\n')).toMatch(new RegExp(`notifies {2}tcp://127\\.0\\.0\\.1:${port}`));
+    expect(lines.join('\n')).toContain('watching eas');
     await expect.poll(() => gate.condition().status, { timeout: 5000 }).toBe('online');
     process.emit('SIGTERM');
     expect(await running).toBe(0);
@@ -150,5 +153,9 @@ describe('runGateSimulator (carrel sim gate)', () => {
       message: '--port is required',
     });
     await expect(runGateSimulator(['--port', '0'])).rejects.toMatchObject({ code: 'usage' });
+    await expect(runGateSimulator(['--port', '1', '--watch', 'sideways'])).rejects.toMatchObject({
+      code: 'usage',
+      message: '--watch must be one of afi, eas, afi+eas, not sideways',
+    });
   });
 });
