@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samplePdf } from '../../simulators/print-server/sample-document.js';
@@ -10,6 +9,7 @@ import { IppHttpTransport } from '../../src/devices/transport/ipp-http.js';
 import { printQueueSchema } from '../../src/gateway/families/print-queue/index.js';
 import { type Cups, cupsSkipReason, startCups } from '../helpers/cups.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { tempFolders } from '../helpers/temp-folders.js';
 
 const skip = cupsSkipReason();
 const PATRON = '21000001';
@@ -35,7 +35,7 @@ describe.skipIf(skip)('a print queue on a real CUPS', () => {
   let cups: Cups;
   let testDesk: TestDesk;
   let client: IppClient;
-  const dir = mkdtempSync(join(tmpdir(), 'carrel-cups-docs-'));
+  const dir = tempFolders('carrel-cups-docs-')();
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${testDesk.api}${path}`, {
       method: 'POST',

@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+/**
+ * Fresh folders under the system's temporary folder, named `prefix` and six random characters, for
+ * the test file that calls this at its top level: each one made is removed, with all in it, once
+ * the file's tests have run. A database in one is closed by its test first (SQLite on Linux would
+ * let the folder go under an open one, but its test should not leave it open).
+ */
+export function tempFolders(prefix: string): () => string {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const folder of made.splice(0)) rmSync(folder, { recursive: true, force: true });
+  });
+  return () => {
+    const folder = mkdtempSync(join(tmpdir(), prefix));
+    made.push(folder);
+    return folder;
+  };
+}
