@@ -24,11 +24,13 @@ describe.skipIf(skip)('IppClient against a real CUPS (cupsd + ippeveprinter)', (
   let cups: Cups;
   let client: IppClient;
   let transport: IppHttpTransport;
-  const dir = tempFolders('carrel-docs-')();
-  const three = join(dir, 'three.pdf');
-  writeFileSync(three, samplePdf({ pages: 3, title: 'Essay draft' }));
+  /** Made before the tests, not as the block is read: a skipped block (no CUPS) would leave it behind. */
+  const tempFolder = tempFolders('carrel-docs-');
+  let three: string;
 
   beforeAll(async () => {
+    three = join(tempFolder(), 'three.pdf');
+    writeFileSync(three, samplePdf({ pages: 3, title: 'Essay draft' }));
     cups = await startCups();
     transport = new IppHttpTransport({ url: cups.queueUrl, clock: systemClock });
     client = new IppClient(transport);
