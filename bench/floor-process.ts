@@ -5,7 +5,7 @@
  * prints the same `API http://…/api/v1` line `carrel start` does, so the desk
  * benchmark starts and measures it the same way.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
@@ -13,10 +13,19 @@ import { pino } from 'pino';
 import { chooseBackend, connect } from '../src/gateway/storage/backends.js';
 
 const logger = pino({ level: 'warn' });
-const db = connect(chooseBackend(), join(mkdtempSync(join(tmpdir(), 'carrel-floor-')), 'floor.db'));
+const folder = mkdtempSync(join(tmpdir(), 'carrel-floor-'));
+const db = connect(chooseBackend(), join(folder, 'floor.db'));
 db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)');
 const app = Fastify({ loggerInstance: logger });
 app.get('/readyz', async () => ({ ready: true }));
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stderr.write(`API ${address}/api/v1\n`);
-process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+process.once(
+  'SIGTERM',
+  () =>
+    void app.close().then(() => {
+      db.close();
+      rmSync(folder, { recursive: true, force: true });
+      process.exit(0);
+    }),
+);

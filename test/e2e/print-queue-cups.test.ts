@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samplePdf } from '../../simulators/print-server/sample-document.js';
@@ -10,6 +9,7 @@ import { IppHttpTransport } from '../../src/devices/transport/ipp-http.js';
 import { printQueueSchema } from '../../src/gateway/families/print-queue/index.js';
 import { type Cups, cupsSkipReason, startCups } from '../helpers/cups.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { tempFolders } from '../helpers/temp-folders.js';
 
 const skip = cupsSkipReason();
 const PATRON = '21000001';
@@ -35,7 +35,8 @@ describe.skipIf(skip)('a print queue on a real CUPS', () => {
   let cups: Cups;
   let testDesk: TestDesk;
   let client: IppClient;
-  const dir = mkdtempSync(join(tmpdir(), 'carrel-cups-docs-'));
+  /** Made in a test, not as the block is read: a skipped block (no CUPS) would leave it behind. */
+  const tempFolder = tempFolders('carrel-cups-docs-');
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${testDesk.api}${path}`, {
       method: 'POST',
@@ -80,7 +81,7 @@ describe.skipIf(skip)('a print queue on a real CUPS', () => {
   });
 
   it('holds, counts, releases, charges and completes a job printed with lp', async () => {
-    const file = join(dir, 'four.pdf');
+    const file = join(tempFolder(), 'four.pdf');
     writeFileSync(file, samplePdf({ pages: 4, title: 'Thesis' }));
     const jobId = await cups.submit(file, PATRON, { title: 'Thesis' });
     const { session } = (await post('/api/v1/print/station/login', { patron: PATRON, pin: '1234' })).body as {
@@ -119,7 +120,7 @@ describe.skipIf(skip)('a print queue on a real CUPS', () => {
   }, 60_000);
 
   it('cancels a job left held past the hold time, charging nothing', async () => {
-    const file = join(dir, 'one.pdf');
+    const file = join(tempFolder(), 'one.pdf');
     writeFileSync(file, samplePdf({ pages: 1 }));
     const before = (
       (await post('/api/v1/print/accounts/find', { patron: PATRON })).body.statement as {

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import { backUpDatabase } from '../../src/gateway/storage/backup.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { tempFolders } from '../helpers/temp-folders.js';
 import { until } from '../helpers/until.js';
 
 const MONITORING = join(import.meta.dirname, '..', '..', 'monitoring');
@@ -62,6 +62,8 @@ describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
 
 describe('the metrics the alert rules and the Grafana dashboard use', () => {
   let desk: TestDesk;
+  /** A folder standing for another disk, where a backup is written. */
+  const otherDisk = tempFolders('carrel-other-disk-');
   beforeAll(async () => {
     desk = await startTestDesk();
     await waitForDevice(desk.api, 'receipt-1', 'online');
@@ -107,7 +109,7 @@ describe('the metrics the alert rules and the Grafana dashboard use', () => {
       Number(/^carrel_backup_last_success_timestamp_seconds (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
     expect(at(await scrape())).toBe(0);
     const made = backUpDatabase(desk.databasePath, {
-      to: join(mkdtempSync(join(tmpdir(), 'carrel-other-disk-')), 'backups'),
+      to: join(otherDisk(), 'backups'),
       now: new Date('2026-12-04T02:30:00Z'),
     });
     expect(made.recorded).toBe(true);

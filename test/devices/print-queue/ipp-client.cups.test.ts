@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samplePdf } from '../../../simulators/print-server/sample-document.js';
@@ -7,6 +6,7 @@ import { systemClock } from '../../../src/core/clock.js';
 import { IppClient } from '../../../src/devices/print-queue/ipp-client.js';
 import { IppHttpTransport } from '../../../src/devices/transport/ipp-http.js';
 import { type Cups, cupsSkipReason, startCups } from '../../helpers/cups.js';
+import { tempFolders } from '../../helpers/temp-folders.js';
 
 const skip = cupsSkipReason();
 
@@ -24,11 +24,13 @@ describe.skipIf(skip)('IppClient against a real CUPS (cupsd + ippeveprinter)', (
   let cups: Cups;
   let client: IppClient;
   let transport: IppHttpTransport;
-  const dir = mkdtempSync(join(tmpdir(), 'carrel-docs-'));
-  const three = join(dir, 'three.pdf');
-  writeFileSync(three, samplePdf({ pages: 3, title: 'Essay draft' }));
+  /** Made before the tests, not as the block is read: a skipped block (no CUPS) would leave it behind. */
+  const tempFolder = tempFolders('carrel-docs-');
+  let three: string;
 
   beforeAll(async () => {
+    three = join(tempFolder(), 'three.pdf');
+    writeFileSync(three, samplePdf({ pages: 3, title: 'Essay draft' }));
     cups = await startCups();
     transport = new IppHttpTransport({ url: cups.queueUrl, clock: systemClock });
     client = new IppClient(transport);

@@ -1,9 +1,9 @@
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { samplePdf } from '../../../simulators/print-server/sample-document.js';
 import { ManualClock } from '../../../src/core/clock.js';
+import { tempFolders } from '../../helpers/temp-folders.js';
 
 type PageImageModule = typeof import('../../../src/devices/print-queue/page-image.js');
 
@@ -23,9 +23,10 @@ const settledWithin = <T>(promise: Promise<T>, ms: number) =>
 describe('a page image’s deadline', () => {
   let hung: PageImageModule;
   const saved = process.env.PDFTOPPM_PATH;
+  const tempFolder = tempFolders('carrel-pdftoppm-');
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'carrel-pdftoppm-'));
+    const dir = tempFolder();
     const script = join(dir, 'pdftoppm');
     writeFileSync(script, '#!/bin/sh\nexec sleep 30\n');
     chmodSync(script, 0o755);

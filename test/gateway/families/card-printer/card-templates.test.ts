@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '../../../../src/core/png.js';
 import { CardTemplates } from '../../../../src/gateway/families/card-printer/card-templates.js';
+import { tempFolders } from '../../../helpers/temp-folders.js';
 
 const fields = {
   name: 'Zoë <Åström> & co',
@@ -12,8 +12,10 @@ const fields = {
   library: 'Riverside',
 };
 
+const tempFolder = tempFolders('carrel-card-templates-');
+
 function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'carrel-card-templates-'));
+  const dir = tempFolder();
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return dir;
 }

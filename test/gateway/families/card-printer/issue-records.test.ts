@@ -1,13 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CardIssueRecords } from '../../../../src/gateway/families/card-printer/issue-records.js';
 import { migrate, openDatabase } from '../../../../src/gateway/storage/index.js';
+import { tempFolders } from '../../../helpers/temp-folders.js';
+
+const tempFolder = tempFolders('carrel-cards-');
 
 describe('card issue records', () => {
   it('keeps whether an issued card’s stripe was verified or only written, over a database made before', () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'carrel-cards-')), 'carrel.db');
+    const file = path.join(tempFolder(), 'carrel.db');
     const db = openDatabase(file);
     // A database of the release before: the issue table without the stripe column.
     migrate(db, 'card-issues', [
@@ -52,7 +53,7 @@ describe('card issue records', () => {
   });
 
   it('never hands out a number twice, across restarts, and stops at the end of the range', () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'carrel-cards-')), 'carrel.db');
+    const file = path.join(tempFolder(), 'carrel.db');
     let db = openDatabase(file);
     let records = new CardIssueRecords(db, 'cards-1');
     expect([records.allocate('codabar:21234:8', 5, 7), records.allocate('codabar:21234:8', 5, 7)]).toEqual([
@@ -69,7 +70,7 @@ describe('card issue records', () => {
   });
 
   it('finishes an issue a crash left printing as failed, and counts only issued cards per day', () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'carrel-cards-')), 'carrel.db');
+    const file = path.join(tempFolder(), 'carrel.db');
     let db = openDatabase(file);
     let records = new CardIssueRecords(db, 'cards-1');
     const at = '2026-12-03T10:00:00.000Z';
@@ -108,7 +109,7 @@ describe('card issue records', () => {
   });
 
   it('lets one printer of the desk replace a card while another prints its replacement, not both', () => {
-    const db = openDatabase(path.join(mkdtempSync(path.join(tmpdir(), 'carrel-cards-')), 'carrel.db'));
+    const db = openDatabase(path.join(tempFolder(), 'carrel.db'));
     const front = new CardIssueRecords(db, 'cards-1');
     const back = new CardIssueRecords(db, 'cards-2');
     const at = '2026-12-03T10:00:00.000Z';
@@ -134,7 +135,7 @@ describe('card issue records', () => {
   });
 
   it('refuses to name a forgotten card as replaced, saying to print without it and block the old card by hand', () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'carrel-cards-')), 'carrel.db');
+    const file = path.join(tempFolder(), 'carrel.db');
     const db = openDatabase(file);
     const records = new CardIssueRecords(db, 'cards-1');
     const at = '2026-09-01T10:00:00.000Z';
