@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
-import { chromiumSkipReason } from '../helpers/browser.js';
+import { chromiumSkipReason, sharedChromium } from '../helpers/browser.js';
 import { heading, itemText, logIn } from '../helpers/kiosk-page.js';
-import { DUE, openKiosk, patronDesk, sharedChromium } from './kiosk-patron-rig.js';
+import { DUE, openKiosk, patronDesk } from './kiosk-patron-rig.js';
 
 const skip = chromiumSkipReason();
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
-import { chromiumSkipReason } from '../helpers/browser.js';
+import { chromiumSkipReason, sharedChromium } from '../helpers/browser.js';
 import { heading, itemText, logIn, showFees } from '../helpers/kiosk-page.js';
-import { INACTIVITY_SECONDS, openKiosk, patronDesk, sharedChromium } from './kiosk-patron-rig.js';
+import { INACTIVITY_SECONDS, openKiosk, patronDesk } from './kiosk-patron-rig.js';
 
 const skip = chromiumSkipReason();
 

@@ -1,6 +1,6 @@
-import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import { afterAll, beforeAll, describe, type ExpectStatic, it } from 'vitest';
-import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import type { Page, WebSocketRoute } from 'playwright-core';
+import { describe, type ExpectStatic, it } from 'vitest';
+import { chromiumSkipReason, sharedChromium } from '../helpers/browser.js';
 import { heading, itemText, type KioskInChromium, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
@@ -57,21 +57,8 @@ const ASK_AGAIN_MS = 3000;
  * own), their tests one after the other; one Chromium for both, each screen a context of its own.
  */
 describe.skipIf(skip !== undefined)('kiosk screens on one pad', { concurrent: true }, () => {
-  let browser: Browser | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   /** The file's Chromium, once started. */
-  const shared = () => {
-    if (!browser) throw new Error('Chromium has not started');
-    return browser;
-  };
+  const shared = sharedChromium();
 
   /**
    * Two kiosk screens on one pad (a second tab, or staff opening the kiosk address to check

@@ -1,6 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, type ExpectStatic } from 'vitest';
-import { launchChromium } from '../helpers/browser.js';
+import type { ExpectStatic } from 'vitest';
 import { heading, type KioskInChromium, kioskInChromium } from '../helpers/kiosk-page.js';
 
 /**
@@ -17,24 +16,6 @@ export const INACTIVITY_SECONDS = 10;
 export const DUE = /Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/;
 /** Items of the sample library the tests lend, given back after each test. */
 const LENT = ['31000005', '31000006', '31000012', '31000026'];
-
-/**
- * One Chromium for the `describe` block that calls this (launched before its tests, closed after):
- * the returned function gives it, once launched, to the blocks inside.
- */
-export function sharedChromium(): () => Browser {
-  let browser: Browser | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  return () => {
-    if (!browser) throw new Error('Chromium has not started');
-    return browser;
-  };
-}
 
 /**
  * A desk of its own for the block that calls this, in `browser`: sessions end after 10 s idle,

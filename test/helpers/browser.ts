@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Debian's Chromium (never a downloaded browser), headless, with the flags a closed network needs. */
 export const CHROMIUM_PATH = process.env.CARREL_CHROMIUM ?? '/usr/bin/chromium';
@@ -51,4 +52,22 @@ export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> 
       ...camera,
     ],
   });
+}
+
+/**
+ * One Chromium for the `describe` block that calls this (launched before its tests, closed after):
+ * the returned function gives it, once launched, to the blocks inside.
+ */
+export function sharedChromium(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('Chromium has not started');
+    return browser;
+  };
 }
