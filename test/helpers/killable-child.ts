@@ -1,6 +1,8 @@
 /**
  * For the SIGKILL tests: a child script run on the built code (dist/), killed at a chosen point
- * of what it prints, and the check that dist/ is there and no older than its sources.
+ * of what it prints, and the check that dist/ is there and no older than its sources. The children
+ * are TypeScript beside their tests (`*-child.ts`), type-checked with the rest and compiled by
+ * `npm run build` into dist/test/.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -46,12 +48,24 @@ export function runKillableChild(
   });
 }
 
-/** Throws unless every source file of these folders (relative to the repository) is built and current in dist/. */
-export async function assertBuilt(folders: readonly string[]): Promise<void> {
-  for (const folder of folders) {
-    for (const file of await readdir(path.join(ROOT, folder))) {
-      const built = path.join(ROOT, 'dist', folder, file.replace(/\.ts$/, '.js'));
-      if (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(ROOT, folder, file)).mtimeMs)
+/** The built script of a child beside a test: `builtChild(import.meta.url, 'x-child')` is dist/test/…/x-child.js. */
+export function builtChild(testUrl: string, name: string): string {
+  const folder = path.relative(ROOT, path.dirname(fileURLToPath(testUrl)));
+  return path.join(ROOT, 'dist', folder, `${name}.js`);
+}
+
+/**
+ * Throws unless every source file of these folders, and these single files (paths relative to the
+ * repository), is built and current in dist/.
+ */
+export async function assertBuilt(sources: readonly string[]): Promise<void> {
+  for (const source of sources) {
+    const files = statSync(path.join(ROOT, source)).isDirectory()
+      ? (await readdir(path.join(ROOT, source))).map((file) => path.join(source, file))
+      : [source];
+    for (const file of files) {
+      const built = path.join(ROOT, 'dist', file.replace(/\.ts$/, '.js'));
+      if (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(ROOT, file)).mtimeMs)
         throw new Error(`${built} is missing or stale: run \`npm run build\` first`);
     }
   }

@@ -9,10 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
  * The mqtt client package (mqtt.js: ~10 MB of RSS, ~150 ms to load) is for
  * external brokers only. A fresh node process runs the build in dist/ (vitest's
  * own module graph would not tell: it loads mqtt for the observers) and reports
- * what it loaded; see mqtt-module-probe.mjs for the two witnesses used.
+ * what it loaded; see mqtt-module-probe.ts (built into dist/test/) for the two witnesses used.
  */
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const probe = fileURLToPath(new URL('./mqtt-module-probe.mjs', import.meta.url));
+const probe = join(root, 'dist/test/api/mqtt/mqtt-module-probe.js');
 const run = promisify(execFile);
 
 interface ProbeReport {
@@ -23,7 +23,7 @@ interface ProbeReport {
 }
 
 async function probeRun(mode: 'embedded' | 'external'): Promise<ProbeReport> {
-  const { stdout } = await run(process.execPath, [probe, root, mode], { cwd: root, timeout: 15_000 });
+  const { stdout } = await run(process.execPath, [probe, mode], { cwd: root, timeout: 15_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ProbeReport;
 }
 
@@ -35,6 +35,7 @@ function assertBuildIsFresh(): void {
     'src/api/mqtt/client-link',
     'src/api/mqtt/embedded-link',
     'src/api/mqtt/embedded-broker',
+    'test/api/mqtt/mqtt-module-probe',
   ];
   for (const path of pairs) {
     const built = join(root, 'dist', `${path}.js`);

@@ -1,14 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfflineJournal, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
-import { assertBuilt, runKillableChild } from '../../helpers/killable-child.js';
+import { assertBuilt, builtChild, runKillableChild } from '../../helpers/killable-child.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHILD = path.join(HERE, 'journal-child.mjs');
+const CHILD = builtChild(import.meta.url, 'journal-child');
 const ROUNDS = 20;
 /** Acks before the kill are drawn from 5..95; the child would go on far past that. */
 const KILL_WITHIN = 95;
@@ -40,7 +38,7 @@ function openJournal() {
 
 beforeAll(async () => {
   // The children run dist/: it must exist and be no older than the source it is built from.
-  await assertBuilt(['src/gateway/offline']);
+  await assertBuilt(['src/gateway/offline', 'test/gateway/offline/journal-child.ts']);
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-offline-kill-'));
   dbPath = path.join(dir, 'carrel.db');
 });

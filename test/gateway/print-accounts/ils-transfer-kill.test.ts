@@ -1,18 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { IlsTransferJournal } from '../../../src/gateway/print-accounts/ils-transfer-journal.js';
 import { PrintLedger } from '../../../src/gateway/print-accounts/ledger.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
-import { assertBuilt, runKillableChild } from '../../helpers/killable-child.js';
+import { assertBuilt, builtChild, runKillableChild } from '../../helpers/killable-child.js';
 import { sampleFixtureInput } from '../../simulators/ils/sample.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHILD = path.join(HERE, 'ils-transfer-child.mjs');
+const CHILD = builtChild(import.meta.url, 'ils-transfer-child');
 const PATRON = '21000010';
 const CREDIT = 100_000;
 const TRANSFERS = 12;
@@ -54,7 +52,11 @@ function books() {
 }
 
 beforeAll(async () => {
-  await assertBuilt(['src/gateway/print-accounts', 'src/devices/ils']);
+  await assertBuilt([
+    'src/gateway/print-accounts',
+    'src/devices/ils',
+    'test/gateway/print-accounts/ils-transfer-child.ts',
+  ]);
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-ils-transfer-kill-'));
   dbPath = path.join(dir, 'carrel.db');
   const fixture = sampleFixtureInput();

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type PrintServerSimulator,
@@ -12,10 +11,9 @@ import { createLogger, silentLogger } from '../../../src/core/logger.js';
 import { PrintLedger } from '../../../src/gateway/print-accounts/ledger.js';
 import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
-import { assertBuilt, runKillableChild } from '../../helpers/killable-child.js';
+import { assertBuilt, builtChild, runKillableChild } from '../../helpers/killable-child.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHILD = path.join(HERE, 'release-child.mjs');
+const CHILD = builtChild(import.meta.url, 'release-child');
 const PATRON = '21000001';
 const JOBS = 40;
 const ROUNDS = 25;
@@ -28,7 +26,11 @@ const runChild = (args: string[], killWhen: (line: string) => boolean) =>
   runKillableChild(CHILD, args, killWhen);
 
 beforeAll(async () => {
-  await assertBuilt(['src/gateway/print-accounts', 'src/devices/print-queue']);
+  await assertBuilt([
+    'src/gateway/print-accounts',
+    'src/devices/print-queue',
+    'test/gateway/print-accounts/release-child.ts',
+  ]);
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-release-kill-'));
   dbPath = path.join(dir, 'carrel.db');
   server = await startPrintServerSimulator({

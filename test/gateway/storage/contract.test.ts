@@ -6,12 +6,10 @@
  * The crash tests run children on dist/: `npm run build` first (`npm test` does).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CarrelError, isStorageFault } from '../../../src/core/errors.js';
 import {
@@ -23,10 +21,9 @@ import {
   takeInstanceLock,
   usableBackends,
 } from '../../../src/gateway/storage/index.js';
+import { assertBuilt, builtChild } from '../../helpers/killable-child.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../../..');
-const CHILD = path.join(HERE, 'storage-child.mjs');
+const CHILD = builtChild(import.meta.url, 'storage-child');
 
 const backends = usableBackends();
 
@@ -47,12 +44,7 @@ function tempFile(): string {
 
 beforeAll(async () => {
   // The crash tests' children run dist/: it must exist and be no older than its source.
-  const source = path.join(ROOT, 'src/gateway/storage');
-  for (const file of await readdir(source)) {
-    const built = path.join(ROOT, 'dist/src/gateway/storage', file.replace(/\.ts$/, '.js'));
-    if (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(source, file)).mtimeMs)
-      throw new Error(`${built} is missing or stale: run \`npm run build\` first`);
-  }
+  await assertBuilt(['src/gateway/storage', 'test/gateway/storage/storage-child.ts']);
 });
 
 it('this Node has at least one SQLite backend', () => {

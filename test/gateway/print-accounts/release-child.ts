@@ -1,38 +1,38 @@
 /**
- * The process the print release kill test SIGKILLs. Runs the compiled gateway
- * (dist/), so `npm run build` first.
+ * The process the print release kill test SIGKILLs. `npm run build` compiles
+ * it with the gateway, and the test runs it from dist/test/.
  *
- *   node release-child.mjs release <db> <queue-url> <patron> <die-one-in>
+ *   node release-child.js release <db> <queue-url> <patron> <die-one-in>
  *     settles what a previous life left open, then releases every held job of
  *     <patron> (request id per job, so a retry is the same release), printing
  *     `charged <job>` when a charge is committed and `released <job>` when the
  *     release is confirmed; one charge in <die-one-in> kills the process right
  *     after it is committed, before Release-Job is sent.
- *   node release-child.mjs settle <db> <queue-url>
+ *   node release-child.js settle <db> <queue-url>
  *     settles and follows until no release is open, then prints `settled`.
  */
 import { writeSync } from 'node:fs';
-
-const dist = new URL('../../../dist/src/', import.meta.url);
-const { openDatabase } = await import(new URL('gateway/storage/index.js', dist).href);
-const { PrintAccounts } = await import(new URL('gateway/print-accounts/service.js', dist).href);
-const { IppClient } = await import(new URL('devices/print-queue/ipp-client.js', dist).href);
-const { IppHttpTransport } = await import(new URL('devices/transport/ipp-http.js', dist).href);
-const { systemClock } = await import(new URL('core/clock.js', dist).href);
-const { silentLogger } = await import(new URL('core/logger.js', dist).href);
-const { tariffSchema } = await import(new URL('gateway/print-accounts/tariff.js', dist).href);
+import { systemClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { IppClient } from '../../../src/devices/print-queue/ipp-client.js';
+import { IppHttpTransport } from '../../../src/devices/transport/ipp-http.js';
+import type { HeldJob, ReleaseQueue } from '../../../src/gateway/print-accounts/queue.js';
+import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
+import { tariffSchema } from '../../../src/gateway/print-accounts/tariff.js';
+import { openDatabase } from '../../../src/gateway/storage/index.js';
 
 const [mode, dbPath, queueUrl, patron, dieOneIn] = process.argv.slice(2);
-const say = (line) => writeSync(1, `${line}\n`);
-const client = new IppClient(new IppHttpTransport({ url: queueUrl, clock: systemClock }));
-const db = openDatabase(dbPath);
-let held = [];
+const say = (line: string) => writeSync(1, `${line}\n`);
+const client = new IppClient(new IppHttpTransport({ url: queueUrl!, clock: systemClock }));
+const db = openDatabase(dbPath!);
+let held: HeldJob[] = [];
 
 /** The queue as the workflow sees it; the simulator's documents are its sample PDFs, one page per job name's digit. */
-const queue = {
+const queue: ReleaseQueue = {
   id: 'public-bw',
   tariff: tariffSchema.parse({ mono: 10 }),
   releaseCodes: false,
+  reconcile: 'impressions',
   maxImpressions: 1000,
   heldJobs: () => held,
   releaseBlocked: () => null,
@@ -43,14 +43,14 @@ const queue = {
       const job = await client.job(jobId);
       return { state: job.state, impressionsCompleted: job.impressionsCompleted };
     } catch (error) {
-      if (error.code === 'print_job_not_found') return { state: 'gone' };
+      if ((error as { code?: string }).code === 'print_job_not_found') return { state: 'gone' };
       throw error;
     }
   },
   thumbnail: async () => undefined,
 };
 
-async function refresh() {
+async function refresh(): Promise<void> {
   held = (await client.jobs('not-completed'))
     .filter((job) => job.state === 'pending-held')
     .map((job) => ({
@@ -96,13 +96,13 @@ if (mode === 'release') {
         try {
           await accounts.release({
             requestId: `kill-release-${job.key}`,
-            patron,
+            patron: patron!,
             queue: 'public-bw',
             jobId: job.jobId,
           });
           say(`released ${job.jobId}`);
         } catch (error) {
-          say(`refused ${job.jobId} ${error.code}`);
+          say(`refused ${job.jobId} ${(error as { code?: string }).code}`);
         }
       }),
     );

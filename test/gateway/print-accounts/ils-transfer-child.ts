@@ -1,8 +1,8 @@
 /**
- * The process the ILS transfer kill test SIGKILLs. Runs the compiled gateway
- * (dist/), so `npm run build` first.
+ * The process the ILS transfer kill test SIGKILLs. `npm run build` compiles it
+ * with the gateway, and the test runs it from dist/test/.
  *
- *   node ils-transfer-child.mjs transfer <db> <ils-url> <patron> <count> <die-one-in>
+ *   node ils-transfer-child.js transfer <db> <ils-url> <patron> <count> <die-one-in>
  *     settles what a previous life left pending, then transfers 1.00 from the
  *     patron's ILS credit <count> times (request id per transfer, the same in
  *     every life, so a retry is the same transfer), printing `journaled <i>`
@@ -10,28 +10,27 @@
  *     `deposited <i>` / `refused <i> <code>` with the answer; one hook call in
  *     <die-one-in> kills the process right there (after the journal, before the
  *     debit is sent; or after the deposit, before the answer).
- *   node ils-transfer-child.mjs settle <db> <ils-url>
+ *   node ils-transfer-child.js settle <db> <ils-url>
  *     settles every pending transfer, then prints `settled`.
  */
 import { writeSync } from 'node:fs';
-
-const dist = new URL('../../../dist/src/', import.meta.url);
-const { openDatabase } = await import(new URL('gateway/storage/index.js', dist).href);
-const { PrintAccounts } = await import(new URL('gateway/print-accounts/service.js', dist).href);
-const { KohaRestAccounts } = await import(new URL('devices/ils/koha-accounts.js', dist).href);
-const { kohaRestAccountsSchema } = await import(new URL('devices/ils/koha-accounts-config.js', dist).href);
-const { systemClock } = await import(new URL('core/clock.js', dist).href);
-const { silentLogger } = await import(new URL('core/logger.js', dist).href);
+import { systemClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { KohaRestAccounts } from '../../../src/devices/ils/koha-accounts.js';
+import { kohaRestAccountsSchema } from '../../../src/devices/ils/koha-accounts-config.js';
+import type { IlsTransferRow } from '../../../src/gateway/print-accounts/ils-transfer-journal.js';
+import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
+import { openDatabase } from '../../../src/gateway/storage/index.js';
 
 const [mode, dbPath, ilsUrl, patron, count, dieOneIn] = process.argv.slice(2);
-const say = (line) => writeSync(1, `${line}\n`);
+const say = (line: string) => writeSync(1, `${line}\n`);
 const every = Number(dieOneIn ?? 0);
 const maybeDie = () => {
   if (every > 0 && Math.floor(Math.random() * every) === 0) process.kill(process.pid, 'SIGKILL');
 };
-const index = (row) => row.requestId.replace('kill-transfer-', '');
+const index = (row: IlsTransferRow) => row.requestId.replace('kill-transfer-', '');
 
-const db = openDatabase(dbPath);
+const db = openDatabase(dbPath!);
 const accounts = new PrintAccounts({
   config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
   database: () => db,
@@ -68,10 +67,10 @@ await accounts.settleIlsTransfers();
 if (mode === 'transfer') {
   for (let i = 0; i < Number(count); i++) {
     try {
-      await accounts.transferFromIls({ requestId: `kill-transfer-${i}`, patron, amountMinor: 100 });
+      await accounts.transferFromIls({ requestId: `kill-transfer-${i}`, patron: patron!, amountMinor: 100 });
       say(`deposited ${i}`);
     } catch (error) {
-      say(`refused ${i} ${error.code}`);
+      say(`refused ${i} ${(error as { code?: string }).code}`);
     }
   }
   say('done');

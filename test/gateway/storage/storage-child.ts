@@ -1,30 +1,29 @@
 /**
- * The process the storage contract's crash tests SIGKILL. Runs the compiled
- * gateway (dist/), so `npm run build` first.
+ * The process the storage contract's crash tests SIGKILL. `npm run build`
+ * compiles it with the gateway, and the test runs it from dist/test/.
  *
- *   node storage-child.mjs commit <db> <backend>
+ *   node storage-child.js commit <db> <backend>
  *     commits rows 0, 1, 2… each in its own transaction, printing `committed <n>`
  *     after each commit returns;
- *   node storage-child.mjs hold <db> <backend>
+ *   node storage-child.js hold <db> <backend>
  *     commits row 0 ('before'), then in one transaction changes it and inserts
  *     rows 1..100, prints `inside` and waits there until it is killed;
- *   node storage-child.mjs lock <db> <backend>
+ *   node storage-child.js lock <db> <backend>
  *     takes the database's instance lock (as a starting Carrel does), prints
  *     `locked` and waits until it is killed.
  */
 import { writeSync } from 'node:fs';
+import { openDatabase, type StorageBackend, takeInstanceLock } from '../../../src/gateway/storage/index.js';
 
-const dist = new URL('../../../dist/src/', import.meta.url);
-const { openDatabase, takeInstanceLock } = await import(new URL('gateway/storage/index.js', dist).href);
-
-const [mode, dbPath, backend] = process.argv.slice(2);
-const say = (line) => writeSync(1, `${line}\n`);
+const [mode, dbPath, backendName] = process.argv.slice(2);
+const backend = backendName as StorageBackend | undefined;
+const say = (line: string) => writeSync(1, `${line}\n`);
 if (mode === 'lock') {
-  takeInstanceLock(dbPath, backend);
+  takeInstanceLock(dbPath!, backend);
   say('locked');
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
-const db = openDatabase(dbPath, { backend });
+const db = openDatabase(dbPath!, { backend });
 db.exec('CREATE TABLE IF NOT EXISTS loans (n INTEGER PRIMARY KEY, note TEXT NOT NULL)');
 const insert = db.prepare('INSERT INTO loans (n, note) VALUES (?, ?)');
 

@@ -1,39 +1,47 @@
 /**
- * The process the kill test SIGKILLs. Runs the compiled gateway (dist/), so
- * `npm run build` first.
+ * The process the kill test SIGKILLs. `npm run build` compiles it with the
+ * gateway, and the test runs it from dist/test/.
  *
- *   node journal-child.mjs accept <db> <round> <limit>
+ *   node journal-child.js accept <db> <round> <limit>
  *     accepts offline transactions in a loop, printing `ack <id> <sequence> <item>`
  *     after each accept returns (its acknowledgement);
- *   node journal-child.mjs replay <db> <record-file> <crash-one-in>
+ *   node journal-child.js replay <db> <record-file> <crash-one-in>
  *     replays the journal into a fake ILS whose state is the record file (each
  *     checkout/checkin is appended and fsynced before it "happens"); one send in
  *     <crash-one-in> kills the process right after it, before the journal hears.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-
-const dist = new URL('../../../dist/src/', import.meta.url);
-const { openDatabase } = await import(new URL('gateway/storage/index.js', dist).href);
-const { OfflineJournal, OfflineReplayer, offlinePolicySchema } = await import(
-  new URL('gateway/offline/index.js', dist).href
-);
-const { decodeSip2Message, encodeSip2Body } = await import(new URL('protocols/sip2/index.js', dist).href);
+import {
+  type IlsForReplay,
+  OfflineJournal,
+  OfflineReplayer,
+  type OfflineTransactionInput,
+  offlinePolicySchema,
+} from '../../../src/gateway/offline/index.js';
+import { openDatabase } from '../../../src/gateway/storage/index.js';
+import {
+  type AnySip2MessageInput,
+  decodeSip2Message,
+  encodeSip2Body,
+  type Sip2Message,
+  type Sip2MessageType,
+} from '../../../src/protocols/sip2/index.js';
 
 const [mode, dbPath, ...rest] = process.argv.slice(2);
-const say = (line) => writeSync(1, `${line}\n`);
+const say = (line: string) => writeSync(1, `${line}\n`);
 const policy = offlinePolicySchema.parse({
   enabled: true,
   maxCheckoutsPerPatron: 1_000_000,
   maxTransactionsTotal: 1_000_000,
 });
-const journal = new OfflineJournal(openDatabase(dbPath), { policy });
+const journal = new OfflineJournal(openDatabase(dbPath!), { policy });
 
 if (mode === 'accept') {
-  const [round, limit] = rest.map(Number);
+  const [round, limit] = rest.map(Number) as [number, number];
   say('ready');
   for (let i = 0; i < limit; i++) {
     // Every fourth is the checkin of the item checked out three before it.
-    const tx =
+    const tx: OfflineTransactionInput =
       i % 4 === 3
         ? { kind: 'checkin', item: `r${round}-${i - 3}`, terminal: 'desk-1', at: Date.now() }
         : {
@@ -48,30 +56,30 @@ if (mode === 'accept') {
   }
   say('done');
 } else if (mode === 'replay') {
-  const [recordFile, crashOneIn] = [rest[0], Number(rest[1])];
-  const loans = new Map();
+  const [recordFile, crashOneIn] = [rest[0]!, Number(rest[1])];
+  const loans = new Map<string, string>();
   if (existsSync(recordFile)) {
     for (const line of readFileSync(recordFile, 'utf8').split('\n')) {
       const [op, item, patron] = line.split(' ');
-      if (op === 'checkout' && patron) loans.set(item, patron);
+      if (op === 'checkout' && item !== undefined && patron) loans.set(item, patron);
       if (op === 'checkin' && item) loans.delete(item);
     }
   }
-  const record = (line) => {
+  const record = (line: string) => {
     const fd = openSync(recordFile, 'a');
     writeSync(fd, `${line}\n`);
     fsyncSync(fd);
     closeSync(fd);
     if (Math.random() * crashOneIn < 1) process.kill(process.pid, 'SIGKILL');
   };
-  const decoded = (input) => {
+  const decoded = <T extends Sip2MessageType>(input: AnySip2MessageInput & { type: T }): Sip2Message<T> => {
     const result = decodeSip2Message(encodeSip2Body(input));
     if (!result.ok) throw new Error(result.error.message);
-    return result.message;
+    return result.message as Sip2Message<T>;
   };
   const base = { transactionDate: new Date(), institutionId: 'main', itemIdentifier: '' };
-  const ils = {
-    async itemInformation(item) {
+  const ils: IlsForReplay = {
+    async itemInformation(item: string) {
       const borrower = loans.get(item);
       return {
         message: decoded({
@@ -86,7 +94,7 @@ if (mode === 'accept') {
         }),
       };
     },
-    async checkout(patron, item) {
+    async checkout(patron: string, item: string) {
       record(`checkout ${item} ${patron}`);
       loans.set(item, patron);
       return {
@@ -104,7 +112,7 @@ if (mode === 'accept') {
         }),
       };
     },
-    async checkin(item) {
+    async checkin(item: string) {
       record(`checkin ${item}`);
       loans.delete(item);
       return {

@@ -1,5 +1,6 @@
-// Run by mqtt-client-lazy.test.ts in a child process, on the build in dist/:
-//   node mqtt-module-probe.mjs <repo root> <embedded|external>
+// Run by mqtt-client-lazy.test.ts in a child process, compiled by `npm run build` beside the
+// gateway it loads (dist/test/api/mqtt/ and dist/src/):
+//   node mqtt-module-probe.js <embedded|external>
 // Starts MqttFeature the way the daemon does (embedded), or MqttApi over a client
 // link (external, the positive control), stops it, and prints one JSON line
 // naming every module under node_modules/mqtt/ this process loaded.
@@ -9,16 +10,19 @@
 //   loader resolves (how Carrel reaches the mqtt package), reported over a MessagePort;
 // - require.cache holds every CommonJS file loaded, also those pulled in by
 //   require() inside a package, which no ESM hook sees (mqtt 5 is CommonJS).
+// The gateway's modules are imported with import() after the hook is registered, never by a static
+// import (those would all be loaded before this file's first line runs, unseen by the hook).
 import { createRequire, register } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
+import type { CarrelConfig } from '../../../src/app/config.js';
+import type { DeviceState } from '../../../src/devices/device-state.js';
+import type { DeskServices } from '../../../src/gateway/contracts/desk.js';
 
-const [root, mode] = process.argv.slice(2);
-const resolved = [];
-let flushed;
+const [mode] = process.argv.slice(2);
+const resolved: string[] = [];
+let flushed: { token: string; done: () => void } | undefined;
 const { port1, port2 } = new MessageChannel();
-port1.on('message', (url) => {
+port1.on('message', (url: string) => {
   resolved.push(url);
   if (flushed && url.includes(flushed.token)) flushed.done();
 });
@@ -35,16 +39,15 @@ register(`data:text/javascript,${encodeURIComponent(hooks)}`, {
   transferList: [port2],
 });
 
-const dist = (path) => pathToFileURL(join(root, 'dist', path)).href;
-const { MqttFeature } = await import(dist('src/app/mqtt-feature.js'));
-const { startEmbeddedBroker } = await import(dist('src/api/mqtt/embedded-broker.js'));
-const { MqttApi } = await import(dist('src/api/mqtt/mqtt-api.js'));
-const { EventBus } = await import(dist('src/gateway/event-bus.js'));
-const { silentLogger } = await import(dist('src/core/logger.js'));
+const { MqttFeature } = await import('../../../src/app/mqtt-feature.js');
+const { startEmbeddedBroker } = await import('../../../src/api/mqtt/embedded-broker.js');
+const { MqttApi } = await import('../../../src/api/mqtt/mqtt-api.js');
+const { EventBus } = await import('../../../src/gateway/event-bus.js');
+const { silentLogger } = await import('../../../src/core/logger.js');
 
 const logger = silentLogger();
 const bus = new EventBus();
-const device = {
+const device: DeviceState = {
   device: 'receipt-1',
   kind: 'receipt-printer',
   status: 'online',
@@ -54,25 +57,35 @@ const device = {
   reconnects: 0,
   detail: {},
 };
-const services = {
+// What the probe's runs reach of the desk's services: the MQTT API's device states and actions.
+const services: Pick<
+  DeskServices,
+  'site' | 'gateway' | 'bus' | 'devices' | 'device' | 'ports' | 'features' | 'readiness'
+> = {
   site: 'library',
   gateway: 'desk-1',
   bus,
   devices: () => [device],
   device: () => device,
-  ports: { port: () => ({}), all: () => [] },
+  ports: {
+    port: () => {
+      throw new Error('the probe runs no device to look up');
+    },
+    all: () => [],
+  },
   features: () => [],
   readiness: () => ({ ready: true, checks: [] }),
 };
 if (mode === 'embedded') {
   // The daemon's path for `mqtt.mode: embedded`.
-  const mqtt = { mode: 'embedded', host: '127.0.0.1', port: 0 };
-  const feature = new MqttFeature(
-    { site: 'library', gateway: 'desk-1', auth: { tokens: [] }, mqtt },
-    services,
-    logger,
-    [],
-  );
+  // MqttFeature reads no more of the desk's configuration than these four sections.
+  const config: Pick<CarrelConfig, 'site' | 'gateway' | 'auth' | 'mqtt'> = {
+    site: 'library',
+    gateway: 'desk-1',
+    auth: { tokens: [] },
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+  };
+  const feature = new MqttFeature(config as CarrelConfig, services as DeskServices, logger, []);
   await feature.start();
   bus.emit('device.state', { ...device, status: 'degraded' });
   await feature.stop();
@@ -98,14 +111,14 @@ if (mode === 'embedded') {
 
 // Messages on one port arrive in order: once this last resolution is reported, all earlier ones are.
 const token = `probe${process.pid}x${Date.now()}`;
-await new Promise((done) => {
+await new Promise<void>((done) => {
   flushed = { token, done };
   import(`data:text/javascript,export const ${token} = 1;`);
 });
 port1.close();
 
 const fromRequire = Object.keys(createRequire(import.meta.url).cache);
-const isMqtt = (path) => path.replaceAll('\\', '/').includes('/node_modules/mqtt/');
+const isMqtt = (path: string) => path.replaceAll('\\', '/').includes('/node_modules/mqtt/');
 console.log(
   JSON.stringify({
     mode,
