@@ -5,18 +5,13 @@
  * stream's bytes set on the link — the same number of bytes pushed through a loopback TCP socket in
  * this run (and, for scale, what a 115200-baud serial line would need). Prints nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { cardPrinterSimulators } from '../simulators/card-printer/family.js';
 import type { CardSummary } from '../simulators/card-printer/simulator.js';
-import { defaultDeskConfig } from '../src/app/default-desk.js';
-import { createDesk } from '../src/app/desk.js';
-import { silentLogger } from '../src/core/logger.js';
 import { encodePng } from '../src/core/png.js';
 import { CardTemplates } from '../src/gateway/families/card-printer/card-templates.js';
 import { imageToPanels } from '../src/protocols/evolis/index.js';
+import { withSimulatedDesk } from './simulated-desk.js';
 import type { BenchResult } from './types.js';
 
 const RENDERS = 12;
@@ -87,30 +82,7 @@ async function loopbackFloor(bytes: number): Promise<number> {
 }
 
 async function issueTime(): Promise<{ median: number; bytes: number }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'carrel-bench-cards-'));
-  const base = defaultDeskConfig();
-  const desk = await createDesk({
-    config: {
-      ...base,
-      http: { ...base.http, port: 0 },
-      mqtt: { mode: 'off' } as typeof base.mqtt,
-      storage: { ...base.storage, path: path.join(dir, 'carrel.db') },
-    },
-    logger: silentLogger(),
-    version: 'bench',
-  });
-  await desk.start();
-  try {
-    const api = desk.urls().api!;
-    for (const id of ['cards-1', 'ils']) {
-      const deadline = Date.now() + 15_000;
-      while (
-        ((await (await fetch(`${api}/devices/${id}`)).json()) as { status: string }).status !== 'online'
-      ) {
-        if (Date.now() > deadline) throw new Error(`${id} did not come online`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+  return withSimulatedDesk('cards', ['cards-1', 'ils'], async ({ desk, api }) => {
     const sim = desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
     const samples: number[] = [];
     let bytes = 0;
@@ -131,10 +103,7 @@ async function issueTime(): Promise<{ median: number; bytes: number }> {
       bytes = (sim.state().bytesReceived as number) - before;
     }
     return { median: median(samples), bytes };
-  } finally {
-    await desk.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export async function run(): Promise<BenchResult[]> {

@@ -12,11 +12,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { cashSimulators } from '../simulators/cash/family.js';
-import { defaultDeskConfig } from '../src/app/default-desk.js';
-import { createDesk } from '../src/app/desk.js';
-import { silentLogger } from '../src/core/logger.js';
 import { CreditJournal } from '../src/gateway/families/cash-device/credit-journal.js';
 import { openDatabase } from '../src/gateway/storage/index.js';
+import { withSimulatedDesk } from './simulated-desk.js';
 import type { BenchResult } from './types.js';
 
 const COINS = 60;
@@ -27,31 +25,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function creditLatency(): Promise<{ p50: number; p99: number; pollMs: number }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'carrel-bench-cash-'));
-  const base = defaultDeskConfig();
-  const desk = await createDesk({
-    config: {
-      ...base,
-      http: { ...base.http, port: 0 },
-      mqtt: { mode: 'off' } as typeof base.mqtt,
-      storage: { ...base.storage, path: path.join(dir, 'carrel.db') },
-    },
-    logger: silentLogger(),
-    version: 'bench',
-  });
-  await desk.start();
-  try {
-    const api = desk.urls().api!;
-    const coins = base.devices.find((device) => device.id === 'coins-1') as { pollIntervalMs: number };
-    for (const id of ['coins-1', 'ils']) {
-      const deadline = Date.now() + 15_000;
-      while (
-        ((await (await fetch(`${api}/devices/${id}`)).json()) as { status: string }).status !== 'online'
-      ) {
-        if (Date.now() > deadline) throw new Error(`${id} did not come online`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+  return withSimulatedDesk('cash', ['coins-1', 'ils'], async ({ desk, api, config }) => {
+    const coins = config.devices.find((device) => device.id === 'coins-1') as { pollIntervalMs: number };
     const opened = (await (
       await fetch(`${api}/payments`, {
         method: 'POST',
@@ -85,10 +60,7 @@ async function creditLatency(): Promise<{ p50: number; p99: number; pollMs: numb
     socket.close();
     samples.sort((a, b) => a - b);
     return { p50: percentile(samples, 50), p99: percentile(samples, 99), pollMs: coins.pollIntervalMs };
-  } finally {
-    await desk.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function journalCommits(): { perSecond: number; floorPerSecond: number } {

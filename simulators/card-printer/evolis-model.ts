@@ -44,7 +44,8 @@ interface CardInPrinter {
   stripe: Partial<Record<TrackNumber, Uint8Array>>;
 }
 
-export interface EvolisModelOptions {
+/** What a simulated card printer starts with, whatever its make. */
+export interface CardPrinterStock {
   ribbon?: string;
   ribbonPanels?: number;
   feeder?: number;
@@ -54,7 +55,18 @@ export interface EvolisModelOptions {
   keep?: number;
 }
 
-export class EvolisModel {
+/** A card that has left a simulated printer, as the printer numbers and keeps it. */
+interface LeftCard {
+  number: number;
+  at: string;
+}
+
+/**
+ * What every simulated card printer's mechanism has, whatever its make: the ribbon and its
+ * panels left, the feeder, the cover, the faults set, the counters, and the last cards out
+ * (numbered in the order they left, the oldest let go past `keep`, each told to `onCard`).
+ */
+export abstract class CardPrinterMechanism<Card extends LeftCard> {
   ribbon: string;
   ribbonPanels: number;
   feeder: number;
@@ -64,22 +76,39 @@ export class EvolisModel {
   panelsPrinted = 0;
   cardsSinceCleaning = 0;
   readonly cleaningInterval: number;
-  readonly cards: PrintedCard[] = [];
-  readonly parameters = new Map<string, string>();
-  private card: CardInPrinter | undefined;
-  private staged: Partial<Record<TrackNumber, string>> = {};
+  readonly cards: Card[] = [];
   private readonly keep: number;
   private counter = 0;
   /** Called for each card that leaves the printer. */
-  onCard: (card: PrintedCard) => void = () => {};
+  onCard: (card: Card) => void = () => {};
 
-  constructor(options: EvolisModelOptions = {}) {
-    this.ribbon = options.ribbon ?? 'ymcko';
-    this.ribbonPanels = options.ribbonPanels ?? 1000;
-    this.feeder = options.feeder ?? 100;
-    this.cleaningInterval = options.cleaningInterval ?? 1000;
-    this.keep = options.keep ?? 20;
+  constructor(stock: CardPrinterStock = {}) {
+    this.ribbon = stock.ribbon ?? 'ymcko';
+    this.ribbonPanels = stock.ribbonPanels ?? 1000;
+    this.feeder = stock.feeder ?? 100;
+    this.cleaningInterval = stock.cleaningInterval ?? 1000;
+    this.keep = stock.keep ?? 20;
   }
+
+  clean(): void {
+    this.cardsSinceCleaning = 0;
+  }
+
+  /** A card leaves the printer: numbered, kept with the last ones, announced. */
+  protected cardLeft(card: Omit<Card, keyof LeftCard>): void {
+    const left = { number: ++this.counter, at: new Date().toISOString(), ...card } as Card;
+    this.cards.push(left);
+    if (this.cards.length > this.keep) this.cards.shift();
+    this.onCard(left);
+  }
+}
+
+export type EvolisModelOptions = CardPrinterStock;
+
+export class EvolisModel extends CardPrinterMechanism<PrintedCard> {
+  readonly parameters = new Map<string, string>();
+  private card: CardInPrinter | undefined;
+  private staged: Partial<Record<TrackNumber, string>> = {};
 
   get cardInPrinter(): boolean {
     return this.card !== undefined;
@@ -105,10 +134,6 @@ export class EvolisModel {
     if (this.feeder <= 0) return FAULT_REPLIES.no_card;
     if (this.cardsSinceCleaning >= this.cleaningInterval) return FAULT_REPLIES.cleaning_due;
     return 'OK';
-  }
-
-  clean(): void {
-    this.cardsSinceCleaning = 0;
   }
 
   /** Frees a jam: the card that was stuck goes to the reject box. */
@@ -227,17 +252,7 @@ export class EvolisModel {
       this.cardsPrinted++;
       this.cardsSinceCleaning++;
     }
-    const printed: PrintedCard = {
-      number: ++this.counter,
-      at: new Date().toISOString(),
-      outcome,
-      front: card.front,
-      back: card.back,
-      tracks,
-    };
-    this.cards.push(printed);
-    if (this.cards.length > this.keep) this.cards.shift();
-    this.onCard(printed);
+    this.cardLeft({ outcome, front: card.front, back: card.back, tracks });
   }
 
   private stripeOf(card: CardInPrinter): Partial<Record<TrackNumber, string>> {

@@ -15,7 +15,7 @@ import {
   type Plane,
   statusQueryKey,
 } from '../../src/protocols/magicard/index.js';
-import type { SimulatedFaults } from './evolis-model.js';
+import { CardPrinterMechanism } from './evolis-model.js';
 
 export interface MagicardPrintedCard {
   number: number;
@@ -27,43 +27,14 @@ export interface MagicardPrintedCard {
   tracks: Partial<Record<TrackNumber, string>>;
 }
 
-export interface MagicardModelOptions {
-  ribbon?: string;
-  ribbonPanels?: number;
-  feeder?: number;
-  cleaningInterval?: number;
-  keep?: number;
-}
-
-export class MagicardModel {
-  ribbon: string;
-  ribbonPanels: number;
-  feeder: number;
-  coverOpen = false;
-  faults: SimulatedFaults = { jam: false, magstripeWriteErrors: 0 };
-  cardsPrinted = 0;
-  panelsPrinted = 0;
-  cardsSinceCleaning = 0;
-  readonly cleaningInterval: number;
-  readonly cards: MagicardPrintedCard[] = [];
+export class MagicardModel extends CardPrinterMechanism<MagicardPrintedCard> {
   readonly serial = 'MC0001234';
   readonly firmware = 'F2.1.0 (Carrel simulator)';
   /** Jobs received and not printed yet. */
   readonly held: MagicardJob[] = [];
   /** Jobs dropped by RST, and jobs the printer could not read. */
   dropped = 0;
-  private readonly keep: number;
-  private counter = 0;
   private last: Partial<Record<TrackNumber, string>> = {};
-  onCard: (card: MagicardPrintedCard) => void = () => {};
-
-  constructor(options: MagicardModelOptions = {}) {
-    this.ribbon = options.ribbon ?? 'ymcko';
-    this.ribbonPanels = options.ribbonPanels ?? 1000;
-    this.feeder = options.feeder ?? 100;
-    this.cleaningInterval = options.cleaningInterval ?? 1000;
-    this.keep = options.keep ?? 20;
-  }
 
   /** A Magicard holds no card between jobs. */
   get cardInPrinter(): boolean {
@@ -83,10 +54,6 @@ export class MagicardModel {
     if (this.feeder <= 0) return 'NO CARD';
     if (this.held.length > 0) return 'PRINTING';
     return 'READY';
-  }
-
-  clean(): void {
-    this.cardsSinceCleaning = 0;
   }
 
   clearJam(): void {
@@ -170,16 +137,6 @@ export class MagicardModel {
     tracks: Partial<Record<TrackNumber, string>>,
   ): void {
     this.last = tracks;
-    const card: MagicardPrintedCard = {
-      number: ++this.counter,
-      at: new Date().toISOString(),
-      outcome,
-      front,
-      back,
-      tracks,
-    };
-    this.cards.push(card);
-    if (this.cards.length > this.keep) this.cards.shift();
-    this.onCard(card);
+    this.cardLeft({ outcome, front, back, tracks });
   }
 }

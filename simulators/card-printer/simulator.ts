@@ -25,6 +25,7 @@ import {
 } from '../../src/protocols/evolis/index.js';
 import { MagicardStreamParser, planesToImage } from '../../src/protocols/magicard/index.js';
 import { ControlProblem, notFound, ok, startControlServer } from '../common/control-server.js';
+import { SerialLinks } from '../common/serial-links.js';
 import { EvolisModel, type EvolisModelOptions, type PrintedCard } from './evolis-model.js';
 import { MagicardModel, type MagicardPrintedCard } from './magicard-model.js';
 import { cardPrinterPage } from './page.js';
@@ -82,7 +83,7 @@ export async function startCardPrinterSimulator(
   const events = new EventEmitter();
   const pngs = new Map<string, Buffer>();
   const sockets = new Set<Socket>();
-  const serialPorts = new Set<Duplex>();
+  const serialLinks = new SerialLinks();
   model.onCard = (card: PrintedCard | MagicardPrintedCard) => {
     logger.info({ card: card.number, outcome: card.outcome }, 'card out');
     events.emit('card', summary(card));
@@ -166,7 +167,7 @@ export async function startCardPrinterSimulator(
     },
     cardInPrinter: model.cardInPrinter,
     stripe: model.stripe(),
-    connections: sockets.size + serialPorts.size,
+    connections: sockets.size + serialLinks.size,
     bytesReceived,
   });
 
@@ -180,28 +181,11 @@ export async function startCardPrinterSimulator(
     cardPng,
     state,
     attach,
-    async attachSerialPath(path) {
-      const { SerialPort } = await import('serialport');
-      const serial = new SerialPort({ path, baudRate: 115200, autoOpen: false, lock: false });
-      await new Promise<void>((resolve, reject) =>
-        serial.open((error) => (error ? reject(error) : resolve())),
-      );
-      serialPorts.add(serial);
-      serial.once('close', () => serialPorts.delete(serial));
-      attach(serial);
-    },
+    attachSerialPath: (path) => serialLinks.attach(path, 115200, attach),
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all(
-        [...serialPorts].map(
-          (serial) =>
-            new Promise<void>((resolve) => {
-              if (serial.destroyed) resolve();
-              else serial.once('close', () => resolve()).destroy();
-            }),
-        ),
-      );
+      await serialLinks.close();
       await control?.close();
     },
   };

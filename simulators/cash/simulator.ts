@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Logger, silentLogger } from '../../src/core/logger.js';
 import { DEFAULT_ADDRESS } from '../../src/protocols/cctalk/index.js';
+import { SerialLinks } from '../common/serial-links.js';
 import { BillValidatorModel, type NoteInsertion, type StackerState } from './bill-validator.js';
 import { type BusFaults, CctalkBus } from './bus.js';
 import { CoinAcceptorModel, type CoinInsertion } from './coin-acceptor.js';
@@ -79,7 +80,7 @@ export async function startCashSimulator(options: CashSimulatorOptions = {}): Pr
   const bill = billAddress === null ? undefined : new BillValidatorModel(billAddress, table);
   const bus = new CctalkBus([...(coin ? [coin] : []), ...(bill ? [bill] : [])], logger);
   const escrowTimeoutMs = options.escrowTimeoutMs ?? 10_000;
-  const serialPorts = new Set<Duplex>();
+  const serialLinks = new SerialLinks();
   const sockets = new Set<Socket>();
   let escrowTimer: NodeJS.Timeout | undefined;
 
@@ -127,30 +128,13 @@ export async function startCashSimulator(options: CashSimulatorOptions = {}): Pr
     setFaults: (change) => bus.setFaults(change),
     state: () => describe(port, currency, bus, coin, bill),
     attach: (stream) => bus.attach(stream),
-    async attachSerialPath(path) {
-      const { SerialPort } = await import('serialport');
-      const serial = new SerialPort({ path, baudRate: 9600, autoOpen: false, lock: false });
-      await new Promise<void>((resolve, reject) =>
-        serial.open((error) => (error ? reject(error) : resolve())),
-      );
-      serialPorts.add(serial);
-      serial.once('close', () => serialPorts.delete(serial));
-      bus.attach(serial);
-    },
+    attachSerialPath: (path) => serialLinks.attach(path, 9600, (stream) => bus.attach(stream)),
     async close() {
       clearTimeout(escrowTimer);
       bus.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all(
-        [...serialPorts].map(
-          (serial) =>
-            new Promise<void>((resolve) => {
-              if (serial.destroyed) resolve();
-              else serial.once('close', () => resolve()).destroy();
-            }),
-        ),
-      );
+      await serialLinks.close();
       await control?.close();
     },
   };

@@ -16,6 +16,7 @@ import type { Logger } from '../../src/core/logger.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { type EscPosCommand, EscPosDecoder } from '../../src/protocols/escpos/commands.js';
 import { encodeProcessIdResponse, encodeStatusByte } from '../../src/protocols/escpos/status.js';
+import { SerialLinks } from '../common/serial-links.js';
 import { startControlServer } from './control-server.js';
 import { PrintHead } from './print-head.js';
 import {
@@ -87,7 +88,7 @@ export class PrinterSimulator extends EventEmitter {
   private server: Server | undefined;
   private control: { url: string; close(): Promise<void> } | undefined;
   private readonly sessions = new Set<Session>();
-  private readonly serialPorts = new Set<Duplex>();
+  private readonly serialLinks = new SerialLinks({ lock: true });
   private queue: QueuedCommand[] = [];
   private queuedBytes = 0;
   private head: PrintHead;
@@ -131,13 +132,8 @@ export class PrinterSimulator extends EventEmitter {
   }
 
   /** Opens a pty or serial device with `serialport` (loaded only now) and serves ESC/POS on it. */
-  async attachSerialPath(path: string): Promise<void> {
-    const { SerialPort } = await import('serialport');
-    const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
-    this.serialPorts.add(port);
-    port.once('close', () => this.serialPorts.delete(port));
-    this.attach(port);
+  attachSerialPath(path: string): Promise<void> {
+    return this.serialLinks.attach(path, 115200, (port) => this.attach(port));
   }
 
   condition(): PrinterCondition {
@@ -229,15 +225,7 @@ export class PrinterSimulator extends EventEmitter {
     await this.powerOff();
     for (const session of this.sessions) session.stream.destroy();
     this.sessions.clear();
-    await Promise.all(
-      [...this.serialPorts].map(
-        (port) =>
-          new Promise<void>((resolve) => {
-            if (port.destroyed) resolve();
-            else port.once('close', () => resolve()).destroy();
-          }),
-      ),
-    );
+    await this.serialLinks.close();
     await this.control?.close();
     this.control = undefined;
     this.removeAllListeners();

@@ -17,7 +17,7 @@ import {
   FeigFrameParser,
   type FeigIsoRequest,
 } from '../../src/protocols/feig/index.js';
-import { PacedWriter, replyBackpressure } from './paced-writer.js';
+import { servePacedReplies } from './paced-writer.js';
 import type { PadField, TagFault, TagResult } from './pad.js';
 import type { VirtualTag } from './tags.js';
 
@@ -43,11 +43,7 @@ export function serveFeig(
   pad: PadField,
   options: FeigSessionOptions = {},
 ): { close(): void } {
-  const parser = new FeigFrameParser();
   const address = options.address ?? 0x00;
-  const writer = new PacedWriter((bytes) => {
-    if (!stream.destroyed && stream.writable) stream.write(bytes);
-  }, options.baudRate);
   let queuedInventory: VirtualTag[] = [];
 
   const faultReply = (fault: TagFault): Reply => {
@@ -147,31 +143,10 @@ export function serveFeig(
     }
   };
 
-  const onData = (chunk: Buffer) => {
-    for (const item of parser.push(chunk)) {
-      if (!item.ok) continue;
-      if (item.frame.address !== 0xff && item.frame.address !== address) continue;
-      const reply = handle(item.frame);
-      const bytes = encodeFeigFrame({
-        address,
-        command: item.frame.command,
-        data: Uint8Array.from([reply.status, ...Array.from(reply.data ?? [])]),
-      });
-      if (pad.corruptReply()) bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x5a;
-      writer.send(bytes, item.bytes.length);
-    }
-    backpressure.check();
-  };
-  const backpressure = replyBackpressure(stream, writer);
-  stream.on('data', onData);
-  const onClose = () => writer.close();
-  stream.once('close', onClose);
-  return {
-    close() {
-      stream.off('data', onData);
-      stream.off('close', onClose);
-      backpressure.dispose();
-      writer.close();
-    },
-  };
+  return servePacedReplies(stream, new FeigFrameParser(), pad, options.baudRate, (frame) => {
+    if (frame.address !== 0xff && frame.address !== address) return undefined;
+    const reply = handle(frame);
+    const data = Uint8Array.from([reply.status, ...Array.from(reply.data ?? [])]);
+    return encodeFeigFrame({ address, command: frame.command, data });
+  });
 }

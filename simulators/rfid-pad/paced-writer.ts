@@ -87,3 +87,47 @@ export function replyBackpressure(stream: Duplex, writer: PacedWriter): { check(
     },
   };
 }
+
+/** What a reader protocol's frame parser gives for each frame it finds (or could not read). */
+export type ParsedFrame<Frame> = { ok: true; frame: Frame; bytes: Uint8Array } | { ok: false };
+
+/**
+ * Serves a reader protocol on `stream`: each frame `parser` finds is given to `reply`
+ * (one it could not read, or one `reply` leaves unanswered, gets nothing). Replies
+ * leave paced at `baudRate` (at once without one) with reading stopped while they
+ * pile up, one corrupted in its last byte when the pad says so (`corruptReply`).
+ * Once the stream or the session is closed nothing more is sent.
+ */
+export function servePacedReplies<Frame>(
+  stream: Duplex,
+  parser: { push(chunk: Uint8Array): Iterable<ParsedFrame<Frame>> },
+  pad: { corruptReply(): boolean },
+  baudRate: number | undefined,
+  reply: (frame: Frame) => Uint8Array | undefined,
+): { close(): void } {
+  const writer = new PacedWriter((bytes) => {
+    if (!stream.destroyed && stream.writable) stream.write(bytes);
+  }, baudRate);
+  const onData = (chunk: Buffer) => {
+    for (const item of parser.push(chunk)) {
+      if (!item.ok) continue;
+      const bytes = reply(item.frame);
+      if (!bytes) continue;
+      if (pad.corruptReply()) bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x5a;
+      writer.send(bytes, item.bytes.length);
+    }
+    backpressure.check();
+  };
+  const backpressure = replyBackpressure(stream, writer);
+  stream.on('data', onData);
+  const onClose = () => writer.close();
+  stream.once('close', onClose);
+  return {
+    close() {
+      stream.off('data', onData);
+      stream.off('close', onClose);
+      backpressure.dispose();
+      writer.close();
+    },
+  };
+}

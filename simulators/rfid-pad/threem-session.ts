@@ -16,7 +16,7 @@ import {
   ThreeMFrameParser,
   type ThreeMRequest,
 } from '../../src/protocols/threem/index.js';
-import { PacedWriter, replyBackpressure } from './paced-writer.js';
+import { servePacedReplies } from './paced-writer.js';
 import type { PadField, TagFault } from './pad.js';
 
 const FAULT_STATUS: Record<TagFault['kind'], number> = {
@@ -33,11 +33,6 @@ export function serveThreeM(
   pad: PadField,
   options: { baudRate?: number } = {},
 ): { close(): void } {
-  const parser = new ThreeMFrameParser();
-  const writer = new PacedWriter((bytes) => {
-    if (!stream.destroyed && stream.writable) stream.write(bytes);
-  }, options.baudRate);
-
   const handlers: {
     [K in ThreeMRequest['kind']]: (request: Extract<ThreeMRequest, { kind: K }>) => ThreeMFrame;
   } = {
@@ -68,32 +63,14 @@ export function serveThreeM(
     },
   };
 
-  const onData = (chunk: Buffer) => {
-    for (const item of parser.push(chunk)) {
-      if (!item.ok) continue;
-      let reply: ThreeMFrame;
-      try {
-        const request = decodeThreeMRequest(item.frame);
-        reply = (handlers[request.kind] as (r: ThreeMRequest) => ThreeMFrame)(request);
-      } catch {
-        reply = errorReply(item.frame.payload[0] ?? 0, THREEM_STATUS.unknownCommand, item.frame.start);
-      }
-      const bytes = encodeThreeMFrame(reply);
-      if (pad.corruptReply()) bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x5a;
-      writer.send(bytes, item.bytes.length);
+  return servePacedReplies(stream, new ThreeMFrameParser(), pad, options.baudRate, (frame) => {
+    let reply: ThreeMFrame;
+    try {
+      const request = decodeThreeMRequest(frame);
+      reply = (handlers[request.kind] as (r: ThreeMRequest) => ThreeMFrame)(request);
+    } catch {
+      reply = errorReply(frame.payload[0] ?? 0, THREEM_STATUS.unknownCommand, frame.start);
     }
-    backpressure.check();
-  };
-  const backpressure = replyBackpressure(stream, writer);
-  stream.on('data', onData);
-  const onClose = () => writer.close();
-  stream.once('close', onClose);
-  return {
-    close() {
-      stream.off('data', onData);
-      stream.off('close', onClose);
-      backpressure.dispose();
-      writer.close();
-    },
-  };
+    return encodeThreeMFrame(reply);
+  });
 }

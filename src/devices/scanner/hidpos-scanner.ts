@@ -20,7 +20,8 @@ import {
   listHidDevices,
   openHidDevice,
 } from '../transport/hid.js';
-import type { ScannerCounts, ScanRead, ScanRejection } from './types.js';
+import { ScanTally } from './scan-tally.js';
+import type { ScanRead } from './types.js';
 
 export interface HidPosScannerOptions {
   id: string;
@@ -50,13 +51,7 @@ export class HidPosScanner extends EventEmitter implements DeviceDriver {
   private readonly assembler: HidPosAssembler;
   private quietTimer: TimerHandle | undefined;
   private connected = false;
-  private readonly counts: ScannerCounts = {
-    reads: 0,
-    rejected: 0,
-    typing: 0,
-    lastReadAt: null,
-    lastRejected: null,
-  };
+  private readonly tally = new ScanTally(this);
 
   constructor(private readonly options: HidPosScannerOptions) {
     super();
@@ -100,7 +95,7 @@ export class HidPosScanner extends EventEmitter implements DeviceDriver {
     return {
       status: 'online',
       reason: null,
-      detail: { source: 'hidpos', link: describeHid(this.options.device), ...this.counts },
+      detail: { source: 'hidpos', link: describeHid(this.options.device), ...this.tally.counts },
     };
   }
 
@@ -139,20 +134,10 @@ export class HidPosScanner extends EventEmitter implements DeviceDriver {
     } catch (error) {
       const rejection =
         error instanceof ScanError ? error : new ScanError('hidpos_bad_report', describeError(error).message);
-      this.counts.rejected++;
-      this.counts.lastRejected = rejection.code;
-      this.emit('event', 'rejected', {
-        source: 'hidpos',
-        code: rejection.code,
-        message: rejection.message,
-      } satisfies ScanRejection);
-      this.emit('condition', this.condition());
+      this.tally.rejected({ source: 'hidpos', code: rejection.code, message: rejection.message });
       return;
     }
-    this.counts.reads++;
-    this.counts.lastReadAt = new Date(read.at).toISOString();
-    this.emit('event', 'read', read);
-    this.emit('condition', this.condition());
+    this.tally.read(read);
   }
 
   private lost(error: Error): void {

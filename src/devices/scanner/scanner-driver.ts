@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
-import { isoTime } from '../../core/iso-time.js';
 import type { ScanError } from '../../protocols/scan/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import type { Transport } from '../transport/transport.js';
-import type { ScannerCounts, ScanRead, ScanRejection, ScanSource } from './types.js';
+import { ScanTally } from './scan-tally.js';
+import type { ScanRead, ScanSource } from './types.js';
 
 export interface ScannerDriverOptions {
   id: string;
@@ -29,13 +29,7 @@ export abstract class ByteStreamScanner extends EventEmitter implements DeviceDr
   private readonly transport: Transport;
   private quietTimer: TimerHandle | undefined;
   private connected = false;
-  private readonly counts: ScannerCounts = {
-    reads: 0,
-    rejected: 0,
-    typing: 0,
-    lastReadAt: null,
-    lastRejected: null,
-  };
+  private readonly tally = new ScanTally(this);
 
   constructor(private readonly base: ScannerDriverOptions) {
     super();
@@ -79,28 +73,26 @@ export abstract class ByteStreamScanner extends EventEmitter implements DeviceDr
     return {
       status: 'online',
       reason: null,
-      detail: { source: this.source, link: this.transport.description, ...this.counts, ...this.detail() },
+      detail: {
+        source: this.source,
+        link: this.transport.description,
+        ...this.tally.counts,
+        ...this.detail(),
+      },
     };
   }
 
   protected read(read: Omit<ScanRead, 'at'>): void {
-    const at = this.clock.now();
-    this.counts.reads++;
-    this.counts.lastReadAt = isoTime(at);
-    this.emit('event', 'read', { ...read, at } satisfies ScanRead);
-    this.emit('condition', this.condition());
+    this.tally.read({ ...read, at: this.clock.now() });
   }
 
   protected reject(error: ScanError | Error, source: ScanSource = this.source): void {
     const { code, message } = describeError(error);
-    this.counts.rejected++;
-    this.counts.lastRejected = code;
-    this.emit('event', 'rejected', { source, code, message } satisfies ScanRejection);
-    this.emit('condition', this.condition());
+    this.tally.rejected({ source, code, message });
   }
 
   protected typed(keys: number): void {
-    this.counts.typing += keys;
+    this.tally.typed(keys);
   }
 
   private readonly onData = (chunk: Buffer): void => {

@@ -2,7 +2,13 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { CarrelError } from '../../core/errors.js';
 import { nativeModuleMissing } from '../../core/native.js';
-import { checkParameters, databaseError, type RunResult, type Statement } from './database.js';
+import {
+  checkParameters,
+  databaseError,
+  type RunResult,
+  type Statement,
+  withDatabaseErrors,
+} from './database.js';
 import type { Connection } from './sqlite-database.js';
 
 /**
@@ -54,20 +60,8 @@ export function openBetterSqlite3(path: string, options: { readOnly?: boolean } 
     get inTransaction() {
       return db.open && db.inTransaction;
     },
-    prepare(sql) {
-      try {
-        return statement(db.prepare(sql));
-      } catch (error) {
-        throw databaseError(error);
-      }
-    },
-    exec(sql) {
-      try {
-        db.exec(sql);
-      } catch (error) {
-        throw databaseError(error);
-      }
-    },
+    prepare: (sql) => withDatabaseErrors(() => statement(db.prepare(sql))),
+    exec: (sql) => withDatabaseErrors(() => db.exec(sql)),
     close() {
       db.close();
     },
@@ -90,32 +84,24 @@ function statement(prepared: BetterSqlite3.Statement): Statement {
   return {
     run(...parameters): RunResult {
       checkParameters(parameters);
-      try {
-        const result = prepared.run(...parameters);
-        return { changes: result.changes, lastInsertRowid: result.lastInsertRowid };
-      } catch (error) {
-        throw databaseError(error);
-      }
+      const result = withDatabaseErrors(() => prepared.run(...parameters));
+      return { changes: result.changes, lastInsertRowid: result.lastInsertRowid };
     },
     get(...parameters) {
       checkParameters(parameters);
-      try {
+      return withDatabaseErrors(() => {
         if (reader) return prepared.get(...parameters);
         prepared.run(...parameters);
         return undefined;
-      } catch (error) {
-        throw databaseError(error);
-      }
+      });
     },
     all(...parameters) {
       checkParameters(parameters);
-      try {
+      return withDatabaseErrors(() => {
         if (reader) return prepared.all(...parameters);
         prepared.run(...parameters);
         return [];
-      } catch (error) {
-        throw databaseError(error);
-      }
+      });
     },
   };
 }

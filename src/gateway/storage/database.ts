@@ -145,6 +145,15 @@ export function databaseError(error: unknown): DatabaseError {
   return new DatabaseError(message, { cause: error });
 }
 
+/** Runs what a driver is asked to do; what it throws comes out as `databaseError` makes it. */
+export function withDatabaseErrors<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw databaseError(error);
+  }
+}
+
 /** Refuses a parameter neither driver binds the same way (better-sqlite3 binds undefined as NULL, node:sqlite throws). */
 export function checkParameters(parameters: readonly unknown[]): void {
   for (let i = 0; i < parameters.length; i++) {

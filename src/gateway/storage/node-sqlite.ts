@@ -6,6 +6,7 @@ import {
   type SqlRow,
   type SqlValue,
   type Statement,
+  withDatabaseErrors,
 } from './database.js';
 import type { Connection } from './sqlite-database.js';
 
@@ -81,20 +82,8 @@ export function openNodeSqlite(path: string, options: { readOnly?: boolean } = {
     get inTransaction() {
       return db.isOpen && db.isTransaction;
     },
-    prepare(sql) {
-      try {
-        return statement(db.prepare(sql));
-      } catch (error) {
-        throw databaseError(error);
-      }
-    },
-    exec(sql) {
-      try {
-        db.exec(sql);
-      } catch (error) {
-        throw databaseError(error);
-      }
-    },
+    prepare: (sql) => withDatabaseErrors(() => statement(db.prepare(sql))),
+    exec: (sql) => withDatabaseErrors(() => db.exec(sql)),
     close() {
       if (db.isOpen) db.close();
     },
@@ -105,32 +94,17 @@ function statement(prepared: StatementSync): Statement {
   return {
     run(...parameters): RunResult {
       checkParameters(parameters);
-      try {
-        const result = prepared.run(...parameters);
-        return { changes: Number(result.changes), lastInsertRowid: result.lastInsertRowid };
-      } catch (error) {
-        throw databaseError(error);
-      }
+      const result = withDatabaseErrors(() => prepared.run(...parameters));
+      return { changes: Number(result.changes), lastInsertRowid: result.lastInsertRowid };
     },
     get(...parameters) {
       checkParameters(parameters);
-      let row: object | undefined;
-      try {
-        row = prepared.get(...parameters);
-      } catch (error) {
-        throw databaseError(error);
-      }
+      const row = withDatabaseErrors(() => prepared.get(...parameters));
       return row === undefined ? undefined : plainRow(row);
     },
     all(...parameters) {
       checkParameters(parameters);
-      let rows: object[];
-      try {
-        rows = prepared.all(...parameters);
-      } catch (error) {
-        throw databaseError(error);
-      }
-      return rows.map(plainRow);
+      return withDatabaseErrors(() => prepared.all(...parameters)).map(plainRow);
     },
   };
 }
