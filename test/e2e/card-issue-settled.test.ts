@@ -9,9 +9,10 @@ const MONITOR = 'monitor-token-0123456789abcd';
 /**
  * What staff settled of a printed card — its ILS step done, its chip given up (the card thrown
  * away) — kept in the desk's issue records over HTTP, so every card page of the desk stops showing
- * it: staff only, said twice the first time stays, only for a card issued here. The simulated
- * printer lays each card it prints on the card pad (its FEIG pad simulator over TCP), the card
- * before taken off.
+ * it: staff only, said twice the first time stays, only for a card issued here. A chip is encoded
+ * only on a card still to be given, not one thrown away; and a working card's chip is not given
+ * up. The simulated printer lays each card it prints on the card pad (its FEIG pad simulator over
+ * TCP), the card before taken off.
  */
 describe('a printed card’s ILS step and chip settled', () => {
   let testDesk: TestDesk;
@@ -126,5 +127,28 @@ describe('a printed card’s ILS step and chip settled', () => {
       json: { code: 'card_not_issued', detail: 'only an issued card has an ILS step or a chip to settle' },
     });
     expect((await call('GET', '/cards?limit=5')).json.issues[1]).toMatchObject({ ilsDoneAt: null });
+  });
+
+  it('refuses to give up the chip of a card it encoded, in words, and keeps its record as it was', async () => {
+    const issued = await call('POST', '/cards', { patron: '21000005', number: 'allocate' });
+    const uid = await cardLaidOnPad();
+    const encoded = await call('POST', `/cards/${issued.json.issueId}/rfid`);
+    expect(encoded).toMatchObject({ status: 200, json: { rfidUid: uid, chipGivenUpAt: null } });
+    // Staff press Thrown away on a page that had not heard of the encoding: the card works, its chip
+    // holds the patron's card number — thrown away, it would still lend books.
+    const refused = await call('POST', `/cards/${issued.json.issueId}/chip-given-up`);
+    expect(refused).toMatchObject({
+      status: 409,
+      json: {
+        code: 'card_chip_encoded',
+        title: 'The card’s chip is encoded already',
+        detail:
+          'its chip is encoded already, so it was not given up: the card works as it is — if it is spoilt or lost, print a new card (Reprint, which replaces it) and block this one in the ILS',
+      },
+    });
+    const record = (await call('GET', '/cards?limit=5')).json.issues.find(
+      (issue: { issueId: string }) => issue.issueId === issued.json.issueId,
+    );
+    expect(record).toEqual(encoded.json);
   });
 });

@@ -131,7 +131,14 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
 
   private settle(issueId: string, what: 'ils_done' | 'chip_given_up') {
     const { records } = this.running();
-    this.ownIssue(issueId, 'only an issued card has an ILS step or a chip to settle');
+    const record = this.ownIssue(issueId, 'only an issued card has an ILS step or a chip to settle');
+    // An encoded chip is a working card: thrown away, it would still carry the patron's number. A
+    // working card is retired by a new one replacing it, whose ILS step blocks it.
+    if (what === 'chip_given_up' && record.rfidUid !== null)
+      throw new CarrelError(
+        'card_chip_encoded',
+        'its chip is encoded already, so it was not given up: the card works as it is — if it is spoilt or lost, print a new card (Reprint, which replaces it) and block this one in the ILS',
+      );
     return records.settled(issueId, what, new Date(this.context.clock.now()).toISOString());
   }
 
