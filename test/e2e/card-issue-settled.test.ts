@@ -10,9 +10,9 @@ const MONITOR = 'monitor-token-0123456789abcd';
  * What staff settled of a printed card — its ILS step done, its chip given up (the card thrown
  * away) — kept in the desk's issue records over HTTP, so every card page of the desk stops showing
  * it: staff only, said twice the first time stays, only for a card issued here. A chip is encoded
- * only on a card still to be given, not one thrown away; and a working card's chip is not given
- * up. The simulated printer lays each card it prints on the card pad (its FEIG pad simulator over
- * TCP), the card before taken off.
+ * only on a card still to be given — not one thrown away, nor one a reprint replaced — and a
+ * working card's chip is not given up. The simulated printer lays each card it prints on the card
+ * pad (its FEIG pad simulator over TCP), the card before taken off.
  */
 describe('a printed card’s ILS step and chip settled', () => {
   let testDesk: TestDesk;
@@ -150,5 +150,59 @@ describe('a printed card’s ILS step and chip settled', () => {
       (issue: { issueId: string }) => issue.issueId === issued.json.issueId,
     );
     expect(record).toEqual(encoded.json);
+  });
+
+  it('refuses to encode the chip of a card a reprint replaced, naming the later card, and writes nothing', async () => {
+    // A card printed with the patron's barcode, spoilt and printed again: both cards carry the number.
+    const first = await call('POST', '/cards', { patron: '21000006', number: 'patron' });
+    await cardLaidOnPad();
+    const reprint = await call('POST', '/cards', {
+      patron: '21000006',
+      number: 'patron',
+      replaces: '21000006',
+    });
+    expect(reprint.json).toMatchObject({ result: 'issued', cardNumber: '21000006', replaces: '21000006' });
+    const laterChip = await cardLaidOnPad();
+    const refused = await call('POST', `/cards/${first.json.issueId}/rfid`);
+    expect(refused).toMatchObject({
+      status: 409,
+      json: {
+        code: 'card_replaced',
+        title: 'The card was replaced by a later card',
+        detail:
+          'this card was replaced by a later card with the same number (21000006), so nothing was written: its chip would make a second working card — encode the later card’s chip, and throw this one away',
+      },
+    });
+    const issues = (await call('GET', '/cards?limit=5')).json.issues;
+    expect(issues.find((issue: { issueId: string }) => issue.issueId === first.json.issueId)).toMatchObject({
+      replacedBy: '21000006',
+      rfidUid: null,
+    });
+    // The later card's chip, on the pad, still blank: no second card with the number.
+    expect(await padTags()).toEqual([
+      expect.objectContaining({ uid: laterChip, item: expect.objectContaining({ format: 'blank' }) }),
+    ]);
+
+    // A card with a number from the range, lost and replaced: the refusal names the later card.
+    const lost = await call('POST', '/cards', { patron: '21000007', number: 'allocate' });
+    await cardLaidOnPad();
+    const replacement = await call('POST', '/cards', {
+      patron: '21000007',
+      number: 'allocate',
+      replaces: lost.json.cardNumber,
+    });
+    await cardLaidOnPad();
+    const named = await call('POST', `/cards/${lost.json.issueId}/rfid`);
+    expect(named).toMatchObject({ status: 409, json: { code: 'card_replaced' } });
+    expect(named.json.detail).toBe(
+      `this card was replaced by card ${replacement.json.cardNumber}, so nothing was written: its chip would make a second working card — encode the later card’s chip, and throw this one away`,
+    );
+    // The later card's chip is encoded as ever.
+    const encoded = await call('POST', `/cards/${replacement.json.issueId}/rfid`);
+    expect(encoded).toMatchObject({ status: 200, json: { cardNumber: replacement.json.cardNumber } });
+    expect((await padTags())[0]!.item).toMatchObject({
+      primaryItemId: replacement.json.cardNumber,
+      typeOfUsage: 'patron-card',
+    });
   });
 });

@@ -19,6 +19,24 @@ import type { CardPrinterPort } from './port.js';
 import { encodePatronCard } from './rfid-encoding.js';
 
 /**
+ * A card replaced by a later one (a reprint) is not encoded: its chip would carry the number again, a
+ * second working card beside the later one. The words name the later card (a reprint of a patron's
+ * barcode has the same number); a forgotten record's is no longer known.
+ */
+function replacedCard(cardNumber: string, replacedBy: string): CarrelError {
+  const later =
+    replacedBy === ''
+      ? 'a later card'
+      : replacedBy === cardNumber
+        ? `a later card with the same number (${replacedBy})`
+        : `card ${replacedBy}`;
+  return new CarrelError(
+    'card_replaced',
+    `this card was replaced by ${later}, so nothing was written: its chip would make a second working card — encode the later card’s chip, and throw this one away`,
+  );
+}
+
+/**
  * A card printer at run time: its driver (Evolis or Magicard, by `driver`; anything that is a
  * CardPrinterDriver would do) on its transport, kept connected by a supervisor
  * (its condition is the device's health and retained MQTT state; its events go on the bus as
@@ -120,6 +138,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         'card_chip_given_up',
         `its chip was given up at ${record.chipGivenUpAt} (the card thrown away), so nothing was written: print a new card (Reprint, which replaces it) and encode that one’s chip`,
       );
+    if (record.replacedBy !== null) throw replacedCard(record.cardNumber, record.replacedBy);
     const rfid = this.config.rfid;
     if (!rfid)
       throw new CarrelError('rfid_not_configured', `card printer "${this.id}" has no RFID pad configured`);
