@@ -19,6 +19,24 @@ import type { CardPrinterPort } from './port.js';
 import { encodePatronCard } from './rfid-encoding.js';
 
 /**
+ * A card replaced by a later one (a reprint) is not encoded: its chip would carry the number again, a
+ * second working card beside the later one. The words name the later card (a reprint of a patron's
+ * barcode has the same number); a forgotten record's is no longer known.
+ */
+function replacedCard(cardNumber: string, replacedBy: string): CarrelError {
+  const later =
+    replacedBy === ''
+      ? 'a later card'
+      : replacedBy === cardNumber
+        ? `a later card with the same number (${replacedBy})`
+        : `card ${replacedBy}`;
+  return new CarrelError(
+    'card_replaced',
+    `this card was replaced by ${later}, so nothing was written: its chip would make a second working card — encode the later card’s chip, and throw this one away`,
+  );
+}
+
+/**
  * A card printer at run time: its driver (Evolis or Magicard, by `driver`; anything that is a
  * CardPrinterDriver would do) on its transport, kept connected by a supervisor
  * (its condition is the device's health and retained MQTT state; its events go on the bus as
@@ -120,6 +138,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         'card_chip_given_up',
         `its chip was given up at ${record.chipGivenUpAt} (the card thrown away), so nothing was written: print a new card (Reprint, which replaces it) and encode that one’s chip`,
       );
+    if (record.replacedBy !== null) throw replacedCard(record.cardNumber, record.replacedBy);
     const rfid = this.config.rfid;
     if (!rfid)
       throw new CarrelError('rfid_not_configured', `card printer "${this.id}" has no RFID pad configured`);
@@ -131,7 +150,14 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
 
   private settle(issueId: string, what: 'ils_done' | 'chip_given_up') {
     const { records } = this.running();
-    this.ownIssue(issueId, 'only an issued card has an ILS step or a chip to settle');
+    const record = this.ownIssue(issueId, 'only an issued card has an ILS step or a chip to settle');
+    // An encoded chip is a working card: thrown away, it would still carry the patron's number. A
+    // working card is retired by a new one replacing it, whose ILS step blocks it.
+    if (what === 'chip_given_up' && record.rfidUid !== null)
+      throw new CarrelError(
+        'card_chip_encoded',
+        'its chip is encoded already, so it was not given up: the card works as it is — if it is spoilt or lost, print a new card (Reprint, which replaces it) and block this one in the ILS',
+      );
     return records.settled(issueId, what, new Date(this.context.clock.now()).toISOString());
   }
 
