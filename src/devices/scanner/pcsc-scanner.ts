@@ -10,7 +10,8 @@ import {
 } from '../../protocols/scan/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import { openPcsc, type PcscContext, type PcscReader } from '../transport/pcsc.js';
-import type { ScannerCounts, ScanRead, ScanRejection } from './types.js';
+import { ScanTally } from './scan-tally.js';
+import type { ScanRead } from './types.js';
 
 export interface PcscScannerOptions {
   id: string;
@@ -49,13 +50,7 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
    * back is not identified again if it is this one (it never left; a patron did not present it).
    */
   private leftOn: string | undefined;
-  private readonly counts: ScannerCounts = {
-    reads: 0,
-    rejected: 0,
-    typing: 0,
-    lastReadAt: null,
-    lastRejected: null,
-  };
+  private readonly tally = new ScanTally(this);
 
   constructor(private readonly options: PcscScannerOptions) {
     super();
@@ -129,7 +124,7 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
         source: 'pcsc',
         reader: this.reader?.name ?? null,
         cardPresent: this.cardPresent,
-        ...this.counts,
+        ...this.tally.counts,
       },
     };
   }
@@ -154,14 +149,7 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
               'card_uid_unreadable',
               `the card could not be read (taken off mid-read?): ${describeError(error).message}`,
             );
-      this.counts.rejected++;
-      this.counts.lastRejected = rejection.code;
-      this.emit('event', 'rejected', {
-        source: 'pcsc',
-        code: rejection.code,
-        message: rejection.message,
-      } satisfies ScanRejection);
-      this.emit('condition', this.condition());
+      this.tally.rejected({ source: 'pcsc', code: rejection.code, message: rejection.message });
       return;
     }
     this.presentUid = uidHex;
@@ -172,8 +160,6 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
       return;
     }
     const at = this.options.clock.now();
-    this.counts.reads++;
-    this.counts.lastReadAt = new Date(at).toISOString();
     const read: ScanRead = {
       source: 'pcsc',
       kind: 'card',
@@ -181,8 +167,7 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
       at,
       ...(value !== uidHex ? { raw: uidHex } : {}),
     };
-    this.emit('event', 'read', read);
-    this.emit('condition', this.condition());
+    this.tally.read(read);
   }
 
   private lost(error: Error): void {
