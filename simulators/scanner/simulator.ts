@@ -13,6 +13,7 @@ import { CarrelError } from '../../src/core/errors.js';
 import { type Logger, silentLogger } from '../../src/core/logger.js';
 import { whyUnreadable } from '../../src/core/read-up-to.js';
 import type { ControlServer } from '../common/control-server.js';
+import { SerialLinks } from '../common/serial-links.js';
 import { startControlServer } from './control-server.js';
 import { type ScannerSettings, scanText, serialBytes, swipeText, wedgeRecords } from './scanner-model.js';
 import { presentCard, type VirtualCard } from './virtual-card.js';
@@ -80,6 +81,8 @@ export async function startScannerSimulator(
     keyGapUs: options.keyGapUs ?? 1500,
   };
   const links = new Set<Duplex>();
+  /** The serial devices among `links` (attachSerialPath), closed before close() resolves. */
+  const serialLinks = new SerialLinks();
   let scans = 0;
   let swipes = 0;
   let fifo: FileHandle | undefined;
@@ -175,17 +178,11 @@ export async function startScannerSimulator(
       settings: { ...settings },
     }),
     attach,
-    async attachSerialPath(path) {
-      const { SerialPort } = await import('serialport');
-      const serial = new SerialPort({ path, baudRate: 9600, autoOpen: false, lock: false });
-      await new Promise<void>((resolve, reject) =>
-        serial.open((error) => (error ? reject(error) : resolve())),
-      );
-      attach(serial);
-    },
+    attachSerialPath: (path) => serialLinks.attach(path, 9600, attach),
     async close() {
       await card?.remove();
       for (const link of links) link.destroy();
+      await serialLinks.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await fifo?.close().catch(() => {});
       await control?.close();
