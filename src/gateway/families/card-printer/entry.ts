@@ -139,6 +139,13 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         `its chip was given up at ${record.chipGivenUpAt} (the card thrown away), so nothing was written: print a new card (Reprint, which replaces it) and encode that one’s chip`,
       );
     if (record.replacedBy !== null) throw replacedCard(record.cardNumber, record.replacedBy);
+    // The issue records forget a card's number some time after the issue (patronDataDays): there is
+    // no number left to write, and an empty one would make a chip that names no patron.
+    if (record.cardNumber === '')
+      throw new CarrelError(
+        'card_number_forgotten',
+        `its card number is no longer kept (the issue records forget it ${this.config.patronDataDays} days after the issue), so nothing was written: print the patron a new card and encode that one’s chip`,
+      );
     const rfid = this.config.rfid;
     if (!rfid)
       throw new CarrelError('rfid_not_configured', `card printer "${this.id}" has no RFID pad configured`);

@@ -47,7 +47,8 @@ export interface CardPrinterPort {
    * Encodes an issued card's chip on the printer's pad (the card alone on it), verified by
    * read-back. Throws card_issue_not_found (also for another printer's issue), card_not_issued,
    * card_chip_given_up (the card thrown away: nothing written), card_replaced (a later card replaced
-   * it: nothing written), rfid_not_configured, rfid_* problems.
+   * it: nothing written), card_number_forgotten (the records forgot its number: nothing written),
+   * rfid_not_configured, rfid_* problems.
    */
   encodeRfid(issueId: string): Promise<CardIssueRecord>;
   /**
