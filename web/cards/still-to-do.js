@@ -9,6 +9,21 @@
 const $ = (id) => document.getElementById(id);
 
 /**
+ * Refusals of a card's chip that say its offer is over, whoever pressed first (another PC of the
+ * desk, the page left open for days): its chip encoded or given up, the card replaced by a later
+ * one, its number forgotten, its issue unknown. Pressed again they would only be refused again.
+ */
+const CHIP_OFFER_OVER = new Set([
+  'card_chip_encoded',
+  'card_chip_given_up',
+  'card_replaced',
+  'card_number_forgotten',
+  'card_issue_not_found',
+]);
+/** A refusal of an ILS step's Done that says there is no such step: its issue is unknown. */
+const ILS_STEP_OVER = new Set(['card_issue_not_found']);
+
+/**
  * The ILS steps and chip offers of the page: `api` the page's ApiClient, `showProblem` and
  * `clearProblem` its problem line. `encodeOn(pad)` names the printer's RFID pad (none: no chip),
  * `cardPrinted(record)` adds a card just issued, `load(device)` the printer's cards still to do.
@@ -48,7 +63,9 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
       done.type = 'button';
       done.textContent = 'Done';
       done.setAttribute('aria-label', `Done in the ILS for card ${record.cardNumber}`);
-      done.addEventListener('click', () => settle(record.issueId, 'ils-done', done, () => item.remove()));
+      done.addEventListener('click', () =>
+        settle(record.issueId, 'ils-done', done, () => item.remove(), ILS_STEP_OVER),
+      );
       item.append(words, done);
       $('ils-todo').append(item);
     }
@@ -72,17 +89,22 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
     button.type = 'button';
     button.textContent = `Encode chip of card ${record.cardNumber}`;
     button.addEventListener('click', () => encodeChip(record.cardNumber));
+    const offer = { issueId: record.issueId, item, words, button };
+    /** This offer's line taken away, unless a newer card of the number took its place meanwhile. */
+    const dropOffer = () => {
+      if (chipOffers.get(record.cardNumber) === offer) dropChipOffer(record.cardNumber);
+    };
     const giveUp = document.createElement('button');
     giveUp.type = 'button';
     giveUp.textContent = 'Thrown away';
     giveUp.setAttribute('aria-label', `Give up the chip of card ${record.cardNumber}`);
     giveUp.title = 'The card was thrown away: its chip will not be encoded';
     giveUp.addEventListener('click', () =>
-      settle(record.issueId, 'chip-given-up', giveUp, () => dropChipOffer(record.cardNumber)),
+      settle(record.issueId, 'chip-given-up', giveUp, dropOffer, CHIP_OFFER_OVER),
     );
     item.append(words, button, giveUp);
     $('chip-cards').append(item);
-    chipOffers.set(record.cardNumber, { issueId: record.issueId, item, words, button });
+    chipOffers.set(record.cardNumber, offer);
     showChipOffers();
   }
 
@@ -95,18 +117,21 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
   /**
    * Tells the desk what staff settled of a card (its ILS step done, its chip given up) and, once the
    * desk has kept it, takes the line away: another page, or this one loaded again, does not show it.
+   * A refusal whose code is among `over` (another PC settled it first…) takes the line away too,
+   * its words left on the problem line; any other leaves the line to press again.
    */
-  async function settle(issueId, what, button, remove) {
+  async function settle(issueId, what, button, remove, over) {
     clearProblem();
     button.disabled = true;
     try {
       await api.call('POST', `/api/v1/cards/${encodeURIComponent(issueId)}/${what}`);
-      remove();
-      $('ils-todo').hidden = !$('ils-todo').querySelector('li');
     } catch (error) {
       button.disabled = false;
       showProblem(error);
+      if (!over.has(error?.code)) return;
     }
+    remove();
+    $('ils-todo').hidden = !$('ils-todo').querySelector('li');
   }
 
   /** How many of the printer's latest issues are looked through for what is still to do. */
@@ -151,6 +176,8 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
       offer.words.textContent = `Card ${cardNumber}: the chip was not encoded.`;
       offer.button.disabled = false;
       showProblem(error);
+      // Encoded or given up at another PC, replaced…: its offer is over, as a reload would show.
+      if (CHIP_OFFER_OVER.has(error?.code) && chipOffers.get(cardNumber) === offer) dropChipOffer(cardNumber);
     }
   }
 

@@ -245,6 +245,8 @@ export const cardPrinterApi: ApiModule = {
     card_chip_given_up: { status: 409, title: 'The card’s chip was given up' },
     card_chip_encoded: { status: 409, title: 'The card’s chip is encoded already' },
     card_replaced: { status: 409, title: 'The card was replaced by a later card' },
+    card_number_forgotten: { status: 409, title: 'The card’s number is no longer kept' },
+    card_chip_being_encoded: { status: 409, title: 'The card’s chip is being encoded now' },
     rfid_not_configured: { status: 409, title: 'This card printer has no RFID pad configured' },
     rfid_no_card: { status: 409, title: 'No card on the RFID pad' },
     rfid_card_not_alone: { status: 409, title: 'More than one tag on the RFID pad' },
@@ -288,7 +290,7 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/rfid',
       operationId: 'encodeCardChip',
       summary:
-        'Encode an issued card’s RFID chip on its printer’s pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card, nor encodes a card whose chip was given up (409 card_chip_given_up) or a card a later card replaced (409 card_replaced)',
+        'Encode an issued card’s RFID chip on its printer’s pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card, nor encodes a card whose chip was given up (409 card_chip_given_up), a card a later card replaced (409 card_replaced), a card whose number the records no longer keep (409 card_number_forgotten) or a chip being encoded now (409 card_chip_being_encoded)',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),
@@ -320,7 +322,7 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/chip-given-up',
       operationId: 'giveUpCardChip',
       summary:
-        'Give up encoding an issued card’s chip (the card thrown away), so no desk page offers it again; said twice, the first time stays; a chip encoded already is not given up (409 card_chip_encoded)',
+        'Give up encoding an issued card’s chip (the card thrown away), so no desk page offers it again; said twice, the first time stays; a chip encoded already is not given up (409 card_chip_encoded), nor one being encoded now (409 card_chip_being_encoded)',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),

@@ -36,6 +36,14 @@ function replacedCard(cardNumber: string, replacedBy: string): CarrelError {
   );
 }
 
+/** A card whose chip is being written now: what staff asked for waits for the write's outcome. */
+function chipBeingEncoded(refused: 'given up' | 'encoded again'): CarrelError {
+  return new CarrelError(
+    'card_chip_being_encoded',
+    `its chip is being encoded now, so it was not ${refused}: wait for the encoding to end — encoded, the card works; not encoded, press Encode chip or Thrown away again`,
+  );
+}
+
 /**
  * A card printer at run time: its driver (Evolis or Magicard, by `driver`; anything that is a
  * CardPrinterDriver would do) on its transport, kept connected by a supervisor
@@ -50,6 +58,12 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
   private records: CardIssueRecords | undefined;
   private patronRetention: Retention | undefined;
   private readonly templateSet: CardTemplates;
+  /**
+   * The issues whose chip is being written on the pad now. While one is, its chip is neither given
+   * up nor encoded a second time: the write ends as a working card or as no chip, and only then can
+   * staff tell which (a card thrown away mid-write would be recorded both encoded and given up).
+   */
+  private readonly chipsEncoding = new Set<string>();
 
   constructor(config: CardPrinterConfig, context: FamilyContext) {
     super(config, context);
@@ -139,13 +153,28 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         `its chip was given up at ${record.chipGivenUpAt} (the card thrown away), so nothing was written: print a new card (Reprint, which replaces it) and encode that one’s chip`,
       );
     if (record.replacedBy !== null) throw replacedCard(record.cardNumber, record.replacedBy);
+    // The issue records forget a card's number some time after the issue (patronDataDays): there is
+    // no number left to write, and an empty one would make a chip that names no patron.
+    if (record.cardNumber === '')
+      throw new CarrelError(
+        'card_number_forgotten',
+        `its card number is no longer kept (the issue records forget it ${this.config.patronDataDays} days after the issue), so nothing was written: print the patron a new card and encode that one’s chip`,
+      );
+    if (this.chipsEncoding.has(issueId)) throw chipBeingEncoded('encoded again');
     const rfid = this.config.rfid;
     if (!rfid)
       throw new CarrelError('rfid_not_configured', `card printer "${this.id}" has no RFID pad configured`);
     const pad = this.context.devices.port(rfidReaders, rfid.reader);
-    const { uid } = await encodePatronCard(pad, record.cardNumber, rfid);
-    this.context.logger.info({ issueId }, 'card chip encoded');
-    return records.encoded(issueId, uid);
+    // Taken before the first wait, so no give-up or second encode of the issue slips in until the
+    // write has ended and its outcome is recorded.
+    this.chipsEncoding.add(issueId);
+    try {
+      const { uid } = await encodePatronCard(pad, record.cardNumber, rfid);
+      this.context.logger.info({ issueId }, 'card chip encoded');
+      return records.encoded(issueId, uid);
+    } finally {
+      this.chipsEncoding.delete(issueId);
+    }
   }
 
   private settle(issueId: string, what: 'ils_done' | 'chip_given_up') {
@@ -158,6 +187,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         'card_chip_encoded',
         'its chip is encoded already, so it was not given up: the card works as it is — if it is spoilt or lost, print a new card (Reprint, which replaces it) and block this one in the ILS',
       );
+    if (what === 'chip_given_up' && this.chipsEncoding.has(issueId)) throw chipBeingEncoded('given up');
     return records.settled(issueId, what, new Date(this.context.clock.now()).toISOString());
   }
 

@@ -47,14 +47,16 @@ export interface CardPrinterPort {
    * Encodes an issued card's chip on the printer's pad (the card alone on it), verified by
    * read-back. Throws card_issue_not_found (also for another printer's issue), card_not_issued,
    * card_chip_given_up (the card thrown away: nothing written), card_replaced (a later card replaced
-   * it: nothing written), rfid_not_configured, rfid_* problems.
+   * it: nothing written), card_number_forgotten (the records forgot its number: nothing written),
+   * card_chip_being_encoded (its chip is being written now), rfid_not_configured, rfid_* problems.
    */
   encodeRfid(issueId: string): Promise<CardIssueRecord>;
   /**
    * Notes what staff settled of an issued card, so every page of the desk stops offering it: its
    * ILS step done (`ils_done`), or its chip given up (`chip_given_up`, the card thrown away).
    * Idempotent: said again, the first time stays. Throws card_issue_not_found (also for another
-   * printer's issue), card_not_issued, card_chip_encoded (a working card's chip is not given up).
+   * printer's issue), card_not_issued, card_chip_encoded (a working card's chip is not given up),
+   * card_chip_being_encoded (a chip being written now is not given up: its outcome is awaited).
    */
   settle(issueId: string, what: 'ils_done' | 'chip_given_up'): CardIssueRecord;
   issues(limit: number): CardIssueRecord[];

@@ -1,0 +1,190 @@
+import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RfidPadSimulator, startRfidPadSimulator } from '../../simulators/rfid-pad/index.js';
+import { decodeIsoRequest, FeigFrameParser } from '../../src/protocols/feig/index.js';
+import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
+
+const STAFF = 'staff-token-0123456789abcdef';
+
+/**
+ * The card pad's TCP link, passed through frame by frame (FEIG), holding the desk's first chip write
+ * (ISO 15693 write multiple blocks) and everything after it until the test lets it go: the chip is
+ * being written, the pad not answered yet, for as long as the test needs — no timing guessed.
+ */
+interface HeldPadLink {
+  port: number;
+  /** Resolves when the desk has sent a chip write, now held. */
+  writeHeld(): Promise<void>;
+  /** Sends the held write on, and whatever the desk sent after it. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+async function holdPadWrites(padPort: number): Promise<HeldPadLink> {
+  let held: Uint8Array[] | undefined;
+  let holdNext = true;
+  let heard: () => void = () => {};
+  const written = new Promise<void>((resolve) => {
+    heard = resolve;
+  });
+  let upstream: Socket | undefined;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((desk) => {
+    const pad = createConnection({ host: '127.0.0.1', port: padPort });
+    upstream = pad;
+    for (const socket of [desk, pad]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.once('close', () => {
+        desk.destroy();
+        pad.destroy();
+      });
+    }
+    pad.on('data', (chunk: Buffer) => desk.write(chunk));
+    const parser = new FeigFrameParser();
+    desk.on('data', (chunk: Buffer) => {
+      for (const item of parser.push(chunk)) {
+        if (!item.ok) continue;
+        if (held) {
+          held.push(item.bytes);
+          continue;
+        }
+        const { command, data } = item.frame;
+        let write = false;
+        try {
+          write = decodeIsoRequest(command, data).kind === 'writeBlocks';
+        } catch {
+          // Not an ISO host command (the reader's own): passed on.
+        }
+        if (write && holdNext) {
+          holdNext = false;
+          held = [item.bytes];
+          heard();
+          continue;
+        }
+        pad.write(item.bytes);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    writeHeld: () => written,
+    release() {
+      const frames = held ?? [];
+      held = undefined;
+      for (const frame of frames) upstream?.write(frame);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Encode chip and Thrown away pressed for the same card at once (two PCs of the desk): while its
+ * chip is being written, the card's chip is not given up, nor encoded a second time — each refused
+ * in words, 409 card_chip_being_encoded — and the write, once answered, is recorded alone: the card
+ * is never recorded both encoded and thrown away. The desk's card pad is a FEIG pad simulator over
+ * TCP, its link held at the chip write.
+ */
+describe('a card’s chip being encoded', () => {
+  let testDesk: TestDesk;
+  let pad: RfidPadSimulator;
+  let link: HeldPadLink;
+
+  beforeAll(async () => {
+    pad = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
+    link = await holdPadWrites(pad.tcpPort!);
+    testDesk = await startTestDesk((config) => ({
+      ...withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }]),
+      devices: config.devices.map((device) =>
+        device.kind === 'rfid-reader' && device.id === 'card-pad'
+          ? {
+              ...device,
+              transport: { type: 'tcp', host: '127.0.0.1', port: link.port, connectTimeoutMs: 3000 },
+            }
+          : device,
+      ),
+    }));
+    await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, STAFF);
+    await waitForDevice(testDesk.api, 'card-pad', 'online', 15_000, STAFF);
+  }, 30_000);
+
+  afterAll(async () => {
+    await testDesk?.stop();
+    await link?.close();
+    await pad?.close();
+  });
+
+  async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
+    const response = await fetch(`${testDesk.api}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${STAFF}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+    return { status: response.status, json: (await response.json()) as any };
+  }
+
+  it('refuses to give up or encode again a chip being written, in words, and records the write alone', async () => {
+    const issued = await call('POST', '/cards', { patron: '21000001', number: 'allocate' });
+    expect(issued.status).toBe(200);
+    const { issueId, cardNumber } = issued.json;
+    // The card laid alone on the card pad, its chip blank, once the desk reads it there.
+    const uid = String(pad.place({ preset: 'blank' }).uid);
+    await expect
+      .poll(
+        async () =>
+          ((await call('GET', '/rfid/card-pad/tags')).json.tags ?? []).map((t: { uid: string }) => t.uid),
+        {
+          timeout: 5000,
+        },
+      )
+      .toEqual([uid]);
+
+    const encoding = call('POST', `/cards/${issueId}/rfid`);
+    await link.writeHeld();
+    // The write is on its way to the chip, the pad not answered: another PC presses Thrown away,
+    // and Encode chip.
+    const givenUp = await call('POST', `/cards/${issueId}/chip-given-up`);
+    expect(givenUp).toMatchObject({
+      status: 409,
+      json: {
+        code: 'card_chip_being_encoded',
+        title: 'The card’s chip is being encoded now',
+        detail:
+          'its chip is being encoded now, so it was not given up: wait for the encoding to end — encoded, the card works; not encoded, press Encode chip or Thrown away again',
+      },
+    });
+    const again = await call('POST', `/cards/${issueId}/rfid`);
+    expect(again).toMatchObject({
+      status: 409,
+      json: {
+        code: 'card_chip_being_encoded',
+        detail:
+          'its chip is being encoded now, so it was not encoded again: wait for the encoding to end — encoded, the card works; not encoded, press Encode chip or Thrown away again',
+      },
+    });
+    link.release();
+    const encoded = await encoding;
+    expect(encoded).toMatchObject({
+      status: 200,
+      json: { issueId, cardNumber, rfidUid: uid, chipGivenUpAt: null },
+    });
+    const record = (await call('GET', '/cards?limit=5')).json.issues.find(
+      (issue: { issueId: string }) => issue.issueId === issueId,
+    );
+    expect(record).toEqual(encoded.json);
+    // Written once it has ended, the card works: Thrown away is refused as for any encoded chip.
+    expect(await call('POST', `/cards/${issueId}/chip-given-up`)).toMatchObject({
+      status: 409,
+      json: { code: 'card_chip_encoded' },
+    });
+  });
+});
