@@ -60,6 +60,8 @@ export type RfidReaderErrorCode =
   | 'rfid_not_open'
   | 'rfid_bad_reply'
   | 'rfid_verify_failed'
+  /** An inventory asked for now failed every round it was given. */
+  | 'rfid_inventory_failed'
   /** The reader answered none of several commands in a row: hung, its link closed and opened again. */
   | 'rfid_not_answering';
 

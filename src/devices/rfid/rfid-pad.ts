@@ -42,6 +42,13 @@ import type { DeviceCondition, DeviceDriver } from '../device.js';
 import { findIncompleteSets, type IncompleteSet, setKey } from './item-sets.js';
 import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.js';
 import {
+  notTakingRounds,
+  RoundRequests,
+  type RoundSeen,
+  tagsAnsweringNow,
+  UNREAD,
+} from './round-requests.js';
+import {
   attemptSecurity,
   DEFAULT_SECURITY,
   holdsSecurity,
@@ -90,6 +97,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   /** Why the pad closed the reader's link itself (it stopped answering). */
   private lostError: Error | undefined;
   private readonly maxTags: number;
+  private readonly readAttempts: number;
   private readonly security: SecurityOptions;
   private readonly present = new Map<TagUid, Presence>();
   private readonly memories: TagMemories;
@@ -101,6 +109,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private disconnecting = false;
   private timer: TimerHandle | undefined;
   private roundRunning: Promise<void> | undefined;
+  private readonly roundRequests = new RoundRequests();
   private failedRounds = 0;
   private rounds = 0;
   private lastCondition = '';
@@ -115,6 +124,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.leaveAfter = Math.max(1, options.leaveAfterMissedRounds ?? 3);
     this.hungAfter = Math.max(1, options.hungAfterMissedReplies ?? DEFAULT_HUNG_AFTER_MISSED_REPLIES);
     this.maxTags = Math.max(1, options.maxTags ?? 64);
+    this.readAttempts = Math.max(1, options.readAttempts ?? 3);
     this.security = { ...DEFAULT_SECURITY, ...options.security };
     this.memories = new TagMemories(Math.max(this.maxTags, options.cacheSize ?? 1000), this.security, (uid) =>
       this.present.has(uid),
@@ -122,7 +132,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.reads = new TagReads({
       reader: this.reader,
       memories: this.memories,
-      readAttempts: Math.max(1, options.readAttempts ?? 3),
+      readAttempts: this.readAttempts,
       readsEas: () => this.readsEas,
       announce: { arrived: (presence) => this.arrived(presence), left: (presence) => this.left(presence) },
     });
@@ -167,6 +177,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   async disconnect(): Promise<void> {
     this.disconnecting = true;
     this.stopRounds();
+    this.roundRequests.failAll(notTakingRounds());
     await this.roundRunning;
     this.connected = false;
     await this.reader.close();
@@ -183,6 +194,41 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
    */
   tags(): PadTag[] {
     return [...this.present.values()].filter((p) => p.announced && !p.readAgain).map((p) => this.describe(p));
+  }
+
+  /**
+   * The tags that answer an inventory round begun now, each with its memory read: what lies on the
+   * pad at this moment, for a write that must go to it. `tags()` keeps a tag until it has missed
+   * `leaveAfterMissedRounds` rounds (one round may miss a tag lying there) and holds a new one only
+   * once a round has read it: a card just swapped onto the pad (a card printer's encoding pad) is not
+   * in it yet, the card before still is. The round is the pad's own, after the one running if one
+   * is (that one may have asked the reader before the swap); a tag seen whose memory is not read yet
+   * is read in further rounds, `readAttempts` rounds in all, and one still not read is given with
+   * why (`readError`, no item). Throws when the reader is not connected, is lost meanwhile, or fails
+   * every round asked.
+   */
+  tagsNow(): Promise<PadTag[]> {
+    return tagsAnsweringNow({
+      rounds: this.readAttempts,
+      nextRound: () => this.nextRound(),
+      tag: (uid) => {
+        const presence = this.present.get(uid);
+        // Read, or given up on with why; else not read yet (new, or kept from before a reader loss).
+        if (presence?.announced && !presence.readAgain) return { tag: this.describe(presence), read: true };
+        return { tag: { uid, item: null, readError: presence?.lastReadError ?? UNREAD }, read: false };
+      },
+    });
+  }
+
+  /** What the next round to begin sees; one is begun now unless one is running. */
+  private nextRound(): Promise<RoundSeen> {
+    if (!this.connected || this.disconnecting) return Promise.reject(notTakingRounds());
+    const asked = this.roundRequests.ask();
+    if (!this.roundRunning) {
+      this.stopRounds();
+      this.startRound();
+    }
+    return asked;
   }
 
   /** A tag on the pad as it is known: its memory as read, or why that could not be read. */
@@ -311,26 +357,35 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
 
   private startRound(): void {
     this.timer = undefined;
+    // Asked for before this round began: it answers them.
+    const answer = this.roundRequests.beginning();
     const round = this.round()
-      .catch((error: unknown) => this.logger.error({ err: describeError(error) }, 'rfid round failed'))
-      .finally(() => {
+      .catch((error: unknown): RoundSeen => {
+        this.logger.error({ err: describeError(error) }, 'rfid round failed');
+        return { failed: error instanceof Error ? error : new Error(String(error)) };
+      })
+      .then((seen) => {
         this.roundRunning = undefined;
+        answer(seen);
         if (this.reader.unansweredInARow >= this.hungAfter) this.hung();
-        else this.schedule(this.intervalMs);
+        // Asked for during this round: the next begins at once.
+        else this.schedule(this.roundRequests.wanted ? 0 : this.intervalMs);
+        if (!this.timer) this.roundRequests.failAll(this.lostError ?? notTakingRounds());
       });
     this.roundRunning = round;
   }
 
-  private async round(): Promise<void> {
+  private async round(): Promise<RoundSeen> {
     let sightings: Array<{ uid: TagUid; dsfid?: number }>;
     try {
       sightings = await this.reader.inventory();
     } catch (error) {
-      if (!this.reader.isOpen) return;
+      const failed = error instanceof Error ? error : new Error(String(error));
+      if (!this.reader.isOpen) return { failed };
       this.failedRounds++;
       this.logger.warn({ err: describeError(error) }, 'inventory failed');
       this.checkCondition();
-      return;
+      return { failed };
     }
     this.rounds++;
     this.failedRounds = 0;
@@ -352,6 +407,12 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
         readFailures: 0,
       });
     }
+    await this.readAndSecure(seen);
+    return { seen };
+  }
+
+  /** After an inventory: the memory of each tag it saw read where owed, and security owed it written. */
+  private async readAndSecure(seen: ReadonlySet<TagUid>): Promise<void> {
     for (const presence of this.present.values()) {
       // A reader that left a command unanswered is asked nothing more this round.
       if (this.disconnecting || !this.reader.isOpen || this.reader.unansweredInARow > 0) return;
@@ -485,6 +546,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
 
   private onReaderClosed(error: Error | undefined): void {
     this.stopRounds();
+    this.roundRequests.failAll(error ?? this.lostError ?? notTakingRounds());
     if (!this.connected) return;
     this.connected = false;
     // The tags are kept as last seen, nothing said of them: the reader's next inventories decide.

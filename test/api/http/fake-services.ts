@@ -189,6 +189,10 @@ function fakeRfid() {
     tags() {
       return { tags, incompleteSets: [] };
     },
+    // The fake pad's tags do not move: an inventory now sees what its view holds.
+    async tagsNow() {
+      return [...tags];
+    },
     // A pad securing by the AFI, as the desk does by default.
     holdsSecurity: (read, secured) => holdsSecurity(DEFAULT_SECURITY, read, secured) ?? null,
     async setSecurity(uid, secured) {

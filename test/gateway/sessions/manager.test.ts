@@ -100,6 +100,7 @@ function rig(script: Script = {}, tags: RfidTagView[] = []) {
   } as unknown as CirculationService;
   const pad: RfidReaderPort = {
     tags: () => ({ tags, incompleteSets: [] }),
+    tagsNow: async () => [...tags],
     // A pad securing by the AFI, as the desk does by default.
     holdsSecurity: (read, secured) => holdsSecurity(DEFAULT_SECURITY, read, secured) ?? null,
     async setSecurity(uid, value) {

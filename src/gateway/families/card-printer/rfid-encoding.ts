@@ -27,13 +27,18 @@ function tagKind(tag: RfidTagView, cardNumber: string): 'card' | 'item' | 'other
   return tag.item.primaryItemId === '' ? 'card' : 'item';
 }
 
-/** Writes the card number on the one tag on the pad, as a patron card; its UID once read back equal. */
+/**
+ * Writes the card number on the one tag on the pad, as a patron card; its UID once read back equal.
+ * The tag is the one that answers an inventory taken now, not the pad's kept view: a card printer
+ * lays the new card on its pad as it takes the one before off, and a kiosk encodes as soon as the
+ * card is issued — the view may still hold the card before, or not yet the new one.
+ */
 export async function encodePatronCard(
   pad: RfidReaderPort,
   cardNumber: string,
   options: RfidEncodingOptions,
 ): Promise<{ uid: string }> {
-  const { tags } = pad.tags();
+  const tags = await pad.tagsNow();
   if (tags.length === 0) throw new CarrelError('rfid_no_card', `nothing is on the pad: ${LAY_THE_CARD}`);
   if (tags.length > 1) {
     const items = tags.filter((tag) => tagKind(tag, cardNumber) === 'item').length;

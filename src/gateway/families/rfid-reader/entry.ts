@@ -36,6 +36,7 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
       const pad = this.running();
       return { tags: pad.tags().map(tagView), incompleteSets: pad.incompleteSets() };
     },
+    tagsNow: () => this.tagsNow(),
     holdsSecurity: (tag, secured) => this.pad?.holdsSecurity(tag, secured) ?? null,
     setSecurity: (uid, secured) => this.setSecurity(uid, secured),
     program: (uid, request) => this.program(uid, request),
@@ -93,6 +94,20 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
       );
     }
     return this.pad;
+  }
+
+  private async tagsNow(): Promise<RfidTagView[]> {
+    const pad = this.running();
+    try {
+      return (await pad.tagsNow()).map(tagView);
+    } catch (error) {
+      throw new CarrelError(
+        'unavailable',
+        `RFID reader "${this.id}" could not take an inventory now (${describeError(error).message}): ` +
+          'what lies on its pad is not known',
+        { cause: error },
+      );
+    }
   }
 
   /** The tag, if it is on the pad now (its memory read). */

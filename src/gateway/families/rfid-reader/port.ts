@@ -52,6 +52,13 @@ export interface RfidReaderPort {
    */
   tags(): RfidTagsView;
   /**
+   * The tags that answer an inventory the pad takes now, each read: for a write that must go to
+   * what lies on the pad at this moment (a card a printer has just laid there). `tags()` keeps a tag
+   * taken off for a few rounds (one round may miss a tag lying there) and holds a new one only once
+   * read. Throws `unavailable`, saying why, when the reader is not connected or cannot take one.
+   */
+  tagsNow(): Promise<RfidTagView[]>;
+  /**
    * Whether a tag read with this AFI and EAS bit holds what the pad writes to secure (or unsecure)
    * an item: as its `security.method` says, and for afi+eas both; null when that is not known.
    */
