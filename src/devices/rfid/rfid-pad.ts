@@ -48,14 +48,8 @@ import {
   tagsAnsweringNow,
   UNREAD,
 } from './round-requests.js';
-import {
-  attemptSecurity,
-  DEFAULT_SECURITY,
-  holdsSecurity,
-  type SecurityJob,
-  type SecurityOptions,
-  type SecurityOutcome,
-} from './security.js';
+import { DEFAULT_SECURITY, holdsSecurity, type SecurityOptions, type SecurityOutcome } from './security.js';
+import { SecurityJobs } from './security-jobs.js';
 import type { TagItem } from './tag-item.js';
 import { type PadTag, sameBytes, TagMemories } from './tag-memory.js';
 import { type Presence, TagReads } from './tag-reads.js';
@@ -102,7 +96,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private readonly present = new Map<TagUid, Presence>();
   private readonly memories: TagMemories;
   private readonly reads: TagReads;
-  private readonly securityJobs = new Map<TagUid, SecurityJob>();
+  private readonly securityJobs: SecurityJobs;
   private reportedSets = new Map<string, string>();
   private identity: ReaderIdentity | undefined;
   private connected = false;
@@ -135,6 +129,13 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       readAttempts: this.readAttempts,
       readsEas: () => this.readsEas,
       announce: { arrived: (presence) => this.arrived(presence), left: (presence) => this.left(presence) },
+    });
+    this.securityJobs = new SecurityJobs({
+      reader: this.reader,
+      security: this.security,
+      clock: this.clock,
+      secured: (uid, secured) => this.memories.noteSecured(uid, secured),
+      publish: (type, data) => this.publish(type, data),
     });
     this.reader.on('close', (error) => this.onReaderClosed(error));
     this.lastCondition = conditionKey(this.condition());
@@ -245,27 +246,15 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
 
   /** Security writes waiting for their tag. */
   pendingSecurity(): Array<{ uid: TagUid; secured: boolean; attempts: number; reason?: string }> {
-    return [...this.securityJobs.values()].map((j) => ({
-      uid: j.uid,
-      secured: j.secured,
-      attempts: j.attempts,
-      ...(j.lastError ? { reason: j.lastError } : {}),
-    }));
+    return this.securityJobs.pending();
   }
 
   /**
    * Secures (after a return) or unsecures (after a checkout) one item, by AFI and/or EAS,
    * verified by reading back. A tag that is gone keeps the job until it is seen again.
    */
-  async setSecurity(uid: string, secured: boolean): Promise<SecurityOutcome> {
-    const tag = normalizeUid(uid);
-    const existing = this.securityJobs.get(tag);
-    if (existing?.busy) await this.waitIdle(existing);
-    const job: SecurityJob = { uid: tag, secured, attempts: 0, busy: false };
-    this.securityJobs.delete(tag);
-    this.securityJobs.set(tag, job);
-    this.trimSecurityJobs();
-    return this.runSecurityJob(job);
+  setSecurity(uid: string, secured: boolean): Promise<SecurityOutcome> {
+    return this.securityJobs.set(normalizeUid(uid), secured);
   }
 
   /**
@@ -421,9 +410,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       else if (presence.readAgain) await this.reads.readKept(presence);
     }
     for (const uid of seen) {
-      const job = this.securityJobs.get(uid);
       if (this.reader.unansweredInARow > 0) break;
-      if (job && !job.busy && this.reader.isOpen && !this.disconnecting) await this.runSecurityJob(job);
+      if (this.reader.isOpen && !this.disconnecting) await this.securityJobs.retry(uid);
     }
     this.reportSets();
     this.checkCondition();
@@ -491,45 +479,6 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       });
     }
     this.reportedSets = now;
-  }
-
-  private async runSecurityJob(job: SecurityJob): Promise<SecurityOutcome> {
-    const result = await attemptSecurity(this.reader, this.security, job);
-    const base = { uid: job.uid, secured: job.secured, attempts: job.attempts };
-    if (this.securityJobs.get(job.uid) !== job) {
-      // A newer request for this tag replaced this one meanwhile.
-      return { uid: job.uid, secured: job.secured, status: result.ok ? 'done' : 'failed' };
-    }
-    if (result.ok) {
-      this.securityJobs.delete(job.uid);
-      this.memories.noteSecured(job.uid, job.secured);
-      this.publish('security_set', base);
-      return { uid: job.uid, secured: job.secured, status: 'done' };
-    }
-    if (result.retryable) {
-      this.publish('security_pending', { ...base, reason: result.reason });
-      return { uid: job.uid, secured: job.secured, status: 'pending', reason: result.reason };
-    }
-    this.securityJobs.delete(job.uid);
-    this.publish('security_failed', { ...base, reason: result.reason });
-    return { uid: job.uid, secured: job.secured, status: 'failed', reason: result.reason };
-  }
-
-  private trimSecurityJobs(): void {
-    while (this.securityJobs.size > this.security.maxPending) {
-      const oldest = this.securityJobs.values().next().value as SecurityJob;
-      this.securityJobs.delete(oldest.uid);
-      this.publish('security_failed', {
-        uid: oldest.uid,
-        secured: oldest.secured,
-        attempts: oldest.attempts,
-        reason: 'rfid_pending_overflow',
-      });
-    }
-  }
-
-  private async waitIdle(job: SecurityJob): Promise<void> {
-    while (job.busy) await this.clock.sleep(5);
   }
 
   /** The reader answers nothing: its link is closed (a late reply must not pass for a new command's) and reported lost. */
