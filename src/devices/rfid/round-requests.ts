@@ -59,8 +59,10 @@ export function notTakingRounds(): RfidReaderError {
 /**
  * The tags that answer a round asked for now, each as the pad knows it (`tag`). A round that saw a
  * tag whose memory is not read yet (a failed read has attempts left) is followed by another, which
- * reads it again, up to `rounds` in all, then the tag is given with why (`readError`); a failed
- * inventory is tried again within the same bound, then thrown.
+ * reads it again, up to `rounds` in all, then the tag is given with why (`readError`); so is a
+ * round that saw no tag (one inventory may miss a tag lying there, as the kept view allows for), and
+ * the pad is empty only when none saw one; a failed inventory is tried again within the same bound,
+ * then thrown.
  */
 export async function tagsAnsweringNow(pad: {
   rounds: number;
@@ -75,7 +77,9 @@ export async function tagsAnsweringNow(pad: {
       continue;
     }
     const tags = [...outcome.seen].map((uid) => pad.tag(uid));
-    if (round === pad.rounds || tags.every(({ read }) => read)) return tags.map(({ tag }) => tag);
+    // One inventory may miss a tag lying there: an empty pad is said only once no round saw one.
+    if (round === pad.rounds || (tags.length > 0 && tags.every(({ read }) => read)))
+      return tags.map(({ tag }) => tag);
   }
   throw new RfidReaderError(
     'rfid_inventory_failed',
