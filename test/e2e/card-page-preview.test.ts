@@ -56,7 +56,13 @@ describe.skipIf(skip !== undefined)('the card page’s Print after a preview', {
 
     await page.getByLabel('Template').selectOption('staff-card');
     expect(await print().isDisabled()).toBe(true);
+    // The page says why Print went off, and shows the old preview faded: it is not this card's.
+    expect(await page.locator('#progress').textContent()).toBe(
+      'The card was changed since its preview: press Preview to see it before printing.',
+    );
+    expect(await page.locator('#front').evaluate((img) => getComputedStyle(img).opacity)).toBe('0.35');
     await previewed();
+    expect(await page.locator('#front').evaluate((img) => getComputedStyle(img).opacity)).toBe('1');
     await page.getByLabel('A new number').check();
     expect(await print().isDisabled()).toBe(true);
     await previewed();

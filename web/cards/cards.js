@@ -109,11 +109,26 @@ function showNextNumber(number) {
  */
 function withdrawPreview() {
   previewed = undefined;
+  // A preview still on the screen is of the card before the change: shown faded, not as this one.
+  $('front').classList.add('stale');
+  $('back').classList.add('stale');
   $('print-button').disabled = true;
   $('reprint-button').disabled = true;
   $('print-expired-button').hidden = true;
   showRegistrationExpired(null);
   showNextNumber(null);
+}
+
+/**
+ * The form changed by staff: the preview is withdrawn, and where one was ready the page says why
+ * Print is off now, not still "Preview ready.".
+ */
+function formChanged() {
+  const ready = previewed !== undefined;
+  withdrawPreview();
+  if (ready)
+    $('progress').textContent =
+      'The card was changed since its preview: press Preview to see it before printing.';
 }
 
 /** Whether the form would print the card last previewed. */
@@ -151,6 +166,8 @@ async function preview() {
       return;
     }
     previewed = JSON.stringify(asked);
+    $('front').classList.remove('stale');
+    $('back').classList.remove('stale');
     $('print-button').disabled = false;
     $('reprint-button').disabled = false;
     $('progress').textContent = 'Preview ready.';
@@ -408,13 +425,13 @@ $('photo').addEventListener('change', () => {
   upload($('photo').files[0]);
 });
 $('patron').addEventListener('input', () => {
-  withdrawPreview();
+  formChanged();
   // Reprint replaces the card printed last, which was for the patron before.
   $('reprint-button').hidden = true;
 });
-$('template').addEventListener('change', withdrawPreview);
+$('template').addEventListener('change', formChanged);
 for (const choice of document.querySelectorAll('input[name="number"]'))
-  choice.addEventListener('change', withdrawPreview);
+  choice.addEventListener('change', formChanged);
 loadPrinter();
 
 if (scanner)
