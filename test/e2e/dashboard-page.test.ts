@@ -61,6 +61,16 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     expect(await desk.locator('#token').count()).toBe(0);
     // The token left the address bar.
     expect(desk.url()).not.toContain(MONITOR);
+    // Read at a glance: the gate's long labels ("Unreadable command replies") wrap, and its values
+    // (an address, a link) keep at least two fifths of the card rather than break every few letters.
+    await expect.poll(() => card(desk, 'exit-1').locator('dd[data-key="commandLink"]').count()).toBe(1);
+    const share = await card(desk, 'exit-1')
+      .locator('dl.detail')
+      .evaluate((list) => {
+        const value = list.querySelector('dd')!.getBoundingClientRect().width;
+        return value / list.getBoundingClientRect().width;
+      });
+    expect(share).toBeGreaterThan(0.4);
   });
 
   it('names each device’s detail in words, with units, and shows a detail it has no words for as it is', async () => {
