@@ -36,7 +36,12 @@ export function whyNotWritable(path: string, options: { directoryToo?: boolean }
   const targets = !exists ? [dirname(path)] : options.directoryToo ? [path, dirname(path)] : [path];
   for (const target of targets) {
     const owner = ownerOf(target);
-    if (owner === undefined || writable(target)) continue;
+    if (owner === undefined) continue;
+    const refused = whyRefused(target);
+    if (refused === undefined) continue;
+    // No owner or mode helps there: the disk itself (a backup disk, a state directory) is read-only.
+    if (refused === 'EROFS')
+      return `${target} is on a read-only file system: mount it read-write (mount -o remount,rw), or use a folder on another disk`;
     const user = thisUser();
     return `${user} (the user Carrel runs as) may not write ${target}, which belongs to ${userName(owner)}: give it to ${user} (chown), or run Carrel as its owner`;
   }
@@ -66,11 +71,12 @@ function ownerOf(path: string): number | undefined {
   }
 }
 
-function writable(path: string): boolean {
+/** Why this process may not write `path` (the errno code: EROFS, EACCES…); undefined when it may. */
+function whyRefused(path: string): string | undefined {
   try {
     accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? 'EACCES';
   }
 }

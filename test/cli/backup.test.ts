@@ -139,6 +139,29 @@ describe('carrel backup', () => {
     expect(inFile.status).toBe(1);
   });
 
+  // Root ignores permission bits: a backup disk mounted read-only is a read-only tmpfs mount.
+  const readOnly = path.join(tmpdir(), `carrel-backup-ro-${process.pid}`);
+  const mounted = (() => {
+    if (process.platform !== 'linux') return false;
+    mkdirSync(readOnly, { recursive: true });
+    return spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', readOnly]).status === 0;
+  })();
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [readOnly]);
+    rmSync(readOnly, { recursive: true, force: true });
+  });
+
+  it.skipIf(!mounted)(
+    'says a --to on a disk mounted read-only is read-only, not to chown a folder it owns',
+    () => {
+      const run = backup('--to', readOnly);
+      expect(run.stderr).toBe(
+        `carrel: cannot write the backup: ${readOnly} is on a read-only file system: mount it read-write (mount -o remount,rw), or use a folder on another disk\n`,
+      );
+      expect(run.status).toBe(1);
+    },
+  );
+
   it('says a file is in the way of a --to folder under it, not to mkdir -p what cannot be made', () => {
     const file = path.join(dir, 'hostname');
     writeFileSync(file, 'desk-7\n');

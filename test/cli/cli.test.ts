@@ -407,6 +407,40 @@ devices:
     },
   );
 
+  // Root ignores permission bits: a state directory on a disk mounted read-only is a read-only tmpfs.
+  const readOnlyState = join(tmpdir(), `carrel-start-ro-${process.pid}`);
+  const readOnlyMounted = (() => {
+    if (process.platform !== 'linux') return false;
+    mkdirSync(readOnlyState, { recursive: true });
+    return spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', readOnlyState]).status === 0;
+  })();
+  afterAll(() => {
+    if (readOnlyMounted) spawnSync('umount', [readOnlyState]);
+    rmSync(readOnlyState, { recursive: true, force: true });
+  });
+
+  it.runIf(readOnlyMounted)(
+    'says the state directory is on a read-only file system, not to chown a directory its user owns',
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'carrel-ro-config-'));
+      try {
+        const file = join(home, 'carrel.yaml');
+        writeFileSync(
+          file,
+          `version: 2\nhttp: { port: 0 }\nmqtt: { mode: 'off' }\nstorage: { path: ${join(readOnlyState, 'carrel.db')} }\n`,
+        );
+        const start = await ran(process.execPath, [CLI, 'start', '--config', file]);
+        expect(start.status).toBe(1);
+        expect(start.stderr).toContain(
+          `cannot lock ${join(readOnlyState, 'carrel.db.lock')}: ${readOnlyState} is on a read-only file system: mount it read-write (mount -o remount,rw), or use a folder on another disk`,
+        );
+        expect(start.stderr).not.toContain('chown');
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
+  );
+
   /** A small tmpfs of its own (as root), or undefined where this machine does not allow one. */
   function smallDisk(): string | undefined {
     if (process.getuid?.() !== 0) return undefined;

@@ -49,6 +49,8 @@ export interface SimulatedDeskProcess {
   banner: string;
   /** The folder it was started in, where it keeps its state (`.carrel-state/`). */
   dir: string;
+  /** Its process id. */
+  pid: number;
   /** SIGTERM, wait for the exit, remove the state folder. */
   stop(): Promise<void>;
 }
@@ -89,7 +91,7 @@ export async function startSimulatedDesk(
     });
     const api = /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner)?.[1];
     if (!api) throw new Error(`carrel named no API: ${banner}`);
-    return { api, banner, dir: stateDir, stop };
+    return { api, banner, dir: stateDir, pid: child.pid as number, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -17,6 +17,7 @@ import { checkNativeModules } from './native-modules.js';
 import { checkPorts } from './ports.js';
 import { checkStorage } from './storage.js';
 import { checkSystemd } from './systemd.js';
+import { checkUnfoundDesk } from './unfound-desk.js';
 
 export type { DoctorCheck, DoctorStatus } from '../../gateway/doctor.js';
 
@@ -72,6 +73,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       ...(await guarded('devices', () => checkDevices(config, { clock, timeoutMs, running: ports.running }))),
     );
     add(await checkMqtt(config, ports.running, timeoutMs));
+    add(...checkUnfoundDesk(config, env, ports.running));
     add(
       ...checkStorage(config, env, {
         running: ports.running,

@@ -10,7 +10,12 @@ export type {
 } from './database.js';
 export { DatabaseError, storageFaultCounts } from './database.js';
 export { GroupCommit } from './group-commit.js';
-export { type InstanceLock, instanceLockPath, takeInstanceLock } from './instance-lock.js';
+export {
+  type InstanceLock,
+  instanceLockHolder,
+  instanceLockPath,
+  takeInstanceLock,
+} from './instance-lock.js';
 export { integrityProblems, tableCount } from './integrity.js';
 export { migrate } from './migrate.js';
 export { type OpenDatabaseOptions, openDatabase } from './open.js';

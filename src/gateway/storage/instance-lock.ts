@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { CarrelError } from '../../core/errors.js';
 import { whyNotWritable } from '../../core/writable.js';
 import { chooseBackend, connect } from './backends.js';
@@ -71,4 +72,34 @@ export function takeInstanceLock(
       held.close();
     },
   };
+}
+
+/**
+ * The process holding a database's instance lock, read from the kernel's lock table (Linux
+ * `/proc/locks`) without touching the lock: taking it, even for a moment, could turn away a
+ * Carrel starting at that moment. Undefined when no process holds it, or where there is no
+ * lock table to read.
+ */
+export function instanceLockHolder(databasePath: string): number | undefined {
+  let file: { dev: bigint; ino: bigint };
+  let table: string;
+  try {
+    file = statSync(instanceLockPath(databasePath), { bigint: true });
+    table = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // glibc's major() and minor() of st_dev, as the kernel prints them: "1: POSIX ADVISORY WRITE
+  // <pid> <major>:<minor>:<inode> <start> <end>" (a waiting lock's line starts "1: -> ").
+  const major = ((file.dev >> 8n) & 0xfffn) | ((file.dev >> 32n) & ~0xfffn);
+  const minor = (file.dev & 0xffn) | ((file.dev >> 12n) & ~0xffn);
+  const where = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${file.ino}`;
+  for (const line of table.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] === '->') continue;
+    if (fields[5] !== where) continue;
+    const pid = Number(fields[4]);
+    if (Number.isInteger(pid) && pid > 0) return pid;
+  }
+  return undefined;
 }
