@@ -60,9 +60,17 @@ describe.skipIf(skip !== undefined)('the card page’s Print after a preview', {
     expect(await page.locator('#progress').textContent()).toBe(
       'The card was changed since its preview: press Preview to see it before printing.',
     );
-    expect(await page.locator('#front').evaluate((img) => getComputedStyle(img).opacity)).toBe('0.35');
+    expect(
+      await page
+        .locator('#front')
+        .evaluate((img) => img.ownerDocument.defaultView?.getComputedStyle(img).opacity),
+    ).toBe('0.35');
     await previewed();
-    expect(await page.locator('#front').evaluate((img) => getComputedStyle(img).opacity)).toBe('1');
+    expect(
+      await page
+        .locator('#front')
+        .evaluate((img) => img.ownerDocument.defaultView?.getComputedStyle(img).opacity),
+    ).toBe('1');
     await page.getByLabel('A new number').check();
     expect(await print().isDisabled()).toBe(true);
     await previewed();
