@@ -58,6 +58,8 @@ describe('the ILS link on the simulated desk', () => {
     expect((await fetch(`${api}/readyz`)).status).toBe(503);
     const metrics = await (await fetch(`${api}/metrics`)).text();
     expect(metrics).toMatch(/carrel_device_last_error_seconds\{device="ils",code="[a-z_]+"\} \d/);
+    // No round trip is measured to an ILS out of reach: the last one before it went is not shown as now.
+    expect(metrics).not.toMatch(/carrel_device_round_trip_seconds\{device="ils"\}/);
     await client.endAsync();
   });
 });

@@ -127,12 +127,14 @@ export class ApiMetrics {
     });
     new Gauge({
       name: 'carrel_device_round_trip_seconds',
-      help: 'Last measured round trip to devices that report one (the ILS link)',
+      help: 'Last measured round trip to devices that report one (the ILS link); absent while the device is offline',
       labelNames: ['device'],
       registers,
       collect() {
         this.reset();
         for (const device of services.devices()) {
+          // Offline, the last round trip measured is of a link that is gone: not shown as the link's now.
+          if (device.status === 'offline') continue;
           const ms = device.detail.roundTripMs;
           if (typeof ms === 'number' && Number.isFinite(ms)) this.set({ device: device.device }, ms / 1000);
         }
