@@ -22,7 +22,7 @@ interface DeviceJson {
   device: string;
   kind: string;
   status: string;
-  detail: { roundTripMs?: number; connections?: number };
+  detail: { roundTripMs?: number; connections?: number; connectionsDropped?: number };
 }
 
 async function ilsState(): Promise<DeviceJson> {
@@ -43,6 +43,17 @@ describe('the ILS link on the simulated desk', () => {
     const metrics = await (await fetch(`${api}/metrics`)).text();
     expect(metrics).toContain('carrel_device_status{device="ils",kind="ils",status="online"} 1');
     expect(metrics).toMatch(/carrel_device_round_trip_seconds\{device="ils"\} \d/);
+  });
+
+  it('counts the connections the ILS drops, each opened again without the link going offline', async () => {
+    const dropped = async () => (await ilsState()).detail.connectionsDropped;
+    expect(await dropped()).toBe(0);
+    const closed = desk.simulators.handle(ilsSimulators, 'ils-sim')!.dropConnections();
+    expect(closed).toBeGreaterThan(0);
+    await expect.poll(dropped, { timeout: 5000 }).toBe(closed);
+    expect((await ilsState()).status).toBe('online');
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toContain(`carrel_ils_connections_dropped{device="ils"} ${closed}`);
   });
 
   it('publishes the link state retained on MQTT and turns offline, failing readiness, when the ILS goes away', async () => {

@@ -14,6 +14,7 @@ const WORDS = {
   connections: 'Connections',
   idle: 'Idle connections',
   waiting: 'Requests waiting',
+  connectionsDropped: 'Connections the ILS dropped',
   // Receipt printers
   paper: 'Paper',
   coverOpen: 'Cover open',

@@ -115,6 +115,20 @@ export class ApiMetrics {
       },
     });
     new Gauge({
+      name: 'carrel_ils_connections_dropped',
+      help: 'Connections the ILS dropped under the gateway since it started (its idle timeout, a restart), each opened again without the link going offline',
+      labelNames: ['device'],
+      registers,
+      collect() {
+        this.reset();
+        for (const device of services.devices()) {
+          const dropped = device.detail.connectionsDropped;
+          if (device.kind === 'ils' && typeof dropped === 'number')
+            this.set({ device: device.device }, dropped);
+        }
+      },
+    });
+    new Gauge({
       name: 'carrel_device_status_since_seconds',
       help: 'Unix time of each device’s last status change',
       labelNames: ['device'],

@@ -18,6 +18,11 @@ export interface LinkFigures {
   unansweredTransactions: number;
   /** The latest failure of a connection, shown as lastError while the link is degraded. */
   lastFailure: { code: string; message: string } | undefined;
+  /**
+   * Connections the ILS dropped under Carrel (its idle timeout, a restart) since the link began,
+   * each opened again quietly: an ILS that keeps dropping them shows here, not as a reconnect.
+   */
+  dropped: number;
 }
 
 /** What is wrong with the link, in words; empty when nothing is. */
@@ -50,6 +55,7 @@ export function linkCondition(link: LinkFigures, waiting: number): DeviceConditi
       connections: perTransaction ? slots.filter((s) => s.busy).length : open.length,
       idle: perTransaction ? slots.filter((s) => !s.busy).length : open.filter((s) => !s.busy).length,
       waiting,
+      connectionsDropped: link.dropped,
     },
   };
 }

@@ -102,6 +102,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       acsOnline: null,
       unansweredTransactions: 0,
       lastFailure: undefined,
+      dropped: 0,
     };
   }
 
@@ -456,6 +457,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private onLost(slot: Slot, error: Error): void {
     if (!this.connected) return;
     this.logger.info({ connection: slot.index, error: describeError(error) }, 'ILS connection lost');
+    this.link.dropped++;
     this.emit('event', 'connection_lost', { connection: slot.index });
     if (slot.busy) {
       // Under a request: opened again once that request has its answer or failure (release).
