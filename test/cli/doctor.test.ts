@@ -238,6 +238,23 @@ describe('carrel doctor', () => {
     for (const secret of SECRETS) expect(text).not.toContain(secret);
   });
 
+  it('says of a gate that has not dialled in to check its notification settings, not that it reports a problem', async () => {
+    // A FEIG gate on the network that dials the desk: nothing dials it here.
+    const file = await deskFile('gate-silent', (desk) => {
+      desk.simulators = (desk.simulators as Array<{ kind: string }>).filter((sim) => sim.kind !== 'gate');
+      const gate = desk.devices.find((device) => device.kind === 'gate')!;
+      delete gate.transport;
+      delete gate.visitors;
+    });
+    const { report } = await doctorJson(file, ['--timeout', '1']);
+    const gate = check(report, 'device exit-1');
+    expect(gate.status).toBe('warn');
+    expect(gate.detail).toBe('gate degraded: waiting for the gate to connect');
+    expect(gate.hint).toMatch(/^the gate has not dialled in yet: check that its notification destination/);
+    expect(gate.hint).toContain('devices[exit-1].listen.port');
+    expect(gate.hint).toContain('devices[exit-1].address');
+  });
+
   it('fails a serial device whose node is missing, naming the node and the device', async () => {
     const missing = '/dev/ttyCARRELMISSING7';
     const file = await deskFile('missing-node', (desk) => {

@@ -127,12 +127,27 @@ async function settled(
 
 const DEGRADED_HINT = 'the device answers but reports a problem: see its reason';
 
+/**
+ * A gate in notification mode that has not dialled in: nothing answered, so nothing reported a
+ * problem — the gate's settings, its network and its power are what to check.
+ */
+const gateNotDialledHint = (id: string) =>
+  `the gate has not dialled in yet: check that its notification destination (DEST-IP/PORT) is this machine and devices[${id}].listen.port, that devices[${id}].address is the gate's own, and that the gate is powered; it dials at its keep-alive interval, so a longer --timeout may see it`;
+
 function fromState(id: string, state: DeviceState | undefined): DoctorCheck {
   const name = `device ${id}`;
   if (!state) return doctorCheck(name, 'fail', 'no state');
   const what = `${state.kind} ${state.status}${state.reason ? `: ${state.reason}` : ''}`;
   if (state.status === 'online') return doctorCheck(name, 'pass', what);
-  if (state.status === 'degraded') return doctorCheck(name, 'warn', what, DEGRADED_HINT);
+  if (state.status === 'degraded')
+    return doctorCheck(
+      name,
+      'warn',
+      what,
+      state.kind === 'gate' && state.detail.notificationLink === 'offline' && state.detail.peer === null
+        ? gateNotDialledHint(id)
+        : DEGRADED_HINT,
+    );
   return doctorCheck(
     name,
     'fail',
