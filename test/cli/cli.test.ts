@@ -583,6 +583,16 @@ devices:
       expect(banner()).toMatch(/simulator\s+printer-sim/);
       const api = /API\s+(http:\/\/\S+)\/api\/v1/.exec(banner())![1];
       expect((await fetch(`${api}/healthz`)).status).toBe(200);
+      // The journal says where it serves, as the banner does (a log shipper may read stdout alone).
+      const ready = log()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.msg === 'ready');
+      expect(ready).toMatchObject({
+        api: `${api}/api/v1`,
+        mqtt: expect.stringMatching(/^mqtt:\/\/127\.0\.0\.1:\d+$/),
+      });
 
       // A SIGHUP (a logrotate habit, a `kill -HUP` meant as reload) does not end a service.
       child.kill('SIGHUP');

@@ -172,9 +172,20 @@ async function runDaemon(
   const failed = desk.gateway.features().filter((f) => f.status === 'failed');
   notifier.ready();
   if (config.systemd.watchdog) notifier.startWatchdog();
-  logger.info({ version, failed: failed.map((f) => f.name) }, 'ready');
+  const urls = desk.urls();
+  // Where it serves, in the journal too: the banner goes to stderr, which a log shipper may not read.
+  logger.info(
+    {
+      version,
+      failed: failed.map((f) => f.name),
+      api: urls.api ?? null,
+      mqtt: urls.mqtt ?? null,
+      ...(urls.sip2Relay ? { sip2Relay: urls.sip2Relay } : {}),
+    },
+    'ready',
+  );
   printBanner(
-    desk.urls(),
+    urls,
     simulatedDesk,
     version,
     failed.map((f) => `${f.name}: ${f.error?.message ?? 'failed'}`),
