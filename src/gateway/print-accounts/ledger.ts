@@ -233,9 +233,18 @@ export class PrintLedger {
   /** The cash report of one local day (`YYYY-MM-DD`): deposits by source, payouts, refunds, income per queue. */
   dailyReport(date: string): PrintDailyReport {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-    if (!match) throw new CarrelError('bad_request', 'date must be YYYY-MM-DD');
-    const from = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3])).getTime();
-    const to = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + 1).getTime();
+    const [year, month, dayOfMonth] = match
+      ? [Number(match[1]), Number(match[2]), Number(match[3])]
+      : [Number.NaN, 0, 0];
+    const day = new Date(year, month - 1, dayOfMonth);
+    // Date rolls 2026-11-36 over to 6 December: such a day is refused, not reported as another.
+    if (day.getMonth() !== month - 1 || day.getDate() !== dayOfMonth)
+      throw new CarrelError(
+        'bad_request',
+        `date must be a day of the calendar, as YYYY-MM-DD; ${date} is not`,
+      );
+    const from = day.getTime();
+    const to = new Date(year, month - 1, dayOfMonth + 1).getTime();
     const rows = this.sql(
       'SELECT * FROM print_ledger WHERE created_at >= ? AND created_at < ? ORDER BY seq',
     ).all(from, to) as EntryRow[];
