@@ -120,9 +120,8 @@ export class PrintLedger {
       throw new CarrelError('patron_invalid', 'a patron barcode of 1 to 255 characters is needed');
     const sign = SIGN[posting.kind];
     const magnitude = sign === 0 ? Math.abs(posting.amountMinor) : sign * posting.amountMinor;
-    checkAmount(magnitude, this.maxAmountMinor, posting.kind !== 'payout', this.currency);
-    if (sign === 0 && posting.amountMinor === 0)
-      throw new CarrelError('amount_invalid', 'amountMinor of an adjustment must not be 0: nothing was done');
+    if (sign === 0) checkCorrection(posting.amountMinor, this.maxAmountMinor, this.currency);
+    else checkAmount(magnitude, this.maxAmountMinor, posting.kind !== 'payout', this.currency);
     const currency = posting.currency.toUpperCase();
     const append = () => {
       const existing = this.sql('SELECT * FROM print_ledger WHERE request_id = ?').get(posting.requestId) as
@@ -345,6 +344,18 @@ export function checkAmount(amount: number, max: number, positive: boolean, curr
     throw new CarrelError(
       'amount_invalid',
       `amountMinor must be ${smallestUnits(currency)}, ${positive ? 'more than 0' : '0 or more'} and at most ${max} (${moneyText(max, currency)}); ${amount} was sent: nothing was done`,
+    );
+}
+
+/**
+ * A correction's amount: whole, not 0, within the limit either way. The refusal gives the amount as
+ * sent, its sign included, since a correction taking money out is negative.
+ */
+export function checkCorrection(amount: number, max: number, currency: string): void {
+  if (!Number.isSafeInteger(amount) || amount === 0 || Math.abs(amount) > max)
+    throw new CarrelError(
+      'amount_invalid',
+      `amountMinor of a correction must be ${smallestUnits(currency)}, not 0, from -${max} to ${max} (${moneyText(max, currency)} either way): positive puts money in, negative takes it out; ${amount} was sent: nothing was done`,
     );
 }
 
