@@ -105,7 +105,7 @@ const STATUS_BY_CODE: ProblemTable = {
   screen_required: { status: 422, title: 'Taking a session over needs the screen that takes it' },
   patron_scan_not_found: { status: 422, title: 'No patron was scanned at the scanner just now' },
   pin_required: { status: 422, title: "The patron's PIN is required" },
-  patron_required: { status: 422, title: 'A checkout session needs a patron' },
+  patron_required: { status: 422, title: 'A patron is needed' },
   patron_card_not_found: { status: 422, title: 'No patron card is on the pad' },
   patron_card_ambiguous: { status: 422, title: 'More than one patron card is on the pad' },
   no_receipt_printer: { status: 422, title: 'No receipt printer is configured' },
