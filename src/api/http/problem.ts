@@ -116,7 +116,7 @@ const STATUS_BY_CODE: ProblemTable = {
   payment_not_found: { status: 404, title: 'No such payment' },
   payment_ended: { status: 409, title: 'The payment has ended' },
   payment_not_ended: { status: 409, title: 'The payment is still collecting' },
-  amount_invalid: { status: 422, title: 'Not an amount a payment may be for' },
+  amount_invalid: { status: 422, title: 'The amount is not valid' },
   amount_mismatch: { status: 409, title: 'The fees come to another amount now' },
   fee_unknown: { status: 422, title: "The patron's account lists no such fee" },
   currency_mismatch: { status: 409, title: 'The fees are in another currency than this desk takes' },
