@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { CashDeviceEventsMap } from '../../gateway/families/cash-device/events.js';
 import { cashDevices } from '../../gateway/families/cash-device/index.js';
+import { actorOf } from '../http/auth.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiEvent, type ApiModule, operation } from '../operations.js';
 import { doneOnce, optionalRequestId } from '../request-ids.js';
@@ -29,9 +30,15 @@ const statusSchema = z.object({
     ),
 });
 
+const emptiedBy = z
+  .string()
+  .describe(
+    'who emptied it: the name of their token; "at this desk" on a desk without tokens (this machine only, where no one holds a token)',
+  );
+
 export const cashBoxReportSchema = z.object({
   device: z.string(),
-  lastEmptied: z.object({ at: z.string(), by: z.string() }).nullable(),
+  lastEmptied: z.object({ at: z.string(), by: emptiedBy }).nullable(),
   currency: z.string().nullable(),
   expectedMinor: z
     .number()
@@ -58,7 +65,7 @@ const emptyingSchema = z.object({
   id: z.number().int(),
   device: z.string(),
   at: z.string(),
-  by: z.string(),
+  by: emptiedBy,
   expectedMinor: z.number().int(),
   currency: z.string().nullable(),
   countedMinor: z.number().int().nullable(),
@@ -208,7 +215,7 @@ export const cashDeviceApi: ApiModule = {
         handler: (input) =>
           doneOnce(requests, 'cash.emptied', input, (body) =>
             device(input.params.id).emptied({
-              by: input.principal.name,
+              by: actorOf(input.principal),
               countedMinor: body.countedMinor,
               note: body.note,
             }),

@@ -67,7 +67,6 @@ export const printQueueApi: ApiModule = {
     ils_account_bad_answer: { status: 502, title: "The ILS's account API answered unreadably" },
     ils_debit_not_found: { status: 409, title: 'The ILS has no debit for this transfer; nothing was moved' },
     refund_exceeds_charge: { status: 422, title: 'The refund is more than is left of the charge' },
-    amount_invalid: { status: 422, title: 'The amount is not valid' },
     patron_invalid: { status: 422, title: 'The patron barcode is not valid' },
     patron_not_found: { status: 404, title: 'The library does not know this card' },
     station_session_expired: { status: 401, title: 'The station session has ended' },

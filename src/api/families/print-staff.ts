@@ -25,7 +25,10 @@ import {
 
 const tag = 'print accounts';
 const reasonSchema = z.string().min(1).max(500);
-export const dateQuery = z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD') });
+/** A day of the calendar: 2026-11-36 or 30 February is refused, never read as the day it rolls over to. */
+export const dateQuery = z.object({
+  date: z.iso.date('a day of the calendar, as YYYY-MM-DD (such as 2026-12-06)'),
+});
 
 export function staffOperations({ printAccounts }: DeskServices): ApiOperation[] {
   return [

@@ -35,6 +35,7 @@ import { cashDevices } from '../families/cash-device/index.js';
 import { receiptPrinters } from '../families/receipt-printer/index.js';
 import { listenTo, type PortLookup } from '../family.js';
 import { Retention } from '../retention.js';
+import { StatisticsRangeError } from '../statistics/errors.js';
 import type { Database } from '../storage/index.js';
 import { acceptedValues, announcePayment, deviceBack, maxValue, paymentDevices } from './cash-devices.js';
 import { recordCheck } from './checks.js';
@@ -298,11 +299,10 @@ export class PaymentManager implements PaymentService {
   }
 
   statistics(range: { from: number; to: number; perQuarter?: boolean }): PaymentStatisticsRow[] {
-    if (!(range.from < range.to) || range.to - range.from > PAYMENT_STATISTICS_MAX_DAYS * 86_400_000)
-      throw new PaymentError(
-        'amount_invalid',
-        `a range of at most ${PAYMENT_STATISTICS_MAX_DAYS} days, from before to`,
-      );
+    // Refused as every statistics route refuses such a range (it is not an amount).
+    if (!(range.from < range.to)) throw new StatisticsRangeError('"to" must be after "from"');
+    if (range.to - range.from > PAYMENT_STATISTICS_MAX_DAYS * 86_400_000)
+      throw new StatisticsRangeError(`a range may span at most ${PAYMENT_STATISTICS_MAX_DAYS} days`);
     this.store(); // its schema, checks included, before it is read
     return paymentStatistics(this.deps.db(), range.from, range.to, range.perQuarter ? QUARTER_MS : HOUR_MS);
   }

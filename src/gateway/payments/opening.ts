@@ -89,8 +89,14 @@ export function topUpLines(
       `a top-up is between ${money(config.minTopUpMinor)} and ${money(config.maxTopUpMinor)} (amountMinor ${config.minTopUpMinor} to ${config.maxTopUpMinor}); ${money(amount)} was asked: nothing was started`,
     );
   }
-  if (request.amountDueMinor !== undefined && request.amountDueMinor !== amount)
-    throw new PaymentError('amount_mismatch', 'a top-up is due its own amount');
+  if (request.amountDueMinor !== undefined && request.amountDueMinor !== amount) {
+    // Not fees that changed meanwhile (amount_mismatch): an amount that was sent wrong.
+    const money = (minor: number) => moneyText(minor, config.currency);
+    throw new PaymentError(
+      'amount_invalid',
+      `a top-up of ${money(amount)} is due ${money(amount)}, not ${money(request.amountDueMinor)}: send amountDueMinor ${amount} or leave it out; nothing was started`,
+    );
+  }
   return {
     amountDueMinor: amount,
     lines: [{ kind: 'print-topup', dueMinor: amount, transactionId: `${paymentId}:topup` }],

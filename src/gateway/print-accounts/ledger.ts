@@ -120,9 +120,8 @@ export class PrintLedger {
       throw new CarrelError('patron_invalid', 'a patron barcode of 1 to 255 characters is needed');
     const sign = SIGN[posting.kind];
     const magnitude = sign === 0 ? Math.abs(posting.amountMinor) : sign * posting.amountMinor;
-    checkAmount(magnitude, this.maxAmountMinor, posting.kind !== 'payout', this.currency);
-    if (sign === 0 && posting.amountMinor === 0)
-      throw new CarrelError('amount_invalid', 'amountMinor of an adjustment must not be 0: nothing was done');
+    if (sign === 0) checkCorrection(posting.amountMinor, this.maxAmountMinor, this.currency);
+    else checkAmount(magnitude, this.maxAmountMinor, posting.kind !== 'payout', this.currency);
     const currency = posting.currency.toUpperCase();
     const append = () => {
       const existing = this.sql('SELECT * FROM print_ledger WHERE request_id = ?').get(posting.requestId) as
@@ -233,9 +232,18 @@ export class PrintLedger {
   /** The cash report of one local day (`YYYY-MM-DD`): deposits by source, payouts, refunds, income per queue. */
   dailyReport(date: string): PrintDailyReport {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-    if (!match) throw new CarrelError('bad_request', 'date must be YYYY-MM-DD');
-    const from = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3])).getTime();
-    const to = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + 1).getTime();
+    const [year, month, dayOfMonth] = match
+      ? [Number(match[1]), Number(match[2]), Number(match[3])]
+      : [Number.NaN, 0, 0];
+    const day = new Date(year, month - 1, dayOfMonth);
+    // Date rolls 2026-11-36 over to 6 December: such a day is refused, not reported as another.
+    if (day.getMonth() !== month - 1 || day.getDate() !== dayOfMonth)
+      throw new CarrelError(
+        'bad_request',
+        `date must be a day of the calendar, as YYYY-MM-DD; ${date} is not`,
+      );
+    const from = day.getTime();
+    const to = new Date(year, month - 1, dayOfMonth + 1).getTime();
     const rows = this.sql(
       'SELECT * FROM print_ledger WHERE created_at >= ? AND created_at < ? ORDER BY seq',
     ).all(from, to) as EntryRow[];
@@ -336,6 +344,18 @@ export function checkAmount(amount: number, max: number, positive: boolean, curr
     throw new CarrelError(
       'amount_invalid',
       `amountMinor must be ${smallestUnits(currency)}, ${positive ? 'more than 0' : '0 or more'} and at most ${max} (${moneyText(max, currency)}); ${amount} was sent: nothing was done`,
+    );
+}
+
+/**
+ * A correction's amount: whole, not 0, within the limit either way. The refusal gives the amount as
+ * sent, its sign included, since a correction taking money out is negative.
+ */
+export function checkCorrection(amount: number, max: number, currency: string): void {
+  if (!Number.isSafeInteger(amount) || amount === 0 || Math.abs(amount) > max)
+    throw new CarrelError(
+      'amount_invalid',
+      `amountMinor of a correction must be ${smallestUnits(currency)}, not 0, from -${max} to ${max} (${moneyText(max, currency)} either way): positive puts money in, negative takes it out; ${amount} was sent: nothing was done`,
     );
 }
 

@@ -202,7 +202,16 @@ export class ReleaseJournal {
   ): ChargedRelease {
     return this.db.transaction(() => {
       const release = this.require(id);
-      if (release.state === 'completed' || release.state === 'refunded') return release;
+      if (release.state === 'completed' || (release.state === 'refunded' && release.outcome !== null))
+        return release;
+      if (release.state === 'refunded') {
+        // Refunded in full at the desk while it printed: nothing is left to refund, but how the
+        // printer ended it is still the release's to tell ("Printed, refunded", not "Not printed").
+        this.sql(
+          'UPDATE print_releases SET printed_impressions = ?, outcome = ?, updated_at = ? WHERE id = ?',
+        ).run(outcome.printedImpressions, outcome.reason, this.clock.now(), id);
+        return this.require(id);
+      }
       const refund = Math.min(outcome.refundMinor, release.amountMinor - release.refundedMinor);
       if (refund > 0) this.postRefund(release, refund, outcome.reason, `release:${id}:settle`);
       if (outcome.refusal?.jobStillWaiting)
@@ -331,10 +340,14 @@ export class ReleaseJournal {
     return row && releaseOf(row);
   }
 
-  /** Releases whose outcome is not settled yet: to recover after a restart and to follow to completion. */
+  /**
+   * Releases whose outcome is not settled yet: to recover after a restart and to follow to
+   * completion — one refunded in full at the desk before the printer ended it included.
+   */
   open(): ChargedRelease[] {
     const rows = this.sql(
-      "SELECT * FROM print_releases WHERE state IN ('charged', 'released') ORDER BY created_at",
+      `SELECT * FROM print_releases WHERE state IN ('charged', 'released') OR (state = 'refunded' AND outcome IS NULL)
+         ORDER BY created_at`,
     ).all() as ReleaseRow[];
     return rows.map(releaseOf);
   }

@@ -32,7 +32,7 @@ import { type Database, GroupCommit } from '../storage/index.js';
 import type { PrintAccountsConfig } from './config.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
-import { checkAmount, checkRequestId, kindName, PrintLedger, requestIdClash } from './ledger.js';
+import { checkCorrection, checkRequestId, kindName, PrintLedger, requestIdClash } from './ledger.js';
 import type { HeldJob, ReleaseQueue } from './queue.js';
 import { type ChargedRelease, ReleaseJournal } from './release-journal.js';
 import { ReleaseWorkflow } from './release-workflow.js';
@@ -329,7 +329,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     onReplay?: () => void;
   }): PrintLedgerEntry {
     const { ledger } = this.open();
-    checkAmount(Math.abs(request.amountMinor), ledger.maxAmountMinor, true, ledger.currency);
+    checkCorrection(request.amountMinor, ledger.maxAmountMinor, ledger.currency);
     const { entry, repeated } = ledger.post({
       requestId: request.requestId,
       account: request.patron,

@@ -151,6 +151,9 @@ describe('print ledger', () => {
       queues: [{ queue: 'public-bw', chargedMinor: 40, refundedMinor: 10, incomeMinor: 30, impressions: 4 }],
     });
     expect(ledger.dailyReport('2026-06-02').deposits.count).toBe(0);
+    // 2026-05-32 is not 1 June: a day past its month's end reports nothing of the day it rolls to.
+    for (const date of ['2026-05-32', '2026-06-00', '2026-02-29', '2026-13-01'])
+      expect(() => ledger.dailyReport(date), date).toThrow(/a day of the calendar/);
   });
 
   it('keeps its invariants through thousands of random operations, retries and bad requests', () => {

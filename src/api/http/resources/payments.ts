@@ -318,7 +318,7 @@ export function paymentRoutes(
         }),
       ),
     }),
-    problems: [422],
+    problems: [400],
     handler: ({ query }) => ({
       rows: payments.statistics({ from: Date.parse(query.from), to: Date.parse(query.to) }),
     }),

@@ -4,6 +4,7 @@
  * that went in unverified or unheld listed apart; and the emptying record —
  * who emptied it, what they counted, the variance. Read from the credit journal.
  */
+import { actorAsKept } from '../../contracts/actor.js';
 import type { Database } from '../../storage/index.js';
 
 export interface CashBoxReport {
@@ -76,7 +77,7 @@ export class CashBox {
     }>;
     return {
       device: this.device,
-      lastEmptied: last ? { at: new Date(last.at).toISOString(), by: last.emptied_by } : null,
+      lastEmptied: last ? { at: new Date(last.at).toISOString(), by: actorAsKept(last.emptied_by) } : null,
       currency: rows[0]?.currency ?? null,
       expectedMinor: rows.reduce((sum, row) => sum + row.value * row.n, 0),
       count: rows.reduce((sum, row) => sum + row.n, 0),
@@ -145,7 +146,7 @@ function emptyingView(row: EmptyingRow): CashBoxEmptying {
     id: row.id,
     device: row.device,
     at: new Date(row.at).toISOString(),
-    by: row.emptied_by,
+    by: actorAsKept(row.emptied_by),
     expectedMinor: row.expected_minor,
     currency: row.currency,
     countedMinor: row.counted_minor,

@@ -1,0 +1,118 @@
+/**
+ * A release refunded in full at the desk while the printer is still printing it (the patron
+ * complains as the pages come out): the refund is made once, and when the printer ends the job
+ * the release still says how it ended — the pages printed and the outcome — so that "where is my
+ * job?" reads "Printed, refunded", not "Not printed, refunded" for pages the patron holds. Nothing
+ * more is refunded. Over HTTP, IPP and SIP2 on the simulated desk.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+let testDesk: TestDesk;
+const patron = '21000001';
+
+beforeAll(async () => {
+  testDesk = await startTestDesk((config) => ({
+    ...config,
+    simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 150 } : s)),
+    devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+  }));
+  await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
+}, 30_000);
+
+afterAll(async () => {
+  await testDesk?.stop();
+});
+
+async function post(path: string, body: unknown) {
+  const response = await fetch(`${testDesk.api}/api/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('a release refunded in full while it prints', () => {
+  it('is refunded once and still records how the printer ended it', async () => {
+    expect(
+      (
+        await post('/print/accounts/deposit', {
+          requestId: randomUUID(),
+          patron,
+          amountMinor: 500,
+          currency: 'EUR',
+        })
+      ).status,
+    ).toBe(201);
+    const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+    const jobId = await server.submit({ user: patron, title: 'Thesis', pages: 8 });
+    const session = (await post('/print/station/login', { patron, pin: '1234' })).json.session as string;
+    await until('the job counted', async () => {
+      const { jobs } = (await post('/print/station/jobs', { session })).json;
+      return jobs.find((j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null);
+    });
+    const released = await post('/print/station/release', {
+      session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId,
+    });
+    expect(released.status).toBe(200);
+    const release = released.json.release;
+    expect(release.amountMinor).toBe(80);
+
+    // At the desk while the pages come out (8 pages at 150 ms each).
+    const refunded = await post('/print/releases/refund', {
+      requestId: randomUUID(),
+      releaseId: release.id,
+      reason: 'toner streaks',
+    });
+    expect(refunded.status).toBe(200);
+    expect(refunded.json).toMatchObject({ refundedMinor: 80, state: 'refunded', printedImpressions: null });
+
+    expect(server.job(jobId)?.state, 'refunded while the pages came out').not.toBe('completed');
+    await until('the printer to end the job', async () =>
+      server.job(jobId)?.state === 'completed' ? true : undefined,
+    );
+    // The desk follows open releases every 2 s: what it says of the release once it has heard.
+    const deadline = Date.now() + 6_000;
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+    let settled: { account: any; now: any };
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const account = (await post('/print/accounts/find', { patron })).json;
+      settled = { account, now: account.releases.find((r: { id: string }) => r.id === release.id) };
+    } while (settled.now.outcome === null && Date.now() < deadline);
+    // It stayed printedImpressions null, outcome null: the printer's end was dropped.
+    expect(settled.now).toMatchObject({
+      state: 'refunded',
+      amountMinor: 80,
+      refundedMinor: 80,
+      printedImpressions: 8,
+      outcome: 'printed',
+    });
+    // One charge, one refund: nothing refunded twice.
+    const entries = settled.account.statement.entries.filter(
+      (e: { releaseId: string | null }) => e.releaseId === release.id,
+    );
+    expect(entries.map((e: { kind: string; amountMinor: number }) => [e.kind, e.amountMinor])).toEqual([
+      ['refund', 80],
+      ['charge', -80],
+    ]);
+    expect(settled.account.statement.balanceMinor).toBe(500);
+  });
+});
