@@ -4,6 +4,7 @@
  * opening a payment is not. Over HTTP on the simulated desk.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
 
 let testDesk: TestDesk;
@@ -16,15 +17,7 @@ afterAll(async () => {
   await testDesk?.stop();
 });
 
-async function post(path: string, body: unknown) {
-  const response = await fetch(`${testDesk.api}/api/v1${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const post = (path: string, body: unknown) => callApi(`${testDesk.api}/api/v1`, 'POST', path, body);
 
 describe('a payment opened without a patron', () => {
   it('is refused 422 patron_required with a title that fits a payment', async () => {

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 let testDesk: TestDesk;
@@ -26,15 +27,7 @@ afterAll(async () => {
   await testDesk?.stop();
 });
 
-async function post(path: string, body: unknown) {
-  const response = await fetch(`${testDesk.api}/api/v1${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const post = (path: string, body: unknown) => callApi(`${testDesk.api}/api/v1`, 'POST', path, body);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + 15_000;
