@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 let testDesk: TestDesk;
@@ -22,17 +23,8 @@ afterAll(async () => {
   await testDesk?.stop();
 });
 
-async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  const response = await fetch(`${testDesk.api}/api/v1${path}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+  callApi(`${testDesk.api}/api/v1`, method, path, body);
 
 describe('who emptied a cash box, on a desk without tokens', () => {
   it('says an emptying made over HTTP was made at this desk, in its answer and the cash box report', async () => {

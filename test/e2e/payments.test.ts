@@ -5,6 +5,7 @@ import { ilsSimulators } from '../../simulators/ils/family.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -53,17 +54,8 @@ async function until<T>(
   }
 }
 
-async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  const response = await fetch(`${api}/api/v1${path}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+  callApi(`${api}/api/v1`, method, path, body);
 
 // biome-ignore lint/suspicious/noExplicitAny: WebSocket messages are checked field by field
 async function watch(id: string): Promise<{ messages: any[]; socket: WebSocket }> {
