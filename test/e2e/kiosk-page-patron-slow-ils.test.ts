@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { chromiumSkipReason, sharedChromium } from '../helpers/browser.js';
 import { heading, itemText, logIn } from '../helpers/kiosk-page.js';
-import { DUE, openKiosk, patronDesk } from './kiosk-patron-rig.js';
+import { DUE, loggedIn, openKiosk, patronDesk } from './kiosk-patron-rig.js';
 
 const skip = chromiumSkipReason();
 
@@ -16,15 +16,12 @@ describe.skipIf(skip !== undefined)('the kiosk page, its ILS slow', { concurrent
   /** A slow library system while her items are checked out. */
   describe('as she borrows', () => {
     const fixture = patronDesk(shared);
-    const { pad, ils, placeTag, clearPad } = fixture;
+    const { pad, ils, placeTag } = fixture;
 
     it.sequential('keeps the session of a patron who waits while a slow library system checks out her pile', async ({
       expect,
     }) => {
-      await clearPad();
-      const kiosk = await openKiosk(fixture, expect);
-      await logIn(kiosk);
-      await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+      const kiosk = await loggedIn(fixture, expect);
       // The library system takes 4 s an answer: three items take 12 s, longer than the 10 s a
       // session may sit idle. The patron stands there watching them go through one by one.
       ils().setFaults({ latencyMs: 4_000 });
@@ -45,10 +42,7 @@ describe.skipIf(skip !== undefined)('the kiosk page, its ILS slow', { concurrent
     it.sequential('drops from the screen an item the patron took off the pad before it was checked out', async ({
       expect,
     }) => {
-      await clearPad();
-      const kiosk = await openKiosk(fixture, expect);
-      await logIn(kiosk);
-      await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+      const kiosk = await loggedIn(fixture, expect);
       ils().setFaults({ latencyMs: 3_000 });
       placeTag('31000005'); // Dune: with the library system now
       await expect.poll(itemText(kiosk, '31000005')).toContain('Checking out');
@@ -96,10 +90,7 @@ describe.skipIf(skip !== undefined)('the kiosk page, its ILS slow', { concurrent
     it.sequential('gives her the receipt and the pad to the next patron within seconds when the library system stops answering as she finishes', async ({
       expect,
     }) => {
-      await clearPad();
-      const kiosk = await openKiosk(fixture, expect);
-      await logIn(kiosk);
-      await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+      const kiosk = await loggedIn(fixture, expect);
       placeTag('31000005'); // Dune
       await expect.poll(itemText(kiosk, '31000005')).toMatch(DUE);
       // Her items are done; the library system hangs before Carrel tells it her session ended.
@@ -118,10 +109,7 @@ describe.skipIf(skip !== undefined)('the kiosk page, its ILS slow', { concurrent
     it.sequential('says it is finishing while the library system is still checking out her last items', async ({
       expect,
     }) => {
-      await clearPad();
-      const kiosk = await openKiosk(fixture, expect);
-      await logIn(kiosk);
-      await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+      const kiosk = await loggedIn(fixture, expect);
       // Two seconds an answer: Beloved is done ~4 s after it was placed, the end of the session 2 s
       // later, seconds after the two presses below that show the status.
       ils().setFaults({ latencyMs: 2_000 });

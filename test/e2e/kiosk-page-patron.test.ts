@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { chromiumSkipReason, sharedChromium } from '../helpers/browser.js';
-import { heading, itemText, logIn, showFees } from '../helpers/kiosk-page.js';
-import { INACTIVITY_SECONDS, openKiosk, patronDesk } from './kiosk-patron-rig.js';
+import { heading, itemText, showFees } from '../helpers/kiosk-page.js';
+import { INACTIVITY_SECONDS, loggedIn, openKiosk, patronDesk } from './kiosk-patron-rig.js';
 
 const skip = chromiumSkipReason();
 
@@ -21,10 +21,7 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', { concur
     it.sequential("says a session she walked away from has ended, and no longer asks 'Are you still there?' over it", async ({
       expect,
     }) => {
-      await clearPad();
-      const kiosk = await openKiosk(fixture, expect);
-      await logIn(kiosk);
-      await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+      const kiosk = await loggedIn(fixture, expect);
       const stillHere = kiosk.getByRole('button', { name: 'I am still here' });
       await expect.poll(() => stillHere.isVisible(), { timeout: INACTIVITY_SECONDS * 1000 }).toBe(true);
       await expect.poll(heading(kiosk), { timeout: INACTIVITY_SECONDS * 1000 }).toBe('Session ended');
@@ -95,10 +92,7 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', { concur
     it.sequential("tells a patron who answers 'I am still here' as her session is ending that it has ended, in words", async ({
       expect,
     }) => {
-      await clearPad();
-      const kiosk = await openKiosk(fixture, expect);
-      await logIn(kiosk);
-      await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+      const kiosk = await loggedIn(fixture, expect);
       // The library system is slow to hear the session end: Carrel is ending it for a few seconds.
       ils().setFaults({ latencyMs: 6_000 });
       const stillHere = kiosk.getByRole('button', { name: 'I am still here' });
@@ -120,10 +114,7 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', { concur
     it.sequential("asks 'Are you still there?' of a patron who stops at 'Would you like a receipt?', and keeps her session when she answers", async ({
       expect,
     }) => {
-      await clearPad();
-      const kiosk = await openKiosk(fixture, expect, { clock: true });
-      await logIn(kiosk);
-      await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+      const kiosk = await loggedIn(fixture, expect, { clock: true });
       await kiosk.getByRole('button', { name: 'Finish' }).click();
       await expect.poll(heading(kiosk)).toBe('Would you like a receipt?');
       const stillHere = kiosk.getByRole('button', { name: 'I am still here' });

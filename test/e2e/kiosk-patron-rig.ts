@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import type { ExpectStatic } from 'vitest';
-import { heading, type KioskInChromium, kioskInChromium } from '../helpers/kiosk-page.js';
+import { heading, type KioskInChromium, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
 
 /**
  * What the kiosk-page-patron files share: each runs its blocks side by side, each block on a desk
@@ -40,4 +40,17 @@ export async function openKiosk(
   const page = await fixture.openScreen(options.clock ? (page) => page.clock.install() : undefined);
   await expect.poll(heading(page)).toBe('Welcome');
   return page;
+}
+
+/** A cleared pad and the kiosk at its start (`clock` as for openKiosk), the patron logged in and greeted by name. */
+export async function loggedIn(
+  fixture: KioskInChromium,
+  expect: ExpectStatic,
+  options: { clock?: boolean } = {},
+): Promise<Page> {
+  await fixture.clearPad();
+  const kiosk = await openKiosk(fixture, expect, options);
+  await logIn(kiosk);
+  await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+  return kiosk;
 }
