@@ -1,22 +1,24 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/core/paths.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { cardDeskPage, CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
+import { tempFolders } from '../helpers/temp-folders.js';
 
 const skip = chromiumSkipReason();
 
-/** A second template beside the built-in one: the library card with a red band, no back. */
-const templates = mkdtempSync(join(tmpdir(), 'carrel-card-templates-'));
-writeFileSync(
-  join(templates, 'staff-card-front.svg'),
-  readFileSync(join(packageRoot(), 'templates', 'cards', 'library-card-front.svg'), 'utf8').replaceAll(
-    '#1d5c8f',
-    '#a01c1c',
-  ),
-);
+/** A folder holding a second template beside the built-in one: the library card with a red band, no back. */
+function withStaffCard(folder: string): string {
+  writeFileSync(
+    join(folder, 'staff-card-front.svg'),
+    readFileSync(join(packageRoot(), 'templates', 'cards', 'library-card-front.svg'), 'utf8').replaceAll(
+      '#1d5c8f',
+      '#a01c1c',
+    ),
+  );
+  return folder;
+}
 
 /**
  * The card page in Debian's Chromium: staff approve a card by its preview, so whatever changes the
@@ -25,13 +27,17 @@ writeFileSync(
  * changed under it does not give Print back.
  */
 describe.skipIf(skip !== undefined)('the card page’s Print after a preview', { timeout: 60_000 }, () => {
-  const desk = cardDeskPage((config) => ({
-    ...config,
-    devices: config.devices.map((device) =>
-      device.kind === 'card-printer' ? { ...device, templates } : device,
-    ),
-  }));
-  afterAll(() => rmSync(templates, { recursive: true, force: true }));
+  const folder = tempFolders('carrel-card-templates-');
+  // Made as the desk starts, in its hook: a run that skips or filters this block leaves no folder.
+  const desk = cardDeskPage((config) => {
+    const templates = withStaffCard(folder());
+    return {
+      ...config,
+      devices: config.devices.map((device) =>
+        device.kind === 'card-printer' ? { ...device, templates } : device,
+      ),
+    };
+  });
 
   const print = () => desk.page.getByRole('button', { name: 'Print card' });
   const reprint = () => desk.page.getByRole('button', { name: 'Reprint (replaces the card)' });
