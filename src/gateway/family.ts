@@ -98,6 +98,12 @@ export interface DeviceFamily<
    */
   doctor?(config: Config, context: DoctorContext): Promise<DoctorCheck[]>;
   /**
+   * What `carrel doctor` tells IT to check of a device it found degraded, where the family knows
+   * better than "the device answers but reports a problem" (a gate that has not dialled in has
+   * answered nothing); undefined for that default.
+   */
+  degradedHint?(config: Config, state: DeviceState): string | undefined;
+  /**
    * Builds the run-time entry of one configured device; nothing is opened before `start()`.
    * It imports the family's run-time modules (entry, driver, codecs) on first use, so a
    * desk loads only the families its config uses: the descriptor itself stays cheap.

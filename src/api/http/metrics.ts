@@ -123,8 +123,8 @@ export class ApiMetrics {
         this.reset();
         for (const device of services.devices()) {
           const dropped = device.detail.connectionsDropped;
-          if (device.kind === 'ils' && typeof dropped === 'number')
-            this.set({ device: device.device }, dropped);
+          // Reported by the devices that keep such connections: the ILS link.
+          if (typeof dropped === 'number') this.set({ device: device.device }, dropped);
         }
       },
     });

@@ -92,7 +92,11 @@ export async function checkDevices(
         probed.map((device) => device.id),
         options,
       );
-      for (const device of probed) checks.push(fromState(device.id, states.get(device.id)));
+      for (const device of probed) {
+        const family = families.get(device.kind);
+        const hint = family?.degradedHint && ((state: DeviceState) => family.degradedHint?.(device, state));
+        checks.push(fromState(device.id, states.get(device.id), hint));
+      }
     } finally {
       await built.stop();
     }
@@ -127,27 +131,17 @@ async function settled(
 
 const DEGRADED_HINT = 'the device answers but reports a problem: see its reason';
 
-/**
- * A gate in notification mode that has not dialled in: nothing answered, so nothing reported a
- * problem — the gate's settings, its network and its power are what to check.
- */
-const gateNotDialledHint = (id: string) =>
-  `the gate has not dialled in yet: check that its notification destination (DEST-IP/PORT) is this machine and devices[${id}].listen.port, that devices[${id}].address is the gate's own, and that the gate is powered; it dials at its keep-alive interval, so a longer --timeout may see it`;
-
-function fromState(id: string, state: DeviceState | undefined): DoctorCheck {
+/** `hint`: the device's family's words for what to check when it is degraded (`degradedHint`). */
+function fromState(
+  id: string,
+  state: DeviceState | undefined,
+  hint?: (state: DeviceState) => string | undefined,
+): DoctorCheck {
   const name = `device ${id}`;
   if (!state) return doctorCheck(name, 'fail', 'no state');
   const what = `${state.kind} ${state.status}${state.reason ? `: ${state.reason}` : ''}`;
   if (state.status === 'online') return doctorCheck(name, 'pass', what);
-  if (state.status === 'degraded')
-    return doctorCheck(
-      name,
-      'warn',
-      what,
-      state.kind === 'gate' && state.detail.notificationLink === 'offline' && state.detail.peer === null
-        ? gateNotDialledHint(id)
-        : DEGRADED_HINT,
-    );
+  if (state.status === 'degraded') return doctorCheck(name, 'warn', what, hint?.(state) ?? DEGRADED_HINT);
   return doctorCheck(
     name,
     'fail',

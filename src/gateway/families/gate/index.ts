@@ -53,5 +53,11 @@ export const gates = deviceFamily<GateEventsMap>()({
     )
       issue(['alarm', 'method'], `${method} asks the ILS, and this desk has no ILS device`);
   },
+  // A gate in notification mode that has not dialled in: nothing answered, so nothing reported a
+  // problem — its settings, its network and its power are what to check.
+  degradedHint: (config: GateConfig, state) =>
+    state.detail.notificationLink === 'offline' && state.detail.peer === null
+      ? `the gate has not dialled in yet: check that its notification destination (DEST-IP/PORT) is this machine and devices[${config.id}].listen.port, that devices[${config.id}].address is the gate's own, and that the gate is powered; it dials at its keep-alive interval, so a longer --timeout may see it`
+      : undefined,
   create: async (config: GateConfig, context) => new (await import('./entry.js')).GateEntry(config, context),
 });
