@@ -45,7 +45,8 @@ describe.skipIf(chromiumSkipReason() !== undefined).each([
       // 500 yen in, not 50,000 (the page multiplied every amount by 100).
       expect(json.statement.balanceMinor).toBe(toppedUpMinor);
       // It read '¥500' and 'KWD 1.250' here, and '500 JPY' on the dashboard, the kiosk and the reports.
-      expect(await desk.locator('#balance').textContent()).toBe(balance);
+      // The page reads the account again after saying the new balance: the figure follows.
+      await expect.poll(() => desk.locator('#balance').textContent()).toBe(balance);
 
       const server = chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
       const jobId = await server.submit({ user: PATRON, title: 'Ticket', pages: 2 });
