@@ -399,7 +399,11 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     try {
       const before = sim().cards().length;
       await page.getByRole('button', { name: 'Print card' }).click();
-      await expect.poll(() => page.locator('#problem').textContent()).toContain('cannot be reached');
+      // The page hears of the loss only once the desk has printed the card and written its stripe,
+      // which takes the simulated printer seconds on a loaded machine.
+      await expect
+        .poll(() => page.locator('#problem').textContent(), { timeout: 15_000 })
+        .toContain('cannot be reached');
       expect(sim().cards()).toHaveLength(before + 1);
       await page.getByRole('button', { name: 'Print card' }).click();
       await expect
