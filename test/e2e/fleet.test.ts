@@ -14,8 +14,7 @@ import { FLEET_USERS, type FleetRig, type FleetUser, startFleetRig } from '../..
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { mosquittoSkipReason } from '../helpers/mosquitto.js';
 
-// Its broker and bridge tests need no browser: they run on every Node, the page's with them.
-const skip = mosquittoSkipReason() ?? chromiumSkipReason({ alsoServerTests: true });
+const skip = mosquittoSkipReason() ?? chromiumSkipReason();
 if (skip) console.warn(`skipping the fleet tests: ${skip}`);
 
 const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');

@@ -12,7 +12,7 @@ import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js'
 import { until } from '../helpers/until.js';
 
 // 'keeps no patron in any statistics table' reads the database alone: it runs on every Node.
-const skip = chromiumSkipReason({ alsoServerTests: true });
+const skip = chromiumSkipReason();
 const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');
 const PATRON = '21000001';
 const PIN = '1234';

@@ -6,16 +6,10 @@ import { afterAll, beforeAll } from 'vitest';
 export const CHROMIUM_PATH = process.env.CARREL_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
- * Why this file's tests in Chromium do not run here, or undefined when they do. With
- * CARREL_PAGE_TESTS=skip they do not: CI sets it for its second Node, since what a page does in the
- * browser does not depend on the Node serving it, and the server side the pages call is tested by
- * the API tests on every Node. A file whose Chromium block also holds tests that need no browser
- * (the fleet's broker rules, the statistics keeping no patron) passes `{ alsoServerTests: true }`:
- * it runs whenever Chromium is there.
+ * Why this file's tests in Chromium do not run here, or undefined when they do: they run wherever
+ * Debian's Chromium is, and in CI, where a missing one fails them.
  */
-export function chromiumSkipReason(options: { alsoServerTests?: boolean } = {}): string | undefined {
-  if (process.env.CARREL_PAGE_TESTS === 'skip' && !options.alsoServerTests)
-    return 'CARREL_PAGE_TESTS=skip: the page tests run on one Node only';
+export function chromiumSkipReason(): string | undefined {
   if (existsSync(CHROMIUM_PATH)) return undefined;
   if (process.env.CI) return undefined; // in CI a missing browser must fail, not skip
   return `no Chromium at ${CHROMIUM_PATH} (bash scripts/install-test-deps installs Debian's)`;
