@@ -34,7 +34,11 @@ export const openPaymentSchema = z
     purpose: z.discriminatedUnion('kind', [
       z.strictObject({
         kind: z.literal('fees'),
-        fees: z.array(z.string().min(1).max(64)).min(1).max(50).describe('fee ids from patron information'),
+        fees: z
+          .array(z.string().min(1).max(64))
+          .min(1)
+          .max(50)
+          .describe('fee ids from patron information, each once (one listed twice: 422 fee_listed_twice)'),
       }),
       z.strictObject({ kind: z.literal('print-topup'), amountMinor: minor }),
     ]),

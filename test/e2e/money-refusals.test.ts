@@ -1,0 +1,49 @@
+/**
+ * Money refused in words at the print desk and the kiosk — what would have gone to nobody, been
+ * taken twice or been recorded twice — over HTTP on one simulated desk (the default config, coins
+ * dropped in the cash simulator). Each refusal leaves nothing taken, doubled or lost.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { callApi } from '../helpers/api-call.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+let testDesk: TestDesk;
+
+beforeAll(async () => {
+  testDesk = await startTestDesk();
+  await waitForDevice(testDesk.api, 'coins-1', 'online', 15_000);
+}, 30_000);
+
+afterAll(async () => {
+  await testDesk?.stop();
+});
+
+const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+  callApi(`${testDesk.api}/api/v1`, method, path, body);
+
+// A payment a test left collecting (one opened where it should have been refused) holds the cash
+// devices: it is cancelled, so the next test is not refused for a busy device.
+afterEach(async () => {
+  for (const payment of (await call('GET', '/payments')).json.payments ?? [])
+    if (payment.state === 'collecting') await call('DELETE', `/payments/${payment.id}`);
+});
+
+describe('a fee payment naming one fee twice', () => {
+  it('is refused saying the fee is listed twice, not that the account lists no such fee', async () => {
+    const refused = await call('POST', '/payments', {
+      patron: '21000006',
+      pin: '6666',
+      purpose: { kind: 'fees', fees: ['F-1003', 'F-1003'] },
+      requestId: randomUUID(),
+    });
+    expect(refused.status).toBe(422);
+    // It was titled "The patron's account lists no such fee".
+    expect(refused.json).toMatchObject({
+      code: 'fee_listed_twice',
+      title: 'A fee is listed twice',
+      detail: 'fee "F-1003" is listed twice: list each fee once; nothing was started',
+    });
+    expect((await call('GET', '/payments')).json.payments).toEqual([]);
+  });
+});
