@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cashSimulators } from '../../simulators/cash/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
@@ -29,6 +30,17 @@ afterEach(async () => {
     if (payment.state === 'collecting') await call('DELETE', `/payments/${payment.id}`);
 });
 
+/** Drops a coin in the cash simulator and waits for the payment to have it. */
+async function dropCoin(paymentId: string, valueMinor: number, paidMinor: number): Promise<void> {
+  const cash = testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
+  expect(cash.insertCoin(valueMinor)).toMatchObject({ accepted: true });
+  const deadline = Date.now() + 10_000;
+  while ((await call('GET', `/payments/${paymentId}`)).json.paidMinor !== paidMinor) {
+    if (Date.now() > deadline) throw new Error('the coin was not credited');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 describe('a fee payment naming one fee twice', () => {
   it('is refused saying the fee is listed twice, not that the account lists no such fee', async () => {
     const refused = await call('POST', '/payments', {
@@ -45,5 +57,24 @@ describe('a fee payment naming one fee twice', () => {
       detail: 'fee "F-1003" is listed twice: list each fee once; nothing was started',
     });
     expect((await call('GET', '/payments')).json.payments).toEqual([]);
+  });
+});
+
+describe('a payment naming a cash device twice', () => {
+  it('takes money on the device once', async () => {
+    const opened = await call('POST', '/payments', {
+      patron: '21000001',
+      pin: '1234',
+      purpose: { kind: 'print-topup', amountMinor: 500 },
+      devices: ['coins-1', 'coins-1'],
+      requestId: randomUUID(),
+    });
+    expect(opened.status).toBe(201);
+    // It listed ["coins-1", "coins-1"].
+    expect(opened.json.devices).toEqual(['coins-1']);
+    await dropCoin(opened.json.id, 200, 200);
+    const ended = await call('DELETE', `/payments/${opened.json.id}`);
+    expect(ended.status).toBe(200);
+    expect(ended.json.payment).toMatchObject({ paidMinor: 200, devices: ['coins-1'] });
   });
 });

@@ -49,7 +49,7 @@ export const openPaymentSchema = z
       .min(1)
       .max(8)
       .optional()
-      .describe('the cash devices; the configured ones when absent'),
+      .describe('the cash devices; the configured ones when absent (a device named twice is taken once)'),
   })
   .refine((open) => !(open.patron !== undefined && open.patronCard === true), {
     message: 'give a patron barcode or patronCard, not both',
