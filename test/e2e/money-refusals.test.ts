@@ -41,6 +41,26 @@ async function dropCoin(paymentId: string, valueMinor: number, paidMinor: number
   }
 }
 
+describe('a kiosk top-up for a card the library reports lost', () => {
+  it('is refused as a checkout with the card is, and starts nothing', async () => {
+    const refused = await call('POST', '/payments', {
+      patron: '21000007',
+      pin: '7777',
+      purpose: { kind: 'print-topup', amountMinor: 500 },
+      requestId: randomUUID(),
+    });
+    // It opened, 201, collecting the finder's coins for the patron's print account.
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({
+      code: 'card_lost',
+      reason: 'card_lost',
+      detail:
+        'the library system says this card was reported lost: nothing was started, no money is taken for it; the patron should see staff',
+    });
+    expect((await call('GET', '/payments')).json.payments).toEqual([]);
+  });
+});
+
 describe('a fee payment naming one fee twice', () => {
   it('is refused saying the fee is listed twice, not that the account lists no such fee', async () => {
     const refused = await call('POST', '/payments', {
