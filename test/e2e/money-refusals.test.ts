@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
+import { ilsSimulators } from '../../simulators/ils/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
@@ -40,6 +41,61 @@ async function dropCoin(paymentId: string, valueMinor: number, paidMinor: number
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+describe('a top-up at the print desk for a card the library system does not know', () => {
+  it('is refused in words and nothing is topped up; a known card is topped up', async () => {
+    const unknown = '29999999';
+    const refused = await call('POST', '/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: unknown,
+      amountMinor: 500,
+      currency: 'EUR',
+    });
+    // It was taken, 201, into an account of nobody: only the staff page stopped it.
+    expect(refused.status).toBe(404);
+    expect(refused.json).toMatchObject({
+      code: 'patron_not_found',
+      title: 'The ILS does not know this patron',
+      detail:
+        'the library system does not know this card: nothing was topped up; check the number on the card (what an account already holds can still be paid out)',
+    });
+    expect(JSON.stringify(refused.json)).not.toContain(unknown);
+    const account = await call('POST', '/print/accounts/find', { patron: unknown });
+    expect(account.json.statement).toMatchObject({ balanceMinor: 0, entries: [] });
+
+    const taken = await call('POST', '/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: '21000002',
+      amountMinor: 500,
+      currency: 'EUR',
+    });
+    expect(taken.status).toBe(201);
+    expect(taken.json).toMatchObject({ balanceMinor: 500, repeated: false });
+  });
+});
+
+describe('a top-up at the print desk while the library system cannot be asked', () => {
+  it('is taken: the cash is in staff hands, and refusing it would leave it on no record', async () => {
+    const ils = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+    ils.setFaults({ dropAfterMessages: 0 });
+    try {
+      const taken = await call('POST', '/print/accounts/deposit', {
+        requestId: randomUUID(),
+        patron: '21000003',
+        amountMinor: 300,
+        currency: 'EUR',
+      });
+      expect(taken.status).toBe(201);
+      expect(taken.json).toMatchObject({ balanceMinor: 300, repeated: false });
+      // The card was asked about, and could not be.
+      const card = await call('POST', '/print/accounts/find', { patron: '21000003', card: true });
+      expect(card.json.card).toEqual({ known: null, name: null });
+    } finally {
+      ils.setFaults({});
+      await waitForDevice(testDesk.api, 'ils', 'online', 15_000);
+    }
+  }, 40_000);
+});
 
 describe('a kiosk top-up for a card the library reports lost', () => {
   it('is refused as a checkout with the card is, and starts nothing', async () => {

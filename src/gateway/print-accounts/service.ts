@@ -193,6 +193,20 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     return this.open().ledger.deposit(request);
   }
 
+  async depositAtDesk(request: PrintAccountDeposit): Promise<PrintAccountDepositResult> {
+    // A request id already in the ledger is answered (or refused as a clash) by the ledger, whatever
+    // the library system says of the card now.
+    if (this.open().ledger.byRequest(request.requestId) === undefined) {
+      const card = await this.cardAtLibrary(request.patron);
+      if (card.known === false)
+        throw new CarrelError(
+          'patron_not_found',
+          'the library system does not know this card: nothing was topped up; check the number on the card (what an account already holds can still be paid out)',
+        );
+    }
+    return this.deposit(request);
+  }
+
   balance(patron: string): PrintAccountBalance {
     return this.open().ledger.balance(patron);
   }
