@@ -154,3 +154,44 @@ describe('a payment naming a cash device twice', () => {
     expect(ended.json.payment).toMatchObject({ paidMinor: 200, devices: ['coins-1'] });
   });
 });
+
+describe('a cash box emptied twice at once', () => {
+  it('records the emptying whose staff saw what the box holds, and refuses the other in words', async () => {
+    const opened = await call('POST', '/payments', {
+      patron: '21000001',
+      pin: '1234',
+      purpose: { kind: 'print-topup', amountMinor: 500 },
+      requestId: randomUUID(),
+    });
+    await dropCoin(opened.json.id, 100, 100);
+    expect((await call('DELETE', `/payments/${opened.json.id}`)).status).toBe(200);
+    const box = (await call('GET', '/cash-devices/coins-1/cash-box')).json;
+    expect(box.expectedMinor).toBeGreaterThan(0);
+
+    // Two staff (two pages, a page and a script) empty the box they both saw, with their own request ids.
+    const emptying = () =>
+      call('POST', '/cash-devices/coins-1/cash-box/emptyings', {
+        countedMinor: box.expectedMinor,
+        expectedMinor: box.expectedMinor,
+        requestId: randomUUID(),
+      });
+    const answers = await Promise.all([emptying(), emptying()]);
+    // Both were recorded, the second with a surplus of the whole count.
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409]);
+    const recorded = answers.find((answer) => answer.status === 201)!.json;
+    expect(recorded).toMatchObject({ expectedMinor: box.expectedMinor, varianceMinor: 0 });
+    const refused = answers.find((answer) => answer.status === 409)!.json;
+    expect(refused).toMatchObject({
+      code: 'cash_box_changed',
+      title: 'The cash box is not what was seen in it',
+      detail: `the cash box of coins-1 should hold 0.00 EUR now, not ${(box.expectedMinor / 100).toFixed(2)} EUR: it was emptied or took money meanwhile; nothing was recorded, read the cash box again`,
+    });
+    const emptyings = (await call('GET', '/cash-devices/coins-1/cash-box')).json;
+    expect(emptyings).toMatchObject({ expectedMinor: 0, lastEmptied: { at: recorded.at } });
+
+    // A client that sends no expectedMinor (an older page, a script) is answered as before.
+    const old = await call('POST', '/cash-devices/coins-1/cash-box/emptyings', { countedMinor: 0 });
+    expect(old.status).toBe(201);
+    expect(old.json).toMatchObject({ expectedMinor: 0, varianceMinor: 0 });
+  });
+});
