@@ -207,7 +207,12 @@ describe('paying fees at the kiosk', () => {
       );
     }
     // A top-up goes to the desk's print accounts; one nothing was paid into is cancelled when the patron walks away.
-    const topUp = await open({ purpose: { kind: 'print-topup', amountMinor: 500 } });
+    // (Not for 21000004, whose card has expired: the release station would not log it in.)
+    const topUp = await call('POST', '/payments', {
+      patron: '21000001',
+      pin: '1234',
+      purpose: { kind: 'print-topup', amountMinor: 500 },
+    });
     expect(topUp.status).toBe(201);
     expect((await call('DELETE', `/payments/${topUp.json.id}`)).json).toMatchObject({
       payment: { state: 'cancelled' },

@@ -157,6 +157,7 @@ export const cashDeviceApi: ApiModule = {
   problems: {
     not_a_cash_device: { status: 409, title: 'Device is not a cash device' },
     cash_device_busy: { status: 409, title: 'The cash device is taking money for another payment' },
+    cash_box_changed: { status: 409, title: 'The cash box is not what was seen in it' },
     cash_wrong_device: { status: 409, title: 'The device is not the kind configured' },
     cctalk_timeout: { status: 504, title: 'The cash device did not answer' },
     cctalk_nak: { status: 502, title: 'The cash device refused the request' },
@@ -200,12 +201,21 @@ export const cashDeviceApi: ApiModule = {
         method: 'POST',
         url: '/api/v1/cash-devices/:id/cash-box/emptyings',
         operationId: 'emptyCashBox',
-        summary: 'Staff emptied the cash box: record who, what they counted, and the variance',
+        summary:
+          'Staff emptied the cash box: record who, what they counted, and the variance; with expectedMinor, refused (409 cash_box_changed) when the box changed since staff read it',
         tag,
         access: ['staff'],
         params: deviceIdParams,
         body: z.strictObject({
           countedMinor: z.number().int().min(0).max(100_000_000).optional().describe('what staff counted'),
+          expectedMinor: z
+            .number()
+            .int()
+            .min(0)
+            .optional()
+            .describe(
+              'what the cash box report said the box should hold when staff emptied it (its expectedMinor). When it should hold another amount now — another emptying, or money taken, meanwhile — nothing is recorded: 409 cash_box_changed. Without it the emptying is recorded whatever the box held (older clients)',
+            ),
           note: z.string().max(500).optional(),
           requestId: optionalRequestId,
         }),
@@ -218,6 +228,7 @@ export const cashDeviceApi: ApiModule = {
               by: actorOf(input.principal),
               countedMinor: body.countedMinor,
               note: body.note,
+              expectedMinor: body.expectedMinor,
             }),
           ),
       }),

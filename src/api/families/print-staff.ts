@@ -88,7 +88,8 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       method: 'POST',
       url: '/api/v1/print/accounts/deposit',
       operationId: 'depositPrintAccount',
-      summary: 'Tops up a print account (cash at the desk, a transfer…), idempotent by requestId',
+      summary:
+        'Tops up a print account (cash at the desk, a transfer…), idempotent by requestId; a card the library system says it does not know is refused, 404 patron_not_found (one it cannot be asked about now is topped up)',
       tag,
       access: ['staff'],
       status: 201,
@@ -106,11 +107,11 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
         currency: z.string(),
         repeated: z.boolean(),
       }),
-      problems: [409, 422],
-      handler: ({ body, principal, reply }) =>
+      problems: [404, 409, 422],
+      handler: async ({ body, principal, reply }) =>
         saidIfRepeated(
           reply,
-          printAccounts.deposit({
+          await printAccounts.depositAtDesk({
             ...body,
             staff: actorOf(principal),
             ...(body.note ? { note: body.note } : {}),

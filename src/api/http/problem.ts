@@ -119,6 +119,7 @@ const STATUS_BY_CODE: ProblemTable = {
   amount_invalid: { status: 422, title: 'The amount is not valid' },
   amount_mismatch: { status: 409, title: 'The fees come to another amount now' },
   fee_unknown: { status: 422, title: "The patron's account lists no such fee" },
+  fee_listed_twice: { status: 422, title: 'A fee is listed twice' },
   currency_mismatch: { status: 409, title: 'The fees are in another currency than this desk takes' },
   print_accounts_unavailable: { status: 503, title: 'No print accounts are wired into this desk' },
   no_cash_devices: { status: 503, title: 'No cash device can take the money' },

@@ -153,6 +153,12 @@ export interface PrintAccountService extends PrintAccountDeposits {
    * name; `known: null` when it cannot be asked now (offline, no ILS).
    */
   cardAtLibrary(patron: string): Promise<{ known: boolean | null; name: string | null }>;
+  /**
+   * A top-up at the desk (staff): refused (`patron_not_found`) when the library system says it does
+   * not know the card, the money going to nobody; taken when it cannot be asked (offline, no ILS),
+   * the money being in staff's hand already. The same request id again is answered as the first was.
+   */
+  depositAtDesk(request: PrintAccountDeposit): Promise<PrintAccountDepositResult>;
   balance(patron: string): PrintAccountBalance;
   statement(patron: string, limit?: number): PrintAccountStatement;
   /** The patron's held jobs on every queue, with pages, cost and what stops a release. */

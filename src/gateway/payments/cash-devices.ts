@@ -16,9 +16,14 @@ import { PaymentError } from './errors.js';
 /** How long a restart waits for a device to be back before letting it go (its buffer is read when it is). */
 const RECONNECT_WAIT_MS = 10_000;
 
-/** The devices named, else the configured ones, else every cash device of the desk. */
+/**
+ * The devices named, else the configured ones, else every cash device of the desk. A device named
+ * twice is taken once: the list says which devices take the money, and twice means nothing more —
+ * kept twice, the payment listed it twice and let it go twice.
+ */
 export function paymentDevices(named: string[] | undefined, config: PaymentsConfig, devices: PortLookup) {
-  const wanted = named ?? config.devices;
+  const listed = named ?? config.devices;
+  const wanted = listed === undefined ? undefined : [...new Set(listed)];
   const all = devices.all(cashDevices);
   const chosen =
     wanted === undefined ? all : wanted.map((id) => ({ id, port: devices.port(cashDevices, id) }));

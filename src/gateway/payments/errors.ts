@@ -11,6 +11,8 @@ export type PaymentErrorCode =
   | 'amount_mismatch'
   /** A fee id the patron's account does not list (or lists without an amount). */
   | 'fee_unknown'
+  /** A fee id the request lists more than once. */
+  | 'fee_listed_twice'
   /** The patron's fees are in another currency than the desk takes. */
   | 'currency_mismatch'
   /** No print accounts are wired into this desk: a top-up or an overpayment cannot be credited. */

@@ -34,6 +34,7 @@ import { CreditJournal } from '../families/cash-device/credit-journal.js';
 import { cashDevices } from '../families/cash-device/index.js';
 import { receiptPrinters } from '../families/receipt-printer/index.js';
 import { listenTo, type PortLookup } from '../family.js';
+import { cardNotUsable } from '../print-accounts/card-usable.js';
 import { Retention } from '../retention.js';
 import { StatisticsRangeError } from '../statistics/errors.js';
 import type { Database } from '../storage/index.js';
@@ -141,6 +142,13 @@ export class PaymentManager implements PaymentService {
       request.purpose.kind === 'fees'
         ? await this.deps.circulation.patronFees({ patron: barcode, pin }, { terminal: caller.terminal })
         : await this.deps.circulation.identifyPatron({ patron: barcode, pin }, { terminal: caller.terminal });
+    // Money topped up on a card reported lost (the finder's coins), expired or blocked could not be
+    // printed with: the release station refuses such a card, as a checkout does.
+    const unusable =
+      request.purpose.kind === 'print-topup'
+        ? cardNotUsable(patron, 'nothing was started, no money is taken for it')
+        : undefined;
+    if (unusable) throw unusable;
     const plan =
       topUp ??
       feeLines(

@@ -36,7 +36,13 @@ export function feeLines(
   positiveMinor(request.amountDueMinor, 'amountDueMinor', config.currency);
   const ids = request.purpose.fees;
   if (ids.length === 0) throw new PaymentError('fee_unknown', 'name at least one fee to pay');
-  if (new Set(ids).size !== ids.length) throw new PaymentError('fee_unknown', 'a fee is named twice');
+  // Not a fee the account lacks (fee_unknown): one the request names again, which would be paid twice.
+  const twice = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (twice !== undefined)
+    throw new PaymentError(
+      'fee_listed_twice',
+      `fee "${twice}" is listed twice: list each fee once; nothing was started`,
+    );
   const currency = patron.fines.currency;
   if (currency !== null && currency !== config.currency)
     throw new PaymentError(

@@ -7,7 +7,7 @@ import type { Clock } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { moneyText } from '../circulation/money.js';
-import { CirculationRefusal, type RefusalReason } from '../circulation/reasons.js';
+import type { RefusalReason } from '../circulation/reasons.js';
 import type {
   IlsTransferResult,
   IlsTransferState,
@@ -29,6 +29,7 @@ import type {
 } from '../contracts/print-accounts.js';
 import type { Feature } from '../feature.js';
 import { type Database, GroupCommit } from '../storage/index.js';
+import { cardNotUsable } from './card-usable.js';
 import type { PrintAccountsConfig } from './config.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
@@ -60,14 +61,6 @@ export interface PrintAccountsOptions {
     accounts: IlsTransferOptions['ils'];
   };
 }
-
-/** What the library system says of a card that keeps it from the print account, most serious first. */
-const CARD_NOT_USABLE = ['card_lost', 'card_expired', 'patron_blocked'] as const;
-const CARD_NOT_USABLE_WORDS: Record<(typeof CARD_NOT_USABLE)[number], string> = {
-  card_lost: 'the library system says this card was reported lost',
-  card_expired: 'the library system says this card has expired',
-  patron_blocked: "the library system says this patron's account is blocked",
-};
 
 interface Books {
   db: Database;
@@ -107,13 +100,9 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     const { patron } = await this.options.identify({ patron: barcode, pin: request.pin });
     if (!patron.valid) throw new CarrelError('patron_not_found', 'the library does not know this card');
     // A card reported lost, expired or blocked spent the print account as any other: whoever found
-    // a lost card and learnt its PIN printed on the patron's money. Borrowing limits (fines, loans,
-    // overdue items) are the library system's to enforce at the loan desk and do not stop printing.
-    const why = CARD_NOT_USABLE.find((reason) => patron.reasons?.includes(reason));
-    if (why !== undefined)
-      throw new CirculationRefusal(why, patron.screenMessages ?? [], 'patron', {
-        message: `${CARD_NOT_USABLE_WORDS[why]}: nobody was logged in, nothing can be printed or paid with it; the patron should see staff`,
-      });
+    // a lost card and learnt its PIN printed on the patron's money.
+    const refusal = cardNotUsable(patron, 'nobody was logged in, nothing can be printed or paid with it');
+    if (refusal) throw refusal;
     return {
       session: this.logins.open(barcode),
       name: patron.name,
@@ -202,6 +191,20 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
 
   deposit(request: PrintAccountDeposit): PrintAccountDepositResult {
     return this.open().ledger.deposit(request);
+  }
+
+  async depositAtDesk(request: PrintAccountDeposit): Promise<PrintAccountDepositResult> {
+    // A request id already in the ledger is answered (or refused as a clash) by the ledger, whatever
+    // the library system says of the card now.
+    if (this.open().ledger.byRequest(request.requestId) === undefined) {
+      const card = await this.cardAtLibrary(request.patron);
+      if (card.known === false)
+        throw new CarrelError(
+          'patron_not_found',
+          'the library system does not know this card: nothing was topped up; check the number on the card (what an account already holds can still be paid out)',
+        );
+    }
+    return this.deposit(request);
   }
 
   balance(patron: string): PrintAccountBalance {

@@ -34,7 +34,11 @@ export const openPaymentSchema = z
     purpose: z.discriminatedUnion('kind', [
       z.strictObject({
         kind: z.literal('fees'),
-        fees: z.array(z.string().min(1).max(64)).min(1).max(50).describe('fee ids from patron information'),
+        fees: z
+          .array(z.string().min(1).max(64))
+          .min(1)
+          .max(50)
+          .describe('fee ids from patron information, each once (one listed twice: 422 fee_listed_twice)'),
       }),
       z.strictObject({ kind: z.literal('print-topup'), amountMinor: minor }),
     ]),
@@ -45,7 +49,7 @@ export const openPaymentSchema = z
       .min(1)
       .max(8)
       .optional()
-      .describe('the cash devices; the configured ones when absent'),
+      .describe('the cash devices; the configured ones when absent (a device named twice is taken once)'),
   })
   .refine((open) => !(open.patron !== undefined && open.patronCard === true), {
     message: 'give a patron barcode or patronCard, not both',

@@ -4,6 +4,8 @@
  * that went in unverified or unheld listed apart; and the emptying record —
  * who emptied it, what they counted, the variance. Read from the credit journal.
  */
+import { CarrelError } from '../../../core/errors.js';
+import { moneyText } from '../../circulation/money.js';
 import { actorAsKept } from '../../contracts/actor.js';
 import type { Database } from '../../storage/index.js';
 
@@ -95,10 +97,17 @@ export class CashBox {
     };
   }
 
-  /** Records an emptying: what was expected up to the last credit, what was counted, the variance. */
-  emptied(by: string, at: number, countedMinor?: number, note?: string): CashBoxEmptying {
+  /**
+   * Records an emptying: what was expected up to the last credit, what was counted, the variance.
+   * `seenMinor`, what staff saw the box should hold, guards against an emptying recorded twice (two
+   * staff at once) or over money taken meanwhile: when the box should hold another amount now,
+   * nothing is recorded (cash_box_changed).
+   */
+  emptied(by: string, at: number, countedMinor?: number, note?: string, seenMinor?: number): CashBoxEmptying {
     const id = this.db.transaction(() => {
       const report = this.report();
+      if (seenMinor !== undefined && seenMinor !== report.expectedMinor)
+        throw this.changed(report.expectedMinor, seenMinor, report.currency);
       const last = this.db
         .prepare('SELECT COALESCE(MAX(id), 0) AS id FROM cash_credits WHERE device = ?')
         .get(this.device) as { id: number };
@@ -132,6 +141,25 @@ export class CashBox {
         .prepare('SELECT * FROM cash_box_emptyings WHERE device = ? ORDER BY id DESC LIMIT ?')
         .all(this.device, limit) as EmptyingRow[]
     ).map(emptyingView);
+  }
+
+  private changed(nowMinor: number, seenMinor: number, currency: string | null): CarrelError {
+    // An emptied box has no credits to say its currency: the device's last credit says it.
+    const known =
+      currency ??
+      (
+        this.db
+          .prepare(
+            'SELECT currency FROM cash_credits WHERE device = ? AND currency IS NOT NULL ORDER BY id DESC LIMIT 1',
+          )
+          .get(this.device) as { currency: string } | undefined
+      )?.currency;
+    const text = (minor: number) => (known ? moneyText(minor, known) : `${minor} (minor units)`);
+    return new CarrelError(
+      'cash_box_changed',
+      `the cash box of ${this.device} should hold ${text(nowMinor)} now, not ${text(seenMinor)}: it was emptied or took money meanwhile; nothing was recorded, read the cash box again`,
+      { details: { expectedMinor: nowMinor } },
+    );
   }
 
   private lastEmptying(): EmptyingRow | undefined {

@@ -47,12 +47,13 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
       release: (holder) => this.release(holder),
       reset: () => this.connectedDriver().reset(),
       cashBox: () => new CashBox(this.database(), this.id).report(),
-      emptied: ({ by, countedMinor, note }) => {
+      emptied: ({ by, countedMinor, note, expectedMinor }) => {
         const emptying = new CashBox(this.database(), this.id).emptied(
           by,
           this.context.clock.now(),
           countedMinor,
           note,
+          expectedMinor,
         );
         this.cashBoxChanged();
         return emptying;

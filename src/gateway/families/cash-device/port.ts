@@ -46,11 +46,16 @@ export interface CashDevicePort {
   reset(): Promise<void>;
   /** What the cash box should hold since it was last emptied. */
   cashBox(): CashBoxReport;
-  /** Staff emptied the cash box: who, and what they counted (the variance is kept). */
+  /**
+   * Staff emptied the cash box: who, and what they counted (the variance is kept). With
+   * `expectedMinor`, what staff saw the box should hold, an emptying is refused (cash_box_changed)
+   * when the box should hold another amount now: emptied by another meanwhile, or money taken.
+   */
   emptied(emptying: {
     by: string;
     countedMinor?: number | undefined;
     note?: string | undefined;
+    expectedMinor?: number | undefined;
   }): CashBoxEmptying;
   /** A payout device pays out; the acceptors here cannot. */
   readonly payout?: (amountMinor: number, currency: string) => Promise<number>;
