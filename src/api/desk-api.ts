@@ -26,7 +26,20 @@ export function publicEventOf(modules: readonly ApiModule[]): (event: DeviceEven
   return (event) => edges.reduce((current, edge) => edge(current), event);
 }
 
-/** Every module's own error codes, for the HTTP error handler. */
+/**
+ * Every module's own error codes, for the HTTP error handler. A code two modules both list must
+ * read the same in both: a client sees one status and title for it whichever route answered.
+ */
 export function problemsOf(modules: readonly ApiModule[]): ProblemTable {
-  return Object.assign({}, ...modules.map((module) => module.problems ?? {}));
+  const table: Record<string, ProblemTable[string]> = {};
+  for (const module of modules)
+    for (const [code, problem] of Object.entries(module.problems ?? {})) {
+      const listed = table[code];
+      if (listed && (listed.status !== problem.status || listed.title !== problem.title))
+        throw new Error(
+          `the API modules list ${code} twice, as ${listed.status} "${listed.title}" and as ${problem.status} "${problem.title}"`,
+        );
+      table[code] = problem;
+    }
+  return table;
 }

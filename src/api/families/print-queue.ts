@@ -68,7 +68,7 @@ export const printQueueApi: ApiModule = {
     ils_debit_not_found: { status: 409, title: 'The ILS has no debit for this transfer; nothing was moved' },
     refund_exceeds_charge: { status: 422, title: 'The refund is more than is left of the charge' },
     patron_invalid: { status: 422, title: 'The patron barcode is not valid' },
-    patron_not_found: { status: 404, title: 'The library does not know this card' },
+    patron_not_found: { status: 404, title: 'The ILS does not know this patron' },
     station_session_expired: { status: 401, title: 'The station session has ended' },
     document_unreadable: { status: 422, title: 'The document cannot be read' },
     document_password_required: { status: 422, title: 'The document needs a password' },

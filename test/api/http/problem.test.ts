@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { deskApiModules, problemsOf } from '../../../src/api/desk-api.js';
 import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
 import { type ApiModule, operation } from '../../../src/api/operations.js';
 import { FAMILY_API_MODULES } from '../../../src/app/families.js';
@@ -128,5 +129,40 @@ describe('the HTTP problem of an error code no table maps', () => {
       type: 'urn:carrel:problem:drawer_jammed',
     });
     expect(JSON.stringify(problem)).not.toMatch(/\s+at |problem\.test|stack/);
+  });
+});
+
+/**
+ * An error code two families' API modules both list (`patron_not_found`: a card printed for a
+ * patron, a print account topped up) reaches a client as one status and one title, whichever
+ * route answered: the desk's table holds each code once, and two modules that word it apart do
+ * not make a desk at all.
+ */
+describe('an error code two API modules both list', () => {
+  it('reads the same in every module of the desk', () => {
+    const modules = deskApiModules(FAMILY_API_MODULES);
+    const seen = new Map<string, { status: number; title: string }>();
+    for (const module of modules)
+      for (const [code, problem] of Object.entries(module.problems ?? {})) {
+        const before = seen.get(code);
+        if (before) expect(problem, code).toEqual(before);
+        seen.set(code, problem);
+      }
+    expect(Object.keys(problemsOf(modules)).sort()).toEqual([...seen.keys()].sort());
+  });
+
+  it('worded apart, is refused as the API is built, naming the code and both wordings', () => {
+    const card: ApiModule = {
+      name: 'cards',
+      problems: { patron_not_found: { status: 404, title: 'Unknown patron' } },
+    };
+    const print: ApiModule = {
+      name: 'print',
+      problems: { patron_not_found: { status: 404, title: 'Unknown card' } },
+    };
+    expect(() => problemsOf([card, print])).toThrow(
+      'the API modules list patron_not_found twice, as 404 "Unknown patron" and as 404 "Unknown card"',
+    );
+    expect(problemsOf([card, card])).toEqual({ patron_not_found: { status: 404, title: 'Unknown patron' } });
   });
 });
