@@ -94,7 +94,17 @@ const issueRecordSchema = z.object({
   attempts: z.number(),
   replaces: z.string().nullable(),
   replacedBy: z.string().nullable(),
-  rfidUid: z.string().nullable(),
+  rfidUid: z
+    .string()
+    .nullable()
+    .describe(
+      'the UID of the card’s chip once its number was written there; null before, and once the record forgets the patron',
+    ),
+  chipEncoded: z
+    .boolean()
+    .describe(
+      'whether the card’s number was written on its chip and read back (a working card); kept when the patron, the number and the UID are forgotten',
+    ),
   /** The stripe: `verified` read back, `written` not verifiable on this printer, null none. */
   magstripe: z.enum(['verified', 'written']).nullable(),
   ilsDoneAt: z

@@ -182,7 +182,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     const record = this.ownIssue(issueId, 'only an issued card has an ILS step or a chip to settle');
     // An encoded chip is a working card: thrown away, it would still carry the patron's number. A
     // working card is retired by a new one replacing it, whose ILS step blocks it.
-    if (what === 'chip_given_up' && record.rfidUid !== null)
+    if (what === 'chip_given_up' && record.chipEncoded)
       throw new CarrelError(
         'card_chip_encoded',
         'its chip is encoded already, so it was not given up: the card works as it is — if it is spoilt or lost, print a new card (Reprint, which replaces it) and block this one in the ILS',

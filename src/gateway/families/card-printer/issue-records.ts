@@ -40,6 +40,10 @@ const MIGRATIONS = [
    ALTER TABLE card_issues ADD COLUMN chip_given_up_at TEXT;
    UPDATE card_issues SET ils_done_at = finished_at, chip_given_up_at = finished_at
    WHERE result = 'issued' AND finished_at IS NOT NULL;`,
+  // That a card's chip was encoded, kept when its UID is forgotten with the patron (a working card
+  // is never given up). A record forgotten before this step has lost it with the UID.
+  `ALTER TABLE card_issues ADD COLUMN chip_encoded INTEGER NOT NULL DEFAULT 0;
+   UPDATE card_issues SET chip_encoded = 1 WHERE rfid_uid IS NOT NULL;`,
 ];
 
 export interface CardIssueRecord {
@@ -56,8 +60,16 @@ export interface CardIssueRecord {
   attempts: number;
   replaces: string | null;
   replacedBy: string | null;
-  /** The UID of the card's chip, once its card number was written there and read back. */
+  /**
+   * The UID of the card's chip, once its card number was written there and read back; forgotten
+   * with the patron (`chipEncoded` keeps that it was written).
+   */
   rfidUid: string | null;
+  /**
+   * Whether the card's number was written on its chip and read back: a working card. Kept when the
+   * patron, the number and the UID are forgotten, so a forgotten working card is not given up.
+   */
+  chipEncoded: boolean;
   /**
    * The card number on the stripe: `verified` (read back by the printer), `written` (sent to a
    * printer that cannot read its stripe back: not verified), null (no stripe written).
@@ -90,6 +102,7 @@ interface Row {
   replaces: string | null;
   replaced_by: string | null;
   rfid_uid: string | null;
+  chip_encoded: number;
   magstripe: 'verified' | 'written' | null;
   ils_done_at: string | null;
   chip_given_up_at: string | null;
@@ -247,9 +260,12 @@ export class CardIssueRecords {
 
   /**
    * Forgets who the issues finished before `before` (epoch ms) were for: the patron, the card's
-   * number (an ILS may use it as the patron's barcode), the chip's UID and the numbers of the cards
-   * replaced. What stays is what the statistics count: when, which template, by whom, the outcome,
-   * whether it was a reprint. Returns how many issues were forgotten.
+   * number (an ILS may use it as the patron's barcode), the chip's UID (any reader tells the card the
+   * patron carries by it, and a campus system may know its holder by it) and the numbers of the cards
+   * replaced. What stays names no one: what the statistics count (when, which template, by whom, the
+   * outcome, whether it was a reprint) and what staff settled of the card — its ILS step done, its
+   * chip given up or encoded (a working card out there, never to be given up as thrown away).
+   * Returns how many issues were forgotten.
    */
   forgetPatrons(before: number): number {
     const forgotten = this.db
@@ -265,9 +281,17 @@ export class CardIssueRecords {
     return Number(forgotten);
   }
 
-  /** Notes the chip an issued card's number was encoded on. */
+  /**
+   * Notes the chip an issued card's number was encoded on. Its UID is not kept for a record forgotten
+   * while the chip was written: only that it was encoded.
+   */
   encoded(id: string, uid: string): CardIssueRecord {
-    this.db.prepare('UPDATE card_issues SET rfid_uid = ? WHERE id = ?').run(uid, id);
+    this.db
+      .prepare(
+        `UPDATE card_issues SET chip_encoded = 1,
+           rfid_uid = CASE WHEN patron = '' THEN NULL ELSE ? END WHERE id = ?`,
+      )
+      .run(uid, id);
     return this.get(id)!;
   }
 
@@ -369,6 +393,7 @@ function recordOf(row: Row): CardIssueRecord {
     replaces: row.replaces,
     replacedBy: row.replaced_by,
     rfidUid: row.rfid_uid,
+    chipEncoded: Number(row.chip_encoded) === 1,
     magstripe: row.magstripe ?? null,
     ilsDoneAt: row.ils_done_at ?? null,
     chipGivenUpAt: row.chip_given_up_at ?? null,
