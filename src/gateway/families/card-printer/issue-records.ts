@@ -44,6 +44,8 @@ const MIGRATIONS = [
   // is never given up). A record forgotten before this step has lost it with the UID.
   `ALTER TABLE card_issues ADD COLUMN chip_encoded INTEGER NOT NULL DEFAULT 0;
    UPDATE card_issues SET chip_encoded = 1 WHERE rfid_uid IS NOT NULL;`,
+  // When the card's chip began to be written, while it is: seen by every printer of the desk.
+  'ALTER TABLE card_issues ADD COLUMN chip_encoding_since TEXT',
 ];
 
 export interface CardIssueRecord {
@@ -119,6 +121,11 @@ export class CardIssueRecords {
       `UPDATE card_issues SET result = 'failed', fault = 'interrupted', finished_at = requested_at
        WHERE device = ? AND result = 'printing'`,
     ).run(device);
+    // A chip write is over when the process that made it stopped: the chip holds the number or not,
+    // as the pad shows, and staff may press Encode chip or Thrown away again.
+    db.prepare(
+      'UPDATE card_issues SET chip_encoding_since = NULL WHERE device = ? AND chip_encoding_since IS NOT NULL',
+    ).run(device);
   }
 
   /** The number `allocate` would hand out next, allocating nothing (a preview's); null past the range. */
@@ -154,19 +161,22 @@ export class CardIssueRecords {
 
   /**
    * Throws unless the card numbered `cardNumber` may be replaced by a card for `patron`: a card of
-   * this desk's (any of its printers) issued to that patron, not replaced yet and not being replaced
-   * by a card printing now. Otherwise the ILS step of the new card would tell staff to block another
-   * patron's card, or one blocked already. The words name neither the patron nor the card.
+   * this desk's (any of its printers) issued to that patron, not replaced yet, not being replaced
+   * by a card printing now, and its chip not being written now. Otherwise the ILS step of the new card
+   * would tell staff to block another patron's card, or one blocked already, or the chip write would
+   * end as a second working card beside the new one. The words name neither the patron nor the card.
    */
   checkReplaceable(cardNumber: string, patron: string): void {
     // The newest issue of the number decides: a patron's barcode printed as the card number is
     // issued again under the same number, each reprint replacing the one before.
     const latest = this.db
       .prepare(
-        `SELECT patron, replaced_by FROM card_issues WHERE card_number = ? AND result = 'issued'
+        `SELECT patron, replaced_by, chip_encoding_since FROM card_issues WHERE card_number = ? AND result = 'issued'
          ORDER BY requested_at DESC, rowid DESC LIMIT 1`,
       )
-      .get(cardNumber) as { patron: string; replaced_by: string | null } | undefined;
+      .get(cardNumber) as
+      | { patron: string; replaced_by: string | null; chip_encoding_since: string | null }
+      | undefined;
     if (!latest)
       throw new CarrelError(
         'replaced_card_not_found',
@@ -177,6 +187,11 @@ export class CardIssueRecords {
       throw new CarrelError(
         'replaced_card_other_patron',
         'the card named as replaced was issued to another patron: name one of this patron’s cards, or none',
+      );
+    if (latest.chip_encoding_since !== null)
+      throw new CarrelError(
+        'card_chip_being_encoded',
+        'the chip of the card named as replaced is being encoded now, so nothing was printed: wait for the encoding to end, then print the new card replacing it',
       );
     const replacing = this.db
       .prepare(`SELECT 1 AS found FROM card_issues WHERE replaces = ? AND result = 'printing'`)
@@ -279,6 +294,40 @@ export class CardIssueRecords {
     // secure_delete zeroed the old values in the file; the checkpoint takes their pages out of the log.
     if (Number(forgotten) > 0) this.db.checkpoint();
     return Number(forgotten);
+  }
+
+  /**
+   * Notes that an issued card's chip is being written from `at`, unless it already is (false): until
+   * `encodingEnded`, the card is not replaced, and its chip neither given up nor written again. Kept
+   * relaxed: a mark lost with the power is one a start would clear.
+   */
+  encodingStarted(id: string, at: string): boolean {
+    return this.db.relaxedDurability(
+      () =>
+        Number(
+          this.db
+            .prepare(
+              'UPDATE card_issues SET chip_encoding_since = ? WHERE id = ? AND chip_encoding_since IS NULL',
+            )
+            .run(at, id).changes,
+        ) === 1,
+    );
+  }
+
+  /** Notes that the write of an issued card's chip has ended, written or not. */
+  encodingEnded(id: string): void {
+    this.db.relaxedDurability(() =>
+      this.db.prepare('UPDATE card_issues SET chip_encoding_since = NULL WHERE id = ?').run(id),
+    );
+  }
+
+  /** Whether an issued card's chip is being written now. */
+  chipBeingEncoded(id: string): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 AS found FROM card_issues WHERE id = ? AND chip_encoding_since IS NOT NULL')
+        .get(id) !== undefined
+    );
   }
 
   /**

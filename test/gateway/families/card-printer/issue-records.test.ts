@@ -210,4 +210,46 @@ describe('card issue records', () => {
     expect(kept).toEqual([]);
     db.close();
   });
+  it('refuses a reprint at any printer of the desk while the card’s chip is written, until the write ends or Carrel starts again', () => {
+    const file = path.join(tempFolder(), 'carrel.db');
+    const db = openDatabase(file);
+    const first = new CardIssueRecords(db, 'cards-1');
+    const second = new CardIssueRecords(db, 'cards-2');
+    const at = '2026-12-03T10:00:00.000Z';
+    const id = first.begin({
+      cardNumber: '21234000000018',
+      patron: '21000001',
+      template: 'c',
+      staff: 'desk',
+      at,
+    });
+    first.finish(id, { result: 'issued', attempts: 1, at });
+    expect(first.encodingStarted(id, at)).toBe(true);
+    // A second write of the same chip is not begun while the first is under way.
+    expect(first.encodingStarted(id, at)).toBe(false);
+    const refusal = expect.objectContaining({
+      code: 'card_chip_being_encoded',
+      message:
+        'the chip of the card named as replaced is being encoded now, so nothing was printed: wait for the encoding to end, then print the new card replacing it',
+    });
+    expect(() => second.checkReplaceable('21234000000018', '21000001')).toThrow(refusal);
+    expect(() =>
+      second.begin({
+        cardNumber: '21234000000026',
+        patron: '21000001',
+        template: 'c',
+        staff: 'desk',
+        at,
+        replaces: '21234000000018',
+      }),
+    ).toThrow(refusal);
+    first.encodingEnded(id);
+    expect(first.chipBeingEncoded(id)).toBe(false);
+    expect(() => second.checkReplaceable('21234000000018', '21000001')).not.toThrow();
+    // A write a stop cut short: the printer's records, opened as Carrel starts, end it.
+    expect(first.encodingStarted(id, at)).toBe(true);
+    expect(new CardIssueRecords(db, 'cards-1').chipBeingEncoded(id)).toBe(false);
+    expect(() => second.checkReplaceable('21234000000018', '21000001')).not.toThrow();
+    db.close();
+  });
 });
