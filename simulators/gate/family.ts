@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deviceIdSchema, portSchema } from '../../src/core/config-values.js';
+import { type GateConfig, gates } from '../../src/gateway/families/gate/index.js';
 import { simulatorFamily } from '../common/family.js';
 import type { GateSimulator } from './simulator.js';
 
@@ -21,12 +22,16 @@ export const gateSimulatorSchema = z
     ack: z.boolean().default(false),
     /**
      * What makes a tag secured to the gate, as its reader is set up: `afi` (its AFI filter),
-     * `eas` (the NXP EAS bit) or `afi+eas` (either). Set it as the desk secures items (the pads'
-     * security.method) and the gate device's alarm.method.
+     * `eas` (the NXP EAS bit) or `afi+eas` (either). Untold, a simulator that `dials` a gate device
+     * watches what that device's alarm.method says (`afi` for the methods that ask the ILS), as the
+     * real gate's reader is set up alike; one that is only told where to `notify`, the AFI.
      */
-    watch: z.enum(['afi', 'eas', 'afi+eas']).default('afi'),
-    /** The AFI of an item in the library, to the gate's AFI filter (0x07 by ISO 28560). */
-    securedAfi: z.number().int().min(0).max(255).default(0x07),
+    watch: z.enum(['afi', 'eas', 'afi+eas']).optional(),
+    /**
+     * The AFI of an item in the library, to the gate's AFI filter (0x07 by ISO 28560). Untold, the
+     * alarm.securedAfi of the gate device it dials, else 0x07.
+     */
+    securedAfi: z.number().int().min(0).max(255).optional(),
     /** Report every tag passing, not only the secured ones (as a gate with no AFI filter). */
     reportAllTags: z.boolean().default(false),
   })
@@ -35,10 +40,24 @@ export const gateSimulatorSchema = z
   });
 export type GateSimulatorConfig = z.infer<typeof gateSimulatorSchema>;
 
-/** A simulated FEIG security gate: it dials Carrel, pushes notifications, answers its command port. */
 /** What `carrel sim gate` listens on when not told (option → port); see SimulatorFamily.ports. */
 export const GATE_PORTS = { 'command-port': 10002, 'http-port': 10090 } as const;
 
+/**
+ * What a gate's reader watches, set up as the gate device alarms: its alarm.method's AFI and EAS
+ * bit (the methods that ask the ILS: the AFI, as a gate's reader is set up by default) and its
+ * secured AFI. Without a gate device to follow, the AFI on 0x07, ISO 28560's.
+ */
+function watchingLike(gate: GateConfig | undefined): {
+  watch: 'afi' | 'eas' | 'afi+eas';
+  securedAfi: number;
+} {
+  if (!gate) return { watch: 'afi', securedAfi: 0x07 };
+  const { method, securedAfi } = gate.alarm;
+  return { watch: method === 'eas' || method === 'afi+eas' ? method : 'afi', securedAfi };
+}
+
+/** A simulated FEIG security gate: it dials Carrel, pushes notifications, answers its command port. */
 export const gateSimulators = simulatorFamily({
   kind: 'gate',
   config: gateSimulatorSchema,
@@ -48,6 +67,8 @@ export const gateSimulators = simulatorFamily({
   async start(config: GateSimulatorConfig, _logger, desk) {
     const { startGateSimulator } = await import('./simulator.js');
     const { dials, notify } = config;
+    const gate = dials === undefined ? undefined : desk.device?.(gates, dials);
+    const watching = watchingLike(gate);
     const sim: GateSimulator = await startGateSimulator({
       target: () => (dials !== undefined ? desk.listening(dials) : notify),
       listenHost: config.host,
@@ -55,8 +76,8 @@ export const gateSimulators = simulatorFamily({
       httpPort: config.httpPort,
       keepAliveMs: config.keepAliveSeconds * 1000,
       ack: config.ack,
-      watch: config.watch,
-      securedAfi: config.securedAfi,
+      watch: config.watch ?? watching.watch,
+      securedAfi: config.securedAfi ?? watching.securedAfi,
       reportAllTags: config.reportAllTags,
     });
     return {
