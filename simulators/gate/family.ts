@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deviceIdSchema, portSchema } from '../../src/core/config-values.js';
 import { type GateConfig, gates } from '../../src/gateway/families/gate/index.js';
+import type { DeskLayout } from '../../src/gateway/family.js';
 import { simulatorFamily } from '../common/family.js';
 import type { GateSimulator } from './simulator.js';
 
@@ -32,8 +33,11 @@ export const gateSimulatorSchema = z
      * alarm.securedAfi of the gate device it dials, else 0x07.
      */
     securedAfi: z.number().int().min(0).max(255).optional(),
-    /** Report every tag passing, not only the secured ones (as a gate with no AFI filter). */
-    reportAllTags: z.boolean().default(false),
+    /**
+     * Report every tag passing, not only the secured ones (as a gate with no AFI filter). Untold,
+     * as the gate device it dials says its reader does (`reports: all`), else not.
+     */
+    reportAllTags: z.boolean().optional(),
   })
   .refine((sim) => (sim.dials === undefined) !== (sim.notify === undefined), {
     message: 'give dials (a gate device of this desk) or notify (host and port), one of them',
@@ -57,6 +61,16 @@ function watchingLike(gate: GateConfig | undefined): {
   return { watch: method === 'eas' || method === 'afi+eas' ? method : 'afi', securedAfi };
 }
 
+/**
+ * The gate device a simulator dials, as the config's schema read it (the layout holds the entries
+ * validated by their family's schema); undefined when no gate device has that id.
+ */
+function dialledGate(layout: DeskLayout, id: string): GateConfig | undefined {
+  return layout.devices.find((device) => device.id === id && device.kind === gates.kind) as
+    | GateConfig
+    | undefined;
+}
+
 /** A simulated FEIG security gate: it dials Carrel, pushes notifications, answers its command port. */
 export const gateSimulators = simulatorFamily({
   kind: 'gate',
@@ -64,6 +78,16 @@ export const gateSimulators = simulatorFamily({
   summary:
     'FEIG security gate in notification mode: dials Carrel, walks people through, counts them; commands on TCP 10002, control API on 10090',
   ports: GATE_PORTS,
+  check(config, layout, issue) {
+    if (config.reportAllTags !== true || config.dials === undefined) return;
+    const gate = dialledGate(layout, config.dials);
+    // Its alarms would say "reported" for every book carried out, lent or not.
+    if (gate?.driver === 'feig-notification' && gate.reports === 'secured')
+      issue(
+        ['reportAllTags'],
+        `the gate simulator reports every tag, and the gate device "${gate.id}" it dials counts each tag reported as secured (its reports: secured): set reports: all on that device, or leave reportAllTags out (the simulator then does as the device says)`,
+      );
+  },
   async start(config: GateSimulatorConfig, _logger, desk) {
     const { startGateSimulator } = await import('./simulator.js');
     const { dials, notify } = config;
@@ -78,7 +102,7 @@ export const gateSimulators = simulatorFamily({
       ack: config.ack,
       watch: config.watch ?? watching.watch,
       securedAfi: config.securedAfi ?? watching.securedAfi,
-      reportAllTags: config.reportAllTags,
+      reportAllTags: config.reportAllTags ?? (gate?.driver === 'feig-notification' && gate.reports === 'all'),
     });
     return {
       id: config.id,
