@@ -7,7 +7,7 @@
  */
 import type { z } from 'zod';
 import type { Logger } from '../../src/core/logger.js';
-import type { ConfigIssueSink, DeskLayout } from '../../src/gateway/family.js';
+import type { ConfigIssueSink, DeskLayout, DeviceFamily } from '../../src/gateway/family.js';
 
 /** The desk as an in-process simulator may see it: where a device it dials is listening. */
 export interface SimulatorDesk {
@@ -18,6 +18,17 @@ export interface SimulatorDesk {
    * one that works with another — a card printer feeding its encoding pad — looks it up when it acts).
    */
   simulator?(simulatorId: string): RunningSimulator | undefined;
+  /**
+   * A device of the desk as configured (validated, its defaults filled in), by its family and id;
+   * undefined when the desk has no such device of that family. A simulator standing in for a device's
+   * hardware takes how that hardware is set up from it (a gate simulator: what the gate's reader
+   * watches), so the two agree unless the simulator's own entry says otherwise.
+   */
+  device?<Config extends { id: string; kind: string }>(
+    // biome-ignore lint/suspicious/noExplicitAny: any family's port and events; only its config is read
+    family: DeviceFamily<string, Config, any, any>,
+    deviceId: string,
+  ): Config | undefined;
 }
 
 /** One simulator running in the desk's process. */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { deviceIdSchema, portSchema } from '../../src/core/config-values.js';
+import { type GateConfig, gates } from '../../src/gateway/families/gate/index.js';
+import type { DeskLayout } from '../../src/gateway/family.js';
 import { simulatorFamily } from '../common/family.js';
 import type { GateSimulator } from './simulator.js';
 
@@ -21,33 +23,76 @@ export const gateSimulatorSchema = z
     ack: z.boolean().default(false),
     /**
      * What makes a tag secured to the gate, as its reader is set up: `afi` (its AFI filter),
-     * `eas` (the NXP EAS bit) or `afi+eas` (either). Set it as the desk secures items (the pads'
-     * security.method) and the gate device's alarm.method.
+     * `eas` (the NXP EAS bit) or `afi+eas` (either). Untold, a simulator that `dials` a gate device
+     * watches what that device's alarm.method says (`afi` for the methods that ask the ILS), as the
+     * real gate's reader is set up alike; one that is only told where to `notify`, the AFI.
      */
-    watch: z.enum(['afi', 'eas', 'afi+eas']).default('afi'),
-    /** The AFI of an item in the library, to the gate's AFI filter (0x07 by ISO 28560). */
-    securedAfi: z.number().int().min(0).max(255).default(0x07),
-    /** Report every tag passing, not only the secured ones (as a gate with no AFI filter). */
-    reportAllTags: z.boolean().default(false),
+    watch: z.enum(['afi', 'eas', 'afi+eas']).optional(),
+    /**
+     * The AFI of an item in the library, to the gate's AFI filter (0x07 by ISO 28560). Untold, the
+     * alarm.securedAfi of the gate device it dials, else 0x07.
+     */
+    securedAfi: z.number().int().min(0).max(255).optional(),
+    /**
+     * Report every tag passing, not only the secured ones (as a gate with no AFI filter). Untold,
+     * as the gate device it dials says its reader does (`reports: all`), else not.
+     */
+    reportAllTags: z.boolean().optional(),
   })
   .refine((sim) => (sim.dials === undefined) !== (sim.notify === undefined), {
     message: 'give dials (a gate device of this desk) or notify (host and port), one of them',
   });
 export type GateSimulatorConfig = z.infer<typeof gateSimulatorSchema>;
 
-/** A simulated FEIG security gate: it dials Carrel, pushes notifications, answers its command port. */
 /** What `carrel sim gate` listens on when not told (option → port); see SimulatorFamily.ports. */
 export const GATE_PORTS = { 'command-port': 10002, 'http-port': 10090 } as const;
 
+/**
+ * What a gate's reader watches, set up as the gate device alarms: its alarm.method's AFI and EAS
+ * bit (the methods that ask the ILS: the AFI, as a gate's reader is set up by default) and its
+ * secured AFI. Without a gate device to follow, the AFI on 0x07, ISO 28560's.
+ */
+function watchingLike(gate: GateConfig | undefined): {
+  watch: 'afi' | 'eas' | 'afi+eas';
+  securedAfi: number;
+} {
+  if (!gate) return { watch: 'afi', securedAfi: 0x07 };
+  const { method, securedAfi } = gate.alarm;
+  return { watch: method === 'eas' || method === 'afi+eas' ? method : 'afi', securedAfi };
+}
+
+/**
+ * The gate device a simulator dials, as the config's schema read it (the layout holds the entries
+ * validated by their family's schema); undefined when no gate device has that id.
+ */
+function dialledGate(layout: DeskLayout, id: string): GateConfig | undefined {
+  return layout.devices.find((device) => device.id === id && device.kind === gates.kind) as
+    | GateConfig
+    | undefined;
+}
+
+/** A simulated FEIG security gate: it dials Carrel, pushes notifications, answers its command port. */
 export const gateSimulators = simulatorFamily({
   kind: 'gate',
   config: gateSimulatorSchema,
   summary:
     'FEIG security gate in notification mode: dials Carrel, walks people through, counts them; commands on TCP 10002, control API on 10090',
   ports: GATE_PORTS,
+  check(config, layout, issue) {
+    if (config.reportAllTags !== true || config.dials === undefined) return;
+    const gate = dialledGate(layout, config.dials);
+    // Its alarms would say "reported" for every book carried out, lent or not.
+    if (gate?.driver === 'feig-notification' && gate.reports === 'secured')
+      issue(
+        ['reportAllTags'],
+        `the gate simulator reports every tag, and the gate device "${gate.id}" it dials counts each tag reported as secured (its reports: secured): set reports: all on that device, or leave reportAllTags out (the simulator then does as the device says)`,
+      );
+  },
   async start(config: GateSimulatorConfig, _logger, desk) {
     const { startGateSimulator } = await import('./simulator.js');
     const { dials, notify } = config;
+    const gate = dials === undefined ? undefined : desk.device?.(gates, dials);
+    const watching = watchingLike(gate);
     const sim: GateSimulator = await startGateSimulator({
       target: () => (dials !== undefined ? desk.listening(dials) : notify),
       listenHost: config.host,
@@ -55,9 +100,9 @@ export const gateSimulators = simulatorFamily({
       httpPort: config.httpPort,
       keepAliveMs: config.keepAliveSeconds * 1000,
       ack: config.ack,
-      watch: config.watch,
-      securedAfi: config.securedAfi,
-      reportAllTags: config.reportAllTags,
+      watch: config.watch ?? watching.watch,
+      securedAfi: config.securedAfi ?? watching.securedAfi,
+      reportAllTags: config.reportAllTags ?? (gate?.driver === 'feig-notification' && gate.reports === 'all'),
     });
     return {
       id: config.id,

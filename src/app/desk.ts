@@ -1,3 +1,4 @@
+import type { SimulatorDesk } from '../../simulators/common/family.js';
 import { httpFeature } from '../api/http/server.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { CarrelError } from '../core/errors.js';
@@ -78,6 +79,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
   // A simulator that dials its device (a gate notifying Carrel) finds it once the devices listen.
   const simulators = new SimulatorsFeature(config.simulators, SIMULATOR_FAMILIES, logger, {
     listening: (id: string) => devices.listening(id),
+    device: configuredDevice(config.devices),
   });
   const devices = await createDevices(config.devices, {
     bus,
@@ -340,4 +342,13 @@ export async function createDevices(
   );
   registry = new DeviceRegistry(entries, DEVICE_FAMILIES);
   return registry;
+}
+
+/**
+ * A device of the config by its family and id, for a simulator standing in for it: the entry
+ * validated by that family's own schema as the config was read, so it is that family's config.
+ */
+function configuredDevice(devices: readonly DeviceConfig[]): NonNullable<SimulatorDesk['device']> {
+  return <Config extends { id: string; kind: string }>(family: { kind: string }, deviceId: string) =>
+    devices.find((device) => device.id === deviceId && device.kind === family.kind) as Config | undefined;
 }

@@ -36,6 +36,7 @@ export class SimulatorsFeature implements Feature {
         const desk: SimulatorDesk = {
           listening: (id) => this.desk.listening(id),
           simulator: (id) => this.running.get(id),
+          ...(this.desk.device ? { device: this.desk.device } : {}),
         };
         this.running.set(config.id, await kind.start(config, this.logger, desk));
       }

@@ -8,13 +8,15 @@ const STAFF = 'staff-token-0123456789abcdef';
 
 /**
  * The card pad's TCP link, passed through frame by frame (FEIG), holding the desk's first chip write
- * (ISO 15693 write multiple blocks) and everything after it until the test lets it go: the chip is
+ * (ISO 15693 write multiple blocks), or the next one once asked, and everything after it until the test lets it go: the chip is
  * being written, the pad not answered yet, for as long as the test needs — no timing guessed.
  */
 interface HeldPadLink {
   port: number;
   /** Resolves when the desk has sent a chip write, now held. */
   writeHeld(): Promise<void>;
+  /** Holds the next chip write the desk sends (once the one before was let go). */
+  holdNextWrite(): void;
   /** Sends the held write on, and whatever the desk sent after it. */
   release(): void;
   close(): Promise<void>;
@@ -24,7 +26,7 @@ async function holdPadWrites(padPort: number): Promise<HeldPadLink> {
   let held: Uint8Array[] | undefined;
   let holdNext = true;
   let heard: () => void = () => {};
-  const written = new Promise<void>((resolve) => {
+  let written = new Promise<void>((resolve) => {
     heard = resolve;
   });
   let upstream: Socket | undefined;
@@ -70,6 +72,12 @@ async function holdPadWrites(padPort: number): Promise<HeldPadLink> {
   return {
     port: (server.address() as AddressInfo).port,
     writeHeld: () => written,
+    holdNextWrite() {
+      holdNext = true;
+      written = new Promise<void>((resolve) => {
+        heard = resolve;
+      });
+    },
     release() {
       const frames = held ?? [];
       held = undefined;
@@ -186,5 +194,50 @@ describe('a card’s chip being encoded', () => {
       status: 409,
       json: { code: 'card_chip_encoded' },
     });
+  });
+  it('refuses a reprint replacing a card whose chip is being written, in words, and prints nothing', async () => {
+    const issued = await call('POST', '/cards', { patron: '21000001', number: 'allocate' });
+    expect(issued.status).toBe(200);
+    const { issueId, cardNumber } = issued.json;
+    // The card encoded before taken off; the new card laid alone on the card pad, its chip blank.
+    for (const tag of pad.tags()) pad.remove(String(tag.uid));
+    const uid = String(pad.place({ preset: 'blank' }).uid);
+    await expect
+      .poll(
+        async () =>
+          ((await call('GET', '/rfid/card-pad/tags')).json.tags ?? []).map((t: { uid: string }) => t.uid),
+        { timeout: 5000 },
+      )
+      .toEqual([uid]);
+    link.holdNextWrite();
+    const encoding = call('POST', `/cards/${issueId}/rfid`);
+    await link.writeHeld();
+    // The write on its way to the chip: at another PC, staff reprint the patron's card, replacing it.
+    const printedBefore = (await call('GET', '/cards?limit=50')).json.issues.length;
+    const reprint = await call('POST', '/cards', {
+      patron: '21000001',
+      number: 'allocate',
+      replaces: cardNumber,
+    });
+    expect(reprint).toMatchObject({
+      status: 409,
+      json: {
+        code: 'card_chip_being_encoded',
+        title: 'The card’s chip is being encoded now',
+        detail:
+          'the chip of the card named as replaced is being encoded now, so nothing was printed: wait for the encoding to end, then print the new card replacing it',
+      },
+    });
+    expect(JSON.stringify(reprint.json)).not.toContain(cardNumber);
+    expect((await call('GET', '/cards?limit=50')).json.issues.length).toBe(printedBefore);
+    link.release();
+    expect(await encoding).toMatchObject({ status: 200, json: { issueId, replacedBy: null } });
+    // The write ended (a working card): the reprint replaces it now, its ILS step to block it.
+    const later = await call('POST', '/cards', {
+      patron: '21000001',
+      number: 'allocate',
+      replaces: cardNumber,
+    });
+    expect(later).toMatchObject({ status: 200, json: { result: 'issued', replaces: cardNumber } });
   });
 });

@@ -12,7 +12,10 @@ const DAY_MS = 86_400_000;
  * The issue records forget a card's number with its patron `patronDataDays` (90 by default) after
  * the issue. A card printed then and never encoded, found again later (a drawer, the next shift) and
  * laid on the card pad, has no number left to write: its chip is not encoded — refused in words,
- * 409 card_number_forgotten — nothing is written on it and its record stays as it was.
+ * 409 card_number_forgotten — nothing is written on it and its record stays as it was. A card whose
+ * chip was encoded keeps that it was: forgotten, it is still a working card, and its chip is not
+ * given up (409 card_chip_encoded), though the chip's UID, which a reader could tell the card by, is
+ * gone with the patron.
  */
 describe('a card whose number the records have forgotten', () => {
   let testDesk: TestDesk | undefined;
@@ -90,5 +93,48 @@ describe('a card whose number the records have forgotten', () => {
     expect(await padTags()).toEqual([
       expect.objectContaining({ uid, item: expect.objectContaining({ format: 'blank' }) }),
     ]);
+  });
+  it('keeps that a forgotten card’s chip was encoded, and refuses to give that chip up', async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'carrel-card-forgotten-'));
+    testDesk = await startDesk(stateDir, systemClock);
+    const issued = await call(testDesk, 'POST', '/cards', { patron: '21000002', number: 'allocate' });
+    expect(issued.json).toMatchObject({ result: 'issued', rfidUid: null });
+    // The card as it came out of the printer, laid alone on the card pad with its blank chip.
+    const firstDesk = testDesk;
+    await expect
+      .poll(async () => ((await call(firstDesk, 'GET', '/rfid/card-pad/tags')).json.tags ?? []).length, {
+        timeout: 5000,
+      })
+      .toBe(1);
+    const encoded = await call(testDesk, 'POST', `/cards/${issued.json.issueId}/rfid`);
+    expect(encoded).toMatchObject({ status: 200, json: { chipGivenUpAt: null } });
+    expect(encoded.json.rfidUid).toMatch(/^[0-9A-F]{16}$/);
+    await testDesk.stop();
+    testDesk = undefined;
+
+    // 91 days on: the patron, the number and the chip's UID are forgotten; that it was encoded is not.
+    testDesk = await startDesk(stateDir, { ...systemClock, now: () => Date.now() + 91 * DAY_MS });
+    const desk = testDesk;
+    // A working card is not thrown away by a press of Thrown away: refused in words, nothing recorded.
+    const refused = await call(desk, 'POST', `/cards/${issued.json.issueId}/chip-given-up`);
+    expect(refused).toMatchObject({
+      status: 409,
+      json: {
+        code: 'card_chip_encoded',
+        detail:
+          'its chip is encoded already, so it was not given up: the card works as it is — if it is spoilt or lost, print a new card (Reprint, which replaces it) and block this one in the ILS',
+      },
+    });
+    const record = (await call(desk, 'GET', '/cards?limit=5')).json.issues[0];
+    expect(record).toMatchObject({
+      issueId: issued.json.issueId,
+      result: 'issued',
+      cardNumber: '',
+      patron: '',
+      rfidUid: null,
+      chipEncoded: true,
+      chipGivenUpAt: null,
+    });
+    expect(JSON.stringify(record)).not.toContain(encoded.json.rfidUid);
   });
 });

@@ -38,6 +38,7 @@ function withSecondGate(config: CarrelConfig): CarrelConfig {
         address: '127.0.0.2',
         keepAliveTimeoutSeconds: 0,
         ack: false,
+        reports: 'secured',
         visitors: { countIntervalSeconds: 0, dailyReset: '00:00', retentionDays: 400 },
         alarm: {
           method: 'afi',

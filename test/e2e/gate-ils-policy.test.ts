@@ -7,8 +7,8 @@ import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js'
 import { until } from '../helpers/until.js';
 
 /**
- * A gate that asks the ILS (policy `ils`) on the simulated desk: the simulated gate reports
- * every tag (no AFI filter of its own), the sample library's ILS answers item information over
+ * A gate that asks the ILS (policy `ils`) on the simulated desk: the gate reports every tag (no
+ * AFI filter of its own: `reports: all`, which its simulator follows), the sample library's ILS answers item information over
  * SIP2, and only items not charged alarm. When the ILS hangs, the alarm comes after the
  * timeout, decided by what the gate reported, and says the ILS did not answer.
  */
@@ -23,10 +23,13 @@ function askTheIls(config: CarrelConfig): CarrelConfig {
     ...config,
     devices: config.devices.map((device) =>
       device.kind === 'gate'
-        ? { ...device, alarm: { ...device.alarm, method: 'ils', ilsTimeoutMs: ILS_TIMEOUT_MS } }
+        ? {
+            ...device,
+            reports: 'all',
+            alarm: { ...device.alarm, method: 'ils', ilsTimeoutMs: ILS_TIMEOUT_MS },
+          }
         : device,
     ),
-    simulators: config.simulators.map((sim) => (sim.kind === 'gate' ? { ...sim, reportAllTags: true } : sim)),
   };
 }
 

@@ -151,7 +151,7 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
     for (const record of issues.reverse()) {
       if (record.result !== 'issued' || record.replacedBy !== null || record.cardNumber === '') continue;
       if (record.ilsDoneAt === null) addIlsTodo(record);
-      if (record.rfidUid === null && record.chipGivenUpAt === null) offerChip(record);
+      if (!record.chipEncoded && record.chipGivenUpAt === null) offerChip(record);
     }
   }
 

@@ -53,7 +53,7 @@ const cardRequestSchema = z.strictObject({
     .max(64)
     .optional()
     .describe(
-      'the number of the card this one replaces (lost, damaged): a card this desk issued to the same patron and not replaced yet — else the issue is refused and nothing printed (422 replaced_card_not_found, 409 replaced_card_other_patron, 409 replaced_card_already_replaced: name the newest card)',
+      'the number of the card this one replaces (lost, damaged): a card this desk issued to the same patron and not replaced yet — else the issue is refused and nothing printed (422 replaced_card_not_found, 409 replaced_card_other_patron, 409 replaced_card_already_replaced: name the newest card; 409 card_chip_being_encoded: its chip is being written now, wait for the encoding to end)',
     ),
   expiry: z.iso
     .date({ error: 'give the expiry as a date, YYYY-MM-DD (2027-06-30), as the card prints the ILS’s' })
@@ -94,7 +94,17 @@ const issueRecordSchema = z.object({
   attempts: z.number(),
   replaces: z.string().nullable(),
   replacedBy: z.string().nullable(),
-  rfidUid: z.string().nullable(),
+  rfidUid: z
+    .string()
+    .nullable()
+    .describe(
+      'the UID of the card’s chip once its number was written there; null before, and once the record forgets the patron',
+    ),
+  chipEncoded: z
+    .boolean()
+    .describe(
+      'whether the card’s number was written on its chip and read back (a working card); kept when the patron, the number and the UID are forgotten',
+    ),
   /** The stripe: `verified` read back, `written` not verifiable on this printer, null none. */
   magstripe: z.enum(['verified', 'written']).nullable(),
   ilsDoneAt: z

@@ -30,9 +30,16 @@ function read(overrides: Partial<GateTagRead>): GateTagRead {
   };
 }
 
-function alarms(policy: Record<string, unknown> = {}, directions?: { in: number[]; out: number[] }) {
+function alarms(
+  policy: Record<string, unknown> = {},
+  directions?: { in: number[]; out: number[] },
+  everyTagReported = false,
+) {
   const clock = new ManualClock(Date.UTC(2026, 11, 2, 10));
-  return { clock, gate: new GateAlarms(gateAlarmPolicySchema.parse(policy), clock, directions) };
+  return {
+    clock,
+    gate: new GateAlarms(gateAlarmPolicySchema.parse(policy), clock, directions, everyTagReported),
+  };
 }
 
 describe('the alarm decision at a gate', () => {
@@ -175,6 +182,22 @@ describe('the alarm decision with the ILS', () => {
     expect(now && isIlsQuestion(now)).toBe(false);
     const asked = gate.consider(read({ uid: 'E004010000000002', afi: 0xc2 }));
     expect(asked).toMatchObject({ ask: '31000004', fallback: undefined });
+  });
+
+  it('afi-or-ils at a gate that reports every tag: a tag it reports is asked about, the ILS silent it alarms', () => {
+    const { gate } = alarms({ method: 'afi-or-ils' }, undefined, true);
+    // A FEIG notification: no AFI, no EAS bit — reported because the gate reports every tag.
+    const asked = gate.consider(read({}));
+    expect(asked).toMatchObject({
+      ask: '31000004',
+      ifNotCharged: { reason: 'ils', ils: 'not_charged' },
+      fallback: { reason: 'reported', ils: 'unanswered' },
+    });
+    // An AFI read with the tag still decides at once.
+    expect(gate.consider(read({ uid: 'E004010000000002', afi: 0x07 }))).toMatchObject({
+      reason: 'afi',
+      ils: null,
+    });
   });
 
   it('asks once per passage, and never about a patron card', async () => {

@@ -58,12 +58,6 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
   private records: CardIssueRecords | undefined;
   private patronRetention: Retention | undefined;
   private readonly templateSet: CardTemplates;
-  /**
-   * The issues whose chip is being written on the pad now. While one is, its chip is neither given
-   * up nor encoded a second time: the write ends as a working card or as no chip, and only then can
-   * staff tell which (a card thrown away mid-write would be recorded both encoded and given up).
-   */
-  private readonly chipsEncoding = new Set<string>();
 
   constructor(config: CardPrinterConfig, context: FamilyContext) {
     super(config, context);
@@ -160,20 +154,21 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         'card_number_forgotten',
         `its card number is no longer kept (the issue records forget it ${this.config.patronDataDays} days after the issue), so nothing was written: print the patron a new card and encode that one’s chip`,
       );
-    if (this.chipsEncoding.has(issueId)) throw chipBeingEncoded('encoded again');
     const rfid = this.config.rfid;
     if (!rfid)
       throw new CarrelError('rfid_not_configured', `card printer "${this.id}" has no RFID pad configured`);
     const pad = this.context.devices.port(rfidReaders, rfid.reader);
-    // Taken before the first wait, so no give-up or second encode of the issue slips in until the
-    // write has ended and its outcome is recorded.
-    this.chipsEncoding.add(issueId);
+    // Marked in the records before the first wait, so no give-up, second encode or reprint replacing
+    // the card (at any printer of the desk) slips in until the write has ended and its outcome is
+    // recorded: the write ends as a working card or as no chip, and only then can staff tell which.
+    if (!records.encodingStarted(issueId, new Date(this.context.clock.now()).toISOString()))
+      throw chipBeingEncoded('encoded again');
     try {
       const { uid } = await encodePatronCard(pad, record.cardNumber, rfid);
       this.context.logger.info({ issueId }, 'card chip encoded');
       return records.encoded(issueId, uid);
     } finally {
-      this.chipsEncoding.delete(issueId);
+      records.encodingEnded(issueId);
     }
   }
 
@@ -182,12 +177,12 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     const record = this.ownIssue(issueId, 'only an issued card has an ILS step or a chip to settle');
     // An encoded chip is a working card: thrown away, it would still carry the patron's number. A
     // working card is retired by a new one replacing it, whose ILS step blocks it.
-    if (what === 'chip_given_up' && record.rfidUid !== null)
+    if (what === 'chip_given_up' && record.chipEncoded)
       throw new CarrelError(
         'card_chip_encoded',
         'its chip is encoded already, so it was not given up: the card works as it is — if it is spoilt or lost, print a new card (Reprint, which replaces it) and block this one in the ILS',
       );
-    if (what === 'chip_given_up' && this.chipsEncoding.has(issueId)) throw chipBeingEncoded('given up');
+    if (what === 'chip_given_up' && records.chipBeingEncoded(issueId)) throw chipBeingEncoded('given up');
     return records.settled(issueId, what, new Date(this.context.clock.now()).toISOString());
   }
 

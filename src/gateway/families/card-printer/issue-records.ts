@@ -40,6 +40,12 @@ const MIGRATIONS = [
    ALTER TABLE card_issues ADD COLUMN chip_given_up_at TEXT;
    UPDATE card_issues SET ils_done_at = finished_at, chip_given_up_at = finished_at
    WHERE result = 'issued' AND finished_at IS NOT NULL;`,
+  // That a card's chip was encoded, kept when its UID is forgotten with the patron (a working card
+  // is never given up). A record forgotten before this step has lost it with the UID.
+  `ALTER TABLE card_issues ADD COLUMN chip_encoded INTEGER NOT NULL DEFAULT 0;
+   UPDATE card_issues SET chip_encoded = 1 WHERE rfid_uid IS NOT NULL;`,
+  // When the card's chip began to be written, while it is: seen by every printer of the desk.
+  'ALTER TABLE card_issues ADD COLUMN chip_encoding_since TEXT',
 ];
 
 export interface CardIssueRecord {
@@ -56,8 +62,16 @@ export interface CardIssueRecord {
   attempts: number;
   replaces: string | null;
   replacedBy: string | null;
-  /** The UID of the card's chip, once its card number was written there and read back. */
+  /**
+   * The UID of the card's chip, once its card number was written there and read back; forgotten
+   * with the patron (`chipEncoded` keeps that it was written).
+   */
   rfidUid: string | null;
+  /**
+   * Whether the card's number was written on its chip and read back: a working card. Kept when the
+   * patron, the number and the UID are forgotten, so a forgotten working card is not given up.
+   */
+  chipEncoded: boolean;
   /**
    * The card number on the stripe: `verified` (read back by the printer), `written` (sent to a
    * printer that cannot read its stripe back: not verified), null (no stripe written).
@@ -90,6 +104,7 @@ interface Row {
   replaces: string | null;
   replaced_by: string | null;
   rfid_uid: string | null;
+  chip_encoded: number;
   magstripe: 'verified' | 'written' | null;
   ils_done_at: string | null;
   chip_given_up_at: string | null;
@@ -105,6 +120,11 @@ export class CardIssueRecords {
     db.prepare(
       `UPDATE card_issues SET result = 'failed', fault = 'interrupted', finished_at = requested_at
        WHERE device = ? AND result = 'printing'`,
+    ).run(device);
+    // A chip write is over when the process that made it stopped: the chip holds the number or not,
+    // as the pad shows, and staff may press Encode chip or Thrown away again.
+    db.prepare(
+      'UPDATE card_issues SET chip_encoding_since = NULL WHERE device = ? AND chip_encoding_since IS NOT NULL',
     ).run(device);
   }
 
@@ -141,19 +161,22 @@ export class CardIssueRecords {
 
   /**
    * Throws unless the card numbered `cardNumber` may be replaced by a card for `patron`: a card of
-   * this desk's (any of its printers) issued to that patron, not replaced yet and not being replaced
-   * by a card printing now. Otherwise the ILS step of the new card would tell staff to block another
-   * patron's card, or one blocked already. The words name neither the patron nor the card.
+   * this desk's (any of its printers) issued to that patron, not replaced yet, not being replaced
+   * by a card printing now, and its chip not being written now. Otherwise the ILS step of the new card
+   * would tell staff to block another patron's card, or one blocked already, or the chip write would
+   * end as a second working card beside the new one. The words name neither the patron nor the card.
    */
   checkReplaceable(cardNumber: string, patron: string): void {
     // The newest issue of the number decides: a patron's barcode printed as the card number is
     // issued again under the same number, each reprint replacing the one before.
     const latest = this.db
       .prepare(
-        `SELECT patron, replaced_by FROM card_issues WHERE card_number = ? AND result = 'issued'
+        `SELECT patron, replaced_by, chip_encoding_since FROM card_issues WHERE card_number = ? AND result = 'issued'
          ORDER BY requested_at DESC, rowid DESC LIMIT 1`,
       )
-      .get(cardNumber) as { patron: string; replaced_by: string | null } | undefined;
+      .get(cardNumber) as
+      | { patron: string; replaced_by: string | null; chip_encoding_since: string | null }
+      | undefined;
     if (!latest)
       throw new CarrelError(
         'replaced_card_not_found',
@@ -164,6 +187,11 @@ export class CardIssueRecords {
       throw new CarrelError(
         'replaced_card_other_patron',
         'the card named as replaced was issued to another patron: name one of this patron’s cards, or none',
+      );
+    if (latest.chip_encoding_since !== null)
+      throw new CarrelError(
+        'card_chip_being_encoded',
+        'the chip of the card named as replaced is being encoded now, so nothing was printed: wait for the encoding to end, then print the new card replacing it',
       );
     const replacing = this.db
       .prepare(`SELECT 1 AS found FROM card_issues WHERE replaces = ? AND result = 'printing'`)
@@ -247,9 +275,12 @@ export class CardIssueRecords {
 
   /**
    * Forgets who the issues finished before `before` (epoch ms) were for: the patron, the card's
-   * number (an ILS may use it as the patron's barcode), the chip's UID and the numbers of the cards
-   * replaced. What stays is what the statistics count: when, which template, by whom, the outcome,
-   * whether it was a reprint. Returns how many issues were forgotten.
+   * number (an ILS may use it as the patron's barcode), the chip's UID (any reader tells the card the
+   * patron carries by it, and a campus system may know its holder by it) and the numbers of the cards
+   * replaced. What stays names no one: what the statistics count (when, which template, by whom, the
+   * outcome, whether it was a reprint) and what staff settled of the card — its ILS step done, its
+   * chip given up or encoded (a working card out there, never to be given up as thrown away).
+   * Returns how many issues were forgotten.
    */
   forgetPatrons(before: number): number {
     const forgotten = this.db
@@ -265,9 +296,51 @@ export class CardIssueRecords {
     return Number(forgotten);
   }
 
-  /** Notes the chip an issued card's number was encoded on. */
+  /**
+   * Notes that an issued card's chip is being written from `at`, unless it already is (false): until
+   * `encodingEnded`, the card is not replaced, and its chip neither given up nor written again. Kept
+   * relaxed: a mark lost with the power is one a start would clear.
+   */
+  encodingStarted(id: string, at: string): boolean {
+    return this.db.relaxedDurability(
+      () =>
+        Number(
+          this.db
+            .prepare(
+              'UPDATE card_issues SET chip_encoding_since = ? WHERE id = ? AND chip_encoding_since IS NULL',
+            )
+            .run(at, id).changes,
+        ) === 1,
+    );
+  }
+
+  /** Notes that the write of an issued card's chip has ended, written or not. */
+  encodingEnded(id: string): void {
+    this.db.relaxedDurability(() =>
+      this.db.prepare('UPDATE card_issues SET chip_encoding_since = NULL WHERE id = ?').run(id),
+    );
+  }
+
+  /** Whether an issued card's chip is being written now. */
+  chipBeingEncoded(id: string): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 AS found FROM card_issues WHERE id = ? AND chip_encoding_since IS NOT NULL')
+        .get(id) !== undefined
+    );
+  }
+
+  /**
+   * Notes the chip an issued card's number was encoded on. Its UID is not kept for a record forgotten
+   * while the chip was written: only that it was encoded.
+   */
   encoded(id: string, uid: string): CardIssueRecord {
-    this.db.prepare('UPDATE card_issues SET rfid_uid = ? WHERE id = ?').run(uid, id);
+    this.db
+      .prepare(
+        `UPDATE card_issues SET chip_encoded = 1,
+           rfid_uid = CASE WHEN patron = '' THEN NULL ELSE ? END WHERE id = ?`,
+      )
+      .run(uid, id);
     return this.get(id)!;
   }
 
@@ -369,6 +442,7 @@ function recordOf(row: Row): CardIssueRecord {
     replaces: row.replaces,
     replacedBy: row.replaced_by,
     rfidUid: row.rfid_uid,
+    chipEncoded: Number(row.chip_encoded) === 1,
     magstripe: row.magstripe ?? null,
     ilsDoneAt: row.ils_done_at ?? null,
     chipGivenUpAt: row.chip_given_up_at ?? null,

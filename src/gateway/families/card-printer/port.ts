@@ -12,7 +12,10 @@ export interface CardIssueRequest {
   number: 'patron' | 'allocate';
   /** Write the number on the stripe (default: as configured). */
   magstripe?: boolean | undefined;
-  /** The card this one replaces (lost, damaged): marked replaced. */
+  /**
+   * The card this one replaces (lost, damaged): marked replaced. Not while that card's chip is being
+   * written (card_chip_being_encoded): the write would end as a second working card.
+   */
   replaces?: string | undefined;
   /** Shown instead of the ILS's expiry date. */
   expiry?: string | undefined;

@@ -4,7 +4,8 @@
  * security state (AFI or EAS bit, as read with it) says whether it left the
  * building unlent. A FEIG gate in notification mode reports only the tags its
  * own AFI/EAS filter let through and sends no AFI: those are trusted as
- * reported. Patron cards and the things the library lists never alarm; a tag
+ * reported — unless the gate reports every tag (its `reports: all`, allowed
+ * only with the policies that ask the ILS). Patron cards and the things the library lists never alarm; a tag
  * that cannot be read still alarms, with its UID and raw memory; the same tag
  * read again within the repeat window is the same passage.
  *
@@ -48,6 +49,11 @@ export class GateAlarms {
     private readonly policy: GateAlarmPolicy,
     private readonly clock: Clock,
     private readonly directions?: GateDirections,
+    /**
+     * The gate reports every tag passing, not only those its own filter counts secured: a tag
+     * reported says nothing of its security, and only the ILS can (`afi-or-ils` then asks it).
+     */
+    private readonly everyTagReported = false,
   ) {
     this.ignored = new Set(policy.ignore.map((entry) => entry.toUpperCase()));
   }
@@ -69,10 +75,14 @@ export class GateAlarms {
     return this.alarm(read, readable, reason, null);
   }
 
-  /** `ils`: ask unless there is no item to ask about; `afi-or-ils`: a secured AFI alarms at once. */
+  /**
+   * `ils`: ask unless there is no item to ask about; `afi-or-ils`: a secured AFI alarms at once —
+   * the AFI read with the tag, or the gate's own filter, not a gate that reports every tag.
+   */
   private withIls(read: GateTagRead, readable: ItemTagView | undefined): GateVerdict | undefined {
     const byTag = this.securedBy(read, 'afi');
-    if (this.policy.method === 'afi-or-ils' && byTag !== undefined) {
+    const atOnce = byTag !== undefined && (byTag !== 'reported' || !this.everyTagReported);
+    if (this.policy.method === 'afi-or-ils' && atOnce) {
       return this.samePassage(read) ? undefined : this.alarm(read, readable, byTag, null);
     }
     // A charged item passes, an uncharged one alarms: either way one answer per passage.

@@ -88,6 +88,13 @@ const feigNotificationGate = z.strictObject({
   keepAliveTimeoutSeconds: z.number().min(0).max(3600).default(15),
   /** The gate waits for each notification to be acknowledged ([0x32]), CFG49 ACK mode. */
   ack: z.boolean().default(false),
+  /**
+   * What the gate's reader notifies, as it is set up: `secured`, only the tags its own AFI or EAS
+   * filter counts secured (a notification carries no AFI or EAS bit, so each tag reported is taken as
+   * secured); `all`, every tag passing (no filter of its own). A gate that reports every tag cannot
+   * alarm by afi, eas or afi+eas — nothing says which tags are secured — only by asking the ILS.
+   */
+  reports: z.enum(['secured', 'all']).default('secured'),
   /** The people counter (needs the command port). */
   visitors: gateVisitorsSchema,
 });

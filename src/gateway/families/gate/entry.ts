@@ -76,7 +76,12 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
     }, clock);
     this.flow = new GateAlarmFlow({
       gate: config.id,
-      alarms: new GateAlarms(config.alarm, clock, config.directionByAntenna),
+      alarms: new GateAlarms(
+        config.alarm,
+        clock,
+        config.directionByAntenna,
+        config.driver === 'feig-notification' && config.reports === 'all',
+      ),
       items,
       ilsTimeoutMs: config.alarm.ilsTimeoutMs,
       hasIls: () => context.devices.all(ilsLinks).length > 0,

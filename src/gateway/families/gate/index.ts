@@ -47,6 +47,16 @@ export const gates = deviceFamily<GateEventsMap>()({
         `a gate on the network is read at most every ${REAL_GATE_COUNT_MIN_SECONDS} seconds (60, the default, is enough: nothing counted is lost between readings)`,
       );
     const { method } = config.alarm;
+    // A notification carries no AFI or EAS bit: of a gate reporting every tag, each would alarm.
+    if (
+      config.driver === 'feig-notification' &&
+      config.reports === 'all' &&
+      (method === 'afi' || method === 'eas' || method === 'afi+eas')
+    )
+      issue(
+        ['alarm', 'method'],
+        `a gate that reports every tag (reports: all) sends no AFI or EAS bit with them, so ${method} cannot tell a book on the shelf from one on loan and every book carried out would alarm: set the gate reader's own filter and reports: secured, or alarm.method ils (the ILS says whether each item is on loan) or afi-or-ils`,
+      );
     if (
       (method === 'ils' || method === 'afi-or-ils') &&
       !layout.devices.some((device) => device.kind === 'ils')

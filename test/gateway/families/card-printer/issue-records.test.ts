@@ -161,4 +161,95 @@ describe('card issue records', () => {
     );
     db.close();
   });
+  it('keeps that a chip was encoded when it forgets the patron and the UID, over a database made before', () => {
+    const file = path.join(tempFolder(), 'carrel.db');
+    const db = openDatabase(file);
+    // A database of the release before: the chip known only by its UID.
+    migrate(db, 'card-issues', [
+      `CREATE TABLE card_issues (id TEXT PRIMARY KEY, device TEXT NOT NULL, card_number TEXT NOT NULL,
+         patron TEXT NOT NULL, template TEXT NOT NULL, staff TEXT NOT NULL, requested_at TEXT NOT NULL,
+         finished_at TEXT, result TEXT NOT NULL CHECK (result IN ('printing', 'issued', 'failed')),
+         fault TEXT, attempts INTEGER NOT NULL DEFAULT 0, replaces TEXT, replaced_by TEXT);
+       CREATE TABLE card_number_counters (numbering TEXT PRIMARY KEY, next INTEGER NOT NULL);`,
+      'ALTER TABLE card_issues ADD COLUMN rfid_uid TEXT',
+      `ALTER TABLE card_issues ADD COLUMN magstripe TEXT CHECK (magstripe IN ('verified', 'written'))`,
+      `ALTER TABLE card_issues ADD COLUMN ils_done_at TEXT;
+       ALTER TABLE card_issues ADD COLUMN chip_given_up_at TEXT;`,
+    ]);
+    db.prepare(
+      `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, finished_at,
+         result, rfid_uid)
+       VALUES ('encoded', 'cards-1', '21234000000018', '21000001', 'c', 'desk', '2026-09-01T10:00:00.000Z',
+               '2026-09-01T10:00:00.000Z', 'issued', 'E004010012345678'),
+              ('blank', 'cards-1', '21234000000026', '21000002', 'c', 'desk', '2026-09-01T10:00:00.000Z',
+               '2026-09-01T10:00:00.000Z', 'issued', NULL)`,
+    ).run();
+    const records = new CardIssueRecords(db, 'cards-1');
+    expect(records.get('encoded')).toMatchObject({ rfidUid: 'E004010012345678', chipEncoded: true });
+    expect(records.get('blank')).toMatchObject({ rfidUid: null, chipEncoded: false });
+    // A chip written while its record was being forgotten: that it was encoded is kept, its UID not.
+    const writing = records.begin({
+      cardNumber: '21234000000034',
+      patron: '21000003',
+      template: 'c',
+      staff: 'desk',
+      at: '2026-09-01T10:00:00.000Z',
+    });
+    records.finish(writing, { result: 'issued', attempts: 1, at: '2026-09-01T10:00:00.000Z' });
+
+    expect(records.forgetPatrons(Date.parse('2026-12-01T00:00:00.000Z'))).toBe(3);
+    expect(records.encoded(writing, 'E004010087654321')).toMatchObject({ rfidUid: null, chipEncoded: true });
+    expect(records.get('encoded')).toMatchObject({
+      patron: '',
+      cardNumber: '',
+      rfidUid: null,
+      chipEncoded: true,
+    });
+    expect(records.get('blank')).toMatchObject({ patron: '', rfidUid: null, chipEncoded: false });
+    const kept = db.prepare('SELECT rfid_uid FROM card_issues WHERE rfid_uid IS NOT NULL').all();
+    expect(kept).toEqual([]);
+    db.close();
+  });
+  it('refuses a reprint at any printer of the desk while the card’s chip is written, until the write ends or Carrel starts again', () => {
+    const file = path.join(tempFolder(), 'carrel.db');
+    const db = openDatabase(file);
+    const first = new CardIssueRecords(db, 'cards-1');
+    const second = new CardIssueRecords(db, 'cards-2');
+    const at = '2026-12-03T10:00:00.000Z';
+    const id = first.begin({
+      cardNumber: '21234000000018',
+      patron: '21000001',
+      template: 'c',
+      staff: 'desk',
+      at,
+    });
+    first.finish(id, { result: 'issued', attempts: 1, at });
+    expect(first.encodingStarted(id, at)).toBe(true);
+    // A second write of the same chip is not begun while the first is under way.
+    expect(first.encodingStarted(id, at)).toBe(false);
+    const refusal = expect.objectContaining({
+      code: 'card_chip_being_encoded',
+      message:
+        'the chip of the card named as replaced is being encoded now, so nothing was printed: wait for the encoding to end, then print the new card replacing it',
+    });
+    expect(() => second.checkReplaceable('21234000000018', '21000001')).toThrow(refusal);
+    expect(() =>
+      second.begin({
+        cardNumber: '21234000000026',
+        patron: '21000001',
+        template: 'c',
+        staff: 'desk',
+        at,
+        replaces: '21234000000018',
+      }),
+    ).toThrow(refusal);
+    first.encodingEnded(id);
+    expect(first.chipBeingEncoded(id)).toBe(false);
+    expect(() => second.checkReplaceable('21234000000018', '21000001')).not.toThrow();
+    // A write a stop cut short: the printer's records, opened as Carrel starts, end it.
+    expect(first.encodingStarted(id, at)).toBe(true);
+    expect(new CardIssueRecords(db, 'cards-1').chipBeingEncoded(id)).toBe(false);
+    expect(() => second.checkReplaceable('21234000000018', '21000001')).not.toThrow();
+    db.close();
+  });
 });

@@ -1,0 +1,83 @@
+/**
+ * A FEIG gate whose reader reports every tag passing (no AFI or EAS filter of its own) sends no AFI
+ * or EAS bit with them, so the gate policies that decide by the tag alone (afi, eas, afi+eas) would
+ * alarm for every book carried out, lent or not. `carrel config check` refuses such a desk in words,
+ * saying what to set instead — whether the gate device says so (`reports: all`), or the gate
+ * simulator standing in for it reports every tag while the device trusts each as secured.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCarrel } from '../helpers/carrel-cli.js';
+
+describe('carrel config check, a gate that reports every tag', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'carrel-gate-every-tag-'));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A desk of one simulated gate: its device's extra lines, its simulator's. */
+  function deskFile(name: string, device: string[], simulator: string[]): string {
+    const file = join(dir, name);
+    writeFileSync(
+      file,
+      [
+        'version: 2',
+        'devices:',
+        '  - id: exit-1',
+        '    kind: gate',
+        '    driver: feig-notification',
+        '    listen: { port: 0 }',
+        '    transport: { type: simulator, simulator: gate-sim }',
+        ...device.map((line) => `    ${line}`),
+        'simulators:',
+        '  - id: gate-sim',
+        '    kind: gate',
+        '    dials: exit-1',
+        ...simulator.map((line) => `    ${line}`),
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  it('refuses a simulated gate reporting every tag to a gate device that counts each one secured', async () => {
+    const checked = await runCarrel([
+      'config',
+      'check',
+      deskFile('simulator-all.yaml', ['alarm: { method: afi }'], ['reportAllTags: true']),
+    ]);
+    expect(checked.stdout).toContain(
+      'simulators[0].reportAllTags: the gate simulator reports every tag, and the gate device "exit-1" it dials counts each tag reported as secured (its reports: secured): set reports: all on that device, or leave reportAllTags out (the simulator then does as the device says)',
+    );
+    expect(checked.code).toBe(2);
+  });
+
+  it('refuses alarm.method afi, eas or afi+eas on a gate that reports every tag, saying what to set', async () => {
+    for (const method of ['afi', 'eas', 'afi+eas']) {
+      const checked = await runCarrel([
+        'config',
+        'check',
+        deskFile(`device-all-${method}.yaml`, ['reports: all', `alarm: { method: ${method} }`], []),
+      ]);
+      expect(checked.stdout).toContain(
+        `devices[0].alarm.method: a gate that reports every tag (reports: all) sends no AFI or EAS bit with them, so ${method} cannot tell a book on the shelf from one on loan and every book carried out would alarm: set the gate reader's own filter and reports: secured, or alarm.method ils (the ILS says whether each item is on loan) or afi-or-ils`,
+      );
+      expect(checked.code).toBe(2);
+    }
+  });
+
+  it('takes a gate that reports every tag and asks the ILS', async () => {
+    const file = deskFile('device-all-ils.yaml', ['reports: all', 'alarm: { method: afi-or-ils }'], []);
+    // afi-or-ils asks the ILS: a desk of the gate alone has none, and is told so, nothing about reports.
+    const checked = await runCarrel(['config', 'check', file]);
+    expect(checked.stdout).toContain(
+      'devices[0].alarm.method: afi-or-ils asks the ILS, and this desk has no ILS device',
+    );
+    expect(checked.stdout).not.toContain('reports');
+  });
+});
