@@ -81,3 +81,68 @@ describe('carrel config check, a gate that reports every tag', () => {
     expect(checked.stdout).not.toContain('reports');
   });
 });
+
+/**
+ * An ordinary RFID reader at a doorway (`driver: reader`) reads a tag's EAS bit only when it is
+ * told to, and the 3M reader protocol cannot: a gate alarming on the bit with none read would
+ * alarm on every tag (eas) or let a book secured by its bit out unheard (afi+eas). `carrel config
+ * check` refuses both in words; left out, `checkEas` follows the alarm.
+ */
+describe('carrel config check, a reader gate alarming on the EAS bit', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'carrel-gate-reader-eas-'));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function doorFile(name: string, lines: string[]): string {
+    const file = join(dir, name);
+    writeFileSync(
+      file,
+      [
+        'version: 2',
+        'devices:',
+        '  - id: door-1',
+        '    kind: gate',
+        '    driver: reader',
+        "    transport: { type: tcp, host: '127.0.0.1', port: 10001 }",
+        ...lines.map((line) => `    ${line}`),
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  it('refuses eas and afi+eas on a 3M reader, and on a FEIG reader told not to read the bit', async () => {
+    const cases = [
+      {
+        lines: ['protocol: 3m', 'alarm: { method: eas }'],
+        words:
+          "devices[0].alarm.method: a 3M reader (protocol 3m) cannot read a tag's EAS bit, so eas would alarm on every tag: alarm by afi (or ils, afi-or-ils), or use a FEIG reader",
+      },
+      {
+        lines: ['protocol: feig', 'checkEas: false', 'alarm: { method: afi+eas }'],
+        words:
+          "devices[0].checkEas: checkEas: false reads no tag's EAS bit, so alarm.method afi+eas would let a book secured by its EAS bit out unheard: leave checkEas out (it is read for eas and afi+eas) or set it true",
+      },
+    ];
+    for (const [index, { lines, words }] of cases.entries()) {
+      const checked = await runCarrel(['config', 'check', doorFile(`refused-${index}.yaml`, lines)]);
+      expect(checked.stdout).toContain(words);
+      expect(checked.code).toBe(2);
+    }
+  });
+
+  it('takes a FEIG reader alarming on the bit with checkEas left out, and a 3M reader alarming by afi', async () => {
+    for (const [index, lines] of [
+      ['protocol: feig', 'alarm: { method: eas }'],
+      ['protocol: 3m', 'alarm: { method: afi }'],
+    ].entries()) {
+      const checked = await runCarrel(['config', 'check', doorFile(`taken-${index}.yaml`, lines)]);
+      expect(checked.stdout).toContain('ok: 1 device');
+      expect(checked.code).toBe(0);
+    }
+  });
+});

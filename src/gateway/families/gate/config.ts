@@ -107,8 +107,11 @@ const readerGate = z.strictObject({
   transport: transportSchema,
   /** Pause between inventory rounds. */
   inventoryIntervalMs: z.number().int().min(20).max(10_000).default(100),
-  /** Also read the NXP EAS bit (one more command per tag). */
-  checkEas: z.boolean().default(false),
+  /**
+   * Also read the NXP EAS bit (one more command per tag). Left out, it is read where the alarm
+   * looks at it (`alarm.method` eas or afi+eas) and not otherwise.
+   */
+  checkEas: z.boolean().optional(),
 });
 
 const gateCommon = {
@@ -125,6 +128,11 @@ export const gateSchema = z.discriminatedUnion('driver', [
   readerGate.extend(gateCommon),
 ]);
 export type GateConfig = z.infer<typeof gateSchema>;
+
+/** Whether an alarm method looks at a tag's EAS bit. */
+export function readsEas(method: GateAlarmPolicy['method']): boolean {
+  return method === 'eas' || method === 'afi+eas';
+}
 export type GateAlarmPolicy = z.infer<typeof gateAlarmPolicySchema>;
 export type GateVisitorsConfig = z.infer<typeof gateVisitorsSchema>;
 export type GateDirections = z.infer<typeof directionByAntenna>;

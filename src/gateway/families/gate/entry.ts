@@ -20,7 +20,7 @@ import { ilsLinks } from '../ils/index.js';
 import { enrichmentDeadlineMs, GateAlarmFlow } from './alarm-flow.js';
 import { GateAlarmHistory, type GateAlarmRecord } from './alarm-history.js';
 import { GateAlarms } from './alarms.js';
-import type { GateConfig } from './config.js';
+import { type GateConfig, readsEas } from './config.js';
 import type { GateEventsMap } from './events.js';
 import { ItemLookup, itemFactsOf } from './item-lookup.js';
 import type { GatePort, GateStatusView } from './port.js';
@@ -238,7 +238,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
         clock,
         logger,
         inventoryIntervalMs: config.inventoryIntervalMs,
-        checkEas: config.checkEas,
+        checkEas: config.checkEas ?? readsEas(config.alarm.method),
       });
     }
     this.listener = new NotificationListener({

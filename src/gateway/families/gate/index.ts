@@ -9,7 +9,7 @@
  */
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
-import { type GateConfig, gateSchema, REAL_GATE_COUNT_MIN_SECONDS } from './config.js';
+import { type GateConfig, gateSchema, REAL_GATE_COUNT_MIN_SECONDS, readsEas } from './config.js';
 import { GATE_EVENTS, type GateEventsMap } from './events.js';
 
 export type { GateAlarmRecord } from './alarm-history.js';
@@ -57,6 +57,20 @@ export const gates = deviceFamily<GateEventsMap>()({
         ['alarm', 'method'],
         `a gate that reports every tag (reports: all) sends no AFI or EAS bit with them, so ${method} cannot tell a book on the shelf from one on loan and every book carried out would alarm: set the gate reader's own filter and reports: secured, or alarm.method ils (the ILS says whether each item is on loan) or afi-or-ils`,
       );
+    // An ordinary reader at a doorway reads the EAS bit only when told to, and a 3M reader never:
+    // under eas every tag would alarm, under afi+eas a book secured by its EAS bit would not.
+    if (config.driver === 'reader' && readsEas(method)) {
+      if (config.protocol === '3m')
+        issue(
+          ['alarm', 'method'],
+          `a 3M reader (protocol 3m) cannot read a tag's EAS bit, so ${method} would ${method === 'eas' ? 'alarm on every tag' : 'let a book secured by its EAS bit out unheard'}: alarm by afi (or ils, afi-or-ils), or use a FEIG reader`,
+        );
+      else if (config.checkEas === false)
+        issue(
+          ['checkEas'],
+          `checkEas: false reads no tag's EAS bit, so alarm.method ${method} would ${method === 'eas' ? 'alarm on every tag' : 'let a book secured by its EAS bit out unheard'}: leave checkEas out (it is read for eas and afi+eas) or set it true`,
+        );
+    }
     if (
       (method === 'ils' || method === 'afi-or-ils') &&
       !layout.devices.some((device) => device.kind === 'ils')
