@@ -19,8 +19,11 @@ export const gateSimulatorSchema = z
     /** Control API (walk people through, faults); 0 picks a free one. */
     httpPort: portSchema.default(0),
     keepAliveSeconds: z.number().min(0).max(3600).default(5),
-    /** Must match the gate device's `ack`. */
-    ack: z.boolean().default(false),
+    /**
+     * Wait for each notification's acknowledgement (CFG49 ACK mode), as the gate device's `ack`
+     * says it is sent. Untold, as the gate device it dials says, else not.
+     */
+    ack: z.boolean().optional(),
     /**
      * What makes a tag secured to the gate, as its reader is set up: `afi` (its AFI filter),
      * `eas` (the NXP EAS bit) or `afi+eas` (either). Untold, a simulator that `dials` a gate device
@@ -79,8 +82,16 @@ export const gateSimulators = simulatorFamily({
     'FEIG security gate in notification mode: dials Carrel, walks people through, counts them; commands on TCP 10002, control API on 10090',
   ports: GATE_PORTS,
   check(config, layout, issue) {
-    if (config.reportAllTags !== true || config.dials === undefined) return;
+    if (config.dials === undefined) return;
     const gate = dialledGate(layout, config.dials);
+    // A gate waiting for acknowledgements Carrel does not send sends each notification again
+    // and again (an alarm every few seconds); one not waiting for those sent is merely unlike it.
+    if (gate?.driver === 'feig-notification' && config.ack !== undefined && config.ack !== gate.ack)
+      issue(
+        ['ack'],
+        `the gate simulator ${config.ack ? 'waits for' : 'does not wait for'} each notification's acknowledgement, and the gate device "${gate.id}" it dials ${gate.ack ? 'sends one' : 'sends none'} (its ack: ${gate.ack}): leave ack out (the simulator then does as the device says) or make the two alike`,
+      );
+    if (config.reportAllTags !== true) return;
     // Its alarms would say "reported" for every book carried out, lent or not.
     if (gate?.driver === 'feig-notification' && gate.reports === 'secured')
       issue(
@@ -99,7 +110,7 @@ export const gateSimulators = simulatorFamily({
       commandPort: config.port,
       httpPort: config.httpPort,
       keepAliveMs: config.keepAliveSeconds * 1000,
-      ack: config.ack,
+      ack: config.ack ?? (gate?.driver === 'feig-notification' && gate.ack),
       watch: config.watch ?? watching.watch,
       securedAfi: config.securedAfi ?? watching.securedAfi,
       reportAllTags: config.reportAllTags ?? (gate?.driver === 'feig-notification' && gate.reports === 'all'),

@@ -71,6 +71,18 @@ describe('carrel config check, a gate that reports every tag', () => {
     }
   });
 
+  it('refuses a simulated gate waiting for acknowledgements its gate device does not send', async () => {
+    const checked = await runCarrel([
+      'config',
+      'check',
+      deskFile('simulator-ack.yaml', ['alarm: { method: afi }'], ['ack: true']),
+    ]);
+    expect(checked.stdout).toContain(
+      `simulators[0].ack: the gate simulator waits for each notification's acknowledgement, and the gate device "exit-1" it dials sends none (its ack: false): leave ack out (the simulator then does as the device says) or make the two alike`,
+    );
+    expect(checked.code).toBe(2);
+  });
+
   it('takes a gate that reports every tag and asks the ILS', async () => {
     const file = deskFile('device-all-ils.yaml', ['reports: all', 'alarm: { method: afi-or-ils }'], []);
     // afi-or-ils asks the ILS: a desk of the gate alone has none, and is told so, nothing about reports.

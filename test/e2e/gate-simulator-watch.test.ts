@@ -8,8 +8,10 @@ import { until } from '../helpers/until.js';
 /**
  * The simulated desk's gate simulator stands in for the gate device it dials, so it watches what
  * that gate is set up to alarm on: a desk whose gate alarms by `afi+eas` with its own secured AFI
- * (0x42) — the simulator told neither — gets a simulated gate watching both, on 0x42. Walked out
- * through its control API (HTTP), notified to the desk over TCP, read back in the alarm history.
+ * (0x42) — the simulator told neither — gets a simulated gate watching both, on 0x42; and one whose
+ * gate device acknowledges each notification (CFG49 ACK mode), a simulated gate waiting for them.
+ * Walked out through its control API (HTTP), notified to the desk over TCP, read back in the alarm
+ * history.
  */
 let testDesk: TestDesk;
 
@@ -19,7 +21,7 @@ function gateOnAfiAndEas(config: CarrelConfig): CarrelConfig {
     ...config,
     devices: config.devices.map((device) =>
       device.kind === 'gate'
-        ? { ...device, alarm: { ...device.alarm, method: 'afi+eas', securedAfi: 0x42 } }
+        ? { ...device, ack: true, alarm: { ...device.alarm, method: 'afi+eas', securedAfi: 0x42 } }
         : device,
     ),
   });
@@ -75,5 +77,8 @@ describe('the simulated gate of a desk whose gate alarms by afi+eas', () => {
     );
     expect(alarmed).toEqual(['31000004', '31000005']);
     expect(gateSim().state()).toMatchObject({ watch: 'afi+eas', securedAfi: 0x42 });
+    // Each of the two notifications was acknowledged, as the gate device sends them, and none waits.
+    expect(gateSim().state().notifications).toMatchObject({ ack: true, awaitingAck: false });
+    expect(gateSim().state().notifications.acks).toBeGreaterThanOrEqual(2);
   });
 });
