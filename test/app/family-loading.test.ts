@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempFolders } from '../helpers/temp-folders.js';
 
 /**
  * A desk loads the run-time modules (entry, driver, codecs) of the families its
@@ -13,8 +13,11 @@ import { afterAll, describe, expect, it } from 'vitest';
  * whose module loader records every module it loads.
  */
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist');
-const work = mkdtempSync(join(tmpdir(), 'carrel-family-loading-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const newFolder = tempFolders('carrel-family-loading-');
+let work: string;
+beforeAll(() => {
+  work = newFolder();
+});
 
 const HOOKS = `import { appendFileSync } from 'node:fs';
 export async function load(url, context, next) {

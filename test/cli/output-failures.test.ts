@@ -5,11 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CARREL_CLI, runCarrel } from '../helpers/carrel-cli.js';
+import { tempFolders } from '../helpers/temp-folders.js';
 
 /** The simulated desk, whatever this shell's CARREL_CONFIG says. */
 function withoutConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -20,8 +19,11 @@ function withoutConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 const STACK = /\n\s+at |Unhandled 'error' event|node:internal/;
 
 describe('carrel, when its output cannot be written', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'carrel-output-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const newFolder = tempFolders('carrel-output-');
+  let dir: string;
+  beforeAll(() => {
+    dir = newFolder();
+  });
 
   it('config schema into a folder that does not exist: one line saying so, exit 1', async () => {
     const target = join(dir, 'no-such-folder', 'carrel.schema.json');

@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FileTooLargeError, readFileUpTo, readLogoFile } from '../../src/core/read-up-to.js';
+import { tempFolders } from '../helpers/temp-folders.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'carrel-read-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const newFolder = tempFolders('carrel-read-');
+let dir: string;
+beforeAll(() => {
+  dir = newFolder();
+});
 
 describe('readFileUpTo', () => {
   it('reads a file of exactly the limit whole, across several reads', () => {

@@ -1,12 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readMqttTlsFiles } from '../../../src/api/mqtt/tls-files.js';
+import { tempFolders } from '../../helpers/temp-folders.js';
 
 describe('the MQTT TLS files a desk names', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'carrel-mqtt-tls-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const newFolder = tempFolders('carrel-mqtt-tls-');
+  let dir: string;
+  beforeAll(() => {
+    dir = newFolder();
+  });
 
   // PEM as RFC 7468 frames it; what is between the lines is not read here (node:tls reads it).
   const CA = '-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n';
