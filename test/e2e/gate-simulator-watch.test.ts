@@ -3,6 +3,7 @@ import { gateSimulators } from '../../simulators/gate/family.js';
 import { type CarrelConfig, configSchema } from '../../src/app/config.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { walkOut as walkOutThrough } from '../helpers/gate-walk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -38,15 +39,7 @@ afterAll(async () => {
 
 const gateSim = () => testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
 
-async function walkOut(items: unknown[]): Promise<{ alarmed: boolean; notified: number }> {
-  const response = await fetch(`${gateSim().httpUrl}/api/passages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ direction: 'out', items }),
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()) as { alarmed: boolean; notified: number };
-}
+const walkOut = (items: unknown[]) => walkOutThrough(gateSim(), items);
 
 describe('the simulated gate of a desk whose gate alarms by afi+eas', () => {
   it('watches what the gate device it dials alarms on, untold', async () => {

@@ -6,19 +6,22 @@ import { tempFolders } from '../../../helpers/temp-folders.js';
 
 const tempFolder = tempFolders('carrel-cards-');
 
+/** The card issue table's first two schema steps, as the releases before wrote them. */
+const FIRST_TWO_STEPS = [
+  `CREATE TABLE card_issues (id TEXT PRIMARY KEY, device TEXT NOT NULL, card_number TEXT NOT NULL,
+     patron TEXT NOT NULL, template TEXT NOT NULL, staff TEXT NOT NULL, requested_at TEXT NOT NULL,
+     finished_at TEXT, result TEXT NOT NULL CHECK (result IN ('printing', 'issued', 'failed')),
+     fault TEXT, attempts INTEGER NOT NULL DEFAULT 0, replaces TEXT, replaced_by TEXT);
+   CREATE TABLE card_number_counters (numbering TEXT PRIMARY KEY, next INTEGER NOT NULL);`,
+  'ALTER TABLE card_issues ADD COLUMN rfid_uid TEXT',
+];
+
 describe('card issue records', () => {
   it('keeps whether an issued card’s stripe was verified or only written, over a database made before', () => {
     const file = path.join(tempFolder(), 'carrel.db');
     const db = openDatabase(file);
     // A database of the release before: the issue table without the stripe column.
-    migrate(db, 'card-issues', [
-      `CREATE TABLE card_issues (id TEXT PRIMARY KEY, device TEXT NOT NULL, card_number TEXT NOT NULL,
-         patron TEXT NOT NULL, template TEXT NOT NULL, staff TEXT NOT NULL, requested_at TEXT NOT NULL,
-         finished_at TEXT, result TEXT NOT NULL CHECK (result IN ('printing', 'issued', 'failed')),
-         fault TEXT, attempts INTEGER NOT NULL DEFAULT 0, replaces TEXT, replaced_by TEXT);
-       CREATE TABLE card_number_counters (numbering TEXT PRIMARY KEY, next INTEGER NOT NULL);`,
-      'ALTER TABLE card_issues ADD COLUMN rfid_uid TEXT',
-    ]);
+    migrate(db, 'card-issues', [...FIRST_TWO_STEPS]);
     db.prepare(
       `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, result)
        VALUES ('old', 'cards-1', '21000009', '21000009', 'library-card', 'desk', '2026-01-01', 'issued')`,
@@ -166,12 +169,7 @@ describe('card issue records', () => {
     const db = openDatabase(file);
     // A database of the release before: the chip known only by its UID.
     migrate(db, 'card-issues', [
-      `CREATE TABLE card_issues (id TEXT PRIMARY KEY, device TEXT NOT NULL, card_number TEXT NOT NULL,
-         patron TEXT NOT NULL, template TEXT NOT NULL, staff TEXT NOT NULL, requested_at TEXT NOT NULL,
-         finished_at TEXT, result TEXT NOT NULL CHECK (result IN ('printing', 'issued', 'failed')),
-         fault TEXT, attempts INTEGER NOT NULL DEFAULT 0, replaces TEXT, replaced_by TEXT);
-       CREATE TABLE card_number_counters (numbering TEXT PRIMARY KEY, next INTEGER NOT NULL);`,
-      'ALTER TABLE card_issues ADD COLUMN rfid_uid TEXT',
+      ...FIRST_TWO_STEPS,
       `ALTER TABLE card_issues ADD COLUMN magstripe TEXT CHECK (magstripe IN ('verified', 'written'))`,
       `ALTER TABLE card_issues ADD COLUMN ils_done_at TEXT;
        ALTER TABLE card_issues ADD COLUMN chip_given_up_at TEXT;`,
