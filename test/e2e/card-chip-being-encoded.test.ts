@@ -1,5 +1,6 @@
 import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CardPrinterSimulator, startCardPrinterSimulator } from '../../simulators/card-printer/index.js';
 import { type RfidPadSimulator, startRfidPadSimulator } from '../../simulators/rfid-pad/index.js';
 import { decodeIsoRequest, FeigFrameParser } from '../../src/protocols/feig/index.js';
 import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
@@ -92,20 +93,76 @@ async function holdPadWrites(padPort: number): Promise<HeldPadLink> {
 }
 
 /**
+ * A device's TCP link passed through as it is, until the test holds what the desk sends (a card
+ * printer's link mid-print: the print is under way, the printer not answered) and lets it go.
+ */
+interface HeldLink {
+  port: number;
+  /** Holds everything the desk sends from now on. */
+  hold(): void;
+  /** Sends on what was held, and passes everything through again. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+async function holdableLink(devicePort: number): Promise<HeldLink> {
+  let held: Array<{ to: Socket; bytes: Buffer }> | undefined;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((desk) => {
+    const device = createConnection({ host: '127.0.0.1', port: devicePort });
+    for (const socket of [desk, device]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.once('close', () => {
+        desk.destroy();
+        device.destroy();
+      });
+    }
+    device.on('data', (chunk: Buffer) => desk.write(chunk));
+    desk.on('data', (chunk: Buffer) => {
+      if (held) held.push({ to: device, bytes: chunk });
+      else device.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    hold() {
+      held ??= [];
+    },
+    release() {
+      const chunks = held ?? [];
+      held = undefined;
+      for (const { to, bytes } of chunks) to.write(bytes);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
  * Encode chip and Thrown away pressed for the same card at once (two PCs of the desk): while its
  * chip is being written, the card's chip is not given up, nor encoded a second time — each refused
  * in words, 409 card_chip_being_encoded — and the write, once answered, is recorded alone: the card
  * is never recorded both encoded and thrown away. The desk's card pad is a FEIG pad simulator over
- * TCP, its link held at the chip write.
+ * TCP, its link held at the chip write. The mirror: a card's chip is not encoded while a new card
+ * replacing it is being printed — the card printer an Evolis simulator over TCP, its link held mid-print.
  */
 describe('a card’s chip being encoded', () => {
   let testDesk: TestDesk;
   let pad: RfidPadSimulator;
   let link: HeldPadLink;
+  let printer: CardPrinterSimulator;
+  let printerLink: HeldLink;
 
   beforeAll(async () => {
     pad = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
     link = await holdPadWrites(pad.tcpPort!);
+    printer = await startCardPrinterSimulator();
+    printerLink = await holdableLink(printer.port);
     testDesk = await startTestDesk((config) => ({
       ...withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }]),
       devices: config.devices.map((device) =>
@@ -114,7 +171,12 @@ describe('a card’s chip being encoded', () => {
               ...device,
               transport: { type: 'tcp', host: '127.0.0.1', port: link.port, connectTimeoutMs: 3000 },
             }
-          : device,
+          : device.kind === 'card-printer' && device.id === 'cards-1'
+            ? {
+                ...device,
+                transport: { type: 'tcp', host: '127.0.0.1', port: printerLink.port, connectTimeoutMs: 3000 },
+              }
+            : device,
       ),
     }));
     await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, STAFF);
@@ -125,6 +187,8 @@ describe('a card’s chip being encoded', () => {
     await testDesk?.stop();
     await link?.close();
     await pad?.close();
+    await printerLink?.close();
+    await printer?.close();
   });
 
   async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
@@ -239,5 +303,58 @@ describe('a card’s chip being encoded', () => {
       replaces: cardNumber,
     });
     expect(later).toMatchObject({ status: 200, json: { result: 'issued', replaces: cardNumber } });
+  });
+  it('refuses to encode a card’s chip while a new card replacing it is being printed, in words, and writes nothing', async () => {
+    const issued = await call('POST', '/cards', { patron: '21000001', number: 'allocate' });
+    expect(issued.status).toBe(200);
+    const { issueId, cardNumber } = issued.json;
+    // The card laid alone on the card pad, its chip blank.
+    for (const tag of pad.tags()) pad.remove(String(tag.uid));
+    const uid = String(pad.place({ preset: 'blank' }).uid);
+    await expect
+      .poll(
+        async () =>
+          ((await call('GET', '/rfid/card-pad/tags')).json.tags ?? []).map((t: { uid: string }) => t.uid),
+        { timeout: 5000 },
+      )
+      .toEqual([uid]);
+    // At another PC, staff reprint the patron's card, replacing it: the printer's link held mid-print.
+    printerLink.hold();
+    const reprint = call('POST', '/cards', { patron: '21000001', number: 'allocate', replaces: cardNumber });
+    try {
+      await expect
+        .poll(
+          async () =>
+            (await call('GET', '/cards?limit=50')).json.issues.find(
+              (issue: { replaces: string | null }) => issue.replaces === cardNumber,
+            )?.result,
+          { timeout: 5000 },
+        )
+        .toBe('printing');
+      const encoded = await call('POST', `/cards/${issueId}/rfid`);
+      expect(encoded).toMatchObject({
+        status: 409,
+        json: {
+          code: 'card_being_replaced',
+          title: 'A card replacing this one is being printed now',
+          detail:
+            'a new card replacing this one is being printed now, so nothing was written: its chip would make a second working card beside the new one — wait for the print to end: printed, encode the new card’s chip and throw this one away; not printed, press Encode chip again',
+        },
+      });
+      expect(JSON.stringify(encoded.json)).not.toContain(cardNumber);
+    } finally {
+      printerLink.release();
+    }
+    // Nothing was written: the card on the pad is blank still.
+    const tags = (await call('GET', '/rfid/card-pad/tags')).json.tags;
+    expect(tags).toEqual([
+      expect.objectContaining({ uid, item: expect.objectContaining({ format: 'blank' }) }),
+    ]);
+    expect(await reprint).toMatchObject({ status: 200, json: { result: 'issued', replaces: cardNumber } });
+    // Printed, the new card replaces it: its chip is refused as any replaced card's.
+    expect(await call('POST', `/cards/${issueId}/rfid`)).toMatchObject({
+      status: 409,
+      json: { code: 'card_replaced' },
+    });
   });
 });

@@ -257,6 +257,7 @@ export const cardPrinterApi: ApiModule = {
     card_replaced: { status: 409, title: 'The card was replaced by a later card' },
     card_number_forgotten: { status: 409, title: 'The card’s number is no longer kept' },
     card_chip_being_encoded: { status: 409, title: 'The card’s chip is being encoded now' },
+    card_being_replaced: { status: 409, title: 'A card replacing this one is being printed now' },
     rfid_not_configured: { status: 409, title: 'This card printer has no RFID pad configured' },
     rfid_no_card: { status: 409, title: 'No card on the RFID pad' },
     rfid_card_not_alone: { status: 409, title: 'More than one tag on the RFID pad' },
@@ -300,7 +301,7 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/rfid',
       operationId: 'encodeCardChip',
       summary:
-        'Encode an issued card’s RFID chip on its printer’s pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card, nor encodes a card whose chip was given up (409 card_chip_given_up), a card a later card replaced (409 card_replaced), a card whose number the records no longer keep (409 card_number_forgotten) or a chip being encoded now (409 card_chip_being_encoded)',
+        'Encode an issued card’s RFID chip on its printer’s pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card, nor encodes a card whose chip was given up (409 card_chip_given_up), a card a later card replaced (409 card_replaced), a card whose number the records no longer keep (409 card_number_forgotten), a chip being encoded now (409 card_chip_being_encoded) or a card while a new card replacing it is being printed (409 card_being_replaced)',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),

@@ -131,7 +131,10 @@ export class PaymentManager implements PaymentService {
     const devices = paymentDevices(request.devices, config, this.deps.devices);
     if (request.purpose.kind === 'print-topup' && !this.deps.printAccounts)
       throw new PaymentError('print_accounts_unavailable', 'no print accounts are wired into this desk');
-    const barcode = payingPatron(request, this.deps.devices);
+    // A card on a pad is read as it lies there now (an inventory round): waits, as the ILS below
+    // does. Whose the devices are is read only after both, and a device's accept refuses a second
+    // holder, so two payments opened together still cannot both take one.
+    const barcode = await payingPatron(request, this.deps.devices);
     const id = randomUUID();
     // A top-up is checked before the ILS is asked; fees only once their list is read.
     const topUp: PaymentPlan | undefined =

@@ -44,8 +44,8 @@ export interface PrintAccountsOptions {
   identify?: (request: { patron: string; pin?: string }) => Promise<{
     patron: { valid: boolean; name: string; reasons?: readonly RefusalReason[]; screenMessages?: string[] };
   }>;
-  /** The barcode of the one patron card on an RFID pad (throws patron_card_not_found / _ambiguous). */
-  patronCardOn?: (pad: string) => string;
+  /** The barcode of the one patron card on an RFID pad now (throws patron_card_not_found / _ambiguous). */
+  patronCardOn?: (pad: string) => Promise<string>;
   config: PrintAccountsConfig;
   database: () => Database;
   queues: () => readonly ReleaseQueue[];
@@ -86,7 +86,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     if (barcode === undefined && request.pad !== undefined) {
       if (!this.options.patronCardOn)
         throw new CarrelError('patron_card_not_found', 'no RFID pad is configured to read patron cards');
-      barcode = this.options.patronCardOn(request.pad);
+      barcode = await this.options.patronCardOn(request.pad);
     }
     if (barcode === undefined || barcode === '')
       throw new CarrelError('patron_required', 'a card number, or a pad with the patron card on it');

@@ -299,9 +299,22 @@ export class CardIssueRecords {
   /**
    * Notes that an issued card's chip is being written from `at`, unless it already is (false): until
    * `encodingEnded`, the card is not replaced, and its chip neither given up nor written again. Kept
-   * relaxed: a mark lost with the power is one a start would clear.
+   * relaxed: a mark lost with the power is one a start would clear. Refused while a card replacing it
+   * is printing (at any printer of the desk), the mirror of `checkReplaceable`: the print ends as the
+   * new card, and the write as a second working card beside it. The words name no card.
    */
   encodingStarted(id: string, at: string): boolean {
+    const replacing = this.db
+      .prepare(
+        `SELECT 1 AS found FROM card_issues r JOIN card_issues c ON r.replaces = c.card_number
+         WHERE c.id = ? AND r.result = 'printing'`,
+      )
+      .get(id);
+    if (replacing !== undefined)
+      throw new CarrelError(
+        'card_being_replaced',
+        'a new card replacing this one is being printed now, so nothing was written: its chip would make a second working card beside the new one — wait for the print to end: printed, encode the new card’s chip and throw this one away; not printed, press Encode chip again',
+      );
     return this.db.relaxedDurability(
       () =>
         Number(

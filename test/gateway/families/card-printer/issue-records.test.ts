@@ -250,4 +250,30 @@ describe('card issue records', () => {
     expect(() => second.checkReplaceable('21234000000018', '21000001')).not.toThrow();
     db.close();
   });
+  it('refuses to begin a card’s chip write while a new card replacing it prints at any printer of the desk, until that print ends', () => {
+    const file = path.join(tempFolder(), 'carrel.db');
+    const db = openDatabase(file);
+    const first = new CardIssueRecords(db, 'cards-1');
+    const second = new CardIssueRecords(db, 'cards-2');
+    const at = '2026-12-03T10:00:00.000Z';
+    const card = { patron: '21000001', template: 'c', staff: 'desk', at };
+    const id = first.begin({ ...card, cardNumber: '21234000000018' });
+    first.finish(id, { result: 'issued', attempts: 1, at });
+    const refusal = expect.objectContaining({
+      code: 'card_being_replaced',
+      message:
+        'a new card replacing this one is being printed now, so nothing was written: its chip would make a second working card beside the new one — wait for the print to end: printed, encode the new card’s chip and throw this one away; not printed, press Encode chip again',
+    });
+    // A reprint under a new number at the other printer, then one under the card's own number.
+    for (const cardNumber of ['21234000000026', '21234000000018']) {
+      const reprint = second.begin({ ...card, cardNumber, replaces: '21234000000018' });
+      expect(() => first.encodingStarted(id, at)).toThrow(refusal);
+      expect(first.chipBeingEncoded(id)).toBe(false);
+      // The print failed: the card is not replaced, its chip may be written.
+      second.finish(reprint, { result: 'failed', fault: 'jam', attempts: 1, at });
+    }
+    expect(first.encodingStarted(id, at)).toBe(true);
+    first.encodingEnded(id);
+    db.close();
+  });
 });
