@@ -121,6 +121,19 @@ describe('a patron card read from a pad as it lies there now', () => {
     expect(cancelled.json.payment).toMatchObject({ state: 'cancelled', paidMinor: 0 });
   });
 
+  it('opens a self-check session for the patron whose card lies there now, not the one who just left', async () => {
+    await swapCards('21000003', '21000006');
+    const opened = await call('POST', '/sessions', {
+      mode: 'checkout',
+      pad: 'pad-1',
+      patronCard: true,
+      pin: '6666',
+    });
+    expect(opened.status, JSON.stringify(opened.json)).toBe(201);
+    expect(opened.json.patron).toMatchObject({ name: 'Ana Núñez' });
+    await call('DELETE', `/sessions/${opened.json.id}`);
+  });
+
   it('says no card is on a pad whose card was lifted off just now', async () => {
     const card = await layCard('21000006');
     await padHolds([card]);

@@ -26,6 +26,7 @@ import type {
 import type { EventBus } from '../event-bus.js';
 import { receiptPrinters } from '../families/receipt-printer/index.js';
 import { type RfidReaderEvents, type RfidReaderPort, rfidReaders } from '../families/rfid-reader/index.js';
+import { patronCardOn } from '../families/rfid-reader/patron-card.js';
 import { type Identification, scanners } from '../families/scanner/index.js';
 import { type FamilyEventOf, listenTo, type PortLookup } from '../family.js';
 import type { Feature } from '../feature.js';
@@ -319,12 +320,8 @@ export class SessionManager implements Feature, SessionService {
     if (barcode === undefined && request.patronCard === true) {
       if (pad === null || padPort === null)
         throw new SessionError('patron_card_not_found', 'a patron card is read from a pad: name one');
-      const cards = this.padTags(padPort).filter((tag) => tag.item && isPatronCard(tag.item));
-      if (cards.length === 0)
-        throw new SessionError('patron_card_not_found', `no patron card is on pad "${pad}"`);
-      if (cards.length > 1)
-        throw new SessionError('patron_card_ambiguous', `more than one patron card is on pad "${pad}"`);
-      barcode = cards[0]!.item!.primaryItemId;
+      // The card lying there now: the pad's kept view still holds the last patron's for a moment.
+      barcode = await patronCardOn(pad, padPort);
     }
     if (barcode === undefined || barcode === '')
       throw new SessionError('patron_required', `a checkout session needs a patron: ${patronWays}`);
