@@ -204,6 +204,20 @@ describe('a card’s chip being encoded', () => {
     return { status: response.status, json: (await response.json()) as any };
   }
 
+  /** A blank card laid alone on the card pad (whatever lay there taken off), once the desk reads it there; its UID. */
+  async function blankCardAlone(): Promise<string> {
+    for (const tag of pad.tags()) pad.remove(String(tag.uid));
+    const uid = String(pad.place({ preset: 'blank' }).uid);
+    await expect
+      .poll(
+        async () =>
+          ((await call('GET', '/rfid/card-pad/tags')).json.tags ?? []).map((t: { uid: string }) => t.uid),
+        { timeout: 5000 },
+      )
+      .toEqual([uid]);
+    return uid;
+  }
+
   it('refuses to give up or encode again a chip being written, in words, and records the write alone', async () => {
     const issued = await call('POST', '/cards', { patron: '21000001', number: 'allocate' });
     expect(issued.status).toBe(200);
@@ -264,15 +278,7 @@ describe('a card’s chip being encoded', () => {
     expect(issued.status).toBe(200);
     const { issueId, cardNumber } = issued.json;
     // The card encoded before taken off; the new card laid alone on the card pad, its chip blank.
-    for (const tag of pad.tags()) pad.remove(String(tag.uid));
-    const uid = String(pad.place({ preset: 'blank' }).uid);
-    await expect
-      .poll(
-        async () =>
-          ((await call('GET', '/rfid/card-pad/tags')).json.tags ?? []).map((t: { uid: string }) => t.uid),
-        { timeout: 5000 },
-      )
-      .toEqual([uid]);
+    const uid = await blankCardAlone();
     link.holdNextWrite();
     const encoding = call('POST', `/cards/${issueId}/rfid`);
     await link.writeHeld();
@@ -308,16 +314,7 @@ describe('a card’s chip being encoded', () => {
     const issued = await call('POST', '/cards', { patron: '21000001', number: 'allocate' });
     expect(issued.status).toBe(200);
     const { issueId, cardNumber } = issued.json;
-    // The card laid alone on the card pad, its chip blank.
-    for (const tag of pad.tags()) pad.remove(String(tag.uid));
-    const uid = String(pad.place({ preset: 'blank' }).uid);
-    await expect
-      .poll(
-        async () =>
-          ((await call('GET', '/rfid/card-pad/tags')).json.tags ?? []).map((t: { uid: string }) => t.uid),
-        { timeout: 5000 },
-      )
-      .toEqual([uid]);
+    const uid = await blankCardAlone();
     // At another PC, staff reprint the patron's card, replacing it: the printer's link held mid-print.
     printerLink.hold();
     const reprint = call('POST', '/cards', { patron: '21000001', number: 'allocate', replaces: cardNumber });
