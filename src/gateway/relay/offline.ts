@@ -11,6 +11,8 @@ import {
   formatSip2Date,
   parseSip2Date,
   SIP2_MESSAGES,
+  SUPPORTED_MESSAGE_FLAGS,
+  type SupportedMessages,
   sip2Refusal,
 } from '../../protocols/sip2/index.js';
 import type { Sip2RelayConfig } from './config.js';
@@ -46,16 +48,26 @@ export function offlineAcsStatus(context: OfflineContext): AnySip2MessageInput {
     dateTimeSync: formatSip2Date(context.now),
     protocolVersion: '2.00',
     institutionId: context.institutionId,
-    supportedMessages: {
-      scStatus: true,
-      requestAcsResend: true,
-      login: true,
-      checkin: policy.checkinOk,
-      checkout: policy.checkoutOk,
-    },
+    supportedMessages: offlineSupportedMessages(policy),
     ...(context.terminalLocation ? { terminalLocation: context.terminalLocation } : {}),
     screenMessage: [policy.screenMessage],
-  } as AnySip2MessageInput;
+  };
+}
+
+/**
+ * BX while the ILS is down: 99, 97 and 93, which the relay answers itself, and
+ * the checkin and checkout the policy takes offline; every other message N.
+ */
+function offlineSupportedMessages(policy: RelayOfflinePolicy): SupportedMessages {
+  const supported = Object.fromEntries(
+    SUPPORTED_MESSAGE_FLAGS.map((message) => [message, false]),
+  ) as SupportedMessages;
+  supported.scAcsStatus = true;
+  supported.requestScAcsResend = true;
+  supported.login = true;
+  supported.checkin = policy.checkinOk;
+  supported.checkout = policy.checkoutOk;
+  return supported;
 }
 
 /**
