@@ -19,6 +19,17 @@ import type { Sip2RelayConfig } from './config.js';
 
 export type RelayOfflinePolicy = Sip2RelayConfig['offline'];
 
+/**
+ * The offline policy as the relay's answers may offer it: checkins and
+ * checkouts only where an offline journal takes them (`journaled`). Without
+ * one (the desk's offline.enabled false) every one is refused, so a 98 saying
+ * "checkin ok" would send the self-check's patrons to a refusal.
+ */
+export function offeredOffline(policy: RelayOfflinePolicy, journaled: boolean): RelayOfflinePolicy {
+  if (journaled || (!policy.checkinOk && !policy.checkoutOk)) return policy;
+  return { ...policy, checkinOk: false, checkoutOk: false };
+}
+
 export interface OfflineContext {
   policy: RelayOfflinePolicy;
   now: Date;

@@ -24,7 +24,13 @@ import {
 } from '../../protocols/sip2/index.js';
 import { encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
-import { isRelayedRequest, type OfflineContext, offlineRefusal } from './offline.js';
+import {
+  isRelayedRequest,
+  type OfflineContext,
+  offeredOffline,
+  offlineRefusal,
+  type RelayOfflinePolicy,
+} from './offline.js';
 import { countFailure, countTransaction, type RelayedAnswer, relayToIls } from './relaying.js';
 import type { RelaySessionContext } from './session-context.js';
 import { relayTransaction } from './statistics.js';
@@ -67,6 +73,8 @@ export class RelaySession {
   private receivedAny = false;
   /** The AO the self-check last sent, for answers that carry no request field to echo (98). */
   private institutionId = '';
+  /** What the offline answers offer: no checkin or checkout without a journal to take them. */
+  private readonly offlinePolicy: RelayOfflinePolicy;
 
   constructor(
     private readonly stream: Duplex,
@@ -74,6 +82,7 @@ export class RelaySession {
     private readonly onClose: (session: RelaySession) => void,
   ) {
     this.framer = new Sip2Framer({ maxFrameSize: context.config.maxFrameSize });
+    this.offlinePolicy = offeredOffline(context.config.offline, context.onOffline !== undefined);
     this.lastHeard = context.clock.monotonic();
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('error', (error) =>
@@ -269,7 +278,7 @@ export class RelaySession {
 
   private offlineContext(): OfflineContext {
     return {
-      policy: this.context.config.offline,
+      policy: this.offlinePolicy,
       now: new Date(this.context.clock.now()),
       institutionId: this.institutionId,
       ...(this.account?.location ? { terminalLocation: this.account.location } : {}),

@@ -188,4 +188,21 @@ describe('over TCP, the ILS gone', () => {
       supportedMessages: { scAcsStatus: true, requestScAcsResend: true, login: true, checkin: true },
     });
   });
+
+  it('with no offline journal to take them, the 98 offers no checkin or checkout and a checkin is refused', async () => {
+    // The relay's policy says it takes both, but the desk has no journal (offline.enabled false).
+    const { relay, simulator } = await rig({
+      relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
+    });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|', 0));
+    await simulator.close();
+    const status = (await link.request(withErrorDetection('9900302.00', 1)))!.toString('latin1');
+    expect(status.slice(0, 8)).toBe('98NNNNNY');
+    expect(fieldsOf(status, 36).get('BX')).toBe('NNNNYYYNNNNNNNNN');
+    const checkin = (await link.request(
+      withErrorDetection(`09N${DATE}${DATE}APMAIN|AORIVERSIDE|AB31000001|AC|`, 2),
+    ))!.toString('latin1');
+    expect(checkin.slice(0, 3)).toBe('100');
+  });
 });
