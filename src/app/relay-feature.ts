@@ -78,7 +78,7 @@ export class RelayFeature implements Feature {
       config: this.config,
       ils: main.pool,
       ilsForAccount: (account) => byAccount.get(account.kioskUser)?.pool,
-      logger: this.logger.child({ module: 'sip2-relay' }),
+      logger: this.logger,
       clock: this.clock,
       ...(this.onOffline ? { onOffline: this.onOffline } : {}),
       ...(this.onTransaction ? { onTransaction: this.onTransaction } : {}),
