@@ -80,6 +80,7 @@ export class RelayFeature implements Feature {
       ilsForAccount: (account) => byAccount.get(account.kioskUser)?.pool,
       logger: this.logger,
       clock: this.clock,
+      timeZone: main.config.timeZone,
       ...(this.onOffline ? { onOffline: this.onOffline } : {}),
       ...(this.onTransaction ? { onTransaction: this.onTransaction } : {}),
       ...(this.ordering ? { ordering: this.ordering } : {}),

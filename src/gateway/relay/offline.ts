@@ -33,6 +33,11 @@ export function offeredOffline(policy: RelayOfflinePolicy, journaled: boolean): 
 export interface OfflineContext {
   policy: RelayOfflinePolicy;
   now: Date;
+  /**
+   * The zone the ILS writes its local times in (the ILS device's timeZone; the machine's when
+   * unset): the self-check set its clock by the ILS's 98, so the relay's dates are in it too.
+   */
+  timeZone?: string | undefined;
   /** AO for a 98 (no request field to echo). */
   institutionId: string;
   /** AN for a 98. */
@@ -56,7 +61,7 @@ export function offlineAcsStatus(context: OfflineContext): AnySip2MessageInput {
     offlineOk: policy.offlineOk,
     timeoutPeriod: 0,
     retriesAllowed: policy.retriesAllowed,
-    dateTimeSync: formatSip2Date(context.now),
+    dateTimeSync: formatSip2Date(context.now, { timeZone: context.timeZone }),
     protocolVersion: '2.00',
     institutionId: context.institutionId,
     supportedMessages: offlineSupportedMessages(policy),
@@ -104,7 +109,7 @@ export function offlineRefusal(
 ): AnySip2MessageInput | undefined {
   if (request.type === 'scStatus') return offlineAcsStatus(context);
   return sip2Refusal(request, {
-    transactionDate: formatSip2Date(context.now),
+    transactionDate: formatSip2Date(context.now, { timeZone: context.timeZone }),
     screenMessage: context.policy.screenMessage,
     institutionId: context.institutionId,
   });
@@ -139,14 +144,19 @@ export function offlineAcceptance(
  * its transaction date. One sent live (no block N), or whose date cannot be read or lies ahead of
  * the desk's clock (a kiosk clock running fast), happens now. Journaled at the moment the relay
  * took it, a return the kiosk took on Friday and forwarded on Monday, with the ILS down then too,
- * was replayed as returned on Monday: three more days of fines.
+ * was replayed as returned on Monday: three more days of fines. A local date is read in `timeZone`,
+ * the ILS's (the self-check keeps the ILS's time); the machine's when unset.
  */
-export function offlineTransactionTime(request: AnySip2Message, now: number): number {
+export function offlineTransactionTime(
+  request: AnySip2Message,
+  now: number,
+  timeZone?: string | undefined,
+): number {
   if ((request.type !== 'checkout' && request.type !== 'checkin') || !request.noBlock) return now;
   const dates =
     request.type === 'checkin' ? [request.returnDate, request.transactionDate] : [request.transactionDate];
   for (const text of dates) {
-    const parsed = typeof text === 'string' ? parseSip2Date(text) : undefined;
+    const parsed = typeof text === 'string' ? parseSip2Date(text, { timeZone }) : undefined;
     if (parsed?.ok) return Math.min(parsed.date.getTime(), now);
   }
   return now;

@@ -31,6 +31,11 @@ export interface Sip2RelayServerOptions {
   ilsForAccount?: (account: Sip2RelayAccount) => IlsForRelay | undefined;
   logger: Logger;
   clock: Clock;
+  /**
+   * The ILS's zone (the ILS device's timeZone): the self-checks keep its time, so the relay's own
+   * answers are dated in it and their store-and-forward dates read in it. The machine's when unset.
+   */
+  timeZone?: string | undefined;
   /** Answers a request taken while the ILS is down (the offline journal); undefined refuses it. */
   onOffline?: RelayOfflineHandler;
   /**
@@ -204,7 +209,7 @@ export class Sip2RelayServer implements Feature {
   /** Serves one self-check over any duplex stream; `source` is its address (for the per-address limit). */
   attach(stream: Duplex, source = 'unknown'): void {
     this.accepted++;
-    const { ils, ilsForAccount, clock, onOffline, onTransaction, ordering, config } = this.options;
+    const { ils, ilsForAccount, clock, timeZone, onOffline, onTransaction, ordering, config } = this.options;
     const session = new RelaySession(
       stream,
       {
@@ -212,6 +217,7 @@ export class Sip2RelayServer implements Feature {
         ilsFor: (account) => (account && ilsForAccount?.(account)) || ils,
         clock,
         logger: this.logger,
+        timeZone,
         onLoginTimeout: (timedOut) =>
           this.connectionLog.note(this.sourceOf.get(timedOut) ?? 'unknown', 'loginTimeout', {
             seconds: config.loginTimeoutSeconds,

@@ -280,6 +280,7 @@ export class RelaySession {
     return {
       policy: this.offlinePolicy,
       now: new Date(this.context.clock.now()),
+      timeZone: this.context.timeZone,
       institutionId: this.institutionId,
       ...(this.account?.location ? { terminalLocation: this.account.location } : {}),
     };
