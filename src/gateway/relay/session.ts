@@ -22,7 +22,7 @@ import {
   type Sip2Charset,
   Sip2Framer,
 } from '../../protocols/sip2/index.js';
-import { encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
+import { type AnswerFraming, encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
 import {
   isRelayedRequest,
@@ -73,6 +73,12 @@ export class RelaySession {
   private receivedAny = false;
   /** The AO the self-check last sent, for answers that carry no request field to echo (98). */
   private institutionId = '';
+  /** The self-check ends its requests with CR LF (seen in what it sent): answered so before login. */
+  private sendsCrLf = false;
+  /** Whether its last request before login carried AY/AZ: answered with them then. */
+  private sendsChecksums = true;
+  /** The last byte read was a CR (a CR LF split across two reads). */
+  private lastReadCr = false;
   /** What the offline answers offer: no checkin or checkout without a journal to take them. */
   private readonly offlinePolicy: RelayOfflinePolicy;
 
@@ -160,6 +166,7 @@ export class RelaySession {
         return;
       }
     }
+    if (!this.account && !this.sendsCrLf) this.noteTerminator(chunk);
     for (const event of this.framer.push(chunk)) {
       if (event.type === 'error') {
         this.context.logger.warn({ error: describeError(event.error) }, 'self-check frame dropped');
@@ -175,6 +182,28 @@ export class RelaySession {
       this.paused = true;
       this.stream.pause();
     }
+  }
+
+  /** Notes whether the self-check ends its lines with CR LF, for the answers before it logs in. */
+  private noteTerminator(chunk: Buffer): void {
+    if (this.lastReadCr && chunk[0] === 0x0a) this.sendsCrLf = true;
+    else if (chunk.includes('\r\n')) this.sendsCrLf = true;
+    this.lastReadCr = chunk.length > 0 && chunk[chunk.length - 1] === 0x0d;
+  }
+
+  /**
+   * The framing of answers: the account's once logged in; before, the self-check's own (its
+   * terminator, AY/AZ as it sent them), so one that reads up to CR LF or sends no checksums
+   * is not left waiting on a 98 or a refused login in a framing it was never configured for.
+   */
+  private framing(): AnswerFraming {
+    return (
+      this.account ?? {
+        charset: 'utf-8',
+        terminator: this.sendsCrLf ? 'CRLF' : 'CR',
+        errorDetection: this.sendsChecksums,
+      }
+    );
   }
 
   /** A request whose handling threw (our bug): logged, and settled like any other. */
@@ -205,6 +234,11 @@ export class RelaySession {
       charset: this.charset,
       checksumMismatch: checksums ? 'error' : 'ignore',
     });
+    if (!this.account) {
+      this.sendsChecksums = decoded.ok
+        ? decoded.checksum !== 'absent'
+        : decoded.error.code === 'sip2_checksum_mismatch';
+    }
     if (!decoded.ok) {
       logger.warn(
         { code: decoded.error.code, position: decoded.error.position },
@@ -268,7 +302,7 @@ export class RelaySession {
     }
     if (this.closed) return;
     const passed =
-      relayed.verbatim && passThroughAnswer(relayed.verbatim, relayed.answer.type, request, this.account);
+      relayed.verbatim && passThroughAnswer(relayed.verbatim, relayed.answer.type, request, this.framing());
     if (!passed) await this.send(relayed.answer, true, request);
     else {
       const draining = this.deliver(passed, true);
@@ -323,9 +357,9 @@ export class RelaySession {
     sequence = request?.sequence,
   ): Promise<void> {
     const { logger } = this.context;
-    let bytes = encodeAnswer(answer, this.account, logger, sequence);
+    let bytes = encodeAnswer(answer, this.framing(), logger, sequence);
     if (bytes === undefined && request !== undefined) {
-      bytes = encodeAnswer(notRelayable(request, this.offlineContext()), this.account, logger, sequence);
+      bytes = encodeAnswer(notRelayable(request, this.offlineContext()), this.framing(), logger, sequence);
     }
     if (bytes !== undefined) await this.deliver(bytes, remember);
   }

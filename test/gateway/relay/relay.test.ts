@@ -64,6 +64,31 @@ describe('Sip2RelayServer', () => {
     expect(early.closed).toBe(true);
   });
 
+  it('answers a self-check before it has logged in in the framing it speaks: CR LF, AY/AZ only when it sent them', async () => {
+    const { relay } = await rig({
+      relay: {
+        accounts: [
+          { kioskUser: 'koha-sc', kioskPassword: 'kohapw', terminator: 'CRLF', errorDetection: false },
+        ],
+      },
+    });
+    // A Koha-style self-check: CR LF, no error detection, a 99 before its 93 — and a mistyped password.
+    const link = await kiosk(relay.port);
+    const answers: string[] = [];
+    for (const request of ['9900302.00', '9300CNkoha-sc|COkohapvv|', '9300CNkoha-sc|COkohapw|']) {
+      const before = link.received.length;
+      await link.request(Buffer.from(`${request}\r\n`, 'latin1'));
+      answers.push(link.received.subarray(before).toString('latin1'));
+    }
+    expect(answers[0]).toMatch(/^98Y.*\|\r\n$/);
+    expect(answers.slice(1)).toEqual(['940\r\n', '941\r\n']);
+    // One with error detection and CR is answered so, as before.
+    const checked = await kiosk(relay.port);
+    const refused = await checked.request(withErrorDetection('9300CNkoha-sc|COkohapvv|', 4));
+    expect(checked.received.toString('latin1')).toMatch(/^940AY4AZ[0-9A-F]{4}\r$/);
+    expect(refused?.toString('latin1')).toMatch(/^940AY4/);
+  });
+
   it('resends the last answer for 97 and asks for a resend (96) on a bad checksum', async () => {
     const { relay } = await rig();
     const link = await kiosk(relay.port);
