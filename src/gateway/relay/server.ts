@@ -83,6 +83,8 @@ export class Sip2RelayServer implements Feature {
   async start(): Promise<void> {
     if (this.server) return;
     const { config } = this.options;
+    // Half open: a self-check that shuts its sending side is answered what it sent before the
+    // link ends (the session ends it then), not cut off by Node with its answers unwritten.
     const onSocket = (socket: Socket) => this.accept(socket);
     let server: Server;
     if (config.tls) {
@@ -98,12 +100,12 @@ export class Sip2RelayServer implements Feature {
       }
       // node:tls loads when a relay serves TLS: it holds ~1.5 MB (its module, the root certificates).
       const { createServer: createTlsServer } = await import('node:tls');
-      server = createTlsServer({ key, cert }, onSocket);
+      server = createTlsServer({ key, cert, allowHalfOpen: true }, onSocket);
       server.on('tlsClientError', (error: Error) =>
         this.logger.warn({ error: error.message }, 'self-check TLS handshake failed'),
       );
     } else {
-      server = createServer(onSocket);
+      server = createServer({ allowHalfOpen: true }, onSocket);
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

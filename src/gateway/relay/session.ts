@@ -95,7 +95,10 @@ export class RelaySession {
       context.logger.debug({ error: describeError(error) }, 'SIP2 relay link error'),
     );
     stream.on('close', () => this.finish());
-    stream.on('end', () => this.stream.end());
+    // A self-check that shuts its sending side still reads: what it sent is answered, then the link ends.
+    stream.on('end', () => {
+      void this.queue.then(() => this.stream.end());
+    });
     const idleSeconds = context.config.idleTimeoutSeconds;
     if (idleSeconds > 0) this.armIdleTimer(idleSeconds * 1000);
     this.armLoginTimer();

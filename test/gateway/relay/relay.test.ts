@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
@@ -87,6 +89,40 @@ describe('Sip2RelayServer', () => {
     const refused = await checked.request(withErrorDetection('9300CNkoha-sc|COkohapvv|', 4));
     expect(checked.received.toString('latin1')).toMatch(/^940AY4AZ[0-9A-F]{4}\r$/);
     expect(refused?.toString('latin1')).toMatch(/^940AY4/);
+  });
+
+  it('answers every request of a self-check that shuts its sending side after the last one', async () => {
+    const { relay, simulator } = await rig();
+    // One transaction per connection, the way a script or a sorter may: all sent, its side shut, then read.
+    const socket = connect({ host: '127.0.0.1', port: relay.port, allowHalfOpen: true });
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('error', () => {});
+    const closed = once(socket, 'close');
+    socket.end(
+      Buffer.concat([
+        withErrorDetection(LOGIN, 0),
+        withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000009|AB31000005|AC|AD9999|`, 1),
+        withErrorDetection(`35${D}AORIVERSIDE|AA21000009|AC|`, 2),
+      ]),
+    );
+    await Promise.race([
+      closed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the relay did not close')), 5000)),
+    ]);
+    // The checkout was done at the ILS: the self-check is told so.
+    expect(simulator.state.loansOf('21000009').map((loan) => loan.item)).toContain('31000005');
+    expect(received.split('\r').filter((frame) => frame !== '')).toEqual([
+      expect.stringMatching(/^941AY0/),
+      expect.stringMatching(/^121.*\|AY1AZ[0-9A-F]{4}$/),
+      expect.stringMatching(/^36Y.*\|AY2AZ[0-9A-F]{4}$/),
+    ]);
   });
 
   it('resends the last answer for 97 and asks for a resend (96) on a bad checksum', async () => {
