@@ -67,6 +67,8 @@ export class RelaySession {
   private loginTimer: TimerHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Refused three logins: its link is ending, and nothing more it sends is acted on. */
+  private hangingUp = false;
   /** Requests read and not yet answered (or dropped). */
   private pending = 0;
   private paused = false;
@@ -157,7 +159,7 @@ export class RelaySession {
   }
 
   private receive(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.hangingUp) return;
     this.lastHeard = this.context.clock.monotonic();
     if (!this.receivedAny) {
       this.receivedAny = true;
@@ -229,7 +231,7 @@ export class RelaySession {
   }
 
   private async handle(frame: Uint8Array): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.hangingUp) return;
     const { logger } = this.context;
     if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(frame) }, 'self-check request');
     const checksums = this.account ? this.account.errorDetection : true;
@@ -343,7 +345,9 @@ export class RelaySession {
     await this.send({ type: 'loginResponse', ok: false }, true, undefined, request.sequence);
     if (this.failedLogins >= MAX_FAILED_LOGINS) {
       this.context.logger.warn('three failed logins: dropping the self-check');
-      this.stream.end();
+      // Nothing it sends after is read: closed once the refusal is written.
+      this.hangingUp = true;
+      this.stream.end(() => this.drop('three failed logins', true));
     }
   }
 

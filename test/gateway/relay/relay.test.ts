@@ -8,6 +8,7 @@ import { IlsClient } from '../../../src/devices/ils/index.js';
 import { parseSip2RelayConfig, Sip2RelayServer } from '../../../src/gateway/relay/index.js';
 import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
+import { until } from '../../helpers/until.js';
 import { TRANSCRIPT_DATE as D, journaledCheckin, useRelayRigs, withErrorDetection } from './helpers.js';
 
 const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
@@ -123,6 +124,40 @@ describe('Sip2RelayServer', () => {
       expect.stringMatching(/^121.*\|AY1AZ[0-9A-F]{4}$/),
       expect.stringMatching(/^36Y.*\|AY2AZ[0-9A-F]{4}$/),
     ]);
+  });
+
+  it('acts on nothing a self-check sends after its third failed login, though it keeps its side open', async () => {
+    const capture = capturingLogger();
+    const { relay, simulator } = await rig({ logger: capture.logger });
+    const socket = connect({ host: '127.0.0.1', port: relay.port, allowHalfOpen: true });
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    let ended = false;
+    socket.on('end', () => {
+      ended = true;
+    });
+    socket.on('error', () => {});
+    for (let i = 0; i < 3; i++) socket.write(withErrorDetection('9300CNselfcheck-1|COwrong|', i));
+    await until(() => (ended ? true : undefined), 3000, 'the relay did not end the link');
+    // Still writing: the right password, then a checkout, in one packet.
+    socket.write(
+      Buffer.concat([
+        withErrorDetection(LOGIN, 3),
+        withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000009|AB31000005|AC|AD9999|`, 4),
+      ]),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(simulator.state.loansOf('21000009').map((loan) => loan.item)).not.toContain('31000005');
+    expect(received.split('\r').filter((frame) => frame !== '')).toHaveLength(3);
+    // Not logged in by a fourth try, not even unanswered.
+    expect(capture.text()).not.toContain('self-check logged in');
+    await until(() => (relay.connections === 0 ? true : undefined), 3000, 'the relay kept the link');
   });
 
   it('resends the last answer for 97 and asks for a resend (96) on a bad checksum', async () => {
