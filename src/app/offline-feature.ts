@@ -202,7 +202,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
    */
   relayHandler(relayPolicy: RelayOfflinePolicy): RelayOfflineHandler {
     const notAllowed = { refused: 'offline_not_allowed' } as const;
-    return (request, account) => {
+    return (request, account, timeZone) => {
       const allowed =
         (request.type === 'checkout' && relayPolicy.checkoutOk) ||
         (request.type === 'checkin' && relayPolicy.checkinOk);
@@ -216,7 +216,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
           ...(request.type === 'checkout' && patron ? { patron } : {}),
           item,
           terminal: account.kioskUser,
-          at: offlineTransactionTime(request, this.options.clock.now()),
+          at: offlineTransactionTime(request, this.options.clock.now(), timeZone),
         });
       } catch (error) {
         if (!(error instanceof CarrelError)) throw error;
@@ -226,6 +226,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
       const context = {
         policy: { ...relayPolicy, screenMessage: OFFLINE_SCREEN_MESSAGE },
         now: new Date(this.options.clock.now()),
+        timeZone,
         institutionId: '',
       };
       const answer = offlineAcceptance(request, context);

@@ -2,11 +2,12 @@
  * The relay feature counts what it relays into the desk statistics it is given:
  * a self-check over real TCP, the relay feature, the ILS simulator.
  */
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { relayFeatureFor } from '../../src/app/relay-feature.js';
 import { systemClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { createLogger, silentLogger } from '../../src/core/logger.js';
 import { IlsClient } from '../../src/devices/ils/index.js';
 import type { IlsPort } from '../../src/gateway/families/ils/index.js';
 import type { DeviceEntry } from '../../src/gateway/family.js';
@@ -118,5 +119,43 @@ describe('RelayFeature statistics', () => {
     proxy.resume();
     // The account's link is reconnected by itself: the ILS answers again.
     await expect.poll(status, { timeout: 5000, interval: 100 }).toMatch(/^98Y/);
+  });
+
+  it('writes each relay line with one module key, as a log shipper parses JSON', async () => {
+    const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+    cleanups.push(() => simulator.close());
+    const client = IlsClient.create({ host: '127.0.0.1', port: simulator.port, heartbeatSeconds: 0 });
+    await client.connect();
+    cleanups.push(() => client.disconnect());
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(
+          ...chunk
+            .toString('utf8')
+            .split('\n')
+            .filter((line) => line !== ''),
+        );
+        done();
+      },
+    });
+    const relay = relayFeatureFor(
+      parseSip2RelayConfig({ port: 0, accounts: [{ kioskUser: 'selfcheck-7', kioskPassword: 'pw7' }] }),
+      { id: 'ils', port: { client } } as unknown as DeviceEntry<IlsPort>,
+      systemClock,
+      createLogger({ format: 'json', destination }),
+    )!;
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const kiosk = await KioskLink.open(relay.port!);
+    cleanups.push(() => kiosk.close());
+    await kiosk.request(withErrorDetection('9300CNselfcheck-7|COpw7|CPMAIN|', 0));
+    const relayLines = lines.filter((line) => /SIP2 relay listening|self-check logged in/.test(line));
+    expect(relayLines).toHaveLength(2);
+    for (const line of relayLines) {
+      // Elasticsearch refuses a document naming a field twice; JSON.parse keeps the last quietly.
+      expect(line.match(/"module":/g), line).toHaveLength(1);
+      expect(JSON.parse(line)).toMatchObject({ module: 'sip2-relay' });
+    }
   });
 });

@@ -21,6 +21,12 @@ import {
 import type { Sip2RelayAccount } from './config.js';
 import { type OfflineContext, offlineRefusal } from './offline.js';
 
+/**
+ * How answers are framed on a self-check's link: its account's charset,
+ * terminator and error detection once it has logged in; before, what it sends.
+ */
+export type AnswerFraming = Pick<Sip2RelayAccount, 'charset' | 'terminator' | 'errorDetection'>;
+
 /** The screen message of a request the ILS link cannot carry. */
 export const NOT_RELAYABLE_MESSAGE = 'Request not understood';
 
@@ -31,7 +37,7 @@ export const NOT_RELAYABLE_MESSAGE = 'Request not understood';
  */
 export function encodeAnswer(
   answer: AnySip2MessageInput,
-  account: Sip2RelayAccount | undefined,
+  link: AnswerFraming | undefined,
   logger: Logger,
   sequence?: number,
 ): Uint8Array | undefined {
@@ -44,9 +50,9 @@ export function encodeAnswer(
   }
   try {
     return encodeSip2Message(fitted.answer, {
-      charset: account?.charset ?? 'utf-8',
-      errorDetection: account ? account.errorDetection : true,
-      terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
+      charset: link?.charset ?? 'utf-8',
+      errorDetection: link ? link.errorDetection : true,
+      terminator: link?.terminator === 'CRLF' ? '\r\n' : '\r',
       delimiterInValue: 'replace',
       sequence: sequence ?? 0,
     });
@@ -68,13 +74,13 @@ export function passThroughAnswer(
   verbatim: Sip2VerbatimBody,
   type: Sip2MessageType,
   request: AnySip2Message,
-  account: Sip2RelayAccount | undefined,
+  link: AnswerFraming | undefined,
 ): Uint8Array | undefined {
   if ((SIP2_MESSAGES[type] as { noSequence?: boolean }).noSequence === true) return undefined;
   return reframeSip2Body(verbatim, {
-    charset: account?.charset ?? 'utf-8',
-    errorDetection: account ? account.errorDetection : true,
-    terminator: account?.terminator === 'CRLF' ? '\r\n' : '\r',
+    charset: link?.charset ?? 'utf-8',
+    errorDetection: link ? link.errorDetection : true,
+    terminator: link?.terminator === 'CRLF' ? '\r\n' : '\r',
     sequence: request.sequence,
   });
 }

@@ -11,15 +11,33 @@ import {
   formatSip2Date,
   parseSip2Date,
   SIP2_MESSAGES,
+  SUPPORTED_MESSAGE_FLAGS,
+  type SupportedMessages,
   sip2Refusal,
 } from '../../protocols/sip2/index.js';
 import type { Sip2RelayConfig } from './config.js';
 
 export type RelayOfflinePolicy = Sip2RelayConfig['offline'];
 
+/**
+ * The offline policy as the relay's answers may offer it: checkins and
+ * checkouts only where an offline journal takes them (`journaled`). Without
+ * one (the desk's offline.enabled false) every one is refused, so a 98 saying
+ * "checkin ok" would send the self-check's patrons to a refusal.
+ */
+export function offeredOffline(policy: RelayOfflinePolicy, journaled: boolean): RelayOfflinePolicy {
+  if (journaled || (!policy.checkinOk && !policy.checkoutOk)) return policy;
+  return { ...policy, checkinOk: false, checkoutOk: false };
+}
+
 export interface OfflineContext {
   policy: RelayOfflinePolicy;
   now: Date;
+  /**
+   * The zone the ILS writes its local times in (the ILS device's timeZone; the machine's when
+   * unset): the self-check set its clock by the ILS's 98, so the relay's dates are in it too.
+   */
+  timeZone?: string | undefined;
   /** AO for a 98 (no request field to echo). */
   institutionId: string;
   /** AN for a 98. */
@@ -43,19 +61,29 @@ export function offlineAcsStatus(context: OfflineContext): AnySip2MessageInput {
     offlineOk: policy.offlineOk,
     timeoutPeriod: 0,
     retriesAllowed: policy.retriesAllowed,
-    dateTimeSync: formatSip2Date(context.now),
+    dateTimeSync: formatSip2Date(context.now, { timeZone: context.timeZone }),
     protocolVersion: '2.00',
     institutionId: context.institutionId,
-    supportedMessages: {
-      scStatus: true,
-      requestAcsResend: true,
-      login: true,
-      checkin: policy.checkinOk,
-      checkout: policy.checkoutOk,
-    },
+    supportedMessages: offlineSupportedMessages(policy),
     ...(context.terminalLocation ? { terminalLocation: context.terminalLocation } : {}),
     screenMessage: [policy.screenMessage],
-  } as AnySip2MessageInput;
+  };
+}
+
+/**
+ * BX while the ILS is down: 99, 97 and 93, which the relay answers itself, and
+ * the checkin and checkout the policy takes offline; every other message N.
+ */
+function offlineSupportedMessages(policy: RelayOfflinePolicy): SupportedMessages {
+  const supported = Object.fromEntries(
+    SUPPORTED_MESSAGE_FLAGS.map((message) => [message, false]),
+  ) as SupportedMessages;
+  supported.scAcsStatus = true;
+  supported.requestScAcsResend = true;
+  supported.login = true;
+  supported.checkin = policy.checkinOk;
+  supported.checkout = policy.checkoutOk;
+  return supported;
 }
 
 /**
@@ -81,7 +109,7 @@ export function offlineRefusal(
 ): AnySip2MessageInput | undefined {
   if (request.type === 'scStatus') return offlineAcsStatus(context);
   return sip2Refusal(request, {
-    transactionDate: formatSip2Date(context.now),
+    transactionDate: formatSip2Date(context.now, { timeZone: context.timeZone }),
     screenMessage: context.policy.screenMessage,
     institutionId: context.institutionId,
   });
@@ -116,14 +144,19 @@ export function offlineAcceptance(
  * its transaction date. One sent live (no block N), or whose date cannot be read or lies ahead of
  * the desk's clock (a kiosk clock running fast), happens now. Journaled at the moment the relay
  * took it, a return the kiosk took on Friday and forwarded on Monday, with the ILS down then too,
- * was replayed as returned on Monday: three more days of fines.
+ * was replayed as returned on Monday: three more days of fines. A local date is read in `timeZone`,
+ * the ILS's (the self-check keeps the ILS's time); the machine's when unset.
  */
-export function offlineTransactionTime(request: AnySip2Message, now: number): number {
+export function offlineTransactionTime(
+  request: AnySip2Message,
+  now: number,
+  timeZone?: string | undefined,
+): number {
   if ((request.type !== 'checkout' && request.type !== 'checkin') || !request.noBlock) return now;
   const dates =
     request.type === 'checkin' ? [request.returnDate, request.transactionDate] : [request.transactionDate];
   for (const text of dates) {
-    const parsed = typeof text === 'string' ? parseSip2Date(text) : undefined;
+    const parsed = typeof text === 'string' ? parseSip2Date(text, { timeZone }) : undefined;
     if (parsed?.ok) return Math.min(parsed.date.getTime(), now);
   }
   return now;

@@ -77,7 +77,7 @@ async function answeredOffline(
   );
   const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
   if (request.type !== 'scStatus' && context.onOffline && account) {
-    const outcome = await context.onOffline(request, account);
+    const outcome = await context.onOffline(request, account, context.timeZone);
     if ('answer' in outcome) return { answer: outcome.answer, source };
     // Refused by the journal: counted with its reason, not the ILS error that sent it there.
     return { answer: refusal(), source: { offline: true, errorCode: outcome.refused } };

@@ -31,6 +31,11 @@ export interface Sip2RelayServerOptions {
   ilsForAccount?: (account: Sip2RelayAccount) => IlsForRelay | undefined;
   logger: Logger;
   clock: Clock;
+  /**
+   * The ILS's zone (the ILS device's timeZone): the self-checks keep its time, so the relay's own
+   * answers are dated in it and their store-and-forward dates read in it. The machine's when unset.
+   */
+  timeZone?: string | undefined;
   /** Answers a request taken while the ILS is down (the offline journal); undefined refuses it. */
   onOffline?: RelayOfflineHandler;
   /**
@@ -78,6 +83,8 @@ export class Sip2RelayServer implements Feature {
   async start(): Promise<void> {
     if (this.server) return;
     const { config } = this.options;
+    // Half open: a self-check that shuts its sending side is answered what it sent before the
+    // link ends (the session ends it then), not cut off by Node with its answers unwritten.
     const onSocket = (socket: Socket) => this.accept(socket);
     let server: Server;
     if (config.tls) {
@@ -93,12 +100,12 @@ export class Sip2RelayServer implements Feature {
       }
       // node:tls loads when a relay serves TLS: it holds ~1.5 MB (its module, the root certificates).
       const { createServer: createTlsServer } = await import('node:tls');
-      server = createTlsServer({ key, cert }, onSocket);
+      server = createTlsServer({ key, cert, allowHalfOpen: true }, onSocket);
       server.on('tlsClientError', (error: Error) =>
         this.logger.warn({ error: error.message }, 'self-check TLS handshake failed'),
       );
     } else {
-      server = createServer(onSocket);
+      server = createServer({ allowHalfOpen: true }, onSocket);
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -204,7 +211,7 @@ export class Sip2RelayServer implements Feature {
   /** Serves one self-check over any duplex stream; `source` is its address (for the per-address limit). */
   attach(stream: Duplex, source = 'unknown'): void {
     this.accepted++;
-    const { ils, ilsForAccount, clock, onOffline, onTransaction, ordering, config } = this.options;
+    const { ils, ilsForAccount, clock, timeZone, onOffline, onTransaction, ordering, config } = this.options;
     const session = new RelaySession(
       stream,
       {
@@ -212,6 +219,7 @@ export class Sip2RelayServer implements Feature {
         ilsFor: (account) => (account && ilsForAccount?.(account)) || ils,
         clock,
         logger: this.logger,
+        timeZone,
         onLoginTimeout: (timedOut) =>
           this.connectionLog.note(this.sourceOf.get(timedOut) ?? 'unknown', 'loginTimeout', {
             seconds: config.loginTimeoutSeconds,

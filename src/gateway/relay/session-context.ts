@@ -31,10 +31,15 @@ export interface IlsForRelay {
  */
 export type RelayOfflineOutcome = { answer: AnySip2MessageInput } | { refused: string };
 
-/** Takes a request while the ILS is down (the offline journal). */
+/**
+ * Takes a request while the ILS is down (the offline journal). `timeZone` is the
+ * zone the self-check's local dates are in and its answer's are written in: the
+ * ILS's (RelaySessionContext.timeZone).
+ */
 export type RelayOfflineHandler = (
   request: AnySip2Message,
   account: Sip2RelayAccount,
+  timeZone?: string | undefined,
 ) => RelayOfflineOutcome | Promise<RelayOfflineOutcome>;
 
 export interface RelaySessionContext {
@@ -42,6 +47,8 @@ export interface RelaySessionContext {
   ilsFor(account: Sip2RelayAccount | undefined): IlsForRelay;
   clock: Clock;
   logger: Logger;
+  /** The ILS's zone (its device's timeZone), which its local dates and the self-check's are in; the machine's when unset. */
+  timeZone?: string | undefined;
   onOffline?: RelayOfflineHandler;
   /** Counts each relayed checkout, checkin, renew and renew all (the desk statistics). */
   onTransaction?: RelayTransactionListener;

@@ -22,9 +22,15 @@ import {
   type Sip2Charset,
   Sip2Framer,
 } from '../../protocols/sip2/index.js';
-import { encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
+import { type AnswerFraming, encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
-import { isRelayedRequest, type OfflineContext, offlineRefusal } from './offline.js';
+import {
+  isRelayedRequest,
+  type OfflineContext,
+  offeredOffline,
+  offlineRefusal,
+  type RelayOfflinePolicy,
+} from './offline.js';
 import { countFailure, countTransaction, type RelayedAnswer, relayToIls } from './relaying.js';
 import type { RelaySessionContext } from './session-context.js';
 import { relayTransaction } from './statistics.js';
@@ -61,12 +67,22 @@ export class RelaySession {
   private loginTimer: TimerHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Refused three logins: its link is ending, and nothing more it sends is acted on. */
+  private hangingUp = false;
   /** Requests read and not yet answered (or dropped). */
   private pending = 0;
   private paused = false;
   private receivedAny = false;
   /** The AO the self-check last sent, for answers that carry no request field to echo (98). */
   private institutionId = '';
+  /** The self-check ends its requests with CR LF (seen in what it sent): answered so before login. */
+  private sendsCrLf = false;
+  /** Whether its last request before login carried AY/AZ: answered with them then. */
+  private sendsChecksums = true;
+  /** The last byte read was a CR (a CR LF split across two reads). */
+  private lastReadCr = false;
+  /** What the offline answers offer: no checkin or checkout without a journal to take them. */
+  private readonly offlinePolicy: RelayOfflinePolicy;
 
   constructor(
     private readonly stream: Duplex,
@@ -74,13 +90,17 @@ export class RelaySession {
     private readonly onClose: (session: RelaySession) => void,
   ) {
     this.framer = new Sip2Framer({ maxFrameSize: context.config.maxFrameSize });
+    this.offlinePolicy = offeredOffline(context.config.offline, context.onOffline !== undefined);
     this.lastHeard = context.clock.monotonic();
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('error', (error) =>
       context.logger.debug({ error: describeError(error) }, 'SIP2 relay link error'),
     );
     stream.on('close', () => this.finish());
-    stream.on('end', () => this.stream.end());
+    // A self-check that shuts its sending side still reads: what it sent is answered, then the link ends.
+    stream.on('end', () => {
+      void this.queue.then(() => this.stream.end());
+    });
     const idleSeconds = context.config.idleTimeoutSeconds;
     if (idleSeconds > 0) this.armIdleTimer(idleSeconds * 1000);
     this.armLoginTimer();
@@ -139,7 +159,7 @@ export class RelaySession {
   }
 
   private receive(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.hangingUp) return;
     this.lastHeard = this.context.clock.monotonic();
     if (!this.receivedAny) {
       this.receivedAny = true;
@@ -151,6 +171,7 @@ export class RelaySession {
         return;
       }
     }
+    if (!this.account && !this.sendsCrLf) this.noteTerminator(chunk);
     for (const event of this.framer.push(chunk)) {
       if (event.type === 'error') {
         this.context.logger.warn({ error: describeError(event.error) }, 'self-check frame dropped');
@@ -166,6 +187,28 @@ export class RelaySession {
       this.paused = true;
       this.stream.pause();
     }
+  }
+
+  /** Notes whether the self-check ends its lines with CR LF, for the answers before it logs in. */
+  private noteTerminator(chunk: Buffer): void {
+    if (this.lastReadCr && chunk[0] === 0x0a) this.sendsCrLf = true;
+    else if (chunk.includes('\r\n')) this.sendsCrLf = true;
+    this.lastReadCr = chunk.length > 0 && chunk[chunk.length - 1] === 0x0d;
+  }
+
+  /**
+   * The framing of answers: the account's once logged in; before, the self-check's own (its
+   * terminator, AY/AZ as it sent them), so one that reads up to CR LF or sends no checksums
+   * is not left waiting on a 98 or a refused login in a framing it was never configured for.
+   */
+  private framing(): AnswerFraming {
+    return (
+      this.account ?? {
+        charset: 'utf-8',
+        terminator: this.sendsCrLf ? 'CRLF' : 'CR',
+        errorDetection: this.sendsChecksums,
+      }
+    );
   }
 
   /** A request whose handling threw (our bug): logged, and settled like any other. */
@@ -188,7 +231,7 @@ export class RelaySession {
   }
 
   private async handle(frame: Uint8Array): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.hangingUp) return;
     const { logger } = this.context;
     if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(frame) }, 'self-check request');
     const checksums = this.account ? this.account.errorDetection : true;
@@ -196,6 +239,11 @@ export class RelaySession {
       charset: this.charset,
       checksumMismatch: checksums ? 'error' : 'ignore',
     });
+    if (!this.account) {
+      this.sendsChecksums = decoded.ok
+        ? decoded.checksum !== 'absent'
+        : decoded.error.code === 'sip2_checksum_mismatch';
+    }
     if (!decoded.ok) {
       logger.warn(
         { code: decoded.error.code, position: decoded.error.position },
@@ -259,7 +307,7 @@ export class RelaySession {
     }
     if (this.closed) return;
     const passed =
-      relayed.verbatim && passThroughAnswer(relayed.verbatim, relayed.answer.type, request, this.account);
+      relayed.verbatim && passThroughAnswer(relayed.verbatim, relayed.answer.type, request, this.framing());
     if (!passed) await this.send(relayed.answer, true, request);
     else {
       const draining = this.deliver(passed, true);
@@ -269,8 +317,9 @@ export class RelaySession {
 
   private offlineContext(): OfflineContext {
     return {
-      policy: this.context.config.offline,
+      policy: this.offlinePolicy,
       now: new Date(this.context.clock.now()),
+      timeZone: this.context.timeZone,
       institutionId: this.institutionId,
       ...(this.account?.location ? { terminalLocation: this.account.location } : {}),
     };
@@ -296,7 +345,9 @@ export class RelaySession {
     await this.send({ type: 'loginResponse', ok: false }, true, undefined, request.sequence);
     if (this.failedLogins >= MAX_FAILED_LOGINS) {
       this.context.logger.warn('three failed logins: dropping the self-check');
-      this.stream.end();
+      // Nothing it sends after is read: closed once the refusal is written.
+      this.hangingUp = true;
+      this.stream.end(() => this.drop('three failed logins', true));
     }
   }
 
@@ -313,9 +364,9 @@ export class RelaySession {
     sequence = request?.sequence,
   ): Promise<void> {
     const { logger } = this.context;
-    let bytes = encodeAnswer(answer, this.account, logger, sequence);
+    let bytes = encodeAnswer(answer, this.framing(), logger, sequence);
     if (bytes === undefined && request !== undefined) {
-      bytes = encodeAnswer(notRelayable(request, this.offlineContext()), this.account, logger, sequence);
+      bytes = encodeAnswer(notRelayable(request, this.offlineContext()), this.framing(), logger, sequence);
     }
     if (bytes !== undefined) await this.deliver(bytes, remember);
   }

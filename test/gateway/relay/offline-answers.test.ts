@@ -16,8 +16,9 @@ import {
   decodeSip2Message,
   encodeSip2Message,
   SIP2_MESSAGES,
+  type Sip2Message,
 } from '../../../src/protocols/sip2/index.js';
-import { useRelayRigs, withErrorDetection } from './helpers.js';
+import { journaledCheckin, useRelayRigs, withErrorDetection } from './helpers.js';
 
 const DATE = '20260302    100000';
 const NOW = new Date(Date.UTC(2026, 2, 2, 9, 0, 0));
@@ -168,5 +169,40 @@ describe('over TCP, the ILS gone', () => {
     const decoded = decodeSip2Message(answer);
     expect(decoded.ok && decoded.checksum).toBe('valid');
     expect(decoded.ok && decoded.warnings).toEqual([]);
+  });
+
+  it('a 99 gets a 98 whose BX lists 99, 97 and 93 as supported: the relay still answers them', async () => {
+    const { relay, simulator } = await rig({
+      relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: false } },
+      onOffline: (request) => journaledCheckin(request as Sip2Message<'checkin'>),
+    });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|', 0));
+    await simulator.close();
+    const answer = (await link.request(withErrorDetection('9900302.00', 1)))!.toString('latin1');
+    // 23 11 09 01 99 97 93 63 35 37 17 19 25 15 29 65: the checkin taken offline, no checkout
+    expect(fieldsOf(answer, 36).get('BX')).toBe('NNYNYYYNNNNNNNNN');
+    const decoded = decodeSip2Message(answer);
+    expect(decoded.ok && decoded.message).toMatchObject({
+      onlineStatus: false,
+      supportedMessages: { scAcsStatus: true, requestScAcsResend: true, login: true, checkin: true },
+    });
+  });
+
+  it('with no offline journal to take them, the 98 offers no checkin or checkout and a checkin is refused', async () => {
+    // The relay's policy says it takes both, but the desk has no journal (offline.enabled false).
+    const { relay, simulator } = await rig({
+      relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
+    });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|', 0));
+    await simulator.close();
+    const status = (await link.request(withErrorDetection('9900302.00', 1)))!.toString('latin1');
+    expect(status.slice(0, 8)).toBe('98NNNNNY');
+    expect(fieldsOf(status, 36).get('BX')).toBe('NNNNYYYNNNNNNNNN');
+    const checkin = (await link.request(
+      withErrorDetection(`09N${DATE}${DATE}APMAIN|AORIVERSIDE|AB31000001|AC|`, 2),
+    ))!.toString('latin1');
+    expect(checkin.slice(0, 3)).toBe('100');
   });
 });

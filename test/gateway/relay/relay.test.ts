@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
@@ -6,6 +8,7 @@ import { IlsClient } from '../../../src/devices/ils/index.js';
 import { parseSip2RelayConfig, Sip2RelayServer } from '../../../src/gateway/relay/index.js';
 import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
+import { until } from '../../helpers/until.js';
 import { TRANSCRIPT_DATE as D, journaledCheckin, useRelayRigs, withErrorDetection } from './helpers.js';
 
 const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
@@ -62,6 +65,99 @@ describe('Sip2RelayServer', () => {
     const early = await kiosk(relay.port);
     expect(await early.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 0))).toBeUndefined();
     expect(early.closed).toBe(true);
+  });
+
+  it('answers a self-check before it has logged in in the framing it speaks: CR LF, AY/AZ only when it sent them', async () => {
+    const { relay } = await rig({
+      relay: {
+        accounts: [
+          { kioskUser: 'koha-sc', kioskPassword: 'kohapw', terminator: 'CRLF', errorDetection: false },
+        ],
+      },
+    });
+    // A Koha-style self-check: CR LF, no error detection, a 99 before its 93 — and a mistyped password.
+    const link = await kiosk(relay.port);
+    const answers: string[] = [];
+    for (const request of ['9900302.00', '9300CNkoha-sc|COkohapvv|', '9300CNkoha-sc|COkohapw|']) {
+      const before = link.received.length;
+      await link.request(Buffer.from(`${request}\r\n`, 'latin1'));
+      answers.push(link.received.subarray(before).toString('latin1'));
+    }
+    expect(answers[0]).toMatch(/^98Y.*\|\r\n$/);
+    expect(answers.slice(1)).toEqual(['940\r\n', '941\r\n']);
+    // One with error detection and CR is answered so, as before.
+    const checked = await kiosk(relay.port);
+    const refused = await checked.request(withErrorDetection('9300CNkoha-sc|COkohapvv|', 4));
+    expect(checked.received.toString('latin1')).toMatch(/^940AY4AZ[0-9A-F]{4}\r$/);
+    expect(refused?.toString('latin1')).toMatch(/^940AY4/);
+  });
+
+  it('answers every request of a self-check that shuts its sending side after the last one', async () => {
+    const { relay, simulator } = await rig();
+    // One transaction per connection, the way a script or a sorter may: all sent, its side shut, then read.
+    const socket = connect({ host: '127.0.0.1', port: relay.port, allowHalfOpen: true });
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('error', () => {});
+    const closed = once(socket, 'close');
+    socket.end(
+      Buffer.concat([
+        withErrorDetection(LOGIN, 0),
+        withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000009|AB31000005|AC|AD9999|`, 1),
+        withErrorDetection(`35${D}AORIVERSIDE|AA21000009|AC|`, 2),
+      ]),
+    );
+    await Promise.race([
+      closed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the relay did not close')), 5000)),
+    ]);
+    // The checkout was done at the ILS: the self-check is told so.
+    expect(simulator.state.loansOf('21000009').map((loan) => loan.item)).toContain('31000005');
+    expect(received.split('\r').filter((frame) => frame !== '')).toEqual([
+      expect.stringMatching(/^941AY0/),
+      expect.stringMatching(/^121.*\|AY1AZ[0-9A-F]{4}$/),
+      expect.stringMatching(/^36Y.*\|AY2AZ[0-9A-F]{4}$/),
+    ]);
+  });
+
+  it('acts on nothing a self-check sends after its third failed login, though it keeps its side open', async () => {
+    const capture = capturingLogger();
+    const { relay, simulator } = await rig({ logger: capture.logger });
+    const socket = connect({ host: '127.0.0.1', port: relay.port, allowHalfOpen: true });
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    let ended = false;
+    socket.on('end', () => {
+      ended = true;
+    });
+    socket.on('error', () => {});
+    for (let i = 0; i < 3; i++) socket.write(withErrorDetection('9300CNselfcheck-1|COwrong|', i));
+    await until(() => (ended ? true : undefined), 3000, 'the relay did not end the link');
+    // Still writing: the right password, then a checkout, in one packet.
+    socket.write(
+      Buffer.concat([
+        withErrorDetection(LOGIN, 3),
+        withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000009|AB31000005|AC|AD9999|`, 4),
+      ]),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(simulator.state.loansOf('21000009').map((loan) => loan.item)).not.toContain('31000005');
+    expect(received.split('\r').filter((frame) => frame !== '')).toHaveLength(3);
+    // Not logged in by a fourth try, not even unanswered.
+    expect(capture.text()).not.toContain('self-check logged in');
+    await until(() => (relay.connections === 0 ? true : undefined), 3000, 'the relay kept the link');
   });
 
   it('resends the last answer for 97 and asks for a resend (96) on a bad checksum', async () => {
