@@ -18,6 +18,7 @@ import type { AnyDeviceFamily, DeviceEntry, FamilyContext } from '../gateway/fam
 import { Gateway } from '../gateway/gateway.js';
 import { PaymentManager } from '../gateway/payments/manager.js';
 import { PrintAccounts } from '../gateway/print-accounts/service.js';
+import { offlineAsJournaled } from '../gateway/relay/index.js';
 import { RequestIds } from '../gateway/requests/request-ids.js';
 import { SessionManager } from '../gateway/sessions/index.js';
 import { DeviceAvailability } from '../gateway/statistics/availability.js';
@@ -220,12 +221,16 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
   });
   const totals = new DeskTotalsFeature({ bus, clock, logger, devices, offline, measures: () => measures });
   const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES, () => totals.current(), clock);
+  const relayConfig = config.sip2Relay && {
+    ...config.sip2Relay,
+    offline: offlineAsJournaled(config.sip2Relay.offline, config.offline),
+  };
   const relay = relayFeatureFor(
-    config.sip2Relay,
+    relayConfig,
     ils,
     clock,
     logger,
-    config.sip2Relay && config.offline.enabled ? offline.relayHandler(config.sip2Relay.offline) : undefined,
+    relayConfig && config.offline.enabled ? offline.relayHandler(relayConfig.offline) : undefined,
     (transaction) => statistics.record(transaction),
     offline,
   );

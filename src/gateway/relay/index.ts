@@ -14,6 +14,7 @@ export {
   type OfflineContext,
   offlineAcceptance,
   offlineAcsStatus,
+  offlineAsJournaled,
   offlineRefusal,
   offlineTransactionTime,
   type RelayOfflinePolicy,

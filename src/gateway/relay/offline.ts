@@ -30,6 +30,22 @@ export function offeredOffline(policy: RelayOfflinePolicy, journaled: boolean): 
   return { ...policy, checkinOk: false, checkoutOk: false };
 }
 
+/**
+ * The relay's offline policy as the desk's offline journal takes its work: a checkout (checkin) is
+ * offered while the ILS is down only where the journal takes checkouts (checkins) — the desk's
+ * offline.checkouts false would refuse every one a 98 said it took.
+ */
+export function offlineAsJournaled(
+  policy: RelayOfflinePolicy,
+  journal: { checkouts: boolean; checkins: boolean },
+): RelayOfflinePolicy {
+  return {
+    ...policy,
+    checkoutOk: policy.checkoutOk && journal.checkouts,
+    checkinOk: policy.checkinOk && journal.checkins,
+  };
+}
+
 export interface OfflineContext {
   policy: RelayOfflinePolicy;
   now: Date;
