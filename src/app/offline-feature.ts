@@ -81,7 +81,9 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
 
   async start(): Promise<void> {
     const { policy, bus, clock, ils } = this.options;
-    this.offlineJournal = new OfflineJournal(this.options.db(), { policy, clock, logger: this.logger });
+    // The journal and the replayer name their own module: given this feature's logger, each line
+    // would name two (a key twice, which log shippers refuse).
+    this.offlineJournal = new OfflineJournal(this.options.db(), { policy, clock, logger: this.options.logger });
     const journal = this.offlineJournal;
     this.retention = new Retention({
       name: 'offline-purge',
@@ -102,7 +104,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
           feePaid: (patron, options) => ils.port.client.feePaid(patron, options),
         },
         onEvent: (event) => this.publish(event),
-        logger: this.logger,
+        logger: this.options.logger,
       });
       bus.on('device.state', this, (state) => {
         if (state.device === ils.id && state.status === 'online') void this.replay();
