@@ -159,6 +159,15 @@ export class RequestDispatcher {
       );
       return;
     }
+    if (nestedDeeperThan(parsed.data, MAX_DATA_DEPTH)) {
+      // An action's own work (its request id's fields, a template) walks the data by recursion.
+      fail(
+        'bad_request',
+        `"data" is nested too deep: at most ${MAX_DATA_DEPTH} levels of objects and arrays within each other; nothing was done`,
+        transaction,
+      );
+      return;
+    }
     if (!Object.hasOwn(this.options.actions, request.action)) {
       fail('unknown_action', unknownAction(request.action, this.options.actions), transaction);
       return;
@@ -251,6 +260,21 @@ export class RequestDispatcher {
       ...(request.correlationData !== undefined && { correlationData: request.correlationData }),
     });
   }
+}
+
+/** Objects and arrays within each other in a request's data, at most; no action needs a tenth of it. */
+const MAX_DATA_DEPTH = 64;
+
+/** True when `value` holds objects or arrays nested more than `max` deep; walked without recursion. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.value === null || typeof next.value !== 'object') continue;
+    const depth = next.depth + 1;
+    if (depth > max) return true;
+    for (const inner of Object.values(next.value)) pending.push({ value: inner, depth });
+  }
+  return false;
 }
 
 /** What is wrong with a JSON value that is not a request, said so that the client can fix it. */
