@@ -62,10 +62,19 @@ const MAX_RESPONSE_TOPIC_LENGTH = 512;
  */
 const OVERSIZE_READ_FACTOR = 4;
 
+/**
+ * A payload's JSON text. A UTF-8 byte order mark before it (.NET's StreamWriter writes one) is
+ * skipped, as RFC 8259 lets a parser: JSON.parse would call such a request not JSON.
+ */
+function jsonText(payload: Buffer): string {
+  const text = payload.toString('utf8');
+  return text.startsWith('\ufeff') ? text.slice(1) : text;
+}
+
 /** The request's transaction, when the payload is a request with a valid one. */
 function transactionOf(payload: Buffer): string | undefined {
   try {
-    const result = requestSchema.safeParse(JSON.parse(payload.toString('utf8')));
+    const result = requestSchema.safeParse(JSON.parse(jsonText(payload)));
     return result.success ? result.data.transaction : undefined;
   } catch {
     return undefined;
@@ -139,7 +148,7 @@ export class RequestDispatcher {
     }
     let parsed: z.infer<typeof requestSchema>;
     try {
-      const value: unknown = JSON.parse(request.payload.toString('utf8'));
+      const value: unknown = JSON.parse(jsonText(request.payload));
       const result = requestSchema.safeParse(value);
       if (!result.success) {
         fail('bad_request', notARequest(value), correlation ?? null);
