@@ -142,10 +142,12 @@ export function mqttActionsOf(
 }
 
 function mqttAction(op: ApiOperation, exposure: MqttExposure): MqttAction {
+  const read = fieldsRead(op, exposure);
   return async (data, caller) => {
     const principal = authorize(caller, op.access);
     let input = isRecord(data) ? { ...data } : data === undefined || data === null ? {} : undefined;
     if (input === undefined) throw new CarrelError('bad_request', 'data: must be an object');
+    if (read) refuseUnread(input, read);
     for (const [param, field] of Object.entries(exposure.fields ?? {})) {
       if (field in input) {
         input[param] = input[field];
@@ -162,6 +164,78 @@ function mqttAction(op: ApiOperation, exposure: MqttExposure): MqttAction {
     const result = await op.handler({ params, query, body, principal, reply: replyOverMqtt(caller) });
     return exposure.answer ? exposure.answer(result) : result;
   };
+}
+
+/**
+ * The data fields an action reads, in its MQTT names: its path parameters (renamed where `fields`
+ * says), query and body fields. Undefined when a schema takes fields of any name.
+ */
+function fieldsRead(op: ApiOperation, exposure: MqttExposure): ReadonlySet<string> | undefined {
+  const names = new Set<string>();
+  const renamed = exposure.fields ?? {};
+  for (const schema of [op.params, op.query, op.body]) {
+    if (schema === undefined) continue;
+    const fields = fieldsOf(schema);
+    if (fields === undefined) return undefined;
+    for (const field of fields) names.add(schema === op.params ? (renamed[field] ?? field) : field);
+  }
+  return names;
+}
+
+/** The fields an object schema names (a union's, a pipe's input's…); undefined when it takes any. */
+function fieldsOf(schema: unknown): ReadonlySet<string> | undefined {
+  const def = (schema as { _zod?: { def?: ZodDefinition } })._zod?.def;
+  if (def === undefined) return undefined;
+  switch (def.type) {
+    case 'object': {
+      const catchall = (def.catchall as { _zod?: { def?: ZodDefinition } } | undefined)?._zod?.def;
+      if (catchall !== undefined && catchall.type !== 'never') return undefined;
+      return new Set(Object.keys(def.shape ?? {}));
+    }
+    case 'union': {
+      const names = new Set<string>();
+      for (const option of def.options ?? []) {
+        const fields = fieldsOf(option);
+        if (fields === undefined) return undefined;
+        for (const field of fields) names.add(field);
+      }
+      return names;
+    }
+    case 'pipe':
+      return fieldsOf(def.in);
+    case 'optional':
+    case 'nullable':
+    case 'default':
+      return fieldsOf(def.innerType);
+    default:
+      return undefined;
+  }
+}
+
+/** What of a zod schema's definition `fieldsOf` reads. */
+interface ZodDefinition {
+  type: string;
+  shape?: Record<string, unknown>;
+  catchall?: unknown;
+  options?: readonly unknown[];
+  in?: unknown;
+  innerType?: unknown;
+}
+
+/**
+ * Refuses data naming a field the action does not read: it would be dropped unread, and a
+ * misspelt `requestID` would let a payment sent again after a lost answer be made twice.
+ */
+function refuseUnread(input: Record<string, unknown>, taken: ReadonlySet<string>): void {
+  const unread = Object.keys(input).filter((key) => !taken.has(key));
+  if (unread.length === 0) return;
+  const known = [...taken];
+  const said = unread.map((key) => {
+    const meant = known.find((name) => name.toLowerCase() === key.toLowerCase().replace(/[_-]/g, ''));
+    return `data.${key}: not a field of this action${meant ? ` (did you mean ${meant}?)` : ''}`;
+  });
+  const fields = known.length > 0 ? `it takes ${known.sort().join(', ')}` : 'it takes no data';
+  throw new CarrelError('bad_request', `${said.join('; ')}; ${fields}: nothing was done`);
 }
 
 /**

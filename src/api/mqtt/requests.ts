@@ -62,10 +62,19 @@ const MAX_RESPONSE_TOPIC_LENGTH = 512;
  */
 const OVERSIZE_READ_FACTOR = 4;
 
+/**
+ * A payload's JSON text. A UTF-8 byte order mark before it (.NET's StreamWriter writes one) is
+ * skipped, as RFC 8259 lets a parser: JSON.parse would call such a request not JSON.
+ */
+function jsonText(payload: Buffer): string {
+  const text = payload.toString('utf8');
+  return text.startsWith('\ufeff') ? text.slice(1) : text;
+}
+
 /** The request's transaction, when the payload is a request with a valid one. */
 function transactionOf(payload: Buffer): string | undefined {
   try {
-    const result = requestSchema.safeParse(JSON.parse(payload.toString('utf8')));
+    const result = requestSchema.safeParse(JSON.parse(jsonText(payload)));
     return result.success ? result.data.transaction : undefined;
   } catch {
     return undefined;
@@ -139,7 +148,7 @@ export class RequestDispatcher {
     }
     let parsed: z.infer<typeof requestSchema>;
     try {
-      const value: unknown = JSON.parse(request.payload.toString('utf8'));
+      const value: unknown = JSON.parse(jsonText(request.payload));
       const result = requestSchema.safeParse(value);
       if (!result.success) {
         fail('bad_request', notARequest(value), correlation ?? null);
@@ -156,6 +165,15 @@ export class RequestDispatcher {
         'bad_request',
         'the request has no "transaction" (a string of 1 to 256 characters, echoed in the answer): nothing was done',
         null,
+      );
+      return;
+    }
+    if (nestedDeeperThan(parsed.data, MAX_DATA_DEPTH)) {
+      // An action's own work (its request id's fields, a template) walks the data by recursion.
+      fail(
+        'bad_request',
+        `"data" is nested too deep: at most ${MAX_DATA_DEPTH} levels of objects and arrays within each other; nothing was done`,
+        transaction,
       );
       return;
     }
@@ -251,6 +269,21 @@ export class RequestDispatcher {
       ...(request.correlationData !== undefined && { correlationData: request.correlationData }),
     });
   }
+}
+
+/** Objects and arrays within each other in a request's data, at most; no action needs a tenth of it. */
+const MAX_DATA_DEPTH = 64;
+
+/** True when `value` holds objects or arrays nested more than `max` deep; walked without recursion. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.value === null || typeof next.value !== 'object') continue;
+    const depth = next.depth + 1;
+    if (depth > max) return true;
+    for (const inner of Object.values(next.value)) pending.push({ value: inner, depth });
+  }
+  return false;
 }
 
 /** What is wrong with a JSON value that is not a request, said so that the client can fix it. */

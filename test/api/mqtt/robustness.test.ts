@@ -180,6 +180,15 @@ describe('MQTT API robustness (embedded broker)', () => {
     expect((await ask(o, 'devices.list', '{"transaction":"after"}')).status).toBe('ok');
   });
 
+  it('reads a request written with a UTF-8 byte order mark, as RFC 8259 lets a parser', async () => {
+    // .NET's StreamWriter and Windows' Notepad put one before the JSON: it is no mistake in the request.
+    const o = await observer();
+    await o.subscribe(topics.clientResponseFilter(idOf(o)));
+    const marked = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"transaction":"bom"}')]);
+    const answer = expectEnvelope(await ask(o, 'auth.caller', marked), 'bom');
+    expect(answer.status, JSON.stringify(answer)).toBe('ok');
+  });
+
   it('says which field a renewal lacks or has wrong, over MQTT and over HTTP', async () => {
     const o = await observer();
     await o.subscribe(topics.response(idOf(o), 'circulation.renew').name);
