@@ -16,6 +16,7 @@ import type { Access, Principal, TokenAuthenticator } from './http/auth.js';
 import type { ProblemTable } from './http/problem.js';
 import type { ReplyControl, RouteBook, RouteSpec } from './http/routes.js';
 import { IDEMPOTENT_REPLAYED_HEADER } from './request-ids.js';
+import { fieldsOf, meantField } from './request-shape.js';
 import { withUnionsExpanded } from './schema-issues.js';
 
 /** How an operation is offered over MQTT: `clients/<id>/request/<action>` → `…/response/<action>`. */
@@ -182,46 +183,6 @@ function fieldsRead(op: ApiOperation, exposure: MqttExposure): ReadonlySet<strin
   return names;
 }
 
-/** The fields an object schema names (a union's, a pipe's input's…); undefined when it takes any. */
-function fieldsOf(schema: unknown): ReadonlySet<string> | undefined {
-  const def = (schema as { _zod?: { def?: ZodDefinition } })._zod?.def;
-  if (def === undefined) return undefined;
-  switch (def.type) {
-    case 'object': {
-      const catchall = (def.catchall as { _zod?: { def?: ZodDefinition } } | undefined)?._zod?.def;
-      if (catchall !== undefined && catchall.type !== 'never') return undefined;
-      return new Set(Object.keys(def.shape ?? {}));
-    }
-    case 'union': {
-      const names = new Set<string>();
-      for (const option of def.options ?? []) {
-        const fields = fieldsOf(option);
-        if (fields === undefined) return undefined;
-        for (const field of fields) names.add(field);
-      }
-      return names;
-    }
-    case 'pipe':
-      return fieldsOf(def.in);
-    case 'optional':
-    case 'nullable':
-    case 'default':
-      return fieldsOf(def.innerType);
-    default:
-      return undefined;
-  }
-}
-
-/** What of a zod schema's definition `fieldsOf` reads. */
-interface ZodDefinition {
-  type: string;
-  shape?: Record<string, unknown>;
-  catchall?: unknown;
-  options?: readonly unknown[];
-  in?: unknown;
-  innerType?: unknown;
-}
-
 /**
  * Refuses data naming a field the action does not read: it would be dropped unread, and a
  * misspelt `requestID` would let a payment sent again after a lost answer be made twice.
@@ -231,7 +192,7 @@ function refuseUnread(input: Record<string, unknown>, taken: ReadonlySet<string>
   if (unread.length === 0) return;
   const known = [...taken];
   const said = unread.map((key) => {
-    const meant = known.find((name) => name.toLowerCase() === key.toLowerCase().replace(/[_-]/g, ''));
+    const meant = meantField(key, known);
     return `data.${key}: not a field of this action${meant ? ` (did you mean ${meant}?)` : ''}`;
   });
   const fields = known.length > 0 ? `it takes ${known.sort().join(', ')}` : 'it takes no data';

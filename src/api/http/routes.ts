@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { schemaHasField } from '../../gateway/config/schema-keys.js';
 import { bodyWithIdempotencyKey, IDEMPOTENCY_KEY_HEADER } from '../request-ids.js';
+import { fieldsOf, MAX_DATA_DEPTH, meantField, nestedDeeperThan, unknownFields } from '../request-shape.js';
 import { withUnionsExpanded } from '../schema-issues.js';
 import type { Access, Principal, TokenAuthenticator } from './auth.js';
 import { ApiProblem } from './problem.js';
@@ -80,6 +81,8 @@ export interface BookEntry {
   alsoAnswers?: Readonly<Record<number, string>>;
   /** Its body takes a `requestId`, which the `Idempotency-Key` header may carry instead. */
   idempotencyKey: boolean;
+  /** The fields its body names, any other refused; undefined for a body of any fields, or none. */
+  bodyFields?: ReadonlySet<string> | undefined;
   handler: (input: RouteInput<unknown, unknown, unknown>) => unknown;
 }
 
@@ -143,6 +146,7 @@ export class RouteBook {
       status,
       problems: spec.problems ?? [],
       idempotencyKey,
+      bodyFields: spec.body === undefined ? undefined : fieldsOf(spec.body),
       handler: spec.handler as BookEntry['handler'],
     };
     this.entries.push(entry);
@@ -198,6 +202,16 @@ export class RouteBook {
   run(entry: BookEntry, call: RouteCall): unknown {
     const params = parse(entry.params, call.params, 'path');
     const query = parse(entry.query, call.query, 'query');
+    if (entry.bodyFields) refuseUnknownFields(call.body, entry.bodyFields);
+    // An operation's own work (its request id's fingerprint, a receipt template) walks the body
+    // by recursion: a body of thousands of levels would overflow the stack (an answer 500).
+    if (entry.body && nestedDeeperThan(call.body, MAX_DATA_DEPTH))
+      throw new ApiProblem(400, 'invalid_request', 'Invalid request', 'the body is not valid', [
+        {
+          path: 'body',
+          message: `nested too deep: at most ${MAX_DATA_DEPTH} levels of objects and arrays within each other; nothing was done`,
+        },
+      ]);
     const body = parse(
       entry.body,
       entry.idempotencyKey ? bodyWithIdempotencyKey(call.body, call.idempotencyKey) : call.body,
@@ -220,6 +234,30 @@ function answer(reply: FastifyReply, status: number, result: unknown): string {
   reply.type('application/json; charset=utf-8');
   // Never undefined: fastify would wait for a reply.send that no handler makes.
   return JSON.stringify(result) ?? '';
+}
+
+/**
+ * Refuses a body naming a field the route does not take: dropped unread, a misspelt `requestID`
+ * would let a payment sent again after a lost answer be made twice. Said as zod says an unknown key,
+ * with the field meant where it differs only in case, `_` or `-`.
+ */
+function refuseUnknownFields(body: unknown, fields: ReadonlySet<string>): void {
+  const unknown = unknownFields(body, fields);
+  if (unknown.length === 0) return;
+  const errors = unknown.map((key) => {
+    const named = FIELD_NAME.test(key);
+    const meant = named ? meantField(key, fields) : undefined;
+    return named
+      ? {
+          path: `body.${key}`,
+          message: `Unrecognized key: "${key}": not a field of this request${meant ? ` (did you mean "${meant}"?)` : ''}; nothing was done`,
+        }
+      : {
+          path: 'body.*',
+          message: 'Unrecognized key, not shown: not a field of this request; nothing was done',
+        };
+  });
+  throw new ApiProblem(400, 'invalid_request', 'Invalid request', 'the body is not valid', errors);
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Principal } from '../http/auth.js';
 import { ApiProblem, problemFieldsOf } from '../http/problem.js';
 import type { MqttAction } from '../operations.js';
+import { MAX_DATA_DEPTH, nestedDeeperThan } from '../request-shape.js';
 import type { CarrelTopics, MqttResponse } from './topics.js';
 
 export type { MqttAction } from '../operations.js';
@@ -269,21 +270,6 @@ export class RequestDispatcher {
       ...(request.correlationData !== undefined && { correlationData: request.correlationData }),
     });
   }
-}
-
-/** Objects and arrays within each other in a request's data, at most; no action needs a tenth of it. */
-const MAX_DATA_DEPTH = 64;
-
-/** True when `value` holds objects or arrays nested more than `max` deep; walked without recursion. */
-function nestedDeeperThan(value: unknown, max: number): boolean {
-  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (next.value === null || typeof next.value !== 'object') continue;
-    const depth = next.depth + 1;
-    if (depth > max) return true;
-    for (const inner of Object.values(next.value)) pending.push({ value: inner, depth });
-  }
-  return false;
 }
 
 /** What is wrong with a JSON value that is not a request, said so that the client can fix it. */
