@@ -233,6 +233,8 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     relayConfig && config.offline.enabled ? offline.relayHandler(relayConfig.offline) : undefined,
     (transaction) => statistics.record(transaction),
     offline,
+    // A fee payment whose answer was lost is journaled whatever the policy: its money is taken.
+    offline,
   );
 
   // Counts gathered in memory are written before the database closes (features stop in reverse).

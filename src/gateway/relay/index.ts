@@ -9,6 +9,7 @@ export {
   sip2RelayOfflineSchema,
   sip2RelaySchema,
 } from './config.js';
+export { RELAY_FEE_UNCHECKED_MESSAGE } from './fee-payment.js';
 export {
   isRelayedRequest,
   type OfflineContext,

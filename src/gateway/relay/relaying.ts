@@ -6,9 +6,15 @@
  */
 import { describeError } from '../../core/errors.js';
 import { IlsError } from '../../devices/ils/index.js';
-import type { AnySip2Message, AnySip2MessageInput, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
+import type {
+  AnySip2Message,
+  AnySip2MessageInput,
+  Sip2Message,
+  Sip2VerbatimBody,
+} from '../../protocols/sip2/index.js';
 import type { OfflineOrdering } from '../contracts/offline.js';
 import type { Sip2RelayAccount } from './config.js';
+import { type RelayedFeePayment, relayFeePayment } from './fee-payment.js';
 import type { IlsForRelay, RelaySessionContext } from './session-context.js';
 import { countedKind, type RelayAnswerSource, type RelayTransaction } from './statistics.js';
 
@@ -41,6 +47,7 @@ export function relayToIls(
   refusal: () => AnySip2MessageInput,
   asItCame?: Sip2VerbatimBody,
 ): Promise<RelayedAnswer> {
+  if (request.type === 'feePaid') return relayedFeePayment(context, account, request, refusal, asItCame);
   let exchange: ReturnType<IlsForRelay['exchange']>;
   try {
     // Most of the time nothing is journaled to wait behind: no wait, no promise of its own, then.
@@ -60,6 +67,30 @@ export function relayToIls(
 
 function fromIls(exchange: Awaited<ReturnType<IlsForRelay['exchange']>>): RelayedAnswer {
   return { answer: exchange.message, source: FROM_ILS, verbatim: exchange.verbatim };
+}
+
+/**
+ * A fee payment: its fee list read before the 37 and again when its answer is lost
+ * (fee-payment.ts), so the self-check is never told "not accepted" of money the ILS may have.
+ */
+async function relayedFeePayment(
+  context: RelaySessionContext,
+  account: Sip2RelayAccount | undefined,
+  request: Sip2Message<'feePaid'>,
+  refusal: () => AnySip2MessageInput,
+  asItCame?: Sip2VerbatimBody,
+): Promise<RelayedAnswer> {
+  let paid: RelayedFeePayment;
+  try {
+    if (context.ordering && context.ordering.isClear?.() !== true)
+      await behindBacklog(context.ordering, request);
+    paid = await relayFeePayment(context, account, request, asItCame);
+  } catch (error) {
+    return answeredOffline(context, account, request, refusal, error);
+  }
+  if (paid.from === 'ils') return fromIls(paid.exchange);
+  if (paid.from === 'verified') return { answer: paid.answer, source: FROM_ILS };
+  return { answer: paid.answer, source: { offline: true, errorCode: `fee_payment_${paid.from}` } };
 }
 
 /** The ILS could not be reached: the offline answer. A request the link cannot carry is thrown. */

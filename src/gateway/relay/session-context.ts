@@ -6,7 +6,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { AnySip2Message, AnySip2MessageInput, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
-import type { OfflineOrdering } from '../contracts/offline.js';
+import type { OfflineIntake, OfflineOrdering } from '../contracts/offline.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import type { RelaySession } from './session.js';
 import type { RelayTransactionListener } from './statistics.js';
@@ -54,6 +54,12 @@ export interface RelaySessionContext {
   onTransaction?: RelayTransactionListener;
   /** The offline backlog: a request about an item or patron waits for their journaled work first. */
   ordering?: OfflineOrdering;
+  /**
+   * Takes a fee payment whose 37 went out and whose answer was lost while the ILS cannot say
+   * whether it has it (the offline journal, whatever its policy: the cash is taken); none: such a
+   * payment is refused and logged for staff.
+   */
+  feePayments?: OfflineIntake;
   /** Told before a connection that did not log in in time is closed (the server logs it per source). */
   onLoginTimeout?: (session: RelaySession) => void;
 }
