@@ -233,7 +233,8 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     relayConfig && config.offline.enabled ? offline.relayHandler(relayConfig.offline) : undefined,
     (transaction) => statistics.record(transaction),
     offline,
-    // A fee payment whose answer was lost is journaled whatever the policy: its money is taken.
+    // A fee payment whose answer was lost, and a block, are journaled whatever the policy: the
+    // money is taken, the card kept.
     offline,
   );
 

@@ -24,8 +24,9 @@ import {
  * the relay answers offline meanwhile). Each relayed checkout,
  * checkin, renew and renew all goes to `onTransaction` (the desk statistics),
  * named by the self-check's relay account. A fee payment whose answer was lost
- * and which the ILS cannot be asked about goes to `feePayments` (the offline
- * journal, whatever its policy: the self-check has taken the cash).
+ * and which the ILS cannot be asked about, and a block of a patron's card
+ * while the ILS is down, go to `journal` (the offline journal, whatever its
+ * policy: the self-check has taken the cash, or kept the card).
  */
 export class RelayFeature implements Feature {
   readonly name = 'sip2-relay';
@@ -42,7 +43,7 @@ export class RelayFeature implements Feature {
     private readonly onOffline?: RelayOfflineHandler,
     private readonly onTransaction?: RelayTransactionListener,
     private readonly ordering?: OfflineOrdering,
-    private readonly feePayments?: OfflineIntake,
+    private readonly journal?: OfflineIntake,
   ) {}
 
   /** The port the relay listens on (the real one when the config says 0). */
@@ -87,7 +88,7 @@ export class RelayFeature implements Feature {
       ...(this.onOffline ? { onOffline: this.onOffline } : {}),
       ...(this.onTransaction ? { onTransaction: this.onTransaction } : {}),
       ...(this.ordering ? { ordering: this.ordering } : {}),
-      ...(this.feePayments ? { feePayments: this.feePayments } : {}),
+      ...(this.journal ? { journal: this.journal } : {}),
     });
     await this.server.start();
   }
@@ -108,10 +109,10 @@ export function relayFeatureFor(
   onOffline?: RelayOfflineHandler,
   onTransaction?: RelayTransactionListener,
   ordering?: OfflineOrdering,
-  feePayments?: OfflineIntake,
+  journal?: OfflineIntake,
 ): RelayFeature | undefined {
   if (!config) return undefined;
   if (!ils)
     throw new CarrelError('config_invalid', 'the SIP2 relay needs an ILS device (kind: ils) to relay to');
-  return new RelayFeature(config, ils, clock, logger, onOffline, onTransaction, ordering, feePayments);
+  return new RelayFeature(config, ils, clock, logger, onOffline, onTransaction, ordering, journal);
 }

@@ -141,18 +141,18 @@ function journaled(
   amountMinor: number | undefined,
   lost: IlsError,
 ): RelayedFeePayment {
-  const { logger, feePayments } = context;
+  const { logger, journal } = context;
   const feeId = feeIdOf(request);
   const transactionId = request.transactionId || `relay-${randomUUID()}`;
   if (
-    feePayments &&
+    journal &&
     before.owedMinor !== undefined &&
     before.currency !== undefined &&
     amountMinor !== undefined &&
     amountMinor > 0
   ) {
     try {
-      feePayments.accept({
+      journal.accept({
         kind: 'feePaid',
         patron: request.patronIdentifier,
         terminal: account?.kioskUser ?? 'sip2-relay',

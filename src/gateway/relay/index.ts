@@ -20,6 +20,7 @@ export {
   offlineTransactionTime,
   type RelayOfflinePolicy,
 } from './offline.js';
+export { RELAY_BLOCK_JOURNALED_MESSAGE } from './relaying.js';
 export { Sip2RelayServer, type Sip2RelayServerOptions } from './server.js';
 export {
   type IlsForRelay,

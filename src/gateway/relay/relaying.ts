@@ -107,6 +107,8 @@ async function answeredOffline(
     'ILS unreachable: answering offline',
   );
   const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
+  if (request.type === 'blockPatron' && context.journal && account)
+    return journaledBlock(context, account, request, refusal, source);
   if (request.type !== 'scStatus' && context.onOffline && account) {
     const outcome = await context.onOffline(request, account, context.timeZone);
     if ('answer' in outcome) return { answer: outcome.answer, source };
@@ -114,6 +116,40 @@ async function answeredOffline(
     return { answer: refusal(), source: { offline: true, errorCode: outcome.refused } };
   }
   return { answer: refusal(), source };
+}
+
+/** What a self-check is told of a block of a card the journal took while the ILS is down. */
+export const RELAY_BLOCK_JOURNALED_MESSAGE = 'Card blocked: the library system will be told when it is back';
+
+/**
+ * A block of a patron's card (01) while the ILS is down: journaled whatever the offline policy,
+ * for the replay to send when the ILS is back (a card the self-check kept as stolen must not stay
+ * usable there), and answered with the offline 24 (privileges denied) saying so. A journal that
+ * will not take it gets the refusal, its reason counted.
+ */
+function journaledBlock(
+  context: RelaySessionContext,
+  account: Sip2RelayAccount,
+  request: Sip2Message<'blockPatron'>,
+  refusal: () => AnySip2MessageInput,
+  source: RelayAnswerSource,
+): RelayedAnswer {
+  try {
+    context.journal?.accept({
+      kind: 'blockPatron',
+      patron: request.patronIdentifier,
+      terminal: account.kioskUser,
+      at: context.clock.now(),
+      block: { cardRetained: request.cardRetained, message: request.blockedCardMessage },
+    });
+  } catch (error) {
+    const { code } = describeError(error);
+    context.logger.error({ code }, 'block of a patron card not journaled: staff must block it at the ILS');
+    return { answer: refusal(), source: { offline: true, errorCode: code } };
+  }
+  const answer = refusal();
+  if (answer.type !== 'patronStatusResponse') return { answer, source };
+  return { answer: { ...answer, screenMessage: [RELAY_BLOCK_JOURNALED_MESSAGE] }, source };
 }
 
 /**

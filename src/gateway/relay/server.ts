@@ -46,8 +46,11 @@ export interface Sip2RelayServerOptions {
   onTransaction?: RelayTransactionListener;
   /** The offline backlog each relayed request about an item or patron waits for. */
   ordering?: OfflineOrdering;
-  /** Where a fee payment whose answer was lost, and which the ILS cannot be asked about, is journaled. */
-  feePayments?: OfflineIntake;
+  /**
+   * The offline journal, for a fee payment whose answer was lost and which the ILS cannot be asked
+   * about, and a block of a patron's card while the ILS is down (whatever the offline policy).
+   */
+  journal?: OfflineIntake;
 }
 
 export class Sip2RelayServer implements Feature {
@@ -213,7 +216,7 @@ export class Sip2RelayServer implements Feature {
   /** Serves one self-check over any duplex stream; `source` is its address (for the per-address limit). */
   attach(stream: Duplex, source = 'unknown'): void {
     this.accepted++;
-    const { ils, ilsForAccount, clock, timeZone, onOffline, onTransaction, ordering, feePayments, config } =
+    const { ils, ilsForAccount, clock, timeZone, onOffline, onTransaction, ordering, journal, config } =
       this.options;
     const session = new RelaySession(
       stream,
@@ -230,7 +233,7 @@ export class Sip2RelayServer implements Feature {
         ...(onOffline ? { onOffline } : {}),
         ...(onTransaction ? { onTransaction } : {}),
         ...(ordering ? { ordering } : {}),
-        ...(feePayments ? { feePayments } : {}),
+        ...(journal ? { journal } : {}),
       },
       (done) => this.forget(done),
     );

@@ -55,11 +55,12 @@ export interface RelaySessionContext {
   /** The offline backlog: a request about an item or patron waits for their journaled work first. */
   ordering?: OfflineOrdering;
   /**
-   * Takes a fee payment whose 37 went out and whose answer was lost while the ILS cannot say
-   * whether it has it (the offline journal, whatever its policy: the cash is taken); none: such a
-   * payment is refused and logged for staff.
+   * The offline journal, for what it takes whatever its policy: a fee payment whose 37 went out
+   * and whose answer was lost while the ILS cannot say whether it has it (the cash is taken), and
+   * a block of a patron's card (01) while the ILS is down (the self-check kept the card). None:
+   * such a payment, and such a block, is refused.
    */
-  feePayments?: OfflineIntake;
+  journal?: OfflineIntake;
   /** Told before a connection that did not log in in time is closed (the server logs it per source). */
   onLoginTimeout?: (session: RelaySession) => void;
 }

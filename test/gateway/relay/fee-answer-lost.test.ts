@@ -37,7 +37,7 @@ describe('a self-check’s fee payment whose ILS answer is lost', () => {
     db = openDatabase(':memory:');
     const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({}) });
     const relayRig = await rig({
-      ...(options.noJournal ? {} : { feePayments: journal }),
+      ...(options.noJournal ? {} : { journal }),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
     const link = await kiosk(relayRig.relay.port);

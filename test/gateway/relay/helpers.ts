@@ -154,7 +154,7 @@ export async function startRelayRig(
     logger?: Logger;
     onOffline?: Sip2RelayServerOptions['onOffline'];
     onTransaction?: Sip2RelayServerOptions['onTransaction'];
-    feePayments?: Sip2RelayServerOptions['feePayments'];
+    journal?: Sip2RelayServerOptions['journal'];
     /** The ILS client's request timeout; 2 s unless told. */
     requestTimeoutMs?: number;
   } = {},
@@ -183,7 +183,7 @@ export async function startRelayRig(
     clock: systemClock,
     ...(options.onOffline ? { onOffline: options.onOffline } : {}),
     ...(options.onTransaction ? { onTransaction: options.onTransaction } : {}),
-    ...(options.feePayments ? { feePayments: options.feePayments } : {}),
+    ...(options.journal ? { journal: options.journal } : {}),
   });
   await relay.start();
   return {
