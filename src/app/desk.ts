@@ -233,6 +233,9 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     relayConfig && config.offline.enabled ? offline.relayHandler(relayConfig.offline) : undefined,
     (transaction) => statistics.record(transaction),
     offline,
+    // A fee payment whose answer was lost, and a block, are journaled whatever the policy: the
+    // money is taken, the card kept.
+    offline,
   );
 
   // Counts gathered in memory are written before the database closes (features stop in reverse).

@@ -83,7 +83,11 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
     const { policy, bus, clock, ils } = this.options;
     // The journal and the replayer name their own module: given this feature's logger, each line
     // would name two (a key twice, which log shippers refuse).
-    this.offlineJournal = new OfflineJournal(this.options.db(), { policy, clock, logger: this.options.logger });
+    this.offlineJournal = new OfflineJournal(this.options.db(), {
+      policy,
+      clock,
+      logger: this.options.logger,
+    });
     const journal = this.offlineJournal;
     this.retention = new Retention({
       name: 'offline-purge',
@@ -102,6 +106,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
           checkout: (patron, item, options) => ils.port.client.checkout(patron, item, options),
           checkin: (item, options) => ils.port.client.checkin(item, options),
           feePaid: (patron, options) => ils.port.client.feePaid(patron, options),
+          blockPatron: (patron, options) => ils.port.client.blockPatron(patron, options),
         },
         onEvent: (event) => this.publish(event),
         logger: this.options.logger,

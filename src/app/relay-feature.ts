@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { CarrelError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { IlsClient } from '../devices/ils/index.js';
-import type { OfflineOrdering } from '../gateway/contracts/offline.js';
+import type { OfflineIntake, OfflineOrdering } from '../gateway/contracts/offline.js';
 import { DeviceSupervisor } from '../gateway/devices/supervisor.js';
 import { EventBus } from '../gateway/event-bus.js';
 import { type IlsPort, reconnectBackoff } from '../gateway/families/ils/index.js';
@@ -23,7 +23,10 @@ import {
  * ILS link (reconnected when the ILS could not be reached or stopped answering;
  * the relay answers offline meanwhile). Each relayed checkout,
  * checkin, renew and renew all goes to `onTransaction` (the desk statistics),
- * named by the self-check's relay account.
+ * named by the self-check's relay account. A fee payment whose answer was lost
+ * and which the ILS cannot be asked about, and a block of a patron's card
+ * while the ILS is down, go to `journal` (the offline journal, whatever its
+ * policy: the self-check has taken the cash, or kept the card).
  */
 export class RelayFeature implements Feature {
   readonly name = 'sip2-relay';
@@ -40,6 +43,7 @@ export class RelayFeature implements Feature {
     private readonly onOffline?: RelayOfflineHandler,
     private readonly onTransaction?: RelayTransactionListener,
     private readonly ordering?: OfflineOrdering,
+    private readonly journal?: OfflineIntake,
   ) {}
 
   /** The port the relay listens on (the real one when the config says 0). */
@@ -84,6 +88,7 @@ export class RelayFeature implements Feature {
       ...(this.onOffline ? { onOffline: this.onOffline } : {}),
       ...(this.onTransaction ? { onTransaction: this.onTransaction } : {}),
       ...(this.ordering ? { ordering: this.ordering } : {}),
+      ...(this.journal ? { journal: this.journal } : {}),
     });
     await this.server.start();
   }
@@ -104,9 +109,10 @@ export function relayFeatureFor(
   onOffline?: RelayOfflineHandler,
   onTransaction?: RelayTransactionListener,
   ordering?: OfflineOrdering,
+  journal?: OfflineIntake,
 ): RelayFeature | undefined {
   if (!config) return undefined;
   if (!ils)
     throw new CarrelError('config_invalid', 'the SIP2 relay needs an ILS device (kind: ils) to relay to');
-  return new RelayFeature(config, ils, clock, logger, onOffline, onTransaction, ordering);
+  return new RelayFeature(config, ils, clock, logger, onOffline, onTransaction, ordering, journal);
 }

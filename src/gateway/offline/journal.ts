@@ -25,12 +25,14 @@ import {
 } from './transaction.js';
 
 export {
+  type OfflineBlock,
   type OfflineFee,
   type OfflineKind,
   type OfflineReplayOutcome,
   type OfflineState,
   type OfflineTransaction,
   type OfflineTransactionInput,
+  offlineBlockSchema,
   offlineFeeSchema,
   offlineTransactionSchema,
 } from './transaction.js';
@@ -93,6 +95,48 @@ const MIGRATIONS = [
     SELECT 'offline_transactions_v3', seq FROM sqlite_sequence WHERE name = 'offline_transactions';
   DROP TABLE offline_transactions;
   ALTER TABLE offline_transactions_v3 RENAME TO offline_transactions;
+  CREATE INDEX offline_transactions_by_state ON offline_transactions (state, sequence);
+  CREATE INDEX offline_transactions_by_patron ON offline_transactions (patron, kind, state);
+  CREATE INDEX offline_transactions_by_item ON offline_transactions (item, state, sequence);`,
+  // A self-check's block of a patron's card (SIP2 01) joins them: rebuilt again to widen the CHECK.
+  `CREATE TABLE offline_transactions_v4 (
+    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('checkout', 'checkin', 'feePaid', 'blockPatron')),
+    patron TEXT,
+    item TEXT NOT NULL,
+    terminal TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending'
+      CHECK (state IN ('pending', 'replaying', 'done', 'conflict', 'discarded')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    message TEXT,
+    last_error TEXT,
+    accepted_at INTEGER NOT NULL,
+    settled_at INTEGER,
+    fee_id TEXT,
+    fee_type TEXT,
+    amount_minor INTEGER,
+    currency TEXT,
+    transaction_id TEXT,
+    owed_before_minor INTEGER,
+    card_retained INTEGER,
+    block_message TEXT,
+    CHECK (kind != 'feePaid' OR (patron IS NOT NULL AND amount_minor > 0 AND transaction_id IS NOT NULL)),
+    CHECK (kind != 'blockPatron' OR (patron IS NOT NULL AND card_retained IN (0, 1) AND block_message IS NOT NULL))
+  );
+  INSERT INTO offline_transactions_v4
+    (sequence, id, kind, patron, item, terminal, at, state, attempts, reason, message, last_error,
+     accepted_at, settled_at, fee_id, fee_type, amount_minor, currency, transaction_id, owed_before_minor)
+    SELECT sequence, id, kind, patron, item, terminal, at, state, attempts, reason, message, last_error,
+     accepted_at, settled_at, fee_id, fee_type, amount_minor, currency, transaction_id, owed_before_minor
+    FROM offline_transactions;
+  DELETE FROM sqlite_sequence WHERE name = 'offline_transactions_v4';
+  INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'offline_transactions_v4', seq FROM sqlite_sequence WHERE name = 'offline_transactions';
+  DROP TABLE offline_transactions;
+  ALTER TABLE offline_transactions_v4 RENAME TO offline_transactions;
   CREATE INDEX offline_transactions_by_state ON offline_transactions (state, sequence);
   CREATE INDEX offline_transactions_by_patron ON offline_transactions (patron, kind, state);
   CREATE INDEX offline_transactions_by_item ON offline_transactions (item, state, sequence);`,
@@ -178,6 +222,13 @@ export class OfflineJournal {
          VALUES (?, 'feePaid', ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ),
       ),
+      insertBlock: writes(
+        db.prepare(
+          `INSERT INTO offline_transactions (id, kind, patron, item, terminal, at, accepted_at,
+           card_retained, block_message)
+         VALUES (?, 'blockPatron', ?, '', ?, ?, ?, ?, ?)`,
+        ),
+      ),
       owedBefore: writes(
         db.prepare(
           'UPDATE offline_transactions SET owed_before_minor = ? WHERE id = ? AND owed_before_minor IS NULL',
@@ -260,6 +311,7 @@ export class OfflineJournal {
     }
     const tx = parsed.data;
     if (tx.kind === 'feePaid') return this.acceptFeePayment(tx);
+    if (tx.kind === 'blockPatron') return this.acceptBlock(tx);
     if (tx.kind === 'checkout' && tx.patron === undefined)
       throw new OfflineError('offline_invalid_transaction', 'an offline checkout needs a patron');
     const policy = this.policy();
@@ -328,6 +380,30 @@ export class OfflineJournal {
       { id, sequence, kind: tx.kind, amountMinor: fee.amountMinor },
       'offline fee payment journaled',
     );
+    return { id, sequence };
+  }
+
+  /**
+   * A block of a patron's card is journaled whatever the policy and its limits: the self-check
+   * has kept the card (stolen, say), and refusing the record would leave the card usable at the
+   * ILS, not unblocked here.
+   */
+  private acceptBlock(tx: Extract<OfflineTransactionInput, { kind: 'blockPatron' }>): {
+    id: string;
+    sequence: number;
+  } {
+    const id = randomUUID();
+    const result = this.statements.insertBlock.run(
+      id,
+      tx.patron,
+      tx.terminal,
+      tx.at,
+      this.clock.now(),
+      tx.block.cardRetained ? 1 : 0,
+      tx.block.message,
+    );
+    const sequence = Number(result.lastInsertRowid);
+    this.logger.info({ id, sequence, kind: tx.kind }, 'offline block journaled');
     return { id, sequence };
   }
 

@@ -6,12 +6,19 @@
  * could mark it done — is settled without being sent twice. Checkouts go out
  * with no block and the journaled time as the transaction date, as SIP2
  * intends for store-and-forward. An ILS that stops answering ends the run and
- * leaves the transaction waiting; a refusal becomes a conflict for staff.
+ * leaves the transaction waiting; a refusal becomes a conflict for staff. A
+ * journaled block of a patron's card (01) is sent as it is: the ILS may see a
+ * block twice, and it answers with the patron's status, not a yes or no.
  */
 import { CarrelError, describeError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { borrowerNamedIn, isCharged, isCheckedIn, listsChargedItem } from '../../devices/ils/lost-answer.js';
-import type { CheckinOptions, CheckoutOptions, FeePaidOptions } from '../../devices/ils/requests.js';
+import type {
+  BlockPatronOptions,
+  CheckinOptions,
+  CheckoutOptions,
+  FeePaidOptions,
+} from '../../devices/ils/requests.js';
 import type { Sip2Message } from '../../protocols/sip2/index.js';
 import { replayFeePayment } from './fee-replay.js';
 import type {
@@ -37,6 +44,11 @@ export interface IlsForReplay {
   ): Promise<{ message: Sip2Message<'patronInformationResponse'> }>;
   /** Fee payments (37); without it (and patronInformation) a journaled payment is a conflict. */
   feePaid?(patron: string, options: FeePaidOptions): Promise<{ message: Sip2Message<'feePaidResponse'> }>;
+  /** Blocks of a patron's card (01); without it a journaled block is a conflict. */
+  blockPatron?(
+    patron: string,
+    options: BlockPatronOptions,
+  ): Promise<{ message: Sip2Message<'patronStatusResponse'> }>;
   checkout(
     patron: string,
     item: string,
@@ -215,6 +227,7 @@ export class OfflineReplayer {
 
   private replay(tx: OfflineTransaction): Promise<Settlement> {
     if (tx.kind === 'feePaid') return replayFeePayment(tx, this.ils, this.journal);
+    if (tx.kind === 'blockPatron') return this.replayBlock(tx);
     return tx.kind === 'checkout' ? this.replayCheckout(tx) : this.replayCheckin(tx);
   }
 
@@ -232,6 +245,15 @@ export class OfflineReplayer {
     const answer = (await this.ils.checkout(patron, tx.item, { noBlock: true, transactionDate: at })).message;
     if (answer.ok) return { state: 'done', outcome: 'sent' };
     return refused(answer.screenMessage);
+  }
+
+  /** A block: sent as journaled (the ILS's 24 is its patron's status, no yes or no to read). */
+  private async replayBlock(tx: OfflineTransaction): Promise<Settlement> {
+    const { patron, block } = tx;
+    if (patron === undefined || block === undefined) return { state: 'conflict', reason: 'patron_missing' };
+    if (!this.ils.blockPatron) return { state: 'conflict', reason: 'block_replay_unsupported' };
+    await this.ils.blockPatron(patron, { cardRetained: block.cardRetained, message: block.message });
+    return { state: 'done', outcome: 'sent' };
   }
 
   private async replayCheckin(tx: OfflineTransaction): Promise<Settlement> {

@@ -1,7 +1,8 @@
 /**
  * What the offline journal holds: a checkout or checkin taken while the ILS
- * could not be reached, or a fee payment (SIP2 37) whose money is already in a
- * cash box. The input as circulation gives it, the row as stored, the view.
+ * could not be reached, a fee payment (SIP2 37) whose money is already in a
+ * cash box, or a self-check's block of a patron's card (SIP2 01: a card it
+ * kept as stolen). The input as circulation gives it, the row as stored, the view.
  */
 import { z } from 'zod';
 import { FEE_TYPE, type FeeType } from '../../protocols/sip2/index.js';
@@ -41,11 +42,30 @@ const feePaidSchema = z.strictObject({
   at,
 });
 
-export const offlineTransactionSchema = z.discriminatedUnion('kind', [circulationSchema, feePaidSchema]);
+/** A block of the patron's card: whether the self-check kept it (card retained) and its words for it (AL). */
+export const offlineBlockSchema = z.strictObject({
+  cardRetained: z.boolean(),
+  message: z.string().max(255),
+});
+
+const blockPatronSchema = z.strictObject({
+  kind: z.literal('blockPatron'),
+  patron: text,
+  block: offlineBlockSchema,
+  terminal: text,
+  at,
+});
+
+export const offlineTransactionSchema = z.discriminatedUnion('kind', [
+  circulationSchema,
+  feePaidSchema,
+  blockPatronSchema,
+]);
 
 export type OfflineTransactionInput = z.input<typeof offlineTransactionSchema>;
 export type OfflineKind = OfflineTransactionInput['kind'];
 export type OfflineFee = z.infer<typeof offlineFeeSchema>;
+export type OfflineBlock = z.infer<typeof offlineBlockSchema>;
 
 /**
  * pending: waiting for replay. replaying: being replayed (or the process died
@@ -63,10 +83,12 @@ export interface OfflineTransaction {
   kind: OfflineKind;
   /** Staff-only: never log it or put it in an event. */
   patron?: string;
-  /** The item; empty for a fee payment. */
+  /** The item; empty for a fee payment and a block. */
   item: string;
   /** A fee payment's fee and amount. */
   fee?: OfflineFee;
+  /** A block's card retained flag and message. */
+  block?: OfflineBlock;
   terminal: string;
   at: number;
   state: OfflineState;
@@ -103,6 +125,8 @@ export interface OfflineRow {
   currency: string | null;
   transaction_id: string | null;
   owed_before_minor: number | null;
+  card_retained: number | null;
+  block_message: string | null;
 }
 
 export function toTransaction(row: OfflineRow): OfflineTransaction {
@@ -113,6 +137,9 @@ export function toTransaction(row: OfflineRow): OfflineTransaction {
     ...(row.patron !== null && { patron: row.patron }),
     item: row.item,
     ...(row.kind === 'feePaid' && { fee: feeOf(row) }),
+    ...(row.kind === 'blockPatron' && {
+      block: { cardRetained: row.card_retained === 1, message: row.block_message ?? '' },
+    }),
     terminal: row.terminal,
     at: row.at,
     state: row.state,

@@ -9,6 +9,7 @@ export {
   sip2RelayOfflineSchema,
   sip2RelaySchema,
 } from './config.js';
+export { RELAY_FEE_UNCHECKED_MESSAGE } from './fee-payment.js';
 export {
   isRelayedRequest,
   type OfflineContext,
@@ -19,6 +20,7 @@ export {
   offlineTransactionTime,
   type RelayOfflinePolicy,
 } from './offline.js';
+export { RELAY_BLOCK_JOURNALED_MESSAGE } from './relaying.js';
 export { Sip2RelayServer, type Sip2RelayServerOptions } from './server.js';
 export {
   type IlsForRelay,

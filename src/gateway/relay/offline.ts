@@ -58,6 +58,8 @@ export interface OfflineContext {
   institutionId: string;
   /** AN for a 98. */
   terminalLocation?: string;
+  /** The offline journal takes blocks of patrons' cards (01): the 98's BX says so. */
+  blocksJournaled?: boolean;
 }
 
 /**
@@ -80,17 +82,18 @@ export function offlineAcsStatus(context: OfflineContext): AnySip2MessageInput {
     dateTimeSync: formatSip2Date(context.now, { timeZone: context.timeZone }),
     protocolVersion: '2.00',
     institutionId: context.institutionId,
-    supportedMessages: offlineSupportedMessages(policy),
+    supportedMessages: offlineSupportedMessages(policy, context.blocksJournaled === true),
     ...(context.terminalLocation ? { terminalLocation: context.terminalLocation } : {}),
     screenMessage: [policy.screenMessage],
   };
 }
 
 /**
- * BX while the ILS is down: 99, 97 and 93, which the relay answers itself, and
- * the checkin and checkout the policy takes offline; every other message N.
+ * BX while the ILS is down: 99, 97 and 93, which the relay answers itself, the
+ * checkin and checkout the policy takes offline, and block patron where the
+ * journal takes it; every other message N.
  */
-function offlineSupportedMessages(policy: RelayOfflinePolicy): SupportedMessages {
+function offlineSupportedMessages(policy: RelayOfflinePolicy, blocksJournaled: boolean): SupportedMessages {
   const supported = Object.fromEntries(
     SUPPORTED_MESSAGE_FLAGS.map((message) => [message, false]),
   ) as SupportedMessages;
@@ -99,6 +102,7 @@ function offlineSupportedMessages(policy: RelayOfflinePolicy): SupportedMessages
   supported.login = true;
   supported.checkin = policy.checkinOk;
   supported.checkout = policy.checkoutOk;
+  supported.blockPatron = blocksJournaled;
   return supported;
 }
 

@@ -6,9 +6,15 @@
  */
 import { describeError } from '../../core/errors.js';
 import { IlsError } from '../../devices/ils/index.js';
-import type { AnySip2Message, AnySip2MessageInput, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
+import type {
+  AnySip2Message,
+  AnySip2MessageInput,
+  Sip2Message,
+  Sip2VerbatimBody,
+} from '../../protocols/sip2/index.js';
 import type { OfflineOrdering } from '../contracts/offline.js';
 import type { Sip2RelayAccount } from './config.js';
+import { type RelayedFeePayment, relayFeePayment } from './fee-payment.js';
 import type { IlsForRelay, RelaySessionContext } from './session-context.js';
 import { countedKind, type RelayAnswerSource, type RelayTransaction } from './statistics.js';
 
@@ -41,6 +47,7 @@ export function relayToIls(
   refusal: () => AnySip2MessageInput,
   asItCame?: Sip2VerbatimBody,
 ): Promise<RelayedAnswer> {
+  if (request.type === 'feePaid') return relayedFeePayment(context, account, request, refusal, asItCame);
   let exchange: ReturnType<IlsForRelay['exchange']>;
   try {
     // Most of the time nothing is journaled to wait behind: no wait, no promise of its own, then.
@@ -62,6 +69,30 @@ function fromIls(exchange: Awaited<ReturnType<IlsForRelay['exchange']>>): Relaye
   return { answer: exchange.message, source: FROM_ILS, verbatim: exchange.verbatim };
 }
 
+/**
+ * A fee payment: its fee list read before the 37 and again when its answer is lost
+ * (fee-payment.ts), so the self-check is never told "not accepted" of money the ILS may have.
+ */
+async function relayedFeePayment(
+  context: RelaySessionContext,
+  account: Sip2RelayAccount | undefined,
+  request: Sip2Message<'feePaid'>,
+  refusal: () => AnySip2MessageInput,
+  asItCame?: Sip2VerbatimBody,
+): Promise<RelayedAnswer> {
+  let paid: RelayedFeePayment;
+  try {
+    if (context.ordering && context.ordering.isClear?.() !== true)
+      await behindBacklog(context.ordering, request);
+    paid = await relayFeePayment(context, account, request, asItCame);
+  } catch (error) {
+    return answeredOffline(context, account, request, refusal, error);
+  }
+  if (paid.from === 'ils') return fromIls(paid.exchange);
+  if (paid.from === 'verified') return { answer: paid.answer, source: FROM_ILS };
+  return { answer: paid.answer, source: { offline: true, errorCode: `fee_payment_${paid.from}` } };
+}
+
 /** The ILS could not be reached: the offline answer. A request the link cannot carry is thrown. */
 async function answeredOffline(
   context: RelaySessionContext,
@@ -76,6 +107,8 @@ async function answeredOffline(
     'ILS unreachable: answering offline',
   );
   const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
+  if (request.type === 'blockPatron' && context.journal && account)
+    return journaledBlock(context, account, request, refusal, source);
   if (request.type !== 'scStatus' && context.onOffline && account) {
     const outcome = await context.onOffline(request, account, context.timeZone);
     if ('answer' in outcome) return { answer: outcome.answer, source };
@@ -83,6 +116,40 @@ async function answeredOffline(
     return { answer: refusal(), source: { offline: true, errorCode: outcome.refused } };
   }
   return { answer: refusal(), source };
+}
+
+/** What a self-check is told of a block of a card the journal took while the ILS is down. */
+export const RELAY_BLOCK_JOURNALED_MESSAGE = 'Card blocked: the library system will be told when it is back';
+
+/**
+ * A block of a patron's card (01) while the ILS is down: journaled whatever the offline policy,
+ * for the replay to send when the ILS is back (a card the self-check kept as stolen must not stay
+ * usable there), and answered with the offline 24 (privileges denied) saying so. A journal that
+ * will not take it gets the refusal, its reason counted.
+ */
+function journaledBlock(
+  context: RelaySessionContext,
+  account: Sip2RelayAccount,
+  request: Sip2Message<'blockPatron'>,
+  refusal: () => AnySip2MessageInput,
+  source: RelayAnswerSource,
+): RelayedAnswer {
+  try {
+    context.journal?.accept({
+      kind: 'blockPatron',
+      patron: request.patronIdentifier,
+      terminal: account.kioskUser,
+      at: context.clock.now(),
+      block: { cardRetained: request.cardRetained, message: request.blockedCardMessage },
+    });
+  } catch (error) {
+    const { code } = describeError(error);
+    context.logger.error({ code }, 'block of a patron card not journaled: staff must block it at the ILS');
+    return { answer: refusal(), source: { offline: true, errorCode: code } };
+  }
+  const answer = refusal();
+  if (answer.type !== 'patronStatusResponse') return { answer, source };
+  return { answer: { ...answer, screenMessage: [RELAY_BLOCK_JOURNALED_MESSAGE] }, source };
 }
 
 /**

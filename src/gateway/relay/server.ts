@@ -16,7 +16,7 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { OfflineOrdering } from '../contracts/offline.js';
+import type { OfflineIntake, OfflineOrdering } from '../contracts/offline.js';
 import type { Feature } from '../feature.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import { type IlsForRelay, type RelayOfflineHandler, RelaySession } from './session.js';
@@ -46,6 +46,11 @@ export interface Sip2RelayServerOptions {
   onTransaction?: RelayTransactionListener;
   /** The offline backlog each relayed request about an item or patron waits for. */
   ordering?: OfflineOrdering;
+  /**
+   * The offline journal, for a fee payment whose answer was lost and which the ILS cannot be asked
+   * about, and a block of a patron's card while the ILS is down (whatever the offline policy).
+   */
+  journal?: OfflineIntake;
 }
 
 export class Sip2RelayServer implements Feature {
@@ -211,7 +216,8 @@ export class Sip2RelayServer implements Feature {
   /** Serves one self-check over any duplex stream; `source` is its address (for the per-address limit). */
   attach(stream: Duplex, source = 'unknown'): void {
     this.accepted++;
-    const { ils, ilsForAccount, clock, timeZone, onOffline, onTransaction, ordering, config } = this.options;
+    const { ils, ilsForAccount, clock, timeZone, onOffline, onTransaction, ordering, journal, config } =
+      this.options;
     const session = new RelaySession(
       stream,
       {
@@ -227,6 +233,7 @@ export class Sip2RelayServer implements Feature {
         ...(onOffline ? { onOffline } : {}),
         ...(onTransaction ? { onTransaction } : {}),
         ...(ordering ? { ordering } : {}),
+        ...(journal ? { journal } : {}),
       },
       (done) => this.forget(done),
     );

@@ -6,7 +6,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { AnySip2Message, AnySip2MessageInput, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
-import type { OfflineOrdering } from '../contracts/offline.js';
+import type { OfflineIntake, OfflineOrdering } from '../contracts/offline.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
 import type { RelaySession } from './session.js';
 import type { RelayTransactionListener } from './statistics.js';
@@ -54,6 +54,13 @@ export interface RelaySessionContext {
   onTransaction?: RelayTransactionListener;
   /** The offline backlog: a request about an item or patron waits for their journaled work first. */
   ordering?: OfflineOrdering;
+  /**
+   * The offline journal, for what it takes whatever its policy: a fee payment whose 37 went out
+   * and whose answer was lost while the ILS cannot say whether it has it (the cash is taken), and
+   * a block of a patron's card (01) while the ILS is down (the self-check kept the card). None:
+   * such a payment, and such a block, is refused.
+   */
+  journal?: OfflineIntake;
   /** Told before a connection that did not log in in time is closed (the server logs it per source). */
   onLoginTimeout?: (session: RelaySession) => void;
 }

@@ -322,6 +322,7 @@ export class RelaySession {
       timeZone: this.context.timeZone,
       institutionId: this.institutionId,
       ...(this.account?.location ? { terminalLocation: this.account.location } : {}),
+      blocksJournaled: this.context.journal !== undefined,
     };
   }
 

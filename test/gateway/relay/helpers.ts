@@ -124,6 +124,7 @@ export async function connectIlsClient(
     password?: string;
     charset?: Sip2Charset;
     pool?: { size: number; maxWaiting: number };
+    requestTimeoutMs?: number;
   } = {},
 ): Promise<IlsClient> {
   const client = IlsClient.create({
@@ -135,7 +136,7 @@ export async function connectIlsClient(
     institution: 'RIVERSIDE',
     charset: settings.charset ?? 'utf-8',
     heartbeatSeconds: 0,
-    requestTimeoutMs: 2000,
+    requestTimeoutMs: settings.requestTimeoutMs ?? 2000,
     connectTimeoutMs: 1000,
     pool: settings.pool ?? { size: 1, maxWaiting: 10 },
   });
@@ -153,6 +154,9 @@ export async function startRelayRig(
     logger?: Logger;
     onOffline?: Sip2RelayServerOptions['onOffline'];
     onTransaction?: Sip2RelayServerOptions['onTransaction'];
+    journal?: Sip2RelayServerOptions['journal'];
+    /** The ILS client's request timeout; 2 s unless told. */
+    requestTimeoutMs?: number;
   } = {},
 ): Promise<RelayRig> {
   const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
@@ -161,6 +165,7 @@ export async function startRelayRig(
     password: options.ilsPassword ?? 'kiosk1pw',
     charset: options.ilsCharset ?? 'utf-8',
     pool: { size: 2, maxWaiting: 100 },
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   });
   const relay = new Sip2RelayServer({
     config: parseSip2RelayConfig({
@@ -178,6 +183,7 @@ export async function startRelayRig(
     clock: systemClock,
     ...(options.onOffline ? { onOffline: options.onOffline } : {}),
     ...(options.onTransaction ? { onTransaction: options.onTransaction } : {}),
+    ...(options.journal ? { journal: options.journal } : {}),
   });
   await relay.start();
   return {

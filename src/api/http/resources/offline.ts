@@ -15,9 +15,9 @@ const STATES = ['pending', 'replaying', 'done', 'conflict', 'discarded'] as cons
 export const offlineTransactionViewSchema = z.object({
   id: z.string(),
   sequence: z.number().int().describe('the order transactions are replayed in'),
-  kind: z.enum(['checkout', 'checkin', 'feePaid']),
+  kind: z.enum(['checkout', 'checkin', 'feePaid', 'blockPatron']),
   patron: z.string().optional().describe('staff tokens only'),
-  item: z.string().describe('the item; empty for a fee payment'),
+  item: z.string().describe('the item; empty for a fee payment and a block'),
   fee: z
     .object({
       id: z.string().optional(),
@@ -29,6 +29,10 @@ export const offlineTransactionViewSchema = z.object({
     })
     .optional()
     .describe('a fee payment: the fee, the amount in minor units, its transaction id'),
+  block: z
+    .object({ cardRetained: z.boolean(), message: z.string() })
+    .optional()
+    .describe("a block of the patron's card: whether the self-check kept it, and its words for it"),
   terminal: z.string(),
   at: z.string().describe('when the patron did it (ISO 8601)'),
   state: z.enum(STATES),
