@@ -278,7 +278,7 @@ describe('a card’s chip being encoded', () => {
     expect(issued.status).toBe(200);
     const { issueId, cardNumber } = issued.json;
     // The card encoded before taken off; the new card laid alone on the card pad, its chip blank.
-    const uid = await blankCardAlone();
+    await blankCardAlone();
     link.holdNextWrite();
     const encoding = call('POST', `/cards/${issueId}/rfid`);
     await link.writeHeld();
