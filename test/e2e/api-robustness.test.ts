@@ -212,8 +212,9 @@ describe('without tokens (loopback)', () => {
           },
           `${template} ${data.slice(0, 60)}`,
         );
-        // fastify refuses __proto__ keys outright (400); anything else is printed or refused as a template matter.
-        const expected = data.includes('__proto__') ? [400] : [202, 422, 503];
+        // fastify refuses __proto__ keys outright (400), and Carrel a body nested deeper than 64 levels
+        // (400, nothing printed); anything else is printed or refused as a template matter.
+        const expected = data.includes('__proto__') || data.includes(deep) ? [400] : [202, 422, 503];
         expect(expected, answer.text).toContain(answer.status);
       }
     }
