@@ -279,12 +279,27 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
       terminal: 'desk-1',
       at: at + 60_000,
     });
-    expect(holdUnsettledAfterRestore(db, new Date('2026-12-04T02:30:00Z'))).toBe(1);
+    // A fee payment and a card block a self-check's relay journaled: neither is about an item.
+    const feePaid = journal.accept({
+      kind: 'feePaid',
+      patron: '21000003',
+      fee: { id: 'F-1001', type: 'overdue', amountMinor: 250, currency: 'EUR', transactionId: 'bk-1' },
+      terminal: 'selfcheck-1',
+      at: at + 120_000,
+    });
+    const blocked = journal.accept({
+      kind: 'blockPatron',
+      patron: '21000003',
+      block: { cardRetained: true, message: 'card kept' },
+      terminal: 'selfcheck-1',
+      at: at + 180_000,
+    });
+    expect(holdUnsettledAfterRestore(db, new Date('2026-12-04T02:30:00Z'))).toBe(3);
     db.close();
 
     // A monitor sees how many, not which.
     const monitor = await openPage(MONITOR);
-    await expect.poll(() => monitor.locator('#offline-conflict').textContent()).toBe('2');
+    await expect.poll(() => monitor.locator('#offline-conflict').textContent()).toBe('4');
     // Conflicts wait for staff, not for the ILS: nothing is waiting to be sent.
     expect(await monitor.locator('#offline-pending').textContent()).toBe('0');
     expect(await monitor.locator('#conflicts-box').isHidden()).toBe(true);
@@ -292,10 +307,14 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
 
     const admin = await openPage(ADMIN);
     const conflict = (id: string) => admin.locator(`#conflicts li[data-transaction="${id}"]`);
-    await expect.poll(() => admin.locator('#conflicts li').count()).toBe(2);
+    await expect.poll(() => admin.locator('#conflicts li').count()).toBe(4);
     expect(await conflict(lentToAnother.id).locator('.what').textContent()).toMatch(
       /^Checkout of item 31000001, /,
     );
+    expect(await conflict(feePaid.id).locator('.what').textContent()).toMatch(
+      /^Fee payment for fee F-1001, /,
+    );
+    expect(await conflict(blocked.id).locator('.what').textContent()).toMatch(/^Card block, the card kept, /);
     expect(await conflict(lentToAnother.id).locator('.why').textContent()).toBe(
       'the ILS has the item out to another patron',
     );
@@ -312,6 +331,10 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
 
     await conflict(lentToAnother.id).getByRole('button', { name: 'Discard' }).click();
     await expect.poll(() => conflict(lentToAnother.id).count()).toBe(0);
+    for (const id of [feePaid.id, blocked.id]) {
+      await conflict(id).getByRole('button', { name: 'Discard' }).click();
+      await expect.poll(() => conflict(id).count()).toBe(0);
+    }
     await conflict(restored.id).getByRole('button', { name: 'Send again' }).click();
     await expect.poll(() => admin.locator('#conflicts-box').isHidden()).toBe(true);
     await expect.poll(() => admin.locator('#offline-conflict').textContent()).toBe('0');

@@ -384,7 +384,17 @@ const CONFLICT_REASONS = {
   patron_missing: 'no patron was recorded',
   restored_from_backup: 'restored from a backup: the ILS may have it already',
 };
-const KINDS = { checkout: 'Checkout', checkin: 'Checkin', feePaid: 'Fee payment' };
+const KINDS = { checkout: 'Checkout', checkin: 'Checkin', feePaid: 'Fee payment', blockPatron: 'Card block' };
+
+/** What a journaled transaction was, in the desk's words: the item a checkout or checkin is about, the fee a payment is for; never the patron. */
+function transactionWhat(tx) {
+  const kind = KINDS[tx.kind] ?? tx.kind;
+  if (tx.item) return `${kind} of item ${tx.item}`;
+  if (tx.kind === 'feePaid' && tx.fee)
+    return tx.fee.id ? `${kind} for fee ${tx.fee.id}` : `${kind} on the account`;
+  if (tx.kind === 'blockPatron' && tx.block) return tx.block.cardRetained ? `${kind}, the card kept` : kind;
+  return kind;
+}
 
 async function showConflicts() {
   let transactions;
@@ -405,7 +415,7 @@ function conflictItem(tx) {
   const what = document.createElement('p');
   what.className = 'what';
   const taken = new Date(tx.at);
-  what.textContent = `${KINDS[tx.kind] ?? tx.kind} of item ${tx.item}, ${taken.toLocaleDateString()} ${taken.toLocaleTimeString()}`;
+  what.textContent = `${transactionWhat(tx)}, ${taken.toLocaleDateString()} ${taken.toLocaleTimeString()}`;
   const why = document.createElement('p');
   why.className = 'why';
   why.textContent = CONFLICT_REASONS[tx.reason] ?? tx.reason ?? 'in conflict';
