@@ -85,6 +85,7 @@ export class RelayFeature implements Feature {
       logger: this.logger,
       clock: this.clock,
       timeZone: main.config.timeZone,
+      institution: main.config.institution,
       ...(this.onOffline ? { onOffline: this.onOffline } : {}),
       ...(this.onTransaction ? { onTransaction: this.onTransaction } : {}),
       ...(this.ordering ? { ordering: this.ordering } : {}),

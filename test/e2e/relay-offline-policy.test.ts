@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ilsSimulators } from '../../simulators/ils/family.js';
-import { TRANSCRIPT_DATE as DATE, KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
+import { TRANSCRIPT_DATE as DATE, type KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-
-const USER = 'selfcheck-1';
-const PASSWORD = 'relay-secret';
+import { loggedInSelfCheck, withRelay } from '../helpers/relay-desk.js';
 
 /**
  * A desk whose offline journal takes checkins but no checkouts (offline.checkouts false: the
@@ -17,42 +15,19 @@ describe('the relay’s 98 on a desk whose journal takes no checkouts', () => {
   let link: KioskLink;
 
   beforeAll(async () => {
-    testDesk = await startTestDesk((config) => ({
-      ...config,
-      offline: { ...config.offline, enabled: true, checkouts: false, checkins: true },
-      sip2Relay: {
-        port: 0,
-        host: '127.0.0.1',
-        accounts: [
-          {
-            kioskUser: USER,
-            kioskPassword: PASSWORD,
-            charset: 'utf-8',
-            terminator: 'CR',
-            errorDetection: true,
-          },
-        ],
-        offline: {
-          offlineOk: true,
-          checkinOk: true,
-          checkoutOk: true,
-          timeoutPeriod: 30,
-          retriesAllowed: 3,
-          screenMessage: 'ILS offline',
+    testDesk = await startTestDesk((config) =>
+      withRelay(
+        {
+          ...config,
+          offline: { ...config.offline, enabled: true, checkouts: false, checkins: true },
         },
-        maxConnections: 8,
-        maxConnectionsPerAddress: 8,
-        loginTimeoutSeconds: 10,
-        maxFrameSize: 8192,
-        idleTimeoutSeconds: 600,
-      },
-    }));
+        { offlineOk: true, checkinOk: true, checkoutOk: true },
+      ),
+    );
     await waitForDevice(testDesk.api, 'ils', 'online');
     await testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!.close();
     await waitForDevice(testDesk.api, 'ils', 'offline', 15_000);
-    link = await KioskLink.open(Number(/:(\d+)$/.exec(testDesk.desk.urls().sip2Relay ?? '')?.[1]));
-    const login = await link.request(withErrorDetection(`9300CN${USER}|CO${PASSWORD}|CPMAIN|`, 0));
-    expect(login?.toString('latin1')).toMatch(/^941/);
+    link = await loggedInSelfCheck(testDesk);
   });
 
   afterAll(async () => {
@@ -64,6 +39,8 @@ describe('the relay’s 98 on a desk whose journal takes no checkouts', () => {
     const status = (await link.request(withErrorDetection('9900302.00', 1)))!.toString('latin1');
     // 98, online N, checkin ok Y, checkout ok N (SIP2 2.00: the ACS status's first three flags).
     expect(status.slice(0, 5)).toBe('98NYN');
+    // The self-check has named no institution yet: the relay names the library's, as the ILS would.
+    expect(status.slice(36)).toMatch(/^AORIVERSIDE\|/);
     const checkin = (await link.request(
       withErrorDetection(`09N${DATE}${DATE}APMAIN|AORIVERSIDE|AB31000001|AC|`, 2),
     ))!.toString('latin1');

@@ -36,6 +36,11 @@ export interface Sip2RelayServerOptions {
    * answers are dated in it and their store-and-forward dates read in it. The machine's when unset.
    */
   timeZone?: string | undefined;
+  /**
+   * The library's institution id on the ILS link (the ILS device's `institution`): the relay's own
+   * answers name it (AO) until a self-check has named its own.
+   */
+  institution?: string | undefined;
   /** Answers a request taken while the ILS is down (the offline journal); undefined refuses it. */
   onOffline?: RelayOfflineHandler;
   /**
@@ -216,8 +221,18 @@ export class Sip2RelayServer implements Feature {
   /** Serves one self-check over any duplex stream; `source` is its address (for the per-address limit). */
   attach(stream: Duplex, source = 'unknown'): void {
     this.accepted++;
-    const { ils, ilsForAccount, clock, timeZone, onOffline, onTransaction, ordering, journal, config } =
-      this.options;
+    const {
+      ils,
+      ilsForAccount,
+      clock,
+      timeZone,
+      institution,
+      onOffline,
+      onTransaction,
+      ordering,
+      journal,
+      config,
+    } = this.options;
     const session = new RelaySession(
       stream,
       {
@@ -226,6 +241,7 @@ export class Sip2RelayServer implements Feature {
         clock,
         logger: this.logger,
         timeZone,
+        institution,
         onLoginTimeout: (timedOut) =>
           this.connectionLog.note(this.sourceOf.get(timedOut) ?? 'unknown', 'loginTimeout', {
             seconds: config.loginTimeoutSeconds,

@@ -49,6 +49,8 @@ export interface RelaySessionContext {
   logger: Logger;
   /** The ILS's zone (its device's timeZone), which its local dates and the self-check's are in; the machine's when unset. */
   timeZone?: string | undefined;
+  /** The library's institution id on the ILS link: the relay's own answers' AO until the self-check names one. */
+  institution?: string | undefined;
   onOffline?: RelayOfflineHandler;
   /** Counts each relayed checkout, checkin, renew and renew all (the desk statistics). */
   onTransaction?: RelayTransactionListener;

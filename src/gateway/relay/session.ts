@@ -320,7 +320,7 @@ export class RelaySession {
       policy: this.offlinePolicy,
       now: new Date(this.context.clock.now()),
       timeZone: this.context.timeZone,
-      institutionId: this.institutionId,
+      institutionId: this.institutionId || (this.context.institution ?? ''),
       ...(this.account?.location ? { terminalLocation: this.account.location } : {}),
       blocksJournaled: this.context.journal !== undefined,
     };
