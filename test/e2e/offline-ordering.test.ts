@@ -3,6 +3,7 @@ import { ilsSimulators } from '../../simulators/ils/family.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { RELAY_PASSWORD, RELAY_USER, relayPortOf, withRelay } from '../helpers/relay-desk.js';
 import { until } from '../helpers/until.js';
 import { Sip2TestClient } from '../simulators/ils/sip2-client.js';
 
@@ -20,49 +21,25 @@ let ils: IlsSimulator | undefined;
 let ilsPort: number;
 let relayPort: number;
 
-const RELAY_USER = 'selfcheck-1';
-const RELAY_PASSWORD = 'relay-secret';
-
 beforeAll(async () => {
-  testDesk = await startTestDesk((config) => ({
-    ...config,
-    offline: {
-      ...config.offline,
-      enabled: true,
-      checkouts: true,
-      checkins: true,
-      maxCheckoutsPerPatron: 20,
-      maxTransactionsTotal: 100,
-    },
-    sip2Relay: {
-      port: 0,
-      host: '127.0.0.1',
-      accounts: [
-        {
-          kioskUser: RELAY_USER,
-          kioskPassword: RELAY_PASSWORD,
-          charset: 'utf-8',
-          terminator: 'CR',
-          errorDetection: true,
+  testDesk = await startTestDesk((config) =>
+    withRelay(
+      {
+        ...config,
+        offline: {
+          ...config.offline,
+          enabled: true,
+          checkouts: true,
+          checkins: true,
+          maxCheckoutsPerPatron: 20,
+          maxTransactionsTotal: 100,
         },
-      ],
-      offline: {
-        offlineOk: true,
-        checkinOk: true,
-        checkoutOk: true,
-        timeoutPeriod: 30,
-        retriesAllowed: 3,
-        screenMessage: 'ILS offline',
       },
-      maxConnections: 8,
-      maxConnectionsPerAddress: 8,
-      loginTimeoutSeconds: 10,
-      maxFrameSize: 8192,
-      idleTimeoutSeconds: 600,
-    },
-  }));
+      { offlineOk: true, checkinOk: true, checkoutOk: true },
+    ),
+  );
   await waitForDevice(testDesk.api, 'ils', 'online');
-  relayPort = Number(/:(\d+)$/.exec(testDesk.desk.urls().sip2Relay ?? '')?.[1]);
+  relayPort = relayPortOf(testDesk);
   const builtIn = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
   ilsPort = builtIn.port;
   await builtIn.close();

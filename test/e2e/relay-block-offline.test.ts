@@ -3,13 +3,12 @@ import { ilsSimulators } from '../../simulators/ils/family.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import type { OfflineTransaction } from '../../src/gateway/offline/index.js';
 import { RELAY_BLOCK_JOURNALED_MESSAGE } from '../../src/gateway/relay/index.js';
-import { TRANSCRIPT_DATE as DATE, KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
+import { TRANSCRIPT_DATE as DATE, type KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { loggedInSelfCheck, RELAY_USER, withRelay } from '../helpers/relay-desk.js';
 import { until } from '../helpers/until.js';
 
-const USER = 'selfcheck-1';
-const PASSWORD = 'relay-secret';
 const ALICE = '21000001';
 
 /**
@@ -24,40 +23,17 @@ describe('a block of a patron’s card through the relay while the ILS is down',
   let ilsBack: IlsSimulator | undefined;
 
   beforeAll(async () => {
-    testDesk = await startTestDesk((config) => ({
-      ...config,
-      offline: { ...config.offline, enabled: false },
-      sip2Relay: {
-        port: 0,
-        host: '127.0.0.1',
-        accounts: [
-          {
-            kioskUser: USER,
-            kioskPassword: PASSWORD,
-            charset: 'utf-8',
-            terminator: 'CR',
-            errorDetection: true,
-          },
-        ],
-        offline: {
-          offlineOk: true,
-          checkinOk: false,
-          checkoutOk: false,
-          timeoutPeriod: 30,
-          retriesAllowed: 3,
-          screenMessage: 'ILS offline',
+    testDesk = await startTestDesk((config) =>
+      withRelay(
+        {
+          ...config,
+          offline: { ...config.offline, enabled: false },
         },
-        maxConnections: 8,
-        maxConnectionsPerAddress: 8,
-        loginTimeoutSeconds: 10,
-        maxFrameSize: 8192,
-        idleTimeoutSeconds: 600,
-      },
-    }));
+        { offlineOk: true, checkinOk: false, checkoutOk: false },
+      ),
+    );
     await waitForDevice(testDesk.api, 'ils', 'online');
-    link = await KioskLink.open(Number(/:(\d+)$/.exec(testDesk.desk.urls().sip2Relay ?? '')?.[1]));
-    const login = await link.request(withErrorDetection(`9300CN${USER}|CO${PASSWORD}|CPMAIN|`, 0));
-    expect(login?.toString('latin1')).toMatch(/^941/);
+    link = await loggedInSelfCheck(testDesk);
   });
 
   afterAll(async () => {
@@ -85,7 +61,7 @@ describe('a block of a patron’s card through the relay while the ILS is down',
     const listed = await call('/offline/transactions');
     expect(listed.status).toBe(200);
     expect(listed.json.transactions).toMatchObject([
-      { kind: 'blockPatron', state: 'pending', terminal: USER, block: { cardRetained: true } },
+      { kind: 'blockPatron', state: 'pending', terminal: RELAY_USER, block: { cardRetained: true } },
     ]);
 
     // The ILS back on its port, the card not blocked there yet: the desk replays the block.

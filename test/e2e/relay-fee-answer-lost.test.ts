@@ -3,13 +3,12 @@ import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { IlsSimulator } from '../../simulators/ils/index.js';
 import { OFFLINE_FEE_MESSAGE } from '../../src/gateway/circulation/index.js';
 import type { OfflineTransaction } from '../../src/gateway/offline/index.js';
-import { TRANSCRIPT_DATE as DATE, KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
+import { TRANSCRIPT_DATE as DATE, type KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice, withIls } from '../helpers/desk.js';
+import { loggedInSelfCheck, RELAY_USER, withRelay } from '../helpers/relay-desk.js';
 import { until } from '../helpers/until.js';
 
-const USER = 'selfcheck-1';
-const PASSWORD = 'relay-secret';
 const BJORN = '21000003'; // F-1001 7.50 EUR
 
 /**
@@ -25,40 +24,17 @@ describe('a fee payment through the relay whose answer is lost while the ILS goe
   let link: KioskLink;
 
   beforeAll(async () => {
-    testDesk = await startTestDesk((config) => ({
-      ...withIls(config, (ils) => ({ ...ils, requestTimeoutMs: 1_000 })),
-      sip2Relay: {
-        port: 0,
-        host: '127.0.0.1',
-        accounts: [
-          {
-            kioskUser: USER,
-            kioskPassword: PASSWORD,
-            charset: 'utf-8',
-            terminator: 'CR',
-            errorDetection: true,
-          },
-        ],
-        offline: {
-          offlineOk: true,
-          checkinOk: true,
-          checkoutOk: true,
-          timeoutPeriod: 30,
-          retriesAllowed: 3,
-          screenMessage: 'ILS offline',
+    testDesk = await startTestDesk((config) =>
+      withRelay(
+        {
+          ...withIls(config, (ils) => ({ ...ils, requestTimeoutMs: 1_000 })),
         },
-        maxConnections: 8,
-        maxConnectionsPerAddress: 8,
-        loginTimeoutSeconds: 10,
-        maxFrameSize: 8192,
-        idleTimeoutSeconds: 600,
-      },
-    }));
+        { offlineOk: true, checkinOk: true, checkoutOk: true },
+      ),
+    );
     await waitForDevice(testDesk.api, 'ils', 'online');
     simulator = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
-    link = await KioskLink.open(Number(/:(\d+)$/.exec(testDesk.desk.urls().sip2Relay ?? '')?.[1]));
-    const login = await link.request(withErrorDetection(`9300CN${USER}|CO${PASSWORD}|CPMAIN|`, 0));
-    expect(login?.toString('latin1')).toMatch(/^941/);
+    link = await loggedInSelfCheck(testDesk);
   });
 
   afterAll(async () => {
@@ -89,7 +65,7 @@ describe('a fee payment through the relay whose answer is lost while the ILS goe
     const call = (path: string) => callApi(`${testDesk.api}/api/v1`, 'GET', path);
     const journaled = (await call('/offline/transactions')).json.transactions as OfflineTransaction[];
     expect(journaled).toMatchObject([
-      { kind: 'feePaid', state: 'pending', terminal: USER, fee: { id: 'F-1001', amountMinor: 250 } },
+      { kind: 'feePaid', state: 'pending', terminal: RELAY_USER, fee: { id: 'F-1001', amountMinor: 250 } },
     ]);
 
     simulator.setFaults({});

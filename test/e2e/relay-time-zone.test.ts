@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import { formatSip2Date, parseSip2Date } from '../../src/protocols/sip2/index.js';
-import { KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
+import { type KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { loggedInSelfCheck, withRelay } from '../helpers/relay-desk.js';
 
 /**
  * A self-check speaks in the ILS's local time: it sets its clock from the 98 the
@@ -14,52 +15,27 @@ import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js'
  * library far from it). The zone here is UTC+14, which no test machine runs in.
  */
 const ILS_ZONE = 'Pacific/Kiritimati';
-const USER = 'selfcheck-1';
-const PASSWORD = 'relay-secret';
 
 let testDesk: TestDesk;
 let link: KioskLink;
 
 beforeAll(async () => {
-  testDesk = await startTestDesk((config) => ({
-    ...config,
-    devices: config.devices.map((device) =>
-      device.kind === 'ils' ? { ...device, timeZone: ILS_ZONE } : device,
-    ),
-    offline: { ...config.offline, enabled: true, checkouts: true, checkins: true },
-    sip2Relay: {
-      port: 0,
-      host: '127.0.0.1',
-      accounts: [
-        {
-          kioskUser: USER,
-          kioskPassword: PASSWORD,
-          charset: 'utf-8',
-          terminator: 'CR',
-          errorDetection: true,
-        },
-      ],
-      offline: {
-        offlineOk: true,
-        checkinOk: true,
-        checkoutOk: true,
-        timeoutPeriod: 30,
-        retriesAllowed: 3,
-        screenMessage: 'ILS offline',
+  testDesk = await startTestDesk((config) =>
+    withRelay(
+      {
+        ...config,
+        devices: config.devices.map((device) =>
+          device.kind === 'ils' ? { ...device, timeZone: ILS_ZONE } : device,
+        ),
+        offline: { ...config.offline, enabled: true, checkouts: true, checkins: true },
       },
-      maxConnections: 8,
-      maxConnectionsPerAddress: 8,
-      loginTimeoutSeconds: 10,
-      maxFrameSize: 8192,
-      idleTimeoutSeconds: 600,
-    },
-  }));
+      { offlineOk: true, checkinOk: true, checkoutOk: true },
+    ),
+  );
   await waitForDevice(testDesk.api, 'ils', 'online');
   await testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!.close();
   await waitForDevice(testDesk.api, 'ils', 'offline', 15_000);
-  link = await KioskLink.open(Number(/:(\d+)$/.exec(testDesk.desk.urls().sip2Relay ?? '')?.[1]));
-  const login = await link.request(withErrorDetection(`9300CN${USER}|CO${PASSWORD}|CPMAIN|`, 0));
-  expect(login?.toString('latin1')).toMatch(/^941/);
+  link = await loggedInSelfCheck(testDesk);
 });
 
 afterAll(async () => {
