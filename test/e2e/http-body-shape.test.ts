@@ -2,7 +2,7 @@
  * What a request body over HTTP may hold. A field the route does not take — a kiosk's misspelt
  * `requestID` — is refused 400, naming the field and the one it may have meant, nothing done. The
  * field used to be dropped unread: a fee payment sent again after a lost answer was paid twice,
- * its request id never seen. As over MQTT (mqtt-unknown-fields).
+ * its request id never seen. As over MQTT (mqtt-request-shape).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
