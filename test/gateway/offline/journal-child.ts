@@ -26,9 +26,9 @@ import {
   type Sip2Message,
   type Sip2MessageType,
 } from '../../../src/protocols/sip2/index.js';
+import { say } from '../../helpers/child-say.js';
 
 const [mode, dbPath, ...rest] = process.argv.slice(2);
-const say = (line: string) => writeSync(1, `${line}\n`);
 const policy = offlinePolicySchema.parse({
   enabled: true,
   maxCheckoutsPerPatron: 1_000_000,

@@ -13,7 +13,7 @@
  *   node ils-transfer-child.js settle <db> <ils-url>
  *     settles every pending transfer, then prints `settled`.
  */
-import { writeSync } from 'node:fs';
+
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { KohaRestAccounts } from '../../../src/devices/ils/koha-accounts.js';
@@ -21,9 +21,9 @@ import { kohaRestAccountsSchema } from '../../../src/devices/ils/koha-accounts-c
 import type { IlsTransferRow } from '../../../src/gateway/print-accounts/ils-transfer-journal.js';
 import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
+import { say } from '../../helpers/child-say.js';
 
 const [mode, dbPath, ilsUrl, patron, count, dieOneIn] = process.argv.slice(2);
-const say = (line: string) => writeSync(1, `${line}\n`);
 const every = Number(dieOneIn ?? 0);
 const maybeDie = () => {
   if (every > 0 && Math.floor(Math.random() * every) === 0) process.kill(process.pid, 'SIGKILL');

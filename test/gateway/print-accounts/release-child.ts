@@ -11,7 +11,7 @@
  *   node release-child.js settle <db> <queue-url>
  *     settles and follows until no release is open, then prints `settled`.
  */
-import { writeSync } from 'node:fs';
+
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { IppClient } from '../../../src/devices/print-queue/ipp-client.js';
@@ -20,9 +20,9 @@ import type { HeldJob, ReleaseQueue } from '../../../src/gateway/print-accounts/
 import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
 import { tariffSchema } from '../../../src/gateway/print-accounts/tariff.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
+import { say } from '../../helpers/child-say.js';
 
 const [mode, dbPath, queueUrl, patron, dieOneIn] = process.argv.slice(2);
-const say = (line: string) => writeSync(1, `${line}\n`);
 const client = new IppClient(new IppHttpTransport({ url: queueUrl!, clock: systemClock }));
 const db = openDatabase(dbPath!);
 let held: HeldJob[] = [];

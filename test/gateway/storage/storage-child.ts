@@ -12,12 +12,12 @@
  *     takes the database's instance lock (as a starting Carrel does), prints
  *     `locked` and waits until it is killed.
  */
-import { writeSync } from 'node:fs';
+
 import { openDatabase, type StorageBackend, takeInstanceLock } from '../../../src/gateway/storage/index.js';
+import { say } from '../../helpers/child-say.js';
 
 const [mode, dbPath, backendName] = process.argv.slice(2);
 const backend = backendName as StorageBackend | undefined;
-const say = (line: string) => writeSync(1, `${line}\n`);
 if (mode === 'lock') {
   takeInstanceLock(dbPath!, backend);
   say('locked');
