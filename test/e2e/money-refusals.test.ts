@@ -237,7 +237,7 @@ describe('who emptied a cash box, on a desk without tokens', () => {
       by: 'at this desk',
     });
     const box = await call('GET', '/cash-devices/coins-1/cash-box');
-    expect(box.json.lastEmptied).toEqual({ at: emptied.json.at, by: 'at this desk' });
+    expect(box.json.lastEmptied).toEqual({ id: emptied.json.id, at: emptied.json.at, by: 'at this desk' });
   });
 
   it("reads an emptying an older Carrel kept as by 'loopback' as made at this desk", async () => {

@@ -112,7 +112,7 @@ describe('a cash box emptied, sent again with its request id', () => {
     expect(first.status).toBe(201);
     const again = await post(emptyings('coins-1'), emptying);
     expect(again).toEqual(first);
-    expect(await lastEmptied('coins-1')).toEqual({ at: first.body.at, by: first.body.by });
+    expect(await lastEmptied('coins-1')).toEqual({ id: first.body.id, at: first.body.at, by: first.body.by });
     // The next emptying is the next one recorded: the repeat recorded none in between.
     const next = await post(emptyings('coins-1'), { countedMinor: 0, requestId: randomUUID() });
     expect(next.body.id).toBe(first.body.id + 1);
@@ -129,7 +129,7 @@ describe('a cash box emptied, sent again with its request id', () => {
     expectConflict(await post(emptyings('coins-1'), noNote), 'note');
     // It said 'another params.id'.
     expectConflict(await post(emptyings('notes-1'), emptying), 'id in the path');
-    expect(await lastEmptied('coins-1')).toEqual({ at: first.body.at, by: first.body.by });
+    expect(await lastEmptied('coins-1')).toEqual({ id: first.body.id, at: first.body.at, by: first.body.by });
     expect(await lastEmptied('notes-1')).toEqual(notesBefore);
     const next = await post(emptyings('coins-1'), { countedMinor: 0, requestId: randomUUID() });
     expect(next.body.id).toBe(first.body.id + 1);

@@ -38,7 +38,16 @@ const emptiedBy = z
 
 export const cashBoxReportSchema = z.object({
   device: z.string(),
-  lastEmptied: z.object({ at: z.string(), by: emptiedBy }).nullable(),
+  lastEmptied: z
+    .object({
+      id: z
+        .number()
+        .int()
+        .describe('the emptying: send it as lastEmptyingId with the emptying staff make from this report'),
+      at: z.string(),
+      by: emptiedBy,
+    })
+    .nullable(),
   currency: z.string().nullable(),
   expectedMinor: z
     .number()
@@ -202,7 +211,7 @@ export const cashDeviceApi: ApiModule = {
         url: '/api/v1/cash-devices/:id/cash-box/emptyings',
         operationId: 'emptyCashBox',
         summary:
-          'Staff emptied the cash box: record who, what they counted, and the variance; with expectedMinor, refused (409 cash_box_changed) when the box changed since staff read it',
+          'Staff emptied the cash box: record who, what they counted, and the variance; with lastEmptyingId and expectedMinor, refused (409 cash_box_changed) when the box was emptied or took money since staff read it',
         tag,
         access: ['staff'],
         params: deviceIdParams,
@@ -215,6 +224,15 @@ export const cashDeviceApi: ApiModule = {
             .optional()
             .describe(
               'what the cash box report said the box should hold when staff emptied it (its expectedMinor). When it should hold another amount now — another emptying, or money taken, meanwhile — nothing is recorded: 409 cash_box_changed. Without it the emptying is recorded whatever the box held (older clients)',
+            ),
+          lastEmptyingId: z
+            .number()
+            .int()
+            .min(1)
+            .nullable()
+            .optional()
+            .describe(
+              "the last emptying the cash box report named when staff emptied it (its lastEmptied.id; null when it said never). When the box was emptied since — an empty box counted twice, two desks emptying it from one screen, where expectedMinor is the same — nothing is recorded: 409 cash_box_changed, with the box's lastEmptyingId now",
             ),
           note: z.string().max(500).optional(),
           requestId: optionalRequestId,
@@ -229,6 +247,7 @@ export const cashDeviceApi: ApiModule = {
               countedMinor: body.countedMinor,
               note: body.note,
               expectedMinor: body.expectedMinor,
+              lastEmptyingId: body.lastEmptyingId,
             }),
           ),
       }),

@@ -74,6 +74,11 @@ export class PaymentManager implements PaymentService {
   private storeHandle: PaymentStore | undefined;
   private journalHandle: CreditJournal | undefined;
   private readonly live = new Map<string, LivePayment>();
+  /**
+   * The devices of payments opening whose holds are not all journaled yet (each device's accept
+   * journals its own, one device after another, each waiting for ccTalk): device id → payment id.
+   */
+  private readonly opening = new Map<string, string>();
   private recovery: Promise<void> | undefined;
   private patronRetention: Retention | undefined;
   private readonly logger: Logger;
@@ -132,8 +137,8 @@ export class PaymentManager implements PaymentService {
     if (request.purpose.kind === 'print-topup' && !this.deps.printAccounts)
       throw new PaymentError('print_accounts_unavailable', 'no print accounts are wired into this desk');
     // A card on a pad is read as it lies there now (an inventory round): waits, as the ILS below
-    // does. Whose the devices are is read only after both, and a device's accept refuses a second
-    // holder, so two payments opened together still cannot both take one.
+    // does. Whose the devices are is read only after both, and they are claimed in that same step,
+    // before the record is made: a payment opening meanwhile is refused with nothing recorded.
     const barcode = await payingPatron(request, this.deps.devices);
     const id = randomUUID();
     // A top-up is checked before the ILS is asked; fees only once their list is read.
@@ -160,7 +165,9 @@ export class PaymentManager implements PaymentService {
         id,
         config,
       );
-    const holders = new Map(devices.map((device) => [device.id, device.port.status().holder]));
+    const holders = new Map(
+      devices.map((device) => [device.id, this.opening.get(device.id) ?? device.port.status().holder]),
+    );
     const busy = devices.find((device) => {
       const holder = holders.get(device.id) ?? null;
       return holder !== null && !this.hasEnded(holder);
@@ -178,33 +185,38 @@ export class PaymentManager implements PaymentService {
         'cash_device_busy',
         `cash device "${devices[0]!.id}" is out of reach; what it took for the last payment is read when it is back`,
       );
-    this.store().create(
-      {
-        id,
-        terminal: caller.terminal,
-        patron: barcode,
-        patron_name: patron.name,
-        purpose: request.purpose.kind,
-        currency: config.currency,
-        amount_due_minor: plan.amountDueMinor,
-        state: 'collecting',
-        devices: JSON.stringify(free.map((device) => device.id)),
-        started_at: this.deps.clock.now(),
-      },
-      plan.lines,
-    );
-    const live = livePayment(id, pin, this.deps.clock.now());
-    this.live.set(id, live);
-    this.restartIdle(live);
-    this.logger.info(
-      { payment: id, purpose: request.purpose.kind, due: plan.amountDueMinor },
-      'payment opened',
-    );
+    for (const device of free) this.opening.set(device.id, id);
     try {
-      await this.offer(id);
-    } catch (error) {
-      await this.end(id, 'cancelled');
-      throw error;
+      this.store().create(
+        {
+          id,
+          terminal: caller.terminal,
+          patron: barcode,
+          patron_name: patron.name,
+          purpose: request.purpose.kind,
+          currency: config.currency,
+          amount_due_minor: plan.amountDueMinor,
+          state: 'collecting',
+          devices: JSON.stringify(free.map((device) => device.id)),
+          started_at: this.deps.clock.now(),
+        },
+        plan.lines,
+      );
+      const live = livePayment(id, pin, this.deps.clock.now());
+      this.live.set(id, live);
+      this.restartIdle(live);
+      this.logger.info(
+        { payment: id, purpose: request.purpose.kind, due: plan.amountDueMinor },
+        'payment opened',
+      );
+      try {
+        await this.offer(id);
+      } catch (error) {
+        await this.end(id, 'cancelled');
+        throw error;
+      }
+    } finally {
+      for (const device of free) if (this.opening.get(device.id) === id) this.opening.delete(device.id);
     }
     const view = this.view(id);
     this.announce(view);

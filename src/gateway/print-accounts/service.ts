@@ -3,7 +3,7 @@
  * and a feature of the desk: it opens its ledger and journal when storage is
  * up, settles what a crash left open, and follows released jobs until they end.
  */
-import type { Clock } from '../../core/clock.js';
+import { type Clock, withDeadline } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { moneyText } from '../circulation/money.js';
@@ -30,7 +30,7 @@ import type {
 import type { Feature } from '../feature.js';
 import { type Database, GroupCommit } from '../storage/index.js';
 import { cardNotUsable } from './card-usable.js';
-import type { PrintAccountsConfig } from './config.js';
+import { DESK_CARD_CHECK_MS, type PrintAccountsConfig } from './config.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
 import { checkCorrection, checkRequestId, kindName, PrintLedger, requestIdClash } from './ledger.js';
@@ -46,7 +46,8 @@ export interface PrintAccountsOptions {
   }>;
   /** The barcode of the one patron card on an RFID pad now (throws patron_card_not_found / _ambiguous). */
   patronCardOn?: (pad: string) => Promise<string>;
-  config: PrintAccountsConfig;
+  /** The desk's print accounts config (deskCardCheckMs, when absent, its default). */
+  config: Omit<PrintAccountsConfig, 'deskCardCheckMs'> & { deskCardCheckMs?: number };
   database: () => Database;
   queues: () => readonly ReleaseQueue[];
   clock: Clock;
@@ -61,6 +62,9 @@ export interface PrintAccountsOptions {
     accounts: IlsTransferOptions['ils'];
   };
 }
+
+/** Whether the library system knows a card, and the name it gives; known null: it cannot be asked now. */
+type CardAtLibrary = { known: boolean | null; name: string | null };
 
 interface Books {
   db: Database;
@@ -110,16 +114,39 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     };
   }
 
-  async cardAtLibrary(patron: string): Promise<{ known: boolean | null; name: string | null }> {
-    if (!this.options.identify) return { known: null, name: null };
-    try {
-      const answer = await this.options.identify({ patron });
-      return answer.patron.valid ? { known: true, name: answer.patron.name } : { known: false, name: null };
-    } catch (error) {
-      if (error instanceof CarrelError && error.code === 'patron_not_found')
-        return { known: false, name: null };
-      return { known: null, name: null };
-    }
+  async cardAtLibrary(patron: string): Promise<CardAtLibrary> {
+    return (await this.askAboutCard(patron)).inTime;
+  }
+
+  /**
+   * What the library system says of a card, as the desk may wait for it (`inTime`: known null
+   * when it cannot be asked now, or has not answered within deskCardCheckMs), and its answer
+   * whenever it comes (`late`).
+   */
+  private askAboutCard(patron: string): Promise<{ inTime: CardAtLibrary; late: Promise<CardAtLibrary> }> {
+    const identify = this.options.identify;
+    const unknown: CardAtLibrary = { known: null, name: null };
+    if (!identify) return Promise.resolve({ inTime: unknown, late: Promise.resolve(unknown) });
+    const late = identify({ patron }).then(
+      (answer): CardAtLibrary =>
+        answer.patron.valid ? { known: true, name: answer.patron.name } : { known: false, name: null },
+      (error: unknown): CardAtLibrary =>
+        error instanceof CarrelError && error.code === 'patron_not_found'
+          ? { known: false, name: null }
+          : unknown,
+    );
+    // A hung SIP2 server holds a request for the link's whole timeout (seconds) with the cash in
+    // staff hands: past the desk's own wait it is as good as offline.
+    return withDeadline(
+      this.options.clock,
+      'print-desk-card-check',
+      late,
+      this.options.config.deskCardCheckMs ?? DESK_CARD_CHECK_MS,
+      () => new Error('no answer in time'),
+    ).then(
+      (inTime) => ({ inTime, late }),
+      () => ({ inTime: unknown, late }),
+    );
   }
 
   stationPatron(session: string): string {
@@ -196,15 +223,25 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
   async depositAtDesk(request: PrintAccountDeposit): Promise<PrintAccountDepositResult> {
     // A request id already in the ledger is answered (or refused as a clash) by the ledger, whatever
     // the library system says of the card now.
-    if (this.open().ledger.byRequest(request.requestId) === undefined) {
-      const card = await this.cardAtLibrary(request.patron);
-      if (card.known === false)
-        throw new CarrelError(
-          'patron_not_found',
-          'the library system does not know this card: nothing was topped up; check the number on the card (what an account already holds can still be paid out)',
-        );
-    }
-    return this.deposit(request);
+    if (this.open().ledger.byRequest(request.requestId) !== undefined) return this.deposit(request);
+    const card = await this.askAboutCard(request.patron);
+    if (card.inTime.known === false)
+      throw new CarrelError(
+        'patron_not_found',
+        'the library system does not know this card: nothing was topped up; check the number on the card (what an account already holds can still be paid out)',
+      );
+    const result = this.deposit(request);
+    if (card.inTime.known === null)
+      // Taken unchecked: should the library system say later that it does not know the card (a
+      // mistyped number), staff hear which entry to look at — never the card number.
+      void card.late.then((answer) => {
+        if (answer.known === false && !result.repeated)
+          this.options.logger.warn(
+            { entry: result.entryId },
+            'a top-up at the desk taken while the library system did not answer is for a card it says it does not know: check the number on the card with the patron',
+          );
+      });
+    return result;
   }
 
   balance(patron: string): PrintAccountBalance {

@@ -11,8 +11,11 @@ import type { Database } from '../../storage/index.js';
 
 export interface CashBoxReport {
   device: string;
-  /** When it was last emptied, and by whom; null if never. */
-  lastEmptied: { at: string; by: string } | null;
+  /**
+   * The last emptying: its id (which an emptying names to say which box staff saw), when, and by
+   * whom; null if never.
+   */
+  lastEmptied: { id: number; at: string; by: string } | null;
   currency: string | null;
   /** What should be in it: every credit since the last emptying. */
   expectedMinor: number;
@@ -79,7 +82,9 @@ export class CashBox {
     }>;
     return {
       device: this.device,
-      lastEmptied: last ? { at: new Date(last.at).toISOString(), by: actorAsKept(last.emptied_by) } : null,
+      lastEmptied: last
+        ? { id: last.id, at: new Date(last.at).toISOString(), by: actorAsKept(last.emptied_by) }
+        : null,
       currency: rows[0]?.currency ?? null,
       expectedMinor: rows.reduce((sum, row) => sum + row.value * row.n, 0),
       count: rows.reduce((sum, row) => sum + row.n, 0),
@@ -99,15 +104,27 @@ export class CashBox {
 
   /**
    * Records an emptying: what was expected up to the last credit, what was counted, the variance.
-   * `seenMinor`, what staff saw the box should hold, guards against an emptying recorded twice (two
-   * staff at once) or over money taken meanwhile: when the box should hold another amount now,
+   * What staff saw guards against an emptying recorded twice (two staff at once, an empty box
+   * counted twice) or over money taken meanwhile: `seen.lastEmptyingId`, the last emptying the
+   * report named (null: never emptied), refuses one made after another emptying even where the
+   * box should hold the same; `seen.expectedMinor` one made after money was taken. Either way
    * nothing is recorded (cash_box_changed).
    */
-  emptied(by: string, at: number, countedMinor?: number, note?: string, seenMinor?: number): CashBoxEmptying {
+  emptied(
+    by: string,
+    at: number,
+    countedMinor?: number,
+    note?: string,
+    seen: { expectedMinor?: number | undefined; lastEmptyingId?: number | null | undefined } = {},
+  ): CashBoxEmptying {
     const id = this.db.transaction(() => {
+      if (seen.lastEmptyingId !== undefined) {
+        const last = this.lastEmptying();
+        if ((last?.id ?? null) !== seen.lastEmptyingId) throw this.emptiedSince(last, seen.lastEmptyingId);
+      }
       const report = this.report();
-      if (seenMinor !== undefined && seenMinor !== report.expectedMinor)
-        throw this.changed(report.expectedMinor, seenMinor, report.currency);
+      if (seen.expectedMinor !== undefined && seen.expectedMinor !== report.expectedMinor)
+        throw this.changed(report.expectedMinor, seen.expectedMinor, report.currency);
       const last = this.db
         .prepare('SELECT COALESCE(MAX(id), 0) AS id FROM cash_credits WHERE device = ?')
         .get(this.device) as { id: number };
@@ -141,6 +158,18 @@ export class CashBox {
         .prepare('SELECT * FROM cash_box_emptyings WHERE device = ? ORDER BY id DESC LIMIT ?')
         .all(this.device, limit) as EmptyingRow[]
     ).map(emptyingView);
+  }
+
+  private emptiedSince(last: EmptyingRow | undefined, seenId: number | null): CarrelError {
+    // A box never emptied named as emptied: a report from another database (a restore), or another box's.
+    const what = last
+      ? `was emptied again since it was read (by ${actorAsKept(last.emptied_by)}, at ${new Date(last.at).toISOString()})`
+      : `has never been emptied, not as emptying ${seenId} says`;
+    return new CarrelError(
+      'cash_box_changed',
+      `the cash box of ${this.device} ${what}: nothing was recorded, read the cash box again`,
+      last ? { details: { lastEmptyingId: last.id } } : {},
+    );
   }
 
   private changed(nowMinor: number, seenMinor: number, currency: string | null): CarrelError {

@@ -47,13 +47,13 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
       release: (holder) => this.release(holder),
       reset: () => this.connectedDriver().reset(),
       cashBox: () => new CashBox(this.database(), this.id).report(),
-      emptied: ({ by, countedMinor, note, expectedMinor }) => {
+      emptied: ({ by, countedMinor, note, expectedMinor, lastEmptyingId }) => {
         const emptying = new CashBox(this.database(), this.id).emptied(
           by,
           this.context.clock.now(),
           countedMinor,
           note,
-          expectedMinor,
+          { expectedMinor, lastEmptyingId },
         );
         this.cashBoxChanged();
         return emptying;

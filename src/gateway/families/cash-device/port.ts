@@ -49,13 +49,16 @@ export interface CashDevicePort {
   /**
    * Staff emptied the cash box: who, and what they counted (the variance is kept). With
    * `expectedMinor`, what staff saw the box should hold, an emptying is refused (cash_box_changed)
-   * when the box should hold another amount now: emptied by another meanwhile, or money taken.
+   * when the box should hold another amount now: emptied by another meanwhile, or money taken. With
+   * `lastEmptyingId`, the last emptying the report named (null: never emptied), one is refused alike
+   * when the box was emptied since, even where it should hold the same amount (an empty box).
    */
   emptied(emptying: {
     by: string;
     countedMinor?: number | undefined;
     note?: string | undefined;
     expectedMinor?: number | undefined;
+    lastEmptyingId?: number | null | undefined;
   }): CashBoxEmptying;
   /** A payout device pays out; the acceptors here cannot. */
   readonly payout?: (amountMinor: number, currency: string) => Promise<number>;
