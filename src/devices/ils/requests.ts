@@ -7,7 +7,6 @@ import type {
   FeeType,
   HoldMode,
   HoldType,
-  PaymentType,
   Sip2EnumInput,
   Sip2MessageInput,
   SummaryItems,
@@ -86,8 +85,8 @@ export interface FeePaidOptions {
   amount: string;
   /** Default 'other'. */
   feeType?: FeeType;
-  /** Default 'cash'. */
-  paymentType?: PaymentType;
+  /** Default 'cash'; a code (`{ code: '05' }`) for one of the ILS's own. */
+  paymentType?: Sip2EnumInput<'paymentType'>;
   /** ISO 4217, default 'USD'. */
   currency?: string;
   feeId?: string;
