@@ -100,6 +100,8 @@ export interface BlockPatronOptions {
   /** Why the card was blocked (AL). */
   message?: string;
   cardRetained?: boolean;
+  /** When the card was blocked (a block journaled offline is replayed with its own time). */
+  transactionDate?: Sip2Date;
 }
 
 type Terminal = Pick<IlsConfig, 'institution' | 'terminalPassword' | 'location'>;
@@ -272,7 +274,7 @@ export class Sip2RequestBuilder {
     return {
       type: 'blockPatron',
       cardRetained: options.cardRetained ?? false,
-      transactionDate: this.now(),
+      transactionDate: options.transactionDate ?? this.now(),
       institutionId: this.terminal.institution,
       blockedCardMessage: options.message ?? '',
       patronIdentifier: patron,
