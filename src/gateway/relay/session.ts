@@ -4,7 +4,8 @@
  * logins drop the link), decodes each request in the self-check's charset,
  * relays it through the ILS link (which speaks the ILS's charset) and writes the
  * answer back in the self-check's charset, terminator, sequence number and
- * checksum. 97 resends the last answer; a bad checksum is answered with 96.
+ * checksum. 97 resends the last answer; a frame damaged on its way (a bad checksum, AY/AZ
+ * come apart, its fields cut short) is answered with 96.
  * While the ILS is down it answers per the offline rules. The round trip to the
  * ILS is relaying.ts, the answers' encoding answers.ts, the offline answers
  * offline.ts; this file is the connection: framing, timers, backpressure, login.
@@ -239,18 +240,21 @@ export class RelaySession {
       charset: this.charset,
       checksumMismatch: checksums ? 'error' : 'ignore',
     });
-    if (!this.account) {
+    const damaged = decoded.ok ? damagedErrorDetection(decoded.message) : DAMAGED.has(decoded.error.code);
+    // A frame cut short says nothing of whether the self-check sends AY/AZ; one whose AY/AZ came apart does.
+    if (!this.account && (decoded.ok || decoded.error.code !== 'sip2_truncated')) {
       this.sendsChecksums = decoded.ok
-        ? decoded.checksum !== 'absent'
+        ? decoded.checksum !== 'absent' || damaged
         : decoded.error.code === 'sip2_checksum_mismatch';
     }
-    if (!decoded.ok) {
-      logger.warn(
-        { code: decoded.error.code, position: decoded.error.position },
-        'unreadable self-check request',
-      );
-      if (decoded.error.code === 'sip2_checksum_mismatch')
-        await this.send({ type: 'requestScResend' }, false);
+    if (!decoded.ok || damaged) {
+      const { code, position } = decoded.ok
+        ? { code: 'damaged_error_detection', position: undefined }
+        : decoded.error;
+      logger.warn({ code, position }, 'unreadable self-check request');
+      // Damaged on its way: asked for again (96), as SIP2's error detection has it, whatever the
+      // message — never answered as if the ILS were down, nor left unanswered.
+      if (damaged) await this.send({ type: 'requestScResend' }, false);
       return;
     }
     const request = decoded.message;
@@ -400,6 +404,21 @@ export class RelaySession {
       stream.on('close', done);
     });
   }
+}
+
+/**
+ * Why a frame cannot be read that says it was damaged on its way: its checksum does not match, or
+ * its fixed fields end early (cut short). Another (an unknown message code) is not asked for again.
+ */
+const DAMAGED: ReadonlySet<string> = new Set(['sip2_checksum_mismatch', 'sip2_truncated']);
+
+/**
+ * A request whose AY/AZ came apart (AY with no AZ, a checksum cut short): the decoder reads it as
+ * a field of its own, which a sequence number and checksum never are.
+ */
+function damagedErrorDetection(request: AnySip2Message): boolean {
+  const extra = (request as { extraFields?: ReadonlyArray<{ id: string }> }).extraFields;
+  return extra?.some((field) => field.id === 'AY' || field.id === 'AZ') === true;
 }
 
 /** The first bytes of a TLS record carrying a handshake (a ClientHello): type 22, version 3.x. */

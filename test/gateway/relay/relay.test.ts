@@ -171,6 +171,22 @@ describe('Sip2RelayServer', () => {
     expect((await link.request(bad))?.toString()).toBe('96AZFEF6');
   });
 
+  it('asks for a resend (96) of a 99 damaged on its way, AY without AZ or cut short, and never says the ILS is offline', async () => {
+    const { relay } = await rig();
+    const damaged = ['9900302.00AY1', '9900302.00AY1AZFCA', '9900302.00AY', '9900302', '990'];
+    // Before login (some self-checks ask for the status first), then logged in.
+    for (const loggedIn of [false, true]) {
+      const link = await kiosk(relay.port);
+      if (loggedIn) expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+      for (const frame of damaged) {
+        const answer = (await link.request(Buffer.from(`${frame}\r`, 'latin1')))?.toString();
+        expect(answer, `${frame}, logged in: ${loggedIn}`).toBe('96AZFEF6');
+      }
+      // Sent again whole: the ILS's own 98, online.
+      expect((await link.request(withErrorDetection('9900302.00', 1)))?.toString()).toMatch(/^98Y.*AY1AZ/);
+    }
+  });
+
   it('relays an account through its own ILS link when mapped', async () => {
     const { relay: _unused, simulator, client } = await rig();
     const east = IlsClient.create({
