@@ -22,6 +22,7 @@ import {
   maskFrameForLog,
   type Sip2Charset,
   Sip2Framer,
+  type Sip2Message,
 } from '../../protocols/sip2/index.js';
 import { type AnswerFraming, encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
@@ -267,7 +268,7 @@ export class RelaySession {
         logger.debug('ignoring 96 from the self-check');
         return;
       case 'login':
-        await this.login(request);
+        await this.login(request, frame);
         return;
     }
     if (
@@ -330,10 +331,8 @@ export class RelaySession {
     };
   }
 
-  private async login(request: Extract<AnySip2Message, { type: 'login' }>): Promise<void> {
-    const account = this.context.config.accounts.find(
-      (a) => a.kioskUser === request.loginUserId && a.kioskPassword === request.loginPassword,
-    );
+  private async login(request: Sip2Message<'login'>, frame: Uint8Array): Promise<void> {
+    const account = this.accountLoggingIn(request, frame);
     if (account) {
       this.account = account;
       this.failedLogins = 0;
@@ -354,6 +353,28 @@ export class RelaySession {
       this.hangingUp = true;
       this.stream.end(() => this.drop('three failed logins', true));
     }
+  }
+
+  /**
+   * The account whose user and password (CN, CO) the login carries, each account's read in its own
+   * charset: a self-check sends its password in the charset it speaks, and before it has logged in
+   * the frame was read as UTF-8 (`request`), which an IBM850 "Müller1" is not.
+   */
+  private accountLoggingIn(request: Sip2Message<'login'>, frame: Uint8Array): Sip2RelayAccount | undefined {
+    const read = new Map<Sip2Charset, Sip2Message<'login'> | undefined>([[this.charset, request]]);
+    for (const account of this.context.config.accounts) {
+      if (!read.has(account.charset)) {
+        const decoded = decodeSip2Message(frame, { charset: account.charset, checksumMismatch: 'ignore' });
+        read.set(
+          account.charset,
+          decoded.ok && decoded.message.type === 'login' ? decoded.message : undefined,
+        );
+      }
+      const login = read.get(account.charset);
+      if (login && account.kioskUser === login.loginUserId && account.kioskPassword === login.loginPassword)
+        return account;
+    }
+    return undefined;
   }
 
   /**

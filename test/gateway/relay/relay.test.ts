@@ -38,6 +38,33 @@ describe('Sip2RelayServer', () => {
     expect(link.received.subarray(-2).toString('latin1')).toBe('\r\n');
   });
 
+  it('reads a login in the charset of the account it names: an IBM850 self-check’s accented password', async () => {
+    const { relay } = await rig({
+      relay: {
+        port: 0,
+        accounts: [
+          { kioskUser: 'kiosk-muller', kioskPassword: 'Müller1', charset: 'ibm850' },
+          { kioskUser: 'kiosk-zoe', kioskPassword: 'Zoë2', charset: 'utf-8' },
+        ],
+      },
+    });
+    const inIbm850 = await kiosk(relay.port);
+    const login = withErrorDetection('9300CNkiosk-muller|COMüller1|CPMAIN|', 0, 'ibm850');
+    expect(login.includes(Buffer.from([0x81]))).toBe(true); // ü in IBM850
+    expect((await inIbm850.request(login))?.toString('latin1')).toMatch(/^941AY0AZ/);
+    // Logged in: the next request is read, and answered, in IBM850.
+    expect((await inIbm850.request(withErrorDetection('9900302.00', 1, 'ibm850')))?.toString()).toMatch(
+      /^98Y/,
+    );
+    // A UTF-8 account still reads its own; the IBM850 one is not matched by UTF-8 bytes of its password.
+    const inUtf8 = await kiosk(relay.port);
+    const zoe = withErrorDetection('9300CNkiosk-zoe|COZoë2|CPMAIN|', 0, 'utf-8');
+    expect((await inUtf8.request(zoe))?.toString()).toMatch(/^941/);
+    const wrongCharset = await kiosk(relay.port);
+    const muller = withErrorDetection('9300CNkiosk-muller|COMüller1|CPMAIN|', 0, 'utf-8');
+    expect((await wrongCharset.request(muller))?.toString()).toMatch(/^940/);
+  });
+
   it('answers a sorter without error detection without AY/AZ, in ASCII', async () => {
     const { relay } = await rig();
     const link = await kiosk(relay.port);
