@@ -293,16 +293,27 @@ export class RelaySession {
     try {
       relayed = await relayToIls(this.context, this.account, request, refusal, decoded.verbatim);
     } catch (error) {
-      countFailure(this.context, this.account, request, error);
-      if (!(error instanceof IlsError && error.code === 'ils_bad_request')) throw error;
-      // The ILS link cannot carry it (a field too long, a character the ILS charset lacks):
-      // a refusal now, so the self-check is not left waiting for an answer that never comes.
-      logger.warn(
-        { type: request.type, error: describeError(error) },
-        'self-check request refused: not relayable',
-      );
-      if (!this.closed) await this.send(notRelayable(request, this.offlineContext()), true, request);
-      return;
+      const notCarried = error instanceof IlsError && error.code === 'ils_bad_request';
+      if (notCarried && request.type === 'scStatus') {
+        // A 99 asks whether the ILS is up: asked without the fields the link cannot carry (a 99
+        // has none of its own), not answered with the refusal's 98 saying the ILS is offline.
+        logger.debug(
+          { error: describeError(error) },
+          'self-check status request relayed without its extra fields',
+        );
+        relayed = await relayToIls(this.context, this.account, statusAlone(request), refusal);
+      } else {
+        countFailure(this.context, this.account, request, error);
+        if (!notCarried) throw error;
+        // The ILS link cannot carry it (a field too long, a character the ILS charset lacks):
+        // a refusal now, so the self-check is not left waiting for an answer that never comes.
+        logger.warn(
+          { type: request.type, error: describeError(error) },
+          'self-check request refused: not relayable',
+        );
+        if (!this.closed) await this.send(notRelayable(request, this.offlineContext()), true, request);
+        return;
+      }
     }
     if (this.account) {
       countTransaction(
@@ -440,6 +451,17 @@ const DAMAGED: ReadonlySet<string> = new Set(['sip2_checksum_mismatch', 'sip2_tr
 function damagedErrorDetection(request: AnySip2Message): boolean {
   const extra = (request as { extraFields?: ReadonlyArray<{ id: string }> }).extraFields;
   return extra?.some((field) => field.id === 'AY' || field.id === 'AZ') === true;
+}
+
+/** A 99's own fields, without the fields a self-check added to it. */
+function statusAlone(request: Sip2Message<'scStatus'>): Sip2Message<'scStatus'> {
+  return {
+    type: 'scStatus',
+    statusCode: request.statusCode,
+    maxPrintWidth: request.maxPrintWidth,
+    protocolVersion: request.protocolVersion,
+    ...(request.sequence !== undefined ? { sequence: request.sequence } : {}),
+  };
 }
 
 /** The first bytes of a TLS record carrying a handshake (a ClientHello): type 22, version 3.x. */

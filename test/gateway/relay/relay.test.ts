@@ -214,6 +214,14 @@ describe('Sip2RelayServer', () => {
     }
   });
 
+  it('asks the ILS for its status when a 99 carries a field its link cannot (over 255 characters), never saying the ILS is offline', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    const answer = await link.request(withErrorDetection(`9900302.00ZZ${'Q'.repeat(300)}|`, 2));
+    expect(answer?.toString()).toMatch(/^98Y.*AORIVERSIDE\|.*AY2AZ/);
+  });
+
   it('relays an account through its own ILS link when mapped', async () => {
     const { relay: _unused, simulator, client } = await rig();
     const east = IlsClient.create({
