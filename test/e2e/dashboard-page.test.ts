@@ -283,7 +283,14 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     const feePaid = journal.accept({
       kind: 'feePaid',
       patron: '21000003',
-      fee: { id: 'F-1001', type: 'overdue', amountMinor: 250, currency: 'EUR', transactionId: 'bk-1' },
+      fee: {
+        id: 'F-1001',
+        type: 'overdue',
+        amountMinor: 250,
+        currency: 'EUR',
+        transactionId: 'bk-1',
+        paymentType: '02',
+      },
       terminal: 'selfcheck-1',
       at: at + 120_000,
     });
@@ -295,11 +302,30 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
       at: at + 180_000,
     });
     expect(holdUnsettledAfterRestore(db, new Date('2026-12-04T02:30:00Z'))).toBe(3);
+    // A cash payment on the account the replay found changed at the ILS, and a block it could not send.
+    const feeChanged = journal.accept({
+      kind: 'feePaid',
+      patron: '21000003',
+      fee: { type: 'other', amountMinor: 500, currency: 'EUR', transactionId: 'bk-2', paymentType: '00' },
+      terminal: 'selfcheck-1',
+      at: at + 240_000,
+    });
+    journal.beginReplay(feeChanged.id);
+    journal.markConflict(feeChanged.id, 'fee_changed');
+    const blockUnsent = journal.accept({
+      kind: 'blockPatron',
+      patron: '21000003',
+      block: { cardRetained: false, message: 'blocked' },
+      terminal: 'selfcheck-1',
+      at: at + 300_000,
+    });
+    journal.beginReplay(blockUnsent.id);
+    journal.markConflict(blockUnsent.id, 'block_replay_unsupported');
     db.close();
 
     // A monitor sees how many, not which.
     const monitor = await openPage(MONITOR);
-    await expect.poll(() => monitor.locator('#offline-conflict').textContent()).toBe('4');
+    await expect.poll(() => monitor.locator('#offline-conflict').textContent()).toBe('6');
     // Conflicts wait for staff, not for the ILS: nothing is waiting to be sent.
     expect(await monitor.locator('#offline-pending').textContent()).toBe('0');
     expect(await monitor.locator('#conflicts-box').isHidden()).toBe(true);
@@ -307,14 +333,26 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
 
     const admin = await openPage(ADMIN);
     const conflict = (id: string) => admin.locator(`#conflicts li[data-transaction="${id}"]`);
-    await expect.poll(() => admin.locator('#conflicts li').count()).toBe(4);
+    await expect.poll(() => admin.locator('#conflicts li').count()).toBe(6);
     expect(await conflict(lentToAnother.id).locator('.what').textContent()).toMatch(
       /^Checkout of item 31000001, /,
     );
+    // A payment says how much and how it was paid: staff settle it with the ILS by hand.
     expect(await conflict(feePaid.id).locator('.what').textContent()).toMatch(
-      /^Fee payment for fee F-1001, /,
+      /^Fee payment of 2\.50 EUR by credit card for fee F-1001, /,
+    );
+    expect(await conflict(feeChanged.id).locator('.what').textContent()).toMatch(
+      /^Fee payment of 5\.00 EUR in cash on the account, /,
     );
     expect(await conflict(blocked.id).locator('.what').textContent()).toMatch(/^Card block, the card kept, /);
+    expect(await conflict(blockUnsent.id).locator('.what').textContent()).toMatch(/^Card block, /);
+    // Every reason in words, none as the journal's code.
+    expect(await conflict(feeChanged.id).locator('.why').textContent()).toBe(
+      'the fee changed at the ILS meanwhile: see whether the payment is there',
+    );
+    expect(await conflict(blockUnsent.id).locator('.why').textContent()).toBe(
+      'this desk cannot send a card block to the ILS: block the card there',
+    );
     expect(await conflict(lentToAnother.id).locator('.why').textContent()).toBe(
       'the ILS has the item out to another patron',
     );
@@ -331,7 +369,7 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
 
     await conflict(lentToAnother.id).getByRole('button', { name: 'Discard' }).click();
     await expect.poll(() => conflict(lentToAnother.id).count()).toBe(0);
-    for (const id of [feePaid.id, blocked.id]) {
+    for (const id of [feePaid.id, blocked.id, feeChanged.id, blockUnsent.id]) {
       await conflict(id).getByRole('button', { name: 'Discard' }).click();
       await expect.poll(() => conflict(id).count()).toBe(0);
     }

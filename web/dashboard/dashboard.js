@@ -383,15 +383,36 @@ const CONFLICT_REASONS = {
   item_borrower_unknown: 'the ILS has the item out, and would not say to whom',
   patron_missing: 'no patron was recorded',
   restored_from_backup: 'restored from a backup: the ILS may have it already',
+  patron_unknown: 'the ILS does not know the patron',
+  patron_blocked: 'the ILS has the patron blocked',
+  patron_expired: "the patron's card has expired at the ILS",
+  item_unknown: 'the ILS does not know the item',
+  item_on_hold_for_another: 'the item is on hold for another patron',
+  fee_required: 'the ILS wants a fee paid first',
+  ils_refused: 'the ILS refused it',
+  fee_changed: 'the fee changed at the ILS meanwhile: see whether the payment is there',
+  fee_unreadable: 'the ILS would not say what the fee owes: see whether the payment is there',
+  fee_not_outstanding: 'the ILS has nothing owing on the fee: see whether the payment is there',
+  fee_replay_unsupported: 'this desk cannot send a fee payment to the ILS: record it there',
+  block_replay_unsupported: 'this desk cannot send a card block to the ILS: block the card there',
 };
+/** SIP2 payment types (BT) by code; another code is the ILS's own. */
+const PAID_BY = { '00': 'in cash', '01': 'by VISA', '02': 'by credit card' };
 const KINDS = { checkout: 'Checkout', checkin: 'Checkin', feePaid: 'Fee payment', blockPatron: 'Card block' };
 
-/** What a journaled transaction was, in the desk's words: the item a checkout or checkin is about, the fee a payment is for; never the patron. */
+/**
+ * What a journaled transaction was, in the desk's words: the item a checkout or checkin is about; a
+ * payment's amount, how it was paid and the fee it is for; never the patron.
+ */
 function transactionWhat(tx) {
   const kind = KINDS[tx.kind] ?? tx.kind;
   if (tx.item) return `${kind} of item ${tx.item}`;
-  if (tx.kind === 'feePaid' && tx.fee)
-    return tx.fee.id ? `${kind} for fee ${tx.fee.id}` : `${kind} on the account`;
+  if (tx.kind === 'feePaid' && tx.fee) {
+    const { amountMinor, currency, paymentType, id } = tx.fee;
+    const paid =
+      paymentType === undefined ? '' : ` ${PAID_BY[paymentType] ?? `by payment type ${paymentType}`}`;
+    return `${kind} of ${money(amountMinor, currency)}${paid} ${id ? `for fee ${id}` : 'on the account'}`;
+  }
   if (tx.kind === 'blockPatron' && tx.block) return tx.block.cardRetained ? `${kind}, the card kept` : kind;
   return kind;
 }

@@ -7,7 +7,6 @@ import type {
   FeeType,
   HoldMode,
   HoldType,
-  PaymentType,
   Sip2EnumInput,
   Sip2MessageInput,
   SummaryItems,
@@ -86,8 +85,8 @@ export interface FeePaidOptions {
   amount: string;
   /** Default 'other'. */
   feeType?: FeeType;
-  /** Default 'cash'. */
-  paymentType?: PaymentType;
+  /** Default 'cash'; a code (`{ code: '05' }`) for one of the ILS's own. */
+  paymentType?: Sip2EnumInput<'paymentType'>;
   /** ISO 4217, default 'USD'. */
   currency?: string;
   feeId?: string;
@@ -101,6 +100,8 @@ export interface BlockPatronOptions {
   /** Why the card was blocked (AL). */
   message?: string;
   cardRetained?: boolean;
+  /** When the card was blocked (a block journaled offline is replayed with its own time). */
+  transactionDate?: Sip2Date;
 }
 
 type Terminal = Pick<IlsConfig, 'institution' | 'terminalPassword' | 'location'>;
@@ -273,7 +274,7 @@ export class Sip2RequestBuilder {
     return {
       type: 'blockPatron',
       cardRetained: options.cardRetained ?? false,
-      transactionDate: this.now(),
+      transactionDate: options.transactionDate ?? this.now(),
       institutionId: this.terminal.institution,
       blockedCardMessage: options.message ?? '',
       patronIdentifier: patron,

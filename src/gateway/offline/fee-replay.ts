@@ -5,7 +5,7 @@
  * the first 37 that may have reached the ILS (`owedBeforeMinor`, committed
  * before that 37 goes out). The fee owes that less the payment: the ILS has
  * it (`already_done`). It owes the same: send it, with its own transaction id
- * (BK) and its journaled time. Anything else — the fee changed, or was gone
+ * (BK), its journaled time and its payment type. Anything else — the fee changed, or was gone
  * before any 37 of ours could have reached it — is a conflict for staff: the
  * money is in the cash box, and only a person can say where it belongs.
  */
@@ -14,7 +14,7 @@ import { currencyExponent, decimalOf } from '../circulation/money.js';
 import type { OfflineJournal } from './journal.js';
 import { refused, type Settlement } from './refusal.js';
 import type { IlsForReplay } from './replayer.js';
-import type { OfflineTransaction } from './transaction.js';
+import type { OfflineFee, OfflineTransaction } from './transaction.js';
 
 export async function replayFeePayment(
   tx: OfflineTransaction,
@@ -44,7 +44,7 @@ export async function replayFeePayment(
       amount: decimalOf(fee.amountMinor, exponent),
       currency: fee.currency,
       feeType: fee.type,
-      paymentType: 'cash',
+      paymentType: paymentTypeOf(fee),
       transactionId: fee.transactionId,
       transactionDate: new Date(tx.at),
       ...(fee.id !== undefined ? { feeId: fee.id } : {}),
@@ -52,4 +52,14 @@ export async function replayFeePayment(
   ).message;
   if (answer.paymentAccepted) return { state: 'done', outcome: 'sent' };
   return refused(answer.screenMessage);
+}
+
+/**
+ * The payment type (BT) the payment came with. One journaled before the journal kept it (schema
+ * step 5) is sent as cash, as every replay sent it until then: the journal cannot tell now how it
+ * was paid, and holding each such payment as a conflict would leave its fee owing at the ILS, the
+ * patron perhaps blocked, until staff found it — for a tender, not for money lost or taken twice.
+ */
+function paymentTypeOf(fee: OfflineFee): { code: string } {
+  return { code: fee.paymentType ?? '00' };
 }

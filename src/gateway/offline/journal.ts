@@ -140,6 +140,9 @@ const MIGRATIONS = [
   CREATE INDEX offline_transactions_by_state ON offline_transactions (state, sequence);
   CREATE INDEX offline_transactions_by_patron ON offline_transactions (patron, kind, state);
   CREATE INDEX offline_transactions_by_item ON offline_transactions (item, state, sequence);`,
+  // A fee payment's payment type (BT) as the self-check sent it, so a card payment is not replayed as
+  // cash. Payments journaled before this step have none and replay as cash (fee-replay.ts says why).
+  'ALTER TABLE offline_transactions ADD COLUMN payment_type TEXT CHECK (payment_type IS NULL OR length(payment_type) = 2);',
 ];
 
 export interface OfflineCounts {
@@ -218,8 +221,8 @@ export class OfflineJournal {
       insertFee: writes(
         db.prepare(
           `INSERT INTO offline_transactions (id, kind, patron, item, terminal, at, accepted_at,
-           fee_id, fee_type, amount_minor, currency, transaction_id, owed_before_minor)
-         VALUES (?, 'feePaid', ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           fee_id, fee_type, amount_minor, currency, transaction_id, owed_before_minor, payment_type)
+         VALUES (?, 'feePaid', ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ),
       ),
       insertBlock: writes(
@@ -374,6 +377,7 @@ export class OfflineJournal {
       fee.currency,
       fee.transactionId,
       fee.owedBeforeMinor ?? null,
+      fee.paymentType ?? null,
     );
     const sequence = Number(result.lastInsertRowid);
     this.logger.info(

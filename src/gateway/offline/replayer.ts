@@ -7,7 +7,7 @@
  * with no block and the journaled time as the transaction date, as SIP2
  * intends for store-and-forward. An ILS that stops answering ends the run and
  * leaves the transaction waiting; a refusal becomes a conflict for staff. A
- * journaled block of a patron's card (01) is sent as it is: the ILS may see a
+ * journaled block of a patron's card (01) is sent as it is, with its journaled time: the ILS may see a
  * block twice, and it answers with the patron's status, not a yes or no.
  */
 import { CarrelError, describeError } from '../../core/errors.js';
@@ -247,12 +247,19 @@ export class OfflineReplayer {
     return refused(answer.screenMessage);
   }
 
-  /** A block: sent as journaled (the ILS's 24 is its patron's status, no yes or no to read). */
+  /**
+   * A block: sent as journaled, dated when the self-check kept the card (the ILS's 24 is its
+   * patron's status, no yes or no to read).
+   */
   private async replayBlock(tx: OfflineTransaction): Promise<Settlement> {
     const { patron, block } = tx;
     if (patron === undefined || block === undefined) return { state: 'conflict', reason: 'patron_missing' };
     if (!this.ils.blockPatron) return { state: 'conflict', reason: 'block_replay_unsupported' };
-    await this.ils.blockPatron(patron, { cardRetained: block.cardRetained, message: block.message });
+    await this.ils.blockPatron(patron, {
+      cardRetained: block.cardRetained,
+      message: block.message,
+      transactionDate: new Date(tx.at),
+    });
     return { state: 'done', outcome: 'sent' };
   }
 

@@ -32,6 +32,14 @@ export const offlineFeeSchema = z.strictObject({
    * the ILS; absent while none may have (the replayer reads it before it sends).
    */
   owedBeforeMinor: z.number().int().nonnegative().optional(),
+  /**
+   * SIP2 payment type (BT) as its code: 00 cash, 01 VISA, 02 credit card, or a code of the ILS's
+   * own, kept as it came. Absent on a payment journaled before the journal kept it: replayed as cash.
+   */
+  paymentType: z
+    .string()
+    .regex(/^[^|\r\n]{2}$/, 'two characters')
+    .optional(),
 });
 
 const feePaidSchema = z.strictObject({
@@ -125,6 +133,7 @@ export interface OfflineRow {
   currency: string | null;
   transaction_id: string | null;
   owed_before_minor: number | null;
+  payment_type: string | null;
   card_retained: number | null;
   block_message: string | null;
 }
@@ -160,5 +169,6 @@ function feeOf(row: OfflineRow): OfflineFee {
     currency: row.currency ?? '',
     transactionId: row.transaction_id ?? '',
     ...(row.owed_before_minor !== null && { owedBeforeMinor: row.owed_before_minor }),
+    ...(row.payment_type !== null && { paymentType: row.payment_type }),
   };
 }

@@ -164,6 +164,7 @@ function journaled(
           currency: before.currency,
           transactionId,
           owedBeforeMinor: before.owedMinor,
+          paymentType: request.paymentType.code,
         },
       });
       logger.warn(

@@ -4,7 +4,8 @@
  * logins drop the link), decodes each request in the self-check's charset,
  * relays it through the ILS link (which speaks the ILS's charset) and writes the
  * answer back in the self-check's charset, terminator, sequence number and
- * checksum. 97 resends the last answer; a bad checksum is answered with 96.
+ * checksum. 97 resends the last answer; a frame damaged on its way (a bad checksum, AY/AZ
+ * come apart, its fields cut short) is answered with 96.
  * While the ILS is down it answers per the offline rules. The round trip to the
  * ILS is relaying.ts, the answers' encoding answers.ts, the offline answers
  * offline.ts; this file is the connection: framing, timers, backpressure, login.
@@ -21,6 +22,7 @@ import {
   maskFrameForLog,
   type Sip2Charset,
   Sip2Framer,
+  type Sip2Message,
 } from '../../protocols/sip2/index.js';
 import { type AnswerFraming, encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
@@ -239,18 +241,21 @@ export class RelaySession {
       charset: this.charset,
       checksumMismatch: checksums ? 'error' : 'ignore',
     });
-    if (!this.account) {
+    const damaged = decoded.ok ? damagedErrorDetection(decoded.message) : DAMAGED.has(decoded.error.code);
+    // A frame cut short says nothing of whether the self-check sends AY/AZ; one whose AY/AZ came apart does.
+    if (!this.account && (decoded.ok || decoded.error.code !== 'sip2_truncated')) {
       this.sendsChecksums = decoded.ok
-        ? decoded.checksum !== 'absent'
+        ? decoded.checksum !== 'absent' || damaged
         : decoded.error.code === 'sip2_checksum_mismatch';
     }
-    if (!decoded.ok) {
-      logger.warn(
-        { code: decoded.error.code, position: decoded.error.position },
-        'unreadable self-check request',
-      );
-      if (decoded.error.code === 'sip2_checksum_mismatch')
-        await this.send({ type: 'requestScResend' }, false);
+    if (!decoded.ok || damaged) {
+      const { code, position } = decoded.ok
+        ? { code: 'damaged_error_detection', position: undefined }
+        : decoded.error;
+      logger.warn({ code, position }, 'unreadable self-check request');
+      // Damaged on its way: asked for again (96), as SIP2's error detection has it, whatever the
+      // message — never answered as if the ILS were down, nor left unanswered.
+      if (damaged) await this.send({ type: 'requestScResend' }, false);
       return;
     }
     const request = decoded.message;
@@ -263,7 +268,7 @@ export class RelaySession {
         logger.debug('ignoring 96 from the self-check');
         return;
       case 'login':
-        await this.login(request);
+        await this.login(request, frame);
         return;
     }
     if (
@@ -288,16 +293,27 @@ export class RelaySession {
     try {
       relayed = await relayToIls(this.context, this.account, request, refusal, decoded.verbatim);
     } catch (error) {
-      countFailure(this.context, this.account, request, error);
-      if (!(error instanceof IlsError && error.code === 'ils_bad_request')) throw error;
-      // The ILS link cannot carry it (a field too long, a character the ILS charset lacks):
-      // a refusal now, so the self-check is not left waiting for an answer that never comes.
-      logger.warn(
-        { type: request.type, error: describeError(error) },
-        'self-check request refused: not relayable',
-      );
-      if (!this.closed) await this.send(notRelayable(request, this.offlineContext()), true, request);
-      return;
+      const notCarried = error instanceof IlsError && error.code === 'ils_bad_request';
+      if (notCarried && request.type === 'scStatus') {
+        // A 99 asks whether the ILS is up: asked without the fields the link cannot carry (a 99
+        // has none of its own), not answered with the refusal's 98 saying the ILS is offline.
+        logger.debug(
+          { error: describeError(error) },
+          'self-check status request relayed without its extra fields',
+        );
+        relayed = await relayToIls(this.context, this.account, statusAlone(request), refusal);
+      } else {
+        countFailure(this.context, this.account, request, error);
+        if (!notCarried) throw error;
+        // The ILS link cannot carry it (a field too long, a character the ILS charset lacks):
+        // a refusal now, so the self-check is not left waiting for an answer that never comes.
+        logger.warn(
+          { type: request.type, error: describeError(error) },
+          'self-check request refused: not relayable',
+        );
+        if (!this.closed) await this.send(notRelayable(request, this.offlineContext()), true, request);
+        return;
+      }
     }
     if (this.account) {
       countTransaction(
@@ -326,10 +342,8 @@ export class RelaySession {
     };
   }
 
-  private async login(request: Extract<AnySip2Message, { type: 'login' }>): Promise<void> {
-    const account = this.context.config.accounts.find(
-      (a) => a.kioskUser === request.loginUserId && a.kioskPassword === request.loginPassword,
-    );
+  private async login(request: Sip2Message<'login'>, frame: Uint8Array): Promise<void> {
+    const account = this.accountLoggingIn(request, frame);
     if (account) {
       this.account = account;
       this.failedLogins = 0;
@@ -350,6 +364,28 @@ export class RelaySession {
       this.hangingUp = true;
       this.stream.end(() => this.drop('three failed logins', true));
     }
+  }
+
+  /**
+   * The account whose user and password (CN, CO) the login carries, each account's read in its own
+   * charset: a self-check sends its password in the charset it speaks, and before it has logged in
+   * the frame was read as UTF-8 (`request`), which an IBM850 "Müller1" is not.
+   */
+  private accountLoggingIn(request: Sip2Message<'login'>, frame: Uint8Array): Sip2RelayAccount | undefined {
+    const read = new Map<Sip2Charset, Sip2Message<'login'> | undefined>([[this.charset, request]]);
+    for (const account of this.context.config.accounts) {
+      if (!read.has(account.charset)) {
+        const decoded = decodeSip2Message(frame, { charset: account.charset, checksumMismatch: 'ignore' });
+        read.set(
+          account.charset,
+          decoded.ok && decoded.message.type === 'login' ? decoded.message : undefined,
+        );
+      }
+      const login = read.get(account.charset);
+      if (login && account.kioskUser === login.loginUserId && account.kioskPassword === login.loginPassword)
+        return account;
+    }
+    return undefined;
   }
 
   /**
@@ -400,6 +436,32 @@ export class RelaySession {
       stream.on('close', done);
     });
   }
+}
+
+/**
+ * Why a frame cannot be read that says it was damaged on its way: its checksum does not match, or
+ * its fixed fields end early (cut short). Another (an unknown message code) is not asked for again.
+ */
+const DAMAGED: ReadonlySet<string> = new Set(['sip2_checksum_mismatch', 'sip2_truncated']);
+
+/**
+ * A request whose AY/AZ came apart (AY with no AZ, a checksum cut short): the decoder reads it as
+ * a field of its own, which a sequence number and checksum never are.
+ */
+function damagedErrorDetection(request: AnySip2Message): boolean {
+  const extra = (request as { extraFields?: ReadonlyArray<{ id: string }> }).extraFields;
+  return extra?.some((field) => field.id === 'AY' || field.id === 'AZ') === true;
+}
+
+/** A 99's own fields, without the fields a self-check added to it. */
+function statusAlone(request: Sip2Message<'scStatus'>): Sip2Message<'scStatus'> {
+  return {
+    type: 'scStatus',
+    statusCode: request.statusCode,
+    maxPrintWidth: request.maxPrintWidth,
+    protocolVersion: request.protocolVersion,
+    ...(request.sequence !== undefined ? { sequence: request.sequence } : {}),
+  };
 }
 
 /** The first bytes of a TLS record carrying a handshake (a ClientHello): type 22, version 3.x. */

@@ -14,7 +14,7 @@ export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
   'device-availability': 2,
   'gate-alarms': 5,
   'gate-visitors': 1,
-  'offline-journal': 4,
+  'offline-journal': 5,
   payments: 3,
   'print-accounts': 7,
   'print-queue': 1,

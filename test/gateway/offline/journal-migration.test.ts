@@ -141,3 +141,36 @@ describe('the offline journal schema step for blocks of patrons’ cards', () =>
     v3.close();
   });
 });
+
+describe('the offline journal schema step for payment types', () => {
+  it('leaves a payment journaled before it without one (replayed as cash) and keeps one taken after', () => {
+    const v3 = openDatabase(':memory:');
+    v3.exec(V3);
+    v3.exec(`
+      INSERT INTO offline_transactions (id, kind, patron, item, terminal, at, accepted_at,
+        fee_id, fee_type, amount_minor, currency, transaction_id)
+        VALUES ('f', 'feePaid', 'P1', '', 'kiosk-1', 1, 1, 'F-1', 'overdue', 250, 'EUR', 'CR-1');`);
+    const journal = new OfflineJournal(v3, { policy: offlinePolicySchema.parse({ enabled: false }) });
+    expect(journal.get('f')?.fee).not.toHaveProperty('paymentType');
+    const fee = { type: 'overdue' as const, amountMinor: 100, currency: 'EUR', transactionId: 'CR-2' };
+    const card = journal.accept({
+      kind: 'feePaid',
+      patron: 'P1',
+      terminal: 'kiosk-1',
+      at: 2,
+      fee: { ...fee, paymentType: '02' },
+    });
+    expect(journal.get(card.id)?.fee).toMatchObject({ paymentType: '02', amountMinor: 100 });
+    expect(() =>
+      journal.accept({
+        kind: 'feePaid',
+        patron: 'P1',
+        terminal: 't',
+        at: 2,
+        fee: { ...fee, paymentType: '2' },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'offline_invalid_transaction' }));
+    expect(v3.pragmaValue('integrity_check')).toBe('ok');
+    v3.close();
+  });
+});

@@ -4,10 +4,19 @@
  * told so, and the replay blocks the card at the ILS — a card kept as stolen does not stay usable.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/core/clock.js';
 import { OfflineJournal, OfflineReplayer, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
 import { RELAY_BLOCK_JOURNALED_MESSAGE } from '../../../src/gateway/relay/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
-import { TRANSCRIPT_DATE as DATE, KIOSK_ACCOUNT, useRelayRigs, withErrorDetection } from './helpers.js';
+import { parseSip2Date } from '../../../src/protocols/sip2/index.js';
+import { SipRecorder } from '../../helpers/sip-recorder.js';
+import {
+  connectIlsClient,
+  TRANSCRIPT_DATE as DATE,
+  KIOSK_ACCOUNT,
+  useRelayRigs,
+  withErrorDetection,
+} from './helpers.js';
 
 const ALICE = '21000001';
 
@@ -70,5 +79,48 @@ describe('a block of a patron’s card while the ILS does not answer', () => {
       blocked: true,
       blockedMessage: 'Card retained: reported stolen',
     });
+  });
+
+  it('is replayed with the date the self-check kept the card, not the date the ILS came back', async () => {
+    db = openDatabase(':memory:');
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({}) });
+    // The card is kept an hour before the ILS answers again: the relay's clock an hour behind.
+    const HOUR = 3_600_000;
+    const clock = { ...systemClock, now: () => Date.now() - HOUR };
+    const { simulator, relay } = await rig({ journal, requestTimeoutMs: 500, clock });
+    const link = await kiosk(relay.port);
+    await link.request(
+      withErrorDetection(`9300CN${KIOSK_ACCOUNT.kioskUser}|CO${KIOSK_ACCOUNT.kioskPassword}|CPMAIN|`, 0),
+    );
+    simulator.setFaults({ hang: true });
+    await link.request(withErrorDetection(`01Y${DATE}AORIVERSIDE|ALCard retained|AA${ALICE}|AC|`, 1));
+    const [journaled] = journal.all();
+    expect(journaled).toMatchObject({ kind: 'blockPatron', state: 'pending' });
+
+    simulator.setFaults({});
+    const recorder = await SipRecorder.start(simulator.port);
+    const replayLink = await connectIlsClient(recorder.port);
+    try {
+      const replayer = new OfflineReplayer({
+        journal,
+        ils: {
+          itemInformation: (item) => replayLink.itemInformation(item),
+          checkout: (patron, item, options) => replayLink.checkout(patron, item, options),
+          checkin: (item, options) => replayLink.checkin(item, options),
+          blockPatron: (patron, options) => replayLink.blockPatron(patron, options),
+        },
+      });
+      expect(await replayer.run()).toMatchObject({ replayed: 1, conflicts: 0 });
+    } finally {
+      await replayLink.disconnect();
+      await recorder.close();
+    }
+    const blocks = recorder.sent.filter((frame) => frame.startsWith('01'));
+    expect(blocks).toHaveLength(1);
+    // 01, card retained (1), then the transaction date (18): the journaled one, to the second.
+    const sent = parseSip2Date(blocks[0]!.slice(3, 21));
+    expect(sent.ok).toBe(true);
+    expect(Math.abs((sent.ok ? sent.date.getTime() : 0) - journaled!.at)).toBeLessThan(1_000);
+    expect(simulator.state.patron(ALICE)?.blocked).toBe(true);
   });
 });

@@ -10,7 +10,14 @@ import { OFFLINE_FEE_MESSAGE } from '../../../src/gateway/circulation/index.js';
 import { OfflineJournal, OfflineReplayer, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
 import { RELAY_FEE_UNCHECKED_MESSAGE } from '../../../src/gateway/relay/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
-import { TRANSCRIPT_DATE as DATE, KIOSK_ACCOUNT, useRelayRigs, withErrorDetection } from './helpers.js';
+import { SipRecorder } from '../../helpers/sip-recorder.js';
+import {
+  connectIlsClient,
+  TRANSCRIPT_DATE as DATE,
+  KIOSK_ACCOUNT,
+  useRelayRigs,
+  withErrorDetection,
+} from './helpers.js';
 
 const BJORN = '21000003'; // F-1001 7.50, F-1002 5.00 (EUR)
 
@@ -20,10 +27,10 @@ afterEach(() => {
   db = undefined;
 });
 
-/** A 37 paying `amount` of fee F-1001 in cash, with its own transaction id (BK). */
-const payment = (amount: string, transactionId: string, sequence: number) =>
+/** A 37 paying `amount` of fee F-1001 (in cash unless `paymentType` says), with its own transaction id (BK). */
+const payment = (amount: string, transactionId: string, sequence: number, paymentType = '00') =>
   withErrorDetection(
-    `37${DATE}0400EURBV${amount}|AORIVERSIDE|AA${BJORN}|CGF-1001|BK${transactionId}|`,
+    `37${DATE}04${paymentType}EURBV${amount}|AORIVERSIDE|AA${BJORN}|CGF-1001|BK${transactionId}|`,
     sequence,
   );
 
@@ -113,6 +120,50 @@ describe('a self-check’s fee payment whose ILS answer is lost', () => {
     });
     await replayer.run();
     expect(journal.all()).toMatchObject([{ state: 'done', reason: 'already_done' }]);
+    expect(owedOn(simulator, 'F-1001')).toBe(500);
+  });
+
+  it('paid by credit card, lost on its way and the ILS down after: replayed as a credit card payment', async () => {
+    const { simulator, journal, link } = await setUp({ requestTimeoutMs: 500 });
+    // The ILS never reads the 37 (nothing paid), and answers nothing more: the payment is journaled.
+    const library = simulator.state;
+    const payFee = library.payFee.bind(library);
+    library.payFee = (request) => {
+      library.payFee = payFee;
+      simulator.setFaults({ hang: true, loseAnswers: { type: 'feePaid', times: 1 } });
+      return { accepted: false, transactionId: request.transactionId ?? '', messages: [] };
+    };
+    const answer = (await link.request(payment('2.50', 'SC-6', 1, '02')))!.toString('latin1');
+    expect(answer.slice(0, 3)).toBe('38Y');
+    expect(answer).toContain(`|AF${OFFLINE_FEE_MESSAGE}|`);
+    expect(owedOn(simulator, 'F-1001')).toBe(750);
+    expect(journal.all()).toMatchObject([{ kind: 'feePaid', state: 'pending', fee: { amountMinor: 250 } }]);
+
+    // The ILS back: the replay, over a link whose every request is written down, pays it as it came.
+    simulator.setFaults({});
+    const recorder = await SipRecorder.start(simulator.port);
+    const replayLink = await connectIlsClient(recorder.port);
+    try {
+      const replayer = new OfflineReplayer({
+        journal,
+        ils: {
+          itemInformation: (item) => replayLink.itemInformation(item),
+          patronInformation: (patron, options) => replayLink.patronInformation(patron, options),
+          checkout: (patron, item, options) => replayLink.checkout(patron, item, options),
+          checkin: (item, options) => replayLink.checkin(item, options),
+          feePaid: (patron, options) => replayLink.feePaid(patron, options),
+        },
+      });
+      expect(await replayer.run()).toMatchObject({ replayed: 1, conflicts: 0 });
+    } finally {
+      await replayLink.disconnect();
+      await recorder.close();
+    }
+    const sent = recorder.sent.filter((frame) => frame.startsWith('37'));
+    expect(sent).toHaveLength(1);
+    // 37, the transaction date (18), the fee type (2), then the payment type: 02, credit card.
+    expect(sent[0]!.slice(22, 24)).toBe('02');
+    expect(journal.all()).toMatchObject([{ state: 'done', reason: 'sent' }]);
     expect(owedOn(simulator, 'F-1001')).toBe(500);
   });
 

@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
-import { systemClock } from '../../../src/core/clock.js';
+import { type Clock, systemClock } from '../../../src/core/clock.js';
 import { type Logger, silentLogger } from '../../../src/core/logger.js';
 import { IlsClient } from '../../../src/devices/ils/index.js';
 import {
@@ -157,6 +157,8 @@ export async function startRelayRig(
     journal?: Sip2RelayServerOptions['journal'];
     /** The ILS client's request timeout; 2 s unless told. */
     requestTimeoutMs?: number;
+    /** The relay's clock; the system's unless told. */
+    clock?: Clock;
   } = {},
 ): Promise<RelayRig> {
   const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
@@ -180,7 +182,7 @@ export async function startRelayRig(
     }),
     ils: client.pool,
     logger: options.logger ?? silentLogger(),
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     ...(options.onOffline ? { onOffline: options.onOffline } : {}),
     ...(options.onTransaction ? { onTransaction: options.onTransaction } : {}),
     ...(options.journal ? { journal: options.journal } : {}),

@@ -38,6 +38,33 @@ describe('Sip2RelayServer', () => {
     expect(link.received.subarray(-2).toString('latin1')).toBe('\r\n');
   });
 
+  it('reads a login in the charset of the account it names: an IBM850 self-check’s accented password', async () => {
+    const { relay } = await rig({
+      relay: {
+        port: 0,
+        accounts: [
+          { kioskUser: 'kiosk-muller', kioskPassword: 'Müller1', charset: 'ibm850' },
+          { kioskUser: 'kiosk-zoe', kioskPassword: 'Zoë2', charset: 'utf-8' },
+        ],
+      },
+    });
+    const inIbm850 = await kiosk(relay.port);
+    const login = withErrorDetection('9300CNkiosk-muller|COMüller1|CPMAIN|', 0, 'ibm850');
+    expect(login.includes(Buffer.from([0x81]))).toBe(true); // ü in IBM850
+    expect((await inIbm850.request(login))?.toString('latin1')).toMatch(/^941AY0AZ/);
+    // Logged in: the next request is read, and answered, in IBM850.
+    expect((await inIbm850.request(withErrorDetection('9900302.00', 1, 'ibm850')))?.toString()).toMatch(
+      /^98Y/,
+    );
+    // A UTF-8 account still reads its own; the IBM850 one is not matched by UTF-8 bytes of its password.
+    const inUtf8 = await kiosk(relay.port);
+    const zoe = withErrorDetection('9300CNkiosk-zoe|COZoë2|CPMAIN|', 0, 'utf-8');
+    expect((await inUtf8.request(zoe))?.toString()).toMatch(/^941/);
+    const wrongCharset = await kiosk(relay.port);
+    const muller = withErrorDetection('9300CNkiosk-muller|COMüller1|CPMAIN|', 0, 'utf-8');
+    expect((await wrongCharset.request(muller))?.toString()).toMatch(/^940/);
+  });
+
   it('answers a sorter without error detection without AY/AZ, in ASCII', async () => {
     const { relay } = await rig();
     const link = await kiosk(relay.port);
@@ -169,6 +196,30 @@ describe('Sip2RelayServer', () => {
     expect((await link.request(Buffer.from('97AZFEF5\r')))?.toString()).toBe(answer?.toString());
     const bad = Buffer.from(`17${D}AORIVERSIDE|AB31000001|AC|AY2AZ0000\r`);
     expect((await link.request(bad))?.toString()).toBe('96AZFEF6');
+  });
+
+  it('asks for a resend (96) of a 99 damaged on its way, AY without AZ or cut short, and never says the ILS is offline', async () => {
+    const { relay } = await rig();
+    const damaged = ['9900302.00AY1', '9900302.00AY1AZFCA', '9900302.00AY', '9900302', '990'];
+    // Before login (some self-checks ask for the status first), then logged in.
+    for (const loggedIn of [false, true]) {
+      const link = await kiosk(relay.port);
+      if (loggedIn) expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+      for (const frame of damaged) {
+        const answer = (await link.request(Buffer.from(`${frame}\r`, 'latin1')))?.toString();
+        expect(answer, `${frame}, logged in: ${loggedIn}`).toBe('96AZFEF6');
+      }
+      // Sent again whole: the ILS's own 98, online.
+      expect((await link.request(withErrorDetection('9900302.00', 1)))?.toString()).toMatch(/^98Y.*AY1AZ/);
+    }
+  });
+
+  it('asks the ILS for its status when a 99 carries a field its link cannot (over 255 characters), never saying the ILS is offline', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    const answer = await link.request(withErrorDetection(`9900302.00ZZ${'Q'.repeat(300)}|`, 2));
+    expect(answer?.toString()).toMatch(/^98Y.*AORIVERSIDE\|.*AY2AZ/);
   });
 
   it('relays an account through its own ILS link when mapped', async () => {

@@ -26,6 +26,10 @@ export const offlineTransactionViewSchema = z.object({
       currency: z.string(),
       transactionId: z.string(),
       owedBeforeMinor: z.number().int().optional(),
+      paymentType: z
+        .string()
+        .optional()
+        .describe('SIP2 payment type code (BT): 00 cash, 01 VISA, 02 credit card; absent when not kept'),
     })
     .optional()
     .describe('a fee payment: the fee, the amount in minor units, its transaction id'),
