@@ -7,7 +7,7 @@
 import { type Clock, systemClock } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import { type CheckoutOptions, type IlsClient, IlsError } from '../../devices/ils/index.js';
-import type { SummaryItems } from '../../protocols/sip2/index.js';
+import { PAYMENT_TYPE, type SummaryItems } from '../../protocols/sip2/index.js';
 import type {
   CheckinAnswer,
   CheckoutAnswer,
@@ -420,6 +420,10 @@ export class IlsCirculation implements CirculationService {
         amountMinor,
         currency,
         transactionId: request.transactionId,
+        // As SIP2 codes it (02 a credit card): the replay pays the ILS as the patron paid here.
+        ...(request.paymentType !== undefined
+          ? { paymentType: PAYMENT_TYPE.byName.get(request.paymentType)?.code }
+          : {}),
         ...(attempt.sent && attempt.owedBeforeMinor !== undefined
           ? { owedBeforeMinor: attempt.owedBeforeMinor }
           : {}),

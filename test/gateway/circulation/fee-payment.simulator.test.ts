@@ -101,4 +101,19 @@ describe('fee payments that are never posted twice', () => {
     expect(journal.all()[0]?.fee?.owedBeforeMinor).toBeUndefined();
     expect(owedOn('F-1002')).toBe(500);
   });
+
+  it('a card payment journaled while the ILS cannot be reached keeps how it was paid, for the replay', async () => {
+    const { circulation, journal, simulator } = await setUp({ requestTimeoutMs: 300 });
+    simulator.setFaults({ hang: true });
+    const paid = await circulation.payFee({
+      ...pay('F-1002', '5.00', 'CR-5'),
+      paymentType: 'creditCard',
+      currency: 'EUR',
+    });
+    expect(paid).toMatchObject({ accepted: true, screenMessages: [OFFLINE_FEE_MESSAGE] });
+    // SIP2's payment type 02, credit card: what fee-replay sends the ILS when it is back.
+    expect(journal.all()).toMatchObject([
+      { kind: 'feePaid', fee: { transactionId: 'CR-5', paymentType: '02' } },
+    ]);
+  });
 });
