@@ -70,7 +70,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       preview: (request, side) => this.running().issuer.preview(request, side),
       addPhoto: (bytes) => this.running().issuer.addPhoto(bytes),
       encodeRfid: (issueId) => this.encodeRfid(issueId),
-      settle: (issueId, what) => this.settle(issueId, what),
+      settle: (issueId, what, options) => this.settle(issueId, what, options),
       issues: (limit) => this.running().records.latest(limit),
       issueRecord: (id) => this.running().records.get(id),
       perDay: (days) => this.running().records.perDay(days),
@@ -172,7 +172,11 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     }
   }
 
-  private settle(issueId: string, what: 'ils_done' | 'chip_given_up') {
+  private settle(
+    issueId: string,
+    what: 'ils_done' | 'chip_given_up',
+    options: { cardDestroyed?: boolean } = {},
+  ) {
     const { records } = this.running();
     const record = this.ownIssue(issueId, 'only an issued card has an ILS step or a chip to settle');
     // An encoded chip is a working card: thrown away, it would still carry the patron's number. A
@@ -183,6 +187,14 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         'its chip is encoded already, so it was not given up: the card works as it is — if it is spoilt or lost, print a new card (Reprint, which replaces it) and block this one in the ILS',
       );
     if (what === 'chip_given_up' && records.chipBeingEncoded(issueId)) throw chipBeingEncoded('given up');
+    // A write Carrel did not live to finish may have left the number on the chip: thrown away, the card
+    // could still work, and its number be issued again. The chip read on the pad settles it, or staff
+    // saying the card is destroyed.
+    if (what === 'chip_given_up' && record.chipWriteCutShortAt !== null && options.cardDestroyed !== true)
+      throw new CarrelError(
+        'card_chip_write_cut_short',
+        `Carrel stopped while this card’s chip was being written, so its chip may hold the card number — a working card — and it was not given up: lay the card alone on the RFID pad and press Encode chip, which reads the chip and finishes the write; or, if the card is destroyed (cut through), give it up saying so (confirmCardDestroyed)`,
+      );
     return records.settled(issueId, what, new Date(this.context.clock.now()).toISOString());
   }
 
