@@ -20,8 +20,8 @@ const CHIP_OFFER_OVER = new Set([
   'card_number_forgotten',
   'card_issue_not_found',
 ]);
-/** A refusal of an ILS step's Done that says there is no such step: its issue is unknown. */
-const ILS_STEP_OVER = new Set(['card_issue_not_found']);
+/** A refusal of an ILS step's Done that says there is no such step: its issue unknown, or forgotten. */
+const ILS_STEP_OVER = new Set(['card_issue_not_found', 'card_number_forgotten']);
 
 /**
  * The ILS steps and chip offers of the page: `api` the page's ApiClient, `showProblem` and

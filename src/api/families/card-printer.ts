@@ -327,7 +327,7 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/ils-done',
       operationId: 'cardIlsStepDone',
       summary:
-        'Say an issued card’s ILS step is done (its number given to the patron, the card it replaces blocked), so no desk page shows it again; said twice, the first time stays',
+        'Say an issued card’s ILS step is done (its number given to the patron, the card it replaces blocked), so no desk page shows it again; said twice, the first time stays; a card whose record was forgotten has no step left (409 card_number_forgotten)',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),
@@ -343,7 +343,7 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/chip-given-up',
       operationId: 'giveUpCardChip',
       summary:
-        'Give up encoding an issued card’s chip (the card thrown away), so no desk page offers it again; said twice, the first time stays; a chip encoded already is not given up (409 card_chip_encoded), nor one being encoded now (409 card_chip_being_encoded), nor one whose write Carrel did not live to finish unless the body says the card is destroyed (409 card_chip_write_cut_short)',
+        'Give up encoding an issued card’s chip (the card thrown away), so no desk page offers it again; said twice, the first time stays; a chip encoded already is not given up (409 card_chip_encoded), nor one being encoded now (409 card_chip_being_encoded), nor one whose write Carrel did not live to finish unless the body says the card is destroyed (409 card_chip_write_cut_short), nor one whose record was forgotten (409 card_number_forgotten: an older Carrel forgot with its UID whether it works)',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),

@@ -186,6 +186,17 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         'card_chip_encoded',
         'its chip is encoded already, so it was not given up: the card works as it is — if it is spoilt or lost, print a new card (Reprint, which replaces it) and block this one in the ILS',
       );
+    // A forgotten record names no card: the page offers nothing for it, and a record an older Carrel
+    // forgot lost with the chip's UID whether the chip works, so its chip is not given up either.
+    if (record.cardNumber === '')
+      throw new CarrelError(
+        'card_number_forgotten',
+        `its record was forgotten (its card number and patron with it, ${this.config.patronDataDays} days after the issue), so ${
+          what === 'chip_given_up'
+            ? 'its chip was not given up: whether it works may not be known any more'
+            : 'its ILS step was not marked done: the step named a card number no longer kept'
+        } — if the card is spoilt or lost, print the patron a new card and block the old one in the ILS`,
+      );
     if (what === 'chip_given_up' && records.chipBeingEncoded(issueId)) throw chipBeingEncoded('given up');
     // A write Carrel did not live to finish may have left the number on the chip: thrown away, the card
     // could still work, and its number be issued again. The chip read on the pad settles it, or staff
