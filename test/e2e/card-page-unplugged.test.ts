@@ -79,8 +79,13 @@ async function printerCable(printerPort: () => number): Promise<PrinterCable> {
   };
 }
 
+/**
+ * The card page in Debian's Chromium against the simulated desk, used as desk staff do: a card
+ * printed with a new number and its chip encoded, then a lost card reprinted while the printer's
+ * cable (its TCP link to the simulated Evolis) is pulled mid-card and plugged in again.
+ */
 describe.skipIf(skip !== undefined)(
-  'the card page with the printer unplugged mid-job',
+  'the card page as desk staff use it, the printer unplugged mid-job',
   { timeout: 90_000 },
   () => {
     let cable: PrinterCable;
@@ -167,6 +172,22 @@ describe.skipIf(skip !== undefined)(
       const issues = (await api('/cards?limit=5')).issues;
       expect(issues[0]).toMatchObject({ cardNumber: second, result: 'issued', replaces: first });
       expect(issues[1]).toMatchObject({ result: 'failed', fault: 'link_lost', replaces: first });
+    });
+
+    it('no longer says a number just printed is the next free one', async () => {
+      const { page } = desk;
+      await previewFor('21000003');
+      const note = page.locator('#next-number');
+      const [, next] =
+        /^Card number (\d+) is the next free one\./.exec((await note.textContent()) ?? '') ?? [];
+      expect(next).toMatch(/^21234\d{9}$/);
+      await page.getByRole('button', { name: 'Print card' }).click();
+      await expect
+        .poll(progress, { timeout: 15_000 })
+        .toBe(`Card ${next} issued (1 card used). Stripe read back and verified.`);
+      // That number is the card's now: the note beside the preview goes with it.
+      expect(await note.isVisible()).toBe(false);
+      expect(await note.textContent()).toBe('');
     });
   },
 );

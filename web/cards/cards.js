@@ -249,6 +249,9 @@ async function print(replaces, confirmExpired = false) {
       if (!(error instanceof Problem && (error.status === 0 || error.status >= 500))) unsettled = undefined;
       throw error;
     }
+    // The number the preview said was next is this card's now, made or failed (a number is never
+    // handed out twice): the note beside the preview goes.
+    showNextNumber(null);
     if (record.result === 'issued') {
       lastIssued = record.cardNumber;
       const stripe =
