@@ -167,6 +167,10 @@ describe.skipIf(skip !== undefined)(
       await page.getByRole('button', { name: 'Reprint (replaces the card)' }).click();
       await expect.poll(progress, { timeout: 15_000 }).toMatch(/^Card \d+ issued/);
       const second = /^Card (\d+) issued/.exec((await progress()) ?? '')![1]!;
+      // Said as a reprint: the card it replaces named.
+      expect(await progress()).toBe(
+        `Card ${second} issued, replacing card ${first} (1 card used). Stripe read back and verified.`,
+      );
       // The card the cut job left half made in the printer went to the reject box first.
       expect(printer.cards().map((card) => card.outcome)).toEqual(['printed', 'rejected', 'printed']);
       const issues = (await api('/cards?limit=5')).issues;

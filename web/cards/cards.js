@@ -260,8 +260,14 @@ async function print(replaces, confirmExpired = false) {
           : record.magstripe === 'written'
             ? ' Stripe written; this printer cannot read it back — swipe the card to check it.'
             : '';
+      // A reprint says what it replaced: one of the same number would read as the card before it.
+      const replacing = !record.replaces
+        ? ''
+        : record.replaces === record.cardNumber
+          ? ', replacing the card before it with the same number'
+          : `, replacing card ${record.replaces}`;
       $('progress').textContent =
-        `Card ${record.cardNumber} issued (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).${stripe}`;
+        `Card ${record.cardNumber} issued${replacing} (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).${stripe}`;
       $('reprint-button').hidden = false;
       stillToDo.cardPrinted(record);
     } else {
