@@ -158,6 +158,10 @@ describe.skipIf(skip !== undefined)(
           'The card was not issued: the connection to the printer was lost. Check it is on and connected, then print again.',
         );
       expect(printer.cards().map((card) => card.outcome)).toEqual(['printed']);
+      // The header says what staff check, not the link's own words (an address, "peer closed").
+      await expect
+        .poll(() => page.locator('#printer').textContent(), { timeout: 10_000 })
+        .toBe('cards-1: offline — Carrel cannot reach the printer. Check it is switched on and connected.');
 
       // Plugged in again, staff print again as the page said: the card is made.
       cable.plugIn();

@@ -199,9 +199,20 @@ const STRIPE_FAULTS = new Set([
   'magstripe_write',
 ]);
 
-/** The printer in the page's header: its state, and what is wrong in words with what to do. */
-function printerLine(device, status, problem) {
-  return `${device}: ${status}${problem ? ` — ${FAULTS[problem] ?? problem}` : ''}`;
+/**
+ * The printer in the page's header: its state, and what is wrong in words with what to do. Offline,
+ * the reason is the link's (an address, "peer closed"): staff are told what to check, IT finds the
+ * link's own words in the line's tooltip.
+ */
+function showPrinter(device, status, problem) {
+  const offline = status === 'offline';
+  const words = offline
+    ? 'Carrel cannot reach the printer. Check it is switched on and connected.'
+    : problem
+      ? (FAULTS[problem] ?? problem)
+      : '';
+  $('printer').textContent = `${device}: ${status}${words ? ` — ${words}` : ''}`;
+  $('printer').title = offline && problem ? problem : '';
 }
 
 function faultWords(fault) {
@@ -319,7 +330,11 @@ async function loadPrinter() {
     printer = list.find((d) => d.kind === 'card-printer');
     if (!printer) throw new Problem({ title: 'No card printer', detail: 'none is configured at this desk' });
     const status = await api.call('GET', `/api/v1/card-printers/${printer.device}`);
-    $('printer').textContent = printerLine(printer.device, printer.status, status.problem);
+    showPrinter(
+      printer.device,
+      printer.status,
+      printer.status === 'offline' ? printer.reason : status.problem,
+    );
     stillToDo.encodeOn(status.rfidPad ?? undefined);
     followPrinter(printer.device);
     $('template').replaceChildren(
@@ -344,7 +359,7 @@ async function loadPrinter() {
  */
 function followPrinter(device, retryMs = 500) {
   const show = (state) => {
-    if (state?.device === device) $('printer').textContent = printerLine(device, state.status, state.reason);
+    if (state?.device === device) showPrinter(device, state.status, state.reason);
   };
   api.events(
     [device],
