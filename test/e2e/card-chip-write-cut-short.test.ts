@@ -231,6 +231,25 @@ describe('a card’s chip write cut short by a SIGKILL', () => {
     const card = await chipWrittenThenKilled();
     await startDaemon();
     expect((await record(card.issueId)).chipWriteCutShortAt).toEqual(expect.any(String));
+    // A blank card on the pad (the next card the printer made, say) does not get the number: the
+    // cut-short card may carry it already, and two chips would work with one number.
+    const blank = await blankCardAlone();
+    const refused = await call('POST', `/cards/${card.issueId}/rfid`);
+    expect(refused).toMatchObject({
+      status: 409,
+      json: {
+        code: 'card_chip_write_cut_short',
+        detail:
+          'the chip on the pad is blank, so nothing was written: it may be another new card’s, and this card’s chip, whose write Carrel did not live to finish, may hold the number already — lay this card alone on the pad and encode again; if its chip is blank too, the write never reached it: cut the card through, press Destroyed and print the patron a new card',
+      },
+    });
+    expect(pad.tags().find((tag) => tag.uid === blank)).toMatchObject({
+      memoryHex: expect.stringMatching(/^0+$/),
+    });
+    expect(await record(card.issueId)).toMatchObject({
+      chipEncoded: false,
+      chipWriteCutShortAt: expect.any(String),
+    });
     expect((await call('POST', `/cards/${card.issueId}/chip-given-up`, {})).json.code).toBe(
       'card_chip_write_cut_short',
     );

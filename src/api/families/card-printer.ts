@@ -311,7 +311,7 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/rfid',
       operationId: 'encodeCardChip',
       summary:
-        'Encode an issued card’s RFID chip on its printer’s pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card, nor encodes a card whose chip was given up (409 card_chip_given_up), a card a later card replaced (409 card_replaced), a card whose number the records no longer keep (409 card_number_forgotten), a chip being encoded now (409 card_chip_being_encoded) or a card while a new card replacing it is being printed (409 card_being_replaced)',
+        'Encode an issued card’s RFID chip on its printer’s pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card, nor encodes a card whose chip was given up (409 card_chip_given_up), a card a later card replaced (409 card_replaced), a card whose number the records no longer keep (409 card_number_forgotten), a chip being encoded now (409 card_chip_being_encoded), a blank chip for a card whose write Carrel did not live to finish (409 card_chip_write_cut_short: only a chip holding its number settles it) or a card while a new card replacing it is being printed (409 card_being_replaced)',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),

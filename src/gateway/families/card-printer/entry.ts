@@ -164,7 +164,10 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     if (!records.encodingStarted(issueId, new Date(this.context.clock.now()).toISOString()))
       throw chipBeingEncoded('encoded again');
     try {
-      const { uid } = await encodePatronCard(pad, record.cardNumber, rfid);
+      const { uid } = await encodePatronCard(pad, record.cardNumber, {
+        ...rfid,
+        holdingTheNumberOnly: record.chipWriteCutShortAt !== null,
+      });
       this.context.logger.info({ issueId }, 'card chip encoded');
       return records.encoded(issueId, uid);
     } finally {
