@@ -104,9 +104,12 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     expect(issues.issues[0]).toMatchObject({ cardNumber: '21000002', staff: 'desk-staff', result: 'issued' });
 
     await page.getByRole('button', { name: 'Reprint (replaces the card)' }).click();
+    // Said as a reprint, so it does not read as the line of the card before it.
     await expect
       .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
-      .toBe('Card 21000002 issued (1 card used). Stripe read back and verified.');
+      .toBe(
+        'Card 21000002 issued, replacing the card before it with the same number (1 card used). Stripe read back and verified.',
+      );
     expect(sim().cards()).toHaveLength(before + 2);
     // The same number again: nothing for the ILS to learn.
     expect(await page.locator('#ils-todo').isHidden()).toBe(true);

@@ -199,9 +199,20 @@ const STRIPE_FAULTS = new Set([
   'magstripe_write',
 ]);
 
-/** The printer in the page's header: its state, and what is wrong in words with what to do. */
-function printerLine(device, status, problem) {
-  return `${device}: ${status}${problem ? ` — ${FAULTS[problem] ?? problem}` : ''}`;
+/**
+ * The printer in the page's header: its state, and what is wrong in words with what to do. Offline,
+ * the reason is the link's (an address, "peer closed"): staff are told what to check, IT finds the
+ * link's own words in the line's tooltip.
+ */
+function showPrinter(device, status, problem) {
+  const offline = status === 'offline';
+  const words = offline
+    ? 'Carrel cannot reach the printer. Check it is switched on and connected.'
+    : problem
+      ? (FAULTS[problem] ?? problem)
+      : '';
+  $('printer').textContent = `${device}: ${status}${words ? ` — ${words}` : ''}`;
+  $('printer').title = offline && problem ? problem : '';
 }
 
 function faultWords(fault) {
@@ -249,6 +260,9 @@ async function print(replaces, confirmExpired = false) {
       if (!(error instanceof Problem && (error.status === 0 || error.status >= 500))) unsettled = undefined;
       throw error;
     }
+    // The number the preview said was next is this card's now, made or failed (a number is never
+    // handed out twice): the note beside the preview goes.
+    showNextNumber(null);
     if (record.result === 'issued') {
       lastIssued = record.cardNumber;
       const stripe =
@@ -257,8 +271,14 @@ async function print(replaces, confirmExpired = false) {
           : record.magstripe === 'written'
             ? ' Stripe written; this printer cannot read it back — swipe the card to check it.'
             : '';
+      // A reprint says what it replaced: one of the same number would read as the card before it.
+      const replacing = !record.replaces
+        ? ''
+        : record.replaces === record.cardNumber
+          ? ', replacing the card before it with the same number'
+          : `, replacing card ${record.replaces}`;
       $('progress').textContent =
-        `Card ${record.cardNumber} issued (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).${stripe}`;
+        `Card ${record.cardNumber} issued${replacing} (${record.attempts} card${record.attempts === 1 ? '' : 's'} used).${stripe}`;
       $('reprint-button').hidden = false;
       stillToDo.cardPrinted(record);
     } else {
@@ -310,7 +330,11 @@ async function loadPrinter() {
     printer = list.find((d) => d.kind === 'card-printer');
     if (!printer) throw new Problem({ title: 'No card printer', detail: 'none is configured at this desk' });
     const status = await api.call('GET', `/api/v1/card-printers/${printer.device}`);
-    $('printer').textContent = printerLine(printer.device, printer.status, status.problem);
+    showPrinter(
+      printer.device,
+      printer.status,
+      printer.status === 'offline' ? printer.reason : status.problem,
+    );
     stillToDo.encodeOn(status.rfidPad ?? undefined);
     followPrinter(printer.device);
     $('template').replaceChildren(
@@ -335,7 +359,7 @@ async function loadPrinter() {
  */
 function followPrinter(device, retryMs = 500) {
   const show = (state) => {
-    if (state?.device === device) $('printer').textContent = printerLine(device, state.status, state.reason);
+    if (state?.device === device) showPrinter(device, state.status, state.reason);
   };
   api.events(
     [device],

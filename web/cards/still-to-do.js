@@ -20,8 +20,8 @@ const CHIP_OFFER_OVER = new Set([
   'card_number_forgotten',
   'card_issue_not_found',
 ]);
-/** A refusal of an ILS step's Done that says there is no such step: its issue is unknown. */
-const ILS_STEP_OVER = new Set(['card_issue_not_found']);
+/** A refusal of an ILS step's Done that says there is no such step: its issue unknown, or forgotten. */
+const ILS_STEP_OVER = new Set(['card_issue_not_found', 'card_number_forgotten']);
 
 /**
  * The ILS steps and chip offers of the page: `api` the page's ApiClient, `showProblem` and
@@ -84,28 +84,57 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
     dropChipOffer(record.cardNumber);
     const item = document.createElement('li');
     const words = document.createElement('span');
-    words.textContent = `Card ${record.cardNumber}, printed: its chip is not encoded yet.`;
     const button = document.createElement('button');
     button.type = 'button';
     button.textContent = `Encode chip of card ${record.cardNumber}`;
     button.addEventListener('click', () => encodeChip(record.cardNumber));
-    const offer = { issueId: record.issueId, item, words, button };
+    const offer = {
+      issueId: record.issueId,
+      item,
+      words,
+      button,
+      cutShort: Boolean(record.chipWriteCutShortAt),
+    };
     /** This offer's line taken away, unless a newer card of the number took its place meanwhile. */
     const dropOffer = () => {
       if (chipOffers.get(record.cardNumber) === offer) dropChipOffer(record.cardNumber);
     };
     const giveUp = document.createElement('button');
     giveUp.type = 'button';
-    giveUp.textContent = 'Thrown away';
-    giveUp.setAttribute('aria-label', `Give up the chip of card ${record.cardNumber}`);
-    giveUp.title = 'The card was thrown away: its chip will not be encoded';
-    giveUp.addEventListener('click', () =>
-      settle(record.issueId, 'chip-given-up', giveUp, dropOffer, CHIP_OFFER_OVER),
-    );
+    if (record.chipWriteCutShortAt) {
+      // Carrel stopped while this chip was written: it may work. Reading it on the pad (Encode chip)
+      // settles it; giving it up is for a card staff know is destroyed, and says so.
+      words.textContent = cutShortWords(record.cardNumber);
+      giveUp.textContent = 'Destroyed';
+      giveUp.setAttribute('aria-label', `Card ${record.cardNumber} is destroyed: give up its chip`);
+      giveUp.title = 'The card is destroyed (cut through): whatever its chip holds, no one carries it';
+      giveUp.addEventListener('click', () =>
+        settle(record.issueId, 'chip-given-up', giveUp, dropOffer, CHIP_OFFER_OVER, {
+          confirmCardDestroyed: true,
+        }),
+      );
+    } else {
+      words.textContent = `Card ${record.cardNumber}, printed: its chip is not encoded yet.`;
+      giveUp.textContent = 'Thrown away';
+      giveUp.setAttribute('aria-label', `Give up the chip of card ${record.cardNumber}`);
+      giveUp.title = 'The card was thrown away: its chip will not be encoded';
+      giveUp.addEventListener('click', () =>
+        settle(record.issueId, 'chip-given-up', giveUp, dropOffer, CHIP_OFFER_OVER).then((refusal) => {
+          // Carrel stopped while its chip was written (this page was loaded before): offered as such.
+          if (refusal === 'card_chip_write_cut_short' && chipOffers.get(record.cardNumber) === offer)
+            offerChip({ ...record, replaces: null, chipWriteCutShortAt: 'now' });
+        }),
+      );
+    }
     item.append(words, button, giveUp);
     $('chip-cards').append(item);
     chipOffers.set(record.cardNumber, offer);
     showChipOffers();
+  }
+
+  /** A card whose chip write Carrel did not live to finish: the chip may work, or not. */
+  function cutShortWords(cardNumber) {
+    return `Card ${cardNumber}: Carrel stopped while its chip was being written, so the chip may already work. Lay the card alone on the pad and press Encode chip to finish; if the card is destroyed, press Destroyed.`;
   }
 
   function dropChipOffer(cardNumber) {
@@ -118,20 +147,24 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
    * Tells the desk what staff settled of a card (its ILS step done, its chip given up) and, once the
    * desk has kept it, takes the line away: another page, or this one loaded again, does not show it.
    * A refusal whose code is among `over` (another PC settled it first…) takes the line away too,
-   * its words left on the problem line; any other leaves the line to press again.
+   * its words left on the problem line; any other leaves the line to press again. Resolves with the
+   * refusal's code, if any.
    */
-  async function settle(issueId, what, button, remove, over) {
+  async function settle(issueId, what, button, remove, over, body) {
     clearProblem();
     button.disabled = true;
+    let refusal;
     try {
-      await api.call('POST', `/api/v1/cards/${encodeURIComponent(issueId)}/${what}`);
+      await api.call('POST', `/api/v1/cards/${encodeURIComponent(issueId)}/${what}`, body);
     } catch (error) {
       button.disabled = false;
       showProblem(error);
-      if (!over.has(error?.code)) return;
+      refusal = error?.code;
+      if (!over.has(refusal)) return refusal;
     }
     remove();
     $('ils-todo').hidden = !$('ils-todo').querySelector('li');
+    return refusal;
   }
 
   /** How many of the printer's latest issues are looked through for what is still to do. */
@@ -173,7 +206,10 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
       if (chipOffers.get(cardNumber) === offer) dropChipOffer(cardNumber);
       $('progress').textContent = `Chip of card ${cardNumber} encoded and read back: the card is ready.`;
     } catch (error) {
-      offer.words.textContent = `Card ${cardNumber}: the chip was not encoded.`;
+      // A chip whose write was cut short stays unknown: this refusal wrote nothing (the pad empty…).
+      offer.words.textContent = offer.cutShort
+        ? cutShortWords(cardNumber)
+        : `Card ${cardNumber}: the chip was not encoded.`;
       offer.button.disabled = false;
       showProblem(error);
       // Encoded or given up at another PC, replaced…: its offer is over, as a reload would show.

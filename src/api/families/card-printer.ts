@@ -115,6 +115,12 @@ const issueRecordSchema = z.object({
     .string()
     .nullable()
     .describe('when staff gave up encoding the card’s chip (the card thrown away); null: not given up'),
+  chipWriteCutShortAt: z
+    .string()
+    .nullable()
+    .describe(
+      'when a write of the card’s chip began that Carrel did not live to finish (it stopped between writing the chip and recording it): the chip may hold the number or not — neither encoded nor not until Encode chip reads it on the pad, or staff give it up saying the card is destroyed; null otherwise',
+    ),
 });
 
 const statusSchema = z.object({
@@ -257,6 +263,10 @@ export const cardPrinterApi: ApiModule = {
     card_replaced: { status: 409, title: 'The card was replaced by a later card' },
     card_number_forgotten: { status: 409, title: 'The card’s number is no longer kept' },
     card_chip_being_encoded: { status: 409, title: 'The card’s chip is being encoded now' },
+    card_chip_write_cut_short: {
+      status: 409,
+      title: 'The card’s chip may be encoded: its write was cut short',
+    },
     card_being_replaced: { status: 409, title: 'A card replacing this one is being printed now' },
     rfid_not_configured: { status: 409, title: 'This card printer has no RFID pad configured' },
     rfid_no_card: { status: 409, title: 'No card on the RFID pad' },
@@ -301,7 +311,7 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/rfid',
       operationId: 'encodeCardChip',
       summary:
-        'Encode an issued card’s RFID chip on its printer’s pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card, nor encodes a card whose chip was given up (409 card_chip_given_up), a card a later card replaced (409 card_replaced), a card whose number the records no longer keep (409 card_number_forgotten), a chip being encoded now (409 card_chip_being_encoded) or a card while a new card replacing it is being printed (409 card_being_replaced)',
+        'Encode an issued card’s RFID chip on its printer’s pad (the card alone on it), verified by read-back; never writes over an item’s tag or another card, nor encodes a card whose chip was given up (409 card_chip_given_up), a card a later card replaced (409 card_replaced), a card whose number the records no longer keep (409 card_number_forgotten), a chip being encoded now (409 card_chip_being_encoded), a blank chip for a card whose write Carrel did not live to finish (409 card_chip_write_cut_short: only a chip holding its number settles it) or a card while a new card replacing it is being printed (409 card_being_replaced)',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),
@@ -317,7 +327,7 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/ils-done',
       operationId: 'cardIlsStepDone',
       summary:
-        'Say an issued card’s ILS step is done (its number given to the patron, the card it replaces blocked), so no desk page shows it again; said twice, the first time stays',
+        'Say an issued card’s ILS step is done (its number given to the patron, the card it replaces blocked), so no desk page shows it again; said twice, the first time stays; a card whose record was forgotten has no step left (409 card_number_forgotten)',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),
@@ -333,17 +343,29 @@ export const cardPrinterApi: ApiModule = {
       url: '/api/v1/cards/:issueId/chip-given-up',
       operationId: 'giveUpCardChip',
       summary:
-        'Give up encoding an issued card’s chip (the card thrown away), so no desk page offers it again; said twice, the first time stays; a chip encoded already is not given up (409 card_chip_encoded), nor one being encoded now (409 card_chip_being_encoded)',
+        'Give up encoding an issued card’s chip (the card thrown away), so no desk page offers it again; said twice, the first time stays; a chip encoded already is not given up (409 card_chip_encoded), nor one being encoded now (409 card_chip_being_encoded), nor one whose write Carrel did not live to finish unless the body says the card is destroyed (409 card_chip_write_cut_short), nor one whose record was forgotten (409 card_number_forgotten: an older Carrel forgot with its UID whether it works)',
       tag,
       access: STAFF,
       params: z.object({ issueId: z.string().uuid() }),
       query: issueQuery,
+      body: z
+        .strictObject({
+          confirmCardDestroyed: z
+            .boolean()
+            .optional()
+            .describe(
+              'true gives up a chip whose write was cut short (chipWriteCutShortAt), staff saying the card is destroyed: whatever its chip holds, no one carries it',
+            ),
+        })
+        .optional(),
       response: issueRecordSchema,
-      problems: [404, 409, 503],
+      problems: [400, 404, 409, 503],
       mqtt: { action: 'cards.give_up_chip' },
-      handler: ({ params, query }) =>
+      handler: ({ params, query, body }) =>
         shown(
-          issuePrinterPort(services, query.printer, params.issueId).settle(params.issueId, 'chip_given_up'),
+          issuePrinterPort(services, query.printer, params.issueId).settle(params.issueId, 'chip_given_up', {
+            cardDestroyed: body?.confirmCardDestroyed === true,
+          }),
         ),
     }),
     operation({

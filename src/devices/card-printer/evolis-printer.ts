@@ -55,6 +55,12 @@ const PROBLEMS: Partial<Record<EvolisFault, CardPrinterProblem>> = {
 export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterOptions> {
   readonly vendor = 'evolis';
   private readonly replies = new EvolisReplyFramer();
+  /**
+   * A card a job took and could not send to the reject box (the link lost mid-card): it stays in the
+   * printer, which answers every next card "busy" until it is ejected — sent to the reject box before
+   * the next card is taken.
+   */
+  private cardLeftInside = false;
 
   constructor(options: EvolisPrinterOptions) {
     super(options, null);
@@ -98,6 +104,11 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
       return reply;
     };
     try {
+      if (this.cardLeftInside) {
+        // Tried once: rejected, or the printer had none left (ejected by hand, switched off and on).
+        this.cardLeftInside = false;
+        await this.reject();
+      }
       await step(command('Pr', job.ribbon));
       await step(command('Pmi', 'F'));
       await step(command('Ss'));
@@ -151,6 +162,7 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
             );
       if (!taken) throw failure;
       const rejected = await this.reject();
+      if (!rejected) this.cardLeftInside = true;
       throw new CardPrintError(failure.fault, failure.message, true, rejected);
     } finally {
       this.busy = false;

@@ -70,7 +70,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       preview: (request, side) => this.running().issuer.preview(request, side),
       addPhoto: (bytes) => this.running().issuer.addPhoto(bytes),
       encodeRfid: (issueId) => this.encodeRfid(issueId),
-      settle: (issueId, what) => this.settle(issueId, what),
+      settle: (issueId, what, options) => this.settle(issueId, what, options),
       issues: (limit) => this.running().records.latest(limit),
       issueRecord: (id) => this.running().records.get(id),
       perDay: (days) => this.running().records.perDay(days),
@@ -164,7 +164,10 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     if (!records.encodingStarted(issueId, new Date(this.context.clock.now()).toISOString()))
       throw chipBeingEncoded('encoded again');
     try {
-      const { uid } = await encodePatronCard(pad, record.cardNumber, rfid);
+      const { uid } = await encodePatronCard(pad, record.cardNumber, {
+        ...rfid,
+        holdingTheNumberOnly: record.chipWriteCutShortAt !== null,
+      });
       this.context.logger.info({ issueId }, 'card chip encoded');
       return records.encoded(issueId, uid);
     } finally {
@@ -172,7 +175,11 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     }
   }
 
-  private settle(issueId: string, what: 'ils_done' | 'chip_given_up') {
+  private settle(
+    issueId: string,
+    what: 'ils_done' | 'chip_given_up',
+    options: { cardDestroyed?: boolean } = {},
+  ) {
     const { records } = this.running();
     const record = this.ownIssue(issueId, 'only an issued card has an ILS step or a chip to settle');
     // An encoded chip is a working card: thrown away, it would still carry the patron's number. A
@@ -182,7 +189,26 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         'card_chip_encoded',
         'its chip is encoded already, so it was not given up: the card works as it is — if it is spoilt or lost, print a new card (Reprint, which replaces it) and block this one in the ILS',
       );
+    // A forgotten record names no card: the page offers nothing for it, and a record an older Carrel
+    // forgot lost with the chip's UID whether the chip works, so its chip is not given up either.
+    if (record.cardNumber === '')
+      throw new CarrelError(
+        'card_number_forgotten',
+        `its record was forgotten (its card number and patron with it, ${this.config.patronDataDays} days after the issue), so ${
+          what === 'chip_given_up'
+            ? 'its chip was not given up: whether it works may not be known any more'
+            : 'its ILS step was not marked done: the step named a card number no longer kept'
+        } — if the card is spoilt or lost, print the patron a new card and block the old one in the ILS`,
+      );
     if (what === 'chip_given_up' && records.chipBeingEncoded(issueId)) throw chipBeingEncoded('given up');
+    // A write Carrel did not live to finish may have left the number on the chip: thrown away, the card
+    // could still work, and its number be issued again. The chip read on the pad settles it, or staff
+    // saying the card is destroyed.
+    if (what === 'chip_given_up' && record.chipWriteCutShortAt !== null && options.cardDestroyed !== true)
+      throw new CarrelError(
+        'card_chip_write_cut_short',
+        `Carrel stopped while this card’s chip was being written, so its chip may hold the card number — a working card — and it was not given up: lay the card alone on the RFID pad and press Encode chip, which reads the chip and finishes the write; or, if the card is destroyed (cut through), give it up saying so (confirmCardDestroyed)`,
+      );
     return records.settled(issueId, what, new Date(this.context.clock.now()).toISOString());
   }
 

@@ -46,6 +46,8 @@ const MIGRATIONS = [
    UPDATE card_issues SET chip_encoded = 1 WHERE rfid_uid IS NOT NULL;`,
   // When the card's chip began to be written, while it is: seen by every printer of the desk.
   'ALTER TABLE card_issues ADD COLUMN chip_encoding_since TEXT',
+  // When a chip write that Carrel did not live to finish began: the chip may hold the number or not.
+  'ALTER TABLE card_issues ADD COLUMN chip_write_cut_short_at TEXT',
 ];
 
 export interface CardIssueRecord {
@@ -81,6 +83,13 @@ export interface CardIssueRecord {
   ilsDoneAt: string | null;
   /** When staff gave up encoding the card's chip (the card thrown away). */
   chipGivenUpAt: string | null;
+  /**
+   * When a write of the card's chip began that Carrel did not live to finish (it stopped between
+   * writing the chip and recording it): the chip may hold the number, a working card, or not. Null
+   * once the chip is encoded (read on the pad) or given up with the card destroyed, and when no write
+   * was cut short.
+   */
+  chipWriteCutShortAt: string | null;
 }
 
 export interface IssuesPerDay {
@@ -108,6 +117,7 @@ interface Row {
   magstripe: 'verified' | 'written' | null;
   ils_done_at: string | null;
   chip_given_up_at: string | null;
+  chip_write_cut_short_at: string | null;
 }
 
 export class CardIssueRecords {
@@ -121,10 +131,13 @@ export class CardIssueRecords {
       `UPDATE card_issues SET result = 'failed', fault = 'interrupted', finished_at = requested_at
        WHERE device = ? AND result = 'printing'`,
     ).run(device);
-    // A chip write is over when the process that made it stopped: the chip holds the number or not,
-    // as the pad shows, and staff may press Encode chip or Thrown away again.
+    // A chip write still marked was cut short: the process that made it stopped, perhaps after the
+    // chip took the number and before it was recorded. Whether the chip works is not known until it
+    // is read on the pad (Encode chip) or staff say the card is destroyed: it is not given up meanwhile.
     db.prepare(
-      'UPDATE card_issues SET chip_encoding_since = NULL WHERE device = ? AND chip_encoding_since IS NOT NULL',
+      `UPDATE card_issues SET chip_write_cut_short_at = CASE WHEN chip_encoded = 0
+         THEN chip_encoding_since ELSE chip_write_cut_short_at END, chip_encoding_since = NULL
+       WHERE device = ? AND chip_encoding_since IS NOT NULL`,
     ).run(device);
   }
 
@@ -298,8 +311,10 @@ export class CardIssueRecords {
 
   /**
    * Notes that an issued card's chip is being written from `at`, unless it already is (false): until
-   * `encodingEnded`, the card is not replaced, and its chip neither given up nor written again. Kept
-   * relaxed: a mark lost with the power is one a start would clear. Refused while a card replacing it
+   * `encodingEnded`, the card is not replaced, and its chip neither given up nor written again. Made
+   * durable before the chip is written: a mark that survives a crash tells the next start that the
+   * chip may hold the number (`chipWriteCutShortAt`); one lost would leave a working chip recorded as
+   * not encoded, to be thrown away and its number issued again. Refused while a card replacing it
    * is printing (at any printer of the desk), the mirror of `checkReplaceable`: the print ends as the
    * new card, and the write as a second working card beside it. The words name no card.
    */
@@ -315,19 +330,21 @@ export class CardIssueRecords {
         'card_being_replaced',
         'a new card replacing this one is being printed now, so nothing was written: its chip would make a second working card beside the new one — wait for the print to end: printed, encode the new card’s chip and throw this one away; not printed, press Encode chip again',
       );
-    return this.db.relaxedDurability(
-      () =>
-        Number(
-          this.db
-            .prepare(
-              'UPDATE card_issues SET chip_encoding_since = ? WHERE id = ? AND chip_encoding_since IS NULL',
-            )
-            .run(at, id).changes,
-        ) === 1,
+    return (
+      Number(
+        this.db
+          .prepare(
+            'UPDATE card_issues SET chip_encoding_since = ? WHERE id = ? AND chip_encoding_since IS NULL',
+          )
+          .run(at, id).changes,
+      ) === 1
     );
   }
 
-  /** Notes that the write of an issued card's chip has ended, written or not. */
+  /**
+   * Notes that the write of an issued card's chip has ended, written or not. Relaxed: a mark that
+   * outlives a power cut makes the card's chip unknown at the next start, never a working one given up.
+   */
   encodingEnded(id: string): void {
     this.db.relaxedDurability(() =>
       this.db.prepare('UPDATE card_issues SET chip_encoding_since = NULL WHERE id = ?').run(id),
@@ -350,7 +367,7 @@ export class CardIssueRecords {
   encoded(id: string, uid: string): CardIssueRecord {
     this.db
       .prepare(
-        `UPDATE card_issues SET chip_encoded = 1,
+        `UPDATE card_issues SET chip_encoded = 1, chip_write_cut_short_at = NULL,
            rfid_uid = CASE WHEN patron = '' THEN NULL ELSE ? END WHERE id = ?`,
       )
       .run(uid, id);
@@ -358,12 +375,22 @@ export class CardIssueRecords {
   }
 
   /**
-   * Notes what staff settled of an issued card at `at`: its ILS step done, or its chip given up.
-   * Said again, it keeps the first time (a page that lost the answer may say it twice).
+   * Notes what staff settled of an issued card at `at`: its ILS step done, or its chip given up (which
+   * settles a write cut short too: staff said the card is destroyed). Said again, it keeps the first
+   * time (a page that lost the answer may say it twice).
    */
   settled(id: string, what: 'ils_done' | 'chip_given_up', at: string): CardIssueRecord {
-    const column = what === 'ils_done' ? 'ils_done_at' : 'chip_given_up_at';
-    this.db.prepare(`UPDATE card_issues SET ${column} = COALESCE(${column}, ?) WHERE id = ?`).run(at, id);
+    if (what === 'ils_done')
+      this.db
+        .prepare('UPDATE card_issues SET ils_done_at = COALESCE(ils_done_at, ?) WHERE id = ?')
+        .run(at, id);
+    else
+      this.db
+        .prepare(
+          `UPDATE card_issues SET chip_given_up_at = COALESCE(chip_given_up_at, ?), chip_write_cut_short_at = NULL
+           WHERE id = ?`,
+        )
+        .run(at, id);
     return this.get(id)!;
   }
 
@@ -459,5 +486,6 @@ function recordOf(row: Row): CardIssueRecord {
     magstripe: row.magstripe ?? null,
     ilsDoneAt: row.ils_done_at ?? null,
     chipGivenUpAt: row.chip_given_up_at ?? null,
+    chipWriteCutShortAt: row.chip_write_cut_short_at ?? null,
   };
 }

@@ -59,9 +59,15 @@ export interface CardPrinterPort {
    * ILS step done (`ils_done`), or its chip given up (`chip_given_up`, the card thrown away).
    * Idempotent: said again, the first time stays. Throws card_issue_not_found (also for another
    * printer's issue), card_not_issued, card_chip_encoded (a working card's chip is not given up),
-   * card_chip_being_encoded (a chip being written now is not given up: its outcome is awaited).
+   * card_chip_being_encoded (a chip being written now is not given up: its outcome is awaited),
+   * card_chip_write_cut_short (a chip whose write Carrel did not live to finish may work: given up
+   * only with `cardDestroyed`, staff saying the card is destroyed).
    */
-  settle(issueId: string, what: 'ils_done' | 'chip_given_up'): CardIssueRecord;
+  settle(
+    issueId: string,
+    what: 'ils_done' | 'chip_given_up',
+    options?: { cardDestroyed?: boolean },
+  ): CardIssueRecord;
   issues(limit: number): CardIssueRecord[];
   /** An issue of any printer of the desk (the records are the desk's), by its id. */
   issueRecord(issueId: string): CardIssueRecord | undefined;

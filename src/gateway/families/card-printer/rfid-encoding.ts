@@ -16,6 +16,11 @@ import type { RfidReaderPort, RfidTagView } from '../rfid-reader/port.js';
 export interface RfidEncodingOptions {
   format: '28560-3' | '28560-2';
   isil?: string | undefined;
+  /**
+   * Only a chip already holding the card's number is taken, never a blank one: a card whose write
+   * was cut short may carry the number already, and a blank chip on the pad may be another new card's.
+   */
+  holdingTheNumberOnly?: boolean | undefined;
 }
 
 const LAY_THE_CARD = 'lay the new card there alone and encode again';
@@ -65,6 +70,11 @@ export async function encodePatronCard(
     throw new CarrelError(
       'rfid_not_a_card',
       `the pad could not read the chip on it (it may be another library's item); nothing was written: take it off the pad, ${LAY_THE_CARD}`,
+    );
+  if (options.holdingTheNumberOnly === true && !isPatronCard(tag!.item!))
+    throw new CarrelError(
+      'card_chip_write_cut_short',
+      'the chip on the pad is blank, so nothing was written: it may be another new card’s, and this card’s chip, whose write Carrel did not live to finish, may hold the number already — lay this card alone on the pad and encode again; if its chip is blank too, the write never reached it: cut the card through, press Destroyed and print the patron a new card',
     );
   const written = await pad.program(tag!.uid, {
     format: options.format,

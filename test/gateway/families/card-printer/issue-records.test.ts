@@ -244,10 +244,23 @@ describe('card issue records', () => {
     first.encodingEnded(id);
     expect(first.chipBeingEncoded(id)).toBe(false);
     expect(() => second.checkReplaceable('21234000000018', '21000001')).not.toThrow();
-    // A write a stop cut short: the printer's records, opened as Carrel starts, end it.
+    // A write a stop cut short: the printer's records, opened as Carrel starts, end it, and keep
+    // when it began: the chip may hold the number. Encoded (read on the pad), it is settled.
     expect(first.encodingStarted(id, at)).toBe(true);
-    expect(new CardIssueRecords(db, 'cards-1').chipBeingEncoded(id)).toBe(false);
+    const restarted = new CardIssueRecords(db, 'cards-1');
+    expect(restarted.chipBeingEncoded(id)).toBe(false);
+    expect(restarted.get(id)).toMatchObject({ chipEncoded: false, chipWriteCutShortAt: at });
     expect(() => second.checkReplaceable('21234000000018', '21000001')).not.toThrow();
+    expect(restarted.encoded(id, 'E004010000000001')).toMatchObject({
+      chipEncoded: true,
+      chipWriteCutShortAt: null,
+    });
+    // A write of a chip encoded before (encoding again) that a stop cut short leaves it encoded.
+    expect(restarted.encodingStarted(id, at)).toBe(true);
+    expect(new CardIssueRecords(db, 'cards-1').get(id)).toMatchObject({
+      chipEncoded: true,
+      chipWriteCutShortAt: null,
+    });
     db.close();
   });
   it('refuses to begin a card’s chip write while a new card replacing it prints at any printer of the desk, until that print ends', () => {
