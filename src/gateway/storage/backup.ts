@@ -251,6 +251,19 @@ function verify(path: string, backend: StorageBackend | undefined): number {
   }
 }
 
+/** The newest backup named by its time (`carrel-….db`) in `directory`, or undefined when there is none. */
+export function newestBackupIn(directory: string): string | undefined {
+  try {
+    const newest = readdirSync(directory)
+      .filter((name) => BACKUP_NAME.test(name))
+      .sort()
+      .at(-1);
+    return newest === undefined ? undefined : join(directory, newest);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Removes the oldest named backups beyond `keep`; never a file of another name. */
 function prune(directory: string, keep: number): string[] {
   const backups = readdirSync(directory)
