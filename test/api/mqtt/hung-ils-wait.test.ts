@@ -4,7 +4,8 @@
  * lost, so the desk looks the item up before it may send the checkout again,
  * and that waits its own timeout: the kiosk waits two timeouts. Its answer
  * used to say "no answer from the ILS within 1500 ms" after 3 s; it says how
- * long the kiosk waited, and why.
+ * long the kiosk waited, and why. A lookup (an item's information) whose answer
+ * is lost is asked once more, which waits a timeout too: its answer says so.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,5 +62,26 @@ describe('a checkout over MQTT while the ILS reads and never answers', () => {
     const said = Number(/(\d+) ms waited in all/.exec(message)![1]);
     expect(said).toBeGreaterThanOrEqual(2 * TIMEOUT_MS);
     expect(said).toBeLessThanOrEqual(waited);
+  }, 30_000);
+
+  it('says a lookup was asked once more, when its answer was lost and the kiosk waited for the retry too', async () => {
+    const ils = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+    ils.setFaults({});
+    await waitForDevice(testDesk.api, 'ils', 'online', 20_000);
+    ils.setFaults({ hang: true });
+    const started = performance.now();
+    await kiosk.publishAsync(
+      `${area}/request/circulation.item`,
+      JSON.stringify({ transaction: 'i1', data: { item: '31000005' } }),
+      { qos: 1 },
+    );
+    await expect.poll(() => answers.has('i1'), { timeout: 4 * TIMEOUT_MS + 5000 }).toBe(true);
+    const waited = performance.now() - started;
+    expect(answers.get('i1')).toMatchObject({ status: 'error', error: { code: 'ils_timeout' } });
+    // An item lookup may be asked twice: its lost answer is asked for once more.
+    expect(waited).toBeGreaterThan(2 * TIMEOUT_MS);
+    expect(answers.get('i1')!.error!.message).toMatch(
+      /^no answer from the ILS within 1500 ms; asked once more, it could not be sent \(.+\)$/,
+    );
   }, 30_000);
 });
