@@ -80,3 +80,42 @@ function whyRefused(path: string): string | undefined {
     return (error as NodeJS.ErrnoException).code ?? 'EACCES';
   }
 }
+
+/**
+ * Why a new file could not be made in `directory`, from the errno the file system gave (`code`),
+ * in words with what to do; undefined for a code this does not know. Said of what was tried, not
+ * guessed beforehand: a kernel file system (/proc) has no free space and root may pass `access()`,
+ * yet neither takes a file.
+ */
+export function whyNoNewFile(directory: string, code: string | undefined): string | undefined {
+  // Each sentence follows "cannot write … in ${directory}: ".
+  switch (code) {
+    case 'EROFS':
+      return 'it is on a read-only file system: mount it read-write (mount -o remount,rw), or use a folder on another disk';
+    case 'ENOSPC':
+    case 'EDQUOT': {
+      const free = freeBytes(directory);
+      const room = free === undefined ? '' : ` (${Math.floor(free / 1024)} KiB free)`;
+      return code === 'ENOSPC'
+        ? `its disk is full${room}: make room on it, or choose another disk`
+        : `this user's quota on its disk is used up${room}: make room, or choose another disk`;
+    }
+    case 'EACCES':
+    case 'EPERM': {
+      const user = thisUser();
+      if (process.getuid?.() === 0)
+        return 'it refuses new files even to root (a kernel file system such as /proc or /sys, or a folder marked immutable): choose a folder on a disk';
+      const owner = ownerOf(directory);
+      const whose = owner === undefined ? '' : `, it belongs to ${userName(owner)}`;
+      const asOwner = owner === undefined ? '' : `run the backup as ${userName(owner)}, or `;
+      return `${user} may not write there${whose}: ${asOwner}give ${user} the folder (chown), or choose another`;
+    }
+    case 'ENOENT':
+      // The folder is there (looked at before): a file system that makes no files, such as /proc.
+      return 'it takes no new files (a kernel file system such as /proc or /sys, not a disk): choose a folder on a disk';
+    case 'ENOTDIR':
+      return 'a part of that path is a file, not a folder';
+    default:
+      return undefined;
+  }
+}

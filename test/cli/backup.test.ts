@@ -156,7 +156,7 @@ describe('carrel backup', () => {
     () => {
       const run = backup('--to', readOnly);
       expect(run.stderr).toBe(
-        `carrel: cannot write the backup: ${readOnly} is on a read-only file system: mount it read-write (mount -o remount,rw), or use a folder on another disk\n`,
+        `carrel: cannot write the backup in ${readOnly}: it is on a read-only file system: mount it read-write (mount -o remount,rw), or use a folder on another disk\n`,
       );
       expect(run.status).toBe(1);
     },

@@ -49,11 +49,53 @@ export function publicScannerEvent(event: DeviceEvent): DeviceEvent {
   return { ...event, data: withoutPatronValue(event.data as unknown as Identification) };
 }
 
+/** The family's events, on the event WebSocket and MQTT (redacted) and on its own stream (whole). */
+const scannerEvents = {
+  'scanner.identified': {
+    summary:
+      'A barcode scanned or a card read, classified (patron, item, unknown); a patron value, a card number or a barcode no pattern knows (role unknown: it may be a patron’s) is null here (redacted)',
+    data: identificationSchema,
+  },
+  'scanner.rejected': {
+    summary:
+      'What a scanner sent was not a whole, clean code (cut off, too long, not UTF-8…): why, never the data',
+    data: z.object({ source: z.string(), code: z.string(), message: z.string() }),
+  },
+  'scanner.card_removed': {
+    summary: 'A card left the reader',
+    data: z.object({ source: z.string() }),
+  },
+} satisfies ApiModule['events'];
+
 /** Largest backlog a slow stream client may have before it is dropped. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
 /** `GET /api/v1/scanners/:id/identifications` (WebSocket): this device's identifications and rejections, whole. */
-function streamRoutes(app: FastifyInstance, { services, auth }: ApiRouteContext): void {
+function streamRoutes(app: FastifyInstance, { services, auth, book }: ApiRouteContext): void {
+  book.describeSocket({
+    url: '/api/v1/scanners/:id/identifications',
+    operationId: 'streamIdentifications',
+    summary: "This scanner's identifications and rejections, live, patron values included (WebSocket)",
+    tag,
+    access: ['kiosk', 'staff'],
+    params: deviceIdParams,
+    messages: {
+      description:
+        'Each event of this scanner or card reader as it happens, whole: an identification names the patron ' +
+        'value it read (the event WebSocket and MQTT hide it). Clients only listen.',
+      schema: z.discriminatedUnion(
+        'event',
+        Object.entries(scannerEvents).map(([event, { data }]) =>
+          z.object({ event: z.literal(event), data }),
+        ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+      ),
+    },
+    closeCodes: {
+      4401: 'no token, or one the desk does not know',
+      4403: 'a token without the kiosk or staff scope',
+      4404: 'no such device, or not a scanner (the problem code is the reason)',
+    },
+  });
   app.route({
     method: 'GET',
     url: '/api/v1/scanners/:id/identifications',
@@ -97,22 +139,7 @@ export const scannerApi: ApiModule = {
     not_a_scanner: { status: 409, title: 'Device is not a scanner or card reader' },
   },
   publicEvent: publicScannerEvent,
-  events: {
-    'scanner.identified': {
-      summary:
-        'A barcode scanned or a card read, classified (patron, item, unknown); a patron value, a card number or a barcode no pattern knows (role unknown: it may be a patron’s) is null here (redacted)',
-      data: identificationSchema,
-    },
-    'scanner.rejected': {
-      summary:
-        'What a scanner sent was not a whole, clean code (cut off, too long, not UTF-8…): why, never the data',
-      data: z.object({ source: z.string(), code: z.string(), message: z.string() }),
-    },
-    'scanner.card_removed': {
-      summary: 'A card left the reader',
-      data: z.object({ source: z.string() }),
-    },
-  },
+  events: scannerEvents,
   operations: ({ ports }) => [
     operation({
       method: 'GET',

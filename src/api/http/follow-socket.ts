@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
 import { type Access, type Principal, socketCredential, type TokenAuthenticator } from './auth.js';
 import { ApiProblem, problemFromError } from './problem.js';
+import type { RouteBook, SocketRoute } from './routes.js';
 import { jsonSender } from './socket-sender.js';
 import { websocketRequired } from './websocket-upgrades.js';
 
@@ -25,7 +26,9 @@ export interface FollowedResource<Update extends { event: string }> {
     query: Readonly<Record<string, unknown>>,
   ): () => void;
   /** An update after which the socket is closed too, besides `ended` (1000): its event, code and reason. */
-  closeAfter?: { event: Update['event']; code: number; reason: string };
+  closeAfter?: { event: Update['event']; code: number; reason: string; why: string };
+  /** For the OpenAPI document: its name, summary and tag, the query it reads, its updates. */
+  document: Pick<SocketRoute, 'operationId' | 'summary' | 'tag' | 'query' | 'messages'>;
 }
 
 /**
@@ -36,11 +39,25 @@ export interface FollowedResource<Update extends { event: string }> {
  */
 export function followRoute<Update extends { event: string }>(
   app: FastifyInstance,
+  book: RouteBook,
   auth: TokenAuthenticator,
   log: Logger,
   resource: FollowedResource<Update>,
 ): void {
   const { what } = resource;
+  book.describeSocket({
+    ...resource.document,
+    url: resource.url,
+    access: resource.access,
+    params: z.object({ id: resource.id }),
+    closeCodes: {
+      1000: `the ${what} ended (after its ended message)`,
+      4401: 'no token, or one the desk does not know (unauthorized)',
+      4403: 'a token without the scope (forbidden)',
+      4404: `no such ${what}, or not the caller's (${what}_not_found; or invalid_request for a bad query)`,
+      ...(resource.closeAfter ? { [resource.closeAfter.code]: resource.closeAfter.why } : {}),
+    },
+  });
   app.route({
     method: 'GET',
     url: resource.url,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiEvent } from '../operations.js';
+import { socketOperation } from './openapi-sockets.js';
 import type { RouteBook, RouteHead } from './routes.js';
 
 const problemSchema = {
@@ -212,6 +213,17 @@ export function buildOpenApi(
       ...securityOf(route),
     });
   }
+  for (const route of book.sockets) {
+    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    paths[path] ??= {};
+    paths[path].get = socketOperation(
+      route,
+      parametersOf(route),
+      (schema) => toSchema(schema, 'output'),
+      securityOf({ ...route, method: 'GET' }),
+      (statuses) => problemResponses(statuses, false),
+    );
+  }
   const events = Object.fromEntries(
     Object.entries(info.events ?? {}).map(([type, event]) => [
       type,
@@ -225,7 +237,8 @@ export function buildOpenApi(
       version: info.version,
       description:
         'Local API of a Carrel library desk gateway. Errors are application/problem+json with a stable `type`. ' +
-        'Device events stream on the WebSocket at /api/v1/events and on MQTT; x-carrel-events lists them.',
+        'Device events stream on the WebSocket at /api/v1/events and on MQTT; x-carrel-events lists them. ' +
+        'Each WebSocket is the GET of its handshake here; x-carrel-websocket of that operation says what it sends.',
     },
     servers: [{ url: '/' }],
     components: {

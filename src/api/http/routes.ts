@@ -106,6 +106,20 @@ export interface DescribedRoute extends RouteHead {
   problems: number[];
 }
 
+/**
+ * A WebSocket route (registered with `websocket`, outside the book), described for the OpenAPI
+ * document as the GET of its handshake: its path and query, the 101 that opens it, what it sends.
+ */
+export interface SocketRoute extends Omit<RouteHead, 'method'> {
+  params?: z.ZodType;
+  /** The query it reads besides `access_token` (which every socket with a token takes). */
+  query?: z.ZodType;
+  /** What it sends, each message one JSON text frame: in words, and the schema of one message. */
+  messages: { description: string; schema: z.ZodType };
+  /** The close codes it ends with, beyond the protocol's own (1001 stopping, 1009 too big), and why. */
+  closeCodes: Readonly<Record<number, string>>;
+}
+
 /** A request to an operation, as read by fastify or by the direct path (direct-operations.ts). */
 export interface RouteCall {
   principal: Principal;
@@ -126,6 +140,8 @@ export class RouteBook {
   readonly entries: BookEntry[] = [];
   /** Routes registered on their own (`describe`), in the OpenAPI document beside the entries. */
   readonly described: DescribedRoute[] = [];
+  /** WebSocket routes (`describeSocket`), in the OpenAPI document as their handshakes. */
+  readonly sockets: SocketRoute[] = [];
   private readonly byRoute = new Map<string, BookEntry>();
 
   constructor(private readonly auth: TokenAuthenticator) {}
@@ -133,6 +149,11 @@ export class RouteBook {
   /** Puts a route registered outside the book (it answers a PNG, takes a photo) in the OpenAPI document. */
   describe(route: DescribedRoute): void {
     this.described.push(route);
+  }
+
+  /** Puts a WebSocket route in the OpenAPI document. */
+  describeSocket(route: SocketRoute): void {
+    this.sockets.push(route);
   }
 
   add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(

@@ -140,7 +140,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   offlineRoutes(app, book, options.services);
   sessionRoutes(app, book, options.services, auth, log);
   paymentRoutes(app, book, options.services, auth, log);
-  eventRoutes(app, options.services, auth, log, publicEventOf(modules));
+  eventRoutes(app, book, options.services, auth, log, publicEventOf(modules));
   options.extend?.(app, book);
 
   app.get('/metrics', async (request, reply) => {

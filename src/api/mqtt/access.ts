@@ -80,6 +80,23 @@ export class ClientAccess {
     return this.grants.write.some((filter) => topicMatchesFilter(filter, topic));
   }
 
+  /**
+   * Why this client may not publish on `topic`, for IT reading the log: what is wrong with the
+   * kiosk's setup and what would be right. Said only of a topic `mayPublish` refused.
+   */
+  whyNoPublish(topic: string): string {
+    if (isSys(topic)) return "$SYS is the broker's own";
+    const request = this.topics.requestOf(topic);
+    if (request && this.role === 'reader')
+      return 'its token only reads (monitor scope); a client that makes requests needs a token with the kiosk, staff or admin scope';
+    if (!isSafeTopicSegment(this.clientId))
+      return 'its client id cannot name a topic level (empty, or with / + #): it may make no requests; give it a plain client id';
+    if (request)
+      return `a client publishes its requests under its own client id, ${this.topics.base}/clients/${this.clientId}/request/<action>`;
+    if (this.role === 'reader') return 'its token only reads (monitor scope)';
+    return `the desk publishes there, no client: requests go to ${this.topics.base}/clients/${this.clientId}/request/<action>`;
+  }
+
   /** May the broker keep a PUBLISH on `topic` as retained? Never a request: it names a patron and may carry a PIN. */
   mayRetain(topic: string): boolean {
     return !this.topics.owns(topic);

@@ -5,6 +5,7 @@ import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
 import { MqttFrameGuard } from './frame-guard.js';
+import { RefusedPublishLog } from './refused-publish-log.js';
 
 export interface EmbeddedBrokerOptions {
   /** Address to bind; loopback by default. Binding elsewhere needs `authenticate`. */
@@ -43,6 +44,8 @@ export interface ConnectAttempt {
 /** What a connected client may do; every answer is false for what it may not. */
 export interface ClientRules {
   mayPublish(topic: string): boolean;
+  /** Why a PUBLISH `mayPublish` refused was refused, in words for the log; none when undefined. */
+  whyNoPublish?(topic: string): string;
   /** False: a PUBLISH on `topic` is passed on with its retain flag cleared, never stored. */
   mayRetain(topic: string): boolean;
   /** False: the SUBSCRIBE is refused in the SUBACK (the client stays connected). */
@@ -117,6 +120,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const logger = options.logger.child({ module: 'mqtt-broker' });
   const maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
   const rules = new WeakMap<Client, ClientRules>();
+  const clock = options.clock ?? systemClock;
+  const refusedPublishes = new RefusedPublishLog(logger, clock);
   const connectedIds = new Map<string, Client>();
 
   const broker = await Aedes.createBroker({
@@ -172,8 +177,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       if (allowed) {
         done(null);
       } else {
-        // The topic is not logged: a client may put anything in it.
-        logger.debug({ clientId: client?.id }, 'MQTT publish refused');
+        // A kiosk set up with the wrong token or client id: IT sees it, once a minute, never the payload.
+        refusedPublishes.refused(client?.id ?? '', packet.topic, () => rule.whyNoPublish?.(packet.topic));
         const error = new Error('not authorized') as AuthenticateError;
         error.returnCode = NOT_AUTHORIZED;
         done(error);
@@ -197,7 +202,6 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   // aedes keeps a session that was not clean (its subscriptions, and every QoS 1 message for it) for
   // ever, in memory: a dashboard that connected once with `clean: false` and was never seen again
   // would hold every device event from then on. Each is forgotten a while after its client went.
-  const clock = options.clock ?? systemClock;
   const sessionExpiryMs = options.sessionExpiryMs ?? DEFAULT_SESSION_EXPIRY_MS;
   const expiries = new Map<string, TimerHandle>();
   broker.on('client', (client) => {

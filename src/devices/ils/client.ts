@@ -5,7 +5,7 @@
  * decoder's warnings); failures are IlsErrors with stable codes.
  */
 import { type Clock, systemClock } from '../../core/clock.js';
-import { CarrelError } from '../../core/errors.js';
+import { CarrelError, describeError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type {
   AnySip2Message,
@@ -175,9 +175,10 @@ export class IlsClient {
     options: CheckoutOptions = {},
   ): Promise<CirculationAnswer<'checkout'>> {
     const request = this.requests.checkout(patron, item, options);
+    const started = this.clock.monotonic();
     // The answered path is one `then` and one object: no async frame, no spread of the exchange.
     return this.send(request).then(answered, (error: unknown) =>
-      this.checkoutAfterLostAnswer(patron, item, options, request, error),
+      this.waitedInAll(started, error, this.checkoutAfterLostAnswer(patron, item, options, request, error)),
     );
   }
 
@@ -220,8 +221,9 @@ export class IlsClient {
   /** Checks in an item; a lost answer is settled like checkout's (found checked in, or re-sent once). */
   checkin(item: string, options: CheckinOptions = {}): Promise<CirculationAnswer<'checkin'>> {
     const request = this.requests.checkin(item, options);
+    const started = this.clock.monotonic();
     return this.send(request).then(answered, (error: unknown) =>
-      this.checkinAfterLostAnswer(item, request, error),
+      this.waitedInAll(started, error, this.checkinAfterLostAnswer(item, request, error)),
     );
   }
 
@@ -278,6 +280,24 @@ export class IlsClient {
     return this.send(this.requests.endSession(patron, options));
   }
 
+  /**
+   * A lost answer's settling failed: the caller waited for the request, the item lookup and maybe
+   * the request once more, each up to its timeout — its error says so, not one timeout after two.
+   */
+  private async waitedInAll<T>(started: number, first: unknown, settling: Promise<T>): Promise<T> {
+    try {
+      return await settling;
+    } catch (error) {
+      // The first error itself (no answer lost: nothing more was asked), or not the ILS's.
+      if (error === first || !(error instanceof IlsError)) throw error;
+      const waited = Math.round(this.clock.monotonic() - started);
+      throw new IlsError(error.code, `${error.message}: ${waited} ms waited in all`, {
+        requestSent: error.requestSent,
+        cause: error.cause ?? error,
+      });
+    }
+  }
+
   /** The item information asked after a lost answer; when even that fails, the lost answer is what the caller hears. */
   private async lookUp(item: string, lost: IlsError): Promise<ItemInformation> {
     try {
@@ -285,7 +305,7 @@ export class IlsClient {
     } catch (cause) {
       throw new IlsError(
         lost.code as IlsError['code'],
-        `${lost.message}; the item could not be looked up afterwards`,
+        `${lost.message}; the item could not be looked up afterwards to see whether it was done (${describeError(cause).message})`,
         {
           requestSent: true,
           cause,

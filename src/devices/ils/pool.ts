@@ -51,7 +51,7 @@ import {
   type Slot,
   scStatus,
 } from './pool-slot.js';
-import { mayResend, neverLeft, neverSent } from './resend.js';
+import { askedTwice, mayResend, neverSent } from './resend.js';
 
 export interface IlsPoolOptions {
   id: string;
@@ -238,9 +238,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       return await this.exchangeOnce(request, asItCame, true);
     } catch (again) {
       // A retry that never left (the link went offline meanwhile) says nothing of the first
-      // request, whose answer may be lost: that is what the caller must hear.
-      if (neverLeft(again)) throw error;
-      throw again;
+      // request, whose answer may be lost: that is what the caller must hear, with the retry.
+      throw askedTwice(error, again);
     }
   }
 

@@ -42,3 +42,32 @@ export function neverLeft(error: unknown): boolean {
   if (typeof error === 'object' && error !== null && unopened.has(error)) return true;
   return error instanceof IlsError && !error.requestSent;
 }
+
+/**
+ * What the caller hears when a request sent once more failed too. A retry that never left says
+ * nothing of the first request, whose answer may be lost: the first error stands, its words saying
+ * the retry too. Both answers lost: the retry's error, saying the first. Either way the caller
+ * waited for both, and hears so — not "no answer within 10000 ms" after 20 s.
+ */
+export function askedTwice(first: unknown, again: unknown): unknown {
+  if (!(first instanceof IlsError) || !(again instanceof IlsError) || !first.answerLost)
+    return neverLeft(again) ? first : again;
+  if (neverLeft(again))
+    return new IlsError(
+      first.code,
+      `${first.message}; asked once more, it could not be sent (${again.message})`,
+      {
+        requestSent: first.requestSent,
+        cause: first,
+      },
+    );
+  if (!again.answerLost) return again;
+  return new IlsError(
+    again.code,
+    `${again.message} when asked a second time; the first time: ${first.message}`,
+    {
+      requestSent: true,
+      cause: again,
+    },
+  );
+}

@@ -9,15 +9,21 @@
  * keeps writing meanwhile) into a new, compact file. It is written under a
  * temporary name, readable by its owner only (it holds patron data), checked
  * with `PRAGMA integrity_check`, flushed to disk, and only then given its name:
- * a file named `carrel-….db` is always a whole, checked backup.
+ * a file named `carrel-….db` is always a whole, checked backup. Whether the
+ * folder takes it is asked of the file system (the partial file made first),
+ * not guessed: /proc has no free space and lets root pass `access()`, yet takes
+ * no file; the errno says which it is, and a full disk is the backup's disk.
  */
 import {
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  statfsSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -25,8 +31,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { CarrelError } from '../../core/errors.js';
 import { giveOwnerOf } from '../../core/file-owner.js';
 import { flushToDisk } from '../../core/flush-to-disk.js';
-import { whyNotWritable } from '../../core/writable.js';
-import type { StorageBackend } from './database.js';
+import { whyNoNewFile } from '../../core/writable.js';
+import { DatabaseError, type StorageBackend } from './database.js';
 import { integrityProblems, tableCount } from './integrity.js';
 import { openDatabase } from './open.js';
 
@@ -115,18 +121,19 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
   // user's, or the nightly backup (as that user) could not write in the folder or prune the file.
   const owner = dirname(from);
   if (made) giveOwnerOf(owner, ...foldersMade(made, directory));
-  const notWritable = whyNotWritable(target.path, { directoryToo: true });
-  if (notWritable) throw new CarrelError('backup_not_writable', `cannot write the backup: ${notWritable}`);
   const partial = join(directory, `.${basename(target.path)}.partial-${process.pid}`);
   rmSync(partial, { force: true });
   const umask = process.umask(0o077);
   try {
+    startPartial(partial, directory);
     const db = openDatabase(from, {
       readOnly: true,
       ...(options.backend ? { backend: options.backend } : {}),
     });
     try {
       db.prepare('VACUUM INTO ?').run(partial);
+    } catch (error) {
+      throw copyFailed(error, directory, from);
     } finally {
       db.close();
     }
@@ -148,6 +155,63 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
     throw error;
   } finally {
     process.umask(umask);
+  }
+}
+
+/**
+ * Makes the backup's partial file, empty (`VACUUM INTO` fills an empty file): whether the folder
+ * takes a file is asked of the file system itself, and its errno says why not.
+ */
+function startPartial(partial: string, directory: string): void {
+  try {
+    closeSync(openSync(partial, 'wx', 0o600));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC') throw diskFull(directory, undefined);
+    const why = whyNoNewFile(directory, code) ?? (error instanceof Error ? error.message : String(error));
+    throw new CarrelError('backup_not_writable', `cannot write the backup in ${directory}: ${why}`);
+  }
+}
+
+/** What a failed copy means for IT: the backup's disk full is that disk's, not the database's. */
+function copyFailed(error: unknown, directory: string, database: string): unknown {
+  if (!(error instanceof DatabaseError)) return error;
+  if (error.code === 'storage_full') return diskFull(directory, database);
+  if (error.code === 'storage_unwritable')
+    return new CarrelError(
+      'backup_not_writable',
+      `cannot write the backup in ${directory}: its disk refused the copy (${error.cause instanceof Error ? error.cause.message : error.message}): nothing was left there; check that disk (dmesg), or choose another`,
+    );
+  return error;
+}
+
+function diskFull(directory: string, database: string | undefined): CarrelError {
+  const sizes = [
+    freeKiB(directory),
+    database === undefined ? undefined : `the database is ${kiB(database)} KiB`,
+  ]
+    .filter((size) => size !== undefined)
+    .join(', ');
+  return new CarrelError(
+    'backup_disk_full',
+    `cannot write the backup in ${directory}: its disk is full${sizes ? ` (${sizes})` : ''}: nothing was left there; make room on it, or choose another disk`,
+  );
+}
+
+function freeKiB(directory: string): string | undefined {
+  try {
+    const disk = statfsSync(directory);
+    return `${Math.floor((disk.bavail * disk.bsize) / 1024)} KiB free`;
+  } catch {
+    return undefined;
+  }
+}
+
+function kiB(path: string): number {
+  try {
+    return Math.ceil(statSync(path).size / 1024);
+  } catch {
+    return 0;
   }
 }
 
@@ -184,6 +248,19 @@ function verify(path: string, backend: StorageBackend | undefined): number {
     return tableCount(copy);
   } finally {
     copy.close();
+  }
+}
+
+/** The newest backup named by its time (`carrel-….db`) in `directory`, or undefined when there is none. */
+export function newestBackupIn(directory: string): string | undefined {
+  try {
+    const newest = readdirSync(directory)
+      .filter((name) => BACKUP_NAME.test(name))
+      .sort()
+      .at(-1);
+    return newest === undefined ? undefined : join(directory, newest);
+  } catch {
+    return undefined;
   }
 }
 

@@ -23,7 +23,7 @@ import { CarrelError } from '../../core/errors.js';
 import { giveOwnerOf } from '../../core/file-owner.js';
 import { flushToDisk } from '../../core/flush-to-disk.js';
 import { whyNotWritable } from '../../core/writable.js';
-import { fileStamp } from './backup.js';
+import { fileStamp, newestBackupIn } from './backup.js';
 import type { Database, StorageBackend } from './database.js';
 import { instanceLockPath, takeInstanceLock } from './instance-lock.js';
 import { integrityProblems, tableCount } from './integrity.js';
@@ -56,6 +56,16 @@ const COMPANIONS = ['', '-wal', '-shm', '-journal'] as const;
 export function restoreDatabase(backup: string, target: string, options: RestoreOptions = {}): RestoreResult {
   const from = resolve(backup);
   const to = resolve(target);
+  if (existsSync(from) && statSync(from).isDirectory()) {
+    // The backups folder itself (a tab completion stopped there): say so, and which backup it holds.
+    const newest = newestBackupIn(from);
+    throw new CarrelError(
+      'restore_no_backup',
+      newest === undefined
+        ? `${from} is a folder, not a backup: it holds no carrel-….db backup; name the backup file to restore`
+        : `${from} is a folder, not a backup: name the backup file in it (the newest there is ${newest})`,
+    );
+  }
   if (!existsSync(from) || !statSync(from).isFile())
     throw new CarrelError('restore_no_backup', `no backup file at ${from}`);
   if (existsSync(to) && realpathSync(from) === realpathSync(to))

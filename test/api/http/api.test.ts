@@ -193,16 +193,68 @@ describe('HTTP API', () => {
         Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
       ),
     );
-    // The WebSockets (the event streams) are not operations OpenAPI has words for: x-carrel-events
-    // describes what they carry.
+    // The WebSockets (the event streams) are there too, as the GET of their handshake.
     const routes = api.routes.filter((route) => route.url.startsWith('/api/') && route.method !== 'HEAD');
     expect(routes.filter((route) => route.websocket).map((route) => route.url)).toContain('/api/v1/events');
     const missing = routes
-      .filter((route) => !route.websocket)
       .map((route) => `${route.method} ${route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`)
       .filter((route) => !documented.has(route));
     expect(missing).toEqual([]);
     expect(routes.length).toBeGreaterThan(documented.size / 2);
+  });
+
+  it('documents each WebSocket as its handshake: the upgrade, its query and token, the 101, its messages and closes', async () => {
+    const { api } = await build();
+    const doc = (await api.app.inject({ url: '/docs/openapi.json' })).json();
+    const sockets = api.routes.filter((route) => route.websocket && route.method === 'GET');
+    expect(sockets.map((route) => route.url)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/events',
+        '/api/v1/sessions/:id/events',
+        '/api/v1/payments/:id/events',
+      ]),
+    );
+    for (const { url } of sockets) {
+      const path = url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+      const get = doc.paths[path]?.get;
+      expect(get, path).toBeDefined();
+      const parameters = get.parameters as Array<{
+        name: string;
+        in: string;
+        required?: boolean;
+        schema?: unknown;
+      }>;
+      const named = (name: string, where: string) =>
+        parameters.find((p) => p.name === name && p.in === where);
+      expect(named('Upgrade', 'header'), path).toMatchObject({
+        required: true,
+        schema: { const: 'websocket' },
+      });
+      expect(named('Sec-WebSocket-Key', 'header'), path).toMatchObject({ required: true });
+      expect(named('Sec-WebSocket-Version', 'header'), path).toMatchObject({ schema: { const: '13' } });
+      expect(named('access_token', 'query'), path).toMatchObject({ required: false });
+      for (const [, name] of url.matchAll(/:([A-Za-z0-9_]+)/g))
+        expect(named(name!, 'path'), path).toMatchObject({ required: true });
+      expect(Object.keys(get.responses), path).toEqual(expect.arrayContaining(['101', '400', '426']));
+      const opened = get.responses['101'];
+      expect(opened.headers['Sec-WebSocket-Accept'], path).toBeDefined();
+      // What flows on it: each message's JSON Schema, and the close codes and what they mean.
+      expect(get['x-carrel-websocket'].messages.schema, path).toBeDefined();
+      expect(get['x-carrel-websocket'].closeCodes, path).toBeDefined();
+      expect(opened.description, path).toContain('x-carrel-websocket');
+      expect(get.security, path).toEqual([{ bearer: [] }]);
+      expect(get['x-carrel-scopes'], path).toBeDefined();
+    }
+    // The device stream names its ?devices= filter, and its messages name the snapshot.
+    const events = doc.paths['/api/v1/events'].get;
+    expect(events.parameters.find((p: { name: string }) => p.name === 'devices')).toMatchObject({
+      in: 'query',
+    });
+    expect(JSON.stringify(events['x-carrel-websocket'].messages.schema)).toContain('snapshot');
+    // A session's feed says it closes 4409 when another screen takes the session over.
+    expect(doc.paths['/api/v1/sessions/{id}/events'].get['x-carrel-websocket'].closeCodes).toHaveProperty(
+      '4409',
+    );
   });
 
   it('writes an OpenAPI document whose every $ref resolves in the document (a renderer shows the shared schemas)', async () => {

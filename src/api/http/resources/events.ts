@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Logger } from '../../../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../../devices/device-state.js';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
 import { socketCredential, type TokenAuthenticator } from '../auth.js';
 import { ApiProblem } from '../problem.js';
+import type { RouteBook } from '../routes.js';
+import { deviceStateSchema } from '../schemas.js';
 import { jsonSender } from '../socket-sender.js';
 import { websocketRequired } from '../websocket-upgrades.js';
 
@@ -13,6 +16,21 @@ export type EventMessage =
   | { event: 'device.event'; data: DeviceEvent }
   | { event: 'snapshot'; data: { devices: DeviceState[] } };
 
+/** One message of the stream, for the OpenAPI document. */
+const eventMessageSchema = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('snapshot'), data: z.object({ devices: z.array(deviceStateSchema) }) }),
+  z.object({ event: z.literal('device.state'), data: deviceStateSchema }),
+  z.object({
+    event: z.literal('device.event'),
+    data: z.object({
+      device: z.string(),
+      type: z.string().describe('one of x-carrel-events'),
+      time: z.string(),
+      data: z.record(z.string(), z.unknown()).describe("the type's data, as x-carrel-events gives it"),
+    }),
+  }),
+]);
+
 /**
  * `GET /api/v1/events` (WebSocket): a snapshot of every device on connect, then
  * device state changes and device events as they happen. `?devices=a,b` limits
@@ -21,12 +39,39 @@ export type EventMessage =
  */
 export function eventRoutes(
   app: FastifyInstance,
+  book: RouteBook,
   services: DeskServices,
   auth: TokenAuthenticator,
   log: Logger,
   /** Each device event as it may leave the gateway (no patron card ids). */
   publicEvent: (event: DeviceEvent) => DeviceEvent,
 ): void {
+  book.describeSocket({
+    url: '/api/v1/events',
+    operationId: 'streamEvents',
+    summary: 'Device states and events, live (WebSocket)',
+    tag: 'events',
+    access: ['kiosk', 'staff', 'monitor'],
+    query: z.object({
+      devices: z
+        .string()
+        .optional()
+        .describe(
+          'only these devices, by id, comma-separated (or the parameter repeated); every device when absent',
+        ),
+    }),
+    messages: {
+      description:
+        'First a snapshot of every device, then each device state change (device.state) and device event ' +
+        '(device.event; its types and data are listed in x-carrel-events of this document), the same JSON as on ' +
+        'MQTT. Clients only listen: what they send is ignored.',
+      schema: eventMessageSchema,
+    },
+    closeCodes: {
+      4401: 'no token, or one the desk does not know (unauthorized)',
+      4403: 'a token without the kiosk, staff or monitor scope (forbidden)',
+    },
+  });
   app.route({
     method: 'GET',
     url: '/api/v1/events',

@@ -329,11 +329,34 @@ export function paymentRoutes(
   });
 
   // The payment's live updates: each credit once journaled, the acceptance, the end.
-  followRoute<PaymentUpdate>(app, auth, log, {
+  followRoute<PaymentUpdate>(app, book, auth, log, {
     url: '/api/v1/payments/:id/events',
     what: 'payment',
     id: paymentId,
     access,
+    document: {
+      operationId: 'followPayment',
+      summary: 'The money coming in for a payment, live (WebSocket)',
+      tag: 'payments',
+      messages: {
+        description:
+          'The payment as it is (payment), then each coin or note once journaled (credit, with what is paid and ' +
+          'what remains) and the payment at each change, and last the payment ended (ended), after which the ' +
+          'socket closes 1000.',
+        schema: z.discriminatedUnion('event', [
+          z.object({ event: z.literal('payment'), data: paymentSchema }),
+          z.object({
+            event: z.literal('credit'),
+            data: creditSchema.extend({
+              currency: z.string(),
+              paidMinor: z.number().int(),
+              remainingMinor: z.number().int(),
+            }),
+          }),
+          z.object({ event: z.literal('ended'), data: paymentSchema }),
+        ]),
+      },
+    },
     watch: (id, principal, send) => payments.watch(id, deskCaller(principal), send),
   });
 }

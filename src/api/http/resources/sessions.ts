@@ -408,17 +408,40 @@ export function sessionRoutes(
 
   // The session's live updates. Browsers cannot set headers on a WebSocket: the token may come as ?access_token=.
   // With ?screen=, the holding screen's feed keeps it held; a screen it moved from gets `moved`, closed 4409.
-  followRoute<SessionUpdate>(app, auth, log, {
+  followRoute<SessionUpdate>(app, book, auth, log, {
     url: '/api/v1/sessions/:id/events',
     what: 'session',
     id: sessionId,
     access,
+    document: {
+      operationId: 'followSession',
+      summary: "The session's items and state, live (WebSocket)",
+      tag: 'sessions',
+      query: screenQuery,
+      messages: {
+        description:
+          'The session as it is (session), then each item as it is checked out or returned (item) and the ' +
+          'session at each change, and last the session ended (ended), after which the socket closes 1000; ' +
+          'a screen the session was moved from hears moved, and the socket closes 4409.',
+        schema: z.discriminatedUnion('event', [
+          z.object({ event: z.literal('session'), data: sessionSchema }),
+          z.object({ event: z.literal('item'), data: sessionItemSchema }),
+          z.object({ event: z.literal('ended'), data: sessionSchema }),
+          z.object({ event: z.literal('moved'), data: z.object({ id: sessionId }) }),
+        ]),
+      },
+    },
     watch: (id, principal, send, query) => {
       const screen = screenQuery.safeParse(query);
       if (!screen.success)
         throw new ApiProblem(400, 'invalid_request', 'Invalid request', 'the screen is not a screen id');
       return sessions.watch(id, screenCaller(principal, screen.data), send);
     },
-    closeAfter: { event: 'moved', code: 4409, reason: 'session moved to another screen' },
+    closeAfter: {
+      event: 'moved',
+      code: 4409,
+      reason: 'session moved to another screen',
+      why: 'the session was taken over by another screen (after its moved message)',
+    },
   });
 }
