@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { whyNotWritable } from '../../core/writable.js';
@@ -36,6 +37,7 @@ const SCRUBBED_VERSION = 1;
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
   const backend = options.backend ?? chooseBackend();
+  if (path !== ':memory:' && !options.readOnly) keepPrivate(path);
   let db: SqliteDatabase;
   try {
     db = new SqliteDatabase(connect(backend, path, { readOnly: options.readOnly === true }), path);
@@ -59,6 +61,31 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   }
   scrubFreedPages(db, options.logger);
   return db;
+}
+
+/**
+ * The database holds patron ids (payments, the offline journal, card issues): never readable by
+ * every user of the machine. A new file is made here with 0660 less the umask (0640 under the
+ * systemd unit's UMask=0027, for its group) before SQLite would make it 0644 less the umask; its
+ * -wal and -shm files take the database file's permissions. What an older Carrel made readable
+ * to everyone loses the others' bits; the owner's and the group's stay as IT set them. Anything
+ * that fails here (no such folder, a file of another user) is left to the open, which says why.
+ */
+function keepPrivate(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o660));
+    return;
+  } catch {
+    // There already, or not to be made: the open below tells which.
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      const mode = statSync(file).mode & 0o777;
+      if ((mode & 0o007) !== 0) chmodSync(file, mode & ~0o007);
+    } catch {
+      // Absent, or not this user's to change.
+    }
+  }
 }
 
 /**

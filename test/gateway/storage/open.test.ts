@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,33 @@ describe.each(usableBackends())('openDatabase on %s', (backend: StorageBackend) 
     expect(db.pragmaValue('busy_timeout')).toBe(5000);
     expect(db.pragmaValue('foreign_keys')).toBe(1);
     expect(db.pragmaValue('secure_delete')).toBe(1);
+  });
+
+  // The file holds patron ids (payments, the offline journal, card issues): not every user of the
+  // machine reads it, whatever the umask of whoever started it (npm start's is 022 most often).
+  it('makes a new database, and its WAL and shared-memory files, unreadable to other users', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'carrel-storage-'));
+    const file = path.join(dir, 'carrel.db');
+    db = openDatabase(file, { backend });
+    db.exec('CREATE TABLE loans (patron TEXT)');
+    db.prepare('INSERT INTO loans VALUES (?)').run('21000001');
+    for (const made of [file, `${file}-wal`, `${file}-shm`]) {
+      expect(statSync(made).mode & 0o007).toBe(0);
+      expect(statSync(made).mode & 0o600).toBe(0o600);
+    }
+  });
+
+  it('takes away what everyone else may do with a database file an older Carrel left readable to all', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'carrel-storage-'));
+    const file = path.join(dir, 'carrel.db');
+    openDatabase(file, { backend }).close();
+    for (const made of [file, `${file}-wal`]) {
+      if (made.endsWith('-wal')) writeFileSync(made, '');
+      chmodSync(made, 0o664);
+    }
+    db = openDatabase(file, { backend });
+    // The group, as IT set it, is left as it was.
+    for (const kept of [file, `${file}-wal`]) expect(statSync(kept).mode & 0o777).toBe(0o660);
   });
 
   it('opens an in-memory database for tests', () => {
