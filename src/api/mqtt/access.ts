@@ -123,6 +123,15 @@ export class ClientAccess {
     return this.grants.read.some((granted) => filtersOverlap(inner, granted));
   }
 
+  /** Why `maySubscribe` refused `filter`, in words for the log. */
+  whyNoSubscribe(filter: string): string {
+    if (isSys(sharedFilter(filter) ?? filter)) return "$SYS is the broker's own";
+    const own = this.grants.read.find((granted) => granted.includes('/clients/'));
+    return `it matches nothing this client may read — the desk's state, totals, devices' states and events${
+      own ? `, and its own answers, ${own}` : ' (its token only reads, or its client id names no topic level)'
+    }`;
+  }
+
   /** True when `filter` can match a topic outside the gateway's tree. */
   private reachesOutsideTree(filter: string): boolean {
     const levels = filter.split('/');

@@ -50,6 +50,8 @@ export interface ClientRules {
   mayRetain(topic: string): boolean;
   /** False: the SUBSCRIBE is refused in the SUBACK (the client stays connected). */
   maySubscribe(filter: string): boolean;
+  /** Why a SUBSCRIBE `maySubscribe` refused was refused, in words for the log; none when undefined. */
+  whyNoSubscribe?(filter: string): string;
   /** False: a message on `topic` is not delivered to this client, whichever subscription matched it. */
   mayReceive(topic: string): boolean;
 }
@@ -187,7 +189,14 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     authorizeSubscribe(client, subscription, done) {
       const rule = client ? rules.get(client) : undefined;
       const allowed = !rule || safely(() => rule.maySubscribe(subscription.topic), logger, 'subscribe');
-      if (!allowed) logger.debug({ clientId: client?.id }, 'MQTT subscription refused');
+      // A client waiting for answers it may never read: IT sees it, once a minute.
+      if (!allowed && rule)
+        refusedPublishes.refused(
+          client?.id ?? '',
+          subscription.topic,
+          () => rule.whyNoSubscribe?.(subscription.topic),
+          'subscribe',
+        );
       // A null subscription is refused in the SUBACK; the client stays connected.
       done(null, allowed ? subscription : null);
     },

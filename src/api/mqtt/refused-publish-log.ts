@@ -9,11 +9,19 @@ const MAX_REMEMBERED = 1000;
 /** A topic longer than this is cut in the log: a client chooses it, the log line stays a line. */
 const MAX_TOPIC_LOGGED = 200;
 
+/** What was refused, as the log line says it, and what became of the client. */
+const REFUSALS = {
+  publish: { verb: 'publish on', then: 'disconnected' },
+  subscribe: { verb: 'subscribe to', then: 'its subscription refused; still connected' },
+} as const;
+
 /**
- * The embedded broker's PUBLISHes refused, as IT sees them: a kiosk given a monitor token, or
- * publishing under another client id, is dropped at each request, reconnects and is dropped
- * again; a warning names the client, the topic and why, once a minute per client and topic,
- * counting the refusals it did not log. Never the payload (a request carries a patron and a PIN).
+ * The embedded broker's PUBLISHes and SUBSCRIBEs refused, as IT sees them: a kiosk given a
+ * monitor token, or publishing under another client id, is dropped at each request, reconnects
+ * and is dropped again; one subscribing to another client's answers stays connected and hears
+ * none. A warning names the client, the topic or filter and why, once a minute per client, kind
+ * and topic, counting the refusals it did not log. Never the payload (a request carries a patron
+ * and a PIN).
  */
 export class RefusedPublishLog {
   private readonly last = new Map<string, { at: number; unlogged: number }>();
@@ -23,8 +31,13 @@ export class RefusedPublishLog {
     private readonly clock: Clock,
   ) {}
 
-  refused(clientId: string, topic: string, why: () => string | undefined): void {
-    const key = `${clientId}\u0000${topic}`;
+  refused(
+    clientId: string,
+    topic: string,
+    why: () => string | undefined,
+    kind: keyof typeof REFUSALS = 'publish',
+  ): void {
+    const key = `${kind}\u0000${clientId}\u0000${topic}`;
     const now = this.clock.monotonic();
     const seen = this.last.get(key);
     if (seen && now - seen.at < REFUSED_PUBLISH_LOG_INTERVAL_MS) {
@@ -41,7 +54,7 @@ export class RefusedPublishLog {
       seen && seen.unlogged > 0 ? `; refused ${seen.unlogged} more times since the last line` : '';
     this.logger.warn(
       { clientId: client, topic: shown, ...(seen && seen.unlogged > 0 && { refusedSince: seen.unlogged }) },
-      `MQTT client "${client}" may not publish on ${shown}${reason ? `: ${reason}` : ''} (disconnected${since})`,
+      `MQTT client "${client}" may not ${REFUSALS[kind].verb} ${shown}${reason ? `: ${reason}` : ''} (${REFUSALS[kind].then}${since})`,
     );
   }
 
@@ -49,7 +62,7 @@ export class RefusedPublishLog {
     try {
       return why();
     } catch (error) {
-      this.logger.error({ err: describeError(error) }, 'MQTT publish refusal not explained');
+      this.logger.error({ err: describeError(error) }, 'MQTT refusal not explained');
       return undefined;
     }
   }

@@ -128,4 +128,32 @@ describe('a PUBLISH the embedded broker refuses', () => {
     expect(log).not.toContain('tx-payload-marker');
     expect(log).not.toContain(MONITOR_TOKEN);
   }, 20_000);
+
+  it('a SUBSCRIBE refused, the client left connected hearing nothing: a warning once a minute, naming what it may read', async () => {
+    // A kiosk set up with another kiosk's client id in its response topic: its SUBACK refuses it
+    // and it waits for answers that never come. IT hears of it.
+    const client = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
+      clientId: 'kiosk-5',
+      username: 'kiosk-5',
+      password: KIOSK_TOKEN,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    clients.push(client);
+    const others = `${topics.base}/clients/kiosk-1/response/#`;
+    // Refused in the SUBACK (0x80), twice; mqtt.js rejects the subscription.
+    for (let i = 0; i < 2; i++)
+      await expect(client.subscribeAsync(others, { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    const lines = () =>
+      log
+        .split('\n')
+        .filter((line) => line.includes('may not subscribe'))
+        .map((line) => JSON.parse(line) as { level: string; msg: string; clientId: string; topic: string });
+    await expect.poll(() => lines().length).toBe(1);
+    expect(lines()[0]).toMatchObject({ level: 'warn', clientId: 'kiosk-5', topic: others });
+    expect(lines()[0]!.msg).toBe(
+      `MQTT client "kiosk-5" may not subscribe to ${others}: it matches nothing this client may read — the desk's state, totals, devices' states and events, and its own answers, ${topics.base}/clients/kiosk-5/response/# (its subscription refused; still connected)`,
+    );
+    expect(client.connected).toBe(true);
+  });
 });
