@@ -154,7 +154,9 @@ export const sessionSchema = z.object({
         uid: z.string(),
         reason: z
           .string()
-          .describe('why, as a code for staff: rfid_unknown_format, rfid_no_item_id, a read error…'),
+          .describe(
+            'why, as a code for staff: rfid_unknown_format, rfid_no_item_id, rfid_item_id_not_sendable (a | or a control character in it), a read error…',
+          ),
       }),
     )
     .describe('tags on the pad that are no item: neither lent nor returned, the patron takes it to the desk'),
