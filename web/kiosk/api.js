@@ -70,10 +70,12 @@ export class KioskApi extends ApiClient {
     });
   }
 
-  endSession(id, receipt, printer) {
+  /** `requestId`: the same again after a lost answer, so Carrel answers the receipt it made. */
+  endSession(id, receipt, printer, requestId) {
     return this.call('POST', this.onScreen(`/api/v1/sessions/${encodeURIComponent(id)}/end`), {
       receipt,
       ...(printer ? { printer } : {}),
+      ...(requestId ? { requestId } : {}),
     });
   }
 

@@ -22,7 +22,7 @@
  * browser crashed) — once that screen has stayed away past Carrel's grace, for it may only be
  * reconnecting after a network blip — or when staff press "Move the session to this screen".
  */
-import { KioskApi, Problem, takeToken } from './api.js';
+import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
 import { libraryLink } from './library.js';
 import { kioskLogin } from './login.js';
 import { renderReceipt } from './receipt.js';
@@ -440,15 +440,25 @@ async function sendItem(barcode, feeAcknowledged) {
 
 // ---- Finish ---------------------------------------------------------------
 
+/**
+ * The ending asked for whose answer never came (the network dropped it): Carrel may have ended the
+ * session and printed or made the receipt. Pressed again, the same id goes with it, and Carrel
+ * answers with that receipt rather than "the session has ended" (and prints nothing twice).
+ */
+let unsettledEnd;
+
 async function finish(receipt) {
   say('finish-error', '');
+  const key = `${state.session.id} ${receipt}`;
+  if (unsettledEnd?.key !== key) unsettledEnd = { key, requestId: newRequestId() };
   state.ending = true;
   // Carrel ends the session once the items still with the library system are done: seconds, when it is slow.
   const waiting = [...state.items.values()].some((item) => item.state === 'pending');
   const done = state.session.mode === 'return' ? 'returned' : 'checked out';
   say('finish-status', waiting ? `Finishing… your last items are being ${done}.` : 'Finishing…');
   try {
-    const result = await api.endSession(state.session.id, receipt, printer);
+    const result = await api.endSession(state.session.id, receipt, printer, unsettledEnd.requestId);
+    unsettledEnd = undefined;
     state.session = result.session;
     state.sessionSocket?.close();
     clearInterval(state.idleTimer);
@@ -470,6 +480,7 @@ async function finish(receipt) {
     }
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
+    if (!(error.status === 0 || error.status >= 500)) unsettledEnd = undefined;
     state.ending = false;
     if (screens.shownElsewhere(error)) return;
     if (error.status === 404 || (error.status === 409 && state.session?.state === 'ended')) {

@@ -34,6 +34,7 @@ import type { SessionsConfig } from './config.js';
 import { SessionError } from './errors.js';
 import { checkoutReceipt, type ReceiptContext, returnReceipt } from './receipt.js';
 import { SelfCheckSession } from './session.js';
+import { whyUnreadable } from './unreadable.js';
 
 export interface SessionManagerDeps {
   circulation: CirculationService;
@@ -557,19 +558,4 @@ function bounded<T>(promise: Promise<T>, clock: Clock, ms: number): Promise<T | 
   return withDeadline(clock, 'session-end-bound', promise, ms, () => new Error('ils_timeout')).catch(() => ({
     error: 'ils_timeout',
   }));
-}
-
-/**
- * Why a tag on the pad cannot be taken as an item — its memory could not be read, or it holds no
- * item id (a blank tag, another format) — or undefined when it can, is a patron card, or is still
- * being read. Such an item is neither lent nor returned: the patron must be told, or they leave
- * with it unlent (and the gate alarms) or leave it believing it returned.
- */
-function whyUnreadable(tag: {
-  item: { primaryItemId?: string; typeOfUsage?: string } | null;
-  readError?: string;
-}): string | undefined {
-  if (tag.item === null) return tag.readError;
-  if (isPatronCard(tag.item)) return undefined;
-  return tag.item.primaryItemId ? undefined : 'rfid_no_item_id';
 }

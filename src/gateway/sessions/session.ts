@@ -494,6 +494,9 @@ export class SelfCheckSession {
   }
 
   private changed(record: ItemRecord): void {
+    // Taken off the pad before the ILS was asked, it left the session: news of it that comes after
+    // (its title looked up for a set waiting for its parts) would put it back on the kiosk's screen.
+    if (record.withdrawn) return;
     record.updatedAt = this.deps.clock.now();
     this.emit({ event: 'item', data: record.view() });
   }

@@ -154,7 +154,9 @@ export const sessionSchema = z.object({
         uid: z.string(),
         reason: z
           .string()
-          .describe('why, as a code for staff: rfid_unknown_format, rfid_no_item_id, a read error…'),
+          .describe(
+            'why, as a code for staff: rfid_unknown_format, rfid_no_item_id, rfid_item_id_not_sendable (a | or a control character in it), a read error…',
+          ),
       }),
     )
     .describe('tags on the pad that are no item: neither lent nor returned, the patron takes it to the desk'),
@@ -319,6 +321,8 @@ export function sessionRoutes(
           .describe(
             'Renew All (SIP2 65): every loan the patron has at the library system, those borrowed in this session too, in one request',
           ),
+        // Each renewal spends one of the loan's: sent again after a lost answer, it is not sent twice.
+        requestId: optionalRequestId,
       })
       .refine((renew) => !(renew.item !== undefined && renew.all === true), {
         message: 'give an item or all, not both',
@@ -330,9 +334,16 @@ export function sessionRoutes(
         .describe('the renewals this request asked for (none when she has no earlier loan to renew)'),
     }),
     problems: [404, 409, 422],
-    handler: async ({ params, query, body, principal }) => ({
-      renewals: await sessions.renew(params.id, body, screenCaller(principal, query)),
-    }),
+    handler: (input) =>
+      doneOnce(
+        services.requests,
+        'sessions.renew',
+        input,
+        async ({ requestId: _id, ...body }) => ({
+          renewals: await sessions.renew(input.params.id, body, screenCaller(input.principal, input.query)),
+        }),
+        { keep: 'memory' },
+      ),
   });
 
   book.add(app, {
@@ -385,11 +396,20 @@ export function sessionRoutes(
     body: z.strictObject({
       receipt: z.enum(['print', 'data', 'none']),
       printer: padId.optional().describe('the receipt printer; the configured one when absent'),
+      // Sent again after a lost answer, the kiosk hears the receipt of the first (printed once).
+      requestId: optionalRequestId,
     }),
     response: sessionEndSchema,
     problems: [404, 409],
-    handler: ({ params, query, body, principal }) =>
-      sessions.end(params.id, body, screenCaller(principal, query)),
+    handler: (input) =>
+      doneOnce(
+        services.requests,
+        'sessions.end',
+        input,
+        ({ requestId: _id, ...body }) =>
+          sessions.end(input.params.id, body, screenCaller(input.principal, input.query)),
+        { keep: 'memory' },
+      ),
   });
 
   book.add(app, {

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import type { SessionView } from '../../src/gateway/sessions/index.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { jsonCaller, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * Tags whose item id no library system can be sent — a `|` (SIP2's field separator) or a control
+ * character in it — laid on the pad of a checkout session at the simulated desk (the sample
+ * library's ILS over SIP2, the FEIG pad simulator over TCP, real ISO 28560-3 tags).
+ */
+let desk: TestDesk;
+const call = jsonCaller(() => desk.api);
+
+beforeAll(async () => {
+  desk = await startTestDesk((config) => ({
+    ...config,
+    mqtt: { mode: 'off' },
+    simulators: config.simulators.map((s) => (s.kind === 'rfid-pad' ? { ...s, tags: [] } : s)),
+    devices: config.devices.map((d) => (d.kind === 'rfid-reader' ? { ...d, inventoryIntervalMs: 50 } : d)),
+  }));
+  await waitForDevice(desk.api, 'ils', 'online', 15_000);
+  await waitForDevice(desk.api, 'pad-1', 'online', 15_000);
+}, 30_000);
+
+afterAll(async () => {
+  await desk?.stop();
+});
+
+const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+
+function placeTag(item: string): string {
+  const memory = encodeIso28560Part3({
+    primaryItemId: item,
+    typeOfUsage: 'circulating',
+    ownerLibrary: 'SE-RPL',
+  });
+  return pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e, afi: 0x07 }).uid;
+}
+
+describe('a tag whose item id cannot be sent to the library system', () => {
+  it('is listed as a tag to take to staff, not an item to try again and again', async () => {
+    const opened = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      pad: 'pad-1',
+      patron: '21000009',
+      pin: '9999',
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.body.id as string;
+    const piped = placeTag('3100|AA21000001');
+    const tabbed = placeTag('3100\t0005');
+    placeTag('31000005');
+    const session = await until(async () => {
+      const got = (await call('GET', `/api/v1/sessions/${id}`)).body as SessionView;
+      return got.items.some((item) => item.state === 'checked_out') && got.unreadableTags.length === 2
+        ? got
+        : undefined;
+    }, 10_000);
+    // Dune is lent; neither odd tag went to the library system, nor is it an item of the session.
+    expect(session.items.map((item) => [item.item, item.state])).toEqual([['31000005', 'checked_out']]);
+    expect(session.unreadableTags).toEqual(
+      expect.arrayContaining([
+        { uid: piped, reason: 'rfid_item_id_not_sendable' },
+        { uid: tabbed, reason: 'rfid_item_id_not_sendable' },
+      ]),
+    );
+    const ended = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'data' });
+    expect(ended.body.receipt.data.loans.map((loan: { barcode: string }) => loan.barcode)).toEqual([
+      '31000005',
+    ]);
+    for (const tag of pad().tags()) pad().remove(String(tag.uid));
+    await call('POST', '/api/v1/checkins', { item: '31000005' });
+  }, 30_000);
+});

@@ -1,0 +1,145 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
+import { printerSimulators } from '../../simulators/printer/family.js';
+import {
+  type Json,
+  jsonCaller,
+  startTestDesk,
+  type TestDesk,
+  waitForDevice,
+  withIlsAt,
+} from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * A kiosk whose answer was lost on the way back (its Wi-Fi dropped while the library system was
+ * slow) sends the same session call again with the same Idempotency-Key: it hears what was done,
+ * and nothing is done twice. The sample library's ILS simulator over SIP2 answers slowly while the
+ * first call runs, and the kiosk gives up on it (its connection closed) before sending it again;
+ * what the library system did is read from the simulator, what was printed from the printer's.
+ */
+let ils: IlsSimulator;
+let desk: TestDesk;
+const call = jsonCaller(() => desk.api);
+
+beforeAll(async () => {
+  ils = await startIlsSimulator({ fixture: sampleFixturePath() });
+  desk = await startTestDesk((config) => ({ ...withIlsAt(config, ils.port), mqtt: { mode: 'off' } }));
+  await waitForDevice(desk.api, 'ils', 'online', 15_000);
+  await waitForDevice(desk.api, 'receipt-1', 'online', 15_000);
+}, 30_000);
+
+afterAll(async () => {
+  await desk?.stop();
+  await ils?.close();
+});
+
+afterEach(async () => {
+  ils.setFaults({});
+  const { sessions } = (await call('GET', '/api/v1/sessions')).body as { sessions: Json[] };
+  for (const session of sessions)
+    if (session.state === 'open') await call('DELETE', `/api/v1/sessions/${session.id}`);
+});
+
+async function openSession(patron: string, pin: string): Promise<string> {
+  const opened = await call('POST', '/api/v1/sessions', { mode: 'checkout', patron, pin });
+  expect(opened.status).toBe(201);
+  return opened.body.id;
+}
+
+/** A POST with an Idempotency-Key whose answer the kiosk never reads: its connection is closed after `ms`. */
+async function postAndLoseAnswer(path: string, body: unknown, key: string, ms: number): Promise<void> {
+  const abort = new AbortController();
+  const sent = fetch(`${desk.api}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify(body),
+    signal: abort.signal,
+  });
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  abort.abort();
+  await expect(sent).rejects.toThrow();
+}
+
+async function post(path: string, body: unknown, key: string): Promise<{ status: number; body: Json }> {
+  const response = await fetch(`${desk.api}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+describe('a session call sent again after its answer was lost', () => {
+  it('ending with a printed receipt: the kiosk hears the receipt it printed, printed once', async () => {
+    const id = await openSession('21000009', '9999');
+    expect((await call('POST', `/api/v1/sessions/${id}/items`, { item: '31000005' })).body.state).toBe(
+      'checked_out',
+    );
+    const printer = desk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
+    const before = printer.receipts().length;
+    const key = 'end-0f6c2b1e-7d4a-4b1f-9a51-1c2d3e4f5a6b';
+    // The end-session (35) is answered 1.5 s late: the kiosk gives up on its call after 0.4 s.
+    ils.setFaults({ latencyMs: 1_500 });
+    await postAndLoseAnswer(`/api/v1/sessions/${id}/end`, { receipt: 'print' }, key, 400);
+    const again = await post(`/api/v1/sessions/${id}/end`, { receipt: 'print' }, key);
+    expect(again.status).toBe(200);
+    expect(again.body.receipt).toMatchObject({ kind: 'printed', printer: 'receipt-1' });
+    expect(again.body.session).toMatchObject({ id, state: 'ended', endReason: 'ended' });
+    await until(() => (printer.receipts().length > before ? true : undefined), 10_000, 'the receipt printed');
+    // And once more, after it all finished: the same answer, said to be the first one again.
+    const late = await fetch(`${desk.api}/api/v1/sessions/${id}/end`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ receipt: 'print' }),
+    });
+    expect(late.status).toBe(200);
+    expect(late.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await late.json()) as Json).receipt.job.id).toBe(again.body.receipt.job.id);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(printer.receipts().length).toBe(before + 1);
+    // The same key for another ending is another request: refused in words, nothing done.
+    const other = await post(`/api/v1/sessions/${id}/end`, { receipt: 'data' }, key);
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('request_id_conflict');
+    await call('POST', '/api/v1/checkins', { item: '31000005' });
+  }, 30_000);
+
+  it('ending with the receipt as data: the kiosk gets the receipt to e-mail, not "session ended"', async () => {
+    const id = await openSession('21000009', '9999');
+    await call('POST', `/api/v1/sessions/${id}/items`, { item: '31000026' });
+    const key = { requestId: 'end-data-5b7e9c1d-2a3f-4e6b-8c9d-0e1f2a3b4c5d' };
+    const first = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'data', ...key });
+    expect(first.status).toBe(200);
+    const again = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'data', ...key });
+    expect(again.status).toBe(200);
+    expect(again.body.receipt).toEqual(first.body.receipt);
+    expect(again.body.receipt.data.loans).toMatchObject([{ barcode: '31000026', title: 'Sofies verden' }]);
+    await call('POST', '/api/v1/checkins', { item: '31000026' });
+  }, 30_000);
+
+  it('renewing one loan: renewed once, and the kiosk hears that it was', async () => {
+    const library = ils.state;
+    const due = new Date(Date.now() + 7 * 86_400_000);
+    library.setLoan(library.item('31000030')!, {
+      patron: '21000009',
+      item: '31000030',
+      checkedOutAt: new Date(),
+      due,
+      renewals: 0,
+    });
+    const id = await openSession('21000009', '9999');
+    const key = 'renew-3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
+    ils.setFaults({ latencyMs: 1_500 });
+    await postAndLoseAnswer(`/api/v1/sessions/${id}/renewals`, { item: '31000030' }, key, 400);
+    const again = await post(`/api/v1/sessions/${id}/renewals`, { item: '31000030' }, key);
+    ils.setFaults({});
+    expect(again.status).toBe(200);
+    expect(again.body.renewals).toMatchObject([{ item: '31000030', ok: true }]);
+    // One renewal spent at the library system, and one in the session (and so on the receipt).
+    expect(library.item('31000030')?.loan?.renewals).toBe(1);
+    const session = (await call('GET', `/api/v1/sessions/${id}`)).body;
+    expect(session.renewals).toMatchObject([{ item: '31000030', ok: true }]);
+    library.setLoan(library.item('31000030')!, undefined);
+  }, 30_000);
+});
