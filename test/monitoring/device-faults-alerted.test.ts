@@ -9,6 +9,7 @@ import { gateSimulators } from '../../simulators/gate/family.js';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { tempFolders } from '../helpers/temp-folders.js';
+import { until } from '../helpers/until.js';
 
 const RULES = join(import.meta.dirname, '..', '..', 'monitoring', 'prometheus', 'carrel-alerts.yml');
 
@@ -18,14 +19,14 @@ const skipPromtool = !promtool && !process.env.CI;
 /**
  * What the shipped alert rules fire for devices, at `minutes` after Prometheus started scraping
  * `text` (a desk's /metrics, held still) every minute: promtool evaluates the rules over its
- * devices' samples and is asked which alerts are firing, by device.
+ * samples that name a device and is asked which alerts are firing, by device.
  */
 function firingFor(text: string, minutes: number, folder: string): Map<string, string[]> {
   const series = text
     .split('\n')
-    .filter((line) => /^carrel_device_[a-z_]+\{[^}]*\} [-+.e0-9]+$/.test(line))
+    .filter((line) => /^carrel_[a-z_]+\{[^}]*\bdevice="[^}]*\} [-+.e0-9]+$/.test(line))
     .map((line) => {
-      const [, name, labels, value] = /^(carrel_device_[a-z_]+)\{([^}]*)\} (\S+)$/.exec(line)!;
+      const [, name, labels, value] = /^(carrel_[a-z_]+)\{([^}]*)\} (\S+)$/.exec(line)!;
       return {
         series: `${name}{job="carrel",instance="desk-1",${labels}}`,
         values: `${value}x${minutes + 5}`,
@@ -86,6 +87,20 @@ describe.skipIf(skipPromtool)(
       expect(firingFor(await scrape(), 20, folder())).toEqual(new Map());
     });
 
+    it('fires for a card printer whose ribbon runs low, before it runs out', async () => {
+      const model = desk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!
+        .model as EvolisModel;
+      model.ribbonPanels = 20;
+      await until(async () => {
+        const printer = (await (await fetch(`${desk.api}/api/v1/devices/cards-1`)).json()) as {
+          detail: { ribbon: { low: boolean } };
+        };
+        return printer.detail.ribbon.low || undefined;
+      });
+      const firing = firingFor(await scrape(), 20, folder());
+      expect(firing).toEqual(new Map([['cards-1', ['CarrelCardPrinterRibbonLow']]]));
+    });
+
     it('fires for a card printer out of ribbon, a full cash box, a jammed coin acceptor, a stopped print queue and a gate gone silent', async () => {
       const simulators = desk.desk.simulators;
       (simulators.handle(cardPrinterSimulators, 'card-printer-sim')!.model as EvolisModel).ribbonPanels = 0;
@@ -102,10 +117,10 @@ describe.skipIf(skipPromtool)(
       for (const device of ['cards-1', 'coins-1', 'notes-1', 'public-bw', 'exit-1'])
         expect({ device, alerts: firing.get(device) ?? [] }).toEqual({
           device,
-          alerts: ['CarrelDeviceDegraded'],
+          alerts: expect.arrayContaining(['CarrelDeviceDegraded']),
         });
       // Not within the first minutes: a printer's status poll or a jam cleared at once is no page to IT.
-      expect(firingFor(text, 5, folder())).toEqual(new Map());
+      expect(firingFor(text, 4, folder())).toEqual(new Map());
     }, 60_000);
   },
 );
