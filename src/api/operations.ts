@@ -55,6 +55,48 @@ export interface ApiModule {
   readonly events?: Readonly<Record<string, ApiEvent>>;
   /** How this module's own error codes surface over HTTP. */
   readonly problems?: ProblemTable;
+  /** The family's own gauges on /metrics (a card printer's ribbon, a cash box's contents), by name. */
+  readonly gauges?: Readonly<Record<string, ApiGauge>>;
+}
+
+/**
+ * A gauge a family adds to /metrics, read afresh on each scrape from its devices' health records.
+ * Its labels name devices and what a device has (a direction, a currency) — never a patron.
+ */
+export interface ApiGauge {
+  help: string;
+  labelNames: readonly string[];
+  read(services: DeskServices): Iterable<{ labels: Record<string, string>; value: number }>;
+}
+
+/**
+ * A gauge with one sample per device of a family (`kind`) Carrel is connected to — an offline
+ * device's record tells of a link that is gone — read from its health record's detail: `value`
+ * gives a number, or nothing when the device does not say.
+ */
+export function deviceGauge(
+  kind: string,
+  help: string,
+  value: (detail: Record<string, unknown>) => unknown,
+): ApiGauge {
+  return {
+    help,
+    labelNames: ['device'],
+    *read(services) {
+      for (const device of services.devices()) {
+        if (device.kind !== kind || device.status === 'offline') continue;
+        const read = value(device.detail);
+        if (typeof read === 'number') yield { labels: { device: device.device }, value: read };
+        else if (typeof read === 'boolean') yield { labels: { device: device.device }, value: read ? 1 : 0 };
+      }
+    },
+  };
+}
+
+/** A record's `detail.<key>` when it is an object (the card printer's ribbon, a cash box). */
+export function detailPart(detail: Record<string, unknown>, key: string): Record<string, unknown> {
+  const part = detail[key];
+  return typeof part === 'object' && part !== null ? (part as Record<string, unknown>) : {};
 }
 
 /** One device event type on the WebSocket (`device.event`) and MQTT (`devices/<id>/events/<type>`). */

@@ -227,3 +227,78 @@ describe('carrel doctor beside a running desk whose broker takes a free port at 
     }
   }, 60_000);
 });
+
+describe('carrel doctor beside a desk whose broker was started on another port on purpose (--mqtt-port)', () => {
+  it('passes it, naming where clients reach it, while its configured port is free; warns once another process holds that port', async () => {
+    // The configuration names a broker port nothing holds (found free a moment before); the desk is
+    // started with --mqtt-port 0, as IT starts one beside a Mosquitto they keep on that port.
+    const configured = await freePort();
+    const http = { host: '127.0.0.1', port: 0 };
+    const file = join(dir, 'mqtt-port-given.json');
+    const writeDesk = () =>
+      writeFileSync(
+        file,
+        JSON.stringify({
+          version: defaultDeskConfig().version,
+          site: 'library',
+          gateway: 'desk-given',
+          http,
+          storage: { path: join(dir, 'mqtt-port-given', 'carrel.db') },
+          mqtt: { mode: 'embedded', host: '127.0.0.1', port: configured },
+        }),
+      );
+    writeDesk();
+    const carrel = spawn(
+      process.execPath,
+      [
+        CARREL_CLI,
+        'start',
+        '--config',
+        file,
+        '--http-port',
+        '0',
+        '--mqtt-port',
+        '0',
+        '--log-level',
+        'silent',
+      ],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let banner = '';
+    carrel.stderr.on('data', (chunk: Buffer) => {
+      banner += chunk.toString();
+    });
+    let holder: Server | undefined;
+    try {
+      const brokerPort = await until(
+        async () => /MQTT\s+mqtt:\/\/127\.0\.0\.1:(\d+)\n/.exec(banner)?.[1],
+        30_000,
+        'the desk to name its broker',
+      );
+      http.port = Number(/API\s+http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/.exec(banner)?.[1]);
+      writeDesk();
+      const { code, checks } = await doctor(['--config', file]);
+      expect(check(checks, `MQTT port ${configured}`)).toEqual({
+        name: `MQTT port ${configured}`,
+        status: 'pass',
+        detail: `the running Carrel (http://127.0.0.1:${http.port}) has its MQTT broker on 127.0.0.1:${brokerPort}, the port it was started with (carrel start --mqtt-port, or mqtt.port as it was then); nothing else listens on ${configured}: kiosks and other MQTT clients of this desk reach it at mqtt://127.0.0.1:${brokerPort}`,
+      });
+      expect(check(checks, 'MQTT broker')).toMatchObject({ status: 'pass' });
+      expect(checks.filter((c) => c.status === 'warn' && c.name.startsWith('MQTT'))).toEqual([]);
+      expect(code).toBe(0);
+
+      // Another process takes the configured port: a client dialling it reaches that process.
+      holder = createServer((socket) => socket.destroy());
+      await new Promise<void>((resolve) => holder!.listen({ host: '127.0.0.1', port: configured }, resolve));
+      const port = check((await doctor(['--config', file])).checks, `MQTT port ${configured}`);
+      expect(port.status).toBe('warn');
+      expect(port.detail).toContain(
+        `not on ${configured}: 127.0.0.1:${configured} is held by another process`,
+      );
+    } finally {
+      if (holder?.listening) await new Promise((resolve) => holder!.close(resolve));
+      carrel.kill('SIGTERM');
+      if (carrel.exitCode === null) await once(carrel, 'exit');
+    }
+  }, 60_000);
+});

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { gateSimulators } from '../../simulators/gate/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import { backUpDatabase } from '../../src/gateway/storage/backup.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
@@ -46,11 +47,11 @@ const expressions = [
 describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
   it('are valid rules', () => {
     const result = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toContain('SUCCESS: 9 rules found');
+    expect(result.stdout + result.stderr).toContain('SUCCESS: 11 rules found');
     expect(result.status).toBe(0);
   });
 
-  it('fire when they should and not before (their unit tests: offline 5 min, journal 30 min, paper, round trip, down, storage, backup)', () => {
+  it('fire when they should and not before (their unit tests: offline 5 min, degraded 10 min, journal 30 min, paper, card ribbon, round trip, down, storage, backup)', () => {
     const result = spawnSync('promtool', ['test', 'rules', 'carrel-alerts.test.yml'], {
       cwd: join(MONITORING, 'prometheus'),
       encoding: 'utf8',
@@ -102,6 +103,33 @@ describe('the metrics the alert rules and the Grafana dashboard use', () => {
     const text = await scrape();
     for (const state of ['pending', 'replaying', 'conflict'])
       expect(text).toContain(`carrel_offline_transactions{state="${state}"} 0`);
+  });
+
+  it("carry each family's own gauges by device — a gate's visitors today, a cash box's contents, a card printer's ribbon, the print jobs held — never a patron", async () => {
+    for (const device of ['exit-1', 'coins-1', 'cards-1', 'public-bw'])
+      await waitForDevice(desk.api, device, 'online');
+    const sample = (text: string, series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${series} `))
+          ?.split(' ')[1] ?? Number.NaN,
+      );
+    const before = await scrape();
+    expect(sample(before, 'carrel_cash_box_items{device="coins-1"}')).toBe(0);
+    expect(sample(before, 'carrel_card_printer_ribbon_panels_left{device="cards-1"}')).toBe(1000);
+    expect(sample(before, 'carrel_card_printer_ribbon_low{device="cards-1"}')).toBe(0);
+    expect(sample(before, 'carrel_print_jobs_held{device="public-bw"}')).toBe(0);
+    const counted = sample(before, 'carrel_gate_visitors_today{device="exit-1",direction="out"}');
+    expect(counted).toBeGreaterThanOrEqual(0);
+    desk.desk.simulators.handle(gateSimulators, 'gate-sim')!.walk({ direction: 'out', items: ['31000004'] });
+    await until(async () =>
+      sample(await scrape(), 'carrel_gate_visitors_today{device="exit-1",direction="out"}') === counted + 1
+        ? true
+        : undefined,
+    );
+    // The item that went out is no label of any gauge.
+    expect(await scrape()).not.toContain('31000004');
   });
 
   it('carry when the last backup was written, as carrel backup recorded it wherever it went', async () => {

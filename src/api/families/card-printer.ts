@@ -19,7 +19,7 @@ import { actorAsKept, actorOf } from '../http/auth.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
 import { type RouteBook, requestIssues } from '../http/routes.js';
 import { deviceIdParams } from '../http/schemas.js';
-import { type ApiModule, operation } from '../operations.js';
+import { type ApiModule, detailPart, deviceGauge, operation } from '../operations.js';
 import { doneOnce, optionalRequestId } from '../request-ids.js';
 
 const tag = 'cards';
@@ -235,6 +235,18 @@ function describeCardImageRoutes(book: RouteBook): void {
 
 export const cardPrinterApi: ApiModule = {
   name: 'cards',
+  gauges: {
+    carrel_card_printer_ribbon_panels_left: deviceGauge(
+      cardPrinters.kind,
+      'Panels left on each card printer’s ribbon, as the printer reports them',
+      (detail) => detailPart(detail, 'ribbon').panelsLeft,
+    ),
+    carrel_card_printer_ribbon_low: deviceGauge(
+      cardPrinters.kind,
+      '1 while a card printer’s ribbon is low (at or below its ribbonLowPanels), 0 otherwise',
+      (detail) => detailPart(detail, 'ribbon').low,
+    ),
+  },
   problems: {
     not_a_card_printer: { status: 409, title: 'Device is not a card printer' },
     no_card_printer: { status: 404, title: 'No card printer is configured' },

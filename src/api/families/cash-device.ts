@@ -10,7 +10,7 @@ import type { CashDeviceEventsMap } from '../../gateway/families/cash-device/eve
 import { cashDevices } from '../../gateway/families/cash-device/index.js';
 import { actorOf } from '../http/auth.js';
 import { deviceIdParams } from '../http/schemas.js';
-import { type ApiEvent, type ApiModule, operation } from '../operations.js';
+import { type ApiEvent, type ApiModule, detailPart, deviceGauge, operation } from '../operations.js';
 import { doneOnce, optionalRequestId } from '../request-ids.js';
 
 const statusSchema = z.object({
@@ -163,6 +163,13 @@ const cashEvents = {
 
 export const cashDeviceApi: ApiModule = {
   name: 'cash-devices',
+  gauges: {
+    carrel_cash_box_items: deviceGauge(
+      cashDevices.kind,
+      'Coins or notes in each cash device’s cash box since it was last emptied, as counted',
+      (detail) => detailPart(detail, 'cashBox').count,
+    ),
+  },
   problems: {
     not_a_cash_device: { status: 409, title: 'Device is not a cash device' },
     cash_device_busy: { status: 409, title: 'The cash device is taking money for another payment' },

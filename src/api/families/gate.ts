@@ -13,7 +13,7 @@ import { gates } from '../../gateway/families/gate/index.js';
 import { actorOf } from '../http/auth.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
 import { deviceIdParams } from '../http/schemas.js';
-import { type ApiModule, operation } from '../operations.js';
+import { type ApiModule, detailPart, operation } from '../operations.js';
 import {
   alarmAcknowledgedSchema,
   alarmEnrichedSchema,
@@ -47,6 +47,23 @@ const GATE_PAGE_ASSETS: Readonly<Record<string, string>> = {
 
 export const gateApi: ApiModule = {
   name: 'gates',
+  gauges: {
+    carrel_gate_visitors_today: {
+      help: 'Visitors each gate counted since midnight, by direction (in, out)',
+      labelNames: ['device', 'direction'],
+      *read(services) {
+        for (const device of services.devices()) {
+          if (device.kind !== gates.kind || device.status === 'offline') continue;
+          const today = detailPart(detailPart(device.detail, 'visitors'), 'today');
+          for (const direction of ['in', 'out'] as const) {
+            const count = today[direction];
+            if (typeof count === 'number')
+              yield { labels: { device: device.device, direction }, value: count };
+          }
+        }
+      },
+    },
+  },
   problems: {
     not_a_gate: { status: 409, title: 'Device is not a security gate' },
     gate_unsupported: { status: 409, title: 'This gate cannot do that' },

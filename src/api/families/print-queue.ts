@@ -9,7 +9,7 @@ import type { DeviceEvent } from '../../devices/device-state.js';
 import { printQueues } from '../../gateway/families/print-queue/index.js';
 import { printPageRoutes } from '../http/resources/print-pages.js';
 import { csvRoutes } from '../http/resources/stats.js';
-import { type ApiModule, operation } from '../operations.js';
+import { type ApiModule, deviceGauge, operation } from '../operations.js';
 import { queueSchema, reportCsv, reportSchema, sessionSchema } from './print-schemas.js';
 import { dateQuery, staffOperations } from './print-staff.js';
 import { stationOperations } from './print-station.js';
@@ -29,6 +29,13 @@ const PATRON_FIELDS = new Set(['owner', 'patron', 'user', 'name']);
 
 export const printQueueApi: ApiModule = {
   name: 'print',
+  gauges: {
+    carrel_print_jobs_held: deviceGauge(
+      printQueues.kind,
+      'Jobs each print queue holds for release (never whose)',
+      (detail) => detail.heldJobs,
+    ),
+  },
   problems: {
     not_a_print_queue: { status: 409, title: 'Device is not a print queue' },
     print_queue_not_found: { status: 404, title: 'No such print queue' },

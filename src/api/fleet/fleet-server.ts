@@ -7,6 +7,7 @@ import { isLoopbackHost } from '../../core/net.js';
 import { packageRoot } from '../../core/paths.js';
 import { TokenAuthenticator } from '../http/auth.js';
 import { browserGuard, guardedServer } from '../http/browser-guard.js';
+import { clientErrorProblem, frameworkProblem } from '../http/framework-errors.js';
 import { ApiProblem, problemFromError } from '../http/problem.js';
 import { SHARED_STYLESHEET } from '../http/resources/dashboard.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
@@ -82,6 +83,9 @@ export class FleetServer {
       logger: false,
       return503OnClosing: true,
       forceCloseConnections: true,
+      // A URL fastify or node cannot read is answered as the desk's API answers it.
+      frameworkErrors: frameworkProblem,
+      clientErrorHandler: clientErrorProblem,
       // Tokenless (loopback only), it is served only to this machine's own pages and clients.
       ...(this.options.token
         ? {}
@@ -99,6 +103,15 @@ export class FleetServer {
     app.setErrorHandler((error, _request, reply) => {
       const problem = problemFromError(error);
       reply.status(problem.status).type('application/problem+json').send(problem.body());
+    });
+    app.setNotFoundHandler((request, reply) => {
+      const problem = new ApiProblem(
+        404,
+        'not_found',
+        'Not found',
+        `no route ${request.method} ${request.url.split('?')[0]}`,
+      );
+      reply.code(404).type('application/problem+json').send(JSON.stringify(problem.body()));
     });
     const web = this.options.web ?? join(packageRoot(), 'web');
     pageRoutes(app, {

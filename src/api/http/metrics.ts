@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
 import { storageFaultCounts } from '../../gateway/storage/index.js';
+import type { ApiModule } from '../operations.js';
 import { RequestDurations } from './request-durations.js';
 
 const STATUSES = ['online', 'degraded', 'offline'] as const;
@@ -55,7 +56,8 @@ export class ApiMetrics {
   /** Refused before any route (browser-guard.ts): answered by the server itself, so in no request duration. */
   readonly refusedRequests: Counter<'reason'>;
 
-  constructor(services: DeskServices) {
+  /** `modules`: the device families' API modules, whose own gauges are added (ApiModule.gauges). */
+  constructor(services: DeskServices, modules: readonly ApiModule[] = []) {
     collectDefaultMetrics({
       register: this.registry,
       prefix: 'carrel_',
@@ -232,6 +234,19 @@ export class ApiMetrics {
         for (const state of ['pending', 'replaying', 'conflict'] as const) this.set({ state }, counts[state]);
       },
     });
+    for (const module of modules)
+      for (const [name, gauge] of Object.entries(module.gauges ?? {}))
+        new Gauge({
+          name,
+          help: gauge.help,
+          labelNames: [...gauge.labelNames],
+          registers,
+          collect() {
+            this.reset();
+            for (const { labels, value } of gauge.read(services))
+              if (Number.isFinite(value)) this.set(labels, value);
+          },
+        });
     this.httpDuration = new RequestDurations(
       'carrel_http_request_duration_seconds',
       'HTTP API latency by route template',

@@ -59,7 +59,7 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const log = options.logger.child({ module: 'http' });
   const auth = new TokenAuthenticator(options.tokens);
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
-  const metrics = new ApiMetrics(options.services);
+  const metrics = new ApiMetrics(options.services, options.modules);
   // Tokenless, it is served only to this machine's own pages and clients (browser-guard.ts).
   const guard = auth.enabled
     ? undefined

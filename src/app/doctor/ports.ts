@@ -97,7 +97,10 @@ export async function checkPorts(
 
 /**
  * The running Carrel's broker is not on the configured port: one chosen at start (port 0), the
- * simulated desk's moved off a taken port, or a Carrel started with another --mqtt-port.
+ * simulated desk's moved off a taken port, or a Carrel started with another --mqtt-port. Started so
+ * on purpose, with nothing else on the configured port, it is where IT put it: a pass naming where
+ * clients reach it. Only another process on the configured port — which a client dialling it
+ * reaches instead of Carrel — is warned of.
  */
 function movedBroker(
   name: string,
@@ -113,6 +116,12 @@ function movedBroker(
       name,
       'pass',
       `${where} is held by the running Carrel (${running.url}), a port it chose at start`,
+    );
+  if (bind === 'free')
+    return doctorCheck(
+      name,
+      'pass',
+      `the running Carrel (${running.url}) has its MQTT broker on ${where}, the port it was started with (carrel start --mqtt-port, or mqtt.port as it was then); nothing else listens on ${mqtt.port}: kiosks and other MQTT clients of this desk reach it at ${running.mqtt}`,
     );
   const taken =
     bind === 'in-use'

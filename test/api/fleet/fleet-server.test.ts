@@ -78,6 +78,37 @@ describe.skipIf(skip !== undefined)('the fleet server, on Mosquitto', () => {
     expect(await desks.json()).toMatchObject({ broker: { connected: true }, totals: { desks: 0 } });
   });
 
+  it('answers a path it does not serve, or a URL it cannot read, with a problem document as the desk does', async () => {
+    const missing = await fetch(`${base}/fleet/api/desk`, { headers: auth });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await missing.json()).toMatchObject({
+      type: expect.stringMatching(/not_found$/),
+      status: 404,
+      detail: 'no route GET /fleet/api/desk',
+    });
+    const unreadable = await new Promise<{ status: number; type: string; body: string }>(
+      (resolve, reject) => {
+        const { port } = new URL(base);
+        get({ host: '127.0.0.1', port, path: '/fleet/api/%zz', headers: auth }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body }),
+          );
+        }).on('error', reject);
+      },
+    );
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.type).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(unreadable.body)).toMatchObject({
+      status: 400,
+      detail: expect.stringContaining('percent-encoded'),
+    });
+  });
+
   it('without a token serves this machine only: a rebinding page (foreign Host) is refused', async () => {
     const open = new FleetServer({
       broker: { url: broker.url },
