@@ -112,4 +112,35 @@ describe.skipIf(skip !== undefined)('the card page’s chip offers', { timeout: 
     expect([uidOf(first), uidOf(second), uidOf(third)]).toEqual([firstUid, null, thirdUid]);
     expect(desk.pageErrors).toEqual([]);
   });
+
+  it('says a chip whose write failed partway may hold the number, and writes that same card again', async () => {
+    const { page } = desk;
+    const card = await printFor('21000001');
+    const pad = desk.testDesk.desk.simulators.handle(rfidPadSimulators, 'card-pad-sim')!;
+    const uid = await layCardOnPad();
+    // Staff lift the card while its chip is written: half its blocks written, the card off the pad.
+    pad.setFaults({ leaveDuringWriteRate: 1 });
+    await encode(card).click();
+    await expect
+      .poll(offers, { timeout: 5000 })
+      .toEqual([
+        `Card ${card}: its chip write failed partway (the card moved off the pad?), so the chip may hold part of the number, or all of it. Lay this same card alone on the pad and press Encode chip to write it again; no other card’s chip will do. If the card is destroyed, press Destroyed.`,
+      ]);
+    pad.setFaults({ leaveDuringWriteRate: 0 });
+    expect(
+      await page.getByRole('button', { name: `Card ${card} is destroyed: give up its chip` }).count(),
+    ).toBe(1);
+    // Laid back, the same card: Encode chip writes its chip whole.
+    pad.move(uid, true);
+    await expect
+      .poll(async () => (await api('/rfid/card-pad/tags')).tags.map((tag: { uid: string }) => tag.uid), {
+        timeout: 5000,
+      })
+      .toEqual([uid]);
+    await encode(card).click();
+    await expect
+      .poll(() => page.locator('#progress').textContent(), { timeout: 5000 })
+      .toBe(`Chip of card ${card} encoded and read back: the card is ready.`);
+    expect(desk.pageErrors).toEqual([]);
+  });
 });

@@ -31,6 +31,8 @@ const ILS_STEP_OVER = new Set(['card_issue_not_found', 'card_number_forgotten'])
 export function cardsStillToDo({ api, showProblem, clearProblem }) {
   /** The RFID pad the printer's cards get their chip on, when its cards have one. */
   let chipPad;
+  /** The printer whose issues the page shows (the records are read again after a failed encode). */
+  let printer;
   /**
    * The cards printed whose chip is not encoded yet, by card number: the issue whose chip its
    * Encode chip writes, and its line on the page. Each keeps its offer, other cards printed meanwhile,
@@ -94,6 +96,7 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
       words,
       button,
       cutShort: Boolean(record.chipWriteCutShortAt),
+      failedPartway: Boolean(record.chipWriteFailedUid),
     };
     /** This offer's line taken away, unless a newer card of the number took its place meanwhile. */
     const dropOffer = () => {
@@ -104,7 +107,7 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
     if (record.chipWriteCutShortAt) {
       // Carrel stopped while this chip was written: it may work. Reading it on the pad (Encode chip)
       // settles it; giving it up is for a card staff know is destroyed, and says so.
-      words.textContent = cutShortWords(record.cardNumber);
+      words.textContent = cutShortWords(record.cardNumber, offer.failedPartway);
       giveUp.textContent = 'Destroyed';
       giveUp.setAttribute('aria-label', `Card ${record.cardNumber} is destroyed: give up its chip`);
       giveUp.title = 'The card is destroyed (cut through): whatever its chip holds, no one carries it';
@@ -132,8 +135,13 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
     showChipOffers();
   }
 
-  /** A card whose chip write Carrel did not live to finish: the chip may work, or not. */
-  function cutShortWords(cardNumber) {
+  /**
+   * A card whose chip write Carrel did not live to finish, or that failed partway (the card lifted
+   * off the pad): the chip may work, or hold part of the number.
+   */
+  function cutShortWords(cardNumber, failedPartway) {
+    if (failedPartway)
+      return `Card ${cardNumber}: its chip write failed partway (the card moved off the pad?), so the chip may hold part of the number, or all of it. Lay this same card alone on the pad and press Encode chip to write it again; no other card’s chip will do. If the card is destroyed, press Destroyed.`;
     return `Card ${cardNumber}: Carrel stopped while its chip was being written, so the chip may already work. Lay the card alone on the pad and press Encode chip to finish; if the card is destroyed, press Destroyed.`;
   }
 
@@ -177,6 +185,7 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
    * given up. A record whose card number has been forgotten (patronDataDays) has nothing to show.
    */
   async function loadStillToDo(device) {
+    printer = device;
     const { issues } = await api.call(
       'GET',
       `/api/v1/cards?printer=${encodeURIComponent(device)}&limit=${ISSUES_LOOKED_AT}`,
@@ -208,13 +217,35 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
     } catch (error) {
       // A chip whose write was cut short stays unknown: this refusal wrote nothing (the pad empty…).
       offer.words.textContent = offer.cutShort
-        ? cutShortWords(cardNumber)
+        ? cutShortWords(cardNumber, offer.failedPartway)
         : `Card ${cardNumber}: the chip was not encoded.`;
       offer.button.disabled = false;
       showProblem(error);
       // Encoded or given up at another PC, replaced…: its offer is over, as a reload would show.
       if (CHIP_OFFER_OVER.has(error?.code) && chipOffers.get(cardNumber) === offer) dropChipOffer(cardNumber);
+      else if (!offer.failedPartway) await offerAgainIfWriteBegan(offer, cardNumber);
     }
+  }
+
+  /**
+   * A write that failed once it began (the card lifted mid-write) left the chip holding part of the
+   * number, or all of it: the record says so, and the offer is made again from it, its words and its
+   * Destroyed button those of a chip that may work.
+   */
+  async function offerAgainIfWriteBegan(offer, cardNumber) {
+    if (!printer) return;
+    let record;
+    try {
+      const { issues } = await api.call(
+        'GET',
+        `/api/v1/cards?printer=${encodeURIComponent(printer)}&limit=${ISSUES_LOOKED_AT}`,
+      );
+      record = issues.find((issue) => issue.issueId === offer.issueId);
+    } catch {
+      return; // the refusal's words stand; a reload shows the record
+    }
+    if (record?.chipWriteCutShortAt && chipOffers.get(cardNumber) === offer)
+      offerChip({ ...record, replaces: null });
   }
 
   return {

@@ -119,7 +119,13 @@ const issueRecordSchema = z.object({
     .string()
     .nullable()
     .describe(
-      'when a write of the card’s chip began that Carrel did not live to finish (it stopped between writing the chip and recording it): the chip may hold the number or not — neither encoded nor not until Encode chip reads it on the pad, or staff give it up saying the card is destroyed; null otherwise',
+      'when a write of the card’s chip began that did not end known: Carrel did not live to finish it (it stopped between writing the chip and recording it), or it failed partway (chipWriteFailedUid) — the chip may hold the number or not, neither encoded nor not until Encode chip reads it on the pad, or staff give it up saying the card is destroyed; null otherwise',
+    ),
+  chipWriteFailedUid: z
+    .string()
+    .nullable()
+    .describe(
+      'the chip (its UID) a write went to that failed partway, the card lifted off the pad: it may hold part of the number, or all of it; Encode chip writes that chip again whatever it holds, and takes no other chip unless it holds the number already; null once encoded or given up, when no write failed so, and once the patron is forgotten',
     ),
 });
 

@@ -55,12 +55,6 @@ const PROBLEMS: Partial<Record<EvolisFault, CardPrinterProblem>> = {
 export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterOptions> {
   readonly vendor = 'evolis';
   private readonly replies = new EvolisReplyFramer();
-  /**
-   * A card a job took and could not send to the reject box (the link lost mid-card): it stays in the
-   * printer, which answers every next card "busy" until it is ejected — sent to the reject box before
-   * the next card is taken.
-   */
-  private cardLeftInside = false;
 
   constructor(options: EvolisPrinterOptions) {
     super(options, null);
@@ -104,14 +98,9 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
       return reply;
     };
     try {
-      if (this.cardLeftInside) {
-        // Tried once: rejected, or the printer had none left (ejected by hand, switched off and on).
-        this.cardLeftInside = false;
-        await this.reject();
-      }
       await step(command('Pr', job.ribbon));
       await step(command('Pmi', 'F'));
-      await step(command('Ss'));
+      await this.takeCard();
       taken = true;
       const readBack: CardJobResult['readBack'] = {};
       const tracks = Object.entries(job.tracks) as Array<[string, string]>;
@@ -161,13 +150,43 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
               false,
             );
       if (!taken) throw failure;
+      // Not rejected (the link lost mid-card), the card stays inside: the next card's `Ss` finds it.
       const rejected = await this.reject();
-      if (!rejected) this.cardLeftInside = true;
       throw new CardPrintError(failure.fault, failure.message, true, rejected);
     } finally {
       this.busy = false;
       this.poll().catch(() => {});
     }
+  }
+
+  /**
+   * Takes a card from the feeder (`Ss`). A printer holding a card already answers "busy": a card an
+   * earlier job took and never ejected — its link lost mid-card, or the Carrel that made it stopped —
+   * as no job of this driver's is under way (one card at a time). Nothing in the printer's answers
+   * says whose card it is, and a memory of it would not outlive a restart: that card, half made, goes
+   * to the reject box and the card is taken again, once. A reject refused (a jam, the cover open) is
+   * the card's failure, in the printer's own words.
+   */
+  private async takeCard(): Promise<void> {
+    const reply = await this.send(encodeCommand(command('Ss')), 'Ss');
+    if (reply.kind === 'error' && reply.fault === 'busy') {
+      this.options.logger.warn('a card left inside the printer by an earlier job goes to the reject box');
+      await this.expect(command('Seb'));
+      await this.expect(command('Ss'));
+      return;
+    }
+    if (reply.kind === 'error') this.refused(command('Ss'), reply);
+  }
+
+  /** One command of a card's sequence, refused: its fault noted, the card failed (none taken yet). */
+  private async expect(cmd: EvolisCommand): Promise<void> {
+    const reply = await this.sendReply(cmd);
+    if (reply.kind === 'error') this.refused(cmd, reply);
+  }
+
+  private refused(cmd: EvolisCommand, reply: Extract<EvolisReply, { kind: 'error' }>): never {
+    this.noteFault(reply.fault, reply.text);
+    throw new CardPrintError(reply.fault, `the printer refused ${cmd.name}: ${reply.text}`, false, false);
   }
 
   /** Sends the card in the printer to the reject box; false when the printer could not. */

@@ -48,7 +48,14 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
     super(options, 'Magicard');
   }
 
+  /**
+   * A job the printer holds as the link opens is one nobody waits for: sent before a link was lost
+   * (the cable pulled while its card could not come out, the feeder empty) or by a Carrel since
+   * stopped. The card it makes would come out later, unasked — once staff fill the feeder, as a
+   * second card after they printed again — while its issue is recorded failed: `RST` drops it first.
+   */
   protected async identify(): Promise<void> {
+    await this.write(encodeSimpleCommand('RST'), 'RST');
     this.current.serial = await this.query('MSR');
     this.current.firmware = await this.query('VRS');
   }

@@ -9,7 +9,7 @@ import { CarrelError } from '../../core/errors.js';
 import type { Database } from './database.js';
 
 export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
-  'card-issues': 7,
+  'card-issues': 8,
   'cash-credits': 1,
   'device-availability': 2,
   'gate-alarms': 5,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EvolisModel } from '../../../simulators/card-printer/evolis-model.js';
 import {
   type CardPrinterSimulator,
   startCardPrinterSimulator,
@@ -21,8 +22,11 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function rig(options: Parameters<typeof startCardPrinterSimulator>[0] = {}) {
-  sim = await startCardPrinterSimulator({ httpPort: 0, ...options });
+async function rig(
+  options: Parameters<typeof startCardPrinterSimulator>[0] = {},
+  running?: CardPrinterSimulator,
+) {
+  sim = running ?? (await startCardPrinterSimulator({ httpPort: 0, ...options }));
   printer = new EvolisPrinter({
     id: 'cards-1',
     transport: new TcpTransport({ host: '127.0.0.1', port: sim.port }),
@@ -111,5 +115,18 @@ describe('Evolis printer driver against the simulated printer (TCP)', () => {
     await expect(printer.printCard(job())).rejects.toMatchObject({ code: 'card_ribbon_out', rejected: true });
     expect(sim.cards()[0]).toMatchObject({ outcome: 'rejected' });
     await until(() => printer.condition().reason === 'ribbon_out' || undefined);
+  });
+});
+
+describe('Evolis printer driver, a card left inside by a Carrel that stopped mid-card (TCP)', () => {
+  it('sends that card to the reject box and makes the next card, though it never knew of it', async () => {
+    sim = await startCardPrinterSimulator({ httpPort: 0 });
+    // The Carrel before took a card (Ss) and stopped before its eject: the card is still in the printer.
+    expect((sim.model as EvolisModel).start()).toBe('OK');
+    const { printer } = await rig({}, sim);
+    const result = await printer.printCard(job());
+    expect(result.magstripe).toBe('verified');
+    expect(sim.cards().map((card) => card.outcome)).toEqual(['rejected', 'printed']);
+    expect(sim.model.cardInPrinter).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -228,5 +228,55 @@ describe('Magicard printer driver on a bad wire', () => {
     printer = driver(port, 300);
     await expect(printer.connect()).rejects.toMatchObject({ code: 'timeout' });
     printer = undefined;
+  });
+});
+
+/** The printer's cable: a TCP proxy to the simulator whose `unplug` cuts every connection through it. */
+async function cable(port: number) {
+  const sockets = new Set<Socket>();
+  const proxy = createServer((desk) => {
+    const far = createConnection({ host: '127.0.0.1', port });
+    for (const socket of [desk, far]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.once('close', () => {
+        desk.destroy();
+        far.destroy();
+      });
+    }
+    desk.pipe(far);
+    far.pipe(desk);
+  });
+  server = proxy;
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (proxy.address() as AddressInfo).port,
+    unplug: () => {
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    },
+  };
+}
+
+describe('Magicard driver, the cable pulled mid-card (TCP)', () => {
+  it('drops the job the printer still holds once connected again, so no card comes out later unasked', async () => {
+    sim = await startCardPrinterSimulator({ make: 'magicard', httpPort: 0, feeder: 0 });
+    const model = sim.model as MagicardModel;
+    const link = await cable(sim.port);
+    printer = driver(link.port);
+    await printer.connect();
+    // The feeder is empty: the printer holds the job while the driver waits for its counter to move.
+    const failed = printer.printCard(job()).catch((error: unknown) => error);
+    await until(() => model.held.length > 0 || undefined);
+    link.unplug();
+    expect(await failed).toMatchObject({ code: 'card_link_lost', cardTaken: false });
+    await printer.disconnect();
+    // Plugged in again (or Carrel started again): a new link, and staff fill the feeder.
+    printer = driver(link.port);
+    await printer.connect();
+    model.feeder = 10;
+    model.run();
+    expect(model.held).toEqual([]);
+    expect(sim.cards()).toEqual([]);
   });
 });

@@ -161,15 +161,34 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     // Marked in the records before the first wait, so no give-up, second encode or reprint replacing
     // the card (at any printer of the desk) slips in until the write has ended and its outcome is
     // recorded: the write ends as a working card or as no chip, and only then can staff tell which.
-    if (!records.encodingStarted(issueId, new Date(this.context.clock.now()).toISOString()))
-      throw chipBeingEncoded('encoded again');
+    const startedAt = new Date(this.context.clock.now()).toISOString();
+    if (!records.encodingStarted(issueId, startedAt)) throw chipBeingEncoded('encoded again');
+    let writing: string | undefined;
     try {
       const { uid } = await encodePatronCard(pad, record.cardNumber, {
         ...rfid,
         holdingTheNumberOnly: record.chipWriteCutShortAt !== null,
+        failedChip: record.chipWriteFailedUid,
+        writing: (chip) => {
+          writing = chip;
+        },
       });
       this.context.logger.info({ issueId }, 'card chip encoded');
       return records.encoded(issueId, uid);
+    } catch (error) {
+      // Failed once its write began (the card lifted, a read-back that differs): the chip may hold
+      // part of the number, or all of it — not a chip to throw away, nor one another card stands in for.
+      if (writing === undefined) throw error;
+      records.writeFailed(issueId, writing, startedAt);
+      this.context.logger.warn({ issueId }, 'card chip write failed partway');
+      throw new CarrelError(
+        error instanceof CarrelError ? error.code : 'rfid_write_failed',
+        `${(error as Error).message} — the write began, so the chip may hold part of the card number, or all of it: lay this same card alone on the pad and press Encode chip, which writes its chip again; another card’s chip is not taken instead. If the card is destroyed, give its chip up saying so`,
+        {
+          cause: error,
+          ...(error instanceof CarrelError && error.details ? { details: error.details } : {}),
+        },
+      );
     } finally {
       records.encodingEnded(issueId);
     }

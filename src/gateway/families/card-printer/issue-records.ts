@@ -48,6 +48,9 @@ const MIGRATIONS = [
   'ALTER TABLE card_issues ADD COLUMN chip_encoding_since TEXT',
   // When a chip write that Carrel did not live to finish began: the chip may hold the number or not.
   'ALTER TABLE card_issues ADD COLUMN chip_write_cut_short_at TEXT',
+  // The chip a write went to that failed partway (the card lifted off the pad): it may hold part of
+  // the number, or all of it.
+  'ALTER TABLE card_issues ADD COLUMN chip_write_failed_uid TEXT',
 ];
 
 export interface CardIssueRecord {
@@ -90,6 +93,14 @@ export interface CardIssueRecord {
    * was cut short.
    */
   chipWriteCutShortAt: string | null;
+  /**
+   * The chip (its UID) a write went to that failed partway in a running Carrel (the card lifted off
+   * the pad, the chip not answering, a read-back that differed), `chipWriteCutShortAt` then when that
+   * write began: the chip may hold part of the number, or all of it. That chip is written again,
+   * whatever it holds; another is taken only holding the number. Null once the chip is encoded or
+   * given up, and when no write failed so.
+   */
+  chipWriteFailedUid: string | null;
 }
 
 export interface IssuesPerDay {
@@ -118,6 +129,7 @@ interface Row {
   ils_done_at: string | null;
   chip_given_up_at: string | null;
   chip_write_cut_short_at: string | null;
+  chip_write_failed_uid: string | null;
 }
 
 export class CardIssueRecords {
@@ -298,7 +310,7 @@ export class CardIssueRecords {
   forgetPatrons(before: number): number {
     const forgotten = this.db
       .prepare(
-        `UPDATE card_issues SET patron = '', card_number = '', rfid_uid = NULL,
+        `UPDATE card_issues SET patron = '', card_number = '', rfid_uid = NULL, chip_write_failed_uid = NULL,
            replaces = CASE WHEN replaces IS NULL THEN NULL ELSE '' END,
            replaced_by = CASE WHEN replaced_by IS NULL THEN NULL ELSE '' END
          WHERE device = ? AND finished_at IS NOT NULL AND finished_at < ? AND patron != ''`,
@@ -351,6 +363,22 @@ export class CardIssueRecords {
     );
   }
 
+  /**
+   * Notes that a write of an issued card's chip, begun at `at` on the chip `uid`, failed partway in a
+   * running Carrel (a card lifted mid-write): the chip may hold part of the number, or all of it, so
+   * it is neither encoded nor free to give up until it is read on the pad or the card destroyed. The
+   * UID is forgotten with the patron: a record forgotten keeps only that a write was cut short.
+   */
+  writeFailed(id: string, uid: string, at: string): void {
+    this.db
+      .prepare(
+        `UPDATE card_issues SET chip_write_cut_short_at = ?,
+           chip_write_failed_uid = CASE WHEN patron = '' THEN NULL ELSE ? END
+         WHERE id = ? AND chip_encoded = 0`,
+      )
+      .run(at, uid, id);
+  }
+
   /** Whether an issued card's chip is being written now. */
   chipBeingEncoded(id: string): boolean {
     return (
@@ -367,7 +395,7 @@ export class CardIssueRecords {
   encoded(id: string, uid: string): CardIssueRecord {
     this.db
       .prepare(
-        `UPDATE card_issues SET chip_encoded = 1, chip_write_cut_short_at = NULL,
+        `UPDATE card_issues SET chip_encoded = 1, chip_write_cut_short_at = NULL, chip_write_failed_uid = NULL,
            rfid_uid = CASE WHEN patron = '' THEN NULL ELSE ? END WHERE id = ?`,
       )
       .run(uid, id);
@@ -387,7 +415,8 @@ export class CardIssueRecords {
     else
       this.db
         .prepare(
-          `UPDATE card_issues SET chip_given_up_at = COALESCE(chip_given_up_at, ?), chip_write_cut_short_at = NULL
+          `UPDATE card_issues SET chip_given_up_at = COALESCE(chip_given_up_at, ?), chip_write_cut_short_at = NULL,
+             chip_write_failed_uid = NULL
            WHERE id = ?`,
         )
         .run(at, id);
@@ -487,5 +516,6 @@ function recordOf(row: Row): CardIssueRecord {
     ilsDoneAt: row.ils_done_at ?? null,
     chipGivenUpAt: row.chip_given_up_at ?? null,
     chipWriteCutShortAt: row.chip_write_cut_short_at ?? null,
+    chipWriteFailedUid: row.chip_write_failed_uid ?? null,
   };
 }

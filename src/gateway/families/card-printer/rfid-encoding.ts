@@ -21,6 +21,14 @@ export interface RfidEncodingOptions {
    * was cut short may carry the number already, and a blank chip on the pad may be another new card's.
    */
   holdingTheNumberOnly?: boolean | undefined;
+  /**
+   * The chip a write went to that failed partway (the card lifted off the pad): it is this card's,
+   * and is written again whatever it holds — part of the number reads as anything. Any other chip is
+   * taken only holding the number: the failed one may hold it whole.
+   */
+  failedChip?: string | null | undefined;
+  /** Told the chip's UID just before its write begins: from then on it may hold part of the number. */
+  writing?: ((uid: string) => void) | undefined;
 }
 
 const LAY_THE_CARD = 'lay the new card there alone and encode again';
@@ -55,7 +63,7 @@ export async function encodePatronCard(
     );
   }
   const [tag] = tags;
-  const kind = tagKind(tag!, cardNumber);
+  const kind = tag!.uid === options.failedChip ? 'failed-chip' : tagKind(tag!, cardNumber);
   if (kind === 'item')
     throw new CarrelError(
       'rfid_not_a_card',
@@ -71,11 +79,17 @@ export async function encodePatronCard(
       'rfid_not_a_card',
       `the pad could not read the chip on it (it may be another library's item); nothing was written: take it off the pad, ${LAY_THE_CARD}`,
     );
-  if (options.holdingTheNumberOnly === true && !isPatronCard(tag!.item!))
+  if (kind === 'card' && options.failedChip && !isPatronCard(tag!.item!))
+    throw new CarrelError(
+      'card_chip_write_cut_short',
+      `the chip on the pad is blank, so nothing was written: this card’s chip (${options.failedChip}) was being written when the write failed, and may hold the number already — lay that card alone on the pad and encode again; if it is lost or destroyed, give its chip up saying it is destroyed and print the patron a new card`,
+    );
+  if (kind === 'card' && options.holdingTheNumberOnly === true && !isPatronCard(tag!.item!))
     throw new CarrelError(
       'card_chip_write_cut_short',
       'the chip on the pad is blank, so nothing was written: it may be another new card’s, and this card’s chip, whose write Carrel did not live to finish, may hold the number already — lay this card alone on the pad and encode again; if its chip is blank too, the write never reached it: cut the card through, press Destroyed and print the patron a new card',
     );
+  options.writing?.(tag!.uid);
   const written = await pad.program(tag!.uid, {
     format: options.format,
     primaryItemId: cardNumber,
