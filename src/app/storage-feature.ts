@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type Clock, systemClock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { makeFolders } from '../core/writable.js';
 import type { Feature } from '../gateway/feature.js';
 import { Retention } from '../gateway/retention.js';
 import { DeskStatistics, STATISTICS_RETENTION_DAYS } from '../gateway/statistics/index.js';
@@ -68,7 +68,7 @@ export class StorageFeature implements Feature {
 
   async start(): Promise<void> {
     if (this.path !== ':memory:') {
-      mkdirSync(dirname(this.path), { recursive: true });
+      makeFolders(dirname(this.path));
       this.lock = takeInstanceLock(this.path);
     }
     let database: Database;

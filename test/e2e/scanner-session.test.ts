@@ -119,6 +119,46 @@ describe('sessions driven by the kiosk scanner', () => {
     expect((await call('DELETE', `/api/v1/sessions/${id}`)).status).toBe(200);
   });
 
+  it('an item barcode with a | scanned in a session is refused in words, never tried at the library system', async () => {
+    const opened = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      scanner: 'scanner-1',
+      patron: '21000002',
+      pin: '2222',
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.body.id as string;
+    try {
+      const odd = '3100|AA21000001';
+      await sim().scan(odd);
+      const item = await until(async () => {
+        const { body } = await call('GET', `/api/v1/sessions/${id}`);
+        return (body.items as Array<{ item: string; state: string }>).find(
+          (i) => i.item === odd && i.state !== 'pending',
+        );
+      });
+      // A refusal the kiosk words for the patron (take it to staff), not a failure to try again.
+      expect(item).toMatchObject({ item: odd, state: 'refused', reason: 'barcode_not_sendable' });
+      // Asked for again it stays refused, with nothing sent.
+      const again = await call('POST', `/api/v1/sessions/${id}/items`, { item: odd });
+      expect(again.status).toBe(400);
+      await sim().scan(odd);
+      await sim().scan('31000008');
+      const lent = await until(async () => {
+        const { body } = await call('GET', `/api/v1/sessions/${id}`);
+        const items = body.items as Array<{ item: string; state: string }>;
+        return items.some((i) => i.item === '31000008' && i.state === 'checked_out') ? items : undefined;
+      });
+      expect(lent.map((i) => [i.item, i.state])).toEqual([
+        [odd, 'refused'],
+        ['31000008', 'checked_out'],
+      ]);
+    } finally {
+      await call('DELETE', `/api/v1/sessions/${id}`);
+      await call('POST', '/api/v1/checkins', { item: '31000008' });
+    }
+  });
+
   it('a patron scan serves one session: used once, it is gone', async () => {
     await sim().scan('21000003');
     await scanned('21000003');

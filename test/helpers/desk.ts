@@ -30,7 +30,7 @@ export async function startTestDesk(
 ): Promise<TestDesk> {
   const stateDir = mkdtempSync(join(tmpdir(), 'carrel-desk-'));
   const base = defaultDeskConfig();
-  const config = change({
+  const changed = change({
     ...base,
     // The simulated gate is online from its first frame, a keep-alive every 5 s by default: each
     // test waiting for the gate online (a dozen files) waited those 5 s. It says it is there
@@ -42,6 +42,13 @@ export async function startTestDesk(
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
     storage: { ...base.storage, path: join(stateDir, 'carrel.db') },
   });
+  let config: CarrelConfig;
+  try {
+    config = withoutStrayIls(changed);
+  } catch (error) {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw error;
+  }
   const desk = await createDesk({ config, logger, version: 'test', ...(clock ? { clock } : {}) });
   await desk.start();
   return {
@@ -53,6 +60,26 @@ export async function startTestDesk(
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The configuration as it is, unless an ILS simulator in it serves no ILS link of the desk: the
+ * trap of replacing `simulators` from the configuration before withIlsAt, which brings the desk's
+ * own ILS simulator back — linked to nothing, yet the one `simulators.handle(ilsSimulators, …)`
+ * gives, so faults set on it change nothing the desk sees. Refused, in words.
+ */
+function withoutStrayIls(config: CarrelConfig): CarrelConfig {
+  const used = new Set(
+    config.devices.flatMap((device) =>
+      device.kind === 'ils' && device.transport.type === 'simulator' ? [device.transport.simulator] : [],
+    ),
+  );
+  const stray = config.simulators.find((simulator) => simulator.kind === 'ils' && !used.has(simulator.id));
+  if (stray !== undefined)
+    throw new Error(
+      `the ILS simulator "${stray.id}" would start with no ILS link of the desk using it (withIlsAt aimed it elsewhere): make \`simulators\` from withIlsAt's result, not from the configuration before it`,
+    );
+  return config;
 }
 
 /**

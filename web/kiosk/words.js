@@ -77,6 +77,8 @@ const REFUSAL_WORDS = {
   not_checked_out: 'This item is not on loan.',
   renewal_limit: 'This loan has been renewed as many times as allowed.',
   fee_required: 'A fee must be accepted first.',
+  // Refused by Carrel, not the library system: a scanned barcode with a | or a control character.
+  barcode_not_sendable: 'This barcode cannot be read here. Please take the item to staff.',
 };
 
 /** Why something was refused: the ILS's own words first, else a sentence for the reason code. */

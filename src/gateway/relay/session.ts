@@ -241,7 +241,9 @@ export class RelaySession {
       charset: this.charset,
       checksumMismatch: checksums ? 'error' : 'ignore',
     });
-    const damaged = decoded.ok ? damagedErrorDetection(decoded.message) : DAMAGED.has(decoded.error.code);
+    const damaged = decoded.ok
+      ? damagedErrorDetection(decoded.message, checksums && decoded.checksum === 'absent')
+      : DAMAGED.has(decoded.error.code);
     // A frame cut short says nothing of whether the self-check sends AY/AZ; one whose AY/AZ came apart does.
     if (!this.account && (decoded.ok || decoded.error.code !== 'sip2_truncated')) {
       this.sendsChecksums = decoded.ok
@@ -445,10 +447,12 @@ export class RelaySession {
 const DAMAGED: ReadonlySet<string> = new Set(['sip2_checksum_mismatch', 'sip2_truncated']);
 
 /**
- * A request whose AY/AZ came apart (AY with no AZ, a checksum cut short): the decoder reads it as
- * a field of its own, which a sequence number and checksum never are.
+ * A request whose AY/AZ came apart: AY with no AZ (a sequence number with `noChecksum`, from a
+ * self-check that sends error detection: SIP2's is AY and AZ together), or what the decoder reads
+ * as a field of its own (an AY or AZ cut short), which a sequence number and checksum never are.
  */
-function damagedErrorDetection(request: AnySip2Message): boolean {
+function damagedErrorDetection(request: AnySip2Message, noChecksum: boolean): boolean {
+  if (noChecksum && (request as { sequence?: number }).sequence !== undefined) return true;
   const extra = (request as { extraFields?: ReadonlyArray<{ id: string }> }).extraFields;
   return extra?.some((field) => field.id === 'AY' || field.id === 'AZ') === true;
 }

@@ -24,6 +24,7 @@ import { ItemRecord } from './item-record.js';
 import { earlierAttempt } from './lost-answer.js';
 import { outcomeOf } from './outcome.js';
 import { SessionRenewals } from './session-renewals.js';
+import { sendable } from './unreadable.js';
 
 /** An item tag as the pad decoded it. */
 export interface PlacedItem {
@@ -230,6 +231,16 @@ export class SelfCheckSession {
   async processItem(item: string, feeAcknowledged: boolean): Promise<SessionItemView> {
     this.touch();
     const record = this.record(item);
+    if (!sendable(item)) {
+      // A barcode scanned with a | or a control character in it: sent, the library system would
+      // refuse it each time it is tried (or read part of it as fields of its own). Refused here,
+      // for the patron to take the item to staff, and never sent.
+      if (record.state !== 'refused' && !this.closed) {
+        record.reason = 'barcode_not_sendable';
+        this.update(record, 'refused');
+      }
+      return record.view();
+    }
     if (!record.settled && !record.busy && !(record.hasTags && record.incomplete)) {
       if (record.transacted) await this.enqueue(() => this.secure(record));
       else if (record.state === 'failed' && record.answerLost)

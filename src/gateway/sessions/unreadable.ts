@@ -24,9 +24,10 @@ export function whyUnreadable(tag: {
 
 /**
  * An item id SIP2 can carry: no `|`, which separates its fields, and no control character (a CR
- * ends its message). A loop over the UTF-16 units: every tag laid on a session's pad is checked.
+ * ends its message). A loop over the UTF-16 units: every tag laid on a session's pad, and every
+ * barcode scanned at its scanner, is checked.
  */
-function sendable(id: string): boolean {
+export function sendable(id: string): boolean {
   for (let i = 0; i < id.length; i++) {
     const unit = id.charCodeAt(i);
     if (unit === 0x7c || unit < 0x20 || unit === 0x7f) return false;

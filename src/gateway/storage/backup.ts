@@ -17,7 +17,6 @@
 import {
   closeSync,
   existsSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -31,7 +30,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { CarrelError } from '../../core/errors.js';
 import { giveOwnerOf } from '../../core/file-owner.js';
 import { flushToDisk } from '../../core/flush-to-disk.js';
-import { whyNoNewFile } from '../../core/writable.js';
+import { makeFolders, whyNoNewFile } from '../../core/writable.js';
 import { DatabaseError, type StorageBackend } from './database.js';
 import { integrityProblems, tableCount } from './integrity.js';
 import { openDatabase } from './open.js';
@@ -116,7 +115,7 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
       'backup_no_folder',
       `${directory} does not exist: --to takes a folder that is there, or a new .db file in one; check the path (a typo? the backup disk not mounted?), or make the folder first (mkdir -p ${directory})`,
     );
-  const made = mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const made = makeFolders(directory, 0o700);
   // Run by root beside a desk whose Carrel runs as its own user: what root makes there is that
   // user's, or the nightly backup (as that user) could not write in the folder or prune the file.
   const owner = dirname(from);
@@ -290,7 +289,7 @@ function fileInTheWay(directory: string): string | undefined {
   }
 }
 
-/** The folders `mkdirSync(…, { recursive })` made: from the first it made down to `directory`. */
+/** The folders makeFolders made: from the first it made down to `directory`. */
 function foldersMade(first: string, directory: string): string[] {
   const folders = [directory];
   for (let folder = directory; folder !== first && dirname(folder) !== folder; ) {

@@ -17,12 +17,12 @@
  *   flushed, given the owner of the state directory when run as root (systemd
  *   runs Carrel as its own user), and only then renamed into place.
  */
-import { existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CarrelError } from '../../core/errors.js';
 import { giveOwnerOf } from '../../core/file-owner.js';
 import { flushToDisk } from '../../core/flush-to-disk.js';
-import { whyNotWritable } from '../../core/writable.js';
+import { makeFolders, whyNotWritable } from '../../core/writable.js';
 import { fileStamp, newestBackupIn } from './backup.js';
 import type { Database, StorageBackend } from './database.js';
 import { instanceLockPath, takeInstanceLock } from './instance-lock.js';
@@ -71,7 +71,7 @@ export function restoreDatabase(backup: string, target: string, options: Restore
   if (existsSync(to) && realpathSync(from) === realpathSync(to))
     throw new CarrelError('restore_same_file', `${from} is the desk's database itself, not a backup of it`);
   const directory = dirname(to);
-  mkdirSync(directory, { recursive: true, mode: 0o750 });
+  makeFolders(directory, 0o750);
   const notWritable = whyNotWritable(to, { directoryToo: true });
   if (notWritable) throw new CarrelError('restore_not_writable', `cannot restore: ${notWritable}`);
   const backend = options.backend ? { backend: options.backend } : {};

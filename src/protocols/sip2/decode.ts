@@ -109,7 +109,8 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
   let sequenceAt = -1;
   if (bodyEnd - start >= 3) {
     // Tolerate `AY1|AZ`: a delimiter some servers put after the sequence number.
-    // Without AZ, take AY only right after a delimiter, so a value ending in "AY1" is not mistaken for it.
+    // Without AZ, take AY only where a field starts — after a delimiter here, right after the fixed
+    // fields below — so a value ending in "AY1" is not mistaken for it.
     const at =
       checksumAt >= 0 && bytes[bodyEnd - 1] === PIPE && bodyEnd - start >= 4 ? bodyEnd - 4 : bodyEnd - 3;
     if (bytes[at] === A && bytes[at + 1] === Y && (checksumAt >= 0 || bytes[at - 1] === PIPE)) {
@@ -120,7 +121,7 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
   }
 
   const decoded = decodeSip2Text(bytes, start, bodyEnd, charset);
-  const text = decoded.text;
+  let text = decoded.text;
   const warnings: Sip2Warning[] = [];
   if (decoded.lossy) warn(warnings, 'undecodable_bytes', `bytes that are not ${charset}`, 0);
 
@@ -137,6 +138,23 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
       `fixed fields end early (${compiled.fixedLength} characters needed)`,
       text.length,
     );
+  }
+
+  // AY with no AZ right after the fixed fields (`9900302.00AY1`) is read as after a `|`: a sequence
+  // number whose checksum is absent, not a field of its own; a reader that wants AY and AZ together
+  // (the relay, which asks for such a frame again) sees one reading wherever it stood.
+  if (
+    sequenceAt < 0 &&
+    checksumAt < 0 &&
+    text.length === compiled.fixedLength + 3 &&
+    text.charCodeAt(text.length - 3) === A &&
+    text.charCodeAt(text.length - 2) === Y &&
+    bytes[bodyEnd - 1]! < 0x80
+  ) {
+    sequenceAt = bodyEnd - 3;
+    sequence = bytes[bodyEnd - 1]! - 48;
+    bodyEnd = sequenceAt;
+    text = text.slice(0, -3);
   }
 
   let checksumState: 'valid' | 'invalid' | 'absent' = 'absent';

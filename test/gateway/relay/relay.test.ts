@@ -214,6 +214,19 @@ describe('Sip2RelayServer', () => {
     }
   });
 
+  it('asks for a resend (96) of a request whose AZ was lost after its fields, AY left alone, as of a 99', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    for (const frame of [`17${D}AORIVERSIDE|AB31000001|AC|AY2`, `17${D}AORIVERSIDE|AB31000001|AC|AY2|`]) {
+      const answer = (await link.request(Buffer.from(`${frame}\r`, 'latin1')))?.toString();
+      expect(answer, frame).toBe('96AZFEF6');
+    }
+    // Sent again whole: the ILS's own 18.
+    const whole = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 2));
+    expect(whole?.toString()).toMatch(/^18.*AY2AZ/);
+  });
+
   it('asks the ILS for its status when a 99 carries a field its link cannot (over 255 characters), never saying the ILS is offline', async () => {
     const { relay } = await rig();
     const link = await kiosk(relay.port);

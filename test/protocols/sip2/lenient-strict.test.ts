@@ -39,6 +39,23 @@ describe('decoding is lenient but precise', () => {
     });
   }
 
+  it('reads AY without AZ alike where a field starts: after the fixed fields as after a |', () => {
+    // A sequence number whose checksum is absent either way; the relay asks for such a frame again (96).
+    for (const [wire, sequence] of [
+      ['9900302.00AY1', 1],
+      ['36Y20240315    142530AOmain|AAp1|AY2', 2],
+      ['941AY0', 0],
+    ] as const) {
+      const result = decodeSip2Message(wire);
+      expect(result.ok, wire).toBe(true);
+      if (!result.ok) continue;
+      expect(result.checksum, wire).toBe('absent');
+      expect(result.warnings, wire).toEqual([]);
+      expect(result.message, wire).toMatchObject({ sequence });
+      expect((result.message as { extraFields?: unknown }).extraFields, wire).toBeUndefined();
+    }
+  });
+
   it('gives warnings a position and field', () => {
     const result = decodeSip2Message('121NNY20240315    142530AOmain|AAp1|ABi1|AJTitle|AH2022-02-27|');
     expect(result.ok && result.warnings[0]).toMatchObject({

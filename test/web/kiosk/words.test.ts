@@ -74,3 +74,24 @@ describe('"Renew my loans" refused for her account', () => {
     expect(renewalsRefusedWords({ status: 503, code: 'ils_offline', reason: 'ils_offline' })).toBeUndefined();
   });
 });
+
+describe('an item the kiosk refused itself', () => {
+  it('says a barcode that could not be sent is for staff, not that the library system said no', async () => {
+    const { itemWords } = (await import(
+      pathToFileURL(join(packageRoot(), 'web', 'kiosk', 'words.js')).href
+    )) as {
+      itemWords(item: unknown, mode: string): { text: string; tone: string; action?: string };
+    };
+    const item = {
+      item: '3100|AA21000001',
+      state: 'refused',
+      reason: 'barcode_not_sendable',
+      screenMessages: [],
+    };
+    const words = itemWords(item, 'checkout');
+    expect(words).toEqual({
+      text: 'Refused: This barcode cannot be read here. Please take the item to staff.',
+      tone: 'bad',
+    });
+  });
+});

@@ -95,7 +95,12 @@ export const sessionItemSchema = z.object({
   fee: money.optional(),
   sortBin: z.string().optional(),
   alert: z.object({ type: z.string(), message: z.string() }).optional(),
-  reason: z.string().optional(),
+  reason: z
+    .string()
+    .optional()
+    .describe(
+      'refused or failed: the refusal reason (the ILS said no, screenMessages say why), the error code, or barcode_not_sendable (a barcode scanned with a | or a control character in it: never sent, for staff)',
+    ),
   answerLost: z
     .boolean()
     .optional()
