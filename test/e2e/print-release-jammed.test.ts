@@ -3,12 +3,14 @@
  * and the patron comes to the desk with the pages that came out. Staff look the patron up, see how
  * far the printer got, and refund what was not printed; the jammed job is then cancelled at the
  * printer. The patron pays for the pages printed, once: the printer's end refunds nothing more
- * than what the desk has not refunded already. Over HTTP, IPP and SIP2 on the simulated desk.
+ * than what the desk has not refunded already. Over HTTP, IPP and SIP2 on the simulated desk, the
+ * print desk's page in Chromium.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 let testDesk: TestDesk;
@@ -91,6 +93,40 @@ describe('a released job the printer jams on', () => {
   afterEach(() => {
     server().setFaults({ stopped: false });
   });
+
+  it.skipIf(chromiumSkipReason() !== undefined)(
+    'shows staff how many pages came out before the printer stopped, over the API and on the print desk page',
+    async () => {
+      const { releaseId, printed } = await releaseAndJam();
+      // The desk follows released jobs every 2 s: once it has heard, the release says where it stopped.
+      // It said state 'released', printedImpressions null: nothing of how many pages came out.
+      const seen = await until('the desk to hear the printer stopped', async () => {
+        const release = await releaseAtDesk(releaseId);
+        return release.printer?.state === 'processing-stopped' ? release : undefined;
+      });
+      expect(seen).toMatchObject({
+        state: 'released',
+        refundedMinor: 0,
+        printer: { state: 'processing-stopped', impressionsCompleted: printed },
+      });
+      expect(seen.printer?.message).toContain(`stopped after ${printed} of 10 pages`);
+
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${testDesk.api}/print-staff`);
+        await page.locator('#patron').fill(patron);
+        await page.getByRole('button', { name: 'Find' }).click();
+        const row = page.locator('#releases tr').first();
+        await row.waitFor({ timeout: 10_000 });
+        const state = (await row.locator('td').allTextContents())[5];
+        // It read 'Sent to the printer', as for a job printing well.
+        expect(state).toContain(`Sent to the printer — the printer stopped after ${printed} of 10 pages`);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it('refunds once what the desk refunded for the pages not printed when the printer ends the job', async () => {
     const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;

@@ -45,7 +45,8 @@ function releaseState(release) {
     case 'charged':
       return 'Charged, waiting for the print server to confirm';
     case 'released':
-      return 'Sent to the printer';
+      // A jammed or stopped printer holds the job part-printed: how many pages came out, for a refund.
+      return release.printer ? `Sent to the printer — ${release.printer.message}.` : 'Sent to the printer';
     case 'completed':
       return release.refundedMinor > 0 ? 'Printed, partly refunded' : 'Printed';
     case 'refunded':

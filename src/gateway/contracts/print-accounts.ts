@@ -124,6 +124,17 @@ export interface PrintReleaseView {
   at: string;
   updatedAt: string;
   patron?: string;
+  /** A release at the printer not ended yet: how far the printer has got, as last heard. */
+  printer?: PrintReleaseAtPrinter;
+}
+
+/** How far the printer has got with a released job it has not ended (a stopped printer holds it). */
+export interface PrintReleaseAtPrinter {
+  /** The job's IPP state: pending, processing or processing-stopped. */
+  state: string;
+  impressionsCompleted: number | null;
+  /** In the desk's words. */
+  message: string;
 }
 
 export interface PrintDailyReport {

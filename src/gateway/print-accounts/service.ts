@@ -292,10 +292,13 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
   }
 
   releases(options: { patron?: string; limit?: number }): PrintReleaseView[] {
-    const { journal } = this.open();
+    const { journal, workflow } = this.open();
     return journal
       .list({ ...(options.patron ? { account: options.patron } : {}), limit: options.limit ?? 50 })
-      .map((release) => journal.view(release, options.patron === undefined));
+      .map((release) => {
+        const printer = workflow.atPrinter(release);
+        return { ...journal.view(release, options.patron === undefined), ...(printer ? { printer } : {}) };
+      });
   }
 
   refund(request: {
