@@ -225,8 +225,16 @@ export interface PrintAccountService extends PrintAccountDeposits {
   ledgerQuarters(from: number, to: number): PrintLedgerQuarterRow[];
   /** Releases per UTC quarter hour, queue and colour over [from, to): jobs and pages printed (statistics; no patron). */
   releaseQuarters(from: number, to: number): PrintReleaseQuarterRow[];
-  /** Page one of a held job as a PNG; undefined when it cannot be drawn. */
-  thumbnail(queue: string, jobId: number, patron?: string): Promise<Buffer | undefined>;
+  /**
+   * Page one of a held job as a PNG; undefined when it cannot be drawn, or is not the patron's (a
+   * release-code queue's job: not without its code).
+   */
+  thumbnail(
+    queue: string,
+    jobId: number,
+    patron?: string,
+    options?: { releaseCode?: string },
+  ): Promise<Buffer | undefined>;
 }
 
 /** A patron logged in at a release station: the session the station holds instead of the PIN. */

@@ -398,11 +398,17 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     return this.open().journal.perQuarter(from, to);
   }
 
-  async thumbnail(queueId: string, jobId: number, patron?: string): Promise<Buffer | undefined> {
+  async thumbnail(
+    queueId: string,
+    jobId: number,
+    patron?: string,
+    options: { releaseCode?: string } = {},
+  ): Promise<Buffer | undefined> {
     const queue = this.open().workflow.queue(queueId);
     const job = queue.heldJobs().find((j) => j.jobId === jobId);
-    if (!job || (patron !== undefined && !claims(queue, job, patron, undefined) && !queue.releaseCodes))
-      return undefined;
+    // A guest job's page one only with its release code, as its listing: without it, any patron
+    // logged in was shown anyone's document by its job number.
+    if (!job || (patron !== undefined && !claims(queue, job, patron, options.releaseCode))) return undefined;
     return queue.thumbnail(jobId);
   }
 
