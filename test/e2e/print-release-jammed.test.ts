@@ -12,6 +12,7 @@ import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { logInAtRelease } from '../helpers/release-page.js';
 
 let testDesk: TestDesk;
 const patron = '21000001';
@@ -122,6 +123,16 @@ describe('a released job the printer jams on', () => {
         const state = (await row.locator('td').allTextContents())[5];
         // It read 'Sent to the printer', as for a job printing well.
         expect(state).toContain(`Sent to the printer — the printer stopped after ${printed} of 10 pages`);
+
+        // The patron back at the release station reads the same, and where to go: it read 'printing'.
+        const station = await browser.newPage();
+        await station.goto(`${testDesk.api}/release`);
+        await logInAtRelease(station, patron, '1234');
+        const charged = station.locator('#charged li', { hasText: 'Thesis' }).first();
+        await charged.waitFor({ timeout: 10_000 });
+        expect(await charged.textContent()).toContain(
+          `the printer stopped after ${printed} of 10 pages: please ask at the desk`,
+        );
       } finally {
         await browser.close();
       }
