@@ -130,8 +130,12 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     const late = identify({ patron }).then(
       (answer): CardAtLibrary =>
         answer.patron.valid ? { known: true, name: answer.patron.name } : { known: false, name: null },
+      // A number SIP2 cannot carry (a field delimiter or a line break in it: a paste, a scanner's
+      // suffix) is refused before it is sent (ils_bad_request): no library card has it. Taken as the
+      // library system away, the cash went on an account of nobody.
       (error: unknown): CardAtLibrary =>
-        error instanceof CarrelError && error.code === 'patron_not_found'
+        error instanceof CarrelError &&
+        (error.code === 'patron_not_found' || error.code === 'ils_bad_request')
           ? { known: false, name: null }
           : unknown,
     );
