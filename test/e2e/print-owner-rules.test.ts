@@ -150,4 +150,32 @@ describe('owner rules', () => {
     expect(released.status).toBe(200);
     expect(released.body.balance.balanceMinor).toBe(right.body.balance.balanceMinor - 30);
   });
+
+  it('does not show page one of a guest job to a patron without its release code', async () => {
+    const jobId = await server().submit({
+      user: '815064',
+      title: 'Medical letter',
+      pages: 1,
+      queue: 'guest',
+    });
+    await deskJob('guest', jobId);
+    const session = await login();
+    const thumbnail = (releaseCode?: string) =>
+      call<{ png: string | null }>('POST', '/api/v1/print/station/thumbnail', {
+        session,
+        queue: 'guest',
+        jobId,
+        ...(releaseCode ? { releaseCode } : {}),
+      });
+    // Any patron logged in at any station was shown it, by its job number alone.
+    expect(await thumbnail()).toMatchObject({ status: 200, body: { png: null } });
+    expect(await thumbnail('000000')).toMatchObject({ status: 200, body: { png: null } });
+    const right = await thumbnail('815064');
+    expect(right.status).toBe(200);
+    expect(
+      Buffer.from(right.body.png ?? '', 'base64')
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
+  });
 });

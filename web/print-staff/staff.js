@@ -45,7 +45,8 @@ function releaseState(release) {
     case 'charged':
       return 'Charged, waiting for the print server to confirm';
     case 'released':
-      return 'Sent to the printer';
+      // A jammed or stopped printer holds the job part-printed: how many pages came out, for a refund.
+      return release.printer ? `Sent to the printer — ${release.printer.message}.` : 'Sent to the printer';
     case 'completed':
       return release.refundedMinor > 0 ? 'Printed, partly refunded' : 'Printed';
     case 'refunded':
@@ -94,6 +95,8 @@ async function find({ quiet = false } = {}) {
     say();
     patron = $('patron').value.trim();
     askPayout(false);
+    // An amount typed for the patron before is not this one's to refund or top up.
+    $('amount').value = '';
   }
   if (!patron) return;
   // Whose card it is is asked of the library system when staff press Find, not on every reload.
@@ -240,6 +243,9 @@ async function refundRelease(release) {
     throw error instanceof Problem && error.code === 'refund_exceeds_charge' ? tooMuch : error;
   });
   say(`Refunded ${money(amountMinor, release.currency)}.`, true);
+  // As after a top-up: left in the field, the amount was refunded again by the next Refund pressed
+  // (meant in full, on another job).
+  $('amount').value = '';
   await find({ quiet: true });
 }
 

@@ -360,7 +360,16 @@ function showCharged(shown) {
 function releaseState(r) {
   const refunded = money(r.refundedMinor, r.currency);
   if (r.state === 'charged') return 'waiting for the printer to confirm';
-  if (r.state === 'released') return 'printing';
+  if (r.state === 'released') {
+    // A jammed or stopped printer holds the job part-printed for as long as it takes: 'printing' had
+    // the patron wait at the printer for pages that were not coming.
+    if (r.printer?.state !== 'processing-stopped') return 'printing';
+    const after =
+      r.printer.impressionsCompleted === null
+        ? ''
+        : ` after ${r.printer.impressionsCompleted} of ${r.impressions} pages`;
+    return `the printer stopped${after}: please ask at the desk`;
+  }
   // Printed in full and its charge given back at the desk (a smudged print) is not 'not printed'.
   const printedAll = r.printedImpressions !== null && r.printedImpressions >= r.impressions;
   if (r.refundedMinor > 0 && printedAll) return `printed, ${refunded} refunded`;

@@ -130,20 +130,31 @@ export const printQueueApi: ApiModule = {
       url: '/api/v1/print/station/thumbnail',
       operationId: 'printStationThumbnail',
       summary:
-        "Page one of one of the logged-in patron's held jobs, as a PNG (base64); null when it cannot be drawn",
+        "Page one of one of the logged-in patron's held jobs, as a PNG (base64); null when it cannot be drawn, or is not theirs (a release-code queue's job without its code)",
       tag: 'print release',
       access: ['kiosk', 'staff'],
       body: z.strictObject({
         session: sessionSchema,
         queue: z.string().min(1).max(64),
         jobId: z.number().int().positive(),
+        releaseCode: z
+          .string()
+          .min(1)
+          .max(64)
+          .optional()
+          .describe('the release code typed at the station, for a job on a release-code queue'),
       }),
       response: z.object({ png: z.string().nullable() }),
       problems: [401],
       handler: async ({ body }) => {
         const patron = services.printAccounts.stationPatron(body.session);
         const image = await services.printAccounts
-          .thumbnail(body.queue, body.jobId, patron)
+          .thumbnail(
+            body.queue,
+            body.jobId,
+            patron,
+            body.releaseCode ? { releaseCode: body.releaseCode } : {},
+          )
           .catch(() => undefined);
         return { png: image ? image.toString('base64') : null };
       },

@@ -61,6 +61,16 @@ export const releaseSchema = z.object({
   at: z.string(),
   updatedAt: z.string(),
   patron: z.string().optional().describe('staff only'),
+  printer: z
+    .object({
+      state: z.string().describe("the job's IPP state: pending, processing or processing-stopped"),
+      impressionsCompleted: z.number().int().nullable(),
+      message: z.string(),
+    })
+    .optional()
+    .describe(
+      'a release at the printer not ended yet: how far the printer has got, as the desk last heard (a jammed printer holds the job part-printed)',
+    ),
 });
 
 const STAFF =

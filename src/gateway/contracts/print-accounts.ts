@@ -124,6 +124,17 @@ export interface PrintReleaseView {
   at: string;
   updatedAt: string;
   patron?: string;
+  /** A release at the printer not ended yet: how far the printer has got, as last heard. */
+  printer?: PrintReleaseAtPrinter;
+}
+
+/** How far the printer has got with a released job it has not ended (a stopped printer holds it). */
+export interface PrintReleaseAtPrinter {
+  /** The job's IPP state: pending, processing or processing-stopped. */
+  state: string;
+  impressionsCompleted: number | null;
+  /** In the desk's words. */
+  message: string;
 }
 
 export interface PrintDailyReport {
@@ -214,8 +225,16 @@ export interface PrintAccountService extends PrintAccountDeposits {
   ledgerQuarters(from: number, to: number): PrintLedgerQuarterRow[];
   /** Releases per UTC quarter hour, queue and colour over [from, to): jobs and pages printed (statistics; no patron). */
   releaseQuarters(from: number, to: number): PrintReleaseQuarterRow[];
-  /** Page one of a held job as a PNG; undefined when it cannot be drawn. */
-  thumbnail(queue: string, jobId: number, patron?: string): Promise<Buffer | undefined>;
+  /**
+   * Page one of a held job as a PNG; undefined when it cannot be drawn, or is not the patron's (a
+   * release-code queue's job: not without its code).
+   */
+  thumbnail(
+    queue: string,
+    jobId: number,
+    patron?: string,
+    options?: { releaseCode?: string },
+  ): Promise<Buffer | undefined>;
 }
 
 /** A patron logged in at a release station: the session the station holds instead of the PIN. */

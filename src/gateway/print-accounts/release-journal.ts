@@ -183,13 +183,15 @@ export class ReleaseJournal {
 
   /**
    * Settles a release: `completed` (it printed) or `refunded` (it did not print,
-   * or printed less), refunding `refundMinor` with its reason in the same transaction.
+   * or printed less), refunding with its reason in the same transaction what is left of
+   * `refundMinor` once the desk's refunds of the release are counted.
    */
   settle(
     id: string,
     outcome: {
       state: 'completed' | 'refunded';
       printedImpressions: number | null;
+      /** What the outcome owes the patron in all (the pages not printed), desk refunds included. */
       refundMinor: number;
       reason: string;
       /**
@@ -212,7 +214,13 @@ export class ReleaseJournal {
         ).run(outcome.printedImpressions, outcome.reason, this.clock.now(), id);
         return this.require(id);
       }
-      const refund = Math.min(outcome.refundMinor, release.amountMinor - release.refundedMinor);
+      // What the outcome owes the patron (the pages not printed) is owed once: a refund the desk
+      // made while the job was at the printer (the patron at the desk with a jammed job's pages)
+      // counts towards it. Refunded again, the pages printed were free.
+      const refund = Math.min(
+        outcome.refundMinor - release.refundedMinor,
+        release.amountMinor - release.refundedMinor,
+      );
       if (refund > 0) this.postRefund(release, refund, outcome.reason, `release:${id}:settle`);
       if (outcome.refusal?.jobStillWaiting)
         this.sql(`UPDATE print_releases SET job_key = job_key || ' refused ' || id WHERE id = ?`).run(id);

@@ -17,10 +17,10 @@
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { PrintQuote } from '../contracts/print-accounts.js';
+import type { PrintQuote, PrintReleaseAtPrinter } from '../contracts/print-accounts.js';
 import type { GroupCommit } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
-import type { HeldJob, ReleaseQueue } from './queue.js';
+import type { HeldJob, ReleaseQueue, ServerJobState } from './queue.js';
 import type { ChargedRelease, ReleaseJournal, ReleaseRefusal } from './release-journal.js';
 import { dueFor, periodStart, quote } from './tariff.js';
 
@@ -49,6 +49,8 @@ export class ReleaseWorkflow {
   private following: Promise<void> | undefined;
   /** Release-Jobs on their way, by release id. */
   private readonly sending = new Map<string, Promise<ChargedRelease>>();
+  /** Where each release sent to the printer stood when last followed, by release id. */
+  private readonly lastSeen = new Map<string, ServerJobState>();
 
   constructor(private readonly options: ReleaseWorkflowOptions) {}
 
@@ -246,8 +248,33 @@ export class ReleaseWorkflow {
     return this.following;
   }
 
+  /**
+   * How far the printer has got with a release it has not ended (as the follower last heard it),
+   * in the desk's words: a jammed or stopped printer holds a job part-printed for as long as it
+   * takes, and staff refunding the pages that did not come out need to know how many did.
+   */
+  atPrinter(release: ChargedRelease): PrintReleaseAtPrinter | undefined {
+    if (release.state !== 'released') return undefined;
+    const seen = this.lastSeen.get(release.id);
+    if (!seen || seen.state === 'gone') return undefined;
+    const printed = seen.impressionsCompleted ?? null;
+    const outOf = printed === null ? '' : ` ${printed} of ${release.impressions} pages`;
+    const message =
+      seen.state === 'processing-stopped'
+        ? `the printer stopped${outOf ? ` after${outOf}` : ''}: the print server holds the job until the printer is seen to (a jam, paper, or the printer switched off)`
+        : seen.state === 'processing'
+          ? `printing${outOf ? `:${outOf} out` : ''}`
+          : seen.state === 'pending'
+            ? 'waiting for the printer to take it'
+            : undefined;
+    return message === undefined ? undefined : { state: seen.state, impressionsCompleted: printed, message };
+  }
+
   private async followOnce(): Promise<void> {
-    for (const release of this.options.journal.open()) {
+    const open = this.options.journal.open();
+    for (const id of this.lastSeen.keys())
+      if (!open.some((release) => release.id === id)) this.lastSeen.delete(id);
+    for (const release of open) {
       try {
         await this.followOne(release);
       } catch (error) {
@@ -265,6 +292,7 @@ export class ReleaseWorkflow {
     const queue = this.options.queues().find((q) => q.id === release.queue);
     if (!queue) return;
     const status = await queue.status(release.jobId);
+    this.lastSeen.set(release.id, status);
     if (release.state === 'charged') {
       // Carrel died, or the answer was lost, between the charge and Release-Job's answer.
       if (status.state === 'pending-held') {

@@ -130,8 +130,12 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     const late = identify({ patron }).then(
       (answer): CardAtLibrary =>
         answer.patron.valid ? { known: true, name: answer.patron.name } : { known: false, name: null },
+      // A number SIP2 cannot carry (a field delimiter or a line break in it: a paste, a scanner's
+      // suffix) is refused before it is sent (ils_bad_request): no library card has it. Taken as the
+      // library system away, the cash went on an account of nobody.
       (error: unknown): CardAtLibrary =>
-        error instanceof CarrelError && error.code === 'patron_not_found'
+        error instanceof CarrelError &&
+        (error.code === 'patron_not_found' || error.code === 'ils_bad_request')
           ? { known: false, name: null }
           : unknown,
     );
@@ -292,10 +296,13 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
   }
 
   releases(options: { patron?: string; limit?: number }): PrintReleaseView[] {
-    const { journal } = this.open();
+    const { journal, workflow } = this.open();
     return journal
       .list({ ...(options.patron ? { account: options.patron } : {}), limit: options.limit ?? 50 })
-      .map((release) => journal.view(release, options.patron === undefined));
+      .map((release) => {
+        const printer = workflow.atPrinter(release);
+        return { ...journal.view(release, options.patron === undefined), ...(printer ? { printer } : {}) };
+      });
   }
 
   refund(request: {
@@ -395,11 +402,17 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     return this.open().journal.perQuarter(from, to);
   }
 
-  async thumbnail(queueId: string, jobId: number, patron?: string): Promise<Buffer | undefined> {
+  async thumbnail(
+    queueId: string,
+    jobId: number,
+    patron?: string,
+    options: { releaseCode?: string } = {},
+  ): Promise<Buffer | undefined> {
     const queue = this.open().workflow.queue(queueId);
     const job = queue.heldJobs().find((j) => j.jobId === jobId);
-    if (!job || (patron !== undefined && !claims(queue, job, patron, undefined) && !queue.releaseCodes))
-      return undefined;
+    // A guest job's page one only with its release code, as its listing: without it, any patron
+    // logged in was shown anyone's document by its job number.
+    if (!job || (patron !== undefined && !claims(queue, job, patron, options.releaseCode))) return undefined;
     return queue.thumbnail(jobId);
   }
 

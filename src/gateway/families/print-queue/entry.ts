@@ -33,6 +33,12 @@ interface Known {
   recount?: boolean;
   /** When (monotonic) the print server last refused its document: asked again after REFUSED_AGAIN_POLLS. */
   refusedAt?: number;
+  /**
+   * Past its hold time: no longer offered for release, and cancelled at the print server — asked
+   * again at the next round while the server has not taken the Cancel-Job (`cancelling` while asked).
+   */
+  expired?: boolean;
+  cancelling?: boolean;
 }
 
 /**
@@ -67,7 +73,9 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
       maxImpressions: config.maxImpressions,
       reconcile: config.reconcile,
       heldJobs: () =>
-        [...this.known.values()].filter((k) => k.job.state === 'pending-held').map((k) => k.held),
+        [...this.known.values()]
+          .filter((k) => k.job.state === 'pending-held' && !k.expired)
+          .map((k) => k.held),
       releaseBlocked: () => this.releaseBlocked(),
       release: async (jobId) => {
         await this.client().release(jobId);
@@ -311,18 +319,31 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
         void this.countPages(known.job.id);
     const now = this.context.clock.now();
     for (const known of this.known.values()) {
-      if (known.job.state !== 'pending-held' || known.held.expiresAt > now) continue;
-      known.job = { ...known.job, state: 'canceled' };
+      if (known.job.state !== 'pending-held' || known.held.expiresAt > now || known.cancelling) continue;
+      // Taken as cancelled before the server said so, a Cancel-Job it refused (or lost) left the
+      // job held there for good, never asked again and listed nowhere.
+      const firstTry = !known.expired;
+      known.expired = true;
+      known.cancelling = true;
       this.client()
         .cancel(known.job.id)
         .then(
-          () => this.emit('print.job_expired', this.jobEvent(known.job, known.held.pages)),
-          (error: unknown) =>
-            this.context.logger.warn(
-              { err: describeError(error), device: this.id },
-              'expired job not cancelled',
-            ),
-        );
+          () => {
+            known.job = { ...known.job, state: 'canceled' };
+            this.emit('print.job_expired', this.jobEvent(known.job, known.held.pages));
+          },
+          (error: unknown) => {
+            // Once per job: it is asked again at every round until the server takes it.
+            if (firstTry)
+              this.context.logger.warn(
+                { err: describeError(error), device: this.id, job: known.job.id },
+                'a held job past its hold time was not cancelled at the print server; it is asked again',
+              );
+          },
+        )
+        .finally(() => {
+          known.cancelling = false;
+        });
     }
   }
 

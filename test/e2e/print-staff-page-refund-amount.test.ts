@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { callApi } from '../helpers/api-call.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
+import { loggedDeskPage } from '../helpers/logged-desk-page.js';
+import { until } from '../helpers/until.js';
+
+const PATRON = '21000001';
+const PIN = '1234';
+
+interface Release {
+  id: string;
+  jobName: string;
+  state: string;
+  amountMinor: number;
+  refundedMinor: number;
+}
+
+/**
+ * The print desk's Amount field is one for top-ups and refunds. An amount typed for one refund
+ * (the pages of a jammed job not printed) stayed in it after the refund, and the next Refund
+ * pressed — meant in full, on another job — refunded that amount again. Chromium against the
+ * simulated desk, over HTTP, IPP and SIP2.
+ */
+describe.skipIf(chromiumSkipReason() !== undefined)(
+  'an amount typed for one refund at the print desk',
+  { timeout: 60_000 },
+  () => {
+    const desk = loggedDeskPage(
+      (config) => ({
+        ...config,
+        simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 5 } : s)),
+        devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+      }),
+      { ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000) },
+    );
+    const api = () => desk.testDesk.api;
+    const server = () => desk.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+    const releases = async () =>
+      (await callApi(api(), 'POST', '/api/v1/print/accounts/find', { patron: PATRON })).json
+        .releases as Release[];
+
+    async function printed(title: string): Promise<void> {
+      const jobId = await server().submit({ user: PATRON, title, pages: 2 });
+      const session = (
+        await callApi(api(), 'POST', '/api/v1/print/station/login', { patron: PATRON, pin: PIN })
+      ).json.session;
+      await until(
+        async () => {
+          const { jobs } = (await callApi(api(), 'POST', '/api/v1/print/station/jobs', { session })).json;
+          return jobs.some(
+            (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
+          )
+            ? true
+            : undefined;
+        },
+        15_000,
+        'the job was never counted',
+        50,
+      );
+      const released = await callApi(api(), 'POST', '/api/v1/print/station/release', {
+        session,
+        requestId: randomUUID(),
+        queue: 'public-bw',
+        jobId,
+      });
+      expect(released.status).toBe(200);
+      await until(
+        async () =>
+          (await releases()).some((r) => r.jobName === title && r.state === 'completed') ? true : undefined,
+        15_000,
+        'the job never completed',
+      );
+    }
+
+    it('is not refunded again by the next Refund pressed: that one refunds what is left, as the page says', async () => {
+      const deposit = await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+        requestId: randomUUID(),
+        patron: PATRON,
+        amountMinor: 500,
+        currency: 'EUR',
+      });
+      expect(deposit.status).toBe(201);
+      await printed('Alpha');
+      await printed('Beta');
+
+      const page = desk.page;
+      await page.goto(`${api()}/print-staff`);
+      await page.locator('#patron').fill(PATRON);
+      await page.getByRole('button', { name: 'Find' }).click();
+      const row = (name: string) => page.locator('#releases tr', { hasText: name });
+      await row('Beta').waitFor({ timeout: 10_000 });
+
+      await page.locator('#amount').fill('0.10');
+      await row('Alpha').getByRole('button', { name: 'Refund' }).click();
+      await until(
+        async () =>
+          (await releases()).find((r) => r.jobName === 'Alpha')?.refundedMinor === 10 ? true : undefined,
+        10_000,
+        'Alpha was never refunded 0.10',
+      );
+      // Beta refunded in full: nothing typed. It was refunded 0.10, the amount typed for Alpha.
+      await row('Beta').getByRole('button', { name: 'Refund' }).click();
+      const beta = await until(
+        async () => (await releases()).find((r) => r.jobName === 'Beta' && r.refundedMinor > 0),
+        10_000,
+        'Beta was never refunded',
+      );
+      expect(beta).toMatchObject({ amountMinor: 20, refundedMinor: 20 });
+    });
+  },
+);
