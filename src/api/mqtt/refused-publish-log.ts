@@ -11,8 +11,8 @@ const MAX_TOPIC_LOGGED = 200;
 
 /** What was refused, as the log line says it, and what became of the client. */
 const REFUSALS = {
-  publish: { verb: 'publish on', then: 'disconnected' },
-  subscribe: { verb: 'subscribe to', then: 'its subscription refused; still connected' },
+  publish: { verb: 'publish on', outcome: 'disconnected' },
+  subscribe: { verb: 'subscribe to', outcome: 'its subscription refused; still connected' },
 } as const;
 
 /**
@@ -54,7 +54,7 @@ export class RefusedPublishLog {
       seen && seen.unlogged > 0 ? `; refused ${seen.unlogged} more times since the last line` : '';
     this.logger.warn(
       { clientId: client, topic: shown, ...(seen && seen.unlogged > 0 && { refusedSince: seen.unlogged }) },
-      `MQTT client "${client}" may not ${REFUSALS[kind].verb} ${shown}${reason ? `: ${reason}` : ''} (${REFUSALS[kind].then}${since})`,
+      `MQTT client "${client}" may not ${REFUSALS[kind].verb} ${shown}${reason ? `: ${reason}` : ''} (${REFUSALS[kind].outcome}${since})`,
     );
   }
 
