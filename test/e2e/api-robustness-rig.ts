@@ -37,6 +37,8 @@ export interface Operation {
   /** Statuses the document says this operation can answer. */
   statuses: Set<number>;
   scopes: string[] | undefined;
+  /** A WebSocket's handshake (`x-carrel-websocket`): refusals close the socket 4401/4403, not 401/403. */
+  websocket: boolean;
 }
 
 interface OpenApiOperation {
@@ -45,6 +47,7 @@ interface OpenApiOperation {
   requestBody?: { content: Record<string, { schema: { required?: string[] } }> };
   responses: Record<string, unknown>;
   'x-carrel-scopes'?: string[];
+  'x-carrel-websocket'?: unknown;
 }
 
 /** Every operation of `/docs/openapi.json`, so a new route is covered without a hand list. */
@@ -66,6 +69,7 @@ export async function loadOperations(api: string): Promise<Operation[]> {
         requiredBodyFields: op.requestBody?.content['application/json']?.schema.required ?? [],
         statuses: new Set(Object.keys(op.responses).map(Number)),
         scopes: op['x-carrel-scopes'],
+        websocket: op['x-carrel-websocket'] !== undefined,
       });
     }
   }

@@ -353,8 +353,17 @@ describe('with tokens', () => {
   });
 
   it('answers 401 and 403 before looking at the body or the parameters', async () => {
-    const guarded = operations.filter((op) => op.scopes !== undefined);
+    // A WebSocket refuses a token by closing 4401/4403 once upgraded (websocket-upgrade tests); a
+    // plain GET of one is told to upgrade, whoever asks.
+    const guarded = operations.filter((op) => op.scopes !== undefined && !op.websocket);
     expect(guarded.length).toBeGreaterThan(20);
+    const sockets = operations.filter((op) => op.websocket);
+    expect(sockets.length).toBeGreaterThan(0);
+    for (const op of sockets) {
+      const plain = await send(api, { method: 'GET', path: pathOf(op, (name) => plausibleParam(op, name)) });
+      expectWellFormed(plain, `GET ${op.path}`, op);
+      expect(plain.status, `GET ${op.path}`).toBe(426);
+    }
     for (const op of guarded) {
       const path = pathOf(op, () => 'NOT%20VALID');
       const bodies = [
