@@ -9,17 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { slowPrinting, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 let testDesk: TestDesk;
 const patron = '21000001';
 
 beforeAll(async () => {
-  testDesk = await startTestDesk((config) => ({
-    ...config,
-    simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 150 } : s)),
-    devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
-  }));
+  testDesk = await startTestDesk(slowPrinting);
   await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
 }, 30_000);
 
@@ -29,15 +26,9 @@ afterAll(async () => {
 
 const post = (path: string, body: unknown) => callApi(`${testDesk.api}/api/v1`, 'POST', path, body);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Polls `probe` every 50 ms for up to 15 s. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> =>
+  until(probe, 15_000, `timed out waiting for ${what}`, 50);
 
 describe('a release refunded in full while it prints', () => {
   it('is refunded once and still records how the printer ended it', async () => {
@@ -54,7 +45,7 @@ describe('a release refunded in full while it prints', () => {
     const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
     const jobId = await server.submit({ user: patron, title: 'Thesis', pages: 8 });
     const session = (await post('/print/station/login', { patron, pin: '1234' })).json.session as string;
-    await until('the job counted', async () => {
+    await waitFor('the job counted', async () => {
       const { jobs } = (await post('/print/station/jobs', { session })).json;
       return jobs.find((j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null);
     });
@@ -78,7 +69,7 @@ describe('a release refunded in full while it prints', () => {
     expect(refunded.json).toMatchObject({ refundedMinor: 80, state: 'refunded', printedImpressions: null });
 
     expect(server.job(jobId)?.state, 'refunded while the pages came out').not.toBe('completed');
-    await until('the printer to end the job', async () =>
+    await waitFor('the printer to end the job', async () =>
       server.job(jobId)?.state === 'completed' ? true : undefined,
     );
     // The desk follows open releases every 2 s: what it says of the release once it has heard.

@@ -11,18 +11,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { slowPrinting, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { logInAtRelease } from '../helpers/release-page.js';
+import { until } from '../helpers/until.js';
 
 let testDesk: TestDesk;
 const patron = '21000001';
 
 beforeAll(async () => {
-  testDesk = await startTestDesk((config) => ({
-    ...config,
-    simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 150 } : s)),
-    devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
-  }));
+  testDesk = await startTestDesk(slowPrinting);
   await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
 }, 30_000);
 
@@ -33,15 +30,9 @@ afterAll(async () => {
 const post = (path: string, body: unknown) => callApi(`${testDesk.api}/api/v1`, 'POST', path, body);
 const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Polls `probe` every 50 ms for up to 15 s. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> =>
+  until(probe, 15_000, `timed out waiting for ${what}`, 50);
 
 interface Release {
   id: string;
@@ -70,7 +61,7 @@ async function releaseAndJam(): Promise<{ releaseId: string; jobId: number; prin
   ).toBe(201);
   const jobId = await server().submit({ user: patron, title: 'Thesis', pages: 10 });
   const session = (await post('/print/station/login', { patron, pin: '1234' })).json.session as string;
-  await until('the job counted', async () => {
+  await waitFor('the job counted', async () => {
     const { jobs } = (await post('/print/station/jobs', { session })).json;
     return jobs.find((j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null);
   });
@@ -82,7 +73,7 @@ async function releaseAndJam(): Promise<{ releaseId: string; jobId: number; prin
   });
   expect(released.status).toBe(200);
   expect(released.json.release.amountMinor).toBe(100);
-  await until('three pages out', () =>
+  await waitFor('three pages out', () =>
     (server().job(jobId)?.impressionsCompleted ?? 0) >= 3 ? true : undefined,
   );
   server().setFaults({ stopped: true });
@@ -101,7 +92,7 @@ describe('a released job the printer jams on', () => {
       const { releaseId, printed } = await releaseAndJam();
       // The desk follows released jobs every 2 s: once it has heard, the release says where it stopped.
       // It said state 'released', printedImpressions null: nothing of how many pages came out.
-      const seen = await until('the desk to hear the printer stopped', async () => {
+      const seen = await waitFor('the desk to hear the printer stopped', async () => {
         const release = await releaseAtDesk(releaseId);
         return release.printer?.state === 'processing-stopped' ? release : undefined;
       });
@@ -155,7 +146,7 @@ describe('a released job the printer jams on', () => {
     // The jammed job is cancelled at the printer's panel; the printer starts again.
     expect(server().model.cancel(jobId, 'system')).toBe(true);
     server().setFaults({ stopped: false });
-    const settled = await until('the desk to hear the job ended', async () => {
+    const settled = await waitFor('the desk to hear the job ended', async () => {
       const release = await releaseAtDesk(releaseId);
       return release.outcome !== null ? release : undefined;
     });

@@ -184,6 +184,18 @@ export function printQueueAt(config: CarrelConfig, url: string): CarrelConfig {
 }
 
 /**
+ * The desk's print server printing a page every 150 ms and its queue followed every 100 ms: a
+ * released job can be caught while it prints (refunded, jammed, cancelled at the printer).
+ */
+export function slowPrinting(config: CarrelConfig): CarrelConfig {
+  return {
+    ...config,
+    simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 150 } : s)),
+    devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+  };
+}
+
+/**
  * Print-account transfers to the patron's ILS account over Koha's REST API, at the simulated ILS's
  * control URL (its Koha endpoints; the sample fixture's client and secret).
  */
