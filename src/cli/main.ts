@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --no-allocation-site-pretenuring
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=16 --no-allocation-site-pretenuring --expose-gc
 import { CarrelError } from '../core/errors.js';
 import { findCommand, printUsage } from './commands/index.js';
 import { failIfUnfinished } from './unfinished.js';

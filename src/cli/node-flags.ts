@@ -1,15 +1,19 @@
 /**
  * How the daemon's Node process is started, in one place:
  *
- * - `--max-semi-space-size=1`: a 1 MB young generation (V8's default grows to
- *   16 MB per semi-space). A desk gateway is idle most of the time and keeps
- *   little short-lived garbage. Measured again on 2026-12-04: idle after start
- *   the nursery's size makes no difference (every family 87.4 / 86.6 / 86.7 /
- *   86.8 MB with 1 / 4 / 8 / 16 MB), but after a burst a grown nursery stays
- *   (4 MB: 110 MB 20 s after 40,000 checkouts in one run of two, 1 MB: 86).
- *   Its price is scavenging under load: 16.6 µs a checkout at 50 saturating
- *   kiosks against 7.2 with 4 MB — a price the bare gateway of the benchmark,
- *   started alike, pays as much of (15.0 µs, fewer but longer scavenges).
+ * - `--max-semi-space-size=16`: V8 may grow the young generation to 16 MB a
+ *   semi-space (it starts at 1 MB and grows only while objects keep surviving).
+ *   Under a burst the requests in flight then die young instead of being copied
+ *   and promoted: at 200 saturating kiosks a checkout's garbage collection fell
+ *   from 47 to 5.5 µs (CPU per checkout 98 → 73–79 µs; the bare gateway's, started
+ *   alike, 65 → 54–56), and a burst of 40,000 checkouts peaked at 122 MB instead of
+ *   155. Until 2026-12-06 the daemon kept it at 1 MB because V8 keeps a grown young
+ *   generation long after a burst (30 MB more a minute later); the young-generation
+ *   trim (src/core/young-generation.ts) now gives it back within seconds of the
+ *   daemon going quiet, and idle after start it is the same (every family 88.7 MB,
+ *   batch 1 85.5).
+ * - `--expose-gc`: the `gc` function that trim asks for a scavenge with. Nothing
+ *   else calls it.
  * - `--no-allocation-site-pretenuring`: V8 otherwise decides, per allocation
  *   site, to allocate straight into the old generation once most of a site's
  *   objects have been seen surviving a scavenge — as every request's do in a
@@ -35,7 +39,8 @@
  * test/cli/node-flags.test.ts keeps them in step.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = [
-  '--max-semi-space-size=1',
+  '--max-semi-space-size=16',
   '--no-allocation-site-pretenuring',
+  '--expose-gc',
 ];
 export const DAEMON_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };

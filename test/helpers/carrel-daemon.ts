@@ -19,7 +19,8 @@ export interface CarrelDaemon {
 }
 
 /**
- * Starts `carrel start --config <configPath>` (with `env` added to this process's environment);
+ * Starts `carrel start --config <configPath>` (with `env` added to this process's environment, and
+ * `nodeFlags` before the script: the daemon's own, DAEMON_NODE_FLAGS, where a test needs them);
  * resolves once its banner says where its API and simulators are, rejects with what it logged if it exits first, or — when
  * it has not said so within `timeoutMs` (a daemon held on its own thread) — kills it and rejects.
  */
@@ -27,8 +28,9 @@ export function startCarrelDaemon(
   configPath: string,
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 60_000,
+  nodeFlags: readonly string[] = [],
 ): Promise<CarrelDaemon> {
-  const child = spawn(process.execPath, [CLI, 'start', '--config', configPath], {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, 'start', '--config', configPath], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

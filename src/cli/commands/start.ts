@@ -6,6 +6,7 @@ import { describeError } from '../../core/errors.js';
 import { createLogger, type LogLevel } from '../../core/logger.js';
 import { probeListen } from '../../core/net.js';
 import { whyNotWritable } from '../../core/writable.js';
+import { YoungGenerationTrim } from '../../core/young-generation.js';
 import { deepFreeze } from '../../gateway/config/load.js';
 import { SystemdNotifier } from '../../gateway/sd-notify.js';
 import { logLevelOption, parseCommandArgs, portOption } from '../args.js';
@@ -108,6 +109,7 @@ async function runDaemon(
   });
 
   let stopping: Promise<number> | undefined;
+  let youngTrim: YoungGenerationTrim | undefined;
   const shutdown = (signal: string): Promise<number> => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -115,6 +117,7 @@ async function runDaemon(
     }
     logger.info({ signal }, 'stopping');
     notifier.stopping();
+    youngTrim?.stop();
     stopping = desk.stop().then(
       () => {
         notifier.close();
@@ -171,6 +174,8 @@ async function runDaemon(
   }
   const failed = desk.gateway.features().filter((f) => f.status === 'failed');
   notifier.ready();
+  // What start-up grew the young generation to is given back once it is quiet, as after a burst.
+  youngTrim = YoungGenerationTrim.start({ clock });
   if (config.systemd.watchdog) notifier.startWatchdog();
   const urls = desk.urls();
   // Where it serves, in the journal too: the banner goes to stderr, which a log shipper may not read.
