@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { youngGenerationTrims } from '../../core/young-generation.js';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
 import { storageFaultCounts } from '../../gateway/storage/index.js';
 import type { ApiModule } from '../operations.js';
@@ -79,6 +80,15 @@ export class ApiMetrics {
       collect() {
         this.reset();
         for (const [code, count] of Object.entries(storageFaultCounts())) this.inc({ code }, count);
+      },
+    });
+    new Counter({
+      name: 'carrel_young_generation_trims_total',
+      help: 'Scavenges the daemon asked V8 for, while idle, to give back a young generation a burst grew (src/core/young-generation.ts)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(youngGenerationTrims());
       },
     });
     let since = performance.eventLoopUtilization();
