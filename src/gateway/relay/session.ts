@@ -4,8 +4,9 @@
  * logins drop the link), decodes each request in the self-check's charset,
  * relays it through the ILS link (which speaks the ILS's charset) and writes the
  * answer back in the self-check's charset, terminator, sequence number and
- * checksum. 97 resends the last answer; a frame damaged on its way (a bad checksum, AY/AZ
- * come apart, its fields cut short) is answered with 96.
+ * checksum. 97 resends the last answer; a frame damaged on its way (a bad checksum, AZ
+ * cut short, its fields cut short) is answered with 96. A sequence number without a
+ * checksum is no damage: the request is relayed and its answer echoes the AY, no AZ.
  * While the ILS is down it answers per the offline rules. The round trip to the
  * ILS is relaying.ts, the answers' encoding answers.ts, the offline answers
  * offline.ts; this file is the connection: framing, timers, backpressure, login.
@@ -26,6 +27,7 @@ import {
 } from '../../protocols/sip2/index.js';
 import { type AnswerFraming, encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
+import { RelayNotices } from './notices.js';
 import {
   isRelayedRequest,
   type OfflineContext,
@@ -85,6 +87,10 @@ export class RelaySession {
   private lastReadCr = false;
   /** What the offline answers offer: no checkin or checkout without a journal to take them. */
   private readonly offlinePolicy: RelayOfflinePolicy;
+  /** The request being answered came with AY and no AZ: its answer echoes AY, no AZ. */
+  private sequenceOnly = false;
+  /** The relay's advice to IT, once an hour per account (the server's, shared by its connections). */
+  private readonly notices: RelayNotices;
 
   constructor(
     private readonly stream: Duplex,
@@ -93,6 +99,7 @@ export class RelaySession {
   ) {
     this.framer = new Sip2Framer({ maxFrameSize: context.config.maxFrameSize });
     this.offlinePolicy = offeredOffline(context.config.offline, context.onOffline !== undefined);
+    this.notices = context.notices ?? new RelayNotices(context.clock);
     this.lastHeard = context.clock.monotonic();
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('error', (error) =>
@@ -204,13 +211,12 @@ export class RelaySession {
    * is not left waiting on a 98 or a refused login in a framing it was never configured for.
    */
   private framing(): AnswerFraming {
-    return (
-      this.account ?? {
-        charset: 'utf-8',
-        terminator: this.sendsCrLf ? 'CRLF' : 'CR',
-        errorDetection: this.sendsChecksums,
-      }
-    );
+    const link = this.account ?? {
+      charset: 'utf-8',
+      terminator: this.sendsCrLf ? 'CRLF' : 'CR',
+      errorDetection: this.sendsChecksums,
+    };
+    return this.sequenceOnly ? { ...link, errorDetection: false, sequenceOnly: true } : link;
   }
 
   /** A request whose handling threw (our bug): logged, and settled like any other. */
@@ -241,9 +247,16 @@ export class RelaySession {
       charset: this.charset,
       checksumMismatch: checksums ? 'error' : 'ignore',
     });
-    const damaged = decoded.ok
-      ? damagedErrorDetection(decoded.message, checksums && decoded.checksum === 'absent')
-      : DAMAGED.has(decoded.error.code);
+    const damaged = decoded.ok ? damagedErrorDetection(decoded.message) : DAMAGED.has(decoded.error.code);
+    // AY without AZ: not damaged (the line keeps or loses the frame whole, its CR last), but a
+    // self-check sending sequence numbers with its checksums off — relayed, answered so.
+    this.sequenceOnly =
+      checksums &&
+      decoded.ok &&
+      !damaged &&
+      decoded.checksum === 'absent' &&
+      (decoded.message as { sequence?: number }).sequence !== undefined;
+    if (this.sequenceOnly && this.account) this.noteSequenceOnly(this.account);
     // A frame cut short says nothing of whether the self-check sends AY/AZ; one whose AY/AZ came apart does.
     if (!this.account && (decoded.ok || decoded.error.code !== 'sip2_truncated')) {
       this.sendsChecksums = decoded.ok
@@ -352,6 +365,7 @@ export class RelaySession {
       this.loginTimer?.cancel();
       this.loginTimer = undefined;
       this.context.logger.info({ kiosk: account.kioskUser }, 'self-check logged in');
+      if (this.sequenceOnly) this.noteSequenceOnly(account);
       await this.send({ type: 'loginResponse', ok: true }, true, undefined, request.sequence);
       return;
     }
@@ -388,6 +402,16 @@ export class RelaySession {
         return account;
     }
     return undefined;
+  }
+
+  /** Tells IT, once an hour per account, that a self-check sends sequence numbers without checksums. */
+  private noteSequenceOnly(account: Sip2RelayAccount): void {
+    if (!this.notices.due(`sequence-only:${account.kioskUser}`)) return;
+    this.context.logger.warn(
+      { kiosk: account.kioskUser },
+      'self-check sends sequence numbers without checksums (AY, no AZ): relayed, its answers with AY ' +
+        'and no AZ; turn its checksums on, or set errorDetection: false on its relay account',
+    );
   }
 
   /**
@@ -447,12 +471,11 @@ export class RelaySession {
 const DAMAGED: ReadonlySet<string> = new Set(['sip2_checksum_mismatch', 'sip2_truncated']);
 
 /**
- * A request whose AY/AZ came apart: AY with no AZ (a sequence number with `noChecksum`, from a
- * self-check that sends error detection: SIP2's is AY and AZ together), or what the decoder reads
- * as a field of its own (an AY or AZ cut short), which a sequence number and checksum never are.
+ * A request whose AY/AZ came apart on its way: what the decoder reads as a field of its own (an AZ
+ * cut short, an AY with no digit), which a sequence number and checksum never are. AY with its
+ * digit and no AZ is a sequence number sent without a checksum, not damage.
  */
-function damagedErrorDetection(request: AnySip2Message, noChecksum: boolean): boolean {
-  if (noChecksum && (request as { sequence?: number }).sequence !== undefined) return true;
+function damagedErrorDetection(request: AnySip2Message): boolean {
   const extra = (request as { extraFields?: ReadonlyArray<{ id: string }> }).extraFields;
   return extra?.some((field) => field.id === 'AY' || field.id === 'AZ') === true;
 }

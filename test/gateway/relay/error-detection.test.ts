@@ -1,0 +1,57 @@
+/**
+ * SIP2 error detection on the relay's self-check link, over TCP: what is damaged on its way (a
+ * checksum wrong or cut short) is asked for again (96); a sequence number sent without a
+ * checksum — a self-check with its sequence-number option on and its checksum option off — is
+ * no damage, and is relayed.
+ */
+import { describe, expect, it } from 'vitest';
+import { capturingLogger } from '../../devices/ils/helpers.js';
+import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
+
+const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
+const cr = (text: string) => Buffer.from(`${text}\r`, 'latin1');
+
+describe('SIP2 relay error detection', () => {
+  const { rig, kiosk } = useRelayRigs();
+
+  it('relays the requests of a self-check that sends sequence numbers without checksums, its AY echoed', async () => {
+    const capture = capturingLogger();
+    const { relay, simulator } = await rig({ logger: capture.logger });
+    const link = await kiosk(relay.port);
+    // Its status first (before login), then the login, a lookup, a checkout: AY on each, AZ on none.
+    const status = (await link.request(cr('9900302.00AY0')))?.toString('latin1');
+    expect(status).toMatch(/^98Y.*\|AY0$/);
+    expect((await link.request(cr(`${LOGIN}AY1`)))?.toString('latin1')).toBe('941AY1');
+    const item = (await link.request(cr(`17${D}AORIVERSIDE|AB31000001|AC|AY2`)))?.toString('latin1');
+    expect(item).toMatch(/^18.*\|AY2$/);
+    const checkout = (
+      await link.request(cr(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|AY3`))
+    )?.toString('latin1');
+    expect(checkout).toMatch(/^121.*\|AY3$/);
+    expect(simulator.state.loansOf('21000001').map((loan) => loan.item)).toContain('31000005');
+    // Told once, naming the account and what to set, with no patron's data.
+    const log = capture.text();
+    const notices = log.split('\n').filter((line) => line.includes('sequence numbers without checksums'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain('selfcheck-1');
+    expect(notices[0]).toContain('errorDetection');
+    expect(log).not.toContain('21000001');
+    expect(log).not.toContain('AD1234');
+  });
+
+  it('still asks again (96) for a checksum that is wrong or cut short, from a self-check that sends both', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    for (const frame of [
+      `17${D}AORIVERSIDE|AB31000001|AC|AY2AZ0000`,
+      `17${D}AORIVERSIDE|AB31000001|AC|AY2AZ12`,
+      `17${D}AORIVERSIDE|AB31000001|AC|AY2AZ`,
+      '9900302.00AY1AZFCA',
+    ]) {
+      expect((await link.request(cr(frame)))?.toString('latin1'), frame).toBe('96AZFEF6');
+    }
+    const whole = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 2));
+    expect(whole?.toString('latin1')).toMatch(/^18.*AY2AZ[0-9A-F]{4}$/);
+  });
+});
