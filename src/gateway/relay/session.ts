@@ -55,6 +55,9 @@ export const MAX_FAILED_LOGINS = 3;
  */
 export const MAX_PIPELINED_REQUESTS = 32;
 
+/** Requests in a row answered 96 after which IT is told (once an hour per account) what to check. */
+export const RESEND_LOOP_WARNING = 3;
+
 export class RelaySession {
   private readonly framer: Sip2Framer;
   private account: Sip2RelayAccount | undefined;
@@ -89,6 +92,8 @@ export class RelaySession {
   private readonly offlinePolicy: RelayOfflinePolicy;
   /** The request being answered came with AY and no AZ: its answer echoes AY, no AZ. */
   private sequenceOnly = false;
+  /** Requests in a row asked for again (96): a self-check that never gets through is named in the log. */
+  private resendsInARow = 0;
   /** The relay's advice to IT, once an hour per account (the server's, shared by its connections). */
   private readonly notices: RelayNotices;
 
@@ -267,12 +272,18 @@ export class RelaySession {
       const { code, position } = decoded.ok
         ? { code: 'damaged_error_detection', position: undefined }
         : decoded.error;
-      logger.warn({ code, position }, 'unreadable self-check request');
+      // Past the warning that names the account, each one more is not a line of its own.
+      const level = this.resendsInARow >= RESEND_LOOP_WARNING ? 'debug' : 'warn';
+      logger[level]({ code, position }, 'unreadable self-check request');
       // Damaged on its way: asked for again (96), as SIP2's error detection has it, whatever the
       // message — never answered as if the ILS were down, nor left unanswered.
-      if (damaged) await this.send({ type: 'requestScResend' }, false);
+      if (damaged) {
+        this.noteResend(code);
+        await this.send({ type: 'requestScResend' }, false);
+      }
       return;
     }
+    this.resendsInARow = 0;
     const request = decoded.message;
     switch (request.type) {
       case 'requestAcsResend':
@@ -411,6 +422,22 @@ export class RelaySession {
       { kiosk: account.kioskUser },
       'self-check sends sequence numbers without checksums (AY, no AZ): relayed, its answers with AY ' +
         'and no AZ; turn its checksums on, or set errorDetection: false on its relay account',
+    );
+  }
+
+  /**
+   * One more request asked for again (96). A self-check asked again for request after request is
+   * not line noise but a setting: IT is told, once an hour per account, what to check.
+   */
+  private noteResend(code: string): void {
+    this.resendsInARow++;
+    if (this.resendsInARow !== RESEND_LOOP_WARNING) return;
+    const kiosk = this.account?.kioskUser ?? '(not logged in)';
+    if (!this.notices.due(`resend-loop:${kiosk}`)) return;
+    this.context.logger.warn(
+      { kiosk, inARow: this.resendsInARow, code },
+      'self-check asked again (96) for request after request, its error detection not matching: ' +
+        "check that its checksum option and charset match its relay account's errorDetection and charset",
     );
   }
 

@@ -2,7 +2,7 @@
  * SIP2 error detection on the relay's self-check link, over TCP: what is damaged on its way (a
  * checksum wrong or cut short) is asked for again (96); a sequence number sent without a
  * checksum — a self-check with its sequence-number option on and its checksum option off — is
- * no damage, and is relayed.
+ * no damage, and is relayed; a self-check asked again and again is named in the log.
  */
 import { describe, expect, it } from 'vitest';
 import { capturingLogger } from '../../devices/ils/helpers.js';
@@ -53,5 +53,34 @@ describe('SIP2 relay error detection', () => {
     }
     const whole = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 2));
     expect(whole?.toString('latin1')).toMatch(/^18.*AY2AZ[0-9A-F]{4}$/);
+  });
+
+  it('names the account and what to check when a self-check is asked again for the same request time after time', async () => {
+    const capture = capturingLogger();
+    const { relay } = await rig({ logger: capture.logger });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    // A checksum summed in the wrong charset, say: the same bytes, wrong every time.
+    const bad = cr(`63001${D}          AORIVERSIDE|AA21000001|AC|AD1234|AY1AZ0000`);
+    for (let i = 0; i < 8; i++) expect((await link.request(bad))?.toString('latin1')).toBe('96AZFEF6');
+    // Reconnecting (a self-check that gives up on a link and opens another) is not told again within the hour.
+    const again = await kiosk(relay.port);
+    await again.request(withErrorDetection(LOGIN, 0));
+    for (let i = 0; i < 4; i++) expect((await again.request(bad))?.toString('latin1')).toBe('96AZFEF6');
+    const log = capture.text();
+    const lines = log.split('\n');
+    const loops = lines.filter((line) => line.includes('asked again (96)'));
+    expect(loops).toHaveLength(1);
+    // Past the warning the journal is not flooded: each further 96 is a debug line, not a warning.
+    const warned = lines.filter(
+      (line) => line.includes('unreadable self-check request') && line.includes('"level":40'),
+    );
+    expect(warned.length).toBeLessThanOrEqual(6);
+    expect(loops[0]).toContain('selfcheck-1');
+    expect(loops[0]).toMatch(/errorDetection/);
+    expect(log).not.toContain('21000001');
+    // Answered whole, the link is as good as ever.
+    const whole = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 2));
+    expect(whole?.toString('latin1')).toMatch(/^18/);
   });
 });
