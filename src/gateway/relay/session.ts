@@ -9,7 +9,8 @@
  * checksum is no damage: the request is relayed and its answer echoes the AY, no AZ.
  * While the ILS is down it answers per the offline rules. The round trip to the
  * ILS is relaying.ts, the answers' encoding answers.ts, the offline answers
- * offline.ts; this file is the connection: framing, timers, backpressure, login.
+ * offline.ts, reading a request's AY/AZ error-detection.ts; this file is the
+ * connection: framing, timers, backpressure, login.
  */
 import type { Duplex } from 'node:stream';
 import type { TimerHandle } from '../../core/clock.js';
@@ -27,6 +28,7 @@ import {
 } from '../../protocols/sip2/index.js';
 import { type AnswerFraming, encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
+import { ErrorDetectionAdvice, readSelfCheckRequest, sendsChecksums } from './error-detection.js';
 import { RelayNotices } from './notices.js';
 import {
   isRelayedRequest,
@@ -54,9 +56,6 @@ export const MAX_FAILED_LOGINS = 3;
  * and a client pipelining without end cannot grow the queue.
  */
 export const MAX_PIPELINED_REQUESTS = 32;
-
-/** Requests in a row answered 96 after which IT is told (once an hour per account) what to check. */
-export const RESEND_LOOP_WARNING = 3;
 
 export class RelaySession {
   private readonly framer: Sip2Framer;
@@ -92,10 +91,8 @@ export class RelaySession {
   private readonly offlinePolicy: RelayOfflinePolicy;
   /** The request being answered came with AY and no AZ: its answer echoes AY, no AZ. */
   private sequenceOnly = false;
-  /** Requests in a row asked for again (96): a self-check that never gets through is named in the log. */
-  private resendsInARow = 0;
-  /** The relay's advice to IT, once an hour per account (the server's, shared by its connections). */
-  private readonly notices: RelayNotices;
+  /** What IT is told of its error detection, once an hour per account (the server's notices). */
+  private readonly advice: ErrorDetectionAdvice;
 
   constructor(
     private readonly stream: Duplex,
@@ -104,7 +101,10 @@ export class RelaySession {
   ) {
     this.framer = new Sip2Framer({ maxFrameSize: context.config.maxFrameSize });
     this.offlinePolicy = offeredOffline(context.config.offline, context.onOffline !== undefined);
-    this.notices = context.notices ?? new RelayNotices(context.clock);
+    this.advice = new ErrorDetectionAdvice(
+      context.notices ?? new RelayNotices(context.clock),
+      context.logger,
+    );
     this.lastHeard = context.clock.monotonic();
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('error', (error) =>
@@ -247,43 +247,26 @@ export class RelaySession {
     if (this.closed || this.hangingUp) return;
     const { logger } = this.context;
     if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(frame) }, 'self-check request');
-    const checksums = this.account ? this.account.errorDetection : true;
-    const decoded = decodeSip2Message(frame, {
-      charset: this.charset,
-      checksumMismatch: checksums ? 'error' : 'ignore',
-    });
-    const damaged = decoded.ok ? damagedErrorDetection(decoded.message) : DAMAGED.has(decoded.error.code);
-    // AY without AZ: not damaged (the line keeps or loses the frame whole, its CR last), but a
-    // self-check sending sequence numbers with its checksums off — relayed, answered so.
-    this.sequenceOnly =
-      checksums &&
-      decoded.ok &&
-      !damaged &&
-      decoded.checksum === 'absent' &&
-      (decoded.message as { sequence?: number }).sequence !== undefined;
-    if (this.sequenceOnly && this.account) this.noteSequenceOnly(this.account);
-    // A frame cut short says nothing of whether the self-check sends AY/AZ; one whose AY/AZ came apart does.
-    if (!this.account && (decoded.ok || decoded.error.code !== 'sip2_truncated')) {
-      this.sendsChecksums = decoded.ok
-        ? decoded.checksum !== 'absent' || damaged
-        : decoded.error.code === 'sip2_checksum_mismatch';
-    }
+    const reading = readSelfCheckRequest(frame, this.charset, this.account?.errorDetection ?? true);
+    const { decoded, damaged } = reading;
+    // AY without AZ: a self-check sending sequence numbers with its checksums off — relayed, answered so.
+    this.sequenceOnly = reading.sequenceOnly;
+    if (this.sequenceOnly && this.account) this.advice.sequenceOnly(this.account.kioskUser);
+    if (!this.account) this.sendsChecksums = sendsChecksums(reading) ?? this.sendsChecksums;
     if (!decoded.ok || damaged) {
       const { code, position } = decoded.ok
         ? { code: 'damaged_error_detection', position: undefined }
         : decoded.error;
-      // Past the warning that names the account, each one more is not a line of its own.
-      const level = this.resendsInARow >= RESEND_LOOP_WARNING ? 'debug' : 'warn';
-      logger[level]({ code, position }, 'unreadable self-check request');
+      this.advice.unreadable(code, position);
       // Damaged on its way: asked for again (96), as SIP2's error detection has it, whatever the
       // message — never answered as if the ILS were down, nor left unanswered.
       if (damaged) {
-        this.noteResend(code);
+        this.advice.resent(this.account?.kioskUser, code);
         await this.send({ type: 'requestScResend' }, false);
       }
       return;
     }
-    this.resendsInARow = 0;
+    this.advice.readWhole();
     const request = decoded.message;
     switch (request.type) {
       case 'requestAcsResend':
@@ -376,7 +359,7 @@ export class RelaySession {
       this.loginTimer?.cancel();
       this.loginTimer = undefined;
       this.context.logger.info({ kiosk: account.kioskUser }, 'self-check logged in');
-      if (this.sequenceOnly) this.noteSequenceOnly(account);
+      if (this.sequenceOnly) this.advice.sequenceOnly(account.kioskUser);
       await this.send({ type: 'loginResponse', ok: true }, true, undefined, request.sequence);
       return;
     }
@@ -413,32 +396,6 @@ export class RelaySession {
         return account;
     }
     return undefined;
-  }
-
-  /** Tells IT, once an hour per account, that a self-check sends sequence numbers without checksums. */
-  private noteSequenceOnly(account: Sip2RelayAccount): void {
-    if (!this.notices.due(`sequence-only:${account.kioskUser}`)) return;
-    this.context.logger.warn(
-      { kiosk: account.kioskUser },
-      'self-check sends sequence numbers without checksums (AY, no AZ): relayed, its answers with AY ' +
-        'and no AZ; turn its checksums on, or set errorDetection: false on its relay account',
-    );
-  }
-
-  /**
-   * One more request asked for again (96). A self-check asked again for request after request is
-   * not line noise but a setting: IT is told, once an hour per account, what to check.
-   */
-  private noteResend(code: string): void {
-    this.resendsInARow++;
-    if (this.resendsInARow !== RESEND_LOOP_WARNING) return;
-    const kiosk = this.account?.kioskUser ?? '(not logged in)';
-    if (!this.notices.due(`resend-loop:${kiosk}`)) return;
-    this.context.logger.warn(
-      { kiosk, inARow: this.resendsInARow, code },
-      'self-check asked again (96) for request after request, its error detection not matching: ' +
-        "check that its checksum option and charset match its relay account's errorDetection and charset",
-    );
   }
 
   /**
@@ -489,22 +446,6 @@ export class RelaySession {
       stream.on('close', done);
     });
   }
-}
-
-/**
- * Why a frame cannot be read that says it was damaged on its way: its checksum does not match, or
- * its fixed fields end early (cut short). Another (an unknown message code) is not asked for again.
- */
-const DAMAGED: ReadonlySet<string> = new Set(['sip2_checksum_mismatch', 'sip2_truncated']);
-
-/**
- * A request whose AY/AZ came apart on its way: what the decoder reads as a field of its own (an AZ
- * cut short, an AY with no digit), which a sequence number and checksum never are. AY with its
- * digit and no AZ is a sequence number sent without a checksum, not damage.
- */
-function damagedErrorDetection(request: AnySip2Message): boolean {
-  const extra = (request as { extraFields?: ReadonlyArray<{ id: string }> }).extraFields;
-  return extra?.some((field) => field.id === 'AY' || field.id === 'AZ') === true;
 }
 
 /** A 99's own fields, without the fields a self-check added to it. */

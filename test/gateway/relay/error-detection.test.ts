@@ -5,6 +5,14 @@
  * no damage, and is relayed; a self-check asked again and again is named in the log.
  */
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import {
+  ErrorDetectionAdvice,
+  RESEND_LOOP_WARNING,
+  readSelfCheckRequest,
+  sendsChecksums,
+} from '../../../src/gateway/relay/error-detection.js';
+import { NOTICE_WINDOW_MS, RelayNotices } from '../../../src/gateway/relay/notices.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
 import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
 
@@ -82,5 +90,62 @@ describe('SIP2 relay error detection', () => {
     // Answered whole, the link is as good as ever.
     const whole = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 2));
     expect(whole?.toString('latin1')).toMatch(/^18/);
+  });
+});
+
+describe('reading the error detection of a self-check request', () => {
+  const read = (frame: Uint8Array | string, checksums = true) =>
+    readSelfCheckRequest(typeof frame === 'string' ? cr(frame) : frame, 'utf-8', checksums);
+
+  it('tells damage on the line (96) from a sequence number sent without a checksum', () => {
+    for (const [frame, damaged, sequenceOnly, sends] of [
+      [withErrorDetection('9900302.00', 1), false, false, true],
+      ['9900302.00', false, false, false],
+      ['9900302.00AY1', false, true, false],
+      [`17${D}AORIVERSIDE|AB31000001|AC|AY2`, false, true, false],
+      [`17${D}AORIVERSIDE|AB31000001|AC|AY2|`, false, true, false],
+      ['9900302.00AY1AZFCA', true, false, true],
+      ['9900302.00AY1AZ', true, false, true],
+      [`17${D}AORIVERSIDE|AB31000001|AC|AY2AZ0000`, true, false, true],
+      ['9900302', true, false, undefined],
+    ] as const) {
+      const reading = read(frame);
+      const name = frame.toString();
+      expect(reading.damaged, name).toBe(damaged);
+      expect(reading.sequenceOnly, name).toBe(sequenceOnly);
+      expect(sendsChecksums(reading), name).toBe(sends);
+    }
+  });
+
+  it('takes a wrong checksum or a lone AY as they come on a link without error detection', () => {
+    expect(read(`17${D}AORIVERSIDE|AB31000001|AC|AY2AZ0000`, false)).toMatchObject({ damaged: false });
+    expect(read('9900302.00AY1', false)).toMatchObject({ damaged: false, sequenceOnly: false });
+  });
+
+  it('advises IT once an hour per account, and warns of a run of 96s at its third', async () => {
+    const clock = new ManualClock();
+    const capture = capturingLogger();
+    const notices = new RelayNotices(clock);
+    const advice = new ErrorDetectionAdvice(notices, capture.logger);
+    const count = (text: string) => capture.text().split(text).length - 1;
+    advice.sequenceOnly('sc-1');
+    advice.sequenceOnly('sc-1');
+    advice.sequenceOnly('sc-2');
+    expect(count('without checksums')).toBe(2);
+    for (let i = 0; i < RESEND_LOOP_WARNING - 1; i++) advice.resent('sc-1', 'sip2_checksum_mismatch');
+    expect(count('request after request')).toBe(0);
+    advice.resent('sc-1', 'sip2_checksum_mismatch');
+    advice.resent('sc-1', 'sip2_checksum_mismatch');
+    expect(count('request after request')).toBe(1);
+    // A new run within the hour is not told again; after the hour it is.
+    advice.readWhole();
+    for (let i = 0; i < RESEND_LOOP_WARNING; i++) advice.resent('sc-1', 'sip2_checksum_mismatch');
+    expect(count('request after request')).toBe(1);
+    await clock.advance(NOTICE_WINDOW_MS);
+    advice.readWhole();
+    for (let i = 0; i < RESEND_LOOP_WARNING; i++) advice.resent('sc-1', 'sip2_checksum_mismatch');
+    advice.sequenceOnly('sc-1');
+    expect(count('request after request')).toBe(2);
+    expect(count('without checksums')).toBe(3);
   });
 });
