@@ -24,8 +24,14 @@ import { type OfflineContext, offlineRefusal } from './offline.js';
 /**
  * How answers are framed on a self-check's link: its account's charset,
  * terminator and error detection once it has logged in; before, what it sends.
+ * `sequenceOnly`: the request came with a sequence number and no checksum (a
+ * self-check with its sequence numbers on and its checksums off), so its answer
+ * echoes the sequence number (AY) and carries no AZ, as the self-check frames
+ * its own; `errorDetection` is then false.
  */
-export type AnswerFraming = Pick<Sip2RelayAccount, 'charset' | 'terminator' | 'errorDetection'>;
+export type AnswerFraming = Pick<Sip2RelayAccount, 'charset' | 'terminator' | 'errorDetection'> & {
+  sequenceOnly?: boolean;
+};
 
 /** The screen message of a request the ILS link cannot carry. */
 export const NOT_RELAYABLE_MESSAGE = 'Request not understood';
@@ -49,13 +55,14 @@ export function encodeAnswer(
     );
   }
   try {
-    return encodeSip2Message(fitted.answer, {
+    const bytes = encodeSip2Message(fitted.answer, {
       charset: link?.charset ?? 'utf-8',
       errorDetection: link ? link.errorDetection : true,
       terminator: link?.terminator === 'CRLF' ? '\r\n' : '\r',
       delimiterInValue: 'replace',
       sequence: sequence ?? 0,
     });
+    return link?.sequenceOnly ? withSequenceOnly(bytes, answer.type, link, sequence) : bytes;
   } catch (error) {
     logger.error({ error: describeError(error), type: answer.type }, 'cannot encode answer');
     return undefined;
@@ -77,12 +84,37 @@ export function passThroughAnswer(
   link: AnswerFraming | undefined,
 ): Uint8Array | undefined {
   if ((SIP2_MESSAGES[type] as { noSequence?: boolean }).noSequence === true) return undefined;
-  return reframeSip2Body(verbatim, {
+  const bytes = reframeSip2Body(verbatim, {
     charset: link?.charset ?? 'utf-8',
     errorDetection: link ? link.errorDetection : true,
     terminator: link?.terminator === 'CRLF' ? '\r\n' : '\r',
     sequence: request.sequence,
   });
+  return bytes && link?.sequenceOnly ? withSequenceOnly(bytes, type, link, request.sequence) : bytes;
+}
+
+/**
+ * An answer encoded without error detection, with `AY<sequence>` put before its terminator: the
+ * framing of a self-check that sends sequence numbers without checksums. 96 and 97 carry none.
+ */
+function withSequenceOnly(
+  bytes: Uint8Array,
+  type: Sip2MessageType,
+  link: AnswerFraming,
+  sequence: number | undefined,
+): Uint8Array {
+  if ((SIP2_MESSAGES[type] as { noSequence?: boolean }).noSequence === true) return bytes;
+  const digit = sequence ?? 0;
+  if (!Number.isInteger(digit) || digit < 0 || digit > 9) return bytes;
+  const terminator = link.terminator === 'CRLF' ? 2 : 1;
+  const body = bytes.length - terminator;
+  const out = Buffer.allocUnsafe(bytes.length + 3);
+  out.set(bytes.subarray(0, body), 0);
+  out[body] = 0x41; // A
+  out[body + 1] = 0x59; // Y
+  out[body + 2] = 0x30 + digit;
+  out.set(bytes.subarray(body), body + 3);
+  return out;
 }
 
 /** The refusal for a request the ILS link cannot carry: the offline one, with its own screen message. */

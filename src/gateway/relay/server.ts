@@ -19,6 +19,7 @@ import type { Logger } from '../../core/logger.js';
 import type { OfflineIntake, OfflineOrdering } from '../contracts/offline.js';
 import type { Feature } from '../feature.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
+import { RelayNotices } from './notices.js';
 import { type IlsForRelay, type RelayOfflineHandler, RelaySession } from './session.js';
 import { SourceConnectionLog } from './source-log.js';
 import type { RelayTransactionListener } from './statistics.js';
@@ -66,6 +67,7 @@ export class Sip2RelayServer implements Feature {
   private readonly bySource = new Map<string, Set<RelaySession>>();
   private readonly sourceOf = new Map<RelaySession, string>();
   private readonly connectionLog: SourceConnectionLog;
+  private readonly notices: RelayNotices;
   private readonly logger: Logger;
   private boundPort = 0;
   private accepted = 0;
@@ -73,6 +75,7 @@ export class Sip2RelayServer implements Feature {
   constructor(private readonly options: Sip2RelayServerOptions) {
     this.logger = options.logger.child({ module: 'sip2-relay' });
     this.connectionLog = new SourceConnectionLog(this.logger, options.clock);
+    this.notices = new RelayNotices(options.clock);
   }
 
   /** The port listened on (the real one when the config says 0); 0 before start. */
@@ -242,6 +245,7 @@ export class Sip2RelayServer implements Feature {
         logger: this.logger,
         timeZone,
         institution,
+        notices: this.notices,
         onLoginTimeout: (timedOut) =>
           this.connectionLog.note(this.sourceOf.get(timedOut) ?? 'unknown', 'loginTimeout', {
             seconds: config.loginTimeoutSeconds,

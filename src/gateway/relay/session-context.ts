@@ -8,6 +8,7 @@ import type { Logger } from '../../core/logger.js';
 import type { AnySip2Message, AnySip2MessageInput, Sip2VerbatimBody } from '../../protocols/sip2/index.js';
 import type { OfflineIntake, OfflineOrdering } from '../contracts/offline.js';
 import type { Sip2RelayAccount, Sip2RelayConfig } from './config.js';
+import type { RelayNotices } from './notices.js';
 import type { RelaySession } from './session.js';
 import type { RelayTransactionListener } from './statistics.js';
 
@@ -63,6 +64,8 @@ export interface RelaySessionContext {
    * such a payment, and such a block, is refused.
    */
   journal?: OfflineIntake;
+  /** Advice to IT about a self-check's settings, once an hour per account across connections; the session's own when absent. */
+  notices?: RelayNotices;
   /** Told before a connection that did not log in in time is closed (the server logs it per source). */
   onLoginTimeout?: (session: RelaySession) => void;
 }

@@ -4,11 +4,13 @@
  * logins drop the link), decodes each request in the self-check's charset,
  * relays it through the ILS link (which speaks the ILS's charset) and writes the
  * answer back in the self-check's charset, terminator, sequence number and
- * checksum. 97 resends the last answer; a frame damaged on its way (a bad checksum, AY/AZ
- * come apart, its fields cut short) is answered with 96.
+ * checksum. 97 resends the last answer; a frame damaged on its way (a bad checksum, AZ
+ * cut short, its fields cut short) is answered with 96. A sequence number without a
+ * checksum is no damage: the request is relayed and its answer echoes the AY, no AZ.
  * While the ILS is down it answers per the offline rules. The round trip to the
  * ILS is relaying.ts, the answers' encoding answers.ts, the offline answers
- * offline.ts; this file is the connection: framing, timers, backpressure, login.
+ * offline.ts, reading a request's AY/AZ error-detection.ts; this file is the
+ * connection: framing, timers, backpressure, login.
  */
 import type { Duplex } from 'node:stream';
 import type { TimerHandle } from '../../core/clock.js';
@@ -26,6 +28,8 @@ import {
 } from '../../protocols/sip2/index.js';
 import { type AnswerFraming, encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
+import { ErrorDetectionAdvice, readSelfCheckRequest, sendsChecksums } from './error-detection.js';
+import { RelayNotices } from './notices.js';
 import {
   isRelayedRequest,
   type OfflineContext,
@@ -85,6 +89,10 @@ export class RelaySession {
   private lastReadCr = false;
   /** What the offline answers offer: no checkin or checkout without a journal to take them. */
   private readonly offlinePolicy: RelayOfflinePolicy;
+  /** The request being answered came with AY and no AZ: its answer echoes AY, no AZ. */
+  private sequenceOnly = false;
+  /** What IT is told of its error detection, once an hour per account (the server's notices). */
+  private readonly advice: ErrorDetectionAdvice;
 
   constructor(
     private readonly stream: Duplex,
@@ -93,6 +101,10 @@ export class RelaySession {
   ) {
     this.framer = new Sip2Framer({ maxFrameSize: context.config.maxFrameSize });
     this.offlinePolicy = offeredOffline(context.config.offline, context.onOffline !== undefined);
+    this.advice = new ErrorDetectionAdvice(
+      context.notices ?? new RelayNotices(context.clock),
+      context.logger,
+    );
     this.lastHeard = context.clock.monotonic();
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('error', (error) =>
@@ -204,13 +216,12 @@ export class RelaySession {
    * is not left waiting on a 98 or a refused login in a framing it was never configured for.
    */
   private framing(): AnswerFraming {
-    return (
-      this.account ?? {
-        charset: 'utf-8',
-        terminator: this.sendsCrLf ? 'CRLF' : 'CR',
-        errorDetection: this.sendsChecksums,
-      }
-    );
+    const link = this.account ?? {
+      charset: 'utf-8',
+      terminator: this.sendsCrLf ? 'CRLF' : 'CR',
+      errorDetection: this.sendsChecksums,
+    };
+    return this.sequenceOnly ? { ...link, errorDetection: false, sequenceOnly: true } : link;
   }
 
   /** A request whose handling threw (our bug): logged, and settled like any other. */
@@ -236,30 +247,26 @@ export class RelaySession {
     if (this.closed || this.hangingUp) return;
     const { logger } = this.context;
     if (logger.isLevelEnabled('debug')) logger.debug({ frame: maskFrameForLog(frame) }, 'self-check request');
-    const checksums = this.account ? this.account.errorDetection : true;
-    const decoded = decodeSip2Message(frame, {
-      charset: this.charset,
-      checksumMismatch: checksums ? 'error' : 'ignore',
-    });
-    const damaged = decoded.ok
-      ? damagedErrorDetection(decoded.message, checksums && decoded.checksum === 'absent')
-      : DAMAGED.has(decoded.error.code);
-    // A frame cut short says nothing of whether the self-check sends AY/AZ; one whose AY/AZ came apart does.
-    if (!this.account && (decoded.ok || decoded.error.code !== 'sip2_truncated')) {
-      this.sendsChecksums = decoded.ok
-        ? decoded.checksum !== 'absent' || damaged
-        : decoded.error.code === 'sip2_checksum_mismatch';
-    }
+    const reading = readSelfCheckRequest(frame, this.charset, this.account?.errorDetection ?? true);
+    const { decoded, damaged } = reading;
+    // AY without AZ: a self-check sending sequence numbers with its checksums off — relayed, answered so.
+    this.sequenceOnly = reading.sequenceOnly;
+    if (this.sequenceOnly && this.account) this.advice.sequenceOnly(this.account.kioskUser);
+    if (!this.account) this.sendsChecksums = sendsChecksums(reading) ?? this.sendsChecksums;
     if (!decoded.ok || damaged) {
       const { code, position } = decoded.ok
         ? { code: 'damaged_error_detection', position: undefined }
         : decoded.error;
-      logger.warn({ code, position }, 'unreadable self-check request');
+      this.advice.unreadable(code, position);
       // Damaged on its way: asked for again (96), as SIP2's error detection has it, whatever the
       // message — never answered as if the ILS were down, nor left unanswered.
-      if (damaged) await this.send({ type: 'requestScResend' }, false);
+      if (damaged) {
+        this.advice.resent(this.account?.kioskUser, code);
+        await this.send({ type: 'requestScResend' }, false);
+      }
       return;
     }
+    this.advice.readWhole();
     const request = decoded.message;
     switch (request.type) {
       case 'requestAcsResend':
@@ -352,6 +359,7 @@ export class RelaySession {
       this.loginTimer?.cancel();
       this.loginTimer = undefined;
       this.context.logger.info({ kiosk: account.kioskUser }, 'self-check logged in');
+      if (this.sequenceOnly) this.advice.sequenceOnly(account.kioskUser);
       await this.send({ type: 'loginResponse', ok: true }, true, undefined, request.sequence);
       return;
     }
@@ -438,23 +446,6 @@ export class RelaySession {
       stream.on('close', done);
     });
   }
-}
-
-/**
- * Why a frame cannot be read that says it was damaged on its way: its checksum does not match, or
- * its fixed fields end early (cut short). Another (an unknown message code) is not asked for again.
- */
-const DAMAGED: ReadonlySet<string> = new Set(['sip2_checksum_mismatch', 'sip2_truncated']);
-
-/**
- * A request whose AY/AZ came apart: AY with no AZ (a sequence number with `noChecksum`, from a
- * self-check that sends error detection: SIP2's is AY and AZ together), or what the decoder reads
- * as a field of its own (an AY or AZ cut short), which a sequence number and checksum never are.
- */
-function damagedErrorDetection(request: AnySip2Message, noChecksum: boolean): boolean {
-  if (noChecksum && (request as { sequence?: number }).sequence !== undefined) return true;
-  const extra = (request as { extraFields?: ReadonlyArray<{ id: string }> }).extraFields;
-  return extra?.some((field) => field.id === 'AY' || field.id === 'AZ') === true;
 }
 
 /** A 99's own fields, without the fields a self-check added to it. */

@@ -108,11 +108,13 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
   let sequence = -1;
   let sequenceAt = -1;
   if (bodyEnd - start >= 3) {
-    // Tolerate `AY1|AZ`: a delimiter some servers put after the sequence number.
+    // Tolerate `AY1|AZ`, and `|AY1|` with no AZ: a delimiter some peers put after the sequence number.
     // Without AZ, take AY only where a field starts — after a delimiter here, right after the fixed
     // fields below — so a value ending in "AY1" is not mistaken for it.
     const at =
-      checksumAt >= 0 && bytes[bodyEnd - 1] === PIPE && bodyEnd - start >= 4 ? bodyEnd - 4 : bodyEnd - 3;
+      bytes[bodyEnd - 1] === PIPE && bodyEnd - start >= 4 && (checksumAt >= 0 || bytes[bodyEnd - 5] === PIPE)
+        ? bodyEnd - 4
+        : bodyEnd - 3;
     if (bytes[at] === A && bytes[at + 1] === Y && (checksumAt >= 0 || bytes[at - 1] === PIPE)) {
       sequenceAt = at;
       sequence = bytes[at + 2]! - 48;

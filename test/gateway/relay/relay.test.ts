@@ -198,9 +198,9 @@ describe('Sip2RelayServer', () => {
     expect((await link.request(bad))?.toString()).toBe('96AZFEF6');
   });
 
-  it('asks for a resend (96) of a 99 damaged on its way, AY without AZ or cut short, and never says the ILS is offline', async () => {
+  it('asks for a resend (96) of a 99 damaged on its way, its AZ or fields cut short, and never says the ILS is offline', async () => {
     const { relay } = await rig();
-    const damaged = ['9900302.00AY1', '9900302.00AY1AZFCA', '9900302.00AY', '9900302', '990'];
+    const damaged = ['9900302.00AY1AZFCA', '9900302.00AY1AZ', '9900302.00AY', '9900302', '990'];
     // Before login (some self-checks ask for the status first), then logged in.
     for (const loggedIn of [false, true]) {
       const link = await kiosk(relay.port);
@@ -214,17 +214,18 @@ describe('Sip2RelayServer', () => {
     }
   });
 
-  it('asks for a resend (96) of a request whose AZ was lost after its fields, AY left alone, as of a 99', async () => {
+  it('relays a request with AY and no AZ after its fields, a | after it or not, as a 99 with AY after its fixed fields', async () => {
     const { relay } = await rig();
     const link = await kiosk(relay.port);
     await link.request(withErrorDetection(LOGIN, 0));
     for (const frame of [`17${D}AORIVERSIDE|AB31000001|AC|AY2`, `17${D}AORIVERSIDE|AB31000001|AC|AY2|`]) {
       const answer = (await link.request(Buffer.from(`${frame}\r`, 'latin1')))?.toString();
-      expect(answer, frame).toBe('96AZFEF6');
+      expect(answer, frame).toMatch(/^18.*\|AY2$/);
     }
-    // Sent again whole: the ILS's own 18.
-    const whole = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 2));
-    expect(whole?.toString()).toMatch(/^18.*AY2AZ/);
+    expect((await link.request(Buffer.from('9900302.00AY3\r')))?.toString()).toMatch(/^98Y.*\|AY3$/);
+    // With its AZ, as before: the ILS's own 18, AY and AZ.
+    const whole = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 4));
+    expect(whole?.toString()).toMatch(/^18.*AY4AZ[0-9A-F]{4}$/);
   });
 
   it('asks the ILS for its status when a 99 carries a field its link cannot (over 255 characters), never saying the ILS is offline', async () => {

@@ -39,11 +39,12 @@ describe('decoding is lenient but precise', () => {
     });
   }
 
-  it('reads AY without AZ alike where a field starts: after the fixed fields as after a |', () => {
-    // A sequence number whose checksum is absent either way; the relay asks for such a frame again (96).
+  it('reads AY without AZ alike where a field starts: after the fixed fields as after a |, a | after it or not', () => {
+    // A sequence number whose checksum is absent either way (a peer with its checksums off), never a field.
     for (const [wire, sequence] of [
       ['9900302.00AY1', 1],
       ['36Y20240315    142530AOmain|AAp1|AY2', 2],
+      ['36Y20240315    142530AOmain|AAp1|AY3|', 3],
       ['941AY0', 0],
     ] as const) {
       const result = decodeSip2Message(wire);

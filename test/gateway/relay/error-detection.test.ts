@@ -1,0 +1,151 @@
+/**
+ * SIP2 error detection on the relay's self-check link, over TCP: what is damaged on its way (a
+ * checksum wrong or cut short) is asked for again (96); a sequence number sent without a
+ * checksum — a self-check with its sequence-number option on and its checksum option off — is
+ * no damage, and is relayed; a self-check asked again and again is named in the log.
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import {
+  ErrorDetectionAdvice,
+  RESEND_LOOP_WARNING,
+  readSelfCheckRequest,
+  sendsChecksums,
+} from '../../../src/gateway/relay/error-detection.js';
+import { NOTICE_WINDOW_MS, RelayNotices } from '../../../src/gateway/relay/notices.js';
+import { capturingLogger } from '../../devices/ils/helpers.js';
+import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
+
+const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
+const cr = (text: string) => Buffer.from(`${text}\r`, 'latin1');
+
+describe('SIP2 relay error detection', () => {
+  const { rig, kiosk } = useRelayRigs();
+
+  it('relays the requests of a self-check that sends sequence numbers without checksums, its AY echoed', async () => {
+    const capture = capturingLogger();
+    const { relay, simulator } = await rig({ logger: capture.logger });
+    const link = await kiosk(relay.port);
+    // Its status first (before login), then the login, a lookup, a checkout: AY on each, AZ on none.
+    const status = (await link.request(cr('9900302.00AY0')))?.toString('latin1');
+    expect(status).toMatch(/^98Y.*\|AY0$/);
+    expect((await link.request(cr(`${LOGIN}AY1`)))?.toString('latin1')).toBe('941AY1');
+    const item = (await link.request(cr(`17${D}AORIVERSIDE|AB31000001|AC|AY2`)))?.toString('latin1');
+    expect(item).toMatch(/^18.*\|AY2$/);
+    const checkout = (
+      await link.request(cr(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|AY3`))
+    )?.toString('latin1');
+    expect(checkout).toMatch(/^121.*\|AY3$/);
+    expect(simulator.state.loansOf('21000001').map((loan) => loan.item)).toContain('31000005');
+    // Told once, naming the account and what to set, with no patron's data.
+    const log = capture.text();
+    const notices = log.split('\n').filter((line) => line.includes('sequence numbers without checksums'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain('selfcheck-1');
+    expect(notices[0]).toContain('errorDetection');
+    expect(log).not.toContain('21000001');
+    expect(log).not.toContain('AD1234');
+  });
+
+  it('still asks again (96) for a checksum that is wrong or cut short, from a self-check that sends both', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    for (const frame of [
+      `17${D}AORIVERSIDE|AB31000001|AC|AY2AZ0000`,
+      `17${D}AORIVERSIDE|AB31000001|AC|AY2AZ12`,
+      `17${D}AORIVERSIDE|AB31000001|AC|AY2AZ`,
+      '9900302.00AY1AZFCA',
+    ]) {
+      expect((await link.request(cr(frame)))?.toString('latin1'), frame).toBe('96AZFEF6');
+    }
+    const whole = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 2));
+    expect(whole?.toString('latin1')).toMatch(/^18.*AY2AZ[0-9A-F]{4}$/);
+  });
+
+  it('names the account and what to check when a self-check is asked again for the same request time after time', async () => {
+    const capture = capturingLogger();
+    const { relay } = await rig({ logger: capture.logger });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    // A checksum summed in the wrong charset, say: the same bytes, wrong every time.
+    const bad = cr(`63001${D}          AORIVERSIDE|AA21000001|AC|AD1234|AY1AZ0000`);
+    for (let i = 0; i < 8; i++) expect((await link.request(bad))?.toString('latin1')).toBe('96AZFEF6');
+    // Reconnecting (a self-check that gives up on a link and opens another) is not told again within the hour.
+    const again = await kiosk(relay.port);
+    await again.request(withErrorDetection(LOGIN, 0));
+    for (let i = 0; i < 4; i++) expect((await again.request(bad))?.toString('latin1')).toBe('96AZFEF6');
+    const log = capture.text();
+    const lines = log.split('\n');
+    const loops = lines.filter((line) => line.includes('asked again (96)'));
+    expect(loops).toHaveLength(1);
+    // Past the warning the journal is not flooded: each further 96 is a debug line, not a warning.
+    const warned = lines.filter(
+      (line) => line.includes('unreadable self-check request') && line.includes('"level":40'),
+    );
+    expect(warned.length).toBeLessThanOrEqual(6);
+    expect(loops[0]).toContain('selfcheck-1');
+    expect(loops[0]).toMatch(/errorDetection/);
+    expect(log).not.toContain('21000001');
+    // Answered whole, the link is as good as ever.
+    const whole = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 2));
+    expect(whole?.toString('latin1')).toMatch(/^18/);
+  });
+});
+
+describe('reading the error detection of a self-check request', () => {
+  const read = (frame: Uint8Array | string, checksums = true) =>
+    readSelfCheckRequest(typeof frame === 'string' ? cr(frame) : frame, 'utf-8', checksums);
+
+  it('tells damage on the line (96) from a sequence number sent without a checksum', () => {
+    for (const [frame, damaged, sequenceOnly, sends] of [
+      [withErrorDetection('9900302.00', 1), false, false, true],
+      ['9900302.00', false, false, false],
+      ['9900302.00AY1', false, true, false],
+      [`17${D}AORIVERSIDE|AB31000001|AC|AY2`, false, true, false],
+      [`17${D}AORIVERSIDE|AB31000001|AC|AY2|`, false, true, false],
+      ['9900302.00AY1AZFCA', true, false, true],
+      ['9900302.00AY1AZ', true, false, true],
+      [`17${D}AORIVERSIDE|AB31000001|AC|AY2AZ0000`, true, false, true],
+      ['9900302', true, false, undefined],
+    ] as const) {
+      const reading = read(frame);
+      const name = frame.toString();
+      expect(reading.damaged, name).toBe(damaged);
+      expect(reading.sequenceOnly, name).toBe(sequenceOnly);
+      expect(sendsChecksums(reading), name).toBe(sends);
+    }
+  });
+
+  it('takes a wrong checksum or a lone AY as they come on a link without error detection', () => {
+    expect(read(`17${D}AORIVERSIDE|AB31000001|AC|AY2AZ0000`, false)).toMatchObject({ damaged: false });
+    expect(read('9900302.00AY1', false)).toMatchObject({ damaged: false, sequenceOnly: false });
+  });
+
+  it('advises IT once an hour per account, and warns of a run of 96s at its third', async () => {
+    const clock = new ManualClock();
+    const capture = capturingLogger();
+    const notices = new RelayNotices(clock);
+    const advice = new ErrorDetectionAdvice(notices, capture.logger);
+    const count = (text: string) => capture.text().split(text).length - 1;
+    advice.sequenceOnly('sc-1');
+    advice.sequenceOnly('sc-1');
+    advice.sequenceOnly('sc-2');
+    expect(count('without checksums')).toBe(2);
+    for (let i = 0; i < RESEND_LOOP_WARNING - 1; i++) advice.resent('sc-1', 'sip2_checksum_mismatch');
+    expect(count('request after request')).toBe(0);
+    advice.resent('sc-1', 'sip2_checksum_mismatch');
+    advice.resent('sc-1', 'sip2_checksum_mismatch');
+    expect(count('request after request')).toBe(1);
+    // A new run within the hour is not told again; after the hour it is.
+    advice.readWhole();
+    for (let i = 0; i < RESEND_LOOP_WARNING; i++) advice.resent('sc-1', 'sip2_checksum_mismatch');
+    expect(count('request after request')).toBe(1);
+    await clock.advance(NOTICE_WINDOW_MS);
+    advice.readWhole();
+    for (let i = 0; i < RESEND_LOOP_WARNING; i++) advice.resent('sc-1', 'sip2_checksum_mismatch');
+    advice.sequenceOnly('sc-1');
+    expect(count('request after request')).toBe(2);
+    expect(count('without checksums')).toBe(3);
+  });
+});
