@@ -8,13 +8,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import {
   CARREL_CLI,
+  portAlias,
   runCarrel,
   type SimulatedDeskProcess,
   startSimulatedDesk,
@@ -38,10 +39,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function doctor(
   args: string[],
   timeoutSeconds = 5,
+  alias?: ReturnType<typeof portAlias>,
 ): Promise<{ code: number | null; checks: Check[]; stdout: string }> {
   const run = await runCarrel(['doctor', ...args, '--json', '--timeout', String(timeoutSeconds)], {
     cwd: dir,
-    env: { CARREL_CONFIG: '' },
+    env: { CARREL_CONFIG: '', ...alias?.env },
+    ...(alias && { nodeArgs: alias.nodeArgs }),
   });
   expect(run.stderr).toBe('');
   return {
@@ -62,18 +65,23 @@ describe('carrel doctor beside the simulated desk whose broker moved off a taken
   let desk: SimulatedDeskProcess;
   let httpPort: string;
   let brokerPort: string;
+  /** The desk's and doctor's 1883, which is the stand-in Mosquitto's port. */
+  let taken1883: ReturnType<typeof portAlias>;
 
   beforeAll(async () => {
-    // A Mosquitto of this machine on 1883 (one already there is as good).
+    // A Mosquitto of this machine on 1883: a listener on a port the system gives (never the
+    // machine's own 1883, which a real Mosquitto or another test may hold, or find held), which
+    // the desk and doctor take for their 1883.
     mosquitto = createServer((socket) => socket.destroy());
-    await new Promise<void>((resolve) => {
-      mosquitto.once('error', () => resolve());
-      mosquitto.listen({ host: '127.0.0.1', port: 1883, exclusive: true }, () => resolve());
+    await new Promise<void>((resolve, reject) => {
+      mosquitto.once('error', reject);
+      mosquitto.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => resolve());
     });
+    taken1883 = portAlias(1883, (mosquitto.address() as AddressInfo).port);
     // As IT starts it on a desk PC whose 8480 they chose to move: no --mqtt-port. Its HTTP port is
     // one the system gives it (one found free beforehand may be taken by another test's process
     // first), read from what it prints, and given to doctor as IT gives the one they chose.
-    desk = await startSimulatedDesk('carrel-doctor-moved-desk-', ['--http-port', '0']);
+    desk = await startSimulatedDesk('carrel-doctor-moved-desk-', ['--http-port', '0'], taken1883);
     expect(desk.banner).toContain(
       "127.0.0.1:1883 is taken (a Mosquitto of this machine?): the simulated desk's MQTT broker",
     );
@@ -89,7 +97,7 @@ describe('carrel doctor beside the simulated desk whose broker moved off a taken
   });
 
   it("finds the desk on the HTTP port it was started with and dials the broker where the desk says it is, not 1883's process", async () => {
-    const { code, checks } = await doctor(['--http-port', httpPort]);
+    const { code, checks } = await doctor(['--http-port', httpPort], 5, taken1883);
     expect(check(checks, `HTTP port ${httpPort}`)).toMatchObject({ status: 'pass' });
     expect(check(checks, `HTTP port ${httpPort}`).detail).toContain('held by the running Carrel');
     const port = check(checks, 'MQTT port 1883');
@@ -132,7 +140,7 @@ describe('carrel doctor beside the simulated desk whose broker moved off a taken
         15_000,
         'the receipt printer to be degraded',
       );
-      const { checks } = await doctor(['--http-port', httpPort]);
+      const { checks } = await doctor(['--http-port', httpPort], 5, taken1883);
       const printer = check(checks, 'device receipt-1');
       expect(printer.status).toBe('warn');
       expect(printer.detail).toMatch(/^degraded: .*paper.*\(from the running Carrel\)$/);

@@ -21,14 +21,20 @@ afterAll(() => simulator.close());
 const connection = () => ['--host', '127.0.0.1', '--port', String(simulator.port)];
 const login = ['--user', 'kiosk1', '--password', 'kiosk1pw'];
 
-/** Runs the built CLI without blocking this process's event loop (the simulator answers it). */
+/**
+ * Runs the built CLI without blocking this process's event loop (the simulator answers it); one
+ * still running after 15 s is killed (status null).
+ */
 function carrel(
   command: string,
   args: string[],
   input = '',
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('close', () => clearTimeout(timer));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -60,7 +66,8 @@ function typed(args: string[], lines: string[]): Promise<{ status: number | null
   });
 }
 
-const sip2 = (args: string[], input?: string) => carrel(process.execPath, [CLI, 'sip2', ...args], input);
+const sip2 = (args: string[], input?: string, env?: NodeJS.ProcessEnv) =>
+  carrel(process.execPath, [CLI, 'sip2', ...args], input, env);
 
 describe('carrel sip2, the process', () => {
   it('--help lists the exit statuses', () => {
@@ -94,6 +101,27 @@ describe('carrel sip2, the process', () => {
       .map((line) => JSON.parse(line));
     expect(answers.map((answer) => answer.command)).toEqual(['item-info', 'patron-status']);
   });
+
+  it('--save-history where no folder can be made (XDG_STATE_HOME under /proc): the shell goes on, and says why in words', async () => {
+    const state = `/proc/carrel-sip2-state-${process.pid}`;
+    const { status, stdout, stderr } = await sip2(
+      [...connection(), ...login, 'shell', '--save-history'],
+      'item-info 31000001\nitem-info 31000001\n',
+      { ...process.env, XDG_STATE_HOME: state },
+    );
+    // Not hung making the folder (killed: status null), and every command answered.
+    expect(status).toBe(0);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).command),
+    ).toEqual(['item-info', 'item-info']);
+    // Said once, with why: /proc takes no files, not a bare "not saved".
+    expect(stderr).toBe(
+      `sip2: history not saved to ${state}/carrel/sip2-history: cannot make ${state}: /proc takes no new files (a kernel file system such as /proc or /sys, not a disk): choose a folder on a disk\n`,
+    );
+  }, 30_000);
 
   it('the shell at a terminal: a prompt, the answers, and a history without PINs', async () => {
     const line = [process.execPath, CLI, 'sip2', ...connection(), ...login, 'shell'].join(' ');

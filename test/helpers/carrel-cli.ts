@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DAEMON_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 /** The built `carrel` command (`npm run build` first; `npm test` does). */
@@ -11,6 +11,21 @@ export const CARREL_CLI = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../dist/src/cli/main.js',
 );
+
+/**
+ * The node options and environment under which a `carrel` process takes `port` for `alias`: its
+ * listens and connects on `port` go to `alias` (test/helpers/port-alias.mjs). For a well-known port
+ * (1883) held by a listener of the test's on a port the system gave it.
+ */
+export function portAlias(port: number, alias: number): { nodeArgs: string[]; env: Record<string, string> } {
+  return {
+    nodeArgs: [
+      '--import',
+      pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'port-alias.mjs')).href,
+    ],
+    env: { CARREL_TEST_PORT_ALIAS: `${port}=${alias}` },
+  };
+}
 
 export interface CarrelRun {
   code: number | null;
@@ -63,12 +78,14 @@ export interface SimulatedDeskProcess {
 export async function startSimulatedDesk(
   prefix = 'carrel-simulated-desk-',
   ports: string[] = ['--http-port', '0', '--mqtt-port', '0'],
+  options: { env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<SimulatedDeskProcess> {
   const stateDir = mkdtempSync(path.join(tmpdir(), prefix));
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...options.env };
   delete env.CARREL_CONFIG;
   delete env.STATE_DIRECTORY;
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CARREL_CLI, 'start', ...ports], {
+  const nodeArgs = [...DAEMON_NODE_FLAGS, ...(options.nodeArgs ?? [])];
+  const child = spawn(process.execPath, [...nodeArgs, CARREL_CLI, 'start', ...ports], {
     cwd: stateDir,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -87,6 +87,25 @@ describe.skipIf(skipPromtool)(
       expect(firingFor(await scrape(), 20, folder())).toEqual(new Map());
     });
 
+    it('fires for a card printer due for cleaning, which prints on: no degraded alert tells of it', async () => {
+      const model = desk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!
+        .model as EvolisModel;
+      const cleaningDue = async () => {
+        const printer = (await (await fetch(`${desk.api}/api/v1/devices/cards-1`)).json()) as {
+          status: string;
+          detail: { cleaningDue: boolean };
+        };
+        return printer.status === 'online' ? printer.detail.cleaningDue : undefined;
+      };
+      model.cardsSinceCleaning = model.cleaningInterval;
+      await until(async () => (await cleaningDue()) || undefined);
+      expect(firingFor(await scrape(), 20, folder())).toEqual(
+        new Map([['cards-1', ['CarrelCardPrinterCleaningDue']]]),
+      );
+      model.clean();
+      await until(async () => ((await cleaningDue()) === false ? true : undefined));
+    });
+
     it('fires for a card printer whose ribbon runs low, before it runs out', async () => {
       const model = desk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!
         .model as EvolisModel;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import { backUpDatabase } from '../../src/gateway/storage/backup.js';
@@ -47,11 +48,11 @@ const expressions = [
 describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
   it('are valid rules', () => {
     const result = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toContain('SUCCESS: 11 rules found');
+    expect(result.stdout + result.stderr).toContain('SUCCESS: 12 rules found');
     expect(result.status).toBe(0);
   });
 
-  it('fire when they should and not before (their unit tests: offline 5 min, degraded 10 min, journal 30 min, paper, card ribbon, round trip, down, storage, backup)', () => {
+  it('fire when they should and not before (their unit tests: offline 5 min, degraded 10 min, journal 30 min, paper, card ribbon, card cleaning, round trip, down, storage, backup)', () => {
     const result = spawnSync('promtool', ['test', 'rules', 'carrel-alerts.test.yml'], {
       cwd: join(MONITORING, 'prometheus'),
       encoding: 'utf8',
@@ -130,6 +131,23 @@ describe('the metrics the alert rules and the Grafana dashboard use', () => {
     );
     // The item that went out is no label of any gauge.
     expect(await scrape()).not.toContain('31000004');
+  });
+
+  it('carry a card printer due for cleaning, from when it asks for one until it is cleaned', async () => {
+    await waitForDevice(desk.api, 'cards-1', 'online');
+    const cleaningDue = async () =>
+      /^carrel_card_printer_cleaning_due\{device="cards-1"\} (\S+)$/m.exec(await scrape())?.[1];
+    expect(await cleaningDue()).toBe('0');
+    const printer = desk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
+    // As many cards printed as its cleaning interval: the printer asks for a cleaning (and prints on).
+    printer.model.cardsSinceCleaning = printer.model.cleaningInterval;
+    await until(async () => ((await cleaningDue()) === '1' ? true : undefined));
+    // Still online: a printer due for cleaning prints on, so only this gauge tells IT.
+    const device = (await (await fetch(`${desk.api}/api/v1/devices/cards-1`)).json()) as { status: string };
+    expect(device.status).toBe('online');
+    // Cleaned, as staff tell the printer (the simulator's own page).
+    expect((await fetch(`${printer.httpUrl}/api/clean`, { method: 'POST' })).ok).toBe(true);
+    await until(async () => ((await cleaningDue()) === '0' ? true : undefined));
   });
 
   it('carry when the last backup was written, as carrel backup recorded it wherever it went', async () => {

@@ -252,6 +252,11 @@ export const cardPrinterApi: ApiModule = {
       '1 while a card printer’s ribbon is low (at or below its ribbonLowPanels), 0 otherwise',
       (detail) => detailPart(detail, 'ribbon').low,
     ),
+    carrel_card_printer_cleaning_due: deviceGauge(
+      cardPrinters.kind,
+      '1 while a card printer asks to be cleaned (it prints on, less well), 0 otherwise',
+      (detail) => detail.cleaningDue,
+    ),
   },
   problems: {
     not_a_card_printer: { status: 409, title: 'Device is not a card printer' },

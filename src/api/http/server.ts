@@ -119,12 +119,13 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     reply.headers(answer.headers).code(answer.status).type('application/problem+json').send(answer.body);
   });
 
+  // The path is not repeated (framework-errors.ts): it may carry a patron barcode or a token.
   app.setNotFoundHandler((request, reply) => {
     const problem = new ApiProblem(
       404,
       'not_found',
       'Not found',
-      `no route ${request.method} ${request.url.split('?')[0]}`,
+      `no route answers ${request.method} at this path: /docs lists the API's routes`,
     );
     reply.code(404).type('application/problem+json').send(JSON.stringify(problem.body()));
   });

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { formatBytes } from '../../core/bytes.js';
+import { whyNoNewFile } from '../../core/writable.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import { readBackupRecord } from '../../gateway/storage/backup.js';
 import {
@@ -83,12 +84,16 @@ export function checkStorage(
       );
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      // Root passes every permission: a folder that refuses root a file is a kernel file system's.
+      const words = whyNoNewFile(existing, code);
       const why =
         code === 'EROFS'
           ? 'is on a read-only file system'
-          : code === 'EACCES'
+          : code === 'EACCES' && process.getuid?.() !== 0
             ? 'is not writable by this user'
-            : `cannot be written (${code ?? (error as Error).message})`;
+            : words !== undefined
+              ? `cannot be written: ${words}`
+              : `cannot be written (${code ?? (error as Error).message})`;
       checks.push(doctorCheck('state directory', 'fail', `${existing} ${why}`, hint));
     }
   }
@@ -186,6 +191,15 @@ function freeSpace(directory: string): DoctorCheck {
   const name = 'free disk space';
   try {
     const stats = statfsSync(directory);
+    // A file system of no blocks (/proc, /sys) is not a disk: it has no free space to tell, and
+    // its 0 bytes free are not a full disk.
+    if (stats.blocks === 0)
+      return doctorCheck(
+        name,
+        'warn',
+        `${directory} is not on a disk (its file system has no size, as /proc and /sys have none): no free space to tell`,
+        "keep the database in a folder on a disk (storage.path, or systemd's StateDirectory)",
+      );
     const free = stats.bavail * stats.bsize;
     const detail = `${formatBytes(free)} free on the file system of ${directory}`;
     if (free < FREE_SPACE_FAIL_BYTES)

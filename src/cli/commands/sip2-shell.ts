@@ -5,11 +5,12 @@
  * shell's own. History is kept in memory and, with --save-history, appended to
  * $XDG_STATE_HOME/carrel/sip2-history; either way PINs and passwords are masked.
  */
-import { appendFileSync, chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CarrelError, describeError } from '../../core/errors.js';
+import { makeFolders } from '../../core/writable.js';
 import { maskFrame } from '../../protocols/sip2/index.js';
 import { parseShellArgs } from './sip2-args.js';
 import type { Sip2Console } from './sip2-console.js';
@@ -114,8 +115,9 @@ export async function runSip2Shell(
       }
       const kept = maskHistoryLine(line.trim());
       history.push(kept);
-      if (file && !keep(file, kept)) {
-        io.stderr.write(`sip2: history not saved to ${file}\n`);
+      const unsaved = file === undefined ? undefined : keep(file, kept);
+      if (unsaved !== undefined) {
+        io.stderr.write(`sip2: history not saved to ${file}: ${unsaved}\n`);
         file = undefined;
       }
       const [name, ...rest] = words;
@@ -169,14 +171,18 @@ function earlierLines(file: string | undefined): string[] {
   }
 }
 
-/** Appends a (masked) line to the history file, readable by its owner only. False when it cannot. */
-function keep(file: string, line: string): boolean {
+/**
+ * Appends a (masked) line to the history file, readable by its owner only; why not, in words, when
+ * it cannot. Its folders are made one at a time (makeFolders): a recursive mkdir under /proc (an
+ * XDG_STATE_HOME gone wrong) never ends.
+ */
+function keep(file: string, line: string): string | undefined {
   try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    makeFolders(dirname(file), 0o700);
     appendFileSync(file, `${line}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return describeError(error).message;
   }
 }
