@@ -191,6 +191,10 @@ const FAULTS = {
   bad_reply:
     'the printer answered something Carrel does not understand. Switch it off and on, then print again.',
   not_printed: 'no card came out of the printer in time. Look at the printer, then print again.',
+  // The printer may have made the card while Carrel could not ask it: a second card would be a
+  // second working card for the patron, so staff look before anything is printed again.
+  outcome_unknown:
+    'the connection to the printer was lost after the card was sent to it, and Carrel could not ask the printer whether it made the card. Do not print it again yet: once the printer is connected again, look in its output hopper. If the card is there, it is the patron’s card; print again only if it is not.',
 };
 const STRIPE_FAULTS = new Set([
   'magstripe_mismatch',

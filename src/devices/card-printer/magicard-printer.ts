@@ -76,11 +76,15 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
     }
     this.busy = true;
     let bytesSent = 0;
+    /** The card counter before the job, once any of its bytes went to the printer. */
+    let sentAt: { before: number | null } | undefined;
+    const magstripe = tracks.length > 0 ? 'written' : null;
     try {
       if (number(await this.query('DFR')) === 0)
         throw new CardPrintError('ribbon_out', 'the ribbon has no panels left', false, false);
       const before = await this.counter();
       for (const job of jobs) {
+        sentAt = { before };
         await this.write(job, 'print job');
         bytesSent += job.length;
       }
@@ -96,9 +100,17 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
       }
       this.stuck = false;
       this.current.lastReply = 'OK';
-      return { readBack: {}, magstripe: tracks.length > 0 ? 'written' : null, bytesSent };
+      return { readBack: {}, magstripe, bytesSent };
     } catch (error) {
       if (error instanceof CardPrintError) throw error;
+      // The job (or part of it) went out before the link failed: the printer may have made the card
+      // meanwhile. Its counter, read once it is back, tells; "failed" could print a second card.
+      if (sentAt) {
+        if (await this.printedMeanwhile(sentAt.before)) {
+          this.stuck = false;
+          return { readBack: {}, magstripe, bytesSent };
+        }
+      }
       throw new CardPrintError(
         error instanceof TimeoutError ? 'no_reply' : error instanceof PeerError ? 'bad_reply' : 'link_lost',
         (error as Error).message,
@@ -151,6 +163,45 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
       planes: imageToPlanes(card.back, 'k'),
     });
     return [front, back];
+  }
+
+  /**
+   * Whether the card whose job went out before the link failed was made, the card counter having
+   * stood at `before`: asked once the link is back (within `printTimeoutMs`). `RST` goes first (as
+   * `identify` sends it on connecting), so a job it still held is dropped and cannot print later: the counter
+   * up, the card was made (true); the same, it was not and will not be (false, a print again is safe).
+   * Not back in time, or the counter unread, nobody can tell: `outcome_unknown`, which asks staff to
+   * look at the printer's output, never to print again blindly.
+   */
+  private async printedMeanwhile(before: number | null): Promise<boolean> {
+    const unknown = (why: string) =>
+      new CardPrintError(
+        'outcome_unknown',
+        `the link to the printer failed after the card's job was sent, and ${why}: whether the card was printed is not known — look in the printer's output hopper before printing it again`,
+        false,
+        false,
+      );
+    if (before === null) throw unknown('its card counter was not read before the job');
+    const deadline = this.options.clock.monotonic() + this.options.printTimeoutMs;
+    for (;;) {
+      const left = deadline - this.options.clock.monotonic();
+      if (left <= 0 || !(await this.whenReconnected(left)))
+        throw unknown(`it was not back within ${this.options.printTimeoutMs} ms`);
+      try {
+        // Sent as it connected too; again for a link that never dropped (a garbled reply).
+        await this.write(encodeSimpleCommand('RST'), 'RST');
+        const after = await this.counter();
+        if (after === null) throw unknown('its card counter did not read as a number');
+        this.options.logger.info(
+          { printed: after > before },
+          'the link came back after a card job was sent: its card counter tells',
+        );
+        return after > before;
+      } catch (error) {
+        if (error instanceof CardPrintError) throw error;
+        // Lost again as it was read: wait for the next link, as long as the deadline allows.
+      }
+    }
   }
 
   /** The card that did not come out: its job dropped, the printer marked, the fault named. */
