@@ -90,7 +90,12 @@ const issueRecordSchema = z.object({
   requestedAt: z.string(),
   finishedAt: z.string().nullable(),
   result: z.enum(['printing', 'issued', 'failed']),
-  fault: z.string().nullable(),
+  fault: z
+    .string()
+    .nullable()
+    .describe(
+      'why a card failed: the printer’s fault (link_lost, not_printed, ribbon_out…); outcome_unknown when the link to the printer failed after the card was sent and the printer could not be asked whether it made it — look in its output hopper before printing again, never print again blindly',
+    ),
   attempts: z.number(),
   replaces: z.string().nullable(),
   replacedBy: z.string().nullable(),
