@@ -42,13 +42,15 @@ const printerField = z
 const cardRequestSchema = z.strictObject({
   /** The card printer; the desk's first when absent. */
   printer: printerField,
-  patron: z.string().min(1).max(64),
+  /** Spaces around a typed or pasted number are not part of it; spaces inside are left to refuse. */
+  patron: z.string().trim().min(1).max(64).describe('the patron barcode (spaces around it are dropped)'),
   template: z.string().max(64).optional(),
   photoId: z.string().uuid().optional(),
   number: z.enum(['patron', 'allocate']).default('patron'),
   magstripe: z.boolean().optional(),
   replaces: z
     .string()
+    .trim()
     .min(1)
     .max(64)
     .optional()
