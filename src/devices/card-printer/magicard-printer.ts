@@ -84,8 +84,9 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
         throw new CardPrintError('ribbon_out', 'the ribbon has no panels left', false, false);
       const before = await this.counter();
       for (const job of jobs) {
-        sentAt = { before };
-        await this.write(job, 'print job');
+        await this.write(job, 'print job', () => {
+          sentAt = { before };
+        });
         bytesSent += job.length;
       }
       const rate = this.options.bytesPerSecond ?? 1_000_000;
@@ -105,11 +106,9 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
       if (error instanceof CardPrintError) throw error;
       // The job (or part of it) went out before the link failed: the printer may have made the card
       // meanwhile. Its counter, read once it is back, tells; "failed" could print a second card.
-      if (sentAt) {
-        if (await this.printedMeanwhile(sentAt.before)) {
-          this.stuck = false;
-          return { readBack: {}, magstripe, bytesSent };
-        }
+      if (sentAt && (await this.printedMeanwhile(sentAt.before))) {
+        this.stuck = false;
+        return { readBack: {}, magstripe, bytesSent };
       }
       throw new CardPrintError(
         error instanceof TimeoutError ? 'no_reply' : error instanceof PeerError ? 'bad_reply' : 'link_lost',
@@ -199,7 +198,8 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
         return after > before;
       } catch (error) {
         if (error instanceof CardPrintError) throw error;
-        // Lost again as it was read: wait for the next link, as long as the deadline allows.
+        // Lost again as it was read, or garbled: ask again (the next link), as the deadline allows.
+        await this.options.clock.sleep(Math.min(this.options.statusIntervalMs, 500));
       }
     }
   }
@@ -240,9 +240,10 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
   }
 
   /** Bytes the printer does not answer (a job, RST), in their turn between queries. */
-  private write(bytes: Buffer, name: string): Promise<void> {
+  private write(bytes: Buffer, name: string, sending?: () => void): Promise<void> {
     return this.enqueue(async () => {
       if (!this.connected) throw new TransportError('not_connected', 'the printer is not connected');
+      sending?.();
       const rate = this.options.bytesPerSecond ?? 1_000_000;
       const ms = this.options.replyTimeoutMs + Math.ceil((bytes.length / rate) * 1000);
       const timer = this.options.clock.setTimeout(
