@@ -123,5 +123,21 @@ describe('a Magicard whose link is lost after the job reached it', () => {
     proxy.resume();
     await waitForDevice(api, 'cards-1', 'online', 15_000);
     expect(sim().cards().length).toBe(before + 1);
+    // Printing the patron's card again is refused until staff say it is not in the hopper.
+    const again = await call('POST', '/cards', { patron: '21000001', number: 'patron' });
+    expect(again.status).toBe(409);
+    expect(again.json).toMatchObject({ code: 'card_outcome_unknown' });
+    expect(again.json.detail).toMatch(/output hopper/);
+    expect(sim().cards().length).toBe(before + 1);
+    const confirmed = await call('POST', '/cards', {
+      patron: '21000001',
+      number: 'patron',
+      confirmNotPrinted: true,
+    });
+    expect(confirmed.json).toMatchObject({ result: 'issued' });
+    expect(sim().cards().length).toBe(before + 2);
+    // Settled so: the next card for the patron needs no confirming.
+    const next = await call('POST', '/cards', { patron: '21000001', number: 'patron' });
+    expect(next.json).toMatchObject({ result: 'issued' });
   }, 30_000);
 });

@@ -49,7 +49,7 @@ describe.skipIf(skip !== undefined)(
       ),
     }));
 
-    it('asks staff to look in the output hopper, not to print again', async () => {
+    it('asks staff to look in the output hopper, and prints again only once they say the card is not there', async () => {
       const { page } = desk;
       const printer = desk.testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
       const model = printer.model as MagicardModel;
@@ -82,6 +82,19 @@ describe.skipIf(skip !== undefined)(
       await expect
         .poll(() => page.locator('#printer').textContent(), { timeout: 20_000 })
         .toBe('cards-1: online');
+
+      // Print card pressed anyway: refused, nothing printed, and the way on is to say it is not there.
+      await page.getByRole('button', { name: 'Print card' }).click();
+      await expect
+        .poll(() => page.locator('#problem').textContent(), { timeout: 10_000 })
+        .toMatch(/The patron’s last card may have been printed.*output hopper/s);
+      expect(printer.cards()).toHaveLength(1);
+      await page.getByRole('button', { name: 'Not in the output hopper: print it' }).click();
+      await expect.poll(progress, { timeout: 15_000 }).toMatch(/^Card 21000001 issued/);
+      expect(printer.cards()).toHaveLength(2);
+      expect(await page.getByRole('button', { name: 'Not in the output hopper: print it' }).isVisible()).toBe(
+        false,
+      );
     });
   },
 );

@@ -46,6 +46,7 @@ function clearProblem() {
   $('problem').hidden = true;
   $('problem').textContent = '';
   $('print-expired-button').hidden = true;
+  $('print-not-printed-button').hidden = true;
 }
 
 function request() {
@@ -115,6 +116,7 @@ function withdrawPreview() {
   $('print-button').disabled = true;
   $('reprint-button').disabled = true;
   $('print-expired-button').hidden = true;
+  $('print-not-printed-button').hidden = true;
   showRegistrationExpired(null);
   showNextNumber(null);
 }
@@ -239,7 +241,14 @@ let unsettled;
  */
 let expiredPrint;
 
-async function print(replaces, confirmExpired = false) {
+/**
+ * A card refused because the patron's last card may have been printed (its outcome unknown: the
+ * printer's link failed after it was sent) is printed only when staff, having looked in the output
+ * hopper, press "Not in the output hopper: print it".
+ */
+let notPrintedPrint;
+
+async function print(replaces, confirmExpired = false, confirmNotPrinted = false) {
   clearProblem();
   if (!previewStands()) {
     withdrawPreview();
@@ -253,6 +262,7 @@ async function print(replaces, confirmExpired = false) {
       ...request(),
       ...(replaces ? { replaces } : {}),
       ...(confirmExpired ? { confirmExpired } : {}),
+      ...(confirmNotPrinted ? { confirmNotPrinted } : {}),
     };
     const key = JSON.stringify(body);
     if (unsettled?.key !== key) unsettled = { key, requestId: newRequestId() };
@@ -292,8 +302,12 @@ async function print(replaces, confirmExpired = false) {
     $('progress').textContent = '';
     showProblem(error);
     if (error instanceof Problem && error.code === 'patron_expired') {
-      expiredPrint = { replaces };
+      expiredPrint = { replaces, confirmNotPrinted };
       $('print-expired-button').hidden = false;
+    }
+    if (error instanceof Problem && error.code === 'card_outcome_unknown') {
+      notPrintedPrint = { replaces, confirmExpired };
+      $('print-not-printed-button').hidden = false;
     }
   } finally {
     $('print-button').disabled = !previewStands();
@@ -447,7 +461,12 @@ $('card-form').addEventListener('submit', (event) => {
   print();
 });
 $('reprint-button').addEventListener('click', () => print(lastIssued));
-$('print-expired-button').addEventListener('click', () => print(expiredPrint?.replaces, true));
+$('print-expired-button').addEventListener('click', () =>
+  print(expiredPrint?.replaces, true, expiredPrint?.confirmNotPrinted ?? false),
+);
+$('print-not-printed-button').addEventListener('click', () =>
+  print(notPrintedPrint?.replaces, notPrintedPrint?.confirmExpired ?? false, true),
+);
 $('photo').addEventListener('change', () => {
   closeCamera();
   upload($('photo').files[0]);

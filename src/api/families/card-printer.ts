@@ -69,11 +69,17 @@ const cardRequestSchema = z.strictObject({
     .describe(
       'true issues a card to a patron whose registration has expired (the ILS’s expiry date, SIP2 PA, before today); without it such an issue is refused, 409 patron_expired, naming the date, and nothing is printed — renew the registration in the ILS first, or confirm',
     ),
+  confirmNotPrinted: z
+    .boolean()
+    .optional()
+    .describe(
+      'true prints the card although the patron’s last card ended with its outcome unknown (the link to the printer failed after it was sent): staff looked in the printer’s output hopper and it is not there; without it such an issue is refused, 409 card_outcome_unknown, and nothing is printed',
+    ),
   requestId: optionalRequestId,
 });
 
 const previewRequestSchema = cardRequestSchema
-  .omit({ replaces: true, requestId: true, confirmExpired: true })
+  .omit({ replaces: true, requestId: true, confirmExpired: true, confirmNotPrinted: true })
   .extend({
     side: z.enum(['front', 'back']).default('front'),
   });
@@ -279,6 +285,7 @@ export const cardPrinterApi: ApiModule = {
     replaced_card_already_replaced: { status: 409, title: 'The card replaced was already replaced' },
     patron_not_found: { status: 404, title: 'The ILS does not know this patron' },
     patron_expired: { status: 409, title: 'The patron’s registration has expired' },
+    card_outcome_unknown: { status: 409, title: 'The patron’s last card may have been printed' },
     ils_not_configured: { status: 503, title: 'No ILS is configured' },
     card_request_invalid: { status: 400, title: 'The card request is not valid' },
     card_issue_not_found: { status: 404, title: 'No such card issue' },
