@@ -3,7 +3,8 @@
  * hung device does (a process stopped with SIGSTOP, a reader whose firmware
  * locked up): its connections stay open, new ones are still accepted, and bytes
  * sent meanwhile wait in the socket buffers. `resume()` lets everything flow
- * again, held bytes first, as SIGCONT would.
+ * again, held bytes first, as SIGCONT would. `cut()` drops the connections open
+ * now, as a cable pulled out does: both ends see their link closed.
  */
 import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -56,6 +57,17 @@ export class StallingProxy {
     for (const pair of this.pairs) {
       pair.client.pause();
       pair.device?.pause();
+    }
+  }
+
+  /**
+   * Closes every connection open now, at both ends (a cable pulled out, a switch port gone).
+   * Stalled first, the ones dialled next wait until `resume()`, as while the cable is out.
+   */
+  cut(): void {
+    for (const pair of this.pairs) {
+      pair.client.destroy();
+      pair.device?.destroy();
     }
   }
 

@@ -46,6 +46,7 @@ function clearProblem() {
   $('problem').hidden = true;
   $('problem').textContent = '';
   $('print-expired-button').hidden = true;
+  $('print-not-printed-button').hidden = true;
 }
 
 function request() {
@@ -115,6 +116,7 @@ function withdrawPreview() {
   $('print-button').disabled = true;
   $('reprint-button').disabled = true;
   $('print-expired-button').hidden = true;
+  $('print-not-printed-button').hidden = true;
   showRegistrationExpired(null);
   showNextNumber(null);
 }
@@ -191,6 +193,10 @@ const FAULTS = {
   bad_reply:
     'the printer answered something Carrel does not understand. Switch it off and on, then print again.',
   not_printed: 'no card came out of the printer in time. Look at the printer, then print again.',
+  // The printer may have made the card while Carrel could not ask it: a second card would be a
+  // second working card for the patron, so staff look before anything is printed again.
+  outcome_unknown:
+    'the connection to the printer was lost after the card was sent to it, and Carrel could not ask the printer whether it made the card. Do not print it again yet: once the printer is connected again, look in its output hopper. If the card is there, it is the patron’s card; print again only if it is not.',
 };
 const STRIPE_FAULTS = new Set([
   'magstripe_mismatch',
@@ -235,7 +241,14 @@ let unsettled;
  */
 let expiredPrint;
 
-async function print(replaces, confirmExpired = false) {
+/**
+ * A card refused because the patron's last card may have been printed (its outcome unknown: the
+ * printer's link failed after it was sent) is printed only when staff, having looked in the output
+ * hopper, press "Not in the output hopper: print it".
+ */
+let notPrintedPrint;
+
+async function print(replaces, confirmExpired = false, confirmNotPrinted = false) {
   clearProblem();
   if (!previewStands()) {
     withdrawPreview();
@@ -249,6 +262,7 @@ async function print(replaces, confirmExpired = false) {
       ...request(),
       ...(replaces ? { replaces } : {}),
       ...(confirmExpired ? { confirmExpired } : {}),
+      ...(confirmNotPrinted ? { confirmNotPrinted } : {}),
     };
     const key = JSON.stringify(body);
     if (unsettled?.key !== key) unsettled = { key, requestId: newRequestId() };
@@ -288,8 +302,12 @@ async function print(replaces, confirmExpired = false) {
     $('progress').textContent = '';
     showProblem(error);
     if (error instanceof Problem && error.code === 'patron_expired') {
-      expiredPrint = { replaces };
+      expiredPrint = { replaces, confirmNotPrinted };
       $('print-expired-button').hidden = false;
+    }
+    if (error instanceof Problem && error.code === 'card_outcome_unknown') {
+      notPrintedPrint = { replaces, confirmExpired };
+      $('print-not-printed-button').hidden = false;
     }
   } finally {
     $('print-button').disabled = !previewStands();
@@ -443,7 +461,12 @@ $('card-form').addEventListener('submit', (event) => {
   print();
 });
 $('reprint-button').addEventListener('click', () => print(lastIssued));
-$('print-expired-button').addEventListener('click', () => print(expiredPrint?.replaces, true));
+$('print-expired-button').addEventListener('click', () =>
+  print(expiredPrint?.replaces, true, expiredPrint?.confirmNotPrinted ?? false),
+);
+$('print-not-printed-button').addEventListener('click', () =>
+  print(notPrintedPrint?.replaces, notPrintedPrint?.confirmExpired ?? false, true),
+);
 $('photo').addEventListener('change', () => {
   closeCamera();
   upload($('photo').files[0]);

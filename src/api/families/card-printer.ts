@@ -42,13 +42,15 @@ const printerField = z
 const cardRequestSchema = z.strictObject({
   /** The card printer; the desk's first when absent. */
   printer: printerField,
-  patron: z.string().min(1).max(64),
+  /** Spaces around a typed or pasted number are not part of it; spaces inside are left to refuse. */
+  patron: z.string().trim().min(1).max(64).describe('the patron barcode (spaces around it are dropped)'),
   template: z.string().max(64).optional(),
   photoId: z.string().uuid().optional(),
   number: z.enum(['patron', 'allocate']).default('patron'),
   magstripe: z.boolean().optional(),
   replaces: z
     .string()
+    .trim()
     .min(1)
     .max(64)
     .optional()
@@ -67,11 +69,17 @@ const cardRequestSchema = z.strictObject({
     .describe(
       'true issues a card to a patron whose registration has expired (the ILS’s expiry date, SIP2 PA, before today); without it such an issue is refused, 409 patron_expired, naming the date, and nothing is printed — renew the registration in the ILS first, or confirm',
     ),
+  confirmNotPrinted: z
+    .boolean()
+    .optional()
+    .describe(
+      'true prints the card although the patron’s last card ended with its outcome unknown (the link to the printer failed after it was sent): staff looked in the printer’s output hopper and it is not there; without it such an issue is refused, 409 card_outcome_unknown, and nothing is printed',
+    ),
   requestId: optionalRequestId,
 });
 
 const previewRequestSchema = cardRequestSchema
-  .omit({ replaces: true, requestId: true, confirmExpired: true })
+  .omit({ replaces: true, requestId: true, confirmExpired: true, confirmNotPrinted: true })
   .extend({
     side: z.enum(['front', 'back']).default('front'),
   });
@@ -90,7 +98,12 @@ const issueRecordSchema = z.object({
   requestedAt: z.string(),
   finishedAt: z.string().nullable(),
   result: z.enum(['printing', 'issued', 'failed']),
-  fault: z.string().nullable(),
+  fault: z
+    .string()
+    .nullable()
+    .describe(
+      'why a card failed: the printer’s fault (link_lost, not_printed, ribbon_out…); outcome_unknown when the link to the printer failed after the card was sent and the printer could not be asked whether it made it — look in its output hopper before printing again, never print again blindly',
+    ),
   attempts: z.number(),
   replaces: z.string().nullable(),
   replacedBy: z.string().nullable(),
@@ -277,6 +290,7 @@ export const cardPrinterApi: ApiModule = {
     replaced_card_already_replaced: { status: 409, title: 'The card replaced was already replaced' },
     patron_not_found: { status: 404, title: 'The ILS does not know this patron' },
     patron_expired: { status: 409, title: 'The patron’s registration has expired' },
+    card_outcome_unknown: { status: 409, title: 'The patron’s last card may have been printed' },
     ils_not_configured: { status: 503, title: 'No ILS is configured' },
     card_request_invalid: { status: 400, title: 'The card request is not valid' },
     card_issue_not_found: { status: 404, title: 'No such card issue' },

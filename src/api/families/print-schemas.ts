@@ -10,7 +10,13 @@ export { requestIdSchema } from '../request-ids.js';
  */
 export const PRINT_SERVER_PROBLEMS = [502, 503] as const;
 
-export const patronSchema = z.string().min(1).max(255).describe('the patron barcode');
+/** Spaces around a typed or pasted card number are not part of it; spaces inside are left to refuse. */
+export const patronSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .describe('the patron barcode (spaces around it are dropped)');
 export const minorSchema = z.number().int().describe('minor units (cents)');
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
 

@@ -12,7 +12,9 @@ export type CardPrintFault =
   | 'no_reply'
   | 'bad_reply'
   | 'link_lost'
-  | 'not_printed';
+  | 'not_printed'
+  /** The link failed after the job was sent and the printer could not be asked whether it made the card. */
+  | 'outcome_unknown';
 
 /**
  * A card the printer could not make. `fault` is why (the printer's refusal, or `magstripe_mismatch`

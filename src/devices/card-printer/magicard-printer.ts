@@ -76,12 +76,17 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
     }
     this.busy = true;
     let bytesSent = 0;
+    /** The card counter before the job, once any of its bytes went to the printer. */
+    let sentAt: { before: number | null } | undefined;
+    const magstripe = tracks.length > 0 ? 'written' : null;
     try {
       if (number(await this.query('DFR')) === 0)
         throw new CardPrintError('ribbon_out', 'the ribbon has no panels left', false, false);
       const before = await this.counter();
       for (const job of jobs) {
-        await this.write(job, 'print job');
+        await this.write(job, 'print job', () => {
+          sentAt = { before };
+        });
         bytesSent += job.length;
       }
       const rate = this.options.bytesPerSecond ?? 1_000_000;
@@ -96,9 +101,15 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
       }
       this.stuck = false;
       this.current.lastReply = 'OK';
-      return { readBack: {}, magstripe: tracks.length > 0 ? 'written' : null, bytesSent };
+      return { readBack: {}, magstripe, bytesSent };
     } catch (error) {
       if (error instanceof CardPrintError) throw error;
+      // The job (or part of it) went out before the link failed: the printer may have made the card
+      // meanwhile. Its counter, read once it is back, tells; "failed" could print a second card.
+      if (sentAt && (await this.printedMeanwhile(sentAt.before))) {
+        this.stuck = false;
+        return { readBack: {}, magstripe, bytesSent };
+      }
       throw new CardPrintError(
         error instanceof TimeoutError ? 'no_reply' : error instanceof PeerError ? 'bad_reply' : 'link_lost',
         (error as Error).message,
@@ -153,6 +164,46 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
     return [front, back];
   }
 
+  /**
+   * Whether the card whose job went out before the link failed was made, the card counter having
+   * stood at `before`: asked once the link is back (within `printTimeoutMs`). `RST` goes first (as
+   * `identify` sends it on connecting), so a job it still held is dropped and cannot print later: the counter
+   * up, the card was made (true); the same, it was not and will not be (false, a print again is safe).
+   * Not back in time, or the counter unread, nobody can tell: `outcome_unknown`, which asks staff to
+   * look at the printer's output, never to print again blindly.
+   */
+  private async printedMeanwhile(before: number | null): Promise<boolean> {
+    const unknown = (why: string) =>
+      new CardPrintError(
+        'outcome_unknown',
+        `the link to the printer failed after the card's job was sent, and ${why}: whether the card was printed is not known — look in the printer's output hopper before printing it again`,
+        false,
+        false,
+      );
+    if (before === null) throw unknown('its card counter was not read before the job');
+    const deadline = this.options.clock.monotonic() + this.options.printTimeoutMs;
+    for (;;) {
+      const left = deadline - this.options.clock.monotonic();
+      if (left <= 0 || !(await this.whenReconnected(left)))
+        throw unknown(`it was not back within ${this.options.printTimeoutMs} ms`);
+      try {
+        // Sent as it connected too; again for a link that never dropped (a garbled reply).
+        await this.write(encodeSimpleCommand('RST'), 'RST');
+        const after = await this.counter();
+        if (after === null) throw unknown('its card counter did not read as a number');
+        this.options.logger.info(
+          { printed: after > before },
+          'the link came back after a card job was sent: its card counter tells',
+        );
+        return after > before;
+      } catch (error) {
+        if (error instanceof CardPrintError) throw error;
+        // Lost again as it was read, or garbled: ask again (the next link), as the deadline allows.
+        await this.options.clock.sleep(Math.min(this.options.statusIntervalMs, 500));
+      }
+    }
+  }
+
   /** The card that did not come out: its job dropped, the printer marked, the fault named. */
   private async notPrinted(): Promise<CardPrintError> {
     await this.write(encodeSimpleCommand('RST'), 'RST').catch(() => {});
@@ -189,9 +240,10 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
   }
 
   /** Bytes the printer does not answer (a job, RST), in their turn between queries. */
-  private write(bytes: Buffer, name: string): Promise<void> {
+  private write(bytes: Buffer, name: string, sending?: () => void): Promise<void> {
     return this.enqueue(async () => {
       if (!this.connected) throw new TransportError('not_connected', 'the printer is not connected');
+      sending?.();
       const rate = this.options.bytesPerSecond ?? 1_000_000;
       const ms = this.options.replyTimeoutMs + Math.ceil((bytes.length / rate) * 1000);
       const timer = this.options.clock.setTimeout(

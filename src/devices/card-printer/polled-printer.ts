@@ -38,6 +38,8 @@ export abstract class PolledCardPrinter<Reply, Options extends CardPrinterOption
   private waiting = 0;
   protected connected = false;
   private poller: TimerHandle | undefined;
+  /** Who waits for the link to be open again, identified and polled (`whenReconnected`). */
+  private readonly reconnectWaiters = new Set<(connected: boolean) => void>();
   /** A card being made: the idle poll stays out of its way. */
   protected busy = false;
   protected readonly current: CardPrinterStatus;
@@ -118,9 +120,34 @@ export abstract class PolledCardPrinter<Reply, Options extends CardPrinterOption
       },
       this.options.statusIntervalMs,
     );
+    for (const waiter of [...this.reconnectWaiters]) waiter(true);
+  }
+
+  /**
+   * Resolves true once the link is open again (the supervisor reconnected it: the printer identified
+   * and polled), false if it is not within `withinMs`. Resolves at once when connected.
+   */
+  protected whenReconnected(withinMs: number): Promise<boolean> {
+    if (this.connected && this.poller !== undefined) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const done = (connected: boolean) => {
+        this.reconnectWaiters.delete(waiter);
+        timer.cancel();
+        resolve(connected);
+      };
+      const waiter = (connected: boolean) => done(connected);
+      const timer = this.options.clock.setTimeout(
+        `card-printer ${this.id} reconnect wait`,
+        () => done(false),
+        withinMs,
+      );
+      this.reconnectWaiters.add(waiter);
+    });
   }
 
   async disconnect(): Promise<void> {
+    // Closed on purpose (the desk stopping): nobody waits for a link that will not come back.
+    for (const waiter of [...this.reconnectWaiters]) waiter(false);
     this.stopPolling();
     this.connected = false;
     this.failWaiting(new TransportError('closed', 'the printer was disconnected'));

@@ -269,7 +269,8 @@ describe('Magicard driver, the cable pulled mid-card (TCP)', () => {
     const failed = printer.printCard(job()).catch((error: unknown) => error);
     await until(() => model.held.length > 0 || undefined);
     link.unplug();
-    expect(await failed).toMatchObject({ code: 'card_link_lost', cardTaken: false });
+    // Not connected again within printTimeoutMs, the driver cannot tell whether the card was made.
+    expect(await failed).toMatchObject({ code: 'card_outcome_unknown', cardTaken: false });
     await printer.disconnect();
     // Plugged in again (or Carrel started again): a new link, and staff fill the feeder.
     printer = driver(link.port);

@@ -153,6 +153,13 @@ export class CardIssuer {
     const template = request.template ?? config.defaultTemplate;
     // Before anything is asked, allocated or printed: a card that may not be replaced refuses the issue.
     if (request.replaces !== undefined) records.checkReplaceable(request.replaces, request.patron);
+    // The patron's last card may have been made while the printer could not be asked: a second one
+    // would be a second working card. Staff look in the output hopper first, and say it is not there.
+    if (!request.confirmNotPrinted && records.outcomeUnknown(request.patron))
+      throw new CarrelError(
+        'card_outcome_unknown',
+        'the patron’s last card was sent to the printer as the link to it failed, and whether it was printed is not known, so nothing was printed: look in the printer’s output hopper — if the card is there, it is the patron’s card; if it is not, print again confirming that (confirmNotPrinted)',
+      );
     const patron = await this.options.lookUpPatron(request.patron);
     if (!request.confirmExpired) this.refuseExpired(patron.expiry);
     let number: string;

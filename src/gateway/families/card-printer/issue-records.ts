@@ -428,6 +428,21 @@ export class CardIssueRecords {
     return row ? recordOf(row) : undefined;
   }
 
+  /**
+   * Whether the patron's latest issue at this desk (any of its printers) ended with its outcome
+   * unknown (`outcome_unknown`: the printer may have made the card while Carrel could not ask it).
+   * A card issued to them since settles it.
+   */
+  outcomeUnknown(patron: string): boolean {
+    const latest = this.db
+      .prepare(
+        `SELECT fault FROM card_issues WHERE patron = ? AND result != 'printing'
+         ORDER BY requested_at DESC, rowid DESC LIMIT 1`,
+      )
+      .get(patron) as { fault: string | null } | undefined;
+    return latest?.fault === 'outcome_unknown';
+  }
+
   /** Whether a card with this number was issued and not replaced. */
   issuedNumber(cardNumber: string): boolean {
     return (

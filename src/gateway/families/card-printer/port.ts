@@ -21,6 +21,11 @@ export interface CardIssueRequest {
   expiry?: string | undefined;
   /** Staff know the patron's registration has expired (the ILS's expiry date is past) and issue anyway. */
   confirmExpired?: boolean | undefined;
+  /**
+   * Staff looked in the printer's output hopper after the patron's last card ended with its outcome
+   * unknown, and it is not there: print again. Without it such a card is refused (card_outcome_unknown).
+   */
+  confirmNotPrinted?: boolean | undefined;
   staff: string;
 }
 

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import type { MagicardModel } from '../../simulators/card-printer/magicard-model.js';
+import { callApi } from '../helpers/api-call.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { StallingProxy } from '../helpers/stalling-proxy.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * A Magicard answers nothing about a job: whether a card came out is told by its card counter (TCQ).
+ * Here the desk's TCP link to the simulated Magicard (the real spool job and REQ,STA queries) goes
+ * through a proxy that is cut once the job has reached the printer. A printer that made the card
+ * meanwhile has issued it: recorded so, never as a failure inviting a second card for the patron.
+ */
+let testDesk: TestDesk;
+let proxy: StallingProxy;
+let api: string;
+
+beforeAll(async () => {
+  proxy = await StallingProxy.start();
+  testDesk = await startTestDesk((config) => ({
+    ...config,
+    simulators: config.simulators.map((s) =>
+      s.kind === 'card-printer' ? { ...s, model: 'magicard', port: 0 } : s,
+    ),
+    devices: config.devices.map((d) =>
+      d.kind === 'card-printer'
+        ? {
+            ...d,
+            driver: 'magicard',
+            printTimeoutMs: 6000,
+            replyTimeoutMs: 800,
+            transport: { type: 'tcp', host: '127.0.0.1', port: proxy.port, connectTimeoutMs: 1000 },
+          }
+        : d,
+    ),
+  }));
+  proxy.pointAt(testDesk.desk.simulators.address('card-printer-sim').port);
+  api = testDesk.api;
+  await waitForDevice(api, 'cards-1', 'online', 15_000);
+}, 60_000);
+
+afterAll(async () => {
+  proxy?.resume();
+  await testDesk?.stop();
+  await proxy?.close();
+});
+
+const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
+const model = () => sim().model as MagicardModel;
+const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(`${api}/api/v1`, method, path, body);
+
+/** Starts an issue with the feeder empty (the job waits in the printer) and cuts the link once it is there. */
+async function issueAndCut(patron: string) {
+  model().feeder = 0;
+  const answer = call('POST', '/cards', { patron, number: 'patron' });
+  const early = answer.then((a) => JSON.stringify(a.json));
+  let said: string | undefined;
+  void early.then((text) => {
+    said = text;
+  });
+  await until(
+    () => {
+      if (said !== undefined) throw new Error(`answered before the job reached the printer: ${said}`);
+      return model().held.length > 0 ? true : undefined;
+    },
+    10_000,
+    'the job never reached the printer',
+    10,
+  );
+  proxy.stall();
+  proxy.cut();
+  return { answer };
+}
+
+describe('a Magicard whose link is lost after the job reached it', () => {
+  it('records the card printed while the link was down as issued, and offers no second card', async () => {
+    const before = sim().cards().length;
+    const { answer } = await issueAndCut('21000001');
+    // The printer carries on: cards in its feeder, it prints the job it holds.
+    model().feeder = 50;
+    model().run();
+    expect(sim().cards().length).toBe(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    proxy.resume();
+    const issued = await answer;
+    expect(issued.status).toBe(200);
+    expect(issued.json).toMatchObject({
+      result: 'issued',
+      fault: null,
+      cardNumber: '21000001',
+      magstripe: 'written',
+    });
+    const listed = await call('GET', '/cards?limit=1');
+    expect(listed.json.issues[0]).toMatchObject({ issueId: issued.json.issueId, result: 'issued' });
+    await waitForDevice(api, 'cards-1', 'online', 10_000);
+    expect(sim().cards().length).toBe(before + 1);
+  }, 30_000);
+
+  it('records a job the printer still held as not printed (dropped as the link came back): printing again is safe', async () => {
+    const before = sim().cards().length;
+    const { answer } = await issueAndCut('21000002');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    proxy.resume();
+    const failed = await answer;
+    expect(failed.json).toMatchObject({ result: 'failed', fault: 'link_lost' });
+    await waitForDevice(api, 'cards-1', 'online', 10_000);
+    // Dropped by the printer: filled again, it makes no card nobody asked for.
+    expect(model().held).toEqual([]);
+    model().feeder = 50;
+    model().run();
+    expect(sim().cards().length).toBe(before);
+  }, 30_000);
+
+  it('says the outcome is unknown, not "print again", when the link stays down', async () => {
+    const before = sim().cards().length;
+    const { answer } = await issueAndCut('21000001');
+    model().feeder = 50;
+    model().run();
+    const unknown = await answer;
+    expect(unknown.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
+    proxy.resume();
+    await waitForDevice(api, 'cards-1', 'online', 15_000);
+    expect(sim().cards().length).toBe(before + 1);
+    // Printing the patron's card again is refused until staff say it is not in the hopper.
+    const again = await call('POST', '/cards', { patron: '21000001', number: 'patron' });
+    expect(again.status).toBe(409);
+    expect(again.json).toMatchObject({ code: 'card_outcome_unknown' });
+    expect(again.json.detail).toMatch(/output hopper/);
+    expect(sim().cards().length).toBe(before + 1);
+    const confirmed = await call('POST', '/cards', {
+      patron: '21000001',
+      number: 'patron',
+      confirmNotPrinted: true,
+    });
+    expect(confirmed.json).toMatchObject({ result: 'issued' });
+    expect(sim().cards().length).toBe(before + 2);
+    // Settled so: the next card for the patron needs no confirming.
+    const next = await call('POST', '/cards', { patron: '21000001', number: 'patron' });
+    expect(next.json).toMatchObject({ result: 'issued' });
+  }, 30_000);
+});
