@@ -57,6 +57,27 @@ describe('the HTTP problem of an error the desk answers with, on the simulated d
     expect(problem.title).not.toBe('Gateway error');
     expect(problem.detail).toContain('printed');
   });
+
+  /**
+   * A URL no route answers — a typo, an old client's path — is answered 404 not_found, without the
+   * path: a path may carry a patron's barcode or a token, and a problem detail ends up in kiosks'
+   * logs, browser consoles and support tickets.
+   */
+  it('is a not_found problem that does not repeat the path, its patron barcode or its token', async () => {
+    for (const path of ['/api/v1/patron/21000001/loans', '/api/v1/kiosk-login/tok-9f8e7d6c5b4a?pin=1234']) {
+      const missing = await fetch(`${desk.api}${path}`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const text = await missing.text();
+      const problem = JSON.parse(text) as Problem;
+      expect(problem).toMatchObject({ code: 'not_found', status: 404, title: 'Not found' });
+      // Says what was not found in words: the method, no route.
+      expect(problem.detail).toMatch(/no route/);
+      expect(problem.detail).toContain('GET');
+      for (const secret of ['21000001', 'tok-9f8e7d6c5b4a', '1234', '/api/v1/patron', 'kiosk-login'])
+        expect(text).not.toContain(secret);
+    }
+  });
 });
 
 /** A family the desk does not know yet, whose operation fails with a code no table lists. */
@@ -164,38 +185,5 @@ describe('an error code two API modules both list', () => {
       'the API modules list patron_not_found twice, as 404 "Unknown patron" and as 404 "Unknown card"',
     );
     expect(problemsOf([card, card])).toEqual({ patron_not_found: { status: 404, title: 'Unknown patron' } });
-  });
-});
-
-/**
- * A URL no route answers — a typo, an old client's path — is answered 404 not_found, without the
- * path: a path may carry a patron's barcode or a token, and a problem detail ends up in kiosks'
- * logs, browser consoles and support tickets.
- */
-describe('the 404 of a path no route answers, on the simulated desk', () => {
-  let desk: TestDesk;
-
-  beforeAll(async () => {
-    desk = await startTestDesk();
-  }, 30_000);
-
-  afterAll(async () => {
-    await desk?.stop();
-  });
-
-  it('is a not_found problem that does not repeat the path, its patron barcode or its token', async () => {
-    for (const path of ['/api/v1/patron/21000001/loans', '/api/v1/kiosk-login/tok-9f8e7d6c5b4a?pin=1234']) {
-      const missing = await fetch(`${desk.api}${path}`);
-      expect(missing.status).toBe(404);
-      expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      const text = await missing.text();
-      const problem = JSON.parse(text) as Problem;
-      expect(problem).toMatchObject({ code: 'not_found', status: 404, title: 'Not found' });
-      // Says what was not found in words: the method, no route.
-      expect(problem.detail).toMatch(/no route/);
-      expect(problem.detail).toContain('GET');
-      for (const secret of ['21000001', 'tok-9f8e7d6c5b4a', '1234', '/api/v1/patron', 'kiosk-login'])
-        expect(text).not.toContain(secret);
-    }
   });
 });
