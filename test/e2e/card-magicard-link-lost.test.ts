@@ -29,7 +29,9 @@ beforeAll(async () => {
             ...d,
             driver: 'magicard',
             printTimeoutMs: 6000,
-            replyTimeoutMs: 800,
+            // Not shorter: on a loaded machine (CI) a status query answered after 800 ms dropped the
+            // link between two tests, and the next issue failed link_lost before its job went out.
+            replyTimeoutMs: 3000,
             transport: { type: 'tcp', host: '127.0.0.1', port: proxy.port, connectTimeoutMs: 1000 },
           }
         : d,
@@ -53,6 +55,8 @@ const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
 
 /** Starts an issue with the feeder empty (the job waits in the printer) and cuts the link once it is there. */
 async function issueAndCut(patron: string) {
+  // The link the last test cut is back before this one starts.
+  await waitForDevice(api, 'cards-1', 'online', 15_000);
   model().feeder = 0;
   const answer = call('POST', '/cards', { patron, number: 'patron' });
   const early = answer.then((a) => JSON.stringify(a.json));
