@@ -44,7 +44,11 @@ export const jobSchema = z.object({
   media: z.string(),
   submittedAt: z.string(),
   expiresAt: z.string(),
-  state: z.string(),
+  state: z
+    .string()
+    .describe(
+      'held; expired (staff only): past its hold time, still on the print server until it takes the Cancel-Job Carrel asks again each round — never released nor charged',
+    ),
   quote: quoteSchema.nullable(),
   problem: problemSchema.nullable().describe('why it cannot be released now; null when it can'),
   patron: z.string().nullable().optional().describe('staff only'),

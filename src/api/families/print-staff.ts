@@ -36,7 +36,8 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       method: 'GET',
       url: '/api/v1/print/jobs',
       operationId: 'listHeldPrintJobs',
-      summary: 'Every held job on every queue, with its owner and patron',
+      summary:
+        'Every held job on every queue, with its owner and patron; a job past its hold time that the print server has not cancelled yet is listed too, state expired, problem print_job_expired, no quote',
       tag,
       access: ['staff'],
       response: z.object({ jobs: z.array(jobSchema) }),
@@ -77,7 +78,7 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
         ...(body.card ? { card: await printAccounts.cardAtLibrary(body.patron) } : {}),
         statement: statementAsKept(printAccounts.statement(body.patron, body.limit ?? 100)),
         releases: printAccounts.releases({ patron: body.patron, limit: body.limit ?? 50 }),
-        jobs: await printAccounts.heldJobs(body.patron),
+        jobs: await printAccounts.heldJobs(body.patron, { expiring: true }),
         transfers: printAccounts
           .ilsTransfers({ patron: body.patron, limit: body.limit ?? 50 })
           .map(withStaffAsKept),

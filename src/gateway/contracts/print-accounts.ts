@@ -172,9 +172,13 @@ export interface PrintAccountService extends PrintAccountDeposits {
   depositAtDesk(request: PrintAccountDeposit): Promise<PrintAccountDepositResult>;
   balance(patron: string): PrintAccountBalance;
   statement(patron: string, limit?: number): PrintAccountStatement;
-  /** The patron's held jobs on every queue, with pages, cost and what stops a release. */
-  heldJobs(patron: string, options?: { releaseCode?: string }): Promise<PrintJobView[]>;
-  /** Every held job (staff): owners and patrons shown. */
+  /**
+   * The patron's held jobs on every queue, with pages, cost and what stops a release; with
+   * `expiring` (staff) also those past their hold time the print server has not cancelled yet
+   * (state `expired`, problem `print_job_expired`, no quote).
+   */
+  heldJobs(patron: string, options?: { releaseCode?: string; expiring?: boolean }): Promise<PrintJobView[]>;
+  /** Every held job (staff): owners and patrons shown; expired ones not yet cancelled at the print server too. */
   allHeldJobs(): Promise<PrintJobView[]>;
   /**
    * Charges, then releases one held job, as one journaled step. The same request id again is

@@ -49,6 +49,12 @@ export interface ReleaseQueue {
   /** Whether a completed job's reported impressions are the printer's (refund what it did not print) or not to be trusted. */
   readonly reconcile: 'impressions' | 'job-state';
   heldJobs(): HeldJob[];
+  /**
+   * Jobs past their hold time still on the print server: Carrel asked it to cancel them and it has
+   * not yet (it refused or did not answer; asked again each round). Never released, never charged;
+   * staff see them, as they are still there.
+   */
+  expiringJobs?(): HeldJob[];
   /** Why nothing can be released now (printer stopped, out of paper, server unreachable); null when it can. */
   releaseBlocked(): { code: string; message: string } | null;
   release(jobId: number): Promise<void>;

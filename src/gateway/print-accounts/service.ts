@@ -257,21 +257,33 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     return { ...ledger.balance(patron), entries: ledger.entries(patron, limit) };
   }
 
-  async heldJobs(patron: string, options: { releaseCode?: string } = {}): Promise<PrintJobView[]> {
+  async heldJobs(
+    patron: string,
+    options: { releaseCode?: string; expiring?: boolean } = {},
+  ): Promise<PrintJobView[]> {
     const { workflow } = this.open();
-    return this.options.queues().flatMap((queue) =>
-      queue
+    return this.options.queues().flatMap((queue) => [
+      ...queue
         .heldJobs()
         .filter((job) => claims(queue, job, patron, options.releaseCode))
         .map((job) => this.view(queue, job, patron, workflow, false)),
-    );
+      // Staff finding the patron's account see a job still on the print server past its hold time.
+      ...(options.expiring ? (queue.expiringJobs?.() ?? []) : [])
+        .filter((job) => claims(queue, job, patron, options.releaseCode))
+        .map((job) => expiringView(this.view(queue, job, patron, workflow, false))),
+    ]);
   }
 
   async allHeldJobs(): Promise<PrintJobView[]> {
     const { workflow } = this.open();
-    return this.options
-      .queues()
-      .flatMap((queue) => queue.heldJobs().map((job) => this.view(queue, job, job.patron, workflow, true)));
+    return this.options.queues().flatMap((queue) => [
+      ...queue.heldJobs().map((job) => this.view(queue, job, job.patron, workflow, true)),
+      // Past its hold time and not yet cancelled at the print server (it refused or did not answer
+      // the Cancel-Job, asked again each round): still there, so staff see it, as what it is.
+      ...(queue.expiringJobs?.() ?? []).map((job) =>
+        expiringView(this.view(queue, job, job.patron, workflow, true)),
+      ),
+    ]);
   }
 
   async release(request: {
@@ -491,6 +503,23 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     this.books = { db, ledger, journal, workflow, transfers, transferJournal };
     return this.books;
   }
+}
+
+/**
+ * A job past its hold time that the print server has not cancelled yet, as staff see it: expired,
+ * being cancelled, with no price (it is never released, never charged).
+ */
+function expiringView(view: PrintJobView): PrintJobView {
+  return {
+    ...view,
+    state: 'expired',
+    quote: null,
+    problem: {
+      code: 'print_job_expired',
+      message:
+        'past its hold time: Carrel has asked the print server to cancel it and asks again until it does; it cannot be released and nothing is charged',
+    },
+  };
 }
 
 /** Whether `patron` may see and release `job`: its own, or (release codes) the code typed matches. */

@@ -18,6 +18,10 @@ export function printPageRoutes(app: FastifyInstance, root: string = join(packag
     assets: {
       'index.html': 'text/html; charset=utf-8',
       'release.js': SCRIPT,
+      'screen.js': SCRIPT,
+      'login.js': SCRIPT,
+      'job-list.js': SCRIPT,
+      'words.js': SCRIPT,
       'top-up.js': SCRIPT,
       'release.css': 'text/css; charset=utf-8',
     },

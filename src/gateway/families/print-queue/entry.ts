@@ -76,6 +76,10 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
         [...this.known.values()]
           .filter((k) => k.job.state === 'pending-held' && !k.expired)
           .map((k) => k.held),
+      expiringJobs: () =>
+        [...this.known.values()]
+          .filter((k) => k.job.state === 'pending-held' && k.expired)
+          .map((k) => k.held),
       releaseBlocked: () => this.releaseBlocked(),
       release: async (jobId) => {
         await this.client().release(jobId);

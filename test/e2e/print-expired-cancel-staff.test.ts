@@ -1,0 +1,128 @@
+/**
+ * A job past its hold time whose Cancel-Job the print server has not taken yet (refused, and asked
+ * again at every round) is still on the print server: staff see it in the held-jobs list, marked as
+ * expired and being cancelled — never releasable, never priced — until the server has cancelled it.
+ * The patron's station does not offer it. Over IPP to the simulated print server, the desk's HTTP API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { callApi } from '../helpers/api-call.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+let testDesk: TestDesk;
+const patron = '21000001';
+// 0.002 h: a job is past its hold time 7.2 s after it was printed.
+const HOLD_HOURS = 0.002;
+
+beforeAll(async () => {
+  testDesk = await startTestDesk((config) => ({
+    ...config,
+    devices: config.devices.map((d) =>
+      d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100, holdHours: HOLD_HOURS } : d,
+    ),
+  }));
+  await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
+}, 30_000);
+
+afterAll(async () => {
+  await testDesk?.stop();
+});
+
+const api = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(`${testDesk.api}/api/v1`, method, path, body);
+const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface ListedJob {
+  queue: string;
+  jobId: number;
+  state: string;
+  quote: unknown;
+  problem: { code: string; message: string } | null;
+  patron?: string | null;
+}
+
+describe('a job past its hold time the print server has not cancelled yet', () => {
+  it('is listed for staff as expired and being cancelled, not releasable nor charged, until it is cancelled', async () => {
+    const model = server().model;
+    const cancel = model.cancel.bind(model);
+    let refused = 0;
+    let takeCancel = false;
+    // The print server answers every Cancel-Job with an error (client-error-not-possible) until let.
+    model.cancel = (id, by) => {
+      if (!takeCancel) {
+        refused++;
+        return false;
+      }
+      return cancel(id, by);
+    };
+    try {
+      const jobId = await server().submit({ user: patron, title: 'Forgotten', pages: 2 });
+      const session = (await api('POST', '/print/station/login', { patron, pin: '1234' })).json
+        .session as string;
+      await until('the job counted', async () => {
+        const { jobs } = (await api('POST', '/print/station/jobs', { session })).json;
+        return jobs.find((j: ListedJob & { pages: number | null }) => j.jobId === jobId && j.pages !== null);
+      });
+      const balanceBefore = (await api('POST', '/print/accounts/find', { patron })).json.statement
+        .balanceMinor;
+      await until('the print server to refuse the cancel twice', () => (refused >= 2 ? true : undefined));
+      expect(server().job(jobId)?.state).toBe('pending-held');
+
+      // Staff: still on the print server, so listed — as expired and being cancelled.
+      const staffJobs = (await api('GET', '/print/jobs')).json.jobs as ListedJob[];
+      const listed = staffJobs.find((j) => j.queue === 'public-bw' && j.jobId === jobId);
+      expect(listed).toBeDefined();
+      expect(listed?.state).toBe('expired');
+      expect(listed?.quote).toBeNull();
+      expect(listed?.problem?.code).toBe('print_job_expired');
+      expect(listed?.problem?.message).toMatch(/hold time/);
+      expect(listed?.problem?.message).toMatch(/cancel/);
+      expect(listed?.patron).toBe(patron);
+      // The patron's account as staff find it lists it the same way.
+      const found = (await api('POST', '/print/accounts/find', { patron })).json;
+      expect(found.jobs.find((j: ListedJob) => j.jobId === jobId)?.state).toBe('expired');
+
+      // The station neither offers it nor releases it; nothing is charged.
+      const { jobs } = (await api('POST', '/print/station/jobs', { session })).json;
+      expect(jobs.map((j: ListedJob) => j.jobId)).not.toContain(jobId);
+      const release = await api('POST', '/print/station/release', {
+        session,
+        requestId: crypto.randomUUID(),
+        queue: 'public-bw',
+        jobId,
+      });
+      expect(release.status).toBe(404);
+      expect((await api('POST', '/print/accounts/find', { patron })).json.statement.balanceMinor).toBe(
+        balanceBefore,
+      );
+
+      // Once the print server takes the cancel, the job leaves the staff list too.
+      takeCancel = true;
+      await until(
+        'the job cancelled at the print server',
+        () => (server().job(jobId)?.state === 'canceled' ? true : undefined),
+        15_000,
+      );
+      await until('the job gone from the staff list', async () => {
+        const after = (await api('GET', '/print/jobs')).json.jobs as ListedJob[];
+        return after.some((j) => j.jobId === jobId) ? undefined : true;
+      });
+    } finally {
+      model.cancel = cancel;
+    }
+  }, 60_000);
+});
