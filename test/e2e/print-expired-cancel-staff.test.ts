@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 let testDesk: TestDesk;
 const patron = '21000001';
@@ -31,20 +32,6 @@ afterAll(async () => {
 const api = (method: 'GET' | 'POST', path: string, body?: unknown) =>
   callApi(`${testDesk.api}/api/v1`, method, path, body);
 const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 interface ListedJob {
   queue: string;
@@ -73,13 +60,25 @@ describe('a job past its hold time the print server has not cancelled yet', () =
       const jobId = await server().submit({ user: patron, title: 'Forgotten', pages: 2 });
       const session = (await api('POST', '/print/station/login', { patron, pin: '1234' })).json
         .session as string;
-      await until('the job counted', async () => {
-        const { jobs } = (await api('POST', '/print/station/jobs', { session })).json;
-        return jobs.find((j: ListedJob & { pages: number | null }) => j.jobId === jobId && j.pages !== null);
-      });
+      await until(
+        async () => {
+          const { jobs } = (await api('POST', '/print/station/jobs', { session })).json;
+          return jobs.find(
+            (j: ListedJob & { pages: number | null }) => j.jobId === jobId && j.pages !== null,
+          );
+        },
+        20_000,
+        'timed out waiting for the job counted',
+        100,
+      );
       const balanceBefore = (await api('POST', '/print/accounts/find', { patron })).json.statement
         .balanceMinor;
-      await until('the print server to refuse the cancel twice', () => (refused >= 2 ? true : undefined));
+      await until(
+        () => (refused >= 2 ? true : undefined),
+        20_000,
+        'timed out waiting for the print server to refuse the cancel twice',
+        100,
+      );
       expect(server().job(jobId)?.state).toBe('pending-held');
 
       // Staff: still on the print server, so listed — as expired and being cancelled.
@@ -113,14 +112,20 @@ describe('a job past its hold time the print server has not cancelled yet', () =
       // Once the print server takes the cancel, the job leaves the staff list too.
       takeCancel = true;
       await until(
-        'the job cancelled at the print server',
         () => (server().job(jobId)?.state === 'canceled' ? true : undefined),
         15_000,
+        'timed out waiting for the job cancelled at the print server',
+        100,
       );
-      await until('the job gone from the staff list', async () => {
-        const after = (await api('GET', '/print/jobs')).json.jobs as ListedJob[];
-        return after.some((j) => j.jobId === jobId) ? undefined : true;
-      });
+      await until(
+        async () => {
+          const after = (await api('GET', '/print/jobs')).json.jobs as ListedJob[];
+          return after.some((j) => j.jobId === jobId) ? undefined : true;
+        },
+        20_000,
+        'timed out waiting for the job gone from the staff list',
+        100,
+      );
     } finally {
       model.cancel = cancel;
     }
