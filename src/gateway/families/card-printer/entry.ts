@@ -102,7 +102,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     const printer: CardPrinterDriver =
       config.driver === 'magicard'
         ? new MagicardPrinter({ ...options, printTimeoutMs: config.printTimeoutMs })
-        : new EvolisPrinter(options);
+        : new EvolisPrinter({ ...options, printTimeoutMs: config.printTimeoutMs });
     this.printer = printer;
     const records = new CardIssueRecords(this.context.database(), config.id);
     this.records = records;
