@@ -47,6 +47,7 @@ function clearProblem() {
   $('problem').textContent = '';
   $('print-expired-button').hidden = true;
   $('print-not-printed-button').hidden = true;
+  $('found-in-hopper-button').hidden = true;
 }
 
 function request() {
@@ -117,6 +118,7 @@ function withdrawPreview() {
   $('reprint-button').disabled = true;
   $('print-expired-button').hidden = true;
   $('print-not-printed-button').hidden = true;
+  $('found-in-hopper-button').hidden = true;
   showRegistrationExpired(null);
   showNextNumber(null);
 }
@@ -248,6 +250,60 @@ let expiredPrint;
  */
 let notPrintedPrint;
 
+/**
+ * The issue whose outcome is unknown that "Found in the output hopper" records as the patron's card,
+ * with the request id that button sends (again, after a lost answer: Carrel answers what it did).
+ */
+let unknownOutcome;
+/** The card printer the page prints at (its issues are looked up there). */
+let printerDevice;
+
+function offerFoundInHopper(issueId) {
+  if (unknownOutcome?.issueId !== issueId) unknownOutcome = { issueId, requestId: newRequestId() };
+  $('found-in-hopper-button').hidden = false;
+}
+
+/**
+ * Print refused as the patron's last card may have been printed: that issue (the patron's latest
+ * at this printer) is the one "Found in the output hopper" records, beside "Not in the output hopper".
+ */
+async function offerFoundInHopperOf(patron) {
+  try {
+    const printer = printerDevice ? `&printer=${encodeURIComponent(printerDevice)}` : '';
+    const { issues } = await api.call('GET', `/api/v1/cards?limit=50${printer}`);
+    const latest = issues.find((issue) => issue.patron === patron && issue.result !== 'printing');
+    if (latest?.fault === 'outcome_unknown' && $('patron').value.trim() === patron)
+      offerFoundInHopper(latest.issueId);
+  } catch {
+    // Not offered: "Not in the output hopper: print it" stands, and Print card asks again.
+  }
+}
+
+/** Staff found the card in the output hopper: it is the patron's card, issued, its steps offered. */
+async function foundInHopper() {
+  if (!unknownOutcome) return;
+  const { issueId, requestId } = unknownOutcome;
+  clearProblem();
+  $('found-in-hopper-button').disabled = true;
+  try {
+    const record = await api.call('POST', `/api/v1/cards/${issueId}/found-in-hopper`, { requestId });
+    unknownOutcome = undefined;
+    lastIssued = record.cardNumber;
+    $('progress').textContent =
+      `Card ${record.cardNumber} found in the output hopper: it is the patron’s card, issued.`;
+    $('reprint-button').hidden = false;
+    stillToDo.cardPrinted(record);
+  } catch (error) {
+    // A lost answer keeps the offer (and its request id); a refusal ends it.
+    if (error instanceof Problem && (error.status === 0 || error.status >= 500))
+      $('found-in-hopper-button').hidden = false;
+    else unknownOutcome = undefined;
+    showProblem(error);
+  } finally {
+    $('found-in-hopper-button').disabled = false;
+  }
+}
+
 async function print(replaces, confirmExpired = false, confirmNotPrinted = false) {
   clearProblem();
   if (!previewStands()) {
@@ -297,6 +353,7 @@ async function print(replaces, confirmExpired = false, confirmNotPrinted = false
       stillToDo.cardPrinted(record);
     } else {
       $('progress').textContent = `The card was not issued: ${faultWords(record.fault)}`;
+      if (record.fault === 'outcome_unknown') offerFoundInHopper(record.issueId);
     }
   } catch (error) {
     $('progress').textContent = '';
@@ -308,6 +365,7 @@ async function print(replaces, confirmExpired = false, confirmNotPrinted = false
     if (error instanceof Problem && error.code === 'card_outcome_unknown') {
       notPrintedPrint = { replaces, confirmExpired };
       $('print-not-printed-button').hidden = false;
+      void offerFoundInHopperOf(request().patron);
     }
   } finally {
     $('print-button').disabled = !previewStands();
@@ -347,6 +405,7 @@ async function loadPrinter() {
     const list = Array.isArray(devices) ? devices : (devices.devices ?? []);
     printer = list.find((d) => d.kind === 'card-printer');
     if (!printer) throw new Problem({ title: 'No card printer', detail: 'none is configured at this desk' });
+    printerDevice = printer.device;
     const status = await api.call('GET', `/api/v1/card-printers/${printer.device}`);
     showPrinter(
       printer.device,
@@ -464,6 +523,7 @@ $('reprint-button').addEventListener('click', () => print(lastIssued));
 $('print-expired-button').addEventListener('click', () =>
   print(expiredPrint?.replaces, true, expiredPrint?.confirmNotPrinted ?? false),
 );
+$('found-in-hopper-button').addEventListener('click', foundInHopper);
 $('print-not-printed-button').addEventListener('click', () =>
   print(notPrintedPrint?.replaces, notPrintedPrint?.confirmExpired ?? false, true),
 );

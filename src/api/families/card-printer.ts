@@ -295,6 +295,7 @@ export const cardPrinterApi: ApiModule = {
     card_request_invalid: { status: 400, title: 'The card request is not valid' },
     card_issue_not_found: { status: 404, title: 'No such card issue' },
     card_not_issued: { status: 409, title: 'The card was not issued' },
+    card_outcome_known: { status: 409, title: 'The card’s outcome is known' },
     card_chip_given_up: { status: 409, title: 'The card’s chip was given up' },
     card_chip_encoded: { status: 409, title: 'The card’s chip is encoded already' },
     card_replaced: { status: 409, title: 'The card was replaced by a later card' },
@@ -403,6 +404,33 @@ export const cardPrinterApi: ApiModule = {
           issuePrinterPort(services, query.printer, params.issueId).settle(params.issueId, 'chip_given_up', {
             cardDestroyed: body?.confirmCardDestroyed === true,
           }),
+        ),
+    }),
+    operation({
+      method: 'POST',
+      url: '/api/v1/cards/:issueId/found-in-hopper',
+      operationId: 'cardFoundInHopper',
+      summary:
+        'Say the card of an issue whose outcome was unknown (outcome_unknown: the link to the printer failed after the card was sent) is in the printer’s output hopper: the issue is recorded issued, its number the patron’s card, its ILS step and chip offered as for any issued card; refused for an issue whose outcome is known (409 card_outcome_known), one the patron was printed a later card after (409 card_replaced: cut this one through) and one whose record was forgotten (409 card_number_forgotten)',
+      tag,
+      access: STAFF,
+      params: z.object({ issueId: z.string().uuid() }),
+      query: issueQuery,
+      body: z.strictObject({ requestId: optionalRequestId }).optional(),
+      response: issueRecordSchema,
+      problems: [400, 404, 409, 503],
+      mqtt: { action: 'cards.found_in_hopper' },
+      handler: async (input) =>
+        shown(
+          await doneOnce(
+            services.requests,
+            'cards.found_in_hopper',
+            { ...input, body: input.body ?? {} },
+            () =>
+              issuePrinterPort(services, input.query.printer, input.params.issueId).foundInHopper(
+                input.params.issueId,
+              ),
+          ),
         ),
     }),
     operation({

@@ -7,6 +7,12 @@
  * A card is made in one sequence: take a card (`Ss`), write and read back the magnetic stripe
  * (`Dm`, `Smw`, `Smr`) before any ink is spent, print the front (`Sr`, panels) and the back (`Sv`,
  * panels), and eject it (`Se`). A card that fails on the way goes to the reject box (`Seb`).
+ *
+ * The card counter (`Rco;c`, cards ejected) is read before the card is taken. A link that fails once
+ * `Se` has gone out leaves the card's fate open: the printer may have ejected it. Once the link is back
+ * (within `printTimeoutMs`) the counter tells: up, the card was made (issued, never printed again);
+ * the same, it is still inside and goes to the reject box (`link_lost`: printing again is safe); not
+ * back in time, or unread, `outcome_unknown` — staff look in the output hopper.
  */
 import { PeerError, TimeoutError } from '../../core/errors.js';
 import {
@@ -87,10 +93,16 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
     this.busy = true;
     let taken = false;
     let bytesSent = 0;
-    const step = async (cmd: EvolisCommand): Promise<EvolisReply> => {
+    /** The card counter before the card was taken, once its eject (`Se`) went to the printer. */
+    let ejectSent: { before: number | null } | undefined;
+    let before: number | null = null;
+    const readBack: CardJobResult['readBack'] = {};
+    const tracks = Object.entries(job.tracks) as Array<[string, string]>;
+    const magstripe = tracks.length > 0 ? 'verified' : null;
+    const step = async (cmd: EvolisCommand, sending?: () => void): Promise<EvolisReply> => {
       const bytes = encodeCommand(cmd);
       bytesSent += bytes.length;
-      const reply = await this.send(bytes, cmd.name);
+      const reply = await this.send(bytes, cmd.name, sending);
       if (reply.kind === 'error') {
         this.noteFault(reply.fault, reply.text);
         throw new CardPrintError(reply.fault, `the printer refused ${cmd.name}: ${reply.text}`, taken, false);
@@ -100,10 +112,9 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
     try {
       await step(command('Pr', job.ribbon));
       await step(command('Pmi', 'F'));
+      before = await this.cardCounter();
       await this.takeCard();
       taken = true;
-      const readBack: CardJobResult['readBack'] = {};
-      const tracks = Object.entries(job.tracks) as Array<[string, string]>;
       if (tracks.length > 0) {
         for (const [track, data] of tracks) await step(command('Dm', track, data));
         await step(command('Smw'));
@@ -132,10 +143,24 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
         await step(command('Sv'));
         for (const panel of job.back) await step(download(panel));
       }
-      await step(command('Se'));
+      await step(command('Se'), () => {
+        ejectSent = { before };
+      });
       this.current.lastReply = 'OK';
-      return { readBack, magstripe: tracks.length > 0 ? 'verified' : null, bytesSent };
+      return { readBack, magstripe, bytesSent };
     } catch (error) {
+      if (ejectSent && !(error instanceof CardPrintError)) {
+        // The eject went out before the link failed: the printer may have made the card meanwhile.
+        if (await this.ejectedMeanwhile(ejectSent.before)) return { readBack, magstripe, bytesSent };
+        // Still inside: the reject box, so that it never comes out as a second card.
+        const rejected = await this.reject();
+        throw new CardPrintError(
+          'link_lost',
+          'the link to the printer failed as the card was ejected; it was not ejected (its card counter did not move), so printing it again is safe',
+          true,
+          rejected,
+        );
+      }
       const failure =
         error instanceof CardPrintError
           ? error
@@ -189,6 +214,48 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
     throw new CardPrintError(reply.fault, `the printer refused ${cmd.name}: ${reply.text}`, false, false);
   }
 
+  /**
+   * Whether the card whose eject (`Se`) went out before the link failed left the printer, its card
+   * counter having stood at `before`: asked once the link is back (within `printTimeoutMs`). Not back
+   * in time, or the counter unread, nobody can tell: `outcome_unknown`, which asks staff to look in
+   * the printer's output hopper, never to print again blindly.
+   */
+  private async ejectedMeanwhile(before: number | null): Promise<boolean> {
+    const unknown = (why: string) =>
+      new CardPrintError(
+        'outcome_unknown',
+        `the link to the printer failed after the card's eject was sent, and ${why}: whether the card was made is not known — look in the printer's output hopper before printing it again`,
+        true,
+        false,
+      );
+    if (before === null) throw unknown('its card counter was not read before the card');
+    const deadline = this.options.clock.monotonic() + this.options.printTimeoutMs;
+    for (;;) {
+      const left = deadline - this.options.clock.monotonic();
+      if (left <= 0 || !(await this.whenReconnected(left)))
+        throw unknown(`it was not back within ${this.options.printTimeoutMs} ms`);
+      try {
+        const after = await this.cardCounter();
+        if (after === null) throw unknown('its card counter did not read as a number');
+        this.options.logger.info(
+          { printed: after > before },
+          'the link came back after a card was ejected: its card counter tells',
+        );
+        return after > before;
+      } catch (error) {
+        if (error instanceof CardPrintError) throw error;
+        // Lost again as it was read, or garbled: ask again (the next link), as the deadline allows.
+        await this.options.clock.sleep(Math.min(this.options.statusIntervalMs, 500));
+      }
+    }
+  }
+
+  /** The cards ejected so far (`Rco;c`); null when the printer answers no number. */
+  private async cardCounter(): Promise<number | null> {
+    const text = await this.read('Rco', 'c');
+    return text !== null && /^\s*\d{1,9}\s*$/.test(text) ? Number(text) : null;
+  }
+
   /** Sends the card in the printer to the reject box; false when the printer could not. */
   private async reject(): Promise<boolean> {
     try {
@@ -232,8 +299,8 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
     this.report(before, this.current);
   }
 
-  private async read(name: string): Promise<string | null> {
-    const reply = await this.sendReply(command(name));
+  private async read(name: string, ...args: string[]): Promise<string | null> {
+    const reply = await this.sendReply(command(name, ...args));
     return reply.kind === 'value' ? reply.text : null;
   }
 
@@ -242,10 +309,13 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
   }
 
   /** One command, answered before the next goes (bounded queue, a timeout that grows with its size). */
-  private send(bytes: Buffer, name: string): Promise<EvolisReply> {
+  private send(bytes: Buffer, name: string, sending?: () => void): Promise<EvolisReply> {
     const rate = this.options.bytesPerSecond ?? 1_000_000;
     const timeoutMs = this.options.replyTimeoutMs + Math.ceil((bytes.length / rate) * 1000);
-    return this.enqueue(() => this.exchange(bytes, name, timeoutMs));
+    return this.enqueue(() => {
+      if (this.connected) sending?.();
+      return this.exchange(bytes, name, timeoutMs);
+    });
   }
 
   protected resetReplies(): void {

@@ -75,7 +75,10 @@ export interface CardJobResult {
   bytesSent: number;
 }
 
-export type EvolisPrinterOptions = CardPrinterOptions;
+export interface EvolisPrinterOptions extends CardPrinterOptions {
+  /** A link lost as a card was ejected: how long to wait for it to come back and ask whether it was. */
+  printTimeoutMs: number;
+}
 
 export interface MagicardPrinterOptions extends CardPrinterOptions {
   /** A card not out this long after its job was sent has failed (a Magicard answers nothing about a job). */

@@ -35,6 +35,7 @@ async function rig(
     statusIntervalMs: 50,
     replyTimeoutMs: 2000,
     ribbonLowPanels: 20,
+    printTimeoutMs: 5000,
   });
   await printer.connect();
   return { sim, printer };

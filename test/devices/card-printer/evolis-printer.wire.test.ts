@@ -24,7 +24,13 @@ afterEach(async () => {
   printer = server = pair = sim = undefined;
 });
 
-const options = { clock: systemClock, logger: silentLogger(), statusIntervalMs: 100, ribbonLowPanels: 10 };
+const options = {
+  clock: systemClock,
+  logger: silentLogger(),
+  statusIntervalMs: 100,
+  ribbonLowPanels: 10,
+  printTimeoutMs: 5000,
+};
 
 describe('Evolis printer driver on the wire', () => {
   it('fails at once, with a clear code, when the printer answers garbage (not at its reply timeout)', async () => {

@@ -230,6 +230,30 @@ export class CardIssuer {
   }
 
   /**
+   * Staff found the card of an issue whose outcome was unknown in the printer's output hopper: the
+   * issue is recorded issued (`CardIssueRecords.foundInHopper`) and announced as any card issued. Its
+   * stripe is what the printer makes of one (an Evolis read it back before its eject went out, a
+   * Magicard only writes it), when the desk writes stripes.
+   */
+  foundInHopper(issueId: string): CardIssueRecord {
+    const { config, records, logger } = this.options;
+    const stripe = config.magstripe
+      ? this.options.printer().vendor === 'evolis'
+        ? 'verified'
+        : 'written'
+      : null;
+    const record = records.foundInHopper(issueId, stripe);
+    this.options.emit('issued', {
+      issueId,
+      template: record.template,
+      result: 'issued',
+      attempts: record.attempts,
+    });
+    logger.info({ issueId }, 'a card whose outcome was unknown was found in the output hopper: issued');
+    return record;
+  }
+
+  /**
    * A patron whose registration has expired (the ILS's expiry date before today, the desk's day)
    * is not issued a card unless staff confirm: the card would print a date gone by, and the ILS
    * refuses such a patron's loans until the registration is renewed there.

@@ -32,7 +32,11 @@ export const cardPrinterSchema = z
     /** A command unanswered this long (plus its bytes' time on the link) means the printer is gone. */
     replyTimeoutMs: z.number().int().min(500).max(120_000).default(15_000),
     ribbonLowPanels: z.number().int().min(0).max(10_000).default(50),
-    /** Magicard: a card not out this long after its job was sent has failed (the job is dropped). */
+    /**
+     * Magicard: a card not out this long after its job was sent has failed (the job is dropped). Both:
+     * a link lost after the card was sent (Evolis: its eject) is waited for this long to come back
+     * and say whether the card was made; not back, the outcome is unknown.
+     */
     printTimeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
     /** The library's name, for the templates' {{library}}. */
     library: z.string().max(80).default('Carrel Public Library'),

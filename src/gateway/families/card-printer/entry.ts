@@ -71,6 +71,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       addPhoto: (bytes) => this.running().issuer.addPhoto(bytes),
       encodeRfid: (issueId) => this.encodeRfid(issueId),
       settle: (issueId, what, options) => this.settle(issueId, what, options),
+      foundInHopper: (issueId) => this.foundInHopper(issueId),
       issues: (limit) => this.running().records.latest(limit),
       issueRecord: (id) => this.running().records.get(id),
       perDay: (days) => this.running().records.perDay(days),
@@ -102,7 +103,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
     const printer: CardPrinterDriver =
       config.driver === 'magicard'
         ? new MagicardPrinter({ ...options, printTimeoutMs: config.printTimeoutMs })
-        : new EvolisPrinter(options);
+        : new EvolisPrinter({ ...options, printTimeoutMs: config.printTimeoutMs });
     this.printer = printer;
     const records = new CardIssueRecords(this.context.database(), config.id);
     this.records = records;
@@ -229,6 +230,18 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         `Carrel stopped while this card’s chip was being written, so its chip may hold the card number — a working card — and it was not given up: lay the card alone on the RFID pad and press Encode chip, which reads the chip and finishes the write; or, if the card is destroyed (cut through), give it up saying so (confirmCardDestroyed)`,
       );
     return records.settled(issueId, what, new Date(this.context.clock.now()).toISOString());
+  }
+
+  /** An issue of this printer's whose outcome was unknown, its card found in the output hopper. */
+  private foundInHopper(issueId: string): CardIssueRecord {
+    const { records, issuer } = this.running();
+    const record = records.get(issueId);
+    if (record && record.device !== this.id)
+      throw new CarrelError(
+        'card_issue_not_found',
+        `that card issue is card printer "${record.device}"’s, not "${this.id}"’s: ask for it with ?printer=${record.device}, or name no printer`,
+      );
+    return issuer.foundInHopper(issueId);
   }
 
   /**

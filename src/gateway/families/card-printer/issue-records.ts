@@ -423,6 +423,59 @@ export class CardIssueRecords {
     return this.get(id)!;
   }
 
+  /**
+   * Records an issue that ended with its outcome unknown (`outcome_unknown`) as issued: staff found
+   * its card in the printer's output hopper. Its number is the patron's card from now on (a card it
+   * replaces is marked replaced, as `finish` does), its ILS step and chip are to be done as for any
+   * issued card, and the statistics count it issued when it finished. Refused, in words naming no
+   * one, for an issue whose outcome is known (card_outcome_known), one whose record was forgotten
+   * (card_number_forgotten), and one the patron was printed a later card after (card_replaced: the
+   * card in the hopper is a second one).
+   */
+  foundInHopper(id: string, magstripe: 'verified' | 'written' | null): CardIssueRecord {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT *, rowid FROM card_issues WHERE id = ?').get(id) as
+        | (Row & { rowid: number })
+        | undefined;
+      if (!row) throw new CarrelError('card_issue_not_found', 'no such card issue');
+      if (row.result !== 'failed' || row.fault !== 'outcome_unknown')
+        throw new CarrelError(
+          'card_outcome_known',
+          row.result === 'issued'
+            ? 'this card is recorded issued already, so nothing changed: its ILS step and chip are offered on the card page'
+            : row.result === 'printing'
+              ? 'this card is being printed now, so nothing changed: wait for the print to end'
+              : `this issue failed (${row.fault ?? 'no fault named'}) with the printer saying the card was not made, so it was not recorded issued: a card in the output hopper is not this issue’s — print the patron’s card again`,
+        );
+      if (row.patron === '' || row.card_number === '')
+        throw new CarrelError(
+          'card_number_forgotten',
+          'its record was forgotten (its card number and patron with it), so it was not recorded issued: print the patron a new card and cut this one through',
+        );
+      const later = this.db
+        .prepare(
+          `SELECT 1 AS found FROM card_issues WHERE patron = ? AND id != ? AND result IN ('issued', 'printing')
+             AND (requested_at > ? OR (requested_at = ? AND rowid > ?))`,
+        )
+        .get(row.patron, id, row.requested_at, row.requested_at, row.rowid);
+      if (later !== undefined)
+        throw new CarrelError(
+          'card_replaced',
+          'a later card was printed for this patron (staff said this one was not in the output hopper), so it was not recorded issued: the later card is the patron’s — cut this one through',
+        );
+      this.db
+        .prepare(`UPDATE card_issues SET result = 'issued', fault = NULL, magstripe = ? WHERE id = ?`)
+        .run(magstripe, id);
+      if (row.replaces)
+        this.db
+          .prepare(
+            `UPDATE card_issues SET replaced_by = ? WHERE card_number = ? AND result = 'issued' AND id != ?`,
+          )
+          .run(row.card_number, row.replaces, id);
+      return this.get(id)!;
+    }, 'immediate');
+  }
+
   get(id: string): CardIssueRecord | undefined {
     const row = this.db.prepare('SELECT * FROM card_issues WHERE id = ?').get(id) as Row | undefined;
     return row ? recordOf(row) : undefined;

@@ -73,6 +73,14 @@ export interface CardPrinterPort {
     what: 'ils_done' | 'chip_given_up',
     options?: { cardDestroyed?: boolean },
   ): CardIssueRecord;
+  /**
+   * Staff found the card of an issue that ended with its outcome unknown in the printer's output
+   * hopper: recorded issued, its ILS step and chip offered as for any issued card. Throws
+   * card_issue_not_found (also for another printer's issue), card_outcome_known (the issue did not
+   * end with its outcome unknown), card_replaced (a later card was printed for the patron),
+   * card_number_forgotten.
+   */
+  foundInHopper(issueId: string): CardIssueRecord;
   issues(limit: number): CardIssueRecord[];
   /** An issue of any printer of the desk (the records are the desk's), by its id. */
   issueRecord(issueId: string): CardIssueRecord | undefined;

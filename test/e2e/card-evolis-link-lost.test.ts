@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js';
+import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import type { EvolisCommand } from '../../src/protocols/evolis/index.js';
+import { callApi } from '../helpers/api-call.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { StallingProxy } from '../helpers/stalling-proxy.js';
+
+/**
+ * An Evolis answers each command, the eject (`Se`) too; a link cut after the eject went out leaves
+ * Carrel without its answer while the printer may have ejected the card. Here the desk's TCP link to
+ * the simulated Evolis goes through a proxy cut as the eject reaches the printer (after it ejected the
+ * card, or before — the command lost on the cable). Its card counter (`Rco;c`), read once the link is
+ * back, tells which: a card made is issued, never failed with "print again" (a second working card).
+ */
+let testDesk: TestDesk;
+let proxy: StallingProxy;
+let api: string;
+
+beforeAll(async () => {
+  proxy = await StallingProxy.start();
+  testDesk = await startTestDesk((config) => ({
+    ...config,
+    simulators: config.simulators.map((s) => (s.kind === 'card-printer' ? { ...s, port: 0 } : s)),
+    devices: config.devices.map((d) =>
+      d.kind === 'card-printer'
+        ? {
+            ...d,
+            printTimeoutMs: 5000,
+            replyTimeoutMs: 800,
+            transport: { type: 'tcp', host: '127.0.0.1', port: proxy.port, connectTimeoutMs: 1000 },
+          }
+        : d,
+    ),
+  }));
+  proxy.pointAt(testDesk.desk.simulators.address('card-printer-sim').port);
+  api = testDesk.api;
+  await waitForDevice(api, 'cards-1', 'online', 15_000);
+}, 60_000);
+
+afterAll(async () => {
+  proxy?.resume();
+  await testDesk?.stop();
+  await proxy?.close();
+});
+
+const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
+const model = () => sim().model as EvolisModel;
+const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(`${api}/api/v1`, method, path, body);
+const printed = () =>
+  sim()
+    .cards()
+    .filter((c) => c.outcome === 'printed').length;
+
+/**
+ * Cuts the link as the next eject reaches the printer: `ejected` whether the printer carried it out
+ * before the cable went (its `OK` lost) or never got it. The link stays down until `proxy.resume()`.
+ */
+function cutAtEject(ejected: boolean): void {
+  const printer = model();
+  const handle = printer.handle.bind(printer);
+  printer.handle = (command: EvolisCommand) => {
+    if (command.name !== 'Se') return handle(command);
+    printer.handle = handle;
+    const reply = ejected ? handle(command) : 'OK';
+    proxy.stall();
+    proxy.cut();
+    return reply;
+  };
+}
+
+describe('an Evolis whose link is lost as the card is ejected', () => {
+  it('records the card ejected while the link went down as issued, and makes no second card', async () => {
+    const before = printed();
+    cutAtEject(true);
+    const answer = call('POST', '/cards', { patron: '21000001', number: 'patron' });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    proxy.resume();
+    const issued = await answer;
+    expect(issued.status).toBe(200);
+    expect(issued.json).toMatchObject({
+      result: 'issued',
+      fault: null,
+      cardNumber: '21000001',
+      magstripe: 'verified',
+    });
+    await waitForDevice(api, 'cards-1', 'online', 10_000);
+    expect(printed()).toBe(before + 1);
+  }, 30_000);
+
+  it('records a card the eject never reached as link_lost, the card in the reject box: printing again is safe', async () => {
+    const before = printed();
+    const rejectedBefore = sim().cards().length - before;
+    cutAtEject(false);
+    const answer = call('POST', '/cards', { patron: '21000002', number: 'patron' });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    proxy.resume();
+    const failed = await answer;
+    expect(failed.json).toMatchObject({ result: 'failed', fault: 'link_lost' });
+    expect(printed()).toBe(before);
+    expect(sim().cards().length - printed()).toBe(rejectedBefore + 1);
+    expect(model().cardInPrinter).toBe(false);
+    const again = await call('POST', '/cards', { patron: '21000002', number: 'patron' });
+    expect(again.json).toMatchObject({ result: 'issued' });
+    expect(printed()).toBe(before + 1);
+  }, 30_000);
+
+  it('says the outcome is unknown, not "print again", when the link stays down', async () => {
+    const before = printed();
+    cutAtEject(true);
+    const unknown = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
+    expect(unknown.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
+    proxy.resume();
+    await waitForDevice(api, 'cards-1', 'online', 15_000);
+    expect(printed()).toBe(before + 1);
+    // Printing the patron's card again is refused until staff say it is not in the hopper.
+    const again = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
+    expect(again.status).toBe(409);
+    expect(again.json).toMatchObject({ code: 'card_outcome_unknown' });
+    expect(printed()).toBe(before + 1);
+  }, 30_000);
+});
