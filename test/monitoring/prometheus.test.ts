@@ -24,7 +24,7 @@ interface RuleFile {
   groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
 }
 interface Dashboard {
-  panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+  panels: Array<{ title: string; targets: Array<{ expr: string; legendFormat?: string }> }>;
   templating: { list: Array<{ definition?: string }> };
 }
 
@@ -59,6 +59,19 @@ describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
     });
     expect(result.stdout + result.stderr).toContain('SUCCESS');
     expect(result.status).toBe(0);
+  });
+});
+
+describe('the Grafana dashboard', () => {
+  it("shows each card printer's ribbon and whether it is due for cleaning, by desk and device", () => {
+    // A printer due for cleaning prints on: no degraded device, only its gauge and its alert tell IT.
+    for (const metric of ['carrel_card_printer_ribbon_panels_left', 'carrel_card_printer_cleaning_due']) {
+      const panel = dashboard.panels.find((p) => p.targets.some((t) => t.expr.includes(metric)));
+      expect(panel, metric).toBeDefined();
+      const target = panel!.targets.find((t) => t.expr.includes(metric))!;
+      expect(target.expr).toContain('instance=~"$instance"');
+      expect(target.legendFormat).toContain('{{device}}');
+    }
   });
 });
 

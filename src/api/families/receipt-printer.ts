@@ -67,7 +67,12 @@ export const receiptPrinterApi: ApiModule = {
         mqtt: { action: 'printers.job', fields: { id: 'printer', jobId: 'job' } },
         handler: ({ params }) => {
           const job = printer(params.id).job(params.jobId);
-          if (!job) throw new CarrelError('job_not_found', `no job "${params.jobId}"`);
+          // The id asked for is not repeated: what was pasted there may be a patron barcode or a token.
+          if (!job)
+            throw new CarrelError(
+              'job_not_found',
+              `printer "${params.id}" has no job with this id (GET …/jobs lists them)`,
+            );
           return job;
         },
       }),

@@ -104,12 +104,14 @@ export class FleetServer {
       const problem = problemFromError(error);
       reply.status(problem.status).type('application/problem+json').send(problem.body());
     });
+    // The path is not repeated, as at the desk (framework-errors.ts): it may carry a patron
+    // barcode or a token (a desk's URL sent to the fleet view's host).
     app.setNotFoundHandler((request, reply) => {
       const problem = new ApiProblem(
         404,
         'not_found',
         'Not found',
-        `no route ${request.method} ${request.url.split('?')[0]}`,
+        `no route answers ${request.method} at this path: the fleet view serves the page /fleet and its data at GET /fleet/api/desks and /fleet/api/stream`,
       );
       reply.code(404).type('application/problem+json').send(JSON.stringify(problem.body()));
     });

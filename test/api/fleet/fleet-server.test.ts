@@ -79,14 +79,25 @@ describe.skipIf(skip !== undefined)('the fleet server, on Mosquitto', () => {
   });
 
   it('answers a path it does not serve, or a URL it cannot read, with a problem document as the desk does', async () => {
-    const missing = await fetch(`${base}/fleet/api/desk`, { headers: auth });
-    expect(missing.status).toBe(404);
-    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await missing.json()).toMatchObject({
-      type: expect.stringMatching(/not_found$/),
-      status: 404,
-      detail: 'no route GET /fleet/api/desk',
-    });
+    // Not the path: it may carry a patron barcode or a token (a desk's URL pasted on the wrong host).
+    for (const path of [
+      '/fleet/api/desks/21000001',
+      '/api/v1/patron/21000001/loans',
+      '/fleet/login/tok-9f8e7d6c5b4a?pin=1234',
+    ]) {
+      const missing = await fetch(`${base}${path}`, { headers: auth });
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const text = await missing.text();
+      const problem = JSON.parse(text) as { detail: string };
+      expect(problem).toMatchObject({ type: expect.stringMatching(/not_found$/), status: 404 });
+      // In words: the method no route answers, and where the fleet view's routes are.
+      expect(problem.detail).toMatch(/no route/);
+      expect(problem.detail).toContain('GET');
+      expect(problem.detail).toContain('/fleet/api/desks');
+      for (const secret of ['21000001', 'tok-9f8e7d6c5b4a', '1234', 'patron', 'login'])
+        expect(text).not.toContain(secret);
+    }
     const unreadable = await new Promise<{ status: number; type: string; body: string }>(
       (resolve, reject) => {
         const { port } = new URL(base);

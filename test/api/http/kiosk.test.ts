@@ -100,6 +100,26 @@ describe('the kiosk page route', () => {
     }
   });
 
+  it('does not repeat the file asked for in its 404: a patron barcode or a token pasted after /kiosk/', async () => {
+    const app = await build();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    for (const path of ['/kiosk/21000001', '/kiosk/tok-9f8e7d6c5b4a', '/kiosk/Zo%C3%AB%201234']) {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`);
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const text = await response.text();
+      const problem = JSON.parse(text) as { code: string; detail: string };
+      expect(problem.code).toBe('not_found');
+      // In words: the page has no such file, and where the page is.
+      expect(problem.detail).toMatch(/no such file/);
+      expect(problem.detail).toContain('/kiosk');
+      for (const secret of ['21000001', 'tok-9f8e7d6c5b4a', 'Zoë', '1234'])
+        expect(text, path).not.toContain(secret);
+    }
+  });
+
   it('says the page is not installed when its folder is missing, and serves it once it appears', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'carrel-kiosk-'));
     try {

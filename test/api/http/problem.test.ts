@@ -78,6 +78,39 @@ describe('the HTTP problem of an error the desk answers with, on the simulated d
         expect(text).not.toContain(secret);
     }
   });
+  /**
+   * A path naming a receipt job or a gate alarm that is not there — a client's stale link, a patron's
+   * barcode pasted into the wrong field of a desk tool — is answered 404 in words, without repeating
+   * the id: what was pasted there may be a patron barcode or a token.
+   */
+  it('says a job or gate alarm is not there without repeating the id asked for', async () => {
+    const asked = [
+      {
+        method: 'GET',
+        path: '/api/v1/printers/receipt-1/jobs/21000001',
+        code: 'job_not_found',
+        words: /job/,
+      },
+      {
+        method: 'POST',
+        path: '/api/v1/gates/alarms/tok-9f8e7d6c5b4a/ack',
+        code: 'alarm_not_found',
+        words: /alarm/,
+      },
+    ];
+    for (const { method, path, code, words } of asked) {
+      const missing = await fetch(`${desk.api}${path}`, {
+        method,
+        ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}),
+      });
+      expect(missing.status, path).toBe(404);
+      const text = await missing.text();
+      const problem = JSON.parse(text) as Problem;
+      expect(problem).toMatchObject({ code, status: 404 });
+      expect(problem.detail).toMatch(words);
+      for (const secret of ['21000001', 'tok-9f8e7d6c5b4a']) expect(text, path).not.toContain(secret);
+    }
+  });
 });
 
 /** A family the desk does not know yet, whose operation fails with a code no table lists. */

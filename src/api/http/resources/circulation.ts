@@ -32,9 +32,14 @@ function sip2Safe(value: string): boolean {
 const SIP2_SAFE = 'must not contain | or control characters';
 const sip2Text = (max: number) => z.string().min(1).max(max).refine(sip2Safe, SIP2_SAFE);
 
-const patron = sip2Text(64).describe('patron barcode or card id');
+// A barcode typed or pasted with spaces around it (a scanner ending its scan with a space or a tab)
+// is that card, that book: trimmed here, at the boundary; spaces inside are left to refuse. The
+// PIN is the patron's own, as typed.
+const barcode = (max: number) => z.string().trim().min(1).max(max).refine(sip2Safe, SIP2_SAFE);
+
+const patron = barcode(64).describe('patron barcode or card id');
 const pin = z.string().max(64).refine(sip2Safe, SIP2_SAFE).describe('the patron PIN, checked by the ILS');
-const item = sip2Text(64).describe('item barcode');
+const item = barcode(64).describe('item barcode');
 
 export const patronRefSchema = z.object({ patron, pin: pin.optional() });
 export const patronLookupRequestSchema = patronRefSchema;

@@ -95,7 +95,14 @@ export function pageRoutes(app: FastifyInstance, page: StaticPage): void {
 
   const serve = async (name: string, request: FastifyRequest, reply: FastifyReply) => {
     const type = Object.hasOwn(page.assets, name) ? page.assets[name] : undefined;
-    if (!type) throw new ApiProblem(404, 'not_found', 'Not found', `no file ${name} under ${page.mount}`);
+    // The name asked for is not repeated: it may be a patron barcode or a token pasted after the page.
+    if (!type)
+      throw new ApiProblem(
+        404,
+        'not_found',
+        'Not found',
+        `${page.page} has no such file: the page is ${page.mount}`,
+      );
     let file: PageFile;
     try {
       file = await load(name);

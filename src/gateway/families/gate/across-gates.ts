@@ -59,7 +59,8 @@ export function acknowledgeAlarm(gates: readonly Gate[], id: string, who: string
     const record = gate.port.acknowledgeAlarm(id, who);
     if (record) return record;
   }
-  throw new CarrelError('alarm_not_found', `no gate alarm ${id}`);
+  // The id asked for is not repeated: what was pasted there may be a patron barcode or a token.
+  throw new CarrelError('alarm_not_found', 'no gate alarm has this id: the alarm history lists them');
 }
 
 function cursorOf(text: string): AlarmCursor {
