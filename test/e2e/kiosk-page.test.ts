@@ -475,17 +475,28 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
       // The desk opens the payment, but its answer never reaches the kiosk: pressing again is
       // answered with that payment (the same request id), not a second one beside it.
       const opened: Array<{ requestId?: string }> = [];
+      let firstLost!: () => void;
+      const lost = new Promise<void>((resolve) => {
+        firstLost = resolve;
+      });
       await kiosk.route('**/api/v1/payments', async (route) => {
         opened.push(route.request().postDataJSON());
         if (opened.length > 1) return route.continue();
         await route.fetch();
         await route.abort('connectionreset');
+        firstLost();
       });
-      await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
-      await expect.poll(() => opened.length).toBe(1);
-      await kiosk.getByRole('button', { name: 'Pay with coins and notes' }).click();
+      const pay = kiosk.getByRole('button', { name: 'Pay with coins and notes' });
+      await pay.click();
+      // Pressed again once the page has told the patron the first answer was lost: a press while it
+      // still waits goes nowhere (on a loaded machine the desk's answer took long enough for that).
+      await lost;
+      await expect
+        .poll(() => kiosk.locator('#pay-fees-error').textContent(), { timeout: 10_000 })
+        .not.toBe('');
+      await pay.click();
       const insert = kiosk.getByRole('region', { name: 'Insert coins or notes' });
-      await expect.poll(() => insert.isVisible()).toBe(true);
+      await expect.poll(() => insert.isVisible(), { timeout: 10_000 }).toBe(true);
       await kiosk.unroute('**/api/v1/payments');
       expect(opened).toHaveLength(2);
       expect(opened[1]!.requestId).toBe(opened[0]!.requestId);
