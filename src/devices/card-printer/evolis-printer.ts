@@ -151,7 +151,12 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
     } catch (error) {
       if (ejectSent && !(error instanceof CardPrintError)) {
         // The eject went out before the link failed: the printer may have made the card meanwhile.
-        if (await this.ejectedMeanwhile(ejectSent.before)) return { readBack, magstripe, bytesSent };
+        if (
+          await this.cardMadeMeanwhile(ejectSent.before, 'eject', true, this.options.printTimeoutMs, () =>
+            this.cardCounter(),
+          )
+        )
+          return { readBack, magstripe, bytesSent };
         // Still inside: the reject box, so that it never comes out as a second card.
         const rejected = await this.reject();
         throw new CardPrintError(
@@ -212,42 +217,6 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
   private refused(cmd: EvolisCommand, reply: Extract<EvolisReply, { kind: 'error' }>): never {
     this.noteFault(reply.fault, reply.text);
     throw new CardPrintError(reply.fault, `the printer refused ${cmd.name}: ${reply.text}`, false, false);
-  }
-
-  /**
-   * Whether the card whose eject (`Se`) went out before the link failed left the printer, its card
-   * counter having stood at `before`: asked once the link is back (within `printTimeoutMs`). Not back
-   * in time, or the counter unread, nobody can tell: `outcome_unknown`, which asks staff to look in
-   * the printer's output hopper, never to print again blindly.
-   */
-  private async ejectedMeanwhile(before: number | null): Promise<boolean> {
-    const unknown = (why: string) =>
-      new CardPrintError(
-        'outcome_unknown',
-        `the link to the printer failed after the card's eject was sent, and ${why}: whether the card was made is not known — look in the printer's output hopper before printing it again`,
-        true,
-        false,
-      );
-    if (before === null) throw unknown('its card counter was not read before the card');
-    const deadline = this.options.clock.monotonic() + this.options.printTimeoutMs;
-    for (;;) {
-      const left = deadline - this.options.clock.monotonic();
-      if (left <= 0 || !(await this.whenReconnected(left)))
-        throw unknown(`it was not back within ${this.options.printTimeoutMs} ms`);
-      try {
-        const after = await this.cardCounter();
-        if (after === null) throw unknown('its card counter did not read as a number');
-        this.options.logger.info(
-          { printed: after > before },
-          'the link came back after a card was ejected: its card counter tells',
-        );
-        return after > before;
-      } catch (error) {
-        if (error instanceof CardPrintError) throw error;
-        // Lost again as it was read, or garbled: ask again (the next link), as the deadline allows.
-        await this.options.clock.sleep(Math.min(this.options.statusIntervalMs, 500));
-      }
-    }
   }
 
   /** The cards ejected so far (`Rco;c`); null when the printer answers no number. */

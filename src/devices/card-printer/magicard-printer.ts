@@ -106,7 +106,15 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
       if (error instanceof CardPrintError) throw error;
       // The job (or part of it) went out before the link failed: the printer may have made the card
       // meanwhile. Its counter, read once it is back, tells; "failed" could print a second card.
-      if (sentAt && (await this.printedMeanwhile(sentAt.before))) {
+      if (
+        sentAt &&
+        (await this.cardMadeMeanwhile(sentAt.before, 'job', false, this.options.printTimeoutMs, async () => {
+          // RST first (as `identify` sends it on connecting): a job the printer still holds is dropped
+          // and cannot print later. Sent again for a link that never dropped (a garbled reply).
+          await this.write(encodeSimpleCommand('RST'), 'RST');
+          return this.counter();
+        }))
+      ) {
         this.stuck = false;
         return { readBack: {}, magstripe, bytesSent };
       }
@@ -162,46 +170,6 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
       planes: imageToPlanes(card.back, 'k'),
     });
     return [front, back];
-  }
-
-  /**
-   * Whether the card whose job went out before the link failed was made, the card counter having
-   * stood at `before`: asked once the link is back (within `printTimeoutMs`). `RST` goes first (as
-   * `identify` sends it on connecting), so a job it still held is dropped and cannot print later: the counter
-   * up, the card was made (true); the same, it was not and will not be (false, a print again is safe).
-   * Not back in time, or the counter unread, nobody can tell: `outcome_unknown`, which asks staff to
-   * look at the printer's output, never to print again blindly.
-   */
-  private async printedMeanwhile(before: number | null): Promise<boolean> {
-    const unknown = (why: string) =>
-      new CardPrintError(
-        'outcome_unknown',
-        `the link to the printer failed after the card's job was sent, and ${why}: whether the card was printed is not known — look in the printer's output hopper before printing it again`,
-        false,
-        false,
-      );
-    if (before === null) throw unknown('its card counter was not read before the job');
-    const deadline = this.options.clock.monotonic() + this.options.printTimeoutMs;
-    for (;;) {
-      const left = deadline - this.options.clock.monotonic();
-      if (left <= 0 || !(await this.whenReconnected(left)))
-        throw unknown(`it was not back within ${this.options.printTimeoutMs} ms`);
-      try {
-        // Sent as it connected too; again for a link that never dropped (a garbled reply).
-        await this.write(encodeSimpleCommand('RST'), 'RST');
-        const after = await this.counter();
-        if (after === null) throw unknown('its card counter did not read as a number');
-        this.options.logger.info(
-          { printed: after > before },
-          'the link came back after a card job was sent: its card counter tells',
-        );
-        return after > before;
-      } catch (error) {
-        if (error instanceof CardPrintError) throw error;
-        // Lost again as it was read, or garbled: ask again (the next link), as the deadline allows.
-        await this.options.clock.sleep(Math.min(this.options.statusIntervalMs, 500));
-      }
-    }
   }
 
   /** The card that did not come out: its job dropped, the printer marked, the fault named. */

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { TimerHandle } from '../../core/clock.js';
 import { TimeoutError, TransportError } from '../../core/errors.js';
 import type { DeviceCondition } from '../device.js';
+import { CardPrintError } from './errors.js';
 import type {
   CardJob,
   CardJobResult,
@@ -143,6 +144,51 @@ export abstract class PolledCardPrinter<Reply, Options extends CardPrinterOption
       );
       this.reconnectWaiters.add(waiter);
     });
+  }
+
+  /**
+   * Whether the printer made the card whose `sent` (its job, its eject) went out before the link
+   * failed, its card counter having stood at `before`: read with `readCounter` once the link is back,
+   * within `withinMs` (lost again or garbled as it is read, it is asked again while that allows). The
+   * counter up, the card was made (true); the same, it was not (false: printing again is safe). Not
+   * back in time, or the counter unread, nobody can tell: `outcome_unknown`, which asks staff to look
+   * in the printer's output hopper, never to print again blindly (`cardTaken` as the driver's other
+   * faults at that point).
+   */
+  protected async cardMadeMeanwhile(
+    before: number | null,
+    sent: string,
+    cardTaken: boolean,
+    withinMs: number,
+    readCounter: () => Promise<number | null>,
+  ): Promise<boolean> {
+    const unknown = (why: string) =>
+      new CardPrintError(
+        'outcome_unknown',
+        `the link to the printer failed after the card's ${sent} was sent, and ${why}: whether the card was made is not known — look in the printer's output hopper before printing it again`,
+        cardTaken,
+        false,
+      );
+    if (before === null) throw unknown(`its card counter was not read before the ${sent}`);
+    const deadline = this.options.clock.monotonic() + withinMs;
+    for (;;) {
+      const left = deadline - this.options.clock.monotonic();
+      if (left <= 0 || !(await this.whenReconnected(left)))
+        throw unknown(`it was not back within ${withinMs} ms`);
+      try {
+        const after = await readCounter();
+        if (after === null) throw unknown('its card counter did not read as a number');
+        this.options.logger.info(
+          { printed: after > before },
+          `the link came back after a card's ${sent} was sent: its card counter tells`,
+        );
+        return after > before;
+      } catch (error) {
+        if (error instanceof CardPrintError) throw error;
+        // Lost again as it was read, or garbled: ask again (the next link), as the deadline allows.
+        await this.options.clock.sleep(Math.min(this.options.statusIntervalMs, 500));
+      }
+    }
   }
 
   async disconnect(): Promise<void> {
