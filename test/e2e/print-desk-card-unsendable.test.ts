@@ -1,6 +1,6 @@
 /**
  * A card number at the print desk that no library card can have — a SIP2 field delimiter (|) or a
- * line break in it, from a paste or a scanner's suffix — cannot be asked about at the library
+ * line break inside it, from a paste — cannot be asked about at the library
  * system. The top-up was taken as with the library system offline: the cash on an account of
  * nobody. It is refused as a card the library system does not know, nothing topped up, and the
  * look-up says so. Over HTTP, the desk's ILS link over SIP2 to the ILS simulator.
@@ -26,7 +26,8 @@ const post = (path: string, body: unknown) => callApi(`${testDesk.api}/api/v1`, 
 describe('a top-up at the print desk for a card number SIP2 cannot carry', () => {
   it.each([
     ['a field delimiter', '21000001|AD1234'],
-    ['a line break', '21000001\r'],
+    // Inside: one around the number (a scanner's suffix) is trimmed, and the number is that card.
+    ['a line break', '2100\r0001'],
   ])('with %s is refused, nothing topped up', async (_, patron) => {
     const answer = await post('/print/accounts/deposit', {
       requestId: randomUUID(),
@@ -51,5 +52,17 @@ describe('a top-up at the print desk for a card number SIP2 cannot carry', () =>
       currency: 'EUR',
     });
     expect(answer.status).toBe(201);
+  });
+
+  it('tops up the card a scanner sent with a line break after it', async () => {
+    const answer = await post('/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: '21000001\r\n',
+      amountMinor: 200,
+      currency: 'EUR',
+    });
+    expect(answer.status).toBe(201);
+    const found = (await post('/print/accounts/find', { patron: '21000001', card: true })).json;
+    expect(found.card).toMatchObject({ known: true });
   });
 });
