@@ -211,6 +211,26 @@ describe('GET /api/v1/stats/measures groupBy', () => {
     }
   });
 
+  it('refuses a measure it does not keep, and a filter on a dimension no measure has, without repeating them', async () => {
+    const base = await listening();
+    const catalog = (await (await fetch(`${base}/api/v1/stats/catalog`)).json()) as {
+      measures: Array<{ name: string }>;
+    };
+    for (const [query, path, listed] of [
+      ['measure=circulation.patron_21000001', 'query.measure', catalog.measures.map((m) => m.name)],
+      ['where=patron_21000001:x', 'query.where', ['terminal', 'gate']],
+    ] as const) {
+      const response = await fetch(`${base}/api/v1/stats/measures?${RANGE}&${query}`);
+      expect(response.status, query).toBe(400);
+      const text = await response.text();
+      const problem = JSON.parse(text) as { errors?: Array<{ path: string; message: string }> };
+      const issue = problem.errors?.find((error) => error.path.startsWith(path));
+      expect(issue, query).toBeDefined();
+      for (const name of listed) expect(issue?.message).toContain(name);
+      expect(text, query).not.toContain('21000001');
+    }
+  });
+
   it('takes the dimensions the catalog lists, as before', async () => {
     const base = await listening();
     const response = await fetch(`${base}/api/v1/stats/measures?${RANGE}&period=total&groupBy=terminal,gate`);

@@ -33,6 +33,30 @@ const list = (what: string) =>
     )
     .pipe(z.array(name).max(50));
 
+/** The names the desk's measures query takes: its catalog's measures and their dimensions. */
+interface CatalogNames {
+  measures: ReadonlySet<string>;
+  dimensions: ReadonlySet<string>;
+}
+
+/**
+ * Refuses each of `names` not among `known` in words that list them, never repeating it (a typo
+ * may be anything), at the index it has in the list.
+ */
+const among =
+  (known: () => ReadonlySet<string>, what: string) =>
+  (names: readonly string[], context: z.RefinementCtx) => {
+    const allowed = known();
+    names.forEach((name, index) => {
+      if (allowed.has(name)) return;
+      context.addIssue({
+        code: 'custom',
+        path: [index],
+        message: `not ${what}: one of ${[...allowed].sort().join(', ')}`,
+      });
+    });
+  };
+
 /**
  * The dimensions a report may be grouped by: those of the desk's measures (the catalog's). One
  * that is not is refused in words that list them, never repeated (a typo may be anything).
@@ -50,38 +74,28 @@ const groupings = (dimensions: () => ReadonlySet<string>) =>
         .map((part) => part.trim())
         .filter(Boolean),
     )
-    .pipe(
-      z
-        .array(z.string())
-        .max(50)
-        .superRefine((names, context) => {
-          const known = dimensions();
-          names.forEach((name, index) => {
-            if (known.has(name)) return;
-            context.addIssue({
-              code: 'custom',
-              path: [index],
-              message: `not a dimension of the desk's measures: one of ${[...known].sort().join(', ')}`,
-            });
-          });
-        }),
-    );
+    .pipe(z.array(z.string()).max(50).superRefine(among(dimensions, "a dimension of the desk's measures")));
 
-/** The measures query, its groupings checked against `dimensions` (the catalog's, read per request). */
-const measureQueryOf = (dimensions: () => ReadonlySet<string>) =>
+/**
+ * The measures query, its measures, groupings and filters checked against the catalog's names
+ * (read per request).
+ */
+const measureQueryOf = (catalog: () => CatalogNames) =>
   z.object({
     from: instant.describe(
       'start of the range, ISO 8601 (widened to the hour, or the quarter hour in a zone a half or quarter hour off UTC)',
     ),
     to: instant.describe('end of the range, exclusive, ISO 8601 (at most 366 days after from)'),
-    measure: list('measures (all when absent): see /api/v1/stats/catalog').optional(),
+    measure: list('measures (all when absent): see /api/v1/stats/catalog')
+      .superRefine(among(() => catalog().measures, 'a measure the desk keeps'))
+      .optional(),
     period: z
       .enum(MEASURE_PERIODS)
       .default('day')
       .describe(
         'hour, day, week (ISO, from Monday), month, weekday-hour (1-14 = Monday 14:00–15:00) or total',
       ),
-    groupBy: groupings(dimensions).optional(),
+    groupBy: groupings(() => catalog().dimensions).optional(),
     where: z
       .string()
       .max(2000)
@@ -91,6 +105,12 @@ const measureQueryOf = (dimensions: () => ReadonlySet<string>) =>
           message: 'dimension:value pairs, comma-separated',
         },
       )
+      .superRefine((pairs, context) => {
+        // A pair without its colon is the pattern's to refuse; the dimension of each that has one is checked.
+        const dimensions = pairs.split(',').map((pair) => pair.split(':', 1)[0] ?? '');
+        if (pairs.split(',').every((pair) => pair.includes(':')))
+          among(() => catalog().dimensions, "a dimension of the desk's measures")(dimensions, context);
+      })
       .optional()
       .describe('only rows with these dimension values, e.g. gate:gate-1,outcome:refused'),
     timeZone: z
@@ -173,9 +193,13 @@ export function measuresExportCsv(report: MeasureReport, units: ReadonlyMap<stri
 
 export function measureRoutes(app: FastifyInstance, book: RouteBook, services: DeskServices): void {
   const sources = services.measures;
-  const measureQuery = measureQueryOf(
-    () => new Set(measureCatalog(sources).flatMap((measure) => measure.dimensions)),
-  );
+  const measureQuery = measureQueryOf(() => {
+    const measures = measureCatalog(sources);
+    return {
+      measures: new Set(measures.map((measure) => measure.name)),
+      dimensions: new Set(measures.flatMap((measure) => measure.dimensions)),
+    };
+  });
   const exportQuery = z.object({
     from: measureQuery.shape.from,
     to: measureQuery.shape.to,
