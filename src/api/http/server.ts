@@ -169,6 +169,17 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
 /** Largest request body (a JSON request; card photos have a limit of their own). */
 const BODY_LIMIT = 256 * 1024;
 
+/**
+ * A body of a type the desk does not take (a form post, XML): what it takes, in words. The
+ * Content-Type sent is not repeated (fastify 4's message did): a script may fill it with anything.
+ */
+const UNSUPPORTED_MEDIA_TYPE = new ApiProblem(
+  415,
+  'unsupported_media_type',
+  'Unsupported media type',
+  'the request body must be JSON, sent with Content-Type: application/json; nothing was done',
+);
+
 /** The problem+json answer to what a request failed with, and its log line when it is ours or the disk's. */
 function errorAnswer(error: unknown, familyProblems: ProblemTable, log: Logger): ErrorAnswer {
   let problem: ApiProblem;
@@ -178,12 +189,15 @@ function errorAnswer(error: unknown, familyProblems: ProblemTable, log: Logger):
     // fastify's own errors: bad JSON, body too large, wrong content type.
     const fastifyError = error as { statusCode: number; code?: string; message: string };
     const status = fastifyError.statusCode;
-    problem = new ApiProblem(
-      status,
-      status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_request',
-      status === 413 ? 'Request body too large' : 'Invalid request',
-      fastifyError.message,
-    );
+    problem =
+      status === 415
+        ? UNSUPPORTED_MEDIA_TYPE
+        : new ApiProblem(
+            status,
+            status === 413 ? 'payload_too_large' : 'invalid_request',
+            status === 413 ? 'Request body too large' : 'Invalid request',
+            fastifyError.message,
+          );
   } else {
     problem = problemFromError(error, familyProblems);
   }

@@ -3,8 +3,10 @@
  * damaged on its way — a checksum that does not match, an AZ cut short, fixed fields cut short —
  * is asked for again (96). A sequence number without a checksum (AY, no AZ) is no damage: the
  * line keeps or loses a frame whole, its CR last; it is a self-check with its sequence numbers on
- * and its checksums off, relayed and answered with its AY and no AZ. What IT is told of either
- * (once an hour per account, never with the frame) is ErrorDetectionAdvice.
+ * and its checksums off, relayed and answered with its AY and no AZ. A request with neither is a
+ * self-check with its error detection off: relayed and answered with neither, as Koha's and
+ * Evergreen's SIPServer answer it (the answer's error detection follows the request's). What IT is
+ * told of these (once an hour per account, never with the frame) is ErrorDetectionAdvice.
  */
 import type { Logger } from '../../core/logger.js';
 import {
@@ -24,6 +26,11 @@ export interface SelfCheckRequestReading {
   damaged: boolean;
   /** AY with no AZ from a link that does error detection: answered with its AY and no AZ. */
   sequenceOnly: boolean;
+  /**
+   * Neither AY nor AZ from a link that does error detection (a 96 or 97, which carry no AY, aside):
+   * answered with neither.
+   */
+  withoutErrorDetection: boolean;
 }
 
 /**
@@ -37,13 +44,14 @@ export function readSelfCheckRequest(
 ): SelfCheckRequestReading {
   const decoded = decodeSip2Message(frame, { charset, checksumMismatch: checksums ? 'error' : 'ignore' });
   const damaged = decoded.ok ? damagedErrorDetection(decoded.message) : DAMAGED.has(decoded.error.code);
-  const sequenceOnly =
-    checksums &&
-    decoded.ok &&
-    !damaged &&
-    decoded.checksum === 'absent' &&
-    (decoded.message as { sequence?: number }).sequence !== undefined;
-  return { decoded, damaged, sequenceOnly };
+  let sequenceOnly = false;
+  let withoutErrorDetection = false;
+  if (checksums && decoded.ok && !damaged && decoded.checksum === 'absent') {
+    const { type, sequence } = decoded.message as { type: string; sequence?: number };
+    sequenceOnly = sequence !== undefined;
+    withoutErrorDetection = !sequenceOnly && type !== 'requestAcsResend' && type !== 'requestScResend';
+  }
+  return { decoded, damaged, sequenceOnly, withoutErrorDetection };
 }
 
 /**
@@ -94,6 +102,16 @@ export class ErrorDetectionAdvice {
       { kiosk },
       'self-check sends sequence numbers without checksums (AY, no AZ): relayed, its answers with AY ' +
         'and no AZ; turn its checksums on, or set errorDetection: false on its relay account',
+    );
+  }
+
+  /** A request from `kiosk`'s self-check came with neither AY nor AZ. */
+  withoutErrorDetection(kiosk: string): void {
+    if (!this.notices.due(`no-error-detection:${kiosk}`)) return;
+    this.logger.warn(
+      { kiosk },
+      'self-check sends no error detection (neither AY nor AZ): relayed, its answers without AY/AZ; ' +
+        'turn its error detection on, or set errorDetection: false on its relay account',
     );
   }
 

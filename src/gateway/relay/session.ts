@@ -6,7 +6,8 @@
  * answer back in the self-check's charset, terminator, sequence number and
  * checksum. 97 resends the last answer; a frame damaged on its way (a bad checksum, AZ
  * cut short, its fields cut short) is answered with 96. A sequence number without a
- * checksum is no damage: the request is relayed and its answer echoes the AY, no AZ.
+ * checksum is no damage: the request is relayed and its answer echoes the AY, no AZ; a request
+ * with neither AY nor AZ is answered with neither.
  * While the ILS is down it answers per the offline rules. The round trip to the
  * ILS is relaying.ts, the answers' encoding answers.ts, the offline answers
  * offline.ts, reading a request's AY/AZ error-detection.ts; this file is the
@@ -91,6 +92,10 @@ export class RelaySession {
   private readonly offlinePolicy: RelayOfflinePolicy;
   /** The request being answered came with AY and no AZ: its answer echoes AY, no AZ. */
   private sequenceOnly = false;
+  /** The request being answered came with neither AY nor AZ: its answer carries neither. */
+  private withoutErrorDetection = false;
+  /** The account's framing without AY/AZ, made once per login (not per request). */
+  private plainFraming: AnswerFraming | undefined;
   /** What IT is told of its error detection, once an hour per account (the server's notices). */
   private readonly advice: ErrorDetectionAdvice;
 
@@ -216,7 +221,12 @@ export class RelaySession {
    * is not left waiting on a 98 or a refused login in a framing it was never configured for.
    */
   private framing(): AnswerFraming {
-    const link = this.account ?? {
+    const account = this.account;
+    if (account && this.withoutErrorDetection) {
+      this.plainFraming ??= { ...account, errorDetection: false };
+      return this.plainFraming;
+    }
+    const link = account ?? {
       charset: 'utf-8',
       terminator: this.sendsCrLf ? 'CRLF' : 'CR',
       errorDetection: this.sendsChecksums,
@@ -251,7 +261,9 @@ export class RelaySession {
     const { decoded, damaged } = reading;
     // AY without AZ: a self-check sending sequence numbers with its checksums off — relayed, answered so.
     this.sequenceOnly = reading.sequenceOnly;
-    if (this.sequenceOnly && this.account) this.advice.sequenceOnly(this.account.kioskUser);
+    // Neither AY nor AZ: a self-check with its error detection off — relayed, answered with neither.
+    this.withoutErrorDetection = reading.withoutErrorDetection;
+    if (this.account) this.adviseOnErrorDetection(this.account.kioskUser);
     if (!this.account) this.sendsChecksums = sendsChecksums(reading) ?? this.sendsChecksums;
     if (!decoded.ok || damaged) {
       const { code, position } = decoded.ok
@@ -340,6 +352,12 @@ export class RelaySession {
     }
   }
 
+  /** IT told (once an hour per account) of a self-check whose error detection is not its account's. */
+  private adviseOnErrorDetection(kiosk: string): void {
+    if (this.sequenceOnly) this.advice.sequenceOnly(kiosk);
+    else if (this.withoutErrorDetection) this.advice.withoutErrorDetection(kiosk);
+  }
+
   private offlineContext(): OfflineContext {
     return {
       policy: this.offlinePolicy,
@@ -355,11 +373,12 @@ export class RelaySession {
     const account = this.accountLoggingIn(request, frame);
     if (account) {
       this.account = account;
+      this.plainFraming = undefined;
       this.failedLogins = 0;
       this.loginTimer?.cancel();
       this.loginTimer = undefined;
       this.context.logger.info({ kiosk: account.kioskUser }, 'self-check logged in');
-      if (this.sequenceOnly) this.advice.sequenceOnly(account.kioskUser);
+      this.adviseOnErrorDetection(account.kioskUser);
       await this.send({ type: 'loginResponse', ok: true }, true, undefined, request.sequence);
       return;
     }

@@ -220,3 +220,52 @@ describe('an error code two API modules both list', () => {
     expect(problemsOf([card, card])).toEqual({ patron_not_found: { status: 404, title: 'Unknown patron' } });
   });
 });
+
+/**
+ * A POST whose body is not JSON (a form post from `curl -d`, XML) is refused
+ * 415 as every other error is: a problem saying in words what the desk takes, never repeating the
+ * Content-Type the client sent (a header a script may have filled with anything).
+ */
+describe('a request body of a type the desk does not take', () => {
+  let api: HttpApi | undefined;
+
+  afterEach(async () => {
+    await api?.app.close();
+    api = undefined;
+  });
+
+  it('is a 415 problem naming application/json, without the Content-Type sent', async () => {
+    api = await buildHttpApi({
+      modules: FAMILY_API_MODULES,
+      services: fakeServices().services,
+      logger: silentLogger(),
+      tokens: [],
+      version: 'test',
+    });
+    const base = await api.app.listen({ host: '127.0.0.1', port: 0 });
+    for (const contentType of [
+      'application/x-www-form-urlencoded',
+      'text/x-patron-21000001; charset=utf-8',
+      'application/xml; pin=1234',
+    ]) {
+      const response = await fetch(`${base}/api/v1/checkouts`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: 'patron=21000001&pin=1234&item=31000005',
+      });
+      expect(response.status, contentType).toBe(415);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const text = await response.text();
+      const problem = JSON.parse(text) as Problem;
+      expect(problem).toMatchObject({
+        type: 'urn:carrel:problem:unsupported_media_type',
+        code: 'unsupported_media_type',
+        status: 415,
+      });
+      expect(problem.title).toMatch(/media type/i);
+      expect(problem.detail).toContain('application/json');
+      for (const sent of ['x-www-form', 'x-patron', '21000001', 'xml', '1234'])
+        expect(text, contentType).not.toContain(sent);
+    }
+  });
+});

@@ -166,3 +166,75 @@ describe('prefersCsv', () => {
     expect(prefersCsv('text/csv;q=0')).toBe(false);
   });
 });
+
+/**
+ * A report grouped by a dimension the desk does not keep would come back as one row per measure
+ * with that "dimension" blank — a spreadsheet built on a typo. The grouping is checked against
+ * the measures' dimensions (GET /api/v1/stats/catalog) and refused in words that list them.
+ */
+describe('GET /api/v1/stats/measures groupBy', () => {
+  async function listening(): Promise<string> {
+    api = await buildHttpApi({
+      modules: FAMILY_API_MODULES,
+      services: fakeServices().services,
+      logger: silentLogger(),
+      tokens: [],
+      version: '0.0.0-test',
+    });
+    return api.app.listen({ host: '127.0.0.1', port: 0 });
+  }
+
+  it('refuses a dimension no measure has with 400, listing the dimensions, without repeating it', async () => {
+    const base = await listening();
+    const catalog = (await (await fetch(`${base}/api/v1/stats/catalog`)).json()) as {
+      measures: Array<{ dimensions: string[] }>;
+    };
+    const dimensions = [...new Set(catalog.measures.flatMap((m) => m.dimensions))];
+    expect(dimensions).toEqual(expect.arrayContaining(['terminal', 'gate', 'currency']));
+    for (const groupBy of ['patron_21000001', 'gate,shelfmark_x9', 'Gate']) {
+      const response = await fetch(
+        `${base}/api/v1/stats/measures?${RANGE}&groupBy=${encodeURIComponent(groupBy)}`,
+      );
+      expect(response.status, groupBy).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const text = await response.text();
+      const problem = JSON.parse(text) as {
+        code: string;
+        errors?: Array<{ path: string; message: string }>;
+      };
+      expect(problem.code).toBe('invalid_request');
+      const issue = problem.errors?.find((error) => error.path.startsWith('query.groupBy'));
+      expect(issue?.message, groupBy).toMatch(/not a dimension/);
+      for (const dimension of dimensions) expect(issue?.message).toContain(dimension);
+      for (const input of ['patron_21000001', '21000001', 'shelfmark_x9', 'Gate'])
+        expect(text, groupBy).not.toContain(input);
+    }
+  });
+
+  it('refuses a measure it does not keep, and a filter on a dimension no measure has, without repeating them', async () => {
+    const base = await listening();
+    const catalog = (await (await fetch(`${base}/api/v1/stats/catalog`)).json()) as {
+      measures: Array<{ name: string }>;
+    };
+    for (const [query, path, listed] of [
+      ['measure=circulation.patron_21000001', 'query.measure', catalog.measures.map((m) => m.name)],
+      ['where=patron_21000001:x', 'query.where', ['terminal', 'gate']],
+    ] as const) {
+      const response = await fetch(`${base}/api/v1/stats/measures?${RANGE}&${query}`);
+      expect(response.status, query).toBe(400);
+      const text = await response.text();
+      const problem = JSON.parse(text) as { errors?: Array<{ path: string; message: string }> };
+      const issue = problem.errors?.find((error) => error.path.startsWith(path));
+      expect(issue, query).toBeDefined();
+      for (const name of listed) expect(issue?.message).toContain(name);
+      expect(text, query).not.toContain('21000001');
+    }
+  });
+
+  it('takes the dimensions the catalog lists, as before', async () => {
+    const base = await listening();
+    const response = await fetch(`${base}/api/v1/stats/measures?${RANGE}&period=total&groupBy=terminal,gate`);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { groupBy: string[] }).groupBy).toEqual(['gate', 'terminal']);
+  });
+});

@@ -47,6 +47,41 @@ describe('SIP2 relay error detection', () => {
     expect(log).not.toContain('AD1234');
   });
 
+  it('answers a request sent with neither AY nor AZ without them, on an account that does error detection', async () => {
+    const capture = capturingLogger();
+    const { relay, simulator } = await rig({ logger: capture.logger });
+    const link = await kiosk(relay.port);
+    // A self-check with its error detection off (as Koha's and Evergreen's SIPServer take it): the
+    // answer's error-detection fields follow the request's — the relay's own 94 and an ILS answer alike.
+    expect((await link.request(cr(LOGIN)))?.toString('latin1')).toBe('941');
+    const item = (await link.request(cr(`17${D}AORIVERSIDE|AB31000001|AC|`)))?.toString('latin1');
+    expect(item).toMatch(/^18/);
+    expect(item).not.toMatch(/AY\d|AZ[0-9A-F]{4}/);
+    const checkout = (
+      await link.request(cr(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`))
+    )?.toString('latin1');
+    expect(checkout).toMatch(/^121/);
+    expect(checkout).not.toMatch(/AY\d|AZ[0-9A-F]{4}/);
+    expect(simulator.state.loansOf('21000001').map((loan) => loan.item)).toContain('31000005');
+    const status = (await link.request(cr('9900302.00')))?.toString('latin1');
+    expect(status).toMatch(/^98Y/);
+    expect(status).not.toMatch(/AY\d|AZ[0-9A-F]{4}/);
+    // The same link sending AY/AZ again is answered with them; a damaged checksum is still a 96.
+    const whole = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 4));
+    expect(whole?.toString('latin1')).toMatch(/^18.*AY4AZ[0-9A-F]{4}$/);
+    expect((await link.request(cr(`17${D}AORIVERSIDE|AB31000001|AC|AY5AZ0000`)))?.toString('latin1')).toBe(
+      '96AZFEF6',
+    );
+    // IT is told once which account's self-check sends no error detection, with no patron's data.
+    const log = capture.text();
+    const notices = log.split('\n').filter((line) => line.includes('sends no error detection'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain('selfcheck-1');
+    expect(notices[0]).toContain('errorDetection');
+    expect(log).not.toContain('21000001');
+    expect(log).not.toContain('AD1234');
+  });
+
   it('still asks again (96) for a checksum that is wrong or cut short, from a self-check that sends both', async () => {
     const { relay } = await rig();
     const link = await kiosk(relay.port);
@@ -115,6 +150,20 @@ describe('reading the error detection of a self-check request', () => {
       expect(reading.sequenceOnly, name).toBe(sequenceOnly);
       expect(sendsChecksums(reading), name).toBe(sends);
     }
+  });
+
+  it('tells a request with neither AY nor AZ (answered with neither) from a 96 or 97, which carry no AY', () => {
+    expect(read('9900302.00')).toMatchObject({
+      damaged: false,
+      sequenceOnly: false,
+      withoutErrorDetection: true,
+    });
+    expect(read(`17${D}AORIVERSIDE|AB31000001|AC|`).withoutErrorDetection).toBe(true);
+    expect(read(withErrorDetection('9900302.00', 1)).withoutErrorDetection).toBe(false);
+    expect(read('9900302.00AY1').withoutErrorDetection).toBe(false);
+    expect(read('97').withoutErrorDetection).toBe(false);
+    expect(read('96').withoutErrorDetection).toBe(false);
+    expect(read('9900302.00', false).withoutErrorDetection).toBe(false);
   });
 
   it('takes a wrong checksum or a lone AY as they come on a link without error detection', () => {

@@ -33,33 +33,94 @@ const list = (what: string) =>
     )
     .pipe(z.array(name).max(50));
 
-const measureQuery = z.object({
-  from: instant.describe(
-    'start of the range, ISO 8601 (widened to the hour, or the quarter hour in a zone a half or quarter hour off UTC)',
-  ),
-  to: instant.describe('end of the range, exclusive, ISO 8601 (at most 366 days after from)'),
-  measure: list('measures (all when absent): see /api/v1/stats/catalog').optional(),
-  period: z
-    .enum(MEASURE_PERIODS)
-    .default('day')
-    .describe('hour, day, week (ISO, from Monday), month, weekday-hour (1-14 = Monday 14:00–15:00) or total'),
-  groupBy: list('dimensions kept apart (every other one is summed over)').optional(),
-  where: z
+/** The names the desk's measures query takes: its catalog's measures and their dimensions. */
+interface CatalogNames {
+  measures: ReadonlySet<string>;
+  dimensions: ReadonlySet<string>;
+}
+
+/**
+ * Refuses each of `names` not among `known` in words that list them, never repeating it (a typo
+ * may be anything), at the index it has in the list.
+ */
+const among =
+  (known: () => ReadonlySet<string>, what: string) =>
+  (names: readonly string[], context: z.RefinementCtx) => {
+    const allowed = known();
+    names.forEach((name, index) => {
+      if (allowed.has(name)) return;
+      context.addIssue({
+        code: 'custom',
+        path: [index],
+        message: `not ${what}: one of ${[...allowed].sort().join(', ')}`,
+      });
+    });
+  };
+
+/**
+ * The dimensions a report may be grouped by: those of the desk's measures (the catalog's). One
+ * that is not is refused in words that list them, never repeated (a typo may be anything).
+ */
+const groupings = (dimensions: () => ReadonlySet<string>) =>
+  z
     .string()
     .max(2000)
-    .regex(/^([a-z][a-z0-9_]{0,31}:[A-Za-z0-9._:@-]{0,64})(,[a-z][a-z0-9_]{0,31}:[A-Za-z0-9._:@-]{0,64})*$/, {
-      message: 'dimension:value pairs, comma-separated',
-    })
-    .optional()
-    .describe('only rows with these dimension values, e.g. gate:gate-1,outcome:refused'),
-  timeZone: z
-    .string()
-    .max(64)
-    .refine(isTimeZone, 'not a time zone this desk knows')
-    .optional()
-    .describe("IANA time zone the periods are cut in (the desk's own by default)"),
-  format: z.enum(['json', 'csv']).optional().describe('csv, or send Accept: text/csv'),
-});
+    .describe(
+      'comma-separated dimensions kept apart (every other one is summed over): see /api/v1/stats/catalog',
+    )
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string()).max(50).superRefine(among(dimensions, "a dimension of the desk's measures")));
+
+/**
+ * The measures query, its measures, groupings and filters checked against the catalog's names
+ * (read per request).
+ */
+const measureQueryOf = (catalog: () => CatalogNames) =>
+  z.object({
+    from: instant.describe(
+      'start of the range, ISO 8601 (widened to the hour, or the quarter hour in a zone a half or quarter hour off UTC)',
+    ),
+    to: instant.describe('end of the range, exclusive, ISO 8601 (at most 366 days after from)'),
+    measure: list('measures (all when absent): see /api/v1/stats/catalog')
+      .superRefine(among(() => catalog().measures, 'a measure the desk keeps'))
+      .optional(),
+    period: z
+      .enum(MEASURE_PERIODS)
+      .default('day')
+      .describe(
+        'hour, day, week (ISO, from Monday), month, weekday-hour (1-14 = Monday 14:00–15:00) or total',
+      ),
+    groupBy: groupings(() => catalog().dimensions).optional(),
+    where: z
+      .string()
+      .max(2000)
+      .regex(
+        /^([a-z][a-z0-9_]{0,31}:[A-Za-z0-9._:@-]{0,64})(,[a-z][a-z0-9_]{0,31}:[A-Za-z0-9._:@-]{0,64})*$/,
+        {
+          message: 'dimension:value pairs, comma-separated',
+        },
+      )
+      .superRefine((pairs, context) => {
+        // A pair without its colon is the pattern's to refuse; the dimension of each that has one is checked.
+        const dimensions = pairs.split(',').map((pair) => pair.split(':', 1)[0] ?? '');
+        if (pairs.split(',').every((pair) => pair.includes(':')))
+          among(() => catalog().dimensions, "a dimension of the desk's measures")(dimensions, context);
+      })
+      .optional()
+      .describe('only rows with these dimension values, e.g. gate:gate-1,outcome:refused'),
+    timeZone: z
+      .string()
+      .max(64)
+      .refine(isTimeZone, 'not a time zone this desk knows')
+      .optional()
+      .describe("IANA time zone the periods are cut in (the desk's own by default)"),
+    format: z.enum(['json', 'csv']).optional().describe('csv, or send Accept: text/csv'),
+  });
 
 const reportSchema = z.object({
   from: z.string(),
@@ -130,15 +191,21 @@ export function measuresExportCsv(report: MeasureReport, units: ReadonlyMap<stri
   return `${lines.join('\r\n')}\r\n`;
 }
 
-const exportQuery = z.object({
-  from: measureQuery.shape.from,
-  to: measureQuery.shape.to,
-  period: z.enum(['day', 'week', 'month']).default('day').describe('day, week (ISO, from Monday) or month'),
-  timeZone: measureQuery.shape.timeZone,
-});
-
 export function measureRoutes(app: FastifyInstance, book: RouteBook, services: DeskServices): void {
   const sources = services.measures;
+  const measureQuery = measureQueryOf(() => {
+    const measures = measureCatalog(sources);
+    return {
+      measures: new Set(measures.map((measure) => measure.name)),
+      dimensions: new Set(measures.flatMap((measure) => measure.dimensions)),
+    };
+  });
+  const exportQuery = z.object({
+    from: measureQuery.shape.from,
+    to: measureQuery.shape.to,
+    period: z.enum(['day', 'week', 'month']).default('day').describe('day, week (ISO, from Monday) or month'),
+    timeZone: measureQuery.shape.timeZone,
+  });
   book.add(app, {
     method: 'GET',
     url: '/api/v1/stats/catalog',
