@@ -3,7 +3,7 @@
  * and answers none: the ILS simulator's `hang` fault, over TCP). Staff hold the patron's cash: the
  * card check waits `printAccounts.deskCardCheckMs` at most, then the top-up is taken as it is with
  * the ILS offline — never for a card the library system answered in time it does not know (one it
- * answers so only later is logged for staff, by ledger entry). The ILS link's request timeout is
+ * answers so only later, or says only later was reported lost, is logged for staff, by ledger entry). The ILS link's request timeout is
  * long here (20 s), as a slow SIP2 server's may be.
  */
 import { randomUUID } from 'node:crypto';
@@ -84,6 +84,29 @@ describe('a top-up at the print desk while the library system hangs', () => {
         msg: 'a top-up at the desk taken while the library system did not answer is for a card it says it does not know: check the number on the card with the patron',
       });
       expect(logLines.join('\n')).not.toContain('29999997');
+    } finally {
+      ils().setFaults({});
+    }
+  }, 30_000);
+
+  it('takes a top-up the ILS answers too late for, and logs the entry for staff once it says the card was reported lost', async () => {
+    ils().setFaults({ latencyMs: 2600 });
+    try {
+      const taken = await deposit('21000007', 200);
+      // The cash is in staff hands and the card could not be asked in time: taken, and traceable.
+      expect(taken.status).toBe(201);
+      const deadline = Date.now() + 5000;
+      const logged = () => logLines.find((text) => text.includes(taken.json.entryId));
+      while (!logged()) {
+        if (Date.now() > deadline) throw new Error('the late answer was not logged');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(JSON.parse(logged()!)).toMatchObject({
+        level: 'warn',
+        entry: taken.json.entryId,
+        msg: 'a top-up at the desk taken while the library system did not answer is for a card it says was reported lost: check the card with the patron, and refund or move the entry',
+      });
+      expect(logLines.join('\n')).not.toContain('21000007');
     } finally {
       ils().setFaults({});
     }

@@ -48,11 +48,11 @@ const expressions = [
 describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
   it('are valid rules', () => {
     const result = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toContain('SUCCESS: 12 rules found');
+    expect(result.stdout + result.stderr).toContain('SUCCESS: 13 rules found');
     expect(result.status).toBe(0);
   });
 
-  it('fire when they should and not before (their unit tests: offline 5 min, degraded 10 min, journal 30 min, paper, card ribbon, card cleaning, round trip, down, storage, backup)', () => {
+  it('fire when they should and not before (their unit tests: offline 5 min, degraded 10 min, journal 30 min, paper, card ribbon, card cleaning, cash box nearly full, round trip, down, storage, backup)', () => {
     const result = spawnSync('promtool', ['test', 'rules', 'carrel-alerts.test.yml'], {
       cwd: join(MONITORING, 'prometheus'),
       encoding: 'utf8',
@@ -63,9 +63,13 @@ describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
 });
 
 describe('the Grafana dashboard', () => {
-  it("shows each card printer's ribbon and whether it is due for cleaning, by desk and device", () => {
+  it("shows each card printer's ribbon and whether it is due for cleaning, and each cash box's fill, by desk and device", () => {
     // A printer due for cleaning prints on: no degraded device, only its gauge and its alert tell IT.
-    for (const metric of ['carrel_card_printer_ribbon_panels_left', 'carrel_card_printer_cleaning_due']) {
+    for (const metric of [
+      'carrel_card_printer_ribbon_panels_left',
+      'carrel_card_printer_cleaning_due',
+      'carrel_cash_box_fill_ratio',
+    ]) {
       const panel = dashboard.panels.find((p) => p.targets.some((t) => t.expr.includes(metric)));
       expect(panel, metric).toBeDefined();
       const target = panel!.targets.find((t) => t.expr.includes(metric))!;

@@ -169,6 +169,16 @@ export const cashDeviceApi: ApiModule = {
       'Coins or notes in each cash device’s cash box since it was last emptied, as counted',
       (detail) => detailPart(detail, 'cashBox').count,
     ),
+    carrel_cash_box_capacity_items: deviceGauge(
+      cashDevices.kind,
+      'Coins or notes each cash device’s cash box holds (its cashBoxCapacity; absent when not configured)',
+      (detail) => detailPart(detail, 'cashBox').capacity,
+    ),
+    carrel_cash_box_fill_ratio: deviceGauge(
+      cashDevices.kind,
+      'How full each cash device’s cash box is: coins or notes since it was last emptied ÷ its cashBoxCapacity (absent when not configured)',
+      (detail) => detailPart(detail, 'cashBox').fillRatio,
+    ),
   },
   problems: {
     not_a_cash_device: { status: 409, title: 'Device is not a cash device' },

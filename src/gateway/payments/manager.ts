@@ -6,7 +6,7 @@
  * commits it before anyone hears of it; the payment reads what it was paid
  * from that journal, never from a count of its own, so a restart cannot lose
  * or double a credit. Paid in full, finished or timed out, it lets the
- * devices go and settles (settlement.ts). A restart takes up what was left
+ * devices go and settles (ending.ts, settlement.ts). A restart takes up what was left
  * collecting or settling. Who pays is read in patron.ts, what the cash devices
  * take in cash-devices.ts, what a collecting payment holds in memory in live.ts.
  */
@@ -41,12 +41,12 @@ import type { Database } from '../storage/index.js';
 import { acceptedValues, announcePayment, deviceBack, maxValue, paymentDevices } from './cash-devices.js';
 import { recordCheck } from './checks.js';
 import type { PaymentsConfig } from './config.js';
+import { type EndingDeps, endPayment, releaseEndedHolds } from './ending.js';
 import { PaymentError } from './errors.js';
 import { type LivePayment, livePayment, tellWatchers } from './live.js';
 import { feeLines, type PaymentPlan, topUpLines } from './opening.js';
 import { payingPatron } from './patron.js';
 import { paymentReceipt } from './receipt.js';
-import { settle } from './settlement.js';
 import { HOUR_MS, PAYMENT_STATISTICS_MAX_DAYS, paymentStatistics, QUARTER_MS } from './statistics.js';
 import { PaymentStore } from './store.js';
 import { paymentView } from './view.js';
@@ -446,38 +446,9 @@ export class PaymentManager implements PaymentService {
     live?.idle?.cancel();
     // An acceptance update under way lands first; none starts after this (applyOffer checks `ending`).
     await live?.offering.catch(() => {});
-    const store = this.store();
-    const row = store.get(id);
+    const row = this.store().get(id);
     if (!row) throw new PaymentError('payment_not_found', 'no such payment');
-    for (const deviceId of JSON.parse(row.devices) as string[]) {
-      try {
-        await this.deps.devices.port(cashDevices, deviceId).release(id);
-      } catch (error) {
-        this.logger.warn({ payment: id, device: deviceId, err: describeError(error) }, 'device not let go');
-      }
-    }
-    const paid = this.journal()
-      .creditsOf(id)
-      .reduce((sum, credit) => sum + (credit.value_minor ?? 0), 0);
-    store.setSettled(id, paid);
-    if (paid === 0) {
-      store.setState(id, 'cancelled', {
-        at: this.deps.clock.now(),
-        reason: reason === 'paid' ? 'cancelled' : reason,
-      });
-    } else {
-      if (row.state === 'collecting') store.setState(id, 'settling');
-      await settle(row, paid, live?.pin, {
-        circulation: this.deps.circulation,
-        store,
-        offline: this.deps.offline,
-        printAccounts: this.deps.printAccounts,
-        config: this.deps.config,
-        logger: this.logger,
-        now: () => this.deps.clock.now(),
-      });
-      store.setState(id, 'completed', { at: this.deps.clock.now(), reason });
-    }
+    const paid = await endPayment(row, reason, live?.pin, this.endingDeps());
     const view = this.view(id);
     this.announce(view);
     this.logger.info(
@@ -507,18 +478,21 @@ export class PaymentManager implements PaymentService {
       this.logger.info({ payment: row.id, state: row.state }, 'payment taken up after a restart');
       await this.end(row.id, 'shutdown');
     }
-    // A device an ended payment could not let go of (out of reach) is held still: what it took is
-    // read with the hold once it is back, then it is let go.
-    for (const { device, holder } of this.journal().holders()) {
-      const row = this.store().get(holder);
-      if (row?.state !== 'completed' && row?.state !== 'cancelled') continue;
-      await deviceBack(device, this.deps.devices, this.deps.clock);
-      try {
-        await this.deps.devices.port(cashDevices, device).release(holder);
-      } catch (error) {
-        this.logger.warn({ payment: holder, device, err: describeError(error) }, 'device not let go');
-      }
-    }
+    await releaseEndedHolds({ ...this.endingDeps(), clock: this.deps.clock });
+  }
+
+  private endingDeps(): EndingDeps {
+    return {
+      circulation: this.deps.circulation,
+      store: this.store(),
+      offline: this.deps.offline,
+      printAccounts: this.deps.printAccounts,
+      config: this.deps.config,
+      logger: this.logger,
+      now: () => this.deps.clock.now(),
+      devices: this.deps.devices,
+      journal: this.journal(),
+    };
   }
 
   private restartIdle(live: LivePayment): void {

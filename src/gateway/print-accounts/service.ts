@@ -8,6 +8,7 @@ import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { moneyText } from '../circulation/money.js';
 import type { RefusalReason } from '../circulation/reasons.js';
+import { CirculationRefusal } from '../circulation/reasons.js';
 import type {
   IlsTransferResult,
   IlsTransferState,
@@ -65,6 +66,8 @@ export interface PrintAccountsOptions {
 
 /** Whether the library system knows a card, and the name it gives; known null: it cannot be asked now. */
 type CardAtLibrary = { known: boolean | null; name: string | null };
+/** What the desk hears of a card: as the API tells it, and whether the library system says it was reported lost. */
+type CardAnswer = CardAtLibrary & { lost?: boolean };
 
 interface Books {
   db: Database;
@@ -115,7 +118,8 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
   }
 
   async cardAtLibrary(patron: string): Promise<CardAtLibrary> {
-    return (await this.askAboutCard(patron)).inTime;
+    const { known, name } = (await this.askAboutCard(patron)).inTime;
+    return { known, name };
   }
 
   /**
@@ -123,17 +127,23 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
    * when it cannot be asked now, or has not answered within deskCardCheckMs), and its answer
    * whenever it comes (`late`).
    */
-  private askAboutCard(patron: string): Promise<{ inTime: CardAtLibrary; late: Promise<CardAtLibrary> }> {
+  private askAboutCard(patron: string): Promise<{ inTime: CardAnswer; late: Promise<CardAnswer> }> {
     const identify = this.options.identify;
-    const unknown: CardAtLibrary = { known: null, name: null };
+    const unknown: CardAnswer = { known: null, name: null };
     if (!identify) return Promise.resolve({ inTime: unknown, late: Promise.resolve(unknown) });
     const late = identify({ patron }).then(
-      (answer): CardAtLibrary =>
-        answer.patron.valid ? { known: true, name: answer.patron.name } : { known: false, name: null },
+      (answer): CardAnswer =>
+        answer.patron.valid
+          ? {
+              known: true,
+              name: answer.patron.name,
+              ...(answer.patron.reasons?.includes('card_lost') ? { lost: true } : {}),
+            }
+          : { known: false, name: null },
       // A number SIP2 cannot carry (a field delimiter or a line break in it: a paste, a scanner's
       // suffix) is refused before it is sent (ils_bad_request): no library card has it. Taken as the
       // library system away, the cash went on an account of nobody.
-      (error: unknown): CardAtLibrary =>
+      (error: unknown): CardAnswer =>
         error instanceof CarrelError &&
         (error.code === 'patron_not_found' || error.code === 'ils_bad_request')
           ? { known: false, name: null }
@@ -234,15 +244,29 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
         'patron_not_found',
         'the library system does not know this card: nothing was topped up; check the number on the card (what an account already holds can still be paid out)',
       );
+    // Whoever holds a card reported lost is not its patron (the finder), and the release station
+    // refuses the card: the money could be neither the patron's nor spent. The cash stays in hand.
+    if (card.inTime.lost === true)
+      throw new CirculationRefusal('card_lost', [], 'patron', {
+        message:
+          'the library system says this card was reported lost: nothing was topped up, the cash stays with you; issue the patron a new card and top up that one, or, if this is the patron with a card found again, clear the lost flag in the library system first (what the account already holds can still be paid out)',
+      });
     const result = this.deposit(request);
     if (card.inTime.known === null)
       // Taken unchecked: should the library system say later that it does not know the card (a
-      // mistyped number), staff hear which entry to look at — never the card number.
+      // mistyped number) or that it was reported lost, staff hear which entry to look at (the cash
+      // is in the drawer and on that entry) — never the card number.
       void card.late.then((answer) => {
-        if (answer.known === false && !result.repeated)
+        if (result.repeated) return;
+        if (answer.known === false)
           this.options.logger.warn(
             { entry: result.entryId },
             'a top-up at the desk taken while the library system did not answer is for a card it says it does not know: check the number on the card with the patron',
+          );
+        else if (answer.lost === true)
+          this.options.logger.warn(
+            { entry: result.entryId },
+            'a top-up at the desk taken while the library system did not answer is for a card it says was reported lost: check the card with the patron, and refund or move the entry',
           );
       });
     return result;

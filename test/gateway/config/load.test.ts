@@ -277,6 +277,35 @@ describe('loadConfigFile', () => {
     ]);
   });
 
+  it('refuses a cash box capacity that is no count of coins or notes, saying what it wants', () => {
+    const coins = (capacity: string) =>
+      [
+        'version: 2',
+        'devices:',
+        `  - { id: coins-1, kind: cash-device, device: coin-acceptor, transport: { type: serial, path: /dev/ttyUSB0 }, cashBoxCapacity: ${capacity} }`,
+      ].join('\n');
+    const issues = (capacity: string) =>
+      configErrorOf(() => parseConfigText(coins(capacity), 'yaml', {})).issues;
+    expect(issues('0')).toEqual([
+      { path: 'devices[0].cashBoxCapacity', message: 'a cash box holds at least one coin or note, got 0' },
+    ]);
+    expect(issues('12.5')).toEqual([
+      {
+        path: 'devices[0].cashBoxCapacity',
+        message: 'how many coins or notes the cash box holds: a whole number such as 500, got 12.5',
+      },
+    ]);
+    expect(issues('"full"')).toEqual([
+      {
+        path: 'devices[0].cashBoxCapacity',
+        message: 'how many coins or notes the cash box holds: a whole number such as 500, got "full"',
+      },
+    ]);
+    expect(issues('250000')[0]).toMatchObject({ path: 'devices[0].cashBoxCapacity' });
+    const device = parseConfigText(coins('800'), 'yaml', {}).devices[0];
+    expect(device).toMatchObject({ id: 'coins-1', cashBoxCapacity: 800 });
+  });
+
   it('refuses a 3M pad set to secure items by EAS, which its protocol cannot read or write', () => {
     const pad = (protocol: string, method: string) =>
       [

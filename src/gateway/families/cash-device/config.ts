@@ -25,6 +25,17 @@ export const cashDeviceSchema = z.strictObject({
   replyTimeoutMs: z.number().int().min(20).max(5000).default(250),
   /** Bill validators: hold each note in escrow until Carrel stacks or returns it. */
   escrow: z.boolean().default(true),
+  /**
+   * How many coins or notes its cash box (stacker) holds. With it, the health record and /metrics
+   * say how full the box is (what was credited since staff last recorded it emptied, against this),
+   * and the box is near full from 90 %: empty it before the device refuses money.
+   */
+  cashBoxCapacity: z
+    .number({ error: 'how many coins or notes the cash box holds: a whole number such as 500' })
+    .int('how many coins or notes the cash box holds: a whole number such as 500')
+    .min(1, 'a cash box holds at least one coin or note')
+    .max(100_000, 'at most 100000 coins or notes: count the box’s coins or notes, not its value')
+    .optional(),
   /** How long a tamper attempt keeps the device degraded. */
   tamperHoldSeconds: z.number().int().min(0).max(3600).default(30),
 });

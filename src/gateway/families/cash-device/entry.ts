@@ -93,7 +93,7 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
         { device: this.id },
         'held by a payment when Carrel stopped; it takes no money until asked again',
       );
-    this.fill = fillOf(new CashBox(this.database(), this.id).report());
+    this.fill = fillOf(new CashBox(this.database(), this.id).report(), this.config.cashBoxCapacity);
     // The cash box's fill is in the device's health record, and moves it.
     this.detailed = new DetailedDriver(driver, () => ({ cashBox: this.fill ?? null }));
     this.supervisor = new DeviceSupervisor({
@@ -141,7 +141,7 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
 
   private cashBoxChanged(): void {
     try {
-      this.fill = fillOf(new CashBox(this.database(), this.id).report());
+      this.fill = fillOf(new CashBox(this.database(), this.id).report(), this.config.cashBoxCapacity);
     } catch (error) {
       this.context.logger.warn({ device: this.id, err: describeError(error) }, 'cash box fill not read');
       return;
@@ -288,9 +288,18 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
   }
 }
 
+/** From this share of its capacity a cash box is near full: time to empty it. */
+export const CASH_BOX_NEAR_FULL = 0.9;
+
 /** What the health record says of the cash box: what should be in it since it was last emptied. */
 interface CashBoxFill {
   count: number;
+  /** How many coins or notes it holds (cashBoxCapacity); null when not configured. */
+  capacity: number | null;
+  /** count ÷ capacity (above 1 when more went in than it should hold); null without a capacity. */
+  fillRatio: number | null;
+  /** At or above 90 % of its capacity: empty it before the device refuses money. */
+  nearFull: boolean;
   expectedMinor: number;
   currency: string | null;
   /** Readings that may have put money in without a credit: the box needs counting. */
@@ -298,9 +307,13 @@ interface CashBoxFill {
   lastEmptied: string | null;
 }
 
-function fillOf(report: CashBoxReport): CashBoxFill {
+function fillOf(report: CashBoxReport, capacity: number | undefined): CashBoxFill {
+  const fillRatio = capacity === undefined ? null : report.count / capacity;
   return {
     count: report.count,
+    capacity: capacity ?? null,
+    fillRatio,
+    nearFull: fillRatio !== null && fillRatio >= CASH_BOX_NEAR_FULL,
     expectedMinor: report.expectedMinor,
     currency: report.currency,
     unverified: report.unverified.length,
