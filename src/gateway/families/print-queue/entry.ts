@@ -76,10 +76,7 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
         [...this.known.values()]
           .filter((k) => k.job.state === 'pending-held' && !k.expired)
           .map((k) => k.held),
-      expiringJobs: () =>
-        [...this.known.values()]
-          .filter((k) => k.job.state === 'pending-held' && k.expired)
-          .map((k) => k.held),
+      expiringJobs: () => this.expiredHeld(),
       releaseBlocked: () => this.releaseBlocked(),
       release: async (jobId) => {
         await this.client().release(jobId);
@@ -369,6 +366,13 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
     return pageImage(known.document.bytes, { clock: this.context.clock, page: 1, size: 240 });
   }
 
+  /** Held jobs past their hold time the print server has not cancelled yet (still held there). */
+  private expiredHeld(): HeldJob[] {
+    return [...this.known.values()]
+      .filter((k) => k.job.state === 'pending-held' && k.expired)
+      .map((k) => k.held);
+  }
+
   private queueStatus(): PrintQueueStatusView {
     const printer = this.driver?.printerStatus();
     return {
@@ -376,7 +380,8 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
       name: this.config.name ?? null,
       printer: printer ? { state: printer.state, reasons: printer.reasons, message: printer.message } : null,
       releaseBlocked: this.releaseBlocked(),
-      heldJobs: this.port.heldJobs().length,
+      heldJobs: this.port.heldJobs().length + this.expiredHeld().length,
+      expiredHeldJobs: this.expiredHeld().length,
       color: this.config.color,
       holdHours: this.config.holdHours,
     };
