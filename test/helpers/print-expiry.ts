@@ -42,14 +42,17 @@ export interface CancelRefusal {
 
 /**
  * The print server answers Cancel-Job with an error (client-error-not-possible) while `refuse` says
- * so (it is told how many it refused already), and cancels the job otherwise.
+ * so (it is told how many it refused already, and which job), and cancels the job otherwise.
  */
-export function refuseCancels(testDesk: TestDesk, refuse: (refusedSoFar: number) => boolean): CancelRefusal {
+export function refuseCancels(
+  testDesk: TestDesk,
+  refuse: (refusedSoFar: number, jobId: number) => boolean,
+): CancelRefusal {
   const model = printServer(testDesk).model;
   const cancel = model.cancel.bind(model);
   let refused = 0;
   model.cancel = (id, by) => {
-    if (refuse(refused)) {
+    if (refuse(refused, id)) {
       refused++;
       return false;
     }
