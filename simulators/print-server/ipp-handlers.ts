@@ -81,12 +81,15 @@ const HANDLERS: Record<number, Handler> = {
         ? { status: STATUS.ok }
         : { status: STATUS.clientErrorNotPossible, message: `job ${job.id} is not held` };
     }),
-  [OPERATION.cancelJob]: (request, queue, context) =>
-    withJob(request, queue, context, (job) =>
+  [OPERATION.cancelJob]: async (request, queue, context) => {
+    // A hung print server: the Cancel-Job is not answered until the fault is cleared.
+    await context.model.cancelMayGoOn();
+    return withJob(request, queue, context, (job) =>
       context.model.cancel(job.id)
         ? { status: STATUS.ok }
         : { status: STATUS.clientErrorNotPossible, message: `job ${job.id} has already finished` },
-    ),
+    );
+  },
   [OPERATION.getPrinterAttributes]: getPrinterAttributes,
 };
 

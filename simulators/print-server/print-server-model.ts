@@ -4,7 +4,7 @@
  * printer behind each queue that prints a released job page by page,
  * reporting the impressions it completed. Faults a person can cause from the
  * control API: the paper runs out (the job stops where it is and goes on when
- * paper is back), the printer is stopped, the next job aborts after N pages.
+ * paper is back), the printer is stopped, the next job aborts after N pages, Cancel-Job hangs.
  */
 import type { JobState, PrinterState } from '../../src/protocols/ipp/index.js';
 
@@ -49,6 +49,11 @@ export interface PrinterFaults {
    * itself answers such a request HTTP 401 or 403: test/e2e/print-queue-cups-documents.test.ts.)
    */
   refuseDocuments: boolean;
+  /**
+   * Cancel-Job is not answered while set (a print server that hangs on it rather than refusing it):
+   * each waits, the job still held, and goes on — cancelled and answered — once the fault is cleared.
+   */
+  stallCancel: boolean;
 }
 
 export interface PrintServerModelOptions {
@@ -75,7 +80,10 @@ export class PrintServerModel {
     documentDelayMs: 0,
     refuseNextRelease: false,
     refuseDocuments: false,
+    stallCancel: false,
   };
+  /** Cancel-Jobs waiting for stallCancel to be cleared. */
+  private readonly stalledCancels = new Set<() => void>();
   private printing: SimulatedJob | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -152,8 +160,26 @@ export class PrintServerModel {
     return { state, reasons, message };
   }
 
+  /** Cancel-Jobs waiting unanswered now (stallCancel). */
+  get cancelsStalled(): number {
+    return this.stalledCancels.size;
+  }
+
+  /** Resolves at once, or (stallCancel) once the fault is cleared or the server closes. */
+  cancelMayGoOn(): Promise<void> {
+    if (!this.faults.stallCancel) return Promise.resolve();
+    return new Promise((resolve) => {
+      const goOn = () => {
+        this.stalledCancels.delete(goOn);
+        resolve();
+      };
+      this.stalledCancels.add(goOn);
+    });
+  }
+
   setFaults(change: Partial<PrinterFaults>): void {
     Object.assign(this.faults, change);
+    if (!this.faults.stallCancel) for (const goOn of [...this.stalledCancels]) goOn();
     if (this.printing && (this.faults.paperOut || this.faults.stopped)) {
       this.printing.state = 'processing-stopped';
       this.printing.reasons = [this.faults.paperOut ? 'media-empty-error' : 'printer-stopped'];
@@ -163,6 +189,7 @@ export class PrintServerModel {
   }
 
   close(): void {
+    for (const goOn of [...this.stalledCancels]) goOn();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -8,7 +8,7 @@
  *   GET  /api/state                 printer state, faults, jobs (never their documents)
  *   POST /api/jobs                  submits a job as a library PC would (over IPP, Print-Job):
  *                                   {user, title?, pages?, copies?, sides?, colorMode?, media?, queue?, hold?, pdfBase64?}
- *   POST /api/faults                {paperOut?, stopped?, abortNextAfter?, documentDelayMs?, refuseNextRelease?, refuseDocuments?}
+ *   POST /api/faults                {paperOut?, stopped?, abortNextAfter?, documentDelayMs?, refuseNextRelease?, refuseDocuments?, stallCancel?}
  *   GET  /api/jobs/<id>/pages/<n>.png   page n of a job as the printer printed it
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -58,6 +58,7 @@ const FaultsBody = z.strictObject({
   documentDelayMs: z.number().int().min(0).max(60_000).optional(),
   refuseDocuments: z.boolean().optional(),
   refuseNextRelease: z.boolean().optional(),
+  stallCancel: z.boolean().optional(),
 });
 
 export interface PrintServerOptions {

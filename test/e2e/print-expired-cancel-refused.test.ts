@@ -5,23 +5,16 @@
  * it meanwhile. Over IPP to the simulated print server, the desk's HTTP API as the station uses it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import type { TestDesk } from '../helpers/desk.js';
+import { printServer, refuseCancels, startShortHoldDesk } from '../helpers/print-expiry.js';
+import { until } from '../helpers/until.js';
 
 let testDesk: TestDesk;
 const patron = '21000001';
-// 0.002 h: a job is past its hold time 7.2 s after it was printed.
-const HOLD_HOURS = 0.002;
 
 beforeAll(async () => {
-  testDesk = await startTestDesk((config) => ({
-    ...config,
-    devices: config.devices.map((d) =>
-      d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100, holdHours: HOLD_HOURS } : d,
-    ),
-  }));
-  await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
+  testDesk = await startShortHoldDesk();
 }, 30_000);
 
 afterAll(async () => {
@@ -29,45 +22,32 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: unknown) => callApi(`${testDesk.api}/api/v1`, 'POST', path, body);
-const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const server = () => printServer(testDesk);
 
 describe('a held job past its hold time whose Cancel-Job the print server refused', () => {
   it('is cancelled when the print server takes it, and cannot be released meanwhile', async () => {
-    const model = server().model;
-    const cancel = model.cancel.bind(model);
-    let refused = 0;
     // The print server answers the first Cancel-Job for the job with an error (client-error-not-possible).
-    model.cancel = (id, by) => {
-      if (refused === 0) {
-        refused++;
-        return false;
-      }
-      return cancel(id, by);
-    };
+    const refusal = refuseCancels(testDesk, (refused) => refused === 0);
     try {
       const jobId = await server().submit({ user: patron, title: 'Forgotten', pages: 2 });
       const session = (await post('/print/station/login', { patron, pin: '1234' })).json.session as string;
-      await until('the job counted', async () => {
-        const { jobs } = (await post('/print/station/jobs', { session })).json;
-        return jobs.find(
-          (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
-        );
-      });
-      await until('the expiry to ask the print server to cancel it', () => (refused > 0 ? true : undefined));
+      await until(
+        async () => {
+          const { jobs } = (await post('/print/station/jobs', { session })).json;
+          return jobs.find(
+            (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
+          );
+        },
+        20_000,
+        'timed out waiting for the job counted',
+        100,
+      );
+      await until(
+        () => (refusal.refused > 0 ? true : undefined),
+        20_000,
+        'timed out waiting for the expiry to ask the print server to cancel it',
+        100,
+      );
       // Past its hold time, the station does not list it, nor release it.
       const { jobs } = (await post('/print/station/jobs', { session })).json;
       expect(jobs.map((j: { jobId: number }) => j.jobId)).not.toContain(jobId);
@@ -80,12 +60,13 @@ describe('a held job past its hold time whose Cancel-Job the print server refuse
       expect(release.status).toBe(404);
       // It stayed held at the print server for good: Carrel took the job as cancelled and never asked again.
       await until(
-        'the job cancelled at the print server',
         () => (server().job(jobId)?.state === 'canceled' ? true : undefined),
         15_000,
+        'timed out waiting for the job cancelled at the print server',
+        100,
       );
     } finally {
-      model.cancel = cancel;
+      refusal.restore();
     }
   }, 45_000);
 });

@@ -5,24 +5,16 @@
  * The patron's station does not offer it. Over IPP to the simulated print server, the desk's HTTP API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import type { TestDesk } from '../helpers/desk.js';
+import { printServer, refuseCancels, startShortHoldDesk } from '../helpers/print-expiry.js';
 import { until } from '../helpers/until.js';
 
 let testDesk: TestDesk;
 const patron = '21000001';
-// 0.002 h: a job is past its hold time 7.2 s after it was printed.
-const HOLD_HOURS = 0.002;
 
 beforeAll(async () => {
-  testDesk = await startTestDesk((config) => ({
-    ...config,
-    devices: config.devices.map((d) =>
-      d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100, holdHours: HOLD_HOURS } : d,
-    ),
-  }));
-  await waitForDevice(testDesk.api, 'public-bw', 'online', 15_000);
+  testDesk = await startShortHoldDesk();
 }, 30_000);
 
 afterAll(async () => {
@@ -31,7 +23,7 @@ afterAll(async () => {
 
 const api = (method: 'GET' | 'POST', path: string, body?: unknown) =>
   callApi(`${testDesk.api}/api/v1`, method, path, body);
-const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+const server = () => printServer(testDesk);
 
 interface ListedJob {
   queue: string;
@@ -44,18 +36,9 @@ interface ListedJob {
 
 describe('a job past its hold time the print server has not cancelled yet', () => {
   it('is listed for staff as expired and being cancelled, not releasable nor charged, until it is cancelled', async () => {
-    const model = server().model;
-    const cancel = model.cancel.bind(model);
-    let refused = 0;
     let takeCancel = false;
     // The print server answers every Cancel-Job with an error (client-error-not-possible) until let.
-    model.cancel = (id, by) => {
-      if (!takeCancel) {
-        refused++;
-        return false;
-      }
-      return cancel(id, by);
-    };
+    const refusal = refuseCancels(testDesk, () => !takeCancel);
     try {
       const jobId = await server().submit({ user: patron, title: 'Forgotten', pages: 2 });
       const session = (await api('POST', '/print/station/login', { patron, pin: '1234' })).json
@@ -74,7 +57,7 @@ describe('a job past its hold time the print server has not cancelled yet', () =
       const balanceBefore = (await api('POST', '/print/accounts/find', { patron })).json.statement
         .balanceMinor;
       await until(
-        () => (refused >= 2 ? true : undefined),
+        () => (refusal.refused >= 2 ? true : undefined),
         20_000,
         'timed out waiting for the print server to refuse the cancel twice',
         100,
@@ -127,7 +110,7 @@ describe('a job past its hold time the print server has not cancelled yet', () =
         100,
       );
     } finally {
-      model.cancel = cancel;
+      refusal.restore();
     }
   }, 60_000);
 });

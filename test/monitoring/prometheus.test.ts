@@ -63,6 +63,16 @@ describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
 });
 
 describe('the Grafana dashboard', () => {
+  it('shows the print jobs held by each queue and, of them, the expired ones the print server still holds', () => {
+    for (const metric of ['carrel_print_jobs_held{', 'carrel_print_jobs_held_expired{']) {
+      const panel = dashboard.panels.find((p) => p.targets.some((t) => t.expr.includes(metric)));
+      expect(panel, metric).toBeDefined();
+      const target = panel!.targets.find((t) => t.expr.includes(metric))!;
+      expect(target.expr).toContain('instance=~"$instance"');
+      expect(target.legendFormat).toContain('{{device}}');
+    }
+  });
+
   it("shows each card printer's ribbon and whether it is due for cleaning, and each cash box's fill, by desk and device", () => {
     // A printer due for cleaning prints on: no degraded device, only its gauge and its alert tell IT.
     for (const metric of [
@@ -138,6 +148,7 @@ describe('the metrics the alert rules and the Grafana dashboard use', () => {
     expect(sample(before, 'carrel_card_printer_ribbon_panels_left{device="cards-1"}')).toBe(1000);
     expect(sample(before, 'carrel_card_printer_ribbon_low{device="cards-1"}')).toBe(0);
     expect(sample(before, 'carrel_print_jobs_held{device="public-bw"}')).toBe(0);
+    expect(sample(before, 'carrel_print_jobs_held_expired{device="public-bw"}')).toBe(0);
     const counted = sample(before, 'carrel_gate_visitors_today{device="exit-1",direction="out"}');
     expect(counted).toBeGreaterThanOrEqual(0);
     desk.desk.simulators.handle(gateSimulators, 'gate-sim')!.walk({ direction: 'out', items: ['31000004'] });

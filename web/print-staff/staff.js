@@ -35,6 +35,9 @@ const cell = (text) => {
   return td;
 };
 const when = (iso) => new Date(iso).toLocaleString();
+/** A held job past its hold time that the print server has not cancelled yet, in the desk's words. */
+const EXPIRED_HELD =
+  'Expired — still held on the print server; Carrel keeps asking it to cancel the job, or cancel it there. Not charged; it cannot be released.';
 /** Who made an entry or a transfer, as Carrel says it: the staff token's name, or 'at this desk'. */
 const staffOf = (name) => name ?? '';
 
@@ -120,12 +123,16 @@ async function find({ quiet = false } = {}) {
         cell(job.pages === null ? '?' : `${job.pages} × ${job.copies}`),
         // Why it cannot be released now (the printer unplugged, out of paper) beside its price: the
         // price alone said nothing of why the patron could not print it.
-        cell(
-          [job.quote ? money(job.quote.amountMinor, job.quote.currency) : '', job.problem?.message ?? '']
-            .filter(Boolean)
-            .join(' — '),
-        ),
-        cell(when(job.expiresAt)),
+        // A job past its hold time the print server still holds (its cancel refused or unanswered)
+        // is said as what it is and what staff can do, not as a price-less problem and a time gone.
+        job.state === 'expired'
+          ? cell(EXPIRED_HELD)
+          : cell(
+              [job.quote ? money(job.quote.amountMinor, job.quote.currency) : '', job.problem?.message ?? '']
+                .filter(Boolean)
+                .join(' — '),
+            ),
+        cell(job.state === 'expired' ? `Expired ${when(job.expiresAt)}` : when(job.expiresAt)),
       );
       return tr;
     }),

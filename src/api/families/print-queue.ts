@@ -35,6 +35,26 @@ export const printQueueApi: ApiModule = {
       'Jobs each print queue holds for release (never whose)',
       (detail) => detail.heldJobs,
     ),
+    // Of those, the ones past their hold time the print server has not cancelled yet (its Cancel-Job
+    // refused or unanswered, asked again each round): held there, never releasable. A number that
+    // stays up tells IT to look at the print server.
+    carrel_print_jobs_held_expired: {
+      help: 'Of the jobs held, those past their hold time the print server has not cancelled yet (never whose)',
+      labelNames: ['device'],
+      *read(services) {
+        const online = new Set(
+          services
+            .devices()
+            .filter((d) => d.kind === printQueues.kind && d.status !== 'offline')
+            .map((d) => d.device),
+        );
+        for (const entry of services.ports.all(printQueues)) {
+          const status = entry.port.queueStatus();
+          if (online.has(status.queue))
+            yield { labels: { device: status.queue }, value: status.expiredHeldJobs };
+        }
+      },
+    },
   },
   problems: {
     not_a_print_queue: { status: 409, title: 'Device is not a print queue' },

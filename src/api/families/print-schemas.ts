@@ -148,7 +148,13 @@ export const queueSchema = z.object({
   name: z.string().nullable(),
   printer: z.object({ state: z.string(), reasons: z.array(z.string()), message: z.string() }).nullable(),
   releaseBlocked: problemSchema.nullable(),
-  heldJobs: z.number().int(),
+  heldJobs: z.number().int().describe('jobs held at the print server, those past their hold time too'),
+  expiredHeldJobs: z
+    .number()
+    .int()
+    .describe(
+      'of them, past their hold time: the print server has not cancelled them yet (asked again each round)',
+    ),
   color: z.boolean(),
   holdHours: z.number(),
 });

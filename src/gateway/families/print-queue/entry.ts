@@ -35,10 +35,14 @@ interface Known {
   refusedAt?: number;
   /**
    * Past its hold time: no longer offered for release, and cancelled at the print server — asked
-   * again at the next round while the server has not taken the Cancel-Job (`cancelling` while asked).
+   * again at a later round (one Cancel-Job in flight per queue) while the server has not taken it
+   * (`cancelling` while asked).
    */
   expired?: boolean;
   cancelling?: boolean;
+  /** When (monotonic) its Cancel-Job was last sent; whether its failure was logged (once per job). */
+  cancelAskedAt?: number;
+  cancelWarned?: boolean;
 }
 
 /**
@@ -63,6 +67,8 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
   private readonly known = new Map<number, Known>();
   private readonly counting = new Set<number>();
   private expiryTimer: TimerHandle | undefined;
+  /** The one Cancel-Job of an expired job in flight, if any. */
+  private expiryCancel: Promise<void> | undefined;
 
   constructor(config: PrintQueueConfig, context: FamilyContext) {
     super(config, context);
@@ -76,10 +82,7 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
         [...this.known.values()]
           .filter((k) => k.job.state === 'pending-held' && !k.expired)
           .map((k) => k.held),
-      expiringJobs: () =>
-        [...this.known.values()]
-          .filter((k) => k.job.state === 'pending-held' && k.expired)
-          .map((k) => k.held),
+      expiringJobs: () => this.expiredHeld(),
       releaseBlocked: () => this.releaseBlocked(),
       release: async (jobId) => {
         await this.client().release(jobId);
@@ -322,33 +325,42 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
       )
         void this.countPages(known.job.id);
     const now = this.context.clock.now();
+    const due: Known[] = [];
     for (const known of this.known.values()) {
-      if (known.job.state !== 'pending-held' || known.held.expiresAt > now || known.cancelling) continue;
-      // Taken as cancelled before the server said so, a Cancel-Job it refused (or lost) left the
-      // job held there for good, never asked again and listed nowhere.
-      const firstTry = !known.expired;
+      if (known.job.state !== 'pending-held' || known.held.expiresAt > now) continue;
+      // Past its hold time: no longer offered nor released, whether or not its cancel is sent now.
       known.expired = true;
-      known.cancelling = true;
-      this.client()
-        .cancel(known.job.id)
-        .then(
-          () => {
-            known.job = { ...known.job, state: 'canceled' };
-            this.emit('print.job_expired', this.jobEvent(known.job, known.held.pages));
-          },
-          (error: unknown) => {
-            // Once per job: it is asked again at every round until the server takes it.
-            if (firstTry)
-              this.context.logger.warn(
-                { err: describeError(error), device: this.id, job: known.job.id },
-                'a held job past its hold time was not cancelled at the print server; it is asked again',
-              );
-          },
-        )
-        .finally(() => {
-          known.cancelling = false;
-        });
+      due.push(known);
     }
+    // One Cancel-Job in flight per queue: a print server that hangs on them held every connection
+    // the desk has to it (two), and the queue's polls, documents and releases waited behind them
+    // until they timed out — to be sent again at once. The job asked least recently goes first, so
+    // a job the server refuses for good does not keep the others waiting.
+    if (this.expiryCancel || due.length === 0) return;
+    const known = due.reduce((a, b) => ((a.cancelAskedAt ?? -1) <= (b.cancelAskedAt ?? -1) ? a : b));
+    known.cancelling = true;
+    known.cancelAskedAt = this.context.clock.monotonic();
+    this.expiryCancel = this.client()
+      .cancel(known.job.id)
+      .then(
+        () => {
+          known.job = { ...known.job, state: 'canceled' };
+          this.emit('print.job_expired', this.jobEvent(known.job, known.held.pages));
+        },
+        (error: unknown) => {
+          // Once per job: it is asked again at a later round until the server takes it.
+          if (!known.cancelWarned)
+            this.context.logger.warn(
+              { err: describeError(error), device: this.id, job: known.job.id },
+              'a held job past its hold time was not cancelled at the print server; it is asked again',
+            );
+          known.cancelWarned = true;
+        },
+      )
+      .finally(() => {
+        known.cancelling = false;
+        this.expiryCancel = undefined;
+      });
   }
 
   private async jobStatus(jobId: number): Promise<ServerJobState> {
@@ -369,6 +381,13 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
     return pageImage(known.document.bytes, { clock: this.context.clock, page: 1, size: 240 });
   }
 
+  /** Held jobs past their hold time the print server has not cancelled yet (still held there). */
+  private expiredHeld(): HeldJob[] {
+    return [...this.known.values()]
+      .filter((k) => k.job.state === 'pending-held' && k.expired)
+      .map((k) => k.held);
+  }
+
   private queueStatus(): PrintQueueStatusView {
     const printer = this.driver?.printerStatus();
     return {
@@ -376,7 +395,8 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
       name: this.config.name ?? null,
       printer: printer ? { state: printer.state, reasons: printer.reasons, message: printer.message } : null,
       releaseBlocked: this.releaseBlocked(),
-      heldJobs: this.port.heldJobs().length,
+      heldJobs: this.port.heldJobs().length + this.expiredHeld().length,
+      expiredHeldJobs: this.expiredHeld().length,
       color: this.config.color,
       holdHours: this.config.holdHours,
     };

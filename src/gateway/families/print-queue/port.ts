@@ -7,7 +7,10 @@ export interface PrintQueueStatusView {
   printer: { state: string; reasons: string[]; message: string } | null;
   /** Why nothing can be released now; null when jobs can be. */
   releaseBlocked: { code: string; message: string } | null;
+  /** Jobs held at the print server: those past their hold time it has not cancelled yet too. */
   heldJobs: number;
+  /** Of them, past their hold time (never releasable; their Cancel-Job asked again each round). */
+  expiredHeldJobs: number;
   color: boolean;
   holdHours: number;
 }
