@@ -73,6 +73,13 @@ describe.skipIf(skip !== undefined)(
         .toBe(true);
       expect(await found.isVisible()).toBe(false);
       expect(await page.locator('#problem').isVisible()).toBe(false);
+      // The card's line says who found it there (the staff token's name), as the desk keeps it.
+      const foundBy = (card: string) =>
+        new RegExp(
+          `^Card ${card}, found in the output hopper by desk-staff at .+: its chip is not encoded yet\\.$`,
+        );
+      const offers = () => page.locator('#chip-cards li span').allTextContents();
+      expect(await offers()).toEqual([expect.stringMatching(foundBy('21000001'))]);
 
       // Another patron's card, its outcome unknown; the page opened again, Print card is refused
       // for them: the card found in the hopper is recorded from there too, nothing printed.
@@ -82,6 +89,8 @@ describe.skipIf(skip !== undefined)(
       await expect.poll(progress, { timeout: 20_000 }).toMatch(/^The card was not issued: .*output hopper/);
       proxy().resume();
       await page.goto(`${desk.testDesk.api}/cards`);
+      // Loaded again, the line is rebuilt from the desk's record: who found the card stays on it.
+      await expect.poll(offers, { timeout: 10_000 }).toEqual([expect.stringMatching(foundBy('21000001'))]);
       await previewFor('21000002');
       await page.getByRole('button', { name: 'Print card' }).click();
       await expect
