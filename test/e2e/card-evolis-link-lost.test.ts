@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js';
-import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EvolisCommand } from '../../src/protocols/evolis/index.js';
 import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { StallingProxy } from '../helpers/stalling-proxy.js';
+import { type CardDeskBehindProxy, startCardDeskBehindProxy } from '../helpers/card-desk-behind-proxy.js';
+import { waitForDevice } from '../helpers/desk.js';
 
 /**
  * An Evolis answers each command, the eject (`Se`) too; a link cut after the eject went out leaves
@@ -13,39 +11,21 @@ import { StallingProxy } from '../helpers/stalling-proxy.js';
  * card, or before — the command lost on the cable). Its card counter (`Rco;c`), read once the link is
  * back, tells which: a card made is issued, never failed with "print again" (a second working card).
  */
-let testDesk: TestDesk;
-let proxy: StallingProxy;
+let desk: CardDeskBehindProxy;
 let api: string;
 
 beforeAll(async () => {
-  proxy = await StallingProxy.start();
-  testDesk = await startTestDesk((config) => ({
-    ...config,
-    simulators: config.simulators.map((s) => (s.kind === 'card-printer' ? { ...s, port: 0 } : s)),
-    devices: config.devices.map((d) =>
-      d.kind === 'card-printer'
-        ? {
-            ...d,
-            printTimeoutMs: 5000,
-            replyTimeoutMs: 800,
-            transport: { type: 'tcp', host: '127.0.0.1', port: proxy.port, connectTimeoutMs: 1000 },
-          }
-        : d,
-    ),
-  }));
-  proxy.pointAt(testDesk.desk.simulators.address('card-printer-sim').port);
-  api = testDesk.api;
-  await waitForDevice(api, 'cards-1', 'online', 15_000);
+  desk = await startCardDeskBehindProxy({ make: 'evolis', printTimeoutMs: 5000 });
+  api = desk.api;
 }, 60_000);
 
-afterAll(async () => {
-  proxy?.resume();
-  await testDesk?.stop();
-  await proxy?.close();
-});
+// A test that cut the link leaves the printer online again for the next.
+afterEach(() => desk.linkBack(), 20_000);
 
-const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
-const model = () => sim().model as EvolisModel;
+afterAll(() => desk?.stop());
+
+const sim = () => desk.sim();
+const model = () => desk.evolis();
 const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
   callApi(`${api}/api/v1`, method, path, body);
 const printed = () =>
@@ -55,7 +35,7 @@ const printed = () =>
 
 /**
  * Cuts the link as the next eject reaches the printer: `ejected` whether the printer carried it out
- * before the cable went (its `OK` lost) or never got it. The link stays down until `proxy.resume()`.
+ * before the cable went (its `OK` lost) or never got it. The link stays down until `desk.proxy.resume()`.
  */
 function cutAtEject(ejected: boolean): void {
   const printer = model();
@@ -64,8 +44,8 @@ function cutAtEject(ejected: boolean): void {
     if (command.name !== 'Se') return handle(command);
     printer.handle = handle;
     const reply = ejected ? handle(command) : 'OK';
-    proxy.stall();
-    proxy.cut();
+    desk.proxy.stall();
+    desk.proxy.cut();
     return reply;
   };
 }
@@ -76,7 +56,7 @@ describe('an Evolis whose link is lost as the card is ejected', () => {
     cutAtEject(true);
     const answer = call('POST', '/cards', { patron: '21000001', number: 'patron' });
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    proxy.resume();
+    desk.proxy.resume();
     const issued = await answer;
     expect(issued.status).toBe(200);
     expect(issued.json).toMatchObject({
@@ -95,7 +75,7 @@ describe('an Evolis whose link is lost as the card is ejected', () => {
     cutAtEject(false);
     const answer = call('POST', '/cards', { patron: '21000002', number: 'patron' });
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    proxy.resume();
+    desk.proxy.resume();
     const failed = await answer;
     expect(failed.json).toMatchObject({ result: 'failed', fault: 'link_lost' });
     expect(printed()).toBe(before);
@@ -111,7 +91,7 @@ describe('an Evolis whose link is lost as the card is ejected', () => {
     cutAtEject(true);
     const unknown = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
     expect(unknown.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
-    proxy.resume();
+    desk.proxy.resume();
     await waitForDevice(api, 'cards-1', 'online', 15_000);
     expect(printed()).toBe(before + 1);
     // Printing the patron's card again is refused until staff say it is not in the hopper.

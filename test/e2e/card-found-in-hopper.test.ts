@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js';
-import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EvolisCommand } from '../../src/protocols/evolis/index.js';
-import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
-import { StallingProxy } from '../helpers/stalling-proxy.js';
+import { type CardDeskBehindProxy, startCardDeskBehindProxy } from '../helpers/card-desk-behind-proxy.js';
+import { waitForDevice } from '../helpers/desk.js';
 
 const STAFF = 'staff-token-0123456789abcdef';
 const MONITOR = 'monitor-token-0123456789abcd';
@@ -15,42 +13,24 @@ const MONITOR = 'monitor-token-0123456789abcd';
  * card no longer held back. Staff only; said again with its request id, answered as the first time;
  * refused in words for an issue whose outcome is known.
  */
-let testDesk: TestDesk;
-let proxy: StallingProxy;
+let desk: CardDeskBehindProxy;
 
 beforeAll(async () => {
-  proxy = await StallingProxy.start();
-  testDesk = await startTestDesk((config) =>
-    withTokens(
-      {
-        ...config,
-        simulators: config.simulators.map((s) => (s.kind === 'card-printer' ? { ...s, port: 0 } : s)),
-        devices: config.devices.map((d) =>
-          d.kind === 'card-printer'
-            ? {
-                ...d,
-                printTimeoutMs: 1000,
-                replyTimeoutMs: 800,
-                transport: { type: 'tcp', host: '127.0.0.1', port: proxy.port, connectTimeoutMs: 1000 },
-              }
-            : d,
-        ),
-      },
-      [
-        { name: 'desk-staff', token: STAFF, scopes: ['staff'] },
-        { name: 'it-monitor', token: MONITOR, scopes: ['monitor'] },
-      ],
-    ),
-  );
-  proxy.pointAt(testDesk.desk.simulators.address('card-printer-sim').port);
-  await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, STAFF);
+  desk = await startCardDeskBehindProxy({
+    make: 'evolis',
+    printTimeoutMs: 1000,
+    tokens: [
+      { name: 'desk-staff', token: STAFF, scopes: ['staff'] },
+      { name: 'it-monitor', token: MONITOR, scopes: ['monitor'] },
+    ],
+    token: STAFF,
+  });
 }, 60_000);
 
-afterAll(async () => {
-  proxy?.resume();
-  await testDesk?.stop();
-  await proxy?.close();
-});
+// A test that cut the link leaves the printer online again for the next.
+afterEach(() => desk.linkBack(), 20_000);
+
+afterAll(() => desk?.stop());
 
 async function call(
   method: 'GET' | 'POST',
@@ -59,7 +39,7 @@ async function call(
   token = STAFF,
   // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
 ): Promise<{ status: number; replayed: string | null; json: any }> {
-  const response = await fetch(`${testDesk.api}/api/v1${path}`, {
+  const response = await fetch(`${desk.api}/api/v1${path}`, {
     method,
     headers: {
       authorization: `Bearer ${token}`,
@@ -74,8 +54,8 @@ async function call(
   };
 }
 
-const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
-const model = () => sim().model as EvolisModel;
+const sim = () => desk.sim();
+const model = () => desk.evolis();
 
 /** An issue for `patron` whose card the printer ejected as the link was cut, not back to ask in time. */
 async function outcomeUnknown(patron: string) {
@@ -85,14 +65,14 @@ async function outcomeUnknown(patron: string) {
     if (command.name !== 'Se') return handle(command);
     printer.handle = handle;
     const reply = handle(command);
-    proxy.stall();
-    proxy.cut();
+    desk.proxy.stall();
+    desk.proxy.cut();
     return reply;
   };
   const issue = await call('POST', '/cards', { patron, number: 'patron' });
   expect(issue.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
-  proxy.resume();
-  await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, STAFF);
+  desk.proxy.resume();
+  await waitForDevice(desk.api, 'cards-1', 'online', 15_000, STAFF);
   return issue.json.issueId as string;
 }
 

@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
-import type { MagicardModel } from '../../simulators/card-printer/magicard-model.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { StallingProxy } from '../helpers/stalling-proxy.js';
+import { type CardDeskBehindProxy, startCardDeskBehindProxy } from '../helpers/card-desk-behind-proxy.js';
+import { waitForDevice } from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -12,44 +10,21 @@ import { until } from '../helpers/until.js';
  * through a proxy that is cut once the job has reached the printer. A printer that made the card
  * meanwhile has issued it: recorded so, never as a failure inviting a second card for the patron.
  */
-let testDesk: TestDesk;
-let proxy: StallingProxy;
+let desk: CardDeskBehindProxy;
 let api: string;
 
 beforeAll(async () => {
-  proxy = await StallingProxy.start();
-  testDesk = await startTestDesk((config) => ({
-    ...config,
-    simulators: config.simulators.map((s) =>
-      s.kind === 'card-printer' ? { ...s, model: 'magicard', port: 0 } : s,
-    ),
-    devices: config.devices.map((d) =>
-      d.kind === 'card-printer'
-        ? {
-            ...d,
-            driver: 'magicard',
-            printTimeoutMs: 6000,
-            // Not shorter: on a loaded machine (CI) a status query answered after 800 ms dropped the
-            // link between two tests, and the next issue failed link_lost before its job went out.
-            replyTimeoutMs: 3000,
-            transport: { type: 'tcp', host: '127.0.0.1', port: proxy.port, connectTimeoutMs: 1000 },
-          }
-        : d,
-    ),
-  }));
-  proxy.pointAt(testDesk.desk.simulators.address('card-printer-sim').port);
-  api = testDesk.api;
-  await waitForDevice(api, 'cards-1', 'online', 15_000);
+  desk = await startCardDeskBehindProxy({ make: 'magicard', printTimeoutMs: 6000 });
+  api = desk.api;
 }, 60_000);
 
-afterAll(async () => {
-  proxy?.resume();
-  await testDesk?.stop();
-  await proxy?.close();
-});
+// A test that cut the link leaves the printer online again for the next.
+afterEach(() => desk.linkBack(), 20_000);
 
-const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
-const model = () => sim().model as MagicardModel;
+afterAll(() => desk?.stop());
+
+const sim = () => desk.sim();
+const model = () => desk.magicard();
 const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
   callApi(`${api}/api/v1`, method, path, body);
 
@@ -73,8 +48,8 @@ async function issueAndCut(patron: string) {
     'the job never reached the printer',
     10,
   );
-  proxy.stall();
-  proxy.cut();
+  desk.proxy.stall();
+  desk.proxy.cut();
   return { answer };
 }
 
@@ -87,7 +62,7 @@ describe('a Magicard whose link is lost after the job reached it', () => {
     model().run();
     expect(sim().cards().length).toBe(before + 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    proxy.resume();
+    desk.proxy.resume();
     const issued = await answer;
     expect(issued.status).toBe(200);
     expect(issued.json).toMatchObject({
@@ -106,7 +81,7 @@ describe('a Magicard whose link is lost after the job reached it', () => {
     const before = sim().cards().length;
     const { answer } = await issueAndCut('21000002');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    proxy.resume();
+    desk.proxy.resume();
     const failed = await answer;
     expect(failed.json).toMatchObject({ result: 'failed', fault: 'link_lost' });
     await waitForDevice(api, 'cards-1', 'online', 10_000);
@@ -124,7 +99,7 @@ describe('a Magicard whose link is lost after the job reached it', () => {
     model().run();
     const unknown = await answer;
     expect(unknown.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
-    proxy.resume();
+    desk.proxy.resume();
     await waitForDevice(api, 'cards-1', 'online', 15_000);
     expect(sim().cards().length).toBe(before + 1);
     // Printing the patron's card again is refused until staff say it is not in the hopper.

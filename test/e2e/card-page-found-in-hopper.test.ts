@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import type { EvolisCommand } from '../../src/protocols/evolis/index.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { cardDeskPage, CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
-import { freePort } from '../helpers/free-port.js';
-import { StallingProxy } from '../helpers/stalling-proxy.js';
+import { cardDeskPageBehindProxy } from '../helpers/card-desk-behind-proxy.js';
+import { CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
 
 const skip = chromiumSkipReason();
 
@@ -20,32 +19,7 @@ describe.skipIf(skip !== undefined)(
   'the card page, a card whose outcome was unknown found in the output hopper',
   { timeout: 90_000 },
   () => {
-    let proxy: StallingProxy;
-    let simulatorPort = 0;
-    beforeAll(async () => {
-      simulatorPort = await freePort();
-      proxy = await StallingProxy.start(simulatorPort);
-    });
-    afterAll(async () => {
-      proxy?.resume();
-      await proxy?.close();
-    });
-    const desk = cardDeskPage((config) => ({
-      ...config,
-      simulators: config.simulators.map((simulator) =>
-        simulator.id === 'card-printer-sim' ? { ...simulator, port: simulatorPort } : simulator,
-      ),
-      devices: config.devices.map((device) =>
-        device.id === 'cards-1' && device.kind === 'card-printer'
-          ? {
-              ...device,
-              printTimeoutMs: 1000,
-              replyTimeoutMs: 800,
-              transport: { type: 'tcp', host: '127.0.0.1', port: proxy.port, connectTimeoutMs: 1000 },
-            }
-          : device,
-      ),
-    }));
+    const { desk, proxy } = cardDeskPageBehindProxy({ make: 'evolis', printTimeoutMs: 1000 });
 
     const sim = () => desk.testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
     /** The link cut as the next eject reaches the printer, after the printer ejected the card. */
@@ -56,8 +30,8 @@ describe.skipIf(skip !== undefined)(
         if (command.name !== 'Se') return handle(command);
         model.handle = handle;
         const reply = handle(command);
-        proxy.stall();
-        proxy.cut();
+        proxy().stall();
+        proxy().cut();
         return reply;
       };
     }
@@ -89,7 +63,7 @@ describe.skipIf(skip !== undefined)(
           .map((card) => card.outcome),
       ).toEqual(['printed']);
       await expect.poll(() => found.isVisible()).toBe(true);
-      proxy.resume();
+      proxy().resume();
       await found.click();
       await expect
         .poll(progress, { timeout: 10_000 })
@@ -99,6 +73,13 @@ describe.skipIf(skip !== undefined)(
         .toBe(true);
       expect(await found.isVisible()).toBe(false);
       expect(await page.locator('#problem').isVisible()).toBe(false);
+      // The card's line says who found it there (the staff token's name), as the desk keeps it.
+      const foundBy = (card: string) =>
+        new RegExp(
+          `^Card ${card}, found in the output hopper by desk-staff at .+: its chip is not encoded yet\\.$`,
+        );
+      const offers = () => page.locator('#chip-cards li span').allTextContents();
+      expect(await offers()).toEqual([expect.stringMatching(foundBy('21000001'))]);
 
       // Another patron's card, its outcome unknown; the page opened again, Print card is refused
       // for them: the card found in the hopper is recorded from there too, nothing printed.
@@ -106,8 +87,10 @@ describe.skipIf(skip !== undefined)(
       cutAtEject();
       await page.getByRole('button', { name: 'Print card' }).click();
       await expect.poll(progress, { timeout: 20_000 }).toMatch(/^The card was not issued: .*output hopper/);
-      proxy.resume();
+      proxy().resume();
       await page.goto(`${desk.testDesk.api}/cards`);
+      // Loaded again, the line is rebuilt from the desk's record: who found the card stays on it.
+      await expect.poll(offers, { timeout: 10_000 }).toEqual([expect.stringMatching(foundBy('21000001'))]);
       await previewFor('21000002');
       await page.getByRole('button', { name: 'Print card' }).click();
       await expect

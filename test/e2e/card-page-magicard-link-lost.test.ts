@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import type { MagicardModel } from '../../simulators/card-printer/magicard-model.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { cardDeskPage, CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
-import { freePort } from '../helpers/free-port.js';
-import { StallingProxy } from '../helpers/stalling-proxy.js';
+import { cardDeskPageBehindProxy } from '../helpers/card-desk-behind-proxy.js';
+import { CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
 import { until } from '../helpers/until.js';
 
 const skip = chromiumSkipReason();
@@ -19,35 +18,7 @@ describe.skipIf(skip !== undefined)(
   'the card page, a Magicard cut off after the card was sent',
   { timeout: 90_000 },
   () => {
-    let proxy: StallingProxy;
-    let simulatorPort = 0;
-    beforeAll(async () => {
-      simulatorPort = await freePort();
-      proxy = await StallingProxy.start(simulatorPort);
-    });
-    afterAll(async () => {
-      proxy?.resume();
-      await proxy?.close();
-    });
-    const desk = cardDeskPage((config) => ({
-      ...config,
-      simulators: config.simulators.map((simulator) =>
-        simulator.id === 'card-printer-sim'
-          ? { ...simulator, model: 'magicard', port: simulatorPort }
-          : simulator,
-      ),
-      devices: config.devices.map((device) =>
-        device.id === 'cards-1' && device.kind === 'card-printer'
-          ? {
-              ...device,
-              driver: 'magicard',
-              printTimeoutMs: 3000,
-              replyTimeoutMs: 800,
-              transport: { type: 'tcp', host: '127.0.0.1', port: proxy.port, connectTimeoutMs: 1000 },
-            }
-          : device,
-      ),
-    }));
+    const { desk, proxy } = cardDeskPageBehindProxy({ make: 'magicard', printTimeoutMs: 3000 });
 
     it('asks staff to look in the output hopper, and prints again only once they say the card is not there', async () => {
       const { page } = desk;
@@ -67,8 +38,8 @@ describe.skipIf(skip !== undefined)(
         15_000,
         'the job never reached the printer',
       );
-      proxy.stall();
-      proxy.cut();
+      proxy().stall();
+      proxy().cut();
       // The printer carries on without the link: the card comes out.
       model.feeder = 50;
       model.run();
@@ -78,7 +49,7 @@ describe.skipIf(skip !== undefined)(
         .toBe(
           'The card was not issued: the connection to the printer was lost after the card was sent to it, and Carrel could not ask the printer whether it made the card. Do not print it again yet: once the printer is connected again, look in its output hopper. If the card is there, it is the patron’s card; print again only if it is not.',
         );
-      proxy.resume();
+      proxy().resume();
       await expect
         .poll(() => page.locator('#printer').textContent(), { timeout: 20_000 })
         .toBe('cards-1: online');

@@ -1,5 +1,5 @@
 import type { CarrelConfig } from '../../src/app/config.js';
-import { waitForDevice, withTokens } from './desk.js';
+import { type TestDesk, waitForDevice, withTokens } from './desk.js';
 import { type LoggedDeskPage, loggedDeskPage } from './logged-desk-page.js';
 
 /** The staff token of the card desk page's desk. */
@@ -8,14 +8,21 @@ export const CARD_STAFF = 'staff-token-0123456789abcdef';
 /**
  * The card desk page as staff use it, in Debian's Chromium: the simulated desk with a staff token,
  * ready once its card printer `cards-1` is online. `configure` changes the desk further (a card
- * printer's own templates…). Registers the hooks of the `describe` it is called in.
+ * printer's own templates…); `ready` replaces the wait for `cards-1` online (given the staff token).
+ * Registers the hooks of the `describe` it is called in.
  */
-export function cardDeskPage(configure: (config: CarrelConfig) => CarrelConfig = (c) => c): LoggedDeskPage {
+export function cardDeskPage(
+  configure: (config: CarrelConfig) => CarrelConfig = (c) => c,
+  options: { ready?: (testDesk: TestDesk, token: string) => Promise<void> } = {},
+): LoggedDeskPage {
   return loggedDeskPage(
     (config) => configure(withTokens(config, [{ name: 'desk-staff', token: CARD_STAFF, scopes: ['staff'] }])),
     {
       viewport: { width: 1280, height: 900 },
-      ready: (testDesk) => waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, CARD_STAFF),
+      ready: (testDesk) =>
+        options.ready
+          ? options.ready(testDesk, CARD_STAFF)
+          : waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, CARD_STAFF),
     },
   );
 }

@@ -41,6 +41,20 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
   const chipOffers = new Map();
 
   /**
+   * How a card came to be: printed, or — its outcome unknown when the link to the printer failed —
+   * found in the output hopper, by whom (the name of their token) and at what time, as the desk keeps it.
+   */
+  function cameWords(record) {
+    if (!record.foundInHopperBy) return 'printed';
+    const at = record.foundInHopperAt ? new Date(record.foundInHopperAt) : undefined;
+    const time =
+      at && !Number.isNaN(at.getTime())
+        ? ` at ${at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
+        : '';
+    return `found in the output hopper by ${record.foundInHopperBy}${time}`;
+  }
+
+  /**
    * SIP2 cannot change a patron's barcode or mark a card lost, so what the ILS must learn is told to
    * staff: a new number to give the patron there, and the card it replaces to block. Each step is
    * the printed card's, named by its card number (never the patron's name or barcode), and stays —
@@ -60,7 +74,7 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
       const item = document.createElement('li');
       item.dataset.card = record.cardNumber;
       const words = document.createElement('span');
-      words.textContent = `Card ${record.cardNumber}, printed: in the ILS, ${todo.join(' and ')}.`;
+      words.textContent = `Card ${record.cardNumber}, ${cameWords(record)}: in the ILS, ${todo.join(' and ')}.`;
       const done = document.createElement('button');
       done.type = 'button';
       done.textContent = 'Done';
@@ -117,7 +131,7 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
         }),
       );
     } else {
-      words.textContent = `Card ${record.cardNumber}, printed: its chip is not encoded yet.`;
+      words.textContent = `Card ${record.cardNumber}, ${cameWords(record)}: its chip is not encoded yet.`;
       giveUp.textContent = 'Thrown away';
       giveUp.setAttribute('aria-label', `Give up the chip of card ${record.cardNumber}`);
       giveUp.title = 'The card was thrown away: its chip will not be encoded';

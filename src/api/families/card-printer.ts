@@ -140,6 +140,20 @@ const issueRecordSchema = z.object({
     .describe(
       'the chip (its UID) a write went to that failed partway, the card lifted off the pad: it may hold part of the number, or all of it; Encode chip writes that chip again whatever it holds, and takes no other chip unless it holds the number already; null once encoded or given up, when no write failed so, and once the patron is forgotten',
     ),
+  foundInHopperBy: z
+    .string()
+    .nullable()
+    .describe(
+      'who said this issue’s card, its outcome unknown, was in the printer’s output hopper (found-in-hopper): the name of their token, "at this desk" on a desk without tokens; null: nobody did',
+    ),
+  foundInHopperAt: z.string().nullable().describe('when the card was said to be in the output hopper'),
+  notInHopperBy: z
+    .string()
+    .nullable()
+    .describe(
+      'who said this issue’s card, its outcome unknown, was not in the output hopper, printing the patron’s card again (confirmNotPrinted); null: nobody did',
+    ),
+  notInHopperAt: z.string().nullable().describe('when the card was said not to be in the output hopper'),
 });
 
 const statusSchema = z.object({
@@ -429,9 +443,34 @@ export const cardPrinterApi: ApiModule = {
             () =>
               issuePrinterPort(services, input.query.printer, input.params.issueId).foundInHopper(
                 input.params.issueId,
+                actorOf(input.principal),
               ),
           ),
         ),
+    }),
+    operation({
+      method: 'GET',
+      url: '/api/v1/cards/:issueId',
+      operationId: 'getCardIssue',
+      summary:
+        'One card issue (staff: it names its patron): its outcome, its stripe, its steps settled, who found its card in the output hopper or said it was not there',
+      tag,
+      access: STAFF,
+      params: z.object({ issueId: z.string().uuid() }),
+      query: issueQuery,
+      response: issueRecordSchema,
+      problems: [404, 503],
+      handler: ({ params, query }) => {
+        const port = issuePrinterPort(services, query.printer, params.issueId);
+        const record = port.issueRecord(params.issueId);
+        if (!record) throw new CarrelError('card_issue_not_found', 'no such card issue');
+        if (query.printer !== undefined && record.device !== query.printer)
+          throw new CarrelError(
+            'card_issue_not_found',
+            `that card issue is card printer "${record.device}"’s, not "${query.printer}"’s: ask for it with ?printer=${record.device}, or name no printer`,
+          );
+        return shown(record);
+      },
     }),
     operation({
       method: 'GET',

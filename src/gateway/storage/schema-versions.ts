@@ -9,7 +9,7 @@ import { CarrelError } from '../../core/errors.js';
 import type { Database } from './database.js';
 
 export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
-  'card-issues': 8,
+  'card-issues': 9,
   'cash-credits': 1,
   'device-availability': 2,
   'gate-alarms': 5,

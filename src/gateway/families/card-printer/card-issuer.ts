@@ -189,6 +189,8 @@ export class CardIssuer {
       template,
       staff: request.staff,
       replaces: request.replaces,
+      magstripe,
+      notInHopper: request.confirmNotPrinted,
       at: now(),
     });
     let attempts = 0;
@@ -231,18 +233,19 @@ export class CardIssuer {
 
   /**
    * Staff found the card of an issue whose outcome was unknown in the printer's output hopper: the
-   * issue is recorded issued (`CardIssueRecords.foundInHopper`) and announced as any card issued. Its
-   * stripe is what the printer makes of one (an Evolis read it back before its eject went out, a
-   * Magicard only writes it), when the desk writes stripes.
+   * issue is recorded issued (`CardIssueRecords.foundInHopper`), with who said so (`staff`, never
+   * logged) and when, and announced as any card issued. Its stripe is the one its issue asked for, as
+   * the printer makes one (an Evolis read it back before its eject went out, a Magicard only writes
+   * it); none for a card issued without one.
    */
-  foundInHopper(issueId: string): CardIssueRecord {
-    const { config, records, logger } = this.options;
-    const stripe = config.magstripe
-      ? this.options.printer().vendor === 'evolis'
-        ? 'verified'
-        : 'written'
-      : null;
-    const record = records.foundInHopper(issueId, stripe);
+  foundInHopper(issueId: string, staff: string): CardIssueRecord {
+    const { config, records, clock, logger } = this.options;
+    const record = records.foundInHopper(issueId, {
+      printerStripe: this.options.printer().vendor === 'evolis' ? 'verified' : 'written',
+      configuredStripe: config.magstripe,
+      staff,
+      at: new Date(clock.now()).toISOString(),
+    });
     this.options.emit('issued', {
       issueId,
       template: record.template,

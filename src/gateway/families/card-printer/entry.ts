@@ -71,7 +71,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       addPhoto: (bytes) => this.running().issuer.addPhoto(bytes),
       encodeRfid: (issueId) => this.encodeRfid(issueId),
       settle: (issueId, what, options) => this.settle(issueId, what, options),
-      foundInHopper: (issueId) => this.foundInHopper(issueId),
+      foundInHopper: (issueId, staff) => this.foundInHopper(issueId, staff),
       issues: (limit) => this.running().records.latest(limit),
       issueRecord: (id) => this.running().records.get(id),
       perDay: (days) => this.running().records.perDay(days),
@@ -233,7 +233,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
   }
 
   /** An issue of this printer's whose outcome was unknown, its card found in the output hopper. */
-  private foundInHopper(issueId: string): CardIssueRecord {
+  private foundInHopper(issueId: string, staff: string): CardIssueRecord {
     const { records, issuer } = this.running();
     const record = records.get(issueId);
     if (record && record.device !== this.id)
@@ -241,7 +241,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         'card_issue_not_found',
         `that card issue is card printer "${record.device}"’s, not "${this.id}"’s: ask for it with ?printer=${record.device}, or name no printer`,
       );
-    return issuer.foundInHopper(issueId);
+    return issuer.foundInHopper(issueId, staff);
   }
 
   /**

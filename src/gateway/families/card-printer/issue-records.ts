@@ -51,6 +51,14 @@ const MIGRATIONS = [
   // The chip a write went to that failed partway (the card lifted off the pad): it may hold part of
   // the number, or all of it.
   'ALTER TABLE card_issues ADD COLUMN chip_write_failed_uid TEXT',
+  // Whether the issue asked for the number on the stripe (1) or not (0): a card found in the output
+  // hopper is recorded with the stripe asked for it. Null for issues recorded before: as configured.
+  // Who said an outcome-unknown issue's card was in the output hopper, or not there, and when.
+  `ALTER TABLE card_issues ADD COLUMN magstripe_asked INTEGER;
+   ALTER TABLE card_issues ADD COLUMN found_in_hopper_by TEXT;
+   ALTER TABLE card_issues ADD COLUMN found_in_hopper_at TEXT;
+   ALTER TABLE card_issues ADD COLUMN not_in_hopper_by TEXT;
+   ALTER TABLE card_issues ADD COLUMN not_in_hopper_at TEXT;`,
 ];
 
 export interface CardIssueRecord {
@@ -101,6 +109,18 @@ export interface CardIssueRecord {
    * given up, and when no write failed so.
    */
   chipWriteFailedUid: string | null;
+  /**
+   * Who said the card of this issue, its outcome unknown, was in the printer's output hopper (the name
+   * of their token; "at this desk" on a desk without tokens), and when: recorded issued then.
+   */
+  foundInHopperBy: string | null;
+  foundInHopperAt: string | null;
+  /**
+   * Who said the card of this issue, its outcome unknown, was not in the output hopper, printing the
+   * patron's card again (confirmNotPrinted), and when.
+   */
+  notInHopperBy: string | null;
+  notInHopperAt: string | null;
 }
 
 export interface IssuesPerDay {
@@ -130,6 +150,11 @@ interface Row {
   chip_given_up_at: string | null;
   chip_write_cut_short_at: string | null;
   chip_write_failed_uid: string | null;
+  magstripe_asked: number | null;
+  found_in_hopper_by: string | null;
+  found_in_hopper_at: string | null;
+  not_in_hopper_by: string | null;
+  not_in_hopper_at: string | null;
 }
 
 export class CardIssueRecords {
@@ -231,8 +256,10 @@ export class CardIssueRecords {
   }
 
   /**
-   * Records an issue as printing. One that replaces a card is checked again here, in the same
-   * transaction as its row (`checkReplaceable`): two printers of the desk cannot both replace a card.
+   * Records an issue as printing, with whether it writes the stripe. One that replaces a card is
+   * checked again here, in the same transaction as its row (`checkReplaceable`): two printers of the
+   * desk cannot both replace a card. With `notInHopper` (staff said the patron's last card, its
+   * outcome unknown, is not in the output hopper) that issue keeps who said so, and when.
    */
   begin(issue: {
     cardNumber: string;
@@ -240,15 +267,27 @@ export class CardIssueRecords {
     template: string;
     staff: string;
     replaces?: string | undefined;
+    /** Whether the issue writes the number on the stripe; unsaid, as configured. */
+    magstripe?: boolean | undefined;
+    notInHopper?: boolean | undefined;
     at: string;
   }): string {
     const id = randomUUID();
     this.db.transaction(() => {
       if (issue.replaces !== undefined) this.checkReplaceable(issue.replaces, issue.patron);
+      if (issue.notInHopper)
+        this.db
+          .prepare(
+            `UPDATE card_issues SET not_in_hopper_by = ?, not_in_hopper_at = ?
+             WHERE fault = 'outcome_unknown' AND id = (SELECT id FROM card_issues WHERE patron = ?
+               AND result != 'printing' ORDER BY requested_at DESC, rowid DESC LIMIT 1)`,
+          )
+          .run(issue.staff, issue.at, issue.patron);
       this.db
         .prepare(
-          `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, result, replaces)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'printing', ?)`,
+          `INSERT INTO card_issues (id, device, card_number, patron, template, staff, requested_at, result, replaces,
+             magstripe_asked)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'printing', ?, ?)`,
         )
         .run(
           id,
@@ -259,6 +298,7 @@ export class CardIssueRecords {
           issue.staff,
           issue.at,
           issue.replaces ?? null,
+          issue.magstripe === undefined ? null : issue.magstripe ? 1 : 0,
         );
     }, 'immediate');
     return id;
@@ -430,9 +470,14 @@ export class CardIssueRecords {
    * issued card, and the statistics count it issued when it finished. Refused, in words naming no
    * one, for an issue whose outcome is known (card_outcome_known), one whose record was forgotten
    * (card_number_forgotten), and one the patron was printed a later card after (card_replaced: the
-   * card in the hopper is a second one).
+   * card in the hopper is a second one). Its stripe is what the issue asked for: `printerStripe`
+   * (what the printer makes of one) when it asked for the number on the stripe, none when it did not
+   * (`configuredStripe` for an issue recorded before that was kept). `staff` said so at `at`.
    */
-  foundInHopper(id: string, magstripe: 'verified' | 'written' | null): CardIssueRecord {
+  foundInHopper(
+    id: string,
+    found: { printerStripe: 'verified' | 'written'; configuredStripe: boolean; staff: string; at: string },
+  ): CardIssueRecord {
     return this.db.transaction(() => {
       const row = this.db.prepare('SELECT *, rowid FROM card_issues WHERE id = ?').get(id) as
         | (Row & { rowid: number })
@@ -463,9 +508,14 @@ export class CardIssueRecords {
           'card_replaced',
           'a later card was printed for this patron (staff said this one was not in the output hopper), so it was not recorded issued: the later card is the patron’s — cut this one through',
         );
+      const stripeAsked =
+        row.magstripe_asked === null ? found.configuredStripe : Number(row.magstripe_asked) === 1;
       this.db
-        .prepare(`UPDATE card_issues SET result = 'issued', fault = NULL, magstripe = ? WHERE id = ?`)
-        .run(magstripe, id);
+        .prepare(
+          `UPDATE card_issues SET result = 'issued', fault = NULL, magstripe = ?, found_in_hopper_by = ?,
+             found_in_hopper_at = ? WHERE id = ?`,
+        )
+        .run(stripeAsked ? found.printerStripe : null, found.staff, found.at, id);
       if (row.replaces)
         this.db
           .prepare(
@@ -585,5 +635,9 @@ function recordOf(row: Row): CardIssueRecord {
     chipGivenUpAt: row.chip_given_up_at ?? null,
     chipWriteCutShortAt: row.chip_write_cut_short_at ?? null,
     chipWriteFailedUid: row.chip_write_failed_uid ?? null,
+    foundInHopperBy: row.found_in_hopper_by ?? null,
+    foundInHopperAt: row.found_in_hopper_at ?? null,
+    notInHopperBy: row.not_in_hopper_by ?? null,
+    notInHopperAt: row.not_in_hopper_at ?? null,
   };
 }

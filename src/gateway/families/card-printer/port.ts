@@ -75,12 +75,13 @@ export interface CardPrinterPort {
   ): CardIssueRecord;
   /**
    * Staff found the card of an issue that ended with its outcome unknown in the printer's output
-   * hopper: recorded issued, its ILS step and chip offered as for any issued card. Throws
+   * hopper (`staff` said so: kept on the record with when): recorded issued, its ILS step and chip
+   * offered as for any issued card. Throws
    * card_issue_not_found (also for another printer's issue), card_outcome_known (the issue did not
    * end with its outcome unknown), card_replaced (a later card was printed for the patron),
    * card_number_forgotten.
    */
-  foundInHopper(issueId: string): CardIssueRecord;
+  foundInHopper(issueId: string, staff: string): CardIssueRecord;
   issues(limit: number): CardIssueRecord[];
   /** An issue of any printer of the desk (the records are the desk's), by its id. */
   issueRecord(issueId: string): CardIssueRecord | undefined;

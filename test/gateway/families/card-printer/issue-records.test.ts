@@ -55,6 +55,40 @@ describe('card issue records', () => {
     db.close();
   });
 
+  it('records a card found in the output hopper with the stripe its issue asked for; one recorded before that was kept, as configured', () => {
+    const db = openDatabase(path.join(tempFolder(), 'carrel.db'));
+    const records = new CardIssueRecords(db, 'cards-1');
+    const at = '2026-12-03T10:00:00.000Z';
+    const unknown = (patron: string, magstripe?: boolean) => {
+      const id = records.begin({
+        patron,
+        cardNumber: patron,
+        template: 'library-card',
+        staff: 'desk',
+        at,
+        ...(magstripe === undefined ? {} : { magstripe }),
+      });
+      records.finish(id, { result: 'failed', fault: 'outcome_unknown', attempts: 1, at });
+      return id;
+    };
+    const found = (configuredStripe: boolean) => ({
+      printerStripe: 'verified' as const,
+      configuredStripe,
+      staff: 'desk-staff',
+      at,
+    });
+    expect(records.foundInHopper(unknown('21000001', false), found(true)).magstripe).toBeNull();
+    expect(records.foundInHopper(unknown('21000002', true), found(false)).magstripe).toBe('verified');
+    // Begun before the issue kept whether it asked for a stripe: as the desk is configured.
+    expect(records.foundInHopper(unknown('21000003'), found(true)).magstripe).toBe('verified');
+    expect(records.foundInHopper(unknown('21000004'), found(false))).toMatchObject({
+      magstripe: null,
+      foundInHopperBy: 'desk-staff',
+      foundInHopperAt: at,
+    });
+    db.close();
+  });
+
   it('never hands out a number twice, across restarts, and stops at the end of the range', () => {
     const file = path.join(tempFolder(), 'carrel.db');
     let db = openDatabase(file);
