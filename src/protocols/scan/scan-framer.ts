@@ -33,6 +33,14 @@ const TERMINATOR_NAME: Record<ScanTerminator, string> = {
   etx: 'ETX',
 };
 
+/**
+ * The byte at which a scan with this terminator is cut, and the terminator's name in words: a
+ * prefix or suffix holding that byte can never be matched (the scan is cut there first).
+ */
+export function scanTerminatorEnd(terminator: ScanTerminator): { byte: number; name: string } {
+  return { byte: END_BYTE[terminator], name: TERMINATOR_NAME[terminator] };
+}
+
 /** The terminator a scan held without the configured one ended with, if it ended with one. */
 function endedWith(raw: Uint8Array): ScanTerminator | undefined {
   const last = raw[raw.length - 1];
