@@ -50,6 +50,8 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
    * back is not identified again if it is this one (it never left; a patron did not present it).
    */
   private leftOn: string | undefined;
+  /** When the reader, back, first said it held no card (driver clock, ms). */
+  private emptySince: number | undefined;
   private readonly tally = new ScanTally(this);
 
   constructor(private readonly options: PcscScannerOptions) {
@@ -94,6 +96,12 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
     reader.on('card', () => {
       this.cardPresent = true;
       this.readCard(reader);
+    });
+    // Back and empty: a card left on it shows within the reader's first polls (vpcd's take a second;
+    // a USB reader's first status already has it). One shown later was taken off while the
+    // reader was away and is presented anew.
+    reader.on('empty', () => {
+      this.emptySince = this.options.clock.now();
     });
     reader.on('removed', () => {
       this.cardPresent = false;
@@ -154,8 +162,12 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
     }
     this.presentUid = uidHex;
     const leftOn = this.leftOn;
+    const emptySince = this.emptySince;
     this.leftOn = undefined;
-    if (uidHex === leftOn) {
+    this.emptySince = undefined;
+    const stillThere =
+      emptySince === undefined || this.options.clock.now() - emptySince < LEFT_ON_SHOWS_WITHIN_MS;
+    if (uidHex === leftOn && stillThere) {
       this.emit('condition', this.condition());
       return;
     }
@@ -174,6 +186,7 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
     if (!this.connected) return;
     this.connected = false;
     this.leftOn = this.cardPresent ? this.presentUid : undefined;
+    this.emptySince = undefined;
     // With the reader gone nothing says a card is on it: health must not go on saying so.
     this.cardPresent = false;
     this.presentUid = undefined;
@@ -182,6 +195,13 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
     this.emit('disconnected', error);
   }
 }
+
+/**
+ * How long after a reader comes back saying it holds no card the card that lay on it when it went
+ * away may still show up as left lying there (and so not be identified again). Later it is a card
+ * put down anew.
+ */
+const LEFT_ON_SHOWS_WITHIN_MS = 5000;
 
 /** The script's last answer: its data (without SW 90 00), as text or hex. */
 function scriptValue(answers: Buffer[], form: 'script-text' | 'script-hex'): string {

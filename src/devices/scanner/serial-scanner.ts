@@ -37,7 +37,7 @@ export class SerialScanner extends ByteStreamScanner {
   }
 
   protected pending(): boolean {
-    return this.framer.pending > 0;
+    return this.framer.midScan;
   }
 
   protected flush(): void {

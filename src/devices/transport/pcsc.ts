@@ -39,6 +39,8 @@ export interface PcscReader extends EventEmitter {
   on(event: 'card', listener: (atr: Buffer) => void): this;
   /** The card left. */
   on(event: 'removed', listener: () => void): this;
+  /** The reader's first status says no card lies on it (a reader attached, or back after it went away). */
+  on(event: 'empty', listener: () => void): this;
   /** The reader is gone (unplugged, pcscd stopped). */
   on(event: 'end', listener: () => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
@@ -118,12 +120,19 @@ class Context extends EventEmitter implements PcscContext {
 class Reader extends EventEmitter implements PcscReader {
   readonly name: string;
   private closed = false;
+  private statusSeen = false;
 
   constructor(private readonly raw: BindingReader) {
     super();
     this.name = raw.name;
     raw.on('status', (status: { state: number; atr?: Buffer }) => {
       if (this.closed) return;
+      const first = !this.statusSeen;
+      this.statusSeen = true;
+      if (first && !(status.state & raw.SCARD_STATE_PRESENT)) {
+        this.emit('empty');
+        return;
+      }
       const changes = raw.state ^ status.state;
       if (!(changes & raw.SCARD_STATE_PRESENT)) return;
       if (status.state & raw.SCARD_STATE_PRESENT) this.emit('card', status.atr ?? Buffer.alloc(0));

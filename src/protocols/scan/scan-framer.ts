@@ -33,6 +33,14 @@ const TERMINATOR_NAME: Record<ScanTerminator, string> = {
   etx: 'ETX',
 };
 
+/**
+ * The byte at which a scan with this terminator is cut, and the terminator's name in words: a
+ * prefix or suffix holding that byte can never be matched (the scan is cut there first).
+ */
+export function scanTerminatorEnd(terminator: ScanTerminator): { byte: number; name: string } {
+  return { byte: END_BYTE[terminator], name: TERMINATOR_NAME[terminator] };
+}
+
 /** The terminator a scan held without the configured one ended with, if it ended with one. */
 function endedWith(raw: Uint8Array): ScanTerminator | undefined {
   const last = raw[raw.length - 1];
@@ -59,6 +67,15 @@ export class ScanFramer {
     return this.heldLength;
   }
 
+  /**
+   * Whether the framer is in the middle of something the line going quiet must end: bytes held,
+   * or the rest of a scan already refused as too long being dropped. A scan refused as too long
+   * that never got its terminator must not take the next scan with it.
+   */
+  get midScan(): boolean {
+    return this.heldLength > 0 || this.discarding;
+  }
+
   push(chunk: Uint8Array): ScanItem[] {
     const items: ScanItem[] = [];
     let start = 0;
@@ -75,7 +92,11 @@ export class ScanFramer {
     return items;
   }
 
-  /** The line went quiet (or the reader was lost) with bytes held: they are an unterminated scan. */
+  /**
+   * The line went quiet (or the reader was lost) with bytes held: they are an unterminated scan.
+   * A too-long scan being dropped ends here (it was refused once already); the next bytes begin
+   * a new scan.
+   */
   flush(): ScanItem[] {
     if (this.discarding) {
       this.discarding = false;

@@ -88,6 +88,15 @@ describe('ScanFramer', () => {
     expect(framer.pending).toBe(0);
   });
 
+  it('a too-long scan that never gets its terminator: refused once, still mid-scan until the line is quiet, then the next scan is read', () => {
+    const framer = cr();
+    expect(values(framer.push(ascii('9'.repeat(100))))).toEqual(['!scan_too_long']);
+    expect(framer.midScan).toBe(true);
+    expect(framer.flush()).toEqual([]);
+    expect(framer.midScan).toBe(false);
+    expect(values(framer.push(ascii('31234567890\r')))).toEqual(['31234567890']);
+  });
+
   it('bytes without a terminator are an unterminated scan on flush, never a value', () => {
     const framer = cr();
     expect(framer.push(ascii('3123456'))).toEqual([]);

@@ -4,6 +4,7 @@
  * one stream of identifications (`scanner.identified`) that sessions and desk
  * clients use. Its simulator kind is `scanner`.
  */
+import { scanTerminatorEnd } from '../../../protocols/scan/index.js';
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type ScannerConfig, scannerSchema } from './config.js';
@@ -28,6 +29,18 @@ export const scanners = deviceFamily<ScannerEvents>()({
   check: (config: ScannerConfig, layout, issue) => {
     if (config.driver === 'serial' && !config.transport)
       issue(['transport'], 'a serial scanner needs a transport (serial, tcp or simulator)');
+    if (config.driver === 'serial') {
+      // Scanner manuals call the CR sent after each code a "suffix": written as scan.suffix it is
+      // cut off as the terminator first, and no scan ever ends with the suffix.
+      const end = scanTerminatorEnd(config.scan.terminator);
+      for (const affix of ['prefix', 'suffix'] as const) {
+        if (config.scan[affix]?.includes(String.fromCharCode(end.byte)))
+          issue(
+            ['scan', affix],
+            `holds the ${end.name} that ends each scan (scan.terminator: ${config.scan.terminator}), so every scan would be cut there and refused: leave it out of scan.${affix} (Carrel takes the terminator off), or set scan.terminator to what the scanner sends last`,
+          );
+      }
+    }
     if (config.driver === 'evdev' && !config.device)
       issue(['device'], 'a keyboard-wedge scanner needs its input device (/dev/input/by-id/…-event-kbd)');
     if (
