@@ -2,13 +2,14 @@ import { dirname, join, resolve } from 'node:path';
 import { type Clock, systemClock } from '../core/clock.js';
 import { CarrelError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { makeFolders, thisUser } from '../core/writable.js';
+import { makeFolders, thisUser, whyNotWritable } from '../core/writable.js';
 import type { Feature } from '../gateway/feature.js';
 import { Retention } from '../gateway/retention.js';
 import { DeskStatistics, STATISTICS_RETENTION_DAYS } from '../gateway/statistics/index.js';
 import {
   checkSchemaVersions,
   type Database,
+  DatabaseError,
   type InstanceLock,
   openDatabase,
   takeInstanceLock,
@@ -98,11 +99,25 @@ export class StorageFeature implements Feature {
       }
     } catch (error) {
       this.releaseLock();
-      throw error;
+      throw this.saidOfTheDisk(error);
     }
     this.database = database;
     this.logger.info({ path: this.path, backend: database.backend }, 'database open');
     this.startRetention(database);
+  }
+
+  /**
+   * A new database whose first writes (its tables, its write-ahead log and shared memory) failed
+   * with an I/O error: SQLite says "disk I/O error" where the disk is full, or its folder read-only.
+   * Said of the disk where that is why, as openDatabase says it of a failed open.
+   */
+  private saidOfTheDisk(error: unknown): unknown {
+    if (!(error instanceof DatabaseError) || error.code !== 'storage_unwritable') return error;
+    const why = whyNotWritable(this.path, { directoryToo: true });
+    if (why === undefined) return error;
+    return new CarrelError('database_open_failed', `cannot open database ${this.path}: ${why}`, {
+      cause: error,
+    });
   }
 
   /**
