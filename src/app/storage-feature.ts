@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { type Clock, systemClock } from '../core/clock.js';
 import { CarrelError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { makeFolders, thisUser, whyNotWritable } from '../core/writable.js';
+import { makeFolders, ownerOf, thisUser, userName, whyNotWritable } from '../core/writable.js';
 import type { Feature } from '../gateway/feature.js';
 import { Retention } from '../gateway/retention.js';
 import { DeskStatistics, STATISTICS_RETENTION_DAYS } from '../gateway/statistics/index.js';
@@ -131,7 +131,9 @@ export class StorageFeature implements Feature {
       const { code, path } = error as NodeJS.ErrnoException;
       if ((code !== 'EACCES' && code !== 'EPERM') || path === undefined) throw error;
       const user = thisUser();
-      const refused = `${user} (the user Carrel runs as) may not write ${dirname(path)}`;
+      const parent = dirname(path);
+      const owner = ownerOf(parent);
+      const refused = `${user} (the user Carrel runs as) may not write ${parent}${owner === undefined ? '' : `, which belongs to ${userName(owner)}`}`;
       const advice =
         this.options.pathSource === 'working directory'
           ? `. storage.path is not set, nor systemd's STATE_DIRECTORY (the unit sets it; a shell does not), so the database goes in .carrel-state in the folder Carrel was started from: set storage.path to a file in a folder ${user} may write, or start it with systemctl start carrel`

@@ -75,7 +75,7 @@ describe.skipIf(!asRoot)(
       expect(run.code).toBe(1);
       expect(run.stderr).toBe(
         `carrel: cannot start: storage: cannot make ${join(dir, '.carrel-state')} for the database: ` +
-          `nobody (the user Carrel runs as) may not write ${dir}. storage.path is not set, nor systemd's ` +
+          `nobody (the user Carrel runs as) may not write ${dir}, which belongs to root. storage.path is not set, nor systemd's ` +
           'STATE_DIRECTORY (the unit sets it; a shell does not), so the database goes in .carrel-state ' +
           'in the folder Carrel was started from: set storage.path to a file in a folder nobody may write, ' +
           'or start it with systemctl start carrel\n',
@@ -91,7 +91,7 @@ describe.skipIf(!asRoot)(
       expect(run.code).toBe(1);
       expect(run.stderr).toBe(
         `carrel: cannot start: storage: cannot make ${state} for the database: ` +
-          `nobody (the user Carrel runs as) may not write ${join(dir, 'lib')}: ` +
+          `nobody (the user Carrel runs as) may not write ${join(dir, 'lib')}, which belongs to root: ` +
           `make it for nobody (sudo install -d -o nobody -m 750 ${state}), or set storage.path to a file in a folder nobody may write\n`,
       );
     });
