@@ -32,7 +32,7 @@ import { MqttFeature } from './mqtt-feature.js';
 import { OfflineFeature } from './offline-feature.js';
 import { relayFeatureFor } from './relay-feature.js';
 import { SimulatorsFeature } from './simulators-feature.js';
-import { databasePath, StorageFeature } from './storage-feature.js';
+import { databasePath, databasePathSource, StorageFeature } from './storage-feature.js';
 
 export interface DeskOptions {
   config: CarrelConfig;
@@ -75,6 +75,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
   const storage = new StorageFeature(database, logger.child({ module: 'storage' }), {
     clock,
     statisticsRetentionDays: config.storage.statisticsRetentionDays,
+    pathSource: databasePathSource(config.storage.path, env),
   });
   const statistics = statisticsOn(() => storage.db, { clock });
   // A simulator that dials its device (a gate notifying Carrel) finds it once the devices listen.

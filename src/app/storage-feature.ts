@@ -1,14 +1,15 @@
 import { dirname, join, resolve } from 'node:path';
 import { type Clock, systemClock } from '../core/clock.js';
-import { describeError } from '../core/errors.js';
+import { CarrelError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { makeFolders } from '../core/writable.js';
+import { makeFolders, ownerOf, thisUser, userName, whyNotWritable } from '../core/writable.js';
 import type { Feature } from '../gateway/feature.js';
 import { Retention } from '../gateway/retention.js';
 import { DeskStatistics, STATISTICS_RETENTION_DAYS } from '../gateway/statistics/index.js';
 import {
   checkSchemaVersions,
   type Database,
+  DatabaseError,
   type InstanceLock,
   openDatabase,
   takeInstanceLock,
@@ -26,7 +27,23 @@ export function databasePath(configured: string | undefined, env: NodeJS.Process
   return resolve('.carrel-state', 'carrel.db');
 }
 
+/**
+ * Where `databasePath` found the database's place: storage.path, systemd's STATE_DIRECTORY, or
+ * (neither set) `.carrel-state` in the working directory.
+ */
+export type DatabasePathSource = 'storage.path' | 'STATE_DIRECTORY' | 'working directory';
+
+export function databasePathSource(
+  configured: string | undefined,
+  env: NodeJS.ProcessEnv,
+): DatabasePathSource {
+  if (configured) return 'storage.path';
+  return env.STATE_DIRECTORY?.split(':')[0] ? 'STATE_DIRECTORY' : 'working directory';
+}
+
 export interface StorageFeatureOptions {
+  /** Where the path came from, for what to do when its folder cannot be made; storage.path by default. */
+  pathSource?: DatabasePathSource;
   /** The clock the retention timers run on; the system clock by default. */
   clock?: Clock;
   /** Days statistics are kept; STATISTICS_RETENTION_DAYS by default. */
@@ -68,7 +85,7 @@ export class StorageFeature implements Feature {
 
   async start(): Promise<void> {
     if (this.path !== ':memory:') {
-      makeFolders(dirname(this.path));
+      this.makeStateFolder(dirname(this.path));
       this.lock = takeInstanceLock(this.path);
     }
     let database: Database;
@@ -82,11 +99,53 @@ export class StorageFeature implements Feature {
       }
     } catch (error) {
       this.releaseLock();
-      throw error;
+      throw this.saidOfTheDisk(error);
     }
     this.database = database;
     this.logger.info({ path: this.path, backend: database.backend }, 'database open');
     this.startRetention(database);
+  }
+
+  /**
+   * A new database whose first writes (its tables, its write-ahead log and shared memory) failed
+   * with an I/O error: SQLite says "disk I/O error" where the disk is full, or its folder read-only.
+   * Said of the disk where that is why, as openDatabase says it of a failed open.
+   */
+  private saidOfTheDisk(error: unknown): unknown {
+    if (!(error instanceof DatabaseError) || error.code !== 'storage_unwritable') return error;
+    const why = whyNotWritable(this.path, { directoryToo: true });
+    if (why === undefined) return error;
+    return new CarrelError('database_open_failed', `cannot open database ${this.path}: ${why}`, {
+      cause: error,
+    });
+  }
+
+  /**
+   * Makes the database's folder where it is missing. One this user may not make is said in words
+   * with what to set — where the path came from decides what — not as the errno of a mkdir.
+   */
+  private makeStateFolder(folder: string): void {
+    try {
+      makeFolders(folder);
+    } catch (error) {
+      const { code, path } = error as NodeJS.ErrnoException;
+      if ((code !== 'EACCES' && code !== 'EPERM') || path === undefined) throw error;
+      const user = thisUser();
+      const parent = dirname(path);
+      const owner = ownerOf(parent);
+      const refused = `${user} (the user Carrel runs as) may not write ${parent}${owner === undefined ? '' : `, which belongs to ${userName(owner)}`}`;
+      const advice =
+        this.options.pathSource === 'working directory'
+          ? `. storage.path is not set, nor systemd's STATE_DIRECTORY (the unit sets it; a shell does not), so the database goes in .carrel-state in the folder Carrel was started from: set storage.path to a file in a folder ${user} may write, or start it with systemctl start carrel`
+          : `: make it for ${user} (sudo install -d -o ${user} -m 750 ${path}), or set storage.path to a file in a folder ${user} may write`;
+      throw new CarrelError(
+        'state_folder_not_made',
+        `cannot make ${path} for the database: ${refused}${advice}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   /** Statistics that cannot be opened (a newer schema) must not take the database down with them. */

@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CarrelError } from './errors.js';
 
 /** A user's name from /etc/passwd, else `uid N`. */
-function userName(uid: number): string {
+export function userName(uid: number): string {
   try {
     for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
       const [name, , id] = line.split(':');
@@ -132,7 +132,8 @@ function freeBytes(directory: string): number | undefined {
   }
 }
 
-function ownerOf(path: string): number | undefined {
+/** The uid that owns `path`; undefined where there is none to stat. */
+export function ownerOf(path: string): number | undefined {
   try {
     return statSync(path).uid;
   } catch {

@@ -396,9 +396,8 @@ devices:
         );
 
         expect(unmade.status).toBe(1);
-        expect(unmade.stderr).toContain(`permission denied, mkdir '${join(state, 'desk')}'`);
         expect(unmade.stderr).toContain(
-          `nobody (the user Carrel runs as) may not write ${state}, which belongs to root`,
+          `cannot make ${join(state, 'desk')} for the database: nobody (the user Carrel runs as) may not write ${state}, which belongs to root`,
         );
         expect(unmade.stderr).not.toContain('ports below 1024');
       } finally {

@@ -225,6 +225,8 @@ function printBanner(
 function startFailureHint(error: unknown): string | undefined {
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
     const { code, syscall, path } = cause as NodeJS.ErrnoException;
+    // Its message says what to do already: the errno under it would only add a worse hint.
+    if (code === 'state_folder_not_made') return undefined;
     if (code === 'database_too_new')
       return 'the database was written by a newer Carrel (an upgrade rolled back?): install that version again, or stop and restore a backup this version made (carrel backup --help says how)';
     if (syscall === 'listen' || syscall === 'bind') {

@@ -129,9 +129,20 @@ export function describeReadProblem(error: unknown): string {
  */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-/** A configuration file's text, up to MAX_CONFIG_BYTES. */
+/**
+ * A configuration file's text, up to MAX_CONFIG_BYTES: UTF-8, or UTF-16 where the file starts with
+ * its byte order mark (Notepad's "Unicode", PowerShell 5's `>`), which a Windows editor may have
+ * saved it as. A byte order mark is dropped, not read as a character of the settings.
+ */
 export function readConfigText(path: string): string {
-  return readFileUpTo(path, MAX_CONFIG_BYTES).toString('utf8');
+  const bytes = readFileUpTo(path, MAX_CONFIG_BYTES);
+  const encoding =
+    bytes[0] === 0xff && bytes[1] === 0xfe
+      ? 'utf-16le'
+      : bytes[0] === 0xfe && bytes[1] === 0xff
+        ? 'utf-16be'
+        : 'utf-8';
+  return new TextDecoder(encoding).decode(bytes);
 }
 
 /** Reads and validates a YAML (`.yaml`, `.yml`) or JSON (`.json`) configuration file. */
