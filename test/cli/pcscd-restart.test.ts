@@ -6,44 +6,30 @@
  * not answer, comes back by itself, and reads the next card. The test's pcscd is its own
  * (test/helpers/private-pcscd.ts): the machine's is never stopped.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentCard, type VirtualCard } from '../../simulators/scanner/virtual-card.js';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
+import { type CarrelOnPcscd, type ReaderState, startCarrelOnPcscd } from '../helpers/carrel-on-pcscd.js';
 import { type PrivatePcscd, privatePcscdSkipReason, startPrivatePcscd } from '../helpers/private-pcscd.js';
 import { until } from '../helpers/until.js';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
 const skip = privatePcscdSkipReason();
 if (skip) console.warn(`skipping the pcscd restart test: ${skip}`);
-
-interface DeviceState {
-  status: string;
-  reason: string | null;
-  reconnects: number;
-  detail: { cardPresent?: boolean; reads?: number; rejected?: number };
-}
 
 describe.skipIf(skip !== undefined)('a card reader whose pcscd stops and starts again', () => {
   let dir: string;
   let pcscd: PrivatePcscd | undefined;
-  let carrel: ChildProcess | undefined;
+  let carrel: CarrelOnPcscd | undefined;
   let card: VirtualCard | undefined;
-  let log = '';
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'carrel-pcscd-restart-'));
   });
   afterAll(async () => {
     await card?.remove();
-    if (carrel && carrel.exitCode === null && carrel.signalCode === null) {
-      const exited = new Promise((resolve) => carrel!.once('exit', resolve));
-      carrel.kill('SIGKILL');
-      await exited;
-    }
+    await carrel?.stop();
     await pcscd?.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -65,45 +51,9 @@ describe.skipIf(skip !== undefined)('a card reader whose pcscd stops and starts 
       driver: 'pcsc',
       card: { reader: 'Virtual PCD 00 00' },
     });
-    const file = join(dir, 'desk.json');
-    writeFileSync(file, JSON.stringify(desk));
-    carrel = spawn(process.execPath, [CLI, 'start', '--config', file, '--log-level', 'info'], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CARREL_CONFIG: '', PCSCLITE_CSOCK_NAME: pcscd.socket },
-    });
-    carrel.stdout!.on('data', (chunk) => {
-      log += String(chunk);
-    });
-    carrel.stderr!.on('data', (chunk) => {
-      log += String(chunk);
-    });
-    const api = () => /API\s+(http:\/\/127\.0\.0\.1:\d+\/api\/v1)/.exec(log)?.[1];
-    const reader = async () => {
-      const at = api();
-      if (!at) return undefined;
-      return fetch(`${at}/devices/reader-1`, { signal: AbortSignal.timeout(1000) })
-        .then((response) => response.json() as Promise<DeviceState>)
-        .catch(() => undefined);
-    };
-    let last: DeviceState | undefined;
-    const readerWhen = (test: (state: DeviceState) => boolean, what: string) =>
-      until(
-        async () => {
-          const state = await reader();
-          last = state ?? last;
-          return state && test(state) ? state : undefined;
-        },
-        20_000,
-        what,
-        50,
-      ).catch((error: Error) => {
-        const exited = carrel!.exitCode ?? carrel!.signalCode;
-        const fatal = log.split('\n').find((line) => line.includes('"fatal"'));
-        throw new Error(
-          `${error.message} (carrel ${exited === null ? 'runs' : `exited: ${exited}`}; reader: ${JSON.stringify(last)}; ${fatal ?? log.slice(-800)})`,
-        );
-      });
+    carrel = startCarrelOnPcscd({ dir, desk, pcscd });
+    const { readerWhen, api } = carrel;
+    const exitCode = () => carrel!.process.exitCode;
     await readerWhen((s) => s.status === 'online', 'the reader never came online');
 
     // pcscd killed (a crash; a restart is the same to its clients) with a card on the reader,
@@ -120,8 +70,8 @@ describe.skipIf(skip !== undefined)('a card reader whose pcscd stops and starts 
         (s) => s.status === 'offline' && (s.reason ?? '').includes('pcscd does not answer'),
         `the reader never said pcscd does not answer (round ${round})`,
       );
-      expect(carrel.exitCode).toBeNull();
-      expect(carrel.signalCode).toBeNull();
+      expect(exitCode()).toBeNull();
+      expect(carrel.process.signalCode).toBeNull();
       expect(away.detail.cardPresent).not.toBe(true);
       await card.remove();
       card = undefined;
@@ -163,10 +113,11 @@ describe.skipIf(skip !== undefined)('a card reader whose pcscd stops and starts 
     );
     expect(again.detail).toMatchObject({ reads: 6, rejected: 0 });
 
-    expect(carrel.exitCode).toBeNull();
-    const kiosk = (await (await fetch(`${api()}/devices/scanner-1`)).json()) as DeviceState;
+    expect(exitCode()).toBeNull();
+    const kiosk = (await (await fetch(`${api()}/devices/scanner-1`)).json()) as ReaderState;
     expect(kiosk.status).toBe('online');
 
+    const log = carrel.log();
     const lines = log.split('\n').filter((line) => line.includes('"reader-1"'));
     // Said when it went and when it came back, not once per retry.
     expect(lines.length).toBeLessThan(20);
