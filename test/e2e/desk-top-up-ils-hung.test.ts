@@ -13,6 +13,7 @@ import { ilsSimulators } from '../../simulators/ils/family.js';
 import { createLogger } from '../../src/core/logger.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice, withIls } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 let testDesk: TestDesk;
 /** What the desk logs, line by line (JSON). */
@@ -71,13 +72,11 @@ describe('a top-up at the print desk while the library system hangs', () => {
       const taken = await deposit('29999997', 200);
       // Past the desk's wait the card could not be asked: taken, as with the ILS offline.
       expect(taken.status).toBe(201);
-      const deadline = Date.now() + 5000;
-      const logged = () => logLines.find((text) => text.includes(taken.json.entryId));
-      while (!logged()) {
-        if (Date.now() > deadline) throw new Error('the late answer was not logged');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      const line = logged()!;
+      const line = await until(
+        () => logLines.find((text) => text.includes(taken.json.entryId)),
+        5000,
+        'the late answer was not logged',
+      );
       expect(JSON.parse(line)).toMatchObject({
         level: 'warn',
         entry: taken.json.entryId,
@@ -95,13 +94,12 @@ describe('a top-up at the print desk while the library system hangs', () => {
       const taken = await deposit('21000007', 200);
       // The cash is in staff hands and the card could not be asked in time: taken, and traceable.
       expect(taken.status).toBe(201);
-      const deadline = Date.now() + 5000;
-      const logged = () => logLines.find((text) => text.includes(taken.json.entryId));
-      while (!logged()) {
-        if (Date.now() > deadline) throw new Error('the late answer was not logged');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(JSON.parse(logged()!)).toMatchObject({
+      const line = await until(
+        () => logLines.find((text) => text.includes(taken.json.entryId)),
+        5000,
+        'the late answer was not logged',
+      );
+      expect(JSON.parse(line)).toMatchObject({
         level: 'warn',
         entry: taken.json.entryId,
         msg: 'a top-up at the desk taken while the library system did not answer is for a card it says was reported lost: check the card with the patron, and refund or move the entry',
