@@ -1,7 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EvolisCommand } from '../../src/protocols/evolis/index.js';
 import { callApi } from '../helpers/api-call.js';
-import { type CardDeskBehindProxy, startCardDeskBehindProxy } from '../helpers/card-desk-behind-proxy.js';
+import {
+  type CardDeskBehindProxy,
+  cutAtEvolisEject,
+  startCardDeskBehindProxy,
+} from '../helpers/card-desk-behind-proxy.js';
 import { waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -33,22 +36,8 @@ const printed = () =>
     .cards()
     .filter((c) => c.outcome === 'printed').length;
 
-/**
- * Cuts the link as the next eject reaches the printer: `ejected` whether the printer carried it out
- * before the cable went (its `OK` lost) or never got it. The link stays down until `desk.proxy.resume()`.
- */
-function cutAtEject(ejected: boolean): void {
-  const printer = model();
-  const handle = printer.handle.bind(printer);
-  printer.handle = (command: EvolisCommand) => {
-    if (command.name !== 'Se') return handle(command);
-    printer.handle = handle;
-    const reply = ejected ? handle(command) : 'OK';
-    desk.proxy.stall();
-    desk.proxy.cut();
-    return reply;
-  };
-}
+/** Cuts the link as the next eject reaches the printer (cutAtEvolisEject). */
+const cutAtEject = (ejected: boolean) => cutAtEvolisEject(model(), desk.proxy, ejected);
 
 describe('an Evolis whose link is lost as the card is ejected', () => {
   it('records the card ejected while the link went down as issued, and makes no second card', async () => {

@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EvolisCommand } from '../../src/protocols/evolis/index.js';
-import { type CardDeskBehindProxy, startCardDeskBehindProxy } from '../helpers/card-desk-behind-proxy.js';
+import {
+  type CardDeskBehindProxy,
+  cutAtEvolisEject,
+  startCardDeskBehindProxy,
+} from '../helpers/card-desk-behind-proxy.js';
 import { waitForDevice } from '../helpers/desk.js';
 
 const STAFF = 'staff-token-0123456789abcdef';
@@ -59,16 +62,7 @@ const model = () => desk.evolis();
 
 /** An issue for `patron` whose card the printer ejected as the link was cut, not back to ask in time. */
 async function outcomeUnknown(patron: string) {
-  const printer = model();
-  const handle = printer.handle.bind(printer);
-  printer.handle = (command: EvolisCommand) => {
-    if (command.name !== 'Se') return handle(command);
-    printer.handle = handle;
-    const reply = handle(command);
-    desk.proxy.stall();
-    desk.proxy.cut();
-    return reply;
-  };
+  cutAtEvolisEject(model(), desk.proxy);
   const issue = await call('POST', '/cards', { patron, number: 'patron' });
   expect(issue.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
   desk.proxy.resume();

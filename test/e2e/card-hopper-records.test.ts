@@ -1,8 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
-import type { EvolisCommand } from '../../src/protocols/evolis/index.js';
-import { type CardDeskBehindProxy, startCardDeskBehindProxy } from '../helpers/card-desk-behind-proxy.js';
+import {
+  type CardDeskBehindProxy,
+  cutAtEvolisEject,
+  startCardDeskBehindProxy,
+} from '../helpers/card-desk-behind-proxy.js';
 import { waitForDevice } from '../helpers/desk.js';
 
 const STAFF = 'staff-token-0123456789abcdef';
@@ -54,16 +57,7 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown, token 
 
 /** An issue whose card the printer ejected as the link was cut, not back to ask in time. */
 async function outcomeUnknown(request: Record<string, unknown>): Promise<string> {
-  const printer = desk.evolis();
-  const handle = printer.handle.bind(printer);
-  printer.handle = (command: EvolisCommand) => {
-    if (command.name !== 'Se') return handle(command);
-    printer.handle = handle;
-    const reply = handle(command);
-    desk.proxy.stall();
-    desk.proxy.cut();
-    return reply;
-  };
+  cutAtEvolisEject(desk.evolis(), desk.proxy);
   const issue = await call('POST', '/cards', { number: 'patron', ...request });
   expect(issue.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
   await desk.linkBack();

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
-import type { EvolisCommand } from '../../src/protocols/evolis/index.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { cardDeskPageBehindProxy } from '../helpers/card-desk-behind-proxy.js';
+import { cardDeskPageBehindProxy, cutAtEvolisEject } from '../helpers/card-desk-behind-proxy.js';
 import { CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
 
 const skip = chromiumSkipReason();
@@ -23,18 +22,7 @@ describe.skipIf(skip !== undefined)(
 
     const sim = () => desk.testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
     /** The link cut as the next eject reaches the printer, after the printer ejected the card. */
-    function cutAtEject(): void {
-      const model = sim().model as EvolisModel;
-      const handle = model.handle.bind(model);
-      model.handle = (command: EvolisCommand) => {
-        if (command.name !== 'Se') return handle(command);
-        model.handle = handle;
-        const reply = handle(command);
-        proxy().stall();
-        proxy().cut();
-        return reply;
-      };
-    }
+    const cutAtEject = () => cutAtEvolisEject(sim().model as EvolisModel, proxy());
 
     async function previewFor(patron: string) {
       const { page } = desk;

@@ -16,6 +16,7 @@ import type { MagicardModel } from '../../simulators/card-printer/magicard-model
 import type { TokenConfig } from '../../src/api/http/auth.js';
 import type { CarrelConfig } from '../../src/app/config.js';
 import type { Logger } from '../../src/core/logger.js';
+import type { EvolisCommand } from '../../src/protocols/evolis/index.js';
 import { cardDeskPage } from './card-desk-page.js';
 import { startTestDesk, type TestDesk, waitForDevice, withTokens } from './desk.js';
 import type { LoggedDeskPage } from './logged-desk-page.js';
@@ -156,4 +157,21 @@ export function cardDeskPageBehindProxy(options: CardPrinterBehindProxy): {
     ready: (testDesk, token) => linkUp(testDesk, started(), token),
   });
   return { desk, proxy: started };
+}
+
+/**
+ * Cuts the link as the next eject (`Se`) reaches the Evolis `printer`: `ejected` whether the printer
+ * carried it out before the cable went (its `OK` lost) or never got it. The link stays down until
+ * the proxy is resumed (`linkBack()`).
+ */
+export function cutAtEvolisEject(printer: EvolisModel, proxy: StallingProxy, ejected = true): void {
+  const handle = printer.handle.bind(printer);
+  printer.handle = (command: EvolisCommand) => {
+    if (command.name !== 'Se') return handle(command);
+    printer.handle = handle;
+    const reply = ejected ? handle(command) : 'OK';
+    proxy.stall();
+    proxy.cut();
+    return reply;
+  };
 }
