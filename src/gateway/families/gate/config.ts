@@ -73,7 +73,7 @@ export const gateVisitorsSchema = z
 /** A FEIG gate reader in notification mode: the gate dials Carrel; Carrel dials its command port. */
 const feigNotificationGate = z.strictObject({
   driver: z.literal('feig-notification'),
-  /** Where Carrel listens for this gate's notifications (the gate's CFG49 DEST-IP and DEST-PORT). */
+  /** Where Carrel listens for this gate's notifications (the gate's CFG49 DEST-IP and DEST-PORT); gates on one host and port share it. */
   listen: z
     .strictObject({
       host: z.string().default('127.0.0.1').describe('0.0.0.0 for a gate on the network'),
