@@ -42,6 +42,8 @@ export class NotificationListener {
   private readonly windowMs: number;
   private readonly maxSources: number;
   private started: Promise<{ host: string; port: number }> | undefined;
+  /** Where it listens, once it does; undefined before, and after stop. */
+  bound: { host: string; port: number } | undefined;
   /** Connections refused since start. */
   refused = 0;
 
@@ -63,6 +65,7 @@ export class NotificationListener {
   start(): Promise<{ host: string; port: number }> {
     if (!this.started) {
       this.started = this.options.listener.listen().then((where) => {
+        this.bound = where;
         this.logger.info({ listen: `${where.host}:${where.port}` }, 'listening for gate notifications');
         return where;
       });
@@ -75,6 +78,7 @@ export class NotificationListener {
 
   async stop(): Promise<void> {
     this.started = undefined;
+    this.bound = undefined;
     for (const key of [...this.windows.keys()]) this.closeWindow(key, false);
     await this.options.listener.close();
   }

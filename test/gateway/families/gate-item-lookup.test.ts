@@ -75,7 +75,7 @@ describe('an item information answer as the gate desk sees it', () => {
 });
 
 describe('the item cache', () => {
-  function lookup(options: { size?: number; ttlMs?: number; maxInFlight?: number } = {}) {
+  function lookup(options: { size?: number; ttlMs?: number; maxInFlight?: number; maxQueued?: number } = {}) {
     const clock = new ManualClock();
     const asked: string[] = [];
     const pending = new Map<string, (facts: ItemFacts) => void>();
@@ -146,15 +146,30 @@ describe('the item cache', () => {
     expect(asked).toEqual(['a', 'b', 'c', 'b']);
   });
 
-  it('refuses more lookups at once than it may run, rather than queueing them', async () => {
-    const { items, answerAll } = lookup({ maxInFlight: 2 });
+  it('runs only so many lookups at once; the others wait their turn, and past the queue are refused', async () => {
+    const { items, asked, answerAll } = lookup({ maxInFlight: 2, maxQueued: 1 });
     void items.fresh('a');
     void items.fresh('b');
-    await expect(items.fresh('c')).rejects.toMatchObject({ code: 'ils_busy' });
+    const c = items.fresh('c');
+    expect(asked).toEqual(['a', 'b']);
+    await expect(items.fresh('d')).rejects.toMatchObject({ code: 'ils_busy' });
     await answerAll();
-    const later = items.recent('c');
+    expect(asked).toEqual(['a', 'b', 'c']);
     await answerAll();
-    await expect(later).resolves.toMatchObject({ item: 'c' });
+    await expect(c).resolves.toMatchObject({ item: 'c' });
+  });
+
+  it('does not ask about a lookup still waiting its turn after its caller stopped waiting', async () => {
+    const { items, asked, answerAll, clock } = lookup({ maxInFlight: 1 });
+    void items.fresh('a');
+    const b = items.fresh('b', 1000);
+    const c = items.fresh('c', 60_000);
+    await clock.advance(2000);
+    await answerAll();
+    await expect(b).rejects.toMatchObject({ code: 'ils_timeout' });
+    expect(asked).toEqual(['a', 'c']);
+    await answerAll();
+    await expect(c).resolves.toMatchObject({ item: 'c' });
   });
 
   it('remembers no failure: the next lookup asks again', async () => {

@@ -99,7 +99,7 @@ export class GateAlarmFlow {
       facts = await withDeadline(
         clock,
         `gate:${gate}:ils-decision`,
-        this.options.items.fresh(question.ask),
+        this.options.items.fresh(question.ask, ilsTimeoutMs),
         ilsTimeoutMs,
         () => new CarrelError('ils_timeout', `the ILS did not answer within ${ilsTimeoutMs} ms`),
       );
@@ -139,7 +139,7 @@ export class GateAlarmFlow {
       facts = await withDeadline(
         this.options.clock,
         `gate:${this.options.gate}:enrichment`,
-        this.options.items.recent(item),
+        this.options.items.recent(item, deadlineMs),
         deadlineMs,
         () => new CarrelError('ils_timeout', `the ILS did not answer about the item within ${deadlineMs} ms`),
       );

@@ -6,6 +6,15 @@ const afiByte = z.number().int().min(0).max(255);
 /** A local time of day, `HH:MM` (24 h), on the machine's clock. */
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day, HH:MM (24 h)');
 
+/**
+ * A gate's IP address, v4 or v6: a connection is known by the address it comes from, so a host
+ * name (never resolved here) or a mistyped address would match none.
+ */
+const gateAddress = z.union([z.ipv4(), z.ipv6()], {
+  error:
+    "must be the gate's IP address, such as 192.0.2.60: its notifications are taken by the address they come from, so a host name or a mistyped address would match none and its alarms would never reach the desk",
+});
+
 /** When a tag passing the gate alarms. The gate's own filter is trusted where the reader reports no AFI/EAS. */
 export const gateAlarmPolicySchema = z
   .strictObject({
@@ -73,7 +82,7 @@ export const gateVisitorsSchema = z
 /** A FEIG gate reader in notification mode: the gate dials Carrel; Carrel dials its command port. */
 const feigNotificationGate = z.strictObject({
   driver: z.literal('feig-notification'),
-  /** Where Carrel listens for this gate's notifications (the gate's CFG49 DEST-IP and DEST-PORT). */
+  /** Where Carrel listens for this gate's notifications (the gate's CFG49 DEST-IP and DEST-PORT); gates on one host and port share it. */
   listen: z
     .strictObject({
       host: z.string().default('127.0.0.1').describe('0.0.0.0 for a gate on the network'),
@@ -81,7 +90,7 @@ const feigNotificationGate = z.strictObject({
     })
     .prefault({}),
   /** The gate's IP address: only connections from it are taken (the allow-list). */
-  address: z.string().min(1).default('127.0.0.1'),
+  address: gateAddress.default('127.0.0.1'),
   /** The gate's own command port (alarm loops, people counter): tcp to the reader, or a simulator. */
   transport: transportSchema.optional(),
   /** No notification or keep-alive for this long: the notification link is down (0: no keep-alives). */

@@ -5,12 +5,10 @@ import {
   type GateAlarm,
   type GateCounts,
   type GateTagRead,
-  NotificationListener,
   ReaderGate,
 } from '../../../devices/gate/index.js';
 import { FeigReader, ThreeMReader } from '../../../devices/rfid/index.js';
 import { createTransport } from '../../../devices/transport/factory.js';
-import { TcpListener } from '../../../devices/transport/tcp-listener.js';
 import { DetailedDriver } from '../../devices/detailed-driver.js';
 import { SupervisedEntry } from '../../devices/supervised-entry.js';
 import { DeviceSupervisor } from '../../devices/supervisor.js';
@@ -24,6 +22,7 @@ import { type GateConfig, readsEas } from './config.js';
 import type { GateEventsMap } from './events.js';
 import { ItemLookup, itemFactsOf } from './item-lookup.js';
 import type { GatePort, GateStatusView } from './port.js';
+import { type HeldListener, holdNotificationListener } from './shared-listeners.js';
 import { GateVisitors, type VisitorSnapshot } from './visitors.js';
 
 /**
@@ -39,8 +38,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
   readonly port: GatePort;
   private driver: FeigGate | ReaderGate | undefined;
   private counted: DetailedDriver | undefined;
-  private listener: NotificationListener | undefined;
-  private bound: { host: string; port: number } | undefined;
+  private listener: HeldListener | undefined;
   private history: GateAlarmHistory | undefined;
   private historyRetention: Retention | undefined;
   private readonly flow: GateAlarmFlow;
@@ -133,7 +131,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
 
   /** Where Carrel listens for this gate's notifications, once it does (an in-process simulator dials it). */
   listening(): { host: string; port: number } | undefined {
-    return this.bound;
+    return this.listener?.listener.bound;
   }
 
   async start(): Promise<void> {
@@ -171,8 +169,17 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
       onReady: () => this.visitors?.pollSoon(),
     });
     if (this.listener) {
-      // Listening before the gate is first connected, so a gate (or its simulator) can dial in at once.
-      this.bound = await this.listener.start();
+      // Listening before the gate is first connected, so a gate (or its simulator) can dial in at
+      // once. A listener that cannot listen (its port taken by another program, its host not this
+      // machine's) fails this gate alone: connecting tries it again, and its health says why.
+      await this.listener.listener
+        .start()
+        .catch((error: unknown) =>
+          logger.error(
+            { err: describeError(error), device: this.id },
+            'gate cannot listen for its notifications; tried again as it connects',
+          ),
+        );
     }
     this.supervisor.start();
   }
@@ -180,8 +187,8 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
   async stop(): Promise<void> {
     this.flow.stop();
     await this.supervisor?.stop();
-    await this.listener?.stop();
-    this.bound = undefined;
+    await this.listener?.release();
+    this.listener = undefined;
     this.visitors?.stop();
     this.historyRetention?.stop();
     this.historyRetention = undefined;
@@ -241,15 +248,11 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
         checkEas: config.checkEas ?? readsEas(config.alarm.method),
       });
     }
-    this.listener = new NotificationListener({
-      listener: new TcpListener({ host: config.listen.host, port: config.listen.port }),
-      clock,
-      logger,
-    });
+    this.listener = holdNotificationListener(this.context, config.listen);
     return new FeigGate({
       id: config.id,
       address: config.address,
-      notifications: this.listener,
+      notifications: this.listener.listener,
       ...(config.transport
         ? { commandTransport: createTransport(config.transport, simulators, { clock }) }
         : {}),

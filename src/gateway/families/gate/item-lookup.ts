@@ -3,7 +3,9 @@
  * remembered for a while in a bounded LRU cache. A decision (policy `ils`) always asks afresh —
  * an item checked out a minute ago must not alarm from an old answer — and its answer fills the
  * cache; the alarm's enrichment takes what is cached if it is recent enough. Lookups of one item
- * at once share one request, and only so many run at once: a crowd at the gate while the ILS is
+ * at once share one request, and only so many run at once: the others wait their turn in a
+ * bounded queue (an armful of books carried out is one alarm each, all named), and one whose
+ * caller has stopped waiting for it is given up unasked — a crowd at the gate while the ILS is
  * slow never piles up requests.
  */
 import type { Clock } from '../../../core/clock.js';
@@ -36,8 +38,18 @@ export interface ItemLookupOptions {
   size?: number;
   /** An answer is reused for this long. Default 60 s. */
   ttlMs?: number;
-  /** Lookups running at once; more are refused (`ils_busy`) rather than queued. Default 16. */
+  /** Lookups running at once; more wait their turn. Default 16. */
   maxInFlight?: number;
+  /** Lookups waiting their turn at most; more are refused (`ils_busy`). Default 500. */
+  maxQueued?: number;
+}
+
+/** A lookup waiting for its turn; given up unasked once `giveUpAt` (monotonic) has passed. */
+interface QueuedLookup {
+  item: string;
+  giveUpAt: number;
+  resolve: (facts: ItemFacts) => void;
+  reject: (error: unknown) => void;
 }
 
 /** Circulation statuses under which an item is charged to a patron (SIP2 2.00 fixed field). */
@@ -46,10 +58,14 @@ const CHARGED = new Set(['charged', 'chargedNotToBeRecalled', 'recalled']);
 export class ItemLookup {
   /** Answers by item; `at` is monotonic, so a wall clock stepped back does not keep them past their TTL. */
   private readonly cache = new Map<string, { facts: ItemFacts; at: number }>();
-  private readonly inFlight = new Map<string, Promise<ItemFacts>>();
+  /** Lookups asked or waiting their turn, by item: a second lookup of one item shares the first. */
+  private readonly pending = new Map<string, Promise<ItemFacts>>();
+  private readonly queue: QueuedLookup[] = [];
+  private running = 0;
   private readonly size: number;
   private readonly ttlMs: number;
   private readonly maxInFlight: number;
+  private readonly maxQueued: number;
 
   constructor(
     private readonly source: ItemSource,
@@ -59,26 +75,34 @@ export class ItemLookup {
     this.size = Math.max(1, options.size ?? 500);
     this.ttlMs = Math.max(0, options.ttlMs ?? 60_000);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 16);
+    this.maxQueued = Math.max(0, options.maxQueued ?? 500);
   }
 
-  /** The ILS's answer now (one already on its way is as fresh); it is remembered. */
-  fresh(item: string): Promise<ItemFacts> {
-    const running = this.inFlight.get(item);
-    if (running) return running;
-    if (this.inFlight.size >= this.maxInFlight)
-      return Promise.reject(new CarrelError('ils_busy', 'too many item lookups at once'));
-    const lookup = this.source(item).then((facts) => {
-      this.remember(item, facts);
-      return facts;
-    });
-    this.inFlight.set(item, lookup);
-    const done = () => this.inFlight.delete(item);
+  /**
+   * The ILS's answer now (one already on its way, or waiting its turn, is as fresh); it is
+   * remembered. `waitMs`: how long the caller waits for it — a lookup still waiting its turn
+   * after that is not asked (its caller has gone on without it) and rejects with `ils_timeout`.
+   */
+  fresh(item: string, waitMs = Number.POSITIVE_INFINITY): Promise<ItemFacts> {
+    const pending = this.pending.get(item);
+    if (pending) return pending;
+    let lookup: Promise<ItemFacts>;
+    if (this.running < this.maxInFlight) lookup = this.ask(item);
+    else if (this.queue.length < this.maxQueued)
+      lookup = new Promise((resolve, reject) =>
+        this.queue.push({ item, giveUpAt: this.clock.monotonic() + waitMs, resolve, reject }),
+      );
+    else return Promise.reject(new CarrelError('ils_busy', 'too many item lookups waiting'));
+    this.pending.set(item, lookup);
+    const done = () => {
+      if (this.pending.get(item) === lookup) this.pending.delete(item);
+    };
     lookup.then(done, done);
     return lookup;
   }
 
-  /** A remembered answer younger than the TTL, else a fresh one. */
-  recent(item: string): Promise<ItemFacts> {
+  /** A remembered answer younger than the TTL, else a fresh one (`waitMs` as for `fresh`). */
+  recent(item: string, waitMs?: number): Promise<ItemFacts> {
     const cached = this.cache.get(item);
     if (cached && this.clock.monotonic() - cached.at < this.ttlMs) {
       // Most recently used last: the oldest use goes first when the cache is full.
@@ -86,12 +110,53 @@ export class ItemLookup {
       this.cache.set(item, cached);
       return Promise.resolve(cached.facts);
     }
-    return this.fresh(item);
+    return this.fresh(item, waitMs);
+  }
+
+  /** Lookups waiting their turn now. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   /** Items remembered now. */
   get cached(): number {
     return this.cache.size;
+  }
+
+  /** Asks the ILS now; when it answers (or fails), the next lookup waiting its turn is asked. */
+  private ask(item: string): Promise<ItemFacts> {
+    this.running++;
+    let asked: Promise<ItemFacts>;
+    try {
+      asked = this.source(item);
+    } catch (error) {
+      asked = Promise.reject(error);
+    }
+    const lookup = asked.then((facts) => {
+      this.remember(item, facts);
+      return facts;
+    });
+    const next = () => {
+      this.running--;
+      this.askNext();
+    };
+    lookup.then(next, next);
+    return lookup;
+  }
+
+  /** The next lookup waiting whose caller still waits for it; those given up meanwhile are not asked. */
+  private askNext(): void {
+    while (this.running < this.maxInFlight) {
+      const waiting = this.queue.shift();
+      if (!waiting) return;
+      if (this.clock.monotonic() > waiting.giveUpAt) {
+        waiting.reject(
+          new CarrelError('ils_timeout', 'the item lookup waited its turn longer than it was wanted'),
+        );
+        continue;
+      }
+      this.ask(waiting.item).then(waiting.resolve, waiting.reject);
+    }
   }
 
   private remember(item: string, facts: ItemFacts): void {
