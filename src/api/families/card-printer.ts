@@ -460,6 +460,7 @@ export const cardPrinterApi: ApiModule = {
       query: issueQuery,
       response: issueRecordSchema,
       problems: [404, 503],
+      mqtt: { action: 'cards.get_issue' },
       handler: ({ params, query }) => {
         const port = issuePrinterPort(services, query.printer, params.issueId);
         const record = port.issueRecord(params.issueId);
