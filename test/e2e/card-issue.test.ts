@@ -212,6 +212,11 @@ describe('issuing library cards on the simulated desk', () => {
     sim().model.clean();
   });
 
+  it('takes a photo whatever type it was sent as, text/plain (fetch without a type) too', async () => {
+    const uploaded = await upload(photo(), 'text/plain;charset=UTF-8');
+    expect(uploaded.status).toBe(201);
+  });
+
   it('refuses what is not a photo, a decompression bomb, an unknown patron and an unknown template', async () => {
     expect((await upload(Buffer.from('not an image at all'))).json).toMatchObject({
       type: expect.stringContaining('photo_not_an_image'),

@@ -6,7 +6,7 @@
  * neither.
  */
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import { errorCodes, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CarrelError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
@@ -460,6 +460,7 @@ export const cardPrinterApi: ApiModule = {
       query: issueQuery,
       response: issueRecordSchema,
       problems: [404, 503],
+      mqtt: { action: 'cards.get_issue' },
       handler: ({ params, query }) => {
         const port = issuePrinterPort(services, query.printer, params.issueId);
         const record = port.issueRecord(params.issueId);
@@ -539,6 +540,8 @@ export const cardPrinterApi: ApiModule = {
       });
       // A photo is taken as bytes whatever type the browser gave it (image/gif, image/heic, none):
       // what it is is read from its first bytes, and a refusal says so in words.
+      // text/plain too (the desk's own parser refuses it as not JSON, server.ts): the photo's bytes.
+      scope.removeContentTypeParser('text/plain');
       for (const type of [['image/jpeg', 'image/png', 'application/octet-stream'], '*'])
         scope.addContentTypeParser(
           type,
@@ -568,6 +571,8 @@ export const cardPrinterApi: ApiModule = {
         return added;
       });
       scope.post('/api/v1/cards/preview', async (request, reply) => {
+        // Bytes: the body came as another type than JSON (a form post, JSON sent as text/plain), the desk's 415.
+        if (Buffer.isBuffer(request.body)) throw new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE();
         const parsed = previewRequestSchema.safeParse(request.body ?? {});
         if (!parsed.success)
           throw new CarrelError(

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
 import { CarrelError, isStorageFault } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
@@ -89,6 +89,16 @@ export async function buildHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         ? () => false
         : (request, response) => direct.handle(request, response),
     ),
+  });
+  // fetch() sends a string body given no Content-Type as text/plain, and fastify read it as a string,
+  // refused 400 as if the fields were wrong: JSON sent so is refused 415 as any other type, saying to
+  // send application/json. A route that takes no body answers it as it answers a POST without one.
+  // (The direct path takes only JSON and never sees it.)
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (request, _text, done) => {
+    const entry = book.entryOf(request.method, request.routeOptions.url ?? '');
+    if (entry !== undefined && entry.body === undefined) done(null, undefined);
+    else done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
   });
   // Every route fastify holds is routed by the direct path too; an operation of the RouteBook
   // registered on the root (no hooks or error handler of a scope of its own) is taken there.

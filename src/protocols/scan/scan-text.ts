@@ -31,6 +31,41 @@ function firstControl(text: string): number {
   return -1;
 }
 
+/** The ASCII names of the C0 control characters, as scanner manuals write them (0x09 is TAB). */
+const CONTROL_NAMES = (
+  'NUL SOH STX ETX EOT ENQ ACK BEL BS TAB LF VT FF CR SO SI ' +
+  'DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US'
+).split(' ');
+
+/**
+ * A configured prefix or suffix in words: printable runs quoted, control characters by their
+ * names (`STX`, `"#" ETX`, `CR LF`), so a refusal can say what was expected without a raw byte.
+ */
+export function affixInWords(affix: string): string {
+  const words: string[] = [];
+  let run = '';
+  for (const char of affix) {
+    const code = char.codePointAt(0)!;
+    const name =
+      code < 0x20
+        ? CONTROL_NAMES[code]
+        : code === 0x7f
+          ? 'DEL'
+          : code >= 0x80 && code <= 0x9f
+            ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
+            : undefined;
+    if (name === undefined) {
+      run += char;
+      continue;
+    }
+    if (run) words.push(JSON.stringify(run));
+    run = '';
+    words.push(name);
+  }
+  if (run) words.push(JSON.stringify(run));
+  return words.join(' ');
+}
+
 /** Decodes one scan. Throws a ScanError (`scan_invalid_utf8`, `scan_affix_missing`, `scan_control_character`, `scan_empty`, `scan_bad_symbology`). */
 export function decodeScanText(bytes: Uint8Array, options: ScanTextOptions = {}): ScanText {
   let text: string;
@@ -47,12 +82,18 @@ export function scanTextOf(text: string, options: ScanTextOptions = {}): ScanTex
   const { prefix, suffix } = options;
   if (prefix) {
     if (!text.startsWith(prefix))
-      throw new ScanError('scan_affix_missing', 'the scan lacks the configured prefix');
+      throw new ScanError(
+        'scan_affix_missing',
+        `the scan does not begin with the configured prefix ${affixInWords(prefix)} (scan.prefix): set the scanner to send it, or change scan.prefix`,
+      );
     text = text.slice(prefix.length);
   }
   if (suffix) {
     if (!text.endsWith(suffix))
-      throw new ScanError('scan_affix_missing', 'the scan lacks the configured suffix');
+      throw new ScanError(
+        'scan_affix_missing',
+        `the scan does not end with the configured suffix ${affixInWords(suffix)} (scan.suffix): set the scanner to send it, or change scan.suffix`,
+      );
     text = text.slice(0, text.length - suffix.length);
   }
   let symbology: Symbology | undefined;

@@ -269,3 +269,84 @@ describe('a request body of a type the desk does not take', () => {
     }
   });
 });
+
+/**
+ * `fetch(url, {method: 'POST', body: JSON.stringify(request)})` without a Content-Type header sends
+ * the JSON as `text/plain;charset=UTF-8`. The desk takes JSON only: it says so (415, send
+ * Content-Type: application/json) instead of a 400 about the body's fields, which sent a kiosk
+ * developer looking at fields that were right. A route that takes no body still answers an
+ * empty (or any) text/plain POST, as fetch sends one with `body: ''`.
+ */
+describe('a JSON body sent as text/plain (fetch without a Content-Type)', () => {
+  let api: HttpApi | undefined;
+
+  afterEach(async () => {
+    await api?.app.close();
+    api = undefined;
+  });
+
+  async function start(): Promise<{ base: string; services: ReturnType<typeof fakeServices> }> {
+    const services = fakeServices();
+    api = await buildHttpApi({
+      modules: FAMILY_API_MODULES,
+      services: services.services,
+      logger: silentLogger(),
+      tokens: [],
+      version: 'test',
+    });
+    return { base: await api.app.listen({ host: '127.0.0.1', port: 0 }), services };
+  }
+
+  it('is the 415 saying to send Content-Type: application/json, nothing done', async () => {
+    const { base, services } = await start();
+    const checkout = { patron: '21000001', pin: '1234', item: '31000005' };
+    for (const request of [
+      // What fetch sends for a string body with no header of its own.
+      { body: JSON.stringify(checkout) },
+      { body: JSON.stringify(checkout), headers: { 'content-type': 'text/plain' } },
+      { body: JSON.stringify(checkout), headers: { 'content-type': 'Text/Plain; charset=utf-8' } },
+    ]) {
+      const response = await fetch(`${base}/api/v1/checkouts`, { method: 'POST', ...request });
+      const text = await response.text();
+      expect(response.status, text).toBe(415);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const problem = JSON.parse(text) as Problem;
+      expect(problem.code).toBe('unsupported_media_type');
+      expect(problem.detail).toContain('Content-Type: application/json');
+      for (const sent of ['21000001', '1234', 'string']) expect(text).not.toContain(sent);
+    }
+    const receipt = await fetch(`${base}/api/v1/printers/receipt-1/receipts`, {
+      method: 'POST',
+      body: JSON.stringify({ template: 'checkout', data: {} }),
+    });
+    expect(receipt.status).toBe(415);
+    expect(services.submitted).toEqual([]);
+    // The card preview, a route of its own beside the card photos (which take any type).
+    const preview = await fetch(`${base}/api/v1/cards/preview`, {
+      method: 'POST',
+      body: JSON.stringify({ patron: '21000001' }),
+    });
+    expect(preview.status).toBe(415);
+    expect(((await preview.json()) as Problem).code).toBe('unsupported_media_type');
+  });
+
+  it('leaves a route that takes no body answering a text/plain POST, empty or not', async () => {
+    const { base } = await start();
+    const job = (await (
+      await fetch(`${base}/api/v1/printers/receipt-1/receipts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ template: 'checkout', data: {} }),
+      })
+    ).json()) as { id: string };
+    for (const body of ['', '{}']) {
+      const retry = await fetch(`${base}/api/v1/printers/receipt-1/jobs/${job.id}/retry`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+        body,
+      });
+      expect(retry.status, JSON.stringify(body)).toBe(202);
+      expect(((await retry.json()) as { id: string }).id).toBe(job.id);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  affixInWords,
   aimIdentifier,
   ScanFramer,
   type ScanItem,
@@ -62,6 +63,15 @@ describe('ScanFramer', () => {
       scan: { value: '4006381333931', symbology: { aim: ']E0', name: 'ean-upc' } },
     });
     expect(values(framer.push(ascii(']E04006381333931#\r')))).toEqual(['!scan_affix_missing']);
+  });
+
+  it('says a configured prefix or suffix in words, control characters by their names', () => {
+    expect(affixInWords('\x03')).toBe('ETX');
+    expect(affixInWords('\x02S:')).toBe('STX "S:"');
+    expect(affixInWords('#\t\x04')).toBe('"#" TAB EOT');
+    expect(affixInWords('\r\n')).toBe('CR LF');
+    expect(affixInWords('a b\x7f\u0085')).toBe('"a b" DEL U+0085');
+    expect(affixInWords('"')).toBe('"\\""');
   });
 
   it('keeps GS1 group separators (FNC1) as data and refuses other control characters', () => {

@@ -103,7 +103,9 @@ export class CardIssuer {
     const { config } = this.options;
     const patron = await this.options.lookUpPatron(request.patron);
     const number =
-      request.number === 'patron' ? this.patronNumber(request.patron) : await this.nextFreeNumber();
+      request.number === 'patron'
+        ? this.patronNumber(request.patron, request.magstripe ?? config.magstripe)
+        : await this.nextFreeNumber();
     const card = await this.render(request, patron, number);
     const chosen = side === 'front' ? card.front : card.back;
     if (!chosen)
@@ -163,7 +165,8 @@ export class CardIssuer {
     const patron = await this.options.lookUpPatron(request.patron);
     if (!request.confirmExpired) this.refuseExpired(patron.expiry);
     let number: string;
-    if (request.number === 'patron') number = this.patronNumber(request.patron);
+    const magstripe = request.magstripe ?? config.magstripe;
+    if (request.number === 'patron') number = this.patronNumber(request.patron, magstripe);
     else {
       const { numbering } = config;
       number = await this.unusedNumber(() =>
@@ -175,7 +178,6 @@ export class CardIssuer {
     }
     // Render before anything is recorded: a broken template or photo records nothing.
     const card = await this.render(request, patron, number);
-    const magstripe = request.magstripe ?? config.magstripe;
     const job: CardJob = {
       ribbon: config.ribbon,
       front: card.front,
@@ -278,7 +280,12 @@ export class CardIssuer {
     return expiry < today;
   }
 
-  private patronNumber(patron: string): string {
+  /**
+   * The patron's barcode as the card's number: printable in the desk's symbology and, on a card
+   * with a stripe (`magstripe`: the request's choice, else the desk's), fit for track 2 — digits
+   * only — before any card is spent on it. A card without a stripe needs only the first.
+   */
+  private patronNumber(patron: string, magstripe: boolean): string {
     const { symbology } = this.options.config.numbering;
     const printable =
       symbology === 'codabar'
@@ -286,11 +293,15 @@ export class CardIssuer {
         : [...patron].every((ch) => CODE39_CHARSET.includes(ch));
     if (!printable || patron.length > 37)
       throw new CarrelError('card_number_invalid', `the patron's barcode cannot be printed as ${symbology}`);
-    if (this.options.config.magstripe)
+    if (magstripe)
       try {
-        checkTrackData(2, /^\d+$/.test(patron) ? patron : '');
+        checkTrackData(2, patron);
       } catch {
-        throw new CarrelError('card_number_invalid', 'the patron’s barcode cannot go on magstripe track 2');
+        // Never the barcode itself: it names the patron.
+        throw new CarrelError(
+          'card_number_invalid',
+          'the patron’s barcode cannot go on magstripe track 2, which holds digits only (at most 37): issue the card without a stripe (magstripe: false), or give it a new number (number: allocate)',
+        );
       }
     return patron;
   }
