@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type Clock, systemClock } from '../core/clock.js';
 import { CarrelError, describeError } from '../core/errors.js';
@@ -40,6 +41,22 @@ export function databasePathSource(
   if (configured) return 'storage.path';
   return env.STATE_DIRECTORY?.split(':')[0] ? 'STATE_DIRECTORY' : 'working directory';
 }
+
+/** The Debian package's database, in the state folder it makes (/var/lib/carrel). */
+export const PACKAGED_DATABASE_PATH = '/var/lib/carrel/carrel.db';
+
+/**
+ * Whether a new database at `path` is what a first start makes: in the default state folder
+ * (systemd's STATE_DIRECTORY, `.carrel-state`, or the Debian package's /var/lib/carrel). One made
+ * elsewhere, where storage.path put it, may be a typo in the path leaving the desk's own behind.
+ */
+export function newDatabaseExpected(path: string, source: DatabasePathSource): boolean {
+  return source !== 'storage.path' || path === PACKAGED_DATABASE_PATH;
+}
+
+/** What to check when a database is new where the desk may have had one: its words for IT. */
+export const NEW_DATABASE_HINT =
+  'if this desk had a database before (its offline journal, print balances, statistics), storage.path may be wrong: check it for a typo, and stop Carrel before setting it right';
 
 export interface StorageFeatureOptions {
   /** Where the path came from, for what to do when its folder cannot be made; storage.path by default. */
@@ -84,6 +101,7 @@ export class StorageFeature implements Feature {
   }
 
   async start(): Promise<void> {
+    const isNew = this.path !== ':memory:' && !existsSync(this.path);
     if (this.path !== ':memory:') {
       this.makeStateFolder(dirname(this.path));
       this.lock = takeInstanceLock(this.path);
@@ -102,6 +120,7 @@ export class StorageFeature implements Feature {
       throw this.saidOfTheDisk(error);
     }
     this.database = database;
+    if (isNew) this.sayNewDatabase();
     this.logger.info({ path: this.path, backend: database.backend }, 'database open');
     this.startRetention(database);
   }
@@ -118,6 +137,25 @@ export class StorageFeature implements Feature {
     return new CarrelError('database_open_failed', `cannot open database ${this.path}: ${why}`, {
       cause: error,
     });
+  }
+
+  /**
+   * A database made by this start, there being none at its path: a first start says so at info; one
+   * where storage.path put it warns, once, that the desk's own may be elsewhere (a typo in the path
+   * makes a new, empty one in folders it makes, and the desk would start with nothing said).
+   */
+  private sayNewDatabase(): void {
+    if (newDatabaseExpected(this.path, this.options.pathSource ?? 'storage.path')) {
+      this.logger.info(
+        { path: this.path },
+        `made a new database at ${this.path}: the first start of this desk`,
+      );
+      return;
+    }
+    this.logger.warn(
+      { path: this.path },
+      `made a new, empty database at ${this.path}: there was none there. ${NEW_DATABASE_HINT[0]!.toUpperCase()}${NEW_DATABASE_HINT.slice(1)}`,
+    );
   }
 
   /**

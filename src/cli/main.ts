@@ -14,9 +14,21 @@ async function main(argv: string[]): Promise<number> {
     printUsage(process.stderr);
     return 2;
   }
-  if (name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
     printUsage(process.stdout);
     return 0;
+  }
+  if (name === 'help') {
+    // `carrel help start` is `carrel start --help`, as git and npm read it.
+    const [topic] = rest;
+    const loadTopic = findCommand(topic!);
+    if (!loadTopic) {
+      console.error(`carrel help: there is no command "${topic}"; the commands are:`);
+      printUsage(process.stderr);
+      return 2;
+    }
+    endQuietlyOnClosedPipe();
+    return (await loadTopic()).run(['--help']);
   }
   if (name === '--version' || name === '-v') {
     const { carrelVersion } = await import('./version.js');

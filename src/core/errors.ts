@@ -67,3 +67,24 @@ export function describeError(error: unknown): { code: string; message: string }
   }
   return { code: 'error', message: String(error) };
 }
+
+/** Node's codes for a host name the resolver could not turn into an address (lower case, as describeError gives them). */
+export const UNRESOLVED_NAME_CODES: ReadonlySet<string> = new Set(['enotfound', 'eai_again', 'eai_fail']);
+
+/**
+ * A host name that did not resolve, in words — "the name ils.example does not resolve" in place of
+ * `getaddrinfo ENOTFOUND ils.example` — or undefined when `error` is not that.
+ */
+export function unresolvedNameOf(error: unknown): string | undefined {
+  const { code, hostname } = (error ?? {}) as { code?: unknown; hostname?: unknown };
+  if (typeof code !== 'string' || !UNRESOLVED_NAME_CODES.has(code.toLowerCase())) return undefined;
+  const name = typeof hostname === 'string' && hostname !== '' ? hostname : 'the host';
+  return code.toLowerCase() === 'enotfound'
+    ? `the name ${name} does not resolve`
+    : `the name ${name} could not be looked up (no DNS server answered)`;
+}
+
+/** What to check for a host name that did not resolve: `setting` names where it is given. */
+export function unresolvedNameHint(setting: string): string {
+  return `check ${setting}, or the machine's DNS`;
+}

@@ -47,3 +47,36 @@ describe('carrel <command> --help', () => {
     );
   });
 });
+
+/**
+ * `carrel help <command>`, as git and npm read it: that command's own help, the same text as
+ * `carrel <command> --help` — not the general list of commands.
+ */
+describe('carrel help <command>', () => {
+  const commands = ['start', 'config', 'doctor', 'rfid', 'sip2', 'backup', 'restore', 'mqtt', 'fleet', 'sim'];
+
+  it.each(commands)("help %s: prints %s's own help, as --help does", async (command) => {
+    const env = { CARREL_CONFIG: '' };
+    const [viaHelp, viaFlag] = await Promise.all([
+      runCarrel(['help', command], { env }),
+      runCarrel([command, '--help'], { env }),
+    ]);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+    expect(viaHelp.stdout).not.toMatch(/^usage: carrel <command>/);
+  });
+
+  it('help foo: says there is no such command, lists the commands, exit 2', async () => {
+    const run = await runCarrel(['help', 'foo'], { env: { CARREL_CONFIG: '' } });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/no command "foo"/);
+    for (const command of commands) expect(run.stderr).toMatch(new RegExp(`^  ${command} `, 'm'));
+  });
+
+  it('help alone still prints the list of commands, exit 0', async () => {
+    const run = await runCarrel(['help'], { env: { CARREL_CONFIG: '' } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^usage: carrel <command>/);
+  });
+});

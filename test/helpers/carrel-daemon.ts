@@ -16,6 +16,8 @@ export interface CarrelDaemon {
   api: string;
   /** Each simulator's control API (`http://host:port`) by its id, as the daemon's banner lists them. */
   simulators: Map<string, string>;
+  /** What it has said so far: its log (stdout) and then its banner (stderr). */
+  log: () => string;
 }
 
 /**
@@ -33,9 +35,14 @@ export function startCarrelDaemon(
   const child = spawn(process.execPath, [...nodeFlags, CLI, 'start', '--config', configPath], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  // Its log (stdout, one JSON object a line), read as it comes so that it never fills the pipe.
+  let logged = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    logged += chunk.toString();
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -53,7 +60,7 @@ export function startCarrelDaemon(
             url!,
           ]),
         );
-        resolve({ child, api: match[1], simulators });
+        resolve({ child, api: match[1], simulators, log: () => `${logged}${stderr}` });
       }
     });
     child.once('exit', (code, signal) => {

@@ -3,6 +3,7 @@
  * One wording for every client that dials a broker — the desk's own link (its log and /readyz),
  * `carrel doctor` and `carrel fleet` — each naming its own settings (`mqtt.caFile`, `--ca`).
  */
+import { unresolvedNameOf } from '../../core/errors.js';
 
 /** The settings a client is dialled with, as the person mending them knows them. */
 export interface MqttSettingNames {
@@ -152,7 +153,7 @@ export function brokerUnreachableOf(error: Error & { code?: unknown }): string {
   const { address, port } = error as { address?: unknown; port?: unknown };
   if (error.code === 'ECONNREFUSED' && typeof address === 'string')
     return `nothing listens on ${address.includes(':') ? `[${address}]` : address}:${String(port)} (connection refused)`;
-  return error.message;
+  return unresolvedNameOf(error) ?? error.message;
 }
 
 /**

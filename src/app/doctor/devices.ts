@@ -7,6 +7,7 @@
  * its /readyz instead: it holds the serial ports and printers already.
  */
 import type { Clock } from '../../core/clock.js';
+import { UNRESOLVED_NAME_CODES, unresolvedNameHint } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
 import type { DeviceState } from '../../devices/device-state.js';
 import type { DeviceRegistry } from '../../gateway/devices/registry.js';
@@ -146,7 +147,9 @@ function fromState(
     name,
     'fail',
     state.reason === 'connecting' ? `${state.kind} did not answer in time` : what,
-    `check devices[${id}].transport, the cable and the device's power`,
+    UNRESOLVED_NAME_CODES.has(state.lastError?.code ?? '')
+      ? unresolvedNameHint(`devices[${id}].transport.host`)
+      : `check devices[${id}].transport, the cable and the device's power`,
   );
 }
 

@@ -17,6 +17,7 @@ import {
 } from '../../api/mqtt/broker-refusal.js';
 import { mqttBrokerUrlFor, mqttConnectionFor, redactBrokerUrl } from '../../api/mqtt/connection.js';
 import { readMqttTlsFiles } from '../../api/mqtt/tls-files.js';
+import { UNRESOLVED_NAME_CODES, unresolvedNameHint } from '../../core/errors.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import type { CarrelConfig } from '../config.js';
 import type { RunningCarrel } from './ports.js';
@@ -120,7 +121,9 @@ export async function checkMqtt(
     name,
     'fail',
     `${shown} cannot be reached: ${unreachable(outcome)}`,
-    'check that the broker runs, on the host and port in mqtt.url, and that no firewall is in the way',
+    UNRESOLVED_NAME_CODES.has(String(outcome.error?.code ?? '').toLowerCase())
+      ? unresolvedNameHint('mqtt.url')
+      : 'check that the broker runs, on the host and port in mqtt.url, and that no firewall is in the way',
   );
 }
 

@@ -13,11 +13,17 @@ import { readBackupRecord } from '../../gateway/storage/backup.js';
 import {
   checkSchemaVersions,
   type Database,
+  holdsNoRecords,
   integrityProblems,
   openDatabase,
 } from '../../gateway/storage/index.js';
 import type { CarrelConfig } from '../config.js';
-import { databasePath } from '../storage-feature.js';
+import {
+  databasePath,
+  databasePathSource,
+  NEW_DATABASE_HINT,
+  newDatabaseExpected,
+} from '../storage-feature.js';
 import type { RunningCarrel } from './ports.js';
 
 /** Below this the disk is worth a warning; below the second, a failure (the journal must not stop). */
@@ -97,7 +103,7 @@ export function checkStorage(
       checks.push(doctorCheck('state directory', 'fail', `${existing} ${why}`, hint));
     }
   }
-  checks.push(integrity(path));
+  checks.push(integrity(path, newDatabaseExpected(path, databasePathSource(config.storage.path, env))));
   checks.push(
     options.simulatedDesk
       ? doctorCheck(
@@ -114,10 +120,21 @@ export function checkStorage(
 const RECOVER =
   'stop Carrel, keep a copy of the file, and recover it (sqlite3 carrel.db ".recover") or restore a backup; offline transactions still pending are in it';
 
-function integrity(path: string): DoctorCheck {
+/**
+ * `firstStartPlace`: the database is in the default state folder, where a missing or empty one is a
+ * desk not started yet; elsewhere (storage.path) it may be a typo leaving the desk's own behind.
+ */
+function integrity(path: string, firstStartPlace: boolean): DoctorCheck {
   const name = 'database integrity';
   if (!existsSync(path))
-    return doctorCheck(name, 'skip', `no database at ${path} yet: Carrel makes it at its first start`);
+    return firstStartPlace
+      ? doctorCheck(name, 'skip', `no database at ${path} yet: Carrel makes it at its first start`)
+      : doctorCheck(
+          name,
+          'warn',
+          `no database at ${path}: Carrel will make a new, empty one there at its next start`,
+          NEW_DATABASE_HINT,
+        );
   let db: Database;
   try {
     // Read-only: beside a running Carrel, and never scrubbing or migrating the file.
@@ -143,6 +160,13 @@ function integrity(path: string): DoctorCheck {
           'install the Carrel that wrote it again, or restore a backup this version made',
         );
       }
+      if (!firstStartPlace && holdsNoRecords(db))
+        return doctorCheck(
+          name,
+          'warn',
+          `${path}: integrity_check ok, but it is new and empty (no offline journal, print balances, payments or statistics)`,
+          NEW_DATABASE_HINT,
+        );
       return doctorCheck(name, 'pass', `${path}: integrity_check ok (${db.backend})`);
     }
     return doctorCheck(name, 'fail', `${path}: ${problems.slice(0, 3).join('; ')}`, RECOVER);

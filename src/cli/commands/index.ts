@@ -59,5 +59,5 @@ export function printUsage(out: NodeJS.WritableStream): void {
   for (const [name, command] of Object.entries(LOADERS)) {
     out.write(`  ${name.padEnd(width)}  ${command.summary}\n`);
   }
-  out.write('\n`carrel <command> --help` for its options.\n');
+  out.write('\n`carrel <command> --help` (or `carrel help <command>`) for its options.\n');
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CarrelError, TransportClosedError, TransportError } from '../../core/errors.js';
+import { CarrelError, TransportClosedError, TransportError, unresolvedNameOf } from '../../core/errors.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -148,7 +148,7 @@ export abstract class BaseTransport extends EventEmitter implements Transport {
 export function toTransportError(error: unknown, where: string): TransportError {
   if (error instanceof TransportError) return error;
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = unresolvedNameOf(error) ?? (error instanceof Error ? error.message : String(error));
   const code = typeof errno === 'string' ? errno.toLowerCase() : 'link_error';
   return new TransportError(code, `${where}: ${message}`, { cause: error });
 }

@@ -16,7 +16,7 @@ export {
   instanceLockPath,
   takeInstanceLock,
 } from './instance-lock.js';
-export { integrityProblems, tableCount } from './integrity.js';
+export { holdsNoRecords, integrityProblems, tableCount } from './integrity.js';
 export { migrate } from './migrate.js';
 export { type OpenDatabaseOptions, openDatabase } from './open.js';
 export { type RestoreOptions, type RestoreResult, restoreDatabase } from './restore.js';

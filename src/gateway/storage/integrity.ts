@@ -17,3 +17,19 @@ export function tableCount(db: Database): number {
     (db.prepare("SELECT COUNT(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as { n: number }).n,
   );
 }
+
+/**
+ * Whether a database holds no record of a desk's: every table but the schema's own bookkeeping is
+ * empty — no offline journal, print balances, money or statistics. A database made by a first
+ * start, or by a start on a mistyped storage.path.
+ */
+export function holdsNoRecords(db: Database): boolean {
+  const tables = db
+    .prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'schema_migrations'",
+    )
+    .all() as Array<{ name: string }>;
+  return tables.every(
+    ({ name }) => db.prepare(`SELECT 1 FROM "${name.replaceAll('"', '""')}" LIMIT 1`).get() === undefined,
+  );
+}

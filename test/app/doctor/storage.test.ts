@@ -38,13 +38,26 @@ describe('doctor: state directory and database', () => {
     rmSync(join(dir, 'good'), { recursive: true, force: true });
     const before = byName(path);
     expect(before['state directory']).toMatchObject({ status: 'pass' });
-    expect(before['database integrity']).toMatchObject({ status: 'skip' });
+    // Where storage.path puts it, a missing database may be a typo in the path: said, not skipped.
+    expect(before['database integrity']).toMatchObject({
+      status: 'warn',
+      hint: expect.stringMatching(/storage\.path may be wrong/),
+    });
     expect(before['free disk space']!.detail).toMatch(/(GiB|MiB) free/);
     // Doctor made nothing.
     expect(() => statSync(join(dir, 'good'))).toThrow();
     mkdirSync(join(dir, 'good'));
     makeDatabase(path);
     expect(byName(path)['database integrity']).toMatchObject({ status: 'pass' });
+  });
+
+  it("skips a database not made yet in the default state folder (a desk's first start to come)", () => {
+    const state = join(dir, 'state-not-started');
+    const checks = checkStorage({ storage: {} } as unknown as CarrelConfig, { STATE_DIRECTORY: state });
+    expect(checks.find((check) => check.name === 'database integrity')).toMatchObject({
+      status: 'skip',
+      detail: expect.stringMatching(/Carrel makes it at its first start/),
+    });
   });
 
   it('fails a database whose pages were overwritten', () => {

@@ -4,7 +4,7 @@
  * accepted, what does its 98 status say, and how far apart are its clock and
  * the desk's. The password is never shown.
  */
-import { describeError } from '../../../core/errors.js';
+import { describeError, UNRESOLVED_NAME_CODES, unresolvedNameHint } from '../../../core/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 import { createIlsTransport, type IlsConfig, IlsConnection } from '../../../devices/ils/index.js';
 import { Sip2RequestBuilder } from '../../../devices/ils/requests.js';
@@ -141,6 +141,7 @@ async function unreachableHint(
 ): Promise<string> {
   const { code } = describeError(error);
   const transport = `devices[${id}].transport`;
+  if (UNRESOLVED_NAME_CODES.has(code)) return unresolvedNameHint(`${transport}.host`);
   if (link.tls) {
     if (UNTRUSTED_CERTIFICATE.has(code))
       return link.tls.caFile === undefined
