@@ -30,10 +30,19 @@ const MONITOR = 'monitor-token-0123456789abcdef';
  */
 describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
   const chromium = deskInChromium((config) =>
-    withTokens(config, [
-      { name: 'it-admin', token: ADMIN, scopes: ['admin', 'monitor'] },
-      { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
-    ]),
+    withTokens(
+      {
+        ...config,
+        // The note validator's cash box with a capacity, the coin acceptor's without.
+        devices: config.devices.map((device) =>
+          device.id === 'notes-1' ? { ...device, cashBoxCapacity: 500 } : device,
+        ),
+      },
+      [
+        { name: 'it-admin', token: ADMIN, scopes: ['admin', 'monitor'] },
+        { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
+      ],
+    ),
   );
   const printerSim = () => chromium.testDesk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
 
@@ -117,6 +126,8 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     expect(await row('coins-1', 'line').term()).toBe('ccTalk line');
     expect(await row('coins-1', 'line').value()).toContain('checksum errors 0');
     expect(await row('coins-1', 'cashBox').value()).toMatch(/^coins 0 · expected 0(\.00)?/);
+    expect(await row('coins-1', 'cashBox').value()).not.toContain('holds');
+    expect(await row('notes-1', 'cashBox').value()).toMatch(/ · holds 500 · full 0 % · near full no$/);
     expect(await row('cards-1', 'ribbon').value()).toMatch(/^type ymcko · panels left \d+ · low no$/);
     // Each row is in words: no key of Carrel's own in any term or value, but the one it does not know.
     expect(await row('receipt-1', 'nearEndSensor').term()).toBe('nearEndSensor');

@@ -87,6 +87,9 @@ const WORDS = {
   expectedMinor: 'Expected',
   unverified: 'Not verified',
   lastEmptied: 'Last emptied',
+  capacity: 'Holds',
+  fillRatio: 'Full',
+  nearFull: 'Near full',
   // Card printers
   model: 'Model',
   ribbon: 'Ribbon',
@@ -137,6 +140,7 @@ const time = (iso) => new Date(iso).toLocaleTimeString();
 export function detailValue(value, key = '', within = undefined, detail = within) {
   if (value === null || value === undefined) return '–';
   if (key.endsWith('Ms')) return duration(value);
+  if (key.endsWith('Ratio') && typeof value === 'number') return `${Math.round(value * 100)} %`;
   if (key.endsWith('Minor') && typeof value === 'number')
     return within?.currency ? money(value, within.currency) : String(value);
   return show(value, detail);

@@ -291,32 +291,34 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
 /** From this share of its capacity a cash box is near full: time to empty it. */
 export const CASH_BOX_NEAR_FULL = 0.9;
 
-/** What the health record says of the cash box: what should be in it since it was last emptied. */
+/**
+ * What the health record says of the cash box: what should be in it since it was last emptied, and
+ * with a cashBoxCapacity configured, how full that is.
+ */
 interface CashBoxFill {
   count: number;
-  /** How many coins or notes it holds (cashBoxCapacity); null when not configured. */
-  capacity: number | null;
-  /** count ÷ capacity (above 1 when more went in than it should hold); null without a capacity. */
-  fillRatio: number | null;
-  /** At or above 90 % of its capacity: empty it before the device refuses money. */
-  nearFull: boolean;
   expectedMinor: number;
   currency: string | null;
   /** Readings that may have put money in without a credit: the box needs counting. */
   unverified: number;
   lastEmptied: string | null;
+  /** How many coins or notes it holds (cashBoxCapacity); absent when not configured. */
+  capacity?: number;
+  /** count ÷ capacity (above 1 when more went in than it should hold). */
+  fillRatio?: number;
+  /** At or above 90 % of its capacity: empty it before the device refuses money. */
+  nearFull?: boolean;
 }
 
 function fillOf(report: CashBoxReport, capacity: number | undefined): CashBoxFill {
-  const fillRatio = capacity === undefined ? null : report.count / capacity;
-  return {
+  const fill: CashBoxFill = {
     count: report.count,
-    capacity: capacity ?? null,
-    fillRatio,
-    nearFull: fillRatio !== null && fillRatio >= CASH_BOX_NEAR_FULL,
     expectedMinor: report.expectedMinor,
     currency: report.currency,
     unverified: report.unverified.length,
     lastEmptied: report.lastEmptied?.at ?? null,
   };
+  if (capacity === undefined) return fill;
+  const fillRatio = report.count / capacity;
+  return { ...fill, capacity, fillRatio, nearFull: fillRatio >= CASH_BOX_NEAR_FULL };
 }
