@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { createPtyPair, type PtyPair } from '../../simulators/common/pty-pair.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { SerialFarEnd } from '../helpers/serial-far-end.js';
+import { type PtyScannerDesk, startPtyScannerDesk } from '../helpers/pty-scanner-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -14,60 +11,27 @@ import { until } from '../helpers/until.js';
  */
 const ascii = (text: string) => Buffer.from(text, 'latin1');
 
-let pair: PtyPair;
-let far: SerialFarEnd;
-let test: TestDesk;
-let ws: WebSocket;
-const stream: Array<{ event: string; data: Record<string, unknown> }> = [];
+let desk: PtyScannerDesk;
 
 beforeAll(async () => {
-  pair = await createPtyPair();
-  far = await SerialFarEnd.open(pair.devicePath);
-  test = await startTestDesk((config) => ({
-    ...config,
-    devices: config.devices.map((device) =>
-      device.id === 'scanner-1' && device.kind === 'scanner'
-        ? {
-            ...device,
-            transport: { type: 'serial', path: pair.hostPath, baudRate: 9600 },
-            scan: { ...device.scan, terminator: 'cr', prefix: '\x02', suffix: '#\x03' },
-          }
-        : device,
-    ) as typeof config.devices,
-  }));
-  await waitForDevice(test.api, 'scanner-1', 'online', 15_000);
-  ws = new WebSocket(`${test.api.replace('http', 'ws')}/api/v1/scanners/scanner-1/identifications`);
-  ws.on('message', (raw) => stream.push(JSON.parse(String(raw))));
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
+  desk = await startPtyScannerDesk({ terminator: 'cr', prefix: '\x02', suffix: '#\x03' });
 }, 30_000);
 
-afterAll(async () => {
-  ws?.close();
-  await test?.stop();
-  await far?.close();
-  await pair?.close();
-});
+afterAll(() => desk?.stop());
 
-const values = () =>
-  stream.filter((m) => m.event === 'scanner.identified').map((m) => m.data.value as string);
-const rejections = () =>
-  stream
-    .filter((m) => m.event === 'scanner.rejected')
-    .map((m) => m.data as { code: string; message: string });
+const values = () => desk.values();
+const rejections = () => desk.rejections();
 
 describe('a serial scanner with a prefix and a suffix, on a pty', () => {
   it('names the configured suffix (and prefix) a refused scan lacks, its control characters in words, never the scan', async () => {
-    stream.length = 0;
-    await far.send(ascii('\x0231000004#\x03\r'));
+    desk.stream.length = 0;
+    await desk.far.send(ascii('\x0231000004#\x03\r'));
     await until(() => (values().includes('31000004') ? true : undefined), 10_000);
     // A patron's card scanned by a scanner that lost its suffix (reset to its factory settings).
-    await far.send(ascii('\x0221000001\r'));
+    await desk.far.send(ascii('\x0221000001\r'));
     await until(() => (rejections().length >= 1 ? true : undefined), 10_000);
     // And one that lost its prefix.
-    await far.send(ascii('21000002#\x03\r'));
+    await desk.far.send(ascii('21000002#\x03\r'));
     await until(() => (rejections().length >= 2 ? true : undefined), 10_000);
     const [noSuffix, noPrefix] = rejections();
     expect(noSuffix!.code).toBe('scan_affix_missing');
