@@ -69,9 +69,9 @@ async function withPcscd<T>(work: () => Promise<T>): Promise<T> {
     rmSync(PID_FILE, { force: true });
     child = spawn('/usr/sbin/pcscd', ['--foreground'], { stdio: 'ignore' });
     child.once('error', () => {});
-    const deadline = Date.now() + 10_000;
+    const deadline = performance.now() + 10_000;
     while (!existsSync(SOCKET)) {
-      if (Date.now() > deadline) throw new Error('pcscd did not start (installed? root?)');
+      if (performance.now() > deadline) throw new Error('pcscd did not start (installed? root?)');
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -132,11 +132,11 @@ export async function run(): Promise<BenchResult[]> {
     let measured: { carrel: number[]; floor: number[] };
     try {
       const api = desk.urls().api!;
-      const deadline = Date.now() + 15_000;
+      const deadline = performance.now() + 15_000;
       for (;;) {
         const device = (await (await fetch(`${api}/devices/bench-card`)).json()) as DeviceHealth;
         if (device.status === 'online') break;
-        if (Date.now() > deadline) throw new Error(notOnline(device));
+        if (performance.now() > deadline) throw new Error(notOnline(device));
         await new Promise((r) => setTimeout(r, 20));
       }
       const socket = new WebSocket(`${api.replace('http', 'ws')}/scanners/bench-card/identifications`);

@@ -125,11 +125,11 @@ async function openPort(devicePath: string): Promise<SerialPort> {
 }
 
 async function online(api: string, id: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  const deadline = performance.now() + 15_000;
   for (;;) {
     const { status } = (await (await fetch(`${api}/api/v1/devices/${id}`)).json()) as { status: string };
     if (status === 'online') return;
-    if (Date.now() > deadline) throw new Error(`${id} did not come online`);
+    if (performance.now() > deadline) throw new Error(`${id} did not come online`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -40,11 +40,11 @@ export async function withSimulatedDesk<T>(
   try {
     const api = desk.urls().api!;
     for (const id of online) {
-      const deadline = Date.now() + 15_000;
+      const deadline = performance.now() + 15_000;
       while (
         ((await (await fetch(`${api}/devices/${id}`)).json()) as { status: string }).status !== 'online'
       ) {
-        if (Date.now() > deadline) throw new Error(`${id} did not come online`);
+        if (performance.now() > deadline) throw new Error(`${id} did not come online`);
         await new Promise((r) => setTimeout(r, 20));
       }
     }

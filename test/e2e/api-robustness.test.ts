@@ -67,10 +67,10 @@ describe('without tokens (loopback)', () => {
     // Ready, every device with it, not only the ILS: /readyz is the second operation swept, and
     // answered before the cash devices and the card printer are online (~250 ms after the desk
     // starts) it is a 503 readiness report, no problem, and the sweep fails.
-    const deadline = Date.now() + 5000;
+    const deadline = performance.now() + 5000;
     const ready = async () => (await fetch(`${api}/readyz`)).status === 200;
     while (!(await ready())) {
-      if (Date.now() > deadline) throw new Error('the desk did not become ready');
+      if (performance.now() > deadline) throw new Error('the desk did not become ready');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     operations = await loadOperations(api);

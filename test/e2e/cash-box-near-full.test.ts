@@ -63,11 +63,11 @@ const sample = (text: string, series: string): number | undefined => {
 const cashBox = async () => (await call(STAFF, 'GET', '/devices/coins-1')).json.detail.cashBox;
 
 async function until<T>(read: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
+  const deadline = performance.now() + 10_000;
   for (;;) {
     const value = await read();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
+    if (performance.now() > deadline) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -37,11 +37,11 @@ const sim = () => testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
 const port = (id: string) => testDesk.desk.services.ports.port(cashDevices, id);
 
 async function until<T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    if (performance.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
 }

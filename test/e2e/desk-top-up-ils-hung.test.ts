@@ -104,9 +104,9 @@ describe('a top-up at the print desk while the library system hangs', () => {
     const before = await balanceOf('21000003');
     ils().setFaults({ hang: true });
     try {
-      const started = Date.now();
+      const started = performance.now();
       const taken = await deposit('21000003', 400);
-      const waited = Date.now() - started;
+      const waited = performance.now() - started;
       // It waited for the ILS link's request timeout, 20 s, with the cash in staff hands.
       expect(taken.status).toBe(201);
       expect(taken.json).toMatchObject({ balanceMinor: before + 400, repeated: false });

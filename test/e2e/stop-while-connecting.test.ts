@@ -62,11 +62,11 @@ describe('carrel start, stopped while its ILS login goes unanswered', () => {
         'the desk to send its login',
       );
       const child = daemon.child;
-      const started = Date.now();
+      const started = performance.now();
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       const code = await exited;
-      const tookMs = Date.now() - started;
+      const tookMs = performance.now() - started;
       daemon = undefined;
       expect(code).toBe(0);
       expect(tookMs).toBeLessThan(5_000);

@@ -123,9 +123,9 @@ const receiptsFor = (sim: PrinterSimulator, patron: string) =>
 
 /** The simulator has no event for "data buffered": poll its state, bounded. */
 async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    if (performance.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

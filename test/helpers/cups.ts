@@ -70,8 +70,8 @@ export async function startCups(options: { ownerDocuments?: boolean } = {}): Pro
         } catch {}
       }
       // Each is gone, or 5 s have passed, before its folder is removed.
-      const deadline = Date.now() + 5000;
-      while (pids.some(alive) && Date.now() < deadline)
+      const deadline = performance.now() + 5000;
+      while (pids.some(alive) && performance.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 50));
       await rm(dir, { recursive: true, force: true });
     },

@@ -51,9 +51,9 @@ export async function ensurePcscd(timeoutMs = 10_000): Promise<Pcscd> {
     child = spawn(PCSCD, ['--foreground'], { stdio: 'ignore' });
     child.once('error', () => {});
   }
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   while (!(existsSync(SOCKET) && (await vpcdListening()))) {
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       child?.kill('SIGTERM');
       throw new Error(
         running

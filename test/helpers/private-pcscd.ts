@@ -134,7 +134,7 @@ export async function privatePcscd(timeoutMs = 10_000): Promise<PrivatePcscd> {
         started.once('exit', () => resolve());
         started.once('error', () => resolve());
       });
-      const deadline = Date.now() + timeoutMs;
+      const deadline = performance.now() + timeoutMs;
       // vpcd takes each connection for a card and queues few: a port that accepted once is not
       // asked again (connections piling up in its backlog hold a card's connect for a minute).
       const waiting = new Set(ports);
@@ -148,7 +148,7 @@ export async function privatePcscd(timeoutMs = 10_000): Promise<PrivatePcscd> {
           throw new Error(
             `the private pcscd exited (${started.exitCode ?? started.signalCode}) before it listened`,
           );
-        if (Date.now() > deadline) {
+        if (performance.now() > deadline) {
           await stop('SIGKILL');
           throw new Error(
             `the private pcscd did not listen on ${socket} and vpcd on ${ports.join(', ')} in ${timeoutMs} ms`,

@@ -1,7 +1,8 @@
 /**
  * Waits for a condition with bounded polling instead of a sleep: `probe` is asked every
  * `intervalMs` until it gives something other than undefined, which is returned; after
- * `timeoutMs` the wait fails with `what`.
+ * `timeoutMs` the wait fails with `what`. The deadline is on the monotonic clock: a wall clock
+ * stepped by NTP mid-wait (seen on a fresh CI machine) neither ends nor stretches it.
  */
 export async function until<T>(
   probe: () => T | undefined | Promise<T | undefined>,
@@ -9,11 +10,11 @@ export async function until<T>(
   what = 'condition not met in time',
   intervalMs = 10,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(what);
+    if (performance.now() > deadline) throw new Error(what);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -80,7 +80,7 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
   }
   try {
     const retained = new Map<string, Buffer>();
-    let last = Date.now();
+    let last = performance.now();
     let cameBack = false;
     client.on('close', () => {
       cameBack = true;
@@ -92,7 +92,7 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
         return;
       }
       retained.set(topic, payload);
-      last = Date.now();
+      last = performance.now();
     });
     const granted = await client.subscribeAsync(`${topics.base}/#`, { qos: 1 });
     if (granted.some((grant) => grant.qos > 2))
@@ -101,9 +101,9 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
         `${where} does not let this user read ${topics.base}/#: run it with the desk's own mqtt.username (carrel mqtt acl)`,
       );
     // The broker sends what it retains right after the subscription; a pause ends it.
-    last = Date.now();
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() - last < quietMs && Date.now() < deadline)
+    last = performance.now();
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() - last < quietMs && performance.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50));
 
     if (retained.size === 0) return { base: topics.base, cleared: [], lastStatus: undefined };
@@ -117,8 +117,8 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
     // A desk that stopped cleanly said so itself (`offline` with `since`): no session was taken over
     // here. A last will (no `since`) may be the broker's answer to this very login: watch.
     if (!options.force && !(lastStatus === 'offline' && state !== undefined && sinceOf(state))) {
-      const until = Date.now() + watchMs;
-      while (!cameBack && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      const until = performance.now() + watchMs;
+      while (!cameBack && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
       if (cameBack)
         throw new CarrelError(
           'desk_online',

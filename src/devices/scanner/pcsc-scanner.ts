@@ -101,7 +101,7 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
     // a USB reader's first status already has it). One shown later was taken off while the
     // reader was away and is presented anew.
     reader.on('empty', () => {
-      this.emptySince = this.options.clock.now();
+      this.emptySince = this.options.clock.monotonic();
     });
     reader.on('removed', () => {
       this.cardPresent = false;
@@ -166,7 +166,7 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
     this.leftOn = undefined;
     this.emptySince = undefined;
     const stillThere =
-      emptySince === undefined || this.options.clock.now() - emptySince < LEFT_ON_SHOWS_WITHIN_MS;
+      emptySince === undefined || this.options.clock.monotonic() - emptySince < LEFT_ON_SHOWS_WITHIN_MS;
     if (uidHex === leftOn && stillThere) {
       this.emit('condition', this.condition());
       return;

@@ -45,9 +45,9 @@ describe('Evolis printer driver on the wire', () => {
       replyTimeoutMs: 60_000,
       ...options,
     });
-    const started = Date.now();
+    const started = performance.now();
     await expect(printer.connect()).rejects.toMatchObject({ code: 'evolis_garbage' });
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(performance.now() - started).toBeLessThan(5000);
     printer = undefined;
   });
 

@@ -308,13 +308,13 @@ describe('a Koha that closes every connection before it answers', () => {
       // Each connection closed at once, before a request has been read.
       const { server, url, accounts } = await rawKoha((socket) => socket.destroy(), auth);
       try {
-        const started = Date.now();
+        const started = performance.now();
         const reading = await failure(accounts.creditAvailable({ id: '7' }));
         const debiting = await failure(
           accounts.addDebit({ id: '7' }, { amountMinor: 100, requestId: 'x-1' }),
         );
         const step = auth === 'basic' ? 'reading the account' : 'the OAuth2 token';
-        expect({ reading, debiting, fast: Date.now() - started < 4000 }).toMatchObject({
+        expect({ reading, debiting, fast: performance.now() - started < 4000 }).toMatchObject({
           reading: {
             code: 'ils_account_unreachable',
             message: `the ILS at ${new URL(url).host}: ${step}: Koha closed the connection without answering`,
@@ -343,9 +343,9 @@ describe('a Koha that closes every connection before it answers', () => {
       });
     });
     try {
-      const started = Date.now();
+      const started = performance.now();
       const cut = await failure(accounts.addDebit({ id: '7' }, { amountMinor: 100, requestId: 'x-2' }));
-      expect({ cut, fast: Date.now() - started < 4000 }).toMatchObject({
+      expect({ cut, fast: performance.now() - started < 4000 }).toMatchObject({
         cut: {
           code: 'ils_account_unreachable',
           outcomeUnknown: true,
@@ -375,9 +375,9 @@ describe('a Koha that closes every connection before it answers', () => {
       });
     });
     try {
-      const started = Date.now();
+      const started = performance.now();
       const refused = await failure(accounts.addDebit({ id: '7' }, { amountMinor: 100, requestId: 'x-3' }));
-      expect({ refused, fast: Date.now() - started < 4000 }).toMatchObject({
+      expect({ refused, fast: performance.now() - started < 4000 }).toMatchObject({
         refused: {
           code: 'ils_account_unreachable',
           // The debit was sent: whether Koha made it is not known.

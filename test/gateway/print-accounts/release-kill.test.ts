@@ -84,8 +84,9 @@ describe('print release under SIGKILL', () => {
     // Let the printer finish what it was given, then settle what finished.
     const printing = () =>
       server.model.list('public-bw', 'not-completed').some((j) => j.state !== 'pending-held');
-    const deadline = Date.now() + 20_000;
-    while (printing() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const deadline = performance.now() + 20_000;
+    while (printing() && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     await runChild(['settle', dbPath, server.queueUrl()], () => false);
 
     const db = openDatabase(dbPath);

@@ -23,9 +23,9 @@ const CHECKOUT = `11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|
 
 /** Resolves when `condition` holds; fails after `ms` (a hang, not a slow answer). */
 async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

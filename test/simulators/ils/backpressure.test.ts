@@ -21,11 +21,11 @@ afterEach(async () => {
 
 /** Resolves with the simulator's bytes read once they have not grown for `quietChecks` checks in a row. */
 async function bytesReadSettled(sim: IlsSimulator, quietChecks = 10, ms = 20_000): Promise<number> {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   let last = -1;
   let quiet = 0;
   while (quiet < quietChecks) {
-    if (Date.now() > deadline) throw new Error('the simulator never stopped reading');
+    if (performance.now() > deadline) throw new Error('the simulator never stopped reading');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const read = sim.connectionStates()[0]?.bytesRead ?? -1;
     if (read === last) quiet++;
@@ -69,9 +69,9 @@ describe('ILS simulator backpressure', () => {
       tail = (tail + chunk.toString('latin1')).slice(-64);
     });
     socket.resume();
-    const deadline = Date.now() + 50_000;
+    const deadline = performance.now() + 50_000;
     while (answers < requests) {
-      if (Date.now() > deadline) throw new Error(`only ${answers} of ${requests} answered`);
+      if (performance.now() > deadline) throw new Error(`only ${answers} of ${requests} answered`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(answers).toBe(requests);
