@@ -3,7 +3,7 @@
  * and answers none: the ILS simulator's `hang` fault, over TCP). Staff hold the patron's cash: the
  * card check waits `printAccounts.deskCardCheckMs` at most, then the top-up is taken as it is with
  * the ILS offline — never for a card the library system answered in time it does not know (one it
- * answers so only later, or says only later was reported lost, is logged for staff, by ledger entry). The ILS link's request timeout is
+ * answers so only later, or says only later was reported lost, expired or blocked, is logged for staff, by ledger entry). The ILS link's request timeout is
  * long here (20 s), as a slow SIP2 server's may be.
  */
 import { randomUUID } from 'node:crypto';
@@ -78,6 +78,11 @@ describe('a top-up at the print desk while the library system hangs', () => {
       card: '21000007',
       says: 'the card was reported lost',
       msg: 'a top-up at the desk taken while the library system did not answer is for a card it says was reported lost: check the card with the patron, and refund or move the entry',
+    },
+    {
+      card: '21000004',
+      says: 'the card has expired',
+      msg: 'a top-up at the desk taken while the library system did not answer is for a card it says has expired: check the card with the patron, and refund or move the entry',
     },
   ])(
     'takes a top-up the ILS answers too late for, and logs the entry for staff once it says $says',

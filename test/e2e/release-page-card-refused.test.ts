@@ -58,16 +58,19 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       (await callApi(api(), 'POST', '/api/v1/print/accounts/find', { patron })).json.statement.balanceMinor;
 
     /**
-     * Money put on the print account at the desk. A card reported lost takes no top-up there (409
-     * card_lost): its money was put on before the card was reported lost, so the library system
-     * says it is not lost until the deposit is made.
+     * Money put on the print account at the desk. A card reported lost, expired or blocked takes no
+     * top-up there (409 card_lost, card_expired, patron_blocked): its money was put on while the
+     * card was in good standing, so the library system says so until the deposit is made.
      */
     async function deposit(patron: string, amountMinor: number): Promise<void> {
-      const flags = chromium.testDesk.desk.simulators
+      const record = chromium.testDesk.desk.simulators
         .handle(ilsSimulators, 'ils-sim')!
-        .state.patron(patron)!.flags;
-      const lost = flags.cardReportedLost;
-      flags.cardReportedLost = false;
+        .state.patron(patron)!;
+      const { expires, blocked } = record;
+      const lost = record.flags.cardReportedLost;
+      record.flags.cardReportedLost = false;
+      record.blocked = false;
+      record.expires = new Date(Date.now() + 86_400_000);
       try {
         const answer = await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
           requestId: randomUUID(),
@@ -78,7 +81,10 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         });
         expect(answer.status).toBe(201);
       } finally {
-        flags.cardReportedLost = lost;
+        record.flags.cardReportedLost = lost;
+        record.blocked = blocked;
+        if (expires === undefined) delete record.expires;
+        else record.expires = expires;
       }
     }
 

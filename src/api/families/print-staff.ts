@@ -90,7 +90,7 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       url: '/api/v1/print/accounts/deposit',
       operationId: 'depositPrintAccount',
       summary:
-        'Tops up a print account (cash at the desk, a transfer…), idempotent by requestId; a card the library system says it does not know is refused, 404 patron_not_found, and one it says was reported lost, 409 card_lost, nothing topped up (one it cannot be asked about now, or that it does not answer about within printAccounts.deskCardCheckMs, is topped up)',
+        'Tops up a print account (cash at the desk, a transfer…), idempotent by requestId; a card the library system says it does not know is refused, 404 patron_not_found, and one it says was reported lost, 409 card_lost, or (except a correction, source adjustment) expired or blocked, 409 card_expired or patron_blocked, nothing topped up (one it cannot be asked about now, or that it does not answer about within printAccounts.deskCardCheckMs, is topped up)',
       tag,
       access: ['staff'],
       status: 201,

@@ -2,8 +2,8 @@
  * IPP's own transport: each request an HTTP POST of `application/ipp` to the
  * printer's path (RFC 8010 §4), the answer the response body. `ipp://` is HTTP
  * on port 631 unless a port is given, `ipps://` HTTPS. Connections are kept
- * alive (two at most); an answer larger than `maxResponseBytes` is refused, not
- * buffered.
+ * alive (`maxConnections`, two unless said); an answer larger than
+ * `maxResponseBytes` is refused, not buffered.
  *
  * `timeoutMs` runs on the desk's clock (named timers a test's fake clock moves),
  * in two parts. The answer must begin within it, counted as a whole from the
@@ -28,6 +28,8 @@ export interface IppHttpOptions {
   /** How long the answer may take to begin, and then pause (10 s unless said). */
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /** Connections kept to the server at most (2): requests past them wait for one to be free. */
+  maxConnections?: number;
   /** The desk's clock, whose timers `timeoutMs` are. */
   clock: Clock;
 }
@@ -58,9 +60,10 @@ export class IppHttpTransport implements IppEndpoint {
     );
     this.printerUri = `${secure ? 'ipps' : 'ipp'}://${parsed.hostname}:${port || (secure ? 443 : 80)}${parsed.pathname}`;
     this.description = this.printerUri;
+    const maxSockets = options.maxConnections ?? 2;
     this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 2 })
-      : new http.Agent({ keepAlive: true, maxSockets: 2 });
+      ? new https.Agent({ keepAlive: true, maxSockets })
+      : new http.Agent({ keepAlive: true, maxSockets });
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxResponseBytes = options.maxResponseBytes ?? 300 * 1024 * 1024;
   }

@@ -8,13 +8,13 @@
  * or double a credit. Paid in full, finished or timed out, it lets the
  * devices go and settles (ending.ts, settlement.ts). A restart takes up what was left
  * collecting or settling. Who pays is read in patron.ts, what the cash devices
- * take in cash-devices.ts, what a collecting payment holds in memory in live.ts.
+ * take in cash-devices.ts, what a collecting payment holds in memory in live.ts, what staff see
+ * of ended payments and pay out in staff.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { moneyText } from '../circulation/money.js';
 import type { CirculationService } from '../contracts/circulation.js';
 import type { OfflineIntake } from '../contracts/offline.js';
 import type {
@@ -47,6 +47,7 @@ import { type LivePayment, livePayment, tellWatchers } from './live.js';
 import { feeLines, type PaymentPlan, topUpLines } from './opening.js';
 import { payingPatron } from './patron.js';
 import { paymentReceipt } from './receipt.js';
+import { owingPayments, paymentsToCheck, payOut } from './staff.js';
 import { HOUR_MS, PAYMENT_STATISTICS_MAX_DAYS, paymentStatistics, QUARTER_MS } from './statistics.js';
 import { PaymentStore } from './store.js';
 import { paymentView } from './view.js';
@@ -65,9 +66,6 @@ export interface PaymentManagerDeps {
   library: string;
   desk: string;
 }
-
-/** At most this many payments owing money (or to check) are listed: a desk with more has a bigger problem to see. */
-const OWING_LISTED = 200;
 
 export class PaymentManager implements PaymentService {
   readonly name = 'payments';
@@ -230,17 +228,12 @@ export class PaymentManager implements PaymentService {
 
   /** Ended payments that still owe the patron money (staff pay it out at the desk), newest first. */
   owing(): PaymentView[] {
-    return this.store()
-      .owing(OWING_LISTED)
-      .map((row) => this.view(row.id))
-      .filter((view) => view.overpayment.owedToPatronMinor > view.overpayment.paidOutMinor);
+    return owingPayments(this.store(), (id) => this.view(id));
   }
 
   /** Ended payments with money whose fate is not known (a line failed), newest first: staff check them. */
   toCheck(): PaymentView[] {
-    return this.store()
-      .withFailedLines(OWING_LISTED)
-      .map((row) => this.view(row.id));
+    return paymentsToCheck(this.store(), (id) => this.view(id));
   }
 
   list(caller: PaymentCaller): PaymentView[] {
@@ -276,15 +269,12 @@ export class PaymentManager implements PaymentService {
   }
 
   payOut(id: string, amountMinor: number, staff: string): PaymentView {
-    const { overpayment, currency } = this.view(id);
-    const owed = overpayment.owedToPatronMinor - overpayment.paidOutMinor;
-    if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0 || amountMinor > owed)
-      throw new PaymentError(
-        'payout_invalid',
-        `the patron is owed ${moneyText(owed, currency)} on this payment`,
-      );
-    this.store().payOut(id, amountMinor, staff, this.deps.clock.now());
-    return this.view(id);
+    return payOut(this.store(), (payment) => this.view(payment), {
+      id,
+      amountMinor,
+      staff,
+      at: this.deps.clock.now(),
+    });
   }
 
   check(

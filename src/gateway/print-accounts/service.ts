@@ -30,7 +30,7 @@ import type {
 } from '../contracts/print-accounts.js';
 import type { Feature } from '../feature.js';
 import { type Database, GroupCommit } from '../storage/index.js';
-import { cardNotUsable } from './card-usable.js';
+import { type CardNotUsableReason, cardNotUsable, cardNotUsableReason } from './card-usable.js';
 import { DESK_CARD_CHECK_MS, type PrintAccountsConfig } from './config.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
@@ -66,8 +66,11 @@ export interface PrintAccountsOptions {
 
 /** Whether the library system knows a card, and the name it gives; known null: it cannot be asked now. */
 type CardAtLibrary = { known: boolean | null; name: string | null };
-/** What the desk hears of a card: as the API tells it, and whether the library system says it was reported lost. */
-type CardAnswer = CardAtLibrary & { lost?: boolean };
+/**
+ * What the desk hears of a card: as the API tells it, and why the library system says it cannot be
+ * used for the print account (reported lost, expired, its patron blocked), if it says so.
+ */
+type CardAnswer = CardAtLibrary & { notUsable?: CardNotUsableReason };
 
 interface Books {
   db: Database;
@@ -132,14 +135,11 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     const unknown: CardAnswer = { known: null, name: null };
     if (!identify) return Promise.resolve({ inTime: unknown, late: Promise.resolve(unknown) });
     const late = identify({ patron }).then(
-      (answer): CardAnswer =>
-        answer.patron.valid
-          ? {
-              known: true,
-              name: answer.patron.name,
-              ...(answer.patron.reasons?.includes('card_lost') ? { lost: true } : {}),
-            }
-          : { known: false, name: null },
+      (answer): CardAnswer => {
+        if (!answer.patron.valid) return { known: false, name: null };
+        const notUsable = cardNotUsableReason(answer.patron.reasons);
+        return { known: true, name: answer.patron.name, ...(notUsable ? { notUsable } : {}) };
+      },
       // A number SIP2 cannot carry (a field delimiter or a line break in it: a paste, a scanner's
       // suffix) is refused before it is sent (ils_bad_request): no library card has it. Taken as the
       // library system away, the cash went on an account of nobody.
@@ -244,18 +244,13 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
         'patron_not_found',
         'the library system does not know this card: nothing was topped up; check the number on the card (what an account already holds can still be paid out)',
       );
-    // Whoever holds a card reported lost is not its patron (the finder), and the release station
-    // refuses the card: the money could be neither the patron's nor spent. The cash stays in hand.
-    if (card.inTime.lost === true)
-      throw new CirculationRefusal('card_lost', [], 'patron', {
-        message:
-          'the library system says this card was reported lost: nothing was topped up, the cash stays with you; issue the patron a new card and top up that one, or, if this is the patron with a card found again, clear the lost flag in the library system first (what the account already holds can still be paid out)',
-      });
+    const refusal = deskTopUpRefusal(card.inTime.notUsable, request.source);
+    if (refusal) throw refusal;
     const result = this.deposit(request);
     if (card.inTime.known === null)
       // Taken unchecked: should the library system say later that it does not know the card (a
-      // mistyped number) or that it was reported lost, staff hear which entry to look at (the cash
-      // is in the drawer and on that entry) — never the card number.
+      // mistyped number) or that it would have been refused (lost, expired, blocked), staff hear
+      // which entry to look at (the cash is in the drawer and on that entry) — never the card number.
       void card.late.then((answer) => {
         if (result.repeated) return;
         if (answer.known === false)
@@ -263,10 +258,10 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
             { entry: result.entryId },
             'a top-up at the desk taken while the library system did not answer is for a card it says it does not know: check the number on the card with the patron',
           );
-        else if (answer.lost === true)
+        else if (answer.notUsable && deskTopUpRefusal(answer.notUsable, request.source))
           this.options.logger.warn(
-            { entry: result.entryId },
-            'a top-up at the desk taken while the library system did not answer is for a card it says was reported lost: check the card with the patron, and refund or move the entry',
+            { entry: result.entryId, reason: answer.notUsable },
+            `a top-up at the desk taken while the library system did not answer is for a card it says ${LATE_WORDS[answer.notUsable]}: check the card with the patron, and refund or move the entry`,
           );
       });
     return result;
@@ -527,6 +522,49 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     this.books = { db, ledger, journal, workflow, transfers, transferJournal };
     return this.books;
   }
+}
+
+/** What the library system said late of a card a desk top-up was taken for unchecked, for the log. */
+const LATE_WORDS: Record<CardNotUsableReason, string> = {
+  card_lost: 'was reported lost',
+  card_expired: 'has expired',
+  patron_blocked: 'is blocked',
+};
+
+/**
+ * Why a top-up at the desk is refused for a card the library system says cannot be used for the
+ * print account, or undefined when it is taken. The cash stays in staff hands; what the account
+ * already holds can still be paid out.
+ *
+ * - Reported lost: refused whatever the source. Whoever holds the card is not its patron (the
+ *   finder), and the release station refuses the card.
+ * - Expired or blocked: refused for new money — cash, a payment device, credit moved from the
+ *   library system — as the kiosk refuses a top-up: the release station logs the card in only once
+ *   it is renewed or the block cleared, and the money is better where it was until then (in the
+ *   patron's hand, or as credit at the library, which may settle what is behind the block). A
+ *   correction (`adjustment`) is taken: it records what the library owes the patron already (a page
+ *   that did not print, a coin the kiosk kept), which is owed whatever the card's state, to be spent
+ *   once the card is usable again or paid out.
+ */
+function deskTopUpRefusal(
+  notUsable: CardNotUsableReason | undefined,
+  source: PrintAccountDeposit['source'],
+): CirculationRefusal | undefined {
+  if (notUsable === 'card_lost')
+    return new CirculationRefusal('card_lost', [], 'patron', {
+      message:
+        'the library system says this card was reported lost: nothing was topped up, the cash stays with you; issue the patron a new card and top up that one, or, if this is the patron with a card found again, clear the lost flag in the library system first (what the account already holds can still be paid out)',
+    });
+  if (notUsable === undefined || source === 'adjustment') return undefined;
+  if (notUsable === 'card_expired')
+    return new CirculationRefusal('card_expired', [], 'patron', {
+      message:
+        'the library system says this card has expired, and the release station does not let it print: nothing was topped up, the cash stays with you; renew the card in the library system first, then top up (what the account already holds can still be paid out)',
+    });
+  return new CirculationRefusal('patron_blocked', [], 'patron', {
+    message:
+      "the library system says this patron's account is blocked, and the release station does not let it print: nothing was topped up, the cash stays with you; see to the block in the library system first (why it was blocked is there), then top up (what the account already holds can still be paid out)",
+  });
 }
 
 /**

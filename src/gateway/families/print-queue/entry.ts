@@ -63,6 +63,13 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
   readonly port: PrintQueuePort;
   private driver: PrintQueueDriver | undefined;
   private transport: IppHttpTransport | undefined;
+  /**
+   * The Cancel-Jobs of expired jobs, on a connection of their own: housekeeping nobody waits for.
+   * On the patrons' two, a print server hanging on them held one for the whole timeout (10 s), and
+   * a patron's release or job list waited behind another patron's document on the other.
+   */
+  private housekeeping: IppClient | undefined;
+  private housekeepingTransport: IppHttpTransport | undefined;
   private counter: PageCounter | undefined;
   private readonly known = new Map<number, Known>();
   private readonly counting = new Set<number>();
@@ -100,14 +107,19 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
 
   async start(): Promise<void> {
     const { clock, bus, logger } = this.context;
+    const user =
+      this.config.transport.type === 'ipp' ? (this.config.transport.username ?? 'carrel') : 'carrel';
     this.transport = new IppHttpTransport({ ...this.transportOptions(), clock });
+    this.housekeepingTransport = new IppHttpTransport({
+      ...this.transportOptions(),
+      clock,
+      maxConnections: 1,
+    });
+    this.housekeeping = new IppClient(this.housekeepingTransport, user);
     this.counter = new PageCounter({ clock });
     const driver = new PrintQueueDriver({
       id: this.id,
-      client: new IppClient(
-        this.transport,
-        this.config.transport.type === 'ipp' ? (this.config.transport.username ?? 'carrel') : 'carrel',
-      ),
+      client: new IppClient(this.transport, user),
       clock,
       pollIntervalMs: this.config.pollIntervalMs,
       stuckAfterMs: this.config.stuckAfterMinutes * 60_000,
@@ -128,6 +140,7 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
     this.expiryTimer = undefined;
     await this.supervisor?.stop();
     this.transport?.close();
+    this.housekeepingTransport?.close();
     await this.counter?.close();
   }
 
@@ -332,15 +345,16 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
       known.expired = true;
       due.push(known);
     }
-    // One Cancel-Job in flight per queue: a print server that hangs on them held every connection
-    // the desk has to it (two), and the queue's polls, documents and releases waited behind them
-    // until they timed out — to be sent again at once. The job asked least recently goes first, so
-    // a job the server refuses for good does not keep the others waiting.
-    if (this.expiryCancel || due.length === 0) return;
+    // One Cancel-Job in flight per queue, on the housekeeping connection (never one of the two the
+    // queue's polls, documents and releases use): a print server that hangs on them holds that one
+    // alone until the request times out. The job asked least recently goes first, so a job the
+    // server refuses for good does not keep the others waiting.
+    const housekeeping = this.housekeeping;
+    if (this.expiryCancel || due.length === 0 || !housekeeping) return;
     const known = due.reduce((a, b) => ((a.cancelAskedAt ?? -1) <= (b.cancelAskedAt ?? -1) ? a : b));
     known.cancelling = true;
     known.cancelAskedAt = this.context.clock.monotonic();
-    this.expiryCancel = this.client()
+    this.expiryCancel = housekeeping
       .cancel(known.job.id)
       .then(
         () => {
