@@ -13,20 +13,30 @@ export interface UnreadableTag {
 }
 
 /**
- * Why a tag on the pad cannot be taken as an item — its memory could not be read, it holds no item
- * id (a blank tag, another format), one the library system cannot be sent, or it names an owner
+ * Why a tag on the pad cannot be taken as an item — its memory could not be read, its data is
+ * damaged (CRC invalid), it holds no item id (a blank tag, another format), one the library system
+ * cannot be sent, or it names an owner
  * library not among `libraries` (the desk's `sessions.ownerLibraries`, when set) — or undefined when
  * it can, is a patron card, or is still being read.
  */
 export function whyUnreadable(
   tag: {
-    item: { primaryItemId?: string; typeOfUsage?: string; ownerLibrary?: string; isil?: string } | null;
+    item: {
+      primaryItemId?: string;
+      typeOfUsage?: string;
+      ownerLibrary?: string;
+      isil?: string;
+      crc?: string;
+    } | null;
     readError?: string;
   },
   libraries?: ReadonlySet<string>,
 ): UnreadableTag | undefined {
   if (tag.item === null) return tag.readError === undefined ? undefined : { reason: tag.readError };
   if (isPatronCard(tag.item)) return undefined;
+  // Its data damaged (the CRC does not match what it holds): the barcode it reads may be another
+  // item's, which would be lent or returned in its place.
+  if (tag.item.crc === 'invalid') return { reason: 'rfid_crc_invalid' };
   const id = tag.item.primaryItemId;
   if (!id) return { reason: 'rfid_no_item_id' };
   // Sent, it would be refused every time it is tried (or split into fields of SIP2's own).
