@@ -22,7 +22,12 @@ export function defaultDeskConfig(): CarrelConfig {
       gateway: 'desk-1',
       http: { host: '127.0.0.1', port: 8480 },
       mqtt: { mode: 'embedded', host: '127.0.0.1', port: 1883 },
-      sessions: { receipt: { library: 'Riverside Public Library', printer: 'receipt-1' } },
+      // The sample library's items are tagged with its ISIL: another library's book laid on a pad
+      // (the reference tag V1, a Danish library's) is said to be another library's.
+      sessions: {
+        ownerLibraries: ['SE-RPL'],
+        receipt: { library: 'Riverside Public Library', printer: 'receipt-1' },
+      },
       simulators: demos.flatMap((demo) => demo.simulators),
       devices: demos.flatMap((demo) => demo.devices),
     }),

@@ -19,6 +19,10 @@ export interface QueuePrinter {
 /** What the queue needs of the templates: ReceiptTemplates fits. */
 export interface QueueTemplates {
   render(name: string, data: object): Uint8Array;
+  /** Renders, saying how many characters of the data the code page has no place for (printed as "?"). */
+  renderReceipt?(name: string, data: object): { bytes: Uint8Array; unprintable: number };
+  /** The code page receipts print in, for the job's notice. */
+  readonly encoding?: string;
 }
 
 export type PrintQueueEvent = 'job_queued' | 'job_printed' | 'job_unconfirmed' | 'job_expired' | 'job_failed';
@@ -97,8 +101,12 @@ export class PrintQueue {
       throw new PrintQueueError('queue_stopped', `print queue ${this.options.printerId} is stopped`);
     this.assertRoom();
     let bytes: Uint8Array;
+    let unprintable = 0;
     try {
-      bytes = this.options.templates.render(request.template, request.data);
+      const { templates } = this.options;
+      if (templates.renderReceipt)
+        ({ bytes, unprintable } = templates.renderReceipt(request.template, request.data));
+      else bytes = templates.render(request.template, request.data);
     } catch (error) {
       if (error instanceof CarrelError) throw error;
       throw new PrintQueueError(
@@ -109,11 +117,20 @@ export class PrintQueue {
         },
       );
     }
+    const notice =
+      unprintable === 0 ? undefined : unprintableNotice(unprintable, this.options.templates.encoding);
+    // Counted, never quoted: the characters may be of a patron's name.
+    if (notice !== undefined)
+      this.logger.warn(
+        { template: request.template, unprintable },
+        'receipt has characters its code page lacks',
+      );
     const job = this.store.insert({
       id: randomUUID(),
       template: request.template,
       bytes,
       now: this.options.clock.now(),
+      ...(notice === undefined ? {} : { notice }),
     });
     this.announce('job_queued', job);
     this.kick();
@@ -293,4 +310,10 @@ export function newProcessId(): string {
   let id = '';
   for (let i = 0; i < 4; i++) id += PROCESS_ID_CHARS[randomInt(PROCESS_ID_CHARS.length)];
   return id;
+}
+
+/** In words, for staff and the kiosk: how much of the receipt printed as "?", and why. */
+function unprintableNotice(count: number, encoding: string | undefined): string {
+  const page = encoding === undefined ? "the printer's code page" : `the printer's code page (${encoding})`;
+  return `${count} ${count === 1 ? 'character' : 'characters'} of this receipt ${count === 1 ? 'is' : 'are'} not in ${page} and printed as "?"`;
 }

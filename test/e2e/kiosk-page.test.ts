@@ -544,6 +544,22 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
           'One item on the pad cannot be read, so it is not checked out. Please take it to the staff desk.',
         );
       expect(await kiosk.locator('#items-empty').isVisible()).toBe(true);
+      // A Danish library's book (the reference tag V1, owner DK-718500) beside it: the desk lends
+      // only the sample library's (sessions.ownerLibraries), and says whose it is.
+      const danish = (await (
+        await fetch(`${padControl}/api/tags`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ preset: 'V1' }),
+        })
+      ).json()) as { uid: string };
+      await expect
+        .poll(() => notice.textContent(), { timeout: 10_000 })
+        .toBe(
+          'One item on the pad cannot be read, so it is not checked out. One item on the pad belongs to another library, so it is not checked out here. Please take them to the staff desk.',
+        );
+      expect(await kiosk.locator('#items-empty').isVisible()).toBe(true);
+      await fetch(`${padControl}/api/tags/${danish.uid}`, { method: 'DELETE' });
       await fetch(`${padControl}/api/tags/${uid}`, { method: 'DELETE' });
       await expect.poll(() => notice.count(), { timeout: 10_000 }).toBe(0);
     });

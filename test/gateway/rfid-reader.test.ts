@@ -192,6 +192,18 @@ describe('tag data for the desk', () => {
     // an ISO 28560-2 item on a tag whose DSFID still says ISO 28560-3
     const part2 = encodeItem({ format: '28560-2', primaryItemId: '77' }, { blockSize: 4, blockCount: 28 });
     expect(decodeItemTag(part2, { dsfid: 0x3e })).toMatchObject({ format: '28560-2', primaryItemId: '77' });
+    // an ISO 28560-3 item whose data was damaged (a digit of its barcode changed, its CRC the old
+    // one), its DSFID saying ISO 28560-3: read as what it is, CRC invalid — not as ISO 28560-2
+    // garbage (item "1"), which the same bytes also parse as
+    const damaged = new Uint8Array(64); // as a pad reads a tag of 16 blocks
+    damaged.set(encodeIso28560Part3({ primaryItemId: '31000004', ownerLibrary: 'SE-RPL' }));
+    damaged[10] = 0x35;
+    expect(decodeItemTag(damaged, { dsfid: 0x3e })).toMatchObject({
+      format: '28560-3',
+      primaryItemId: '31000005',
+      crc: 'invalid',
+      isil: 'SE-RPL',
+    });
   });
 
   it('encodes to the size of the tag, zeroing what was there, and fits a 32-byte tag', () => {

@@ -385,14 +385,24 @@ function renderSession() {
 
 /** Tags on the pad that are no item: the patron is told which way to go with them. */
 function renderUnreadable() {
-  const count = state.session?.unreadableTags?.length ?? 0;
+  const tags = state.session?.unreadableTags ?? [];
+  const others = tags.filter((tag) => tag.reason === 'rfid_other_library').length;
+  const count = tags.length - others;
   const checkout = state.session?.mode !== 'return';
-  const what = count === 1 ? 'One item on the pad' : `${count} items on the pad`;
+  const done = checkout ? 'checked out' : 'returned';
+  const sentences = [];
+  if (count > 0)
+    sentences.push(
+      `${count === 1 ? 'One item on the pad' : `${count} items on the pad`} cannot be read, so ${count === 1 ? 'it is' : 'they are'} not ${done}.`,
+    );
+  if (others > 0)
+    sentences.push(
+      `${others === 1 ? 'One item on the pad belongs' : `${others} items on the pad belong`} to another library, so ${others === 1 ? 'it is' : 'they are'} not ${done} here.`,
+    );
+  const all = count + others;
   say(
     'unreadable',
-    count === 0
-      ? ''
-      : `${what} cannot be read, so ${count === 1 ? 'it is' : 'they are'} not ${checkout ? 'checked out' : 'returned'}. Please take ${count === 1 ? 'it' : 'them'} to the staff desk.`,
+    all === 0 ? '' : `${sentences.join(' ')} Please take ${all === 1 ? 'it' : 'them'} to the staff desk.`,
   );
 }
 

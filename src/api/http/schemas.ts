@@ -30,6 +30,12 @@ export const printJobSchema = z
     updatedAt: z.string(),
     attempts: z.number().int(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    notice: z
+      .string()
+      .optional()
+      .describe(
+        'in words, what did not print as written: characters the printer\'s code page lacks, printed as "?" (letters it lacks print without their marks: Ş as S)',
+      ),
   })
   .meta({ id: 'PrintJob' });
 

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CarrelError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
+import { CodePageFolding } from './code-page-folding.js';
 import { type CompiledTemplate, compileTemplate, escapeReceiptText } from './template-engine.js';
 
 export { TemplateSyntaxError } from './template-engine.js';
@@ -63,10 +64,16 @@ const RECEIPTLINE_ENCODINGS = new Set([
  * ESC/POS bytes. Data values are escaped, so patron input cannot add markup.
  */
 export function renderReceipt(template: string, data: object, options: RenderOptions): Uint8Array {
-  return renderCompiled(compileTemplate('inline', template), data, options);
+  return renderCompiled(compileTemplate('inline', template), data, options).bytes;
 }
 
-function renderCompiled(compiled: CompiledTemplate, data: object, options: RenderOptions): Uint8Array {
+/** A rendered receipt, and how many characters of its data the code page has no place for (printed as "?"). */
+export interface RenderedReceipt {
+  bytes: Uint8Array;
+  unprintable: number;
+}
+
+function renderCompiled(compiled: CompiledTemplate, data: object, options: RenderOptions): RenderedReceipt {
   const encoding = ENCODING_ALIASES[options.encoding] ?? options.encoding;
   if (!RECEIPTLINE_ENCODINGS.has(encoding))
     throw new TemplateError(
@@ -74,7 +81,12 @@ function renderCompiled(compiled: CompiledTemplate, data: object, options: Rende
       `receipt encoding "${options.encoding}" is not supported`,
     );
   const logo = options.logoPng ? `{image:${options.logoPng.toString('base64')}}` : '';
-  const markup = compiled.render({ ...data, logo }, escapeReceiptText).replace(/\n+$/, '');
+  // Each value in the printer's code page: a letter it lacks prints as the letter without its
+  // marks (Ş as S), not as "?"; what has no such form is counted.
+  const folding = new CodePageFolding(encoding);
+  const markup = compiled
+    .render({ ...data, logo }, (value) => escapeReceiptText(folding.fold(value)))
+    .replace(/\n+$/, '');
   let commands: string;
   try {
     commands = receiptline().transform(markup, {
@@ -95,7 +107,7 @@ function renderCompiled(compiled: CompiledTemplate, data: object, options: Rende
   const bytes = Buffer.from(commands, 'latin1');
   const end =
     bytes.length >= 3 && bytes.subarray(-3).equals(PAPER_SENSOR_QUERY) ? bytes.length - 3 : bytes.length;
-  return new Uint8Array(bytes.subarray(0, end));
+  return { bytes: new Uint8Array(bytes.subarray(0, end)), unprintable: folding.unprintable };
 }
 
 export interface ReceiptTemplatesOptions extends RenderOptions {
@@ -129,8 +141,18 @@ export class ReceiptTemplates {
 
   /** Renders template `name` with `data` to ESC/POS bytes. */
   render(name: string, data: object): Uint8Array {
+    return this.renderReceipt(name, data).bytes;
+  }
+
+  /** Renders template `name` with `data`, saying how many characters the code page could not print. */
+  renderReceipt(name: string, data: object): RenderedReceipt {
     const compiled = this.load(name);
     return renderCompiled(compiled, { ...this.options.defaults, ...data }, this.options);
+  }
+
+  /** The code page receipts are printed in (receiptline's name). */
+  get encoding(): string {
+    return this.options.encoding;
   }
 
   /** Drops cached templates, so edited files are read again. */

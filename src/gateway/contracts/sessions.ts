@@ -124,7 +124,7 @@ export interface SessionView {
    * holds no item id — while they lie there: that item is neither lent nor returned; the patron
    * takes it to the desk. `reason` is for staff.
    */
-  unreadableTags: Array<{ uid: string; reason: string }>;
+  unreadableTags: Array<{ uid: string; reason: string; ownerLibrary?: string }>;
   /** Every renewal asked in this session, in order, as each came back. */
   renewals: SessionRenewalView[];
   /**

@@ -13,6 +13,8 @@ export interface PrintJobRecord {
   updatedAt: string;
   attempts: number;
   error: { code: string; message: string } | null;
+  /** In words, what of the receipt did not print as written (letters the code page lacks); absent when all did. */
+  notice?: string;
 }
 
 interface Row {
@@ -26,6 +28,7 @@ interface Row {
   attempts: number;
   error_code: string | null;
   error_message: string | null;
+  notice: string | null;
 }
 
 const MIGRATIONS = [
@@ -44,10 +47,12 @@ const MIGRATIONS = [
     bytes BLOB
   );
   CREATE INDEX print_jobs_by_printer_state ON print_jobs (printer, state, seq);`,
+  // What of the receipt did not print as written, in words (never its text, which may name a patron).
+  'ALTER TABLE print_jobs ADD COLUMN notice TEXT;',
 ];
 
 const COLUMNS =
-  'id, printer, template, state, created_at, queued_at, updated_at, attempts, error_code, error_message';
+  'id, printer, template, state, created_at, queued_at, updated_at, attempts, error_code, error_message, notice';
 
 /**
  * The print jobs of one printer in SQLite. Every state change is one
@@ -61,13 +66,28 @@ export class PrintJobStore {
     migrate(db, 'print-queue', MIGRATIONS);
   }
 
-  insert(job: { id: string; template: string; bytes: Uint8Array; now: number }): PrintJobRecord {
+  insert(job: {
+    id: string;
+    template: string;
+    bytes: Uint8Array;
+    now: number;
+    notice?: string;
+  }): PrintJobRecord {
     this.db
       .prepare(
-        `INSERT INTO print_jobs (id, printer, template, state, created_at, queued_at, updated_at, attempts, bytes)
-         VALUES (?, ?, ?, 'queued', ?, ?, ?, 0, ?)`,
+        `INSERT INTO print_jobs (id, printer, template, state, created_at, queued_at, updated_at, attempts, bytes, notice)
+         VALUES (?, ?, ?, 'queued', ?, ?, ?, 0, ?, ?)`,
       )
-      .run(job.id, this.printer, job.template, job.now, job.now, job.now, Buffer.from(job.bytes));
+      .run(
+        job.id,
+        this.printer,
+        job.template,
+        job.now,
+        job.now,
+        job.now,
+        Buffer.from(job.bytes),
+        job.notice ?? null,
+      );
     return this.get(job.id)!;
   }
 
@@ -201,5 +221,6 @@ function toRecord(row: Row): PrintJobRecord {
     updatedAt: new Date(row.updated_at).toISOString(),
     attempts: row.attempts,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    ...(row.notice ? { notice: row.notice } : {}),
   };
 }

@@ -16,6 +16,17 @@ export const sessionsSchema = z.strictObject({
   screenGraceSeconds: z.number().int().min(0).max(600).default(30),
   /** Refuse a checkout session without the patron's PIN (a card alone is not enough). */
   requirePin: z.boolean().default(true),
+  /**
+   * The owner libraries (ISILs, e.g. `SE-RPL`: the library's own, a consortium's members) whose
+   * items self-check sessions lend and take back. A tag naming another owner is not sent to the
+   * library system (its barcode may be one of the library's own items) and is listed in the
+   * session's `unreadableTags` as `rfid_other_library`. Tags naming no owner are taken. Empty:
+   * every owner's tags are taken.
+   */
+  ownerLibraries: z
+    .array(z.string().regex(/^[A-Za-z0-9:/-]{1,16}$/, 'not an ISIL (such as SE-RPL)'))
+    .max(100)
+    .default([]),
   /** Most sessions open at once, across every kiosk on this desk. */
   maxOpen: z.number().int().min(1).max(500).default(50),
   receipt: z

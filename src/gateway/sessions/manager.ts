@@ -34,7 +34,7 @@ import type { SessionsConfig } from './config.js';
 import { SessionError } from './errors.js';
 import { checkoutReceipt, type ReceiptContext, returnReceipt } from './receipt.js';
 import { SelfCheckSession } from './session.js';
-import { whyUnreadable } from './unreadable.js';
+import { isilKey, whyUnreadable } from './unreadable.js';
 
 export interface SessionManagerDeps {
   circulation: CirculationService;
@@ -90,9 +90,12 @@ export class SessionManager implements Feature, SessionService {
   /** Session → the screen it is shown on, for sessions opened or taken over by a screen. */
   private readonly screens = new Map<string, ScreenHold>();
   private readonly log: Logger;
+  /** The owner libraries (ISILs, as compared) whose items sessions take; empty: every owner's. */
+  private readonly libraries: ReadonlySet<string>;
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.log = deps.logger.child({ module: 'sessions' });
+    this.libraries = new Set(deps.config.ownerLibraries.map(isilKey));
   }
 
   async start(): Promise<void> {
@@ -170,7 +173,7 @@ export class SessionManager implements Feature, SessionService {
     );
     // Items already lying on the pad belong to the session too, and so do tags it cannot read.
     for (const tag of padPort === null ? [] : this.padTags(padPort)) {
-      const unreadable = whyUnreadable(tag);
+      const unreadable = whyUnreadable(tag, this.libraries);
       if (unreadable !== undefined) session.tagUnreadable(tag.uid, unreadable);
       else if (tag.item?.primaryItemId && !isPatronCard(tag.item)) session.tagPlaced(tag.uid, tag.item, tag);
     }
@@ -405,7 +408,7 @@ export class SessionManager implements Feature, SessionService {
       switch (event.type) {
         case 'rfid.tag_arrived': {
           const item = event.data.item;
-          const unreadable = whyUnreadable(event.data);
+          const unreadable = whyUnreadable(event.data, this.libraries);
           if (unreadable !== undefined) {
             this.armTimer(session);
             session.tagUnreadable(event.data.uid, unreadable);

@@ -24,7 +24,7 @@ import { ItemRecord } from './item-record.js';
 import { earlierAttempt } from './lost-answer.js';
 import { outcomeOf } from './outcome.js';
 import { SessionRenewals } from './session-renewals.js';
-import { sendable } from './unreadable.js';
+import { sendable, type UnreadableTag } from './unreadable.js';
 
 /** An item tag as the pad decoded it. */
 export interface PlacedItem {
@@ -76,7 +76,7 @@ export class SelfCheckSession {
   private readonly renewals: SessionRenewals;
   private readonly byUid = new Map<string, ItemRecord>();
   /** Tags on the pad that are no item the session can take, by UID: why (for staff). */
-  private readonly unreadable = new Map<string, string>();
+  private readonly unreadable = new Map<string, UnreadableTag>();
   private readonly watchers = new Set<(update: SessionUpdate) => void>();
   /** Requests to the ILS run one after another, in the order items were placed. */
   private queue: Promise<void> = Promise.resolve();
@@ -132,7 +132,7 @@ export class SelfCheckSession {
       auto: this.init.auto,
       patron: this.init.patron?.view ?? null,
       items: [...this.items.values()].map((item) => item.view()),
-      unreadableTags: [...this.unreadable].map(([uid, reason]) => ({ uid, reason })),
+      unreadableTags: [...this.unreadable].map(([uid, why]) => ({ uid, ...why })),
       renewals: this.renewals.views(),
       ...(renewing ? { renewing } : {}),
       startedAt: new Date(this.startedAt).toISOString(),
@@ -186,10 +186,11 @@ export class SelfCheckSession {
    * A tag on the pad that is no item the session can take (its memory unreadable, no item id): it
    * stays listed while it lies there, so the kiosk can send the patron to the desk with it.
    */
-  tagUnreadable(uid: string, reason: string): void {
-    if (this.closed || this.unreadable.get(uid) === reason) return;
+  tagUnreadable(uid: string, why: UnreadableTag): void {
+    const before = this.unreadable.get(uid);
+    if (this.closed || (before?.reason === why.reason && before.ownerLibrary === why.ownerLibrary)) return;
     this.touch();
-    this.unreadable.set(uid, reason);
+    this.unreadable.set(uid, why);
     this.emit({ event: 'session', data: this.view() });
   }
 

@@ -17,7 +17,7 @@ export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
   'offline-journal': 5,
   payments: 3,
   'print-accounts': 7,
-  'print-queue': 1,
+  'print-queue': 2,
   'request-ids': 1,
   statistics: 2,
 };

@@ -77,7 +77,7 @@ function blankPattern(memory: Uint8Array): BlankTagFields['pattern'] | undefined
 const ORDERS = ['logical', 'block-reversed'] as const;
 
 /** A basic block that reads sensibly even though its CRC does not match. */
-function plausiblePart3(memory: Uint8Array): boolean {
+export function plausiblePart3(memory: Uint8Array): boolean {
   if (memory.length < 32) return false;
   const first = memory[0]!;
   if (first >> 4 !== 1 && (first & 0x0f) !== 1) return false;

@@ -4,8 +4,10 @@
  * (ISO 28560-3, -2, 3M, UHF), as plain data safe for JSON. The pad, the gate
  * and the CLI all decode through this.
  */
+
+import { reverseBlocks } from './byte-order.js';
 import type { TagDecodeHints } from './decode-tag.js';
-import { decodeTag } from './decode-tag.js';
+import { decodeTag, plausiblePart3, type TagDecodeResult } from './decode-tag.js';
 import type { TypeOfUsageName } from './usage.js';
 
 export interface ItemTagView {
@@ -47,7 +49,10 @@ export function decodeItemTag(
   hints: TagDecodeHints = {},
 ): ItemTagView | { error: string } {
   let result = decodeTag(memory, hints);
-  if (hints.dsfid !== undefined && (!result.ok || result.crc === 'invalid')) {
+  if (
+    hints.dsfid !== undefined &&
+    (!result.ok || (result.crc === 'invalid' && !damagedPart3(memory, result, hints)))
+  ) {
     const unhinted = decodeTag(memory, hints.blockSize === undefined ? {} : { blockSize: hints.blockSize });
     if (unhinted.ok && unhinted.crc !== 'invalid' && unhinted.warnings.length === 0) result = unhinted;
   }
@@ -71,4 +76,16 @@ export function decodeItemTag(
     typeof fields.isil === 'string' ? fields.isil : result.format === '28560-2' ? owner : undefined;
   if (typeof isil === 'string' && isil !== '') item.isil = isil;
   return item;
+}
+
+/**
+ * An ISO 28560-3 reading, as the DSFID says, whose fields read sensibly but whose CRC does not
+ * match: the tag's data is damaged (a digit of its barcode changed). It stays that reading — CRC
+ * invalid, for the desk to refuse — rather than giving way to another data model's reading of the
+ * same bytes, which ISO 28560-2 (no CRC) nearly always finds, as garbage.
+ */
+function damagedPart3(memory: Uint8Array, result: TagDecodeResult, hints: TagDecodeHints): boolean {
+  if (!result.ok || result.format !== '28560-3') return false;
+  const bytes = result.byteOrder === 'logical' ? memory : reverseBlocks(memory, hints.blockSize ?? 4);
+  return plausiblePart3(bytes);
 }

@@ -160,8 +160,12 @@ export const sessionSchema = z.object({
         reason: z
           .string()
           .describe(
-            'why, as a code for staff: rfid_unknown_format, rfid_no_item_id, rfid_item_id_not_sendable (a | or a control character in it), a read error…',
+            'why, as a code for staff: rfid_unknown_format, rfid_crc_invalid (its data damaged), rfid_no_item_id, rfid_item_id_not_sendable (a | or a control character in it), rfid_other_library (another library owns it: sessions.ownerLibraries), a read error…',
           ),
+        ownerLibrary: z
+          .string()
+          .optional()
+          .describe('with rfid_other_library: the owner library (ISIL) the tag names'),
       }),
     )
     .describe('tags on the pad that are no item: neither lent nor returned, the patron takes it to the desk'),

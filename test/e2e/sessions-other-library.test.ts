@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import type { SessionView } from '../../src/gateway/sessions/index.js';
+import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { jsonCaller, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * Another library's book laid on a self-check pad among the library's own (the simulated desk: the
+ * sample library's ILS over SIP2, the FEIG pad simulator over TCP, ISO 28560-3 tags naming their
+ * owner library). Its barcode is one the sample library also uses: sent to the library system, it
+ * would lend (or return) the sample library's own copy, which is on the shelf, and clear the
+ * security of a book that is not the library's to lend.
+ */
+let desk: TestDesk;
+const call = jsonCaller(() => desk.api);
+
+beforeAll(async () => {
+  desk = await startTestDesk((config) => ({
+    ...config,
+    mqtt: { mode: 'off' },
+    simulators: config.simulators.map((s) => (s.kind === 'rfid-pad' ? { ...s, tags: [] } : s)),
+    devices: config.devices.map((d) => (d.kind === 'rfid-reader' ? { ...d, inventoryIntervalMs: 50 } : d)),
+  }));
+  await waitForDevice(desk.api, 'ils', 'online', 15_000);
+  await waitForDevice(desk.api, 'pad-1', 'online', 15_000);
+}, 30_000);
+
+afterAll(async () => {
+  await desk?.stop();
+});
+
+const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+
+/** A secured ISO 28560-3 item tag of `owner` (an ISIL). */
+function placeTag(item: string, owner: string): string {
+  const memory = encodeIso28560Part3({
+    primaryItemId: item,
+    typeOfUsage: 'circulating',
+    ownerLibrary: owner,
+  });
+  return pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e, afi: 0x07 }).uid;
+}
+
+async function loanedTo(item: string): Promise<unknown> {
+  const got = await call('GET', `/api/v1/items/${item}`);
+  return got.body.item?.circulationStatus ?? got.body.circulationStatus;
+}
+
+describe("another library's tag on a self-check pad", () => {
+  it('is neither lent nor secured differently, and the session says whose it is', async () => {
+    const statusBefore = await loanedTo('31000006');
+    const opened = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      pad: 'pad-1',
+      patron: '21000009',
+      pin: '9999',
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.body.id as string;
+    // A Danish library's book whose barcode is the sample library's Beloved, and Dune, the library's own.
+    const danish = placeTag('31000006', 'DK-718500');
+    placeTag('31000005', 'SE-RPL');
+    const session = await until(async () => {
+      const got = (await call('GET', `/api/v1/sessions/${id}`)).body as SessionView;
+      const settled = got.items.every((item) => item.state !== 'pending' && item.state !== 'on_pad');
+      return settled && got.items.some((item) => item.item === '31000005') && got.unreadableTags.length > 0
+        ? got
+        : undefined;
+    }, 10_000).catch(async () => (await call('GET', `/api/v1/sessions/${id}`)).body as SessionView);
+    expect(session.items.map((item) => [item.item, item.state])).toEqual([['31000005', 'checked_out']]);
+    expect(session.unreadableTags).toEqual([
+      { uid: danish, reason: 'rfid_other_library', ownerLibrary: 'DK-718500' },
+    ]);
+    // The library's own Beloved stays where it was; the Danish book keeps its security.
+    expect(await loanedTo('31000006')).toEqual(statusBefore);
+    const tags = (await call('GET', '/api/v1/rfid/pad-1/tags')).body.tags as Array<{
+      uid: string;
+      afi: number;
+    }>;
+    expect(tags.find((tag) => tag.uid === danish)?.afi).toBe(0x07);
+    await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'none' });
+    for (const tag of pad().tags()) pad().remove(String(tag.uid));
+    await call('POST', '/api/v1/checkins', { item: '31000005' });
+  }, 30_000);
+});
