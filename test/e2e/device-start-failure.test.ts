@@ -64,6 +64,10 @@ describe('a device that cannot start', () => {
     // The gate started (listening, waiting for the gate to dial in), not "not started".
     expect(gate?.reason).not.toBe('not started');
     expect(running.log()).toMatch(/receipt-1 could not start/);
+    // Reconnecting it tries its start again: still no simulator, so still offline saying why.
+    const again = await fetch(`${running.api}/api/v1/devices/receipt-1/reconnect`, { method: 'POST' });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { reason: string }).reason).toMatch(/could not start: .*printer-sim/);
 
     const exited = stopDaemon(running.child).then(() => 'exited');
     const outcome = await Promise.race([
