@@ -349,7 +349,10 @@ export async function createDevices(
       return family.create(config, { ...context, devices: lookup });
     }),
   );
-  registry = new DeviceRegistry(entries, DEVICE_FAMILIES);
+  registry = new DeviceRegistry(entries, DEVICE_FAMILIES, {
+    logger: context.logger,
+    clock: context.clock,
+  });
   return registry;
 }
 

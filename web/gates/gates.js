@@ -34,6 +34,17 @@ const LOOKUP_SLACK_MS = 5_000;
  * acknowledged ones with 'Older alarms' (each page they load is kept on top of these).
  */
 const ACKNOWLEDGED_KEPT = 100;
+/**
+ * Waiting alarms shown, the newest: in an alarm storm (a trolley of books wheeled out, a gate
+ * misbehaving) thousands may wait, and drawing each again made the page slower with every alarm.
+ * The rest wait in the page's memory, counted under the list, and move up as those shown are
+ * acknowledged.
+ */
+const OPEN_SHOWN = 100;
+/** Each alarm's row, by its id: only the alarms shown have one. */
+const rows = new Map();
+/** The ids of the alarms waiting (shown or not). */
+const waiting = new Set();
 let acknowledgedKept = ACKNOWLEDGED_KEPT;
 let olderPage = null;
 let socket = null;
@@ -141,6 +152,8 @@ function remember(record) {
     notKept: known?.notKept ?? kept.notKept,
   };
   alarms.set(record.id, merged);
+  if (merged.acknowledged === null) waiting.add(merged.id);
+  else waiting.delete(merged.id);
   if (
     merged.item &&
     !merged.title &&
@@ -153,7 +166,7 @@ function remember(record) {
       const now = alarms.get(merged.id);
       if (!now) return; // Let go of meanwhile (acknowledged, and older than what the page keeps).
       lookupsOver.add(merged.id);
-      render(now);
+      if (rows.has(now.id)) render(now);
     }, titleMayComeFor(merged));
   render(merged);
   trim();
@@ -168,13 +181,16 @@ const newestFirst = (a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : a.id
  * none is skipped.
  */
 function trim() {
+  // Only acknowledged alarms have rows in the acknowledged list: nothing to let go of below the bound.
+  if ($('done').children.length <= acknowledgedKept) return;
   const acknowledged = [...alarms.values()].filter((record) => record.acknowledged !== null);
   if (acknowledged.length <= acknowledgedKept) return;
   acknowledged.sort(newestFirst);
   for (const record of acknowledged.slice(acknowledgedKept)) {
     alarms.delete(record.id);
     lookupsOver.delete(record.id);
-    document.querySelector(`[data-alarm="${CSS.escape(record.id)}"]`)?.remove();
+    rows.get(record.id)?.remove();
+    rows.delete(record.id);
   }
   const oldest = acknowledged[acknowledgedKept - 1];
   olderPage = `${Date.parse(oldest.time)}.${oldest.id}`;
@@ -212,19 +228,28 @@ const keyboardAcks = new Set();
 function render(record) {
   const open = record.acknowledged === null;
   const list = open ? $('open') : $('done');
-  let row = document.querySelector(`[data-alarm="${CSS.escape(record.id)}"]`);
+  let row = rows.get(record.id) ?? null;
+  if (open && row?.parentElement !== list && !makeRoomFor(record)) {
+    // Older than every waiting alarm shown: it waits unshown, counted under the list.
+    showWhatIsEmpty();
+    return;
+  }
   // The keyboard on this alarm's Acknowledge stays on the alarms as the row is drawn again (its
   // title came) or leaves the waiting list: then on the next waiting alarm's, else on the heading.
   const hadFocus = row !== null && (row.contains(document.activeElement) || keyboardAcks.has(record.id));
   let focusNext = null;
   if (!row || row.parentElement !== list) {
     if (hadFocus && !open) focusNext = row.nextElementSibling ?? row.previousElementSibling;
+    const leftWaiting = row?.parentElement === $('open');
     row?.remove();
     row = document.createElement('li');
     row.className = 'alarm';
     row.dataset.alarm = record.id;
+    rows.set(record.id, row);
+    // Mostly the newest: looked for from the top, among the rows shown (a bounded number).
     const newer = [...list.children].find((other) => alarms.get(other.dataset.alarm)?.time < record.time);
     list.insertBefore(row, newer ?? null);
+    if (leftWaiting) showNextWaiting();
   }
   const time = document.createElement('time');
   time.dateTime = record.time;
@@ -277,11 +302,44 @@ function render(record) {
 }
 
 /**
+ * Room in the waiting list for `record` (not shown yet): there is some, or it is newer than the
+ * oldest shown, which then waits unshown. False: it is older than every alarm shown.
+ */
+function makeRoomFor(record) {
+  const list = $('open');
+  if (list.children.length < OPEN_SHOWN) return true;
+  const oldestRow = list.lastElementChild;
+  const oldest = alarms.get(oldestRow.dataset.alarm);
+  if (oldest && newestFirst(record, oldest) > 0) return false;
+  oldestRow.remove();
+  rows.delete(oldestRow.dataset.alarm);
+  return true;
+}
+
+/** A waiting alarm left the list (acknowledged): the newest of those waiting unshown takes its place. */
+function showNextWaiting() {
+  if (waiting.size <= $('open').children.length) return;
+  let next = null;
+  for (const id of waiting) {
+    const record = alarms.get(id);
+    if (!record || rows.has(id)) continue;
+    if (!next || newestFirst(record, next) < 0) next = record;
+  }
+  if (next) render(next);
+}
+
+/**
  * 'No alarms waiting.' when none is; the acknowledged alarms' heading only over some (or over
  * 'Older alarms', which has some to show).
  */
 function showWhatIsEmpty() {
   $('open-empty').hidden = !historyRead || $('open').children.length > 0;
+  const unshown = waiting.size - $('open').children.length;
+  $('open-more').hidden = unshown <= 0;
+  $('open-more').textContent =
+    unshown === 1
+      ? '1 more alarm waiting, older: acknowledge those shown to see it.'
+      : `${unshown} more alarms waiting, older: acknowledge those shown to see them.`;
   $('done-section').hidden = $('done').children.length === 0 && $('older').hidden;
 }
 
@@ -290,7 +348,7 @@ function enrich(data) {
   if (!record) return;
   record.title = data.title ?? record.title;
   record.details = data;
-  render(record);
+  if (rows.has(record.id)) render(record);
 }
 
 /** Carrel will not say what the item is: 'Title not known' now, with why, rather than '…'. */
@@ -298,7 +356,7 @@ function notEnriched(data) {
   const record = alarms.get(data.alarm);
   if (!record || record.title || record.details) return;
   record.notFound = data.message;
-  render(record);
+  if (rows.has(record.id)) render(record);
 }
 
 async function acknowledge(id, button) {
@@ -327,7 +385,8 @@ function watchOnly() {
   const onButton = document.activeElement?.classList.contains('ack') === true;
   mayAcknowledge = false;
   $('watch-only').hidden = false;
-  for (const record of alarms.values()) if (record.acknowledged === null) render(record);
+  for (const record of alarms.values())
+    if (record.acknowledged === null && rows.has(record.id)) render(record);
   // The keyboard was on an Acknowledge that is gone: it stays on the alarms.
   if (onButton) $('open-title').focus();
 }
@@ -336,7 +395,8 @@ function watchOnly() {
 function offerAcknowledge() {
   if (mayAcknowledge !== null) return;
   mayAcknowledge = true;
-  for (const record of alarms.values()) if (record.acknowledged === null) render(record);
+  for (const record of alarms.values())
+    if (record.acknowledged === null && rows.has(record.id)) render(record);
 }
 
 /**
@@ -498,7 +558,7 @@ let today = new Date().toDateString();
 function dayTurned() {
   if (new Date().toDateString() === today) return;
   today = new Date().toDateString();
-  for (const record of alarms.values()) render(record);
+  for (const record of alarms.values()) if (rows.has(record.id)) render(record);
 }
 setInterval(dayTurned, 60_000);
 document.addEventListener('visibilitychange', dayTurned);

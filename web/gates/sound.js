@@ -1,7 +1,12 @@
 /**
  * The alarm page's sound: off until staff press Sound (browsers start sound only after a click),
- * then two short high tones for each alarm, made here — nothing to download.
+ * then two short high tones for an alarm, made here — nothing to download. In a storm of alarms
+ * it sounds at most once every BEEP_GAP_MS: an alarm within that of the last sound is heard at its
+ * end (once for all of them), not as one beep each.
  */
+
+/** The shortest time between two sounds (the two tones take under half a second). */
+export const BEEP_GAP_MS = 1500;
 
 /**
  * Wires the Sound button (`aria-pressed`, 'Sound on'/'Sound off') and returns `beep()`, which
@@ -22,9 +27,27 @@ export function alarmSound(button) {
     button.textContent = soundOn ? 'Sound on' : 'Sound off';
   });
 
-  /** Two short high tones, made here: nothing to download. */
+  /** When it last sounded (performance.now()), and the sound waiting for the gap to pass. */
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let pending = null;
+
+  /** Two short high tones for an alarm, at once or at the end of the gap since the last. */
   return function beep() {
+    if (!soundOn || !audio || pending) return;
+    const waitMs = lastAt + BEEP_GAP_MS - performance.now();
+    if (waitMs > 0) {
+      pending = setTimeout(() => {
+        pending = null;
+        sound();
+      }, waitMs);
+      return;
+    }
+    sound();
+  };
+
+  function sound() {
     if (!soundOn || !audio) return;
+    lastAt = performance.now();
     const start = audio.currentTime;
     for (const at of [0, 0.25]) {
       const tone = audio.createOscillator();
@@ -38,5 +61,5 @@ export function alarmSound(button) {
       tone.stop(start + at + 0.2);
     }
     button.dataset.played = String(Number(button.dataset.played) + 1);
-  };
+  }
 }

@@ -10,7 +10,8 @@
  *   replaces the one before it.
  * - Commands: Carrel's Transport to the gate's own port, for the alarm loops (`setAlarm`,
  *   verified by read-back) and the people counter (`readCounters`, `resetCounters`). connect()
- *   checks it answers; losing it is `disconnected` (once).
+ *   checks it answers by reading the alarm loops' state, published as `alarm_state` (a FEIG
+ *   notification or keep-alive never says it); losing it is `disconnected` (once).
  *
  * The route to the listener stays from the first connect() until disconnect(), so the gate's
  * notifications are taken (and its events emitted) while the command link is being re-made.
@@ -147,12 +148,17 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     if (this.commands) {
       const transport = this.commands.transport;
       if (!transport.isOpen) await transport.open();
+      let alarm: { on: boolean; loops: number };
       try {
-        this.alarm = toAlarm(await this.commands.readAlarm());
+        alarm = toAlarm(await this.commands.readAlarm());
       } catch (error) {
         await transport.close();
         throw error;
       }
+      // What the gate's configuration says as it connects: whether its alarm is on is known from
+      // now, not only once someone switches it (a notification never says).
+      this.alarm = alarm;
+      this.publish('alarm_state', { ...alarm, time: this.now() });
     }
     this.connected = true;
     if (this.link === 'online') this.armWatchdog();
@@ -191,6 +197,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   /** The alarm as the gate's configuration says now. */
   async readAlarm(): Promise<{ on: boolean; loops: number }> {
     this.alarm = toAlarm(await this.requireCommands().readAlarm());
+    this.publish('alarm_state', { ...this.alarm, time: this.now() });
     return { ...this.alarm };
   }
 

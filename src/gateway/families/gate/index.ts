@@ -71,6 +71,12 @@ export const gates = deviceFamily<GateEventsMap>()({
           `checkEas: false reads no tag's EAS bit, so alarm.method ${method} would ${method === 'eas' ? 'alarm on every tag' : 'let a book secured by its EAS bit out unheard'}: leave checkEas out (it is read for eas and afi+eas) or set it true`,
         );
     }
+    const clash = listenerClash(config, layout.devices);
+    if (clash)
+      issue(
+        ['listen', 'host'],
+        `gates notifying on one port share Carrel's listener there, and gate "${clash.other.id}" listens on ${clash.other.host}:${clash.port}: this gate's on ${clash.host}:${clash.port} could not listen beside it (the port is taken), so its alarms would not arrive — give both gates the same listen.host (0.0.0.0 for gates on the network), or this one a port of its own`,
+      );
     if (
       (method === 'ils' || method === 'afi-or-ils') &&
       !layout.devices.some((device) => device.kind === 'ils')
@@ -85,3 +91,37 @@ export const gates = deviceFamily<GateEventsMap>()({
       : undefined,
   create: async (config: GateConfig, context) => new (await import('./entry.js')).GateEntry(config, context),
 });
+
+/** Hosts that take a port on every address: beside one, no other host can listen on that port. */
+const EVERY_ADDRESS = new Set(['0.0.0.0', '::', '']);
+/** Two names of one address. */
+const sameAddress = (a: string, b: string) => {
+  const loopback = new Set(['127.0.0.1', 'localhost']);
+  return loopback.has(a) && loopback.has(b);
+};
+
+/**
+ * An earlier gate of the desk notifying on this gate's port under another host, such that the two
+ * listeners cannot both listen (one on every address, or both on one address by two names).
+ */
+function listenerClash(
+  config: GateConfig,
+  devices: ReadonlyArray<{ id: string; kind: string }>,
+): { host: string; port: number; other: { id: string; host: string } } | undefined {
+  if (config.driver !== 'feig-notification' || config.listen.port === 0) return undefined;
+  const { host, port } = config.listen;
+  for (const device of devices) {
+    if (device.id === config.id) return undefined; // only the gates before this one: said once
+    if (device.kind !== 'gate') continue;
+    const other = device as GateConfig;
+    if (other.driver !== 'feig-notification' || other.listen.port !== port || other.listen.host === host)
+      continue;
+    if (
+      EVERY_ADDRESS.has(host) ||
+      EVERY_ADDRESS.has(other.listen.host) ||
+      sameAddress(host, other.listen.host)
+    )
+      return { host, port, other: { id: other.id, host: other.listen.host } };
+  }
+  return undefined;
+}

@@ -5,7 +5,7 @@ import type { VisitorSnapshot } from './visitors.js';
 
 /** A gate as the desk sees it now. */
 export interface GateStatusView {
-  /** The alarm loops as last read back from the gate; null until read (or a gate without a command port). */
+  /** The alarm loops as last read from the gate (as it connects, and after each switch); null until it has said (or a gate without a command port). */
   alarm: { on: boolean; loops: number } | null;
   /** The people counter as last read; null until read. */
   counts: { in: number; out: number; time: string } | null;
