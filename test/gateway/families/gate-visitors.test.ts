@@ -215,6 +215,23 @@ describe('the visitors of a gate', () => {
     expect(calls.reads).toBe(4);
   });
 
+  it('reads the counter of a gate connecting again unless read seconds before, whatever NTP does to the wall clock', async () => {
+    const { clock, visitors, calls } = rig({ countIntervalSeconds: 3600 });
+    await clock.advance(3_600_000);
+    expect(calls.reads).toBe(1);
+    // The gate comes back a minute after the hourly reading, the desk's clock stepped an hour back
+    // meanwhile: its counter is read at once, not only at the next hourly reading.
+    clock.stepWallClock(-3_600_000);
+    await clock.advance(60_000);
+    visitors.pollSoon();
+    expect(calls.reads).toBe(2);
+    // Stepped an hour forward, a gate back a second after it was read is not read again.
+    clock.stepWallClock(3_600_000);
+    await clock.advance(1_000);
+    visitors.pollSoon();
+    expect(calls.reads).toBe(2);
+  });
+
   it('keeps polling through read failures', async () => {
     const { clock, calls, fail } = rig({ countIntervalSeconds: 5 });
     fail(Object.assign(new Error('gate not connected'), { code: 'unavailable' }));

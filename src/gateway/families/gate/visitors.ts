@@ -60,6 +60,7 @@ export class GateVisitors {
   private poller: TimerHandle | undefined;
   private boundary: TimerHandle | undefined;
   private current: VisitorSnapshot | undefined;
+  /** When the counter was last asked for (monotonic ms). */
   private lastPollAt = Number.NEGATIVE_INFINITY;
   private failing = false;
   private readonly logger: Logger;
@@ -112,7 +113,7 @@ export class GateVisitors {
 
   /** Reads the counter now unless it was read within the last few seconds (a gate connecting again). */
   pollSoon(): void {
-    if (this.options.clock.now() - this.lastPollAt >= 5000) this.poll();
+    if (this.options.clock.monotonic() - this.lastPollAt >= 5000) this.poll();
   }
 
   /** One reading of the gate's counter (`reset`: the reading right after setting it to zero). */
@@ -131,7 +132,7 @@ export class GateVisitors {
   }
 
   private poll(): void {
-    this.lastPollAt = this.options.clock.now();
+    this.lastPollAt = this.options.clock.monotonic();
     this.options.read().then(
       () => {
         if (this.failing) this.logger.info('gate counter read again');
