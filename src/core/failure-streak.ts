@@ -25,25 +25,34 @@ export interface FailureNote {
 
 export class FailureStreak {
   private current:
-    | { code: string; message: string; since: number; attempts: number; saidAt: number }
+    | {
+        code: string;
+        message: string;
+        /** Wall time, as the log shows it. */
+        since: number;
+        attempts: number;
+        /** When it was last said (monotonic ms): NTP stepping the wall clock neither hastens nor holds back a reminder. */
+        saidAt: number;
+      }
     | undefined;
 
   constructor(
-    private readonly clock: Pick<Clock, 'now'>,
+    private readonly clock: Pick<Clock, 'now' | 'monotonic'>,
     private readonly remindMs = FAILURE_REMINDER_MS,
   ) {}
 
   /** One more failed attempt: whether to say it. */
   failed(code: string, message: string): FailureNote {
     const now = this.clock.now();
+    const elapsed = this.clock.monotonic();
     const current = this.current;
     if (!current || current.code !== code || current.message !== message) {
-      this.current = { code, message, since: now, attempts: 1, saidAt: now };
+      this.current = { code, message, since: now, attempts: 1, saidAt: elapsed };
       return { say: true, reminder: false, attempts: 1, since: now };
     }
     current.attempts++;
-    const remind = now - current.saidAt >= this.remindMs;
-    if (remind) current.saidAt = now;
+    const remind = elapsed - current.saidAt >= this.remindMs;
+    if (remind) current.saidAt = elapsed;
     return { say: remind, reminder: remind, attempts: current.attempts, since: current.since };
   }
 

@@ -72,6 +72,11 @@ export class PrintQueue {
   private drainAgain = false;
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  /**
+   * Jobs queued (or queued again) by this process: when, on the monotonic clock. Their wait is time
+   * passed, whatever NTP does to the wall clock; a job left by a Carrel before is aged by its stored time.
+   */
+  private readonly queuedHere = new Map<string, number>();
 
   constructor(private readonly options: PrintQueueOptions) {
     this.store = new PrintJobStore(options.db, options.printerId);
@@ -132,6 +137,7 @@ export class PrintQueue {
       now: this.options.clock.now(),
       ...(notice === undefined ? {} : { notice }),
     });
+    this.queuedHere.set(job.id, this.options.clock.monotonic());
     this.announce('job_queued', job);
     this.kick();
     return job;
@@ -155,6 +161,7 @@ export class PrintQueue {
         'job_not_retryable',
         `print job ${jobId} is ${job.state} and cannot be retried`,
       );
+    this.queuedHere.set(jobId, this.options.clock.monotonic());
     const queued = this.store.get(jobId)!;
     this.announce('job_queued', queued);
     this.kick();
@@ -276,12 +283,23 @@ export class PrintQueue {
   }
 
   private expire(): void {
-    const cutoff = this.options.clock.now() - this.options.expiryMs;
-    for (const job of this.store.listQueuedBefore(cutoff))
-      this.settle(job, 'expired', {
-        code: 'expired',
-        message: `not printed within ${Math.round(this.options.expiryMs / 60_000)} minutes`,
-      });
+    const { clock, expiryMs } = this.options;
+    const expired = {
+      code: 'expired',
+      message: `not printed within ${Math.round(expiryMs / 60_000)} minutes`,
+    };
+    const now = clock.monotonic();
+    for (const [id, queuedAt] of this.queuedHere) {
+      const job = this.store.get(id);
+      if (job?.state === 'printing') continue;
+      if (job?.state !== 'queued') this.queuedHere.delete(id);
+      else if (now - queuedAt >= expiryMs) {
+        this.queuedHere.delete(id);
+        this.settle(job, 'expired', expired);
+      }
+    }
+    for (const job of this.store.listQueuedBefore(clock.now() - expiryMs))
+      if (!this.queuedHere.has(job.id)) this.settle(job, 'expired', expired);
   }
 
   private sweep(): void {

@@ -279,6 +279,28 @@ describe('PrintQueue drain', () => {
     expect(queue.get(job.id)?.state).toBe('printed');
   });
 
+  it('expires a receipt after the time it waited, whatever NTP does to the wall clock', async () => {
+    const printer = new StubPrinter();
+    printer.connected = false;
+    const { queue, clock } = makeQueue({ db: open(), printer, expiryMs: 10 * 60_000 });
+    const first = queue.submit({ template: 'slip', data: { n: '1' } });
+    // Stepped an hour forward a minute later: the receipt has waited a minute, not 61.
+    await clock.advance(60_000);
+    clock.stepWallClock(3_600_000);
+    await clock.advance(60_000);
+    expect(queue.get(first.id)?.state).toBe('queued');
+    // Stepped two hours back: ten minutes after it was queued, it is expired, not an hour later.
+    clock.stepWallClock(-2 * 3_600_000);
+    await clock.advance(8 * 60_000);
+    expect(queue.get(first.id)).toMatchObject({ state: 'expired', error: { code: 'expired' } });
+    // A receipt queued after the step waits its ten minutes too.
+    const second = queue.submit({ template: 'slip', data: { n: '2' } });
+    await clock.advance(9 * 60_000);
+    expect(queue.get(second.id)?.state).toBe('queued');
+    await clock.advance(60_000);
+    expect(queue.get(second.id)?.state).toBe('expired');
+  });
+
   it('forgets finished jobs after the retention time', async () => {
     const { queue, clock } = makeQueue({ db: open(), retentionMs: 3_600_000 });
     const job = queue.submit({ template: 'slip', data: { n: '1' } });

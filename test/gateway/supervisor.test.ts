@@ -92,6 +92,30 @@ describe('DeviceSupervisor', () => {
     await supervisor.stop();
   });
 
+  it('reminds of a device still off every ten minutes passed, whatever NTP does to the wall clock', async () => {
+    const lines: Array<{ level: string; msg: string }> = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const { clock, supervisor } = setup(createLogger({ level: 'info', format: 'json', destination }));
+    const warnings = () => lines.filter((line) => line.level === 'warn').length;
+    supervisor.start();
+    await clock.advance(0);
+    expect(warnings()).toBe(1);
+    // Stepped an hour back: the reminder still comes ten minutes on, not seventy.
+    clock.stepWallClock(-3_600_000);
+    for (let minute = 0; minute < 11; minute++) await clock.advance(60_000);
+    expect(warnings()).toBe(2);
+    // Stepped an hour forward: no reminder a minute after the last one.
+    clock.stepWallClock(3_600_000);
+    await clock.advance(60_000);
+    expect(warnings()).toBe(2);
+    await supervisor.stop();
+  });
+
   it('retries an unreachable device with capped exponential backoff and records the error', async () => {
     const { clock, driver, supervisor } = setup();
     supervisor.start();

@@ -33,6 +33,7 @@ export class PrintQueueDriver extends EventEmitter implements DeviceDriver {
   readonly kind = 'print-queue';
   private printer: IppPrinterStatus | undefined;
   private jobs = new Map<number, IppJob>();
+  /** Each printing job's impressions, and since when (monotonic ms) it has had that many. */
   private progress = new Map<number, { impressions: number; since: number }>();
   private stuck = new Set<number>();
   private timer: TimerHandle | undefined;
@@ -138,7 +139,7 @@ export class PrintQueueDriver extends EventEmitter implements DeviceDriver {
     }
     const before = this.condition();
     this.printer = printer;
-    const now = this.options.clock.now();
+    const now = this.options.clock.monotonic();
     const next = new Map(jobs.map((job) => [job.id, job]));
     for (const job of next.values()) {
       const previous = this.jobs.get(job.id);

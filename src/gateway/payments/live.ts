@@ -12,11 +12,14 @@ export interface LivePayment {
   ending: Promise<PaymentEndResult> | undefined;
   /** Acceptance updates one after another, so an older one never lands after a newer one. */
   offering: Promise<void>;
-  /** When money last came (or the payment opened): the idle timeout runs from here. */
+  /**
+   * When money last came (or the payment opened), on the monotonic clock: the idle timeout runs
+   * from here, whatever NTP does to the wall clock.
+   */
   lastActivity: number;
 }
 
-export function livePayment(id: string, pin: string | undefined, now: number): LivePayment {
+export function livePayment(id: string, pin: string | undefined, monotonicNow: number): LivePayment {
   return {
     id,
     pin,
@@ -24,7 +27,7 @@ export function livePayment(id: string, pin: string | undefined, now: number): L
     idle: undefined,
     ending: undefined,
     offering: Promise.resolve(),
-    lastActivity: now,
+    lastActivity: monotonicNow,
   };
 }
 

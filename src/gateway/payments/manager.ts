@@ -200,7 +200,7 @@ export class PaymentManager implements PaymentService {
         },
         plan.lines,
       );
-      const live = livePayment(id, pin, this.deps.clock.now());
+      const live = livePayment(id, pin, this.deps.clock.monotonic());
       this.live.set(id, live);
       this.restartIdle(live);
       this.logger.info(
@@ -334,7 +334,7 @@ export class PaymentManager implements PaymentService {
           live && row.state === 'collecting'
             ? acceptedValues(row.id, JSON.parse(row.devices) as string[], this.deps.devices)
             : [],
-        expiresAt: (live?.lastActivity ?? row.started_at) + this.deps.config.idleTimeoutSeconds * 1000,
+        expiresAt: this.expiresAt(live, row.started_at),
       },
       this.store().checkOf(id),
     );
@@ -485,9 +485,19 @@ export class PaymentManager implements PaymentService {
     };
   }
 
+  /**
+   * When the idle timeout ends, on the wall clock as it reads now: the time left is monotonic. A
+   * payment no longer collecting here (ended, or left by a Carrel that stopped) from its stored start.
+   */
+  private expiresAt(live: LivePayment | undefined, startedAt: number): number {
+    const idleMs = this.deps.config.idleTimeoutSeconds * 1000;
+    if (!live) return startedAt + idleMs;
+    return this.deps.clock.now() + live.lastActivity + idleMs - this.deps.clock.monotonic();
+  }
+
   private restartIdle(live: LivePayment): void {
     live.idle?.cancel();
-    live.lastActivity = this.deps.clock.now();
+    live.lastActivity = this.deps.clock.monotonic();
     live.idle = this.deps.clock.setTimeout(
       'payment-idle',
       () => void this.end(live.id, 'timeout').catch(() => {}),

@@ -15,7 +15,8 @@
  * row stays `pending` and is settled — now on a retry, at start, and every
  * `settleIntervalMs` — by asking the ILS for the debit with that request id:
  * found → deposited; not found → `failed` with the reason, once the row is
- * older than `settleAfterMs` (a debit still on its way has landed by then).
+ * older than `settleAfterMs` (a debit still on its way has landed by then) —
+ * time passed on the monotonic clock for a row this process journaled.
  * A missing debit is never sent again by recovery: the transfer was asked for
  * by staff at the desk, and moving the patron's money hours later, when
  * nobody is waiting for it and the credit may have been spent, is not what
@@ -66,6 +67,11 @@ export class IlsTransfers {
   private readonly patronTails = new Map<string, Promise<unknown>>();
   private timer: TimerHandle | undefined;
   private settling: Promise<void> | undefined;
+  /**
+   * Transfers this process journaled, by row id: when (monotonic ms). Their age is time passed,
+   * whatever NTP does to the wall clock; a row left by a Carrel before is aged by its stored time.
+   */
+  private readonly journaledHere = new Map<string, number>();
 
   constructor(private readonly options: IlsTransferOptions) {}
 
@@ -151,12 +157,14 @@ export class IlsTransfers {
       ...(request.staff !== undefined ? { staff: request.staff } : {}),
     });
     if (repeated) return this.answer(this.same(row, request), ils);
+    this.journaledHere.set(row.id, this.options.clock.monotonic());
     this.options.afterJournal?.(row);
     let debitId: string;
     try {
       debitId = (await ils.addDebit(patron, { amountMinor: row.amountMinor, requestId: row.requestId })).id;
     } catch (error) {
       if (error instanceof IlsAccountError && !error.outcomeUnknown) {
+        this.journaledHere.delete(row.id);
         journal.fail(row.id, error.code, error.message);
         throw error;
       }
@@ -167,6 +175,7 @@ export class IlsTransfers {
       );
       return this.answer(row, ils, false);
     }
+    this.journaledHere.delete(row.id);
     const done = journal.deposit(row.id, debitId);
     this.options.afterDebit?.(done);
     return this.result(done, false);
@@ -220,17 +229,22 @@ export class IlsTransfers {
     try {
       debit = await ils.findDebit({ id: row.ilsPatron } satisfies IlsAccountPatron, row.requestId);
     } catch (error) {
-      if (error instanceof IlsAccountError && error.code === 'ils_patron_not_found')
+      if (error instanceof IlsAccountError && error.code === 'ils_patron_not_found') {
+        this.journaledHere.delete(row.id);
         return journal.fail(
           row.id,
           'ils_patron_not_found',
           'the ILS no longer knows the patron; nothing was moved',
         );
+      }
       if (error instanceof IlsAccountError) return row;
       throw error;
     }
+    const journaledAt = this.journaledHere.get(row.id);
+    const age = journaledAt === undefined ? clock.now() - row.createdAt : clock.monotonic() - journaledAt;
+    if (!debit && age < (this.options.settleAfterMs ?? 300_000)) return row;
+    this.journaledHere.delete(row.id);
     if (debit) return journal.deposit(row.id, debit.id);
-    if (clock.now() - row.createdAt < (this.options.settleAfterMs ?? 300_000)) return row;
     return journal.fail(
       row.id,
       'ils_debit_not_found',

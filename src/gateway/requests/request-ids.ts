@@ -54,7 +54,7 @@ interface Running {
 }
 
 interface Remembered extends Running {
-  /** Forgotten after this (epoch ms); while under way, never. */
+  /** Forgotten after this (monotonic ms: NTP stepping the wall clock moves it not); while under way, never. */
   until: number;
 }
 
@@ -143,7 +143,7 @@ export class RequestIds implements RequestIdService, Feature {
     call: RequestCall,
     work: () => Promise<T>,
   ): Promise<T> {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     for (const [known, entry] of this.remembered) if (entry.until <= now) this.remembered.delete(known);
     const known = this.remembered.get(key);
     if (known) {
@@ -155,7 +155,7 @@ export class RequestIds implements RequestIdService, Feature {
     const entry: Remembered = { fingerprint, promise: Promise.resolve(), until: Number.POSITIVE_INFINITY };
     const promise = work().then(
       (result) => {
-        entry.until = this.clock.now() + REMEMBERED_MS;
+        entry.until = this.clock.monotonic() + REMEMBERED_MS;
         return result;
       },
       (error: unknown) => {

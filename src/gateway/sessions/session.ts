@@ -69,7 +69,10 @@ export interface SessionInit {
 
 export class SelfCheckSession {
   readonly startedAt: number;
+  /** Wall time of the last activity, as shown. */
   lastActivityAt: number;
+  /** The same on the monotonic clock: the inactivity end runs from here, whatever NTP does to the wall clock. */
+  private lastActivityMonotonic: number;
   endedAt: number | undefined;
   endReason: SessionEndReason | undefined;
   private readonly items = new Map<string, ItemRecord>();
@@ -88,6 +91,7 @@ export class SelfCheckSession {
   ) {
     this.startedAt = deps.clock.now();
     this.lastActivityAt = this.startedAt;
+    this.lastActivityMonotonic = deps.clock.monotonic();
     this.renewals = new SessionRenewals({
       circulation: deps.circulation,
       patron: init.patron,
@@ -114,6 +118,13 @@ export class SelfCheckSession {
 
   touch(): void {
     this.lastActivityAt = this.deps.clock.now();
+    this.lastActivityMonotonic = this.deps.clock.monotonic();
+  }
+
+  /** When the inactivity end comes, on the wall clock as it reads now (the time left is monotonic). */
+  private expiresAt(): number {
+    const left = this.lastActivityMonotonic + this.init.inactivityMs - this.deps.clock.monotonic();
+    return this.deps.clock.now() + left;
   }
 
   watch(listener: (update: SessionUpdate) => void): () => void {
@@ -137,7 +148,7 @@ export class SelfCheckSession {
       ...(renewing ? { renewing } : {}),
       startedAt: new Date(this.startedAt).toISOString(),
       lastActivityAt: new Date(this.lastActivityAt).toISOString(),
-      expiresAt: new Date(this.lastActivityAt + this.init.inactivityMs).toISOString(),
+      expiresAt: new Date(this.expiresAt()).toISOString(),
     };
     if (this.endedAt !== undefined) view.endedAt = new Date(this.endedAt).toISOString();
     if (this.endReason !== undefined) view.endReason = this.endReason;

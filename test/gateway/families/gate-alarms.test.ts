@@ -109,6 +109,25 @@ describe('the alarm decision at a gate', () => {
     expect(gate.consider(read({ uid: 'E004010000000002' }))).toBeDefined();
   });
 
+  it('measures the repeat window in time passed, whatever NTP does to the wall clock', async () => {
+    const { gate, clock } = alarms({ repeatSeconds: 3 });
+    const tag = (n: number) => read({ uid: `E0040100000000${String(n).padStart(2, '0')}`, afi: 0x07 });
+    expect(gate.consider(tag(1))).toBeDefined();
+    // The desk's clock stepped an hour back: the book carried out again a minute later is a new
+    // passage, and must alarm, not be taken for a repeat for the next hour.
+    clock.stepWallClock(-3_600_000);
+    await clock.advance(60_000);
+    expect(gate.consider(tag(1))).toBeDefined();
+    // Stepped an hour forward: the same passage read again a second later is still one alarm.
+    clock.stepWallClock(3_600_000);
+    await clock.advance(1_000);
+    expect(gate.consider(tag(1))).toBeUndefined();
+    expect(gate.consider(tag(2))).toBeDefined();
+    clock.stepWallClock(3_600_000);
+    await clock.advance(1_000);
+    expect(gate.consider(tag(2))).toBeUndefined();
+  });
+
   it('forgets a tag once its window has closed, and still knows the tags within theirs', async () => {
     const { gate, clock } = alarms({ repeatSeconds: 3 });
     const tag = (n: number) => read({ uid: `E0040100000000${String(n).padStart(2, '0')}`, afi: 0x07 });

@@ -190,6 +190,22 @@ describe('the visitors of a gate', () => {
     expect(visitors.snapshot()?.today).toMatchObject({ in: 2, out: 0 });
   });
 
+  it('turns the counting day when the desk clock says so, after NTP stepped it at boot', async () => {
+    // A kiosk without an RTC battery boots at yesterday evening's time (8:00 here, a day late);
+    // NTP steps it to the real time, 8:00 the next morning, a minute after Carrel started.
+    const { clock, visitors, walk, read, calls } = rig({ dailyReset: '03:00', countIntervalSeconds: 0 });
+    read();
+    walk({ in: 5 });
+    read();
+    await clock.advance(60_000);
+    clock.stepWallClock(24 * 3_600_000);
+    await clock.advance(60_000);
+    // The day turned at 03:00 on the desk clock: today counts from then, and the counter was zeroed.
+    const since = new Date(new Date(2026, 11, 3, 3).getTime()).toISOString();
+    expect(visitors.snapshot()).toMatchObject({ today: { in: 0, out: 0, since } });
+    expect(calls.resets).toBe(1);
+  });
+
   it('reads the counter every countIntervalSeconds, and stops when stopped', async () => {
     const { clock, db, visitors, walk, calls, changes } = rig({ countIntervalSeconds: 60 });
     /** The reading as the table holds it (the store keeps its own copy). */
@@ -213,6 +229,23 @@ describe('the visitors of a gate', () => {
     visitors.stop();
     await clock.advance(10 * 60_000);
     expect(calls.reads).toBe(4);
+  });
+
+  it('reads the counter of a gate connecting again unless read seconds before, whatever NTP does to the wall clock', async () => {
+    const { clock, visitors, calls } = rig({ countIntervalSeconds: 3600 });
+    await clock.advance(3_600_000);
+    expect(calls.reads).toBe(1);
+    // The gate comes back a minute after the hourly reading, the desk's clock stepped an hour back
+    // meanwhile: its counter is read at once, not only at the next hourly reading.
+    clock.stepWallClock(-3_600_000);
+    await clock.advance(60_000);
+    visitors.pollSoon();
+    expect(calls.reads).toBe(2);
+    // Stepped an hour forward, a gate back a second after it was read is not read again.
+    clock.stepWallClock(3_600_000);
+    await clock.advance(1_000);
+    visitors.pollSoon();
+    expect(calls.reads).toBe(2);
   });
 
   it('keeps polling through read failures', async () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
-import { systemClock } from '../../../src/core/clock.js';
+import { type Clock, ManualClock, systemClock } from '../../../src/core/clock.js';
 import { CarrelError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { KohaRestAccounts } from '../../../src/devices/ils/koha-accounts.js';
@@ -38,7 +38,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function accounts(options: { configured?: boolean; timeoutMs?: number; settleAfterMs?: number } = {}) {
+function accounts(
+  options: { configured?: boolean; timeoutMs?: number; settleAfterMs?: number; clock?: Clock } = {},
+) {
   const ils = new KohaRestAccounts(
     kohaRestAccountsSchema.parse({
       kind: 'koha-rest',
@@ -53,7 +55,7 @@ function accounts(options: { configured?: boolean; timeoutMs?: number; settleAft
     config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
     database: () => db,
     queues: () => [],
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     logger: silentLogger(),
     ...(options.configured === false
       ? {}
@@ -231,6 +233,26 @@ describe('transfers from the ILS', () => {
     expect(ilsPatron().creditCents).toBe(CREDIT);
     expect(transferDeposits(service)).toHaveLength(0);
     expect(service.invariantViolations()).toEqual([]);
+  });
+
+  it('waits five minutes passed for a debit on its way before failing it, whatever NTP does to the wall clock', async () => {
+    const clock = new ManualClock(Date.now());
+    const service = accounts({ clock });
+    const request = { requestId: 'transfer-step', patron: PATRON, amountMinor: 150 };
+    simulator.setFaults({ rest: { dropDebits: 1 } });
+    expect(await codeOf(service.transferFromIls(request))).toBe('ils_transfer_pending');
+    // The desk's clock stepped an hour forward a few seconds later: the debit may still land.
+    clock.stepWallClock(3_600_000);
+    await clock.advance(5_000);
+    await service.settleIlsTransfers();
+    expect(await codeOf(service.transferFromIls(request))).toBe('ils_transfer_pending');
+    // Stepped two hours back: five minutes after the transfer, the ILS having none, it fails.
+    clock.stepWallClock(-2 * 3_600_000);
+    await clock.advance(295_000);
+    await service.settleIlsTransfers();
+    expect(await codeOf(service.transferFromIls(request))).toBe('ils_debit_not_found');
+    expect(ilsPatron().creditCents).toBe(CREDIT);
+    expect(transferDeposits(service)).toHaveLength(0);
   });
 });
 

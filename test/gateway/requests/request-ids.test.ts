@@ -257,6 +257,22 @@ describe('request ids', () => {
     expect(failing.done).toBe(2);
   });
 
+  it('kept in memory: the ten minutes are time passed, whatever NTP does to the wall clock', async () => {
+    const work = counted(() => ({ renewals: [{ item: '31000004', ok: true }] }));
+    await requests.once(call({ item: '31000004' }, { keep: 'memory' }), work);
+    // The kiosk's answer was lost; it sends the renewal again seconds later, the desk's clock
+    // stepped an hour forward meanwhile: answered again, not renewed a second time.
+    clock.stepWallClock(3_600_000);
+    await clock.advance(5_000);
+    await requests.once(call({ item: '31000004' }, { keep: 'memory' }), work);
+    expect(work.done).toBe(1);
+    // Stepped an hour back: ten minutes later it is a new request, not an answer kept for an hour more.
+    clock.stepWallClock(-2 * 3_600_000);
+    await clock.advance(10 * 60_000 + 1);
+    await requests.once(call({ item: '31000004' }, { keep: 'memory' }), work);
+    expect(work.done).toBe(2);
+  });
+
   it('refuses an id that is not 8 to 128 printable characters', async () => {
     const work = counted(() => 'x');
     for (const requestId of ['1', 'with space in it', 'x'.repeat(129)])

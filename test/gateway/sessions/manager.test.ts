@@ -319,6 +319,24 @@ describe('SessionManager', () => {
     });
   });
 
+  it('ends an idle session after the timeout passed, and says when on the desk clock, whatever NTP does to it', async () => {
+    const { manager, clock } = rig();
+    const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
+    // Stepped an hour forward 10 s in: the patron still has 50 s, and the session says so.
+    await clock.advance(10_000);
+    clock.stepWallClock(3_600_000);
+    await settle();
+    expect(manager.get(id, KIOSK).state).toBe('open');
+    expect(Date.parse(manager.get(id, KIOSK).expiresAt) - clock.now()).toBe(50_000);
+    // Stepped an hour back: 50 s on it ends (not an hour later), and said 20 s before, 20 s were left.
+    clock.stepWallClock(-2 * 3_600_000);
+    await clock.advance(30_000);
+    expect(Date.parse(manager.get(id, KIOSK).expiresAt) - clock.now()).toBe(20_000);
+    await clock.advance(20_000);
+    await settle();
+    expect(manager.get(id, KIOSK)).toMatchObject({ state: 'ended', endReason: 'timeout' });
+  });
+
   it("'I am still here' (keep-alive) pushes the inactivity end back; reading the session does not", async () => {
     const { manager, clock } = rig();
     const { id, expiresAt } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);

@@ -42,7 +42,7 @@ const MAX_REMEMBERED = 1024;
 
 export class GateAlarms {
   private readonly ignored: ReadonlySet<string>;
-  /** UID (or memory, for a tag without one) → when it last alarmed. */
+  /** UID (or memory, for a tag without one) → when it last alarmed (monotonic ms: NTP stepping the wall clock moves no window). */
   private readonly lastAlarm = new Map<string, number>();
 
   constructor(
@@ -151,7 +151,7 @@ export class GateAlarms {
   private samePassage(read: GateTagRead): boolean {
     const key = read.uid ?? memoryHexOf(read);
     if (key === null) return false;
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const window = this.policy.repeatSeconds * 1000;
     const last = this.lastAlarm.get(key);
     if (last !== undefined && now - last < window) return true;

@@ -20,6 +20,11 @@ import { QUARTER_MS, VisitorStore } from './visitor-store.js';
 
 /** The gate's counter is read and zeroed this long before the day turns. */
 const RESET_LEAD_MS = 1000;
+/**
+ * The daily reset and the opening are times on the desk's clock, which NTP may step (at boot, on
+ * a kiosk without an RTC battery, by hours): the timer looks at the clock at least this often.
+ */
+const BOUNDARY_CHECK_MS = 60_000;
 
 export interface VisitorSnapshot {
   /** The gate's counter as read when it last moved; null before the first reading. */
@@ -60,6 +65,7 @@ export class GateVisitors {
   private poller: TimerHandle | undefined;
   private boundary: TimerHandle | undefined;
   private current: VisitorSnapshot | undefined;
+  /** When the counter was last asked for (monotonic ms). */
   private lastPollAt = Number.NEGATIVE_INFINITY;
   private failing = false;
   private readonly logger: Logger;
@@ -112,7 +118,7 @@ export class GateVisitors {
 
   /** Reads the counter now unless it was read within the last few seconds (a gate connecting again). */
   pollSoon(): void {
-    if (this.options.clock.now() - this.lastPollAt >= 5000) this.poll();
+    if (this.options.clock.monotonic() - this.lastPollAt >= 5000) this.poll();
   }
 
   /** One reading of the gate's counter (`reset`: the reading right after setting it to zero). */
@@ -131,7 +137,7 @@ export class GateVisitors {
   }
 
   private poll(): void {
-    this.lastPollAt = this.options.clock.now();
+    this.lastPollAt = this.options.clock.monotonic();
     this.options.read().then(
       () => {
         if (this.failing) this.logger.info('gate counter read again');
@@ -207,13 +213,18 @@ export class GateVisitors {
       `gate:${gate}:${next.what}`,
       () => {
         this.boundary = undefined;
+        // Not yet on the desk's clock (a check on the way, or the clock stepped back): wait on.
+        if (clock.now() < next.at) {
+          if (this.store) this.scheduleBoundary();
+          return;
+        }
         if (next.what === 'zero-counter')
           this.options.reset().catch((error: unknown) => this.readFailed(error, 'gate counter not reset'));
         // The day turned, or the library opened: today's counts or the occupancy start from zero.
         else this.publish(false);
         if (this.store) this.scheduleBoundary();
       },
-      next.at - now,
+      Math.min(next.at - now, BOUNDARY_CHECK_MS),
     );
   }
 }

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { gateSimulators } from '../../simulators/gate/family.js';
+import { type Clock, systemClock } from '../../src/core/clock.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * The security gate while NTP steps the desk's clock: the simulated FEIG gate dials the desk (real
+ * TCP), on a desk clock whose wall time the test steps as NTP does; time passing and the timers
+ * are the system's. The same tag read again within the repeat window (3 s) is one passage; read
+ * again after it, another — however the wall clock was stepped in between.
+ */
+describe('a security gate while the desk clock is stepped', () => {
+  let testDesk: TestDesk;
+  let socket: WebSocket;
+  let step = 0;
+  const alarms: unknown[] = [];
+
+  beforeAll(async () => {
+    const clock: Clock = { ...systemClock, now: () => Date.now() + step };
+    testDesk = await startTestDesk((config) => config, undefined, clock);
+    await waitForDevice(testDesk.api, 'exit-1', 'online', 15_000);
+    socket = new WebSocket(`${testDesk.api.replace('http', 'ws')}/api/v1/events?devices=exit-1`);
+    socket.on('message', (message) => {
+      const parsed = JSON.parse(String(message));
+      if (parsed.event === 'device.event' && parsed.data.type === 'gate.alarm') alarms.push(parsed.data);
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+  }, 30_000);
+
+  afterAll(async () => {
+    socket?.close();
+    await testDesk?.stop();
+  });
+
+  it('alarms for a book carried out again after the clock was stepped an hour back', async () => {
+    const gate = testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+    gate.walk({ direction: 'out', items: ['31000004'] });
+    await until(() => alarms.length === 1 || undefined, 2000);
+    step -= 3_600_000;
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    gate.walk({ direction: 'out', items: ['31000004'] });
+    await until(() => alarms.length === 2 || undefined, 2000, 'no alarm for the book carried out again');
+    expect(alarms).toHaveLength(2);
+  });
+});
