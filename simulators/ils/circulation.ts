@@ -5,7 +5,14 @@
  */
 import type { AlertType, FeeType } from '../../src/protocols/sip2/index.js';
 import type { IlsLibrary } from './library.js';
-import { circulationStatusOf, type Item, NOT_LOANABLE, type Patron } from './library-model.js';
+import {
+  circulationStatusOf,
+  type Item,
+  type Loan,
+  NOT_LOANABLE,
+  type Patron,
+  type UndoableCheckin,
+} from './library-model.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -22,7 +29,10 @@ export interface CheckoutRequest {
   /** Due date the SC gave an offline (no block) checkout. */
   noBlockDueDate?: Date;
   feeAcknowledged?: boolean;
-  /** Undo a checkout of this item by this patron (e.g. desensitizing failed). */
+  /**
+   * Cancel a checkin of this item that failed (BI Y; e.g. securing it failed): the loan it ended
+   * comes back as it was, for this patron.
+   */
   cancel?: boolean;
 }
 
@@ -42,6 +52,7 @@ export interface CheckinRequest {
   item: string;
   branch: string;
   returnDate?: Date;
+  /** Cancel a checkout of this item that failed (BI Y; e.g. desensitizing failed): no fine, no fee. */
   cancel?: boolean;
 }
 
@@ -126,11 +137,7 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
   const patron = who.patron;
   if (!item) return refused(['Unknown item'], { patron });
 
-  if (request.cancel) {
-    if (item.loan?.patron !== patron.barcode) return refused(['Nothing to cancel'], { patron, item });
-    library.setLoan(item, undefined);
-    return { ok: true, renewal: false, patron, item, messages: ['Checkout cancelled'] };
-  }
+  if (request.cancel) return cancelCheckin(library, patron, item);
 
   if (item.loan && item.loan.patron === patron.barcode) {
     if (request.scRenewalPolicy && library.rules.renewOnCheckout) {
@@ -167,7 +174,9 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
   const now = library.now();
   const due =
     request.noBlock && request.noBlockDueDate ? request.noBlockDueDate : library.dueDateFor(item, now);
-  library.setLoan(item, { patron: patron.barcode, item: item.barcode, checkedOutAt: now, due, renewals: 0 });
+  const loan: Loan = { patron: patron.barcode, item: item.barcode, checkedOutAt: now, due, renewals: 0 };
+  library.setLoan(item, loan);
+  library.setUndoableCheckin(item, undefined);
   item.currentBranch = request.branch;
   item.transitTo = undefined;
   if (item.onHoldShelf?.patron === patron.barcode) library.setHoldShelf(item, undefined);
@@ -187,8 +196,9 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
     messages: partsMessage(item),
   };
   if (item.fee) {
+    loan.feeId = library.newFeeId();
     patron.fees.push({
-      id: library.newFeeId(),
+      id: loan.feeId,
       type: item.fee.type,
       amountCents: item.fee.amountCents,
       item: item.barcode,
@@ -199,24 +209,58 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
   return result;
 }
 
+/**
+ * A checkout cancelling a checkin that failed (SIP2's cancel, BI Y, on an 11): the loan the item's
+ * last checkin ended comes back as it was — due date, renewals, no fine, the hold shelf and transit
+ * as before — when it was this patron's and nothing has happened to the item since.
+ */
+function cancelCheckin(library: IlsLibrary, patron: Patron, item: Item): CheckoutResult {
+  if (item.loan?.patron === patron.barcode) {
+    return { ok: true, renewal: false, patron, item, due: item.loan.due, messages: ['Checkin cancelled'] };
+  }
+  const undone = library.undoableCheckin(item);
+  if (item.loan || undone?.loan.patron !== patron.barcode) {
+    return { ok: false, renewal: false, patron, item, messages: ['Nothing to cancel'] };
+  }
+  library.setUndoableCheckin(item, undefined);
+  library.removeFee(patron.barcode, undone.fineId);
+  library.setHoldShelf(item, undone.onHoldShelf);
+  library.setHoldQueue(item, undone.holdQueue);
+  item.transitTo = undone.transitTo;
+  item.currentBranch = undone.currentBranch;
+  library.setLoan(item, undone.loan);
+  return { ok: true, renewal: false, patron, item, due: undone.loan.due, messages: ['Checkin cancelled'] };
+}
+
 export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinResult {
   const item = library.item(request.item);
   if (!item) return { ok: false, resensitize: false, messages: ['Unknown item'] };
   const resensitize = item.securityMarker !== 'none';
   const result: CheckinResult = { ok: true, item, resensitize, messages: [] };
   const loan = item.loan;
-  if (request.cancel) {
-    // The simulator does not keep the loan a checkin ended, so it cannot put it back.
-    return { ok: false, item, resensitize: false, messages: ['Cannot cancel a checkin'] };
-  }
-  if (loan) {
+  library.setUndoableCheckin(item, undefined);
+  if (loan && request.cancel) {
+    // A checkout that failed, undone: the loan never was — no fine, its fee taken back.
     result.patron = loan.patron;
+    library.removeFee(loan.patron, loan.feeId);
+    library.setLoan(item, undefined);
+    result.messages.push('Checkout cancelled');
+  } else if (loan) {
+    result.patron = loan.patron;
+    const undoable: UndoableCheckin = {
+      loan,
+      onHoldShelf: item.onHoldShelf,
+      holdQueue: item.holdQueue,
+      transitTo: item.transitTo,
+      currentBranch: item.currentBranch,
+    };
     const returned = (request.returnDate ?? library.now()).getTime();
     const daysLate = Math.ceil((returned - loan.due.getTime()) / DAY);
     if (daysLate > 0 && library.rules.finePerDay > 0) {
       const fine = daysLate * library.rules.finePerDay;
+      undoable.fineId = library.newFeeId();
       library.patron(loan.patron)?.fees.push({
-        id: library.newFeeId(),
+        id: undoable.fineId,
         type: 'overdue',
         amountCents: fine,
         item: item.barcode,
@@ -225,6 +269,7 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
       result.fineCents = fine;
     }
     library.setLoan(item, undefined);
+    library.setUndoableCheckin(item, undoable);
   } else if (!item.onHoldShelf && item.transitTo === undefined) {
     result.notCheckedOut = true;
     result.messages.push('Item was not checked out');

@@ -28,6 +28,19 @@ export interface Loan {
   checkedOutAt: Date;
   due: Date;
   renewals: number;
+  /** The fee this checkout charged (a rental), taken back if the checkout is cancelled. */
+  feeId?: string;
+}
+
+/** What a checkin changed, kept until the item circulates again so a checkout may cancel it (11, BI Y). */
+export interface UndoableCheckin {
+  loan: Loan;
+  /** The overdue fine the checkin charged. */
+  fineId?: string;
+  onHoldShelf: Item['onHoldShelf'];
+  holdQueue: Item['holdQueue'];
+  transitTo: Item['transitTo'];
+  currentBranch: Item['currentBranch'];
 }
 
 export interface Hold {

@@ -21,7 +21,15 @@ import {
 } from './circulation.js';
 import { CirculationIndex } from './circulation-index.js';
 import type { CirculationRules, IlsFixture } from './fixture.js';
-import type { Hold, HoldShelfEntry, Item, Loan, Patron, PatronStanding } from './library-model.js';
+import type {
+  Hold,
+  HoldShelfEntry,
+  Item,
+  Loan,
+  Patron,
+  PatronStanding,
+  UndoableCheckin,
+} from './library-model.js';
 import { MAGNETIC_MEDIA } from './library-model.js';
 import {
   blockPatron,
@@ -58,6 +66,8 @@ export class IlsLibrary {
   private readonly index = new CirculationIndex();
   /** Fee ids the fixture gave or this library issued: a new id is none of them. */
   private readonly feeIds = new Set<string>();
+  /** Each item's last checkin that ended a loan, until the item circulates again (cancel, BI). */
+  private readonly undoableCheckins = new Map<string, UndoableCheckin>();
   private nextFeeId = 1;
   private nextTransactionId = 1;
 
@@ -155,6 +165,26 @@ export class IlsLibrary {
     this.index.loanChanged(previous, loan);
   }
 
+  /** Keeps what a checkin of `item` changed (undefined: it ended no loan), for a checkout cancelling it. */
+  setUndoableCheckin(item: Item, checkin: UndoableCheckin | undefined): void {
+    if (checkin) this.undoableCheckins.set(item.barcode, checkin);
+    else this.undoableCheckins.delete(item.barcode);
+  }
+
+  /** What the item's last checkin changed, while nothing has happened to the item since. */
+  undoableCheckin(item: Item): UndoableCheckin | undefined {
+    return this.undoableCheckins.get(item.barcode);
+  }
+
+  /** Takes a fee off a patron's account (a charge undone); false when it is not there. */
+  removeFee(patron: string, feeId: string | undefined): boolean {
+    const fees = this.patron(patron)?.fees;
+    const at = feeId === undefined || !fees ? -1 : fees.findIndex((fee) => fee.id === feeId);
+    if (at < 0) return false;
+    fees!.splice(at, 1);
+    return true;
+  }
+
   /** Puts an item on the hold shelf for a patron (or takes it off, with undefined). */
   setHoldShelf(item: Item, entry: HoldShelfEntry | undefined): void {
     const previous = item.onHoldShelf;
@@ -191,6 +221,8 @@ export class IlsLibrary {
   }
 
   hold(request: HoldRequest): HoldResult {
+    // A hold changes the queue a cancelled checkin would put back: that checkin stays done.
+    if (request.item !== undefined) this.undoableCheckins.delete(request.item);
     return placeHold(this, request);
   }
 

@@ -41,10 +41,32 @@ const TRANSLITERATIONS: Readonly<Record<string, string>> = {
 
 /** Replaces what the charset cannot carry: diacritics stripped (Zoë → Zoe), the rest becomes `?`. */
 export function transliterate(text: string, maxCode: 0x7f | 0xff): string {
+  return foldTo(text, (code) => code <= maxCode);
+}
+
+/** The characters IBM850 has: its 256 bytes decoded. */
+const CP850_CHARACTERS: ReadonlySet<number> = new Set(
+  Array.from(
+    iconv.decode(Buffer.from(Array.from({ length: 256 }, (_, byte) => byte)), 'cp850'),
+    (ch) => ch.codePointAt(0)!,
+  ),
+);
+
+/** Whether IBM850 carries every character of `text` as it is. */
+function fitsCp850(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!CP850_CHARACTERS.has(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/**
+ * `text` with each character the charset lacks (`fits` false for its code point) replaced: by its
+ * transliteration (€ → EUR), else by the letter without its marks (Č → C), else `?`.
+ */
+function foldTo(text: string, fits: (code: number) => boolean): string {
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0)!;
-    if (code <= maxCode) {
+    if (fits(code)) {
       out += ch;
       continue;
     }
@@ -54,9 +76,9 @@ export function transliterate(text: string, maxCode: 0x7f | 0xff): string {
       continue;
     }
     const base = ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-    let fits = base.length > 0;
-    for (let i = 0; i < base.length; i++) if (base.charCodeAt(i) > maxCode) fits = false;
-    out += fits ? base : '?';
+    let all = base.length > 0;
+    for (let i = 0; i < base.length; i++) if (!fits(base.charCodeAt(i))) all = false;
+    out += all ? base : '?';
   }
   return out;
 }
@@ -77,7 +99,11 @@ export function encodeSip2Text(text: string, charset: Sip2Charset): Buffer {
     case 'utf-8':
       return Buffer.from(text, 'utf8');
     case 'ibm850':
-      return iconv.encode(text, 'cp850');
+      // iconv writes `?` for what IBM850 lacks: folded first, as on an ISO-8859-1 link (Č → C, € → EUR).
+      return iconv.encode(
+        fitsCp850(text) ? text : foldTo(text, (code) => CP850_CHARACTERS.has(code)),
+        'cp850',
+      );
   }
 }
 

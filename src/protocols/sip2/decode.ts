@@ -2,7 +2,8 @@
  * The SIP2 decoder: lenient, and it never throws. Unknown and repeated fields are
  * kept in order, free-form dates are kept as text with a warning, a missing final
  * `|` is tolerated, a plain-text line is reported as such, and a wrong checksum is
- * an error or a warning as the caller chooses.
+ * an error or a warning as the caller chooses. A checksum its peer summed over the
+ * characters rather than the bytes (servers in the wild do) holds, with a warning.
  *
  * Hot path: one pass over the bytes (checksum sum + ASCII check), one string
  * conversion, then charCode/indexOf scanning with table lookups per field id.
@@ -165,6 +166,17 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
   }
   // Character position of AZ (or of the end) for reports; bytes and characters agree on ASCII frames.
   const tailPosition = checksumAt >= 0 && decoded.ascii ? checksumAt - start : text.length;
+  if (
+    checksumState === 'invalid' &&
+    checksum >= 0 &&
+    !decoded.ascii &&
+    summedOverCharacters(text, bytes, bodyEnd, checksumAt, checksum)
+  ) {
+    // A peer that sums the characters it sends, not their bytes (the same sum on ASCII frames):
+    // its checksum holds, over what it summed. Read, and said, never asked for again without end.
+    checksumState = 'valid';
+    warn(warnings, 'checksum_over_characters', 'checksum summed over characters, not bytes', tailPosition);
+  }
   if (checksumState === 'invalid') {
     const policy = options.checksumMismatch ?? 'error';
     if (policy === 'error') return failure('sip2_checksum_mismatch', 'checksum does not match', tailPosition);
@@ -190,6 +202,23 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
       : { bytes, start, end: bodyEnd, charset, ascii: decoded.ascii };
   // Every result the same shape, verbatim or not.
   return { ok: true, message, warnings, checksum: checksumState, verbatim: body };
+}
+
+/**
+ * Whether `checksum` is that of a peer summing characters (UTF-16 code units) rather than bytes:
+ * the text through its body, then the ASCII `AY<d>AZ` between `bodyEnd` and the checksum.
+ */
+function summedOverCharacters(
+  text: string,
+  bytes: Uint8Array,
+  bodyEnd: number,
+  checksumAt: number,
+  checksum: number,
+): boolean {
+  let sum = checksum;
+  for (let i = 0; i < text.length; i++) sum += text.charCodeAt(i);
+  for (let i = bodyEnd; i < checksumAt + 2; i++) sum += bytes[i]!;
+  return (sum & 0xffff) === 0;
 }
 
 /**

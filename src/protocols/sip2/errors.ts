@@ -70,6 +70,7 @@ export type Sip2WarningCode =
   | 'missing_delimiter'
   | 'empty_field_id'
   | 'checksum_mismatch'
+  | 'checksum_over_characters'
   | 'checksum_missing'
   | 'invalid_sequence'
   | 'undecodable_bytes'

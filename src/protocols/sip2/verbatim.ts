@@ -79,6 +79,7 @@ export function pipeIn(text: string, fixedLength: number): boolean {
 const HARMLESS: ReadonlySet<Sip2WarningCode> = new Set([
   'checksum_missing',
   'checksum_mismatch',
+  'checksum_over_characters',
   'free_form_date',
   'unknown_enum_value',
 ]);

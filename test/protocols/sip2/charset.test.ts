@@ -42,6 +42,14 @@ describe.each<[Sip2Charset, string, string]>([
 });
 
 describe('charsets', () => {
+  it('writes on IBM850 what it lacks as ISO-8859-1 does — the letter without its marks, € as EUR — and keeps what it has', () => {
+    const text = 'Čapek — Łukasz Wałęsa 5,00 € Åström Ørsted ß';
+    expect(Buffer.from(encodeSip2Text(text, 'ibm850')).toString('latin1')).toBe(
+      'Capek - Lukasz Walesa 5,00 EUR \x8fstr\x94m \x9drsted \xe1',
+    );
+    expect(Buffer.from(encodeSip2Text('日本', 'ibm850')).toString('latin1')).toBe('??');
+  });
+
   it('UTF-8 and IBM850 checksums of Zoë differ and each verifies only in its charset', () => {
     const utf8 = encodeSip2Message(zoe, { charset: 'utf-8' });
     const ibm850 = encodeSip2Message(zoe, { charset: 'ibm850' });

@@ -93,3 +93,25 @@ describe('SIP2 checksum', () => {
     expect(codec.lastSequence).toBe(4);
   });
 });
+
+describe('a peer summing characters, not bytes', () => {
+  // From a server in the wild (php-sip2 issue 8): its AZ is the sum of the characters; over the
+  // UTF-8 bytes it would be E58D.
+  const frame =
+    '1812020120230316    145800AB0230200408766|AJAnam ċara :|AQYS|CRNONFICTR|BGYS|AH20230131    235900|AY3AZE5D1';
+
+  it('is read, its checksum valid over what it summed, with a warning saying so', () => {
+    const decoded = decodeSip2Message(frame);
+    expect(decoded).toMatchObject({ ok: true, checksum: 'valid' });
+    expect(decoded.ok && decoded.message).toMatchObject({ titleIdentifier: 'Anam ċara :', sequence: 3 });
+    expect(decoded.ok && decoded.warnings.map((w) => w.code)).toContain('checksum_over_characters');
+  });
+
+  it('is still refused when the checksum matches neither sum', () => {
+    expect(decodeSip2Message(frame.replace('E5D1', 'E5D2'))).toMatchObject({
+      ok: false,
+      error: { code: 'sip2_checksum_mismatch' },
+    });
+    expect(decodeSip2Message(frame.replace('ċara', 'cara'))).toMatchObject({ ok: false });
+  });
+});

@@ -119,10 +119,15 @@ describe('checkout', () => {
     }
   });
 
-  it('cancels a checkout', () => {
-    library.checkout({ patron: ANA, item: '31000005', branch: 'MAIN' });
-    expect(library.checkout({ patron: ANA, item: '31000005', branch: 'MAIN', cancel: true }).ok).toBe(true);
+  it('cancels a checkout with a checkin (BI Y), and a checkin with a checkout, as SIP2 has it', () => {
+    const lent = library.checkout({ patron: ANA, item: '31000005', branch: 'MAIN' });
+    expect(library.checkin({ item: '31000005', branch: 'MAIN', cancel: true }).ok).toBe(true);
     expect(library.item('31000005')?.loan).toBeUndefined();
+    library.checkout({ patron: ANA, item: '31000005', branch: 'MAIN' });
+    library.checkin({ item: '31000005', branch: 'MAIN' });
+    const back = library.checkout({ patron: ANA, item: '31000005', branch: 'MAIN', cancel: true });
+    expect(back).toMatchObject({ ok: true, due: lent.due });
+    expect(library.item('31000005')?.loan?.patron).toBe(ANA);
   });
 
   it('says how many parts a multi-part set has', () => {

@@ -139,6 +139,69 @@ describe('items and circulation', () => {
     expect(renewal).toMatchObject({ ok: true, renewalOk: true, dueDate: sipDate(START + 28 * DAY) });
   });
 
+  const itemStatus = (item: string) =>
+    client.request(
+      { type: 'itemInformation', transactionDate: now(), institutionId: AO, itemIdentifier: item },
+      'itemInformationResponse',
+    );
+  const owed = async (patron: string, pin: string) =>
+    (
+      await client.request(
+        {
+          type: 'patronStatusRequest',
+          language: 'english',
+          transactionDate: now(),
+          institutionId: AO,
+          patronIdentifier: patron,
+          terminalPassword: '',
+          patronPassword: pin,
+        },
+        'patronStatusResponse',
+      )
+    ).feeAmount;
+
+  // SIP2 2.00, the cancel field (BI): "Y for a Checkout command being used to cancel a failed
+  // Checkin command, and for a Checkin command being used to cancel a failed Checkout command".
+  it('09 with cancel Y undoes a checkout that failed (the book could not be desensitized): not on loan, secured again', async () => {
+    expect((await checkout('21000006', '31000005', { patronPassword: '6666' })).ok).toBe(true);
+    const cancelled = await client.request(
+      {
+        type: 'checkin',
+        noBlock: false,
+        transactionDate: now(),
+        returnDate: now(),
+        currentLocation: 'MAIN',
+        institutionId: AO,
+        itemIdentifier: '31000005',
+        terminalPassword: '',
+        cancel: true,
+      },
+      'checkinResponse',
+    );
+    expect(cancelled).toMatchObject({ ok: true, resensitize: true, patronIdentifier: '21000006' });
+    expect((await itemStatus('31000005')).circulationStatus.code).toBe('03');
+    expect(simulator.state.item('31000005')?.loan).toBeUndefined();
+  });
+
+  it('11 with cancel Y undoes a checkin that failed (the book could not be secured): the loan back as it was, its fine gone', async () => {
+    // 31000003 is five days overdue with 21000002: its checkin charges a fine.
+    const before = await owed('21000002', '2222');
+    expect((await checkin('31000003')).ok).toBe(true);
+    expect(await owed('21000002', '2222')).not.toBe(before);
+    const cancelled = await checkout('21000002', '31000003', { cancel: true, patronPassword: '2222' });
+    expect(cancelled).toMatchObject({ ok: true, dueDate: sipDate(START - 5 * DAY) });
+    const item = await itemStatus('31000003');
+    expect(item).toMatchObject({ circulationStatus: { code: '04' }, dueDate: sipDate(START - 5 * DAY) });
+    expect(await owed('21000002', '2222')).toBe(before);
+  });
+
+  it('11 with cancel Y for an item another patron returned is refused, and lends nothing', async () => {
+    expect((await checkin('31000001')).ok).toBe(true);
+    const refused = await checkout('21000006', '31000001', { cancel: true, patronPassword: '6666' });
+    expect(refused.ok).toBe(false);
+    expect(simulator.state.item('31000001')?.loan).toBeUndefined();
+  });
+
   it('09: trapped for a hold here (01), for another branch (02), sent home (04)', async () => {
     await checkout('21000006', '31000010');
     const trapped = await checkin('31000010');
