@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTcpRelay, type TcpRelay } from '../api/mqtt/tcp-relay.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../helpers/mosquitto.js';
 import { until } from '../helpers/until.js';
@@ -50,6 +51,8 @@ describe.skipIf(skip !== undefined)('the fleet page, forty desks on one broker',
   let page: Page;
   let browser: Browser;
   let pageUrl: string;
+  /** Between the fleet view and the broker: central IT's network, which may drop for a while. */
+  let relay: TcpRelay;
   const others: MqttClient[] = [];
 
   beforeAll(async () => {
@@ -110,7 +113,8 @@ describe.skipIf(skip !== undefined)('the fleet page, forty desks on one broker',
         await client.publishAsync(`${base}/${suffix}`, payload, { qos: 1, retain: true });
     }
 
-    const fleet = carrel(['fleet', '--broker', broker.url, '--http-port', '0'], dir, /page\s+(http:\/\/\S+)/);
+    relay = await startTcpRelay(broker.port);
+    const fleet = carrel(['fleet', '--broker', relay.url, '--http-port', '0'], dir, /page\s+(http:\/\/\S+)/);
     view = fleet;
     pageUrl = (await fleet.match)[1]!;
     browser = await launchChromium();
@@ -135,6 +139,7 @@ describe.skipIf(skip !== undefined)('the fleet page, forty desks on one broker',
       child.child.kill('SIGKILL');
       await child.exited;
     }
+    await relay?.close();
     await broker?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -168,5 +173,34 @@ describe.skipIf(skip !== undefined)('the fleet page, forty desks on one broker',
     );
     const texts = await firstScreen();
     expect(texts.filter((text) => text.includes(`main / ${REAL}`) && /offline/i.test(text))).not.toEqual([]);
+  }, 60_000);
+
+  it('keeps when it saw a dead desk go offline across its own link to the broker dropping for a while', async () => {
+    interface Desks {
+      broker: { connected: boolean };
+      desks: Array<{ gateway: string; status: string; seen: string }>;
+    }
+    const desks = async () => (await (await fetch(`${pageUrl}/api/desks`)).json()) as Desks;
+    const real = (fleet: Desks) => fleet.desks.find((desk) => desk.gateway === REAL);
+    const before = real(await desks());
+    expect(before?.status).toBe('offline');
+    const attentionLine = page.locator(`#attention li[data-desk="main/${REAL}"]`);
+    const said = await attentionLine.textContent();
+    expect(said).toContain('offline');
+
+    // The network between central IT and the broker drops for a few seconds, then comes back.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    relay.cut({ refuseNew: true });
+    await until(async () => ((await desks()).broker.connected ? undefined : true), 10_000, 'the link lost');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    relay.heal();
+    await until(async () => ((await desks()).broker.connected ? true : undefined), 15_000, 'the link back');
+    // The fleet is built anew from the retained messages once they have come (settled in 300 ms).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const after = real(await desks());
+    expect(after?.status).toBe('offline');
+    // When the fleet view saw the desk go offline is when it died, not when the link came back.
+    expect(after?.seen).toBe(before?.seen);
+    await expect.poll(() => attentionLine.textContent(), { timeout: 5000 }).toBe(said);
   }, 60_000);
 });
