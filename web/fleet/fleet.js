@@ -49,20 +49,30 @@ const set = (id, text) => {
   document.getElementById(id).textContent = text;
 };
 
+const deskName = (desk) => `${desk.site} / ${desk.gateway}`;
+/** The id of a desk's card, which the lines of "Needs attention" link to. */
+const cardId = (desk) => `desk:${desk.site}/${desk.gateway}`;
+const sinceText = (desk) =>
+  desk.status === 'online'
+    ? `online since ${time(desk.since)}`
+    : desk.status === 'offline'
+      ? `offline, seen here ${time(desk.seen)}${desk.since ? ` (stopped ${time(desk.since)})` : ' (last will)'}`
+      : 'no state published yet';
+const problemText = (problem) => {
+  const why = problem.reason ?? problem.lastError?.message ?? '';
+  return `${problem.device}: ${problem.status}${why ? ` — ${why}` : ''}`;
+};
+
 function deskCard(desk) {
   const card = template.content.firstElementChild.cloneNode(true);
+  card.id = cardId(desk);
   card.dataset.desk = `${desk.site}/${desk.gateway}`;
   card.dataset.status = desk.status;
-  card.querySelector('.name').textContent = `${desk.site} / ${desk.gateway}`;
+  card.querySelector('.name').textContent = deskName(desk);
   const status = card.querySelector('.status');
   status.textContent = desk.status;
   status.className = `status ${desk.status}`;
-  card.querySelector('.since').textContent =
-    desk.status === 'online'
-      ? `online since ${time(desk.since)}`
-      : desk.status === 'offline'
-        ? `offline, seen here ${time(desk.seen)}${desk.since ? ` (stopped ${time(desk.since)})` : ' (last will)'}`
-        : 'no state published yet';
+  card.querySelector('.since').textContent = sinceText(desk);
   const totals = desk.totals;
   // A desk switched off on an earlier day left that day's counts: said as that day's, not today's.
   const visitors = totals?.visitorsToday;
@@ -79,8 +89,7 @@ function deskCard(desk) {
   const problems = card.querySelector('.problems');
   for (const problem of desk.problems) {
     const item = document.createElement('li');
-    const why = problem.reason ?? problem.lastError?.message ?? '';
-    item.textContent = `${problem.device}: ${problem.status}${why ? ` — ${why}` : ''}`;
+    item.textContent = problemText(problem);
     problems.append(item);
   }
   const rows = card.querySelector('tbody');
@@ -97,6 +106,45 @@ function deskCard(desk) {
     rows.append(row);
   }
   return card;
+}
+
+/** Lines of "Needs attention" shown at most; the rest are counted (their cards are below). */
+const ATTENTION_LINES = 10;
+
+/**
+ * The desks offline (or never heard from) and those online with a device problem, first thing on
+ * the page, in words, each linking to its card: among forty desks, one gone offline is otherwise a
+ * card far below, and the summary counts it without naming it. An offline desk's devices are as
+ * it last reported them, so it is listed as offline only.
+ */
+function attention(fleet) {
+  const rank = (desk) => (desk.status === 'offline' ? 0 : desk.status === 'unknown' ? 1 : 2);
+  const desks = fleet.desks
+    .filter((desk) => desk.status !== 'online' || desk.problems.length > 0)
+    .sort((a, b) => rank(a) - rank(b));
+  const lines = desks.slice(0, ATTENTION_LINES).map((desk) => {
+    const item = document.createElement('li');
+    item.dataset.desk = `${desk.site}/${desk.gateway}`;
+    const name = document.createElement('a');
+    name.href = `#${encodeURIComponent(cardId(desk))}`;
+    name.textContent = deskName(desk);
+    const shown = desk.problems.slice(0, 3).map(problemText);
+    const more = desk.problems.length - shown.length;
+    const what =
+      desk.status === 'online'
+        ? `${desk.problems.length} device ${plural(desk.problems.length, 'problem')}: ${shown.join('; ')}${more > 0 ? `; ${more} more` : ''}`
+        : sinceText(desk);
+    item.append(name, ` ${what}`);
+    return item;
+  });
+  const left = desks.length - lines.length;
+  if (left > 0) {
+    const item = document.createElement('li');
+    item.textContent = `and ${left} more ${plural(left, 'desk')} offline or with a problem (below)`;
+    lines.push(item);
+  }
+  document.getElementById('attention-list').replaceChildren(...lines);
+  document.getElementById('attention').hidden = desks.length === 0;
 }
 
 const COMPARED = ['transactions', 'refusals', 'visitors', 'alarms', 'pages', 'cards'];
@@ -233,6 +281,7 @@ function render(snapshot) {
     'summary',
     `${t.desksOnline}/${t.desks} desks online · ${t.problems} device ${plural(t.problems, 'problem')} · ${t.offlinePending} offline waiting`,
   );
+  attention(fleet);
   list.replaceChildren(...fleet.desks.map(deskCard));
   document.getElementById('empty').hidden = fleet.desks.length > 0;
   if (fleet.broker.connected) link(`Live · ${fleet.broker.url}`, false);

@@ -224,6 +224,20 @@ export class FleetState {
     return { today, desks, totals, ignored: this.ignored };
   }
 
+  /**
+   * Takes from `previous` (the fleet as known before the link to the broker was lost) when this
+   * viewer saw each desk's status change, for every desk whose status (and its `since`) is the same
+   * now: the broker
+   * handing its retained messages again after a reconnect is no news of the desk. A desk dead
+   * since last night (its last will carries no time) keeps the time it was seen going offline.
+   */
+  keepSeenFrom(previous: FleetState): void {
+    for (const [key, desk] of this.desks) {
+      const before = previous.desks.get(key);
+      if (before && before.status === desk.status && before.since === desk.since) desk.seen = before.seen;
+    }
+  }
+
   private desk(key: string, where: FleetTopic, now: number): DeskRecord {
     let desk = this.desks.get(key);
     if (!desk) {

@@ -153,6 +153,7 @@ export class FleetWatcher {
             'fleet-refresh',
             () => {
               if (this.incoming !== incoming) return;
+              incoming.keepSeenFrom(this.state);
               this.state = incoming;
               this.incoming = undefined;
               options.onChange();

@@ -88,6 +88,17 @@ export class MqttApi {
    * way: each comes back to the gateway as an empty message, which is not a request.
    */
   private readonly clearing = new Map<string, number>();
+  /** This run's id in the gateway state it publishes: a state with another is another desk's. */
+  private readonly instance = randomBytes(6).toString('hex');
+  /** Since when this desk says it is online (its last connect), for the state it publishes again. */
+  private onlineSince: string | undefined;
+  /**
+   * Another desk publishing as this one (its site and gateway), while it does: when it was last
+   * said (monotonic ms), so that it is said again every TWIN_REMINDER_MS, not at each of its states.
+   */
+  private twin: { saidAt: number } | undefined;
+  /** Sessions with the broker so far: the first one's state subscription is made after its online. */
+  private connects = 0;
 
   constructor(private readonly options: MqttApiOptions) {
     this.topics = new CarrelTopics(options.site, options.gateway);
@@ -112,11 +123,13 @@ export class MqttApi {
 
   /**
    * Why the API does not reach its broker now, for /readyz and /metrics (an external broker it keeps
-   * dialling, gone or refusing); undefined while connected, before start and after stop.
+   * dialling, gone or refusing), or, connected, that another desk publishes as this one; undefined
+   * when neither, before start and after stop.
    */
   problem(): string | undefined {
     const link = this.link;
-    if (!link || this.stopped || link.connected) return undefined;
+    if (!link || this.stopped) return undefined;
+    if (link.connected) return this.twin ? this.twinSaid() : undefined;
     const reason = link.lastError;
     // A refused login says when it is tried next; anything else is dialled again every second or so.
     const retry = reason?.includes('trying again') ? '' : '; retrying';
@@ -173,6 +186,11 @@ export class MqttApi {
         link.subscribe(this.topics.deviceStateFilter(), (message) => this.onDeviceStateMessage(message)),
         connectTimeoutMs,
       );
+      await bounded(
+        this.clock,
+        link.subscribe(this.topics.state().name, (message) => this.onStateMessage(message)),
+        connectTimeoutMs,
+      );
     } catch (error) {
       this.options.bus.removeAllListenersOf(this);
       this.requests.close();
@@ -195,7 +213,11 @@ export class MqttApi {
     try {
       if (link.connected) {
         const state = this.topics.state();
-        const offline = { status: 'offline' as const, since: new Date(this.clock.now()).toISOString() };
+        const offline = {
+          status: 'offline' as const,
+          since: new Date(this.clock.now()).toISOString(),
+          instance: this.instance,
+        };
         await bounded(
           this.clock,
           link.publish(state.name, encodePayload(state, offline), { qos: state.qos, retain: state.retain }),
@@ -222,7 +244,10 @@ export class MqttApi {
       keepaliveSeconds: options.keepaliveSeconds ?? 30,
       clientId: `carrel-${options.gateway}-${randomBytes(4).toString('hex')}`,
       // The last will carries no `since`: the broker cannot know it.
-      will: { topic: state.name, payload: encodePayload(state, { status: 'offline' }) },
+      will: {
+        topic: state.name,
+        payload: encodePayload(state, { status: 'offline', instance: this.instance }),
+      },
       reconnectPeriodMs: options.reconnectPeriodMs ?? 1000,
       logger: this.logger,
       clock: this.clock,
@@ -239,7 +264,9 @@ export class MqttApi {
     const link = this.link;
     if (!link) return;
     const since = new Date(this.clock.now()).toISOString();
-    this.publish(link, this.topics.state(), { status: 'online', since });
+    this.onlineSince = since;
+    this.connects++;
+    this.publish(link, this.topics.state(), { status: 'online', since, instance: this.instance });
     let states: DeviceState[] = [];
     try {
       states = this.options.deviceStates();
@@ -254,6 +281,67 @@ export class MqttApi {
       this.logger.error({ err: describeError(error) }, 'could not read the desk totals for MQTT');
     }
     if (totals) this.publishTotals(totals);
+  }
+
+  /**
+   * This desk's own `state` topic, as published live by anyone, and as the broker keeps it when
+   * the first session subscribes — which it does after publishing its online, so what the broker
+   * keeps then is newer than that; on a later session the subscription is made again before the
+   * online, and the copy kept may be an earlier run's (a broker restored from its persistence file),
+   * so it is not taken. This desk's own states come back with its instance. Another `online` is
+   * another desk configured with the same site and gateway — a desk PC cloned from another's, on a
+   * broker that does not make client ids of user names: both take every request sent to the desk
+   * and the fleet view mixes them. It is said in
+   * the log and on /readyz (and so by `carrel doctor` and /metrics), and this desk says it is
+   * online again once, so that the other desk hears of it too. Another `offline` (the other desk's
+   * last will or its stop) left the broker saying this living desk is offline: it says online again.
+   */
+  private onStateMessage(message: LinkMessage): void {
+    const link = this.link;
+    if (message.payload.length === 0 || this.stopped || !link?.connected) return;
+    if (message.retained && this.connects > 1) return;
+    let state: unknown;
+    try {
+      state = JSON.parse(message.payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (typeof state !== 'object' || state === null) return;
+    const { status, instance } = state as { status?: unknown; instance?: unknown };
+    if (instance === this.instance) return;
+    const now = this.clock.monotonic();
+    if (status === 'online') {
+      const first = this.twin === undefined;
+      if (first || now - this.twin!.saidAt >= TWIN_REMINDER_MS) {
+        this.twin = { saidAt: now };
+        this.logger.warn({ base: this.topics.base }, this.twinSaid());
+      }
+      if (first) this.sayOnline(link);
+    } else if (status === 'offline') {
+      if (this.twin) {
+        this.twin = undefined;
+        this.logger.info(
+          { base: this.topics.base },
+          `the other desk publishing as ${this.topics.base} went offline; this desk says it is online again`,
+        );
+      }
+      this.sayOnline(link);
+    }
+  }
+
+  private sayOnline(link: MqttLink): void {
+    if (this.onlineSince === undefined) return;
+    this.guarded(() =>
+      this.publish(link, this.topics.state(), {
+        status: 'online',
+        since: this.onlineSince!,
+        instance: this.instance,
+      }),
+    );
+  }
+
+  private twinSaid(): string {
+    return `another desk publishes as ${this.topics.base} on the MQTT broker ${this.link?.where ?? ''}: two desks are configured with site "${this.options.site}" and gateway "${this.options.gateway}" (a desk PC cloned from another?) — both take every MQTT request sent to this desk and the fleet view mixes them; give each desk its own gateway (or site) in its configuration`;
   }
 
   private publishTotals(totals: DeskTotals): void {
@@ -488,6 +576,9 @@ export class MqttApi {
     }
   }
 }
+
+/** Another desk publishing as this one is said again this often while it goes on. */
+const TWIN_REMINDER_MS = 10 * 60_000;
 
 /** Retained requests being cleared at once, at most (a client flooding them cannot grow the set). */
 const MAX_CLEARING = 1024;

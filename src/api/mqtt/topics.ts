@@ -26,10 +26,14 @@ import type { DeskTotals } from '../../gateway/desk-totals.js';
  * subscriber, so nothing patron-related may ever be given a retained topic here.
  */
 
-/** The gateway as a whole. The last will carries no `since`: the broker cannot know it. */
+/**
+ * The gateway as a whole. The last will carries no `since`: the broker cannot know it. `instance`
+ * is the running gateway's own random id (new at each start): a state of this desk's topic with
+ * another instance is another desk configured with the same site and gateway.
+ */
 export type GatewayStatusPayload =
-  | { status: 'online'; since: string }
-  | { status: 'offline'; since?: string };
+  | { status: 'online'; since: string; instance?: string }
+  | { status: 'offline'; since?: string; instance?: string };
 
 /** What a front end publishes on `clients/<clientId>/request/<action>`. */
 export interface MqttRequest {

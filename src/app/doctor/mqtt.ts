@@ -68,13 +68,17 @@ export async function checkMqtt(
       const said = down.detail ?? 'MQTT failed';
       // A refusal (its login, its TLS) comes with what to mend and when it is dialled next.
       const refused = said.includes('trying again at');
+      // Connected, but another desk publishes as this one (the same site and gateway).
+      const twin = said.startsWith('another desk publishes as');
       return doctorCheck(
         name,
         'fail',
         `the running Carrel (${running.url}) says: ${said}`,
-        refused
-          ? 'mend what it says; the running Carrel dials again by itself at the time it gives, with no restart'
-          : 'check that the broker runs, on the host and port in mqtt.url, and that no firewall is in the way',
+        twin
+          ? "give one of the two desks another gateway in its configuration and restart it (the broker's log names the clients' addresses)"
+          : refused
+            ? 'mend what it says; the running Carrel dials again by itself at the time it gives, with no restart'
+            : 'check that the broker runs, on the host and port in mqtt.url, and that no firewall is in the way',
       );
     }
     return doctorCheck(

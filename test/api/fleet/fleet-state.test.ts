@@ -99,6 +99,25 @@ describe('the fleet from retained MQTT state', () => {
     expect(fleet.snapshot().totals.desksOnline).toBe(0);
   });
 
+  it('built anew after a reconnect, keeps when a desk was seen going offline, unless its state changed meanwhile', () => {
+    const known = new FleetState();
+    known.apply('carrel/main/desk-1/state', JSON.stringify({ status: 'offline' }), NOW);
+    known.apply('carrel/main/desk-2/state', JSON.stringify({ status: 'offline', since: 'a' }), NOW);
+    known.apply('carrel/main/desk-3/state', JSON.stringify({ status: 'online', since: 'b' }), NOW);
+    // The broker hands the retained states again an hour later: desk-2 was started and stopped meanwhile.
+    const later = NOW + 3_600_000;
+    const rebuilt = new FleetState();
+    rebuilt.apply('carrel/main/desk-1/state', JSON.stringify({ status: 'offline' }), later);
+    rebuilt.apply('carrel/main/desk-2/state', JSON.stringify({ status: 'offline', since: 'c' }), later);
+    rebuilt.apply('carrel/main/desk-3/state', JSON.stringify({ status: 'offline' }), later);
+    rebuilt.keepSeenFrom(known);
+    expect(rebuilt.snapshot().desks.map((desk) => desk.seen)).toEqual([
+      new Date(NOW).toISOString(),
+      new Date(later).toISOString(),
+      new Date(later).toISOString(),
+    ]);
+  });
+
   it('leaves out what does not parse or is not Carrel’s, counting it, and never throws', () => {
     const fleet = new FleetState();
     const bad: Array<[string, string | Buffer]> = [

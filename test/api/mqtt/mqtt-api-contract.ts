@@ -142,7 +142,11 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       await observer.subscribe(`${base}/state`);
       const state = await observer.waitFor((m) => m.topic === `${base}/state`, 'gateway state');
       expect(state.retain).toBe(true);
-      expect(state.json).toEqual({ status: 'online', since: expect.any(String) });
+      expect(state.json).toEqual({
+        status: 'online',
+        since: expect.any(String),
+        instance: expect.any(String),
+      });
       expect(Number.isNaN(Date.parse((state.json as { since: string }).since))).toBe(false);
     });
 
@@ -622,12 +626,12 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
 
         relay.cut({ refuseNew: true });
         const will = await observer.waitFor((m) => m.topic === `${base}/state`, 'last will');
-        expect(will.json).toEqual({ status: 'offline' });
+        expect(will.json).toEqual({ status: 'offline', instance: expect.any(String) });
         const late = await observe();
         await late.subscribe(`${base}/state`);
         const retainedWill = await late.waitFor((m) => m.topic === `${base}/state`, 'retained last will');
         expect(retainedWill.retain).toBe(true);
-        expect(retainedWill.json).toEqual({ status: 'offline' });
+        expect(retainedWill.json).toEqual({ status: 'offline', instance: expect.any(String) });
 
         relay.heal();
         const back = await observer.waitFor(
@@ -703,7 +707,11 @@ export function describeMqttApiContract(fixture: BrokerFixture, skipReason?: str
       await observer.subscribe(`${base}/state`);
       const state = await observer.waitFor((m) => m.topic === `${base}/state`, 'retained offline');
       expect(state.retain).toBe(true);
-      expect(state.json).toEqual({ status: 'offline', since: expect.any(String) });
+      expect(state.json).toEqual({
+        status: 'offline',
+        since: expect.any(String),
+        instance: expect.any(String),
+      });
       bus.emit('device.state', printerState({ status: 'offline' })); // nobody listens; nothing throws
     });
 
