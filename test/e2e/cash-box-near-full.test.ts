@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
 
 const STAFF = 'staff-token-0123456789abcdef';
@@ -41,18 +42,8 @@ afterAll(async () => {
   await testDesk?.stop();
 });
 
-async function call(token: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  const response = await fetch(`${testDesk.api}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (token: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+  callApi(`${testDesk.api}/api/v1`, method, path, body, { token });
 
 const scrape = async () =>
   (await fetch(`${testDesk.api}/metrics`, { headers: { authorization: `Bearer ${MONITOR}` } })).text();
