@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 const ANA = 'ana-token-0123456789abcdef';
 const BEN = 'ben-token-0123456789abcdef';
@@ -50,11 +51,13 @@ async function coinIn(valueMinor: number): Promise<void> {
   expect(opened.status).toBe(201);
   const cash = testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
   expect(cash.insertCoin(valueMinor)).toMatchObject({ accepted: true });
-  const deadline = performance.now() + 10_000;
-  while ((await call(ANA, 'GET', `/payments/${opened.json.id}`)).json.paidMinor !== valueMinor) {
-    if (performance.now() > deadline) throw new Error('the coin was not credited');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await until(
+    async () =>
+      (await call(ANA, 'GET', `/payments/${opened.json.id}`)).json.paidMinor === valueMinor || undefined,
+    10_000,
+    'the coin was not credited',
+    25,
+  );
   expect((await call(ANA, 'DELETE', `/payments/${opened.json.id}`)).status).toBe(200);
 }
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
+import { until as poll } from '../helpers/until.js';
 
 const STAFF = 'staff-token-0123456789abcdef';
 const KIOSK = 'kiosk-token-0123456789abcdef';
@@ -53,15 +54,7 @@ const sample = (text: string, series: string): number | undefined => {
 };
 const cashBox = async () => (await call(STAFF, 'GET', '/devices/coins-1')).json.detail.cashBox;
 
-async function until<T>(read: () => Promise<T | undefined>): Promise<T> {
-  const deadline = performance.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const until = <T>(read: () => Promise<T | undefined>): Promise<T> => poll(read, 10_000, 'timed out', 25);
 
 /** A top-up at the kiosk paid with `coins` coins of 1 euro, each credited over ccTalk, then finished. */
 async function coinsIn(coins: number): Promise<void> {
