@@ -339,16 +339,16 @@ describe('carrel doctor', () => {
       const started = await startDesk(file, true);
       carrel = started.carrel;
       const { desk } = started;
-      const ready = performance.now() + 20_000;
-      for (;;) {
-        const answer = await fetch(`http://127.0.0.1:${desk.http.port}/readyz`).then(
-          (response) => response.status,
-          () => 0,
-        );
-        if (answer === 200) break;
-        if (performance.now() > ready) throw new Error('the Carrel under test did not become ready');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await until(
+        async () =>
+          (await fetch(`http://127.0.0.1:${desk.http.port}/readyz`).then(
+            (response) => response.status,
+            () => 0,
+          )) === 200 || undefined,
+        20_000,
+        'the Carrel under test did not become ready',
+        100,
+      );
       const { code, report } = await doctorJson(file);
       expect(code, JSON.stringify(report.checks.filter((c) => c.status === 'fail'))).toBe(0);
       expect(check(report, `HTTP port ${desk.http.port}`).detail).toContain('held by the running Carrel');
