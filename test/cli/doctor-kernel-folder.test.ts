@@ -9,15 +9,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCarrel } from '../helpers/carrel-cli.js';
+import { type DoctorCheck, runCarrel } from '../helpers/carrel-cli.js';
 import { bareDesk, writeConfigFile } from '../helpers/config-file.js';
 
-interface Check {
-  name: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  detail: string;
-  hint?: string;
-}
+type Check = DoctorCheck;
 
 let dir: string;
 beforeAll(() => {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CARREL_CLI,
+  type DoctorCheck,
   portAlias,
   runCarrel,
   type SimulatedDeskProcess,
@@ -23,12 +24,7 @@ import { bareDesk, writeConfigFile } from '../helpers/config-file.js';
 import { freePort } from '../helpers/free-port.js';
 import { until } from '../helpers/until.js';
 
-interface Check {
-  name: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  detail: string;
-  hint?: string;
-}
+type Check = DoctorCheck;
 
 let dir: string;
 beforeAll(() => {

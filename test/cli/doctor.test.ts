@@ -16,19 +16,14 @@ import { fileURLToPath } from 'node:url';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
-import { type CarrelRun, runCarrel } from '../helpers/carrel-cli.js';
+import { type CarrelRun, type DoctorCheck, runCarrel } from '../helpers/carrel-cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { mosquittoSkipReason, startMosquitto, writeMosquittoPasswords } from '../helpers/mosquitto.js';
 import { until } from '../helpers/until.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
 
-interface Check {
-  name: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  detail: string;
-  hint?: string;
-}
+type Check = DoctorCheck;
 interface Report {
   ok: boolean;
   config: string | null;
