@@ -6,24 +6,20 @@
  * same numbering without a stripe is fine. A Codabar prefix with letters cannot be numbered at all.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CARREL_CLI, runCarrel } from '../helpers/carrel-cli.js';
+import { bareDesk, writeConfigFile } from '../helpers/config-file.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 
 const newFolder = tempFolders('carrel-card-numbering-');
 
 function deskWith(card: Record<string, unknown>): string {
   const dir = newFolder();
-  const file = join(dir, 'carrel.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      version: 2,
-      http: { port: 0 },
-      mqtt: { mode: 'off' },
-      storage: { path: join(dir, 'carrel.db') },
+  return writeConfigFile(
+    dir,
+    'carrel.json',
+    bareDesk('desk-7', join(dir, 'carrel.db'), {
       devices: [
         {
           id: 'cards-1',
@@ -34,7 +30,6 @@ function deskWith(card: Record<string, unknown>): string {
       ],
     }),
   );
-  return file;
 }
 
 const LETTERED = { symbology: 'code39', prefix: 'RPL' };

@@ -1,10 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
-import { sampleFixturePath } from '../../simulators/ils/index.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { sampleLibraryWithPatron } from '../helpers/ils-fixture.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 
 /**
@@ -17,17 +15,6 @@ import { tempFolders } from '../helpers/temp-folders.js';
 /** A patron barcode of 38 digits: one more than track 2 holds. */
 const LONG = '2'.repeat(38);
 const newFolder = tempFolders('carrel-card-long-');
-
-/** The sample library with one more patron, whose barcode is LONG. */
-function fixtureWithLongBarcode(): string {
-  const sample = readFileSync(sampleFixturePath(), 'utf8');
-  const patron = `patrons:\n  - barcode: "${LONG}"\n    pin: "4242"\n    name: Ada Lovelace\n    homeBranch: MAIN\n    expires: "+365d"\n\n`;
-  const fixture = sample.replace(/^patrons:\n/m, patron);
-  expect(fixture).not.toBe(sample);
-  const path = join(newFolder(), 'long-barcode-library.yaml');
-  writeFileSync(path, fixture);
-  return path;
-}
 
 function cardDesk(
   numbering: { symbology: 'codabar' | 'code39'; prefix: string },
@@ -109,7 +96,9 @@ describe('Code 39 numbering with a digits-only prefix on a desk that writes stri
 });
 
 describe('a Code 39 patron barcode longer than track 2 holds (38 digits)', () => {
-  const desk = cardDesk({ symbology: 'code39', prefix: '21234' }, true, fixtureWithLongBarcode);
+  const desk = cardDesk({ symbology: 'code39', prefix: '21234' }, true, () =>
+    sampleLibraryWithPatron(newFolder(), LONG),
+  );
 
   it('is refused with a stripe for the stripe’s reason (at most 37), not as unprintable; issued without one', async () => {
     const before = desk.cards().length;

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { cashDevices } from '../../src/gateway/families/cash-device/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { until as poll } from '../helpers/until.js';
+import { untilNotFalse } from '../helpers/until.js';
 
 /**
  * The default desk's coin acceptor and bill validator (the simulated ccTalk
@@ -37,17 +37,8 @@ afterAll(async () => {
 const sim = () => testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
 const port = (id: string) => testDesk.desk.services.ports.port(cashDevices, id);
 
-/** `probe`'s value once it is neither undefined nor false. */
 const until = <T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> =>
-  poll(
-    () => {
-      const value = probe();
-      return value === false ? undefined : value;
-    },
-    timeoutMs,
-    'condition not met in time',
-    10,
-  );
+  untilNotFalse(probe, timeoutMs);
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
   const response = await fetch(`${api}/api/v1${path}`, {

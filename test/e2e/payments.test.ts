@@ -7,7 +7,7 @@ import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { until as poll } from '../helpers/until.js';
+import { untilNotFalse } from '../helpers/until.js';
 
 /**
  * Payments on the default desk: the simulated ccTalk bus over TCP, the ILS
@@ -42,20 +42,10 @@ afterAll(async () => {
 
 const cash = () => testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
 
-/** `probe`'s value once it is neither undefined nor false. */
 const until = <T>(
   probe: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 15_000,
-): Promise<T> =>
-  poll(
-    async () => {
-      const value = await probe();
-      return value === false ? undefined : value;
-    },
-    timeoutMs,
-    'condition not met in time',
-    10,
-  );
+): Promise<T> => untilNotFalse(probe, timeoutMs);
 
 const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
   callApi(`${api}/api/v1`, method, path, body);

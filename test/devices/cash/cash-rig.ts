@@ -12,7 +12,7 @@ import {
 } from '../../../src/devices/cash/index.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import type { Transport } from '../../../src/devices/transport/transport.js';
-import { until as poll } from '../../helpers/until.js';
+import { untilNotFalse } from '../../helpers/until.js';
 
 export class MemoryEventStore implements CashEventStore {
   counter: number | undefined;
@@ -34,17 +34,8 @@ export class MemoryEventStore implements CashEventStore {
   }
 }
 
-/** `probe`'s value once it is neither undefined nor false (test/helpers/until.ts, 10 ms apart). */
 export const until = <T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> =>
-  poll(
-    () => {
-      const value = probe();
-      return value === false ? undefined : value;
-    },
-    timeoutMs,
-    'condition not met in time',
-    10,
-  );
+  untilNotFalse(probe, timeoutMs);
 
 export interface CashRig {
   sim: CashSimulator;
