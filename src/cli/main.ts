@@ -21,6 +21,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === 'help') {
     // `carrel help start` is `carrel start --help`, as git and npm read it.
     const [topic] = rest;
+    if (topic === 'help' || topic === '--help' || topic === '-h') {
+      process.stdout.write(HELP_USAGE);
+      return 0;
+    }
     const loadTopic = findCommand(topic!);
     if (!loadTopic) {
       console.error(`carrel help: there is no command "${topic}"; the commands are:`);
@@ -44,6 +48,14 @@ async function main(argv: string[]): Promise<number> {
   }
   return (await load()).run(rest);
 }
+
+/** `carrel help help`: what the help command itself does. */
+const HELP_USAGE = `usage: carrel help [<command>]
+
+  carrel help            the list of commands, each with what it does
+  carrel help <command>  that command's own help: its options and what each does,
+                         the same as \`carrel <command> --help\`
+`;
 
 /**
  * `carrel doctor | head -3`: once the reader has closed the pipe, what is left to print has

@@ -5,18 +5,14 @@
  * `carrel backup --to /proc` and `carrel start` do, and never calls it a 0-byte disk that is full.
  * The command runs the compiled code in dist/: `npm run build` first.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCarrel } from '../helpers/carrel-cli.js';
+import { type DoctorCheck, runCarrel } from '../helpers/carrel-cli.js';
+import { bareDesk, writeConfigFile } from '../helpers/config-file.js';
 
-interface Check {
-  name: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  detail: string;
-  hint?: string;
-}
+type Check = DoctorCheck;
 
 let dir: string;
 beforeAll(() => {
@@ -25,19 +21,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function doctorOn(storage: string): Promise<Record<string, Check>> {
-  const config = join(dir, `${storage.replaceAll('/', '_')}.json`);
-  writeFileSync(
-    config,
-    JSON.stringify({
-      version: 2,
-      site: 'library',
-      gateway: 'desk-7',
-      http: { port: 0 },
-      mqtt: { mode: 'off' },
-      storage: { path: storage },
-      devices: [],
-    }),
-  );
+  const config = writeConfigFile(dir, `${storage.replaceAll('/', '_')}.json`, bareDesk('desk-7', storage));
   const run = await runCarrel(['doctor', '--config', config, '--json', '--timeout', '5'], {
     env: { CARREL_CONFIG: '', STATE_DIRECTORY: '' },
   });

@@ -7,28 +7,24 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import {
   CARREL_CLI,
+  type DoctorCheck,
   portAlias,
   runCarrel,
   type SimulatedDeskProcess,
   startSimulatedDesk,
 } from '../helpers/carrel-cli.js';
+import { bareDesk, writeConfigFile } from '../helpers/config-file.js';
 import { freePort } from '../helpers/free-port.js';
 import { until } from '../helpers/until.js';
 
-interface Check {
-  name: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  detail: string;
-  hint?: string;
-}
+type Check = DoctorCheck;
 
 let dir: string;
 beforeAll(() => {
@@ -190,14 +186,11 @@ describe('carrel doctor beside a running desk whose broker takes a free port at 
     const http = { host: '127.0.0.1', port: 0 };
     const file = join(dir, 'port-0.json');
     const writeDesk = () =>
-      writeFileSync(
-        file,
-        JSON.stringify({
-          version: defaultDeskConfig().version,
-          site: 'library',
-          gateway: 'desk-0',
+      writeConfigFile(
+        dir,
+        'port-0.json',
+        bareDesk('desk-0', join(dir, 'port-0', 'carrel.db'), {
           http,
-          storage: { path: join(dir, 'port-0', 'carrel.db') },
           mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
         }),
       );
@@ -244,14 +237,11 @@ describe('carrel doctor beside a desk whose broker was started on another port o
     const http = { host: '127.0.0.1', port: 0 };
     const file = join(dir, 'mqtt-port-given.json');
     const writeDesk = () =>
-      writeFileSync(
-        file,
-        JSON.stringify({
-          version: defaultDeskConfig().version,
-          site: 'library',
-          gateway: 'desk-given',
+      writeConfigFile(
+        dir,
+        'mqtt-port-given.json',
+        bareDesk('desk-given', join(dir, 'mqtt-port-given', 'carrel.db'), {
           http,
-          storage: { path: join(dir, 'mqtt-port-given', 'carrel.db') },
           mqtt: { mode: 'embedded', host: '127.0.0.1', port: configured },
         }),
       );

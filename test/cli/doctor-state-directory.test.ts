@@ -16,18 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import {
   CARREL_CLI,
+  type DoctorCheck,
   runCarrel,
   type SimulatedDeskProcess,
   startSimulatedDesk,
 } from '../helpers/carrel-cli.js';
 import { until } from '../helpers/until.js';
 
-interface Check {
-  name: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  detail: string;
-  hint?: string;
-}
+type Check = DoctorCheck;
 
 let elsewhere: string;
 beforeAll(() => {

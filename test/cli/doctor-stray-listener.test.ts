@@ -11,16 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
-import { runCarrel } from '../helpers/carrel-cli.js';
+import { type DoctorCheck, runCarrel } from '../helpers/carrel-cli.js';
 
 const MONITOR_TOKEN = 'monitor-token-never-for-strangers-0123';
 
-interface Check {
-  name: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  detail: string;
-  hint?: string;
-}
+type Check = DoctorCheck;
 
 let dir: string;
 beforeAll(() => {

@@ -8,14 +8,14 @@
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCarrel, type SimulatedDeskProcess, startSimulatedDesk } from '../helpers/carrel-cli.js';
+import {
+  type DoctorCheck,
+  runCarrel,
+  type SimulatedDeskProcess,
+  startSimulatedDesk,
+} from '../helpers/carrel-cli.js';
 
-interface Check {
-  name: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  detail: string;
-  hint?: string;
-}
+type Check = DoctorCheck;
 
 describe('carrel doctor beside a running desk whose API it does not find', () => {
   let desk: SimulatedDeskProcess;

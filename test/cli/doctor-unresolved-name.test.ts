@@ -7,15 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCarrel } from '../helpers/carrel-cli.js';
+import { type DoctorCheck, runCarrel } from '../helpers/carrel-cli.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 
-interface Check {
-  name: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  detail: string;
-  hint?: string;
-}
+type Check = DoctorCheck;
 
 const folder = tempFolders('carrel-doctor-unresolved-');
 

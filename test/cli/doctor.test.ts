@@ -16,19 +16,14 @@ import { fileURLToPath } from 'node:url';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
-import { type CarrelRun, runCarrel } from '../helpers/carrel-cli.js';
+import { type CarrelRun, type DoctorCheck, runCarrel } from '../helpers/carrel-cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { mosquittoSkipReason, startMosquitto, writeMosquittoPasswords } from '../helpers/mosquitto.js';
 import { until } from '../helpers/until.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
 
-interface Check {
-  name: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  detail: string;
-  hint?: string;
-}
+type Check = DoctorCheck;
 interface Report {
   ok: boolean;
   config: string | null;
@@ -339,16 +334,16 @@ describe('carrel doctor', () => {
       const started = await startDesk(file, true);
       carrel = started.carrel;
       const { desk } = started;
-      const ready = performance.now() + 20_000;
-      for (;;) {
-        const answer = await fetch(`http://127.0.0.1:${desk.http.port}/readyz`).then(
-          (response) => response.status,
-          () => 0,
-        );
-        if (answer === 200) break;
-        if (performance.now() > ready) throw new Error('the Carrel under test did not become ready');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await until(
+        async () =>
+          (await fetch(`http://127.0.0.1:${desk.http.port}/readyz`).then(
+            (response) => response.status,
+            () => 0,
+          )) === 200 || undefined,
+        20_000,
+        'the Carrel under test did not become ready',
+        100,
+      );
       const { code, report } = await doctorJson(file);
       expect(code, JSON.stringify(report.checks.filter((c) => c.status === 'fail'))).toBe(0);
       expect(check(report, `HTTP port ${desk.http.port}`).detail).toContain('held by the running Carrel');

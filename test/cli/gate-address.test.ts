@@ -5,11 +5,12 @@
  * never reaching the desk. `carrel config check` refuses such a desk in words, and takes an IPv4 or
  * IPv6 address.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCarrel } from '../helpers/carrel-cli.js';
+import { feigGateLines, writeConfigFile } from '../helpers/config-file.js';
 
 describe("carrel config check, a gate's address", () => {
   let dir: string;
@@ -21,22 +22,15 @@ describe("carrel config check, a gate's address", () => {
   });
 
   function deskFile(name: string, address: string): string {
-    const file = join(dir, name);
-    writeFileSync(
-      file,
-      [
-        'version: 2',
-        'devices:',
-        '  - id: exit-1',
-        '    kind: gate',
-        '    driver: feig-notification',
-        '    listen: { host: 0.0.0.0, port: 10010 }',
-        `    address: "${address}"`,
-        '    transport: { type: tcp, host: 192.0.2.60, port: 10001 }',
-        '',
-      ].join('\n'),
-    );
-    return file;
+    return writeConfigFile(dir, name, [
+      'version: 2',
+      'devices:',
+      ...feigGateLines([
+        'listen: { host: 0.0.0.0, port: 10010 }',
+        `address: "${address}"`,
+        'transport: { type: tcp, host: 192.0.2.60, port: 10001 }',
+      ]),
+    ]);
   }
 
   it('refuses a host name or a mistyped address, saying the gate is known by its IP address', async () => {

@@ -5,11 +5,12 @@
  * saying what to set instead — whether the gate device says so (`reports: all`), or the gate
  * simulator standing in for it reports every tag while the device trusts each as secured.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCarrel } from '../helpers/carrel-cli.js';
+import { feigGateLines, writeConfigFile } from '../helpers/config-file.js';
 
 describe('carrel config check, a gate that reports every tag', () => {
   let dir: string;
@@ -22,27 +23,20 @@ describe('carrel config check, a gate that reports every tag', () => {
 
   /** A desk of one simulated gate: its device's extra lines, its simulator's. */
   function deskFile(name: string, device: string[], simulator: string[]): string {
-    const file = join(dir, name);
-    writeFileSync(
-      file,
-      [
-        'version: 2',
-        'devices:',
-        '  - id: exit-1',
-        '    kind: gate',
-        '    driver: feig-notification',
-        '    listen: { port: 0 }',
-        '    transport: { type: simulator, simulator: gate-sim }',
-        ...device.map((line) => `    ${line}`),
-        'simulators:',
-        '  - id: gate-sim',
-        '    kind: gate',
-        '    dials: exit-1',
-        ...simulator.map((line) => `    ${line}`),
-        '',
-      ].join('\n'),
-    );
-    return file;
+    return writeConfigFile(dir, name, [
+      'version: 2',
+      'devices:',
+      ...feigGateLines([
+        'listen: { port: 0 }',
+        'transport: { type: simulator, simulator: gate-sim }',
+        ...device,
+      ]),
+      'simulators:',
+      '  - id: gate-sim',
+      '    kind: gate',
+      '    dials: exit-1',
+      ...simulator.map((line) => `    ${line}`),
+    ]);
   }
 
   it('refuses a simulated gate reporting every tag to a gate device that counts each one secured', async () => {
@@ -110,21 +104,15 @@ describe('carrel config check, a reader gate alarming on the EAS bit', () => {
   });
 
   function doorFile(name: string, lines: string[]): string {
-    const file = join(dir, name);
-    writeFileSync(
-      file,
-      [
-        'version: 2',
-        'devices:',
-        '  - id: door-1',
-        '    kind: gate',
-        '    driver: reader',
-        "    transport: { type: tcp, host: '127.0.0.1', port: 10001 }",
-        ...lines.map((line) => `    ${line}`),
-        '',
-      ].join('\n'),
-    );
-    return file;
+    return writeConfigFile(dir, name, [
+      'version: 2',
+      'devices:',
+      '  - id: door-1',
+      '    kind: gate',
+      '    driver: reader',
+      "    transport: { type: tcp, host: '127.0.0.1', port: 10001 }",
+      ...lines.map((line) => `    ${line}`),
+    ]);
   }
 
   it('refuses eas and afi+eas on a 3M reader, and on a FEIG reader told not to read the bit', async () => {

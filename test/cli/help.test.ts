@@ -74,6 +74,19 @@ describe('carrel help <command>', () => {
     for (const command of commands) expect(run.stderr).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
+  it.each([['help'], ['--help'], ['-h']])(
+    'help %s: prints what `carrel help` itself does, exit 0 — not "no command"',
+    async (topic) => {
+      const run = await runCarrel(['help', topic], { env: { CARREL_CONFIG: '' } });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toMatch(/^usage: carrel help \[<command>\]/);
+      // What it does with a command named, and without one.
+      expect(run.stdout).toMatch(/carrel <command> --help/);
+      expect(run.stdout).toMatch(/list of commands/);
+    },
+  );
+
   it('help alone still prints the list of commands, exit 0', async () => {
     const run = await runCarrel(['help'], { env: { CARREL_CONFIG: '' } });
     expect(run.code).toBe(0);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { createSip2Command } from '../../src/cli/commands/sip2.js';
 import { maskHistoryLine, splitLine } from '../../src/cli/commands/sip2-shell.js';
+import { until as poll } from '../helpers/until.js';
 import { kiosk, runConsole, SipTap } from './sip2-rig.js';
 
 let simulator: IlsSimulator;
@@ -38,11 +39,7 @@ function shell(lines: string[], ...argv: string[]) {
 
 /** Waits, bounded, until `condition` holds. */
 async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = performance.now() + 5000;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await poll(() => condition() || undefined, 5000, `timed out waiting for ${what}`, 10);
 }
 
 describe('carrel sip2 shell', () => {

@@ -5,11 +5,12 @@
  * dist/: `npm run build` first.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bareDesk, writeConfigFile } from '../helpers/config-file.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli/main.js');
 let dir: string;
@@ -24,19 +25,7 @@ afterAll(() => {
 
 /** `carrel start` on this storage.path: what it wrote to stderr and its exit status (null: killed after 20 s). */
 function start(storage: string): Promise<{ stderr: string; status: number | null }> {
-  const config = path.join(dir, `${storage.replaceAll('/', '_')}.json`);
-  writeFileSync(
-    config,
-    JSON.stringify({
-      version: 2,
-      site: 'library',
-      gateway: 'desk-7',
-      http: { port: 0 },
-      mqtt: { mode: 'off' },
-      storage: { path: storage },
-      devices: [],
-    }),
-  );
+  const config = writeConfigFile(dir, `${storage.replaceAll('/', '_')}.json`, bareDesk('desk-7', storage));
   const child = spawn(process.execPath, [CLI, 'start', '--config', config, '--log-level', 'silent'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

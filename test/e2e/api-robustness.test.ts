@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { AUTH, TEST_TOKENS } from '../api/http/api-rig.js';
 import { type TestDesk, withTokens } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 import {
   type Answer,
   AWKWARD_STRINGS,
@@ -67,12 +68,8 @@ describe('without tokens (loopback)', () => {
     // Ready, every device with it, not only the ILS: /readyz is the second operation swept, and
     // answered before the cash devices and the card printer are online (~250 ms after the desk
     // starts) it is a 503 readiness report, no problem, and the sweep fails.
-    const deadline = performance.now() + 5000;
     const ready = async () => (await fetch(`${api}/readyz`)).status === 200;
-    while (!(await ready())) {
-      if (performance.now() > deadline) throw new Error('the desk did not become ready');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(async () => (await ready()) || undefined, 5000, 'the desk did not become ready', 20);
     operations = await loadOperations(api);
   });
 

@@ -1,10 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { callApi } from '../helpers/api-call.js';
-import {
-  type CardDeskBehindProxy,
-  cutAtEvolisEject,
-  startCardDeskBehindProxy,
-} from '../helpers/card-desk-behind-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { cardDeskBehindProxyForTests, cutAtEvolisEject } from '../helpers/card-desk-behind-proxy.js';
 import { waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -14,30 +9,16 @@ import { waitForDevice } from '../helpers/desk.js';
  * card, or before — the command lost on the cable). Its card counter (`Rco;c`), read once the link is
  * back, tells which: a card made is issued, never failed with "print again" (a second working card).
  */
-let desk: CardDeskBehindProxy;
-let api: string;
-
-beforeAll(async () => {
-  desk = await startCardDeskBehindProxy({ make: 'evolis', printTimeoutMs: 5000 });
-  api = desk.api;
-}, 60_000);
-
-// A test that cut the link leaves the printer online again for the next.
-afterEach(() => desk.linkBack(), 20_000);
-
-afterAll(() => desk?.stop());
-
-const sim = () => desk.sim();
-const model = () => desk.evolis();
-const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
-  callApi(`${api}/api/v1`, method, path, body);
+const { desk, call } = cardDeskBehindProxyForTests({ make: 'evolis', printTimeoutMs: 5000 });
+const sim = () => desk().sim();
+const model = () => desk().evolis();
 const printed = () =>
   sim()
     .cards()
     .filter((c) => c.outcome === 'printed').length;
 
 /** Cuts the link as the next eject reaches the printer (cutAtEvolisEject). */
-const cutAtEject = (ejected: boolean) => cutAtEvolisEject(model(), desk.proxy, ejected);
+const cutAtEject = (ejected: boolean) => cutAtEvolisEject(model(), desk().proxy, ejected);
 
 describe('an Evolis whose link is lost as the card is ejected', () => {
   it('records the card ejected while the link went down as issued, and makes no second card', async () => {
@@ -45,7 +26,7 @@ describe('an Evolis whose link is lost as the card is ejected', () => {
     cutAtEject(true);
     const answer = call('POST', '/cards', { patron: '21000001', number: 'patron' });
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    desk.proxy.resume();
+    desk().proxy.resume();
     const issued = await answer;
     expect(issued.status).toBe(200);
     expect(issued.json).toMatchObject({
@@ -54,7 +35,7 @@ describe('an Evolis whose link is lost as the card is ejected', () => {
       cardNumber: '21000001',
       magstripe: 'verified',
     });
-    await waitForDevice(api, 'cards-1', 'online', 10_000);
+    await waitForDevice(desk().api, 'cards-1', 'online', 10_000);
     expect(printed()).toBe(before + 1);
   }, 30_000);
 
@@ -64,7 +45,7 @@ describe('an Evolis whose link is lost as the card is ejected', () => {
     cutAtEject(false);
     const answer = call('POST', '/cards', { patron: '21000002', number: 'patron' });
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    desk.proxy.resume();
+    desk().proxy.resume();
     const failed = await answer;
     expect(failed.json).toMatchObject({ result: 'failed', fault: 'link_lost' });
     expect(printed()).toBe(before);
@@ -80,8 +61,8 @@ describe('an Evolis whose link is lost as the card is ejected', () => {
     cutAtEject(true);
     const unknown = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
     expect(unknown.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
-    desk.proxy.resume();
-    await waitForDevice(api, 'cards-1', 'online', 15_000);
+    desk().proxy.resume();
+    await waitForDevice(desk().api, 'cards-1', 'online', 15_000);
     expect(printed()).toBe(before + 1);
     // Printing the patron's card again is refused until staff say it is not in the hopper.
     const again = await call('POST', '/cards', { patron: '21000003', number: 'patron' });

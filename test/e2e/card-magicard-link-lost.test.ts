@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { callApi } from '../helpers/api-call.js';
-import { type CardDeskBehindProxy, startCardDeskBehindProxy } from '../helpers/card-desk-behind-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { cardDeskBehindProxyForTests } from '../helpers/card-desk-behind-proxy.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
 
@@ -10,28 +9,14 @@ import { until } from '../helpers/until.js';
  * through a proxy that is cut once the job has reached the printer. A printer that made the card
  * meanwhile has issued it: recorded so, never as a failure inviting a second card for the patron.
  */
-let desk: CardDeskBehindProxy;
-let api: string;
-
-beforeAll(async () => {
-  desk = await startCardDeskBehindProxy({ make: 'magicard', printTimeoutMs: 6000 });
-  api = desk.api;
-}, 60_000);
-
-// A test that cut the link leaves the printer online again for the next.
-afterEach(() => desk.linkBack(), 20_000);
-
-afterAll(() => desk?.stop());
-
-const sim = () => desk.sim();
-const model = () => desk.magicard();
-const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
-  callApi(`${api}/api/v1`, method, path, body);
+const { desk, call } = cardDeskBehindProxyForTests({ make: 'magicard', printTimeoutMs: 6000 });
+const sim = () => desk().sim();
+const model = () => desk().magicard();
 
 /** Starts an issue with the feeder empty (the job waits in the printer) and cuts the link once it is there. */
 async function issueAndCut(patron: string) {
   // The link the last test cut is back before this one starts.
-  await waitForDevice(api, 'cards-1', 'online', 15_000);
+  await waitForDevice(desk().api, 'cards-1', 'online', 15_000);
   model().feeder = 0;
   const answer = call('POST', '/cards', { patron, number: 'patron' });
   const early = answer.then((a) => JSON.stringify(a.json));
@@ -48,8 +33,8 @@ async function issueAndCut(patron: string) {
     'the job never reached the printer',
     10,
   );
-  desk.proxy.stall();
-  desk.proxy.cut();
+  desk().proxy.stall();
+  desk().proxy.cut();
   return { answer };
 }
 
@@ -62,7 +47,7 @@ describe('a Magicard whose link is lost after the job reached it', () => {
     model().run();
     expect(sim().cards().length).toBe(before + 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    desk.proxy.resume();
+    desk().proxy.resume();
     const issued = await answer;
     expect(issued.status).toBe(200);
     expect(issued.json).toMatchObject({
@@ -73,7 +58,7 @@ describe('a Magicard whose link is lost after the job reached it', () => {
     });
     const listed = await call('GET', '/cards?limit=1');
     expect(listed.json.issues[0]).toMatchObject({ issueId: issued.json.issueId, result: 'issued' });
-    await waitForDevice(api, 'cards-1', 'online', 10_000);
+    await waitForDevice(desk().api, 'cards-1', 'online', 10_000);
     expect(sim().cards().length).toBe(before + 1);
   }, 30_000);
 
@@ -81,10 +66,10 @@ describe('a Magicard whose link is lost after the job reached it', () => {
     const before = sim().cards().length;
     const { answer } = await issueAndCut('21000002');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    desk.proxy.resume();
+    desk().proxy.resume();
     const failed = await answer;
     expect(failed.json).toMatchObject({ result: 'failed', fault: 'link_lost' });
-    await waitForDevice(api, 'cards-1', 'online', 10_000);
+    await waitForDevice(desk().api, 'cards-1', 'online', 10_000);
     // Dropped by the printer: filled again, it makes no card nobody asked for.
     expect(model().held).toEqual([]);
     model().feeder = 50;
@@ -99,8 +84,8 @@ describe('a Magicard whose link is lost after the job reached it', () => {
     model().run();
     const unknown = await answer;
     expect(unknown.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
-    desk.proxy.resume();
-    await waitForDevice(api, 'cards-1', 'online', 15_000);
+    desk().proxy.resume();
+    await waitForDevice(desk().api, 'cards-1', 'online', 15_000);
     expect(sim().cards().length).toBe(before + 1);
     // Printing the patron's card again is refused until staff say it is not in the hopper.
     const again = await call('POST', '/cards', { patron: '21000001', number: 'patron' });

@@ -1,10 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
-import { sampleFixturePath } from '../../simulators/ils/index.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { sampleLibraryWithPatron } from '../helpers/ils-fixture.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 
 /**
@@ -16,21 +14,10 @@ import { tempFolders } from '../helpers/temp-folders.js';
 const LETTERED = 'RPL-2100042';
 const newFolder = tempFolders('carrel-card-stripe-');
 
-/** The sample library with one more patron, whose barcode has letters. */
-function fixtureWithLetteredPatron(): string {
-  const sample = readFileSync(sampleFixturePath(), 'utf8');
-  const patron = `patrons:\n  - barcode: "${LETTERED}"\n    pin: "4242"\n    name: Ada Lovelace\n    homeBranch: MAIN\n    expires: "+365d"\n\n`;
-  const fixture = sample.replace(/^patrons:\n/m, patron);
-  expect(fixture).not.toBe(sample);
-  const path = join(newFolder(), 'lettered-library.yaml');
-  writeFileSync(path, fixture);
-  return path;
-}
-
 function cardDesk(deskStripe: boolean) {
   let testDesk: TestDesk;
   beforeAll(async () => {
-    const fixture = fixtureWithLetteredPatron();
+    const fixture = sampleLibraryWithPatron(newFolder(), LETTERED);
     testDesk = await startTestDesk((config) => ({
       ...config,
       devices: config.devices.map((device) =>

@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 const ANA = 'ana-token-0123456789abcdef';
 const BEN = 'ben-token-0123456789abcdef';
@@ -29,19 +31,8 @@ afterAll(async () => {
 });
 
 /** One staff client's call: its own token, its own connection. */
-async function call(token: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  const response = await fetch(`${testDesk.api}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      connection: 'close',
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (token: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+  callApi(`${testDesk.api}/api/v1`, method, path, body, { token, ownConnection: true });
 
 const emptyings = async (): Promise<number> => {
   const box = await call(ANA, 'GET', '/cash-devices/coins-1/cash-box');
@@ -60,11 +51,13 @@ async function coinIn(valueMinor: number): Promise<void> {
   expect(opened.status).toBe(201);
   const cash = testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
   expect(cash.insertCoin(valueMinor)).toMatchObject({ accepted: true });
-  const deadline = performance.now() + 10_000;
-  while ((await call(ANA, 'GET', `/payments/${opened.json.id}`)).json.paidMinor !== valueMinor) {
-    if (performance.now() > deadline) throw new Error('the coin was not credited');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await until(
+    async () =>
+      (await call(ANA, 'GET', `/payments/${opened.json.id}`)).json.paidMinor === valueMinor || undefined,
+    10_000,
+    'the coin was not credited',
+    25,
+  );
   expect((await call(ANA, 'DELETE', `/payments/${opened.json.id}`)).status).toBe(200);
 }
 

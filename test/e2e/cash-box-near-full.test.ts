@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
+import { until as poll } from '../helpers/until.js';
 
 const STAFF = 'staff-token-0123456789abcdef';
 const KIOSK = 'kiosk-token-0123456789abcdef';
@@ -41,18 +43,8 @@ afterAll(async () => {
   await testDesk?.stop();
 });
 
-async function call(token: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  const response = await fetch(`${testDesk.api}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-  return { status: response.status, json: (await response.json()) as any };
-}
+const call = (token: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+  callApi(`${testDesk.api}/api/v1`, method, path, body, { token });
 
 const scrape = async () =>
   (await fetch(`${testDesk.api}/metrics`, { headers: { authorization: `Bearer ${MONITOR}` } })).text();
@@ -62,15 +54,7 @@ const sample = (text: string, series: string): number | undefined => {
 };
 const cashBox = async () => (await call(STAFF, 'GET', '/devices/coins-1')).json.detail.cashBox;
 
-async function until<T>(read: () => Promise<T | undefined>): Promise<T> {
-  const deadline = performance.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const until = <T>(read: () => Promise<T | undefined>): Promise<T> => poll(read, 10_000, 'timed out', 25);
 
 /** A top-up at the kiosk paid with `coins` coins of 1 euro, each credited over ccTalk, then finished. */
 async function coinsIn(coins: number): Promise<void> {

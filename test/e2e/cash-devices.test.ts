@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { cashDevices } from '../../src/gateway/families/cash-device/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { untilNotFalse } from '../helpers/until.js';
 
 /**
  * The default desk's coin acceptor and bill validator (the simulated ccTalk
@@ -36,15 +37,8 @@ afterAll(async () => {
 const sim = () => testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
 const port = (id: string) => testDesk.desk.services.ports.port(cashDevices, id);
 
-async function until<T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = <T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> =>
+  untilNotFalse(probe, timeoutMs);
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
   const response = await fetch(`${api}/api/v1${path}`, {

@@ -4,6 +4,7 @@ import { ilsSimulators } from '../../simulators/ils/family.js';
 import type { Desk } from '../../src/app/desk.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Circulation end to end: the HTTP API and MQTT of the simulated desk, the
@@ -18,13 +19,14 @@ beforeAll(async () => {
   testDesk = await startTestDesk();
   ({ desk, api } = testDesk);
   // The ILS link logs in on its own after start: wait for it (an event-free probe, bounded).
-  const deadline = performance.now() + 5000;
-  while (
-    ((await (await fetch(`${api}/api/v1/devices/ils`)).json()) as { status: string }).status !== 'online'
-  ) {
-    if (performance.now() > deadline) throw new Error('the ILS link did not come online');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await until(
+    async () =>
+      ((await (await fetch(`${api}/api/v1/devices/ils`)).json()) as { status: string }).status === 'online' ||
+      undefined,
+    5000,
+    'the ILS link did not come online',
+    20,
+  );
 });
 
 afterAll(async () => {

@@ -13,6 +13,7 @@ import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
 import { logIn, showFees } from '../helpers/kiosk-page.js';
+import { until } from '../helpers/until.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
@@ -753,15 +754,17 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
         ...withTokens(config, [{ name: 'kiosk-1', token: TOKEN, scopes: ['kiosk'] }]),
         mqtt: { mode: 'off' },
       }));
-      const deadline = performance.now() + 10_000;
-      for (;;) {
-        const response = await fetch(`${desk.api}/api/v1/devices/pad-1`, {
-          headers: { authorization: `Bearer ${TOKEN}` },
-        });
-        if (((await response.json()) as { status?: string }).status === 'online') break;
-        if (performance.now() > deadline) throw new Error('pad-1 did not come online');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await until(
+        async () => {
+          const response = await fetch(`${desk.api}/api/v1/devices/pad-1`, {
+            headers: { authorization: `Bearer ${TOKEN}` },
+          });
+          return ((await response.json()) as { status?: string }).status === 'online' || undefined;
+        },
+        10_000,
+        'pad-1 did not come online',
+        20,
+      );
     }, 60_000);
 
     afterAll(async () => {

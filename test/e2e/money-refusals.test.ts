@@ -13,6 +13,7 @@ import { ilsSimulators } from '../../simulators/ils/family.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until } from '../helpers/until.js';
 
 let testDesk: TestDesk;
 
@@ -46,11 +47,12 @@ afterEach(async () => {
 async function dropCoin(paymentId: string, valueMinor: number, paidMinor: number): Promise<void> {
   const cash = testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
   expect(cash.insertCoin(valueMinor)).toMatchObject({ accepted: true });
-  const deadline = performance.now() + 10_000;
-  while ((await call('GET', `/payments/${paymentId}`)).json.paidMinor !== paidMinor) {
-    if (performance.now() > deadline) throw new Error('the coin was not credited');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await until(
+    async () => (await call('GET', `/payments/${paymentId}`)).json.paidMinor === paidMinor || undefined,
+    10_000,
+    'the coin was not credited',
+    25,
+  );
 }
 
 describe('a top-up at the print desk for a card the library system does not know', () => {

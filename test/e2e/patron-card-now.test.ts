@@ -3,6 +3,7 @@ import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until as poll } from '../helpers/until.js';
 
 /**
  * A patron card read from a pad is the card lying there now. The pad's kept view holds a card taken
@@ -38,15 +39,8 @@ afterEach(async () => {
 const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
   callApi(`${api}/api/v1`, method, path, body);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> =>
+  poll(probe, timeoutMs, `timed out waiting for ${what}`, 20);
 
 const padUrl = () => testDesk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!.httpUrl;
 

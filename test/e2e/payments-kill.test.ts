@@ -24,6 +24,7 @@ import {
   startCarrelDaemon,
   writeDaemonConfig,
 } from '../helpers/carrel-daemon.js';
+import { until as poll } from '../helpers/until.js';
 
 const ROUNDS = 6;
 const PATRON = '21000007';
@@ -48,15 +49,9 @@ async function call(api: string, method: 'GET' | 'POST', route: string, body?: u
   return { status: response.status, json: (await response.json()) as any };
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** `probe`'s value once it gives one; a probe that fails (the desk not up yet) is asked again. */
+const until = <T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  poll(() => probe().catch(() => undefined), timeoutMs, 'condition not met in time', 25);
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CashSimulator, startCashSimulator } from '../../simulators/cash/simulator.js';
 import { createPtyPair, type PtyPair } from '../../simulators/common/pty-pair.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until as poll } from '../helpers/until.js';
 
 /**
  * A payment with the coin acceptor on a real serial line: a pty pair made with
@@ -51,15 +52,8 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
   return { status: response.status, json: (await response.json()) as any };
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> =>
+  poll(probe, timeoutMs, 'condition not met in time', 20);
 
 describe('a payment over a real pty (socat)', () => {
   it('credits each coin once through the echo, lost and garbled answers, and posts the fee', async () => {

@@ -7,6 +7,7 @@ import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { untilNotFalse } from '../helpers/until.js';
 
 /**
  * Payments on the default desk: the simulated ccTalk bus over TCP, the ILS
@@ -41,18 +42,10 @@ afterAll(async () => {
 
 const cash = () => testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
 
-async function until<T>(
+const until = <T>(
   probe: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+): Promise<T> => untilNotFalse(probe, timeoutMs);
 
 const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
   callApi(`${api}/api/v1`, method, path, body);

@@ -10,19 +10,13 @@ import { printQueueSchema } from '../../src/gateway/families/print-queue/index.j
 import { type Cups, cupsSkipReason, startCups } from '../helpers/cups.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { tempFolders } from '../helpers/temp-folders.js';
+import { until as poll } from '../helpers/until.js';
 
 const skip = cupsSkipReason();
 const PATRON = '21000001';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> =>
+  poll(probe, ms, `timed out waiting for ${what}`, 100);
 
 /**
  * The print-queue device against a real CUPS (cupsd holding jobs for

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until as poll } from '../helpers/until.js';
 
 /**
  * A print queue's health on the simulated desk: a stopped printer makes the
@@ -27,15 +28,11 @@ async function call<T = Record<string, unknown>>(method: string, path: string, b
   return { status: res.status, body: (await res.json()) as T };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000) {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const until = <T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 15_000,
+): Promise<T> => poll(probe, ms, `timed out waiting for ${what}`, 25);
 
 const device = async () =>
   (await call<{ status: string; reason: string | null }>('GET', '/api/v1/devices/public-bw')).body;

@@ -5,6 +5,7 @@ import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { until as poll } from '../helpers/until.js';
 
 /**
  * Print release on the simulated desk, through the HTTP API as a station and
@@ -35,19 +36,11 @@ async function call<T = Record<string, unknown>>(
   return { status: res.status, body: (await res.json()) as T };
 }
 
-async function until<T>(
+const until = <T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   ms = 10_000,
-): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+): Promise<T> => poll(probe, ms, `timed out waiting for ${what}`, 25);
 
 interface Job {
   jobId: number;

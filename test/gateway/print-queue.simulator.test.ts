@@ -9,6 +9,7 @@ import { ReceiptTemplates } from '../../src/devices/printer/templates.js';
 import { TcpTransport } from '../../src/devices/transport/tcp.js';
 import { PrintQueue } from '../../src/gateway/print-queue.js';
 import { type Database, openDatabase } from '../../src/gateway/storage/index.js';
+import { until } from '../helpers/until.js';
 
 /**
  * The print queue, the ESC/POS driver and the printer simulator over real TCP:
@@ -123,11 +124,7 @@ const receiptsFor = (sim: PrinterSimulator, patron: string) =>
 
 /** The simulator has no event for "data buffered": poll its state, bounded. */
 async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await until(() => predicate() || undefined, timeoutMs, 'condition not reached in time', 10);
 }
 
 describe('PrintQueue with the printer simulator', () => {

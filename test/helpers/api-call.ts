@@ -6,18 +6,26 @@ export interface ApiAnswer {
   json: any;
 }
 
+/**
+ * `client.token`: the client's API token (Bearer); `client.ownConnection`: the connection is closed
+ * after the call, as a client on another machine has its own.
+ */
 export async function callApi(
   base: string,
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
+  client: { token?: string; ownConnection?: boolean } = {},
 ): Promise<ApiAnswer> {
+  const headers: Record<string, string> = {
+    ...(client.token !== undefined && { authorization: `Bearer ${client.token}` }),
+    ...(client.ownConnection && { connection: 'close' }),
+    ...(body !== undefined && { 'content-type': 'application/json' }),
+  };
   const response = await fetch(`${base}${path}`, {
     method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
+    ...(Object.keys(headers).length > 0 && { headers }),
+    ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   const text = await response.text();
   return {

@@ -9,7 +9,7 @@
  * link_lost before its job went out. `linkBack()` resumes the proxy and waits for the printer online
  * again: a test that cut the link calls it (or the file's afterEach does) before the next test.
  */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import type { MagicardModel } from '../../simulators/card-printer/magicard-model.js';
@@ -17,6 +17,7 @@ import type { TokenConfig } from '../../src/api/http/auth.js';
 import type { CarrelConfig } from '../../src/app/config.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { EvolisCommand } from '../../src/protocols/evolis/index.js';
+import { callApi } from './api-call.js';
 import { cardDeskPage } from './card-desk-page.js';
 import { startTestDesk, type TestDesk, waitForDevice, withTokens } from './desk.js';
 import type { LoggedDeskPage } from './logged-desk-page.js';
@@ -129,6 +130,30 @@ export async function startCardDeskBehindProxy(
       await desk.stop();
       await proxy.close();
     },
+  };
+}
+
+/**
+ * The desk behind its proxy for the tests of one file (the `describe` it is called in): started
+ * before them (`desk()` once they run), the link given back after each test — a test that cut it
+ * leaves the printer online again for the next —, all stopped after them. `call` is the desk's API
+ * without a token (JSON in, status and JSON out).
+ */
+export function cardDeskBehindProxyForTests(options: Parameters<typeof startCardDeskBehindProxy>[0]) {
+  let desk: CardDeskBehindProxy | undefined;
+  const started = () => {
+    if (!desk) throw new Error('the card desk behind its proxy has not started');
+    return desk;
+  };
+  beforeAll(async () => {
+    desk = await startCardDeskBehindProxy(options);
+  }, 60_000);
+  afterEach(() => started().linkBack(), 20_000);
+  afterAll(() => desk?.stop());
+  return {
+    desk: started,
+    call: (method: 'GET' | 'POST', path: string, body?: unknown) =>
+      callApi(`${started().api}/api/v1`, method, path, body),
   };
 }
 

@@ -27,6 +27,14 @@ export function portAlias(port: number, alias: number): { nodeArgs: string[]; en
   };
 }
 
+/** One check of `carrel doctor --json`. */
+export interface DoctorCheck {
+  name: string;
+  status: 'pass' | 'warn' | 'fail' | 'skip';
+  detail: string;
+  hint?: string;
+}
+
 export interface CarrelRun {
   code: number | null;
   stdout: string;

@@ -18,3 +18,21 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** `until` for a probe that says false, as well as undefined, for "not yet". */
+export function untilNotFalse<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition not met in time',
+  intervalMs = 10,
+): Promise<T> {
+  return until(
+    async () => {
+      const value = await probe();
+      return value === false ? undefined : value;
+    },
+    timeoutMs,
+    what,
+    intervalMs,
+  );
+}

@@ -12,6 +12,7 @@ import {
 } from '../../../src/devices/cash/index.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import type { Transport } from '../../../src/devices/transport/transport.js';
+import { untilNotFalse } from '../../helpers/until.js';
 
 export class MemoryEventStore implements CashEventStore {
   counter: number | undefined;
@@ -33,15 +34,8 @@ export class MemoryEventStore implements CashEventStore {
   }
 }
 
-export async function until<T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export const until = <T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> =>
+  untilNotFalse(probe, timeoutMs);
 
 export interface CashRig {
   sim: CashSimulator;

@@ -7,18 +7,12 @@ import { IppClient } from '../../../src/devices/print-queue/ipp-client.js';
 import { IppHttpTransport } from '../../../src/devices/transport/ipp-http.js';
 import { type Cups, cupsSkipReason, startCups } from '../../helpers/cups.js';
 import { tempFolders } from '../../helpers/temp-folders.js';
+import { until as poll } from '../../helpers/until.js';
 
 const skip = cupsSkipReason();
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> =>
+  poll(probe, ms, `timed out waiting for ${what}`, 100);
 
 describe.skipIf(skip)('IppClient against a real CUPS (cupsd + ippeveprinter)', () => {
   let cups: Cups;

@@ -8,6 +8,7 @@ import type { DeviceCondition } from '../../../src/devices/device.js';
 import { EscPosPrinter } from '../../../src/devices/printer/escpos-printer.js';
 import { ReceiptTemplates } from '../../../src/devices/printer/templates.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
+import { until } from '../../helpers/until.js';
 
 /** The driver against the printer simulator over real TCP on 127.0.0.1. */
 
@@ -54,11 +55,7 @@ function nextCondition(driver: EscPosPrinter, status: DeviceCondition['status'])
 
 /** The simulator has no event for "data buffered": poll its state, bounded. */
 async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await until(() => predicate() || undefined, timeoutMs, 'condition not reached in time', 10);
 }
 
 const templates = new ReceiptTemplates({ columns: 42, encoding: 'cp858' });

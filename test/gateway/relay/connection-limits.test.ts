@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { parseSip2RelayConfig, Sip2RelayServer } from '../../../src/gateway/relay/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
+import { until as poll } from '../../helpers/until.js';
 import {
   TRANSCRIPT_DATE as D,
   KIOSK_ACCOUNT,
@@ -23,11 +24,7 @@ const CHECKOUT = `11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|
 
 /** Resolves when `condition` holds; fails after `ms` (a hang, not a slow answer). */
 async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await poll(() => condition() || undefined, ms, `timed out waiting for ${what}`, 5);
 }
 
 /** Log lines about connections refused, closed to make room or closed for no login. */

@@ -8,16 +8,10 @@ import { createLogger } from '../../../src/core/logger.js';
 import { IppClient, type IppJob } from '../../../src/devices/print-queue/ipp-client.js';
 import { pageImagesAvailable } from '../../../src/devices/print-queue/page-image.js';
 import { IppHttpTransport } from '../../../src/devices/transport/ipp-http.js';
+import { until as poll } from '../../helpers/until.js';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> =>
+  poll(probe, ms, `timed out waiting for ${what}`, 20);
 
 describe('print server simulator, over IPP', () => {
   let server: PrintServerSimulator;

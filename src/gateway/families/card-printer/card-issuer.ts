@@ -102,9 +102,11 @@ export class CardIssuer {
   ): Promise<CardPreview> {
     const { config } = this.options;
     const patron = await this.options.lookUpPatron(request.patron);
+    const magstripe = request.magstripe ?? config.magstripe;
+    if (request.number !== 'patron') this.refuseNewNumberOnStripe(magstripe);
     const number =
       request.number === 'patron'
-        ? this.patronNumber(request.patron, request.magstripe ?? config.magstripe)
+        ? this.patronNumber(request.patron, magstripe)
         : await this.nextFreeNumber();
     const card = await this.render(request, patron, number);
     const chosen = side === 'front' ? card.front : card.back;
@@ -168,6 +170,7 @@ export class CardIssuer {
     const magstripe = request.magstripe ?? config.magstripe;
     if (request.number === 'patron') number = this.patronNumber(request.patron, magstripe);
     else {
+      this.refuseNewNumberOnStripe(magstripe);
       const { numbering } = config;
       number = await this.unusedNumber(() =>
         cardNumber(
@@ -291,7 +294,7 @@ export class CardIssuer {
       symbology === 'codabar'
         ? /^\d{1,24}$/.test(patron)
         : [...patron].every((ch) => CODE39_CHARSET.includes(ch));
-    if (!printable || patron.length > 37)
+    if (!printable)
       throw new CarrelError('card_number_invalid', `the patron's barcode cannot be printed as ${symbology}`);
     if (magstripe)
       try {
@@ -300,10 +303,29 @@ export class CardIssuer {
         // Never the barcode itself: it names the patron.
         throw new CarrelError(
           'card_number_invalid',
-          'the patron’s barcode cannot go on magstripe track 2, which holds digits only (at most 37): issue the card without a stripe (magstripe: false), or give it a new number (number: allocate)',
+          /^\d*$/.test(patron)
+            ? `the patron’s barcode is ${patron.length} digits, and magstripe track 2 holds at most 37: issue the card without a stripe (magstripe: false), or give it a new number (number: allocate)`
+            : 'the patron’s barcode cannot go on magstripe track 2, which holds digits only (at most 37): issue the card without a stripe (magstripe: false), or give it a new number (number: allocate)',
         );
       }
     return patron;
+  }
+
+  /**
+   * A new number on a stripe: track 2 holds digits only (ISO 7811), and a Code 39 number has a
+   * letter in it — in a prefix with letters, or as its mod-43 check character, a letter or a sign
+   * for most numbers. Such a card would fail its stripe and go to the reject box, the next one too:
+   * refused before a number is allocated or a card taken.
+   */
+  private refuseNewNumberOnStripe(magstripe: boolean): void {
+    const { numbering } = this.options.config;
+    if (!magstripe || numbering.symbology !== 'code39') return;
+    throw new CarrelError(
+      'card_number_invalid',
+      /^\d*$/.test(numbering.prefix)
+        ? 'a new card number cannot go on the magnetic stripe: the printer numbers its cards in Code 39, whose check character is most often a letter or a sign, and track 2 holds digits only — issue the card without a stripe (magstripe: false), or number cards in Codabar (numbering.symbology: codabar)'
+        : 'a new card number cannot go on the magnetic stripe: the printer’s numbering prefix has letters, and track 2 holds digits only — issue the card without a stripe (magstripe: false), or number cards with a digits-only prefix in Codabar (numbering.symbology: codabar)',
+    );
   }
 
   /** The counter's key of the configured range. */

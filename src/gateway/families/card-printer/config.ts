@@ -46,7 +46,10 @@ export const cardPrinterSchema = z
     logo: z.string().optional(),
     defaultTemplate: z.string().default('library-card'),
     numbering: cardNumberingSchema.default(cardNumberingSchema.parse({})),
-    /** Write the card number on magstripe track 2 and read it back. */
+    /**
+     * Write the card number on magstripe track 2 and read it back. Track 2 holds digits only: a
+     * numbering prefix with letters needs `magstripe: false`.
+     */
     magstripe: z.boolean().default(true),
     /** Patron cards with an RFID chip are encoded on this desk pad (ISO 28560, type of usage patron card). */
     rfid: z
@@ -72,5 +75,17 @@ export const cardPrinterSchema = z
   .refine((c) => String(c.numbering.last).length <= c.numbering.sequenceDigits, {
     path: ['numbering', 'last'],
     message: 'the range does not fit sequenceDigits',
+  })
+  .refine((c) => c.numbering.symbology !== 'codabar' || /^\d*$/.test(c.numbering.prefix), {
+    path: ['numbering', 'prefix'],
+    message:
+      'a Codabar card number is digits only (its mod-10 check digit is reckoned over digits): use a digits-only prefix, or symbology: code39 for a prefix with letters',
+  })
+  // The stripe is track 2 (ISO 7811), which holds digits only: a number with a letter in it fails
+  // its stripe, and the card goes to the reject box — every card with a new number, one after another.
+  .refine((c) => !c.magstripe || c.numbering.symbology === 'codabar' || /^\d*$/.test(c.numbering.prefix), {
+    path: ['numbering', 'prefix'],
+    message:
+      'a prefix with letters cannot go on the magnetic stripe (track 2 holds digits only): every card with a new number would fail its stripe and go to the reject box — use a digits-only prefix, or set magstripe: false to issue cards without a stripe',
   });
 export type CardPrinterConfig = z.infer<typeof cardPrinterSchema>;
