@@ -35,8 +35,16 @@ function showProblem(error) {
   $('problem').textContent = error instanceof Problem ? problemInWords(error) : String(error);
 }
 
+/**
+ * Carrel no longer takes the page's token (IT changed it, and restarted Carrel): what staff do. It
+ * said "Authentication required: send a valid bearer token." at each press.
+ */
+const SIGN_IN_AGAIN =
+  'Carrel no longer takes this page’s access token (it may have been changed): open the card page again with its current link (ask IT for it). No card can be printed here until then.';
+
 /** The problem's title and what it says beyond it: a detail that only repeats the title is left out. */
 function problemInWords(problem) {
+  if (problem.status === 401) return SIGN_IN_AGAIN;
   const more = PHOTO_ADVICE[problem.code] ?? problem.detail ?? '';
   const same = (text) => text.trim().replace(/[.!]$/, '').toLowerCase();
   return !more || same(more) === same(problem.title) ? `${problem.title}.` : `${problem.title}: ${more}`;
@@ -434,22 +442,34 @@ async function loadPrinter() {
  * The printer's state as it changes (out of cards, the ribbon low, the cover open, offline), from
  * the event WebSocket, so staff see it before they press Print; read once, it said "online" all day.
  */
-function followPrinter(device, retryMs = 500) {
+function followPrinter(device) {
   const show = (state) => {
     if (state?.device === device) showPrinter(device, state.status, state.reason);
   };
   api.events(
     [device],
     (message) => {
-      if (message.event === 'snapshot') show(message.data.devices.find((state) => state.device === device));
-      else if (message.event === 'device.state') show(message.data);
+      if (message.event === 'snapshot') {
+        // Let in again (a token Carrel does not take is closed after the handshake, before this).
+        printerRetryMs = 500;
+        if ($('problem').textContent === SIGN_IN_AGAIN) clearProblem();
+        show(message.data.devices.find((state) => state.device === device));
+      } else if (message.event === 'device.state') show(message.data);
     },
-    () => {
-      retryMs = 500;
+    () => {},
+    (event) => {
+      // Carrel restarted or out of reach: the printer's last state is not said as if it were now.
+      $('printer').textContent =
+        'Not connected to Carrel — trying again… The printer’s state is not known until then.';
+      $('printer').title = '';
+      if (event.code === 4401) showProblem(new Problem({ status: 401, code: 'unauthorized' }));
+      setTimeout(() => followPrinter(device), printerRetryMs);
+      printerRetryMs = Math.min(printerRetryMs * 2, 10_000);
     },
-    () => setTimeout(() => followPrinter(device, Math.min(retryMs * 2, 10_000)), retryMs),
   );
 }
+/** The wait before dialling Carrel again: 0.5 s, doubling to 10 s, from 0.5 s again once let in. */
+let printerRetryMs = 500;
 
 const camera = new DeskCamera($('camera-video'));
 

@@ -9,7 +9,7 @@
  * paid out when handed back; and the payments whose money the library system may or may not have
  * (a fee payment that failed), for staff to check the patron's account there.
  */
-import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
+import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
 // Money owed to patrons, drawn as the print desk draws it.
@@ -351,7 +351,10 @@ function checkForm(payment, failed) {
 
 async function checkPayment(id, outcome, note, buttons, said) {
   const key = JSON.stringify([id, outcome, note]);
-  if (!checkIds.has(key)) checkIds.set(key, crypto.randomUUID());
+  // Not crypto.randomUUID: a dashboard opened from another PC over plain http (http://desk-pc:8480)
+  // is not a secure context and has none; the press threw, and stayed at "Recording…".
+  if (!checkIds.has(key)) checkIds.set(key, newRequestId());
+  showCheckSaid();
   for (const button of buttons) button.disabled = true;
   said.textContent = 'Recording…';
   try {
@@ -373,8 +376,38 @@ async function checkPayment(id, outcome, note, buttons, said) {
             ? `Not recorded: ${error.detail || error.message}`
             : `Not recorded: ${error.message}. Press again.`;
     for (const button of buttons) button.disabled = false;
-    if (done) await refreshDesk();
+    if (done) {
+      // The payment leaves the list (and its words with it): what happened is said beside the list.
+      showCheckSaid(await alreadyCheckedWords(id));
+      await refreshDesk();
+    }
   }
+}
+
+/** What was found at the library system, in the dashboard's own words (the buttons'). */
+const CHECK_OUTCOMES = {
+  'already-recorded': 'the library system had it',
+  'recorded-by-hand': 'recorded by hand',
+};
+
+/** A check recorded meanwhile at another desk or page: by whom, when and what, in words. */
+async function alreadyCheckedWords(id) {
+  let check;
+  try {
+    ({ check } = await api.call('GET', `/api/v1/payments/${encodeURIComponent(id)}`));
+  } catch {
+    check = undefined;
+  }
+  const what = check
+    ? ` (${CHECK_OUTCOMES[check.outcome] ?? check.outcome}, by ${check.by} at ${time(check.at)})`
+    : '';
+  return `Payment ${id} was already checked at another desk or page${what}: nothing was changed, and it has left the list.`;
+}
+
+function showCheckSaid(text) {
+  const said = document.getElementById('to-check-said');
+  said.textContent = text ?? '';
+  said.hidden = !text;
 }
 
 /** Why a transaction is in conflict, in the desk's words; the ILS's own words follow. */

@@ -29,6 +29,34 @@ function say(text, ok = false) {
   $('alert').hidden = !text;
 }
 
+/**
+ * Carrel no longer takes the page's token (IT changed it, and restarted Carrel): what staff do. It
+ * said "send a valid bearer token" at each press, and showed the account it could no longer read as
+ * if it were current.
+ */
+const SIGN_IN_AGAIN =
+  'Carrel no longer takes this page’s access token (it may have been changed): open the print desk again with its current link (ask IT for it). Nothing can be done here until then.';
+/** The page's link to Carrel: live (nothing said), away (reconnecting), or its token refused. */
+function showLink(text) {
+  $('link').textContent = text ?? '';
+  $('link').hidden = !text;
+}
+function tokenRefused() {
+  showLink(SIGN_IN_AGAIN);
+  // What it shows can no longer be read again, so it is not left looking current.
+  $('account').hidden = true;
+  $('owed-section').hidden = true;
+}
+/** A failed call in the desk's words: a refused token says what to do, not the API's words to developers. */
+function problemWords(error) {
+  if (!(error instanceof Problem)) return String(error);
+  if (error.status === 401) {
+    tokenRefused();
+    return SIGN_IN_AGAIN;
+  }
+  return error.message;
+}
+
 const cell = (text) => {
   const td = document.createElement('td');
   td.textContent = text;
@@ -333,7 +361,7 @@ async function transferFromIls() {
     );
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
-    say(TRANSFER_PROBLEMS[error.code] ?? error.message);
+    say(TRANSFER_PROBLEMS[error.code] ?? problemWords(error));
     return;
   }
   await find({ quiet: true });
@@ -345,34 +373,49 @@ function follow() {
   if (!patron || reload) return;
   reload = setTimeout(() => {
     reload = undefined;
-    find({ quiet: true }).catch(() => {});
+    find({ quiet: true }).catch((error) => {
+      if (error instanceof Problem && error.status === 401) tokenRefused();
+    });
   }, 250);
 }
 
 let retryMs = 500;
+/**
+ * Follows the print queues' events. Carrel restarted or out of reach, the page says so and dials
+ * again (0.5 s, doubling to 10 s); back, it reads the account again, as it is now. A token Carrel
+ * no longer takes (closed 4401 once open) is said so, not retried in silence.
+ */
 function listen() {
   new ApiClient(location.origin, token).events(
     undefined,
     (message) => {
-      if (message.event === 'device.event' && message.data.type.startsWith('print.')) follow();
+      if (message.event === 'snapshot') {
+        // Let in (a refused token is closed after the handshake, before any snapshot).
+        retryMs = 500;
+        showLink();
+        follow();
+        owed.show();
+      } else if (message.event === 'device.event' && message.data.type.startsWith('print.')) follow();
     },
-    () => {
-      retryMs = 500;
-      follow();
-    },
-    () => {
+    () => {},
+    (event) => {
+      if (event.code === 4401) tokenRefused();
+      else
+        showLink(
+          'Not connected to Carrel — trying again… What is shown may be out of date until it is back.',
+        );
       setTimeout(listen, retryMs);
       retryMs = Math.min(retryMs * 2, 10_000);
     },
   );
 }
-listen();
 // Money owed to patrons from their payments is the desk's to hand back, whoever's account is shown.
 const owed = owedToPatrons(new ApiClient(location.origin, token), {
   box: $('owed-section'),
   list: $('owed'),
 });
 owed.show();
+listen();
 setInterval(() => {
   if (document.visibilityState !== 'visible') return;
   follow();
@@ -380,8 +423,7 @@ setInterval(() => {
 }, 5000);
 document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && follow());
 
-const act = (work) => () =>
-  work().catch((error) => say(error instanceof Problem ? error.message : String(error)));
+const act = (work) => () => work().catch((error) => say(problemWords(error)));
 
 /**
  * A money button pressed twice (a double click, a press that seemed not to take) moves the money

@@ -1,0 +1,138 @@
+import { networkInterfaces } from 'node:os';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { cashSimulators } from '../../simulators/cash/family.js';
+import { ilsSimulators } from '../../simulators/ils/family.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { withTokens } from '../helpers/desk.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { until } from '../helpers/until.js';
+
+const STAFF = 'staff-token-two-desks-0123456789';
+const KIOSK = 'kiosk-token-two-desks-0123456789';
+
+/** This machine's first address on a network, as the library's other PCs would reach the desk. */
+function networkAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+}
+
+/**
+ * A fee payment whose fate at the library system is unknown, on two dashboards at once: the desk
+ * PC's own (loopback) and one IT or a colleague opened from another PC of the library over plain
+ * http — not a secure context, where the browser has no crypto.randomUUID. Each records the check
+ * it is pressed for; the second to press is told in words that it was recorded already.
+ */
+describe.skipIf(chromiumSkipReason() !== undefined || networkAddress() === undefined)(
+  'a payment to check on two dashboards at once',
+  { timeout: 90_000 },
+  () => {
+    const chromium = deskInChromium(
+      (config) => ({
+        ...withTokens(config, [
+          { name: 'desk-staff', token: STAFF, scopes: ['staff', 'monitor'] },
+          { name: 'kiosk-1', token: KIOSK, scopes: ['kiosk'] },
+        ]),
+        http: { ...config.http, host: '0.0.0.0' },
+      }),
+      {
+        ready: async (testDesk) => {
+          for (const device of ['coins-1', 'ils'])
+            await until(
+              async () => {
+                const response = await fetch(`${testDesk.api}/api/v1/devices/${device}`, {
+                  headers: { authorization: `Bearer ${STAFF}` },
+                });
+                return ((await response.json()) as { status?: string }).status === 'online' || undefined;
+              },
+              15_000,
+              `${device} online`,
+            );
+        },
+        // Chromium logs the refused second check (409) as a failed resource: it is the answer expected.
+        consoleError: (text) => !/status of 409/.test(text),
+      },
+    );
+
+    const call = async (token: string, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${chromium.testDesk.api}/api/v1${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+      return { status: response.status, json: (await response.json()) as any };
+    };
+
+    /** Björn pays his €5 fee in coins while the simulated ILS never takes the Fee Paid: the payment's id. */
+    async function failedFeePayment(): Promise<string> {
+      const opened = await call(KIOSK, 'POST', '/payments', {
+        patron: '21000003',
+        pin: '3333',
+        purpose: { kind: 'fees', fees: ['F-1002'] },
+        amountDueMinor: 500,
+      });
+      expect(opened.status).toBe(201);
+      const id = opened.json.id as string;
+      const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+      ils.setFaults({ resendRequests: { type: 'feePaid', times: 50 } });
+      const cash = chromium.testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
+      for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
+      await until(async () => {
+        const payment = (await call(KIOSK, 'GET', `/payments/${id}`)).json;
+        return payment.state === 'completed' ? payment : undefined;
+      }, 30_000);
+      ils.setFaults({});
+      return id;
+    }
+
+    it('records the check from a PC on the library network, and tells the other dashboard in words that it was recorded already', async () => {
+      const id = await failedFeePayment();
+      const port = new URL(chromium.testDesk.api).port;
+      // The colleague's PC: http://<the desk's address>, not a secure context.
+      const remote: Page = await chromium.browser.newPage({ viewport: { width: 1366, height: 768 } });
+      const remoteErrors: string[] = [];
+      remote.on('pageerror', (error) => remoteErrors.push(error.message));
+      await remote.goto(`http://${networkAddress()}:${port}/dashboard#token=${STAFF}`);
+      expect(await remote.evaluate('[isSecureContext, typeof crypto.randomUUID]')).toEqual([
+        false,
+        'undefined',
+      ]);
+      const desk = await chromium.openPage(`/dashboard#token=${STAFF}`, {
+        viewport: { width: 1366, height: 768 },
+      });
+
+      const onRemote = remote.locator(`#to-check li[data-payment="${id}"]`);
+      const onDesk = desk.locator(`#to-check li[data-payment="${id}"]`);
+      await expect.poll(() => onRemote.count(), { timeout: 15_000 }).toBe(1);
+      await expect.poll(() => onDesk.count(), { timeout: 15_000 }).toBe(1);
+
+      await onRemote.getByRole('button', { name: 'The library system has it' }).click();
+      await expect.poll(() => onRemote.count(), { timeout: 10_000 }).toBe(0);
+      expect((await call(STAFF, 'GET', `/payments/${id}`)).json.check).toMatchObject({
+        outcome: 'already-recorded',
+        by: 'desk-staff',
+      });
+      expect(remoteErrors).toEqual([]);
+
+      // The desk PC still shows it (its list is read every 15 s): pressed there, it says so in words.
+      expect(await onDesk.count()).toBe(1);
+      await onDesk.getByRole('button', { name: 'Recorded by hand' }).click();
+      // It leaves the list, and what happened stays said beside it: who recorded what, and that nothing changed.
+      const said = desk.getByRole('status').filter({ hasText: `Payment ${id}` });
+      await expect
+        .poll(() => said.textContent(), { timeout: 10_000 })
+        .toMatch(
+          /^Payment \S+ was already checked at another desk or page \(the library system had it, by desk-staff at .+\): nothing was changed, and it has left the list\.$/,
+        );
+      await expect.poll(() => onDesk.count(), { timeout: 10_000 }).toBe(0);
+      expect(await said.isVisible()).toBe(true);
+      expect((await call(STAFF, 'GET', `/payments/${id}`)).json.check.outcome).toBe('already-recorded');
+      await remote.close();
+    });
+  },
+);
