@@ -71,8 +71,7 @@ const state = {
   cannotTell: new Map(),
   ending: false,
   idleMs: 0,
-  /** This browser's clock less Carrel's, taken when the session opened (its last activity was then). */
-  clockOffset: 0,
+  /** When the session ends if idle, on this page's monotonic clock (performance.now()). */
   deadline: 0,
   idleTimer: 0,
   thanksTimer: 0,
@@ -182,8 +181,7 @@ function startSession(session) {
   state.session = session;
   state.items = new Map(session.items.map((item) => [item.item, item]));
   state.idleMs = Math.max(0, Date.parse(session.expiresAt) - Date.parse(session.lastActivityAt)) || 120_000;
-  state.clockOffset = Date.now() - Date.parse(session.lastActivityAt) || 0;
-  touch();
+  followExpiry(session);
   renderSession();
   show('session');
   watchSession(session.id);
@@ -303,20 +301,27 @@ const screens = sessionScreens({
   startSession: (session) => startSession(session),
 });
 
+/**
+ * The countdown runs on `performance.now()`, as Carrel ends the session on its monotonic clock: on
+ * `Date.now()` a step of the kiosk PC's wall clock (NTP at boot, no RTC battery) made it jump to
+ * 0:00 or freeze while the session went on or ended on Carrel's time.
+ */
+const monotonicNow = () => performance.now();
+
 /** Any activity pushes the inactivity end back by the session's timeout. */
 function touch() {
-  state.deadline = Date.now() + state.idleMs;
+  state.deadline = monotonicNow() + state.idleMs;
   renderIdle();
 }
 
 /**
- * The inactivity end as Carrel has it. The whole session comes again on a reconnect, with no activity:
- * starting the countdown again then would end the session before the patron was warned.
+ * The inactivity end as Carrel has it: the time it says is left (`expiresInMs`), from now. The
+ * whole session comes again on a reconnect, with no activity: starting the countdown again then
+ * would end the session before the patron was warned.
  */
 function followExpiry(session) {
-  const expires = Date.parse(session.expiresAt);
-  if (Number.isNaN(expires)) return touch();
-  state.deadline = expires + state.clockOffset;
+  if (typeof session.expiresInMs !== 'number') return touch();
+  state.deadline = monotonicNow() + session.expiresInMs;
   renderIdle();
 }
 
@@ -326,7 +331,7 @@ function renderIdle() {
     idle.hidden = true;
     return;
   }
-  const left = state.deadline - Date.now();
+  const left = state.deadline - monotonicNow();
   const warning = left <= Math.min(IDLE_WARNING_MS, state.idleMs / 2);
   idle.hidden = false;
   idle.textContent = `Session ends in ${formatCountdown(left)} if idle`;

@@ -136,6 +136,12 @@ export interface SessionView {
   lastActivityAt: string;
   /** When the session ends if nothing happens. */
   expiresAt: string;
+  /**
+   * How long until then, in ms, on Carrel's monotonic clock as the view was made (0 once ended): a
+   * screen counts it down on its own monotonic clock (`performance.now()`), which a step of either
+   * wall clock moves neither.
+   */
+  expiresInMs: number;
   endedAt?: string;
   endReason?: SessionEndReason;
 }
