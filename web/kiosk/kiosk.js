@@ -485,10 +485,14 @@ async function finish(receipt) {
       $('receipt').hidden = false;
       thankYou('Thank you', andToStaff('Here is your receipt.'), RECEIPT_THANKS_MS);
     } else if (result.receipt.kind === 'printed') {
+      // The job's notice: letters the printer's code page lacks (a name, a title) printed as "?".
+      const unprintable = result.receipt.job?.notice
+        ? ' Some letters on it could not be printed and show as "?": staff at the desk can write them in for you.'
+        : '';
       thankYou(
         'Thank you',
-        andToStaff('Your receipt is printing. Please take it from the printer.'),
-        THANKS_MS,
+        andToStaff(`Your receipt is printing. Please take it from the printer.${unprintable}`),
+        unprintable ? RECEIPT_THANKS_MS : THANKS_MS,
       );
     } else {
       thankYou('Thank you', andToStaff('Enjoy your visit.'), THANKS_MS);
