@@ -180,7 +180,12 @@ function startSession(session) {
   state.padSocket = null;
   state.session = session;
   state.items = new Map(session.items.map((item) => [item.item, item]));
-  state.idleMs = Math.max(0, Date.parse(session.expiresAt) - Date.parse(session.lastActivityAt)) || 120_000;
+  // The timeout as Carrel says it: expiresAt less lastActivityAt is off by any step of the desk's
+  // wall clock since the last activity (what a Carrel without inactivityTimeoutMs gives).
+  state.idleMs =
+    session.inactivityTimeoutMs ||
+    Math.max(0, Date.parse(session.expiresAt) - Date.parse(session.lastActivityAt)) ||
+    120_000;
   followExpiry(session);
   renderSession();
   show('session');

@@ -142,6 +142,12 @@ export interface SessionView {
    * wall clock moves neither.
    */
   expiresInMs: number;
+  /**
+   * How long a session is kept with nothing happening (sessions.inactivityTimeoutSeconds), in ms:
+   * what activity sets `expiresInMs` back to. Not `expiresAt` less `lastActivityAt`, which differ
+   * by any step NTP made of the desk clock since the last activity.
+   */
+  inactivityTimeoutMs: number;
   endedAt?: string;
   endReason?: SessionEndReason;
 }

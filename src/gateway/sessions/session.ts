@@ -156,6 +156,7 @@ export class SelfCheckSession {
       lastActivityAt: new Date(this.lastActivityAt).toISOString(),
       expiresAt: new Date(this.expiresAt()).toISOString(),
       expiresInMs: Math.round(this.expiresInMs()),
+      inactivityTimeoutMs: this.init.inactivityMs,
     };
     if (this.endedAt !== undefined) view.endedAt = new Date(this.endedAt).toISOString();
     if (this.endReason !== undefined) view.endReason = this.endReason;
