@@ -142,7 +142,7 @@ export function kioskInChromium(options: {
         .toBe(0);
     },
     placeTag(primaryItemId, extra = {}) {
-      const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV', ...extra });
+      const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RPL', ...extra });
       return String(fixture.pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e }).uid);
     },
     async openSessions() {
