@@ -81,6 +81,26 @@ describe('a transfer of ILS credit for a card the library says is lost, expired 
     expect(journal.json.transfers).toEqual([]);
   });
 
+  it('moves the credit while the SIP2 server hangs, after the desk’s card-check wait, not its whole timeout', async () => {
+    // SIP2 reads every request and answers none; Koha's REST API answers.
+    ils.setFaults({ hang: true });
+    try {
+      const started = performance.now();
+      const moved = await call('POST', '/print/accounts/transfers', {
+        requestId: randomUUID(),
+        patron: GOOD_CARD,
+        amountMinor: 200,
+        currency: 'EUR',
+      });
+      expect(moved.status).toBe(201);
+      expect(moved.json).toMatchObject({ amountMinor: 200, balanceMinor: 200 });
+      // printAccounts.deskCardCheckMs (2 s by default), and the REST calls.
+      expect(performance.now() - started).toBeLessThan(8_000);
+    } finally {
+      ils.setFaults({});
+    }
+  });
+
   it('still moves the credit of a card in good standing', async () => {
     const moved = await call('POST', '/print/accounts/transfers', {
       requestId: randomUUID(),
@@ -89,7 +109,7 @@ describe('a transfer of ILS credit for a card the library says is lost, expired 
       currency: 'EUR',
     });
     expect(moved.status).toBe(201);
-    expect(moved.json).toMatchObject({ amountMinor: 500, balanceMinor: 500, repeated: false });
-    expect(ils.state.patrons.get(GOOD_CARD)?.accountDebits).toHaveLength(1);
+    expect(moved.json).toMatchObject({ amountMinor: 500, balanceMinor: 700, repeated: false });
+    expect(ils.state.patrons.get(GOOD_CARD)?.accountDebits).toHaveLength(2);
   });
 });
