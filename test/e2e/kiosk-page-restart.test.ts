@@ -114,7 +114,7 @@ describe.skipIf(skip !== undefined)(
     }
 
     async function placeTag(primaryItemId: string): Promise<void> {
-      const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV' });
+      const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RPL' });
       const response = await fetch(`${padControl}/api/tags`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -138,7 +138,7 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
       primaryItemId: string,
       extra: { typeOfUsage?: 'patron-card'; set?: { part: number; parts: number } } = {},
     ): Promise<string> {
-      const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV', ...extra });
+      const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RPL', ...extra });
       const response = await fetch(`${padControl}/api/tags`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -795,7 +795,7 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
         .toBe('Hello, Zoë Åström');
       const pad = desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
       for (const tag of pad.tags()) pad.remove(String(tag.uid));
-      const memory = encodeIso28560Part3({ primaryItemId: '31000005', ownerLibrary: 'SE-RIV' });
+      const memory = encodeIso28560Part3({ primaryItemId: '31000005', ownerLibrary: 'SE-RPL' });
       pad.place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e });
       const row = page.getByRole('listitem').filter({ hasText: 'Dune' });
       await expect.poll(() => row.textContent()).toMatch(DUE);

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, type ExpectStatic, expect }
 import type { SimulatorHandleOf } from '../../simulators/common/family.js';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import type { CarrelConfig } from '../../src/app/config.js';
 import type { IlsDeviceConfig } from '../../src/gateway/families/ils/index.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { launchChromium } from './browser.js';
@@ -39,6 +40,8 @@ export function kioskInChromium(options: {
   screenGraceSeconds?: number;
   /** The desk's ILS link changed (a short request timeout, when a test waits out lost requests). */
   ils?: (ils: IlsDeviceConfig) => IlsDeviceConfig;
+  /** The desk's config changed further (a receipt printer's code page). */
+  config?: (config: CarrelConfig) => CarrelConfig;
   /** Run after each test, before the pages close (a fault put back). */
   afterEach?: (desk: TestDesk) => void;
   /**
@@ -63,19 +66,21 @@ export function kioskInChromium(options: {
   });
 
   beforeAll(async () => {
-    desk = await startTestDesk((config) => ({
-      ...withIls(config, options.ils ?? ((ils) => ils)),
-      mqtt: { mode: 'off' },
-      sessions: {
-        ...config.sessions,
-        ...(options.inactivitySeconds === undefined
-          ? {}
-          : { inactivityTimeoutSeconds: options.inactivitySeconds }),
-        ...(options.screenGraceSeconds === undefined
-          ? {}
-          : { screenGraceSeconds: options.screenGraceSeconds }),
-      },
-    }));
+    desk = await startTestDesk((config) =>
+      (options.config ?? ((changed) => changed))({
+        ...withIls(config, options.ils ?? ((ils) => ils)),
+        mqtt: { mode: 'off' },
+        sessions: {
+          ...config.sessions,
+          ...(options.inactivitySeconds === undefined
+            ? {}
+            : { inactivityTimeoutSeconds: options.inactivitySeconds }),
+          ...(options.screenGraceSeconds === undefined
+            ? {}
+            : { screenGraceSeconds: options.screenGraceSeconds }),
+        },
+      }),
+    );
     await waitForDevice(desk.api, 'pad-1', 'online');
     browser = options.browser ? options.browser() : await launchChromium();
   }, 60_000);
@@ -137,7 +142,7 @@ export function kioskInChromium(options: {
         .toBe(0);
     },
     placeTag(primaryItemId, extra = {}) {
-      const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RIV', ...extra });
+      const memory = encodeIso28560Part3({ primaryItemId, ownerLibrary: 'SE-RPL', ...extra });
       return String(fixture.pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e }).uid);
     },
     async openSessions() {

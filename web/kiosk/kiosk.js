@@ -71,8 +71,7 @@ const state = {
   cannotTell: new Map(),
   ending: false,
   idleMs: 0,
-  /** This browser's clock less Carrel's, taken when the session opened (its last activity was then). */
-  clockOffset: 0,
+  /** When the session ends if idle, on this page's monotonic clock (performance.now()). */
   deadline: 0,
   idleTimer: 0,
   thanksTimer: 0,
@@ -181,9 +180,13 @@ function startSession(session) {
   state.padSocket = null;
   state.session = session;
   state.items = new Map(session.items.map((item) => [item.item, item]));
-  state.idleMs = Math.max(0, Date.parse(session.expiresAt) - Date.parse(session.lastActivityAt)) || 120_000;
-  state.clockOffset = Date.now() - Date.parse(session.lastActivityAt) || 0;
-  touch();
+  // The timeout as Carrel says it: expiresAt less lastActivityAt is off by any step of the desk's
+  // wall clock since the last activity (what a Carrel without inactivityTimeoutMs gives).
+  state.idleMs =
+    session.inactivityTimeoutMs ||
+    Math.max(0, Date.parse(session.expiresAt) - Date.parse(session.lastActivityAt)) ||
+    120_000;
+  followExpiry(session);
   renderSession();
   show('session');
   watchSession(session.id);
@@ -303,20 +306,27 @@ const screens = sessionScreens({
   startSession: (session) => startSession(session),
 });
 
+/**
+ * The countdown runs on `performance.now()`, as Carrel ends the session on its monotonic clock: on
+ * `Date.now()` a step of the kiosk PC's wall clock (NTP at boot, no RTC battery) made it jump to
+ * 0:00 or freeze while the session went on or ended on Carrel's time.
+ */
+const monotonicNow = () => performance.now();
+
 /** Any activity pushes the inactivity end back by the session's timeout. */
 function touch() {
-  state.deadline = Date.now() + state.idleMs;
+  state.deadline = monotonicNow() + state.idleMs;
   renderIdle();
 }
 
 /**
- * The inactivity end as Carrel has it. The whole session comes again on a reconnect, with no activity:
- * starting the countdown again then would end the session before the patron was warned.
+ * The inactivity end as Carrel has it: the time it says is left (`expiresInMs`), from now. The
+ * whole session comes again on a reconnect, with no activity: starting the countdown again then
+ * would end the session before the patron was warned.
  */
 function followExpiry(session) {
-  const expires = Date.parse(session.expiresAt);
-  if (Number.isNaN(expires)) return touch();
-  state.deadline = expires + state.clockOffset;
+  if (typeof session.expiresInMs !== 'number') return touch();
+  state.deadline = monotonicNow() + session.expiresInMs;
   renderIdle();
 }
 
@@ -326,7 +336,7 @@ function renderIdle() {
     idle.hidden = true;
     return;
   }
-  const left = state.deadline - Date.now();
+  const left = state.deadline - monotonicNow();
   const warning = left <= Math.min(IDLE_WARNING_MS, state.idleMs / 2);
   idle.hidden = false;
   idle.textContent = `Session ends in ${formatCountdown(left)} if idle`;
@@ -480,10 +490,14 @@ async function finish(receipt) {
       $('receipt').hidden = false;
       thankYou('Thank you', andToStaff('Here is your receipt.'), RECEIPT_THANKS_MS);
     } else if (result.receipt.kind === 'printed') {
+      // The job's notice: letters the printer's code page lacks (a name, a title) printed as "?".
+      const unprintable = result.receipt.job?.notice
+        ? ' Some letters on it could not be printed and show as "?": staff at the desk can write them in for you.'
+        : '';
       thankYou(
         'Thank you',
-        andToStaff('Your receipt is printing. Please take it from the printer.'),
-        THANKS_MS,
+        andToStaff(`Your receipt is printing. Please take it from the printer.${unprintable}`),
+        unprintable ? RECEIPT_THANKS_MS : THANKS_MS,
       );
     } else {
       thankYou('Thank you', andToStaff('Enjoy your visit.'), THANKS_MS);

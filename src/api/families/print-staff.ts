@@ -124,7 +124,7 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       url: '/api/v1/print/accounts/transfers',
       operationId: 'transferFromIls',
       summary:
-        "Moves the patron's credit at the ILS into the print account (where an ILS account API is configured), idempotent by requestId",
+        "Moves the patron's credit at the ILS into the print account (where an ILS account API is configured), idempotent by requestId; a card the library system says was reported lost, expired or blocked is refused, 409 card_lost, card_expired or patron_blocked, nothing debited at the ILS",
       tag,
       access: ['staff'],
       status: 201,

@@ -136,6 +136,18 @@ export interface SessionView {
   lastActivityAt: string;
   /** When the session ends if nothing happens. */
   expiresAt: string;
+  /**
+   * How long until then, in ms, on Carrel's monotonic clock as the view was made (0 once ended): a
+   * screen counts it down on its own monotonic clock (`performance.now()`), which a step of either
+   * wall clock moves neither.
+   */
+  expiresInMs: number;
+  /**
+   * How long a session is kept with nothing happening (sessions.inactivityTimeoutSeconds), in ms:
+   * what activity sets `expiresInMs` back to. Not `expiresAt` less `lastActivityAt`, which differ
+   * by any step NTP made of the desk clock since the last activity.
+   */
+  inactivityTimeoutMs: number;
   endedAt?: string;
   endReason?: SessionEndReason;
 }

@@ -2,7 +2,9 @@
  * A transfer of a patron's credit at the ILS into their print account:
  *
  *   1. checks (no money moves): amount and currency as the ledger takes them,
- *      the patron known to the ILS, their credit there covering the amount;
+ *      the card usable for the print account (not reported lost, expired or
+ *      blocked, as the library system says over SIP2 — `cardRefusal`), the
+ *      patron known to the ILS, their credit there covering the amount;
  *   2. journals the transfer `pending` (committed);
  *   3. debits the patron at the ILS, the debit naming the request id;
  *   4. deposits into the ledger (source `ils-transfer`) and marks the row
@@ -42,6 +44,11 @@ export interface IlsTransferOptions {
   settleAfterMs?: number;
   /** How often pending transfers are settled (1 min). */
   settleIntervalMs?: number;
+  /**
+   * Why the library system says the card may not take credit into the print account (reported
+   * lost, expired, blocked), asked before anything is journaled or debited; undefined: it may.
+   */
+  cardRefusal?: (request: IlsTransferRequest) => Promise<Error | undefined>;
   /** For the crash tests: after the row is journaled, and after the ILS took the debit. */
   afterJournal?: (row: IlsTransferRow) => void;
   afterDebit?: (row: IlsTransferRow) => void;
@@ -140,6 +147,10 @@ export class IlsTransfers {
         'print_account_currency_mismatch',
         `the print account is kept in ${currency}, not ${request.currency}`,
       );
+    // A lost card's finder moved the patron's money onto an account they print from; an expired or
+    // blocked card's credit went where the release station does not let it be spent.
+    const refusal = await this.options.cardRefusal?.(request);
+    if (refusal) throw refusal;
     const patron = await ils.findPatron(request.patron);
     const credit = await ils.creditAvailable(patron);
     if (credit < request.amountMinor)

@@ -7,8 +7,7 @@ import { type Clock, withDeadline } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { moneyText } from '../circulation/money.js';
-import type { RefusalReason } from '../circulation/reasons.js';
-import { CirculationRefusal } from '../circulation/reasons.js';
+import type { CirculationRefusal, RefusalReason } from '../circulation/reasons.js';
 import type {
   IlsTransferResult,
   IlsTransferState,
@@ -32,6 +31,7 @@ import type { Feature } from '../feature.js';
 import { type Database, GroupCommit } from '../storage/index.js';
 import { type CardNotUsableReason, cardNotUsable, cardNotUsableReason } from './card-usable.js';
 import { DESK_CARD_CHECK_MS, type PrintAccountsConfig } from './config.js';
+import { deskTopUpRefusal, LATE_WORDS, transferRefusal } from './desk-card-refusals.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
 import { checkCorrection, checkRequestId, kindName, PrintLedger, requestIdClash } from './ledger.js';
@@ -265,6 +265,31 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
           );
       });
     return result;
+  }
+
+  /**
+   * Why a transfer of ILS credit is refused for the card, as a desk top-up from that source is
+   * (deskTopUpRefusal: lost, expired, blocked), in the words of a transfer; undefined when it may
+   * go ahead. When the library system does not answer over SIP2 in time the transfer goes ahead,
+   * as a top-up does, and staff hear later which transfer to look at should it say the card would
+   * have been refused.
+   */
+  private async transferCardRefusal(
+    requestId: string,
+    patron: string,
+  ): Promise<CirculationRefusal | undefined> {
+    const card = await this.askAboutCard(patron);
+    if (card.inTime.known === null) {
+      void card.late.then((answer) => {
+        if (answer.notUsable)
+          this.options.logger.warn(
+            { transferRequest: requestId, reason: answer.notUsable },
+            `a transfer of ILS credit made while the library system did not answer about the card is for a card it says ${LATE_WORDS[answer.notUsable]}: check the card with the patron, and pay out or move the credit`,
+          );
+      });
+      return undefined;
+    }
+    return transferRefusal(card.inTime.notUsable);
   }
 
   balance(patron: string): PrintAccountBalance {
@@ -517,54 +542,12 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       ils: accounts,
       clock,
       logger: logger.child({ module: 'print-ils-transfer' }),
+      cardRefusal: (request) => this.transferCardRefusal(request.requestId, request.patron),
       ...tuning,
     });
     this.books = { db, ledger, journal, workflow, transfers, transferJournal };
     return this.books;
   }
-}
-
-/** What the library system said late of a card a desk top-up was taken for unchecked, for the log. */
-const LATE_WORDS: Record<CardNotUsableReason, string> = {
-  card_lost: 'was reported lost',
-  card_expired: 'has expired',
-  patron_blocked: 'is blocked',
-};
-
-/**
- * Why a top-up at the desk is refused for a card the library system says cannot be used for the
- * print account, or undefined when it is taken. The cash stays in staff hands; what the account
- * already holds can still be paid out.
- *
- * - Reported lost: refused whatever the source. Whoever holds the card is not its patron (the
- *   finder), and the release station refuses the card.
- * - Expired or blocked: refused for new money — cash, a payment device, credit moved from the
- *   library system — as the kiosk refuses a top-up: the release station logs the card in only once
- *   it is renewed or the block cleared, and the money is better where it was until then (in the
- *   patron's hand, or as credit at the library, which may settle what is behind the block). A
- *   correction (`adjustment`) is taken: it records what the library owes the patron already (a page
- *   that did not print, a coin the kiosk kept), which is owed whatever the card's state, to be spent
- *   once the card is usable again or paid out.
- */
-function deskTopUpRefusal(
-  notUsable: CardNotUsableReason | undefined,
-  source: PrintAccountDeposit['source'],
-): CirculationRefusal | undefined {
-  if (notUsable === 'card_lost')
-    return new CirculationRefusal('card_lost', [], 'patron', {
-      message:
-        'the library system says this card was reported lost: nothing was topped up, the cash stays with you; issue the patron a new card and top up that one, or, if this is the patron with a card found again, clear the lost flag in the library system first (what the account already holds can still be paid out)',
-    });
-  if (notUsable === undefined || source === 'adjustment') return undefined;
-  if (notUsable === 'card_expired')
-    return new CirculationRefusal('card_expired', [], 'patron', {
-      message:
-        'the library system says this card has expired, and the release station does not let it print: nothing was topped up, the cash stays with you; renew the card in the library system first, then top up (what the account already holds can still be paid out)',
-    });
-  return new CirculationRefusal('patron_blocked', [], 'patron', {
-    message:
-      "the library system says this patron's account is blocked, and the release station does not let it print: nothing was topped up, the cash stays with you; see to the block in the library system first (why it was blocked is there), then top up (what the account already holds can still be paid out)",
-  });
 }
 
 /**

@@ -121,6 +121,12 @@ export class SelfCheckSession {
     this.lastActivityMonotonic = this.deps.clock.monotonic();
   }
 
+  /** The time left until the inactivity end, on the monotonic clock (0 once ended). */
+  private expiresInMs(): number {
+    if (!this.open) return 0;
+    return Math.max(0, this.lastActivityMonotonic + this.init.inactivityMs - this.deps.clock.monotonic());
+  }
+
   /** When the inactivity end comes, on the wall clock as it reads now (the time left is monotonic). */
   private expiresAt(): number {
     const left = this.lastActivityMonotonic + this.init.inactivityMs - this.deps.clock.monotonic();
@@ -149,6 +155,8 @@ export class SelfCheckSession {
       startedAt: new Date(this.startedAt).toISOString(),
       lastActivityAt: new Date(this.lastActivityAt).toISOString(),
       expiresAt: new Date(this.expiresAt()).toISOString(),
+      expiresInMs: Math.round(this.expiresInMs()),
+      inactivityTimeoutMs: this.init.inactivityMs,
     };
     if (this.endedAt !== undefined) view.endedAt = new Date(this.endedAt).toISOString();
     if (this.endReason !== undefined) view.endReason = this.endReason;

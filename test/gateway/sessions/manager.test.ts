@@ -328,13 +328,28 @@ describe('SessionManager', () => {
     await settle();
     expect(manager.get(id, KIOSK).state).toBe('open');
     expect(Date.parse(manager.get(id, KIOSK).expiresAt) - clock.now()).toBe(50_000);
+    // The time left as a screen counts it down on its own monotonic clock.
+    expect(manager.get(id, KIOSK).expiresInMs).toBe(50_000);
     // Stepped an hour back: 50 s on it ends (not an hour later), and said 20 s before, 20 s were left.
     clock.stepWallClock(-2 * 3_600_000);
     await clock.advance(30_000);
     expect(Date.parse(manager.get(id, KIOSK).expiresAt) - clock.now()).toBe(20_000);
+    expect(manager.get(id, KIOSK).expiresInMs).toBe(20_000);
     await clock.advance(20_000);
     await settle();
-    expect(manager.get(id, KIOSK)).toMatchObject({ state: 'ended', endReason: 'timeout' });
+    expect(manager.get(id, KIOSK)).toMatchObject({ state: 'ended', endReason: 'timeout', expiresInMs: 0 });
+  });
+
+  it('says its inactivity timeout, for a screen to count down again on activity, whatever NTP does to the desk clock', async () => {
+    const { manager, clock } = rig();
+    const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
+    // Stepped an hour forward 10 s in: expiresAt less lastActivityAt is an hour and a minute now,
+    // and a kiosk that took that for the timeout counted an hour down after the next item.
+    await clock.advance(10_000);
+    clock.stepWallClock(3_600_000);
+    expect(manager.get(id, KIOSK)).toMatchObject({ inactivityTimeoutMs: 60_000, expiresInMs: 50_000 });
+    await manager.processItem(id, { item: 'I9' }, KIOSK);
+    expect(manager.get(id, KIOSK)).toMatchObject({ inactivityTimeoutMs: 60_000, expiresInMs: 60_000 });
   });
 
   it("'I am still here' (keep-alive) pushes the inactivity end back; reading the session does not", async () => {

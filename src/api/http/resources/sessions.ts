@@ -178,7 +178,23 @@ export const sessionSchema = z.object({
     ),
   startedAt: z.string(),
   lastActivityAt: z.string(),
-  expiresAt: z.string(),
+  expiresAt: z
+    .string()
+    .describe('when the session ends if nothing happens, on the wall clock as Carrel read it'),
+  expiresInMs: z
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      "how long until then, in ms, as the view was made (0 once ended): count it down on the screen's monotonic clock (performance.now()), not from expiresAt on its wall clock, which NTP may step",
+    ),
+  inactivityTimeoutMs: z
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'how long the session is kept with nothing happening, in ms (sessions.inactivityTimeoutSeconds): what activity sets expiresInMs back to',
+    ),
   endedAt: z.string().optional(),
   endReason: z.enum(['ended', 'cancelled', 'timeout', 'shutdown']).optional(),
 });
