@@ -8,7 +8,7 @@ import { currencyExponent } from '../gateway/circulation/money.js';
 import { IlsCirculation } from '../gateway/circulation/service.js';
 import type { DeskServices, Readiness, ReadinessCheck } from '../gateway/contracts/desk.js';
 import { DeskTotalsFeature } from '../gateway/desk-totals.js';
-import { DeviceRegistry } from '../gateway/devices/registry.js';
+import { DeviceRegistry, type DeviceRegistryOptions } from '../gateway/devices/registry.js';
 import { EventBus } from '../gateway/event-bus.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
 import { printQueues } from '../gateway/families/print-queue/index.js';
@@ -83,13 +83,20 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     listening: (id: string) => devices.listening(id),
     device: configuredDevice(config.devices),
   });
-  const devices = await createDevices(config.devices, {
-    bus,
-    clock,
-    logger,
-    database: () => storage.db,
-    simulators: (id) => simulators.address(id),
-  });
+  const devices = await createDevices(
+    config.devices,
+    {
+      bus,
+      clock,
+      logger,
+      database: () => storage.db,
+      simulators: (id) => simulators.address(id),
+    },
+    {
+      // A device whose simulator could not listen at start (its port held for a while) starts with it.
+      beforeRetry: () => simulators.startMissing(),
+    },
+  );
   // The desk's ILS (one at most, by the config's rule): circulation, offline mode and the relay use it.
   const ils = devices.all(ilsLinks)[0];
   const offline = new OfflineFeature({
@@ -332,6 +339,7 @@ function readiness(
 export async function createDevices(
   configs: readonly DeviceConfig[],
   context: Omit<FamilyContext, 'devices'>,
+  options: Pick<DeviceRegistryOptions, 'beforeRetry'> = {},
 ): Promise<DeviceRegistry> {
   const families = new Map<string, AnyDeviceFamily>(DEVICE_FAMILIES.map((family) => [family.kind, family]));
   let registry: DeviceRegistry | undefined;
@@ -352,6 +360,7 @@ export async function createDevices(
   registry = new DeviceRegistry(entries, DEVICE_FAMILIES, {
     logger: context.logger,
     clock: context.clock,
+    ...options,
   });
   return registry;
 }

@@ -4,6 +4,7 @@ import type {
   SimulatorDesk,
   SimulatorHandleOf,
 } from '../../simulators/common/family.js';
+import { CarrelError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Feature } from '../gateway/feature.js';
 import type { SimulatorConfig } from './config.js';
@@ -18,6 +19,9 @@ export class SimulatorsFeature implements Feature {
   readonly name = 'simulators';
   private readonly running = new Map<string, RunningSimulator>();
   private readonly kinds: ReadonlyMap<string, AnySimulatorFamily>;
+  /** Starting the ones not running (start or startMissing), one run at a time. */
+  private starting: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly configs: readonly SimulatorConfig[],
@@ -29,24 +33,55 @@ export class SimulatorsFeature implements Feature {
   }
 
   async start(): Promise<void> {
+    this.stopped = false;
     try {
-      for (const config of this.configs) {
-        const kind = this.kinds.get(config.kind);
-        if (!kind) throw new Error(`no simulator of kind "${config.kind}" in this build`);
-        const desk: SimulatorDesk = {
-          listening: (id) => this.desk.listening(id),
-          simulator: (id) => this.running.get(id),
-          ...(this.desk.device ? { device: this.desk.device } : {}),
-        };
-        this.running.set(config.id, await kind.start(config, this.logger, desk));
-      }
+      await this.startMissing();
     } catch (error) {
       await this.stop();
+      this.stopped = false;
       throw error;
     }
   }
 
+  /**
+   * Starts, in order, each configured simulator that is not running — all of them again after one
+   * could not listen at start (its port held by another program for a while) — so that a device
+   * that could not start without it can, when the devices try again. Rejects with the first that
+   * still cannot start; the ones started stay running. Nothing after stop().
+   */
+  startMissing(): Promise<void> {
+    this.starting ??= this.startEach().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async startEach(): Promise<void> {
+    for (const config of this.configs) {
+      if (this.stopped) return;
+      if (this.running.has(config.id)) continue;
+      const kind = this.kinds.get(config.kind);
+      if (!kind) throw new Error(`no simulator of kind "${config.kind}" in this build`);
+      const desk: SimulatorDesk = {
+        listening: (id) => this.desk.listening(id),
+        simulator: (id) => this.running.get(id),
+        ...(this.desk.device ? { device: this.desk.device } : {}),
+      };
+      const started = await kind.start(config, this.logger, desk).catch((error: unknown) => {
+        const described = describeError(error);
+        throw new CarrelError(described.code, `simulator "${config.id}" cannot start: ${described.message}`, {
+          cause: error,
+        });
+      });
+      // Stopped while it started: it is not left running.
+      if (this.stopped) await started.close();
+      else this.running.set(config.id, started);
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.starting?.catch(() => {});
     await Promise.allSettled([...this.running.values()].map((sim) => sim.close()));
     this.running.clear();
   }

@@ -1,8 +1,8 @@
 /**
  * A feature is one piece of the daemon with a lifecycle: storage, simulators,
  * devices, the HTTP API, MQTT, systemd notify. Features start in order and stop
- * in reverse; one that fails to start is logged and the rest run on, unless it
- * is essential.
+ * in reverse (one that failed to start too); one that fails to start is logged and
+ * the rest run on, unless it is essential.
  */
 export interface Feature {
   readonly name: string;
@@ -13,6 +13,10 @@ export interface Feature {
    */
   readonly essential?: boolean;
   start(): Promise<void>;
+  /**
+   * Gives back what start() took. Called on every feature asked to start, in reverse, also on one
+   * whose start failed partway: it stops what it has and skips what it never got.
+   */
   stop(): Promise<void>;
   /**
    * Why a running feature cannot do its work right now, in words for IT (an external MQTT broker it

@@ -24,6 +24,11 @@ export class Gateway {
   private stopping: Promise<void> | undefined;
   /** The start of the feature starting now, settled either way. */
   private inFlight: Promise<void> | undefined;
+  /**
+   * The features whose start was called, started or not: each is stopped in its turn, for one
+   * that failed partway may hold what it had started (a listener, a link that dials on).
+   */
+  private readonly asked = new Set<Feature>();
   private readonly log: Logger;
 
   constructor(private readonly options: GatewayOptions) {
@@ -56,6 +61,7 @@ export class Gateway {
     for (const feature of this.options.features) {
       if (this.phase !== 'starting') return;
       const began = this.options.clock.monotonic();
+      this.asked.add(feature);
       const starting = feature.start();
       this.inFlight = starting.then(
         () => {},
@@ -86,7 +92,10 @@ export class Gateway {
     this.options.bus.emit('gateway.state', { status: 'ready' });
   }
 
-  /** Stops every running feature in reverse order; safe to call more than once. */
+  /**
+   * Stops, in reverse order, every feature asked to start — running, or failed partway (its stop
+   * gives back what it had started) —; safe to call more than once.
+   */
   stop(): Promise<void> {
     this.stopping ??= this.stopAll();
     return this.stopping;
@@ -104,7 +113,8 @@ export class Gateway {
       }).catch((error: unknown) => this.log.error({ err: describeError(error) }, 'stopping during start'));
     }
     for (const feature of [...this.options.features].reverse()) {
-      if (this.reports.get(feature.name)?.status !== 'running') continue;
+      if (!this.asked.has(feature)) continue;
+      const failed = this.reports.get(feature.name)?.status === 'failed';
       try {
         await withDeadline(
           this.options.clock,
@@ -113,7 +123,8 @@ export class Gateway {
           timeoutMs,
           () => new Error(`${feature.name} did not stop within ${timeoutMs} ms`),
         );
-        this.reports.set(feature.name, { name: feature.name, status: 'stopped', error: null });
+        // One that failed to start keeps saying why.
+        if (!failed) this.reports.set(feature.name, { name: feature.name, status: 'stopped', error: null });
       } catch (error) {
         const described = describeError(error);
         this.log.error(

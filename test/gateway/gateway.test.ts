@@ -1,3 +1,4 @@
+import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import { CarrelError } from '../../src/core/errors.js';
@@ -62,7 +63,7 @@ describe('Gateway', () => {
     expect(gateway.state).toBe('stopped');
   });
 
-  it('runs on without a feature that is not essential, reporting why it failed, and never stops it', async () => {
+  it('runs on without a feature that is not essential, reporting why it failed, and stops it in its turn', async () => {
     const { gateway, journal } = desk([
       { name: 'storage' },
       { name: 'mqtt', fails: 'the broker refused the credentials' },
@@ -80,7 +81,51 @@ describe('Gateway', () => {
       { name: 'http', status: 'running', error: null },
     ]);
     await gateway.stop();
-    expect(journal).toEqual(['start storage', 'start mqtt', 'start http', 'stop http', 'stop storage']);
+    expect(journal).toEqual([
+      'start storage',
+      'start mqtt',
+      'start http',
+      'stop http',
+      'stop mqtt',
+      'stop storage',
+    ]);
+    // Still saying why it failed.
+    expect(gateway.features()[1]).toMatchObject({ name: 'mqtt', status: 'failed' });
+  });
+
+  it('gives back what a feature that failed partway had started: its port is free again once stopped', async () => {
+    // A feature that listens (as an embedded broker does) and then fails (its API's link refused).
+    let server: Server | undefined;
+    const partway: Feature = {
+      name: 'mqtt',
+      async start() {
+        server = createServer();
+        await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+        throw new CarrelError('mqtt_refused', 'the broker refused the credentials');
+      },
+      async stop() {
+        await new Promise<void>((resolve) => (server?.listening ? server.close(() => resolve()) : resolve()));
+      },
+    };
+    const gateway = new Gateway({
+      bus: new EventBus(),
+      clock: systemClock,
+      logger: silentLogger(),
+      features: [{ name: 'storage', start: async () => {}, stop: async () => {} }, partway],
+    });
+    await gateway.start();
+    expect(gateway.state).toBe('ready');
+    const { port } = server!.address() as AddressInfo;
+    await gateway.stop();
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve('still listening');
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
   });
 
   it("reports a running feature's problem while it has one (an external broker out of reach), and not once stopped", async () => {
@@ -124,12 +169,20 @@ describe('Gateway', () => {
     expect(failure).toBeInstanceOf(CarrelError);
     expect((failure as CarrelError).code).toBe('start_failed');
     expect((failure as Error).message).toBe('http: listen EADDRINUSE: address already in use 127.0.0.1:8480');
-    expect(journal).toEqual(['start storage', 'start devices', 'start http', 'stop devices', 'stop storage']);
+    // The essential feature that failed is stopped too: what it had opened before failing is given back.
+    expect(journal).toEqual([
+      'start storage',
+      'start devices',
+      'start http',
+      'stop http',
+      'stop devices',
+      'stop storage',
+    ]);
     expect(gateway.state).toBe('stopped');
     expect(states).not.toContain('ready');
     // The signal handler's stop after a failed start finds nothing more to do.
     await gateway.stop();
-    expect(journal).toHaveLength(5);
+    expect(journal).toHaveLength(6);
   });
 
   it('asked to stop while a feature is starting, lets it finish, then stops it in its turn; never ready', async () => {

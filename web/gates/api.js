@@ -24,9 +24,9 @@ export class GateApi extends ApiClient {
     return this.call('GET', `/api/v1/gates/alarms?${query}`);
   }
 
-  /** Every alarm not yet acknowledged, however long ago (a page of 500, then the next). */
-  openAlarms(after) {
-    const query = new URLSearchParams({ open: 'true', limit: '500' });
+  /** Every alarm not yet acknowledged, however long ago (a page of 500, or `limit`, then the next). */
+  openAlarms(after, limit = 500) {
+    const query = new URLSearchParams({ open: 'true', limit: String(limit) });
     if (after) query.set('after', after);
     return this.call('GET', `/api/v1/gates/alarms?${query}`);
   }

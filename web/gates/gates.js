@@ -41,10 +41,28 @@ const ACKNOWLEDGED_KEPT = 100;
  * acknowledged.
  */
 const OPEN_SHOWN = 100;
+/**
+ * Waiting alarms kept in the page's memory, the newest: those shown and as many again, older, to
+ * move up as those shown are acknowledged. The older ones still are only counted (`notKept`), and
+ * read again from Carrel (GET /api/v1/gates/alarms?open=true after the oldest kept) when the
+ * ones kept run low: a storm of thousands, or a desk PC left open for a month, holds no more.
+ */
+const OPEN_KEPT = 2 * OPEN_SHOWN;
 /** Each alarm's row, by its id: only the alarms shown have one. */
 const rows = new Map();
-/** The ids of the alarms waiting (shown or not). */
+/** The ids of the alarms waiting that the page keeps (shown or not). */
 const waiting = new Set();
+/** Alarms waiting that the page does not keep (older than those it does): counted only. */
+let notKept = 0;
+/**
+ * The ids of the alarms this page saw acknowledged, the latest (a bounded number): the word of it
+ * that comes after (Carrel's event of this page's own acknowledgement) is not taken for one of those
+ * only counted, once the alarm itself has been let go of.
+ */
+const seenAcknowledged = new Set();
+const SEEN_ACKNOWLEDGED_KEPT = 1000;
+/** Reading the next older waiting alarms from Carrel, once at a time. */
+let readingOlderWaiting = null;
 let acknowledgedKept = ACKNOWLEDGED_KEPT;
 let olderPage = null;
 let socket = null;
@@ -153,7 +171,11 @@ function remember(record) {
   };
   alarms.set(record.id, merged);
   if (merged.acknowledged === null) waiting.add(merged.id);
-  else waiting.delete(merged.id);
+  else if (waiting.delete(merged.id)) {
+    seenAcknowledged.add(merged.id);
+    if (seenAcknowledged.size > SEEN_ACKNOWLEDGED_KEPT)
+      seenAcknowledged.delete(seenAcknowledged.values().next().value);
+  }
   if (
     merged.item &&
     !merged.title &&
@@ -161,16 +183,72 @@ function remember(record) {
     !merged.notFound &&
     !lookupsOver.has(merged.id) &&
     !known
-  )
+  ) {
+    // The timer holds the alarm's id, not the alarm: one the page lets go of meanwhile is let go of.
+    const id = merged.id;
     setTimeout(() => {
-      const now = alarms.get(merged.id);
+      const now = alarms.get(id);
       if (!now) return; // Let go of meanwhile (acknowledged, and older than what the page keeps).
-      lookupsOver.add(merged.id);
-      if (rows.has(now.id)) render(now);
+      lookupsOver.add(id);
+      if (rows.has(id)) render(now);
     }, titleMayComeFor(merged));
+  }
   render(merged);
   trim();
+  keepWaitingBounded();
   return merged;
+}
+
+/** The oldest waiting alarm the page keeps. */
+function oldestWaiting() {
+  let oldest = null;
+  for (const id of waiting) {
+    const record = alarms.get(id);
+    if (record && (!oldest || newestFirst(record, oldest) > 0)) oldest = record;
+  }
+  return oldest;
+}
+
+/** Lets go of the oldest waiting alarms beyond OPEN_KEPT (never one shown), counting them. */
+function keepWaitingBounded() {
+  while (waiting.size > OPEN_KEPT) {
+    const oldest = oldestWaiting();
+    if (!oldest || rows.has(oldest.id)) return;
+    waiting.delete(oldest.id);
+    alarms.delete(oldest.id);
+    lookupsOver.delete(oldest.id);
+    notKept++;
+  }
+  showWhatIsEmpty();
+}
+
+/**
+ * The waiting alarms kept beyond those shown have run low while Carrel has more: the next older
+ * ones are read from Carrel, after the oldest kept (its time and id, the API's cursor).
+ */
+function readMoreWaiting() {
+  if (readingOlderWaiting || notKept === 0) return;
+  if (waiting.size - $('open').children.length >= OPEN_SHOWN / 2) return;
+  const oldest = oldestWaiting();
+  if (!oldest) return;
+  readingOlderWaiting = api
+    .openAlarms(`${Date.parse(oldest.time)}.${oldest.id}`, OPEN_SHOWN)
+    .then((page) => {
+      for (const record of page.alarms) {
+        if (alarms.has(record.id) || record.acknowledged !== null) continue;
+        notKept = Math.max(0, notKept - 1);
+        remember(record);
+      }
+      // Carrel has no more of them (acknowledged meanwhile at another desk PC): none left to count.
+      if (!page.next && page.alarms.length < OPEN_SHOWN) notKept = 0;
+      showWhatIsEmpty();
+    })
+    .catch(() => {
+      // Read again at the next acknowledgement, or when the page catches up after a break.
+    })
+    .finally(() => {
+      readingOlderWaiting = null;
+    });
 }
 
 const newestFirst = (a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : a.id < b.id ? 1 : -1);
@@ -318,7 +396,10 @@ function makeRoomFor(record) {
 
 /** A waiting alarm left the list (acknowledged): the newest of those waiting unshown takes its place. */
 function showNextWaiting() {
-  if (waiting.size <= $('open').children.length) return;
+  if (waiting.size <= $('open').children.length) {
+    readMoreWaiting();
+    return;
+  }
   let next = null;
   for (const id of waiting) {
     const record = alarms.get(id);
@@ -326,6 +407,7 @@ function showNextWaiting() {
     if (!next || newestFirst(record, next) < 0) next = record;
   }
   if (next) render(next);
+  readMoreWaiting();
 }
 
 /**
@@ -334,7 +416,7 @@ function showNextWaiting() {
  */
 function showWhatIsEmpty() {
   $('open-empty').hidden = !historyRead || $('open').children.length > 0;
-  const unshown = waiting.size - $('open').children.length;
+  const unshown = waiting.size + notKept - $('open').children.length;
   $('open-more').hidden = unshown <= 0;
   $('open-more').textContent =
     unshown === 1
@@ -439,6 +521,8 @@ async function catchUp(reconnected) {
   await loadAlarms();
   let after = null;
   let pages = 0;
+  // Every waiting alarm is read again: each one is kept or counted anew.
+  notKept = 0;
   do {
     const page = await api.openAlarms(after);
     for (const record of page.alarms) remember(record);
@@ -480,6 +564,11 @@ function onMessage(message) {
       // Acknowledged at another desk PC (or this one): it leaves the waiting list everywhere.
       const record = alarms.get(data.alarm);
       if (record && record.acknowledged === null) remember({ ...record, acknowledged: data.acknowledged });
+      else if (!record && notKept > 0 && !seenAcknowledged.has(data.alarm)) {
+        // One of those the page only counts.
+        notKept--;
+        showWhatIsEmpty();
+      }
     } else if (type === 'gate.count') {
       const gate = gates.get(device);
       figures.setVisitors(device, {

@@ -1,7 +1,10 @@
-import type { Clock } from '../../core/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
+import { FailureStreak } from '../../core/failure-streak.js';
+import { isoTime } from '../../core/iso-time.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeviceState } from '../../devices/device-state.js';
+import { type BackoffPolicy, backoffDelay } from '../backoff.js';
 import type { AnyDeviceFamily, DeviceEntry, PortLookup, PortOf } from '../family.js';
 import type { Feature } from '../feature.js';
 
@@ -9,12 +12,47 @@ import type { Feature } from '../feature.js';
  * Every configured device, started in configuration order and stopped in
  * reverse. A device that cannot start fails alone: what it had started is
  * stopped again, it is offline saying why ("could not start: …", logged with its
- * id), the rest of the desk starts, and reconnecting it tries its start again.
+ * id), the rest of the desk starts, and its start is tried again on the desk clock
+ * with a backoff (START_RETRY: 5 s doubling to 5 min, with jitter) until it starts
+ * or the registry stops — a port another program holds at boot, a USB-serial
+ * adapter that appears late. Reconnecting it tries again at once.
  * It is also the one place that hands out typed ports:
  * `devices.port(receiptPrinters, 'receipt-1')` is a ReceiptPrinterPort, or a
  * problem with a stable code (`device_not_found`, or the family's own
  * wrong-kind code such as `not_a_printer`).
  */
+/** How a device that could not start is tried again: soon after boot, then every few minutes. */
+export const START_RETRY: Readonly<BackoffPolicy> = Object.freeze({
+  initialMs: 5_000,
+  maxMs: 5 * 60_000,
+  factor: 2,
+  jitter: 0.2,
+});
+
+/** A device that could not start: what went wrong and when, and its next try. */
+interface NotStarted {
+  code: string;
+  message: string;
+  at: string;
+  /** Retries so far (the backoff's attempt number). */
+  retries: number;
+  retry: TimerHandle | undefined;
+  /** Said once per streak, then a reminder every ten minutes; the tries between are debug. */
+  streak: FailureStreak;
+}
+
+export interface DeviceRegistryOptions {
+  logger?: Logger;
+  clock?: Clock;
+  retry?: BackoffPolicy;
+  random?: () => number;
+  /**
+   * What a device's start needs that may have failed with it, made good before each try again
+   * (the in-process simulators a device's transport names).
+   */
+  beforeRetry?: () => Promise<void>;
+}
+
 export class DeviceRegistry implements Feature, PortLookup {
   readonly name = 'devices';
   private readonly entries = new Map<string, DeviceEntry>();
@@ -22,41 +60,106 @@ export class DeviceRegistry implements Feature, PortLookup {
   private readonly inWords = new Map<string, string>();
 
   /** The devices that could not start, by id: what went wrong and when. */
-  private readonly notStarted = new Map<string, { code: string; message: string; at: string }>();
+  private readonly notStarted = new Map<string, NotStarted>();
+  /** A start under way per device (the first, a retry or a reconnect's): one at a time, and stop waits for it. */
+  private readonly starting = new Map<string, Promise<void>>();
+  private stopped = false;
   private readonly logger: Logger | undefined;
-  private readonly clock: Pick<Clock, 'now'>;
+  private readonly clock: Clock;
+  private readonly options: DeviceRegistryOptions;
 
   constructor(
     entries: Iterable<DeviceEntry>,
     families: Iterable<AnyDeviceFamily> = [],
-    options: { logger?: Logger; clock?: Pick<Clock, 'now'> } = {},
+    options: DeviceRegistryOptions = {},
   ) {
     for (const entry of entries) this.entries.set(entry.id, entry);
     for (const family of families) this.inWords.set(family.kind, family.inWords);
     this.logger = options.logger;
-    this.clock = options.clock ?? { now: () => Date.now() };
+    this.clock = options.clock ?? systemClock;
+    this.options = options;
   }
 
   async start(): Promise<void> {
-    for (const entry of this.entries.values()) await this.startEntry(entry);
+    this.stopped = false;
+    for (const entry of this.entries.values()) await this.startOnce(entry, false);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const failed of this.notStarted.values()) {
+      failed.retry?.cancel();
+      failed.retry = undefined;
+    }
+    // A try under way finishes first, so that what it started is stopped below.
+    await Promise.allSettled([...this.starting.values()]);
     await Promise.allSettled([...this.entries.values()].reverse().map((entry) => entry.stop()));
   }
 
-  /** Starts one device; one that cannot start has what it started stopped and is offline saying why. */
-  private async startEntry(entry: DeviceEntry): Promise<void> {
+  /** Starts one device unless a start of it is under way, which is waited for instead. */
+  private startOnce(entry: DeviceEntry, again: boolean): Promise<void> {
+    const under = this.starting.get(entry.id);
+    if (under) return under;
+    const attempt = this.startEntry(entry, again).finally(() => this.starting.delete(entry.id));
+    this.starting.set(entry.id, attempt);
+    return attempt;
+  }
+
+  /**
+   * Starts one device; one that cannot start has what it started stopped, is offline saying why,
+   * and is tried again later. `again`: a try after a failure (what it needs is made good first).
+   */
+  private async startEntry(entry: DeviceEntry, again: boolean): Promise<void> {
+    const before = this.notStarted.get(entry.id);
+    before?.retry?.cancel();
+    if (before) before.retry = undefined;
     try {
+      if (again) await this.options.beforeRetry?.();
+      if (this.stopped) return;
       await entry.start();
       this.notStarted.delete(entry.id);
+      if (before)
+        this.logger?.info(
+          {
+            device: entry.id,
+            kind: entry.kind,
+            failedAttempts: before.retries + 1,
+            failingSince: before.at,
+          },
+          `device ${entry.id} started, after it could not`,
+        );
     } catch (error) {
       const described = describeError(error);
-      this.notStarted.set(entry.id, { ...described, at: new Date(this.clock.now()).toISOString() });
-      this.logger?.error(
-        { device: entry.id, kind: entry.kind, code: described.code },
-        `device ${entry.id} could not start: ${described.message}; the rest of the desk runs without it (reconnecting it tries again)`,
-      );
+      const failed: NotStarted = before ?? {
+        ...described,
+        at: isoTime(this.clock.now()),
+        retries: 0,
+        retry: undefined,
+        streak: new FailureStreak(this.clock),
+      };
+      if (before) {
+        failed.retries++;
+        if (failed.code !== described.code || failed.message !== described.message)
+          Object.assign(failed, described, { at: isoTime(this.clock.now()) });
+      }
+      this.notStarted.set(entry.id, failed);
+      const note = failed.streak.failed(described.code, described.message);
+      const fields = { device: entry.id, kind: entry.kind, code: described.code };
+      if (!note.say)
+        this.logger?.debug(
+          { ...fields, attempts: note.attempts },
+          `device ${entry.id} still cannot start: ${described.message}`,
+        );
+      else if (note.reminder)
+        this.logger?.warn(
+          { ...fields, attempts: note.attempts, failingSince: isoTime(note.since) },
+          `device ${entry.id} still cannot start: ${described.message}; tried again every few minutes`,
+        );
+      else
+        this.logger?.error(
+          fields,
+          `device ${entry.id} could not start: ${described.message}; the rest of the desk runs without it (tried again by itself, or at once when reconnected)`,
+        );
       await entry
         .stop()
         .catch((stopError: unknown) =>
@@ -65,7 +168,21 @@ export class DeviceRegistry implements Feature, PortLookup {
             'device that could not start did not stop cleanly',
           ),
         );
+      this.scheduleRetry(entry, failed);
     }
+  }
+
+  private scheduleRetry(entry: DeviceEntry, failed: NotStarted): void {
+    if (this.stopped || failed.retry) return;
+    const delay = backoffDelay(failed.retries, this.options.retry ?? START_RETRY, this.options.random);
+    failed.retry = this.clock.setTimeout(
+      `device-start-retry:${entry.id}`,
+      () => {
+        failed.retry = undefined;
+        if (!this.stopped) void this.startOnce(entry, true);
+      },
+      delay,
+    );
   }
 
   states(): DeviceState[] {
@@ -85,7 +202,7 @@ export class DeviceRegistry implements Feature, PortLookup {
       status: 'offline',
       since: failed.at,
       reason: `could not start: ${failed.message}`,
-      lastError: failed,
+      lastError: { code: failed.code, message: failed.message, at: failed.at },
     };
   }
 
@@ -104,7 +221,7 @@ export class DeviceRegistry implements Feature, PortLookup {
   async reconnect(id: string): Promise<DeviceState> {
     const entry = this.entries.get(id);
     if (!entry) throw new CarrelError('device_not_found', `no device "${id}"`);
-    if (this.notStarted.has(id)) await this.startEntry(entry);
+    if (this.notStarted.has(id)) await this.startOnce(entry, true);
     else await entry.reconnect();
     return this.stateOf(entry);
   }

@@ -1,0 +1,83 @@
+/**
+ * A device that could not start is tried again by itself, as a desk PC meets it at boot: `carrel
+ * start` (a child process) with a receipt printer whose simulator cannot listen (its port held by
+ * another program for a few seconds). Once the port is free the printer comes online on its own
+ * within the first retry's backoff (5 s, ±20 %), with no one calling reconnect; SIGTERM then
+ * stops the daemon — the simulator started late included — and it exits. The daemon runs the
+ * compiled code in dist/: `npm run build` first.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CarrelDaemon,
+  startCarrelDaemon,
+  stopDaemon,
+  writeDaemonConfig,
+} from '../helpers/carrel-daemon.js';
+
+let dir: string;
+let held: Server;
+let daemon: CarrelDaemon | undefined;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'carrel-device-retry-'));
+  held = createServer();
+  await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+  const heldPort = (held.address() as { port: number }).port;
+  const config = writeDaemonConfig(dir, 'start-retry', {
+    simulators: [{ id: 'printer-sim', kind: 'printer', port: heldPort }],
+    devices: [
+      {
+        id: 'receipt-1',
+        kind: 'receipt-printer',
+        transport: { type: 'simulator', simulator: 'printer-sim' },
+      },
+    ],
+  });
+  daemon = await startCarrelDaemon(config, { LOG_LEVEL: 'info' });
+}, 60_000);
+
+afterAll(async () => {
+  if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null)
+    daemon.child.kill('SIGKILL');
+  if (held.listening) await new Promise<void>((resolve) => held.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function printer(api: string): Promise<{ status: string; reason: string | null }> {
+  const response = await fetch(`${api}/api/v1/devices/receipt-1`);
+  return (await response.json()) as { status: string; reason: string | null };
+}
+
+describe('a device that could not start', () => {
+  it('comes online by itself once what it needs is free, and SIGTERM still ends the daemon', async () => {
+    const running = daemon!;
+    expect((await printer(running.api)).reason).toMatch(/could not start/);
+    // The other program lets the port go a couple of seconds after the desk started.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await new Promise<void>((resolve) => held.close(() => resolve()));
+
+    // The first retry comes within 5 s ± 20 % of the failure; connecting takes a moment more.
+    const deadline = Date.now() + 12_000;
+    let state = await printer(running.api);
+    while (state.status !== 'online' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      state = await printer(running.api);
+    }
+    expect(state).toMatchObject({ status: 'online' });
+    // Said once that it could not start, and then that it started; no line per retry.
+    const log = running.log();
+    expect(log.match(/receipt-1 could not start/g)).toHaveLength(1);
+    expect(log).toMatch(/receipt-1 started/);
+
+    const exited = stopDaemon(running.child).then(() => 'exited');
+    const outcome = await Promise.race([
+      exited,
+      new Promise((resolve) => setTimeout(() => resolve('still running 15 s after SIGTERM'), 15_000)),
+    ]);
+    expect(outcome).toBe('exited');
+  }, 50_000);
+});
