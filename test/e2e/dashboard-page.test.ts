@@ -375,6 +375,12 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     );
     // No patron on the page: the item is what staff look up.
     expect(await admin.locator('#conflicts').textContent()).not.toContain('21000003');
+    // A screen reader's list of buttons tells each conflict's Send again and Discard apart.
+    for (const { id } of [lentToAnother, feePaid, feeChanged, blocked, blockUnsent, restored]) {
+      const what = await conflict(id).locator('.what').textContent();
+      for (const label of ['Send again', 'Discard'])
+        expect(await admin.getByRole('button', { name: `${label}: ${what}`, exact: true }).count()).toBe(1);
+    }
     mkdirSync(OUTPUT, { recursive: true });
     await admin.screenshot({ path: join(OUTPUT, 'dashboard-offline-conflicts.png'), fullPage: true });
 

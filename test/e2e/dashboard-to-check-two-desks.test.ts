@@ -111,7 +111,16 @@ describe.skipIf(chromiumSkipReason() !== undefined || networkAddress() === undef
       await expect.poll(() => onRemote.count(), { timeout: 15_000 }).toBe(1);
       await expect.poll(() => onDesk.count(), { timeout: 15_000 }).toBe(1);
 
-      await onRemote.getByRole('button', { name: 'The library system has it' }).click();
+      // Each payment's buttons and note say which payment they are for, to a screen reader too.
+      await expect
+        .poll(() =>
+          remote.getByRole('button', { name: `Recorded by hand: payment ${id}`, exact: true }).count(),
+        )
+        .toBe(1);
+      expect(await remote.getByRole('textbox', { name: `Note (optional) on payment ${id}` }).count()).toBe(1);
+      await remote
+        .getByRole('button', { name: `The library system has it: payment ${id}`, exact: true })
+        .click();
       await expect.poll(() => onRemote.count(), { timeout: 10_000 }).toBe(0);
       expect((await call(STAFF, 'GET', `/payments/${id}`)).json.check).toMatchObject({
         outcome: 'already-recorded',

@@ -92,6 +92,9 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await page.getByRole('button', { name: 'Find' }).click();
       const row = (name: string) => page.locator('#releases tr', { hasText: name });
       await row('Beta').waitFor({ timeout: 10_000 });
+      // A screen reader's list of buttons tells the releases' Refund apart: each names its job and time.
+      for (const name of ['Alpha', 'Beta'])
+        expect(await page.getByRole('button', { name: new RegExp(`^Refund: ${name}, `) }).count()).toBe(1);
 
       await page.locator('#amount').fill('0.10');
       await row('Alpha').getByRole('button', { name: 'Refund' }).click();

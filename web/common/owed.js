@@ -27,6 +27,19 @@ export function owedToPatrons(api, { box, list }) {
     intro.textContent = INTRO;
     list.before(intro);
   }
+  // What a press found done meanwhile is said beside the list, not in the payment's item: the
+  // item leaves with the next read of the list (every few seconds), and its words with it.
+  let said = box.nextElementSibling?.classList.contains('owed-said') ? box.nextElementSibling : undefined;
+  if (!said) {
+    said = paragraph('said owed-said', '');
+    said.setAttribute('role', 'status');
+    said.hidden = true;
+    box.after(said);
+  }
+  const showSaid = (text) => {
+    said.textContent = text ?? '';
+    said.hidden = !text;
+  };
 
   async function show() {
     let payments;
@@ -62,6 +75,11 @@ export function owedToPatrons(api, { box, list }) {
     const button = document.createElement('button');
     button.type = 'button';
     button.textContent = 'Paid out';
+    // One per payment: a screen reader's list of buttons says whose money each records.
+    button.setAttribute(
+      'aria-label',
+      `Paid out: ${money(owed, payment.currency)} to ${payment.patron.name || 'the patron'}, payment ${payment.id}`,
+    );
     button.addEventListener('click', () => void payOut(payment, owed, button, outcome));
     actions.append(button);
     item.append(what, why, when, todo, actions, outcome);
@@ -72,6 +90,7 @@ export function owedToPatrons(api, { box, list }) {
     const key = `${payment.id}:${amountMinor}`;
     if (!payoutIds.has(key)) payoutIds.set(key, newRequestId());
     button.disabled = true;
+    showSaid();
     outcome.textContent = 'Recording…';
     try {
       await api.call('POST', `/api/v1/payments/${encodeURIComponent(payment.id)}/payouts`, {
@@ -84,8 +103,10 @@ export function owedToPatrons(api, { box, list }) {
     } catch (error) {
       button.disabled = false;
       if (error instanceof Problem && error.code === 'payout_invalid') {
-        // Paid out meanwhile (at the other page, another desk): the list says what is left.
-        outcome.textContent = 'This was paid out meanwhile: the list is read again and shows what is left.';
+        // Paid out meanwhile (at the other page, another desk): said beside the list, where it stays
+        // when the list is read again — by whom, how much, when, and that this press changed nothing.
+        outcome.textContent = '';
+        showSaid(await paidMeanwhileWords(payment, amountMinor));
         await show();
         return;
       }
@@ -93,7 +114,36 @@ export function owedToPatrons(api, { box, list }) {
     }
   }
 
+  /** A payout this page pressed for, found recorded meanwhile elsewhere: who paid out what and when, in words. */
+  async function paidMeanwhileWords(payment, amountMinor) {
+    const owing = `The ${money(amountMinor, payment.currency)} owed to ${payment.patron.name || 'the patron'} (payment ${payment.id})`;
+    let now;
+    try {
+      now = await api.call('GET', `/api/v1/payments/${encodeURIComponent(payment.id)}`);
+    } catch {
+      return `${owing} was already paid out, at least in part, at another desk or page: nothing was changed. The list is read again and shows what is left.`;
+    }
+    const payouts = (now.payouts ?? []).map(
+      (payout) => `${money(payout.amountMinor, now.currency)} ${byWhom(payout.by)} at ${dateTime(payout.at)}`,
+    );
+    const who = payouts.length > 0 ? ` (${payouts.join('; ')})` : '';
+    const left = now.overpayment.owedToPatronMinor - now.overpayment.paidOutMinor;
+    const rest =
+      left > 0 ? `${money(left, now.currency)} is still owed, shown in the list.` : 'it has left the list.';
+    return `${owing} was already paid out at another desk or page${who}: nothing was changed, and ${rest}`;
+  }
+
   return { show };
+}
+
+/** Who, as the desk keeps it: the name of a staff token, or "at this desk" on a desk without tokens. */
+function byWhom(by) {
+  return by === 'at this desk' ? by : `by ${by}`;
+}
+
+function dateTime(iso) {
+  const at = new Date(iso);
+  return `${at.toLocaleDateString()} ${at.toLocaleTimeString()}`;
 }
 
 function failureWords(error) {
@@ -131,7 +181,6 @@ function reasonsOf(payment) {
 
 /** What the payment was and when it ended, with its id as its receipt prints it. */
 function whenPaid(payment) {
-  const at = new Date(payment.endedAt ?? payment.startedAt);
   const what = payment.purpose === 'print-topup' ? 'A print top-up' : 'A payment of fees';
-  return `${what}, ${at.toLocaleDateString()} ${at.toLocaleTimeString()} (payment ${payment.id} on its receipt).`;
+  return `${what}, ${dateTime(payment.endedAt ?? payment.startedAt)} (payment ${payment.id} on its receipt).`;
 }

@@ -101,6 +101,8 @@ function addActions(element, id) {
     const button = document.createElement('button');
     button.type = 'button';
     button.textContent = label;
+    // Every card has one: a screen reader's list of buttons says which device each acts on.
+    button.setAttribute('aria-label', `${label} ${id}`);
     button.addEventListener('click', () => act(element, button, run, done));
     actions.append(button);
   };
@@ -323,6 +325,7 @@ function checkForm(payment, failed) {
   note.type = 'text';
   note.className = 'note';
   note.maxLength = 200;
+  note.setAttribute('aria-label', `Note (optional) on payment ${payment.id}`);
   label.append(note);
   const actions = document.createElement('div');
   actions.className = 'actions';
@@ -337,6 +340,7 @@ function checkForm(payment, failed) {
     button.type = 'button';
     button.dataset.outcome = value;
     button.textContent = text;
+    button.setAttribute('aria-label', `${text}: payment ${payment.id}`);
     return button;
   });
   for (const button of buttons)
@@ -492,6 +496,8 @@ function conflictItem(tx) {
     const button = document.createElement('button');
     button.type = 'button';
     button.textContent = label;
+    // One pair per conflict: a screen reader's list of buttons says which transaction each settles.
+    button.setAttribute('aria-label', `${label}: ${what.textContent}`);
     button.addEventListener('click', () => void settle(tx.id, action, actions, outcome));
     actions.append(button);
   }

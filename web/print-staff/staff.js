@@ -171,6 +171,8 @@ async function find({ quiet = false } = {}) {
       const refund = document.createElement('button');
       refund.type = 'button';
       refund.textContent = 'Refund';
+      // One per release: a screen reader's list of buttons says which print each refunds.
+      refund.setAttribute('aria-label', `Refund: ${release.jobName || 'a print job'}, ${when(release.at)}`);
       refund.className = 'money';
       refund.dataset.spent = String(release.refundedMinor >= release.amountMinor);
       refund.disabled = release.refundedMinor >= release.amountMinor || moneyBusy();

@@ -310,7 +310,11 @@ function card(spec) {
     element = $('chart-card').content.firstElementChild.cloneNode(true);
     element.dataset.chart = spec.id;
     element.querySelector('h2').textContent = spec.title;
-    element.querySelector('.csv').addEventListener('click', () => void downloadCsv(spec));
+    const csv = element.querySelector('.csv');
+    // Eleven charts have one each: a screen reader's list of buttons says whose figures each saves.
+    csv.setAttribute('aria-label', `CSV: ${spec.title}`);
+    csv.addEventListener('click', () => void downloadCsv(spec));
+    element.querySelector('summary').setAttribute('aria-label', `Numbers: ${spec.title}`);
     $('charts').append(element);
   }
   return element;

@@ -94,6 +94,15 @@ export interface PaymentView {
   endReason?: 'paid' | 'finished' | 'cancelled' | 'timeout' | 'shutdown';
   /** Staff checked its failed lines at the library system (or the print desk): what they found, who, when. */
   check?: PaymentCheckView;
+  /** Cash staff handed back from what it owes the patron, oldest first (absent before the first). */
+  payouts?: PaymentPayoutView[];
+}
+
+/** Cash handed back to the patron at the desk: how much, who (the token's name, never a patron), when. */
+export interface PaymentPayoutView {
+  amountMinor: number;
+  by: string;
+  at: string;
 }
 
 /**

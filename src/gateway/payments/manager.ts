@@ -337,6 +337,7 @@ export class PaymentManager implements PaymentService {
         expiresAt: this.expiresAt(live, row.started_at),
       },
       this.store().checkOf(id),
+      this.store().payoutsOf(id),
     );
   }
 

@@ -121,6 +121,13 @@ export interface CheckRow {
   at: number;
 }
 
+/** Cash staff handed back to the patron from a payment: how much, who, when. */
+export interface PayoutRow {
+  amount_minor: number;
+  staff: string;
+  at: number;
+}
+
 export interface NewLine {
   kind: PaymentLineView['kind'];
   feeId?: string | undefined;
@@ -334,6 +341,13 @@ export class PaymentStore {
     this.db
       .prepare('INSERT INTO payment_checks (payment, outcome, note, staff, at) VALUES (?, ?, ?, ?, ?)')
       .run(row.payment, row.outcome, row.note, row.staff, row.at);
+  }
+
+  /** The payouts recorded on a payment, oldest first. */
+  payoutsOf(id: string): PayoutRow[] {
+    return this.db
+      .prepare('SELECT amount_minor, staff, at FROM payment_payouts WHERE payment = ? ORDER BY id')
+      .all(id) as unknown as PayoutRow[];
   }
 
   payOut(id: string, amountMinor: number, staff: string, at: number): void {

@@ -6,7 +6,7 @@
 import { actorAsKept } from '../contracts/actor.js';
 import type { PaymentView } from '../contracts/payments.js';
 import type { CreditRow } from '../families/cash-device/credit-journal.js';
-import type { CheckRow, LineRow, PaymentRow } from './store.js';
+import type { CheckRow, LineRow, PaymentRow, PayoutRow } from './store.js';
 
 export function paymentView(
   row: PaymentRow,
@@ -14,6 +14,7 @@ export function paymentView(
   credits: CreditRow[],
   now: { accepting: number[]; expiresAt: number },
   check?: CheckRow,
+  payouts: PayoutRow[] = [],
 ): PaymentView {
   const paid = credits.reduce((sum, credit) => sum + (credit.value_minor ?? 0), 0);
   const due = row.amount_due_minor;
@@ -67,6 +68,15 @@ export function paymentView(
             by: actorAsKept(check.staff),
             at: new Date(check.at).toISOString(),
           },
+        }
+      : {}),
+    ...(payouts.length > 0
+      ? {
+          payouts: payouts.map((payout) => ({
+            amountMinor: payout.amount_minor,
+            by: actorAsKept(payout.staff),
+            at: new Date(payout.at).toISOString(),
+          })),
         }
       : {}),
   };

@@ -103,6 +103,16 @@ export const paymentSchema = z.object({
     })
     .optional()
     .describe('staff checked its failed lines at the library system: what they found, who, when'),
+  payouts: z
+    .array(
+      z.object({
+        amountMinor: z.number().int(),
+        by: z.string().describe('the name of the token staff paid it out with'),
+        at: z.string(),
+      }),
+    )
+    .optional()
+    .describe('cash staff handed back to the patron from what it owed them, oldest first'),
 });
 
 const checkSchema = z.strictObject({
