@@ -57,14 +57,19 @@ describe.skipIf(skip !== undefined)('the card page’s chip offers', { timeout: 
     return uid;
   }
 
+  /** The card page opened afresh (each test on its own: run alone, it does not lean on another's page). */
+  async function openPage(): Promise<void> {
+    await desk.page.goto(`${desk.testDesk.api}/cards#token=${STAFF}`);
+    await expect.poll(() => desk.page.locator('#printer').textContent()).toBe('cards-1: online');
+  }
+
   const offers = () => desk.page.locator('#chip-cards li span').allTextContents();
   const encode = (card: string) =>
     desk.page.getByRole('button', { name: `Encode chip of card ${card}`, exact: true });
 
   it('keeps each printed card’s chip offer, named by its number, until that card’s chip is encoded', async () => {
     const { page } = desk;
-    await page.goto(`${desk.testDesk.api}/cards#token=${STAFF}`);
-    await expect.poll(() => page.locator('#printer').textContent()).toBe('cards-1: online');
+    await openPage();
     const first = await printFor('21000001');
     expect(first).toMatch(/^21234\d{9}$/);
     const second = await printFor('21000002');
@@ -115,6 +120,7 @@ describe.skipIf(skip !== undefined)('the card page’s chip offers', { timeout: 
 
   it('says a chip whose write failed partway may hold the number, and writes that same card again', async () => {
     const { page } = desk;
+    await openPage();
     const card = await printFor('21000001');
     const pad = desk.testDesk.desk.simulators.handle(rfidPadSimulators, 'card-pad-sim')!;
     const uid = await layCardOnPad();
@@ -128,8 +134,13 @@ describe.skipIf(skip !== undefined)('the card page’s chip offers', { timeout: 
       ]);
     pad.setFaults({ leaveDuringWriteRate: 0 });
     expect(
-      await page.getByRole('button', { name: `Card ${card} is destroyed: give up its chip` }).count(),
+      await page.getByRole('button', { name: `Destroyed: card ${card}, give up its chip` }).count(),
     ).toBe(1);
+    // A voice-control user says the words on a button: each one's spoken name begins with them.
+    const buttons = await page
+      .locator('#chip-cards button')
+      .evaluateAll((found) => found.map((b) => [b.textContent ?? '', b.getAttribute('aria-label') ?? '']));
+    for (const [text, label] of buttons) expect(label === '' || label.startsWith(text)).toBe(true);
     // Laid back, the same card: Encode chip writes its chip whole.
     pad.move(uid, true);
     await expect

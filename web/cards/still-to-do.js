@@ -123,7 +123,7 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
       // settles it; giving it up is for a card staff know is destroyed, and says so.
       words.textContent = cutShortWords(record.cardNumber, offer.failedPartway);
       giveUp.textContent = 'Destroyed';
-      giveUp.setAttribute('aria-label', `Card ${record.cardNumber} is destroyed: give up its chip`);
+      giveUp.setAttribute('aria-label', `Destroyed: card ${record.cardNumber}, give up its chip`);
       giveUp.title = 'The card is destroyed (cut through): whatever its chip holds, no one carries it';
       giveUp.addEventListener('click', () =>
         settle(record.issueId, 'chip-given-up', giveUp, dropOffer, CHIP_OFFER_OVER, {
@@ -133,7 +133,7 @@ export function cardsStillToDo({ api, showProblem, clearProblem }) {
     } else {
       words.textContent = `Card ${record.cardNumber}, ${cameWords(record)}: its chip is not encoded yet.`;
       giveUp.textContent = 'Thrown away';
-      giveUp.setAttribute('aria-label', `Give up the chip of card ${record.cardNumber}`);
+      giveUp.setAttribute('aria-label', `Thrown away: card ${record.cardNumber}, its chip not to be encoded`);
       giveUp.title = 'The card was thrown away: its chip will not be encoded';
       giveUp.addEventListener('click', () =>
         settle(record.issueId, 'chip-given-up', giveUp, dropOffer, CHIP_OFFER_OVER).then((refusal) => {
