@@ -72,7 +72,9 @@ describe.skipIf(skip !== undefined)('the card page across a reload', { timeout: 
     // Done in the ILS for the first card; the second card was thrown away, its chip given up.
     await page.getByRole('button', { name: `Done in the ILS for card ${first}` }).click();
     await expect.poll(() => steps(), { timeout: 5000 }).toEqual([stepOf(second)]);
-    await page.getByRole('button', { name: `Thrown away: card ${second}, its chip not to be encoded` }).click();
+    await page
+      .getByRole('button', { name: `Thrown away: card ${second}, its chip not to be encoded` })
+      .click();
     await expect.poll(() => offers(), { timeout: 5000 }).toEqual([offerOf(first)]);
 
     await page.reload();

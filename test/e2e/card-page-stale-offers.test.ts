@@ -76,7 +76,9 @@ describe.skipIf(skip !== undefined)('the card page’s stale chip offers', { tim
       await expect
         .poll(() => pcA.locator('#progress').textContent(), { timeout: 5000 })
         .toBe(`Chip of card ${first} encoded and read back: the card is ready.`);
-      await pcB.getByRole('button', { name: `Thrown away: card ${first}, its chip not to be encoded` }).click();
+      await pcB
+        .getByRole('button', { name: `Thrown away: card ${first}, its chip not to be encoded` })
+        .click();
       await expect
         .poll(() => problem(pcB), { timeout: 5000 })
         .toBe(
@@ -86,7 +88,9 @@ describe.skipIf(skip !== undefined)('the card page’s stale chip offers', { tim
       expect(await offers(pcB)).toEqual([offerOf(second)]);
 
       // PC A throws the second card away; PC B presses Encode chip on its offer.
-      await pcA.getByRole('button', { name: `Thrown away: card ${second}, its chip not to be encoded` }).click();
+      await pcA
+        .getByRole('button', { name: `Thrown away: card ${second}, its chip not to be encoded` })
+        .click();
       await expect.poll(() => offers(pcA), { timeout: 5000 }).toEqual([]);
       await layCardOnPad();
       await pcB.getByRole('button', { name: `Encode chip of card ${second}`, exact: true }).click();
