@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { SessionView } from '../../src/gateway/sessions/index.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { jsonCaller, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { jsonCaller, type TestDesk } from '../helpers/desk.js';
+import { padSimulatorOf, startPadSessionDesk } from '../helpers/pad-session-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -16,21 +16,14 @@ let desk: TestDesk;
 const call = jsonCaller(() => desk.api);
 
 beforeAll(async () => {
-  desk = await startTestDesk((config) => ({
-    ...config,
-    mqtt: { mode: 'off' },
-    simulators: config.simulators.map((s) => (s.kind === 'rfid-pad' ? { ...s, tags: [] } : s)),
-    devices: config.devices.map((d) => (d.kind === 'rfid-reader' ? { ...d, inventoryIntervalMs: 50 } : d)),
-  }));
-  await waitForDevice(desk.api, 'ils', 'online', 15_000);
-  await waitForDevice(desk.api, 'pad-1', 'online', 15_000);
+  desk = await startPadSessionDesk();
 }, 30_000);
 
 afterAll(async () => {
   await desk?.stop();
 });
 
-const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+const pad = () => padSimulatorOf(desk);
 
 describe('a self-check pad with a tag whose ISO 28560-3 data is damaged', () => {
   it('lends nothing for it, leaves its security on, and lists it as a tag to take to staff', async () => {

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
-import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { SessionItemView, SessionUpdate, SessionView } from '../../src/gateway/sessions/index.js';
-import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { jsonCaller, startTestDesk, type TestDesk, waitForDevice, withIlsAt } from '../helpers/desk.js';
+import { jsonCaller, type TestDesk, waitForDevice, withIlsAt } from '../helpers/desk.js';
+import { padSimulatorOf, placeItemTag, startPadSessionDesk } from '../helpers/pad-session-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -19,21 +18,9 @@ const call = jsonCaller(() => desk.api);
 
 beforeAll(async () => {
   ils = await startIlsSimulator({ fixture: sampleFixturePath() });
-  desk = await startTestDesk((config) => {
-    const desk = withIlsAt(config, ils.port, (link) => ({
-      ...link,
-      requestTimeoutMs: 1_500,
-      heartbeatSeconds: 5,
-    }));
-    return {
-      ...desk,
-      mqtt: { mode: 'off' },
-      simulators: desk.simulators.map((s) => (s.kind === 'rfid-pad' ? { ...s, tags: [] } : s)),
-      devices: desk.devices.map((d) => (d.kind === 'rfid-reader' ? { ...d, inventoryIntervalMs: 50 } : d)),
-    };
-  });
-  await waitForDevice(desk.api, 'ils', 'online', 15_000);
-  await waitForDevice(desk.api, 'pad-1', 'online', 15_000);
+  desk = await startPadSessionDesk((config) =>
+    withIlsAt(config, ils.port, (link) => ({ ...link, requestTimeoutMs: 1_500, heartbeatSeconds: 5 })),
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -41,17 +28,10 @@ afterAll(async () => {
   await ils?.close();
 });
 
-const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+const pad = () => padSimulatorOf(desk);
 
-function placeTag(item: string, set?: { part: number; parts: number }): string {
-  const memory = encodeIso28560Part3({
-    primaryItemId: item,
-    typeOfUsage: 'circulating',
-    ownerLibrary: 'SE-RPL',
-    ...(set ? { set } : {}),
-  });
-  return pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e, afi: 0x07 }).uid;
-}
+const placeTag = (item: string, set?: { part: number; parts: number }): string =>
+  placeItemTag(desk, item, set ? { set } : {});
 
 /** The items as a kiosk following the WebSocket knows them: a `session` replaces them all, an `item` one. */
 async function follow(id: string) {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { SessionView } from '../../src/gateway/sessions/index.js';
-import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { jsonCaller, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { jsonCaller, type TestDesk } from '../helpers/desk.js';
+import { padSimulatorOf, placeItemTag, startPadSessionDesk } from '../helpers/pad-session-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -14,30 +13,16 @@ let desk: TestDesk;
 const call = jsonCaller(() => desk.api);
 
 beforeAll(async () => {
-  desk = await startTestDesk((config) => ({
-    ...config,
-    mqtt: { mode: 'off' },
-    simulators: config.simulators.map((s) => (s.kind === 'rfid-pad' ? { ...s, tags: [] } : s)),
-    devices: config.devices.map((d) => (d.kind === 'rfid-reader' ? { ...d, inventoryIntervalMs: 50 } : d)),
-  }));
-  await waitForDevice(desk.api, 'ils', 'online', 15_000);
-  await waitForDevice(desk.api, 'pad-1', 'online', 15_000);
+  desk = await startPadSessionDesk();
 }, 30_000);
 
 afterAll(async () => {
   await desk?.stop();
 });
 
-const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+const pad = () => padSimulatorOf(desk);
 
-function placeTag(item: string): string {
-  const memory = encodeIso28560Part3({
-    primaryItemId: item,
-    typeOfUsage: 'circulating',
-    ownerLibrary: 'SE-RPL',
-  });
-  return pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e, afi: 0x07 }).uid;
-}
+const placeTag = (item: string): string => placeItemTag(desk, item);
 
 describe('a tag whose item id cannot be sent to the library system', () => {
   it('is listed as a tag to take to staff, not an item to try again and again', async () => {
