@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionView } from '../../src/gateway/sessions/index.js';
-import { jsonCaller, type TestDesk } from '../helpers/desk.js';
-import { padSimulatorOf, placeItemTag, startPadSessionDesk } from '../helpers/pad-session-desk.js';
+import { padSessionDesk } from '../helpers/pad-session-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -11,21 +10,10 @@ import { until } from '../helpers/until.js';
  * would lend (or return) the sample library's own copy, which is on the shelf, and clear the
  * security of a book that is not the library's to lend.
  */
-let desk: TestDesk;
-const call = jsonCaller(() => desk.api);
-
-beforeAll(async () => {
-  desk = await startPadSessionDesk();
-}, 30_000);
-
-afterAll(async () => {
-  await desk?.stop();
-});
-
-const pad = () => padSimulatorOf(desk);
+const { call, pad, placeTag: placeItem, openCheckout } = padSessionDesk();
 
 /** A secured ISO 28560-3 item tag of `owner` (an ISIL). */
-const placeTag = (item: string, owner: string): string => placeItemTag(desk, item, { owner });
+const placeTag = (item: string, owner: string): string => placeItem(item, { owner });
 
 async function loanedTo(item: string): Promise<unknown> {
   const got = await call('GET', `/api/v1/items/${item}`);
@@ -35,12 +23,7 @@ async function loanedTo(item: string): Promise<unknown> {
 describe("another library's tag on a self-check pad", () => {
   it('is neither lent nor secured differently, and the session says whose it is', async () => {
     const statusBefore = await loanedTo('31000006');
-    const opened = await call('POST', '/api/v1/sessions', {
-      mode: 'checkout',
-      pad: 'pad-1',
-      patron: '21000009',
-      pin: '9999',
-    });
+    const opened = await openCheckout('21000009', '9999');
     expect(opened.status).toBe(201);
     const id = opened.body.id as string;
     // A Danish library's book whose barcode is the sample library's Beloved, and Dune, the library's own.

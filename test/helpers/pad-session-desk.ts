@@ -1,7 +1,8 @@
+import { afterAll, beforeAll } from 'vitest';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { CarrelConfig } from '../../src/app/config.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { startTestDesk, type TestDesk, waitForDevice } from './desk.js';
+import { jsonCaller, startTestDesk, type TestDesk, waitForDevice } from './desk.js';
 
 /**
  * The simulated desk for self-check session tests: no MQTT, the FEIG pad simulator (over TCP)
@@ -50,4 +51,30 @@ export function placeItemTag(
     dsfid: 0x3e,
     afi: 0x07,
   }).uid;
+}
+
+/**
+ * The session desk (`startPadSessionDesk(change)`) for the file or `describe` that calls this,
+ * started in its `beforeAll` and stopped in its `afterAll`: the desk, a JSON caller on its API, its
+ * pad simulator, and `placeTag` (as `placeItemTag`).
+ */
+export function padSessionDesk(change?: (config: CarrelConfig) => CarrelConfig) {
+  let desk: TestDesk;
+  beforeAll(async () => {
+    desk = await startPadSessionDesk(change);
+  }, 30_000);
+  afterAll(async () => {
+    await desk?.stop();
+  });
+  const call = jsonCaller(() => desk.api);
+  return {
+    desk: () => desk,
+    call,
+    pad: () => padSimulatorOf(desk),
+    placeTag: (item: string, options: { owner?: string; set?: { part: number; parts: number } } = {}) =>
+      placeItemTag(desk, item, options),
+    /** POST /api/v1/sessions: a checkout session for `patron` with `pin` on pad-1; the answer. */
+    openCheckout: (patron: string, pin: string) =>
+      call('POST', '/api/v1/sessions', { mode: 'checkout', pad: 'pad-1', patron, pin }),
+  };
 }
