@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { type RestartableStaffDesk, startRestartableStaffDesk } from '../helpers/restartable-staff-desk.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { restartableStaffDeskInChromium } from '../helpers/restartable-staff-desk.js';
 
 const OLD_TOKEN = 'card-desk-token-before';
 const NEW_TOKEN = 'card-desk-token-after';
@@ -16,27 +16,16 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
   'the card page when Carrel restarts or stops taking its token',
   { timeout: 120_000 },
   () => {
-    let desk: RestartableStaffDesk;
-    let browser: Browser;
-    let page: Page;
-    const pageErrors: string[] = [];
-
-    beforeAll(async () => {
-      desk = await startRestartableStaffDesk({
-        folderPrefix: 'carrel-card-page-link-',
-        tokenName: 'card-desk',
-        token: OLD_TOKEN,
-        devices: ['ils', 'receipt-1', 'cards-1', 'card-pad'],
-        simulators: ['ils-sim', 'printer-sim', 'card-printer-sim', 'card-pad-sim'],
-        waitFor: 'cards-1',
-      });
-      browser = await launchChromium();
-    }, 60_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await desk?.close();
+    const staff = restartableStaffDeskInChromium({
+      folderPrefix: 'carrel-card-page-link-',
+      tokenName: 'card-desk',
+      token: OLD_TOKEN,
+      devices: ['ils', 'receipt-1', 'cards-1', 'card-pad'],
+      simulators: ['ils-sim', 'printer-sim', 'card-printer-sim', 'card-pad-sim'],
+      waitFor: 'cards-1',
     });
+    const { pageErrors } = staff;
+    let page: Page;
 
     const printerLine = () =>
       page
@@ -45,30 +34,28 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         .first();
 
     it('says it is not connected while Carrel is away, the printer’s state once back, and to open the page again when its token is no longer taken', async () => {
-      page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${desk.daemon.api}/cards#token=${OLD_TOKEN}`);
+      page = await staff.openPage(`/cards#token=${OLD_TOKEN}`);
       await expect
         .poll(() => page.locator('#printer').textContent(), { timeout: 15_000 })
         .toBe('cards-1: online');
 
       // Carrel stops (a restart): the printer's line no longer says "online".
-      await desk.stop();
+      await staff.desk().stop();
       await expect
         .poll(() => page.locator('#printer').textContent(), { timeout: 15_000 })
         .toMatch(/^Not connected to Carrel — trying again/);
       expect(await printerLine().isVisible()).toBe(true);
 
       // Back: the printer as it is now.
-      await desk.start();
+      await staff.desk().start();
       await expect
         .poll(() => page.locator('#printer').textContent(), { timeout: 30_000 })
         .toBe('cards-1: online');
 
       // IT changes the desk's token and restarts Carrel.
-      await desk.stop();
-      desk.changeToken(NEW_TOKEN);
-      await desk.start();
+      await staff.desk().stop();
+      staff.desk().changeToken(NEW_TOKEN);
+      await staff.desk().start();
       const signInAgain =
         /no longer takes this page’s access token.*open the card page again with its current link/;
       await expect

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { type RestartableStaffDesk, startRestartableStaffDesk } from '../helpers/restartable-staff-desk.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { restartableStaffDeskInChromium } from '../helpers/restartable-staff-desk.js';
 
 const OLD_TOKEN = 'print-desk-token-before';
 const NEW_TOKEN = 'print-desk-token-after';
@@ -18,30 +18,19 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
   'the print desk page when Carrel restarts or stops taking its token',
   { timeout: 120_000 },
   () => {
-    let desk: RestartableStaffDesk;
-    let browser: Browser;
-    let page: Page;
-    const pageErrors: string[] = [];
-
-    beforeAll(async () => {
-      desk = await startRestartableStaffDesk({
-        folderPrefix: 'carrel-print-staff-link-',
-        tokenName: 'print-desk',
-        token: OLD_TOKEN,
-        devices: ['ils', 'receipt-1', 'public-bw'],
-        simulators: ['ils-sim', 'printer-sim', 'print-server'],
-        waitFor: 'ils',
-      });
-      browser = await launchChromium();
-    }, 60_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await desk?.close();
+    const staff = restartableStaffDeskInChromium({
+      folderPrefix: 'carrel-print-staff-link-',
+      tokenName: 'print-desk',
+      token: OLD_TOKEN,
+      devices: ['ils', 'receipt-1', 'public-bw'],
+      simulators: ['ils-sim', 'printer-sim', 'print-server'],
+      waitFor: 'ils',
     });
+    const { pageErrors } = staff;
+    let page: Page;
 
     const topUp = async (token: string, amountMinor: number) => {
-      const response = await fetch(`${desk.daemon.api}/api/v1/print/accounts/deposit`, {
+      const response = await fetch(`${staff.desk().daemon.api}/api/v1/print/accounts/deposit`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({
@@ -59,15 +48,13 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     const alert = () => page.locator('#alert');
 
     it('says it is reconnecting while Carrel is away, shows the account as it is now once back, and asks to open the page again when its token is no longer taken', async () => {
-      page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${desk.daemon.api}/print-staff#token=${OLD_TOKEN}`);
+      page = await staff.openPage(`/print-staff#token=${OLD_TOKEN}`);
       await page.getByLabel('Library card').fill('21000001');
       await page.getByRole('button', { name: 'Find' }).click();
       await expect.poll(() => page.locator('#balance').textContent(), { timeout: 10_000 }).toBe('0.00 EUR');
 
       // Carrel stops (a restart): the page says so, in words, rather than showing the account as live.
-      await desk.stop();
+      await staff.desk().stop();
       await expect
         .poll(async () => ((await link().isVisible()) ? await link().textContent() : ''), {
           timeout: 15_000,
@@ -75,15 +62,15 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         .toMatch(/Not connected to Carrel.*trying again/);
 
       // Back (the same token): the words go, and the balance is as it is now — topped up elsewhere meanwhile.
-      await desk.start();
+      await staff.desk().start();
       await topUp(OLD_TOKEN, 300);
       await expect.poll(() => page.locator('#balance').textContent(), { timeout: 30_000 }).toBe('3.00 EUR');
       await expect.poll(() => link().isVisible(), { timeout: 10_000 }).toBe(false);
 
       // IT changes the desk's token and restarts Carrel: the page's token is no longer taken.
-      await desk.stop();
-      desk.changeToken(NEW_TOKEN);
-      await desk.start();
+      await staff.desk().stop();
+      staff.desk().changeToken(NEW_TOKEN);
+      await staff.desk().start();
       await topUp(NEW_TOKEN, 200);
       const signInAgain =
         /no longer takes this page’s access token.*open the print desk again with its current link/;

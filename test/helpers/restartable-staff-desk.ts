@@ -5,7 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
+import { launchChromium } from './browser.js';
 import { type CarrelDaemon, startCarrelDaemon, stopDaemon } from './carrel-daemon.js';
 import { waitForDevice } from './desk.js';
 
@@ -79,4 +82,33 @@ export async function startRestartableStaffDesk(options: {
   };
   await waitForDevice(daemon.api, options.waitFor, 'online', 20_000, options.token);
   return desk;
+}
+
+/**
+ * `startRestartableStaffDesk(options)` and Chromium for the `describe` that calls this (started in
+ * its `beforeAll`, closed in its `afterAll`): the desk, and `openPage(path)`, a 1366×768 page on the
+ * daemon's `path` whose script errors are collected in `pageErrors`.
+ */
+export function restartableStaffDeskInChromium(options: Parameters<typeof startRestartableStaffDesk>[0]) {
+  let desk: RestartableStaffDesk;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+  beforeAll(async () => {
+    desk = await startRestartableStaffDesk(options);
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await desk?.close();
+  });
+  return {
+    desk: () => desk,
+    pageErrors,
+    async openPage(pagePath: string): Promise<Page> {
+      const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(`${desk.daemon.api}${pagePath}`);
+      return page;
+    },
+  };
 }
