@@ -1,15 +1,15 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { cashSimulators } from '../../simulators/cash/family.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 import {
   coinsAndIlsOnline,
   failedFeePayment as failedFeePaymentAt,
+  openFeePayment,
+  payInCoins,
   tokenCaller,
 } from '../helpers/fee-payment-to-check.js';
-import { until } from '../helpers/until.js';
 
 const skip = chromiumSkipReason();
 const STAFF = 'staff-token-0123456789abcdef';
@@ -182,24 +182,12 @@ describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chro
   }, 60_000);
 
   it('a payment that reached the library system has nothing to check', async () => {
-    const opened = await call(KIOSK, 'POST', '/payments', {
-      patron: '21000003',
-      pin: '3333',
-      purpose: { kind: 'fees', fees: ['F-1002'] },
-      amountDueMinor: 500,
-    });
-    expect(opened.status).toBe(201);
-    const id = opened.json.id as string;
+    const id = await openFeePayment(chromium.testDesk, KIOSK);
     // Still collecting: nothing to check yet.
     const early = await call(STAFF, 'POST', `/payments/${id}/check`, { outcome: 'already-recorded' });
     expect(early.status).toBe(409);
     expect(early.json.code).toBe('payment_nothing_to_check');
-    const cash = chromium.testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
-    for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
-    await until(async () => {
-      const payment = (await call(KIOSK, 'GET', `/payments/${id}`)).json;
-      return payment.state === 'completed' ? payment : undefined;
-    }, 30_000);
+    await payInCoins(chromium.testDesk, id, KIOSK, 30_000);
     const posted = await call(STAFF, 'POST', `/payments/${id}/check`, { outcome: 'already-recorded' });
     expect(posted.status).toBe(409);
     expect(posted.json.code).toBe('payment_nothing_to_check');

@@ -23,28 +23,64 @@ export async function coinsAndIlsOnline(api: string, token?: string): Promise<vo
   for (const device of ['coins-1', 'ils']) await waitForDevice(api, device, 'online', 15_000, token);
 }
 
+/**
+ * POST /payments as the kiosk holding `kioskToken` (none: a desk without tokens): Björn's fee F-1002,
+ * €5 due, with `requestId` when given; the payment's id (201 asserted).
+ */
+export async function openFeePayment(
+  testDesk: TestDesk,
+  kioskToken?: string,
+  requestId?: string,
+): Promise<string> {
+  const opened = await callApi(
+    `${testDesk.api}/api/v1`,
+    'POST',
+    '/payments',
+    {
+      patron: '21000003',
+      pin: '3333',
+      purpose: { kind: 'fees', fees: ['F-1002'] },
+      amountDueMinor: 500,
+      ...(requestId === undefined ? {} : { requestId }),
+    },
+    kioskToken === undefined ? {} : { token: kioskToken },
+  );
+  expect(opened.status).toBe(201);
+  return opened.json.id as string;
+}
+
+/** €2 + €2 + €1 into the coin acceptor simulator (each taken), then the payment once it has ended. */
+export async function payInCoins(
+  testDesk: TestDesk,
+  id: string,
+  kioskToken: string | undefined,
+  timeoutMs: number,
+): Promise<ApiAnswer['json']> {
+  const cash = testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
+  for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
+  return until(async () => {
+    const payment = (
+      await callApi(
+        `${testDesk.api}/api/v1`,
+        'GET',
+        `/payments/${id}`,
+        undefined,
+        kioskToken === undefined ? {} : { token: kioskToken },
+      )
+    ).json;
+    return payment.state === 'completed' ? payment : undefined;
+  }, timeoutMs);
+}
+
 /** Opens the payment with `kioskToken`, pays it in coins with the Fee Paid never taken: the payment's id, and the payment ended. */
 export async function failedFeePayment(
   testDesk: TestDesk,
   kioskToken: string,
 ): Promise<{ id: string; ended: ApiAnswer['json'] }> {
-  const call = tokenCaller(() => testDesk.api);
-  const opened = await call(kioskToken, 'POST', '/payments', {
-    patron: '21000003',
-    pin: '3333',
-    purpose: { kind: 'fees', fees: ['F-1002'] },
-    amountDueMinor: 500,
-  });
-  expect(opened.status).toBe(201);
-  const id = opened.json.id as string;
+  const id = await openFeePayment(testDesk, kioskToken);
   const ils = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
   ils.setFaults({ resendRequests: { type: 'feePaid', times: 50 } });
-  const cash = testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
-  for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
-  const ended = await until(async () => {
-    const payment = (await call(kioskToken, 'GET', `/payments/${id}`)).json;
-    return payment.state === 'completed' ? payment : undefined;
-  }, 30_000);
+  const ended = await payInCoins(testDesk, id, kioskToken, 30_000);
   ils.setFaults({});
   return { id, ended };
 }
@@ -58,39 +94,15 @@ export async function owedFeePayment(
   testDesk: TestDesk,
   tokens: { kiosk?: string; staff?: string } = {},
 ): Promise<string> {
-  const as = (token: string | undefined) => (token === undefined ? {} : { token });
-  const api = `${testDesk.api}/api/v1`;
-  const opened = await callApi(
-    api,
-    'POST',
-    '/payments',
-    {
-      patron: '21000003',
-      pin: '3333',
-      purpose: { kind: 'fees', fees: ['F-1002'] },
-      amountDueMinor: 500,
-      requestId: randomUUID(),
-    },
-    as(tokens.kiosk),
-  );
-  expect(opened.status).toBe(201);
-  const id = opened.json.id as string;
+  const id = await openFeePayment(testDesk, tokens.kiosk, randomUUID());
   const elsewhere = await callApi(
-    api,
+    `${testDesk.api}/api/v1`,
     'POST',
     '/fees/payments',
     { patron: '21000003', amount: '5.00', feeId: 'F-1002', paymentType: 'cash' },
-    as(tokens.staff),
+    tokens.staff === undefined ? {} : { token: tokens.staff },
   );
   expect(elsewhere.json).toMatchObject({ accepted: true });
-  const cash = testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
-  for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
-  await until(
-    async () =>
-      (await callApi(api, 'GET', `/payments/${id}`, undefined, as(tokens.kiosk))).json.state === 'completed'
-        ? true
-        : undefined,
-    15_000,
-  );
+  await payInCoins(testDesk, id, tokens.kiosk, 15_000);
   return id;
 }
