@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
-import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { describe, expect, it } from 'vitest';
+import { cardPrinterDesk } from '../helpers/card-printer-desk.js';
 import { sampleLibraryWithPatron } from '../helpers/ils-fixture.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 
@@ -21,28 +19,14 @@ function cardDesk(
   deskStripe: boolean,
   fixture?: () => string,
 ) {
-  let testDesk: TestDesk;
-  beforeAll(async () => {
-    const ilsFixture = fixture?.();
-    testDesk = await startTestDesk((config) => ({
-      ...config,
-      devices: config.devices.map((device) =>
-        device.kind === 'card-printer'
-          ? { ...device, magstripe: deskStripe, numbering: { ...device.numbering, ...numbering } }
-          : device,
-      ) as typeof config.devices,
-      simulators: config.simulators.map((simulator) =>
-        simulator.kind === 'ils' && ilsFixture ? { ...simulator, fixture: ilsFixture } : simulator,
-      ) as typeof config.simulators,
-    }));
-    await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
-  }, 30_000);
-  afterAll(async () => {
-    await testDesk?.stop();
+  const desk = cardPrinterDesk({
+    magstripe: deskStripe,
+    numbering,
+    ...(fixture ? { ilsFixture: fixture } : {}),
   });
   return {
-    call: (path: string, body: unknown) => callApi(`${testDesk.api}/api/v1`, 'POST', path, body),
-    cards: () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!.cards(),
+    call: (path: string, body: unknown) => desk.call('POST', path, body),
+    cards: desk.cards,
   };
 }
 

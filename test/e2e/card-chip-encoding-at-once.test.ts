@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -23,17 +24,8 @@ describe('a card encoded as soon as it is issued', () => {
     await testDesk?.stop();
   });
 
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-    const response = await fetch(`${testDesk.api}/api/v1${path}`, {
-      method,
-      ...(body !== undefined && {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-    return { status: response.status, json: (await response.json()) as any };
-  }
+  const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+    callApi(`${testDesk.api}/api/v1`, method, path, body);
 
   /** The chips the pad simulator holds on its pad: what really lies there. */
   function chipsOnPad(): string[] {

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
-import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { describe, expect, it } from 'vitest';
+import { cardPrinterDesk } from '../helpers/card-printer-desk.js';
 import { sampleLibraryWithPatron } from '../helpers/ils-fixture.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 
@@ -15,31 +13,11 @@ const LETTERED = 'RPL-2100042';
 const newFolder = tempFolders('carrel-card-stripe-');
 
 function cardDesk(deskStripe: boolean) {
-  let testDesk: TestDesk;
-  beforeAll(async () => {
-    const fixture = sampleLibraryWithPatron(newFolder(), LETTERED);
-    testDesk = await startTestDesk((config) => ({
-      ...config,
-      devices: config.devices.map((device) =>
-        device.kind === 'card-printer'
-          ? { ...device, magstripe: deskStripe, numbering: { ...device.numbering, symbology: 'code39' } }
-          : device,
-      ) as typeof config.devices,
-      simulators: config.simulators.map((simulator) =>
-        simulator.kind === 'ils' ? { ...simulator, fixture } : simulator,
-      ) as typeof config.simulators,
-    }));
-    await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
-  }, 30_000);
-  afterAll(async () => {
-    await testDesk?.stop();
+  return cardPrinterDesk({
+    magstripe: deskStripe,
+    numbering: { symbology: 'code39' },
+    ilsFixture: () => sampleLibraryWithPatron(newFolder(), LETTERED),
   });
-  return {
-    api: () => testDesk.api,
-    call: (method: 'GET' | 'POST', path: string, body?: unknown) =>
-      callApi(`${testDesk.api}/api/v1`, method, path, body),
-    cards: () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!.cards(),
-  };
 }
 
 describe('a card numbered with a patron barcode that has letters, on a desk that writes stripes', () => {

@@ -1,11 +1,15 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { cashSimulators } from '../../simulators/cash/family.js';
-import { ilsSimulators } from '../../simulators/ils/family.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
-import { until } from '../helpers/until.js';
+import {
+  coinsAndIlsOnline,
+  failedFeePayment as failedFeePaymentAt,
+  openFeePayment,
+  payInCoins,
+  tokenCaller,
+} from '../helpers/fee-payment-to-check.js';
 
 const skip = chromiumSkipReason();
 const STAFF = 'staff-token-0123456789abcdef';
@@ -27,36 +31,13 @@ describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chro
         { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
       ]),
     {
-      ready: async (testDesk) => {
-        for (const device of ['coins-1', 'ils'])
-          await until(
-            async () => {
-              const response = await fetch(`${testDesk.api}/api/v1/devices/${device}`, {
-                headers: { authorization: `Bearer ${MONITOR}` },
-              });
-              return ((await response.json()) as { status?: string }).status === 'online' || undefined;
-            },
-            15_000,
-            `${device} online`,
-          );
-      },
+      ready: (testDesk) => coinsAndIlsOnline(testDesk.api, MONITOR),
       // Chromium logs the monitor's 403 on the list as a failed resource: it is the answer expected.
       consoleError: (text) => !/status of 403/.test(text),
     },
   );
 
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${chromium.testDesk.api}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-    return { status: response.status, json: (await response.json()) as any };
-  };
+  const call = tokenCaller(() => chromium.testDesk.api);
 
   async function openDashboard(token: string): Promise<Page> {
     const page = await chromium.openPage(`/dashboard#token=${token}`, {
@@ -68,23 +49,7 @@ describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chro
 
   /** Björn pays his €5 fee in coins while the simulated ILS never takes the Fee Paid: the payment, ended. */
   async function failedFeePayment() {
-    const opened = await call(KIOSK, 'POST', '/payments', {
-      patron: '21000003',
-      pin: '3333',
-      purpose: { kind: 'fees', fees: ['F-1002'] },
-      amountDueMinor: 500,
-    });
-    expect(opened.status).toBe(201);
-    const id = opened.json.id as string;
-    const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
-    ils.setFaults({ resendRequests: { type: 'feePaid', times: 50 } });
-    const cash = chromium.testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
-    for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
-    const ended = await until(async () => {
-      const payment = (await call(KIOSK, 'GET', `/payments/${id}`)).json;
-      return payment.state === 'completed' ? payment : undefined;
-    }, 30_000);
-    ils.setFaults({});
+    const { id, ended } = await failedFeePaymentAt(chromium.testDesk, KIOSK);
     expect(ended.lines).toEqual([
       expect.objectContaining({ feeId: 'F-1002', paidMinor: 500, state: 'failed' }),
     ]);
@@ -217,24 +182,12 @@ describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chro
   }, 60_000);
 
   it('a payment that reached the library system has nothing to check', async () => {
-    const opened = await call(KIOSK, 'POST', '/payments', {
-      patron: '21000003',
-      pin: '3333',
-      purpose: { kind: 'fees', fees: ['F-1002'] },
-      amountDueMinor: 500,
-    });
-    expect(opened.status).toBe(201);
-    const id = opened.json.id as string;
+    const id = await openFeePayment(chromium.testDesk, KIOSK);
     // Still collecting: nothing to check yet.
     const early = await call(STAFF, 'POST', `/payments/${id}/check`, { outcome: 'already-recorded' });
     expect(early.status).toBe(409);
     expect(early.json.code).toBe('payment_nothing_to_check');
-    const cash = chromium.testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
-    for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
-    await until(async () => {
-      const payment = (await call(KIOSK, 'GET', `/payments/${id}`)).json;
-      return payment.state === 'completed' ? payment : undefined;
-    }, 30_000);
+    await payInCoins(chromium.testDesk, id, KIOSK, 30_000);
     const posted = await call(STAFF, 'POST', `/payments/${id}/check`, { outcome: 'already-recorded' });
     expect(posted.status).toBe(409);
     expect(posted.json.code).toBe('payment_nothing_to_check');

@@ -1,12 +1,14 @@
 import { networkInterfaces } from 'node:os';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { cashSimulators } from '../../simulators/cash/family.js';
-import { ilsSimulators } from '../../simulators/ils/family.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
-import { until } from '../helpers/until.js';
+import {
+  coinsAndIlsOnline,
+  failedFeePayment as failedFeePaymentAt,
+  tokenCaller,
+} from '../helpers/fee-payment-to-check.js';
 
 const STAFF = 'staff-token-two-desks-0123456789';
 const KIOSK = 'kiosk-token-two-desks-0123456789';
@@ -37,58 +39,17 @@ describe.skipIf(chromiumSkipReason() !== undefined || networkAddress() === undef
         http: { ...config.http, host: '0.0.0.0' },
       }),
       {
-        ready: async (testDesk) => {
-          for (const device of ['coins-1', 'ils'])
-            await until(
-              async () => {
-                const response = await fetch(`${testDesk.api}/api/v1/devices/${device}`, {
-                  headers: { authorization: `Bearer ${STAFF}` },
-                });
-                return ((await response.json()) as { status?: string }).status === 'online' || undefined;
-              },
-              15_000,
-              `${device} online`,
-            );
-        },
+        ready: (testDesk) => coinsAndIlsOnline(testDesk.api, STAFF),
         // Chromium logs the refused second check (409) as a failed resource: it is the answer expected.
         consoleError: (text) => !/status of 409/.test(text),
       },
     );
 
-    const call = async (token: string, method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${chromium.testDesk.api}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-      return { status: response.status, json: (await response.json()) as any };
-    };
+    const call = tokenCaller(() => chromium.testDesk.api);
 
     /** Björn pays his €5 fee in coins while the simulated ILS never takes the Fee Paid: the payment's id. */
-    async function failedFeePayment(): Promise<string> {
-      const opened = await call(KIOSK, 'POST', '/payments', {
-        patron: '21000003',
-        pin: '3333',
-        purpose: { kind: 'fees', fees: ['F-1002'] },
-        amountDueMinor: 500,
-      });
-      expect(opened.status).toBe(201);
-      const id = opened.json.id as string;
-      const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
-      ils.setFaults({ resendRequests: { type: 'feePaid', times: 50 } });
-      const cash = chromium.testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
-      for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
-      await until(async () => {
-        const payment = (await call(KIOSK, 'GET', `/payments/${id}`)).json;
-        return payment.state === 'completed' ? payment : undefined;
-      }, 30_000);
-      ils.setFaults({});
-      return id;
-    }
+    const failedFeePayment = async (): Promise<string> =>
+      (await failedFeePaymentAt(chromium.testDesk, KIOSK)).id;
 
     it('records the check from a PC on the library network, and tells the other dashboard in words that it was recorded already', async () => {
       const id = await failedFeePayment();

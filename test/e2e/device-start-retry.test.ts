@@ -6,45 +6,22 @@
  * stops the daemon — the simulator started late included — and it exits. The daemon runs the
  * compiled code in dist/: `npm run build` first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CarrelDaemon,
-  startCarrelDaemon,
-  stopDaemon,
-  writeDaemonConfig,
-} from '../helpers/carrel-daemon.js';
+import { exitsOnSigterm } from '../helpers/carrel-daemon.js';
+import { type PrinterPortHeldDaemon, startWithPrinterPortHeld } from '../helpers/printer-port-held-daemon.js';
 
-let dir: string;
-let held: Server;
-let daemon: CarrelDaemon | undefined;
+let desk: PrinterPortHeldDaemon | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'carrel-device-retry-'));
-  held = createServer();
-  await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
-  const heldPort = (held.address() as { port: number }).port;
-  const config = writeDaemonConfig(dir, 'start-retry', {
-    simulators: [{ id: 'printer-sim', kind: 'printer', port: heldPort }],
-    devices: [
-      {
-        id: 'receipt-1',
-        kind: 'receipt-printer',
-        transport: { type: 'simulator', simulator: 'printer-sim' },
-      },
-    ],
+  desk = await startWithPrinterPortHeld({
+    folderPrefix: 'carrel-device-retry-',
+    gateway: 'start-retry',
+    env: { LOG_LEVEL: 'info' },
   });
-  daemon = await startCarrelDaemon(config, { LOG_LEVEL: 'info' });
 }, 60_000);
 
 afterAll(async () => {
-  if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null)
-    daemon.child.kill('SIGKILL');
-  if (held.listening) await new Promise<void>((resolve) => held.close(() => resolve()));
-  rmSync(dir, { recursive: true, force: true });
+  await desk?.close();
 });
 
 async function printer(api: string): Promise<{ status: string; reason: string | null }> {
@@ -54,11 +31,11 @@ async function printer(api: string): Promise<{ status: string; reason: string | 
 
 describe('a device that could not start', () => {
   it('comes online by itself once what it needs is free, and SIGTERM still ends the daemon', async () => {
-    const running = daemon!;
+    const running = desk!.daemon;
     expect((await printer(running.api)).reason).toMatch(/could not start/);
     // The other program lets the port go a couple of seconds after the desk started.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    await new Promise<void>((resolve) => held.close(() => resolve()));
+    await desk!.releasePort();
 
     // The first retry comes within 5 s ± 20 % of the failure; connecting takes a moment more.
     const deadline = Date.now() + 12_000;
@@ -73,11 +50,6 @@ describe('a device that could not start', () => {
     expect(log.match(/receipt-1 could not start/g)).toHaveLength(1);
     expect(log).toMatch(/receipt-1 started/);
 
-    const exited = stopDaemon(running.child).then(() => 'exited');
-    const outcome = await Promise.race([
-      exited,
-      new Promise((resolve) => setTimeout(() => resolve('still running 15 s after SIGTERM'), 15_000)),
-    ]);
-    expect(outcome).toBe('exited');
+    expect(await exitsOnSigterm(running.child, 15_000)).toBe('exited');
   }, 50_000);
 });

@@ -5,7 +5,7 @@
  * The page in Debian's Chromium must say which desk went offline on its first screen, in words —
  * not only "39/40 desks online" with the desk's card somewhere below forty rows of comparisons.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +14,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpRelay, type TcpRelay } from '../api/mqtt/tcp-relay.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { spawnCarrel } from '../helpers/carrel-cli.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../helpers/mosquitto.js';
 import { until } from '../helpers/until.js';
 
 const skip = mosquittoSkipReason() ?? chromiumSkipReason();
 if (skip) console.warn(`skipping the fleet page of many desks: ${skip}`);
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const DESKS = 40;
 /** The real Carrel among them, in the middle of the list. */
 const REAL = 'desk-20';
@@ -28,19 +28,13 @@ const name = (n: number) => `desk-${String(n).padStart(2, '0')}`;
 
 /** `carrel <args>`, resolved with what `ready` matched on its stdout or stderr. */
 function carrel(args: string[], cwd: string, ready: RegExp, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [join(CLI), ...args], {
+  const { child, exited, said } = spawnCarrel(args, {
     cwd,
-    env: { ...process.env, CARREL_FLEET_TOKEN: '', CARREL_FLEET_BROKER: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { CARREL_FLEET_TOKEN: '', CARREL_FLEET_BROKER: '', ...env },
+    keepChars: 8000,
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let said = '';
-  for (const stream of [child.stdout, child.stderr])
-    stream.on('data', (chunk: Buffer) => {
-      said = (said + chunk.toString()).slice(-8000);
-    });
-  const match = until(async () => ready.exec(said) ?? undefined, 30_000, `carrel ${args[0]}: ${ready}`);
-  return { child, exited, match, said: () => said };
+  const match = until(async () => ready.exec(said()) ?? undefined, 30_000, `carrel ${args[0]}: ${ready}`);
+  return { child, exited, match, said };
 }
 
 describe.skipIf(skip !== undefined)('the fleet page, forty desks on one broker', () => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCarrel } from '../helpers/carrel-cli.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../helpers/mosquitto.js';
 import { until } from '../helpers/until.js';
 
@@ -49,22 +50,16 @@ async function startDesk(dir: string, name: string, brokerUrl: string): Promise<
       ],
     }),
   );
-  const child = spawn(process.execPath, [CLI, 'start', '--config', config], {
+  const { child, exited, said } = spawnCarrel(['start', '--config', config], {
     cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    keepChars: 200_000,
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let said = '';
-  for (const stream of [child.stdout, child.stderr])
-    stream.on('data', (chunk: Buffer) => {
-      said = (said + chunk.toString()).slice(-200_000);
-    });
   const api = await until(
-    async () => /API\s+(http:\/\/\S+)\/api\/v1/.exec(said)?.[1],
+    async () => /API\s+(http:\/\/\S+)\/api\/v1/.exec(said())?.[1],
     30_000,
     `desk ${name} started`,
   );
-  return { child, exited, api, log: () => said };
+  return { child, exited, api, log: said };
 }
 
 /** What /readyz says of the MQTT feature (its check's text), or undefined when it names none. */

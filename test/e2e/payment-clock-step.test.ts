@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Clock, systemClock } from '../../src/core/clock.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -23,17 +24,8 @@ describe('a payment while the desk clock is stepped', () => {
     await testDesk?.stop();
   });
 
-  async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-    const response = await fetch(`${testDesk.api}/api/v1${path}`, {
-      method,
-      ...(body !== undefined && {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-    return { status: response.status, json: (await response.json()) as any };
-  }
+  const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+    callApi(`${testDesk.api}/api/v1`, method, path, body);
 
   it('keeps collecting, and says it ends the idle timeout from now, whichever way the clock was stepped', async () => {
     const opened = await call('POST', '/payments', {

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { cashSimulators } from '../../simulators/cash/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { waitForDevice, withTokens } from '../helpers/desk.js';
+import { withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
-import { until } from '../helpers/until.js';
+import { coinsAndIlsOnline, owedFeePayment } from '../helpers/fee-payment-to-check.js';
 
 const FRONT = 'staff-token-front-desk-0123456789';
 const BACK = 'staff-token-back-office-0123456789';
@@ -29,10 +27,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
           { name: 'kiosk-1', token: KIOSK, scopes: ['kiosk'] },
         ]),
       {
-        ready: async (testDesk) => {
-          await waitForDevice(testDesk.api, 'coins-1', 'online', 15_000, FRONT);
-          await waitForDevice(testDesk.api, 'ils', 'online', 15_000, FRONT);
-        },
+        ready: (testDesk) => coinsAndIlsOnline(testDesk.api, FRONT),
         // Chromium logs the refused second payout (422) as a failed resource: it is the answer expected.
         // The back office's list held unread for a moment (below) is logged as failed alike.
         consoleError: (text) => !/status of 422|net::ERR_FAILED/.test(text),
@@ -42,32 +37,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       callApi(`${chromium.testDesk.api}/api/v1`, method, path, body, { token });
 
     /** Björn's €5 fee, paid meanwhile at the desk, paid again in coins at the kiosk: €5 owed back. */
-    async function owedPayment(): Promise<string> {
-      const opened = await call(KIOSK, 'POST', '/payments', {
-        patron: '21000003',
-        pin: '3333',
-        purpose: { kind: 'fees', fees: ['F-1002'] },
-        amountDueMinor: 500,
-        requestId: randomUUID(),
-      });
-      expect(opened.status).toBe(201);
-      const id = opened.json.id as string;
-      const elsewhere = await call(FRONT, 'POST', '/fees/payments', {
-        patron: '21000003',
-        amount: '5.00',
-        feeId: 'F-1002',
-        paymentType: 'cash',
-      });
-      expect(elsewhere.json).toMatchObject({ accepted: true });
-      const cash = chromium.testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
-      for (const coin of [200, 200, 100]) expect(cash.insertCoin(coin)).toMatchObject({ accepted: true });
-      await until(
-        async () =>
-          (await call(KIOSK, 'GET', `/payments/${id}`)).json.state === 'completed' ? true : undefined,
-        15_000,
-      );
-      return id;
-    }
+    const owedPayment = () => owedFeePayment(chromium.testDesk, { kiosk: KIOSK, staff: FRONT });
 
     it('tells the second desk to press Paid out who paid it out, and keeps saying so after its list is read again', async () => {
       const front = await chromium.openPage(`/print-staff#token=${FRONT}`);

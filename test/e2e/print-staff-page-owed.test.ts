@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { cashSimulators } from '../../simulators/cash/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
-import { until } from '../helpers/until.js';
+import { coinsAndIlsOnline, owedFeePayment } from '../helpers/fee-payment-to-check.js';
 
 /**
  * Money a kiosk payment owes a patron, at the print desk where staff hand patrons' money over: a
@@ -14,14 +11,10 @@ import { until } from '../helpers/until.js';
  */
 describe.skipIf(chromiumSkipReason() !== undefined)('the print desk lists money owed to patrons', () => {
   const chromium = deskInChromium((config) => config, {
-    ready: async (testDesk) => {
-      await waitForDevice(testDesk.api, 'coins-1', 'online', 15_000);
-      await waitForDevice(testDesk.api, 'ils', 'online', 15_000);
-    },
+    ready: (testDesk) => coinsAndIlsOnline(testDesk.api),
   });
   const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
     callApi(`${chromium.testDesk.api}/api/v1`, method, path, body);
-  const cash = () => chromium.testDesk.desk.simulators.handle(cashSimulators, 'cash-sim')!;
 
   it('says how much is owed to whom, why and what to do, and Paid out records it', async () => {
     const desk = await chromium.openPage('/print-staff');
@@ -30,27 +23,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk lists money 
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await section.isVisible()).toBe(false);
 
-    const opened = await call('POST', '/payments', {
-      patron: '21000003',
-      pin: '3333',
-      purpose: { kind: 'fees', fees: ['F-1002'] },
-      amountDueMinor: 500,
-      requestId: randomUUID(),
-    });
-    expect(opened.status).toBe(201);
-    const id = opened.json.id as string;
-    const elsewhere = await call('POST', '/fees/payments', {
-      patron: '21000003',
-      amount: '5.00',
-      feeId: 'F-1002',
-      paymentType: 'cash',
-    });
-    expect(elsewhere.json).toMatchObject({ accepted: true });
-    for (const coin of [200, 200, 100]) expect(cash().insertCoin(coin)).toMatchObject({ accepted: true });
-    await until(
-      async () => ((await call('GET', `/payments/${id}`)).json.state === 'completed' ? true : undefined),
-      15_000,
-    );
+    const id = await owedFeePayment(chromium.testDesk);
 
     // It was listed on the device dashboard only; the print desk said nothing of it.
     const item = section.locator(`li[data-payment="${id}"]`);

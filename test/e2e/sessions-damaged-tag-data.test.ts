@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { describe, expect, it } from 'vitest';
 import type { SessionView } from '../../src/gateway/sessions/index.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { jsonCaller, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { padSessionDesk } from '../helpers/pad-session-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -12,34 +11,11 @@ import { until } from '../helpers/until.js';
  * is another item of the library's: lent, the patron would walk out with Middlemarch unsecured and
  * Dune on her account.
  */
-let desk: TestDesk;
-const call = jsonCaller(() => desk.api);
-
-beforeAll(async () => {
-  desk = await startTestDesk((config) => ({
-    ...config,
-    mqtt: { mode: 'off' },
-    simulators: config.simulators.map((s) => (s.kind === 'rfid-pad' ? { ...s, tags: [] } : s)),
-    devices: config.devices.map((d) => (d.kind === 'rfid-reader' ? { ...d, inventoryIntervalMs: 50 } : d)),
-  }));
-  await waitForDevice(desk.api, 'ils', 'online', 15_000);
-  await waitForDevice(desk.api, 'pad-1', 'online', 15_000);
-}, 30_000);
-
-afterAll(async () => {
-  await desk?.stop();
-});
-
-const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+const { call, pad, openCheckout } = padSessionDesk();
 
 describe('a self-check pad with a tag whose ISO 28560-3 data is damaged', () => {
   it('lends nothing for it, leaves its security on, and lists it as a tag to take to staff', async () => {
-    const opened = await call('POST', '/api/v1/sessions', {
-      mode: 'checkout',
-      pad: 'pad-1',
-      patron: '21000009',
-      pin: '9999',
-    });
+    const opened = await openCheckout('21000009', '9999');
     expect(opened.status).toBe(201);
     const id = opened.body.id as string;
     const memory = Buffer.from(

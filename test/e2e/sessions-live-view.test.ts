@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
-import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { SessionItemView, SessionUpdate, SessionView } from '../../src/gateway/sessions/index.js';
-import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { jsonCaller, startTestDesk, type TestDesk, waitForDevice, withIlsAt } from '../helpers/desk.js';
+import { waitForDevice, withIlsAt } from '../helpers/desk.js';
+import { padSessionDesk } from '../helpers/pad-session-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -14,48 +13,26 @@ import { until } from '../helpers/until.js';
  * TCP with real ISO 28560-3 tags.
  */
 let ils: IlsSimulator;
-let desk: TestDesk;
-const call = jsonCaller(() => desk.api);
 
 beforeAll(async () => {
   ils = await startIlsSimulator({ fixture: sampleFixturePath() });
-  desk = await startTestDesk((config) => {
-    const desk = withIlsAt(config, ils.port, (link) => ({
-      ...link,
-      requestTimeoutMs: 1_500,
-      heartbeatSeconds: 5,
-    }));
-    return {
-      ...desk,
-      mqtt: { mode: 'off' },
-      simulators: desk.simulators.map((s) => (s.kind === 'rfid-pad' ? { ...s, tags: [] } : s)),
-      devices: desk.devices.map((d) => (d.kind === 'rfid-reader' ? { ...d, inventoryIntervalMs: 50 } : d)),
-    };
-  });
-  await waitForDevice(desk.api, 'ils', 'online', 15_000);
-  await waitForDevice(desk.api, 'pad-1', 'online', 15_000);
 }, 30_000);
 
 afterAll(async () => {
-  await desk?.stop();
   await ils?.close();
 });
 
-const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+const session = padSessionDesk((config) =>
+  withIlsAt(config, ils.port, (link) => ({ ...link, requestTimeoutMs: 1_500, heartbeatSeconds: 5 })),
+);
+const { call, pad, placeTag: placeItem, openCheckout } = session;
 
-function placeTag(item: string, set?: { part: number; parts: number }): string {
-  const memory = encodeIso28560Part3({
-    primaryItemId: item,
-    typeOfUsage: 'circulating',
-    ownerLibrary: 'SE-RPL',
-    ...(set ? { set } : {}),
-  });
-  return pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e, afi: 0x07 }).uid;
-}
+const placeTag = (item: string, set?: { part: number; parts: number }): string =>
+  placeItem(item, set ? { set } : {});
 
 /** The items as a kiosk following the WebSocket knows them: a `session` replaces them all, an `item` one. */
 async function follow(id: string) {
-  const socket = new WebSocket(`${desk.api.replace('http', 'ws')}/api/v1/sessions/${id}/events`);
+  const socket = new WebSocket(`${session.desk().api.replace('http', 'ws')}/api/v1/sessions/${id}/events`);
   const items = new Map<string, SessionItemView>();
   socket.on('message', (raw) => {
     const update = JSON.parse(String(raw)) as SessionUpdate;
@@ -78,12 +55,7 @@ const stateOf = (items: Iterable<SessionItemView>) => [...items].map((item) => [
 
 describe('the WebSocket, GET of the session and the receipt agree', () => {
   it('a part of a set taken off the pad while the library system looked its title up is gone from the WebSocket too', async () => {
-    const opened = await call('POST', '/api/v1/sessions', {
-      mode: 'checkout',
-      pad: 'pad-1',
-      patron: '21000009',
-      pin: '9999',
-    });
+    const opened = await openCheckout('21000009', '9999');
     expect(opened.status).toBe(201);
     const id = opened.body.id as string;
     const live = await follow(id);
@@ -97,7 +69,7 @@ describe('the WebSocket, GET of the session and the receipt agree', () => {
     // The look-up's end comes after it was taken away: the set is no part of the session.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     ils.setFaults({});
-    await waitForDevice(desk.api, 'ils', 'online', 15_000);
+    await waitForDevice(session.desk().api, 'ils', 'online', 15_000);
     // Dune, borrowed.
     placeTag('31000005');
     await until(() => (live.items.get('31000005')?.state === 'checked_out' ? true : undefined), 10_000);

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { describe, expect, it } from 'vitest';
 import type { SessionView } from '../../src/gateway/sessions/index.js';
-import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { jsonCaller, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { padSessionDesk } from '../helpers/pad-session-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -10,43 +8,13 @@ import { until } from '../helpers/until.js';
  * character in it — laid on the pad of a checkout session at the simulated desk (the sample
  * library's ILS over SIP2, the FEIG pad simulator over TCP, real ISO 28560-3 tags).
  */
-let desk: TestDesk;
-const call = jsonCaller(() => desk.api);
+const { call, pad, placeTag: placeItem, openCheckout } = padSessionDesk();
 
-beforeAll(async () => {
-  desk = await startTestDesk((config) => ({
-    ...config,
-    mqtt: { mode: 'off' },
-    simulators: config.simulators.map((s) => (s.kind === 'rfid-pad' ? { ...s, tags: [] } : s)),
-    devices: config.devices.map((d) => (d.kind === 'rfid-reader' ? { ...d, inventoryIntervalMs: 50 } : d)),
-  }));
-  await waitForDevice(desk.api, 'ils', 'online', 15_000);
-  await waitForDevice(desk.api, 'pad-1', 'online', 15_000);
-}, 30_000);
-
-afterAll(async () => {
-  await desk?.stop();
-});
-
-const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
-
-function placeTag(item: string): string {
-  const memory = encodeIso28560Part3({
-    primaryItemId: item,
-    typeOfUsage: 'circulating',
-    ownerLibrary: 'SE-RPL',
-  });
-  return pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e, afi: 0x07 }).uid;
-}
+const placeTag = (item: string): string => placeItem(item);
 
 describe('a tag whose item id cannot be sent to the library system', () => {
   it('is listed as a tag to take to staff, not an item to try again and again', async () => {
-    const opened = await call('POST', '/api/v1/sessions', {
-      mode: 'checkout',
-      pad: 'pad-1',
-      patron: '21000009',
-      pin: '9999',
-    });
+    const opened = await openCheckout('21000009', '9999');
     expect(opened.status).toBe(201);
     const id = opened.body.id as string;
     const piped = placeTag('3100|AA21000001');

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import { describe, expect, it } from 'vitest';
 import type { SessionView } from '../../src/gateway/sessions/index.js';
-import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
-import { jsonCaller, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { padSessionDesk } from '../helpers/pad-session-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -12,35 +10,10 @@ import { until } from '../helpers/until.js';
  * would lend (or return) the sample library's own copy, which is on the shelf, and clear the
  * security of a book that is not the library's to lend.
  */
-let desk: TestDesk;
-const call = jsonCaller(() => desk.api);
-
-beforeAll(async () => {
-  desk = await startTestDesk((config) => ({
-    ...config,
-    mqtt: { mode: 'off' },
-    simulators: config.simulators.map((s) => (s.kind === 'rfid-pad' ? { ...s, tags: [] } : s)),
-    devices: config.devices.map((d) => (d.kind === 'rfid-reader' ? { ...d, inventoryIntervalMs: 50 } : d)),
-  }));
-  await waitForDevice(desk.api, 'ils', 'online', 15_000);
-  await waitForDevice(desk.api, 'pad-1', 'online', 15_000);
-}, 30_000);
-
-afterAll(async () => {
-  await desk?.stop();
-});
-
-const pad = () => desk.desk.simulators.handle(rfidPadSimulators, 'pad-sim')!;
+const { call, pad, placeTag: placeItem, openCheckout } = padSessionDesk();
 
 /** A secured ISO 28560-3 item tag of `owner` (an ISIL). */
-function placeTag(item: string, owner: string): string {
-  const memory = encodeIso28560Part3({
-    primaryItemId: item,
-    typeOfUsage: 'circulating',
-    ownerLibrary: owner,
-  });
-  return pad().place({ memoryHex: Buffer.from(memory).toString('hex'), dsfid: 0x3e, afi: 0x07 }).uid;
-}
+const placeTag = (item: string, owner: string): string => placeItem(item, { owner });
 
 async function loanedTo(item: string): Promise<unknown> {
   const got = await call('GET', `/api/v1/items/${item}`);
@@ -50,12 +23,7 @@ async function loanedTo(item: string): Promise<unknown> {
 describe("another library's tag on a self-check pad", () => {
   it('is neither lent nor secured differently, and the session says whose it is', async () => {
     const statusBefore = await loanedTo('31000006');
-    const opened = await call('POST', '/api/v1/sessions', {
-      mode: 'checkout',
-      pad: 'pad-1',
-      patron: '21000009',
-      pin: '9999',
-    });
+    const opened = await openCheckout('21000009', '9999');
     expect(opened.status).toBe(201);
     const id = opened.body.id as string;
     // A Danish library's book whose barcode is the sample library's Beloved, and Dune, the library's own.

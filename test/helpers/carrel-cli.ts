@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,4 +121,31 @@ export async function startSimulatedDesk(
     await stop();
     throw error;
   }
+}
+
+/** A `carrel` child process a test drives: how it ended, and what it has said. */
+export interface CarrelChild {
+  child: ChildProcess;
+  exited: Promise<void>;
+  /** The last `keepChars` characters of its stdout and stderr, as they came. */
+  said: () => string;
+}
+
+/** `carrel <args>` in `cwd` (with `env` added to this process's), its output kept as it comes. */
+export function spawnCarrel(
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; keepChars: number },
+): CarrelChild {
+  const child = spawn(process.execPath, [CARREL_CLI, ...args], {
+    cwd: options.cwd,
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let said = '';
+  for (const stream of [child.stdout, child.stderr])
+    stream.on('data', (chunk: Buffer) => {
+      said = (said + chunk.toString()).slice(-options.keepChars);
+    });
+  return { child, exited, said: () => said };
 }

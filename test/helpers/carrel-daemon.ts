@@ -130,3 +130,17 @@ export function simulatedIlsDevice(port: number): Record<string, unknown> {
     transport: { type: 'tcp', host: '127.0.0.1', port },
   };
 }
+
+/**
+ * SIGTERMs the daemon and says how it went: `'exited'`, or that it is still running `withinMs`
+ * after SIGTERM.
+ */
+export function exitsOnSigterm(child: ChildProcess, withinMs = 15_000): Promise<string> {
+  const exited = stopDaemon(child).then(() => 'exited');
+  return Promise.race([
+    exited,
+    new Promise<string>((resolve) =>
+      setTimeout(() => resolve(`still running ${withinMs / 1000} s after SIGTERM`), withinMs),
+    ),
+  ]);
+}

@@ -11,7 +11,7 @@ import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/se
 import { ManualClock } from '../../../src/core/clock.js';
 import type { AnySip2MessageInput } from '../../../src/protocols/sip2/index.js';
 import { sampleFixtureInput } from './sample.js';
-import { Sip2TestClient } from './sip2-client.js';
+import { checkinMessage, Sip2TestClient } from './sip2-client.js';
 
 const START = Date.UTC(2026, 2, 2, 10, 0, 0);
 const TZ = 'Europe/Stockholm';
@@ -69,16 +69,7 @@ const checkout = (patron: string, item: string): AnySip2MessageInput => ({
   itemIdentifier: item,
   terminalPassword: '',
 });
-const checkin = (item: string): AnySip2MessageInput => ({
-  type: 'checkin',
-  noBlock: false,
-  transactionDate: now(),
-  returnDate: now(),
-  currentLocation: 'MAIN',
-  institutionId: AO,
-  itemIdentifier: item,
-  terminalPassword: '',
-});
+const checkin = (item: string): AnySip2MessageInput => checkinMessage(item, now());
 const extras = (message: { extraFields?: Array<{ id: string; value: string }> }) =>
   Object.fromEntries((message.extraFields ?? []).map((field) => [field.id, field.value]));
 

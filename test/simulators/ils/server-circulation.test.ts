@@ -7,7 +7,7 @@ import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/se
 import { ManualClock } from '../../../src/core/clock.js';
 import { formatSip2Date } from '../../../src/protocols/sip2/index.js';
 import { SAMPLE_FIXTURE } from './paths.js';
-import { Sip2TestClient } from './sip2-client.js';
+import { checkinMessage, patronStatusMessage, Sip2TestClient } from './sip2-client.js';
 
 const START = Date.UTC(2026, 2, 2, 10, 0, 0);
 const DAY = 86_400_000;
@@ -50,20 +50,7 @@ describe('items and circulation', () => {
       },
       'checkoutResponse',
     );
-  const checkin = (item: string) =>
-    client.request(
-      {
-        type: 'checkin',
-        noBlock: false,
-        transactionDate: now(),
-        returnDate: now(),
-        currentLocation: 'MAIN',
-        institutionId: AO,
-        itemIdentifier: item,
-        terminalPassword: '',
-      },
-      'checkinResponse',
-    );
+  const checkin = (item: string) => client.request(checkinMessage(item, now()), 'checkinResponse');
 
   it('17: item information for a charged, a held and an unknown item', async () => {
     const charged = await client.request(
@@ -145,20 +132,7 @@ describe('items and circulation', () => {
       'itemInformationResponse',
     );
   const owed = async (patron: string, pin: string) =>
-    (
-      await client.request(
-        {
-          type: 'patronStatusRequest',
-          language: 'english',
-          transactionDate: now(),
-          institutionId: AO,
-          patronIdentifier: patron,
-          terminalPassword: '',
-          patronPassword: pin,
-        },
-        'patronStatusResponse',
-      )
-    ).feeAmount;
+    (await client.request(patronStatusMessage(patron, pin, now()), 'patronStatusResponse')).feeAmount;
 
   // SIP2 2.00, the cancel field (BI): "Y for a Checkout command being used to cancel a failed
   // Checkin command, and for a Checkin command being used to cancel a failed Checkout command".

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { SAMPLE_FIXTURE } from './paths.js';
-import { Sip2TestClient } from './sip2-client.js';
+import { patronStatusMessage, Sip2TestClient } from './sip2-client.js';
 
 const START = Date.UTC(2026, 2, 2, 10, 0, 0);
 const TZ = 'Europe/Stockholm';
@@ -98,20 +98,7 @@ describe('patrons', () => {
 
   it('23: the status flags of expired, blocked and fined patrons', async () => {
     const status = async (patron: string) =>
-      (
-        await client.request(
-          {
-            type: 'patronStatusRequest',
-            language: 'english',
-            transactionDate: now(),
-            institutionId: AO,
-            patronIdentifier: patron,
-            terminalPassword: '',
-            patronPassword: '',
-          },
-          'patronStatusResponse',
-        )
-      ).patronStatus;
+      (await client.request(patronStatusMessage(patron, '', now()), 'patronStatusResponse')).patronStatus;
     expect((await status('21000004')).chargePrivilegesDenied).toBe(true); // expired
     expect((await status('21000005')).holdPrivilegesDenied).toBe(true); // blocked
     expect(await status('21000003')).toMatchObject({

@@ -163,3 +163,33 @@ export class Sip2TestClient {
     this.socket.destroy();
   }
 }
+
+/**
+ * SIP2 09 Checkin of `item` at `when` (its transaction and return date), returned at MAIN of the
+ * sample library (institution RIVERSIDE), no terminal password.
+ */
+export function checkinMessage(item: string, when: Date): AnySip2MessageInput {
+  return {
+    type: 'checkin',
+    noBlock: false,
+    transactionDate: when,
+    returnDate: when,
+    currentLocation: 'MAIN',
+    institutionId: 'RIVERSIDE',
+    itemIdentifier: item,
+    terminalPassword: '',
+  };
+}
+
+/** SIP2 23 Patron Status Request for `patron` with `pin` (empty: none) at `when`, sample library. */
+export function patronStatusMessage(patron: string, pin: string, when: Date): AnySip2MessageInput {
+  return {
+    type: 'patronStatusRequest',
+    language: 'english',
+    transactionDate: when,
+    institutionId: 'RIVERSIDE',
+    patronIdentifier: patron,
+    terminalPassword: '',
+    patronPassword: pin,
+  };
+}

@@ -11,7 +11,7 @@ import { ManualClock } from '../../../src/core/clock.js';
 import type { AnySip2MessageInput } from '../../../src/protocols/sip2/index.js';
 import { SAMPLE_FIXTURE } from './paths.js';
 import { sampleFixtureInput } from './sample.js';
-import { Sip2TestClient } from './sip2-client.js';
+import { checkinMessage, Sip2TestClient } from './sip2-client.js';
 
 const START = Date.UTC(2026, 2, 2, 10, 0, 0);
 const TZ = 'Europe/Stockholm';
@@ -70,16 +70,7 @@ const renew = (patron: string, item: string): AnySip2MessageInput => ({
   patronIdentifier: patron,
   itemIdentifier: item,
 });
-const checkin = (item: string): AnySip2MessageInput => ({
-  type: 'checkin',
-  noBlock: false,
-  transactionDate: now(),
-  returnDate: now(),
-  currentLocation: 'MAIN',
-  institutionId: AO,
-  itemIdentifier: item,
-  terminalPassword: '',
-});
+const checkin = (item: string): AnySip2MessageInput => checkinMessage(item, now());
 
 describe('desensitize (12, 30): "Y … the item should be desensitized; N … should not"', () => {
   it('a refused checkout says N, an unknown item too (120NUN, as the reference servers send)', async () => {
