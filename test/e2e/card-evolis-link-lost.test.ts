@@ -23,8 +23,10 @@ const cutAtEject = (ejected: boolean) => cutAtEvolisEject(model(), desk().proxy,
 describe('an Evolis whose link is lost as the card is ejected', () => {
   it('records the card ejected while the link went down as issued, and makes no second card', async () => {
     const before = printed();
-    cutAtEject(true);
+    const cut = cutAtEject(true);
     const answer = call('POST', '/cards', { patron: '21000001', number: 'patron' });
+    // Down for 1.5 s from the cut (a reconnect tried meanwhile waits), whenever the eject comes.
+    await cut;
     await new Promise((resolve) => setTimeout(resolve, 1500));
     desk().proxy.resume();
     const issued = await answer;
@@ -42,8 +44,10 @@ describe('an Evolis whose link is lost as the card is ejected', () => {
   it('records a card the eject never reached as link_lost, the card in the reject box: printing again is safe', async () => {
     const before = printed();
     const rejectedBefore = sim().cards().length - before;
-    cutAtEject(false);
+    const cut = cutAtEject(false);
     const answer = call('POST', '/cards', { patron: '21000002', number: 'patron' });
+    // Down for 1.5 s from the cut (a reconnect tried meanwhile waits), whenever the eject comes.
+    await cut;
     await new Promise((resolve) => setTimeout(resolve, 1500));
     desk().proxy.resume();
     const failed = await answer;
@@ -58,7 +62,7 @@ describe('an Evolis whose link is lost as the card is ejected', () => {
 
   it('says the outcome is unknown, not "print again", when the link stays down', async () => {
     const before = printed();
-    cutAtEject(true);
+    void cutAtEject(true);
     const unknown = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
     expect(unknown.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
     desk().proxy.resume();

@@ -62,7 +62,7 @@ const model = () => desk.evolis();
 
 /** An issue for `patron` whose card the printer ejected as the link was cut, not back to ask in time. */
 async function outcomeUnknown(patron: string) {
-  cutAtEvolisEject(model(), desk.proxy);
+  void cutAtEvolisEject(model(), desk.proxy);
   const issue = await call('POST', '/cards', { patron, number: 'patron' });
   expect(issue.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
   desk.proxy.resume();

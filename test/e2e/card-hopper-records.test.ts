@@ -57,7 +57,7 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown, token 
 
 /** An issue whose card the printer ejected as the link was cut, not back to ask in time. */
 async function outcomeUnknown(request: Record<string, unknown>): Promise<string> {
-  cutAtEvolisEject(desk.evolis(), desk.proxy);
+  void cutAtEvolisEject(desk.evolis(), desk.proxy);
   const issue = await call('POST', '/cards', { number: 'patron', ...request });
   expect(issue.json).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
   await desk.linkBack();

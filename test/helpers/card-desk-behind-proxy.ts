@@ -187,16 +187,21 @@ export function cardDeskPageBehindProxy(options: CardPrinterBehindProxy): {
 /**
  * Cuts the link as the next eject (`Se`) reaches the Evolis `printer`: `ejected` whether the printer
  * carried it out before the cable went (its `OK` lost) or never got it. The link stays down until
- * the proxy is resumed (`linkBack()`).
+ * the proxy is resumed (`linkBack()`). Resolves once the link is cut: a test that lets it come back
+ * after a while waits for that first, as on a loaded machine the job may reach its eject later than
+ * any fixed delay (a resume before the cut would leave the link down for good).
  */
-export function cutAtEvolisEject(printer: EvolisModel, proxy: StallingProxy, ejected = true): void {
-  const handle = printer.handle.bind(printer);
-  printer.handle = (command: EvolisCommand) => {
-    if (command.name !== 'Se') return handle(command);
-    printer.handle = handle;
-    const reply = ejected ? handle(command) : 'OK';
-    proxy.stall();
-    proxy.cut();
-    return reply;
-  };
+export function cutAtEvolisEject(printer: EvolisModel, proxy: StallingProxy, ejected = true): Promise<void> {
+  return new Promise((resolve) => {
+    const handle = printer.handle.bind(printer);
+    printer.handle = (command: EvolisCommand) => {
+      if (command.name !== 'Se') return handle(command);
+      printer.handle = handle;
+      const reply = ejected ? handle(command) : 'OK';
+      proxy.stall();
+      proxy.cut();
+      resolve();
+      return reply;
+    };
+  });
 }
