@@ -9,6 +9,7 @@ import { failIfUnfinished } from './unfinished.js';
  */
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name !== 'start') endQuietlyOnClosedPipe();
   if (!name) {
     // Bad usage, as an unknown command is: the usage on stderr, exit 2.
     printUsage(process.stderr);
@@ -31,7 +32,6 @@ async function main(argv: string[]): Promise<number> {
       printUsage(process.stderr);
       return 2;
     }
-    endQuietlyOnClosedPipe();
     return (await loadTopic()).run(['--help']);
   }
   if (name === '--version' || name === '-v') {
@@ -39,7 +39,6 @@ async function main(argv: string[]): Promise<number> {
     console.log(carrelVersion());
     return 0;
   }
-  if (name !== 'start') endQuietlyOnClosedPipe();
   const load = findCommand(name);
   if (!load) {
     console.error(`carrel: unknown command "${name}"`);
@@ -58,8 +57,8 @@ const HELP_USAGE = `usage: carrel help [<command>]
 `;
 
 /**
- * `carrel doctor | head -3`: once the reader has closed the pipe, what is left to print has
- * nowhere to go. The command ends there, as a shell's tools do (128 + SIGPIPE), instead of
+ * `carrel doctor | head -3`, `carrel help | head -5`: once the reader has closed the pipe, what is
+ * left to print has nowhere to go. The command ends there, as a shell's tools do (128 + SIGPIPE), instead of
  * Node's unhandled EPIPE with its stack trace. Not for the daemon, whose stdout is its log.
  */
 function endQuietlyOnClosedPipe(): void {

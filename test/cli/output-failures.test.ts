@@ -54,4 +54,25 @@ describe('carrel, when its output cannot be written', () => {
     // What a shell reports for a command ended by its closed pipe (128 + SIGPIPE).
     expect({ code, signal }).toEqual({ code: 141, signal: null });
   }, 60_000);
+
+  // A pipe closed before anything was written, so that the first write already finds it gone.
+  it.each(['help', '--help', '--version', 'help doctor', 'sip2 --help'])(
+    'carrel %s into a pipe its reader already closed: ends quietly',
+    async (line) => {
+      const child = spawn(process.execPath, [CARREL_CLI, ...line.split(' ')], {
+        cwd: dir,
+        env: withoutConfig(process.env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const [code, signal] = await once(child, 'exit');
+      expect(stderr).not.toMatch(STACK);
+      expect(stderr).toBe('');
+      expect({ code, signal }).toEqual({ code: 141, signal: null });
+    },
+  );
 });
