@@ -43,9 +43,11 @@ function showLink(text) {
 }
 function tokenRefused() {
   showLink(SIGN_IN_AGAIN);
-  // What it shows can no longer be read again, so it is not left looking current.
+  say();
+  // What it shows can no longer be read again, so it is not left looking current — the words
+  // beside the list of money owed (a payout found made meanwhile) included.
   $('account').hidden = true;
-  $('owed-section').hidden = true;
+  owed.hide();
 }
 /** A failed call in the desk's words: a refused token says what to do, not the API's words to developers. */
 function problemWords(error) {
