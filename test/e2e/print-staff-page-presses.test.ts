@@ -6,6 +6,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
 
 const PATRON = '21000003';
@@ -271,6 +272,53 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
       .toBe(`Paid out ${eur(before + 100)}.`);
     expect((await account()).statement.balanceMinor).toBe(0);
   });
+
+  it('on a link cut between it and Carrel, says a top-up was not answered instead of holding the buttons, and tops up once when pressed again', async () => {
+    // The page reaches Carrel through a proxy that stalls as a cut network does: nothing answers,
+    // nothing is closed (Carrel stopping closes the page's connections, which the page hears).
+    const proxy = await StallingProxy.start(Number(new URL(api()).port));
+    const desk = await chromium.browser.newPage();
+    const errors: string[] = [];
+    desk.on('pageerror', (error) => errors.push(error.message));
+    try {
+      await desk.goto(`http://127.0.0.1:${proxy.port}/print-staff`);
+      await desk.locator('#patron').fill(PATRON);
+      await desk.getByRole('button', { name: 'Find' }).click();
+      await desk.locator('#account').waitFor({ state: 'visible', timeout: 10_000 });
+      const before = (await account()).statement;
+      const deposits = requestsTo(desk, '/api/v1/print/accounts/deposit');
+      const topUp = desk.getByRole('button', { name: 'Top up (cash)' });
+
+      proxy.stall();
+      await desk.locator('#amount').fill('1.50');
+      await topUp.click();
+      // It said nothing, the money buttons held, for as long as TCP kept trying (minutes).
+      await expect
+        .poll(() => desk.locator('#alert').textContent(), { timeout: 30_000 })
+        .toMatch(/^Carrel did not answer .*not known whether that was done.*never made twice\.$/);
+      await expect.poll(() => topUp.isEnabled(), { timeout: 5_000 }).toBe(true);
+      // The account it can no longer read again is not left looking live.
+      await expect
+        .poll(() => desk.locator('#link').textContent(), { timeout: 30_000 })
+        .toMatch(/^Not connected to Carrel/);
+
+      // The link is back: pressed again, the same top-up is sent, and the patron is topped up once.
+      proxy.resume();
+      await topUp.click();
+      await expect
+        .poll(() => desk.locator('#alert').textContent(), { timeout: 15_000 })
+        .toBe(`Topped up: the balance is ${((before.balanceMinor + 150) / 100).toFixed(2)} EUR.`);
+      await deposits.settled();
+      const after = (await account()).statement;
+      expect(after.balanceMinor).toBe(before.balanceMinor + 150);
+      expect(after.entries.length).toBe(before.entries.length + 1);
+      await expect.poll(() => desk.locator('#link').isVisible(), { timeout: 15_000 }).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await desk.close();
+      await proxy.close();
+    }
+  }, 90_000);
 
   it('lists a held job the printer cannot take with why, beside its price (last: the print server stays stopped)', async () => {
     const jobId = await server().submit({ user: PATRON, title: 'Minutes', pages: 1 });

@@ -7,6 +7,7 @@ import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 import { logInAtRelease } from '../helpers/release-page.js';
+import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -163,5 +164,54 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         .toBe('0.80 EUR');
       expect(await account()).toEqual(settled);
     }, 60_000);
+    it('on a link cut as Print is pressed, says it lost contact instead of holding Print, and prints once when pressed again', async () => {
+      // The station reaches Carrel through a proxy that stalls as a cut network does: nothing
+      // answers and nothing is closed (the answer lost above was a failed request, said at once).
+      const proxy = await StallingProxy.start(Number(new URL(api()).port));
+      const station = await chromium.browser.newPage();
+      const errors: string[] = [];
+      station.on('pageerror', (error) => errors.push(error.message));
+      try {
+        const job = await server().submit({ user: PATRON, title: 'Leaflet', pages: 2 });
+        await station.goto(`http://127.0.0.1:${proxy.port}/release`);
+        await logInAtRelease(station, PATRON, '2222');
+        const print = station.locator(`[data-job="public-bw/${job}"]`).getByRole('button', { name: 'Print' });
+        await until(
+          async () => (await print.isEnabled().catch(() => false)) || undefined,
+          20_000,
+          'Print was never offered',
+        );
+        const before = await account();
+
+        proxy.stall();
+        await print.click();
+        // Print stayed pressed, every Print disabled and nothing said, for as long as TCP kept trying.
+        await expect
+          .poll(() => station.locator('#alert').textContent(), { timeout: 30_000 })
+          .toMatch(
+            /“Leaflet”: the station lost contact, so it is not known whether it was sent\. Press Print again: it is never charged twice\./,
+          );
+        await expect.poll(() => print.isEnabled(), { timeout: 5_000 }).toBe(true);
+
+        proxy.resume();
+        await print.click();
+        await expect
+          .poll(() => station.locator('#alert').textContent(), { timeout: 15_000 })
+          .toMatch(/^“Leaflet” (is printing|was printed): 0\.20 EUR charged\.$/);
+        await until(
+          async () => (await account()).releases.find((r) => r.jobId === job && r.state === 'completed'),
+          15_000,
+          'the job never completed',
+        );
+        const after = await account();
+        // Charged once, whether the first press reached the desk or not.
+        expect(after.balanceMinor).toBe(before.balanceMinor - 20);
+        expect(after.releases.filter((r) => r.jobId === job)).toHaveLength(1);
+        expect(errors).toEqual([]);
+      } finally {
+        await station.close();
+        await proxy.close();
+      }
+    }, 90_000);
   },
 );

@@ -45,9 +45,16 @@ export function takeToken(key, location, storage, history) {
 }
 
 export class ApiClient {
-  constructor(origin, token) {
+  /**
+   * `options.deadlineMs`: a call not answered in full within it fails as one that could not reach
+   * Carrel (`code: 'network'`). A link cut on the way (a switch gone, a stalled network) answers
+   * nothing and closes nothing: a call waited for as long as TCP tried, minutes, with the page
+   * saying nothing and its buttons held.
+   */
+  constructor(origin, token, options = {}) {
     this.origin = origin;
     this.token = token;
+    this.deadlineMs = options.deadlineMs;
   }
 
   /**
@@ -59,19 +66,39 @@ export class ApiClient {
     const headers = { accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const deadline = this.deadlineMs === undefined ? undefined : new AbortController();
+    const timer = deadline && setTimeout(() => deadline.abort(), this.deadlineMs);
+    const unanswered = () =>
+      new Problem(
+        deadline?.signal.aborted
+          ? { status: 0, code: 'network', title: `Carrel did not answer within ${this.deadlineMs / 1000} s` }
+          : { status: 0, code: 'network', title: 'The API cannot be reached' },
+      );
     let response;
+    let text;
     try {
-      response = await fetch(this.origin + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: 'no-store',
-        keepalive: options.keepalive === true,
-      });
-    } catch {
-      throw new Problem({ status: 0, code: 'network', title: 'The API cannot be reached' });
+      try {
+        response = await fetch(this.origin + path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          cache: 'no-store',
+          keepalive: options.keepalive === true,
+          ...(deadline && { signal: deadline.signal }),
+        });
+      } catch {
+        throw unanswered();
+      }
+      // The answer's body is under the deadline too: a link cut mid-answer leaves it unread.
+      try {
+        text = await response.text();
+      } catch (error) {
+        if (deadline?.signal.aborted) throw unanswered();
+        throw error;
+      }
+    } finally {
+      clearTimeout(timer);
     }
-    const text = await response.text();
     if (accept !== 'application/json' && response.ok) return text;
     let json;
     try {

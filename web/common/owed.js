@@ -16,7 +16,8 @@ const INTRO =
 /**
  * The list of money owed to patrons in `box` (an element holding its heading and the `list`),
  * read with `api` (an ApiClient with a staff token). Returns `show()`, which reads it again: the
- * box stays hidden while nothing is owed, or when it cannot be read.
+ * box stays hidden while nothing is owed, or when it cannot be read; and `hide()`, which hides it
+ * and the words said beside it.
  */
 export function owedToPatrons(api, { box, list }) {
   /** Request ids of Paid out, by payment and amount: pressed again after a lost answer, it is recorded once. */
@@ -133,7 +134,13 @@ export function owedToPatrons(api, { box, list }) {
     return `${owing} was already paid out at another desk or page${who}: nothing was changed, and ${rest}`;
   }
 
-  return { show };
+  /** Hides the list and the words beside it (the page can no longer read it again: its token refused). */
+  function hide() {
+    box.hidden = true;
+    showSaid();
+  }
+
+  return { show, hide };
 }
 
 /** Who, as the desk keeps it: the name of a staff token, or "at this desk" on a desk without tokens. */

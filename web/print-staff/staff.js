@@ -14,7 +14,7 @@ import { ApiClient } from '/common/carrel-api.js';
 import { amount, exponentOf, minorOf as minorIn, money } from '/common/money.js';
 // Money owed to patrons, drawn as the device dashboard draws it.
 import { owedToPatrons } from '/common/owed.js';
-import { call, Problem, requestId, takeToken } from '/common/print-api.js';
+import { call, Problem, printApi, requestId, takeToken } from '/common/print-api.js';
 
 const token = takeToken();
 const $ = (id) => document.getElementById(id);
@@ -36,6 +36,15 @@ function say(text, ok = false) {
  */
 const SIGN_IN_AGAIN =
   'Carrel no longer takes this page’s access token (it may have been changed): open the print desk again with its current link (ask IT for it). Nothing can be done here until then.';
+/** Carrel stopped, or the network to it cut: what is shown is what was last read. */
+const NOT_CONNECTED =
+  'Not connected to Carrel — trying again… What is shown may be out of date until it is back.';
+/**
+ * A press Carrel did not answer (it stopped, or the network to it was cut, which answers nothing
+ * and closes nothing: the press waited minutes, the money buttons held, saying nothing).
+ */
+const NO_ANSWER =
+  'Carrel did not answer (it may be restarting, or the network to it is down), so it is not known whether that was done. Press the same button again in a moment: a top-up, refund, payout or transfer is sent again as the same request, and is never made twice.';
 /** The page's link to Carrel: live (nothing said), away (reconnecting), or its token refused. */
 function showLink(text) {
   $('link').textContent = text ?? '';
@@ -43,9 +52,11 @@ function showLink(text) {
 }
 function tokenRefused() {
   showLink(SIGN_IN_AGAIN);
-  // What it shows can no longer be read again, so it is not left looking current.
+  say();
+  // What it shows can no longer be read again, so it is not left looking current — the words
+  // beside the list of money owed (a payout found made meanwhile) included.
   $('account').hidden = true;
-  $('owed-section').hidden = true;
+  owed.hide();
 }
 /** A failed call in the desk's words: a refused token says what to do, not the API's words to developers. */
 function problemWords(error) {
@@ -54,6 +65,7 @@ function problemWords(error) {
     tokenRefused();
     return SIGN_IN_AGAIN;
   }
+  if (error.code === 'network') return NO_ANSWER;
   return error.message;
 }
 
@@ -375,9 +387,16 @@ function follow() {
   if (!patron || reload) return;
   reload = setTimeout(() => {
     reload = undefined;
-    find({ quiet: true }).catch((error) => {
-      if (error instanceof Problem && error.status === 401) tokenRefused();
-    });
+    find({ quiet: true }).then(
+      // Read again: a link that was cut is back (the events' socket may not have noticed it gone).
+      () => $('link').textContent === NOT_CONNECTED && showLink(),
+      (error) => {
+        if (error instanceof Problem && error.status === 401) tokenRefused();
+        // Not answered (the network cut: the events' socket stays open, saying nothing): the
+        // account is not left looking live.
+        else if (error instanceof Problem && error.code === 'network') showLink(NOT_CONNECTED);
+      },
+    );
   }, 250);
 }
 
@@ -402,17 +421,14 @@ function listen() {
     () => {},
     (event) => {
       if (event.code === 4401) tokenRefused();
-      else
-        showLink(
-          'Not connected to Carrel — trying again… What is shown may be out of date until it is back.',
-        );
+      else showLink(NOT_CONNECTED);
       setTimeout(listen, retryMs);
       retryMs = Math.min(retryMs * 2, 10_000);
     },
   );
 }
 // Money owed to patrons from their payments is the desk's to hand back, whoever's account is shown.
-const owed = owedToPatrons(new ApiClient(location.origin, token), {
+const owed = owedToPatrons(printApi(token), {
   box: $('owed-section'),
   list: $('owed'),
 });

@@ -112,10 +112,12 @@ async function releaseJobs(chosen) {
       outcomes.push(outcome);
     }
     showOutcomes(outcomes);
-    await refresh().catch(() => {});
   } finally {
     setReleasing(false);
   }
+  // Read again once Print may be pressed again: with the link cut, this read waits for its
+  // deadline, and Print (to send a release not known to be done again) was held that long as well.
+  await refresh().catch(() => {});
 }
 
 const { forgetScannedPatron } = patronLogin({

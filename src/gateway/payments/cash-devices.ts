@@ -1,6 +1,6 @@
 /**
- * A payment's cash devices: which take its money, the most one coin or note may be, the values they
- * take now, waiting for one to be back after a restart, and the payment's progress told as an event
+ * A payment's cash devices: which take its money, which of them are free to take it, the most one
+ * coin or note may be, the values they take now, waiting for one to be back after a restart, and the payment's progress told as an event
  * of each of them.
  */
 import type { Clock } from '../../core/clock.js';
@@ -30,6 +30,44 @@ export function paymentDevices(named: string[] | undefined, config: PaymentsConf
   if (chosen.length === 0)
     throw new PaymentError('no_cash_devices', 'no cash device is configured to take money');
   return chosen;
+}
+
+/**
+ * Claims for payment `id` the devices no other payment holds (`claims`: the devices of payments
+ * opening, whose holds are not all journaled yet, device id → payment id), in the step that finds
+ * them free, before any record is made. A device a payment still collecting holds, or none free,
+ * is refused cash_device_busy with nothing claimed. A device an ended payment still holds was out of
+ * reach when it ended: what it took is that payment's, read when it is back; this payment takes
+ * money on the others.
+ */
+export function claimFreeDevices<
+  Device extends { id: string; port: { status(): { holder: string | null } } },
+>(
+  id: string,
+  devices: readonly Device[],
+  claims: Map<string, string>,
+  hasEnded: (payment: string) => boolean,
+): Device[] {
+  const holders = new Map(
+    devices.map((device) => [device.id, claims.get(device.id) ?? device.port.status().holder]),
+  );
+  const busy = devices.find((device) => {
+    const holder = holders.get(device.id) ?? null;
+    return holder !== null && !hasEnded(holder);
+  });
+  if (busy)
+    throw new PaymentError(
+      'cash_device_busy',
+      `cash device "${busy.id}" is taking money for another payment`,
+    );
+  const free = devices.filter((device) => holders.get(device.id) === null);
+  if (free.length === 0)
+    throw new PaymentError(
+      'cash_device_busy',
+      `cash device "${devices[0]!.id}" is out of reach; what it took for the last payment is read when it is back`,
+    );
+  for (const device of free) claims.set(device.id, id);
+  return free;
 }
 
 /** The most a device may take at once: what is due still, plus the overpayment allowance. */

@@ -7,11 +7,11 @@
  * from that journal, never from a count of its own, so a restart cannot lose
  * or double a credit. Paid in full, finished or timed out, it lets the
  * devices go and settles (ending.ts, settlement.ts). A restart takes up what was left
- * collecting or settling. Who pays is read in patron.ts, what the cash devices
- * take in cash-devices.ts, what a collecting payment holds in memory in live.ts, what staff see
+ * collecting or settling. What a payment is for and who pays is worked out in opening.ts (the
+ * patron read in patron.ts), which cash devices are free to take it and what they take in
+ * cash-devices.ts, what a collecting payment holds in memory in live.ts, what staff see
  * of ended payments and pay out in staff.ts.
  */
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -34,18 +34,16 @@ import { CreditJournal } from '../families/cash-device/credit-journal.js';
 import { cashDevices } from '../families/cash-device/index.js';
 import { receiptPrinters } from '../families/receipt-printer/index.js';
 import { listenTo, type PortLookup } from '../family.js';
-import { cardNotUsable } from '../print-accounts/card-usable.js';
 import { Retention } from '../retention.js';
 import { StatisticsRangeError } from '../statistics/errors.js';
 import type { Database } from '../storage/index.js';
-import { acceptedValues, announcePayment, deviceBack, maxValue, paymentDevices } from './cash-devices.js';
+import { acceptedValues, announcePayment, claimFreeDevices, deviceBack, maxValue } from './cash-devices.js';
 import { recordCheck } from './checks.js';
 import type { PaymentsConfig } from './config.js';
 import { type EndingDeps, endPayment, releaseEndedHolds } from './ending.js';
 import { PaymentError } from './errors.js';
 import { type LivePayment, livePayment, tellWatchers } from './live.js';
-import { feeLines, type PaymentPlan, topUpLines } from './opening.js';
-import { payingPatron } from './patron.js';
+import { preparePayment } from './opening.js';
 import { paymentReceipt } from './receipt.js';
 import { owingPayments, paymentsToCheck, payOut } from './staff.js';
 import { HOUR_MS, PAYMENT_STATISTICS_MAX_DAYS, paymentStatistics, QUARTER_MS } from './statistics.js';
@@ -127,72 +125,22 @@ export class PaymentManager implements PaymentService {
     caller: PaymentCaller,
     options: { pinChecked?: boolean } = {},
   ): Promise<PaymentView> {
-    const { config } = this.deps;
-    const pin = request.pin === '' ? undefined : request.pin;
-    if (config.requirePin && pin === undefined && options.pinChecked !== true)
-      throw new PaymentError('pin_required', "the patron's PIN is required to pay");
-    const devices = paymentDevices(request.devices, config, this.deps.devices);
-    if (request.purpose.kind === 'print-topup' && !this.deps.printAccounts)
-      throw new PaymentError('print_accounts_unavailable', 'no print accounts are wired into this desk');
-    // A card on a pad is read as it lies there now (an inventory round): waits, as the ILS below
-    // does. Whose the devices are is read only after both, and they are claimed in that same step,
-    // before the record is made: a payment opening meanwhile is refused with nothing recorded.
-    const barcode = await payingPatron(request, this.deps.devices);
-    const id = randomUUID();
-    // A top-up is checked before the ILS is asked; fees only once their list is read.
-    const topUp: PaymentPlan | undefined =
-      request.purpose.kind === 'print-topup'
-        ? topUpLines({ ...request, purpose: request.purpose }, id, config)
-        : undefined;
-    const { patron } =
-      request.purpose.kind === 'fees'
-        ? await this.deps.circulation.patronFees({ patron: barcode, pin }, { terminal: caller.terminal })
-        : await this.deps.circulation.identifyPatron({ patron: barcode, pin }, { terminal: caller.terminal });
-    // Money topped up on a card reported lost (the finder's coins), expired or blocked could not be
-    // printed with: the release station refuses such a card, as a checkout does.
-    const unusable =
-      request.purpose.kind === 'print-topup'
-        ? cardNotUsable(patron, 'nothing was started, no money is taken for it')
-        : undefined;
-    if (unusable) throw unusable;
-    const plan =
-      topUp ??
-      feeLines(
-        { ...request, purpose: request.purpose as { kind: 'fees'; fees: string[] } },
-        patron,
-        id,
-        config,
-      );
-    const holders = new Map(
-      devices.map((device) => [device.id, this.opening.get(device.id) ?? device.port.status().holder]),
+    const { id, patron, patronName, pin, plan, devices } = await preparePayment(
+      request,
+      caller,
+      options,
+      this.deps,
     );
-    const busy = devices.find((device) => {
-      const holder = holders.get(device.id) ?? null;
-      return holder !== null && !this.hasEnded(holder);
-    });
-    if (busy)
-      throw new PaymentError(
-        'cash_device_busy',
-        `cash device "${busy.id}" is taking money for another payment`,
-      );
-    // A device an ended payment still holds was out of reach when it ended: what it took is that
-    // payment's, read when it is back. This payment takes money on the others.
-    const free = devices.filter((device) => holders.get(device.id) === null);
-    if (free.length === 0)
-      throw new PaymentError(
-        'cash_device_busy',
-        `cash device "${devices[0]!.id}" is out of reach; what it took for the last payment is read when it is back`,
-      );
-    for (const device of free) this.opening.set(device.id, id);
+    const free = claimFreeDevices(id, devices, this.opening, (holder) => this.hasEnded(holder));
     try {
       this.store().create(
         {
           id,
           terminal: caller.terminal,
-          patron: barcode,
-          patron_name: patron.name,
+          patron,
+          patron_name: patronName,
           purpose: request.purpose.kind,
-          currency: config.currency,
+          currency: this.deps.config.currency,
           amount_due_minor: plan.amountDueMinor,
           state: 'collecting',
           devices: JSON.stringify(free.map((device) => device.id)),

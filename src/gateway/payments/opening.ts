@@ -1,15 +1,22 @@
 /**
- * What a payment is for, worked out before any device takes money: the
- * patron's fees as the ILS lists them now (the ids asked for, each with its
- * amount, in the desk's currency, summing to what the kiosk showed), or a
- * print-account top-up within the configured limits.
+ * What a payment is for and who pays, worked out before any device takes money: the PIN asked
+ * for, the cash devices named, the patron (a barcode, or the card on a pad) as the ILS knows them
+ * now, and the patron's fees as the ILS lists them now (the ids asked for, each with its amount, in
+ * the desk's currency, summing to what the kiosk showed), or a print-account top-up within the
+ * configured limits for a card the release station would log in.
  */
+import { randomUUID } from 'node:crypto';
 import { currencyExponent, minorOf, moneyText } from '../circulation/money.js';
-import type { PatronView } from '../contracts/circulation.js';
-import type { OpenPaymentRequest } from '../contracts/payments.js';
+import type { CirculationService, PatronView } from '../contracts/circulation.js';
+import type { OpenPaymentRequest, PaymentCaller } from '../contracts/payments.js';
+import type { PrintAccountDeposits } from '../contracts/print-accounts.js';
+import type { PortLookup } from '../family.js';
+import { cardNotUsable } from '../print-accounts/card-usable.js';
+import { paymentDevices } from './cash-devices.js';
 import type { PaymentsConfig } from './config.js';
 import { PaymentError } from './errors.js';
 import { feeTypeOf } from './fee-types.js';
+import { payingPatron } from './patron.js';
 import type { NewLine } from './store.js';
 
 export interface PaymentPlan {
@@ -107,4 +114,73 @@ export function topUpLines(
     amountDueMinor: amount,
     lines: [{ kind: 'print-topup', dueMinor: amount, transactionId: `${paymentId}:topup` }],
   };
+}
+
+export interface OpeningDeps {
+  circulation: CirculationService;
+  devices: PortLookup;
+  config: PaymentsConfig;
+  printAccounts: PrintAccountDeposits | undefined;
+}
+
+/** A payment worked out and not yet recorded: nothing is claimed or taken for it yet. */
+export interface PreparedPayment {
+  id: string;
+  /** The patron's barcode, as given or read from the card on the pad. */
+  patron: string;
+  patronName: string;
+  /** Never stored: held in memory while the payment collects (the ILS is asked with it). */
+  pin: string | undefined;
+  plan: PaymentPlan;
+  /** The cash devices that are to take its money, whoever holds them now. */
+  devices: ReturnType<typeof paymentDevices>;
+}
+
+/**
+ * Everything a payment needs before it is recorded, each refusal with nothing started: the PIN
+ * (unless the caller checked it), the devices, the paying patron, the ILS's answer, the lines.
+ */
+export async function preparePayment(
+  request: OpenPaymentRequest,
+  caller: PaymentCaller,
+  options: { pinChecked?: boolean },
+  deps: OpeningDeps,
+): Promise<PreparedPayment> {
+  const { config } = deps;
+  const pin = request.pin === '' ? undefined : request.pin;
+  if (config.requirePin && pin === undefined && options.pinChecked !== true)
+    throw new PaymentError('pin_required', "the patron's PIN is required to pay");
+  const devices = paymentDevices(request.devices, config, deps.devices);
+  if (request.purpose.kind === 'print-topup' && !deps.printAccounts)
+    throw new PaymentError('print_accounts_unavailable', 'no print accounts are wired into this desk');
+  // A card on a pad is read as it lies there now (an inventory round): waits, as the ILS below
+  // does. Whose the devices are is read only after both (the manager claims them), before the
+  // record is made: a payment opening meanwhile is refused with nothing recorded.
+  const barcode = await payingPatron(request, deps.devices);
+  const id = randomUUID();
+  // A top-up is checked before the ILS is asked; fees only once their list is read.
+  const topUp: PaymentPlan | undefined =
+    request.purpose.kind === 'print-topup'
+      ? topUpLines({ ...request, purpose: request.purpose }, id, config)
+      : undefined;
+  const { patron } =
+    request.purpose.kind === 'fees'
+      ? await deps.circulation.patronFees({ patron: barcode, pin }, { terminal: caller.terminal })
+      : await deps.circulation.identifyPatron({ patron: barcode, pin }, { terminal: caller.terminal });
+  // Money topped up on a card reported lost (the finder's coins), expired or blocked could not be
+  // printed with: the release station refuses such a card, as a checkout does.
+  const unusable =
+    request.purpose.kind === 'print-topup'
+      ? cardNotUsable(patron, 'nothing was started, no money is taken for it')
+      : undefined;
+  if (unusable) throw unusable;
+  const plan =
+    topUp ??
+    feeLines(
+      { ...request, purpose: request.purpose as { kind: 'fees'; fees: string[] } },
+      patron,
+      id,
+      config,
+    );
+  return { id, patron: barcode, patronName: patron.name, pin, plan, devices };
 }
