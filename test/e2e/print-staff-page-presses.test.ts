@@ -281,6 +281,8 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
     const errors: string[] = [];
     desk.on('pageerror', (error) => errors.push(error.message));
     try {
+      // The page's own timers, its 15 s deadline among them, run on a clock the test can move on.
+      await desk.clock.install();
       await desk.goto(`http://127.0.0.1:${proxy.port}/print-staff`);
       await desk.locator('#patron').fill(PATRON);
       await desk.getByRole('button', { name: 'Find' }).click();
@@ -291,13 +293,20 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
 
       proxy.stall();
       await desk.locator('#amount').fill('1.50');
+      const sent = desk.waitForRequest((request) => request.url().endsWith('/api/v1/print/accounts/deposit'));
       await topUp.click();
-      // It said nothing, the money buttons held, for as long as TCP kept trying (minutes).
+      await sent;
+      // It said nothing, the money buttons held, for as long as TCP kept trying (minutes): the
+      // page's clock is moved past its deadline (the link stays stalled meanwhile).
+      const reread = desk.waitForRequest((request) => request.url().endsWith('/api/v1/print/accounts/find'));
+      await desk.clock.fastForward(16_000);
       await expect
         .poll(() => desk.locator('#alert').textContent(), { timeout: 30_000 })
         .toMatch(/^Carrel did not answer .*not known whether that was done.*never made twice\.$/);
       await expect.poll(() => topUp.isEnabled(), { timeout: 5_000 }).toBe(true);
-      // The account it can no longer read again is not left looking live.
+      // The account it can no longer read again is not left looking live (its read not answered).
+      await reread;
+      await desk.clock.fastForward(16_000);
       await expect
         .poll(() => desk.locator('#link').textContent(), { timeout: 30_000 })
         .toMatch(/^Not connected to Carrel/);

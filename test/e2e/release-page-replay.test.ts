@@ -173,6 +173,8 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       station.on('pageerror', (error) => errors.push(error.message));
       try {
         const job = await server().submit({ user: PATRON, title: 'Leaflet', pages: 2 });
+        // The page's own timers, its 15 s deadline among them, run on a clock the test can move on.
+        await station.clock.install();
         await station.goto(`http://127.0.0.1:${proxy.port}/release`);
         await logInAtRelease(station, PATRON, '2222');
         const print = station.locator(`[data-job="public-bw/${job}"]`).getByRole('button', { name: 'Print' });
@@ -184,8 +186,14 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         const before = await account();
 
         proxy.stall();
+        const sent = station.waitForRequest((request) =>
+          request.url().endsWith('/api/v1/print/station/release'),
+        );
         await print.click();
-        // Print stayed pressed, every Print disabled and nothing said, for as long as TCP kept trying.
+        await sent;
+        // Print stayed pressed, every Print disabled and nothing said, for as long as TCP kept
+        // trying: the page's clock is moved past its deadline (the link stays stalled meanwhile).
+        await station.clock.fastForward(16_000);
         await expect
           .poll(() => station.locator('#alert').textContent(), { timeout: 30_000 })
           .toMatch(
