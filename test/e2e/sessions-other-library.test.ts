@@ -51,4 +51,41 @@ describe("another library's tag on a self-check pad", () => {
     for (const tag of pad().tags()) pad().remove(String(tag.uid));
     await call('POST', '/api/v1/checkins', { item: '31000005' });
   }, 30_000);
+
+  it('a damaged tag with no DSFID is an unreadable tag, never a made-up item or owner', async () => {
+    // The pad read empty first: the tags the last test took off are no longer seen on it.
+    await until(async () => {
+      const tags = (await call('GET', '/api/v1/rfid/pad-1/tags')).body.tags as unknown[];
+      return tags.length === 0 || undefined;
+    }, 10_000);
+    const opened = await openCheckout('21000009', '9999');
+    expect(opened.status).toBe(201);
+    const id = opened.body.id as string;
+    // Two of the library's tags whose data model no DSFID names, garbled (see decode-tag.test.ts):
+    // an ISO 28560-3 tag with a byte of its barcode torn, which ISO 28560-2 reads as item "1" of an
+    // owner "F@XC@LAPFX…", and an ISO 28560-2 tag with a length bit flipped, read as item
+    // 73920120306784141696 of SE-RPL; then Dune, the library's own, intact.
+    const damaged = (memoryHex: string) => String(pad().place({ memoryHex, dsfid: 0, afi: 0x07 }).uid);
+    const tornPart3 = damaged('1101013319303030303036000000000000000000fafc534552504c0000000000000000');
+    const flippedPart2 = damaged('11090401d905c600020180830204994128330000');
+    placeTag('31000005', 'SE-RPL');
+    const session = await until(async () => {
+      const got = (await call('GET', `/api/v1/sessions/${id}`)).body as SessionView;
+      const settled = got.items.every((item) => item.state !== 'pending' && item.state !== 'on_pad');
+      return settled && got.items.some((item) => item.item === '31000005') && got.unreadableTags.length >= 2
+        ? got
+        : undefined;
+    }, 10_000).catch(async () => (await call('GET', `/api/v1/sessions/${id}`)).body as SessionView);
+    // Nothing but Dune reaches the library system; the two go to the desk, as tags no one can read.
+    expect(session.items.map((item) => [item.item, item.state])).toEqual([['31000005', 'checked_out']]);
+    expect([...session.unreadableTags].sort((a, b) => a.uid.localeCompare(b.uid))).toEqual(
+      [
+        { uid: tornPart3, reason: 'rfid_unknown_format' },
+        { uid: flippedPart2, reason: 'rfid_unknown_format' },
+      ].sort((a, b) => a.uid.localeCompare(b.uid)),
+    );
+    await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'none' });
+    for (const tag of pad().tags()) pad().remove(String(tag.uid));
+    await call('POST', '/api/v1/checkins', { item: '31000005' });
+  }, 30_000);
 });

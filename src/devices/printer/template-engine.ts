@@ -34,7 +34,20 @@ type Node =
 
 export interface CompiledTemplate {
   readonly name: string;
-  render(data: unknown, escapeValue: (value: string) => string): string;
+  /**
+   * The markup with every value through `escapeValue`, and the template's own text (its markup,
+   * the library's words) through `templateText` (as it is when not given).
+   */
+  render(
+    data: unknown,
+    escapeValue: (value: string) => string,
+    templateText?: (text: string) => string,
+  ): string;
+}
+
+interface RenderText {
+  value: (value: string) => string;
+  template: (text: string) => string;
 }
 
 interface Tag {
@@ -110,7 +123,8 @@ export function compileTemplate(name: string, source: string): CompiledTemplate 
 
   return {
     name,
-    render: (data, escapeValue) => renderNodes(root, [data], escapeValue),
+    render: (data, escapeValue, templateText = (text) => text) =>
+      renderNodes(root, [data], { value: escapeValue, template: templateText }),
   };
 }
 
@@ -141,25 +155,25 @@ function lineOf(source: string, index: number): number {
   return line;
 }
 
-function renderNodes(nodes: Node[], contexts: unknown[], escapeValue: (value: string) => string): string {
+function renderNodes(nodes: Node[], contexts: unknown[], text: RenderText): string {
   let out = '';
   for (const node of nodes) {
     if (node.type === 'text') {
-      out += node.text;
+      out += text.template(node.text);
     } else if (node.type === 'value') {
-      const text = display(lookup(node.path, contexts));
-      out += node.raw ? text : escapeValue(text);
+      const shown = display(lookup(node.path, contexts));
+      out += node.raw ? shown : text.value(shown);
     } else {
       const value = lookup(node.path, contexts);
       const empty = value === undefined || value === null || value === false || value === '' || value === 0;
       const list = Array.isArray(value);
       if (node.inverted) {
-        if (empty || (list && value.length === 0)) out += renderNodes(node.children, contexts, escapeValue);
+        if (empty || (list && value.length === 0)) out += renderNodes(node.children, contexts, text);
       } else if (list) {
-        for (const item of value) out += renderNodes(node.children, [...contexts, item], escapeValue);
+        for (const item of value) out += renderNodes(node.children, [...contexts, item], text);
       } else if (!empty) {
         const pushed = typeof value === 'object' ? [...contexts, value] : contexts;
-        out += renderNodes(node.children, pushed, escapeValue);
+        out += renderNodes(node.children, pushed, text);
       }
     }
   }

@@ -67,7 +67,7 @@ export function renderReceipt(template: string, data: object, options: RenderOpt
   return renderCompiled(compileTemplate('inline', template), data, options).bytes;
 }
 
-/** A rendered receipt, and how many characters of its data the code page has no place for (printed as "?"). */
+/** A rendered receipt, and how many characters of its text the code page has no place for (printed as "?"). */
 export interface RenderedReceipt {
   bytes: Uint8Array;
   unprintable: number;
@@ -81,11 +81,16 @@ function renderCompiled(compiled: CompiledTemplate, data: object, options: Rende
       `receipt encoding "${options.encoding}" is not supported`,
     );
   const logo = options.logoPng ? `{image:${options.logoPng.toString('base64')}}` : '';
-  // Each value in the printer's code page: a letter it lacks prints as the letter without its
-  // marks (Ş as S), not as "?"; what has no such form is counted.
+  // Each value, and the template's own words (a library's name, thanks and labels), in the
+  // printer's code page: a letter it lacks prints as the letter without its marks (Ş as S, Ł as L),
+  // not as "?"; what has no such form is counted.
   const folding = new CodePageFolding(encoding);
   const markup = compiled
-    .render({ ...data, logo }, (value) => escapeReceiptText(folding.fold(value)))
+    .render(
+      { ...data, logo },
+      (value) => escapeReceiptText(folding.fold(value)),
+      (text) => foldTemplateText(folding, text),
+    )
     .replace(/\n+$/, '');
   let commands: string;
   try {
@@ -108,6 +113,15 @@ function renderCompiled(compiled: CompiledTemplate, data: object, options: Rende
   const end =
     bytes.length >= 3 && bytes.subarray(-3).equals(PAPER_SENSOR_QUERY) ? bytes.length - 3 : bytes.length;
   return { bytes: new Uint8Array(bytes.subarray(0, end)), unprintable: folding.unprintable };
+}
+
+/**
+ * A template's own text in the code page. Its markup is ASCII and stays as written; only the runs
+ * of other characters are folded, and what they fold to is escaped: a „quote” folded to `"` or a
+ * dash to `-` is the library's word, not receiptline's emphasis or rule.
+ */
+function foldTemplateText(folding: CodePageFolding, text: string): string {
+  return text.replace(/[^\t\n\r -~]+/g, (run) => escapeReceiptText(folding.fold(run)));
 }
 
 export interface ReceiptTemplatesOptions extends RenderOptions {

@@ -1,12 +1,15 @@
 /**
  * `decodeTag`: one entry point for whatever is in a library tag's user memory. It recognises
  * blank tags, then trusts a CRC, then a DSFID hint, then content, and tries each 4-byte block
- * reversed when the logical order does not fit. It returns a typed error, never throws.
+ * reversed when the logical order does not fit. Found by content alone, an ISO 28560-2 reading is
+ * taken only when it keeps the standard's rules (part2-plausible.ts): damaged memory is no item.
+ * It returns a typed error, never throws.
  */
 
 import { type ByteOrder, reverseBlocks } from './byte-order.js';
 import { decodeFailure, RfidDecodeError, type RfidDecodeResult, type RfidWarning } from './errors.js';
 import { decodeIso28560Part2, type Iso28560Part2Fields } from './part2.js';
+import { part2Implausibility } from './part2-plausible.js';
 import { decodeIso28560Part3, hasValidPart3Crc, type Iso28560Part3Fields } from './part3.js';
 import { decode3mTag, isThreeMBlank, looksLikeThreeM, type ThreeMFields } from './three-m.js';
 import { decodeUhfUserMemory, type Iso28560Part4Fields, USER_MEMORY_DSFID } from './uhf.js';
@@ -148,7 +151,9 @@ function detect(memory: Uint8Array, hints: TagDecodeHints): TagDecodeResult {
     for (const order of ORDERS) {
       const bytes = inOrder(order);
       const result = decodeIso28560Part2(bytes);
-      if (result.ok) return success('28560-2', order, result);
+      // No DSFID says it is part 2, and part 2 has no CRC: only a reading the standard allows.
+      if (result.ok && part2Implausibility(result.fields, result.warnings) === undefined)
+        return success('28560-2', order, result);
     }
     if (memory[0] === USER_MEMORY_DSFID) {
       const result = decodeUhfUserMemory(memory);

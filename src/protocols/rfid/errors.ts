@@ -59,6 +59,7 @@ export type RfidWarningCode =
   | 'repeated_element'
   | 'unknown_element'
   | 'pad_truncated'
+  | 'pad_not_blank'
   | 'invalid_utf8'
   | 'invalid_set_information'
   | 'not_iso_uii'

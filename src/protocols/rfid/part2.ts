@@ -136,7 +136,16 @@ export function decodeIso28560Part2(
           offset: pos,
         });
         pos = memory.length;
-      } else pos += offset;
+      } else {
+        // ISO/IEC 15962 pads are 00 (some encoders write 80): anything else is data, not padding.
+        if (memory.subarray(pos, pos + offset).some((b) => b !== 0x00 && b !== 0x80))
+          warnings.push({
+            code: 'pad_not_blank',
+            message: `pad bytes of OID ${oid} hold data`,
+            offset: pos,
+          });
+        pos += offset;
+      }
     }
 
     if (elements.length === 0 && requirePrimary && oid !== 1) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decode3mTag,
   decodeIso28560Part4,
+  decodeItemTag,
   decodeTag,
   decodeUrnCode40,
   encode3mTag,
@@ -11,7 +12,7 @@ import {
   RfidDecodeError,
   RfidEncodeError,
 } from '../../../src/protocols/rfid/index.js';
-import { blockReversed, hex, toHex } from '../../fixtures/rfid/vectors.js';
+import { blockReversed, hex, toHex, V1, V2, V3, V5 } from '../../fixtures/rfid/vectors.js';
 
 describe('blank tags', () => {
   it('all zero, all FF and the 3M factory pattern', () => {
@@ -163,5 +164,66 @@ describe('rejected inputs give typed errors', () => {
 
   it('anything that is not a Uint8Array is refused, not thrown', () => {
     expect(decodeTag('11 01' as unknown as Uint8Array).ok).toBe(false);
+  });
+});
+
+describe('a damaged tag with no DSFID', () => {
+  // Item 31000006 of SE-RPL as ISO 28560-3 and as ISO 28560-2, each garbled the way tags are: a
+  // byte of a torn write, a bit or two flipped. Nothing on the tag says which data model wrote it
+  // (DSFID 00 or never read), and ISO 28560-2 has no CRC to tell damage from data.
+  const damaged: Array<[string, string]> = [
+    [
+      'ISO 28560-3, a byte of its barcode garbled (read as part 2: item "1" of a garbage owner ISIL)',
+      '11 01 01 33 19 30 30 30 30 30 36 00 00 00 00 00 00 00 00 FA FC 53 45 52 50 4C 00 00 00 00 00 00 00 00',
+    ],
+    [
+      'ISO 28560-2, a length bit flipped (read: item "73920120306784141696" of SE-RPL, no content parameter)',
+      '11 09 04 01 D9 05 C6 00 02 01 80 83 02 04 99 41 28 33 00 00',
+    ],
+    [
+      'ISO 28560-2, a length bit flipped (read: a 40-digit item id)',
+      '11 11 04 01 D9 05 C6 00 02 01 80 83 02 04 99 41 28 33 00 00',
+    ],
+    [
+      'ISO 28560-2, the owner ISIL precursor flipped (read: owner "&TD(L")',
+      '91 01 04 01 D9 05 C6 00 02 01 80 C3 02 04 99 41 28 33 00 00',
+    ],
+    [
+      'ISO 28560-3, two bits of block 0 flipped (read as part 2: item "51", its barcode taken for padding)',
+      '91 09 01 33 31 30 30 30 30 30 36 00 00 00 00 00 00 00 00 FA FC 53 45 52 50 4C 00 00 00 00 00 00 00 00',
+    ],
+  ];
+  for (const [what, bytes] of damaged) {
+    it(`is no item: ${what}`, () => {
+      for (const hints of [{}, { dsfid: 0 }]) {
+        const view = decodeItemTag(hex(bytes), hints);
+        // Unreadable, or a reading that says its data is damaged — never an item to lend or return.
+        if ('error' in view) expect(view.error).toMatch(/^rfid_/);
+        else expect(view).toMatchObject({ format: '28560-3', crc: 'invalid' });
+      }
+    });
+  }
+
+  it('while every published vector, and tags as written, still read by content alone', () => {
+    for (const [memory, item] of [
+      [V1, '1000000056'],
+      [V2, '1000000136'],
+      [V3, '11223344'],
+      [V5, '123456789012'],
+      [blockReversed(V5), '123456789012'],
+      [encodeIso28560Part2({ primaryItemId: '31000006', ownerLibrary: 'SE-RPL' }), '31000006'],
+      [
+        encodeIso28560Part2({
+          primaryItemId: 'B-7/12',
+          ownerLibrary: 'DE-Hil2',
+          set: { parts: 2, part: 2 },
+          typeOfUsage: 'patron-card',
+          title: 'Zoë',
+        }),
+        'B-7/12',
+      ],
+    ] as const) {
+      expect(decodeItemTag(memory, { dsfid: 0 })).toMatchObject({ primaryItemId: item, warnings: [] });
+    }
   });
 });

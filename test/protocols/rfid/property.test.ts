@@ -5,11 +5,13 @@ import {
   compactIsil,
   decodeIso28560Part2,
   decodeIso28560Part3,
+  decodeItemTag,
   decodeTag,
   encodeIso28560Part2,
   encodeIso28560Part3,
   expand,
   expandIsil,
+  type ItemTagView,
   reverseBlocks,
 } from '../../../src/protocols/rfid/index.js';
 import { V1, V2, V3, V5 } from '../../fixtures/rfid/vectors.js';
@@ -161,3 +163,76 @@ describe('decoders under random and mutated memory', () => {
     );
   });
 });
+
+/**
+ * What ISO 28560-1/-2 and ISO 15511 allow an item reading to be, written from the standards: an
+ * item id of printable characters (none longer than any tag Carrel writes, 32), an owner ISIL of a
+ * 1–4 character prefix, a hyphen and at most 11 more of A–Z a–z 0–9 - / : (16 in all), a part of
+ * its set, a type of usage ISO 28560-1 defines, and — part 2 having no CRC — nothing off in it.
+ */
+function standardRefuses(view: ItemTagView): string | undefined {
+  const id = view.primaryItemId;
+  if (id.length < 1 || id.length > 32) return 'item id length';
+  if ([...id].some((c) => c < ' ' || (c >= '\x7f' && c <= '\x9f') || c === '\ufffd')) return 'item id';
+  if (view.format === '28560-2' && view.isil !== undefined) {
+    if (view.isil.length > 16 || !/^[A-Za-z0-9]{1,4}-[A-Za-z0-9:/-]{1,11}$/.test(view.isil)) return 'ISIL';
+  }
+  if (view.set && (view.set.part < 1 || view.set.part > view.set.parts)) return 'set';
+  if (view.typeOfUsage === 'reserved') return 'type of usage';
+  if (view.format === '28560-2' && view.warnings.length > 0) return `warnings ${view.warnings}`;
+  return undefined;
+}
+
+/** Tags as written (both data models, 32- and 34-byte) with one to three bits flipped: damage. */
+const bitFlipped = fc
+  .tuple(
+    fc.oneof(
+      fc.constantFrom(...vectors),
+      fc
+        .tuple(
+          itemId,
+          isil.filter((i) => i.length <= 14),
+          set,
+        )
+        .map(([id, owner, s]) => encodeIso28560Part3({ primaryItemId: id, ownerLibrary: owner, set: s })),
+      fc
+        .tuple(itemId, isil, set)
+        .map(([id, owner, s]) => encodeIso28560Part2({ primaryItemId: id, ownerLibrary: owner, set: s })),
+    ),
+    fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+  )
+  .map(([tag, bits]) => {
+    const bytes = Uint8Array.from(tag);
+    for (const bit of bits) bytes[(bit >> 3) % bytes.length]! ^= 0x80 >> (bit & 7);
+    return bytes;
+  });
+
+/** Memory whose first byte names OID 1, as every ISO 28560-2 tag's does: the garbage part 2 reads. */
+const part2Shaped = fc
+  .tuple(
+    fc.constantFrom(0x11, 0x21, 0x31, 0x41, 0x51, 0x61, 0x71, 0x91, 0xc1, 0xe1),
+    fc.uint8Array({ minLength: 31, maxLength: 111 }),
+  )
+  .map(([precursor, rest]) => Uint8Array.from([precursor, ...rest]));
+
+describe('damaged and random memory with no DSFID', () => {
+  it('never reads as an item the standard would not allow, only as unreadable or damaged', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 112 }), part2Shaped, bitFlipped, mutated),
+        fc.constantFrom(undefined, 0),
+        (memory, dsfid) => {
+          const view = decodeItemTag(memory, dsfid === undefined ? {} : { dsfid });
+          if ('error' in view || view.crc === 'invalid') return;
+          if (view.format !== '28560-2' && view.format !== '28560-3') return;
+          expect(standardRefuses(view), JSON.stringify({ memory: toHexText(memory), view })).toBeUndefined();
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+function toHexText(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
