@@ -10,6 +10,12 @@
 // The desk's time minus performance.now(), at least and at most, from the answers heard so far.
 let lowest = Number.NEGATIVE_INFINITY;
 let highest = Number.POSITIVE_INFINITY;
+let heard;
+
+/** Settled once an answer has told the page the desk's time. */
+export const deskTimeHeard = new Promise((resolve) => {
+  heard = resolve;
+});
 
 /**
  * An answer's `Date` header, for a request sent at `sentAt` and answered at `receivedAt` (both
@@ -28,6 +34,7 @@ export function heardDeskTime(date, sentAt, receivedAt) {
     lowest = Math.max(lowest, low);
     highest = Math.min(highest, high);
   }
+  heard();
 }
 
 /** Whether an answer has told the page the desk's time yet. */
@@ -37,4 +44,11 @@ export const deskTimeKnown = () => Number.isFinite(lowest);
 export function deskNow() {
   if (!deskTimeKnown()) return Date.now();
   return Math.round(performance.now() + (lowest + highest) / 2);
+}
+
+/** The desk's day now (`2026-12-07`), as this browser's time zone reckons it. */
+export function deskDay() {
+  const now = new Date(deskNow());
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
