@@ -227,6 +227,45 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     expect(scriptErrors).toEqual([]);
   });
 
+  it('says how long a device has been online on the desk’s clock, on a PC whose clock is ten minutes fast', async () => {
+    // Opened on /healthz first, quiet (its favicon is a 404): the dashboard's script errors are watched below.
+    const desk = await chromium.openPage('/healthz', {
+      viewport: { width: 1280, height: 1000 },
+      quiet: true,
+    });
+    const scriptErrors: string[] = [];
+    desk.on('pageerror', (error) => scriptErrors.push(error.message));
+    // A staff PC without NTP: its wall clock ten minutes ahead of the desk's (the test's, here).
+    await desk.clock.install({ time: Date.now() + 10 * 60_000 });
+    await desk.goto(`${chromium.testDesk.api}/dashboard#token=${MONITOR}`);
+    await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+    const answer = await fetch(`${chromium.testDesk.api}/api/v1/devices/receipt-1`, {
+      headers: { authorization: `Bearer ${MONITOR}` },
+    });
+    const { since } = (await answer.json()) as { since: string };
+    const ageOnDesk = () => (Date.now() - Date.parse(since)) / 1000;
+    // "online since 03:12:09 (42 s)": the age, as the page words it, in seconds (its lowest and highest).
+    const shownAge = async (): Promise<[number, number]> => {
+      const text = (await card(desk, 'receipt-1').locator('.since').textContent()) ?? '';
+      const age = /\((\d+) (s|min)\)/.exec(text);
+      if (!age) return [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+      const n = Number(age[1]);
+      return age[2] === 's' ? [n, n] : [n * 60, n * 60 + 59];
+    };
+    // Drawn again every 10 s: the age shown is at most that (and a second of the Date header) behind.
+    await expect
+      .poll(
+        async () => {
+          const before = ageOnDesk();
+          const [lowest, highest] = await shownAge();
+          return lowest <= ageOnDesk() + 2 && highest >= before - 12;
+        },
+        { timeout: 5000 },
+      )
+      .toBe(true);
+    expect(scriptErrors).toEqual([]);
+  });
+
   it('lets an admin reconnect a device, print a test page and read a gate counter; a monitor is offered none of them', async () => {
     const admin = await openPage(ADMIN);
     const pad = card(admin, 'pad-1');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { type Clock, systemClock } from '../../src/core/clock.js';
+import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
 
@@ -15,10 +16,11 @@ describe('a security gate while the desk clock is stepped', () => {
   let testDesk: TestDesk;
   let socket: WebSocket;
   let step = 0;
+  let clock: Clock;
   const alarms: unknown[] = [];
 
   beforeAll(async () => {
-    const clock: Clock = { ...systemClock, now: () => Date.now() + step };
+    clock = { ...systemClock, now: () => Date.now() + step };
     testDesk = await startTestDesk((config) => config, undefined, clock);
     await waitForDevice(testDesk.api, 'exit-1', 'online', 15_000);
     socket = new WebSocket(`${testDesk.api.replace('http', 'ws')}/api/v1/events?devices=exit-1`);
@@ -43,5 +45,22 @@ describe('a security gate while the desk clock is stepped', () => {
     gate.walk({ direction: 'out', items: ['31000004'] });
     await until(() => alarms.length === 2 || undefined, 2000, 'no alarm for the book carried out again');
     expect(alarms).toHaveLength(2);
+  });
+
+  it('stamps a people counter reading with the desk clock’s time, not the system’s', async () => {
+    // The desk's wall clock a year off the machine's: the time staff see with the reading is the desk's.
+    step -= 365 * 86_400_000;
+    for (const [method, path] of [
+      ['GET', '/gates/exit-1/counters'],
+      ['POST', '/gates/exit-1/counters/reset'],
+    ] as const) {
+      const before = clock.now();
+      const reading = await callApi(`${testDesk.api}/api/v1`, method, path);
+      const after = clock.now();
+      expect(reading.status).toBe(200);
+      const time = Date.parse(reading.json.time);
+      expect(time).toBeGreaterThanOrEqual(before);
+      expect(time).toBeLessThanOrEqual(after);
+    }
   });
 });

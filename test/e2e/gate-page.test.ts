@@ -398,7 +398,7 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
       );
   });
 
-  it('says the day of an alarm still waiting from an earlier day, not only its time', async () => {
+  it('says the day of an alarm still waiting from an earlier day, on the desk’s clock, whatever the PC’s says', async () => {
     // An item no other test here walks: an alarm another left open would be a second row for it,
     // unless the two walks happened to fall within one repeat window (3 s).
     gateSim().walk({ direction: 'out', items: ['31000015'] });
@@ -412,10 +412,22 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     };
     await expect.poll(alarmAt).toBeDefined();
     const time = (await alarmAt())!;
-    // Left open over the night: shown today with its time alone, the next morning with its day.
+    const DAY = 24 * 3600_000;
+    // The desk's clock as a page hears it, from each answer's Date header: `deskAhead` on from the
+    // desk's own (the test's), as if that much time had passed at the desk.
+    let deskAhead = 0;
+    const onDeskClock = (page: Page) =>
+      page.route(`${chromium.testDesk.api}/api/**`, async (route) => {
+        const response = await route.fetch();
+        const date = new Date(Date.parse(response.headers().date!) + deskAhead).toUTCString();
+        await route.fulfill({ response, headers: { ...response.headers(), date } });
+      });
+    // Left open over the night on a desk PC whose clock is a day behind (no RTC battery): shown today
+    // with its time alone, the next morning with its day.
     const desk = await chromium.openPage('/healthz');
-    await desk.clock.install({ time: Date.now() - 1000 });
-    await desk.clock.pauseAt(Date.now());
+    await onDeskClock(desk);
+    await desk.clock.install({ time: Date.now() - DAY - 1000 });
+    await desk.clock.pauseAt(Date.now() - DAY);
     await desk.goto(`${chromium.testDesk.api}/gates#token=${STAFF}`);
     await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
     const row = desk.locator('#open [data-alarm]').filter({ hasText: '31000015' });
@@ -425,14 +437,17 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
       time,
     );
     expect(await row.locator('time').textContent()).toMatch(/^\d\d:\d\d:\d\d$/);
-    await desk.clock.setSystemTime(Date.parse(time) + 24 * 3600_000);
+    deskAhead = DAY;
+    await desk.clock.fastForward(DAY);
     await desk.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
     await expect
       .poll(() => row.locator('time').textContent())
       .toMatch(new RegExp(`^${day} \\d\\d:\\d\\d:\\d\\d$`));
-    // Opened the next morning: the alarm from the history says its day too.
+    // Opened the next morning on a PC whose clock is a day behind the desk's: the alarm from the
+    // history says its day too.
     const morning = await chromium.openPage('/healthz');
-    await morning.clock.install({ time: Date.parse(time) + 24 * 3600_000 });
+    await onDeskClock(morning);
+    await morning.clock.install({ time: Date.parse(time) });
     await morning.goto(`${chromium.testDesk.api}/gates#token=${STAFF}`);
     const waiting = morning.locator('#open [data-alarm]').filter({ hasText: '31000015' });
     await waiting.waitFor({ timeout: 5000 });

@@ -168,4 +168,22 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
       .toMatch(/^Card of .+\.$/);
     expect(await desk.getByRole('button', { name: 'Top up (cash)' }).isDisabled()).toBe(false);
   });
+
+  it('offers today at the desk as the report’s day on a PC whose clock is a day behind', async () => {
+    // Opened on /healthz first, quiet (its favicon is a 404): the page's script errors are watched below.
+    const desk = await chromium.openPage('/healthz', { quiet: true });
+    const scriptErrors: string[] = [];
+    desk.on('pageerror', (error) => scriptErrors.push(error.message));
+    // A desk PC without an RTC battery: its clock a day behind the desk's (the test's, here).
+    await desk.clock.install({ time: Date.now() - 24 * 3600_000 });
+    await desk.goto(`${api()}/print-staff`);
+    // The desk's today, as this browser's time zone reckons it.
+    const today = await desk.evaluate((now) => {
+      const day = new Date(now);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+    }, Date.now());
+    await expect.poll(() => desk.locator('#date').inputValue(), { timeout: 5000 }).toBe(today);
+    expect(scriptErrors).toEqual([]);
+  });
 });

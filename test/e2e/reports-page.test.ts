@@ -251,6 +251,33 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     expect(csv).not.toContain(PATRON);
   });
 
+  it('reports the seven days up to today at the desk on a PC whose clock is a day behind', async () => {
+    const behind = await browser.newPage();
+    behind.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      // A PC without an RTC battery: its clock a day behind the desk's (the test's, here).
+      await behind.clock.install({ time: Date.now() - 24 * 3600_000 });
+      await behind.goto(`${testDesk.api.replace(/\/api\/v1$/, '')}/reports`);
+      await behind.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+      // A day at the desk, `days` from today, as this browser's time zone reckons it.
+      const deskDay = (days: number) =>
+        behind.evaluate(
+          ([now, days]) => {
+            const day = new Date(now!);
+            day.setDate(day.getDate() + days!);
+            const pad = (n: number) => String(n).padStart(2, '0');
+            return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+          },
+          [Date.now(), days],
+        );
+      expect(await behind.locator('#to').inputValue()).toBe(await deskDay(0));
+      expect(await behind.locator('#from').inputValue()).toBe(await deskDay(-6));
+    } finally {
+      await behind.close();
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
   it('compares with the days before, midnight to midnight, across a clock change', async () => {
     // A desk in Berlin: the week after the spring change (29 March 2026, a 23-hour day) beside the
     // week that holds it.

@@ -2,8 +2,11 @@
  * Carrel's public HTTP/WebSocket API as a page served by Carrel uses it. A token given as
  * `#token=…` is kept in sessionStorage (and taken out of the address bar) and sent as a bearer
  * token, or as `access_token` on the event WebSocket, which cannot carry headers. Without one,
- * calls go without auth (the loopback desk).
+ * calls go without auth (the loopback desk). Each answer's `Date` tells the page the desk's time
+ * (desk-clock.js).
  */
+
+import { heardDeskTime } from './desk-clock.js';
 
 /**
  * A new request id (a version 4 UUID) for one request that must not be done twice, kept for its
@@ -76,6 +79,7 @@ export class ApiClient {
       );
     let response;
     let text;
+    const sentAt = performance.now();
     try {
       try {
         response = await fetch(this.origin + path, {
@@ -89,6 +93,7 @@ export class ApiClient {
       } catch {
         throw unanswered();
       }
+      heardDeskTime(response.headers.get('date'), sentAt, performance.now());
       // The answer's body is under the deadline too: a link cut mid-answer leaves it unread.
       try {
         text = await response.text();

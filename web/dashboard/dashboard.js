@@ -10,6 +10,7 @@
  * (a fee payment that failed), for staff to check the patron's account there.
  */
 import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
+import { deskNow } from '/common/desk-clock.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
 // Money owed to patrons, drawn as the print desk draws it.
@@ -71,8 +72,9 @@ function link(text, down) {
 
 const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '–');
 
+/** How long ago a time the desk sent was, on the desk's clock: this PC's may be minutes off it. */
 function since(iso) {
-  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  const seconds = Math.max(0, Math.round((deskNow() - Date.parse(iso)) / 1000));
   if (seconds < 60) return `${seconds} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
   if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
@@ -129,6 +131,8 @@ async function identify() {
     caller.staff = false;
   }
   document.body.dataset.scope = caller.admin ? 'admin' : 'look';
+  // The desk's answer told its time: the "since" drawn before it, on this PC's clock, is drawn again.
+  for (const id of devices.keys()) render(id);
   if (caller.admin) for (const element of list.children) addActions(element, element.dataset.device);
   void refreshDesk();
 }
@@ -201,7 +205,7 @@ function summary() {
  */
 function linkLost() {
   if (lostAt !== undefined) return;
-  lostAt = new Date().toISOString();
+  lostAt = new Date(deskNow()).toISOString();
   list.classList.add('stale');
   for (const id of ['offline-pending', 'offline-conflict', 'sessions-open'])
     document.getElementById(id).textContent = '–';

@@ -9,6 +9,7 @@
  * a staff token: opened with one that may only watch (monitor), the page offers
  * no Acknowledge and says so.
  */
+import { deskNow } from '/common/desk-clock.js';
 import { GateApi, Problem, takeToken } from './api.js';
 import { alarmSound } from './sound.js';
 import { gateFigures } from './visitors.js';
@@ -132,8 +133,8 @@ function titleMayComeFor(record) {
   const lookupMs = gates.get(record.gate)?.titleLookupMs;
   if (lookupMs === null) return 0;
   const waitMs = (lookupMs ?? 0) + LOOKUP_SLACK_MS;
-  // A live alarm is counted from now: this PC's clock may be off from Carrel's.
-  const age = record.heard ? 0 : Date.now() - Date.parse(record.time);
+  // A live alarm is counted from now; one from the history from its time, on the desk's clock.
+  const age = record.heard ? 0 : deskNow() - Date.parse(record.time);
   return Math.min(waitMs, Math.max(0, waitMs - age));
 }
 
@@ -643,10 +644,10 @@ async function start() {
 }
 
 /** Every alarm drawn again when the day turns: today's alarms become yesterday's, and say so. */
-let today = new Date().toDateString();
+let today = new Date(deskNow()).toDateString();
 function dayTurned() {
-  if (new Date().toDateString() === today) return;
-  today = new Date().toDateString();
+  if (new Date(deskNow()).toDateString() === today) return;
+  today = new Date(deskNow()).toDateString();
   for (const record of alarms.values()) if (rows.has(record.id)) render(record);
 }
 setInterval(dayTurned, 60_000);

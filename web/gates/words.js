@@ -2,6 +2,7 @@
  * The gate alarm page's words: why a gate alarmed, an item's status, times and days, who
  * acknowledged, and Carrel's refusals — for desk staff, not developers.
  */
+import { deskNow } from '/common/desk-clock.js';
 import { Problem } from './api.js';
 
 export const REASONS = {
@@ -39,7 +40,8 @@ export const clock = (iso) => TIME.format(new Date(iso));
 /** The day of an alarm not raised today ('Fri 4 Dec'); none for today's. */
 export function dayOf(iso) {
   const at = new Date(iso);
-  const now = new Date();
+  // Today on the desk's clock, which dated the alarm: this PC's may be off it (no NTP, no RTC battery).
+  const now = new Date(deskNow());
   if (
     at.getFullYear() === now.getFullYear() &&
     at.getMonth() === now.getMonth() &&

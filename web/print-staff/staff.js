@@ -10,6 +10,7 @@
  * the printer's last event).
  */
 import { ApiClient } from '/common/carrel-api.js';
+import { deskDay, deskTimeHeard } from '/common/desk-clock.js';
 // Money as the kiosk, the dashboard, the receipts and the reports write it ("0.10 EUR", "20 JPY"), with the currency's decimals.
 import { amount, exponentOf, minorOf as minorIn, money } from '/common/money.js';
 // Money owed to patrons, drawn as the device dashboard draws it.
@@ -569,9 +570,13 @@ $('payout-yes').addEventListener(
   }),
 );
 $('transfer').addEventListener('click', moneyAct(transferFromIls));
-const today = new Date();
-$('date').value =
-  `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+// Today at the desk, whose days the report counts: this PC's clock may be a day off (no RTC battery).
+// Its own day until Carrel has answered (the owed list, asked at once), unless staff chose one meanwhile.
+const pcDay = deskDay();
+$('date').value = pcDay;
+void deskTimeHeard.then(() => {
+  if ($('date').value === pcDay) $('date').value = deskDay();
+});
 /** A table of rows of cells (the first row its head). */
 function table(rows) {
   const element = document.createElement('table');

@@ -14,11 +14,12 @@ const METHODS = 'GET, POST, PUT, DELETE';
 const REQUEST_HEADERS = 'authorization, content-type, idempotency-key';
 /**
  * Answer headers a page may read beyond the simple ones: a new print job's place, a report's file
- * name, why a token was refused, that a request sent again was answered from the first, and that a
- * card preview's patron's registration has expired.
+ * name, why a token was refused, that a request sent again was answered from the first, that a
+ * card preview's patron's registration has expired, and the desk's time (`date`, which a page ages
+ * the desk's times against rather than its PC's clock: web/common/desk-clock.js).
  */
 const EXPOSED_HEADERS =
-  'location, content-disposition, www-authenticate, idempotent-replayed, registration-expired';
+  'location, content-disposition, www-authenticate, idempotent-replayed, registration-expired, date';
 /** How long a browser may keep a preflight's answer. */
 const MAX_AGE_SECONDS = 600;
 

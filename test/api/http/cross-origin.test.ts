@@ -183,7 +183,12 @@ describe.skipIf(skip !== undefined)('a kiosk page on another origin, in Chromium
                 },
                 body,
               });
-              answers.push({ status: answer.status, replayed: answer.headers.get('idempotent-replayed') });
+              answers.push({
+                status: answer.status,
+                replayed: answer.headers.get('idempotent-replayed'),
+                // The desk's time, which the page ages the desk's times against (desk-clock.js).
+                dated: answer.headers.get('date') !== null,
+              });
             } catch (error) {
               answers.push(String(error));
             }
@@ -216,13 +221,13 @@ describe.skipIf(skip !== undefined)('a kiosk page on another origin, in Chromium
     return { port: (api.app.server.address() as { port: number }).port, stop: () => api.app.close() };
   }
 
-  it('lets a listed origin send an Idempotency-Key and read that its second checkout was replayed', async () => {
+  it('lets a listed origin send an Idempotency-Key and read that its second checkout was replayed, and the desk’s time', async () => {
     const origin = `http://localhost:${pagesPort}`;
     const listed = await apiListing([origin]);
     try {
       expect(await checkoutTwiceFromPage(`${origin}/kiosk`, listed.port)).toEqual([
-        { status: 200, replayed: null },
-        { status: 200, replayed: 'true' },
+        { status: 200, replayed: null, dated: true },
+        { status: 200, replayed: 'true', dated: true },
       ]);
     } finally {
       await listed.stop();

@@ -21,6 +21,7 @@ export function dashboardRoutes(app: FastifyInstance, web: string = join(package
     directory: join(web, 'common'),
     assets: {
       'carrel-api.js': SCRIPT,
+      'desk-clock.js': SCRIPT,
       'print-api.js': SCRIPT,
       'money.js': SCRIPT,
       'patron-scans.js': SCRIPT,

@@ -1,3 +1,4 @@
+import type { Clock } from '../../../core/clock.js';
 import { CarrelError, describeError } from '../../../core/errors.js';
 import { isoTime } from '../../../core/iso-time.js';
 import {
@@ -53,12 +54,12 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
       name: config.name,
       status: () => this.status(),
       setAlarm: (on) => this.feig('switch its alarm').setAlarm(on),
-      counters: async () => timed(await this.feig('count people').readCounters()),
+      counters: async () => timed(await this.feig('count people').readCounters(), clock),
       resetCounters: async () => {
         const gate = this.feig('count people');
         // Read first: the people counted since the last reading are kept, not lost with the reset.
         await gate.readCounters();
-        return timed(await gate.resetCounters());
+        return timed(await gate.resetCounters(), clock);
       },
       alarmHistory: (query) => this.openHistory().list(query),
       alarmCount: (from, to) => this.openHistory().count(from, to),
@@ -331,6 +332,7 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
   }
 }
 
-function timed(counts: { in: number; out: number }): { in: number; out: number; time: string } {
-  return { in: counts.in, out: counts.out, time: isoTime(Date.now()) };
+/** A people counter's reading with the time it was read, on the desk's clock (shown to staff). */
+function timed(counts: { in: number; out: number }, clock: Clock): { in: number; out: number; time: string } {
+  return { in: counts.in, out: counts.out, time: isoTime(clock.now()) };
 }
