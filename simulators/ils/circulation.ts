@@ -101,7 +101,10 @@ export interface RenewAllResult {
   messages: string[];
 }
 
-/** Looks up the patron and checks the PIN when one was given. */
+/**
+ * Looks up the patron and checks the PIN when a password (AD) was sent: an empty one too, which
+ * matches only a patron with no PIN (SIPServer's check_password takes '' for no password alone).
+ */
 export function identifyPatron(
   library: IlsLibrary,
   barcode: string,
@@ -109,7 +112,7 @@ export function identifyPatron(
 ): { patron: Patron } | { patron?: Patron; message: string } {
   const patron = library.patron(barcode);
   if (!patron) return { message: 'Unknown patron' };
-  if (password !== undefined && password !== '' && password !== patron.pin) {
+  if (password !== undefined && password !== patron.pin) {
     return { patron, message: 'Invalid PIN' };
   }
   return { patron };

@@ -17,9 +17,11 @@ const sipDate = (ms: number) => formatSip2Date(new Date(ms), { timeZone: TZ });
 
 let simulator: IlsSimulator;
 let client: Sip2TestClient;
+let clock: ManualClock;
 
 beforeEach(async () => {
-  simulator = await startIlsSimulator({ fixture: SAMPLE_FIXTURE, clock: new ManualClock(START) });
+  clock = new ManualClock(START);
+  simulator = await startIlsSimulator({ fixture: SAMPLE_FIXTURE, clock });
   client = await Sip2TestClient.connect(simulator.port, { timeZone: TZ });
 });
 
@@ -119,6 +121,31 @@ describe('items and circulation', () => {
     const fee = await checkout('21000006', '31000012');
     expect(fee).toMatchObject({ ok: false, feeType: { code: '06' }, feeAmount: '1.50', currencyType: 'EUR' });
     expect((await checkout('21000006', '31000012', { feeAcknowledged: true })).ok).toBe(true);
+  });
+
+  // SIP2 2.00: AD, the patron password, is optional on an 11 and a 29; when it is there it is
+  // checked — empty too, as SIPServer's check_password takes '' only for a patron with no password.
+  it('11 and 29 with an empty AD for a patron who has a PIN are refused as a wrong PIN, and lend nothing', async () => {
+    const empty = await checkout('21000006', '31000005', { patronPassword: '' });
+    expect(empty).toMatchObject({ ok: false, desensitize: false, dueDate: '' });
+    expect(empty.screenMessage).toContain('Invalid PIN');
+    expect(simulator.state.item('31000005')?.loan).toBeUndefined();
+    const renewed = await client.request(
+      {
+        type: 'renew',
+        thirdPartyAllowed: false,
+        noBlock: false,
+        transactionDate: now(),
+        institutionId: AO,
+        patronIdentifier: '21000001',
+        patronPassword: '',
+        itemIdentifier: '31000002',
+      },
+      'renewResponse',
+    );
+    expect(renewed).toMatchObject({ ok: false, screenMessage: ['Invalid PIN'] });
+    // Without AD (the kiosk checked the PIN with its 63) the checkout goes through, as before.
+    expect((await checkout('21000006', '31000005')).ok).toBe(true);
   });
 
   it('11: a checkout of an item the patron has is a renewal', async () => {
