@@ -196,6 +196,38 @@ describe('items and circulation', () => {
     expect(await owed('21000002', '2222')).toBe(before);
   });
 
+  // A checkout of an item the patron already has renews it (the 12 says renewal Y); the 09 with
+  // BI Y that cancels it undoes that renewal — the loan stays the patron's, due as before, and the
+  // rental its first checkout charged stays charged.
+  it('09 with cancel Y after a checkout that renewed undoes the renewal, not the loan or its rental', async () => {
+    const lent = await checkout('21000006', '31000012', { feeAcknowledged: true, patronPassword: '6666' });
+    expect(lent).toMatchObject({ ok: true, renewalOk: false, feeAmount: '1.50' });
+    const owedAfterLoan = await owed('21000006', '6666');
+    await clock.advance(3 * DAY);
+    const renewal = await checkout('21000006', '31000012', { feeAcknowledged: true, patronPassword: '6666' });
+    expect(renewal).toMatchObject({ ok: true, renewalOk: true });
+    expect(renewal.dueDate).not.toBe(lent.dueDate);
+    const cancelled = await client.request(
+      {
+        type: 'checkin',
+        noBlock: false,
+        transactionDate: new Date(START + 3 * DAY),
+        returnDate: new Date(START + 3 * DAY),
+        currentLocation: 'MAIN',
+        institutionId: AO,
+        itemIdentifier: '31000012',
+        terminalPassword: '',
+        cancel: true,
+      },
+      'checkinResponse',
+    );
+    expect(cancelled).toMatchObject({ ok: true, patronIdentifier: '21000006' });
+    const item = await itemStatus('31000012');
+    expect(item).toMatchObject({ circulationStatus: { code: '04' }, dueDate: lent.dueDate });
+    expect(simulator.state.item('31000012')?.loan).toMatchObject({ patron: '21000006', renewals: 0 });
+    expect(await owed('21000006', '6666')).toBe(owedAfterLoan);
+  });
+
   it('11 with cancel Y for an item another patron returned is refused, and lends nothing', async () => {
     expect((await checkin('31000001')).ok).toBe(true);
     const refused = await checkout('21000006', '31000001', { cancel: true, patronPassword: '6666' });
