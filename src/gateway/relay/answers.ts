@@ -47,7 +47,7 @@ export function encodeAnswer(
   logger: Logger,
   sequence?: number,
 ): Uint8Array | undefined {
-  const fitted = fitSip2Answer(answer);
+  const fitted = fitSip2Answer(answer, { charset: link?.charset ?? 'utf-8' });
   if (fitted.changed.length > 0) {
     logger.warn(
       { type: answer.type, fields: fitted.changed, refused: fitted.refused },
