@@ -395,6 +395,14 @@ function decodeVariable(
     }
     const c2 = text.charCodeAt(pos + 1);
     let bar = text.indexOf('|', pos + 2);
+    // SIP2 has no escape: a `|` inside a value (a title "Tintin | Tibet", a PIN typed with one) is
+    // read as part of it where what follows cannot start a field (two letters or digits). Koha and
+    // Evergreen split there and drop the rest as a field they do not know; nothing is dropped here.
+    while (bar >= 0 && strayDelimiter(text, bar)) {
+      warn(warnings, 'delimiter_in_value', 'a | inside a value', bar);
+      verbatim = false;
+      bar = text.indexOf('|', bar + 1);
+    }
     let value: string;
     if (bar < 0) {
       value = text.slice(pos + 2);
@@ -445,6 +453,17 @@ function decodeVariable(
     }
   }
   return verbatim;
+}
+
+/**
+ * Whether the `|` at `bar` is inside a value rather than after it: two or more characters follow
+ * and they do not start with a field id (two letters or digits) nor an empty field (`||`).
+ */
+function strayDelimiter(text: string, bar: number): boolean {
+  if (bar + 2 >= text.length) return false;
+  const c1 = text.charCodeAt(bar + 1);
+  if (c1 === PIPE) return false;
+  return !(isAlnum(c1) && isAlnum(text.charCodeAt(bar + 2)));
 }
 
 function fieldValue(field: CompiledField, value: string, pos: number, warnings: Sip2Warning[]): unknown {
