@@ -198,7 +198,7 @@ describe('Sip2RelayServer', () => {
     )?.toString();
     expect(info).toMatch(/^64/);
     expect(info).toContain('|AFInvalid PIN|');
-    expect(info).not.toContain('CQY');
+    expect(info).toContain('|CQN|');
     expect(info).not.toContain('not understood');
     for (const [sequence, pin] of [
       [2, '12|4'],
