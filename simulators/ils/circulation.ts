@@ -101,7 +101,10 @@ export interface RenewAllResult {
   messages: string[];
 }
 
-/** Looks up the patron and checks the PIN when one was given. */
+/**
+ * Looks up the patron and checks the PIN when a password (AD) was sent: an empty one too, which
+ * matches only a patron with no PIN (SIPServer's check_password takes '' for no password alone).
+ */
 export function identifyPatron(
   library: IlsLibrary,
   barcode: string,
@@ -109,7 +112,7 @@ export function identifyPatron(
 ): { patron: Patron } | { patron?: Patron; message: string } {
   const patron = library.patron(barcode);
   if (!patron) return { message: 'Unknown patron' };
-  if (password !== undefined && password !== '' && password !== patron.pin) {
+  if (password !== undefined && password !== patron.pin) {
     return { patron, message: 'Invalid PIN' };
   }
   return { patron };
@@ -141,12 +144,14 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
 
   if (item.loan && item.loan.patron === patron.barcode) {
     if (request.scRenewalPolicy && library.rules.renewOnCheckout) {
+      const before = { due: item.loan.due, renewals: item.loan.renewals };
       const renewed = renew(library, {
         patron: patron.barcode,
         item: item.barcode,
         ...(request.noBlock !== undefined ? { noBlock: request.noBlock } : {}),
         ...(request.noBlockDueDate !== undefined ? { noBlockDueDate: request.noBlockDueDate } : {}),
       });
+      if (renewed.ok && item.loan) item.loan.beforeRenewingCheckout = before;
       return { ...renewed, renewal: renewed.ok, patron, item };
     }
     return refused(['Item is already checked out to you'], { patron, item });
@@ -239,6 +244,17 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
   const result: CheckinResult = { ok: true, item, resensitize, messages: [] };
   const loan = item.loan;
   library.setUndoableCheckin(item, undefined);
+  const renewedBefore = loan?.beforeRenewingCheckout;
+  if (loan && request.cancel && renewedBefore) {
+    // The checkout that failed renewed a loan the patron had: the renewal undone, the loan (and
+    // the rental its own checkout charged) kept; the item stays out to the patron, where it was.
+    loan.due = renewedBefore.due;
+    loan.renewals = renewedBefore.renewals;
+    delete loan.beforeRenewingCheckout;
+    result.patron = loan.patron;
+    result.messages.push('Renewal cancelled');
+    return result;
+  }
   if (loan && request.cancel) {
     // A checkout that failed, undone: the loan never was — no fine, its fee taken back.
     result.patron = loan.patron;
@@ -247,6 +263,7 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
     result.messages.push('Checkout cancelled');
   } else if (loan) {
     result.patron = loan.patron;
+    delete loan.beforeRenewingCheckout;
     const undoable: UndoableCheckin = {
       loan,
       onHoldShelf: item.onHoldShelf,
@@ -376,6 +393,8 @@ export function renew(library: IlsLibrary, request: RenewRequest): RenewResult {
       return { ok: false, patron, item, due: loan.due, messages: ['Item is on hold for another patron'] };
     }
   }
+  // A renewal of its own: a checkout that renewed the loan before can no longer be cancelled.
+  delete loan.beforeRenewingCheckout;
   loan.due = request.noBlock && request.noBlockDueDate ? request.noBlockDueDate : library.dueDateFor(item);
   loan.renewals += 1;
   return { ok: true, patron, item, due: loan.due, messages: ['Item renewed'] };

@@ -30,6 +30,11 @@ export interface Loan {
   renewals: number;
   /** The fee this checkout charged (a rental), taken back if the checkout is cancelled. */
   feeId?: string;
+  /**
+   * The loan as it was before a checkout (11) of it by its patron renewed it, while nothing else has
+   * happened to it: a checkin cancelling that checkout (09, BI Y) puts it back so, loan and fee kept.
+   */
+  beforeRenewingCheckout?: { due: Date; renewals: number };
 }
 
 /** What a checkin changed, kept until the item circulates again so a checkout may cancel it (11, BI Y). */

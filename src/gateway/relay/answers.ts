@@ -15,6 +15,7 @@ import {
   fitSip2Answer,
   reframeSip2Body,
   SIP2_MESSAGES,
+  Sip2EncodeError,
   type Sip2MessageType,
   type Sip2VerbatimBody,
 } from '../../protocols/sip2/index.js';
@@ -47,7 +48,7 @@ export function encodeAnswer(
   logger: Logger,
   sequence?: number,
 ): Uint8Array | undefined {
-  const fitted = fitSip2Answer(answer);
+  const fitted = fitSip2Answer(answer, { charset: link?.charset ?? 'utf-8' });
   if (fitted.changed.length > 0) {
     logger.warn(
       { type: answer.type, fields: fitted.changed, refused: fitted.refused },
@@ -117,11 +118,36 @@ function withSequenceOnly(
   return out;
 }
 
-/** The refusal for a request the ILS link cannot carry: the offline one, with its own screen message. */
-export function notRelayable(request: AnySip2Message, context: OfflineContext): AnySip2MessageInput {
+/** The screen message of a request whose patron password (AD) holds a `|`, which SIP2 cannot carry. */
+export const PIN_NOT_CARRIED_MESSAGE = 'Invalid PIN';
+
+/**
+ * The refusal for a request the ILS link cannot carry (`error`, the ILS link's refusal to send
+ * it): the offline one, with its own screen message. A PIN typed with a `|` in it cannot reach the
+ * ILS as typed (SIP2 has no escape; Koha and Evergreen cut it there and find it wrong): refused as
+ * a wrong PIN, valid patron password N, never changed into another PIN and sent.
+ */
+export function notRelayable(
+  request: AnySip2Message,
+  context: OfflineContext,
+  error?: unknown,
+): AnySip2MessageInput {
+  const pin = pipeInPatronPassword(error);
   const refusal = offlineRefusal(request, {
     ...context,
-    policy: { ...context.policy, screenMessage: NOT_RELAYABLE_MESSAGE },
+    policy: { ...context.policy, screenMessage: pin ? PIN_NOT_CARRIED_MESSAGE : NOT_RELAYABLE_MESSAGE },
   });
+  if (pin && (refusal?.type === 'patronStatusResponse' || refusal?.type === 'patronInformationResponse')) {
+    return { ...refusal, validPatronPassword: false };
+  }
   return refusal ?? { type: 'requestScResend' };
+}
+
+function pipeInPatronPassword(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return (
+    cause instanceof Sip2EncodeError &&
+    cause.code === 'sip2_delimiter_in_value' &&
+    cause.field === 'patronPassword'
+  );
 }

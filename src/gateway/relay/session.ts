@@ -332,7 +332,7 @@ export class RelaySession {
           { type: request.type, error: describeError(error) },
           'self-check request refused: not relayable',
         );
-        if (!this.closed) await this.send(notRelayable(request, this.offlineContext()), true, request);
+        if (!this.closed) await this.send(notRelayable(request, this.offlineContext(), error), true, request);
         return;
       }
     }

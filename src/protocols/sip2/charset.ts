@@ -88,6 +88,17 @@ export function isAsciiText(text: string): boolean {
   return true;
 }
 
+/**
+ * The text as the charset carries it: what it lacks transliterated or `?` (€ → EUR on ASCII), so
+ * its length is the number of characters on the wire. UTF-8 carries every text as it is.
+ */
+export function foldSip2Text(text: string, charset: Sip2Charset): string {
+  if (charset === 'utf-8' || isAsciiText(text)) return text;
+  if (charset === 'ascii') return transliterate(text, 0x7f);
+  if (charset === 'iso-8859-1') return transliterate(text, 0xff);
+  return fitsCp850(text) ? text : foldTo(text, (code) => CP850_CHARACTERS.has(code));
+}
+
 /** Encodes text for the wire. Never throws: characters the charset lacks are transliterated or `?`. */
 export function encodeSip2Text(text: string, charset: Sip2Charset): Buffer {
   if (isAsciiText(text)) return Buffer.from(text, 'latin1');

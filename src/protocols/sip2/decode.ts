@@ -4,6 +4,7 @@
  * `|` is tolerated, a plain-text line is reported as such, and a wrong checksum is
  * an error or a warning as the caller chooses. A checksum its peer summed over the
  * characters rather than the bytes (servers in the wild do) holds, with a warning.
+ * Spaces or tabs after the checksum (or the last `|`) are left off, as SIPServer does.
  *
  * Hot path: one pass over the bytes (checksum sum + ASCII check), one string
  * conversion, then charCode/indexOf scanning with table lookups per field id.
@@ -45,6 +46,8 @@ const A = 65;
 const Y = 89;
 const Z = 90;
 const PIPE = 124;
+const SPACE = 32;
+const TAB = 9;
 
 function warn(
   warnings: Sip2Warning[],
@@ -93,6 +96,7 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
   let end = bytes.length;
   while (start < end && (bytes[start] === 10 || bytes[start] === 13)) start++;
   while (end > start && (bytes[end - 1] === 10 || bytes[end - 1] === 13)) end--;
+  end = withoutTrailingBlanks(bytes, start, end);
   if (end === start) return failure('sip2_empty_frame', 'empty frame', 0);
 
   // Error detection, read from the bytes: ...AY<d>AZ<hhhh>
@@ -202,6 +206,25 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
       : { bytes, start, end: bodyEnd, charset, ascii: decoded.ascii };
   // Every result the same shape, verbatim or not.
   return { ok: true, message, warnings, checksum: checksumState, verbatim: body };
+}
+
+/**
+ * The end of a frame without the spaces and tabs some servers write after its last field or its
+ * error detection (`…AY1AZF00D \r`): Koha's and Evergreen's SIPServer strip them, php-sip2 trims
+ * them, before the checksum is checked. Only after `AZ` and its four characters, after `|AY<d>`,
+ * or after a `|`, where no value can end: blanks at the end of a value without its `|` stay.
+ */
+function withoutTrailingBlanks(bytes: Uint8Array, start: number, end: number): number {
+  let at = end;
+  while (at > start && (bytes[at - 1] === SPACE || bytes[at - 1] === TAB)) at--;
+  if (at === end || at === start) return end;
+  if (bytes[at - 1] === PIPE) return at;
+  if (at - start >= 6 && bytes[at - 6] === A && bytes[at - 5] === Z) return at;
+  const digit = bytes[at - 1]! - 48;
+  if (at - start >= 4 && digit >= 0 && digit <= 9 && bytes[at - 3] === A && bytes[at - 2] === Y) {
+    if (bytes[at - 4] === PIPE) return at;
+  }
+  return end;
 }
 
 /**
@@ -372,6 +395,14 @@ function decodeVariable(
     }
     const c2 = text.charCodeAt(pos + 1);
     let bar = text.indexOf('|', pos + 2);
+    // SIP2 has no escape: a `|` inside a value (a title "Tintin | Tibet", a PIN typed with one) is
+    // read as part of it where what follows cannot start a field (two letters or digits). Koha and
+    // Evergreen split there and drop the rest as a field they do not know; nothing is dropped here.
+    while (bar >= 0 && strayDelimiter(text, bar)) {
+      warn(warnings, 'delimiter_in_value', 'a | inside a value', bar);
+      verbatim = false;
+      bar = text.indexOf('|', bar + 1);
+    }
     let value: string;
     if (bar < 0) {
       value = text.slice(pos + 2);
@@ -422,6 +453,17 @@ function decodeVariable(
     }
   }
   return verbatim;
+}
+
+/**
+ * Whether the `|` at `bar` is inside a value rather than after it: two or more characters follow
+ * and they do not start with a field id (two letters or digits) nor an empty field (`||`).
+ */
+function strayDelimiter(text: string, bar: number): boolean {
+  if (bar + 2 >= text.length) return false;
+  const c1 = text.charCodeAt(bar + 1);
+  if (c1 === PIPE) return false;
+  return !(isAlnum(c1) && isAlnum(text.charCodeAt(bar + 2)));
 }
 
 function fieldValue(field: CompiledField, value: string, pos: number, warnings: Sip2Warning[]): unknown {

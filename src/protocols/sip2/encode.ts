@@ -5,7 +5,7 @@
  * for the wire in the connection's charset, with AY/AZ and the terminator.
  */
 
-import { encodeSip2Text, isAsciiText, type Sip2Charset, writeAsciiText } from './charset.js';
+import { encodeSip2Text, foldSip2Text, isAsciiText, type Sip2Charset, writeAsciiText } from './charset.js';
 import { sip2ChecksumValue, writeChecksumHex } from './checksum.js';
 import { COMPILED_BY_TYPE, type CompiledField, type CompiledFixed } from './compiled.js';
 import { formatSip2Date, isSip2DateShape } from './date.js';
@@ -73,8 +73,11 @@ function fail(
 /** Checks a variable-field value; returns it, with `|` replaced if so asked. */
 function checkValue(value: unknown, field: string, options: Options): string {
   if (typeof value !== 'string') fail('sip2_invalid_value', `${field} must be a string`, field);
-  if (value.length > MAX_FIELD_LENGTH) {
-    fail('sip2_value_too_long', `${field} is ${value.length} characters, at most ${MAX_FIELD_LENGTH}`, field);
+  // Counted as the link's charset writes it: € is EUR, three characters, on an ASCII link.
+  const length =
+    value.length > MAX_FIELD_LENGTH / 3 ? foldSip2Text(value, options.charset).length : value.length;
+  if (length > MAX_FIELD_LENGTH) {
+    fail('sip2_value_too_long', `${field} is ${length} characters, at most ${MAX_FIELD_LENGTH}`, field);
   }
   let hasPipe = false;
   for (let i = 0; i < value.length; i++) {

@@ -68,6 +68,7 @@ export type Sip2WarningCode =
   | 'missing_required_field'
   | 'repeated_field'
   | 'missing_delimiter'
+  | 'delimiter_in_value'
   | 'empty_field_id'
   | 'checksum_mismatch'
   | 'checksum_over_characters'

@@ -15,6 +15,7 @@
  *   when optional; emptied when required, and the answer becomes a refusal.
  * - An unknown (extra) field: left out.
  */
+import { foldSip2Text, type Sip2Charset } from './charset.js';
 import { COMPILED_BY_TYPE } from './compiled.js';
 import { MAX_FIELD_LENGTH } from './encode.js';
 import type { Sip2FieldId } from './fields.js';
@@ -51,26 +52,36 @@ function textOf(value: unknown): string | undefined {
   return undefined;
 }
 
-const tooLong = (value: unknown) => (textOf(value)?.length ?? 0) > MAX_FIELD_LENGTH;
+/** Whether a value is past 255 characters as `charset` writes it (€ is EUR on an ASCII link). */
+function tooLong(value: unknown, charset: Sip2Charset = 'utf-8'): boolean {
+  const text = textOf(value);
+  if (text === undefined) return false;
+  const length = text.length > MAX_FIELD_LENGTH / 3 ? foldSip2Text(text, charset).length : text.length;
+  return length > MAX_FIELD_LENGTH;
+}
 
 /**
  * The ids of a message's variable fields longer than SIP2 allows (extra fields
  * included), in message order; empty when every field fits. For a request: a
  * server refuses it rather than acting on a value it cannot echo.
  */
-export function oversizedFields(message: AnySip2Message | AnySip2MessageInput): string[] {
+export function oversizedFields(
+  message: AnySip2Message | AnySip2MessageInput,
+  charset: Sip2Charset = 'utf-8',
+): string[] {
+  const over = (value: unknown) => tooLong(value, charset);
   const compiled = COMPILED_BY_TYPE.get(message.type);
   if (compiled === undefined) return [];
   const record = message as unknown as Record<string, unknown>;
   const found: string[] = [];
   for (const field of compiled.fields) {
     const value = record[field.name];
-    if (Array.isArray(value) ? value.some(tooLong) : tooLong(value)) found.push(field.id);
+    if (Array.isArray(value) ? value.some(over) : over(value)) found.push(field.id);
   }
   const extra = record.extraFields;
   if (Array.isArray(extra)) {
     for (const field of extra as Array<{ id?: unknown; value?: unknown }>)
-      if (tooLong(field.value)) found.push(String(field.id));
+      if (over(field.value)) found.push(String(field.id));
   }
   return found;
 }
@@ -91,10 +102,13 @@ export interface FittedSip2Answer {
  */
 export function fitSip2Answer(
   answer: AnySip2MessageInput,
-  options: { screenMessage?: string } = {},
+  options: { screenMessage?: string; charset?: Sip2Charset } = {},
 ): FittedSip2Answer {
   const compiled = COMPILED_BY_TYPE.get(answer.type);
-  const oversized = oversizedFields(answer);
+  const charset = options.charset ?? 'utf-8';
+  const oversized = oversizedFields(answer, charset);
+  const over = (value: unknown) => tooLong(value, charset);
+  const cut = (value: unknown) => cutText(value, charset);
   if (compiled === undefined || oversized.length === 0) return { answer, changed: [], refused: false };
   const fitted = { ...answer } as Record<string, unknown>;
   let refused = false;
@@ -104,7 +118,7 @@ export function fitSip2Answer(
     if (Array.isArray(value)) {
       fitted[field.name] = READ_BY_A_PERSON.has(field.id)
         ? value.map((entry) => cut(entry))
-        : value.filter((entry) => !tooLong(entry));
+        : value.filter((entry) => !over(entry));
     } else if (READ_BY_A_PERSON.has(field.id)) {
       fitted[field.name] = cut(value);
     } else {
@@ -115,7 +129,7 @@ export function fitSip2Answer(
   }
   if (Array.isArray(fitted.extraFields)) {
     fitted.extraFields = (fitted.extraFields as Array<{ value?: unknown }>).filter(
-      (field) => !tooLong(field.value),
+      (field) => !over(field.value),
     );
   }
   if (refused) {
@@ -130,9 +144,14 @@ export function fitSip2Answer(
   return { answer: fitted as unknown as AnySip2MessageInput, changed: oversized, refused };
 }
 
-/** A text cut to 255 characters (never between the halves of a surrogate pair). */
-function cut(value: unknown): unknown {
-  if (typeof value !== 'string' || value.length <= MAX_FIELD_LENGTH) return value;
+/**
+ * A text cut to 255 characters as `charset` writes it (never between the halves of a surrogate
+ * pair): on a link that lacks some of its letters, the text as the link carries it, cut.
+ */
+function cutText(text: unknown, charset: Sip2Charset): unknown {
+  if (typeof text !== 'string' || text.length <= MAX_FIELD_LENGTH / 3) return text;
+  const value = foldSip2Text(text, charset);
+  if (value.length <= MAX_FIELD_LENGTH) return text;
   const last = value.charCodeAt(MAX_FIELD_LENGTH - 1);
   return value.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_FIELD_LENGTH - 1 : MAX_FIELD_LENGTH);
 }

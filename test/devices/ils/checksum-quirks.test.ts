@@ -70,3 +70,65 @@ describe('an ILS summing characters for its checksum', () => {
     expect(server.requests('requestAcsResend')).toHaveLength(1);
   });
 });
+
+/** `body` with AY and the checksum over its bytes, then `after` before the CR. */
+function withTrailing(body: string, sequence: number, after: string): string {
+  const head = `${body}AY${sequence}AZ`;
+  const sum = [...Buffer.from(head, 'utf8')].reduce((total, byte) => total + byte, 0);
+  return `${head}${(-sum & 0xffff).toString(16).toUpperCase().padStart(4, '0')}${after}\r`;
+}
+
+describe('an ILS writing blanks after its checksum', () => {
+  for (const [what, after] of [
+    ['a space', ' '],
+    ['a tab', '\t'],
+    ['a space and a tab', ' \t'],
+  ] as const) {
+    it(`reads an answer with ${what} before the CR at once (Koha and php-sip2 trim them)`, async () => {
+      server = await ScriptedServer.start(
+        withDefaults((request, reply) => {
+          if (request.type === 'patronStatusRequest')
+            reply.sendRaw(
+              withTrailing(
+                `24              001${DATE}AOINST|AA${request.patronIdentifier}|AEZoë Åström|BLY|CQY|`,
+                request.sequence ?? 0,
+                after,
+              ),
+            );
+        }),
+      );
+      const client = clientFor(server.port, { requestTimeoutMs: 2000 });
+      await client.connect();
+      cleanups.push(() => client.disconnect());
+      const answer = await client.patronStatus('21000001', { pin: '1234' });
+      expect(answer.message).toMatchObject({ personalName: 'Zoë Åström', validPatron: true });
+      expect(answer.checksum).toBe('valid');
+      expect(server.requests('requestAcsResend')).toHaveLength(0);
+    });
+  }
+
+  it('still asks again (97) when the checksum before the blank is wrong', async () => {
+    let garbled = true;
+    let sequence = 0;
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type === 'patronStatusRequest') sequence = request.sequence ?? 0;
+        if (request.type === 'patronStatusRequest' || request.type === 'requestAcsResend') {
+          const frame = withTrailing(
+            `24              001${DATE}AOINST|AA21000001|AEZoë Åström|BLY|CQY|`,
+            sequence,
+            ' ',
+          );
+          reply.sendRaw(garbled ? frame.replace('CQY', 'CQN') : frame);
+          garbled = false;
+        }
+      }),
+    );
+    const client = clientFor(server.port, { requestTimeoutMs: 2000 });
+    await client.connect();
+    cleanups.push(() => client.disconnect());
+    const answer = await client.patronStatus('21000001', { pin: '1234' });
+    expect(answer.message).toMatchObject({ validPatronPassword: true });
+    expect(server.requests('requestAcsResend')).toHaveLength(1);
+  });
+});

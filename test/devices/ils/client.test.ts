@@ -247,6 +247,27 @@ describe('SIP2 client against a scripted server', () => {
     }
   });
 
+  it('reads a | inside a title or screen message as part of it (SIP2 has no escape), not as a field of its own', async () => {
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type !== 'itemInformation') return;
+        const head = `18030201${DATE}ABi1|AJTintin | Tibet|AFRenew at the desk | or online|AY${request.sequence}AZ`;
+        reply.sendRaw(`${head}${sip2Checksum(Buffer.from(head, 'latin1'))}\r`);
+      }),
+    );
+    const client = await connected();
+    const answer = await client.itemInformation('i1');
+    expect(answer.message).toMatchObject({
+      titleIdentifier: 'Tintin | Tibet',
+      screenMessage: ['Renew at the desk | or online'],
+    });
+    expect((answer.message as { extraFields?: unknown }).extraFields).toBeUndefined();
+    expect(answer.warnings.map((warning) => warning.code)).toEqual([
+      'delimiter_in_value',
+      'delimiter_in_value',
+    ]);
+  });
+
   it('rejects a request it cannot encode with ils_bad_request, and the link stays usable', async () => {
     server = await ScriptedServer.start(withDefaults());
     const client = await connected();

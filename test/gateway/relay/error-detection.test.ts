@@ -98,6 +98,25 @@ describe('SIP2 relay error detection', () => {
     expect(whole?.toString('latin1')).toMatch(/^18.*AY2AZ[0-9A-F]{4}$/);
   });
 
+  it('reads a request with a space or tab after its checksum, as Koha and Evergreen do; a wrong checksum still gets a 96', async () => {
+    const { relay, simulator } = await rig();
+    const link = await kiosk(relay.port);
+    const blankAfter = (text: string, sequence: number, blanks: string) => {
+      const frame = withErrorDetection(text, sequence);
+      return Buffer.concat([frame.subarray(0, -1), Buffer.from(`${blanks}\r`, 'latin1')]);
+    };
+    expect((await link.request(blankAfter(LOGIN, 0, ' ')))?.toString('latin1')).toMatch(/^941AY0AZ/);
+    const item = await link.request(blankAfter(`17${D}AORIVERSIDE|AB31000001|AC|`, 1, '\t'));
+    expect(item?.toString('latin1')).toMatch(/^18.*AY1AZ[0-9A-F]{4}$/);
+    const checkout = await link.request(
+      blankAfter(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`, 2, ' \t '),
+    );
+    expect(checkout?.toString('latin1')).toMatch(/^121.*AY2AZ[0-9A-F]{4}$/);
+    expect(simulator.state.loansOf('21000001').map((loan) => loan.item)).toContain('31000005');
+    const wrong = await link.request(cr(`17${D}AORIVERSIDE|AB31000001|AC|AY3AZ0000 `));
+    expect(wrong?.toString('latin1')).toBe('96AZFEF6');
+  });
+
   it('names the account and what to check when a self-check is asked again for the same request time after time', async () => {
     const capture = capturingLogger();
     const { relay } = await rig({ logger: capture.logger });

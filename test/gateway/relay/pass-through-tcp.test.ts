@@ -110,6 +110,21 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
     );
   });
 
+  it('writes a | inside the ILS’s title as /, the title whole, not "Request not understood"', async () => {
+    // SIP2 has no escape: an ILS that writes a title's | as it is cannot be passed on byte for byte.
+    const port = await relayTo(`1803020120260101    120000ABit-1|AJTintin | Tibet|CK001|`);
+    const link = await kiosk(port);
+    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+    const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 5));
+    expect(answer?.toString()).toMatch(/^18030201.*\|AJTintin \/ Tibet\|/);
+    const decoded = decodeSip2Message(answer!);
+    expect(decoded.ok && decoded.checksum).toBe('valid');
+    expect(decoded.ok && decoded.message).toMatchObject({
+      itemIdentifier: 'it-1',
+      titleIdentifier: 'Tintin / Tibet',
+    });
+  });
+
   it('keeps a vendor field the ILS sent before SIP2’s own, written after them', async () => {
     const port = await relayTo(ANSWER_18_VENDOR_FIRST);
     const link = await kiosk(port);

@@ -187,6 +187,38 @@ describe('Sip2RelayServer', () => {
     await until(() => (relay.connections === 0 ? true : undefined), 3000, 'the relay kept the link');
   });
 
+  it('answers a PIN typed with a | as a wrong PIN, not "Request not understood", and lends nothing', async () => {
+    const capture = capturingLogger();
+    const { relay, simulator } = await rig({ logger: capture.logger });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    // SIP2 has no escape: Koha and Evergreen cut such a PIN at the |, and find it wrong.
+    const info = (
+      await link.request(withErrorDetection(`63001${D}          AORIVERSIDE|AA21000001|AC|AD12|4|`, 1))
+    )?.toString();
+    expect(info).toMatch(/^64/);
+    expect(info).toContain('|AFInvalid PIN|');
+    expect(info).toContain('|CQN|');
+    expect(info).not.toContain('not understood');
+    for (const [sequence, pin] of [
+      [2, '12|4'],
+      [3, '|234'],
+    ] as const) {
+      const checkout = (
+        await link.request(
+          withErrorDetection(
+            `11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD${pin}|`,
+            sequence,
+          ),
+        )
+      )?.toString();
+      expect(checkout, pin).toMatch(/^120/);
+      expect(checkout, pin).toContain('|AFInvalid PIN|');
+    }
+    expect(simulator.state.item('31000005')?.loan).toBeUndefined();
+    expect(capture.text()).not.toContain('12|4');
+  });
+
   it('resends the last answer for 97 and asks for a resend (96) on a bad checksum', async () => {
     const { relay } = await rig();
     const link = await kiosk(relay.port);

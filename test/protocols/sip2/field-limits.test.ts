@@ -137,6 +137,21 @@ describe('fitSip2Answer', () => {
     const line = (fitted.answer as unknown as { screenMessage: string[] }).screenMessage[0];
     expect(line).toBe(long(254));
   });
+
+  it('counts a title as the link writes it: € is EUR on an ASCII link, so 255 characters with one are 257', () => {
+    const title = `${long(253)} €`;
+    const ascii = fitSip2Answer({ ...checkout, titleIdentifier: title }, { charset: 'ascii' });
+    expect(ascii.changed).toEqual(['AJ']);
+    const written = (ascii.answer as unknown as { titleIdentifier: string }).titleIdentifier;
+    expect(written).toBe(`${long(253)} E`);
+    expect(() => encodeSip2Message(ascii.answer, { charset: 'ascii' })).not.toThrow();
+    // UTF-8 carries the € as it is: 255 characters, nothing cut.
+    expect(fitSip2Answer({ ...checkout, titleIdentifier: title }, { charset: 'utf-8' }).changed).toEqual([]);
+    // The encoder counts the same way: never more than 255 characters of a value on the wire.
+    expect(() => encodeSip2Message({ ...checkout, titleIdentifier: title }, { charset: 'ascii' })).toThrow(
+      /257 characters, at most 255/,
+    );
+  });
 });
 
 describe('sip2Refusal', () => {

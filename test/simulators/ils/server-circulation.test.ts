@@ -17,9 +17,11 @@ const sipDate = (ms: number) => formatSip2Date(new Date(ms), { timeZone: TZ });
 
 let simulator: IlsSimulator;
 let client: Sip2TestClient;
+let clock: ManualClock;
 
 beforeEach(async () => {
-  simulator = await startIlsSimulator({ fixture: SAMPLE_FIXTURE, clock: new ManualClock(START) });
+  clock = new ManualClock(START);
+  simulator = await startIlsSimulator({ fixture: SAMPLE_FIXTURE, clock });
   client = await Sip2TestClient.connect(simulator.port, { timeZone: TZ });
 });
 
@@ -121,6 +123,31 @@ describe('items and circulation', () => {
     expect((await checkout('21000006', '31000012', { feeAcknowledged: true })).ok).toBe(true);
   });
 
+  // SIP2 2.00: AD, the patron password, is optional on an 11 and a 29; when it is there it is
+  // checked — empty too, as SIPServer's check_password takes '' only for a patron with no password.
+  it('11 and 29 with an empty AD for a patron who has a PIN are refused as a wrong PIN, and lend nothing', async () => {
+    const empty = await checkout('21000006', '31000005', { patronPassword: '' });
+    expect(empty).toMatchObject({ ok: false, desensitize: false, dueDate: '' });
+    expect(empty.screenMessage).toContain('Invalid PIN');
+    expect(simulator.state.item('31000005')?.loan).toBeUndefined();
+    const renewed = await client.request(
+      {
+        type: 'renew',
+        thirdPartyAllowed: false,
+        noBlock: false,
+        transactionDate: now(),
+        institutionId: AO,
+        patronIdentifier: '21000001',
+        patronPassword: '',
+        itemIdentifier: '31000002',
+      },
+      'renewResponse',
+    );
+    expect(renewed).toMatchObject({ ok: false, screenMessage: ['Invalid PIN'] });
+    // Without AD (the kiosk checked the PIN with its 63) the checkout goes through, as before.
+    expect((await checkout('21000006', '31000005')).ok).toBe(true);
+  });
+
   it('11: a checkout of an item the patron has is a renewal', async () => {
     const renewal = await checkout('21000001', '31000001');
     expect(renewal).toMatchObject({ ok: true, renewalOk: true, dueDate: sipDate(START + 28 * DAY) });
@@ -167,6 +194,38 @@ describe('items and circulation', () => {
     const item = await itemStatus('31000003');
     expect(item).toMatchObject({ circulationStatus: { code: '04' }, dueDate: sipDate(START - 5 * DAY) });
     expect(await owed('21000002', '2222')).toBe(before);
+  });
+
+  // A checkout of an item the patron already has renews it (the 12 says renewal Y); the 09 with
+  // BI Y that cancels it undoes that renewal — the loan stays the patron's, due as before, and the
+  // rental its first checkout charged stays charged.
+  it('09 with cancel Y after a checkout that renewed undoes the renewal, not the loan or its rental', async () => {
+    const lent = await checkout('21000006', '31000012', { feeAcknowledged: true, patronPassword: '6666' });
+    expect(lent).toMatchObject({ ok: true, renewalOk: false, feeAmount: '1.50' });
+    const owedAfterLoan = await owed('21000006', '6666');
+    await clock.advance(3 * DAY);
+    const renewal = await checkout('21000006', '31000012', { feeAcknowledged: true, patronPassword: '6666' });
+    expect(renewal).toMatchObject({ ok: true, renewalOk: true });
+    expect(renewal.dueDate).not.toBe(lent.dueDate);
+    const cancelled = await client.request(
+      {
+        type: 'checkin',
+        noBlock: false,
+        transactionDate: new Date(START + 3 * DAY),
+        returnDate: new Date(START + 3 * DAY),
+        currentLocation: 'MAIN',
+        institutionId: AO,
+        itemIdentifier: '31000012',
+        terminalPassword: '',
+        cancel: true,
+      },
+      'checkinResponse',
+    );
+    expect(cancelled).toMatchObject({ ok: true, patronIdentifier: '21000006' });
+    const item = await itemStatus('31000012');
+    expect(item).toMatchObject({ circulationStatus: { code: '04' }, dueDate: lent.dueDate });
+    expect(simulator.state.item('31000012')?.loan).toMatchObject({ patron: '21000006', renewals: 0 });
+    expect(await owed('21000006', '6666')).toBe(owedAfterLoan);
   });
 
   it('11 with cancel Y for an item another patron returned is refused, and lends nothing', async () => {
