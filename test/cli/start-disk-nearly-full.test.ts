@@ -2,15 +2,25 @@
  * A new desk whose state folder is on a disk with a few kilobytes left: room for the database file,
  * not for its write-ahead log and shared memory. Carrel does not start (exit 1) and says the disk is
  * full and to make room — not "the database cannot be written (disk I/O error)", which sends IT
- * looking for a failing disk or wrong permissions. The disk is a small tmpfs (root only).
+ * looking for a failing disk or wrong permissions. And a running desk whose disk fills up: it refuses
+ * the money and loans it cannot journal in words, lives on, takes them once there is room, and doctor
+ * beside it says the disk is full. The disk is a small tmpfs (root only).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCarrel } from '../helpers/carrel-cli.js';
-import { writeDaemonConfig } from '../helpers/carrel-daemon.js';
+import { type DoctorCheck, runCarrel } from '../helpers/carrel-cli.js';
+import {
+  type CarrelDaemon,
+  killDaemon,
+  simulatedIlsDevice,
+  startCarrelDaemon,
+  writeDaemonConfig,
+} from '../helpers/carrel-daemon.js';
+import { waitForDevice } from '../helpers/desk.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 
 const canMount =
@@ -54,4 +64,107 @@ describe.skipIf(!canMount)('carrel start, its database new on a disk nearly full
       ),
     );
   });
+});
+
+/** A 2 MiB disk for a desk's state folder, empty. */
+function smallDisk(): string {
+  const disk = join(folder(), 'state');
+  mkdirSync(disk);
+  expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk]).status).toBe(0);
+  mounts.push(disk);
+  return disk;
+}
+
+describe.skipIf(!canMount)('a running desk whose disk fills up', () => {
+  let daemon: CarrelDaemon | undefined;
+  afterEach(async () => {
+    if (daemon) await killDaemon(daemon.child);
+    daemon = undefined;
+  });
+
+  it('refuses money and loans it cannot journal (507 storage_full), lives on, and doctor says the disk is full', async () => {
+    const disk = smallDisk();
+    const configPath = writeDaemonConfig(folder(), 'desk-1', {
+      storagePath: join(disk, 'carrel.db'),
+      simulators: [{ id: 'ils-sim', kind: 'ils', host: '127.0.0.1', port: 0, httpPort: 0 }],
+      devices: [{ ...simulatedIlsDevice(0), transport: { type: 'simulator', simulator: 'ils-sim' } }],
+    });
+    const desk = await startCarrelDaemon(configPath);
+    daemon = desk;
+    const post = async (route: string, body: Record<string, unknown>) => {
+      const response = await fetch(`${desk.api}/api/v1${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const deposit = (amountMinor: number, requestId: string = randomUUID()) =>
+      post('/print/accounts/deposit', { patron: '21000001', amountMinor, currency: 'EUR', requestId });
+    const balance = async () =>
+      (await post('/print/accounts/find', { patron: '21000001' })).body.statement as { balanceMinor: number };
+    expect((await deposit(500)).status).toBe(201);
+    await waitForDevice(desk.api, 'ils', 'online');
+
+    // Another program fills the disk.
+    const free = statfsSync(disk);
+    try {
+      writeFileSync(join(disk, 'other-files'), Buffer.alloc(free.bavail * free.bsize));
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    }
+
+    // What the database still had room for is acknowledged and kept; then each is refused in words.
+    let acknowledged = 500;
+    let refused: { requestId: string; body: Record<string, unknown> } | undefined;
+    for (let i = 0; i < 200 && !refused; i++) {
+      const requestId = randomUUID();
+      const answer = await deposit(100, requestId);
+      if (answer.status === 201) acknowledged += 100;
+      else {
+        expect(answer.status).toBe(507);
+        refused = { requestId, body: answer.body };
+      }
+    }
+    expect(refused?.body).toMatchObject({
+      code: 'storage_full',
+      detail: expect.stringMatching(/disk .* is full: nothing was written/),
+    });
+    const checkout = await post('/checkouts', {
+      patron: '21000001',
+      item: '31000010',
+      requestId: randomUUID(),
+    });
+    expect(checkout.status).toBe(507);
+    expect(checkout.body.code).toBe('storage_full');
+    expect((await fetch(`${desk.api}/healthz`)).ok).toBe(true);
+
+    // Doctor beside it says the disk is full and what that stops.
+    const port = new URL(desk.api).port;
+    const run = await runCarrel([
+      'doctor',
+      '--config',
+      configPath,
+      '--http-port',
+      port,
+      '--json',
+      '--timeout',
+      '5',
+    ]);
+    const checks = (JSON.parse(run.stdout) as { checks: DoctorCheck[] }).checks;
+    expect(checks.find((check) => check.name === 'free disk space')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        new RegExp(`^the disk holding ${disk} is full \\(\\d+ KiB free\\): the database cannot grow`),
+      ),
+      hint: expect.stringMatching(/make room on that disk/),
+    });
+    expect(run.code).toBe(1);
+
+    // Room made: nothing refused was kept, the refused deposit sent again is taken once.
+    rmSync(join(disk, 'other-files'));
+    expect((await balance()).balanceMinor).toBe(acknowledged);
+    expect((await deposit(100, refused!.requestId)).status).toBe(201);
+    expect((await balance()).balanceMinor).toBe(acknowledged + 100);
+  }, 60_000);
 });

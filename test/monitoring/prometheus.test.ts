@@ -21,7 +21,9 @@ const skipPromtool = !promtool && !process.env.CI;
 if (skipPromtool) console.warn('skipping promtool checks: no promtool (Debian package prometheus)');
 
 interface RuleFile {
-  groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
+  groups: Array<{
+    rules: Array<{ alert: string; expr: string; annotations?: { summary?: string; description?: string } }>;
+  }>;
 }
 interface Dashboard {
   panels: Array<{ title: string; targets: Array<{ expr: string; legendFormat?: string }> }>;
@@ -60,6 +62,50 @@ describe.skipIf(skipPromtool)('the Prometheus alert rules, by promtool', () => {
     expect(result.stdout + result.stderr).toContain('SUCCESS');
     expect(result.status).toBe(0);
   });
+});
+
+/**
+ * What staff on call do when each alert pages them, in their words: the alert's description must
+ * say it (a page that only says what is wrong leaves them to find out what to do at 2 a.m.).
+ */
+const whatToDo: Record<string, RegExp[]> = {
+  CarrelDown: [/systemctl status carrel/, /journalctl -u carrel/],
+  CarrelDeviceOffline: [/\/dashboard/, /carrel doctor/],
+  CarrelDeviceDegraded: [/\/dashboard/],
+  // carrel_feature_up{feature="mqtt"} is 0 for a broker out of reach, and for another desk online
+  // as this one (the same site and gateway): two different things to put right.
+  CarrelFeatureDown: [
+    /\/readyz/,
+    /carrel doctor/,
+    /broker/,
+    /another desk publishes as this one/,
+    /same site and gateway/,
+    /give each desk its own gateway \(or site\)/,
+  ],
+  CarrelOfflineJournalWaiting: [/reaches the ILS/, /\/dashboard/],
+  CarrelOfflineConflict: [/\/dashboard/, /retry or discard/],
+  CarrelPrinterPaperOut: [/[Ll]oad (a new roll of )?paper/],
+  CarrelCardPrinterRibbonLow: [/new ribbon/],
+  CarrelCardPrinterCleaningDue: [/cleaning card/],
+  CarrelCashBoxNearlyFull: [/empty it and record the emptying/],
+  CarrelIlsRoundTripHigh: [/check the ILS and the network path/],
+  CarrelStorageFailing: [/make room on the disk/],
+  CarrelBackupStale: [/systemctl status carrel-backup/, /run carrel backup/],
+};
+
+describe('the Prometheus alert rules, as staff read them', () => {
+  const shipped = rules.groups.flatMap((group) => group.rules);
+
+  it.each(shipped.map((rule) => [rule.alert, rule] as const))(
+    '%s has a summary naming the desk and a description saying what to do',
+    (alert, rule) => {
+      expect(rule.annotations?.summary, alert).toMatch(/\{\{ \$labels\.instance \}\}/);
+      const description = rule.annotations?.description ?? '';
+      expect(description.length, alert).toBeGreaterThan(40);
+      expect(whatToDo[alert], `${alert}: what staff do is not written down in this test`).toBeDefined();
+      for (const action of whatToDo[alert] ?? []) expect(description, alert).toMatch(action);
+    },
+  );
 });
 
 describe('the Grafana dashboard', () => {

@@ -29,6 +29,15 @@ import type { RunningCarrel } from './ports.js';
 /** Below this the disk is worth a warning; below the second, a failure (the journal must not stop). */
 export const FREE_SPACE_WARN_BYTES = 500 * 1024 * 1024;
 export const FREE_SPACE_FAIL_BYTES = 50 * 1024 * 1024;
+/**
+ * Below this the disk is full: the database cannot grow (SQLite adds pages to the file and to its
+ * log a few KiB at a time), and the running Carrel refuses what it would have to journal.
+ */
+export const FULL_DISK_BYTES = 1024 * 1024;
+
+/** What Carrel refuses while its database cannot grow (storage_full), in the library's words. */
+const REFUSED_ON_A_FULL_DISK =
+  'payments, print-account money, checkouts and checkins, which it must journal before it says yes';
 
 export interface StorageCheckOptions {
   /** The Carrel running beside doctor: its database is checked where it says it is. */
@@ -225,9 +234,21 @@ function freeSpace(directory: string): DoctorCheck {
         "keep the database in a folder on a disk (storage.path, or systemd's StateDirectory)",
       );
     const free = stats.bavail * stats.bsize;
-    const detail = `${formatBytes(free)} free on the file system of ${directory}`;
+    if (free < FULL_DISK_BYTES)
+      return doctorCheck(
+        name,
+        'fail',
+        `the disk holding ${directory} is full (${formatBytes(free)} free): the database cannot grow, so Carrel refuses ${REFUSED_ON_A_FULL_DISK} (storage_full)`,
+        'make room on that disk (old backups, logs, other files there): what Carrel refused was never acknowledged, and is taken when asked again once there is room',
+      );
     if (free < FREE_SPACE_FAIL_BYTES)
-      return doctorCheck(name, 'fail', detail, 'free space on that disk: the offline journal cannot grow');
+      return doctorCheck(
+        name,
+        'fail',
+        `the disk holding ${directory} is nearly full (${formatBytes(free)} free): the database has little room left to grow`,
+        `make room on that disk before it fills: Carrel then refuses ${REFUSED_ON_A_FULL_DISK}`,
+      );
+    const detail = `${formatBytes(free)} free on the file system of ${directory}`;
     if (free < FREE_SPACE_WARN_BYTES)
       return doctorCheck(name, 'warn', detail, 'free space on that disk soon');
     return doctorCheck(name, 'pass', detail);

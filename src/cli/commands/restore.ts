@@ -65,7 +65,7 @@ export const restoreCommand: Command = {
       return 0;
     }
     console.log(
-      `restored ${result.path} from ${result.backup} (written ${result.backupTakenAt}; ` +
+      `restored ${result.path} from ${result.backup} (taken ${result.backupTakenAt}; ` +
         `${formatBytes(result.bytes)}, ${result.tables} tables, integrity ok)`,
     );
     const [replaced, ...companions] = result.setAside;

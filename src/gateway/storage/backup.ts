@@ -31,8 +31,8 @@ import { CarrelError } from '../../core/errors.js';
 import { giveOwnerOf } from '../../core/file-owner.js';
 import { flushToDisk } from '../../core/flush-to-disk.js';
 import { makeFolders, whyNoNewFile } from '../../core/writable.js';
-import { DatabaseError, type StorageBackend } from './database.js';
-import { integrityProblems, tableCount } from './integrity.js';
+import { type Database, DatabaseError, type StorageBackend } from './database.js';
+import { BACKUP_TAKEN_TABLE, integrityProblems, tableCount } from './integrity.js';
 import { openDatabase } from './open.js';
 
 /** How a backup the command names is called: `carrel-20261204-213000Z.db` (UTC), so names sort by time. */
@@ -129,12 +129,19 @@ export function backUpDatabase(source: string, options: BackupOptions): BackupRe
       readOnly: true,
       ...(options.backend ? { backend: options.backend } : {}),
     });
+    // Read before the copy's snapshot: everything the desk acknowledged before it is in the copy.
+    const takenAt = new Date();
     try {
       db.prepare('VACUUM INTO ?').run(partial);
     } catch (error) {
       throw copyFailed(error, directory, from);
     } finally {
       db.close();
+    }
+    try {
+      stampTakenAt(partial, takenAt, options.backend);
+    } catch (error) {
+      throw copyFailed(error, directory, from);
     }
     const tables = verify(partial, options.backend);
     giveOwnerOf(owner, partial);
@@ -232,6 +239,42 @@ function targetOf(to: string, now: Date): { path: string; named: boolean } {
   if (existsSync(to))
     throw new CarrelError('backup_exists', `${to} exists already: a backup never overwrites a file`);
   return { path: to, named: BACKUP_NAME.test(basename(to)) };
+}
+
+/**
+ * Writes the moment of the snapshot into the copy (BACKUP_TAKEN_TABLE), which is left one file (no
+ * -wal beside it). The file's modification time is not that moment: it is later (the copy, its
+ * check and flush take time, during which the desk takes more), and a backup copied to another
+ * machine (cp, scp, a USB stick) gets the time of the copy.
+ */
+function stampTakenAt(path: string, takenAt: Date, backend: StorageBackend | undefined): void {
+  const copy = openDatabase(path, backend ? { backend } : {});
+  try {
+    // A database once copied over from a backup (not restored) has one already: this copy's moment is new.
+    copy.exec(
+      `DROP TABLE IF EXISTS ${BACKUP_TAKEN_TABLE}; CREATE TABLE ${BACKUP_TAKEN_TABLE} (at TEXT NOT NULL)`,
+    );
+    copy.prepare(`INSERT INTO ${BACKUP_TAKEN_TABLE} (at) VALUES (?)`).run(takenAt.toISOString());
+    copy.pragma('journal_mode = DELETE');
+  } finally {
+    copy.close();
+  }
+}
+
+/**
+ * The moment a backup's snapshot was taken, as `carrel backup` wrote it into the file; undefined for
+ * a file that does not say (a backup of an older Carrel, a copy made otherwise).
+ */
+export function backupTakenAt(backup: Database): Date | undefined {
+  try {
+    const row = backup.prepare(`SELECT at FROM ${BACKUP_TAKEN_TABLE} LIMIT 1`).get() as
+      | { at: string }
+      | undefined;
+    const at = row === undefined ? Number.NaN : Date.parse(row.at);
+    return Number.isNaN(at) ? undefined : new Date(at);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The copy opens, is whole, and has Carrel's tables; how many. */

@@ -11,10 +11,20 @@ export function integrityProblems(db: Database): string[] {
   return findings.length === 1 && findings[0] === 'ok' ? [] : findings;
 }
 
-/** How many tables a database has (a backup's summary). */
+/**
+ * Where a backup keeps the moment of its snapshot (backup.ts): read by `carrel restore`, and dropped
+ * from the database it puts in place.
+ */
+export const BACKUP_TAKEN_TABLE = 'carrel_backup_taken';
+
+/** How many tables of the desk's a database has (a backup's summary): not a backup's own moment. */
 export function tableCount(db: Database): number {
   return Number(
-    (db.prepare("SELECT COUNT(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as { n: number }).n,
+    (
+      db
+        .prepare("SELECT COUNT(*) AS n FROM sqlite_schema WHERE type = 'table' AND name <> ?")
+        .get(BACKUP_TAKEN_TABLE) as { n: number }
+    ).n,
   );
 }
 

@@ -23,10 +23,10 @@ import { CarrelError } from '../../core/errors.js';
 import { giveOwnerOf } from '../../core/file-owner.js';
 import { flushToDisk } from '../../core/flush-to-disk.js';
 import { makeFolders, whyNotWritable } from '../../core/writable.js';
-import { fileStamp, newestBackupIn } from './backup.js';
+import { backupTakenAt, fileStamp, newestBackupIn } from './backup.js';
 import type { Database, StorageBackend } from './database.js';
 import { instanceLockPath, takeInstanceLock } from './instance-lock.js';
-import { integrityProblems, tableCount } from './integrity.js';
+import { BACKUP_TAKEN_TABLE, integrityProblems, tableCount } from './integrity.js';
 import { openDatabase } from './open.js';
 import { checkSchemaVersions } from './schema-versions.js';
 
@@ -39,7 +39,11 @@ export interface RestoreOptions {
 
 export interface RestoreResult {
   backup: string;
-  /** When the backup was written (its file's modification time). */
+  /**
+   * The moment of the backup's snapshot, as `carrel backup` wrote it in the file: everything the
+   * desk acknowledged before it is in the backup. For a file that does not say (an older Carrel's),
+   * the time in its name, else its modification time.
+   */
   backupTakenAt: string;
   path: string;
   bytes: number;
@@ -83,10 +87,11 @@ export function restoreDatabase(backup: string, target: string, options: Restore
   rmSync(partial, { force: true });
   const umask = process.umask(0o077);
   try {
-    const takenAt = statSync(from).mtime;
+    let takenAt = statSync(from).mtime;
     const source = openDatabase(from, { readOnly: true, ...backend });
     try {
       checkWhole(source, from);
+      takenAt = backupTakenAt(source) ?? takenAtByName(from) ?? takenAt;
       const carrel = source
         .prepare("SELECT 1 AS found FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'")
         .get();
@@ -101,6 +106,7 @@ export function restoreDatabase(backup: string, target: string, options: Restore
     let adjusted: Record<string, number> = {};
     let tables: number;
     try {
+      copy.exec(`DROP TABLE IF EXISTS ${BACKUP_TAKEN_TABLE}`);
       adjusted = options.adjust?.(copy, takenAt) ?? {};
       checkWhole(copy, partial);
       tables = tableCount(copy);
@@ -131,6 +137,18 @@ export function restoreDatabase(backup: string, target: string, options: Restore
     process.umask(umask);
     lock.release();
   }
+}
+
+/**
+ * A backup named by its time (`carrel-20261204-213000Z.db`) whose file does not say its moment (an
+ * older Carrel's): the name's time, taken before its copy began.
+ */
+function takenAtByName(path: string): Date | undefined {
+  const stamp = /^carrel-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})Z\.db$/.exec(basename(path));
+  if (!stamp) return undefined;
+  const [, year, month, day, hour, minute, second] = stamp;
+  const at = Date.parse(`${year}-${month}-${day}T${hour}:${minute}:${second}Z`);
+  return Number.isNaN(at) ? undefined : new Date(at);
 }
 
 function checkWhole(db: Database, path: string): void {

@@ -1,5 +1,16 @@
 /** The state directory and database as doctor judges them, on real files. */
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,5 +129,55 @@ describe('doctor: state directory and database', () => {
     expect(made.recorded).toBe(true);
     expect(backupAge(path, now)).toMatchObject({ status: 'pass', detail: `newest ${made.path}, 5 h old` });
     expect(backupAge(path, now + 3 * 86_400_000)).toMatchObject({ status: 'warn' });
+  });
+});
+
+// A small disk of its own: a tmpfs (root only; CI runs as root).
+const mountPoint = join(tmpdir(), `carrel-doctor-small-disk-${process.pid}`);
+const mounted =
+  process.platform === 'linux' &&
+  process.getuid?.() === 0 &&
+  (() => {
+    mkdirSync(mountPoint, { recursive: true });
+    return spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint]).status === 0;
+  })();
+afterAll(() => {
+  if (mounted) spawnSync('umount', [mountPoint]);
+  rmSync(mountPoint, { recursive: true, force: true });
+});
+
+describe.skipIf(!mounted)('doctor: the disk of the database', () => {
+  it('says a disk nearly full, then full, in words: the database cannot grow, and what Carrel then refuses', () => {
+    const path = join(mountPoint, 'carrel.db');
+    const db = openDatabase(path);
+    db.exec('CREATE TABLE journal (id INTEGER PRIMARY KEY, body TEXT)');
+    db.prepare('INSERT INTO journal (body) VALUES (?)').run('a checkout taken offline');
+    db.close();
+    expect(byName(path)['free disk space']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        new RegExp(
+          `^the disk holding ${mountPoint} is nearly full \\(\\d+ (KiB|MiB) free\\): the database has little room left to grow$`,
+        ),
+      ),
+      hint: expect.stringMatching(
+        /^make room on that disk before it fills: Carrel then refuses payments, print-account money, checkouts and checkins/,
+      ),
+    });
+    const free = statfsSync(mountPoint);
+    try {
+      writeFileSync(join(mountPoint, 'other-files'), Buffer.alloc(free.bavail * free.bsize));
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    }
+    expect(byName(path)['free disk space']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        new RegExp(
+          `^the disk holding ${mountPoint} is full \\(\\d+ KiB free\\): the database cannot grow, so Carrel refuses payments, print-account money, checkouts and checkins`,
+        ),
+      ),
+      hint: expect.stringMatching(/^make room on that disk/),
+    });
   });
 });
