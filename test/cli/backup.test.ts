@@ -150,7 +150,7 @@ describe('carrel backup', () => {
     const backups: string[] = [];
     try {
       await until(() => (loans.length > 0 && deposits.length > 0 ? true : undefined), 20_000);
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 2; i++) {
         // A random moment: some more of the load first.
         const more = deposits.length + 1 + Math.floor(Math.random() * 40);
         await until(() => (deposits.length >= more ? true : undefined), 20_000);
