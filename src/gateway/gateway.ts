@@ -45,9 +45,16 @@ export class Gateway {
   features(): FeatureReport[] {
     const reports: FeatureReport[] = [];
     for (const feature of this.options.features) {
-      const report = this.reports.get(feature.name);
+      let report = this.reports.get(feature.name);
       if (!report) continue;
-      const problem = report.status === 'running' ? feature.problem?.() : undefined;
+      // Failed at start, since made good by itself (and not stopped since): running, as IT sees it.
+      const recovers = report.status === 'failed' && feature.recovered !== undefined;
+      if (recovers && this.phase !== 'stopping' && this.phase !== 'stopped' && feature.recovered?.())
+        report = { name: feature.name, status: 'running', error: null };
+      const problem =
+        report.status === 'running' || (recovers && report.status === 'failed')
+          ? feature.problem?.()
+          : undefined;
       reports.push(problem === undefined ? report : { ...report, problem });
     }
     return reports;
