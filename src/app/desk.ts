@@ -227,6 +227,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     host: config.http.host,
     port: config.http.port,
     allowedOrigins: config.http.allowedOrigins,
+    clock,
   });
   const totals = new DeskTotalsFeature({ bus, clock, logger, devices, offline, measures: () => measures });
   const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES, () => totals.current(), clock);
