@@ -122,6 +122,7 @@ export class Gateway {
     for (const feature of [...this.options.features].reverse()) {
       if (!this.asked.has(feature)) continue;
       const failed = this.reports.get(feature.name)?.status === 'failed';
+      const began = this.options.clock.monotonic();
       try {
         await withDeadline(
           this.options.clock,
@@ -132,6 +133,11 @@ export class Gateway {
         );
         // One that failed to start keeps saying why.
         if (!failed) this.reports.set(feature.name, { name: feature.name, status: 'stopped', error: null });
+        // How long each took, for a stop that comes near systemd's TimeoutStopSec.
+        this.log.debug(
+          { feature: feature.name, ms: Math.round(this.options.clock.monotonic() - began) },
+          'stopped',
+        );
       } catch (error) {
         const described = describeError(error);
         this.log.error(

@@ -1,4 +1,4 @@
-import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
+import { type Clock, systemClock, type TimerHandle, withDeadline } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import { FailureStreak } from '../../core/failure-streak.js';
 import { isoTime } from '../../core/iso-time.js';
@@ -29,6 +29,15 @@ export const START_RETRY: Readonly<BackoffPolicy> = Object.freeze({
   jitter: 0.2,
 });
 
+/**
+ * How long one device's stop may take (4 s): a device whose stop hangs — a driver waiting on a link
+ * that neither answers nor closes — is named in the log and not waited for beyond it, so the
+ * devices stop within the gateway's own deadline per feature (10 s), and the daemon within systemd's
+ * TimeoutStopSec (20 s). The devices stop together: none uses another as it stops, and one by one
+ * their bounds would add up.
+ */
+export const DEVICE_STOP_TIMEOUT_MS = 4_000;
+
 /** A device that could not start: what went wrong and when, and its next try. */
 interface NotStarted {
   code: string;
@@ -51,6 +60,8 @@ export interface DeviceRegistryOptions {
    * (the in-process simulators a device's transport names).
    */
   beforeRetry?: () => Promise<void>;
+  /** DEVICE_STOP_TIMEOUT_MS unless said. */
+  stopTimeoutMs?: number;
 }
 
 export class DeviceRegistry implements Feature, PortLookup {
@@ -91,9 +102,37 @@ export class DeviceRegistry implements Feature, PortLookup {
       failed.retry?.cancel();
       failed.retry = undefined;
     }
-    // A try under way finishes first, so that what it started is stopped below.
-    await Promise.allSettled([...this.starting.values()]);
-    await Promise.allSettled([...this.entries.values()].reverse().map((entry) => entry.stop()));
+    const timeoutMs = this.options.stopTimeoutMs ?? DEVICE_STOP_TIMEOUT_MS;
+    // A try under way finishes first (within the bound), so that what it started is stopped below.
+    await withDeadline(
+      this.clock,
+      'devices-stop:starting',
+      Promise.allSettled([...this.starting.values()]),
+      timeoutMs,
+      () => new CarrelError('stop_timeout', `a device's start did not end within ${timeoutMs} ms`),
+    ).catch((error: unknown) => this.logger?.warn({ err: describeError(error) }, 'stopping the devices'));
+    await Promise.all([...this.entries.values()].reverse().map((entry) => this.stopEntry(entry, timeoutMs)));
+  }
+
+  /** Stops one device within `timeoutMs`; one that does not is named in the log and left behind. */
+  private async stopEntry(entry: DeviceEntry, timeoutMs: number): Promise<void> {
+    try {
+      await withDeadline(
+        this.clock,
+        `device-stop:${entry.id}`,
+        entry.stop(),
+        timeoutMs,
+        () => new CarrelError('stop_timeout', `did not stop within ${timeoutMs} ms`),
+      );
+    } catch (error) {
+      const described = describeError(error);
+      this.logger?.warn(
+        { device: entry.id, kind: entry.kind, code: described.code },
+        described.code === 'stop_timeout'
+          ? `device ${entry.id} did not stop within ${timeoutMs} ms; the desk stops without waiting for it`
+          : `device ${entry.id} did not stop cleanly: ${described.message}`,
+      );
+    }
   }
 
   /** Starts one device unless a start of it is under way, which is waited for instead. */
