@@ -42,7 +42,10 @@ export const DEVICE_STOP_TIMEOUT_MS = 4_000;
 interface NotStarted {
   code: string;
   message: string;
+  /** Since when it has not started (the streak's first failure). */
   at: string;
+  /** When this reason was first seen (the last error's time). */
+  reasonAt: string;
   /** Retries so far (the backoff's attempt number). */
   retries: number;
   retry: TimerHandle | undefined;
@@ -172,14 +175,17 @@ export class DeviceRegistry implements Feature, PortLookup {
       const failed: NotStarted = before ?? {
         ...described,
         at: isoTime(this.clock.now()),
+        reasonAt: isoTime(this.clock.now()),
         retries: 0,
         retry: undefined,
         streak: new FailureStreak(this.clock),
       };
+      // Another reason than before: the reason changes, not since when the device is offline.
+      const changed =
+        before !== undefined && (failed.code !== described.code || failed.message !== described.message);
       if (before) {
         failed.retries++;
-        if (failed.code !== described.code || failed.message !== described.message)
-          Object.assign(failed, described, { at: isoTime(this.clock.now()) });
+        if (changed) Object.assign(failed, described, { reasonAt: isoTime(this.clock.now()) });
       }
       this.notStarted.set(entry.id, failed);
       const note = failed.streak.failed(described.code, described.message);
@@ -193,6 +199,12 @@ export class DeviceRegistry implements Feature, PortLookup {
         this.logger?.warn(
           { ...fields, attempts: note.attempts, failingSince: isoTime(note.since) },
           `device ${entry.id} still cannot start: ${described.message}; tried again every few minutes`,
+        );
+      // The same streak, another reason: said as what changed, not as a new failure.
+      else if (changed)
+        this.logger?.warn(
+          { ...fields, attempts: failed.retries + 1, failingSince: failed.at },
+          `device ${entry.id} still cannot start, now: ${described.message}`,
         );
       else
         this.logger?.error(
@@ -241,7 +253,7 @@ export class DeviceRegistry implements Feature, PortLookup {
       status: 'offline',
       since: failed.at,
       reason: `could not start: ${failed.message}`,
-      lastError: { code: failed.code, message: failed.message, at: failed.at },
+      lastError: { code: failed.code, message: failed.message, at: failed.reasonAt },
     };
   }
 
