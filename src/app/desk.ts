@@ -93,7 +93,8 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
       simulators: (id) => simulators.address(id),
     },
     {
-      // A device whose simulator could not listen at start (its port held for a while) starts with it.
+      // A device whose simulator could not listen at start (its port held for a while) starts with it
+      // (one still held: the device's start fails saying so, through simulators.address).
       beforeRetry: () => simulators.startMissing(),
     },
   );
@@ -226,6 +227,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     host: config.http.host,
     port: config.http.port,
     allowedOrigins: config.http.allowedOrigins,
+    clock,
   });
   const totals = new DeskTotalsFeature({ bus, clock, logger, devices, offline, measures: () => measures });
   const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES, () => totals.current(), clock);
@@ -312,7 +314,9 @@ function readiness(
   checks.push({ name: 'gateway', ok: phase === 'ready', detail: phase });
   for (const feature of gateway?.features() ?? []) {
     if (feature.status === 'failed') {
-      checks.push({ name: `feature:${feature.name}`, ok: false, detail: feature.error?.message ?? 'failed' });
+      // What it still lacks now (the simulators not yet running), else why it failed.
+      const detail = feature.problem ?? feature.error?.message ?? 'failed';
+      checks.push({ name: `feature:${feature.name}`, ok: false, detail });
     } else if (feature.problem !== undefined) {
       checks.push({ name: `feature:${feature.name}`, ok: false, detail: feature.problem });
     }

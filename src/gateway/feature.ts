@@ -23,6 +23,13 @@ export interface Feature {
    * keeps dialling), or undefined when it can. Read on each /readyz and /metrics scrape.
    */
   problem?(): string | undefined;
+  /**
+   * For a feature that makes good by itself what it could not start (the simulators, started again
+   * with the devices that need them): true once it has. Its report is then `running`, not `failed`
+   * — /readyz and carrel_feature_up stop paging IT for a desk that is fine —; until then problem()
+   * says what it still lacks.
+   */
+  recovered?(): boolean;
 }
 
 export type FeatureStatus = 'stopped' | 'running' | 'failed';
@@ -31,6 +38,6 @@ export interface FeatureReport {
   name: string;
   status: FeatureStatus;
   error: { code: string; message: string } | null;
-  /** A running feature's problem now (Feature.problem). */
+  /** A running feature's problem now, or what one that failed and recovers by itself still lacks (Feature.problem). */
   problem?: string;
 }

@@ -45,9 +45,16 @@ export class Gateway {
   features(): FeatureReport[] {
     const reports: FeatureReport[] = [];
     for (const feature of this.options.features) {
-      const report = this.reports.get(feature.name);
+      let report = this.reports.get(feature.name);
       if (!report) continue;
-      const problem = report.status === 'running' ? feature.problem?.() : undefined;
+      // Failed at start, since made good by itself (and not stopped since): running, as IT sees it.
+      const recovers = report.status === 'failed' && feature.recovered !== undefined;
+      if (recovers && this.phase !== 'stopping' && this.phase !== 'stopped' && feature.recovered?.())
+        report = { name: feature.name, status: 'running', error: null };
+      const problem =
+        report.status === 'running' || (recovers && report.status === 'failed')
+          ? feature.problem?.()
+          : undefined;
       reports.push(problem === undefined ? report : { ...report, problem });
     }
     return reports;
@@ -115,6 +122,7 @@ export class Gateway {
     for (const feature of [...this.options.features].reverse()) {
       if (!this.asked.has(feature)) continue;
       const failed = this.reports.get(feature.name)?.status === 'failed';
+      const began = this.options.clock.monotonic();
       try {
         await withDeadline(
           this.options.clock,
@@ -125,6 +133,11 @@ export class Gateway {
         );
         // One that failed to start keeps saying why.
         if (!failed) this.reports.set(feature.name, { name: feature.name, status: 'stopped', error: null });
+        // How long each took, for a stop that comes near systemd's TimeoutStopSec.
+        this.log.debug(
+          { feature: feature.name, ms: Math.round(this.options.clock.monotonic() - began) },
+          'stopped',
+        );
       } catch (error) {
         const described = describeError(error);
         this.log.error(

@@ -326,6 +326,25 @@ describe('carrel doctor', () => {
     }
   });
 
+  it('fails a simulator whose port another program holds, naming it, and ends (the simulators that started let go)', async () => {
+    const held = createNetServer();
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const port = (held.address() as { port: number }).port;
+    try {
+      const file = await deskFile('simulator-port-held', (desk) => {
+        const simulators = desk.simulators as Array<Record<string, unknown>>;
+        simulators.find((simulator) => simulator.id === 'printer-sim')!.port = port;
+      });
+      // Ends by itself: the ILS simulator before it and the pads after it (started) do not keep it running.
+      const { code, report } = await doctorJson(file);
+      expect(code).toBe(1);
+      expect(check(report, 'simulators')).toMatchObject({ status: 'fail' });
+      expect(check(report, 'simulators').detail).toContain('printer-sim');
+    } finally {
+      await new Promise<void>((resolve) => held.close(() => resolve()));
+    }
+  }, 30_000);
+
   it('passes ports held by a running Carrel of the same configuration, and reads its devices from it', async () => {
     // Its ILS simulator on a fixed port, as `carrel sim ils` would be: doctor cannot start its own.
     const file = await deskFile('running');

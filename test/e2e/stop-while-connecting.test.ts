@@ -3,7 +3,9 @@
  * (the simulator, in this process) hung, so that the desk's login on its new connection goes
  * unanswered. systemd gives the daemon TimeoutStopSec=20 (systemd/carrel.service) between SIGTERM
  * and SIGKILL; an ILS link's connect may wait its connect timeout, then its login and its status
- * request each their request timeout. The stop must not wait for any of it.
+ * request each their request timeout. The stop must not wait for any of it — nor for a kiosk's
+ * checkout that waits on the hung ILS over a kept-alive HTTP connection (the API's stop waited for
+ * it, and the connection then held the process past SIGKILL).
  * The daemon runs the compiled code in dist/: `npm run build` first.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -74,4 +76,60 @@ describe('carrel start, stopped while its ILS login goes unanswered', () => {
     },
     40_000,
   );
+});
+
+/** The bytes the ILS has read on all its connections so far. */
+const ilsRead = () =>
+  ils.connectionStates().reduce((sum, connection) => sum + (connection.bytesRead ?? 0), 0);
+
+describe('carrel start, stopped while a checkout waits for a hung ILS', () => {
+  it("exits within systemd's stop timeout, the checkout cut rather than waited for", async () => {
+    ils.setFaults({});
+    ils.dropConnections();
+    const config = writeDaemonConfig(dir, 'stop-checkout', {
+      offline: { enabled: false },
+      // The checkout may wait 15 s for its answer: longer than a stop may take.
+      devices: [{ ...simulatedIlsDevice(ils.port), requestTimeoutMs: 15_000 }],
+    });
+    daemon = await startCarrelDaemon(config);
+    const { api, child } = daemon;
+    await until(
+      async () => {
+        const state = (await (await fetch(`${api}/api/v1/devices/ils`)).json()) as { status: string };
+        return state.status === 'online' || undefined;
+      },
+      15_000,
+      'the ILS link online',
+    );
+    ils.setFaults({ hang: true });
+    const before = ilsRead();
+    // A kiosk's checkout, on the kept-alive connection fetch uses: the hung ILS reads it and says nothing.
+    const checkout = fetch(`${api}/api/v1/checkouts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patron: '21000001', pin: '1234', item: '31000006' }),
+    }).then(
+      (response) => response.status,
+      () => 'cut',
+    );
+    await until(() => ilsRead() > before || undefined, 10_000, 'the checkout to reach the ILS');
+
+    const started = performance.now();
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    // systemd SIGKILLs a stop that takes 20 s (TimeoutStopSec); the daemon ends well before.
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 25_000)),
+    ]);
+    const tookMs = performance.now() - started;
+    if (code === 'still running') await killDaemon(child);
+    daemon = undefined;
+    expect(code).toBe(0);
+    expect(tookMs).toBeLessThan(15_000);
+    // Cut, or answered that the ILS link closed: never left hanging.
+    expect(await checkout).not.toBe(200);
+    ils.setFaults({});
+    ils.dropConnections();
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
+import { type Clock, systemClock } from '../../core/clock.js';
 import { CarrelError, isStorageFault } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { isLoopbackHost } from '../../core/net.js';
@@ -224,9 +225,21 @@ function errorAnswer(error: unknown, familyProblems: ProblemTable, log: Logger):
 const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Bearer realm="carrel"' };
 const NO_HEADERS = {};
 
+/**
+ * How long a stopping API waits for the requests under way to be answered before it cuts their
+ * connections (5 s). A checkout waiting on a hung ILS would otherwise hold the stop until the ILS
+ * link closes — which is stopped after the API —, and its kept-alive connection the process after
+ * that, past systemd's TimeoutStopSec (20 s). A request cut so is one the kiosk sends again with
+ * its request id, and is told then whether it happened.
+ */
+export const HTTP_STOP_GRACE_MS = 5_000;
+
 export interface HttpFeatureOptions extends HttpApiOptions {
   host: string;
   port: number;
+  /** The desk's clock, whose timer the stop's grace (stopGraceMs, HTTP_STOP_GRACE_MS) is. */
+  clock?: Clock;
+  stopGraceMs?: number;
   /** Called with the bound address once listening. */
   onListening?: (url: string) => void;
 }
@@ -262,7 +275,29 @@ export function httpFeature(options: HttpFeatureOptions): Feature & { url(): str
       options.onListening?.(url);
     },
     async stop() {
-      await api?.app.close();
+      const running = api;
+      if (!running) return;
+      // No new requests (503, connections not kept alive); those under way get a grace to be answered.
+      const closed = running.app.close();
+      const graceMs = options.stopGraceMs ?? HTTP_STOP_GRACE_MS;
+      const enough = new AbortController();
+      const answered = await Promise.race([
+        closed.then(() => true),
+        (options.clock ?? systemClock).sleep(graceMs, enough.signal).then(
+          () => false,
+          () => true,
+        ),
+      ]);
+      enough.abort();
+      if (!answered) {
+        options.logger
+          .child({ module: 'http' })
+          .warn(
+            `requests still unanswered ${graceMs} ms after the API began to stop: their connections are closed`,
+          );
+        running.app.server.closeAllConnections();
+        await closed;
+      }
       api = undefined;
     },
   };

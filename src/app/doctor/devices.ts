@@ -41,6 +41,8 @@ export async function checkDevices(
   try {
     await simulators.start();
   } catch (error) {
+    // The ones that could start run on (a desk's devices start with them): doctor lets them go.
+    await simulators.stop();
     // The running Carrel's simulators hold their fixed ports: what it says of its devices is the answer.
     if (options.running) return config.devices.map((device) => fromRunning(device.id, options.running!));
     return [

@@ -1,4 +1,4 @@
-import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
+import { type Clock, systemClock, type TimerHandle, withDeadline } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import { FailureStreak } from '../../core/failure-streak.js';
 import { isoTime } from '../../core/iso-time.js';
@@ -29,11 +29,23 @@ export const START_RETRY: Readonly<BackoffPolicy> = Object.freeze({
   jitter: 0.2,
 });
 
+/**
+ * How long one device's stop may take (4 s): a device whose stop hangs — a driver waiting on a link
+ * that neither answers nor closes — is named in the log and not waited for beyond it, so the
+ * devices stop within the gateway's own deadline per feature (10 s), and the daemon within systemd's
+ * TimeoutStopSec (20 s). The devices stop together: none uses another as it stops, and one by one
+ * their bounds would add up.
+ */
+export const DEVICE_STOP_TIMEOUT_MS = 4_000;
+
 /** A device that could not start: what went wrong and when, and its next try. */
 interface NotStarted {
   code: string;
   message: string;
+  /** Since when it has not started (the streak's first failure). */
   at: string;
+  /** When this reason was first seen (the last error's time). */
+  reasonAt: string;
   /** Retries so far (the backoff's attempt number). */
   retries: number;
   retry: TimerHandle | undefined;
@@ -51,6 +63,8 @@ export interface DeviceRegistryOptions {
    * (the in-process simulators a device's transport names).
    */
   beforeRetry?: () => Promise<void>;
+  /** DEVICE_STOP_TIMEOUT_MS unless said. */
+  stopTimeoutMs?: number;
 }
 
 export class DeviceRegistry implements Feature, PortLookup {
@@ -91,9 +105,37 @@ export class DeviceRegistry implements Feature, PortLookup {
       failed.retry?.cancel();
       failed.retry = undefined;
     }
-    // A try under way finishes first, so that what it started is stopped below.
-    await Promise.allSettled([...this.starting.values()]);
-    await Promise.allSettled([...this.entries.values()].reverse().map((entry) => entry.stop()));
+    const timeoutMs = this.options.stopTimeoutMs ?? DEVICE_STOP_TIMEOUT_MS;
+    // A try under way finishes first (within the bound), so that what it started is stopped below.
+    await withDeadline(
+      this.clock,
+      'devices-stop:starting',
+      Promise.allSettled([...this.starting.values()]),
+      timeoutMs,
+      () => new CarrelError('stop_timeout', `a device's start did not end within ${timeoutMs} ms`),
+    ).catch((error: unknown) => this.logger?.warn({ err: describeError(error) }, 'stopping the devices'));
+    await Promise.all([...this.entries.values()].reverse().map((entry) => this.stopEntry(entry, timeoutMs)));
+  }
+
+  /** Stops one device within `timeoutMs`; one that does not is named in the log and left behind. */
+  private async stopEntry(entry: DeviceEntry, timeoutMs: number): Promise<void> {
+    try {
+      await withDeadline(
+        this.clock,
+        `device-stop:${entry.id}`,
+        entry.stop(),
+        timeoutMs,
+        () => new CarrelError('stop_timeout', `did not stop within ${timeoutMs} ms`),
+      );
+    } catch (error) {
+      const described = describeError(error);
+      this.logger?.warn(
+        { device: entry.id, kind: entry.kind, code: described.code },
+        described.code === 'stop_timeout'
+          ? `device ${entry.id} did not stop within ${timeoutMs} ms; the desk stops without waiting for it`
+          : `device ${entry.id} did not stop cleanly: ${described.message}`,
+      );
+    }
   }
 
   /** Starts one device unless a start of it is under way, which is waited for instead. */
@@ -133,14 +175,17 @@ export class DeviceRegistry implements Feature, PortLookup {
       const failed: NotStarted = before ?? {
         ...described,
         at: isoTime(this.clock.now()),
+        reasonAt: isoTime(this.clock.now()),
         retries: 0,
         retry: undefined,
         streak: new FailureStreak(this.clock),
       };
+      // Another reason than before: the reason changes, not since when the device is offline.
+      const changed =
+        before !== undefined && (failed.code !== described.code || failed.message !== described.message);
       if (before) {
         failed.retries++;
-        if (failed.code !== described.code || failed.message !== described.message)
-          Object.assign(failed, described, { at: isoTime(this.clock.now()) });
+        if (changed) Object.assign(failed, described, { reasonAt: isoTime(this.clock.now()) });
       }
       this.notStarted.set(entry.id, failed);
       const note = failed.streak.failed(described.code, described.message);
@@ -154,6 +199,12 @@ export class DeviceRegistry implements Feature, PortLookup {
         this.logger?.warn(
           { ...fields, attempts: note.attempts, failingSince: isoTime(note.since) },
           `device ${entry.id} still cannot start: ${described.message}; tried again every few minutes`,
+        );
+      // The same streak, another reason: said as what changed, not as a new failure.
+      else if (changed)
+        this.logger?.warn(
+          { ...fields, attempts: failed.retries + 1, failingSince: failed.at },
+          `device ${entry.id} still cannot start, now: ${described.message}`,
         );
       else
         this.logger?.error(
@@ -202,7 +253,7 @@ export class DeviceRegistry implements Feature, PortLookup {
       status: 'offline',
       since: failed.at,
       reason: `could not start: ${failed.message}`,
-      lastError: { code: failed.code, message: failed.message, at: failed.at },
+      lastError: { code: failed.code, message: failed.message, at: failed.reasonAt },
     };
   }
 

@@ -90,6 +90,37 @@ describe('DeviceRegistry, a device that could not start', () => {
     await registry.stop();
   });
 
+  it('says a new reason in the same streak as a change, offline since the first failure', async () => {
+    const clock = new ManualClock();
+    const reasons = [
+      new CarrelError('eaddrinuse', 'listen EADDRINUSE: address already in use 127.0.0.1:9100'),
+      new CarrelError('eacces', 'open /dev/ttyUSB0: permission denied'),
+      new CarrelError('eacces', 'open /dev/ttyUSB0: permission denied'),
+    ];
+    const { entry } = printer(clock, 1);
+    entry.start = async () => {
+      throw reasons.shift() ?? new CarrelError('eacces', 'open /dev/ttyUSB0: permission denied');
+    };
+    const { lines, logger } = logLines();
+    const registry = new DeviceRegistry([entry], [], { clock, logger, random: () => 0.5 });
+    await registry.start();
+    const since = registry.state('receipt-1')?.since;
+    await clock.advance(5_000);
+    await clock.advance(10_000);
+    const said = lines
+      .filter((line) => /receipt-1/.test(line.msg))
+      .map((line) => `${line.level} ${line.msg}`);
+    expect(said).toEqual([
+      expect.stringMatching(/^error device receipt-1 could not start: listen EADDRINUSE/),
+      'warn device receipt-1 still cannot start, now: open /dev/ttyUSB0: permission denied',
+    ]);
+    expect(registry.state('receipt-1')).toMatchObject({
+      since,
+      reason: 'could not start: open /dev/ttyUSB0: permission denied',
+    });
+    await registry.stop();
+  });
+
   it('waits at most 5 min (±20 %) between tries, however long it fails', async () => {
     const clock = new ManualClock();
     const { entry, calls } = printer(clock, Number.POSITIVE_INFINITY);
