@@ -73,7 +73,23 @@ describe.skipIf(skipPromtool)(
     let desk: TestDesk;
     const folder = tempFolders('carrel-alerts-');
     beforeAll(async () => {
-      desk = await startTestDesk();
+      // What the desk exports of a fault is read sooner, not differently: the gate's keep-alive
+      // timeout is 3 s, not the default 15 s (its simulator's keep-alives every 0.5 s), and the
+      // card printer's status is asked every 0.5 s, not 2 s. "A gate gone silent" below is the
+      // same degraded gate 12 s sooner, and each card printer test waits a poll of 0.5 s, not 2 s.
+      desk = await startTestDesk((config) => ({
+        ...config,
+        simulators: config.simulators.map((simulator) =>
+          simulator.kind === 'gate' ? { ...simulator, keepAliveSeconds: 0.5 } : simulator,
+        ),
+        devices: config.devices.map((device) =>
+          device.kind === 'gate'
+            ? { ...device, keepAliveTimeoutSeconds: 3 }
+            : device.kind === 'card-printer'
+              ? { ...device, statusIntervalMs: 500 }
+              : device,
+        ),
+      }));
       for (const device of ['cards-1', 'coins-1', 'notes-1', 'public-bw', 'exit-1'])
         await waitForDevice(desk.api, device, 'online');
     }, 30_000);
