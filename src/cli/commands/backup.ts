@@ -4,7 +4,6 @@ import { formatBytes } from '../../core/bytes.js';
 import { CarrelError } from '../../core/errors.js';
 import { backUpDatabase } from '../../gateway/storage/backup.js';
 import { parseCommandArgs } from '../args.js';
-import { configPathOf, loadCommandConfig } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel backup [--config FILE] [--to DIR|FILE.db] [--keep N] [--json]
@@ -46,6 +45,8 @@ export const backupCommand: Command = {
     const keep = values.keep === undefined ? undefined : Number(values.keep);
     if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1 && keep <= 10_000))
       throw new CarrelError('usage', `--keep: a whole number from 1, not "${values.keep}"`);
+    // The configuration's schema is loaded once the options are read: --help answers at once.
+    const { configPathOf, loadCommandConfig } = await import('../command-config.js');
     const path = configPathOf(values.config);
     const config = loadCommandConfig(path);
     if (!config) return 2;

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { jsonSchemaText, runConfigCheck } from '../../app/config.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Command } from './index.js';
 
@@ -11,10 +10,13 @@ const USAGE = `usage:
 export const configCommand: Command = {
   async run(argv) {
     const [action, file, ...extra] = argv;
+    // The configuration's schema is loaded only for check and schema: --help answers at once.
     if (action === 'check' && file && extra.length === 0) {
+      const { runConfigCheck } = await import('../../app/config.js');
       return runConfigCheck(file, (line) => console.log(line));
     }
     if (action === 'schema' && extra.length === 0) {
+      const { jsonSchemaText } = await import('../../app/config.js');
       const text = jsonSchemaText();
       if (file) writeSchema(file, text);
       else process.stdout.write(text);

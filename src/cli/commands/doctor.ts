@@ -1,7 +1,6 @@
-import { type DoctorCheck, runDoctor } from '../../app/doctor/index.js';
+import type { DoctorCheck } from '../../app/doctor/index.js';
 import { CarrelError } from '../../core/errors.js';
 import { parseCommandArgs, portOption } from '../args.js';
-import { configPathOf } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel doctor [--config FILE] [--http-port N] [--mqtt-port N] [--json] [--timeout SECONDS]
@@ -60,6 +59,11 @@ export const doctorCommand: Command = {
         values['mqtt-port'] === undefined ? undefined : portOption(values['mqtt-port'], 'mqtt-port', 0),
     };
     const json = values.json ?? false;
+    // What the checks need is loaded once the options are read: --help and bad usage answer at once.
+    const [{ runDoctor }, { configPathOf }] = await Promise.all([
+      import('../../app/doctor/index.js'),
+      import('../command-config.js'),
+    ]);
     const report = await runDoctor({
       configPath: configPathOf(values.config),
       ports,

@@ -1,4 +1,3 @@
-import { FleetServer } from '../../api/fleet/fleet-server.js';
 import { CarrelError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { logLevelOption, parseCommandArgs, portOption } from '../args.js';
@@ -102,6 +101,8 @@ export const fleetCommand: Command = {
     const level = logLevelOption(values['log-level'], 'info');
     // The log on stderr, as carrel rfid's: stdout says where the page is, for a script to read.
     const logger = createLogger({ level, destination: process.stderr });
+    // Loaded once the options are read: --help and bad usage answer at once.
+    const { FleetServer } = await import('../../api/fleet/fleet-server.js');
     const server = new FleetServer({
       broker: {
         url,

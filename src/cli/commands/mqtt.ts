@@ -5,7 +5,6 @@ import type { CarrelConfig } from '../../app/config.js';
 import { askCarrel } from '../../app/doctor/ports.js';
 import { CarrelError } from '../../core/errors.js';
 import { parseCommandArgs } from '../args.js';
-import { configPathOf, loadCommandConfig } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel mqtt acl --config FILE
@@ -52,6 +51,8 @@ export const mqttCommand: Command = {
         `expected "mqtt acl --config FILE" or "mqtt forget --config FILE"\n${USAGE}`,
       );
     }
+    // The configuration's schema is loaded once the options are read: --help answers at once.
+    const { configPathOf, loadCommandConfig } = await import('../command-config.js');
     const path = configPathOf(values.config);
     if (!path) throw new CarrelError('usage', `mqtt ${action} needs --config FILE\n${USAGE}`);
     const config = loadCommandConfig(path);

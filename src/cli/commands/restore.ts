@@ -5,7 +5,6 @@ import { forgetCashCountersAfterRestore } from '../../gateway/families/cash-devi
 import { holdUnsettledAfterRestore } from '../../gateway/offline/restored.js';
 import { restoreDatabase } from '../../gateway/storage/restore.js';
 import { parseCommandArgs } from '../args.js';
-import { configPathOf, loadCommandConfig } from '../command-config.js';
 import type { Command } from './index.js';
 
 const USAGE = `usage: carrel restore BACKUP.db [--config FILE] [--replay-pending] [--json]
@@ -47,6 +46,8 @@ export const restoreCommand: Command = {
         'usage',
         `${positionals.length === 0 ? 'which backup?' : `unexpected "${positionals[1]}"`}\n${USAGE}`,
       );
+    // The configuration's schema is loaded once the options are read: --help answers at once.
+    const { configPathOf, loadCommandConfig } = await import('../command-config.js');
     const path = configPathOf(values.config);
     const config = loadCommandConfig(path);
     if (!config) return 2;

@@ -1,16 +1,13 @@
 import type { CarrelConfig } from '../../app/config.js';
-import { createDesk, type Desk } from '../../app/desk.js';
-import { withPortOptions } from '../../app/port-options.js';
+import type { Desk } from '../../app/desk.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import { createLogger, type LogLevel } from '../../core/logger.js';
 import { probeListen } from '../../core/net.js';
 import { whyNotWritable } from '../../core/writable.js';
 import { YoungGenerationTrim } from '../../core/young-generation.js';
-import { deepFreeze } from '../../gateway/config/load.js';
 import { SystemdNotifier } from '../../gateway/sd-notify.js';
 import { logLevelOption, parseCommandArgs, portOption } from '../args.js';
-import { configPathOf, loadCommandConfig } from '../command-config.js';
 import { carrelVersion } from '../version.js';
 import type { Command } from './index.js';
 
@@ -48,6 +45,8 @@ export const startCommand: Command = {
       console.log(USAGE);
       return 0;
     }
+    // The gateway is loaded once the options are read: --help answers at once.
+    const { configPathOf, loadCommandConfig } = await import('../command-config.js');
     const path = configPathOf(values.config);
     const loaded = loadCommandConfig(path);
     if (!loaded) return 2;
@@ -73,15 +72,19 @@ export const startCommand: Command = {
       );
       mqttPort = 0;
     }
-    config = withOverrides(config, { httpPort, mqttPort, logLevel });
+    config = await withOverrides(config, { httpPort, mqttPort, logLevel });
     return runDaemon(config, path === undefined);
   },
 };
 
-function withOverrides(
+async function withOverrides(
   config: CarrelConfig,
   overrides: { httpPort?: number; mqttPort?: number; logLevel?: LogLevel },
-): CarrelConfig {
+): Promise<CarrelConfig> {
+  const [{ withPortOptions }, { deepFreeze }] = await Promise.all([
+    import('../../app/port-options.js'),
+    import('../../gateway/config/load.js'),
+  ]);
   const moved = withPortOptions(config, overrides);
   if (!overrides.logLevel) return moved;
   const copy = structuredClone(moved) as CarrelConfig & { log: { level: string } };
@@ -96,6 +99,7 @@ async function runDaemon(
 ): Promise<number> {
   const logger = createLogger({ level: config.log.level, format: config.log.format });
   const version = carrelVersion();
+  const { createDesk } = await import('../../app/desk.js');
   const desk = await createDesk({ config, logger, version, clock });
   const notifier = SystemdNotifier.fromEnv(process.env, clock, logger.child({ module: 'systemd' }));
 
