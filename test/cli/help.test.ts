@@ -7,6 +7,20 @@
 import { describe, expect, it } from 'vitest';
 import { runCarrel } from '../helpers/carrel-cli.js';
 
+/**
+ * `carrel <command> --help`, run once for the file: several tests read the same command's help
+ * (start's and fleet's by three tests each, five commands' by two), a node started for each.
+ */
+const helps = new Map<string, ReturnType<typeof runCarrel>>();
+function helpOf(command: string): ReturnType<typeof runCarrel> {
+  let help = helps.get(command);
+  if (!help) {
+    help = runCarrel([command, '--help'], { env: { CARREL_CONFIG: '' } });
+    helps.set(command, help);
+  }
+  return help;
+}
+
 /** The options a usage text's `usage:` lines offer, `--name` as written. */
 function offered(usage: string): string[] {
   const head = usage.slice(0, usage.indexOf('\n\n'));
@@ -17,7 +31,7 @@ describe('carrel <command> --help', () => {
   it.each(['start', 'doctor', 'fleet', 'backup', 'restore'])(
     '%s: says what each option of its usage line does, on a line of its own',
     async (command) => {
-      const help = await runCarrel([command, '--help'], { env: { CARREL_CONFIG: '' } });
+      const help = await helpOf(command);
       expect(help.code).toBe(0);
       expect(help.stderr).toBe('');
       const options = offered(help.stdout);
@@ -34,13 +48,13 @@ describe('carrel <command> --help', () => {
   );
 
   it("start: says the simulated desk's broker moves off a taken 1883, and that the banner names where", async () => {
-    const help = await runCarrel(['start', '--help'], { env: { CARREL_CONFIG: '' } });
+    const help = await helpOf('start');
     expect(help.stdout).toMatch(/1883 is taken/);
     expect(help.stdout).toMatch(/banner/);
   });
 
   it('fleet: offers --timeout, with its range and the 10 s it dials the broker without it', async () => {
-    const help = await runCarrel(['fleet', '--help'], { env: { CARREL_CONFIG: '' } });
+    const help = await helpOf('fleet');
     expect(help.stdout).toMatch(/\[--timeout SECONDS\]/);
     expect(help.stdout).toMatch(
       /--timeout +how many seconds to dial the broker at start[\s\S]*\(1-600, default 10\)/,
@@ -57,10 +71,7 @@ describe('carrel help <command>', () => {
 
   it.each(commands)("help %s: prints %s's own help, as --help does", async (command) => {
     const env = { CARREL_CONFIG: '' };
-    const [viaHelp, viaFlag] = await Promise.all([
-      runCarrel(['help', command], { env }),
-      runCarrel([command, '--help'], { env }),
-    ]);
+    const [viaHelp, viaFlag] = await Promise.all([runCarrel(['help', command], { env }), helpOf(command)]);
     expect(viaHelp.code).toBe(0);
     expect(viaHelp.stdout).toBe(viaFlag.stdout);
     expect(viaHelp.stdout).not.toMatch(/^usage: carrel <command>/);
