@@ -154,7 +154,10 @@ describe('carrel backup', () => {
         // A random moment: some more of the load first.
         const more = deposits.length + 1 + Math.floor(Math.random() * 40);
         await until(() => (deposits.length >= more ? true : undefined), 20_000);
-        const made = await runCarrel(['backup', '--config', configPath, '--to', otherDisk, '--json']);
+        // A file named for each: two backups named by their time within one second would clash
+        // (refused, "exists already"), as they did on a fast machine.
+        const to = path.join(otherDisk, `busy-${i}.db`);
+        const made = await runCarrel(['backup', '--config', configPath, '--to', to, '--json']);
         expect(made.code, made.stderr).toBe(0);
         backups.push((JSON.parse(made.stdout) as { path: string }).path);
         await until(() => (deposits.length >= more + 20 ? true : undefined), 20_000);
