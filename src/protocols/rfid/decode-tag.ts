@@ -134,7 +134,10 @@ function detect(memory: Uint8Array, hints: TagDecodeHints): TagDecodeResult {
 
   for (const order of ORDERS) {
     const bytes = inOrder(order);
-    if (hasValidPart3Crc(bytes)) {
+    // Without a DSFID saying part 3, a CRC that holds over a reading no tag could carry (an item id
+    // of control characters, part 65 of 1) is one chance in 65,536 that damaged or foreign memory
+    // met, in one byte order or the other: the tag is unreadable, not that item.
+    if (hasValidPart3Crc(bytes) && (hints.dsfid === DSFID_ISO28560_3 || plausiblePart3(bytes))) {
       const result = decodeIso28560Part3(bytes);
       if (result.ok) return success('28560-3', order, result);
     }
