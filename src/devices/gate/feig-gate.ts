@@ -256,13 +256,21 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   }
 
   private onNotification(notification: FeigNotification): void {
-    this.heard();
-    this.stats.notifications++;
-    if (notification.status !== 0)
-      this.logger.info({ status: notification.status }, 'gate notification with a reader status');
-    for (const record of notification.records) {
-      this.stats.tagReads++;
-      this.publish('tag_read', tagRead(record, this.now()));
+    // A gate coming online is said so before its first tag; one already online hands its tags on
+    // first, and the link's bookkeeping (watchdog, condition) follows in the same turn: an alarm
+    // waits for nothing it does not need. No timer can fire in between.
+    const online = this.link === 'online';
+    if (!online) this.heard();
+    try {
+      this.stats.notifications++;
+      if (notification.status !== 0)
+        this.logger.info({ status: notification.status }, 'gate notification with a reader status');
+      for (const record of notification.records) {
+        this.stats.tagReads++;
+        this.publish('tag_read', tagRead(record, this.now()));
+      }
+    } finally {
+      if (online) this.heard();
     }
   }
 
