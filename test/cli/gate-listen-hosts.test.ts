@@ -62,6 +62,9 @@ describe('carrel config check, two gates on one port', () => {
       deskFile('own-ports.yaml', ['0.0.0.0', '127.0.0.1'], [10010, 10011]),
     ]);
     expect(own.code, own.stdout + own.stderr).toBe(0);
+    // 0.0.0.0 takes every IPv4 address, not IPv6 ones: a gate on ::1 listens beside it.
+    const families = await runCarrel(['config', 'check', deskFile('v4-v6.yaml', ['0.0.0.0', '::1'])]);
+    expect(families.code, families.stdout + families.stderr).toBe(0);
   });
 
   it("refuses a gate listening on the port of Carrel's own API or MQTT broker, naming which", async () => {

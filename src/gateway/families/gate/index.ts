@@ -93,17 +93,25 @@ export const gates = deviceFamily<GateEventsMap>()({
   create: async (config: GateConfig, context) => new (await import('./entry.js')).GateEntry(config, context),
 });
 
-/** Hosts that take a port on every address: beside one, no other host can listen on that port. */
-const EVERY_ADDRESS = new Set(['0.0.0.0', '::', '']);
+/** Hosts that take a port on every address, IPv6 and IPv4 alike: beside one, no other host can listen on that port. */
+const EVERY_ADDRESS = new Set(['::', '']);
+/** The host that takes a port on every IPv4 address: an IPv6 address's listener is beside it, not in it. */
+const EVERY_IPV4_ADDRESS = '0.0.0.0';
+const isIpv6 = (host: string) => host.includes(':');
 /** Two names of one address. */
 const sameAddress = (a: string, b: string) => {
   const loopback = new Set(['127.0.0.1', 'localhost']);
   return loopback.has(a) && loopback.has(b);
 };
 
-/** Two listeners on these hosts and one port cannot both listen: one host, or one taking every address. */
+/** Two listeners on these hosts and one port cannot both listen: one host, or one taking the other's addresses. */
 const listenersOverlap = (a: string, b: string) =>
-  a === b || EVERY_ADDRESS.has(a) || EVERY_ADDRESS.has(b) || sameAddress(a, b);
+  a === b ||
+  EVERY_ADDRESS.has(a) ||
+  EVERY_ADDRESS.has(b) ||
+  (a === EVERY_IPV4_ADDRESS && !isIpv6(b)) ||
+  (b === EVERY_IPV4_ADDRESS && !isIpv6(a)) ||
+  sameAddress(a, b);
 
 /**
  * Gates whose notification listener would take the port of Carrel's own HTTP API, its embedded
