@@ -27,6 +27,7 @@ import {
   type DeskSections,
 } from '../gateway/config/schema.js';
 import type { ConfigFormat } from '../gateway/config/syntax.js';
+import { gatesBesideCarrelsListeners } from '../gateway/families/gate/index.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
 import { receiptPrinters } from '../gateway/families/receipt-printer/index.js';
 import type { ConfigOf } from '../gateway/family.js';
@@ -79,7 +80,7 @@ const openBindsNeedTokens: DeskCheck = (config, issue) => {
 export const configSchema = buildConfigSchema({
   families: DEVICE_FAMILIES,
   simulators: SIMULATOR_FAMILIES,
-  checks: [relayNeedsAnIls, sessionReceiptsOnAPrinter, openBindsNeedTokens],
+  checks: [relayNeedsAnIls, sessionReceiptsOnAPrinter, openBindsNeedTokens, gatesBesideCarrelsListeners],
 }) as z.ZodType<CarrelConfig, unknown>;
 
 export const carrelConfig: ConfigSpec<CarrelConfig> = {

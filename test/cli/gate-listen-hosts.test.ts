@@ -62,5 +62,45 @@ describe('carrel config check, two gates on one port', () => {
       deskFile('own-ports.yaml', ['0.0.0.0', '127.0.0.1'], [10010, 10011]),
     ]);
     expect(own.code, own.stdout + own.stderr).toBe(0);
+    // 0.0.0.0 takes every IPv4 address, not IPv6 ones: a gate on ::1 listens beside it.
+    const families = await runCarrel(['config', 'check', deskFile('v4-v6.yaml', ['0.0.0.0', '::1'])]);
+    expect(families.code, families.stdout + families.stderr).toBe(0);
+  });
+
+  it("refuses a gate listening on the port of Carrel's own API or MQTT broker, naming which", async () => {
+    const file = join(dir, 'own-ports-taken.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 2',
+        'http: { host: 127.0.0.1, port: 18480 }',
+        'mqtt: { mode: embedded, host: 127.0.0.1, port: 18883 }',
+        'devices:',
+        '  - id: exit-1',
+        '    kind: gate',
+        '    driver: feig-notification',
+        '    listen: { host: "0.0.0.0", port: 18480 }',
+        '    address: 192.168.10.21',
+        '  - id: exit-2',
+        '    kind: gate',
+        '    driver: feig-notification',
+        '    listen: { host: "127.0.0.1", port: 18883 }',
+        '    address: 192.168.10.22',
+        '  - id: exit-3',
+        '    kind: gate',
+        '    driver: feig-notification',
+        '    listen: { host: "192.168.10.5", port: 18883 }',
+        '    address: 192.168.10.23',
+        '',
+      ].join('\n'),
+    );
+    const checked = await runCarrel(['config', 'check', file]);
+    expect(checked.code, checked.stdout + checked.stderr).toBe(2);
+    expect(checked.stdout).toContain('devices[0].listen.port');
+    expect(checked.stdout).toMatch(/HTTP API/);
+    expect(checked.stdout).toContain('devices[1].listen.port');
+    expect(checked.stdout).toMatch(/MQTT broker/);
+    // A gate on another address of the machine than the broker's can listen beside it.
+    expect(checked.stdout).not.toContain('devices[2].listen');
   });
 });

@@ -100,3 +100,27 @@ describe('a Code 39 patron barcode longer than track 2 holds (38 digits)', () =>
     expect(desk.cards().at(-1)).toMatchObject({ outcome: 'printed', tracks: {} });
   });
 });
+
+describe('a patron barcode longer than a Codabar card number and track 2 hold (38 digits), on the default Codabar desk', () => {
+  const desk = cardDesk({ symbology: 'codabar', prefix: '21234' }, true, () =>
+    sampleLibraryWithPatron(newFolder(), LONG),
+  );
+
+  it('is refused saying both limits (24 digits on the card’s face, 37 on track 2) and what to do, no card taken', async () => {
+    const before = desk.cards().length;
+    const refused = await desk.call('/cards', { patron: LONG, number: 'patron' });
+    expect(refused.status, JSON.stringify(refused.json)).toBe(422);
+    expect(refused.json.code).toBe('card_number_invalid');
+    expect(refused.json.detail).toMatch(/38 digits/);
+    expect(refused.json.detail).toMatch(/Codabar[^:]*at most 24/);
+    expect(refused.json.detail).toMatch(/track 2 holds at most 37/);
+    expect(refused.json.detail).toMatch(/number: allocate/);
+    expect(refused.json.detail).not.toContain(LONG);
+    // Without a stripe the face still cannot hold it: said alike, without the stripe.
+    const faceOnly = await desk.call('/cards', { patron: LONG, number: 'patron', magstripe: false });
+    expect(faceOnly.status).toBe(422);
+    expect(faceOnly.json.detail).toMatch(/Codabar[^:]*at most 24/);
+    expect(faceOnly.json.detail).not.toMatch(/track 2/);
+    expect(desk.cards()).toHaveLength(before);
+  });
+});

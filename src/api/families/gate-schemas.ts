@@ -13,7 +13,9 @@ export const alarmSchema = z
         set: z.object({ part: z.number().int(), parts: z.number().int() }).optional(),
       })
       .nullable()
-      .describe('null for a tag Carrel cannot read (memoryHex then holds its memory)'),
+      .describe(
+        'null for a tag Carrel cannot read (memoryHex then holds its memory), and in the gate’s state (GET /api/v1/gates, …/:id) for a caller without the staff scope (monitor, kiosk): when and why it alarmed, not which item, with uid and memoryHex null too',
+      ),
     memoryHex: z.string().nullable(),
     reason: z
       .enum(['afi', 'eas', 'reported', 'ils'])

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { packageRoot } from '../../core/paths.js';
 import { acknowledgeAlarm, alarmPage } from '../../gateway/families/gate/across-gates.js';
 import { gates } from '../../gateway/families/gate/index.js';
-import { actorOf } from '../http/auth.js';
+import { actorOf, type Principal } from '../http/auth.js';
 import { pageRoutes } from '../http/resources/kiosk.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, detailPart, operation } from '../operations.js';
@@ -33,6 +33,21 @@ import {
 import { visitorRoutes } from './gate-visitors.js';
 
 const tag = 'gates';
+
+/** Staff (and admin) read which item alarmed; IT's monitor link and a kiosk read when and why. */
+const readsItems = (principal: Principal) =>
+  principal.scopes.includes('staff') || principal.scopes.includes('admin');
+
+/**
+ * An alarm without what names its item (barcode, tag UID, tag memory): a book that alarmed at a
+ * given minute says what someone carried out, which is the staff's to read, not IT's.
+ */
+const withoutItem = <Alarm extends object>(alarm: Alarm) => ({
+  ...alarm,
+  item: null,
+  uid: null,
+  memoryHex: null,
+});
 
 /** The desk's alarm page: static files from web/gates, built only on this API. */
 const GATE_PAGE_ASSETS: Readonly<Record<string, string>> = {
@@ -115,10 +130,11 @@ export const gateApi: ApiModule = {
         access: ['kiosk', 'staff', 'monitor'],
         response: gateListSchema,
         mqtt: { action: 'gates.list' },
-        handler: () => ({
+        handler: ({ principal }) => ({
           gates: ports.all(gates).map((entry) => {
             const state = services.device(entry.id) ?? entry.state();
             const status = entry.port.status();
+            const lastAlarm = status.recentAlarms[0] ?? null;
             return {
               id: entry.id,
               name: entry.port.name ?? null,
@@ -127,7 +143,7 @@ export const gateApi: ApiModule = {
               alarm: status.alarm,
               visitors: status.visitors,
               alarms: status.alarms,
-              lastAlarm: status.recentAlarms[0] ?? null,
+              lastAlarm: lastAlarm && !readsItems(principal) ? withoutItem(lastAlarm) : lastAlarm,
               titleLookupMs: status.titleLookupMs,
             };
           }),
@@ -183,7 +199,12 @@ export const gateApi: ApiModule = {
         response: statusSchema,
         problems: [404, 409],
         mqtt: { action: 'gates.status', fields: { id: 'gate' } },
-        handler: ({ params }) => gate(params.id).status(),
+        handler: ({ params, principal }) => {
+          const status = gate(params.id).status();
+          return readsItems(principal)
+            ? status
+            : { ...status, recentAlarms: status.recentAlarms.map(withoutItem) };
+        },
       }),
       operation({
         method: 'POST',

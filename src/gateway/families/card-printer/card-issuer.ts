@@ -294,8 +294,8 @@ export class CardIssuer {
       symbology === 'codabar'
         ? /^\d{1,24}$/.test(patron)
         : [...patron].every((ch) => CODE39_CHARSET.includes(ch));
-    if (!printable)
-      throw new CarrelError('card_number_invalid', `the patron's barcode cannot be printed as ${symbology}`);
+    // Never the barcode itself in what is said: it names the patron.
+    if (!printable) throw new CarrelError('card_number_invalid', unprintable(patron, symbology, magstripe));
     if (magstripe)
       try {
         checkTrackData(2, patron);
@@ -393,4 +393,25 @@ export class CardIssuer {
     );
     return { front: rendered.front, back: rendered.back };
   }
+}
+
+/** Track 2's capacity in digits (ISO 7811). */
+const TRACK_2_DIGITS = 37;
+
+/**
+ * Why the patron's barcode cannot be the card's number in the desk's symbology, and what to do:
+ * a Codabar number on the card is 1 to 24 digits (and, with a stripe, a barcode longer than track 2
+ * holds says so too); Code 39 prints 0–9, A–Z, space and - . $ / + % only.
+ */
+function unprintable(patron: string, symbology: 'codabar' | 'code39', magstripe: boolean): string {
+  const instead = 'give the card a new number (number: allocate)';
+  if (symbology === 'code39')
+    return `the patron’s barcode has a character Code 39 cannot print (it prints 0–9, A–Z, space and - . $ / + %): ${instead}`;
+  if (!/^\d+$/.test(patron))
+    return `the patron’s barcode is not digits only, and a Codabar card number is digits: ${instead}, or number cards in Code 39 (numbering.symbology: code39)`;
+  const stripe =
+    magstripe && patron.length > TRACK_2_DIGITS
+      ? ` (and magstripe track 2 holds at most ${TRACK_2_DIGITS})`
+      : '';
+  return `the patron’s barcode is ${patron.length} digits, and a Codabar number on the card holds at most 24${stripe}: ${instead}`;
 }

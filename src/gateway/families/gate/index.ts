@@ -7,6 +7,7 @@
  * counts. It reads the ILS family's port (item information) for the alarms'
  * titles. Its simulator kind is `gate`.
  */
+import type { DeskCheck } from '../../config/schema.js';
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type GateConfig, gateSchema, REAL_GATE_COUNT_MIN_SECONDS, readsEas } from './config.js';
@@ -92,12 +93,56 @@ export const gates = deviceFamily<GateEventsMap>()({
   create: async (config: GateConfig, context) => new (await import('./entry.js')).GateEntry(config, context),
 });
 
-/** Hosts that take a port on every address: beside one, no other host can listen on that port. */
-const EVERY_ADDRESS = new Set(['0.0.0.0', '::', '']);
+/** Hosts that take a port on every address, IPv6 and IPv4 alike: beside one, no other host can listen on that port. */
+const EVERY_ADDRESS = new Set(['::', '']);
+/** The host that takes a port on every IPv4 address: an IPv6 address's listener is beside it, not in it. */
+const EVERY_IPV4_ADDRESS = '0.0.0.0';
+const isIpv6 = (host: string) => host.includes(':');
 /** Two names of one address. */
 const sameAddress = (a: string, b: string) => {
   const loopback = new Set(['127.0.0.1', 'localhost']);
   return loopback.has(a) && loopback.has(b);
+};
+
+/** Two listeners on these hosts and one port cannot both listen: one host, or one taking the other's addresses. */
+const listenersOverlap = (a: string, b: string) =>
+  a === b ||
+  EVERY_ADDRESS.has(a) ||
+  EVERY_ADDRESS.has(b) ||
+  (a === EVERY_IPV4_ADDRESS && !isIpv6(b)) ||
+  (b === EVERY_IPV4_ADDRESS && !isIpv6(a)) ||
+  sameAddress(a, b);
+
+/**
+ * Gates whose notification listener would take the port of Carrel's own HTTP API, its embedded
+ * MQTT broker or its SIP2 relay: whichever starts second cannot listen, and Carrel itself does not
+ * start (its API's port taken) or the gate's alarms never arrive. Said with the desk's mistakes.
+ */
+export const gatesBesideCarrelsListeners: DeskCheck = (config, issue) => {
+  const own: Array<{ what: string; section: string; host: string; port: number }> = [
+    { what: 'its HTTP API', section: 'http', host: config.http.host, port: config.http.port },
+  ];
+  if (config.mqtt.mode === 'embedded')
+    own.push({ what: 'its MQTT broker', section: 'mqtt', host: config.mqtt.host, port: config.mqtt.port });
+  if (config.sip2Relay)
+    own.push({
+      what: 'its SIP2 relay',
+      section: 'sip2Relay',
+      host: config.sip2Relay.host,
+      port: config.sip2Relay.port,
+    });
+  config.devices.forEach((device, index) => {
+    if (device.kind !== 'gate') return;
+    const gate = device as GateConfig;
+    if (gate.driver !== 'feig-notification' || gate.listen.port === 0) return;
+    const { host, port } = gate.listen;
+    for (const listener of own)
+      if (listener.port === port && listenersOverlap(host, listener.host))
+        issue(
+          ['devices', index, 'listen', 'port'],
+          `gate "${gate.id}" would listen for its notifications on ${host}:${port}, where Carrel serves ${listener.what} (${listener.section}: ${listener.host}:${listener.port}): they cannot both listen there — give the gate another listen.port (and the gate's DEST-PORT alike)`,
+        );
+  });
 };
 
 /**
@@ -116,11 +161,7 @@ function listenerClash(
     const other = device as GateConfig;
     if (other.driver !== 'feig-notification' || other.listen.port !== port || other.listen.host === host)
       continue;
-    if (
-      EVERY_ADDRESS.has(host) ||
-      EVERY_ADDRESS.has(other.listen.host) ||
-      sameAddress(host, other.listen.host)
-    )
+    if (listenersOverlap(host, other.listen.host))
       return { host, port, other: { id: other.id, host: other.listen.host } };
   }
   return undefined;
