@@ -94,7 +94,12 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
   const bytes = typeof frame === 'string' ? encodeSip2Text(frame, charset) : frame;
   let start = 0;
   let end = bytes.length;
-  while (start < end && (bytes[start] === 10 || bytes[start] === 13)) start++;
+  // Line noise before the message (a stray LF, blanks after the last CR) is no part of it.
+  while (
+    start < end &&
+    (bytes[start] === 10 || bytes[start] === 13 || bytes[start] === SPACE || bytes[start] === TAB)
+  )
+    start++;
   while (end > start && (bytes[end - 1] === 10 || bytes[end - 1] === 13)) end--;
   end = withoutTrailingBlanks(bytes, start, end);
   if (end === start) return failure('sip2_empty_frame', 'empty frame', 0);
