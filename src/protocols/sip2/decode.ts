@@ -216,8 +216,9 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
 /**
  * The end of a frame without the spaces and tabs some servers write after its last field or its
  * error detection (`…AY1AZF00D \r`): Koha's and Evergreen's SIPServer strip them, php-sip2 trims
- * them, before the checksum is checked. Only after `AZ` and its four characters, after `|AY<d>`,
- * or after a `|`, where no value can end: blanks at the end of a value without its `|` stay.
+ * them, before the checksum is checked. Only after `AZ` and its four characters, after `|AY<d>` or
+ * `AY<d>` right after the fixed fields, or after a `|`, where no value can end: blanks at the end of
+ * a value without its `|` stay.
  */
 function withoutTrailingBlanks(bytes: Uint8Array, start: number, end: number): number {
   let at = end;
@@ -228,6 +229,11 @@ function withoutTrailingBlanks(bytes: Uint8Array, start: number, end: number): n
   const digit = bytes[at - 1]! - 48;
   if (at - start >= 4 && digit >= 0 && digit <= 9 && bytes[at - 3] === A && bytes[at - 2] === Y) {
     if (bytes[at - 4] === PIPE) return at;
+    // `9900302.00AY1`: AY right after the fixed fields, where no value can hold it either.
+    const c0 = bytes[start]! - 48;
+    const c1 = bytes[start + 1]! - 48;
+    const compiled = c0 >= 0 && c0 <= 9 && c1 >= 0 && c1 <= 9 ? COMPILED_BY_CODE[c0 * 10 + c1] : undefined;
+    if (compiled !== undefined && at - start === compiled.fixedLength + 3) return at;
   }
   return end;
 }

@@ -117,6 +117,19 @@ describe('SIP2 relay error detection', () => {
     expect(wrong?.toString('latin1')).toBe('96AZFEF6');
   });
 
+  it('reads a status (99) with its AY right after the fixed fields and a blank after it, AZ or none; a wrong checksum still gets a 96', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    // A self-check with sequence numbers and no checksums: its AY echoed, never asked again.
+    expect((await link.request(cr('9900302.00AY1 ')))?.toString('latin1')).toMatch(/^98Y.*\|AY1$/);
+    expect((await link.request(cr('9900302.00AY2\t ')))?.toString('latin1')).toMatch(/^98Y.*\|AY2$/);
+    // With its checksum (the reference's vector), the blank left off before it is checked.
+    expect((await link.request(cr('9900302.00AY1AZFCA5 ')))?.toString('latin1')).toMatch(
+      /^98Y.*\|AY1AZ[0-9A-F]{4}$/,
+    );
+    expect((await link.request(cr('9900302.00AY1AZFCA6 ')))?.toString('latin1')).toBe('96AZFEF6');
+  });
+
   it('reads a request sent after a blank (a space, a tab, an LF) that followed the last CR, as Koha and Evergreen do', async () => {
     const { relay } = await rig();
     const link = await kiosk(relay.port);
