@@ -90,6 +90,10 @@ export interface RenewResult {
   item?: Item;
   patron?: Patron;
   due?: Date;
+  /** The rental the renewal charged (ok): a new loan period of a rental item, charged as its checkout was. */
+  fee?: { type: FeeType; amountCents: number };
+  /** Its id in the patron's fees, so a checkout that renewed and is cancelled takes it back. */
+  feeId?: string;
   messages: string[];
 }
 
@@ -151,8 +155,14 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
         ...(request.noBlock !== undefined ? { noBlock: request.noBlock } : {}),
         ...(request.noBlockDueDate !== undefined ? { noBlockDueDate: request.noBlockDueDate } : {}),
       });
-      if (renewed.ok && item.loan) item.loan.beforeRenewingCheckout = before;
-      return { ...renewed, renewal: renewed.ok, patron, item };
+      if (renewed.ok && item.loan) {
+        item.loan.beforeRenewingCheckout = {
+          ...before,
+          ...(renewed.feeId !== undefined ? { feeId: renewed.feeId } : {}),
+        };
+      }
+      const { feeId: _charged, ...answer } = renewed;
+      return { ...answer, renewal: renewed.ok, patron, item };
     }
     return refused(['Item is already checked out to you'], { patron, item });
   }
@@ -246,10 +256,11 @@ export function checkin(library: IlsLibrary, request: CheckinRequest): CheckinRe
   library.setUndoableCheckin(item, undefined);
   const renewedBefore = loan?.beforeRenewingCheckout;
   if (loan && request.cancel && renewedBefore) {
-    // The checkout that failed renewed a loan the patron had: the renewal undone, the loan (and
-    // the rental its own checkout charged) kept; the item stays out to the patron, where it was.
+    // The checkout that failed renewed a loan the patron had: the renewal undone (the rental it
+    // charged taken back), the loan (and the rental its own checkout charged) kept; the item stays out to the patron, where it was.
     loan.due = renewedBefore.due;
     loan.renewals = renewedBefore.renewals;
+    library.removeFee(loan.patron, renewedBefore.feeId);
     delete loan.beforeRenewingCheckout;
     result.patron = loan.patron;
     result.messages.push('Renewal cancelled');
@@ -397,7 +408,21 @@ export function renew(library: IlsLibrary, request: RenewRequest): RenewResult {
   delete loan.beforeRenewingCheckout;
   loan.due = request.noBlock && request.noBlockDueDate ? request.noBlockDueDate : library.dueDateFor(item);
   loan.renewals += 1;
-  return { ok: true, patron, item, due: loan.due, messages: ['Item renewed'] };
+  const result: RenewResult = { ok: true, patron, item, due: loan.due, messages: ['Item renewed'] };
+  if (item.fee) {
+    // A rental is charged for each loan period, the renewed one as the first (Koha's rental
+    // charge on renewal alike), and said in the 30's fee fields as the 12's say the checkout's.
+    result.feeId = library.newFeeId();
+    patron.fees.push({
+      id: result.feeId,
+      type: item.fee.type,
+      amountCents: item.fee.amountCents,
+      item: item.barcode,
+      description: item.title,
+    });
+    result.fee = item.fee;
+  }
+  return result;
 }
 
 export function renewAll(library: IlsLibrary, barcode: string, password: string | undefined): RenewAllResult {

@@ -34,7 +34,7 @@ export interface Loan {
    * The loan as it was before a checkout (11) of it by its patron renewed it, while nothing else has
    * happened to it: a checkin cancelling that checkout (09, BI Y) puts it back so, loan and fee kept.
    */
-  beforeRenewingCheckout?: { due: Date; renewals: number };
+  beforeRenewingCheckout?: { due: Date; renewals: number; feeId?: string };
 }
 
 /** What a checkin changed, kept until the item circulates again so a checkout may cancel it (11, BI Y). */

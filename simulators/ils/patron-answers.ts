@@ -62,7 +62,7 @@ export interface PatronLookup {
   status: PatronStatus;
   /** BL: the patron is known. */
   validPatron: boolean;
-  /** CQ: only when a password was given and the patron is known. */
+  /** CQ: whenever the request carried AD (empty or not) and the patron is known. */
   validPatronPassword?: boolean;
   screenMessage: string[];
 }
@@ -84,9 +84,13 @@ export function lookUpPatron(
     validPatron: true,
     screenMessage: statusWords(standing),
   };
-  if (password !== undefined && password !== '') {
+  // CQ whenever the request carried AD, an empty one too (the 23 always does): N unless it is the
+  // patron's PIN (an empty AD matches only a patron with none), as SIPServer's check_password says.
+  // A missing CQ means invalid at most clients, valid at some: never left to them to guess.
+  if (password !== undefined) {
     lookup.validPatronPassword = password === patron.pin;
-    if (!lookup.validPatronPassword) lookup.screenMessage.unshift('Invalid PIN');
+    // No PIN typed (a card looked at before the PIN is asked) is no wrong PIN to tell the patron of.
+    if (!lookup.validPatronPassword && password !== '') lookup.screenMessage.unshift('Invalid PIN');
   }
   return lookup;
 }

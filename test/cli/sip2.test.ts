@@ -192,6 +192,10 @@ describe('carrel sip2 exit status', () => {
     const wrongPin = await sip2('patron-info', '21000001', '--pin', '0000');
     expect(wrongPin.code).toBe(1);
     expect(wrongPin.json.refused).toMatch(/^invalid PIN \(CQ N\)/);
+    // No PIN asked about: the 23's empty AD answered CQ N (as SIPServer does) is no refusal.
+    const noPin = await sip2('patron-status', '21000001');
+    expect(noPin.json.message).toMatchObject({ validPatron: true, validPatronPassword: false });
+    expect(noPin.code).toBe(0);
   });
 
   it('1 when the payment is not accepted', async () => {

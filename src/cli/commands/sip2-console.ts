@@ -98,7 +98,7 @@ export class Sip2Console {
   /** Writes an answer got some other way (login, status on a connection of their own). */
   answered(name: string, answer: Sip2Exchange, pin?: string): ExitStatus {
     this.noteCurrency(answer.message);
-    const refused = refusalOf(answer.message, pin !== undefined && pin !== '');
+    const refused = refusalOf(answer.message, name === 'raw' ? undefined : pin !== undefined && pin !== '');
     this.write({ command: name, ...answer, ...(refused !== undefined && { refused }) });
     if (refused === undefined) return EXIT.ok;
     this.output.stderr.write(`sip2 ${name}: ${refused}\n`);

@@ -12,8 +12,11 @@ import type { WireTrace } from './sip2-trace.js';
 export const EXIT = { ok: 0, refused: 1, usage: 2, noAnswer: 3 } as const;
 export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
 
-/** Why the ILS's answer is a refusal, in words; undefined when it is not one. */
-export function refusalOf(message: AnySip2Message, pinGiven: boolean): string | undefined {
+/**
+ * Why the ILS's answer is a refusal, in words; undefined when it is not one. `pinGiven` undefined:
+ * not known (a raw frame), so a CQ N refuses.
+ */
+export function refusalOf(message: AnySip2Message, pinGiven: boolean | undefined): string | undefined {
   const screen =
     'screenMessage' in message && message.screenMessage?.length
       ? `: ${message.screenMessage.join(' / ')}`
@@ -40,7 +43,8 @@ export function refusalOf(message: AnySip2Message, pinGiven: boolean): string | 
     case 'patronInformationResponse':
       // A missing BL or CQ means invalid, never valid.
       if (message.validPatron !== true) return `invalid patron (BL ${flag(message.validPatron)})${screen}`;
-      if ((pinGiven || message.validPatronPassword === false) && message.validPatronPassword !== true) {
+      // CQ N to a request with no PIN (a 23's AD is required, so sent empty) refuses nothing.
+      if ((pinGiven ?? message.validPatronPassword === false) && message.validPatronPassword !== true) {
         return `invalid PIN (CQ ${flag(message.validPatronPassword)})${screen}`;
       }
       return undefined;

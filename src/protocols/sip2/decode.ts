@@ -94,7 +94,12 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
   const bytes = typeof frame === 'string' ? encodeSip2Text(frame, charset) : frame;
   let start = 0;
   let end = bytes.length;
-  while (start < end && (bytes[start] === 10 || bytes[start] === 13)) start++;
+  // Line noise before the message (a stray LF, blanks after the last CR) is no part of it.
+  while (
+    start < end &&
+    (bytes[start] === 10 || bytes[start] === 13 || bytes[start] === SPACE || bytes[start] === TAB)
+  )
+    start++;
   while (end > start && (bytes[end - 1] === 10 || bytes[end - 1] === 13)) end--;
   end = withoutTrailingBlanks(bytes, start, end);
   if (end === start) return failure('sip2_empty_frame', 'empty frame', 0);
@@ -211,8 +216,9 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
 /**
  * The end of a frame without the spaces and tabs some servers write after its last field or its
  * error detection (`…AY1AZF00D \r`): Koha's and Evergreen's SIPServer strip them, php-sip2 trims
- * them, before the checksum is checked. Only after `AZ` and its four characters, after `|AY<d>`,
- * or after a `|`, where no value can end: blanks at the end of a value without its `|` stay.
+ * them, before the checksum is checked. Only after `AZ` and its four characters, after `|AY<d>` or
+ * `AY<d>` right after the fixed fields, or after a `|`, where no value can end: blanks at the end of
+ * a value without its `|` stay.
  */
 function withoutTrailingBlanks(bytes: Uint8Array, start: number, end: number): number {
   let at = end;
@@ -223,6 +229,11 @@ function withoutTrailingBlanks(bytes: Uint8Array, start: number, end: number): n
   const digit = bytes[at - 1]! - 48;
   if (at - start >= 4 && digit >= 0 && digit <= 9 && bytes[at - 3] === A && bytes[at - 2] === Y) {
     if (bytes[at - 4] === PIPE) return at;
+    // `9900302.00AY1`: AY right after the fixed fields, where no value can hold it either.
+    const c0 = bytes[start]! - 48;
+    const c1 = bytes[start + 1]! - 48;
+    const compiled = c0 >= 0 && c0 <= 9 && c1 >= 0 && c1 <= 9 ? COMPILED_BY_CODE[c0 * 10 + c1] : undefined;
+    if (compiled !== undefined && at - start === compiled.fixedLength + 3) return at;
   }
   return end;
 }
@@ -378,6 +389,8 @@ function decodeVariable(
   const byIndex = compiled.byIndex;
   const firstSlot = compiled.fixed.length;
   let extra: Sip2ExtraField[] | undefined;
+  /** Flags said both Y and N. */
+  let contradicted: CompiledField[] | undefined;
   let pos = compiled.fixedLength;
   let verbatim = true;
   /** Slot of the last known field read; past the last one once an unknown field was read. */
@@ -422,6 +435,25 @@ function decodeVariable(
       const list = values[field.slot] as string[] | undefined;
       if (list === undefined) values[field.slot] = [value];
       else list.push(value);
+    } else if (
+      values[field.slot] !== undefined &&
+      field.kind === 'flag' &&
+      fieldValue(field, value, pos, []) !== values[field.slot]
+    ) {
+      // A Y/N said twice, both ways (a value with a `|` in it split where what follows looked like
+      // BL or CQ: a name "Ann|CQY"): no one can tell which the ILS meant, so it is read as N — never a
+      // patron or PIN taken as valid, a fee as acknowledged or a checkout as cancelled on a guess —
+      // and written once, N.
+      warn(
+        warnings,
+        'repeated_field',
+        `${field.name} (${field.id}) said Y and N: read as N`,
+        pos,
+        field.name,
+      );
+      if (contradicted === undefined) contradicted = [];
+      contradicted.push(field);
+      verbatim = false;
     } else if (values[field.slot] !== undefined) {
       warn(
         warnings,
@@ -445,7 +477,11 @@ function decodeVariable(
     }
     pos = bar + 1;
   }
-  if (extra !== undefined) values[compiled.slotCount - 1] = extra;
+  if (contradicted !== undefined) {
+    for (const field of contradicted) values[field.slot] = false;
+    extra = extra?.filter((field) => !contradicted.some((flag) => flag.id === field.id));
+  }
+  if (extra !== undefined && extra.length > 0) values[compiled.slotCount - 1] = extra;
   for (const field of compiled.required) {
     if (values[field.slot] === undefined) {
       warn(warnings, 'missing_required_field', `${field.name} (${field.id}) is missing`, length, field.name);
@@ -457,13 +493,20 @@ function decodeVariable(
 
 /**
  * Whether the `|` at `bar` is inside a value rather than after it: two or more characters follow
- * and they do not start with a field id (two letters or digits) nor an empty field (`||`).
+ * and they do not start with a field id nor an empty field (`||`). SIP2's field ids, and the
+ * vendors' (Z…, X…, P…), are two upper-case letters or digits: "Tintin|Tibet" is one title. What
+ * does start like a field id ("A|AB") cannot be told from one, and is read as the ILS wrote it.
  */
 function strayDelimiter(text: string, bar: number): boolean {
   if (bar + 2 >= text.length) return false;
   const c1 = text.charCodeAt(bar + 1);
   if (c1 === PIPE) return false;
-  return !(isAlnum(c1) && isAlnum(text.charCodeAt(bar + 2)));
+  return !(isFieldIdChar(c1) && isFieldIdChar(text.charCodeAt(bar + 2)));
+}
+
+/** An upper-case letter or a digit: what a field id is written with. */
+function isFieldIdChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
 }
 
 function fieldValue(field: CompiledField, value: string, pos: number, warnings: Sip2Warning[]): unknown {

@@ -1,7 +1,8 @@
 /**
  * SIP2 framing as its own bounded, incremental stage. A message ends with CR;
  * CR LF, a stray leading LF and bare LF are accepted too (empty lines are
- * skipped). One read may hold part of a message or several messages. A frame
+ * skipped), and blanks (spaces, tabs) between messages are line noise, never the
+ * start of the next one (Koha's and Evergreen's SIPServer skip them alike). One read may hold part of a message or several messages. A frame
  * longer than `maxFrameSize` is dropped with a typed error and the framer resyncs
  * at the next terminator.
  */
@@ -19,6 +20,8 @@ export type Sip2FramerEvent = { type: 'frame'; frame: Uint8Array } | { type: 'er
 
 const CR = 13;
 const LF = 10;
+const SPACE = 32;
+const TAB = 9;
 
 const copy = (bytes: Uint8Array, start: number, end: number): Uint8Array =>
   Uint8Array.prototype.slice.call(bytes, start, end);
@@ -48,6 +51,11 @@ export class Sip2Framer {
     let i = 0;
     const length = chunk.length;
     while (i < length) {
+      if (this.pendingLength === 0 && !this.discarding) {
+        // No message starts with a blank: those before one are line noise between frames.
+        while (i < length && (chunk[i] === SPACE || chunk[i] === TAB)) i++;
+        if (i === length) break;
+      }
       let t = i;
       while (t < length && chunk[t] !== CR && chunk[t] !== LF) t++;
       const terminated = t < length;

@@ -117,6 +117,38 @@ describe('SIP2 relay error detection', () => {
     expect(wrong?.toString('latin1')).toBe('96AZFEF6');
   });
 
+  it('reads a status (99) with its AY right after the fixed fields and a blank after it, AZ or none; a wrong checksum still gets a 96', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    // A self-check with sequence numbers and no checksums: its AY echoed, never asked again.
+    expect((await link.request(cr('9900302.00AY1 ')))?.toString('latin1')).toMatch(/^98Y.*\|AY1$/);
+    expect((await link.request(cr('9900302.00AY2\t ')))?.toString('latin1')).toMatch(/^98Y.*\|AY2$/);
+    // With its checksum (the reference's vector), the blank left off before it is checked.
+    expect((await link.request(cr('9900302.00AY1AZFCA5 ')))?.toString('latin1')).toMatch(
+      /^98Y.*\|AY1AZ[0-9A-F]{4}$/,
+    );
+    expect((await link.request(cr('9900302.00AY1AZFCA6 ')))?.toString('latin1')).toBe('96AZFEF6');
+  });
+
+  it('reads a request sent after a blank (a space, a tab, an LF) that followed the last CR, as Koha and Evergreen do', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    const after = (noise: string, frame: Buffer) => Buffer.concat([Buffer.from(noise, 'latin1'), frame]);
+    expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString('latin1')).toMatch(/^941AY0AZ/);
+    let sequence = 1;
+    for (const noise of [' ', '\t', '\n', ' \n', '\n ']) {
+      const item = await link.request(
+        after(noise, withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, sequence)),
+      );
+      expect(item?.toString('latin1'), JSON.stringify(noise)).toMatch(
+        new RegExp(`^18.*\\|AB31000001\\|.*AY${sequence}AZ[0-9A-F]{4}$`),
+      );
+      sequence++;
+    }
+    // Without error detection too: a status after a blank is a status, answered 98.
+    expect((await link.request(cr(' 9900302.00')))?.toString('latin1')).toMatch(/^98Y/);
+  });
+
   it('names the account and what to check when a self-check is asked again for the same request time after time', async () => {
     const capture = capturingLogger();
     const { relay } = await rig({ logger: capture.logger });

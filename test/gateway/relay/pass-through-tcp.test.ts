@@ -43,12 +43,14 @@ function expected(
 describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
   const { kiosk, cleanups } = useRelayRigs();
 
-  async function relayTo(answer18: string): Promise<number> {
+  async function relayTo(answer18: string, answer24?: string): Promise<number> {
     const ils = await ScriptedServer.start(
       withDefaults((request, reply) => {
         // The ILS's own sequence number (its request's), its own checksum.
         if (request.type === 'itemInformation')
           reply.sendRaw(`${withErrorDetection(answer18, request.sequence ?? 0).toString('utf8')}`);
+        if (request.type === 'patronStatusRequest' && answer24 !== undefined)
+          reply.sendRaw(`${withErrorDetection(answer24, request.sequence ?? 0).toString('utf8')}`);
       }),
     );
     cleanups.push(() => ils.close());
@@ -123,6 +125,37 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
       itemIdentifier: 'it-1',
       titleIdentifier: 'Tintin / Tibet',
     });
+  });
+
+  it('keeps a title whose | is followed by what no field id is ("Tintin|Tibet"), written with /, its fields in place', async () => {
+    // Field ids are two upper-case letters or digits: "Ti" starts none.
+    const port = await relayTo(`1803020120260101    120000ABit-1|AJTintin|Tibet|CK001|`);
+    const link = await kiosk(port);
+    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+    const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 5));
+    expect(answer?.toString()).toMatch(/^18030201.*ABit-1\|AJTintin\/Tibet\|CK001\|AY5AZ/);
+  });
+
+  // SIP2 has no escape: a name "Ann|CQY" from an ILS that writes its | as it is reads as AE "Ann" and
+  // CQ Y, and the ILS's own CQ after it says the opposite. Which the ILS meant cannot be told: the
+  // self-check is told N, once — never a PIN valid that the ILS may have refused.
+  it('tells the self-check CQ N, once, where the ILS’s answer says CQ both Y and N (a | in the name before it)', async () => {
+    const status = '24              00120260101    120000AORIVERSIDE|AA21000001|';
+    for (const [fields, sequence] of [
+      ['AEAnn|CQY|BLY|CQN|', 1],
+      ['AEAnn|CQN|BLY|CQY|', 2],
+      ['AEAnn|BLY|CQN|AFPIN ok|CQY|', 3],
+    ] as const) {
+      const port = await relayTo(ANSWER_18, `${status}${fields}`);
+      const link = await kiosk(port);
+      await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+      const answer = await link.request(
+        withErrorDetection(`2300120260101    120000AORIVERSIDE|AA21000001|AC|AD1234|`, sequence),
+      );
+      const text = answer?.toString() ?? '';
+      expect(text, fields).toMatch(/^24.*\|BLY\|/);
+      expect(text.match(/\|CQ[YN]/g), fields).toEqual(['|CQN']);
+    }
   });
 
   it('keeps a vendor field the ILS sent before SIP2’s own, written after them', async () => {

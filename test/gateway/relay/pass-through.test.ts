@@ -173,7 +173,8 @@ function tidyValue(field: CompiledMessage['fields'][number]): fc.Arbitrary<strin
   }
 }
 
-const EXTRA_IDS = ['ZZ', 'XY', 'Zq', '99', 'AY', 'AZ', 'a!', '!a', 'PB'];
+// Field ids are two upper-case letters or digits (a `|` before anything else is inside a value).
+const EXTRA_IDS = ['ZZ', 'XY', 'Z9', '99', 'AY', 'AZ', 'a!', '!a', 'PB'];
 const TAILS = ['AY+AZ', 'AY+AZ', 'none', 'AZ', 'AY|AZ', 'AY', 'bad AZ'] as const;
 
 interface IlsAnswer {

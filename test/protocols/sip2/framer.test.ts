@@ -32,6 +32,24 @@ describe('Sip2Framer', () => {
     expect(framesOf(new Sip2Framer(), oneByOne)).toEqual(MESSAGE_VECTORS.map((v) => v.wire));
   });
 
+  it('skips blanks between messages (a space or tab after a CR, line noise), split at every byte offset', () => {
+    const first = '9900302.00AY1AZFCA5';
+    const second = '9300CNscclient|COclientpwd|CPWS1|AY0AZF2AB';
+    for (const noise of [' ', '\t', ' \n ', '\n\t', '  \r\n']) {
+      const wire = Buffer.from(`${first}\r${noise}${second}\r${noise}`, 'latin1');
+      for (let at = 0; at <= wire.length; at++) {
+        const framer = new Sip2Framer();
+        expect(framesOf(framer, [wire.subarray(0, at), wire.subarray(at)]), JSON.stringify(noise)).toEqual([
+          first,
+          second,
+        ]);
+        expect(framer.pendingBytes).toBe(0);
+      }
+    }
+    // Blanks inside a message are its own: kept.
+    expect(framesOf(new Sip2Framer(), [Buffer.from(' 17 x|AB1 2|\r', 'latin1')])).toEqual(['17 x|AB1 2|']);
+  });
+
   it('frames are copies: reusing the read buffer does not change them', () => {
     const framer = new Sip2Framer();
     const chunk = Buffer.from('941AY0AZFDFD\r', 'latin1');

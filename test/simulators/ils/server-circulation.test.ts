@@ -228,6 +228,56 @@ describe('items and circulation', () => {
     expect(await owed('21000006', '6666')).toBe(owedAfterLoan);
   });
 
+  // A rental item (Casablanca, 1.50 EUR) is charged for each loan period: its renewal (29) and a
+  // renewal among a 65's charge it as its checkout did, and the 30 says so in its fee fields (BT,
+  // BH, BV) as the checkout's 12 does; a renewal refused charges nothing.
+  it('29 and 65 charge a rental item its fee again, and the 30 says so as the 12 does', async () => {
+    const cents = (amount: string | undefined) => Math.round(Number(amount) * 100);
+    const lent = await checkout('21000006', '31000012', { feeAcknowledged: true, patronPassword: '6666' });
+    expect(lent).toMatchObject({ ok: true, feeType: { code: '06' }, feeAmount: '1.50', currencyType: 'EUR' });
+    const afterLoan = cents(await owed('21000006', '6666'));
+    const all = await client.request(
+      {
+        type: 'renewAll',
+        transactionDate: now(),
+        institutionId: AO,
+        patronIdentifier: '21000006',
+        patronPassword: '6666',
+        feeAcknowledged: true,
+      },
+      'renewAllResponse',
+    );
+    expect(all).toMatchObject({ ok: true, renewedItems: ['31000012'] });
+    expect(cents(await owed('21000006', '6666'))).toBe(afterLoan + 150);
+    const renewed = await client.request(
+      {
+        type: 'renew',
+        thirdPartyAllowed: false,
+        noBlock: false,
+        transactionDate: now(),
+        institutionId: AO,
+        patronIdentifier: '21000006',
+        patronPassword: '6666',
+        itemIdentifier: '31000012',
+        feeAcknowledged: true,
+      },
+      'renewResponse',
+    );
+    expect(renewed).toMatchObject({
+      ok: true,
+      renewalOk: true,
+      feeType: { code: '06' },
+      feeAmount: '1.50',
+      currencyType: 'EUR',
+    });
+    expect(cents(await owed('21000006', '6666'))).toBe(afterLoan + 300);
+    // The sample library's limit is two renewals: a third is refused, and charges nothing.
+    const refused = await checkout('21000006', '31000012', { feeAcknowledged: true, patronPassword: '6666' });
+    expect(refused).toMatchObject({ ok: false, screenMessage: ['Renewal limit reached'] });
+    expect(refused.feeAmount).toBeUndefined();
+    expect(cents(await owed('21000006', '6666'))).toBe(afterLoan + 300);
+  });
+
   it('11 with cancel Y for an item another patron returned is refused, and lends nothing', async () => {
     expect((await checkin('31000001')).ok).toBe(true);
     const refused = await checkout('21000006', '31000001', { cancel: true, patronPassword: '6666' });

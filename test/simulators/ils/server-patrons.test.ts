@@ -32,7 +32,7 @@ describe('patrons', () => {
     await client.login('kiosk1', 'kiosk1pw');
   });
 
-  it('23: BL and CQ for a known patron with a PIN; no CQ without one; BL N for an unknown patron', async () => {
+  it('23: BL and CQ for a known patron with a PIN; CQ N for an empty AD (no PIN typed), with no wrong-PIN words; BL N for an unknown patron', async () => {
     const ok = await client.request(
       {
         type: 'patronStatusRequest',
@@ -64,8 +64,23 @@ describe('patrons', () => {
       },
       'patronStatusResponse',
     );
+    // The 23's AD is required: sent empty, it is no PIN — CQ N (a missing CQ some clients take as valid).
     expect(noPin.validPatron).toBe(true);
-    expect(noPin.validPatronPassword).toBeUndefined();
+    expect(noPin.validPatronPassword).toBe(false);
+    expect(noPin.screenMessage ?? []).not.toContain('Invalid PIN');
+    const infoNoPin = await client.request(
+      {
+        type: 'patronInformation',
+        language: 'english',
+        transactionDate: now(),
+        summary: null,
+        institutionId: AO,
+        patronIdentifier: '21000001',
+        patronPassword: '',
+      },
+      'patronInformationResponse',
+    );
+    expect(infoNoPin).toMatchObject({ validPatron: true, validPatronPassword: false });
     const badPin = await client.request(
       {
         type: 'patronStatusRequest',
