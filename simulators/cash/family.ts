@@ -66,6 +66,9 @@ export const cashSimulators = simulatorFamily({
         name: 'Kiosk coin acceptor',
         device: 'coin-acceptor',
         transport: { type: 'simulator', simulator: 'cash-sim' },
+        // A kiosk coin acceptor's cash box, as in config/carrel.example.yaml: with it the dashboard
+        // and /metrics say how full the box is, and near full from 90 %.
+        cashBoxCapacity: 800,
       },
       {
         id: 'notes-1',
@@ -73,6 +76,8 @@ export const cashSimulators = simulatorFamily({
         name: 'Kiosk note acceptor',
         device: 'bill-validator',
         transport: { type: 'simulator', simulator: 'cash-sim' },
+        // A note validator's stacker.
+        cashBoxCapacity: 600,
       },
     ],
   },

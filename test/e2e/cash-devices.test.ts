@@ -122,6 +122,20 @@ describe('cash devices on the simulated desk', () => {
     });
   });
 
+  it("says how full each cash box is, as the dashboard shows it: the built-in desk's boxes hold what a kiosk's do", async () => {
+    // `npm start`'s desk set no capacity: its health records had no fill ratio, the dashboard no gauge.
+    for (const id of ['coins-1', 'notes-1']) {
+      const health = await call('GET', `/devices/${id}`);
+      expect(health.status).toBe(200);
+      const { cashBox } = health.json.detail;
+      expect(cashBox.capacity, `${id}'s cash box capacity`).toBeGreaterThanOrEqual(100);
+      expect(cashBox).toMatchObject({ fillRatio: cashBox.count / cashBox.capacity, nearFull: false });
+    }
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toMatch(/^carrel_cash_box_fill_ratio\{device="coins-1"\} [\d.]+$/m);
+    expect(metrics).toMatch(/^carrel_cash_box_fill_ratio\{device="notes-1"\} [\d.]+$/m);
+  });
+
   it('shows a removed cash box as the device degraded', async () => {
     sim().billValidator!.setStacker('removed');
     await waitForDevice(api, 'notes-1', 'degraded');

@@ -8,8 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../simulators/ils/server.js';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { openDatabase } from '../../src/gateway/storage/index.js';
 import { kohaTransferAt, startTestDesk, type TestDesk, waitForDevice, withIlsAt } from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
+import { walCommits } from '../helpers/wal-commits.js';
 import { SAMPLE_FIXTURE } from '../simulators/ils/paths.js';
 
 let ils: IlsSimulator;
@@ -60,8 +62,27 @@ async function releasedJob(patron: string, pin: string, title: string): Promise<
     currency: 'EUR',
     source: 'cash-desk',
   });
+  const { session, jobId } = await heldAtStation(patron, pin, title, 2);
+  const released = await post('/print/station/release', {
+    session,
+    requestId: randomUUID(),
+    queue: 'public-bw',
+    jobId,
+  });
+  expect(released.status).toBe(200);
+  expect(await balanceOf(patron)).toBeLessThan(100);
+  return released.json.release.id;
+}
+
+/** A job of `pages` sent by `patron`'s PC, and the patron logged in at the station seeing it priced. */
+async function heldAtStation(
+  patron: string,
+  pin: string,
+  title: string,
+  pages: number,
+): Promise<{ session: string; jobId: number }> {
   const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-  const jobId = await server.submit({ user: patron, title, pages: 2 });
+  const jobId = await server.submit({ user: patron, title, pages });
   const { session } = (await post('/print/station/login', { patron, pin })).json;
   await until(
     async () => {
@@ -74,15 +95,7 @@ async function releasedJob(patron: string, pin: string, title: string): Promise<
     'the job was never priced',
     50,
   );
-  const released = await post('/print/station/release', {
-    session,
-    requestId: randomUUID(),
-    queue: 'public-bw',
-    jobId,
-  });
-  expect(released.status).toBe(200);
-  expect(await balanceOf(patron)).toBeLessThan(100);
-  return released.json.release.id;
+  return { session, jobId };
 }
 
 /** The request sent twice: the first answer is not a replay, the second is the first again, marked so. */
@@ -169,5 +182,70 @@ describe('the print desk sending its money again with the same request id', () =
     expect(again.json).toEqual({ ...first.json, repeated: true });
     expect(await balanceOf(patron)).toBe(200);
     expect(ils.state.patrons.get(patron)?.accountDebits).toHaveLength(1);
+  });
+});
+
+describe('staff refunds sent while a patron releases a job', () => {
+  it("share the release's flush of the journal: the release does not wait for each refund's own, and each refund moves money once", async () => {
+    const patron = '21000002';
+    const pin = '2222';
+    await post('/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron,
+      amountMinor: 1000,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    // A long job printed earlier, whose pages staff refund one by one (smudged), from many desks at once.
+    const printed = await heldAtStation(patron, pin, 'Thesis', 40);
+    const big = await post('/print/station/release', {
+      session: printed.session,
+      requestId: randomUUID(),
+      queue: 'public-bw',
+      jobId: printed.jobId,
+    });
+    expect(big.status).toBe(200);
+    const ids = Array.from({ length: 25 }, () => randomUUID());
+    expect(big.json.release.amountMinor).toBeGreaterThanOrEqual(ids.length);
+    const waiting = await heldAtStation(patron, pin, 'Letter', 1);
+    const before = await balanceOf(patron);
+    // Thirty refunds (five of them sent twice: a double press, a retry) and the patron's Print, sent
+    // at the same moment on connections already open, as staff clients and a station keep theirs.
+    const refunds = [...ids, ...ids.slice(0, 5)].map((requestId) => ({
+      path: '/print/releases/refund',
+      body: { requestId, releaseId: big.json.release.id, amountMinor: 1, reason: 'smudged page' },
+    }));
+    const release = {
+      path: '/print/station/release',
+      body: { session: waiting.session, requestId: randomUUID(), queue: 'public-bw', jobId: waiting.jobId },
+    };
+    await Promise.all(
+      [...refunds, release].map(() => fetch(`${testDesk.api}/api/v1/health`).then((r) => r.text())),
+    );
+    // The journal's log started afresh, so that every flush of the burst is in one generation of it.
+    const outside = openDatabase(testDesk.databasePath);
+    outside.checkpoint();
+    outside.close();
+    const start = walCommits(testDesk.databasePath);
+    const answers = await Promise.all([...refunds, release].map(({ path, body }) => post(path, body)));
+    const end = walCommits(testDesk.databasePath);
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    const released = answers.at(-1)!;
+    expect(released.json.release).toMatchObject({ jobId: waiting.jobId, state: 'released' });
+    // Each id answered once as done, and as a replay for every other time it was sent.
+    for (const requestId of ids) {
+      const sent = refunds.flatMap((r, i) => (r.body.requestId === requestId ? [answers[i]!] : []));
+      expect(sent.filter((a) => a.replayed === null)).toHaveLength(1);
+      expect(sent.filter((a) => a.replayed === 'true')).toHaveLength(sent.length - 1);
+    }
+    expect(await balanceOf(patron)).toBe(before + ids.length - released.json.release.amountMinor);
+    const { releases } = (await post('/print/accounts/find', { patron })).json;
+    expect(releases.find((r: { id: string }) => r.id === big.json.release.id).refundedMinor).toBe(ids.length);
+    // Each refund flushed alone held the release's charge behind thirty flushes of the disk (~450 ms
+    // on a busy one). The charge and the refunds asked for in the same turn share one commit, the
+    // release's Release-Job one more; the desk's own writes (statistics, each second) may add one.
+    const flushes = start.log === end.log ? end.commits - start.commits : end.commits;
+    expect(flushes).toBeGreaterThan(0);
+    expect(flushes).toBeLessThanOrEqual(5);
   });
 });

@@ -201,9 +201,9 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       response: entrySchema,
       problems: [409, 422],
-      handler: ({ body, principal, reply }) =>
+      handler: async ({ body, principal, reply }) =>
         withStaffAsKept(
-          printAccounts.payout({
+          await printAccounts.payout({
             requestId: body.requestId,
             patron: body.patron,
             staff: actorOf(principal),
@@ -229,9 +229,9 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       }),
       response: entrySchema,
       problems: [409, 422],
-      handler: ({ body, principal, reply }) =>
+      handler: async ({ body, principal, reply }) =>
         withStaffAsKept(
-          printAccounts.adjust({ ...body, staff: actorOf(principal), onReplay: replayed(reply) }),
+          await printAccounts.adjust({ ...body, staff: actorOf(principal), onReplay: replayed(reply) }),
         ),
     }),
     operation({

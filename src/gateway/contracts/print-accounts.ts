@@ -202,7 +202,7 @@ export interface PrintAccountService extends PrintAccountDeposits {
     staff: string;
     /** Called when the request id's refund was made before and is answered again. */
     onReplay?: () => void;
-  }): PrintReleaseView;
+  }): Promise<PrintReleaseView>;
   /** Staff: pays the whole balance out (closing the account). */
   payout(request: {
     requestId: string;
@@ -212,7 +212,7 @@ export interface PrintAccountService extends PrintAccountDeposits {
     amountMinor?: number;
     /** Called when the request id's payout was made before and is answered again. */
     onReplay?: () => void;
-  }): PrintLedgerEntry;
+  }): Promise<PrintLedgerEntry>;
   /** Staff: a correction with a reason; negative takes money out. */
   adjust(request: {
     requestId: string;
@@ -223,7 +223,7 @@ export interface PrintAccountService extends PrintAccountDeposits {
     staff: string;
     /** Called when the request id's correction was made before and is answered again. */
     onReplay?: () => void;
-  }): PrintLedgerEntry;
+  }): Promise<PrintLedgerEntry>;
   dailyReport(date: string): PrintDailyReport;
   /** The ledger per UTC quarter hour, kind, queue, source and currency over [from, to) (statistics; no patron). */
   ledgerQuarters(from: number, to: number): PrintLedgerQuarterRow[];

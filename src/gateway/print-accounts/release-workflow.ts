@@ -181,19 +181,19 @@ export class ReleaseWorkflow {
    * away), the release stays charged for recovery to settle.
    */
   private async sendReleaseOnce(queue: ReleaseQueue, read: ChargedRelease): Promise<ChargedRelease> {
-    const { journal } = this.options;
+    const { journal, commits } = this.options;
     const release = journal.get(read.id) ?? read;
     if (release.state !== 'charged') {
       if (release.refusal) throw refusalError(release.refusal);
       return release;
     }
-    let failure: { code: string; message: string };
+    let failure: { code: string; message: string } | undefined;
     try {
       await queue.release(release.jobId);
-      return journal.markReleased(release.id);
     } catch (error) {
       failure = describeError(error);
     }
+    if (!failure) return commits.run(() => journal.markReleased(release.id));
     const status = await queue.status(release.jobId).catch(() => undefined);
     const refused = DEFINITE_REFUSALS.has(failure.code);
     if (
@@ -218,18 +218,21 @@ export class ReleaseWorkflow {
         message: `${words}; the charge was refunded${held ? '. The job is still waiting: try again, or ask at the desk' : ''}`,
         jobStillWaiting: held,
       };
-      const settled = journal.settle(release.id, {
-        state: 'refunded',
-        printedImpressions: 0,
-        refundMinor: release.amountMinor,
-        reason: `not printed: ${words}; the charge was refunded`,
-        refusal,
-      });
+      const settled = await commits.run(() =>
+        journal.settle(release.id, {
+          state: 'refunded',
+          printedImpressions: 0,
+          refundMinor: release.amountMinor,
+          reason: `not printed: ${words}; the charge was refunded`,
+          refusal,
+        }),
+      );
       // Settled meanwhile by another (the follower, a retry): answered as it was settled.
       if (settled.refusal) throw refusalError(settled.refusal);
       return settled;
     }
-    if (status !== undefined && status.state !== 'pending-held') return journal.markReleased(release.id);
+    if (status !== undefined && status.state !== 'pending-held')
+      return commits.run(() => journal.markReleased(release.id));
     this.options.logger.warn(
       { code: failure.code, queue: queue.id, release: release.id },
       'release not confirmed; it will be completed or refunded',
@@ -310,7 +313,7 @@ export class ReleaseWorkflow {
               : 'the printer stopped the job before it printed'
             : undefined;
       if (notPrinted !== undefined) {
-        journal.settle(release.id, {
+        await this.settle(release.id, {
           state: 'refunded',
           printedImpressions: 0,
           refundMinor: release.amountMinor,
@@ -319,19 +322,23 @@ export class ReleaseWorkflow {
         });
         return;
       }
-      journal.markReleased(release.id);
+      await this.options.commits.run(() => journal.markReleased(release.id));
     }
-    this.settleIfDone(queue, release, status);
+    await this.settleIfDone(queue, release, status);
   }
 
-  private settleIfDone(
+  /** Settles a release in the group's flush, beside the charges and refunds asked for meanwhile. */
+  private settle(id: string, outcome: Parameters<ReleaseJournal['settle']>[1]): Promise<ChargedRelease> {
+    return this.options.commits.run(() => this.options.journal.settle(id, outcome));
+  }
+
+  private async settleIfDone(
     queue: ReleaseQueue,
     release: ChargedRelease,
     status: Awaited<ReturnType<ReleaseQueue['status']>>,
-  ): void {
-    const { journal } = this.options;
+  ): Promise<void> {
     if (status.state === 'gone') {
-      journal.settle(release.id, {
+      await this.settle(release.id, {
         state: 'completed',
         printedImpressions: null,
         refundMinor: 0,
@@ -350,7 +357,7 @@ export class ReleaseWorkflow {
         reported === 0 ||
         reported >= release.impressions
       ) {
-        journal.settle(release.id, {
+        await this.settle(release.id, {
           state: 'completed',
           printedImpressions:
             queue.reconcile === 'job-state' ? release.impressions : reported || release.impressions,
@@ -360,7 +367,7 @@ export class ReleaseWorkflow {
         return;
       }
       const refund = release.amountMinor - dueFor(reported, release);
-      journal.settle(release.id, {
+      await this.settle(release.id, {
         state: refund > 0 ? 'refunded' : 'completed',
         printedImpressions: reported,
         refundMinor: refund,
@@ -374,7 +381,7 @@ export class ReleaseWorkflow {
     if (status.state === 'aborted' || status.state === 'canceled') {
       const printed = reported ?? 0;
       const refund = release.amountMinor - dueFor(printed, release);
-      journal.settle(release.id, {
+      await this.settle(release.id, {
         state: 'refunded',
         printedImpressions: printed,
         refundMinor: refund,

@@ -74,6 +74,11 @@ type CardAnswer = CardAtLibrary & { notUsable?: CardNotUsableReason };
 
 interface Books {
   db: Database;
+  /**
+   * The database's group commit, shared by every money write the desk waits on (charges, refunds,
+   * payouts, corrections, top-ups): written in the same turn, they share one flush.
+   */
+  commits: GroupCommit;
   ledger: PrintLedger;
   journal: ReleaseJournal;
   workflow: ReleaseWorkflow;
@@ -234,10 +239,16 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     return this.open().ledger.deposit(request);
   }
 
+  /** A deposit journaled in the group's flush (see Books.commits): settles once it is on disk. */
+  private depositGrouped(request: PrintAccountDeposit): Promise<PrintAccountDepositResult> {
+    const { commits, ledger } = this.open();
+    return commits.run(() => ledger.deposit(request));
+  }
+
   async depositAtDesk(request: PrintAccountDeposit): Promise<PrintAccountDepositResult> {
     // A request id already in the ledger is answered (or refused as a clash) by the ledger, whatever
     // the library system says of the card now.
-    if (this.open().ledger.byRequest(request.requestId) !== undefined) return this.deposit(request);
+    if (this.open().ledger.byRequest(request.requestId) !== undefined) return this.depositGrouped(request);
     const card = await this.askAboutCard(request.patron);
     if (card.inTime.known === false)
       throw new CarrelError(
@@ -246,7 +257,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       );
     const refusal = deskTopUpRefusal(card.inTime.notUsable, request.source);
     if (refusal) throw refusal;
-    const result = this.deposit(request);
+    const result = await this.depositGrouped(request);
     if (card.inTime.known === null)
       // Taken unchecked: should the library system say later that it does not know the card (a
       // mistyped number) or that it would have been refused (lost, expired, blocked), staff hear
@@ -361,20 +372,33 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       });
   }
 
-  refund(request: {
+  async refund(request: {
     requestId: string;
     releaseId: string;
     amountMinor?: number;
     reason: string;
     staff: string;
     onReplay?: () => void;
-  }): PrintReleaseView {
+  }): Promise<PrintReleaseView> {
     checkRequestId(request.requestId);
-    const { journal } = this.open();
-    return journal.view(journal.staffRefund(request), true);
+    const { journal, commits } = this.open();
+    // Journaled in the group's flush, as the releases asked for at the same moment: thirty refunds
+    // at once, each flushed alone, held a patron's release behind thirty flushes of the disk.
+    const { onReplay, ...refund } = request;
+    let repeated = false;
+    const refunded = await commits.run(() =>
+      journal.staffRefund({
+        ...refund,
+        onReplay: () => {
+          repeated = true;
+        },
+      }),
+    );
+    if (repeated) onReplay?.();
+    return journal.view(refunded, true);
   }
 
-  payout(request: {
+  async payout(request: {
     requestId: string;
     patron: string;
     staff: string;
@@ -385,11 +409,12 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
      */
     amountMinor?: number;
     onReplay?: () => void;
-  }): PrintLedgerEntry {
+  }): Promise<PrintLedgerEntry> {
     checkRequestId(request.requestId);
-    const { ledger, db } = this.open();
+    const { ledger, commits } = this.open();
     const reason = request.reason ?? 'balance paid out';
-    return db.transaction(() => {
+    let repeated = false;
+    const entry = await commits.run(() => {
       // The payout this id made, answered again; an id another request used is refused, not answered.
       const first = ledger.byRequest(request.requestId);
       if (first) {
@@ -400,7 +425,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
         if (entry.reason !== reason) throw requestIdClash(request.requestId, 'another reason');
         if (request.amountMinor !== undefined && request.amountMinor !== -entry.amountMinor)
           throw requestIdClash(request.requestId, 'another amountMinor');
-        request.onReplay?.();
+        repeated = true;
         return entry;
       }
       const { balanceMinor, currency } = ledger.balance(request.patron);
@@ -419,10 +444,12 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
         staff: request.staff,
         reason,
       }).entry;
-    }, 'immediate');
+    });
+    if (repeated) request.onReplay?.();
+    return entry;
   }
 
-  adjust(request: {
+  async adjust(request: {
     requestId: string;
     patron: string;
     amountMinor: number;
@@ -430,18 +457,20 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     reason: string;
     staff: string;
     onReplay?: () => void;
-  }): PrintLedgerEntry {
-    const { ledger } = this.open();
+  }): Promise<PrintLedgerEntry> {
+    const { ledger, commits } = this.open();
     checkCorrection(request.amountMinor, ledger.maxAmountMinor, ledger.currency);
-    const { entry, repeated } = ledger.post({
-      requestId: request.requestId,
-      account: request.patron,
-      kind: 'adjustment',
-      amountMinor: request.amountMinor,
-      currency: request.currency,
-      staff: request.staff,
-      reason: request.reason,
-    });
+    const { entry, repeated } = await commits.run(() =>
+      ledger.post({
+        requestId: request.requestId,
+        account: request.patron,
+        kind: 'adjustment',
+        amountMinor: request.amountMinor,
+        currency: request.currency,
+        staff: request.staff,
+        reason: request.reason,
+      }),
+    );
     if (repeated) request.onReplay?.();
     return entry;
   }
@@ -524,10 +553,11 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       clock,
     });
     const journal = new ReleaseJournal(db, ledger, clock);
+    const commits = new GroupCommit(db);
     const workflow = new ReleaseWorkflow({
       ledger,
       journal,
-      commits: new GroupCommit(db),
+      commits,
       queues: this.options.queues,
       clock,
       logger: logger.child({ module: 'print-release' }),
@@ -545,7 +575,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       cardRefusal: (request) => this.transferCardRefusal(request.requestId, request.patron),
       ...tuning,
     });
-    this.books = { db, ledger, journal, workflow, transfers, transferJournal };
+    this.books = { db, commits, ledger, journal, workflow, transfers, transferJournal };
     return this.books;
   }
 }

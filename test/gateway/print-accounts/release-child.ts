@@ -10,6 +10,11 @@
  *     after it is committed, before Release-Job is sent.
  *   node release-child.js settle <db> <queue-url>
  *     settles and follows until no release is open, then prints `settled`.
+ *   node release-child.js refund <db> <queue-url> <count>
+ *     staff refunds of 1 cent, request ids `kill-refund-0` … `kill-refund-<count − 1>` spread over
+ *     the printed releases, sent in waves of ten without waiting for the wave before (staff at
+ *     several desks), printing `refunded <request id>` (`… again` for one answered as made before)
+ *     as each is answered, then `done`. Sent again in the next life, every id is the same refund.
  */
 
 import { systemClock } from '../../../src/core/clock.js';
@@ -107,6 +112,42 @@ if (mode === 'release') {
       }),
     );
   }
+  say('done');
+} else if (mode === 'refund') {
+  const count = Number(patron);
+  // The same releases in every life: printed, charged enough for their share of the refunds.
+  const printed = accounts
+    .releases({ limit: 500 })
+    .filter((r) => r.state === 'completed' && r.amountMinor >= 10)
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .slice(0, 10);
+  const waves: Promise<void>[] = [];
+  for (let wave = 0; wave < count; wave += 10) {
+    waves.push(
+      (async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        await Promise.all(
+          Array.from({ length: Math.min(10, count - wave) }, async (_, k) => {
+            const requestId = `kill-refund-${wave + k}`;
+            let again = false;
+            await accounts.refund({
+              requestId,
+              releaseId: printed[(wave + k) % printed.length]!.id,
+              amountMinor: 1,
+              reason: 'smudged page',
+              staff: 'desk',
+              onReplay: () => {
+                again = true;
+              },
+            });
+            say(`refunded ${requestId}${again ? ' again' : ''}`);
+          }),
+        );
+      })(),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(waves);
   say('done');
 } else {
   for (let i = 0; i < 400; i++) {

@@ -138,4 +138,68 @@ describe('print release under SIGKILL', () => {
       db.close();
     }
   }, 180_000);
+
+  it('keeps every staff refund answered before a SIGKILL, and makes none twice when sent again', async () => {
+    const REFUNDS = 60;
+    const ledgerRefunds = () => {
+      const db = openDatabase(dbPath);
+      try {
+        return db
+          .prepare(
+            "SELECT request_id AS id, COUNT(*) AS n, SUM(amount_minor) AS minor FROM print_ledger WHERE request_id LIKE 'kill-refund-%' GROUP BY request_id",
+          )
+          .all() as Array<{ id: string; n: number; minor: number }>;
+      } finally {
+        db.close();
+      }
+    };
+    const answered = new Set<string>();
+    let kills = 0;
+    for (let round = 0; round < 8; round++) {
+      const killAt = Math.floor(Math.random() * REFUNDS) + 1;
+      let seen = 0;
+      const run = await runChild(['refund', dbPath, server.queueUrl(), String(REFUNDS)], (line) =>
+        line.startsWith('refunded ') ? ++seen >= killAt : false,
+      );
+      if (run.killed) kills++;
+      for (const line of run.lines) if (line.startsWith('refunded ')) answered.add(line.split(' ')[1]!);
+      // What staff were told was refunded is on disk after the kill, once.
+      const kept = new Map(ledgerRefunds().map((row) => [row.id, row]));
+      for (const id of answered)
+        expect(kept.get(id), `${id} answered, then lost`).toMatchObject({ n: 1, minor: 1 });
+      if (run.lines.includes('done')) break;
+    }
+    expect(kills).toBeGreaterThan(0);
+    // A last life without a kill sends every id again: the missing ones are made, none twice.
+    const last = await runChild(['refund', dbPath, server.queueUrl(), String(REFUNDS)], () => false);
+    expect(last.lines).toContain('done');
+    const rows = ledgerRefunds();
+    expect(rows).toHaveLength(REFUNDS);
+    expect(rows.every((row) => row.n === 1 && row.minor === 1)).toBe(true);
+    const db = openDatabase(dbPath);
+    try {
+      const accounts = new PrintAccounts({
+        config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
+        database: () => db,
+        queues: () => [],
+        clock: systemClock,
+        logger: silentLogger(),
+      });
+      expect(accounts.invariantViolations()).toEqual([]);
+      // A refund answered before a kill is answered again, as made before, when sent again.
+      const again = new Set(
+        last.lines.filter((line) => line.endsWith(' again')).map((line) => line.split(' ')[1]),
+      );
+      for (const id of answered) expect(again.has(id), `${id} made twice`).toBe(true);
+      console.log(
+        'refund kill test:',
+        kills,
+        'kills;',
+        answered.size,
+        'refunds answered before the last life',
+      );
+    } finally {
+      db.close();
+    }
+  }, 120_000);
 });
