@@ -263,6 +263,24 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
         { timeout: 5000 },
       )
       .toBe(true);
+
+    // The PC sleeps an hour: its wall clock runs on, its performance.now() stands still. The desk,
+    // asked after, answers with its time an hour on. Woken, the page asks the desk at once (not at
+    // its next read, 15 s on) and ages the printer's "since" by the hour it slept.
+    const hour = 3600_000;
+    await desk.route('**/api/v1/**', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), date: new Date(Date.now() + hour).toUTCString() },
+      });
+    });
+    await desk.clock.setSystemTime(Date.now() + 10 * 60_000 + hour);
+    await desk.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+    await expect
+      .poll(() => card(desk, 'receipt-1').locator('.since').textContent(), { timeout: 4000 })
+      .toMatch(/\(1 h 0 min\)/);
+    await desk.unrouteAll({ behavior: 'ignoreErrors' });
     expect(scriptErrors).toEqual([]);
   });
 

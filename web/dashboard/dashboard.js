@@ -10,7 +10,7 @@
  * (a fee payment that failed), for staff to check the patron's account there.
  */
 import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
-import { deskNow } from '/common/desk-clock.js';
+import { askDeskAfterSleep, deskNow } from '/common/desk-clock.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
 // Money owed to patrons, drawn as the print desk draws it.
@@ -534,3 +534,9 @@ setInterval(() => void refreshDesk(), 15_000);
 setInterval(() => {
   for (const id of devices.keys()) render(id);
 }, 10_000);
+// Woken from sleep, the desk's time is asked at once (this PC's performance.now() stood still), and
+// every "since" aged on it.
+askDeskAfterSleep(async () => {
+  await refreshDesk();
+  for (const id of devices.keys()) render(id);
+});

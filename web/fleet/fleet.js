@@ -6,9 +6,10 @@
  * when its day turns: at local midnight, and when it is shown again (a PC woken in the morning),
  * since with every desk switched off for the night no snapshot comes to say it is a new day.
  * Its day is the fleet server's, not this PC's (a PC a day off would show the wrong day's
- * figures): each answer's `Date` tells the server's time, counted on here (desk-clock.js).
+ * figures): each answer's `Date` tells the server's time, counted on here (desk-clock.js), and
+ * asked again at once when the PC wakes from sleep.
  */
-import { deskDay, deskNow, heardDeskTime } from '/common/desk-clock.js';
+import { askDeskAfterSleep, deskDay, deskNow, heardDeskTime } from '/common/desk-clock.js';
 
 const TOKEN_KEY = 'carrel.fleet.token';
 
@@ -205,9 +206,16 @@ function dayMaybeTurned() {
   atMidnight();
 }
 
-// A PC asleep over midnight (its timers held) draws the new day as it is shown again.
+// A PC asleep over midnight (its timers held) draws the new day as it is shown again…
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') dayMaybeTurned();
+});
+// …on the server's time, asked again at once: its performance.now() stood still while it slept.
+askDeskAfterSleep(async () => {
+  const sentAt = performance.now();
+  const response = await fetch('/fleet/api/desks', { headers: authorization(), cache: 'no-store' });
+  heardDeskTime(response.headers.get('date'), sentAt, performance.now());
+  dayMaybeTurned();
 });
 
 /** Each desk's counts over the chosen last days, beside the others', with a bar for the eye. */

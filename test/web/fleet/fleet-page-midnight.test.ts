@@ -11,9 +11,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, launchChromium } from '../../helpers/browser.js';
 import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../../helpers/mosquitto.js';
-import { startFleetView, stopFleetView, TIME_ZONE, TODAY, totals } from './fleet-days.js';
+import { addDays, startFleetView, stopFleetView, TIME_ZONE, TODAY, totals } from './fleet-days.js';
 
 const skip = mosquittoSkipReason() ?? chromiumSkipReason();
+const TOMORROW = addDays(TODAY, 1);
 if (skip) console.warn(`skipping the fleet page's midnight tests: ${skip}`);
 
 /** `hh:mm:ss` on `day` in Berlin, as epoch ms (Berlin is UTC+1 or +2: the offset is found, not assumed). */
@@ -105,6 +106,28 @@ describe.skipIf(skip !== undefined)('the fleet page, every desk switched off thi
     expect(await page.locator('#total-alarms').textContent()).toBe('10');
     await page.clock.runFor(40_000);
     await saysItIsANewDay(page);
+  });
+
+  it('woken the next morning on a PC that slept over midnight, asks the server its time at once and says the figures are yesterday’s', async () => {
+    const page = await openAt(berlin(TODAY, '18:00:00'));
+    const opened = Date.now();
+    // The PC slept until the server's 07:30 tomorrow: its wall clock ran on, its performance.now()
+    // stood still and its timers did not run. The server, asked now, answers with its time then.
+    const slept = berlin(TOMORROW, '07:30:00') - opened;
+    const asked: string[] = [];
+    await page.route('**/fleet/api/desks', async (route) => {
+      asked.push(route.request().url());
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), date: new Date(opened + slept).toUTCString() },
+      });
+    });
+    await page.clock.setSystemTime(berlin(TODAY, '18:00:00') + slept);
+    // Then the screen is shown again.
+    await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+    await saysItIsANewDay(page);
+    expect(asked).toHaveLength(1);
   });
 
   it('on a PC whose clock is most of a day ahead, shows the desks’ figures as today’s, and keeps them past its midnight', async () => {
