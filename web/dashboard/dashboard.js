@@ -15,13 +15,15 @@ import { askDeskAfterSleep, deskNow } from '/common/desk-clock.js';
 import { money } from '/common/money.js';
 // Money owed to patrons, drawn as the print desk draws it.
 import { owedToPatrons } from '/common/owed.js';
+// The deadline the print desk's calls have, and so its list of money owed.
+import { DEADLINE_MS } from '/common/print-api.js';
 import { detailTerm, detailValue } from '/dashboard/detail-words.js';
 
-const api = new ApiClient(
-  location.origin,
-  takeToken('carrel.dashboard.token', location, sessionStorage, history),
-);
-const owed = owedToPatrons(api, {
+const token = takeToken('carrel.dashboard.token', location, sessionStorage, history);
+const api = new ApiClient(location.origin, token);
+// A hung desk neither holds Paid out nor the list's read for ever: after the deadline the print
+// desk's list has, the press says the desk did not answer (pressed again, it is recorded once).
+const owed = owedToPatrons(new ApiClient(location.origin, token, { deadlineMs: DEADLINE_MS }), {
   box: document.getElementById('owed-box'),
   list: document.getElementById('owed'),
 });
