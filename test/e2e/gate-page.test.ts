@@ -452,6 +452,25 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
     const waiting = morning.locator('#open [data-alarm]').filter({ hasText: '31000015' });
     await waiting.waitFor({ timeout: 5000 });
     expect(await waiting.locator('time').textContent()).toMatch(new RegExp(`^${day} \\d\\d:\\d\\d:\\d\\d$`));
+    // Left open on a PC that slept over the night: its wall clock ran on, its performance.now()
+    // stood still, its link to the desk stayed up (no reconnect to hear the desk's time). Woken,
+    // it asks the desk at once and says the alarm's day.
+    deskAhead = 0;
+    const asleep = await chromium.openPage('/healthz');
+    await onDeskClock(asleep);
+    await asleep.clock.install({ time: Date.now() - 1000 });
+    await asleep.clock.pauseAt(Date.now());
+    await asleep.goto(`${chromium.testDesk.api}/gates#token=${STAFF}`);
+    await expect.poll(() => asleep.locator('#link').textContent()).toBe('Live');
+    const slept = asleep.locator('#open [data-alarm]').filter({ hasText: '31000015' });
+    await slept.waitFor({ timeout: 5000 });
+    expect(await slept.locator('time').textContent()).toMatch(/^\d\d:\d\d:\d\d$/);
+    deskAhead = DAY;
+    await asleep.clock.setSystemTime(Date.now() + DAY);
+    await asleep.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+    await expect
+      .poll(() => slept.locator('time').textContent(), { timeout: 4000 })
+      .toMatch(new RegExp(`^${day} \\d\\d:\\d\\d:\\d\\d$`));
   });
 
   it('says the title is not known (not that it was not found) once the title lookup is over, when the page missed Carrel saying so', async () => {

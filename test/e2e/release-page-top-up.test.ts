@@ -132,6 +132,35 @@ describe.skipIf(chromiumSkipReason() !== undefined)('topping up at the release s
     expect((await statement(patron)).entries.filter((e) => e.kind === 'deposit')).toHaveLength(1);
   });
 
+  it('gives up the cancel it sends as the page is hidden after the 15 s the station’s other calls have, when the desk hangs', async () => {
+    const patron = '21000008';
+    // The page's clock runs as a clock does, and on at once when the test says.
+    const page = await chromium.openPage('/healthz', { quiet: true });
+    await page.clock.install();
+    await page.goto(`${api()}/release#cash=coins-1,notes-1`);
+    await logInAtRelease(page, patron, '8888');
+    await page.getByRole('button', { name: 'Top up', exact: true }).click();
+    await page.getByRole('button', { name: '1.00 EUR' }).click();
+    await page.getByText('Insert 1.00 EUR in coins or notes.').waitFor({ timeout: 10_000 });
+    // The desk hangs: the cancel sent as the page is hidden (put in the back/forward cache, say:
+    // the page lives on) is never answered. It is given up after the deadline, as every other call
+    // of the station is, not held for ever.
+    const cancels: string[] = [];
+    page.on('requestfailed', (request) => {
+      if (request.method() === 'DELETE') cancels.push(request.failure()?.errorText ?? '');
+    });
+    await page.route('**/api/v1/payments/*', (route) =>
+      route.request().method() === 'DELETE' ? undefined : route.fallback(),
+    );
+    await page.evaluate("dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }))");
+    await page.clock.fastForward(15_000);
+    await expect.poll(() => cancels.length, { timeout: 4000 }).toBe(1);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    // The patron ends it: the acceptors stop.
+    await page.getByRole('button', { name: 'Back to my print jobs' }).click();
+    await until(async () => (cash().insertCoin(100).accepted ? undefined : true), 5_000);
+  });
+
   it('does not list coins as taken while the coin acceptor is jammed, and takes them again once it is cleared', async () => {
     const patron = '21000010';
     const page = await station(patron, '1010');

@@ -52,3 +52,46 @@ export function deskDay() {
   const pad = (n) => String(n).padStart(2, '0');
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
+
+/**
+ * A PC asleep (suspended) stops performance.now() while its wall clock runs on: woken, the desk's
+ * time as reckoned here runs behind by as long as it slept, until an answer says otherwise — the
+ * dashboard's next read 15 s on, the gate page's only when it connects again. So the two clocks
+ * are compared (every few seconds, and as the page is shown again): moved apart by more than
+ * AWAKE_MS (the PC slept, or its wall clock was stepped), each page asks the desk at once, and
+ * the answer's `Date` gives the desk's time again.
+ */
+const AWAKE_MS = 2000;
+const CHECK_EVERY_MS = 5000;
+const askers = new Set();
+let wallAt = Date.now();
+let monotonicAt = performance.now();
+let checking;
+
+/** Whether this page's two clocks moved apart since the last look; if so, asks the desk again. */
+function checkAwake() {
+  const wall = Date.now();
+  const monotonic = performance.now();
+  const apart = wall - wallAt - (monotonic - monotonicAt);
+  wallAt = wall;
+  monotonicAt = monotonic;
+  if (Math.abs(apart) < AWAKE_MS) return;
+  for (const ask of askers)
+    Promise.resolve()
+      .then(ask)
+      .catch(() => {});
+}
+
+/**
+ * `ask` (a call to the desk, whose answer tells the desk's time, then whatever the page draws
+ * anew with it) is run at once whenever the PC is found to have slept.
+ */
+export function askDeskAfterSleep(ask) {
+  askers.add(ask);
+  if (checking) return;
+  wallAt = Date.now();
+  monotonicAt = performance.now();
+  checking = setInterval(checkAwake, CHECK_EVERY_MS);
+  document.addEventListener('visibilitychange', checkAwake);
+  addEventListener('pageshow', checkAwake);
+}

@@ -10,18 +10,20 @@
  * (a fee payment that failed), for staff to check the patron's account there.
  */
 import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
-import { deskNow } from '/common/desk-clock.js';
+import { askDeskAfterSleep, deskNow } from '/common/desk-clock.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
 // Money owed to patrons, drawn as the print desk draws it.
 import { owedToPatrons } from '/common/owed.js';
+// The deadline the print desk's calls have, and so its list of money owed.
+import { DEADLINE_MS } from '/common/print-api.js';
 import { detailTerm, detailValue } from '/dashboard/detail-words.js';
 
-const api = new ApiClient(
-  location.origin,
-  takeToken('carrel.dashboard.token', location, sessionStorage, history),
-);
-const owed = owedToPatrons(api, {
+const token = takeToken('carrel.dashboard.token', location, sessionStorage, history);
+const api = new ApiClient(location.origin, token);
+// A hung desk neither holds Paid out nor the list's read for ever: after the deadline the print
+// desk's list has, the press says the desk did not answer (pressed again, it is recorded once).
+const owed = owedToPatrons(new ApiClient(location.origin, token, { deadlineMs: DEADLINE_MS }), {
   box: document.getElementById('owed-box'),
   list: document.getElementById('owed'),
 });
@@ -534,3 +536,9 @@ setInterval(() => void refreshDesk(), 15_000);
 setInterval(() => {
   for (const id of devices.keys()) render(id);
 }, 10_000);
+// Woken from sleep, the desk's time is asked at once (this PC's performance.now() stood still), and
+// every "since" aged on it.
+askDeskAfterSleep(async () => {
+  await refreshDesk();
+  for (const id of devices.keys()) render(id);
+});

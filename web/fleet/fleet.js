@@ -5,7 +5,12 @@
  * polled. The page is rebuilt from each snapshot, text only (no HTML from the broker), and again
  * when its day turns: at local midnight, and when it is shown again (a PC woken in the morning),
  * since with every desk switched off for the night no snapshot comes to say it is a new day.
+ * Its day is the fleet server's, not this PC's (a PC a day off would show the wrong day's
+ * figures): each answer's `Date` tells the server's time, counted on here (desk-clock.js), and
+ * asked again at once when the PC wakes from sleep.
  */
+import { askDeskAfterSleep, deskDay, deskNow, heardDeskTime } from '/common/desk-clock.js';
+
 const TOKEN_KEY = 'carrel.fleet.token';
 
 function takeToken() {
@@ -153,22 +158,16 @@ let received;
 /** …and as of this page's today. */
 let latest;
 
-/** This PC's local day, `YYYY-MM-DD`. */
-function localDay(now = new Date()) {
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
 /**
  * The snapshot as of this page's today. The server says which day is today when it sends it: the
  * newest day an online desk counts for, else its own local day. While a desk is online it sends
  * new totals as its day turns, and the server a new snapshot; with none online nothing comes at
- * midnight, so the page moves to its own new day itself, as the server would have: a desk's counts
+ * midnight, so the page moves to the new day itself (the server's day, as this page counts it on), as the server would have: a desk's counts
  * of an earlier day are no longer today's, nor summed in today's totals.
  */
 function asOfToday(fleet) {
   const online = fleet.desks.some((desk) => desk.status === 'online' && desk.totals);
-  const day = localDay();
+  const day = deskDay();
   if (online || day <= fleet.today) return fleet;
   const desks = fleet.desks.map((desk) => ({
     ...desk,
@@ -189,10 +188,10 @@ function asOfToday(fleet) {
 }
 
 let midnight;
-/** Draws the page again just after this PC's next local midnight, and so on every night. */
+/** Draws the page again just after the server's next midnight (in this PC's zone), and so on every night. */
 function atMidnight() {
   clearTimeout(midnight);
-  const now = new Date();
+  const now = new Date(deskNow());
   const next = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 0, 0, 1);
   midnight = setTimeout(() => {
     if (received) render(received);
@@ -201,11 +200,22 @@ function atMidnight() {
 }
 atMidnight();
 
-// A PC asleep over midnight (its timers held) draws the new day as it is shown again.
-document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState !== 'visible') return;
+/** Draws the page again if its day has turned since it was drawn, and sets the midnight timer anew. */
+function dayMaybeTurned() {
   if (received && asOfToday(received).today !== latest?.today) render(received);
   atMidnight();
+}
+
+// A PC asleep over midnight (its timers held) draws the new day as it is shown again…
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') dayMaybeTurned();
+});
+// …on the server's time, asked again at once: its performance.now() stood still while it slept.
+askDeskAfterSleep(async () => {
+  const sentAt = performance.now();
+  const response = await fetch('/fleet/api/desks', { headers: authorization(), cache: 'no-store' });
+  heardDeskTime(response.headers.get('date'), sentAt, performance.now());
+  dayMaybeTurned();
 });
 
 /** Each desk's counts over the chosen last days, beside the others', with a bar for the eye. */
@@ -317,11 +327,20 @@ async function follow(response) {
   }
 }
 
+function authorization() {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 async function connect() {
   try {
-    const headers = { accept: 'text/event-stream' };
-    if (token) headers.authorization = `Bearer ${token}`;
-    const response = await fetch('/fleet/api/stream', { headers, cache: 'no-store' });
+    const sentAt = performance.now();
+    const response = await fetch('/fleet/api/stream', {
+      headers: { accept: 'text/event-stream', ...authorization() },
+      cache: 'no-store',
+    });
+    // The server's time (its `Date`), before the first snapshot is drawn on it.
+    heardDeskTime(response.headers.get('date'), sentAt, performance.now());
+    atMidnight();
     if (response.status === 401 || response.status === 403) {
       showProblem('This fleet view needs its token: open it as …/fleet#token=…');
       link('Not allowed', true);

@@ -9,7 +9,7 @@
  * a staff token: opened with one that may only watch (monitor), the page offers
  * no Acknowledge and says so.
  */
-import { deskNow } from '/common/desk-clock.js';
+import { askDeskAfterSleep, deskNow } from '/common/desk-clock.js';
 import { GateApi, Problem, takeToken } from './api.js';
 import { alarmSound } from './sound.js';
 import { gateFigures } from './visitors.js';
@@ -652,6 +652,13 @@ function dayTurned() {
 }
 setInterval(dayTurned, 60_000);
 document.addEventListener('visibilitychange', dayTurned);
+// Woken from sleep, the desk's time is asked at once (this PC's performance.now() stood still; the
+// page would otherwise hear it only when it connects again), and the alarms dated and aged on it.
+askDeskAfterSleep(async () => {
+  await api.call('GET', '/api/v1/auth/caller');
+  today = new Date(deskNow()).toDateString();
+  for (const record of alarms.values()) if (rows.has(record.id)) render(record);
+});
 
 window.addEventListener('beforeunload', () => socket?.close());
 void start();

@@ -4,9 +4,8 @@
  * is paid, or the patron adds what they inserted, or goes back — what was inserted is credited
  * whichever way it ends (and by Carrel itself after two minutes with no money, should the page go).
  */
-import { ApiClient } from '/common/carrel-api.js';
 import { exponentOf, money } from '/common/money.js';
-import { call, Problem, requestId } from '/common/print-api.js';
+import { call, Problem, printApi, requestId } from '/common/print-api.js';
 
 /**
  * The station's top-up. `page` gives what it needs of the page: its `cash` devices and `token`,
@@ -30,9 +29,11 @@ export function stationTopUp(page) {
   $('topup-finish').addEventListener('click', () => finishTopUp('finish'));
   $('topup-back').addEventListener('click', () => (topUp ? finishTopUp('cancel') : backToJobs()));
   // The station's browser closed or reloaded mid-top-up: the acceptors stop now, not two minutes on.
+  // Under the deadline of the station's other calls: a page that lives on (kept for Back) does not
+  // hold the request for ever on a hung desk.
   addEventListener('pagehide', () => {
     if (topUp)
-      new ApiClient(location.origin, token)
+      printApi(token)
         .call('DELETE', `/api/v1/payments/${topUp.id}`, undefined, { keepalive: true })
         .catch(() => {});
   });

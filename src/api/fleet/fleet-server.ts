@@ -119,8 +119,9 @@ export class FleetServer {
     pageRoutes(app, {
       mount: '/common',
       directory: join(web, 'common'),
-      assets: SHARED_STYLESHEET,
-      page: 'the pages’ shared stylesheet (web/common)',
+      // The page reckons its day on this server's clock (each answer's `Date`), not the PC's.
+      assets: { ...SHARED_STYLESHEET, 'desk-clock.js': 'text/javascript; charset=utf-8' },
+      page: 'the pages’ shared stylesheet and desk clock (web/common)',
     });
     pageRoutes(app, {
       mount: '/fleet',

@@ -1,9 +1,9 @@
 /**
  * The fleet page over midnight with every desk switched off for the night: no desk publishes
  * anything, so no snapshot comes, and the page must move to the new day on its own — at midnight,
- * and when a PC asleep over midnight shows it again. Real Mosquitto, the real `carrel fleet`
- * command, Debian's Chromium with its clock run by the test; the desks' retained messages as a
- * desk publishes them.
+ * and when a PC asleep over midnight shows it again — on the fleet server's clock, not on IT's PC,
+ * which may be a day off. Real Mosquitto, the real `carrel fleet` command, Debian's Chromium with
+ * its clock run by the test; the desks' retained messages as a desk publishes them.
  */
 import type { ChildProcess } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -14,9 +14,9 @@ import { type MosquittoBroker, mosquittoSkipReason, startMosquitto } from '../..
 import { addDays, startFleetView, stopFleetView, TIME_ZONE, TODAY, totals } from './fleet-days.js';
 
 const skip = mosquittoSkipReason() ?? chromiumSkipReason();
+const TOMORROW = addDays(TODAY, 1);
 if (skip) console.warn(`skipping the fleet page's midnight tests: ${skip}`);
 
-const TOMORROW = addDays(TODAY, 1);
 /** `hh:mm:ss` on `day` in Berlin, as epoch ms (Berlin is UTC+1 or +2: the offset is found, not assumed). */
 function berlin(day: string, time: string): number {
   const guess = Date.parse(`${day}T${time}Z`);
@@ -59,7 +59,11 @@ describe.skipIf(skip !== undefined)('the fleet page, every desk switched off thi
     await broker?.stop();
   });
 
-  /** The page on IT's PC in Berlin, its clock standing at `time` until the test runs it on. */
+  /**
+   * The page on IT's PC in Berlin, its clock standing at `time` until the test runs it on. The
+   * fleet server's clock is this machine's: the page counts on from its answer, so the server's
+   * time on the page is about `Date.now()` when the page is open, however far off `time` is.
+   */
   async function openAt(time: number): Promise<Page> {
     const context = await browser.newContext({ timezoneId: TIME_ZONE });
     const page = await context.newPage();
@@ -89,23 +93,55 @@ describe.skipIf(skip !== undefined)('the fleet page, every desk switched off thi
     ).toBe('0');
   }
 
-  it('at midnight, says the desks’ figures are yesterday’s, with no message from any desk', async () => {
-    const page = await openAt(berlin(TODAY, '23:59:00'));
+  it('at the server’s midnight, says the desks’ figures are yesterday’s, with no message from any desk', async () => {
+    // IT's PC is five hours off the server: its own midnight is not the day's end.
+    const page = await openAt(Date.now() + 5 * 3600_000);
+    const opened = Date.now();
     expect(await page.locator('li.desk[data-desk="main/desk-1"] .counts').textContent()).toBe(
       '3 alarms · 40 visitors · 1 offline waiting',
     );
-    await page.clock.runFor(30_000);
+    // The page's clocks run on to half a minute before the server's midnight (its answer's `Date`
+    // is to the second, this machine a little on since: within a few seconds), then past it.
+    await page.clock.runFor(berlin(TODAY, '23:59:30') - opened);
     expect(await page.locator('#total-alarms').textContent()).toBe('10');
-    await page.clock.runFor(32_000);
+    await page.clock.runFor(40_000);
     await saysItIsANewDay(page);
   });
 
-  it('shown again the next morning on a PC that slept over midnight, says the figures are yesterday’s', async () => {
+  it('woken the next morning on a PC that slept over midnight, asks the server its time at once and says the figures are yesterday’s', async () => {
     const page = await openAt(berlin(TODAY, '18:00:00'));
-    // The PC slept: its clock moved on, its timers did not run. Then the screen is shown again.
-    await page.clock.setSystemTime(berlin(TOMORROW, '07:30:00'));
+    const opened = Date.now();
+    // The PC slept until the server's 07:30 tomorrow: its wall clock ran on, its performance.now()
+    // stood still and its timers did not run. The server, asked now, answers with its time then.
+    const slept = berlin(TOMORROW, '07:30:00') - opened;
+    const asked: string[] = [];
+    await page.route('**/fleet/api/desks', async (route) => {
+      asked.push(route.request().url());
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), date: new Date(opened + slept).toUTCString() },
+      });
+    });
+    await page.clock.setSystemTime(berlin(TODAY, '18:00:00') + slept);
+    // Then the screen is shown again.
     await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
     await saysItIsANewDay(page);
+    expect(asked).toHaveLength(1);
+  });
+
+  it('on a PC whose clock is most of a day ahead, shows the desks’ figures as today’s, and keeps them past its midnight', async () => {
+    // Its own day is tomorrow (but in the server's first hour); the server's, and the desks' totals, today.
+    const page = await openAt(Date.now() + 23 * 3600_000);
+    const opened = Date.now();
+    expect(await page.locator('li.desk[data-desk="main/desk-1"] .counts').textContent()).toBe(
+      '3 alarms · 40 visitors · 1 offline waiting',
+    );
+    expect(await page.locator('#total-visitors').textContent()).toBe('340');
+    // The PC's midnight comes at the server's 23:00: not the day's end.
+    await page.clock.runFor(berlin(TODAY, '23:00:30') - opened);
+    expect(await page.locator('#total-alarms').textContent()).toBe('10');
+    expect(await page.locator('#total-visitors').textContent()).toBe('340');
   });
 
   it('speaks of one alarm and one visitor in the singular', async () => {
