@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -159,6 +159,13 @@ describe.skipIf(!canMount)('a running desk whose disk fills up', () => {
       ),
       hint: expect.stringMatching(/make room on that disk/),
     });
+    // And the desk's own count: what it refused, and that it has written nothing since.
+    expect(checks.find((check) => check.name === 'database writes')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        /because the disk was full \(storage_full\), the last \d+ s ago; it has written nothing to its database since/,
+      ),
+    });
     expect(run.code).toBe(1);
 
     // Room made: nothing refused was kept, the refused deposit sent again is taken once.
@@ -166,5 +173,80 @@ describe.skipIf(!canMount)('a running desk whose disk fills up', () => {
     expect((await balance()).balanceMinor).toBe(acknowledged);
     expect((await deposit(100, refused!.requestId)).status).toBe(201);
     expect((await balance()).balanceMinor).toBe(acknowledged + 100);
+  }, 60_000);
+});
+
+/**
+ * A desk whose database files may not grow, with room on its disk: a file-size limit on the daemon
+ * (as systemd's LimitFSIZE= or a disk quota of the carrel user would set), a view of the disk doctor's
+ * shell does not share. The desk refuses what it cannot journal; doctor, whose own look at the disk
+ * finds it fine, reads the desk's count of refused writes and says so.
+ */
+const canLimit = process.platform === 'linux' && spawnSync('prlimit', ['--version']).status === 0;
+
+describe.skipIf(!canLimit)('a running desk that cannot write its database, its disk fine', () => {
+  let daemon: CarrelDaemon | undefined;
+  afterEach(async () => {
+    if (daemon) await killDaemon(daemon.child);
+    daemon = undefined;
+  });
+
+  it('doctor says the desk has refused writes and has written nothing since, not that all is well', async () => {
+    const state = join(folder(), 'state');
+    mkdirSync(state);
+    const database = join(state, 'carrel.db');
+    const configPath = writeDaemonConfig(folder(), 'desk-1', { storagePath: database });
+    const desk = await startCarrelDaemon(configPath);
+    daemon = desk;
+    const deposit = () =>
+      fetch(`${desk.api}/api/v1/print/accounts/deposit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          patron: '21000001',
+          amountMinor: 100,
+          currency: 'EUR',
+          requestId: randomUUID(),
+        }),
+      });
+    expect((await deposit()).status).toBe(201);
+    // From now on no file of the daemon's may grow past the size of its write-ahead log.
+    const limit = Math.max(4096, statSync(`${database}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+    const limited = spawnSync('prlimit', ['--pid', String(desk.child.pid), `--fsize=${limit}`]);
+    expect(limited.status, limited.stderr.toString()).toBe(0);
+    let refused: Response | undefined;
+    for (let i = 0; i < 200 && !refused; i++) {
+      const answer = await deposit();
+      if (answer.status !== 201) refused = answer;
+    }
+    expect(refused?.status).toBe(503);
+    expect(((await refused!.json()) as { code: string }).code).toBe('storage_unwritable');
+
+    const port = new URL(desk.api).port;
+    const run = await runCarrel([
+      'doctor',
+      '--config',
+      configPath,
+      '--http-port',
+      port,
+      '--json',
+      '--timeout',
+      '5',
+    ]);
+    const report = JSON.parse(run.stdout) as { ok: boolean; checks: DoctorCheck[] };
+    // From doctor's shell the folder is writable, the database whole, the disk not full…
+    for (const name of ['state directory', 'database integrity', 'free disk space'])
+      expect(report.checks.find((check) => check.name === name)?.status).not.toBe('fail');
+    // …but the desk could not write it, and doctor says so, with what to look at.
+    expect(report.checks.find((check) => check.name === 'database writes')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        /^the running Carrel \(http:\/\/127\.0\.0\.1:\d+\) had \d+ database writes? refused since it started: \d+ because the database could not be written \(storage_unwritable\), the last \d+ s ago; it has written nothing to its database since/,
+      ),
+      hint: expect.stringMatching(/read-only/),
+    });
+    expect(report.ok).toBe(false);
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain('21000001');
   }, 60_000);
 });

@@ -8,7 +8,7 @@
  * it, and the connection then held the process past SIGKILL).
  * The daemon runs the compiled code in dist/: `npm run build` first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,5 +131,41 @@ describe('carrel start, stopped while a checkout waits for a hung ILS', () => {
     expect(await checkout).not.toBe(200);
     ils.setFaults({});
     ils.dropConnections();
+  }, 60_000);
+});
+
+describe('carrel start, something left open after its clean stop', () => {
+  it('exits all the same after a short grace, naming what was still open', async () => {
+    // A stray handle, as a library or a device driver might leave: a listening server nobody closes.
+    const stray = path.join(dir, 'stray-server.mjs');
+    writeFileSync(
+      stray,
+      "import { createServer } from 'node:net';\ncreateServer().listen(0, '127.0.0.1');\n",
+    );
+    const config = writeDaemonConfig(dir, 'stray-handle', { offline: { enabled: false } });
+    daemon = await startCarrelDaemon(config, {}, 60_000, ['--import', stray]);
+    const child = daemon.child;
+    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    const started = performance.now();
+    child.kill('SIGTERM');
+    const code = await Promise.race([
+      closed,
+      new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 12_000)),
+    ]);
+    expect(code, 'carrel start still running 12 s after SIGTERM').toBe(0);
+    expect(performance.now() - started).toBeLessThan(12_000);
+    const said = daemon
+      .log()
+      .split('\n')
+      .filter((line) => line.includes('after a clean stop'));
+    daemon = undefined;
+    expect(said).toHaveLength(1);
+    expect(JSON.parse(said[0]!)).toMatchObject({
+      level: 'warn',
+      msg: expect.stringMatching(
+        /^still running \d+ ms after a clean stop, held by what was left open: .*TCPServerWrap/,
+      ),
+      open: expect.objectContaining({ TCPServerWrap: 1 }),
+    });
   }, 60_000);
 });

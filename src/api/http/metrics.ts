@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { youngGenerationTrims } from '../../core/young-generation.js';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
-import { storageFaultCounts } from '../../gateway/storage/index.js';
+import { storageFaultCounts, storageFaultTimes } from '../../gateway/storage/index.js';
 import type { ApiModule } from '../operations.js';
 import { RequestDurations } from './request-durations.js';
 
@@ -80,6 +80,16 @@ export class ApiMetrics {
       collect() {
         this.reset();
         for (const [code, count] of Object.entries(storageFaultCounts())) this.inc({ code }, count);
+      },
+    });
+    new Gauge({
+      name: 'carrel_storage_last_fault_timestamp_seconds',
+      help: 'When a database statement last failed because the disk was full (code storage_full) or the database could not be written (storage_unwritable), in seconds since the epoch; absent before the first',
+      labelNames: ['code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [code, at] of Object.entries(storageFaultTimes())) this.set({ code }, at / 1000);
       },
     });
     new Counter({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Clock, systemClock, withDeadline } from '../../core/clock.js';
+import { type Clock, systemClock, type TimerHandle, withDeadline } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../devices/device-state.js';
@@ -53,6 +53,11 @@ export interface MqttApiClientOptions {
   keepaliveSeconds?: number;
   /** Wait between reconnect attempts after the broker went away. */
   reconnectPeriodMs?: number;
+  /**
+   * How long the desk's own `state` may take to come back from the broker after it publishes it
+   * (5 s) before it says the broker seems to refuse its publishes; then asked again every minute.
+   */
+  echoTimeoutMs?: number;
   embedded?: undefined;
 }
 
@@ -99,6 +104,14 @@ export class MqttApi {
   private twin: { saidAt: number } | undefined;
   /** Sessions with the broker so far: the first one's state subscription is made after its online. */
   private connects = 0;
+  /**
+   * Waiting for this desk's own `state` to come back from an external broker: a publish its ACL
+   * refuses is dropped without a word over MQTT 3.1.1 (and QoS 0 on MQTT 5). `unheard` is set
+   * while it does not come back; `unheardSaid`, once the warning was given this run.
+   */
+  private echo: { timer: TimerHandle } | undefined;
+  private unheard = false;
+  private unheardSaid = false;
 
   constructor(private readonly options: MqttApiOptions) {
     this.topics = new CarrelTopics(options.site, options.gateway);
@@ -129,7 +142,7 @@ export class MqttApi {
   problem(): string | undefined {
     const link = this.link;
     if (!link || this.stopped) return undefined;
-    if (link.connected) return this.twin ? this.twinSaid() : undefined;
+    if (link.connected) return this.twin ? this.twinSaid() : this.unheard ? this.unheardSaidAs() : undefined;
     const reason = link.lastError;
     // A refused login says when it is tried next; anything else is dialled again every second or so.
     const retry = reason?.includes('trying again') ? '' : '; retrying';
@@ -207,6 +220,8 @@ export class MqttApi {
     const link = this.link;
     if (!link || this.stopped) return;
     this.stopped = true;
+    this.echo?.timer.cancel();
+    this.echo = undefined;
     this.options.bus.removeAllListenersOf(this);
     this.requests.close();
     let clean = false;
@@ -267,6 +282,7 @@ export class MqttApi {
     this.onlineSince = since;
     this.connects++;
     this.publish(link, this.topics.state(), { status: 'online', since, instance: this.instance });
+    this.awaitEcho();
     let states: DeviceState[] = [];
     try {
       states = this.options.deviceStates();
@@ -308,7 +324,10 @@ export class MqttApi {
     }
     if (typeof state !== 'object' || state === null) return;
     const { status, instance } = state as { status?: unknown; instance?: unknown };
-    if (instance === this.instance) return;
+    if (instance === this.instance) {
+      if (status === 'online') this.heardOwnState();
+      return;
+    }
     const now = this.clock.monotonic();
     if (status === 'online') {
       const first = this.twin === undefined;
@@ -338,6 +357,78 @@ export class MqttApi {
         instance: this.instance,
       }),
     );
+  }
+
+  /**
+   * Waits for this desk's own online state to come back from an external broker (it subscribes to
+   * its state topic). Not back in time: the broker most likely drops what the desk publishes — an
+   * ACL that does not let its user write its tree — and dashboards and the fleet view see no state
+   * of the desk and no error. Said once in the log and, while it lasts, on /readyz (and so by
+   * doctor); the online is published again every minute to see whether it comes back.
+   */
+  private awaitEcho(): void {
+    if (this.options.embedded !== undefined || this.stopped) return;
+    this.echo?.timer.cancel();
+    const timeoutMs = this.echoTimeoutMs();
+    this.echo = {
+      timer: this.clock.setTimeout(
+        'mqtt-own-state-echo',
+        () => {
+          this.echo = undefined;
+          const link = this.link;
+          if (this.stopped || !link?.connected) return;
+          this.unheard = true;
+          if (!this.unheardSaid) {
+            this.unheardSaid = true;
+            this.logger.warn(
+              { base: this.topics.base, topic: this.topics.state().name },
+              this.unheardSaidAs(),
+            );
+          }
+          this.echo = {
+            timer: this.clock.setTimeout(
+              'mqtt-own-state-recheck',
+              () => {
+                this.echo = undefined;
+                const again = this.link;
+                if (this.stopped || !again?.connected) return;
+                this.sayOnline(again);
+                this.awaitEcho();
+              },
+              ECHO_RECHECK_MS,
+            ),
+          };
+        },
+        timeoutMs,
+      ),
+    };
+  }
+
+  private echoTimeoutMs(): number {
+    return (this.options.embedded === undefined && this.options.echoTimeoutMs) || ECHO_TIMEOUT_MS;
+  }
+
+  private heardOwnState(): void {
+    if (!this.unheard) {
+      this.echo?.timer.cancel();
+      this.echo = undefined;
+      return;
+    }
+    this.unheard = false;
+    this.echo?.timer.cancel();
+    this.echo = undefined;
+    this.logger.info(
+      { base: this.topics.base },
+      `the MQTT broker now delivers ${this.topics.state().name} back to this desk: its publishes reach the broker again`,
+    );
+  }
+
+  private unheardSaidAs(): string {
+    const state = this.topics.state().name;
+    const seconds = Math.round(this.echoTimeoutMs() / 1000);
+    const username = this.options.embedded === undefined ? this.options.username : undefined;
+    const user = username === undefined ? 'this desk' : `the desk's MQTT user "${username}"`;
+    return `the MQTT broker ${this.link?.where ?? ''} did not deliver this desk's own ${state} back to it within ${seconds} s of publishing it: the broker most likely drops what the desk publishes — its ACL does not let ${user} write (or read) ${this.topics.base}/#, and over MQTT 3.1.1 a broker drops a refused publish without telling the client — so dashboards and the fleet view see no state of this desk; let that user write and read ${this.topics.base}/# in the broker's ACL (carrel mqtt acl prints the lines; reload the broker), and Carrel notices by itself within a minute`;
   }
 
   private twinSaid(): string {
@@ -576,6 +667,11 @@ export class MqttApi {
     }
   }
 }
+
+/** How long the desk's own state may take to come back from the broker, by default. */
+const ECHO_TIMEOUT_MS = 5000;
+/** While it does not come back, it is published again this often to see whether it does. */
+const ECHO_RECHECK_MS = 60_000;
 
 /** Another desk publishing as this one is said again this often while it goes on. */
 const TWIN_REMINDER_MS = 10 * 60_000;

@@ -9,13 +9,15 @@
 import { type Clock, systemClock } from '../../core/clock.js';
 import { type DoctorCheck, type DoctorStatus, doctorCheck } from '../../gateway/doctor.js';
 import { type PortOptions, withPortOptions } from '../port-options.js';
+import { databasePath } from '../storage-feature.js';
 import { checkConfig } from './config-check.js';
 import { checkDeviceNodes, checkUdevRules } from './device-nodes.js';
 import { checkDevices } from './devices.js';
 import { checkMqtt } from './mqtt.js';
 import { checkNativeModules } from './native-modules.js';
-import { checkPorts } from './ports.js';
+import { checkPorts, monitorToken } from './ports.js';
 import { checkStorage } from './storage.js';
+import { checkStorageFaults } from './storage-faults.js';
 import { checkSystemd } from './systemd.js';
 import { checkUnfoundDesk } from './unfound-desk.js';
 
@@ -80,6 +82,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         simulatedDesk: options.configPath === undefined,
       }),
     );
+    // The desk's own word on its writes: doctor's look at the disk is from this shell, not the desk's.
+    if (ports.running)
+      add(
+        await checkStorageFaults(
+          ports.running,
+          monitorToken(config),
+          timeoutMs,
+          ports.running.database ?? databasePath(config.storage.path, env),
+        ),
+      );
   }
   add(await checkSystemd());
   const summary: Record<DoctorStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };

@@ -70,15 +70,19 @@ export async function checkMqtt(
       const refused = said.includes('trying again at');
       // Connected, but another desk publishes as this one (the same site and gateway).
       const twin = said.startsWith('another desk publishes as');
+      // Connected, but its own state does not come back: the broker's ACL drops its publishes.
+      const dropped = said.includes("did not deliver this desk's own");
       return doctorCheck(
         name,
         'fail',
         `the running Carrel (${running.url}) says: ${said}`,
-        twin
-          ? "give one of the two desks another gateway in its configuration and restart it (the broker's log names the clients' addresses)"
-          : refused
-            ? 'mend what it says; the running Carrel dials again by itself at the time it gives, with no restart'
-            : 'check that the broker runs, on the host and port in mqtt.url, and that no firewall is in the way',
+        dropped
+          ? "let the desk's MQTT user write and read its tree in the broker's ACL (carrel mqtt acl prints the lines) and reload the broker; the running Carrel sees its state come back within a minute, with no restart"
+          : twin
+            ? "give one of the two desks another gateway in its configuration and restart it (the broker's log names the clients' addresses)"
+            : refused
+              ? 'mend what it says; the running Carrel dials again by itself at the time it gives, with no restart'
+              : 'check that the broker runs, on the host and port in mqtt.url, and that no firewall is in the way',
       );
     }
     return doctorCheck(

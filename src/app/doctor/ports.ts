@@ -183,7 +183,7 @@ function portCheck(
 }
 
 /** A token of the configuration that may read what /readyz tells monitoring only (its database). */
-function monitorToken(config: CarrelConfig): string | undefined {
+export function monitorToken(config: CarrelConfig): string | undefined {
   return config.auth.tokens.find((t) => t.scopes.includes('monitor') || t.scopes.includes('admin'))?.token;
 }
 
@@ -240,10 +240,28 @@ const READYZ_MAX_BYTES = 1024 * 1024;
  * command ended there with exit 0 and nothing said. node:http says "socket hang up", and the
  * deadline here is an ordinary timer, which keeps the process alive until it fires.
  */
-function getJson(url: string, timeoutMs: number, headers: Record<string, string>): Promise<unknown> {
+async function getJson(url: string, timeoutMs: number, headers: Record<string, string>): Promise<unknown> {
+  const answer = await getText(url, timeoutMs, { accept: 'application/json', ...headers });
+  if (answer === undefined) return undefined;
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The body of a GET as text, with its status, or undefined: no answer within `timeoutMs`, the
+ * connection closed or refused, a redirect, a body over READYZ_MAX_BYTES. It always settles.
+ */
+export function getText(
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string } | undefined> {
   return new Promise((resolve) => {
     let settled = false;
-    const settle = (value: unknown) => {
+    const settle = (value: { status: number; body: string } | undefined) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
@@ -251,7 +269,7 @@ function getJson(url: string, timeoutMs: number, headers: Record<string, string>
       resolve(value);
     };
     const deadline = setTimeout(() => settle(undefined), timeoutMs);
-    const asked = request(url, { headers: { accept: 'application/json', ...headers }, agent: false });
+    const asked = request(url, { headers, agent: false });
     asked.on('error', () => settle(undefined));
     asked.on('close', () => settle(undefined));
     asked.on('response', (response) => {
@@ -265,13 +283,7 @@ function getJson(url: string, timeoutMs: number, headers: Record<string, string>
         chunks.push(chunk);
       });
       response.on('error', () => settle(undefined));
-      response.on('end', () => {
-        try {
-          settle(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch {
-          settle(undefined);
-        }
-      });
+      response.on('end', () => settle({ status, body: Buffer.concat(chunks).toString('utf8') }));
     });
     asked.end();
   });

@@ -8,6 +8,7 @@ import { whyNotWritable } from '../../core/writable.js';
 import { YoungGenerationTrim } from '../../core/young-generation.js';
 import { SystemdNotifier } from '../../gateway/sd-notify.js';
 import { logLevelOption, parseCommandArgs, portOption } from '../args.js';
+import { exitAfterGrace } from '../exit-guard.js';
 import { carrelVersion } from '../version.js';
 import type { Command } from './index.js';
 
@@ -174,6 +175,7 @@ async function runDaemon(
     // Stopped while starting (SIGTERM during start): never READY, never a banner.
     const code = await stopped;
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    exitAfterGrace(code, logger);
     return code;
   }
   const failed = desk.gateway.features().filter((f) => f.status === 'failed');
@@ -202,6 +204,8 @@ async function runDaemon(
 
   const code = await stopped;
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  // Stopped cleanly: the process ends once nothing holds it, or after a short grace, saying what did.
+  exitAfterGrace(code, logger);
   return code;
 }
 

@@ -104,9 +104,17 @@ const faults: Record<Exclude<DatabaseErrorCode, 'database_error'>, number> = {
   storage_unwritable: 0,
 };
 
+/** When each kind of fault last happened (ms since the epoch), absent before the first. */
+const lastFaultAt: Partial<Record<keyof typeof faults, number>> = {};
+
 /** How many statements failed for a full disk, or for a database that could not be written, so far. */
 export function storageFaultCounts(): Readonly<typeof faults> {
   return faults;
+}
+
+/** When the last of each kind failed (ms since the epoch): a fault of minutes ago is likely still on. */
+export function storageFaultTimes(): Readonly<Partial<Record<keyof typeof faults, number>>> {
+  return lastFaultAt;
 }
 
 /** SQLite's primary result codes that are the disk's doing, not Carrel's. */
@@ -130,6 +138,7 @@ export function databaseError(error: unknown): DatabaseError {
         : undefined;
   if (primary === SQLITE_FULL) {
     faults.storage_full++;
+    lastFaultAt.storage_full = Date.now();
     return new DatabaseError(`the disk holding the database is full: nothing was written (${message})`, {
       cause: error,
       code: 'storage_full',
@@ -137,6 +146,7 @@ export function databaseError(error: unknown): DatabaseError {
   }
   if (primary === SQLITE_READONLY || primary === SQLITE_IOERR) {
     faults.storage_unwritable++;
+    lastFaultAt.storage_unwritable = Date.now();
     return new DatabaseError(`the database cannot be written: nothing was written (${message})`, {
       cause: error,
       code: 'storage_unwritable',

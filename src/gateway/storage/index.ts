@@ -8,7 +8,7 @@ export type {
   StorageBackend,
   TransactionMode,
 } from './database.js';
-export { DatabaseError, storageFaultCounts } from './database.js';
+export { DatabaseError, storageFaultCounts, storageFaultTimes } from './database.js';
 export { GroupCommit } from './group-commit.js';
 export {
   type InstanceLock,

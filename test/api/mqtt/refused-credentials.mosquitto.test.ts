@@ -1,4 +1,4 @@
-import { chmodSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import {
   startMosquitto,
   writeMosquittoPasswords,
 } from '../../helpers/mosquitto.js';
+import { until } from '../../helpers/until.js';
 import { Observer } from './observer.js';
 
 /**
@@ -40,9 +41,23 @@ describe.skipIf(skipReason !== undefined)('a desk whose external broker refuses 
   let log = '';
   /** Each wait the desk asked for before dialling the refusing broker again. */
   const refusedWaits: number[] = [];
+  /** Times the desk's own state came back from the broker in time (its wait cancelled). */
+  let ownStateHeard = 0;
   const clock: Clock = {
     ...systemClock,
     setTimeout(name, callback, ms) {
+      if (name === 'mqtt-own-state-echo') {
+        const timer = systemClock.setTimeout(name, callback, ms);
+        return {
+          ...timer,
+          cancel: () => {
+            ownStateHeard++;
+            timer.cancel();
+          },
+        };
+      }
+      // Its minute between two looks at a broker that drops its state, cut as the retry's.
+      if (name === 'mqtt-own-state-recheck') return systemClock.setTimeout(name, callback, SHORT_WAIT_MS);
       if (name !== 'mqtt-refused-retry') return systemClock.setTimeout(name, callback, ms);
       refusedWaits.push(ms);
       return systemClock.setTimeout(name, callback, SHORT_WAIT_MS);
@@ -150,4 +165,64 @@ describe.skipIf(skipReason !== undefined)('a desk whose external broker refuses 
     expect(log).toContain("MQTT broker took the desk's login after refusing it");
     expect(log).not.toContain(DESK_PASSWORD);
   });
+
+  it("says, once and on /readyz, that the broker's ACL drops what the desk publishes, and notices the ACL mended", async () => {
+    // The broker took the desk's online state and gave it back (its own subscription) in time.
+    await until(() => ownStateHeard > 0 || undefined, 10_000, "the desk's own state back from the broker");
+    expect(log).not.toContain('did not deliver');
+    // The broker restarts with an ACL that lets the desk's user read its tree, not write it (a
+    // mistake: "read" for "readwrite"). Mosquitto drops each publish of the desk without a word.
+    const { port } = broker;
+    await broker.stop();
+    const acl = (access: string) =>
+      `user ${DESK_USER}\ntopic ${access} carrel/library/desk-1/#\n\nuser it-monitoring\ntopic read carrel/#\n`;
+    broker = await startMosquitto({
+      port,
+      configure: (dir) => {
+        brokerDir = dir;
+        writeMosquittoPasswords(join(dir, 'carrel.passwd'), {
+          'it-monitoring': 'monitoring-password-123',
+          [DESK_USER]: DESK_PASSWORD,
+        });
+        writeFileSync(join(dir, 'carrel.acl'), acl('read'));
+        return [
+          'allow_anonymous false',
+          `password_file ${join(dir, 'carrel.passwd')}`,
+          `acl_file ${join(dir, 'carrel.acl')}`,
+        ];
+      },
+    });
+    const said = await until(
+      async () => {
+        const mqtt = await mqttCheck();
+        return mqtt?.detail.includes('did not deliver') ? mqtt : undefined;
+      },
+      20_000,
+      '/readyz to say the broker drops what the desk publishes',
+      100,
+    );
+    expect(said.ok).toBe(false);
+    expect(said.detail).toContain(
+      "did not deliver this desk's own carrel/library/desk-1/state back to it within 5 s",
+    );
+    expect(said.detail).toContain(`its ACL does not let the desk's MQTT user "${DESK_USER}" write`);
+    expect(said.detail).toContain('carrel mqtt acl');
+    const warned = mqttWarnings().filter((line) => line.includes('did not deliver'));
+    expect(warned).toHaveLength(1);
+    expect(JSON.parse(warned[0]!)).toMatchObject({ topic: 'carrel/library/desk-1/state' });
+
+    // IT mends the ACL and reloads Mosquitto: the desk sees its state come back, without a restart.
+    writeFileSync(join(brokerDir, 'carrel.acl'), acl('readwrite'));
+    broker.reload();
+    await until(
+      async () => ((await mqttCheck()) === undefined ? true : undefined),
+      20_000,
+      '/readyz clear',
+      100,
+    );
+    expect(log).toContain('its publishes reach the broker again');
+    // Said once, however many times it looked meanwhile.
+    expect(mqttWarnings().filter((line) => line.includes('did not deliver'))).toHaveLength(1);
+    expect(log).not.toContain(DESK_PASSWORD);
+  }, 60_000);
 });
