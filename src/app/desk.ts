@@ -231,6 +231,8 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
   });
   const totals = new DeskTotalsFeature({ bus, clock, logger, devices, offline, measures: () => measures });
   const mqtt = new MqttFeature(config, services, logger, FAMILY_API_MODULES, () => totals.current(), clock);
+  // Its broker and topic API, when this desk runs them, are loaded before anything starts.
+  if (config.mqtt.mode !== 'off') await mqtt.load();
   const relayConfig = config.sip2Relay && {
     ...config.sip2Relay,
     offline: offlineAsJournaled(config.sip2Relay.offline, config.offline),

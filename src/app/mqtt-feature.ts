@@ -2,8 +2,8 @@ import { deskApiModules, publicEventOf } from '../api/desk-api.js';
 import type { Principal } from '../api/http/auth.js';
 import { createBrokerAuth, externalMqttPrincipal } from '../api/mqtt/auth.js';
 import { mqttBrokerUrlFor, mqttConnectionFor, redactBrokerUrl } from '../api/mqtt/connection.js';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../api/mqtt/embedded-broker.js';
-import { MqttApi, type MqttApiClientOptions, type MqttApiEmbeddedOptions } from '../api/mqtt/mqtt-api.js';
+import type { EmbeddedBroker, startEmbeddedBroker } from '../api/mqtt/embedded-broker.js';
+import type { MqttApi, MqttApiClientOptions, MqttApiEmbeddedOptions } from '../api/mqtt/mqtt-api.js';
 import { CarrelTopics } from '../api/mqtt/topics.js';
 import { type ApiModule, mqttActionsOf } from '../api/operations.js';
 import type { Clock } from '../core/clock.js';
@@ -15,7 +15,12 @@ import type { DeskTotals } from '../gateway/desk-totals.js';
 import type { Feature } from '../gateway/feature.js';
 import type { CarrelConfig } from './config.js';
 
-/** The embedded broker (when configured) and the MQTT topic API, as one feature. */
+/**
+ * The embedded broker (when configured) and the MQTT topic API, as one feature. The broker (aedes)
+ * and the topic API are imported only when the desk runs them: a desk with MQTT off (most test
+ * desks) loads neither, one on an external broker no broker. The desk awaits `load()` before it
+ * starts anything, so the import does not wait behind the devices' and simulators' start-up.
+ */
 export class MqttFeature implements Feature {
   readonly name = 'mqtt';
   /**
@@ -27,6 +32,7 @@ export class MqttFeature implements Feature {
   private broker: EmbeddedBroker | undefined;
   private api: MqttApi | undefined;
   private brokerUrl: string | undefined;
+  private modules: Promise<MqttModules> | undefined;
 
   constructor(
     private readonly config: CarrelConfig,
@@ -42,6 +48,12 @@ export class MqttFeature implements Feature {
     this.essential = config.mqtt.mode === 'embedded';
   }
 
+  /** Imports what this desk's MQTT runs on (nothing with MQTT off); `start()` does it if not done. */
+  load(): Promise<MqttModules> {
+    this.modules ??= loadMqttModules(this.config.mqtt.mode === 'embedded');
+    return this.modules;
+  }
+
   /** The broker clients should use, for the start-up banner. */
   url(): string | undefined {
     return this.brokerUrl;
@@ -50,6 +62,7 @@ export class MqttFeature implements Feature {
   async start(): Promise<void> {
     const { mqtt } = this.config;
     if (mqtt.mode === 'off') return;
+    const { startEmbeddedBroker, MqttApi } = await this.load();
     let link: MqttApiClientOptions | MqttApiEmbeddedOptions;
     let principalOf: (clientId: string) => Principal | undefined;
     if (mqtt.mode === 'embedded') {
@@ -65,6 +78,7 @@ export class MqttFeature implements Feature {
         topics,
         loopbackOnly: isLoopbackHost(mqtt.host),
       });
+      if (!startEmbeddedBroker) throw new Error('the embedded broker was not loaded'); // a bug: load() saw another mode
       this.broker = await startEmbeddedBroker({
         host: mqtt.host,
         port: mqtt.port,
@@ -117,6 +131,19 @@ export class MqttFeature implements Feature {
     this.api = undefined;
     this.broker = undefined;
   }
+}
+
+interface MqttModules {
+  MqttApi: typeof MqttApi;
+  startEmbeddedBroker: typeof startEmbeddedBroker | undefined;
+}
+
+async function loadMqttModules(embedded: boolean): Promise<MqttModules> {
+  const [{ MqttApi }, broker] = await Promise.all([
+    import('../api/mqtt/mqtt-api.js'),
+    embedded ? import('../api/mqtt/embedded-broker.js') : undefined,
+  ]);
+  return { MqttApi, startEmbeddedBroker: broker?.startEmbeddedBroker };
 }
 
 /** The desk's MQTT action table for these families' API modules (the same one MqttFeature serves). */

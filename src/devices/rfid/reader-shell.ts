@@ -10,23 +10,11 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../core/clock.js';
 import type { Transport } from '../transport/transport.js';
+import { DEFAULT_RFID_TIMEOUTS, type RfidTimeouts } from './defaults.js';
 import type { ReaderIdentity } from './reader.js';
 import { type FrameParser, ReaderLink } from './reader-link.js';
 
-export interface RfidTimeouts {
-  inventory: number;
-  read: number;
-  write: number;
-  other: number;
-}
-
-/**
- * How long each kind of command may go unanswered. An inventory, which the pad
- * sends every round, is answered within a few hundred milliseconds even with a
- * stack of tags on the pad; its timeout bounds how fast a hung reader is seen
- * (see RfidPadOptions.hungAfterMissedReplies). Raise it for long-range readers.
- */
-export const DEFAULT_RFID_TIMEOUTS: RfidTimeouts = { inventory: 750, read: 1500, write: 2000, other: 1000 };
+export { DEFAULT_RFID_TIMEOUTS, type RfidTimeouts };
 
 export interface ReaderShellOptions {
   transport: Transport;

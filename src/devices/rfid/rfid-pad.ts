@@ -39,6 +39,7 @@ import type { SystemInfo } from '../../protocols/iso15693/system-info.js';
 import { normalizeUid, type TagUid } from '../../protocols/iso15693/uid.js';
 import { isPatronCard } from '../../protocols/rfid/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
+import { DEFAULT_HUNG_AFTER_MISSED_REPLIES } from './defaults.js';
 import { findIncompleteSets, type IncompleteSet, setKey } from './item-sets.js';
 import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.js';
 import {
@@ -76,8 +77,7 @@ export interface RfidPadOptions {
   security?: Partial<SecurityOptions>;
 }
 
-/** Reader commands in a row without a reply after which the reader counts as hung. */
-export const DEFAULT_HUNG_AFTER_MISSED_REPLIES = 2;
+export { DEFAULT_HUNG_AFTER_MISSED_REPLIES };
 
 export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   readonly id: string;

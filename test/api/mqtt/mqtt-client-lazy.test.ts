@@ -20,9 +20,10 @@ interface ProbeReport {
   imported: string[];
   required: string[];
   aedes: number;
+  topicApi: number;
 }
 
-async function probeRun(mode: 'embedded' | 'external'): Promise<ProbeReport> {
+async function probeRun(mode: 'embedded' | 'off' | 'external'): Promise<ProbeReport> {
   const { stdout } = await run(process.execPath, [probe, mode], { cwd: root, timeout: 15_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ProbeReport;
 }
@@ -57,6 +58,7 @@ describe('the mqtt client package', () => {
   it('is never loaded when MqttFeature runs the embedded broker', async () => {
     const report = await probeRun('embedded');
     expect(report.aedes).toBeGreaterThan(0);
+    expect(report.topicApi).toBe(1);
     expect(report.imported).toEqual([]);
     expect(report.required).toEqual([]);
   });
@@ -65,5 +67,18 @@ describe('the mqtt client package', () => {
     const report = await probeRun('external');
     expect(report.imported.some((url) => url.endsWith('/node_modules/mqtt/build/index.js'))).toBe(true);
     expect(report.required.length).toBeGreaterThan(0);
+  });
+});
+
+describe('a desk with MQTT off', () => {
+  beforeAll(() => assertBuildIsFresh());
+
+  // Most desks the tests start run without MQTT: each start would load aedes (~30 modules) for nothing.
+  it('loads neither the embedded broker (aedes) nor the MQTT topic API, nor the mqtt client', async () => {
+    const report = await probeRun('off');
+    expect(report.aedes).toBe(0);
+    expect(report.topicApi).toBe(0);
+    expect(report.imported).toEqual([]);
+    expect(report.required).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 // Run by mqtt-client-lazy.test.ts in a child process, compiled by `npm run build` beside the
 // gateway it loads (dist/test/api/mqtt/ and dist/src/):
-//   node mqtt-module-probe.js <embedded|external>
-// Starts MqttFeature the way the daemon does (embedded), or MqttApi over a client
+//   node mqtt-module-probe.js <embedded|off|external>
+// Starts MqttFeature the way the daemon does (embedded, or MQTT off), or MqttApi over a client
 // link (external, the positive control), stops it, and prints one JSON line
-// naming every module under node_modules/mqtt/ this process loaded.
+// naming every module under node_modules/mqtt/ this process loaded, and how much of
+// aedes and of the MQTT topic API it loaded.
 //
 // Two witnesses, because an ES module and a CommonJS one are loaded differently:
 // - a module.register() resolve hook sees every `import` and `import()` the ESM
@@ -40,8 +41,6 @@ register(`data:text/javascript,${encodeURIComponent(hooks)}`, {
 });
 
 const { MqttFeature } = await import('../../../src/app/mqtt-feature.js');
-const { startEmbeddedBroker } = await import('../../../src/api/mqtt/embedded-broker.js');
-const { MqttApi } = await import('../../../src/api/mqtt/mqtt-api.js');
 const { EventBus } = await import('../../../src/gateway/event-bus.js');
 const { silentLogger } = await import('../../../src/core/logger.js');
 
@@ -76,14 +75,14 @@ const services: Pick<
   features: () => [],
   readiness: () => ({ ready: true, checks: [] }),
 };
-if (mode === 'embedded') {
-  // The daemon's path for `mqtt.mode: embedded`.
+if (mode === 'embedded' || mode === 'off') {
+  // The daemon's path for `mqtt.mode: embedded` (or `off`).
   // MqttFeature reads no more of the desk's configuration than these four sections.
   const config: Pick<CarrelConfig, 'site' | 'gateway' | 'auth' | 'mqtt'> = {
     site: 'library',
     gateway: 'desk-1',
     auth: { tokens: [] },
-    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+    mqtt: mode === 'off' ? { mode: 'off' } : { mode: 'embedded', host: '127.0.0.1', port: 0 },
   };
   const feature = new MqttFeature(config as CarrelConfig, services as DeskServices, logger, []);
   await feature.start();
@@ -92,6 +91,8 @@ if (mode === 'embedded') {
 } else {
   // The positive control: a client link (as for an external broker; aedes over TCP here,
   // so MQTT 3.1.1) must load mqtt, or the witnesses above see nothing.
+  const { startEmbeddedBroker } = await import('../../../src/api/mqtt/embedded-broker.js');
+  const { MqttApi } = await import('../../../src/api/mqtt/mqtt-api.js');
   const broker = await startEmbeddedBroker({ port: 0, logger });
   const api = new MqttApi({
     site: 'library',
@@ -126,5 +127,7 @@ console.log(
     required: fromRequire.filter(isMqtt),
     // A package the run must load either way: proves the ESM witness saw this run's imports.
     aedes: resolved.filter((url) => url.includes('/node_modules/aedes/')).length,
+    // The desk's MQTT topic API (MqttFeature imports it as it starts, when MQTT is on).
+    topicApi: resolved.filter((url) => url.endsWith('/src/api/mqtt/mqtt-api.js')).length,
   }),
 );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_HUNG_AFTER_MISSED_REPLIES, DEFAULT_RFID_TIMEOUTS } from '../../../devices/rfid/index.js';
+import { DEFAULT_HUNG_AFTER_MISSED_REPLIES, DEFAULT_RFID_TIMEOUTS } from '../../../devices/rfid/defaults.js';
 import { deviceIdSchema, transportSchema } from '../../config/transport.js';
 
 const afiByte = z.number().int().min(0).max(255);

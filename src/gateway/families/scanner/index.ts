@@ -4,7 +4,7 @@
  * one stream of identifications (`scanner.identified`) that sessions and desk
  * clients use. Its simulator kind is `scanner`.
  */
-import { scanTerminatorEnd } from '../../../protocols/scan/index.js';
+import { scanTerminatorEnd } from '../../../protocols/scan/scan-framer.js';
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type ScannerConfig, scannerSchema } from './config.js';
