@@ -17,6 +17,15 @@ export const PROFILE_FLAGS: readonly string[] = process.env.CARREL_BENCH_CPU_PRO
   : [];
 
 /**
+ * How long a daemon (and a bare process beside it) idles after start before its latencies are
+ * measured (gate.ts, scanner.ts): V8 is still collecting the start's garbage — `--trace-gc` of an
+ * idle daemon shows its memory reducer's full collections 16–26 s after start (pauses up to 32 ms
+ * and incremental steps of 16 ms on a busy machine), after the young generation's trims at 3–9 s.
+ * 15 s let them land on the first alarms and scans measured.
+ */
+export const SETTLE_AFTER_START_MS = 30_000;
+
+/**
  * Spawns `carrel start` with the given node flags and arguments, and resolves
  * with the API's base URL once the daemon prints it. Rejects if the daemon
  * exits first, with what it wrote to stderr.

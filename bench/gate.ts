@@ -36,7 +36,12 @@ import {
 } from '../src/protocols/feig/index.js';
 import { itemTagMemory } from '../src/protocols/rfid/index.js';
 import { freePort } from '../test/helpers/free-port.js';
-import { type RunningCarrel, startBareProcess, startCarrel } from './carrel-process.js';
+import {
+  type RunningCarrel,
+  SETTLE_AFTER_START_MS,
+  startBareProcess,
+  startCarrel,
+} from './carrel-process.js';
 import { usageOver } from './process-usage.js';
 import { resampledInterval } from './resample.js';
 import type { BenchResult } from './types.js';
@@ -109,11 +114,8 @@ interface AlarmPath {
   alarmUid(message: string): string | undefined;
 }
 
-/**
- * How long a daemon (and the bare process) idles after start before it is measured: V8 is still
- * collecting the start's garbage for ~10 s (the desk bench settles 13 s too).
- */
-const SETTLE_MS = 15_000;
+/** How long a daemon and the bare process idle after start before they are measured. */
+const SETTLE_MS = SETTLE_AFTER_START_MS;
 
 /** Passages per second, and how many passages each pair of paths sees at that rate. */
 const RATES = [
@@ -188,7 +190,7 @@ async function alarmLatencies(
   try {
     for (const [carrel, floor] of pairs) open.push([await openPath(carrel), await openPath(floor)]);
     // Warm up: the first alarms pay for code not yet compiled. Then settle, as a gate that has
-    // been up a while has: V8 collects the start's garbage for ~10 s after it (SETTLE_MS), and a
+    // been up a while has: V8 collects the start's garbage for ~30 s after it (SETTLE_MS), and a
     // pause of that landing on a passage is the start's cost, not the alarm's.
     await passages(20, 20, open);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -376,7 +378,7 @@ async function countingCost(): Promise<BenchResult[]> {
       await startCarrel(gatesWith(0, COUNT_INTERVAL_SECONDS)),
       await startCarrel(gatesWith(10, 0)),
     );
-    // Settle first: for ~10 s after start V8 still collects the start's garbage (its memory
+    // Settle first: for ~30 s after start V8 still collects the start's garbage (its memory
     // reducer), several ms of CPU a second at moments of its own in each daemon — noise far
     // larger than the polling measured here.
     await new Promise((r) => setTimeout(r, SETTLE_MS));

@@ -24,7 +24,7 @@ import { SerialPort } from 'serialport';
 import WebSocket from 'ws';
 import { createPtyPair } from '../simulators/common/pty-pair.js';
 import { wedgeRecords } from '../simulators/scanner/scanner-model.js';
-import { startBareProcess, startCarrel } from './carrel-process.js';
+import { SETTLE_AFTER_START_MS, startBareProcess, startCarrel } from './carrel-process.js';
 import type { BenchResult } from './types.js';
 
 const SCANS = 400;
@@ -35,9 +35,10 @@ const TARGET_RATIO = 1.3;
 const GAP_MS = 2;
 /**
  * How long both processes idle after the warm-up before they are timed: V8 is still collecting
- * the start's garbage for ~10 s after a start (the gate bench settles as long).
+ * the start's garbage for ~30 s after a start (carrel-process.ts says what `--trace-gc` shows);
+ * with 15 s its memory reducer's steps landed on the 400 scans (serial p99 12.6 ms, 2.9 before).
  */
-const SETTLE_MS = 15_000;
+const SETTLE_MS = SETTLE_AFTER_START_MS;
 const WEDGE = { terminator: 'cr', prefix: '', suffix: '', aim: false, keymap: 'us', keyGapUs: 1000 } as const;
 
 function percentile(sorted: number[], p: number): number {
