@@ -211,17 +211,31 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
     messages: partsMessage(item),
   };
   if (item.fee) {
-    loan.feeId = library.newFeeId();
-    patron.fees.push({
-      id: loan.feeId,
-      type: item.fee.type,
-      amountCents: item.fee.amountCents,
-      item: item.barcode,
-      description: item.title,
-    });
+    loan.feeId = chargeRental(library, patron, item, item.fee);
     result.fee = item.fee;
   }
   return result;
+}
+
+/**
+ * Charges the patron an item's rental fee for a loan period (a checkout's, a renewal's), as a fee
+ * of theirs about the item; returns its id, so a cancelled checkout or renewal takes it back.
+ */
+function chargeRental(
+  library: IlsLibrary,
+  patron: Patron,
+  item: Item,
+  fee: NonNullable<Item['fee']>,
+): string {
+  const id = library.newFeeId();
+  patron.fees.push({
+    id,
+    type: fee.type,
+    amountCents: fee.amountCents,
+    item: item.barcode,
+    description: item.title,
+  });
+  return id;
 }
 
 /**
@@ -412,14 +426,7 @@ export function renew(library: IlsLibrary, request: RenewRequest): RenewResult {
   if (item.fee) {
     // A rental is charged for each loan period, the renewed one as the first (Koha's rental
     // charge on renewal alike), and said in the 30's fee fields as the 12's say the checkout's.
-    result.feeId = library.newFeeId();
-    patron.fees.push({
-      id: result.feeId,
-      type: item.fee.type,
-      amountCents: item.fee.amountCents,
-      item: item.barcode,
-      description: item.title,
-    });
+    result.feeId = chargeRental(library, patron, item, item.fee);
     result.fee = item.fee;
   }
   return result;
