@@ -132,6 +132,18 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
     }
   }
 
+  if (sequenceAt < 0 && checksumAt >= 0) {
+    // AY with more than one digit before AZ (`AY12AZ…`: a peer counting on past 9): the checksum
+    // holds the frame whole; its sequence number is none of SIP2's (0–9), read as none with an
+    // invalid_sequence warning, never as a field AY left in the message.
+    let at = bodyEnd;
+    while (at > start && bodyEnd - at < 3 && bytes[at - 1]! >= 48 && bytes[at - 1]! <= 57) at--;
+    if (bodyEnd - at >= 2 && at - start >= 4 && bytes[at - 2] === A && bytes[at - 1] === Y) {
+      sequenceAt = at - 2;
+      bodyEnd = sequenceAt;
+    }
+  }
+
   const decoded = decodeSip2Text(bytes, start, bodyEnd, charset);
   let text = decoded.text;
   const warnings: Sip2Warning[] = [];
