@@ -83,6 +83,8 @@ export interface RenewRequest {
   patronPassword?: string;
   noBlock?: boolean;
   noBlockDueDate?: Date;
+  /** BO Y: the patron accepted a rental fee the renewal charges (without it, refused as a checkout is). */
+  feeAcknowledged?: boolean;
 }
 
 export interface RenewResult {
@@ -90,7 +92,10 @@ export interface RenewResult {
   item?: Item;
   patron?: Patron;
   due?: Date;
-  /** The rental the renewal charged (ok): a new loan period of a rental item, charged as its checkout was. */
+  /**
+   * The rental the renewal charged (ok): a new loan period of a rental item, charged as its checkout
+   * was; or the fee the patron must acknowledge (refused).
+   */
   fee?: { type: FeeType; amountCents: number };
   /** Its id in the patron's fees, so a checkout that renewed and is cancelled takes it back. */
   feeId?: string;
@@ -154,6 +159,7 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
         item: item.barcode,
         ...(request.noBlock !== undefined ? { noBlock: request.noBlock } : {}),
         ...(request.noBlockDueDate !== undefined ? { noBlockDueDate: request.noBlockDueDate } : {}),
+        ...(request.feeAcknowledged !== undefined ? { feeAcknowledged: request.feeAcknowledged } : {}),
       });
       if (renewed.ok && item.loan) {
         item.loan.beforeRenewingCheckout = {
@@ -211,17 +217,31 @@ export function checkout(library: IlsLibrary, request: CheckoutRequest): Checkou
     messages: partsMessage(item),
   };
   if (item.fee) {
-    loan.feeId = library.newFeeId();
-    patron.fees.push({
-      id: loan.feeId,
-      type: item.fee.type,
-      amountCents: item.fee.amountCents,
-      item: item.barcode,
-      description: item.title,
-    });
+    loan.feeId = chargeRental(library, patron, item, item.fee);
     result.fee = item.fee;
   }
   return result;
+}
+
+/**
+ * Charges the patron an item's rental fee for a loan period (a checkout's, a renewal's), as a fee
+ * of theirs about the item; returns its id, so a cancelled checkout or renewal takes it back.
+ */
+function chargeRental(
+  library: IlsLibrary,
+  patron: Patron,
+  item: Item,
+  fee: NonNullable<Item['fee']>,
+): string {
+  const id = library.newFeeId();
+  patron.fees.push({
+    id,
+    type: fee.type,
+    amountCents: fee.amountCents,
+    item: item.barcode,
+    description: item.title,
+  });
+  return id;
 }
 
 /**
@@ -403,6 +423,17 @@ export function renew(library: IlsLibrary, request: RenewRequest): RenewResult {
     if (item.holdQueue.some((hold) => hold.patron !== patron.barcode)) {
       return { ok: false, patron, item, due: loan.due, messages: ['Item is on hold for another patron'] };
     }
+    if (item.fee && !request.feeAcknowledged) {
+      // As a checkout (11) with BO N: the renewal's rental is not charged unasked.
+      return {
+        ok: false,
+        patron,
+        item,
+        due: loan.due,
+        fee: item.fee,
+        messages: [`A fee of ${money(library, item.fee.amountCents)} applies to this item`],
+      };
+    }
   }
   // A renewal of its own: a checkout that renewed the loan before can no longer be cancelled.
   delete loan.beforeRenewingCheckout;
@@ -412,20 +443,18 @@ export function renew(library: IlsLibrary, request: RenewRequest): RenewResult {
   if (item.fee) {
     // A rental is charged for each loan period, the renewed one as the first (Koha's rental
     // charge on renewal alike), and said in the 30's fee fields as the 12's say the checkout's.
-    result.feeId = library.newFeeId();
-    patron.fees.push({
-      id: result.feeId,
-      type: item.fee.type,
-      amountCents: item.fee.amountCents,
-      item: item.barcode,
-      description: item.title,
-    });
+    result.feeId = chargeRental(library, patron, item, item.fee);
     result.fee = item.fee;
   }
   return result;
 }
 
-export function renewAll(library: IlsLibrary, barcode: string, password: string | undefined): RenewAllResult {
+export function renewAll(
+  library: IlsLibrary,
+  barcode: string,
+  password: string | undefined,
+  feeAcknowledged = false,
+): RenewAllResult {
   const who = identifyPatron(library, barcode, password);
   if ('message' in who) {
     return {
@@ -440,7 +469,7 @@ export function renewAll(library: IlsLibrary, barcode: string, password: string 
   const renewed: string[] = [];
   const unrenewed: string[] = [];
   for (const loan of library.loansOf(patron.barcode)) {
-    const result = renew(library, { patron: patron.barcode, item: loan.item });
+    const result = renew(library, { patron: patron.barcode, item: loan.item, feeAcknowledged });
     (result.ok ? renewed : unrenewed).push(loan.item);
   }
   return {

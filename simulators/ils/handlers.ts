@@ -185,12 +185,17 @@ const HANDLERS: { [T in CirculationRequestType]: Handler<T> } = {
       ...(request.patronPassword !== undefined ? { patronPassword: request.patronPassword } : {}),
       noBlock: request.noBlock,
       ...(request.noBlock ? { noBlockDueDate: parseDate(terminal, request.nbDueDate) } : {}),
+      feeAcknowledged: request.feeAcknowledged === true,
     });
     return renewResponse(result, request, terminal);
   },
 
   renewAll: (request, terminal) => {
-    const result = terminal.library.renewAll(request.patronIdentifier, request.patronPassword);
+    const result = terminal.library.renewAll(
+      request.patronIdentifier,
+      request.patronPassword,
+      request.feeAcknowledged === true,
+    );
     return {
       type: 'renewAllResponse',
       ok: result.ok,

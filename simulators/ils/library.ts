@@ -216,8 +216,8 @@ export class IlsLibrary {
     return renew(this, request);
   }
 
-  renewAll(patron: string, patronPassword?: string): RenewAllResult {
-    return renewAll(this, patron, patronPassword);
+  renewAll(patron: string, patronPassword?: string, feeAcknowledged?: boolean): RenewAllResult {
+    return renewAll(this, patron, patronPassword, feeAcknowledged);
   }
 
   hold(request: HoldRequest): HoldResult {

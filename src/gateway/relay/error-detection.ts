@@ -5,8 +5,11 @@
  * line keeps or loses a frame whole, its CR last; it is a self-check with its sequence numbers on
  * and its checksums off, relayed and answered with its AY and no AZ. A request with neither is a
  * self-check with its error detection off: relayed and answered with neither, as Koha's and
- * Evergreen's SIPServer answer it (the answer's error detection follows the request's). What IT is
- * told of these (once an hour per account, never with the frame) is ErrorDetectionAdvice.
+ * Evergreen's SIPServer answer it (the answer's error detection follows the request's). A sequence
+ * number of more than one digit (AY12) before a checksum that holds is no damage either: SIPServer
+ * finds no error detection in such a frame, serves it and answers with neither AY nor AZ, and so
+ * does the relay. What IT is told of these (once an hour per account, never with the frame) is
+ * ErrorDetectionAdvice.
  */
 import type { Logger } from '../../core/logger.js';
 import {
@@ -31,6 +34,11 @@ export interface SelfCheckRequestReading {
    * answered with neither.
    */
   withoutErrorDetection: boolean;
+  /**
+   * A checksum that holds after a sequence number that is not one digit (AY12): answered with
+   * neither AY nor AZ, as SIPServer answers it (withoutErrorDetection is then true too).
+   */
+  sequenceNotADigit: boolean;
 }
 
 /**
@@ -46,12 +54,35 @@ export function readSelfCheckRequest(
   const damaged = decoded.ok ? damagedErrorDetection(decoded.message) : DAMAGED.has(decoded.error.code);
   let sequenceOnly = false;
   let withoutErrorDetection = false;
+  let sequenceNotADigit = false;
   if (checksums && decoded.ok && !damaged && decoded.checksum === 'absent') {
     const { type, sequence } = decoded.message as { type: string; sequence?: number };
     sequenceOnly = sequence !== undefined;
     withoutErrorDetection = !sequenceOnly && type !== 'requestAcsResend' && type !== 'requestScResend';
+  } else if (checksums && decoded.ok && !damaged && decoded.checksum === 'valid') {
+    sequenceNotADigit =
+      decoded.warnings.some((warning) => warning.code === 'invalid_sequence') && digitsBeforeChecksum(frame);
+    withoutErrorDetection = sequenceNotADigit;
   }
-  return { decoded, damaged, sequenceOnly, withoutErrorDetection };
+  return { decoded, damaged, sequenceOnly, withoutErrorDetection, sequenceNotADigit };
+}
+
+/** Whether the frame ends `AY<two or more digits>AZ<4 characters>` (blanks and its terminator aside). */
+function digitsBeforeChecksum(frame: Uint8Array): boolean {
+  let at = frame.length;
+  while (
+    at > 0 &&
+    (frame[at - 1] === 13 || frame[at - 1] === 10 || frame[at - 1] === 32 || frame[at - 1] === 9)
+  )
+    at--;
+  at -= 6; // AZ and its 4 characters
+  if (at < 0 || frame[at] !== 0x41 || frame[at + 1] !== 0x5a) return false;
+  let digits = 0;
+  while (at > 0 && frame[at - 1]! >= 48 && frame[at - 1]! <= 57) {
+    at--;
+    digits++;
+  }
+  return digits >= 2 && at >= 2 && frame[at - 2] === 0x41 && frame[at - 1] === 0x59;
 }
 
 /**
@@ -59,7 +90,13 @@ export function readSelfCheckRequest(
  * so until it logs in); undefined when the request cannot say — fixed fields cut short say
  * nothing of its error detection, an AZ cut short or wrong does.
  */
-export function sendsChecksums({ decoded, damaged }: SelfCheckRequestReading): boolean | undefined {
+export function sendsChecksums({
+  decoded,
+  damaged,
+  sequenceNotADigit,
+}: SelfCheckRequestReading): boolean | undefined {
+  // Its AY12 read as SIPServer reads it: no error detection, answered with neither.
+  if (sequenceNotADigit) return false;
   if (decoded.ok) return decoded.checksum !== 'absent' || damaged;
   if (decoded.error.code === 'sip2_truncated') return undefined;
   return decoded.error.code === 'sip2_checksum_mismatch';
@@ -102,6 +139,16 @@ export class ErrorDetectionAdvice {
       { kiosk },
       'self-check sends sequence numbers without checksums (AY, no AZ): relayed, its answers with AY ' +
         'and no AZ; turn its checksums on, or set errorDetection: false on its relay account',
+    );
+  }
+
+  /** A request from `kiosk`'s self-check came with a sequence number of more than one digit (AY12). */
+  sequenceNotADigit(kiosk: string): void {
+    if (!this.notices.due(`sequence-not-a-digit:${kiosk}`)) return;
+    this.logger.warn(
+      { kiosk },
+      'self-check sends sequence numbers (AY) that are not one digit 0–9: relayed, its answers without ' +
+        'AY/AZ as SIPServer answers them; set its sequence numbers to run 0–9',
     );
   }
 

@@ -94,6 +94,8 @@ export class RelaySession {
   private sequenceOnly = false;
   /** The request being answered came with neither AY nor AZ: its answer carries neither. */
   private withoutErrorDetection = false;
+  /** The last request's sequence number was not one digit (AY12), its checksum whole. */
+  private sequenceNotADigit = false;
   /** The account's framing without AY/AZ, made once per login (not per request). */
   private plainFraming: AnswerFraming | undefined;
   /** What IT is told of its error detection, once an hour per account (the server's notices). */
@@ -263,6 +265,8 @@ export class RelaySession {
     this.sequenceOnly = reading.sequenceOnly;
     // Neither AY nor AZ: a self-check with its error detection off — relayed, answered with neither.
     this.withoutErrorDetection = reading.withoutErrorDetection;
+    // AY12 before a checksum that holds: served, answered with neither, as SIPServer does.
+    this.sequenceNotADigit = reading.sequenceNotADigit;
     if (this.account) this.adviseOnErrorDetection(this.account.kioskUser);
     if (!this.account) this.sendsChecksums = sendsChecksums(reading) ?? this.sendsChecksums;
     if (!decoded.ok || damaged) {
@@ -355,6 +359,7 @@ export class RelaySession {
   /** IT told (once an hour per account) of a self-check whose error detection is not its account's. */
   private adviseOnErrorDetection(kiosk: string): void {
     if (this.sequenceOnly) this.advice.sequenceOnly(kiosk);
+    else if (this.sequenceNotADigit) this.advice.sequenceNotADigit(kiosk);
     else if (this.withoutErrorDetection) this.advice.withoutErrorDetection(kiosk);
   }
 

@@ -132,6 +132,18 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
     }
   }
 
+  if (sequenceAt < 0 && checksumAt >= 0) {
+    // AY with more than one digit before AZ (`AY12AZ…`: a peer counting on past 9): the checksum
+    // holds the frame whole; its sequence number is none of SIP2's (0–9), read as none with an
+    // invalid_sequence warning, never as a field AY left in the message.
+    let at = bodyEnd;
+    while (at > start && bodyEnd - at < 3 && bytes[at - 1]! >= 48 && bytes[at - 1]! <= 57) at--;
+    if (bodyEnd - at >= 2 && at - start >= 4 && bytes[at - 2] === A && bytes[at - 1] === Y) {
+      sequenceAt = at - 2;
+      bodyEnd = sequenceAt;
+    }
+  }
+
   const decoded = decodeSip2Text(bytes, start, bodyEnd, charset);
   let text = decoded.text;
   const warnings: Sip2Warning[] = [];
@@ -204,7 +216,8 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
     else warn(warnings, 'invalid_sequence', 'AY is not a digit 0–9', tailPosition);
   }
   const message = compiled.build(values) as AnySip2Message;
-  // Verbatim: encoding the message again, in this charset, writes exactly these body bytes.
+  // Verbatim: encoding the message again, in this charset, writes exactly these body bytes (but a `|`
+  // SIPServer wrote as `&#124;`: those bytes go on as that ILS wrote them).
   const body: Sip2VerbatimBody | undefined =
     !verbatim || decoded.lossy || !harmless(warnings) || pipeIn(text, compiled.fixedLength)
       ? undefined
@@ -409,8 +422,9 @@ function decodeVariable(
     const c2 = text.charCodeAt(pos + 1);
     let bar = text.indexOf('|', pos + 2);
     // SIP2 has no escape: a `|` inside a value (a title "Tintin | Tibet", a PIN typed with one) is
-    // read as part of it where what follows cannot start a field (two letters or digits). Koha and
-    // Evergreen split there and drop the rest as a field they do not know; nothing is dropped here.
+    // read as part of it where what follows cannot start a field (two letters or digits, of either
+    // case: vendors' ids such as "Zq" too). Koha and Evergreen split there and drop the rest as a
+    // field they do not know; nothing is dropped here.
     while (bar >= 0 && strayDelimiter(text, bar)) {
       warn(warnings, 'delimiter_in_value', 'a | inside a value', bar);
       verbatim = false;
@@ -424,6 +438,9 @@ function decodeVariable(
     } else {
       value = text.slice(pos + 2, bar);
     }
+    // SIPServer (Koha, Evergreen) writes a `|` inside a value as `&#124;`: read as the `|` it stands
+    // for ("TINTIN&#124;TIBET" is the title TINTIN|TIBET). The bytes are kept as they came.
+    if (value.includes(ESCAPED_PIPE)) value = value.replaceAll(ESCAPED_PIPE, '|');
     const field: CompiledField | undefined = byIndex[FIELD_INDEX_BY_SLOT[fieldSlot(c1, c2)] ?? 0];
     if (bar - pos - 2 > MAX_FIELD_LENGTH) verbatim = false;
     if (field === undefined) {
@@ -493,9 +510,11 @@ function decodeVariable(
 
 /**
  * Whether the `|` at `bar` is inside a value rather than after it: two or more characters follow
- * and they do not start with a field id nor an empty field (`||`). SIP2's field ids, and the
- * vendors' (Z…, X…, P…), are two upper-case letters or digits: "Tintin|Tibet" is one title. What
- * does start like a field id ("A|AB") cannot be told from one, and is read as the ILS wrote it.
+ * and they do not start with a field id nor an empty field (`||`). A field id is two characters:
+ * SIP2's are upper-case letters, the vendors' (Z…, X…, P…, a Koha custom field) letters of either
+ * case or digits ("Zq"), and Koha's, Evergreen's and php-sip2's readers take any two after a `|` as
+ * one, their servers writing a `|` in a value as `&#124;`. So "TINTIN|TIBET" and "Tintin|Tibet"
+ * are a title and a field TI or Ti, as those ILSes read them; "Tintin | Tibet" and "12|4" are values.
  */
 function strayDelimiter(text: string, bar: number): boolean {
   if (bar + 2 >= text.length) return false;
@@ -504,10 +523,12 @@ function strayDelimiter(text: string, bar: number): boolean {
   return !(isFieldIdChar(c1) && isFieldIdChar(text.charCodeAt(bar + 2)));
 }
 
-/** An upper-case letter or a digit: what a field id is written with. */
+/** A letter (either case) or a digit: what a field id is written with. */
 function isFieldIdChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+  return isAlnum(c);
 }
+
+const ESCAPED_PIPE = '&#124;';
 
 function fieldValue(field: CompiledField, value: string, pos: number, warnings: Sip2Warning[]): unknown {
   switch (field.kind) {

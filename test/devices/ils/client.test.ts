@@ -268,6 +268,25 @@ describe('SIP2 client against a scripted server', () => {
     ]);
   });
 
+  it('reads a title Koha and Evergreen wrote with &#124; with its |, and a vendor field Zq as a field of its own', async () => {
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type !== 'itemInformation') return;
+        const head = `18030201${DATE}ABi1|AJTINTIN&#124;TIBET|CK001|AQMAIN|Zqvendor note|AY${request.sequence}AZ`;
+        reply.sendRaw(`${head}${sip2Checksum(Buffer.from(head, 'latin1'))}\r`);
+      }),
+    );
+    const client = await connected();
+    const answer = await client.itemInformation('i1');
+    expect(answer.message).toMatchObject({
+      titleIdentifier: 'TINTIN|TIBET',
+      mediaType: { code: '001', name: 'book' },
+      permanentLocation: 'MAIN',
+      extraFields: [{ id: 'Zq', value: 'vendor note' }],
+    });
+    expect(answer.warnings).toEqual([]);
+  });
+
   it('rejects a request it cannot encode with ils_bad_request, and the link stays usable', async () => {
     server = await ScriptedServer.start(withDefaults());
     const client = await connected();

@@ -82,6 +82,38 @@ describe('SIP2 relay error detection', () => {
     expect(log).not.toContain('AD1234');
   });
 
+  // SIP2's sequence number is one digit. A self-check counting on past 9 (AY12) sends a frame its
+  // checksum holds whole: Koha's and Evergreen's SIPServer serve it, answered without AY/AZ (they
+  // find no error detection in it). It was asked for again (96), the same request, without end.
+  it('serves a request whose AY has two digits and whose checksum holds, answered without AY/AZ as Koha and Evergreen answer it', async () => {
+    const capture = capturingLogger();
+    const { relay, simulator } = await rig({ logger: capture.logger });
+    const link = await kiosk(relay.port);
+    const status = (await link.request(withErrorDetection('9900302.00', 10)))?.toString('latin1');
+    expect(status).toMatch(/^98Y/);
+    expect(status).not.toMatch(/AY\d|AZ[0-9A-F]{4}/);
+    expect((await link.request(withErrorDetection(LOGIN, 11)))?.toString('latin1')).toBe('941');
+    const checkout = (
+      await link.request(
+        withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`, 12),
+      )
+    )?.toString('latin1');
+    expect(checkout).toMatch(/^121/);
+    expect(checkout).not.toMatch(/AY\d|AZ[0-9A-F]{4}/);
+    expect(simulator.state.loansOf('21000001').map((loan) => loan.item)).toContain('31000005');
+    // A wrong checksum on such a frame is still damage.
+    expect((await link.request(cr(`17${D}AORIVERSIDE|AB31000001|AC|AY13AZ0000`)))?.toString('latin1')).toBe(
+      '96AZFEF6',
+    );
+    // IT is told once which account's self-check sends such sequence numbers, with no patron's data.
+    const log = capture.text();
+    const notices = log.split('\n').filter((line) => line.includes('not one digit'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain('selfcheck-1');
+    expect(log).not.toContain('21000001');
+    expect(log).not.toContain('AD1234');
+  });
+
   it('still asks again (96) for a checksum that is wrong or cut short, from a self-check that sends both', async () => {
     const { relay } = await rig();
     const link = await kiosk(relay.port);
@@ -215,6 +247,14 @@ describe('reading the error detection of a self-check request', () => {
     expect(read('97').withoutErrorDetection).toBe(false);
     expect(read('96').withoutErrorDetection).toBe(false);
     expect(read('9900302.00', false).withoutErrorDetection).toBe(false);
+    // AY12 before a checksum that holds: answered with neither, as SIPServer answers it.
+    expect(read(withErrorDetection('9900302.00', 12))).toMatchObject({
+      damaged: false,
+      withoutErrorDetection: true,
+      sequenceNotADigit: true,
+    });
+    expect(sendsChecksums(read(withErrorDetection('9900302.00', 12)))).toBe(false);
+    expect(read(withErrorDetection('9900302.00', 1)).sequenceNotADigit).toBe(false);
   });
 
   it('takes a wrong checksum or a lone AY as they come on a link without error detection', () => {

@@ -127,13 +127,36 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
     });
   });
 
-  it('keeps a title whose | is followed by what no field id is ("Tintin|Tibet"), written with /, its fields in place', async () => {
-    // Field ids are two upper-case letters or digits: "Ti" starts none.
-    const port = await relayTo(`1803020120260101    120000ABit-1|AJTintin|Tibet|CK001|`);
+  it('passes on Koha’s &#124; in a title and a vendor field whose id has a lower-case letter (Zq) byte for byte', async () => {
+    // Koha and Evergreen write a | inside a value as &#124;; a field id is two letters of either case or digits.
+    const answer18 = `1803020120260101    120000ABit-1|AJTINTIN&#124;TIBET|CK001|AQMAIN|Zqvendor note|`;
+    const port = await relayTo(answer18);
     const link = await kiosk(port);
     await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+    const before = link.received.length;
     const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 5));
-    expect(answer?.toString()).toMatch(/^18030201.*ABit-1\|AJTintin\/Tibet\|CK001\|AY5AZ/);
+    expect(link.received.subarray(before).toString('latin1')).toBe(
+      expected(answer18, 5, 'utf-8', '\r').toString('latin1'),
+    );
+    const decoded = decodeSip2Message(answer!);
+    expect(decoded.ok && decoded.message).toMatchObject({
+      titleIdentifier: 'TINTIN|TIBET',
+      mediaType: { code: '001' },
+      permanentLocation: 'MAIN',
+      extraFields: [{ id: 'Zq', value: 'vendor note' }],
+    });
+  });
+
+  it('passes on TINTIN|TIBET as the ILS wrote it: the title TINTIN and a field TI, as Koha and Evergreen read it', async () => {
+    const answer18 = `1803020120260101    120000ABit-1|AJTINTIN|TIBET|`;
+    const port = await relayTo(answer18);
+    const link = await kiosk(port);
+    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+    const before = link.received.length;
+    await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 5));
+    expect(link.received.subarray(before).toString('latin1')).toBe(
+      expected(answer18, 5, 'utf-8', '\r').toString('latin1'),
+    );
   });
 
   // SIP2 has no escape: a name "Ann|CQY" from an ILS that writes its | as it is reads as AE "Ann" and

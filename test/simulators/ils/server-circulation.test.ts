@@ -278,6 +278,62 @@ describe('items and circulation', () => {
     expect(cents(await owed('21000006', '6666'))).toBe(afterLoan + 300);
   });
 
+  // SIP2 2.00: BO, fee acknowledged, on a 29 as on an 11 — an ILS that charges a fee refuses the
+  // transaction the patron has not accepted it for. A renewal with BO N of a rental item is refused
+  // as its checkout is, saying the fee, and charges nothing; with BO Y it is renewed and charged.
+  it('29 with BO N for a rental item is refused, as an 11 is, and charges nothing', async () => {
+    const cents = (amount: string | undefined) => Math.round(Number(amount) * 100);
+    expect(
+      (await checkout('21000006', '31000012', { feeAcknowledged: true, patronPassword: '6666' })).ok,
+    ).toBe(true);
+    const afterLoan = cents(await owed('21000006', '6666'));
+    const renew = (feeAcknowledged: boolean) =>
+      client.request(
+        {
+          type: 'renew',
+          thirdPartyAllowed: false,
+          noBlock: false,
+          transactionDate: now(),
+          institutionId: AO,
+          patronIdentifier: '21000006',
+          patronPassword: '6666',
+          itemIdentifier: '31000012',
+          feeAcknowledged,
+        },
+        'renewResponse',
+      );
+    const refused = await renew(false);
+    expect(refused).toMatchObject({
+      ok: false,
+      renewalOk: false,
+      dueDate: '',
+      feeType: { code: '06' },
+      feeAmount: '1.50',
+      currencyType: 'EUR',
+      screenMessage: ['A fee of 1.50 EUR applies to this item'],
+    });
+    expect(cents(await owed('21000006', '6666'))).toBe(afterLoan);
+    expect(simulator.state.item('31000012')?.loan).toMatchObject({ renewals: 0 });
+    const unasked = await client.request(
+      {
+        type: 'renewAll',
+        transactionDate: now(),
+        institutionId: AO,
+        patronIdentifier: '21000006',
+        patronPassword: '6666',
+      },
+      'renewAllResponse',
+    );
+    expect(unasked).toMatchObject({ ok: true, unrenewedItems: ['31000012'] });
+    expect(cents(await owed('21000006', '6666'))).toBe(afterLoan);
+    // An 11 that would renew it (SC renewal policy Y) asks the same.
+    const viaCheckout = await checkout('21000006', '31000012', { patronPassword: '6666' });
+    expect(viaCheckout).toMatchObject({ ok: false, feeAmount: '1.50' });
+    expect(cents(await owed('21000006', '6666'))).toBe(afterLoan);
+    expect(await renew(true)).toMatchObject({ ok: true, renewalOk: true, feeAmount: '1.50' });
+    expect(cents(await owed('21000006', '6666'))).toBe(afterLoan + 150);
+  });
+
   it('11 with cancel Y for an item another patron returned is refused, and lends nothing', async () => {
     expect((await checkin('31000001')).ok).toBe(true);
     const refused = await checkout('21000006', '31000001', { cancel: true, patronPassword: '6666' });
