@@ -148,6 +148,16 @@ describe('checkout, checkin, renewals', () => {
     });
     expect(done.status).toBe(200);
     expect(done.json.item.fee).toEqual({ amount: '1.50', currency: 'EUR', type: 'rental' });
+
+    // Renewing the rental charges it again: asked first, as the checkout was (SIP2 BO on the 29).
+    const loan = { patron: '21000009', pin: '9999', item: '31000012' };
+    const notAsked = await post('/renewals', loan);
+    expect(notAsked.status).toBe(409);
+    expect(notAsked.json.reason).toBe('fee_required');
+    expect(notAsked.json.screenMessages[0]).toContain('1.50 EUR');
+    const renewed = await post('/renewals', { ...loan, feeAcknowledged: true });
+    expect(renewed.status).toBe(200);
+    expect(renewed.json.item.fee).toEqual({ amount: '1.50', currency: 'EUR', type: 'rental' });
   });
 
   it('checks in: back on the shelf, or a hold for another branch sent in transit', async () => {

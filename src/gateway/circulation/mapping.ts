@@ -312,11 +312,13 @@ export function renewalResult(
   options: MappingOptions = {},
 ): RenewalResult {
   const screenMessages = answer.screenMessage ?? [];
-  // A refusal names the loan's title (AJ, required in a 30): the patron reads which loan it is.
-  if (!answer.ok)
-    throw new CirculationRefusal(reasonFromWording(screenMessages) ?? 'refused', screenMessages, 'renew', {
-      title: answer.titleIdentifier,
-    });
+  // A refusal names the loan's title (AJ, required in a 30): the patron reads which loan it is. A fee
+  // in the refusal (a rental's next period) is one to accept first, as a checkout's.
+  if (!answer.ok) {
+    const feeAsked = answer.feeAmount !== undefined && answer.feeAmount.trim() !== '';
+    const reason = reasonFromWording(screenMessages) ?? (feeAsked ? 'fee_required' : 'refused');
+    throw new CirculationRefusal(reason, screenMessages, 'renew', { title: answer.titleIdentifier });
+  }
   return {
     ok: true,
     item: circulatedItem(answer, options),

@@ -28,6 +28,7 @@ import type {
   PatronRef,
   PatronView,
   RenewAllResult,
+  RenewalRequest,
   RenewalResult,
 } from '../contracts/circulation.js';
 import type { OfflineIntake, OfflineOrdering } from '../contracts/offline.js';
@@ -196,16 +197,16 @@ export class IlsCirculation implements CirculationService {
     );
   }
 
-  renew(request: PatronRef & { item: string }, context?: CirculationContext): Promise<RenewalResult> {
+  renew(request: RenewalRequest & { item: string }, context?: CirculationContext): Promise<RenewalResult> {
     return this.run('renew', context, about(request, request.item), async (ils, mapping) => {
-      const answer = await ils.renew(request.patron, request.item, pinOf(request));
+      const answer = await ils.renew(request.patron, request.item, renewalOptions(request));
       return this.refined(ils, request, () => renewalResult(answer.message, mapping));
     });
   }
 
-  renewAll(request: PatronRef, context?: CirculationContext): Promise<RenewAllResult> {
+  renewAll(request: RenewalRequest, context?: CirculationContext): Promise<RenewAllResult> {
     return this.run('renewAll', context, about(request), async (ils) => {
-      const answer = await ils.renewAll(request.patron, pinOf(request));
+      const answer = await ils.renewAll(request.patron, renewalOptions(request));
       return this.refined(ils, request, () => renewAllResult(answer.message));
     });
   }
@@ -549,4 +550,11 @@ function about(patron: PatronRef | undefined, item?: string): OfflineOrderingKey
 
 function pinOf(request: PatronRef): { pin?: string } {
   return request.pin !== undefined && request.pin !== '' ? { pin: request.pin } : {};
+}
+
+/** A renewal's PIN and, when the kiosk said, whether the patron accepted its fee (SIP2 BO). */
+function renewalOptions(request: RenewalRequest): { pin?: string; feeAcknowledged?: boolean } {
+  const options: { pin?: string; feeAcknowledged?: boolean } = pinOf(request);
+  if (request.feeAcknowledged !== undefined) options.feeAcknowledged = request.feeAcknowledged;
+  return options;
 }

@@ -215,6 +215,11 @@ export interface CheckoutRequest extends PatronRef {
   feeAcknowledged?: boolean | undefined;
 }
 
+/** A renewal of one loan, or of them all: a fee it costs (a rental's next period) asked first, as a checkout's. */
+export interface RenewalRequest extends PatronRef {
+  feeAcknowledged?: boolean | undefined;
+}
+
 export interface HoldRequest extends PatronRef {
   item?: string | undefined;
   title?: string | undefined;
@@ -249,8 +254,8 @@ export interface CirculationService {
   patronFees(request: PatronRef, context?: CirculationContext): Promise<{ patron: PatronView }>;
   checkout(request: CheckoutRequest, context?: CirculationContext): Promise<CheckoutAnswer>;
   checkin(request: { item: string }, context?: CirculationContext): Promise<CheckinAnswer>;
-  renew(request: PatronRef & { item: string }, context?: CirculationContext): Promise<RenewalResult>;
-  renewAll(request: PatronRef, context?: CirculationContext): Promise<RenewAllResult>;
+  renew(request: RenewalRequest & { item: string }, context?: CirculationContext): Promise<RenewalResult>;
+  renewAll(request: RenewalRequest, context?: CirculationContext): Promise<RenewAllResult>;
   /**
    * The barcodes of every item the patron has on loan (63 with the charged-items summary, asked a
    * page at a time with BP/BQ), nothing looked up item by item: what a renewal of her loans works through.

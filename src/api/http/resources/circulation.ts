@@ -43,16 +43,21 @@ const item = barcode(64).describe('item barcode');
 
 export const patronRefSchema = z.object({ patron, pin: pin.optional() });
 export const patronLookupRequestSchema = patronRefSchema;
+const feeAcknowledged = z.boolean().optional().describe('the patron accepted a fee the ILS asked about');
 export const checkoutRequestSchema = patronRefSchema.extend({
   item,
-  feeAcknowledged: z.boolean().optional().describe('the patron accepted a fee the ILS asked about'),
+  feeAcknowledged,
   requestId: optionalRequestId,
 });
 export const checkinRequestSchema = z.object({ item, requestId: optionalRequestId });
 export const renewalRequestSchema = z.union([
-  patronRefSchema.extend({ item, requestId: optionalRequestId }).strict(),
+  patronRefSchema.extend({ item, feeAcknowledged, requestId: optionalRequestId }).strict(),
   patronRefSchema
-    .extend({ all: z.literal(true).describe('renew every loan of the patron'), requestId: optionalRequestId })
+    .extend({
+      all: z.literal(true).describe('renew every loan of the patron'),
+      feeAcknowledged,
+      requestId: optionalRequestId,
+    })
     .strict(),
 ]);
 export const holdRequestSchema = patronRefSchema
@@ -336,7 +341,7 @@ export const circulationApi: ApiModule = {
           input,
           (body): Promise<RenewalResult | RenewAllResult> => {
             const context = { terminal: input.principal.name };
-            const who = { patron: body.patron, pin: body.pin };
+            const who = { patron: body.patron, pin: body.pin, feeAcknowledged: body.feeAcknowledged };
             return 'item' in body
               ? circulation.renew({ ...who, item: body.item }, context)
               : circulation.renewAll(who, context);
