@@ -2,12 +2,15 @@
  * Gates notifying the desk on one port share Carrel's listener there, so they must name one listen
  * host: on two (0.0.0.0 and 127.0.0.1), the second cannot listen — the port is taken by the first —
  * and that gate's alarms would never arrive. `carrel config check` says so before the desk starts.
+ * Nor may a gate listen on the port of Carrel's own API or broker, in the file or moved there by
+ * `carrel start --http-port N` / `--mqtt-port N`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCarrel } from '../helpers/carrel-cli.js';
+import { freePort } from '../helpers/free-port.js';
 
 describe('carrel config check, two gates on one port', () => {
   let dir: string;
@@ -103,4 +106,66 @@ describe('carrel config check, two gates on one port', () => {
     // A gate on another address of the machine than the broker's can listen beside it.
     expect(checked.stdout).not.toContain('devices[2].listen');
   });
+});
+
+describe("carrel start --http-port / --mqtt-port on a gate's notification port", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'carrel-gate-port-option-'));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A desk whose API and broker take free ports, with a gate listening on 127.0.0.1:`gatePort`. */
+  function deskFile(name: string, gatePort: number): string {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      [
+        'version: 2',
+        'http: { host: 127.0.0.1, port: 0 }',
+        'mqtt: { mode: embedded, host: 127.0.0.1, port: 0 }',
+        `storage: { path: "${join(dir, name, 'carrel.db')}" }`,
+        'devices:',
+        '  - id: exit-1',
+        '    kind: gate',
+        '    driver: feig-notification',
+        `    listen: { host: "127.0.0.1", port: ${gatePort} }`,
+        '    address: 127.0.0.1',
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  for (const option of ['--http-port', '--mqtt-port'] as const)
+    it(`refuses ${option} N where a gate listens, saying which gate and what to change, and starts nothing`, async () => {
+      // Nothing is meant to listen there: the port is only named, in the file and on the command line.
+      const port = await freePort();
+      const name = option.slice(2);
+      const run = await runCarrel(
+        ['start', '--config', deskFile(name, port), option, String(port), '--log-level', 'warn'],
+        { cwd: dir, env: { CARREL_CONFIG: '' }, stopAfterMs: 15_000 },
+      );
+      expect(run.stopped, run.stderr).toBe(false);
+      expect(run.code, run.stderr).toBe(2);
+      // One line in words, before anything started: no database made, no log, no "cannot start".
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain(`${option} ${port}`);
+      expect(run.stderr).toContain('"exit-1"');
+      expect(run.stderr).toContain(`127.0.0.1:${port}`);
+      expect(run.stderr).toMatch(option === '--http-port' ? /HTTP API/ : /MQTT broker/);
+      expect(run.stderr).toMatch(new RegExp(`another ${option}|another listen\\.port`));
+      expect(run.stdout).toBe('');
+      expect(existsSync(join(dir, name))).toBe(false);
+      // carrel doctor given the same option (the desk it was started with) says the same, checking nothing.
+      const doctor = await runCarrel(['doctor', '--config', deskFile(name, port), option, String(port)], {
+        cwd: dir,
+        env: { CARREL_CONFIG: '' },
+      });
+      expect(doctor.stdout).toBe('');
+      expect(doctor.stderr).toBe(run.stderr);
+      expect(doctor.code).toBe(2);
+    }, 30_000);
 });
