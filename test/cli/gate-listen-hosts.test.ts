@@ -168,4 +168,57 @@ describe("carrel start --http-port / --mqtt-port on a gate's notification port",
       expect(doctor.stderr).toBe(run.stderr);
       expect(doctor.code).toBe(2);
     }, 30_000);
+
+  it("refuses --http-port N on the port of Carrel's own SIP2 relay or broker, saying which", async () => {
+    const port = await freePort();
+    const file = join(dir, 'relay.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 2',
+        'http: { host: 127.0.0.1, port: 0 }',
+        'mqtt: { mode: embedded, host: 127.0.0.1, port: 0 }',
+        `storage: { path: "${join(dir, 'relay', 'carrel.db')}" }`,
+        `sip2Relay: { host: 0.0.0.0, port: ${port}, accounts: [{ kioskUser: selfcheck-1, kioskPassword: pw }] }`,
+        'devices:',
+        '  - id: ils',
+        '    kind: ils',
+        '    transport: { type: tcp, host: 127.0.0.1, port: 1 }',
+        '    user: desk1',
+        '    password: pw',
+        '',
+      ].join('\n'),
+    );
+    const onRelay = await runCarrel(
+      ['start', '--config', file, '--http-port', String(port), '--log-level', 'warn'],
+      { cwd: dir, env: { CARREL_CONFIG: '' }, stopAfterMs: 15_000 },
+    );
+    expect(onRelay.stopped, onRelay.stderr).toBe(false);
+    expect(onRelay.code, onRelay.stderr).toBe(2);
+    expect(onRelay.stderr.trim().split('\n')).toHaveLength(1);
+    expect(onRelay.stderr).toContain(`--http-port ${port}`);
+    expect(onRelay.stderr).toMatch(/SIP2 relay \(sip2Relay: 0\.0\.0\.0:\d+\)/);
+    expect(onRelay.stderr).not.toMatch(/perhaps another Carrel/);
+    expect(existsSync(join(dir, 'relay'))).toBe(false);
+    // Both moved onto one port: said once, naming both options.
+    const both = await runCarrel(
+      ['start', '--config', file, '--http-port', '0', '--mqtt-port', String(port), '--log-level', 'warn'],
+      { cwd: dir, env: { CARREL_CONFIG: '' }, stopAfterMs: 15_000 },
+    );
+    expect(both.code, both.stderr).toBe(2);
+    expect(both.stderr).toContain(`--mqtt-port ${port}`);
+    expect(both.stderr).toMatch(/SIP2 relay/);
+    const other = String(await freePort());
+    const pair = await runCarrel(
+      ['start', '--config', file, '--http-port', other, '--mqtt-port', other, '--log-level', 'warn'],
+      { cwd: dir, env: { CARREL_CONFIG: '' }, stopAfterMs: 15_000 },
+    );
+    expect(pair.stopped, pair.stderr).toBe(false);
+    expect(pair.code, pair.stderr).toBe(2);
+    expect(pair.stderr.trim().split('\n')).toHaveLength(1);
+    expect(pair.stderr).toContain(
+      `--mqtt-port ${other} would put Carrel's MQTT broker on 127.0.0.1:${other}`,
+    );
+    expect(pair.stderr).toContain(`its HTTP API (--http-port ${other})`);
+  }, 60_000);
 });

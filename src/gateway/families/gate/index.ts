@@ -105,7 +105,7 @@ const sameAddress = (a: string, b: string) => {
 };
 
 /** Two listeners on these hosts and one port cannot both listen: one host, or one taking the other's addresses. */
-const listenersOverlap = (a: string, b: string) =>
+export const listenersOverlap = (a: string, b: string) =>
   a === b ||
   EVERY_ADDRESS.has(a) ||
   EVERY_ADDRESS.has(b) ||
@@ -124,7 +124,7 @@ export interface CarrelListener {
 }
 
 /** Carrel's own listeners as the configuration sets them. */
-function carrelsListeners(config: DeskSections): CarrelListener[] {
+export function carrelsListeners(config: DeskSections): CarrelListener[] {
   const own: CarrelListener[] = [
     { what: 'its HTTP API', section: 'http', host: config.http.host, port: config.http.port },
   ];
