@@ -39,15 +39,19 @@ export interface CarrelRun {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Still running after `stopAfterMs` and sent SIGTERM then (a desk that started where it should not). */
+  stopped?: boolean;
 }
 
 /**
  * Runs `carrel <args>` to its end without blocking this process's event loop (a desk or broker
- * the test runs in this process goes on meanwhile, as spawnSync would not let it).
+ * the test runs in this process goes on meanwhile, as spawnSync would not let it). With
+ * `stopAfterMs`, one still running then is stopped (SIGTERM) and said `stopped`: a bound on a
+ * failing test, never a wait a passing one sits through.
  */
 export function runCarrel(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
+  options: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[]; stopAfterMs?: number } = {},
 ): Promise<CarrelRun> {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CARREL_CLI, ...args], {
     ...(options.cwd !== undefined && { cwd: options.cwd }),
@@ -61,7 +65,20 @@ export function runCarrel(
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  let stopped = false;
+  const timer =
+    options.stopAfterMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          stopped = true;
+          child.kill('SIGTERM');
+        }, options.stopAfterMs);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ...(timer && { stopped }) });
+    }),
+  );
 }
 
 /** The simulated desk as `npm start` runs it, started by `startSimulatedDesk`. */

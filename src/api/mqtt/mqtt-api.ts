@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Clock, systemClock, type TimerHandle, withDeadline } from '../../core/clock.js';
+import { type Clock, systemClock, withDeadline } from '../../core/clock.js';
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../devices/device-state.js';
@@ -10,6 +10,7 @@ import { ClientLink } from './client-link.js';
 import type { LocalBroker } from './embedded-broker.js';
 import { EmbeddedLink } from './embedded-link.js';
 import type { LinkMessage, MqttLink } from './link.js';
+import { OwnStateWatch } from './own-state.js';
 import { type MqttAction, type OutgoingResponse, RequestDispatcher } from './requests.js';
 import { CarrelTopics, encodePayload, type Topic, type TopicKind, type TopicPayloads } from './topics.js';
 
@@ -95,23 +96,8 @@ export class MqttApi {
   private readonly clearing = new Map<string, number>();
   /** This run's id in the gateway state it publishes: a state with another is another desk's. */
   private readonly instance = randomBytes(6).toString('hex');
-  /** Since when this desk says it is online (its last connect), for the state it publishes again. */
-  private onlineSince: string | undefined;
-  /**
-   * Another desk publishing as this one (its site and gateway), while it does: when it was last
-   * said (monotonic ms), so that it is said again every TWIN_REMINDER_MS, not at each of its states.
-   */
-  private twin: { saidAt: number } | undefined;
-  /** Sessions with the broker so far: the first one's state subscription is made after its online. */
-  private connects = 0;
-  /**
-   * Waiting for this desk's own `state` to come back from an external broker: a publish its ACL
-   * refuses is dropped without a word over MQTT 3.1.1 (and QoS 0 on MQTT 5). `unheard` is set
-   * while it does not come back; `unheardSaid`, once the warning was given this run.
-   */
-  private echo: { timer: TimerHandle } | undefined;
-  private unheard = false;
-  private unheardSaid = false;
+  /** Another desk publishing as this one; the broker dropping this desk's publishes. */
+  private readonly ownState: OwnStateWatch;
 
   constructor(private readonly options: MqttApiOptions) {
     this.topics = new CarrelTopics(options.site, options.gateway);
@@ -126,6 +112,24 @@ export class MqttApi {
       respond: (response) => this.publishResponse(response),
       ...(options.maxConcurrentRequests !== undefined && { maxConcurrent: options.maxConcurrentRequests }),
       ...(options.requestTimeoutMs !== undefined && { timeoutMs: options.requestTimeoutMs }),
+    });
+    this.ownState = new OwnStateWatch({
+      topics: this.topics,
+      site: options.site,
+      gateway: options.gateway,
+      instance: this.instance,
+      logger: this.logger,
+      clock: this.clock,
+      link: () => this.link,
+      stopped: () => this.stopped,
+      external:
+        options.embedded === undefined
+          ? { echoTimeoutMs: options.echoTimeoutMs, username: options.username }
+          : undefined,
+      publishOnline: (link, since) =>
+        this.guarded(() =>
+          this.publish(link, this.topics.state(), { status: 'online', since, instance: this.instance }),
+        ),
     });
   }
 
@@ -142,7 +146,7 @@ export class MqttApi {
   problem(): string | undefined {
     const link = this.link;
     if (!link || this.stopped) return undefined;
-    if (link.connected) return this.twin ? this.twinSaid() : this.unheard ? this.unheardSaidAs() : undefined;
+    if (link.connected) return this.ownState.problem();
     const reason = link.lastError;
     // A refused login says when it is tried next; anything else is dialled again every second or so.
     const retry = reason?.includes('trying again') ? '' : '; retrying';
@@ -201,7 +205,7 @@ export class MqttApi {
       );
       await bounded(
         this.clock,
-        link.subscribe(this.topics.state().name, (message) => this.onStateMessage(message)),
+        link.subscribe(this.topics.state().name, (message) => this.ownState.onStateMessage(message)),
         connectTimeoutMs,
       );
     } catch (error) {
@@ -220,8 +224,7 @@ export class MqttApi {
     const link = this.link;
     if (!link || this.stopped) return;
     this.stopped = true;
-    this.echo?.timer.cancel();
-    this.echo = undefined;
+    this.ownState.stop();
     this.options.bus.removeAllListenersOf(this);
     this.requests.close();
     let clean = false;
@@ -279,10 +282,9 @@ export class MqttApi {
     const link = this.link;
     if (!link) return;
     const since = new Date(this.clock.now()).toISOString();
-    this.onlineSince = since;
-    this.connects++;
+    this.ownState.connected(since);
     this.publish(link, this.topics.state(), { status: 'online', since, instance: this.instance });
-    this.awaitEcho();
+    this.ownState.awaitEcho();
     let states: DeviceState[] = [];
     try {
       states = this.options.deviceStates();
@@ -297,142 +299,6 @@ export class MqttApi {
       this.logger.error({ err: describeError(error) }, 'could not read the desk totals for MQTT');
     }
     if (totals) this.publishTotals(totals);
-  }
-
-  /**
-   * This desk's own `state` topic, as published live by anyone, and as the broker keeps it when
-   * the first session subscribes — which it does after publishing its online, so what the broker
-   * keeps then is newer than that; on a later session the subscription is made again before the
-   * online, and the copy kept may be an earlier run's (a broker restored from its persistence file),
-   * so it is not taken. This desk's own states come back with its instance. Another `online` is
-   * another desk configured with the same site and gateway — a desk PC cloned from another's, on a
-   * broker that does not make client ids of user names: both take every request sent to the desk
-   * and the fleet view mixes them. It is said in
-   * the log and on /readyz (and so by `carrel doctor` and /metrics), and this desk says it is
-   * online again once, so that the other desk hears of it too. Another `offline` (the other desk's
-   * last will or its stop) left the broker saying this living desk is offline: it says online again.
-   */
-  private onStateMessage(message: LinkMessage): void {
-    const link = this.link;
-    if (message.payload.length === 0 || this.stopped || !link?.connected) return;
-    if (message.retained && this.connects > 1) return;
-    let state: unknown;
-    try {
-      state = JSON.parse(message.payload.toString('utf8'));
-    } catch {
-      return;
-    }
-    if (typeof state !== 'object' || state === null) return;
-    const { status, instance } = state as { status?: unknown; instance?: unknown };
-    if (instance === this.instance) {
-      if (status === 'online') this.heardOwnState();
-      return;
-    }
-    const now = this.clock.monotonic();
-    if (status === 'online') {
-      const first = this.twin === undefined;
-      if (first || now - this.twin!.saidAt >= TWIN_REMINDER_MS) {
-        this.twin = { saidAt: now };
-        this.logger.warn({ base: this.topics.base }, this.twinSaid());
-      }
-      if (first) this.sayOnline(link);
-    } else if (status === 'offline') {
-      if (this.twin) {
-        this.twin = undefined;
-        this.logger.info(
-          { base: this.topics.base },
-          `the other desk publishing as ${this.topics.base} went offline; this desk says it is online again`,
-        );
-      }
-      this.sayOnline(link);
-    }
-  }
-
-  private sayOnline(link: MqttLink): void {
-    if (this.onlineSince === undefined) return;
-    this.guarded(() =>
-      this.publish(link, this.topics.state(), {
-        status: 'online',
-        since: this.onlineSince!,
-        instance: this.instance,
-      }),
-    );
-  }
-
-  /**
-   * Waits for this desk's own online state to come back from an external broker (it subscribes to
-   * its state topic). Not back in time: the broker most likely drops what the desk publishes — an
-   * ACL that does not let its user write its tree — and dashboards and the fleet view see no state
-   * of the desk and no error. Said once in the log and, while it lasts, on /readyz (and so by
-   * doctor); the online is published again every minute to see whether it comes back.
-   */
-  private awaitEcho(): void {
-    if (this.options.embedded !== undefined || this.stopped) return;
-    this.echo?.timer.cancel();
-    const timeoutMs = this.echoTimeoutMs();
-    this.echo = {
-      timer: this.clock.setTimeout(
-        'mqtt-own-state-echo',
-        () => {
-          this.echo = undefined;
-          const link = this.link;
-          if (this.stopped || !link?.connected) return;
-          this.unheard = true;
-          if (!this.unheardSaid) {
-            this.unheardSaid = true;
-            this.logger.warn(
-              { base: this.topics.base, topic: this.topics.state().name },
-              this.unheardSaidAs(),
-            );
-          }
-          this.echo = {
-            timer: this.clock.setTimeout(
-              'mqtt-own-state-recheck',
-              () => {
-                this.echo = undefined;
-                const again = this.link;
-                if (this.stopped || !again?.connected) return;
-                this.sayOnline(again);
-                this.awaitEcho();
-              },
-              ECHO_RECHECK_MS,
-            ),
-          };
-        },
-        timeoutMs,
-      ),
-    };
-  }
-
-  private echoTimeoutMs(): number {
-    return (this.options.embedded === undefined && this.options.echoTimeoutMs) || ECHO_TIMEOUT_MS;
-  }
-
-  private heardOwnState(): void {
-    if (!this.unheard) {
-      this.echo?.timer.cancel();
-      this.echo = undefined;
-      return;
-    }
-    this.unheard = false;
-    this.echo?.timer.cancel();
-    this.echo = undefined;
-    this.logger.info(
-      { base: this.topics.base },
-      `the MQTT broker now delivers ${this.topics.state().name} back to this desk: its publishes reach the broker again`,
-    );
-  }
-
-  private unheardSaidAs(): string {
-    const state = this.topics.state().name;
-    const seconds = Math.round(this.echoTimeoutMs() / 1000);
-    const username = this.options.embedded === undefined ? this.options.username : undefined;
-    const user = username === undefined ? 'this desk' : `the desk's MQTT user "${username}"`;
-    return `the MQTT broker ${this.link?.where ?? ''} did not deliver this desk's own ${state} back to it within ${seconds} s of publishing it: the broker most likely drops what the desk publishes — its ACL does not let ${user} write (or read) ${this.topics.base}/#, and over MQTT 3.1.1 a broker drops a refused publish without telling the client — so dashboards and the fleet view see no state of this desk; let that user write and read ${this.topics.base}/# in the broker's ACL (carrel mqtt acl prints the lines; reload the broker), and Carrel notices by itself within a minute`;
-  }
-
-  private twinSaid(): string {
-    return `another desk publishes as ${this.topics.base} on the MQTT broker ${this.link?.where ?? ''}: two desks are configured with site "${this.options.site}" and gateway "${this.options.gateway}" (a desk PC cloned from another?) — both take every MQTT request sent to this desk and the fleet view mixes them; give each desk its own gateway (or site) in its configuration`;
   }
 
   private publishTotals(totals: DeskTotals): void {
@@ -667,14 +533,6 @@ export class MqttApi {
     }
   }
 }
-
-/** How long the desk's own state may take to come back from the broker, by default. */
-const ECHO_TIMEOUT_MS = 5000;
-/** While it does not come back, it is published again this often to see whether it does. */
-const ECHO_RECHECK_MS = 60_000;
-
-/** Another desk publishing as this one is said again this often while it goes on. */
-const TWIN_REMINDER_MS = 10 * 60_000;
 
 /** Retained requests being cleared at once, at most (a client flooding them cannot grow the set). */
 const MAX_CLEARING = 1024;

@@ -7,7 +7,7 @@
  * counts. It reads the ILS family's port (item information) for the alarms'
  * titles. Its simulator kind is `gate`.
  */
-import type { DeskCheck } from '../../config/schema.js';
+import type { DeskCheck, DeskSections } from '../../config/schema.js';
 import { deviceFamily } from '../../family.js';
 import { checkSimulatorTransport } from '../simulator-check.js';
 import { type GateConfig, gateSchema, REAL_GATE_COUNT_MIN_SECONDS, readsEas } from './config.js';
@@ -105,7 +105,7 @@ const sameAddress = (a: string, b: string) => {
 };
 
 /** Two listeners on these hosts and one port cannot both listen: one host, or one taking the other's addresses. */
-const listenersOverlap = (a: string, b: string) =>
+export const listenersOverlap = (a: string, b: string) =>
   a === b ||
   EVERY_ADDRESS.has(a) ||
   EVERY_ADDRESS.has(b) ||
@@ -113,13 +113,19 @@ const listenersOverlap = (a: string, b: string) =>
   (b === EVERY_IPV4_ADDRESS && !isIpv6(a)) ||
   sameAddress(a, b);
 
-/**
- * Gates whose notification listener would take the port of Carrel's own HTTP API, its embedded
- * MQTT broker or its SIP2 relay: whichever starts second cannot listen, and Carrel itself does not
- * start (its API's port taken) or the gate's alarms never arrive. Said with the desk's mistakes.
- */
-export const gatesBesideCarrelsListeners: DeskCheck = (config, issue) => {
-  const own: Array<{ what: string; section: string; host: string; port: number }> = [
+/** A listener of Carrel's own: its HTTP API, its embedded MQTT broker, its SIP2 relay. */
+export interface CarrelListener {
+  /** What Carrel serves there, in words: `its HTTP API`. */
+  what: string;
+  /** Where its port was set: the configuration's section, or the command-line option. */
+  section: string;
+  host: string;
+  port: number;
+}
+
+/** Carrel's own listeners as the configuration sets them. */
+export function carrelsListeners(config: DeskSections): CarrelListener[] {
+  const own: CarrelListener[] = [
     { what: 'its HTTP API', section: 'http', host: config.http.host, port: config.http.port },
   ];
   if (config.mqtt.mode === 'embedded')
@@ -131,17 +137,40 @@ export const gatesBesideCarrelsListeners: DeskCheck = (config, issue) => {
       host: config.sip2Relay.host,
       port: config.sip2Relay.port,
     });
+  return own;
+}
+
+/**
+ * A gate of the desk whose notification listener cannot listen beside `listener`: one port, and
+ * hosts that cannot both listen there. A port 0 (the system's choice) is never another's.
+ */
+export function gateListensOn(
+  device: { kind: string },
+  listener: Pick<CarrelListener, 'host' | 'port'>,
+): device is Extract<GateConfig, { driver: 'feig-notification' }> {
+  if (device.kind !== 'gate') return false;
+  const gate = device as GateConfig;
+  if (gate.driver !== 'feig-notification' || gate.listen.port === 0) return false;
+  return gate.listen.port === listener.port && listenersOverlap(gate.listen.host, listener.host);
+}
+
+/**
+ * Gates whose notification listener would take the port of Carrel's own HTTP API, its embedded
+ * MQTT broker or its SIP2 relay: whichever starts second cannot listen, and Carrel itself does not
+ * start (its API's port taken) or the gate's alarms never arrive. Said with the desk's mistakes.
+ * (`carrel start --http-port`/`--mqtt-port` moving a listener onto a gate: app/port-options.ts.)
+ */
+export const gatesBesideCarrelsListeners: DeskCheck = (config, issue) => {
+  const own = carrelsListeners(config);
   config.devices.forEach((device, index) => {
-    if (device.kind !== 'gate') return;
-    const gate = device as GateConfig;
-    if (gate.driver !== 'feig-notification' || gate.listen.port === 0) return;
-    const { host, port } = gate.listen;
     for (const listener of own)
-      if (listener.port === port && listenersOverlap(host, listener.host))
+      if (gateListensOn(device, listener)) {
+        const { host, port } = device.listen;
         issue(
           ['devices', index, 'listen', 'port'],
-          `gate "${gate.id}" would listen for its notifications on ${host}:${port}, where Carrel serves ${listener.what} (${listener.section}: ${listener.host}:${listener.port}): they cannot both listen there — give the gate another listen.port (and the gate's DEST-PORT alike)`,
+          `gate "${device.id}" would listen for its notifications on ${host}:${port}, where Carrel serves ${listener.what} (${listener.section}: ${listener.host}:${listener.port}): they cannot both listen there — give the gate another listen.port (and the gate's DEST-PORT alike)`,
         );
+      }
   });
 };
 
