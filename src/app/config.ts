@@ -27,7 +27,11 @@ import {
   type DeskSections,
 } from '../gateway/config/schema.js';
 import type { ConfigFormat } from '../gateway/config/syntax.js';
-import { gatesBesideCarrelsListeners } from '../gateway/families/gate/index.js';
+import {
+  carrelsListeners,
+  gatesBesideCarrelsListeners,
+  listenersOverlap,
+} from '../gateway/families/gate/index.js';
 import { ilsLinks } from '../gateway/families/ils/index.js';
 import { receiptPrinters } from '../gateway/families/receipt-printer/index.js';
 import type { ConfigOf } from '../gateway/family.js';
@@ -77,10 +81,37 @@ const openBindsNeedTokens: DeskCheck = (config, issue) => {
     );
 };
 
+/**
+ * Carrel's own listeners (its HTTP API, its embedded broker, its SIP2 relay) on one port where they
+ * cannot both listen: the second would not start, and the desk would say another program held the
+ * port. Said against the later section, naming the earlier. A port 0 is the system's choice, never
+ * another's. (The command line's --http-port/--mqtt-port: app/port-options.ts.)
+ */
+const ownListenersApart: DeskCheck = (config, issue) => {
+  const own = carrelsListeners(config);
+  own.forEach((listener, index) => {
+    if (listener.port === 0) return;
+    const earlier = own
+      .slice(0, index)
+      .find((other) => other.port === listener.port && listenersOverlap(other.host, listener.host));
+    if (earlier)
+      issue(
+        [listener.section, 'port'],
+        `${listener.section}.port ${listener.port} would put ${listener.what} where Carrel serves ${earlier.what} (${earlier.section}: ${earlier.host}:${earlier.port}): they cannot both listen there — choose another ${listener.section}.port`,
+      );
+  });
+};
+
 export const configSchema = buildConfigSchema({
   families: DEVICE_FAMILIES,
   simulators: SIMULATOR_FAMILIES,
-  checks: [relayNeedsAnIls, sessionReceiptsOnAPrinter, openBindsNeedTokens, gatesBesideCarrelsListeners],
+  checks: [
+    relayNeedsAnIls,
+    sessionReceiptsOnAPrinter,
+    openBindsNeedTokens,
+    ownListenersApart,
+    gatesBesideCarrelsListeners,
+  ],
 }) as z.ZodType<CarrelConfig, unknown>;
 
 export const carrelConfig: ConfigSpec<CarrelConfig> = {

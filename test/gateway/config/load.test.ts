@@ -356,6 +356,53 @@ describe('loadConfigFile', () => {
       expect(parseConfigText(`version: 2\nhttp: { host: "${host}" }\n`, 'yaml', {}).http.host).toBe(host);
   });
 
+  it("refuses two of Carrel's own listeners on one port, and takes them on two addresses", () => {
+    const ils =
+      'devices:\n  - { id: ils, kind: ils, transport: { type: tcp, host: 127.0.0.1, port: 6001 }, user: desk1, password: pw }';
+    const error = configErrorOf(() =>
+      parseConfigText(
+        [
+          'version: 2',
+          'http: { port: 4001 }',
+          'mqtt: { mode: embedded, port: 4001 }',
+          'sip2Relay: { host: localhost, port: 4001, accounts: [{ kioskUser: sc1, kioskPassword: pw }] }',
+          ils,
+        ].join('\n'),
+        'yaml',
+        {},
+      ),
+    );
+    expect(error.issues).toEqual([
+      {
+        path: 'mqtt.port',
+        message:
+          'mqtt.port 4001 would put its MQTT broker where Carrel serves its HTTP API (http: 127.0.0.1:4001): they cannot both listen there — choose another mqtt.port',
+      },
+      {
+        path: 'sip2Relay.port',
+        message:
+          'sip2Relay.port 4001 would put its SIP2 relay where Carrel serves its HTTP API (http: 127.0.0.1:4001): they cannot both listen there — choose another sip2Relay.port',
+      },
+    ]);
+    // The broker on another address of the machine than the API's listens beside it; port 0 is the system's choice.
+    const tokens = 'auth: { tokens: [{ name: kiosk-1, token: kiosk-token-0123456789, scopes: [kiosk] }] }';
+    const apart = parseConfigText(
+      [
+        'version: 2',
+        'http: { port: 4001 }',
+        'mqtt: { mode: embedded, host: 192.168.1.5, port: 4001 }',
+        tokens,
+      ].join('\n'),
+      'yaml',
+      {},
+    );
+    expect(apart.mqtt).toMatchObject({ host: '192.168.1.5', port: 4001 });
+    expect(
+      parseConfigText('version: 2\nhttp: { port: 0 }\nmqtt: { mode: embedded, port: 0 }\n', 'yaml', {}).http
+        .port,
+    ).toBe(0);
+  });
+
   it('takes http.allowedOrigins as origins a browser sends, and says what one looks like', () => {
     const ok = parseConfigText(
       'version: 2\nhttp:\n  allowedOrigins: [https://selfcheck.library.example, http://localhost:5173]\n',
