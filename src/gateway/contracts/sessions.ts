@@ -62,6 +62,8 @@ export interface SessionItemView {
   alert?: { type: CheckinAlertType; message: string };
   /** Refused or failed: a stable reason code (the refusal reasons, or an error code). */
   reason?: RefusalReason | string;
+  /** Failed: what went wrong, in words, as a circulation route's problem `detail` says it. */
+  message?: string;
   /**
    * Failed after the request reached the ILS, whose answer was lost: it may have been done, so
    * staff look it up rather than the kiosk asking again. A failed item without it was not done:

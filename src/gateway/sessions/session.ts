@@ -370,8 +370,9 @@ export class SelfCheckSession {
       if (this.init.mode === 'checkout') await this.checkout(record, feeAcknowledged);
       else await this.checkin(record);
     } catch (error) {
-      const { state, reason, words } = outcomeOf(error);
+      const { state, reason, words, message } = outcomeOf(error);
       record.reason = reason;
+      record.message = message;
       record.screenMessages = words;
       // Sent, and no answer: the ILS may have done it, and asking again may do it twice.
       record.answerLost = error instanceof IlsError && error.requestSent;

@@ -101,6 +101,12 @@ export const sessionItemSchema = z.object({
     .describe(
       'refused or failed: the refusal reason (the ILS said no, screenMessages say why), the error code, or barcode_not_sendable (a barcode scanned with a | or a control character in it: never sent, for staff)',
     ),
+  message: z
+    .string()
+    .optional()
+    .describe(
+      "failed: what went wrong, in words a kiosk can show staff (the reason is its code), as POST /checkouts's problem detail says it",
+    ),
   answerLost: z
     .boolean()
     .optional()
