@@ -152,6 +152,8 @@ export interface SessionView {
   inactivityTimeoutMs: number;
   endedAt?: string;
   endReason?: SessionEndReason;
+  /** Ended: why, in words a kiosk can show (a timeout says what still waited on the pad was not done). */
+  endMessage?: string;
 }
 
 /** The data of the end-of-session receipt: the `checkout` or `checkin` template's input, for e-mail. */

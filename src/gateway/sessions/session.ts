@@ -20,6 +20,7 @@ import type {
   SessionView,
 } from '../contracts/sessions.js';
 import type { RfidReaderPort } from '../families/rfid-reader/index.js';
+import { endWords } from './end-words.js';
 import { ItemRecord } from './item-record.js';
 import { earlierAttempt } from './lost-answer.js';
 import { outcomeOf } from './outcome.js';
@@ -159,8 +160,18 @@ export class SelfCheckSession {
       inactivityTimeoutMs: this.init.inactivityMs,
     };
     if (this.endedAt !== undefined) view.endedAt = new Date(this.endedAt).toISOString();
-    if (this.endReason !== undefined) view.endReason = this.endReason;
+    if (this.endReason !== undefined) {
+      view.endReason = this.endReason;
+      view.endMessage = this.endMessage() ?? '';
+    }
     return view;
+  }
+
+  /** Ended: why, in words; undefined while open (or still ending). */
+  endMessage(): string | undefined {
+    return this.endReason === undefined
+      ? undefined
+      : endWords(this.endReason, this.init.mode, this.init.inactivityMs);
   }
 
   /**

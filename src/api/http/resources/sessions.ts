@@ -203,6 +203,12 @@ export const sessionSchema = z.object({
     ),
   endedAt: z.string().optional(),
   endReason: z.enum(['ended', 'cancelled', 'timeout', 'shutdown']).optional(),
+  endMessage: z
+    .string()
+    .optional()
+    .describe(
+      'ended: why, in words a kiosk can show (endReason is its code); after a timeout or a cancel, that what was done stays done and what still waited on the pad was not',
+    ),
 });
 
 const receiptData = { template: z.enum(['checkout', 'checkin']), data: z.record(z.string(), z.unknown()) };
