@@ -168,4 +168,31 @@ describe('an item whose answer was lost, asked for again', () => {
     expect(again.body).toMatchObject({ state: 'checked_out' });
     expect(loanOf('31000006')).toEqual({ patron: '21000009', renewals: 0 });
   });
+
+  it('not done because the library system is away: says why in words, as the checkout route does', async () => {
+    const session = await openCheckout();
+    // The library system stops answering: the first checkout is sent and never answered.
+    ils().setFaults({ hang: true });
+    const unanswered = await ask(session, '31000006');
+    expect(unanswered.body).toMatchObject({ item: '31000006', state: 'failed', answerLost: true });
+    expect(unanswered.body.message).toMatch(/no answer from the ILS/);
+    await waitForDevice(desk.api, 'ils', 'offline', 30_000);
+    const item = await ask(session, '31000005');
+    expect(item.status).toBe(200);
+    expect(item.body).toMatchObject({ item: '31000005', state: 'failed', reason: 'ils_offline' });
+    expect(item.body.answerLost).toBeUndefined();
+    // A kiosk shows the patron (or logs for staff) what went wrong: words, not only a code — the
+    // words a checkout at the circulation route gives for the same trouble.
+    const direct = await call('POST', '/api/v1/checkouts', {
+      patron: '21000009',
+      pin: '9999',
+      item: '31000026',
+    });
+    expect(direct.body).toMatchObject({ code: 'ils_offline' });
+    expect(item.body.message).toBe(direct.body.detail);
+    // The session says it too.
+    const view = (await call('GET', `/api/v1/sessions/${session}`)).body as SessionView;
+    expect(view.items.find((i) => i.item === '31000005')).toMatchObject({ message: direct.body.detail });
+    expect(loanOf('31000005')).toBeUndefined();
+  }, 60_000);
 });

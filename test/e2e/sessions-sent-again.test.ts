@@ -142,4 +142,46 @@ describe('a session call sent again after its answer was lost', () => {
     expect(session.renewals).toMatchObject([{ item: '31000030', ok: true }]);
     library.setLoan(library.item('31000030')!, undefined);
   }, 30_000);
+
+  it('one id for a renewal in the session and again for another call: refused in words, the loan renewed once', async () => {
+    const library = ils.state;
+    library.setLoan(library.item('31000030')!, {
+      patron: '21000009',
+      item: '31000030',
+      checkedOutAt: new Date(),
+      due: new Date(Date.now() + 7 * 86_400_000),
+      renewals: 0,
+    });
+    const id = await openSession('21000009', '9999');
+    // A kiosk that renews in the session, hears nothing back, and sends the same renewal again
+    // the other way it knows, the circulation route, with the same key: that is the same id for
+    // another request, and must not spend a second renewal of the loan.
+    const key = 'renew-twice-7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
+    const inSession = await post(`/api/v1/sessions/${id}/renewals`, { item: '31000030' }, key);
+    expect(inSession.status).toBe(200);
+    expect(inSession.body.renewals).toMatchObject([{ item: '31000030', ok: true }]);
+    const outside = await post(
+      '/api/v1/renewals',
+      { patron: '21000009', pin: '9999', item: '31000030' },
+      key,
+    );
+    expect(outside.status).toBe(409);
+    expect(outside.body).toMatchObject({ code: 'request_id_conflict' });
+    expect(outside.body.detail).toMatch(/already used for another request/);
+    expect(library.item('31000030')?.loan?.renewals).toBe(1);
+    // And the other way round: an id a checkout at the circulation route took is not a session's.
+    const checkoutKey = 'checkout-9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+    const lent = await post(
+      '/api/v1/checkouts',
+      { patron: '21000009', pin: '9999', item: '31000026' },
+      checkoutKey,
+    );
+    expect(lent.status).toBe(200);
+    const renewed = await post(`/api/v1/sessions/${id}/renewals`, { item: '31000030' }, checkoutKey);
+    expect(renewed.status).toBe(409);
+    expect(renewed.body).toMatchObject({ code: 'request_id_conflict' });
+    expect(library.item('31000030')?.loan?.renewals).toBe(1);
+    await call('POST', '/api/v1/checkins', { item: '31000026' });
+    library.setLoan(library.item('31000030')!, undefined);
+  }, 30_000);
 });

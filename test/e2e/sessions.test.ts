@@ -481,4 +481,28 @@ describe('inactivity', () => {
     expect(ended).toMatchObject({ event: 'ended', data: { state: 'ended', endReason: 'timeout' } });
     expect(((await call('GET', `/api/v1/sessions/${session.id}`)).body as SessionView).state).toBe('ended');
   }, 20_000);
+
+  it('a patron who walks away: the item left waiting on the pad is not checked out, and the kiosk is told so in words', async () => {
+    // One by one (auto: false): the item waits on the pad for the patron to confirm it.
+    const session = await openCheckout({ auto: false });
+    const live = await watch(session.id);
+    placeItem('31000028');
+    await itemSettled(session.id, '31000028', 'on_pad');
+    await live.closed;
+    const ended = live.updates.at(-1);
+    expect(ended).toMatchObject({ event: 'ended', data: { state: 'ended', endReason: 'timeout' } });
+    const view = ended?.data as SessionView;
+    expect(view.items).toMatchObject([{ item: '31000028', state: 'on_pad' }]);
+    // In words a kiosk can show: why it ended, and that what lay waiting was not checked out.
+    expect(view.endMessage).toMatch(/10 seconds/);
+    expect(view.endMessage).toMatch(/not checked out/);
+    // A kiosk that calls after it ended hears the same, not only "has ended".
+    const late = await call('POST', `/api/v1/sessions/${session.id}/items`, { item: '31000028' });
+    expect(late.status).toBe(409);
+    expect(late.body).toMatchObject({ code: 'session_ended' });
+    expect(late.body.detail).toContain(view.endMessage);
+    // The library system lent nothing.
+    const item = (await call('GET', '/api/v1/items/31000028')).body;
+    expect(item.item.status).toBe('available');
+  }, 20_000);
 });

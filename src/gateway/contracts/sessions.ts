@@ -62,6 +62,8 @@ export interface SessionItemView {
   alert?: { type: CheckinAlertType; message: string };
   /** Refused or failed: a stable reason code (the refusal reasons, or an error code). */
   reason?: RefusalReason | string;
+  /** Failed: what went wrong, in words, as a circulation route's problem `detail` says it. */
+  message?: string;
   /**
    * Failed after the request reached the ILS, whose answer was lost: it may have been done, so
    * staff look it up rather than the kiosk asking again. A failed item without it was not done:
@@ -150,6 +152,8 @@ export interface SessionView {
   inactivityTimeoutMs: number;
   endedAt?: string;
   endReason?: SessionEndReason;
+  /** Ended: why, in words a kiosk can show (a timeout says what still waited on the pad was not done). */
+  endMessage?: string;
 }
 
 /** The data of the end-of-session receipt: the `checkout` or `checkin` template's input, for e-mail. */

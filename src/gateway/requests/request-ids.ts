@@ -104,6 +104,15 @@ export class RequestIds implements RequestIdService, Feature {
     const key = `${call.caller}\n${call.requestId}`;
     const fingerprint = fingerprintOf(call.action, call.fields);
     if (call.keep === 'memory') return this.onceInMemory(key, fingerprint, call, work);
+    // One id is one request wherever it is kept: an id a session call took (in memory) is not free
+    // for a checkout or a renewal at the circulation routes, which would be done under it as well.
+    const inMemory = this.rememberedNow(key);
+    if (inMemory) {
+      if (!sameRequest(inMemory.fingerprint, fingerprint))
+        return Promise.reject(reused(call.requestId, inMemory.fingerprint, fingerprint));
+      call.onReplay?.();
+      return inMemory.promise as Promise<T>;
+    }
     const underWay = this.running.get(key);
     if (underWay) {
       if (!sameRequest(underWay.fingerprint, fingerprint))
@@ -143,15 +152,17 @@ export class RequestIds implements RequestIdService, Feature {
     call: RequestCall,
     work: () => Promise<T>,
   ): Promise<T> {
-    const now = this.clock.monotonic();
-    for (const [known, entry] of this.remembered) if (entry.until <= now) this.remembered.delete(known);
-    const known = this.remembered.get(key);
+    const known = this.rememberedNow(key);
     if (known) {
       if (!sameRequest(known.fingerprint, fingerprint))
         return Promise.reject(reused(call.requestId, known.fingerprint, fingerprint));
       call.onReplay?.();
       return known.promise as Promise<T>;
     }
+    // The same id taken by a request kept on disk (a checkout, a payment): another request, refused.
+    const onDisk = this.running.get(key)?.fingerprint ?? this.fingerprintOnDisk(call);
+    if (onDisk !== undefined && !sameRequest(onDisk, fingerprint))
+      return Promise.reject(reused(call.requestId, onDisk, fingerprint));
     const entry: Remembered = { fingerprint, promise: Promise.resolve(), until: Number.POSITIVE_INFINITY };
     const promise = work().then(
       (result) => {
@@ -166,6 +177,36 @@ export class RequestIds implements RequestIdService, Feature {
     entry.promise = promise;
     this.remembered.set(key, entry);
     return promise;
+  }
+
+  /** The request kept in memory under `key`, when one is (those past their ten minutes forgotten first). */
+  private rememberedNow(key: string): Remembered | undefined {
+    const now = this.clock.monotonic();
+    for (const [known, entry] of this.remembered) if (entry.until <= now) this.remembered.delete(known);
+    return this.remembered.get(key);
+  }
+
+  /**
+   * The fingerprint of the request kept on disk under the call's id, if any; read only, so a desk
+   * whose requests were all kept in memory writes nothing, not even the table. A database that cannot
+   * be read leaves a request kept in memory (a self-check session's) to go on: it never needed it.
+   */
+  private fingerprintOnDisk(call: RequestCall): string | undefined {
+    try {
+      if (this.prepared?.db !== this.options.db()) {
+        const table = this.options
+          .db()
+          .prepare("SELECT 1 AS found FROM sqlite_schema WHERE type = 'table' AND name = 'request_ids'")
+          .get();
+        if (table === undefined) return undefined;
+      }
+      const row = this.sql()
+        .get('SELECT fingerprint FROM request_ids WHERE caller = ? AND request_id = ?')
+        .get(call.caller, call.requestId) as Pick<Row, 'fingerprint'> | undefined;
+      return row?.fingerprint;
+    } catch {
+      return undefined;
+    }
   }
 
   private async run<T>(key: string, call: RequestCall, work: () => Promise<T>): Promise<T> {

@@ -16,6 +16,8 @@ export class ItemRecord {
   sortBin: string | undefined;
   alert: { type: CheckinAlertType; message: string } | undefined;
   reason: string | undefined;
+  /** Failed: what went wrong, in words (the reason's code says it for a program). */
+  message: string | undefined;
   /** The last attempt reached the ILS and its answer was lost: it may have been done. */
   answerLost = false;
   screenMessages: string[] = [];
@@ -91,6 +93,7 @@ export class ItemRecord {
   /** Forgets what a previous attempt said before the next one. */
   clearOutcome(): void {
     this.reason = undefined;
+    this.message = undefined;
     this.answerLost = false;
     this.screenMessages = [];
   }
@@ -114,6 +117,7 @@ export class ItemRecord {
     if (this.sortBin !== undefined) view.sortBin = this.sortBin;
     if (this.alert !== undefined) view.alert = this.alert;
     if (this.reason !== undefined) view.reason = this.reason;
+    if (this.state === 'failed' && this.message !== undefined) view.message = this.message;
     if (this.state === 'failed' && this.answerLost) view.answerLost = true;
     return view;
   }

@@ -232,7 +232,7 @@ export class SessionManager implements Feature, SessionService {
     if (screen === undefined)
       throw new SessionError('screen_required', 'name the screen that takes the session over (?screen=)');
     const session = this.find(id, caller);
-    if (session.closed) throw new SessionError('session_ended', `session "${id}" has ended`);
+    if (session.closed) throw ended(session);
     const hold = this.screens.get(session.id);
     // A screen still connected is there, even under this screen's id: a duplicated browser tab
     // carries its original's id, and must not take the session from it unasked.
@@ -529,7 +529,7 @@ export class SessionManager implements Feature, SessionService {
   /** A session open for work from this caller: not ending, and not shown on another screen than the caller's. */
   private active(id: string, caller: SessionCaller): SelfCheckSession {
     const session = this.find(id, caller);
-    if (session.closed) throw new SessionError('session_ended', `session "${id}" has ended`);
+    if (session.closed) throw ended(session);
     const hold = this.screens.get(session.id);
     if (caller.screen !== undefined && hold !== undefined && hold.screen !== caller.screen)
       throw new SessionError('session_on_another_screen', `session "${id}" is shown on another screen`);
@@ -539,6 +539,15 @@ export class SessionManager implements Feature, SessionService {
   private mayUse(session: SelfCheckSession, caller: SessionCaller): boolean {
     return caller.staff || session.init.owner === caller.terminal;
   }
+}
+
+/** A session that has ended (or is ending), refused in words: why it ended, once it has. */
+function ended(session: SelfCheckSession): SessionError {
+  const why = session.endMessage();
+  return new SessionError(
+    'session_ended',
+    why === undefined ? `session "${session.id}" is ending` : `session "${session.id}" has ended. ${why}`,
+  );
 }
 
 function patronSummary(patron: PatronView): SessionPatronView {

@@ -20,6 +20,7 @@ import type {
   SessionView,
 } from '../contracts/sessions.js';
 import type { RfidReaderPort } from '../families/rfid-reader/index.js';
+import { endWords } from './end-words.js';
 import { ItemRecord } from './item-record.js';
 import { earlierAttempt } from './lost-answer.js';
 import { outcomeOf } from './outcome.js';
@@ -159,8 +160,18 @@ export class SelfCheckSession {
       inactivityTimeoutMs: this.init.inactivityMs,
     };
     if (this.endedAt !== undefined) view.endedAt = new Date(this.endedAt).toISOString();
-    if (this.endReason !== undefined) view.endReason = this.endReason;
+    if (this.endReason !== undefined) {
+      view.endReason = this.endReason;
+      view.endMessage = this.endMessage() ?? '';
+    }
     return view;
+  }
+
+  /** Ended: why, in words; undefined while open (or still ending). */
+  endMessage(): string | undefined {
+    return this.endReason === undefined
+      ? undefined
+      : endWords(this.endReason, this.init.mode, this.init.inactivityMs);
   }
 
   /**
@@ -370,8 +381,9 @@ export class SelfCheckSession {
       if (this.init.mode === 'checkout') await this.checkout(record, feeAcknowledged);
       else await this.checkin(record);
     } catch (error) {
-      const { state, reason, words } = outcomeOf(error);
+      const { state, reason, words, message } = outcomeOf(error);
       record.reason = reason;
+      record.message = message;
       record.screenMessages = words;
       // Sent, and no answer: the ILS may have done it, and asking again may do it twice.
       record.answerLost = error instanceof IlsError && error.requestSent;

@@ -101,6 +101,12 @@ export const sessionItemSchema = z.object({
     .describe(
       'refused or failed: the refusal reason (the ILS said no, screenMessages say why), the error code, or barcode_not_sendable (a barcode scanned with a | or a control character in it: never sent, for staff)',
     ),
+  message: z
+    .string()
+    .optional()
+    .describe(
+      "failed: what went wrong, in words a kiosk can show staff (the reason is its code), as POST /checkouts's problem detail says it",
+    ),
   answerLost: z
     .boolean()
     .optional()
@@ -197,6 +203,12 @@ export const sessionSchema = z.object({
     ),
   endedAt: z.string().optional(),
   endReason: z.enum(['ended', 'cancelled', 'timeout', 'shutdown']).optional(),
+  endMessage: z
+    .string()
+    .optional()
+    .describe(
+      'ended: why, in words a kiosk can show (endReason is its code); after a timeout or a cancel, that what was done stays done and what still waited on the pad was not',
+    ),
 });
 
 const receiptData = { template: z.enum(['checkout', 'checkin']), data: z.record(z.string(), z.unknown()) };
