@@ -95,3 +95,53 @@ export function askDeskAfterSleep(ask) {
   document.addEventListener('visibilitychange', checkAwake);
   addEventListener('pageshow', checkAwake);
 }
+
+// One formatter each, made once (a dashboard draws every device's times every 10 s).
+const CLOCK = new Intl.DateTimeFormat([], { hour: 'numeric', minute: '2-digit', second: '2-digit' });
+const CLOCK_MINUTES = new Intl.DateTimeFormat([], { hour: 'numeric', minute: '2-digit' });
+const DAY_MONTH = new Intl.DateTimeFormat([], { day: 'numeric', month: 'short' });
+const DAY_MONTH_YEAR = new Intl.DateTimeFormat([], { day: 'numeric', month: 'short', year: 'numeric' });
+
+/** The calendar day of `at` (a Date) as a number to compare and subtract, in this browser's time zone. */
+const dayNumber = (at) => Date.UTC(at.getFullYear(), at.getMonth(), at.getDate()) / 86_400_000;
+
+/**
+ * A time the desk sent (ISO), in words, dated unless it is today at the desk: "9:15:46 PM" today,
+ * "yesterday 9:15 PM", "5 Dec 9:15 PM" (with the year when not this year's). Today is the desk's
+ * today: this PC's clock may be a day off it (no RTC battery). A bare time of a reading taken
+ * yesterday read as one taken today.
+ */
+export function deskWhen(iso) {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return '–';
+  const now = new Date(deskNow());
+  const daysAgo = dayNumber(now) - dayNumber(at);
+  if (daysAgo === 0) return CLOCK.format(at);
+  if (daysAgo === 1) return `yesterday ${CLOCK_MINUTES.format(at)}`;
+  const day = at.getFullYear() === now.getFullYear() ? DAY_MONTH : DAY_MONTH_YEAR;
+  return `${day.format(at)} ${CLOCK_MINUTES.format(at)}`;
+}
+
+/**
+ * Follows the desk's day: `turned(day, was)` is called once the desk's day is no longer the one it
+ * was (`2026-12-08`, `2026-12-07`) — at the desk's midnight with the page left open, and as a PC woken from sleep
+ * after midnight asks the desk (`ask`, a call whose answer tells the desk's time) — so a page's
+ * "today" is the desk's today, not the day it was opened on. Returns a function that looks at once.
+ */
+export function followDeskDay(ask, turned) {
+  let day = deskDay();
+  const look = () => {
+    const now = deskDay();
+    if (now === day) return;
+    const was = day;
+    day = now;
+    turned(now, was);
+  };
+  // Each half minute: the day turns at the desk's midnight within that of it.
+  setInterval(look, 30_000);
+  askDeskAfterSleep(async () => {
+    await ask();
+    look();
+  });
+  return look;
+}

@@ -10,7 +10,7 @@
  * (a fee payment that failed), for staff to check the patron's account there.
  */
 import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
-import { askDeskAfterSleep, deskNow } from '/common/desk-clock.js';
+import { askDeskAfterSleep, deskNow, deskWhen } from '/common/desk-clock.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
 // Money owed to patrons, drawn as the print desk draws it.
@@ -72,7 +72,8 @@ function link(text, down) {
   element.classList.toggle('down', down);
 }
 
-const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '–');
+/** A time the desk sent, with its day when it was not today at the desk ("since yesterday 9:15 PM"). */
+const time = (iso) => (iso ? deskWhen(iso) : '–');
 
 /** How long ago a time the desk sent was, on the desk's clock: this PC's may be minutes off it. */
 function since(iso) {
