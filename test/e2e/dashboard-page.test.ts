@@ -335,6 +335,40 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     expect(scriptErrors).toEqual([]);
   });
 
+  it('says a reading’s time and day in the desk’s time zone on a PC in another', async () => {
+    // The desk's zone (this process's) and a PC's whose day is another than the desk's right now
+    // (IT at a head office many hours away).
+    const deskZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const dayIn = (timeZone: string) => new Date().toLocaleDateString('en-CA', { timeZone });
+    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone))!;
+    const context = await chromium.browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
+    try {
+      const desk = await context.newPage();
+      const scriptErrors: string[] = [];
+      desk.on('pageerror', (error) => scriptErrors.push(error.message));
+      await desk.goto(`${chromium.testDesk.api}/dashboard#token=${ADMIN}`);
+      await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+      chromium.testDesk.desk.simulators
+        .handle(gateSimulators, 'gate-sim')!
+        .walk({ direction: 'in', items: [] });
+      await card(desk, 'exit-1').getByRole('button', { name: 'Read counter' }).click();
+      await expect.poll(() => card(desk, 'exit-1').locator('.outcome').textContent()).toMatch(/^Counter: /);
+      const gate = await fetch(`${chromium.testDesk.api}/api/v1/devices/exit-1`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      const read = ((await gate.json()) as { detail: { visitors: { counter: { time: string } } } }).detail
+        .visitors.counter.time;
+      // Today at the desk, at the desk's time: no day before it, as on a PC in the desk's own zone.
+      const atDesk = new Date(read).toLocaleTimeString('en-US', { timeZone: deskZone });
+      await expect
+        .poll(() => card(desk, 'exit-1').locator('dd[data-key="visitors"]').textContent())
+        .toContain(`read at ${atDesk} ·`);
+      expect(scriptErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('lets an admin reconnect a device, print a test page and read a gate counter; a monitor is offered none of them', async () => {
     const admin = await openPage(ADMIN);
     const pad = card(admin, 'pad-1');

@@ -10,7 +10,7 @@
  * (a fee payment that failed), for staff to check the patron's account there.
  */
 import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
-import { askDeskAfterSleep, deskNow, deskWhen } from '/common/desk-clock.js';
+import { askDeskAfterSleep, deskNow, deskWhen, heardDeskZone } from '/common/desk-clock.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
 // Money owed to patrons, drawn as the print desk draws it.
@@ -162,6 +162,8 @@ async function identify(thenRead = true) {
     const answer = await api.call('GET', '/api/v1/auth/caller');
     caller.admin = answer.scopes.includes('admin');
     caller.staff = caller.admin || answer.scopes.includes('staff');
+    // Its "today" and "yesterday" are the desk's, in the desk's zone: this PC may be in another.
+    heardDeskZone(answer.timeZone);
     identified = true;
   } catch (error) {
     caller.admin = false;
