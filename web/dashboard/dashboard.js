@@ -386,8 +386,7 @@ function toCheckItem(payment) {
   });
   const when = document.createElement('p');
   when.className = 'said';
-  const ended = new Date(payment.endedAt ?? payment.startedAt);
-  when.textContent = `Payment ${payment.id}, ${ended.toLocaleDateString()} ${ended.toLocaleTimeString()}`;
+  when.textContent = `Payment ${payment.id}, ${time(payment.endedAt ?? payment.startedAt)}`;
   item.append(what, ...lines, when, checkForm(payment, failed));
   return item;
 }
@@ -554,8 +553,7 @@ function conflictItem(tx) {
   item.dataset.transaction = tx.id;
   const what = document.createElement('p');
   what.className = 'what';
-  const taken = new Date(tx.at);
-  what.textContent = `${transactionWhat(tx)}, ${taken.toLocaleDateString()} ${taken.toLocaleTimeString()}`;
+  what.textContent = `${transactionWhat(tx)}, ${time(new Date(tx.at).toISOString())}`;
   const why = document.createElement('p');
   why.className = 'why';
   why.textContent = CONFLICT_REASONS[tx.reason] ?? tx.reason ?? 'in conflict';
