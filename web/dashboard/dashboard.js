@@ -553,7 +553,7 @@ function conflictItem(tx) {
   item.dataset.transaction = tx.id;
   const what = document.createElement('p');
   what.className = 'what';
-  what.textContent = `${transactionWhat(tx)}, ${time(new Date(tx.at).toISOString())}`;
+  what.textContent = `${transactionWhat(tx)}, ${time(tx.at)}`;
   const why = document.createElement('p');
   why.className = 'why';
   why.textContent = CONFLICT_REASONS[tx.reason] ?? tx.reason ?? 'in conflict';
