@@ -287,6 +287,88 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     expect(scriptErrors).toEqual([]);
   });
 
+  it('dates a gate’s counter reading and a device’s “since” that are not from today at the desk', async () => {
+    // Opened on /healthz first, quiet (its favicon is a 404): the dashboard's script errors are watched below.
+    const desk = await chromium.openPage('/healthz', {
+      viewport: { width: 1280, height: 1000 },
+      quiet: true,
+    });
+    const scriptErrors: string[] = [];
+    desk.on('pageerror', (error) => scriptErrors.push(error.message));
+    await desk.clock.install();
+    await desk.goto(`${chromium.testDesk.api}/dashboard#token=${ADMIN}`);
+    await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+    // Someone walks in and the counter is read: the gate's card says when.
+    const gate = chromium.testDesk.desk.simulators.handle(gateSimulators, 'gate-sim')!;
+    gate.walk({ direction: 'in', items: [] });
+    await card(desk, 'exit-1').getByRole('button', { name: 'Read counter' }).click();
+    const visitors = card(desk, 'exit-1').locator('dd[data-key="visitors"]');
+    const since = card(desk, 'receipt-1').locator('.since');
+    await expect.poll(() => visitors.textContent()).toMatch(/read at \d{1,2}:\d\d:\d\d/);
+    expect(await since.textContent()).toMatch(/^online since \d{1,2}:\d\d:\d\d/);
+
+    // A day on at the desk (the page left open, the PC asleep overnight): the reading is yesterday's,
+    // and says so — "read at 9:15:46 PM" read as a reading taken today.
+    const sleepFor = async (ms: number) => {
+      await desk.unrouteAll({ behavior: 'ignoreErrors' });
+      await desk.route('**/api/v1/**', async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({
+          response,
+          headers: { ...response.headers(), date: new Date(Date.now() + ms).toUTCString() },
+        });
+      });
+      await desk.clock.setSystemTime(Date.now() + ms);
+      await desk.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+    };
+    await sleepFor(24 * 3600_000);
+    await expect
+      .poll(() => visitors.textContent(), { timeout: 4000 })
+      .toMatch(/read at yesterday \d{1,2}:\d\d\b/);
+    await expect.poll(() => since.textContent()).toMatch(/^online since yesterday \d{1,2}:\d\d\b.* \(1 d\)/);
+    // Three days on: its day and month ("4 Dec 9:15 PM", "Dec 4, 9:15 PM" as the browser's language writes it).
+    const day = new Date().getDate();
+    await sleepFor(3 * 24 * 3600_000);
+    const dated = new RegExp(`read at (${day} [A-Z][a-z]+|[A-Z][a-z]+ ${day}),? \\d{1,2}:\\d\\d\\b`);
+    await expect.poll(() => visitors.textContent(), { timeout: 4000 }).toMatch(dated);
+    await desk.unrouteAll({ behavior: 'ignoreErrors' });
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('says a reading’s time and day in the desk’s time zone on a PC in another', async () => {
+    // The desk's zone (this process's) and a PC's whose day is another than the desk's right now
+    // (IT at a head office many hours away).
+    const deskZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const dayIn = (timeZone: string) => new Date().toLocaleDateString('en-CA', { timeZone });
+    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone))!;
+    const context = await chromium.browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
+    try {
+      const desk = await context.newPage();
+      const scriptErrors: string[] = [];
+      desk.on('pageerror', (error) => scriptErrors.push(error.message));
+      await desk.goto(`${chromium.testDesk.api}/dashboard#token=${ADMIN}`);
+      await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+      chromium.testDesk.desk.simulators
+        .handle(gateSimulators, 'gate-sim')!
+        .walk({ direction: 'in', items: [] });
+      await card(desk, 'exit-1').getByRole('button', { name: 'Read counter' }).click();
+      await expect.poll(() => card(desk, 'exit-1').locator('.outcome').textContent()).toMatch(/^Counter: /);
+      const gate = await fetch(`${chromium.testDesk.api}/api/v1/devices/exit-1`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      const read = ((await gate.json()) as { detail: { visitors: { counter: { time: string } } } }).detail
+        .visitors.counter.time;
+      // Today at the desk, at the desk's time: no day before it, as on a PC in the desk's own zone.
+      const atDesk = new Date(read).toLocaleTimeString('en-US', { timeZone: deskZone });
+      await expect
+        .poll(() => card(desk, 'exit-1').locator('dd[data-key="visitors"]').textContent())
+        .toContain(`read at ${atDesk} ·`);
+      expect(scriptErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('lets an admin reconnect a device, print a test page and read a gate counter; a monitor is offered none of them', async () => {
     const admin = await openPage(ADMIN);
     const pad = card(admin, 'pad-1');

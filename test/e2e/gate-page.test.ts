@@ -473,6 +473,37 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
       .toMatch(new RegExp(`^${day} \\d\\d:\\d\\d:\\d\\d$`));
   });
 
+  it('times and dates an alarm in the desk’s time zone on a PC in another', async () => {
+    // The desk's zone (this process's) and a PC's whose day is another than the desk's right now.
+    const deskZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const dayIn = (timeZone: string) => new Date().toLocaleDateString('en-CA', { timeZone });
+    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone))!;
+    const context = await chromium.browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
+    try {
+      const desk = await context.newPage();
+      const scriptErrors: string[] = [];
+      desk.on('pageerror', (error) => scriptErrors.push(error.message));
+      await desk.goto(`${chromium.testDesk.api}/gates#token=${STAFF}`);
+      await expect.poll(() => desk.locator('#link').textContent()).toBe('Live');
+      gateSim().walk({ direction: 'out', items: ['31000014'] });
+      const row = desk.locator('#open [data-alarm]').filter({ hasText: '31000014' });
+      await row.waitFor({ timeout: 5000 });
+      const at = (await row.locator('time').getAttribute('datetime'))!;
+      // Today at the desk, at the desk's time: no day before it, as on a PC in the desk's own zone.
+      const atDesk = new Date(at).toLocaleTimeString('en-US', {
+        timeZone: deskZone,
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hour12: false,
+      });
+      await expect.poll(() => row.locator('time').textContent()).toBe(atDesk);
+      expect(scriptErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('says the title is not known (not that it was not found) once the title lookup is over, when the page missed Carrel saying so', async () => {
     const ils = chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
     const { gates } = (await (

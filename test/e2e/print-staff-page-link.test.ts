@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { restartableStaffDeskInChromium } from '../helpers/restartable-staff-desk.js';
@@ -7,6 +7,9 @@ import { until } from '../helpers/until.js';
 
 const OLD_TOKEN = 'print-desk-token-before';
 const NEW_TOKEN = 'print-desk-token-after';
+const IT_TOKEN = 'it-admin-token-0123456789abcdef';
+/** How long the staff pages wait for an answer (web/common/print-api.js DEADLINE_MS). */
+const DEADLINE_MS = 15_000;
 
 /**
  * The print desk page in Chromium while the Carrel under it is restarted (systemd, an update), and
@@ -15,7 +18,9 @@ const NEW_TOKEN = 'print-desk-token-after';
  * with its token no longer taken — that they must open the page again with its current link, not a
  * page that keeps showing an old balance and answers each press with "send a valid bearer token"
  * — nor words beside the list of money owed to patrons (a payout found made at another desk) left
- * on screen about a list no longer shown.
+ * on screen about a list no longer shown. And IT's device dashboard on the same desk while Carrel
+ * hangs (its process stopped): said in words within the deadline, its buttons kept, live again by
+ * itself.
  */
 describe.skipIf(chromiumSkipReason() !== undefined)(
   'the print desk page when Carrel restarts or stops taking its token',
@@ -28,6 +33,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       devices: ['ils', 'receipt-1', 'public-bw', 'coins-1'],
       simulators: ['ils-sim', 'printer-sim', 'print-server', 'cash-sim'],
       waitFor: 'ils',
+      otherTokens: [{ name: 'it-admin', token: IT_TOKEN, scopes: ['admin'] }],
     });
     const { pageErrors } = staff;
     let page: Page;
@@ -149,6 +155,78 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await page.getByRole('button', { name: 'Find' }).click();
       await expect.poll(() => alert().textContent(), { timeout: 10_000 }).toMatch(signInAgain);
       expect(await alert().textContent()).not.toContain('bearer');
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('says on the dashboard that a hung Carrel is not answering, keeps its buttons usable, and is live again by itself', async () => {
+      // Opened on /healthz first: the dashboard's clock runs as a clock does, and on at once when the test says.
+      const dashboard = await staff.openPage('/healthz');
+      await dashboard.clock.install();
+      await dashboard.goto(`${staff.desk().daemon.api}/dashboard#token=${IT_TOKEN}`);
+      const live = dashboard.locator('#link');
+      await expect.poll(() => live.textContent(), { timeout: 10_000 }).toBe('Live');
+      const printer = dashboard.locator('li.device[data-device="receipt-1"]');
+      const testPage = printer.getByRole('button', { name: 'Test page' });
+      await testPage.waitFor({ timeout: 10_000 });
+      await expect.poll(() => dashboard.locator('#sessions-open').textContent()).toMatch(/^\d+$/);
+      // The reads of the desk's figures under way at once, at most.
+      let reading = 0;
+      let mostAtOnce = 0;
+      const isRead = (request: { url(): string }) => request.url().includes('/api/v1/offline/summary');
+      dashboard.on('request', (request) => {
+        if (isRead(request)) mostAtOnce = Math.max(mostAtOnce, ++reading);
+      });
+      const ended = (request: Request) => {
+        if (isRead(request)) reading--;
+      };
+      dashboard.on('requestfinished', ended);
+      dashboard.on('requestfailed', ended);
+
+      // Carrel hangs: its process stopped (its sockets open, nothing answered, its WebSocket silent).
+      const daemon = staff.desk().daemon.child;
+      daemon.kill('SIGSTOP');
+      try {
+        // Its next read (every 15 s) waits out the deadline, and the page says so in words.
+        await dashboard.clock.fastForward(DEADLINE_MS);
+        await dashboard.clock.fastForward(DEADLINE_MS);
+        await expect.poll(() => live.textContent(), { timeout: 4000 }).toMatch(/^Carrel is not answering/);
+        expect(await dashboard.locator('#devices').getAttribute('class')).toContain('stale');
+        await testPage.click();
+        await expect.poll(() => printer.locator('.outcome').textContent()).toBe('Test page…');
+        await dashboard.clock.fastForward(DEADLINE_MS);
+        // Said in words at the deadline, not a "Test page…" for ever; the button may be pressed again.
+        await expect
+          .poll(() => printer.locator('.outcome').textContent(), { timeout: 4000 })
+          .toMatch(/^Test page: the desk did not answer .*Press again\.$/);
+        expect(await testPage.isEnabled()).toBe(true);
+        await expect.poll(() => live.textContent(), { timeout: 4000 }).toMatch(/^Carrel is not answering/);
+        // A minute on, its 15 s reads tick on: each waits out its deadline, none stacked on another.
+        for (let tick = 0; tick < 4; tick++) await dashboard.clock.fastForward(DEADLINE_MS);
+        expect(mostAtOnce).toBe(1);
+        expect(await live.textContent()).toMatch(/^Carrel is not answering/);
+        expect(await dashboard.locator('#devices').getAttribute('class')).toContain('stale');
+      } finally {
+        daemon.kill('SIGCONT');
+      }
+
+      // Carrel answers again: the page is live by itself at its next read.
+      await expect
+        .poll(
+          async () => {
+            const text = await live.textContent();
+            if (text !== 'Live') await dashboard.clock.fastForward(DEADLINE_MS);
+            return text;
+          },
+          { timeout: 30_000 },
+        )
+        .toBe('Live');
+      expect(await dashboard.locator('#devices').getAttribute('class')).not.toContain('stale');
+      expect(mostAtOnce).toBe(1);
+      await testPage.click();
+      await expect
+        .poll(() => printer.locator('.outcome').textContent(), { timeout: 10_000 })
+        .toMatch(/^Test page queued/);
+      await dashboard.close();
       expect(pageErrors).toEqual([]);
     });
   },

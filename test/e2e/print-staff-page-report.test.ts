@@ -186,4 +186,55 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
     await expect.poll(() => desk.locator('#date').inputValue(), { timeout: 5000 }).toBe(today);
     expect(scriptErrors).toEqual([]);
   });
+
+  it('offers the new today as the report’s day once the desk’s midnight has passed, the page left open', async () => {
+    // Opened on /healthz first, quiet (its favicon is a 404): the page's script errors are watched below.
+    const desk = await chromium.openPage('/healthz', { quiet: true });
+    const scriptErrors: string[] = [];
+    desk.on('pageerror', (error) => scriptErrors.push(error.message));
+    await desk.clock.install();
+    await desk.goto(`${api()}/print-staff`);
+    // A day at the desk, `days` from `now`, as this browser's time zone reckons it.
+    const dayOf = (now: number, days: number) =>
+      desk.evaluate(
+        ([now, days]) => {
+          const day = new Date(now!);
+          day.setDate(day.getDate() + days!);
+          const pad = (n: number) => String(n).padStart(2, '0');
+          return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+        },
+        [now, days],
+      );
+    const now = Date.now();
+    await expect.poll(() => desk.locator('#date').inputValue(), { timeout: 5000 }).toBe(await dayOf(now, 0));
+    // The night passes (to a minute past the desk's next midnight, then a day more): the desk's
+    // answers say so, and the page's clocks run on as far.
+    let ahead = 0;
+    await desk.route('**/api/v1/**', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), date: new Date(Date.now() + ahead).toUTCString() },
+      });
+    });
+    const passNight = async (ms: number) => {
+      ahead += ms;
+      await desk.clock.fastForward(ms);
+    };
+    await passNight(
+      await desk.evaluate((now) => {
+        const at = new Date(now);
+        return new Date(at.getFullYear(), at.getMonth(), at.getDate() + 1, 0, 1).getTime() - now;
+      }, now),
+    );
+    await expect.poll(() => desk.locator('#date').inputValue(), { timeout: 5000 }).toBe(await dayOf(now, 1));
+    // A day staff chose stays theirs over the next midnight.
+    const chosen = await dayOf(now, -3);
+    await desk.locator('#date').fill(chosen);
+    await passNight(24 * 3600_000);
+    // Its timers ran as the clock went on: the day it would have offered is already decided.
+    expect(await desk.locator('#date').inputValue()).toBe(chosen);
+    await desk.unrouteAll({ behavior: 'ignoreErrors' });
+    expect(scriptErrors).toEqual([]);
+  });
 });

@@ -278,6 +278,54 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('moves the week on to the new today once the desk’s midnight has passed, the page left open', async () => {
+    const open = await browser.newPage();
+    open.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      await open.clock.install();
+      await open.goto(`${testDesk.api.replace(/\/api\/v1$/, '')}/reports`);
+      await open.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+      // A day at the desk, `days` from `now`, as this browser's time zone reckons it; and how long
+      // until a minute past the desk's next midnight.
+      const dayOf = (now: number, days: number) =>
+        open.evaluate(
+          ([now, days]) => {
+            const day = new Date(now!);
+            day.setDate(day.getDate() + days!);
+            const pad = (n: number) => String(n).padStart(2, '0');
+            return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+          },
+          [now, days],
+        );
+      const now = Date.now();
+      expect(await open.locator('#to').inputValue()).toBe(await dayOf(now, 0));
+      const pastMidnight = await open.evaluate((now) => {
+        const at = new Date(now);
+        return new Date(at.getFullYear(), at.getMonth(), at.getDate() + 1, 0, 1).getTime() - now;
+      }, now);
+      // The night passes: the desk's answers say so, and the page's clocks run on as far.
+      await open.route('**/api/v1/**', async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({
+          response,
+          headers: { ...response.headers(), date: new Date(Date.now() + pastMidnight).toUTCString() },
+        });
+      });
+      await open.clock.fastForward(pastMidnight);
+      await expect.poll(() => open.locator('#to').inputValue(), { timeout: 5000 }).toBe(await dayOf(now, 1));
+      expect(await open.locator('#from').inputValue()).toBe(await dayOf(now, -5));
+      // Read again for the new week, not only its fields changed.
+      await expect
+        .poll(() => open.locator('#about').textContent(), { timeout: 10_000 })
+        .toContain(`${await dayOf(now, -5)} to ${await dayOf(now, 1)}`);
+      await open.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+      await open.unrouteAll({ behavior: 'ignoreErrors' });
+    } finally {
+      await open.close();
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
   it('compares with the days before, midnight to midnight, across a clock change', async () => {
     // A desk in Berlin: the week after the spring change (29 March 2026, a 23-hour day) beside the
     // week that holds it.

@@ -28,7 +28,7 @@ export interface RestartableStaffDesk {
 
 /**
  * The simulated desk under `carrel start`, kept to the `devices` and `simulators` named (by id), MQTT
- * off, one staff token `token` named `tokenName`; started, its HTTP port then written into its config
+ * off, one staff token `token` named `tokenName` (and `otherTokens`, if any); started, its HTTP port then written into its config
  * so a restart comes back where an open page dials it again, and resolved once `waitFor` is online.
  */
 export async function startRestartableStaffDesk(options: {
@@ -38,7 +38,10 @@ export async function startRestartableStaffDesk(options: {
   devices: readonly string[];
   simulators: readonly string[];
   waitFor: string;
+  /** Tokens beside the staff one (IT's admin token for the dashboard), kept as they are when it changes. */
+  otherTokens?: ReadonlyArray<{ name: string; token: string; scopes: string[] }>;
 }): Promise<RestartableStaffDesk> {
+  const staffToken = (token: string) => ({ name: options.tokenName, token, scopes: ['staff'] });
   const dir = mkdtempSync(path.join(tmpdir(), options.folderPrefix));
   const base = defaultDeskConfig();
   const config = {
@@ -46,7 +49,7 @@ export async function startRestartableStaffDesk(options: {
     http: { ...base.http, port: 0 },
     mqtt: { mode: 'off' },
     storage: { path: path.join(dir, 'carrel.db') },
-    auth: { tokens: [{ name: options.tokenName, token: options.token, scopes: ['staff'] }] } as unknown,
+    auth: { tokens: [staffToken(options.token), ...(options.otherTokens ?? [])] } as unknown,
     devices: base.devices.filter((device) => options.devices.includes(device.id)),
     simulators: base.simulators.filter((simulator) => options.simulators.includes(simulator.id)),
   };
@@ -72,7 +75,7 @@ export async function startRestartableStaffDesk(options: {
       daemon = await startCarrelDaemon(configPath);
     },
     changeToken(token) {
-      config.auth = { tokens: [{ name: options.tokenName, token, scopes: ['staff'] }] };
+      config.auth = { tokens: [staffToken(token), ...(options.otherTokens ?? [])] };
       write();
     },
     async close() {

@@ -46,11 +46,71 @@ export function deskNow() {
   return Math.round(performance.now() + (lowest + highest) / 2);
 }
 
-/** The desk's day now (`2026-12-07`), as this browser's time zone reckons it. */
+/**
+ * The desk's time zone (IANA), once the page has heard it (GET /api/v1/auth/caller says it); until
+ * then, and on a page that does not ask, this browser's. A PC in another zone than the desk's (IT's,
+ * at the library's head office) would otherwise date a desk's 23:30 tomorrow.
+ */
+let zone;
+/** The shapes the pages write times and days in, as Intl's options. */
+const SHAPES = {
+  /** `2026-12-07`, read from its parts. */
+  day: { year: 'numeric', month: '2-digit', day: '2-digit' },
+  /** `21:15:46`: the gate page's alarms. */
+  clock: { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false },
+  /** `9:15:46 PM` (as this browser's language writes it): the dashboard's times today. */
+  time: { hour: 'numeric', minute: '2-digit', second: '2-digit' },
+  /** `9:15 PM`: the dashboard's times of another day. */
+  minutes: { hour: 'numeric', minute: '2-digit' },
+  /** `Fri 4 Dec`: the gate page's days. */
+  weekday: { weekday: 'short', day: 'numeric', month: 'short' },
+  /** `4 Dec`, and `4 Dec 2025`. */
+  dayMonth: { day: 'numeric', month: 'short' },
+  dayMonthYear: { day: 'numeric', month: 'short', year: 'numeric' },
+};
+/** Formatters by zone and shape, made once each: a page draws many times (an alarm storm, thousands). */
+const formatters = new Map();
+function formatter(shape) {
+  const key = `${zone ?? ''}|${shape}`;
+  let made = formatters.get(key);
+  if (!made) {
+    made = new Intl.DateTimeFormat(shape === 'day' ? 'en-US' : [], { ...SHAPES[shape], timeZone: zone });
+    formatters.set(key, made);
+  }
+  return made;
+}
+
+/**
+ * The desk said its time zone (`Europe/Oslo`); a name this browser does not know is ignored.
+ * Whether it changed what the page knew (what was drawn before is then drawn again).
+ */
+export function heardDeskZone(name) {
+  if (typeof name !== 'string' || name === zone) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+  } catch {
+    return false;
+  }
+  const changed = name !== (zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
+  zone = name;
+  return changed;
+}
+
+/** The calendar day of `at` (ms or Date) at the desk: `2026-12-07`. */
+export function deskDayOf(at) {
+  const parts = {};
+  for (const { type, value } of formatter('day').formatToParts(at)) parts[type] = value;
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** The desk's day now (`2026-12-07`), in the desk's time zone once heard (this browser's until then). */
 export function deskDay() {
-  const now = new Date(deskNow());
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  return deskDayOf(deskNow());
+}
+
+/** `at` (ms, Date) at the desk, in one of the SHAPES: a time of day (`clock`, `time`, `minutes`) or a day. */
+export function deskFormat(at, shape) {
+  return formatter(shape).format(at);
 }
 
 /**
@@ -94,4 +154,48 @@ export function askDeskAfterSleep(ask) {
   checking = setInterval(checkAwake, CHECK_EVERY_MS);
   document.addEventListener('visibilitychange', checkAwake);
   addEventListener('pageshow', checkAwake);
+}
+
+/** The calendar day of `at` at the desk as a number to compare and subtract. */
+const dayNumber = (at) => Date.parse(`${deskDayOf(at)}T00:00:00Z`) / 86_400_000;
+
+/**
+ * A time the desk sent (ISO), in words, dated unless it is today at the desk: "9:15:46 PM" today,
+ * "yesterday 9:15 PM", "5 Dec 9:15 PM" (with the year when not this year's). Today is the desk's
+ * today, on its clock and in its time zone: this PC's clock may be a day off it (no RTC battery),
+ * its zone another. A bare time of a reading taken yesterday read as one taken today.
+ */
+export function deskWhen(iso) {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return '–';
+  const now = deskNow();
+  const daysAgo = dayNumber(now) - dayNumber(at);
+  if (daysAgo === 0) return deskFormat(at, 'time');
+  if (daysAgo === 1) return `yesterday ${deskFormat(at, 'minutes')}`;
+  const sameYear = deskDayOf(at).slice(0, 4) === deskDayOf(now).slice(0, 4);
+  return `${deskFormat(at, sameYear ? 'dayMonth' : 'dayMonthYear')} ${deskFormat(at, 'minutes')}`;
+}
+
+/**
+ * Follows the desk's day: `turned(day, was)` is called once the desk's day is no longer the one it
+ * was (`2026-12-08`, `2026-12-07`) — at the desk's midnight with the page left open, and as a PC woken from sleep
+ * after midnight asks the desk (`ask`, a call whose answer tells the desk's time) — so a page's
+ * "today" is the desk's today, not the day it was opened on. Returns a function that looks at once.
+ */
+export function followDeskDay(ask, turned) {
+  let day = deskDay();
+  const look = () => {
+    const now = deskDay();
+    if (now === day) return;
+    const was = day;
+    day = now;
+    turned(now, was);
+  };
+  // Each half minute: the day turns at the desk's midnight within that of it.
+  setInterval(look, 30_000);
+  askDeskAfterSleep(async () => {
+    await ask();
+    look();
+  });
+  return look;
 }

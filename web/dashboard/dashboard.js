@@ -10,7 +10,7 @@
  * (a fee payment that failed), for staff to check the patron's account there.
  */
 import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
-import { askDeskAfterSleep, deskNow } from '/common/desk-clock.js';
+import { askDeskAfterSleep, deskNow, deskWhen, heardDeskZone } from '/common/desk-clock.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
 // Money owed to patrons, drawn as the print desk draws it.
@@ -20,10 +20,12 @@ import { DEADLINE_MS } from '/common/print-api.js';
 import { detailTerm, detailValue } from '/dashboard/detail-words.js';
 
 const token = takeToken('carrel.dashboard.token', location, sessionStorage, history);
-const api = new ApiClient(location.origin, token);
-// A hung desk neither holds Paid out nor the list's read for ever: after the deadline the print
-// desk's list has, the press says the desk did not answer (pressed again, it is recorded once).
-const owed = owedToPatrons(new ApiClient(location.origin, token, { deadlineMs: DEADLINE_MS }), {
+// A hung desk (its process stopped, the host swapping, a cut network) holds no call for ever: after
+// the deadline the print desk's calls have, a press says the desk did not answer and may be pressed
+// again (Paid out is recorded once), and the page says the desk is not answering. The event
+// WebSocket of a hung desk stays open and says nothing: only these calls tell.
+const api = new ApiClient(location.origin, token, { deadlineMs: DEADLINE_MS });
+const owed = owedToPatrons(api, {
   box: document.getElementById('owed-box'),
   list: document.getElementById('owed'),
 });
@@ -35,6 +37,8 @@ const template = document.getElementById('device-card');
 let retryMs = 500;
 /** When the live link was lost (ISO time), while it is down. */
 let lostAt;
+/** Whether the event WebSocket is open; and whether the desk answered the last read of its figures. */
+const heard = { socket: false, answering: true };
 /** Whether the token may act (admin) or settle conflicts (staff); the page only looks until that is known. */
 const caller = { admin: false, staff: false };
 
@@ -72,7 +76,31 @@ function link(text, down) {
   element.classList.toggle('down', down);
 }
 
-const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '–');
+/** What the page says of its link to the desk: live, not connected, or connected and not answering. */
+function showLink() {
+  if (!heard.socket) link('Not connected, trying again…', true);
+  else if (!heard.answering)
+    link(
+      `Carrel is not answering (nothing within ${DEADLINE_MS / 1000} s): last known shown, asking again…`,
+      true,
+    );
+  else link('Live', false);
+  if (heard.socket && heard.answering) linkBack();
+  else linkLost();
+}
+
+/** A call unanswered within the deadline (or not reaching the desk at all). */
+const unanswered = (error) => error instanceof Problem && error.code === 'network';
+
+/** A press the desk did not answer: the page says so at once, and reads the desk again (back when it answers). */
+function notAnswering() {
+  heard.answering = false;
+  showLink();
+  void refreshDesk();
+}
+
+/** A time the desk sent, with its day when it was not today at the desk ("since yesterday 9:15 PM"). */
+const time = (iso) => (iso ? deskWhen(iso) : '–');
 
 /** How long ago a time the desk sent was, on the desk's clock: this PC's may be minutes off it. */
 function since(iso) {
@@ -122,21 +150,31 @@ function addActions(element, id) {
     add(action.label, () => action.run(id), action.done);
 }
 
-/** Who the token is: the actions are shown to an admin only (a monitor token only looks). */
-async function identify() {
+/** Whether the desk has said who the token is (a desk that did not answer is asked again at the next read). */
+let identified = false;
+
+/**
+ * Who the token is: the actions are shown to an admin only (a monitor token only looks). Then the
+ * desk's figures are read, unless `thenRead` is false (asked by a read itself).
+ */
+async function identify(thenRead = true) {
   try {
     const answer = await api.call('GET', '/api/v1/auth/caller');
     caller.admin = answer.scopes.includes('admin');
     caller.staff = caller.admin || answer.scopes.includes('staff');
-  } catch {
+    // Its "today" and "yesterday" are the desk's, in the desk's zone: this PC may be in another.
+    heardDeskZone(answer.timeZone);
+    identified = true;
+  } catch (error) {
     caller.admin = false;
     caller.staff = false;
+    identified = !unanswered(error);
   }
   document.body.dataset.scope = caller.admin ? 'admin' : 'look';
   // The desk's answer told its time: the "since" drawn before it, on this PC's clock, is drawn again.
   for (const id of devices.keys()) render(id);
   if (caller.admin) for (const element of list.children) addActions(element, element.dataset.device);
-  void refreshDesk();
+  if (thenRead) void refreshDesk();
 }
 
 async function act(element, button, run, done) {
@@ -149,7 +187,10 @@ async function act(element, button, run, done) {
     outcome.textContent =
       error instanceof Problem && error.status === 403
         ? `${button.textContent}: needs an admin token`
-        : `${button.textContent} failed: ${error.message}`;
+        : unanswered(error)
+          ? `${button.textContent}: the desk did not answer (${error.message}); it may or may not have been done. Press again.`
+          : `${button.textContent} failed: ${error.message}`;
+    if (unanswered(error)) notAnswering();
   } finally {
     button.disabled = false;
   }
@@ -240,14 +281,14 @@ function connect() {
     onMessage,
     () => {
       retryMs = 500;
-      link('Live', false);
-      linkBack();
+      heard.socket = true;
+      showLink();
       showProblem();
       void refreshDesk();
     },
     (event) => {
-      link('Not connected, trying again…', true);
-      linkLost();
+      heard.socket = false;
+      showLink();
       if (event.code === 4401 || event.code === 4403)
         showProblem('The dashboard needs a monitor token: open it as /dashboard#token=…');
       setTimeout(connect, retryMs);
@@ -256,11 +297,45 @@ function connect() {
   );
 }
 
-async function refreshDesk() {
+/** The read of the desk's figures under way, if one is; and whether another is owed after it. */
+let reading;
+let readAgain = false;
+
+/**
+ * Reads the desk's figures and lists again. One read at a time: asked while one is under way (the
+ * 15 s tick, a press, a wake), one more follows it — a hung desk is not sent a new read every tick
+ * on top of those it has not answered.
+ */
+function refreshDesk() {
+  if (reading) {
+    readAgain = true;
+    return reading;
+  }
+  reading = (async () => {
+    try {
+      do {
+        readAgain = false;
+        await readDesk();
+      } while (readAgain);
+    } finally {
+      reading = undefined;
+    }
+  })();
+  return reading;
+}
+
+async function readDesk() {
+  if (!identified) await identify(false);
   const [offline, sessions] = await Promise.allSettled([
     api.call('GET', '/api/v1/offline/summary'),
     api.call('GET', '/api/v1/sessions/summary'),
   ]);
+  // Not answered within the deadline: said, the figures shown as last known, asked again next tick.
+  heard.answering = ![offline, sessions].some(
+    (result) => result.status === 'rejected' && unanswered(result.reason),
+  );
+  showLink();
+  if (!heard.answering) return;
   document.getElementById('offline-pending').textContent =
     offline.status === 'fulfilled' ? String(offline.value.pending + offline.value.replaying) : '–';
   document.getElementById('offline-conflict').textContent =
@@ -311,8 +386,7 @@ function toCheckItem(payment) {
   });
   const when = document.createElement('p');
   when.className = 'said';
-  const ended = new Date(payment.endedAt ?? payment.startedAt);
-  when.textContent = `Payment ${payment.id}, ${ended.toLocaleDateString()} ${ended.toLocaleTimeString()}`;
+  when.textContent = `Payment ${payment.id}, ${time(payment.endedAt ?? payment.startedAt)}`;
   item.append(what, ...lines, when, checkForm(payment, failed));
   return item;
 }
@@ -386,6 +460,7 @@ async function checkPayment(id, outcome, note, buttons, said) {
             ? `Not recorded: ${error.detail || error.message}`
             : `Not recorded: ${error.message}. Press again.`;
     for (const button of buttons) button.disabled = false;
+    if (unanswered(error)) notAnswering();
     if (done) {
       // The payment leaves the list (and its words with it): what happened is said beside the list.
       showCheckSaid(await alreadyCheckedWords(id));
@@ -478,8 +553,7 @@ function conflictItem(tx) {
   item.dataset.transaction = tx.id;
   const what = document.createElement('p');
   what.className = 'what';
-  const taken = new Date(tx.at);
-  what.textContent = `${transactionWhat(tx)}, ${taken.toLocaleDateString()} ${taken.toLocaleTimeString()}`;
+  what.textContent = `${transactionWhat(tx)}, ${time(tx.at)}`;
   const why = document.createElement('p');
   why.className = 'why';
   why.textContent = CONFLICT_REASONS[tx.reason] ?? tx.reason ?? 'in conflict';
@@ -523,15 +597,21 @@ async function settle(id, action, actions, outcome) {
         ? 'Needs a staff token'
         : error instanceof Problem && error.status === 409
           ? 'Settled already'
-          : `Failed: ${error.message}`;
+          : unanswered(error)
+            ? `The desk did not answer (${error.message}): not known whether it was done. Press again.`
+            : `Failed: ${error.message}`;
     for (const button of actions.querySelectorAll('button')) button.disabled = false;
+    if (unanswered(error)) notAnswering();
     if (error instanceof Problem && error.status === 409) await refreshDesk();
   }
 }
 
 void identify();
 connect();
-setInterval(() => void refreshDesk(), 15_000);
+// Not while a read is under way (a hung desk's, waiting out its deadline): it is not stacked.
+setInterval(() => {
+  if (!reading) void refreshDesk();
+}, 15_000);
 // "since" moves on without events.
 setInterval(() => {
   for (const id of devices.keys()) render(id);

@@ -2,9 +2,10 @@
  * A device's detail in words, for the IT staff reading the dashboard: each key a family's health
  * record carries (GET /api/v1/devices, `detail`) named as a person says it, and its value with its
  * unit — durations (`…Ms`) in ms or s, money (`…Minor`) in the currency beside it, times as local
- * times. One table for every family, the keys inside a detail's objects too; a key it does not know
+ * times, with their day when not today at the desk. One table for every family, the keys inside a detail's objects too; a key it does not know
  * (a newer Carrel, a family added since) is shown as it is, never hidden.
  */
+import { deskWhen } from '/common/desk-clock.js';
 import { money } from '/common/money.js';
 
 /** Key → words. Inside an object the words start lower-case ("checksum errors 0"). */
@@ -131,7 +132,8 @@ function duration(ms) {
   return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }
 
-const time = (iso) => new Date(iso).toLocaleTimeString();
+// A reading not from today at the desk carries its day: "read at 9:15:46 PM" of yesterday's read as today's.
+const time = deskWhen;
 
 /**
  * A detail's value in words: durations and money with their units, times as local times, yes/no,

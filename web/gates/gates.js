@@ -9,7 +9,7 @@
  * a staff token: opened with one that may only watch (monitor), the page offers
  * no Acknowledge and says so.
  */
-import { askDeskAfterSleep, deskNow } from '/common/desk-clock.js';
+import { askDeskAfterSleep, deskDay, deskNow, heardDeskZone } from '/common/desk-clock.js';
 import { GateApi, Problem, takeToken } from './api.js';
 import { alarmSound } from './sound.js';
 import { gateFigures } from './visitors.js';
@@ -490,8 +490,10 @@ function offerAcknowledge() {
 async function identify() {
   const unanswered = setTimeout(offerAcknowledge, CALLER_WAIT_MS);
   try {
-    const { scopes } = await api.call('GET', '/api/v1/auth/caller');
+    const { scopes, timeZone } = await api.call('GET', '/api/v1/auth/caller');
     callerKnown = true;
+    // The alarms' days are the desk's, in its zone: those drawn in this PC's zone are drawn again.
+    if (heardDeskZone(timeZone)) redrawDays();
     if (scopes.includes('staff') || scopes.includes('admin')) offerAcknowledge();
     else watchOnly();
   } catch {
@@ -644,10 +646,14 @@ async function start() {
 }
 
 /** Every alarm drawn again when the day turns: today's alarms become yesterday's, and say so. */
-let today = new Date(deskNow()).toDateString();
+let today = deskDay();
 function dayTurned() {
-  if (new Date(deskNow()).toDateString() === today) return;
-  today = new Date(deskNow()).toDateString();
+  if (deskDay() === today) return;
+  redrawDays();
+}
+/** Every alarm shown drawn again, dated as of the desk's today. */
+function redrawDays() {
+  today = deskDay();
   for (const record of alarms.values()) if (rows.has(record.id)) render(record);
 }
 setInterval(dayTurned, 60_000);
@@ -655,9 +661,9 @@ document.addEventListener('visibilitychange', dayTurned);
 // Woken from sleep, the desk's time is asked at once (this PC's performance.now() stood still; the
 // page would otherwise hear it only when it connects again), and the alarms dated and aged on it.
 askDeskAfterSleep(async () => {
-  await api.call('GET', '/api/v1/auth/caller');
-  today = new Date(deskNow()).toDateString();
-  for (const record of alarms.values()) if (rows.has(record.id)) render(record);
+  const { timeZone } = await api.call('GET', '/api/v1/auth/caller');
+  heardDeskZone(timeZone);
+  redrawDays();
 });
 
 window.addEventListener('beforeunload', () => socket?.close());

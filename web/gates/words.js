@@ -2,7 +2,7 @@
  * The gate alarm page's words: why a gate alarmed, an item's status, times and days, who
  * acknowledged, and Carrel's refusals — for desk staff, not developers.
  */
-import { deskNow } from '/common/desk-clock.js';
+import { deskDay, deskDayOf, deskFormat } from '/common/desk-clock.js';
 import { Problem } from './api.js';
 
 export const REASONS = {
@@ -27,28 +27,15 @@ export const STATUSES = {
   missing: 'missing',
 };
 
-// One formatter each, made once: making one per alarm took most of the page's time in an alarm storm.
-const TIME = new Intl.DateTimeFormat([], {
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hour12: false,
-});
-const DAY = new Intl.DateTimeFormat([], { weekday: 'short', day: 'numeric', month: 'short' });
-
-export const clock = (iso) => TIME.format(new Date(iso));
+// Times and days at the desk, on its clock and in its time zone (desk-clock.js), each shape's
+// formatter made once: making one per alarm took most of the page's time in an alarm storm.
+export const clock = (iso) => deskFormat(new Date(iso), 'clock');
 /** The day of an alarm not raised today ('Fri 4 Dec'); none for today's. */
 export function dayOf(iso) {
   const at = new Date(iso);
   // Today on the desk's clock, which dated the alarm: this PC's may be off it (no NTP, no RTC battery).
-  const now = new Date(deskNow());
-  if (
-    at.getFullYear() === now.getFullYear() &&
-    at.getMonth() === now.getMonth() &&
-    at.getDate() === now.getDate()
-  )
-    return null;
-  return DAY.format(at);
+  if (deskDayOf(at) === deskDay()) return null;
+  return deskFormat(at, 'weekday');
 }
 /** A time, with its day when it was not today. */
 export const when = (iso) => [dayOf(iso), clock(iso)].filter(Boolean).join(' ');

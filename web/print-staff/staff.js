@@ -10,7 +10,7 @@
  * the printer's last event).
  */
 import { ApiClient } from '/common/carrel-api.js';
-import { deskDay, deskTimeHeard } from '/common/desk-clock.js';
+import { deskDay, deskTimeHeard, followDeskDay } from '/common/desk-clock.js';
 // Money as the kiosk, the dashboard, the receipts and the reports write it ("0.10 EUR", "20 JPY"), with the currency's decimals.
 import { amount, exponentOf, minorOf as minorIn, money } from '/common/money.js';
 // Money owed to patrons, drawn as the device dashboard draws it.
@@ -571,12 +571,20 @@ $('payout-yes').addEventListener(
 );
 $('transfer').addEventListener('click', moneyAct(transferFromIls));
 // Today at the desk, whose days the report counts: this PC's clock may be a day off (no RTC battery).
-// Its own day until Carrel has answered (the owed list, asked at once), unless staff chose one meanwhile.
-const pcDay = deskDay();
-$('date').value = pcDay;
-void deskTimeHeard.then(() => {
-  if ($('date').value === pcDay) $('date').value = deskDay();
-});
+// Its own day until Carrel has answered (the owed list, asked at once), unless staff chose one meanwhile;
+// and the next day once the desk's midnight has passed (the page left open overnight, the PC woken
+// in the morning): the day offered stays today's, unless staff chose another.
+let offeredDay = deskDay();
+$('date').value = offeredDay;
+function offerDay(day) {
+  if ($('date').value === offeredDay) $('date').value = day;
+  offeredDay = day;
+}
+void deskTimeHeard.then(() => offerDay(deskDay()));
+followDeskDay(
+  () => call('GET', '/api/v1/auth/caller', undefined, token),
+  (day) => offerDay(day),
+);
 /** A table of rows of cells (the first row its head). */
 function table(rows) {
   const element = document.createElement('table');

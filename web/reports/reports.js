@@ -6,7 +6,7 @@
  * Chart.js, served by Carrel itself (no CDN).
  */
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
-import { deskNow } from '/common/desk-clock.js';
+import { deskNow, followDeskDay } from '/common/desk-clock.js';
 import { amount, exponentOf } from '/common/money.js';
 
 const token = takeToken('carrel.reports.token', location, sessionStorage, history);
@@ -484,12 +484,26 @@ $('export').addEventListener('click', () => void downloadCsv());
  */
 async function start() {
   const query = new URLSearchParams(location.search);
-  if (!query.has('from') || !query.has('to')) await api.call('GET', '/api/v1/auth/caller').catch(() => {});
+  const askDesk = () => api.call('GET', '/api/v1/auth/caller').catch(() => {});
+  if (!query.has('from') || !query.has('to')) await askDesk();
   const today = new Date(deskNow());
   const weekAgo = new Date(today);
   weekAgo.setDate(today.getDate() - 6);
   $('from').value = query.get('from') ?? isoDate(weekAgo);
   $('to').value = query.get('to') ?? isoDate(today);
+  // Left open over the desk's midnight (or woken after it), a report up to today moves on with the
+  // day, and is read again: it showed, and asked for, yesterday as today. Days staff chose stay.
+  followDeskDay(askDesk, (day, was) => {
+    if (query.has('to') || $('to').value !== was) return;
+    const moved = (from) => {
+      const date = new Date(`${from}T12:00:00`);
+      date.setDate(date.getDate() + Math.round((Date.parse(day) - Date.parse(was)) / 86_400_000));
+      return isoDate(date);
+    };
+    $('from').value = moved($('from').value);
+    $('to').value = day;
+    void show();
+  });
   await show();
 }
 void start();

@@ -29,6 +29,8 @@ async function build(tokens = TOKENS, services = fakeServices()) {
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+/** The desk's time zone, as the caller's answer says it: the process's own. */
+const DESK_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 describe('HTTP API', () => {
   it('lists devices and one device, with problem+json for an unknown one', async () => {
@@ -294,10 +296,10 @@ describe('HTTP API', () => {
     const monitor = await api.app.inject({ url: '/api/v1/auth/caller', headers: bearer(TOKENS[1]!.token) });
     expect({ status: monitor.statusCode, body: monitor.json() }).toEqual({
       status: 200,
-      body: { name: 'monitoring', scopes: ['monitor'] },
+      body: { name: 'monitoring', scopes: ['monitor'], timeZone: DESK_ZONE },
     });
     const admin = await api.app.inject({ url: '/api/v1/auth/caller', headers: bearer(TOKENS[2]!.token) });
-    expect(admin.json()).toEqual({ name: 'it', scopes: ['admin'] });
+    expect(admin.json()).toEqual({ name: 'it', scopes: ['admin'], timeZone: DESK_ZONE });
     expect((await api.app.inject({ url: '/api/v1/auth/caller' })).statusCode).toBe(401);
     expect((await api.app.inject({ url: '/api/v1/auth/caller', headers: bearer('nope') })).statusCode).toBe(
       401,
@@ -315,6 +317,7 @@ describe('HTTP API', () => {
     expect((await api.app.inject({ url: '/api/v1/auth/caller' })).json()).toEqual({
       name: 'loopback',
       scopes: ['admin', 'staff', 'kiosk', 'monitor'],
+      timeZone: DESK_ZONE,
     });
   });
 

@@ -4,7 +4,8 @@ import { type ApiModule, operation } from '../../operations.js';
 
 /**
  * Who is calling: the name the desk's config gives the caller's token and its scopes, so a page
- * (the dashboard) shows only the actions the token may take. Never the token itself.
+ * (the dashboard) shows only the actions the token may take. Never the token itself. With them the
+ * desk's time zone, in which the pages say "today" and "yesterday" of what the desk sends.
  */
 export const callerApi: ApiModule = {
   name: 'auth',
@@ -14,12 +15,20 @@ export const callerApi: ApiModule = {
       url: '/api/v1/auth/caller',
       operationId: 'getCaller',
       summary:
-        'The caller’s token: its name in the config and its scopes (on a loopback desk without tokens, every scope)',
+        'The caller’s token: its name in the config and its scopes (on a loopback desk without tokens, every scope), and the desk’s time zone',
       tag: 'auth',
       access: ['kiosk', 'staff', 'admin', 'monitor'],
-      response: z.object({ name: z.string(), scopes: z.array(scopeSchema) }),
+      response: z.object({
+        name: z.string(),
+        scopes: z.array(scopeSchema),
+        timeZone: z.string().describe('the desk’s IANA time zone, e.g. Europe/Oslo'),
+      }),
       mqtt: { action: 'auth.caller' },
-      handler: ({ principal }) => ({ name: principal.name, scopes: [...principal.scopes] }),
+      handler: ({ principal }) => ({
+        name: principal.name,
+        scopes: [...principal.scopes],
+        timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      }),
     }),
   ],
 };
