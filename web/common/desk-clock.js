@@ -64,6 +64,16 @@ const SHAPES = {
   minutes: { hour: 'numeric', minute: '2-digit' },
   /** `Fri 4 Dec`: the gate page's days. */
   weekday: { weekday: 'short', day: 'numeric', month: 'short' },
+  /** `12/7/2026` and `12/7/2026, 9:15:46 PM`, as this browser writes a date and a date with its time. */
+  date: { year: 'numeric', month: 'numeric', day: 'numeric' },
+  dateTime: {
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    second: '2-digit',
+  },
   /** `2026-12-07 21:15:46` read from its parts: an instant's wall time at the desk. */
   wall: {
     year: 'numeric',
