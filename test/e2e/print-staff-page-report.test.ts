@@ -28,6 +28,8 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
   // The desk's zone is this process's (the desk runs in it), and its days.
   const deskZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
   const dayIn = (timeZone: string, at = Date.now()) => new Date(at).toLocaleDateString('en-CA', { timeZone });
+  const dayAfter = (day: string, days: number) =>
+    new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
   it('reads the day in money and words, and saves the CSV as a file', async () => {
     for (const [amountMinor, source] of [
@@ -237,6 +239,32 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
     await passNight(24 * 3600_000);
     // Its timers ran as the clock went on: the day it would have offered is already decided.
     expect(await desk.locator('#date').inputValue()).toBe(chosen);
+    await desk.unrouteAll({ behavior: 'ignoreErrors' });
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('offers the new today as the report’s day as a PC that slept past the desk’s midnight wakes', async () => {
+    const desk = await chromium.openPage('/healthz', { quiet: true });
+    const scriptErrors: string[] = [];
+    desk.on('pageerror', (error) => scriptErrors.push(error.message));
+    await desk.clock.install();
+    await desk.goto(`${api()}/print-staff`);
+    const today = dayIn(deskZone());
+    await expect.poll(() => desk.locator('#date').inputValue(), { timeout: 5000 }).toBe(today);
+    // The PC sleeps until a minute past the desk's midnight: its wall clock runs on, its timers and
+    // monotonic clock do not. Woken, the desk's answers say the new time.
+    const pastMidnight = new Date(`${dayAfter(today, 1)}T00:01:00`).getTime() - Date.now();
+    await desk.route('**/api/v1/**', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), date: new Date(Date.now() + pastMidnight).toUTCString() },
+      });
+    });
+    await desk.clock.setSystemTime(Date.now() + pastMidnight);
+    await desk.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+    // Its 30 s look at the day has not run: the wake alone offers the new day.
+    await expect.poll(() => desk.locator('#date').inputValue(), { timeout: 5000 }).toBe(dayAfter(today, 1));
     await desk.unrouteAll({ behavior: 'ignoreErrors' });
     expect(scriptErrors).toEqual([]);
   });

@@ -332,6 +332,41 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('moves the week on to the new today as a PC that slept past the desk’s midnight wakes', async () => {
+    const open = await browser.newPage();
+    open.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      await open.clock.install();
+      await open.goto(`${testDesk.api.replace(/\/api\/v1$/, '')}/reports`);
+      await open.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+      const today = dayIn(deskZone());
+      expect(await open.locator('#to').inputValue()).toBe(today);
+      // The PC sleeps until a minute past the desk's midnight: its wall clock runs on, its timers
+      // and monotonic clock do not. Woken, the desk's answers say the new time.
+      const pastMidnight = Date.parse(deskMidnight(dayAfter(today, 1))) + 60_000 - Date.now();
+      await open.route('**/api/v1/**', async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({
+          response,
+          headers: { ...response.headers(), date: new Date(Date.now() + pastMidnight).toUTCString() },
+        });
+      });
+      await open.clock.setSystemTime(Date.now() + pastMidnight);
+      await open.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+      // Its 30 s look at the day has not run: the wake alone moved the week on, and read it again.
+      await expect.poll(() => open.locator('#to').inputValue(), { timeout: 5000 }).toBe(dayAfter(today, 1));
+      expect(await open.locator('#from').inputValue()).toBe(dayAfter(today, -5));
+      await expect
+        .poll(() => open.locator('#about').textContent(), { timeout: 10_000 })
+        .toContain(`${dayAfter(today, -5)} to ${dayAfter(today, 1)}`);
+      await open.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+      await open.unrouteAll({ behavior: 'ignoreErrors' });
+    } finally {
+      await open.close();
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
   it('reports the desk’s week, its days cut in the desk’s time zone, on a PC in a zone on another day', async () => {
     // IT at a regional office, many hours from the desk: its day is another than the desk's right now.
     const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone()))!;
