@@ -41,6 +41,24 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk lists money 
     expect(await section.locator('.owed-intro').textContent()).toContain('Each says why');
     expect(text).not.toContain('21000003');
 
+    // The same list at a print desk PC in a zone on another day than the desk's (a laptop left on
+    // its home zone): the payment is dated and timed as the desk's clock read it.
+    const deskZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const dayIn = (timeZone: string) => new Date().toLocaleDateString('en-CA', { timeZone });
+    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone))!;
+    const ended = new Date((await call('GET', `/payments/${id}`)).json.endedAt as string);
+    const context = await chromium.browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
+    try {
+      const away = await context.newPage();
+      await away.goto(`${chromium.testDesk.api}/print-staff`);
+      const atDesk = `${ended.toLocaleDateString('en-US', { timeZone: deskZone })} ${ended.toLocaleTimeString('en-US', { timeZone: deskZone })}`;
+      await expect
+        .poll(() => away.locator(`li[data-payment="${id}"] .said`).textContent(), { timeout: 10_000 })
+        .toBe(`A payment of fees, ${atDesk} (payment ${id} on its receipt).`);
+    } finally {
+      await context.close();
+    }
+
     await item.getByRole('button', { name: 'Paid out' }).click();
     await expect.poll(() => section.isVisible(), { timeout: 10_000 }).toBe(false);
     expect((await call('GET', `/payments/${id}`)).json.overpayment).toMatchObject({

@@ -25,6 +25,11 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
   );
   const api = () => chromium.testDesk.api;
   const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
+  // The desk's zone is this process's (the desk runs in it), and its days.
+  const deskZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const dayIn = (timeZone: string, at = Date.now()) => new Date(at).toLocaleDateString('en-CA', { timeZone });
+  const dayAfter = (day: string, days: number) =>
+    new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
   it('reads the day in money and words, and saves the CSV as a file', async () => {
     for (const [amountMinor, source] of [
@@ -236,5 +241,67 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
     expect(await desk.locator('#date').inputValue()).toBe(chosen);
     await desk.unrouteAll({ behavior: 'ignoreErrors' });
     expect(scriptErrors).toEqual([]);
+  });
+
+  it('offers the new today as the report’s day as a PC that slept past the desk’s midnight wakes', async () => {
+    const desk = await chromium.openPage('/healthz', { quiet: true });
+    const scriptErrors: string[] = [];
+    desk.on('pageerror', (error) => scriptErrors.push(error.message));
+    await desk.clock.install();
+    await desk.goto(`${api()}/print-staff`);
+    const today = dayIn(deskZone());
+    await expect.poll(() => desk.locator('#date').inputValue(), { timeout: 5000 }).toBe(today);
+    // The PC sleeps until a minute past the desk's midnight: its wall clock runs on, its timers and
+    // monotonic clock do not. Woken, the desk's answers say the new time.
+    const pastMidnight = new Date(`${dayAfter(today, 1)}T00:01:00`).getTime() - Date.now();
+    await desk.route('**/api/v1/**', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), date: new Date(Date.now() + pastMidnight).toUTCString() },
+      });
+    });
+    await desk.clock.setSystemTime(Date.now() + pastMidnight);
+    await desk.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+    // Its 30 s look at the day has not run: the wake alone offers the new day.
+    await expect.poll(() => desk.locator('#date').inputValue(), { timeout: 5000 }).toBe(dayAfter(today, 1));
+    await desk.unrouteAll({ behavior: 'ignoreErrors' });
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('offers the desk’s today and writes the account’s times in the desk’s time zone on a PC in a zone on another day', async () => {
+    const topUp = await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: PATRON,
+      amountMinor: 100,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    expect(topUp.status).toBe(201);
+    const { statement } = (await callApi(api(), 'POST', '/api/v1/print/accounts/find', { patron: PATRON }))
+      .json;
+    const lastAt = statement.entries[0].at as string;
+    // IT at a regional office, many hours from the desk: its day is another than the desk's right now.
+    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone()))!;
+    const context = await chromium.browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
+    try {
+      const desk = await context.newPage();
+      const scriptErrors: string[] = [];
+      desk.on('pageerror', (error) => scriptErrors.push(error.message));
+      await desk.goto(`${api()}/print-staff`);
+      // The report of the desk's today, not of the PC's.
+      await expect.poll(() => desk.locator('#date').inputValue(), { timeout: 5000 }).toBe(dayIn(deskZone()));
+      await desk.locator('#patron').fill(PATRON);
+      await desk.getByRole('button', { name: 'Find' }).click();
+      // The top-up made just now, dated and timed as the desk's clock read it.
+      await expect
+        .poll(() => desk.locator('#entries tr').first().locator('td').first().textContent(), {
+          timeout: 10_000,
+        })
+        .toBe(new Date(lastAt).toLocaleString('en-US', { timeZone: deskZone() }));
+      expect(scriptErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });

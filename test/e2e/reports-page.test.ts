@@ -49,6 +49,12 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     return (await response.json()) as Report;
   };
   const total = (report: Report) => report.rows.reduce((sum, row) => sum + row.value, 0);
+  // The desk's zone is this process's (the desk runs in it): its days, and the instant one begins.
+  const deskZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const dayIn = (timeZone: string, at = Date.now()) => new Date(at).toLocaleDateString('en-CA', { timeZone });
+  const dayAfter = (day: string, days: number) =>
+    new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  const deskMidnight = (day: string) => new Date(`${day}T00:00:00`).toISOString();
 
   beforeAll(async () => {
     testDesk = await startTestDesk((config) => ({
@@ -326,10 +332,94 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('moves the week on to the new today as a PC that slept past the desk’s midnight wakes', async () => {
+    const open = await browser.newPage();
+    open.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      await open.clock.install();
+      await open.goto(`${testDesk.api.replace(/\/api\/v1$/, '')}/reports`);
+      await open.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+      const today = dayIn(deskZone());
+      expect(await open.locator('#to').inputValue()).toBe(today);
+      // The PC sleeps until a minute past the desk's midnight: its wall clock runs on, its timers
+      // and monotonic clock do not. Woken, the desk's answers say the new time.
+      const pastMidnight = Date.parse(deskMidnight(dayAfter(today, 1))) + 60_000 - Date.now();
+      await open.route('**/api/v1/**', async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({
+          response,
+          headers: { ...response.headers(), date: new Date(Date.now() + pastMidnight).toUTCString() },
+        });
+      });
+      await open.clock.setSystemTime(Date.now() + pastMidnight);
+      await open.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+      // Its 30 s look at the day has not run: the wake alone moved the week on, and read it again.
+      await expect.poll(() => open.locator('#to').inputValue(), { timeout: 5000 }).toBe(dayAfter(today, 1));
+      expect(await open.locator('#from').inputValue()).toBe(dayAfter(today, -5));
+      await expect
+        .poll(() => open.locator('#about').textContent(), { timeout: 10_000 })
+        .toContain(`${dayAfter(today, -5)} to ${dayAfter(today, 1)}`);
+      await open.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+      await open.unrouteAll({ behavior: 'ignoreErrors' });
+    } finally {
+      await open.close();
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('reports the desk’s week, its days cut in the desk’s time zone, on a PC in a zone on another day', async () => {
+    // IT at a regional office, many hours from the desk: its day is another than the desk's right now.
+    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone()))!;
+    const context = await browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
+    const away = await context.newPage();
+    away.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      const asked: URL[] = [];
+      away.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.pathname === '/api/v1/stats/measures') asked.push(url);
+      });
+      await away.goto(`${testDesk.api.replace(/\/api\/v1$/, '')}/reports`);
+      await away.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
+      const today = dayIn(deskZone());
+      const weekAgo = dayAfter(today, -6);
+      // The seven days up to today at the desk, not at the PC.
+      expect(await away.locator('#to').inputValue()).toBe(today);
+      expect(await away.locator('#from').inputValue()).toBe(weekAgo);
+      expect(await away.locator('#about').textContent()).toContain(
+        `${weekAgo} to ${today}, in ${deskZone()}`,
+      );
+      // Asked for the desk's days: from the desk's midnight, cut in its zone.
+      expect(asked.length).toBeGreaterThan(0);
+      for (const url of asked) expect(url.searchParams.get('timeZone')).toBe(deskZone());
+      expect(asked.map((url) => url.searchParams.get('from'))).toContain(deskMidnight(weekAgo));
+      expect(asked.map((url) => url.searchParams.get('to'))).toContain(deskMidnight(dayAfter(today, 1)));
+      // Today's row says today's visitors at the desk (five walked in this morning).
+      const inToday = total(
+        (await (
+          await fetch(
+            `${testDesk.api}/api/v1/stats/measures?from=${deskMidnight(today)}&to=${deskMidnight(dayAfter(today, 1))}&measure=gate.visitors_in&period=total`,
+          )
+        ).json()) as Report,
+      );
+      expect(inToday).toBeGreaterThanOrEqual(5);
+      const rows = await away
+        .locator('[data-chart="visitors"] table.numbers tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+      expect(rows.map((row) => row[0])).toEqual([0, 1, 2, 3, 4, 5, 6].map((n) => dayAfter(weekAgo, n)));
+      expect(rows.at(-1)?.[1]).toBe(String(inToday)); // the "in" column
+    } finally {
+      await context.close();
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
   it('compares with the days before, midnight to midnight, across a clock change', async () => {
-    // A desk in Berlin: the week after the spring change (29 March 2026, a 23-hour day) beside the
-    // week that holds it.
-    const context = await browser.newContext({ timezoneId: 'Europe/Berlin' });
+    // A desk in Berlin (its Carrel's zone), read at an office in New York: the week after the spring
+    // change (29 March 2026, a 23-hour day) beside the week that holds it.
+    const zoneWas = process.env.TZ;
+    process.env.TZ = 'Europe/Berlin';
+    const context = await browser.newContext({ timezoneId: 'America/New_York' });
     const berlin = await context.newPage();
     berlin.on('pageerror', (error) => pageErrors.push(error.message));
     try {
@@ -353,8 +443,12 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
           { from: '2026-03-22T23:00:00.000Z', to: '2026-03-29T22:00:00.000Z' },
         ]),
       );
-      expect(await berlin.locator('#about').textContent()).toContain('2026-03-30 to 2026-04-05');
+      expect(await berlin.locator('#about').textContent()).toContain(
+        '2026-03-30 to 2026-04-05, in Europe/Berlin',
+      );
     } finally {
+      if (zoneWas === undefined) delete process.env.TZ;
+      else process.env.TZ = zoneWas;
       await context.close();
     }
     expect(pageErrors).toEqual([]);

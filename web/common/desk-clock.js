@@ -64,6 +64,26 @@ const SHAPES = {
   minutes: { hour: 'numeric', minute: '2-digit' },
   /** `Fri 4 Dec`: the gate page's days. */
   weekday: { weekday: 'short', day: 'numeric', month: 'short' },
+  /** `12/7/2026` and `12/7/2026, 9:15:46 PM`, as this browser writes a date and a date with its time. */
+  date: { year: 'numeric', month: 'numeric', day: 'numeric' },
+  dateTime: {
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    second: '2-digit',
+  },
+  /** `2026-12-07 21:15:46` read from its parts: an instant's wall time at the desk. */
+  wall: {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  },
   /** `4 Dec`, and `4 Dec 2025`. */
   dayMonth: { day: 'numeric', month: 'short' },
   dayMonthYear: { day: 'numeric', month: 'short', year: 'numeric' },
@@ -74,7 +94,8 @@ function formatter(shape) {
   const key = `${zone ?? ''}|${shape}`;
   let made = formatters.get(key);
   if (!made) {
-    made = new Intl.DateTimeFormat(shape === 'day' ? 'en-US' : [], { ...SHAPES[shape], timeZone: zone });
+    const parts = shape === 'day' || shape === 'wall';
+    made = new Intl.DateTimeFormat(parts ? 'en-US' : [], { ...SHAPES[shape], timeZone: zone });
     formatters.set(key, made);
   }
   return made;
@@ -96,11 +117,45 @@ export function heardDeskZone(name) {
   return changed;
 }
 
+/** The desk's time zone (`Europe/Oslo`) once heard; this browser's until then. */
+export function deskZone() {
+  return zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
 /** The calendar day of `at` (ms or Date) at the desk: `2026-12-07`. */
 export function deskDayOf(at) {
   const parts = {};
   for (const { type, value } of formatter('day').formatToParts(at)) parts[type] = value;
   return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** The day `days` after `day` (`2026-12-07`, -6 → `2026-12-01`): calendar days, in no zone. */
+export function dayAfter(day, days) {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
+/** How far the desk's wall clock is ahead of UTC at `at` (ms). */
+function offsetAt(at) {
+  const parts = {};
+  for (const { type, value } of formatter('wall').formatToParts(at)) parts[type] = value;
+  const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return wall - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * The instant `day` (`2026-12-07`) begins at the desk (ms): its midnight in the desk's zone, or
+ * the first moment of the day where its clocks skip midnight (a change of time at 00:00). The
+ * offsets a day before and after its UTC midnight hold the one at its local midnight: a zone's
+ * clock changes months apart.
+ */
+export function deskMidnight(day) {
+  const utc = Date.parse(`${day}T00:00:00Z`);
+  const starts = [utc - 86_400_000, utc, utc + 86_400_000]
+    .map((at) => utc - offsetAt(at))
+    .filter((at) => deskDayOf(at) === day);
+  return Math.min(...starts);
 }
 
 /** The desk's day now (`2026-12-07`), in the desk's time zone once heard (this browser's until then). */

@@ -6,6 +6,7 @@
  * from the cash box, then press Paid out, which records it once however often it is pressed.
  */
 import { newRequestId, Problem } from './carrel-api.js';
+import { deskFormat } from './desk-clock.js';
 import { money } from './money.js';
 
 /** Why a list is there, above its items. */
@@ -148,9 +149,10 @@ function byWhom(by) {
   return by === 'at this desk' ? by : `by ${by}`;
 }
 
+/** A time the desk sent, its date and time as the desk's clock read it (in its time zone, not this PC's). */
 function dateTime(iso) {
   const at = new Date(iso);
-  return `${at.toLocaleDateString()} ${at.toLocaleTimeString()}`;
+  return `${deskFormat(at, 'date')} ${deskFormat(at, 'time')}`;
 }
 
 function failureWords(error) {

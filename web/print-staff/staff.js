@@ -10,7 +10,7 @@
  * the printer's last event).
  */
 import { ApiClient } from '/common/carrel-api.js';
-import { deskDay, deskTimeHeard, followDeskDay } from '/common/desk-clock.js';
+import { deskDay, deskFormat, deskTimeHeard, followDeskDay, heardDeskZone } from '/common/desk-clock.js';
 // Money as the kiosk, the dashboard, the receipts and the reports write it ("0.10 EUR", "20 JPY"), with the currency's decimals.
 import { amount, exponentOf, minorOf as minorIn, money } from '/common/money.js';
 // Money owed to patrons, drawn as the device dashboard draws it.
@@ -75,7 +75,8 @@ const cell = (text) => {
   td.textContent = text;
   return td;
 };
-const when = (iso) => new Date(iso).toLocaleString();
+/** A time the desk sent, with its date, as the desk's clock read it (in its time zone, not this PC's). */
+const when = (iso) => deskFormat(new Date(iso), 'dateTime');
 /** A held job past its hold time that the print server has not cancelled yet, in the desk's words. */
 const EXPIRED_HELD =
   'Expired — still held on the print server; Carrel keeps asking it to cancel the job, or cancel it there. Not charged; it cannot be released.';
@@ -581,10 +582,20 @@ function offerDay(day) {
   offeredDay = day;
 }
 void deskTimeHeard.then(() => offerDay(deskDay()));
-followDeskDay(
-  () => call('GET', '/api/v1/auth/caller', undefined, token),
-  (day) => offerDay(day),
-);
+/**
+ * The desk's time and time zone: its days and times are told in its zone, not this PC's (IT at
+ * a regional office, a laptop left on its home zone offered tomorrow's report at the desk's 11 PM).
+ * Heard, the day offered and the times shown are the desk's.
+ */
+async function askDesk() {
+  const { timeZone } = await call('GET', '/api/v1/auth/caller', undefined, token);
+  if (!heardDeskZone(timeZone)) return;
+  offerDay(deskDay());
+  owed.show();
+  if (patron) await find({ quiet: true });
+}
+void askDesk().catch(() => {});
+followDeskDay(askDesk, (day) => offerDay(day));
 /** A table of rows of cells (the first row its head). */
 function table(rows) {
   const element = document.createElement('table');

@@ -6,12 +6,18 @@
  * Chart.js, served by Carrel itself (no CDN).
  */
 import { ApiClient, Problem, takeToken } from '/common/carrel-api.js';
-import { deskNow, followDeskDay } from '/common/desk-clock.js';
+import {
+  dayAfter,
+  deskDay,
+  deskMidnight,
+  deskZone,
+  followDeskDay,
+  heardDeskZone,
+} from '/common/desk-clock.js';
 import { amount, exponentOf } from '/common/money.js';
 
 const token = takeToken('carrel.reports.token', location, sessionStorage, history);
 const api = new ApiClient(location.origin, token);
-const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const $ = (id) => document.getElementById(id);
 const PALETTE = ['#0b5cad', '#e07b00', '#1e8a3a', '#a4231c', '#6f42c1', '#00838f', '#8d6e63', '#5f6b76'];
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -169,40 +175,40 @@ function money(minor, currency) {
 /** Minor units as the currency's whole units, for a chart's axis: 1250 EUR → 12.5, 500 JPY → 500. */
 const inUnits = (minor, currency) => minor / 10 ** exponentOf(currency);
 
-const isoDate = (date) =>
-  `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
-
-/** The chosen days as instants: from the first local midnight to the one after the last day. */
+/**
+ * The chosen days at the desk (`2026-12-01`, `2026-12-07`), and as instants: from the desk's
+ * midnight that starts the first to the one after the last, in the desk's time zone — not this
+ * PC's, which may be another (a regional IT office, a laptop left on its home zone).
+ */
 function chosenRange() {
-  const from = new Date(`${$('from').value}T00:00:00`);
-  const to = new Date(`${$('to').value}T00:00:00`);
-  to.setDate(to.getDate() + 1);
-  if (!(from < to)) throw new Problem({ code: 'range', detail: '"To" must not be before "From".' });
-  return { from, to };
+  const first = $('from').value;
+  const last = $('to').value;
+  if (!first || !last) throw new Problem({ code: 'range', detail: 'Choose the days: "From" and "To".' });
+  if (last < first) throw new Problem({ code: 'range', detail: '"To" must not be before "From".' });
+  return { first, last, from: deskMidnight(first), to: deskMidnight(dayAfter(last, 1)) };
 }
 
 /**
- * The same number of days just before the range, midnight to midnight: counted in days, not in
- * hours, so that a clock change between them (a 23- or 25-hour day) does not start it at 01:00.
+ * The same number of days just before the range, midnight to midnight at the desk: counted in
+ * days, not in hours, so that a clock change between them (a 23- or 25-hour day) does not start
+ * it at 01:00.
  */
 function rangeBefore(range, days) {
-  const from = new Date(range.from);
-  from.setDate(from.getDate() - days);
-  return { from, to: new Date(range.from) };
+  return { from: deskMidnight(dayAfter(range.first, -days)), to: range.from };
 }
 
 function daysOf(range) {
   const days = [];
-  for (const day = new Date(range.from); day < range.to; day.setDate(day.getDate() + 1))
-    days.push(isoDate(day));
+  for (let day = range.first; day <= range.last; day = dayAfter(day, 1)) days.push(day);
   return days;
 }
 
+/** A query for the range, its days cut in the desk's time zone. */
 function params(range, query) {
   return new URLSearchParams({
-    from: range.from.toISOString(),
-    to: range.to.toISOString(),
-    timeZone,
+    from: new Date(range.from).toISOString(),
+    to: new Date(range.to).toISOString(),
+    timeZone: deskZone(),
     ...query,
   });
 }
@@ -447,7 +453,7 @@ async function show() {
     const days = daysOf(range);
     const before = rangeBefore(range, days.length);
     $('about').textContent =
-      `${days.length} day${days.length === 1 ? '' : 's'}, ${days[0]} to ${days.at(-1)}, in ${timeZone}; compared with the ${days.length} days before.`;
+      `${days.length} day${days.length === 1 ? '' : 's'}, ${days[0]} to ${days.at(-1)}, in ${deskZone()}; compared with the ${days.length} days before.`;
     // Every card is laid out at once and drawn as its own answer arrives, the busiest-hours
     // heatmaps first: a year of data then shows something within a second, not after the slowest.
     for (const spec of CHARTS) card(spec);
@@ -479,31 +485,38 @@ $('print').addEventListener('click', () => window.print());
 $('export').addEventListener('click', () => void downloadCsv());
 
 /**
- * The last seven days up to today at the desk, unless the address names the days: this PC's clock
- * may be a day off the desk's (no RTC battery), so the desk is asked its time first.
+ * The last seven days up to today at the desk, unless the address names the days. The desk is
+ * asked its time and time zone first: this PC's clock may be a day off the desk's (no RTC
+ * battery), and its zone another (IT at a regional office) — the days are the desk's, counted in
+ * its zone, whichever PC shows them.
  */
 async function start() {
   const query = new URLSearchParams(location.search);
-  const askDesk = () => api.call('GET', '/api/v1/auth/caller').catch(() => {});
-  if (!query.has('from') || !query.has('to')) await askDesk();
-  const today = new Date(deskNow());
-  const weekAgo = new Date(today);
-  weekAgo.setDate(today.getDate() - 6);
-  $('from').value = query.get('from') ?? isoDate(weekAgo);
-  $('to').value = query.get('to') ?? isoDate(today);
+  let shown = false;
+  const askDesk = async () => {
+    let timeZone;
+    try {
+      ({ timeZone } = await api.call('GET', '/api/v1/auth/caller'));
+    } catch {
+      return; // said by the report's own calls, if they fail too
+    }
+    // Heard only now (the first ask went unanswered): the days shown are read again in its zone.
+    if (heardDeskZone(timeZone) && shown) void show();
+  };
+  await askDesk();
+  const today = deskDay();
+  $('from').value = query.get('from') ?? dayAfter(today, -6);
+  $('to').value = query.get('to') ?? today;
   // Left open over the desk's midnight (or woken after it), a report up to today moves on with the
   // day, and is read again: it showed, and asked for, yesterday as today. Days staff chose stay.
   followDeskDay(askDesk, (day, was) => {
     if (query.has('to') || $('to').value !== was) return;
-    const moved = (from) => {
-      const date = new Date(`${from}T12:00:00`);
-      date.setDate(date.getDate() + Math.round((Date.parse(day) - Date.parse(was)) / 86_400_000));
-      return isoDate(date);
-    };
-    $('from').value = moved($('from').value);
+    const days = Math.round((Date.parse(day) - Date.parse(was)) / 86_400_000);
+    $('from').value = dayAfter($('from').value, days);
     $('to').value = day;
     void show();
   });
+  shown = true;
   await show();
 }
 void start();
