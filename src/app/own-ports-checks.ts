@@ -55,7 +55,7 @@ function carrelsOwn(config: Desk, { gates }: { gates: boolean }): Listener[] {
 }
 
 /** Where a device's transport dials: a TCP or TLS host and port, or an IPP queue's URL. */
-interface DialTarget {
+export interface DialTarget {
   field: 'port' | 'url';
   host: string;
   port: number;
@@ -86,6 +86,39 @@ function dialTargetOf(device: { kind: string }): DialTarget | undefined {
 const familyWords = new Map<string, string>(
   DEVICE_FAMILIES.map((family) => [family.kind, family.inWords.replace(/^(a|an) /, '')]),
 );
+
+/** A device of the desk dialling where `listener` listens on this machine, as its family says it in words. */
+export interface DiallingDevice {
+  index: number;
+  id: string;
+  /** `receipt printer`. */
+  words: string;
+  target: DialTarget;
+}
+
+/** The devices of the desk that would dial `listener` (a port option moving Carrel's: app/port-options.ts). */
+export function devicesDialling(
+  devices: ReadonlyArray<{ id: string; kind: string }>,
+  listener: { host: string; port: number },
+): DiallingDevice[] {
+  return devices.flatMap((device, index) => {
+    const target = dialTargetOf(device);
+    if (!target || target.port !== listener.port || !dialReaches(target.host, listener.host)) return [];
+    return [{ index, id: device.id, words: familyWords.get(device.kind) ?? device.kind, target }];
+  });
+}
+
+/** Where the desk's simulators would listen beside `listener` on hosts that cannot both listen there. */
+export function simulatorsListeningOn(
+  simulators: ReadonlyArray<{ id: string; kind: string }>,
+  listener: { host: string; port: number },
+): Listener[] {
+  return simulators.flatMap((simulator, index) =>
+    simulatorListeners(simulator, index).filter(
+      (own) => own.port === listener.port && listenersOverlap(own.host, listener.host),
+    ),
+  );
+}
 
 /**
  * A device whose transport dials this machine on a port where Carrel itself listens: what it sends
