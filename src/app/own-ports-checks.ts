@@ -31,7 +31,9 @@ interface Listener {
   port: number;
 }
 
-const at = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+/** host:port as one writes it, an IPv6 address in brackets (once). */
+const at = (host: string, port: number) =>
+  `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 
 /** Carrel's own listeners: its API, broker and SIP2 relay, and (with `gates`) each gate's notification listener. */
 function carrelsOwn(config: Desk, { gates }: { gates: boolean }): Listener[] {

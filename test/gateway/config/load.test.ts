@@ -410,7 +410,7 @@ describe('loadConfigFile', () => {
       [
         'version: 2',
         'http: { port: 4101 }',
-        'mqtt: { mode: embedded, port: 4102 }',
+        'mqtt: { mode: embedded, host: "::", port: 4102 }',
         'sip2Relay: { host: 0.0.0.0, port: 4103, accounts: [{ kioskUser: sc1, kioskPassword: pw }] }',
         tokens,
         'devices:',
@@ -429,6 +429,7 @@ describe('loadConfigFile', () => {
           '{ id: exit-1, kind: gate, driver: feig-notification, listen: { host: 0.0.0.0, port: 4110 }, address: 192.168.10.21 }',
           '{ id: receipt-2, kind: receipt-printer, transport: { type: tcp, host: "[::1]", port: 4103 } }',
           '{ id: pad-1, kind: rfid-reader, protocol: feig, transport: { type: tcp, host: 127.0.0.1, port: 4110 } }',
+          '{ id: receipt-3, kind: receipt-printer, transport: { type: tcp, host: "[::1]", port: 4102 } }',
         ]),
         'yaml',
         {},
@@ -442,6 +443,7 @@ describe('loadConfigFile', () => {
       'devices[3].transport.port',
       'devices[4].transport.url',
       'devices[7].transport.port',
+      'devices[8].transport.port',
     ]);
     // The relay relaying to itself.
     expect(said['devices[0].transport.port']).toMatch(
@@ -461,6 +463,9 @@ describe('loadConfigFile', () => {
     expect(said['devices[7].transport.port']).toMatch(
       /RFID reader "pad-1".*127\.0\.0\.1:4110.*gate "exit-1"/,
     );
+    expect(said['devices[8].transport.port']).toMatch(
+      /receipt printer "receipt-3".*\[::1\]:4102.*MQTT broker \(mqtt: \[::\]:4102\)/,
+    );
     for (const message of Object.values(said)) {
       expect(message).toMatch(/Carrel itself/);
       expect(message).toMatch(/transport/); // what to change: the device's own address
@@ -470,7 +475,7 @@ describe('loadConfigFile', () => {
       desk([
         ils('192.168.1.40', 4103),
         '{ id: receipt-1, kind: receipt-printer, transport: { type: tcp, host: 192.168.1.41, port: 4101 } }',
-        '{ id: cards-1, kind: card-printer, transport: { type: tcp, host: "::1", port: 4102 } }',
+        '{ id: cards-1, kind: card-printer, transport: { type: tcp, host: "::1", port: 4101 } }',
         '{ id: public-bw, kind: print-queue, transport: { type: ipp, url: "ipp://cups.library.lan:4101/printers/public-bw" } }',
       ]),
       'yaml',
