@@ -36,6 +36,7 @@ import { ilsLinks } from '../gateway/families/ils/index.js';
 import { receiptPrinters } from '../gateway/families/receipt-printer/index.js';
 import type { ConfigOf } from '../gateway/family.js';
 import { DEVICE_FAMILIES, type Family, SIMULATOR_FAMILIES } from './families.js';
+import { devicesDialApartFromCarrel, simulatorsApartFromCarrel } from './own-ports-checks.js';
 
 /** One entry of `devices:`, of any family. */
 export type DeviceConfig = ConfigOf<Family['device']>;
@@ -111,6 +112,8 @@ export const configSchema = buildConfigSchema({
     openBindsNeedTokens,
     ownListenersApart,
     gatesBesideCarrelsListeners,
+    devicesDialApartFromCarrel,
+    simulatorsApartFromCarrel,
   ],
 }) as z.ZodType<CarrelConfig, unknown>;
 

@@ -8,6 +8,7 @@ import {
   listenersOverlap,
 } from '../gateway/families/gate/index.js';
 import type { CarrelConfig } from './config.js';
+import { devicesDialling, simulatorsListeningOn } from './own-ports-checks.js';
 
 /** `--http-port` and `--mqtt-port`, as `carrel start` and `carrel doctor` take them. */
 export interface PortOptions {
@@ -40,7 +41,9 @@ export function withPortOptions(config: CarrelConfig, ports: PortOptions): Carre
  * API, its broker, its SIP2 relay) or of a gate of the desk listening for its notifications, as the
  * configuration's check refuses a gate there in the file: the desk would not start, saying another
  * program, perhaps another Carrel, held the port — or, the gate second, its alarms would never
- * arrive. One sentence per clash, naming what is there and what to change.
+ * arrive. So is one where a device of the desk is dialled on this machine (Carrel would talk its
+ * protocol to itself) or a simulator of the desk listens, as the check refuses them in the file
+ * (app/own-ports-checks.ts). One sentence per clash, naming what is there and what to change.
  */
 function onCarrelsOrGatesPorts(config: CarrelConfig, ports: PortOptions): string[] {
   const moved: CarrelListener[] = [];
@@ -80,6 +83,14 @@ function onCarrelsOrGatesPorts(config: CarrelConfig, ports: PortOptions): string
         `${serving}, where gate "${device.id}" listens for its notifications (devices[${at}].listen: ${device.listen.host}:${device.listen.port}): they cannot both listen there — choose another ${option}, or give the gate another listen.port (and the gate's DEST-PORT alike)`,
       );
     });
+    for (const device of devicesDialling(config.devices, listener))
+      said.push(
+        `${serving}, where ${device.words} "${device.id}" is dialled (devices[${device.index}].transport: ${device.target.shown}): what Carrel sends it would reach Carrel itself, never the ${device.words} — choose another ${option}, or give the ${device.words} its own address`,
+      );
+    for (const simulator of simulatorsListeningOn(config.simulators, listener))
+      said.push(
+        `${serving}, where ${simulator.where}: they cannot both listen there — choose another ${option}, or another ${simulator.setting}`,
+      );
   });
   return said;
 }

@@ -9,6 +9,46 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
 }
 
+/** A host as written, for comparing: lower case, without an IPv6 address's brackets. */
+const bareHost = (host: string) =>
+  host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+
+/**
+ * The loopback addresses a connection dialled to `host` arrives at, or undefined when the host is
+ * another machine's (or this machine's by a network address, which a file cannot tell). Linux
+ * connects a dial to the unspecified address (0.0.0.0, ::) to loopback: it is this machine too.
+ */
+function loopbackArrivals(host: string): string[] | undefined {
+  const h = bareHost(host);
+  if (h === 'localhost') return ['127.0.0.1', '::1'];
+  if (h === '0.0.0.0') return ['127.0.0.1'];
+  if (h === '::') return ['::1'];
+  return isLoopbackHost(h) ? [h] : undefined;
+}
+
+/** A listener on `listenHost` takes a connection arriving at the loopback `address`. */
+function listenerTakes(listenHost: string, address: string): boolean {
+  const l = bareHost(listenHost);
+  if (l === '' || l === '::') return true;
+  if (l === '0.0.0.0') return !address.includes(':');
+  if (l === 'localhost') return address === '127.0.0.1' || address === '::1';
+  return l === address;
+}
+
+/**
+ * A client dialling `dialHost` on a port reaches a listener on `listenHost` and the same port of
+ * this machine: both loopback (by any of their names, or the listener on every address), or one
+ * address written alike. Another machine's address is never claimed: only where the file says so.
+ */
+export function dialReaches(dialHost: string, listenHost: string): boolean {
+  const arrivals = loopbackArrivals(dialHost);
+  if (arrivals) return arrivals.some((address) => listenerTakes(listenHost, address));
+  return bareHost(dialHost) === bareHost(listenHost);
+}
+
 /**
  * A Host header naming a loopback address, with or without its port: 127.x.x.x, localhost (any
  * case), [::1]. isLoopbackHost's rule as one expression, since a tokenless desk checks every request.

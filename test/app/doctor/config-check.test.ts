@@ -56,3 +56,29 @@ describe('doctor: config', () => {
     expect(check.hint).toContain('carrel config check');
   });
 });
+
+describe('doctor: config, a desk that would dial or listen where Carrel itself listens', () => {
+  it('fails a receipt printer dialling the API and a simulator on the broker, as `carrel config check` does', () => {
+    const path = file(
+      'own-ports.yaml',
+      [
+        'version: 2',
+        'http: { port: 4301 }',
+        'mqtt: { mode: embedded, port: 4302 }',
+        'devices:',
+        '  - { id: receipt-1, kind: receipt-printer, transport: { type: tcp, host: 127.0.0.1, port: 4301 } }',
+        'simulators:',
+        '  - { id: ils-sim, kind: ils, port: 4302 }',
+        '',
+      ].join('\n'),
+    );
+    const { check, config } = checkConfig(path, {});
+    expect(config).toBeUndefined();
+    expect(check.status).toBe('fail');
+    expect(check.detail).toMatch(
+      /devices\[0\]\.transport\.port: .*receipt printer "receipt-1".*Carrel itself/,
+    );
+    expect(check.detail).toMatch(/simulators\[0\]\.port: .*simulator "ils-sim".*MQTT broker/);
+    expect(check.hint).toContain('carrel config check');
+  });
+});

@@ -403,6 +403,154 @@ describe('loadConfigFile', () => {
     ).toBe(0);
   });
 
+  it('refuses a device that would dial Carrel itself, naming the device, the port and what to change', () => {
+    // A desk's file copied from another desk: its devices' ports on this desk are Carrel's own.
+    const tokens = 'auth: { tokens: [{ name: kiosk-1, token: kiosk-token-0123456789, scopes: [kiosk] }] }';
+    const desk = (devices: string[]) =>
+      [
+        'version: 2',
+        'http: { port: 4101 }',
+        'mqtt: { mode: embedded, host: "::", port: 4102 }',
+        'sip2Relay: { host: 0.0.0.0, port: 4103, accounts: [{ kioskUser: sc1, kioskPassword: pw }] }',
+        tokens,
+        'devices:',
+        ...devices.map((device) => `  - ${device}`),
+      ].join('\n');
+    const ils = (host: string, port: number) =>
+      `{ id: ils, kind: ils, transport: { type: tcp, host: "${host}", port: ${port} }, user: desk1, password: pw }`;
+    const error = configErrorOf(() =>
+      parseConfigText(
+        desk([
+          ils('127.0.0.1', 4103),
+          '{ id: receipt-1, kind: receipt-printer, transport: { type: tcp, host: localhost, port: 4101 } }',
+          '{ id: cards-1, kind: card-printer, transport: { type: tcp, host: 127.0.0.1, port: 4102 } }',
+          '{ id: coins-1, kind: cash-device, device: coin-acceptor, transport: { type: tcp, host: 0.0.0.0, port: 4102 } }',
+          '{ id: public-bw, kind: print-queue, transport: { type: ipp, url: "ipp://LOCALHOST:4101/printers/public-bw" } }',
+          '{ id: exit-1, kind: gate, driver: feig-notification, listen: { host: 0.0.0.0, port: 4110 }, address: 192.168.10.21 }',
+          '{ id: receipt-2, kind: receipt-printer, transport: { type: tcp, host: "[::1]", port: 4103 } }',
+          '{ id: pad-1, kind: rfid-reader, protocol: feig, transport: { type: tcp, host: 127.0.0.1, port: 4110 } }',
+          '{ id: receipt-3, kind: receipt-printer, transport: { type: tcp, host: "[::1]", port: 4102 } }',
+        ]),
+        'yaml',
+        {},
+      ),
+    );
+    const said = Object.fromEntries(error.issues.map((issue) => [issue.path, issue.message]));
+    expect(Object.keys(said)).toEqual([
+      'devices[0].transport.port',
+      'devices[1].transport.port',
+      'devices[2].transport.port',
+      'devices[3].transport.port',
+      'devices[4].transport.url',
+      'devices[7].transport.port',
+      'devices[8].transport.port',
+    ]);
+    // The relay relaying to itself.
+    expect(said['devices[0].transport.port']).toMatch(
+      /ILS "ils".*127\.0\.0\.1:4103.*SIP2 relay.*sip2Relay: 0\.0\.0\.0:4103/,
+    );
+    expect(said['devices[0].transport.port']).toMatch(/relay to itself/);
+    expect(said['devices[1].transport.port']).toMatch(
+      /receipt printer "receipt-1".*localhost:4101.*HTTP API.*http: 127\.0\.0\.1:4101/,
+    );
+    expect(said['devices[2].transport.port']).toMatch(
+      /card printer "cards-1".*127\.0\.0\.1:4102.*MQTT broker/,
+    );
+    expect(said['devices[3].transport.port']).toMatch(/cash device "coins-1".*0\.0\.0\.0:4102.*MQTT broker/);
+    expect(said['devices[4].transport.url']).toMatch(
+      /print queue "public-bw".*ipp:\/\/LOCALHOST:4101\/printers\/public-bw.*HTTP API/,
+    );
+    expect(said['devices[7].transport.port']).toMatch(
+      /RFID reader "pad-1".*127\.0\.0\.1:4110.*gate "exit-1"/,
+    );
+    expect(said['devices[8].transport.port']).toMatch(
+      /receipt printer "receipt-3".*\[::1\]:4102.*MQTT broker \(mqtt: \[::\]:4102\)/,
+    );
+    for (const message of Object.values(said)) {
+      expect(message).toMatch(/Carrel itself/);
+      expect(message).toMatch(/transport/); // what to change: the device's own address
+    }
+    // The same ports on another machine are that machine's devices; ::1 is not where an API on 127.0.0.1 listens.
+    const elsewhere = parseConfigText(
+      desk([
+        ils('192.168.1.40', 4103),
+        '{ id: receipt-1, kind: receipt-printer, transport: { type: tcp, host: 192.168.1.41, port: 4101 } }',
+        '{ id: cards-1, kind: card-printer, transport: { type: tcp, host: "::1", port: 4101 } }',
+        '{ id: public-bw, kind: print-queue, transport: { type: ipp, url: "ipp://cups.library.lan:4101/printers/public-bw" } }',
+      ]),
+      'yaml',
+      {},
+    );
+    expect(elsewhere.devices).toHaveLength(4);
+  });
+
+  it("refuses a simulator listening on one of Carrel's own ports or on another simulator's, naming both", () => {
+    const desk = (simulators: string[]) =>
+      [
+        'version: 2',
+        'http: { port: 4201 }',
+        'mqtt: { mode: embedded, port: 4202 }',
+        'devices:',
+        '  - { id: exit-1, kind: gate, driver: feig-notification, listen: { host: 127.0.0.1, port: 4210 }, address: 127.0.0.1 }',
+        'simulators:',
+        ...simulators.map((simulator) => `  - ${simulator}`),
+      ].join('\n');
+    const error = configErrorOf(() =>
+      parseConfigText(
+        desk([
+          '{ id: printer-sim, kind: printer, port: 4201 }',
+          '{ id: ils-sim, kind: ils, port: 4220, httpPort: 4202 }',
+          '{ id: pad-sim, kind: rfid-pad, host: localhost, port: 4220 }',
+          '{ id: cash-sim, kind: cash, port: 4230, httpPort: 4230 }',
+          '{ id: print-server, kind: print-server, host: 0.0.0.0, port: 4210 }',
+          '{ id: gate-sim, kind: gate, notify: { host: 127.0.0.1, port: 4201 } }',
+        ]),
+        'yaml',
+        {},
+      ),
+    );
+    const said = Object.fromEntries(error.issues.map((issue) => [issue.path, issue.message]));
+    expect(Object.keys(said)).toEqual([
+      'simulators[0].port',
+      'simulators[1].httpPort',
+      'simulators[2].port',
+      'simulators[3].httpPort',
+      'simulators[4].port',
+      'simulators[5].notify.port',
+    ]);
+    expect(said['simulators[0].port']).toMatch(
+      /simulator "printer-sim".*4201.*HTTP API \(http: 127\.0\.0\.1:4201\)/,
+    );
+    expect(said['simulators[1].httpPort']).toMatch(
+      /simulator "ils-sim".*4202.*MQTT broker \(mqtt: 127\.0\.0\.1:4202\)/,
+    );
+    expect(said['simulators[2].port']).toMatch(
+      /simulator "pad-sim".*localhost:4220.*simulator "ils-sim" listens \(simulators\[1\]\.port: 127\.0\.0\.1:4220\)/,
+    );
+    expect(said['simulators[3].httpPort']).toMatch(/simulator "cash-sim".*4230.*simulators\[3\]\.port/);
+    expect(said['simulators[4].port']).toMatch(/simulator "print-server".*0\.0\.0\.0:4210.*gate "exit-1"/);
+    expect(said['simulators[5].notify.port']).toMatch(
+      /simulator "gate-sim".*127\.0\.0\.1:4201.*Carrel itself.*HTTP API/,
+    );
+    for (const [path, message] of Object.entries(said).slice(0, 5)) {
+      expect(message).toMatch(/cannot both listen there/);
+      expect(message).toContain(`choose another ${path}`);
+    }
+    // Port 0 is the system's choice for each; another address of the machine is another listener.
+    const apart = parseConfigText(
+      desk([
+        '{ id: printer-sim, kind: printer, port: 0, httpPort: 0 }',
+        '{ id: ils-sim, kind: ils, port: 0, httpPort: 0 }',
+        '{ id: pad-sim, kind: rfid-pad, host: "::1", port: 4201 }',
+        '{ id: gate-sim, kind: gate, dials: exit-1 }',
+        '{ id: gate-sim-2, kind: gate, notify: { host: 127.0.0.1, port: 4210 } }',
+      ]),
+      'yaml',
+      {},
+    );
+    expect(apart.simulators).toHaveLength(5);
+  });
+
   it('takes http.allowedOrigins as origins a browser sends, and says what one looks like', () => {
     const ok = parseConfigText(
       'version: 2\nhttp:\n  allowedOrigins: [https://selfcheck.library.example, http://localhost:5173]\n',

@@ -154,6 +154,18 @@ export function gateListensOn(
   return gate.listen.port === listener.port && listenersOverlap(gate.listen.host, listener.host);
 }
 
+/** Where each gate of the desk in notification mode has Carrel listen, with its index under `devices:`. */
+export function gateNotificationListeners(
+  devices: ReadonlyArray<{ id: string; kind: string }>,
+): Array<{ id: string; index: number; host: string; port: number }> {
+  return devices.flatMap((device, index) => {
+    if (device.kind !== gates.kind) return [];
+    const gate = device as GateConfig;
+    if (gate.driver !== 'feig-notification') return [];
+    return [{ id: gate.id, index, host: gate.listen.host, port: gate.listen.port }];
+  });
+}
+
 /**
  * Gates whose notification listener would take the port of Carrel's own HTTP API, its embedded
  * MQTT broker or its SIP2 relay: whichever starts second cannot listen, and Carrel itself does not
