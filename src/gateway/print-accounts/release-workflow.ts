@@ -292,7 +292,14 @@ export class ReleaseWorkflow {
   }
 
   private async followOnce(): Promise<void> {
-    const open = this.options.journal.open();
+    let open: ChargedRelease[];
+    try {
+      open = this.options.journal.open();
+    } catch (error) {
+      // The journal could not be read: asked again at the next interval, as with releases open.
+      this.keepFollowing(true);
+      throw error;
+    }
     // On while any is open: the round after the last one ended finds none and stops it. A release
     // charged during this round's awaits starts it again.
     this.keepFollowing(open.length > 0);
