@@ -24,6 +24,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'scanners', load: () => import('./scanner.js') },
   { name: 'patron waits (self-check pad, 38400 pty)', load: () => import('./patron-waits.js') },
   { name: 'card readers (PC/SC)', load: () => import('./scanner-pcsc.js') },
+  { name: 'idle daemon (wake-ups, database reads, CPU)', load: () => import('./idle.js') },
 ];
 
 function format(value: number): string {

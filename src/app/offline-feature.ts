@@ -87,6 +87,7 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
       policy,
       clock,
       logger: this.options.logger,
+      onChange: () => bus.emit('offline.changed', undefined),
     });
     const journal = this.offlineJournal;
     this.retention = new Retention({

@@ -6,9 +6,10 @@
  * or a transaction — so they may be retained on MQTT (`<base>/totals`) and handed to anyone who
  * may read the desk's state.
  *
- * Worked out again when a gate reports (an alarm, the people counted), on a timer for the
- * offline journal and the turn of the day, and put on the bus ('desk.totals') only when a
- * number changed. The recent days are read from the statistics every minute (a few milliseconds).
+ * Worked out again when a gate reports (an alarm, the people counted) and when the offline journal
+ * writes ('offline.changed'), and put on the bus ('desk.totals') only when a number changed: an idle
+ * desk reads nothing for them. Once a minute the day is looked at (its turn starts the counts again)
+ * and the recent days are read from the statistics (a few milliseconds).
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
@@ -97,8 +98,6 @@ export interface DeskTotalsOptions {
   offline: Pick<OfflineService, 'counts'>;
   /** The desk's statistics, for the recent days; none when absent. */
   measures?: () => readonly MeasureSource[];
-  /** How often the totals are worked out without a gate saying anything (default 5 s). */
-  refreshMs?: number;
 }
 
 /** A gate's report or a device's state coming in a burst is counted once, this long after the first. */
@@ -149,9 +148,8 @@ export class DeskTotalsFeature implements Feature {
   readonly name = 'desk-totals';
   private latest: DeskTotals | undefined;
   private latestJson = '';
-  private refresh: TimerHandle | undefined;
   private settle: TimerHandle | undefined;
-  private recentTimer: TimerHandle | undefined;
+  private minuteTimer: TimerHandle | undefined;
   private recent: RecentDays | undefined;
   private recentDay = '';
   private readonly logger: Logger;
@@ -172,24 +170,33 @@ export class DeskTotalsFeature implements Feature {
     bus.on('device.state', this, (state) => {
       if (state.kind === gates.kind) this.soon();
     });
+    bus.on('offline.changed', this, () => this.soon());
     this.readRecent();
     this.update();
-    this.recentTimer = clock.setInterval('desk-totals-recent', () => this.readRecent(), RECENT_REFRESH_MS);
-    this.refresh = clock.setInterval(
-      'desk-totals-refresh',
-      () => this.update(),
-      this.options.refreshMs ?? 5000,
-    );
+    this.minuteTimer = clock.setInterval('desk-totals-minute', () => this.everyMinute(), RECENT_REFRESH_MS);
   }
 
   async stop(): Promise<void> {
     this.options.bus.removeAllListenersOf(this);
-    this.refresh?.cancel();
     this.settle?.cancel();
-    this.recentTimer?.cancel();
-    this.recentTimer = undefined;
-    this.refresh = undefined;
+    this.minuteTimer?.cancel();
+    this.minuteTimer = undefined;
     this.settle = undefined;
+  }
+
+  /**
+   * The recent days read again; at the turn of the day (wall time, looked at every minute) the
+   * counts are worked out again for the new day, else only the recent days are put out if they moved.
+   */
+  private everyMinute(): void {
+    const latest = this.latest;
+    if (!latest || localDay(this.options.clock.now()).day !== latest.day) {
+      this.readRecent();
+      this.update();
+      return;
+    }
+    this.readRecent();
+    this.publish(this.recent ? { ...latest, recent: this.recent } : latest);
   }
 
   private soon(): void {
@@ -205,7 +212,7 @@ export class DeskTotalsFeature implements Feature {
   }
 
   private warnOnce(what: string, error: unknown): void {
-    // Once per part: the refresh timer would otherwise repeat it every few seconds.
+    // Once per part: every gate report and journal write would otherwise repeat it.
     if (this.warned.has(what)) return;
     this.warned.add(what);
     this.logger.warn({ err: describeError(error) }, `desk totals: ${what} not counted`);
@@ -229,6 +236,10 @@ export class DeskTotalsFeature implements Feature {
     // At the turn of the day the recent days move on with today.
     if (this.recent && this.recentDay !== totals.day) this.readRecent();
     if (this.recent) totals.recent = this.recent;
+    this.publish(totals);
+  }
+
+  private publish(totals: DeskTotals): void {
     const json = JSON.stringify(totals);
     if (json === this.latestJson) return;
     this.latest = totals;

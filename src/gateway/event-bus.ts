@@ -9,6 +9,11 @@ export interface BusEvents {
   'device.event': DeviceEvent;
   /** The gateway as a whole changed state. */
   'gateway.state': { status: 'starting' | 'ready' | 'stopping' };
+  /**
+   * The offline journal wrote (a transaction taken, replayed, settled, retried, discarded or purged):
+   * said once its transaction is over, nothing in it; whoever counts the journal reads it again.
+   */
+  'offline.changed': undefined;
   /** The desk's day in numbers (alarms, visitors, offline backlog) changed; counts only. */
   'desk.totals': DeskTotals;
 }

@@ -4,6 +4,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { type DeskTotals, DeskTotalsFeature, recentDays } from '../../src/gateway/desk-totals.js';
 import { EventBus } from '../../src/gateway/event-bus.js';
 import type { PortLookup } from '../../src/gateway/family.js';
+import type { OfflineCounts } from '../../src/gateway/offline/journal.js';
 import type { MeasureRow, MeasureSource } from '../../src/gateway/statistics/measures.js';
 
 const HOUR_MS = 3_600_000;
@@ -127,5 +128,75 @@ describe('the recent days in the desk totals', () => {
     expect(feature.current()).toMatchObject({ offlinePending: 1 });
     expect(feature.current()?.recent).toBeUndefined();
     await feature.stop();
+  });
+});
+
+/**
+ * An idle desk (nobody at the gates, the offline journal still) reads nothing for its totals: strace
+ * of an idle daemon showed the offline journal and the gates' alarms counted every 5 s, each a read
+ * transaction on the database, to find the same numbers.
+ */
+describe('the desk totals at an idle desk', () => {
+  const counts = (pending: number): OfflineCounts => ({
+    pending,
+    replaying: 0,
+    conflict: 0,
+    done: 0,
+    discarded: 0,
+    outstanding: pending,
+  });
+
+  it('read nothing while nothing happens, and count a transaction as soon as the offline journal takes it', async () => {
+    const clock = new ManualClock(NOON);
+    const bus = new EventBus();
+    const published: DeskTotals[] = [];
+    bus.on('desk.totals', published, (totals) => published.push(totals));
+    let pending = 0;
+    let reads = 0;
+    const feature = new DeskTotalsFeature({
+      bus,
+      clock,
+      logger: silentLogger(),
+      devices: noDevices,
+      offline: {
+        counts: () => {
+          reads++;
+          return counts(pending);
+        },
+      },
+    });
+    await feature.start();
+    try {
+      reads = 0;
+      await clock.advance(5 * 60_000);
+      expect(reads).toBe(0);
+      pending = 1;
+      bus.emit('offline.changed', undefined);
+      await clock.advance(1000);
+      expect(feature.current()?.offlinePending).toBe(1);
+      expect(published.at(-1)?.offlinePending).toBe(1);
+    } finally {
+      await feature.stop();
+    }
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('start counting again at the turn of the local day, within a minute', async () => {
+    const clock = new ManualClock(NOON);
+    const feature = new DeskTotalsFeature({
+      bus: new EventBus(),
+      clock,
+      logger: silentLogger(),
+      devices: noDevices,
+      offline: { counts: () => counts(0) },
+    });
+    await feature.start();
+    try {
+      expect(feature.current()?.day).toBe('2026-11-20');
+      await clock.advance(new Date(2026, 10, 21).getTime() - NOON + 60_000);
+      expect(feature.current()?.day).toBe('2026-11-21');
+    } finally {
+      await feature.stop();
+    }
   });
 });

@@ -171,6 +171,8 @@ export interface OfflineJournalOptions {
   policy: OfflinePolicy | (() => OfflinePolicy);
   clock?: Clock;
   logger?: Logger;
+  /** Called after the journal wrote, once per turn of the event loop (its transaction is over by then). */
+  onChange?: () => void;
 }
 
 const OUTSTANDING = "('pending', 'replaying', 'conflict')";
@@ -203,9 +205,21 @@ export class OfflineJournal {
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? silentLogger()).child({ module: 'offline-journal' });
     migrate(db, 'offline-journal', MIGRATIONS);
+    const onChange = options.onChange;
+    let changeSaid = false;
+    const changed = () => {
+      if (!onChange || changeSaid) return;
+      changeSaid = true;
+      // Writes run synchronously in their transaction: a microtask runs once it committed or rolled back.
+      queueMicrotask(() => {
+        changeSaid = false;
+        onChange();
+      });
+    };
     const writes = (statement: Statement): Statement => ({
       run: (...parameters) => {
         this.waitingCache = undefined;
+        changed();
         return statement.run(...parameters);
       },
       get: (...parameters) => statement.get(...parameters),

@@ -38,7 +38,11 @@ export interface ReleaseWorkflowOptions {
   queues: () => readonly ReleaseQueue[];
   clock: Clock;
   logger: Logger;
-  /** How often open releases are followed (2 s). */
+  /**
+   * How often open releases are followed (2 s): only while there are any (charged, at the printer,
+   * or refunded at the desk before the printer said how the job ended). With none open, nothing is
+   * read and no timer wakes the desk until the next release is charged.
+   */
   followIntervalMs?: number;
   /** For the crash tests: called after a charge is committed, before Release-Job is sent. */
   afterCharge?: (release: ChargedRelease) => void;
@@ -46,6 +50,7 @@ export interface ReleaseWorkflowOptions {
 
 export class ReleaseWorkflow {
   private timer: TimerHandle | undefined;
+  private started = false;
   private following: Promise<void> | undefined;
   /** Release-Jobs on their way, by release id. */
   private readonly sending = new Map<string, Promise<ChargedRelease>>();
@@ -54,19 +59,31 @@ export class ReleaseWorkflow {
 
   constructor(private readonly options: ReleaseWorkflowOptions) {}
 
+  /** Follows the releases a crash or a stop left open, and from then on each one charged. */
   start(): void {
-    this.timer ??= this.options.clock.setInterval(
-      'print-release-follow',
-      () => void this.follow(),
-      this.options.followIntervalMs ?? 2000,
-    );
+    this.started = true;
     void this.follow();
   }
 
   async stop(): Promise<void> {
+    this.started = false;
     this.timer?.cancel();
     this.timer = undefined;
     await this.following;
+  }
+
+  /** Follows open releases every interval while there are any; none: the timer stops. */
+  private keepFollowing(open: boolean): void {
+    if (open && this.started) {
+      this.timer ??= this.options.clock.setInterval(
+        'print-release-follow',
+        () => void this.follow(),
+        this.options.followIntervalMs ?? 2000,
+      );
+      return;
+    }
+    this.timer?.cancel();
+    this.timer = undefined;
   }
 
   queue(id: string): ReleaseQueue {
@@ -154,6 +171,7 @@ export class ReleaseWorkflow {
       };
     });
     if (repeated) request.onReplay?.();
+    if (release.state === 'charged') this.keepFollowing(true);
     if (release.refusal) throw refusalError(release.refusal);
     if (settled || (repeated && release.state !== 'charged')) return release;
     this.options.afterCharge?.(release);
@@ -274,7 +292,17 @@ export class ReleaseWorkflow {
   }
 
   private async followOnce(): Promise<void> {
-    const open = this.options.journal.open();
+    let open: ChargedRelease[];
+    try {
+      open = this.options.journal.open();
+    } catch (error) {
+      // The journal could not be read: asked again at the next interval, as with releases open.
+      this.keepFollowing(true);
+      throw error;
+    }
+    // On while any is open: the round after the last one ended finds none and stops it. A release
+    // charged during this round's awaits starts it again.
+    this.keepFollowing(open.length > 0);
     for (const id of this.lastSeen.keys())
       if (!open.some((release) => release.id === id)) this.lastSeen.delete(id);
     for (const release of open) {

@@ -10,7 +10,12 @@ import type { HeldJob, ReleaseQueue, ServerJobState } from '../../../src/gateway
 import { ReleaseJournal } from '../../../src/gateway/print-accounts/release-journal.js';
 import { ReleaseWorkflow } from '../../../src/gateway/print-accounts/release-workflow.js';
 import { tariffSchema } from '../../../src/gateway/print-accounts/tariff.js';
-import { type Database, GroupCommit, openDatabase } from '../../../src/gateway/storage/index.js';
+import {
+  type Database,
+  GroupCommit,
+  openDatabase,
+  type Statement,
+} from '../../../src/gateway/storage/index.js';
 
 const PATRON = '21000001';
 const JOB = 7;
@@ -37,7 +42,7 @@ class ServerQueue implements ReleaseQueue {
   readonly releaseCodes = false;
   readonly maxImpressions = 500;
   readonly reconcile = 'impressions' as const;
-  state: 'pending-held' | 'processing' = 'pending-held';
+  state: 'pending-held' | 'processing' | 'completed' = 'pending-held';
   readonly releaseJobs: Array<{ accept(): void; refuse(): void }> = [];
   /** While set, Get-Job-Attributes waits for it. */
   statusGate: Promise<void> | undefined;
@@ -202,5 +207,130 @@ describe('a refused release and a second Release-Job for it', () => {
     expect(queue.releaseJobs).toHaveLength(1);
     expect(queue.state).toBe('pending-held');
     expect(ledger.balance(PATRON).balanceMinor).toBe(100);
+  });
+});
+
+/** `db`, counting the statements run on it (reads and writes): what wakes SQLite and its file locks. */
+function counted(db: Database): { db: Database; statements: () => number } {
+  let statements = 0;
+  const count =
+    <A extends unknown[], R>(run: (...args: A) => R) =>
+    (...args: A): R => {
+      statements++;
+      return run(...args);
+    };
+  const wrapped = Object.create(db) as Database;
+  wrapped.prepare = (sql: string): Statement => {
+    const statement = db.prepare(sql);
+    return {
+      ...statement,
+      run: count(statement.run.bind(statement)),
+      get: count(statement.get.bind(statement)),
+      all: count(statement.all.bind(statement)),
+    };
+  };
+  return { db: wrapped, statements: () => statements };
+}
+
+/**
+ * A desk with print release and nobody printing: the follower reads the release journal only while
+ * a release is open, so an idle desk PC is not woken every 2 s to find nothing (strace of an idle
+ * daemon showed a read transaction of the journal every 2 s).
+ */
+describe('the release follower at an idle desk', () => {
+  let dir: string;
+  let file: Database;
+  let clock: ManualClock;
+  let reads: () => number;
+  let queue: ServerQueue;
+  let journal: ReleaseJournal;
+  let workflow: ReleaseWorkflow;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'carrel-release-idle-'));
+    file = openDatabase(join(dir, 'carrel.db'));
+    const { db, statements } = counted(file);
+    reads = statements;
+    clock = new ManualClock(Date.UTC(2026, 11, 5, 10));
+    const ledger = new PrintLedger(db, { currency: 'EUR', clock });
+    ledger.deposit({
+      requestId: 'deposit-1',
+      patron: PATRON,
+      amountMinor: 100,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    queue = new ServerQueue();
+    journal = new ReleaseJournal(db, ledger, clock);
+    workflow = new ReleaseWorkflow({
+      ledger,
+      journal,
+      commits: new GroupCommit(db),
+      queues: () => [queue],
+      clock,
+      logger: silentLogger(),
+    });
+  });
+
+  afterEach(async () => {
+    await workflow.stop();
+    file.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const idleMinute = async () => {
+    const before = reads();
+    await clock.advance(60_000);
+    return reads() - before;
+  };
+
+  it('reads nothing while no release is open, follows one charged until the printer ends it, then stops again', async () => {
+    workflow.start();
+    await turns();
+    expect(await idleMinute()).toBe(0);
+    expect(clock.pending()).not.toContain('print-release-follow');
+
+    const releasing = workflow.release({
+      requestId: 'release-1',
+      account: PATRON,
+      queue: 'public-bw',
+      jobId: JOB,
+      claim: () => true,
+    });
+    await turns();
+    queue.releaseJobs[0]?.accept();
+    expect((await releasing).state).toBe('released');
+    // The printer prints it: the follower hears so within its interval and settles the release.
+    queue.state = 'completed';
+    await clock.advance(2000);
+    await turns();
+    expect(journal.list({}).map((release) => release.state)).toEqual(['completed']);
+
+    await clock.advance(2000);
+    await turns();
+    expect(await idleMinute()).toBe(0);
+    expect(clock.pending()).not.toContain('print-release-follow');
+  });
+
+  it('follows a release left charged by a crash from the start', async () => {
+    const releasing = workflow.release({
+      requestId: 'release-1',
+      account: PATRON,
+      queue: 'public-bw',
+      jobId: JOB,
+      claim: () => true,
+    });
+    await turns();
+    // Carrel died before the print server answered: a new start finds the release charged.
+    await workflow.stop();
+    workflow.start();
+    await turns();
+    queue.releaseJobs[0]?.accept();
+    await releasing.catch(() => undefined);
+    await turns();
+    queue.state = 'completed';
+    await clock.advance(2000);
+    await turns();
+    expect(journal.list({}).map((release) => release.state)).toEqual(['completed']);
   });
 });
