@@ -67,17 +67,14 @@ export class FeigReader extends ReaderShell<FeigFrame> implements RfidReader {
     const seen = new Map<TagUid, TagSighting>();
     let more = false;
     for (let round = 0; round < MAX_MORE_DATA_ROUNDS; round++) {
-      let reply: FeigReply;
-      try {
-        reply = await this.iso(
-          { kind: 'inventory', more, ...(afi === undefined ? {} : { afi }) },
-          this.timeouts.inventory,
-          'inventory',
-        );
-      } catch (error) {
-        if (error instanceof FeigStatusError && error.status === FEIG_STATUS.noTransponder) break;
-        throw error;
-      }
+      // An empty pad answers "no transponder": the inventory's answer, not an error.
+      const reply = await this.iso(
+        { kind: 'inventory', more, ...(afi === undefined ? {} : { afi }) },
+        this.timeouts.inventory,
+        'inventory',
+        FEIG_STATUS.noTransponder,
+      );
+      if (reply.status === FEIG_STATUS.noTransponder) break;
       for (const entry of decodeInventoryReply(reply.data))
         seen.set(entry.uid, { uid: entry.uid, dsfid: entry.dsfid });
       if (reply.status !== FEIG_STATUS.moreData) break;
@@ -146,29 +143,41 @@ export class FeigReader extends ReaderShell<FeigFrame> implements RfidReader {
   }
 
   async easAlarm(uid: TagUid): Promise<boolean> {
-    try {
-      await this.iso({ kind: 'eas', command: 'alarm', uid }, this.timeouts.other, 'EAS alarm');
-      return true;
-    } catch (error) {
-      if (!(error instanceof FeigStatusError) || error.status !== FEIG_STATUS.noTransponder) throw error;
-    }
+    const reply = await this.iso(
+      { kind: 'eas', command: 'alarm', uid },
+      this.timeouts.other,
+      'EAS alarm',
+      FEIG_STATUS.noTransponder,
+    );
+    if (reply.status !== FEIG_STATUS.noTransponder) return true;
     // Silent: EAS off, or the tag is gone. Only a tag that still answers proves "off".
     await this.systemInfo(uid);
     return false;
   }
 
-  private iso(request: FeigIsoRequest, timeoutMs: number, what: string): Promise<FeigReply> {
+  /** `expected`: a status answered as the command's answer, not thrown (decodeFeigReply). */
+  private iso(
+    request: FeigIsoRequest,
+    timeoutMs: number,
+    what: string,
+    expected?: number,
+  ): Promise<FeigReply> {
     const { command, data } = encodeIsoRequest(request);
-    return this.command({ address: this.address, command, data }, timeoutMs, what);
+    return this.command({ address: this.address, command, data }, timeoutMs, what, expected);
   }
 
-  private async command(frame: FeigFrame, timeoutMs: number, what: string): Promise<FeigReply> {
+  private async command(
+    frame: FeigFrame,
+    timeoutMs: number,
+    what: string,
+    expected?: number,
+  ): Promise<FeigReply> {
     const reply = await this.exchange(
       encodeFeigFrame(frame),
       (candidate) => candidate.command === frame.command,
       timeoutMs,
       what,
     );
-    return decodeFeigReply(reply);
+    return decodeFeigReply(reply, expected);
   }
 }

@@ -7,12 +7,16 @@ export interface FeigReply {
   data: Uint8Array;
 }
 
-/** Splits a reply into STATUS and data; throws FeigStatusError for an error status. */
-export function decodeFeigReply(frame: FeigFrame): FeigReply {
+/**
+ * Splits a reply into STATUS and data; throws FeigStatusError for an error status, but `expected`:
+ * a status the caller reads as an answer (an inventory's "no transponder" on an empty pad, several
+ * times a second), returned as it is rather than thrown with a stack trace each time.
+ */
+export function decodeFeigReply(frame: FeigFrame, expected?: number): FeigReply {
   const status = frame.data[0];
   if (status === undefined) throw new FeigFrameError('feig_bad_reply', 'reply without a status byte');
   const data = frame.data.subarray(1);
-  if (!isSuccessStatus(status)) {
+  if (!isSuccessStatus(status) && status !== expected) {
     throw new FeigStatusError(status, status === FEIG_STATUS.isoError ? data[0] : undefined);
   }
   return { status, data };

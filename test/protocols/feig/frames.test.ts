@@ -184,6 +184,10 @@ describe('FEIG ISO host replies', () => {
     expect(error(0x95, [0x13]).code).toBe('rfid_iso_error');
     expect(error(0x95).code).toBe('rfid_iso_error');
     expect(decodeFeigReply(feigReply(0, 0xb0, 0x94, [1])).status).toBe(0x94);
+    // A status the caller expects as an answer (an empty pad's "no transponder") comes back as it is;
+    // any other error status is still thrown.
+    expect(decodeFeigReply(feigReply(0, 0xb0, 0x01), 0x01)).toMatchObject({ status: 0x01 });
+    expect(() => decodeFeigReply(feigReply(0, 0xb0, 0x83), 0x01)).toThrow(FeigStatusError);
     expect(decodeSoftwareVersion(hex('03 04 00 00 4F 00 08')).revision).toBe('3.4.0');
   });
 });
