@@ -131,8 +131,9 @@ describe('renewing her loans in a self-check session', () => {
   }, 30_000);
 
   it('shows each of 12 renewals as it comes; when the library system stops answering half-way, what was renewed stays renewed and nothing is sent twice', async () => {
-    // Kåre Ødegård: twelve loans, more than one page of the 63's charged items.
-    const twelve = ['04', '05', '06', '07', '10', '11', '12', '14', '15', '26', '27', '29'].map(
+    // Kåre Ødegård: twelve loans, more than one page of the 63's charged items; none a rental, whose
+    // renewal asks a fee to be accepted.
+    const twelve = ['04', '05', '06', '07', '10', '11', '14', '15', '20', '26', '27', '29'].map(
       (n) => `310000${n}`,
     );
     lend('21000009', twelve);
