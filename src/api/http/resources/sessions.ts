@@ -126,6 +126,12 @@ const renewalSchema = z.object({
     .string()
     .optional()
     .describe('not renewed: the refusal reason (the ILS said no, screenMessages say why), or the error code'),
+  message: z
+    .string()
+    .optional()
+    .describe(
+      "not renewed: why, in words a kiosk can show (reason is its code) — the words POST /renewals's problem detail gives for the same refusal or failure; for a loan not tried, that it was not sent and why",
+    ),
   answerLost: z
     .boolean()
     .optional()
