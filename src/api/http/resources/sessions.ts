@@ -459,7 +459,8 @@ export function sessionRoutes(
     method: 'DELETE',
     url: '/api/v1/sessions/:id',
     operationId: 'cancelSession',
-    summary: 'Cancel the session: the ILS is told, no receipt',
+    summary:
+      'Cancel the session: the ILS is told, no receipt. Sent again (its answer lost), it answers as the first time while the ended session is kept (5 minutes); a session that ended another way is 409 session_ended with its endReason and endMessage',
     tag: 'sessions',
     access,
     params,
