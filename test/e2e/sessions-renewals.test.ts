@@ -65,6 +65,21 @@ function lend(patron: string, items: readonly string[]): void {
     });
 }
 
+/** The session views its WebSocket sends, collected. */
+async function follow(id: string): Promise<{ sessions: SessionView[]; socket: WebSocket }> {
+  const socket = new WebSocket(`${api.replace('http', 'ws')}/api/v1/sessions/${id}/events`);
+  const sessions: SessionView[] = [];
+  socket.on('message', (raw) => {
+    const update = JSON.parse(String(raw));
+    if (update.event === 'session') sessions.push(update.data);
+  });
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  return { sessions, socket };
+}
+
 async function openSession(patron: string, pin: string): Promise<string> {
   const opened = await call('POST', '/api/v1/sessions', { mode: 'checkout', patron, pin });
   expect(opened.status).toBe(201);
@@ -105,11 +120,36 @@ describe('renewing her loans in a self-check session', () => {
     lend('21000001', ['31000001', '31000002']);
     ils().state.item('31000002')!.loan!.renewals = 2; // as many as the library allows
     const id = await openSession('21000001', '1234');
+    const live = await follow(id);
     const renewed = await call('POST', `/api/v1/sessions/${id}/renewals`, {});
     expect(renewed.body.renewals).toMatchObject([
       { item: '31000001', ok: true },
       { item: '31000002', ok: false, reason: 'renewal_limit', screenMessages: ['Renewal limit reached'] },
     ]);
+    // In words a kiosk can show, the words the renewal route gives for the same refusal.
+    const direct = await call('POST', '/api/v1/renewals', {
+      patron: '21000001',
+      pin: '1234',
+      item: '31000002',
+    });
+    expect(direct.body).toMatchObject({ code: 'renewal_limit' });
+    expect(direct.body.detail).toBeTruthy();
+    expect(renewed.body.renewals[1].message).toBe(direct.body.detail);
+    expect(renewed.body.renewals[0].message).toBeUndefined();
+    // The session's WebSocket says it too, and so does GET of the session.
+    const heard = await until(
+      () => live.sessions.findLast((view) => view.renewals.length === 2)?.renewals[1],
+    );
+    expect(heard).toMatchObject({ item: '31000002', message: direct.body.detail });
+    live.socket.close();
+    const view = (await call('GET', `/api/v1/sessions/${id}`)).body as SessionView;
+    expect(view.renewals[1]).toMatchObject({ item: '31000002', message: direct.body.detail });
+    // And the API's document says what it is.
+    // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is read field by field
+    const doc = (await (await fetch(`${api}/docs/openapi.json`)).json()) as any;
+    const answer =
+      doc.paths['/api/v1/sessions/{id}/renewals'].post.responses['200'].content['application/json'].schema;
+    expect(answer.properties.renewals.items.properties.message?.description).toMatch(/words/);
     const ended = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'data' });
     expect(ended.body.receipt.data.notRenewed).toEqual([
       { title: 'Les Misérables', barcode: '31000002', note: 'Not renewed: Renewal limit reached' },
@@ -131,8 +171,9 @@ describe('renewing her loans in a self-check session', () => {
   }, 30_000);
 
   it('shows each of 12 renewals as it comes; when the library system stops answering half-way, what was renewed stays renewed and nothing is sent twice', async () => {
-    // Kåre Ødegård: twelve loans, more than one page of the 63's charged items.
-    const twelve = ['04', '05', '06', '07', '10', '11', '12', '14', '15', '26', '27', '29'].map(
+    // Kåre Ødegård: twelve loans, more than one page of the 63's charged items; none a rental, whose
+    // renewal asks a fee to be accepted.
+    const twelve = ['04', '05', '06', '07', '10', '11', '14', '15', '20', '26', '27', '29'].map(
       (n) => `310000${n}`,
     );
     lend('21000009', twelve);
@@ -172,6 +213,9 @@ describe('renewing her loans in a self-check session', () => {
     const notTried = first.filter((r) => r.notTried);
     expect(notTried.length).toBe(12 - renewedFirst.length - 2);
     expect(notTried.every((r) => !r.ok && r.reason.startsWith('ils_'))).toBe(true);
+    // Each says why in words: the one whose answer never came, and those never sent.
+    expect(lost[0].message).toMatch(/no answer from the ILS/);
+    for (const { message } of notTried) expect(message).toMatch(/not sent/i);
     // The kiosk saw it go: 'n of 12' as each came back, not one answer after a long wait.
     const answered = first.filter((r) => !r.notTried).length;
     expect(progress.filter((p) => p.done > 0).map((p) => p.done)).toEqual(

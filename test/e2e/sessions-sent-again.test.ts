@@ -118,6 +118,45 @@ describe('a session call sent again after its answer was lost', () => {
     await call('POST', '/api/v1/checkins', { item: '31000026' });
   }, 30_000);
 
+  it('cancelling (DELETE): the kiosk hears that its cancel was done, as the first time, not "session ended"', async () => {
+    const id = await openSession('21000009', '9999');
+    expect((await call('POST', `/api/v1/sessions/${id}/items`, { item: '31000026' })).body.state).toBe(
+      'checked_out',
+    );
+    // The end-session (35) is answered 1.5 s late: the kiosk gives up on its DELETE after 0.4 s
+    // and sends it again, as a client does an idempotent method, while the first is still ending.
+    ils.setFaults({ latencyMs: 1_500 });
+    const abort = new AbortController();
+    const lost = fetch(`${desk.api}/api/v1/sessions/${id}`, { method: 'DELETE', signal: abort.signal });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    abort.abort();
+    await expect(lost).rejects.toThrow();
+    const again = await call('DELETE', `/api/v1/sessions/${id}`);
+    expect(again.status).toBe(200);
+    expect(again.body.session).toMatchObject({ id, state: 'ended', endReason: 'cancelled' });
+    expect(again.body.session.items).toMatchObject([{ item: '31000026', state: 'checked_out' }]);
+    expect(again.body.receipt).toEqual({ kind: 'none' });
+    expect(again.body.ils).toMatchObject({ ended: true });
+    // And once more, after it all finished: the very same answer.
+    ils.setFaults({});
+    const late = await call('DELETE', `/api/v1/sessions/${id}`);
+    expect(late.status).toBe(200);
+    expect(late.body).toEqual(again.body);
+    // A session that ended another way was not cancelled: a DELETE after it says how it ended.
+    const other = await openSession('21000009', '9999');
+    const ended = await call('POST', `/api/v1/sessions/${other}/end`, { receipt: 'none' });
+    expect(ended.status).toBe(200);
+    const cancel = await call('DELETE', `/api/v1/sessions/${other}`);
+    expect(cancel.status).toBe(409);
+    expect(cancel.body).toMatchObject({
+      code: 'session_ended',
+      endReason: 'ended',
+      endMessage: ended.body.session.endMessage,
+    });
+    expect(cancel.body.detail).toContain(ended.body.session.endMessage);
+    await call('POST', '/api/v1/checkins', { item: '31000026' });
+  }, 30_000);
+
   it('renewing one loan: renewed once, and the kiosk hears that it was', async () => {
     const library = ils.state;
     const due = new Date(Date.now() + 7 * 86_400_000);

@@ -228,11 +228,15 @@ describe('a checkout session', () => {
     expect(done).toMatchObject({ state: 'checked_out', security: 'cleared', title: 'Dune', tags: [uid] });
     expect(done.dueDate?.date).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(afiOf(uid)).toBe(UNSECURED);
-    const states = live.updates
-      .filter((u): u is Extract<SessionUpdate, { event: 'item' }> => u.event === 'item')
-      .map((u) => u.data.state);
+    const itemUpdates = () =>
+      live.updates.filter((u): u is Extract<SessionUpdate, { event: 'item' }> => u.event === 'item');
+    await until(() => (itemUpdates().at(-1)?.data.state === 'checked_out' ? true : undefined));
+    const states = itemUpdates().map((u) => u.data.state);
     expect(states[0]).toBe('pending');
     expect(states.at(-1)).toBe('checked_out');
+    // One message a change: the item is said pending once, not twice over (a kiosk animating
+    // each message, or counting them, would show it twice).
+    expect(states.filter((state) => state === 'pending')).toHaveLength(1);
     live.socket.close();
 
     // The ILS agrees: the item is charged now.

@@ -94,6 +94,11 @@ export interface SessionRenewalView {
   /** Not renewed: the refusal reason (the ILS said no), or the error code (it could not be asked). */
   reason?: RefusalReason | string;
   /**
+   * Not renewed: why, in words a kiosk can show — what POST /renewals's problem `detail` says for the
+   * same refusal or failure; for a loan not tried, that it was not sent and why.
+   */
+  message?: string;
+  /**
    * Sent to the ILS, whose answer was lost: it may have been renewed. It is not sent again (a
    * renewal spends one of the loan's renewals); staff look it up.
    */

@@ -1,4 +1,5 @@
 import { CarrelError } from '../../core/errors.js';
+import type { SessionEndReason } from '../contracts/sessions.js';
 
 export type SessionErrorCode =
   | 'session_not_found'
@@ -22,7 +23,28 @@ export class SessionError extends CarrelError {
   constructor(
     override readonly code: SessionErrorCode,
     message: string,
+    /** Fields of the API's problem beside the code: `session_ended`'s endReason and endMessage. */
+    details?: Readonly<Record<string, string>>,
   ) {
-    super(code, message);
+    super(code, message, details === undefined ? undefined : { details });
   }
+}
+
+/**
+ * A session that has ended (or is ending), refused in words: why it ended, once it has — also as
+ * the problem's `endReason` and `endMessage`, for a kiosk to branch on and show.
+ */
+export function sessionEnded(session: {
+  id: string;
+  endReason: SessionEndReason | undefined;
+  endMessage(): string | undefined;
+}): SessionError {
+  const why = session.endMessage();
+  const reason = session.endReason;
+  if (why === undefined || reason === undefined)
+    return new SessionError('session_ended', `session "${session.id}" is ending`);
+  return new SessionError('session_ended', `session "${session.id}" has ended. ${why}`, {
+    endReason: reason,
+    endMessage: why,
+  });
 }

@@ -30,6 +30,8 @@ export class ItemRecord {
   busy = false;
   /** Taken off the pad before the ILS was asked: no longer part of the session. */
   withdrawn = false;
+  /** What the session's watchers were last told of this item (its view but the time), to tell no news twice. */
+  told: string | undefined;
   /** UID → part number (1 when the tag names none), for every tag of this item seen on the pad. */
   private readonly tagParts = new Map<string, number>();
   /** UIDs of this item's tags on the pad now. */

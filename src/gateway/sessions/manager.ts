@@ -31,7 +31,7 @@ import { type Identification, scanners } from '../families/scanner/index.js';
 import { type FamilyEventOf, listenTo, type PortLookup } from '../family.js';
 import type { Feature } from '../feature.js';
 import type { SessionsConfig } from './config.js';
-import { SessionError } from './errors.js';
+import { SessionError, sessionEnded } from './errors.js';
 import { checkoutReceipt, type ReceiptContext, returnReceipt } from './receipt.js';
 import { SelfCheckSession } from './session.js';
 import { isilKey, whyUnreadable } from './unreadable.js';
@@ -89,6 +89,14 @@ export class SessionManager implements Feature, SessionService {
   private readonly timers = new Map<string, TimerHandle>();
   /** Session → the screen it is shown on, for sessions opened or taken over by a screen. */
   private readonly screens = new Map<string, ScreenHold>();
+  /**
+   * Session → its end, under way or done, while its ended view is kept: a cancel sent again (its
+   * answer lost) is answered as the first was.
+   */
+  private readonly endings = new Map<
+    string,
+    { reason: SessionEndReason; result: Promise<SessionEndResult> }
+  >();
   private readonly log: Logger;
   /** The owner libraries (ISILs, as compared) whose items sessions take; empty: every owner's. */
   private readonly libraries: ReadonlySet<string>;
@@ -224,6 +232,11 @@ export class SessionManager implements Feature, SessionService {
   }
 
   async cancel(id: string, caller: SessionCaller): Promise<SessionEndResult> {
+    // Sent again after its answer was lost (DELETE is idempotent: a client may resend it unasked),
+    // a cancel hears what the first one did, under way or done; ended another way, it is refused
+    // saying how.
+    const ending = this.endings.get(this.find(id, caller).id);
+    if (ending?.reason === 'cancelled') return ending.result;
     return this.finish(this.active(id, caller), 'cancelled', { receipt: 'none' });
   }
 
@@ -232,7 +245,7 @@ export class SessionManager implements Feature, SessionService {
     if (screen === undefined)
       throw new SessionError('screen_required', 'name the screen that takes the session over (?screen=)');
     const session = this.find(id, caller);
-    if (session.closed) throw ended(session);
+    if (session.closed) throw sessionEnded(session);
     const hold = this.screens.get(session.id);
     // A screen still connected is there, even under this screen's id: a duplicated browser tab
     // carries its original's id, and must not take the session from it unasked.
@@ -336,7 +349,19 @@ export class SessionManager implements Feature, SessionService {
     return { barcode, pin, view: patronSummary(patron) };
   }
 
-  private async finish(
+  private finish(
+    session: SelfCheckSession,
+    reason: SessionEndReason,
+    request: EndSessionRequest,
+  ): Promise<SessionEndResult> {
+    const result = this.ending(session, reason, request);
+    this.endings.set(session.id, { reason, result });
+    // A failed end is not kept for a cancel sent again: that one is refused as the session now stands.
+    result.catch(() => this.endings.delete(session.id));
+    return result;
+  }
+
+  private async ending(
     session: SelfCheckSession,
     reason: SessionEndReason,
     request: EndSessionRequest,
@@ -369,7 +394,10 @@ export class SessionManager implements Feature, SessionService {
     this.screens.delete(session.id);
     this.deps.clock.setTimeout(
       `session-forget-${session.id}`,
-      () => this.sessions.delete(session.id),
+      () => {
+        this.sessions.delete(session.id);
+        this.endings.delete(session.id);
+      },
       ENDED_KEPT_MS,
     );
     return { session: session.view(), ils, receipt };
@@ -529,7 +557,7 @@ export class SessionManager implements Feature, SessionService {
   /** A session open for work from this caller: not ending, and not shown on another screen than the caller's. */
   private active(id: string, caller: SessionCaller): SelfCheckSession {
     const session = this.find(id, caller);
-    if (session.closed) throw ended(session);
+    if (session.closed) throw sessionEnded(session);
     const hold = this.screens.get(session.id);
     if (caller.screen !== undefined && hold !== undefined && hold.screen !== caller.screen)
       throw new SessionError('session_on_another_screen', `session "${id}" is shown on another screen`);
@@ -539,15 +567,6 @@ export class SessionManager implements Feature, SessionService {
   private mayUse(session: SelfCheckSession, caller: SessionCaller): boolean {
     return caller.staff || session.init.owner === caller.terminal;
   }
-}
-
-/** A session that has ended (or is ending), refused in words: why it ended, once it has. */
-function ended(session: SelfCheckSession): SessionError {
-  const why = session.endMessage();
-  return new SessionError(
-    'session_ended',
-    why === undefined ? `session "${session.id}" is ending` : `session "${session.id}" has ended. ${why}`,
-  );
 }
 
 function patronSummary(patron: PatronView): SessionPatronView {

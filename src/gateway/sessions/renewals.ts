@@ -1,3 +1,4 @@
+import { describeError } from '../../core/errors.js';
 import { IlsError } from '../../devices/ils/index.js';
 import { CirculationRefusal } from '../circulation/reasons.js';
 import type { CirculationContext, CirculationService, PatronRef } from '../contracts/circulation.js';
@@ -27,7 +28,9 @@ export async function renewOne(
     return { renewal, stop: false };
   } catch (error) {
     const { state, reason, words } = outcomeOf(error);
-    const renewal: SessionRenewalView = { item, ok: false, reason, screenMessages: words };
+    // In words, as POST /renewals's problem `detail` says the same refusal or failure.
+    const { message } = describeError(error);
+    const renewal: SessionRenewalView = { item, ok: false, reason, message, screenMessages: words };
     if (error instanceof IlsError && error.requestSent) renewal.answerLost = true;
     // The patron is told which of her loans it is: by the title the refusal names (AJ), else by
     // the item's information (an ILS that leaves AJ empty).
@@ -69,7 +72,10 @@ export async function renewAllLoans(
     }
     results.push(renewed);
   }
+  // Renew All's answer gives no reason per loan: its words are the ILS's for the whole answer.
+  const words = answer.screenMessages.filter((line) => line.trim() !== '').join(' ');
+  const message = words !== '' ? words : 'the ILS did not renew this loan';
   for (const id of answer.unrenewed)
-    results.push({ item: id, ok: false, reason: 'refused', screenMessages: answer.screenMessages });
+    results.push({ item: id, ok: false, reason: 'refused', message, screenMessages: answer.screenMessages });
   return results;
 }

@@ -120,13 +120,25 @@ export class SessionRenewals {
     const progress = { done: 0, total: earlier.length };
     this.progress = progress;
     this.session.changed();
+    /** Why the loans after are not sent: the code, and in words. */
     let stopped: string | undefined;
+    let stoppedWords = '';
     try {
       for (const item of earlier) {
-        if (stopped === undefined && this.session.closed()) stopped = 'session_ended';
+        if (stopped === undefined && this.session.closed()) {
+          stopped = 'session_ended';
+          stoppedWords = "Not sent: the session ended before this loan's turn; nothing changed.";
+        }
         let renewal: SessionRenewalView | undefined;
         if (stopped !== undefined) {
-          renewal = { item, ok: false, reason: stopped, notTried: true, screenMessages: [] };
+          renewal = {
+            item,
+            ok: false,
+            reason: stopped,
+            message: stoppedWords,
+            notTried: true,
+            screenMessages: [],
+          };
         } else {
           // Step by step in the session's queue: an item placed meanwhile is checked out between two.
           await this.session.enqueue(async () => {
@@ -134,8 +146,10 @@ export class SessionRenewals {
             if (this.session.borrowedHere(item)) return;
             const outcome = await renewOne(this.session.circulation, ref, item, context);
             renewal = outcome.renewal;
-            if (outcome.stop) stopped = renewal.reason ?? 'ils_offline';
-            else this.answered.add(item);
+            if (outcome.stop) {
+              stopped = renewal.reason ?? 'ils_offline';
+              stoppedWords = `Not sent: the renewal before it failed (${renewal.message ?? stopped}), so this loan was not tried; nothing changed, and renewing the loans again tries it.`;
+            } else this.answered.add(item);
           });
         }
         if (renewal === undefined) {

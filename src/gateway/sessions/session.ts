@@ -540,6 +540,13 @@ export class SelfCheckSession {
     // Taken off the pad before the ILS was asked, it left the session: news of it that comes after
     // (its title looked up for a set waiting for its parts) would put it back on the kiosk's screen.
     if (record.withdrawn) return;
+    // No news is not told: an item placed on the pad is said pending at once (it may wait behind
+    // others), and its turn with the ILS, pending still, is not said again — a kiosk counting or
+    // animating each message would show it twice.
+    const { updatedAt: _, ...news } = record.view();
+    const told = JSON.stringify(news);
+    if (told === record.told) return;
+    record.told = told;
     record.updatedAt = this.deps.clock.now();
     this.emit({ event: 'item', data: record.view() });
   }

@@ -243,6 +243,7 @@ describe('SessionManager', () => {
         ok: false,
         title: 'T NO',
         reason: 'renewal_limit',
+        message: 'Renewal limit reached',
         screenMessages: ['Renewal limit reached'],
       },
     ]);

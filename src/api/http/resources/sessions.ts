@@ -126,6 +126,12 @@ const renewalSchema = z.object({
     .string()
     .optional()
     .describe('not renewed: the refusal reason (the ILS said no, screenMessages say why), or the error code'),
+  message: z
+    .string()
+    .optional()
+    .describe(
+      "not renewed: why, in words a kiosk can show (reason is its code) — the words POST /renewals's problem detail gives for the same refusal or failure; for a loan not tried, that it was not sent and why",
+    ),
   answerLost: z
     .boolean()
     .optional()
@@ -453,7 +459,8 @@ export function sessionRoutes(
     method: 'DELETE',
     url: '/api/v1/sessions/:id',
     operationId: 'cancelSession',
-    summary: 'Cancel the session: the ILS is told, no receipt',
+    summary:
+      'Cancel the session: the ILS is told, no receipt. Sent again (its answer lost), it answers as the first time while the ended session is kept (5 minutes); a session that ended another way is 409 session_ended with its endReason and endMessage',
     tag: 'sessions',
     access,
     params,
