@@ -161,6 +161,14 @@ describe('operations answered without fastify', () => {
       checkout('a JSON string', { body: '"P1"' }),
       checkout('__proto__', { body: '{"patron":"P1","__proto__":{"admin":true}}' }),
       checkout('constructor.prototype', { body: '{"constructor":{"prototype":{"admin":true}}}' }),
+      checkout('__proto__ written with escapes', {
+        body: '{"patron":"P1","\\u005f_pr\\u006fto__":{"admin":true}}',
+      }),
+      checkout('constructor written with escapes', {
+        body: '{"\\u0063onstructor":{"prototype":{"admin":true}}}',
+      }),
+      checkout('the words as values, not keys', { body: checkoutBody({ item: '__proto__ constructor' }) }),
+      checkout('a byte-order mark first', { body: `\uFEFF${checkoutBody({ item: 'I4' })}` }),
       checkout('too large, its length said', { body: big, direct: false }),
       checkout('too large, sent in chunks', { body: big, chunked: true }),
       checkout('in chunks', { body: checkoutBody({ item: 'I3' }), chunked: true }),
@@ -230,6 +238,26 @@ describe('operations answered without fastify', () => {
         direct: false,
       },
     ]);
+  });
+
+  it('refuse a body poisoning an object however its keys are written, and take the rest', async () => {
+    const { api, port } = await desk(TEST_TOKENS, true);
+    const poisoned = [
+      '{"patron":"P1","__proto__":{"admin":true}}',
+      '{"patron":"P1","\\u005f\\u005Fproto__":{"admin":true}}',
+      '{"patron":"P1","constructor" :{"prototype":{"admin":true}}}',
+      '{"patron":"P1","constru\\u0063tor":{"prototype":{"admin":true}}}',
+    ];
+    for (const body of poisoned) {
+      const answer = await send(port, checkout(body, { body }));
+      expect({ body, status: answer.status }).toEqual({ body, status: 400 });
+    }
+    const fine = [checkoutBody({ item: 'constructor' }), `\uFEFF${checkoutBody({ item: 'I5' })}`];
+    for (const body of fine) {
+      const answer = await send(port, checkout(body, { body }));
+      expect({ body, status: answer.status }).toEqual({ body, status: 200 });
+    }
+    expect(api.direct.taken).toBe(poisoned.length + fine.length);
   });
 
   it('answer a tokenless desk as fastify does, after its browser guard', async () => {
