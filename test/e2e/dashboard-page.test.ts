@@ -15,6 +15,7 @@ import { openDatabase } from '../../src/gateway/storage/index.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { deskZone as deskTimeZone, zoneOnAnotherDay } from '../helpers/time-zones.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
@@ -338,9 +339,8 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
   it('says a reading’s time and day in the desk’s time zone on a PC in another', async () => {
     // The desk's zone (this process's) and a PC's whose day is another than the desk's right now
     // (IT at a head office many hours away).
-    const deskZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const dayIn = (timeZone: string) => new Date().toLocaleDateString('en-CA', { timeZone });
-    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone))!;
+    const deskZone = deskTimeZone();
+    const pcZone = zoneOnAnotherDay();
     const context = await chromium.browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
     try {
       const desk = await context.newPage();

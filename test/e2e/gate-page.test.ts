@@ -7,6 +7,7 @@ import { ilsSimulators } from '../../simulators/ils/family.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice, withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { deskZone as deskTimeZone, zoneOnAnotherDay } from '../helpers/time-zones.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
@@ -475,9 +476,8 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
 
   it('times and dates an alarm in the desk’s time zone on a PC in another', async () => {
     // The desk's zone (this process's) and a PC's whose day is another than the desk's right now.
-    const deskZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const dayIn = (timeZone: string) => new Date().toLocaleDateString('en-CA', { timeZone });
-    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone))!;
+    const deskZone = deskTimeZone();
+    const pcZone = zoneOnAnotherDay();
     const context = await chromium.browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
     try {
       const desk = await context.newPage();

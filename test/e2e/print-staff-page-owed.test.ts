@@ -3,6 +3,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 import { coinsAndIlsOnline, owedFeePayment } from '../helpers/fee-payment-to-check.js';
+import { deskZone as deskTimeZone, zoneOnAnotherDay } from '../helpers/time-zones.js';
 
 /**
  * Money a kiosk payment owes a patron, at the print desk where staff hand patrons' money over: a
@@ -43,9 +44,8 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk lists money 
 
     // The same list at a print desk PC in a zone on another day than the desk's (a laptop left on
     // its home zone): the payment is dated and timed as the desk's clock read it.
-    const deskZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const dayIn = (timeZone: string) => new Date().toLocaleDateString('en-CA', { timeZone });
-    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone))!;
+    const deskZone = deskTimeZone();
+    const pcZone = zoneOnAnotherDay();
     const ended = new Date((await call('GET', `/payments/${id}`)).json.endedAt as string);
     const context = await chromium.browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
     try {

@@ -6,6 +6,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { browserDay, dayIn, deskZone, zoneOnAnotherDay } from '../helpers/time-zones.js';
 import { until } from '../helpers/until.js';
 
 const PATRON = '21000003';
@@ -26,8 +27,6 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
   const api = () => chromium.testDesk.api;
   const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
   // The desk's zone is this process's (the desk runs in it), and its days.
-  const deskZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const dayIn = (timeZone: string, at = Date.now()) => new Date(at).toLocaleDateString('en-CA', { timeZone });
   const dayAfter = (day: string, days: number) =>
     new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
@@ -200,16 +199,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
     await desk.clock.install();
     await desk.goto(`${api()}/print-staff`);
     // A day at the desk, `days` from `now`, as this browser's time zone reckons it.
-    const dayOf = (now: number, days: number) =>
-      desk.evaluate(
-        ([now, days]) => {
-          const day = new Date(now!);
-          day.setDate(day.getDate() + days!);
-          const pad = (n: number) => String(n).padStart(2, '0');
-          return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
-        },
-        [now, days],
-      );
+    const dayOf = (now: number, days: number) => browserDay(desk, now, days);
     const now = Date.now();
     await expect.poll(() => desk.locator('#date').inputValue(), { timeout: 5000 }).toBe(await dayOf(now, 0));
     // The night passes (to a minute past the desk's next midnight, then a day more): the desk's
@@ -282,7 +272,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
       .json;
     const lastAt = statement.entries[0].at as string;
     // IT at a regional office, many hours from the desk: its day is another than the desk's right now.
-    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone()))!;
+    const pcZone = zoneOnAnotherDay();
     const context = await chromium.browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
     try {
       const desk = await context.newPage();

@@ -9,6 +9,7 @@ import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { browserDay, dayIn, deskZone, zoneOnAnotherDay } from '../helpers/time-zones.js';
 import { until } from '../helpers/until.js';
 
 // 'keeps no patron in any statistics table' reads the database alone: it runs on every Node.
@@ -50,8 +51,6 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
   };
   const total = (report: Report) => report.rows.reduce((sum, row) => sum + row.value, 0);
   // The desk's zone is this process's (the desk runs in it): its days, and the instant one begins.
-  const deskZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const dayIn = (timeZone: string, at = Date.now()) => new Date(at).toLocaleDateString('en-CA', { timeZone });
   const dayAfter = (day: string, days: number) =>
     new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
   const deskMidnight = (day: string) => new Date(`${day}T00:00:00`).toISOString();
@@ -293,16 +292,7 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
       await open.locator('body[data-state="ready"]').waitFor({ timeout: 20_000 });
       // A day at the desk, `days` from `now`, as this browser's time zone reckons it; and how long
       // until a minute past the desk's next midnight.
-      const dayOf = (now: number, days: number) =>
-        open.evaluate(
-          ([now, days]) => {
-            const day = new Date(now!);
-            day.setDate(day.getDate() + days!);
-            const pad = (n: number) => String(n).padStart(2, '0');
-            return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
-          },
-          [now, days],
-        );
+      const dayOf = (now: number, days: number) => browserDay(open, now, days);
       const now = Date.now();
       expect(await open.locator('#to').inputValue()).toBe(await dayOf(now, 0));
       const pastMidnight = await open.evaluate((now) => {
@@ -369,7 +359,7 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
 
   it('reports the desk’s week, its days cut in the desk’s time zone, on a PC in a zone on another day', async () => {
     // IT at a regional office, many hours from the desk: its day is another than the desk's right now.
-    const pcZone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((zone) => dayIn(zone) !== dayIn(deskZone()))!;
+    const pcZone = zoneOnAnotherDay();
     const context = await browser.newContext({ timezoneId: pcZone, locale: 'en-US' });
     const away = await context.newPage();
     away.on('pageerror', (error) => pageErrors.push(error.message));
