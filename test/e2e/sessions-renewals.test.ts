@@ -170,6 +170,25 @@ describe('renewing her loans in a self-check session', () => {
     expect(both.status).toBe(400);
   }, 30_000);
 
+  it('renews a rental once the patron accepts its fee, as a checkout asks it', async () => {
+    lend('21000009', ['31000012']); // Casablanca, a rental: each renewal charges its fee
+    const id = await openSession('21000009', '9999');
+    const asked = await call('POST', `/api/v1/sessions/${id}/renewals`, { item: '31000012' });
+    expect(asked.status).toBe(200);
+    expect(asked.body.renewals).toMatchObject([{ item: '31000012', ok: false, reason: 'fee_required' }]);
+    expect(asked.body.renewals[0].message).toContain('1.50 EUR');
+    expect(loanOf('31000012')?.renewals).toBe(0);
+    const accepted = await call('POST', `/api/v1/sessions/${id}/renewals`, {
+      item: '31000012',
+      feeAcknowledged: true,
+    });
+    expect(accepted.body.renewals).toMatchObject([{ item: '31000012', ok: true }]);
+    expect(loanOf('31000012')?.renewals).toBe(1);
+    // A fee is accepted for a loan named, never for the sweep of her loans.
+    const unnamed = await call('POST', `/api/v1/sessions/${id}/renewals`, { feeAcknowledged: true });
+    expect(unnamed.status).toBe(400);
+  }, 30_000);
+
   it('shows each of 12 renewals as it comes; when the library system stops answering half-way, what was renewed stays renewed and nothing is sent twice', async () => {
     // Kåre Ødegård: twelve loans, more than one page of the 63's charged items; none a rental, whose
     // renewal asks a fee to be accepted.

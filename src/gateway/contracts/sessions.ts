@@ -37,6 +37,17 @@ export type SessionItemState =
  */
 export type SessionItemSecurity = 'cleared' | 'set' | 'kept' | 'none' | 'failed';
 
+/**
+ * A renewal in a session: one loan (`item`), every loan with Renew All (`all`), or neither (her loans
+ * from before the session, one by one). `feeAcknowledged`: the patron accepted the fee the ILS asked
+ * for this loan (or these, with `all`): sent as SIP2 BO, as a checkout's.
+ */
+export interface SessionRenewRequest {
+  item?: string | undefined;
+  all?: boolean | undefined;
+  feeAcknowledged?: boolean | undefined;
+}
+
 export interface SessionItemView {
   /** The item's barcode (ISO 28560 primary item id). */
   item: string;
@@ -238,11 +249,7 @@ export interface SessionService {
    * in the ILS's order; none named); or every loan at the ILS at once with Renew All (`all`, 65),
    * those borrowed in this session too.
    */
-  renew(
-    id: string,
-    request: { item?: string | undefined; all?: boolean | undefined },
-    caller: SessionCaller,
-  ): Promise<SessionRenewalView[]>;
+  renew(id: string, request: SessionRenewRequest, caller: SessionCaller): Promise<SessionRenewalView[]>;
   /**
    * The patron is still there (a kiosk's "I am still here"): the inactivity end is pushed back as by
    * any other activity. Reading the session does not count as activity.

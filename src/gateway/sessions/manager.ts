@@ -19,6 +19,7 @@ import type {
   SessionItemView,
   SessionPatronView,
   SessionRenewalView,
+  SessionRenewRequest,
   SessionService,
   SessionUpdate,
   SessionView,
@@ -210,7 +211,7 @@ export class SessionManager implements Feature, SessionService {
 
   async renew(
     id: string,
-    request: { item?: string | undefined; all?: boolean | undefined },
+    request: SessionRenewRequest,
     caller: SessionCaller,
   ): Promise<SessionRenewalView[]> {
     const session = this.active(id, caller);

@@ -1,7 +1,7 @@
 import { describeError } from '../../core/errors.js';
 import { IlsError } from '../../devices/ils/index.js';
 import { CirculationRefusal } from '../circulation/reasons.js';
-import type { CirculationContext, CirculationService, PatronRef } from '../contracts/circulation.js';
+import type { CirculationContext, CirculationService, RenewalRequest } from '../contracts/circulation.js';
 import type { SessionRenewalView } from '../contracts/sessions.js';
 import { outcomeOf } from './outcome.js';
 
@@ -16,7 +16,7 @@ const MAX_DESCRIBED_RENEWALS = 50;
  */
 export async function renewOne(
   circulation: CirculationService,
-  patron: PatronRef,
+  patron: RenewalRequest,
   item: string,
   context: CirculationContext,
 ): Promise<{ renewal: SessionRenewalView; stop: boolean }> {
@@ -54,7 +54,7 @@ export async function renewOne(
  */
 export async function renewAllLoans(
   circulation: CirculationService,
-  patron: PatronRef,
+  patron: RenewalRequest,
   context: CirculationContext,
 ): Promise<SessionRenewalView[]> {
   const answer = await circulation.renewAll(patron, context);

@@ -4,8 +4,8 @@
  * joining the session as it comes back.
  */
 import { CirculationRefusal } from '../circulation/reasons.js';
-import type { CirculationService, PatronLoansResult } from '../contracts/circulation.js';
-import type { SessionRenewalView } from '../contracts/sessions.js';
+import type { CirculationService, PatronLoansResult, RenewalRequest } from '../contracts/circulation.js';
+import type { SessionRenewalView, SessionRenewRequest } from '../contracts/sessions.js';
 import { renewAllLoans, renewOne } from './renewals.js';
 
 /** What a patron whose account may not renew reads when the ILS gave no words of its own. */
@@ -54,13 +54,12 @@ export class SessionRenewals {
    * patron's "renew my loans" — the loans she had before this session, one by one
    * (`renewEarlierLoans`). `onResult` is told of each renewal as it comes back.
    */
-  async renew(
-    request: { item?: string | undefined; all?: boolean | undefined },
-    onResult?: () => void,
-  ): Promise<SessionRenewalView[]> {
+  async renew(request: SessionRenewRequest, onResult?: () => void): Promise<SessionRenewalView[]> {
     const patron = this.session.patron;
     if (!patron) return [];
-    const ref = { patron: patron.barcode, pin: patron.pin };
+    // A fee accepted is for the loan (or Renew All) named: never for the sweep of her earlier loans.
+    const ref: RenewalRequest = { patron: patron.barcode, pin: patron.pin };
+    if (request.feeAcknowledged !== undefined) ref.feeAcknowledged = request.feeAcknowledged;
     const context = { terminal: this.session.terminal };
     const { item } = request;
     if (item === undefined && request.all !== true) {

@@ -16,6 +16,7 @@ import type {
   SessionMode,
   SessionPatronView,
   SessionRenewalView,
+  SessionRenewRequest,
   SessionUpdate,
   SessionView,
 } from '../contracts/sessions.js';
@@ -288,10 +289,7 @@ export class SelfCheckSession {
    * patron's "renew my loans" — the loans she had before this session, one by one (see
    * SessionRenewals). `onResult` is told of each renewal as it comes back.
    */
-  renew(
-    request: { item?: string | undefined; all?: boolean | undefined },
-    onResult?: () => void,
-  ): Promise<SessionRenewalView[]> {
+  renew(request: SessionRenewRequest, onResult?: () => void): Promise<SessionRenewalView[]> {
     this.touch();
     return this.renewals.renew(request, onResult);
   }

@@ -364,13 +364,26 @@ export function sessionRoutes(
           .describe(
             'Renew All (SIP2 65): every loan the patron has at the library system, those borrowed in this session too, in one request',
           ),
+        feeAcknowledged: z
+          .boolean()
+          .optional()
+          .describe(
+            'the patron accepted the fee the library system asked to renew this loan (with item) or her loans (with all)',
+          ),
         // Each renewal spends one of the loan's: sent again after a lost answer, it is not sent twice.
         requestId: optionalRequestId,
       })
       .refine((renew) => !(renew.item !== undefined && renew.all === true), {
         message: 'give an item or all, not both',
         path: ['all'],
-      }),
+      })
+      .refine(
+        (renew) => renew.feeAcknowledged === undefined || renew.item !== undefined || renew.all === true,
+        {
+          message: 'a fee is accepted for a loan named (item) or for all: name it',
+          path: ['feeAcknowledged'],
+        },
+      ),
     response: z.object({
       renewals: z
         .array(renewalSchema)
