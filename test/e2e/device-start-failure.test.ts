@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitsOnSigterm } from '../helpers/carrel-daemon.js';
 import { type PrinterPortHeldDaemon, startWithPrinterPortHeld } from '../helpers/printer-port-held-daemon.js';
+import { until } from '../helpers/until.js';
 
 let desk: PrinterPortHeldDaemon | undefined;
 
@@ -41,7 +42,12 @@ describe('a device that cannot start', () => {
     expect(printer?.reason).toMatch(/printer-sim/);
     // The gate started (listening, waiting for the gate to dial in), not "not started".
     expect(gate?.reason).not.toBe('not started');
-    expect(running.log()).toMatch(/receipt-1 could not start/);
+    // Logged when the start failed; the log is written asynchronously, so it may follow the HTTP answer.
+    await until(
+      () => (/receipt-1 could not start/.test(running.log()) ? true : undefined),
+      10_000,
+      'the daemon never logged that receipt-1 could not start',
+    );
     // Reconnecting it tries its start again: still no simulator, so still offline saying why.
     const again = await fetch(`${running.api}/api/v1/devices/receipt-1/reconnect`, { method: 'POST' });
     expect(again.status).toBe(200);
