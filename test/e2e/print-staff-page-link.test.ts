@@ -186,23 +186,37 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       const daemon = staff.desk().daemon.child;
       daemon.kill('SIGSTOP');
       try {
-        // Its next read (every 15 s) waits out the deadline, and the page says so in words.
-        await dashboard.clock.fastForward(DEADLINE_MS);
-        await dashboard.clock.fastForward(DEADLINE_MS);
-        await expect.poll(() => live.textContent(), { timeout: 4000 }).toMatch(/^Carrel is not answering/);
+        // Its next read (every 15 s) waits out the deadline, and the page says so in words. The clock
+        // is moved on at each look: on a busy machine the read, and its deadline's timer, may start
+        // only after a jump.
+        await expect
+          .poll(
+            async () => {
+              await dashboard.clock.fastForward(DEADLINE_MS);
+              return live.textContent();
+            },
+            { timeout: 10_000 },
+          )
+          .toMatch(/^Carrel is not answering/);
         expect(await dashboard.locator('#devices').getAttribute('class')).toContain('stale');
         await testPage.click();
         await expect.poll(() => printer.locator('.outcome').textContent()).toBe('Test page…');
-        await dashboard.clock.fastForward(DEADLINE_MS);
         // Said in words at the deadline, not a "Test page…" for ever; the button may be pressed again.
         await expect
-          .poll(() => printer.locator('.outcome').textContent(), { timeout: 4000 })
+          .poll(
+            async () => {
+              await dashboard.clock.fastForward(DEADLINE_MS);
+              return printer.locator('.outcome').textContent();
+            },
+            { timeout: 10_000 },
+          )
           .toMatch(/^Test page: the desk did not answer .*Press again\.$/);
         expect(await testPage.isEnabled()).toBe(true);
         await expect.poll(() => live.textContent(), { timeout: 4000 }).toMatch(/^Carrel is not answering/);
         // A minute on, its 15 s reads tick on: each waits out its deadline, none stacked on another.
         for (let tick = 0; tick < 4; tick++) await dashboard.clock.fastForward(DEADLINE_MS);
-        expect(mostAtOnce).toBe(1);
+        // (A read already under way when the daemon stopped may be the only one: none new is then sent.)
+        expect(mostAtOnce).toBeLessThanOrEqual(1);
         expect(await live.textContent()).toMatch(/^Carrel is not answering/);
         expect(await dashboard.locator('#devices').getAttribute('class')).toContain('stale');
       } finally {
@@ -221,7 +235,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         )
         .toBe('Live');
       expect(await dashboard.locator('#devices').getAttribute('class')).not.toContain('stale');
-      expect(mostAtOnce).toBe(1);
+      expect(mostAtOnce).toBeLessThanOrEqual(1);
       await testPage.click();
       await expect
         .poll(() => printer.locator('.outcome').textContent(), { timeout: 10_000 })
