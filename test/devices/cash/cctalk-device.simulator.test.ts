@@ -76,7 +76,7 @@ describe('ccTalk coin acceptor against the simulated bus (TCP, with echo)', () =
     expect(rig.device.isConnected).toBe(true);
   });
 
-  it('a counter that jumps credits nothing: what it shows is journaled as unverified, for staff', async () => {
+  it('a counter that jumps credits nothing: the events lost and what it shows are journaled as unverified, for staff', async () => {
     rig = await cashRig('coin-acceptor');
     await rig.device.connect();
     await rig.device.setAcceptance({ accepting: true, channels: [1, 2, 3, 4, 5, 6] });
@@ -88,6 +88,7 @@ describe('ccTalk coin acceptor against the simulated bus (TCP, with echo)', () =
     expect(jump.credits).toEqual([]);
     expect(jump.missed).toBeGreaterThan(30);
     expect(jump.unverified).toEqual([
+      { reason: 'events_lost' },
       { reason: 'event_counter_jump', channel: 5, currency: 'EUR', valueMinor: 100 },
     ]);
     expect(rig.store.credited()).toEqual([100]);
