@@ -264,6 +264,36 @@ describe('cash devices on the simulated desk', () => {
     }
   });
 
+  it('credits a coin taken just before staff reset the acceptor, which empties its event buffer', async () => {
+    const opened = await call('POST', '/payments', {
+      patron: '21000002',
+      pin: '2222',
+      purpose: { kind: 'print-topup', amountMinor: 1000 },
+      devices: ['coins-1'],
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.json.id as string;
+    try {
+      await until(async () => (await call('GET', `/payments/${id}`)).json.accepting.includes(100));
+      // A reset (ccTalk 1) sets the device's counter to 0 and empties its buffer: a coin it took
+      // and Carrel had not read yet was in the cash box, credited to no one and said nowhere.
+      expect(sim().insertCoin(100).accepted).toBe(true);
+      const reset = await call('POST', '/cash-devices/coins-1/reset');
+      expect(reset.status).toBe(200);
+      const paid = await until(async () => {
+        const payment = (await call('GET', `/payments/${id}`)).json;
+        return payment.paidMinor > 0 ? payment : undefined;
+      }, 3_000).catch(() => undefined);
+      expect(paid?.paidMinor, 'the coin taken before the reset is credited to the payment').toBe(100);
+      // Reset, the device takes what the payment takes again, and counts on.
+      await until(() => sim().coinAcceptor!.accepting);
+      expect(sim().insertCoin(50).accepted).toBe(true);
+      await until(async () => (await call('GET', `/payments/${id}`)).json.paidMinor === 150);
+    } finally {
+      await call('DELETE', `/payments/${id}`);
+    }
+  });
+
   it('lists the cash events in the OpenAPI document, each with the shape of its data', async () => {
     // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is checked field by field
     const doc: any = await (await fetch(`${api}/docs/openapi.json`)).json();

@@ -276,7 +276,8 @@ export const cashDeviceApi: ApiModule = {
         method: 'POST',
         url: '/api/v1/cash-devices/:id/reset',
         operationId: 'resetCashDevice',
-        summary: 'Reset the device (ccTalk reset); Carrel sets what it takes again',
+        summary:
+          'Reset the device (ccTalk reset); what it took and Carrel had not read yet is credited first (the reset empties its event buffer), and Carrel sets what it takes again',
         tag,
         access: ['staff'],
         params: deviceIdParams,
