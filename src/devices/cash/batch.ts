@@ -20,7 +20,7 @@ export function batchOf(
   if (reading.kind === 'jump') {
     batch.missed = reading.missed;
     // Journaled even when the buffer shows no money: what was never seen may have been coins.
-    batch.unverified.push({ reason: 'events_lost' });
+    if (reading.missed > 0) batch.unverified.push({ reason: 'events_lost' });
     for (const result of reading.visible) {
       const channel = creditChannel(kind, result);
       if (channel === undefined) continue;
