@@ -112,9 +112,15 @@ export abstract class CctalkDeviceModel {
     return { header: HEADER.ack, data: encodeEventBuffer({ counter: this.counter, results }) };
   }
 
+  /**
+   * A device that breaks the rule: its counter goes 255 → 0 (as after a reset) instead of 255 → 1,
+   * with the event in its buffer. Off by default.
+   */
+  wrapsToZero = false;
+
   /** One more event in the buffer. */
   protected record(result: EventResult): void {
-    this.counter = advanceCounter(this.counter);
+    this.counter = this.wrapsToZero && this.counter === 255 ? 0 : advanceCounter(this.counter);
     this.results.unshift(result);
     this.results.length = Math.min(this.results.length, EVENT_BUFFER_SIZE);
   }

@@ -40,7 +40,7 @@ const port = (id: string) => testDesk.desk.services.ports.port(cashDevices, id);
 const until = <T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> =>
   untilNotFalse(probe, timeoutMs);
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
+async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
   const response = await fetch(`${api}/api/v1${path}`, {
     method,
     ...(body !== undefined && {
@@ -216,6 +216,81 @@ describe('cash devices on the simulated desk', () => {
       sim().setFaults({ dropAnswers: 0 });
       watcher.close();
       await fetch(`${api}/api/v1/payments/${id}`, { method: 'DELETE' });
+    }
+  });
+
+  it('says to the payment and its kiosk that coins went in uncounted when more came than the acceptor’s buffer holds', async () => {
+    const opened = await call('POST', '/payments', {
+      patron: '21000002',
+      pin: '2222',
+      purpose: { kind: 'print-topup', amountMinor: 1000 },
+      devices: ['coins-1'],
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.json.id as string;
+    // biome-ignore lint/suspicious/noExplicitAny: WebSocket messages are checked field by field
+    const updates: any[] = [];
+    const watcher = new WebSocket(`${api.replace('http', 'ws')}/api/v1/payments/${id}/events`);
+    watcher.on('message', (raw) => updates.push(JSON.parse(String(raw))));
+    await new Promise((resolve) => watcher.once('open', resolve));
+    try {
+      await until(() => updates.some((u) => u.event === 'payment' && u.data.accepting.includes(10)));
+      // Seven coins between two polls: the acceptor keeps its last five events, so two are never
+      // seen and the five it shows cannot be told from older ones — nothing is credited, and the
+      // patron's money is in the box uncounted. The payment said nothing of it (paid 0.00).
+      for (let coin = 0; coin < 7; coin++) expect(sim().insertCoin(10).accepted).toBe(true);
+      const told = await until(
+        () => updates.find((u) => u.event === 'payment' && u.data.uncounted?.length > 0),
+        5_000,
+      ).catch(() => undefined);
+      const payment = (await call('GET', `/payments/${id}`)).json;
+      expect(payment.paidMinor).toBe(0);
+      expect(payment.uncounted, 'the payment says coins went in uncounted').toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ device: 'coins-1', reason: 'events_lost' }),
+          expect.objectContaining({ device: 'coins-1', reason: 'event_counter_jump', valueMinor: 10 }),
+        ]),
+      );
+      expect(told, "the payment's kiosk hears it").toBeDefined();
+      const ended = await call('DELETE', `/payments/${id}`);
+      expect(ended.json.payment.uncounted.length).toBe(payment.uncounted.length);
+      const box = (await call('GET', '/cash-devices/coins-1/cash-box')).json;
+      expect(box.unverified).toEqual(
+        expect.arrayContaining([expect.objectContaining({ reason: 'events_lost' })]),
+      );
+    } finally {
+      watcher.close();
+      await fetch(`${api}/api/v1/payments/${id}`, { method: 'DELETE' });
+    }
+  });
+
+  it('credits a coin taken just before staff reset the acceptor, which empties its event buffer', async () => {
+    const opened = await call('POST', '/payments', {
+      patron: '21000002',
+      pin: '2222',
+      purpose: { kind: 'print-topup', amountMinor: 1000 },
+      devices: ['coins-1'],
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.json.id as string;
+    try {
+      await until(async () => (await call('GET', `/payments/${id}`)).json.accepting.includes(100));
+      // A reset (ccTalk 1) sets the device's counter to 0 and empties its buffer: a coin it took
+      // and Carrel had not read yet was in the cash box, credited to no one and said nowhere.
+      expect(sim().insertCoin(100).accepted).toBe(true);
+      const reset = await call('POST', '/cash-devices/coins-1/reset');
+      expect(reset.status).toBe(200);
+      const paid = await until(async () => {
+        const payment = (await call('GET', `/payments/${id}`)).json;
+        return payment.paidMinor > 0 ? payment : undefined;
+      }, 3_000).catch(() => undefined);
+      expect(paid?.paidMinor, 'the coin taken before the reset is credited to the payment').toBe(100);
+      // Reset, the device takes what the payment takes again, and counts on.
+      await until(() => sim().coinAcceptor!.accepting);
+      expect(sim().insertCoin(50).accepted).toBe(true);
+      await until(async () => (await call('GET', `/payments/${id}`)).json.paidMinor === 150);
+    } finally {
+      await call('DELETE', `/payments/${id}`);
     }
   });
 

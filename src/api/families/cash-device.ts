@@ -108,10 +108,14 @@ const cashEvents = {
   },
   'cash.unverified': {
     summary:
-      'Money that may have gone in but cannot be credited (a counter jump, an unknown note): for staff',
+      'Money that may have gone in but cannot be credited (events lost past the buffer, a counter jump, an unknown note): for staff',
     data: z.object({
       id: z.number().int(),
-      reason: z.enum(['event_counter_jump', 'unknown_channel', 'unknown_bill_type_stacked']),
+      reason: z
+        .enum(['events_lost', 'event_counter_jump', 'unknown_channel', 'unknown_bill_type_stacked'])
+        .describe(
+          'events_lost: more events than the buffer holds came between two reads — coins or notes never seen (no value: count the cash box)',
+        ),
       channel: z.number().int().nullable(),
       currency: z.string().nullable(),
       valueMinor: z.number().int().nullable(),
@@ -272,7 +276,8 @@ export const cashDeviceApi: ApiModule = {
         method: 'POST',
         url: '/api/v1/cash-devices/:id/reset',
         operationId: 'resetCashDevice',
-        summary: 'Reset the device (ccTalk reset); Carrel sets what it takes again',
+        summary:
+          'Reset the device (ccTalk reset); what it took and Carrel had not read yet is credited first (the reset empties its event buffer), and Carrel sets what it takes again',
         tag,
         access: ['staff'],
         params: deviceIdParams,

@@ -19,6 +19,8 @@ export function batchOf(
   };
   if (reading.kind === 'jump') {
     batch.missed = reading.missed;
+    // Journaled even when the buffer shows no money: what was never seen may have been coins.
+    if (reading.missed > 0) batch.unverified.push({ reason: 'events_lost' });
     for (const result of reading.visible) {
       const channel = creditChannel(kind, result);
       if (channel === undefined) continue;

@@ -166,8 +166,14 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
     return this.applied ?? NO_ACCEPTANCE;
   }
 
-  /** Resets the device (1): its counter goes to 0 and its inhibits with it; Carrel sets them again. */
+  /**
+   * Resets the device (1): its counter goes to 0, its event buffer is emptied and its inhibits go
+   * with them; Carrel sets them again. What it took and was not read yet would go with the buffer:
+   * it is read (and journaled) first, the device taking nothing from then until the reset.
+   */
   async reset(): Promise<void> {
+    await this.inhibitAll();
+    await this.pollNow();
     await this.link.request(HEADER.resetDevice);
     this.applied = undefined;
     await this.pollNow();

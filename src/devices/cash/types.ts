@@ -32,7 +32,12 @@ export interface CashCreditRecord {
  * stands: staff reconcile it with the cash box count.
  */
 export interface CashUnverifiedRecord {
-  reason: 'event_counter_jump' | 'unknown_channel' | 'unknown_bill_type_stacked';
+  /**
+   * `events_lost`: the counter moved past what the buffer holds, so events (coins, notes) were never
+   * seen at all — no channel, no value: the cash box must be counted. `event_counter_jump`: one the
+   * buffer still showed after such a jump, new or old.
+   */
+  reason: 'events_lost' | 'event_counter_jump' | 'unknown_channel' | 'unknown_bill_type_stacked';
   channel?: number;
   currency?: string;
   valueMinor?: number;

@@ -66,6 +66,20 @@ export interface PaymentCreditView {
   at: string;
 }
 
+/**
+ * Money that may have gone in while the payment held a device but was not credited: events the
+ * coin acceptor's buffer could no longer show (`events_lost`, no value known), one it showed after
+ * such a jump (`event_counter_jump`), a note of a type with no value. Not in `paidMinor`: staff
+ * count the cash box and settle it with the patron.
+ */
+export interface PaymentUncountedView {
+  device: string;
+  reason: 'events_lost' | 'event_counter_jump' | 'unknown_channel' | 'unknown_bill_type_stacked';
+  /** What the device showed it to be worth, when it showed anything. */
+  valueMinor?: number;
+  at: string;
+}
+
 export interface PaymentView {
   id: string;
   state: PaymentState;
@@ -82,6 +96,8 @@ export interface PaymentView {
   overpayment: { toPrintAccountMinor: number; owedToPatronMinor: number; paidOutMinor: number };
   lines: PaymentLineView[];
   credits: PaymentCreditView[];
+  /** Money that may have gone in uncounted (empty: none); said to the patron, for staff to count. */
+  uncounted: PaymentUncountedView[];
   devices: string[];
   /** The coin and note values the devices take now. */
   accepting: number[];

@@ -87,6 +87,8 @@ export class PaymentManager implements PaymentService {
     listenTo(this.deps.bus, cashDevices, this, (event) => {
       if (event.type === 'cash.credit' && event.data.holder !== null)
         this.credited(event.data.holder, event.device);
+      if (event.type === 'cash.unverified' && event.data.holder !== null)
+        this.uncounted(event.data.holder, event.device, event.data.reason);
     });
     // A device of a payment jammed or came back: its watchers see what is taken now.
     this.deps.bus.on('device.state', this, (state) => {
@@ -286,6 +288,7 @@ export class PaymentManager implements PaymentService {
       },
       this.store().checkOf(id),
       this.store().payoutsOf(id),
+      this.journal().uncountedOf(id),
     );
   }
 
@@ -317,6 +320,24 @@ export class PaymentManager implements PaymentService {
       void this.offer(id).catch((error) =>
         this.logger.warn({ payment: id, err: describeError(error) }, 'acceptance not updated'),
       );
+  }
+
+  /**
+   * Money may have gone in for a payment without a credit (events lost past the acceptor's buffer,
+   * a note of an unknown type): its kiosk is told (the view lists it), and staff by the log and the
+   * cash box report. Not credited: nothing is paid from it twice.
+   */
+  private uncounted(id: string, device: string, reason: string): void {
+    const row = this.store().get(id);
+    if (!row) return;
+    this.logger.warn(
+      { payment: id, device, reason },
+      'money may have gone in uncounted for a payment: count the cash box',
+    );
+    const view = this.view(id);
+    this.announce(view);
+    const live = this.live.get(id);
+    if (live) this.tell(live, { event: 'payment', data: view });
   }
 
   /** Tells the watchers of the payments collecting on `device` what they take now. */

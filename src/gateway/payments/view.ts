@@ -15,6 +15,7 @@ export function paymentView(
   now: { accepting: number[]; expiresAt: number },
   check?: CheckRow,
   payouts: PayoutRow[] = [],
+  uncounted: CreditRow[] = [],
 ): PaymentView {
   const paid = credits.reduce((sum, credit) => sum + (credit.value_minor ?? 0), 0);
   const due = row.amount_due_minor;
@@ -52,6 +53,12 @@ export function paymentView(
       device: credit.device,
       valueMinor: credit.value_minor ?? 0,
       at: new Date(credit.at).toISOString(),
+    })),
+    uncounted: uncounted.map((money) => ({
+      device: money.device,
+      reason: money.reason as PaymentView['uncounted'][number]['reason'],
+      ...(money.value_minor !== null ? { valueMinor: money.value_minor } : {}),
+      at: new Date(money.at).toISOString(),
     })),
     devices: JSON.parse(row.devices) as string[],
     accepting: now.accepting,

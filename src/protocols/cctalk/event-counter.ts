@@ -7,8 +7,9 @@
  * not seen are the difference, at most five of them.
  *
  * Only a difference of 1 to 5 from a counter the host holds is taken as events:
- * anything else is a reset (counter 0), a first sight (no counter held), or a
- * jump (more than five since, or a counter that misbehaves). A jump's visible
+ * anything else is a reset (counter 0, its buffer empty), a first sight (no
+ * counter held), or a jump (more than five since, or a counter that misbehaves —
+ * one that went to 0 with events still in its buffer, as 255 → 0 instead of 1). A jump's visible
  * events cannot be told new from old, so they are handed over as unverified,
  * for staff, never as credits.
  */
@@ -25,8 +26,9 @@ export type EventReading =
   | { kind: 'baseline'; counter: number }
   /**
    * The counter moved by more than the buffer holds (or backwards after a reset the
-   * host did not see): `missed` events at least were never seen; `visible` may be
-   * new or old, oldest first, and are not to be credited as they stand.
+   * host did not see, or to 0 with events still in the buffer): `missed` events at
+   * least were never seen (0 when none need have been); `visible` may be new or old,
+   * oldest first, and are not to be credited as they stand.
    */
   | { kind: 'jump'; counter: number; missed: number; visible: EventResult[] };
 
@@ -47,9 +49,15 @@ export function readEvents(last: number | undefined, buffer: EventBuffer): Event
   const { counter, results } = buffer;
   if (last === undefined) return { kind: 'baseline', counter };
   if (counter === last) return { kind: 'none', counter };
-  if (counter === 0) return { kind: 'reset', counter: 0 };
-  const distance = counterDistance(last, counter);
   const newestFirst = results.slice(0, EVENT_BUFFER_SIZE);
+  if (counter === 0) {
+    // A reset empties the buffer: events shown at 0 are a counter that went 255 → 0 (it must go to
+    // 1) or a reset that kept them — maybe new, never to be dropped unsaid, not to be credited.
+    const shown = newestFirst.filter((result) => result.a !== 0 || result.b !== 0).reverse();
+    if (shown.length === 0) return { kind: 'reset', counter: 0 };
+    return { kind: 'jump', counter: 0, missed: 0, visible: shown };
+  }
+  const distance = counterDistance(last, counter);
   if (distance >= 1 && distance <= EVENT_BUFFER_SIZE)
     return { kind: 'events', counter, events: newestFirst.slice(0, distance).reverse() };
   const visible = newestFirst.filter((result) => result.a !== 0 || result.b !== 0).reverse();

@@ -76,7 +76,7 @@ describe('ccTalk coin acceptor against the simulated bus (TCP, with echo)', () =
     expect(rig.device.isConnected).toBe(true);
   });
 
-  it('a counter that jumps credits nothing: what it shows is journaled as unverified, for staff', async () => {
+  it('a counter that jumps credits nothing: the events lost and what it shows are journaled as unverified, for staff', async () => {
     rig = await cashRig('coin-acceptor');
     await rig.device.connect();
     await rig.device.setAcceptance({ accepting: true, channels: [1, 2, 3, 4, 5, 6] });
@@ -88,6 +88,7 @@ describe('ccTalk coin acceptor against the simulated bus (TCP, with echo)', () =
     expect(jump.credits).toEqual([]);
     expect(jump.missed).toBeGreaterThan(30);
     expect(jump.unverified).toEqual([
+      { reason: 'events_lost' },
       { reason: 'event_counter_jump', channel: 5, currency: 'EUR', valueMinor: 100 },
     ]);
     expect(rig.store.credited()).toEqual([100]);
@@ -95,6 +96,31 @@ describe('ccTalk coin acceptor against the simulated bus (TCP, with echo)', () =
     rig.sim.insertCoin(20);
     await until(() => rig!.store.credited().length === 2);
     expect(rig.store.credited()).toEqual([100, 20]);
+  });
+
+  it('a counter that wraps 255 → 0 with a coin in its buffer (a reset empties it) loses no coin unsaid', async () => {
+    rig = await cashRig('coin-acceptor');
+    rig.sim.coinAcceptor!.jumpCounter(254);
+    rig.sim.coinAcceptor!.wrapsToZero = true;
+    await rig.device.connect();
+    await rig.device.setAcceptance({ accepting: true, channels: [1, 2, 3, 4, 5, 6] });
+    expect(rig.sim.insertCoin(50).accepted).toBe(true);
+    await until(() => rig!.store.counter === 255);
+    // The spec's counter goes 255 → 1; this one goes to 0, as after a reset — but a reset empties
+    // the buffer, and this buffer shows the coin just taken. It was read as a reset: no credit, nothing said.
+    expect(rig.sim.insertCoin(200).accepted).toBe(true);
+    await until(() => rig!.store.counter === 0);
+    const wrapped = rig.store.batches.at(-1)!;
+    expect(wrapped.credits).toEqual([]);
+    expect(wrapped.unverified, 'the coin the buffer shows is journaled for staff').toEqual(
+      expect.arrayContaining([
+        { reason: 'event_counter_jump', channel: 6, currency: 'EUR', valueMinor: 200 },
+      ]),
+    );
+    // Counting on from 0: the next coin is an ordinary credit.
+    rig.sim.insertCoin(20);
+    await until(() => rig!.store.credited().length === 2);
+    expect(rig.store.credited()).toEqual([50, 20]);
   });
 
   it('after a device reset it sets the inhibits again and counts from 0', async () => {

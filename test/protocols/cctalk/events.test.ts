@@ -73,6 +73,16 @@ describe('the event counter', () => {
     expect(readEvents(0, bufferAfter([coin(2)]))).toEqual({ kind: 'events', counter: 1, events: [coin(2)] });
   });
 
+  it('a counter at 0 with events in the buffer (255 → 0, not 1) is no reset: the events shown are a jump', () => {
+    const wrappedToZero = { counter: 0, results: bufferAfter([coin(3), coin(6)], 253).results };
+    expect(readEvents(254, wrappedToZero)).toEqual({
+      kind: 'jump',
+      counter: 0,
+      missed: 0,
+      visible: [coin(3), coin(6)],
+    });
+  });
+
   it('a device never seen before gives its starting point, not credits', () => {
     expect(readEvents(undefined, bufferAfter([coin(1), coin(2)], 40))).toEqual({
       kind: 'baseline',

@@ -87,6 +87,22 @@ export const paymentSchema = z.object({
   }),
   lines: z.array(lineSchema),
   credits: z.array(creditSchema),
+  uncounted: z
+    .array(
+      z.object({
+        device: z.string(),
+        reason: z.enum(['events_lost', 'event_counter_jump', 'unknown_channel', 'unknown_bill_type_stacked']),
+        valueMinor: z
+          .number()
+          .int()
+          .optional()
+          .describe('what the device showed it to be worth, if anything'),
+        at: z.string(),
+      }),
+    )
+    .describe(
+      'money that may have gone in uncounted (coins past the acceptor’s event buffer, a note of no known value): not in paidMinor; tell the patron to see staff, who count the cash box',
+    ),
   devices: z.array(z.string()),
   accepting: z.array(z.number().int()).describe('the coin and note values the devices take now'),
   offline: z.boolean().describe('some of it is journaled and goes to the ILS when it is back'),

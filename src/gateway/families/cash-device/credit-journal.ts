@@ -108,6 +108,9 @@ export class CreditJournal {
       ),
       byId: db.prepare('SELECT * FROM cash_credits WHERE id = ?'),
       ofHolder: db.prepare("SELECT * FROM cash_credits WHERE holder = ? AND kind = 'credit' ORDER BY id"),
+      uncountedOf: db.prepare(
+        "SELECT * FROM cash_credits WHERE holder = ? AND kind = 'unverified' ORDER BY id",
+      ),
     };
   }
 
@@ -180,5 +183,13 @@ export class CreditJournal {
   /** The credits journaled for a holder (a payment session), in order. */
   creditsOf(holder: string): CreditRow[] {
     return this.statements.ofHolder.all(holder) as CreditRow[];
+  }
+
+  /**
+   * What may have gone in while a holder held the device but could not be credited (events lost
+   * past the buffer, a note of an unknown type): the patron is told, staff count the cash box.
+   */
+  uncountedOf(holder: string): CreditRow[] {
+    return this.statements.uncountedOf.all(holder) as CreditRow[];
   }
 }

@@ -132,7 +132,10 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
     if (batch.reading === 'jump')
       this.emit('cash.notice', {
         code: 'events_lost',
-        name: `event counter jumped: at least ${batch.missed ?? 1} event(s) never seen; count the cash box`,
+        name:
+          (batch.missed ?? 1) > 0
+            ? `event counter jumped: at least ${batch.missed ?? 1} event(s) never seen; count the cash box`
+            : 'event counter went to 0 with events still in its buffer (it must go 255 → 1): they are not credited; count the cash box',
         severity: 'fault',
       });
     if (batch.reading === 'reset')

@@ -18,7 +18,7 @@ export interface CashCreditEvent {
 
 export interface CashUnverifiedEvent {
   id: number;
-  reason: 'event_counter_jump' | 'unknown_channel' | 'unknown_bill_type_stacked';
+  reason: 'events_lost' | 'event_counter_jump' | 'unknown_channel' | 'unknown_bill_type_stacked';
   channel: number | null;
   currency: string | null;
   valueMinor: number | null;
