@@ -47,12 +47,20 @@ async function openSession(patron: string, pin: string): Promise<string> {
   return opened.body.id;
 }
 
-/** A POST with an Idempotency-Key whose answer the kiosk never reads: its connection is closed after `ms`. */
-async function postAndLoseAnswer(path: string, body: unknown, key: string, ms: number): Promise<void> {
+/**
+ * A POST (with an Idempotency-Key, or none) whose answer the kiosk never reads: its connection is
+ * closed after `ms`.
+ */
+async function postAndLoseAnswer(
+  path: string,
+  body: unknown,
+  key: string | undefined,
+  ms: number,
+): Promise<void> {
   const abort = new AbortController();
   const sent = fetch(`${desk.api}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
     body: JSON.stringify(body),
     signal: abort.signal,
   });
@@ -222,5 +230,38 @@ describe('a session call sent again after its answer was lost', () => {
     expect(library.item('31000030')?.loan?.renewals).toBe(1);
     await call('POST', '/api/v1/checkins', { item: '31000026' });
     library.setLoan(library.item('31000030')!, undefined);
+  }, 30_000);
+});
+
+describe('a session call sent again, as a kiosk sends it', () => {
+  it('ending sent again without a requestId after its answer was lost: the same ended session, the receipt printed once', async () => {
+    const id = await openSession('21000009', '9999');
+    expect((await call('POST', `/api/v1/sessions/${id}/items`, { item: '31000026' })).body.state).toBe(
+      'checked_out',
+    );
+    const printer = desk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
+    const before = printer.receipts().length;
+    // The end-session (35) is answered 1.5 s late: the kiosk gives up after 0.4 s and sends the
+    // same end again — no requestId, as a kiosk that never sent one does.
+    ils.setFaults({ latencyMs: 1_500 });
+    await postAndLoseAnswer(`/api/v1/sessions/${id}/end`, { receipt: 'print' }, undefined, 400);
+    const again = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'print' });
+    ils.setFaults({});
+    expect(again.status).toBe(200);
+    expect(again.body.session).toMatchObject({ id, state: 'ended', endReason: 'ended' });
+    expect(again.body.receipt).toMatchObject({ kind: 'printed', printer: 'receipt-1' });
+    // Once more after it all finished: the very same answer.
+    const late = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'print' });
+    expect(late.status).toBe(200);
+    expect(late.body).toEqual(again.body);
+    await until(() => (printer.receipts().length > before ? true : undefined), 10_000, 'the receipt printed');
+    // Another ending than the one done (the receipt as data now) was not done: refused in words.
+    const other = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'data' });
+    expect(other.status).toBe(409);
+    expect(other.body).toMatchObject({ code: 'session_ended', endReason: 'ended' });
+    // Nor is a cancel after it: the session ended, it was not cancelled.
+    expect((await call('DELETE', `/api/v1/sessions/${id}`)).body.code).toBe('session_ended');
+    expect(printer.receipts().length).toBe(before + 1);
+    await call('POST', '/api/v1/checkins', { item: '31000026' });
   }, 30_000);
 });

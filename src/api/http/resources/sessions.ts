@@ -444,7 +444,7 @@ export function sessionRoutes(
     url: '/api/v1/sessions/:id/end',
     operationId: 'endSession',
     summary:
-      'End the session: the ILS is told, and the receipt is printed, returned as data (for e-mail), or not made',
+      'End the session: the ILS is told, and the receipt is printed, returned as data (for e-mail), or not made. Sent again asking the same receipt (its answer lost), with or without a requestId, it answers as the first time while the ended session is kept (5 minutes), the receipt printed once; another receipt, or a session that ended another way, is 409 session_ended',
     tag: 'sessions',
     access,
     params,
