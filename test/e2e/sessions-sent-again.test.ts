@@ -264,4 +264,36 @@ describe('a session call sent again, as a kiosk sends it', () => {
     expect(printer.receipts().length).toBe(before + 1);
     await call('POST', '/api/v1/checkins', { item: '31000026' });
   }, 30_000);
+
+  it("opening sent again with the same requestId and another PIN: refused in words, the first's session not handed out", async () => {
+    const requestId = 'open-pin-1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+    const first = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      patron: '21000009',
+      pin: '9999',
+      requestId,
+    });
+    expect(first.status).toBe(201);
+    const other = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      patron: '21000009',
+      pin: '1111',
+      requestId,
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('request_id_conflict');
+    expect(other.body.detail).toMatch(/already used for another request: nothing was done/);
+    expect(JSON.stringify(other.body)).not.toMatch(/1111|9999|21000009/);
+    // The same request again (the same PIN) is still the first one's answer.
+    const again = await fetch(`${desk.api}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'checkout', patron: '21000009', pin: '9999', requestId }),
+    });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await again.json()) as Json).id).toBe(first.body.id);
+    const { sessions } = (await call('GET', '/api/v1/sessions')).body as { sessions: Json[] };
+    expect(sessions.filter((session) => session.state === 'open')).toHaveLength(1);
+  }, 30_000);
 });

@@ -18,6 +18,14 @@ export interface RequestCall {
    * answer. Kept only as a hash.
    */
   fields: unknown;
+  /**
+   * A secret the request carries (the patron's PIN), never among `fields`. For a request kept in
+   * memory it must match too — the same id with another PIN is another request — compared through
+   * a keyed hash under a key the process draws at start and never writes, so neither it nor the
+   * PIN is kept. A request kept on disk must match across restarts, which that key cannot: its
+   * secret is not compared.
+   */
+  secret?: string | undefined;
   /** How this action's errors end: see {@link RequestOutcome}. */
   outcomeOf(error: unknown): RequestOutcome;
   /** A kept refusal as the error to throw again. */
