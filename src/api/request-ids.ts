@@ -57,7 +57,7 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
   action: string,
   input: Pick<RouteInput<unknown, unknown, B>, 'params' | 'body' | 'principal' | 'reply'>,
   work: (body: B) => Promise<T> | T,
-  options: { errors?: RequestErrors; keep?: 'disk' | 'memory' } = {},
+  options: { errors?: RequestErrors; keep?: 'disk' | 'memory'; final?: (result: T) => boolean } = {},
 ): Promise<T> {
   const errors = options.errors ?? NOTHING_DONE;
   const { body } = input;
@@ -75,6 +75,7 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
       restore: errors.restore,
       onReplay: () => input.reply?.header(IDEMPOTENT_REPLAYED_HEADER, 'true'),
       ...(options.keep ? { keep: options.keep } : {}),
+      ...(options.final ? { final: options.final as (result: unknown) => boolean } : {}),
     },
     async () => work(body),
   );

@@ -296,4 +296,37 @@ describe('a session call sent again, as a kiosk sends it', () => {
     const { sessions } = (await call('GET', '/api/v1/sessions')).body as { sessions: Json[] };
     expect(sessions.filter((session) => session.state === 'open')).toHaveLength(1);
   }, 30_000);
+
+  it('an item checked out with an Idempotency-Key: sent again it is the same answer; the key for another item is refused', async () => {
+    const library = ils.state;
+    const id = await openSession('21000009', '9999');
+    const key = 'item-5d6e7f8a-9b0c-4d1e-8f2a-3b4c5d6e7f8a';
+    // The checkout (11) is answered 1.5 s late: the kiosk gives up after 0.4 s and sends it again.
+    ils.setFaults({ latencyMs: 1_500 });
+    await postAndLoseAnswer(`/api/v1/sessions/${id}/items`, { item: '31000026' }, key, 400);
+    const again = await fetch(`${desk.api}/api/v1/sessions/${id}/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ item: '31000026' }),
+    });
+    ils.setFaults({});
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await again.json()) as Json).toMatchObject({ item: '31000026', state: 'checked_out' });
+    // The same key for another item is another request: refused in words, that item not lent.
+    const other = await post(`/api/v1/sessions/${id}/items`, { item: '31000030' }, key);
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('request_id_conflict');
+    expect(library.item('31000030')?.loan).toBeUndefined();
+    // A body's requestId and a header naming two requests: refused before anything is done.
+    const both = await post(
+      `/api/v1/sessions/${id}/items`,
+      { item: '31000030', requestId: 'item-body-0a1b2c3d-4e5f' },
+      'item-header-0a1b2c3d-4e5f',
+    );
+    expect(both.status).toBe(400);
+    expect(both.body.errors).toMatchObject([{ path: 'header.Idempotency-Key' }]);
+    expect(library.item('31000030')?.loan).toBeUndefined();
+    await call('POST', '/api/v1/checkins', { item: '31000026' });
+  }, 30_000);
 });

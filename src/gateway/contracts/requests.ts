@@ -30,6 +30,12 @@ export interface RequestCall {
   outcomeOf(error: unknown): RequestOutcome;
   /** A kept refusal as the error to throw again. */
   restore(kept: KeptRefusal): Error;
+  /**
+   * Whether a result is the request's last word (by default every one is). One that is not — an
+   * item of a session still waiting for the rest of its set, or failed before the ILS had it — is
+   * forgotten at once, as an error that did nothing is: the same id sent again asks again.
+   */
+  final?(result: unknown): boolean;
   /** Called when the answer is the first request's, again (HTTP says so in a header). */
   onReplay?(): void;
   /**

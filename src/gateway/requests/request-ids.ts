@@ -176,6 +176,7 @@ export class RequestIds implements RequestIdService, Feature {
     const promise = work().then(
       (result) => {
         entry.until = this.clock.monotonic() + REMEMBERED_MS;
+        if (call.final?.(result) === false && this.remembered.get(key) === entry) this.remembered.delete(key);
         return result;
       },
       (error: unknown) => {
@@ -221,7 +222,8 @@ export class RequestIds implements RequestIdService, Feature {
   private async run<T>(key: string, call: RequestCall, work: () => Promise<T>): Promise<T> {
     try {
       const result = await work();
-      this.end(call, 'answered', JSON.stringify(result ?? null));
+      if (call.final?.(result) === false) this.end(call, undefined, null);
+      else this.end(call, 'answered', JSON.stringify(result ?? null));
       return result;
     } catch (error) {
       const outcome = call.outcomeOf(error);
