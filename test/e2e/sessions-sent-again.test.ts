@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
@@ -329,4 +331,38 @@ describe('a session call sent again, as a kiosk sends it', () => {
     expect(library.item('31000030')?.loan).toBeUndefined();
     await call('POST', '/api/v1/checkins', { item: '31000026' });
   }, 30_000);
+});
+
+describe('a checkout sent again after Carrel restarted', () => {
+  it('is answered from its request id kept on disk: lent once, and the kiosk hears its due date', async () => {
+    const library = ils.state;
+    const requestId = 'checkout-restart-2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
+    const checkout = { patron: '21000009', pin: '9999', item: '31000030', requestId };
+    const first = await call('POST', '/api/v1/checkouts', checkout);
+    expect(first.status).toBe(200);
+    // The kiosk's answer was lost, and Carrel restarts (an update, a crash) on the same database.
+    const database = desk.databasePath;
+    await desk.desk.stop();
+    try {
+      desk = await startTestDesk((config) => ({
+        ...withIlsAt(config, ils.port),
+        mqtt: { mode: 'off' },
+        storage: { ...config.storage, path: database },
+      }));
+      await waitForDevice(desk.api, 'ils', 'online', 15_000);
+      const again = await fetch(`${desk.api}/api/v1/checkouts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(checkout),
+      });
+      expect(again.status).toBe(200);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(await again.json()).toEqual(first.body);
+      // Lent once: not a second checkout, which the library system would count as a renewal.
+      expect(library.item('31000030')?.loan).toMatchObject({ patron: '21000009', renewals: 0 });
+    } finally {
+      rmSync(dirname(database), { recursive: true, force: true });
+      library.setLoan(library.item('31000030')!, undefined);
+    }
+  }, 45_000);
 });
