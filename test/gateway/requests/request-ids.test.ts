@@ -274,11 +274,12 @@ describe('request ids', () => {
   });
 
   it('a result that is not the last word is forgotten at once: the same id asks again', async () => {
-    const states = ['failed', 'checked_out'];
-    const work = counted(() => ({ state: states[work.done - 1] }));
+    const answers: Array<{ state: string }> = [];
+    const work = counted((): { state: string } => answers.shift() ?? { state: 'none' });
     const final = (result: unknown) => (result as { state: string }).state !== 'failed';
     for (const keep of ['memory', 'disk'] as const) {
       work.done = 0;
+      answers.push({ state: 'failed' }, { state: 'checked_out' });
       const id = { requestId: `${ID}-${keep}`, keep, final };
       expect(await requests.once(call({ item: 'I1' }, id), work)).toEqual({ state: 'failed' });
       expect(await requests.once(call({ item: 'I1' }, id), work)).toEqual({ state: 'checked_out' });
