@@ -4,8 +4,11 @@
  * the same request sent again with it — an answer lost on the way back, MQTT
  * delivering a message twice, a desk page whose click timed out — is answered
  * with what was done the first time (HTTP says so: `Idempotent-Replayed: true`),
- * not done twice. The id is the caller's own; the PIN is not among the fields
- * that must match, and is never kept. Over HTTP it may come as the IETF
+ * not done twice. The id is the caller's own; the PIN is never kept, and must
+ * match only for a request kept in memory (a self-check session's opening),
+ * compared through a keyed hash whose key is never written: a request kept on
+ * disk is answered again after a restart, which that key does not survive.
+ * Over HTTP it may come as the IETF
  * `Idempotency-Key` header instead (draft-ietf-httpapi-idempotency-key-header),
  * which is what HTTP client libraries send.
  */
@@ -54,23 +57,25 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
   action: string,
   input: Pick<RouteInput<unknown, unknown, B>, 'params' | 'body' | 'principal' | 'reply'>,
   work: (body: B) => Promise<T> | T,
-  options: { errors?: RequestErrors; keep?: 'disk' | 'memory' } = {},
+  options: { errors?: RequestErrors; keep?: 'disk' | 'memory'; final?: (result: T) => boolean } = {},
 ): Promise<T> {
   const errors = options.errors ?? NOTHING_DONE;
   const { body } = input;
   const id = body.requestId;
   if (id === undefined) return Promise.resolve(work(body));
-  const { requestId: _id, pin: _pin, ...fields } = body;
+  const { requestId: _id, pin, ...fields } = body;
   return requests.once(
     {
       caller: input.principal.name,
       requestId: id,
       action,
       fields: input.params === undefined ? fields : { params: input.params, ...fields },
+      secret: pin,
       outcomeOf: errors.outcomeOf,
       restore: errors.restore,
       onReplay: () => input.reply?.header(IDEMPOTENT_REPLAYED_HEADER, 'true'),
       ...(options.keep ? { keep: options.keep } : {}),
+      ...(options.final ? { final: options.final as (result: unknown) => boolean } : {}),
     },
     async () => work(body),
   );

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
@@ -47,12 +49,20 @@ async function openSession(patron: string, pin: string): Promise<string> {
   return opened.body.id;
 }
 
-/** A POST with an Idempotency-Key whose answer the kiosk never reads: its connection is closed after `ms`. */
-async function postAndLoseAnswer(path: string, body: unknown, key: string, ms: number): Promise<void> {
+/**
+ * A POST (with an Idempotency-Key, or none) whose answer the kiosk never reads: its connection is
+ * closed after `ms`.
+ */
+async function postAndLoseAnswer(
+  path: string,
+  body: unknown,
+  key: string | undefined,
+  ms: number,
+): Promise<void> {
   const abort = new AbortController();
   const sent = fetch(`${desk.api}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
     body: JSON.stringify(body),
     signal: abort.signal,
   });
@@ -223,4 +233,141 @@ describe('a session call sent again after its answer was lost', () => {
     await call('POST', '/api/v1/checkins', { item: '31000026' });
     library.setLoan(library.item('31000030')!, undefined);
   }, 30_000);
+});
+
+describe('a session call sent again, as a kiosk sends it', () => {
+  it('ending sent again without a requestId after its answer was lost: the same ended session, the receipt printed once', async () => {
+    const id = await openSession('21000009', '9999');
+    expect((await call('POST', `/api/v1/sessions/${id}/items`, { item: '31000026' })).body.state).toBe(
+      'checked_out',
+    );
+    const printer = desk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
+    const before = printer.receipts().length;
+    // The end-session (35) is answered 1.5 s late: the kiosk gives up after 0.4 s and sends the
+    // same end again — no requestId, as a kiosk that never sent one does.
+    ils.setFaults({ latencyMs: 1_500 });
+    await postAndLoseAnswer(`/api/v1/sessions/${id}/end`, { receipt: 'print' }, undefined, 400);
+    const again = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'print' });
+    ils.setFaults({});
+    expect(again.status).toBe(200);
+    expect(again.body.session).toMatchObject({ id, state: 'ended', endReason: 'ended' });
+    expect(again.body.receipt).toMatchObject({ kind: 'printed', printer: 'receipt-1' });
+    // Once more after it all finished: the very same answer.
+    const late = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'print' });
+    expect(late.status).toBe(200);
+    expect(late.body).toEqual(again.body);
+    await until(() => (printer.receipts().length > before ? true : undefined), 10_000, 'the receipt printed');
+    // Another ending than the one done (the receipt as data now) was not done: refused in words.
+    const other = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'data' });
+    expect(other.status).toBe(409);
+    expect(other.body).toMatchObject({ code: 'session_ended', endReason: 'ended' });
+    // Nor is a cancel after it: the session ended, it was not cancelled.
+    expect((await call('DELETE', `/api/v1/sessions/${id}`)).body.code).toBe('session_ended');
+    expect(printer.receipts().length).toBe(before + 1);
+    await call('POST', '/api/v1/checkins', { item: '31000026' });
+  }, 30_000);
+
+  it("opening sent again with the same requestId and another PIN: refused in words, the first's session not handed out", async () => {
+    const requestId = 'open-pin-1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+    const first = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      patron: '21000009',
+      pin: '9999',
+      requestId,
+    });
+    expect(first.status).toBe(201);
+    const other = await call('POST', '/api/v1/sessions', {
+      mode: 'checkout',
+      patron: '21000009',
+      pin: '1111',
+      requestId,
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('request_id_conflict');
+    expect(other.body.detail).toMatch(/already used for another request: nothing was done/);
+    expect(JSON.stringify(other.body)).not.toMatch(/1111|9999|21000009/);
+    // The same request again (the same PIN) is still the first one's answer.
+    const again = await fetch(`${desk.api}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'checkout', patron: '21000009', pin: '9999', requestId }),
+    });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await again.json()) as Json).id).toBe(first.body.id);
+    const { sessions } = (await call('GET', '/api/v1/sessions')).body as { sessions: Json[] };
+    expect(sessions.filter((session) => session.state === 'open')).toHaveLength(1);
+  }, 30_000);
+
+  it('an item checked out with an Idempotency-Key: sent again it is the same answer; the key for another item is refused', async () => {
+    const library = ils.state;
+    const id = await openSession('21000009', '9999');
+    const key = 'item-5d6e7f8a-9b0c-4d1e-8f2a-3b4c5d6e7f8a';
+    // The checkout (11) is answered 1.5 s late: the kiosk gives up after 0.4 s and sends it again.
+    ils.setFaults({ latencyMs: 1_500 });
+    await postAndLoseAnswer(`/api/v1/sessions/${id}/items`, { item: '31000026' }, key, 400);
+    const again = await post(`/api/v1/sessions/${id}/items`, { item: '31000026' }, key);
+    ils.setFaults({});
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ item: '31000026', state: 'checked_out' });
+    // Once more after it all finished: the same answer, said to be the first one again; lent once.
+    const late = await fetch(`${desk.api}/api/v1/sessions/${id}/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ item: '31000026' }),
+    });
+    expect(late.status).toBe(200);
+    expect(late.headers.get('idempotent-replayed')).toBe('true');
+    expect(await late.json()).toEqual(again.body);
+    expect(library.item('31000026')?.loan).toMatchObject({ patron: '21000009', renewals: 0 });
+    // The same key for another item is another request: refused in words, that item not lent.
+    const other = await post(`/api/v1/sessions/${id}/items`, { item: '31000030' }, key);
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('request_id_conflict');
+    expect(library.item('31000030')?.loan).toBeUndefined();
+    // A body's requestId and a header naming two requests: refused before anything is done.
+    const both = await post(
+      `/api/v1/sessions/${id}/items`,
+      { item: '31000030', requestId: 'item-body-0a1b2c3d-4e5f' },
+      'item-header-0a1b2c3d-4e5f',
+    );
+    expect(both.status).toBe(400);
+    expect(both.body.errors).toMatchObject([{ path: 'header.Idempotency-Key' }]);
+    expect(library.item('31000030')?.loan).toBeUndefined();
+    await call('POST', '/api/v1/checkins', { item: '31000026' });
+  }, 30_000);
+});
+
+describe('a checkout sent again after Carrel restarted', () => {
+  it('is answered from its request id kept on disk: lent once, and the kiosk hears its due date', async () => {
+    const library = ils.state;
+    const requestId = 'checkout-restart-2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
+    const checkout = { patron: '21000009', pin: '9999', item: '31000030', requestId };
+    const first = await call('POST', '/api/v1/checkouts', checkout);
+    expect(first.status).toBe(200);
+    // The kiosk's answer was lost, and Carrel restarts (an update, a crash) on the same database.
+    const database = desk.databasePath;
+    await desk.desk.stop();
+    try {
+      desk = await startTestDesk((config) => ({
+        ...withIlsAt(config, ils.port),
+        mqtt: { mode: 'off' },
+        storage: { ...config.storage, path: database },
+      }));
+      await waitForDevice(desk.api, 'ils', 'online', 15_000);
+      const again = await fetch(`${desk.api}/api/v1/checkouts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(checkout),
+      });
+      expect(again.status).toBe(200);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(await again.json()).toEqual(first.body);
+      // Lent once: not a second checkout, which the library system would count as a renewal.
+      expect(library.item('31000030')?.loan).toMatchObject({ patron: '21000009', renewals: 0 });
+    } finally {
+      rmSync(dirname(database), { recursive: true, force: true });
+      library.setLoan(library.item('31000030')!, undefined);
+    }
+  }, 45_000);
 });

@@ -18,10 +18,24 @@ export interface RequestCall {
    * answer. Kept only as a hash.
    */
   fields: unknown;
+  /**
+   * A secret the request carries (the patron's PIN), never among `fields`. For a request kept in
+   * memory it must match too — the same id with another PIN is another request — compared through
+   * a keyed hash under a key the process draws at start and never writes, so neither it nor the
+   * PIN is kept. A request kept on disk must match across restarts, which that key cannot: its
+   * secret is not compared.
+   */
+  secret?: string | undefined;
   /** How this action's errors end: see {@link RequestOutcome}. */
   outcomeOf(error: unknown): RequestOutcome;
   /** A kept refusal as the error to throw again. */
   restore(kept: KeptRefusal): Error;
+  /**
+   * Whether a result is the request's last word (by default every one is). One that is not — an
+   * item of a session still waiting for the rest of its set, or failed before the ILS had it — is
+   * forgotten at once, as an error that did nothing is: the same id sent again asks again.
+   */
+  final?(result: unknown): boolean;
   /** Called when the answer is the first request's, again (HTTP says so in a header). */
   onReplay?(): void;
   /**

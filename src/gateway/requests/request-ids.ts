@@ -11,7 +11,7 @@
  * rather than sent again. Nothing is kept of the request but a hash of its
  * fields; the answer is kept a day (the same id after that is a new request).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -74,6 +74,8 @@ export class RequestIds implements RequestIdService, Feature {
   private readonly remembered = new Map<string, Remembered>();
   private retention: Retention | undefined;
   private prepared: { db: Database; sql: StatementCache } | undefined;
+  /** The key a request's secret (a PIN) is hashed under: this process's alone, never written. */
+  private readonly secretKey = randomBytes(32);
 
   constructor(private readonly options: RequestIdsOptions) {
     this.clock = options.clock ?? systemClock;
@@ -102,8 +104,15 @@ export class RequestIds implements RequestIdService, Feature {
         new CarrelError('request_id_invalid', 'a request id is 8 to 128 printable characters (a UUID)'),
       );
     const key = `${call.caller}\n${call.requestId}`;
+    if (call.keep === 'memory') {
+      // The PIN must match as well (another PIN is another request), kept only as a keyed hash.
+      const secret =
+        call.secret === undefined
+          ? undefined
+          : createHmac('sha256', this.secretKey).update(call.secret).digest('base64url');
+      return this.onceInMemory(key, fingerprintOf(call.action, call.fields, secret), call, work);
+    }
     const fingerprint = fingerprintOf(call.action, call.fields);
-    if (call.keep === 'memory') return this.onceInMemory(key, fingerprint, call, work);
     // One id is one request wherever it is kept: an id a session call took (in memory) is not free
     // for a checkout or a renewal at the circulation routes, which would be done under it as well.
     const inMemory = this.rememberedNow(key);
@@ -167,6 +176,7 @@ export class RequestIds implements RequestIdService, Feature {
     const promise = work().then(
       (result) => {
         entry.until = this.clock.monotonic() + REMEMBERED_MS;
+        if (call.final?.(result) === false && this.remembered.get(key) === entry) this.remembered.delete(key);
         return result;
       },
       (error: unknown) => {
@@ -212,7 +222,8 @@ export class RequestIds implements RequestIdService, Feature {
   private async run<T>(key: string, call: RequestCall, work: () => Promise<T>): Promise<T> {
     try {
       const result = await work();
-      this.end(call, 'answered', JSON.stringify(result ?? null));
+      if (call.final?.(result) === false) this.end(call, undefined, null);
+      else this.end(call, 'answered', JSON.stringify(result ?? null));
       return result;
     } catch (error) {
       const outcome = call.outcomeOf(error);
@@ -323,10 +334,14 @@ function reused(requestId: string, kept: string, fresh: string): CarrelError {
  * A hash of the action and the request's fields, keys in order: the same request, whatever its
  * JSON's key order; after `~`, a mark per field (one level into objects: `params.id`) to name
  * what differs when an id comes back with another request. A mark is 16 bits of the field's own
- * hash: enough to tell that a field changed; fields that name a patron get none (UNMARKED).
+ * hash: enough to tell that a field changed; fields that name a patron get none (UNMARKED). A
+ * request kept in memory adds its secret's keyed hash (`keyedSecret`) to the hash alone.
  */
-function fingerprintOf(action: string, fields: unknown): string {
-  const hash = createHash('sha256').update(action).update('\n').update(canonical(fields)).digest('base64url');
+function fingerprintOf(action: string, fields: unknown, keyedSecret?: string): string {
+  const hashing = createHash('sha256').update(action).update('\n').update(canonical(fields));
+  // A keyed hash of the request's secret (its PIN), in the request's hash only: no mark names it.
+  if (keyedSecret !== undefined) hashing.update('\n').update(keyedSecret);
+  const hash = hashing.digest('base64url');
   const marks = Object.entries(flatFields(fields)).map(
     ([name, value]) =>
       `${name}:${createHash('sha256').update(action).update('\n').update(name).update('\n').update(canonical(value)).digest('hex').slice(0, 4)}`,

@@ -91,12 +91,12 @@ export class SessionManager implements Feature, SessionService {
   /** Session → the screen it is shown on, for sessions opened or taken over by a screen. */
   private readonly screens = new Map<string, ScreenHold>();
   /**
-   * Session → its end, under way or done, while its ended view is kept: a cancel sent again (its
-   * answer lost) is answered as the first was.
+   * Session → its end, under way or done, while its ended view is kept: a cancel or an end sent
+   * again (its answer lost) is answered as the first was.
    */
   private readonly endings = new Map<
     string,
-    { reason: SessionEndReason; result: Promise<SessionEndResult> }
+    { reason: SessionEndReason; request: EndSessionRequest; result: Promise<SessionEndResult> }
   >();
   private readonly log: Logger;
   /** The owner libraries (ISILs, as compared) whose items sessions take; empty: every owner's. */
@@ -229,6 +229,11 @@ export class SessionManager implements Feature, SessionService {
   }
 
   async end(id: string, request: EndSessionRequest, caller: SessionCaller): Promise<SessionEndResult> {
+    // Sent again after its answer was lost (with no requestId, or its id's ten minutes past), the
+    // same end hears what the first did, under way or done: ending an ended session is no conflict.
+    // Another end (another receipt) was not done, and is refused as the session now stands.
+    const ending = this.endings.get(this.find(id, caller).id);
+    if (ending?.reason === 'ended' && sameEnd(ending.request, request)) return ending.result;
     return this.finish(this.active(id, caller), 'ended', request);
   }
 
@@ -356,7 +361,7 @@ export class SessionManager implements Feature, SessionService {
     request: EndSessionRequest,
   ): Promise<SessionEndResult> {
     const result = this.ending(session, reason, request);
-    this.endings.set(session.id, { reason, result });
+    this.endings.set(session.id, { reason, request, result });
     // A failed end is not kept for a cancel sent again: that one is refused as the session now stands.
     result.catch(() => this.endings.delete(session.id));
     return result;
@@ -583,6 +588,11 @@ function patronSummary(patron: PatronView): SessionPatronView {
     },
     screenMessages: patron.screenMessages,
   };
+}
+
+/** Whether two ends ask for the same (the receipt, on the same printer when printed). */
+function sameEnd(first: EndSessionRequest, again: EndSessionRequest): boolean {
+  return first.receipt === again.receipt && first.printer === again.printer;
 }
 
 /** The answer, or `{ error: 'ils_timeout' }` when none came within `ms`. */

@@ -257,6 +257,37 @@ describe('request ids', () => {
     expect(failing.done).toBe(2);
   });
 
+  it('kept in memory: the same id with another PIN, or none, is another request, refused without naming it', async () => {
+    const work = counted(() => ({ session: 'S1' }));
+    const opening = { keep: 'memory' as const, secret: '4821' };
+    await requests.once(call({ patron: 'P1' }, opening), work);
+    await requests.once(call({ patron: 'P1' }, opening), work);
+    expect(work.done).toBe(1);
+    for (const secret of ['1111', undefined])
+      await expect(
+        requests.once(call({ patron: 'P1' }, { keep: 'memory', secret }), work),
+      ).rejects.toMatchObject({
+        code: 'request_id_conflict',
+        message: expect.not.stringMatching(/4821|1111|P1/),
+      });
+    expect(work.done).toBe(1);
+  });
+
+  it('a result that is not the last word is forgotten at once: the same id asks again', async () => {
+    const answers: Array<{ state: string }> = [];
+    const work = counted((): { state: string } => answers.shift() ?? { state: 'none' });
+    const final = (result: unknown) => (result as { state: string }).state !== 'failed';
+    for (const keep of ['memory', 'disk'] as const) {
+      work.done = 0;
+      answers.push({ state: 'failed' }, { state: 'checked_out' });
+      const id = { requestId: `${ID}-${keep}`, keep, final };
+      expect(await requests.once(call({ item: 'I1' }, id), work)).toEqual({ state: 'failed' });
+      expect(await requests.once(call({ item: 'I1' }, id), work)).toEqual({ state: 'checked_out' });
+      expect(await requests.once(call({ item: 'I1' }, id), work)).toEqual({ state: 'checked_out' });
+      expect(work.done).toBe(2);
+    }
+  });
+
   it('kept in memory: the ten minutes are time passed, whatever NTP does to the wall clock', async () => {
     const work = counted(() => ({ renewals: [{ item: '31000004', ok: true }] }));
     await requests.once(call({ item: '31000004' }, { keep: 'memory' }), work);

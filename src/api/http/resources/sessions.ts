@@ -217,6 +217,14 @@ export const sessionSchema = z.object({
     ),
 });
 
+/** An item's states that are a checkout's (or return's) last word: the ILS did it, or said no or what it costs. */
+const FINAL_ITEM_STATES: ReadonlySet<string> = new Set([
+  'checked_out',
+  'checked_in',
+  'refused',
+  'fee_required',
+]);
+
 const receiptData = { template: z.enum(['checkout', 'checkin']), data: z.record(z.string(), z.unknown()) };
 
 export const sessionEndSchema = z.object({
@@ -337,12 +345,25 @@ export function sessionRoutes(
     body: z.strictObject({
       item: checkoutRequestSchema.shape.item,
       feeAcknowledged: checkoutRequestSchema.shape.feeAcknowledged,
+      // Or the Idempotency-Key header, as on every other route that lends: the same id for another
+      // item is refused rather than lent under it.
+      requestId: optionalRequestId,
     }),
     response: sessionItemSchema,
     // 409 item_outcome_unknown: an item whose answer was lost, the ILS unable to say whether it was done.
     problems: [404, 409],
-    handler: ({ params, query, body, principal }) =>
-      sessions.processItem(params.id, body, screenCaller(principal, query)),
+    handler: (input) =>
+      doneOnce(
+        services.requests,
+        'sessions.item',
+        input,
+        ({ requestId: _id, ...body }) =>
+          sessions.processItem(input.params.id, body, screenCaller(input.principal, input.query)),
+        // Kept in memory like the session's other calls. An item not yet done or refused (waiting
+        // for its set's other parts, failed before the ILS had it, its answer lost) is not kept:
+        // asked again under its id, the session takes it up where it stands, never lending it twice.
+        { keep: 'memory', final: (item) => FINAL_ITEM_STATES.has(item.state) },
+      ),
   });
 
   book.add(app, {
@@ -444,7 +465,7 @@ export function sessionRoutes(
     url: '/api/v1/sessions/:id/end',
     operationId: 'endSession',
     summary:
-      'End the session: the ILS is told, and the receipt is printed, returned as data (for e-mail), or not made',
+      'End the session: the ILS is told, and the receipt is printed, returned as data (for e-mail), or not made. Sent again asking the same receipt (its answer lost), with or without a requestId, it answers as the first time while the ended session is kept (5 minutes), the receipt printed once; another receipt, or a session that ended another way, is 409 session_ended',
     tag: 'sessions',
     access,
     params,
