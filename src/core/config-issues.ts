@@ -90,6 +90,22 @@ function unionLiteralValues(errors: ReadonlyArray<ReadonlyArray<z.core.$ZodIssue
 }
 
 /**
+ * A number or true/false copied in quotes (`port: "8080"`, another desk's file or a script's JSON):
+ * what to write instead, `: write it without quotes, port: 8080`; '' for any other value.
+ */
+function unquoted(expected: string, input: unknown, key: PropertyKey | undefined): string {
+  if (typeof input !== 'string') return '';
+  const text = input.trim();
+  const fits =
+    expected === 'number' || expected === 'int'
+      ? /^-?\d+(\.\d+)?$/.test(text)
+      : expected === 'boolean' && /^(true|false)$/i.test(text);
+  if (!fits) return '';
+  const written = expected === 'boolean' ? text.toLowerCase() : text;
+  return `: write it without quotes, ${typeof key === 'string' ? `${key}: ` : ''}${written}`;
+}
+
+/**
  * The sentence for one zod issue. `hasCustom` is true when the schema gave its own message
  * (e.g. the device id pattern), which is kept.
  */
@@ -108,7 +124,7 @@ export function describeZodIssue(issue: z.core.$ZodIssue, hasCustom: boolean): s
       if (!hasInput || input === undefined) return 'is required';
       // YAML reads a section with nothing under it (`storage:`) as null.
       if (input === null && issue.expected === 'object') return 'is empty: give it settings or write {}';
-      return `must be ${EXPECTED_WORDS[issue.expected] ?? issue.expected}${got}`;
+      return `must be ${EXPECTED_WORDS[issue.expected] ?? issue.expected}${got}${got && unquoted(issue.expected, input, last)}`;
     case 'too_small':
       return `${sizeSentence('at least', issue.origin, issue.minimum, issue.inclusive ?? true)}${got}`;
     case 'too_big':

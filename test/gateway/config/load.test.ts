@@ -617,6 +617,32 @@ describe('loadConfigFile', () => {
     expect(parseConfigText(desk(''), 'yaml', {}).simulators).toHaveLength(1);
   });
 
+  it('says to write a port copied in quotes without them, naming the setting and the number', () => {
+    // Another desk's file, or a JSON one written by a script, with its ports as text.
+    const error = configErrorOf(() =>
+      parseConfigText(
+        [
+          'version: 2',
+          'http: { port: "8080" }',
+          'devices:',
+          '  - { id: receipt-1, kind: receipt-printer, transport: { type: tcp, host: 10.0.0.5, port: " 9100 " } }',
+          'systemd: { watchdog: "false" }',
+        ].join('\n'),
+        'yaml',
+        {},
+      ),
+    );
+    const said = Object.fromEntries(error.issues.map((issue) => [issue.path, issue.message]));
+    expect(said['http.port']).toBe('must be a number, got "8080": write it without quotes, port: 8080');
+    expect(said['devices[0].transport.port']).toMatch(/without quotes, port: 9100$/);
+    expect(said['systemd.watchdog']).toBe(
+      'must be true or false, got "false": write it without quotes, watchdog: false',
+    );
+    // Text that is no number is only said to be one.
+    const eighty = configErrorOf(() => parseConfigText('version: 2\nhttp: { port: eighty }\n', 'yaml', {}));
+    expect(eighty.issues[0]!.message).not.toMatch(/without quotes/);
+  });
+
   it('takes http.allowedOrigins as origins a browser sends, and says what one looks like', () => {
     const ok = parseConfigText(
       'version: 2\nhttp:\n  allowedOrigins: [https://selfcheck.library.example, http://localhost:5173]\n',
