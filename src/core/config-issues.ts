@@ -105,6 +105,16 @@ function unquoted(expected: string, input: unknown, key: PropertyKey | undefined
   return `: write it without quotes, ${typeof key === 'string' ? `${key}: ` : ''}${written}`;
 }
 
+/** ` (did you mean "embedded"?)` for a value misspelt or in other capitals than one allowed; '' otherwise. */
+function meant(input: unknown, allowed: ReadonlyArray<unknown>): string {
+  if (typeof input !== 'string') return '';
+  const words = allowed.filter((value): value is string => typeof value === 'string');
+  const suggestion =
+    words.find((word) => word.toLowerCase() === input.trim().toLowerCase()) ??
+    suggestKey(input.trim(), words);
+  return suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
+}
+
 /**
  * The sentence for one zod issue. `hasCustom` is true when the schema gave its own message
  * (e.g. the device id pattern), which is kept.
@@ -131,7 +141,7 @@ export function describeZodIssue(issue: z.core.$ZodIssue, hasCustom: boolean): s
       return `${sizeSentence('at most', issue.origin, issue.maximum, issue.inclusive ?? true)}${got}`;
     case 'invalid_value':
       if (issue.values.length === 1) return `must be ${listValues(issue.values)}${got}`;
-      return `must be one of ${listValues(issue.values)}${got}`;
+      return `must be one of ${listValues(issue.values)}${got}${got && meant(input, issue.values)}`;
     case 'invalid_union': {
       if ('discriminator' in issue && typeof issue.discriminator === 'string') {
         const options = (issue as { options?: unknown[] }).options ?? [];
@@ -150,10 +160,10 @@ export function describeZodIssue(issue: z.core.$ZodIssue, hasCustom: boolean): s
           const hint = typo === undefined ? '' : ` (is "${typo}" meant to be "${issue.discriminator}"?)`;
           return `is required: one of ${listValues(options)}${hint}`;
         }
-        return `must be one of ${listValues(options)}, got ${describeValue(value)}`;
+        return `must be one of ${listValues(options)}, got ${describeValue(value)}${meant(value, options)}`;
       }
       const values = unionLiteralValues(issue.errors);
-      if (values) return `must be one of ${listValues(values)}${got}`;
+      if (values) return `must be one of ${listValues(values)}${got}${got && meant(input, values)}`;
       return `does not match any of the accepted forms${got}`;
     }
     case 'invalid_format':

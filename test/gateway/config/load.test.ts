@@ -643,6 +643,30 @@ describe('loadConfigFile', () => {
     expect(eighty.issues[0]!.message).not.toMatch(/without quotes/);
   });
 
+  it('suggests the device kind or mode meant by one misspelt or in capitals', () => {
+    const error = configErrorOf(() =>
+      parseConfigText(
+        [
+          'version: 2',
+          'mqtt: { mode: Embedded }',
+          'devices:',
+          '  - { id: receipt-1, kind: reciept-printer, transport: { type: tcp, host: 10.0.0.5, port: 9100 } }',
+          '  - { id: pad-1, kind: RFID-Reader, protocol: feig, transport: { type: tcp, host: 10.0.0.6, port: 10001 } }',
+          '  - { id: thing-1, kind: toaster }',
+        ].join('\n'),
+        'yaml',
+        {},
+      ),
+    );
+    const said = Object.fromEntries(error.issues.map((issue) => [issue.path, issue.message]));
+    expect(said['mqtt.mode']).toMatch(/got "Embedded" \(did you mean "embedded"\?\)$/);
+    expect(said['devices[0].kind']).toMatch(
+      /^must be one of ils, receipt-printer, .*got "reciept-printer" \(did you mean "receipt-printer"\?\)$/,
+    );
+    expect(said['devices[1].kind']).toMatch(/got "RFID-Reader" \(did you mean "rfid-reader"\?\)$/);
+    expect(said['devices[2].kind']).not.toMatch(/did you mean/);
+  });
+
   it('takes http.allowedOrigins as origins a browser sends, and says what one looks like', () => {
     const ok = parseConfigText(
       'version: 2\nhttp:\n  allowedOrigins: [https://selfcheck.library.example, http://localhost:5173]\n',
