@@ -36,7 +36,11 @@ import { ilsLinks } from '../gateway/families/ils/index.js';
 import { receiptPrinters } from '../gateway/families/receipt-printer/index.js';
 import type { ConfigOf } from '../gateway/family.js';
 import { DEVICE_FAMILIES, type Family, SIMULATOR_FAMILIES } from './families.js';
-import { devicesDialApartFromCarrel, simulatorsApartFromCarrel } from './own-ports-checks.js';
+import {
+  devicesDialApartFromCarrel,
+  externalBrokerApartFromCarrel,
+  simulatorsApartFromCarrel,
+} from './own-ports-checks.js';
 
 /** One entry of `devices:`, of any family. */
 export type DeviceConfig = ConfigOf<Family['device']>;
@@ -114,6 +118,7 @@ export const configSchema = buildConfigSchema({
     gatesBesideCarrelsListeners,
     devicesDialApartFromCarrel,
     simulatorsApartFromCarrel,
+    externalBrokerApartFromCarrel,
   ],
 }) as z.ZodType<CarrelConfig, unknown>;
 

@@ -6,6 +6,7 @@
  * say so with the desk's other mistakes (`carrel config check`, doctor, start). Carrel's listeners
  * among themselves, and a gate's listener beside them: src/app/config.ts and the gate family.
  */
+import { redactBrokerUrl } from '../api/mqtt/connection.js';
 import { dialReaches } from '../core/net.js';
 import type { DeskCheck, DeskSections } from '../gateway/config/schema.js';
 import {
@@ -34,6 +35,10 @@ interface Listener {
 /** host:port as one writes it, an IPv6 address in brackets (once). */
 const at = (host: string, port: number) =>
   `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+
+/** A client dialling `target` reaches `listener` on this machine. */
+const dials = (target: { host: string; port: number }, listener: { host: string; port: number }) =>
+  target.port === listener.port && dialReaches(target.host, listener.host);
 
 /** Carrel's own listeners: its API, broker and SIP2 relay, and (with `gates`) each gate's notification listener. */
 function carrelsOwn(config: Desk, { gates }: { gates: boolean }): Listener[] {
@@ -171,6 +176,55 @@ function simulatorListeners(simulator: { id: string; kind: string }, index: numb
   return listeners;
 }
 
+/** A simulator of the desk that dials out (a gate's notifications, a virtual card to vpcd), and where. */
+export interface DiallingSimulator {
+  id: string;
+  /** `simulators[2].notify`. */
+  setting: string;
+  /** What it sends there, in words: `its notifications`. */
+  sends: string;
+  shown: string;
+}
+
+/** The simulators of the desk that would dial `listener` on this machine (a port option moving Carrel's: app/port-options.ts). */
+export function simulatorsDialling(
+  simulators: ReadonlyArray<{ id: string; kind: string }>,
+  listener: { host: string; port: number },
+): DiallingSimulator[] {
+  return simulators.flatMap((simulator, index) => {
+    const entry = simulator as {
+      notify?: { host: string; port: number };
+      vpcd?: { host: string; port: number };
+    };
+    const found: DiallingSimulator[] = [];
+    if (entry.notify && dials(entry.notify, listener))
+      found.push({
+        id: simulator.id,
+        setting: `simulators[${index}].notify`,
+        sends: 'its gate notifications',
+        shown: at(entry.notify.host, entry.notify.port),
+      });
+    if (entry.vpcd && dials(entry.vpcd, listener))
+      found.push({
+        id: simulator.id,
+        setting: `simulators[${index}].vpcd`,
+        sends: 'its virtual cards for vpcd',
+        shown: at(entry.vpcd.host, entry.vpcd.port),
+      });
+    return found;
+  });
+}
+
+/** The external broker's mqtt.url, when it dials `listener` on this machine, as shown (no password). */
+export function brokerDialling(
+  mqtt: DeskSections['mqtt'],
+  listener: { host: string; port: number },
+): string | undefined {
+  const target = brokerDialTarget(mqtt);
+  if (!target || mqtt.mode !== 'external' || !dials(target, listener)) return undefined;
+  return redactBrokerUrl(mqtt.url);
+}
+
 /**
  * A simulator listening on a port of Carrel's own (its API, broker, SIP2 relay, a gate's listener)
  * or on another simulator's, on hosts that cannot both listen there: the simulator (or whatever
@@ -193,15 +247,60 @@ export const simulatorsApartFromCarrel: DeskCheck = (config, issue) => {
         );
       earlier.push(listener);
     }
+    const vpcd = (simulator as { vpcd?: { host: string; port: number } }).vpcd;
+    const vpcdListener = vpcd && own.find((listener) => dials(vpcd, listener));
+    if (vpcd && vpcdListener)
+      issue(
+        ['simulators', index, 'vpcd', 'port'],
+        `simulator "${simulator.id}" would dial vpcd at ${at(vpcd.host, vpcd.port)}, which is Carrel itself: there ${vpcdListener.where}, not pcscd's vpcd reader, so its virtual cards would never reach a PC/SC reader — give vpcd the host and port pcscd's vpcd reader waits on (35963 unless its reader.conf says otherwise), or choose another ${vpcdListener.setting} for Carrel's listener`,
+      );
     const notify = (simulator as { notify?: { host: string; port: number } }).notify;
     if (!notify) return;
-    const listener = dialled.find(
-      (listener) => listener.port === notify.port && dialReaches(notify.host, listener.host),
-    );
+    const listener = dialled.find((listener) => dials(notify, listener));
     if (listener)
       issue(
         ['simulators', index, 'notify', 'port'],
         `simulator "${simulator.id}" would notify ${at(notify.host, notify.port)}, which is Carrel itself: there ${listener.where}, not a gate's listener, so its notifications would never reach a gate — give notify the listen host and port of a gate device (or dials: its id)`,
       );
   });
+};
+
+/** The port mqtt.js dials for a broker URL that names none. */
+const BROKER_DEFAULT_PORTS: Record<string, number> = {
+  'mqtt:': 1883,
+  'tcp:': 1883,
+  'mqtts:': 8883,
+  'ssl:': 8883,
+  'ws:': 80,
+  'wss:': 443,
+};
+
+/** Where an external broker's URL dials: its host and port (mqtt.js's default for the scheme). */
+export function brokerDialTarget(mqtt: DeskSections['mqtt']): { host: string; port: number } | undefined {
+  if (mqtt.mode !== 'external') return undefined;
+  try {
+    const parsed = new URL(mqtt.url);
+    const port = parsed.port === '' ? BROKER_DEFAULT_PORTS[parsed.protocol] : Number(parsed.port);
+    if (port === undefined || parsed.hostname === '') return undefined;
+    return { host: parsed.hostname, port };
+  } catch {
+    return undefined; // The schema says what is wrong with a URL that does not parse.
+  }
+}
+
+/**
+ * An external broker (mqtt.mode external) whose mqtt.url dials this machine on a port where Carrel
+ * itself listens — its HTTP API, its SIP2 relay, a gate's listener — as a file copied from a desk
+ * whose broker was there would: the desk would speak MQTT to its own listener and never come online
+ * on MQTT. (An embedded broker and mqtt.url cannot both be set: mqtt.mode is one or the other.)
+ */
+export const externalBrokerApartFromCarrel: DeskCheck = (config, issue) => {
+  const target = brokerDialTarget(config.mqtt);
+  if (!target || config.mqtt.mode !== 'external') return;
+  const listener = carrelsOwn(config, { gates: true }).find((listener) => dials(target, listener));
+  if (!listener) return;
+  issue(
+    ['mqtt', 'url'],
+    `mqtt.url ${redactBrokerUrl(config.mqtt.url)} would dial ${at(target.host, target.port)}, which is Carrel itself: there ${listener.where}, not an MQTT broker, so the desk would never come online on MQTT — give mqtt.url the broker's own address (a broker on another machine may use this port number), or set mqtt.mode embedded for Carrel to run its own broker, or choose another ${listener.setting} for Carrel's listener`,
+  );
 };

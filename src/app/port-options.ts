@@ -8,7 +8,12 @@ import {
   listenersOverlap,
 } from '../gateway/families/gate/index.js';
 import type { CarrelConfig } from './config.js';
-import { devicesDialling, simulatorsListeningOn } from './own-ports-checks.js';
+import {
+  brokerDialling,
+  devicesDialling,
+  simulatorsDialling,
+  simulatorsListeningOn,
+} from './own-ports-checks.js';
 
 /** `--http-port` and `--mqtt-port`, as `carrel start` and `carrel doctor` take them. */
 export interface PortOptions {
@@ -43,7 +48,9 @@ export function withPortOptions(config: CarrelConfig, ports: PortOptions): Carre
  * program, perhaps another Carrel, held the port — or, the gate second, its alarms would never
  * arrive. So is one where a device of the desk is dialled on this machine (Carrel would talk its
  * protocol to itself) or a simulator of the desk listens, as the check refuses them in the file
- * (app/own-ports-checks.ts). One sentence per clash, naming what is there and what to change.
+ * (app/own-ports-checks.ts), or where a simulator of the desk dials (a gate simulator's notify, a
+ * scanner simulator's vpcd) or the desk's external broker is dialled (mqtt.url), as the check
+ * refuses those on Carrel's ports in the file. One sentence per clash, naming what is there and what to change.
  */
 function onCarrelsOrGatesPorts(config: CarrelConfig, ports: PortOptions): string[] {
   const moved: CarrelListener[] = [];
@@ -86,6 +93,15 @@ function onCarrelsOrGatesPorts(config: CarrelConfig, ports: PortOptions): string
     for (const device of devicesDialling(config.devices, listener))
       said.push(
         `${serving}, where ${device.words} "${device.id}" is dialled (devices[${device.index}].transport: ${device.target.shown}): what Carrel sends it would reach Carrel itself, never the ${device.words} — choose another ${option}, or give the ${device.words} its own address`,
+      );
+    for (const simulator of simulatorsDialling(config.simulators, listener))
+      said.push(
+        `${serving}, where simulator "${simulator.id}" sends ${simulator.sends} (${simulator.setting}: ${simulator.shown}): they would reach Carrel itself — choose another ${option}, or give ${simulator.setting} another port`,
+      );
+    const broker = brokerDialling(config.mqtt, listener);
+    if (broker !== undefined)
+      said.push(
+        `${serving}, where the desk dials its MQTT broker (mqtt.url: ${broker}): the desk would speak MQTT to itself and never come online on MQTT — choose another ${option}`,
       );
     for (const simulator of simulatorsListeningOn(config.simulators, listener))
       said.push(

@@ -90,6 +90,32 @@ function unionLiteralValues(errors: ReadonlyArray<ReadonlyArray<z.core.$ZodIssue
 }
 
 /**
+ * A number or true/false copied in quotes (`port: "8080"`, another desk's file or a script's JSON):
+ * what to write instead, `: write it without quotes, port: 8080`; '' for any other value.
+ */
+function unquoted(expected: string, input: unknown, key: PropertyKey | undefined): string {
+  if (typeof input !== 'string') return '';
+  const text = input.trim();
+  const fits =
+    expected === 'number' || expected === 'int'
+      ? /^-?\d+(\.\d+)?$/.test(text)
+      : expected === 'boolean' && /^(true|false)$/i.test(text);
+  if (!fits) return '';
+  const written = expected === 'boolean' ? text.toLowerCase() : text;
+  return `: write it without quotes, ${typeof key === 'string' ? `${key}: ` : ''}${written}`;
+}
+
+/** ` (did you mean "embedded"?)` for a value misspelt or in other capitals than one allowed; '' otherwise. */
+function meant(input: unknown, allowed: ReadonlyArray<unknown>): string {
+  if (typeof input !== 'string') return '';
+  const words = allowed.filter((value): value is string => typeof value === 'string');
+  const suggestion =
+    words.find((word) => word.toLowerCase() === input.trim().toLowerCase()) ??
+    suggestKey(input.trim(), words);
+  return suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
+}
+
+/**
  * The sentence for one zod issue. `hasCustom` is true when the schema gave its own message
  * (e.g. the device id pattern), which is kept.
  */
@@ -108,14 +134,14 @@ export function describeZodIssue(issue: z.core.$ZodIssue, hasCustom: boolean): s
       if (!hasInput || input === undefined) return 'is required';
       // YAML reads a section with nothing under it (`storage:`) as null.
       if (input === null && issue.expected === 'object') return 'is empty: give it settings or write {}';
-      return `must be ${EXPECTED_WORDS[issue.expected] ?? issue.expected}${got}`;
+      return `must be ${EXPECTED_WORDS[issue.expected] ?? issue.expected}${got}${got && unquoted(issue.expected, input, last)}`;
     case 'too_small':
       return `${sizeSentence('at least', issue.origin, issue.minimum, issue.inclusive ?? true)}${got}`;
     case 'too_big':
       return `${sizeSentence('at most', issue.origin, issue.maximum, issue.inclusive ?? true)}${got}`;
     case 'invalid_value':
       if (issue.values.length === 1) return `must be ${listValues(issue.values)}${got}`;
-      return `must be one of ${listValues(issue.values)}${got}`;
+      return `must be one of ${listValues(issue.values)}${got}${got && meant(input, issue.values)}`;
     case 'invalid_union': {
       if ('discriminator' in issue && typeof issue.discriminator === 'string') {
         const options = (issue as { options?: unknown[] }).options ?? [];
@@ -134,10 +160,10 @@ export function describeZodIssue(issue: z.core.$ZodIssue, hasCustom: boolean): s
           const hint = typo === undefined ? '' : ` (is "${typo}" meant to be "${issue.discriminator}"?)`;
           return `is required: one of ${listValues(options)}${hint}`;
         }
-        return `must be one of ${listValues(options)}, got ${describeValue(value)}`;
+        return `must be one of ${listValues(options)}, got ${describeValue(value)}${meant(value, options)}`;
       }
       const values = unionLiteralValues(issue.errors);
-      if (values) return `must be one of ${listValues(values)}${got}`;
+      if (values) return `must be one of ${listValues(values)}${got}${got && meant(input, values)}`;
       return `does not match any of the accepted forms${got}`;
     }
     case 'invalid_format':

@@ -53,6 +53,13 @@ describe('carrel <command> --help', () => {
     expect(help.stdout).toMatch(/banner/);
   });
 
+  it('start: says its exit statuses, as doctor and config check do: IT and systemd read them', async () => {
+    const help = await helpOf('start');
+    expect(help.stdout).toMatch(/Exit status: 0 .*stopped/);
+    expect(help.stdout).toMatch(/1 .*could not serve/);
+    expect(help.stdout).toMatch(/2 .*bad usage.*configuration/s);
+  });
+
   it('fleet: offers --timeout, with its range and the 10 s it dials the broker without it', async () => {
     const help = await helpOf('fleet');
     expect(help.stdout).toMatch(/\[--timeout SECONDS\]/);

@@ -3,11 +3,18 @@ import { unreadConfig } from '../../gateway/config/format.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import { type CarrelConfig, loadConfigFile } from '../config.js';
 import { defaultDeskConfig } from '../default-desk.js';
+import {
+  type AccountFiles,
+  SERVICE_USER,
+  type ServiceUserBlocked,
+  serviceUserCannotRead,
+} from './service-user.js';
 
 /** Is the configuration valid, and was it written for this version of Carrel (or migrated on load)? */
 export function checkConfig(
   path: string | undefined,
   env: NodeJS.ProcessEnv,
+  accounts: AccountFiles = {},
 ): { check: DoctorCheck; config: CarrelConfig | undefined } {
   if (path === undefined) {
     return {
@@ -18,6 +25,8 @@ export function checkConfig(
   const notes: string[] = [];
   try {
     const config = loadConfigFile(path, env, { onMigrated: (note) => notes.push(note) });
+    const blocked = serviceUserCannotRead(path, accounts);
+    if (blocked) return { check: unreadableByService(path, blocked), config };
     if (notes.length === 0) return { check: doctorCheck('config', 'pass', `${path} is valid`), config };
     return {
       check: doctorCheck(
@@ -56,4 +65,22 @@ export function checkConfig(
       config: undefined,
     };
   }
+}
+
+/**
+ * Valid, and readable by whoever runs doctor, but not by the service user: `systemctl start carrel`
+ * would stop at "permission denied". The rest of the desk is still checked.
+ */
+function unreadableByService(path: string, blocked: ServiceUserBlocked): DoctorCheck {
+  const where = blocked.folder
+    ? `the folder ${blocked.path} (${blocked.shown}), which it may not enter`
+    : `${blocked.shown}`;
+  return doctorCheck(
+    'config',
+    'fail',
+    `${path} is valid, but the ${SERVICE_USER} service user cannot read it: ${where} — Carrel run by systemd (User=${SERVICE_USER}) would not start ("cannot read ${path}: permission denied")`,
+    blocked.folder
+      ? `put the file where the service reads it — /etc/carrel/carrel.yaml, as the package installs it (the folder root:${SERVICE_USER} 0750, the file 0640) — or let the ${SERVICE_USER} group enter the folder: sudo chgrp ${SERVICE_USER} ${blocked.path} && sudo chmod g+x ${blocked.path}`
+      : `sudo chown root:${SERVICE_USER} ${blocked.path} && sudo chmod 640 ${blocked.path} (as the package installs it: readable by the ${SERVICE_USER} group, not by everyone, as it may hold passwords)`,
+  );
 }

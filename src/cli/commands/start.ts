@@ -27,7 +27,11 @@ every device points at an in-process simulator.
   --log-level LEVEL  fatal, error, warn, info, debug, trace or silent (default: log.level, info)
 
 The banner it prints names where the API, the broker and the simulators listen.
-carrel doctor --http-port N checks a desk started with --http-port N.`;
+carrel doctor --http-port N checks a desk started with --http-port N.
+
+Exit status: 0 once stopped (SIGTERM, Ctrl-C); 1 when the desk could not serve (its database,
+its API, broker or relay port: said on stderr and in the log) or its stop failed; 2 for bad usage
+or a configuration that cannot be read or is not valid (every problem on stderr, nothing started).`;
 
 export const startCommand: Command = {
   async run(argv) {

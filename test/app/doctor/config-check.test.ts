@@ -1,5 +1,5 @@
 /** Doctor's first check: the configuration valid, migrated or not, and nothing secret in what it says. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,5 +80,72 @@ describe('doctor: config, a desk that would dial or listen where Carrel itself l
     );
     expect(check.detail).toMatch(/simulators\[0\]\.port: .*simulator "ils-sim".*MQTT broker/);
     expect(check.hint).toContain('carrel config check');
+  });
+});
+
+describe('doctor: config, a file the carrel service user cannot read', () => {
+  // IT runs doctor as root or as themselves; systemd runs Carrel as the carrel user (User=carrel).
+  // A file moved into /etc/carrel from a home folder keeps its owner and mode 0600: doctor read it,
+  // the service cannot, and `systemctl start carrel` fails with "permission denied".
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  let desk: string;
+  let accounts: { passwdFile: string; groupFile: string };
+  const valid = `version: 2\ndevices:${ILS}    password: s3cret-pw\n`;
+  beforeAll(() => {
+    desk = mkdtempSync(join(tmpdir(), 'carrel-doctor-service-user-'));
+    chmodSync(desk, 0o755);
+    const passwdFile = join(desk, 'passwd.txt');
+    const groupFile = join(desk, 'group.txt');
+    writeFileSync(
+      passwdFile,
+      `it-staff:x:${uid}:${gid}::/home/it:/bin/sh\ncarrel:x:64999:64999::/var/lib/carrel:/usr/sbin/nologin\n`,
+    );
+    writeFileSync(groupFile, `carrel:x:64999:\ndialout:x:20:carrel\n`);
+    accounts = { passwdFile, groupFile };
+  });
+  afterAll(() => rmSync(desk, { recursive: true, force: true }));
+
+  function deskFile(folder: string, folderMode: number, fileMode: number): string {
+    const path = join(desk, folder);
+    mkdirSync(path, { recursive: true });
+    chmodSync(path, folderMode);
+    writeFileSync(join(path, 'carrel.yaml'), valid);
+    chmodSync(join(path, 'carrel.yaml'), fileMode);
+    return join(path, 'carrel.yaml');
+  }
+
+  it('fails a file of mode 0600 not the carrel user’s, naming the file, its owner and mode and what to run', () => {
+    const path = deskFile('private', 0o755, 0o600);
+    const { check, config } = checkConfig(path, {}, accounts);
+    expect(check.status).toBe('fail');
+    expect(check.detail).toContain(path);
+    expect(check.detail).toMatch(/the carrel service user cannot read it/);
+    expect(check.detail).toMatch(/mode 0600/);
+    expect(check.hint).toContain(`sudo chown root:carrel ${path} && sudo chmod 640 ${path}`);
+    // The rest of the desk is still checked: the file itself is valid.
+    expect(config?.devices.map((device) => device.id)).toEqual(['ils']);
+  });
+
+  it('fails a readable file in a folder the carrel user may not enter, naming the folder', () => {
+    const path = deskFile('closed', 0o700, 0o644);
+    const { check } = checkConfig(path, {}, accounts);
+    expect(check.status).toBe('fail');
+    expect(check.detail).toContain(join(desk, 'closed'));
+    expect(check.hint).toContain(`chgrp carrel ${join(desk, 'closed')}`);
+  });
+
+  it('passes a file the carrel user reads as anyone or through its group', () => {
+    expect(checkConfig(deskFile('open', 0o755, 0o644), {}, accounts).check.status).toBe('pass');
+    const inGroup = {
+      ...accounts,
+      groupFile: join(desk, 'group-with-carrel.txt'),
+    };
+    writeFileSync(inGroup.groupFile, `carrel:x:64999:\nit-desk:x:${gid}:carrel\n`);
+    expect(checkConfig(deskFile('group', 0o750, 0o640), {}, inGroup).check.status).toBe('pass');
+    // No carrel user on this machine (a developer's PC): nothing to say of one.
+    const noService = { ...accounts, passwdFile: join(desk, 'passwd-without-carrel.txt') };
+    writeFileSync(noService.passwdFile, `it-staff:x:${uid}:${gid}::/home/it:/bin/sh\n`);
+    expect(checkConfig(deskFile('private', 0o755, 0o600), {}, noService).check.status).toBe('pass');
   });
 });

@@ -551,6 +551,122 @@ describe('loadConfigFile', () => {
     expect(apart.simulators).toHaveLength(5);
   });
 
+  it("refuses an external broker's mqtt.url on Carrel's own API or relay port, naming the setting and what to change", () => {
+    // A desk's file copied from another: the broker there was this desk's API port, or its relay's.
+    const desk = (url: string) =>
+      [
+        'version: 2',
+        'http: { host: 0.0.0.0, port: 4301 }',
+        `mqtt: { mode: external, url: "${url}", username: desk-1, password: broker-secret }`,
+        'sip2Relay: { host: 127.0.0.1, port: 4303, accounts: [{ kioskUser: sc1, kioskPassword: pw }] }',
+        'auth: { tokens: [{ name: kiosk-1, token: kiosk-token-0123456789, scopes: [kiosk] }] }',
+        'devices:',
+        '  - { id: ils, kind: ils, transport: { type: tcp, host: 192.168.1.40, port: 6001 }, user: desk1, password: pw }',
+        '  - { id: exit-1, kind: gate, driver: feig-notification, listen: { host: 127.0.0.1, port: 4310 }, address: 192.168.10.21 }',
+      ].join('\n');
+    for (const [url, where] of [
+      ['mqtt://localhost:4301', /HTTP API \(http: 0\.0\.0\.0:4301\)/],
+      ['mqtt://user:hunter2@127.0.0.1:4303', /SIP2 relay \(sip2Relay: 127\.0\.0\.1:4303\)/],
+      ['ws://LOCALHOST:4301/mqtt', /HTTP API/],
+      ['tcp://127.0.0.1:4310', /gate "exit-1"/],
+    ] as const) {
+      const error = configErrorOf(() => parseConfigText(desk(url), 'yaml', {}));
+      expect(error.issues.map((issue) => issue.path)).toEqual(['mqtt.url']);
+      const said = error.issues[0]!.message;
+      expect(said).toMatch(where);
+      expect(said).toMatch(/Carrel itself/);
+      expect(said).toMatch(/not an MQTT broker/);
+      expect(said).toMatch(/give mqtt\.url the broker's own address/);
+      expect(said).toMatch(/mqtt\.mode embedded/);
+      expect(said).not.toMatch(/hunter2|broker-secret/);
+    }
+    // The same port on the broker's own machine is that machine's; a local Mosquitto on 1883 is fine.
+    for (const url of ['mqtt://broker.library.lan:4301', 'mqtt://127.0.0.1:1883', 'mqtts://127.0.0.1'])
+      expect(parseConfigText(desk(url), 'yaml', {}).mqtt).toMatchObject({ mode: 'external', url });
+  });
+
+  it("refuses a scanner simulator's vpcd target on one of Carrel's own ports, naming the setting", () => {
+    const desk = (vpcd: string) =>
+      [
+        'version: 2',
+        'http: { port: 4401 }',
+        'mqtt: { mode: embedded, port: 4402 }',
+        'simulators:',
+        `  - { id: scanner-sim, kind: scanner${vpcd} }`,
+      ].join('\n');
+    const error = configErrorOf(() =>
+      parseConfigText(desk(', vpcd: { host: localhost, port: 4402 }'), 'yaml', {}),
+    );
+    expect(error.issues.map((issue) => issue.path)).toEqual(['simulators[0].vpcd.port']);
+    expect(error.issues[0]!.message).toMatch(
+      /simulator "scanner-sim" would dial vpcd at localhost:4402, which is Carrel itself: there Carrel serves its MQTT broker \(mqtt: 127\.0\.0\.1:4402\)/,
+    );
+    expect(error.issues[0]!.message).toMatch(
+      /give vpcd the host and port pcscd's vpcd reader waits on \(35963/,
+    );
+    // Carrel's API on vpcd's default port: the default is said too, as it is where the card would go.
+    const onDefault = configErrorOf(() =>
+      parseConfigText(desk('').replace('port: 4401', 'port: 35963'), 'yaml', {}),
+    );
+    expect(onDefault.issues.map((issue) => issue.path)).toEqual(['simulators[0].vpcd.port']);
+    expect(onDefault.issues[0]!.message).toMatch(/127\.0\.0\.1:35963.*HTTP API/);
+    // pcscd on another machine, or on its own port, is the reader's.
+    expect(
+      parseConfigText(desk(', vpcd: { host: 192.168.1.9, port: 4402 }'), 'yaml', {}).simulators,
+    ).toHaveLength(1);
+    expect(parseConfigText(desk(''), 'yaml', {}).simulators).toHaveLength(1);
+  });
+
+  it('says to write a port copied in quotes without them, naming the setting and the number', () => {
+    // Another desk's file, or a JSON one written by a script, with its ports as text.
+    const error = configErrorOf(() =>
+      parseConfigText(
+        [
+          'version: 2',
+          'http: { port: "8080" }',
+          'devices:',
+          '  - { id: receipt-1, kind: receipt-printer, transport: { type: tcp, host: 10.0.0.5, port: " 9100 " } }',
+          'systemd: { watchdog: "false" }',
+        ].join('\n'),
+        'yaml',
+        {},
+      ),
+    );
+    const said = Object.fromEntries(error.issues.map((issue) => [issue.path, issue.message]));
+    expect(said['http.port']).toBe('must be a number, got "8080": write it without quotes, port: 8080');
+    expect(said['devices[0].transport.port']).toMatch(/without quotes, port: 9100$/);
+    expect(said['systemd.watchdog']).toBe(
+      'must be true or false, got "false": write it without quotes, watchdog: false',
+    );
+    // Text that is no number is only said to be one.
+    const eighty = configErrorOf(() => parseConfigText('version: 2\nhttp: { port: eighty }\n', 'yaml', {}));
+    expect(eighty.issues[0]!.message).not.toMatch(/without quotes/);
+  });
+
+  it('suggests the device kind or mode meant by one misspelt or in capitals', () => {
+    const error = configErrorOf(() =>
+      parseConfigText(
+        [
+          'version: 2',
+          'mqtt: { mode: Embedded }',
+          'devices:',
+          '  - { id: receipt-1, kind: reciept-printer, transport: { type: tcp, host: 10.0.0.5, port: 9100 } }',
+          '  - { id: pad-1, kind: RFID-Reader, protocol: feig, transport: { type: tcp, host: 10.0.0.6, port: 10001 } }',
+          '  - { id: thing-1, kind: toaster }',
+        ].join('\n'),
+        'yaml',
+        {},
+      ),
+    );
+    const said = Object.fromEntries(error.issues.map((issue) => [issue.path, issue.message]));
+    expect(said['mqtt.mode']).toMatch(/got "Embedded" \(did you mean "embedded"\?\)$/);
+    expect(said['devices[0].kind']).toMatch(
+      /^must be one of ils, receipt-printer, .*got "reciept-printer" \(did you mean "receipt-printer"\?\)$/,
+    );
+    expect(said['devices[1].kind']).toMatch(/got "RFID-Reader" \(did you mean "rfid-reader"\?\)$/);
+    expect(said['devices[2].kind']).not.toMatch(/did you mean/);
+  });
+
   it('takes http.allowedOrigins as origins a browser sends, and says what one looks like', () => {
     const ok = parseConfigText(
       'version: 2\nhttp:\n  allowedOrigins: [https://selfcheck.library.example, http://localhost:5173]\n',
