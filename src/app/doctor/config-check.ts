@@ -69,7 +69,9 @@ export function checkConfig(
 
 /**
  * Valid, and readable by whoever runs doctor, but not by the service user: `systemctl start carrel`
- * would stop at "permission denied". The rest of the desk is still checked.
+ * would stop at "permission denied" — a failure for the file in the service's own folder
+ * (/etc/carrel), a warning for one elsewhere (a copy being tried out in a home folder, which the
+ * service may never be given). The rest of the desk is still checked.
  */
 function unreadableByService(path: string, blocked: ServiceUserBlocked): DoctorCheck {
   const where = blocked.folder
@@ -77,7 +79,7 @@ function unreadableByService(path: string, blocked: ServiceUserBlocked): DoctorC
     : `${blocked.shown}`;
   return doctorCheck(
     'config',
-    'fail',
+    blocked.theServicesOwn ? 'fail' : 'warn',
     `${path} is valid, but the ${SERVICE_USER} service user cannot read it: ${where} — Carrel run by systemd (User=${SERVICE_USER}) would not start ("cannot read ${path}: permission denied")`,
     blocked.folder
       ? `put the file where the service reads it — /etc/carrel/carrel.yaml, as the package installs it (the folder root:${SERVICE_USER} 0750, the file 0640) — or let the ${SERVICE_USER} group enter the folder: sudo chgrp ${SERVICE_USER} ${blocked.path} && sudo chmod g+x ${blocked.path}`

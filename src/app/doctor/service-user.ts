@@ -10,11 +10,16 @@ import { dirname, resolve } from 'node:path';
 
 export const SERVICE_USER = 'carrel';
 
-/** Where the accounts are (tests give their own). */
+/** Where the accounts are, and the folder the service reads its configuration from (tests give their own). */
 export interface AccountFiles {
   passwdFile?: string;
   groupFile?: string;
+  /** The package's configuration folder, /etc/carrel: a file there is the one the service reads. */
+  serviceFolder?: string;
 }
+
+/** The folder the package installs the service's configuration in (its unit reads /etc/carrel/carrel.yaml). */
+export const SERVICE_CONFIG_FOLDER = '/etc/carrel';
 
 interface Accounts {
   users: Map<number, string>;
@@ -53,6 +58,8 @@ function readAccounts({ passwdFile = '/etc/passwd', groupFile = '/etc/group' }: 
 export interface ServiceUserBlocked {
   path: string;
   folder: boolean;
+  /** The file is in the service's configuration folder: the service itself would read it. */
+  theServicesOwn: boolean;
   /** `owner it-staff, group it-staff, mode 0600`. */
   shown: string;
 }
@@ -89,7 +96,9 @@ export function serviceUserCannotRead(
     const owner = accounts.users.get(stat.uid) ?? String(stat.uid);
     const group = accounts.groups.get(stat.gid) ?? String(stat.gid);
     const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
-    return { ...step, shown: `owner ${owner}, group ${group}, mode ${mode}` };
+    const serviceFolder = files.serviceFolder ?? SERVICE_CONFIG_FOLDER;
+    const theServicesOwn = real.startsWith(`${serviceFolder}/`);
+    return { ...step, theServicesOwn, shown: `owner ${owner}, group ${group}, mode ${mode}` };
   }
   return undefined;
 }

@@ -102,7 +102,8 @@ describe('doctor: config, a file the carrel service user cannot read', () => {
       `it-staff:x:${uid}:${gid}::/home/it:/bin/sh\ncarrel:x:64999:64999::/var/lib/carrel:/usr/sbin/nologin\n`,
     );
     writeFileSync(groupFile, `carrel:x:64999:\ndialout:x:20:carrel\n`);
-    accounts = { passwdFile, groupFile };
+    // This folder stands for /etc/carrel, where the service reads its configuration.
+    accounts = { passwdFile, groupFile, serviceFolder: desk };
   });
   afterAll(() => rmSync(desk, { recursive: true, force: true }));
 
@@ -133,6 +134,13 @@ describe('doctor: config, a file the carrel service user cannot read', () => {
     expect(check.status).toBe('fail');
     expect(check.detail).toContain(join(desk, 'closed'));
     expect(check.hint).toContain(`chgrp carrel ${join(desk, 'closed')}`);
+  });
+
+  it('warns, not fails, of such a file outside the service’s folder (a copy tried out elsewhere)', () => {
+    const path = deskFile('private', 0o755, 0o600);
+    const { check } = checkConfig(path, {}, { ...accounts, serviceFolder: join(desk, 'etc-carrel') });
+    expect(check.status).toBe('warn');
+    expect(check.detail).toMatch(/the carrel service user cannot read it/);
   });
 
   it('passes a file the carrel user reads as anyone or through its group', () => {
