@@ -90,7 +90,7 @@ describe('doctor: config, a file the carrel service user cannot read', () => {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   let desk: string;
-  let accounts: { passwdFile: string; groupFile: string };
+  let accounts: { passwdFile: string; groupFile: string; serviceFolder: string };
   const valid = `version: 2\ndevices:${ILS}    password: s3cret-pw\n`;
   beforeAll(() => {
     desk = mkdtempSync(join(tmpdir(), 'carrel-doctor-service-user-'));
