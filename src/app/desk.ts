@@ -77,7 +77,11 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     statisticsRetentionDays: config.storage.statisticsRetentionDays,
     pathSource: databasePathSource(config.storage.path, env),
   });
-  const statistics = statisticsOn(() => storage.db, { clock });
+  // A second's counts written move the recent days the desk totals show (they read them again then).
+  const statistics = statisticsOn(() => storage.db, {
+    clock,
+    written: () => bus.emit('statistics.changed', undefined),
+  });
   // A simulator that dials its device (a gate notifying Carrel) finds it once the devices listen.
   const simulators = new SimulatorsFeature(config.simulators, SIMULATOR_FAMILIES, logger, {
     listening: (id: string) => devices.listening(id),
@@ -149,6 +153,7 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
     patronCardOn: (pad) => patronCardOn(pad, devices.port(rfidReaders, pad)),
     clock,
     logger,
+    statisticsWritten: () => bus.emit('statistics.changed', undefined),
     // Deposits by transfer of the patron's credit at the ILS, where the library configured its account API.
     ...(config.printAccounts.ilsTransfer
       ? {

@@ -8,14 +8,17 @@
  *
  * Worked out again when a gate reports (an alarm, the people counted) and when the offline journal
  * writes ('offline.changed'), and put on the bus ('desk.totals') only when a number changed: an idle
- * desk reads nothing for them. Once a minute the day is looked at (its turn starts the counts again)
- * and the recent days are read from the statistics (a few milliseconds).
+ * desk reads nothing for them. The recent days are read from the statistics (a few milliseconds) when
+ * a row they count was written — 'statistics.changed' (circulation counts, print releases), a gate's
+ * report, a card issued — at most once every 2 s, and at the desk's midnight, whose turn starts the
+ * day's counts again: an idle desk reads nothing for them either.
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { OfflineService } from './contracts/offline.js';
 import type { EventBus } from './event-bus.js';
+import { cardPrinters } from './families/card-printer/index.js';
 import { gates } from './families/gate/index.js';
 import { listenTo, type PortLookup } from './family.js';
 import type { Feature } from './feature.js';
@@ -49,7 +52,17 @@ export interface RecentDays {
 
 /** How many local days the comparison carries, today included. */
 export const RECENT_DAYS = 31;
-const RECENT_REFRESH_MS = 60_000;
+/**
+ * The recent days are read again at most this often however many rows are written (a busy desk
+ * writes its circulation counts every second): a few milliseconds each, never at an idle desk.
+ */
+const RECENT_MIN_GAP_MS = 2_000;
+/**
+ * The turn of the day is looked for at the desk's next midnight, and at least this often: a timer
+ * runs on the monotonic clock, which stands still while the PC sleeps, so a PC woken after midnight
+ * moves on to the new day within this of waking (or at the first report or write before).
+ */
+const DAY_CHECK_MAX_MS = 5 * 60_000;
 
 /** Which measure (and filter) each headline number sums. */
 const RECENT_SOURCES: Record<RecentMeasure, { measure: string; where?: Record<string, string> }> = {
@@ -149,7 +162,10 @@ export class DeskTotalsFeature implements Feature {
   private latest: DeskTotals | undefined;
   private latestJson = '';
   private settle: TimerHandle | undefined;
-  private minuteTimer: TimerHandle | undefined;
+  private dayTimer: TimerHandle | undefined;
+  private recentTimer: TimerHandle | undefined;
+  /** When (monotonic) the recent days were last read. */
+  private recentReadAt = Number.NEGATIVE_INFINITY;
   private recent: RecentDays | undefined;
   private recentDay = '';
   private readonly logger: Logger;
@@ -165,38 +181,68 @@ export class DeskTotalsFeature implements Feature {
   }
 
   async start(): Promise<void> {
-    const { bus, clock } = this.options;
-    listenTo(bus, gates, this, () => this.soon());
+    const { bus } = this.options;
+    listenTo(bus, gates, this, () => {
+      this.soon();
+      this.recentChanged();
+    });
     bus.on('device.state', this, (state) => {
       if (state.kind === gates.kind) this.soon();
     });
     bus.on('offline.changed', this, () => this.soon());
+    bus.on('statistics.changed', this, () => this.recentChanged());
+    listenTo(bus, cardPrinters, this, (event) => {
+      if (event.type === 'card.issued' || event.type === 'card.issue_failed') this.recentChanged();
+    });
     this.readRecent();
     this.update();
-    this.minuteTimer = clock.setInterval('desk-totals-minute', () => this.everyMinute(), RECENT_REFRESH_MS);
+    this.followDay();
   }
 
   async stop(): Promise<void> {
     this.options.bus.removeAllListenersOf(this);
     this.settle?.cancel();
-    this.minuteTimer?.cancel();
-    this.minuteTimer = undefined;
+    this.dayTimer?.cancel();
+    this.recentTimer?.cancel();
+    this.dayTimer = undefined;
+    this.recentTimer = undefined;
     this.settle = undefined;
   }
 
-  /**
-   * The recent days read again; at the turn of the day (wall time, looked at every minute) the
-   * counts are worked out again for the new day, else only the recent days are put out if they moved.
-   */
-  private everyMinute(): void {
-    const latest = this.latest;
-    if (!latest || localDay(this.options.clock.now()).day !== latest.day) {
-      this.readRecent();
-      this.update();
-      return;
-    }
-    this.readRecent();
-    this.publish(this.recent ? { ...latest, recent: this.recent } : latest);
+  /** Looks for the turn of the day at the desk's next midnight (wall time), DAY_CHECK_MAX_MS at most. */
+  private followDay(): void {
+    const { clock } = this.options;
+    const now = clock.now();
+    const midnight = new Date(localDay(now).start);
+    midnight.setDate(midnight.getDate() + 1);
+    // A little past midnight: a timer a few ms early would find the old day and wait for nothing.
+    const wait = Math.min(Math.max(midnight.getTime() - now + 50, 50), DAY_CHECK_MAX_MS);
+    this.dayTimer = clock.setTimeout(
+      'desk-totals-day',
+      () => {
+        this.dayTimer = undefined;
+        // The new day: its counts start again and the recent days move on with it.
+        if (this.latest && localDay(clock.now()).day !== this.latest.day) this.update();
+        this.followDay();
+      },
+      wait,
+    );
+  }
+
+  /** A row the recent days count was written: read them again soon, at most once a RECENT_MIN_GAP_MS. */
+  private recentChanged(): void {
+    if (this.recentTimer || !this.options.measures) return;
+    const { clock } = this.options;
+    const wait = Math.max(SETTLE_MS, this.recentReadAt + RECENT_MIN_GAP_MS - clock.monotonic());
+    this.recentTimer = clock.setTimeout(
+      'desk-totals-recent',
+      () => {
+        this.recentTimer = undefined;
+        this.readRecent();
+        this.update();
+      },
+      wait,
+    );
   }
 
   private soon(): void {
@@ -224,6 +270,7 @@ export class DeskTotalsFeature implements Feature {
     if (!sources) return;
     try {
       const now = this.options.clock.now();
+      this.recentReadAt = this.options.clock.monotonic();
       this.recent = recentDays(sources, now);
       this.recentDay = localDay(now).day;
     } catch (error) {

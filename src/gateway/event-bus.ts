@@ -14,6 +14,11 @@ export interface BusEvents {
    * said once its transaction is over, nothing in it; whoever counts the journal reads it again.
    */
   'offline.changed': undefined;
+  /**
+   * A row a desk statistic counts was written (the circulation counts of the last second, a print
+   * release charged, settled or refunded): nothing in it; whoever shows the recent days reads them again.
+   */
+  'statistics.changed': undefined;
   /** The desk's day in numbers (alarms, visitors, offline backlog) changed; counts only. */
   'desk.totals': DeskTotals;
 }

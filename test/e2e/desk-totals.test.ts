@@ -88,6 +88,22 @@ describe('desk totals on MQTT', () => {
       .toMatchObject({ alarmsToday: before.alarmsToday + 1, visitorsToday: (before.visitorsToday ?? 0) + 2 });
   });
 
+  it('carry a checkout in today’s recent days within seconds of it, the statistics read when it is written', async () => {
+    const today = (totals: DeskTotals) =>
+      (totals.recent?.counts.transactions.at(-1) ?? 0) + (totals.recent?.counts.refusals.at(-1) ?? 0);
+    const before = today((await retainedTotals()).totals);
+    // Done or refused, the ILS answered: a transaction of today's.
+    await callApi(`${testDesk.api}/api/v1`, 'POST', '/checkouts', {
+      patron: PATRON,
+      pin: '9999',
+      item: '31000001',
+    });
+    // Its count is written within a second, the recent days read once it is (at most every 2 s).
+    await expect
+      .poll(async () => today((await retainedTotals()).totals), { timeout: 8_000, interval: 100 })
+      .toBe(before + 1);
+  });
+
   it('count the checkouts waiting in the offline journal, naming neither patron nor item', async () => {
     const ils = testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
     await ils.close();

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
+import type { DeskTotals } from '../../src/gateway/desk-totals.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { until as poll } from '../helpers/until.js';
@@ -47,6 +49,22 @@ interface Job {
   pages: number | null;
   quote: { amountMinor: number } | null;
   problem: { code: string } | null;
+}
+
+/** Pages printed today as the desk totals central IT reads on MQTT (retained) say. */
+async function pagesToday(): Promise<number> {
+  const client = await mqtt.connectAsync(testDesk.desk.urls().mqtt!, { reconnectPeriod: 0 });
+  try {
+    const totals = new Promise<DeskTotals>((resolve) =>
+      client.on('message', (topic, payload, packet) => {
+        if (topic.endsWith('/totals') && packet.retain) resolve(JSON.parse(String(payload)) as DeskTotals);
+      }),
+    );
+    await client.subscribeAsync('carrel/+/+/totals');
+    return (await totals).recent?.counts.pages.at(-1) ?? 0;
+  } finally {
+    await client.endAsync();
+  }
 }
 
 async function login(): Promise<string> {
@@ -99,6 +117,7 @@ afterAll(async () => {
 
 describe('print release on the simulated desk', () => {
   it('shows a held job with its pages and cost, releases it, prints it and charges the tariff', async () => {
+    const pagesBefore = await pagesToday();
     await deposit(500);
     const jobId = await server().submit({ user: PATRON, title: 'Essay', pages: 3, copies: 2 });
     const session = await login();
@@ -127,6 +146,14 @@ describe('print release on the simulated desk', () => {
       ),
     );
     expect(done.data).toMatchObject({ queue: 'public-bw', pages: 3, copies: 2, impressionsCompleted: 6 });
+    // The fleet view's recent days count its six pages within seconds (read when the release was
+    // written, not at the next minute).
+    await poll(
+      async () => ((await pagesToday()) === pagesBefore + 6 ? true : undefined),
+      10_000,
+      'the desk totals never counted the pages printed',
+      100,
+    );
   });
 
   it('charges a retried release once', async () => {

@@ -72,12 +72,15 @@ describe('the recent days in the desk totals', () => {
     expect(recent.counts.cards).toEqual(new Array(31).fill(0));
   });
 
-  it('are read again every minute and published when they changed', async () => {
+  it('are read only when a row they count is written (at most once in 2 s), and published when they changed', async () => {
     const clock = new ManualClock(NOON);
     const bus = new EventBus();
     const published: DeskTotals[] = [];
     bus.on('desk.totals', published, (totals) => published.push(totals));
     const rows: MeasureRow[] = [];
+    // Each read asks the source once per headline measure it keeps: counted once, by its time.
+    const readAt = new Set<number>();
+    const statistics = source(rows);
     const feature = new DeskTotalsFeature({
       bus,
       clock,
@@ -86,20 +89,41 @@ describe('the recent days in the desk totals', () => {
       offline: {
         counts: () => ({ pending: 0, replaying: 0, conflict: 0, done: 0, discarded: 0, outstanding: 0 }),
       },
-      measures: () => [source(rows)],
+      measures: () => [
+        {
+          ...statistics,
+          rows: (...asked) => {
+            readAt.add(clock.monotonic());
+            return statistics.rows(...asked);
+          },
+        },
+      ],
     });
     await feature.start();
     try {
       expect(feature.current()?.recent?.counts.transactions.at(-1)).toBe(0);
+      // An idle desk: ten minutes, and the statistics are not read once.
+      readAt.clear();
+      await clock.advance(10 * 60_000);
+      expect(readAt.size).toBe(0);
+      // A second's checkouts are written: the recent days are read at once, and published.
       rows.push({
         quarter: quarterOf(NOON),
         measure: 'circulation.transactions',
         dims: { outcome: 'ok' },
         value: 7,
       });
-      await clock.advance(60_000);
+      bus.emit('statistics.changed', undefined);
+      await clock.advance(1000);
       expect(feature.current()?.recent?.counts.transactions.at(-1)).toBe(7);
       expect(published.at(-1)?.recent?.counts.transactions.at(-1)).toBe(7);
+      // A busy desk writes every second: read again once in 2 s, not each time.
+      readAt.clear();
+      for (let second = 0; second < 10; second++) {
+        bus.emit('statistics.changed', undefined);
+        await clock.advance(1000);
+      }
+      expect(readAt.size).toBe(5);
     } finally {
       await feature.stop();
     }
@@ -181,7 +205,7 @@ describe('the desk totals at an idle desk', () => {
     expect(clock.pending()).toEqual([]);
   });
 
-  it('start counting again at the turn of the local day, within a minute', async () => {
+  it('start counting again at the turn of the local day, at its midnight', async () => {
     const clock = new ManualClock(NOON);
     const feature = new DeskTotalsFeature({
       bus: new EventBus(),
@@ -193,7 +217,7 @@ describe('the desk totals at an idle desk', () => {
     await feature.start();
     try {
       expect(feature.current()?.day).toBe('2026-11-20');
-      await clock.advance(new Date(2026, 10, 21).getTime() - NOON + 60_000);
+      await clock.advance(new Date(2026, 10, 21).getTime() - NOON + 1000);
       expect(feature.current()?.day).toBe('2026-11-21');
     } finally {
       await feature.stop();

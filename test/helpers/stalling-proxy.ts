@@ -17,6 +17,10 @@ interface Pair {
 export class StallingProxy {
   private readonly pairs = new Set<Pair>();
   private stalled = false;
+  /** Connections accepted so far (a client reusing its connection adds none). */
+  accepted = 0;
+  /** Chunks of bytes clients sent so far (each request one or two). */
+  sentChunks = 0;
 
   private constructor(
     private readonly server: Server,
@@ -93,6 +97,10 @@ export class StallingProxy {
   private accept(client: Socket): void {
     const pair: Pair = { client, device: undefined };
     this.pairs.add(pair);
+    this.accepted++;
+    client.on('data', () => {
+      this.sentChunks++;
+    });
     client.setNoDelay(true);
     client.on('error', () => {});
     client.on('close', () => {

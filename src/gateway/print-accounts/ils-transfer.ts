@@ -15,7 +15,7 @@
  * two at once cannot both spend the same credit (Koha takes a debit past it). When the ILS's answer to the debit is lost
  * (a timeout, a dropped connection, a server error, or Carrel killed), the
  * row stays `pending` and is settled — now on a retry, at start, and every
- * `settleIntervalMs` — by asking the ILS for the debit with that request id:
+ * `settleIntervalMs` while a transfer is pending (an idle desk is not woken for none) — by asking the ILS for the debit with that request id:
  * found → deposited; not found → `failed` with the reason, once the row is
  * older than `settleAfterMs` (a debit still on its way has landed by then) —
  * time passed on the monotonic clock for a row this process journaled.
@@ -42,7 +42,7 @@ export interface IlsTransferOptions {
   logger: Logger;
   /** A pending transfer whose debit the ILS does not have is failed only when older than this (5 min). */
   settleAfterMs?: number;
-  /** How often pending transfers are settled (1 min). */
+  /** How often pending transfers are settled while there are any (1 min). */
   settleIntervalMs?: number;
   /**
    * Why the library system says the card may not take credit into the print account (reported
@@ -72,7 +72,9 @@ export class IlsTransfers {
    * credit one reads is not the credit another is taking (the ILS would take a debit past it).
    */
   private readonly patronTails = new Map<string, Promise<unknown>>();
+  /** The settle round's timer: running while a transfer is pending, none while none is (followPending). */
   private timer: TimerHandle | undefined;
+  private started = false;
   private settling: Promise<void> | undefined;
   /**
    * Transfers this process journaled, by row id: when (monotonic ms). Their age is time passed,
@@ -84,15 +86,13 @@ export class IlsTransfers {
 
   start(): void {
     if (!this.options.ils) return;
-    this.timer ??= this.options.clock.setInterval(
-      'print-ils-transfer-settle',
-      () => void this.settle(),
-      this.options.settleIntervalMs ?? 60_000,
-    );
+    this.started = true;
+    // Those a crash or a lost answer left pending: settled now, and followed while any remain.
     void this.settle();
   }
 
   async stop(): Promise<void> {
+    this.started = false;
     this.timer?.cancel();
     this.timer = undefined;
     await this.settling;
@@ -118,6 +118,8 @@ export class IlsTransfers {
       .finally(() => {
         this.inFlight.delete(request.requestId);
         if (this.patronTails.get(request.patron) === tail) this.patronTails.delete(request.patron);
+        // Its debit's answer lost, it is left pending: followed from now on.
+        this.followPending();
       });
     const tail = work.catch(() => undefined);
     this.patronTails.set(request.patron, tail);
@@ -129,8 +131,34 @@ export class IlsTransfers {
   settle(): Promise<void> {
     this.settling ??= this.settleAll().finally(() => {
       this.settling = undefined;
+      this.followPending();
     });
     return this.settling;
+  }
+
+  /**
+   * The settle round runs every settleIntervalMs while a transfer is pending, and not at all while
+   * none is. A journal that cannot be read now (no database yet) is looked at again at the next
+   * round, as before.
+   */
+  private followPending(): void {
+    if (!this.started) return;
+    let pending: boolean;
+    try {
+      pending = this.options.journal.pending().length > 0;
+    } catch {
+      pending = true;
+    }
+    if (pending)
+      this.timer ??= this.options.clock.setInterval(
+        'print-ils-transfer-settle',
+        () => void this.settle().catch(() => undefined),
+        this.options.settleIntervalMs ?? 60_000,
+      );
+    else {
+      this.timer?.cancel();
+      this.timer = undefined;
+    }
   }
 
   private async run(request: IlsTransferRequest): Promise<IlsTransferResult> {

@@ -95,6 +95,12 @@ export class ReleaseJournal {
     private readonly db: Database,
     private readonly ledger: PrintLedger,
     private readonly clock: Clock,
+    /**
+     * Told when a release was written that the statistics count (charged, settled, refunded): the
+     * desk's recent days are read again then, not by a timer. Called inside the write's transaction:
+     * whoever listens reads later, never in it.
+     */
+    private readonly written: () => void = () => {},
   ) {}
 
   /**
@@ -169,6 +175,7 @@ export class ReleaseJournal {
         now,
         start.color === undefined ? null : start.color ? 1 : 0,
       );
+      this.written();
       return { release, repeated: false };
     }, 'immediate');
   }
@@ -212,6 +219,7 @@ export class ReleaseJournal {
         this.sql(
           'UPDATE print_releases SET printed_impressions = ?, outcome = ?, updated_at = ? WHERE id = ?',
         ).run(outcome.printedImpressions, outcome.reason, this.clock.now(), id);
+        this.written();
         return this.require(id);
       }
       // What the outcome owes the patron (the pages not printed) is owed once: a refund the desk
@@ -236,6 +244,7 @@ export class ReleaseJournal {
         outcome.refusal ? JSON.stringify(outcome.refusal) : null,
         id,
       );
+      this.written();
       return this.require(id);
     }, 'immediate');
   }
@@ -278,6 +287,7 @@ export class ReleaseJournal {
       this.sql(
         'UPDATE print_releases SET refunded_minor = refunded_minor + ?, state = ?, updated_at = ? WHERE id = ?',
       ).run(amount, state, this.clock.now(), release.id);
+      this.written();
       const answered = this.require(release.id);
       this.sql(
         `INSERT INTO print_refund_answers (request_id, state, refunded_minor, printed_impressions, outcome, updated_at)

@@ -53,6 +53,8 @@ export interface PrintAccountsOptions {
   queues: () => readonly ReleaseQueue[];
   clock: Clock;
   logger: Logger;
+  /** Told when a release the desk's statistics count was written (charged, settled, refunded). */
+  statisticsWritten?: () => void;
   followIntervalMs?: number;
   afterCharge?: (release: ChargedRelease) => void;
   /** Transfers of credit out of the ILS: its account API (none: transfers are off), and tuning for tests. */
@@ -552,7 +554,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       maxAmountMinor: this.options.config.maxAmountMinor,
       clock,
     });
-    const journal = new ReleaseJournal(db, ledger, clock);
+    const journal = new ReleaseJournal(db, ledger, clock, () => this.options.statisticsWritten?.());
     const commits = new GroupCommit(db);
     const workflow = new ReleaseWorkflow({
       ledger,

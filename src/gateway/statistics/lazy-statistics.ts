@@ -36,7 +36,14 @@ export const STATISTICS_FLUSH_MS = 1000;
  * so a report always includes every count taken. While there is no database
  * the counts wait, and `query()` throws `unavailable` (a 503 over HTTP).
  */
-export function statisticsOn(database: () => Database, options: { clock?: Clock } = {}): StatisticsRecorder {
+export function statisticsOn(
+  database: () => Database,
+  options: {
+    clock?: Clock;
+    /** Told once counts were written (at most once a STATISTICS_FLUSH_MS): the recent days move. */
+    written?: () => void;
+  } = {},
+): StatisticsRecorder {
   const clock = options.clock ?? systemClock;
   let db: Database | undefined;
   let statistics: DeskStatistics | undefined;
@@ -74,6 +81,7 @@ export function statisticsOn(database: () => Database, options: { clock?: Clock 
     );
     // Cleared only once written: counts taken while the database was away are kept for the next try.
     pending.clear();
+    options.written?.();
   };
 
   const schedule = () => {

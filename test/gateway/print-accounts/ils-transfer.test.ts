@@ -17,6 +17,7 @@ import { KohaRestAccounts } from '../../../src/devices/ils/koha-accounts.js';
 import { kohaRestAccountsSchema } from '../../../src/devices/ils/koha-accounts-config.js';
 import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+import { until } from '../../helpers/until.js';
 import { SAMPLE_FIXTURE } from '../../simulators/ils/paths.js';
 
 const PATRON = '21000010'; // 20.00 in credit
@@ -253,6 +254,31 @@ describe('transfers from the ILS', () => {
     expect(await codeOf(service.transferFromIls(request))).toBe('ils_debit_not_found');
     expect(ilsPatron().creditCents).toBe(CREDIT);
     expect(transferDeposits(service)).toHaveLength(0);
+  });
+});
+
+describe('pending transfers followed at a running desk', () => {
+  it('wakes nothing while none is pending; one left pending is settled by the round, which then stops', async () => {
+    const clock = new ManualClock(Date.now());
+    const service = accounts({ clock, timeoutMs: 300 });
+    await service.start();
+    try {
+      // Nothing pending: no round, however long the desk idles.
+      await clock.advance(10 * 60_000);
+      expect(clock.pending()).not.toContain('print-ils-transfer-settle');
+      simulator.setFaults({ rest: { loseDebitAnswers: 1, downAfterLostAnswer: true } });
+      const request = { requestId: 'transfer-followed', patron: PATRON, amountMinor: 250 };
+      expect(await codeOf(service.transferFromIls(request))).toBe('ils_transfer_pending');
+      expect(clock.pending()).toContain('print-ils-transfer-settle');
+      // The ILS answers again: the next round (a minute) deposits it, nobody asking, and stops.
+      simulator.setFaults({});
+      await clock.advance(60_000);
+      await until(() => (transferDeposits(service).length === 1 ? true : undefined), 5_000);
+      await until(() => (!clock.pending().includes('print-ils-transfer-settle') ? true : undefined), 5_000);
+      expect(ilsPatron().accountDebits).toHaveLength(1);
+    } finally {
+      await service.stop();
+    }
   });
 });
 

@@ -73,7 +73,9 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
   private counter: PageCounter | undefined;
   private readonly known = new Map<number, Known>();
   private readonly counting = new Set<number>();
+  /** The expiry round's timer: armed while a job is held, none while nothing is (followHeld). */
   private expiryTimer: TimerHandle | undefined;
+  private stopped = false;
   /** The one Cancel-Job of an expired job in flight, if any. */
   private expiryCancel: Promise<void> | undefined;
 
@@ -127,17 +129,13 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
     this.driver = driver;
     driver.on('event', (type: string, data: Record<string, unknown>) => this.onDriverEvent(type, data));
     this.supervisor = new DeviceSupervisor({ driver, eventFamily: undefined, clock, bus, logger });
+    this.stopped = false;
     this.supervisor.start();
-    this.expiryTimer = clock.setInterval(
-      `print-queue-expiry:${this.id}`,
-      () => this.expireHeld(),
-      Math.min(this.config.pollIntervalMs * 5, 10_000),
-    );
   }
 
   async stop(): Promise<void> {
-    this.expiryTimer?.cancel();
-    this.expiryTimer = undefined;
+    this.stopped = true;
+    this.followHeld();
     await this.supervisor?.stop();
     this.transport?.close();
     this.housekeepingTransport?.close();
@@ -191,6 +189,7 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
           impressionsCompleted: data.impressions as number,
         });
       this.expireHeld();
+      this.followHeld();
     } catch (error) {
       this.context.logger.error(
         { err: describeError(error), device: this.id },
@@ -323,6 +322,26 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
     return null;
   }
 
+  /**
+   * The expiry round (hold times, documents to count again, Cancel-Jobs asked again) runs while a
+   * job is held, and not at all while none is: an idle desk PC is not woken for it. Armed when the
+   * driver says a job is held (at connect too: jobs left held across a restart expire as before),
+   * disarmed when the last held job leaves, is released or is cancelled.
+   */
+  private followHeld(): void {
+    const held = !this.stopped && [...this.known.values()].some((k) => k.job.state === 'pending-held');
+    if (held && !this.expiryTimer)
+      this.expiryTimer = this.context.clock.setInterval(
+        `print-queue-expiry:${this.id}`,
+        () => this.expireHeld(),
+        Math.min(this.config.pollIntervalMs * 5, 10_000),
+      );
+    else if (!held && this.expiryTimer) {
+      this.expiryTimer.cancel();
+      this.expiryTimer = undefined;
+    }
+  }
+
   /** Held jobs past their hold time are cancelled; they were never charged. */
   private expireHeld(): void {
     if (!this.supervisor?.isConnected) return;
@@ -374,6 +393,7 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
       .finally(() => {
         known.cancelling = false;
         this.expiryCancel = undefined;
+        this.followHeld();
       });
   }
 
