@@ -82,6 +82,25 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', { concur
       expect(await kiosk.getByLabel('Your card number').inputValue()).toBe('');
       expect(await kiosk.locator('#pay-fees li').count()).toBe(0);
     });
+
+    it.sequential('keeps nothing of a patron who walked away from the thank-you screen once it is back at the start, hidden or not', async ({
+      expect,
+    }) => {
+      const kiosk = await loggedIn(fixture, expect, { clock: true });
+      const notes = (await kiosk.locator('#patron-notes').innerText()).trim();
+      await kiosk.getByRole('button', { name: 'Finish' }).click();
+      await kiosk.getByRole('button', { name: 'No receipt' }).click();
+      await expect.poll(heading(kiosk)).toBe('Thank you');
+      // She walks away: the thank-you screen goes back to the start by itself.
+      await kiosk.clock.fastForward(31_000);
+      await expect.poll(heading(kiosk)).toBe('Welcome');
+      // Everything the page holds, shown or in a screen hidden for the next patron (a screen
+      // reader's "show hidden", the DevTools of whoever has the kiosk next, a page dumped to disk).
+      const page = await kiosk.evaluate<string>('document.documentElement.textContent');
+      expect(page).not.toContain('Åström');
+      expect(page).not.toContain('Zoë');
+      if (notes) expect(page).not.toContain(notes);
+    });
   });
 
   /** 'Are you still there?', and what the kiosk tells her in words. */
