@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { chromiumSkipReason, sharedChromium } from '../helpers/browser.js';
-import { heading, itemText, showFees } from '../helpers/kiosk-page.js';
+import { heading, itemText, showFees, spokenAtFocus } from '../helpers/kiosk-page.js';
 import { INACTIVITY_SECONDS, loggedIn, openKiosk, patronDesk } from './kiosk-patron-rig.js';
 
 const skip = chromiumSkipReason();
@@ -147,6 +147,25 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', { concur
       await kiosk.getByRole('button', { name: 'No receipt' }).click();
       await expect.poll(heading(kiosk)).toBe('Thank you');
     }, 30_000);
+
+    it.sequential('tells a patron finishing with the keyboard and a screen reader what became of her receipt, where the focus lands', async ({
+      expect,
+    }) => {
+      const kiosk = await loggedIn(fixture, expect);
+      await kiosk.getByRole('button', { name: 'Finish' }).focus();
+      await kiosk.keyboard.press('Enter');
+      await expect.poll(heading(kiosk)).toBe('Would you like a receipt?');
+      await kiosk.getByRole('button', { name: 'Print a receipt' }).focus();
+      await kiosk.keyboard.press('Enter');
+      await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Thank you');
+      // The focus lands on Done, read out as 'Done, button': the words on the screen, shown in a
+      // live region hidden until then, were never read.
+      const spoken = await spokenAtFocus(kiosk);
+      expect(spoken).toMatchObject({ role: 'button', name: 'Done' });
+      expect(spoken.description).toContain('Your receipt is printing. Please take it from the printer.');
+      await kiosk.keyboard.press('Enter');
+      await expect.poll(heading(kiosk)).toBe('Welcome');
+    });
 
     it.sequential('tells a parent with two library cards on the pad to leave only one there, in words', async ({
       expect,
