@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { chromiumSkipReason, sharedChromium } from '../helpers/browser.js';
-import { heading, itemText, showFees } from '../helpers/kiosk-page.js';
+import { heading, itemText, showFees, spokenAtFocus } from '../helpers/kiosk-page.js';
 import { INACTIVITY_SECONDS, loggedIn, openKiosk, patronDesk } from './kiosk-patron-rig.js';
 
 const skip = chromiumSkipReason();
@@ -82,6 +82,25 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', { concur
       expect(await kiosk.getByLabel('Your card number').inputValue()).toBe('');
       expect(await kiosk.locator('#pay-fees li').count()).toBe(0);
     });
+
+    it.sequential('keeps nothing of a patron who walked away from the thank-you screen once it is back at the start, hidden or not', async ({
+      expect,
+    }) => {
+      const kiosk = await loggedIn(fixture, expect, { clock: true });
+      const notes = (await kiosk.locator('#patron-notes').innerText()).trim();
+      await kiosk.getByRole('button', { name: 'Finish' }).click();
+      await kiosk.getByRole('button', { name: 'No receipt' }).click();
+      await expect.poll(heading(kiosk)).toBe('Thank you');
+      // She walks away: the thank-you screen goes back to the start by itself.
+      await kiosk.clock.fastForward(31_000);
+      await expect.poll(heading(kiosk)).toBe('Welcome');
+      // Everything the page holds, shown or in a screen hidden for the next patron (a screen
+      // reader's "show hidden", the DevTools of whoever has the kiosk next, a page dumped to disk).
+      const page = await kiosk.evaluate<string>('document.documentElement.textContent');
+      expect(page).not.toContain('Åström');
+      expect(page).not.toContain('Zoë');
+      if (notes) expect(page).not.toContain(notes);
+    });
   });
 
   /** 'Are you still there?', and what the kiosk tells her in words. */
@@ -128,6 +147,25 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', { concur
       await kiosk.getByRole('button', { name: 'No receipt' }).click();
       await expect.poll(heading(kiosk)).toBe('Thank you');
     }, 30_000);
+
+    it.sequential('tells a patron finishing with the keyboard and a screen reader what became of her receipt, where the focus lands', async ({
+      expect,
+    }) => {
+      const kiosk = await loggedIn(fixture, expect);
+      await kiosk.getByRole('button', { name: 'Finish' }).focus();
+      await kiosk.keyboard.press('Enter');
+      await expect.poll(heading(kiosk)).toBe('Would you like a receipt?');
+      await kiosk.getByRole('button', { name: 'Print a receipt' }).focus();
+      await kiosk.keyboard.press('Enter');
+      await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Thank you');
+      // The focus lands on Done, read out as 'Done, button': the words on the screen, shown in a
+      // live region hidden until then, were never read.
+      const spoken = await spokenAtFocus(kiosk);
+      expect(spoken).toMatchObject({ role: 'button', name: 'Done' });
+      expect(spoken.description).toContain('Your receipt is printing. Please take it from the printer.');
+      await kiosk.keyboard.press('Enter');
+      await expect.poll(heading(kiosk)).toBe('Welcome');
+    });
 
     it.sequential('tells a parent with two library cards on the pad to leave only one there, in words', async ({
       expect,

@@ -127,6 +127,42 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station, in Chr
       .toMatch(/^Bus timetable: 1 page, 0\.10 EUR charged — /);
   });
 
+  it('takes a patron with the keyboard alone from screen to screen, the focus on each new screen, never lost', async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Course notes', pages: 1 });
+    const station = await chromium.openPage('/release');
+    /** Where the keyboard is: the focused field's id or the text of what else has it, '' when nothing of a screen shown has it. */
+    const focused = () =>
+      station.evaluate<string>(`(() => {
+        const at = document.activeElement;
+        if (!at || at === document.body || !at.closest('.screen:not([hidden])')) return '';
+        return at.tagName === 'INPUT' ? at.id : at.textContent.trim();
+      })()`);
+    // The station waits for a card: typed (or scanned by a keyboard scanner) at once.
+    await expect.poll(focused).toBe('card');
+    await station.keyboard.type(PATRON);
+    await station.keyboard.press('Enter');
+    expect(await focused()).toBe('pin');
+    await station.keyboard.type(PIN);
+    await station.keyboard.press('Enter');
+    const row = station.locator(`[data-job="public-bw/${jobId}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    // Logged in, the focus was left on the login screen just hidden: nothing showed where it was,
+    // a screen reader said nothing of the new screen, and the next Tab went wherever it went.
+    await expect.poll(focused).toBe('Your print jobs');
+    await station.keyboard.press('Tab');
+    expect(await focused()).toBe('Print');
+    // Done: the next patron types (or scans) a card at once.
+    await station.getByRole('button', { name: 'Done' }).focus();
+    await station.keyboard.press('Enter');
+    await station.locator('#screen-login').waitFor({ state: 'visible' });
+    await expect.poll(focused).toBe('card');
+    // …or taps it on the number keys: they typed the next patron's card into the PIN field, as dots.
+    await station.getByRole('group', { name: 'Number keys' }).getByRole('button', { name: '2' }).click();
+    expect(await station.locator('#card').inputValue()).toBe('2');
+    expect(await station.locator('#pin').inputValue()).toBe('');
+    server().model.cancel(jobId);
+  });
+
   it('logs out a patron who walked away without pressing Done: nothing of theirs stays on the screen', async () => {
     const jobId = await server().submit({ user: PATRON, title: 'Medical letter', pages: 1 });
     const station = await chromium.openPage('/release');

@@ -188,3 +188,28 @@ export const itemText = (page: Page, barcode: string) => async () => {
   const row = page.getByRole('listitem').and(page.locator(`[data-item="${barcode}"]`));
   return (await row.count()) === 1 ? ((await row.textContent()) ?? '') : '';
 };
+
+/**
+ * What a screen reader says of the element with the keyboard's focus, from Chromium's
+ * accessibility tree (over the DevTools protocol): its role, its name and its description.
+ */
+export async function spokenAtFocus(
+  page: Page,
+): Promise<{ role: string; name: string; description: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const focused = await cdp.send('Runtime.evaluate', { expression: 'document.activeElement' });
+    const { nodes } = await cdp.send('Accessibility.getPartialAXTree', {
+      objectId: focused.result.objectId!,
+      fetchRelatives: false,
+    });
+    const node = nodes[0];
+    return {
+      role: String(node?.role?.value ?? ''),
+      name: String(node?.name?.value ?? ''),
+      description: String(node?.description?.value ?? ''),
+    };
+  } finally {
+    await cdp.detach();
+  }
+}

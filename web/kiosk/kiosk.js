@@ -147,6 +147,13 @@ function toStart() {
   for (const form of document.querySelectorAll('form')) form.reset();
   for (const id of ['login-error', 'card-error', 'session-error', 'finish-error', 'in-use-error'])
     say(id, '');
+  // The screens the next patron does not see still held her name, her fines and what she borrowed:
+  // for whoever reads the page's hidden text (a screen reader's "show hidden", its DevTools).
+  $('session-title').textContent = 'Your session';
+  $('patron-notes').replaceChildren();
+  for (const id of ['unreadable', 'finish-unsettled']) say(id, '');
+  $('thanks-message').textContent = '';
+  $('idle').textContent = '';
   $('items').replaceChildren();
   renewals.reset();
   $('finish').disabled = false;

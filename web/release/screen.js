@@ -10,8 +10,19 @@ export function alertText(text, ok = false) {
   $('alert').hidden = !text;
 }
 
+/**
+ * Shows one screen and puts the keyboard's focus on it: the login screen's first field shown (the
+ * card, or the PIN when the card is on the pad or was scanned), another screen's heading (a
+ * screen reader reads where the patron now is; Tab goes on to its buttons). The focus was left on
+ * the screen just hidden: nothing showed where it was, and a screen reader said nothing.
+ */
 export function show(screen) {
   for (const id of ['screen-login', 'screen-jobs', 'screen-topup']) $(id).hidden = id !== screen;
+  const target =
+    screen === 'screen-login'
+      ? [$('card'), $('pin')].find((input) => input.checkVisibility())
+      : $(screen).querySelector('h1');
+  target?.focus();
 }
 
 /**
