@@ -122,6 +122,25 @@ describe('SIP2 client against a scripted server', () => {
     expect(item.extraFields).toEqual([{ id: 'ZK', value: 'kiosk-7' }]);
   });
 
+  it('sends a vendor field whose id is lower-case (zq), as an ILS that asks for one reads it', async () => {
+    const library = new ScriptedLibrary();
+    server = await ScriptedServer.start(library.script);
+    const client = await connected({
+      extraFields: [
+        { id: 'zq', value: 'desk-3' },
+        { id: 'Zc', value: 'only-checkout', messages: ['11'] },
+      ],
+    });
+    await client.checkout('21000001', '31000005');
+    const checkout = server.requests('checkout')[0]!;
+    expect(checkout.extraFields).toEqual([
+      { id: 'zq', value: 'desk-3' },
+      { id: 'Zc', value: 'only-checkout' },
+    ]);
+    const frame = server.received.find((entry) => entry.message.type === 'checkout')!.text;
+    expect(frame).toMatch(/\|zqdesk-3\|Zconly-checkout\|AY\dAZ[0-9A-F]{4}$/);
+  });
+
   it('sends no AY/AZ with error detection off', async () => {
     server = await ScriptedServer.start(withDefaults());
     server.errorDetection = false;
