@@ -81,6 +81,8 @@ interface Pending {
   resends: number;
   rereads: number;
   warnings: Sip2Warning[];
+  /** The last frame the ILS sent that was not taken as the answer, in words (for the timeout's message). */
+  notTaken?: string;
   resolve(exchange: Sip2Exchange): void;
   reject(error: Error): void;
 }
@@ -407,6 +409,7 @@ export class IlsConnection extends EventEmitter {
     }
     if (pending.expected !== undefined && message.type !== pending.expected) {
       this.logger.warn({ type: message.type, expected: pending.expected }, 'unexpected SIP2 answer ignored');
+      pending.notTaken = `the ILS sent a ${SIP2_MESSAGES[message.type].code} where a ${SIP2_MESSAGES[pending.expected].code} answers the request`;
       return;
     }
     if (
@@ -418,6 +421,12 @@ export class IlsConnection extends EventEmitter {
         { sequence: message.sequence, expected: pending.sequence },
         'stale SIP2 answer ignored',
       );
+      // It may answer an earlier request (a copy sent after a 97), so it is not taken; but an ILS
+      // that never echoes the request's AY would otherwise read as one that never answers.
+      pending.notTaken =
+        `the ILS answered with sequence number ${message.sequence} (AY) where ${pending.sequence} was sent` +
+        ' (SIP2: an answer echoes its request’s): not taken, as it may answer an earlier request;' +
+        ' an ILS that does not echo it needs errorDetection: false';
       return;
     }
     this.settle(pending, {
@@ -473,9 +482,12 @@ export class IlsConnection extends EventEmitter {
     }
     this.settle(
       pending,
-      new IlsError('ils_timeout', `no answer from the ILS within ${this.settings.requestTimeoutMs} ms`, {
-        requestSent: pending.sent,
-      }),
+      new IlsError(
+        'ils_timeout',
+        `no answer from the ILS within ${this.settings.requestTimeoutMs} ms` +
+          (pending.notTaken === undefined ? '' : `: ${pending.notTaken}`),
+        { requestSent: pending.sent },
+      ),
     );
     // A late answer must not be read as the next request's.
     void this.close();

@@ -177,6 +177,28 @@ describe('SIP2 client against a scripted server', () => {
     expect(new Set(sent).size).toBe(1);
   });
 
+  it('says the ILS answered with another sequence number (AY) than asked, not that it never answered', async () => {
+    // An ILS that does not echo the request's AY (here: always 5 on from it): its answers are not
+    // taken — one could be an earlier request's — but IT is told what came, and what to set.
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type !== 'itemInformation') return;
+        const body = `1803020120260101    120000ABit-1|AJDune|AY${((request.sequence ?? 0) + 5) % 10}AZ`;
+        reply.sendRaw(`${body}${sip2Checksum(Buffer.from(body))}\r`);
+      }),
+    );
+    const client = await connected({ requestTimeoutMs: 300 });
+    const error = await client.itemInformation('it-1').then(
+      () => undefined,
+      (failure: IlsError) => failure,
+    );
+    expect(error).toMatchObject({ code: 'ils_timeout' });
+    expect(error?.message).toMatch(/answered with sequence number \d \(AY\) where \d was sent/);
+    expect(error?.message).toContain('errorDetection: false');
+    // What the health of the link says (devices, /readyz, MQTT).
+    expect(client.pool.condition().lastError?.message).toMatch(/answered with sequence number/);
+  });
+
   it('gives up with ils_resend_limit when the server keeps answering 96', async () => {
     server = await ScriptedServer.start(
       withDefaults((request, reply) => {
