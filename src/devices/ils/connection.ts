@@ -409,7 +409,7 @@ export class IlsConnection extends EventEmitter {
     }
     if (pending.expected !== undefined && message.type !== pending.expected) {
       this.logger.warn({ type: message.type, expected: pending.expected }, 'unexpected SIP2 answer ignored');
-      pending.notTaken = `the ILS sent a ${SIP2_MESSAGES[message.type].code} where a ${SIP2_MESSAGES[pending.expected].code} answers the request`;
+      pending.notTaken = `the ILS sent message ${SIP2_MESSAGES[message.type].code} where ${SIP2_MESSAGES[pending.expected].code} answers the request`;
       return;
     }
     if (
