@@ -169,12 +169,26 @@ export class IlsConnection extends EventEmitter {
       if (!login.message.ok) {
         throw new IlsError(
           'ils_login_refused',
-          `${this.description}: the ILS refused the login of the configured user`,
+          `${this.description}: the ILS refused the login (93) of user "${user}" (94 ok=0): check the ILS device's user, password and location against its SIP2 account`,
         );
       }
       return login;
     } catch (error) {
+      const closedByIls =
+        error instanceof IlsError &&
+        error.code === 'ils_connection_lost' &&
+        this.closesAsked === closesAsked &&
+        !this.transport.isOpen;
       await this.close();
+      // Some ILSs close the link at a wrong login rather than answer 94 with ok 0: said so, not
+      // only "connection lost". The password is never named.
+      if (closedByIls) {
+        throw new IlsError(
+          'ils_connection_lost',
+          `${this.description}: the ILS closed the connection at the login (93) of user "${user}": check the ILS device's user and password (some ILSs close the link at a wrong one), and that its port speaks plain SIP2, not TLS`,
+          { cause: error },
+        );
+      }
       throw error;
     }
   }
