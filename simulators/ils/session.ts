@@ -356,7 +356,8 @@ export class IlsSession {
         sequence,
         terminator,
         timeZone: this.context.library.timeZone,
-        delimiterInValue: 'replace',
+        // As Koha's and Evergreen's SIPServer write a | inside a value (a title "Tintin | Tibet").
+        delimiterInValue: 'escape',
       });
     } catch (error) {
       this.context.logger.error(

@@ -11,12 +11,18 @@ const sip2Value = z
   .regex(/^[^|\r\n]*$/, 'no "|" or line breaks');
 
 /**
- * A vendor field added to requests: `{ id: 'XY', value: 'kiosk-7' }` on every
- * request, or only on the messages listed (by code, `['11', '09']`).
+ * A vendor field added to requests: `{ id: 'XY', value: 'kiosk-7' }` (or a
+ * lower-case id, `zq`) on every request, or only on the messages listed (by
+ * code, `['11', '09']`).
  */
 export const ilsExtraFieldSchema = z
   .object({
-    id: z.string().regex(/^[A-Z0-9]{2}$/, 'two upper-case letters or digits'),
+    // Letters of either case or digits, as vendors' ids are (Koha's custom fields, `zq`); the
+    // decoder reads them alike. AY and AZ are SIP2's error detection, written by the link itself.
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9]{2}$/, 'two letters (either case) or digits')
+      .refine((id) => id !== 'AY' && id !== 'AZ', 'AY and AZ are the error detection, not a vendor field'),
     value: sip2Value,
     messages: z
       .array(z.string().regex(/^\d\d$/, 'a 2-digit SIP2 message code'))

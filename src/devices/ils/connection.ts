@@ -81,6 +81,8 @@ interface Pending {
   resends: number;
   rereads: number;
   warnings: Sip2Warning[];
+  /** The last frame the ILS sent that was not taken as the answer, in words (for the timeout's message). */
+  notTaken?: string;
   resolve(exchange: Sip2Exchange): void;
   reject(error: Error): void;
 }
@@ -167,12 +169,26 @@ export class IlsConnection extends EventEmitter {
       if (!login.message.ok) {
         throw new IlsError(
           'ils_login_refused',
-          `${this.description}: the ILS refused the login of the configured user`,
+          `${this.description}: the ILS refused the login (93) of user "${user}" (94 ok=0): check the ILS device's user, password and location against its SIP2 account`,
         );
       }
       return login;
     } catch (error) {
+      const closedByIls =
+        error instanceof IlsError &&
+        error.code === 'ils_connection_lost' &&
+        this.closesAsked === closesAsked &&
+        !this.transport.isOpen;
       await this.close();
+      // Some ILSs close the link at a wrong login rather than answer 94 with ok 0: said so, not
+      // only "connection lost". The password is never named.
+      if (closedByIls) {
+        throw new IlsError(
+          'ils_connection_lost',
+          `${this.description}: the ILS closed the connection at the login (93) of user "${user}": check the ILS device's user and password (some ILSs close the link at a wrong one), and that its port speaks plain SIP2, not TLS`,
+          { cause: error },
+        );
+      }
       throw error;
     }
   }
@@ -407,6 +423,7 @@ export class IlsConnection extends EventEmitter {
     }
     if (pending.expected !== undefined && message.type !== pending.expected) {
       this.logger.warn({ type: message.type, expected: pending.expected }, 'unexpected SIP2 answer ignored');
+      pending.notTaken = `the ILS sent message ${SIP2_MESSAGES[message.type].code} where ${SIP2_MESSAGES[pending.expected].code} answers the request`;
       return;
     }
     if (
@@ -418,6 +435,12 @@ export class IlsConnection extends EventEmitter {
         { sequence: message.sequence, expected: pending.sequence },
         'stale SIP2 answer ignored',
       );
+      // It may answer an earlier request (a copy sent after a 97), so it is not taken; but an ILS
+      // that never echoes the request's AY would otherwise read as one that never answers.
+      pending.notTaken =
+        `the ILS answered with sequence number ${message.sequence} (AY) where ${pending.sequence} was sent` +
+        ' (SIP2: an answer echoes its request’s): not taken, as it may answer an earlier request;' +
+        ' an ILS that does not echo it needs errorDetection: false';
       return;
     }
     this.settle(pending, {
@@ -473,9 +496,12 @@ export class IlsConnection extends EventEmitter {
     }
     this.settle(
       pending,
-      new IlsError('ils_timeout', `no answer from the ILS within ${this.settings.requestTimeoutMs} ms`, {
-        requestSent: pending.sent,
-      }),
+      new IlsError(
+        'ils_timeout',
+        `no answer from the ILS within ${this.settings.requestTimeoutMs} ms` +
+          (pending.notTaken === undefined ? '' : `: ${pending.notTaken}`),
+        { requestSent: pending.sent },
+      ),
     );
     // A late answer must not be read as the next request's.
     void this.close();

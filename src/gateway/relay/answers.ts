@@ -60,7 +60,8 @@ export function encodeAnswer(
       charset: link?.charset ?? 'utf-8',
       errorDetection: link ? link.errorDetection : true,
       terminator: link?.terminator === 'CRLF' ? '\r\n' : '\r',
-      delimiterInValue: 'replace',
+      // A | inside a value as SIPServer writes it, and the self-check is used to reading it.
+      delimiterInValue: 'escape',
       sequence: sequence ?? 0,
     });
     return link?.sequenceOnly ? withSequenceOnly(bytes, answer.type, link, sequence) : bytes;

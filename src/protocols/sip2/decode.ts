@@ -19,7 +19,7 @@ import {
   FIELD_INDEX_BY_SLOT,
 } from './compiled.js';
 import { isSip2DateShape, SIP2_DATE_LENGTH } from './date.js';
-import { MAX_FIELD_LENGTH } from './encode.js';
+import { ESCAPED_PIPE, MAX_FIELD_LENGTH } from './encode.js';
 import type { Sip2EnumTable, Sip2EnumValue } from './enums.js';
 import { Sip2DecodeError, type Sip2DecodeResult, type Sip2Warning, type Sip2WarningCode } from './errors.js';
 import { fieldSlot } from './fields.js';
@@ -216,8 +216,8 @@ function decode(frame: Uint8Array | string, options: Sip2DecodeOptions): Sip2Dec
     else warn(warnings, 'invalid_sequence', 'AY is not a digit 0–9', tailPosition);
   }
   const message = compiled.build(values) as AnySip2Message;
-  // Verbatim: encoding the message again, in this charset, writes exactly these body bytes (but a `|`
-  // SIPServer wrote as `&#124;`: those bytes go on as that ILS wrote them).
+  // Verbatim: encoding the message again, in this charset, writes exactly these body bytes (a `|`
+  // SIPServer wrote as `&#124;` as an answer's encoder escapes it).
   const body: Sip2VerbatimBody | undefined =
     !verbatim || decoded.lossy || !harmless(warnings) || pipeIn(text, compiled.fixedLength)
       ? undefined
@@ -527,8 +527,6 @@ function strayDelimiter(text: string, bar: number): boolean {
 function isFieldIdChar(c: number): boolean {
   return isAlnum(c);
 }
-
-const ESCAPED_PIPE = '&#124;';
 
 function fieldValue(field: CompiledField, value: string, pos: number, warnings: Sip2Warning[]): unknown {
   switch (field.kind) {

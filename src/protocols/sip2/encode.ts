@@ -1,7 +1,7 @@
 /**
  * The SIP2 encoder: strict. Required fields must be there, fixed fields exactly
  * their width, values at most 255 characters with no terminator in them; a `|` in
- * a value is refused, or replaced when the caller asks for it. Produces the bytes
+ * a value is refused, or escaped (`&#124;`) or replaced when the caller asks for it. Produces the bytes
  * for the wire in the connection's charset, with AY/AZ and the terminator.
  */
 
@@ -30,10 +30,12 @@ export interface Sip2EncodeOptions {
   /** Write Date values as UTC (`   Z`) instead of local time. */
   utcDates?: boolean;
   /**
-   * A `|` inside a value: 'reject' (default) throws Sip2EncodeError; 'replace'
-   * writes `pipeReplacement` instead (default '/').
+   * A `|` inside a value: 'reject' (default) throws Sip2EncodeError; 'escape'
+   * writes it as `&#124;`, as Koha's and Evergreen's SIPServer write it and
+   * the decoder reads it (the 255 characters counted as written); 'replace'
+   * writes `pipeReplacement` instead (default '/'), losing it.
    */
-  delimiterInValue?: 'reject' | 'replace';
+  delimiterInValue?: 'reject' | 'escape' | 'replace';
   pipeReplacement?: string;
 }
 
@@ -70,23 +72,31 @@ function fail(
   throw new Sip2EncodeError(code, message, field);
 }
 
-/** Checks a variable-field value; returns it, with `|` replaced if so asked. */
+/** How SIPServer (Koha, Evergreen) writes a `|` inside a value, and the decoder reads it. */
+export const ESCAPED_PIPE = '&#124;';
+
+/** Checks a variable-field value; returns it, with `|` escaped or replaced if so asked. */
 function checkValue(value: unknown, field: string, options: Options): string {
   if (typeof value !== 'string') fail('sip2_invalid_value', `${field} must be a string`, field);
-  // Counted as the link's charset writes it: € is EUR, three characters, on an ASCII link.
-  const length =
-    value.length > MAX_FIELD_LENGTH / 3 ? foldSip2Text(value, options.charset).length : value.length;
-  if (length > MAX_FIELD_LENGTH) {
-    fail('sip2_value_too_long', `${field} is ${length} characters, at most ${MAX_FIELD_LENGTH}`, field);
-  }
-  let hasPipe = false;
+  let pipes = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c === 124) hasPipe = true;
+    if (c === 124) pipes++;
     else if (c === 13 || c === 10)
       fail('sip2_delimiter_in_value', `${field} contains a line terminator`, field);
   }
-  if (!hasPipe) return value;
+  // Counted as the link's charset writes it: € is EUR, three characters, on an ASCII link; an
+  // escaped | as its six.
+  const escaped = options.delimiterInValue === 'escape' ? pipes * (ESCAPED_PIPE.length - 1) : 0;
+  const length =
+    (value.length > MAX_FIELD_LENGTH / 3 || escaped > 0
+      ? foldSip2Text(value, options.charset).length
+      : value.length) + escaped;
+  if (length > MAX_FIELD_LENGTH) {
+    fail('sip2_value_too_long', `${field} is ${length} characters, at most ${MAX_FIELD_LENGTH}`, field);
+  }
+  if (pipes === 0) return value;
+  if (options.delimiterInValue === 'escape') return value.replaceAll('|', ESCAPED_PIPE);
   if (options.delimiterInValue === 'replace') return value.replaceAll('|', options.pipeReplacement);
   return fail('sip2_delimiter_in_value', `${field} contains the field delimiter |`, field);
 }

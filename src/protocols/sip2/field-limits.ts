@@ -14,10 +14,12 @@
  * - Any other field (codes, dates, amounts, item properties, locations): left out
  *   when optional; emptied when required, and the answer becomes a refusal.
  * - An unknown (extra) field: left out.
+ *
+ * Lengths are as written: a `|` in a value counts as the six characters of `&#124;`.
  */
 import { foldSip2Text, type Sip2Charset } from './charset.js';
 import { COMPILED_BY_TYPE } from './compiled.js';
-import { MAX_FIELD_LENGTH } from './encode.js';
+import { ESCAPED_PIPE, MAX_FIELD_LENGTH } from './encode.js';
 import type { Sip2FieldId } from './fields.js';
 import type { Sip2MessageType } from './messages.js';
 import type { AnySip2Message, AnySip2MessageInput } from './types.js';
@@ -52,12 +54,25 @@ function textOf(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether a value is past 255 characters as `charset` writes it (€ is EUR on an ASCII link). */
+/** How many characters an answer writes a `|` in a value as: `&#124;`, as SIPServer does. */
+const PIPE_WIDTH = ESCAPED_PIPE.length;
+
+function pipesIn(text: string): number {
+  let pipes = 0;
+  for (let at = text.indexOf('|'); at >= 0; at = text.indexOf('|', at + 1)) pipes++;
+  return pipes;
+}
+
+/**
+ * Whether a value is past 255 characters as `charset` writes it (€ is EUR on an ASCII link), a
+ * `|` as the six characters of `&#124;`.
+ */
 function tooLong(value: unknown, charset: Sip2Charset = 'utf-8'): boolean {
   const text = textOf(value);
   if (text === undefined) return false;
-  const length = text.length > MAX_FIELD_LENGTH / 3 ? foldSip2Text(text, charset).length : text.length;
-  return length > MAX_FIELD_LENGTH;
+  const pipes = pipesIn(text);
+  if (text.length <= MAX_FIELD_LENGTH / 3 && pipes === 0) return false;
+  return foldSip2Text(text, charset).length + pipes * (PIPE_WIDTH - 1) > MAX_FIELD_LENGTH;
 }
 
 /**
@@ -149,9 +164,17 @@ export function fitSip2Answer(
  * pair): on a link that lacks some of its letters, the text as the link carries it, cut.
  */
 function cutText(text: unknown, charset: Sip2Charset): unknown {
-  if (typeof text !== 'string' || text.length <= MAX_FIELD_LENGTH / 3) return text;
+  if (typeof text !== 'string' || !tooLong(text, charset)) return text;
   const value = foldSip2Text(text, charset);
-  if (value.length <= MAX_FIELD_LENGTH) return text;
-  const last = value.charCodeAt(MAX_FIELD_LENGTH - 1);
-  return value.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_FIELD_LENGTH - 1 : MAX_FIELD_LENGTH);
+  // Where 255 characters as written end: a `|` counts as `&#124;`'s six.
+  let width = 0;
+  let end = 0;
+  while (end < value.length) {
+    const next = width + (value.charCodeAt(end) === 124 ? PIPE_WIDTH : 1);
+    if (next > MAX_FIELD_LENGTH) break;
+    width = next;
+    end++;
+  }
+  const last = value.charCodeAt(end - 1);
+  return value.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end);
 }

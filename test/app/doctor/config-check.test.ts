@@ -55,6 +55,21 @@ describe('doctor: config', () => {
     expect(check.detail).not.toContain('98765432');
     expect(check.hint).toContain('carrel config check');
   });
+
+  it('passes a vendor field id with a lower-case letter (zq) and fails AY/AZ, SIP2’s error detection, in words', () => {
+    const vendor = (id: string) =>
+      `version: 2\ndevices:${ILS}    extraFields:\n      - { id: ${id}, value: desk-3, messages: ['11'] }\n`;
+    for (const id of ['zq', 'Zq', 'z9']) {
+      const { check, config } = checkConfig(file(`vendor-${id}.yaml`, vendor(id)), {});
+      expect(check.status, id).toBe('pass');
+      expect(config?.devices[0]).toMatchObject({ extraFields: [{ id, value: 'desk-3' }] });
+    }
+    for (const id of ['AY', 'AZ', 'z', 'z-']) {
+      const { check } = checkConfig(file(`vendor-bad-${id}.yaml`, vendor(`'${id}'`)), {});
+      expect(check.status, id).toBe('fail');
+      expect(check.detail, id).toContain('devices[0].extraFields[0].id');
+    }
+  });
 });
 
 describe('doctor: config, a desk that would dial or listen where Carrel itself listens', () => {

@@ -122,6 +122,25 @@ describe('SIP2 client against a scripted server', () => {
     expect(item.extraFields).toEqual([{ id: 'ZK', value: 'kiosk-7' }]);
   });
 
+  it('sends a vendor field whose id is lower-case (zq), as an ILS that asks for one reads it', async () => {
+    const library = new ScriptedLibrary();
+    server = await ScriptedServer.start(library.script);
+    const client = await connected({
+      extraFields: [
+        { id: 'zq', value: 'desk-3' },
+        { id: 'Zc', value: 'only-checkout', messages: ['11'] },
+      ],
+    });
+    await client.checkout('21000001', '31000005');
+    const checkout = server.requests('checkout')[0]!;
+    expect(checkout.extraFields).toEqual([
+      { id: 'zq', value: 'desk-3' },
+      { id: 'Zc', value: 'only-checkout' },
+    ]);
+    const frame = server.received.find((entry) => entry.message.type === 'checkout')!.text;
+    expect(frame).toMatch(/\|zqdesk-3\|Zconly-checkout\|AY\dAZ[0-9A-F]{4}$/);
+  });
+
   it('sends no AY/AZ with error detection off', async () => {
     server = await ScriptedServer.start(withDefaults());
     server.errorDetection = false;
@@ -156,6 +175,28 @@ describe('SIP2 client against a scripted server', () => {
     const sent = server.received.filter((r) => r.message.type === 'itemInformation').map((r) => r.text);
     expect(sent).toHaveLength(3);
     expect(new Set(sent).size).toBe(1);
+  });
+
+  it('says the ILS answered with another sequence number (AY) than asked, not that it never answered', async () => {
+    // An ILS that does not echo the request's AY (here: always 5 on from it): its answers are not
+    // taken — one could be an earlier request's — but IT is told what came, and what to set.
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type !== 'itemInformation') return;
+        const body = `1803020120260101    120000ABit-1|AJDune|AY${((request.sequence ?? 0) + 5) % 10}AZ`;
+        reply.sendRaw(`${body}${sip2Checksum(Buffer.from(body))}\r`);
+      }),
+    );
+    const client = await connected({ requestTimeoutMs: 300 });
+    const error = await client.itemInformation('it-1').then(
+      () => undefined,
+      (failure: IlsError) => failure,
+    );
+    expect(error).toMatchObject({ code: 'ils_timeout' });
+    expect(error?.message).toMatch(/answered with sequence number \d \(AY\) where \d was sent/);
+    expect(error?.message).toContain('errorDetection: false');
+    // What the health of the link says (devices, /readyz, MQTT).
+    expect(client.pool.condition().lastError?.message).toMatch(/answered with sequence number/);
   });
 
   it('gives up with ils_resend_limit when the server keeps answering 96', async () => {

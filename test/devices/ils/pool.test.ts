@@ -212,6 +212,29 @@ describe('ILS connection pool', () => {
     await expect(client.connect()).rejects.toMatchObject({ code: 'ils_login_refused' });
   });
 
+  it('says in words what to check when the login is refused or the ILS closes the link at it, the password never', async () => {
+    const capture = capturingLogger();
+    server = await ScriptedServer.start((request, reply) => {
+      if (request.type === 'login') reply.send({ type: 'loginResponse', ok: false });
+    });
+    const refused = track(clientFor(server.port, { password: 'Sw0rdfish-93' }, { logger: capture.logger }));
+    await expect(refused.connect()).rejects.toMatchObject({ code: 'ils_login_refused' });
+    expect(refused.pool.condition().lastError?.message).toMatch(
+      /refused the login \(93\) of user "kiosk".*check the ILS device's user, password and location/,
+    );
+    await server.close();
+    // Some ILSs close the connection at a wrong login instead of answering 94 with ok 0.
+    server = await ScriptedServer.start((request, reply) => {
+      if (request.type === 'login') reply.drop();
+    });
+    const dropped = track(clientFor(server.port, { password: 'Sw0rdfish-93' }, { logger: capture.logger }));
+    await expect(dropped.connect()).rejects.toMatchObject({ code: 'ils_connection_lost' });
+    expect(dropped.pool.condition().lastError?.message).toMatch(
+      /closed the connection at the login \(93\) of user "kiosk".*user and password/,
+    );
+    expect(capture.text()).not.toContain('Sw0rdfish-93');
+  });
+
   it('turns degraded when round trips get slow, and says so', async () => {
     const clock = new ManualClock();
     const held: Reply[] = [];

@@ -112,19 +112,31 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
     );
   });
 
-  it('writes a | inside the ILS’s title as /, the title whole, not "Request not understood"', async () => {
-    // SIP2 has no escape: an ILS that writes a title's | as it is cannot be passed on byte for byte.
+  it('writes a | inside the ILS’s title as SIPServer does, &#124;, the title whole, not "Request not understood"', async () => {
+    // An ILS that writes a title's | as it is cannot be passed on byte for byte: written again,
+    // the | escaped as Koha and Evergreen escape it, never lost.
     const port = await relayTo(`1803020120260101    120000ABit-1|AJTintin | Tibet|CK001|`);
     const link = await kiosk(port);
     await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
     const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 5));
-    expect(answer?.toString()).toMatch(/^18030201.*\|AJTintin \/ Tibet\|/);
+    expect(answer?.toString()).toMatch(/^18030201.*\|AJTintin &#124; Tibet\|/);
     const decoded = decodeSip2Message(answer!);
     expect(decoded.ok && decoded.checksum).toBe('valid');
     expect(decoded.ok && decoded.message).toMatchObject({
       itemIdentifier: 'it-1',
-      titleIdentifier: 'Tintin / Tibet',
+      titleIdentifier: 'Tintin | Tibet',
     });
+  });
+
+  it('keeps Koha’s &#124; in a title it has to write again (a vendor field before SIP2’s own), never a /', async () => {
+    const port = await relayTo(`1803020120260101    120000XZnote|ABit-1|AJTINTIN&#124;TIBET|CK001|`);
+    const link = await kiosk(port);
+    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+    const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 4));
+    expect(answer?.toString()).toMatch(/^18030201.*\|AJTINTIN&#124;TIBET\|.*XZnote\|AY4AZ/);
+    const decoded = decodeSip2Message(answer!);
+    expect(decoded.ok && decoded.checksum).toBe('valid');
+    expect(decoded.ok && decoded.message).toMatchObject({ titleIdentifier: 'TINTIN|TIBET' });
   });
 
   it('passes on Koha’s &#124; in a title and a vendor field whose id has a lower-case letter (Zq) byte for byte', async () => {

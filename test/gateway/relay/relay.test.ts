@@ -219,6 +219,31 @@ describe('Sip2RelayServer', () => {
     expect(capture.text()).not.toContain('12|4');
   });
 
+  it('hands a self-check the | in the ILS’s title as the ILS wrote it (&#124;), in its own charset too, never a /', async () => {
+    const { relay, simulator } = await rig();
+    simulator.state.items.get('31000001')!.title = 'Pippi Långstrump | Pippi Longstocking';
+    const title = (answer: Buffer | undefined, charset: 'utf-8' | 'ibm850') => {
+      const decoded = decodeSip2Message(answer!, { charset });
+      expect(decoded.ok && decoded.checksum).toBe('valid');
+      return (
+        decoded.ok && decoded.message.type === 'itemInformationResponse' && decoded.message.titleIdentifier
+      );
+    };
+    const utf8 = await kiosk(relay.port);
+    await utf8.request(withErrorDetection(LOGIN, 0));
+    const passed = await utf8.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 1));
+    expect(passed?.toString()).toContain('|AJPippi Långstrump &#124; Pippi Longstocking|');
+    expect(title(passed, 'utf-8')).toBe('Pippi Långstrump | Pippi Longstocking');
+    // Written again in IBM850: the relay's own encoding keeps the | too.
+    const old = await kiosk(relay.port);
+    await old.request(withErrorDetection('9300CNold850|COold850pw|', 0, 'ibm850'));
+    const written = await old.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 2, 'ibm850'));
+    expect(written!.includes(iconv.encode('|AJPippi Långstrump &#124; Pippi Longstocking|', 'cp850'))).toBe(
+      true,
+    );
+    expect(title(written, 'ibm850')).toBe('Pippi Långstrump | Pippi Longstocking');
+  });
+
   it('resends the last answer for 97 and asks for a resend (96) on a bad checksum', async () => {
     const { relay } = await rig();
     const link = await kiosk(relay.port);

@@ -138,6 +138,16 @@ describe('fitSip2Answer', () => {
     expect(line).toBe(long(254));
   });
 
+  it('counts a | as the six characters of &#124;, as an answer writes it, and cuts before one that would not fit', () => {
+    const title = `${long(250)}|x`;
+    const fitted = fitSip2Answer({ ...checkout, titleIdentifier: title });
+    expect(fitted.changed).toEqual(['AJ']);
+    expect((fitted.answer as unknown as { titleIdentifier: string }).titleIdentifier).toBe(long(250));
+    expect(() => encodeSip2Message(fitted.answer, { delimiterInValue: 'escape' })).not.toThrow();
+    expect(fitSip2Answer({ ...checkout, titleIdentifier: `${long(249)}|` }).changed).toEqual([]);
+    expect(oversizedFields({ ...checkout, titleIdentifier: '|'.repeat(43) })).toEqual(['AJ']);
+  });
+
   it('counts a title as the link writes it: € is EUR on an ASCII link, so 255 characters with one are 257', () => {
     const title = `${long(253)} €`;
     const ascii = fitSip2Answer({ ...checkout, titleIdentifier: title }, { charset: 'ascii' });

@@ -114,6 +114,30 @@ describe('encoding is strict', () => {
     expect(Buffer.from(wire).toString()).toBe('36Y20240315    142530AOa/b|AAp|\r');
   });
 
+  it('escapes | as SIPServer does (&#124;) when asked to, read back as the |, the 255 counted as written', () => {
+    const answer = {
+      type: 'endSessionResponse',
+      endSession: true,
+      transactionDate: '20240315    142530',
+      institutionId: 'main',
+      patronIdentifier: 'p',
+      screenMessage: ['Tintin | Tibet', 'A|AB'],
+    } as const;
+    const wire = encodeSip2Message(answer, { delimiterInValue: 'escape', errorDetection: false });
+    expect(Buffer.from(wire).toString()).toBe(
+      '36Y20240315    142530AOmain|AAp|AFTintin &#124; Tibet|AFA&#124;AB|\r',
+    );
+    const decoded = decodeSip2Message(wire);
+    expect(decoded.ok && decoded.message).toMatchObject({ screenMessage: ['Tintin | Tibet', 'A|AB'] });
+    // 250 characters and a | are 256 as written.
+    expect(() =>
+      encodeSip2Message(
+        { ...answer, screenMessage: [`${'x'.repeat(250)}|`] },
+        { delimiterInValue: 'escape' },
+      ),
+    ).toThrow(/256 characters, at most 255/);
+  });
+
   it('accepts exactly 255 characters', () => {
     const screenMessage = ['x'.repeat(255)];
     const wire = encodeSip2Message({
