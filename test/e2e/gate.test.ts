@@ -289,4 +289,33 @@ describe('a security gate on the simulated desk', () => {
     await expect.poll(todayOut, { timeout: 2500, interval: 50 }).toBe(outBefore + 1);
     expect(Date.now() - walkedAt).toBeLessThan(2500);
   });
+
+  it('makes one alarm of a patron standing in the gate with a book, however long the gate keeps reading it', async () => {
+    // The gate reads the book again and again while she stands there: 50 reads in the first
+    // second, then ten a second, for longer than the repeat window (3 s). Each read is a walk of
+    // the simulator (its people counter is not what is looked at here).
+    const alarmsOf = (item: string) =>
+      events.filter((e) => e.type === 'gate.alarm' && (e.data.item as { id?: string })?.id === item);
+    const standing = performance.now();
+    for (let i = 0; i < 50; i++) {
+      gateSim().walk({ direction: 'out', items: ['31000007'] });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // The desk's API answers while the gate floods it.
+    const asked = performance.now();
+    expect((await call('GET', '/gates/exit-1')).status).toBe(200);
+    expect(performance.now() - asked).toBeLessThan(1000);
+    while (performance.now() - standing < 4500) {
+      gateSim().walk({ direction: 'out', items: ['31000007'] });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // She steps out; the next patron carries out another book: once its alarm is here, every read
+    // of hers has been taken.
+    gateSim().walk({ direction: 'out', items: ['31000009'] });
+    await until(() => alarmsOf('31000009')[0], 2000);
+    expect(alarmsOf('31000007')).toHaveLength(1);
+    const history = await call('GET', '/gates/alarms?gate=exit-1&limit=500');
+    expect(history.json.alarms.filter((a: { item: string }) => a.item === '31000007')).toHaveLength(1);
+    expect(history.json.alarms.filter((a: { item: string }) => a.item === '31000009')).toHaveLength(1);
+  });
 });
