@@ -8,8 +8,11 @@
  *                        notification connection, frames sent, faults
  *   GET  /api/faults     the active faults
  *   PUT  /api/faults     change them: {unplugged?, garbledFrames?, keepAlivesStop?} (booleans)
+ *   PUT  /api/counters   set the people counters, {in?, out?} (0..4294967295: a gate put in from
+ *                        stock, or one about to wrap) → 200 the counters
  */
 import { z } from 'zod';
+import type { PeopleCounts } from '../../src/protocols/feig/index.js';
 import {
   ControlProblem,
   type ControlRequest,
@@ -17,7 +20,7 @@ import {
   ok,
   startControlServer as startServer,
 } from '../common/control-server.js';
-import type { Passage, PassageResult } from './gate-model.js';
+import { COUNTER_MAX, type Passage, type PassageResult } from './gate-model.js';
 import type { ChannelFaults } from './notification-client.js';
 
 export const faultsSchema = z.strictObject({
@@ -26,9 +29,14 @@ export const faultsSchema = z.strictObject({
   keepAlivesStop: z.boolean().optional(),
 });
 
+const counter = z.number().int().min(0).max(COUNTER_MAX);
+export const countersSchema = z.strictObject({ in: counter.optional(), out: counter.optional() });
+
 /** What the control API drives; the simulator implements it. */
 export interface GateControl {
   walk(passage: Passage): PassageResult & { notified: number };
+  /** Sets the people counters; the counters as they now are. */
+  setCounters(counters: z.output<typeof countersSchema>): PeopleCounts;
   state(): Record<string, unknown>;
   faults(): ChannelFaults;
   setFaults(faults: Partial<ChannelFaults>): ChannelFaults;
@@ -52,6 +60,8 @@ async function route(gate: GateControl, request: ControlRequest) {
     return ok({ ...result, counts: gate.state().counters }, 201);
   }
   if (path === '/api/state' && method === 'GET') return ok(gate.state());
+  if (path === '/api/counters' && method === 'PUT')
+    return ok(gate.setCounters(await request.body(countersSchema)));
   if (path === '/api/faults') {
     if (method === 'GET') return ok(gate.faults());
     if (method === 'PUT') return ok(gate.setFaults(await request.body(faultsSchema)));

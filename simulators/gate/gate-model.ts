@@ -107,6 +107,9 @@ export interface GateModelOptions {
   dataBlocks: number;
 }
 
+/** The largest a people counter gets: IN and OUT are four bytes each in the [0x9F] reply. */
+export const COUNTER_MAX = 0xffffffff;
+
 export class GateModel {
   private readonly stored = new Map<number, Uint8Array>();
   private active: Uint8Array;
@@ -155,10 +158,22 @@ export class GateModel {
     this.counts = { in: 0, out: 0 };
   }
 
+  /**
+   * Sets the people counters, as a gate put in from stock or one that has counted for years has
+   * them: each 0..4294967295 (four bytes on the wire); one left out keeps its value.
+   */
+  setCounts(counts: Partial<PeopleCounts>): void {
+    for (const value of [counts.in, counts.out])
+      if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > COUNTER_MAX))
+        throw new RangeError(`a people counter is 0..${COUNTER_MAX}, got ${value}`);
+    this.counts = { in: counts.in ?? this.counts.in, out: counts.out ?? this.counts.out };
+  }
+
   /** One person walks through with these items. */
   walk(passage: z.output<typeof passageSchema>): PassageResult {
     this.passages++;
-    this.counts[passage.direction]++;
+    // Four bytes on the wire, as the gate keeps it: after 4294967295 it counts on from 0.
+    this.counts[passage.direction] = (this.counts[passage.direction] + 1) % (COUNTER_MAX + 1);
     const tags = passage.items.map((item) => this.tagOf(item, passage.secured));
     const alarmed = this.alarm().on && tags.some((tag) => tag.secured);
     if (alarmed) this.alarms++;

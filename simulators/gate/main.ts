@@ -54,7 +54,7 @@ export const runGateSimulator = simulatorMain({
         `security gate simulator (FEIG notification mode${values.ack ? ', ACK' : ''}, watching ${sim.model.watching().watch})`,
         `  notifies  tcp://${host}:${port}${from}`,
         `  commands  tcp://127.0.0.1:${sim.commandPort}`,
-        `  control   ${sim.httpUrl}/api/state  (POST /api/passages, PUT /api/faults)`,
+        `  control   ${sim.httpUrl}/api/state  (POST /api/passages, PUT /api/faults, PUT /api/counters)`,
       ],
       close: () => sim.close(),
     };

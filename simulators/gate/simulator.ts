@@ -6,7 +6,7 @@
  * state and set faults over the HTTP control API.
  */
 import { type Clock, systemClock } from '../../src/core/clock.js';
-import { TR_DATA1 } from '../../src/protocols/feig/index.js';
+import { type PeopleCounts, TR_DATA1 } from '../../src/protocols/feig/index.js';
 import { type CommandServer, startCommandServer } from './command-server.js';
 import { faultsSchema, type GateControl, startControlServer } from './control-server.js';
 import {
@@ -69,6 +69,8 @@ export interface GateSimulator {
   readonly model: GateModel;
   /** One person walks through; throws RangeError for a passage the control API would refuse. */
   walk(passage: Passage): PassageResult & { notified: number };
+  /** Sets the people counters (each 0..4294967295; one left out keeps its value). */
+  setCounters(counters: { in?: number; out?: number }): PeopleCounts;
   state(): GateSimulatorState;
   faults(): ChannelFaults;
   setFaults(faults: Partial<ChannelFaults>): ChannelFaults;
@@ -132,6 +134,10 @@ export async function startGateSimulator(options: GateSimulatorOptions): Promise
           });
         return { ...result, notified: result.records.length };
       },
+      setCounters(counters) {
+        model.setCounts(counters);
+        return { ...model.counts };
+      },
       state: () => describe(model, channel, commands, faults),
       faults: () => ({ ...faults }),
       setFaults(change) {
@@ -149,6 +155,7 @@ export async function startGateSimulator(options: GateSimulatorOptions): Promise
       httpUrl: http.url,
       model,
       walk: (passage) => control.walk(passage),
+      setCounters: (counters) => control.setCounters(counters),
       state: () => describe(model, channel, commands, faults),
       faults: control.faults,
       setFaults: control.setFaults,

@@ -50,6 +50,11 @@ export class GateCommandLink {
     this.link = new ReaderLink(transport, clock, new FeigFrameParser());
   }
 
+  /** Commands in a row the gate sent no reply to at all (any reply sets it back to 0, as does a new connection). */
+  get unansweredInARow(): number {
+    return this.link.unanswered;
+  }
+
   /** Corrupt frames seen on this link. */
   get frameErrors(): number {
     return this.link.frameErrors;

@@ -5,6 +5,8 @@ export type GateErrorCode =
   | 'gate_no_command_link'
   /** Not connected: connect() first. */
   | 'gate_not_connected'
+  /** Its command port sent no reply to several commands in a row: the link is taken as lost. */
+  | 'gate_not_answering'
   /** The alarm read back differs from what was written. */
   | 'gate_alarm_not_verified'
   /** The counters read back after a reset are not zero. */

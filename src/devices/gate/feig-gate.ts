@@ -11,7 +11,8 @@
  * - Commands: Carrel's Transport to the gate's own port, for the alarm loops (`setAlarm`,
  *   verified by read-back) and the people counter (`readCounters`, `resetCounters`). connect()
  *   checks it answers by reading the alarm loops' state, published as `alarm_state` (a FEIG
- *   notification or keep-alive never says it); losing it is `disconnected` (once).
+ *   notification or keep-alive never says it); losing it — closed, or 3 commands in a row without
+ *   any reply (a cable pulled closes nothing) — is `disconnected` (once).
  *
  * The route to the listener stays from the first connect() until disconnect(), so the gate's
  * notifications are taken (and its events emitted) while the command link is being re-made.
@@ -68,6 +69,13 @@ export interface FeigGateOptions {
 
 export type NotificationLinkState = 'online' | 'offline';
 
+/**
+ * Commands in a row without any reply that make the command link lost: a gate whose cable was
+ * pulled sends nothing and closes nothing, and one not sending keep-alives would otherwise look
+ * online for ever.
+ */
+const UNANSWERED_COMMANDS_LOST = 3;
+
 export class FeigGate extends EventEmitter implements DeviceDriver, NotificationRoute {
   readonly id: string;
   readonly kind = 'gate';
@@ -86,6 +94,8 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   private lastFrameAt: number | undefined;
   /** The last frame on the monotonic clock, for the watchdog. */
   private lastFrameMono = 0;
+  /** Why the command link was closed by this driver (the gate stopped answering). */
+  private commandsLost: GateError | undefined;
   private alarm: { on: boolean; loops: number } | undefined;
   private counts: PeopleCounts | undefined;
   private errorWindow: { count: number; timer: TimerHandle } | undefined;
@@ -143,6 +153,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   async connect(): Promise<void> {
     if (this.connected) return;
     this.disconnecting = false;
+    this.commandsLost = undefined;
     await this.options.notifications.start();
     this.unroute ??= this.options.notifications.route(this.options.address, this);
     if (this.commands) {
@@ -187,7 +198,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
 
   /** Switches the alarm loops on or off and resolves with the state the gate reads back. */
   async setAlarm(on: boolean): Promise<{ on: boolean; loops: number }> {
-    const state = await this.requireCommands().setAlarm(on, this.alarmLoops);
+    const state = await this.command((commands) => commands.setAlarm(on, this.alarmLoops));
     this.alarm = toAlarm(state);
     this.publish('alarm_state', { ...this.alarm, time: this.now() });
     this.checkCondition();
@@ -196,20 +207,20 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
 
   /** The alarm as the gate's configuration says now. */
   async readAlarm(): Promise<{ on: boolean; loops: number }> {
-    this.alarm = toAlarm(await this.requireCommands().readAlarm());
+    this.alarm = toAlarm(await this.command((commands) => commands.readAlarm()));
     this.publish('alarm_state', { ...this.alarm, time: this.now() });
     return { ...this.alarm };
   }
 
   async readCounters(): Promise<PeopleCounts> {
-    const counts = await this.requireCommands().readCounters();
+    const counts = await this.command((commands) => commands.readCounters());
     this.noteCounts(counts, false);
     return counts;
   }
 
   /** Sets the people counters to zero (verified by reading them back). */
   async resetCounters(): Promise<PeopleCounts> {
-    const counts = await this.requireCommands().resetCounters();
+    const counts = await this.command((commands) => commands.resetCounters());
     this.noteCounts(counts, true);
     return counts;
   }
@@ -355,9 +366,10 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     this.connected = false;
     this.watchdog?.cancel();
     this.watchdog = undefined;
-    if (error) {
-      this.logger.warn({ err: describeError(error) }, 'gate command link lost');
-      this.emit('disconnected', error);
+    const lost = error ?? this.commandsLost;
+    if (lost) {
+      this.logger.warn({ err: describeError(lost) }, 'gate command link lost');
+      this.emit('disconnected', lost);
     }
   }
 
@@ -366,6 +378,25 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
       throw new GateError('gate_no_command_link', `gate ${this.id} has no command port configured`);
     if (!this.connected) throw new GateError('gate_not_connected', `gate ${this.id} is not connected`);
     return this.commands;
+  }
+
+  /** Runs a command; one more without a reply than the link may go is the gate gone (closed, disconnected). */
+  private async command<T>(run: (commands: GateCommandLink) => Promise<T>): Promise<T> {
+    const commands = this.requireCommands();
+    try {
+      return await run(commands);
+    } catch (error) {
+      const missed = commands.unansweredInARow;
+      if (missed >= UNANSWERED_COMMANDS_LOST && this.connected && !this.commandsLost) {
+        this.commandsLost = new GateError(
+          'gate_not_answering',
+          `the gate is not answering: ${missed} commands in a row without a reply (is its network cable or power off?)`,
+        );
+        // Closed before the caller hears: the link is lost (disconnected, in words) by then.
+        await commands.transport.close().catch(() => {});
+      }
+      throw error;
+    }
   }
 
   private noteCounts(counts: PeopleCounts, reset: boolean): void {

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { decodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
+import { StallingProxy } from '../../helpers/stalling-proxy.js';
 import { type Rig, startRig } from './gate-rig.js';
 
 let rig: Rig;
@@ -84,6 +86,32 @@ describe('FeigGate against the simulated gate over TCP', () => {
       .toBe('connected');
     await expect.poll(() => gate.condition().status, POLL).toBe('online');
     expect(disconnects).toHaveLength(1);
+  });
+
+  it('says in words that a gate answering no commands is gone (its cable pulled, keep-alives off), and is back once it answers', async () => {
+    const sim = await rig.simulator({ keepAliveMs: 0 });
+    const cable = await StallingProxy.start(sim.commandPort);
+    const { gate, disconnects } = rig.gate(sim, {
+      commandTransport: new TcpTransport({ host: '127.0.0.1', port: cable.port }),
+      keepAliveTimeoutMs: 0,
+      timeouts: { command: 150 },
+    });
+    try {
+      await gate.connect();
+      await gate.readCounters();
+      // The cable is pulled: nothing comes back, nothing says the link closed.
+      cable.stall();
+      for (let i = 0; i < 3; i++)
+        await expect(gate.readCounters()).rejects.toMatchObject({ code: 'timeout' });
+      await expect.poll(() => disconnects.length, POLL).toBe(1);
+      expect(disconnects[0]!.message).toMatch(/not answering.*3 commands in a row/);
+      // Plugged in again: connecting again works, and so does the counter.
+      cable.resume();
+      await gate.connect();
+      expect(await gate.readCounters()).toEqual(sim.state().counters);
+    } finally {
+      await cable.close();
+    }
   });
 
   it('in ACK mode answers each notification with [0x32], so the gate sends the next one', async () => {

@@ -103,10 +103,26 @@ describe('the alarm decision at a gate', () => {
     for (let i = 0; i < 20; i++) expect(gate.consider(read({}))).toBeUndefined();
     await clock.advance(2999);
     expect(gate.consider(read({}))).toBeUndefined();
-    await clock.advance(1);
+    // Read 2999 ms ago: still the same passage; 3 s without a read, and the next one is another.
+    await clock.advance(2999);
+    expect(gate.consider(read({}))).toBeUndefined();
+    await clock.advance(3000);
     expect(gate.consider(read({}))).toBeDefined();
     // Another tag in the same window is its own alarm.
     expect(gate.consider(read({ uid: 'E004010000000002' }))).toBeDefined();
+  });
+
+  it('makes one alarm of a patron standing in the gate: each read keeps the passage going', async () => {
+    const { gate, clock } = alarms({ repeatSeconds: 3 });
+    expect(gate.consider(read({}))).toBeDefined();
+    // A minute standing there, read every 100 ms: no other alarm.
+    for (let i = 0; i < 600; i++) {
+      await clock.advance(100);
+      expect(gate.consider(read({}))).toBeUndefined();
+    }
+    // She leaves; carried out again later, it is another passage.
+    await clock.advance(60_000);
+    expect(gate.consider(read({}))).toBeDefined();
   });
 
   it('measures the repeat window in time passed, whatever NTP does to the wall clock', async () => {
@@ -135,13 +151,16 @@ describe('the alarm decision at a gate', () => {
     await clock.advance(2000);
     expect(gate.consider(tag(2))).toBeDefined();
     await clock.advance(1500);
-    // Tag 1's window closed 500 ms ago: a new passage; tag 2's is still open.
+    // Tag 1's window closed 500 ms ago: a new passage; tag 2's is still open (read 1.5 s ago).
     expect(gate.consider(tag(1))).toBeDefined();
     expect(gate.consider(tag(2))).toBeUndefined();
     expect(gate.consider(tag(1))).toBeUndefined();
-    await clock.advance(1500);
+    await clock.advance(3000);
+    // Neither read for 3 s: both new passages.
     expect(gate.consider(tag(2))).toBeDefined();
-    expect(gate.consider(tag(1))).toBeUndefined();
+    expect(gate.consider(tag(1))).toBeDefined();
+    await clock.advance(2000);
+    expect(gate.consider(tag(2))).toBeUndefined();
   });
 
   it('tells the passages of a tag that sends no UID by its memory', async () => {

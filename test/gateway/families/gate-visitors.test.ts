@@ -79,12 +79,38 @@ function rig(config: Record<string, unknown> = {}, options: { clock?: ManualCloc
 
 describe('counting from the readings of a people counter', () => {
   it('counts the difference from the reading before; a counter that went down counts again from zero', () => {
-    expect(countedSince(undefined, { in: 500, out: 400 })).toEqual({ in: 0, out: 0 });
-    expect(countedSince({ in: 10, out: 8 }, { in: 15, out: 8 })).toEqual({ in: 5, out: 0 });
+    const minute = 60_000;
+    const people = (counted: { in: number; out: number }) => ({ ...counted, newCounter: false });
+    expect(countedSince(undefined, { in: 500, out: 400 }, 0)).toEqual(people({ in: 0, out: 0 }));
+    expect(countedSince({ in: 10, out: 8 }, { in: 15, out: 8 }, minute)).toEqual(people({ in: 5, out: 0 }));
     // Someone reset it, then three came in and one went out.
-    expect(countedSince({ in: 10, out: 8 }, { in: 3, out: 1 })).toEqual({ in: 3, out: 1 });
-    // The 32-bit counter wrapped.
-    expect(countedSince({ in: 4_294_967_290, out: 0 }, { in: 4, out: 0 })).toEqual({ in: 4, out: 0 });
+    expect(countedSince({ in: 10, out: 8 }, { in: 3, out: 1 }, minute)).toEqual(people({ in: 3, out: 1 }));
+    // The counter's four bytes wrapped: 5 up to the top, 1 to zero, 4 since.
+    expect(countedSince({ in: 4_294_967_290, out: 0 }, { in: 4, out: 0 }, minute)).toEqual(
+      people({ in: 10, out: 0 }),
+    );
+  });
+
+  it('counts nobody for a counter that jumped by more people than could have passed: another gate’s counter', () => {
+    const minute = 60_000;
+    // A gate replaced by one from stock that counted 250,000 elsewhere, read a minute later.
+    expect(countedSince({ in: 120, out: 100 }, { in: 250_000, out: 249_000 }, minute)).toEqual({
+      in: 0,
+      out: 0,
+      newCounter: true,
+    });
+    // Gone down to a count that cannot be since a reset a minute ago: another counter too.
+    expect(countedSince({ in: 900_000, out: 5 }, { in: 400_000, out: 7 }, minute)).toEqual({
+      in: 0,
+      out: 2,
+      newCounter: true,
+    });
+    // An hour offline at a busy exit: the 2,000 who came in meanwhile are counted when it reports.
+    expect(countedSince({ in: 120, out: 100 }, { in: 2120, out: 2000 }, 60 * minute)).toEqual({
+      in: 2000,
+      out: 1900,
+      newCounter: false,
+    });
   });
 });
 

@@ -97,6 +97,20 @@ describe('gate simulator control API', () => {
         .notifications.state,
     ).toBe('unplugged');
   });
+
+  it('sets its people counters as a gate from stock has them, within their four bytes, and counts on past the top from 0', async () => {
+    const sim = await simulator();
+    const set = await put(`${sim.httpUrl}/api/counters`, { in: 4_294_967_295 });
+    expect(await set.json()).toEqual({ in: 4_294_967_295, out: 0 });
+    const walked = await post(`${sim.httpUrl}/api/passages`, { direction: 'in' });
+    expect(await walked.json()).toMatchObject({ counts: { in: 0, out: 0 } });
+    for (const wrong of [{ in: -1 }, { out: 4_294_967_296 }, { in: 1.5 }, { inside: 3 }]) {
+      const refused = await put(`${sim.httpUrl}/api/counters`, wrong);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: string }).error).toEqual(expect.any(String));
+    }
+    expect(sim.state().counters).toEqual({ in: 0, out: 0 });
+  });
 });
 
 describe('runGateSimulator (carrel sim gate)', () => {

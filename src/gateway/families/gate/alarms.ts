@@ -7,7 +7,7 @@
  * reported — unless the gate reports every tag (its `reports: all`, allowed
  * only with the policies that ask the ILS). Patron cards and the things the library lists never alarm; a tag
  * that cannot be read still alarms, with its UID and raw memory; the same tag
- * read again within the repeat window is the same passage.
+ * read again within the repeat window of its last read is the same passage.
  *
  * With the policies that ask the ILS (`ils`, and `afi-or-ils` for a tag whose
  * AFI says lent) the decision is a question: which item to ask about, the
@@ -37,13 +37,16 @@ export function isIlsQuestion(verdict: GateVerdict): verdict is IlsQuestion {
   return 'ask' in verdict;
 }
 
-/** UIDs remembered for the repeat window at most (a crowd passing). */
+/** Tags remembered for the repeat window at most (a crowd passing). */
 const MAX_REMEMBERED = 1024;
 
 export class GateAlarms {
   private readonly ignored: ReadonlySet<string>;
-  /** UID (or memory, for a tag without one) → when it last alarmed (monotonic ms: NTP stepping the wall clock moves no window). */
-  private readonly lastAlarm = new Map<string, number>();
+  /**
+   * UID (or memory, for a tag without one) of a tag that alarmed → when it was last read (monotonic
+   * ms: NTP stepping the wall clock moves no window), in that order.
+   */
+  private readonly lastRead = new Map<string, number>();
 
   constructor(
     private readonly policy: GateAlarmPolicy,
@@ -148,30 +151,37 @@ export class GateAlarms {
     );
   }
 
+  /**
+   * Whether this read belongs to a passage already alarmed: the same tag read within the repeat
+   * window of its last read. Each read keeps the passage going, so a patron standing in the gate
+   * with a book (read again and again, for as long as she stands there) is one alarm, not one
+   * every window.
+   */
   private samePassage(read: GateTagRead): boolean {
     const key = read.uid ?? memoryHexOf(read);
     if (key === null) return false;
     const now = this.clock.monotonic();
     const window = this.policy.repeatSeconds * 1000;
-    const last = this.lastAlarm.get(key);
+    const last = this.lastRead.get(key);
+    // Moved to the end (the map stays in the order of the last reads, oldest first).
+    this.lastRead.delete(key);
+    this.lastRead.set(key, now);
     if (last !== undefined && now - last < window) return true;
-    this.lastAlarm.delete(key);
     this.forgetPassagesBefore(now - window);
-    this.lastAlarm.set(key, now);
-    if (this.lastAlarm.size > MAX_REMEMBERED) this.lastAlarm.delete(this.lastAlarm.keys().next().value!);
+    if (this.lastRead.size > MAX_REMEMBERED) this.lastRead.delete(this.lastRead.keys().next().value!);
     return false;
   }
 
   /**
    * Forgets the tags whose repeat window has closed, oldest first (the map is in the order they
-   * alarmed): they could only say "a new passage", as a tag not in the map does. The map then
-   * holds one window's tags, not the last 1024 — small, so an alarm after a quiet spell does not
-   * walk a large table.
+   * were last read): they could only say "a new passage", as a tag not in the map does. The map
+   * then holds one window's tags, not the last 1024 — small, so an alarm after a quiet spell does
+   * not walk a large table.
    */
   private forgetPassagesBefore(cutoff: number): void {
-    for (const [key, at] of this.lastAlarm) {
+    for (const [key, at] of this.lastRead) {
       if (at > cutoff) return;
-      this.lastAlarm.delete(key);
+      this.lastRead.delete(key);
     }
   }
 }

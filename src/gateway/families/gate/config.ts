@@ -32,7 +32,10 @@ export const gateAlarmPolicySchema = z
      * (a basket, a trolley, the desk's test tag). Patron cards never alarm in any case.
      */
     ignore: z.array(z.string().min(1).max(64)).max(1000).default([]),
-    /** The same tag read again within this long is the same passage: one alarm, not twenty. */
+    /**
+     * The same tag read again within this long of its last read is the same passage: one alarm, not
+     * twenty, and one for a patron standing in the gate however long the gate keeps reading the book.
+     */
     repeatSeconds: z.number().min(0.1).max(600).default(3),
     /**
      * `ils`, `afi-or-ils`: the longest the decision waits for the ILS's answer. Without one in time

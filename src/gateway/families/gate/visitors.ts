@@ -1,8 +1,10 @@
 /**
  * Visitor counting at a gate: the gate's own people counter read on the clock, and every reading
  * (polled, asked for over the API, or around a reset) turned into the people it counted since the
- * reading before, kept in 15-minute counts. A counter that went down — someone reset it, or it
- * wrapped — counts again from zero: never negative, never twice. The last reading is kept with
+ * reading before, kept in 15-minute counts. A counter that wrapped past the top of its four bytes
+ * counts on; one that went down — someone reset it, or the gate was replaced — counts again from
+ * zero; one that jumped by more people than could have passed (a replacement that counted
+ * elsewhere) counts from there: never negative, never twice. The last reading is kept with
  * the counts, so a restart of Carrel takes up where it left off; the first reading ever is only
  * the starting point (when its people passed is not known).
  *
@@ -49,14 +51,54 @@ export interface GateVisitorsOptions {
   changed(snapshot: VisitorSnapshot, reset: boolean): void;
 }
 
-/** The people a reading counted since the one before: a counter that went down starts again from zero. */
+/** A FEIG gate's people counter is four bytes (IN and OUT of the [0x9F] reply): after 4294967295 comes 0. */
+const COUNTER_RANGE = 2 ** 32;
+/** More people than this a second through one gate, one way, are not people: the counter is another one. */
+const MOST_PEOPLE_PER_SECOND = 10;
+/** …however soon after the reading before (a gate read again seconds later). */
+const MOST_PEOPLE_AT_ONCE = 1000;
+
+/**
+ * The people one side of the counter counted since the reading before, or undefined when the
+ * change cannot be people walking through (a gate replaced by one whose counter counted
+ * elsewhere, or its counter set): going up by `now − before`, or on past the top and round from 0
+ * (it wrapped); gone down beyond that, the counter was reset (or replaced by a new one) and
+ * counted `now` since.
+ */
+function sideCounted(now: number, before: number, most: number): number | undefined {
+  const onward = (now - before + COUNTER_RANGE) % COUNTER_RANGE;
+  if (onward <= most) return onward;
+  if (now < before && now <= most) return now;
+  return undefined;
+}
+
+/** The most people that could have walked through one way in `sinceMs`. */
+function mostPeopleIn(sinceMs: number): number {
+  return Math.max(MOST_PEOPLE_AT_ONCE, Math.ceil((Math.max(0, sinceMs) / 1000) * MOST_PEOPLE_PER_SECOND));
+}
+
+/**
+ * The people a reading counted since the one before, `sinceMs` earlier: a counter that wrapped
+ * counts on past its top, one that went down (reset, or a new gate) starts again from zero, and
+ * one that jumped by more people than could have passed meanwhile counts nobody (`newCounter`):
+ * the reading is where it starts from. The first reading ever is only a starting point.
+ */
 export function countedSince(
   last: { in: number; out: number } | undefined,
   reading: { in: number; out: number },
-): { in: number; out: number } {
-  if (!last) return { in: 0, out: 0 };
-  const side = (now: number, before: number) => (now >= before ? now - before : now);
-  return { in: side(reading.in, last.in), out: side(reading.out, last.out) };
+  sinceMs: number,
+): { in: number; out: number; newCounter: boolean } {
+  if (!last) return { in: 0, out: 0, newCounter: false };
+  const most = mostPeopleIn(sinceMs);
+  const counted = {
+    in: sideCounted(reading.in, last.in, most),
+    out: sideCounted(reading.out, last.out, most),
+  };
+  return {
+    in: counted.in ?? 0,
+    out: counted.out ?? 0,
+    newCounter: counted.in === undefined || counted.out === undefined,
+  };
 }
 
 export class GateVisitors {
@@ -129,10 +171,17 @@ export class GateVisitors {
     const last = store.lastReading();
     // Nobody passed since: nothing to write (most readings of an idle gate).
     if (!reset && last && last.in === reading.in && last.out === reading.out) return;
-    store.take(
-      { in: reading.in, out: reading.out, at: this.options.clock.now() },
-      countedSince(last, reading),
-    );
+    const at = this.options.clock.now();
+    // Just set to zero (its count read the moment before): nobody to count, whatever it read before.
+    const counted = reset
+      ? { in: 0, out: 0, newCounter: false }
+      : countedSince(last, reading, last ? at - last.at : 0);
+    if (counted.newCounter)
+      this.logger.warn(
+        { counter: { in: reading.in, out: reading.out }, before: last && { in: last.in, out: last.out } },
+        'the gate’s people counter jumped by more people than could have walked through since it was last read (a gate replaced, or its counter set): counting from this reading on',
+      );
+    store.take({ in: reading.in, out: reading.out, at }, { in: counted.in, out: counted.out });
     this.publish(reset);
   }
 
