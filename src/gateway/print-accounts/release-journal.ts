@@ -383,10 +383,18 @@ export class ReleaseJournal {
     return rows.map(releaseOf);
   }
 
-  /** Free allowance used by `account` since `from`: releases not refunded in full. */
+  /**
+   * Free allowance used by `account` since `from`: the free part of each release, or, once the
+   * printer said it printed fewer pages than were released (a jam, an abort), of the pages it
+   * printed — they are the free ones first (dueFor), and the pages not printed leave the allowance
+   * as they leave the charge. A release refunded without printing uses none.
+   */
   allowanceUsed(account: string, from: number): { impressions: number; amountMinor: number } {
     const row = this.sql(
-      `SELECT COALESCE(SUM(free_impressions), 0) AS impressions, COALESCE(SUM(free_minor), 0) AS amount
+      `SELECT COALESCE(SUM(CASE WHEN printed_impressions IS NULL THEN free_impressions
+                                ELSE MIN(free_impressions, printed_impressions) END), 0) AS impressions,
+              COALESCE(SUM(CASE WHEN printed_impressions IS NULL OR impressions <= 0 THEN free_minor
+                                ELSE MIN(free_minor, printed_impressions * price_minor / impressions) END), 0) AS amount
          FROM print_releases WHERE account = ? AND created_at >= ? AND NOT (state = 'refunded' AND printed_impressions = 0)`,
     ).get(account, from) as { impressions: number; amount: number };
     return { impressions: row.impressions, amountMinor: row.amount };
