@@ -268,6 +268,14 @@ export class ReleaseJournal {
         return this.asAnswered(request.requestId, this.require(request.releaseId));
       }
       const release = this.require(request.releaseId);
+      // Charged, Release-Job's answer not heard (the print server away): the job may still print once
+      // the server answers, and is refunded by itself if it does not. Refunded by staff meanwhile, it
+      // printed and was refunded too — the patron had the pages and the money.
+      if (release.state === 'charged')
+        throw new CarrelError(
+          'print_release_outcome_unknown',
+          'the print server has not said yet whether this job was sent to the printer: Carrel refunds it by itself if it was not, and it may still print if it was. Refund it once the desk shows how it ended: nothing was refunded',
+        );
       const left = release.amountMinor - release.refundedMinor;
       const amount = request.amountMinor ?? left;
       if (!Number.isSafeInteger(amount) || amount < 1)
@@ -283,7 +291,7 @@ export class ReleaseJournal {
           `at most ${moneyText(left, release.currency)} of this job can still be refunded (${moneyText(amount, release.currency)} was asked): nothing was refunded`,
         );
       this.postRefund(release, amount, request.reason, request.requestId, request.staff);
-      const state = amount === left && release.state !== 'charged' ? 'refunded' : release.state;
+      const state = amount === left ? 'refunded' : release.state;
       this.sql(
         'UPDATE print_releases SET refunded_minor = refunded_minor + ?, state = ?, updated_at = ? WHERE id = ?',
       ).run(amount, state, this.clock.now(), release.id);
