@@ -425,6 +425,19 @@ export class ReleaseJournal {
     ).all(from, to) as PrintReleaseQuarterRow[];
   }
 
+  /**
+   * Pages printed per queue from the releases made over [from, to) in epoch ms, counted as
+   * perQuarter counts them (the desk totals' and the statistics' pages): free jobs too, a job the
+   * printer stopped part-way by the pages it printed, one refunded before it printed none.
+   */
+  pagesPerQueue(from: number, to: number): Array<{ queue: string; pages: number }> {
+    return this.sql(
+      `SELECT queue, COALESCE(SUM(CASE WHEN state = 'refunded' THEN COALESCE(printed_impressions, 0)
+                                       ELSE COALESCE(printed_impressions, impressions) END), 0) AS pages
+       FROM print_releases WHERE created_at >= ? AND created_at < ? GROUP BY queue`,
+    ).all(from, to) as Array<{ queue: string; pages: number }>;
+  }
+
   /** Journal and ledger agree: a release's refunds never exceed its charge, and match the ledger. */
   invariantViolations(): string[] {
     // One pass over the ledger, grouped by release: no index on release_id is kept for this check alone.
