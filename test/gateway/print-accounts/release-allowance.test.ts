@@ -27,6 +27,7 @@ let db: Database;
 let server: PrintServerSimulator;
 let accounts: PrintAccounts;
 let held: HeldJob[] = [];
+let queue: ReleaseQueue;
 
 function queueOver(client: IppClient, tariff: Tariff): ReleaseQueue {
   return {
@@ -83,7 +84,7 @@ beforeAll(async () => {
   });
   client = new IppClient(new IppHttpTransport({ url: server.queueUrl(), clock: systemClock }));
   db = openDatabase(path.join(dir, 'carrel.db'));
-  const queue = queueOver(client, tariffSchema.parse({ mono: 10, free: { period: 'day', impressions: 5 } }));
+  queue = queueOver(client, tariffSchema.parse({ mono: 10, free: { period: 'day', impressions: 5 } }));
   accounts = new PrintAccounts({
     config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
     database: () => db,
@@ -107,27 +108,34 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function release(pages: number, requestId: string) {
-  const jobId = await server.submit({ user: PATRON, title: 'Essay', pages });
+async function release(pages: number, requestId: string, patron = PATRON) {
+  const jobId = await server.submit({ user: patron, title: 'Essay', pages });
   await refresh(client);
-  const released = await accounts.release({ requestId, patron: PATRON, queue: 'public-bw', jobId });
+  const released = await accounts.release({ requestId, patron, queue: 'public-bw', jobId });
   return { jobId, released };
+}
+
+/** Releases `pages` with the printer aborting after `printed`, and waits until the desk settles it. */
+async function releaseAborted(pages: number, printed: number, requestId: string, patron = PATRON) {
+  server.setFaults({ abortNextAfter: printed });
+  const { released } = await release(pages, requestId, patron);
+  const settled = await until(
+    async () => {
+      await accounts.follow();
+      return accounts.releases({ patron }).find((r) => r.id === released.id && r.outcome);
+    },
+    10_000,
+    'the aborted job settled',
+  );
+  return { released, settled };
 }
 
 describe('a free allowance of pages', () => {
   it('is used only by the pages the printer printed: a job aborted part-way leaves the rest free', async () => {
     // Ten pages, five of them free: 50 cents charged. The printer aborts after two.
-    server.setFaults({ abortNextAfter: 2 });
-    const first = await release(10, 'allowance-release-1');
+    const first = await releaseAborted(10, 2, 'allowance-release-1');
     expect(first.released).toMatchObject({ impressions: 10, amountMinor: 50 });
-    const settled = await until(
-      async () => {
-        await accounts.follow();
-        return accounts.releases({ patron: PATRON }).find((r) => r.id === first.released.id && r.outcome);
-      },
-      10_000,
-      'the aborted job settled',
-    );
+    const settled = first.settled;
     // The two pages printed were free ones: the 50 cents come back.
     expect(settled).toMatchObject({ state: 'refunded', printedImpressions: 2, refundedMinor: 50 });
     expect(accounts.balance(PATRON).balanceMinor).toBe(1000);
@@ -138,6 +146,29 @@ describe('a free allowance of pages', () => {
     // And none after it: a page more is charged.
     const third = await release(1, 'allowance-release-3');
     expect(third.released).toMatchObject({ impressions: 1, amountMinor: 10 });
+    expect(accounts.invariantViolations()).toEqual([]);
+  });
+
+  it('of value is used only by the pages printed too', async () => {
+    const patron = '21000002';
+    (queue as { tariff: Tariff }).tariff = tariffSchema.parse({
+      mono: 10,
+      free: { period: 'day', amountMinor: 50 },
+    });
+    accounts.deposit({
+      requestId: 'allowance-deposit-2',
+      patron,
+      amountMinor: 1000,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    // 1.00 EUR of pages, 0.50 of it free: 0.50 charged, refunded when only two pages (0.20, free) come out.
+    const first = await releaseAborted(10, 2, 'allowance-value-1', patron);
+    expect(first.released).toMatchObject({ amountMinor: 50 });
+    expect(first.settled).toMatchObject({ printedImpressions: 2, refundedMinor: 50 });
+    // 0.30 EUR of the allowance left: three pages free, then a page charged.
+    expect((await release(3, 'allowance-value-2', patron)).released).toMatchObject({ amountMinor: 0 });
+    expect((await release(1, 'allowance-value-3', patron)).released).toMatchObject({ amountMinor: 10 });
     expect(accounts.invariantViolations()).toEqual([]);
   });
 });
