@@ -138,6 +138,31 @@ describe('a print server that goes away in the middle of a release', () => {
     expect(await balance()).toBe(before - 30);
   }, 40_000);
 
+  it('refuses a staff refund while it is not known whether the job printed: the job prints, charged once, never printed and refunded', async () => {
+    await waitForDevice(api, 'public-bw', 'online', 15_000);
+    const before = await balance();
+    const { jobId, release } = await releaseWhileTheServerIsAway(4);
+    // The patron at the desk: "I paid and nothing came out". The print server has not said.
+    const refund = await call<{ code: string; detail?: string; message?: string }>(
+      'POST',
+      '/api/v1/print/releases/refund',
+      { requestId: randomUUID(), releaseId: release.id, reason: 'nothing came out' },
+    );
+    expect(refund.status).toBe(409);
+    expect(refund.body.code).toBe('print_release_outcome_unknown');
+    expect(JSON.stringify(refund.body)).toMatch(/nothing was refunded/);
+    expect(await balance()).toBe(before - 40);
+    proxy.resume();
+    const done = await settled(release.id);
+    expect(done).toMatchObject({ state: 'completed', refundedMinor: 0 });
+    await until('the job printed', async () =>
+      server().job(jobId)?.state === 'completed' ? true : undefined,
+    );
+    expect(server().job(jobId)?.impressionsCompleted).toBe(4);
+    // Printed and paid for once; a refund now is staff's to make, with the outcome known.
+    expect(await balance()).toBe(before - 40);
+  }, 40_000);
+
   it('refunds in full a job cancelled at the server while it was away', async () => {
     await waitForDevice(api, 'public-bw', 'online', 15_000);
     const before = await balance();

@@ -75,6 +75,11 @@ export const printQueueApi: ApiModule = {
       title: 'The release will be completed or refunded when the print server answers',
     },
     print_release_not_found: { status: 404, title: 'No such release' },
+    print_release_outcome_unknown: {
+      status: 409,
+      title:
+        'Not known yet whether the job was printed; it is completed or refunded when the print server answers',
+    },
     print_account_insufficient: { status: 402, title: 'The print account balance is too low' },
     print_account_currency_mismatch: { status: 422, title: 'The print account is kept in another currency' },
     print_account_empty: { status: 409, title: 'The print account has nothing to pay out' },

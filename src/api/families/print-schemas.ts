@@ -138,7 +138,12 @@ export const reportSchema = z.object({
       chargedMinor: minorSchema,
       refundedMinor: minorSchema,
       incomeMinor: minorSchema,
-      impressions: z.number().int(),
+      impressions: z
+        .number()
+        .int()
+        .describe(
+          'pages printed from the jobs released that day, free ones too, as the printer counted them (as the desk totals and print.pages count them)',
+        ),
     }),
   ),
 });

@@ -238,7 +238,8 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       method: 'POST',
       url: '/api/v1/print/releases/refund',
       operationId: 'refundPrintRelease',
-      summary: 'Refunds a released job in full (no amount) or in part, with a reason',
+      summary:
+        'Refunds a released job in full (no amount) or in part, with a reason; a release whose outcome the print server has not told yet (state charged) is refused, 409 print_release_outcome_unknown',
       tag,
       access: ['staff'],
       body: z.strictObject({

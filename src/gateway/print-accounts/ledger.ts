@@ -231,19 +231,7 @@ export class PrintLedger {
 
   /** The cash report of one local day (`YYYY-MM-DD`): deposits by source, payouts, refunds, income per queue. */
   dailyReport(date: string): PrintDailyReport {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-    const [year, month, dayOfMonth] = match
-      ? [Number(match[1]), Number(match[2]), Number(match[3])]
-      : [Number.NaN, 0, 0];
-    const day = new Date(year, month - 1, dayOfMonth);
-    // Date rolls 2026-11-36 over to 6 December: such a day is refused, not reported as another.
-    if (day.getMonth() !== month - 1 || day.getDate() !== dayOfMonth)
-      throw new CarrelError(
-        'bad_request',
-        `date must be a day of the calendar, as YYYY-MM-DD; ${date} is not`,
-      );
-    const from = day.getTime();
-    const to = new Date(year, month - 1, dayOfMonth + 1).getTime();
+    const { from, to } = localDay(date);
     const rows = this.sql(
       'SELECT * FROM print_ledger WHERE created_at >= ? AND created_at < ? ORDER BY seq',
     ).all(from, to) as EntryRow[];
@@ -332,6 +320,19 @@ export class PrintLedger {
     this.statements ??= new StatementCache(this.db);
     return this.statements.get(text);
   }
+}
+
+/** The local day `YYYY-MM-DD` as [from, to) in epoch ms; a day not of the calendar is refused. */
+export function localDay(date: string): { from: number; to: number } {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const [year, month, dayOfMonth] = match
+    ? [Number(match[1]), Number(match[2]), Number(match[3])]
+    : [Number.NaN, 0, 0];
+  const day = new Date(year, month - 1, dayOfMonth);
+  // Date rolls 2026-11-36 over to 6 December: such a day is refused, not reported as another.
+  if (day.getMonth() !== month - 1 || day.getDate() !== dayOfMonth)
+    throw new CarrelError('bad_request', `date must be a day of the calendar, as YYYY-MM-DD; ${date} is not`);
+  return { from: day.getTime(), to: new Date(year, month - 1, dayOfMonth + 1).getTime() };
 }
 
 /**

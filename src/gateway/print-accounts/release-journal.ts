@@ -268,6 +268,14 @@ export class ReleaseJournal {
         return this.asAnswered(request.requestId, this.require(request.releaseId));
       }
       const release = this.require(request.releaseId);
+      // Charged, Release-Job's answer not heard (the print server away): the job may still print once
+      // the server answers, and is refunded by itself if it does not. Refunded by staff meanwhile, it
+      // printed and was refunded too — the patron had the pages and the money.
+      if (release.state === 'charged')
+        throw new CarrelError(
+          'print_release_outcome_unknown',
+          'the print server has not said yet whether this job was sent to the printer: Carrel refunds it by itself if it was not, and it may still print if it was. Refund it once the desk shows how it ended: nothing was refunded',
+        );
       const left = release.amountMinor - release.refundedMinor;
       const amount = request.amountMinor ?? left;
       if (!Number.isSafeInteger(amount) || amount < 1)
@@ -283,7 +291,7 @@ export class ReleaseJournal {
           `at most ${moneyText(left, release.currency)} of this job can still be refunded (${moneyText(amount, release.currency)} was asked): nothing was refunded`,
         );
       this.postRefund(release, amount, request.reason, request.requestId, request.staff);
-      const state = amount === left && release.state !== 'charged' ? 'refunded' : release.state;
+      const state = amount === left ? 'refunded' : release.state;
       this.sql(
         'UPDATE print_releases SET refunded_minor = refunded_minor + ?, state = ?, updated_at = ? WHERE id = ?',
       ).run(amount, state, this.clock.now(), release.id);
@@ -383,10 +391,18 @@ export class ReleaseJournal {
     return rows.map(releaseOf);
   }
 
-  /** Free allowance used by `account` since `from`: releases not refunded in full. */
+  /**
+   * Free allowance used by `account` since `from`: the free part of each release, or, once the
+   * printer said it printed fewer pages than were released (a jam, an abort), of the pages it
+   * printed — they are the free ones first (dueFor), and the pages not printed leave the allowance
+   * as they leave the charge. A release refunded without printing uses none.
+   */
   allowanceUsed(account: string, from: number): { impressions: number; amountMinor: number } {
     const row = this.sql(
-      `SELECT COALESCE(SUM(free_impressions), 0) AS impressions, COALESCE(SUM(free_minor), 0) AS amount
+      `SELECT COALESCE(SUM(CASE WHEN printed_impressions IS NULL THEN free_impressions
+                                ELSE MIN(free_impressions, printed_impressions) END), 0) AS impressions,
+              COALESCE(SUM(CASE WHEN printed_impressions IS NULL OR impressions <= 0 THEN free_minor
+                                ELSE MIN(free_minor, printed_impressions * price_minor / impressions) END), 0) AS amount
          FROM print_releases WHERE account = ? AND created_at >= ? AND NOT (state = 'refunded' AND printed_impressions = 0)`,
     ).get(account, from) as { impressions: number; amount: number };
     return { impressions: row.impressions, amountMinor: row.amount };
@@ -407,6 +423,19 @@ export class ReleaseJournal {
        FROM print_releases WHERE created_at >= ? AND created_at < ?
        GROUP BY quarter, queue, colour ORDER BY quarter`,
     ).all(from, to) as PrintReleaseQuarterRow[];
+  }
+
+  /**
+   * Pages printed per queue from the releases made over [from, to) in epoch ms, counted as
+   * perQuarter counts them (the desk totals' and the statistics' pages): free jobs too, a job the
+   * printer stopped part-way by the pages it printed, one refunded before it printed none.
+   */
+  pagesPerQueue(from: number, to: number): Array<{ queue: string; pages: number }> {
+    return this.sql(
+      `SELECT queue, COALESCE(SUM(CASE WHEN state = 'refunded' THEN COALESCE(printed_impressions, 0)
+                                       ELSE COALESCE(printed_impressions, impressions) END), 0) AS pages
+       FROM print_releases WHERE created_at >= ? AND created_at < ? GROUP BY queue`,
+    ).all(from, to) as Array<{ queue: string; pages: number }>;
   }
 
   /** Journal and ledger agree: a release's refunds never exceed its charge, and match the ledger. */

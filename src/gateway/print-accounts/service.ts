@@ -34,7 +34,14 @@ import { DESK_CARD_CHECK_MS, type PrintAccountsConfig } from './config.js';
 import { deskTopUpRefusal, LATE_WORDS, transferRefusal } from './desk-card-refusals.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
-import { checkCorrection, checkRequestId, kindName, PrintLedger, requestIdClash } from './ledger.js';
+import {
+  checkCorrection,
+  checkRequestId,
+  kindName,
+  localDay,
+  PrintLedger,
+  requestIdClash,
+} from './ledger.js';
 import type { HeldJob, ReleaseQueue } from './queue.js';
 import { type ChargedRelease, ReleaseJournal } from './release-journal.js';
 import { ReleaseWorkflow } from './release-workflow.js';
@@ -477,8 +484,23 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     return entry;
   }
 
+  /**
+   * The day's cash report from the ledger, its pages per queue the pages printed from the jobs
+   * released that day, as the desk totals and the statistics count them: the charges' pages said a
+   * job the printer stopped after 2 of 5 pages was 5, and a free job none.
+   */
   dailyReport(date: string): PrintDailyReport {
-    return this.open().ledger.dailyReport(date);
+    const { ledger, journal } = this.open();
+    const report = ledger.dailyReport(date);
+    const { from, to } = localDay(date);
+    const printed = new Map(journal.pagesPerQueue(from, to).map((row) => [row.queue, row.pages]));
+    const queues = new Map(
+      report.queues.map((queue) => [queue.queue, { ...queue, impressions: printed.get(queue.queue) ?? 0 }]),
+    );
+    for (const [queue, pages] of printed)
+      if (!queues.has(queue))
+        queues.set(queue, { queue, chargedMinor: 0, refundedMinor: 0, incomeMinor: 0, impressions: pages });
+    return { ...report, queues: [...queues.values()].sort((a, b) => a.queue.localeCompare(b.queue)) };
   }
 
   ledgerQuarters(from: number, to: number): PrintLedgerQuarterRow[] {
