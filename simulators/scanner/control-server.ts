@@ -4,7 +4,7 @@
  *   POST /api/scan   {barcode, symbology?, via?: serial|wedge|all}: scan a code → {bytes}
  *   POST /api/swipe  {cardNumber, via?}: swipe a magstripe card (track 2) → {bytes}
  *   POST /api/raw    {hex}: send bytes as they are on the serial links (broken scans)
- *   POST /api/card   {uid, responses?, leaveOn?}: put a virtual contactless card on pcscd's vpcd reader
+ *   POST /api/card   {uid, responses?, leaveOn?, atr?}: put a virtual contactless card on pcscd's vpcd reader
  *   DELETE /api/card  take it off
  *   GET  /api/state  scans, swipes, serial clients, the FIFO, the settings
  */
@@ -30,6 +30,11 @@ const cardBody = z.strictObject({
   uid: z.string().regex(/^([0-9a-fA-F]{2}){4,10}$/, 'a UID of 4 to 10 bytes in hex'),
   responses: z.record(hexBytes, hexBytes).optional(),
   leaveOn: hexBytes.optional(),
+  /** The card's ATR (hex, 2 to 33 bytes); a MIFARE Classic 1K's when absent. */
+  atr: z
+    .string()
+    .regex(/^([0-9a-fA-F]{2}){2,33}$/, 'an ATR of 2 to 33 bytes in hex')
+    .optional(),
 });
 const rawBody = z.strictObject({
   hex: z
@@ -76,6 +81,7 @@ async function route(simulator: ScannerSimulator, request: ControlRequest) {
       await simulator.presentCard(Buffer.from(body.uid, 'hex'), {
         ...(body.responses ? { responses: body.responses } : {}),
         ...(body.leaveOn ? { leaveOn: body.leaveOn } : {}),
+        ...(body.atr ? { atr: Buffer.from(body.atr, 'hex') } : {}),
       });
     } catch (error) {
       if (error instanceof RangeError) throw new ControlProblem(409, error.message);

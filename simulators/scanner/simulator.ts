@@ -54,7 +54,7 @@ export interface ScannerSimulator {
   /** Puts a virtual contactless card on pcscd's vpcd reader (one at a time); resolves once vpcd has it. */
   presentCard(
     uid: Uint8Array,
-    options?: { responses?: Record<string, string>; leaveOn?: string },
+    options?: { responses?: Record<string, string>; leaveOn?: string; atr?: Uint8Array },
   ): Promise<void>;
   /** Takes the card off the reader. */
   removeCard(): Promise<void>;

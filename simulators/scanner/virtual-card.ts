@@ -22,6 +22,8 @@ export interface VirtualCardOptions {
   responses?: Readonly<Record<string, string>>;
   /** The card leaves the field when it gets this command (hex), before answering: pulled mid-APDU. */
   leaveOn?: string;
+  /** The ATR the card answers (a contact chip card's, say); a MIFARE Classic 1K's when absent. */
+  atr?: Uint8Array;
   host?: string;
   port?: number;
 }
@@ -94,7 +96,7 @@ export class VirtualCard {
     if (message.length === 1) {
       const control = message[0];
       if (control !== CTRL_OFF) this.markPowered?.();
-      if (control === CTRL_ATR) this.send(CONTACTLESS_ATR);
+      if (control === CTRL_ATR) this.send(Buffer.from(this.options.atr ?? CONTACTLESS_ATR));
       else if (control === CTRL_ON || control === CTRL_RESET) this.powered = true;
       else if (control === CTRL_OFF) this.powered = false;
       return;

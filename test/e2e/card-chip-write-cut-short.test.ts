@@ -4,13 +4,17 @@
  * has read it back and recorded it. Started again on the same database, the desk does not know
  * whether the chip works: the card's record says so (`chipWriteCutShortAt`), Thrown away is refused
  * in words unless staff confirm the card is destroyed, and Encode chip with the card on the pad
- * settles it by reading the chip. The daemon runs the compiled code in dist/: `npm run build` first.
+ * settles it by reading the chip. Killed as the printer ejects a card, the issue's outcome is unknown
+ * (never a plain failure that invites a second card). The daemon runs the compiled code in dist/:
+ * `npm run build` first.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js';
 import { type CardPrinterSimulator, startCardPrinterSimulator } from '../../simulators/card-printer/index.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { type RfidPadSimulator, startRfidPadSimulator } from '../../simulators/rfid-pad/index.js';
@@ -289,4 +293,41 @@ describe('a card’s chip write cut short by a SIGKILL', () => {
     },
     90_000,
   );
+});
+
+describe('a card issue cut short by a SIGKILL as the printer ejects the card', () => {
+  it('is not recorded as a plain failure that invites a second card: the patron’s next card waits for the output hopper, the same request is not done again', async () => {
+    if (!daemon || daemon.child.exitCode !== null || daemon.child.signalCode !== null) await startDaemon();
+    const model = printer.model as EvolisModel;
+    const handle = model.handle.bind(model);
+    // The printer ejects the card, made, and Carrel dies before its answer (a power cut, SIGKILL).
+    model.handle = (command) => {
+      if (command.name !== 'Se') return handle(command);
+      model.handle = handle;
+      const reply = handle(command);
+      daemon!.child.kill('SIGKILL');
+      return reply;
+    };
+    const cards = printer.cards().length;
+    const request = { patron: '21000002', number: 'patron', requestId: randomUUID() };
+    await call('POST', '/cards', request).catch(() => undefined);
+    await killDaemon(daemon!.child);
+    expect(printer.cards().slice(cards)).toMatchObject([{ outcome: 'printed', tracks: { 2: '21000002' } }]);
+    await startDaemon();
+
+    // The answer lost, the desk sends the same request again: it is not printed again.
+    const again = await call('POST', '/cards', request);
+    expect(again).toMatchObject({ status: 409, json: { code: 'request_in_doubt' } });
+    // Staff look the issue up: it does not say the card failed, but that it may be in the hopper.
+    const issues = (await call('GET', '/cards?limit=50')).json.issues;
+    const cut = issues.find((issue: { patron: string }) => issue.patron === '21000002');
+    expect(cut).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
+    // Printing the patron a card anew waits until staff have looked in the output hopper.
+    const next = await call('POST', '/cards', { patron: '21000002', number: 'patron' });
+    expect(next).toMatchObject({ status: 409, json: { code: 'card_outcome_unknown' } });
+    expect(printer.cards()).toHaveLength(cards + 1);
+    // The card is there: it is the patron's card.
+    const found = await call('POST', `/cards/${cut.issueId}/found-in-hopper`);
+    expect(found).toMatchObject({ status: 200, json: { issueId: cut.issueId, result: 'issued' } });
+  }, 90_000);
 });

@@ -362,4 +362,27 @@ describe('issuing library cards on the simulated desk', () => {
       expect.objectContaining({ name: 'printer', in: 'query', required: false }),
     ]);
   });
+
+  it('takes no card for an issue the ribbon left cannot print: no half-printed card with the number on its stripe in the reject box', async () => {
+    // A colour card with a black back takes six panels (y m c k o, k); three are left.
+    sim().model.ribbonPanels = 3;
+    const cards = sim().cards().length;
+    const feeder = sim().model.feeder;
+    const failed = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
+    expect(failed.json).toMatchObject({ result: 'failed', fault: 'ribbon_out', patron: '21000003' });
+    // No card left the feeder: the patron's number was written on no stripe, no panel was spent.
+    expect(sim().cards()).toHaveLength(cards);
+    expect(sim().model.feeder).toBe(feeder);
+    expect(sim().model.ribbonPanels).toBe(3);
+    // The ribbon changed, the same card printed again is made once.
+    sim().model.ribbonPanels = 1000;
+    const issued = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
+    expect(issued.json).toMatchObject({ result: 'issued', attempts: 1 });
+    expect(
+      sim()
+        .cards()
+        .slice(cards)
+        .map((card) => [card.outcome, card.tracks[2]]),
+    ).toEqual([['printed', '21000003']]);
+  });
 });

@@ -111,4 +111,61 @@ describe.skipIf(skip !== undefined)('a PC/SC campus-card reader on the desk', ()
       detail: { source: 'pcsc', reader: 'Virtual PCD 00 01', cardPresent: false, reads: 1 },
     });
   });
+
+  it('a card the reader gives no number for says in words what card it is and what to do, and the next card is read', async () => {
+    const put = (body: Record<string, unknown>) =>
+      fetch(`${sim().httpUrl}/api/card`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const take = async () => {
+      const removed = events.filter((e) => e.type === 'scanner.card_removed').length;
+      expect((await fetch(`${sim().httpUrl}/api/card`, { method: 'DELETE' })).status).toBe(200);
+      await until(
+        () => events.filter((e) => e.type === 'scanner.card_removed').length > removed || undefined,
+        10_000,
+      );
+    };
+    const rejection = async (count: number) =>
+      (await until(() => stream.filter((m) => m.event === 'scanner.rejected')[count - 1], 10_000)).data;
+    // A bank card's contact chip (EMV, T=0), which answers GET DATA "function not supported".
+    expect(
+      (
+        await put({
+          uid: CARD_UID,
+          atr: '3B6E000080318066B0840C016E0183009000',
+          responses: { FFCA000000: '6A81' },
+        })
+      ).status,
+    ).toBe(201);
+    expect(await rejection(1)).toMatchObject({
+      source: 'pcsc',
+      code: 'card_type_unsupported',
+      message:
+        'this is a contact chip card (a bank or health card, say), not a contactless card: the reader gives no number for it — ask for the patron’s library or campus card (ATR 3B6E000080318066B0840C016E0183009000)',
+    });
+    await take();
+    // A contactless card of a type the reader does not know (ISO 14443-4, no PC/SC card name).
+    expect(
+      (await put({ uid: CARD_UID, atr: '3B8180018080', responses: { FFCA000000: '6A81' } })).status,
+    ).toBe(201);
+    expect(await rejection(2)).toMatchObject({
+      code: 'card_type_unsupported',
+      message:
+        'the reader gives no number for this type of contactless card (GET DATA answered 6A81, function not supported) — ask for the patron’s library or campus card (ATR 3B8180018080)',
+    });
+    await take();
+    // The patron's campus card after it is read as ever.
+    const identified = stream.filter((m) => m.event === 'scanner.identified').length;
+    expect((await put({ uid: CARD_UID })).status).toBe(201);
+    await until(
+      () => stream.filter((m) => m.event === 'scanner.identified').length > identified || undefined,
+      10_000,
+    );
+    expect(stream.filter((m) => m.event === 'scanner.identified').at(-1)!.data).toMatchObject({
+      value: CARD_UID,
+    });
+    await take();
+  });
 });

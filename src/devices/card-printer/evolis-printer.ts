@@ -113,6 +113,7 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
       await step(command('Pr', job.ribbon));
       await step(command('Pmi', 'F'));
       before = await this.cardCounter();
+      await this.refuseShortRibbon(job.front.length + job.back.length);
       await this.takeCard();
       taken = true;
       if (tracks.length > 0) {
@@ -206,6 +207,31 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
       return;
     }
     if (reply.kind === 'error') this.refused(command('Ss'), reply);
+  }
+
+  /**
+   * Refuses the card before one is taken when the ribbon has fewer panels left (`Rco;l`) than the
+   * card prints: taken, its stripe would get the patron's number and the card would go to the reject
+   * box half printed, a card and the panels spent. A printer that answers no number is not stopped.
+   */
+  private async refuseShortRibbon(panels: number): Promise<void> {
+    const text = await this.read('Rco', 'l');
+    if (text === null || !/^\s*\d{1,9}\s*$/.test(text)) return;
+    const left = Number(text);
+    if (left >= panels) return;
+    const before = this.status();
+    this.current.ribbon.panelsLeft = left;
+    this.current.ribbon.low = left <= this.options.ribbonLowPanels;
+    if (left === 0) this.current.problem = 'ribbon_out';
+    this.report(before, this.current);
+    throw new CardPrintError(
+      'ribbon_out',
+      left === 0
+        ? 'the ribbon is used up: put in a new ribbon, then print again (no card was taken)'
+        : `the ribbon has ${left} panel${left === 1 ? '' : 's'} left and this card needs ${panels}: put in a new ribbon, then print again (no card was taken)`,
+      false,
+      false,
+    );
   }
 
   /** One command of a card's sequence, refused: its fault noted, the card failed (none taken yet). */

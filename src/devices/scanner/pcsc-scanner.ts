@@ -3,6 +3,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError, TransportError } from '../../core/errors.js';
 import {
   type CardUidFormat,
+  cardTypeUnsupported,
   formatCardUid,
   GET_UID_APDU,
   ScanError,
@@ -93,9 +94,9 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
     context.removeAllListeners('error');
     context.on('error', (error) => this.lost(error));
     const reader = this.reader;
-    reader.on('card', () => {
+    reader.on('card', (atr) => {
       this.cardPresent = true;
-      this.readCard(reader);
+      this.readCard(reader, atr);
     });
     // Back and empty: a card left on it shows within the reader's first polls (vpcd's take a second;
     // a USB reader's first status already has it). One shown later was taken off while the
@@ -137,12 +138,16 @@ export class PcscScanner extends EventEmitter implements DeviceDriver {
     };
   }
 
-  private async readCard(reader: PcscReader): Promise<void> {
+  private async readCard(reader: PcscReader, atr: Buffer | undefined): Promise<void> {
     let value: string;
     let uidHex: string;
     try {
       const answers = await reader.exchange([GET_UID_APDU, ...this.options.script]);
-      const uid = uidFromGetData(answers[0]!);
+      const getData = answers[0]!;
+      // No UID for it: the card's ATR says what card it is, in words (never for a cut-off answer).
+      if (atr && atr.length > 0 && getData.length >= 2 && getData.subarray(-2).toString('hex') !== '9000')
+        throw cardTypeUnsupported(atr, getData.subarray(-2).toString('hex').toUpperCase());
+      const uid = uidFromGetData(getData);
       uidHex = formatCardUid(uid, { format: 'hex', byteOrder: 'as-read' });
       value =
         this.options.value === 'uid'

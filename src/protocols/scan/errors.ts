@@ -28,7 +28,9 @@ export type ScanErrorCode =
   /** Track data without its sentinels, or a track 2 without a card number. */
   | 'magstripe_bad_track'
   /** A card answer to GET DATA that is an error status or no UID. */
-  | 'card_uid_unreadable';
+  | 'card_uid_unreadable'
+  /** The reader gives no number for this card: a contact chip card, or a contactless type it does not know. */
+  | 'card_type_unsupported';
 
 /** Bytes from a scanner or card reader that are not a whole, clean identification. */
 export class ScanError extends PeerError {

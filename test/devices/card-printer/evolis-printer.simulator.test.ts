@@ -111,11 +111,23 @@ describe('Evolis printer driver against the simulated printer (TCP)', () => {
     expect(events).toEqual(['no_card', 'cover_open', 'jam', 'ready']);
   });
 
-  it('runs out of ribbon mid-card: the card goes to the reject box', async () => {
+  it('takes no card when the ribbon has fewer panels left than the card prints, and says how many', async () => {
     const { sim, printer } = await rig({ ribbonPanels: 3 });
-    await expect(printer.printCard(job())).rejects.toMatchObject({ code: 'card_ribbon_out', rejected: true });
-    expect(sim.cards()[0]).toMatchObject({ outcome: 'rejected' });
+    await expect(printer.printCard(job())).rejects.toMatchObject({
+      code: 'card_ribbon_out',
+      cardTaken: false,
+      message:
+        'the ribbon has 3 panels left and this card needs 6: put in a new ribbon, then print again (no card was taken)',
+    });
+    expect(sim.cards()).toEqual([]);
+    expect(printer.status().ribbon).toMatchObject({ panelsLeft: 3, low: true });
+    sim.model.ribbonPanels = 0;
+    await expect(printer.printCard(job())).rejects.toMatchObject({
+      code: 'card_ribbon_out',
+      cardTaken: false,
+    });
     await until(() => printer.condition().reason === 'ribbon_out' || undefined);
+    expect(sim.cards()).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ACCESS_IS_LAYOUT,
+  cardTypeOfAtr,
   decodeHidPosReport,
   encodeHidPosReports,
   formatCardUid,
@@ -167,5 +168,27 @@ describe('campus-card UIDs', () => {
         expect(BigInt(decimal)).toBe(BigInt(`0x${hexText}`));
       }),
     );
+  });
+});
+
+describe('what a card’s ATR says it is (PC/SC part 3)', () => {
+  const atr = (hex: string) => Buffer.from(hex, 'hex');
+  it('names contactless storage cards, knows other contactless cards and contact chip cards apart', () => {
+    expect(cardTypeOfAtr(atr('3B8F8001804F0CA000000306030001000000006A'))).toEqual({
+      contactless: true,
+      name: 'MIFARE Classic 1K',
+    });
+    expect(cardTypeOfAtr(atr('3B8F8001804F0CA0000003060300030000000068'))).toEqual({
+      contactless: true,
+      name: 'MIFARE Ultralight',
+    });
+    // A DESFire (ISO 14443-4): contactless, no storage card name.
+    expect(cardTypeOfAtr(atr('3B8180018080'))).toEqual({ contactless: true, name: null });
+    // An EMV bank card's contact chip, and an ATR too short to say.
+    expect(cardTypeOfAtr(atr('3B6E000080318066B0840C016E0183009000'))).toEqual({
+      contactless: false,
+      name: null,
+    });
+    expect(cardTypeOfAtr(atr('3B'))).toEqual({ contactless: false, name: null });
   });
 });

@@ -25,9 +25,12 @@ export class CardIssueRecords {
     private readonly device: string,
   ) {
     migrate(db, 'card-issues', CARD_ISSUE_MIGRATIONS);
-    // An issue left `printing` by a crash never became a card anyone was given: it failed.
+    // An issue left `printing` by a Carrel that stopped (SIGKILL, a power cut) may have become a
+    // card: the printer may have made and ejected it with nobody left to hear. Its outcome is
+    // unknown, as a link lost after the job went out: the patron's next card waits until staff have
+    // looked in the output hopper (found there, or confirmNotPrinted), never a second working card.
     db.prepare(
-      `UPDATE card_issues SET result = 'failed', fault = 'interrupted', finished_at = requested_at
+      `UPDATE card_issues SET result = 'failed', fault = 'outcome_unknown', finished_at = requested_at
        WHERE device = ? AND result = 'printing'`,
     ).run(device);
     // A chip write still marked was cut short: the process that made it stopped, perhaps after the

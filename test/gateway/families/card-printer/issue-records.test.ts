@@ -106,7 +106,7 @@ describe('card issue records', () => {
     db.close();
   });
 
-  it('finishes an issue a crash left printing as failed, and counts only issued cards per day', () => {
+  it('finishes an issue a crash left printing as failed with its outcome unknown, and counts only issued cards per day', () => {
     const file = path.join(tempFolder(), 'carrel.db');
     let db = openDatabase(file);
     let records = new CardIssueRecords(db, 'cards-1');
@@ -140,7 +140,9 @@ describe('card issue records', () => {
     db.close();
     db = openDatabase(file);
     records = new CardIssueRecords(db, 'cards-1');
-    expect(records.get(interrupted)).toMatchObject({ result: 'failed', fault: 'interrupted' });
+    // Carrel stopped while it printed: the card may have been made, its outcome is unknown.
+    expect(records.get(interrupted)).toMatchObject({ result: 'failed', fault: 'outcome_unknown' });
+    expect(records.outcomeUnknown('21000002')).toBe(true);
     expect(records.perDay(7)).toEqual([{ day: '2026-12-03', issued: 2, failed: 1 }]);
     db.close();
   });
