@@ -30,7 +30,11 @@ const FORMATS: Record<TrackNumber, TrackFormat> = {
 export function checkTrackData(track: TrackNumber, data: string): void {
   const format = FORMATS[track];
   if (!format.allowed.test(data) || data.includes(format.start) || data.includes(format.end))
-    throw new EvolisProtocolError('magstripe_bad_data', `track ${track} cannot hold "${data}"`);
+    // The data is a patron's card number: named by what is wrong with it, never quoted.
+    throw new EvolisProtocolError(
+      'magstripe_bad_data',
+      `track ${track} takes only ${track === 1 ? 'upper-case letters, digits and punctuation' : 'digits (and : < = >)'}, without its sentinels`,
+    );
   if (data.length > format.capacity)
     throw new EvolisProtocolError(
       'magstripe_bad_data',

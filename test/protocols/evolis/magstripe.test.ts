@@ -27,6 +27,15 @@ describe('ISO 7811 magstripe tracks', () => {
     expect(trackText(2, '21234000123455')).toBe(';21234000123455?');
     expect(parseTrackText(2, ';21234000123455?')).toBe('21234000123455');
     expect(() => trackText(2, '12A4')).toThrow(expect.objectContaining({ code: 'magstripe_bad_data' }));
+    // What it says names what is wrong, never the card number it was given (a patron's).
+    let said = '';
+    try {
+      trackText(2, '2123400012345X');
+    } catch (error) {
+      said = (error as Error).message;
+    }
+    expect(said).toMatch(/track 2 takes only digits/);
+    expect(said).not.toContain('21234');
     expect(() => trackText(2, '1'.repeat(38))).toThrow(/37 characters/);
     expect(() => parseTrackText(2, '21234?')).toThrow(
       expect.objectContaining({ code: 'magstripe_unreadable' }),
