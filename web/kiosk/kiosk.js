@@ -88,9 +88,14 @@ function show(screen) {
   for (const section of document.querySelectorAll('.screen'))
     section.hidden = section.id !== `screen-${screen}`;
   login.touched();
-  const first = $(`screen-${screen}`)?.querySelector('input, button');
-  // Not on the in-use screen: an Enter there must not take someone's session over.
-  if (first && screen !== 'start' && screen !== 'in-use') first.focus();
+  // The start and in-use screens' headings: an Enter there must neither start a session (a
+  // keyboard scanner's Enter) nor take someone's session over; the focus left on a screen just
+  // hidden fell to the page's body, and the first Tab left the page.
+  const first =
+    screen === 'start' || screen === 'in-use'
+      ? $(`screen-${screen}`)?.querySelector('h1')
+      : $(`screen-${screen}`)?.querySelector('input, button');
+  first?.focus();
 }
 
 function say(id, text) {
