@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
-import { heading, itemText, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
+import { heading, itemText, kioskInChromium, logIn, spokenAtFocus } from '../helpers/kiosk-page.js';
 
 const skip = chromiumSkipReason();
 
@@ -152,6 +152,8 @@ describe.skipIf(skip !== undefined)('the kiosk page with an item whose answer wa
     const toStaff =
       'We could not confirm that item 31000005 was returned. Please hand it to staff. Item 31000006 was not returned. Please hand it to staff.';
     await expect.poll(() => kiosk.locator('#finish-unsettled').textContent()).toBe(toStaff);
+    // Where the focus lands (Print a receipt) a screen reader read nothing of it: its live region was hidden until then.
+    expect((await spokenAtFocus(kiosk)).description).toContain(toStaff);
     await kiosk.getByRole('button', { name: 'No receipt' }).click();
     await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Thank you');
     expect(await kiosk.locator('#thanks-message').textContent()).toBe(`Enjoy your visit. ${toStaff}`);

@@ -165,6 +165,11 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', { concur
       expect(spoken.description).toContain('Your receipt is printing. Please take it from the printer.');
       await kiosk.keyboard.press('Enter');
       await expect.poll(heading(kiosk)).toBe('Welcome');
+      // Back at the start the focus fell to the page's body, and the first Tab left the page: the
+      // start screen's heading has it, and the next Tab goes on to its first choice.
+      await expect.poll(async () => (await spokenAtFocus(kiosk)).name).toBe('Welcome');
+      await kiosk.keyboard.press('Tab');
+      expect(await spokenAtFocus(kiosk)).toMatchObject({ role: 'button', name: 'Borrow items' });
     });
 
     it.sequential('tells a parent with two library cards on the pad to leave only one there, in words', async ({

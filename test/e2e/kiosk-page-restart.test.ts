@@ -29,6 +29,8 @@ describe.skipIf(skip !== undefined)(
     let daemon: CarrelDaemon | undefined;
     let browser: Browser;
     let page: Page | undefined;
+    /** A second kiosk, on selfcheck-1. */
+    let beside: Page | undefined;
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
@@ -39,7 +41,8 @@ describe.skipIf(skip !== undefined)(
       // beforehand may be taken by another test's process first) and comes back on that one after
       // each restart, where the page dials it again; the simulators' control APIs are read from
       // what each start prints.
-      const keep = new Set(['ils', 'receipt-1', 'pad-1', 'coins-1', 'notes-1']);
+      // A second self-check pad, selfcheck-1, empty: a patron there has checked nothing out yet.
+      const keep = new Set(['ils', 'receipt-1', 'pad-1', 'selfcheck-1', 'coins-1', 'notes-1']);
       const config = {
         ...base,
         http: { ...base.http, port: 0 },
@@ -47,9 +50,11 @@ describe.skipIf(skip !== undefined)(
         storage: { path: join(dir, 'carrel.db') },
         printAccounts: undefined,
         devices: base.devices.filter((device) => keep.has(device.id)),
-        simulators: base.simulators.filter((simulator) =>
-          ['ils-sim', 'printer-sim', 'pad-sim', 'cash-sim'].includes(simulator.id),
-        ),
+        simulators: base.simulators
+          .filter((simulator) =>
+            ['ils-sim', 'printer-sim', 'pad-sim', 'selfcheck-sim', 'cash-sim'].includes(simulator.id),
+          )
+          .map((simulator) => (simulator.id === 'selfcheck-sim' ? { ...simulator, tags: [] } : simulator)),
       };
       configPath = join(dir, 'carrel.json');
       writeFileSync(configPath, JSON.stringify(config));
@@ -58,6 +63,7 @@ describe.skipIf(skip !== undefined)(
       config.http.port = Number(new URL(api).port);
       writeFileSync(configPath, JSON.stringify(config));
       await waitForDevice(api, 'pad-1', 'online', 20_000);
+      await waitForDevice(api, 'selfcheck-1', 'online', 20_000);
       await waitForDevice(api, 'ils', 'online', 20_000);
       browser = await launchChromium();
     }, 60_000);
@@ -72,6 +78,7 @@ describe.skipIf(skip !== undefined)(
 
     afterAll(async () => {
       await page?.close();
+      await beside?.close();
       await browser?.close();
       if (daemon) await killDaemon(daemon.child);
       rmSync(dir, { recursive: true, force: true });
@@ -137,6 +144,19 @@ describe.skipIf(skip !== undefined)(
       await placeTag('31000005'); // Dune
       const dune = kiosk.getByRole('listitem').and(kiosk.locator('[data-item="31000005"]'));
       await expect.poll(() => dune.textContent(), { timeout: 10_000 }).toMatch(/Checked out — due/);
+      // On the kiosk beside it another patron has logged in and checked nothing out yet.
+      beside = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      beside.on('pageerror', (error) => pageErrors.push(error.message));
+      const empty = beside;
+      await empty.clock.install();
+      await empty.goto(`${api}/kiosk?pad=selfcheck-1&printer=receipt-1&scanner=`);
+      await empty.getByRole('button', { name: 'Borrow items' }).click();
+      await empty.getByLabel('Library card number').fill('21000002');
+      await empty.getByRole('region', { name: 'Log in' }).getByLabel('PIN').fill('2222');
+      await empty.getByRole('button', { name: 'Log in' }).click();
+      await expect
+        .poll(() => empty.getByRole('heading', { level: 1 }).textContent(), { timeout: 10_000 })
+        .toMatch(/^Hello, /);
 
       await killDaemon(daemon!.child);
       // Down for a while (systemd's restart delay, a slow start): the page keeps trying and says so.
@@ -148,6 +168,11 @@ describe.skipIf(skip !== undefined)(
         '1 item checked out: it is yours to take.',
       );
       expect(await kiosk.getByRole('alert').filter({ hasText: 'Reconnecting' }).count()).toBe(0);
+      // The patron beside her was told '0 items checked out: they are yours to take.'
+      await onPageClock(empty, () => empty.getByRole('heading', { level: 1 }).textContent(), 'Session ended');
+      expect(await empty.locator('#thanks-message').textContent()).toBe(
+        'The self-check was restarted, so your session has ended. Nothing was checked out in this session.',
+      );
       // And the kiosk serves the next patron: the pad is free again.
       await kiosk.getByRole('button', { name: 'Done' }).click();
       await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);

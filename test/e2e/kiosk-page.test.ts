@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice, withTokens } from '../helpers/desk.js';
-import { logIn, showFees } from '../helpers/kiosk-page.js';
+import { logIn, showFees, spokenAtFocus } from '../helpers/kiosk-page.js';
 import { until } from '../helpers/until.js';
 
 const skip = chromiumSkipReason();
@@ -585,6 +585,10 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
       await expect.poll(() => done.textContent()).toContain('You paid 1.00 EUR.');
       await expect.poll(() => done.textContent()).toContain('Still to pay: 0.25 EUR');
       await expect.poll(() => done.textContent()).toContain('Late return: 1.00 EUR — paid in part');
+      // Where the focus lands, a screen reader read nothing of what was paid: its live region was hidden until then.
+      expect((await spokenAtFocus(kiosk)).description).toContain(
+        'You paid 1.00 EUR. Still to pay: 0.25 EUR.',
+      );
       await kiosk.getByRole('button', { name: 'Done' }).click();
       await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
 
@@ -605,6 +609,7 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
       await expect.poll(() => done.isVisible()).toBe(true);
       await expect.poll(() => done.textContent()).toContain('Late return: 0.25 EUR — not accepted');
       await expect.poll(() => done.textContent()).toContain('0.25 EUR is owed back to you');
+      expect((await spokenAtFocus(kiosk)).description).toContain('0.25 EUR is owed back to you');
     });
 
     it.sequential('lets the cash devices go when the page is reloaded mid-payment, so the next patron pays for themselves', async ({

@@ -163,6 +163,34 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station, in Chr
     server().model.cancel(jobId);
   });
 
+  it('names each Print by its document, pages and price, and the keypad’s ⌫ in words, for a screen reader', async () => {
+    const essay = await server().submit({ user: PATRON, title: 'Essay', pages: 2 });
+    const poster = await server().submit({ user: PATRON, title: 'Poster', pages: 1 });
+    const station = await chromium.openPage('/release');
+    // The key that takes the last digit back was read as "⌫" (or nothing at all).
+    const keys = station.getByRole('group', { name: 'Number keys' });
+    await keys
+      .getByRole('button', { name: 'Delete the last digit', exact: true })
+      .waitFor({ timeout: 5_000 });
+    await station.locator('#card').fill('210');
+    await keys.getByRole('button', { name: 'Delete the last digit', exact: true }).click();
+    expect(await station.locator('#card').inputValue()).toBe('21');
+    await logIn(station);
+    for (const id of [essay, poster])
+      await expect
+        .poll(() => station.locator(`[data-job="public-bw/${id}"] .cost`).textContent(), { timeout: 10_000 })
+        .not.toBe('');
+    // Every job's button was named "Print" alone: which one prints what could not be told.
+    await station
+      .getByRole('button', { name: 'Print “Essay”, 2 pages, 0.20 EUR', exact: true })
+      .waitFor({ timeout: 5_000 });
+    await station
+      .getByRole('button', { name: 'Print “Poster”, 1 page, 0.10 EUR', exact: true })
+      .waitFor({ timeout: 5_000 });
+    server().model.cancel(essay);
+    server().model.cancel(poster);
+  });
+
   it('logs out a patron who walked away without pressing Done: nothing of theirs stays on the screen', async () => {
     const jobId = await server().submit({ user: PATRON, title: 'Medical letter', pages: 1 });
     const station = await chromium.openPage('/release');

@@ -14,7 +14,9 @@ import { logInAtRelease } from '../helpers/release-page.js';
  * before the top-up ended, and is started again as systemd does: the coin is on the balance once,
  * and the station says so, and that the patron must log in again to print (the
  * station's login lived in the daemon's memory). It said '0.50 EUR was added to your balance' over
- * 'Balance: 0.00 EUR' and the patron's documents, as if still logged in.
+ * 'Balance: 0.00 EUR' and the patron's documents, as if still logged in. The stations beside it, one
+ * waiting for the next patron and one showing a patron her jobs, say they are reconnecting while
+ * Carrel is away (they said nothing until pressed), and come back by themselves.
  */
 describe.skipIf(chromiumSkipReason() !== undefined)(
   'a top-up at the release station across a SIGKILL',
@@ -26,6 +28,8 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     let daemon: CarrelDaemon | undefined;
     let browser: Browser;
     let page: Page | undefined;
+    /** Stations beside it: one waiting for the next patron, one where a patron is looking at her jobs. */
+    const others: Page[] = [];
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
@@ -64,6 +68,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
 
     afterAll(async () => {
       await page?.close();
+      for (const other of others) await other.close();
       await browser?.close();
       if (daemon) await killDaemon(daemon.child);
       rmSync(dir, { recursive: true, force: true });
@@ -94,9 +99,35 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await expect
         .poll(() => station.locator('#topup-paid').textContent(), { timeout: 10_000 })
         .toBe('0.50 EUR');
+      // Two stations beside it: one waiting for the next patron, one showing a patron her jobs.
+      const waiting = await browser.newPage();
+      const reading = await browser.newPage();
+      for (const other of [waiting, reading]) {
+        others.push(other);
+        other.on('pageerror', (error) => pageErrors.push(error.message));
+      }
+      await waiting.goto(`${api}/release`);
+      await reading.goto(`${api}/release`);
+      await logInAtRelease(reading, '21000002', '2222');
+      const reconnecting = (other: Page) => other.getByRole('alert').filter({ hasText: 'Reconnecting…' });
 
       await killDaemon(daemon!.child);
+      // The stations said nothing until a patron pressed something: they say so within seconds.
+      for (const other of [waiting, reading])
+        await expect.poll(() => reconnecting(other).isVisible(), { timeout: 10_000 }).toBe(true);
+      expect(await reconnecting(waiting).textContent()).toBe(
+        'Reconnecting… This station has lost its link to the print service. Please wait a moment; if it does not come back, ask staff.',
+      );
       await start();
+      // Back by themselves: the words go, and the patron whose login Carrel lost is asked to log in again.
+      for (const other of [waiting, reading])
+        await expect.poll(() => reconnecting(other).isVisible(), { timeout: 15_000 }).toBe(false);
+      await expect
+        .poll(() => reading.locator('#alert').textContent(), { timeout: 10_000 })
+        .toBe('You were logged out. Log in again to print.');
+      expect(await reading.locator('#screen-login').isVisible()).toBe(true);
+      expect(await reading.locator('#who').textContent()).toBe('');
+      expect(await waiting.locator('#alert').isVisible()).toBe(false);
 
       await expect
         .poll(() => station.locator('#alert').textContent(), { timeout: 30_000 })

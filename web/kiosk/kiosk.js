@@ -88,9 +88,14 @@ function show(screen) {
   for (const section of document.querySelectorAll('.screen'))
     section.hidden = section.id !== `screen-${screen}`;
   login.touched();
-  const first = $(`screen-${screen}`)?.querySelector('input, button');
-  // Not on the in-use screen: an Enter there must not take someone's session over.
-  if (first && screen !== 'start' && screen !== 'in-use') first.focus();
+  // The start and in-use screens' headings: an Enter there must neither start a session (a
+  // keyboard scanner's Enter) nor take someone's session over; the focus left on a screen just
+  // hidden fell to the page's body, and the first Tab left the page.
+  const first =
+    screen === 'start' || screen === 'in-use'
+      ? $(`screen-${screen}`)?.querySelector('h1')
+      : $(`screen-${screen}`)?.querySelector('input, button');
+  first?.focus();
 }
 
 function say(id, text) {
@@ -276,7 +281,8 @@ function sessionEnded(session) {
 
 /**
  * The session is gone from Carrel (restarted after a crash): what the ILS lent is lent, so the
- * patron is told to take what the screen shows as checked out, and the kiosk starts again.
+ * patron is told to take what the screen shows as checked out — nothing, when nothing was; to ask
+ * staff, when an item was on its way to the library system — and the kiosk starts again.
  */
 function sessionGone() {
   clearInterval(state.idleTimer);
@@ -284,19 +290,32 @@ function sessionGone() {
   say('alert', '');
   const returning = state.session.mode === 'return';
   state.session = { ...state.session, state: 'ended' };
-  const done = [...state.items.values()].filter((item) =>
+  const items = [...state.items.values()];
+  const done = items.filter((item) =>
     returning
       ? item.state === 'checked_in'
       : item.state === 'checked_out' || item.state === 'security_failed',
   ).length;
-  const items = `${done} ${done === 1 ? 'item' : 'items'}`;
+  // Sent to the library system when Carrel stopped, or its answer lost: nobody here can tell.
+  const unsure = items.some((item) => item.state === 'pending' || item.answerLost);
+  const did = returning ? 'returned' : 'checked out';
+  const count = `${done} ${done === 1 ? 'item' : 'items'}`;
+  // It said '0 items checked out: they are yours to take.'
+  const what =
+    done > 0
+      ? returning
+        ? `${count} returned.`
+        : `${count} checked out: ${done === 1 ? 'it is' : 'they are'} yours to take.`
+      : unsure
+        ? `Your session could not be finished: please ask staff whether anything was ${did}.`
+        : `Nothing was ${did} in this session.`;
+  // Nothing in the session at all: nothing to ask staff about either.
+  const others = items.length > 0 && !(done === 0 && unsure);
   thankYou(
     'Session ended',
-    `The self-check was restarted, so your session has ended. ${
-      returning
-        ? `${items} returned.`
-        : `${items} checked out: ${done === 1 ? 'it is' : 'they are'} yours to take.`
-    } Please ask staff about anything else on the pad.`,
+    `The self-check was restarted, so your session has ended. ${what}${
+      others ? ' Please ask staff about anything else on the pad.' : ''
+    }`,
     THANKS_MS,
   );
 }

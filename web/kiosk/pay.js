@@ -38,7 +38,11 @@ function show(screen) {
   for (const section of document.querySelectorAll('.screen'))
     section.hidden = section.id !== `screen-${screen}`;
   touched();
-  const first = $(`screen-${screen}`)?.querySelector('input, button');
+  // The first control shown: Print a receipt is hidden for a payment not completed, and the focus
+  // given to it fell to the page's body.
+  const first = [...($(`screen-${screen}`)?.querySelectorAll('input, button') ?? [])].find((control) =>
+    control.checkVisibility(),
+  );
   if (first && screen !== 'start') first.focus();
 }
 

@@ -9,6 +9,19 @@ import { capitalised, jobProblem } from './words.js';
 /** A job's key in the list: its queue and job id. */
 export const keyOf = (job) => `${job.queue}/${job.jobId}`;
 
+/** Ids for the rows' problems, which describe their Print buttons. */
+let problemIds = 0;
+
+/** A job's Print button as a screen reader names it: 'Print “Essay”, 2 pages, 0.20 EUR'. */
+function printName(job) {
+  const pages =
+    job.pages === null
+      ? 'pages not known'
+      : `${job.pages} page${job.pages === 1 ? '' : 's'}${job.copies > 1 ? ` × ${job.copies} copies` : ''}`;
+  const cost = job.quote ? `, ${money(job.quote.amountMinor, job.quote.currency)}` : '';
+  return `Print “${job.name}”, ${pages}${cost}`;
+}
+
 /** One job's row; `disabled` says whether its Print can be pressed now, `onPrint` what a press does. */
 export function jobRow(job, { disabled, onPrint }) {
   const li = document.createElement('li');
@@ -32,6 +45,14 @@ export function jobRow(job, { disabled, onPrint }) {
   button.type = 'button';
   button.className = 'big primary';
   button.textContent = 'Print';
+  // Every job's button was read as "Print" alone: a screen-reader user could not tell which document
+  // it printed. Named by the document, its pages and its price; described by what stops it, if anything.
+  button.setAttribute('aria-label', printName(job));
+  if (job.problem) {
+    const problem = what.querySelector('.problem');
+    problem.id = `job-problem-${++problemIds}`;
+    button.setAttribute('aria-describedby', problem.id);
+  }
   button.disabled = disabled;
   button.addEventListener('click', onPrint);
   li.append(image, what, cost, button);

@@ -23,6 +23,8 @@ export function patronLogin({ pad, scanner, token, page }) {
     const button = document.createElement('button');
     button.type = 'button';
     button.textContent = key;
+    // "⌫" is no word: a screen reader read it as a symbol's name, or not at all.
+    if (key === '⌫') button.setAttribute('aria-label', 'Delete the last digit');
     button.addEventListener('click', () => {
       const input = $(field);
       if (key === '⌫') input.value = input.value.slice(0, -1);

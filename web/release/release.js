@@ -17,7 +17,7 @@ import { money } from '/common/money.js';
 import { call, Problem, requestId, takeToken } from '/common/print-api.js';
 import { jobRow, keyOf, pageOnes } from './job-list.js';
 import { patronLogin } from './login.js';
-import { $, alertText, show, showOutcomes } from './screen.js';
+import { $, alertText, show, showOutcomes, watchLink } from './screen.js';
 import { stationTopUp } from './top-up.js';
 import { ILS_AWAY, released, releaseProblem, releaseState } from './words.js';
 
@@ -281,6 +281,26 @@ const topUps = stationTopUp({
   session: () => session,
   balance: () => balance,
   releasing: () => releasing,
+});
+
+/**
+ * Carrel stopped and came back: said in words meanwhile (screen.js). The patron's login lived in its
+ * memory: a patron still at their jobs is logged out, and told to log in again (a top-up follows
+ * its own payment).
+ */
+watchLink({
+  token,
+  onBack() {
+    if (!session || $('screen-jobs').hidden || topUps.underWay()) return;
+    const mine = session;
+    refresh().catch(async (error) => {
+      if (!(error instanceof Problem && error.code === 'station_session_expired')) return;
+      // Logged out meanwhile (Done, a top-up's end, which says so itself).
+      if (session !== mine || topUps.underWay()) return;
+      await logout();
+      alertText('You were logged out. Log in again to print.');
+    });
+  },
 });
 
 show('screen-login');

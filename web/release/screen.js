@@ -1,7 +1,10 @@
 /**
- * The station's screens and its alert line: which screen is shown, and what the patron is told
- * above it — one line, or what became of each job a press of Print (or Print all) sent.
+ * The station's screens and its alert lines: which screen is shown, and what the patron is told
+ * above it — one line, or what became of each job a press of Print (or Print all) sent — and the
+ * line that says the station's link to Carrel is down.
  */
+import { Problem, printApi } from '/common/print-api.js';
+
 export const $ = (id) => document.getElementById(id);
 
 export function alertText(text, ok = false) {
@@ -52,4 +55,62 @@ export function showOutcomes(outcomes) {
   $('alert').replaceChildren(summary, list);
   $('alert').className = failed === 0 ? 'alert ok' : 'alert';
   $('alert').hidden = false;
+}
+
+/** Away this long, the patron is told (a blink of the network is not worth a word). */
+const SAY_AWAY_AFTER_MS = 2000;
+const DIAL_AGAIN_MS = 1500;
+const RECONNECTING =
+  'Reconnecting… This station has lost its link to the print service. Please wait a moment; if it does not come back, ask staff.';
+
+/**
+ * The station's link to Carrel, followed on the event WebSocket (the print queues' events only):
+ * Carrel stopping (a restart, a crash) closes it, and the station says so in words within seconds
+ * on its own line — at the start screen too, where nothing is pressed: it said nothing until the
+ * patron pressed something. It dials again every 1.5 s and, once back, takes the words away and
+ * tells `onBack()`.
+ */
+export function watchLink({ token, onBack }) {
+  const api = printApi(token);
+  const say = (text) => {
+    $('link').textContent = text;
+    $('link').hidden = !text;
+  };
+  let away = false;
+  let sayTimer;
+
+  function lost() {
+    if (!away) {
+      away = true;
+      clearTimeout(sayTimer);
+      sayTimer = setTimeout(() => away && say(RECONNECTING), SAY_AWAY_AFTER_MS);
+    }
+    setTimeout(dial, DIAL_AGAIN_MS);
+  }
+
+  async function dial() {
+    let queues;
+    try {
+      const { devices } = await api.call('GET', '/api/v1/devices');
+      queues = devices.filter((device) => device.kind === 'print-queue').map((device) => device.device);
+    } catch (error) {
+      // Not allowed to read the devices (the token's scope): the link cannot be followed here.
+      if (error instanceof Problem && (error.status === 401 || error.status === 403)) return;
+      return lost();
+    }
+    api.events(
+      queues,
+      () => {},
+      () => {
+        if (!away) return;
+        away = false;
+        clearTimeout(sayTimer);
+        say('');
+        onBack();
+      },
+      () => lost(),
+    );
+  }
+
+  dial();
 }

@@ -12,7 +12,8 @@ import { call, Problem, printApi, requestId } from '/common/print-api.js';
  * `$(id)`, `show(screen)`, `alertText(text, ok)`, `refresh()`, `logout()`, `showAccount()`,
  * `stillHere()`, `ilsAway` (the codes of a library system away), and the patron's `session()`,
  * `balance()` and `releasing()` as they are now. Returns `end()`, which ends a top-up under way
- * (what was inserted is credited) before the patron is logged out.
+ * (what was inserted is credited) before the patron is logged out, and `underWay()`: whether a
+ * top-up is open or its end is being said.
  */
 export function stationTopUp(page) {
   const { cash, token, $, show, alertText, ilsAway } = page;
@@ -205,8 +206,18 @@ export function stationTopUp(page) {
     return payment;
   }
 
+  /** A top-up's end being said: it says itself whether the patron was logged out meanwhile. */
+  let settling = false;
   /** What the top-up came to, said on the jobs screen with the balance as it is now. */
   async function toppedUp(payment) {
+    settling = true;
+    try {
+      await sayToppedUp(payment);
+    } finally {
+      settling = false;
+    }
+  }
+  async function sayToppedUp(payment) {
     if (topUp?.id === payment.id) {
       clearTimeout(topUp.timer);
       topUp = undefined;
@@ -246,5 +257,5 @@ export function stationTopUp(page) {
     alertText(said, ok);
   }
 
-  return { end: endTopUp };
+  return { end: endTopUp, underWay: () => topUp !== undefined || settling };
 }
