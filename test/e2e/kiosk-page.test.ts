@@ -395,6 +395,40 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
       pageErrors.length = 0; // the lost answer is logged by Chromium as a failed resource
     });
 
+    it.sequential('forgets a log in whose answer was lost once the patron goes back to the start (her card and PIN with it)', async ({
+      expect,
+    }) => {
+      await clearPad();
+      const kiosk = await openKiosk();
+      const opened: Array<{ requestId?: string }> = [];
+      const opening = (url: URL) => url.pathname === '/api/v1/sessions';
+      await kiosk.route(opening, async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        opened.push(route.request().postDataJSON());
+        // The first press never reaches the desk; the kiosk cannot tell and keeps it to ask again.
+        if (opened.length === 1) return route.abort('connectionreset');
+        return route.continue();
+      });
+      await logIn(kiosk);
+      await expect.poll(() => kiosk.getByRole('alert').filter({ hasText: 'reach' }).count()).toBe(1);
+      // She gives up: Cancel. What she typed and the request kept for her go with the screen.
+      await kiosk.getByRole('region', { name: 'Log in' }).getByRole('button', { name: 'Cancel' }).click();
+      await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+      // The next to log in with that card is a new request, not the one kept for the patron who left.
+      await logIn(kiosk);
+      await expect
+        .poll(() => kiosk.getByRole('heading', { level: 1 }).textContent())
+        .toBe('Hello, Zoë Åström');
+      await kiosk.unroute(opening);
+      expect(opened).toHaveLength(2);
+      expect(opened[1]!.requestId).not.toBe(opened[0]!.requestId);
+      await kiosk.getByRole('button', { name: 'Finish' }).click();
+      await kiosk.getByRole('button', { name: 'No receipt' }).click();
+      await kiosk.getByRole('button', { name: 'Done' }).click();
+      await expect.poll(() => kiosk.getByRole('heading', { name: 'Welcome' }).isVisible()).toBe(true);
+      pageErrors.length = 0; // the aborted request is logged by Chromium as a failed resource
+    });
+
     it.sequential('after the kiosk browser crashed mid-session, the page that comes back shows the session it left open', async ({
       expect,
     }) => {

@@ -160,6 +160,7 @@ function toStart() {
   $('thanks-message').textContent = '';
   $('idle').textContent = '';
   $('items').replaceChildren();
+  login.forget();
   renewals.reset();
   $('finish').disabled = false;
   $('receipt').replaceChildren();

@@ -148,5 +148,14 @@ export function kioskLogin(page) {
     );
   }
 
-  return { touched: loginTouched, toLogin, openSessionOnce, logIn, watchScanner };
+  /**
+   * Back at the start: the opening kept to be asked again (its key holds the card number and PIN
+   * she typed) goes with her, and her idle timer. Carrel ends a session it opened for it by itself.
+   */
+  function forget() {
+    unsettledOpening = undefined;
+    clearTimeout(loginIdleTimer);
+  }
+
+  return { touched: loginTouched, toLogin, openSessionOnce, logIn, watchScanner, forget };
 }
