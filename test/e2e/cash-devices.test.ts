@@ -52,6 +52,28 @@ async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unkn
   return { status: response.status, json: (await response.json()) as any };
 }
 
+/** A patron's print top-up of 10.00, paid at `devices` (every cash device when not given): its id. */
+async function openTopUp(devices?: string[]): Promise<string> {
+  const opened = await call('POST', '/payments', {
+    patron: '21000002',
+    pin: '2222',
+    purpose: { kind: 'print-topup', amountMinor: 1000 },
+    ...(devices ? { devices } : {}),
+  });
+  expect(opened.status).toBe(201);
+  return opened.json.id as string;
+}
+
+/** A payment's event WebSocket as its kiosk holds it, open: every message it has sent so far. */
+async function watchPayment(id: string) {
+  // biome-ignore lint/suspicious/noExplicitAny: WebSocket messages are checked field by field
+  const updates: any[] = [];
+  const watcher = new WebSocket(`${api.replace('http', 'ws')}/api/v1/payments/${id}/events`);
+  watcher.on('message', (raw) => updates.push(JSON.parse(String(raw))));
+  await new Promise((resolve) => watcher.once('open', resolve));
+  return { updates, watcher };
+}
+
 describe('cash devices on the simulated desk', () => {
   it('says what each device takes, and that it takes nothing while no payment holds it', async () => {
     const coins = await call('GET', '/cash-devices/coins-1');
@@ -145,18 +167,8 @@ describe('cash devices on the simulated desk', () => {
   });
 
   it("says what stops a jammed acceptor, and a payment's kiosk hears that its coins are not taken until it is cleared", async () => {
-    const opened = await call('POST', '/payments', {
-      patron: '21000002',
-      pin: '2222',
-      purpose: { kind: 'print-topup', amountMinor: 1000 },
-    });
-    expect(opened.status).toBe(201);
-    const id = opened.json.id as string;
-    // biome-ignore lint/suspicious/noExplicitAny: WebSocket messages are checked field by field
-    const updates: any[] = [];
-    const watcher = new WebSocket(`${api.replace('http', 'ws')}/api/v1/payments/${id}/events`);
-    watcher.on('message', (raw) => updates.push(JSON.parse(String(raw))));
-    await new Promise((resolve) => watcher.once('open', resolve));
+    const id = await openTopUp();
+    const { updates, watcher } = await watchPayment(id);
     const coinsAndNotes = [5, 10, 20, 50, 100, 200, 500, 1000];
     await until(() =>
       updates.some((u) => u.event === 'payment' && u.data.accepting.join() === coinsAndNotes.join()),
@@ -184,18 +196,8 @@ describe('cash devices on the simulated desk', () => {
   });
 
   it('lists nothing as taken while the line to the acceptors is down, and what they take once it is back', async () => {
-    const opened = await call('POST', '/payments', {
-      patron: '21000002',
-      pin: '2222',
-      purpose: { kind: 'print-topup', amountMinor: 1000 },
-    });
-    expect(opened.status).toBe(201);
-    const id = opened.json.id as string;
-    // biome-ignore lint/suspicious/noExplicitAny: WebSocket messages are checked field by field
-    const updates: any[] = [];
-    const watcher = new WebSocket(`${api.replace('http', 'ws')}/api/v1/payments/${id}/events`);
-    watcher.on('message', (raw) => updates.push(JSON.parse(String(raw))));
-    await new Promise((resolve) => watcher.once('open', resolve));
+    const id = await openTopUp();
+    const { updates, watcher } = await watchPayment(id);
     const coinsAndNotes = [5, 10, 20, 50, 100, 200, 500, 1000];
     try {
       // A loose cable: Carrel cannot see what the acceptors take, and the coins a patron puts in now
@@ -220,19 +222,8 @@ describe('cash devices on the simulated desk', () => {
   });
 
   it('says to the payment and its kiosk that coins went in uncounted when more came than the acceptor’s buffer holds', async () => {
-    const opened = await call('POST', '/payments', {
-      patron: '21000002',
-      pin: '2222',
-      purpose: { kind: 'print-topup', amountMinor: 1000 },
-      devices: ['coins-1'],
-    });
-    expect(opened.status).toBe(201);
-    const id = opened.json.id as string;
-    // biome-ignore lint/suspicious/noExplicitAny: WebSocket messages are checked field by field
-    const updates: any[] = [];
-    const watcher = new WebSocket(`${api.replace('http', 'ws')}/api/v1/payments/${id}/events`);
-    watcher.on('message', (raw) => updates.push(JSON.parse(String(raw))));
-    await new Promise((resolve) => watcher.once('open', resolve));
+    const id = await openTopUp(['coins-1']);
+    const { updates, watcher } = await watchPayment(id);
     try {
       await until(() => updates.some((u) => u.event === 'payment' && u.data.accepting.includes(10)));
       // Seven coins between two polls: the acceptor keeps its last five events, so two are never
@@ -265,14 +256,7 @@ describe('cash devices on the simulated desk', () => {
   });
 
   it('credits a coin taken just before staff reset the acceptor, which empties its event buffer', async () => {
-    const opened = await call('POST', '/payments', {
-      patron: '21000002',
-      pin: '2222',
-      purpose: { kind: 'print-topup', amountMinor: 1000 },
-      devices: ['coins-1'],
-    });
-    expect(opened.status).toBe(201);
-    const id = opened.json.id as string;
+    const id = await openTopUp(['coins-1']);
     try {
       await until(async () => (await call('GET', `/payments/${id}`)).json.accepting.includes(100));
       // A reset (ccTalk 1) sets the device's counter to 0 and empties its buffer: a coin it took

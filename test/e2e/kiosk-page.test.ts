@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, type ExpectStatic, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
@@ -60,6 +60,26 @@ async function clearPadAt(expect: ExpectStatic, api: string, pad: string, contro
  * simulator's control API places tags, and the test reads what a patron would
  * read on the screen.
  */
+/** The page's opening of a session: POST /api/v1/sessions (with ?screen=…). */
+const OPENING = (url: URL) => url.pathname === '/api/v1/sessions';
+
+/**
+ * Openings the kiosk sends, each body kept; the first is handled by `first` (its answer lost), the
+ * rest go to the desk. `kiosk.unroute(OPENING)` ends it.
+ */
+async function losingFirstOpening(
+  kiosk: Page,
+  first: (route: Route) => Promise<void>,
+): Promise<Array<{ requestId?: string }>> {
+  const opened: Array<{ requestId?: string }> = [];
+  await kiosk.route(OPENING, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    opened.push(route.request().postDataJSON());
+    return opened.length === 1 ? first(route) : route.continue();
+  });
+  return opened;
+}
+
 describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () => {
   /** One Chromium for the file; each page a context of its own. */
   let browser: Browser;
@@ -363,14 +383,8 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
     }) => {
       await clearPad();
       const kiosk = await openKiosk();
-      const opened: Array<{ requestId?: string }> = [];
-      // The page names its screen: POST /api/v1/sessions?screen=….
-      const opening = (url: URL) => url.pathname === '/api/v1/sessions';
-      await kiosk.route(opening, async (route) => {
-        if (route.request().method() !== 'POST') return route.continue();
-        opened.push(route.request().postDataJSON());
-        if (opened.length > 1) return route.continue();
-        // The desk opens the session (it holds the pad now); its answer never reaches the kiosk.
+      // The desk opens the session (it holds the pad now); its answer never reaches the kiosk.
+      const opened = await losingFirstOpening(kiosk, async (route) => {
         await route.fetch();
         await route.abort('connectionreset');
       });
@@ -383,7 +397,7 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
       await expect
         .poll(() => kiosk.getByRole('heading', { level: 1 }).textContent())
         .toBe('Hello, Zoë Åström');
-      await kiosk.unroute(opening);
+      await kiosk.unroute(OPENING);
       expect(opened).toHaveLength(2);
       expect(opened[1]!.requestId).toBe(opened[0]!.requestId);
       const open = (await (await fetch(`${api}/api/v1/sessions/summary`)).json()) as { open: number };
@@ -400,15 +414,8 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
     }) => {
       await clearPad();
       const kiosk = await openKiosk();
-      const opened: Array<{ requestId?: string }> = [];
-      const opening = (url: URL) => url.pathname === '/api/v1/sessions';
-      await kiosk.route(opening, async (route) => {
-        if (route.request().method() !== 'POST') return route.continue();
-        opened.push(route.request().postDataJSON());
-        // The first press never reaches the desk; the kiosk cannot tell and keeps it to ask again.
-        if (opened.length === 1) return route.abort('connectionreset');
-        return route.continue();
-      });
+      // The first press never reaches the desk; the kiosk cannot tell and keeps it to ask again.
+      const opened = await losingFirstOpening(kiosk, (route) => route.abort('connectionreset'));
       await logIn(kiosk);
       await expect.poll(() => kiosk.getByRole('alert').filter({ hasText: 'reach' }).count()).toBe(1);
       // She gives up: Cancel. What she typed and the request kept for her go with the screen.
@@ -419,7 +426,7 @@ describe.skipIf(skip !== undefined)('the kiosk page', { concurrent: true }, () =
       await expect
         .poll(() => kiosk.getByRole('heading', { level: 1 }).textContent())
         .toBe('Hello, Zoë Åström');
-      await kiosk.unroute(opening);
+      await kiosk.unroute(OPENING);
       expect(opened).toHaveLength(2);
       expect(opened[1]!.requestId).not.toBe(opened[0]!.requestId);
       await kiosk.getByRole('button', { name: 'Finish' }).click();
