@@ -135,6 +135,16 @@ export abstract class CctalkDeviceModel {
     this.counter = advanceCounter(this.counter, n);
   }
 
+  /**
+   * Another device of this kind fitted at the address (a spare): its own serial number, powered
+   * up, with the events it buffered before the host polled it (a technician's test coins).
+   */
+  fitSpare(serial: number, events: readonly EventResult[] = []): void {
+    this.identity.serial = serial;
+    this.reset();
+    for (const result of events) this.record(result);
+  }
+
   /** Power-up state: counter 0, empty buffer, everything inhibited. */
   reset(): void {
     this.counter = 0;

@@ -221,6 +221,52 @@ describe('cash devices on the simulated desk', () => {
     }
   });
 
+  it('tells staff when another acceptor answers in its place (a spare fitted), and credits none of the coins it took before', async () => {
+    const since = events.length;
+    await port('coins-1').accept({ holder: 'pay-S', currency: 'EUR', maxValueMinor: 500 });
+    try {
+      // The acceptor unplugged and a spare fitted, which a technician tried with two coins first:
+      // its own serial number and counter. Read on from the old counter, the coins would be
+      // credited to the payment holding the acceptor.
+      sim().setFaults({ dropAnswers: 1000 });
+      await waitForDevice(api, 'coins-1', 'offline', 15_000);
+      const spare = 0x00c0ff;
+      sim().coinAcceptor!.fitSpare(spare, [
+        { a: 4, b: 1 },
+        { a: 5, b: 1 },
+      ]);
+      sim().setFaults({ dropAnswers: 0 });
+      const notice = await until(
+        () =>
+          events
+            .slice(since)
+            .find(
+              (e) => e.type === 'cash.notice' && e.device === 'coins-1' && e.data.code === 'device_replaced',
+            ),
+        10_000,
+      );
+      expect(notice.data).toMatchObject({ severity: 'status' });
+      expect(notice.data.name).toContain(`serial number ${spare}`);
+      await waitForDevice(api, 'coins-1', 'online', 15_000);
+      // Counting from the spare's own counter: its next coin is credited, once.
+      await until(() => port('coins-1').status().accepting);
+      expect(sim().insertCoin(20)).toMatchObject({ accepted: true });
+      await until(() => events.slice(since).find((e) => e.type === 'cash.credit' && e.device === 'coins-1'));
+      expect(
+        events
+          .slice(since)
+          .filter((e) => e.type === 'cash.credit' && e.device === 'coins-1')
+          .map((e) => e.data.valueMinor),
+      ).toEqual([20]);
+      expect(
+        events.slice(since).filter((e) => e.type === 'cash.notice' && e.data.code === 'events_lost'),
+      ).toEqual([]);
+    } finally {
+      sim().setFaults({ dropAnswers: 0 });
+      await port('coins-1').release('pay-S');
+    }
+  }, 40_000);
+
   it('says to the payment and its kiosk that coins went in uncounted when more came than the acceptor’s buffer holds', async () => {
     const id = await openTopUp(['coins-1']);
     const { updates, watcher } = await watchPayment(id);

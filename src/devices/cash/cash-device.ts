@@ -125,7 +125,11 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
     await transport.open();
     try {
       await this.link.request(HEADER.simplePoll);
-      this.identity = await identify(this.link, kind);
+      const identity = await identify(this.link, kind);
+      // Another device at the address since the last connection (a spare fitted while the link was
+      // down): the counter read from the one before is not its counter (readBuffer says so).
+      if (this.identity !== undefined && identity.serial !== this.identity.serial) this.counter = undefined;
+      this.identity = identity;
       this.channelTable = await readChannels(this.link, kind);
       if (kind === 'bill-validator') {
         const mode = BILL_MODE.stacker | (this.options.escrow === false ? 0 : BILL_MODE.escrow);
@@ -247,15 +251,28 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
         ? HEADER.readBufferedCreditOrErrorCodes
         : HEADER.readBufferedBillEvents;
     const buffer = decodeEventBuffer(await this.link.request(header));
-    const previous = this.counter ?? this.options.store.lastCounter();
+    let previous = this.counter;
+    let replaced: CashEventBatch['replaced'];
+    if (previous === undefined) {
+      const stored = this.options.store.lastCounter();
+      const serial = this.identity?.serial;
+      // The counter journaled was another device's: this one's is the starting point, as at first
+      // sight — what its buffer shows was taken before Carrel knew it, and is not credited. (Read
+      // on from the old counter, its coins would be credited to whoever holds the device, or taken
+      // for money lost.)
+      if (stored?.serial != null && serial !== undefined && stored.serial !== serial)
+        replaced = { serial, previousSerial: stored.serial };
+      else previous = stored?.counter;
+    }
     const reading = readEvents(previous, buffer);
     if (reading.kind === 'none') {
       this.counter = reading.counter;
       return;
     }
     const batch = batchOf(this.options.kind, this.channelTable, previous, reading);
+    if (replaced) batch.replaced = replaced;
     try {
-      this.options.store.commit(batch);
+      this.options.store.commit(batch, this.identity?.serial ?? null);
     } catch (error) {
       // Not journaled, so not read: the same events come again on the next poll. Take no money meanwhile.
       this.log.error(
@@ -275,7 +292,12 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
       );
       this.applied = undefined;
     }
-    if (reading.kind === 'baseline')
+    if (replaced)
+      this.log.warn(
+        { serial: replaced.serial, previousSerial: replaced.previousSerial, counter: reading.counter },
+        'another device at this address (its serial number differs): its counter is the starting point',
+      );
+    else if (reading.kind === 'baseline')
       this.log.info(
         { counter: reading.counter },
         'first sight of this device: its counter is the starting point',

@@ -66,14 +66,29 @@ export interface CashEventBatch {
   statuses: CashStatusRecord[];
   /** A jump: at least this many events were never seen. */
   missed?: number;
+  /**
+   * Another device answers at the address than the one whose counter the store held (its serial
+   * number differs: a spare fitted): its counter is the starting point, as at first sight.
+   */
+  replaced?: { serial: number; previousSerial: number };
+}
+
+/** The counter the store holds for a device, and the serial number of the device it was read from. */
+export interface StoredCounter {
+  counter: number;
+  /** null: journaled before Carrel kept the serial number. */
+  serial: number | null;
 }
 
 /** Where the driver keeps its event counter and journals what it reads; synchronous and durable. */
 export interface CashEventStore {
   /** The last counter committed for this device; undefined when it was never read. */
-  lastCounter(): number | undefined;
-  /** Journals the batch (credits and the counter, all or nothing); throws when it cannot. */
-  commit(batch: CashEventBatch): void;
+  lastCounter(): StoredCounter | undefined;
+  /**
+   * Journals the batch (credits and the counter, with the serial number of the device read: all
+   * or nothing); throws when it cannot.
+   */
+  commit(batch: CashEventBatch, serial: number | null): void;
 }
 
 export type EscrowDecision = 'stack' | 'return';

@@ -10,7 +10,7 @@ import type { Database } from './database.js';
 
 export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
   'card-issues': 9,
-  'cash-credits': 1,
+  'cash-credits': 2,
   'device-availability': 2,
   'gate-alarms': 5,
   'gate-visitors': 1,

@@ -9,6 +9,7 @@ import {
   type CashEventStore,
   CctalkCashDevice,
   type EscrowDecision,
+  type StoredCounter,
 } from '../../../src/devices/cash/index.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import type { Transport } from '../../../src/devices/transport/transport.js';
@@ -19,14 +20,18 @@ export class MemoryEventStore implements CashEventStore {
   readonly batches: CashEventBatch[] = [];
   failing = false;
 
-  lastCounter(): number | undefined {
-    return this.counter;
+  /** The serial number of the device the counter was read from. */
+  serial: number | null = null;
+
+  lastCounter(): StoredCounter | undefined {
+    return this.counter === undefined ? undefined : { counter: this.counter, serial: this.serial };
   }
 
-  commit(batch: CashEventBatch): void {
+  commit(batch: CashEventBatch, serial: number | null): void {
     if (this.failing) throw new Error('disk full');
     this.batches.push(structuredClone(batch));
     this.counter = batch.counter;
+    this.serial = serial;
   }
 
   credited(): number[] {

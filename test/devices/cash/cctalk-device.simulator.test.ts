@@ -98,6 +98,52 @@ describe('ccTalk coin acceptor against the simulated bus (TCP, with echo)', () =
     expect(rig.store.credited()).toEqual([100, 20]);
   });
 
+  it('a spare fitted under the same id counts from its own counter: the coins it took before Carrel knew it are neither credited nor taken for money lost', async () => {
+    rig = await cashRig('coin-acceptor');
+    await rig.device.connect();
+    await rig.device.setAcceptance({ accepting: true, channels: [1, 2, 3, 4, 5, 6] });
+    rig.sim.insertCoin(100);
+    await until(() => rig!.store.credited().length === 1);
+    expect(rig.store.serial).toBe(0x00c01a);
+    // Unplugged and swapped for a spare, which a technician tried with three coins (its counter 3,
+    // two past the old device's 1: read on from that, two of them would be credited).
+    await rig.device.disconnect();
+    rig.sim.coinAcceptor!.fitSpare(0x00c02b, [
+      { a: 5, b: 1 },
+      { a: 6, b: 1 },
+      { a: 4, b: 1 },
+    ]);
+    // Carrel restarts with the same journal.
+    const { sim, store } = rig;
+    rig = await cashRig('coin-acceptor', { sim, store });
+    await rig.device.connect();
+    const fitted = store.batches.at(-1)!;
+    expect(fitted).toMatchObject({
+      reading: 'baseline',
+      counter: 3,
+      replaced: { serial: 0x00c02b, previousSerial: 0x00c01a },
+      credits: [],
+      unverified: [],
+    });
+    expect(store.serial).toBe(0x00c02b);
+    // The spare's own coins from now on, each once.
+    await rig.device.setAcceptance({ accepting: true, channels: [1, 2, 3, 4, 5, 6] });
+    rig.sim.insertCoin(20);
+    await until(() => store.credited().length === 2);
+    expect(store.credited()).toEqual([100, 20]);
+
+    // Swapped again while Carrel runs (the link lost, then back): the driver's own counter goes too.
+    await rig.device.disconnect();
+    rig.sim.coinAcceptor!.fitSpare(0x00c03c, [{ a: 6, b: 1 }]);
+    await rig.device.connect();
+    expect(store.batches.at(-1)).toMatchObject({
+      reading: 'baseline',
+      counter: 1,
+      replaced: { serial: 0x00c03c, previousSerial: 0x00c02b },
+    });
+    expect(store.credited()).toEqual([100, 20]);
+  });
+
   it('a counter that wraps 255 → 0 with a coin in its buffer (a reset empties it) loses no coin unsaid', async () => {
     rig = await cashRig('coin-acceptor');
     rig.sim.coinAcceptor!.jumpCounter(254);

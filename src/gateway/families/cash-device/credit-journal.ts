@@ -12,10 +12,10 @@
  * and money that may have gone in but cannot be credited (unverified), wait for
  * staff in the cash box report. No patron data here.
  */
-import type { CashDeviceKind, CashEventBatch } from '../../../devices/cash/index.js';
+import type { CashDeviceKind, CashEventBatch, StoredCounter } from '../../../devices/cash/index.js';
 import { type Database, migrate } from '../../storage/index.js';
 
-const MIGRATIONS = [
+export const CASH_CREDIT_MIGRATIONS = [
   `CREATE TABLE cash_counters (
     device TEXT PRIMARY KEY,
     counter INTEGER NOT NULL,
@@ -55,6 +55,9 @@ const MIGRATIONS = [
     note TEXT
   );
   CREATE INDEX cash_box_emptyings_by_device ON cash_box_emptyings (device, id);`,
+  // The serial number of the device each counter was read from: a spare fitted under the same id
+  // has a counter of its own (NULL: journaled before this step).
+  'ALTER TABLE cash_counters ADD COLUMN serial INTEGER;',
 ];
 
 export interface CreditRow {
@@ -88,12 +91,13 @@ export class CreditJournal {
   private readonly statements;
 
   constructor(private readonly db: Database) {
-    migrate(db, 'cash-credits', MIGRATIONS);
+    migrate(db, 'cash-credits', CASH_CREDIT_MIGRATIONS);
     this.statements = {
-      counter: db.prepare('SELECT counter FROM cash_counters WHERE device = ?'),
+      counter: db.prepare('SELECT counter, serial FROM cash_counters WHERE device = ?'),
       setCounter: db.prepare(
-        `INSERT INTO cash_counters (device, counter, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (device) DO UPDATE SET counter = excluded.counter, updated_at = excluded.updated_at`,
+        `INSERT INTO cash_counters (device, counter, serial, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (device) DO UPDATE
+           SET counter = excluded.counter, serial = excluded.serial, updated_at = excluded.updated_at`,
       ),
       holder: db.prepare('SELECT holder FROM cash_holders WHERE device = ?'),
       hold: db.prepare(
@@ -114,8 +118,10 @@ export class CreditJournal {
     };
   }
 
-  lastCounter(device: string): number | undefined {
-    return (this.statements.counter.get(device) as { counter: number } | undefined)?.counter;
+  /** The device's last counter, and the serial number of the device it was read from. */
+  lastCounter(device: string): StoredCounter | undefined {
+    const row = this.statements.counter.get(device) as StoredCounter | undefined;
+    return row && { counter: row.counter, serial: row.serial };
   }
 
   holder(device: string): string | null {
@@ -138,10 +144,16 @@ export class CreditJournal {
 
   /**
    * Journals one reading of a device: its credits and unverified money, with
-   * the holder of the moment, and its new counter — one transaction. Returns
-   * the rows written.
+   * the holder of the moment, and its new counter with the serial number of the
+   * device read — one transaction. Returns the rows written.
    */
-  commit(device: string, deviceKind: CashDeviceKind, batch: CashEventBatch, at: number): CreditRow[] {
+  commit(
+    device: string,
+    deviceKind: CashDeviceKind,
+    batch: CashEventBatch,
+    at: number,
+    serial: number | null = null,
+  ): CreditRow[] {
     return this.db.transaction(() => {
       const holder = this.holder(device);
       const ids: number[] = [];
@@ -175,7 +187,7 @@ export class CreditJournal {
         );
         ids.push(Number(lastInsertRowid));
       }
-      this.statements.setCounter.run(device, batch.counter, at);
+      this.statements.setCounter.run(device, batch.counter, serial, at);
       return ids.map((id) => this.statements.byId.get(id) as CreditRow);
     }, 'immediate');
   }

@@ -80,7 +80,7 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
       link: { echo: this.config.echo, replyTimeoutMs: this.config.replyTimeoutMs },
       store: {
         lastCounter: () => journal.lastCounter(this.id),
-        commit: (batch) => this.commit(batch),
+        commit: (batch, serial) => this.commit(batch, serial),
       },
       decideEscrow: (note) => this.decideEscrow(note),
     });
@@ -123,9 +123,9 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
   }
 
   /** Journals a reading (the driver waits for it), then tells the bus. */
-  private commit(batch: CashEventBatch): void {
+  private commit(batch: CashEventBatch, serial: number | null): void {
     const now = this.context.clock.now();
-    const rows = this.journal().commit(this.id, this.config.device, batch, now);
+    const rows = this.journal().commit(this.id, this.config.device, batch, now, serial);
     if (rows.length > 0) this.cashBoxChanged();
     for (const row of rows) this.publishRow(row);
     for (const status of batch.statuses) this.emit('cash.notice', status);
@@ -140,6 +140,12 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
       });
     if (batch.reading === 'reset')
       this.emit('cash.notice', { code: 'device_reset', name: 'the device was reset', severity: 'status' });
+    if (batch.replaced)
+      this.emit('cash.notice', {
+        code: 'device_replaced',
+        name: `another device answers here (serial number ${batch.replaced.serial}, was ${batch.replaced.previousSerial}): counting starts from its own counter; money it took before Carrel knew it is not credited`,
+        severity: 'status',
+      });
   }
 
   private cashBoxChanged(): void {
