@@ -80,8 +80,7 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
     let sentAt: { before: number | null } | undefined;
     const magstripe = tracks.length > 0 ? 'written' : null;
     try {
-      if (number(await this.query('DFR')) === 0)
-        throw new CardPrintError('ribbon_out', 'the ribbon has no panels left', false, false);
+      await this.refuseShortRibbon(card.back ? 2 : 1);
       const before = await this.counter();
       for (const job of jobs) {
         await this.write(job, 'print job', () => {
@@ -128,6 +127,29 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
       this.busy = false;
       this.poll().catch(() => {});
     }
+  }
+
+  /**
+   * Refuses the card before any of it goes to the printer when the ribbon has fewer panels left
+   * (DFR) than the card prints, a panel a side: sent, the printer would take a card, write its
+   * stripe with the patron's number and stop half-way. A printer that answers no number is not stopped.
+   */
+  private async refuseShortRibbon(panels: number): Promise<void> {
+    const left = number(await this.query('DFR'));
+    if (left === null || left >= panels) return;
+    const before = this.status();
+    this.current.ribbon.panelsLeft = left;
+    this.current.ribbon.low = left <= this.options.ribbonLowPanels;
+    if (left === 0) this.current.problem = 'ribbon_out';
+    this.report(before, this.current);
+    throw new CardPrintError(
+      'ribbon_out',
+      left === 0
+        ? 'the ribbon is used up: put in a new ribbon, then print again (no card was taken)'
+        : `the ribbon has ${left} panel${left === 1 ? '' : 's'} left and this card needs ${panels}: put in a new ribbon, then print again (no card was taken)`,
+      false,
+      false,
+    );
   }
 
   /** Reads the ribbon, the cleaning prompt and the card counter, and reports what changed. */

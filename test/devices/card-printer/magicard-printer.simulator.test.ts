@@ -146,6 +146,26 @@ describe('Magicard printer driver against the simulated printer (TCP)', () => {
     expect((sim.model as MagicardModel).dropped).toBe(0);
     expect(events).toEqual(expect.arrayContaining(['ribbon_low', 'cleaning_due', 'ribbon_out']));
   });
+
+  it('refuses a two-sided card, sending nothing, when the ribbon has one panel left', async () => {
+    const { sim, printer } = await rig({ ribbonPanels: 1 });
+    const model = sim.model as MagicardModel;
+    await expect(printer.printCard(job())).rejects.toMatchObject({
+      code: 'card_ribbon_out',
+      message: expect.stringContaining('1 panel left and this card needs 2'),
+    });
+    // No card taken, no job left in the printer to come out later.
+    expect(sim.cards()).toEqual([]);
+    expect(model.dropped).toBe(0);
+    expect(model.held).toEqual([]);
+    expect(model.ribbonPanels).toBe(1);
+    expect(printer.status().ribbon).toMatchObject({ panelsLeft: 1, low: true });
+    // A one-sided card still fits.
+    await expect(printer.printCard({ ...job(), back: undefined })).resolves.toMatchObject({
+      magstripe: 'written',
+    });
+    expect(sim.cards().map((card) => card.outcome)).toEqual(['printed']);
+  });
 });
 
 describe('Magicard printer driver on a serial line', () => {
