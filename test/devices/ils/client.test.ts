@@ -205,9 +205,27 @@ describe('SIP2 client against a scripted server', () => {
         if (request.type === 'itemInformation') reply.sendRaw('96AZFEF6\r');
       }),
     );
-    const client = await connected({ maxResends: 2 });
-    await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+    const { logger, text } = capturingLogger();
+    const client = await connected({ maxResends: 2 }, { logger });
+    const error = await client.itemInformation('31000005').then(
+      () => undefined,
+      (reason: unknown) => reason as IlsError,
+    );
+    expect(error).toMatchObject({ code: 'ils_resend_limit' });
     expect(server.requests('itemInformation')).toHaveLength(3);
+    // An ILS that never reads a request is nearly always one whose checksum option or charset is
+    // not Carrel's: the error, the link's health and the log say what to check, not only the count.
+    const toCheck = /errorDetection.*charset/;
+    expect(error?.message).toMatch(toCheck);
+    const health = client.pool.condition();
+    expect(health.status).toBe('degraded');
+    expect(health.reason).toMatch(toCheck);
+    expect(health.lastError).toMatchObject({ code: 'ils_resend_limit' });
+    expect(text()).toMatch(/"level":40.*errorDetection.*charset/);
+    // The heartbeat answered meanwhile (a charset trouble spares plain-ASCII requests) does not
+    // take it out of the health before staff had a chance to see it.
+    await client.status();
+    expect(client.pool.condition().reason).toMatch(toCheck);
   });
 
   it('asks for a garbled answer again with 97 and takes the good copy', async () => {
