@@ -228,6 +228,37 @@ describe('SIP2 client against a scripted server', () => {
     expect(client.pool.condition().reason).toMatch(toCheck);
   });
 
+  it('keeps the link degraded for 15 minutes after the ILS kept asking for a request again (96), then online', async () => {
+    let asking = true;
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type !== 'itemInformation') return;
+        if (asking) reply.sendRaw('96AZFEF6\r');
+        else
+          reply.send({
+            type: 'itemInformationResponse',
+            circulationStatus: 'available',
+            securityMarker: 'other',
+            feeType: 'other',
+            transactionDate: DATE,
+            itemIdentifier: request.itemIdentifier,
+            titleIdentifier: 'Dune',
+          });
+      }),
+    );
+    const clock = new ManualClock();
+    const client = await connected({ maxResends: 1 }, { clock });
+    await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+    asking = false;
+    await clock.advance(14 * 60_000);
+    await client.itemInformation('31000005');
+    expect(client.pool.condition().status).toBe('degraded');
+    await clock.advance(60_000);
+    await client.itemInformation('31000005');
+    expect(client.pool.condition()).toMatchObject({ status: 'online', reason: null });
+    expect(client.pool.condition().lastError).toBeUndefined();
+  });
+
   it('asks for a garbled answer again with 97 and takes the good copy', async () => {
     const updated = {
       type: 'itemStatusUpdateResponse',
