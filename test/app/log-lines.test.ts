@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ilsSimulators } from '../../simulators/ils/family.js';
 import { createLogger } from '../../src/core/logger.js';
+import { Observer } from '../api/mqtt/observer.js';
 import { callApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { until } from '../helpers/until.js';
@@ -47,6 +48,31 @@ describe('the desk’s log lines', () => {
   });
   afterAll(async () => {
     await testDesk?.stop();
+  });
+
+  it('never carry the SIP2 password of the ILS link, nor do /metrics, the devices or retained MQTT messages', async () => {
+    if (!testDesk) throw new Error('the desk did not start');
+    // The sample desk's ILS account (simulators/ils/family.ts): its login went out at the start.
+    const password = 'kiosk1pw';
+    const watcher = await Observer.connect(testDesk.desk.urls().mqtt!, {
+      clientId: 'it-watch',
+      protocolVersion: 4,
+    });
+    try {
+      await watcher.subscribe('carrel/#');
+      const ils = await watcher.waitFor((m) => m.topic.endsWith('/devices/ils/state'), 'the ILS state');
+      expect(ils.payload.toString('utf8')).toContain('"online"');
+      expect(watcher.messages.filter((m) => m.payload.toString('utf8').includes(password))).toEqual([]);
+    } finally {
+      await watcher.close();
+    }
+    for (const path of ['/metrics', '/api/v1/devices', '/api/v1/devices/ils', '/readyz']) {
+      const body = await (await fetch(`${testDesk.api}${path}`)).text();
+      expect(body.length, path).toBeGreaterThan(0);
+      expect(body, path).not.toContain(password);
+    }
+    expect(lines.some((line) => line.includes('"frame":"93'))).toBe(true);
+    expect(lines.filter((line) => line.includes(password))).toEqual([]);
   });
 
   it('name each field once, whichever module wrote them', async () => {

@@ -406,11 +406,18 @@ export class IlsConnection extends EventEmitter {
     const message = decoded.message;
     if (message.type === 'requestScResend') {
       if (pending.resends >= this.settings.maxResends) {
+        const asked = pending.resends + 1;
+        // Nearly always the two links disagree on how a request is checked or written: the ILS
+        // finds every copy's checksum wrong. Said with what to check, never the request itself.
+        this.logger.warn(
+          { resends: asked },
+          `the ILS kept asking for the request again (96): ${RESEND_CAUSES}`,
+        );
         this.settle(
           pending,
           new IlsError(
             'ils_resend_limit',
-            `the ILS asked ${pending.resends + 1} times for the request again`,
+            `the ILS asked ${asked} times for the request again (96): ${RESEND_CAUSES}`,
             { requestSent: true },
           ),
         );
@@ -566,6 +573,13 @@ function withoutTerminator(bytes: Uint8Array): Uint8Array {
   while (end > 0 && (bytes[end - 1] === 13 || bytes[end - 1] === 10)) end--;
   return bytes.subarray(0, end);
 }
+
+/**
+ * What usually makes an ILS ask for every copy of a request again (96): it cannot check it. Said in
+ * the request's error, the link's health and the log.
+ */
+export const RESEND_CAUSES =
+  "it could not read it, which usually means the ILS device's errorDetection (checksums) or charset is not what the ILS's SIP2 account uses: check both against the server's settings (a charset mismatch fails only requests with letters outside ASCII, a checksum mismatch every request)";
 
 /** The message that answers a request, per the spec table. */
 export function responseType(type: Sip2MessageType): Sip2MessageType | undefined {

@@ -103,6 +103,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       unansweredTransactions: 0,
       lastFailure: undefined,
       dropped: 0,
+      resendLimitAt: undefined,
     };
   }
 
@@ -116,7 +117,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   }
 
   condition(): DeviceCondition {
-    return linkCondition(this.link, this.queue.waiting);
+    return linkCondition(this.link, this.queue.waiting, this.clock.monotonic());
   }
 
   /**
@@ -306,7 +307,11 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
         return answered;
       },
       (error: unknown) => {
-        this.release(slot);
+        try {
+          this.noteResendLimit(error);
+        } finally {
+          this.release(slot);
+        }
         throw error;
       },
     );
@@ -353,6 +358,15 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
 
   private failedOn(slot: Slot, error: unknown): void {
     if (isUnanswered(error)) this.noteUnanswered(slot, error);
+    else this.noteResendLimit(error);
+  }
+
+  /** The ILS kept asking for a request again (96): the link is degraded for a while, saying what to check. */
+  private noteResendLimit(error: unknown): void {
+    if (!(error instanceof IlsError) || error.code !== 'ils_resend_limit') return;
+    this.link.resendLimitAt = this.clock.monotonic();
+    this.link.lastFailure = { code: error.code, message: error.message };
+    this.noteCondition();
   }
 
   /**
@@ -577,7 +591,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   /** Tells the supervisor when the condition changed. Runs after every exchange: counts, no copies. */
   private noteCondition(): void {
     if (!this.connected) return;
-    const problems = linkProblems(this.link);
+    const problems = linkProblems(this.link, this.clock.monotonic());
     const key = problems.length > 0 ? `degraded|${problems.join('; ')}` : 'online';
     if (key === this.lastCondition) return;
     this.lastCondition = key;

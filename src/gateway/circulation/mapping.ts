@@ -62,6 +62,15 @@ function isoOf(text: string, timeZone: string | undefined): string | null {
   const trimmed = text.trim();
   const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(trimmed);
   const candidate = compact ? `${compact[1]}-${compact[2]}-${compact[3]}` : trimmed;
+  // A date and time with no zone (Koha's formatted due date, `2026-01-05 23:59`) is the ILS's local
+  // time, read in its timeZone as an 18-character SIP2 date is — Date.parse would read it in the
+  // desk machine's zone, hours off on a desk that runs in UTC.
+  const wall = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/.exec(candidate);
+  if (wall) {
+    const [, year, month, day, hour, minute, second] = wall;
+    const local = parseSip2Date(`${year}${month}${day}    ${hour}${minute}${second ?? '00'}`, { timeZone });
+    return local.ok ? local.date.toISOString() : null;
+  }
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(candidate)) {
     const ms = Date.parse(candidate);
     if (Number.isFinite(ms)) return new Date(ms).toISOString();

@@ -102,9 +102,13 @@ async function answeredOffline(
   error: unknown,
 ): Promise<RelayedAnswer> {
   if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
+  // An ILS that kept asking for the request again (96) is there, but cannot read it (its error says
+  // what to check): nothing was done there, and the offline answer stands, but it is not "unreachable".
   context.logger.warn(
     { error: describeError(error), type: request.type },
-    'ILS unreachable: answering offline',
+    error instanceof IlsError && error.code === 'ils_resend_limit'
+      ? 'the ILS could not read the request (96): answering offline'
+      : 'ILS unreachable: answering offline',
   );
   const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
   if (request.type === 'blockPatron' && context.journal && account)

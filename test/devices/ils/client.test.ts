@@ -205,9 +205,58 @@ describe('SIP2 client against a scripted server', () => {
         if (request.type === 'itemInformation') reply.sendRaw('96AZFEF6\r');
       }),
     );
-    const client = await connected({ maxResends: 2 });
-    await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+    const { logger, text } = capturingLogger();
+    const client = await connected({ maxResends: 2 }, { logger });
+    const error = await client.itemInformation('31000005').then(
+      () => undefined,
+      (reason: unknown) => reason as IlsError,
+    );
+    expect(error).toMatchObject({ code: 'ils_resend_limit' });
     expect(server.requests('itemInformation')).toHaveLength(3);
+    // An ILS that never reads a request is nearly always one whose checksum option or charset is
+    // not Carrel's: the error, the link's health and the log say what to check, not only the count.
+    const toCheck = /errorDetection.*charset/;
+    expect(error?.message).toMatch(toCheck);
+    const health = client.pool.condition();
+    expect(health.status).toBe('degraded');
+    expect(health.reason).toMatch(toCheck);
+    expect(health.lastError).toMatchObject({ code: 'ils_resend_limit' });
+    expect(text()).toMatch(/"level":40.*errorDetection.*charset/);
+    // The heartbeat answered meanwhile (a charset trouble spares plain-ASCII requests) does not
+    // take it out of the health before staff had a chance to see it.
+    await client.status();
+    expect(client.pool.condition().reason).toMatch(toCheck);
+  });
+
+  it('keeps the link degraded for 15 minutes after the ILS kept asking for a request again (96), then online', async () => {
+    let asking = true;
+    server = await ScriptedServer.start(
+      withDefaults((request, reply) => {
+        if (request.type !== 'itemInformation') return;
+        if (asking) reply.sendRaw('96AZFEF6\r');
+        else
+          reply.send({
+            type: 'itemInformationResponse',
+            circulationStatus: 'available',
+            securityMarker: 'other',
+            feeType: 'other',
+            transactionDate: DATE,
+            itemIdentifier: request.itemIdentifier,
+            titleIdentifier: 'Dune',
+          });
+      }),
+    );
+    const clock = new ManualClock();
+    const client = await connected({ maxResends: 1 }, { clock });
+    await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+    asking = false;
+    await clock.advance(14 * 60_000);
+    await client.itemInformation('31000005');
+    expect(client.pool.condition().status).toBe('degraded');
+    await clock.advance(60_000);
+    await client.itemInformation('31000005');
+    expect(client.pool.condition()).toMatchObject({ status: 'online', reason: null });
+    expect(client.pool.condition().lastError).toBeUndefined();
   });
 
   it('asks for a garbled answer again with 97 and takes the good copy', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CarrelError } from '../../../src/core/errors.js';
 import type { IlsClient } from '../../../src/devices/ils/index.js';
 import { IlsError } from '../../../src/devices/ils/index.js';
@@ -8,6 +8,8 @@ import {
   IlsCirculation,
 } from '../../../src/gateway/circulation/index.js';
 import { PATRON_STATUS_FLAGS, type PatronStatus } from '../../../src/protocols/sip2/index.js';
+import { clientFor } from '../../devices/ils/helpers.js';
+import { DATE, ScriptedServer, withDefaults } from '../../devices/ils/scripted-server.js';
 
 /** The service over a stand-in client: how refusals are refined, failures named and outcomes counted. */
 function flags(set: Partial<PatronStatus> = {}): PatronStatus {
@@ -169,4 +171,50 @@ describe('IlsCirculation', () => {
       expect(asked).toEqual([[1, 10]]);
     });
   });
+});
+
+describe('IlsCirculation over TCP: a due date written without a zone', () => {
+  let server: ScriptedServer | undefined;
+  let client: IlsClient | undefined;
+  afterEach(async () => {
+    await client?.disconnect();
+    await server?.close();
+  });
+
+  it.each([
+    ['2026-01-05 23:59:00', '2026-01-06T05:59:00.000Z'],
+    ['2026-01-05T23:59:00', '2026-01-06T05:59:00.000Z'],
+    ['2026-01-05 23:59', '2026-01-06T05:59:00.000Z'],
+    // A zone written with it is the ILS's own word.
+    ['2026-01-05T23:59:00Z', '2026-01-05T23:59:00.000Z'],
+  ])(
+    'reads AH %j (Koha’s formatted due date) in the ILS device’s timeZone, not the desk machine’s',
+    async (written, instant) => {
+      server = await ScriptedServer.start(
+        withDefaults((request, reply) => {
+          if (request.type !== 'checkout') return;
+          reply.send({
+            type: 'checkoutResponse',
+            ok: true,
+            renewalOk: false,
+            magneticMedia: 'unknown',
+            desensitize: true,
+            transactionDate: DATE,
+            institutionId: 'INST',
+            patronIdentifier: request.patronIdentifier,
+            itemIdentifier: request.itemIdentifier,
+            titleIdentifier: 'Dune',
+            dueDate: written,
+          });
+        }),
+      );
+      // The library is in Chicago, whatever zone the desk's machine runs in (a container's UTC, say).
+      client = clientFor(server.port, { timeZone: 'America/Chicago' });
+      await client.connect();
+      const ils = client;
+      const circulation = new IlsCirculation({ ils: () => ils });
+      const answer = await circulation.checkout({ patron: '21000001', item: '31000005' });
+      expect(answer.item).toMatchObject({ dueDate: { date: instant, text: written } });
+    },
+  );
 });

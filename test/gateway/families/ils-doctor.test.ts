@@ -75,6 +75,13 @@ describe('the ILS doctor hook', () => {
     expect(ahead['clock skew']!.detail).toMatch(/ILS clock is (599|60[01]) s ahead of the desk/);
   });
 
+  it('fails a refused login naming the user, never the password', async () => {
+    const checks = await doctor(sim.port, 0, { user: 'kiosk1', password: 'not-kiosk1s-pw' });
+    expect(checks.login).toMatchObject({ status: 'fail' });
+    expect(checks.login!.detail).toContain('"kiosk1"');
+    expect(JSON.stringify(checks)).not.toContain('not-kiosk1s-pw');
+  });
+
   it('skips the login when none is configured, and still reads the 98', async () => {
     const checks = await doctor(sim.port, 0, {});
     expect(checks.login).toMatchObject({ status: 'skip' });

@@ -211,6 +211,36 @@ describe('SIP2 relay error detection', () => {
   });
 });
 
+describe('SIP2 relay: an ILS that keeps asking for a relayed request again (96)', () => {
+  const { rig, kiosk } = useRelayRigs();
+
+  it('answers the self-check, and says in the log and the link health what to check, not that the ILS is unreachable', async () => {
+    const capture = capturingLogger();
+    const { relay, simulator, client } = await rig({ logger: capture.logger });
+    simulator.setFaults({ resendRequests: { type: 'checkout', times: 20 } });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    const checkout = await link.request(
+      withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`, 1),
+    );
+    expect(checkout?.toString('latin1')).toMatch(/^120/);
+    expect(simulator.state.loansOf('21000001').map((loan) => loan.item)).not.toContain('31000005');
+    expect(client.pool.condition()).toMatchObject({
+      status: 'degraded',
+      reason: expect.stringMatching(/errorDetection and charset/),
+    });
+    const said = capture
+      .text()
+      .split('\n')
+      .filter((line) => line.includes('"type":"checkout"'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/could not read the request \(96\)/);
+    expect(said[0]).toMatch(/errorDetection.*charset/);
+    expect(said[0]).not.toContain('unreachable');
+    expect(capture.text()).not.toContain('21000001');
+  });
+});
+
 describe('reading the error detection of a self-check request', () => {
   const read = (frame: Uint8Array | string, checksums = true) =>
     readSelfCheckRequest(typeof frame === 'string' ? cr(frame) : frame, 'utf-8', checksums);
