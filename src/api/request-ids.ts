@@ -5,9 +5,8 @@
  * delivering a message twice, a desk page whose click timed out — is answered
  * with what was done the first time (HTTP says so: `Idempotent-Replayed: true`),
  * not done twice. The id is the caller's own; the PIN is never kept, and must
- * match only for a request kept in memory (a self-check session's opening),
- * compared through a keyed hash whose key is never written: a request kept on
- * disk is answered again after a restart, which that key does not survive.
+ * match too (another PIN is another request, refused), compared through a keyed
+ * hash whose key is kept apart from the database, so that it holds across restarts.
  * Over HTTP it may come as the IETF
  * `Idempotency-Key` header instead (draft-ietf-httpapi-idempotency-key-header),
  * which is what HTTP client libraries send.

@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
@@ -365,6 +365,18 @@ describe('a checkout sent again after Carrel restarted', () => {
       expect(await again.json()).toEqual(first.body);
       // Lent once: not a second checkout, which the library system would count as a renewal.
       expect(library.item('31000030')?.loan).toMatchObject({ patron: '21000009', renewals: 0 });
+      // The same id with another PIN, or none, is not the request kept: refused in words, as
+      // before the restart — not handed the first patron's due date.
+      for (const pin of ['1111', undefined]) {
+        const other = await call('POST', '/api/v1/checkouts', { ...checkout, pin });
+        expect(other.status, `pin ${pin}`).toBe(409);
+        expect(other.body.code).toBe('request_id_conflict');
+        expect(other.body.detail).toMatch(/already used for another request: nothing was done/);
+        expect(JSON.stringify(other.body)).not.toMatch(/1111|9999|21000009|dueDate/);
+      }
+      // The PIN is compared through a keyed hash whose key is a file of its own, the owner's alone.
+      const key = statSync(join(dirname(database), 'request-ids.key'));
+      expect(key.mode & 0o777).toBe(0o600);
     } finally {
       rmSync(dirname(database), { recursive: true, force: true });
       library.setLoan(library.item('31000030')!, undefined);

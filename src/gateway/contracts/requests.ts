@@ -19,11 +19,10 @@ export interface RequestCall {
    */
   fields: unknown;
   /**
-   * A secret the request carries (the patron's PIN), never among `fields`. For a request kept in
-   * memory it must match too — the same id with another PIN is another request — compared through
-   * a keyed hash under a key the process draws at start and never writes, so neither it nor the
-   * PIN is kept. A request kept on disk must match across restarts, which that key cannot: its
-   * secret is not compared.
+   * A secret the request carries (the patron's PIN), never among `fields`. It must match too — the
+   * same id with another PIN, or none, is another request — compared through a keyed hash within
+   * the request's hash, under a key kept apart from the database (a file beside it, the owner's
+   * alone), so that the PIN is never kept and a request kept on disk is compared across restarts.
    */
   secret?: string | undefined;
   /** How this action's errors end: see {@link RequestOutcome}. */
