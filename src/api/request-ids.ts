@@ -56,7 +56,13 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
   action: string,
   input: Pick<RouteInput<unknown, unknown, B>, 'params' | 'body' | 'principal' | 'reply'>,
   work: (body: B) => Promise<T> | T,
-  options: { errors?: RequestErrors; keep?: 'disk' | 'memory'; final?: (result: T) => boolean } = {},
+  options: {
+    errors?: RequestErrors;
+    keep?: 'disk' | 'memory';
+    final?: (result: T) => boolean;
+    /** The answer to the request sent again, from the first (see RequestCall.again). */
+    again?: (first: T) => T;
+  } = {},
 ): Promise<T> {
   const errors = options.errors ?? NOTHING_DONE;
   const { body } = input;
@@ -75,6 +81,7 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
       onReplay: () => input.reply?.header(IDEMPOTENT_REPLAYED_HEADER, 'true'),
       ...(options.keep ? { keep: options.keep } : {}),
       ...(options.final ? { final: options.final as (result: unknown) => boolean } : {}),
+      ...(options.again ? { again: options.again as (first: unknown) => unknown } : {}),
     },
     async () => work(body),
   );

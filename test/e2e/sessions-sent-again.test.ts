@@ -299,6 +299,35 @@ describe('a session call sent again, as a kiosk sends it', () => {
     expect(sessions.filter((session) => session.state === 'open')).toHaveLength(1);
   }, 30_000);
 
+  it('opening sent again with its requestId after the session ended: told it ended, with its id, and no second session', async () => {
+    const requestId = 'open-ended-4f5a6b7c-8d9e-4f0a-9b1c-2d3e4f5a6b7c';
+    const opening = { mode: 'checkout', patron: '21000009', pin: '9999', requestId };
+    const first = await call('POST', '/api/v1/sessions', opening);
+    expect(first.status).toBe(201);
+    const id = first.body.id as string;
+    expect((await call('POST', `/api/v1/sessions/${id}/items`, { item: '31000026' })).body.state).toBe(
+      'checked_out',
+    );
+    // Sent again while it is open: the same session, as it stands now (the item in it), not a second one.
+    const whileOpen = await call('POST', '/api/v1/sessions', opening);
+    expect(whileOpen.status).toBe(201);
+    expect(whileOpen.body).toMatchObject({ id, state: 'open', items: [{ item: '31000026' }] });
+    const ended = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'none' });
+    expect(ended.status).toBe(200);
+    // The kiosk's answer to its first opening was lost; it sends it again after the patron left.
+    const again = await call('POST', '/api/v1/sessions', opening);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: 'session_ended', session: id, endReason: 'ended' });
+    expect(again.body.detail).toContain(id);
+    expect(again.body.detail).toMatch(/has ended/);
+    const { sessions } = (await call('GET', '/api/v1/sessions')).body as { sessions: Json[] };
+    expect(sessions.filter((session) => session.state === 'open')).toHaveLength(0);
+    expect(
+      sessions.filter((session) => session.id !== id && session.startedAt >= first.body.startedAt),
+    ).toEqual([]);
+    await call('POST', '/api/v1/checkins', { item: '31000026' });
+  }, 30_000);
+
   it('an item checked out with an Idempotency-Key: sent again it is the same answer; the key for another item is refused', async () => {
     const library = ils.state;
     const id = await openSession('21000009', '9999');

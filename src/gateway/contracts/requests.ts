@@ -35,6 +35,12 @@ export interface RequestCall {
    * forgotten at once, as an error that did nothing is: the same id sent again asks again.
    */
   final?(result: unknown): boolean;
+  /**
+   * The answer to the same request kept in memory sent again, from the first one's (by default
+   * that answer): for what the first answer described and has changed since (a session it opened,
+   * ended now), what is true now — a view of it as it stands, or an error saying so.
+   */
+  again?(first: unknown): unknown;
   /** Called when the answer is the first request's, again (HTTP says so in a header). */
   onReplay?(): void;
   /**

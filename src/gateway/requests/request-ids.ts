@@ -192,8 +192,17 @@ export class RequestIds implements RequestIdService, Feature {
     if (known) {
       if (!sameRequest(known.fingerprint, fingerprint))
         return Promise.reject(reused(call.requestId, known.fingerprint, fingerprint));
-      call.onReplay?.();
-      return known.promise as Promise<T>;
+      const { again } = call;
+      if (again === undefined) {
+        call.onReplay?.();
+        return known.promise as Promise<T>;
+      }
+      // What the first answer said, as it stands now: a replay only when that is what is answered.
+      return known.promise.then((first) => {
+        const now = again(first) as T;
+        call.onReplay?.();
+        return now;
+      });
     }
     // The same id taken by a request kept on disk (a checkout, a payment): another request, refused.
     const onDisk = this.running.get(key)?.fingerprint ?? this.fingerprintOnDisk(call);
