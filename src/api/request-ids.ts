@@ -5,9 +5,8 @@
  * delivering a message twice, a desk page whose click timed out — is answered
  * with what was done the first time (HTTP says so: `Idempotent-Replayed: true`),
  * not done twice. The id is the caller's own; the PIN is never kept, and must
- * match only for a request kept in memory (a self-check session's opening),
- * compared through a keyed hash whose key is never written: a request kept on
- * disk is answered again after a restart, which that key does not survive.
+ * match too (another PIN is another request, refused), compared through a keyed
+ * hash whose key is kept apart from the database, so that it holds across restarts.
  * Over HTTP it may come as the IETF
  * `Idempotency-Key` header instead (draft-ietf-httpapi-idempotency-key-header),
  * which is what HTTP client libraries send.
@@ -57,7 +56,13 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
   action: string,
   input: Pick<RouteInput<unknown, unknown, B>, 'params' | 'body' | 'principal' | 'reply'>,
   work: (body: B) => Promise<T> | T,
-  options: { errors?: RequestErrors; keep?: 'disk' | 'memory'; final?: (result: T) => boolean } = {},
+  options: {
+    errors?: RequestErrors;
+    keep?: 'disk' | 'memory';
+    final?: (result: T) => boolean;
+    /** The answer to the request sent again, from the first (see RequestCall.again). */
+    again?: (first: T) => T;
+  } = {},
 ): Promise<T> {
   const errors = options.errors ?? NOTHING_DONE;
   const { body } = input;
@@ -76,6 +81,7 @@ export function doneOnce<B extends { requestId?: string | undefined; pin?: strin
       onReplay: () => input.reply?.header(IDEMPOTENT_REPLAYED_HEADER, 'true'),
       ...(options.keep ? { keep: options.keep } : {}),
       ...(options.final ? { final: options.final as (result: unknown) => boolean } : {}),
+      ...(options.again ? { again: options.again as (first: unknown) => unknown } : {}),
     },
     async () => work(body),
   );

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import type { SimulatorDesk } from '../../simulators/common/family.js';
 import { httpFeature } from '../api/http/server.js';
 import { type Clock, systemClock } from '../core/clock.js';
@@ -19,13 +20,14 @@ import { Gateway } from '../gateway/gateway.js';
 import { PaymentManager } from '../gateway/payments/manager.js';
 import { PrintAccounts } from '../gateway/print-accounts/service.js';
 import { offlineAsJournaled } from '../gateway/relay/index.js';
-import { RequestIds } from '../gateway/requests/request-ids.js';
+import { REQUEST_SECRET_KEY_FILE, RequestIds } from '../gateway/requests/request-ids.js';
 import { SessionManager } from '../gateway/sessions/index.js';
 import { DeviceAvailability } from '../gateway/statistics/availability.js';
 import { terminalChannels } from '../gateway/statistics/circulation-measures.js';
 import { deskMeasures } from '../gateway/statistics/desk-measures.js';
 import { STATISTICS_RETENTION_DAYS, statisticsOn } from '../gateway/statistics/index.js';
 import { readBackupRecord } from '../gateway/storage/backup.js';
+import { secretKeyAt } from '../gateway/storage/secret-key.js';
 import type { CarrelConfig, DeviceConfig } from './config.js';
 import { DEVICE_FAMILIES, FAMILY_API_MODULES, SIMULATOR_FAMILIES } from './families.js';
 import { MqttFeature } from './mqtt-feature.js';
@@ -130,6 +132,10 @@ export async function createDesk(options: DeskOptions): Promise<Desk> {
 
   const requests = new RequestIds({
     db: () => storage.db,
+    // Beside the database, not in it: a copy of the database holds nothing that opens a PIN's hash.
+    ...(database === ':memory:'
+      ? {}
+      : { secretKey: () => secretKeyAt(join(dirname(database), REQUEST_SECRET_KEY_FILE)) }),
     clock,
     logger: logger.child({ module: 'request-ids' }),
   });

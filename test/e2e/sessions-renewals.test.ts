@@ -156,6 +156,32 @@ describe('renewing her loans in a self-check session', () => {
     ]);
   }, 30_000);
 
+  it('a loan renewed in the session and then placed on the pad (or scanned) is shown renewed, not refused nor renewed again', async () => {
+    lend('21000001', ['31000001', '31000002']);
+    const id = await openSession('21000001', '1234');
+    const renewed = await call('POST', `/api/v1/sessions/${id}/renewals`, {});
+    expect(renewed.body.renewals).toMatchObject([
+      { item: '31000001', ok: true },
+      { item: '31000002', ok: true },
+    ]);
+    expect(loanOf('31000001')?.renewals).toBe(1);
+    // She brought the book and lays it on the kiosk too, as she would to renew it: it is hers,
+    // renewed a minute ago. Not "already checked out to you" (refused, from an ILS that keeps to
+    // the 11's renewal policy), nor a second renewal (from one that renews on a checkout).
+    const placed = await call('POST', `/api/v1/sessions/${id}/items`, { item: '31000001' });
+    expect(placed.status).toBe(200);
+    expect(placed.body).toMatchObject({ item: '31000001', state: 'checked_out', renewal: true });
+    expect(placed.body.dueDate).toEqual(renewed.body.renewals[0].dueDate);
+    expect(loanOf('31000001')).toMatchObject({ patron: '21000001', renewals: 1 });
+    const ended = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'data' });
+    const { loans, counts } = ended.body.receipt.data;
+    expect(loans.map((loan: Json) => loan.title)).toEqual([
+      'Pippi Långstrump (renewed)',
+      'Les Misérables (renewed)',
+    ]);
+    expect(counts).toEqual({ checkedOut: 0, renewed: 2 });
+  }, 30_000);
+
   it('still renews every loan at once with Renew All when a caller asks for it by name (all: true)', async () => {
     lend('21000001', ['31000001']);
     const id = await openSession('21000001', '1234');

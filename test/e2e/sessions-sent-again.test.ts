@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
@@ -299,6 +299,35 @@ describe('a session call sent again, as a kiosk sends it', () => {
     expect(sessions.filter((session) => session.state === 'open')).toHaveLength(1);
   }, 30_000);
 
+  it('opening sent again with its requestId after the session ended: told it ended, with its id, and no second session', async () => {
+    const requestId = 'open-ended-4f5a6b7c-8d9e-4f0a-9b1c-2d3e4f5a6b7c';
+    const opening = { mode: 'checkout', patron: '21000009', pin: '9999', requestId };
+    const first = await call('POST', '/api/v1/sessions', opening);
+    expect(first.status).toBe(201);
+    const id = first.body.id as string;
+    expect((await call('POST', `/api/v1/sessions/${id}/items`, { item: '31000026' })).body.state).toBe(
+      'checked_out',
+    );
+    // Sent again while it is open: the same session, as it stands now (the item in it), not a second one.
+    const whileOpen = await call('POST', '/api/v1/sessions', opening);
+    expect(whileOpen.status).toBe(201);
+    expect(whileOpen.body).toMatchObject({ id, state: 'open', items: [{ item: '31000026' }] });
+    const ended = await call('POST', `/api/v1/sessions/${id}/end`, { receipt: 'none' });
+    expect(ended.status).toBe(200);
+    // The kiosk's answer to its first opening was lost; it sends it again after the patron left.
+    const again = await call('POST', '/api/v1/sessions', opening);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: 'session_ended', session: id, endReason: 'ended' });
+    expect(again.body.detail).toContain(id);
+    expect(again.body.detail).toMatch(/has ended/);
+    const { sessions } = (await call('GET', '/api/v1/sessions')).body as { sessions: Json[] };
+    expect(sessions.filter((session) => session.state === 'open')).toHaveLength(0);
+    expect(
+      sessions.filter((session) => session.id !== id && session.startedAt >= first.body.startedAt),
+    ).toEqual([]);
+    await call('POST', '/api/v1/checkins', { item: '31000026' });
+  }, 30_000);
+
   it('an item checked out with an Idempotency-Key: sent again it is the same answer; the key for another item is refused', async () => {
     const library = ils.state;
     const id = await openSession('21000009', '9999');
@@ -365,6 +394,18 @@ describe('a checkout sent again after Carrel restarted', () => {
       expect(await again.json()).toEqual(first.body);
       // Lent once: not a second checkout, which the library system would count as a renewal.
       expect(library.item('31000030')?.loan).toMatchObject({ patron: '21000009', renewals: 0 });
+      // The same id with another PIN, or none, is not the request kept: refused in words, as
+      // before the restart — not handed the first patron's due date.
+      for (const pin of ['1111', undefined]) {
+        const other = await call('POST', '/api/v1/checkouts', { ...checkout, pin });
+        expect(other.status, `pin ${pin}`).toBe(409);
+        expect(other.body.code).toBe('request_id_conflict');
+        expect(other.body.detail).toMatch(/already used for another request: nothing was done/);
+        expect(JSON.stringify(other.body)).not.toMatch(/1111|9999|21000009|dueDate/);
+      }
+      // The PIN is compared through a keyed hash whose key is a file of its own, the owner's alone.
+      const key = statSync(join(dirname(database), 'request-ids.key'));
+      expect(key.mode & 0o777).toBe(0o600);
     } finally {
       rmSync(dirname(database), { recursive: true, force: true });
       library.setLoan(library.item('31000030')!, undefined);

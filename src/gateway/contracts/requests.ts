@@ -19,11 +19,10 @@ export interface RequestCall {
    */
   fields: unknown;
   /**
-   * A secret the request carries (the patron's PIN), never among `fields`. For a request kept in
-   * memory it must match too — the same id with another PIN is another request — compared through
-   * a keyed hash under a key the process draws at start and never writes, so neither it nor the
-   * PIN is kept. A request kept on disk must match across restarts, which that key cannot: its
-   * secret is not compared.
+   * A secret the request carries (the patron's PIN), never among `fields`. It must match too — the
+   * same id with another PIN, or none, is another request — compared through a keyed hash within
+   * the request's hash, under a key kept apart from the database (a file beside it, the owner's
+   * alone), so that the PIN is never kept and a request kept on disk is compared across restarts.
    */
   secret?: string | undefined;
   /** How this action's errors end: see {@link RequestOutcome}. */
@@ -36,6 +35,12 @@ export interface RequestCall {
    * forgotten at once, as an error that did nothing is: the same id sent again asks again.
    */
   final?(result: unknown): boolean;
+  /**
+   * The answer to the same request kept in memory sent again, from the first one's (by default
+   * that answer): for what the first answer described and has changed since (a session it opened,
+   * ended now), what is true now — a view of it as it stands, or an error saying so.
+   */
+  again?(first: unknown): unknown;
   /** Called when the answer is the first request's, again (HTTP says so in a header). */
   onReplay?(): void;
   /**

@@ -236,6 +236,11 @@ export interface SessionCaller {
 
 export interface SessionService {
   open(request: OpenSessionRequest, caller: SessionCaller): Promise<SessionView>;
+  /**
+   * The answer to an opening sent again (its request id's): the session it opened as it is now,
+   * or `session_ended` (with its id) once it has ended — never a second session.
+   */
+  openedAgain(id: string, caller: SessionCaller): SessionView;
   get(id: string, caller: SessionCaller): SessionView;
   list(caller: SessionCaller): SessionView[];
   /** Check out (or return) one item by barcode: a scanned item, an item waiting on the pad, or a fee accepted. */

@@ -9,7 +9,9 @@
  * Carrel that stopped (SIGKILL, power cut) while the request was under way:
  * the ILS may or may not have done it, so the same id is refused as in doubt
  * rather than sent again. Nothing is kept of the request but a hash of its
- * fields; the answer is kept a day (the same id after that is a new request).
+ * fields and of a keyed hash of its PIN (under a key kept apart from the
+ * database: `secretKey`); the answer is kept a day (the same id after that is a
+ * new request).
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { type Clock, systemClock } from '../../core/clock.js';
@@ -38,6 +40,9 @@ const MIGRATIONS = [
 /** A request id is 8 to 128 printable ASCII characters: a UUID fits, a counter from 1 does not. */
 export const REQUEST_ID_PATTERN = /^[\x21-\x7e]{8,128}$/;
 
+/** The file beside the database that holds the key PINs are hashed under (see `secretKey`). */
+export const REQUEST_SECRET_KEY_FILE = 'request-ids.key';
+
 /** How long an answer is kept for the same id: retries come within minutes, a day is ample. */
 export const REQUEST_ID_RETENTION_DAYS = 1;
 
@@ -63,6 +68,14 @@ const REMEMBERED_MS = 10 * 60_000;
 
 export interface RequestIdsOptions {
   db: () => Database;
+  /**
+   * The key a request's secret (its PIN) is hashed under, asked for on first use: the same across
+   * restarts (a file beside the database: `secretKeyAt`), so that a request kept on disk and sent
+   * again after a restart with another PIN is told from the first. Without it, or where it cannot
+   * be had, a key of this process's own, never written: a request kept on disk sent again after a
+   * restart with its PIN is then refused as another request (nothing is done twice).
+   */
+  secretKey?: () => Buffer;
   clock?: Clock;
   logger: Logger;
 }
@@ -74,8 +87,8 @@ export class RequestIds implements RequestIdService, Feature {
   private readonly remembered = new Map<string, Remembered>();
   private retention: Retention | undefined;
   private prepared: { db: Database; sql: StatementCache } | undefined;
-  /** The key a request's secret (a PIN) is hashed under: this process's alone, never written. */
-  private readonly secretKey = randomBytes(32);
+  /** The key a request's secret (a PIN) is hashed under, once asked for (see `secretKey`). */
+  private secretKey: Buffer | undefined;
 
   constructor(private readonly options: RequestIdsOptions) {
     this.clock = options.clock ?? systemClock;
@@ -104,15 +117,14 @@ export class RequestIds implements RequestIdService, Feature {
         new CarrelError('request_id_invalid', 'a request id is 8 to 128 printable characters (a UUID)'),
       );
     const key = `${call.caller}\n${call.requestId}`;
-    if (call.keep === 'memory') {
-      // The PIN must match as well (another PIN is another request), kept only as a keyed hash.
-      const secret =
-        call.secret === undefined
-          ? undefined
-          : createHmac('sha256', this.secretKey).update(call.secret).digest('base64url');
-      return this.onceInMemory(key, fingerprintOf(call.action, call.fields, secret), call, work);
-    }
-    const fingerprint = fingerprintOf(call.action, call.fields);
+    // The PIN must match as well (another PIN is another request), in memory and on disk alike,
+    // kept only as a keyed hash within the request's.
+    const secret =
+      call.secret === undefined
+        ? undefined
+        : createHmac('sha256', this.keyForSecrets()).update(call.secret).digest('base64url');
+    const fingerprint = fingerprintOf(call.action, call.fields, secret);
+    if (call.keep === 'memory') return this.onceInMemory(key, fingerprint, call, work);
     // One id is one request wherever it is kept: an id a session call took (in memory) is not free
     // for a checkout or a renewal at the circulation routes, which would be done under it as well.
     const inMemory = this.rememberedNow(key);
@@ -154,6 +166,21 @@ export class RequestIds implements RequestIdService, Feature {
     return promise;
   }
 
+  /** The key secrets are hashed under: the one kept across restarts, else this process's own. */
+  private keyForSecrets(): Buffer {
+    if (this.secretKey !== undefined) return this.secretKey;
+    try {
+      this.secretKey = this.options.secretKey?.() ?? randomBytes(32);
+    } catch (error) {
+      this.options.logger.warn(
+        { err: error },
+        'the key PINs of requests are compared under could not be read or made: one of this process is used, so a checkout sent again after a restart with its request id is refused as another request, not answered',
+      );
+      this.secretKey = randomBytes(32);
+    }
+    return this.secretKey;
+  }
+
   /** Answered again by this process only, for ten minutes after it ended; an error is forgotten at once. */
   private onceInMemory<T>(
     key: string,
@@ -165,8 +192,17 @@ export class RequestIds implements RequestIdService, Feature {
     if (known) {
       if (!sameRequest(known.fingerprint, fingerprint))
         return Promise.reject(reused(call.requestId, known.fingerprint, fingerprint));
-      call.onReplay?.();
-      return known.promise as Promise<T>;
+      const { again } = call;
+      if (again === undefined) {
+        call.onReplay?.();
+        return known.promise as Promise<T>;
+      }
+      // What the first answer said, as it stands now: a replay only when that is what is answered.
+      return known.promise.then((first) => {
+        const now = again(first) as T;
+        call.onReplay?.();
+        return now;
+      });
     }
     // The same id taken by a request kept on disk (a checkout, a payment): another request, refused.
     const onDisk = this.running.get(key)?.fingerprint ?? this.fingerprintOnDisk(call);
@@ -335,7 +371,7 @@ function reused(requestId: string, kept: string, fresh: string): CarrelError {
  * JSON's key order; after `~`, a mark per field (one level into objects: `params.id`) to name
  * what differs when an id comes back with another request. A mark is 16 bits of the field's own
  * hash: enough to tell that a field changed; fields that name a patron get none (UNMARKED). A
- * request kept in memory adds its secret's keyed hash (`keyedSecret`) to the hash alone.
+ * request's secret (its PIN) is in the hash alone, as its keyed hash (`keyedSecret`).
  */
 function fingerprintOf(action: string, fields: unknown, keyedSecret?: string): string {
   const hashing = createHash('sha256').update(action).update('\n').update(canonical(fields));

@@ -23,7 +23,7 @@ export class SessionError extends CarrelError {
   constructor(
     override readonly code: SessionErrorCode,
     message: string,
-    /** Fields of the API's problem beside the code: `session_ended`'s endReason and endMessage. */
+    /** Fields of the API's problem beside the code: `session_ended`'s session (its id), endReason and endMessage. */
     details?: Readonly<Record<string, string>>,
   ) {
     super(code, message, details === undefined ? undefined : { details });
@@ -32,7 +32,7 @@ export class SessionError extends CarrelError {
 
 /**
  * A session that has ended (or is ending), refused in words: why it ended, once it has — also as
- * the problem's `endReason` and `endMessage`, for a kiosk to branch on and show.
+ * the problem's `session` (its id), `endReason` and `endMessage`, for a kiosk to branch on and show.
  */
 export function sessionEnded(session: {
   id: string;
@@ -42,8 +42,9 @@ export function sessionEnded(session: {
   const why = session.endMessage();
   const reason = session.endReason;
   if (why === undefined || reason === undefined)
-    return new SessionError('session_ended', `session "${session.id}" is ending`);
+    return new SessionError('session_ended', `session "${session.id}" is ending`, { session: session.id });
   return new SessionError('session_ended', `session "${session.id}" has ended. ${why}`, {
+    session: session.id,
     endReason: reason,
     endMessage: why,
   });

@@ -193,6 +193,23 @@ export class SessionManager implements Feature, SessionService {
     return this.find(id, caller).view();
   }
 
+  /**
+   * The session an opening sent again (its request id's) had opened, as it is now: open, its view
+   * (the items since in it); ended, or forgotten since, refused `session_ended` in words with its
+   * id — never a second session, nor an ended one shown as open.
+   */
+  openedAgain(id: string, caller: SessionCaller): SessionView {
+    const session = this.sessions.get(id);
+    if (session === undefined || !this.mayUse(session, caller))
+      throw new SessionError(
+        'session_ended',
+        `session "${id}", which this request opened, has ended: start a new one with a new request id`,
+        { session: id },
+      );
+    if (session.closed) throw sessionEnded(session);
+    return session.view();
+  }
+
   list(caller: SessionCaller): SessionView[] {
     return [...this.sessions.values()]
       .filter((session) => this.mayUse(session, caller))

@@ -36,12 +36,28 @@ export class SessionRenewals {
   private readonly answered = new Set<string>();
   /** That renewal under way: a second ask joins it rather than sending any loan's renewal twice. */
   private run: Promise<SessionRenewalView[]> | undefined;
+  /**
+   * Loans the ILS renewed in this session, by item: its last renewal, kept within the session's
+   * queue as the answer comes, so that an item placed after it in the queue finds it.
+   */
+  private readonly renewedOk = new Map<string, SessionRenewalView>();
 
   constructor(private readonly session: RenewalSession) {}
 
   /** Every renewal asked in the session, in order. */
   views(): SessionRenewalView[] {
     return this.renewals.map((renewal) => ({ ...renewal }));
+  }
+
+  /** The renewal the ILS granted this loan in this session, if it did: it is hers, due then. */
+  renewed(item: string): SessionRenewalView | undefined {
+    const renewal = this.renewedOk.get(item);
+    return renewal && { ...renewal };
+  }
+
+  /** The ILS answered these renewals (in the session's queue): those granted are kept by item. */
+  private granted(renewals: readonly SessionRenewalView[]): void {
+    for (const renewal of renewals) if (renewal.ok) this.renewedOk.set(renewal.item, renewal);
   }
 
   /** How far along the renewal of her earlier loans is, while it runs. */
@@ -74,11 +90,13 @@ export class SessionRenewals {
         // Renew All answered for every loan it names, renewed or not.
         results = await renewAllLoans(this.session.circulation, ref, context);
         for (const renewal of results) this.answered.add(renewal.item);
+        this.granted(results);
         return;
       }
       const outcome = await renewOne(this.session.circulation, ref, item, context);
       if (!outcome.stop) this.answered.add(item);
       results = [outcome.renewal];
+      this.granted(results);
     });
     this.renewals.push(...results);
     this.session.changed();
@@ -145,6 +163,7 @@ export class SessionRenewals {
             if (this.session.borrowedHere(item)) return;
             const outcome = await renewOne(this.session.circulation, ref, item, context);
             renewal = outcome.renewal;
+            this.granted([renewal]);
             if (outcome.stop) {
               stopped = renewal.reason ?? 'ils_offline';
               stoppedWords = `Not sent: the renewal before it failed (${renewal.message ?? stopped}), so this loan was not tried; nothing changed, and renewing the loans again tries it.`;

@@ -438,6 +438,18 @@ export class SelfCheckSession {
   private async checkout(record: ItemRecord, feeAcknowledged: boolean): Promise<void> {
     const patron = this.init.patron;
     if (!patron) throw new CirculationRefusal('patron_not_found', [], 'checkout');
+    // One of her loans the ILS renewed in this session, placed (or scanned) after: it is hers, due
+    // when that renewal says. Not sent: an ILS keeping to the 11's renewal policy refuses it
+    // ("already checked out to you"), and one that renews on a checkout would spend another renewal.
+    const renewed = this.renewals.renewed(record.id);
+    if (renewed !== undefined) {
+      record.screenMessages = [];
+      record.dueDate = renewed.dueDate ?? null;
+      record.renewal = true;
+      if (renewed.title !== undefined) record.title = renewed.title;
+      record.wantSecured = false;
+      return;
+    }
     const answer = await this.deps.circulation.checkout(
       { patron: patron.barcode, pin: patron.pin, item: record.id, feeAcknowledged },
       { terminal: this.init.owner },

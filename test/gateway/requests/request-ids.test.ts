@@ -3,7 +3,7 @@
  * is answered, not done again — while it runs, after it ended, after a restart —
  * and what was left under way by a Carrel that stopped is in doubt, never redone.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -14,6 +14,7 @@ import { createLogger, silentLogger } from '../../../src/core/logger.js';
 import type { RequestCall, RequestOutcome } from '../../../src/gateway/contracts/requests.js';
 import { RequestIds } from '../../../src/gateway/requests/request-ids.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+import { secretKeyAt } from '../../../src/gateway/storage/secret-key.js';
 
 class Refused extends CarrelError {}
 
@@ -271,6 +272,34 @@ describe('request ids', () => {
         message: expect.not.stringMatching(/4821|1111|P1/),
       });
     expect(work.done).toBe(1);
+  });
+
+  it("kept on disk: the PIN is compared after a restart too, under a key kept in its own file, the owner's alone", async () => {
+    const keyFile = join(dir, 'request-ids.key');
+    const secretKey = () => secretKeyAt(keyFile);
+    const before = new RequestIds({ db: () => db, clock, logger: silentLogger(), secretKey });
+    await before.once(call({ patron: 'P1' }, { secret: '4821' }), async () => ({ due: '2026-12-18' }));
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(JSON.stringify(db.prepare('SELECT * FROM request_ids').all())).not.toContain('4821');
+    const restarted = new RequestIds({ db: () => db, clock, logger: silentLogger(), secretKey });
+    const work = counted(() => 'again');
+    expect(await restarted.once(call({ patron: 'P1' }, { secret: '4821' }), work)).toEqual({
+      due: '2026-12-18',
+    });
+    for (const secret of ['1111', undefined])
+      await expect(restarted.once(call({ patron: 'P1' }, { secret }), work)).rejects.toMatchObject({
+        code: 'request_id_conflict',
+        message: expect.not.stringMatching(/4821|1111|P1/),
+      });
+    expect(work.done).toBe(0);
+    // A key file cut short (a power cut as it was made) is replaced: nothing kept matches then.
+    writeFileSync(keyFile, 'cut');
+    const anew = new RequestIds({ db: () => db, clock, logger: silentLogger(), secretKey });
+    await expect(anew.once(call({ patron: 'P1' }, { secret: '4821' }), work)).rejects.toMatchObject({
+      code: 'request_id_conflict',
+    });
+    expect(readFileSync(keyFile)).toHaveLength(32);
+    expect(work.done).toBe(0);
   });
 
   it('a result that is not the last word is forgotten at once: the same id asks again', async () => {

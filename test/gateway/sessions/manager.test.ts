@@ -301,6 +301,28 @@ describe('SessionManager', () => {
     ]);
   });
 
+  it('an opening sent again is answered with its session as it is now: open, ended, or ended and forgotten', async () => {
+    const { manager, clock } = rig();
+    const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);
+    await manager.processItem(id, { item: 'I9' }, KIOSK);
+    expect(manager.openedAgain(id, KIOSK)).toMatchObject({ id, state: 'open', items: [{ item: 'I9' }] });
+    await clock.advance(61_000);
+    await settle();
+    expect(() => manager.openedAgain(id, KIOSK)).toThrow(
+      expect.objectContaining({
+        code: 'session_ended',
+        details: expect.objectContaining({ session: id, endReason: 'timeout' }),
+      }),
+    );
+    // The ended session is forgotten after five minutes; the opening's id is kept ten: still ended.
+    await clock.advance(5 * 60_000 + 1);
+    expect(() => manager.get(id, KIOSK)).toThrow(expect.objectContaining({ code: 'session_not_found' }));
+    expect(() => manager.openedAgain(id, KIOSK)).toThrow(
+      expect.objectContaining({ code: 'session_ended', message: expect.stringContaining(id) }),
+    );
+    expect(manager.openCount()).toBe(0);
+  });
+
   it('ends a session after the inactivity timeout, with an end-session to the ILS; activity pushes it back', async () => {
     const { manager, clock, calls } = rig();
     const { id } = await manager.open({ mode: 'checkout', patron: 'P', pin: '1' }, KIOSK);

@@ -276,6 +276,8 @@ export function sessionRoutes(
         ({ requestId: _id, ...body }) => sessions.open(body, screenCaller(input.principal, input.query)),
         {
           keep: 'memory',
+          // Sent again, the session it opened as it is now: ended since, 409 session_ended with its id.
+          again: (opened) => sessions.openedAgain(opened.id, screenCaller(input.principal, input.query)),
         },
       ),
   });
