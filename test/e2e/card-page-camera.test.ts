@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import { createLogger } from '../../src/core/logger.js';
 import { decodePng, encodePng } from '../../src/core/png.js';
@@ -77,7 +77,8 @@ describe.skipIf(skip !== undefined)(
   () => {
     let testDesk: TestDesk;
     let log = '';
-    const browsers: Browser[] = [];
+    let browser: Browser;
+    let context: BrowserContext | undefined;
     const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
 
     beforeAll(async () => {
@@ -86,21 +87,39 @@ describe.skipIf(skip !== undefined)(
       lines.on('data', (chunk: Buffer) => {
         log += chunk.toString('utf8');
       });
-      testDesk = await startTestDesk(
-        (config) => withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }]),
-        createLogger({ level: 'debug', format: 'json', destination: lines }),
-      );
+      // One Chromium with the synthetic webcam for both tests, started while the desk starts: whether
+      // the page may use the camera is each test's context's permission (granted, or none: refused).
+      const launching = launchChromium({ fakeCamera: 'asked' });
+      launching.catch(() => {}); // its failure is reported below, once the desk's is
+      try {
+        testDesk = await startTestDesk(
+          (config) => withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff'] }]),
+          createLogger({ level: 'debug', format: 'json', destination: lines }),
+        );
+      } finally {
+        // Kept whatever the desk did, so that afterAll closes it.
+        const launched = await launching.catch(() => undefined);
+        if (launched) browser = launched;
+      }
+      browser = await launching; // a Chromium that did not start fails the block with its reason
     }, 60_000);
 
+    afterEach(async () => {
+      // The page of a test is closed with it, the camera with it: none runs on beside the next.
+      await context?.close();
+      context = undefined;
+    });
+
     afterAll(async () => {
-      for (const browser of browsers) await browser.close();
+      await browser?.close();
       await testDesk?.stop();
     });
 
-    async function newPage(fakeCamera: 'granted' | 'asked') {
-      const browser = await launchChromium({ fakeCamera });
-      browsers.push(browser);
-      const context = await browser.newContext({ viewport: { width: 1280, height: 1100 }, permissions: [] });
+    async function newPage(camera: 'granted' | 'refused') {
+      context = await browser.newContext({
+        viewport: { width: 1280, height: 1100 },
+        permissions: camera === 'granted' ? ['camera'] : [],
+      });
       const page = await context.newPage();
       const consoleLines: string[] = [];
       const pageErrors: string[] = [];
@@ -172,7 +191,7 @@ describe.skipIf(skip !== undefined)(
     });
 
     it('says the camera cannot be used when it is refused, and a photo file still does', async () => {
-      const { page, pageErrors } = await newPage('asked');
+      const { page, pageErrors } = await newPage('refused');
       await openCardPage(page, testDesk.api);
       await page.getByLabel('Patron barcode').fill(PATRON);
       await page.getByRole('button', { name: 'Take photo' }).click();
