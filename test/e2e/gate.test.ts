@@ -352,4 +352,37 @@ describe('a security gate on the simulated desk', () => {
     await call('GET', '/gates/exit-1/counters');
     expect(await today()).toEqual({ ...before, in: before.in + 6, out: before.out + 4 });
   });
+
+  it('says in words what happened to the gate’s link when it is unplugged, never in the transport’s', async () => {
+    const from = raw.length;
+    const states = () =>
+      raw
+        .slice(from)
+        .map((message) => JSON.parse(message))
+        .filter((message) => message.event === 'device.state' && message.data.device === 'exit-1')
+        .map(
+          (message) =>
+            message.data as {
+              status: string;
+              reason: string | null;
+              lastError: { code: string; message: string } | null;
+            },
+        );
+    gateSim().setFaults({ unplugged: true });
+    try {
+      const lost = await until(() => states().find((state) => state.status === 'offline'), 15_000);
+      expect(lost.reason).toBe(
+        'the gate closed the connection to its command port (it may be restarting, or its network was cut); Carrel connects again',
+      );
+    } finally {
+      gateSim().setFaults({ unplugged: false });
+    }
+    await waitForDevice(api, 'exit-1', 'online', 15_000);
+    // Nothing on the way said it in the transport's words: not when the link was lost, nor as
+    // Carrel's attempts to connect again were turned away.
+    for (const state of states())
+      expect(`${state.reason} ${state.lastError?.message}`).not.toMatch(
+        /peer closed|tcp:|127\.0\.0\.1|ECONN/i,
+      );
+  }, 40_000);
 });

@@ -8,6 +8,8 @@
  *   frame for `keepAliveTimeoutMs` (or the gate closing the connection) makes it `offline`
  *   and the device `degraded`, until the gate speaks again. A connection from the gate
  *   replaces the one before it.
+ *   The command link's failures are said in words of the gate, not of the transport ("peer
+ *   closed"); the transport's own words go with them as their cause, for the log.
  * - Commands: Carrel's Transport to the gate's own port, for the alarm loops (`setAlarm`,
  *   verified by read-back) and the people counter (`readCounters`, `resetCounters`). connect()
  *   checks it answers by reading the alarm loops' state, published as `alarm_state` (a FEIG
@@ -21,7 +23,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
-import { describeError } from '../../core/errors.js';
+import { describeError, TransportError } from '../../core/errors.js';
 import { isoTime } from '../../core/iso-time.js';
 import type { Logger } from '../../core/logger.js';
 import {
@@ -158,13 +160,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     this.unroute ??= this.options.notifications.route(this.options.address, this);
     if (this.commands) {
       const transport = this.commands.transport;
-      if (!transport.isOpen) await transport.open();
+      if (!transport.isOpen) await transport.open().catch((error: unknown) => Promise.reject(inWords(error)));
       let alarm: { on: boolean; loops: number };
       try {
         alarm = toAlarm(await this.commands.readAlarm());
       } catch (error) {
         await transport.close();
-        throw error;
+        throw inWords(error);
       }
       // What the gate's configuration says as it connects: whether its alarm is on is known from
       // now, not only once someone switches it (a notification never says).
@@ -366,9 +368,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     this.connected = false;
     this.watchdog?.cancel();
     this.watchdog = undefined;
-    const lost = error ?? this.commandsLost;
+    const lost = this.commandsLost ?? (error ? inWords(error) : undefined);
     if (lost) {
-      this.logger.warn({ err: describeError(lost) }, 'gate command link lost');
+      // The words for staff, and the transport's own (its address, "peer closed") for IT.
+      this.logger.warn(
+        { err: describeError(lost), transport: error ? describeError(error) : null },
+        'gate command link lost',
+      );
       this.emit('disconnected', lost);
     }
   }
@@ -385,7 +391,8 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     const commands = this.requireCommands();
     try {
       return await run(commands);
-    } catch (error) {
+    } catch (failure) {
+      const error = inWords(failure);
       const missed = commands.unansweredInARow;
       if (missed >= UNANSWERED_COMMANDS_LOST && this.connected && !this.commandsLost) {
         this.commandsLost = new GateError(
@@ -419,6 +426,52 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   private now(): string {
     return isoTime(this.clock.now());
   }
+}
+
+const LINK_CLOSED = new Set([
+  'peer_closed',
+  'econnreset',
+  'epipe',
+  'econnaborted',
+  'transport_closed',
+  'not_open',
+]);
+const UNREACHABLE = new Set([
+  'etimedout',
+  'connect_timeout',
+  'ehostunreach',
+  'enetunreach',
+  'ehostdown',
+  'enetdown',
+]);
+
+/**
+ * A failure of the link to the gate's command port in words of the gate, for staff ("the gate
+ * closed the connection…"), the transport's words (an address, "peer closed") kept as its cause;
+ * any other error as it is.
+ */
+function inWords(error: unknown): unknown {
+  if (!(error instanceof TransportError)) return error;
+  const cause = { cause: error };
+  if (LINK_CLOSED.has(error.code))
+    return new GateError(
+      'gate_link_closed',
+      'the gate closed the connection to its command port (it may be restarting, or its network was cut); Carrel connects again',
+      cause,
+    );
+  if (error.code === 'econnrefused')
+    return new GateError(
+      'gate_link_refused',
+      "the gate refused the connection to its command port: it may be starting up, or the port in Carrel's configuration is not its command port",
+      cause,
+    );
+  if (UNREACHABLE.has(error.code))
+    return new GateError(
+      'gate_unreachable',
+      'the gate cannot be reached on the network: is it switched on, and its network cable plugged in?',
+      cause,
+    );
+  return new GateError('gate_link_lost', `the link to the gate's command port failed (${error.code})`, cause);
 }
 
 function toAlarm(state: { on: boolean; loops: number }): { on: boolean; loops: number } {

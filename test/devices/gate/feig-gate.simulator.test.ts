@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { decodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
@@ -112,6 +113,26 @@ describe('FeigGate against the simulated gate over TCP', () => {
     } finally {
       await cable.close();
     }
+  });
+
+  it('says in words that the gate refused the connection to its command port, never the transport’s', async () => {
+    // A port nothing listens on: the gate's command port is another, or the gate is starting up.
+    const nobody = net.createServer();
+    await new Promise<void>((resolve) => nobody.listen(0, '127.0.0.1', resolve));
+    const { port } = nobody.address() as net.AddressInfo;
+    await new Promise((resolve) => nobody.close(resolve));
+    const { gate } = rig.gate(undefined, {
+      commandTransport: new TcpTransport({ host: '127.0.0.1', port }),
+    });
+    const refused = await gate.connect().then(
+      () => undefined,
+      (error: Error & { code: string }) => error,
+    );
+    expect(refused).toMatchObject({
+      code: 'gate_link_refused',
+      message:
+        "the gate refused the connection to its command port: it may be starting up, or the port in Carrel's configuration is not its command port",
+    });
   });
 
   it('in ACK mode answers each notification with [0x32], so the gate sends the next one', async () => {
