@@ -353,7 +353,7 @@ describe('a security gate on the simulated desk', () => {
     expect(await today()).toEqual({ ...before, in: before.in + 6, out: before.out + 4 });
   });
 
-  it('says in words what happened to the gate’s link when it is unplugged, never in the transport’s', async () => {
+  it('says in words what happened to the gate’s link when it is unplugged, and between which times alarms may have been missed', async () => {
     const from = raw.length;
     const states = () =>
       raw
@@ -366,14 +366,18 @@ describe('a security gate on the simulated desk', () => {
               status: string;
               reason: string | null;
               lastError: { code: string; message: string } | null;
+              detail: { lastFrameAt: string | null };
             },
         );
     gateSim().setFaults({ unplugged: true });
+    let heardBefore: number;
     try {
       const lost = await until(() => states().find((state) => state.status === 'offline'), 15_000);
       expect(lost.reason).toBe(
         'the gate closed the connection to its command port (it may be restarting, or its network was cut); Carrel connects again',
       );
+      // The last the desk heard of the gate before its cable was pulled.
+      heardBefore = Date.parse(lost.detail.lastFrameAt!);
     } finally {
       gateSim().setFaults({ unplugged: false });
     }
@@ -384,5 +388,11 @@ describe('a security gate on the simulated desk', () => {
       expect(`${state.reason} ${state.lastError?.message}`).not.toMatch(
         /peer closed|tcp:|127\.0\.0\.1|ECONN/i,
       );
+    const back = (await call('GET', '/devices/exit-1')).json;
+    // A gate not in ACK mode does not send again what it sent into the cut link: staff are told when.
+    const clock = (at: number) => new Date(at).toTimeString().slice(0, 8);
+    expect(back.lastError).toMatchObject({ code: 'gate_alarms_may_be_missed' });
+    expect(back.lastError.message).toContain(`between ${clock(heardBefore)} and `);
+    expect(back.detail.alarmsMayBeMissed.from).toBe(new Date(heardBefore).toISOString());
   }, 40_000);
 });

@@ -20,7 +20,9 @@ export type GateErrorCode =
   /** The gate cannot be reached on the network (no route, no answer to connecting). */
   | 'gate_unreachable'
   /** The link to the gate's command port failed otherwise. */
-  | 'gate_link_lost';
+  | 'gate_link_lost'
+  /** The notification link of a gate not in ACK mode was down: alarms it sent meanwhile may be lost. */
+  | 'gate_alarms_may_be_missed';
 
 /** A gate operation that could not be done or not be verified. */
 export class GateError extends CarrelError {

@@ -6,8 +6,12 @@
  *   driver every connection from the gate's address. Each tag record becomes a `tag_read`
  *   event, each keep-alive a `keepalive` event. The link is `online` while frames flow; no
  *   frame for `keepAliveTimeoutMs` (or the gate closing the connection) makes it `offline`
- *   and the device `degraded`, until the gate speaks again. A connection from the gate
- *   replaces the one before it.
+ *   and the device `degraded`, until the gate speaks again. A silent connection is kept open and
+ *   read: a gate that has not noticed anything amiss sends its next alarm on it, and a
+ *   connection closed under it would lose that alarm (a gate not in ACK mode never sends it
+ *   again). A connection from the gate replaces the one before it. When a gate not in ACK mode
+ *   speaks again on a new connection, what it sent since its last frame on the old one may be
+ *   lost: staff are told between which times (`lastError` `gate_alarms_may_be_missed`).
  *   The command link's failures are said in words of the gate, not of the transport ("peer
  *   closed"); the transport's own words go with them as their cause, for the log.
  * - Commands: Carrel's Transport to the gate's own port, for the alarm loops (`setAlarm`,
@@ -100,6 +104,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   private commandsLost: GateError | undefined;
   private alarm: { on: boolean; loops: number } | undefined;
   private counts: PeopleCounts | undefined;
+  /**
+   * A gate not in ACK mode whose notification connection ended (or was replaced) after it had
+   * been heard: when it was last heard (epoch ms) until it speaks again.
+   */
+  private quietSince: number | undefined;
+  /** The last span in which alarms may have been lost (epoch ms), said in the condition. */
+  private missedAlarms: { from: number; to: number } | undefined;
   private errorWindow: { count: number; timer: TimerHandle } | undefined;
   private readonly stats = { notifications: 0, tagReads: 0, keepAlives: 0, frameErrors: 0, ignoredFrames: 0 };
 
@@ -124,9 +135,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
 
   condition(): DeviceCondition {
     const online = this.link === 'online';
+    const missed = this.missedAlarms;
     return {
       status: online ? 'online' : 'degraded',
       reason: online ? null : this.linkReason,
+      ...(missed
+        ? { lastError: { code: 'gate_alarms_may_be_missed', message: missedAlarmsWords(missed) } }
+        : {}),
       detail: {
         notificationLink: this.link,
         peer: this.session ? `${this.session.peer.address}:${this.session.peer.port}` : null,
@@ -136,6 +151,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
         commandLink: this.commands?.transport.description ?? null,
         alarm: this.alarm ?? null,
         counts: this.counts ?? null,
+        alarmsMayBeMissed: missed ? { from: isoTime(missed.from), to: isoTime(missed.to) } : null,
         ...this.stats,
         acks: this.session?.acks ?? 0,
         commandFrameErrors: this.commands?.frameErrors ?? 0,
@@ -192,6 +208,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     this.unroute = undefined;
     const session = this.session;
     this.session = undefined;
+    if (session) this.noteQuiet();
     await session?.close();
     this.closeErrorWindow(false);
     await this.commands?.transport.close();
@@ -239,6 +256,8 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
         : { partialFrameTimeoutMs: this.options.partialFrameTimeoutMs }),
     });
     this.session = session;
+    // The gate gave up its connection (or lost it): what it wrote on it last may never have come.
+    if (previous) this.noteQuiet();
     if (previous) {
       this.logger.info(
         { peer: peer.address },
@@ -259,6 +278,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     session.on('closed', (error) => {
       if (this.session !== session) return;
       this.session = undefined;
+      this.noteQuiet();
       if (this.link === 'online')
         this.logger.warn(
           { err: error ? describeError(error) : null },
@@ -318,7 +338,21 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     if (again) this.openErrorWindow();
   }
 
+  /** The gate's notification connection ended: alarms may be lost until it speaks again, unless it resends them (ACK mode). */
+  private noteQuiet(): void {
+    if (this.options.ack === true || this.lastFrameAt === undefined) return;
+    this.quietSince ??= this.lastFrameAt;
+  }
+
   private heard(): void {
+    if (this.quietSince !== undefined) {
+      this.missedAlarms = { from: this.quietSince, to: this.clock.now() };
+      this.quietSince = undefined;
+      this.logger.warn(
+        { from: isoTime(this.missedAlarms.from), to: isoTime(this.missedAlarms.to) },
+        'gate notification link back: alarms the gate sent while it was down may be lost (ACK mode is off)',
+      );
+    }
     this.lastFrameAt = this.clock.now();
     this.lastFrameMono = this.clock.monotonic();
     this.setLink('online', null);
@@ -346,12 +380,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   private onSilent(): void {
     this.watchdog = undefined;
     const seconds = Math.round(this.options.keepAliveTimeoutMs / 100) / 10;
-    this.logger.warn({ seconds }, 'gate silent: no keep-alive or notification in time');
+    this.logger.warn(
+      { seconds },
+      'gate silent: no keep-alive or notification in time (its connection is kept, to take what it sends next)',
+    );
     this.setLink('offline', `no keep-alive from the gate for ${seconds} s`);
-    // A silent connection is most likely dead; closing it lets the gate's reconnect through.
-    const session = this.session;
-    this.session = undefined;
-    void session?.close();
+    // The connection stays open: a gate that has not noticed anything sends its next alarm on it,
+    // and closing it would lose that alarm. A new connection from the gate replaces it.
   }
 
   private setLink(state: NotificationLinkState, reason: string | null): void {
@@ -417,7 +452,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
 
   private checkCondition(): void {
     const next = this.condition();
-    const key = JSON.stringify({ s: next.status, r: next.reason });
+    const key = JSON.stringify({ s: next.status, r: next.reason, e: next.lastError?.message });
     if (key === this.lastCondition) return;
     this.lastCondition = key;
     this.emit('condition', next);
@@ -472,6 +507,19 @@ function inWords(error: unknown): unknown {
       cause,
     );
   return new GateError('gate_link_lost', `the link to the gate's command port failed (${error.code})`, cause);
+}
+
+/** Between which times a gate's alarms may not have reached Carrel, in the desk's time. */
+function missedAlarmsWords(missed: { from: number; to: number }): string {
+  return `alarms the gate raised between ${deskTime(missed.from, missed.to)} and ${deskTime(missed.to, missed.from)} may not have reached Carrel: its link to Carrel was cut meanwhile, and a gate not in ACK mode does not send an alarm again`;
+}
+
+/** A time of day on the desk's clock (local), with its day when the other time is on another day. */
+function deskTime(at: number, other: number): string {
+  const date = new Date(at);
+  const day = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return day(date) === day(new Date(other)) ? time : `${day(date)} ${time}`;
 }
 
 function toAlarm(state: { on: boolean; loops: number }): { on: boolean; loops: number } {
