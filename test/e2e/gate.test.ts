@@ -228,7 +228,8 @@ describe('a security gate on the simulated desk', () => {
       in: expect.any(Number),
       out: expect.any(Number),
     });
-    const csv = await fetch(`${api}/api/v1/stats/visitors?${range}&groupBy=day&format=csv`);
+    // The UTC day asked for is one day in UTC, whatever the zone of the machine running the test.
+    const csv = await fetch(`${api}/api/v1/stats/visitors?${range}&groupBy=day&format=csv&timeZone=UTC`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toBe('day,in,out');
@@ -351,4 +352,47 @@ describe('a security gate on the simulated desk', () => {
     await call('GET', '/gates/exit-1/counters');
     expect(await today()).toEqual({ ...before, in: before.in + 6, out: before.out + 4 });
   });
+
+  it('says in words what happened to the gate’s link when it is unplugged, and between which times alarms may have been missed', async () => {
+    const from = raw.length;
+    const states = () =>
+      raw
+        .slice(from)
+        .map((message) => JSON.parse(message))
+        .filter((message) => message.event === 'device.state' && message.data.device === 'exit-1')
+        .map(
+          (message) =>
+            message.data as {
+              status: string;
+              reason: string | null;
+              lastError: { code: string; message: string } | null;
+              detail: { lastFrameAt: string | null };
+            },
+        );
+    gateSim().setFaults({ unplugged: true });
+    let heardBefore: number;
+    try {
+      const lost = await until(() => states().find((state) => state.status === 'offline'), 15_000);
+      expect(lost.reason).toBe(
+        'the gate closed the connection to its command port (it may be restarting, or its network was cut); Carrel connects again',
+      );
+      // The last the desk heard of the gate before its cable was pulled.
+      heardBefore = Date.parse(lost.detail.lastFrameAt!);
+    } finally {
+      gateSim().setFaults({ unplugged: false });
+    }
+    await waitForDevice(api, 'exit-1', 'online', 15_000);
+    // Nothing on the way said it in the transport's words: not when the link was lost, nor as
+    // Carrel's attempts to connect again were turned away.
+    for (const state of states())
+      expect(`${state.reason} ${state.lastError?.message}`).not.toMatch(
+        /peer closed|tcp:|127\.0\.0\.1|ECONN/i,
+      );
+    const back = (await call('GET', '/devices/exit-1')).json;
+    // A gate not in ACK mode does not send again what it sent into the cut link: staff are told when.
+    const clock = (at: number) => new Date(at).toTimeString().slice(0, 8);
+    expect(back.lastError).toMatchObject({ code: 'gate_alarms_may_be_missed' });
+    expect(back.lastError.message).toContain(`between ${clock(heardBefore)} and `);
+    expect(back.detail.alarmsMayBeMissed.from).toBe(new Date(heardBefore).toISOString());
+  }, 40_000);
 });

@@ -117,4 +117,28 @@ describe('a desk a half hour off UTC, just after local midnight', () => {
     // Yesterday had none of them.
     expect((await day(midnight - DAY_MS, midnight)).rows).toEqual([]);
   });
+
+  it('counts the visitors on the day that has begun in the visitor statistics too, as the measures do', async () => {
+    // The two who came in and the one who walked out with the item, in the test before.
+    const today = new Date(midnight + 12 * 3_600_000).toLocaleDateString('en-CA');
+    const visitors = async (from: number, to: number, groupBy: string) =>
+      (await (
+        await fetch(
+          `${testDesk.api}/api/v1/stats/visitors?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&groupBy=${groupBy}`,
+        )
+      ).json()) as {
+        from: string;
+        timeZone: string;
+        rows: Array<{ day?: string; hour?: string; in: number; out: number }>;
+      };
+    const report = await visitors(midnight - DAY_MS, midnight + DAY_MS, 'day');
+    expect(report.rows).toEqual([{ day: today, in: 2, out: 1 }]);
+    expect(['Asia/Kolkata', 'Asia/Calcutta']).toContain(report.timeZone);
+    // Yesterday, asked midnight to midnight, had nobody: its last half hour is not counted with today's first.
+    expect((await visitors(midnight - DAY_MS, midnight, 'day')).rows).toEqual([]);
+    // Per hour: the local hour that began at midnight, half past a UTC hour.
+    expect((await visitors(midnight, midnight + DAY_MS, 'hour')).rows).toEqual([
+      { hour: new Date(midnight).toISOString(), in: 2, out: 1 },
+    ]);
+  });
 });

@@ -12,11 +12,21 @@ export type GateErrorCode =
   /** The counters read back after a reset are not zero. */
   | 'gate_counter_not_reset'
   /** Two gates configured with one notification source address. */
-  | 'gate_address_taken';
+  | 'gate_address_taken'
+  /** The gate closed (or reset) the connection to its command port. */
+  | 'gate_link_closed'
+  /** The gate refused a connection to its command port. */
+  | 'gate_link_refused'
+  /** The gate cannot be reached on the network (no route, no answer to connecting). */
+  | 'gate_unreachable'
+  /** The link to the gate's command port failed otherwise. */
+  | 'gate_link_lost'
+  /** The notification link of a gate not in ACK mode was down: alarms it sent meanwhile may be lost. */
+  | 'gate_alarms_may_be_missed';
 
 /** A gate operation that could not be done or not be verified. */
 export class GateError extends CarrelError {
-  constructor(code: GateErrorCode, message: string) {
-    super(code, message);
+  constructor(code: GateErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }

@@ -6,8 +6,14 @@
  *   driver every connection from the gate's address. Each tag record becomes a `tag_read`
  *   event, each keep-alive a `keepalive` event. The link is `online` while frames flow; no
  *   frame for `keepAliveTimeoutMs` (or the gate closing the connection) makes it `offline`
- *   and the device `degraded`, until the gate speaks again. A connection from the gate
- *   replaces the one before it.
+ *   and the device `degraded`, until the gate speaks again. A silent connection is kept open and
+ *   read: a gate that has not noticed anything amiss sends its next alarm on it, and a
+ *   connection closed under it would lose that alarm (a gate not in ACK mode never sends it
+ *   again). A connection from the gate replaces the one before it. When a gate not in ACK mode
+ *   speaks again on a new connection, what it sent since its last frame on the old one may be
+ *   lost: staff are told between which times (`lastError` `gate_alarms_may_be_missed`).
+ *   The command link's failures are said in words of the gate, not of the transport ("peer
+ *   closed"); the transport's own words go with them as their cause, for the log.
  * - Commands: Carrel's Transport to the gate's own port, for the alarm loops (`setAlarm`,
  *   verified by read-back) and the people counter (`readCounters`, `resetCounters`). connect()
  *   checks it answers by reading the alarm loops' state, published as `alarm_state` (a FEIG
@@ -37,6 +43,7 @@ import type { Transport } from '../transport/transport.js';
 import { DEFAULT_GATE_COMMAND_TIMEOUTS, GateCommandLink, type GateCommandTimeouts } from './command-link.js';
 import { GateError } from './errors.js';
 import type { GateEvents, GateEventType, GateTagRead } from './events.js';
+import { commandLinkInWords as inWords, missedAlarmsWords } from './link-words.js';
 import type { NotificationListener, NotificationRoute } from './notification-listener.js';
 import { NotificationSession } from './notification-session.js';
 
@@ -98,6 +105,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   private commandsLost: GateError | undefined;
   private alarm: { on: boolean; loops: number } | undefined;
   private counts: PeopleCounts | undefined;
+  /**
+   * A gate not in ACK mode whose notification connection ended (or was replaced) after it had
+   * been heard: when it was last heard (epoch ms) until it speaks again.
+   */
+  private quietSince: number | undefined;
+  /** The last span in which alarms may have been lost (epoch ms), said in the condition. */
+  private missedAlarms: { from: number; to: number } | undefined;
   private errorWindow: { count: number; timer: TimerHandle } | undefined;
   private readonly stats = { notifications: 0, tagReads: 0, keepAlives: 0, frameErrors: 0, ignoredFrames: 0 };
 
@@ -122,9 +136,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
 
   condition(): DeviceCondition {
     const online = this.link === 'online';
+    const missed = this.missedAlarms;
     return {
       status: online ? 'online' : 'degraded',
       reason: online ? null : this.linkReason,
+      ...(missed
+        ? { lastError: { code: 'gate_alarms_may_be_missed', message: missedAlarmsWords(missed) } }
+        : {}),
       detail: {
         notificationLink: this.link,
         peer: this.session ? `${this.session.peer.address}:${this.session.peer.port}` : null,
@@ -134,6 +152,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
         commandLink: this.commands?.transport.description ?? null,
         alarm: this.alarm ?? null,
         counts: this.counts ?? null,
+        alarmsMayBeMissed: missed ? { from: isoTime(missed.from), to: isoTime(missed.to) } : null,
         ...this.stats,
         acks: this.session?.acks ?? 0,
         commandFrameErrors: this.commands?.frameErrors ?? 0,
@@ -158,13 +177,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     this.unroute ??= this.options.notifications.route(this.options.address, this);
     if (this.commands) {
       const transport = this.commands.transport;
-      if (!transport.isOpen) await transport.open();
+      if (!transport.isOpen) await transport.open().catch((error: unknown) => Promise.reject(inWords(error)));
       let alarm: { on: boolean; loops: number };
       try {
         alarm = toAlarm(await this.commands.readAlarm());
       } catch (error) {
         await transport.close();
-        throw error;
+        throw inWords(error);
       }
       // What the gate's configuration says as it connects: whether its alarm is on is known from
       // now, not only once someone switches it (a notification never says).
@@ -190,6 +209,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     this.unroute = undefined;
     const session = this.session;
     this.session = undefined;
+    if (session) this.noteQuiet();
     await session?.close();
     this.closeErrorWindow(false);
     await this.commands?.transport.close();
@@ -237,6 +257,8 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
         : { partialFrameTimeoutMs: this.options.partialFrameTimeoutMs }),
     });
     this.session = session;
+    // The gate gave up its connection (or lost it): what it wrote on it last may never have come.
+    if (previous) this.noteQuiet();
     if (previous) {
       this.logger.info(
         { peer: peer.address },
@@ -257,6 +279,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     session.on('closed', (error) => {
       if (this.session !== session) return;
       this.session = undefined;
+      this.noteQuiet();
       if (this.link === 'online')
         this.logger.warn(
           { err: error ? describeError(error) : null },
@@ -316,7 +339,21 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     if (again) this.openErrorWindow();
   }
 
+  /** The gate's notification connection ended: alarms may be lost until it speaks again, unless it resends them (ACK mode). */
+  private noteQuiet(): void {
+    if (this.options.ack === true || this.lastFrameAt === undefined) return;
+    this.quietSince ??= this.lastFrameAt;
+  }
+
   private heard(): void {
+    if (this.quietSince !== undefined) {
+      this.missedAlarms = { from: this.quietSince, to: this.clock.now() };
+      this.quietSince = undefined;
+      this.logger.warn(
+        { from: isoTime(this.missedAlarms.from), to: isoTime(this.missedAlarms.to) },
+        'gate notification link back: alarms the gate sent while it was down may be lost (ACK mode is off)',
+      );
+    }
     this.lastFrameAt = this.clock.now();
     this.lastFrameMono = this.clock.monotonic();
     this.setLink('online', null);
@@ -344,12 +381,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   private onSilent(): void {
     this.watchdog = undefined;
     const seconds = Math.round(this.options.keepAliveTimeoutMs / 100) / 10;
-    this.logger.warn({ seconds }, 'gate silent: no keep-alive or notification in time');
+    this.logger.warn(
+      { seconds },
+      'gate silent: no keep-alive or notification in time (its connection is kept, to take what it sends next)',
+    );
     this.setLink('offline', `no keep-alive from the gate for ${seconds} s`);
-    // A silent connection is most likely dead; closing it lets the gate's reconnect through.
-    const session = this.session;
-    this.session = undefined;
-    void session?.close();
+    // The connection stays open: a gate that has not noticed anything sends its next alarm on it,
+    // and closing it would lose that alarm. A new connection from the gate replaces it.
   }
 
   private setLink(state: NotificationLinkState, reason: string | null): void {
@@ -366,9 +404,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     this.connected = false;
     this.watchdog?.cancel();
     this.watchdog = undefined;
-    const lost = error ?? this.commandsLost;
+    const lost = this.commandsLost ?? (error ? inWords(error) : undefined);
     if (lost) {
-      this.logger.warn({ err: describeError(lost) }, 'gate command link lost');
+      // The words for staff, and the transport's own (its address, "peer closed") for IT.
+      this.logger.warn(
+        { err: describeError(lost), transport: error ? describeError(error) : null },
+        'gate command link lost',
+      );
       this.emit('disconnected', lost);
     }
   }
@@ -385,7 +427,8 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     const commands = this.requireCommands();
     try {
       return await run(commands);
-    } catch (error) {
+    } catch (failure) {
+      const error = inWords(failure);
       const missed = commands.unansweredInARow;
       if (missed >= UNANSWERED_COMMANDS_LOST && this.connected && !this.commandsLost) {
         this.commandsLost = new GateError(
@@ -410,7 +453,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
 
   private checkCondition(): void {
     const next = this.condition();
-    const key = JSON.stringify({ s: next.status, r: next.reason });
+    const key = JSON.stringify({ s: next.status, r: next.reason, e: next.lastError?.message });
     if (key === this.lastCondition) return;
     this.lastCondition = key;
     this.emit('condition', next);

@@ -157,7 +157,7 @@ export function measureRows(
   if (query.to <= query.from) throw new StatisticsRangeError('"to" must be after "from"');
   // Whole hours where the zone is whole hours off UTC over the range (most of the world): the
   // sources then sum per hour, as cheaply as before quarters; whole quarter hours where it is not.
-  const slot = wholeHoursOff(query.timeZone, query.from, query.to) ? HOUR_QUARTERS : 1;
+  const slot = reportSlot(query.timeZone, query.from, query.to);
   const fromQuarter = Math.floor(query.from / QUARTER_MS / slot) * slot;
   const toQuarter = Math.ceil(query.to / QUARTER_MS / slot) * slot;
   if (toQuarter - fromQuarter > MAX_MEASURE_RANGE_DAYS * 96)
@@ -213,12 +213,22 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
-/** The wall clock of an instant: `YYYY`, `MM`, `DD`, `HH` (00–23), ISO weekday 1–7. */
+/**
+ * The quarters a report over [from, to) may sum by in a zone (the process's own when none is
+ * named): HOUR_QUARTERS where the zone is whole hours off UTC all through the range (most of the
+ * world), 1 in India, Newfoundland or Nepal, where a UTC hour straddles two local hours.
+ */
+export function reportSlot(timeZone: string | undefined, from: number, to: number): number {
+  return wholeHoursOff(timeZone, from, to) ? HOUR_QUARTERS : 1;
+}
+
+/** The wall clock of an instant: `YYYY`, `MM`, `DD`, `HH` (00–23), minutes, ISO weekday 1–7. */
 type WallClock = (epochMs: number) => {
   year: string;
   month: string;
   day: string;
   hour: string;
+  minute: number;
   weekday: number;
 };
 
@@ -293,6 +303,7 @@ function zoneWallClock(timeZone: string): WallClock {
       month: pad2(local.getUTCMonth() + 1),
       day: pad2(local.getUTCDate()),
       hour: pad2(local.getUTCHours()),
+      minute: local.getUTCMinutes(),
       weekday: local.getUTCDay() === 0 ? 7 : local.getUTCDay(),
     };
   };
@@ -306,20 +317,34 @@ const localWallClock: WallClock = (epochMs) => {
     month: pad2(date.getMonth() + 1),
     day: pad2(date.getDate()),
     hour: pad2(date.getHours()),
+    minute: date.getMinutes(),
     weekday: date.getDay() === 0 ? 7 : date.getDay(),
   };
 };
+
+const wallClockIn = (timeZone: string | undefined): WallClock =>
+  timeZone === undefined ? localWallClock : zoneWallClock(timeZone);
+
+/**
+ * The instant the local hour holding a UTC quarter hour begins, in `timeZone` (the process's own
+ * when none is named): the UTC hour itself where the zone is whole hours off UTC, half past it in
+ * India. Two local hours of one name (the clocks going back) are two instants.
+ */
+export function localHourStarts(timeZone: string | undefined): (quarter: number) => number {
+  const wallClock = wallClockIn(timeZone);
+  return (quarter) => quarter * QUARTER_MS - wallClock(quarter * QUARTER_MS).minute * 60_000;
+}
 
 /**
  * The local period of a UTC quarter hour, cached per quarter (a year is 35,136 of them), in
  * `timeZone` or, when none is named, the process's own zone.
  */
-function periodFunction(
+export function periodFunction(
   period: MeasurePeriod,
   timeZone: string | undefined,
 ): (quarter: number) => string | undefined {
   if (period === 'total') return () => undefined;
-  const wallClock = timeZone === undefined ? localWallClock : zoneWallClock(timeZone);
+  const wallClock = wallClockIn(timeZone);
   const cache = new Map<number, string>();
   return (quarter) => {
     let found = cache.get(quarter);

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { decodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
@@ -13,6 +14,24 @@ afterEach(async () => {
 });
 
 const POLL = { timeout: 5000, interval: 20 };
+
+/** gatealert's notification (one ISO 15693 tag, UID E00401500A203FA3) and a keep-alive, as a FEIG gate sends them. */
+const NOTIFICATION = Buffer.from(
+  '0200400022001300010035030008e00401500a203fa300090432010421323131303336343300000000f70000004445444932352d45000000360000000004fe47',
+  'hex',
+);
+const KEEP_ALIVE = Buffer.from('02000a006e0000004b69', 'hex');
+
+/**
+ * A gate's notification connection, made as the gate makes it (it dials Carrel). Half open: a
+ * gate that has not yet noticed Carrel closed the connection still writes on it.
+ */
+async function gateDialling(port: number): Promise<net.Socket> {
+  const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return socket;
+}
 
 describe('FeigGate against the simulated gate over TCP', () => {
   it('reports a person walking out with a secured item as a tag_read carrying the item tag', async () => {
@@ -60,8 +79,78 @@ describe('FeigGate against the simulated gate over TCP', () => {
     sim.setFaults({ keepAlivesStop: false });
     await expect.poll(() => gate.condition().status, POLL).toBe('online');
     expect(conditions).toEqual(expect.arrayContaining(['degraded:offline', 'online:online']));
-    // The silent connection was closed and the gate dialled again.
-    expect(sim.state().notifications.connects).toBeGreaterThanOrEqual(2);
+    // The silent connection was kept open: the keep-alives came back on it, and nothing of what the
+    // gate sent on it can have been lost, so nothing is said of missed alarms.
+    expect(sim.state().notifications.connects).toBe(1);
+    expect(gate.condition().lastError).toBeUndefined();
+  });
+
+  it('takes an alarm the gate sends on the link its keep-alive check found silent: nothing of it is lost', async () => {
+    const { gate, events } = rig.gate(undefined, { keepAliveTimeoutMs: 300 });
+    await gate.connect();
+    // A gate not in ACK mode, as a real one: its connection open; it has not noticed anything amiss.
+    const socket = await gateDialling(rig.port);
+    try {
+      socket.write(KEEP_ALIVE);
+      await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
+      // Its keep-alives stop (a busy reader, a congested switch): the check finds the link silent.
+      await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
+      expect(gate.condition().reason).toBe('no keep-alive from the gate for 0.3 s');
+      // Then someone walks out with a book, and the gate sends its alarm on the connection it has.
+      socket.write(NOTIFICATION);
+      await expect.poll(() => events.filter((e) => e.type === 'tag_read').length, POLL).toBe(1);
+      expect(events.find((e) => e.type === 'tag_read')!.data).toMatchObject({ uid: 'E00401500A203FA3' });
+      expect(gate.notificationLink().state).toBe('online');
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('says to staff between which times a gate without ACKs may have sent alarms that never came, when its link comes back', async () => {
+    const { gate } = rig.gate(undefined, { keepAliveTimeoutMs: 0 });
+    const conditions: Array<ReturnType<typeof gate.condition>> = [];
+    gate.on('condition', (condition) => conditions.push(condition));
+    await gate.connect();
+    const first = await gateDialling(rig.port);
+    first.write(KEEP_ALIVE);
+    await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
+    const lastHeard = Date.parse(gate.condition().detail.lastFrameAt as string);
+    first.destroy();
+    await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
+    // What it sent meanwhile went nowhere, and a gate not in ACK mode does not send it again.
+    const second = await gateDialling(rig.port);
+    try {
+      second.write(KEEP_ALIVE);
+      await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
+      const back = Date.parse(gate.condition().detail.lastFrameAt as string);
+      const told = gate.condition().lastError;
+      expect(told).toMatchObject({ code: 'gate_alarms_may_be_missed' });
+      const clock = (at: number) => new Date(at).toTimeString().slice(0, 8);
+      expect(told!.message).toContain(`between ${clock(lastHeard)} and ${clock(back)}`);
+      expect(told!.message).toMatch(/alarms.*may not have reached Carrel/);
+      // Told with the link coming back online, as a device's last error (the dashboard shows it).
+      expect(conditions.at(-1)).toMatchObject({ status: 'online', lastError: told });
+    } finally {
+      second.destroy();
+    }
+  });
+
+  it('says nothing of missed alarms for a gate in ACK mode: it sends again what was not acknowledged', async () => {
+    const { gate } = rig.gate(undefined, { keepAliveTimeoutMs: 0, ack: true });
+    await gate.connect();
+    const first = await gateDialling(rig.port);
+    first.write(KEEP_ALIVE);
+    await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
+    first.destroy();
+    await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
+    const second = await gateDialling(rig.port);
+    try {
+      second.write(KEEP_ALIVE);
+      await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
+      expect(gate.condition().lastError).toBeUndefined();
+    } finally {
+      second.destroy();
+    }
   });
 
   it('survives the gate being unplugged: offline, one disconnected, and back after a reconnect', async () => {
@@ -112,6 +201,26 @@ describe('FeigGate against the simulated gate over TCP', () => {
     } finally {
       await cable.close();
     }
+  });
+
+  it('says in words that the gate refused the connection to its command port, never the transport’s', async () => {
+    // A port nothing listens on: the gate's command port is another, or the gate is starting up.
+    const nobody = net.createServer();
+    await new Promise<void>((resolve) => nobody.listen(0, '127.0.0.1', resolve));
+    const { port } = nobody.address() as net.AddressInfo;
+    await new Promise((resolve) => nobody.close(resolve));
+    const { gate } = rig.gate(undefined, {
+      commandTransport: new TcpTransport({ host: '127.0.0.1', port }),
+    });
+    const refused = await gate.connect().then(
+      () => undefined,
+      (error: Error & { code: string }) => error,
+    );
+    expect(refused).toMatchObject({
+      code: 'gate_link_refused',
+      message:
+        "the gate refused the connection to its command port: it may be starting up, or the port in Carrel's configuration is not its command port",
+    });
   });
 
   it('in ACK mode answers each notification with [0x32], so the gate sends the next one', async () => {

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import { type VisitorDimension, visitorReport } from '../../../src/gateway/families/gate/across-gates.js';
 import { gateVisitorsSchema } from '../../../src/gateway/families/gate/config.js';
+import type { GatePort } from '../../../src/gateway/families/gate/port.js';
+import { VisitorStore } from '../../../src/gateway/families/gate/visitor-store.js';
 import {
   countedSince,
   GateVisitors,
@@ -281,5 +284,120 @@ describe('the visitors of a gate', () => {
     fail(undefined);
     await clock.advance(5_000);
     expect(calls.reads).toBe(4);
+  });
+});
+
+/**
+ * The visitor statistics (`GET /api/v1/stats/visitors`) cut into the desk's own days, as its
+ * measures are: a library in Los Angeles or Auckland counts a day from its local midnight to the
+ * next, on the days the clocks change too (25 and 23 hours long). The counts are as the store
+ * keeps them, in UTC quarter hours.
+ */
+describe('the visitor report in the desk’s time zone', () => {
+  const savedTz = process.env.TZ;
+  afterEach(() => {
+    if (savedTz === undefined) delete process.env.TZ;
+    else process.env.TZ = savedTz;
+  });
+
+  /** A gate whose counts are people coming in at each instant (a number of them each). */
+  function gateCounting(people: Record<string, number>) {
+    const db = openDatabase(':memory:');
+    opened.push(db);
+    const store = new VisitorStore(db, 'exit-1');
+    let counter = 0;
+    for (const [iso, count] of Object.entries(people)) {
+      counter += count;
+      store.take({ in: counter, out: 0, at: Date.parse(iso) }, { in: count, out: 0 });
+    }
+    const port = { visitorCounts: store.report.bind(store) } as unknown as GatePort;
+    return [{ id: 'exit-1', port }];
+  }
+
+  const report = (
+    gates: ReturnType<typeof gateCounting>,
+    from: string,
+    to: string,
+    groupBy: VisitorDimension[],
+    timeZone?: string,
+  ) =>
+    visitorReport(gates, {
+      from: Date.parse(from),
+      to: Date.parse(to),
+      groupBy,
+      ...(timeZone ? { timeZone } : {}),
+    });
+
+  it('counts the 25 hours of the day the clocks go back in Los Angeles as one day', () => {
+    process.env.TZ = 'America/Los_Angeles';
+    const gates = gateCounting({
+      '2026-11-01T06:59:00Z': 1, // 23:59 on 31 October
+      '2026-11-01T07:30:00Z': 2, // 00:30 PDT
+      '2026-11-01T08:30:00Z': 4, // 01:30 PDT
+      '2026-11-01T09:30:00Z': 8, // 01:30 PST, the hour again
+      '2026-11-02T07:30:00Z': 16, // 23:30 PST
+      '2026-11-02T08:30:00Z': 32, // 00:30 on 2 November
+    });
+    for (const timeZone of [undefined, 'America/Los_Angeles']) {
+      const days = report(gates, '2026-10-31T07:00:00Z', '2026-11-03T08:00:00Z', ['day'], timeZone);
+      expect(days.rows, timeZone ?? 'TZ').toEqual([
+        { day: '2026-10-31', in: 1, out: 0 },
+        { day: '2026-11-01', in: 30, out: 0 },
+        { day: '2026-11-02', in: 32, out: 0 },
+      ]);
+      expect(days.timeZone).toBe('America/Los_Angeles');
+      // The two hours named 01:00 are two hours, each with its own.
+      const hours = report(gates, '2026-11-01T08:00:00Z', '2026-11-01T10:00:00Z', ['day', 'hour'], timeZone);
+      expect(hours.rows).toEqual([
+        { hour: '2026-11-01T08:00:00.000Z', day: '2026-11-01', in: 4, out: 0 },
+        { hour: '2026-11-01T09:00:00.000Z', day: '2026-11-01', in: 8, out: 0 },
+      ]);
+    }
+  });
+
+  it('counts the 23 hours of the day the clocks go forward in Auckland as one day', () => {
+    process.env.TZ = 'Pacific/Auckland';
+    const gates = gateCounting({
+      '2026-09-26T11:30:00Z': 1, // 23:30 NZST on the 26th
+      '2026-09-26T12:30:00Z': 2, // 00:30 NZST on the 27th
+      '2026-09-27T10:30:00Z': 4, // 23:30 NZDT
+      '2026-09-27T11:30:00Z': 8, // 00:30 NZDT on the 28th
+    });
+    for (const timeZone of [undefined, 'Pacific/Auckland']) {
+      // The 27th alone, midnight to midnight, as a report page asks for a day.
+      expect(
+        report(gates, '2026-09-26T12:00:00Z', '2026-09-27T11:00:00Z', ['day', 'gate'], timeZone).rows,
+        timeZone ?? 'TZ',
+      ).toEqual([{ day: '2026-09-27', gate: 'exit-1', in: 6, out: 0 }]);
+      expect(report(gates, '2026-09-26T00:00:00Z', '2026-09-28T00:00:00Z', ['day'], timeZone).rows).toEqual([
+        { day: '2026-09-26', in: 1, out: 0 },
+        { day: '2026-09-27', in: 6, out: 0 },
+        { day: '2026-09-28', in: 8, out: 0 },
+      ]);
+    }
+  });
+
+  it('cuts the days in the zone a report names, whatever the desk’s own', () => {
+    process.env.TZ = 'UTC';
+    const gates = gateCounting({ '2026-09-26T12:30:00Z': 2, '2026-09-27T11:30:00Z': 8 });
+    expect(
+      report(gates, '2026-09-26T00:00:00Z', '2026-09-28T00:00:00Z', ['day'], 'Pacific/Auckland').rows,
+    ).toEqual([
+      { day: '2026-09-27', in: 2, out: 0 },
+      { day: '2026-09-28', in: 8, out: 0 },
+    ]);
+    expect(report(gates, '2026-09-26T00:00:00Z', '2026-09-28T00:00:00Z', ['day']).rows).toEqual([
+      { day: '2026-09-26', in: 2, out: 0 },
+      { day: '2026-09-27', in: 8, out: 0 },
+    ]);
+  });
+
+  it('cuts the hours of a zone a half hour off UTC at its own hours', () => {
+    process.env.TZ = 'Asia/Kolkata';
+    const gates = gateCounting({ '2026-01-14T18:20:00Z': 1, '2026-01-14T18:40:00Z': 2 }); // 23:50 and 00:10
+    expect(report(gates, '2026-01-14T18:00:00Z', '2026-01-14T19:00:00Z', ['day', 'hour']).rows).toEqual([
+      { hour: '2026-01-14T17:30:00.000Z', day: '2026-01-14', in: 1, out: 0 },
+      { hour: '2026-01-14T18:30:00.000Z', day: '2026-01-15', in: 2, out: 0 },
+    ]);
   });
 });

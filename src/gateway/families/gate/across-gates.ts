@@ -1,12 +1,13 @@
 /**
  * The desk's gates together, as staff and the statistics see them: one alarm history (each
  * gate's pages merged newest first), acknowledging an alarm whichever gate raised it, and the
- * visitor counts of every gate per hour, day or gate. Each gate keeps its own rows; this only
+ * visitor counts of every gate per local hour, local day or gate. Each gate keeps its own rows; this only
  * puts them side by side.
  */
 import { CarrelError } from '../../../core/errors.js';
 import type { DeviceEntry } from '../../family.js';
 import { StatisticsRangeError } from '../../statistics/errors.js';
+import { localHourStarts, periodFunction, QUARTER_MS, reportSlot } from '../../statistics/measures.js';
 import type { AlarmCursor, GateAlarmRecord } from './alarm-history.js';
 import type { GatePort } from './port.js';
 
@@ -77,10 +78,14 @@ export interface VisitorQuery {
   to: number;
   groupBy: readonly VisitorDimension[];
   gate?: string;
+  /** IANA time zone the days and hours are cut in (the desk's own by default). */
+  timeZone?: string;
 }
 
 export interface VisitorReportRow {
+  /** The instant the local hour begins, ISO 8601 (the UTC hour where the zone is whole hours off UTC). */
   hour?: string;
+  /** The local day, YYYY-MM-DD, in the report's zone. */
   day?: string;
   gate?: string;
   in: number;
@@ -88,32 +93,48 @@ export interface VisitorReportRow {
 }
 
 export interface VisitorReport {
-  /** The range counted, widened to whole UTC hours. */
+  /** The range counted, widened to whole UTC hours (quarter hours in a zone a half or quarter hour off UTC). */
   from: string;
   to: string;
+  /** The zone the days and hours are cut in. */
+  timeZone: string;
   groupBy: VisitorDimension[];
   rows: VisitorReportRow[];
 }
 
-/** People in and out over whole UTC hours overlapping [from, to), grouped by hour, day and gate. */
+/**
+ * People in and out over [from, to), grouped by hour, day and gate. Days and hours are the desk's
+ * own, in its time zone (or the one the query names), as the measures cut them: a day runs from
+ * local midnight to the next, 23 or 25 hours on the days the clocks change, and a day in India
+ * begins at half past a UTC hour.
+ */
 export function visitorReport(gates: readonly Gate[], query: VisitorQuery): VisitorReport {
   if (!Number.isFinite(query.from) || !Number.isFinite(query.to))
     throw new StatisticsRangeError('"from" and "to" must be valid instants');
   if (query.to <= query.from) throw new StatisticsRangeError('"to" must be after "from"');
-  const from = Math.floor(query.from / HOUR_MS) * HOUR_MS;
-  const to = Math.ceil(query.to / HOUR_MS) * HOUR_MS;
+  // Whole hours where the zone keeps whole hours off UTC (the store then sums per hour), whole
+  // quarter hours where it does not.
+  const slotMs = reportSlot(query.timeZone, query.from, query.to) * QUARTER_MS;
+  const from = Math.floor(query.from / slotMs) * slotMs;
+  const to = Math.ceil(query.to / slotMs) * slotMs;
   if (to - from > MAX_VISITOR_RANGE_DAYS * 24 * HOUR_MS)
     throw new StatisticsRangeError(`a range may span at most ${MAX_VISITOR_RANGE_DAYS} days`);
   const groupBy = VISITOR_DIMENSIONS.filter((dimension) => query.groupBy.includes(dimension));
-  const by = groupBy.includes('hour') ? 'hour' : groupBy.includes('day') ? 'day' : 'none';
+  const byHour = groupBy.includes('hour');
+  const byDay = groupBy.includes('day');
   const byGate = groupBy.includes('gate');
+  const by = !byHour && !byDay ? 'none' : slotMs === HOUR_MS ? 'hour' : 'quarter';
+  const dayOf = periodFunction('day', query.timeZone);
+  const hourStartOf = localHourStarts(query.timeZone);
   const chosen = query.gate === undefined ? gates : gates.filter((gate) => gate.id === query.gate);
   const rows = new Map<string, VisitorReportRow>();
   for (const gate of chosen) {
     for (const counted of gate.port.visitorCounts(from, to, by)) {
+      const slot = by === 'none' ? undefined : counted[by];
+      const quarter = slot === undefined ? 0 : Date.parse(slot) / QUARTER_MS;
       const row: VisitorReportRow = {
-        ...(counted.hour !== undefined ? { hour: counted.hour } : {}),
-        ...(groupBy.includes('day') ? { day: counted.day ?? counted.hour?.slice(0, 10) } : {}),
+        ...(byHour ? { hour: new Date(hourStartOf(quarter)).toISOString() } : {}),
+        ...(byDay ? { day: dayOf(quarter) } : {}),
         ...(byGate ? { gate: gate.id } : {}),
         in: 0,
         out: 0,
@@ -130,5 +151,11 @@ export function visitorReport(gates: readonly Gate[], query: VisitorQuery): Visi
       (a.hour ?? a.day ?? '').localeCompare(b.hour ?? b.day ?? '') ||
       (a.gate ?? '').localeCompare(b.gate ?? ''),
   );
-  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), groupBy, rows: ordered };
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    timeZone: query.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    groupBy,
+    rows: ordered,
+  };
 }
