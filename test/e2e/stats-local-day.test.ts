@@ -116,6 +116,15 @@ describe('a desk a half hour off UTC, just after local midnight', () => {
     expect(counted(report, 'payments.fees_paid')).toBe(500);
     // Yesterday had none of them.
     expect((await day(midnight - DAY_MS, midnight)).rows).toEqual([]);
+    // The transaction statistics count them on the day that has begun too.
+    const transactions = (await (
+      await fetch(
+        `${testDesk.api}/api/v1/stats?from=${new Date(midnight - DAY_MS).toISOString()}&to=${new Date(midnight + DAY_MS).toISOString()}&groupBy=day`,
+      )
+    ).json()) as { timeZone: string; rows: Array<{ day: string; count: number }> };
+    expect(['Asia/Kolkata', 'Asia/Calcutta']).toContain(transactions.timeZone);
+    expect(transactions.rows.map((row) => row.day)).toEqual(transactions.rows.map(() => today));
+    expect(transactions.rows.reduce((sum, row) => sum + row.count, 0)).toBe(4);
   });
 
   it('counts the visitors on the day that has begun in the visitor statistics too, as the measures do', async () => {

@@ -12,4 +12,9 @@ export { statisticsCsv } from './csv.js';
 export { DeskStatistics, MAX_RANGE_DAYS } from './desk-statistics.js';
 export { StatisticsRangeError } from './errors.js';
 export { type StatisticsRecorder, statisticsOn } from './lazy-statistics.js';
+export {
+  type LocalStatisticsQuery,
+  type LocalStatisticsReport,
+  localStatisticsReport,
+} from './local-report.js';
 export { STATISTICS_RETENTION_DAYS } from './retention.js';

@@ -43,7 +43,7 @@ async function build() {
   return api;
 }
 
-const RANGE = 'from=2026-03-10T00:00:00Z&to=2026-03-11T00:00:00Z';
+const RANGE = 'from=2026-03-10T00:00:00Z&to=2026-03-11T00:00:00Z&timeZone=UTC';
 
 describe('GET /api/v1/stats', () => {
   it('answers JSON counts grouped by hour and terminal by default', async () => {
@@ -54,6 +54,7 @@ describe('GET /api/v1/stats', () => {
     expect(response.json()).toEqual({
       from: '2026-03-10T00:00:00.000Z',
       to: '2026-03-11T00:00:00.000Z',
+      timeZone: 'UTC',
       groupBy: ['hour', 'terminal'],
       rows: [
         { hour: '2026-03-10T09:00:00.000Z', terminal: 'kiosk-1', outcome: 'ok', offline: false, count: 2 },
@@ -67,6 +68,38 @@ describe('GET /api/v1/stats', () => {
         { hour: '2026-03-10T10:00:00.000Z', terminal: 'kiosk-1', outcome: 'ok', offline: true, count: 1 },
       ],
     });
+  });
+
+  it("cuts days and hours in the desk's time zone, or the one asked for: a day in India begins at half past a UTC hour", async () => {
+    const api = await build();
+    // Ten past midnight on 11 March in India (18:40 UTC on the 10th), and twenty to midnight before.
+    const stats = new DeskStatistics(db!);
+    stats.record({ kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok' }, Date.UTC(2026, 2, 10, 18, 40));
+    stats.record({ kind: 'checkout', terminal: 'kiosk-1', outcome: 'ok' }, Date.UTC(2026, 2, 10, 18, 10));
+    const asked = (query: string) =>
+      api.app.inject({
+        url: `/api/v1/stats?from=2026-03-10T12:00:00Z&to=2026-03-11T00:00:00Z&${query}`,
+        headers: STAFF,
+      });
+    const byDay = (await asked('groupBy=day&timeZone=Asia/Kolkata')).json();
+    expect(byDay.timeZone).toBe('Asia/Kolkata');
+    expect(byDay.rows).toEqual([
+      { day: '2026-03-10', outcome: 'ok', offline: false, count: 1 },
+      { day: '2026-03-11', outcome: 'ok', offline: false, count: 1 },
+    ]);
+    // Its hours begin at half past: 23:30 and 00:30 local are 18:00 and 19:00 UTC… less half an hour.
+    expect((await asked('groupBy=hour&timeZone=Asia/Kolkata')).json().rows).toEqual([
+      { hour: '2026-03-10T17:30:00.000Z', outcome: 'ok', offline: false, count: 1 },
+      { hour: '2026-03-10T18:30:00.000Z', outcome: 'ok', offline: false, count: 1 },
+    ]);
+    // In UTC both are the 10th, in one hour.
+    expect((await asked('groupBy=day,hour&timeZone=UTC')).json().rows).toEqual([
+      { hour: '2026-03-10T18:00:00.000Z', day: '2026-03-10', outcome: 'ok', offline: false, count: 2 },
+    ]);
+    // A zone the desk does not know is refused in words.
+    const unknown = await asked('groupBy=day&timeZone=Mars/Olympus');
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.body).toContain('not a time zone this desk knows');
   });
 
   it('groups and filters as asked', async () => {
