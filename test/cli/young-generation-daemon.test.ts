@@ -77,8 +77,10 @@ describe('the daemon young generation after a burst', () => {
     await untilAtRest(daemon.api, 30_000);
     const trimsBefore = await trims(daemon.api);
 
-    // A burst: 100 self-checks returning items back to back for 4 s, each return a round trip to
-    // the ILS, a hundred in flight at a time.
+    // A burst: 100 self-checks returning items back to back, each return a round trip to the ILS,
+    // a hundred in flight at a time — for 4 s, and on for 2 s more at a time (at most 20 s in all)
+    // until V8 has grown the young generation: on a machine busy with other work, 4 s may not hold
+    // enough returns.
     const agent = new Agent({ keepAlive: true, maxSockets: 100 });
     const checkin = () =>
       new Promise<void>((resolve, reject) => {
@@ -93,15 +95,20 @@ describe('the daemon young generation after a burst', () => {
           .on('error', reject)
           .end(JSON.stringify({ item: '31000026' }));
       });
-    const until = performance.now() + 4000;
-    await Promise.all(
-      Array.from({ length: 100 }, async () => {
-        while (performance.now() < until) await checkin();
-      }),
-    );
+    const burstUntil = performance.now() + 20_000;
+    let young = 0;
+    for (let lasting = 4000; young <= GROWN_YOUNG_BYTES && performance.now() < burstUntil; lasting = 2000) {
+      const until = performance.now() + lasting;
+      await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          while (performance.now() < until) await checkin();
+        }),
+      );
+      young = await youngBytes(daemon.api);
+    }
     agent.destroy();
     // V8 grew it for the burst (so the flags are in force), and it is given back once quiet.
-    expect(await youngBytes(daemon.api)).toBeGreaterThan(GROWN_YOUNG_BYTES);
+    expect(young).toBeGreaterThan(GROWN_YOUNG_BYTES);
     const readings = await untilAtRest(daemon.api, 30_000);
     expect(readings.at(-1)).toBeLessThanOrEqual(GROWN_YOUNG_BYTES);
     // Given back by the daemon's asking, which IT sees counted: V8 alone kept it for 20 s to a minute.
