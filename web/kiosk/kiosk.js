@@ -234,8 +234,9 @@ function watchSession(id, attempt = 0) {
       if (event.code === 4404) return sessionGone();
       // Another screen took the session over.
       if (event.code === 4409) return screens.movedAway();
-      // Carrel away for longer (restarting, the network): keep trying, and say so.
-      if (attempt >= 4) say('alert', 'Reconnecting to the pad… Please wait.');
+      // Carrel away for longer (restarting, the network), or the link gone silent (a cable pulled:
+      // noticed only after seconds already): keep trying, and say so.
+      if (attempt >= 4 || event.silent) say('alert', 'Reconnecting to the pad… Please wait.');
       setTimeout(
         () => {
           if (state.sessionSocket === socket) state.sessionSocket = watchSession(id, attempt + 1);
