@@ -7,7 +7,9 @@ import { ilsSimulators } from '../../simulators/ils/family.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice, withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { deskZone as deskTimeZone, zoneOnAnotherDay } from '../helpers/time-zones.js';
+import { until } from '../helpers/until.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
@@ -264,6 +266,40 @@ describe.skipIf(skip !== undefined)('the gate alarm page in Chromium', () => {
       .waitFor({ timeout: 2000 });
     await expect.poll(played).toBe(before + 1);
   });
+
+  it("says 'Reconnecting…', not Live, when the desk PC's link to Carrel goes silent without closing, and shows what came meanwhile once back", async () => {
+    // The desk PC reaches Carrel through a link that can go silent as a pulled cable does: nothing
+    // closes, nothing answers.
+    const cable = await StallingProxy.start(Number(new URL(chromium.testDesk.api).port));
+    try {
+      const desk = await chromium.openPage('/gates', { viewport: { width: 1280, height: 900 } });
+      await desk.goto(`http://127.0.0.1:${cable.port}/gates#token=${STAFF}`);
+      const link = desk.locator('#link');
+      await expect.poll(() => link.textContent()).toBe('Live');
+      cable.stall();
+      // Carrel drops a WebSocket that misses its pings only after 30 to 60 s: until then the page
+      // said Live over a gate it no longer heard, and an alarm raised meanwhile never showed.
+      await until(
+        async () => (await link.textContent()) === 'Reconnecting…' || undefined,
+        25_000,
+        'the page went on saying Live',
+      );
+      gateSim().walk({ direction: 'out', items: ['31000023'] });
+      cable.resume();
+      await until(
+        async () => (await link.textContent()) === 'Live' || undefined,
+        25_000,
+        'the page never came back',
+      );
+      await desk
+        .getByRole('list', { name: 'Alarms' })
+        .getByRole('listitem')
+        .filter({ hasText: '31000023' })
+        .waitFor({ timeout: 10_000 });
+    } finally {
+      await cable.close();
+    }
+  }, 90_000);
 
   it('offers Acknowledge on the staff link only: the monitor link watches, and says why', async () => {
     const staff = await openPage(STAFF);

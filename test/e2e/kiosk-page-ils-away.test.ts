@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { heading, itemText, kioskInChromium, logIn } from '../helpers/kiosk-page.js';
+import { StallingProxy } from '../helpers/stalling-proxy.js';
+import { until } from '../helpers/until.js';
 
 const skip = chromiumSkipReason();
 
@@ -99,4 +101,41 @@ describe.skipIf(skip !== undefined)('the kiosk page while the library system doe
       .poll(itemText(kiosk, '31000006'), { timeout: 10_000 })
       .toMatch(/Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/);
   }, 60_000);
+
+  it("says 'Reconnecting to the pad…' when the kiosk's own link to Carrel goes silent without closing, and carries on by itself", async () => {
+    await clearPad();
+    await waitForDevice(fixture.desk.api, 'ils', 'online', 15_000);
+    // The kiosk reaches Carrel through a link that can go silent as a pulled cable does: nothing
+    // closes, nothing answers.
+    const link = await StallingProxy.start(Number(new URL(fixture.desk.api).port));
+    try {
+      const kiosk = await fixture.openScreen();
+      await kiosk.goto(`http://127.0.0.1:${link.port}/kiosk?pad=pad-1&printer=receipt-1`);
+      await expect.poll(heading(kiosk)).toBe('Welcome');
+      await logIn(kiosk);
+      await expect.poll(heading(kiosk), { timeout: 10_000 }).toBe('Hello, Zoë Åström');
+      const reconnecting = kiosk.getByRole('alert').filter({ hasText: 'Reconnecting to the pad' });
+
+      link.stall();
+      // Carrel drops a WebSocket that misses its pings only after 30 to 60 s: before then only the
+      // kiosk can notice. Items laid on the pad meanwhile showed nothing, and the screen said nothing.
+      await until(
+        async () => (await reconnecting.count()) === 1 || undefined,
+        25_000,
+        'the kiosk never said it had lost its link to Carrel',
+      );
+      link.resume();
+      await until(
+        async () => (await reconnecting.count()) === 0 || undefined,
+        25_000,
+        'the kiosk never came back',
+      );
+      placeTag('31000005'); // Dune
+      await expect
+        .poll(itemText(kiosk, '31000005'), { timeout: 10_000 })
+        .toMatch(/Checked out — due \d{1,2} [A-Z][a-z]{2} \d{4}/);
+    } finally {
+      await link.close();
+    }
+  }, 90_000);
 });

@@ -172,6 +172,47 @@ describe.skipIf(skip !== undefined)('the kiosk page as patrons use it', { concur
       expect(await spokenAtFocus(kiosk)).toMatchObject({ role: 'button', name: 'Borrow items' });
     });
 
+    it.sequential("outlines the Welcome heading the focus lands on for a keyboard's user only, not on a touch screen", async ({
+      expect,
+    }) => {
+      const kiosk = await openKiosk(fixture, expect);
+      const welcome = kiosk.getByRole('heading', { name: 'Welcome' });
+      /** The focus ring the heading shows, or undefined while it shows none. */
+      const ring = () =>
+        welcome.evaluate((h1) => {
+          const style = h1.ownerDocument.defaultView!.getComputedStyle(h1);
+          return h1 === h1.ownerDocument.activeElement &&
+            style.outlineStyle !== 'none' &&
+            style.outlineWidth !== '0px'
+            ? `${style.outlineStyle} ${style.outlineWidth}`
+            : undefined;
+        });
+      const focused = () => welcome.evaluate((h1) => h1 === h1.ownerDocument.activeElement);
+      // A touch screen, untouched: the heading has the focus (a keyboard's first Tab reaches Borrow
+      // items) and showed a focus ring around 'Welcome' until the first touch.
+      expect(await focused()).toBe(true);
+      expect(await ring()).toBeUndefined();
+      await kiosk.getByRole('button', { name: 'Borrow items' }).click();
+      await expect.poll(heading(kiosk)).toBe('Log in');
+      await kiosk.getByRole('region', { name: 'Log in' }).getByRole('button', { name: 'Cancel' }).click();
+      await expect.poll(heading(kiosk)).toBe('Welcome');
+      expect(await focused()).toBe(true);
+      expect(await ring()).toBeUndefined();
+      // With the keyboard: Tab, Enter, and back to the start with Cancel, where the ring shows the
+      // focus on the heading; the next Tab goes on to Borrow items.
+      await kiosk.keyboard.press('Tab');
+      expect(await spokenAtFocus(kiosk)).toMatchObject({ role: 'button', name: 'Borrow items' });
+      await kiosk.keyboard.press('Enter');
+      await expect.poll(heading(kiosk)).toBe('Log in');
+      await kiosk.getByRole('region', { name: 'Log in' }).getByRole('button', { name: 'Cancel' }).focus();
+      await kiosk.keyboard.press('Enter');
+      await expect.poll(heading(kiosk)).toBe('Welcome');
+      expect(await focused()).toBe(true);
+      expect(await ring()).toMatch(/^(solid|auto) /);
+      await kiosk.keyboard.press('Tab');
+      expect(await spokenAtFocus(kiosk)).toMatchObject({ role: 'button', name: 'Borrow items' });
+    });
+
     it.sequential('tells a parent with two library cards on the pad to leave only one there, in words', async ({
       expect,
     }) => {

@@ -113,5 +113,64 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       );
       expect(beta).toMatchObject({ amountMinor: 20, refundedMinor: 20 });
     });
+
+    it('keeps the keyboard on the Refund staff tabbed to as the list is drawn again, and on the list once it is refunded', async () => {
+      const deposit = await callApi(api(), 'POST', '/api/v1/print/accounts/deposit', {
+        requestId: randomUUID(),
+        patron: PATRON,
+        amountMinor: 100,
+        currency: 'EUR',
+      });
+      expect(deposit.status).toBe(201);
+      await printed('Gamma');
+      await printed('Delta');
+      const page = desk.page;
+      await page.goto(`${api()}/print-staff`);
+      await page.locator('#patron').fill(PATRON);
+      await page.keyboard.press('Enter');
+      const row = (name: string) => page.locator('#releases tr', { hasText: name });
+      await row('Delta').waitFor({ timeout: 10_000 });
+      /** The accessible name of what has the keyboard's focus ('' on the page's body). */
+      const focused = () =>
+        page.locator('body').evaluate((body) => {
+          const element = body.ownerDocument.activeElement;
+          return element === body || !element
+            ? ''
+            : (element.getAttribute('aria-label') ?? element.textContent ?? '');
+        });
+      // With the keyboard alone: Tab on to Gamma's Refund.
+      for (let presses = 0; presses < 40 && !(await focused()).startsWith('Refund: Gamma'); presses++)
+        await page.keyboard.press('Tab');
+      expect(await focused()).toMatch(/^Refund: Gamma, /);
+
+      // Delta is refunded at another desk PC meanwhile: the list is drawn again with it.
+      const delta = (await releases()).find((r) => r.jobName === 'Delta')!;
+      const refunded = await callApi(api(), 'POST', '/api/v1/print/releases/refund', {
+        requestId: randomUUID(),
+        releaseId: delta.id,
+        amountMinor: 10,
+        reason: 'refunded at the other desk',
+      });
+      expect(refunded.status).toBe(200);
+      await expect.poll(() => row('Delta').textContent(), { timeout: 15_000 }).toContain('0.20 EUR0.10 EUR');
+      // The focus fell to the page's body with the button it was on: Enter did nothing, and the
+      // next Tab started from the top.
+      expect(await focused()).toMatch(/^Refund: Gamma, /);
+
+      await page.keyboard.press('Enter');
+      await until(
+        async () =>
+          (await releases()).find((r) => r.jobName === 'Gamma')?.refundedMinor === 20 ? true : undefined,
+        10_000,
+        'Gamma was never refunded',
+      );
+      // Refunded in full, its Refund can no longer be pressed: the focus is on the list's heading.
+      await expect.poll(focused, { timeout: 10_000 }).toBe('Released jobs');
+      // The next Tab goes on to the list's first Refund that can be pressed (a moment after a
+      // refund, every money button waits).
+      await expect.poll(() => row('Delta').getByRole('button').isEnabled()).toBe(true);
+      await page.keyboard.press('Tab');
+      expect(await focused()).toMatch(/^Refund: Delta, /);
+    });
   },
 );

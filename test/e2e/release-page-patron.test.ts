@@ -7,6 +7,8 @@ import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 import { logInAtRelease } from '../helpers/release-page.js';
+import { StallingProxy } from '../helpers/stalling-proxy.js';
+import { until } from '../helpers/until.js';
 
 const PATRON = '21000002';
 const PIN = '2222';
@@ -212,4 +214,45 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station, in Chr
     expect(await station.locator('body').textContent()).not.toContain('Medical letter');
     expect(await station.locator('#card').isVisible()).toBe(true);
   });
+
+  it("says 'Reconnecting…' when its link to Carrel goes silent without closing, and comes back by itself", async () => {
+    const jobId = await server().submit({ user: PATRON, title: 'Thesis draft', pages: 1 });
+    // The station reaches Carrel through a link that can go silent as a pulled cable does: nothing
+    // closes, nothing answers.
+    const link = await StallingProxy.start(Number(new URL(chromium.testDesk.api).port));
+    try {
+      const station = await chromium.openPage('/release');
+      await station.goto(`http://127.0.0.1:${link.port}/release`);
+      await logIn(station);
+      const print = station
+        .locator(`[data-job="public-bw/${jobId}"]`)
+        .getByRole('button', { name: /^Print/ });
+      await until(async () => (await print.isEnabled()) || undefined, 15_000, 'Print was never offered');
+      const linkLine = station.getByRole('alert').filter({ hasText: 'Reconnecting' });
+      expect(await linkLine.count()).toBe(0);
+
+      link.stall();
+      // Carrel drops a WebSocket that misses its pings only after 30 to 60 s: before then, only
+      // the station itself can notice. It showed the balance and the jobs as if live for good.
+      await until(
+        async () => (await linkLine.count()) === 1 || undefined,
+        25_000,
+        'the station never said it had lost its link to Carrel',
+      );
+      expect(await linkLine.textContent()).toMatch(/^Reconnecting… This station has lost its link/);
+
+      link.resume();
+      await until(
+        async () => (await linkLine.count()) === 0 || undefined,
+        25_000,
+        'the station never came back',
+      );
+      // Back by itself: the patron is still logged in, her job can be printed.
+      expect(await station.locator('#screen-jobs').isVisible()).toBe(true);
+      await until(async () => (await print.isEnabled()) || undefined, 15_000, 'Print was not offered again');
+    } finally {
+      await link.close();
+    }
+    server().model.cancel(jobId);
+  }, 90_000);
 });

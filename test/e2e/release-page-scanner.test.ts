@@ -4,6 +4,7 @@ import type { ScannerSimulator } from '../../simulators/scanner/index.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { withTokens } from '../helpers/desk.js';
 import { loggedDeskPage } from '../helpers/logged-desk-page.js';
+import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
 
 const skip = chromiumSkipReason();
@@ -95,5 +96,25 @@ describe.skipIf(skip !== undefined)(
       expect(await station.locator('#card').isVisible()).toBe(true);
       await station.close();
     });
+
+    it('listens again by itself once a link gone silent without closing is back: a card scanned then logs in', async () => {
+      // The station reaches Carrel through a link that can go silent as a pulled cable does.
+      const cable = await StallingProxy.start(Number(new URL(desk.testDesk.api).port));
+      const station = await desk.browser.newPage();
+      try {
+        await station.goto(`http://127.0.0.1:${cable.port}/release#scanner=scanner-1&token=${KIOSK}`);
+        await station.locator('body[data-scanner="listening"]').waitFor({ timeout: 10_000 });
+        cable.stall();
+        // It said it was listening for as long as TCP tried, and the scans made meanwhile never came.
+        await station.locator('body[data-scanner="reconnecting"]').waitFor({ timeout: 25_000 });
+        cable.resume();
+        await station.locator('body[data-scanner="listening"]').waitFor({ timeout: 25_000 });
+        await sim().scan(PATRON);
+        await station.locator('#card-scanned').waitFor({ state: 'visible', timeout: 10_000 });
+      } finally {
+        await station.close();
+        await cable.close();
+      }
+    }, 90_000);
   },
 );

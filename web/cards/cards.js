@@ -535,6 +535,15 @@ $('camera-cancel-button').addEventListener('click', () => {
 window.addEventListener('pagehide', () => camera.stop());
 
 $('preview-button').addEventListener('click', preview);
+// Enter in the form's fields — typed, or a keyboard scanner's after the barcode — previews the card
+// while none stands: the form's default button, Print card, is off until a preview, and Enter did
+// nothing. With a preview of the card as it is, Enter is Print card, as before.
+$('card-form').addEventListener('keydown', (event) => {
+  if (event.key !== 'Enter' || event.isComposing || !(event.target instanceof HTMLInputElement)) return;
+  if (event.target.type === 'file' || previewStands()) return;
+  event.preventDefault();
+  void preview();
+});
 $('card-form').addEventListener('submit', (event) => {
   event.preventDefault();
   print();

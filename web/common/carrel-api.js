@@ -121,26 +121,100 @@ export class ApiClient {
   }
 
   /**
+   * Whether Carrel answers at all within `ANSWER_MS` (a refusal is an answer too): false when
+   * nothing came back, as over a link gone silent.
+   */
+  async answers() {
+    try {
+      await new ApiClient(this.origin, this.token, { deadlineMs: ANSWER_MS }).call(
+        'GET',
+        '/api/v1/auth/caller',
+      );
+      return true;
+    } catch (error) {
+      return !(error instanceof Problem && error.code === 'network');
+    }
+  }
+
+  /**
    * The event WebSocket (every device, or those named); `onMessage` gets parsed JSON:
    * a snapshot first, then `device.state` and `device.event` messages.
    */
   events(devices, onMessage, onOpen, onClose) {
-    const url = new URL('/api/v1/events', this.origin);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    if (devices?.length) url.searchParams.set('devices', devices.join(','));
-    if (this.token) url.searchParams.set('access_token', this.token);
-    const socket = new WebSocket(url);
-    socket.addEventListener('open', () => onOpen());
-    socket.addEventListener('message', (event) => {
-      let message;
-      try {
-        message = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      onMessage(message);
+    return this.openSocket('/api/v1/events', devices?.length ? { devices: devices.join(',') } : {}, {
+      onMessage,
+      onOpen,
+      onClose,
     });
-    socket.addEventListener('close', (event) => onClose(event));
-    return socket;
   }
+
+  /**
+   * A WebSocket on the API (`path` with `query`, the token as `access_token`) that notices a link
+   * gone silent (liveSocket): `onMessage` gets parsed JSON, `onClose` is told once.
+   */
+  openSocket(path, query, handlers) {
+    const url = new URL(path, this.origin);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    if (this.token) url.searchParams.set('access_token', this.token);
+    return liveSocket(url, { ...handlers, answers: () => this.answers() });
+  }
+}
+
+/**
+ * How long a WebSocket to Carrel may hear nothing before the page asks Carrel whether it is still
+ * there, and how long Carrel then has to answer: a link gone silent is noticed within ten seconds.
+ */
+export const QUIET_MS = 5000;
+export const ANSWER_MS = 5000;
+
+/**
+ * A WebSocket that notices a link gone silent. A link cut on the way (a cable pulled, a switch
+ * gone, a laptop woken from sleep) answers nothing and closes nothing: the socket stayed open for
+ * as long as TCP tried — many minutes — and the page showed what it last heard as if live. Quiet
+ * for `QUIET_MS` (opening or open), it asks Carrel over HTTP (`answers()`); when nothing comes
+ * back it closes the socket and tells `onClose` at once with `{ code: 1006, silent: true }` (a
+ * closing handshake over a dead link would wait as long again). `onClose` is told once, and
+ * nothing more is heard from a socket given up.
+ */
+export function liveSocket(url, { answers, onMessage, onOpen, onClose }) {
+  const socket = new WebSocket(url);
+  let over = false;
+  let quiet;
+  const heard = () => {
+    clearTimeout(quiet);
+    if (!over) quiet = setTimeout(ask, QUIET_MS);
+  };
+  const end = (event) => {
+    if (over) return;
+    over = true;
+    clearTimeout(quiet);
+    onClose?.(event);
+  };
+  async function ask() {
+    const answered = await answers();
+    if (over) return;
+    if (answered) return heard();
+    socket.close();
+    end({ code: 1006, reason: 'Carrel did not answer', wasClean: false, silent: true });
+  }
+  socket.addEventListener('open', () => {
+    if (over) return;
+    heard();
+    onOpen?.();
+  });
+  socket.addEventListener('message', (event) => {
+    if (over) return;
+    heard();
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    onMessage(message);
+  });
+  socket.addEventListener('close', (event) => end(event));
+  heard();
+  return socket;
 }

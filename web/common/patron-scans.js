@@ -8,6 +8,8 @@
  * `refused` (no such scanner, or the token may not read it; not tried again).
  */
 
+import { ApiClient } from './carrel-api.js';
+
 /** Close codes the API gives a stream it refuses (401, 403, 404 as 44xx). */
 const REFUSED = new Set([4401, 4403, 4404]);
 const RETRY_MS = 2000;
@@ -18,35 +20,33 @@ export function watchPatronScans({ origin, token, scanner, onPatron, onRefused }
   let stopped = false;
 
   function connect() {
-    const url = new URL(`/api/v1/scanners/${encodeURIComponent(scanner)}/identifications`, origin);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    if (token) url.searchParams.set('access_token', token);
-    socket = new WebSocket(url);
-    socket.addEventListener('open', () => {
-      document.body.dataset.scanner = 'listening';
-    });
-    socket.addEventListener('message', (event) => {
-      let message;
-      try {
-        message = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (message?.event !== 'scanner.identified') return;
-      const { role, patron } = message.data ?? {};
-      if (role === 'patron' && typeof patron === 'string' && patron !== '') onPatron(patron);
-    });
-    socket.addEventListener('close', (event) => {
-      if (stopped) return;
-      if (REFUSED.has(event.code)) {
-        document.body.dataset.scanner = 'refused';
-        onRefused?.(event.reason || `refused (${event.code})`);
-        return;
-      }
-      // The gateway restarted or the network blinked: listen again.
-      document.body.dataset.scanner = 'reconnecting';
-      retry = setTimeout(connect, RETRY_MS);
-    });
+    // A link gone silent (a cable pulled) is noticed within seconds and dialled again, as one
+    // closed: scans made meanwhile never came, while the page said it was listening.
+    socket = new ApiClient(origin, token).openSocket(
+      `/api/v1/scanners/${encodeURIComponent(scanner)}/identifications`,
+      {},
+      {
+        onOpen() {
+          document.body.dataset.scanner = 'listening';
+        },
+        onMessage(message) {
+          if (message?.event !== 'scanner.identified') return;
+          const { role, patron } = message.data ?? {};
+          if (role === 'patron' && typeof patron === 'string' && patron !== '') onPatron(patron);
+        },
+        onClose(event) {
+          if (stopped) return;
+          if (REFUSED.has(event.code)) {
+            document.body.dataset.scanner = 'refused';
+            onRefused?.(event.reason || `refused (${event.code})`);
+            return;
+          }
+          // The gateway restarted or the network blinked: listen again.
+          document.body.dataset.scanner = 'reconnecting';
+          retry = setTimeout(connect, RETRY_MS);
+        },
+      },
+    );
   }
 
   connect();

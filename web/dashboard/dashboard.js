@@ -9,7 +9,7 @@
  * paid out when handed back; and the payments whose money the library system may or may not have
  * (a fee payment that failed), for staff to check the patron's account there.
  */
-import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
+import { ANSWER_MS, ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
 import { askDeskAfterSleep, deskNow, deskWhen, heardDeskZone } from '/common/desk-clock.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
@@ -38,7 +38,11 @@ let retryMs = 500;
 /** When the live link was lost (ISO time), while it is down. */
 let lostAt;
 /** Whether the event WebSocket is open; and whether the desk answered the last read of its figures. */
-const heard = { socket: false, answering: true };
+/**
+ * `silent`: the event socket was given up because Carrel did not answer over it (a hung Carrel, a
+ * link cut on the way: carrel-api.js liveSocket), not closed by Carrel.
+ */
+const heard = { socket: false, answering: true, silent: false };
 /** Whether the token may act (admin) or settle conflicts (staff); the page only looks until that is known. */
 const caller = { admin: false, staff: false };
 
@@ -78,7 +82,12 @@ function link(text, down) {
 
 /** What the page says of its link to the desk: live, not connected, or connected and not answering. */
 function showLink() {
-  if (!heard.socket) link('Not connected, trying again…', true);
+  if (!heard.socket && heard.silent)
+    link(
+      `Carrel is not answering (nothing within ${ANSWER_MS / 1000} s): last known shown, asking again…`,
+      true,
+    );
+  else if (!heard.socket) link('Not connected, trying again…', true);
   else if (!heard.answering)
     link(
       `Carrel is not answering (nothing within ${DEADLINE_MS / 1000} s): last known shown, asking again…`,
@@ -282,12 +291,14 @@ function connect() {
     () => {
       retryMs = 500;
       heard.socket = true;
+      heard.silent = false;
       showLink();
       showProblem();
       void refreshDesk();
     },
     (event) => {
       heard.socket = false;
+      heard.silent = event.silent === true;
       showLink();
       if (event.code === 4401 || event.code === 4403)
         showProblem('The dashboard needs a monitor token: open it as /dashboard#token=…');

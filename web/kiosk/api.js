@@ -97,23 +97,11 @@ export class KioskApi extends ApiClient {
     return this.call('GET', `/api/v1/rfid/${encodeURIComponent(reader)}/tags`);
   }
 
-  /** A WebSocket on the API (same host), with the token as `access_token`; `onMessage` gets parsed JSON. */
+  /**
+   * A WebSocket on the API (same host), with the token as `access_token`; `onMessage` gets parsed
+   * JSON. A link gone silent closes it within seconds, `onClose` told with `silent: true` (liveSocket).
+   */
   socket(path, query, onMessage, onClose) {
-    const url = new URL(path, this.origin);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    if (this.token) url.searchParams.set('access_token', this.token);
-    const socket = new WebSocket(url);
-    socket.addEventListener('message', (event) => {
-      let message;
-      try {
-        message = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      onMessage(message);
-    });
-    socket.addEventListener('close', (event) => onClose?.(event));
-    return socket;
+    return this.openSocket(path, query, { onMessage, onClose });
   }
 }

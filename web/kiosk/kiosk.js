@@ -83,6 +83,30 @@ const library = libraryLink(api, () => {
   if (state.session) renderItems();
 });
 
+/**
+ * The kiosk used with a keyboard (Tab, the arrows, Escape) or by touch, on <html> as `keyboard`:
+ * the heading a screen focuses is outlined for a keyboard's user only (kiosk.css). A barcode
+ * scanner typing its digits and Enter is not a keyboard's user.
+ */
+const NAVIGATION_KEYS = new Set([
+  'Tab',
+  'ArrowUp',
+  'ArrowDown',
+  'ArrowLeft',
+  'ArrowRight',
+  'Escape',
+  'Home',
+  'End',
+]);
+document.addEventListener(
+  'keydown',
+  (event) => {
+    if (NAVIGATION_KEYS.has(event.key)) document.documentElement.classList.add('keyboard');
+  },
+  true,
+);
+document.addEventListener('pointerdown', () => document.documentElement.classList.remove('keyboard'), true);
+
 function show(screen) {
   state.screen = screen;
   for (const section of document.querySelectorAll('.screen'))
@@ -234,8 +258,9 @@ function watchSession(id, attempt = 0) {
       if (event.code === 4404) return sessionGone();
       // Another screen took the session over.
       if (event.code === 4409) return screens.movedAway();
-      // Carrel away for longer (restarting, the network): keep trying, and say so.
-      if (attempt >= 4) say('alert', 'Reconnecting to the pad… Please wait.');
+      // Carrel away for longer (restarting, the network), or the link gone silent (a cable pulled:
+      // noticed only after seconds already): keep trying, and say so.
+      if (attempt >= 4 || event.silent) say('alert', 'Reconnecting to the pad… Please wait.');
       setTimeout(
         () => {
           if (state.sessionSocket === socket) state.sessionSocket = watchSession(id, attempt + 1);

@@ -189,9 +189,9 @@ function watchPayment(id, attempt = 0) {
         done(message.data).catch(() => say('pay-insert-error', 'Please see staff.'));
       else render(pay.payment);
     },
-    () => {
+    (event) => {
       if (pay.socket !== socket || pay.payment?.id !== id || pay.payment.state !== 'collecting') return;
-      if (attempt >= 4) say('pay-insert-error', 'Reconnecting to the payment… Please wait.');
+      if (attempt >= 4 || event?.silent) say('pay-insert-error', 'Reconnecting to the payment… Please wait.');
       setTimeout(
         () => {
           if (pay.socket === socket) watchPayment(id, attempt + 1);

@@ -134,6 +134,55 @@ function minorOf(text) {
   return minor;
 }
 
+/** The released jobs, each with its Refund; the focus back on `onRefund`'s (a release id), if given. */
+function drawReleases(releases, onRefund) {
+  $('releases').replaceChildren(
+    ...releases.map((release) => {
+      const tr = document.createElement('tr');
+      const refund = document.createElement('button');
+      refund.type = 'button';
+      refund.textContent = 'Refund';
+      // One per release: a screen reader's list of buttons says which print each refunds.
+      refund.setAttribute('aria-label', `Refund: ${release.jobName || 'a print job'}, ${when(release.at)}`);
+      refund.className = 'money';
+      refund.dataset.spent = String(release.refundedMinor >= release.amountMinor);
+      refund.disabled = release.refundedMinor >= release.amountMinor || moneyBusy();
+      refund.dataset.release = release.id;
+      const press = moneyAct(() => refundRelease(release));
+      refund.addEventListener('click', () => {
+        refundPressed = release.id;
+        void press().finally(() => {
+          refundPressed = undefined;
+        });
+      });
+      const action = document.createElement('td');
+      action.append(refund);
+      tr.append(
+        cell(when(release.at)),
+        cell(release.jobName),
+        cell(String(release.impressions)),
+        cell(money(release.amountMinor, release.currency)),
+        cell(money(release.refundedMinor, release.currency)),
+        cell(releaseState(release)),
+        cell(sentence(release.outcome)),
+        action,
+      );
+      return tr;
+    }),
+  );
+  if (onRefund !== undefined) {
+    const again = [...$('releases').querySelectorAll('button')].find(
+      (button) => button.dataset.release === onRefund,
+    );
+    (again && !again.disabled ? again : $('releases-title')).focus();
+  }
+}
+
+/** The release whose Refund was pressed, until its refund is over: the focus goes back to it. */
+let refundPressed;
+/** What the released jobs' list was last drawn from. */
+let releasesDrawn;
+
 /** Shows the account of the patron typed; `quiet` keeps the alert (a reload, not a new search). */
 async function find({ quiet = false } = {}) {
   if (!quiet) {
@@ -179,36 +228,18 @@ async function find({ quiet = false } = {}) {
       return tr;
     }),
   );
-  $('releases').replaceChildren(
-    ...answer.releases.map((release) => {
-      const tr = document.createElement('tr');
-      const refund = document.createElement('button');
-      refund.type = 'button';
-      refund.textContent = 'Refund';
-      // One per release: a screen reader's list of buttons says which print each refunds.
-      refund.setAttribute('aria-label', `Refund: ${release.jobName || 'a print job'}, ${when(release.at)}`);
-      refund.className = 'money';
-      refund.dataset.spent = String(release.refundedMinor >= release.amountMinor);
-      refund.disabled = release.refundedMinor >= release.amountMinor || moneyBusy();
-      refund.addEventListener(
-        'click',
-        moneyAct(() => refundRelease(release)),
-      );
-      const action = document.createElement('td');
-      action.append(refund);
-      tr.append(
-        cell(when(release.at)),
-        cell(release.jobName),
-        cell(String(release.impressions)),
-        cell(money(release.amountMinor, release.currency)),
-        cell(money(release.refundedMinor, release.currency)),
-        cell(releaseState(release)),
-        cell(sentence(release.outcome)),
-        action,
-      );
-      return tr;
-    }),
-  );
+  // The Refund a keyboard's user is on, or pressed, keeps the focus as the list is drawn again
+  // (every 5 s, and after each refund): the button was replaced, the focus fell to the page's
+  // body, Enter did nothing and the next Tab started from the top. One that can no longer be
+  // pressed (refunded in full, or while money is on its way) gives it to the list's heading.
+  const onRefund = $('releases').contains(document.activeElement)
+    ? document.activeElement.dataset.release
+    : refundPressed;
+  // Not drawn again when nothing in it changed: a screen reader does not read the button again.
+  const releasesNow = JSON.stringify([deskDay(), answer.releases]);
+  if (releasesNow !== releasesDrawn) drawReleases(answer.releases, onRefund);
+  releasesDrawn = releasesNow;
+
   // Transfers only where the desk can make them (or made some before it stopped being able to).
   $('transfer-section').hidden = !answer.transfersConfigured && answer.transfers.length === 0;
   $('transfer-list').hidden = answer.transfers.length === 0;
