@@ -130,6 +130,42 @@ describe('a released job the printer jams on', () => {
     },
   );
 
+  it('cancels the rest of a jammed job whose pages not printed the desk refunded, so they do not print once the jam is cleared', async () => {
+    const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
+    const { releaseId, jobId, printed } = await releaseAndJam();
+    // Staff refund what the desk page says did not come out.
+    await waitFor('the desk to hear the printer stopped', async () =>
+      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
+    );
+    const notPrinted = (10 - printed) * 10;
+    const refund = await post('/print/releases/refund', {
+      requestId: randomUUID(),
+      releaseId,
+      amountMinor: notPrinted,
+      reason: 'jammed: pages not printed',
+    });
+    expect(refund.status).toBe(200);
+    // The jam is cleared and nobody touches the job at the printer's panel.
+    server().setFaults({ stopped: false });
+    await waitFor('the job to end at the print server', () =>
+      ['completed', 'canceled', 'aborted'].includes(server().job(jobId)?.state ?? '') ? true : undefined,
+    );
+    // It printed all 10 pages once the printer started again: the pages refunded, paid by nobody.
+    expect(server().job(jobId)).toMatchObject({ state: 'canceled', impressionsCompleted: printed });
+    // The refund's answer says what became of the rest, in words.
+    expect(refund.json.printer?.message).toContain('the rest of the job was cancelled');
+    const settled = await waitFor('the desk to hear the job ended', async () => {
+      const release = await releaseAtDesk(releaseId);
+      return release.outcome !== null ? release : undefined;
+    });
+    expect(settled).toMatchObject({ refundedMinor: notPrinted, printedImpressions: printed });
+    // Said to staff in words: the refund cancelled the rest, the pages refunded do not come out later.
+    expect(settled.outcome).toContain(`after ${printed} of 10 pages`);
+    expect(settled.outcome).toContain('cancelled at the print server');
+    const account = (await post('/print/accounts/find', { patron })).json;
+    expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
+  });
+
   it('refunds once what the desk refunded for the pages not printed when the printer ends the job', async () => {
     const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
     const { releaseId, jobId, printed } = await releaseAndJam();

@@ -14,7 +14,7 @@
  *   charged (as the printer reports them), aborted or cancelled by the printer
  *   — the difference is refunded with the reason.
  */
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import { type Clock, type TimerHandle, withDeadline } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { PrintQuote, PrintReleaseAtPrinter } from '../contracts/print-accounts.js';
@@ -23,6 +23,9 @@ import type { PrintLedger } from './ledger.js';
 import type { HeldJob, ReleaseQueue, ServerJobState } from './queue.js';
 import type { ChargedRelease, ReleaseJournal, ReleaseRefusal } from './release-journal.js';
 import { dueFor, periodStart, quote } from './tariff.js';
+
+/** How long a staff refund waits for the print server to cancel the rest of a job it refunded. */
+const CANCEL_REST_WAIT_MS = 3_000;
 
 const DEFINITE_REFUSALS = new Set(['print_job_not_found', 'print_job_not_possible']);
 
@@ -275,8 +278,17 @@ export class ReleaseWorkflow {
    * takes, and staff refunding the pages that did not come out need to know how many did.
    */
   atPrinter(release: ChargedRelease): PrintReleaseAtPrinter | undefined {
-    if (release.state !== 'released') return undefined;
+    const atPrinter =
+      release.state === 'released' || (release.state === 'refunded' && release.outcome === null);
+    if (!atPrinter) return undefined;
     const seen = this.lastSeen.get(release.id);
+    if (release.cancelRestAfter !== null)
+      return {
+        state: seen && seen.state !== 'gone' ? seen.state : 'canceled',
+        impressionsCompleted: seen && seen.state !== 'gone' ? (seen.impressionsCompleted ?? null) : null,
+        message: restCancelledWords(release),
+      };
+    if (release.state !== 'released') return undefined;
     if (!seen || seen.state === 'gone') return undefined;
     const printed = seen.impressionsCompleted ?? null;
     const outOf = printed === null ? '' : ` ${printed} of ${release.impressions} pages`;
@@ -289,6 +301,53 @@ export class ReleaseWorkflow {
             ? 'waiting for the printer to take it'
             : undefined;
     return message === undefined ? undefined : { state: seen.state, impressionsCompleted: printed, message };
+  }
+
+  /**
+   * The pages the printer had printed of a release it has not ended, as last heard (none heard
+   * yet: none printed); undefined when the printer is not known to hold the job.
+   */
+  printedSoFar(release: ChargedRelease): number | undefined {
+    if (release.state !== 'released') return undefined;
+    const seen = this.lastSeen.get(release.id);
+    if (seen === undefined) return 0;
+    return seen.state === 'pending' || seen.state === 'processing' || seen.state === 'processing-stopped'
+      ? (seen.impressionsCompleted ?? 0)
+      : undefined;
+  }
+
+  /**
+   * Cancels at the print server the rest of a job the desk refunded the pages not printed of (see
+   * ReleaseJournal.staffRefund): waits at most a few seconds, and is asked again at each round of
+   * the follower until the print server has ended the job. Whether it was cancelled now.
+   */
+  async cancelRest(release: ChargedRelease): Promise<boolean> {
+    if (release.cancelRestAfter === null) return false;
+    const queue = this.options.queues().find((q) => q.id === release.queue);
+    if (!queue) return false;
+    this.keepFollowing(true);
+    try {
+      await withDeadline(
+        this.options.clock,
+        'print-release-cancel-rest',
+        queue.cancel(release.jobId),
+        CANCEL_REST_WAIT_MS,
+        () => new CarrelError('print_server_timeout', 'the print server did not answer Cancel-Job in time'),
+      );
+      const seen = this.lastSeen.get(release.id);
+      this.lastSeen.set(release.id, {
+        state: 'canceled',
+        impressionsCompleted: seen && seen.state !== 'gone' ? seen.impressionsCompleted : undefined,
+      });
+      return true;
+    } catch (error) {
+      const described = describeError(error);
+      this.options.logger.warn(
+        { code: described.code, queue: queue.id, job: release.jobId, release: release.id },
+        `the rest of a job refunded at the desk was not cancelled at the print server yet; asked again: ${described.message}`,
+      );
+      return false;
+    }
   }
 
   private async followOnce(): Promise<void> {
@@ -352,6 +411,13 @@ export class ReleaseWorkflow {
       }
       await this.options.commits.run(() => journal.markReleased(release.id));
     }
+    if (
+      release.cancelRestAfter !== null &&
+      (status.state === 'pending' || status.state === 'processing' || status.state === 'processing-stopped')
+    ) {
+      await this.cancelRest(release);
+      return;
+    }
     await this.settleIfDone(queue, release, status);
   }
 
@@ -413,10 +479,18 @@ export class ReleaseWorkflow {
         state: 'refunded',
         printedImpressions: printed,
         refundMinor: refund,
-        reason: `${status.state === 'aborted' ? 'the printer stopped the job' : 'the job was cancelled at the printer'} after ${printed} of ${release.impressions} pages; the pages not printed were refunded`,
+        reason:
+          release.cancelRestAfter !== null && status.state === 'canceled'
+            ? `the job was cancelled at the print server after ${printed} of ${release.impressions} pages, when the desk refunded the pages not printed: they were not printed later`
+            : `${status.state === 'aborted' ? 'the printer stopped the job' : 'the job was cancelled at the printer'} after ${printed} of ${release.impressions} pages; the pages not printed were refunded`,
       });
     }
   }
+}
+
+/** A release refunded at the desk for the pages not printed, the rest of its job cancelled, in the desk's words. */
+function restCancelledWords(release: ChargedRelease): string {
+  return `refunded at the desk after ${release.cancelRestAfter} of ${release.impressions} pages: the rest of the job was cancelled at the print server, so the pages refunded do not print when the printer is seen to (to have them, the patron prints them again)`;
 }
 
 /**

@@ -390,21 +390,32 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     onReplay?: () => void;
   }): Promise<PrintReleaseView> {
     checkRequestId(request.requestId);
-    const { journal, commits } = this.open();
+    const { journal, commits, workflow } = this.open();
     // Journaled in the group's flush, as the releases asked for at the same moment: thirty refunds
     // at once, each flushed alone, held a patron's release behind thirty flushes of the disk.
     const { onReplay, ...refund } = request;
     let repeated = false;
-    const refunded = await commits.run(() =>
-      journal.staffRefund({
+    const refunded = await commits.run(() => {
+      // How far the printer had got, as the desk showed staff: a refund of the pages it had not
+      // printed cancels the rest of the job, or it printed them for nothing once the jam was cleared.
+      const release = journal.get(refund.releaseId);
+      const printedSoFar = release ? workflow.printedSoFar(release) : undefined;
+      return journal.staffRefund({
         ...refund,
+        ...(printedSoFar !== undefined ? { printedSoFar } : {}),
         onReplay: () => {
           repeated = true;
         },
-      }),
-    );
-    if (repeated) onReplay?.();
-    return journal.view(refunded, true);
+      });
+    });
+    if (repeated) {
+      onReplay?.();
+      return journal.view(refunded, true);
+    }
+    // On disk first: the rest of the job is cancelled after, and again by the follower until it is.
+    if (refunded.cancelRestAfter !== null) await workflow.cancelRest(refunded);
+    const printer = workflow.atPrinter(refunded);
+    return { ...journal.view(refunded, true), ...(printer ? { printer } : {}) };
   }
 
   async payout(request: {
