@@ -166,6 +166,31 @@ describe('a released job the printer jams on', () => {
     expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
   });
 
+  it('charges only the pages known printed of a jammed job the print server forgets, and says the rest is not known', async () => {
+    const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
+    const { releaseId, jobId, printed } = await releaseAndJam();
+    await waitFor('the desk to hear the printer stopped', async () =>
+      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
+    );
+    // The job is purged at the print server (cancel -x): it is no longer listed.
+    expect(server().model.forget(jobId)).toBe(true);
+    const settled = await waitFor('the desk to hear the job is gone', async () => {
+      const release = await releaseAtDesk(releaseId);
+      return release.outcome !== null ? release : undefined;
+    });
+    // It was taken as printed in full: charged 1.00 EUR for the 3 pages that came out.
+    expect(settled).toMatchObject({
+      state: 'refunded',
+      amountMinor: 100,
+      refundedMinor: (10 - printed) * 10,
+      printedImpressions: printed,
+    });
+    expect(settled.outcome).toContain(`${printed} of 10 pages`);
+    expect(settled.outcome).toContain('not known');
+    const account = (await post('/print/accounts/find', { patron })).json;
+    expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
+  });
+
   it('refunds once what the desk refunded for the pages not printed when the printer ends the job', async () => {
     const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
     const { releaseId, jobId, printed } = await releaseAndJam();

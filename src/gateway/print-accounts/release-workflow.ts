@@ -382,6 +382,7 @@ export class ReleaseWorkflow {
     const queue = this.options.queues().find((q) => q.id === release.queue);
     if (!queue) return;
     const status = await queue.status(release.jobId);
+    const before = this.lastSeen.get(release.id);
     this.lastSeen.set(release.id, status);
     if (release.state === 'charged') {
       // Carrel died, or the answer was lost, between the charge and Release-Job's answer.
@@ -418,7 +419,7 @@ export class ReleaseWorkflow {
       await this.cancelRest(release);
       return;
     }
-    await this.settleIfDone(queue, release, status);
+    await this.settleIfDone(queue, release, status, before);
   }
 
   /** Settles a release in the group's flush, beside the charges and refunds asked for meanwhile. */
@@ -430,8 +431,25 @@ export class ReleaseWorkflow {
     queue: ReleaseQueue,
     release: ChargedRelease,
     status: Awaited<ReturnType<ReleaseQueue['status']>>,
+    /** Where the job stood at the round before, when the follower heard it then. */
+    before?: ServerJobState,
   ): Promise<void> {
     if (status.state === 'gone') {
+      // Last heard stopped part-way (a jam, paper out, the printer off): the pages known printed are
+      // charged, the rest refunded, and staff told the rest is not known — taken as printed, a
+      // jammed job the print server purged was charged in full for the pages that came out. One
+      // last heard printing, or waiting, may well have ended since: taken as printed, as before.
+      const known = before?.state === 'processing-stopped' ? before.impressionsCompleted : undefined;
+      if (known !== undefined && known < release.impressions) {
+        const refund = release.amountMinor - dueFor(known, release);
+        await this.settle(release.id, {
+          state: refund > 0 ? 'refunded' : 'completed',
+          printedImpressions: known,
+          refundMinor: refund,
+          reason: `the print server no longer lists the job: the printer had printed ${known} of ${release.impressions} pages when last heard, and whether the other ${release.impressions - known} printed is not known; only the ${known} were charged (if the patron has more, staff may charge them with a correction)`,
+        });
+        return;
+      }
       await this.settle(release.id, {
         state: 'completed',
         printedImpressions: null,
