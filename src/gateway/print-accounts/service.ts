@@ -3,11 +3,10 @@
  * and a feature of the desk: it opens its ledger and journal when storage is
  * up, settles what a crash left open, and follows released jobs until they end.
  */
-import { type Clock, withDeadline } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { moneyText } from '../circulation/money.js';
-import type { CirculationRefusal, RefusalReason } from '../circulation/reasons.js';
 import type {
   IlsTransferResult,
   IlsTransferState,
@@ -29,9 +28,9 @@ import type {
 } from '../contracts/print-accounts.js';
 import type { Feature } from '../feature.js';
 import { type Database, GroupCommit } from '../storage/index.js';
-import { type CardNotUsableReason, cardNotUsable, cardNotUsableReason } from './card-usable.js';
+import { cardNotUsable } from './card-usable.js';
 import { DESK_CARD_CHECK_MS, type PrintAccountsConfig } from './config.js';
-import { deskTopUpRefusal, LATE_WORDS, transferRefusal } from './desk-card-refusals.js';
+import { type CardAtLibrary, DeskCardChecks, type IdentifyPatron } from './desk-card-checks.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
 import {
@@ -49,9 +48,7 @@ import { StationLogins } from './station-logins.js';
 
 export interface PrintAccountsOptions {
   /** Checks a patron's card and PIN at a station (the circulation service's identifyPatron). */
-  identify?: (request: { patron: string; pin?: string }) => Promise<{
-    patron: { valid: boolean; name: string; reasons?: readonly RefusalReason[]; screenMessages?: string[] };
-  }>;
+  identify?: IdentifyPatron;
   /** The barcode of the one patron card on an RFID pad now (throws patron_card_not_found / _ambiguous). */
   patronCardOn?: (pad: string) => Promise<string>;
   /** The desk's print accounts config (deskCardCheckMs, when absent, its default). */
@@ -73,14 +70,6 @@ export interface PrintAccountsOptions {
   };
 }
 
-/** Whether the library system knows a card, and the name it gives; known null: it cannot be asked now. */
-type CardAtLibrary = { known: boolean | null; name: string | null };
-/**
- * What the desk hears of a card: as the API tells it, and why the library system says it cannot be
- * used for the print account (reported lost, expired, its patron blocked), if it says so.
- */
-type CardAnswer = CardAtLibrary & { notUsable?: CardNotUsableReason };
-
 interface Books {
   db: Database;
   /**
@@ -99,9 +88,16 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
   readonly name = 'print-accounts';
   private books: Books | undefined;
   private readonly logins: StationLogins;
+  private readonly cards: DeskCardChecks;
 
   constructor(private readonly options: PrintAccountsOptions) {
     this.logins = new StationLogins(options.clock);
+    this.cards = new DeskCardChecks({
+      ...(options.identify ? { identify: options.identify } : {}),
+      clock: options.clock,
+      logger: options.logger,
+      deskCardCheckMs: options.config.deskCardCheckMs ?? DESK_CARD_CHECK_MS,
+    });
   }
 
   async stationLogin(request: { patron?: string; pad?: string; pin?: string }): Promise<StationLogin> {
@@ -134,47 +130,8 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     };
   }
 
-  async cardAtLibrary(patron: string): Promise<CardAtLibrary> {
-    const { known, name } = (await this.askAboutCard(patron)).inTime;
-    return { known, name };
-  }
-
-  /**
-   * What the library system says of a card, as the desk may wait for it (`inTime`: known null
-   * when it cannot be asked now, or has not answered within deskCardCheckMs), and its answer
-   * whenever it comes (`late`).
-   */
-  private askAboutCard(patron: string): Promise<{ inTime: CardAnswer; late: Promise<CardAnswer> }> {
-    const identify = this.options.identify;
-    const unknown: CardAnswer = { known: null, name: null };
-    if (!identify) return Promise.resolve({ inTime: unknown, late: Promise.resolve(unknown) });
-    const late = identify({ patron }).then(
-      (answer): CardAnswer => {
-        if (!answer.patron.valid) return { known: false, name: null };
-        const notUsable = cardNotUsableReason(answer.patron.reasons);
-        return { known: true, name: answer.patron.name, ...(notUsable ? { notUsable } : {}) };
-      },
-      // A number SIP2 cannot carry (a field delimiter or a line break in it: a paste, a scanner's
-      // suffix) is refused before it is sent (ils_bad_request): no library card has it. Taken as the
-      // library system away, the cash went on an account of nobody.
-      (error: unknown): CardAnswer =>
-        error instanceof CarrelError &&
-        (error.code === 'patron_not_found' || error.code === 'ils_bad_request')
-          ? { known: false, name: null }
-          : unknown,
-    );
-    // A hung SIP2 server holds a request for the link's whole timeout (seconds) with the cash in
-    // staff hands: past the desk's own wait it is as good as offline.
-    return withDeadline(
-      this.options.clock,
-      'print-desk-card-check',
-      late,
-      this.options.config.deskCardCheckMs ?? DESK_CARD_CHECK_MS,
-      () => new Error('no answer in time'),
-    ).then(
-      (inTime) => ({ inTime, late }),
-      () => ({ inTime: unknown, late }),
-    );
+  cardAtLibrary(patron: string): Promise<CardAtLibrary> {
+    return this.cards.cardAtLibrary(patron);
   }
 
   stationPatron(session: string): string {
@@ -258,58 +215,10 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     // A request id already in the ledger is answered (or refused as a clash) by the ledger, whatever
     // the library system says of the card now.
     if (this.open().ledger.byRequest(request.requestId) !== undefined) return this.depositGrouped(request);
-    const card = await this.askAboutCard(request.patron);
-    if (card.inTime.known === false)
-      throw new CarrelError(
-        'patron_not_found',
-        'the library system does not know this card: nothing was topped up; check the number on the card (what an account already holds can still be paid out)',
-      );
-    const refusal = deskTopUpRefusal(card.inTime.notUsable, request.source);
-    if (refusal) throw refusal;
+    const card = await this.cards.checkTopUp(request.patron, request.source);
     const result = await this.depositGrouped(request);
-    if (card.inTime.known === null)
-      // Taken unchecked: should the library system say later that it does not know the card (a
-      // mistyped number) or that it would have been refused (lost, expired, blocked), staff hear
-      // which entry to look at (the cash is in the drawer and on that entry) — never the card number.
-      void card.late.then((answer) => {
-        if (result.repeated) return;
-        if (answer.known === false)
-          this.options.logger.warn(
-            { entry: result.entryId },
-            'a top-up at the desk taken while the library system did not answer is for a card it says it does not know: check the number on the card with the patron',
-          );
-        else if (answer.notUsable && deskTopUpRefusal(answer.notUsable, request.source))
-          this.options.logger.warn(
-            { entry: result.entryId, reason: answer.notUsable },
-            `a top-up at the desk taken while the library system did not answer is for a card it says ${LATE_WORDS[answer.notUsable]}: check the card with the patron, and refund or move the entry`,
-          );
-      });
+    this.cards.followUncheckedTopUp(card, result, request.source);
     return result;
-  }
-
-  /**
-   * Why a transfer of ILS credit is refused for the card, as a desk top-up from that source is
-   * (deskTopUpRefusal: lost, expired, blocked), in the words of a transfer; undefined when it may
-   * go ahead. When the library system does not answer over SIP2 in time the transfer goes ahead,
-   * as a top-up does, and staff hear later which transfer to look at should it say the card would
-   * have been refused.
-   */
-  private async transferCardRefusal(
-    requestId: string,
-    patron: string,
-  ): Promise<CirculationRefusal | undefined> {
-    const card = await this.askAboutCard(patron);
-    if (card.inTime.known === null) {
-      void card.late.then((answer) => {
-        if (answer.notUsable)
-          this.options.logger.warn(
-            { transferRequest: requestId, reason: answer.notUsable },
-            `a transfer of ILS credit made while the library system did not answer about the card is for a card it says ${LATE_WORDS[answer.notUsable]}: check the card with the patron, and pay out or move the credit`,
-          );
-      });
-      return undefined;
-    }
-    return transferRefusal(card.inTime.notUsable);
   }
 
   balance(patron: string): PrintAccountBalance {
@@ -607,7 +516,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       ils: accounts,
       clock,
       logger: logger.child({ module: 'print-ils-transfer' }),
-      cardRefusal: (request) => this.transferCardRefusal(request.requestId, request.patron),
+      cardRefusal: (request) => this.cards.transferRefusal(request.requestId, request.patron),
       ...tuning,
     });
     this.books = { db, commits, ledger, journal, workflow, transfers, transferJournal };
