@@ -286,7 +286,7 @@ export class ReleaseWorkflow {
       return {
         state: seen && seen.state !== 'gone' ? seen.state : 'canceled',
         impressionsCompleted: seen && seen.state !== 'gone' ? (seen.impressionsCompleted ?? null) : null,
-        message: restCancelledWords(release),
+        message: restCancelledWords(release, seen?.state === 'canceled' || seen?.state === 'gone'),
       };
     if (release.state !== 'released') return undefined;
     if (!seen || seen.state === 'gone') return undefined;
@@ -507,8 +507,11 @@ export class ReleaseWorkflow {
 }
 
 /** A release refunded at the desk for the pages not printed, the rest of its job cancelled, in the desk's words. */
-function restCancelledWords(release: ChargedRelease): string {
-  return `refunded at the desk after ${release.cancelRestAfter} of ${release.impressions} pages: the rest of the job was cancelled at the print server, so the pages refunded do not print when the printer is seen to (to have them, the patron prints them again)`;
+function restCancelledWords(release: ChargedRelease, cancelled: boolean): string {
+  const rest = cancelled
+    ? 'the rest of the job was cancelled at the print server'
+    : 'the rest of the job is being cancelled at the print server (Carrel asks it again until it is)';
+  return `refunded at the desk after ${release.cancelRestAfter} of ${release.impressions} pages: ${rest}, so the pages refunded do not print when the printer is seen to (to have them, the patron prints them again)`;
 }
 
 /**

@@ -61,6 +61,8 @@ export interface PrintAccountsOptions {
   statisticsWritten?: () => void;
   followIntervalMs?: number;
   afterCharge?: (release: ChargedRelease) => void;
+  /** For the crash tests: called after a staff refund is committed, before the rest of its job is cancelled. */
+  afterRefund?: (release: ChargedRelease) => void;
   /** Transfers of credit out of the ILS: its account API (none: transfers are off), and tuning for tests. */
   ilsTransfer?: Pick<
     IlsTransferOptions,
@@ -322,6 +324,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       return journal.view(refunded, true);
     }
     // On disk first: the rest of the job is cancelled after, and again by the follower until it is.
+    this.options.afterRefund?.(refunded);
     if (refunded.cancelRestAfter !== null) await workflow.cancelRest(refunded);
     const printer = workflow.atPrinter(refunded);
     return { ...journal.view(refunded, true), ...(printer ? { printer } : {}) };
