@@ -31,6 +31,7 @@ import { type Database, GroupCommit } from '../storage/index.js';
 import { cardNotUsable } from './card-usable.js';
 import { DESK_CARD_CHECK_MS, type PrintAccountsConfig } from './config.js';
 import { type CardAtLibrary, DeskCardChecks, type IdentifyPatron } from './desk-card-checks.js';
+import { claims, expiringView, jobView } from './held-job-views.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
 import {
@@ -41,7 +42,7 @@ import {
   PrintLedger,
   requestIdClash,
 } from './ledger.js';
-import type { HeldJob, ReleaseQueue } from './queue.js';
+import type { ReleaseQueue } from './queue.js';
 import { type ChargedRelease, ReleaseJournal } from './release-journal.js';
 import { ReleaseWorkflow } from './release-workflow.js';
 import { StationLogins } from './station-logins.js';
@@ -241,22 +242,22 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       ...queue
         .heldJobs()
         .filter((job) => claims(queue, job, patron, options.releaseCode))
-        .map((job) => this.view(queue, job, patron, workflow, false)),
+        .map((job) => jobView(queue, job, patron, workflow, false)),
       // Staff finding the patron's account see a job still on the print server past its hold time.
       ...(options.expiring ? (queue.expiringJobs?.() ?? []) : [])
         .filter((job) => claims(queue, job, patron, options.releaseCode))
-        .map((job) => expiringView(this.view(queue, job, patron, workflow, false))),
+        .map((job) => expiringView(jobView(queue, job, patron, workflow, false))),
     ]);
   }
 
   async allHeldJobs(): Promise<PrintJobView[]> {
     const { workflow } = this.open();
     return this.options.queues().flatMap((queue) => [
-      ...queue.heldJobs().map((job) => this.view(queue, job, job.patron, workflow, true)),
+      ...queue.heldJobs().map((job) => jobView(queue, job, job.patron, workflow, true)),
       // Past its hold time and not yet cancelled at the print server (it refused or did not answer
       // the Cancel-Job, asked again each round): still there, so staff see it, as what it is.
       ...(queue.expiringJobs?.() ?? []).map((job) =>
-        expiringView(this.view(queue, job, job.patron, workflow, true)),
+        expiringView(jobView(queue, job, job.patron, workflow, true)),
       ),
     ]);
   }
@@ -458,31 +459,6 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     ];
   }
 
-  private view(
-    queue: ReleaseQueue,
-    job: HeldJob,
-    patron: string | null,
-    workflow: ReleaseWorkflow,
-    staff: boolean,
-  ): PrintJobView {
-    return {
-      queue: queue.id,
-      jobId: job.jobId,
-      name: job.name,
-      pages: job.pages,
-      copies: job.copies,
-      sides: job.sides,
-      color: job.color,
-      media: job.media,
-      submittedAt: new Date(job.submittedAt).toISOString(),
-      expiresAt: new Date(job.expiresAt).toISOString(),
-      state: 'held',
-      quote: patron === null ? null : workflow.quoteFor(patron, queue, job),
-      problem: workflow.problemOf(queue, job),
-      ...(staff ? { patron: job.patron, owner: job.owner } : {}),
-    };
-  }
-
   private open(): Books {
     let db: Database;
     try {
@@ -525,27 +501,4 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     this.books = { db, commits, ledger, journal, workflow, transfers, transferJournal };
     return this.books;
   }
-}
-
-/**
- * A job past its hold time that the print server has not cancelled yet, as staff see it: expired,
- * being cancelled, with no price (it is never released, never charged).
- */
-function expiringView(view: PrintJobView): PrintJobView {
-  return {
-    ...view,
-    state: 'expired',
-    quote: null,
-    problem: {
-      code: 'print_job_expired',
-      message:
-        'past its hold time: Carrel has asked the print server to cancel it and asks again until it does; it cannot be released and nothing is charged',
-    },
-  };
-}
-
-/** Whether `patron` may see and release `job`: its own, or (release codes) the code typed matches. */
-function claims(queue: ReleaseQueue, job: HeldJob, patron: string, releaseCode: string | undefined): boolean {
-  if (queue.releaseCodes) return releaseCode !== undefined && releaseCode !== '' && job.owner === releaseCode;
-  return job.patron !== null && job.patron === patron;
 }
