@@ -191,6 +191,33 @@ describe('a released job the printer jams on', () => {
     expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
   });
 
+  it('keeps a jammed job refunded at the desk as printed in part when the print server then forgets it', async () => {
+    const { releaseId, jobId, printed } = await releaseAndJam();
+    await waitFor('the desk to hear the printer stopped', async () =>
+      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
+    );
+    const notPrinted = (10 - printed) * 10;
+    const refund = await post('/print/releases/refund', {
+      requestId: randomUUID(),
+      releaseId,
+      amountMinor: notPrinted,
+      reason: 'jammed: pages not printed',
+    });
+    expect(refund.status).toBe(200);
+    expect(server().job(jobId)?.state).toBe('canceled');
+    // Purged before the desk heard it cancelled: it read 'printed', all 10 pages taken as out.
+    expect(server().model.forget(jobId)).toBe(true);
+    const settled = await waitFor('the desk to hear the job is gone', async () => {
+      const release = await releaseAtDesk(releaseId);
+      return release.outcome !== null ? release : undefined;
+    });
+    expect(settled).toMatchObject({
+      state: 'refunded',
+      refundedMinor: notPrinted,
+      printedImpressions: printed,
+    });
+  });
+
   it('refunds once what the desk refunded for the pages not printed when the printer ends the job', async () => {
     const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
     const { releaseId, jobId, printed } = await releaseAndJam();

@@ -439,7 +439,14 @@ export class ReleaseWorkflow {
       // charged, the rest refunded, and staff told the rest is not known — taken as printed, a
       // jammed job the print server purged was charged in full for the pages that came out. One
       // last heard printing, or waiting, may well have ended since: taken as printed, as before.
-      const known = before?.state === 'processing-stopped' ? before.impressionsCompleted : undefined;
+      // A job whose rest the desk had cancelled with a refund printed no more than was heard then.
+      const heard = before && before.state !== 'gone' ? before.impressionsCompleted : undefined;
+      const known =
+        release.cancelRestAfter !== null
+          ? Math.max(release.cancelRestAfter, heard ?? 0)
+          : before?.state === 'processing-stopped'
+            ? heard
+            : undefined;
       if (known !== undefined && known < release.impressions) {
         const refund = release.amountMinor - dueFor(known, release);
         await this.settle(release.id, {
