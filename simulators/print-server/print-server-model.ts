@@ -151,6 +151,23 @@ export class PrintServerModel {
     return true;
   }
 
+  /**
+   * Forgets a job as a print server purges it (CUPS's `cancel -x`, or a job history cleared): no
+   * longer listed nor answered for, whatever its state. False when no such job is known.
+   */
+  forget(id: number): boolean {
+    const job = this.jobs.get(id);
+    if (!job) return false;
+    if (this.printing === job) {
+      this.printing = undefined;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.jobs.delete(id);
+    this.schedule();
+    return true;
+  }
+
   printerState(): { state: PrinterState; reasons: string[]; message: string } {
     const reasons: string[] = [];
     if (this.faults.stopped) reasons.push('paused');

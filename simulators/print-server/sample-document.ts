@@ -13,6 +13,8 @@ export interface SampleDocument {
   /** Lines printed below the heading on every page. */
   lines?: readonly string[];
   media?: 'a4' | 'letter';
+  /** The page's frame drawn in red: a document with colour on every page (otherwise all black). */
+  colour?: boolean;
 }
 
 const MEDIA = { a4: [595, 842], letter: [612, 792] } as const;
@@ -29,7 +31,7 @@ export function samplePdf(document: SampleDocument): Buffer {
   for (let i = 0; i < pages; i++) {
     const pageObject = 4 + i * 2;
     kids.push(`${pageObject} 0 R`);
-    const content = pageContent(title, lines, i + 1, pages, height);
+    const content = pageContent(title, lines, i + 1, pages, height, document.colour === true);
     objects[pageObject] =
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${width} ${height}] ` +
       `/Resources << /Font << /F1 3 0 R >> >> /Contents ${pageObject + 1} 0 R >>`;
@@ -55,7 +57,14 @@ export function samplePdf(document: SampleDocument): Buffer {
   return Buffer.from(parts.join(''), 'latin1');
 }
 
-function pageContent(title: string, lines: readonly string[], page: number, pages: number, height: number) {
+function pageContent(
+  title: string,
+  lines: readonly string[],
+  page: number,
+  pages: number,
+  height: number,
+  colour: boolean,
+) {
   const text = [
     `BT /F1 24 Tf 56 ${height - 90} Td (${pdfString(title)}) Tj ET`,
     `BT /F1 12 Tf 56 ${height - 120} Td (Page ${page} of ${pages}) Tj ET`,
@@ -63,7 +72,7 @@ function pageContent(title: string, lines: readonly string[], page: number, page
       .slice(0, 40)
       .map((line, i) => `BT /F1 12 Tf 56 ${height - 160 - i * 18} Td (${pdfString(line)}) Tj ET`),
     // A frame, so even a tiny thumbnail shows where the page is.
-    `2 w 40 40 m 40 ${height - 40} l ${MEDIA_RIGHT} ${height - 40} l ${MEDIA_RIGHT} 40 l h S`,
+    `${colour ? '0.8 0.1 0.1 RG ' : ''}2 w 40 40 m 40 ${height - 40} l ${MEDIA_RIGHT} ${height - 40} l ${MEDIA_RIGHT} 40 l h S`,
   ];
   return text.join('\n');
 }

@@ -130,6 +130,94 @@ describe('a released job the printer jams on', () => {
     },
   );
 
+  it('cancels the rest of a jammed job whose pages not printed the desk refunded, so they do not print once the jam is cleared', async () => {
+    const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
+    const { releaseId, jobId, printed } = await releaseAndJam();
+    // Staff refund what the desk page says did not come out.
+    await waitFor('the desk to hear the printer stopped', async () =>
+      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
+    );
+    const notPrinted = (10 - printed) * 10;
+    const refund = await post('/print/releases/refund', {
+      requestId: randomUUID(),
+      releaseId,
+      amountMinor: notPrinted,
+      reason: 'jammed: pages not printed',
+    });
+    expect(refund.status).toBe(200);
+    // The jam is cleared and nobody touches the job at the printer's panel.
+    server().setFaults({ stopped: false });
+    await waitFor('the job to end at the print server', () =>
+      ['completed', 'canceled', 'aborted'].includes(server().job(jobId)?.state ?? '') ? true : undefined,
+    );
+    // It printed all 10 pages once the printer started again: the pages refunded, paid by nobody.
+    expect(server().job(jobId)).toMatchObject({ state: 'canceled', impressionsCompleted: printed });
+    // The refund's answer says what became of the rest, in words.
+    expect(refund.json.printer?.message).toContain('the rest of the job was cancelled');
+    const settled = await waitFor('the desk to hear the job ended', async () => {
+      const release = await releaseAtDesk(releaseId);
+      return release.outcome !== null ? release : undefined;
+    });
+    expect(settled).toMatchObject({ refundedMinor: notPrinted, printedImpressions: printed });
+    // Said to staff in words: the refund cancelled the rest, the pages refunded do not come out later.
+    expect(settled.outcome).toContain(`after ${printed} of 10 pages`);
+    expect(settled.outcome).toContain('cancelled at the print server');
+    const account = (await post('/print/accounts/find', { patron })).json;
+    expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
+  });
+
+  it('charges only the pages known printed of a jammed job the print server forgets, and says the rest is not known', async () => {
+    const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
+    const { releaseId, jobId, printed } = await releaseAndJam();
+    await waitFor('the desk to hear the printer stopped', async () =>
+      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
+    );
+    // The job is purged at the print server (cancel -x): it is no longer listed.
+    expect(server().model.forget(jobId)).toBe(true);
+    const settled = await waitFor('the desk to hear the job is gone', async () => {
+      const release = await releaseAtDesk(releaseId);
+      return release.outcome !== null ? release : undefined;
+    });
+    // It was taken as printed in full: charged 1.00 EUR for the 3 pages that came out.
+    expect(settled).toMatchObject({
+      state: 'refunded',
+      amountMinor: 100,
+      refundedMinor: (10 - printed) * 10,
+      printedImpressions: printed,
+    });
+    expect(settled.outcome).toContain(`${printed} of 10 pages`);
+    expect(settled.outcome).toContain('not known');
+    const account = (await post('/print/accounts/find', { patron })).json;
+    expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
+  });
+
+  it('keeps a jammed job refunded at the desk as printed in part when the print server then forgets it', async () => {
+    const { releaseId, jobId, printed } = await releaseAndJam();
+    await waitFor('the desk to hear the printer stopped', async () =>
+      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
+    );
+    const notPrinted = (10 - printed) * 10;
+    const refund = await post('/print/releases/refund', {
+      requestId: randomUUID(),
+      releaseId,
+      amountMinor: notPrinted,
+      reason: 'jammed: pages not printed',
+    });
+    expect(refund.status).toBe(200);
+    expect(server().job(jobId)?.state).toBe('canceled');
+    // Purged before the desk heard it cancelled: it read 'printed', all 10 pages taken as out.
+    expect(server().model.forget(jobId)).toBe(true);
+    const settled = await waitFor('the desk to hear the job is gone', async () => {
+      const release = await releaseAtDesk(releaseId);
+      return release.outcome !== null ? release : undefined;
+    });
+    expect(settled).toMatchObject({
+      state: 'refunded',
+      refundedMinor: notPrinted,
+      printedImpressions: printed,
+    });
+  });
+
   it('refunds once what the desk refunded for the pages not printed when the printer ends the job', async () => {
     const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
     const { releaseId, jobId, printed } = await releaseAndJam();

@@ -3,6 +3,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { samplePdf } from '../../simulators/print-server/sample-document.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { DeskTotals } from '../../src/gateway/desk-totals.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
@@ -47,6 +48,7 @@ const until = <T>(
 interface Job {
   jobId: number;
   pages: number | null;
+  color?: boolean;
   quote: { amountMinor: number } | null;
   problem: { code: string } | null;
 }
@@ -98,7 +100,10 @@ beforeAll(async () => {
   testDesk = await startTestDesk((config) => ({
     ...config,
     simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 5 } : s)),
-    devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+    // A colour printer: jobs sent in monochrome (as the simulated PCs send them) cost the mono price.
+    devices: config.devices.map((d) =>
+      d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100, color: true } : d,
+    ),
   }));
   api = testDesk.api;
   await waitForDevice(api, 'public-bw', 'online', 15_000);
@@ -154,6 +159,26 @@ describe('print release on the simulated desk', () => {
       'the desk totals never counted the pages printed',
       100,
     );
+  });
+
+  it('charges a job that leaves colour to the printer (auto) as its document prints: black and white at the mono price', async () => {
+    const session = await login();
+    const auto = async (title: string, colour: boolean) => {
+      const pdfBase64 = samplePdf({ pages: 2, title, colour }).toString('base64');
+      const jobId = await server().submit({ user: PATRON, title, pages: 2, colorMode: 'auto', pdfBase64 });
+      return heldJob(session, jobId);
+    };
+    // IPP's auto: the printer prints in colour what is in colour (PWG 5100.13). It was charged colour, 100.
+    expect(await auto('Black letter', false)).toMatchObject({ color: false, quote: { amountMinor: 20 } });
+    expect(await auto('Red chart', true)).toMatchObject({ color: true, quote: { amountMinor: 100 } });
+    // Colour asked for is charged as colour, whatever the document.
+    const jobId = await server().submit({
+      user: PATRON,
+      title: 'Asked colour',
+      pages: 2,
+      colorMode: 'color',
+    });
+    expect(await heldJob(session, jobId)).toMatchObject({ color: true, quote: { amountMinor: 100 } });
   });
 
   it('charges a retried release once', async () => {

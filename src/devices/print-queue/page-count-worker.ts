@@ -7,7 +7,9 @@
  * its last page (a page tree whose /Count lies is walked and its real pages
  * counted), encryption with an empty user password (RC4, AES-128, AES-256)
  * decrypted. A document that needs a password, or is not a PDF, says so.
- * Nothing is rendered.
+ * Asked, it also looks at the pages' drawing (pdf.js's operator lists: the
+ * colours set, pictures sampled) for anything not grey, within a time and a
+ * number of pages it is given. Nothing is rendered.
  */
 export const PAGE_COUNT_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -40,13 +42,59 @@ async function load() {
   }
   return pdfjs;
 }
-parentPort.on('message', async ({ id, bytes }) => {
+// A colour within this of grey (pdf.js gives CMYK black as #2c2e35) is grey: printed in black ink.
+const GREY_SPREAD = 24;
+const greyHex = (hex) => {
+  if (typeof hex !== 'string' || !/^#[0-9a-f]{6}$/i.test(hex)) return true;
+  const r = parseInt(hex.slice(1, 3), 16), g = parseInt(hex.slice(3, 5), 16), b = parseInt(hex.slice(5, 7), 16);
+  return Math.max(r, g, b) - Math.min(r, g, b) <= GREY_SPREAD;
+};
+const greyPixels = (image) => {
+  // kind 1: one bit per pixel (black and white); 2: RGB; 3: RGBA. Every pixel: a small red mark counts.
+  if (!image || !image.data || image.kind === 1) return true;
+  const step = image.kind === 3 ? 4 : 3;
+  const data = image.data;
+  for (let i = 0; i + 2 < data.length; i += step)
+    if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > GREY_SPREAD)
+      return false;
+  return true;
+};
+const objectOf = (page, id) =>
+  new Promise((resolve) => {
+    const store = id.startsWith('g_') ? page.commonObjs : page.objs;
+    try { store.get(id, resolve); } catch { resolve(undefined); }
+  });
+/** Whether a page of the document draws in colour; null when not all could be looked at in time. */
+async function inColour(document, OPS, { withinMs, pages }) {
+  const deadline = Date.now() + withinMs;
+  const last = Math.min(document.numPages, pages);
+  for (let n = 1; n <= last; n++) {
+    if (Date.now() > deadline) return null;
+    const page = await document.getPage(n);
+    const list = await page.getOperatorList();
+    for (let i = 0; i < list.fnArray.length; i++) {
+      const fn = list.fnArray[i], args = list.argsArray[i];
+      if ((fn === OPS.setFillRGBColor || fn === OPS.setStrokeRGBColor) && !greyHex(args[0])) return true;
+      // Shadings and patterns: taken as colour (a grey gradient is rare on what a library PC prints).
+      if (fn === OPS.shadingFill || fn === OPS.setFillColorN || fn === OPS.setStrokeColorN) return true;
+      if (fn === OPS.paintInlineImageXObject && !greyPixels(args[0])) return true;
+      if (fn === OPS.paintImageXObject || fn === OPS.paintImageXObjectRepeat) {
+        const image = await objectOf(page, args[0]);
+        if (image === undefined || !greyPixels(image)) return true;
+      }
+    }
+    page.cleanup();
+  }
+  return last < document.numPages ? null : false;
+}
+parentPort.on('message', async ({ id, bytes, colour }) => {
   let task;
   try {
-    const { getDocument } = await load();
+    const { getDocument, OPS } = await load();
     task = getDocument({
       data: bytes,
       isEvalSupported: false,
+      isOffscreenCanvasSupported: false,
       disableFontFace: true,
       useSystemFonts: false,
       useWorkerFetch: false,
@@ -55,8 +103,10 @@ parentPort.on('message', async ({ id, bytes }) => {
     });
     const document = await task.promise;
     const pages = document.numPages;
+    let ink = null;
+    if (colour) ink = await inColour(document, OPS, colour).catch(() => null);
     await document.destroy();
-    parentPort.postMessage({ id, pages });
+    parentPort.postMessage({ id, pages, colour: ink });
   } catch (error) {
     if (task) await task.destroy().catch(() => {});
     const name = error && error.name;

@@ -74,14 +74,28 @@ export interface PageCounterOptions {
   idleMs?: number;
 }
 
+/** A document's pages, and whether anything on them is in colour (null: not known). */
+export interface DocumentInk {
+  pages: number;
+  /**
+   * Whether a page draws in colour (text, lines, fills or pictures not grey): what a printer told
+   * `print-color-mode: auto` prints in colour. Null when not looked at, or not known in time.
+   */
+  colour: boolean | null;
+}
+
 interface Pending {
   id: number;
   bytes: Uint8Array;
-  resolve: (pages: number) => void;
+  colour: boolean;
+  resolve: (document: DocumentInk) => void;
   reject: (error: Error) => void;
 }
 
 const require = createRequire(import.meta.url);
+
+/** A PDF's pages looked at for colour at most: a longer document not found in colour by then is not known. */
+const COLOUR_PAGES = 200;
 
 export class PageCounter {
   private worker: Worker | undefined;
@@ -113,34 +127,44 @@ export class PageCounter {
 
   /** The number of pages of one document of the given MIME type (≥ 1), or a PageCountError. */
   async count(bytes: Uint8Array, format: string): Promise<number> {
+    return (await this.inspect(bytes, format, { colour: false })).pages;
+  }
+
+  /**
+   * The pages of a document, and (`colour`) whether it draws in colour: a PDF's pages are looked at
+   * within half the document's time, up to COLOUR_PAGES of them; past that, or another format, it
+   * is not known (null).
+   */
+  async inspect(bytes: Uint8Array, format: string, options: { colour: boolean }): Promise<DocumentInk> {
     if (bytes.length > this.maxBytes)
       throw new PageCountError('document_too_large', `the document is larger than ${this.maxBytes} bytes`);
     const type = format.toLowerCase().split(';')[0]?.trim() ?? '';
-    const pages = await this.countOf(bytes, type);
-    if (pages < 1) throw new PageCountError('document_empty', 'the document has no pages');
-    return pages;
+    const document = await this.countOf(bytes, type, options.colour);
+    if (document.pages < 1) throw new PageCountError('document_empty', 'the document has no pages');
+    return document;
   }
 
-  private countOf(bytes: Uint8Array, type: string): Promise<number> | number {
+  private async countOf(bytes: Uint8Array, type: string, colour: boolean): Promise<DocumentInk> {
     if (type === 'application/pdf' || (type === 'application/octet-stream' && isPdf(bytes)))
-      return this.countPdf(bytes);
-    if (type === 'application/postscript') return postScriptPages(bytes);
-    if (type.startsWith('image/') && type !== 'image/pwg-raster' && type !== 'image/urf') return 1;
+      return this.countPdf(bytes, colour);
+    if (type === 'application/postscript') return { pages: postScriptPages(bytes), colour: null };
+    if (type.startsWith('image/') && type !== 'image/pwg-raster' && type !== 'image/urf')
+      return { pages: 1, colour: null };
     throw new PageCountError(
       'document_format_unknown',
       `pages of a ${type || 'document of no stated type'} cannot be counted`,
     );
   }
 
-  private countPdf(bytes: Uint8Array): Promise<number> {
+  private countPdf(bytes: Uint8Array, colour: boolean): Promise<DocumentInk> {
     if (this.closed)
       return Promise.reject(new PageCountError('page_counter_busy', 'the page counter is closed'));
     if (this.queue.length >= this.queueLimit)
       return Promise.reject(
         new PageCountError('page_counter_busy', 'too many documents are waiting to be counted'),
       );
-    return new Promise<number>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, bytes, resolve, reject });
+    return new Promise<DocumentInk>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, bytes, colour, resolve, reject });
       this.next();
     });
   }
@@ -179,7 +203,11 @@ export class PageCounter {
     );
     this.current = { ...pending, timer };
     // A copy is sent: the worker may be ended with the document still in it.
-    worker.postMessage({ id: pending.id, bytes: Uint8Array.from(pending.bytes) });
+    worker.postMessage({
+      id: pending.id,
+      bytes: Uint8Array.from(pending.bytes),
+      ...(pending.colour ? { colour: { withinMs: this.timeoutMs / 2, pages: COLOUR_PAGES } } : {}),
+    });
   }
 
   private ensureWorker(): Worker {
@@ -195,11 +223,16 @@ export class PageCounter {
     worker.unref();
     worker.on(
       'message',
-      (answer: { id: number; pages?: number; error?: { code: PageCountErrorCode; message: string } }) => {
+      (answer: {
+        id: number;
+        pages?: number;
+        colour?: boolean | null;
+        error?: { code: PageCountErrorCode; message: string };
+      }) => {
         if (this.current?.id !== answer.id) return;
         const done = this.finish();
         if (answer.error) done?.reject(documentError(answer.error.code, answer.error.message));
-        else done?.resolve(answer.pages ?? 0);
+        else done?.resolve({ pages: answer.pages ?? 0, colour: answer.colour ?? null });
         this.next();
       },
     );

@@ -19,6 +19,7 @@ import type {
 } from '../contracts/print-accounts.js';
 import { type Database, type Statement, StatementCache } from '../storage/index.js';
 import { kindName, type PrintLedger, requestIdClash, smallestUnits } from './ledger.js';
+import { dueFor } from './tariff.js';
 
 interface ReleaseRow {
   id: string;
@@ -41,6 +42,7 @@ interface ReleaseRow {
   created_at: number;
   updated_at: number;
   refusal: string | null;
+  cancel_rest_after: number | null;
 }
 
 export interface ReleaseStart {
@@ -79,6 +81,11 @@ export interface ChargedRelease {
    * charge refunded): the same request again is answered with it. Null for every other release.
    */
   refusal: ReleaseRefusal | null;
+  /**
+   * A release at the printer that the desk refunded for the pages not printed: the pages printed
+   * when it was refunded, the rest of the job being cancelled at the print server. Null otherwise.
+   */
+  cancelRestAfter: number | null;
 }
 
 /** A release's refusal as it was answered: the detail, and whether the print server still held the job. */
@@ -152,6 +159,7 @@ export class ReleaseJournal {
         createdAt: now,
         updatedAt: now,
         refusal: null,
+        cancelRestAfter: null,
       };
       this.sql(
         `INSERT INTO print_releases (id, request_id, account, queue, job_id, job_key, job_name, impressions,
@@ -256,6 +264,13 @@ export class ReleaseJournal {
     amountMinor?: number;
     reason: string;
     staff: string;
+    /**
+     * For a release at the printer that has not ended it: the pages the printer had printed as last
+     * heard. A refund that leaves no more charged than those pages cost (the pages not printed
+     * refunded) marks the rest of the job to be cancelled at the print server: refunded, it is not
+     * printed later for nothing.
+     */
+    printedSoFar?: number;
     /** Called when the request id's refund was made before and is answered again. */
     onReplay?: () => void;
   }): ChargedRelease {
@@ -292,9 +307,16 @@ export class ReleaseJournal {
         );
       this.postRefund(release, amount, request.reason, request.requestId, request.staff);
       const state = amount === left ? 'refunded' : release.state;
+      const printed = request.printedSoFar;
+      const cancelRest =
+        release.state === 'released' &&
+        printed !== undefined &&
+        printed < release.impressions &&
+        release.refundedMinor + amount >= release.amountMinor - dueFor(printed, release);
       this.sql(
-        'UPDATE print_releases SET refunded_minor = refunded_minor + ?, state = ?, updated_at = ? WHERE id = ?',
-      ).run(amount, state, this.clock.now(), release.id);
+        `UPDATE print_releases SET refunded_minor = refunded_minor + ?, state = ?, updated_at = ?,
+             cancel_rest_after = COALESCE(cancel_rest_after, ?) WHERE id = ?`,
+      ).run(amount, state, this.clock.now(), cancelRest ? printed : null, release.id);
       this.written();
       const answered = this.require(release.id);
       this.sql(
@@ -575,6 +597,7 @@ function releaseOf(row: ReleaseRow): ChargedRelease {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     refusal: row.refusal === null ? null : (JSON.parse(row.refusal) as ReleaseRefusal),
+    cancelRestAfter: row.cancel_rest_after ?? null,
   };
 }
 

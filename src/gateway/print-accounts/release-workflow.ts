@@ -14,7 +14,7 @@
  *   charged (as the printer reports them), aborted or cancelled by the printer
  *   — the difference is refunded with the reason.
  */
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import { type Clock, type TimerHandle, withDeadline } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { PrintQuote, PrintReleaseAtPrinter } from '../contracts/print-accounts.js';
@@ -23,6 +23,9 @@ import type { PrintLedger } from './ledger.js';
 import type { HeldJob, ReleaseQueue, ServerJobState } from './queue.js';
 import type { ChargedRelease, ReleaseJournal, ReleaseRefusal } from './release-journal.js';
 import { dueFor, periodStart, quote } from './tariff.js';
+
+/** How long a staff refund waits for the print server to cancel the rest of a job it refunded. */
+const CANCEL_REST_WAIT_MS = 3_000;
 
 const DEFINITE_REFUSALS = new Set(['print_job_not_found', 'print_job_not_possible']);
 
@@ -275,8 +278,17 @@ export class ReleaseWorkflow {
    * takes, and staff refunding the pages that did not come out need to know how many did.
    */
   atPrinter(release: ChargedRelease): PrintReleaseAtPrinter | undefined {
-    if (release.state !== 'released') return undefined;
+    const atPrinter =
+      release.state === 'released' || (release.state === 'refunded' && release.outcome === null);
+    if (!atPrinter) return undefined;
     const seen = this.lastSeen.get(release.id);
+    if (release.cancelRestAfter !== null)
+      return {
+        state: seen && seen.state !== 'gone' ? seen.state : 'canceled',
+        impressionsCompleted: seen && seen.state !== 'gone' ? (seen.impressionsCompleted ?? null) : null,
+        message: restCancelledWords(release, seen?.state === 'canceled' || seen?.state === 'gone'),
+      };
+    if (release.state !== 'released') return undefined;
     if (!seen || seen.state === 'gone') return undefined;
     const printed = seen.impressionsCompleted ?? null;
     const outOf = printed === null ? '' : ` ${printed} of ${release.impressions} pages`;
@@ -289,6 +301,53 @@ export class ReleaseWorkflow {
             ? 'waiting for the printer to take it'
             : undefined;
     return message === undefined ? undefined : { state: seen.state, impressionsCompleted: printed, message };
+  }
+
+  /**
+   * The pages the printer had printed of a release it has not ended, as last heard (none heard
+   * yet: none printed); undefined when the printer is not known to hold the job.
+   */
+  printedSoFar(release: ChargedRelease): number | undefined {
+    if (release.state !== 'released') return undefined;
+    const seen = this.lastSeen.get(release.id);
+    if (seen === undefined) return 0;
+    return seen.state === 'pending' || seen.state === 'processing' || seen.state === 'processing-stopped'
+      ? (seen.impressionsCompleted ?? 0)
+      : undefined;
+  }
+
+  /**
+   * Cancels at the print server the rest of a job the desk refunded the pages not printed of (see
+   * ReleaseJournal.staffRefund): waits at most a few seconds, and is asked again at each round of
+   * the follower until the print server has ended the job. Whether it was cancelled now.
+   */
+  async cancelRest(release: ChargedRelease): Promise<boolean> {
+    if (release.cancelRestAfter === null) return false;
+    const queue = this.options.queues().find((q) => q.id === release.queue);
+    if (!queue) return false;
+    this.keepFollowing(true);
+    try {
+      await withDeadline(
+        this.options.clock,
+        'print-release-cancel-rest',
+        queue.cancel(release.jobId),
+        CANCEL_REST_WAIT_MS,
+        () => new CarrelError('print_server_timeout', 'the print server did not answer Cancel-Job in time'),
+      );
+      const seen = this.lastSeen.get(release.id);
+      this.lastSeen.set(release.id, {
+        state: 'canceled',
+        impressionsCompleted: seen && seen.state !== 'gone' ? seen.impressionsCompleted : undefined,
+      });
+      return true;
+    } catch (error) {
+      const described = describeError(error);
+      this.options.logger.warn(
+        { code: described.code, queue: queue.id, job: release.jobId, release: release.id },
+        `the rest of a job refunded at the desk was not cancelled at the print server yet; asked again: ${described.message}`,
+      );
+      return false;
+    }
   }
 
   private async followOnce(): Promise<void> {
@@ -323,6 +382,7 @@ export class ReleaseWorkflow {
     const queue = this.options.queues().find((q) => q.id === release.queue);
     if (!queue) return;
     const status = await queue.status(release.jobId);
+    const before = this.lastSeen.get(release.id);
     this.lastSeen.set(release.id, status);
     if (release.state === 'charged') {
       // Carrel died, or the answer was lost, between the charge and Release-Job's answer.
@@ -352,7 +412,14 @@ export class ReleaseWorkflow {
       }
       await this.options.commits.run(() => journal.markReleased(release.id));
     }
-    await this.settleIfDone(queue, release, status);
+    if (
+      release.cancelRestAfter !== null &&
+      (status.state === 'pending' || status.state === 'processing' || status.state === 'processing-stopped')
+    ) {
+      await this.cancelRest(release);
+      return;
+    }
+    await this.settleIfDone(queue, release, status, before);
   }
 
   /** Settles a release in the group's flush, beside the charges and refunds asked for meanwhile. */
@@ -364,8 +431,32 @@ export class ReleaseWorkflow {
     queue: ReleaseQueue,
     release: ChargedRelease,
     status: Awaited<ReturnType<ReleaseQueue['status']>>,
+    /** Where the job stood at the round before, when the follower heard it then. */
+    before?: ServerJobState,
   ): Promise<void> {
     if (status.state === 'gone') {
+      // Last heard stopped part-way (a jam, paper out, the printer off): the pages known printed are
+      // charged, the rest refunded, and staff told the rest is not known — taken as printed, a
+      // jammed job the print server purged was charged in full for the pages that came out. One
+      // last heard printing, or waiting, may well have ended since: taken as printed, as before.
+      // A job whose rest the desk had cancelled with a refund printed no more than was heard then.
+      const heard = before && before.state !== 'gone' ? before.impressionsCompleted : undefined;
+      const known =
+        release.cancelRestAfter !== null
+          ? Math.max(release.cancelRestAfter, heard ?? 0)
+          : before?.state === 'processing-stopped'
+            ? heard
+            : undefined;
+      if (known !== undefined && known < release.impressions) {
+        const refund = release.amountMinor - dueFor(known, release);
+        await this.settle(release.id, {
+          state: refund > 0 ? 'refunded' : 'completed',
+          printedImpressions: known,
+          refundMinor: refund,
+          reason: `the print server no longer lists the job: the printer had printed ${known} of ${release.impressions} pages when last heard, and whether the other ${release.impressions - known} printed is not known; only the ${known} were charged (if the patron has more, staff may charge them with a correction)`,
+        });
+        return;
+      }
       await this.settle(release.id, {
         state: 'completed',
         printedImpressions: null,
@@ -413,10 +504,21 @@ export class ReleaseWorkflow {
         state: 'refunded',
         printedImpressions: printed,
         refundMinor: refund,
-        reason: `${status.state === 'aborted' ? 'the printer stopped the job' : 'the job was cancelled at the printer'} after ${printed} of ${release.impressions} pages; the pages not printed were refunded`,
+        reason:
+          release.cancelRestAfter !== null && status.state === 'canceled'
+            ? `the job was cancelled at the print server after ${printed} of ${release.impressions} pages, when the desk refunded the pages not printed: they were not printed later`
+            : `${status.state === 'aborted' ? 'the printer stopped the job' : 'the job was cancelled at the printer'} after ${printed} of ${release.impressions} pages; the pages not printed were refunded`,
       });
     }
   }
+}
+
+/** A release refunded at the desk for the pages not printed, the rest of its job cancelled, in the desk's words. */
+function restCancelledWords(release: ChargedRelease, cancelled: boolean): string {
+  const rest = cancelled
+    ? 'the rest of the job was cancelled at the print server'
+    : 'the rest of the job is being cancelled at the print server (Carrel asks it again until it is)';
+  return `refunded at the desk after ${release.cancelRestAfter} of ${release.impressions} pages: ${rest}, so the pages refunded do not print when the printer is seen to (to have them, the patron prints them again)`;
 }
 
 /**

@@ -184,4 +184,8 @@ export const PRINT_ACCOUNT_MIGRATIONS = [
     outcome TEXT,
     updated_at INTEGER NOT NULL
   ) WITHOUT ROWID;`,
+  // A release at the printer refunded at the desk for the pages it had not printed (a jammed job's):
+  // the pages it had printed then, and the rest of the job is cancelled at the print server, so the
+  // pages refunded do not print once the printer is seen to. Null for every other release.
+  'ALTER TABLE print_releases ADD COLUMN cancel_rest_after INTEGER',
 ];

@@ -3,11 +3,10 @@
  * and a feature of the desk: it opens its ledger and journal when storage is
  * up, settles what a crash left open, and follows released jobs until they end.
  */
-import { type Clock, withDeadline } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { CarrelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { moneyText } from '../circulation/money.js';
-import type { CirculationRefusal, RefusalReason } from '../circulation/reasons.js';
 import type {
   IlsTransferResult,
   IlsTransferState,
@@ -29,9 +28,10 @@ import type {
 } from '../contracts/print-accounts.js';
 import type { Feature } from '../feature.js';
 import { type Database, GroupCommit } from '../storage/index.js';
-import { type CardNotUsableReason, cardNotUsable, cardNotUsableReason } from './card-usable.js';
+import { cardNotUsable } from './card-usable.js';
 import { DESK_CARD_CHECK_MS, type PrintAccountsConfig } from './config.js';
-import { deskTopUpRefusal, LATE_WORDS, transferRefusal } from './desk-card-refusals.js';
+import { type CardAtLibrary, DeskCardChecks, type IdentifyPatron } from './desk-card-checks.js';
+import { claims, expiringView, jobView } from './held-job-views.js';
 import { type IlsTransferOptions, IlsTransfers } from './ils-transfer.js';
 import { IlsTransferJournal } from './ils-transfer-journal.js';
 import {
@@ -42,16 +42,14 @@ import {
   PrintLedger,
   requestIdClash,
 } from './ledger.js';
-import type { HeldJob, ReleaseQueue } from './queue.js';
+import type { ReleaseQueue } from './queue.js';
 import { type ChargedRelease, ReleaseJournal } from './release-journal.js';
 import { ReleaseWorkflow } from './release-workflow.js';
 import { StationLogins } from './station-logins.js';
 
 export interface PrintAccountsOptions {
   /** Checks a patron's card and PIN at a station (the circulation service's identifyPatron). */
-  identify?: (request: { patron: string; pin?: string }) => Promise<{
-    patron: { valid: boolean; name: string; reasons?: readonly RefusalReason[]; screenMessages?: string[] };
-  }>;
+  identify?: IdentifyPatron;
   /** The barcode of the one patron card on an RFID pad now (throws patron_card_not_found / _ambiguous). */
   patronCardOn?: (pad: string) => Promise<string>;
   /** The desk's print accounts config (deskCardCheckMs, when absent, its default). */
@@ -64,6 +62,8 @@ export interface PrintAccountsOptions {
   statisticsWritten?: () => void;
   followIntervalMs?: number;
   afterCharge?: (release: ChargedRelease) => void;
+  /** For the crash tests: called after a staff refund is committed, before the rest of its job is cancelled. */
+  afterRefund?: (release: ChargedRelease) => void;
   /** Transfers of credit out of the ILS: its account API (none: transfers are off), and tuning for tests. */
   ilsTransfer?: Pick<
     IlsTransferOptions,
@@ -72,14 +72,6 @@ export interface PrintAccountsOptions {
     accounts: IlsTransferOptions['ils'];
   };
 }
-
-/** Whether the library system knows a card, and the name it gives; known null: it cannot be asked now. */
-type CardAtLibrary = { known: boolean | null; name: string | null };
-/**
- * What the desk hears of a card: as the API tells it, and why the library system says it cannot be
- * used for the print account (reported lost, expired, its patron blocked), if it says so.
- */
-type CardAnswer = CardAtLibrary & { notUsable?: CardNotUsableReason };
 
 interface Books {
   db: Database;
@@ -99,9 +91,16 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
   readonly name = 'print-accounts';
   private books: Books | undefined;
   private readonly logins: StationLogins;
+  private readonly cards: DeskCardChecks;
 
   constructor(private readonly options: PrintAccountsOptions) {
     this.logins = new StationLogins(options.clock);
+    this.cards = new DeskCardChecks({
+      ...(options.identify ? { identify: options.identify } : {}),
+      clock: options.clock,
+      logger: options.logger,
+      deskCardCheckMs: options.config.deskCardCheckMs ?? DESK_CARD_CHECK_MS,
+    });
   }
 
   async stationLogin(request: { patron?: string; pad?: string; pin?: string }): Promise<StationLogin> {
@@ -134,47 +133,8 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     };
   }
 
-  async cardAtLibrary(patron: string): Promise<CardAtLibrary> {
-    const { known, name } = (await this.askAboutCard(patron)).inTime;
-    return { known, name };
-  }
-
-  /**
-   * What the library system says of a card, as the desk may wait for it (`inTime`: known null
-   * when it cannot be asked now, or has not answered within deskCardCheckMs), and its answer
-   * whenever it comes (`late`).
-   */
-  private askAboutCard(patron: string): Promise<{ inTime: CardAnswer; late: Promise<CardAnswer> }> {
-    const identify = this.options.identify;
-    const unknown: CardAnswer = { known: null, name: null };
-    if (!identify) return Promise.resolve({ inTime: unknown, late: Promise.resolve(unknown) });
-    const late = identify({ patron }).then(
-      (answer): CardAnswer => {
-        if (!answer.patron.valid) return { known: false, name: null };
-        const notUsable = cardNotUsableReason(answer.patron.reasons);
-        return { known: true, name: answer.patron.name, ...(notUsable ? { notUsable } : {}) };
-      },
-      // A number SIP2 cannot carry (a field delimiter or a line break in it: a paste, a scanner's
-      // suffix) is refused before it is sent (ils_bad_request): no library card has it. Taken as the
-      // library system away, the cash went on an account of nobody.
-      (error: unknown): CardAnswer =>
-        error instanceof CarrelError &&
-        (error.code === 'patron_not_found' || error.code === 'ils_bad_request')
-          ? { known: false, name: null }
-          : unknown,
-    );
-    // A hung SIP2 server holds a request for the link's whole timeout (seconds) with the cash in
-    // staff hands: past the desk's own wait it is as good as offline.
-    return withDeadline(
-      this.options.clock,
-      'print-desk-card-check',
-      late,
-      this.options.config.deskCardCheckMs ?? DESK_CARD_CHECK_MS,
-      () => new Error('no answer in time'),
-    ).then(
-      (inTime) => ({ inTime, late }),
-      () => ({ inTime: unknown, late }),
-    );
+  cardAtLibrary(patron: string): Promise<CardAtLibrary> {
+    return this.cards.cardAtLibrary(patron);
   }
 
   stationPatron(session: string): string {
@@ -258,58 +218,10 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     // A request id already in the ledger is answered (or refused as a clash) by the ledger, whatever
     // the library system says of the card now.
     if (this.open().ledger.byRequest(request.requestId) !== undefined) return this.depositGrouped(request);
-    const card = await this.askAboutCard(request.patron);
-    if (card.inTime.known === false)
-      throw new CarrelError(
-        'patron_not_found',
-        'the library system does not know this card: nothing was topped up; check the number on the card (what an account already holds can still be paid out)',
-      );
-    const refusal = deskTopUpRefusal(card.inTime.notUsable, request.source);
-    if (refusal) throw refusal;
+    const card = await this.cards.checkTopUp(request.patron, request.source);
     const result = await this.depositGrouped(request);
-    if (card.inTime.known === null)
-      // Taken unchecked: should the library system say later that it does not know the card (a
-      // mistyped number) or that it would have been refused (lost, expired, blocked), staff hear
-      // which entry to look at (the cash is in the drawer and on that entry) — never the card number.
-      void card.late.then((answer) => {
-        if (result.repeated) return;
-        if (answer.known === false)
-          this.options.logger.warn(
-            { entry: result.entryId },
-            'a top-up at the desk taken while the library system did not answer is for a card it says it does not know: check the number on the card with the patron',
-          );
-        else if (answer.notUsable && deskTopUpRefusal(answer.notUsable, request.source))
-          this.options.logger.warn(
-            { entry: result.entryId, reason: answer.notUsable },
-            `a top-up at the desk taken while the library system did not answer is for a card it says ${LATE_WORDS[answer.notUsable]}: check the card with the patron, and refund or move the entry`,
-          );
-      });
+    this.cards.followUncheckedTopUp(card, result, request.source);
     return result;
-  }
-
-  /**
-   * Why a transfer of ILS credit is refused for the card, as a desk top-up from that source is
-   * (deskTopUpRefusal: lost, expired, blocked), in the words of a transfer; undefined when it may
-   * go ahead. When the library system does not answer over SIP2 in time the transfer goes ahead,
-   * as a top-up does, and staff hear later which transfer to look at should it say the card would
-   * have been refused.
-   */
-  private async transferCardRefusal(
-    requestId: string,
-    patron: string,
-  ): Promise<CirculationRefusal | undefined> {
-    const card = await this.askAboutCard(patron);
-    if (card.inTime.known === null) {
-      void card.late.then((answer) => {
-        if (answer.notUsable)
-          this.options.logger.warn(
-            { transferRequest: requestId, reason: answer.notUsable },
-            `a transfer of ILS credit made while the library system did not answer about the card is for a card it says ${LATE_WORDS[answer.notUsable]}: check the card with the patron, and pay out or move the credit`,
-          );
-      });
-      return undefined;
-    }
-    return transferRefusal(card.inTime.notUsable);
   }
 
   balance(patron: string): PrintAccountBalance {
@@ -330,22 +242,22 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       ...queue
         .heldJobs()
         .filter((job) => claims(queue, job, patron, options.releaseCode))
-        .map((job) => this.view(queue, job, patron, workflow, false)),
+        .map((job) => jobView(queue, job, patron, workflow, false)),
       // Staff finding the patron's account see a job still on the print server past its hold time.
       ...(options.expiring ? (queue.expiringJobs?.() ?? []) : [])
         .filter((job) => claims(queue, job, patron, options.releaseCode))
-        .map((job) => expiringView(this.view(queue, job, patron, workflow, false))),
+        .map((job) => expiringView(jobView(queue, job, patron, workflow, false))),
     ]);
   }
 
   async allHeldJobs(): Promise<PrintJobView[]> {
     const { workflow } = this.open();
     return this.options.queues().flatMap((queue) => [
-      ...queue.heldJobs().map((job) => this.view(queue, job, job.patron, workflow, true)),
+      ...queue.heldJobs().map((job) => jobView(queue, job, job.patron, workflow, true)),
       // Past its hold time and not yet cancelled at the print server (it refused or did not answer
       // the Cancel-Job, asked again each round): still there, so staff see it, as what it is.
       ...(queue.expiringJobs?.() ?? []).map((job) =>
-        expiringView(this.view(queue, job, job.patron, workflow, true)),
+        expiringView(jobView(queue, job, job.patron, workflow, true)),
       ),
     ]);
   }
@@ -390,21 +302,33 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     onReplay?: () => void;
   }): Promise<PrintReleaseView> {
     checkRequestId(request.requestId);
-    const { journal, commits } = this.open();
+    const { journal, commits, workflow } = this.open();
     // Journaled in the group's flush, as the releases asked for at the same moment: thirty refunds
     // at once, each flushed alone, held a patron's release behind thirty flushes of the disk.
     const { onReplay, ...refund } = request;
     let repeated = false;
-    const refunded = await commits.run(() =>
-      journal.staffRefund({
+    const refunded = await commits.run(() => {
+      // How far the printer had got, as the desk showed staff: a refund of the pages it had not
+      // printed cancels the rest of the job, or it printed them for nothing once the jam was cleared.
+      const release = journal.get(refund.releaseId);
+      const printedSoFar = release ? workflow.printedSoFar(release) : undefined;
+      return journal.staffRefund({
         ...refund,
+        ...(printedSoFar !== undefined ? { printedSoFar } : {}),
         onReplay: () => {
           repeated = true;
         },
-      }),
-    );
-    if (repeated) onReplay?.();
-    return journal.view(refunded, true);
+      });
+    });
+    if (repeated) {
+      onReplay?.();
+      return journal.view(refunded, true);
+    }
+    // On disk first: the rest of the job is cancelled after, and again by the follower until it is.
+    this.options.afterRefund?.(refunded);
+    if (refunded.cancelRestAfter !== null) await workflow.cancelRest(refunded);
+    const printer = workflow.atPrinter(refunded);
+    return { ...journal.view(refunded, true), ...(printer ? { printer } : {}) };
   }
 
   async payout(request: {
@@ -535,31 +459,6 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     ];
   }
 
-  private view(
-    queue: ReleaseQueue,
-    job: HeldJob,
-    patron: string | null,
-    workflow: ReleaseWorkflow,
-    staff: boolean,
-  ): PrintJobView {
-    return {
-      queue: queue.id,
-      jobId: job.jobId,
-      name: job.name,
-      pages: job.pages,
-      copies: job.copies,
-      sides: job.sides,
-      color: job.color,
-      media: job.media,
-      submittedAt: new Date(job.submittedAt).toISOString(),
-      expiresAt: new Date(job.expiresAt).toISOString(),
-      state: 'held',
-      quote: patron === null ? null : workflow.quoteFor(patron, queue, job),
-      problem: workflow.problemOf(queue, job),
-      ...(staff ? { patron: job.patron, owner: job.owner } : {}),
-    };
-  }
-
   private open(): Books {
     let db: Database;
     try {
@@ -596,33 +495,10 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       ils: accounts,
       clock,
       logger: logger.child({ module: 'print-ils-transfer' }),
-      cardRefusal: (request) => this.transferCardRefusal(request.requestId, request.patron),
+      cardRefusal: (request) => this.cards.transferRefusal(request.requestId, request.patron),
       ...tuning,
     });
     this.books = { db, commits, ledger, journal, workflow, transfers, transferJournal };
     return this.books;
   }
-}
-
-/**
- * A job past its hold time that the print server has not cancelled yet, as staff see it: expired,
- * being cancelled, with no price (it is never released, never charged).
- */
-function expiringView(view: PrintJobView): PrintJobView {
-  return {
-    ...view,
-    state: 'expired',
-    quote: null,
-    problem: {
-      code: 'print_job_expired',
-      message:
-        'past its hold time: Carrel has asked the print server to cancel it and asks again until it does; it cannot be released and nothing is charged',
-    },
-  };
-}
-
-/** Whether `patron` may see and release `job`: its own, or (release codes) the code typed matches. */
-function claims(queue: ReleaseQueue, job: HeldJob, patron: string, releaseCode: string | undefined): boolean {
-  if (queue.releaseCodes) return releaseCode !== undefined && releaseCode !== '' && job.owner === releaseCode;
-  return job.patron !== null && job.patron === patron;
 }

@@ -9,6 +9,8 @@ import type { PrintQuote } from '../contracts/print-accounts.js';
 
 const minor = z.number().int().min(0).max(100_000);
 const prices = z.strictObject({ mono: minor, color: minor });
+/** A paper's prices per impression, and (when it differs) per impression printed two-sided. */
+const paperPrices = z.strictObject({ mono: minor, color: minor, duplex: prices.optional() });
 
 export const tariffSchema = z.strictObject({
   /** Price of one impression (one side of a sheet), in minor units. */
@@ -16,8 +18,13 @@ export const tariffSchema = z.strictObject({
   color: minor.default(50),
   /** Price of one impression printed two-sided, when it differs. */
   duplex: prices.optional(),
-  /** Prices by paper: a media keyword prefix (`iso_a3`, `na_ledger`) → prices per impression. */
-  media: z.record(z.string().min(2).max(64), prices).default({}),
+  /**
+   * Prices by paper: a media keyword prefix (`iso_a3`, `na_ledger`) → prices per impression, and
+   * its own two-sided prices (`duplex`). A two-sided job on a paper without them is charged the
+   * paper's price less the share two-sided saves on the queue's own prices (`duplex` of `mono` and
+   * `color`), rounded to the minor unit.
+   */
+  media: z.record(z.string().min(2).max(64), paperPrices).default({}),
   /** Free printing per patron and period: a number of impressions, or a value. */
   free: z
     .strictObject({
@@ -46,11 +53,16 @@ export interface AllowanceUsed {
 }
 
 export function unitPrice(tariff: Tariff, job: Omit<JobCostBasis, 'impressions'>): number {
-  const byMedia = Object.entries(tariff.media)
+  const ink = job.color ? 'color' : 'mono';
+  const paper = Object.entries(tariff.media)
     .filter(([prefix]) => job.media.startsWith(prefix))
     .sort((a, b) => b[0].length - a[0].length)[0]?.[1];
-  const table = byMedia ?? (job.duplex && tariff.duplex ? tariff.duplex : tariff);
-  return job.color ? table.color : table.mono;
+  if (!job.duplex) return (paper ?? tariff)[ink];
+  if (!paper) return (tariff.duplex ?? tariff)[ink];
+  if (paper.duplex) return paper.duplex[ink];
+  // The paper's price, less the share of it two-sided saves on the queue's own paper.
+  if (!tariff.duplex || tariff[ink] === 0) return paper[ink];
+  return Math.round((paper[ink] * tariff.duplex[ink]) / tariff[ink]);
 }
 
 export function quote(tariff: Tariff, job: JobCostBasis, used: AllowanceUsed, currency: string): PrintQuote {

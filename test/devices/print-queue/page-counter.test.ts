@@ -11,6 +11,26 @@ const fixture = (name: string) => readFileSync(`test/fixtures/pdf/${name}`);
 const pdf = 'application/pdf';
 
 describe('PageCounter', () => {
+  it('says whether a PDF draws in colour: its text and lines, CMYK black as black, its pictures sampled', async () => {
+    const ink = (bytes: Uint8Array) => counter.inspect(bytes, pdf, { colour: true });
+    expect(await ink(samplePdf({ pages: 3 }))).toEqual({ pages: 3, colour: false });
+    expect(await ink(samplePdf({ pages: 3, colour: true }))).toEqual({ pages: 3, colour: true });
+    expect(await ink(onePage('0 0 0 1 k 10 10 50 50 re f 0.3 g 60 60 20 20 re f'))).toMatchObject({
+      colour: false,
+    });
+    // A picture of 4 by 4 pixels, grey or with a red one among them.
+    const grey = Buffer.alloc(48, 0x80);
+    const red = Buffer.from(grey);
+    red.set([0xff, 0, 0], 0);
+    expect(await ink(onePage('q 50 0 0 50 10 10 cm /Im1 Do Q', grey))).toMatchObject({ colour: false });
+    expect(await ink(onePage('q 50 0 0 50 10 10 cm /Im1 Do Q', red))).toMatchObject({ colour: true });
+    // Not asked, or not a PDF: not known.
+    expect(await counter.inspect(samplePdf({ pages: 1, colour: true }), pdf, { colour: false })).toEqual({
+      pages: 1,
+      colour: null,
+    });
+  });
+
   it('counts the pages of a plain PDF', async () => {
     expect(await counter.count(samplePdf({ pages: 3 }), pdf)).toBe(3);
   });
@@ -123,3 +143,29 @@ describe('PageCounter', () => {
     expect(await counter.count(Buffer.from([0xff, 0xd8]), 'image/jpeg')).toBe(1);
   });
 });
+
+/** A one-page PDF drawing `content`, with a 4×4 RGB picture /Im1 of `image`'s bytes when given. */
+function onePage(content: string, image?: Buffer): Buffer {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R${image ? ' /Resources << /XObject << /Im1 5 0 R >> >>' : ''} >>`,
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    ...(image
+      ? [
+          `<< /Type /XObject /Subtype /Image /Width 4 /Height 4 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length ${image.length} >>\nstream\n${image.toString('latin1')}\nendstream`,
+        ]
+      : []),
+  ];
+  let text = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(text, 'latin1'));
+    text += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(text, 'latin1');
+  text += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) text += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  text += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(text, 'latin1');
+}

@@ -83,6 +83,11 @@ const accounts = new PrintAccounts({
   clock: systemClock,
   logger: silentLogger(),
   followIntervalMs: 3_600_000,
+  afterRefund: (release) => {
+    if (mode !== 'refund-rest') return;
+    say(`refunded ${release.jobId} rest after ${release.cancelRestAfter}`);
+    process.kill(process.pid, 'SIGKILL');
+  },
   afterCharge: (release) => {
     say(`charged ${release.jobId}`);
     if (every > 0 && Math.floor(Math.random() * every) === 0) process.kill(process.pid, 'SIGKILL');
@@ -148,6 +153,19 @@ if (mode === 'release') {
     await new Promise((resolve) => setImmediate(resolve));
   }
   await Promise.all(waves);
+  say('done');
+} else if (mode === 'refund-rest') {
+  // Staff refund in full a job the printer has not printed (it is stopped): killed once the refund
+  // is on disk, before the rest of the job is cancelled at the print server.
+  await accounts.follow();
+  const release = accounts.releases({ patron: patron! }).find((r) => r.state === 'released');
+  if (!release) throw new Error('no release at the printer');
+  await accounts.refund({
+    requestId: `kill-refund-rest-${release.id}`,
+    releaseId: release.id,
+    reason: 'the printer is off',
+    staff: 'desk',
+  });
   say('done');
 } else {
   for (let i = 0; i < 400; i++) {

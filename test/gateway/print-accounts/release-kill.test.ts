@@ -202,4 +202,42 @@ describe('print release under SIGKILL', () => {
       db.close();
     }
   }, 120_000);
+  it('cancels the rest of a job refunded at the desk once Carrel is back, when it was killed before it could', async () => {
+    const patron = '21000009';
+    const db = openDatabase(dbPath);
+    new PrintLedger(db, { currency: 'EUR', clock: systemClock }).deposit({
+      requestId: 'kill-test-deposit-rest',
+      patron,
+      amountMinor: 1000,
+      currency: 'EUR',
+      source: 'cash-desk',
+    });
+    db.close();
+    // The printer is off: the job released waits at the print server, nothing printed.
+    server.setFaults({ stopped: true });
+    try {
+      const jobId = await server.submit({ user: patron, title: 'job 9', pages: 9 });
+      const released = await runChild(['release', dbPath, server.queueUrl(), patron, '0'], () => false);
+      expect(released.lines).toContain(`released ${jobId}`);
+      const refunded = await runChild(['refund-rest', dbPath, server.queueUrl(), patron], () => false);
+      expect(refunded.lines).toContain(`refunded ${jobId} rest after 0`);
+      expect(refunded.lines).not.toContain('done');
+      expect(server.job(jobId)?.state, 'killed before Cancel-Job').toBe('pending');
+      // Carrel again: its follower cancels what the refund left unpaid.
+      await runChild(['settle', dbPath, server.queueUrl(), patron], () => false);
+      expect(server.job(jobId)?.state).toBe('canceled');
+      server.setFaults({ stopped: false });
+      expect(server.job(jobId)?.impressionsCompleted).toBe(0);
+      const check = openDatabase(dbPath);
+      try {
+        expect(
+          new PrintLedger(check, { currency: 'EUR', clock: systemClock }).balance(patron).balanceMinor,
+        ).toBe(1000);
+      } finally {
+        check.close();
+      }
+    } finally {
+      server.setFaults({ stopped: false });
+    }
+  }, 60_000);
 });

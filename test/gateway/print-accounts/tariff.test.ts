@@ -22,6 +22,26 @@ describe('print tariff', () => {
     expect(quote(longer, { ...job, media: 'iso_a3_297x420mm' }, none, 'EUR').amountMinor).toBe(80);
   });
 
+  it('prices a two-sided job on a paper with its own price two-sided too', () => {
+    const a3Duplex = { ...job, duplex: true, media: 'iso_a3_297x420mm' };
+    // Its own two-sided price when the paper has one.
+    const own = tariffSchema.parse({
+      mono: 10,
+      duplex: { mono: 8, color: 45 },
+      media: { iso_a3: { mono: 20, color: 100, duplex: { mono: 15, color: 80 } } },
+    });
+    expect(quote(own, a3Duplex, none, 'EUR').amountMinor).toBe(60);
+    expect(quote(own, { ...a3Duplex, color: true }, none, 'EUR').amountMinor).toBe(320);
+    expect(quote(own, { ...a3Duplex, duplex: false }, none, 'EUR').amountMinor).toBe(80);
+    // Without one, the paper's price less what two-sided saves on the queue's own price (8 of 10: a fifth).
+    // It was the one-sided A3 price, 80: the two-sided price was never used once a paper price matched.
+    expect(quote(tariff, a3Duplex, none, 'EUR').amountMinor).toBe(64);
+    expect(quote(tariff, { ...a3Duplex, color: true }, none, 'EUR').amountMinor).toBe(360);
+    // No two-sided price at all: two-sided costs what one-sided does.
+    const plain = tariffSchema.parse({ media: { iso_a3: { mono: 20, color: 100 } } });
+    expect(quote(plain, a3Duplex, none, 'EUR').amountMinor).toBe(80);
+  });
+
   it('takes what is left of a free allowance of pages off the price, and no more', () => {
     const free = tariffSchema.parse({ mono: 10, free: { period: 'day', impressions: 10 } });
     expect(quote(free, job, none, 'EUR')).toMatchObject({ freeImpressions: 4, amountMinor: 0 });

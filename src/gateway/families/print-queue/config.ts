@@ -45,7 +45,11 @@ export const printQueueSchema = z.strictObject({
   kind: z.literal('print-queue'),
   name: z.string().optional(),
   transport: printServerTransport,
-  /** The printer prints colour: jobs that ask for colour (or do not say) are charged at the colour price. */
+  /**
+   * The printer prints colour: jobs that ask for colour are charged at the colour price, and jobs that
+   * leave it to the printer (`print-color-mode` auto, or not said) as their document prints — at the
+   * colour price when anything on its pages is in colour (or that is not known), else at the mono price.
+   */
   color: z.boolean().default(false),
   tariff: tariffSchema.prefault({}),
   owners: ownerRule.prefault({ rule: 'login' }),

@@ -210,6 +210,7 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
       pagesProblem: null,
       copies: job.copies,
       sides: job.sides,
+      // Until its document is read, a job that leaves colour to the printer (`auto`) may be in colour.
       color: this.config.color && job.colorMode !== 'monochrome' && job.colorMode !== 'process-monochrome',
       media: job.media,
       submittedAt,
@@ -240,9 +241,13 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
       // the supervisor calls the queue connected, and client() refused every such document.
       if (!this.driver) throw new CarrelError('print_queue_unavailable', 'the print queue is stopped');
       const document = await this.driver.client.document(jobId);
-      const pages = await (this.counter as PageCounter).count(
+      // `auto` leaves colour to the printer, which prints in colour what is in colour (PWG 5100.13):
+      // the job is charged as the document is, and at the colour price when that is not known.
+      const auto = this.config.color && autoColour(known?.job.colorMode);
+      const { pages, colour } = await (this.counter as PageCounter).inspect(
         document.bytes,
         document.format || known?.job.format || '',
+        { colour: auto },
       );
       if (known) {
         if (known.refusedAt !== undefined)
@@ -252,6 +257,7 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
           );
         known.refusedAt = undefined;
         known.held.pages = pages;
+        if (auto) known.held.color = colour ?? true;
         known.held.pagesProblem = null;
         known.document = document;
         this.dropOldDocuments();
@@ -450,4 +456,9 @@ export class PrintQueueEntry extends SupervisedEntry<PrintQueuePort, PrintQueueC
   private emit<T extends keyof PrintQueueEventsMap>(type: T, data: PrintQueueEventsMap[T]): void {
     emitEvent<PrintQueueEventsMap, T>(this.context.bus, this.context.clock, this.id, type, data);
   }
+}
+
+/** Whether a job leaves colour to the printer: `print-color-mode` auto, or not said (IPP's default is auto). */
+function autoColour(colorMode: string | undefined): boolean {
+  return colorMode === undefined || colorMode === 'auto';
 }
