@@ -117,6 +117,13 @@ async function release(pages: number, requestId: string, patron = PATRON) {
 
 /** Releases `pages` with the printer aborting after `printed`, and waits until the desk settles it. */
 async function releaseAborted(pages: number, printed: number, requestId: string, patron = PATRON) {
+  // The fault is taken by the next job to start printing: a job released before (the test before's
+  // last) must have started first, or it would take it.
+  await until(
+    () => server.model.list(undefined, 'not-completed').every((job) => job.state !== 'pending') || undefined,
+    10_000,
+    'the jobs released before started printing',
+  );
   server.setFaults({ abortNextAfter: printed });
   const { released } = await release(pages, requestId, patron);
   const settled = await until(
