@@ -130,6 +130,65 @@ describe('the recent days in the desk totals', () => {
     expect(clock.pending()).toEqual([]);
   });
 
+  it('read today alone after a write, and every day again at least every 10 minutes: a row for an earlier day shows within them', async () => {
+    const clock = new ManualClock(NOON);
+    const bus = new EventBus();
+    const rows: MeasureRow[] = [];
+    const statistics = source(rows);
+    /** The first quarter hour each read asked for. */
+    const asked: number[] = [];
+    const feature = new DeskTotalsFeature({
+      bus,
+      clock,
+      logger: silentLogger(),
+      devices: noDevices,
+      offline: {
+        counts: () => ({ pending: 0, replaying: 0, conflict: 0, done: 0, discarded: 0, outstanding: 0 }),
+      },
+      measures: () => [
+        {
+          ...statistics,
+          rows: (from, ...rest) => {
+            asked.push(from);
+            return statistics.rows(from, ...rest);
+          },
+        },
+      ],
+    });
+    const midnight = new Date(2026, 10, 20).getTime();
+    const checkouts = (at: number, value: number) =>
+      rows.push({
+        quarter: quarterOf(at),
+        measure: 'circulation.transactions',
+        dims: { outcome: 'ok' },
+        value,
+      });
+    await feature.start();
+    try {
+      // At start: all 31 days.
+      expect(Math.min(...asked)).toBeLessThan(quarterOf(midnight - 29 * 24 * HOUR_MS));
+      // A busy desk: each read after a write asks for today alone.
+      asked.length = 0;
+      checkouts(NOON, 4);
+      // An offline transaction of yesterday's, counted when it happened.
+      checkouts(NOON - 24 * HOUR_MS, 3);
+      bus.emit('statistics.changed', undefined);
+      await clock.advance(2000);
+      expect(asked.length).toBeGreaterThan(0);
+      expect(Math.min(...asked)).toBeGreaterThanOrEqual(quarterOf(midnight) - 4);
+      const transactions = () => feature.current()?.recent?.counts.transactions ?? [];
+      expect(transactions().slice(-2)).toEqual([0, 4]);
+      // Within ten minutes of writes, every day is read again: yesterday's shows.
+      for (let second = 0; second < 10 * 60 + 2 && transactions().at(-2) === 0; second += 2) {
+        bus.emit('statistics.changed', undefined);
+        await clock.advance(2000);
+      }
+      expect(transactions().slice(-2)).toEqual([3, 4]);
+    } finally {
+      await feature.stop();
+    }
+  });
+
   it('leave the recent days out, and keep the rest, when the statistics cannot be read', async () => {
     const feature = new DeskTotalsFeature({
       bus: new EventBus(),
