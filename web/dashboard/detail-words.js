@@ -55,6 +55,9 @@ const WORDS = {
   occupancy: 'Inside now',
   occupancySince: 'Inside counted since',
   lastAlarm: 'Last alarm',
+  alarmsMayBeMissed: 'Alarms may have been missed',
+  from: 'From',
+  to: 'To',
   // Print queues
   printerState: 'Printer',
   printerReasons: 'Printer says',
