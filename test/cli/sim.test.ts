@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -108,11 +110,13 @@ describe('carrel sim', () => {
     ]);
     expect(cert.status).toBe(2);
     expect(cert.stderr).toBe('carrel: --tls-cert: cannot read /nonexistent/c.pem: no such file\n');
+    // A folder that is not there (not /nonexistent: this machine's root may have made that one).
+    const missingFolder = join(mkdtempSync(join(tmpdir(), 'carrel-sim-fifo-')), 'missing');
     const fifo = carrel([
       'sim',
       'scanner',
       '--fifo',
-      '/nonexistent/event0',
+      join(missingFolder, 'event0'),
       '--port',
       '0',
       '--http-port',
@@ -120,6 +124,8 @@ describe('carrel sim', () => {
     ]);
     expect(fifo.status).toBe(1);
     // mkfifo's own words (in the machine's language), on one line.
-    expect(fifo.stderr).toMatch(/^carrel: --fifo \/nonexistent\/event0: mkfifo: [^\n]+\n$/);
+    expect(fifo.stderr.startsWith(`carrel: --fifo ${join(missingFolder, 'event0')}: mkfifo: `)).toBe(true);
+    expect(fifo.stderr).toMatch(/^[^\n]+\n$/);
+    rmSync(dirname(missingFolder), { recursive: true, force: true });
   });
 });
