@@ -30,6 +30,34 @@ const noDevices: PortLookup = {
   all: () => [],
 };
 
+/** The desk totals over `rows` with no offline backlog and no devices; `onRead` hears each read of the rows (its first quarter hour). */
+function totalsOver(
+  clock: ManualClock,
+  bus: EventBus,
+  rows: MeasureRow[],
+  onRead: (fromQuarter: number) => void,
+) {
+  const statistics = source(rows);
+  return new DeskTotalsFeature({
+    bus,
+    clock,
+    logger: silentLogger(),
+    devices: noDevices,
+    offline: {
+      counts: () => ({ pending: 0, replaying: 0, conflict: 0, done: 0, discarded: 0, outstanding: 0 }),
+    },
+    measures: () => [
+      {
+        ...statistics,
+        rows: (from, ...rest) => {
+          onRead(from);
+          return statistics.rows(from, ...rest);
+        },
+      },
+    ],
+  });
+}
+
 describe('the recent days in the desk totals', () => {
   it('counts the last 31 local days per headline measure, today last, and measures a desk lacks as 0', () => {
     const yesterday = new Date(2026, 10, 19, 9).getTime();
@@ -80,25 +108,7 @@ describe('the recent days in the desk totals', () => {
     const rows: MeasureRow[] = [];
     // Each read asks the source once per headline measure it keeps: counted once, by its time.
     const readAt = new Set<number>();
-    const statistics = source(rows);
-    const feature = new DeskTotalsFeature({
-      bus,
-      clock,
-      logger: silentLogger(),
-      devices: noDevices,
-      offline: {
-        counts: () => ({ pending: 0, replaying: 0, conflict: 0, done: 0, discarded: 0, outstanding: 0 }),
-      },
-      measures: () => [
-        {
-          ...statistics,
-          rows: (...asked) => {
-            readAt.add(clock.monotonic());
-            return statistics.rows(...asked);
-          },
-        },
-      ],
-    });
+    const feature = totalsOver(clock, bus, rows, () => readAt.add(clock.monotonic()));
     await feature.start();
     try {
       expect(feature.current()?.recent?.counts.transactions.at(-1)).toBe(0);
@@ -134,27 +144,9 @@ describe('the recent days in the desk totals', () => {
     const clock = new ManualClock(NOON);
     const bus = new EventBus();
     const rows: MeasureRow[] = [];
-    const statistics = source(rows);
     /** The first quarter hour each read asked for. */
     const asked: number[] = [];
-    const feature = new DeskTotalsFeature({
-      bus,
-      clock,
-      logger: silentLogger(),
-      devices: noDevices,
-      offline: {
-        counts: () => ({ pending: 0, replaying: 0, conflict: 0, done: 0, discarded: 0, outstanding: 0 }),
-      },
-      measures: () => [
-        {
-          ...statistics,
-          rows: (from, ...rest) => {
-            asked.push(from);
-            return statistics.rows(from, ...rest);
-          },
-        },
-      ],
-    });
+    const feature = totalsOver(clock, bus, rows, (from) => asked.push(from));
     const midnight = new Date(2026, 10, 20).getTime();
     const checkouts = (at: number, value: number) =>
       rows.push({

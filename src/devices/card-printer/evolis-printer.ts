@@ -218,20 +218,7 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
     const text = await this.read('Rco', 'l');
     if (text === null || !/^\s*\d{1,9}\s*$/.test(text)) return;
     const left = Number(text);
-    if (left >= panels) return;
-    const before = this.status();
-    this.current.ribbon.panelsLeft = left;
-    this.current.ribbon.low = left <= this.options.ribbonLowPanels;
-    if (left === 0) this.current.problem = 'ribbon_out';
-    this.report(before, this.current);
-    throw new CardPrintError(
-      'ribbon_out',
-      left === 0
-        ? 'the ribbon is used up: put in a new ribbon, then print again (no card was taken)'
-        : `the ribbon has ${left} panel${left === 1 ? '' : 's'} left and this card needs ${panels}: put in a new ribbon, then print again (no card was taken)`,
-      false,
-      false,
-    );
+    if (left < panels) throw this.ribbonTooShort(left, panels);
   }
 
   /** One command of a card's sequence, refused: its fault noted, the card failed (none taken yet). */

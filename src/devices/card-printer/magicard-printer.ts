@@ -136,20 +136,7 @@ export class MagicardPrinter extends PolledCardPrinter<Buffer, MagicardPrinterOp
    */
   private async refuseShortRibbon(panels: number): Promise<void> {
     const left = number(await this.query('DFR'));
-    if (left === null || left >= panels) return;
-    const before = this.status();
-    this.current.ribbon.panelsLeft = left;
-    this.current.ribbon.low = left <= this.options.ribbonLowPanels;
-    if (left === 0) this.current.problem = 'ribbon_out';
-    this.report(before, this.current);
-    throw new CardPrintError(
-      'ribbon_out',
-      left === 0
-        ? 'the ribbon is used up: put in a new ribbon, then print again (no card was taken)'
-        : `the ribbon has ${left} panel${left === 1 ? '' : 's'} left and this card needs ${panels}: put in a new ribbon, then print again (no card was taken)`,
-      false,
-      false,
-    );
+    if (left !== null && left < panels) throw this.ribbonTooShort(left, panels);
   }
 
   /** Reads the ribbon, the cleaning prompt and the card counter, and reports what changed. */

@@ -202,6 +202,27 @@ export abstract class PolledCardPrinter<Reply, Options extends CardPrinterOption
     await this.options.transport.close();
   }
 
+  /**
+   * The ribbon has `left` panels and the card needs `panels` (more): the status says so (out at 0,
+   * low) and the card is refused before anything of it is sent — sent, the printer would take a
+   * card, write its stripe with the patron's number and stop half-way.
+   */
+  protected ribbonTooShort(left: number, panels: number): CardPrintError {
+    const before = this.status();
+    this.current.ribbon.panelsLeft = left;
+    this.current.ribbon.low = left <= this.options.ribbonLowPanels;
+    if (left === 0) this.current.problem = 'ribbon_out';
+    this.report(before, this.current);
+    return new CardPrintError(
+      'ribbon_out',
+      left === 0
+        ? 'the ribbon is used up: put in a new ribbon, then print again (no card was taken)'
+        : `the ribbon has ${left} panel${left === 1 ? '' : 's'} left and this card needs ${panels}: put in a new ribbon, then print again (no card was taken)`,
+      false,
+      false,
+    );
+  }
+
   /** Emits the condition when the status changed, then an event per problem, low ribbon or cleaning due. */
   protected report(before: CardPrinterStatus, after: CardPrinterStatus): void {
     const events: Array<[string, Record<string, unknown>]> = [];
