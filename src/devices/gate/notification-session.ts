@@ -72,7 +72,7 @@ export class NotificationSession extends EventEmitter<NotificationSessionEvents>
   }
 
   private take(items: FeigParseItem[]): void {
-    this.watchPartialFrame();
+    this.watchPartialFrame(items.length > 0);
     for (const item of items) {
       if (!item.ok) {
         this.emit('frame_error', item.error.code);
@@ -98,13 +98,18 @@ export class NotificationSession extends EventEmitter<NotificationSessionEvents>
     }
   }
 
-  /** Arms the stale-frame timer while the parser holds part of a frame, and only then. */
-  private watchPartialFrame(): void {
-    if (this.parser.pending === 0) {
+  /**
+   * Arms the stale-frame timer while the parser holds part of a frame, and only then, from when
+   * that frame began: `moved` when the parser let go of what it held before (a frame whole, bytes
+   * skipped), so what it holds now, if anything, is the start of another frame (on a busy link a
+   * read often ends inside the next frame: the one before it is not this one's clock).
+   */
+  private watchPartialFrame(moved: boolean): void {
+    if (this.parser.pending === 0 || moved) {
       this.partialTimer?.cancel();
       this.partialTimer = undefined;
-      return;
     }
+    if (this.parser.pending === 0) return;
     this.partialTimer ??= this.options.clock.setTimeout(
       `gate notification ${this.peer.address} partial frame`,
       () => {

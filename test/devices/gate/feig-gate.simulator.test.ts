@@ -1,15 +1,20 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeviceCondition } from '../../../src/devices/device.js';
+import type { FeigGate, FeigGateOptions } from '../../../src/devices/gate/index.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { decodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { StallingProxy } from '../../helpers/stalling-proxy.js';
 import { type Rig, startRig } from './gate-rig.js';
 
 let rig: Rig;
+/** The gates' own connections a test made (gateDialling), closed after it. */
+const dialled: net.Socket[] = [];
 beforeEach(async () => {
   rig = await startRig();
 });
 afterEach(async () => {
+  for (const socket of dialled.splice(0)) socket.destroy();
   await rig.close();
 });
 
@@ -29,8 +34,42 @@ const KEEP_ALIVE = Buffer.from('02000a006e0000004b69', 'hex');
 async function gateDialling(port: number): Promise<net.Socket> {
   const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
   socket.on('error', () => {});
+  dialled.push(socket);
   await new Promise((resolve) => socket.once('connect', resolve));
   return socket;
+}
+
+/**
+ * A gate driver without a command port, connected, and the gate's notification connection to it
+ * (a gate not in ACK mode unless said, as a real one): the gate has dialled and been heard (one
+ * keep-alive), the link is online.
+ */
+async function gateHeard(options: Partial<FeigGateOptions>) {
+  const { gate, events } = rig.gate(undefined, options);
+  await gate.connect();
+  const socket = await gateDialling(rig.port);
+  socket.write(KEEP_ALIVE);
+  await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
+  return { gate, events, socket };
+}
+
+/**
+ * A gate heard, its connection then closed under it (offline), and the gate back on a new one
+ * (online again): when it was last heard before, and when it was heard again (epoch ms).
+ */
+async function gateBackOnANewConnection(options: Partial<FeigGateOptions>) {
+  const heardAt = (gate: FeigGate) => Date.parse(gate.condition().detail.lastFrameAt as string);
+  const { gate, socket: first } = await gateHeard({ keepAliveTimeoutMs: 0, ...options });
+  const conditions: DeviceCondition[] = [];
+  gate.on('condition', (condition) => conditions.push(condition));
+  const lastHeard = heardAt(gate);
+  first.destroy();
+  await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
+  // What it sent meanwhile went nowhere, and a gate not in ACK mode does not send it again.
+  const second = await gateDialling(rig.port);
+  second.write(KEEP_ALIVE);
+  await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
+  return { gate, conditions, lastHeard, back: heardAt(gate) };
 }
 
 describe('FeigGate against the simulated gate over TCP', () => {
@@ -86,71 +125,32 @@ describe('FeigGate against the simulated gate over TCP', () => {
   });
 
   it('takes an alarm the gate sends on the link its keep-alive check found silent: nothing of it is lost', async () => {
-    const { gate, events } = rig.gate(undefined, { keepAliveTimeoutMs: 300 });
-    await gate.connect();
     // A gate not in ACK mode, as a real one: its connection open; it has not noticed anything amiss.
-    const socket = await gateDialling(rig.port);
-    try {
-      socket.write(KEEP_ALIVE);
-      await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
-      // Its keep-alives stop (a busy reader, a congested switch): the check finds the link silent.
-      await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
-      expect(gate.condition().reason).toBe('no keep-alive from the gate for 0.3 s');
-      // Then someone walks out with a book, and the gate sends its alarm on the connection it has.
-      socket.write(NOTIFICATION);
-      await expect.poll(() => events.filter((e) => e.type === 'tag_read').length, POLL).toBe(1);
-      expect(events.find((e) => e.type === 'tag_read')!.data).toMatchObject({ uid: 'E00401500A203FA3' });
-      expect(gate.notificationLink().state).toBe('online');
-    } finally {
-      socket.destroy();
-    }
+    const { gate, events, socket } = await gateHeard({ keepAliveTimeoutMs: 300 });
+    // Its keep-alives stop (a busy reader, a congested switch): the check finds the link silent.
+    await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
+    expect(gate.condition().reason).toBe('no keep-alive from the gate for 0.3 s');
+    // Then someone walks out with a book, and the gate sends its alarm on the connection it has.
+    socket.write(NOTIFICATION);
+    await expect.poll(() => events.filter((e) => e.type === 'tag_read').length, POLL).toBe(1);
+    expect(events.find((e) => e.type === 'tag_read')!.data).toMatchObject({ uid: 'E00401500A203FA3' });
+    expect(gate.notificationLink().state).toBe('online');
   });
 
   it('says to staff between which times a gate without ACKs may have sent alarms that never came, when its link comes back', async () => {
-    const { gate } = rig.gate(undefined, { keepAliveTimeoutMs: 0 });
-    const conditions: Array<ReturnType<typeof gate.condition>> = [];
-    gate.on('condition', (condition) => conditions.push(condition));
-    await gate.connect();
-    const first = await gateDialling(rig.port);
-    first.write(KEEP_ALIVE);
-    await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
-    const lastHeard = Date.parse(gate.condition().detail.lastFrameAt as string);
-    first.destroy();
-    await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
-    // What it sent meanwhile went nowhere, and a gate not in ACK mode does not send it again.
-    const second = await gateDialling(rig.port);
-    try {
-      second.write(KEEP_ALIVE);
-      await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
-      const back = Date.parse(gate.condition().detail.lastFrameAt as string);
-      const told = gate.condition().lastError;
-      expect(told).toMatchObject({ code: 'gate_alarms_may_be_missed' });
-      const clock = (at: number) => new Date(at).toTimeString().slice(0, 8);
-      expect(told!.message).toContain(`between ${clock(lastHeard)} and ${clock(back)}`);
-      expect(told!.message).toMatch(/alarms.*may not have reached Carrel/);
-      // Told with the link coming back online, as a device's last error (the dashboard shows it).
-      expect(conditions.at(-1)).toMatchObject({ status: 'online', lastError: told });
-    } finally {
-      second.destroy();
-    }
+    const { gate, conditions, lastHeard, back } = await gateBackOnANewConnection({ ack: false });
+    const told = gate.condition().lastError;
+    expect(told).toMatchObject({ code: 'gate_alarms_may_be_missed' });
+    const clock = (at: number) => new Date(at).toTimeString().slice(0, 8);
+    expect(told!.message).toContain(`between ${clock(lastHeard)} and ${clock(back)}`);
+    expect(told!.message).toMatch(/alarms.*may not have reached Carrel/);
+    // Told with the link coming back online, as a device's last error (the dashboard shows it).
+    expect(conditions.at(-1)).toMatchObject({ status: 'online', lastError: told });
   });
 
   it('says nothing of missed alarms for a gate in ACK mode: it sends again what was not acknowledged', async () => {
-    const { gate } = rig.gate(undefined, { keepAliveTimeoutMs: 0, ack: true });
-    await gate.connect();
-    const first = await gateDialling(rig.port);
-    first.write(KEEP_ALIVE);
-    await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
-    first.destroy();
-    await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
-    const second = await gateDialling(rig.port);
-    try {
-      second.write(KEEP_ALIVE);
-      await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
-      expect(gate.condition().lastError).toBeUndefined();
-    } finally {
-      second.destroy();
-    }
+    const { gate } = await gateBackOnANewConnection({ ack: true });
+    expect(gate.condition().lastError).toBeUndefined();
   });
 
   it('survives the gate being unplugged: offline, one disconnected, and back after a reconnect', async () => {
