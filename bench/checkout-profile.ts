@@ -13,17 +13,25 @@
  * thread a checkout, and the functions that made the most of them (self, by function and file; what
  * V8 inlined is charged to the function it was inlined into). The CPU profile sees only JavaScript's
  * thread: garbage collection on helper threads and the kernel's work for other threads are not in it.
+ *
+ * `syscalls` counts the system calls each gateway makes a checkout, every thread (`strace -f -c`
+ * attached over the measured checkouts; strace slows the process, but a count is a count): where
+ * the CPU profile charges Carrel's `writev`/`writeBuffer` more than the bare gateway's, this says
+ * whether it makes more calls or pays more for the same ones.
  */
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { type CirculationRig, startRig } from './circulation-rig.js';
 import { closedLoop, type KioskJob } from './kiosk-load.js';
 
 const [mode, kioskArg, countArg, topArg] = process.argv.slice(2);
-if (mode !== 'alloc' && mode !== 'cpu') {
-  console.error('usage: node dist/bench/checkout-profile.js alloc|cpu [kiosks] [checkouts] [top]');
+if (mode !== 'alloc' && mode !== 'cpu' && mode !== 'syscalls') {
+  console.error('usage: node dist/bench/checkout-profile.js alloc|cpu|syscalls [kiosks] [checkouts] [top]');
   process.exit(2);
 }
 const KIOSKS = Number(kioskArg ?? 200);
@@ -157,8 +165,55 @@ function timeBySite(profile: CpuProfile): { total: number; sites: Map<string, nu
   return { total, sites };
 }
 
+/** `strace -c`'s summary table: calls by system call. */
+function callsByName(summary: string): Map<string, number> {
+  const calls = new Map<string, number>();
+  for (const line of summary.split('\n')) {
+    // "% time     seconds  usecs/call     calls    errors syscall": errors may be blank.
+    const fields = line.trim().split(/\s+/);
+    const name = fields.at(-1);
+    if (
+      fields.length < 5 ||
+      !name ||
+      name === 'total' ||
+      !/^[a-z_0-9]+$/.test(name) ||
+      !/^\d/.test(fields[0]!)
+    )
+      continue;
+    calls.set(name, Number(fields[3]));
+  }
+  return calls;
+}
+
+/** The system calls of `pid` (every thread) over `checkouts` checkouts, a checkout. */
+async function syscalls(name: string, pid: number, job: KioskJob): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'carrel-syscalls-'));
+  const out = join(dir, 'strace.txt');
+  try {
+    const strace = spawn('strace', ['-f', '-c', '-o', out, '-p', String(pid)], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => strace.once('exit', resolve));
+    // strace has attached once the process's threads are traced; a moment is enough on loopback.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const reading = await closedLoop(KIOSKS, CHECKOUTS, job);
+    strace.kill('SIGINT');
+    await exited;
+    const calls = callsByName(readFileSync(out, 'utf8'));
+    let total = 0;
+    for (const count of calls.values()) total += count;
+    console.log(
+      `\n${name}: ${(total / CHECKOUTS).toFixed(2)} system calls a checkout (${CHECKOUTS} checkouts at ${KIOSKS} kiosks, ${reading.perSecond.toFixed(0)}/s under strace)`,
+    );
+    for (const [call, count] of [...calls].sort((x, y) => y[1] - x[1]).slice(0, TOP)) {
+      console.log(`  ${(count / CHECKOUTS).toFixed(3).padStart(8)}  ${call}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function profile(name: string, pid: number, job: KioskJob): Promise<void> {
   await closedLoop(16, WARM_UP, job);
+  if (mode === 'syscalls') return syscalls(name, pid, job);
   const inspector = await inspect(pid);
   try {
     let reading: Awaited<ReturnType<typeof closedLoop>>;
