@@ -37,8 +37,15 @@ import {
   offeredOffline,
   offlineRefusal,
   type RelayOfflinePolicy,
+  unreadRefusal,
 } from './offline.js';
-import { countFailure, countTransaction, type RelayedAnswer, relayToIls } from './relaying.js';
+import {
+  countFailure,
+  countTransaction,
+  type RelayedAnswer,
+  type RelayRefusal,
+  relayToIls,
+} from './relaying.js';
 import type { RelaySessionContext } from './session-context.js';
 import { relayTransaction } from './statistics.js';
 
@@ -307,9 +314,11 @@ export class RelaySession {
       logger.warn({ type: request.type }, 'not a request; ignored');
       return;
     }
-    // Built only when the ILS cannot be reached.
-    const refusal = () =>
-      offlineRefusal(request, this.offlineContext()) ?? { type: 'requestScResend' as const };
+    // Built only when the ILS cannot be reached, or could not read the request.
+    const refusal: RelayRefusal = (why) =>
+      (why === 'unread' ? unreadRefusal : offlineRefusal)(request, this.offlineContext()) ?? {
+        type: 'requestScResend' as const,
+      };
     if (request.type !== 'scStatus' && !this.account) {
       this.drop(`${request.type} before login`);
       return;
